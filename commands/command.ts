@@ -1,0 +1,34 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError, type Io } from "./io.js";
+
+/** One CLI command: `npm run --silent cordon -- <name> ...`. */
+export interface Command {
+  name: string;
+  /** One line for `cordon --help`. */
+  summary: string;
+  /** The full `--help` text. */
+  usage: string;
+  run(argv: string[], io: Io): Promise<number>;
+}
+
+/**
+ * `util.parseArgs` with cordon's rules: unknown flags and missing values are usage errors (exit 2),
+ * never silently ignored.
+ */
+export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Parses an instant given on the command line (`--now`, `--since`, ...). */
+export function parseInstantFlag(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) || Number.isNaN(ms)) {
+    throw new UsageError(`--${name} "${value}": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`);
+  }
+  return new Date(ms);
+}

@@ -1,0 +1,57 @@
+/**
+ * What a command may touch of the outside world. Commands receive an `Io` instead of reaching for
+ * `process` so that tests run them in-process and read exactly what a user would see.
+ */
+export interface Io {
+  /** Writes to standard output (results: the plan, the JSON, the report). */
+  out(text: string): void;
+  /** Writes to standard error (errors, warnings, progress). */
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** True when stderr is a terminal: progress bars redraw in place only then. */
+  errIsTTY: boolean;
+}
+
+export function processIo(): Io {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+    errIsTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+/** An `Io` that records everything, for tests. */
+export function memoryIo(options: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
+  const io = {
+    stdout: "",
+    stderr: "",
+    out(text: string) {
+      io.stdout += text;
+    },
+    err(text: string) {
+      io.stderr += text;
+    },
+    env: { NO_COLOR: "1", ...options.env },
+    cwd: options.cwd ?? process.cwd(),
+    errIsTTY: false,
+  };
+  return io;
+}
+
+/** Exit codes shared by every command (STYLE.md): 0 success, 1 input or state wrong, 2 misuse or could not run. */
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_USAGE = 2;
+
+/** Thrown for a command used wrongly; the entry point prints it with the command's usage and exits 2. */
+export class UsageError extends Error {}
+
+/** Colours only for a terminal and never when NO_COLOR is set (https://no-color.org). */
+export function palette(io: Pick<Io, "env">, isTTY: boolean) {
+  const on = isTTY && !io.env.NO_COLOR;
+  const wrap = (code: number) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return { red: wrap(31), green: wrap(32), yellow: wrap(33), bold: wrap(1), dim: wrap(2) };
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/**
+ * The cordon CLI: `npm run --silent cordon -- <command> [options]`.
+ * Commands load lazily, so `validate` never pays for the AWS SDK or the Pulumi SDK.
+ */
+import { EXIT_USAGE, UsageError, processIo, type Io } from "./io.js";
+import type { Command } from "./command.js";
+
+interface Entry {
+  summary: string;
+  load(): Promise<Command>;
+}
+
+const commands: Record<string, Entry> = {
+  new: { summary: "write a new incident file from flags (and IAM, for --access-key alone)", load: async () => (await import("./new.js")).newCommand },
+  validate: { summary: "check incident files; every error of every file in one run", load: async () => (await import("./validate.js")).validateCommand },
+  plan: { summary: "print what `pulumi up` would declare for the incident files", load: async () => (await import("./plan.js")).planCommand },
+  status: { summary: "per incident: cutoff, expiry, time left, whether the file can be removed", load: async () => (await import("./status.js")).statusCommand },
+  guard: { summary: "fail a change that removes or weakens an incident that is still active", load: async () => (await import("./guard.js")).guardCommand },
+  assess: { summary: "what an exposed key can reach, before writing the incident", load: async () => (await import("./assess.js")).assessCommand },
+  verify: { summary: "prove with IAM's simulator that the containment holds", load: async () => (await import("./verify.js")).verifyCommand },
+  review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("./review.js")).reviewCommand },
+  permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("./permissions.js")).permissionsCommand },
+};
+
+export function mainUsage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return [
+    "usage: npm run --silent cordon -- <command> [options]",
+    "",
+    "Incident response for exposed AWS credentials, as code.",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "Run `npm run --silent cordon -- <command> --help` for a command's options.",
+    "",
+  ].join("\n");
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    (name === undefined ? io.err : io.out)(mainUsage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
+    io.err(`cordon: unknown command "${name}"\n\n${mainUsage()}`);
+    return EXIT_USAGE;
+  }
+  const command = await entry.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.out(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`cordon ${name}: ${error.message}\n\n${command.usage}${command.usage.endsWith("\n") ? "" : "\n"}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      // An unexpected failure: say what it was without a stack dump (which could echo request data).
+      process.stderr.write(`cordon: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = EXIT_USAGE;
+    },
+  );
+}
