@@ -1,0 +1,80 @@
+/**
+ * The file-system shell around the pure loader: turns the PATH arguments of a command (files or
+ * folders) into source texts. Folders are walked recursively, so an incident moved to a sub-folder
+ * keeps counting.
+ */
+import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { MAX_FILE_BYTES, loadIncidents, type LoadResult, type SourceFile } from "./load.js";
+import type { Diagnostic } from "./types.js";
+
+export const INCIDENT_FILE = /\.ya?ml$/i;
+
+export interface ReadResult {
+  files: SourceFile[];
+  /** Paths that do not exist or cannot be read: reported like any other error. */
+  errors: Diagnostic[];
+}
+
+/** Reads every incident file under `paths` (relative to `cwd`); shown paths stay relative to `cwd`. */
+export function readIncidentSources(paths: string[], cwd: string): ReadResult {
+  const files: SourceFile[] = [];
+  const errors: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const add = (absolute: string) => {
+    if (seen.has(absolute)) return;
+    seen.add(absolute);
+    const shown = relative(cwd, absolute) || absolute;
+    try {
+      files.push({ path: shown, text: readCapped(absolute) });
+    } catch (error) {
+      errors.push({ file: shown, line: 1, col: 1, code: "E_READ", message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+    }
+  };
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && INCIDENT_FILE.test(entry.name)) add(full);
+    }
+  };
+  for (const path of paths) {
+    const absolute = resolve(cwd, path);
+    let stat;
+    try {
+      stat = statSync(absolute);
+    } catch {
+      errors.push({ file: path, line: 1, col: 1, code: "E_READ", message: "no such file or folder" });
+      continue;
+    }
+    if (stat.isDirectory()) walk(absolute);
+    else add(absolute);
+  }
+  return { files, errors };
+}
+
+/** Reads one byte past the limit at most: a huge file is rejected without being loaded. */
+function readCapped(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Read, then validate: what every command that takes PATH... does first. */
+export function loadIncidentPaths(paths: string[], cwd: string, now: Date): LoadResult {
+  const read = readIncidentSources(paths, cwd);
+  const loaded = loadIncidents(read.files, { now });
+  const errors = [...read.errors, ...loaded.errors];
+  return errors.length > 0 ? { incidents: [], errors } : loaded;
+}

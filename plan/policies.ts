@@ -1,0 +1,146 @@
+/**
+ * IAM policy documents, built as plain data. Statement ids derive from incident ids, never from
+ * positions, and statements are sorted: the same incidents give the same bytes.
+ */
+import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "../incident/types.js";
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Principal?: Record<string, string | string[]>;
+  Action: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/**
+ * The condition key that carries when a temporary credential was issued. It is absent for
+ * long-term access keys, which is why cordon also disables the keys themselves.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tokenissuetime
+ */
+export const TOKEN_ISSUE_TIME = "aws:TokenIssueTime";
+
+const PLACEHOLDER = /^\{\{containment:([a-z0-9][a-z0-9-]{2,63})\}\}$/;
+
+/** Stands for the instant `pulumi up` records when it contains incident `id`. */
+export function containmentPlaceholder(id: string): string {
+  return `{{containment:${id}}}`;
+}
+
+/**
+ * The one deny document of a principal named by `incidents`. deny-all wins; otherwise the latest
+ * explicit cutoff covers the earlier ones, and each at-containment incident adds a statement whose
+ * instant is filled in once recorded.
+ */
+export function denyDocument(incidents: Incident[], containment: Record<string, string> = {}): { document: PolicyDocument; mode: Mode; pendingContainment: string[] } {
+  const base = { Effect: "Deny" as const, Action: "*", Resource: "*" };
+  if (incidents.some((i) => i.mode === "deny-all")) {
+    return { mode: "deny-all", pendingContainment: [], document: { Version: "2012-10-17", Statement: [{ Sid: "CordonDenyAll", ...base }] } };
+  }
+  const statements: PolicyStatement[] = [];
+  const explicit = incidents.filter((i) => i.cutoff !== AT_CONTAINMENT).map((i) => i.cutoff);
+  if (explicit.length > 0) {
+    // Same format for every instant (formatInstant), so the lexical maximum is the latest one.
+    const latest = explicit.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b));
+    statements.push({ Sid: "CordonRevokeSessionsBeforeCutoff", ...base, Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: latest } } });
+  }
+  const deferred = incidents.filter((i) => i.cutoff === AT_CONTAINMENT).map((i) => i.id).sort();
+  for (const id of deferred) {
+    statements.push({ Sid: `CordonRevokeSessionsBeforeContainment${sidPart(id)}`, ...base, Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: containmentPlaceholder(id) } } });
+  }
+  statements.sort((a, b) => ((a.Sid ?? "") < (b.Sid ?? "") ? -1 : 1));
+  const document: PolicyDocument = { Version: "2012-10-17", Statement: statements };
+  return { mode: "revoke-older-sessions", document: fillContainment(document, containment), pendingContainment: deferred.filter((id) => containment[id] === undefined) };
+}
+
+/** Replaces containment placeholders by recorded instants; unknown ones stay as they are. */
+export function fillContainment(document: PolicyDocument, instants: Record<string, string>): PolicyDocument {
+  return {
+    ...document,
+    Statement: document.Statement.map((statement) => {
+      if (!statement.Condition) return statement;
+      const condition = Object.fromEntries(
+        Object.entries(statement.Condition).map(([operator, entries]) => [
+          operator,
+          Object.fromEntries(
+            Object.entries(entries).map(([key, value]) => {
+              const match = typeof value === "string" ? PLACEHOLDER.exec(value) : null;
+              return [key, match && instants[match[1]] !== undefined ? instants[match[1]] : value];
+            }),
+          ),
+        ]),
+      );
+      return { ...statement, Condition: condition };
+    }),
+  };
+}
+
+/** The incident ids whose placeholders a document still holds. */
+export function pendingPlaceholders(document: PolicyDocument): string[] {
+  const ids: string[] = [];
+  for (const statement of document.Statement) {
+    for (const entries of Object.values(statement.Condition ?? {})) {
+      for (const value of Object.values(entries)) {
+        const match = typeof value === "string" ? PLACEHOLDER.exec(value) : null;
+        if (match) ids.push(match[1]);
+      }
+    }
+  }
+  return ids.sort();
+}
+
+/** GitHub's OIDC issuer, as IAM names the provider created for it. */
+export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+
+/** Trust policy of a replacement role: exactly the declared principal, nothing wider. */
+export function trustPolicy(trust: Trust, account: string): PolicyDocument {
+  if ("githubOidc" in trust) {
+    const { repository, ref, environment } = trust.githubOidc;
+    const subject = ref !== undefined ? `repo:${repository}:ref:${ref}` : `repo:${repository}:environment:${environment}`;
+    return {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "GithubActionsOidc",
+          Effect: "Allow",
+          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}` },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: "sts.amazonaws.com", [`${GITHUB_OIDC_HOST}:sub`]: subject } },
+        },
+      ],
+    };
+  }
+  if ("service" in trust) {
+    return { Version: "2012-10-17", Statement: [{ Sid: "Service", Effect: "Allow", Principal: { Service: trust.service }, Action: "sts:AssumeRole" }] };
+  }
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "Principals", Effect: "Allow", Principal: { AWS: [...new Set(trust.principals)].sort() }, Action: "sts:AssumeRole" }],
+  };
+}
+
+/**
+ * A statement id part from an incident id: PascalCase plus a short hash, because Sids allow only
+ * letters and digits and "ab-1" and "ab1" must not collide.
+ */
+export function sidPart(id: string): string {
+  const pascal = id
+    .split("-")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+  return `${pascal}${fnv1a(id)}`;
+}
+
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
