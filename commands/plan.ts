@@ -1,0 +1,58 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { buildPlan, type ContainmentInstants } from "../plan/plan.js";
+import { containmentFromStackOutputs } from "../plan/outputs.js";
+import { renderPlan } from "../plan/render.js";
+import { parseFlags, parseInstantFlag, type Command } from "./command.js";
+import { loadOrReport } from "./incidents.js";
+import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "./io.js";
+
+export const planCommand: Command = {
+  name: "plan",
+  summary: "print what `pulumi up` would declare for the incident files",
+  usage: `usage: npm run --silent cordon -- plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE] [--json]
+
+Validates the incident files (PATH: files or folders, default incidents/) and prints the plan:
+the deny policy of each principal, the keys to disable, the replacement roles, and when each
+incident expires. Needs no cloud account: it is what \`pulumi preview\` will show, in cordon's words.
+
+options:
+  --account ID          only the incidents of this account (a stack deploys one account)
+  --now ISO             the instant the cutoff is checked against (default: now)
+  --stack-outputs FILE  \`pulumi stack output --json\`: fills in recorded at-containment instants
+  --json                the plan as JSON (see README: the plan contract)
+  -h, --help            this text
+
+exit: 0 planned, 1 any incident file invalid, 2 usage error`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      account: { type: "string" },
+      now: { type: "string" },
+      "stack-outputs": { type: "string" },
+      json: { type: "boolean" },
+    });
+    if (values.account !== undefined && !/^\d{12}$/.test(values.account)) throw new UsageError(`--account "${values.account}": expected an AWS account id of 12 digits`);
+    const now = parseInstantFlag("now", values.now) ?? new Date();
+    const containment = values["stack-outputs"] === undefined ? {} : readContainment(resolve(io.cwd, values["stack-outputs"]));
+    const incidents = loadOrReport(positionals, io, now);
+    if (!incidents) return EXIT_INVALID;
+    const plan = buildPlan(incidents, { account: values.account, containment });
+    if (values.json) io.out(`${JSON.stringify(plan, null, 2)}\n`);
+    else io.out(renderPlan(plan, palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true)));
+    return EXIT_OK;
+  },
+};
+
+export function readContainment(path: string): ContainmentInstants {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--stack-outputs ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return containmentFromStackOutputs(JSON.parse(text));
+  } catch (error) {
+    throw new UsageError(`--stack-outputs ${path}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,27 @@
+import { parseFlags, parseInstantFlag, type Command } from "./command.js";
+import { loadOrReport } from "./incidents.js";
+import { EXIT_INVALID, EXIT_OK } from "./io.js";
+
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "check incident files; every error of every file in one run",
+  usage: `usage: npm run --silent cordon -- validate [PATH...] [--now ISO]
+
+Checks incident files (PATH: files or folders, default incidents/) against the schema and
+cordon's rules, and lists every error of every file, as FILE:LINE:COL CODE message.
+
+options:
+  --now ISO   the instant the cutoff is checked against (default: now)
+  -h, --help  this text
+
+exit: 0 all valid, 1 any invalid, 2 usage error`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, { now: { type: "string" } });
+    const now = parseInstantFlag("now", values.now) ?? new Date();
+    const incidents = loadOrReport(positionals, io, now);
+    if (!incidents) return EXIT_INVALID;
+    const count = incidents.length;
+    io.out(count === 0 ? "no incident files found: nothing to validate\n" : `${count} ${count === 1 ? "incident" : "incidents"} valid: ${incidents.map((i) => i.id).join(", ")}\n`);
+    return EXIT_OK;
+  },
+};

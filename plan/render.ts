@@ -1,0 +1,91 @@
+/**
+ * The readable plan: what a reviewer reads before `pulumi preview` shows the same change in
+ * Pulumi's words. Pure: a plan in, text out.
+ */
+import type { Plan } from "./plan.js";
+import { POLICY_PATH } from "./plan.js";
+import { TOKEN_ISSUE_TIME, type PolicyDocument } from "./policies.js";
+import { credentialLifetimeMs } from "./expiry.js";
+
+export interface RenderStyle {
+  bold(text: string): string;
+  dim(text: string): string;
+}
+
+const plain: RenderStyle = { bold: (t) => t, dim: (t) => t };
+
+export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
+  const lines: string[] = [];
+  const accounts = [...new Set(plan.incidents.map((i) => i.account))].sort();
+  if (plan.incidents.length === 0) {
+    return "no incidents: nothing to declare (an empty incidents folder declares no deny policy)\n";
+  }
+  const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  lines.push(style.bold(`cordon plan: ${count(plan.incidents.length, "incident")} in account ${accounts.join(", ")}`), "");
+
+  lines.push(style.bold("incidents"));
+  const idWidth = Math.max(...plan.incidents.map((i) => i.id.length));
+  for (const incident of plan.incidents) {
+    const cutoff = incident.cutoffPending ? "cutoff at containment (recorded by pulumi up)" : `cutoff ${incident.cutoff}${incident.atContainment ? " (recorded at containment)" : ""}`;
+    const hours = credentialLifetimeMs({ users: incident.principals.filter((p) => p.type === "user") as never[] }) / 3_600_000;
+    const expires = incident.expiresAt === null ? `expires ${hours} h after containment` : `expires ${incident.expiresAt}${incident.holdUntil !== null && incident.holdUntil === incident.expiresAt ? " (holdUntil)" : ""}`;
+    lines.push(`  ${incident.id.padEnd(idWidth)}  ${incident.mode.padEnd(21)}  ${cutoff}  ${expires}`);
+  }
+  lines.push("");
+
+  lines.push(style.bold(`deny policies: ${plan.denyPolicies.length}`));
+  const principalWidth = Math.max(...plan.denyPolicies.map((d) => `${d.principal.type} ${d.principal.name}`.length));
+  const indent = " ".repeat(principalWidth + 4);
+  for (const policy of plan.denyPolicies) {
+    const where = policy.attachment === "managed" ? `managed policy ${POLICY_PATH}${policy.policyName}, attached` : `inline policy ${policy.policyName}`;
+    lines.push(`  ${`${policy.principal.type} ${policy.principal.name}`.padEnd(principalWidth)}  ${where}`);
+    for (const rule of describeDeny(policy.document)) lines.push(`${indent}${rule}`);
+    lines.push(`${indent}${style.dim(`incidents: ${policy.incidents.join(", ")}`)}`);
+  }
+  lines.push("");
+
+  if (plan.accessKeys.length > 0) {
+    lines.push(style.bold(`access keys to disable: ${plan.accessKeys.length}`) + style.dim(" (imported and set Inactive; never deleted, never re-enabled)"));
+    const userWidth = Math.max(...plan.accessKeys.map((k) => k.user.length));
+    for (const key of plan.accessKeys) {
+      lines.push(`  ${key.accessKeyId}  user ${key.user.padEnd(userWidth)}  -> Inactive  ${style.dim(key.incidents.join(", "))}`);
+    }
+    lines.push("");
+  }
+
+  if (plan.replacementRoles.length > 0) {
+    lines.push(style.bold(`replacement roles: ${plan.replacementRoles.length}`) + style.dim(" (retained when the incident is removed: they are the new access path)"));
+    const nameWidth = Math.max(...plan.replacementRoles.map((r) => r.name.length));
+    for (const role of plan.replacementRoles) {
+      const policies = [...role.managedPolicyArns.map((arn) => arn.split("/").pop() ?? arn), ...Object.keys(role.inlinePolicies).map((name) => `inline ${name}`)];
+      const parts = [`trust ${describeTrust(role.assumeRolePolicy)}`, ...(policies.length > 0 ? [policies.join(", ")] : []), `max session ${role.maxSessionDuration / 3600} h`];
+      lines.push(`  ${role.name.padEnd(nameWidth)}  ${parts.join("; ")}`);
+    }
+    lines.push("");
+  }
+
+  lines.push(style.dim("Removing an incident file removes its deny policies: only once it has expired (see `cordon -- status`)."));
+  lines.push(style.dim("Disabled keys stay disabled and replacement roles stay."));
+  return `${lines.join("\n")}\n`;
+}
+
+function describeDeny(document: PolicyDocument): string[] {
+  return document.Statement.map((statement) => {
+    const issued = statement.Condition?.DateLessThan?.[TOKEN_ISSUE_TIME];
+    if (issued === undefined) return "deny every action (deny-all)";
+    const value = String(issued);
+    const pending = /^\{\{containment:(.+)\}\}$/.exec(value);
+    return `deny every action to sessions issued before ${pending ? `the containment of ${pending[1]}` : value}`;
+  });
+}
+
+function describeTrust(document: PolicyDocument): string {
+  const statement = document.Statement[0];
+  const principal = statement?.Principal ?? {};
+  if (principal.Federated) {
+    const sub = statement.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"];
+    return `GitHub Actions ${String(sub).replace(/^repo:/, "")}`;
+  }
+  if (principal.Service) return String(principal.Service);
+  return [principal.AWS ?? []].flat().join(", ");
+}
