@@ -43,15 +43,20 @@ const validateShape = ajv.compile(schema);
 export function loadIncidents(files: SourceFile[], options: LoadOptions): LoadResult {
   const errors: Diagnostic[] = [];
   const parsed: Parsed[] = [];
-  for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
+  for (const file of [...files].sort((a, b) => compareText(a.path, b.path))) {
     const result = loadOne(file, options);
     errors.push(...result.errors);
     if (result.parsed) parsed.push(result.parsed);
   }
   errors.push(...crossFileErrors(parsed));
-  errors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code));
+  errors.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.code, b.code) || compareText(a.message, b.message));
   if (errors.length > 0) return { incidents: [], errors };
-  return { incidents: parsed.map((p) => p.incident).sort((a, b) => a.id.localeCompare(b.id)), errors: [] };
+  return { incidents: parsed.map((p) => p.incident).sort((a, b) => compareText(a.id, b.id)), errors: [] };
+}
+
+/** Code-point order: the same on every machine, whatever its locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface Parsed {
@@ -76,7 +81,10 @@ function loadOne(file: SourceFile, options: LoadOptions): { parsed?: Parsed; err
       errors: doc.errors.map((error) => {
         const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
         const summary = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-        if (error.code === "DUPLICATE_KEY") return diagnostic(pos.line, pos.col, "E_DUPLICATE_KEY", `${summary}: a repeated field would silently override the first one`);
+        if (error.code === "DUPLICATE_KEY") {
+          const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(file.text.split(/\r?\n/)[pos.line - 1] ?? "")?.[1];
+          return diagnostic(pos.line, pos.col, "E_DUPLICATE_KEY", `duplicate field${key ? ` "${key}"` : ""}: a repeated field would silently override the first one`);
+        }
         return diagnostic(pos.line, pos.col, "E_YAML_SYNTAX", summary);
       }),
     };
@@ -99,7 +107,7 @@ function loadOne(file: SourceFile, options: LoadOptions): { parsed?: Parsed; err
     return { errors: [...secretErrors, diagnostic(1, 1, "E_TYPE", `file: found ${describe(value)}, expected a mapping with id, title, account, cutoff and users or roles`)] };
   }
 
-  const shapeErrors = validateShape(value) ? [] : schemaDiagnostics(validateShape.errors ?? [], locate, diagnostic);
+  const shapeErrors = validateShape(value) ? [] : schemaDiagnostics(validateShape.errors ?? [], locate, sourceOf(doc), diagnostic);
   if (shapeErrors.length > 0) return { errors: [...secretErrors, ...shapeErrors] };
 
   const raw = value as RawIncident;
@@ -124,9 +132,11 @@ interface RawIncident {
 }
 
 function normalise(raw: RawIncident, file: string): Incident {
+  // Rounded up to the whole second: IAM compares whole seconds, and rounding up denies a
+  // sub-second more, never less.
   const instant = (text: string) => {
     const date = parseInstant(text);
-    return date ? formatInstant(date) : text;
+    return date ? formatInstant(new Date(Math.ceil(date.getTime() / 1000) * 1000)) : text;
   };
   const replacementRoles: ReplacementRoleSpec[] = (raw.replacementRoles ?? []).map((role) => ({
     name: role.name,
@@ -300,7 +310,7 @@ function crossFileErrors(parsed: Parsed[]): Diagnostic[] {
 }
 
 /** Field-specific wording for schema errors: the field, what was found, what is expected. */
-function schemaDiagnostics(errors: ErrorObject[], locate: Locator, diagnostic: MakeDiagnostic): Diagnostic[] {
+function schemaDiagnostics(errors: ErrorObject[], locate: Locator, source: (path: Path) => string | undefined, diagnostic: MakeDiagnostic): Diagnostic[] {
   // anyOf/not branches produce one error per branch; the anyOf error itself says it once.
   const relevant = errors.filter((e) => !/\/anyOf\/\d+\//.test(e.schemaPath) && !/\/not\//.test(e.schemaPath));
   const out: Diagnostic[] = [];
@@ -335,10 +345,14 @@ function schemaDiagnostics(errors: ErrorObject[], locate: Locator, diagnostic: M
       }
       case "type": {
         code = "E_TYPE";
-        const expected = String((error.params as { type: string | string[] }).type).replace(",", " or ");
+        const names: Record<string, string> = { array: "list", object: "mapping", integer: "whole number" };
+        const expected = String((error.params as { type: string | string[] }).type)
+          .split(",")
+          .map((t) => names[t] ?? t)
+          .join(" or ");
         const article = /^[aeiou]/.test(expected) ? "an" : "a";
         message = `${field}: found ${describe(found)}, expected ${article} ${expected}`;
-        if (parentKey === "account" && typeof found === "number") message += ` (quote it: account: "${String(found).padStart(12, "0")}"; unquoted, YAML reads a number and drops leading zeros)`;
+        if (parentKey === "account" && typeof found === "number") message += ` (quote it: account: "${source(path) ?? found}"; unquoted, YAML reads a number and drops leading zeros)`;
         break;
       }
       case "pattern":
@@ -488,6 +502,14 @@ function locator(doc: Document, lineCounter: LineCounter): Locator {
     const offset = target?.range?.[0] ?? 0;
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, col: pos.col };
+  };
+}
+
+/** The text of a scalar as written in the file (before YAML turned it into a number). */
+function sourceOf(doc: Document): (path: Path) => string | undefined {
+  return (path) => {
+    const node = doc.getIn(path, true);
+    return isScalar(node) && typeof node.source === "string" ? node.source : undefined;
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { MAX_FILE_BYTES, loadIncidents, type LoadResult, type SourceFile } from "./load.js";
+import { compareText, MAX_FILE_BYTES, loadIncidents, type LoadResult, type SourceFile } from "./load.js";
 import type { Diagnostic } from "./types.js";
 
 export const INCIDENT_FILE = /\.ya?ml$/i;
@@ -32,7 +32,7 @@ export function readIncidentSources(paths: string[], cwd: string): ReadResult {
     }
   };
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name))) {
       if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
