@@ -1,0 +1,60 @@
+/**
+ * fast-check generators of valid incident files, written as users write them (YAML text), so the
+ * properties exercise the loader and the plan together.
+ */
+import fc from "fast-check";
+import { stringify } from "yaml";
+
+export const GENERATED_NOW = new Date("2026-11-28T12:00:00Z");
+
+const iamName = fc
+  .stringMatching(/^[A-Za-z0-9+=,.@_-]{1,24}$/)
+  .filter((name) => name.toLowerCase() !== "root" && !name.startsWith("AWSServiceRoleFor") && !name.startsWith("AWSReservedSSO_"));
+const accessKeyId = fc.stringMatching(/^AKIA[A-Z0-9]{16}$/);
+const instant = fc
+  .integer({ min: Date.parse("2026-01-01T00:00:00Z") / 1000, max: GENERATED_NOW.getTime() / 1000 })
+  .map((seconds) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z"));
+const account = fc.constantFrom("123456789012", "210987654321");
+
+export interface RawGenerated {
+  id: string;
+  title: string;
+  account: string;
+  cutoff: string;
+  mode: "revoke-older-sessions" | "deny-all";
+  users: { name: string; accessKeys: string[] }[];
+  roles: { name: string }[];
+}
+
+/** One incident's content, without an id yet (ids come from the position in a set). */
+const incidentBody = fc
+  .record({
+    account,
+    cutoff: fc.oneof({ weight: 3, arbitrary: instant }, { weight: 1, arbitrary: fc.constant("at-containment") }),
+    mode: fc.constantFrom("revoke-older-sessions" as const, "deny-all" as const),
+    users: fc.uniqueArray(fc.record({ name: iamName, accessKeys: fc.uniqueArray(accessKeyId, { maxLength: 2 }) }), { maxLength: 3, selector: (u) => u.name.toLowerCase() }),
+    roles: fc.uniqueArray(iamName.map((name) => ({ name })), { maxLength: 3, selector: (r) => r.name.toLowerCase() }),
+  })
+  .filter((body) => body.users.length + body.roles.length > 0);
+
+/** A set of valid incidents: unique ids, and each key under exactly one user across the set. */
+export const incidentSet = fc
+  .array(incidentBody, { minLength: 1, maxLength: 5 })
+  .map((bodies) => bodies.map((body, i): RawGenerated => ({ id: `generated-${i}`, title: `generated ${i}`, ...body })))
+  .filter((incidents) => {
+    const owners = new Map<string, string>();
+    for (const incident of incidents) {
+      for (const user of incident.users) {
+        for (const key of user.accessKeys) {
+          const owner = owners.get(key);
+          if (owner !== undefined && owner !== user.name.toLowerCase()) return false;
+          owners.set(key, user.name.toLowerCase());
+        }
+      }
+    }
+    return true;
+  });
+
+export function toFiles(incidents: RawGenerated[]) {
+  return incidents.map((incident) => ({ path: `incidents/${incident.id}.yaml`, text: stringify(incident) }));
+}
