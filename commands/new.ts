@@ -1,0 +1,265 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { loadIncidents } from "../incident/load.js";
+import { parseInstant, formatInstant } from "../incident/time.js";
+import { AT_CONTAINMENT, formatDiagnostic, type Mode } from "../incident/types.js";
+import { awsLookup, LookupError, type Lookup, type LookupProblem } from "../lifecycle/lookup.js";
+import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../lifecycle/template.js";
+import { parseFlags, parseInstantFlag, type Command } from "./command.js";
+import { DEFAULT_INCIDENTS_DIR } from "./incidents.js";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./io.js";
+
+export { newPermissions } from "../lifecycle/lookup.js";
+
+const MODES: Mode[] = ["revoke-older-sessions", "deny-all"];
+const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
+const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+
+const usage = `usage: npm run --silent cordon -- new --title TEXT [--access-key ID]... [--user NAME]...
+                                       [--role NAME]... [--account ID] [--mode MODE] [--id ID]
+                                       [--cutoff at-containment|ISO] [--dir DIR] [--now ISO]
+
+Writes DIR/<id>.yaml, a new incident file that explains each of its fields, and prints the next
+steps. It never overwrites a file. With AWS credentials, --access-key alone is enough: the
+owning user comes from IAM (GetAccessKeyLastUsed) and the account from STS (GetCallerIdentity).
+
+options:
+  --title TEXT          what happened, in one line (required)
+  --access-key ID       an exposed access key id (AKIA...); repeatable
+  --user NAME           the user owning the keys; without it, IAM says who owns each key; repeatable
+  --role NAME           a role the exposed key could assume; repeatable
+  --account ID          the 12-digit account (default: the account of the AWS credentials)
+  --mode MODE           revoke-older-sessions (default) or deny-all
+  --id ID               the incident id (default: <UTC date>-<slug of the title>)
+  --cutoff VALUE        at-containment (default) or an RFC 3339 instant with offset
+  --dir DIR             the incidents folder (default: incidents)
+  --now ISO             the current instant (default: now), for the id's date and the checks
+  -h, --help            this text
+
+AWS permissions: iam:GetAccessKeyLastUsed, sts:GetCallerIdentity (only when IAM is asked).
+
+exit: 0 written, 1 the file exists or IAM does not know the key, 2 usage error or AWS could not be asked`;
+
+export const newCommand: Command = {
+  name: "new",
+  summary: "write a new incident file from flags (and IAM, for --access-key alone)",
+  usage,
+  async run(argv, io) {
+    return runNew(argv, io, awsLookup(io.env));
+  },
+};
+
+/** `new` with the AWS lookups passed in, so that a test can count what it calls. */
+export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    title: { type: "string" },
+    "access-key": { type: "string", multiple: true },
+    user: { type: "string", multiple: true },
+    role: { type: "string", multiple: true },
+    account: { type: "string" },
+    mode: { type: "string" },
+    id: { type: "string" },
+    cutoff: { type: "string" },
+    dir: { type: "string" },
+    now: { type: "string" },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": every value is given with a flag`);
+  const now = parseInstantFlag("now", values.now) ?? new Date();
+  const title = checkTitle(values.title);
+  const mode = checkMode(values.mode);
+  const id = values.id ?? defaultIncidentId(title, now);
+  if (!ID_PATTERN.test(id)) throw new UsageError(`--id "${id}": expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit`);
+  const cutoff = checkCutoff(values.cutoff);
+  if (values.account !== undefined && !/^\d{12}$/.test(values.account)) throw new UsageError(`--account "${values.account}": expected an AWS account id of 12 digits`);
+  const keys = unique((values["access-key"] ?? []).map(checkAccessKey));
+  const userNames = unique((values.user ?? []).map((name) => checkName("user", name)));
+  const roles = unique((values.role ?? []).map((name) => checkName("role", name)));
+  if (keys.length + userNames.length + roles.length === 0) {
+    throw new UsageError("name at least one principal: --access-key ID (IAM finds its user), --user NAME or --role NAME");
+  }
+
+  // One --user owns every --access-key given with it; otherwise IAM says who owns each key.
+  const owners = new Map<string, string>();
+  let account = values.account;
+  const askIam = keys.length > 0 && userNames.length !== 1;
+  try {
+    if (askIam) {
+      for (const key of keys) owners.set(key, await lookup.keyOwner(key));
+    }
+    // With keys looked up, the credentials' account is the keys' account: it must be --account.
+    if (account === undefined || askIam) {
+      const callerAccount = await lookup.account();
+      if (account !== undefined && callerAccount !== account) {
+        io.err(
+          `cordon new: the AWS credentials are in account ${callerAccount}, not --account ${account}: IAM answered for the keys of account ${callerAccount}; use credentials of account ${account}, or pass --user NAME to skip the lookup\n`,
+        );
+        return EXIT_INVALID;
+      }
+      account = callerAccount;
+    }
+  } catch (error) {
+    if (!(error instanceof LookupError)) throw error;
+    const { message, code } = lookupMessage(error.problem);
+    io.err(`cordon new: ${message}\n`);
+    return code;
+  }
+  if (account === undefined) throw new UsageError("--account is required"); // unreachable: the lookup sets it
+
+  const users = new Map<string, string[]>();
+  for (const name of userNames) users.set(name, []);
+  for (const key of keys) {
+    const owner = owners.get(key) ?? userNames[0];
+    users.set(owner, [...(users.get(owner) ?? []), key]);
+  }
+
+  const dir = resolve(io.cwd, values.dir ?? DEFAULT_INCIDENTS_DIR);
+  const file = join(dir, `${id}.yaml`);
+  const shown = relative(io.cwd, file) || file;
+  const incident: NewIncident = {
+    id,
+    title,
+    account,
+    cutoff,
+    mode,
+    users: [...users.entries()].map(([name, accessKeys]) => ({ name, accessKeys })),
+    roles,
+    writtenAt: now,
+    schemaPath: schemaPathFrom(dir),
+    ownersFromIam: [...owners.keys()],
+  };
+  const text = incidentTemplate(incident);
+
+  // The loader is the judge of a valid file: what `new` writes must pass it, or nothing is written.
+  const loaded = loadIncidents([{ path: shown, text }], { now });
+  if (loaded.errors.length > 0) {
+    io.err(`cordon new: ${shown} not written: it would be invalid:\n${loaded.errors.map((e) => `  ${formatDiagnostic(e)}\n`).join("")}`);
+    return EXIT_USAGE;
+  }
+
+  const existing = findIncidentFile(dir, id);
+  if (existing !== undefined) {
+    io.err(`cordon new: ${relative(io.cwd, existing) || existing} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
+    return EXIT_INVALID;
+  }
+  mkdirSync(dir, { recursive: true });
+  try {
+    // "wx": fails if the file appeared since the check above, rather than overwrite it.
+    writeFileSync(file, text, { flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      io.err(`cordon new: ${shown} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
+      return EXIT_INVALID;
+    }
+    throw error;
+  }
+  io.out(nextSteps(incident, shown));
+  return EXIT_OK;
+}
+
+function nextSteps(incident: NewIncident, shown: string): string {
+  const fromIam = new Set(incident.ownersFromIam);
+  const lines = [`wrote ${shown} (cutoff: ${incident.cutoff})`, `  account ${incident.account} · mode ${incident.mode}`];
+  for (const user of incident.users) {
+    const keys = user.accessKeys.map((key) => `${key}${fromIam.has(key) ? " (owner from IAM)" : ""}`);
+    lines.push(`  user ${user.name}${keys.length > 0 ? `: ${keys.join(", ")}` : ""}`);
+  }
+  for (const role of incident.roles) lines.push(`  role ${role}`);
+  lines.push(
+    "",
+    "next:",
+    `  1. commit it on a branch: git switch -c incident/${incident.id} && git add ${shown} && git commit -m "incident ${incident.id}"`,
+    "  2. open a pull request: CI runs validate, guard and pulumi preview, and comments the preview",
+    "  3. reviewers (CODEOWNERS) check:",
+    "     - the principals: every user and role the exposed key could act as (cordon assess)",
+    "     - the keys: each exposed key id, under the user that owns it",
+    `     - the mode: ${incident.mode}${incident.mode === "deny-all" ? " (every request of these principals is denied)" : " (or deny-all, to stop these principals entirely)"}`,
+    `     - the account: ${incident.account}`,
+    "     - the preview: each key Active -> Inactive, a deny policy on each principal",
+    `  4. merge: pulumi up disables the keys${incident.cutoff === AT_CONTAINMENT ? " and records the containment instant as the cutoff" : ""}`,
+    "  5. later: cordon status says when the file can be removed",
+    "",
+  );
+  return lines.join("\n");
+}
+
+function lookupMessage(problem: LookupProblem): { message: string; code: number } {
+  switch (problem.kind) {
+    case "no-credentials":
+      return { code: EXIT_USAGE, message: "no AWS credentials found to ask IAM who owns the key: pass --user NAME and --account ID, or run with credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)" };
+    case "no-such-key":
+      return {
+        code: EXIT_INVALID,
+        message: `--access-key ${problem.accessKeyId}: IAM has no such key in the credentials' account (NoSuchEntity): check the key id; for a key already deleted, pass --user NAME to revoke the sessions it minted`,
+      };
+    case "access-denied":
+      return {
+        code: EXIT_USAGE,
+        message: `${problem.accessKeyId ? `--access-key ${problem.accessKeyId}: ` : ""}IAM denied ${problem.action} (AccessDenied): these credentials may not call it${problem.accessKeyId ? ", or the key belongs to another account" : ""}; pass --user NAME and --account ID, or use credentials allowed ${problem.action} in the key's account`,
+      };
+    case "failed":
+      return { code: EXIT_USAGE, message: `could not call ${problem.action}: ${problem.message}; pass --user NAME and --account ID to write the file without AWS` };
+  }
+}
+
+function checkTitle(title: string | undefined): string {
+  if (title === undefined) throw new UsageError('--title is required: what happened, in one line, such as --title "CI key in public repo"');
+  const trimmed = title.trim();
+  if (trimmed.length === 0 || /[\r\n]/.test(trimmed) || trimmed.length > 200) {
+    throw new UsageError(`--title: expected one line of 1 to 200 characters, found ${/[\r\n]/.test(trimmed) ? "several lines" : `${trimmed.length} characters`}`);
+  }
+  return trimmed;
+}
+
+function checkMode(mode: string | undefined): Mode {
+  if (mode === undefined) return "revoke-older-sessions";
+  if (!(MODES as string[]).includes(mode)) throw new UsageError(`--mode "${mode}": expected one of ${MODES.join(", ")}`);
+  return mode as Mode;
+}
+
+function checkCutoff(cutoff: string | undefined): string {
+  if (cutoff === undefined || cutoff === AT_CONTAINMENT) return AT_CONTAINMENT;
+  const instant = parseInstant(cutoff);
+  if (!instant) throw new UsageError(`--cutoff "${cutoff}": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`);
+  return formatInstant(instant);
+}
+
+/** Never echoes what could be a secret: the key flag is exactly where one gets pasted by mistake. */
+function checkAccessKey(key: string): string {
+  if (ACCESS_KEY_ID.test(key)) return key;
+  if (/^ASIA[A-Z0-9]{16}$/.test(key)) {
+    throw new UsageError(`--access-key ${key}: a temporary key (ASIA...) cannot be disabled; the cutoff revokes it: pass the user or role that minted it (--user, --role)`);
+  }
+  if (/^[A-Za-z0-9/+]{40}$/.test(key)) {
+    throw new UsageError("--access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id (AKIA...): treat the key as exposed, and clear your shell history");
+  }
+  const shown = key.length <= 24 && /^[A-Za-z0-9]*$/.test(key) ? `"${key}"` : `a value of ${key.length} characters (not shown)`;
+  throw new UsageError(`--access-key: found ${shown}, expected an access key id: AKIA followed by 16 of A-Z and 0-9`);
+}
+
+function checkName(kind: "user" | "role", name: string): string {
+  if (!IAM_NAME.test(name)) throw new UsageError(`--${kind} "${name}": expected an IAM ${kind} name: 1 to 64 of letters, digits and +=,.@_-`);
+  return name;
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** The schema as seen from the incidents folder: found upwards, so editors complete the fields. */
+function schemaPathFrom(dir: string): string {
+  for (let at = dir; ; at = dirname(at)) {
+    const candidate = join(at, "schema", "incident.schema.json");
+    if (existsSync(candidate)) return relative(dir, candidate).split(sep).join("/");
+    if (dirname(at) === at) return "../schema/incident.schema.json";
+  }
+}
+
+/** An incident with this id anywhere under the folder (`.yaml` or `.yml`, any sub-folder). */
+function findIncidentFile(dir: string, id: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const names = new Set([`${id}.yaml`, `${id}.yml`]);
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && names.has(entry.name)) return join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+  }
+  return undefined;
+}

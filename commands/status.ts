@@ -1,0 +1,40 @@
+import { resolve } from "node:path";
+import { incidentStatuses, renderStatus } from "../lifecycle/status.js";
+import { parseFlags, parseInstantFlag, type Command } from "./command.js";
+import { DEFAULT_INCIDENTS_DIR, loadOrReport } from "./incidents.js";
+import { EXIT_INVALID, EXIT_OK } from "./io.js";
+import { readContainment } from "./plan.js";
+
+export const statusCommand: Command = {
+  name: "status",
+  summary: "per incident: cutoff, expiry, time left, whether the file can be removed",
+  usage: `usage: npm run --silent cordon -- status [PATH...] [--now ISO] [--stack-outputs FILE] [--json]
+
+Per incident (PATH: files or folders, default incidents/): the cutoff, when it expires (cutoff +
+36 h when it names a user, + 12 h for roles only, or holdUntil when later), the time left, and
+whether its file can now be removed. An at-containment incident whose instant is not known is
+never removable: pass the stack outputs to know it.
+
+options:
+  --now ISO             the instant to judge at (default: now)
+  --stack-outputs FILE  \`pulumi stack output --json\`: the recorded at-containment instants
+  --json                {"incidents": [{"id", "file", "cutoff", "expiresAt", "removable", ...}]}
+  -h, --help            this text
+
+exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage error`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      now: { type: "string" },
+      "stack-outputs": { type: "string" },
+      json: { type: "boolean" },
+    });
+    const now = parseInstantFlag("now", values.now) ?? new Date();
+    const containment = values["stack-outputs"] === undefined ? {} : readContainment(resolve(io.cwd, values["stack-outputs"]));
+    const incidents = loadOrReport(positionals, io, now);
+    if (!incidents) return EXIT_INVALID;
+    const statuses = incidentStatuses(incidents, now, containment);
+    if (values.json) io.out(`${JSON.stringify({ incidents: statuses }, null, 2)}\n`);
+    else io.out(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${DEFAULT_INCIDENTS_DIR}/`));
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * The git shell of `cordon guard`: incident files as they are at a revision. Two processes per
+ * revision whatever the number of files (`git ls-tree`, then one `git cat-file --batch`), so a
+ * folder of a thousand incidents is read as fast as one.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { posix } from "node:path";
+import type { SourceFile } from "../incident/load.js";
+import { INCIDENT_FILE } from "../incident/read.js";
+
+/** git is missing, this is not a repository, or a revision does not exist: guard exits 2. */
+export class GitError extends Error {}
+
+// Generous: the loader itself rejects incident files over 64 KiB with a located error.
+const MAX_BUFFER = 256 * 1024 * 1024;
+
+function git(cwd: string, args: string[], input?: string): Buffer {
+  const result = spawnSync("git", args, { cwd, input, maxBuffer: MAX_BUFFER, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+  if (result.error) throw new GitError(`cannot run git: ${result.error.message}`);
+  if (result.status !== 0) throw new GitError(result.stderr.toString().trim().split("\n")[0] || `git ${args[0]} exited with ${result.status}`);
+  return result.stdout;
+}
+
+/** The top folder of the repository that holds `cwd`. */
+export function repoRoot(cwd: string): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new GitError(stderr.split("\n")[0] || (error as Error).message);
+  }
+}
+
+/** The commit a revision names; a GitError saying so when it names none. */
+export function resolveCommit(root: string, rev: string): string {
+  // "--end-of-options" keeps a revision such as "--output=x" from being read as an option.
+  const result = spawnSync("git", ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`], { cwd: root, encoding: "utf8" });
+  if (result.error) throw new GitError(`cannot run git: ${result.error.message}`);
+  if (result.status !== 0) throw new GitError(`"${rev}" is not a commit in this repository (fetch it first: in CI, check out with fetch-depth: 0)`);
+  return result.stdout.trim();
+}
+
+/**
+ * Every incident file under `dir` (relative to the repository root, `/`-separated) at `commit`,
+ * with paths relative to the root. Hidden files and folders are skipped, as the folder reader does.
+ */
+export function incidentSourcesAt(root: string, commit: string, dir: string): SourceFile[] {
+  const listing = git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", dir === "" ? "." : dir]).toString("utf8");
+  const blobs: { path: string; object: string }[] = [];
+  for (const entry of listing.split("\0")) {
+    if (entry === "") continue;
+    const tab = entry.indexOf("\t");
+    const [, type, object] = entry.slice(0, tab).split(" ");
+    const path = entry.slice(tab + 1);
+    const segments = path.split("/");
+    if (type !== "blob" || !INCIDENT_FILE.test(path) || segments.some((s) => s.startsWith(".") || s === "node_modules")) continue;
+    blobs.push({ path, object });
+  }
+  if (blobs.length === 0) return [];
+  const output = git(root, ["cat-file", "--batch"], `${blobs.map((b) => b.object).join("\n")}\n`);
+  const files: SourceFile[] = [];
+  let offset = 0;
+  for (const blob of blobs) {
+    // Each answer: "<object> blob <size>\n<content>\n".
+    const newline = output.indexOf(0x0a, offset);
+    const size = Number(output.subarray(offset, newline).toString("latin1").split(" ")[2]);
+    files.push({ path: blob.path, text: output.subarray(newline + 1, newline + 1 + size).toString("utf8") });
+    offset = newline + 1 + size + 1;
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A path inside the repository, `/`-separated, for `git ls-tree`. */
+export function repoPath(relativePath: string): string {
+  return posix.normalize(relativePath.split("\\").join("/")).replace(/^\.\/?$/, "");
+}
