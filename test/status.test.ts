@@ -1,0 +1,158 @@
+/**
+ * status at, before and after each boundary: cutoff + 36 h when a user is named, + 12 h for roles
+ * only, holdUntil when later, and the recorded instant of an at-containment incident.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { main } from "../commands/main.js";
+import { memoryIo } from "../commands/io.js";
+
+let dir: string;
+const incidents: Record<string, object> = {
+  "2026-11-28-user-key": { title: "A user's key", account: "123456789012", cutoff: "2026-11-28T10:00:00Z", users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] },
+  "2026-11-28-roles-only": { title: "A role's sessions", account: "123456789012", cutoff: "2026-11-28T10:00:00Z", roles: [{ name: "deploy" }] },
+  "2026-11-28-held": { title: "Held longer", account: "123456789012", cutoff: "2026-11-28T10:00:00Z", mode: "deny-all", holdUntil: "2026-12-01T00:00:00Z", users: [{ name: "svc-backup" }] },
+  "2026-11-28-at-containment": { title: "Contained on merge", account: "123456789012", cutoff: "at-containment", users: [{ name: "dana" }], roles: [{ name: "analytics" }] },
+};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "cordon-status-"));
+  mkdirSync(join(dir, "incidents"));
+  for (const [id, body] of Object.entries(incidents)) writeFileSync(join(dir, "incidents", `${id}.yaml`), stringify({ id, ...body }));
+  writeFileSync(
+    join(dir, "outputs.json"),
+    JSON.stringify({
+      account: "123456789012",
+      replacementRoles: [],
+      incidents: { "2026-11-28-at-containment": { cutoff: "2026-11-28T12:26:00Z", atContainment: true, expiresAt: "2026-11-30T00:26:00Z", mode: "revoke-older-sessions", principals: [], accessKeys: [] } },
+    }),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function status(args: string[]) {
+  const io = memoryIo({ cwd: dir });
+  const code = await main(["status", ...args], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+async function statusOf(id: string, now: string, extra: string[] = []) {
+  const result = await status(["--json", "--now", now, ...extra]);
+  expect(result.code).toBe(0);
+  return (JSON.parse(result.stdout) as { incidents: { id: string }[] }).incidents.find((i) => i.id === id);
+}
+
+describe.each([
+  { incident: "2026-11-28-user-key", boundary: "cutoff + 36 h (a user is named)", expiresAt: "2026-11-29T22:00:00Z", cutoff: "2026-11-28T10:00:00Z", holdUntil: null, extra: [] },
+  { incident: "2026-11-28-roles-only", boundary: "cutoff + 12 h (roles only)", expiresAt: "2026-11-28T22:00:00Z", cutoff: "2026-11-28T10:00:00Z", holdUntil: null, extra: [] },
+  { incident: "2026-11-28-held", boundary: "holdUntil, later than cutoff + 36 h", expiresAt: "2026-12-01T00:00:00Z", cutoff: "2026-11-28T10:00:00Z", holdUntil: "2026-12-01T00:00:00Z", extra: [] },
+  {
+    incident: "2026-11-28-at-containment",
+    boundary: "recorded containment instant + 36 h (--stack-outputs)",
+    expiresAt: "2026-11-30T00:26:00Z",
+    cutoff: "2026-11-28T12:26:00Z",
+    holdUntil: null,
+    extra: ["--stack-outputs", "outputs.json"],
+  },
+])("$incident expires at $boundary", ({ incident, expiresAt, cutoff, holdUntil, extra }) => {
+  const at = Date.parse(expiresAt);
+  const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+  it.each([
+    { when: "one second before", now: iso(at - 1000), removable: false, timeLeftSeconds: 1 },
+    { when: "exactly at", now: iso(at), removable: true, timeLeftSeconds: 0 },
+    { when: "one second after", now: iso(at + 1000), removable: true, timeLeftSeconds: 0 },
+  ])("$when the expiry: removable $removable", async ({ now, removable, timeLeftSeconds }) => {
+    expect(await statusOf(incident, now, extra)).toEqual({
+      id: incident,
+      file: `incidents/${incident}.yaml`,
+      mode: incident === "2026-11-28-held" ? "deny-all" : "revoke-older-sessions",
+      cutoff,
+      expiresAt,
+      removable,
+      timeLeftSeconds,
+      atContainment: incident === "2026-11-28-at-containment",
+      cutoffPending: false,
+      holdUntil,
+    });
+  });
+});
+
+it("holdUntil keeps an incident past cutoff + 36 h", async () => {
+  expect(await statusOf("2026-11-28-held", "2026-11-29T22:00:00Z")).toMatchObject({ removable: false, timeLeftSeconds: 26 * 3600 });
+});
+
+it.each(["2026-11-28T12:00:00Z", "2026-12-31T00:00:00Z", "2030-01-01T00:00:00Z"])(
+  "an at-containment incident without a recorded instant is never removable, even at %s: its expiry is unknown",
+  async (now) => {
+    expect(await statusOf("2026-11-28-at-containment", now)).toEqual({
+      id: "2026-11-28-at-containment",
+      file: "incidents/2026-11-28-at-containment.yaml",
+      mode: "revoke-older-sessions",
+      cutoff: "at-containment",
+      expiresAt: null,
+      removable: false,
+      timeLeftSeconds: null,
+      atContainment: true,
+      cutoffPending: true,
+      holdUntil: null,
+    });
+  },
+);
+
+it("prints a readable table, says what can go and how to learn the pending expiry", async () => {
+  const result = await status(["--now", "2026-11-29T22:00:00Z"]);
+  expect(result).toEqual({
+    code: 0,
+    stderr: "",
+    stdout: [
+      "INCIDENT                   CUTOFF                EXPIRES               LEFT  STATUS",
+      "2026-11-28-at-containment  at-containment        unknown               ?     active: pending containment, expiry unknown (pass --stack-outputs)",
+      "2026-11-28-held            2026-11-28T10:00:00Z  2026-12-01T00:00:00Z  26 h  active (holdUntil)",
+      "2026-11-28-roles-only      2026-11-28T10:00:00Z  2026-11-28T22:00:00Z  0     removable: delete incidents/2026-11-28-roles-only.yaml",
+      "2026-11-28-user-key        2026-11-28T10:00:00Z  2026-11-29T22:00:00Z  0     removable: delete incidents/2026-11-28-user-key.yaml",
+      "",
+      "2 of 4 can be removed now: delete incidents/2026-11-28-roles-only.yaml, incidents/2026-11-28-user-key.yaml in a pull request (guard lets expired incidents go)",
+      "1 pending containment: their instant is recorded by pulumi up; pass --stack-outputs FILE (pulumi stack output --json) to know their expiry",
+      "",
+    ].join("\n"),
+  });
+});
+
+it("an empty folder has nothing to remove", async () => {
+  const empty = mkdtempSync(join(tmpdir(), "cordon-status-empty-"));
+  mkdirSync(join(empty, "incidents"));
+  const io = memoryIo({ cwd: empty });
+  expect(await main(["status", "--now", "2026-11-29T22:00:00Z"], io)).toBe(0);
+  expect(io.stdout).toBe("no incidents in incidents/: nothing is contained, nothing to remove\n");
+  const json = memoryIo({ cwd: empty });
+  expect(await main(["status", "--json"], json)).toBe(0);
+  expect(JSON.parse(json.stdout)).toEqual({ incidents: [] });
+  rmSync(empty, { recursive: true, force: true });
+});
+
+it("any invalid file: its diagnostics and exit 1, and no status at all", async () => {
+  const broken = mkdtempSync(join(tmpdir(), "cordon-status-broken-"));
+  mkdirSync(join(broken, "incidents"));
+  writeFileSync(join(broken, "incidents", "2026-11-28-user-key.yaml"), stringify({ id: "2026-11-28-user-key", ...incidents["2026-11-28-user-key"] }));
+  writeFileSync(join(broken, "incidents", "2026-11-28-bad.yaml"), stringify({ id: "2026-11-28-bad", title: "Bad", account: "12345", cutoff: "2026-11-28T10:00:00Z", users: [{ name: "x" }] }));
+  const io = memoryIo({ cwd: broken });
+  expect(await main(["status", "--json", "--now", "2026-11-29T22:00:00Z"], io)).toBe(1);
+  expect(io.stdout).toBe("");
+  expect(io.stderr).toBe(
+    'incidents/2026-11-28-bad.yaml:3:10 E_ACCOUNT account: found "12345", expected an AWS account id of 12 digits\n1 error in 1 file: nothing is planned while any incident file is invalid\n',
+  );
+  rmSync(broken, { recursive: true, force: true });
+});
+
+it.each([
+  { what: "a missing stack outputs file", file: "missing.json", message: /^cordon status: --stack-outputs .*missing\.json: cannot read it \(ENOENT\)$/ },
+  { what: "stack outputs without incidents", file: "incidents/../outputs-empty.json", message: /^cordon status: --stack-outputs .*outputs-empty\.json: expected the JSON of `pulumi stack output --json`, with an "incidents" object$/ },
+])("$what is a usage error (exit 2)", async ({ file, message }) => {
+  writeFileSync(join(dir, "outputs-empty.json"), "{}");
+  const result = await status(["--stack-outputs", file, "--now", "2026-11-29T22:00:00Z"]);
+  expect(result.code).toBe(2);
+  expect(result.stderr.split("\n")[0]).toMatch(message);
+});
