@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { loadIncidents } from "../incident/load.js";
 import { parseInstant, formatInstant } from "../incident/time.js";
-import { AT_CONTAINMENT, formatDiagnostic, type Mode } from "../incident/types.js";
+import { AT_CONTAINMENT, type Mode } from "../incident/types.js";
 import { awsLookup, LookupError, type Lookup, type LookupProblem } from "../lifecycle/lookup.js";
 import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../lifecycle/template.js";
 import { parseFlags, parseInstantFlag, type Command } from "./command.js";
@@ -132,7 +132,8 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   // The loader is the judge of a valid file: what `new` writes must pass it, or nothing is written.
   const loaded = loadIncidents([{ path: shown, text }], { now });
   if (loaded.errors.length > 0) {
-    io.err(`cordon new: ${shown} not written: it would be invalid:\n${loaded.errors.map((e) => `  ${formatDiagnostic(e)}\n`).join("")}`);
+    // No file exists to point a line at: the code and the message say which flag to change.
+    io.err(`cordon new: ${shown} not written: it would be invalid:\n${loaded.errors.map((e) => `  ${e.code} ${e.message}\n`).join("")}`);
     return EXIT_USAGE;
   }
 

@@ -1,0 +1,326 @@
+/**
+ * `new` against moto_server (a real IAM and STS API on loopback): --access-key alone is enough,
+ * what it writes passes the loader, it never overwrites, and every refusal says what to do.
+ */
+import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { memoryIo } from "../commands/io.js";
+import { main } from "../commands/main.js";
+import { newPermissions } from "../commands/new.js";
+import { loadIncidents } from "../incident/load.js";
+import { loadIncidentPaths } from "../incident/read.js";
+import { defaultIncidentId, incidentTemplate } from "../lifecycle/template.js";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
+
+const NOW = "2026-11-28T02:16:00Z";
+const dirs: string[] = [];
+function workdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "cordon-new-"));
+  dirs.push(dir);
+  // A checkout has the schema beside incidents/: the file's $schema line points at it.
+  mkdirSync(join(dir, "schema"));
+  writeFileSync(join(dir, "schema", "incident.schema.json"), "{}");
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(cwd: string, args: string[]) {
+  const io = memoryIo({ cwd });
+  const code = await main(["new", ...args, "--now", NOW], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+describe("against moto_server", () => {
+  let moto: Moto;
+  let restore: () => void;
+  let iam: IAMClient;
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useMotoEnv(moto);
+    iam = new IAMClient({});
+  });
+  afterAll(async () => {
+    restore?.();
+    await moto?.stop();
+  });
+  afterEach(() => moto.reset());
+
+  async function seedKey(user: string): Promise<string> {
+    await iam.send(new CreateUserCommand({ UserName: user })).catch((error: Error) => {
+      if (error.name !== "EntityAlreadyExistsException") throw error;
+    });
+    // Only the key id is kept: the secret moto returns is never looked at, never printed.
+    return (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
+  }
+
+  it("--access-key and --title alone: the user comes from IAM, the account from STS, and the file loads", async () => {
+    const key = await seedKey("ci-deployer");
+    const cwd = workdir();
+    const result = await run(cwd, ["--access-key", key, "--title", "CI key in public repo", "--role", "deploy"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const file = "incidents/2026-11-28-ci-key-in-public-repo.yaml";
+    expect(result.stdout).toBe(
+      [
+        `wrote ${file} (cutoff: at-containment)`,
+        "  account 123456789012 · mode revoke-older-sessions",
+        `  user ci-deployer: ${key} (owner from IAM)`,
+        "  role deploy",
+        "",
+        "next:",
+        `  1. commit it on a branch: git switch -c incident/2026-11-28-ci-key-in-public-repo && git add ${file} && git commit -m "incident 2026-11-28-ci-key-in-public-repo"`,
+        "  2. open a pull request: CI runs validate, guard and pulumi preview, and comments the preview",
+        "  3. reviewers (CODEOWNERS) check:",
+        "     - the principals: every user and role the exposed key could act as (cordon assess)",
+        "     - the keys: each exposed key id, under the user that owns it",
+        "     - the mode: revoke-older-sessions (or deny-all, to stop these principals entirely)",
+        "     - the account: 123456789012",
+        "     - the preview: each key Active -> Inactive, a deny policy on each principal",
+        "  4. merge: pulumi up disables the keys and records the containment instant as the cutoff",
+        "  5. later: cordon status says when the file can be removed",
+        "",
+      ].join("\n"),
+    );
+    const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.incidents).toEqual([
+      {
+        id: "2026-11-28-ci-key-in-public-repo",
+        file,
+        title: "CI key in public repo",
+        account: "123456789012",
+        cutoff: "at-containment",
+        mode: "revoke-older-sessions",
+        users: [{ name: "ci-deployer", accessKeys: [key] }],
+        roles: [{ name: "deploy" }],
+        replacementRoles: [],
+      },
+    ]);
+    expect(readFileSync(join(cwd, file), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../schema/incident.schema.json");
+  });
+
+  it("keys of two users give two users, each with its own key", async () => {
+    const first = await seedKey("ci-deployer");
+    const second = await seedKey("dana");
+    const cwd = workdir();
+    const result = await run(cwd, ["--access-key", second, "--access-key", first, "--title", "Two keys in one paste", "--id", "2026-11-28-two-keys"]);
+    expect(result.code).toBe(0);
+    const [incident] = loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents;
+    expect(incident.users).toEqual([
+      { name: "dana", accessKeys: [second] },
+      { name: "ci-deployer", accessKeys: [first] },
+    ]);
+  });
+
+  it("refuses to overwrite an existing incident, and leaves it as it was", async () => {
+    const key = await seedKey("ci-deployer");
+    const cwd = workdir();
+    expect((await run(cwd, ["--access-key", key, "--title", "CI key in public repo"])).code).toBe(0);
+    const path = join(cwd, "incidents", "2026-11-28-ci-key-in-public-repo.yaml");
+    const before = readFileSync(path, "utf8");
+    const again = await run(cwd, ["--access-key", key, "--title", "CI key in public repo", "--mode", "deny-all"]);
+    expect(again).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "cordon new: incidents/2026-11-28-ci-key-in-public-repo.yaml already exists: new never overwrites an incident; edit that file, or choose another --id\n",
+    });
+    expect(readFileSync(path, "utf8")).toBe(before);
+  });
+
+  it("refuses an id already used by a file in a sub-folder, or as .yml", async () => {
+    const cwd = workdir();
+    mkdirSync(join(cwd, "incidents", "2026"), { recursive: true });
+    writeFileSync(join(cwd, "incidents", "2026", "2026-11-28-moved.yml"), "id: 2026-11-28-moved\n");
+    const result = await run(cwd, ["--user", "dana", "--account", "123456789012", "--title", "Moved", "--id", "2026-11-28-moved"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("cordon new: incidents/2026/2026-11-28-moved.yml already exists: new never overwrites an incident; edit that file, or choose another --id\n");
+  });
+
+  it("an unknown key: NoSuchEntity, exit 1, nothing written", async () => {
+    const cwd = workdir();
+    const result = await run(cwd, ["--access-key", "AKIAZZZZZZZZZZZZZZZZ", "--title", "Unknown key"]);
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "cordon new: --access-key AKIAZZZZZZZZZZZZZZZZ: IAM has no such key in the credentials' account (NoSuchEntity): check the key id; for a key already deleted, pass --user NAME to revoke the sessions it minted\n",
+    });
+    expect(existsSync(join(cwd, "incidents"))).toBe(false);
+  });
+
+  it("a looked-up key in another account than --account is refused", async () => {
+    const key = await seedKey("ci-deployer");
+    const result = await run(workdir(), ["--access-key", key, "--account", "210987654321", "--title", "Wrong account"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "cordon new: the AWS credentials are in account 123456789012, not --account 210987654321: IAM answered for the keys of account 123456789012; use credentials of account 210987654321, or pass --user NAME to skip the lookup\n",
+    );
+  });
+});
+
+describe("the AWS calls it makes are the ones it declares", () => {
+  // Mocked only inside this block: the moto tests above talk to the real emulator.
+  let iamMock: AwsClientStub<IAMClient>;
+  let stsMock: AwsClientStub<STSClient>;
+  beforeAll(() => {
+    iamMock = mockClient(IAMClient);
+    stsMock = mockClient(STSClient);
+  });
+  afterAll(() => {
+    iamMock.restore();
+    stsMock.restore();
+  });
+
+  it("--access-key alone calls exactly newPermissions", async () => {
+    iamMock.reset();
+    stsMock.reset();
+    iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "ci-deployer" });
+    stsMock.on(GetCallerIdentityCommand).resolves({ Account: "123456789012" });
+    expect((await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--title", "Declared calls"])).code).toBe(0);
+    const called = [...iamMock.calls().map((c) => `iam:${c.args[0].constructor.name}`), ...stsMock.calls().map((c) => `sts:${c.args[0].constructor.name}`)].map((a) => a.replace(/Command$/, ""));
+    expect(called.sort()).toEqual([...newPermissions].sort());
+  });
+
+  it("--user and --account: no AWS call at all", async () => {
+    iamMock.reset();
+    stsMock.reset();
+    expect((await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--user", "ci-deployer", "--account", "123456789012", "--title", "Offline"])).code).toBe(0);
+    expect([iamMock.calls().length, stsMock.calls().length]).toEqual([0, 0]);
+  });
+
+  it("AccessDenied says that the key may be in another account, and how to go on (exit 2)", async () => {
+    iamMock.reset();
+    stsMock.reset();
+    iamMock.on(GetAccessKeyLastUsedCommand).rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDenied" }));
+    const result = await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--title", "Denied"]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        "cordon new: --access-key AKIAIOSFODNN7EXAMPLE: IAM denied iam:GetAccessKeyLastUsed (AccessDenied): these credentials may not call it, or the key belongs to another account; pass --user NAME and --account ID, or use credentials allowed iam:GetAccessKeyLastUsed in the key's account\n",
+    });
+  });
+});
+
+describe("flags", () => {
+  it.each([
+    { args: ["--user", "dana", "--account", "123456789012"], message: 'cordon new: --title is required: what happened, in one line, such as --title "CI key in public repo"' },
+    { args: ["--title", "x", "--account", "123456789012"], message: "cordon new: name at least one principal: --access-key ID (IAM finds its user), --user NAME or --role NAME" },
+    { args: ["--title", "x", "--access-key", "akia123"], message: 'cordon new: --access-key: found "akia123", expected an access key id: AKIA followed by 16 of A-Z and 0-9' },
+    {
+      args: ["--title", "x", "--access-key", "ASIAIOSFODNN7EXAMPLE"],
+      message: "cordon new: --access-key ASIAIOSFODNN7EXAMPLE: a temporary key (ASIA...) cannot be disabled; the cutoff revokes it: pass the user or role that minted it (--user, --role)",
+    },
+    {
+      // Shaped like a secret access key: the message must never echo it.
+      args: ["--title", "x", "--access-key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
+      message: "cordon new: --access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id (AKIA...): treat the key as exposed, and clear your shell history",
+    },
+    { args: ["--title", "x", "--user", "a b"], message: 'cordon new: --user "a b": expected an IAM user name: 1 to 64 of letters, digits and +=,.@_-' },
+    { args: ["--title", "x", "--role", "a/b"], message: 'cordon new: --role "a/b": expected an IAM role name: 1 to 64 of letters, digits and +=,.@_-' },
+    { args: ["--title", "x", "--user", "dana", "--account", "1234"], message: 'cordon new: --account "1234": expected an AWS account id of 12 digits' },
+    { args: ["--title", "x", "--user", "dana", "--mode", "deny"], message: 'cordon new: --mode "deny": expected one of revoke-older-sessions, deny-all' },
+    { args: ["--title", "x", "--user", "dana", "--id", "Bad_Id"], message: 'cordon new: --id "Bad_Id": expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit' },
+    { args: ["--title", "x", "--user", "dana", "--cutoff", "yesterday"], message: 'cordon new: --cutoff "yesterday": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z' },
+    { args: ["--title", "two\nlines", "--user", "dana"], message: "cordon new: --title: expected one line of 1 to 200 characters, found several lines" },
+    { args: ["--title", "x", "--user", "dana", "extra"], message: 'cordon new: unexpected argument "extra": every value is given with a flag' },
+  ])("usage error: $message", async ({ args, message }) => {
+    const cwd = workdir();
+    const result = await run(cwd, args);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toBe(message);
+    expect(result.stderr).not.toContain("wJalrXUtnFEMI");
+    expect(existsSync(join(cwd, "incidents"))).toBe(false);
+  });
+
+  it.each([
+    {
+      what: "the root user",
+      args: ["--user", "root"],
+      diagnostic:
+        'E_ROOT_USER user "root": root credentials cannot be restricted by IAM policies; rotate or delete root access keys in the console (Security credentials) and enable MFA on the root user',
+    },
+    {
+      what: "a cutoff in the future",
+      args: ["--user", "dana", "--cutoff", "2026-11-28T03:00:00Z"],
+      diagnostic:
+        "E_CUTOFF_FUTURE cutoff: found 2026-11-28T03:00:00Z, more than 5 minutes after now (2026-11-28T02:16:00Z): a future cutoff would deny sessions that were minted after containment; use the instant the key was disabled, or at-containment",
+    },
+  ])("what the loader refuses is not written, with the loader's explanation: $what", async ({ args, diagnostic }) => {
+    const cwd = workdir();
+    const result = await run(cwd, ["--title", "x", "--account", "123456789012", ...args]);
+    expect(result).toEqual({ code: 2, stdout: "", stderr: `cordon new: incidents/2026-11-28-x.yaml not written: it would be invalid:\n  ${diagnostic}\n` });
+    expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(false);
+  });
+
+  it("--dir, --id, --mode and an explicit --cutoff are written as given", async () => {
+    const cwd = workdir();
+    const result = await run(cwd, ["--title", "Laptop", "--user", "svc-backup", "--account", "012345678901", "--mode", "deny-all", "--cutoff", "2026-11-27T21:30:00+01:00", "--dir", "ops/incidents", "--id", "2026-11-27-laptop"]);
+    expect(result.code).toBe(0);
+    const [incident] = loadIncidentPaths(["ops/incidents"], cwd, new Date(NOW)).incidents;
+    expect(incident).toMatchObject({ id: "2026-11-27-laptop", account: "012345678901", mode: "deny-all", cutoff: "2026-11-27T20:30:00Z", users: [{ name: "svc-backup", accessKeys: [] }], roles: [] });
+    expect(readFileSync(join(cwd, "ops/incidents/2026-11-27-laptop.yaml"), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../../schema/incident.schema.json");
+  });
+});
+
+describe("the id and the file text", () => {
+  it.each([
+    ["CI key in public repo", "2026-11-28-ci-key-in-public-repo"],
+    ["  Clé d'accès: dans un ticket #1234!  ", "2026-11-28-cle-d-acces-dans-un-ticket-1234"],
+    ["鍵が漏れた", "2026-11-28-incident"],
+    ["a".repeat(60), "2026-11-28-incident"],
+    ["word ".repeat(30), `2026-11-28${"-word".repeat(10)}`],
+  ])("title %j gives id %s", (title, id) => {
+    const generated = defaultIncidentId(title, new Date(NOW));
+    expect(generated).toBe(id);
+    expect(generated).toMatch(/^[a-z0-9][a-z0-9-]{2,63}$/);
+  });
+
+  const base = { id: "2026-11-28-text", account: "000000000001", writtenAt: new Date(NOW), schemaPath: "../schema/incident.schema.json" };
+  it.each([
+    { what: "a title with YAML syntax in it", title: 'key: "leaked" # in a #channel - [yes]', mode: "revoke-older-sessions" as const, cutoff: "at-containment", users: [{ name: "u", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }], roles: [] },
+    { what: "roles only, deny-all", title: "Role", mode: "deny-all" as const, cutoff: "2026-11-28T01:00:00Z", users: [], roles: ["deploy", "analytics"] },
+    { what: "a user without keys", title: "User", mode: "revoke-older-sessions" as const, cutoff: "at-containment", users: [{ name: "dana", accessKeys: [] }], roles: [] },
+  ])("the template loads back to what was asked: $what", ({ what: _, ...spec }) => {
+    const text = incidentTemplate({ ...base, ...spec });
+    const loaded = loadIncidents([{ path: "incidents/2026-11-28-text.yaml", text }], { now: new Date(NOW) });
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.incidents[0]).toMatchObject({ title: spec.title, mode: spec.mode, cutoff: spec.cutoff, account: "000000000001", users: spec.users, roles: spec.roles.map((name) => ({ name })) });
+  });
+});
+
+describe("through the real CLI", () => {
+  const cli = resolve(__dirname, "..", "commands", "main.ts");
+  const tsx = resolve(__dirname, "..", "node_modules", ".bin", "tsx");
+
+  it("writes the file from a child process", async () => {
+    const cwd = workdir();
+    const { stdout } = await promisify(execFile)(tsx, [cli, "new", "--title", "CI key in public repo", "--user", "ci-deployer", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012", "--now", NOW], { cwd });
+    expect(stdout.split("\n")[0]).toBe("wrote incidents/2026-11-28-ci-key-in-public-repo.yaml (cutoff: at-containment)");
+    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([[{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }]]);
+  });
+
+  it("without credentials, says to pass --user and --account (exit 2)", async () => {
+    const cwd = workdir();
+    const empty = join(cwd, "no-such-aws-config");
+    const env = { PATH: process.env.PATH ?? "", HOME: cwd, AWS_CONFIG_FILE: empty, AWS_SHARED_CREDENTIALS_FILE: empty, AWS_EC2_METADATA_DISABLED: "true", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+    const result = await promisify(execFile)(tsx, [cli, "new", "--title", "No credentials", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW], { cwd, env }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    expect(result).toEqual({
+      code: 2,
+      stderr:
+        "cordon new: no AWS credentials found to ask IAM who owns the key: pass --user NAME and --account ID, or run with credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n",
+    });
+  });
+});
