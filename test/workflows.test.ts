@@ -137,10 +137,11 @@ describe("every workflow", () => {
 
   it.each(allJobs.filter(({ job }) => job.steps.some(usesAction("aws-actions/configure-aws-credentials"))))(
     "$file $id: AWS credentials through OIDC only (id-token: write, a role to assume, no stored key)",
-    ({ job }) => {
+    ({ file, job }) => {
       expect(job.permissions?.["id-token"]).toBe("write");
       const step = job.steps.find(usesAction("aws-actions/configure-aws-credentials"));
-      expect(step?.with?.["role-to-assume"]).toBe("${{ secrets.CORDON_AWS_ROLE_ARN }}");
+      // Pull requests get the read-only role; only main's runs get the role that changes IAM.
+      expect(step?.with?.["role-to-assume"]).toBe(file === "incident-pull-request.yml" ? "${{ secrets.CORDON_AWS_PREVIEW_ROLE_ARN }}" : "${{ secrets.CORDON_AWS_ROLE_ARN }}");
       expect(Object.keys(step?.with ?? {})).not.toContain("aws-secret-access-key");
     },
   );
