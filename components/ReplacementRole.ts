@@ -1,0 +1,76 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ReplacementRolePlan } from "../plan/plan.js";
+
+export interface ReplacementRoleArgs {
+  /** One entry of `plan.replacementRoles`. */
+  role: ReplacementRolePlan;
+}
+
+/**
+ * The new access path that replaces a long-lived key: a role with the trust, policies and maximum
+ * session duration of the incident file.
+ *
+ * Everything here is `retainOnDelete`: once the incident is removed, whoever moved to the role
+ * must keep working, so Pulumi forgets the role and its policies instead of deleting them. For the
+ * same reason a policy taken out of the file stays on the role until someone removes it in IAM.
+ */
+export class ReplacementRole extends pulumi.ComponentResource {
+  static readonly type = "cordon:iam:ReplacementRole";
+
+  readonly arn: pulumi.Output<string>;
+
+  constructor(name: string, args: ReplacementRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(ReplacementRole.type, name, {}, opts);
+    const plan = args.role;
+    const kept = { parent: this, retainOnDelete: true };
+    const role = new aws.iam.Role(
+      name,
+      {
+        name: plan.name,
+        description: `Replacement access path for incident ${plan.incident} (cordon); kept when the incident is removed`,
+        assumeRolePolicy: JSON.stringify(plan.assumeRolePolicy),
+        maxSessionDuration: plan.maxSessionDuration,
+      },
+      kept,
+    );
+    for (const policyArn of plan.managedPolicyArns) {
+      new aws.iam.RolePolicyAttachment(`${name}-${policyArnName(policyArn)}`, { role: role.name, policyArn }, kept);
+    }
+    for (const [policyName, document] of Object.entries(plan.inlinePolicies)) {
+      new aws.iam.RolePolicy(`${name}-${policyName}`, { role: role.name, name: policyName, policy: JSON.stringify(document) }, kept);
+    }
+    this.arn = role.arn;
+    this.registerOutputs({ name: plan.name, arn: this.arn });
+  }
+}
+
+/**
+ * `aws:policy/job-function/ViewOnlyAccess` for `arn:aws:iam::aws:policy/job-function/ViewOnlyAccess`:
+ * the owner and path of the policy, which identify it within the account's partition. The ARN's
+ * `::` cannot appear in a resource name, because Pulumi separates the parts of a URN with it.
+ */
+export function policyArnName(arn: string): string {
+  return arn.split(":").slice(4).join(":");
+}
+
+/**
+ * What the replacement roles need. The provider reads a role together with its inline and attached
+ * policies. No Delete* or Detach* action: the role and its policies are retained.
+ */
+export const replacementRolePermissions: Record<string, string[]> = {
+  [ReplacementRole.type]: [],
+  "aws:iam/role:Role": [
+    "iam:CreateRole",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "iam:ListRoleTags",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+  ],
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:ListAttachedRolePolicies"],
+  "aws:iam/rolePolicy:RolePolicy": ["iam:GetRolePolicy", "iam:PutRolePolicy"],
+};

@@ -1,0 +1,88 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { POLICY_PATH, type DenyPolicy } from "../plan/plan.js";
+import { fillContainment } from "../plan/policies.js";
+
+export interface SessionRevocationArgs {
+  /** One entry of `plan.denyPolicies`. */
+  policy: DenyPolicy;
+  /**
+   * The recorded containment instant of each incident in `policy.pendingContainment`
+   * (`ContainmentInstant.instant`).
+   * @default {}
+   */
+  containment?: Record<string, pulumi.Input<string>>;
+}
+
+/** The tag that names, on a user's managed policy, one incident the policy answers. */
+export const INCIDENT_TAG_PREFIX = "cordon:incident:";
+
+/**
+ * The deny policy of one principal: a customer managed policy attached to a user, or an inline
+ * policy on a role (the plan decides which, and why). The document is the plan's, with the
+ * containment placeholders filled in from the recorded instants, serialised with `JSON.stringify`
+ * so that the same plan gives the same bytes and no spurious diff.
+ */
+export class SessionRevocation extends pulumi.ComponentResource {
+  static readonly type = "cordon:iam:SessionRevocation";
+
+  /** The policy document as sent to IAM. */
+  readonly document: pulumi.Output<string>;
+
+  constructor(name: string, args: SessionRevocationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SessionRevocation.type, name, {}, opts);
+    const { policy } = args;
+    const containment = args.containment ?? {};
+    const missing = policy.pendingContainment.filter((id) => containment[id] === undefined);
+    if (missing.length > 0) {
+      // A placeholder sent to IAM would fail the whole update with an unreadable MalformedPolicyDocument.
+      throw new Error(`${name}: no containment instant for incident ${missing.join(", ")}: the deny document cannot be completed`);
+    }
+    this.document = pulumi.output(containment).apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));
+
+    const { type, name: principal } = policy.principal;
+    if (policy.attachment === "managed") {
+      const managed = new aws.iam.Policy(
+        name,
+        {
+          name: policy.policyName,
+          path: POLICY_PATH,
+          // IAM cannot change a policy's description: it must not depend on the incidents, or
+          // adding one would replace the policy and leave the user without a deny for a moment.
+          description: `Denies sessions of IAM ${type} ${principal} issued before an incident's cutoff (cordon; see the ${INCIDENT_TAG_PREFIX}* tags)`,
+          policy: this.document,
+          tags: Object.fromEntries(policy.incidents.map((id) => [`${INCIDENT_TAG_PREFIX}${id}`, ""])),
+        },
+        { parent: this },
+      );
+      new aws.iam.UserPolicyAttachment(name, { user: principal, policyArn: managed.arn }, { parent: this });
+    } else {
+      new aws.iam.RolePolicy(name, { role: principal, name: policy.policyName, policy: this.document }, { parent: this });
+    }
+    this.registerOutputs({ principal: policy.principal, incidents: policy.incidents, document: this.document });
+  }
+}
+
+/**
+ * What the deny policies need, create to delete (they are removed once the incident expired):
+ * the provider reads a managed policy through its versions and checks its attachments before
+ * deleting it.
+ */
+export const sessionRevocationPermissions: Record<string, string[]> = {
+  [SessionRevocation.type]: [],
+  "aws:iam/policy:Policy": [
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListEntitiesForPolicy",
+    "iam:ListPolicyTags",
+    "iam:ListPolicyVersions",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+  ],
+  "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"],
+  "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
+};

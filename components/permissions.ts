@@ -1,0 +1,42 @@
+/**
+ * Every IAM action that deploying cordon's program needs, by the Pulumi resource type or invoke
+ * that needs it. Generated from the components' own declarations, never kept by hand: the
+ * `permissions` command turns it into the deployer's least-privilege policy, and a test fails when
+ * the program declares a type that is missing here.
+ */
+import { containmentInstantPermissions } from "./ContainmentInstant.js";
+import { disabledAccessKeyPermissions } from "./DisabledAccessKey.js";
+import { replacementRolePermissions } from "./ReplacementRole.js";
+import { sessionRevocationPermissions } from "./SessionRevocation.js";
+
+/** The program's invokes, made before anything is declared. */
+export const programPermissions: Record<string, string[]> = {
+  // The AWS provider itself asks STS who the credentials are when it is configured.
+  "pulumi:providers:aws": ["sts:GetCallerIdentity"],
+  // The stack's account is checked against the deploying credentials.
+  "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
+  // Each declared key must belong to its declared user (an AccessKey is never replaced).
+  "aws:iam/getAccessKeys:getAccessKeys": ["iam:ListAccessKeys"],
+};
+
+/** Resource type token or invoke token → the IAM actions it needs (sorted, without duplicates). */
+export const deployPermissions: Record<string, string[]> = merge([
+  programPermissions,
+  disabledAccessKeyPermissions,
+  containmentInstantPermissions,
+  sessionRevocationPermissions,
+  replacementRolePermissions,
+]);
+
+function merge(declarations: Record<string, string[]>[]): Record<string, string[]> {
+  const merged = new Map<string, Set<string>>();
+  for (const declaration of declarations) {
+    for (const [token, actions] of Object.entries(declaration)) {
+      const set = merged.get(token) ?? new Set<string>();
+      for (const action of actions) set.add(action);
+      merged.set(token, set);
+    }
+  }
+  const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return Object.fromEntries([...merged.keys()].sort(byCodePoint).map((token) => [token, [...merged.get(token)!].sort(byCodePoint)]));
+}
