@@ -1,0 +1,133 @@
+/**
+ * The components on their own, under mocks: what each maps a piece of the plan to, and what each
+ * declares that deploying it needs.
+ */
+import { describe, expect, it } from "vitest";
+import { ContainmentInstant } from "../components/ContainmentInstant.js";
+import { deployPermissions } from "../components/permissions.js";
+import { policyArnName } from "../components/ReplacementRole.js";
+import { SessionRevocation } from "../components/SessionRevocation.js";
+import program from "../index.js";
+import type { DenyPolicy } from "../plan/plan.js";
+import { containmentPlaceholder } from "../plan/policies.js";
+import { FakeCloud, declared, resource, runProgram } from "./support/pulumi-mocks.js";
+
+const ACCOUNT = "123456789012";
+const cloud = () => new FakeCloud({ account: ACCOUNT, now: new Date("2026-11-28T12:26:00Z") });
+const declare = (body: () => void) => runProgram(async () => body(), { cloud: cloud(), config: {} });
+
+/** A role's deny policy that waits for the containment of incident `ticket-key`. */
+const waiting: DenyPolicy = {
+  account: ACCOUNT,
+  principal: { type: "role", name: "deploy" },
+  incidents: ["ticket-key"],
+  mode: "revoke-older-sessions",
+  document: {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "Pending", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": containmentPlaceholder("ticket-key") } } }],
+  },
+  pendingContainment: ["ticket-key"],
+  attachment: "inline",
+  policyName: "cordon-revoke-sessions",
+  resourceName: `${ACCOUNT}-role-deploy`,
+};
+
+describe("SessionRevocation", () => {
+  it("fills the containment placeholders with the recorded instants", async () => {
+    const run = await declare(() => new SessionRevocation(waiting.resourceName, { policy: waiting, containment: { "ticket-key": "2026-11-28T12:26:00Z" } }));
+    expect(JSON.parse(String(resource(run, "aws:iam/rolePolicy:RolePolicy", waiting.resourceName).inputs.policy)).Statement[0].Condition).toEqual({
+      DateLessThan: { "aws:TokenIssueTime": "2026-11-28T12:26:00Z" },
+    });
+  });
+
+  it("refuses to send a document whose containment instant is missing", async () => {
+    const run = await declare(() => new SessionRevocation(waiting.resourceName, { policy: waiting }));
+    expect(run.error?.message).toBe("123456789012-role-deploy: no containment instant for incident ticket-key: the deny document cannot be completed");
+    expect(declared(run)).toEqual(["cordon:iam:SessionRevocation 123456789012-role-deploy"]);
+  });
+});
+
+describe("ContainmentInstant", () => {
+  it("records the instant once, at creation, with nothing to wait for when the incident has no keys", async () => {
+    const run = await declare(() => new ContainmentInstant(`${ACCOUNT}-roles-only`, { incident: "roles-only" }));
+    const recorded = resource(run, "time:index/static:Static", `${ACCOUNT}-roles-only`);
+    expect(recorded.dependencies).toEqual([]);
+    expect(recorded.inputs).toEqual({});
+    expect(resource(run, "cordon:iam:ContainmentInstant", `${ACCOUNT}-roles-only`).registeredOutputs).toEqual({ incident: "roles-only", instant: "2026-11-28T12:26:00Z" });
+  });
+});
+
+describe("ReplacementRole", () => {
+  // Child names come from the policy itself, never from its position in the list.
+  it.each([
+    ["arn:aws:iam::aws:policy/ReadOnlyAccess", "aws:policy/ReadOnlyAccess"],
+    ["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess", "aws:policy/job-function/ViewOnlyAccess"],
+    ["arn:aws:iam::123456789012:policy/ViewOnlyAccess", "123456789012:policy/ViewOnlyAccess"],
+    ["arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess", "aws:policy/ReadOnlyAccess"],
+  ])("names the attachment of %s after %s", (arn, name) => {
+    expect(policyArnName(arn)).toBe(name);
+    expect(name).not.toContain("::");
+  });
+});
+
+describe("deployPermissions", () => {
+  it("is exactly the least privilege of the components and the program's invokes", () => {
+    expect(deployPermissions).toEqual({
+      "aws:iam/accessKey:AccessKey": ["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys", "iam:UpdateAccessKey"],
+      "aws:iam/getAccessKeys:getAccessKeys": ["iam:ListAccessKeys"],
+      "aws:iam/policy:Policy": [
+        "iam:CreatePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:DeletePolicyVersion",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:ListEntitiesForPolicy",
+        "iam:ListPolicyTags",
+        "iam:ListPolicyVersions",
+        "iam:TagPolicy",
+        "iam:UntagPolicy",
+      ],
+      "aws:iam/role:Role": [
+        "iam:CreateRole",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+        "iam:ListRoleTags",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+        "iam:UpdateRoleDescription",
+      ],
+      "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:ListAttachedRolePolicies"],
+      "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"],
+      "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
+      "cordon:iam:ContainmentInstant": [],
+      "cordon:iam:DisabledAccessKey": [],
+      "cordon:iam:ReplacementRole": [],
+      "cordon:iam:SessionRevocation": [],
+      "pulumi:providers:aws": ["sts:GetCallerIdentity"],
+      "time:index/static:Static": [],
+    });
+  });
+
+  it("covers every resource type and invoke the program uses on the examples", async () => {
+    const run = await runProgram(program, {
+      cloud: new FakeCloud({ account: ACCOUNT, accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] } }),
+      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" },
+    });
+    expect(run.error).toBeUndefined();
+    const used = new Set([...run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), ...run.calls.map((c) => c.token)]);
+    expect([...used].filter((token) => !(token in deployPermissions))).toEqual([]);
+  });
+
+  it("never lets a key be created or deleted, nor a retained resource be removed", () => {
+    const all = Object.values(deployPermissions).flat();
+    expect(all).not.toContain("iam:CreateAccessKey");
+    expect(all).not.toContain("iam:DeleteAccessKey");
+    for (const retained of ["aws:iam/accessKey:AccessKey", "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"]) {
+      expect(deployPermissions[retained].filter((action) => /^iam:(Delete|Detach)/.test(action)), retained).toEqual([]);
+    }
+  });
+});

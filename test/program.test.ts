@@ -1,0 +1,448 @@
+/**
+ * The Pulumi program under mocks (issue 2: "the examples yield exactly the expected resources,
+ * inputs and import ids; an account mismatch fails; removing one incident leaves every other
+ * resource's URN unchanged"; issue 3: reconciliation and the at-containment cutoff).
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import program from "../index.js";
+import { loadIncidentPaths } from "../incident/read.js";
+import { formatDiagnostic } from "../incident/types.js";
+import { containmentFromStackOutputs, type StackOutputs } from "../plan/outputs.js";
+import { FakeCloud, declared, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.js";
+
+const PROJECT_DIR = resolve(__dirname, "..");
+const EXAMPLES = join(PROJECT_DIR, "examples/incidents");
+const ACCOUNT = "123456789012";
+/** When the fake time provider records the containment of the at-containment example. */
+const CONTAINED_AT = "2026-11-28T12:26:00Z";
+
+/** IAM as the examples expect it: every key belongs to the user the files name. */
+function exampleCloud(): FakeCloud {
+  return new FakeCloud({
+    account: ACCOUNT,
+    accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] },
+    now: new Date(CONTAINED_AT),
+  });
+}
+
+function up(cloud: FakeCloud, incidentsDir: string, config: Record<string, string> = {}): Promise<ProgramRun> {
+  return runProgram(program, { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir, ...config } });
+}
+
+const temporary: string[] = [];
+afterEach(() => {
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh incidents folder holding the examples and `extra` files (name → text). */
+function incidentsFolder(extra: Record<string, string> = {}, withExamples = true): string {
+  const dir = mkdtempSync(join(tmpdir(), "cordon-incidents-"));
+  temporary.push(dir);
+  if (withExamples) cpSync(EXAMPLES, dir, { recursive: true });
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+// The deny statements the plan writes, spelled out: what IAM receives.
+const denyBefore = (sid: string, instant: string) => ({ Sid: sid, Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": instant } } });
+const beforeContainment = (instant: string) => denyBefore("CordonRevokeSessionsBeforeContainment20261128KeyInTicket61f34600", instant);
+const beforeCutoff = (instant: string) => denyBefore("CordonRevokeSessionsBeforeCutoff", instant);
+const denyAll = { Sid: "CordonDenyAll", Effect: "Deny", Action: "*", Resource: "*" };
+const documentOf = (run: ProgramRun, type: string, name: string) => JSON.parse(String(resource(run, type, name).inputs.policy));
+
+describe("the examples", () => {
+  it("declare exactly one component per piece of the plan, and its resources", async () => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    expect(run.error).toBeUndefined();
+    expect(declared(run).sort()).toEqual(
+      [
+        "cordon:iam:DisabledAccessKey 123456789012-ci-deployer-AKIAIOSFODNN7EXAMPLE",
+        "aws:iam/accessKey:AccessKey 123456789012-ci-deployer-AKIAIOSFODNN7EXAMPLE",
+        "cordon:iam:DisabledAccessKey 123456789012-dana-AKIAJ7Q2EXAMPLEKEY77",
+        "aws:iam/accessKey:AccessKey 123456789012-dana-AKIAJ7Q2EXAMPLEKEY77",
+        "cordon:iam:DisabledAccessKey 123456789012-svc-backup-AKIAI44QH8DHBEXAMPLE",
+        "aws:iam/accessKey:AccessKey 123456789012-svc-backup-AKIAI44QH8DHBEXAMPLE",
+        "cordon:iam:ContainmentInstant 123456789012-2026-11-28-key-in-ticket",
+        "time:index/static:Static 123456789012-2026-11-28-key-in-ticket",
+        "cordon:iam:SessionRevocation 123456789012-user-ci-deployer",
+        "aws:iam/policy:Policy 123456789012-user-ci-deployer",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment 123456789012-user-ci-deployer",
+        "cordon:iam:SessionRevocation 123456789012-user-dana",
+        "aws:iam/policy:Policy 123456789012-user-dana",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment 123456789012-user-dana",
+        "cordon:iam:SessionRevocation 123456789012-user-svc-backup",
+        "aws:iam/policy:Policy 123456789012-user-svc-backup",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment 123456789012-user-svc-backup",
+        "cordon:iam:SessionRevocation 123456789012-role-analytics-readonly",
+        "aws:iam/rolePolicy:RolePolicy 123456789012-role-analytics-readonly",
+        "cordon:iam:SessionRevocation 123456789012-role-deploy",
+        "aws:iam/rolePolicy:RolePolicy 123456789012-role-deploy",
+        "cordon:iam:ReplacementRole 123456789012-backup-instance",
+        "aws:iam/role:Role 123456789012-backup-instance",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment 123456789012-backup-instance-aws:policy/AmazonS3ReadOnlyAccess",
+        "aws:iam/rolePolicy:RolePolicy 123456789012-backup-instance-write-backups",
+        "cordon:iam:ReplacementRole 123456789012-ci-deployer-oidc",
+        "aws:iam/role:Role 123456789012-ci-deployer-oidc",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment 123456789012-ci-deployer-oidc-aws:policy/ReadOnlyAccess",
+        "cordon:iam:ReplacementRole 123456789012-dana-from-builder",
+        "aws:iam/role:Role 123456789012-dana-from-builder",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment 123456789012-dana-from-builder-aws:policy/job-function/ViewOnlyAccess",
+      ].sort(),
+    );
+  });
+
+  it("parent every resource to its component, and every component to the stack", async () => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    const stack = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+    for (const r of run.resources.filter((r) => r !== stack)) {
+      const parent = run.resources.find((p) => p.urn === r.parent);
+      if (r.type.startsWith("cordon:iam:")) expect(parent, r.urn).toBe(stack);
+      else expect(parent?.type, r.urn).toMatch(/^cordon:iam:/);
+    }
+  });
+
+  it("asks AWS for the deploying account, then for the keys of each user, once each", async () => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    expect(run.calls).toEqual([
+      { token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} },
+      { token: "aws:iam/getAccessKeys:getAccessKeys", inputs: { user: "ci-deployer" } },
+      { token: "aws:iam/getAccessKeys:getAccessKeys", inputs: { user: "dana" } },
+      { token: "aws:iam/getAccessKeys:getAccessKeys", inputs: { user: "svc-backup" } },
+    ]);
+  });
+
+  it.each([
+    ["ci-deployer", "AKIAIOSFODNN7EXAMPLE"],
+    ["dana", "AKIAJ7Q2EXAMPLEKEY77"],
+    ["svc-backup", "AKIAI44QH8DHBEXAMPLE"],
+  ])("import key %s/%s by its id, set it Inactive, and never replace or delete it", async (user, id) => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    const key = resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-${user}-${id}`);
+    expect(key.inputs).toEqual({ user, status: "Inactive" });
+    expect(key.importId).toBe(id);
+    expect(key.retainOnDelete).toBe(true);
+    expect(key.ignoreChanges).toEqual(["user", "pgpKey"]);
+    // The component exports identifiers and the status only, never the key's secret outputs.
+    expect(resource(run, "cordon:iam:DisabledAccessKey", `${ACCOUNT}-${user}-${id}`).registeredOutputs).toEqual({ accessKeyId: id, user, status: "Inactive" });
+  });
+
+  it.each([
+    ["ci-deployer", ["2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"], [beforeContainment(CONTAINED_AT), beforeCutoff("2026-11-28T10:00:00Z")]],
+    ["dana", ["2026-11-28-key-in-ticket"], [beforeContainment(CONTAINED_AT)]],
+    ["svc-backup", ["2026-11-27-laptop-backup-key"], [denyAll]],
+  ])("attach a managed deny policy to user %s", async (user, incidents, statements) => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    const policy = resource(run, "aws:iam/policy:Policy", `${ACCOUNT}-user-${user}`);
+    expect({ ...policy.inputs, policy: JSON.parse(String(policy.inputs.policy)) }).toEqual({
+      name: `cordon-revoke-sessions-${user}`,
+      path: "/cordon/",
+      description: `Denies sessions of IAM user ${user} issued before an incident's cutoff (cordon; see the cordon:incident:* tags)`,
+      policy: { Version: "2012-10-17", Statement: statements },
+      tags: Object.fromEntries(incidents.map((id) => [`cordon:incident:${id}`, ""])),
+    });
+    expect(policy.retainOnDelete).toBe(false);
+    expect(resource(run, "aws:iam/userPolicyAttachment:UserPolicyAttachment", `${ACCOUNT}-user-${user}`).inputs).toEqual({
+      user,
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-${user}`,
+    });
+  });
+
+  it.each([
+    ["analytics-readonly", [beforeContainment(CONTAINED_AT)]],
+    ["deploy", [beforeContainment(CONTAINED_AT), beforeCutoff("2026-11-28T10:00:00Z")]],
+  ])("put an inline deny policy on role %s", async (role, statements) => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    const inline = resource(run, "aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-${role}`);
+    expect({ ...inline.inputs, policy: JSON.parse(String(inline.inputs.policy)) }).toEqual({
+      role,
+      name: "cordon-revoke-sessions",
+      policy: { Version: "2012-10-17", Statement: statements },
+    });
+    expect(inline.retainOnDelete).toBe(false);
+  });
+
+  it("declare the replacement roles with their trust and policies, all retained", async () => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    const role = (name: string) => {
+      const r = resource(run, "aws:iam/role:Role", `${ACCOUNT}-${name}`);
+      return { ...r.inputs, assumeRolePolicy: JSON.parse(String(r.inputs.assumeRolePolicy)) };
+    };
+    expect(role("backup-instance")).toEqual({
+      name: "backup-instance",
+      description: "Replacement access path for incident 2026-11-27-laptop-backup-key (cordon); kept when the incident is removed",
+      assumeRolePolicy: { Version: "2012-10-17", Statement: [{ Sid: "Service", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] },
+      maxSessionDuration: 7200,
+    });
+    expect(role("ci-deployer-oidc")).toEqual({
+      name: "ci-deployer-oidc",
+      description: "Replacement access path for incident 2026-11-28-ci-deploy-key (cordon); kept when the incident is removed",
+      assumeRolePolicy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "GithubActionsOidc",
+            Effect: "Allow",
+            Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:example/app:ref:refs/heads/main" } },
+          },
+        ],
+      },
+      maxSessionDuration: 3600,
+    });
+    expect(role("dana-from-builder")).toEqual({
+      name: "dana-from-builder",
+      description: "Replacement access path for incident 2026-11-28-key-in-ticket (cordon); kept when the incident is removed",
+      assumeRolePolicy: { Version: "2012-10-17", Statement: [{ Sid: "Principals", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::210987654321:role/builder"] }, Action: "sts:AssumeRole" }] },
+      maxSessionDuration: 3600,
+    });
+    expect(resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-dana-from-builder-aws:policy/job-function/ViewOnlyAccess`).inputs).toEqual({
+      role: "dana-from-builder",
+      policyArn: "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+    });
+    expect(documentOf(run, "aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-backup-instance-write-backups`)).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::example-backups/*"] }],
+    });
+    const replacement = run.resources.filter((r) => r.custom && r.parent.includes("cordon:iam:ReplacementRole::"));
+    expect(replacement).toHaveLength(7);
+    for (const r of replacement) expect(r.retainOnDelete, r.urn).toBe(true);
+  });
+
+  it("publish the stack outputs that status, guard and verify read back", async () => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    const expected: StackOutputs = {
+      account: ACCOUNT,
+      incidents: {
+        "2026-11-27-laptop-backup-key": {
+          cutoff: "2026-11-27T20:30:00Z",
+          atContainment: false,
+          expiresAt: "2026-12-01T00:00:00Z",
+          mode: "deny-all",
+          principals: [{ type: "user", name: "svc-backup" }],
+          accessKeys: ["AKIAI44QH8DHBEXAMPLE"],
+        },
+        "2026-11-28-ci-deploy-key": {
+          cutoff: "2026-11-28T10:00:00Z",
+          atContainment: false,
+          expiresAt: "2026-11-29T22:00:00Z",
+          mode: "revoke-older-sessions",
+          principals: [
+            { type: "role", name: "deploy" },
+            { type: "user", name: "ci-deployer" },
+          ],
+          accessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+        },
+        "2026-11-28-key-in-ticket": {
+          cutoff: CONTAINED_AT,
+          atContainment: true,
+          expiresAt: "2026-11-30T00:26:00Z",
+          mode: "revoke-older-sessions",
+          principals: [
+            { type: "role", name: "analytics-readonly" },
+            { type: "role", name: "deploy" },
+            { type: "user", name: "ci-deployer" },
+            { type: "user", name: "dana" },
+          ],
+          accessKeys: ["AKIAJ7Q2EXAMPLEKEY77"],
+        },
+      },
+      replacementRoles: ["backup-instance", "ci-deployer-oidc", "dana-from-builder"],
+    };
+    expect(run.outputs).toEqual(expected);
+    expect(containmentFromStackOutputs(run.outputs)).toEqual({ "2026-11-28-key-in-ticket": CONTAINED_AT });
+  });
+});
+
+describe("the at-containment cutoff", () => {
+  it("is recorded after the incident's keys were disabled", async () => {
+    const run = await up(exampleCloud(), "examples/incidents");
+    const instant = resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-key-in-ticket`);
+    expect(instant.inputs).toEqual({});
+    expect(instant.dependencies).toEqual([resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-dana-AKIAJ7Q2EXAMPLEKEY77`).urn]);
+    // Every deny that waits for the instant depends on it, so it is written after it was recorded.
+    for (const name of ["user-ci-deployer", "user-dana", "role-analytics-readonly", "role-deploy"]) {
+      const deny = run.resources.find((r) => r.name === `${ACCOUNT}-${name}` && /(policy:Policy|rolePolicy:RolePolicy)$/.test(r.type))!;
+      expect(deny.dependencies, name).toContain(instant.urn);
+    }
+  });
+
+  it("keeps the recorded instant on every later run", async () => {
+    const cloud = exampleCloud();
+    const first = await up(cloud, "examples/incidents");
+    cloud.now = new Date("2026-11-29T08:00:00Z");
+    const second = await up(cloud, "examples/incidents");
+    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`)).toEqual({ Version: "2012-10-17", Statement: [beforeContainment(CONTAINED_AT)] });
+    expect(second.outputs).toEqual(first.outputs);
+  });
+
+  it("is a new instant for a new stack (no recorded state yet)", async () => {
+    const first = await up(exampleCloud(), "examples/incidents");
+    const other = exampleCloud();
+    other.now = new Date("2026-11-29T08:00:00Z");
+    const fresh = await up(other, "examples/incidents");
+    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment(CONTAINED_AT)]);
+    expect(documentOf(fresh, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-29T08:00:00Z")]);
+  });
+});
+
+describe("reconciliation", () => {
+  // `pulumi up --refresh` reads the real state, then compares it with the declaration: because
+  // the second run declares exactly what the first did, a deny policy deleted by hand is created
+  // again and a key re-enabled by hand is set Inactive again.
+  it("declares the same resources with the same inputs and options on every run", async () => {
+    const cloud = exampleCloud();
+    const first = await up(cloud, "examples/incidents");
+    cloud.now = new Date("2026-11-28T13:00:00Z");
+    const second = await up(cloud, "examples/incidents");
+    expect(second.resources).toEqual(first.resources);
+  });
+});
+
+describe("removing an incident", () => {
+  it("leaves every other resource's URN unchanged, and retains its key and replacement role", async () => {
+    const cloud = exampleCloud();
+    const dir = incidentsFolder();
+    const before = await up(cloud, dir);
+    rmSync(join(dir, "2026-11-28-ci-deploy-key.yaml"));
+    const after = await up(cloud, dir);
+
+    const remaining = new Set(after.resources.map((r) => r.urn));
+    const removed = before.resources.filter((r) => !remaining.has(r.urn));
+    expect(after.resources.filter((r) => !before.resources.some((b) => b.urn === r.urn))).toEqual([]);
+    expect(removed.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
+      [
+        "cordon:iam:DisabledAccessKey 123456789012-ci-deployer-AKIAIOSFODNN7EXAMPLE",
+        "aws:iam/accessKey:AccessKey 123456789012-ci-deployer-AKIAIOSFODNN7EXAMPLE",
+        "cordon:iam:ReplacementRole 123456789012-ci-deployer-oidc",
+        "aws:iam/role:Role 123456789012-ci-deployer-oidc",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment 123456789012-ci-deployer-oidc-aws:policy/ReadOnlyAccess",
+      ].sort(),
+    );
+    // Pulumi forgets retained resources instead of deleting them: the key stays disabled, the role stays.
+    for (const r of removed.filter((r) => r.custom)) expect(r.retainOnDelete, r.urn).toBe(true);
+    // The deny of a principal that another incident still names stays, without the removed cutoff.
+    expect(documentOf(after, "aws:iam/policy:Policy", `${ACCOUNT}-user-ci-deployer`).Statement).toEqual([beforeContainment(CONTAINED_AT)]);
+    expect(Object.keys((after.outputs as unknown as StackOutputs).incidents)).toEqual(["2026-11-27-laptop-backup-key", "2026-11-28-key-in-ticket"]);
+  });
+
+  it("declares nothing once every file is gone (and each deny policy is then removed)", async () => {
+    const run = await up(exampleCloud(), incidentsFolder({}, false));
+    expect(run.error).toBeUndefined();
+    expect(declared(run)).toEqual([]);
+    expect(run.outputs).toEqual({ account: ACCOUNT, incidents: {}, replacementRoles: [] });
+  });
+});
+
+describe("other accounts", () => {
+  const otherAccount = [
+    "id: 2026-11-28-other-account",
+    "title: A key of another account",
+    'account: "210987654321"',
+    "cutoff: 2026-11-28T09:00:00Z",
+    "users:",
+    "  - name: builder",
+    "    accessKeys: [AKIAOTHERACCOUNTKEY1]",
+    "",
+  ].join("\n");
+
+  it("ignores their incidents and says so", async () => {
+    const examples = await up(exampleCloud(), "examples/incidents");
+    const run = await up(exampleCloud(), incidentsFolder({ "2026-11-28-other-account.yaml": otherAccount }));
+    expect(declared(run)).toEqual(declared(examples));
+    expect(run.calls.map((c) => c.inputs.user).filter(Boolean)).toEqual(["ci-deployer", "dana", "svc-backup"]);
+    expect(run.infos).toEqual(["this stack deploys account 123456789012; ignoring the incidents of other accounts: 2026-11-28-other-account"]);
+    expect(examples.infos).toEqual([]);
+  });
+});
+
+describe("declares nothing when", () => {
+  it("the deploying credentials belong to another account", async () => {
+    const cloud = exampleCloud();
+    cloud.account = "210987654321";
+    const run = await up(cloud, "examples/incidents");
+    expect(run.error?.message).toBe(
+      "cordon declared nothing: the deploying credentials belong to account 210987654321, but this stack deploys account 123456789012 (config cordon:account); use credentials of account 123456789012, or the stack of account 210987654321",
+    );
+    expect(declared(run)).toEqual([]);
+    expect(run.calls.map((c) => c.token)).toEqual(["aws:index/getCallerIdentity:getCallerIdentity"]);
+  });
+
+  it("any incident file is invalid, listing every problem of every file", async () => {
+    const dir = incidentsFolder({
+      "short-account.yaml": ['id: short-account', "title: t", 'account: "12345"', "cutoff: 2026-11-28T09:00:00Z", "roles: [{ name: deploy }]", ""].join("\n"),
+      "misspelt.yaml": ["id: misspelt", "title: t", 'account: "123456789012"', "cutoff: 2026-11-28T09:00:00Z", "user:", "  - name: dana", ""].join("\n"),
+    });
+    const run = await up(exampleCloud(), dir);
+    const { errors } = loadIncidentPaths([dir], PROJECT_DIR, new Date());
+    expect(errors.map((e) => e.code).sort()).toEqual(["E_ACCOUNT", "E_UNKNOWN_FIELD"]);
+    expect(run.error?.message).toBe([`cordon declared nothing: 2 problems in the incident files (\`npm run cordon -- validate ${dir}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n"));
+    expect(declared(run)).toEqual([]);
+    expect(run.calls).toEqual([]);
+  });
+
+  it("the incidents folder does not exist (a typo must not remove every remediation)", async () => {
+    const run = await up(exampleCloud(), "no-such-folder");
+    expect(run.error?.message).toBe("cordon declared nothing: 1 problem in the incident files (`npm run cordon -- validate no-such-folder` shows the same):\nno-such-folder:1:1 E_READ no such file or folder");
+    expect(declared(run)).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a key is not listed under its user",
+      { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY78"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] },
+      [
+        "cordon declared nothing: 1 access key is not listed under the declared user; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):",
+        "incident 2026-11-28-key-in-ticket: access key AKIAJ7Q2EXAMPLEKEY77 is not a key of user dana (IAM lists for dana: AKIAJ7Q2EXAMPLEKEY78)",
+      ],
+    ],
+    [
+      "two keys belong to other users",
+      { "ci-deployer": [], dana: ["AKIAJ7Q2EXAMPLEKEY77", "AKIAIOSFODNN7EXAMPLE"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] },
+      [
+        "cordon declared nothing: 1 access key is not listed under the declared user; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):",
+        "incident 2026-11-28-ci-deploy-key: access key AKIAIOSFODNN7EXAMPLE is not a key of user ci-deployer (IAM lists for ci-deployer: no access keys)",
+      ],
+    ],
+    [
+      "several keys are wrong",
+      { "ci-deployer": [], dana: [], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] },
+      [
+        "cordon declared nothing: 2 access keys are not listed under the declared user; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):",
+        "incident 2026-11-28-ci-deploy-key: access key AKIAIOSFODNN7EXAMPLE is not a key of user ci-deployer (IAM lists for ci-deployer: no access keys)",
+        "incident 2026-11-28-key-in-ticket: access key AKIAJ7Q2EXAMPLEKEY77 is not a key of user dana (IAM lists for dana: no access keys)",
+      ],
+    ],
+    [
+      "a declared user does not exist",
+      { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"] },
+      [
+        "cordon declared nothing: cannot list the access keys of user svc-backup (incident 2026-11-27-laptop-backup-key): reading IAM Access Keys (svc-backup): NoSuchEntity: The user with name svc-backup cannot be found.",
+      ],
+    ],
+  ])("%s", async (_, accessKeys, message) => {
+    const cloud = exampleCloud();
+    cloud.accessKeys = accessKeys;
+    const run = await up(cloud, "examples/incidents");
+    expect(run.error?.message).toBe(message.join("\n"));
+    expect(declared(run)).toEqual([]);
+  });
+
+  it.each([
+    [{ "cordon:account": "" }, "Configuration 'cordon:account' value '' does not match the regular expression /^\\d{12}$/"],
+    [{ "cordon:account": "12345" }, "Configuration 'cordon:account' value '12345' does not match the regular expression /^\\d{12}$/"],
+  ])("the stack's account is not 12 digits: %j", async (config, message) => {
+    const run = await up(exampleCloud(), "examples/incidents", config);
+    expect(run.error?.message).toBe(message);
+    expect(declared(run)).toEqual([]);
+  });
+
+  it("the stack has no account", async () => {
+    const run = await runProgram(program, { cloud: exampleCloud(), config: { "cordon:incidentsDir": "examples/incidents" } });
+    expect(run.error?.message).toBe("Missing required configuration variable 'cordon:account'\n\tplease set a value using the command `pulumi config set cordon:account <value>`");
+    expect(declared(run)).toEqual([]);
+  });
+});

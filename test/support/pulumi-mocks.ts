@@ -1,0 +1,268 @@
+/**
+ * Runs a Pulumi program in-process under `pulumi.runtime.setMocks`, the way the CLI runs it (inside
+ * a `pulumi:pulumi:Stack` root resource), and records what it declared: every resource with its
+ * inputs and options, every invoke, the stack outputs or the error, the info logs.
+ *
+ * A `FakeCloud` plays the engine's state and the AWS account across runs: it answers the invokes
+ * (caller identity, access keys by user) and keeps the recorded instant of each `time.Static` by
+ * URN, as Pulumi's state does, so a second run sees the instant the first one recorded.
+ *
+ * Pulumi's runtime is global to the process: one run at a time (vitest runs the tests of a file
+ * one after another), each starting with `setMocks` and ending with `disconnect`, which waits for
+ * every outstanding registration.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "cordon";
+export const STACK = "test";
+
+const STATIC = "time:index/static:Static";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** The parent's URN ("" for the stack itself). */
+  parent: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+  /** The `import` option: the id of the existing resource Pulumi takes under management. */
+  importId?: string;
+  retainOnDelete: boolean;
+  ignoreChanges: string[];
+  /** URNs of the resources it waits for (`dependsOn` and inputs). */
+  dependencies: string[];
+  /** What a component passed to `registerOutputs`, resolved. */
+  registeredOutputs?: Record<string, unknown>;
+}
+
+export interface RecordedCall {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+  /** In URN order. */
+  resources: RecordedResource[];
+  calls: RecordedCall[];
+  /** The stack outputs, resolved; undefined when the program failed. */
+  outputs?: Record<string, unknown>;
+  error?: Error;
+  /** Messages of `pulumi.log.info`. */
+  infos: string[];
+}
+
+/** The AWS account behind the deploying credentials, and the engine's state, across runs. */
+export class FakeCloud {
+  /** The account the deploying credentials belong to. */
+  account: string;
+  /** IAM users and the ids of their access keys, as `aws.iam.getAccessKeys` answers. */
+  accessKeys: Record<string, string[]>;
+  /** The clock the time provider reads when a `time.Static` is created. */
+  now: Date;
+  /** Outputs kept in the stack's state, by URN (only providers that keep a value need it). */
+  readonly state = new Map<string, Record<string, unknown>>();
+
+  constructor(options: { account: string; accessKeys?: Record<string, string[]>; now?: Date }) {
+    this.account = options.account;
+    this.accessKeys = options.accessKeys ?? {};
+    this.now = options.now ?? new Date("2026-11-28T12:00:00Z");
+  }
+
+  call(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: this.account, arn: `arn:aws:sts::${this.account}:assumed-role/deployer/cordon`, userId: "AROAEXAMPLEDEPLOYER:cordon", id: this.account };
+      case "aws:iam/getAccessKeys:getAccessKeys": {
+        const user = String(inputs.user);
+        const keys = this.accessKeys[user];
+        // The provider's own wording when IAM answers NoSuchEntity.
+        if (keys === undefined) throw new Error(`reading IAM Access Keys (${user}): NoSuchEntity: The user with name ${user} cannot be found.`);
+        return { id: user, user, accessKeys: keys.map((accessKeyId) => ({ accessKeyId, createDate: "2026-01-05T09:00:00Z", status: "Active" })) };
+      }
+      default:
+        throw new Error(`FakeCloud: no answer for invoke ${token}`);
+    }
+  }
+
+  newResource(urn: string, args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const inputs = args.inputs as Record<string, unknown>;
+    if (!args.custom) return { id: undefined, state: {} };
+    switch (args.type) {
+      case STATIC: {
+        // Created once, then read back from the state: what makes the instant stable.
+        const kept = this.state.get(urn) ?? staticState(this.now);
+        this.state.set(urn, kept);
+        return { id: String(kept.rfc3339), state: { ...inputs, ...kept } };
+      }
+      case "aws:iam/policy:Policy": {
+        const arn = `arn:aws:iam::${this.account}:policy${inputs.path ?? "/"}${inputs.name}`;
+        return { id: arn, state: { ...inputs, arn } };
+      }
+      case "aws:iam/role:Role":
+        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:iam::${this.account}:role/${inputs.name}` } };
+      default:
+        return { id: args.id || `${args.name}-id`, state: inputs };
+    }
+  }
+}
+
+function staticState(now: Date): Record<string, unknown> {
+  const second = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  return {
+    rfc3339: second.toISOString().replace(/\.000Z$/, "Z"),
+    unix: second.getTime() / 1000,
+    year: second.getUTCFullYear(),
+    month: second.getUTCMonth() + 1,
+    day: second.getUTCDate(),
+    hour: second.getUTCHours(),
+    minute: second.getUTCMinutes(),
+    second: second.getUTCSeconds(),
+  };
+}
+
+/** The slice of the SDK's MockMonitor and of RegisterResourceRequest that the recorder reads. */
+interface Monitor {
+  mocks: pulumi.runtime.Mocks;
+  registerResource(req: RegisterRequest, callback: (error: unknown, response?: { getUrn(): string }) => void): Promise<void>;
+  registerResourceOutputs(req: RegisterOutputsRequest, callback: (error: unknown, response?: unknown) => void): void;
+}
+interface RegisterOutputsRequest {
+  getUrn(): string;
+  getOutputs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0] | undefined;
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getImportid(): string;
+  getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
+  getDependenciesList(): string[];
+}
+
+/**
+ * The URN the SDK's mock monitor gives: `urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>`.
+ * Checked against the monitor's answer for every resource.
+ */
+function mockUrn(parent: string, type: string, name: string): string {
+  const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:${STACK}::${PROJECT}::${qualified}::${name}`;
+}
+
+/** Runs `program` as `pulumi up` would (preview false), against `cloud`, with `config` (`cordon:key` → value). */
+export async function runProgram(program: () => Promise<unknown>, options: { cloud: FakeCloud; config: Record<string, string> }): Promise<ProgramRun> {
+  const { cloud } = options;
+  const resources: RecordedResource[] = [];
+  const calls: RecordedCall[] = [];
+  const infos: string[] = [];
+
+  await pulumi.runtime.setMocks(
+    {
+      call: ({ token, inputs }) => {
+        calls.push({ token, inputs });
+        try {
+          return cloud.call(token, inputs);
+        } catch (error) {
+          // The engine answers a failed invoke with a gRPC error whose `details` the SDK shows.
+          throw Object.assign(error as Error, { details: (error as Error).message });
+        }
+      },
+      newResource: () => {
+        throw new Error("unreachable: registrations go through the recorder");
+      },
+    },
+    PROJECT,
+    STACK,
+    false,
+  );
+  pulumi.runtime.setAllConfig(options.config, []);
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+  const register = monitor.registerResource;
+  monitor.registerResource = (req, callback) => {
+    const type = req.getType();
+    const name = req.getName();
+    const parent = req.getParent();
+    const urn = mockUrn(parent, type, name);
+    if (resources.some((r) => r.urn === urn)) {
+      // The engine refuses a second resource with the same URN; the mock monitor would overwrite it.
+      callback(new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`));
+      return Promise.resolve();
+    }
+    resources.push({
+      urn,
+      type,
+      name,
+      parent,
+      custom: req.getCustom(),
+      inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
+      importId: req.getImportid() || undefined,
+      retainOnDelete: req.getRetainondelete(),
+      ignoreChanges: req.getIgnorechangesList(),
+      dependencies: req.getDependenciesList(),
+    });
+    // The monitor's own code, with mocks that know the URN (a Static's state is kept by URN).
+    const scoped = Object.create(monitor, { mocks: { value: { ...monitor.mocks, newResource: (args: pulumi.runtime.MockResourceArgs) => cloud.newResource(urn, args) } } });
+    return register.call(scoped, req, (error, response) => {
+      if (!error && response && response.getUrn() !== urn) error = new Error(`pulumi-mocks: expected URN ${urn}, the mock monitor gave ${response.getUrn()}`);
+      callback(error, response);
+    });
+  };
+
+  const registerOutputs = monitor.registerResourceOutputs;
+  monitor.registerResourceOutputs = (req, callback) => {
+    const recorded = resources.find((r) => r.urn === req.getUrn());
+    const outputs = req.getOutputs();
+    if (recorded && outputs) recorded.registeredOutputs = pulumi.runtime.deserializeProperties(outputs) as Record<string, unknown>;
+    registerOutputs.call(monitor, req, callback);
+  };
+
+  const log = console.log;
+  console.log = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    if (text.startsWith("info: [runtime] ")) infos.push(text.slice("info: [runtime] ".length));
+    else log(...args);
+  };
+  // A failing program rejects several promises inside the SDK (the stack's data and the outputs
+  // derived from it). The CLI reports the error once and ignores its echoes (cmd/run/run.js,
+  // isErrorReported); the recorder does the same, and lets any other rejection fail the run.
+  const listeners = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  const unexpected: unknown[] = [];
+  let error: Error | undefined;
+  process.on("unhandledRejection", (reason) => {
+    if (reason !== error) unexpected.push(reason);
+  });
+  let outputs: Record<string, unknown> | undefined;
+  try {
+    outputs = (await pulumi.runtime.runInPulumiStack(program)) as Record<string, unknown> | undefined;
+  } catch (caught) {
+    error = caught as Error;
+  } finally {
+    await pulumi.runtime.disconnect();
+    // Node reports unhandled rejections once the current tick's promise jobs have run: by the
+    // time an immediate runs, every echo of the error has been seen.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.removeAllListeners("unhandledRejection");
+    for (const listener of listeners) process.on("unhandledRejection", listener);
+    console.log = log;
+  }
+  if (unexpected.length > 0) throw new AggregateError(unexpected, "the program left unhandled rejections besides its error");
+  resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return { resources, calls, outputs, error, infos };
+}
+
+/** The resources of a run without the stack itself, as `type name` lines: quick to compare. */
+export function declared(run: ProgramRun): string[] {
+  return run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => `${r.type} ${r.name}`);
+}
+
+/** The one resource of `type` named `name`; fails when there is none. */
+export function resource(run: ProgramRun, type: string, name: string): RecordedResource {
+  const found = run.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name} among:\n${declared(run).join("\n")}`);
+  return found;
+}
