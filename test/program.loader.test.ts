@@ -1,0 +1,40 @@
+/**
+ * index.ts loads the way `pulumi up` loads it: CommonJS through the ts-node 7 vendored in
+ * @pulumi/pulumi, type-checked, not only through vitest's own TypeScript transform.
+ */
+import { execFile } from "node:child_process";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { expect, it } from "vitest";
+
+const PROJECT_DIR = resolve(__dirname, "..");
+
+it("runs under the Pulumi CLI's ts-node and declares the examples' resources", async () => {
+  const config = { "cordon:account": "123456789012", "cordon:incidentsDir": "examples/incidents" };
+  const accessKeys = { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] };
+  // Settings that would change how ts-node compiles are left out, as on a fresh CI runner, where
+  // ts-node's cache is empty: a cached compile would skip type-checking the unchanged files.
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("TS_NODE_") && !name.startsWith("PULUMI_"))), TS_NODE_CACHE: "false" };
+  const { stdout } = await promisify(execFile)(process.execPath, [join(PROJECT_DIR, "test/support/pulumi-loader.cjs"), PROJECT_DIR, JSON.stringify(config), JSON.stringify(accessKeys)], {
+    env,
+    cwd: PROJECT_DIR,
+  });
+  const run = JSON.parse(stdout) as { exportIsFunction: boolean; types: string[]; outputs: string[] };
+  expect(run.exportIsFunction).toBe(true);
+  expect(run.outputs).toEqual(["account", "incidents", "replacementRoles"]);
+  const count = (types: string[]) => Object.fromEntries([...new Set(types)].sort().map((type) => [type, types.filter((t) => t === type).length]));
+  expect(count(run.types)).toEqual({
+    "aws:iam/accessKey:AccessKey": 3,
+    "aws:iam/policy:Policy": 3,
+    "aws:iam/role:Role": 3,
+    "aws:iam/rolePolicy:RolePolicy": 3,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 3,
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": 3,
+    "cordon:iam:ContainmentInstant": 1,
+    "cordon:iam:DisabledAccessKey": 3,
+    "cordon:iam:ReplacementRole": 3,
+    "cordon:iam:SessionRevocation": 5,
+    "pulumi:pulumi:Stack": 1,
+    "time:index/static:Static": 1,
+  });
+});
