@@ -59,7 +59,7 @@ describe("the pull request workflow", () => {
   const job = workflow.jobs.check;
 
   it("runs on pull requests that touch incidents/", () => {
-    expect(workflow.on).toEqual({ pull_request: { paths: ["incidents/**"] } });
+    expect(workflow.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "unlabeled"], paths: ["incidents/**"] } });
   });
 
   it("checks out the whole history (guard reads the base), sets up Node 20 and runs npm ci", () => {
@@ -77,7 +77,13 @@ describe("the pull request workflow", () => {
     expect([ci, validate, guard, credentials, preview].every((i) => i >= 0)).toBe(true);
     expect(ci < validate && validate < guard && guard < credentials && credentials < preview).toBe(true);
     expect(job.steps[guard].run).toContain('args=(--base "origin/$BASE_REF")');
-    expect(job.steps[guard].env).toEqual({ BASE_REF: "${{ github.base_ref }}" });
+    expect(job.steps[guard].env).toEqual({
+      BASE_REF: "${{ github.base_ref }}",
+      ALLOW_EARLY_REMOVAL: "${{ contains(github.event.pull_request.labels.*.name, 'cordon-allow-early-removal') }}",
+    });
+    // The override only through the label, never unconditionally.
+    expect(job.steps[guard].run).toContain('if [ "$ALLOW_EARLY_REMOVAL" = "true" ]; then args+=(--allow-early-removal); fi');
+    expect(job.steps[guard].run?.replace(/args\+=\(--allow-early-removal\)/, "")).not.toContain("--allow-early-removal");
     expect(job.steps[preview].with).toMatchObject({ "comment-on-pr": true, "github-token": "${{ secrets.GITHUB_TOKEN }}", "stack-name": "${{ env.PULUMI_STACK }}" });
     expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
   });
