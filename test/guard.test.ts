@@ -346,3 +346,30 @@ describe("what guard cannot judge", () => {
     expect(result.stderr.split("\n")[0]).toBe("cordon guard: --base REV is required: the revision the change starts from, such as origin/main");
   });
 });
+
+describe("output conventions", () => {
+  it.each([
+    { what: "a terminal without NO_COLOR gets colour", env: { NO_COLOR: undefined }, tty: true, coloured: true },
+    { what: "NO_COLOR turns it off", env: { NO_COLOR: "1" }, tty: true, coloured: false },
+    { what: "a pipe never gets colour", env: { NO_COLOR: undefined }, tty: false, coloured: false },
+  ])("$what", async ({ env, tty, coloured }) => {
+    const dir = newRepo();
+    const from = commitIncidents(dir, byPath(ciKey()), "base");
+    const to = commitIncidents(dir, {}, "head");
+    const io = { ...memoryIo({ cwd: dir, env }), errIsTTY: tty };
+    io.err = (text: string) => {
+      io.stderr += text;
+    };
+    expect(await main(["guard", "--base", from, "--head", to, "--now", NOW], io)).toBe(1);
+    expect(io.stderr.includes("\u001b[31merror\u001b[0m")).toBe(coloured);
+    expect(io.stderr).toContain("removing it re-enables sessions minted before the cutoff");
+  });
+
+  it.each(["new", "status", "guard"])("%s --help prints its usage on stdout and exits 0", async (command) => {
+    const io = memoryIo();
+    expect(await main([command, "--help"], io)).toBe(0);
+    expect(io.stdout.startsWith(`usage: npm run --silent cordon -- ${command} `)).toBe(true);
+    expect(io.stdout).toMatch(/\nexit: 0 /);
+    expect(io.stderr).toBe("");
+  });
+});
