@@ -53,7 +53,7 @@ export = async (): Promise<ProgramOutputs> => {
   const instants: Record<string, pulumi.Output<string>> = {};
   for (const incident of plan.incidents.filter((i) => i.atContainment)) {
     const after = incident.accessKeys.map((id) => keys.get(id)!);
-    instants[incident.id] = new ContainmentInstant(`${incident.account}-${incident.id}`, { incident: incident.id, after }).instant;
+    instants[incident.id] = new ContainmentInstant(`${incident.account}-${incident.id}`, { incident: incident.id, after, accessKeyIds: incident.accessKeys }).instant;
   }
   for (const policy of plan.denyPolicies) {
     const containment = Object.fromEntries(policy.pendingContainment.map((id) => [id, instants[id]]));

@@ -10,15 +10,23 @@ export interface ContainmentInstantArgs {
    * @default [] (an incident without keys records the instant of its first `pulumi up`)
    */
   after?: pulumi.Resource[];
+  /**
+   * The ids of the incident's keys (sorted, from the plan). When a follow-up pull request adds a
+   * key, the instant is recorded again, after the new key was disabled: sessions that key minted
+   * in between must be revoked too. The cutoff only ever moves later, which denies more, never less.
+   * @default []
+   */
+  accessKeyIds?: string[];
 }
 
 /**
  * The instant at which `pulumi up` contained an incident, recorded once.
  *
  * A `time.Static` takes the current time when it is created and keeps it in the stack's state from
- * then on: later runs, previews and refreshes read the same value. It has no `triggers`, so nothing
- * in the files can make it record a new (later or earlier) instant. Preview shows it as unknown
- * until the first `pulumi up` creates it.
+ * then on: later runs, previews and refreshes read the same value. Its only trigger is the
+ * incident's set of keys: a new key records a new, later instant (after that key was disabled);
+ * nothing else can move it, and nothing can move it earlier. Preview shows it as unknown until
+ * `pulumi up` creates it.
  * @see https://registry.terraform.io/providers/hashicorp/time/latest/docs/resources/static
  */
 export class ContainmentInstant extends pulumi.ComponentResource {
@@ -29,7 +37,7 @@ export class ContainmentInstant extends pulumi.ComponentResource {
 
   constructor(name: string, args: ContainmentInstantArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ContainmentInstant.type, name, {}, opts);
-    const recorded = new time.Static(name, {}, { parent: this, dependsOn: args.after ?? [] });
+    const recorded = new time.Static(name, { triggers: { accessKeys: (args.accessKeyIds ?? []).join(" ") } }, { parent: this, dependsOn: args.after ?? [] });
     this.instant = recorded.rfc3339;
     this.registerOutputs({ incident: args.incident, instant: this.instant });
   }

@@ -52,7 +52,7 @@ describe("ContainmentInstant", () => {
     const run = await declare(() => new ContainmentInstant(`${ACCOUNT}-roles-only`, { incident: "roles-only" }));
     const recorded = resource(run, "time:index/static:Static", `${ACCOUNT}-roles-only`);
     expect(recorded.dependencies).toEqual([]);
-    expect(recorded.inputs).toEqual({});
+    expect(recorded.inputs).toEqual({ triggers: { accessKeys: "" } });
     expect(resource(run, "cordon:iam:ContainmentInstant", `${ACCOUNT}-roles-only`).registeredOutputs).toEqual({ incident: "roles-only", instant: "2026-11-28T12:26:00Z" });
   });
 });

@@ -3,7 +3,7 @@
  * inputs and import ids; an account mismatch fails; removing one incident leaves every other
  * resource's URN unchanged"; issue 3: reconciliation and the at-containment cutoff).
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -261,7 +261,7 @@ describe("the at-containment cutoff", () => {
   it("is recorded after the incident's keys were disabled", async () => {
     const run = await up(exampleCloud(), "examples/incidents");
     const instant = resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-key-in-ticket`);
-    expect(instant.inputs).toEqual({});
+    expect(instant.inputs).toEqual({ triggers: { accessKeys: "AKIAJ7Q2EXAMPLEKEY77" } });
     expect(instant.dependencies).toEqual([resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-dana-AKIAJ7Q2EXAMPLEKEY77`).urn]);
     // Every deny that waits for the instant depends on it, so it is written after it was recorded.
     for (const name of ["user-ci-deployer", "user-dana", "role-analytics-readonly", "role-deploy"]) {
@@ -277,6 +277,24 @@ describe("the at-containment cutoff", () => {
     const second = await up(cloud, "examples/incidents");
     expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`)).toEqual({ Version: "2012-10-17", Statement: [beforeContainment(CONTAINED_AT)] });
     expect(second.outputs).toEqual(first.outputs);
+  });
+
+  it("is recorded again, later, when a follow-up pull request adds a key to the incident", async () => {
+    const cloud = exampleCloud();
+    const first = await up(cloud, "examples/incidents");
+    const ticket = readFileSync(join(EXAMPLES, "2026-11-28-key-in-ticket.yaml"), "utf8");
+    const withKey = ticket.replace("  - name: ci-deployer\n", "  - name: ci-deployer\n    accessKeys: [AKIAIOSFODNN7EXAMPLE]\n");
+    expect(withKey).not.toBe(ticket);
+    const dir = incidentsFolder({ "2026-11-28-key-in-ticket.yaml": withKey });
+    cloud.now = new Date("2026-11-28T15:00:00Z");
+    const second = await up(cloud, dir);
+    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment(CONTAINED_AT)]);
+    // Sessions that the added key minted before it was disabled now fall before the cutoff too.
+    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-28T15:00:00Z")]);
+    // A third run with the same files keeps that instant.
+    cloud.now = new Date("2026-11-29T01:00:00Z");
+    const third = await up(cloud, dir);
+    expect(documentOf(third, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-28T15:00:00Z")]);
   });
 
   it("is a new instant for a new stack (no recorded state yet)", async () => {

@@ -90,10 +90,14 @@ export class FakeCloud {
     if (!args.custom) return { id: undefined, state: {} };
     switch (args.type) {
       case STATIC: {
-        // Created once, then read back from the state: what makes the instant stable.
-        const kept = this.state.get(urn) ?? staticState(this.now);
+        // Created once, then read back from the state: what makes the instant stable. A change
+        // of `triggers` replaces the resource (the provider's documented behaviour): a new instant.
+        const previous = this.state.get(urn);
+        const triggers = JSON.stringify(inputs.triggers ?? {});
+        const kept = previous && previous.triggersKey === triggers ? previous : { ...staticState(this.now), triggersKey: triggers };
         this.state.set(urn, kept);
-        return { id: String(kept.rfc3339), state: { ...inputs, ...kept } };
+        const { triggersKey: _, ...outputs } = kept;
+        return { id: String(kept.rfc3339), state: { ...inputs, ...outputs } };
       }
       case "aws:iam/policy:Policy": {
         const arn = `arn:aws:iam::${this.account}:policy${inputs.path ?? "/"}${inputs.name}`;
