@@ -1,0 +1,173 @@
+/**
+ * `review`: what the exposed key did, and what every key it minted or created did, from CloudTrail
+ * (LookupEvents in every region) or from log files. A thin shell: flags and output here; the chain
+ * and the findings in `review/`.
+ */
+import { resolve } from "node:path";
+import { parseFlags, parseInstantFlag, type Command } from "./command.js";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./io.js";
+import { followChain, type Chain, type Window } from "../review/chain.js";
+import { analyze } from "../review/findings.js";
+import { readLogs, logSource } from "../review/logs.js";
+import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../review/cloudtrail.js";
+import { ScanProgress } from "../review/progress.js";
+import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.js";
+
+const usage = `usage: npm run --silent cordon -- review --access-key KEY [--since ISO] [--until ISO] [--regions all|R1,R2]
+                                        [--json | --markdown] [--from-logs DIR]
+
+What an exposed key did, from CloudTrail, in every region; and what the keys it minted
+(GetSessionToken, GetFederationToken, AssumeRole, role chaining) or created (CreateAccessKey) did,
+each within its lifetime; and what the users it created or gave a password did.
+
+options:
+  --access-key KEY   the key to review, AKIA... or ASIA... (required)
+  --since ISO        start of the review (default: ${LOOKUP_EVENTS_DAYS} days before --until, all LookupEvents keeps;
+                     with --from-logs: the first event in the logs)
+  --until ISO        end of the review (default: now; with --from-logs: the last event in the logs)
+  --regions LIST     all, or regions separated by commas (default: all commercial regions)
+  --from-logs DIR    read CloudTrail log files under DIR ({"Records": [...]} or a JSON array of events,
+                     .json or .json.gz, recursively) instead of calling LookupEvents
+  --json             the review as JSON: keys, events, persistence, rolesAssumed and more
+  --markdown         the review as markdown, for a pull request comment
+  -h, --help         this text
+
+Needs cloudtrail:LookupEvents, and paces itself just under its limit of 2 requests per second
+per region. Progress goes to stderr, the review to stdout.
+
+exit codes: 0 reviewed · 1 the log files cannot be read · 2 misused, or CloudTrail could not be read
+`;
+
+const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
+const REGION = /^[a-z]{2}(-[a-z0-9]+)+$/;
+const DAY = 86_400_000;
+
+function parseRegions(value: string | undefined): readonly string[] | undefined {
+  if (value === undefined || value === "all") return undefined;
+  const regions = [...new Set(value.split(",").map((region) => region.trim()))];
+  const wrong = regions.find((region) => !REGION.test(region));
+  if (wrong !== undefined) throw new UsageError(`--regions "${value}": "${wrong}" is not a region name; expected all, or names such as us-east-1,eu-west-1`);
+  return regions;
+}
+
+export interface ReviewOptions {
+  accessKeyId: string;
+  since?: Date;
+  until?: Date;
+  regions?: readonly string[];
+  format: "text" | "json" | "markdown";
+  fromLogs?: string;
+}
+
+/** Parses and checks the flags; every misuse is a UsageError (exit 2). */
+export function parseReviewFlags(argv: string[]): ReviewOptions {
+  const { values, positionals } = parseFlags(argv, {
+    "access-key": { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    regions: { type: "string" },
+    json: { type: "boolean" },
+    markdown: { type: "boolean" },
+    "from-logs": { type: "string" },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; the key goes in --access-key`);
+  const accessKeyId = values["access-key"];
+  if (accessKeyId === undefined) throw new UsageError("--access-key is required: the AKIA... or ASIA... key to review");
+  if (!ACCESS_KEY_ID.test(accessKeyId)) {
+    throw new UsageError(`--access-key "${accessKeyId}": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE`);
+  }
+  if (values.json && values.markdown) throw new UsageError("--json and --markdown cannot be used together: choose one output");
+  const since = parseInstantFlag("since", values.since);
+  const until = parseInstantFlag("until", values.until);
+  if (since !== undefined && until !== undefined && since.getTime() > until.getTime()) {
+    throw new UsageError(`--since ${values.since} is after --until ${values.until}; expected the start of the review before its end`);
+  }
+  if (values["from-logs"] === "") throw new UsageError("--from-logs needs a folder of CloudTrail log files");
+  return {
+    accessKeyId,
+    since,
+    until,
+    regions: parseRegions(values.regions),
+    format: values.json ? "json" : values.markdown ? "markdown" : "text",
+    fromLogs: values["from-logs"],
+  };
+}
+
+/** What tests can change in the shell: the clock and the reader's pace and retries. */
+export interface ReviewDependencies {
+  now?: () => Date;
+  reader?: Omit<ReaderOptions, "regions" | "progress">;
+}
+
+function render(format: ReviewOptions["format"], chain: Chain, context: ReviewContext): string {
+  const review = analyze(chain);
+  if (format === "json") return renderJson(review, context);
+  if (format === "markdown") return renderMarkdown(review, context);
+  return renderText(review, context);
+}
+
+async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io): Promise<number> {
+  const logs = await readLogs(resolve(io.cwd, options.fromLogs), io.cwd);
+  if (logs.errors.length > 0) {
+    for (const error of logs.errors) io.err(`${error.file}:${error.line}:${error.col} ${error.code} ${error.message}\n`);
+    io.err(`cordon review: ${logs.errors.length === 1 ? "1 problem" : `${logs.errors.length} problems`} in the log files; nothing reviewed\n`);
+    return EXIT_INVALID;
+  }
+  const digests = logs.digests > 0 ? ` (${logs.digests} digest files skipped)` : "";
+  io.err(`review: read ${logs.files.toLocaleString("en-US")} log files · ${logs.events.length.toLocaleString("en-US")} events${digests}\n`);
+  const window: Window = { start: options.since?.getTime() ?? null, end: options.until?.getTime() ?? null };
+  const chain = await followChain(options.accessKeyId, window, logSource(logs.events, options.regions));
+  io.out(render(options.format, chain, { source: { kind: "logs", dir: options.fromLogs, files: logs.files }, notEnabled: [], failed: [] }));
+  return EXIT_OK;
+}
+
+async function reviewCloudTrail(options: ReviewOptions, io: Io, dependencies: ReviewDependencies): Promise<number> {
+  const now = (dependencies.now ?? (() => new Date()))();
+  const until = options.until ?? now;
+  const since = options.since ?? new Date(until.getTime() - LOOKUP_EVENTS_DAYS * DAY);
+  if (since.getTime() < now.getTime() - LOOKUP_EVENTS_DAYS * DAY) {
+    io.err(`review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${new Date(now.getTime() - LOOKUP_EVENTS_DAYS * DAY).toISOString()} is only in the log files (--from-logs)\n`);
+  }
+  const regions = options.regions ?? COMMERCIAL_REGIONS;
+  const progress = new ScanProgress(io, regions);
+  const reader = new CloudTrailReader({ ...dependencies.reader, regions, progress });
+  let chain: Chain;
+  try {
+    chain = await followChain(options.accessKeyId, { start: since.getTime(), end: until.getTime() }, reader.source);
+  } finally {
+    reader.close();
+    progress.finish();
+  }
+
+  const notEnabled = [...new Set(reader.failures.filter((failure) => failure.notEnabled).map((failure) => failure.region))].sort();
+  const failedByRegion = new Map<string, string>();
+  for (const failure of reader.failures) if (!failure.notEnabled && !failedByRegion.has(failure.region)) failedByRegion.set(failure.region, failure.reason);
+  const failed = [...failedByRegion.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([region, reason]) => ({ region, reason }));
+
+  if (failed.length > 0) {
+    // One line per distinct reason: a missing credential fails every region the same way.
+    const byReason = new Map<string, string[]>();
+    for (const { region, reason } of failed) byReason.set(reason, [...(byReason.get(reason) ?? []), region]);
+    for (const [reason, where] of byReason) io.err(`cordon review: could not read CloudTrail in ${where.join(", ")}: ${reason}\n`);
+  }
+  const readRegions = regions.filter((region) => !failedByRegion.has(region) && !notEnabled.includes(region));
+  if (readRegions.length === 0) {
+    io.err("cordon review: CloudTrail could not be read in any region; nothing reviewed\n");
+    return EXIT_USAGE;
+  }
+  io.out(render(options.format, chain, { source: { kind: "cloudtrail", regions }, notEnabled, failed }));
+  return failed.length > 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+/** Runs a review; `dependencies` let tests pace the reader faster and fix the clock. */
+export async function runReview(options: ReviewOptions, io: Io, dependencies: ReviewDependencies = {}): Promise<number> {
+  if (options.fromLogs !== undefined) return reviewLogs({ ...options, fromLogs: options.fromLogs }, io);
+  return reviewCloudTrail(options, io, dependencies);
+}
+
+export const reviewCommand: Command = {
+  name: "review",
+  summary: "what the key (and the keys it minted) did, from CloudTrail",
+  usage,
+  run: async (argv, io) => runReview(parseReviewFlags(argv), io),
+};

@@ -1,0 +1,235 @@
+/**
+ * The chain of credentials that grows from an exposed key: the temporary keys it minted
+ * (GetSessionToken, GetFederationToken, AssumeRole, and role chaining from those), the long-term
+ * keys it created (CreateAccessKey), and the users it created or gave a console password.
+ *
+ * Pure apart from the event source it is given: no AWS SDK, no clock, no file system here. The
+ * same source gives the same chain, whatever order the source answers in.
+ */
+import type { ReviewEvent } from "./event.js";
+
+/** What the review reads events of: an access key, or an IAM user (whose console sessions have no key). */
+export type Subject = { kind: "key"; accessKeyId: string } | { kind: "user"; userName: string; accountId: string | null };
+
+/** An interval of epoch milliseconds, both ends included; null means unbounded. */
+export interface Window {
+  start: number | null;
+  end: number | null;
+}
+
+/**
+ * Gives the events of one subject within a window, in as many batches as it likes, by calling
+ * `deliver`; resolves once it has delivered all of them. The chain starts following a minted key
+ * as soon as a batch shows the call that minted it.
+ */
+export type EventSource = (subject: Subject, window: Window, deliver: (events: ReviewEvent[]) => void) => Promise<void>;
+
+const HOUR = 3_600_000;
+
+/**
+ * The longest a minted credential can live, used when the event does not give its expiration.
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html (36 h)
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html (36 h)
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (12 h, the largest MaxSessionDuration)
+ */
+export const MAX_LIFETIME_MS: Readonly<Record<string, number>> = {
+  GetSessionToken: 36 * HOUR,
+  GetFederationToken: 36 * HOUR,
+  AssumeRole: 12 * HOUR,
+  AssumeRoleWithSAML: 12 * HOUR,
+  AssumeRoleWithWebIdentity: 12 * HOUR,
+};
+
+/** How the review came to a subject. */
+export interface Lead {
+  subject: Subject;
+  window: Window;
+  /** The key (or `user:NAME`) whose call revealed the subject; null for the reviewed key. */
+  parent: string | null;
+  /** The call that minted or created it; null for the reviewed key. */
+  mintedBy: string | null;
+  mintedAt: string | null;
+  mintedEventId: string | null;
+  /** For AssumeRole: the role whose session the key belongs to. */
+  roleArn: string | null;
+  /** For CreateAccessKey: the user the new key belongs to. */
+  userName: string | null;
+}
+
+export function subjectId(subject: Subject): string {
+  return subject.kind === "key" ? subject.accessKeyId : `user:${subject.accountId ?? "?"}:${subject.userName}`;
+}
+
+/** The name a report shows for the caller of an event: its key, or `user:NAME` for keyless calls. */
+export function callerOf(event: ReviewEvent): string {
+  return event.accessKeyId ?? `user:${event.userName ?? "?"}`;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * CloudTrail writes credential expirations either as ISO 8601 or, in STS events, as
+ * `Jul 10, 2023, 12:09:47 PM` (UTC, no zone given). Returns epoch milliseconds, or null.
+ */
+export function parseExpiration(value: unknown): number | null {
+  if (typeof value !== "string") return null;
+  const stsFormat = /^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}):(\d{2}) (AM|PM)$/.exec(value.trim());
+  if (stsFormat) {
+    const [, month, day, year, hour, minute, second, half] = stsFormat;
+    const monthIndex = MONTHS.indexOf(month);
+    if (monthIndex < 0) return null;
+    const hour24 = (Number(hour) % 12) + (half === "PM" ? 12 : 0);
+    return Date.UTC(Number(year), monthIndex, Number(day), hour24, Number(minute), Number(second));
+  }
+  if (/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+    const ms = Date.parse(/[zZ]|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`);
+    return Number.isNaN(ms) ? null : ms;
+  }
+  return null;
+}
+
+function field(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function stringField(value: unknown, ...path: string[]): string | null {
+  const found = field(value, ...path);
+  return typeof found === "string" && found !== "" ? found : null;
+}
+
+const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
+
+function minEnd(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+/**
+ * The subjects one event reveals, each with the window in which it can have been used: a minted
+ * key from its minting to its expiry (never past the review's end), a created key or user from its
+ * creation to the review's end. Only successful calls reveal anything.
+ */
+export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] {
+  if (event.errorCode !== null) return [];
+  const at = Date.parse(event.eventTime);
+  const base = { parent: callerOf(event), mintedBy: event.eventName, mintedAt: event.eventTime, mintedEventId: event.eventId, roleArn: null, userName: null };
+  const lifetime = MAX_LIFETIME_MS[event.eventName];
+  if (lifetime !== undefined) {
+    const minted = stringField(event.responseElements, "credentials", "accessKeyId");
+    if (minted === null || !ACCESS_KEY_ID.test(minted)) return [];
+    const expiry = parseExpiration(field(event.responseElements, "credentials", "expiration")) ?? at + lifetime;
+    return [
+      {
+        ...base,
+        subject: { kind: "key", accessKeyId: minted },
+        window: { start: at, end: minEnd(expiry, reviewEnd) },
+        roleArn: event.eventName.startsWith("AssumeRole") ? stringField(event.requestParameters, "roleArn") : null,
+      },
+    ];
+  }
+  if (event.eventName === "CreateAccessKey") {
+    const created = stringField(event.responseElements, "accessKey", "accessKeyId");
+    if (created === null || !ACCESS_KEY_ID.test(created)) return [];
+    // Without userName, CreateAccessKey makes a key for the caller's own user.
+    const owner = stringField(event.responseElements, "accessKey", "userName") ?? stringField(event.requestParameters, "userName") ?? event.userName;
+    return [{ ...base, subject: { kind: "key", accessKeyId: created }, window: { start: at, end: reviewEnd }, userName: owner }];
+  }
+  if (event.eventName === "CreateUser" || event.eventName === "CreateLoginProfile" || event.eventName === "UpdateLoginProfile") {
+    // Without userName, a login profile call changes the caller's own password.
+    const userName = stringField(event.responseElements, "user", "userName") ?? stringField(event.requestParameters, "userName") ?? event.userName;
+    if (userName === null) return [];
+    return [{ ...base, subject: { kind: "user", userName, accountId: event.accountId }, window: { start: at, end: reviewEnd } }];
+  }
+  return [];
+}
+
+const lo = (bound: number | null) => bound ?? -Infinity;
+const hi = (bound: number | null) => bound ?? Infinity;
+const bound = (value: number) => (Number.isFinite(value) ? value : null);
+
+/**
+ * The parts of `wanted` outside `covered` (at most two intervals). A subject reached twice is a
+ * user or a created key, whose windows all end at the review's end, so the covered hull has no gaps.
+ */
+export function uncovered(covered: Window | undefined, wanted: Window): Window[] {
+  if (covered === undefined) return [wanted];
+  const pieces: Window[] = [];
+  if (lo(wanted.start) < lo(covered.start)) pieces.push({ start: wanted.start, end: bound(Math.min(lo(covered.start), hi(wanted.end))) });
+  if (hi(wanted.end) > hi(covered.end)) pieces.push({ start: bound(Math.max(hi(covered.end), lo(wanted.start))), end: wanted.end });
+  return pieces;
+}
+
+function hull(a: Window | undefined, b: Window): Window {
+  if (a === undefined) return b;
+  return { start: bound(Math.min(lo(a.start), lo(b.start))), end: bound(Math.max(hi(a.end), hi(b.end))) };
+}
+
+/** The result of following the chain: every subject with the lead that reached it first, every event once. */
+export interface Chain {
+  root: string;
+  window: Window;
+  /** One lead per subject: the reviewed key first, then in the order of the calls that revealed them. */
+  leads: Lead[];
+  /** Every event of every subject, once, in time order. */
+  events: ReviewEvent[];
+}
+
+function byTimeThenId(a: { eventTime: string; eventId: string }, b: { eventTime: string; eventId: string }): number {
+  return Date.parse(a.eventTime) - Date.parse(b.eventTime) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
+
+function leadOrder(a: Lead, b: Lead): number {
+  if (a.mintedAt === null || b.mintedAt === null) return a.mintedAt === null ? (b.mintedAt === null ? 0 : -1) : 1;
+  return byTimeThenId({ eventTime: a.mintedAt, eventId: a.mintedEventId ?? "" }, { eventTime: b.mintedAt, eventId: b.mintedEventId ?? "" }) || subjectId(a.subject).localeCompare(subjectId(b.subject));
+}
+
+/**
+ * Reviews `root` within `window`, then every subject its events reveal, recursively; a subject
+ * reached twice is read once, over the union of its windows. Subjects are read concurrently as
+ * they are found. Rejects with the first error of the source, after every read has settled.
+ */
+export async function followChain(root: string, window: Window, source: EventSource): Promise<Chain> {
+  const events = new Map<string, ReviewEvent>();
+  const leads = new Map<string, Lead[]>();
+  const covered = new Map<string, Window>();
+  const running = new Set<Promise<void>>();
+  const errors: unknown[] = [];
+
+  const follow = (lead: Lead) => {
+    const id = subjectId(lead.subject);
+    leads.set(id, [...(leads.get(id) ?? []), lead]);
+    const pieces = uncovered(covered.get(id), lead.window);
+    covered.set(id, hull(covered.get(id), lead.window));
+    for (const piece of pieces) {
+      const read: Promise<void> = source(lead.subject, piece, deliver)
+        .catch((error: unknown) => {
+          errors.push(error);
+        })
+        .finally(() => running.delete(read));
+      running.add(read);
+    }
+  };
+  const deliver = (batch: ReviewEvent[]) => {
+    for (const event of batch) {
+      if (events.has(event.eventId)) continue;
+      events.set(event.eventId, event);
+      for (const lead of leadsFrom(event, window.end)) {
+        if (subjectId(lead.subject) !== root) follow(lead);
+      }
+    }
+  };
+
+  follow({ subject: { kind: "key", accessKeyId: root }, window, parent: null, mintedBy: null, mintedAt: null, mintedEventId: null, roleArn: null, userName: null });
+  while (running.size > 0) await Promise.all([...running]);
+  if (errors.length > 0) throw errors[0];
+
+  // The first lead by time, not by arrival: sources answer in any order, reports must not vary.
+  const firstLeads = [...leads.values()].map((all) => [...all].sort(leadOrder)[0]).sort(leadOrder);
+  return { root, window, leads: firstLeads, events: [...events.values()].sort(byTimeThenId) };
+}

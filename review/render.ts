@@ -1,0 +1,321 @@
+/**
+ * The three faces of a review: a summary for the terminal, markdown for a pull request comment,
+ * and JSON for tools. All three are made from the same {@link Review}, whose events were redacted
+ * when they were read, so none of them can print a session token or a secret key.
+ */
+import type { Category, Finding, KeyNode, Review } from "./findings.js";
+import { PERSISTENCE_CATEGORIES } from "./findings.js";
+
+/** Where the events came from, and what could not be read. */
+export interface ReviewContext {
+  source: { kind: "cloudtrail"; regions: readonly string[] } | { kind: "logs"; dir: string; files: number };
+  /** Opt-in regions the account has not enabled. */
+  notEnabled: readonly string[];
+  /** Regions that could not be read, with the reason: the review is incomplete. */
+  failed: readonly { region: string; reason: string }[];
+}
+
+const CATEGORY_TITLES: Record<Category, string> = {
+  persistence: "persistence",
+  "privilege-escalation": "privilege escalation",
+  "defense-evasion": "defense evasion",
+  "credential-access": "credential access",
+  exfiltration: "exfiltration and exposure",
+  execution: "execution",
+};
+const OTHER_CATEGORIES: readonly Category[] = ["defense-evasion", "credential-access", "exfiltration", "execution"];
+
+const count = (n: number) => n.toLocaleString("en-US");
+const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
+
+/** The role name in a role ARN: the last part of its path. */
+export function roleName(roleArn: string): string {
+  return roleArn.slice(roleArn.lastIndexOf("/") + 1);
+}
+
+function windowText(review: Review): string {
+  if (review.since === null && review.until === null) return "all events in the logs";
+  return `${review.since ?? "the first event"} → ${review.until ?? "the last event"}`;
+}
+
+function sourceText(context: ReviewContext): string {
+  return context.source.kind === "logs"
+    ? `${plural(context.source.files, "log file")} under ${context.source.dir}`
+    : `CloudTrail LookupEvents in ${plural(context.source.regions.length, "region")}`;
+}
+
+function keyLine(key: KeyNode): string {
+  const how = key.mintedBy === null ? "the reviewed key" : `${key.mintedBy} ${key.mintedAt}`;
+  const what = key.roleArn !== null ? ` role ${roleName(key.roleArn)}` : key.userName !== null && key.mintedBy === "CreateAccessKey" ? ` for user ${key.userName}` : "";
+  return `${key.accessKeyId}  ${how}${what}  ${plural(key.events, "event")}`;
+}
+
+/** The keys as a tree, each line prefixed with its branch. */
+function keyTree(keys: KeyNode[]): { prefix: string; key: KeyNode; depth: number }[] {
+  const children = new Map<string, KeyNode[]>();
+  const ids = new Set(keys.map((key) => key.accessKeyId));
+  const roots: KeyNode[] = [];
+  for (const key of keys) {
+    if (key.parent !== null && ids.has(key.parent)) children.set(key.parent, [...(children.get(key.parent) ?? []), key]);
+    else roots.push(key);
+  }
+  const lines: { prefix: string; key: KeyNode; depth: number }[] = [];
+  const walk = (key: KeyNode, indent: string, branch: string, depth: number) => {
+    lines.push({ prefix: indent + branch, key, depth });
+    const kids = children.get(key.accessKeyId) ?? [];
+    const nextIndent = indent + (branch === "" ? "" : branch === "└─ " ? "   " : "│  ");
+    kids.forEach((kid, i) => walk(kid, nextIndent, i === kids.length - 1 ? "└─ " : "├─ ", depth + 1));
+  };
+  for (const root of roots) walk(root, "", "", 0);
+  return lines;
+}
+
+function findingLine(finding: Finding): string {
+  return `${finding.eventTime}  ${finding.eventName}  ${finding.eventSource.replace(/\.amazonaws\.com$/, "")}  ${finding.target || "-"}  by ${finding.by}  (${finding.region})`;
+}
+
+/**
+ * Repeated calls of one kind by one key fold into one line (forty GetSecretValue calls are one
+ * fact with forty targets); single calls keep their own line.
+ */
+function foldedLines(findings: Finding[]): string[] {
+  const groups = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const key = `${finding.eventName} ${finding.by} ${finding.region}`;
+    groups.set(key, [...(groups.get(key) ?? []), finding]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return findingLine(group[0]);
+    const first = group[0];
+    const targets = [...new Set(group.map((f) => f.target).filter((t) => t !== ""))];
+    const shown = targets.length <= 2 ? targets.join(", ") : `${targets.slice(0, 2).join(", ")} and ${count(targets.length - 2)} more`;
+    return `${first.eventTime} → ${group[group.length - 1].eventTime}  ${first.eventName} ×${count(group.length)}  ${first.eventSource.replace(/\.amazonaws\.com$/, "")}  ${shown || "-"}  by ${first.by}  (${first.region})`;
+  });
+}
+
+/** Long tallies show their head; the JSON has them whole. */
+const TEXT_TOP = 10;
+
+function head<T>(items: T[], line: (item: T) => string): string[] {
+  const lines = items.slice(0, TEXT_TOP).map(line);
+  if (items.length > TEXT_TOP) lines.push(`  … and ${count(items.length - TEXT_TOP)} more (--json lists them all)`);
+  return lines;
+}
+
+function userSuggestion(review: Review): string[] {
+  const created = new Map<string, string[]>();
+  for (const user of review.users) created.set(user.userName, []);
+  for (const key of review.keys) {
+    if (key.mintedBy === "CreateAccessKey" && key.userName !== null) created.set(key.userName, [...(created.get(key.userName) ?? []), key.accessKeyId]);
+  }
+  const lines: string[] = [];
+  for (const [name, keys] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  - name: ${name}`, ...(keys.length > 0 ? [`    accessKeys: [${keys.join(", ")}]`] : []));
+  }
+  return lines.length === 0 ? [] : ["users:", ...lines];
+}
+
+function roleSuggestion(review: Review): string[] {
+  if (review.rolesAssumed.length === 0) return [];
+  return ["roles:", ...review.rolesAssumed.map((arn) => `  - name: ${roleName(arn)}  # ${arn}`)];
+}
+
+function problems(context: ReviewContext): string[] {
+  const lines: string[] = [];
+  if (context.failed.length > 0) {
+    lines.push(`INCOMPLETE: ${plural(context.failed.length, "region")} could not be read; their events are missing from this review:`);
+    for (const failure of context.failed) lines.push(`  ${failure.region}: ${failure.reason}`);
+  }
+  if (context.notEnabled.length > 0) lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.join(", ")}`);
+  return lines;
+}
+
+function headline(review: Review): string {
+  const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)).length;
+  const denied = review.denied.reduce((sum, group) => sum + group.count, 0);
+  return [
+    plural(review.events.length, "event"),
+    plural(review.keys.length, "key"),
+    ...(review.users.length > 0 ? [plural(review.users.length, "user")] : []),
+    `${count(persistence)} persistence and escalation`,
+    plural(denied, "denied call"),
+  ].join(" · ");
+}
+
+/** The readable summary `review` prints by default. */
+export function renderText(review: Review, context: ReviewContext): string {
+  const out: string[] = [];
+  out.push(`review of ${review.root}`, `source: ${sourceText(context)} · ${windowText(review)}`, ...problems(context), headline(review), "");
+
+  out.push("keys (minted and created keys are followed within their lifetime)");
+  for (const { prefix, key } of keyTree(review.keys)) out.push(`  ${prefix}${keyLine(key)}`);
+  out.push("");
+
+  if (review.users.length > 0) {
+    out.push("users the keys created or gave a console password (their own activity is included)");
+    for (const user of review.users) out.push(`  ${user.userName}  ${user.reason} ${user.at} by ${user.parent}  ${plural(user.events, "event")}`);
+    out.push("");
+  }
+
+  // Persistence is listed call by call: each one is something to undo.
+  const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
+  out.push(`persistence and privilege escalation (${count(persistence.length)})`);
+  for (const finding of persistence) out.push(`  ${findingLine(finding)}`);
+  if (persistence.length === 0) out.push("  none found");
+  out.push("");
+  for (const category of OTHER_CATEGORIES) {
+    const findings = review.findings.filter((f) => f.category === category);
+    if (findings.length === 0) continue;
+    out.push(`${CATEGORY_TITLES[category]} (${plural(findings.length, "call")})`);
+    for (const line of foldedLines(findings)) out.push(`  ${line}`);
+    out.push("");
+  }
+
+  const writeCalls = review.writes.reduce((sum, group) => sum + group.count, 0);
+  out.push(`write actions (${plural(writeCalls, "call")}, ${plural(review.writes.length, "action")})`);
+  const services = [...new Set(review.writes.map((group) => group.service))];
+  for (const service of services) {
+    const groups = review.writes.filter((group) => group.service === service);
+    out.push(`  ${service}: ${groups.map((group) => `${group.action} ${count(group.count)}`).join(", ")}`);
+  }
+  if (services.length === 0) out.push("  none");
+  out.push("");
+
+  const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
+  out.push(`denied calls, probing for permissions (${count(deniedCalls)})`);
+  for (const group of review.denied) out.push(`  ${group.service} ${group.action} ${count(group.count)}  ${group.errorCodes.join(", ")}`);
+  if (review.denied.length === 0) out.push("  none");
+  out.push("");
+
+  out.push(`source addresses (${count(review.sourceIPs.length)})`);
+  out.push(...head(review.sourceIPs, (ip) => `  ${ip.value}  ${plural(ip.count, "call")}  ${ip.firstSeen} → ${ip.lastSeen}`));
+  out.push("");
+  out.push(`user agents (${count(review.userAgents.length)})`);
+  out.push(...head(review.userAgents, (agent) => `  ${count(agent.count).padStart(6)}  ${agent.value}`));
+  out.push("");
+  out.push(`regions: ${review.regions.map((region) => `${region.value} ${count(region.count)}`).join(", ") || "none"}`);
+
+  const roles = roleSuggestion(review);
+  const users = userSuggestion(review);
+  if (roles.length + users.length > 0) {
+    out.push("", "add to the incident (sessions of these roles, these users and keys must be cut off too):");
+    for (const line of [...users, ...roles]) out.push(`  ${line}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Escapes text for a markdown table cell. */
+function cell(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "'").replace(/\r?\n/g, " ");
+}
+
+function table(headers: string[], rows: string[][]): string[] {
+  return [`| ${headers.join(" | ")} |`, `|${headers.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`)];
+}
+
+/** Long tables fold away, so that a pull request comment stays readable. */
+function details(summary: string, lines: string[]): string[] {
+  return lines.length <= 12 ? lines : ["<details>", `<summary>${summary}</summary>`, "", ...lines, "", "</details>"];
+}
+
+/** The review as a pull request comment. */
+export function renderMarkdown(review: Review, context: ReviewContext): string {
+  const out: string[] = [];
+  out.push(`### cordon review of \`${review.root}\``, "", `${sourceText(context)} · ${windowText(review)}`, "");
+  const issues = problems(context);
+  if (issues.length > 0) out.push(...issues.map((line) => `> ${line.trim()}`), "");
+  out.push(`**${headline(review)}**`, "");
+
+  out.push("#### Keys", "");
+  for (const { key, depth } of keyTree(review.keys)) out.push(`${"  ".repeat(depth)}- \`${key.accessKeyId}\` ${cell(keyLine(key).slice(key.accessKeyId.length).trim())}`);
+  out.push("");
+  if (review.users.length > 0) {
+    out.push("#### Users created or given a console password", "");
+    out.push(...table(["user", "how", "when", "by", "events"], review.users.map((user) => [user.userName, user.reason, user.at, user.parent, count(user.events)])), "");
+  }
+
+  const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
+  const findingRows = (findings: Finding[]) => findings.map((f) => [f.eventTime, CATEGORY_TITLES[f.category], f.eventName, f.target || "-", f.by, f.region]);
+  out.push(`#### Persistence and privilege escalation (${count(persistence.length)})`, "");
+  out.push(...(persistence.length === 0 ? ["None found."] : details(`${plural(persistence.length, "call")}`, table(["time", "category", "call", "target", "by", "region"], findingRows(persistence)))), "");
+  const other = review.findings.filter((f) => OTHER_CATEGORIES.includes(f.category));
+  if (other.length > 0) {
+    out.push(`#### Defense evasion, credential access, exfiltration, execution (${count(other.length)})`, "");
+    out.push(...details(`${plural(other.length, "call")}`, table(["time", "category", "call", "target", "by", "region"], findingRows(other))), "");
+  }
+
+  const writeCalls = review.writes.reduce((sum, group) => sum + group.count, 0);
+  out.push(`#### Write actions (${plural(writeCalls, "call")})`, "");
+  out.push(...(review.writes.length === 0 ? ["None."] : details(`${plural(review.writes.length, "action")}`, table(["service", "action", "calls", "first", "last"], review.writes.map((g) => [g.service, g.action, count(g.count), g.firstSeen, g.lastSeen])))), "");
+  const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
+  out.push(`#### Denied calls: probing (${count(deniedCalls)})`, "");
+  out.push(...(review.denied.length === 0 ? ["None."] : details(`${plural(review.denied.length, "action")}`, table(["service", "action", "calls", "errors"], review.denied.map((g) => [g.service, g.action, count(g.count), g.errorCodes.join(", ")])))), "");
+
+  out.push("#### Source addresses and user agents", "");
+  out.push(...details(`${plural(review.sourceIPs.length, "address", "addresses")}`, table(["address", "calls", "first", "last"], review.sourceIPs.map((t) => [t.value, count(t.count), t.firstSeen, t.lastSeen]))), "");
+  out.push(...details(`${plural(review.userAgents.length, "user agent")}`, table(["user agent", "calls"], review.userAgents.map((t) => [t.value, count(t.count)]))), "");
+
+  const suggestion = [...userSuggestion(review), ...roleSuggestion(review)];
+  if (suggestion.length > 0) {
+    out.push("#### Add to the incident", "", "Sessions of these roles, and these users and keys, must be cut off too:", "", "```yaml", ...suggestion, "```", "");
+  }
+  return `${out.join("\n").trimEnd()}\n`;
+}
+
+/**
+ * The JSON contract (issue 4): `keys`, `events`, `persistence`, `rolesAssumed` with the fields the
+ * issue names, and more beside them.
+ */
+export function renderJson(review: Review, context: ReviewContext): string {
+  const toFinding = (f: Finding) => ({
+    eventId: f.eventId,
+    eventName: f.eventName,
+    eventSource: f.eventSource,
+    eventTime: f.eventTime,
+    region: f.region,
+    accessKeyId: f.accessKeyId,
+    by: f.by,
+    category: f.category,
+    target: f.target,
+  });
+  const document = {
+    review: {
+      accessKeyId: review.root,
+      since: review.since,
+      until: review.until,
+      source: context.source,
+      complete: context.failed.length === 0,
+      failedRegions: context.failed,
+      notEnabledRegions: context.notEnabled,
+    },
+    keys: review.keys,
+    users: review.users,
+    events: review.events.map((event) => ({
+      eventId: event.eventId,
+      eventName: event.eventName,
+      eventSource: event.eventSource,
+      eventTime: event.eventTime,
+      region: event.region,
+      accessKeyId: event.accessKeyId,
+      readOnly: event.readOnly,
+      readOnlyDerived: event.readOnlyDerived,
+      sourceIPAddress: event.sourceIPAddress,
+      userAgent: event.userAgent,
+      errorCode: event.errorCode,
+      errorMessage: event.errorMessage,
+      userName: event.userName,
+      principalArn: event.principalArn,
+      requestParameters: event.requestParameters,
+      responseElements: event.responseElements,
+    })),
+    persistence: review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),
+    otherFindings: review.findings.filter((f) => !PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),
+    rolesAssumed: review.rolesAssumed,
+    writes: review.writes,
+    denied: review.denied,
+    sourceIPs: review.sourceIPs.map((t) => ({ address: t.value, count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen })),
+    userAgents: review.userAgents.map((t) => ({ userAgent: t.value, count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen })),
+    regions: review.regions.map((t) => ({ region: t.value, count: t.count })),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
