@@ -67,6 +67,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  // The AWS SDK's notice that it will need Node 22 after January 2027 would print on every
+  // command that calls AWS; in the middle of an incident it is noise. The README says it once.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   main(process.argv.slice(2), processIo()).then(
     (code) => {
       process.exitCode = code;
