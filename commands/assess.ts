@@ -1,0 +1,117 @@
+import { assess, type Assessment } from "../iam/assessment.js";
+import { awsClients, failureOf } from "../iam/aws.js";
+import { callerAccount, readUserFacts, userOfAccessKey } from "../iam/read.js";
+import { parseFlags, type Command } from "./command.js";
+import { EXIT_OK, UsageError } from "./io.js";
+
+const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
+
+export const assessCommand: Command = {
+  name: "assess",
+  summary: "what an exposed key can reach, before writing the incident",
+  usage: `usage: npm run --silent cordon -- assess (--access-key ID | --user NAME) [--json]
+
+Step 1 of the response: what the key's user can reach, read from IAM with the credentials in use
+(read-only; \`cordon permissions\` prints the policy it needs). The user and its groups, their
+attached and inline policies, the permissions boundary, the access keys with status and last use,
+console password and MFA, whether AWS quarantined the key (AWSCompromisedKeyQuarantine*), the
+roles it can assume (name them in the incident too), what it can do: administrator-equivalent,
+IAM write, data read and write, and so what to do first. And the room left on the user for
+cordon's deny policy.
+
+options:
+  --access-key ID  the exposed key (AKIA...); its user is looked up
+  --user NAME      the IAM user to assess
+  --json           {"user", "groups", "attachedPolicies", "inlinePolicies", "accessKeys":
+                   [{"accessKeyId", "status", "lastUsed"}], "quarantined", "assumableRoles",
+                   "risk": {"admin", "iamWrite", "dataRead", "dataWrite", ...}, "containmentOrder",
+                   "room", ...} (docs/assess-verify.md)
+  -h, --help       this text
+
+exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      "access-key": { type: "string" },
+      user: { type: "string" },
+      json: { type: "boolean" },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": assess takes --access-key ID or --user NAME`);
+    const key = values["access-key"];
+    if ((key === undefined) === (values.user === undefined)) throw new UsageError("give exactly one of --access-key ID or --user NAME");
+    if (key !== undefined && !ACCESS_KEY_ID.test(key)) throw new UsageError(`--access-key "${key}": expected an access key id, AKIA followed by 16 capital letters or digits`);
+
+    try {
+      const clients = awsClients(io.env);
+      const account = await callerAccount(clients);
+      const userName = key !== undefined ? await userOfAccessKey(clients, key, account) : (values.user as string);
+      const assessment = assess(await readUserFacts(clients, userName, account, key ?? null));
+      io.out(values.json ? `${JSON.stringify(assessment, null, 2)}\n` : renderAssessment(assessment));
+      return EXIT_OK;
+    } catch (error) {
+      const failure = failureOf(error);
+      io.err(`cordon assess: ${failure.message}\n`);
+      return failure.exit;
+    }
+  },
+};
+
+/** The readable assessment: what a responder reads at 02:14 (JOURNEY.md). */
+export function renderAssessment(a: Assessment): string {
+  const lines: string[] = [];
+  const groups = a.groups.length > 0 ? `groups: ${a.groups.join(", ")}` : "no groups";
+  lines.push(`user ${a.user} (${groups}) · account ${a.account}`);
+
+  const keys = a.accessKeys.map((k) => {
+    const used = k.lastUsed ? `last used ${k.lastUsed}${k.lastUsedService || k.lastUsedRegion ? ` (${[k.lastUsedService, k.lastUsedRegion].filter(Boolean).join(", ")})` : ""}` : "never used";
+    return `${k.accessKeyId} ${k.status}, ${used}${k.exposed ? " ← exposed" : ""}`;
+  });
+  lines.push(`${plural(a.accessKeys.length, "access key")}${keys.length > 0 ? `: ${keys.join(" · ")}` : ""}`);
+
+  lines.push(
+    [
+      a.quarantined ? `quarantined by AWS (${a.quarantinePolicies.join(", ")})` : "not quarantined by AWS",
+      a.consolePassword ? "console password" : "no console password",
+      a.mfaDevices.length > 0 ? `MFA (${plural(a.mfaDevices.length, "device")})` : "no MFA",
+      a.permissionsBoundary ? `permissions boundary ${a.permissionsBoundary}` : "no permissions boundary",
+    ].join(" · "),
+  );
+
+  const policies = a.policies.map((p) => `${p.type === "inline" ? `inline ${p.name}` : p.name}${p.through.type === "group" ? ` (group ${p.through.name})` : ""}`);
+  lines.push(`policies: ${policies.length > 0 ? policies.join(", ") : "none"}`);
+
+  // For contain-first the capabilities are the reason; replace-first needs its condition said.
+  const order = a.containmentOrder.order === "contain-first" ? "contain first, restore later" : `replace first, then contain: ${a.containmentOrder.reason}`;
+  lines.push(`can: ${capabilities(a)} → ${order}`);
+
+  const assume = a.assumableRoles.length > 0 ? a.assumableRoles.join(", ") : "no role of this account";
+  const elsewhere = a.assumableRolesInOtherAccounts.length > 0 ? ` · in other accounts, roles matching ${a.assumableRolesInOtherAccounts.join(", ")} that trust this account` : "";
+  lines.push(`can assume: ${assume}${elsewhere}`);
+
+  const { room } = a;
+  lines.push(
+    `room for cordon's policy: ${room.managedAttachmentsLeft} of ${room.managedAttachmentsQuota} managed policy attachments left (${room.managedAttachmentsQuota} is the default quota; it can be raised) · ${thousands(room.inlineCharactersLeft)} of ${thousands(room.inlineCharactersQuota)} inline policy characters left`,
+  );
+  if (room.managedAttachmentsLeft === 0) {
+    lines.push("no managed policy attachment left: `pulumi up` cannot attach cordon's deny policy; detach one, or raise the quota in Service Quotas");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function capabilities(a: Assessment): string {
+  const via = (labels: string[]) => (labels.length > 0 ? ` through ${labels.join(", ")}` : "");
+  if (a.risk.admin) return `administrator-equivalent${via(a.risk.via.admin)}`;
+  const parts: string[] = [];
+  if (a.risk.iamWrite) parts.push(`write IAM${via(a.risk.via.iamWrite)}`);
+  if (a.risk.dataWrite) parts.push(`write data${via(a.risk.via.dataWrite)}`);
+  if (a.risk.secretsRead) parts.push(`read secrets${via(a.risk.via.secretsRead)}`);
+  if (a.risk.actions.dataRead.some((action) => !a.risk.actions.secretsRead.includes(action))) parts.push(`read data${via(a.risk.via.dataRead)}`);
+  return parts.length > 0 ? parts.join(" · ") : "no IAM write and no data access found";
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+function thousands(n: number): string {
+  return n.toLocaleString("en-US");
+}

@@ -1,0 +1,313 @@
+/**
+ * Thin readers: what `assess` and `verify` ask IAM and STS, with no decisions in them. Each call
+ * goes through `send`, so its action is the one `permissions` declares (see iam/permissions.ts).
+ */
+import {
+  GetAccessKeyLastUsedCommand,
+  GetGroupPolicyCommand,
+  GetLoginProfileCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListMFADevicesCommand,
+  ListRolesCommand,
+  ListUserPoliciesCommand,
+  SimulatePrincipalPolicyCommand,
+  type AccessKeyMetadata,
+  type EvaluationResult,
+} from "@aws-sdk/client-iam";
+import { GetAccessKeyInfoCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { formatInstant } from "../incident/time.js";
+import type { AccessKeyFacts, UserFacts } from "./assessment.js";
+import { allPages, isNoSuchEntity, NotFoundError, send, type Clients } from "./aws.js";
+import { decodeDocument, parseDocument, type Document } from "./policy.js";
+import type { SourcedPolicy } from "./risk.js";
+
+/** The account the credentials in use belong to. */
+export async function callerAccount(clients: Clients): Promise<string> {
+  const identity = await send(clients.sts, new GetCallerIdentityCommand({}));
+  return identity.Account ?? "";
+}
+
+/**
+ * The user behind an access key. The key must belong to the account of the credentials in use:
+ * IAM answers only about its own account's keys.
+ */
+export async function userOfAccessKey(clients: Clients, accessKeyId: string, account: string): Promise<string> {
+  const info = await send(clients.sts, new GetAccessKeyInfoCommand({ AccessKeyId: accessKeyId }));
+  if (info.Account && info.Account !== account) {
+    throw new NotFoundError(`access key ${accessKeyId} belongs to account ${info.Account}, but the credentials in use are for account ${account}: run assess with credentials for ${info.Account}`);
+  }
+  try {
+    const used = await send(clients.iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+    return used.UserName ?? "";
+  } catch (error) {
+    if (isNoSuchEntity(error)) throw new NotFoundError(`access key ${accessKeyId} not found in account ${account}: check the key id (it may have been deleted)`);
+    throw error;
+  }
+}
+
+/** Everything `assess` needs about one user, read-only. */
+export async function readUserFacts(clients: Clients, userName: string, account: string, exposedKey: string | null): Promise<UserFacts> {
+  const { iam } = clients;
+  let user;
+  try {
+    user = (await send(iam, new GetUserCommand({ UserName: userName }))).User;
+  } catch (error) {
+    if (isNoSuchEntity(error)) throw new NotFoundError(`user "${userName}" not found in account ${account}: check the name (IAM user names, not role names)`);
+    throw error;
+  }
+  const managed = new ManagedPolicies(clients);
+
+  const groups = await allPages(
+    (Marker) => send(iam, new ListGroupsForUserCommand({ UserName: userName, Marker })),
+    (page) => page.Groups?.map((g) => g.GroupName ?? ""),
+  );
+
+  const userAttached = await allPages(
+    (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: userName, Marker })),
+    (page) => page.AttachedPolicies,
+  );
+  const userInlineNames = await allPages(
+    (Marker) => send(iam, new ListUserPoliciesCommand({ UserName: userName, Marker })),
+    (page) => page.PolicyNames,
+  );
+  const userInline = await Promise.all(
+    userInlineNames.map(async (name) => ({ name, text: decodeDocument((await send(iam, new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument ?? "") })),
+  );
+
+  const policies: SourcedPolicy[] = [];
+  const through = { type: "user" as const, name: userName };
+  for (const attached of userAttached) {
+    policies.push({ source: { type: "managed", name: attached.PolicyName ?? "", arn: attached.PolicyArn, through }, document: await managed.document(attached.PolicyArn ?? "") });
+  }
+  for (const inline of userInline) policies.push({ source: { type: "inline", name: inline.name, through }, document: parseDocument(inline.text) });
+
+  for (const group of groups) {
+    const via = { type: "group" as const, name: group };
+    const attached = await allPages(
+      (Marker) => send(iam, new ListAttachedGroupPoliciesCommand({ GroupName: group, Marker })),
+      (page) => page.AttachedPolicies,
+    );
+    for (const policy of attached) {
+      policies.push({ source: { type: "managed", name: policy.PolicyName ?? "", arn: policy.PolicyArn, through: via }, document: await managed.document(policy.PolicyArn ?? "") });
+    }
+    const inlineNames = await allPages(
+      (Marker) => send(iam, new ListGroupPoliciesCommand({ GroupName: group, Marker })),
+      (page) => page.PolicyNames,
+    );
+    for (const name of inlineNames) {
+      const text = (await send(iam, new GetGroupPolicyCommand({ GroupName: group, PolicyName: name }))).PolicyDocument ?? "";
+      policies.push({ source: { type: "inline", name, through: via }, document: parseDocument(text) });
+    }
+  }
+
+  const boundaryArn = user?.PermissionsBoundary?.PermissionsBoundaryArn;
+  const permissionsBoundary = boundaryArn ? { arn: boundaryArn, document: await managed.document(boundaryArn) } : null;
+
+  const keys = await allPages(
+    (Marker) => send(iam, new ListAccessKeysCommand({ UserName: userName, Marker })),
+    (page) => page.AccessKeyMetadata,
+  );
+  const accessKeys = await Promise.all(
+    keys.map(async (key): Promise<AccessKeyFacts> => {
+      const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId }))).AccessKeyLastUsed;
+      const known = (value: string | undefined) => (value && value !== "N/A" ? value : null);
+      return {
+        accessKeyId: key.AccessKeyId ?? "",
+        status: key.Status ?? "",
+        createdAt: key.CreateDate ? formatInstant(key.CreateDate) : null,
+        lastUsed: used?.LastUsedDate ? formatInstant(used.LastUsedDate) : null,
+        lastUsedService: known(used?.ServiceName),
+        lastUsedRegion: known(used?.Region),
+      };
+    }),
+  );
+
+  let consolePassword = true;
+  try {
+    await send(iam, new GetLoginProfileCommand({ UserName: userName }));
+  } catch (error) {
+    if (!isNoSuchEntity(error)) throw error;
+    consolePassword = false;
+  }
+
+  const mfaDevices = await allPages(
+    (Marker) => send(iam, new ListMFADevicesCommand({ UserName: userName, Marker })),
+    (page) => page.MFADevices?.map((d) => d.SerialNumber ?? ""),
+  );
+
+  const roles = await allPages(
+    (Marker) => send(iam, new ListRolesCommand({ Marker })),
+    (page) => page.Roles?.map((r) => ({ arn: r.Arn ?? "", trust: r.AssumeRolePolicyDocument ? parseDocument(r.AssumeRolePolicyDocument) : { Statement: [] } })),
+  );
+
+  return {
+    account,
+    user: { name: user?.UserName ?? userName, arn: user?.Arn ?? `arn:aws:iam::${account}:user/${userName}` },
+    groups,
+    policies,
+    userInlineTexts: userInline.map((p) => p.text),
+    permissionsBoundary,
+    accessKeys,
+    consolePassword,
+    mfaDevices,
+    roles,
+    exposedKey,
+  };
+}
+
+/** Managed policy documents (the default version), each read once however many times it is attached. */
+class ManagedPolicies {
+  private readonly cache = new Map<string, Promise<Document>>();
+  constructor(private readonly clients: Clients) {}
+
+  document(arn: string): Promise<Document> {
+    let cached = this.cache.get(arn);
+    if (!cached) {
+      cached = readManagedDocument(this.clients, arn);
+      this.cache.set(arn, cached);
+    }
+    return cached;
+  }
+}
+
+async function readManagedDocument(clients: Clients, arn: string): Promise<Document> {
+  const text = await readManagedDocumentText(clients, arn);
+  if (text === null) throw new NotFoundError(`policy ${arn} not found`);
+  return parseDocument(text);
+}
+
+/** The default version's document of a managed policy; null when the policy does not exist. */
+async function readManagedDocumentText(clients: Clients, arn: string): Promise<string | null> {
+  let versionId;
+  try {
+    versionId = (await send(clients.iam, new GetPolicyCommand({ PolicyArn: arn }))).Policy?.DefaultVersionId;
+  } catch (error) {
+    if (isNoSuchEntity(error)) return null;
+    throw error;
+  }
+  const version = await send(clients.iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }));
+  return version.PolicyVersion?.Document ?? null;
+}
+
+// ---- verify ----
+
+/** A principal as it is live: whether it exists, and where cordon's deny policy stands on it. */
+export interface LivePrincipal {
+  /** Null when the user or role does not exist. */
+  arn: string | null;
+  /**
+   * `attached` with the live document; `detached`: the managed policy exists but is not attached
+   * to the user; `missing`: no such policy.
+   */
+  policy: { state: "attached"; document: Document } | { state: "detached" } | { state: "missing" };
+}
+
+/** Reads a user's cordon policy: the customer managed policy `arn:aws:iam::<account>:policy/cordon/<name>`. */
+export async function readLiveUser(clients: Clients, userName: string, policyArn: string): Promise<LivePrincipal> {
+  const { iam } = clients;
+  let arn;
+  try {
+    arn = (await send(iam, new GetUserCommand({ UserName: userName }))).User?.Arn ?? null;
+  } catch (error) {
+    if (isNoSuchEntity(error)) return { arn: null, policy: { state: "missing" } };
+    throw error;
+  }
+  const attached = await allPages(
+    (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: userName, Marker })),
+    (page) => page.AttachedPolicies,
+  );
+  const text = await readManagedDocumentText(clients, policyArn);
+  if (text === null) return { arn, policy: { state: "missing" } };
+  if (!attached.some((p) => p.PolicyArn === policyArn)) return { arn, policy: { state: "detached" } };
+  return { arn, policy: { state: "attached", document: parseDocument(text) } };
+}
+
+/** Reads a role's cordon policy: the inline role policy `policyName`. */
+export async function readLiveRole(clients: Clients, roleName: string, policyName: string): Promise<LivePrincipal> {
+  const { iam } = clients;
+  let arn;
+  try {
+    arn = (await send(iam, new GetRoleCommand({ RoleName: roleName }))).Role?.Arn ?? null;
+  } catch (error) {
+    if (isNoSuchEntity(error)) return { arn: null, policy: { state: "missing" } };
+    throw error;
+  }
+  try {
+    const text = (await send(iam, new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }))).PolicyDocument ?? "";
+    return { arn, policy: { state: "attached", document: parseDocument(text) } };
+  } catch (error) {
+    if (isNoSuchEntity(error)) return { arn, policy: { state: "missing" } };
+    throw error;
+  }
+}
+
+export interface LiveKey {
+  /** Null when the user has no such key. */
+  status: string | null;
+  lastUsed: string | null;
+}
+
+/** The status and last use of the listed keys of one user. */
+export async function readLiveKeys(clients: Clients, userName: string, accessKeyIds: string[]): Promise<Record<string, LiveKey>> {
+  const { iam } = clients;
+  let keys: AccessKeyMetadata[];
+  try {
+    keys = await allPages(
+      (Marker) => send(iam, new ListAccessKeysCommand({ UserName: userName, Marker })),
+      (page) => page.AccessKeyMetadata,
+    );
+  } catch (error) {
+    if (isNoSuchEntity(error)) keys = [];
+    else throw error;
+  }
+  const out: Record<string, LiveKey> = {};
+  for (const id of accessKeyIds) {
+    const key = keys.find((k) => k.AccessKeyId === id);
+    if (!key) {
+      out[id] = { status: null, lastUsed: null };
+      continue;
+    }
+    const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id }))).AccessKeyLastUsed?.LastUsedDate;
+    out[id] = { status: key.Status ?? null, lastUsed: used ? formatInstant(used) : null };
+  }
+  return out;
+}
+
+/** IAM's decision for one action, and the policies whose statements decided it. */
+export interface Decision {
+  decision: "allowed" | "explicitDeny" | "implicitDeny";
+  /** SourcePolicyId of the matched statements (the policy names). */
+  policies: string[];
+}
+
+/**
+ * Asks IAM's policy simulator what the principal's own policies decide for `actions`, for a request
+ * signed with temporary credentials issued at `tokenIssueTime`.
+ * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
+ */
+export async function simulate(clients: Clients, principalArn: string, actions: readonly string[], tokenIssueTime: string): Promise<Record<string, Decision>> {
+  const results = await allPages(
+    (Marker) =>
+      send(
+        clients.iam,
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: principalArn,
+          ActionNames: [...actions],
+          ContextEntries: [{ ContextKeyName: "aws:TokenIssueTime", ContextKeyType: "date", ContextKeyValues: [tokenIssueTime] }],
+          Marker,
+        }),
+      ),
+    (page) => page.EvaluationResults,
+  );
+  return Object.fromEntries(results.map((r: EvaluationResult) => [r.EvalActionName ?? "", { decision: r.EvalDecision as Decision["decision"], policies: [...new Set((r.MatchedStatements ?? []).map((s) => s.SourcePolicyId ?? ""))].sort() }]));
+}

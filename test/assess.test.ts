@@ -1,0 +1,310 @@
+/**
+ * `assess` against moto_server: users, groups, managed and inline policies, keys and roles are
+ * seeded through the SDK, then the command runs in-process and its JSON and text are checked.
+ * Every run also checks that each AWS call it made is one `assessPermissions` declares.
+ */
+import {
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateLoginProfileCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  GetAccessKeyLastUsedCommand,
+  GetUserCommand,
+  IAMClient,
+  PutGroupPolicyCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+  type GetAccessKeyLastUsedCommandInput,
+  type GetUserCommandInput,
+  type GetUserCommandOutput,
+} from "@aws-sdk/client-iam";
+import { GetAccessKeyInfoCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../commands/main.js";
+import { memoryIo } from "../commands/io.js";
+import { actionOf } from "../iam/aws.js";
+import { assessPermissions } from "../iam/permissions.js";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
+
+const ACCOUNT = "123456789012";
+const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+
+let moto: Moto;
+let restoreEnv: () => void;
+const iamMock = mockClient(IAMClient);
+const stsMock = mockClient(STSClient);
+const iam = new IAMClient({});
+/** Seeding goes around the mock: only the command's own calls are recorded. */
+const seed = <T = unknown>(command: unknown): Promise<T> => (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreEnv = useMotoEnv(moto);
+});
+afterAll(async () => {
+  iamMock.restore();
+  stsMock.restore();
+  restoreEnv?.();
+  await moto?.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+  iamMock.reset();
+  stsMock.reset();
+  iamMock.send.callThrough();
+  stsMock.send.callThrough();
+});
+afterEach(() => {
+  // Least privilege cannot drift: whatever assess sent must be declared.
+  const sent = [...iamMock.calls().map((c) => actionOf("IAM", c.args[0])), ...stsMock.calls().map((c) => actionOf("STS", c.args[0]))];
+  expect(sent.filter((action) => !assessPermissions.includes(action))).toEqual([]);
+});
+
+async function assess(...args: string[]) {
+  const io = memoryIo();
+  iamMock.resetHistory();
+  stsMock.resetHistory();
+  const code = await main(["assess", ...args], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+const trust = (principal: object) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }] });
+const policy = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+
+/**
+ * The night of JOURNEY.md: ci-deployer, administrator through its group, quarantined by AWS, one
+ * exposed key and one older, disabled key; roles it can and cannot assume.
+ */
+async function seedJourney(): Promise<{ exposed: string; old: string }> {
+  await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
+  await seed(new CreateGroupCommand({ GroupName: "deployers" }));
+  await seed(new AddUserToGroupCommand({ GroupName: "deployers", UserName: "ci-deployer" }));
+  await seed(new AttachGroupPolicyCommand({ GroupName: "deployers", PolicyArn: ADMIN }));
+  await seed(new PutGroupPolicyCommand({ GroupName: "deployers", PolicyName: "deny-billing", PolicyDocument: policy([{ Effect: "Deny", Action: "aws-portal:*", Resource: "*" }]) }));
+  await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: QUARANTINE }));
+  await seed(new PutUserPolicyCommand({ UserName: "ci-deployer", PolicyName: "artifacts", PolicyDocument: policy([{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::artifacts/*" }]) }));
+  const old = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey.AccessKeyId;
+  await seed(new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: old, Status: "Inactive" }));
+  const exposed = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey.AccessKeyId;
+  await seed(new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }) }));
+  await seed(new CreateRoleCommand({ RoleName: "backup-instance", AssumeRolePolicyDocument: trust({ Service: "ec2.amazonaws.com" }) }));
+  return { exposed, old };
+}
+
+describe("assess against moto", () => {
+  it("tells what the exposed key's user can reach, in the words of JOURNEY.md", async () => {
+    const { exposed, old } = await seedJourney();
+    const [first, second] = [exposed, old].sort();
+    const line = (id: string) => (id === exposed ? `${id} Active, never used ← exposed` : `${id} Inactive, never used`);
+    const { code, stdout, stderr } = await assess("--access-key", exposed);
+    expect(stderr).toBe("");
+    expect(stdout).toBe(
+      [
+        `user ci-deployer (groups: deployers) · account ${ACCOUNT}`,
+        `2 access keys: ${line(first)} · ${line(second)}`,
+        "quarantined by AWS (AWSCompromisedKeyQuarantineV3) · no console password · no MFA · no permissions boundary",
+        "policies: AWSCompromisedKeyQuarantineV3, inline artifacts, AdministratorAccess (group deployers), inline deny-billing (group deployers)",
+        "can: administrator-equivalent through group deployers: AdministratorAccess → contain first, restore later",
+        `can assume: arn:aws:iam::${ACCOUNT}:role/deploy · in other accounts, roles matching * that trust this account`,
+        "room for cordon's policy: 9 of 10 managed policy attachments left (10 is the default quota; it can be raised) · 1,929 of 2,048 inline policy characters left",
+        "",
+      ].join("\n"),
+    );
+    expect(code).toBe(0);
+  });
+
+  it("--json follows the contract", async () => {
+    const { exposed, old } = await seedJourney();
+    const { code, stdout } = await assess("--user", "ci-deployer", "--json");
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect({
+      user: json.user,
+      groups: json.groups,
+      attachedPolicies: json.attachedPolicies,
+      inlinePolicies: json.inlinePolicies,
+      accessKeys: json.accessKeys.map((k: { accessKeyId: string; status: string; lastUsed: string | null }) => ({ accessKeyId: k.accessKeyId, status: k.status, lastUsed: k.lastUsed })),
+      quarantined: json.quarantined,
+      assumableRoles: json.assumableRoles,
+      risk: { admin: json.risk.admin, iamWrite: json.risk.iamWrite },
+    }).toEqual({
+      user: "ci-deployer",
+      groups: ["deployers"],
+      attachedPolicies: ["AWSCompromisedKeyQuarantineV3", "AdministratorAccess"],
+      inlinePolicies: ["artifacts", "deny-billing"],
+      accessKeys: [
+        { accessKeyId: exposed, status: "Active", lastUsed: null },
+        { accessKeyId: old, status: "Inactive", lastUsed: null },
+      ].sort((a, b) => (a.accessKeyId < b.accessKeyId ? -1 : 1)),
+      quarantined: true,
+      assumableRoles: [`arn:aws:iam::${ACCOUNT}:role/deploy`],
+      risk: { admin: true, iamWrite: true },
+    });
+    expect(json).toMatchObject({
+      account: ACCOUNT,
+      userArn: `arn:aws:iam::${ACCOUNT}:user/ci-deployer`,
+      permissionsBoundary: null,
+      consolePassword: false,
+      mfaDevices: [],
+      quarantinePolicies: ["AWSCompromisedKeyQuarantineV3"],
+      assumableRolesInOtherAccounts: ["*"],
+      containmentOrder: { order: "contain-first", reason: "it is administrator-equivalent" },
+      room: { inlineCharactersLeft: 1929, inlineCharactersQuota: 2048, managedAttachmentsUsed: 1, managedAttachmentsLeft: 9, managedAttachmentsQuota: 10 },
+    });
+    // --user names no exposed key.
+    expect(json.accessKeys.map((k: { exposed: boolean }) => k.exposed)).toEqual([false, false]);
+  });
+
+  it("a read-only user: replace first, and only if what it reads is public", async () => {
+    await seed(new CreateUserCommand({ UserName: "reports" }));
+    await seed(new PutUserPolicyCommand({ UserName: "reports", PolicyName: "read-site", PolicyDocument: policy([{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: ["arn:aws:s3:::public-site", "arn:aws:s3:::public-site/*"] }]) }));
+    const { code, stdout } = await assess("--user", "reports");
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      "can: read data through inline read-site → replace first, then contain: it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first\n",
+    );
+    expect(stdout).toContain("can assume: no role of this account\n");
+    expect(stdout).toContain("0 access keys\n");
+  });
+
+  it("a permissions boundary caps what the policies grant", async () => {
+    const boundary = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: "only-secrets", PolicyDocument: policy([{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }]) }));
+    await seed(new CreateUserCommand({ UserName: "capped", PermissionsBoundary: boundary.Policy.Arn }));
+    await seed(new AttachUserPolicyCommand({ UserName: "capped", PolicyArn: ADMIN }));
+    // moto accepts the boundary but leaves it out of GetUser: IAM's answer is completed here.
+    iamMock.on(GetUserCommand).callsFake(async (input: GetUserCommandInput) => {
+      const answer = await seed<GetUserCommandOutput>(new GetUserCommand(input));
+      return { ...answer, User: { ...answer.User, PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: boundary.Policy.Arn } } };
+    });
+    const { code, stdout } = await assess("--user", "capped", "--json");
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.permissionsBoundary).toBe(`arn:aws:iam::${ACCOUNT}:policy/only-secrets`);
+    expect(json.risk).toMatchObject({ admin: false, iamWrite: false, dataRead: true, secretsRead: true, dataWrite: false });
+    expect(json.containmentOrder).toEqual({ order: "contain-first", reason: "it can read secrets" });
+  });
+
+  it("console password, MFA, last use of a key, and no room left", async () => {
+    await seed(new CreateUserCommand({ UserName: "busy" }));
+    await seed(new CreateLoginProfileCommand({ UserName: "busy", Password: "correct-horse-battery-1A!" }));
+    const mfa = await seed<{ VirtualMFADevice: { SerialNumber: string } }>(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: "busy" }));
+    await seed(new EnableMFADeviceCommand({ UserName: "busy", SerialNumber: mfa.VirtualMFADevice.SerialNumber, AuthenticationCode1: "123456", AuthenticationCode2: "654321" }));
+    for (const name of ["ReadOnlyAccess", "IAMReadOnlyAccess", "AmazonS3ReadOnlyAccess", "AmazonEC2ReadOnlyAccess", "AWSLambda_ReadOnlyAccess", "CloudWatchReadOnlyAccess", "AmazonSQSReadOnlyAccess", "AmazonSNSReadOnlyAccess", "AmazonRDSReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess"]) {
+      await seed(new AttachUserPolicyCommand({ UserName: "busy", PolicyArn: `arn:aws:iam::aws:policy/${name}` }));
+    }
+    const key = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "busy" }))).AccessKey.AccessKeyId;
+    // moto does not record use of a key: IAM's answer is given here.
+    iamMock.on(GetAccessKeyLastUsedCommand).callsFake(async (input: GetAccessKeyLastUsedCommandInput) => ({
+      UserName: "busy",
+      AccessKeyLastUsed: input.AccessKeyId === key ? { LastUsedDate: new Date("2026-11-28T01:58:00Z"), ServiceName: "s3", Region: "eu-west-1" } : undefined,
+    }));
+    const { code, stdout } = await assess("--access-key", key);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`1 access key: ${key} Active, last used 2026-11-28T01:58:00Z (s3, eu-west-1) ← exposed\n`);
+    expect(stdout).toContain("not quarantined by AWS · console password · MFA (1 device) · no permissions boundary\n");
+    expect(stdout).toContain(
+      "room for cordon's policy: 0 of 10 managed policy attachments left (10 is the default quota; it can be raised) · 2,048 of 2,048 inline policy characters left\n" +
+        "no managed policy attachment left: `pulumi up` cannot attach cordon's deny policy; detach one, or raise the quota in Service Quotas\n",
+    );
+  });
+});
+
+describe("assess: wrong input", () => {
+  it.each([
+    [["--user", "nobody"], 'cordon assess: user "nobody" not found in account 123456789012: check the name (IAM user names, not role names)\n'],
+    [["--access-key", "AKIAIOSFODNN7EXAMPLE"], "cordon assess: access key AKIAIOSFODNN7EXAMPLE not found in account 123456789012: check the key id (it may have been deleted)\n"],
+  ])("%j exits 1", async (args, message) => {
+    const { code, stdout, stderr } = await assess(...args);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(message);
+    expect(code).toBe(1);
+  });
+
+  it("a key of another account exits 1 and names both accounts", async () => {
+    stsMock.on(GetAccessKeyInfoCommand).resolves({ Account: "210987654321" });
+    const { code, stderr } = await assess("--access-key", "AKIAIOSFODNN7EXAMPLE");
+    expect(stderr).toBe(
+      "cordon assess: access key AKIAIOSFODNN7EXAMPLE belongs to account 210987654321, but the credentials in use are for account 123456789012: run assess with credentials for 210987654321\n",
+    );
+    expect(code).toBe(1);
+  });
+
+  it.each([
+    [[], "give exactly one of --access-key ID or --user NAME"],
+    [["--user", "a", "--access-key", "AKIAIOSFODNN7EXAMPLE"], "give exactly one of --access-key ID or --user NAME"],
+    [["--access-key", "AKIAshort"], '--access-key "AKIAshort": expected an access key id, AKIA followed by 16 capital letters or digits'],
+    [["ci-deployer"], 'unexpected argument "ci-deployer": assess takes --access-key ID or --user NAME'],
+    [["--usr", "x"], "Unknown option '--usr'"],
+  ])("%j is a usage error (exit 2)", async (args, message) => {
+    const { code, stdout, stderr } = await assess(...args);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")[0]).toBe(`cordon assess: ${message}${message.startsWith("Unknown option") ? ". To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--usr\"" : ""}`);
+    expect(stderr).toContain("usage: npm run --silent cordon -- assess");
+    expect(code).toBe(2);
+  });
+
+  it("--help prints the usage on stdout", async () => {
+    const { code, stdout } = await assess("--help");
+    expect(stdout).toMatch(/^usage: npm run --silent cordon -- assess \(--access-key ID \| --user NAME\) \[--json\]\n/);
+    expect(code).toBe(0);
+  });
+});
+
+describe("assess: AWS cannot be asked", () => {
+  const saved: Record<string, string | undefined> = {};
+  const setEnv = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (!(key in saved)) saved[key] = process.env[key];
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  afterEach(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+      delete saved[key];
+    }
+  });
+
+  it("without credentials: exit 2, and where to put them", async () => {
+    setEnv({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: undefined, AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", AWS_CONFIG_FILE: "/nonexistent/config" });
+    const { code, stderr } = await assess("--user", "ci-deployer");
+    expect(stderr).toBe("cordon assess: no AWS credentials found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n");
+    expect(code).toBe(2);
+  });
+
+  it("when the endpoint does not answer: exit 2", async () => {
+    // Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+    setEnv({ AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_MAX_ATTEMPTS: "1" });
+    const { code, stderr } = await assess("--user", "ci-deployer");
+    expect(stderr).toBe("cordon assess: cannot reach AWS calling sts:GetCallerIdentity (ECONNREFUSED): check the network, AWS_ENDPOINT_URL and the proxy settings\n");
+    expect(code).toBe(2);
+  });
+
+  it("when IAM refuses a read: exit 2, naming the action to grant", async () => {
+    await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
+    iamMock.on((await import("@aws-sdk/client-iam")).ListRolesCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied" }));
+    const { code, stdout, stderr } = await assess("--user", "ci-deployer");
+    expect(stdout).toBe("");
+    expect(stderr).toBe("cordon assess: access denied: the credentials may not call iam:ListRoles; grant them the commands policy that `cordon permissions` prints\n");
+    expect(code).toBe(2);
+  });
+
+  it("when AWS rejects the credentials: exit 2", async () => {
+    stsMock.reset();
+    stsMock.rejects(Object.assign(new Error("The security token included in the request is invalid."), { name: "InvalidClientTokenId" }));
+    const { code, stderr } = await assess("--user", "ci-deployer");
+    expect(stderr).toBe("cordon assess: AWS rejected the credentials (InvalidClientTokenId) calling sts:GetCallerIdentity: refresh them (for SSO: `aws sso login`) and run again\n");
+    expect(code).toBe(2);
+  });
+});
