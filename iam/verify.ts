@@ -1,0 +1,235 @@
+/**
+ * `verify`: does the containment that `pulumi up` declared really hold? Pure: the plan and what was
+ * read live in, a list of checks per principal out. The shell (commands/verify.ts) reads IAM and
+ * asks IAM's simulator; every decision is here, testable without AWS.
+ */
+import { formatInstant, parseInstant } from "../incident/time.js";
+import type { ContainmentInstants, DenyPolicy } from "../plan/plan.js";
+import { fillContainment, pendingPlaceholders, TOKEN_ISSUE_TIME, type PolicyDocument } from "../plan/policies.js";
+import { canonicalStatement, compareText, statements, type Document, type Statement } from "./policy.js";
+import type { Decision, LiveKey, LivePrincipal } from "./read.js";
+
+/**
+ * The actions simulated for each principal: reads and writes of data, IAM persistence, compute and
+ * role assumption. `sts:GetCallerIdentity` is left out on purpose: AWS answers it even under an
+ * explicit deny, so the simulator's answer for it would prove nothing.
+ */
+export const SIMULATED_ACTIONS = [
+  "ec2:DescribeInstances",
+  "ec2:RunInstances",
+  "iam:AttachUserPolicy",
+  "iam:CreateAccessKey",
+  "iam:CreateUser",
+  "s3:GetObject",
+  "s3:PutObject",
+  "secretsmanager:GetSecretValue",
+  "sts:AssumeRole",
+] as const;
+
+/**
+ * Tokens issued this long before the cutoff must be denied, this long after it must not be: close
+ * enough to the cutoff to catch an instant that is off by an hour (a time zone), far enough that
+ * second rounding does not matter.
+ * @default 60000
+ */
+export const SIMULATION_OFFSET_MS = 60_000;
+
+export type CheckName = "deny-attached" | "document-matches" | "key-inactive" | "denied-before-cutoff" | "after-cutoff";
+
+export interface Check {
+  check: CheckName;
+  ok: boolean;
+  /** The key and its live status (null: not found), for `key-inactive`. */
+  accessKeyId?: string;
+  status?: string | null;
+  message: string;
+  /** What to do when the check failed. */
+  fix?: string;
+  /** For the simulation checks: the token issue time simulated and IAM's decision per action. */
+  tokenIssueTime?: string;
+  decisions?: Record<string, Decision["decision"]>;
+}
+
+export interface DocumentComparison {
+  /** Empty when the live document is the planned one, as IAM reads them. */
+  differences: string[];
+  /** Containment instants read from the live document, for placeholders of the plan. */
+  containment: ContainmentInstants;
+}
+
+/**
+ * Compares a live document with the planned one. Where the plan holds a `{{containment:<id>}}`
+ * placeholder, the live statement with the same Sid holds the instant `pulumi up` recorded: it is
+ * read from there, so `verify` works without the stack outputs.
+ */
+export function compareDocuments(planned: PolicyDocument, live: Document, known: ContainmentInstants = {}): DocumentComparison {
+  const containment: ContainmentInstants = {};
+  const liveBySid = new Map(statements(live).map((s) => [s.Sid ?? "", s]));
+  for (const statement of planned.Statement) {
+    for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
+      for (const [key, value] of Object.entries(entries)) {
+        const ids = typeof value === "string" ? pendingPlaceholders({ Version: "2012-10-17", Statement: [{ ...statement, Condition: { [operator]: { [key]: value } } }] }) : [];
+        if (ids.length === 0 || known[ids[0]] !== undefined) continue;
+        const found = conditionValue(liveBySid.get(statement.Sid ?? ""), operator, key);
+        const instant = typeof found === "string" ? parseInstant(found) : undefined;
+        if (instant) containment[ids[0]] = formatInstant(instant);
+      }
+    }
+  }
+  const filled = fillContainment(planned, { ...known, ...containment });
+  return { differences: statementDifferences(filled, live), containment };
+}
+
+function conditionValue(statement: Statement | undefined, operator: string, key: string): unknown {
+  const entries = statement?.Condition?.[operator];
+  if (!entries) return undefined;
+  // Condition keys are case-insensitive in IAM.
+  const found = Object.keys(entries).find((k) => k.toLowerCase() === key.toLowerCase());
+  return found === undefined ? undefined : entries[found];
+}
+
+function statementDifferences(planned: PolicyDocument, live: Document): string[] {
+  const differences: string[] = [];
+  if (live.Version !== planned.Version) differences.push(`Version is ${JSON.stringify(live.Version ?? null)}, planned "${planned.Version}"`);
+  const plannedBySid = new Map(planned.Statement.map((s) => [s.Sid ?? "", s as Statement]));
+  const liveStatements = statements(live);
+  const liveSids = new Set(liveStatements.map((s) => s.Sid ?? ""));
+  for (const [sid, statement] of [...plannedBySid].sort(([a], [b]) => compareText(a, b))) {
+    const found = liveStatements.filter((s) => (s.Sid ?? "") === sid);
+    if (found.length === 0) differences.push(`statement ${sid} is missing`);
+    else if (!found.some((s) => same(s, statement))) differences.push(`statement ${sid} differs: found ${JSON.stringify(canonicalStatement(found[0]))}, planned ${JSON.stringify(canonicalStatement(statement))}`);
+  }
+  for (const sid of [...liveSids].filter((sid) => !plannedBySid.has(sid)).sort(compareText)) {
+    differences.push(sid === "" ? "a statement without Sid is not in the plan" : `statement ${sid} is not in the plan`);
+  }
+  if (differences.length === 0 && liveStatements.length !== planned.Statement.length) differences.push(`${liveStatements.length} statements, planned ${planned.Statement.length}`);
+  return differences;
+}
+
+function same(a: Statement, b: Statement): boolean {
+  return JSON.stringify(canonicalStatement(a)) === JSON.stringify(canonicalStatement(b));
+}
+
+/** The checks on cordon's deny policy of one principal. */
+export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: DocumentComparison | null): Check[] {
+  const { type, name } = deny.principal;
+  const fix = "run `pulumi up --refresh` to restore it, then verify again";
+  if (live.arn === null) {
+    return [{ check: "deny-attached", ok: false, message: `${type} ${name} does not exist in account ${deny.account}`, fix: "check the name in the incident file" }];
+  }
+  if (live.policy.state === "missing") {
+    const what = deny.attachment === "managed" ? `deny policy ${deny.policyName} does not exist` : `inline policy ${deny.policyName} is not on role ${name}`;
+    return [{ check: "deny-attached", ok: false, message: what, fix: "run `pulumi up --refresh` to attach it, then verify again" }];
+  }
+  if (live.policy.state === "detached") {
+    return [{ check: "deny-attached", ok: false, message: `deny policy ${deny.policyName} exists but is not attached to user ${name}`, fix: "run `pulumi up --refresh` to attach it, then verify again" }];
+  }
+  const attached: Check = { check: "deny-attached", ok: true, message: `deny policy ${deny.policyName} is attached to ${type} ${name}` };
+  const differences = comparison?.differences ?? [];
+  if (differences.length === 0) return [attached, { check: "document-matches", ok: true, message: "the live document is the planned one" }];
+  return [attached, { check: "document-matches", ok: false, message: `deny policy ${deny.policyName} differs from the plan: ${differences.join("; ")}`, fix: `${fix}; CloudTrail says who changed it` }];
+}
+
+/**
+ * The instant the principal's deny policy revokes sessions before: the latest `aws:TokenIssueTime`
+ * of its filled document (the latest cutoff covers the earlier ones). Null while a containment
+ * instant is unknown. deny-all documents hold no instant: the latest known incident cutoff is used.
+ */
+export function principalCutoff(deny: DenyPolicy, containment: ContainmentInstants, incidentCutoffs: string[]): string | null {
+  const filled = fillContainment(deny.document, containment);
+  if (deny.mode === "deny-all") return latest(incidentCutoffs.filter((c) => parseInstant(c) !== undefined));
+  if (pendingPlaceholders(filled).length > 0) return null;
+  const instants = filled.Statement.flatMap((s) => Object.values(s.Condition ?? {}).flatMap((entries) => Object.entries(entries).filter(([key]) => key === TOKEN_ISSUE_TIME).map(([, value]) => String(value))));
+  return latest(instants);
+}
+
+function latest(instants: string[]): string | null {
+  const times = instants.map((i) => parseInstant(i)?.getTime()).filter((t): t is number => t !== undefined);
+  return times.length === 0 ? null : formatInstant(new Date(Math.max(...times)));
+}
+
+export function offsetInstant(instant: string, ms: number): string {
+  return formatInstant(new Date((parseInstant(instant)?.getTime() ?? Number.NaN) + ms));
+}
+
+/** Listed keys must be Inactive; a key used after the cutoff leaves sessions that are not revoked. */
+export function keyChecks(user: string, keys: Record<string, LiveKey>, cutoff: string | null): { checks: Check[]; warnings: string[] } {
+  const checks: Check[] = [];
+  const warnings: string[] = [];
+  for (const id of Object.keys(keys).sort(compareText)) {
+    const key = keys[id];
+    if (key.status === null) {
+      checks.push({ check: "key-inactive", accessKeyId: id, status: null, ok: false, message: `${id} is not a key of user ${user}`, fix: "check the incident file: was the key deleted, or listed under the wrong user?" });
+    } else if (key.status !== "Inactive") {
+      checks.push({
+        check: "key-inactive",
+        accessKeyId: id,
+        status: key.status,
+        ok: false,
+        message: `${id} is ${key.status}`,
+        fix: "run `pulumi up --refresh` to disable it again; CloudTrail (UpdateAccessKey) says who enabled it",
+      });
+    } else {
+      checks.push({ check: "key-inactive", accessKeyId: id, status: key.status, ok: true, message: `${id} is Inactive` });
+    }
+    const used = key.lastUsed ? parseInstant(key.lastUsed) : undefined;
+    const limit = cutoff ? parseInstant(cutoff) : undefined;
+    if (used && limit && used.getTime() > limit.getTime()) {
+      warnings.push(
+        `${id} was last used at ${key.lastUsed}, after the cutoff ${cutoff}: sessions it minted then are not revoked (the cutoff gap); use \`cutoff: at-containment\` or a later cutoff`,
+      );
+    }
+  }
+  return { checks, warnings };
+}
+
+/**
+ * What IAM's simulator must say: before the cutoff, an explicit deny for every sampled action; after
+ * it, no deny from cordon's policy (deny-all: an explicit deny there too). Denies after the cutoff
+ * from other policies (AWS's quarantine policy, say) are not cordon's to judge.
+ */
+export function simulationChecks(deny: DenyPolicy, cutoff: string, before: Record<string, Decision>, after: Record<string, Decision>): Check[] {
+  const beforeAt = offsetInstant(cutoff, -SIMULATION_OFFSET_MS);
+  const afterAt = offsetInstant(cutoff, SIMULATION_OFFSET_MS);
+  const notDenied = (results: Record<string, Decision>) => Object.keys(results).filter((a) => results[a].decision !== "explicitDeny").sort(compareText);
+  const decisions = (results: Record<string, Decision>) => Object.fromEntries(Object.keys(results).sort(compareText).map((a) => [a, results[a].decision]));
+  const list = (actions: string[], results: Record<string, Decision>) => actions.map((a) => `${a} (${results[a].decision})`).join(", ");
+  const fix = "run `pulumi up --refresh`, then verify again";
+
+  const open = notDenied(before);
+  const checks: Check[] = [
+    open.length === 0
+      ? { check: "denied-before-cutoff", ok: true, message: `a token issued at ${beforeAt} is explicitly denied for ${Object.keys(before).length} sampled actions`, tokenIssueTime: beforeAt, decisions: decisions(before) }
+      : { check: "denied-before-cutoff", ok: false, message: `a token issued at ${beforeAt} is not explicitly denied for ${list(open, before)}`, fix, tokenIssueTime: beforeAt, decisions: decisions(before) },
+  ];
+  if (deny.mode === "deny-all") {
+    const stillOpen = notDenied(after);
+    checks.push(
+      stillOpen.length === 0
+        ? { check: "after-cutoff", ok: true, message: `deny-all: a token issued at ${afterAt} is explicitly denied too`, tokenIssueTime: afterAt, decisions: decisions(after) }
+        : { check: "after-cutoff", ok: false, message: `deny-all: a token issued at ${afterAt} is not explicitly denied for ${list(stillOpen, after)}`, fix, tokenIssueTime: afterAt, decisions: decisions(after) },
+    );
+    return checks;
+  }
+  const byCordon = Object.keys(after)
+    .filter((a) => after[a].decision === "explicitDeny" && (after[a].policies.length === 0 || after[a].policies.some((p) => p === deny.policyName || p.endsWith(`/${deny.policyName}`))))
+    .sort(compareText);
+  checks.push(
+    byCordon.length === 0
+      ? { check: "after-cutoff", ok: true, message: `a token issued at ${afterAt} is not denied by cordon's policy`, tokenIssueTime: afterAt, decisions: decisions(after) }
+      : {
+          check: "after-cutoff",
+          ok: false,
+          message: `a token issued at ${afterAt} is denied by cordon's policy for ${byCordon.join(", ")}`,
+          fix: "check the cutoff in the incident file: sessions issued after it (the new access path) must keep working",
+          tokenIssueTime: afterAt,
+          decisions: decisions(after),
+        },
+  );
+  return checks;
+}
+
+/** The check that stands for a simulation that could not run. */
+export function notSimulated(message: string, fix: string): Check {
+  return { check: "denied-before-cutoff", ok: false, message, fix };
+}

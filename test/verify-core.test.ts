@@ -1,0 +1,169 @@
+/**
+ * verify's pure core: how a live document is compared with the planned one (as IAM reads them),
+ * how a recorded containment instant is read back from it, and which instant a principal's
+ * sessions are revoked before.
+ */
+import { describe, expect, it } from "vitest";
+import { compareDocuments, keyChecks, principalCutoff, simulationChecks } from "../iam/verify.js";
+import type { Decision } from "../iam/read.js";
+import type { DenyPolicy } from "../plan/plan.js";
+import type { PolicyDocument } from "../plan/policies.js";
+import type { Document, Statement } from "../iam/policy.js";
+
+const ACCOUNT = "123456789012";
+
+describe("compareDocuments", () => {
+  const planned: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "A", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } } },
+      { Sid: "B", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "{{containment:2026-11-28-key-in-ticket}}" } } },
+    ],
+  };
+  const live = (b: string, extra: Statement[] = []): Document => ({
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "B", Effect: "Deny" as const, Action: ["*"], Resource: "*", Condition: { DateLessThan: { "aws:tokenissuetime": b } } },
+      { Sid: "A", Effect: "Deny" as const, Action: "*", Resource: ["*"], Condition: { DateLessThan: { "aws:TokenIssueTime": ["2026-11-28T10:00:00.000Z"] } } },
+      ...extra,
+    ],
+  });
+
+  it("reads the containment instant where the plan has its placeholder, and finds no difference", () => {
+    expect(compareDocuments(planned, live("2026-11-28T11:30:00+00:00"))).toEqual({ differences: [], containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
+  });
+
+  it("compares against a known instant instead of reading it", () => {
+    expect(compareDocuments(planned, live("2026-11-28T11:30:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" })).toEqual({ differences: [], containment: {} });
+    expect(compareDocuments(planned, live("2026-11-28T11:30:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:31:00Z" }).differences).toHaveLength(1);
+  });
+
+  it.each([
+    ["an extra statement", live("2026-11-28T11:30:00Z", [{ Sid: "Extra", Effect: "Allow", Action: "*", Resource: "*" }]), ["statement Extra is not in the plan"]],
+    ["a statement without Sid", live("2026-11-28T11:30:00Z", [{ Effect: "Allow", Action: "*", Resource: "*" }]), ["a statement without Sid is not in the plan"]],
+    ["a missing statement", { Version: "2012-10-17", Statement: [(live("2026-11-28T11:30:00Z").Statement as Statement[])[1]] }, ["statement B is missing"]],
+    ["a statement repeated", live("2026-11-28T11:30:00Z", [{ Sid: "A", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } } }]), ["3 statements, planned 2"]],
+    ["another Version", { ...live("2026-11-28T11:30:00Z"), Version: "2008-10-17" }, ['Version is "2008-10-17", planned "2012-10-17"']],
+  ])("reports %s", (_name, document, differences) => {
+    expect(compareDocuments(planned, document).differences).toEqual(differences);
+  });
+
+  it("a placeholder whose live value is not an instant stays unresolved and differs", () => {
+    const result = compareDocuments(planned, live("soon"));
+    expect(result.containment).toEqual({});
+    expect(result.differences).toEqual([
+      'statement B differs: found {"Action":["*"],"Condition":{"DateLessThan":{"aws:tokenissuetime":["soon"]}},"Effect":"Deny","Resource":["*"],"Sid":"B"}, planned {"Action":["*"],"Condition":{"DateLessThan":{"aws:tokenissuetime":["{{containment:2026-11-28-key-in-ticket}}"]}},"Effect":"Deny","Resource":["*"],"Sid":"B"}',
+    ]);
+  });
+});
+
+describe("principalCutoff", () => {
+  const deny = (document: PolicyDocument, mode: DenyPolicy["mode"] = "revoke-older-sessions"): DenyPolicy => ({
+    account: ACCOUNT,
+    principal: { type: "role", name: "deploy" },
+    incidents: ["a", "b"],
+    mode,
+    document,
+    pendingContainment: [],
+    attachment: "inline",
+    policyName: "cordon-revoke-sessions",
+    resourceName: "x",
+  });
+  const statement = (instant: string) => ({ Effect: "Deny" as const, Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": instant } } });
+
+  it("is the latest instant of the document, placeholders filled", () => {
+    const document: PolicyDocument = { Version: "2012-10-17", Statement: [statement("2026-11-28T10:00:00Z"), statement("{{containment:2026-11-28-b}}")] };
+    expect(principalCutoff(deny(document), { "2026-11-28-b": "2026-11-28T11:30:00Z" }, [])).toBe("2026-11-28T11:30:00Z");
+    expect(principalCutoff(deny(document), { "2026-11-28-b": "2026-11-28T09:30:00Z" }, [])).toBe("2026-11-28T10:00:00Z");
+  });
+
+  it("is unknown while a placeholder is not filled", () => {
+    const document: PolicyDocument = { Version: "2012-10-17", Statement: [statement("2026-11-28T10:00:00Z"), statement("{{containment:2026-11-28-b}}")] };
+    expect(principalCutoff(deny(document), {}, [])).toBeNull();
+  });
+
+  it("deny-all: the latest known incident cutoff", () => {
+    const document: PolicyDocument = { Version: "2012-10-17", Statement: [{ Sid: "CordonDenyAll", Effect: "Deny", Action: "*", Resource: "*" }] };
+    expect(principalCutoff(deny(document, "deny-all"), {}, ["2026-11-28T10:00:00Z", "at-containment", "2026-11-27T10:00:00Z"])).toBe("2026-11-28T10:00:00Z");
+    expect(principalCutoff(deny(document, "deny-all"), {}, ["at-containment"])).toBeNull();
+  });
+});
+
+describe("keyChecks", () => {
+  it.each([
+    ["Inactive", { check: "key-inactive", accessKeyId: "AKIAIOSFODNN7EXAMPLE", status: "Inactive", ok: true, message: "AKIAIOSFODNN7EXAMPLE is Inactive" }],
+    [
+      "Active",
+      {
+        check: "key-inactive",
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        status: "Active",
+        ok: false,
+        message: "AKIAIOSFODNN7EXAMPLE is Active",
+        fix: "run `pulumi up --refresh` to disable it again; CloudTrail (UpdateAccessKey) says who enabled it",
+      },
+    ],
+  ])("a key that is %s", (status, check) => {
+    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status, lastUsed: null } }, "2026-11-28T10:00:00Z")).toEqual({ checks: [check], warnings: [] });
+  });
+
+  it.each([
+    ["after the cutoff: warned", "2026-11-28T10:00:01Z", 1],
+    ["at the cutoff: not warned", "2026-11-28T10:00:00Z", 0],
+    ["before the cutoff: not warned", "2026-11-28T09:00:00Z", 0],
+  ])("a key last used %s", (_name, lastUsed, warnings) => {
+    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status: "Inactive", lastUsed } }, "2026-11-28T10:00:00Z").warnings).toHaveLength(warnings);
+  });
+
+  it("cannot judge the last use while the cutoff is unknown", () => {
+    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status: "Inactive", lastUsed: "2026-11-28T10:20:00Z" } }, null).warnings).toEqual([]);
+  });
+});
+
+describe("simulationChecks", () => {
+  const policy = (mode: DenyPolicy["mode"]): DenyPolicy => ({
+    account: ACCOUNT,
+    principal: { type: "user", name: "ci-deployer" },
+    incidents: ["a"],
+    mode,
+    document: { Version: "2012-10-17", Statement: [] },
+    pendingContainment: [],
+    attachment: "managed",
+    policyName: "cordon-revoke-sessions-ci-deployer",
+    resourceName: "x",
+  });
+  const all = (decision: Decision["decision"], policies: string[] = []): Record<string, Decision> => ({ "s3:GetObject": { decision, policies }, "iam:CreateUser": { decision, policies } });
+
+  it("after the cutoff, a deny from another policy (AWS's quarantine) is not cordon's", () => {
+    const after = { ...all("allowed"), "iam:CreateUser": { decision: "explicitDeny" as const, policies: ["AWSCompromisedKeyQuarantineV3"] } };
+    const [, check] = simulationChecks(policy("revoke-older-sessions"), "2026-11-28T10:00:00Z", all("explicitDeny"), after);
+    expect(check).toMatchObject({ check: "after-cutoff", ok: true, message: "a token issued at 2026-11-28T10:01:00Z is not denied by cordon's policy" });
+  });
+
+  it("after the cutoff, a deny from cordon's managed policy (named by its ARN) is cordon's", () => {
+    const after = all("explicitDeny", ["arn:aws:iam::123456789012:policy/cordon/cordon-revoke-sessions-ci-deployer"]);
+    const [, check] = simulationChecks(policy("revoke-older-sessions"), "2026-11-28T10:00:00Z", all("explicitDeny"), after);
+    expect(check).toMatchObject({ ok: false, message: "a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for iam:CreateUser, s3:GetObject" });
+  });
+
+  it("deny-all: a token issued after the cutoff that is not denied fails", () => {
+    const checks = simulationChecks(policy("deny-all"), "2026-11-28T10:00:00Z", all("explicitDeny"), all("allowed"));
+    expect(checks).toEqual([
+      {
+        check: "denied-before-cutoff",
+        ok: true,
+        message: "a token issued at 2026-11-28T09:59:00Z is explicitly denied for 2 sampled actions",
+        tokenIssueTime: "2026-11-28T09:59:00Z",
+        decisions: { "iam:CreateUser": "explicitDeny", "s3:GetObject": "explicitDeny" },
+      },
+      {
+        check: "after-cutoff",
+        ok: false,
+        message: "deny-all: a token issued at 2026-11-28T10:01:00Z is not explicitly denied for iam:CreateUser (allowed), s3:GetObject (allowed)",
+        fix: "run `pulumi up --refresh`, then verify again",
+        tokenIssueTime: "2026-11-28T10:01:00Z",
+        decisions: { "iam:CreateUser": "allowed", "s3:GetObject": "allowed" },
+      },
+    ]);
+  });
+});

@@ -1,0 +1,508 @@
+/**
+ * `verify` against moto_server: IAM state is seeded through the SDK as `pulumi up` would leave it
+ * (or as someone broke it), then the command runs in-process. moto lacks SimulatePrincipalPolicy,
+ * so only that call is mocked, and the mock evaluates the principal's live documents (read from
+ * moto) with an IAM evaluator cordon did not write (@cloud-copilot/iam-simulate).
+ * Every run also checks that each AWS call it made is one `verifyPermissions` declares.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetAccessKeyLastUsedCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
+  PutRolePolicyCommand,
+  SimulatePrincipalPolicyCommand,
+  UpdateAccessKeyCommand,
+  type SimulatePrincipalPolicyCommandInput,
+  type SimulatePrincipalPolicyCommandOutput,
+} from "@aws-sdk/client-iam";
+import { STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../commands/main.js";
+import { memoryIo } from "../commands/io.js";
+import { loadIncidentPaths } from "../incident/read.js";
+import { actionOf } from "../iam/aws.js";
+import { verifyPermissions } from "../iam/permissions.js";
+import { parseDocument } from "../iam/policy.js";
+import { SIMULATED_ACTIONS } from "../iam/verify.js";
+import { buildPlan, type DenyPolicy } from "../plan/plan.js";
+import { fillContainment, type PolicyDocument } from "../plan/policies.js";
+import { decide } from "./support/iam-evaluator.js";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
+
+const ACCOUNT = "123456789012";
+const NOW = "2026-11-28T12:00:00Z";
+const CUTOFF = "2026-11-28T10:00:00Z";
+const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+const EC2_TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+
+let moto: Moto;
+let restoreEnv: () => void;
+let dir: string;
+const iamMock = mockClient(IAMClient);
+const stsMock = mockClient(STSClient);
+/** The SDK's own `send`, for seeding and for the simulator mock: their calls are not the command's. */
+const realSend = (client: IAMClient, command: unknown) => (iamMock.send.wrappedMethod as (c: unknown) => Promise<never>).call(client, command);
+const iam = new IAMClient({});
+const seed = <T>(command: unknown): Promise<T> => realSend(iam, command);
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreEnv = useMotoEnv(moto);
+});
+afterAll(async () => {
+  iamMock.restore();
+  stsMock.restore();
+  restoreEnv?.();
+  await moto?.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+  dir = mkdtempSync(join(tmpdir(), "cordon-verify-"));
+  iamMock.reset();
+  stsMock.reset();
+  iamMock.send.callThrough();
+  stsMock.send.callThrough();
+  iamMock.on(SimulatePrincipalPolicyCommand).callsFake(simulateWithLiveDocuments);
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  // Least privilege cannot drift: whatever verify sent must be declared.
+  const sent = [...iamMock.calls().map((c) => actionOf("IAM", c.args[0])), ...stsMock.calls().map((c) => actionOf("STS", c.args[0]))];
+  expect(sent.filter((action) => !verifyPermissions.includes(action))).toEqual([]);
+});
+
+/**
+ * SimulatePrincipalPolicy as IAM answers it, evaluated by iam-simulate over the principal's live
+ * policies read from moto. An explicit deny names the policies that deny on their own.
+ */
+async function simulateWithLiveDocuments(input: SimulatePrincipalPolicyCommandInput): Promise<SimulatePrincipalPolicyCommandOutput> {
+  const arn = input.PolicySourceArn ?? "";
+  const [, kind, name] = /^arn:aws:iam::\d{12}:(user|role)\/(.+)$/.exec(arn) ?? [];
+  const policies = await liveDocuments(kind as "user" | "role", name);
+  // A role's requests come from its sessions.
+  const principal = kind === "role" ? `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/session` : arn;
+  const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName ?? "", e.ContextKeyValues?.[0] ?? ""]));
+  const results = [];
+  for (const action of input.ActionNames ?? []) {
+    const request = { principal, action, resource: "*", account: ACCOUNT, context };
+    const overall = await decide(
+      policies.map((p) => p.policy),
+      request,
+    );
+    const denying = [];
+    if (overall === "ExplicitlyDenied") {
+      for (const p of policies) if ((await decide([p.policy], request)) === "ExplicitlyDenied") denying.push(p.name);
+    }
+    results.push({
+      EvalActionName: action,
+      EvalResourceName: "*",
+      EvalDecision: overall === "Allowed" ? "allowed" : overall === "ExplicitlyDenied" ? "explicitDeny" : "implicitDeny",
+      MatchedStatements: denying.map((SourcePolicyId) => ({ SourcePolicyId, SourcePolicyType: "IAM Policy" })),
+    });
+  }
+  return { EvaluationResults: results, IsTruncated: false, $metadata: {} } as SimulatePrincipalPolicyCommandOutput;
+}
+
+async function liveDocuments(kind: "user" | "role", name: string): Promise<{ name: string; policy: PolicyDocument }[]> {
+  const out: { name: string; policy: PolicyDocument }[] = [];
+  const attached =
+    kind === "user"
+      ? (await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(new ListAttachedUserPoliciesCommand({ UserName: name }))).AttachedPolicies
+      : (await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies;
+  for (const policy of attached) {
+    const version = (await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))).Policy.DefaultVersionId;
+    const document = (await seed<{ PolicyVersion: { Document: string } }>(new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }))).PolicyVersion.Document;
+    out.push({ name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument });
+  }
+  const inline =
+    kind === "user"
+      ? (await seed<{ PolicyNames: string[] }>(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames
+      : (await seed<{ PolicyNames: string[] }>(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames;
+  for (const policyName of inline) {
+    const text =
+      kind === "user"
+        ? (await seed<{ PolicyDocument: string }>(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }))).PolicyDocument
+        : (await seed<{ PolicyDocument: string }>(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))).PolicyDocument;
+    out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
+  }
+  return out;
+}
+
+/** An administrator user with one key, and an administrator role: what an exposed key usually reaches. */
+async function seedAccount(): Promise<string> {
+  await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
+  await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: ADMIN }));
+  const key = await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }));
+  await seed(new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: EC2_TRUST }));
+  await seed(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: ADMIN }));
+  return key.AccessKey.AccessKeyId;
+}
+
+function writeIncident(id: string, lines: string[]): void {
+  writeFileSync(join(dir, `${id}.yaml`), [`id: ${id}`, "title: CI deploy key pushed to a public repository", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"));
+}
+
+function ciIncident(key: string, extra: string[] = []): void {
+  writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy", ...extra]);
+}
+
+function plannedPolicies(): DenyPolicy[] {
+  const loaded = loadIncidentPaths([dir], process.cwd(), new Date(NOW));
+  expect(loaded.errors).toEqual([]);
+  return buildPlan(loaded.incidents).denyPolicies;
+}
+
+/** What `pulumi up` leaves behind: the deny policies with the planned documents, the keys disabled. */
+async function applyPlan(options: { containment?: Record<string, string>; skip?: (deny: DenyPolicy) => boolean } = {}): Promise<void> {
+  for (const deny of plannedPolicies()) {
+    if (options.skip?.(deny)) continue;
+    const document = JSON.stringify(fillContainment(deny.document, options.containment ?? {}));
+    if (deny.principal.type === "user") {
+      const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: document }));
+      await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
+    } else {
+      await seed(new PutRolePolicyCommand({ RoleName: deny.principal.name, PolicyName: deny.policyName, PolicyDocument: document }));
+    }
+  }
+}
+
+const userPolicy = (deny: DenyPolicy) => deny.principal.type === "user";
+
+async function disable(key: string): Promise<void> {
+  await seed(new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: key, Status: "Inactive" }));
+}
+
+async function verify(...args: string[]) {
+  const io = memoryIo();
+  iamMock.resetHistory();
+  stsMock.resetHistory();
+  const code = await main(["verify", dir, "--now", NOW, ...args], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+describe("verify against moto", () => {
+  it("passes when the deny policies are attached as planned, the key is Inactive and IAM denies older tokens only", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+
+    const { code, stdout, stderr } = await verify();
+    expect(stderr).toBe("");
+    expect(stdout).toBe(
+      [
+        `role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: allowed ✓`,
+        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: explicit deny ✓  after: allowed ✓`,
+        `containment holds: 2 principals of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
+        "",
+      ].join("\n"),
+    );
+    expect(code).toBe(0);
+
+    const json = JSON.parse((await verify("--json")).stdout);
+    expect(json.ok).toBe(true);
+    expect(json.incidents).toEqual(["2026-11-28-ci-deploy-key"]);
+    const user = json.principals.find((p: { type: string }) => p.type === "user");
+    expect(user).toMatchObject({
+      name: "ci-deployer",
+      arn: `arn:aws:iam::${ACCOUNT}:user/ci-deployer`,
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`,
+      cutoff: CUTOFF,
+      cutoffSource: "incident",
+      ok: true,
+      warnings: [],
+    });
+    expect(user.checks.map((c: { check: string; ok: boolean }) => [c.check, c.ok])).toEqual([
+      ["deny-attached", true],
+      ["document-matches", true],
+      ["key-inactive", true],
+      ["denied-before-cutoff", true],
+      ["after-cutoff", true],
+    ]);
+    const before = user.checks.find((c: { check: string }) => c.check === "denied-before-cutoff");
+    expect(before.tokenIssueTime).toBe("2026-11-28T09:59:00Z");
+    expect(before.decisions).toEqual(Object.fromEntries([...SIMULATED_ACTIONS].map((a) => [a, "explicitDeny"])));
+    const after = user.checks.find((c: { check: string }) => c.check === "after-cutoff");
+    expect(after.tokenIssueTime).toBe("2026-11-28T10:01:00Z");
+    expect(after.decisions).toEqual(Object.fromEntries([...SIMULATED_ACTIONS].map((a) => [a, "allowed"])));
+  });
+
+  it("fails when the user's deny policy does not exist", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan({ skip: userPolicy });
+    await disable(key);
+    const { code, stdout, stderr } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      "user ci-deployer  deny attached ✗  " +
+        `${key} Inactive ✓  token before cutoff: explicit deny ✗  after: allowed ✓\n` +
+        "  ✗ deny policy cordon-revoke-sessions-ci-deployer does not exist → run `pulumi up --refresh` to attach it, then verify again\n" +
+        "  ✗ a token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n",
+    );
+    expect(stdout).toContain(`containment not proven: 2 principals of 1 active incident in account ${ACCOUNT}, see ✗ above\n`);
+    expect(stderr).toBe("cordon verify: 2 checks failed: the containment is not proven\n");
+  });
+
+  it("fails when the user's deny policy exists but was detached", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+    const arn = `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`;
+    await seed(new (await import("@aws-sdk/client-iam")).DetachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: arn }));
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain("  ✗ deny policy cordon-revoke-sessions-ci-deployer exists but is not attached to user ci-deployer → run `pulumi up --refresh` to attach it, then verify again\n");
+  });
+
+  it("fails when the role's inline deny policy is missing", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+    await seed(new (await import("@aws-sdk/client-iam")).DeleteRolePolicyCommand({ RoleName: "deploy", PolicyName: "cordon-revoke-sessions" }));
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain("role deploy       deny attached ✗  token before cutoff: explicit deny ✗  after: allowed ✓\n  ✗ inline policy cordon-revoke-sessions is not on role deploy → run `pulumi up --refresh` to attach it, then verify again\n");
+  });
+
+  it("fails when the live document was changed, and says how", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+    // Someone moved the role's cutoff an hour back: sessions minted 09:00-10:00 survive.
+    const changed = { Version: "2012-10-17", Statement: [{ Sid: "CordonRevokeSessionsBeforeCutoff", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T09:00:00Z" } } }] };
+    await seed(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "cordon-revoke-sessions", PolicyDocument: JSON.stringify(changed) }));
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      "role deploy       deny attached ✓  document ✗  token before cutoff: explicit deny ✗  after: allowed ✓\n" +
+        '  ✗ deny policy cordon-revoke-sessions differs from the plan: statement CordonRevokeSessionsBeforeCutoff differs: found {"Action":["*"],"Condition":{"DateLessThan":{"aws:tokenissuetime":["2026-11-28T09:00:00.000Z"]}},"Effect":"Deny","Resource":["*"],"Sid":"CordonRevokeSessionsBeforeCutoff"}, planned {"Action":["*"],"Condition":{"DateLessThan":{"aws:tokenissuetime":["2026-11-28T10:00:00.000Z"]}},"Effect":"Deny","Resource":["*"],"Sid":"CordonRevokeSessionsBeforeCutoff"} → run `pulumi up --refresh` to restore it, then verify again; CloudTrail says who changed it\n',
+    );
+  });
+
+  it("accepts a document that differs only in what IAM ignores: order, one-element lists, white space", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan({ skip: userPolicy });
+    await disable(key);
+    const equivalent = `{ "Statement": { "Condition": { "DateLessThan": { "aws:TokenIssueTime": ["2026-11-28T10:00:00.000Z"] } }, "Resource": ["*"], "Action": ["*"], "Effect": "Deny", "Sid": "CordonRevokeSessionsBeforeCutoff" }, "Version": "2012-10-17" }`;
+    const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-ci-deployer", Path: "/cordon/", PolicyDocument: equivalent }));
+    await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: created.Policy.Arn }));
+    const { code, stdout } = await verify();
+    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: explicit deny ✓  after: allowed ✓\n`);
+    expect(code).toBe(0);
+  });
+
+  it("fails when a listed key is Active again", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      `user ci-deployer  deny attached ✓  ${key} Active ✗  token before cutoff: explicit deny ✓  after: allowed ✓\n` +
+        `  ✗ ${key} is Active → run \`pulumi up --refresh\` to disable it again; CloudTrail (UpdateAccessKey) says who enabled it\n`,
+    );
+  });
+
+  it("fails when a listed key is not a key of the user", async () => {
+    await seedAccount();
+    ciIncident("AKIAIOSFODNN7EXAMPLE");
+    await applyPlan();
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain("AKIAIOSFODNN7EXAMPLE not found ✗");
+    expect(stdout).toContain("  ✗ AKIAIOSFODNN7EXAMPLE is not a key of user ci-deployer → check the incident file: was the key deleted, or listed under the wrong user?\n");
+  });
+
+  it("fails when the principal does not exist", async () => {
+    const key = await seedAccount();
+    writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy", "  - name: gone"]);
+    await applyPlan({ skip: (deny) => deny.principal.name === "gone" });
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain(`role gone         deny attached ✗\n  ✗ role gone does not exist in account ${ACCOUNT} → check the name in the incident file\n`);
+  });
+
+  it("fails when IAM's simulator does not deny older tokens", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+    // A simulator that allows everything: the documents look right but do not take effect.
+    iamMock.on(SimulatePrincipalPolicyCommand).callsFake(async (input: SimulatePrincipalPolicyCommandInput) => ({
+      EvaluationResults: (input.ActionNames ?? []).map((a) => ({ EvalActionName: a, EvalDecision: "allowed" })),
+      IsTruncated: false,
+    }));
+    const { code, stdout } = await verify("--json");
+    expect(code).toBe(1);
+    const user = JSON.parse(stdout).principals.find((p: { type: string }) => p.type === "user");
+    expect(user.checks.find((c: { check: string }) => c.check === "denied-before-cutoff")).toMatchObject({
+      ok: false,
+      message: `a token issued at 2026-11-28T09:59:00Z is not explicitly denied for ${[...SIMULATED_ACTIONS].map((a) => `${a} (allowed)`).join(", ")}`,
+      fix: "run `pulumi up --refresh`, then verify again",
+    });
+  });
+
+  it("fails when cordon's policy denies tokens issued after the cutoff", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+    iamMock.on(SimulatePrincipalPolicyCommand).callsFake(async (input: SimulatePrincipalPolicyCommandInput) => ({
+      EvaluationResults: (input.ActionNames ?? []).map((a) => ({ EvalActionName: a, EvalDecision: "explicitDeny", MatchedStatements: [{ SourcePolicyId: "cordon-revoke-sessions-ci-deployer" }] })),
+      IsTruncated: false,
+    }));
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: explicit deny ✓  after: denied by cordon ✗\n` +
+        `  ✗ a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for ${SIMULATED_ACTIONS.join(", ")} → check the cutoff in the incident file: sessions issued after it (the new access path) must keep working\n`,
+    );
+  });
+
+  it("warns when a listed key was used after the cutoff: the sessions it minted then are not revoked", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+    // moto does not record use of a key: IAM's answer is given here.
+    iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "ci-deployer", AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T10:20:00Z"), ServiceName: "sts", Region: "us-east-1" } });
+    const { code, stdout } = await verify();
+    expect(stdout).toContain(
+      `  ! ${key} was last used at 2026-11-28T10:20:00Z, after the cutoff 2026-11-28T10:00:00Z: sessions it minted then are not revoked (the cutoff gap); use \`cutoff: at-containment\` or a later cutoff\n`,
+    );
+    expect(code).toBe(0);
+  });
+
+  it("does not warn about a key last used before the cutoff", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+    iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "ci-deployer", AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T09:58:00Z"), ServiceName: "s3", Region: "us-east-1" } });
+    const { code, stdout } = await verify("--json");
+    expect(JSON.parse(stdout).principals.flatMap((p: { warnings: string[] }) => p.warnings)).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it("reads an at-containment instant from the live policy, and checks around it", async () => {
+    const key = await seedAccount();
+    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
+    await disable(key);
+    const { code, stdout } = await verify("--json");
+    const [user] = JSON.parse(stdout).principals;
+    expect(user).toMatchObject({ cutoff: "2026-11-28T11:30:00Z", cutoffSource: "live-policy", ok: true });
+    expect(user.checks.find((c: { check: string }) => c.check === "denied-before-cutoff").tokenIssueTime).toBe("2026-11-28T11:29:00Z");
+    expect(code).toBe(0);
+  });
+
+  it("with --stack-outputs, a live instant other than the recorded one is a changed document", async () => {
+    const key = await seedAccount();
+    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
+    await disable(key);
+    const outputs = join(dir, "outputs.json");
+    writeFileSync(
+      outputs,
+      JSON.stringify({ account: ACCOUNT, incidents: { "2026-11-28-key-in-ticket": { cutoff: "2026-11-28T11:45:00Z", atContainment: true, expiresAt: "2026-11-29T23:45:00Z", mode: "revoke-older-sessions", principals: [], accessKeys: [] } }, replacementRoles: [] }),
+    );
+    const { code, stdout } = await verify("--stack-outputs", outputs);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/✗ deny policy cordon-revoke-sessions-ci-deployer differs from the plan: statement CordonRevokeSessionsBeforeContainment2026112\w+ differs: found .*2026-11-28T11:30:00.000Z.*, planned .*2026-11-28T11:45:00.000Z/);
+  });
+
+  it("fails without simulating when an at-containment instant is nowhere to be found", async () => {
+    const key = await seedAccount();
+    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      `user ci-deployer  deny attached ✗  ${key} Inactive ✓  token before cutoff: not simulated ✗\n` +
+        "  ✗ deny policy cordon-revoke-sessions-ci-deployer does not exist → run `pulumi up --refresh` to attach it, then verify again\n" +
+        "  ✗ not simulated: the containment instant of 2026-11-28-key-in-ticket is not known (the live policy does not hold it) → run `pulumi up` to contain it, or pass --stack-outputs with the recorded instant\n",
+    );
+  });
+
+  it("deny-all: tokens issued after the cutoff are explicitly denied too", async () => {
+    const key = await seedAccount();
+    ciIncident(key, ["mode: deny-all"]);
+    await applyPlan();
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(stdout).toBe(
+      [
+        "role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: explicit deny (deny-all) ✓",
+        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: explicit deny ✓  after: explicit deny (deny-all) ✓`,
+        `containment holds: 2 principals of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
+        "",
+      ].join("\n"),
+    );
+    expect(code).toBe(0);
+  });
+
+  it("skips expired incidents and says there is nothing to verify", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    const { code, stdout } = await verify("--now", "2026-11-30T00:00:00Z");
+    expect(stdout).toBe(`no active incident for account ${ACCOUNT} at 2026-11-30T00:00:00Z: nothing to verify\n`);
+    expect(code).toBe(0);
+  });
+
+  it("reports incidents of another account as not checked", async () => {
+    writeFileSync(
+      join(dir, "2026-11-28-other-account.yaml"),
+      ["id: 2026-11-28-other-account", "title: elsewhere", 'account: "210987654321"', `cutoff: ${CUTOFF}`, "users:", "  - name: someone", ""].join("\n"),
+    );
+    const { code, stdout, stderr } = await verify();
+    expect(stderr).toBe("not checked: incident 2026-11-28-other-account is for account 210987654321; the credentials in use are for 123456789012: run verify with credentials for it\n");
+    expect(stdout).toBe(`no active incident for account ${ACCOUNT} at ${NOW}: nothing to verify\n`);
+    expect(code).toBe(0);
+  });
+
+  it("asks nothing of AWS while an incident file is invalid", async () => {
+    writeFileSync(join(dir, "broken.yaml"), "id: broken\n");
+    const { code, stderr } = await verify();
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^broken\.yaml:|\/broken\.yaml:/m);
+    expect(iamMock.calls()).toEqual([]);
+    expect(stsMock.calls()).toEqual([]);
+  });
+});
+
+describe("verify cannot ask AWS", () => {
+  it("exits 2 with what to grant when IAM denies the simulator", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan();
+    await disable(key);
+    iamMock.on(SimulatePrincipalPolicyCommand).rejects(Object.assign(new Error("User: arn:aws:iam::123456789012:user/moto is not authorized to perform: iam:SimulatePrincipalPolicy"), { name: "AccessDenied" }));
+    const { code, stdout, stderr } = await verify();
+    expect(stdout).toBe("");
+    expect(stderr).toBe("cordon verify: access denied: the credentials may not call iam:SimulatePrincipalPolicy; grant them the commands policy that `cordon permissions` prints\n");
+    expect(code).toBe(2);
+  });
+});
