@@ -17,6 +17,7 @@ interface RegionState {
 const COLUMNS = 3;
 const BAR_WIDTH = 20;
 const count = (n: number) => n.toLocaleString("en-US");
+const plural = (n: number, one: string) => `${count(n)} ${n === 1 ? one : `${one}s`}`;
 
 export interface ProgressOptions {
   clock?: Pick<Clock, "now">;
@@ -71,11 +72,11 @@ export class ScanProgress implements ReaderProgress {
     this.draw(false);
   }
 
-  retried(region: string): void {
+  retried(region: string, _reason: string): void {
     this.state(region).retries += 1;
   }
 
-  lookupDone(region: string): void {
+  lookupDone(region: string, _subject: string): void {
     this.state(region).running -= 1;
     this.done += 1;
     this.draw(false);
@@ -105,7 +106,7 @@ export class ScanProgress implements ReaderProgress {
     const { pages, events, retries, idle, keys } = this.totals();
     const followed = keys > 1 ? ` · ${count(keys - 1)} minted or created ${keys - 1 === 1 ? "credential" : "credentials"} followed` : "";
     const retried = retries > 0 ? ` · ${count(retries)} retried` : "";
-    return `${count(idle)}/${count(this.regions.size)} regions idle · ${count(pages)} pages · ${count(events)} events${followed}${retried}`;
+    return `${count(idle)}/${count(this.regions.size)} regions idle · ${plural(pages, "page")} · ${plural(events, "event")}${followed}${retried}`;
   }
 
   private draw(final: boolean): void {

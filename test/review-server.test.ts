@@ -1,0 +1,250 @@
+/**
+ * The LookupEvents reader and the `review` command through the real AWS SDK, against the
+ * CloudTrail-compatible server on loopback (AWS_ENDPOINT_URL), under every fault mix.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { CloudTrailReader } from "../review/cloudtrail.js";
+import { followChain, type EventSource } from "../review/chain.js";
+import { main } from "../commands/main.js";
+import { runReview } from "../commands/review.js";
+import { memoryIo } from "../commands/io.js";
+import { startCloudTrailServer, trailRecord, type CloudTrailServer, type Fault, type RecordFields, type RequestInfo } from "./support/cloudtrail-server.js";
+
+const ROOT = "AKIAEXAMPLEROOT00001";
+const ASIA1 = "ASIAEXAMPLESESSION01";
+const ASIA2 = "ASIAEXAMPLEROLE00002";
+const OTHER = "AKIAEXAMPLEOTHER0001";
+const REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+const SINCE = "2026-11-01T00:00:00Z";
+const UNTIL = "2026-11-30T00:00:00Z";
+const WINDOW = { start: Date.parse(SINCE), end: Date.parse(UNTIL) };
+const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLETOKENTHATMUSTNEVERBEPRINTED";
+
+const later = (base: string, seconds: number) => new Date(Date.parse(base) + seconds * 1000).toISOString().replace(".000Z", "Z");
+
+/**
+ * AKIA → GetSessionToken → ASIA1 → AssumeRole → ASIA2, spread over three regions, with events
+ * each key made outside its window and events of another key around them. Returns the records and
+ * the ids a review must find.
+ */
+function seed(scale = 1) {
+  const records: Record<string, unknown>[] = [];
+  const expected: string[] = [];
+  const add = (fields: RecordFields, found: boolean) => {
+    records.push(trailRecord(fields));
+    if (found) expected.push(fields.eventId);
+  };
+  // One event every 20 seconds from `base`: a minted key's events all fall within its lifetime.
+  const many = (prefix: string, count: number, fields: Omit<RecordFields, "eventId" | "eventTime" | "eventName">, base: string, found: boolean) => {
+    for (let i = 0; i < count; i++) add({ ...fields, eventId: `${prefix}-${i}`, eventName: "DescribeInstances", eventTime: later(base, 20 * i) }, found);
+  };
+  many("root-use1", Math.round(130 * scale), { region: "us-east-1", accessKeyId: ROOT }, "2026-11-10T00:00:00Z", true);
+  many("root-euw1", Math.round(60 * scale), { region: "eu-west-1", accessKeyId: ROOT }, "2026-11-10T00:00:00Z", true);
+  many("root-old", 5, { region: "us-east-1", accessKeyId: ROOT }, "2026-10-01T00:00:00Z", false);
+  add({ eventId: "mint-1", eventName: "GetSessionToken", eventTime: "2026-11-12T00:00:00Z", region: "us-east-1", accessKeyId: ROOT, eventSource: "sts.amazonaws.com", readOnly: false, responseElements: { credentials: { accessKeyId: ASIA1, expiration: "2026-11-12T12:00:00Z", sessionToken: SESSION_TOKEN } } }, true);
+  many("asia1-euw1", Math.round(55 * scale), { region: "eu-west-1", accessKeyId: ASIA1 }, "2026-11-12T00:01:00Z", true);
+  many("asia1-apse2", 3, { region: "ap-southeast-2", accessKeyId: ASIA1 }, "2026-11-12T01:00:00Z", true);
+  many("asia1-expired", 2, { region: "eu-west-1", accessKeyId: ASIA1 }, "2026-11-12T13:00:00Z", false);
+  add({ eventId: "mint-2", eventName: "AssumeRole", eventTime: "2026-11-12T02:00:00Z", region: "eu-west-1", accessKeyId: ASIA1, eventSource: "sts.amazonaws.com", readOnly: false, requestParameters: { roleArn: "arn:aws:iam::111122223333:role/deploy", roleSessionName: "x" }, responseElements: { credentials: { accessKeyId: ASIA2, expiration: "Nov 12, 2026, 3:00:00 AM", sessionToken: SESSION_TOKEN } } }, true);
+  many("asia2-apse2", Math.round(70 * scale), { region: "ap-southeast-2", accessKeyId: ASIA2 }, "2026-11-12T02:00:30Z", true);
+  many("asia2-use1", 2, { region: "us-east-1", accessKeyId: ASIA2 }, "2026-11-12T02:30:00Z", true);
+  many("other", 20, { region: "us-east-1", accessKeyId: OTHER }, "2026-11-12T02:00:00Z", false);
+  many("root-sae1", 4, { region: "sa-east-1", accessKeyId: ROOT }, "2026-11-10T00:00:00Z", false); // not among the regions read
+  return { records, expected: expected.sort() };
+}
+
+let server: CloudTrailServer | undefined;
+
+beforeEach(() => {
+  // The SDK reads these itself: the endpoint override, and credentials from the environment only.
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLETESTKEY01");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test-secret-not-used-by-the-server");
+  vi.stubEnv("AWS_SESSION_TOKEN", undefined);
+  vi.stubEnv("AWS_PROFILE", undefined);
+  vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/cordon-test-config");
+  vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/cordon-test-credentials");
+  vi.stubEnv("AWS_EC2_METADATA_DISABLED", "true");
+  vi.stubEnv("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true");
+});
+
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await server?.close();
+  server = undefined;
+});
+
+async function serve(options: Parameters<typeof startCloudTrailServer>[0], records: object[]) {
+  server = await startCloudTrailServer(options);
+  server.seed(records);
+  vi.stubEnv("AWS_ENDPOINT_URL", server.url);
+  return server;
+}
+
+/** Counts every event the reader delivers, before the chain deduplicates anything. */
+function counting(source: EventSource, delivered: Map<string, number>): EventSource {
+  return (subject, window, deliver) =>
+    source(subject, window, (events) => {
+      for (const event of events) delivered.set(event.eventId, (delivered.get(event.eventId) ?? 0) + 1);
+      deliver(events);
+    });
+}
+
+// Ten times CloudTrail's pace (20 requests per second per region, paced at 19), so that the
+// fault table runs in seconds; the real pace has its own test below.
+const FAST = { limit: 2, windowMs: 100 };
+const FAST_READER = { intervalMs: 53, retry: { attempts: 10, baseMs: 5, capMs: 40 } };
+
+const cycle =
+  (...faults: (Fault | undefined)[]) =>
+  ({ n }: RequestInfo) =>
+    faults[(n - 1) % faults.length];
+
+describe("reading CloudTrail through the SDK", () => {
+  it.each<[string, ((request: RequestInfo) => Fault | undefined) | undefined]>([
+    ["no faults", undefined],
+    ["every third request answers 500", cycle(undefined, undefined, "500")],
+    ["every second request answers 503", cycle(undefined, "503")],
+    ["every third connection is dropped", cycle(undefined, undefined, "drop")],
+    ["every second request is throttled", cycle(undefined, "throttle")],
+    ["throttles, 5xx and dropped connections together", cycle("throttle", "500", undefined, "drop", "503", undefined)],
+  ])("finds every seeded event exactly once: %s", async (_name, faults) => {
+    const { records, expected } = seed();
+    const fake = await serve({ ...FAST, faults }, records);
+    const reader = new CloudTrailReader({ regions: REGIONS, ...FAST_READER });
+    const delivered = new Map<string, number>();
+    const chain = await followChain(ROOT, WINDOW, counting(reader.source, delivered));
+    reader.close();
+
+    expect(chain.events.map((e) => e.eventId).sort()).toEqual(expected);
+    expect([...delivered.keys()].sort()).toEqual(expected);
+    expect([...delivered.values()].every((times) => times === 1)).toBe(true);
+    expect(chain.leads.map((lead) => [lead.subject, lead.parent, lead.mintedBy])).toEqual([
+      [{ kind: "key", accessKeyId: ROOT }, null, null],
+      [{ kind: "key", accessKeyId: ASIA1 }, ROOT, "GetSessionToken"],
+      [{ kind: "key", accessKeyId: ASIA2 }, ASIA1, "AssumeRole"],
+    ]);
+    expect(reader.failures).toEqual([]);
+    // The faults did happen, and every one was retried.
+    expect(fake.totals().faults).toBe(faults === undefined ? 0 : reader.stats.retries - fake.totals().throttled);
+    if (faults !== undefined) expect(fake.totals().faults).toBeGreaterThan(0);
+    expect(fake.totals().pages).toBe(reader.stats.pages);
+  });
+
+  it("at CloudTrail's own limit of 2 requests per second, is never throttled", async () => {
+    const { records, expected } = seed(0.3);
+    const fake = await serve({}, records);
+    const reader = new CloudTrailReader({ regions: REGIONS });
+    const chain = await followChain(ROOT, WINDOW, reader.source);
+    reader.close();
+    expect(chain.events.map((e) => e.eventId).sort()).toEqual(expected);
+    expect(fake.totals().throttled).toBe(0);
+  });
+
+  it("without a pacer, is throttled by the same server, retries, and still loses nothing", async () => {
+    const { records, expected } = seed(0.3);
+    const fake = await serve({ ...FAST }, records);
+    const reader = new CloudTrailReader({ regions: REGIONS, intervalMs: 0, retry: { attempts: 20, baseMs: 20, capMs: 100 } });
+    const chain = await followChain(ROOT, WINDOW, reader.source);
+    reader.close();
+    expect(chain.events.map((e) => e.eventId).sort()).toEqual(expected);
+    expect(fake.totals().throttled).toBeGreaterThan(0);
+  });
+});
+
+describe("cordon review against CloudTrail", () => {
+  const argv = ["review", "--access-key", ROOT, "--since", SINCE, "--until", UNTIL, "--regions", REGIONS.join(",")];
+
+  it("reviews the chain through AWS_ENDPOINT_URL, with progress on stderr and only JSON on stdout", async () => {
+    const { records, expected } = seed(0.3);
+    const fake = await serve({}, records);
+    const io = memoryIo();
+    expect(await main([...argv, "--json"], io)).toBe(0);
+    const review = JSON.parse(io.stdout);
+    expect(review.events.map((e: { eventId: string }) => e.eventId).sort()).toEqual(expected);
+    expect(review.keys.map((k: { accessKeyId: string; parent: string | null; mintedBy: string | null }) => [k.accessKeyId, k.parent, k.mintedBy])).toEqual([
+      [ROOT, null, null],
+      [ASIA1, ROOT, "GetSessionToken"],
+      [ASIA2, ASIA1, "AssumeRole"],
+    ]);
+    expect(review.rolesAssumed).toEqual(["arn:aws:iam::111122223333:role/deploy"]);
+    expect(review.review).toMatchObject({ accessKeyId: ROOT, since: SINCE, until: UNTIL, complete: true, source: { kind: "cloudtrail", regions: REGIONS } });
+    expect(io.stdout).not.toContain(SESSION_TOKEN);
+    expect(io.stderr).not.toContain(SESSION_TOKEN);
+    expect(io.stderr).toMatch(/^review: scanning · /m);
+    expect(io.stderr).toMatch(/^review: done · 3\/3 regions idle · \d+ pages · \d+ events · 2 minted or created credentials followed\n/m);
+    expect(fake.totals().throttled).toBe(0);
+  });
+
+  it("reports opt-in regions the account has not enabled, and still succeeds", async () => {
+    await serve({ ...FAST, disabledRegions: ["af-south-1"] }, seed(0.1).records);
+    const io = memoryIo();
+    const code = await runReview({ accessKeyId: ROOT, since: new Date(SINCE), until: new Date(UNTIL), regions: ["us-east-1", "af-south-1"], format: "text" }, io, { reader: FAST_READER });
+    expect(code).toBe(0);
+    expect(io.stdout).toContain("\nnot enabled in this account, so nothing to read: af-south-1\n");
+  });
+
+  it("prints what it found and exits 2 when a region could not be read", async () => {
+    await serve({ ...FAST, faults: ({ region }) => (region === "eu-west-1" ? "500" : undefined) }, seed(0.1).records);
+    const io = memoryIo();
+    const code = await runReview({ accessKeyId: ROOT, since: new Date(SINCE), until: new Date(UNTIL), regions: ["us-east-1", "eu-west-1"], format: "text" }, io, { reader: { ...FAST_READER, retry: { attempts: 3, baseMs: 1, capMs: 1 } } });
+    expect(code).toBe(2);
+    expect(io.stderr).toContain("cordon review: could not read CloudTrail in eu-west-1: gave up after 3 attempts, the last one server error: InternalFailure, HTTP 500: injected fault\n");
+    expect(io.stdout).toContain("INCOMPLETE: 1 region could not be read; their events are missing from this review:\n  eu-west-1: gave up after 3 attempts");
+  });
+
+  it("exits 2 and says why when CloudTrail cannot be reached", async () => {
+    const closed = await startCloudTrailServer();
+    await closed.close();
+    vi.stubEnv("AWS_ENDPOINT_URL", closed.url);
+    const io = memoryIo();
+    const code = await runReview({ accessKeyId: ROOT, regions: ["us-east-1"], format: "json" }, io, { reader: { ...FAST_READER, retry: { attempts: 2, baseMs: 1, capMs: 1 } } });
+    expect(code).toBe(2);
+    expect(io.stdout).toBe("");
+    expect(io.stderr).toMatch(/^cordon review: could not read CloudTrail in us-east-1: gave up after 2 attempts, the last one connection: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+\n/m);
+    expect(io.stderr).toContain("cordon review: CloudTrail could not be read in any region; nothing reviewed\n");
+    expect(io.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("exits 2 and says so when there are no credentials", async () => {
+    await serve({}, []);
+    vi.stubEnv("AWS_ACCESS_KEY_ID", undefined);
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", undefined);
+    const io = memoryIo();
+    const code = await runReview({ accessKeyId: ROOT, regions: ["us-east-1"], format: "text" }, io, { reader: FAST_READER });
+    expect(code).toBe(2);
+    expect(io.stderr).toContain("cordon review: could not read CloudTrail in us-east-1: no AWS credentials found (");
+    expect(server?.totals().requests).toBe(0);
+  });
+});
+
+describe("the server itself", () => {
+  let fake: CloudTrailServer;
+  beforeAll(async () => {
+    fake = await startCloudTrailServer();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  it.each([
+    [{ "x-amz-target": "CloudTrail_20131101.LookupEvents" }, 403, "MissingAuthenticationTokenException"],
+    [{ "x-amz-target": "CloudTrail_20131101.CreateTrail", authorization: "AWS4-HMAC-SHA256 Credential=AKID/20261128/us-east-1/cloudtrail/aws4_request" }, 400, "UnknownOperationException"],
+  ])("refuses %j with %i %s", async (headers, status, type) => {
+    const response = await fetch(fake.url, { method: "POST", headers: { "content-type": "application/x-amz-json-1.1", ...headers }, body: "{}" });
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { __type: string }).__type).toBe(type);
+  });
+
+  it("throttles the third request of a region within one second, and not another region's", async () => {
+    const call = (region: string) =>
+      fetch(fake.url, {
+        method: "POST",
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", authorization: `AWS4-HMAC-SHA256 Credential=AKID/20261128/${region}/cloudtrail/aws4_request` },
+        body: "{}",
+      });
+    const statuses = [];
+    for (const region of ["us-west-2", "us-west-2", "us-west-2", "eu-north-1"]) statuses.push((await call(region)).status);
+    expect(statuses).toEqual([200, 200, 400, 200]);
+    expect(fake.stats.get("us-west-2")?.throttled).toBe(1);
+  });
+});
