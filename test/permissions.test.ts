@@ -1,0 +1,231 @@
+/**
+ * `permissions`: the generated policies cover everything cordon really does, and nothing more
+ * than it declares.
+ *  - the program under Pulumi mocks: every resource type and invoke it declares has declared actions;
+ *  - the CLI against moto (and a CloudTrail mock): every AWS call each command sends is granted by
+ *    the commands policy, and declared by that command;
+ *  - the deploy policy's scopes mean what they say, as an IAM evaluator cordon did not write decides.
+ * Each check has a negative control: a declaration with one action missing is caught.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  SimulatePrincipalPolicyCommand,
+  UpdateAccessKeyCommand,
+  type SimulatePrincipalPolicyCommandInput,
+} from "@aws-sdk/client-iam";
+import { STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import program from "../index.js";
+import { main } from "../commands/main.js";
+import { memoryIo } from "../commands/io.js";
+import { commandPermissions } from "../commands/permissions.js";
+import { deployPermissions } from "../components/permissions.js";
+import { actionOf } from "../iam/aws.js";
+import { commandsPolicy, deployPolicy, isReadOnly, uncovered } from "../iam/permissions.js";
+import { loadIncidentPaths } from "../incident/read.js";
+import { buildPlan } from "../plan/plan.js";
+import type { PolicyDocument } from "../plan/policies.js";
+import { decide } from "./support/iam-evaluator.js";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
+import { FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.js";
+
+const ACCOUNT = "123456789012";
+const CUTOFF = "2026-11-28T10:00:00Z";
+const NOW = "2026-11-28T12:00:00Z";
+
+/** Types and invoke tokens the run declared that `declared` gives no entry. */
+function undeclaredTokens(run: ProgramRun, declared: Record<string, readonly string[]>): string[] {
+  const tokens = [...run.resources.map((r) => r.type).filter((type) => type !== "pulumi:pulumi:Stack"), ...run.calls.map((c) => c.token)];
+  return [...new Set(tokens)].filter((token) => !Object.hasOwn(declared, token)).sort();
+}
+
+describe("deploy: the program declares nothing whose actions are not declared", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] } });
+    run = await runProgram(program, { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" } });
+  });
+
+  it("every resource type and invoke of the examples has an entry in deployPermissions", () => {
+    expect(run.error).toBeUndefined();
+    // The examples declare every kind of resource the program has: keys, both kinds of deny policy,
+    // the containment instant, replacement roles with attached and inline policies.
+    expect(new Set(run.resources.map((r) => r.type)).size).toBeGreaterThanOrEqual(10);
+    expect(undeclaredTokens(run, deployPermissions)).toEqual([]);
+  });
+
+  it("every AWS resource type and invoke needs at least one action", () => {
+    const aws = [...new Set([...run.resources.map((r) => r.type), ...run.calls.map((c) => c.token)])].filter((t) => t.startsWith("aws:"));
+    expect(aws.filter((token) => (deployPermissions[token] ?? []).length === 0)).toEqual([]);
+  });
+
+  it("negative control: a resource type missing from the declarations is caught", () => {
+    const without = Object.fromEntries(Object.entries(deployPermissions).filter(([token]) => token !== "aws:iam/rolePolicy:RolePolicy"));
+    expect(undeclaredTokens(run, without)).toEqual(["aws:iam/rolePolicy:RolePolicy"]);
+  });
+
+  it("the deploy policy grants every declared action", () => {
+    const declared = Object.values(deployPermissions).flat();
+    expect(uncovered(declared, deployPolicy(deployPermissions).document)).toEqual([]);
+    // negative control
+    expect(uncovered([...declared, "iam:CreateUser"], deployPolicy(deployPermissions).document)).toEqual(["iam:CreateUser"]);
+  });
+});
+
+describe("deploy: the scopes mean what they say", () => {
+  const document = deployPolicy(deployPermissions).document as PolicyDocument;
+  const at = (action: string, resource: string, context: Record<string, string> = {}) =>
+    decide([document], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci`, action, resource, account: ACCOUNT, context });
+
+  it.each([
+    ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, { "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer` }, "Allowed"],
+    ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" }, "ImplicitlyDenied"],
+    ["iam:CreatePolicy", `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-dana`, {}, "Allowed"],
+    ["iam:CreatePolicyVersion", `arn:aws:iam::${ACCOUNT}:policy/someone-elses`, {}, "ImplicitlyDenied"],
+    ["iam:UpdateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, {}, "Allowed"],
+    ["iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, {}, "ImplicitlyDenied"],
+    ["iam:CreateUser", `arn:aws:iam::${ACCOUNT}:user/backdoor`, {}, "ImplicitlyDenied"],
+    ["iam:PutRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, {}, "Allowed"],
+    ["s3:GetObject", "arn:aws:s3:::customer-data/export.csv", {}, "ImplicitlyDenied"],
+  ])("%s on %s %j: %s", async (action, resource, context, decision) => {
+    expect(await at(action, resource, context)).toBe(decision);
+  });
+});
+
+describe("commands: every call the CLI sends is declared and granted", () => {
+  let moto: Moto;
+  let restoreEnv: () => void;
+  let dir: string;
+  const iamMock = mockClient(IAMClient);
+  const stsMock = mockClient(STSClient);
+  const trailMock = mockClient(CloudTrailClient);
+  const iam = new IAMClient({});
+  const seed = <T>(command: unknown): Promise<T> => (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
+  let key: string;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restoreEnv = useMotoEnv(moto);
+    iamMock.send.callThrough();
+    stsMock.send.callThrough();
+    // The simulator as cordon's policy makes it answer: only the calls matter here.
+    iamMock.on(SimulatePrincipalPolicyCommand).callsFake(async (input: SimulatePrincipalPolicyCommandInput) => {
+      const issued = input.ContextEntries?.[0]?.ContextKeyValues?.[0] ?? "";
+      const decision = Date.parse(issued) < Date.parse(CUTOFF) ? "explicitDeny" : "allowed";
+      return { EvaluationResults: (input.ActionNames ?? []).map((a) => ({ EvalActionName: a, EvalDecision: decision })), IsTruncated: false };
+    });
+    // moto has no CloudTrail: an empty trail.
+    trailMock.on(LookupEventsCommand).resolves({ Events: [] });
+    await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
+    await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }));
+    key = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey.AccessKeyId;
+    dir = mkdtempSync(join(tmpdir(), "cordon-permissions-"));
+    // What `pulumi up` leaves for an incident naming the user, its key and a role.
+    mkdirSync(join(dir, "applied"));
+    writeFileSync(
+      join(dir, "applied", "2026-11-28-ci-deploy-key.yaml"),
+      ["id: 2026-11-28-ci-deploy-key", "title: CI key", `account: "${ACCOUNT}"`, `cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy", ""].join("\n"),
+    );
+    await seed(new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }) }));
+    const loaded = loadIncidentPaths([join(dir, "applied")], dir, new Date(NOW));
+    for (const deny of buildPlan(loaded.incidents).denyPolicies) {
+      const document = JSON.stringify(deny.document);
+      if (deny.principal.type === "role") {
+        await seed(new PutRolePolicyCommand({ RoleName: deny.principal.name, PolicyName: deny.policyName, PolicyDocument: document }));
+      } else {
+        const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: document }));
+        await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
+      }
+    }
+    await seed(new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: key, Status: "Inactive" }));
+  });
+  afterAll(async () => {
+    iamMock.restore();
+    stsMock.restore();
+    trailMock.restore();
+    restoreEnv?.();
+    rmSync(dir, { recursive: true, force: true });
+    await moto?.stop();
+  });
+
+  /** Runs one command and returns the actions of the AWS calls it sent. */
+  async function sentBy(args: string[]): Promise<string[]> {
+    for (const mock of [iamMock, stsMock, trailMock]) mock.resetHistory();
+    const io = memoryIo();
+    const code = await main(args, io);
+    // Each run must succeed, so that it makes every call a real run makes.
+    expect({ code, stderr: io.stderr }).toEqual({ code: 0, stderr: args[0] === "review" ? expect.any(String) : "" });
+    return [
+      ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
+      ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
+      ...trailMock.calls().map((c) => actionOf("CloudTrail", c.args[0])),
+    ];
+  }
+
+  const runs: Record<string, () => string[]> = {
+    assess: () => ["assess", "--access-key", key],
+    new: () => ["new", "--access-key", key, "--title", "CI key in public repo", "--dir", join(dir, "new"), "--now", NOW],
+    review: () => ["review", "--access-key", key, "--regions", "us-east-1", "--since", "2026-11-27T00:00:00Z", "--until", "2026-11-28T00:00:00Z", "--json"],
+    verify: () => ["verify", join(dir, "applied"), "--now", NOW, "--json"],
+  };
+
+  it.each(Object.keys(runs))("%s sends only calls it declares, and the commands policy grants them", async (name) => {
+    const sent = await sentBy(runs[name]());
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.filter((action) => !commandPermissions[name].includes(action))).toEqual([]);
+    expect(uncovered(sent, commandsPolicy(commandPermissions).document)).toEqual([]);
+  });
+
+  it("negative control: assess's calls against a declaration without iam:ListRoles", async () => {
+    const sent = await sentBy(runs.assess());
+    const without = { ...commandPermissions, assess: commandPermissions.assess.filter((a) => a !== "iam:ListRoles") };
+    expect(uncovered(sent, commandsPolicy({ assess: without.assess }).document)).toEqual(["iam:ListRoles"]);
+  });
+});
+
+describe("commands policy", () => {
+  it("is read-only", () => {
+    const actions = Object.values(commandPermissions).flat();
+    expect(actions.filter((a) => !isReadOnly(a))).toEqual([]);
+    // negative control
+    expect(isReadOnly("iam:UpdateAccessKey")).toBe(false);
+  });
+});
+
+describe("cordon permissions", () => {
+  it("--json prints both documents, the reasons and the declarations they come from", async () => {
+    const io = memoryIo();
+    expect(await main(["permissions", "--json"], io)).toBe(0);
+    const json = JSON.parse(io.stdout);
+    expect(json.deploy).toEqual(deployPolicy(deployPermissions).document);
+    expect(json.commands).toEqual(commandsPolicy(commandPermissions).document);
+    expect(Object.keys(json.why)).toEqual(["deploy", "commands"]);
+    expect(json.byResourceType).toEqual(deployPermissions);
+    expect(Object.keys(json.byCommand)).toEqual(["assess", "new", "review", "verify"]);
+  });
+
+  it("readable: each document after a line that says what it is for", async () => {
+    const io = memoryIo();
+    expect(await main(["permissions"], io)).toBe(0);
+    expect(io.stdout.split("\n")[0]).toBe("# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component and invoke declares)");
+    expect(io.stdout).toContain("\n# commands: for whoever runs assess, new, review, verify; read-only\n");
+    expect(io.stdout).toContain("# CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/\n");
+  });
+
+  it("takes no arguments", async () => {
+    const io = memoryIo();
+    expect(await main(["permissions", "extra"], io)).toBe(2);
+    expect(io.stderr.split("\n")[0]).toBe('cordon permissions: unexpected argument "extra": permissions takes no arguments');
+  });
+});
