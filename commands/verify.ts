@@ -109,11 +109,21 @@ export async function verify(clients: Clients, all: Plan, known: ContainmentInst
   const account = await callerAccount(clients);
   const active = all.incidents.filter((i) => i.expiresAt === null || Date.parse(i.expiresAt) > now.getTime());
   const activeIds = new Set(active.filter((i) => i.account === account).map((i) => i.id));
+  const checked = all.denyPolicies.filter((deny) => deny.account === account && deny.incidents.some((id) => activeIds.has(id)));
+
+  const live: LivePrincipal[] = [];
+  for (const deny of checked) live.push(await readLive(clients, deny));
+  // An incident's containment instant is one for all its principals: read from any live policy
+  // that holds it, it completes the others (a role whose policy was removed is still simulated).
+  const recorded: ContainmentInstants = {};
+  checked.forEach((deny, i) => {
+    const policy = live[i].policy;
+    if (policy.state !== "attached") return;
+    for (const [id, instant] of Object.entries(compareDocuments(deny.document, policy.document, known).containment)) recorded[id] ??= instant;
+  });
+
   const principals: PrincipalReport[] = [];
-  for (const deny of all.denyPolicies) {
-    if (deny.account !== account || !deny.incidents.some((id) => activeIds.has(id))) continue;
-    principals.push(await verifyPrincipal(clients, all, deny, known, now));
-  }
+  for (const [i, deny] of checked.entries()) principals.push(await verifyPrincipal(clients, all, deny, live[i], known, recorded, now));
   return {
     account,
     now: formatInstant(now),
@@ -124,17 +134,32 @@ export async function verify(clients: Clients, all: Plan, known: ContainmentInst
   };
 }
 
-async function verifyPrincipal(clients: Clients, plan: Plan, deny: DenyPolicy, known: ContainmentInstants, now: Date): Promise<PrincipalReport> {
-  const { type, name } = deny.principal;
-  const policyArn = deny.attachment === "managed" ? `arn:aws:iam::${deny.account}:policy${POLICY_PATH}${deny.policyName}` : null;
-  const live: LivePrincipal = type === "user" ? await readLiveUser(clients, name, policyArn as string) : await readLiveRole(clients, name, deny.policyName);
+function policyArnOf(deny: DenyPolicy): string | null {
+  return deny.attachment === "managed" ? `arn:aws:iam::${deny.account}:policy${POLICY_PATH}${deny.policyName}` : null;
+}
 
-  const comparison = live.policy.state === "attached" ? compareDocuments(deny.document, live.policy.document, known) : null;
-  const containment = { ...known, ...(comparison?.containment ?? {}) };
+function readLive(clients: Clients, deny: DenyPolicy): Promise<LivePrincipal> {
+  const { type, name } = deny.principal;
+  return type === "user" ? readLiveUser(clients, name, policyArnOf(deny) as string) : readLiveRole(clients, name, deny.policyName);
+}
+
+async function verifyPrincipal(
+  clients: Clients,
+  plan: Plan,
+  deny: DenyPolicy,
+  live: LivePrincipal,
+  known: ContainmentInstants,
+  recorded: ContainmentInstants,
+  now: Date,
+): Promise<PrincipalReport> {
+  const { type, name } = deny.principal;
+  const containment = { ...recorded, ...known };
+  // Compared with every instant known: a live instant other than the one recorded is a change.
+  const comparison = live.policy.state === "attached" ? compareDocuments(deny.document, live.policy.document, containment) : null;
   const incidentCutoffs = plan.incidents.filter((i) => deny.incidents.includes(i.id)).map((i) => containment[i.id] ?? i.cutoff);
   const cutoff = principalCutoff(deny, containment, incidentCutoffs) ?? (deny.mode === "deny-all" ? formatInstant(now) : null);
-  const atContainment = plan.incidents.some((i) => deny.incidents.includes(i.id) && i.atContainment);
-  const cutoffSource = cutoff === null ? null : !atContainment ? "incident" : Object.keys(comparison?.containment ?? {}).length > 0 ? "live-policy" : "stack-outputs";
+  const deferred = plan.incidents.filter((i) => deny.incidents.includes(i.id) && i.atContainment).map((i) => i.id);
+  const cutoffSource = cutoff === null ? null : deferred.length === 0 ? "incident" : deferred.every((id) => known[id] !== undefined) ? "stack-outputs" : "live-policy";
 
   const checks = policyChecks(deny, live, comparison);
   const warnings: string[] = [];
@@ -151,7 +176,7 @@ async function verifyPrincipal(clients: Clients, plan: Plan, deny: DenyPolicy, k
       const pending = deny.pendingContainment.filter((id) => containment[id] === undefined);
       checks.push(
         notSimulated(
-          `not simulated: the containment instant of ${pending.join(", ")} is not known (the live policy does not hold it)`,
+          `not simulated: the containment instant of ${pending.join(", ")} is not known (no live deny policy holds it)`,
           "run `pulumi up` to contain it, or pass --stack-outputs with the recorded instant",
         ),
       );
@@ -168,7 +193,7 @@ async function verifyPrincipal(clients: Clients, plan: Plan, deny: DenyPolicy, k
     incidents: deny.incidents,
     mode: deny.mode,
     policyName: deny.policyName,
-    policyArn,
+    policyArn: policyArnOf(deny),
     cutoff,
     cutoffSource,
     ok: checks.every((c) => c.ok),

@@ -419,6 +419,20 @@ describe("verify against moto", () => {
     expect(code).toBe(0);
   });
 
+  it("an at-containment instant read from one principal's policy completes another's whose policy is gone", async () => {
+    const key = await seedAccount();
+    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy"]);
+    await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" }, skip: (deny) => deny.principal.type === "role" });
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(stdout).toContain(
+      "role deploy       deny attached ✗  token before cutoff: explicit deny ✗  after: allowed ✓\n" +
+        "  ✗ inline policy cordon-revoke-sessions is not on role deploy → run `pulumi up --refresh` to attach it, then verify again\n" +
+        "  ✗ a token issued at 2026-11-28T11:29:00Z is not explicitly denied for ",
+    );
+    expect(code).toBe(1);
+  });
+
   it("with --stack-outputs, a live instant other than the recorded one is a changed document", async () => {
     const key = await seedAccount();
     writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
@@ -443,7 +457,7 @@ describe("verify against moto", () => {
     expect(stdout).toContain(
       `user ci-deployer  deny attached ✗  ${key} Inactive ✓  token before cutoff: not simulated ✗\n` +
         "  ✗ deny policy cordon-revoke-sessions-ci-deployer does not exist → run `pulumi up --refresh` to attach it, then verify again\n" +
-        "  ✗ not simulated: the containment instant of 2026-11-28-key-in-ticket is not known (the live policy does not hold it) → run `pulumi up` to contain it, or pass --stack-outputs with the recorded instant\n",
+        "  ✗ not simulated: the containment instant of 2026-11-28-key-in-ticket is not known (no live deny policy holds it) → run `pulumi up` to contain it, or pass --stack-outputs with the recorded instant\n",
     );
   });
 
