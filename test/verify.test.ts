@@ -9,20 +9,27 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreateGroupCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
   GetAccessKeyLastUsedCommand,
+  GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
   IAMClient,
+  ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsForUserCommand,
   ListRolePoliciesCommand,
   ListUserPoliciesCommand,
   PutRolePolicyCommand,
@@ -142,13 +149,30 @@ async function liveDocuments(kind: "user" | "role", name: string): Promise<{ nam
         : (await seed<{ PolicyDocument: string }>(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))).PolicyDocument;
     out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
   }
+  if (kind === "user") {
+    // A user's groups' policies count too, as IAM's simulator counts them.
+    for (const group of (await seed<{ Groups: { GroupName: string }[] }>(new ListGroupsForUserCommand({ UserName: name }))).Groups) {
+      for (const policy of (await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(new ListAttachedGroupPoliciesCommand({ GroupName: group.GroupName }))).AttachedPolicies) {
+        const version = (await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))).Policy.DefaultVersionId;
+        const document = (await seed<{ PolicyVersion: { Document: string } }>(new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }))).PolicyVersion.Document;
+        out.push({ name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument });
+      }
+      for (const policyName of (await seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName: group.GroupName }))).PolicyNames) {
+        const text = (await seed<{ PolicyDocument: string }>(new GetGroupPolicyCommand({ GroupName: group.GroupName, PolicyName: policyName }))).PolicyDocument;
+        out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
+      }
+    }
+  }
   return out;
 }
 
 /** An administrator user with one key, and an administrator role: what an exposed key usually reaches. */
 async function seedAccount(): Promise<string> {
   await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
-  await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: ADMIN }));
+  // Administrator through a group, as in JOURNEY.md: the simulator must count group policies.
+  await seed(new CreateGroupCommand({ GroupName: "deployers" }));
+  await seed(new AddUserToGroupCommand({ GroupName: "deployers", UserName: "ci-deployer" }));
+  await seed(new AttachGroupPolicyCommand({ GroupName: "deployers", PolicyArn: ADMIN }));
   const key = await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }));
   await seed(new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: EC2_TRUST }));
   await seed(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: ADMIN }));
