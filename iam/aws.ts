@@ -59,11 +59,12 @@ export async function send<Output extends MetadataBearer>(client: SdkClient, com
     // The union of two clients' overloaded `send` is not callable as such; each command goes to its own client.
     return (await (client.send as (command: unknown) => Promise<unknown>).call(client, command)) as Output;
   } catch (error) {
-    throw describe(error, action);
+    throw explainFailure(error, action);
   }
 }
 
-export function describe(error: unknown, action: string): unknown {
+/** Turns credential, permission and network failures into {@link AwsUnavailableError}; anything else is returned as it is. */
+export function explainFailure(error: unknown, action: string): unknown {
   const e = error as { name?: string; code?: string; Code?: string; message?: string; cause?: { code?: string } };
   const name = e.name ?? "";
   if (name === "CredentialsProviderError" || /could not load credentials/i.test(e.message ?? "")) {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { assess, type UserFacts } from "../iam/assessment.js";
 import { assumableRoles, type RoleTrust } from "../iam/assumable.js";
+import { allPages } from "../iam/aws.js";
 import { policySize, type Document, type Statement } from "../iam/policy.js";
 import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../iam/risk.js";
 
@@ -193,5 +194,25 @@ describe("room for cordon's policy", () => {
 
   it("a quarantine policy on a group is not AWS's quarantine of this key", () => {
     expect(assess(facts({ policies: [viaGroup("AWSCompromisedKeyQuarantineV3", "deployers", doc())] })).quarantined).toBe(false);
+  });
+});
+
+describe("allPages", () => {
+  it("follows Marker while IsTruncated, and stops at the last page", async () => {
+    const pages: Record<string, { IsTruncated: boolean; Marker?: string; Items: string[] }> = {
+      start: { IsTruncated: true, Marker: "m1", Items: ["a", "b"] },
+      m1: { IsTruncated: true, Marker: "m2", Items: ["c"] },
+      m2: { IsTruncated: false, Marker: "ignored", Items: ["d"] },
+    };
+    const asked: (string | undefined)[] = [];
+    const items = await allPages(
+      async (marker) => {
+        asked.push(marker);
+        return pages[marker ?? "start"];
+      },
+      (page) => page.Items,
+    );
+    expect(items).toEqual(["a", "b", "c", "d"]);
+    expect(asked).toEqual([undefined, "m1", "m2"]);
   });
 });
