@@ -93,6 +93,22 @@ function foldedLines(findings: Finding[]): string[] {
   });
 }
 
+/** Comma-separated items in lines of at most 100 characters, continued under the first item. */
+function wrap(prefix: string, items: string[]): string[] {
+  const lines: string[] = [];
+  let line = prefix;
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? "," : ""}`;
+    if (line.length > prefix.length && line.length + 1 + piece.length > 100) {
+      lines.push(line);
+      line = " ".repeat(prefix.length);
+    }
+    line += line.trim() === "" || line.length === prefix.length ? piece : ` ${piece}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
 /** Long tallies show their head; the JSON has them whole. */
 const TEXT_TOP = 10;
 
@@ -175,8 +191,8 @@ export function renderText(review: Review, context: ReviewContext): string {
   out.push(`write actions (${plural(writeCalls, "call")}, ${plural(review.writes.length, "action")})`);
   const services = [...new Set(review.writes.map((group) => group.service))];
   for (const service of services) {
-    const groups = review.writes.filter((group) => group.service === service);
-    out.push(`  ${service}: ${groups.map((group) => `${group.action} ${count(group.count)}`).join(", ")}`);
+    const actions = review.writes.filter((group) => group.service === service).map((group) => `${group.action} ${count(group.count)}`);
+    out.push(...wrap(`  ${service}: `, actions));
   }
   if (services.length === 0) out.push("  none");
   out.push("");
