@@ -60,6 +60,16 @@ export function subjectId(subject: Subject): string {
   return subject.kind === "key" ? subject.accessKeyId : `user:${subject.accountId ?? "?"}:${subject.userName}`;
 }
 
+/**
+ * Whether an event is the subject's: signed by the key, or made by the IAM user (in the console or
+ * with its own keys). LookupEvents' `Username` also matches role sessions of that name, which are
+ * not the user.
+ */
+export function belongsTo(subject: Subject, event: ReviewEvent): boolean {
+  if (subject.kind === "key") return event.accessKeyId === subject.accessKeyId;
+  return event.identityType === "IAMUser" && event.userName === subject.userName && (subject.accountId === null || event.accountId === subject.accountId);
+}
+
 /** The name a report shows for the caller of an event: its key, or `user:NAME` for keyless calls. */
 export function callerOf(event: ReviewEvent): string {
   return event.accessKeyId ?? `user:${event.userName ?? "?"}`;

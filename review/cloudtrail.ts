@@ -6,7 +6,7 @@
  */
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import { fromLookupEvent, type ReviewEvent } from "./event.js";
-import { subjectId, type EventSource, type Subject, type Window } from "./chain.js";
+import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "./chain.js";
 import { LOOKUP_INTERVAL_MS, Pacer, systemClock, type Clock } from "./pacer.js";
 
 /** The IAM actions `review` calls, for the least-privilege policy that `permissions` prints. */
@@ -210,7 +210,7 @@ export class CloudTrailReader {
         for (const raw of page.Events ?? []) {
           const event = fromLookupEvent(raw, region);
           // A record without an id or a name cannot be reported; LookupEvents always gives both.
-          if (typeof event === "string" || seen.has(event.eventId)) continue;
+          if (typeof event === "string" || seen.has(event.eventId) || !belongsTo(subject, event)) continue;
           seen.add(event.eventId);
           events.push(event);
         }

@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
 import { fromRecord, type ReviewEvent } from "./event.js";
-import type { EventSource } from "./chain.js";
+import { belongsTo, type EventSource } from "./chain.js";
 
 const gunzipAsync = promisify(gunzip);
 
@@ -150,11 +150,11 @@ export function logSource(events: ReviewEvent[], regions?: readonly string[]): E
     if (event.identityType === "IAMUser" && event.userName !== null) append(byUser, event.userName, event);
   }
   return async (subject, window, deliver) => {
-    const candidates = subject.kind === "key" ? byKey.get(subject.accessKeyId) ?? [] : (byUser.get(subject.userName) ?? []).filter((event) => subject.accountId === null || event.accountId === subject.accountId);
+    const candidates = (subject.kind === "key" ? byKey.get(subject.accessKeyId) : byUser.get(subject.userName)) ?? [];
     deliver(
       candidates.filter((event) => {
         const at = Date.parse(event.eventTime);
-        return (window.start === null || at >= window.start) && (window.end === null || at <= window.end);
+        return belongsTo(subject, event) && (window.start === null || at >= window.start) && (window.end === null || at <= window.end);
       }),
     );
   };

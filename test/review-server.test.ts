@@ -130,6 +130,24 @@ describe("reading CloudTrail through the SDK", () => {
     expect(fake.totals().pages).toBe(reader.stats.pages);
   });
 
+  it("follows a user the key created by its user name, and not role sessions of that name", async () => {
+    const records = [
+      trailRecord({ eventId: "create", eventName: "CreateUser", eventTime: "2026-11-12T00:00:00Z", region: "us-east-1", accessKeyId: ROOT, eventSource: "iam.amazonaws.com", readOnly: false, requestParameters: { userName: "svc-backup" }, responseElements: { user: { userName: "svc-backup" } } }),
+      trailRecord({ eventId: "login", eventName: "ConsoleLogin", eventTime: "2026-11-12T00:05:00Z", region: "eu-west-1", userName: "svc-backup", eventSource: "signin.amazonaws.com", readOnly: false, responseElements: { ConsoleLogin: "Success" } }),
+      trailRecord({ eventId: "session", eventName: "DescribeInstances", eventTime: "2026-11-12T00:06:00Z", region: "eu-west-1", identityType: "AssumedRole", userName: "svc-backup", accessKeyId: "ASIAEXAMPLEUNRELATED" }),
+      trailRecord({ eventId: "before", eventName: "DescribeInstances", eventTime: "2026-11-11T00:00:00Z", region: "eu-west-1", userName: "svc-backup" }),
+    ];
+    await serve({ ...FAST }, records);
+    const reader = new CloudTrailReader({ regions: REGIONS, ...FAST_READER });
+    const chain = await followChain(ROOT, WINDOW, reader.source);
+    reader.close();
+    expect(chain.events.map((e) => e.eventId)).toEqual(["create", "login"]);
+    expect(chain.leads.map((lead) => lead.subject)).toEqual([
+      { kind: "key", accessKeyId: ROOT },
+      { kind: "user", userName: "svc-backup", accountId: "111122223333" },
+    ]);
+  });
+
   it("at CloudTrail's own limit of 2 requests per second, is never throttled", async () => {
     const { records, expected } = seed(0.3);
     const fake = await serve({}, records);
