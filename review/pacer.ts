@@ -30,8 +30,10 @@ export const LOOKUP_EVENTS_PER_SECOND = 2;
 export const LOOKUP_INTERVAL_MS = Math.ceil((1000 / LOOKUP_EVENTS_PER_SECOND) * 1.05);
 
 export class Pacer {
-  /** The earliest instant the next request may leave. */
-  private next = -Infinity;
+  /** When the last caller was let go: spacing counts from actual releases, not planned ones. */
+  private last = -Infinity;
+  private readonly waiting: (() => void)[] = [];
+  private draining = false;
 
   constructor(
     readonly intervalMs: number,
@@ -39,13 +41,25 @@ export class Pacer {
   ) {}
 
   /**
-   * Resolves when the caller may send. The slot is reserved before waiting, so concurrent callers
-   * leave in the order they called, one interval apart.
+   * Resolves when the caller may send. Callers go in the order they called, each at least one
+   * interval after the previous one actually went: if the process stalls and one request leaves
+   * late, the next one waits a full interval after it, rather than catching up on a schedule.
    */
-  async take(): Promise<void> {
-    const now = this.clock.now();
-    const at = Math.max(now, this.next);
-    this.next = at + this.intervalMs;
-    if (at > now) await this.clock.sleep(at - now);
+  take(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.waiting.length > 0) {
+      const wait = this.last + this.intervalMs - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
+      this.last = this.clock.now();
+      this.waiting.shift()?.();
+    }
+    this.draining = false;
   }
 }

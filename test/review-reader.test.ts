@@ -14,6 +14,8 @@ const KEY = "AKIAEXAMPLEROOT00001";
 /** Virtual time: sleeps resolve when `run` moves the clock to them, in order. */
 class VirtualClock implements Clock {
   time = 0;
+  /** Extra delays for the next timers, in order: a stalled process wakes up late. */
+  stalls: number[] = [];
   private timers: { at: number; seq: number; resolve: () => void }[] = [];
   private seq = 0;
   now(): number {
@@ -34,7 +36,7 @@ class VirtualClock implements Clock {
       if (this.timers.length === 0) throw new Error("deadlock: work pending, no timer to wait for");
       this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
       const next = this.timers.shift()!;
-      this.time = Math.max(this.time, next.at);
+      this.time = Math.max(this.time, next.at + (this.stalls.shift() ?? 0));
       next.resolve();
     }
   }
@@ -87,6 +89,18 @@ describe("Pacer", () => {
       times.push(clock.now());
     })));
     expect(times).toEqual([0, 525, 1050]);
+  });
+
+  it("counts the interval from when the previous caller actually went, so a stall never bunches requests", async () => {
+    const clock = new VirtualClock();
+    const pacer = new Pacer(525, clock);
+    clock.stalls = [100]; // the second caller's wake-up comes 100 ms late
+    const times: number[] = [];
+    await clock.run(Promise.all([1, 2, 3].map(async () => {
+      await pacer.take();
+      times.push(clock.now());
+    })));
+    expect(times).toEqual([0, 625, 1150]);
   });
 
   it("lets a caller go at once after a pause longer than the interval", async () => {
