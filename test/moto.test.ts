@@ -5,7 +5,7 @@ import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
 let moto: Moto;
 let restore: () => void;
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await startMoto({ managedPolicies: false });
   restore = useMotoEnv(moto);
 });
 afterAll(async () => {

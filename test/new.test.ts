@@ -44,7 +44,7 @@ describe("against moto_server", () => {
   let restore: () => void;
   let iam: IAMClient;
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startMoto({ managedPolicies: false });
     restore = useMotoEnv(moto);
     iam = new IAMClient({});
   });

@@ -15,9 +15,18 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-export async function startMoto(): Promise<Moto> {
+export interface MotoOptions {
+  /**
+   * Load AWS managed policies (AdministratorAccess, ...). They make every reset cost about two
+   * seconds, so tests that attach none leave them out.
+   * @default true
+   */
+  managedPolicies?: boolean;
+}
+
+export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", "0"], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: options.managedPolicies === false ? "false" : "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const endpoint = await new Promise<string>((resolve, reject) => {
