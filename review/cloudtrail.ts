@@ -1,7 +1,7 @@
 /**
  * Reads a subject's events from CloudTrail's LookupEvents, in every region at once, as fast as
- * CloudTrail allows and no faster: each region has its own pacer just under the documented limit,
- * and every attempt, first or retried, waits for its slot. A failed page is asked again with the
+ * CloudTrail allows and no faster: each region's client has its own pacer just under the documented
+ * limit, and every attempt, first or retried, waits for its slot. A failed page is asked again with the
  * same NextToken, so retries neither lose nor repeat a page; events are deduplicated by id anyway.
  */
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
@@ -96,10 +96,10 @@ export interface ReaderProgress {
 export interface ReaderOptions {
   regions: readonly string[];
   /**
-   * The client for a region.
-   * @default the SDK's CloudTrailClient, which reads credentials and `AWS_ENDPOINT_URL` from the environment
+   * The client for a region. It must call `pace` before every request it sends, as late as it can.
+   * @default {@link sdkClient}
    */
-  clientFor?: (region: string) => LookupClient;
+  clientFor?: (region: string, pace: () => Promise<void>) => LookupClient;
   /** @default {@link LOOKUP_INTERVAL_MS} */
   intervalMs?: number;
   clock?: Clock;
@@ -156,6 +156,28 @@ export function describeError(error: unknown): string {
   return head === "" ? (e.message ?? String(error)) : `${head}: ${e.message ?? ""}`.replace(/: $/, "");
 }
 
+/**
+ * The SDK's CloudTrailClient for a region, which reads credentials and `AWS_ENDPOINT_URL` from the
+ * environment. It tries each request once: the SDK's retries would go around the pacer, so the
+ * reader retries itself (see `CloudTrailReader.page`). The pacer waits inside the SDK, after the
+ * credentials and the endpoint are resolved and just before signing, so that whatever time the SDK
+ * spends before sending (loading, resolving) does not eat into the spacing the service sees.
+ */
+export function sdkClient(region: string, pace: () => Promise<void>): LookupClient {
+  const client = new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 } });
+  const pacing = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    await pace();
+    return next(args);
+  };
+  client.middlewareStack.addRelativeTo(pacing as Parameters<typeof client.middlewareStack.addRelativeTo>[0], {
+    relation: "before",
+    toMiddleware: "httpSigningMiddleware",
+    name: "cordonLookupPacer",
+    override: true,
+  });
+  return client;
+}
+
 class LookupFailed extends Error {
   constructor(
     message: string,
@@ -169,7 +191,6 @@ export class CloudTrailReader {
   readonly failures: RegionFailure[] = [];
   readonly stats: ReaderStats = { requests: 0, retries: 0, pages: 0, events: 0 };
   private readonly clients = new Map<string, LookupClient>();
-  private readonly pacers = new Map<string, Pacer>();
   /** Regions that failed once: later lookups there would only fail again, slowly. */
   private readonly broken = new Map<string, RegionFailure>();
   private readonly clock: Clock;
@@ -237,23 +258,11 @@ export class CloudTrailReader {
   private client(region: string): LookupClient {
     let client = this.clients.get(region);
     if (client === undefined) {
-      client =
-        this.options.clientFor?.(region) ??
-        // The SDK's own retries would go around the pacer; every attempt must wait for its slot,
-        // so the reader retries itself (see `page`) and the SDK tries once.
-        new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 } });
+      const pacer = new Pacer(this.options.intervalMs ?? LOOKUP_INTERVAL_MS, this.clock);
+      client = (this.options.clientFor ?? sdkClient)(region, () => pacer.take());
       this.clients.set(region, client);
     }
     return client;
-  }
-
-  private pacer(region: string): Pacer {
-    let pacer = this.pacers.get(region);
-    if (pacer === undefined) {
-      pacer = new Pacer(this.options.intervalMs ?? LOOKUP_INTERVAL_MS, this.clock);
-      this.pacers.set(region, pacer);
-    }
-    return pacer;
   }
 
   /** One page, asked again with the same NextToken until it comes or the attempts run out. */
@@ -266,7 +275,7 @@ export class CloudTrailReader {
       NextToken: token,
     };
     for (let attempt = 1; ; attempt++) {
-      await this.pacer(region).take();
+      // Every attempt, first or retried, waits for its slot in the region's pacer (inside the client).
       this.stats.requests += 1;
       try {
         return await this.client(region).send(new LookupEventsCommand(input));

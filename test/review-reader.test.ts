@@ -62,8 +62,9 @@ interface Sent {
 
 /** A client per region answering from a script: each call takes the next answer (a page or an error). */
 function scripted(clock: VirtualClock, scripts: Record<string, (LookupEventsCommandOutput | Error)[]>, sent: Sent[]) {
-  return (region: string): LookupClient => ({
+  return (region: string, pace: () => Promise<void>): LookupClient => ({
     async send(command: LookupEventsCommand) {
+      await pace();
       sent.push({ region, at: clock.now(), token: command.input.NextToken });
       const answer = scripts[region].shift();
       if (answer === undefined) throw new Error(`no more answers scripted for ${region}`);
