@@ -3,7 +3,7 @@
  * folders) into source texts. Folders are walked recursively, so an incident moved to a sub-folder
  * keeps counting.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compareText, MAX_FILE_BYTES, loadIncidents, type LoadResult, type SourceFile } from "./load.js";
 import type { Diagnostic } from "./types.js";
@@ -58,7 +58,8 @@ export function readIncidentSources(paths: string[], cwd: string): ReadResult {
 function readCapped(path: string): string {
   const fd = openSync(path, "r");
   try {
-    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    // Sized by the file, not by the limit: a thousand small files must not zero 64 MiB.
+    const buffer = Buffer.allocUnsafe(Math.min(fstatSync(fd).size, MAX_FILE_BYTES) + 1);
     let length = 0;
     while (length < buffer.length) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);

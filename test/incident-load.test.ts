@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadIncidentPaths, readIncidentSources } from "../incident/read.js";
 import { describe, expect, it } from "vitest";
 import { loadIncidents, MAX_FILE_BYTES, type SourceFile } from "../incident/load.js";
 import { formatDiagnostic } from "../incident/types.js";
@@ -91,6 +93,23 @@ describe("single-file limits", () => {
     const under = { ...base, text: base.text + padding(MAX_FILE_BYTES - base.text.length - 4) };
     expect(Buffer.byteLength(under.text)).toBeLessThanOrEqual(MAX_FILE_BYTES);
     expect(loadIncidents([under], { now: NOW }).errors).toEqual([]);
+  });
+
+  it("reads at most one byte past the limit from disk, and reports the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-large-"));
+    try {
+      writeFileSync(join(dir, "huge.yaml"), `id: huge\n# ${"x".repeat(10 * MAX_FILE_BYTES)}\n`);
+      const small = 'id: small\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T10:00:00Z\nroles: [{ name: r }]\n';
+      writeFileSync(join(dir, "small.yaml"), small);
+      const read = readIncidentSources([dir], dir);
+      expect(read.files.map((f) => [f.path, Buffer.byteLength(f.text)])).toEqual([
+        ["huge.yaml", MAX_FILE_BYTES + 1],
+        ["small.yaml", small.length],
+      ]);
+      expect(loadIncidentPaths([dir], dir, NOW).errors.map((e) => `${e.file} ${e.code}`)).toEqual(["huge.yaml E_FILE_TOO_LARGE"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([
