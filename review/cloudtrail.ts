@@ -96,10 +96,11 @@ export interface ReaderProgress {
 export interface ReaderOptions {
   regions: readonly string[];
   /**
-   * The client for a region. It must call `pace` before every request it sends, as late as it can.
+   * The client for a region. It must wait for `pacer.take()` before every request it sends, as
+   * late as it can, and call `pacer.answered()` when the answer (or the error) comes.
    * @default {@link sdkClient}
    */
-  clientFor?: (region: string, pace: () => Promise<void>) => LookupClient;
+  clientFor?: (region: string, pacer: Pacer) => LookupClient;
   /** @default {@link LOOKUP_INTERVAL_MS} */
   intervalMs?: number;
   clock?: Clock;
@@ -163,11 +164,15 @@ export function describeError(error: unknown): string {
  * credentials and the endpoint are resolved and just before signing, so that whatever time the SDK
  * spends before sending (loading, resolving) does not eat into the spacing the service sees.
  */
-export function sdkClient(region: string, pace: () => Promise<void>): LookupClient {
+export function sdkClient(region: string, pacer: Pacer): LookupClient {
   const client = new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 } });
   const pacing = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-    await pace();
-    return next(args);
+    await pacer.take();
+    try {
+      return await next(args);
+    } finally {
+      pacer.answered();
+    }
   };
   client.middlewareStack.addRelativeTo(pacing as Parameters<typeof client.middlewareStack.addRelativeTo>[0], {
     relation: "before",
@@ -259,7 +264,7 @@ export class CloudTrailReader {
     let client = this.clients.get(region);
     if (client === undefined) {
       const pacer = new Pacer(this.options.intervalMs ?? LOOKUP_INTERVAL_MS, this.clock);
-      client = (this.options.clientFor ?? sdkClient)(region, () => pacer.take());
+      client = (this.options.clientFor ?? sdkClient)(region, pacer);
       this.clients.set(region, client);
     }
     return client;

@@ -34,6 +34,7 @@ export class Pacer {
   private last = -Infinity;
   private readonly waiting: (() => void)[] = [];
   private draining = false;
+  private warm = false;
 
   constructor(
     readonly intervalMs: number,
@@ -50,6 +51,17 @@ export class Pacer {
       this.waiting.push(resolve);
       if (!this.draining) void this.drain();
     });
+  }
+
+  /**
+   * Tells the pacer a request was answered. A region's first request also opens the connection
+   * (TCP, TLS), so it reaches the service later than it left, while the ones after it reuse the
+   * connection and arrive on time: the interval after the first request counts from its answer.
+   */
+  answered(): void {
+    if (this.warm) return;
+    this.warm = true;
+    this.last = Math.max(this.last, this.clock.now());
   }
 
   private async drain(): Promise<void> {

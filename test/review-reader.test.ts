@@ -62,10 +62,11 @@ interface Sent {
 
 /** A client per region answering from a script: each call takes the next answer (a page or an error). */
 function scripted(clock: VirtualClock, scripts: Record<string, (LookupEventsCommandOutput | Error)[]>, sent: Sent[]) {
-  return (region: string, pace: () => Promise<void>): LookupClient => ({
+  return (region: string, pacer: Pacer): LookupClient => ({
     async send(command: LookupEventsCommand) {
-      await pace();
+      await pacer.take();
       sent.push({ region, at: clock.now(), token: command.input.NextToken });
+      pacer.answered();
       const answer = scripts[region].shift();
       if (answer === undefined) throw new Error(`no more answers scripted for ${region}`);
       if (answer instanceof Error) throw answer;
@@ -102,6 +103,20 @@ describe("Pacer", () => {
       times.push(clock.now());
     })));
     expect(times).toEqual([0, 625, 1150]);
+  });
+
+  it("counts the interval after a region's first request from its answer: that request opened the connection", async () => {
+    const clock = new VirtualClock();
+    const pacer = new Pacer(525, clock);
+    await clock.run(pacer.take());
+    clock.time = 80; // the answer, after a TCP and TLS handshake
+    pacer.answered();
+    await clock.run(pacer.take());
+    expect(clock.now()).toBe(605);
+    clock.time = 700; // later answers change nothing: those requests arrived when they left
+    pacer.answered();
+    await clock.run(pacer.take());
+    expect(clock.now()).toBe(1130);
   });
 
   it("lets a caller go at once after a pause longer than the interval", async () => {

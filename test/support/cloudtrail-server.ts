@@ -174,6 +174,8 @@ export async function startCloudTrailServer(options: CloudTrailServerOptions = {
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    // The limiter sees a request when it arrives, as AWS's front end would, not once its body is read.
+    const arrived = performance.now();
     const body = await readBody(request);
     if (!LOOKUP_EVENTS_TARGETS.includes(String(request.headers["x-amz-target"]))) {
       return error(response, 400, "UnknownOperationException", `this server answers only ${LOOKUP_EVENTS_TARGET}`);
@@ -187,14 +189,13 @@ export async function startCloudTrailServer(options: CloudTrailServerOptions = {
     counters.set(region, n);
 
     // The sliding window: refused requests do not count against the limit.
-    const now = performance.now();
-    const recent = (accepted.get(region) ?? []).filter((at) => now - at < windowMs);
+    const recent = (accepted.get(region) ?? []).filter((at) => arrived - at < windowMs);
     if (recent.length >= limit) {
       accepted.set(region, recent);
       regionStats.throttled += 1;
       return error(response, 400, "ThrottlingException", "Rate exceeded");
     }
-    recent.push(now);
+    recent.push(arrived);
     accepted.set(region, recent);
 
     const fault = options.faults?.({ region, n });
