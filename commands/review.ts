@@ -107,7 +107,7 @@ function render(format: ReviewOptions["format"], chain: Chain, context: ReviewCo
 }
 
 async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io): Promise<number> {
-  const logs = await readLogs(resolve(io.cwd, options.fromLogs), io.cwd);
+  const logs = await readLogs(resolve(io.cwd, options.fromLogs), options.fromLogs);
   if (logs.errors.length > 0) {
     for (const error of logs.errors) io.err(`${error.file}:${error.line}:${error.col} ${error.code} ${error.message}\n`);
     io.err(`cordon review: ${logs.errors.length === 1 ? "1 problem" : `${logs.errors.length} problems`} in the log files; nothing reviewed\n`);

@@ -95,19 +95,19 @@ async function readLog(path: string, shownAs: string): Promise<{ events: ReviewE
 
 /**
  * Every event of every log file under `dir`, recursively, deduplicated by event id (CloudTrail can
- * deliver an event twice). Paths in errors are shown relative to `cwd`.
+ * deliver an event twice). Errors name files under `shownAs`, the folder as the user named it.
  */
-export async function readLogs(dir: string, cwd: string): Promise<Logs> {
+export async function readLogs(dir: string, shownAs: string = dir): Promise<Logs> {
   let paths: string[];
   try {
     paths = (await walk(dir)).sort();
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === "ENOENT" ? "no such directory" : code === "ENOTDIR" ? "not a directory" : (error as Error).message;
-    return { events: [], files: 0, digests: 0, errors: [{ file: relative(cwd, dir) || ".", line: 1, col: 1, code: "E_LOG_DIR", message: `--from-logs: ${why}; expected a folder of CloudTrail log files` }] };
+    return { events: [], files: 0, digests: 0, errors: [{ file: shownAs, line: 1, col: 1, code: "E_LOG_DIR", message: `--from-logs: ${why}; expected a folder of CloudTrail log files` }] };
   }
   if (paths.length === 0) {
-    return { events: [], files: 0, digests: 0, errors: [{ file: relative(cwd, dir) || ".", line: 1, col: 1, code: "E_LOG_DIR", message: "--from-logs: no .json or .json.gz files in this folder or below; expected CloudTrail log files" }] };
+    return { events: [], files: 0, digests: 0, errors: [{ file: shownAs, line: 1, col: 1, code: "E_LOG_DIR", message: "--from-logs: no .json or .json.gz files in this folder or below; expected CloudTrail log files" }] };
   }
   // A few files at a time: fast on many small files, bounded in memory and open descriptors.
   const results: Awaited<ReturnType<typeof readLog>>[] = new Array(paths.length);
@@ -115,7 +115,7 @@ export async function readLogs(dir: string, cwd: string): Promise<Logs> {
   const worker = async () => {
     while (next < paths.length) {
       const index = next++;
-      results[index] = await readLog(paths[index], relative(cwd, paths[index]));
+      results[index] = await readLog(paths[index], join(shownAs, relative(dir, paths[index])));
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, paths.length) }, worker));

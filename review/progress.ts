@@ -104,7 +104,7 @@ export class ScanProgress implements ReaderProgress {
 
   private summary(): string {
     const { pages, events, retries, idle, keys } = this.totals();
-    const followed = keys > 1 ? ` · ${count(keys - 1)} minted or created ${keys - 1 === 1 ? "credential" : "credentials"} followed` : "";
+    const followed = keys > 1 ? ` · ${count(keys - 1)} more ${keys - 1 === 1 ? "key or user" : "keys and users"} followed` : "";
     const retried = retries > 0 ? ` · ${count(retries)} retried` : "";
     return `${count(idle)}/${count(this.regions.size)} regions idle · ${plural(pages, "page")} · ${plural(events, "event")}${followed}${retried}`;
   }

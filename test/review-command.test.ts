@@ -143,8 +143,8 @@ describe("progress on stderr", () => {
     progress.finish();
     expect(lines).toEqual([
       "review: scanning · 1/2 regions idle · 0 pages · 0 events\n",
-      "review: scanning · 1/2 regions idle · 1 page · 50 events · 1 minted or created credential followed\n",
-      "review: done · 1/2 regions idle · 1 page · 50 events · 1 minted or created credential followed\n",
+      "review: scanning · 1/2 regions idle · 1 page · 50 events · 1 more key or user followed\n",
+      "review: done · 1/2 regions idle · 1 page · 50 events · 1 more key or user followed\n",
     ]);
   });
 

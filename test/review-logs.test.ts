@@ -34,7 +34,7 @@ describe("the invictus-aws dataset (CloudTrail files as delivered to S3)", () =>
   let logs: Logs;
   let review: Review;
   beforeAll(async () => {
-    logs = await readLogs(INVICTUS, REPO);
+    logs = await readLogs(INVICTUS);
     review = await reviewOf(logs, ROOT);
   });
 
@@ -97,7 +97,7 @@ describe("the invictus-aws dataset (CloudTrail files as delivered to S3)", () =>
 describe("the stratus-red-team dataset (JSON arrays of events)", () => {
   let logs: Logs;
   beforeAll(async () => {
-    logs = await readLogs(STRATUS, REPO);
+    logs = await readLogs(STRATUS);
   });
 
   it("reads all 35 files and 310 events", () => {
@@ -177,7 +177,7 @@ describe("log folders", () => {
     writeFileSync(join(dir, "export.json"), JSON.stringify([record("c"), record("a")])); // "a" twice: one event
     writeFileSync(join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest", "d.json.gz"), gzipSync(JSON.stringify({ digestStartTime: "2026-11-28T01:00:00Z", logFiles: [] })));
     writeFileSync(join(dir, "README.md"), "not a log");
-    const logs = await readLogs(dir, dir);
+    const logs = await readLogs(dir);
     expect(logs.errors).toEqual([]);
     expect([logs.files, logs.digests, logs.events.map((e) => e.eventId).sort()]).toEqual([2, 1, ["a", "b", "c"]]);
   });

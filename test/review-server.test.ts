@@ -190,7 +190,7 @@ describe("cordon review against CloudTrail", () => {
     expect(io.stdout).not.toContain(SESSION_TOKEN);
     expect(io.stderr).not.toContain(SESSION_TOKEN);
     expect(io.stderr).toMatch(/^review: scanning · /m);
-    expect(io.stderr).toMatch(/^review: done · 3\/3 regions idle · \d+ pages · \d+ events · 2 minted or created credentials followed\n/m);
+    expect(io.stderr).toMatch(/^review: done · 3\/3 regions idle · \d+ pages · \d+ events · 2 more keys and users followed\n/m);
     expect(fake.totals().throttled).toBe(0);
   });
 
