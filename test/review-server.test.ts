@@ -64,6 +64,8 @@ beforeEach(() => {
   vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/cordon-test-config");
   vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/cordon-test-credentials");
   vi.stubEnv("AWS_EC2_METADATA_DISABLED", "true");
+  // No other credential source may answer, or reach beyond loopback.
+  for (const name of ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ENDPOINT_URL_CLOUDTRAIL"]) vi.stubEnv(name, undefined);
   vi.stubEnv("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true");
 });
 
