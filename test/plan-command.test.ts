@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../commands/main.js";
+import { memoryIo } from "../commands/io.js";
+
+const NOW = "2026-11-28T18:00:00Z";
+
+async function plan(...argv: string[]) {
+  const io = memoryIo();
+  const code = await main(["plan", ...argv], io);
+  return { code, ...io };
+}
+
+describe("plan --json on the examples follows the contract", () => {
+  it("has every field of issue 2's contract, with the promised types", async () => {
+    const { code, stdout, stderr } = await plan("examples/incidents", "--json", "--now", NOW);
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    const json = JSON.parse(stdout);
+    expect(Object.keys(json).sort()).toEqual(["accessKeys", "denyPolicies", "incidents", "replacementRoles"]);
+    for (const incident of json.incidents) {
+      expect(incident).toMatchObject({ id: expect.any(String), file: expect.any(String), account: expect.stringMatching(/^\d{12}$/), mode: expect.stringMatching(/^(revoke-older-sessions|deny-all)$/), cutoff: expect.any(String) });
+      expect(incident.expiresAt === null || typeof incident.expiresAt === "string").toBe(true);
+    }
+    for (const policy of json.denyPolicies) {
+      expect(policy).toMatchObject({ account: expect.any(String), principal: { type: expect.stringMatching(/^(user|role)$/), name: expect.any(String) }, incidents: expect.any(Array), document: { Version: "2012-10-17" } });
+    }
+    for (const key of json.accessKeys) {
+      expect(key).toMatchObject({ account: expect.any(String), user: expect.any(String), accessKeyId: expect.stringMatching(/^AKIA/), status: "Inactive", incidents: expect.any(Array) });
+    }
+    for (const role of json.replacementRoles) {
+      expect(role).toMatchObject({ account: expect.any(String), name: expect.any(String), incident: expect.any(String), assumeRolePolicy: { Version: "2012-10-17" }, managedPolicyArns: expect.any(Array), maxSessionDuration: expect.any(Number) });
+    }
+    expect(json.incidents.map((i: { id: string; cutoff: string; expiresAt: string | null }) => [i.id, i.cutoff, i.expiresAt])).toEqual([
+      ["2026-11-27-laptop-backup-key", "2026-11-27T20:30:00Z", "2026-12-01T00:00:00Z"],
+      ["2026-11-28-ci-deploy-key", "2026-11-28T10:00:00Z", "2026-11-29T22:00:00Z"],
+      ["2026-11-28-key-in-ticket", "at-containment", null],
+    ]);
+  });
+
+  it("fills recorded containment instants from --stack-outputs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-outputs-"));
+    try {
+      const outputs = join(dir, "outputs.json");
+      writeFileSync(outputs, JSON.stringify({ account: "123456789012", incidents: { "2026-11-28-key-in-ticket": { cutoff: "2026-11-28T10:26:00Z", atContainment: true } } }));
+      const { code, stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs);
+      expect(code).toBe(0);
+      const json = JSON.parse(stdout);
+      const ticket = json.incidents.find((i: { id: string }) => i.id === "2026-11-28-key-in-ticket");
+      expect(ticket).toMatchObject({ cutoff: "2026-11-28T10:26:00Z", expiresAt: "2026-11-29T22:26:00Z", cutoffPending: false });
+      expect(JSON.stringify(json.denyPolicies)).not.toContain("{{containment:");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps one account's incidents with --account", async () => {
+    const { stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--account", "999999999999");
+    expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], replacementRoles: [] });
+  });
+});
+
+describe("plan, readable", () => {
+  it("says what each principal gets, and what stays after removal", async () => {
+    const { code, stdout } = await plan("examples/incidents", "--now", NOW);
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    expect(lines[0]).toBe("cordon plan: 3 incidents in account 123456789012");
+    expect(lines).toContain("  user svc-backup          managed policy /cordon/cordon-revoke-sessions-svc-backup, attached");
+    expect(lines).toContain("                           deny every action (deny-all)");
+    expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer  -> Inactive  2026-11-28-ci-deploy-key");
+    expect(lines.at(-2)).toBe("Disabled keys stay disabled and replacement roles stay.");
+  });
+
+  it("plans nothing for an empty folder, and says so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-empty-"));
+    try {
+      const { code, stdout } = await plan(dir);
+      expect(code).toBe(0);
+      expect(stdout).toBe("no incidents: nothing to declare (an empty incidents folder declares no deny policy)\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [["--account", "12"], 'cordon plan: --account "12": expected an AWS account id of 12 digits'],
+    [["--stack-outputs", "/nonexistent/outputs.json"], "cordon plan: --stack-outputs /nonexistent/outputs.json: cannot read it (ENOENT)"],
+  ])("exits 2 on a usage error: %j", async (argv, message) => {
+    const { code, stderr } = await plan("examples/incidents", ...argv);
+    expect(code).toBe(2);
+    expect(stderr.split("\n")[0]).toBe(message);
+  });
+
+  it("exits 1 and plans nothing when any file is invalid", async () => {
+    const { code, stdout, stderr } = await plan("examples/incidents", "test/fixtures/invalid/mode-typo.yaml");
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("E_MODE");
+  });
+});
