@@ -49,6 +49,8 @@ export function loadIncidents(files: SourceFile[], options: LoadOptions): LoadRe
     if (result.parsed) parsed.push(result.parsed);
   }
   errors.push(...crossFileErrors(parsed));
+  // Messages quote what they found; a secret pasted into the wrong field must not be quoted back.
+  for (const error of errors) error.message = maskSecrets(error.message);
   errors.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.code, b.code) || compareText(a.message, b.message));
   if (errors.length > 0) return { incidents: [], errors };
   return { incidents: parsed.map((p) => p.incident).sort((a, b) => compareText(a.id, b.id)), errors: [] };
@@ -462,6 +464,15 @@ function describeKey(value: string): string {
   return `found ${shown}, expected an access key id: AKIA followed by 16 of A-Z and 0-9`;
 }
 
+/** 40 characters of base64, alone: the shape of a secret access key (or of a hex digest, told apart by case). */
+const SECRET_SHAPE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const isSecretShaped = (token: string) => /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9/+]/.test(token);
+
+/** The text with every secret-shaped token replaced: what a message may quote from a file. */
+export function maskSecrets(text: string): string {
+  return text.replace(SECRET_SHAPE, (token) => (isSecretShaped(token) ? "(secret not shown)" : token));
+}
+
 /**
  * Lines that hold something shaped like a secret access key: 40 characters of base64 with mixed case
  * (a hex digest, also 40 long, is all one case). Only their line numbers are kept, never the text.
@@ -469,9 +480,8 @@ function describeKey(value: string): string {
 function secretLines(text: string): number[] {
   const lines: number[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
-    for (const match of line.matchAll(/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g)) {
-      const token = match[0];
-      if (/[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9/+]/.test(token)) {
+    for (const match of line.matchAll(SECRET_SHAPE)) {
+      if (isSecretShaped(match[0])) {
         lines.push(i + 1);
         break;
       }

@@ -160,6 +160,25 @@ describe("validate command", () => {
     expect(io.stderr + io.stdout).not.toContain("wJalrXUtnFEMI");
   });
 
+  it("never quotes a secret pasted into a field, a field name or a list", () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const text = [
+      "id: pasted",
+      "title: t",
+      `account: ${secret}`,
+      "cutoff: 2026-11-28T10:00:00Z",
+      `users: [{ name: ${secret} }]`,
+      `roles: [{ name: "${secret}" }]`,
+      `${secret}: 1`,
+    ].join("\n");
+    const result = loadIncidents([{ path: "incidents/pasted.yaml", text }], { now: NOW });
+    const printed = result.errors.map(formatDiagnostic);
+    expect(printed.filter((line) => line.includes("E_ACCOUNT"))).toEqual([
+      'incidents/pasted.yaml:3:10 E_ACCOUNT account: found "(secret not shown)", expected an AWS account id of 12 digits',
+    ]);
+    expect(printed.join("\n")).not.toContain("wJalrXUtnFEMI");
+  });
+
   it("exits 0 on the examples and names them", async () => {
     const io = memoryIo();
     expect(await main(["validate", "examples/incidents"], io)).toBe(0);
