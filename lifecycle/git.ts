@@ -50,10 +50,12 @@ export function incidentSourcesAt(root: string, commit: string, dir: string): So
   for (const entry of listing.split("\0")) {
     if (entry === "") continue;
     const tab = entry.indexOf("\t");
-    const [, type, object] = entry.slice(0, tab).split(" ");
+    const [mode, type, object] = entry.slice(0, tab).split(" ");
     const path = entry.slice(tab + 1);
     const segments = path.split("/");
-    if (type !== "blob" || !INCIDENT_FILE.test(path) || segments.some((s) => s.startsWith(".") || s === "node_modules")) continue;
+    // Regular files only, as the folder reader that `pulumi up` uses: a symlink's blob is its
+    // target, any text at all, and could show guard an incident that `pulumi up` never reads.
+    if (type !== "blob" || (mode !== "100644" && mode !== "100755") || !INCIDENT_FILE.test(path) || segments.some((s) => s.startsWith(".") || s === "node_modules")) continue;
     blobs.push({ path, object });
   }
   if (blobs.length === 0) return [];

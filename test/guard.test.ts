@@ -283,6 +283,21 @@ describe("changes that pass", () => {
   });
 });
 
+describe("the head as `pulumi up` reads it", () => {
+  it("a symlink is no incident file: the folder reader skips it, so guard must not read its target text as one", async () => {
+    const dir = newRepo();
+    const from = commitIncidents(dir, byPath(ciKey()), "base");
+    // A symlink's blob is its target; a target may be any text, here the incident itself.
+    git(dir, "rm", "-q", "incidents/2026-11-28-ci-key.yaml");
+    const link = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: stringify(ciKey()), encoding: "utf8" }).trim();
+    git(dir, "update-index", "--add", "--cacheinfo", `120000,${link},incidents/2026-11-28-ci-key.yaml`);
+    git(dir, "commit", "-q", "-m", "symlink");
+    const result = await guard(dir, ["--base", from, "--head", "HEAD", "--now", NOW]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error ${CI}: removing it re-enables sessions minted before the cutoff\n${refusal(1)}`);
+  });
+});
+
 describe("the emergency override", () => {
   it("--allow-early-removal lets an active removal through, loudly, naming what is weakened", async () => {
     const result = await guardChange([ciKey(), laptop()], [laptop()], ["--allow-early-removal"]);
