@@ -280,11 +280,25 @@ function crossFileErrors(parsed: Parsed[]): Diagnostic[] {
   for (const p of parsed) {
     for (const role of p.incident.roles) compromisedRoles.set(`${p.incident.account}/${role.name.toLowerCase()}`, p.incident.file);
   }
+  // The plan names a principal's resources after its first spelling (by incident id): a second
+  // spelling, added later, would rename them, and Pulumi would write the new policy and then
+  // delete the old one, which IAM, ignoring case, takes to be the same.
+  const spellings = new Map<string, { name: string; file: string }>();
+  const spelling = (p: Parsed, type: "user" | "role", path: Path, name: string) => {
+    const key = `${p.incident.account}/${type}/${name.toLowerCase()}`;
+    const first = spellings.get(key);
+    if (!first) spellings.set(key, { name, file: p.incident.file });
+    else if (first.name !== name) {
+      push(p, path, "E_PRINCIPAL_SPELLING", `${fieldName(path)}: ${type} "${name}" is spelled "${first.name}" in ${first.file}: spell a principal the same way in every incident (IAM ignores case, but cordon's resource names do not)`);
+    }
+  };
   for (const p of parsed) {
     const { incident } = p;
     const first = ids.get(incident.id);
     if (first) push(p, ["id"], "E_DUPLICATE_ID", `id "${incident.id}" is also the id of ${first.incident.file}: incident ids must be unique`);
     else ids.set(incident.id, p);
+    incident.users.forEach((user, i) => spelling(p, "user", ["users", i, "name"], user.name));
+    incident.roles.forEach((role, i) => spelling(p, "role", ["roles", i, "name"], role.name));
 
     incident.users.forEach((user, i) => {
       user.accessKeys.forEach((key, k) => {

@@ -60,6 +60,18 @@ describe("rules across files", () => {
     expect(loadIncidents([a, c], { now: NOW }).errors).toEqual([]);
   });
 
+  it("rejects a principal spelled two ways in two incidents of one account: adding the second would rename its deny policy", () => {
+    const a = incident("first", "users: [{ name: deploy }]\nroles: [{ name: Deploy }]\n");
+    const b = incident("second", "users: [{ name: Deploy }]\nroles: [{ name: deploy }]\n");
+    expect(loadIncidents([a, b], { now: NOW }).errors.map(formatDiagnostic)).toEqual([
+      'incidents/second.yaml:5:17 E_PRINCIPAL_SPELLING users[0].name: user "Deploy" is spelled "deploy" in incidents/first.yaml: spell a principal the same way in every incident (IAM ignores case, but cordon\'s resource names do not)',
+      'incidents/second.yaml:6:17 E_PRINCIPAL_SPELLING roles[0].name: role "deploy" is spelled "Deploy" in incidents/first.yaml: spell a principal the same way in every incident (IAM ignores case, but cordon\'s resource names do not)',
+    ]);
+    const other = { ...b, text: b.text.replace("123456789012", "210987654321") };
+    expect(loadIncidents([a, other], { now: NOW }).errors).toEqual([]);
+    expect(loadIncidents([a, incident("third", "users: [{ name: deploy }]\nroles: [{ name: Deploy }]\n")], { now: NOW }).errors).toEqual([]);
+  });
+
   it("rejects a replacement role declared twice, or named like a compromised role", () => {
     const role = "replacementRoles: [{ name: fresh, trust: { service: ec2.amazonaws.com } }]\n";
     const a = incident("first", `users: [{ name: a }]\n${role}`);
