@@ -18,7 +18,8 @@ export const guardCommand: Command = {
 
 Compares the incidents under DIR at two git revisions, by incident id (a file moved to another
 folder keeps its id), and fails when the change removes or weakens an incident that is still
-active at --now: the file deleted, a user, role or access key removed, the cutoff moved earlier,
+active at --now: the file deleted, a user, role or access key removed, a user or role respelled
+(IAM ignores case, cordon's resource names do not), the cutoff moved earlier,
 the mode lowered from deny-all to revoke-older-sessions, the account changed, holdUntil shortened
 or removed. Adding, strengthening, and removing expired incidents pass.
 

@@ -11,7 +11,7 @@ import { computeExpiry } from "../plan/expiry.js";
 import type { ContainmentInstants } from "../plan/plan.js";
 
 /** How a change weakens an incident: one kind per rule of the guard. */
-export type WeakeningKind = "deleted" | "account-changed" | "principal-removed" | "key-removed" | "cutoff-earlier" | "mode-lowered" | "hold-shortened";
+export type WeakeningKind = "deleted" | "account-changed" | "principal-removed" | "principal-respelled" | "key-removed" | "cutoff-earlier" | "mode-lowered" | "hold-shortened";
 
 /** A change that removes or weakens an incident still active at `now`. */
 export interface Violation {
@@ -98,14 +98,18 @@ function compare(before: Incident, after: Incident, containment: ContainmentInst
   const lifts = (subject: string) =>
     before.mode === "deny-all" ? `lifts the deny on every request of ${subject}` : `re-enables the sessions of ${subject} minted before the cutoff`;
 
-  // IAM names are case-insensitive: renaming "Deploy" to "deploy" removes nothing.
-  const headUsers = new Set(after.users.map((u) => u.name.toLowerCase()));
-  const headRoles = new Set(after.roles.map((r) => r.name.toLowerCase()));
-  for (const user of before.users) {
-    if (!headUsers.has(user.name.toLowerCase())) out.push({ kind: "principal-removed", what: `removing user "${user.name}" ${lifts(`user "${user.name}"`)}` });
-  }
-  for (const role of before.roles) {
-    if (!headRoles.has(role.name.toLowerCase())) out.push({ kind: "principal-removed", what: `removing role "${role.name}" ${lifts(`role "${role.name}"`)}` });
+  // IAM names are case-insensitive, but cordon's resource names are not: respelling "Deploy" as
+  // "deploy" makes Pulumi write the policy under the new name and then delete the old one, which
+  // for a role's inline policy is the very policy just written.
+  const headUsers = new Map(after.users.map((u) => [u.name.toLowerCase(), u.name]));
+  const headRoles = new Map(after.roles.map((r) => [r.name.toLowerCase(), r.name]));
+  const principals = [...before.users.map((u) => ["user", u.name, headUsers] as const), ...before.roles.map((r) => ["role", r.name, headRoles] as const)];
+  for (const [type, name, head] of principals) {
+    const spelled = head.get(name.toLowerCase());
+    if (spelled === undefined) out.push({ kind: "principal-removed", what: `removing ${type} "${name}" ${lifts(`${type} "${name}"`)}` });
+    else if (spelled !== name) {
+      out.push({ kind: "principal-respelled", what: `respelling ${type} "${name}" as "${spelled}" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same ${type}` });
+    }
   }
   const headKeys = new Set(after.users.flatMap((u) => u.accessKeys));
   for (const user of before.users) {

@@ -283,6 +283,16 @@ describe("changes that pass", () => {
   });
 });
 
+describe("a principal respelled", () => {
+  it("fails while the incident is active: IAM ignores case, cordon's resource names do not", async () => {
+    const result = await guardChange([ciKey()], [edit(ciKey(), (i) => (i.roles = [{ name: "Deploy" }, { name: "analytics" }]))]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error ${CI}: respelling role "deploy" as "Deploy" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same role\n${refusal(1)}`,
+    );
+  });
+});
+
 describe("the head as `pulumi up` reads it", () => {
   it("a symlink is no incident file: the folder reader skips it, so guard must not read its target text as one", async () => {
     const dir = newRepo();
