@@ -15,6 +15,7 @@ import {
   type Check,
 } from "../iam/verify.js";
 import { buildPlan, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.js";
+import { recordedFor } from "../plan/policies.js";
 import { parseFlags, parseInstantFlag, type Command } from "./command.js";
 import { loadOrReport } from "./incidents.js";
 import { EXIT_INVALID, EXIT_OK, palette } from "./io.js";
@@ -156,10 +157,10 @@ async function verifyPrincipal(
   const containment = { ...recorded, ...known };
   // Compared with every instant known: a live instant other than the one recorded is a change.
   const comparison = live.policy.state === "attached" ? compareDocuments(deny.document, live.policy.document, containment) : null;
-  const incidentCutoffs = plan.incidents.filter((i) => deny.incidents.includes(i.id)).map((i) => containment[i.id] ?? i.cutoff);
+  const incidentCutoffs = plan.incidents.filter((i) => deny.incidents.includes(i.id)).map((i) => recordedFor(containment, i.id) ?? i.cutoff);
   const cutoff = principalCutoff(deny, containment, incidentCutoffs) ?? (deny.mode === "deny-all" ? formatInstant(now) : null);
   const deferred = plan.incidents.filter((i) => deny.incidents.includes(i.id) && i.atContainment).map((i) => i.id);
-  const cutoffSource = cutoff === null ? null : deferred.length === 0 ? "incident" : deferred.every((id) => known[id] !== undefined) ? "stack-outputs" : "live-policy";
+  const cutoffSource = cutoff === null ? null : deferred.length === 0 ? "incident" : deferred.every((id) => recordedFor(known, id) !== undefined) ? "stack-outputs" : "live-policy";
 
   const checks = policyChecks(deny, live, comparison);
   const warnings: string[] = [];
@@ -173,7 +174,7 @@ async function verifyPrincipal(
   }
   if (live.arn !== null) {
     if (cutoff === null) {
-      const pending = deny.pendingContainment.filter((id) => containment[id] === undefined);
+      const pending = deny.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
       checks.push(
         notSimulated(
           `not simulated: the containment instant of ${pending.join(", ")} is not known (no live deny policy holds it)`,

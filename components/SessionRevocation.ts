@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { POLICY_PATH, type DenyPolicy } from "../plan/plan.js";
-import { fillContainment } from "../plan/policies.js";
+import { fillContainment, recordedFor } from "../plan/policies.js";
 
 export interface SessionRevocationArgs {
   /** One entry of `plan.denyPolicies`. */
@@ -33,7 +33,7 @@ export class SessionRevocation extends pulumi.ComponentResource {
     super(SessionRevocation.type, name, {}, opts);
     const { policy } = args;
     const containment = args.containment ?? {};
-    const missing = policy.pendingContainment.filter((id) => containment[id] === undefined);
+    const missing = policy.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
     if (missing.length > 0) {
       // A placeholder sent to IAM would fail the whole update with an unreadable MalformedPolicyDocument.
       throw new Error(`${name}: no containment instant for incident ${missing.join(", ")}: the deny document cannot be completed`);

@@ -9,6 +9,7 @@ import { formatDuration } from "../incident/time.js";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.js";
 import { computeExpiry } from "../plan/expiry.js";
 import type { ContainmentInstants } from "../plan/plan.js";
+import { recordedFor } from "../plan/policies.js";
 
 /** How a change weakens an incident: one kind per rule of the guard. */
 export type WeakeningKind = "deleted" | "account-changed" | "principal-removed" | "principal-respelled" | "key-removed" | "cutoff-earlier" | "mode-lowered" | "hold-shortened";
@@ -45,7 +46,7 @@ export function guardChange(base: Incident[], head: Incident[], now: Date, conta
 
   for (const before of base) {
     const after = headById.get(before.id);
-    const expiry = computeExpiry(before, containment[before.id]);
+    const expiry = computeExpiry(before, recordedFor(containment, before.id));
     const left = expiry === null ? null : Date.parse(expiry) - now.getTime();
     const active = left === null || left > 0;
     const weakenings = after === undefined ? [deletion(before)] : compare(before, after, containment);
@@ -152,7 +153,7 @@ function effectiveCutoff(incident: Incident, containment: ContainmentInstants, s
 function effectiveCutoff(incident: Incident, containment: ContainmentInstants, side: "head"): { ms: number; text: string };
 function effectiveCutoff(incident: Incident, containment: ContainmentInstants, side: "base" | "head"): { ms: number | undefined; text: string } {
   if (incident.cutoff !== AT_CONTAINMENT) return { ms: Date.parse(incident.cutoff), text: incident.cutoff };
-  const recorded = containment[incident.id];
+  const recorded = recordedFor(containment, incident.id);
   if (recorded !== undefined) return { ms: Date.parse(recorded), text: `${recorded} (recorded at containment)` };
   return { ms: side === "base" ? undefined : Infinity, text: AT_CONTAINMENT };
 }

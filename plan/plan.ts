@@ -5,7 +5,7 @@
  */
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.js";
 import { computeExpiry } from "./expiry.js";
-import { denyDocument, trustPolicy, type PolicyDocument } from "./policies.js";
+import { denyDocument, recordedFor, trustPolicy, type PolicyDocument } from "./policies.js";
 
 export type PrincipalType = "user" | "role";
 
@@ -163,7 +163,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   );
 
   return {
-    incidents: incidents.map((incident) => plannedIncident(incident, containment[incident.id])),
+    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id))),
     denyPolicies: denyPolicies.sort(byKey((d) => `${d.account}/${d.principal.type}/${d.principal.name}`)),
     accessKeys: [...keys.values()].map((k) => ({ ...k, incidents: k.incidents.sort() })).sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`)),
     replacementRoles: replacementRoles.sort(byKey((r) => `${r.account}/${r.name}`)),

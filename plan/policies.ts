@@ -27,6 +27,14 @@ export const TOKEN_ISSUE_TIME = "aws:TokenIssueTime";
 
 const PLACEHOLDER = /^\{\{containment:([a-z0-9][a-z0-9-]{2,63})\}\}$/;
 
+/**
+ * The instant recorded for incident `id`, if any. An own property only: "constructor" is a valid
+ * incident id, and a plain object's prototype would answer it with a function.
+ */
+export function recordedFor<T>(instants: Record<string, T>, id: string): T | undefined {
+  return Object.hasOwn(instants, id) ? instants[id] : undefined;
+}
+
 /** Stands for the instant `pulumi up` records when it contains incident `id`. */
 export function containmentPlaceholder(id: string): string {
   return `{{containment:${id}}}`;
@@ -55,7 +63,7 @@ export function denyDocument(incidents: Incident[], containment: Record<string, 
   }
   statements.sort((a, b) => ((a.Sid ?? "") < (b.Sid ?? "") ? -1 : 1));
   const document: PolicyDocument = { Version: "2012-10-17", Statement: statements };
-  return { mode: "revoke-older-sessions", document: fillContainment(document, containment), pendingContainment: deferred.filter((id) => containment[id] === undefined) };
+  return { mode: "revoke-older-sessions", document: fillContainment(document, containment), pendingContainment: deferred.filter((id) => recordedFor(containment, id) === undefined) };
 }
 
 /** Replaces containment placeholders by recorded instants; unknown ones stay as they are. */
@@ -70,7 +78,7 @@ export function fillContainment(document: PolicyDocument, instants: Record<strin
           Object.fromEntries(
             Object.entries(entries).map(([key, value]) => {
               const match = typeof value === "string" ? PLACEHOLDER.exec(value) : null;
-              return [key, match && instants[match[1]] !== undefined ? instants[match[1]] : value];
+              return [key, (match && recordedFor(instants, match[1])) ?? value];
             }),
           ),
         ]),

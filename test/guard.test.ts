@@ -283,6 +283,17 @@ describe("changes that pass", () => {
   });
 });
 
+describe("an incident id that names a property of every object", () => {
+  it('"constructor" at containment, without a recorded instant, may not get an explicit cutoff', async () => {
+    const constructor = (): Raw => ({ ...ticket(), id: "constructor" });
+    const result = await guardChange([constructor()], [edit(constructor(), (i) => (i.cutoff = "2026-11-28T09:00:00Z"))]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      "error incidents/constructor.yaml: incident constructor is active until an unknown instant (cutoff at-containment, no recorded instant: pass --stack-outputs FILE): replacing cutoff at-containment (no recorded instant: pass --stack-outputs FILE) by 2026-11-28T09:00:00Z may re-enable sessions minted between 2026-11-28T09:00:00Z and the containment",
+    );
+  });
+});
+
 describe("a principal respelled", () => {
   it("fails while the incident is active: IAM ignores case, cordon's resource names do not", async () => {
     const result = await guardChange([ciKey()], [edit(ciKey(), (i) => (i.roles = [{ name: "Deploy" }, { name: "analytics" }]))]);

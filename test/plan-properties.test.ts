@@ -123,3 +123,17 @@ describe("plans of generated incidents", () => {
     );
   });
 });
+
+describe("an incident id that names a property of every object", () => {
+  it('"constructor" at containment waits for its recorded instant, as any other id does', () => {
+    const text = 'id: constructor\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nusers: [{ name: alice }]\n';
+    const loaded = loadIncidents([{ path: "incidents/constructor.yaml", text }], { now });
+    expect(loaded.errors).toEqual([]);
+    const [deny] = buildPlan(loaded.incidents).denyPolicies;
+    expect(deny.pendingContainment).toEqual(["constructor"]);
+    expect(deny.document.Statement[0].Condition).toEqual({ DateLessThan: { "aws:TokenIssueTime": "{{containment:constructor}}" } });
+    expect(buildPlan(loaded.incidents, { containment: { constructor: "2026-11-28T10:26:13Z" } }).denyPolicies[0].document.Statement[0].Condition).toEqual({
+      DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:26:13Z" },
+    });
+  });
+});
