@@ -31,6 +31,23 @@ describe("redact", () => {
     });
   });
 
+  it("removes a secret key under any field name, and keeps what only looks long", () => {
+    const record = {
+      containerDefinitions: [{ environment: [{ name: "AWS_SECRET_ACCESS_KEY", value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }] }],
+      command: "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY && run",
+      aws_secret_access_key: "short",
+      "session-token": "short",
+      sha1: "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+    };
+    expect(redact(record)).toEqual({
+      containerDefinitions: [{ environment: [{ name: "AWS_SECRET_ACCESS_KEY", value: REDACTED }] }],
+      command: `export AWS_SECRET_ACCESS_KEY=${REDACTED} && run`,
+      aws_secret_access_key: REDACTED,
+      "session-token": REDACTED,
+      sha1: "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+    });
+  });
+
   it("is applied to every event read, so no report can show a secret", () => {
     const parsed = event({ eventName: "GetSessionToken", responseElements: { credentials: { accessKeyId: "ASIAEXAMPLE000000001", sessionToken: "IQoJb3JpZ2luX2VjEXAMPLE", secretAccessKey: "secret-secret" } } });
     expect(JSON.stringify(parsed)).not.toMatch(/IQoJb3JpZ2lu|secret-secret/);
