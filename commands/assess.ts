@@ -55,7 +55,7 @@ exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked
   },
 };
 
-/** The readable assessment: what a responder reads at 02:14 (JOURNEY.md). */
+/** The readable assessment: what a responder reads at 02:14 (docs/lifecycle.md, the night of an incident). */
 export function renderAssessment(a: Assessment): string {
   const lines: string[] = [];
   const groups = a.groups.length > 0 ? `groups: ${a.groups.join(", ")}` : "no groups";

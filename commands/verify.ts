@@ -203,7 +203,7 @@ async function verifyPrincipal(
   };
 }
 
-/** One line per principal, as in JOURNEY.md (02:26), then what failed and what to do. */
+/** One line per principal, as in docs/assess-verify.md (02:26), then what failed and what to do. */
 export function renderVerify(report: VerifyReport): string {
   if (report.principals.length === 0) {
     return `no active incident for account ${report.account} at ${report.now}: nothing to verify\n`;

@@ -81,7 +81,7 @@ const trust = (principal: object) => JSON.stringify({ Version: "2012-10-17", Sta
 const policy = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
 /**
- * The night of JOURNEY.md: ci-deployer, administrator through its group, quarantined by AWS, one
+ * The night of docs/lifecycle.md: ci-deployer, administrator through its group, quarantined by AWS, one
  * exposed key and one older, disabled key; roles it can and cannot assume.
  */
 async function seedJourney(): Promise<{ exposed: string; old: string }> {
@@ -101,7 +101,7 @@ async function seedJourney(): Promise<{ exposed: string; old: string }> {
 }
 
 describe("assess against moto", () => {
-  it("tells what the exposed key's user can reach, in the words of JOURNEY.md", async () => {
+  it("tells what the exposed key's user can reach, in the words of docs/assess-verify.md", async () => {
     const { exposed, old } = await seedJourney();
     const [first, second] = [exposed, old].sort();
     const line = (id: string) => (id === exposed ? `${id} Active, never used ← exposed` : `${id} Inactive, never used`);

@@ -169,7 +169,7 @@ async function liveDocuments(kind: "user" | "role", name: string): Promise<{ nam
 /** An administrator user with one key, and an administrator role: what an exposed key usually reaches. */
 async function seedAccount(): Promise<string> {
   await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
-  // Administrator through a group, as in JOURNEY.md: the simulator must count group policies.
+  // Administrator through a group, as in docs/assess-verify.md: the simulator must count group policies.
   await seed(new CreateGroupCommand({ GroupName: "deployers" }));
   await seed(new AddUserToGroupCommand({ GroupName: "deployers", UserName: "ci-deployer" }));
   await seed(new AttachGroupPolicyCommand({ GroupName: "deployers", PolicyArn: ADMIN }));
