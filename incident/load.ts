@@ -479,7 +479,8 @@ function describeKey(value: string): string {
 }
 
 /** 40 characters of base64, alone: the shape of a secret access key (or of a hex digest, told apart by case). */
-const SECRET_SHAPE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+// Not after "=": `AWS_SECRET_ACCESS_KEY=...` is how a secret is usually pasted; base64 pads only at the end.
+const SECRET_SHAPE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 const isSecretShaped = (token: string) => /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9/+]/.test(token);
 
 /** The text with every secret-shaped token replaced: what a message may quote from a file. */

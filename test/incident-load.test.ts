@@ -191,6 +191,13 @@ describe("validate command", () => {
     expect(printed.join("\n")).not.toContain("wJalrXUtnFEMI");
   });
 
+  it("flags a secret pasted as an environment assignment", () => {
+    const text = 'id: env\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: a }]\n# AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n';
+    expect(loadIncidents([{ path: "incidents/env.yaml", text }], { now: NOW }).errors.map(formatDiagnostic)).toEqual([
+      "incidents/env.yaml:6:1 E_SECRET this line looks like a secret access key (not shown): never commit a secret; remove it, and treat the key as exposed",
+    ]);
+  });
+
   it("exits 0 on the examples and names them", async () => {
     const io = memoryIo();
     expect(await main(["validate", "examples/incidents"], io)).toBe(0);
