@@ -13,6 +13,12 @@ import { belongsTo, type EventSource } from "./chain.js";
 
 const gunzipAsync = promisify(gunzip);
 
+/**
+ * What one log file may expand to. CloudTrail's files are far smaller; a few kilobytes of gzip can
+ * expand to gigabytes, and would take the whole review down instead of failing one file.
+ */
+export const MAX_LOG_BYTES = 256 * 1024 * 1024;
+
 /** One problem in one log file, in cordon's `FILE:LINE:COL CODE message` shape. */
 export interface LogProblem {
   file: string;
@@ -66,8 +72,11 @@ async function readLog(path: string, shownAs: string): Promise<{ events: ReviewE
   let content: string;
   try {
     const bytes = await readFile(path);
-    content = (path.toLowerCase().endsWith(".gz") ? await gunzipAsync(bytes) : bytes).toString("utf8");
+    content = (path.toLowerCase().endsWith(".gz") ? await gunzipAsync(bytes, { maxOutputLength: MAX_LOG_BYTES }) : bytes).toString("utf8");
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      return problem(1, 1, "E_LOG_READ", `the file expands to more than ${MAX_LOG_BYTES / 1024 / 1024} MiB, expected a CloudTrail log file (a few MiB at most)`);
+    }
     return problem(1, 1, "E_LOG_READ", `cannot read the file: ${(error as Error).message}`);
   }
   let document: unknown;

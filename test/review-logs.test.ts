@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readLogs, logSource, type Logs } from "../review/logs.js";
+import { readLogs, logSource, MAX_LOG_BYTES, type Logs } from "../review/logs.js";
 import { followChain } from "../review/chain.js";
 import { analyze, PERSISTENCE_CATEGORIES, type Review } from "../review/findings.js";
 import { main } from "../commands/main.js";
@@ -180,6 +180,15 @@ describe("log folders", () => {
     const logs = await readLogs(dir);
     expect(logs.errors).toEqual([]);
     expect([logs.files, logs.digests, logs.events.map((e) => e.eventId).sort()]).toEqual([2, 1, ["a", "b", "c"]]);
+  });
+
+  it("refuses a gzip file that expands past the limit, without expanding it all", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-review-"));
+    // Concatenated gzip members expand to their concatenation: a bomb made without the memory.
+    const member = gzipSync(Buffer.alloc(1024 * 1024, 0x20));
+    writeFileSync(join(dir, "bomb.json.gz"), Buffer.concat(Array.from({ length: MAX_LOG_BYTES / (1024 * 1024) + 1 }, () => member)));
+    const logs = await readLogs(dir);
+    expect(logs.errors.map((e) => `${e.code} ${e.message}`)).toEqual(["E_LOG_READ the file expands to more than 256 MiB, expected a CloudTrail log file (a few MiB at most)"]);
   });
 
   it("reports every broken file with its place, and reviews nothing (exit 1)", async () => {
