@@ -40,10 +40,8 @@ export const MAX_LIFETIME_MS: Readonly<Record<string, number>> = {
   AssumeRoleWithWebIdentity: 12 * HOUR,
 };
 
-/** How the review came to a subject. */
-export interface Lead {
-  subject: Subject;
-  window: Window;
+/** Where a key or user came from: shared by the chain's leads and the report's key nodes. */
+export interface Provenance {
   /** The key (or `user:NAME`) whose call revealed the subject; null for the reviewed key. */
   parent: string | null;
   /** The call that minted or created it; null for the reviewed key. */
@@ -54,6 +52,12 @@ export interface Lead {
   roleArn: string | null;
   /** For CreateAccessKey: the user the new key belongs to. */
   userName: string | null;
+}
+
+/** How the review came to a subject. */
+export interface Lead extends Provenance {
+  subject: Subject;
+  window: Window;
 }
 
 export function subjectId(subject: Subject): string {

@@ -4,7 +4,7 @@
  * review byte for byte.
  */
 import { actionOf, serviceOf, type ReviewEvent } from "./event.js";
-import { callerOf, type Chain, type Lead } from "./chain.js";
+import { callerOf, type Chain, type Lead, type Provenance } from "./chain.js";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
 export type Category = "persistence" | "privilege-escalation" | "defense-evasion" | "credential-access" | "exfiltration" | "execution";
@@ -188,18 +188,8 @@ export function classify(event: ReviewEvent): Category | null {
   return rule.when === undefined || rule.when(event) ? rule.category : null;
 }
 
-export interface KeyNode {
+export interface KeyNode extends Provenance {
   accessKeyId: string;
-  /** The key (or `user:NAME`) that minted or created it; null for the reviewed key. */
-  parent: string | null;
-  /** `GetSessionToken`, `GetFederationToken`, `AssumeRole`, `CreateAccessKey`...; null for the reviewed key. */
-  mintedBy: string | null;
-  mintedAt: string | null;
-  mintedEventId: string | null;
-  /** The role of an AssumeRole session. */
-  roleArn: string | null;
-  /** The user a CreateAccessKey key belongs to. */
-  userName: string | null;
   /** The window the key was searched in: its possible lifetime, within the review's window. */
   searchedFrom: string | null;
   searchedUntil: string | null;
