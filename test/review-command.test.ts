@@ -1,14 +1,14 @@
 /** `cordon review`: flags, exit codes, the three outputs and the progress display. */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../commands/main.js";
-import { memoryIo } from "../commands/io.js";
-import { parseReviewFlags } from "../commands/review.js";
-import { ScanProgress } from "../review/progress.js";
-import { COMMERCIAL_REGIONS, reviewPermissions } from "../review/cloudtrail.js";
+import { main } from "../commands/main.ts";
+import { memoryIo } from "../commands/io.ts";
+import { parseReviewFlags } from "../commands/review.ts";
+import { ScanProgress } from "../review/progress.ts";
+import { COMMERCIAL_REGIONS, reviewPermissions } from "../review/cloudtrail.ts";
 
-const REPO = resolve(__dirname, "..");
-const INVICTUS = "../shared/datasets/cloudtrail/invictus-aws";
+const REPO = resolve(import.meta.dirname, "..");
+const INVICTUS = "test/fixtures/cloudtrail/invictus-aws";
 const ROOT = "AKIATFQR7NSC8Q4X20BJ";
 
 describe("flags", () => {
@@ -27,7 +27,7 @@ describe("flags", () => {
     const io = memoryIo();
     expect(await main(["review", ...flags], io)).toBe(2);
     expect(io.stderr.split("\n")[0]).toBe(`cordon review: ${message}`);
-    expect(io.stderr).toContain("usage: npm run --silent cordon -- review --access-key KEY");
+    expect(io.stderr).toContain("usage: npx cordon review --access-key KEY");
     expect(io.stdout).toBe("");
   });
 
@@ -51,7 +51,7 @@ describe("flags", () => {
   it("prints its usage for --help", async () => {
     const io = memoryIo();
     expect(await main(["review", "--help"], io)).toBe(0);
-    expect(io.stdout).toMatch(/^usage: npm run --silent cordon -- review --access-key KEY/);
+    expect(io.stdout).toMatch(/^usage: npx cordon review --access-key KEY/);
     expect(io.stdout).toContain("exit codes: 0 reviewed · 1 the log files cannot be read · 2 misused, or CloudTrail could not be read");
   });
 });

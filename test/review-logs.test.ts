@@ -1,23 +1,24 @@
 /**
- * The offline reader on the real shared datasets, read in place, and on broken log folders.
+ * The offline reader on real CloudTrail recordings (test/fixtures/cloudtrail, gzipped as CloudTrail
+ * delivers them; see NOTICE there), and on broken log folders.
  * Expected numbers were computed with jq from the raw files, not taken from cordon's output, e.g.
- *   jq -c '.Records[]' invictus-aws/CloudTrail/*.json | jq -s 'map(select(.userIdentity.accessKeyId=="AKIATFQR7NSC8Q4X20BJ")) | length'  → 2104
+ *   zcat invictus-aws/CloudTrail/*.json.gz | jq -c '.Records[]' | jq -s 'map(select(.userIdentity.accessKeyId=="AKIATFQR7NSC8Q4X20BJ")) | length'  → 2104
  */
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readLogs, logSource, MAX_LOG_BYTES, type Logs } from "../review/logs.js";
-import { followChain } from "../review/chain.js";
-import { analyze, PERSISTENCE_CATEGORIES, type Review } from "../review/findings.js";
-import { main } from "../commands/main.js";
-import { memoryIo } from "../commands/io.js";
-import { trailRecord } from "./support/cloudtrail-server.js";
+import { readLogs, logSource, MAX_LOG_BYTES, type Logs } from "../review/logs.ts";
+import { followChain } from "../review/chain.ts";
+import { analyze, PERSISTENCE_CATEGORIES, type Review } from "../review/findings.ts";
+import { main } from "../commands/main.ts";
+import { memoryIo } from "../commands/io.ts";
+import { trailRecord } from "./support/cloudtrail-server.ts";
 
-const REPO = resolve(__dirname, "..");
-const INVICTUS = resolve(REPO, "..", "shared", "datasets", "cloudtrail", "invictus-aws");
-const STRATUS = resolve(REPO, "..", "shared", "datasets", "cloudtrail", "stratus-red-team");
+const REPO = resolve(import.meta.dirname, "..");
+const INVICTUS = resolve(REPO, "test", "fixtures", "cloudtrail", "invictus-aws");
+const STRATUS = resolve(REPO, "test", "fixtures", "cloudtrail", "stratus-red-team");
 const ROOT = "AKIATFQR7NSC8Q4X20BJ";
 
 async function reviewOf(logs: Logs, key: string): Promise<Review> {
@@ -136,7 +137,7 @@ describe("the stratus-red-team dataset (JSON arrays of events)", () => {
 
 describe("review --from-logs never prints a secret", () => {
   // Every session token in the dataset: AssumeRole answers carry them in responseElements.
-  const tokens = readdirSync(join(INVICTUS, "CloudTrail")).flatMap((file) => [...readFileSync(join(INVICTUS, "CloudTrail", file), "utf8").matchAll(/"sessionToken":"([^"]+)"/g)].map((m) => m[1]));
+  const tokens = readdirSync(join(INVICTUS, "CloudTrail")).flatMap((file) => [...gunzipSync(readFileSync(join(INVICTUS, "CloudTrail", file))).toString("utf8").matchAll(/"sessionToken":"([^"]+)"/g)].map((m) => m[1]));
 
   it("the dataset does hold session tokens", () => {
     expect(tokens.length).toBeGreaterThan(0);
