@@ -8,8 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // The AWS SDK's notice that it will need Node 22 after January 2027, once per test file.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // Finds (or installs, once) moto_server before any test starts.
+    globalSetup: ["test/support/global-setup.ts"],
     // The JSON report lets .ci/run print one plain "N passed, N failed" line.
     reporters: ["default", ["json", { outputFile: ".vitest/results.json" }]],
   },

@@ -2,9 +2,11 @@
  * A real AWS API emulator for tests: moto_server (Python moto 5.x) on a free loopback port.
  * It serves IAM and STS; it does not implement CloudTrail LookupEvents or SimulatePrincipalPolicy
  * (mock only those). The AWS SDK v3 reads AWS_ENDPOINT_URL natively, so code under test needs
- * no test-only switch.
+ * no test-only switch. Which moto_server runs is decided once per test run by
+ * test/support/global-setup.ts (see locateMoto in moto-install.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { inject } from "vitest";
 
 export interface Moto {
   endpoint: string;
@@ -25,7 +27,7 @@ export interface MotoOptions {
 }
 
 export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", "0"], {
+  const child = spawn(inject("motoServer"), ["-H", "127.0.0.1", "-p", "0"], {
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: options.managedPolicies === false ? "false" : "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -38,7 +40,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    child.once("error", (error) => reject(new Error(`moto_server could not start (is it installed? see README): ${error.message}`)));
+    child.once("error", (error) => reject(new Error(`moto_server could not start (${inject("motoServer")}): ${error.message}`)));
     child.once("exit", (code) => reject(new Error(`moto_server exited with ${code} before listening:\n${output}`)));
   });
   await waitUntilReady(endpoint, child);
