@@ -7,19 +7,17 @@
  * delete the remediations of the incidents it did not reach.
  * @see docs/program.md
  */
-// First: lets the Pulumi CLI's ts-node resolve the `.js` specifiers of the modules below.
-import "./components/tsNodeResolution";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainmentInstant } from "./components/ContainmentInstant.js";
-import { DisabledAccessKey } from "./components/DisabledAccessKey.js";
-import { ReplacementRole } from "./components/ReplacementRole.js";
-import { SessionRevocation } from "./components/SessionRevocation.js";
-import { loadIncidentPaths } from "./incident/read.js";
-import { formatDiagnostic, type Diagnostic, type Incident } from "./incident/types.js";
-import { computeExpiry } from "./plan/expiry.js";
-import type { IncidentOutput, StackOutputs } from "./plan/outputs.js";
-import { buildPlan, type AccessKeyPlan, type PlannedIncident } from "./plan/plan.js";
+import { ContainmentInstant } from "./components/ContainmentInstant.ts";
+import { DisabledAccessKey } from "./components/DisabledAccessKey.ts";
+import { ReplacementRole } from "./components/ReplacementRole.ts";
+import { SessionRevocation } from "./components/SessionRevocation.ts";
+import { loadIncidentPaths } from "./incident/read.ts";
+import { formatDiagnostic, type Diagnostic, type Incident } from "./incident/types.ts";
+import { computeExpiry } from "./plan/expiry.ts";
+import type { IncidentOutput, StackOutputs } from "./plan/outputs.ts";
+import { buildPlan, type AccessKeyPlan, type PlannedIncident } from "./plan/plan.ts";
 
 /**
  * The oldest Pulumi CLI that imports a resource whose state differs from the program's inputs and
@@ -30,14 +28,14 @@ const MINIMUM_PULUMI_CLI = ">=3.174.0";
 /** `StackOutputs`, with the cutoffs recorded at containment still to be resolved by Pulumi. */
 type ProgramOutputs = Omit<StackOutputs, "incidents"> & { incidents: Record<string, IncidentOutput | pulumi.Output<IncidentOutput>> };
 
-export = async (): Promise<ProgramOutputs> => {
+export default async function program(): Promise<ProgramOutputs> {
   await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);
   const config = new pulumi.Config("cordon");
   const account = config.require("account", { pattern: /^\d{12}$/ });
   const incidentsDir = config.get("incidentsDir") ?? "incidents";
 
   // Paths in messages stay relative to the project folder, where index.ts and Pulumi.yaml live.
-  const loaded = loadIncidentPaths([incidentsDir], __dirname, new Date());
+  const loaded = loadIncidentPaths([incidentsDir], import.meta.dirname, new Date());
   if (loaded.errors.length > 0) throw new pulumi.RunError(invalidFilesMessage(incidentsDir, loaded.errors));
   const plan = buildPlan(loaded.incidents, { account });
   const elsewhere = loaded.incidents.filter((incident) => incident.account !== account).map((incident) => incident.id);
@@ -72,11 +70,11 @@ export = async (): Promise<ProgramOutputs> => {
     ),
     replacementRoles: plan.replacementRoles.map((role) => role.name),
   };
-};
+}
 
 function invalidFilesMessage(incidentsDir: string, errors: Diagnostic[]): string {
   const count = errors.length === 1 ? "1 problem" : `${errors.length} problems`;
-  return [`cordon declared nothing: ${count} in the incident files (\`npm run cordon -- validate ${incidentsDir}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n");
+  return [`cordon declared nothing: ${count} in the incident files (\`npx cordon validate ${incidentsDir}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n");
 }
 
 /** Deploying one account's incidents with another account's credentials would disable nothing. */

@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadIncidentPaths } from "../incident/read.js";
-import { buildPlan } from "../plan/plan.js";
+import { loadIncidentPaths } from "../incident/read.ts";
+import { buildPlan } from "../plan/plan.ts";
 
 const FILES = Number(process.env.BENCH_FILES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -70,7 +70,7 @@ try {
   const cli: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, ["--import", "tsx", "commands/main.ts", "plan", dir, "--json", "--now", NOW.toISOString()], { encoding: "utf8", maxBuffer: 1 << 30 });
+    const result = spawnSync(process.execPath, ["cli/cordon.js", "plan", dir, "--json", "--now", NOW.toISOString()], { encoding: "utf8", maxBuffer: 1 << 30 });
     cli.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (result.status !== 0) throw new Error(`cordon plan failed: ${result.stderr}`);
   }

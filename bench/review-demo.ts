@@ -26,7 +26,7 @@
  */
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { startCloudTrailServer } from "../test/support/cloudtrail-server.js";
+import { startCloudTrailServer } from "../test/support/cloudtrail-server.ts";
 
 const ACCOUNT = "111122223333";
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"] as const;
@@ -257,8 +257,8 @@ async function main(): Promise<number> {
   };
   for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_CLOUDTRAIL", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"]) delete env[name];
 
-  const root = resolve(__dirname, "..");
-  const args = ["--import", "tsx", "commands/main.ts", "review", "--access-key", DEMO_KEY, "--regions", DEMO_REGIONS.join(","), "--since", DEMO_SINCE, "--until", DEMO_UNTIL, ...process.argv.slice(2)];
+  const root = resolve(import.meta.dirname, "..");
+  const args = ["cli/cordon.js", "review", "--access-key", DEMO_KEY, "--regions", DEMO_REGIONS.join(","), "--since", DEMO_SINCE, "--until", DEMO_UNTIL, ...process.argv.slice(2)];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: "inherit" });
   // Ctrl-C reaches the review too (same process group); the server stays up until it has ended.
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

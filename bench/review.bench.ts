@@ -11,10 +11,10 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { CloudTrailReader, ALWAYS_ENABLED_REGIONS, PAGE_SIZE } from "../review/cloudtrail.js";
-import { followChain } from "../review/chain.js";
-import { LOOKUP_EVENTS_PER_SECOND } from "../review/pacer.js";
-import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../test/support/cloudtrail-server.js";
+import { CloudTrailReader, ALWAYS_ENABLED_REGIONS, PAGE_SIZE } from "../review/cloudtrail.ts";
+import { followChain } from "../review/chain.ts";
+import { LOOKUP_EVENTS_PER_SECOND } from "../review/pacer.ts";
+import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../test/support/cloudtrail-server.ts";
 
 const run = promisify(execFile);
 const KEY = "AKIAEXAMPLEBENCH0001";
@@ -76,7 +76,6 @@ function pointAt(server: CloudTrailServer): void {
     AWS_CONFIG_FILE: "/nonexistent/cordon-bench-config",
     AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-bench-credentials",
     AWS_EC2_METADATA_DISABLED: "true",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     AWS_PAGER: "",
   });
   delete process.env.AWS_PROFILE;

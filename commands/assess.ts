@@ -1,15 +1,15 @@
-import { assess, type Assessment } from "../iam/assessment.js";
-import { awsClients, failureOf } from "../iam/aws.js";
-import { callerAccount, readUserFacts, userOfAccessKey } from "../iam/read.js";
-import { parseFlags, type Command } from "./command.js";
-import { EXIT_OK, UsageError } from "./io.js";
+import { assess, type Assessment } from "../iam/assessment.ts";
+import { awsClients, failureOf } from "../iam/aws.ts";
+import { callerAccount, readUserFacts, userOfAccessKey } from "../iam/read.ts";
+import { parseFlags, type Command } from "./command.ts";
+import { EXIT_OK, UsageError } from "./io.ts";
 
 const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
 
 export const assessCommand: Command = {
   name: "assess",
   summary: "what an exposed key can reach, before writing the incident",
-  usage: `usage: npm run --silent cordon -- assess (--access-key ID | --user NAME) [--json]
+  usage: `usage: npx cordon assess (--access-key ID | --user NAME) [--json]
 
 Step 1 of the response: what the key's user can reach, read from IAM with the credentials in use
 (read-only; \`cordon permissions\` prints the policy it needs). The user and its groups, their

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError, type Io } from "./io.js";
+import { UsageError, type Io } from "./io.ts";
 
-/** One CLI command: `npm run --silent cordon -- <name> ...`. */
+/** One CLI command: `npx cordon <name> ...`. */
 export interface Command {
   name: string;
   /** One line for `cordon --help`. */

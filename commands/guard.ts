@@ -1,19 +1,19 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { loadIncidents, type SourceFile } from "../incident/load.js";
-import { readIncidentSources } from "../incident/read.js";
-import { formatDiagnostic } from "../incident/types.js";
-import { GitError, incidentSourcesAt, repoPath, repoRoot, resolveCommit } from "../lifecycle/git.js";
-import { guardChange } from "../lifecycle/guard.js";
-import { parseFlags, parseInstantFlag, type Command } from "./command.js";
-import { DEFAULT_INCIDENTS_DIR, reportDiagnostics } from "./incidents.js";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "./io.js";
-import { readContainment } from "./plan.js";
+import { loadIncidents, type SourceFile } from "../incident/load.ts";
+import { readIncidentSources } from "../incident/read.ts";
+import { formatDiagnostic } from "../incident/types.ts";
+import { GitError, incidentSourcesAt, repoPath, repoRoot, resolveCommit } from "../lifecycle/git.ts";
+import { guardChange } from "../lifecycle/guard.ts";
+import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
+import { DEFAULT_INCIDENTS_DIR, reportDiagnostics } from "./incidents.ts";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "./io.ts";
+import { readContainment } from "./plan.ts";
 
 export const guardCommand: Command = {
   name: "guard",
   summary: "fail a change that removes or weakens an incident that is still active",
-  usage: `usage: npm run --silent cordon -- guard --base REV [--head REV] [--now ISO] [--stack-outputs FILE]
+  usage: `usage: npx cordon guard --base REV [--head REV] [--now ISO] [--stack-outputs FILE]
                                          [--allow-early-removal] [--dir DIR]
 
 Compares the incidents under DIR at two git revisions, by incident id (a file moved to another

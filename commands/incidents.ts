@@ -1,9 +1,9 @@
 /**
  * What every command that takes PATH... shares: read, validate, and report diagnostics the same way.
  */
-import { loadIncidentPaths } from "../incident/read.js";
-import { formatDiagnostic, type Diagnostic, type Incident } from "../incident/types.js";
-import type { Io } from "./io.js";
+import { loadIncidentPaths } from "../incident/read.ts";
+import { formatDiagnostic, type Diagnostic, type Incident } from "../incident/types.ts";
+import type { Io } from "./io.ts";
 
 export const DEFAULT_INCIDENTS_DIR = "incidents";
 

@@ -1,10 +1,9 @@
-#!/usr/bin/env node
 /**
- * The cordon CLI: `npm run --silent cordon -- <command> [options]`.
+ * The cordon CLI: `npx cordon <command> [options]`.
  * Commands load lazily, so `validate` never pays for the AWS SDK or the Pulumi SDK.
  */
-import { EXIT_USAGE, UsageError, processIo, type Io } from "./io.js";
-import type { Command } from "./command.js";
+import { EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
+import type { Command } from "./command.ts";
 
 interface Entry {
   summary: string;
@@ -12,29 +11,29 @@ interface Entry {
 }
 
 const commands: Record<string, Entry> = {
-  new: { summary: "write a new incident file from flags (and IAM, for --access-key alone)", load: async () => (await import("./new.js")).newCommand },
-  validate: { summary: "check incident files; every error of every file in one run", load: async () => (await import("./validate.js")).validateCommand },
-  plan: { summary: "print what `pulumi up` would declare for the incident files", load: async () => (await import("./plan.js")).planCommand },
-  status: { summary: "per incident: cutoff, expiry, time left, whether the file can be removed", load: async () => (await import("./status.js")).statusCommand },
-  guard: { summary: "fail a change that removes or weakens an incident that is still active", load: async () => (await import("./guard.js")).guardCommand },
-  assess: { summary: "what an exposed key can reach, before writing the incident", load: async () => (await import("./assess.js")).assessCommand },
-  verify: { summary: "prove with IAM's simulator that the containment holds", load: async () => (await import("./verify.js")).verifyCommand },
-  review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("./review.js")).reviewCommand },
-  permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("./permissions.js")).permissionsCommand },
+  new: { summary: "write a new incident file from flags (and IAM, for --access-key alone)", load: async () => (await import("./new.ts")).newCommand },
+  validate: { summary: "check incident files; every error of every file in one run", load: async () => (await import("./validate.ts")).validateCommand },
+  plan: { summary: "print what `pulumi up` would declare for the incident files", load: async () => (await import("./plan.ts")).planCommand },
+  status: { summary: "per incident: cutoff, expiry, time left, whether the file can be removed", load: async () => (await import("./status.ts")).statusCommand },
+  guard: { summary: "fail a change that removes or weakens an incident that is still active", load: async () => (await import("./guard.ts")).guardCommand },
+  assess: { summary: "what an exposed key can reach, before writing the incident", load: async () => (await import("./assess.ts")).assessCommand },
+  verify: { summary: "prove with IAM's simulator that the containment holds", load: async () => (await import("./verify.ts")).verifyCommand },
+  review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("./review.ts")).reviewCommand },
+  permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("./permissions.ts")).permissionsCommand },
 };
 
 export function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
   return [
-    "usage: npm run --silent cordon -- <command> [options]",
+    "usage: npx cordon <command> [options]",
     "",
     "Incident response for exposed AWS credentials, as code.",
     "",
     "commands:",
     ...lines,
     "",
-    "Run `npm run --silent cordon -- <command> --help` for a command's options.",
+    "Run `npx cordon <command> --help` for a command's options.",
     "",
   ].join("\n");
 }
@@ -66,18 +65,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  // The AWS SDK's notice that it will need Node 22 after January 2027 would print on every
-  // command that calls AWS; in the middle of an incident it is noise. The README says it once.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  main(process.argv.slice(2), processIo()).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      // An unexpected failure: say what it was without a stack dump (which could echo request data).
-      process.stderr.write(`cordon: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = EXIT_USAGE;
-    },
-  );
+/** The process's entry point: `cli/cordon.js` calls it. */
+export async function runCli(): Promise<void> {
+  try {
+    process.exitCode = await main(process.argv.slice(2), processIo());
+  } catch (error) {
+    // An unexpected failure: say what it was without a stack dump (which could echo request data).
+    process.stderr.write(`cordon: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_USAGE;
+  }
 }

@@ -1,21 +1,21 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { loadIncidents } from "../incident/load.js";
-import { parseInstant, formatInstant } from "../incident/time.js";
-import { AT_CONTAINMENT, type Mode } from "../incident/types.js";
-import { awsLookup, LookupError, type Lookup, type LookupProblem } from "../lifecycle/lookup.js";
-import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../lifecycle/template.js";
-import { parseFlags, parseInstantFlag, type Command } from "./command.js";
-import { DEFAULT_INCIDENTS_DIR } from "./incidents.js";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./io.js";
+import { loadIncidents } from "../incident/load.ts";
+import { parseInstant, formatInstant } from "../incident/time.ts";
+import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
+import { awsLookup, LookupError, type Lookup, type LookupProblem } from "../lifecycle/lookup.ts";
+import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../lifecycle/template.ts";
+import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
+import { DEFAULT_INCIDENTS_DIR } from "./incidents.ts";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./io.ts";
 
-export { newPermissions } from "../lifecycle/lookup.js";
+export { newPermissions } from "../lifecycle/lookup.ts";
 
 const MODES: Mode[] = ["revoke-older-sessions", "deny-all"];
 const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
 const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 
-const usage = `usage: npm run --silent cordon -- new --title TEXT [--access-key ID]... [--user NAME]...
+const usage = `usage: npx cordon new --title TEXT [--access-key ID]... [--user NAME]...
                                        [--role NAME]... [--account ID] [--mode MODE] [--id ID]
                                        [--cutoff at-containment|ISO] [--dir DIR] [--now ISO]
 

@@ -1,9 +1,9 @@
-import { deployPermissions } from "../components/permissions.js";
-import { assessPermissions, commandsPolicy, deployPolicy, verifyPermissions, type ScopedPolicy } from "../iam/permissions.js";
-import { newPermissions } from "../lifecycle/lookup.js";
-import { reviewPermissions } from "../review/cloudtrail.js";
-import { parseFlags, type Command } from "./command.js";
-import { EXIT_OK, UsageError } from "./io.js";
+import { deployPermissions } from "../components/permissions.ts";
+import { assessPermissions, commandsPolicy, deployPolicy, verifyPermissions, type ScopedPolicy } from "../iam/permissions.ts";
+import { newPermissions } from "../lifecycle/lookup.ts";
+import { reviewPermissions } from "../review/cloudtrail.ts";
+import { parseFlags, type Command } from "./command.ts";
+import { EXIT_OK, UsageError } from "./io.ts";
 
 /** The actions each AWS-calling command declares beside its code, by command name. */
 export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
@@ -16,7 +16,7 @@ export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
 export const permissionsCommand: Command = {
   name: "permissions",
   summary: "the least-privilege IAM policies that deploying and the commands need",
-  usage: `usage: npm run --silent cordon -- permissions [--json]
+  usage: `usage: npx cordon permissions [--json]
 
 Prints two IAM policy documents, generated from what the code declares (never kept by hand):
   deploy    for the CI role that runs \`pulumi preview\` and \`pulumi up\`: the actions each resource

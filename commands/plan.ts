@@ -1,16 +1,16 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { buildPlan, type ContainmentInstants } from "../plan/plan.js";
-import { containmentFromStackOutputs } from "../plan/outputs.js";
-import { renderPlan } from "../plan/render.js";
-import { parseFlags, parseInstantFlag, type Command } from "./command.js";
-import { loadOrReport } from "./incidents.js";
-import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "./io.js";
+import { buildPlan, type ContainmentInstants } from "../plan/plan.ts";
+import { containmentFromStackOutputs } from "../plan/outputs.ts";
+import { renderPlan } from "../plan/render.ts";
+import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
+import { loadOrReport } from "./incidents.ts";
+import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "./io.ts";
 
 export const planCommand: Command = {
   name: "plan",
   summary: "print what `pulumi up` would declare for the incident files",
-  usage: `usage: npm run --silent cordon -- plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE] [--json]
+  usage: `usage: npx cordon plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE] [--json]
 
 Validates the incident files (PATH: files or folders, default incidents/) and prints the plan:
 the deny policy of each principal, the keys to disable, the replacement roles, and when each

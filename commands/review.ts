@@ -4,16 +4,16 @@
  * and the findings in `review/`.
  */
 import { resolve } from "node:path";
-import { parseFlags, parseInstantFlag, type Command } from "./command.js";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./io.js";
-import { followChain, type Chain, type Window } from "../review/chain.js";
-import { analyze } from "../review/findings.js";
-import { readLogs, logSource } from "../review/logs.js";
-import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../review/cloudtrail.js";
-import { ScanProgress } from "../review/progress.js";
-import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.js";
+import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./io.ts";
+import { followChain, type Chain, type Window } from "../review/chain.ts";
+import { analyze } from "../review/findings.ts";
+import { readLogs, logSource } from "../review/logs.ts";
+import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../review/cloudtrail.ts";
+import { ScanProgress } from "../review/progress.ts";
+import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
 
-const usage = `usage: npm run --silent cordon -- review --access-key KEY [--since ISO] [--until ISO] [--regions all|R1,R2]
+const usage = `usage: npx cordon review --access-key KEY [--since ISO] [--until ISO] [--regions all|R1,R2]
                                         [--json | --markdown] [--from-logs DIR]
 
 What an exposed key did, from CloudTrail, in every region; and what the keys it minted

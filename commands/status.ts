@@ -1,14 +1,14 @@
 import { resolve } from "node:path";
-import { incidentStatuses, renderStatus } from "../lifecycle/status.js";
-import { parseFlags, parseInstantFlag, type Command } from "./command.js";
-import { DEFAULT_INCIDENTS_DIR, loadOrReport } from "./incidents.js";
-import { EXIT_INVALID, EXIT_OK } from "./io.js";
-import { readContainment } from "./plan.js";
+import { incidentStatuses, renderStatus } from "../lifecycle/status.ts";
+import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
+import { DEFAULT_INCIDENTS_DIR, loadOrReport } from "./incidents.ts";
+import { EXIT_INVALID, EXIT_OK } from "./io.ts";
+import { readContainment } from "./plan.ts";
 
 export const statusCommand: Command = {
   name: "status",
   summary: "per incident: cutoff, expiry, time left, whether the file can be removed",
-  usage: `usage: npm run --silent cordon -- status [PATH...] [--now ISO] [--stack-outputs FILE] [--json]
+  usage: `usage: npx cordon status [PATH...] [--now ISO] [--stack-outputs FILE] [--json]
 
 Per incident (PATH: files or folders, default incidents/): the cutoff, when it expires (cutoff +
 36 h when it names a user, + 12 h for roles only, or holdUntil when later), the time left, and

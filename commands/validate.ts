@@ -1,11 +1,11 @@
-import { parseFlags, parseInstantFlag, type Command } from "./command.js";
-import { loadOrReport } from "./incidents.js";
-import { EXIT_INVALID, EXIT_OK } from "./io.js";
+import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
+import { loadOrReport } from "./incidents.ts";
+import { EXIT_INVALID, EXIT_OK } from "./io.ts";
 
 export const validateCommand: Command = {
   name: "validate",
   summary: "check incident files; every error of every file in one run",
-  usage: `usage: npm run --silent cordon -- validate [PATH...] [--now ISO]
+  usage: `usage: npx cordon validate [PATH...] [--now ISO]
 
 Checks incident files (PATH: files or folders, default incidents/) against the schema and
 cordon's rules, and lists every error of every file, as FILE:LINE:COL CODE message.

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import { formatInstant } from "../incident/time.js";
-import { awsClients, failureOf, type Clients } from "../iam/aws.js";
-import { callerAccount, readLiveKeys, readLiveRole, readLiveUser, simulate, type LivePrincipal } from "../iam/read.js";
+import { formatInstant } from "../incident/time.ts";
+import { awsClients, failureOf, type Clients } from "../iam/aws.ts";
+import { callerAccount, readLiveKeys, readLiveRole, readLiveUser, simulate, type LivePrincipal } from "../iam/read.ts";
 import {
   compareDocuments,
   keyChecks,
@@ -13,18 +13,18 @@ import {
   SIMULATION_OFFSET_MS,
   simulationChecks,
   type Check,
-} from "../iam/verify.js";
-import { buildPlan, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.js";
-import { recordedFor } from "../plan/policies.js";
-import { parseFlags, parseInstantFlag, type Command } from "./command.js";
-import { loadOrReport } from "./incidents.js";
-import { EXIT_INVALID, EXIT_OK, palette } from "./io.js";
-import { readContainment } from "./plan.js";
+} from "../iam/verify.ts";
+import { buildPlan, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
+import { recordedFor } from "../plan/policies.ts";
+import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
+import { loadOrReport } from "./incidents.ts";
+import { EXIT_INVALID, EXIT_OK, palette } from "./io.ts";
+import { readContainment } from "./plan.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
   summary: "prove with IAM's simulator that the containment holds",
-  usage: `usage: npm run --silent cordon -- verify [PATH...] [--stack-outputs FILE] [--now ISO] [--json]
+  usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE] [--now ISO] [--json]
 
 After \`pulumi up\`: for each principal of every active incident (PATH: files or folders, default
 incidents/) in the account of the credentials in use, reads IAM and checks that

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AccessKeyPlan } from "../plan/plan.js";
+import type { AccessKeyPlan } from "../plan/plan.ts";
 
 export interface DisabledAccessKeyArgs {
   /** One entry of `plan.accessKeys`. */

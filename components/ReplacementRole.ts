@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ReplacementRolePlan } from "../plan/plan.js";
+import type { ReplacementRolePlan } from "../plan/plan.ts";
 
 export interface ReplacementRoleArgs {
   /** One entry of `plan.replacementRoles`. */

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { POLICY_PATH, type DenyPolicy } from "../plan/plan.js";
-import { fillContainment, recordedFor } from "../plan/policies.js";
+import { POLICY_PATH, type DenyPolicy } from "../plan/plan.ts";
+import { fillContainment, recordedFor } from "../plan/policies.ts";
 
 export interface SessionRevocationArgs {
   /** One entry of `plan.denyPolicies`. */

@@ -4,10 +4,10 @@
  * `permissions` command turns it into the deployer's least-privilege policy, and a test fails when
  * the program declares a type that is missing here.
  */
-import { containmentInstantPermissions } from "./ContainmentInstant.js";
-import { disabledAccessKeyPermissions } from "./DisabledAccessKey.js";
-import { replacementRolePermissions } from "./ReplacementRole.js";
-import { sessionRevocationPermissions } from "./SessionRevocation.js";
+import { containmentInstantPermissions } from "./ContainmentInstant.ts";
+import { disabledAccessKeyPermissions } from "./DisabledAccessKey.ts";
+import { replacementRolePermissions } from "./ReplacementRole.ts";
+import { sessionRevocationPermissions } from "./SessionRevocation.ts";
 
 /** The program's invokes, made before anything is declared. */
 export const programPermissions: Record<string, string[]> = {

@@ -2,9 +2,9 @@
  * `assess`: everything a responder learns about an exposed key's user before writing the incident.
  * Pure: the facts read from IAM in, the assessment (the `--json` contract of issue 5) out.
  */
-import { assumableRoles, type RoleTrust } from "./assumable.js";
-import { compareText, policySize, type Document } from "./policy.js";
-import { classifyRisk, containmentOrder, type ContainmentOrder, type Risk, type SourcedPolicy } from "./risk.js";
+import { assumableRoles, type RoleTrust } from "./assumable.ts";
+import { compareText, policySize, type Document } from "./policy.ts";
+import { classifyRisk, containmentOrder, type ContainmentOrder, type Risk, type SourcedPolicy } from "./risk.ts";
 
 /**
  * A user's inline policies share one size budget, white space not counted.

@@ -7,8 +7,8 @@
  * when it trusts the account and the user's own policies allow the call on the role.
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
  */
-import { coversAction, coversResource, list, statements, type Document, type Statement } from "./policy.js";
-import type { SourcedPolicy } from "./risk.js";
+import { coversAction, coversResource, list, statements, type Document, type Statement } from "./policy.ts";
+import type { SourcedPolicy } from "./risk.ts";
 
 export interface RoleTrust {
   arn: string;

@@ -36,12 +36,13 @@ export function actionOf(serviceId: string, command: object): string {
 
 /** Why a call failed, when it is not about the entity asked for: the command could not run (exit 2). */
 export class AwsUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly reason: "credentials" | "denied" | "unreachable",
-    readonly action: string,
-  ) {
+  readonly reason: "credentials" | "denied" | "unreachable";
+  readonly action: string;
+
+  constructor(message: string, reason: "credentials" | "denied" | "unreachable", action: string) {
     super(message);
+    this.reason = reason;
+    this.action = action;
   }
 }
 

@@ -4,9 +4,9 @@
  * prints. Tests record the calls the commands really send and fail on any that is not declared,
  * so the lists cannot drift from the code. Pure.
  */
-import { POLICY_PATH } from "../plan/plan.js";
-import type { PolicyDocument, PolicyStatement } from "../plan/policies.js";
-import { compareText, wildcardMatch } from "./policy.js";
+import { POLICY_PATH } from "../plan/plan.ts";
+import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
+import { compareText, wildcardMatch } from "./policy.ts";
 
 /** What `assess` calls (iam/read.ts: `callerAccount`, `userOfAccessKey`, `readUserFacts`). Read-only. */
 export const assessPermissions: readonly string[] = [

@@ -25,11 +25,11 @@ import {
   type EvaluationResult,
 } from "@aws-sdk/client-iam";
 import { GetAccessKeyInfoCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { formatInstant } from "../incident/time.js";
-import type { AccessKeyFacts, UserFacts } from "./assessment.js";
-import { allPages, isNoSuchEntity, NotFoundError, send, type Clients } from "./aws.js";
-import { decodeDocument, parseDocument, type Document } from "./policy.js";
-import type { SourcedPolicy } from "./risk.js";
+import { formatInstant } from "../incident/time.ts";
+import type { AccessKeyFacts, UserFacts } from "./assessment.ts";
+import { allPages, isNoSuchEntity, NotFoundError, send, type Clients } from "./aws.ts";
+import { decodeDocument, parseDocument, type Document } from "./policy.ts";
+import type { SourcedPolicy } from "./risk.ts";
 
 /** The account the credentials in use belong to. */
 export async function callerAccount(clients: Clients): Promise<string> {
@@ -168,7 +168,11 @@ export async function readUserFacts(clients: Clients, userName: string, account:
 /** Managed policy documents (the default version), each read once however many times it is attached. */
 class ManagedPolicies {
   private readonly cache = new Map<string, Promise<Document>>();
-  constructor(private readonly clients: Clients) {}
+  private readonly clients: Clients;
+
+  constructor(clients: Clients) {
+    this.clients = clients;
+  }
 
   document(arn: string): Promise<Document> {
     let cached = this.cache.get(arn);

@@ -5,7 +5,7 @@
  * the permissions boundary) but does not evaluate conditions: an allow with a condition counts as
  * an allow and a deny with a condition does not count, so the summary errs towards more risk.
  */
-import { coversAction, list, onEveryResource, reachesService, statements, type Document, type Statement } from "./policy.js";
+import { coversAction, list, onEveryResource, reachesService, statements, type Document, type Statement } from "./policy.ts";
 
 /** How a policy reaches the user: attached or inline, on the user itself or through a group. */
 export interface PolicySource {

@@ -3,11 +3,11 @@
  * read live in, a list of checks per principal out. The shell (commands/verify.ts) reads IAM and
  * asks IAM's simulator; every decision is here, testable without AWS.
  */
-import { formatInstant, parseInstant } from "../incident/time.js";
-import type { ContainmentInstants, DenyPolicy } from "../plan/plan.js";
-import { fillContainment, pendingPlaceholders, TOKEN_ISSUE_TIME, type PolicyDocument } from "../plan/policies.js";
-import { canonicalStatement, compareText, statements, type Document, type Statement } from "./policy.js";
-import type { Decision, LiveKey, LivePrincipal } from "./read.js";
+import { formatInstant, parseInstant } from "../incident/time.ts";
+import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
+import { fillContainment, pendingPlaceholders, TOKEN_ISSUE_TIME, type PolicyDocument } from "../plan/policies.ts";
+import { canonicalStatement, compareText, statements, type Document, type Statement } from "./policy.ts";
+import type { Decision, LiveKey, LivePrincipal } from "./read.ts";
 
 /**
  * The actions simulated for each principal: reads and writes of data, IAM persistence, compute and

@@ -3,12 +3,12 @@
  * read the files and decide how to print. While any file is invalid, no incident is returned at
  * all, so a partial plan can never exist.
  */
-import Ajv, { type ErrorObject } from "ajv";
+import { Ajv, type ErrorObject } from "ajv";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
-import schema from "../schema/incident.schema.json";
-import { computeExpiry } from "../plan/expiry.js";
-import { formatInstant, parseInstant } from "./time.js";
-import { AT_CONTAINMENT, type Diagnostic, type Incident, type Mode, type ReplacementRoleSpec, type Trust } from "./types.js";
+import schema from "../schema/incident.schema.json" with { type: "json" };
+import { computeExpiry } from "../plan/expiry.ts";
+import { formatInstant, parseInstant } from "./time.ts";
+import { AT_CONTAINMENT, type Diagnostic, type Incident, type Mode, type ReplacementRoleSpec, type Trust } from "./types.ts";
 
 /** IAM and CI files stay small; a larger file is a mistake or an attack on the parser. */
 export const MAX_FILE_BYTES = 64 * 1024;

@@ -5,8 +5,8 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { posix } from "node:path";
-import type { SourceFile } from "../incident/load.js";
-import { INCIDENT_FILE } from "../incident/read.js";
+import type { SourceFile } from "../incident/load.ts";
+import { INCIDENT_FILE } from "../incident/read.ts";
 
 /** git is missing, this is not a repository, or a revision does not exist: guard exits 2. */
 export class GitError extends Error {}

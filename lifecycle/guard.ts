@@ -5,11 +5,11 @@
  * active, because that re-opens sessions the incident was written to close. Pure: incidents,
  * recorded containment instants and `now` in, findings out.
  */
-import { formatDuration } from "../incident/time.js";
-import { AT_CONTAINMENT, type Incident } from "../incident/types.js";
-import { computeExpiry } from "../plan/expiry.js";
-import type { ContainmentInstants } from "../plan/plan.js";
-import { recordedFor } from "../plan/policies.js";
+import { formatDuration } from "../incident/time.ts";
+import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
+import { computeExpiry } from "../plan/expiry.ts";
+import type { ContainmentInstants } from "../plan/plan.ts";
+import { recordedFor } from "../plan/policies.ts";
 
 /** How a change weakens an incident: one kind per rule of the guard. */
 export type WeakeningKind = "deleted" | "account-changed" | "principal-removed" | "principal-respelled" | "key-removed" | "cutoff-earlier" | "mode-lowered" | "hold-shortened";

@@ -17,8 +17,11 @@ export type LookupProblem =
   | { kind: "failed"; action: string; message: string };
 
 export class LookupError extends Error {
-  constructor(readonly problem: LookupProblem) {
+  readonly problem: LookupProblem;
+
+  constructor(problem: LookupProblem) {
     super(problem.kind);
+    this.problem = problem;
   }
 }
 

@@ -2,9 +2,9 @@
  * Where each incident stands in its lifecycle: when it expires, how long is left, and whether its
  * file can now be removed. Pure: incidents, the recorded containment instants and `now` in.
  */
-import { formatDuration, formatInstant } from "../incident/time.js";
-import type { Incident, Mode } from "../incident/types.js";
-import { buildPlan, type ContainmentInstants } from "../plan/plan.js";
+import { formatDuration, formatInstant } from "../incident/time.ts";
+import type { Incident, Mode } from "../incident/types.ts";
+import { buildPlan, type ContainmentInstants } from "../plan/plan.ts";
 
 /** One incident's status; the `--json` contract is id, file, cutoff, expiresAt, removable. */
 export interface IncidentStatus {

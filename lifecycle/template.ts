@@ -4,8 +4,8 @@
  * who may never have seen cordon, at two in the morning.
  */
 import { stringify } from "yaml";
-import { AT_CONTAINMENT, type Mode } from "../incident/types.js";
-import { formatInstant } from "../incident/time.js";
+import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
+import { formatInstant } from "../incident/time.ts";
 
 /** What `new` knows once its flags (and IAM, for `--access-key` alone) are resolved. */
 export interface NewIncident {

@@ -1,5 +1,5 @@
-import { AT_CONTAINMENT, type Incident } from "../incident/types.js";
-import { formatInstant, parseInstant } from "../incident/time.js";
+import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
+import { formatInstant, parseInstant } from "../incident/time.ts";
 
 /**
  * How long a temporary credential minted before the cutoff can live.

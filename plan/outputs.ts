@@ -3,8 +3,8 @@
  * (`pulumi stack output --json > outputs.json`, then `--stack-outputs outputs.json`).
  * Pure: JSON in, data out.
  */
-import { parseInstant, formatInstant } from "../incident/time.js";
-import type { ContainmentInstants, PrincipalType } from "./plan.js";
+import { parseInstant, formatInstant } from "../incident/time.ts";
+import type { ContainmentInstants, PrincipalType } from "./plan.ts";
 
 /** Per incident, as the program exports it under the `incidents` output. */
 export interface IncidentOutput {

@@ -2,7 +2,7 @@
  * IAM policy documents, built as plain data. Statement ids derive from incident ids, never from
  * positions, and statements are sorted: the same incidents give the same bytes.
  */
-import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "../incident/types.js";
+import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "../incident/types.ts";
 
 export interface PolicyStatement {
   Sid?: string;

@@ -2,10 +2,10 @@
  * The readable plan: what a reviewer reads before `pulumi preview` shows the same change in
  * Pulumi's words. Pure: a plan in, text out.
  */
-import type { Plan } from "./plan.js";
-import { POLICY_PATH } from "./plan.js";
-import { TOKEN_ISSUE_TIME, type PolicyDocument } from "./policies.js";
-import { credentialLifetimeMs } from "./expiry.js";
+import type { Plan } from "./plan.ts";
+import { POLICY_PATH } from "./plan.ts";
+import { TOKEN_ISSUE_TIME, type PolicyDocument } from "./policies.ts";
+import { credentialLifetimeMs } from "./expiry.ts";
 
 export interface RenderStyle {
   bold(text: string): string;
@@ -64,7 +64,7 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
     lines.push("");
   }
 
-  lines.push(style.dim("Removing an incident file removes its deny policies: only once it has expired (see `cordon -- status`)."));
+  lines.push(style.dim("Removing an incident file removes its deny policies: only once it has expired (see `npx cordon status`)."));
   lines.push(style.dim("Disabled keys stay disabled and replacement roles stay."));
   return `${lines.join("\n")}\n`;
 }

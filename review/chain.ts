@@ -6,7 +6,7 @@
  * Pure apart from the event source it is given: no AWS SDK, no clock, no file system here. The
  * same source gives the same chain, whatever order the source answers in.
  */
-import type { ReviewEvent } from "./event.js";
+import type { ReviewEvent } from "./event.ts";
 
 /** What the review reads events of: an access key, or an IAM user (whose console sessions have no key). */
 export type Subject = { kind: "key"; accessKeyId: string } | { kind: "user"; userName: string; accountId: string | null };

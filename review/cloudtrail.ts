@@ -5,9 +5,9 @@
  * same NextToken, so retries neither lose nor repeat a page; events are deduplicated by id anyway.
  */
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
-import { fromLookupEvent, type ReviewEvent } from "./event.js";
-import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "./chain.js";
-import { LOOKUP_INTERVAL_MS, Pacer, systemClock, type Clock } from "./pacer.js";
+import { fromLookupEvent, type ReviewEvent } from "./event.ts";
+import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "./chain.ts";
+import { LOOKUP_INTERVAL_MS, Pacer, systemClock, type Clock } from "./pacer.ts";
 
 /** The IAM actions `review` calls, for the least-privilege policy that `permissions` prints. */
 export const reviewPermissions: readonly string[] = ["cloudtrail:LookupEvents"];
@@ -184,11 +184,11 @@ export function sdkClient(region: string, pacer: Pacer): LookupClient {
 }
 
 class LookupFailed extends Error {
-  constructor(
-    message: string,
-    readonly notEnabled: boolean,
-  ) {
+  readonly notEnabled: boolean;
+
+  constructor(message: string, notEnabled: boolean) {
     super(message);
+    this.notEnabled = notEnabled;
   }
 }
 
@@ -202,7 +202,10 @@ export class CloudTrailReader {
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
 
-  constructor(private readonly options: ReaderOptions) {
+  private readonly options: ReaderOptions;
+
+  constructor(options: ReaderOptions) {
+    this.options = options;
     this.clock = options.clock ?? systemClock;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.random = options.random ?? Math.random;

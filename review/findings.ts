@@ -3,8 +3,8 @@
  * no AWS SDK, no clock, no file system. Every list is sorted, so the same events give the same
  * review byte for byte.
  */
-import { actionOf, serviceOf, type ReviewEvent } from "./event.js";
-import { callerOf, type Chain, type Lead, type Provenance } from "./chain.js";
+import { actionOf, serviceOf, type ReviewEvent } from "./event.ts";
+import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
 export type Category = "persistence" | "privilege-escalation" | "defense-evasion" | "credential-access" | "exfiltration" | "execution";

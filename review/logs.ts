@@ -8,8 +8,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import { fromRecord, type ReviewEvent } from "./event.js";
-import { belongsTo, type EventSource } from "./chain.js";
+import { fromRecord, type ReviewEvent } from "./event.ts";
+import { belongsTo, type EventSource } from "./chain.ts";
 
 const gunzipAsync = promisify(gunzip);
 

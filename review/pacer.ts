@@ -36,10 +36,13 @@ export class Pacer {
   private draining = false;
   private warm = false;
 
-  constructor(
-    readonly intervalMs: number,
-    private readonly clock: Clock = systemClock,
-  ) {}
+  readonly intervalMs: number;
+  private readonly clock: Clock;
+
+  constructor(intervalMs: number, clock: Clock = systemClock) {
+    this.intervalMs = intervalMs;
+    this.clock = clock;
+  }
 
   /**
    * Resolves when the caller may send. Callers go in the order they called, each at least one

@@ -3,9 +3,9 @@
  * terminal the block redraws in place; in a log (CI, a pipe) a plain line every few seconds and one
  * at the end, so that a log never fills with redraws. Never on stdout, where the review goes.
  */
-import type { ReaderProgress } from "./cloudtrail.js";
-import type { Io } from "../commands/io.js";
-import { systemClock, type Clock } from "./pacer.js";
+import type { ReaderProgress } from "./cloudtrail.ts";
+import type { Io } from "../commands/io.ts";
+import { systemClock, type Clock } from "./pacer.ts";
 
 interface RegionState {
   pages: number;
@@ -38,11 +38,10 @@ export class ScanProgress implements ReaderProgress {
   private readonly redrawMs: number;
   private readonly lineMs: number;
 
-  constructor(
-    private readonly io: Pick<Io, "err" | "errIsTTY">,
-    regions: readonly string[],
-    options: ProgressOptions = {},
-  ) {
+  private readonly io: Pick<Io, "err" | "errIsTTY">;
+
+  constructor(io: Pick<Io, "err" | "errIsTTY">, regions: readonly string[], options: ProgressOptions = {}) {
+    this.io = io;
     for (const region of regions) this.regions.set(region, { pages: 0, events: 0, running: 0, retries: 0 });
     this.clock = options.clock ?? systemClock;
     this.redrawMs = options.redrawMs ?? 100;

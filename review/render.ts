@@ -3,8 +3,8 @@
  * and JSON for tools. All three are made from the same {@link Review}, whose events were redacted
  * when they were read, so none of them can print a session token or a secret key.
  */
-import type { Category, Finding, KeyNode, Review } from "./findings.js";
-import { PERSISTENCE_CATEGORIES } from "./findings.js";
+import type { Category, Finding, KeyNode, Review } from "./findings.ts";
+import { PERSISTENCE_CATEGORIES } from "./findings.ts";
 
 /** Where the events came from, and what could not be read. */
 export interface ReviewContext {

@@ -3,11 +3,11 @@
  * containment, and the room left for cordon's policy. Documents in, meaning out.
  */
 import { describe, expect, it } from "vitest";
-import { assess, type UserFacts } from "../iam/assessment.js";
-import { assumableRoles, type RoleTrust } from "../iam/assumable.js";
-import { allPages } from "../iam/aws.js";
-import { policySize, type Document, type Statement } from "../iam/policy.js";
-import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../iam/risk.js";
+import { assess, type UserFacts } from "../iam/assessment.ts";
+import { assumableRoles, type RoleTrust } from "../iam/assumable.ts";
+import { allPages } from "../iam/aws.ts";
+import { policySize, type Document, type Statement } from "../iam/policy.ts";
+import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../iam/risk.ts";
 
 const ACCOUNT = "123456789012";
 const USER = { arn: `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, account: ACCOUNT };

@@ -28,11 +28,11 @@ import {
 import { GetAccessKeyInfoCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../commands/main.js";
-import { memoryIo } from "../commands/io.js";
-import { actionOf } from "../iam/aws.js";
-import { assessPermissions } from "../iam/permissions.js";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
+import { main } from "../commands/main.ts";
+import { memoryIo } from "../commands/io.ts";
+import { actionOf } from "../iam/aws.ts";
+import { assessPermissions } from "../iam/permissions.ts";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -248,13 +248,13 @@ describe("assess: wrong input", () => {
     const { code, stdout, stderr } = await assess(...args);
     expect(stdout).toBe("");
     expect(stderr.split("\n")[0]).toBe(`cordon assess: ${message}${message.startsWith("Unknown option") ? ". To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--usr\"" : ""}`);
-    expect(stderr).toContain("usage: npm run --silent cordon -- assess");
+    expect(stderr).toContain("usage: npx cordon assess");
     expect(code).toBe(2);
   });
 
   it("--help prints the usage on stdout", async () => {
     const { code, stdout } = await assess("--help");
-    expect(stdout).toMatch(/^usage: npm run --silent cordon -- assess \(--access-key ID \| --user NAME\) \[--json\]\n/);
+    expect(stdout).toMatch(/^usage: npx cordon assess \(--access-key ID \| --user NAME\) \[--json\]\n/);
     expect(code).toBe(0);
   });
 });

@@ -3,14 +3,14 @@
  * declares that deploying it needs.
  */
 import { describe, expect, it } from "vitest";
-import { ContainmentInstant } from "../components/ContainmentInstant.js";
-import { deployPermissions } from "../components/permissions.js";
-import { policyArnName } from "../components/ReplacementRole.js";
-import { SessionRevocation } from "../components/SessionRevocation.js";
-import program from "../index.js";
-import type { DenyPolicy } from "../plan/plan.js";
-import { containmentPlaceholder } from "../plan/policies.js";
-import { FakeCloud, declared, resource, runProgram } from "./support/pulumi-mocks.js";
+import { ContainmentInstant } from "../components/ContainmentInstant.ts";
+import { deployPermissions } from "../components/permissions.ts";
+import { policyArnName } from "../components/ReplacementRole.ts";
+import { SessionRevocation } from "../components/SessionRevocation.ts";
+import program from "../index.ts";
+import type { DenyPolicy } from "../plan/plan.ts";
+import { containmentPlaceholder } from "../plan/policies.ts";
+import { FakeCloud, declared, resource, runProgram } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
 const cloud = () => new FakeCloud({ account: ACCOUNT, now: new Date("2026-11-28T12:26:00Z") });

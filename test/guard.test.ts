@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { main } from "../commands/main.js";
-import { memoryIo } from "../commands/io.js";
+import { main } from "../commands/main.ts";
+import { memoryIo } from "../commands/io.ts";
 
 /** The guard judges at this instant: the ci-key incident (cutoff 10:00 the day before, a user) has 10 h left. */
 const NOW = "2026-11-29T12:00:00Z";
@@ -404,7 +404,7 @@ describe("output conventions", () => {
   it.each(["new", "status", "guard"])("%s --help prints its usage on stdout and exits 0", async (command) => {
     const io = memoryIo();
     expect(await main([command, "--help"], io)).toBe(0);
-    expect(io.stdout.startsWith(`usage: npm run --silent cordon -- ${command} `)).toBe(true);
+    expect(io.stdout.startsWith(`usage: npx cordon ${command} `)).toBe(true);
     expect(io.stdout).toMatch(/\nexit: 0 /);
     expect(io.stderr).toBe("");
   });

@@ -1,13 +1,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadIncidentPaths, readIncidentSources } from "../incident/read.js";
+import { loadIncidentPaths, readIncidentSources } from "../incident/read.ts";
 import { describe, expect, it } from "vitest";
-import { loadIncidents, MAX_FILE_BYTES, type SourceFile } from "../incident/load.js";
-import { formatDiagnostic } from "../incident/types.js";
-import { buildPlan } from "../plan/plan.js";
-import { main } from "../commands/main.js";
-import { memoryIo } from "../commands/io.js";
+import { loadIncidents, MAX_FILE_BYTES, type SourceFile } from "../incident/load.ts";
+import { formatDiagnostic } from "../incident/types.ts";
+import { buildPlan } from "../plan/plan.ts";
+import { main } from "../commands/main.ts";
+import { memoryIo } from "../commands/io.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 const INVALID = "test/fixtures/invalid";

@@ -1,6 +1,6 @@
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, GetAccessKeyLastUsedCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 
 let moto: Moto;
 let restore: () => void;

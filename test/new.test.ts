@@ -11,13 +11,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { memoryIo } from "../commands/io.js";
-import { main } from "../commands/main.js";
-import { newPermissions } from "../commands/new.js";
-import { loadIncidents } from "../incident/load.js";
-import { loadIncidentPaths } from "../incident/read.js";
-import { defaultIncidentId, incidentTemplate } from "../lifecycle/template.js";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
+import { memoryIo } from "../commands/io.ts";
+import { main } from "../commands/main.ts";
+import { newPermissions } from "../commands/new.ts";
+import { loadIncidents } from "../incident/load.ts";
+import { loadIncidentPaths } from "../incident/read.ts";
+import { defaultIncidentId, incidentTemplate } from "../lifecycle/template.ts";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 
 const NOW = "2026-11-28T02:16:00Z";
 const dirs: string[] = [];
@@ -299,12 +299,13 @@ describe("the id and the file text", () => {
 });
 
 describe("through the real CLI", () => {
-  const cli = resolve(__dirname, "..", "commands", "main.ts");
-  const tsx = resolve(__dirname, "..", "node_modules", ".bin", "tsx");
+  // The command a user runs: the bin that `npm ci` links, started by the Node.js running the tests.
+  const cordon = (args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) =>
+    promisify(execFile)(process.execPath, [resolve(import.meta.dirname, "..", "node_modules", ".bin", "cordon"), ...args], options);
 
   it("writes the file from a child process", async () => {
     const cwd = workdir();
-    const { stdout } = await promisify(execFile)(tsx, [cli, "new", "--title", "CI key in public repo", "--user", "ci-deployer", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012", "--now", NOW], { cwd });
+    const { stdout } = await cordon(["new", "--title", "CI key in public repo", "--user", "ci-deployer", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012", "--now", NOW], { cwd });
     expect(stdout.split("\n")[0]).toBe("wrote incidents/2026-11-28-ci-key-in-public-repo.yaml (cutoff: at-containment)");
     expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([[{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }]]);
   });
@@ -312,8 +313,8 @@ describe("through the real CLI", () => {
   it("without credentials, says to pass --user and --account (exit 2)", async () => {
     const cwd = workdir();
     const empty = join(cwd, "no-such-aws-config");
-    const env = { PATH: process.env.PATH ?? "", HOME: cwd, AWS_CONFIG_FILE: empty, AWS_SHARED_CREDENTIALS_FILE: empty, AWS_EC2_METADATA_DISABLED: "true", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
-    const result = await promisify(execFile)(tsx, [cli, "new", "--title", "No credentials", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW], { cwd, env }).then(
+    const env = { PATH: process.env.PATH ?? "", HOME: cwd, AWS_CONFIG_FILE: empty, AWS_SHARED_CREDENTIALS_FILE: empty, AWS_EC2_METADATA_DISABLED: "true" };
+    const result = await cordon(["new", "--title", "No credentials", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW], { cwd, env }).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
     );

@@ -2,9 +2,9 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { loadIncidents } from "../incident/load.js";
-import { buildPlan } from "../plan/plan.js";
-import { GENERATED_NOW, incidentSet, toFiles } from "./support/generators.js";
+import { loadIncidents } from "../incident/load.ts";
+import { buildPlan } from "../plan/plan.ts";
+import { GENERATED_NOW, incidentSet, toFiles } from "./support/generators.ts";
 
 const now = GENERATED_NOW;
 

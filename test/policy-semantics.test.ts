@@ -6,13 +6,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadIncidentPaths } from "../incident/read.js";
-import { loadIncidents } from "../incident/load.js";
-import type { Incident } from "../incident/types.js";
-import { buildPlan, type DenyPolicy, type Plan, type ReplacementRolePlan } from "../plan/plan.js";
-import { fillContainment, pendingPlaceholders, type PolicyDocument } from "../plan/policies.js";
-import { decide, decideTrustUnvalidated } from "./support/iam-evaluator.js";
-import { GENERATED_NOW, incidentSet, toFiles } from "./support/generators.js";
+import { loadIncidentPaths } from "../incident/read.ts";
+import { loadIncidents } from "../incident/load.ts";
+import type { Incident } from "../incident/types.ts";
+import { buildPlan, type DenyPolicy, type Plan, type ReplacementRolePlan } from "../plan/plan.ts";
+import { fillContainment, pendingPlaceholders, type PolicyDocument } from "../plan/policies.ts";
+import { decide, decideTrustUnvalidated } from "./support/iam-evaluator.ts";
+import { GENERATED_NOW, incidentSet, toFiles } from "./support/generators.ts";
 
 /** What the program records for at-containment incidents; any instant will do for the meaning. */
 const CONTAINED_AT = "2026-11-28T11:30:00Z";

@@ -1,21 +1,20 @@
 /**
- * index.ts loads the way `pulumi up` loads it: CommonJS through the ts-node 7 vendored in
- * @pulumi/pulumi, type-checked, not only through vitest's own TypeScript transform.
+ * index.ts loads the way `pulumi up` loads it: an ES module whose types Node.js strips itself, not
+ * only through vitest's own TypeScript transform.
  */
 import { execFile } from "node:child_process";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
 
-const PROJECT_DIR = resolve(__dirname, "..");
+const PROJECT_DIR = resolve(import.meta.dirname, "..");
 
-it("runs under the Pulumi CLI's ts-node and declares the examples' resources", async () => {
+it("runs as the Pulumi CLI loads it (Node's type stripping) and declares the examples' resources", async () => {
   const config = { "cordon:account": "123456789012", "cordon:incidentsDir": "examples/incidents" };
   const accessKeys = { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] };
-  // Settings that would change how ts-node compiles are left out, as on a fresh CI runner, where
-  // ts-node's cache is empty: a cached compile would skip type-checking the unchanged files.
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("TS_NODE_") && !name.startsWith("PULUMI_"))), TS_NODE_CACHE: "false" };
-  const { stdout } = await promisify(execFile)(process.execPath, [join(PROJECT_DIR, "test/support/pulumi-loader.cjs"), PROJECT_DIR, JSON.stringify(config), JSON.stringify(accessKeys)], {
+  // Nothing of the test runner's own loaders: only what a plain `node` has.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PULUMI_") && !name.startsWith("VITEST") && name !== "NODE_OPTIONS"));
+  const { stdout } = await promisify(execFile)(process.execPath, [join(PROJECT_DIR, "test/support/pulumi-loader.ts"), PROJECT_DIR, JSON.stringify(config), JSON.stringify(accessKeys)], {
     env,
     cwd: PROJECT_DIR,
   });

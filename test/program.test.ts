@@ -7,13 +7,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import program from "../index.js";
-import { loadIncidentPaths } from "../incident/read.js";
-import { formatDiagnostic } from "../incident/types.js";
-import { containmentFromStackOutputs, type StackOutputs } from "../plan/outputs.js";
-import { FakeCloud, declared, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.js";
+import program from "../index.ts";
+import { loadIncidentPaths } from "../incident/read.ts";
+import { formatDiagnostic } from "../incident/types.ts";
+import { containmentFromStackOutputs, type StackOutputs } from "../plan/outputs.ts";
+import { FakeCloud, declared, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
-const PROJECT_DIR = resolve(__dirname, "..");
+const PROJECT_DIR = resolve(import.meta.dirname, "..");
 const EXAMPLES = join(PROJECT_DIR, "examples/incidents");
 const ACCOUNT = "123456789012";
 /** When the fake time provider records the containment of the at-containment example. */
@@ -397,14 +397,14 @@ describe("declares nothing when", () => {
     const run = await up(exampleCloud(), dir);
     const { errors } = loadIncidentPaths([dir], PROJECT_DIR, new Date());
     expect(errors.map((e) => e.code).sort()).toEqual(["E_ACCOUNT", "E_UNKNOWN_FIELD"]);
-    expect(run.error?.message).toBe([`cordon declared nothing: 2 problems in the incident files (\`npm run cordon -- validate ${dir}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n"));
+    expect(run.error?.message).toBe([`cordon declared nothing: 2 problems in the incident files (\`npx cordon validate ${dir}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n"));
     expect(declared(run)).toEqual([]);
     expect(run.calls).toEqual([]);
   });
 
   it("the incidents folder does not exist (a typo must not remove every remediation)", async () => {
     const run = await up(exampleCloud(), "no-such-folder");
-    expect(run.error?.message).toBe("cordon declared nothing: 1 problem in the incident files (`npm run cordon -- validate no-such-folder` shows the same):\nno-such-folder:1:1 E_READ no such file or folder");
+    expect(run.error?.message).toBe("cordon declared nothing: 1 problem in the incident files (`npx cordon validate no-such-folder` shows the same):\nno-such-folder:1:1 E_READ no such file or folder");
     expect(declared(run)).toEqual([]);
   });
 

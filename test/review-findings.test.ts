@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { deriveReadOnly, fromLookupEvent, fromRecord, redact, REDACTED, actionOf, type ReviewEvent } from "../review/event.js";
-import { analyze, classify, isDenied } from "../review/findings.js";
-import { followChain } from "../review/chain.js";
-import { logSource } from "../review/logs.js";
-import { trailRecord, type RecordFields } from "./support/cloudtrail-server.js";
+import { deriveReadOnly, fromLookupEvent, fromRecord, redact, REDACTED, actionOf, type ReviewEvent } from "../review/event.ts";
+import { analyze, classify, isDenied } from "../review/findings.ts";
+import { followChain } from "../review/chain.ts";
+import { logSource } from "../review/logs.ts";
+import { trailRecord, type RecordFields } from "./support/cloudtrail-server.ts";
 
 const KEY = "AKIAEXAMPLEROOT00001";
 

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LookupEventsCommand, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
-import { CloudTrailReader, LOOKUP_EVENTS_DAYS, describeError, transientKind, type LookupClient } from "../review/cloudtrail.js";
-import { LOOKUP_INTERVAL_MS, Pacer, type Clock } from "../review/pacer.js";
-import type { ReviewEvent } from "../review/event.js";
-import { trailRecord } from "./support/cloudtrail-server.js";
+import { CloudTrailReader, LOOKUP_EVENTS_DAYS, describeError, transientKind, type LookupClient } from "../review/cloudtrail.ts";
+import { LOOKUP_INTERVAL_MS, Pacer, type Clock } from "../review/pacer.ts";
+import type { ReviewEvent } from "../review/event.ts";
+import { trailRecord } from "./support/cloudtrail-server.ts";
 
 const KEY = "AKIAEXAMPLEROOT00001";
 

@@ -3,12 +3,12 @@
  * CloudTrail-compatible server on loopback (AWS_ENDPOINT_URL), under every fault mix.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { CloudTrailReader } from "../review/cloudtrail.js";
-import { followChain, type EventSource } from "../review/chain.js";
-import { main } from "../commands/main.js";
-import { runReview } from "../commands/review.js";
-import { memoryIo } from "../commands/io.js";
-import { startCloudTrailServer, trailRecord, type CloudTrailServer, type Fault, type RecordFields, type RequestInfo } from "./support/cloudtrail-server.js";
+import { CloudTrailReader } from "../review/cloudtrail.ts";
+import { followChain, type EventSource } from "../review/chain.ts";
+import { main } from "../commands/main.ts";
+import { runReview } from "../commands/review.ts";
+import { memoryIo } from "../commands/io.ts";
+import { startCloudTrailServer, trailRecord, type CloudTrailServer, type Fault, type RecordFields, type RequestInfo } from "./support/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";
 const ASIA1 = "ASIAEXAMPLESESSION01";
@@ -66,7 +66,6 @@ beforeEach(() => {
   vi.stubEnv("AWS_EC2_METADATA_DISABLED", "true");
   // No other credential source may answer, or reach beyond loopback.
   for (const name of ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ENDPOINT_URL_CLOUDTRAIL"]) vi.stubEnv(name, undefined);
-  vi.stubEnv("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true");
 });
 
 afterEach(async () => {

@@ -4,11 +4,11 @@
  * sessions are revoked before.
  */
 import { describe, expect, it } from "vitest";
-import { compareDocuments, keyChecks, principalCutoff, simulationChecks } from "../iam/verify.js";
-import type { Decision } from "../iam/read.js";
-import type { DenyPolicy } from "../plan/plan.js";
-import type { PolicyDocument } from "../plan/policies.js";
-import type { Document, Statement } from "../iam/policy.js";
+import { compareDocuments, keyChecks, principalCutoff, simulationChecks } from "../iam/verify.ts";
+import type { Decision } from "../iam/read.ts";
+import type { DenyPolicy } from "../plan/plan.ts";
+import type { PolicyDocument } from "../plan/policies.ts";
+import type { Document, Statement } from "../iam/policy.ts";
 
 const ACCOUNT = "123456789012";
 

@@ -41,17 +41,17 @@ import {
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../commands/main.js";
-import { memoryIo } from "../commands/io.js";
-import { loadIncidentPaths } from "../incident/read.js";
-import { actionOf } from "../iam/aws.js";
-import { verifyPermissions } from "../iam/permissions.js";
-import { parseDocument } from "../iam/policy.js";
-import { SIMULATED_ACTIONS } from "../iam/verify.js";
-import { buildPlan, type DenyPolicy } from "../plan/plan.js";
-import { fillContainment, type PolicyDocument } from "../plan/policies.js";
-import { decide } from "./support/iam-evaluator.js";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.js";
+import { main } from "../commands/main.ts";
+import { memoryIo } from "../commands/io.ts";
+import { loadIncidentPaths } from "../incident/read.ts";
+import { actionOf } from "../iam/aws.ts";
+import { verifyPermissions } from "../iam/permissions.ts";
+import { parseDocument } from "../iam/policy.ts";
+import { SIMULATED_ACTIONS } from "../iam/verify.ts";
+import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
+import { fillContainment, type PolicyDocument } from "../plan/policies.ts";
+import { decide } from "./support/iam-evaluator.ts";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";
 const NOW = "2026-11-28T12:00:00Z";

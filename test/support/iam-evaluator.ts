@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { PolicyDocument } from "../../plan/policies.js";
+import type { PolicyDocument } from "../../plan/policies.ts";
 
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
@@ -46,7 +46,7 @@ export async function decide(identityPolicies: PolicyDocument[], request: EvalRe
  * `runUnsafeSimulation` builds (which names no resource policy and so cannot take one in 0.1.173).
  */
 export function decideTrustUnvalidated(trustPolicy: PolicyDocument, request: EvalRequest): Decision {
-  const require = createRequire(__filename);
+  const require = createRequire(import.meta.filename);
   const root = dirname(require.resolve("@cloud-copilot/iam-simulate"));
   const { authorize } = require(join(root, "core_engine/CoreSimulatorEngine.js"));
   const { AwsRequestImpl } = require(join(root, "request/request.js"));
