@@ -26,7 +26,7 @@
  */
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { startCloudTrailServer } from "../test/support/cloudtrail-server.ts";
+import { startCloudTrailServer } from "../emulators/cloudtrail-server.ts";
 
 const ACCOUNT = "111122223333";
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"] as const;
@@ -244,7 +244,7 @@ async function main(): Promise<number> {
   const records = demoRecords();
   const server = await startCloudTrailServer();
   server.seed(records);
-  process.stderr.write(`review-demo: ${records.length} made-up CloudTrail events in ${DEMO_REGIONS.length} regions, served on loopback by test/support/cloudtrail-server.ts\n`);
+  process.stderr.write(`review-demo: ${records.length} made-up CloudTrail events in ${DEMO_REGIONS.length} regions, served on loopback by emulators/cloudtrail-server.ts\n`);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

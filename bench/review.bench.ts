@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { CloudTrailReader, ALWAYS_ENABLED_REGIONS, PAGE_SIZE } from "../review/cloudtrail.ts";
 import { followChain } from "../review/chain.ts";
 import { LOOKUP_EVENTS_PER_SECOND } from "../review/pacer.ts";
-import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../test/support/cloudtrail-server.ts";
+import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 
 const run = promisify(execFile);
 const KEY = "AKIAEXAMPLEBENCH0001";

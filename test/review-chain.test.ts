@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { followChain, leadsFrom, parseExpiration, uncovered, type EventSource, type Subject, type Window } from "../review/chain.ts";
 import { fromRecord, type ReviewEvent } from "../review/event.ts";
-import { trailRecord, type RecordFields } from "./support/cloudtrail-server.ts";
+import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";
 const ASIA1 = "ASIAEXAMPLESESSION01";

@@ -3,7 +3,7 @@ import { deriveReadOnly, fromLookupEvent, fromRecord, redact, REDACTED, actionOf
 import { analyze, classify, isDenied } from "../review/findings.ts";
 import { followChain } from "../review/chain.ts";
 import { logSource } from "../review/logs.ts";
-import { trailRecord, type RecordFields } from "./support/cloudtrail-server.ts";
+import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.ts";
 
 const KEY = "AKIAEXAMPLEROOT00001";
 

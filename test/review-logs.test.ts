@@ -14,7 +14,7 @@ import { followChain } from "../review/chain.ts";
 import { analyze, PERSISTENCE_CATEGORIES, type Review } from "../review/findings.ts";
 import { main } from "../commands/main.ts";
 import { memoryIo } from "../commands/io.ts";
-import { trailRecord } from "./support/cloudtrail-server.ts";
+import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const INVICTUS = resolve(REPO, "test", "fixtures", "cloudtrail", "invictus-aws");

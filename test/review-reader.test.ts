@@ -7,7 +7,7 @@ import type { LookupEventsCommand, LookupEventsCommandOutput } from "@aws-sdk/cl
 import { CloudTrailReader, LOOKUP_EVENTS_DAYS, describeError, transientKind, type LookupClient } from "../review/cloudtrail.ts";
 import { LOOKUP_INTERVAL_MS, Pacer, type Clock } from "../review/pacer.ts";
 import type { ReviewEvent } from "../review/event.ts";
-import { trailRecord } from "./support/cloudtrail-server.ts";
+import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const KEY = "AKIAEXAMPLEROOT00001";
 

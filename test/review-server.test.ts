@@ -8,7 +8,7 @@ import { followChain, type EventSource } from "../review/chain.ts";
 import { main } from "../commands/main.ts";
 import { runReview } from "../commands/review.ts";
 import { memoryIo } from "../commands/io.ts";
-import { startCloudTrailServer, trailRecord, type CloudTrailServer, type Fault, type RecordFields, type RequestInfo } from "./support/cloudtrail-server.ts";
+import { startCloudTrailServer, trailRecord, type CloudTrailServer, type Fault, type RecordFields, type RequestInfo } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";
 const ASIA1 = "ASIAEXAMPLESESSION01";

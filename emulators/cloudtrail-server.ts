@@ -1,5 +1,5 @@
 /**
- * A CloudTrail-compatible HTTP server for LookupEvents, on loopback, for tests and the benchmark.
+ * A CloudTrail-compatible HTTP server for LookupEvents, on loopback, for the tests, the benchmark and the demo.
  *
  * It speaks the service's JSON 1.1 protocol (`X-Amz-Target:
  * com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents`, or the short form the SDK
