@@ -6,5 +6,5 @@ if (!process.features.typescript) {
   process.stderr.write(`cordon: Node.js ${process.versions.node} cannot run TypeScript directly; install Node.js 22.18 or newer (see README, Requirements)\n`);
   process.exit(2);
 }
-const { runCli } = await import("../commands/main.ts");
+const { runCli } = await import("./main.ts");
 await runCli();

@@ -1,8 +1,8 @@
 import { assess, type Assessment } from "../iam/assessment.ts";
 import { awsClients, failureOf } from "../iam/aws.ts";
 import { callerAccount, readUserFacts, userOfAccessKey } from "../iam/read.ts";
-import { parseFlags, type Command } from "./command.ts";
-import { EXIT_OK, UsageError } from "./io.ts";
+import { parseFlags, type Command } from "../cli/command.ts";
+import { EXIT_OK, UsageError } from "../cli/io.ts";
 
 const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
 

@@ -5,10 +5,9 @@ import { readIncidentSources } from "../incident/read.ts";
 import { formatDiagnostic } from "../incident/types.ts";
 import { GitError, incidentSourcesAt, repoPath, repoRoot, resolveCommit } from "../lifecycle/git.ts";
 import { guardChange } from "../lifecycle/guard.ts";
-import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
-import { DEFAULT_INCIDENTS_DIR, reportDiagnostics } from "./incidents.ts";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "./io.ts";
-import { readContainment } from "./plan.ts";
+import { parseFlags, type Command } from "../cli/command.ts";
+import { DEFAULT_INCIDENTS_DIR, readPreamble, reportDiagnostics } from "../cli/incidents.ts";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "../cli/io.ts";
 
 export const guardCommand: Command = {
   name: "guard",
@@ -46,8 +45,7 @@ weakened, or a head file is invalid, 2 usage error or git error`,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": name revisions with --base and --head`);
     if (values.base === undefined) throw new UsageError("--base REV is required: the revision the change starts from, such as origin/main");
-    const now = parseInstantFlag("now", values.now) ?? new Date();
-    const containment = values["stack-outputs"] === undefined ? {} : readContainment(resolve(io.cwd, values["stack-outputs"]));
+    const { now, containment } = readPreamble(values, io);
 
     let root: string;
     let base: SourceFile[];

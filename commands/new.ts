@@ -5,9 +5,9 @@ import { parseInstant, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
 import { awsLookup, LookupError, type Lookup, type LookupProblem } from "../lifecycle/lookup.ts";
 import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../lifecycle/template.ts";
-import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
-import { DEFAULT_INCIDENTS_DIR } from "./incidents.ts";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./io.ts";
+import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { DEFAULT_INCIDENTS_DIR } from "../cli/incidents.ts";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 
 export { newPermissions } from "../lifecycle/lookup.ts";
 

@@ -2,8 +2,8 @@ import { deployPermissions } from "../components/permissions.ts";
 import { assessPermissions, commandsPolicy, deployPolicy, verifyPermissions, type ScopedPolicy } from "../iam/permissions.ts";
 import { newPermissions } from "../lifecycle/lookup.ts";
 import { reviewPermissions } from "../review/cloudtrail.ts";
-import { parseFlags, type Command } from "./command.ts";
-import { EXIT_OK, UsageError } from "./io.ts";
+import { parseFlags, type Command } from "../cli/command.ts";
+import { EXIT_OK, UsageError } from "../cli/io.ts";
 
 /** The actions each AWS-calling command declares beside its code, by command name. */
 export const commandPermissions: Readonly<Record<string, readonly string[]>> = {

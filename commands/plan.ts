@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { buildPlan, type ContainmentInstants } from "../plan/plan.ts";
-import { containmentFromStackOutputs } from "../plan/outputs.ts";
+import { buildPlan } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
-import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
-import { loadOrReport } from "./incidents.ts";
-import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "./io.ts";
+import { parseFlags, type Command } from "../cli/command.ts";
+import { loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "../cli/io.ts";
 
 export const planCommand: Command = {
   name: "plan",
@@ -32,8 +29,7 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
       json: { type: "boolean" },
     });
     if (values.account !== undefined && !/^\d{12}$/.test(values.account)) throw new UsageError(`--account "${values.account}": expected an AWS account id of 12 digits`);
-    const now = parseInstantFlag("now", values.now) ?? new Date();
-    const containment = values["stack-outputs"] === undefined ? {} : readContainment(resolve(io.cwd, values["stack-outputs"]));
+    const { now, containment } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const plan = buildPlan(incidents, { account: values.account, containment });
@@ -42,17 +38,3 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
     return EXIT_OK;
   },
 };
-
-export function readContainment(path: string): ContainmentInstants {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UsageError(`--stack-outputs ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  try {
-    return containmentFromStackOutputs(JSON.parse(text));
-  } catch (error) {
-    throw new UsageError(`--stack-outputs ${path}: ${(error as Error).message}`);
-  }
-}

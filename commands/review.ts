@@ -4,8 +4,8 @@
  * and the findings in `review/`.
  */
 import { resolve } from "node:path";
-import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./io.ts";
+import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 import { followChain, type Chain, type Window } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
 import { readLogs, logSource } from "../review/logs.ts";

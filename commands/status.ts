@@ -1,9 +1,7 @@
-import { resolve } from "node:path";
 import { incidentStatuses, renderStatus } from "../lifecycle/status.ts";
-import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
-import { DEFAULT_INCIDENTS_DIR, loadOrReport } from "./incidents.ts";
-import { EXIT_INVALID, EXIT_OK } from "./io.ts";
-import { readContainment } from "./plan.ts";
+import { parseFlags, type Command } from "../cli/command.ts";
+import { DEFAULT_INCIDENTS_DIR, loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 
 export const statusCommand: Command = {
   name: "status",
@@ -28,8 +26,7 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
       "stack-outputs": { type: "string" },
       json: { type: "boolean" },
     });
-    const now = parseInstantFlag("now", values.now) ?? new Date();
-    const containment = values["stack-outputs"] === undefined ? {} : readContainment(resolve(io.cwd, values["stack-outputs"]));
+    const { now, containment } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const statuses = incidentStatuses(incidents, now, containment);

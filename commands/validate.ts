@@ -1,6 +1,6 @@
-import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
-import { loadOrReport } from "./incidents.ts";
-import { EXIT_INVALID, EXIT_OK } from "./io.ts";
+import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { loadOrReport } from "../cli/incidents.ts";
+import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 
 export const validateCommand: Command = {
   name: "validate",

@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { formatInstant } from "../incident/time.ts";
 import { awsClients, failureOf, type Clients } from "../iam/aws.ts";
 import { callerAccount, readLiveKeys, readLiveRole, readLiveUser, simulate, type LivePrincipal } from "../iam/read.ts";
@@ -16,10 +15,9 @@ import {
 } from "../iam/verify.ts";
 import { buildPlan, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
-import { parseFlags, parseInstantFlag, type Command } from "./command.ts";
-import { loadOrReport } from "./incidents.ts";
-import { EXIT_INVALID, EXIT_OK, palette } from "./io.ts";
-import { readContainment } from "./plan.ts";
+import { parseFlags, type Command } from "../cli/command.ts";
+import { loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { EXIT_INVALID, EXIT_OK, palette } from "../cli/io.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
@@ -51,8 +49,7 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
       now: { type: "string" },
       json: { type: "boolean" },
     });
-    const now = parseInstantFlag("now", values.now) ?? new Date();
-    const known = values["stack-outputs"] === undefined ? {} : readContainment(resolve(io.cwd, values["stack-outputs"]));
+    const { now, containment: known } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
 

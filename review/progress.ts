@@ -4,8 +4,13 @@
  * at the end, so that a log never fills with redraws. Never on stdout, where the review goes.
  */
 import type { ReaderProgress } from "./cloudtrail.ts";
-import type { Io } from "../commands/io.ts";
 import { systemClock, type Clock } from "./pacer.ts";
+
+/** Where progress goes: standard error, and whether it is a terminal (redraw in place) or a log. */
+export interface ProgressSink {
+  err(text: string): void;
+  errIsTTY: boolean;
+}
 
 interface RegionState {
   pages: number;
@@ -38,9 +43,9 @@ export class ScanProgress implements ReaderProgress {
   private readonly redrawMs: number;
   private readonly lineMs: number;
 
-  private readonly io: Pick<Io, "err" | "errIsTTY">;
+  private readonly io: ProgressSink;
 
-  constructor(io: Pick<Io, "err" | "errIsTTY">, regions: readonly string[], options: ProgressOptions = {}) {
+  constructor(io: ProgressSink, regions: readonly string[], options: ProgressOptions = {}) {
     this.io = io;
     for (const region of regions) this.regions.set(region, { pages: 0, events: 0, running: 0, retries: 0 });
     this.clock = options.clock ?? systemClock;

@@ -28,8 +28,8 @@ import {
 import { GetAccessKeyInfoCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../commands/main.ts";
-import { memoryIo } from "../commands/io.ts";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
 import { actionOf } from "../iam/aws.ts";
 import { assessPermissions } from "../iam/permissions.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { main } from "../commands/main.ts";
-import { memoryIo } from "../commands/io.ts";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
 
 /** The guard judges at this instant: the ci-key incident (cutoff 10:00 the day before, a user) has 10 h left. */
 const NOW = "2026-11-29T12:00:00Z";

@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { loadIncidents, MAX_FILE_BYTES, type SourceFile } from "../incident/load.ts";
 import { formatDiagnostic } from "../incident/types.ts";
 import { buildPlan } from "../plan/plan.ts";
-import { main } from "../commands/main.ts";
-import { memoryIo } from "../commands/io.ts";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 const INVALID = "test/fixtures/invalid";

@@ -1,8 +1,8 @@
 /** `cordon review`: flags, exit codes, the three outputs and the progress display. */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../commands/main.ts";
-import { memoryIo } from "../commands/io.ts";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
 import { parseReviewFlags } from "../commands/review.ts";
 import { ScanProgress } from "../review/progress.ts";
 import { COMMERCIAL_REGIONS, reviewPermissions } from "../review/cloudtrail.ts";

@@ -12,8 +12,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readLogs, logSource, MAX_LOG_BYTES, type Logs } from "../review/logs.ts";
 import { followChain } from "../review/chain.ts";
 import { analyze, PERSISTENCE_CATEGORIES, type Review } from "../review/findings.ts";
-import { main } from "../commands/main.ts";
-import { memoryIo } from "../commands/io.ts";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const REPO = resolve(import.meta.dirname, "..");

@@ -5,9 +5,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloudTrailReader } from "../review/cloudtrail.ts";
 import { followChain, type EventSource } from "../review/chain.ts";
-import { main } from "../commands/main.ts";
+import { main } from "../cli/main.ts";
 import { runReview } from "../commands/review.ts";
-import { memoryIo } from "../commands/io.ts";
+import { memoryIo } from "../cli/io.ts";
 import { startCloudTrailServer, trailRecord, type CloudTrailServer, type Fault, type RecordFields, type RequestInfo } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";

@@ -41,8 +41,8 @@ import {
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../commands/main.ts";
-import { memoryIo } from "../commands/io.ts";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { actionOf } from "../iam/aws.ts";
 import { verifyPermissions } from "../iam/permissions.ts";

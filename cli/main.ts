@@ -11,15 +11,15 @@ interface Entry {
 }
 
 const commands: Record<string, Entry> = {
-  new: { summary: "write a new incident file from flags (and IAM, for --access-key alone)", load: async () => (await import("./new.ts")).newCommand },
-  validate: { summary: "check incident files; every error of every file in one run", load: async () => (await import("./validate.ts")).validateCommand },
-  plan: { summary: "print what `pulumi up` would declare for the incident files", load: async () => (await import("./plan.ts")).planCommand },
-  status: { summary: "per incident: cutoff, expiry, time left, whether the file can be removed", load: async () => (await import("./status.ts")).statusCommand },
-  guard: { summary: "fail a change that removes or weakens an incident that is still active", load: async () => (await import("./guard.ts")).guardCommand },
-  assess: { summary: "what an exposed key can reach, before writing the incident", load: async () => (await import("./assess.ts")).assessCommand },
-  verify: { summary: "prove with IAM's simulator that the containment holds", load: async () => (await import("./verify.ts")).verifyCommand },
-  review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("./review.ts")).reviewCommand },
-  permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("./permissions.ts")).permissionsCommand },
+  new: { summary: "write a new incident file from flags (and IAM, for --access-key alone)", load: async () => (await import("../commands/new.ts")).newCommand },
+  validate: { summary: "check incident files; every error of every file in one run", load: async () => (await import("../commands/validate.ts")).validateCommand },
+  plan: { summary: "print what `pulumi up` would declare for the incident files", load: async () => (await import("../commands/plan.ts")).planCommand },
+  status: { summary: "per incident: cutoff, expiry, time left, whether the file can be removed", load: async () => (await import("../commands/status.ts")).statusCommand },
+  guard: { summary: "fail a change that removes or weakens an incident that is still active", load: async () => (await import("../commands/guard.ts")).guardCommand },
+  assess: { summary: "what an exposed key can reach, before writing the incident", load: async () => (await import("../commands/assess.ts")).assessCommand },
+  verify: { summary: "prove with IAM's simulator that the containment holds", load: async () => (await import("../commands/verify.ts")).verifyCommand },
+  review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("../commands/review.ts")).reviewCommand },
+  permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("../commands/permissions.ts")).permissionsCommand },
 };
 
 export function mainUsage(): string {
