@@ -4,6 +4,7 @@
  * `permissions` command turns it into the deployer's least-privilege policy, and a test fails when
  * the program declares a type that is missing here.
  */
+import { compareText } from "../incident/order.ts";
 import { containmentInstantPermissions } from "./ContainmentInstant.ts";
 import { disabledAccessKeyPermissions } from "./DisabledAccessKey.ts";
 import { replacementRolePermissions } from "./ReplacementRole.ts";
@@ -37,6 +38,5 @@ function merge(declarations: Record<string, string[]>[]): Record<string, string[
       merged.set(token, set);
     }
   }
-  const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return Object.fromEntries([...merged.keys()].sort(byCodePoint).map((token) => [token, [...merged.get(token)!].sort(byCodePoint)]));
+  return Object.fromEntries([...merged.keys()].sort(compareText).map((token) => [token, [...merged.get(token)!].sort(compareText)]));
 }

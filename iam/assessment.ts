@@ -3,7 +3,8 @@
  * Pure: the facts read from IAM in, the assessment (the `--json` contract of issue 5) out.
  */
 import { assumableRoles, type RoleTrust } from "./assumable.ts";
-import { compareText, policySize, type Document } from "./policy.ts";
+import { compareText } from "../incident/order.ts";
+import { policySize, type Document } from "./policy.ts";
 import { classifyRisk, containmentOrder, type ContainmentOrder, type Risk, type SourcedPolicy } from "./risk.ts";
 
 /**

@@ -6,7 +6,8 @@
  */
 import { POLICY_PATH } from "../plan/plan.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
-import { compareText, wildcardMatch } from "./policy.ts";
+import { compareText } from "../incident/order.ts";
+import { wildcardMatch } from "./policy.ts";
 
 /** What `assess` calls (iam/read.ts: `callerAccount`, `userOfAccessKey`, `readUserFacts`). Read-only. */
 export const assessPermissions: readonly string[] = [

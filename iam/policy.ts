@@ -5,6 +5,8 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  */
 
+import { compareText } from "../incident/order.ts";
+
 /** A statement as found in a live document: every list may also be a single string. */
 export interface Statement {
   Sid?: string;
@@ -157,10 +159,6 @@ function canonicalValue(value: string): string {
 
 function setOf(values: string[]): string[] {
   return [...new Set(values)].sort(compareText);
-}
-
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

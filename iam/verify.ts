@@ -6,7 +6,8 @@
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, pendingPlaceholders, TOKEN_ISSUE_TIME, type PolicyDocument } from "../plan/policies.ts";
-import { canonicalStatement, compareText, statements, type Document, type Statement } from "./policy.ts";
+import { compareText } from "../incident/order.ts";
+import { canonicalStatement, statements, type Document, type Statement } from "./policy.ts";
 import type { Decision, LiveKey, LivePrincipal } from "./read.ts";
 
 /**

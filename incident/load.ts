@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import schema from "../schema/incident.schema.json" with { type: "json" };
 import { computeExpiry } from "../plan/expiry.ts";
+import { compareText } from "./order.ts";
 import { formatInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Diagnostic, type Incident, type Mode, type ReplacementRoleSpec, type Trust } from "./types.ts";
 
@@ -54,11 +55,6 @@ export function loadIncidents(files: SourceFile[], options: LoadOptions): LoadRe
   errors.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.code, b.code) || compareText(a.message, b.message));
   if (errors.length > 0) return { incidents: [], errors };
   return { incidents: parsed.map((p) => p.incident).sort((a, b) => compareText(a.id, b.id)), errors: [] };
-}
-
-/** Code-point order: the same on every machine, whatever its locale. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface Parsed {

@@ -5,7 +5,8 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { compareText, MAX_FILE_BYTES, loadIncidents, type LoadResult, type SourceFile } from "./load.ts";
+import { MAX_FILE_BYTES, loadIncidents, type LoadResult, type SourceFile } from "./load.ts";
+import { compareText } from "./order.ts";
 import type { Diagnostic } from "./types.ts";
 
 export const INCIDENT_FILE = /\.ya?ml$/i;

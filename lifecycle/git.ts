@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { posix } from "node:path";
 import type { SourceFile } from "../incident/load.ts";
+import { compareText } from "../incident/order.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
 
 /** git is missing, this is not a repository, or a revision does not exist: guard exits 2. */
@@ -69,7 +70,7 @@ export function incidentSourcesAt(root: string, commit: string, dir: string): So
     files.push({ path: blob.path, text: output.subarray(newline + 1, newline + 1 + size).toString("utf8") });
     offset = newline + 1 + size + 1;
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort((a, b) => compareText(a.path, b.path));
 }
 
 /** A path inside the repository, `/`-separated, for `git ls-tree`. */

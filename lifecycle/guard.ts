@@ -5,6 +5,7 @@
  * active, because that re-opens sessions the incident was written to close. Pure: incidents,
  * recorded containment instants and `now` in, findings out.
  */
+import { compareText } from "../incident/order.ts";
 import { formatDuration } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { computeExpiry } from "../plan/expiry.ts";
@@ -73,7 +74,7 @@ export function guardChange(base: Incident[], head: Incident[], now: Date, conta
   for (const after of head) {
     if (!baseIds.has(after.id)) notes.push({ id: after.id, file: after.file, message: `${after.file}: incident ${after.id} added` });
   }
-  const order = (a: { file: string; id: string }, b: { file: string; id: string }) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const order = (a: { file: string; id: string }, b: { file: string; id: string }) => compareText(a.file, b.file) || compareText(a.id, b.id);
   return { violations: violations.sort(order), notes: notes.sort(order) };
 }
 

@@ -3,6 +3,7 @@
  * deterministic: no Pulumi, no AWS SDK, no clock, no file system; the same incidents give a
  * byte-identical plan whatever their order.
  */
+import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.ts";
 import { computeExpiry } from "./expiry.ts";
 import { denyDocument, recordedFor, trustPolicy, type PolicyDocument } from "./policies.ts";
@@ -191,15 +192,6 @@ function plannedIncident(incident: Incident, containedAt: string | undefined): P
   };
 }
 
-/** Sorts by a string key with a fixed, locale-independent order. */
-export function byKey<T>(key: (item: T) => string) {
-  return (a: T, b: T) => {
-    const x = key(a);
-    const y = key(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
-}
-
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareText(a, b)));
 }

@@ -2,6 +2,7 @@
  * IAM policy documents, built as plain data. Statement ids derive from incident ids, never from
  * positions, and statements are sorted: the same incidents give the same bytes.
  */
+import { compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "../incident/types.ts";
 
 export interface PolicyStatement {
@@ -61,7 +62,7 @@ export function denyDocument(incidents: Incident[], containment: Record<string, 
   for (const id of deferred) {
     statements.push({ Sid: `CordonRevokeSessionsBeforeContainment${sidPart(id)}`, ...base, Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: containmentPlaceholder(id) } } });
   }
-  statements.sort((a, b) => ((a.Sid ?? "") < (b.Sid ?? "") ? -1 : 1));
+  statements.sort((a, b) => compareText(a.Sid ?? "", b.Sid ?? ""));
   const document: PolicyDocument = { Version: "2012-10-17", Statement: statements };
   return { mode: "revoke-older-sessions", document: fillContainment(document, containment), pendingContainment: deferred.filter((id) => recordedFor(containment, id) === undefined) };
 }

@@ -6,6 +6,7 @@
  * Pure apart from the event source it is given: no AWS SDK, no clock, no file system here. The
  * same source gives the same chain, whatever order the source answers in.
  */
+import { compareText } from "../incident/order.ts";
 import type { ReviewEvent } from "./event.ts";
 
 /** What the review reads events of: an access key, or an IAM user (whose console sessions have no key). */
@@ -195,7 +196,7 @@ export interface Chain {
 }
 
 function byTimeThenId(a: { eventTime: string; eventId: string }, b: { eventTime: string; eventId: string }): number {
-  return Date.parse(a.eventTime) - Date.parse(b.eventTime) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+  return Date.parse(a.eventTime) - Date.parse(b.eventTime) || compareText(a.eventId, b.eventId);
 }
 
 function leadOrder(a: Lead, b: Lead): number {

@@ -6,6 +6,7 @@
  * Secrets are stripped here, at the only door into the review, so that no later step (analysis,
  * text, markdown, JSON) can print one by accident.
  */
+import { formatInstant } from "../incident/time.ts";
 
 export interface ReviewEvent {
   eventId: string;
@@ -159,7 +160,7 @@ export function fromLookupEvent(event: LookupEvent, region: string): ReviewEvent
     eventId: event.EventId,
     eventName: event.EventName,
     eventSource: event.EventSource,
-    eventTime: event.EventTime?.toISOString().replace(".000Z", "Z"),
+    eventTime: event.EventTime === undefined ? undefined : formatInstant(event.EventTime),
     region,
     accessKeyId: event.AccessKeyId ?? null,
     userName: event.Username ?? null,

@@ -3,6 +3,8 @@
  * no AWS SDK, no clock, no file system. Every list is sorted, so the same events give the same
  * review byte for byte.
  */
+import { compareText } from "../incident/order.ts";
+import { formatInstant } from "../incident/time.ts";
 import { actionOf, serviceOf, type ReviewEvent } from "./event.ts";
 import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
 
@@ -246,11 +248,7 @@ export interface Review {
   rolesAssumed: string[];
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(".000Z", "Z"));
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+const iso = (ms: number | null) => (ms === null ? null : formatInstant(new Date(ms)));
 
 function tally(events: ReviewEvent[], valueOf: (event: ReviewEvent) => string | null): Tally[] {
   const tallies = new Map<string, Tally>();
@@ -264,7 +262,7 @@ function tally(events: ReviewEvent[], valueOf: (event: ReviewEvent) => string | 
       found.lastSeen = event.eventTime;
     }
   }
-  return [...tallies.values()].sort((a, b) => b.count - a.count || compare(a.value, b.value));
+  return [...tallies.values()].sort((a, b) => b.count - a.count || compareText(a.value, b.value));
 }
 
 function group(events: ReviewEvent[]): DeniedGroup[] {
@@ -281,7 +279,7 @@ function group(events: ReviewEvent[]): DeniedGroup[] {
       if (event.errorCode !== null && !found.errorCodes.includes(event.errorCode)) found.errorCodes.push(event.errorCode);
     }
   }
-  return [...groups.values()].map((g) => ({ ...g, errorCodes: [...g.errorCodes].sort(compare) })).sort((a, b) => compare(a.service, b.service) || compare(a.action, b.action));
+  return [...groups.values()].map((g) => ({ ...g, errorCodes: [...g.errorCodes].sort(compareText) })).sort((a, b) => compareText(a.service, b.service) || compareText(a.action, b.action));
 }
 
 function keyNode(lead: Lead & { subject: { kind: "key" } }, events: number): KeyNode {
@@ -391,6 +389,6 @@ export function analyze(chain: Chain): Review {
     userAgents: tally(events, (event) => event.userAgent),
     regions: tally(events, (event) => event.region || null),
     findings,
-    rolesAssumed: [...rolesAssumed].sort(compare),
+    rolesAssumed: [...rolesAssumed].sort(compareText),
   };
 }
