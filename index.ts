@@ -13,9 +13,9 @@ import { ContainmentInstant } from "./components/ContainmentInstant.ts";
 import { DisabledAccessKey } from "./components/DisabledAccessKey.ts";
 import { ReplacementRole } from "./components/ReplacementRole.ts";
 import { SessionRevocation } from "./components/SessionRevocation.ts";
+import { computeExpiry } from "./incident/expiry.ts";
 import { loadIncidentPaths } from "./incident/read.ts";
 import { formatDiagnostic, type Diagnostic, type Incident } from "./incident/types.ts";
-import { computeExpiry } from "./plan/expiry.ts";
 import type { IncidentOutput, StackOutputs } from "./plan/outputs.ts";
 import { buildPlan, type AccessKeyPlan, type PlannedIncident } from "./plan/plan.ts";
 

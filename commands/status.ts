@@ -1,4 +1,5 @@
-import { incidentStatuses, renderStatus } from "../lifecycle/status.ts";
+import { formatDuration, formatInstant } from "../incident/time.ts";
+import { incidentStatuses, type IncidentStatus } from "../plan/lifecycle.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { DEFAULT_INCIDENTS_DIR, loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
@@ -35,3 +36,36 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
     return EXIT_OK;
   },
 };
+
+/** The readable table of `cordon status`. */
+export function renderStatus(statuses: IncidentStatus[], now: Date, where: string): string {
+  if (statuses.length === 0) return `no incidents in ${where}: nothing is contained, nothing to remove\n`;
+  const rows = statuses.map((s) => [
+    s.id,
+    s.cutoffPending ? "at-containment" : s.cutoff,
+    s.expiresAt ?? "unknown",
+    s.timeLeftSeconds === null ? "?" : s.removable ? "0" : formatDuration(s.timeLeftSeconds * 1000),
+    verdict(s),
+  ]);
+  const header = ["INCIDENT", "CUTOFF", "EXPIRES", "LEFT", "STATUS"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ");
+  const out = [line(header), ...rows.map(line), ""];
+  const removable = statuses.filter((s) => s.removable);
+  const pending = statuses.filter((s) => s.cutoffPending);
+  if (removable.length > 0) {
+    out.push(`${removable.length} of ${statuses.length} can be removed now: delete ${removable.map((s) => s.file).join(", ")} in a pull request (guard lets expired incidents go)`);
+  } else {
+    out.push(`none can be removed at ${formatInstant(now)}`);
+  }
+  if (pending.length > 0) {
+    out.push(`${pending.length} pending containment: their instant is recorded by pulumi up; pass --stack-outputs FILE (pulumi stack output --json) to know their expiry`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function verdict(s: IncidentStatus): string {
+  if (s.cutoffPending) return "active: pending containment, expiry unknown (pass --stack-outputs)";
+  if (s.removable) return `removable: delete ${s.file}`;
+  return `active${s.holdUntil !== null && s.holdUntil === s.expiresAt ? " (holdUntil)" : ""}`;
+}

@@ -14,6 +14,7 @@ import {
   type Check,
 } from "../iam/verify.ts";
 import { buildPlan, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
+import { isActive } from "../plan/lifecycle.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
@@ -105,7 +106,7 @@ export interface VerifyReport {
 /** Reads IAM for every principal of every active incident of the credentials' account and checks it. */
 export async function verify(clients: Clients, all: Plan, known: ContainmentInstants, now: Date): Promise<VerifyReport> {
   const account = await callerAccount(clients);
-  const active = all.incidents.filter((i) => i.expiresAt === null || Date.parse(i.expiresAt) > now.getTime());
+  const active = all.incidents.filter((i) => isActive(i, now));
   const activeIds = new Set(active.filter((i) => i.account === account).map((i) => i.id));
   const checked = all.denyPolicies.filter((deny) => deny.account === account && deny.incidents.some((id) => activeIds.has(id)));
 

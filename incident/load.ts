@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import schema from "../schema/incident.schema.json" with { type: "json" };
-import { computeExpiry } from "../plan/expiry.ts";
+import { computeExpiry } from "./expiry.ts";
 import { compareText } from "./order.ts";
 import { formatInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Diagnostic, type Incident, type Mode, type ReplacementRoleSpec, type Trust } from "./types.ts";

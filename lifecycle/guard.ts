@@ -8,8 +8,8 @@
 import { compareText } from "../incident/order.ts";
 import { formatDuration } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
-import { computeExpiry } from "../plan/expiry.ts";
-import type { ContainmentInstants } from "../plan/plan.ts";
+import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
+import { buildPlan, type ContainmentInstants } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 
 /** How a change weakens an incident: one kind per rule of the guard. */
@@ -44,12 +44,15 @@ export function guardChange(base: Incident[], head: Incident[], now: Date, conta
   const notes: Note[] = [];
   const headById = new Map(head.map((incident) => [incident.id, incident]));
   const baseIds = new Set(base.map((incident) => incident.id));
+  // How long each base incident must stay is the plan's to say, with the instants recorded so far.
+  const planned = new Map(buildPlan(base, { containment }).incidents.map((incident) => [incident.id, incident]));
 
   for (const before of base) {
     const after = headById.get(before.id);
-    const expiry = computeExpiry(before, recordedFor(containment, before.id));
-    const left = expiry === null ? null : Date.parse(expiry) - now.getTime();
-    const active = left === null || left > 0;
+    const lifecycle = planned.get(before.id)!;
+    const expiry = lifecycle.expiresAt;
+    const left = timeLeftMs(lifecycle, now);
+    const active = isActive(lifecycle, now);
     const weakenings = after === undefined ? [deletion(before)] : compare(before, after, containment);
     const file = after?.file ?? before.file;
 

@@ -3,9 +3,9 @@
  * deterministic: no Pulumi, no AWS SDK, no clock, no file system; the same incidents give a
  * byte-identical plan whatever their order.
  */
+import { computeExpiry } from "../incident/expiry.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.ts";
-import { computeExpiry } from "./expiry.ts";
 import { denyDocument, recordedFor, trustPolicy, type PolicyDocument } from "./policies.ts";
 
 export type PrincipalType = "user" | "role";

@@ -5,7 +5,8 @@
 import type { Plan } from "./plan.ts";
 import { POLICY_PATH } from "./plan.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument } from "./policies.ts";
-import { credentialLifetimeMs } from "./expiry.ts";
+import { HOUR_MS } from "../incident/time.ts";
+import { lifetimeMs } from "./lifecycle.ts";
 
 export interface RenderStyle {
   bold(text: string): string;
@@ -27,7 +28,7 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
   const idWidth = Math.max(...plan.incidents.map((i) => i.id.length));
   for (const incident of plan.incidents) {
     const cutoff = incident.cutoffPending ? "cutoff at containment (recorded by pulumi up)" : `cutoff ${incident.cutoff}${incident.atContainment ? " (recorded at containment)" : ""}`;
-    const hours = credentialLifetimeMs({ users: incident.principals.filter((p) => p.type === "user") as never[] }) / 3_600_000;
+    const hours = lifetimeMs(incident) / HOUR_MS;
     const expires = incident.expiresAt === null ? `expires ${hours} h after containment` : `expires ${incident.expiresAt}${incident.holdUntil !== null && incident.holdUntil === incident.expiresAt ? " (holdUntil)" : ""}`;
     lines.push(`  ${incident.id.padEnd(idWidth)}  ${incident.mode.padEnd(21)}  ${cutoff}  ${expires}`);
   }

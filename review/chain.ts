@@ -6,6 +6,7 @@
  * Pure apart from the event source it is given: no AWS SDK, no clock, no file system here. The
  * same source gives the same chain, whatever order the source answers in.
  */
+import { ROLE_CREDENTIAL_LIFETIME_MS, USER_CREDENTIAL_LIFETIME_MS } from "../incident/expiry.ts";
 import { compareText } from "../incident/order.ts";
 import type { ReviewEvent } from "./event.ts";
 
@@ -25,20 +26,19 @@ export interface Window {
  */
 export type EventSource = (subject: Subject, window: Window, deliver: (events: ReviewEvent[]) => void) => Promise<void>;
 
-const HOUR = 3_600_000;
-
 /**
- * The longest a minted credential can live, used when the event does not give its expiration.
+ * The longest a minted credential can live, used when the event does not give its expiration: the
+ * lifetimes an incident's expiry stands on.
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html (36 h)
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html (36 h)
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (12 h, the largest MaxSessionDuration)
  */
 export const MAX_LIFETIME_MS: Readonly<Record<string, number>> = {
-  GetSessionToken: 36 * HOUR,
-  GetFederationToken: 36 * HOUR,
-  AssumeRole: 12 * HOUR,
-  AssumeRoleWithSAML: 12 * HOUR,
-  AssumeRoleWithWebIdentity: 12 * HOUR,
+  GetSessionToken: USER_CREDENTIAL_LIFETIME_MS,
+  GetFederationToken: USER_CREDENTIAL_LIFETIME_MS,
+  AssumeRole: ROLE_CREDENTIAL_LIFETIME_MS,
+  AssumeRoleWithSAML: ROLE_CREDENTIAL_LIFETIME_MS,
+  AssumeRoleWithWebIdentity: ROLE_CREDENTIAL_LIFETIME_MS,
 };
 
 /** Where a key or user came from: shared by the chain's leads and the report's key nodes. */

@@ -1,0 +1,67 @@
+/**
+ * Where each planned incident stands in its lifecycle: how long the credentials it revokes live,
+ * whether it is still active at `now`, and whether its file can now be removed. Pure: the plan
+ * and `now` in. `status`, `guard` and `verify` ask these, so "still active" is said once.
+ */
+import { credentialLifetimeMs } from "../incident/expiry.ts";
+import type { Incident, Mode } from "../incident/types.ts";
+import { buildPlan, type ContainmentInstants, type PlannedIncident } from "./plan.ts";
+
+/** How long a credential minted before the cutoff can live: 36 h when a user is named, else 12 h. */
+export function lifetimeMs(incident: Pick<PlannedIncident, "principals">): number {
+  return credentialLifetimeMs(incident.principals.some((p) => p.type === "user"));
+}
+
+/**
+ * Whether the incident must stay: its expiry has not come yet, or is unknown (an at-containment
+ * instant not recorded yet: no finite instant is safe then). At the expiry itself, a credential
+ * minted just before the cutoff has just expired: the incident is over.
+ */
+export function isActive(incident: Pick<PlannedIncident, "expiresAt">, now: Date): boolean {
+  return incident.expiresAt === null || now.getTime() < Date.parse(incident.expiresAt);
+}
+
+/** Milliseconds from `now` to the expiry (negative once it has passed); null while it is unknown. */
+export function timeLeftMs(incident: Pick<PlannedIncident, "expiresAt">, now: Date): number | null {
+  return incident.expiresAt === null ? null : Date.parse(incident.expiresAt) - now.getTime();
+}
+
+/** One incident's status; the `--json` contract is id, file, cutoff, expiresAt, removable. */
+export interface IncidentStatus {
+  id: string;
+  file: string;
+  mode: Mode;
+  /** The effective cutoff: the file's instant, the recorded containment instant, or `at-containment` while unknown. */
+  cutoff: string;
+  /**
+   * When the file may be removed. Null while an at-containment instant is unknown: no finite
+   * instant is safe then (containment may not even have happened yet), so none is guessed.
+   */
+  expiresAt: string | null;
+  /** True once `now` has reached `expiresAt`: every credential issued before the cutoff has expired. */
+  removable: boolean;
+  /** Seconds until `expiresAt` (0 once removable); null while the expiry is unknown. */
+  timeLeftSeconds: number | null;
+  atContainment: boolean;
+  /** at-containment without a recorded instant: pass `--stack-outputs` to know the expiry. */
+  cutoffPending: boolean;
+  holdUntil: string | null;
+}
+
+export function incidentStatuses(incidents: Incident[], now: Date, containment: ContainmentInstants = {}): IncidentStatus[] {
+  return buildPlan(incidents, { containment }).incidents.map((planned) => {
+    const left = timeLeftMs(planned, now);
+    return {
+      id: planned.id,
+      file: planned.file,
+      mode: planned.mode,
+      cutoff: planned.cutoff,
+      expiresAt: planned.expiresAt,
+      removable: !isActive(planned, now),
+      timeLeftSeconds: left === null ? null : Math.max(0, Math.ceil(left / 1000)),
+      atContainment: planned.atContainment,
+      cutoffPending: planned.cutoffPending,
+      holdUntil: planned.holdUntil,
+    };
+  });
+}
