@@ -3,13 +3,20 @@
  * whether it is still active at `now`, and whether its file can now be removed. Pure: the plan
  * and `now` in. `status`, `guard` and `verify` ask these, so "still active" is said once.
  */
-import { credentialLifetimeMs } from "../incident/expiry.ts";
+import { credentialLifetimeMs, expiryAfter } from "../incident/expiry.ts";
 import type { Incident, Mode } from "../incident/types.ts";
 import { buildPlan, type ContainmentInstants, type PlannedIncident } from "./plan.ts";
 
+const namesUser = (incident: Pick<PlannedIncident, "principals">) => incident.principals.some((p) => p.type === "user");
+
 /** How long a credential minted before the cutoff can live: 36 h when a user is named, else 12 h. */
 export function lifetimeMs(incident: Pick<PlannedIncident, "principals">): number {
-  return credentialLifetimeMs(incident.principals.some((p) => p.type === "user"));
+  return credentialLifetimeMs(namesUser(incident));
+}
+
+/** The expiry of an at-containment incident once `pulumi up` has recorded its instant, `containedAt`. */
+export function expiryOnceContained(incident: Pick<PlannedIncident, "principals" | "holdUntil">, containedAt: string): string | null {
+  return expiryAfter(containedAt, namesUser(incident), incident.holdUntil);
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * The stack outputs that `pulumi up` publishes and that `status`, `guard` and `verify` read back
- * (`pulumi stack output --json > outputs.json`, then `--stack-outputs outputs.json`).
- * Pure: JSON in, data out.
+ * (`pulumi stack output --json > outputs.json`, then `--stack-outputs outputs.json`): how the
+ * program makes them from the plan, and how the commands read them back. Pure: data in, data out.
  */
 import { parseInstant, formatInstant } from "../incident/time.ts";
-import type { ContainmentInstants, PrincipalType } from "./plan.ts";
+import { expiryOnceContained } from "./lifecycle.ts";
+import type { ContainmentInstants, Plan, PlannedIncident, PrincipalType } from "./plan.ts";
 
 /** Per incident, as the program exports it under the `incidents` output. */
 export interface IncidentOutput {
@@ -23,6 +24,37 @@ export interface StackOutputs {
   incidents: Record<string, IncidentOutput>;
   /** Replacement roles cordon manages; removing an incident retains them. */
   replacementRoles: string[];
+}
+
+/** `StackOutputs` while the outputs of at-containment incidents are still `Deferred` (until `pulumi up` records their instant). */
+export type PendingStackOutputs<Deferred> = Omit<StackOutputs, "incidents"> & { incidents: Record<string, IncidentOutput | Deferred> };
+
+/**
+ * The outputs of a stack that deploys `plan` to `account`. An at-containment incident's cutoff is
+ * known only once `pulumi up` has recorded it: `whenContained` receives the incident's id and the
+ * function that makes its output from the recorded instant, and returns what stands for it until
+ * then (the program passes a Pulumi Output).
+ */
+export function stackOutputs<Deferred>(
+  account: string,
+  plan: Plan,
+  whenContained: (id: string, output: (containedAt: string) => IncidentOutput) => Deferred,
+): PendingStackOutputs<Deferred> {
+  return {
+    account,
+    incidents: Object.fromEntries(
+      plan.incidents.map((planned) => [planned.id, planned.atContainment ? whenContained(planned.id, (instant) => incidentOutput(planned, instant)) : incidentOutput(planned)]),
+    ),
+    replacementRoles: plan.replacementRoles.map((role) => role.name),
+  };
+}
+
+/** One incident as `containmentFromStackOutputs` reads it back; `containedAt` is the recorded instant, if any. */
+function incidentOutput(planned: PlannedIncident, containedAt?: string): IncidentOutput {
+  const cutoff = containedAt ?? planned.cutoff;
+  const expiresAt = containedAt === undefined ? planned.expiresAt : expiryOnceContained(planned, containedAt);
+  if (expiresAt === null) throw new Error(`incident ${planned.id}: no expiry for the cutoff ${JSON.stringify(cutoff)}`);
+  return { cutoff, atContainment: planned.atContainment, expiresAt, mode: planned.mode, principals: planned.principals, accessKeys: planned.accessKeys };
 }
 
 /**

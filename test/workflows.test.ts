@@ -59,7 +59,7 @@ describe("the pull request workflow", () => {
   const job = workflow.jobs.check;
 
   it("runs on pull requests that touch incidents/ or what decides what pulumi up applies", () => {
-    expect(workflow.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "unlabeled"], paths: ["incidents/**", "Pulumi*.yaml", "index.ts", "components/**", "plan/**", "incident/**", "schema/**"] } });
+    expect(workflow.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "unlabeled"], paths: ["incidents/**", "Pulumi*.yaml", "index.ts", "program/**", "components/**", "plan/**", "incident/**", "schema/**"] } });
   });
 
   it("checks out the whole history (guard reads the base), sets up Node 24 and runs npm ci", () => {
