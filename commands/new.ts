@@ -4,7 +4,7 @@ import { loadIncidents } from "../incident/load.ts";
 import { parseInstant, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
 import { awsLookup, LookupError, type Lookup, type LookupProblem } from "../lifecycle/lookup.ts";
-import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../lifecycle/template.ts";
+import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../incident/template.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { DEFAULT_INCIDENTS_DIR } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";

@@ -16,7 +16,7 @@ import { main } from "../cli/main.ts";
 import { newPermissions } from "../commands/new.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
-import { defaultIncidentId, incidentTemplate } from "../lifecycle/template.ts";
+import { defaultIncidentId, incidentTemplate } from "../incident/template.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 
 const NOW = "2026-11-28T02:16:00Z";

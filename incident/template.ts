@@ -4,8 +4,9 @@
  * who may never have seen cordon, at two in the morning.
  */
 import { stringify } from "yaml";
-import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
-import { formatInstant } from "../incident/time.ts";
+import { credentialLifetimeMs } from "./expiry.ts";
+import { formatInstant, HOUR_MS } from "./time.ts";
+import { AT_CONTAINMENT, type Mode } from "./types.ts";
 
 /** What `new` knows once its flags (and IAM, for `--access-key` alone) are resolved. */
 export interface NewIncident {
@@ -54,7 +55,8 @@ export function defaultIncidentId(title: string, now: Date): string {
 /** The file text. Every value is written through `yaml`, so a title with `:` or `#` stays a title. */
 export function incidentTemplate(incident: NewIncident): string {
   const scalar = (value: string) => stringify(value, { lineWidth: 0 }).trimEnd();
-  const lifetime = incident.users.length > 0 ? "36 h after the cutoff (a user's session tokens live up to 36 h)" : "12 h after the cutoff (a role session lives up to 12 h)";
+  const hours = credentialLifetimeMs(incident.users.length > 0) / HOUR_MS;
+  const lifetime = incident.users.length > 0 ? `${hours} h after the cutoff (a user's session tokens live up to ${hours} h)` : `${hours} h after the cutoff (a role session lives up to ${hours} h)`;
   const lines = [
     `# yaml-language-server: $schema=${incident.schemaPath}`,
     `# Written by \`cordon new\` at ${formatInstant(incident.writtenAt)}. Review it in a pull request: CI runs`,
