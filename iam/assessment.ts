@@ -4,7 +4,8 @@
  */
 import { assumableRoles, type RoleTrust } from "./assumable.ts";
 import { compareText } from "../incident/order.ts";
-import { policySize, type Document } from "./policy.ts";
+import { policySize } from "../plan/policy-grammar.ts";
+import type { PolicyDocument } from "../plan/policies.ts";
 import { classifyRisk, containmentOrder, type ContainmentOrder, type Risk, type SourcedPolicy } from "./risk.ts";
 
 /**
@@ -41,7 +42,7 @@ export interface UserFacts {
   policies: SourcedPolicy[];
   /** The JSON texts of the user's own inline policies: what counts against its inline budget. */
   userInlineTexts: string[];
-  permissionsBoundary: { arn: string; document: Document } | null;
+  permissionsBoundary: { arn: string; document: PolicyDocument } | null;
   accessKeys: AccessKeyFacts[];
   consolePassword: boolean;
   mfaDevices: string[];

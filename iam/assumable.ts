@@ -7,13 +7,14 @@
  * when it trusts the account and the user's own policies allow the call on the role.
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
  */
-import { coversAction, coversResource, list, statements, type Document, type Statement } from "./policy.ts";
+import { coversAction, coversResource, list } from "../plan/policy-grammar.ts";
+import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import type { SourcedPolicy } from "./risk.ts";
 
 export interface RoleTrust {
   arn: string;
   /** The role's trust policy (AssumeRolePolicyDocument). */
-  trust: Document;
+  trust: PolicyDocument;
 }
 
 export interface AssumableRoles {
@@ -29,13 +30,13 @@ export interface AssumableRoles {
 
 const ASSUME_ROLE = "sts:AssumeRole";
 
-export function assumableRoles(policies: SourcedPolicy[], boundary: Document | undefined, roles: RoleTrust[], user: { arn: string; account: string }): AssumableRoles {
-  const identity = policies.flatMap((p) => statements(p.document));
-  const applies = (s: Statement) => coversAction(s, ASSUME_ROLE);
-  const allows = (set: Statement[], arn: string) => set.some((s) => s.Effect === "Allow" && applies(s) && coversResource(s, arn));
+export function assumableRoles(policies: SourcedPolicy[], boundary: PolicyDocument | undefined, roles: RoleTrust[], user: { arn: string; account: string }): AssumableRoles {
+  const identity = policies.flatMap((p) => p.document.Statement);
+  const applies = (s: PolicyStatement) => coversAction(s, ASSUME_ROLE);
+  const allows = (set: PolicyStatement[], arn: string) => set.some((s) => s.Effect === "Allow" && applies(s) && coversResource(s, arn));
   const denied = (arn: string) =>
-    [...identity, ...(boundary ? statements(boundary) : [])].some((s) => s.Effect === "Deny" && s.Condition === undefined && applies(s) && coversResource(s, arn));
-  const withinBoundary = (arn: string) => !boundary || allows(statements(boundary), arn);
+    [...identity, ...(boundary ? boundary.Statement : [])].some((s) => s.Effect === "Deny" && s.Condition === undefined && applies(s) && coversResource(s, arn));
+  const withinBoundary = (arn: string) => !boundary || allows(boundary.Statement, arn);
 
   const reachable = roles
     .filter((role) => {
@@ -54,9 +55,9 @@ export function assumableRoles(policies: SourcedPolicy[], boundary: Document | u
 }
 
 /** Whom a trust policy lets assume the role: the user itself, anyone in its account, or neither. */
-function trustOf(trust: Document, user: { arn: string; account: string }): "user" | "account" | "none" {
+function trustOf(trust: PolicyDocument, user: { arn: string; account: string }): "user" | "account" | "none" {
   let result: "user" | "account" | "none" = "none";
-  for (const s of statements(trust)) {
+  for (const s of trust.Statement) {
     if (s.Effect !== "Allow" || !coversAction(s, ASSUME_ROLE) || s.Principal === undefined) continue;
     const principals = s.Principal === "*" ? ["*"] : list(s.Principal.AWS);
     // `*` trusts every principal, like naming the user: the trust alone lets it in.

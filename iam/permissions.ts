@@ -7,7 +7,7 @@
 import { POLICY_PATH } from "../plan/plan.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
-import { wildcardMatch } from "./policy.ts";
+import { list, wildcardMatch } from "../plan/policy-grammar.ts";
 
 /** What `assess` calls (iam/read.ts: `callerAccount`, `userOfAccessKey`, `readUserFacts`). Read-only. */
 export const assessPermissions: readonly string[] = [
@@ -139,7 +139,7 @@ export function commandsPolicy(byCommand: Record<string, readonly string[]>): Sc
 /** The actions of `used` that no Allow statement of `policy` grants (conditions aside), sorted. */
 export function uncovered(used: Iterable<string>, policy: PolicyDocument): string[] {
   const granted = (action: string) =>
-    policy.Statement.some((s) => s.Effect === "Allow" && (Array.isArray(s.Action) ? s.Action : [s.Action]).some((pattern) => wildcardMatch(pattern, action, true)));
+    policy.Statement.some((s) => s.Effect === "Allow" && list(s.Action).some((pattern) => wildcardMatch(pattern, action, true)));
   return [...new Set(used)].filter((action) => !granted(action)).sort(compareText);
 }
 

@@ -28,8 +28,26 @@ import { GetAccessKeyInfoCommand, GetCallerIdentityCommand } from "@aws-sdk/clie
 import { formatInstant } from "../incident/time.ts";
 import type { AccessKeyFacts, UserFacts } from "./assessment.ts";
 import { allPages, isNoSuchEntity, NotFoundError, send, type Clients } from "./aws.ts";
-import { decodeDocument, parseDocument, type Document } from "./policy.ts";
+import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import type { SourcedPolicy } from "./risk.ts";
+
+/**
+ * A policy document as IAM returns it. IAM's API returns documents URL-encoded (RFC 3986), while
+ * some emulators and the console return plain JSON: an encoded document never starts with `{`.
+ * A single statement without a list becomes a list of one. Throws when the text is not a policy
+ * document.
+ */
+export function parsePolicyText(text: string): PolicyDocument {
+  const parsed = JSON.parse(decodePolicyText(text)) as unknown;
+  if (typeof parsed !== "object" || parsed === null || !("Statement" in parsed)) throw new Error("not an IAM policy document: no Statement");
+  const document = parsed as { Statement: PolicyStatement | PolicyStatement[] };
+  return { ...document, Statement: Array.isArray(document.Statement) ? document.Statement : [document.Statement] };
+}
+
+/** The JSON text of a document as IAM returns it (URL-encoded or not). */
+export function decodePolicyText(text: string): string {
+  return text.trimStart().startsWith("{") ? text : decodeURIComponent(text);
+}
 
 /** The account the credentials in use belong to. */
 export async function callerAccount(clients: Clients): Promise<string> {
@@ -81,7 +99,7 @@ export async function readUserFacts(clients: Clients, userName: string, account:
     (page) => page.PolicyNames,
   );
   const userInline = await Promise.all(
-    userInlineNames.map(async (name) => ({ name, text: decodeDocument((await send(iam, new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument ?? "") })),
+    userInlineNames.map(async (name) => ({ name, text: decodePolicyText((await send(iam, new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument ?? "") })),
   );
 
   const policies: SourcedPolicy[] = [];
@@ -89,7 +107,7 @@ export async function readUserFacts(clients: Clients, userName: string, account:
   for (const attached of userAttached) {
     policies.push({ source: { type: "managed", name: attached.PolicyName ?? "", arn: attached.PolicyArn, through }, document: await managed.document(attached.PolicyArn ?? "") });
   }
-  for (const inline of userInline) policies.push({ source: { type: "inline", name: inline.name, through }, document: parseDocument(inline.text) });
+  for (const inline of userInline) policies.push({ source: { type: "inline", name: inline.name, through }, document: parsePolicyText(inline.text) });
 
   for (const group of groups) {
     const via = { type: "group" as const, name: group };
@@ -106,7 +124,7 @@ export async function readUserFacts(clients: Clients, userName: string, account:
     );
     for (const name of inlineNames) {
       const text = (await send(iam, new GetGroupPolicyCommand({ GroupName: group, PolicyName: name }))).PolicyDocument ?? "";
-      policies.push({ source: { type: "inline", name, through: via }, document: parseDocument(text) });
+      policies.push({ source: { type: "inline", name, through: via }, document: parsePolicyText(text) });
     }
   }
 
@@ -147,7 +165,7 @@ export async function readUserFacts(clients: Clients, userName: string, account:
 
   const roles = await allPages(
     (Marker) => send(iam, new ListRolesCommand({ Marker })),
-    (page) => page.Roles?.map((r) => ({ arn: r.Arn ?? "", trust: r.AssumeRolePolicyDocument ? parseDocument(r.AssumeRolePolicyDocument) : { Statement: [] } })),
+    (page) => page.Roles?.map((r) => ({ arn: r.Arn ?? "", trust: r.AssumeRolePolicyDocument ? parsePolicyText(r.AssumeRolePolicyDocument) : { Statement: [] } })),
   );
 
   return {
@@ -167,14 +185,14 @@ export async function readUserFacts(clients: Clients, userName: string, account:
 
 /** Managed policy documents (the default version), each read once however many times it is attached. */
 class ManagedPolicies {
-  private readonly cache = new Map<string, Promise<Document>>();
+  private readonly cache = new Map<string, Promise<PolicyDocument>>();
   private readonly clients: Clients;
 
   constructor(clients: Clients) {
     this.clients = clients;
   }
 
-  document(arn: string): Promise<Document> {
+  document(arn: string): Promise<PolicyDocument> {
     let cached = this.cache.get(arn);
     if (!cached) {
       cached = readManagedDocument(this.clients, arn);
@@ -184,10 +202,10 @@ class ManagedPolicies {
   }
 }
 
-async function readManagedDocument(clients: Clients, arn: string): Promise<Document> {
+async function readManagedDocument(clients: Clients, arn: string): Promise<PolicyDocument> {
   const text = await readManagedDocumentText(clients, arn);
   if (text === null) throw new NotFoundError(`policy ${arn} not found`);
-  return parseDocument(text);
+  return parsePolicyText(text);
 }
 
 /** The default version's document of a managed policy; null when the policy does not exist. */
@@ -213,7 +231,7 @@ export interface LivePrincipal {
    * `attached` with the live document; `detached`: the managed policy exists but is not attached
    * to the user; `missing`: no such policy.
    */
-  policy: { state: "attached"; document: Document } | { state: "detached" } | { state: "missing" };
+  policy: { state: "attached"; document: PolicyDocument } | { state: "detached" } | { state: "missing" };
 }
 
 /** Reads a user's cordon policy: the customer managed policy `arn:aws:iam::<account>:policy/cordon/<name>`. */
@@ -233,7 +251,7 @@ export async function readLiveUser(clients: Clients, userName: string, policyArn
   const text = await readManagedDocumentText(clients, policyArn);
   if (text === null) return { arn, policy: { state: "missing" } };
   if (!attached.some((p) => p.PolicyArn === policyArn)) return { arn, policy: { state: "detached" } };
-  return { arn, policy: { state: "attached", document: parseDocument(text) } };
+  return { arn, policy: { state: "attached", document: parsePolicyText(text) } };
 }
 
 /** Reads a role's cordon policy: the inline role policy `policyName`. */
@@ -248,7 +266,7 @@ export async function readLiveRole(clients: Clients, roleName: string, policyNam
   }
   try {
     const text = (await send(iam, new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }))).PolicyDocument ?? "";
-    return { arn, policy: { state: "attached", document: parseDocument(text) } };
+    return { arn, policy: { state: "attached", document: parsePolicyText(text) } };
   } catch (error) {
     if (isNoSuchEntity(error)) return { arn, policy: { state: "missing" } };
     throw error;

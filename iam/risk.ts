@@ -5,7 +5,8 @@
  * the permissions boundary) but does not evaluate conditions: an allow with a condition counts as
  * an allow and a deny with a condition does not count, so the summary errs towards more risk.
  */
-import { coversAction, list, onEveryResource, reachesService, statements, type Document, type Statement } from "./policy.ts";
+import { coversAction, list, onEveryResource, reachesService } from "../plan/policy-grammar.ts";
+import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 
 /** How a policy reaches the user: attached or inline, on the user itself or through a group. */
 export interface PolicySource {
@@ -18,7 +19,7 @@ export interface PolicySource {
 
 export interface SourcedPolicy {
   source: PolicySource;
-  document: Document;
+  document: PolicyDocument;
 }
 
 /** `AdministratorAccess`, `inline s3-read`, `group deployers: AdministratorAccess`. */
@@ -113,22 +114,22 @@ export interface Risk {
  * with one, only what both the policies and the boundary allow counts.
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
-export function classifyRisk(policies: SourcedPolicy[], boundary?: Document): Risk {
-  const allStatements = [...policies.flatMap((p) => statements(p.document)), ...(boundary ? statements(boundary) : [])];
+export function classifyRisk(policies: SourcedPolicy[], boundary?: PolicyDocument): Risk {
+  const allStatements = [...policies.flatMap((p) => p.document.Statement), ...(boundary ? boundary.Statement : [])];
   const denied = (action: string) => allStatements.some((s) => s.Effect === "Deny" && s.Condition === undefined && onEveryResource(s) && coversAction(s, action));
-  const boundaryAllows = (test: (s: Statement) => boolean) => !boundary || statements(boundary).some((s) => s.Effect === "Allow" && test(s));
-  const granting = (test: (s: Statement) => boolean) => policies.filter((p) => statements(p.document).some((s) => s.Effect === "Allow" && test(s)));
+  const boundaryAllows = (test: (s: PolicyStatement) => boolean) => !boundary || boundary.Statement.some((s) => s.Effect === "Allow" && test(s));
+  const granting = (test: (s: PolicyStatement) => boolean) => policies.filter((p) => p.document.Statement.some((s) => s.Effect === "Allow" && test(s)));
 
-  const adminStatement = (s: Statement) => s.NotAction === undefined && list(s.Action).some((a) => a === "*" || a === "*:*") && onEveryResource(s);
+  const adminStatement = (s: PolicyStatement) => s.NotAction === undefined && list(s.Action).some((a) => a === "*" || a === "*:*") && onEveryResource(s);
   const adminVia = denied("*") || !boundaryAllows(adminStatement) ? [] : granting(adminStatement);
 
   const actions = {} as Risk["actions"];
   const via = { admin: labels(adminVia) } as Risk["via"];
-  const grants = (action: string) => (s: Statement) => coversAction(s, action) && reachesService(s, action);
+  const grants = (action: string) => (s: PolicyStatement) => coversAction(s, action) && reachesService(s, action);
   for (const capability of Object.keys(CAPABILITY_ACTIONS) as Capability[]) {
     const reachable = CAPABILITY_ACTIONS[capability].filter((action) => !denied(action) && boundaryAllows(grants(action)) && granting(grants(action)).length > 0);
     actions[capability] = [...reachable].sort();
-    via[capability] = labels(policies.filter((p) => reachable.some((action) => statements(p.document).some((s) => s.Effect === "Allow" && grants(action)(s)))));
+    via[capability] = labels(policies.filter((p) => reachable.some((action) => p.document.Statement.some((s) => s.Effect === "Allow" && grants(action)(s)))));
   }
   return {
     admin: adminVia.length > 0,

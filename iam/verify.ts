@@ -5,9 +5,9 @@
  */
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
-import { fillContainment, pendingPlaceholders, TOKEN_ISSUE_TIME, type PolicyDocument } from "../plan/policies.ts";
+import { canonicalStatement } from "../plan/policy-grammar.ts";
+import { fillContainment, pendingPlaceholders, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
-import { canonicalStatement, statements, type Document, type Statement } from "./policy.ts";
 import type { Decision, LiveKey, LivePrincipal } from "./read.ts";
 
 /**
@@ -63,9 +63,9 @@ export interface DocumentComparison {
  * placeholder, the live statement with the same Sid holds the instant `pulumi up` recorded: it is
  * read from there, so `verify` works without the stack outputs.
  */
-export function compareDocuments(planned: PolicyDocument, live: Document, known: ContainmentInstants = {}): DocumentComparison {
+export function compareDocuments(planned: PolicyDocument, live: PolicyDocument, known: ContainmentInstants = {}): DocumentComparison {
   const containment: ContainmentInstants = {};
-  const liveBySid = new Map(statements(live).map((s) => [s.Sid ?? "", s]));
+  const liveBySid = new Map(live.Statement.map((s) => [s.Sid ?? "", s]));
   for (const statement of planned.Statement) {
     for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
       for (const [key, value] of Object.entries(entries)) {
@@ -81,7 +81,7 @@ export function compareDocuments(planned: PolicyDocument, live: Document, known:
   return { differences: statementDifferences(filled, live), containment };
 }
 
-function conditionValue(statement: Statement | undefined, operator: string, key: string): unknown {
+function conditionValue(statement: PolicyStatement | undefined, operator: string, key: string): unknown {
   const entries = statement?.Condition?.[operator];
   if (!entries) return undefined;
   // Condition keys are case-insensitive in IAM.
@@ -89,11 +89,11 @@ function conditionValue(statement: Statement | undefined, operator: string, key:
   return found === undefined ? undefined : entries[found];
 }
 
-function statementDifferences(planned: PolicyDocument, live: Document): string[] {
+function statementDifferences(planned: PolicyDocument, live: PolicyDocument): string[] {
   const differences: string[] = [];
   if (live.Version !== planned.Version) differences.push(`Version is ${JSON.stringify(live.Version ?? null)}, planned "${planned.Version}"`);
-  const plannedBySid = new Map(planned.Statement.map((s) => [s.Sid ?? "", s as Statement]));
-  const liveStatements = statements(live);
+  const plannedBySid = new Map(planned.Statement.map((s) => [s.Sid ?? "", s]));
+  const liveStatements = live.Statement;
   const liveSids = new Set(liveStatements.map((s) => s.Sid ?? ""));
   for (const [sid, statement] of [...plannedBySid].sort(([a], [b]) => compareText(a, b))) {
     const found = liveStatements.filter((s) => (s.Sid ?? "") === sid);
@@ -107,7 +107,7 @@ function statementDifferences(planned: PolicyDocument, live: Document): string[]
   return differences;
 }
 
-function same(a: Statement, b: Statement): boolean {
+function same(a: PolicyStatement, b: PolicyStatement): boolean {
   return JSON.stringify(canonicalStatement(a)) === JSON.stringify(canonicalStatement(b));
 }
 

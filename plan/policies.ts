@@ -1,21 +1,39 @@
 /**
- * IAM policy documents, built as plain data. Statement ids derive from incident ids, never from
- * positions, and statements are sorted: the same incidents give the same bytes.
+ * IAM policy documents: the one type of a document in cordon, whether cordon writes it or reads it
+ * from IAM, and the documents the plan builds, as plain data. Statement ids derive from incident
+ * ids, never from positions, and statements are sorted: the same incidents give the same bytes.
+ * How IAM reads a document (wildcards, NotAction, canonical forms) is in policy-grammar.ts.
  */
 import { compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "../incident/types.ts";
 
+/** A condition's value: one value or a list; IAM reads booleans and numbers as their text. */
+export type ConditionValue = string | string[] | boolean | number;
+
+/**
+ * One statement, as cordon writes it and as IAM returns it: each list may also be a single string,
+ * and a principal may be `"*"`.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+ */
 export interface PolicyStatement {
   Sid?: string;
   Effect: "Allow" | "Deny";
-  Principal?: Record<string, string | string[]>;
-  Action: string | string[];
+  Principal?: "*" | Record<string, string | string[]>;
+  NotPrincipal?: "*" | Record<string, string | string[]>;
+  Action?: string | string[];
+  NotAction?: string | string[];
   Resource?: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
+  NotResource?: string | string[];
+  Condition?: Record<string, Record<string, ConditionValue>>;
 }
 
+/**
+ * A policy document. cordon writes Version 2012-10-17; a document read from IAM may name another
+ * version or none. IAM also accepts a single statement without a list: the reader of live
+ * documents (aws/) turns it into a list of one, so that every document here has a list.
+ */
 export interface PolicyDocument {
-  Version: "2012-10-17";
+  Version?: string;
   Statement: PolicyStatement[];
 }
 

@@ -82,7 +82,7 @@ function describeDeny(document: PolicyDocument): string[] {
 
 function describeTrust(document: PolicyDocument): string {
   const statement = document.Statement[0];
-  const principal = statement?.Principal ?? {};
+  const principal = typeof statement?.Principal === "object" ? statement.Principal : {};
   if (principal.Federated) {
     const sub = statement.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"];
     return `GitHub Actions ${String(sub).replace(/^repo:/, "")}`;

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { assess, type UserFacts } from "../iam/assessment.ts";
 import { assumableRoles, type RoleTrust } from "../iam/assumable.ts";
 import { allPages } from "../iam/aws.ts";
-import { policySize, type Document, type Statement } from "../iam/policy.ts";
+import { policySize } from "../plan/policy-grammar.ts";
+import type { PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../iam/risk.ts";
 
 const ACCOUNT = "123456789012";

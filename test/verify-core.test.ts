@@ -7,8 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compareDocuments, keyChecks, principalCutoff, simulationChecks } from "../iam/verify.ts";
 import type { Decision } from "../iam/read.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
-import type { PolicyDocument } from "../plan/policies.ts";
-import type { Document, Statement } from "../iam/policy.ts";
+import type { PolicyDocument, PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 
 const ACCOUNT = "123456789012";
 

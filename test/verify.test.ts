@@ -46,7 +46,7 @@ import { memoryIo } from "../cli/io.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { actionOf } from "../iam/aws.ts";
 import { verifyPermissions } from "../iam/permissions.ts";
-import { parseDocument } from "../iam/policy.ts";
+import { parsePolicyText as parseDocument } from "../iam/read.ts";
 import { SIMULATED_ACTIONS } from "../iam/verify.ts";
 import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, type PolicyDocument } from "../plan/policies.ts";

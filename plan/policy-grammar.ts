@@ -1,50 +1,13 @@
 /**
- * IAM policy documents as IAM reads them: statements whose Action, Resource and condition values
- * may be one string or a list, with `*` and `?` wildcards. Pure: the analyses of `assess` and the
- * comparison of `verify` stand on these few rules.
+ * How IAM reads a policy document: Action, Resource and condition values may be one string or a
+ * list, with `*` and `?` wildcards. Pure: the analyses of `assess`, the comparison of `verify` and
+ * the least-privilege policies of `permissions` stand on these few rules.
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  */
-
 import { compareText } from "../incident/order.ts";
+import type { ConditionValue, PolicyStatement } from "./policies.ts";
 
-/** A statement as found in a live document: every list may also be a single string. */
-export interface Statement {
-  Sid?: string;
-  Effect: "Allow" | "Deny";
-  Principal?: "*" | Record<string, string | string[]>;
-  NotPrincipal?: "*" | Record<string, string | string[]>;
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: string | string[];
-  NotResource?: string | string[];
-  Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
-}
-
-export interface Document {
-  Version?: string;
-  Statement: Statement | Statement[];
-}
-
-/**
- * Parses a document as IAM returns it. IAM's API returns documents URL-encoded (RFC 3986), while
- * some emulators and the console return plain JSON: an encoded document never starts with `{`.
- * Throws when the text is not a policy document.
- */
-export function parseDocument(text: string): Document {
-  const parsed = JSON.parse(decodeDocument(text)) as unknown;
-  if (typeof parsed !== "object" || parsed === null || !("Statement" in parsed)) throw new Error("not an IAM policy document: no Statement");
-  return parsed as Document;
-}
-
-/** The JSON text of a document as IAM returns it (URL-encoded or not). */
-export function decodeDocument(text: string): string {
-  return text.trimStart().startsWith("{") ? text : decodeURIComponent(text);
-}
-
-export function statements(document: Document): Statement[] {
-  return Array.isArray(document.Statement) ? document.Statement : [document.Statement];
-}
-
+/** A field that IAM takes as one string or a list, as a list. */
 export function list(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
@@ -59,13 +22,13 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase: boolea
 }
 
 /** Whether the statement's Action (or NotAction) covers `action`, such as `iam:CreateUser`. */
-export function coversAction(statement: Statement, action: string): boolean {
+export function coversAction(statement: PolicyStatement, action: string): boolean {
   if (statement.NotAction !== undefined) return !list(statement.NotAction).some((pattern) => wildcardMatch(pattern, action, true));
   return list(statement.Action).some((pattern) => wildcardMatch(pattern, action, true));
 }
 
 /** Whether the statement's Resource (or NotResource) covers the ARN `resource`. */
-export function coversResource(statement: Statement, resource: string): boolean {
+export function coversResource(statement: PolicyStatement, resource: string): boolean {
   if (statement.NotResource !== undefined) return !list(statement.NotResource).some((pattern) => wildcardMatch(pattern, resource, false));
   return list(statement.Resource).some((pattern) => wildcardMatch(pattern, resource, false));
 }
@@ -80,7 +43,7 @@ const ARN_SERVICE: Readonly<Record<string, string>> = { "rds-data": "rds" };
  * Whether some resource of the action's service could match the statement's resources: `iam:*` on
  * `arn:aws:s3:::bucket/*` grants no IAM call. Any partition counts (aws, aws-cn, aws-us-gov).
  */
-export function reachesService(statement: Statement, action: string): boolean {
+export function reachesService(statement: PolicyStatement, action: string): boolean {
   if (statement.NotResource !== undefined) return true;
   const prefix = action.split(":")[0].toLowerCase();
   const service = ARN_SERVICE[prefix] ?? prefix;
@@ -91,27 +54,18 @@ export function reachesService(statement: Statement, action: string): boolean {
 }
 
 /** The statement applies to every resource: `Resource: "*"`. */
-export function onEveryResource(statement: Statement): boolean {
+export function onEveryResource(statement: PolicyStatement): boolean {
   return statement.NotResource === undefined && list(statement.Resource).includes("*");
 }
 
 /**
- * A canonical form for comparing documents as IAM reads them: lists are sets (sorted, deduplicated,
- * a single string is a list of one), statements are a set, instants compare as instants. Keys of
- * the document itself are compared as given.
+ * A canonical form for comparing statements as IAM reads them: lists are sets (sorted,
+ * deduplicated, a single string is a list of one), instants compare as instants. Keys of the
+ * statement itself are compared as given.
  */
-export function canonicalDocument(document: Document): unknown {
-  return {
-    Version: document.Version ?? null,
-    Statement: statements(document)
-      .map(canonicalStatement)
-      .sort((a, b) => compareText(JSON.stringify(a), JSON.stringify(b))),
-  };
-}
-
-export function canonicalStatement(statement: Statement): Record<string, unknown> {
+export function canonicalStatement(statement: PolicyStatement): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(statement).sort() as (keyof Statement)[]) {
+  for (const key of Object.keys(statement).sort() as (keyof PolicyStatement)[]) {
     const value = statement[key];
     if (key === "Condition") out[key] = canonicalCondition(statement.Condition ?? {});
     else if (key === "Principal" || key === "NotPrincipal") out[key] = typeof value === "string" ? value : canonicalRecord(value as Record<string, string | string[]>);
@@ -122,7 +76,7 @@ export function canonicalStatement(statement: Statement): Record<string, unknown
   return out;
 }
 
-function canonicalCondition(condition: NonNullable<Statement["Condition"]>): Record<string, unknown> {
+function canonicalCondition(condition: NonNullable<PolicyStatement["Condition"]>): Record<string, unknown> {
   return Object.fromEntries(
     Object.keys(condition)
       .sort()
@@ -146,7 +100,7 @@ function canonicalRecord(record: Record<string, string | string[]>): Record<stri
   );
 }
 
-function listValues(value: string | string[] | boolean | number): string[] {
+function listValues(value: ConditionValue): string[] {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
