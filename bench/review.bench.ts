@@ -11,7 +11,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { CloudTrailReader, ALWAYS_ENABLED_REGIONS, PAGE_SIZE } from "../review/cloudtrail.ts";
+import { CloudTrailReader, ALWAYS_ENABLED_REGIONS, PAGE_SIZE } from "../aws/cloudtrail.ts";
 import { followChain } from "../review/chain.ts";
 import { LOOKUP_EVENTS_PER_SECOND } from "../review/pacer.ts";
 import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";

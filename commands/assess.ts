@@ -1,6 +1,7 @@
 import { assess, type Assessment } from "../iam/assessment.ts";
-import { awsClients, failureOf } from "../iam/aws.ts";
-import { callerAccount, readUserFacts, userOfAccessKey } from "../iam/read.ts";
+import { awsClients } from "../aws/clients.ts";
+import { failureOf } from "../aws/errors.ts";
+import { callerAccount, readUserFacts, userOfAccessKey } from "../aws/iam.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 

@@ -3,13 +3,11 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { loadIncidents } from "../incident/load.ts";
 import { parseInstant, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
-import { awsLookup, LookupError, type Lookup, type LookupProblem } from "../lifecycle/lookup.ts";
+import { awsLookup, LookupError, lookupFailure, type Lookup } from "../aws/lookup.ts";
 import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../incident/template.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { DEFAULT_INCIDENTS_DIR } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
-
-export { newPermissions } from "../lifecycle/lookup.ts";
 
 const MODES: Mode[] = ["revoke-older-sessions", "deny-all"];
 const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
@@ -99,9 +97,9 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     }
   } catch (error) {
     if (!(error instanceof LookupError)) throw error;
-    const { message, code } = lookupMessage(error.problem);
+    const { message, exit } = lookupFailure(error.problem);
     io.err(`cordon new: ${message}\n`);
-    return code;
+    return exit;
   }
   if (account === undefined) throw new UsageError("--account is required"); // unreachable: the lookup sets it
 
@@ -181,25 +179,6 @@ function nextSteps(incident: NewIncident, shown: string): string {
     "",
   );
   return lines.join("\n");
-}
-
-function lookupMessage(problem: LookupProblem): { message: string; code: number } {
-  switch (problem.kind) {
-    case "no-credentials":
-      return { code: EXIT_USAGE, message: "no AWS credentials found to ask IAM who owns the key: pass --user NAME and --account ID, or run with credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)" };
-    case "no-such-key":
-      return {
-        code: EXIT_INVALID,
-        message: `--access-key ${problem.accessKeyId}: IAM has no such key in the credentials' account (NoSuchEntity): check the key id; for a key already deleted, pass --user NAME to revoke the sessions it minted`,
-      };
-    case "access-denied":
-      return {
-        code: EXIT_USAGE,
-        message: `${problem.accessKeyId ? `--access-key ${problem.accessKeyId}: ` : ""}IAM denied ${problem.action} (AccessDenied): these credentials may not call it${problem.accessKeyId ? ", or the key belongs to another account" : ""}; pass --user NAME and --account ID, or use credentials allowed ${problem.action} in the key's account`,
-      };
-    case "failed":
-      return { code: EXIT_USAGE, message: `could not call ${problem.action}: ${problem.message}; pass --user NAME and --account ID to write the file without AWS` };
-  }
 }
 
 function checkTitle(title: string | undefined): string {

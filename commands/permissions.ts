@@ -1,7 +1,8 @@
 import { deployPermissions } from "../components/permissions.ts";
-import { assessPermissions, commandsPolicy, deployPolicy, verifyPermissions, type ScopedPolicy } from "../iam/permissions.ts";
-import { newPermissions } from "../lifecycle/lookup.ts";
-import { reviewPermissions } from "../review/cloudtrail.ts";
+import { reviewPermissions } from "../aws/cloudtrail.ts";
+import { assessPermissions, verifyPermissions } from "../aws/iam.ts";
+import { newPermissions } from "../aws/lookup.ts";
+import { commandsPolicy, deployPolicy, type ScopedPolicy } from "../iam/permissions.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 

@@ -9,7 +9,7 @@ import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/i
 import { followChain, type Chain, type Window } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
 import { readLogs, logSource } from "../review/logs.ts";
-import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../review/cloudtrail.ts";
+import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../aws/cloudtrail.ts";
 import { ScanProgress } from "../review/progress.ts";
 import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
 

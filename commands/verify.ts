@@ -1,6 +1,7 @@
 import { formatInstant } from "../incident/time.ts";
-import { awsClients, failureOf, type Clients } from "../iam/aws.ts";
-import { callerAccount, readLiveKeys, readLiveRole, readLiveUser, simulate, type LivePrincipal } from "../iam/read.ts";
+import { awsClients, type Clients } from "../aws/clients.ts";
+import { failureOf } from "../aws/errors.ts";
+import { callerAccount, readLiveKeys, readLiveRole, readLiveUser, simulate } from "../aws/iam.ts";
 import {
   compareDocuments,
   keyChecks,
@@ -12,6 +13,7 @@ import {
   SIMULATION_OFFSET_MS,
   simulationChecks,
   type Check,
+  type LivePrincipal,
 } from "../iam/verify.ts";
 import { buildPlan, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
 import { isActive } from "../plan/lifecycle.ts";

@@ -33,7 +33,7 @@ export interface AccessKeyFacts {
   lastUsedRegion: string | null;
 }
 
-/** What the thin AWS reader gathers about one user (see iam/read.ts). */
+/** What the thin AWS reader gathers about one user (see aws/iam.ts). */
 export interface UserFacts {
   account: string;
   user: { name: string; arn: string };

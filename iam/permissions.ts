@@ -9,41 +9,6 @@ import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
 import { list, wildcardMatch } from "../plan/policy-grammar.ts";
 
-/** What `assess` calls (iam/read.ts: `callerAccount`, `userOfAccessKey`, `readUserFacts`). Read-only. */
-export const assessPermissions: readonly string[] = [
-  "iam:GetAccessKeyLastUsed",
-  "iam:GetGroupPolicy",
-  "iam:GetLoginProfile",
-  "iam:GetPolicy",
-  "iam:GetPolicyVersion",
-  "iam:GetUser",
-  "iam:GetUserPolicy",
-  "iam:ListAccessKeys",
-  "iam:ListAttachedGroupPolicies",
-  "iam:ListAttachedUserPolicies",
-  "iam:ListGroupPolicies",
-  "iam:ListGroupsForUser",
-  "iam:ListMFADevices",
-  "iam:ListRoles",
-  "iam:ListUserPolicies",
-  "sts:GetAccessKeyInfo",
-  "sts:GetCallerIdentity",
-];
-
-/** What `verify` calls (iam/read.ts: `callerAccount`, `readLiveUser`, `readLiveRole`, `readLiveKeys`, `simulate`). Read-only. */
-export const verifyPermissions: readonly string[] = [
-  "iam:GetAccessKeyLastUsed",
-  "iam:GetPolicy",
-  "iam:GetPolicyVersion",
-  "iam:GetRole",
-  "iam:GetRolePolicy",
-  "iam:GetUser",
-  "iam:ListAccessKeys",
-  "iam:ListAttachedUserPolicies",
-  "iam:SimulatePrincipalPolicy",
-  "sts:GetCallerIdentity",
-];
-
 /** One statement of the deploy policy, with the reason for its scope (printed beside the policy). */
 interface Scope {
   sid: string;

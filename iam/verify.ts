@@ -8,7 +8,30 @@ import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
 import { canonicalStatement } from "../plan/policy-grammar.ts";
 import { fillContainment, pendingPlaceholders, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
-import type { Decision, LiveKey, LivePrincipal } from "./read.ts";
+
+/** A principal as it is live: whether it exists, and where cordon's deny policy stands on it. */
+export interface LivePrincipal {
+  /** Null when the user or role does not exist. */
+  arn: string | null;
+  /**
+   * `attached` with the live document; `detached`: the managed policy exists but is not attached
+   * to the user; `missing`: no such policy.
+   */
+  policy: { state: "attached"; document: PolicyDocument } | { state: "detached" } | { state: "missing" };
+}
+
+export interface LiveKey {
+  /** Null when the user has no such key. */
+  status: string | null;
+  lastUsed: string | null;
+}
+
+/** IAM's decision for one action, and the policies whose statements decided it. */
+export interface Decision {
+  decision: "allowed" | "explicitDeny" | "implicitDeny";
+  /** SourcePolicyId of the matched statements (the policy names). */
+  policies: string[];
+}
 
 /**
  * The actions simulated for each principal: reads and writes of data, IAM persistence, compute and

@@ -3,8 +3,15 @@
  * terminal the block redraws in place; in a log (CI, a pipe) a plain line every few seconds and one
  * at the end, so that a log never fills with redraws. Never on stdout, where the review goes.
  */
-import type { ReaderProgress } from "./cloudtrail.ts";
 import { systemClock, type Clock } from "./pacer.ts";
+
+/** What a reader of CloudTrail tells a progress display (aws/cloudtrail.ts's reader does). */
+export interface ReaderProgress {
+  lookupStarted(region: string, subject: string): void;
+  page(region: string, subject: string, events: number): void;
+  retried(region: string, reason: string): void;
+  lookupDone(region: string, subject: string): void;
+}
 
 /** Where progress goes: standard error, and whether it is a terminal (redraw in place) or a log. */
 export interface ProgressSink {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { assess, type UserFacts } from "../iam/assessment.ts";
 import { assumableRoles, type RoleTrust } from "../iam/assumable.ts";
-import { allPages } from "../iam/aws.ts";
+import { allPages } from "../aws/clients.ts";
 import { policySize } from "../plan/policy-grammar.ts";
 import type { PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../iam/risk.ts";

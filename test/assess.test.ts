@@ -30,8 +30,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { actionOf } from "../iam/aws.ts";
-import { assessPermissions } from "../iam/permissions.ts";
+import { actionOfCommand as actionOf } from "../aws/clients.ts";
+import { assessPermissions } from "../aws/iam.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
-import { newPermissions } from "../commands/new.ts";
+import { newPermissions } from "../aws/lookup.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { defaultIncidentId, incidentTemplate } from "../incident/template.ts";

@@ -31,7 +31,7 @@ import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { commandPermissions } from "../commands/permissions.ts";
 import { deployPermissions } from "../components/permissions.ts";
-import { actionOf } from "../iam/aws.ts";
+import { actionOfCommand as actionOf } from "../aws/clients.ts";
 import { commandsPolicy, deployPolicy, isReadOnly, uncovered } from "../iam/permissions.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";

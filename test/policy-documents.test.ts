@@ -3,7 +3,7 @@
  * writes, so the analyses never meet a single statement without a list.
  */
 import { describe, expect, it } from "vitest";
-import { parsePolicyText } from "../iam/read.ts";
+import { parsePolicyText } from "../aws/iam.ts";
 
 describe("live policy text", () => {
   const statement = { Effect: "Deny", NotAction: "iam:*", Resource: "*" };

@@ -5,7 +5,7 @@ import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { parseReviewFlags } from "../commands/review.ts";
 import { ScanProgress } from "../review/progress.ts";
-import { COMMERCIAL_REGIONS, reviewPermissions } from "../review/cloudtrail.ts";
+import { COMMERCIAL_REGIONS, reviewPermissions } from "../aws/cloudtrail.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const INVICTUS = "test/fixtures/cloudtrail/invictus-aws";

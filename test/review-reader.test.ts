@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LookupEventsCommand, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
-import { CloudTrailReader, LOOKUP_EVENTS_DAYS, describeError, transientKind, type LookupClient } from "../review/cloudtrail.ts";
+import { CloudTrailReader, LOOKUP_EVENTS_DAYS, describeError, transientKind, type LookupClient } from "../aws/cloudtrail.ts";
 import { LOOKUP_INTERVAL_MS, Pacer, type Clock } from "../review/pacer.ts";
 import type { ReviewEvent } from "../review/event.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";

@@ -3,7 +3,7 @@
  * CloudTrail-compatible server on loopback (AWS_ENDPOINT_URL), under every fault mix.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { CloudTrailReader } from "../review/cloudtrail.ts";
+import { CloudTrailReader } from "../aws/cloudtrail.ts";
 import { followChain, type EventSource } from "../review/chain.ts";
 import { main } from "../cli/main.ts";
 import { runReview } from "../commands/review.ts";

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compareDocuments, keyChecks, principalCutoff, simulationChecks } from "../iam/verify.ts";
-import type { Decision } from "../iam/read.ts";
+import type { Decision } from "../iam/verify.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
 import type { PolicyDocument, PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 

@@ -44,9 +44,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
-import { actionOf } from "../iam/aws.ts";
-import { verifyPermissions } from "../iam/permissions.ts";
-import { parsePolicyText as parseDocument } from "../iam/read.ts";
+import { actionOfCommand as actionOf } from "../aws/clients.ts";
+import { parsePolicyText as parseDocument, verifyPermissions } from "../aws/iam.ts";
 import { SIMULATED_ACTIONS } from "../iam/verify.ts";
 import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, type PolicyDocument } from "../plan/policies.ts";

@@ -1,38 +1,9 @@
 /**
- * The one door to AWS for the commands that ask IAM: clients with the SDK's default configuration
- * (credentials chain, retries, `AWS_ENDPOINT_URL`), pagination, and errors turned into sentences
- * that say what to do. Never prints a secret: messages name actions, codes and endpoints only.
+ * How a failed AWS call ends a command. Credential, permission and network failures mean the
+ * command could not run (exit 2); an entity that does not exist means the input or the state is
+ * wrong (exit 1), the exit codes every command shares. Messages name actions, codes and endpoints
+ * only, never a secret.
  */
-import { IAMClient } from "@aws-sdk/client-iam";
-import { STSClient } from "@aws-sdk/client-sts";
-// Type-only: the SDK clients are built on these types (a dependency of every @aws-sdk client).
-import type { Command, MetadataBearer } from "@smithy/types";
-
-export interface Clients {
-  iam: IAMClient;
-  sts: STSClient;
-}
-
-/**
- * IAM is global, but the SDK still needs a region to sign with: the configured one, else us-east-1.
- * @default "us-east-1"
- */
-export function awsClients(env: Record<string, string | undefined> = process.env): Clients {
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1";
-  return { iam: new IAMClient({ region }), sts: new STSClient({ region }) };
-}
-
-/** Any SDK client: `send` is typed per command below. */
-type SdkClient = IAMClient | STSClient;
-
-/**
- * The IAM action an SDK command needs: `GetUserCommand` sent by the IAM client is `iam:GetUser`.
- * `permissions` and its tests use the same mapping, so the declared lists are checked against the
- * calls the commands really make.
- */
-export function actionOf(serviceId: string, command: object): string {
-  return `${serviceId.toLowerCase().replace(/\s+/g, "")}:${command.constructor.name.replace(/Command$/, "")}`;
-}
 
 /** Why a call failed, when it is not about the entity asked for: the command could not run (exit 2). */
 export class AwsUnavailableError extends Error {
@@ -52,17 +23,6 @@ export class NotFoundError extends Error {}
 const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"]);
 const REJECTED = new Set(["InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "UnrecognizedClientException"]);
 const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
-
-/** Sends one command; credential, permission and network failures become {@link AwsUnavailableError}. */
-export async function send<Output extends MetadataBearer>(client: SdkClient, command: Command<any, any, any, Output, any>): Promise<Output> {
-  const action = actionOf(client.config.serviceId, command);
-  try {
-    // The union of two clients' overloaded `send` is not callable as such; each command goes to its own client.
-    return (await (client.send as (command: unknown) => Promise<unknown>).call(client, command)) as Output;
-  } catch (error) {
-    throw explainFailure(error, action);
-  }
-}
 
 /** Turns credential, permission and network failures into {@link AwsUnavailableError}; anything else is returned as it is. */
 export function explainFailure(error: unknown, action: string): unknown {
@@ -101,19 +61,4 @@ export function failureOf(error: unknown): { exit: 1 | 2; message: string } {
 export function isNoSuchEntity(error: unknown): boolean {
   const e = error as { name?: string; Code?: string };
   return e.name === "NoSuchEntityException" || e.name === "NoSuchEntity" || e.Code === "NoSuchEntity";
-}
-
-/** Every page of a Marker/IsTruncated listing. */
-export async function allPages<Page extends { IsTruncated?: boolean; Marker?: string }, T>(
-  page: (marker: string | undefined) => Promise<Page>,
-  items: (page: Page) => T[] | undefined,
-): Promise<T[]> {
-  const out: T[] = [];
-  let marker: string | undefined;
-  do {
-    const result = await page(marker);
-    out.push(...(items(result) ?? []));
-    marker = result.IsTruncated ? result.Marker : undefined;
-  } while (marker !== undefined);
-  return out;
 }

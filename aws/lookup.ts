@@ -5,6 +5,7 @@
  */
 import { GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { signingRegion } from "./clients.ts";
 
 /** The IAM actions `cordon new` calls (with `--access-key` and no `--user`, or no `--account`). */
 export const newPermissions = ["iam:GetAccessKeyLastUsed", "sts:GetCallerIdentity"];
@@ -34,11 +35,11 @@ export interface Lookup {
 
 /**
  * Clients with the SDK's default configuration: credentials from the usual chain, the endpoint
- * from AWS_ENDPOINT_URL when set (the SDK reads it natively), region AWS_REGION or us-east-1
- * (IAM and STS answer from any region for these calls).
+ * from AWS_ENDPOINT_URL when set (the SDK reads it natively), and the signing region of every
+ * other command (IAM and STS answer from any region for these calls).
  */
 export function awsLookup(env: Record<string, string | undefined>): Lookup {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const region = signingRegion(env);
   // Built on first use: `new --user --account` never touches AWS, so it never builds a client.
   let iam: IAMClient | undefined;
   let sts: STSClient | undefined;
@@ -73,4 +74,27 @@ function asLookupError(error: unknown, action: string, accessKeyId?: string): Lo
   // key belongs to another account: the caller cannot tell the two apart.
   if (name === "AccessDeniedException" || name === "AccessDenied") return new LookupError({ kind: "access-denied", accessKeyId, action });
   return new LookupError({ kind: "failed", action, message: `${name ? `${name}: ` : ""}${(error as Error).message ?? String(error)}` });
+}
+
+/**
+ * How `new` ends on a failed lookup: exit 2 when IAM could not be asked, exit 1 when it does not
+ * know the key. Each message says how to go on without the lookup (--user and --account).
+ */
+export function lookupFailure(problem: LookupProblem): { exit: 1 | 2; message: string } {
+  switch (problem.kind) {
+    case "no-credentials":
+      return { exit: 2, message: "no AWS credentials found to ask IAM who owns the key: pass --user NAME and --account ID, or run with credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)" };
+    case "no-such-key":
+      return {
+        exit: 1,
+        message: `--access-key ${problem.accessKeyId}: IAM has no such key in the credentials' account (NoSuchEntity): check the key id; for a key already deleted, pass --user NAME to revoke the sessions it minted`,
+      };
+    case "access-denied":
+      return {
+        exit: 2,
+        message: `${problem.accessKeyId ? `--access-key ${problem.accessKeyId}: ` : ""}IAM denied ${problem.action} (AccessDenied): these credentials may not call it${problem.accessKeyId ? ", or the key belongs to another account" : ""}; pass --user NAME and --account ID, or use credentials allowed ${problem.action} in the key's account`,
+      };
+    case "failed":
+      return { exit: 2, message: `could not call ${problem.action}: ${problem.message}; pass --user NAME and --account ID to write the file without AWS` };
+  }
 }

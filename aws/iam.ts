@@ -1,6 +1,7 @@
 /**
  * Thin readers: what `assess` and `verify` ask IAM and STS, with no decisions in them. Each call
- * goes through `send`, so its action is the one `permissions` declares (see iam/permissions.ts).
+ * goes through `send`, so its action is the one declared below (`assessPermissions`,
+ * `verifyPermissions`) for the policy that `permissions` prints.
  */
 import {
   GetAccessKeyLastUsedCommand,
@@ -25,11 +26,48 @@ import {
   type EvaluationResult,
 } from "@aws-sdk/client-iam";
 import { GetAccessKeyInfoCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import type { AccessKeyFacts, UserFacts } from "../iam/assessment.ts";
+import type { SourcedPolicy } from "../iam/risk.ts";
+import type { Decision, LiveKey, LivePrincipal } from "../iam/verify.ts";
 import { formatInstant } from "../incident/time.ts";
-import type { AccessKeyFacts, UserFacts } from "./assessment.ts";
-import { allPages, isNoSuchEntity, NotFoundError, send, type Clients } from "./aws.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
-import type { SourcedPolicy } from "./risk.ts";
+import { allPages, send, type Clients } from "./clients.ts";
+import { isNoSuchEntity, NotFoundError } from "./errors.ts";
+
+/** What `assess` calls (`callerAccount`, `userOfAccessKey`, `readUserFacts`). Read-only. */
+export const assessPermissions: readonly string[] = [
+  "iam:GetAccessKeyLastUsed",
+  "iam:GetGroupPolicy",
+  "iam:GetLoginProfile",
+  "iam:GetPolicy",
+  "iam:GetPolicyVersion",
+  "iam:GetUser",
+  "iam:GetUserPolicy",
+  "iam:ListAccessKeys",
+  "iam:ListAttachedGroupPolicies",
+  "iam:ListAttachedUserPolicies",
+  "iam:ListGroupPolicies",
+  "iam:ListGroupsForUser",
+  "iam:ListMFADevices",
+  "iam:ListRoles",
+  "iam:ListUserPolicies",
+  "sts:GetAccessKeyInfo",
+  "sts:GetCallerIdentity",
+];
+
+/** What `verify` calls (`callerAccount`, `readLiveUser`, `readLiveRole`, `readLiveKeys`, `simulate`). Read-only. */
+export const verifyPermissions: readonly string[] = [
+  "iam:GetAccessKeyLastUsed",
+  "iam:GetPolicy",
+  "iam:GetPolicyVersion",
+  "iam:GetRole",
+  "iam:GetRolePolicy",
+  "iam:GetUser",
+  "iam:ListAccessKeys",
+  "iam:ListAttachedUserPolicies",
+  "iam:SimulatePrincipalPolicy",
+  "sts:GetCallerIdentity",
+];
 
 /**
  * A policy document as IAM returns it. IAM's API returns documents URL-encoded (RFC 3986), while
@@ -221,19 +259,6 @@ async function readManagedDocumentText(clients: Clients, arn: string): Promise<s
   return version.PolicyVersion?.Document ?? null;
 }
 
-// ---- verify ----
-
-/** A principal as it is live: whether it exists, and where cordon's deny policy stands on it. */
-export interface LivePrincipal {
-  /** Null when the user or role does not exist. */
-  arn: string | null;
-  /**
-   * `attached` with the live document; `detached`: the managed policy exists but is not attached
-   * to the user; `missing`: no such policy.
-   */
-  policy: { state: "attached"; document: PolicyDocument } | { state: "detached" } | { state: "missing" };
-}
-
 /** Reads a user's cordon policy: the customer managed policy `arn:aws:iam::<account>:policy/cordon/<name>`. */
 export async function readLiveUser(clients: Clients, userName: string, policyArn: string): Promise<LivePrincipal> {
   const { iam } = clients;
@@ -273,12 +298,6 @@ export async function readLiveRole(clients: Clients, roleName: string, policyNam
   }
 }
 
-export interface LiveKey {
-  /** Null when the user has no such key. */
-  status: string | null;
-  lastUsed: string | null;
-}
-
 /** The status and last use of the listed keys of one user. */
 export async function readLiveKeys(clients: Clients, userName: string, accessKeyIds: string[]): Promise<Record<string, LiveKey>> {
   const { iam } = clients;
@@ -303,13 +322,6 @@ export async function readLiveKeys(clients: Clients, userName: string, accessKey
     out[id] = { status: key.Status ?? null, lastUsed: used ? formatInstant(used) : null };
   }
   return out;
-}
-
-/** IAM's decision for one action, and the policies whose statements decided it. */
-export interface Decision {
-  decision: "allowed" | "explicitDeny" | "implicitDeny";
-  /** SourcePolicyId of the matched statements (the policy names). */
-  policies: string[];
 }
 
 /**

@@ -3,11 +3,14 @@
  * CloudTrail allows and no faster: each region's client has its own pacer just under the documented
  * limit, and every attempt, first or retried, waits for its slot. A failed page is asked again with the
  * same NextToken, so retries neither lose nor repeat a page; events are deduplicated by id anyway.
+ * It is the review's event source for LookupEvents (review/chain.ts's EventSource), and the one
+ * place that builds the CloudTrail client and judges its errors (retry, give up, not enabled).
  */
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
-import { fromLookupEvent, type ReviewEvent } from "./event.ts";
-import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "./chain.ts";
-import { LOOKUP_INTERVAL_MS, Pacer, systemClock, type Clock } from "./pacer.ts";
+import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "../review/chain.ts";
+import { fromLookupEvent, type ReviewEvent } from "../review/event.ts";
+import { LOOKUP_INTERVAL_MS, Pacer, systemClock, type Clock } from "../review/pacer.ts";
+import type { ReaderProgress } from "../review/progress.ts";
 
 /** The IAM actions `review` calls, for the least-privilege policy that `permissions` prints. */
 export const reviewPermissions: readonly string[] = ["cloudtrail:LookupEvents"];
@@ -84,14 +87,6 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseMs: 250, capMs: 8000 };
-
-/** What the reader tells a progress display. */
-export interface ReaderProgress {
-  lookupStarted(region: string, subject: string): void;
-  page(region: string, subject: string, events: number): void;
-  retried(region: string, reason: string): void;
-  lookupDone(region: string, subject: string): void;
-}
 
 export interface ReaderOptions {
   regions: readonly string[];

@@ -1,0 +1,67 @@
+/**
+ * The one door to AWS: every call cordon's commands make goes through aws/, and only aws/ imports
+ * the AWS SDK. Here: IAM and STS clients with the SDK's default configuration (credentials chain,
+ * retries, `AWS_ENDPOINT_URL`), sending with errors explained (errors.ts), and pagination.
+ */
+import { IAMClient } from "@aws-sdk/client-iam";
+import { STSClient } from "@aws-sdk/client-sts";
+// Type-only: the SDK clients are built on these types (a dependency of every @aws-sdk client).
+import type { Command, MetadataBearer } from "@smithy/types";
+import { explainFailure } from "./errors.ts";
+
+export interface Clients {
+  iam: IAMClient;
+  sts: STSClient;
+}
+
+/**
+ * IAM and STS are global, but the SDK still needs a region to sign with: the configured one, else
+ * us-east-1.
+ * @default "us-east-1"
+ */
+export function signingRegion(env: Record<string, string | undefined>): string {
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1";
+}
+
+export function awsClients(env: Record<string, string | undefined> = process.env): Clients {
+  const region = signingRegion(env);
+  return { iam: new IAMClient({ region }), sts: new STSClient({ region }) };
+}
+
+/** Any SDK client: `send` is typed per command below. */
+type SdkClient = IAMClient | STSClient;
+
+/**
+ * The IAM action an SDK command needs: `GetUserCommand` sent by the IAM client is `iam:GetUser`.
+ * `permissions` and its tests use the same mapping, so the declared lists are checked against the
+ * calls the commands really make.
+ */
+export function actionOfCommand(serviceId: string, command: object): string {
+  return `${serviceId.toLowerCase().replace(/\s+/g, "")}:${command.constructor.name.replace(/Command$/, "")}`;
+}
+
+/** Sends one command; credential, permission and network failures become {@link AwsUnavailableError}. */
+export async function send<Output extends MetadataBearer>(client: SdkClient, command: Command<any, any, any, Output, any>): Promise<Output> {
+  const action = actionOfCommand(client.config.serviceId, command);
+  try {
+    // The union of two clients' overloaded `send` is not callable as such; each command goes to its own client.
+    return (await (client.send as (command: unknown) => Promise<unknown>).call(client, command)) as Output;
+  } catch (error) {
+    throw explainFailure(error, action);
+  }
+}
+
+/** Every page of a Marker/IsTruncated listing. */
+export async function allPages<Page extends { IsTruncated?: boolean; Marker?: string }, T>(
+  page: (marker: string | undefined) => Promise<Page>,
+  items: (page: Page) => T[] | undefined,
+): Promise<T[]> {
+  const out: T[] = [];
+  let marker: string | undefined;
+  do {
+    const result = await page(marker);
+    out.push(...(items(result) ?? []));
+    marker = result.IsTruncated ? result.Marker : undefined;
+  } while (marker !== undefined);
+  return out;
+}
