@@ -26,9 +26,10 @@ import {
   type EvaluationResult,
 } from "@aws-sdk/client-iam";
 import { GetAccessKeyInfoCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import type { AccessKeyFacts, UserFacts } from "../iam/assessment.ts";
-import type { SourcedPolicy } from "../iam/risk.ts";
-import type { Decision, LiveKey, LivePrincipal } from "../iam/verify.ts";
+import type { AccessKeyFacts, UserFacts } from "../assess/assessment.ts";
+import type { SourcedPolicy } from "../assess/risk.ts";
+import type { Decision, LiveKey, LivePrincipal } from "../verify/checks.ts";
+import type { LiveIam } from "../verify/verify.ts";
 import { formatInstant } from "../incident/time.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
@@ -257,6 +258,17 @@ async function readManagedDocumentText(clients: Clients, arn: string): Promise<s
   }
   const version = await send(clients.iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }));
   return version.PolicyVersion?.Document ?? null;
+}
+
+/** What `verify` reads, over IAM and STS. */
+export function liveIam(clients: Clients): LiveIam {
+  return {
+    account: () => callerAccount(clients),
+    user: (name, policyArn) => readLiveUser(clients, name, policyArn),
+    role: (name, policyName) => readLiveRole(clients, name, policyName),
+    keys: (user, accessKeyIds) => readLiveKeys(clients, user, accessKeyIds),
+    simulate: (principalArn, actions, tokenIssueTime) => simulate(clients, principalArn, actions, tokenIssueTime),
+  };
 }
 
 /** Reads a user's cordon policy: the customer managed policy `arn:aws:iam::<account>:policy/cordon/<name>`. */

@@ -1,4 +1,4 @@
-import { assess, type Assessment } from "../iam/assessment.ts";
+import { assess, type Assessment } from "../assess/assessment.ts";
 import { awsClients } from "../aws/clients.ts";
 import { failureOf } from "../aws/errors.ts";
 import { callerAccount, readUserFacts, userOfAccessKey } from "../aws/iam.ts";

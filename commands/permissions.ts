@@ -2,7 +2,7 @@ import { deployPermissions } from "../components/permissions.ts";
 import { reviewPermissions } from "../aws/cloudtrail.ts";
 import { assessPermissions, verifyPermissions } from "../aws/iam.ts";
 import { newPermissions } from "../aws/lookup.ts";
-import { commandsPolicy, deployPolicy, type ScopedPolicy } from "../iam/permissions.ts";
+import { commandsPolicy, deployPolicy, type ScopedPolicy } from "../permissions/policies.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 

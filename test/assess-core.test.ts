@@ -3,12 +3,12 @@
  * containment, and the room left for cordon's policy. Documents in, meaning out.
  */
 import { describe, expect, it } from "vitest";
-import { assess, type UserFacts } from "../iam/assessment.ts";
-import { assumableRoles, type RoleTrust } from "../iam/assumable.ts";
+import { assess, type UserFacts } from "../assess/assessment.ts";
+import { assumableRoles, type RoleTrust } from "../assess/assumable.ts";
 import { allPages } from "../aws/clients.ts";
 import { policySize } from "../plan/policy-grammar.ts";
 import type { PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
-import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../iam/risk.ts";
+import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../assess/risk.ts";
 
 const ACCOUNT = "123456789012";
 const USER = { arn: `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, account: ACCOUNT };

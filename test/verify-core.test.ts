@@ -4,8 +4,8 @@
  * sessions are revoked before.
  */
 import { describe, expect, it } from "vitest";
-import { compareDocuments, keyChecks, principalCutoff, simulationChecks } from "../iam/verify.ts";
-import type { Decision } from "../iam/verify.ts";
+import { compareDocuments, keyChecks, principalCutoff, simulationChecks } from "../verify/checks.ts";
+import type { Decision } from "../verify/checks.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
 import type { PolicyDocument, PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 

@@ -46,7 +46,7 @@ import { memoryIo } from "../cli/io.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { actionOfCommand as actionOf } from "../aws/clients.ts";
 import { parsePolicyText as parseDocument, verifyPermissions } from "../aws/iam.ts";
-import { SIMULATED_ACTIONS } from "../iam/verify.ts";
+import { SIMULATED_ACTIONS } from "../verify/checks.ts";
 import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, type PolicyDocument } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";

@@ -1,7 +1,7 @@
 /**
- * `verify`: does the containment that `pulumi up` declared really hold? Pure: the plan and what was
- * read live in, a list of checks per principal out. The shell (commands/verify.ts) reads IAM and
- * asks IAM's simulator; every decision is here, testable without AWS.
+ * `verify`'s checks: does the containment that `pulumi up` declared really hold? Pure: the plan and
+ * what was read live in, a list of checks per principal out. verify.ts reads IAM and asks IAM's
+ * simulator through aws/; every judgement is here, testable without AWS.
  */
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";

@@ -1,0 +1,166 @@
+/**
+ * `verify`: for every principal of every active incident in the account of the credentials in use,
+ * read what is live and check it (checks.ts). Every read goes through `LiveIam`, which aws/iam.ts
+ * implements over IAM and STS; here are the order of the reads and every decision, so a test can
+ * run it on a fake.
+ */
+import { formatInstant } from "../incident/time.ts";
+import { isActive } from "../plan/lifecycle.ts";
+import { POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
+import { recordedFor } from "../plan/policies.ts";
+import {
+  compareDocuments,
+  keyChecks,
+  notSimulated,
+  offsetInstant,
+  policyChecks,
+  principalCutoff,
+  SIMULATED_ACTIONS,
+  SIMULATION_OFFSET_MS,
+  simulationChecks,
+  type Check,
+  type Decision,
+  type LiveKey,
+  type LivePrincipal,
+} from "./checks.ts";
+
+/** What verify reads live. */
+export interface LiveIam {
+  /** The account of the credentials in use. */
+  account(): Promise<string>;
+  /** A user and its cordon policy: the customer managed policy `policyArn`. */
+  user(name: string, policyArn: string): Promise<LivePrincipal>;
+  /** A role and its cordon policy: the inline role policy `policyName`. */
+  role(name: string, policyName: string): Promise<LivePrincipal>;
+  /** The status and last use of the listed keys of one user. */
+  keys(user: string, accessKeyIds: string[]): Promise<Record<string, LiveKey>>;
+  /** IAM's policy simulator for the principal's own policies, with a token issued at `tokenIssueTime`. */
+  simulate(principalArn: string, actions: readonly string[], tokenIssueTime: string): Promise<Record<string, Decision>>;
+}
+
+export interface PrincipalReport {
+  type: "user" | "role";
+  name: string;
+  arn: string | null;
+  incidents: string[];
+  mode: DenyPolicy["mode"];
+  policyName: string;
+  /** `arn:aws:iam::<account>:policy/cordon/<name>` for users; null for roles (inline). */
+  policyArn: string | null;
+  /** The instant sessions are revoked before; null while unknown. */
+  cutoff: string | null;
+  /** Where the cutoff comes from: the incident files, the stack outputs, or the live policy. */
+  cutoffSource: "incident" | "stack-outputs" | "live-policy" | null;
+  ok: boolean;
+  checks: Check[];
+  warnings: string[];
+}
+
+export interface VerifyReport {
+  account: string;
+  now: string;
+  ok: boolean;
+  /** Active incidents of this account, by id. */
+  incidents: string[];
+  principals: PrincipalReport[];
+  /** Active incidents of other accounts: the credentials in use cannot see them. */
+  notChecked: { incident: string; account: string }[];
+}
+
+/** Reads IAM for every principal of every active incident of the credentials' account and checks it. */
+export async function verifyContainment(iam: LiveIam, all: Plan, known: ContainmentInstants, now: Date): Promise<VerifyReport> {
+  const account = await iam.account();
+  const active = all.incidents.filter((i) => isActive(i, now));
+  const activeIds = new Set(active.filter((i) => i.account === account).map((i) => i.id));
+  const checked = all.denyPolicies.filter((deny) => deny.account === account && deny.incidents.some((id) => activeIds.has(id)));
+
+  const live: LivePrincipal[] = [];
+  for (const deny of checked) live.push(await readLive(iam, deny));
+  // An incident's containment instant is one for all its principals: read from any live policy
+  // that holds it, it completes the others (a role whose policy was removed is still simulated).
+  const recorded: ContainmentInstants = {};
+  checked.forEach((deny, i) => {
+    const policy = live[i].policy;
+    if (policy.state !== "attached") return;
+    for (const [id, instant] of Object.entries(compareDocuments(deny.document, policy.document, known).containment)) recorded[id] ??= instant;
+  });
+
+  const principals: PrincipalReport[] = [];
+  for (const [i, deny] of checked.entries()) principals.push(await verifyPrincipal(iam, all, deny, live[i], known, recorded, now));
+  return {
+    account,
+    now: formatInstant(now),
+    ok: principals.every((p) => p.ok),
+    incidents: [...activeIds].sort(),
+    principals,
+    notChecked: active.filter((i) => i.account !== account).map((i) => ({ incident: i.id, account: i.account })),
+  };
+}
+
+function policyArnOf(deny: DenyPolicy): string | null {
+  return deny.attachment === "managed" ? `arn:aws:iam::${deny.account}:policy${POLICY_PATH}${deny.policyName}` : null;
+}
+
+function readLive(iam: LiveIam, deny: DenyPolicy): Promise<LivePrincipal> {
+  const { type, name } = deny.principal;
+  return type === "user" ? iam.user(name, policyArnOf(deny) as string) : iam.role(name, deny.policyName);
+}
+
+async function verifyPrincipal(
+  iam: LiveIam,
+  plan: Plan,
+  deny: DenyPolicy,
+  live: LivePrincipal,
+  known: ContainmentInstants,
+  recorded: ContainmentInstants,
+  now: Date,
+): Promise<PrincipalReport> {
+  const { type, name } = deny.principal;
+  const containment = { ...recorded, ...known };
+  // Compared with every instant known: a live instant other than the one recorded is a change.
+  const comparison = live.policy.state === "attached" ? compareDocuments(deny.document, live.policy.document, containment) : null;
+  const incidentCutoffs = plan.incidents.filter((i) => deny.incidents.includes(i.id)).map((i) => recordedFor(containment, i.id) ?? i.cutoff);
+  const cutoff = principalCutoff(deny, containment, incidentCutoffs) ?? (deny.mode === "deny-all" ? formatInstant(now) : null);
+  const deferred = plan.incidents.filter((i) => deny.incidents.includes(i.id) && i.atContainment).map((i) => i.id);
+  const cutoffSource = cutoff === null ? null : deferred.length === 0 ? "incident" : deferred.every((id) => recordedFor(known, id) !== undefined) ? "stack-outputs" : "live-policy";
+
+  const checks = policyChecks(deny, live, comparison);
+  const warnings: string[] = [];
+  if (type === "user" && live.arn !== null) {
+    const listed = plan.accessKeys.filter((k) => k.account === deny.account && k.user.toLowerCase() === name.toLowerCase()).map((k) => k.accessKeyId);
+    if (listed.length > 0) {
+      const keys = keyChecks(name, await iam.keys(name, listed), cutoff);
+      checks.push(...keys.checks);
+      warnings.push(...keys.warnings);
+    }
+  }
+  if (live.arn !== null) {
+    if (cutoff === null) {
+      const pending = deny.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
+      checks.push(
+        notSimulated(
+          `not simulated: the containment instant of ${pending.join(", ")} is not known (no live deny policy holds it)`,
+          "run `pulumi up` to contain it, or pass --stack-outputs with the recorded instant",
+        ),
+      );
+    } else {
+      const before = await iam.simulate(live.arn, SIMULATED_ACTIONS, offsetInstant(cutoff, -SIMULATION_OFFSET_MS));
+      const after = await iam.simulate(live.arn, SIMULATED_ACTIONS, offsetInstant(cutoff, SIMULATION_OFFSET_MS));
+      checks.push(...simulationChecks(deny, cutoff, before, after));
+    }
+  }
+  return {
+    type,
+    name,
+    arn: live.arn,
+    incidents: deny.incidents,
+    mode: deny.mode,
+    policyName: deny.policyName,
+    policyArn: policyArnOf(deny),
+    cutoff,
+    cutoffSource,
+    ok: checks.every((c) => c.ok),
+    checks,
+    warnings,
+  };
+}
