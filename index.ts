@@ -12,6 +12,7 @@ import { ContainmentInstant } from "./components/ContainmentInstant.ts";
 import { DisabledAccessKey } from "./components/DisabledAccessKey.ts";
 import { ReplacementRole } from "./components/ReplacementRole.ts";
 import { SessionRevocation } from "./components/SessionRevocation.ts";
+import { ACCOUNT_ID } from "./incident/fields.ts";
 import { loadIncidentPaths } from "./incident/read.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "./plan/outputs.ts";
 import { buildPlan } from "./plan/plan.ts";
@@ -26,7 +27,7 @@ const MINIMUM_PULUMI_CLI = ">=3.174.0";
 export default async function program(): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
   await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);
   const config = new pulumi.Config("cordon");
-  const account = config.require("account", { pattern: /^\d{12}$/ });
+  const account = config.require("account", { pattern: ACCOUNT_ID });
   const incidentsDir = config.get("incidentsDir") ?? "incidents";
 
   // Paths in messages stay relative to the project folder, where index.ts and Pulumi.yaml live.

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { FLAG_INSTANT, instantFlagProblem } from "../incident/fields.ts";
 import { UsageError, type Io } from "./io.ts";
 
 /** One CLI command: `npx cordon <name> ...`. */
@@ -27,8 +28,6 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
 export function parseInstantFlag(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) || Number.isNaN(ms)) {
-    throw new UsageError(`--${name} "${value}": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`);
-  }
+  if (!FLAG_INSTANT.test(value) || Number.isNaN(ms)) throw new UsageError(instantFlagProblem(name, value));
   return new Date(ms);
 }

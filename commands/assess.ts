@@ -1,3 +1,4 @@
+import { ACCESS_KEY_ID, exposedKeyFlagProblem } from "../incident/fields.ts";
 import { assess, type Assessment } from "../assess/assessment.ts";
 import { awsClients } from "../aws/clients.ts";
 import { failureOf } from "../aws/errors.ts";
@@ -5,7 +6,6 @@ import { callerAccount, readUserFacts, userOfAccessKey } from "../aws/iam.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 
-const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
 
 export const assessCommand: Command = {
   name: "assess",
@@ -39,7 +39,7 @@ exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": assess takes --access-key ID or --user NAME`);
     const key = values["access-key"];
     if ((key === undefined) === (values.user === undefined)) throw new UsageError("give exactly one of --access-key ID or --user NAME");
-    if (key !== undefined && !ACCESS_KEY_ID.test(key)) throw new UsageError(`--access-key "${key}": expected an access key id, AKIA followed by 16 capital letters or digits`);
+    if (key !== undefined && !ACCESS_KEY_ID.test(key)) throw new UsageError(exposedKeyFlagProblem(key));
 
     try {
       const clients = awsClients(io.env);

@@ -4,14 +4,25 @@ import { loadIncidents } from "../incident/load.ts";
 import { parseInstant, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
 import { awsLookup, LookupError, lookupFailure, type Lookup } from "../aws/lookup.ts";
-import { defaultIncidentId, ID_PATTERN, incidentTemplate, type NewIncident } from "../incident/template.ts";
+import {
+  ACCESS_KEY_ID,
+  accessKeyFlagProblem,
+  ACCOUNT_ID,
+  accountFlagProblem,
+  cutoffFlagProblem,
+  IAM_NAME,
+  iamNameFlagProblem,
+  INCIDENT_ID,
+  incidentIdFlagProblem,
+  MODES,
+  modeFlagProblem,
+  titleFlagProblem,
+} from "../incident/fields.ts";
+import { defaultIncidentId, incidentTemplate, type NewIncident } from "../incident/template.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { DEFAULT_INCIDENTS_DIR } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 
-const MODES: Mode[] = ["revoke-older-sessions", "deny-all"];
-const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
-const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 
 const usage = `usage: npx cordon new --title TEXT [--access-key ID]... [--user NAME]...
                                        [--role NAME]... [--account ID] [--mode MODE] [--id ID]
@@ -66,9 +77,9 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   const title = checkTitle(values.title);
   const mode = checkMode(values.mode);
   const id = values.id ?? defaultIncidentId(title, now);
-  if (!ID_PATTERN.test(id)) throw new UsageError(`--id "${id}": expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit`);
+  if (!INCIDENT_ID.test(id)) throw new UsageError(incidentIdFlagProblem(id));
   const cutoff = checkCutoff(values.cutoff);
-  if (values.account !== undefined && !/^\d{12}$/.test(values.account)) throw new UsageError(`--account "${values.account}": expected an AWS account id of 12 digits`);
+  if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) throw new UsageError(accountFlagProblem(values.account));
   const keys = unique((values["access-key"] ?? []).map(checkAccessKey));
   const userNames = unique((values.user ?? []).map((name) => checkName("user", name)));
   const roles = unique((values.role ?? []).map((name) => checkName("role", name)));
@@ -184,40 +195,31 @@ function nextSteps(incident: NewIncident, shown: string): string {
 function checkTitle(title: string | undefined): string {
   if (title === undefined) throw new UsageError('--title is required: what happened, in one line, such as --title "CI key in public repo"');
   const trimmed = title.trim();
-  if (trimmed.length === 0 || /[\r\n]/.test(trimmed) || trimmed.length > 200) {
-    throw new UsageError(`--title: expected one line of 1 to 200 characters, found ${/[\r\n]/.test(trimmed) ? "several lines" : `${trimmed.length} characters`}`);
-  }
+  const problem = titleFlagProblem(trimmed);
+  if (problem !== undefined) throw new UsageError(problem);
   return trimmed;
 }
 
 function checkMode(mode: string | undefined): Mode {
-  if (mode === undefined) return "revoke-older-sessions";
-  if (!(MODES as string[]).includes(mode)) throw new UsageError(`--mode "${mode}": expected one of ${MODES.join(", ")}`);
+  if (mode === undefined) return MODES[0];
+  if (!(MODES as string[]).includes(mode)) throw new UsageError(modeFlagProblem(mode));
   return mode as Mode;
 }
 
 function checkCutoff(cutoff: string | undefined): string {
   if (cutoff === undefined || cutoff === AT_CONTAINMENT) return AT_CONTAINMENT;
   const instant = parseInstant(cutoff);
-  if (!instant) throw new UsageError(`--cutoff "${cutoff}": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`);
+  if (!instant) throw new UsageError(cutoffFlagProblem(cutoff));
   return formatInstant(instant);
 }
 
-/** Never echoes what could be a secret: the key flag is exactly where one gets pasted by mistake. */
 function checkAccessKey(key: string): string {
-  if (ACCESS_KEY_ID.test(key)) return key;
-  if (/^ASIA[A-Z0-9]{16}$/.test(key)) {
-    throw new UsageError(`--access-key ${key}: a temporary key (ASIA...) cannot be disabled; the cutoff revokes it: pass the user or role that minted it (--user, --role)`);
-  }
-  if (/^[A-Za-z0-9/+]{40}$/.test(key)) {
-    throw new UsageError("--access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id (AKIA...): treat the key as exposed, and clear your shell history");
-  }
-  const shown = key.length <= 24 && /^[A-Za-z0-9]*$/.test(key) ? `"${key}"` : `a value of ${key.length} characters (not shown)`;
-  throw new UsageError(`--access-key: found ${shown}, expected an access key id: AKIA followed by 16 of A-Z and 0-9`);
+  if (!ACCESS_KEY_ID.test(key)) throw new UsageError(accessKeyFlagProblem(key));
+  return key;
 }
 
 function checkName(kind: "user" | "role", name: string): string {
-  if (!IAM_NAME.test(name)) throw new UsageError(`--${kind} "${name}": expected an IAM ${kind} name: 1 to 64 of letters, digits and +=,.@_-`);
+  if (!IAM_NAME.test(name)) throw new UsageError(iamNameFlagProblem(kind, name));
   return name;
 }
 

@@ -1,3 +1,4 @@
+import { ACCOUNT_ID, accountFlagProblem } from "../incident/fields.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
@@ -28,7 +29,7 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
       "stack-outputs": { type: "string" },
       json: { type: "boolean" },
     });
-    if (values.account !== undefined && !/^\d{12}$/.test(values.account)) throw new UsageError(`--account "${values.account}": expected an AWS account id of 12 digits`);
+    if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) throw new UsageError(accountFlagProblem(values.account));
     const { now, containment } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;

@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
+import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { followChain, type Chain, type Window } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
 import { readLogs, logSource } from "../review/logs.ts";
@@ -38,7 +39,6 @@ per region. Progress goes to stderr, the review to stdout.
 exit codes: 0 reviewed · 1 the log files cannot be read · 2 misused, or CloudTrail could not be read
 `;
 
-const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
 const REGION = /^[a-z]{2}(-[a-z0-9]+)+$/;
 const DAY = 86_400_000;
 
@@ -73,9 +73,7 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; the key goes in --access-key`);
   const accessKeyId = values["access-key"];
   if (accessKeyId === undefined) throw new UsageError("--access-key is required: the AKIA... or ASIA... key to review");
-  if (!ACCESS_KEY_ID.test(accessKeyId)) {
-    throw new UsageError(`--access-key "${accessKeyId}": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE`);
-  }
+  if (!ANY_KEY_ID.test(accessKeyId)) throw new UsageError(reviewedKeyFlagProblem(accessKeyId));
   if (values.json && values.markdown) throw new UsageError("--json and --markdown cannot be used together: choose one output");
   const since = parseInstantFlag("since", values.since);
   const until = parseInstantFlag("until", values.until);

@@ -7,6 +7,20 @@ import { Ajv, type ErrorObject } from "ajv";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import schema from "../schema/incident.schema.json" with { type: "json" };
 import { computeExpiry } from "./expiry.ts";
+import {
+  accessKeyProblem,
+  accountProblem,
+  cutoffProblem,
+  describeFound as describe,
+  fieldName,
+  holdUntilProblem,
+  iamNameProblem,
+  incidentIdProblem,
+  isSecretShaped,
+  policyNameProblem,
+  SECRET_ACCESS_KEY_IN_TEXT,
+  type FieldPath as Path,
+} from "./fields.ts";
 import { compareText } from "./order.ts";
 import { formatInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Diagnostic, type Incident, type Mode, type ReplacementRoleSpec, type Trust } from "./types.ts";
@@ -34,8 +48,6 @@ export interface LoadOptions {
   /** The instant the cutoff is checked against (`--now`). */
   now: Date;
 }
-
-type Path = (string | number)[];
 
 const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true });
 const validateShape = ajv.compile(schema);
@@ -410,7 +422,7 @@ function schemaDiagnostics(errors: ErrorObject[], locate: Locator, source: (path
     }
     if (error.keyword === "pattern" && error.propertyName !== undefined) {
       code = "E_IAM_NAME";
-      message = `${field}: policy name "${error.propertyName}" is invalid, expected 1 to 128 of letters, digits and +=,.@_-`;
+      message = policyNameProblem(field, error.propertyName);
       at = [...path, error.propertyName];
       where = "key";
     }
@@ -426,23 +438,21 @@ function schemaDiagnostics(errors: ErrorObject[], locate: Locator, source: (path
 function patternMessage(path: Path, field: string, found: unknown): { code: string; message: string } {
   const last = path[path.length - 1];
   const parentKey = typeof last === "number" ? path[path.length - 2] : last;
-  const value = typeof found === "string" ? found : "";
   switch (parentKey) {
     case "id":
-      return { code: "E_ID", message: `id: found ${describe(found)}, expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit` };
+      return { code: "E_ID", message: incidentIdProblem(found) };
     case "account":
-      return { code: "E_ACCOUNT", message: `account: found ${describe(found)}, expected an AWS account id of 12 digits` };
-    case "cutoff":
-      if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)) {
-        return { code: "E_CUTOFF_OFFSET", message: `cutoff: found "${value}" without an offset, expected an instant such as ${value.replace(" ", "T")}${value.length === 16 ? ":00" : ""}Z: without an offset the instant depends on the reader's time zone` };
-      }
-      return { code: "E_CUTOFF", message: `cutoff: found ${describe(found)}, expected an RFC 3339 instant with offset (2026-11-28T10:00:00Z) or at-containment` };
+      return { code: "E_ACCOUNT", message: accountProblem(found) };
+    case "cutoff": {
+      const { withoutOffset, message } = cutoffProblem(found);
+      return { code: withoutOffset ? "E_CUTOFF_OFFSET" : "E_CUTOFF", message };
+    }
     case "holdUntil":
-      return { code: "E_HOLD_UNTIL", message: `holdUntil: found ${describe(found)}, expected an RFC 3339 instant with offset such as 2026-12-01T00:00:00Z` };
+      return { code: "E_HOLD_UNTIL", message: holdUntilProblem(found) };
     case "accessKeys":
-      return { code: "E_ACCESS_KEY_ID", message: `${field}: ${describeKey(value)}` };
+      return { code: "E_ACCESS_KEY_ID", message: accessKeyProblem(field, typeof found === "string" ? found : "") };
     case "name":
-      return { code: "E_IAM_NAME", message: `${field}: found ${describe(found)}, expected an IAM name: 1 to 64 of letters, digits and +=,.@_-` };
+      return { code: "E_IAM_NAME", message: iamNameProblem(field, found) };
     case "service":
       return { code: "E_TRUST_SERVICE", message: `${field}: found ${describe(found)}, expected an AWS service principal such as ec2.amazonaws.com` };
     case "repository":
@@ -462,26 +472,9 @@ function patternMessage(path: Path, field: string, found: unknown): { code: stri
   }
 }
 
-/** Never echoes what could be a secret: a key id field is exactly where one gets pasted by mistake. */
-function describeKey(value: string): string {
-  if (/^ASIA[A-Z0-9]{16}$/.test(value)) {
-    return `found temporary key ${value}, expected a long-term key id (AKIA...): temporary credentials cannot be disabled; the cutoff revokes them, so list the user that minted them`;
-  }
-  if (/^[A-Za-z0-9/+]{40}$/.test(value)) {
-    return "found what looks like a secret access key (40 characters, not shown), expected an access key id (AKIA + 16 characters): remove the secret from the file and treat the key as exposed";
-  }
-  const shown = value.length <= 24 && /^[A-Za-z0-9]*$/.test(value) ? `"${value}"` : `a value of ${value.length} characters (not shown)`;
-  return `found ${shown}, expected an access key id: AKIA followed by 16 of A-Z and 0-9`;
-}
-
-/** 40 characters of base64, alone: the shape of a secret access key (or of a hex digest, told apart by case). */
-// Not after "=": `AWS_SECRET_ACCESS_KEY=...` is how a secret is usually pasted; base64 pads only at the end.
-const SECRET_SHAPE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
-const isSecretShaped = (token: string) => /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9/+]/.test(token);
-
 /** The text with every secret-shaped token replaced: what a message may quote from a file. */
 export function maskSecrets(text: string): string {
-  return text.replace(SECRET_SHAPE, (token) => (isSecretShaped(token) ? "(secret not shown)" : token));
+  return text.replace(SECRET_ACCESS_KEY_IN_TEXT, (token) => (isSecretShaped(token) ? "(secret not shown)" : token));
 }
 
 /**
@@ -491,7 +484,7 @@ export function maskSecrets(text: string): string {
 function secretLines(text: string): number[] {
   const lines: number[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
-    for (const match of line.matchAll(SECRET_SHAPE)) {
+    for (const match of line.matchAll(SECRET_ACCESS_KEY_IN_TEXT)) {
       if (isSecretShaped(match[0])) {
         lines.push(i + 1);
         break;
@@ -552,20 +545,6 @@ function pointerToPath(pointer: string): Path {
     .split("/")
     .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-}
-
-/** `users[0].accessKeys[1]`, the way a person points at a field. */
-export function fieldName(path: Path): string {
-  return path.map((segment, i) => (typeof segment === "number" ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join("");
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return "nothing";
-  if (typeof value === "string") return value.length > 80 ? `a string of ${value.length} characters` : `"${value}"`;
-  if (typeof value === "number") return `number ${value}`;
-  if (typeof value === "boolean") return `boolean ${value}`;
-  if (Array.isArray(value)) return "a list";
-  return "a mapping";
 }
 
 function suggest(name: string, allowed: string[]): string | undefined {

@@ -5,6 +5,7 @@
  */
 import { stringify } from "yaml";
 import { credentialLifetimeMs } from "./expiry.ts";
+import { INCIDENT_ID_MAX_LENGTH } from "./fields.ts";
 import { formatInstant, HOUR_MS } from "./time.ts";
 import { AT_CONTAINMENT, type Mode } from "./types.ts";
 
@@ -27,9 +28,6 @@ export interface NewIncident {
   ownersFromIam?: string[];
 }
 
-/** The id pattern of the schema: 3 to 64 of lowercase letters, digits and dashes. */
-export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
-const ID_MAX = 64;
 
 /**
  * `<UTC date>-<slug of title>`, such as `2026-11-28-ci-key-in-public-repo`: sorts by date in the
@@ -45,7 +43,7 @@ export function defaultIncidentId(title: string, now: Date): string {
     .filter((word) => word.length > 0);
   let id = date;
   for (const word of words) {
-    if (id.length + 1 + word.length > ID_MAX) break;
+    if (id.length + 1 + word.length > INCIDENT_ID_MAX_LENGTH) break;
     id += `-${word}`;
   }
   // A title of only symbols or other scripts still needs a readable, valid id.

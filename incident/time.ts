@@ -1,12 +1,13 @@
 /** Instants in cordon's one format: UTC, second precision unless the input had more. */
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+import { INSTANT } from "./fields.ts";
 
 /** Parses an RFC 3339 instant with offset; undefined when it is not one or names no real date. */
 export function parseInstant(text: string): Date | undefined {
-  const match = RFC3339.exec(text);
+  const match = INSTANT.exec(text);
   if (!match) return undefined;
-  const [, year, month, day, hour, minute, second, , offset] = match;
+  // The pattern fixes where each part stands: 2026-11-28T10:00:00, then a fraction and the offset.
+  const [year, month, day, hour, minute, second] = [[0, 4], [5, 7], [8, 10], [11, 13], [14, 16], [17, 19]].map(([from, to]) => text.slice(from, to));
+  const offset = match[2];
   const ms = Date.parse(text.replace(" ", "T").replace(/z$/, "Z").replace(/t/, "T"));
   if (Number.isNaN(ms)) return undefined;
   // Date.parse rolls 2026-02-30 over to March; a cutoff must name the day the user meant.

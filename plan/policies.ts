@@ -4,6 +4,7 @@
  * ids, never from positions, and statements are sorted: the same incidents give the same bytes.
  * How IAM reads a document (wildcards, NotAction, canonical forms) is in policy-grammar.ts.
  */
+import { INCIDENT_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "../incident/types.ts";
 
@@ -44,7 +45,8 @@ export interface PolicyDocument {
  */
 export const TOKEN_ISSUE_TIME = "aws:TokenIssueTime";
 
-const PLACEHOLDER = /^\{\{containment:([a-z0-9][a-z0-9-]{2,63})\}\}$/;
+/** `{{containment:<incident id>}}`: the id as fields.ts's INCIDENT_ID says, without its anchors. */
+const PLACEHOLDER = new RegExp(`^\\{\\{containment:(${INCIDENT_ID.source.slice(1, -1)})\\}\\}$`);
 
 /**
  * The instant recorded for incident `id`, if any. An own property only: "constructor" is a valid
@@ -57,6 +59,11 @@ export function recordedFor<T>(instants: Record<string, T>, id: string): T | und
 /** Stands for the instant `pulumi up` records when it contains incident `id`. */
 export function containmentPlaceholder(id: string): string {
   return `{{containment:${id}}}`;
+}
+
+/** The incident whose containment instant a condition value waits for, if it is a placeholder. */
+export function placeholderIncident(value: unknown): string | undefined {
+  return typeof value === "string" ? PLACEHOLDER.exec(value)?.[1] : undefined;
 }
 
 /**
@@ -96,8 +103,8 @@ export function fillContainment(document: PolicyDocument, instants: Record<strin
           operator,
           Object.fromEntries(
             Object.entries(entries).map(([key, value]) => {
-              const match = typeof value === "string" ? PLACEHOLDER.exec(value) : null;
-              return [key, (match && recordedFor(instants, match[1])) ?? value];
+              const id = placeholderIncident(value);
+              return [key, (id !== undefined ? recordedFor(instants, id) : undefined) ?? value];
             }),
           ),
         ]),
@@ -113,8 +120,8 @@ export function pendingPlaceholders(document: PolicyDocument): string[] {
   for (const statement of document.Statement) {
     for (const entries of Object.values(statement.Condition ?? {})) {
       for (const value of Object.values(entries)) {
-        const match = typeof value === "string" ? PLACEHOLDER.exec(value) : null;
-        if (match) ids.push(match[1]);
+        const id = placeholderIncident(value);
+        if (id !== undefined) ids.push(id);
       }
     }
   }

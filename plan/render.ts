@@ -4,7 +4,7 @@
  */
 import type { Plan } from "./plan.ts";
 import { POLICY_PATH } from "./plan.ts";
-import { TOKEN_ISSUE_TIME, type PolicyDocument } from "./policies.ts";
+import { placeholderIncident, TOKEN_ISSUE_TIME, type PolicyDocument } from "./policies.ts";
 import { HOUR_MS } from "../incident/time.ts";
 import { lifetimeMs } from "./lifecycle.ts";
 
@@ -75,8 +75,8 @@ function describeDeny(document: PolicyDocument): string[] {
     const issued = statement.Condition?.DateLessThan?.[TOKEN_ISSUE_TIME];
     if (issued === undefined) return "deny every action (deny-all)";
     const value = String(issued);
-    const pending = /^\{\{containment:(.+)\}\}$/.exec(value);
-    return `deny every action to sessions issued before ${pending ? `the containment of ${pending[1]}` : value}`;
+    const pending = placeholderIncident(value);
+    return `deny every action to sessions issued before ${pending !== undefined ? `the containment of ${pending}` : value}`;
   });
 }
 

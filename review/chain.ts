@@ -7,6 +7,7 @@
  * same source gives the same chain, whatever order the source answers in.
  */
 import { ROLE_CREDENTIAL_LIFETIME_MS, USER_CREDENTIAL_LIFETIME_MS } from "../incident/expiry.ts";
+import { ANY_KEY_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
 import type { ReviewEvent } from "./event.ts";
 
@@ -117,7 +118,6 @@ function stringField(value: unknown, ...path: string[]): string | null {
   return typeof found === "string" && found !== "" ? found : null;
 }
 
-const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
 
 function minEnd(a: number | null, b: number | null): number | null {
   if (a === null) return b;
@@ -137,7 +137,7 @@ export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] 
   const lifetime = MAX_LIFETIME_MS[event.eventName];
   if (lifetime !== undefined) {
     const minted = stringField(event.responseElements, "credentials", "accessKeyId");
-    if (minted === null || !ACCESS_KEY_ID.test(minted)) return [];
+    if (minted === null || !ANY_KEY_ID.test(minted)) return [];
     const expiry = parseExpiration(field(event.responseElements, "credentials", "expiration")) ?? at + lifetime;
     return [
       {
@@ -150,7 +150,7 @@ export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] 
   }
   if (event.eventName === "CreateAccessKey") {
     const created = stringField(event.responseElements, "accessKey", "accessKeyId");
-    if (created === null || !ACCESS_KEY_ID.test(created)) return [];
+    if (created === null || !ANY_KEY_ID.test(created)) return [];
     // Without userName, CreateAccessKey makes a key for the caller's own user.
     const owner = stringField(event.responseElements, "accessKey", "userName") ?? stringField(event.requestParameters, "userName") ?? event.userName;
     return [{ ...base, subject: { kind: "key", accessKeyId: created }, window: { start: at, end: reviewEnd }, userName: owner }];

@@ -6,6 +6,7 @@
  * Secrets are stripped here, at the only door into the review, so that no later step (analysis,
  * text, markdown, JSON) can print one by accident.
  */
+import { isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
 
 export interface ReviewEvent {
@@ -51,20 +52,15 @@ const SECRET_FIELD = /^(?:aws)?(sessiontoken|secretaccesskey|secretkey|secret|pa
 /** Prefixes of AWS session tokens (STS v1 and v2 tokens), caught wherever they appear, whatever the field is called. */
 const SESSION_TOKEN_VALUE = /^(IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AQoEXAMPLE)/;
 export const REDACTED = "[redacted by cordon]";
-/**
- * 40 characters of base64 with mixed case: a secret access key wherever it appears, for instance
- * in a task definition's environment, which CloudTrail records as sent (`{name, value}` pairs whose
- * field names say nothing). A hex digest of that length is all one case, and stays.
- */
-const SECRET_KEY_VALUE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
-const isSecretKey = (token: string) => /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9/+]/.test(token);
 
 /**
  * A deep copy with secret values replaced by {@link REDACTED}. Key ids and expirations stay:
  * they are what the review follows, and an access key id alone grants nothing.
  */
 export function redact(value: unknown): unknown {
-  if (typeof value === "string") return SESSION_TOKEN_VALUE.test(value) ? REDACTED : value.replace(SECRET_KEY_VALUE, (token) => (isSecretKey(token) ? REDACTED : token));
+  // A secret access key wherever it appears, for instance in a task definition's environment, which
+  // CloudTrail records as sent (`{name, value}` pairs whose field names say nothing).
+  if (typeof value === "string") return SESSION_TOKEN_VALUE.test(value) ? REDACTED : value.replace(SECRET_ACCESS_KEY_IN_TEXT, (token) => (isSecretShaped(token) ? REDACTED : token));
   if (Array.isArray(value)) return value.map(redact);
   if (!isObject(value)) return value;
   const copy: Json = {};

@@ -6,7 +6,7 @@
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
 import { canonicalStatement } from "../plan/policy-grammar.ts";
-import { fillContainment, pendingPlaceholders, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
+import { fillContainment, pendingPlaceholders, placeholderIncident, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
 
 /** A principal as it is live: whether it exists, and where cordon's deny policy stands on it. */
@@ -92,11 +92,11 @@ export function compareDocuments(planned: PolicyDocument, live: PolicyDocument, 
   for (const statement of planned.Statement) {
     for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
       for (const [key, value] of Object.entries(entries)) {
-        const ids = typeof value === "string" ? pendingPlaceholders({ Version: "2012-10-17", Statement: [{ ...statement, Condition: { [operator]: { [key]: value } } }] }) : [];
-        if (ids.length === 0 || known[ids[0]] !== undefined) continue;
+        const id = placeholderIncident(value);
+        if (id === undefined || known[id] !== undefined) continue;
         const found = conditionValue(liveBySid.get(statement.Sid ?? ""), operator, key);
         const instant = typeof found === "string" ? parseInstant(found) : undefined;
-        if (instant) containment[ids[0]] = formatInstant(instant);
+        if (instant) containment[id] = formatInstant(instant);
       }
     }
   }

@@ -1,0 +1,192 @@
+/**
+ * Every field rule's one home: the pattern a value must match, and the words that say what was
+ * found and what was expected, both for a field of an incident file and for the command-line flag
+ * that takes the same value. The loader, the commands' flags, `new`'s template and the review all
+ * use these. schema/incident.schema.json, which defines the file's shape, spells the same patterns;
+ * test/fields.test.ts holds the two together.
+ *
+ * Messages never echo what could be a secret access key: a key id field or flag is exactly where
+ * one gets pasted by mistake.
+ */
+import type { Mode } from "./types.ts";
+
+/** A path to a field, as the loader and the schema's errors name it: `["users", 0, "accessKeys", 1]`. */
+export type FieldPath = (string | number)[];
+
+/** `users[0].accessKeys[1]`, the way a person points at a field. */
+export function fieldName(path: FieldPath): string {
+  return path.map((segment, i) => (typeof segment === "number" ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join("");
+}
+
+/** How a message quotes a value it found: a short string as it is, anything else by its kind. */
+export function describeFound(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (typeof value === "string") return value.length > 80 ? `a string of ${value.length} characters` : `"${value}"`;
+  if (typeof value === "number") return `number ${value}`;
+  if (typeof value === "boolean") return `boolean ${value}`;
+  if (Array.isArray(value)) return "a list";
+  return "a mapping";
+}
+
+// ---- The incident id: the file's name, and the root of every resource name derived from it.
+
+export const INCIDENT_ID = /^[a-z0-9][a-z0-9-]{2,63}$/;
+export const INCIDENT_ID_MAX_LENGTH = 64;
+const INCIDENT_ID_EXPECTED = "3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit";
+
+export function incidentIdProblem(found: unknown): string {
+  return `id: found ${describeFound(found)}, expected ${INCIDENT_ID_EXPECTED}`;
+}
+
+export function incidentIdFlagProblem(value: string): string {
+  return `--id "${value}": expected ${INCIDENT_ID_EXPECTED}`;
+}
+
+// ---- The title: one line.
+
+/** The schema's maxLength of `title`. */
+export const TITLE_MAX_LENGTH = 200;
+
+/** `new --title`: one line of 1 to 200 characters, once trimmed; undefined when it is one. */
+export function titleFlagProblem(trimmed: string): string | undefined {
+  if (trimmed.length > 0 && !/[\r\n]/.test(trimmed) && trimmed.length <= TITLE_MAX_LENGTH) return undefined;
+  return `--title: expected one line of 1 to ${TITLE_MAX_LENGTH} characters, found ${/[\r\n]/.test(trimmed) ? "several lines" : `${trimmed.length} characters`}`;
+}
+
+// ---- The AWS account id. Spelled with \d, as Pulumi prints it when `cordon:account` does not match.
+
+export const ACCOUNT_ID = /^\d{12}$/;
+const ACCOUNT_ID_EXPECTED = "an AWS account id of 12 digits";
+
+export function accountProblem(found: unknown): string {
+  return `account: found ${describeFound(found)}, expected ${ACCOUNT_ID_EXPECTED}`;
+}
+
+/** `--account` of `new` and `plan`. */
+export function accountFlagProblem(value: string): string {
+  return `--account "${value}": expected ${ACCOUNT_ID_EXPECTED}`;
+}
+
+// ---- The mode.
+
+/** The schema's enum of `mode`; the first is the default. */
+export const MODES: readonly Mode[] = ["revoke-older-sessions", "deny-all"];
+
+export function modeFlagProblem(value: string): string {
+  return `--mode "${value}": expected one of ${MODES.join(", ")}`;
+}
+
+// ---- IAM names: users, roles, and the names of inline policies.
+// @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html (UserName)
+
+export const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+export const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+const IAM_NAME_CHARACTERS = "letters, digits and +=,.@_-";
+
+export function iamNameProblem(field: string, found: unknown): string {
+  return `${field}: found ${describeFound(found)}, expected an IAM name: 1 to 64 of ${IAM_NAME_CHARACTERS}`;
+}
+
+/** `new --user` and `new --role`. */
+export function iamNameFlagProblem(kind: "user" | "role", value: string): string {
+  return `--${kind} "${value}": expected an IAM ${kind} name: 1 to 64 of ${IAM_NAME_CHARACTERS}`;
+}
+
+export function policyNameProblem(field: string, name: string): string {
+  return `${field}: policy name "${name}" is invalid, expected 1 to 128 of ${IAM_NAME_CHARACTERS}`;
+}
+
+// ---- Access key ids: AKIA... for long-term keys, which an incident lists and cordon disables;
+// ASIA... for temporary ones, which cannot be disabled (the cutoff revokes them) but which the
+// review follows.
+// @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+
+export const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
+export const TEMPORARY_KEY_ID = /^ASIA[A-Z0-9]{16}$/;
+/** A long-term or a temporary key id. */
+export const ANY_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
+/** 40 characters of base64: what a secret access key looks like when it is pasted where an id goes. */
+export const SECRET_ACCESS_KEY = /^[A-Za-z0-9/+]{40}$/;
+
+/** A value that is not a key id, quoted only when it is short and plain enough not to be a secret. */
+function shownKey(value: string): string {
+  return value.length <= 24 && /^[A-Za-z0-9]*$/.test(value) ? `"${value}"` : `a value of ${value.length} characters (not shown)`;
+}
+
+/** In an incident file, a value under `accessKeys` that is not a long-term key id. */
+export function accessKeyProblem(field: string, value: string): string {
+  if (TEMPORARY_KEY_ID.test(value)) {
+    return `${field}: found temporary key ${value}, expected a long-term key id (AKIA...): temporary credentials cannot be disabled; the cutoff revokes them, so list the user that minted them`;
+  }
+  if (SECRET_ACCESS_KEY.test(value)) {
+    return `${field}: found what looks like a secret access key (40 characters, not shown), expected an access key id (AKIA + 16 characters): remove the secret from the file and treat the key as exposed`;
+  }
+  return `${field}: found ${shownKey(value)}, expected an access key id: AKIA followed by 16 of A-Z and 0-9`;
+}
+
+/** `new --access-key`: what to pass instead of a temporary key, and never the secret. */
+export function accessKeyFlagProblem(value: string): string {
+  if (TEMPORARY_KEY_ID.test(value)) {
+    return `--access-key ${value}: a temporary key (ASIA...) cannot be disabled; the cutoff revokes it: pass the user or role that minted it (--user, --role)`;
+  }
+  if (SECRET_ACCESS_KEY.test(value)) {
+    return "--access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id (AKIA...): treat the key as exposed, and clear your shell history";
+  }
+  return `--access-key: found ${shownKey(value)}, expected an access key id: AKIA followed by 16 of A-Z and 0-9`;
+}
+
+/** `assess --access-key`: the exposed long-term key. */
+export function exposedKeyFlagProblem(value: string): string {
+  return `--access-key "${value}": expected an access key id, AKIA followed by 16 capital letters or digits`;
+}
+
+/** `review --access-key`: the key to review, long-term or temporary. */
+export function reviewedKeyFlagProblem(value: string): string {
+  return `--access-key "${value}": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE`;
+}
+
+// ---- Secret access keys in text: 40 characters of base64 with mixed case, alone. A hex digest of
+// that length is all one case, and is not one. Not after "=": `AWS_SECRET_ACCESS_KEY=...` is how a
+// secret is usually pasted, and base64 pads only at the end.
+
+export const SECRET_ACCESS_KEY_IN_TEXT = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+
+/** Whether a 40-character token found by {@link SECRET_ACCESS_KEY_IN_TEXT} has a secret's mixed case. */
+export function isSecretShaped(token: string): boolean {
+  return /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9/+]/.test(token);
+}
+
+// ---- Instants. In a file: RFC 3339 with seconds and an offset, as the schema says. On the command
+// line (`--now`, `--since`, `--until`), seconds may be left out.
+// @see https://www.rfc-editor.org/rfc/rfc3339#section-5.6
+
+export const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
+/** An instant that only lacks its offset: worth its own message. */
+export const INSTANT_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+export const FLAG_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** `cutoff` that the schema refuses; `withoutOffset` when it is an instant short of its offset. */
+export function cutoffProblem(found: unknown): { withoutOffset: boolean; message: string } {
+  const value = typeof found === "string" ? found : "";
+  if (INSTANT_WITHOUT_OFFSET.test(value)) {
+    return {
+      withoutOffset: true,
+      message: `cutoff: found "${value}" without an offset, expected an instant such as ${value.replace(" ", "T")}${value.length === 16 ? ":00" : ""}Z: without an offset the instant depends on the reader's time zone`,
+    };
+  }
+  return { withoutOffset: false, message: `cutoff: found ${describeFound(found)}, expected an RFC 3339 instant with offset (2026-11-28T10:00:00Z) or at-containment` };
+}
+
+export function holdUntilProblem(found: unknown): string {
+  return `holdUntil: found ${describeFound(found)}, expected an RFC 3339 instant with offset such as 2026-12-01T00:00:00Z`;
+}
+
+/** `--now`, `--since`, `--until`. */
+export function instantFlagProblem(flag: string, value: string): string {
+  return `--${flag} "${value}": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`;
+}
+
+/** `new --cutoff`. */
+export function cutoffFlagProblem(value: string): string {
+  return `--cutoff "${value}": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`;
+}
