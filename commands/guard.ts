@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { loadIncidents, type SourceFile } from "../incident/load.ts";
+import { loadIncidents } from "../incident/load.ts";
 import { readIncidentSources } from "../incident/read.ts";
-import { formatDiagnostic } from "../incident/types.ts";
+import { formatDiagnostic, type SourceFile } from "../incident/types.ts";
 import { GitError, incidentSourcesAt, repoPath, repoRoot, resolveCommit } from "../guard/git.ts";
 import { guardChange } from "../guard/guard.ts";
 import { parseFlags, type Command } from "../cli/command.ts";

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { posix } from "node:path";
-import type { SourceFile } from "../incident/load.ts";
+import type { SourceFile } from "../incident/types.ts";
 import { compareText } from "../incident/order.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
 

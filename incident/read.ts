@@ -5,9 +5,10 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { MAX_FILE_BYTES, loadIncidents, type LoadResult, type SourceFile } from "./load.ts";
+import { loadIncidents, type LoadResult } from "./load.ts";
 import { compareText } from "./order.ts";
-import type { Diagnostic } from "./types.ts";
+import type { Diagnostic, SourceFile } from "./types.ts";
+import { MAX_FILE_BYTES } from "./yaml.ts";
 
 export const INCIDENT_FILE = /\.ya?ml$/i;
 

@@ -2,10 +2,15 @@
  * The incident file format, as users write it and as cordon reads it after validation.
  * The shape is defined once, in schema/incident.schema.json; these types mirror it.
  */
+import type { DiagnosticCode } from "./rules.ts";
 
 export type Mode = "revoke-older-sessions" | "deny-all";
 
-/** The cutoff value that defers the instant to containment (issue: the cutoff gap). */
+/**
+ * The cutoff value that defers the instant to containment: the instant `pulumi up` disables the
+ * incident's keys, recorded once.
+ * @see ../docs/lifecycle.md#why-cutoff-at-containment
+ */
 export const AT_CONTAINMENT = "at-containment";
 
 export interface GithubOidcTrust {
@@ -49,15 +54,24 @@ export interface Incident {
   owner?: string;
 }
 
+/** An incident file's text, as the loader receives it. */
+export interface SourceFile {
+  /** As shown in errors: relative to the working directory. */
+  path: string;
+  text: string;
+}
+
 /** One problem in one file, located for editors and CI annotations. */
 export interface Diagnostic {
   file: string;
   line: number;
   col: number;
-  code: string;
+  /** The rule that was broken: one entry of the rules table (rules.ts). */
+  code: DiagnosticCode;
   message: string;
 }
 
-export function formatDiagnostic(d: Diagnostic): string {
+/** `FILE:LINE:COL CODE message`, cordon's one format for a located problem (log files' too). */
+export function formatDiagnostic(d: Omit<Diagnostic, "code"> & { code: string }): string {
   return `${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`;
 }

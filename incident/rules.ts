@@ -1,0 +1,313 @@
+/**
+ * Every rule of an incident file, one entry per diagnostic code: what a valid file satisfies and,
+ * for the rules the schema cannot say, the check itself. Reading, YAML and the schema's shape have
+ * no check here: read.ts, yaml.ts and schema-errors.ts report those codes. The others run in
+ * load.ts, once a file has its shape: `file` rules on each file alone, `files` rules once, over
+ * every file that has its shape, together.
+ *
+ * Every entry has a valid and an invalid fixture (test/rule-fixtures.ts), and a test fails when
+ * one has none.
+ */
+import { computeExpiry } from "./expiry.ts";
+import { fieldName, type FieldPath } from "./fields.ts";
+import { formatInstant, parseInstant } from "./time.ts";
+import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts";
+import type { Locator } from "./yaml.ts";
+
+/** Roles that AWS manages and that cannot carry customer policies. */
+const SERVICE_LINKED_PREFIX = "AWSServiceRoleFor";
+const SSO_PREFIX = "AWSReservedSSO_";
+
+/** A clock skew allowance: a cutoff may be a little ahead of `now`, never hours. */
+export const MAX_CUTOFF_SKEW_MS = 5 * 60_000;
+
+/** The incident as written, once it has the schema's shape. */
+export interface RawIncident {
+  id: string;
+  title: string;
+  account: string;
+  cutoff: string;
+  mode?: Mode;
+  holdUntil?: string;
+  users?: { name: string; accessKeys?: string[] }[];
+  roles?: { name: string }[];
+  replacementRoles?: { name: string; trust: Trust; managedPolicyArns?: string[]; inlinePolicies?: Record<string, unknown>; maxSessionDuration?: number }[];
+  ticket?: string;
+  owner?: string;
+}
+
+/** One file that has the schema's shape: as written, normalised, and where its fields are. */
+export interface ShapedFile {
+  file: string;
+  raw: RawIncident;
+  incident: Incident;
+  locate: Locator;
+}
+
+/** Reports a problem at a field of one file, under the rule's own code. */
+export type Report = (path: FieldPath, message: string, where?: "key" | "value") => void;
+
+export interface Rule {
+  /** What a valid file satisfies. */
+  rule: string;
+  /** The check on one file (`now` is the instant the cutoff is checked against). */
+  file?: (file: ShapedFile, report: Report, now: Date) => void;
+  /** The check over every shaped file together, in path order. */
+  files?: (files: ShapedFile[], report: (file: ShapedFile, path: FieldPath, message: string) => void) => void;
+}
+
+export const RULES = {
+  // ---- Reading and parsing (read.ts, yaml.ts, load.ts)
+  E_READ: { rule: "every PATH names a file or folder that can be read" },
+  E_FILE_TOO_LARGE: { rule: "a file is at most 64 KiB, checked before it is parsed" },
+  E_YAML_SYNTAX: { rule: "a file is YAML" },
+  E_DUPLICATE_KEY: { rule: "no mapping repeats a key" },
+  E_ALIAS_LIMIT: { rule: "aliases expand into at most 100 nodes" },
+  E_SECRET: { rule: "no line holds what looks like a secret access key" },
+
+  // ---- The shape (schema/incident.schema.json, worded by schema-errors.ts)
+  E_TYPE: { rule: "the file is a mapping, and every field has its type" },
+  E_UNKNOWN_FIELD: { rule: "every field is one the schema names" },
+  E_REQUIRED: { rule: "id, title, account and cutoff are there" },
+  E_SCHEMA: { rule: "every other constraint of the schema holds" },
+  E_ID: { rule: "id is 3 to 64 of lowercase letters, digits and dashes" },
+  E_ACCOUNT: { rule: "account is 12 digits" },
+  E_CUTOFF_OFFSET: { rule: "an instant says its offset" },
+  E_MODE: { rule: "mode is revoke-older-sessions or deny-all" },
+  E_ACCESS_KEY_ID: { rule: "accessKeys are long-term key ids (AKIA...), never a temporary key or a secret" },
+  E_MAX_SESSION_DURATION: { rule: "maxSessionDuration is 3600..43200 seconds" },
+  E_TRUST_KIND: { rule: "a trust has exactly one of service, githubOidc, principals" },
+  E_GITHUB_OIDC: { rule: "githubOidc names owner/name and exactly one of a full ref or an environment" },
+  E_TRUST_SERVICE: { rule: "trust.service is an AWS service principal" },
+  E_TRUST_PRINCIPAL: { rule: "trust.principals are IAM principal ARNs" },
+  E_POLICY_ARN: { rule: "managedPolicyArns are managed policy ARNs" },
+
+  // ---- One file
+  E_ID_FILENAME: {
+    rule: "id is the file name without .yaml",
+    file({ raw, file }, report) {
+      const stem = (file.split(/[\\/]/).pop() ?? file).replace(/\.ya?ml$/i, "");
+      if (raw.id !== stem) report(["id"], `id: found "${raw.id}", expected "${stem}" (the file name without .yaml): the file name is how reviewers and guard find an incident`);
+    },
+  },
+  E_CUTOFF: {
+    rule: "cutoff is a real instant with offset, or at-containment",
+    file({ raw }, report) {
+      if (raw.cutoff !== AT_CONTAINMENT && !parseInstant(raw.cutoff)) {
+        report(["cutoff"], `cutoff: found "${raw.cutoff}", which is not a real instant; expected an RFC 3339 instant with offset such as 2026-11-28T10:00:00Z`);
+      }
+    },
+  },
+  E_CUTOFF_FUTURE: {
+    rule: "cutoff is at most 5 minutes after now",
+    file({ raw }, report, now) {
+      const cutoff = raw.cutoff === AT_CONTAINMENT ? undefined : parseInstant(raw.cutoff);
+      if (cutoff && cutoff.getTime() - now.getTime() > MAX_CUTOFF_SKEW_MS) {
+        report(
+          ["cutoff"],
+          `cutoff: found ${formatInstant(cutoff)}, more than 5 minutes after now (${formatInstant(now)}): a future cutoff would deny sessions that were minted after containment; use the instant the key was disabled, or at-containment`,
+        );
+      }
+    },
+  },
+  E_HOLD_UNTIL: {
+    rule: "holdUntil is a real instant, not before the computed expiry",
+    file({ raw, incident }, report) {
+      if (raw.holdUntil === undefined) return;
+      const hold = parseInstant(raw.holdUntil);
+      if (!hold) {
+        report(["holdUntil"], `holdUntil: found "${raw.holdUntil}", which is not a real instant; expected an RFC 3339 instant with offset`);
+        return;
+      }
+      const computed = computeExpiry({ ...incident, holdUntil: undefined });
+      if (computed !== null && hold.getTime() < Date.parse(computed)) {
+        report(["holdUntil"], `holdUntil: found ${formatInstant(hold)}, earlier than the computed expiry ${computed}: holdUntil can only extend an incident, never shorten it`);
+      }
+    },
+  },
+  E_NO_PRINCIPAL: {
+    rule: "an incident names at least one user or role",
+    file({ raw }, report) {
+      if ((raw.users ?? []).length + (raw.roles ?? []).length === 0) {
+        report([], "no principal: expected at least one entry under users or roles; an incident without principals would change nothing");
+      }
+    },
+  },
+  E_ROOT_USER: {
+    rule: "no user is root",
+    file({ raw }, report) {
+      (raw.users ?? []).forEach((user, i) => {
+        if (user.name.toLowerCase() === "root") {
+          report(
+            ["users", i, "name"],
+            `user "${user.name}": root credentials cannot be restricted by IAM policies; rotate or delete root access keys in the console (Security credentials) and enable MFA on the root user`,
+          );
+        }
+      });
+    },
+  },
+  E_DUPLICATE_PRINCIPAL: {
+    rule: "a file lists each user and each role once (IAM names ignore case)",
+    file({ raw }, report) {
+      for (const [type, list] of [
+        ["user", raw.users ?? []],
+        ["role", raw.roles ?? []],
+      ] as const) {
+        const seen = new Map<string, number>();
+        list.forEach((principal, i) => {
+          // IAM names are unique case-insensitively: "Deploy" and "deploy" are one user.
+          const folded = principal.name.toLowerCase();
+          const first = seen.get(folded);
+          if (first !== undefined) report([`${type}s`, i, "name"], `${type}s[${i}].name: ${type} "${principal.name}" is already listed as ${type}s[${first}]: list each ${type} once`);
+          else seen.set(folded, i);
+        });
+      }
+    },
+  },
+  E_DUPLICATE_KEY_ID: {
+    rule: "a file lists a key once under its user",
+    file({ raw }, report) {
+      const firstOwner = new Map<string, string>();
+      (raw.users ?? []).forEach((user, i) => {
+        (user.accessKeys ?? []).forEach((key, k) => {
+          const owner = firstOwner.get(key);
+          if (owner === undefined) firstOwner.set(key, user.name);
+          // A key under another user is E_KEY_TWO_USERS's.
+          else if (owner.toLowerCase() === user.name.toLowerCase()) report(["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} is listed twice for user "${user.name}"`);
+        });
+      });
+    },
+  },
+  E_SERVICE_LINKED_ROLE: {
+    rule: "no role is service-linked (AWSServiceRoleFor...)",
+    file({ raw }, report) {
+      (raw.roles ?? []).forEach((role, i) => {
+        if (role.name.startsWith(SERVICE_LINKED_PREFIX)) {
+          report(
+            ["roles", i, "name"],
+            `roles[${i}].name "${role.name}": service-linked roles (path /aws-service-role/) cannot carry customer policies: a service assumes them, not the exposed key; restrict what the key can do with the service instead (a service control policy), and review in CloudTrail what the key did with that service`,
+          );
+        }
+      });
+    },
+  },
+  E_SSO_ROLE: {
+    rule: "no role is an IAM Identity Center role (AWSReservedSSO_...)",
+    file({ raw }, report) {
+      (raw.roles ?? []).forEach((role, i) => {
+        if (role.name.startsWith(SSO_PREFIX)) {
+          report(
+            ["roles", i, "name"],
+            `roles[${i}].name "${role.name}": IAM Identity Center roles cannot carry policies: Identity Center owns them and reverts changes; remove the user's access or change the permission set in IAM Identity Center, and revoke its active sessions there`,
+          );
+        }
+      });
+    },
+  },
+  E_IAM_NAME: {
+    rule: "users, roles and inline policies have IAM names, and no replacement role takes a name AWS reserves",
+    file({ raw }, report) {
+      (raw.replacementRoles ?? []).forEach((role, i) => {
+        if (role.name.startsWith(SERVICE_LINKED_PREFIX) || role.name.startsWith(SSO_PREFIX)) {
+          report(["replacementRoles", i, "name"], `replacementRoles[${i}].name "${role.name}": names starting with AWSServiceRoleFor or AWSReservedSSO_ are reserved for roles that AWS manages`);
+        }
+      });
+    },
+  },
+  E_REPLACEMENT_ROLE_CONFLICT: {
+    rule: "a replacement role is declared once, and is none of the compromised roles",
+    file({ raw }, report) {
+      const compromised = new Set((raw.roles ?? []).map((role) => role.name.toLowerCase()));
+      const declared = new Map<string, number>();
+      (raw.replacementRoles ?? []).forEach((role, i) => {
+        const folded = role.name.toLowerCase();
+        if (compromised.has(folded)) {
+          report(
+            ["replacementRoles", i, "name"],
+            `replacementRoles[${i}].name: "${role.name}" is also listed under roles: a replacement role is a new, clean access path and must not be one of the compromised roles`,
+          );
+        }
+        const first = declared.get(folded);
+        if (first !== undefined) report(["replacementRoles", i, "name"], `replacementRoles[${i}].name: "${role.name}" is already declared as replacementRoles[${first}]`);
+        else declared.set(folded, i);
+      });
+    },
+    files(files, report) {
+      const declared = new Map<string, string>();
+      const compromised = new Map<string, string>();
+      for (const { incident } of files) {
+        for (const role of incident.roles) compromised.set(`${incident.account}/${role.name.toLowerCase()}`, incident.file);
+      }
+      for (const f of files) {
+        f.incident.replacementRoles.forEach((role, i) => {
+          const key = `${f.incident.account}/${role.name.toLowerCase()}`;
+          const path = ["replacementRoles", i, "name"];
+          // Within one file, the file rule above has said it.
+          const other = declared.get(key);
+          if (other === undefined) declared.set(key, f.file);
+          else if (other !== f.file) report(f, path, `replacementRoles[${i}].name: "${role.name}" is also declared in ${other}: declare a replacement role in one incident only`);
+          const compromisedIn = compromised.get(key);
+          if (compromisedIn !== undefined && compromisedIn !== f.file) {
+            report(f, path, `replacementRoles[${i}].name: "${role.name}" is a compromised role in ${compromisedIn}: a replacement role must be a new, clean access path`);
+          }
+        });
+      }
+    },
+  },
+
+  // ---- Every file together
+  E_DUPLICATE_ID: {
+    rule: "no two files have the same id",
+    files(files, report) {
+      const first = new Map<string, string>();
+      for (const f of files) {
+        const other = first.get(f.incident.id);
+        if (other !== undefined) report(f, ["id"], `id "${f.incident.id}" is also the id of ${other}: incident ids must be unique`);
+        else first.set(f.incident.id, f.file);
+      }
+    },
+  },
+  E_KEY_TWO_USERS: {
+    rule: "a key is listed under one user in every file (IAM names ignore case)",
+    files(files, report) {
+      const owners = new Map<string, { user: string; file: string }>();
+      for (const f of files) {
+        f.incident.users.forEach((user, i) => {
+          user.accessKeys.forEach((key, k) => {
+            const owner = owners.get(key);
+            if (owner === undefined) owners.set(key, { user: user.name, file: f.file });
+            else if (owner.user.toLowerCase() !== user.name.toLowerCase()) {
+              const where = owner.file === f.file ? `is also listed under user "${owner.user}"` : `is listed under user "${owner.user}" in ${owner.file}`;
+              report(f, ["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} ${where}: an access key belongs to exactly one user`);
+            }
+          });
+        });
+      }
+    },
+  },
+  E_PRINCIPAL_SPELLING: {
+    rule: "a principal is spelled the same way in every incident of its account",
+    files(files, report) {
+      // The plan names a principal's resources after its first spelling (by incident id): a second
+      // spelling, added later, would rename them, and Pulumi would write the new policy and then
+      // delete the old one, which IAM, ignoring case, takes to be the same.
+      const spellings = new Map<string, { name: string; file: string }>();
+      const spelling = (f: ShapedFile, type: "user" | "role", path: FieldPath, name: string) => {
+        const key = `${f.incident.account}/${type}/${name.toLowerCase()}`;
+        const first = spellings.get(key);
+        if (!first) spellings.set(key, { name, file: f.file });
+        // Within one file, a second spelling is E_DUPLICATE_PRINCIPAL's.
+        else if (first.name !== name && first.file !== f.file) {
+          report(f, path, `${fieldName(path)}: ${type} "${name}" is spelled "${first.name}" in ${first.file}: spell a principal the same way in every incident (IAM ignores case, but cordon's resource names do not)`);
+        }
+      };
+      for (const f of files) {
+        f.incident.users.forEach((user, i) => spelling(f, "user", ["users", i, "name"], user.name));
+        f.incident.roles.forEach((role, i) => spelling(f, "role", ["roles", i, "name"], role.name));
+      }
+    },
+  },
+} satisfies Record<string, Rule>;
+
+/** The code of every rule: what `validate` prints before each message. */
+export type DiagnosticCode = keyof typeof RULES;

@@ -1,0 +1,102 @@
+/**
+ * An incident file's YAML, with positions: the text parsed within the limits a hostile file could
+ * abuse (its size, repeated keys, aliases that expand without end), and a locator from a field's
+ * path to its line and column. A problem here ends the file's checks: nothing more can be said
+ * about text that is not yet a value.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import type { FieldPath } from "./fields.ts";
+import type { Diagnostic, SourceFile } from "./types.ts";
+
+/** IAM and CI files stay small; a larger file is a mistake or an attack on the parser. */
+export const MAX_FILE_BYTES = 64 * 1024;
+/** Aliases are legal YAML, but a few hundred expand into millions of nodes (the "billion laughs"). */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Where a field is in the file: its value, or its key (for a field that should not be there). */
+export type Locator = (path: FieldPath, at?: "key" | "value") => { line: number; col: number };
+
+export interface ParsedYaml {
+  value: unknown;
+  locate: Locator;
+  /** The text of a scalar as written in the file (before YAML turned it into a number). */
+  source(path: FieldPath): string | undefined;
+}
+
+/** Parses one file; `errors` is empty exactly when `parsed` is there. */
+export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diagnostic[] } {
+  const diagnostic = (line: number, col: number, code: Diagnostic["code"], message: string): Diagnostic => ({ file: file.path, line, col, code, message });
+
+  const bytes = Buffer.byteLength(file.text, "utf8");
+  if (bytes > MAX_FILE_BYTES) {
+    return { errors: [diagnostic(1, 1, "E_FILE_TOO_LARGE", `file has more than ${MAX_FILE_BYTES} bytes (64 KiB), expected a small file: an incident declares a few principals and keys`)] };
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(file.text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((error) => {
+        const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+        const summary = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+        if (error.code === "DUPLICATE_KEY") {
+          const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(file.text.split(/\r?\n/)[pos.line - 1] ?? "")?.[1];
+          return diagnostic(pos.line, pos.col, "E_DUPLICATE_KEY", `duplicate field${key ? ` "${key}"` : ""}: a repeated field would silently override the first one`);
+        }
+        return diagnostic(pos.line, pos.col, "E_YAML_SYNTAX", summary);
+      }),
+    };
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const pos = firstAlias(doc, lineCounter);
+    return { errors: [diagnostic(pos.line, pos.col, "E_ALIAS_LIMIT", `aliases expand into more than ${MAX_ALIAS_COUNT} nodes (${(error as Error).message}): write the values out`)] };
+  }
+  return { parsed: { value, locate: locator(doc, lineCounter), source: sourceOf(doc) }, errors: [] };
+}
+
+function locator(doc: Document, lineCounter: LineCounter): Locator {
+  return (path, where = "value") => {
+    // Walk as far as the path exists: a missing field is reported where its parent is.
+    let node: unknown = doc.contents;
+    let keyNode: unknown;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+        if (!pair) break;
+        keyNode = pair.key;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === "number" && node.items[segment] !== undefined) {
+        keyNode = undefined;
+        node = node.items[segment];
+      } else {
+        break;
+      }
+    }
+    const target = (where === "key" && keyNode ? keyNode : node ?? keyNode) as Node | undefined;
+    const offset = target?.range?.[0] ?? 0;
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+}
+
+function sourceOf(doc: Document): (path: FieldPath) => string | undefined {
+  return (path) => {
+    const node = doc.getIn(path, true);
+    return isScalar(node) && typeof node.source === "string" ? node.source : undefined;
+  };
+}
+
+function firstAlias(doc: Document, lineCounter: LineCounter) {
+  let offset = 0;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return lineCounter.linePos(offset);
+}
