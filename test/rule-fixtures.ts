@@ -1,0 +1,110 @@
+/**
+ * One invalid and one valid fixture for every rule of incident/rules.ts (cdk-nag's habit: a
+ * compliant case beside every non-compliant one). The invalid fixture breaks its rule; the valid
+ * one is its nearest compliant neighbour and passes every rule. Most invalid fixtures are the files
+ * of test/fixtures/invalid, whose .errors files hold their messages word for word; the rules that
+ * span files take several files. test/rules.test.ts walks this table.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DiagnosticCode } from "../incident/rules.ts";
+import type { SourceFile } from "../incident/types.ts";
+
+/** Files to load together, or paths to read (for the rule about reading them). */
+export type Fixture = { files: SourceFile[] } | { paths: string[] };
+
+/** The instant the fixtures are judged at. */
+export const FIXTURE_NOW = new Date("2026-11-28T12:00:00Z");
+
+export const INVALID_DIR = "test/fixtures/invalid";
+
+/** A file of test/fixtures/invalid, by name. */
+const invalid = (name: string): Fixture => {
+  const path = join(INVALID_DIR, name);
+  return { files: [{ path, text: readFileSync(path, "utf8") }] };
+};
+
+/** An incident file `incidents/<id>.yaml`: a valid incident with `body` in place of its principals. */
+const incident = (id: string, body = "users: [{ name: dana }]\n", head = ""): SourceFile => ({
+  path: `incidents/${id}.yaml`,
+  text: `id: ${id}\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T10:00:00Z\n${head}${body}`,
+});
+const withCutoff = (id: string, cutoff: string): SourceFile => ({ ...incident(id), text: incident(id).text.replace("2026-11-28T10:00:00Z", cutoff) });
+const files = (...list: SourceFile[]): Fixture => ({ files: list });
+const one = (id: string, body?: string, head?: string): Fixture => files(incident(id, body, head));
+const role = (trust: string, more = "") => `users: [{ name: dana }]\nreplacementRoles:\n  - name: new-path\n    trust: ${trust}\n${more}`;
+
+export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fixture }> = {
+  E_READ: { invalid: { paths: ["test/fixtures/no-such-file.yaml"] }, valid: { paths: ["test/fixtures/valid/roles-only.yaml"] } },
+  E_FILE_TOO_LARGE: {
+    invalid: one("large", `users: [{ name: dana }]\n# ${"x".repeat(64 * 1024)}\n`),
+    valid: one("large", `users: [{ name: dana }]\n# ${"x".repeat(64 * 1024 - 200)}\n`),
+  },
+  E_YAML_SYNTAX: { invalid: invalid("yaml-syntax.yaml"), valid: one("flow", "users: [{ name: dana }, { name: ci-deployer }]\n") },
+  E_DUPLICATE_KEY: { invalid: invalid("duplicate-key.yaml"), valid: one("once") },
+  E_ALIAS_LIMIT: { invalid: invalid("alias-bomb.yaml"), valid: one("alias", "users: [{ name: dana }]\nticket: &t SEC-1\nowner: *t\n") },
+  // A hex digest is 40 characters too, but all one case: not a secret.
+  E_SECRET: { invalid: invalid("secret-in-file.yaml"), valid: one("digest", "users: [{ name: dana }]\n# sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709\n") },
+  E_TYPE: { invalid: invalid("wrong-types.yaml"), valid: one("types", "users: [{ name: dana, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\nroles: [{ name: deploy }]\n") },
+  E_UNKNOWN_FIELD: { invalid: invalid("unknown-field.yaml"), valid: one("known") },
+  E_REQUIRED: { invalid: invalid("missing-required.yaml"), valid: one("required") },
+  E_SCHEMA: {
+    invalid: one("policy-version", role("{ service: ec2.amazonaws.com }", '    inlinePolicies:\n      write: { Version: "2020-01-01", Statement: [] }\n')),
+    valid: one("policy-version", role("{ service: ec2.amazonaws.com }", '    inlinePolicies:\n      write: { Version: "2012-10-17", Statement: [] }\n')),
+  },
+  E_ID: { invalid: one("Bad_Id"), valid: one("good-id") },
+  E_ACCOUNT: { invalid: invalid("account-short.yaml"), valid: one("account") },
+  E_CUTOFF_OFFSET: { invalid: invalid("cutoff-no-offset.yaml"), valid: files(withCutoff("offset", "2026-11-28T11:00:00+01:00")) },
+  E_MODE: { invalid: invalid("mode-typo.yaml"), valid: one("mode", "users: [{ name: dana }]\nmode: deny-all\n") },
+  E_ACCESS_KEY_ID: { invalid: invalid("bad-access-keys.yaml"), valid: one("keys", "users: [{ name: dana, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n") },
+  E_MAX_SESSION_DURATION: { invalid: invalid("max-session.yaml"), valid: one("session", role("{ service: ec2.amazonaws.com }", "    maxSessionDuration: 43200\n")) },
+  E_TRUST_KIND: { invalid: invalid("trust-kinds.yaml"), valid: one("trust", role("{ service: ec2.amazonaws.com }")) },
+  E_GITHUB_OIDC: {
+    invalid: one("oidc", role("{ githubOidc: { repository: example/app, ref: refs/heads/* } }")),
+    valid: one("oidc", role("{ githubOidc: { repository: example/app, ref: refs/heads/main } }")),
+  },
+  E_TRUST_SERVICE: { invalid: invalid("trust-service.yaml"), valid: one("service", role("{ service: ec2.amazonaws.com }")) },
+  E_TRUST_PRINCIPAL: { invalid: invalid("trust-principal.yaml"), valid: one("principal", role('{ principals: ["arn:aws:iam::210987654321:role/builder"] }')) },
+  E_POLICY_ARN: { invalid: invalid("policy-arn.yaml"), valid: one("policy-arn", role("{ service: ec2.amazonaws.com }", '    managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n')) },
+  E_ID_FILENAME: { invalid: invalid("id-mismatch.yaml"), valid: one("id-mismatch") },
+  // 2026-02-30 is not a day; 2024-02-29 is.
+  E_CUTOFF: { invalid: invalid("cutoff-not-a-date.yaml"), valid: files(withCutoff("leap-day", "2024-02-29T10:00:00Z")) },
+  // Clock skew: 4 minutes ahead of now passes.
+  E_CUTOFF_FUTURE: { invalid: invalid("cutoff-future.yaml"), valid: files(withCutoff("skew", "2026-11-28T12:04:00Z")) },
+  // Exactly the computed expiry (cutoff + 36 h) passes.
+  E_HOLD_UNTIL: { invalid: invalid("hold-until-early.yaml"), valid: one("held", "users: [{ name: dana }]\n", "holdUntil: 2026-11-29T22:00:00Z\n") },
+  E_NO_PRINCIPAL: { invalid: invalid("no-principal.yaml"), valid: one("roles-only", "roles: [{ name: deploy }]\n") },
+  E_ROOT_USER: { invalid: invalid("root-user.yaml"), valid: one("rootless", "users: [{ name: root-admin }]\n") },
+  // A user and a role of one name are two principals.
+  E_DUPLICATE_PRINCIPAL: { invalid: invalid("duplicate-principal.yaml"), valid: one("same-name", "users: [{ name: deploy }]\nroles: [{ name: deploy }]\n") },
+  // The same key under the same user in two incidents is fine: one file lists it once.
+  E_DUPLICATE_KEY_ID: {
+    invalid: invalid("duplicate-key-id.yaml"),
+    valid: files(incident("first", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n"), incident("second", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n")),
+  },
+  E_SERVICE_LINKED_ROLE: { invalid: invalid("aws-managed-roles.yaml"), valid: one("ecs", "roles: [{ name: ecsTaskRole }]\n") },
+  E_SSO_ROLE: { invalid: invalid("aws-managed-roles.yaml"), valid: one("sso", "roles: [{ name: SSOAdministrators }]\n") },
+  E_IAM_NAME: { invalid: invalid("bad-names.yaml"), valid: one("names", 'users: [{ name: "ci+deploy=1,a.b@c_d-e" }]\n') },
+  E_REPLACEMENT_ROLE_CONFLICT: {
+    invalid: files(incident("first", role("{ service: ec2.amazonaws.com }")), incident("second", "roles: [{ name: new-path }]\n")),
+    valid: files(incident("first", role("{ service: ec2.amazonaws.com }")), incident("second", "roles: [{ name: old-path }]\n")),
+  },
+  E_DUPLICATE_ID: {
+    invalid: files(incident("same-id"), { ...incident("same-id"), path: "incidents/other/same-id.yml" }),
+    valid: files(incident("one-id"), incident("another-id")),
+  },
+  E_KEY_TWO_USERS: {
+    invalid: invalid("key-two-users.yaml"),
+    valid: files(incident("first", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n"), incident("second", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n")),
+  },
+  E_PRINCIPAL_SPELLING: {
+    invalid: files(incident("first", "users: [{ name: deploy }]\n"), incident("second", "users: [{ name: Deploy }]\n")),
+    // Another account's Deploy is another principal.
+    valid: files(incident("first", "users: [{ name: deploy }]\n"), { path: "incidents/second.yaml", text: 'id: second\ntitle: t\naccount: "210987654321"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: Deploy }]\n' }),
+  },
+};
+
+/** The rules without a fixture of each kind: what test/rules.test.ts refuses. */
+export function missingFixtures(codes: readonly string[], fixtures: Partial<Record<string, { invalid?: Fixture; valid?: Fixture }>>): string[] {
+  return codes.filter((code) => fixtures[code]?.invalid === undefined || fixtures[code]?.valid === undefined);
+}
