@@ -1,6 +1,6 @@
 /**
  * `assess`: everything a responder learns about an exposed key's user before writing the incident.
- * Pure: the facts read from IAM in, the assessment (the `--json` contract of issue 5) out.
+ * Pure: the facts read from IAM in, the assessment (the `--json` contract, docs/assess-verify.md) out.
  */
 import { assumableRoles, type RoleTrust } from "./assumable.ts";
 import { compareText } from "../incident/order.ts";

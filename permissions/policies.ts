@@ -102,7 +102,7 @@ export function commandsPolicy(byCommand: Record<string, readonly string[]>): Sc
 }
 
 /** The actions of `used` that no Allow statement of `policy` grants (conditions aside), sorted. */
-export function uncovered(used: Iterable<string>, policy: PolicyDocument): string[] {
+export function notGranted(used: Iterable<string>, policy: PolicyDocument): string[] {
   const granted = (action: string) =>
     policy.Statement.some((s) => s.Effect === "Allow" && list(s.Action).some((pattern) => wildcardMatch(pattern, action, true)));
   return [...new Set(used)].filter((action) => !granted(action)).sort(compareText);

@@ -172,7 +172,7 @@ const bound = (value: number) => (Number.isFinite(value) ? value : null);
  * The parts of `wanted` outside `covered` (at most two intervals). A subject reached twice is a
  * user or a created key, whose windows all end at the review's end, so the covered hull has no gaps.
  */
-export function uncovered(covered: Window | undefined, wanted: Window): Window[] {
+export function uncoveredWindows(covered: Window | undefined, wanted: Window): Window[] {
   if (covered === undefined) return [wanted];
   const pieces: Window[] = [];
   if (lo(wanted.start) < lo(covered.start)) pieces.push({ start: wanted.start, end: bound(Math.min(lo(covered.start), hi(wanted.end))) });
@@ -219,7 +219,7 @@ export async function followChain(root: string, window: Window, source: EventSou
   const follow = (lead: Lead) => {
     const id = subjectId(lead.subject);
     leads.set(id, [...(leads.get(id) ?? []), lead]);
-    const pieces = uncovered(covered.get(id), lead.window);
+    const pieces = uncoveredWindows(covered.get(id), lead.window);
     covered.set(id, hull(covered.get(id), lead.window));
     for (const piece of pieces) {
       const read: Promise<void> = source(lead.subject, piece, deliver)

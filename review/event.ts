@@ -173,6 +173,6 @@ export function serviceOf(eventSource: string): string {
  * The action without the API version some services append in CloudTrail
  * (`UpdateFunctionCode20150331v2` → `UpdateFunctionCode`), so that rules and groups use one name.
  */
-export function actionOf(eventName: string): string {
+export function actionOfEvent(eventName: string): string {
   return eventName.replace(/\d{8}(v\d+)?$/, "");
 }

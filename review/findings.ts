@@ -5,7 +5,7 @@
  */
 import { compareText } from "../incident/order.ts";
 import { formatInstant } from "../incident/time.ts";
-import { actionOf, serviceOf, type ReviewEvent } from "./event.ts";
+import { actionOfEvent, serviceOf, type ReviewEvent } from "./event.ts";
 import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
@@ -27,7 +27,7 @@ const requestField = (event: ReviewEvent, name: string): unknown =>
  * @see https://attack.mitre.org/matrices/enterprise/cloud/iaas/
  * @see https://stratus-red-team.cloud/attack-techniques/AWS/
  */
-export const RULES: Readonly<Record<string, Rule>> = {
+export const CALL_RULES: Readonly<Record<string, Rule>> = {
   // Persistence: a way back in that survives the exposed key being disabled.
   CreateUser: { category: "persistence" },
   CreateAccessKey: { category: "persistence" },
@@ -119,7 +119,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   RunInstances: { category: "execution" },
 };
 
-/** The categories reported under the issue's `persistence` list: a way back in, or more power. */
+/** The categories reported under `persistence` (the `--json` list, docs/review.md): a way back in, or more power. */
 export const PERSISTENCE_CATEGORIES: readonly Category[] = ["persistence", "privilege-escalation"];
 
 export interface Finding {
@@ -184,7 +184,7 @@ function targetOf(event: ReviewEvent): string {
 }
 
 export function classify(event: ReviewEvent): Category | null {
-  const rule = RULES[actionOf(event.eventName)];
+  const rule = CALL_RULES[actionOfEvent(event.eventName)];
   if (rule === undefined || event.errorCode !== null) return null;
   if (event.eventName === "ConsoleLogin" && (event.responseElements as { ConsoleLogin?: unknown } | null)?.ConsoleLogin !== "Success") return null;
   return rule.when === undefined || rule.when(event) ? rule.category : null;
@@ -269,7 +269,7 @@ function group(events: ReviewEvent[]): DeniedGroup[] {
   const groups = new Map<string, DeniedGroup>();
   for (const event of events) {
     const service = serviceOf(event.eventSource);
-    const action = actionOf(event.eventName);
+    const action = actionOfEvent(event.eventName);
     const key = `${service} ${action}`;
     const found = groups.get(key);
     if (found === undefined) groups.set(key, { service, action, count: 1, firstSeen: event.eventTime, lastSeen: event.eventTime, errorCodes: event.errorCode === null ? [] : [event.errorCode] });

@@ -279,8 +279,9 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
 }
 
 /**
- * The JSON contract (issue 4): `keys`, `events`, `persistence`, `rolesAssumed` with the fields the
- * issue names, and more beside them.
+ * The `--json` contract: `keys`, `events`, `persistence`, `rolesAssumed` with the fields
+ * docs/review.md documents (section JSON), and more beside them.
+ * @see ../docs/review.md#json
  */
 export function renderJson(review: Review, context: ReviewContext): string {
   const toFinding = (f: Finding) => ({

@@ -32,7 +32,7 @@ import { memoryIo } from "../cli/io.ts";
 import { commandPermissions } from "../commands/permissions.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import { actionOfCommand as actionOf } from "../aws/clients.ts";
-import { commandsPolicy, deployPolicy, isReadOnly, uncovered } from "../permissions/policies.ts";
+import { commandsPolicy, deployPolicy, isReadOnly, notGranted as uncovered } from "../permissions/policies.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";
 import type { PolicyDocument } from "../plan/policies.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deriveReadOnly, fromLookupEvent, fromRecord, redact, REDACTED, actionOf, type ReviewEvent } from "../review/event.ts";
+import { deriveReadOnly, fromLookupEvent, fromRecord, redact, REDACTED, actionOfEvent as actionOf, type ReviewEvent } from "../review/event.ts";
 import { analyze, classify, isDenied } from "../review/findings.ts";
 import { followChain } from "../review/chain.ts";
 import { logSource } from "../review/logs.ts";
