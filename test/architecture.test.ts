@@ -1,0 +1,135 @@
+/**
+ * Imports follow the data: the incident format at the bottom, then the plan, then the cores and
+ * shells that use it, then the command line, then the commands. A domain folder never imports the
+ * command line; only aws/ speaks to the AWS SDK; only the Pulumi program speaks to Pulumi. This test
+ * reads the import specifiers of every source file and fails on an import against that flow, on a
+ * folder the table does not know, and (below) on a bad edge fed to it on purpose.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+
+/**
+ * Which parts may import which (each may always import itself). A part is a top-level folder, or
+ * `index.ts`, the entry point of the Pulumi program.
+ */
+const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  // The incident file format: the bottom of the flow (its schema is data).
+  incident: ["schema"],
+  plan: ["incident"],
+  components: ["plan", "incident"],
+  program: ["plan", "incident"],
+  "index.ts": ["components", "program", "plan", "incident"],
+  guard: ["plan", "incident"],
+  assess: ["plan", "incident"],
+  verify: ["plan", "incident"],
+  permissions: ["plan", "incident"],
+  review: ["plan", "incident"],
+  // The door to AWS implements what the cores read through (verify's LiveIam, review's EventSource).
+  aws: ["assess", "verify", "review", "plan", "incident"],
+  cli: ["plan", "incident"],
+  commands: ["cli", "aws", "assess", "verify", "permissions", "review", "guard", "components", "plan", "incident"],
+  // Emulators stand in for AWS in tests and benchmarks: they share no code with what they test.
+  emulators: [],
+  bench: ["aws", "review", "plan", "incident", "emulators"],
+};
+
+/** File-level exceptions, each with its reason. */
+const EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [{ from: "cli/main.ts", to: "commands", why: "the entry point loads each command by name, lazily" }];
+
+/** Packages only some parts may import. */
+const PACKAGES: readonly { prefix: string; only: readonly string[] }[] = [
+  { prefix: "@aws-sdk/", only: ["aws"] },
+  { prefix: "@smithy/", only: ["aws"] },
+  { prefix: "@pulumi/", only: ["components", "program", "index.ts"] },
+  { prefix: "@pulumiverse/", only: ["components", "program", "index.ts"] },
+];
+
+interface SourceImports {
+  /** The file, relative to the repository root, `/`-separated. */
+  path: string;
+  specifiers: string[];
+}
+
+/** The part a repository path belongs to: its top-level folder, or the file itself at the top. */
+function partOf(path: string): string {
+  return path.split("/")[0];
+}
+
+/** Every import against the flow, as `FROM -> TO: reason`. */
+function violations(files: readonly SourceImports[]): string[] {
+  const out: string[] = [];
+  for (const { path, specifiers } of files) {
+    const from = partOf(path);
+    const allowed = MAY_IMPORT[from];
+    if (allowed === undefined) {
+      out.push(`${path}: ${from} is not in the table of parts`);
+      continue;
+    }
+    for (const specifier of specifiers) {
+      if (specifier.startsWith(".")) {
+        const target = normalize(join(dirname(path), specifier)).split("\\").join("/");
+        const to = partOf(target);
+        if (to === from || allowed.includes(to)) continue;
+        if (EXCEPTIONS.some((e) => e.from === path && e.to === to)) continue;
+        out.push(`${path} -> ${target}: ${from} may not import ${to}`);
+      } else {
+        const rule = PACKAGES.find((p) => specifier.startsWith(p.prefix));
+        if (rule !== undefined && !rule.only.includes(from)) out.push(`${path} -> ${specifier}: only ${rule.only.join(", ")} may import ${rule.prefix}*`);
+      }
+    }
+  }
+  return out;
+}
+
+const STATIC_IMPORT = /^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm;
+const BARE_IMPORT = /^\s*import\s*["']([^"']+)["']/gm;
+const DYNAMIC_IMPORT = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
+
+function specifiersOf(text: string): string[] {
+  return [STATIC_IMPORT, BARE_IMPORT, DYNAMIC_IMPORT].flatMap((pattern) => [...text.matchAll(pattern)].map((match) => match[1]));
+}
+
+/** Every .ts and .js source file of the repository, but the tests and what npm installs. */
+function sourceFiles(): SourceImports[] {
+  const files: SourceImports[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules" || entry.name === "test") continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(ts|js)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
+        files.push({ path: relative(ROOT, full).split("\\").join("/"), specifiers: specifiersOf(readFileSync(full, "utf8")) });
+      }
+    }
+  };
+  walk(ROOT);
+  return files;
+}
+
+describe("imports follow the flow", () => {
+  const files = sourceFiles();
+
+  it("reads the whole source tree", () => {
+    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(["index.ts", "incident/load.ts", "cli/cordon.js", "commands/plan.ts", "aws/iam.ts"]));
+    expect(files.find((f) => f.path === "cli/main.ts")?.specifiers).toContain("../commands/plan.ts");
+  });
+
+  it("no import goes against it", () => {
+    expect(violations(files)).toEqual([]);
+  });
+
+  it.each([
+    [{ path: "incident/load.ts", specifiers: ["../plan/expiry.ts"] }, "incident/load.ts -> plan/expiry.ts: incident may not import plan"],
+    [{ path: "review/progress.ts", specifiers: ["../cli/io.ts"] }, "review/progress.ts -> cli/io.ts: review may not import cli"],
+    [{ path: "plan/plan.ts", specifiers: ["../commands/plan.ts"] }, "plan/plan.ts -> commands/plan.ts: plan may not import commands"],
+    [{ path: "bench/review.bench.ts", specifiers: ["../test/support/moto.ts"] }, "bench/review.bench.ts -> test/support/moto.ts: bench may not import test"],
+    [{ path: "review/chain.ts", specifiers: ["@aws-sdk/client-cloudtrail"] }, "review/chain.ts -> @aws-sdk/client-cloudtrail: only aws may import @aws-sdk/*"],
+    [{ path: "plan/plan.ts", specifiers: ["@pulumi/pulumi"] }, "plan/plan.ts -> @pulumi/pulumi: only components, program, index.ts may import @pulumi/*"],
+    [{ path: "utils/helpers.ts", specifiers: [] }, "utils/helpers.ts: utils is not in the table of parts"],
+  ])("catches a bad edge: %j", (file, violation) => {
+    expect(violations([file])).toEqual([violation]);
+  });
+});
