@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadIncidentPaths } from "../incident/read.ts";
-import { formatDiagnostic, type Diagnostic, type Incident } from "../incident/types.ts";
+import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
+import type { Incident } from "../incident/types.ts";
 import { containmentFromStackOutputs } from "../plan/outputs.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { parseInstantFlag } from "./command.ts";

@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
+import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { followChain, type Chain, type Window } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
@@ -107,7 +108,7 @@ function render(format: ReviewOptions["format"], chain: Chain, context: ReviewCo
 async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io): Promise<number> {
   const logs = await readLogs(resolve(io.cwd, options.fromLogs), options.fromLogs);
   if (logs.errors.length > 0) {
-    for (const error of logs.errors) io.err(`${error.file}:${error.line}:${error.col} ${error.code} ${error.message}\n`);
+    for (const error of logs.errors) io.err(`${formatDiagnostic(error)}\n`);
     io.err(`cordon review: ${logs.errors.length === 1 ? "1 problem" : `${logs.errors.length} problems`} in the log files; nothing reviewed\n`);
     return EXIT_INVALID;
   }

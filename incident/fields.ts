@@ -13,6 +13,9 @@ import type { Mode } from "./types.ts";
 /** A path to a field, as the loader and the schema's errors name it: `["users", 0, "accessKeys", 1]`. */
 export type FieldPath = (string | number)[];
 
+/** Where a field is in its file: its value, or its key (for a field that should not be there). */
+export type Locator = (path: FieldPath, at?: "key" | "value") => { line: number; col: number };
+
 /** `users[0].accessKeys[1]`, the way a person points at a field. */
 export function fieldName(path: FieldPath): string {
   return path.map((segment, i) => (typeof segment === "number" ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join("");

@@ -12,7 +12,8 @@ import { compareText } from "./order.ts";
 import { RULES, type DiagnosticCode, type RawIncident, type Rule, type ShapedFile } from "./rules.ts";
 import { shapeDiagnostics } from "./schema-errors.ts";
 import { formatInstant, parseInstant } from "./time.ts";
-import { AT_CONTAINMENT, type Diagnostic, type Incident, type ReplacementRoleSpec, type SourceFile } from "./types.ts";
+import type { Diagnostic } from "./diagnostics.ts";
+import { AT_CONTAINMENT, type Incident, type ReplacementRoleSpec, type SourceFile } from "./types.ts";
 import { parseYaml } from "./yaml.ts";
 
 export interface LoadResult {

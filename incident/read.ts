@@ -7,7 +7,8 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 
 import { join, relative, resolve } from "node:path";
 import { loadIncidents, type LoadResult } from "./load.ts";
 import { compareText } from "./order.ts";
-import type { Diagnostic, SourceFile } from "./types.ts";
+import type { Diagnostic } from "./diagnostics.ts";
+import type { SourceFile } from "./types.ts";
 import { MAX_FILE_BYTES } from "./yaml.ts";
 
 export const INCIDENT_FILE = /\.ya?ml$/i;

@@ -9,10 +9,9 @@
  * one has none.
  */
 import { computeExpiry } from "./expiry.ts";
-import { fieldName, type FieldPath } from "./fields.ts";
+import { fieldName, type FieldPath, type Locator } from "./fields.ts";
 import { formatInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts";
-import type { Locator } from "./yaml.ts";
 
 /** Roles that AWS manages and that cannot carry customer policies. */
 const SERVICE_LINKED_PREFIX = "AWSServiceRoleFor";

@@ -17,7 +17,7 @@ import {
   policyNameProblem,
   type FieldPath,
 } from "./fields.ts";
-import type { Diagnostic } from "./types.ts";
+import type { Diagnostic } from "./diagnostics.ts";
 import type { ParsedYaml } from "./yaml.ts";
 
 type Code = Diagnostic["code"];

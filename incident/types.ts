@@ -2,8 +2,6 @@
  * The incident file format, as users write it and as cordon reads it after validation.
  * The shape is defined once, in schema/incident.schema.json; these types mirror it.
  */
-import type { DiagnosticCode } from "./rules.ts";
-
 export type Mode = "revoke-older-sessions" | "deny-all";
 
 /**
@@ -59,19 +57,4 @@ export interface SourceFile {
   /** As shown in errors: relative to the working directory. */
   path: string;
   text: string;
-}
-
-/** One problem in one file, located for editors and CI annotations. */
-export interface Diagnostic {
-  file: string;
-  line: number;
-  col: number;
-  /** The rule that was broken: one entry of the rules table (rules.ts). */
-  code: DiagnosticCode;
-  message: string;
-}
-
-/** `FILE:LINE:COL CODE message`, cordon's one format for a located problem (log files' too). */
-export function formatDiagnostic(d: Omit<Diagnostic, "code"> & { code: string }): string {
-  return `${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`;
 }

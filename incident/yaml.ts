@@ -5,16 +5,14 @@
  * about text that is not yet a value.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
-import type { FieldPath } from "./fields.ts";
-import type { Diagnostic, SourceFile } from "./types.ts";
+import type { Diagnostic } from "./diagnostics.ts";
+import type { FieldPath, Locator } from "./fields.ts";
+import type { SourceFile } from "./types.ts";
 
 /** IAM and CI files stay small; a larger file is a mistake or an attack on the parser. */
 export const MAX_FILE_BYTES = 64 * 1024;
 /** Aliases are legal YAML, but a few hundred expand into millions of nodes (the "billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
-
-/** Where a field is in the file: its value, or its key (for a field that should not be there). */
-export type Locator = (path: FieldPath, at?: "key" | "value") => { line: number; col: number };
 
 export interface ParsedYaml {
   value: unknown;

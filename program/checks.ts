@@ -8,7 +8,7 @@
  * functions they are given (index.ts passes Pulumi's invokes), so they run in a test without Pulumi.
  * @see ../docs/program.md
  */
-import { formatDiagnostic, type Diagnostic } from "../incident/types.ts";
+import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { AccessKeyPlan } from "../plan/plan.ts";
 
 /** While any incident file is invalid, nothing is planned and nothing is declared. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadIncidents } from "../incident/load.ts";
 import type { SourceFile } from "../incident/types.ts";
 import { MAX_FILE_BYTES } from "../incident/yaml.ts";
-import { formatDiagnostic } from "../incident/types.ts";
+import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";

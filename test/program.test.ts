@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import program from "../index.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
-import { formatDiagnostic } from "../incident/types.ts";
+import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { containmentFromStackOutputs, type StackOutputs } from "../plan/outputs.ts";
 import { FakeCloud, declared, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
