@@ -62,3 +62,16 @@ export function isNoSuchEntity(error: unknown): boolean {
   const e = error as { name?: string; Code?: string };
   return e.name === "NoSuchEntityException" || e.name === "NoSuchEntity" || e.Code === "NoSuchEntity";
 }
+
+/**
+ * The answer of a call about one IAM entity (a user, role, policy or key), or what `missing` gives
+ * when there is no such entity; `missing` may throw instead. Any other failure is thrown as it is.
+ */
+export async function orIfMissing<T, M>(call: Promise<T>, missing: () => M): Promise<T | M> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isNoSuchEntity(error)) return missing();
+    throw error;
+  }
+}

@@ -33,7 +33,7 @@ import type { LiveIam } from "../verify/verify.ts";
 import { formatInstant } from "../incident/time.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
-import { isNoSuchEntity, NotFoundError } from "./errors.ts";
+import { NotFoundError, orIfMissing } from "./errors.ts";
 
 /** What `assess` calls (`callerAccount`, `userOfAccessKey`, `readUserFacts`). Read-only. */
 export const assessPermissions: readonly string[] = [
@@ -103,25 +103,18 @@ export async function userOfAccessKey(clients: Clients, accessKeyId: string, acc
   if (info.Account && info.Account !== account) {
     throw new NotFoundError(`access key ${accessKeyId} belongs to account ${info.Account}, but the credentials in use are for account ${account}: run assess with credentials for ${info.Account}`);
   }
-  try {
-    const used = await send(clients.iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
-    return used.UserName ?? "";
-  } catch (error) {
-    if (isNoSuchEntity(error)) throw new NotFoundError(`access key ${accessKeyId} not found in account ${account}: check the key id (it may have been deleted)`);
-    throw error;
-  }
+  const used = await orIfMissing(send(clients.iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })), () => {
+    throw new NotFoundError(`access key ${accessKeyId} not found in account ${account}: check the key id (it may have been deleted)`);
+  });
+  return used.UserName ?? "";
 }
 
 /** Everything `assess` needs about one user, read-only. */
 export async function readUserFacts(clients: Clients, userName: string, account: string, exposedKey: string | null): Promise<UserFacts> {
   const { iam } = clients;
-  let user;
-  try {
-    user = (await send(iam, new GetUserCommand({ UserName: userName }))).User;
-  } catch (error) {
-    if (isNoSuchEntity(error)) throw new NotFoundError(`user "${userName}" not found in account ${account}: check the name (IAM user names, not role names)`);
-    throw error;
-  }
+  const { User: user } = await orIfMissing(send(iam, new GetUserCommand({ UserName: userName })), () => {
+    throw new NotFoundError(`user "${userName}" not found in account ${account}: check the name (IAM user names, not role names)`);
+  });
   const managed = new ManagedPolicies(clients);
 
   const groups = await allPages(
@@ -189,13 +182,10 @@ export async function readUserFacts(clients: Clients, userName: string, account:
     }),
   );
 
-  let consolePassword = true;
-  try {
-    await send(iam, new GetLoginProfileCommand({ UserName: userName }));
-  } catch (error) {
-    if (!isNoSuchEntity(error)) throw error;
-    consolePassword = false;
-  }
+  const consolePassword = await orIfMissing(
+    send(iam, new GetLoginProfileCommand({ UserName: userName })).then(() => true),
+    () => false,
+  );
 
   const mfaDevices = await allPages(
     (Marker) => send(iam, new ListMFADevicesCommand({ UserName: userName, Marker })),
@@ -249,14 +239,9 @@ async function readManagedDocument(clients: Clients, arn: string): Promise<Polic
 
 /** The default version's document of a managed policy; null when the policy does not exist. */
 async function readManagedDocumentText(clients: Clients, arn: string): Promise<string | null> {
-  let versionId;
-  try {
-    versionId = (await send(clients.iam, new GetPolicyCommand({ PolicyArn: arn }))).Policy?.DefaultVersionId;
-  } catch (error) {
-    if (isNoSuchEntity(error)) return null;
-    throw error;
-  }
-  const version = await send(clients.iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }));
+  const policy = await orIfMissing(send(clients.iam, new GetPolicyCommand({ PolicyArn: arn })), () => null);
+  if (policy === null) return null;
+  const version = await send(clients.iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy?.DefaultVersionId }));
   return version.PolicyVersion?.Document ?? null;
 }
 
@@ -274,13 +259,9 @@ export function liveIam(clients: Clients): LiveIam {
 /** Reads a user's cordon policy: the customer managed policy `arn:aws:iam::<account>:policy/cordon/<name>`. */
 export async function readLiveUser(clients: Clients, userName: string, policyArn: string): Promise<LivePrincipal> {
   const { iam } = clients;
-  let arn;
-  try {
-    arn = (await send(iam, new GetUserCommand({ UserName: userName }))).User?.Arn ?? null;
-  } catch (error) {
-    if (isNoSuchEntity(error)) return { arn: null, policy: { state: "missing" } };
-    throw error;
-  }
+  const user = await orIfMissing(send(iam, new GetUserCommand({ UserName: userName })), () => null);
+  if (user === null) return { arn: null, policy: { state: "missing" } };
+  const arn = user.User?.Arn ?? null;
   const attached = await allPages(
     (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: userName, Marker })),
     (page) => page.AttachedPolicies,
@@ -294,35 +275,24 @@ export async function readLiveUser(clients: Clients, userName: string, policyArn
 /** Reads a role's cordon policy: the inline role policy `policyName`. */
 export async function readLiveRole(clients: Clients, roleName: string, policyName: string): Promise<LivePrincipal> {
   const { iam } = clients;
-  let arn;
-  try {
-    arn = (await send(iam, new GetRoleCommand({ RoleName: roleName }))).Role?.Arn ?? null;
-  } catch (error) {
-    if (isNoSuchEntity(error)) return { arn: null, policy: { state: "missing" } };
-    throw error;
-  }
-  try {
-    const text = (await send(iam, new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }))).PolicyDocument ?? "";
-    return { arn, policy: { state: "attached", document: parsePolicyText(text) } };
-  } catch (error) {
-    if (isNoSuchEntity(error)) return { arn, policy: { state: "missing" } };
-    throw error;
-  }
+  const role = await orIfMissing(send(iam, new GetRoleCommand({ RoleName: roleName })), () => null);
+  if (role === null) return { arn: null, policy: { state: "missing" } };
+  const arn = role.Role?.Arn ?? null;
+  const inline = await orIfMissing(send(iam, new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })), () => null);
+  if (inline === null) return { arn, policy: { state: "missing" } };
+  return { arn, policy: { state: "attached", document: parsePolicyText(inline.PolicyDocument ?? "") } };
 }
 
 /** The status and last use of the listed keys of one user. */
 export async function readLiveKeys(clients: Clients, userName: string, accessKeyIds: string[]): Promise<Record<string, LiveKey>> {
   const { iam } = clients;
-  let keys: AccessKeyMetadata[];
-  try {
-    keys = await allPages(
+  const keys = await orIfMissing(
+    allPages(
       (Marker) => send(iam, new ListAccessKeysCommand({ UserName: userName, Marker })),
       (page) => page.AccessKeyMetadata,
-    );
-  } catch (error) {
-    if (isNoSuchEntity(error)) keys = [];
-    else throw error;
-  }
+    ),
+    (): AccessKeyMetadata[] => [],
+  );
   const out: Record<string, LiveKey> = {};
   for (const id of accessKeyIds) {
     const key = keys.find((k) => k.AccessKeyId === id);

@@ -11,7 +11,7 @@ import type { Incident } from "../incident/types.ts";
 import { containmentFromStackOutputs } from "../plan/outputs.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { parseInstantFlag } from "./command.ts";
-import { UsageError, type Io } from "./io.ts";
+import { escapeAnnotation, UsageError, type Io } from "./io.ts";
 
 export const DEFAULT_INCIDENTS_DIR = "incidents";
 
@@ -52,7 +52,7 @@ export function reportDiagnostics(errors: Diagnostic[], io: Io): void {
   for (const error of errors) io.err(`${formatDiagnostic(error)}\n`);
   // In GitHub Actions, the same errors become annotations on the pull request's files.
   if (io.env.GITHUB_ACTIONS === "true") {
-    for (const e of errors) io.err(`::error file=${e.file},line=${e.line},col=${e.col},title=${e.code}::${e.message.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}\n`);
+    for (const e of errors) io.err(`::error file=${e.file},line=${e.line},col=${e.col},title=${e.code}::${escapeAnnotation(e.message)}\n`);
   }
   const files = new Set(errors.map((e) => e.file)).size;
   io.err(`${errors.length} ${errors.length === 1 ? "error" : "errors"} in ${files} ${files === 1 ? "file" : "files"}: nothing is planned while any incident file is invalid\n`);

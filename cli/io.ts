@@ -49,6 +49,14 @@ export const EXIT_USAGE = 2;
 /** Thrown for a command used wrongly; the entry point prints it with the command's usage and exits 2. */
 export class UsageError extends Error {}
 
+/**
+ * A message as GitHub Actions reads it in a workflow command (`::error ...::message`): on one line.
+ * @see https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
+ */
+export function escapeAnnotation(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
 /** Colours only for a terminal and never when NO_COLOR is set (https://no-color.org). */
 export function palette(io: Pick<Io, "env">, isTTY: boolean) {
   const on = isTTY && !io.env.NO_COLOR;

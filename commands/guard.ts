@@ -8,7 +8,7 @@ import { GitError, incidentSourcesAt, repoPath, repoRoot, resolveCommit } from "
 import { guardChange } from "../guard/guard.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { DEFAULT_INCIDENTS_DIR, readPreamble, reportDiagnostics } from "../cli/incidents.ts";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "../cli/io.ts";
+import { escapeAnnotation, EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "../cli/io.ts";
 
 export const guardCommand: Command = {
   name: "guard",
@@ -119,10 +119,6 @@ function allowLoudly(messages: string[], io: Io): number {
   if (io.env.GITHUB_ACTIONS === "true") for (const message of messages) io.err(`::warning title=cordon guard: early removal allowed::${escapeAnnotation(message)}\n`);
   io.err(`${colour.bold(colour.red(banner))}\nthese incidents lose protection before they expire: record who approved it and why, in the pull request\n`);
   return EXIT_OK;
-}
-
-function escapeAnnotation(text: string): string {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 
 function count(n: number): string {

@@ -17,6 +17,15 @@ import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts
 const SERVICE_LINKED_PREFIX = "AWSServiceRoleFor";
 const SSO_PREFIX = "AWSReservedSSO_";
 
+/** The check of the roles whose names start with `prefix`: AWS manages them; `why` says what to do instead. */
+function rolesManagedByAws(prefix: string, why: string): NonNullable<Rule["file"]> {
+  return ({ raw }, report) => {
+    (raw.roles ?? []).forEach((role, i) => {
+      if (role.name.startsWith(prefix)) report(["roles", i, "name"], `roles[${i}].name "${role.name}": ${why}`);
+    });
+  };
+}
+
 /** A clock skew allowance: a cutoff may be a little ahead of `now`, never hours. */
 export const MAX_CUTOFF_SKEW_MS = 5 * 60_000;
 
@@ -179,29 +188,17 @@ export const RULES = {
   },
   E_SERVICE_LINKED_ROLE: {
     rule: "no role is service-linked (AWSServiceRoleFor...)",
-    file({ raw }, report) {
-      (raw.roles ?? []).forEach((role, i) => {
-        if (role.name.startsWith(SERVICE_LINKED_PREFIX)) {
-          report(
-            ["roles", i, "name"],
-            `roles[${i}].name "${role.name}": service-linked roles (path /aws-service-role/) cannot carry customer policies: a service assumes them, not the exposed key; restrict what the key can do with the service instead (a service control policy), and review in CloudTrail what the key did with that service`,
-          );
-        }
-      });
-    },
+    file: rolesManagedByAws(
+      SERVICE_LINKED_PREFIX,
+      "service-linked roles (path /aws-service-role/) cannot carry customer policies: a service assumes them, not the exposed key; restrict what the key can do with the service instead (a service control policy), and review in CloudTrail what the key did with that service",
+    ),
   },
   E_SSO_ROLE: {
     rule: "no role is an IAM Identity Center role (AWSReservedSSO_...)",
-    file({ raw }, report) {
-      (raw.roles ?? []).forEach((role, i) => {
-        if (role.name.startsWith(SSO_PREFIX)) {
-          report(
-            ["roles", i, "name"],
-            `roles[${i}].name "${role.name}": IAM Identity Center roles cannot carry policies: Identity Center owns them and reverts changes; remove the user's access or change the permission set in IAM Identity Center, and revoke its active sessions there`,
-          );
-        }
-      });
-    },
+    file: rolesManagedByAws(
+      SSO_PREFIX,
+      "IAM Identity Center roles cannot carry policies: Identity Center owns them and reverts changes; remove the user's access or change the permission set in IAM Identity Center, and revoke its active sessions there",
+    ),
   },
   E_IAM_NAME: {
     rule: "users, roles and inline policies have IAM names, and no replacement role takes a name AWS reserves",
