@@ -37,6 +37,14 @@ export interface ReviewEvent {
   responseElements: unknown;
 }
 
+/** What names an event wherever a report lists it: which call, from which service, when and where. */
+export type EventHeader = Pick<ReviewEvent, "eventId" | "eventName" | "eventSource" | "eventTime" | "region">;
+
+/** The header of an event, its fields in the order every report prints them. */
+export function eventHeader(event: ReviewEvent): EventHeader {
+  return { eventId: event.eventId, eventName: event.eventName, eventSource: event.eventSource, eventTime: event.eventTime, region: event.region };
+}
+
 type Json = Record<string, unknown>;
 
 function isObject(value: unknown): value is Json {

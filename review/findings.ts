@@ -5,7 +5,7 @@
  */
 import { compareText } from "../incident/order.ts";
 import { formatInstant } from "../incident/time.ts";
-import { actionOfEvent, serviceOf, type ReviewEvent } from "./event.ts";
+import { actionOfEvent, eventHeader, serviceOf, type EventHeader, type ReviewEvent } from "./event.ts";
 import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
@@ -122,13 +122,8 @@ export const CALL_RULES: Readonly<Record<string, Rule>> = {
 /** The categories reported under `persistence` (the `--json` list, docs/review.md): a way back in, or more power. */
 export const PERSISTENCE_CATEGORIES: readonly Category[] = ["persistence", "privilege-escalation"];
 
-export interface Finding {
+export interface Finding extends EventHeader {
   category: Category;
-  eventId: string;
-  eventName: string;
-  eventSource: string;
-  eventTime: string;
-  region: string;
   /** The key that made the call, or `user:NAME` for a console sign-in. */
   by: string;
   accessKeyId: string | null;
@@ -359,11 +354,7 @@ export function analyze(chain: Chain): Review {
     if (category === null) continue;
     findings.push({
       category,
-      eventId: event.eventId,
-      eventName: event.eventName,
-      eventSource: event.eventSource,
-      eventTime: event.eventTime,
-      region: event.region,
+      ...eventHeader(event),
       by: callerOf(event),
       accessKeyId: event.accessKeyId,
       target: targetOf(event),

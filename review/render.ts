@@ -5,6 +5,7 @@
  */
 import type { Category, Finding, KeyNode, Review } from "./findings.ts";
 import { PERSISTENCE_CATEGORIES } from "./findings.ts";
+import { eventHeader } from "./event.ts";
 
 /** Where the events came from, and what could not be read. */
 export interface ReviewContext {
@@ -308,11 +309,7 @@ export function renderJson(review: Review, context: ReviewContext): string {
     keys: review.keys,
     users: review.users,
     events: review.events.map((event) => ({
-      eventId: event.eventId,
-      eventName: event.eventName,
-      eventSource: event.eventSource,
-      eventTime: event.eventTime,
-      region: event.region,
+      ...eventHeader(event),
       accessKeyId: event.accessKeyId,
       readOnly: event.readOnly,
       readOnlyDerived: event.readOnlyDerived,
