@@ -272,7 +272,7 @@ async function main(): Promise<number> {
   return code;
 }
 
-if (require.main === module) {
+if (import.meta.main) {
   main().then(
     (code) => {
       process.exitCode = code;
