@@ -37,13 +37,22 @@ const incidentBody = fc
   })
   .filter((body) => body.users.length + body.roles.length > 0);
 
-/** A set of valid incidents: unique ids, and each key under exactly one user across the set. */
+/**
+ * A set of valid incidents: unique ids, each key under exactly one user across the set, and one
+ * spelling per principal across the set (validate refuses `Deploy` beside `deploy`: E_PRINCIPAL_SPELLING).
+ */
 export const incidentSet = fc
   .array(incidentBody, { minLength: 1, maxLength: 5 })
   .map((bodies) => bodies.map((body, i): RawGenerated => ({ id: `generated-${i}`, title: `generated ${i}`, ...body })))
   .filter((incidents) => {
     const owners = new Map<string, string>();
+    const spellings = new Map<string, string>();
     for (const incident of incidents) {
+      for (const [type, name] of [...incident.users.map((u) => ["user", u.name]), ...incident.roles.map((r) => ["role", r.name])]) {
+        const key = `${incident.account}/${type}/${name.toLowerCase()}`;
+        if ((spellings.get(key) ?? name) !== name) return false;
+        spellings.set(key, name);
+      }
       for (const user of incident.users) {
         for (const key of user.accessKeys) {
           const owner = owners.get(key);
