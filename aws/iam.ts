@@ -15,6 +15,7 @@ import {
   GetUserPolicyCommand,
   ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
+  ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListGroupPoliciesCommand,
   ListGroupsForUserCommand,
@@ -65,6 +66,7 @@ export const verifyPermissions: readonly string[] = [
   "iam:GetRolePolicy",
   "iam:GetUser",
   "iam:ListAccessKeys",
+  "iam:ListAttachedRolePolicies",
   "iam:ListAttachedUserPolicies",
   "iam:SimulatePrincipalPolicy",
   "sts:GetCallerIdentity",
@@ -250,7 +252,7 @@ export function liveIam(clients: Clients): LiveIam {
   return {
     account: () => callerAccount(clients),
     user: (name, policyArn) => readLiveUser(clients, name, policyArn),
-    role: (name, policyName) => readLiveRole(clients, name, policyName),
+    role: (name, policyName, policyArn) => readLiveRole(clients, name, policyName, policyArn),
     keys: (user, accessKeyIds) => readLiveKeys(clients, user, accessKeyIds),
     simulate: (principalArn, actions, tokenIssueTime) => simulate(clients, principalArn, actions, tokenIssueTime),
   };
@@ -272,18 +274,31 @@ export async function readLiveUser(clients: Clients, userName: string, policyArn
   return { arn, policy: { state: "attached", document: parsePolicyText(text) } };
 }
 
-/** Reads a role's cordon policy: the inline role policy `policyName`. */
-export async function readLiveRole(clients: Clients, roleName: string, policyName: string): Promise<LivePrincipal> {
+/**
+ * Reads a role's cordon policy: the inline role policy `policyName`, or with `policyArn` the
+ * customer managed policy attached to the role.
+ */
+export async function readLiveRole(clients: Clients, roleName: string, policyName: string, policyArn?: string): Promise<LivePrincipal> {
   const { iam } = clients;
   const role = await orIfMissing(send(iam, new GetRoleCommand({ RoleName: roleName })), () => null);
   if (role === null) return { arn: null, policy: { state: "missing" } };
   const arn = role.Role?.Arn ?? null;
+  if (policyArn !== undefined) {
+    const attached = await allPages(
+      (Marker) => send(iam, new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker })),
+      (page) => page.AttachedPolicies,
+    );
+    const text = await readManagedDocumentText(clients, policyArn);
+    if (text === null) return { arn, policy: { state: "missing" } };
+    if (!attached.some((p) => p.PolicyArn === policyArn)) return { arn, policy: { state: "detached" } };
+    return { arn, policy: { state: "attached", document: parsePolicyText(text) } };
+  }
   const inline = await orIfMissing(send(iam, new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })), () => null);
   if (inline === null) return { arn, policy: { state: "missing" } };
   return { arn, policy: { state: "attached", document: parsePolicyText(inline.PolicyDocument ?? "") } };
 }
 
-/** The status and last use of the listed keys of one user. */
+/** The status and last use of the listed keys of one user; for a key it has not, its owner (null: deleted). */
 export async function readLiveKeys(clients: Clients, userName: string, accessKeyIds: string[]): Promise<Record<string, LiveKey>> {
   const { iam } = clients;
   const keys = await orIfMissing(
@@ -297,7 +312,9 @@ export async function readLiveKeys(clients: Clients, userName: string, accessKey
   for (const id of accessKeyIds) {
     const key = keys.find((k) => k.AccessKeyId === id);
     if (!key) {
-      out[id] = { status: null, lastUsed: null };
+      // Not the user's: IAM names its owner, or has no such key (deleted).
+      const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id })), () => null);
+      out[id] = { status: null, lastUsed: null, owner: used?.UserName || null };
       continue;
     }
     const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id }))).AccessKeyLastUsed?.LastUsedDate;

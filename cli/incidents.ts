@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
-import { containmentFromStackOutputs } from "../plan/outputs.ts";
+import { containmentFromStackOutputs, factsFromStackOutputs, type RecordedFacts } from "../plan/outputs.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { parseInstantFlag } from "./command.ts";
 import { escapeAnnotation, UsageError, type Io } from "./io.ts";
@@ -17,16 +17,21 @@ export const DEFAULT_INCIDENTS_DIR = "incidents";
 
 /**
  * The preamble of `plan`, `status`, `verify` and `guard`: `--now` (default: now), then the
- * instants recorded in `--stack-outputs FILE` (default: none known).
+ * instants and facts recorded in `--stack-outputs FILE` (default: none known).
  */
-export function readPreamble(values: { now?: string; "stack-outputs"?: string }, io: Pick<Io, "cwd">): { now: Date; containment: ContainmentInstants } {
+export function readPreamble(values: { now?: string; "stack-outputs"?: string }, io: Pick<Io, "cwd">): { now: Date; containment: ContainmentInstants; recorded: RecordedFacts } {
   const now = parseInstantFlag("now", values.now) ?? new Date();
-  const containment = values["stack-outputs"] === undefined ? {} : readContainment(resolve(io.cwd, values["stack-outputs"]));
-  return { now, containment };
+  if (values["stack-outputs"] === undefined) return { now, containment: {}, recorded: { goneAccessKeys: [], managedDenyRoles: [] } };
+  const path = resolve(io.cwd, values["stack-outputs"]);
+  return { now, containment: readContainment(path), recorded: readStackOutputs(path, factsFromStackOutputs) };
 }
 
 /** The recorded containment instants of `pulumi stack output --json`; a UsageError when the file is not that. */
 export function readContainment(path: string): ContainmentInstants {
+  return readStackOutputs(path, containmentFromStackOutputs);
+}
+
+function readStackOutputs<T>(path: string, read: (json: unknown) => T): T {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -34,7 +39,7 @@ export function readContainment(path: string): ContainmentInstants {
     throw new UsageError(`--stack-outputs ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   try {
-    return containmentFromStackOutputs(JSON.parse(text));
+    return read(JSON.parse(text));
   } catch (error) {
     throw new UsageError(`--stack-outputs ${path}: ${(error as Error).message}`);
   }

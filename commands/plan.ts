@@ -17,7 +17,8 @@ incident expires. Needs no cloud account: it is what \`pulumi preview\` will sho
 options:
   --account ID          only the incidents of this account (a stack deploys one account)
   --now ISO             the instant the cutoff is checked against (default: now)
-  --stack-outputs FILE  \`pulumi stack output --json\`: fills in recorded at-containment instants
+  --stack-outputs FILE  \`pulumi stack output --json\`: fills in recorded at-containment instants,
+                        the keys IAM no longer had, and the roles given a managed deny
   --json                the plan as JSON (see README: the plan contract)
   -h, --help            this text
 
@@ -30,10 +31,10 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
       json: { type: "boolean" },
     });
     if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) throw new UsageError(accountFlagProblem(values.account));
-    const { now, containment } = readPreamble(values, io);
+    const { now, containment, recorded } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
-    const plan = buildPlan(incidents, { account: values.account, containment });
+    const plan = buildPlan(incidents, { account: values.account, containment, ...recorded });
     if (values.json) io.out(`${JSON.stringify(plan, null, 2)}\n`);
     else io.out(renderPlan(plan, palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true)));
     return EXIT_OK;

@@ -16,7 +16,8 @@ never removable: pass the stack outputs to know it.
 
 options:
   --now ISO             the instant to judge at (default: now)
-  --stack-outputs FILE  \`pulumi stack output --json\`: the recorded at-containment instants
+  --stack-outputs FILE  \`pulumi stack output --json\`: the recorded at-containment instants, and
+                        the listed keys IAM no longer had (deleted: contained)
   --json                {"incidents": [{"id", "file", "cutoff", "expiresAt", "removable", ...}]}
   -h, --help            this text
 
@@ -27,10 +28,10 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
       "stack-outputs": { type: "string" },
       json: { type: "boolean" },
     });
-    const { now, containment } = readPreamble(values, io);
+    const { now, containment, recorded } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
-    const statuses = incidentStatuses(incidents, now, containment);
+    const statuses = incidentStatuses(incidents, now, containment, recorded.goneAccessKeys);
     if (values.json) io.out(`${JSON.stringify({ incidents: statuses }, null, 2)}\n`);
     else io.out(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${DEFAULT_INCIDENTS_DIR}/`));
     return EXIT_OK;
@@ -60,6 +61,9 @@ export function renderStatus(statuses: IncidentStatus[], now: Date, where: strin
   }
   if (pending.length > 0) {
     out.push(`${pending.length} pending containment: their instant is recorded by pulumi up; pass --stack-outputs FILE (pulumi stack output --json) to know their expiry`);
+  }
+  for (const s of statuses.filter((s) => s.goneAccessKeys.length > 0)) {
+    out.push(`${s.id}: ${s.goneAccessKeys.join(", ")} deleted in IAM: contained, nothing to disable`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -16,7 +16,8 @@ export const verifyCommand: Command = {
 After \`pulumi up\`: for each principal of every active incident (PATH: files or folders, default
 incidents/) in the account of the credentials in use, reads IAM and checks that
   - its deny policy is attached, with the planned document;
-  - its listed access keys are Inactive;
+  - its listed access keys are Inactive, or deleted (IAM no longer has them: contained);
+    a key IAM names another user as the owner of fails;
   - IAM's policy simulator (SimulatePrincipalPolicy) gives an explicit deny for a sample of
     actions to a token issued one minute before the cutoff, and none from cordon's policy to a
     token issued one minute after it (deny-all: an explicit deny to both).
@@ -38,13 +39,14 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
       now: { type: "string" },
       json: { type: "boolean" },
     });
-    const { now, containment: known } = readPreamble(values, io);
+    const { now, containment: known, recorded } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
 
     let report: VerifyReport;
     try {
-      report = await verifyContainment(liveIam(awsClients(io.env)), buildPlan(incidents, { containment: known }), known, now);
+      const plan = buildPlan(incidents, { containment: known, managedDenyRoles: recorded.managedDenyRoles, goneAccessKeys: recorded.goneAccessKeys });
+      report = await verifyContainment(liveIam(awsClients(io.env)), plan, known, now);
     } catch (error) {
       const failure = failureOf(error);
       io.err(`cordon verify: ${failure.message}\n`);
@@ -77,7 +79,7 @@ export function renderVerify(report: VerifyReport): string {
     const document = find("document-matches");
     parts.push(`deny attached ${mark(attached?.ok === true)}${document && !document.ok ? `  document ${mark(false)}` : ""}`);
     for (const key of p.checks.filter((c) => c.check === "key-inactive")) {
-      parts.push(`${key.accessKeyId} ${key.status ?? "not found"} ${mark(key.ok)}`);
+      parts.push(`${key.accessKeyId} ${key.status ?? "not the user's"} ${mark(key.ok)}`);
     }
     const before = find("denied-before-cutoff");
     if (before) parts.push(before.decisions ? `token before cutoff: explicit deny ${mark(before.ok)}` : `token before cutoff: not simulated ${mark(false)}`);

@@ -5,6 +5,13 @@ import type { ReplacementRolePlan } from "../plan/plan.ts";
 export interface ReplacementRoleArgs {
   /** One entry of `plan.replacementRoles`. */
   role: ReplacementRolePlan;
+  /**
+   * Its incident's containment (the `DisabledAccessKey`, `SessionRevocation` and
+   * `ContainmentInstant` components): the role is registered only once they are done, so a role
+   * that fails to be created can never delay or prevent them.
+   * @default []
+   */
+  after?: pulumi.Resource[];
 }
 
 /**
@@ -14,6 +21,9 @@ export interface ReplacementRoleArgs {
  * Everything here is `retainOnDelete`: once the incident is removed, whoever moved to the role
  * must keep working, so Pulumi forgets the role and its policies instead of deleting them. For the
  * same reason a policy taken out of the file stays on the role until someone removes it in IAM.
+ * The role lives under cordon's path and carries its incident's tag (both from the plan): the
+ * deployer may change only roles under that path, and the tag tells a later run the role is this
+ * incident's.
  */
 export class ReplacementRole extends pulumi.ComponentResource {
   static readonly type = "cordon:iam:ReplacementRole";
@@ -21,18 +31,23 @@ export class ReplacementRole extends pulumi.ComponentResource {
   readonly arn: pulumi.Output<string>;
 
   constructor(name: string, args: ReplacementRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(ReplacementRole.type, name, {}, opts);
+    const after = args.after ?? [];
+    super(ReplacementRole.type, name, {}, { ...opts, dependsOn: after });
     const plan = args.role;
     const kept = { parent: this, retainOnDelete: true };
+    // Children do not inherit their parent's dependsOn: the role waits for the containment itself
+    // (its policies wait for the role, through its name).
     const role = new aws.iam.Role(
       name,
       {
         name: plan.name,
+        path: plan.path,
         description: `Replacement access path for incident ${plan.incident} (cordon); kept when the incident is removed`,
         assumeRolePolicy: JSON.stringify(plan.assumeRolePolicy),
         maxSessionDuration: plan.maxSessionDuration,
+        tags: plan.tags,
       },
-      kept,
+      { ...kept, dependsOn: after },
     );
     for (const policyArn of plan.managedPolicyArns) {
       new aws.iam.RolePolicyAttachment(`${name}-${policyArnName(policyArn)}`, { role: role.name, policyArn }, kept);
@@ -55,8 +70,11 @@ export function policyArnName(arn: string): string {
 }
 
 /**
- * What the replacement roles need. The provider reads a role together with its inline and attached
- * policies. No Delete* or Detach* action: the role and its policies are retained.
+ * What the replacement roles need. The provider creates a role with its tags in one CreateRole
+ * (TagRole and UntagRole when the tags change later), and reads it with GetRole (tags included, so
+ * never ListRoleTags) together with its inline and attached policies (terraform-provider-aws
+ * internal/service/iam/role.go). No Delete* or Detach* action: the role and its policies are
+ * retained.
  */
 export const replacementRolePermissions: Record<string, string[]> = {
   [ReplacementRole.type]: [],
@@ -66,7 +84,8 @@ export const replacementRolePermissions: Record<string, string[]> = {
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
     "iam:ListRolePolicies",
-    "iam:ListRoleTags",
+    "iam:TagRole",
+    "iam:UntagRole",
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { POLICY_PATH, type DenyPolicy } from "../plan/plan.ts";
+import { INCIDENT_TAG, POLICY_PATH, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, recordedFor } from "../plan/policies.ts";
 
 export interface SessionRevocationArgs {
@@ -14,12 +14,12 @@ export interface SessionRevocationArgs {
   containment?: Record<string, pulumi.Input<string>>;
 }
 
-/** The tag that names, on a user's managed policy, one incident the policy answers. */
-export const INCIDENT_TAG_PREFIX = "cordon:incident:";
+/** The tag that names, on a managed deny policy, one incident the policy answers. */
+export const INCIDENT_TAG_PREFIX = `${INCIDENT_TAG}:`;
 
 /**
- * The deny policy of one principal: a customer managed policy attached to a user, or an inline
- * policy on a role (the plan decides which, and why). The document is the plan's, with the
+ * The deny policy of one principal: a customer managed policy attached to a user (or to a role
+ * without room for an inline policy), or an inline policy on a role (the plan decides which, and why). The document is the plan's, with the
  * containment placeholders filled in from the recorded instants, serialised with `JSON.stringify`
  * so that the same plan gives the same bytes and no spurious diff.
  */
@@ -55,7 +55,8 @@ export class SessionRevocation extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new aws.iam.UserPolicyAttachment(name, { user: principal, policyArn: managed.arn }, { parent: this });
+      if (type === "user") new aws.iam.UserPolicyAttachment(name, { user: principal, policyArn: managed.arn }, { parent: this });
+      else new aws.iam.RolePolicyAttachment(name, { role: principal, policyArn: managed.arn }, { parent: this });
     } else {
       new aws.iam.RolePolicy(name, { role: principal, name: policy.policyName, policy: this.document }, { parent: this });
     }
@@ -64,9 +65,12 @@ export class SessionRevocation extends pulumi.ComponentResource {
 }
 
 /**
- * What the deny policies need, create to delete (they are removed once the incident expired):
- * the provider reads a managed policy through its versions and checks its attachments before
- * deleting it.
+ * What the deny policies need, create to delete (they are removed once the incident expired). The
+ * provider reads a managed policy with GetPolicy (its tags too) and GetPolicyVersion, prunes old
+ * versions before a new one, and deletes the versions before the policy; the attachment is deleted
+ * first, by its own resource. It never calls ListEntitiesForPolicy (only the exclusive
+ * `aws.iam.PolicyAttachment`, which cordon does not use, does) nor ListPolicyTags (GetPolicy
+ * returns the tags): terraform-provider-aws internal/service/iam/policy.go, policy_attachment.go.
  */
 export const sessionRevocationPermissions: Record<string, string[]> = {
   [SessionRevocation.type]: [],
@@ -77,12 +81,11 @@ export const sessionRevocationPermissions: Record<string, string[]> = {
     "iam:DeletePolicyVersion",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
-    "iam:ListEntitiesForPolicy",
-    "iam:ListPolicyTags",
     "iam:ListPolicyVersions",
     "iam:TagPolicy",
     "iam:UntagPolicy",
   ],
   "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"],
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies"],
   "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
 };

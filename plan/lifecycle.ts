@@ -53,10 +53,12 @@ export interface IncidentStatus {
   /** at-containment without a recorded instant: pass `--stack-outputs` to know the expiry. */
   cutoffPending: boolean;
   holdUntil: string | null;
+  /** Listed keys IAM no longer had at the last `pulumi up` (from the stack outputs): contained, nothing to disable. */
+  goneAccessKeys: string[];
 }
 
-export function incidentStatuses(incidents: Incident[], now: Date, containment: ContainmentInstants = {}): IncidentStatus[] {
-  return buildPlan(incidents, { containment }).incidents.map((planned) => {
+export function incidentStatuses(incidents: Incident[], now: Date, containment: ContainmentInstants = {}, goneAccessKeys: readonly string[] = []): IncidentStatus[] {
+  return buildPlan(incidents, { containment, goneAccessKeys }).incidents.map((planned) => {
     const left = timeLeftMs(planned, now);
     return {
       id: planned.id,
@@ -69,6 +71,7 @@ export function incidentStatuses(incidents: Incident[], now: Date, containment: 
       atContainment: planned.atContainment,
       cutoffPending: planned.cutoffPending,
       holdUntil: planned.holdUntil,
+      goneAccessKeys: planned.goneAccessKeys,
     };
   });
 }

@@ -16,7 +16,10 @@ export interface IncidentOutput {
   expiresAt: string;
   mode: string;
   principals: { type: PrincipalType; name: string }[];
+  /** Every key the file lists. */
   accessKeys: string[];
+  /** The listed keys IAM no longer had at the run (deleted by hand): contained, nothing declared for them. */
+  goneAccessKeys: string[];
 }
 
 export interface StackOutputs {
@@ -24,6 +27,8 @@ export interface StackOutputs {
   incidents: Record<string, IncidentOutput>;
   /** Replacement roles cordon manages; removing an incident retains them. */
   replacementRoles: string[];
+  /** Roles whose deny is a managed policy attached to them (no room for the inline one). */
+  rolesWithManagedDeny: string[];
 }
 
 /** `StackOutputs` while the outputs of at-containment incidents are still `Deferred` (until `pulumi up` records their instant). */
@@ -46,6 +51,7 @@ export function stackOutputs<Deferred>(
       plan.incidents.map((planned) => [planned.id, planned.atContainment ? whenContained(planned.id, (instant) => incidentOutput(planned, instant)) : incidentOutput(planned)]),
     ),
     replacementRoles: plan.replacementRoles.map((role) => role.name),
+    rolesWithManagedDeny: plan.denyPolicies.filter((deny) => deny.principal.type === "role" && deny.attachment === "managed").map((deny) => deny.principal.name),
   };
 }
 
@@ -54,7 +60,15 @@ function incidentOutput(planned: PlannedIncident, containedAt?: string): Inciden
   const cutoff = containedAt ?? planned.cutoff;
   const expiresAt = containedAt === undefined ? planned.expiresAt : expiryOnceContained(planned, containedAt);
   if (expiresAt === null) throw new Error(`incident ${planned.id}: no expiry for the cutoff ${JSON.stringify(cutoff)}`);
-  return { cutoff, atContainment: planned.atContainment, expiresAt, mode: planned.mode, principals: planned.principals, accessKeys: planned.accessKeys };
+  return {
+    cutoff,
+    atContainment: planned.atContainment,
+    expiresAt,
+    mode: planned.mode,
+    principals: planned.principals,
+    accessKeys: planned.accessKeys,
+    goneAccessKeys: planned.goneAccessKeys,
+  };
 }
 
 /**
@@ -74,4 +88,30 @@ export function containmentFromStackOutputs(json: unknown): ContainmentInstants 
     instants[id] = formatInstant(instant);
   }
   return instants;
+}
+
+/** What a run found in IAM, as its stack outputs recorded it: the facts `plan` and `verify` pass on to the plan. */
+export interface RecordedFacts {
+  /** Listed keys IAM no longer had (PlanOptions.goneAccessKeys). */
+  goneAccessKeys: string[];
+  /** Roles given the managed deny (PlanOptions.managedDenyRoles). */
+  managedDenyRoles: string[];
+}
+
+/**
+ * The facts of `pulumi stack output --json`. Outputs of an older program lack them: none known then.
+ * Throws with a plain message when a field is there but is not what the program exports.
+ */
+export function factsFromStackOutputs(json: unknown): RecordedFacts {
+  const outputs = (json ?? {}) as { incidents?: Record<string, { goneAccessKeys?: unknown }>; rolesWithManagedDeny?: unknown };
+  const strings = (value: unknown, field: string): string[] => {
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw new Error(`${field}: expected a list of names, found ${JSON.stringify(value)}`);
+    return value;
+  };
+  const incidents = typeof outputs.incidents === "object" && outputs.incidents !== null ? outputs.incidents : {};
+  return {
+    goneAccessKeys: [...new Set(Object.entries(incidents).flatMap(([id, value]) => strings(value?.goneAccessKeys, `incidents.${id}.goneAccessKeys`)))].sort(),
+    managedDenyRoles: strings(outputs.rolesWithManagedDeny, "rolesWithManagedDeny"),
+  };
 }

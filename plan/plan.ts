@@ -25,7 +25,14 @@ export interface PlannedIncident {
   cutoffPending: boolean;
   holdUntil: string | null;
   principals: { type: PrincipalType; name: string }[];
+  /** Every key the file lists, sorted, whether IAM still has it or not. */
   accessKeys: string[];
+  /**
+   * The listed keys IAM no longer has (deleted by hand, as AWS advises once the workload has
+   * moved): already contained, so nothing is declared for them. Known only to the program, which
+   * asks IAM, and to whoever passes its stack outputs; empty otherwise.
+   */
+  goneAccessKeys: string[];
   replacementRoles: string[];
 }
 
@@ -44,11 +51,14 @@ export interface DenyPolicy {
   pendingContainment: string[];
   /**
    * Users get a customer managed policy: a user's inline policies share 2,048 characters, which a
-   * busy user may have used up. Roles get an inline policy, as the console's "Revoke active sessions" does.
+   * busy user may have used up. Roles get an inline policy, as the console's "Revoke active
+   * sessions" does, unless the program found no room for it among the role's inline policies
+   * (10,240 characters for all of them by default): then a managed policy, as users get
+   * (`PlanOptions.managedDenyRoles`).
    * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
    */
   attachment: "managed" | "inline";
-  /** The IAM policy name. */
+  /** The IAM policy name (a managed policy lives under {@link POLICY_PATH}). */
   policyName: string;
   /** The Pulumi resource name: derived from account and principal, never from positions. */
   resourceName: string;
@@ -64,10 +74,22 @@ export interface AccessKeyPlan {
   resourceName: string;
 }
 
+/** A listed key that IAM no longer has: contained already, nothing to declare. */
+export interface GoneAccessKeyPlan {
+  account: string;
+  user: string;
+  accessKeyId: string;
+  incidents: string[];
+}
+
 export interface ReplacementRolePlan {
   account: string;
   name: string;
+  /** {@link ROLE_PATH}: what the deployer's role-changing permissions are scoped to. */
+  path: string;
   incident: string;
+  /** `{ [INCIDENT_TAG]: incident }`: how a later run knows the role is this incident's. */
+  tags: Record<string, string>;
   assumeRolePolicy: PolicyDocument;
   managedPolicyArns: string[];
   inlinePolicies: Record<string, unknown>;
@@ -83,7 +105,10 @@ export type ContainmentInstants = Record<string, string>;
 export interface Plan {
   incidents: PlannedIncident[];
   denyPolicies: DenyPolicy[];
+  /** The keys to disable: every listed key but those known to be gone. */
   accessKeys: AccessKeyPlan[];
+  /** Listed keys that IAM no longer has (`PlanOptions.goneAccessKeys`). */
+  goneAccessKeys: GoneAccessKeyPlan[];
   replacementRoles: ReplacementRolePlan[];
 }
 
@@ -92,16 +117,51 @@ export interface PlanOptions {
   account?: string;
   /** Recorded containment instants by incident id, when known (stack outputs). */
   containment?: ContainmentInstants;
+  /**
+   * Ids of listed keys that IAM no longer has, as the program found them (or the stack outputs
+   * recorded): they are planned as contained, not as keys to disable.
+   * @default []
+   */
+  goneAccessKeys?: readonly string[];
+  /**
+   * Roles whose deny is a managed policy attached to them instead of the inline policy: the program
+   * found no room for it among their inline policies (case-insensitive, as IAM names are).
+   * @default []
+   */
+  managedDenyRoles?: readonly string[];
 }
 
 export const USER_POLICY_PREFIX = "cordon-revoke-sessions-";
 export const ROLE_POLICY_NAME = "cordon-revoke-sessions";
+/**
+ * The managed deny policy of a role without room for the inline one. Never the name of a user's
+ * policy: no `cordon-revoke-sessions-<user>` starts with `cordon-revoke-role-`.
+ */
+export const ROLE_MANAGED_POLICY_PREFIX = "cordon-revoke-role-sessions-";
 /** The IAM path of cordon's managed policies, so that they are easy to find and to grant on. */
 export const POLICY_PATH = "/cordon/";
+/**
+ * The IAM path of the replacement roles cordon creates: the deployer may create, change and attach
+ * policies to roles under it only (`role/cordon/*`), never to its own role or anyone else's.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names
+ */
+export const ROLE_PATH = "/cordon/";
+/**
+ * The tag every replacement role carries, with its incident's id as the value: a later run accepts
+ * an existing role of that name only when this tag names the same incident.
+ */
+export const INCIDENT_TAG = "cordon:incident";
+
+/** The ARN of one of cordon's managed policies in `account`. */
+export function cordonPolicyArn(account: string, policyName: string): string {
+  return `arn:aws:iam::${account}:policy${POLICY_PATH}${policyName}`;
+}
 
 export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const incidents = all.filter((incident) => options.account === undefined || incident.account === options.account).sort(byKey((i) => i.id));
   const containment = options.containment ?? {};
+  const gone = new Set(options.goneAccessKeys ?? []);
+  const managedRoles = new Set((options.managedDenyRoles ?? []).map((name) => name.toLowerCase()));
 
   const principals = new Map<string, { account: string; type: PrincipalType; name: string; incidents: Incident[] }>();
   const keys = new Map<string, AccessKeyPlan>();
@@ -134,6 +194,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
 
   const denyPolicies = [...principals.values()].map((p): DenyPolicy => {
     const { document, mode, pendingContainment } = denyDocument(p.incidents, containment);
+    const managedRole = p.type === "role" && managedRoles.has(p.name.toLowerCase());
     return {
       account: p.account,
       principal: { type: p.type, name: p.name },
@@ -141,8 +202,8 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
       mode,
       document,
       pendingContainment,
-      attachment: p.type === "user" ? "managed" : "inline",
-      policyName: p.type === "user" ? `${USER_POLICY_PREFIX}${p.name}` : ROLE_POLICY_NAME,
+      attachment: p.type === "user" || managedRole ? "managed" : "inline",
+      policyName: p.type === "user" ? `${USER_POLICY_PREFIX}${p.name}` : managedRole ? `${ROLE_MANAGED_POLICY_PREFIX}${p.name}` : ROLE_POLICY_NAME,
       resourceName: `${p.account}-${p.type}-${p.name}`,
     };
   });
@@ -152,7 +213,9 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
       (role): ReplacementRolePlan => ({
         account: incident.account,
         name: role.name,
+        path: ROLE_PATH,
         incident: incident.id,
+        tags: { [INCIDENT_TAG]: incident.id },
         assumeRolePolicy: trustPolicy(role.trust, incident.account),
         managedPolicyArns: [...role.managedPolicyArns].sort(),
         inlinePolicies: sortKeys(role.inlinePolicies),
@@ -163,15 +226,17 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     ),
   );
 
+  const allKeys = [...keys.values()].map((k) => ({ ...k, incidents: k.incidents.sort() })).sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`));
   return {
-    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id))),
+    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone)),
     denyPolicies: denyPolicies.sort(byKey((d) => `${d.account}/${d.principal.type}/${d.principal.name}`)),
-    accessKeys: [...keys.values()].map((k) => ({ ...k, incidents: k.incidents.sort() })).sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`)),
+    accessKeys: allKeys.filter((k) => !gone.has(k.accessKeyId)),
+    goneAccessKeys: allKeys.filter((k) => gone.has(k.accessKeyId)).map(({ account, user, accessKeyId, incidents }) => ({ account, user, accessKeyId, incidents })),
     replacementRoles: replacementRoles.sort(byKey((r) => `${r.account}/${r.name}`)),
   };
 }
 
-function plannedIncident(incident: Incident, containedAt: string | undefined): PlannedIncident {
+function plannedIncident(incident: Incident, containedAt: string | undefined, gone: ReadonlySet<string>): PlannedIncident {
   const pending = incident.cutoff === AT_CONTAINMENT && containedAt === undefined;
   return {
     id: incident.id,
@@ -188,6 +253,7 @@ function plannedIncident(incident: Incident, containedAt: string | undefined): P
       ...incident.roles.map((r) => ({ type: "role" as const, name: r.name })),
     ].sort(byKey((p) => `${p.type}/${p.name}`)),
     accessKeys: incident.users.flatMap((u) => u.accessKeys).sort(),
+    goneAccessKeys: incident.users.flatMap((u) => u.accessKeys).filter((id) => gone.has(id)).sort(),
     replacementRoles: incident.replacementRoles.map((r) => r.name).sort(),
   };
 }

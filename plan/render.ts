@@ -54,8 +54,18 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
     lines.push("");
   }
 
+  if (plan.goneAccessKeys.length > 0) {
+    lines.push(style.bold(`access keys already deleted: ${plan.goneAccessKeys.length}`) + style.dim(" (IAM no longer has them: contained, nothing to disable)"));
+    const userWidth = Math.max(...plan.goneAccessKeys.map((k) => k.user.length));
+    for (const key of plan.goneAccessKeys) {
+      lines.push(`  ${key.accessKeyId}  user ${key.user.padEnd(userWidth)}  deleted  ${style.dim(key.incidents.join(", "))}`);
+    }
+    lines.push("");
+  }
+
   if (plan.replacementRoles.length > 0) {
-    lines.push(style.bold(`replacement roles: ${plan.replacementRoles.length}`) + style.dim(" (retained when the incident is removed: they are the new access path)"));
+    const paths = [...new Set(plan.replacementRoles.map((r) => r.path))].join(", ");
+    lines.push(style.bold(`replacement roles: ${plan.replacementRoles.length}`) + style.dim(` (under ${paths}, after their incident's containment; retained when the incident is removed: they are the new access path)`));
     const nameWidth = Math.max(...plan.replacementRoles.map((r) => r.name.length));
     for (const role of plan.replacementRoles) {
       const policies = [...role.managedPolicyArns.map((arn) => arn.split("/").pop() ?? arn), ...Object.keys(role.inlinePolicies).map((name) => `inline ${name}`)];

@@ -1,6 +1,7 @@
 /**
  * What the Pulumi program checks before it declares anything: the incident files, the account of
- * the deploying credentials, and the owner of every key. A run either declares the whole plan or
+ * the deploying credentials, the owner of every key, the replacement roles' names, and the room
+ * each principal has for cordon's deny policy. A run either declares the whole plan or
  * fails having declared nothing: a half-declared plan would make Pulumi delete the remediations of
  * the incidents it did not reach.
  *
@@ -9,7 +10,10 @@
  * @see ../docs/program.md
  */
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
-import type { AccessKeyPlan } from "../plan/plan.ts";
+import { cordonPolicyArn, INCIDENT_TAG, ROLE_MANAGED_POLICY_PREFIX, ROLE_POLICY_NAME, type AccessKeyPlan, type DenyPolicy, type Plan } from "../plan/plan.ts";
+import { fillContainment } from "../plan/policies.ts";
+import { policySize } from "../plan/policy-grammar.ts";
+import type { IamQuotas, RoleState } from "./iam.ts";
 
 /** While any incident file is invalid, nothing is planned and nothing is declared. */
 export function invalidFilesProblem(incidentsDir: string, errors: Diagnostic[]): string | undefined {
@@ -25,12 +29,27 @@ export async function credentialsProblem(account: string, callerAccount: () => P
   return `cordon declared nothing: the deploying credentials belong to account ${accountId}, but this stack deploys account ${account} (config cordon:account); use credentials of account ${account}, or the stack of account ${accountId}`;
 }
 
+/** What the key check found: the reason to stop, or the listed keys IAM no longer has. */
+export interface KeyOwnership {
+  problem?: string;
+  /** Ids of listed keys that IAM no longer has: contained already (sorted). */
+  gone: string[];
+}
+
 /**
  * Every key must be a key of the user the file names. The AccessKey resource ignores changes of
  * its user, because Pulumi would answer them by replacing the key, that is by creating a new one;
- * so a wrong user must be caught here, with IAM's own list (`accessKeysOf`, asked once per user).
+ * so a wrong user must be caught here, with IAM's own answers: the keys IAM lists for each user
+ * (`accessKeysOf`, asked once per user), and, for a key not listed there, the owner IAM names for
+ * it (`keyOwner`: GetAccessKeyLastUsed). A key whose owner is another user is an error. A key IAM
+ * does not have at all was deleted, as AWS advises once the workload has moved: it is contained
+ * already, and importing it would fail, so it is reported as gone instead of declared.
  */
-export async function keyOwnersProblem(keys: AccessKeyPlan[], accessKeysOf: (user: string) => Promise<string[]>): Promise<string | undefined> {
+export async function keyOwnership(
+  keys: AccessKeyPlan[],
+  accessKeysOf: (user: string) => Promise<string[]>,
+  keyOwner: (accessKeyId: string) => Promise<string | null>,
+): Promise<KeyOwnership> {
   const users = [...new Set(keys.map((key) => key.user))].sort();
   const listed = new Map<string, string[]>();
   for (const user of users) {
@@ -38,19 +57,173 @@ export async function keyOwnersProblem(keys: AccessKeyPlan[], accessKeysOf: (use
       listed.set(user, (await accessKeysOf(user)).sort());
     } catch (error) {
       const incidents = [...new Set(keys.filter((key) => key.user === user).flatMap((key) => key.incidents))];
-      return `cordon declared nothing: cannot list the access keys of user ${user} (incident ${incidents.join(", ")}): ${(error as Error).message}`;
+      return { problem: `cordon declared nothing: cannot list the access keys of user ${user} (incident ${incidents.join(", ")}): ${(error as Error).message}`, gone: [] };
     }
   }
-  const problems = keys
-    .filter((key) => !listed.get(key.user)!.includes(key.accessKeyId))
-    .map((key) => {
-      const owned = listed.get(key.user)!;
-      return `incident ${key.incidents.join(", ")}: access key ${key.accessKeyId} is not a key of user ${key.user} (IAM lists for ${key.user}: ${owned.length > 0 ? owned.join(", ") : "no access keys"})`;
-    });
+  const gone: string[] = [];
+  const problems: string[] = [];
+  for (const key of keys.filter((k) => !listed.get(k.user)!.includes(k.accessKeyId))) {
+    let owner: string | null;
+    try {
+      owner = await keyOwner(key.accessKeyId);
+    } catch (error) {
+      return { problem: `cordon declared nothing: cannot ask IAM who owns access key ${key.accessKeyId} (incident ${key.incidents.join(", ")}), which it does not list under user ${key.user}: ${(error as Error).message}`, gone: [] };
+    }
+    // IAM names are case-insensitive: the declared user, spelt otherwise, owns it after all.
+    if (owner !== null && owner.toLowerCase() === key.user.toLowerCase()) continue;
+    if (owner === null) {
+      gone.push(key.accessKeyId);
+      continue;
+    }
+    const owned = listed.get(key.user)!;
+    problems.push(
+      `incident ${key.incidents.join(", ")}: access key ${key.accessKeyId} is not a key of user ${key.user}: IAM names user ${owner} as its owner (IAM lists for ${key.user}: ${owned.length > 0 ? owned.join(", ") : "no access keys"})`,
+    );
+  }
+  if (problems.length === 0) return { gone: gone.sort() };
+  const count = problems.length === 1 ? "1 access key belongs" : `${problems.length} access keys belong`;
+  return {
+    problem: [
+      `cordon declared nothing: ${count} to another user than the declared one; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):`,
+      ...problems,
+    ].join("\n"),
+    gone: [],
+  };
+}
+
+/** The log line of a run that found listed keys IAM no longer has. */
+export function goneKeysNote(plan: Plan): string | undefined {
+  if (plan.goneAccessKeys.length === 0) return undefined;
+  const keys = plan.goneAccessKeys.map((key) => `${key.accessKeyId} (user ${key.user}, incident ${key.incidents.join(", ")})`);
+  return `already contained: IAM no longer has ${plan.goneAccessKeys.length === 1 ? "access key" : "access keys"} ${keys.join(", ")}: deleted, so there is nothing to disable; the deny policies stay until the incident expires`;
+}
+
+/**
+ * A replacement role is created with `CreateRole`, which fails at `pulumi up` (never at preview)
+ * when IAM already has a role of that name: the provider does not adopt it. A role of that name is
+ * accepted only when it is this incident's: tagged `cordon:incident` with the incident's id (every
+ * role cordon creates is) and under cordon's path.
+ */
+export async function replacementRolesProblem(plan: Plan, role: (name: string) => Promise<RoleState | null>): Promise<string | undefined> {
+  const problems: string[] = [];
+  for (const planned of plan.replacementRoles) {
+    const existing = await role(planned.name);
+    if (existing === null) continue;
+    const file = fileOf(plan, planned.incident);
+    const tag = existing.tags[INCIDENT_TAG];
+    const where = `${file}: replacement role ${planned.name} (incident ${planned.incident})`;
+    if (tag !== planned.incident) {
+      problems.push(
+        `${where}: IAM already has a role ${existing.name} (path ${existing.path}) that is not this incident's (tag ${INCIDENT_TAG}: ${tag === undefined ? "none" : JSON.stringify(tag)}), so CreateRole would fail (EntityAlreadyExists); give the replacement role a name IAM does not have yet, or, to keep using the existing role, remove it from replacementRoles`,
+      );
+    } else if (existing.path !== planned.path) {
+      problems.push(
+        `${where}: the role of that name is this incident's but lives at path ${existing.path}, not ${planned.path}, where cordon keeps the roles it manages (IAM cannot move a role); give the replacement role a new name: the existing role stays as it is`,
+      );
+    }
+  }
   if (problems.length === 0) return undefined;
-  const count = problems.length === 1 ? "1 access key is" : `${problems.length} access keys are`;
-  return [
-    `cordon declared nothing: ${count} not listed under the declared user; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):`,
-    ...problems,
-  ].join("\n");
+  return [`cordon declared nothing: ${problems.length === 1 ? "1 replacement role" : `${problems.length} replacement roles`} cannot be created as declared:`, ...problems].join("\n");
+}
+
+/** Where each principal's deny policy goes, and what stops the run. */
+export interface DenyRoom {
+  problem?: string;
+  /** Roles without room for the inline deny that get the managed one attached instead. */
+  managedDenyRoles: string[];
+  /** Principals IAM does not have: their deny will fail at `pulumi up`, alone (the run goes on). */
+  warnings: string[];
+}
+
+/**
+ * Whether each principal has room for cordon's deny policy, read from IAM before declaring: a
+ * full principal fails at `pulumi up` (LimitExceeded), which `pulumi preview` does not show.
+ *  - A user gets a managed policy: it needs a free attachment (AttachedPoliciesPerUserQuota), not
+ *    counting cordon's own one.
+ *  - A role gets the inline policy when it fits among the role's other inline policies
+ *    (RolePolicySizeQuota, counted as IAM counts: no white space, cordon's own inline policy not
+ *    counted), else a managed policy attached, like a user's, when an attachment is free
+ *    (AttachedPoliciesPerRoleQuota, cordon's own not counted). A role that already carries
+ *    cordon's managed policy keeps it while it fits, so the choice does not flip between runs.
+ *  - Only when neither fits does the run stop, naming the file, the principal and what to do.
+ */
+export async function denyRoom(
+  plan: Plan,
+  iam: { role(name: string): Promise<RoleState | null>; userAttachedPolicies(name: string): Promise<string[] | null>; quotas(): Promise<IamQuotas> },
+): Promise<DenyRoom> {
+  if (plan.denyPolicies.length === 0) return { managedDenyRoles: [], warnings: [] };
+  const quotas = await iam.quotas();
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const managedDenyRoles: string[] = [];
+  for (const deny of plan.denyPolicies) {
+    const { type, name } = deny.principal;
+    const where = `${deny.incidents.map((id) => fileOf(plan, id)).join(", ")}: ${type} ${name} (incident ${deny.incidents.join(", ")})`;
+    if (type === "user") {
+      const attached = await iam.userAttachedPolicies(name);
+      if (attached === null) {
+        warnings.push(`${where}: IAM has no user ${name}: its deny policy cannot be attached, and that step will fail at pulumi up (the rest of the run goes on); check the name`);
+        continue;
+      }
+      const others = attached.filter((arn) => arn !== cordonPolicyArn(deny.account, deny.policyName));
+      if (others.length + 1 > quotas.attachedPoliciesPerUser) {
+        problems.push(
+          `${where}: ${others.length} of ${quotas.attachedPoliciesPerUser} managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching cordon's deny policy would fail (LimitExceeded); detach one (${others.map(policyNameOf).join(", ")}), or have the quota raised (Service Quotas), then run again`,
+        );
+      }
+      continue;
+    }
+    const role = await iam.role(name);
+    if (role === null) {
+      warnings.push(`${where}: IAM has no role ${name}: its deny policy cannot be put, and that step will fail at pulumi up (the rest of the run goes on); check the name`);
+      continue;
+    }
+    const managedArn = cordonPolicyArn(deny.account, `${ROLE_MANAGED_POLICY_PREFIX}${name}`);
+    const inlineUsed = Object.entries(role.inlinePolicies)
+      .filter(([policyName]) => policyName !== ROLE_POLICY_NAME)
+      .reduce((sum, [, text]) => sum + policySize(text), 0);
+    const needed = denySize(deny);
+    const othersAttached = role.attachedPolicies.filter((arn) => arn !== managedArn);
+    const inlineFits = inlineUsed + needed <= quotas.rolePolicySize;
+    const managedFits = othersAttached.length + 1 <= quotas.attachedPoliciesPerRole;
+    const hasManaged = role.attachedPolicies.includes(managedArn);
+    if ((hasManaged && managedFits) || (!inlineFits && managedFits)) {
+      managedDenyRoles.push(name);
+    } else if (!inlineFits) {
+      problems.push(
+        `${where}: no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota); detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`,
+      );
+    }
+  }
+  const problem =
+    problems.length === 0
+      ? undefined
+      : [`cordon declared nothing: ${problems.length === 1 ? "1 principal has" : `${problems.length} principals have`} no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):`, ...problems].join("\n");
+  return { problem, managedDenyRoles: managedDenyRoles.sort(), warnings };
+}
+
+/**
+ * The size of a deny document once its containment instants are filled in: every instant has the
+ * same length (`2026-11-28T12:26:00Z`), so any one stands for the one `pulumi up` will record.
+ */
+function denySize(deny: DenyPolicy): number {
+  const sample = Object.fromEntries(deny.pendingContainment.map((id) => [id, "2000-01-01T00:00:00Z"]));
+  return policySize(JSON.stringify(fillContainment(deny.document, sample)));
+}
+
+function fileOf(plan: Plan, incident: string): string {
+  return plan.incidents.find((i) => i.id === incident)?.file ?? incident;
+}
+
+function policyNameOf(arn: string): string {
+  return arn.slice(arn.lastIndexOf("/") + 1);
+}
+
+/**
+ * cordon's own reads (keys, roles, quotas) go through the AWS SDK's default credential chain; the
+ * provider may have been configured otherwise. Facts from another account would be wrong facts.
+ */
+export function sdkAccountProblem(account: string, sdkAccount: string): string | undefined {
+  if (sdkAccount === account) return undefined;
+  return `cordon declared nothing: the AWS SDK's default credentials, which cordon reads IAM with before declaring, belong to account ${sdkAccount}, but this stack deploys account ${account}; give the run credentials of account ${account} in the environment (AWS_PROFILE, or the OIDC role), not only in the stack's aws: provider config`;
 }

@@ -7,7 +7,7 @@ import { ContainmentInstant } from "../components/ContainmentInstant.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import { policyArnName } from "../components/ReplacementRole.ts";
 import { SessionRevocation } from "../components/SessionRevocation.ts";
-import program from "../index.ts";
+import { deploy } from "../index.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
 import { containmentPlaceholder } from "../plan/policies.ts";
 import { FakeCloud, declared, resource, runProgram } from "./support/pulumi-mocks.ts";
@@ -82,8 +82,6 @@ describe("deployPermissions", () => {
         "iam:DeletePolicyVersion",
         "iam:GetPolicy",
         "iam:GetPolicyVersion",
-        "iam:ListEntitiesForPolicy",
-        "iam:ListPolicyTags",
         "iam:ListPolicyVersions",
         "iam:TagPolicy",
         "iam:UntagPolicy",
@@ -94,13 +92,14 @@ describe("deployPermissions", () => {
         "iam:GetRolePolicy",
         "iam:ListAttachedRolePolicies",
         "iam:ListRolePolicies",
-        "iam:ListRoleTags",
+        "iam:TagRole",
+        "iam:UntagRole",
         "iam:UpdateAssumeRolePolicy",
         "iam:UpdateRole",
         "iam:UpdateRoleDescription",
       ],
       "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
-      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:ListAttachedRolePolicies"],
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies"],
       "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"],
       "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
       "cordon:iam:ContainmentInstant": [],
@@ -113,10 +112,8 @@ describe("deployPermissions", () => {
   });
 
   it("covers every resource type and invoke the program uses on the examples", async () => {
-    const run = await runProgram(program, {
-      cloud: new FakeCloud({ account: ACCOUNT, accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] } }),
-      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" },
-    });
+    const examples = new FakeCloud({ account: ACCOUNT, accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] }, roles: ["analytics-readonly", "deploy"] });
+    const run = await runProgram(() => deploy(examples.iam), { cloud: examples, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" } });
     expect(run.error).toBeUndefined();
     const used = new Set([...run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), ...run.calls.map((c) => c.token)]);
     expect([...used].filter((token) => !(token in deployPermissions))).toEqual([]);
@@ -126,8 +123,12 @@ describe("deployPermissions", () => {
     const all = Object.values(deployPermissions).flat();
     expect(all).not.toContain("iam:CreateAccessKey");
     expect(all).not.toContain("iam:DeleteAccessKey");
-    for (const retained of ["aws:iam/accessKey:AccessKey", "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"]) {
+    for (const retained of ["aws:iam/accessKey:AccessKey", "aws:iam/role:Role"]) {
       expect(deployPermissions[retained].filter((action) => /^iam:(Delete|Detach)/.test(action)), retained).toEqual([]);
     }
+    // A role's managed deny is detached when its incident expires; the deploy policy allows
+    // DetachRolePolicy for cordon's revoke policies only (test/permissions.test.ts proves it), so a
+    // replacement role's attachments stay.
+    expect(deployPermissions["aws:iam/rolePolicyAttachment:RolePolicyAttachment"].filter((action) => /^iam:(Delete|Detach)/.test(action))).toEqual(["iam:DetachRolePolicy"]);
   });
 });

@@ -26,7 +26,7 @@ import {
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import program from "../index.ts";
+import { deploy } from "../index.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { commandPermissions } from "../commands/permissions.ts";
@@ -53,8 +53,8 @@ function undeclaredTokens(run: ProgramRun, declared: Record<string, readonly str
 describe("deploy: the program declares nothing whose actions are not declared", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] } });
-    run = await runProgram(program, { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" } });
+    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] }, roles: ["analytics-readonly", "deploy"] });
+    run = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" } });
   });
 
   it("every resource type and invoke of the examples has an entry in deployPermissions", () => {

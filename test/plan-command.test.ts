@@ -19,7 +19,7 @@ describe("plan --json on the examples follows the contract", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
     const json = JSON.parse(stdout);
-    expect(Object.keys(json).sort()).toEqual(["accessKeys", "denyPolicies", "incidents", "replacementRoles"]);
+    expect(Object.keys(json).sort()).toEqual(["accessKeys", "denyPolicies", "goneAccessKeys", "incidents", "replacementRoles"]);
     for (const incident of json.incidents) {
       expect(incident).toMatchObject({ id: expect.any(String), file: expect.any(String), account: expect.stringMatching(/^\d{12}$/), mode: expect.stringMatching(/^(revoke-older-sessions|deny-all)$/), cutoff: expect.any(String) });
       expect(incident.expiresAt === null || typeof incident.expiresAt === "string").toBe(true);
@@ -56,9 +56,39 @@ describe("plan --json on the examples follows the contract", () => {
     }
   });
 
+  it("takes from --stack-outputs the keys IAM no longer had and the roles given a managed deny", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-outputs-"));
+    try {
+      const outputs = join(dir, "outputs.json");
+      writeFileSync(
+        outputs,
+        JSON.stringify({
+          account: "123456789012",
+          incidents: { "2026-11-28-ci-deploy-key": { cutoff: "2026-11-28T10:00:00Z", atContainment: false, goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] } },
+          rolesWithManagedDeny: ["deploy"],
+        }),
+      );
+      const json = await plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs);
+      const parsed = JSON.parse(json.stdout);
+      expect(parsed.accessKeys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual(["AKIAJ7Q2EXAMPLEKEY77", "AKIAI44QH8DHBEXAMPLE"]);
+      expect(parsed.goneAccessKeys).toEqual([{ account: "123456789012", user: "ci-deployer", accessKeyId: "AKIAIOSFODNN7EXAMPLE", incidents: ["2026-11-28-ci-deploy-key"] }]);
+      expect(parsed.incidents.find((i: { id: string }) => i.id === "2026-11-28-ci-deploy-key")).toMatchObject({ accessKeys: ["AKIAIOSFODNN7EXAMPLE"], goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] });
+      expect(parsed.denyPolicies.find((d: { principal: { name: string } }) => d.principal.name === "deploy")).toMatchObject({ attachment: "managed", policyName: "cordon-revoke-role-sessions-deploy" });
+
+      const { stdout } = await plan("examples/incidents", "--now", NOW, "--stack-outputs", outputs);
+      const lines = stdout.split("\n");
+      expect(lines).toContain("  role deploy              managed policy /cordon/cordon-revoke-role-sessions-deploy, attached");
+      expect(lines).toContain("access keys already deleted: 1 (IAM no longer has them: contained, nothing to disable)");
+      expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer  deleted  2026-11-28-ci-deploy-key");
+      expect(lines).not.toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer  -> Inactive  2026-11-28-ci-deploy-key");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("keeps one account's incidents with --account", async () => {
     const { stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--account", "999999999999");
-    expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], replacementRoles: [] });
+    expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], goneAccessKeys: [], replacementRoles: [] });
   });
 });
 

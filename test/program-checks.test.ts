@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadIncidents } from "../incident/load.ts";
 import { containmentFromStackOutputs, stackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type AccessKeyPlan } from "../plan/plan.ts";
-import { credentialsProblem, invalidFilesProblem, keyOwnersProblem } from "../program/checks.ts";
+import { credentialsProblem, invalidFilesProblem, keyOwnership } from "../program/checks.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 const key = (user: string, accessKeyId: string, incident = "2026-11-28-a"): AccessKeyPlan => ({
@@ -26,26 +26,51 @@ describe("checks before anything is declared", () => {
     );
   });
 
-  it("asks IAM once per user, and names every key that is not its declared user's", async () => {
+  it("asks IAM once per user, then who owns each key it does not list there: another user is an error, nobody means deleted", async () => {
     const asked: string[] = [];
     const listed: Record<string, string[]> = { dana: ["AKIAJ7Q2EXAMPLEKEY77"], "ci-deployer": [] };
+    const owners: Record<string, string> = { AKIAJ7Q2EXAMPLEKEY77: "dana", AKIAOWNEDBYSOMEONE01: "svc-backup", AKIASPELTOTHERWISE01: "CI-Deployer" };
     const accessKeysOf = async (user: string) => {
       asked.push(user);
       return listed[user];
     };
-    const keys = [key("dana", "AKIAJ7Q2EXAMPLEKEY77"), key("dana", "AKIAJ7Q2EXAMPLEKEY77", "2026-11-28-b"), key("ci-deployer", "AKIAIOSFODNN7EXAMPLE")];
-    expect(await keyOwnersProblem(keys.slice(0, 2), accessKeysOf)).toBeUndefined();
+    const keyOwner = async (id: string) => {
+      asked.push(id);
+      return owners[id] ?? null;
+    };
+    const keys = [key("dana", "AKIAJ7Q2EXAMPLEKEY77"), key("dana", "AKIAJ7Q2EXAMPLEKEY77", "2026-11-28-b")];
+    expect(await keyOwnership(keys, accessKeysOf, keyOwner)).toEqual({ gone: [] });
     expect(asked).toEqual(["dana"]);
-    expect(await keyOwnersProblem(keys, accessKeysOf)).toBe(
-      [
-        "cordon declared nothing: 1 access key is not listed under the declared user; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):",
-        "incident 2026-11-28-a: access key AKIAIOSFODNN7EXAMPLE is not a key of user ci-deployer (IAM lists for ci-deployer: no access keys)",
+
+    asked.length = 0;
+    const deleted = key("ci-deployer", "AKIAIOSFODNN7EXAMPLE");
+    expect(await keyOwnership([...keys, deleted], accessKeysOf, keyOwner)).toEqual({ gone: ["AKIAIOSFODNN7EXAMPLE"] });
+    expect(asked).toEqual(["ci-deployer", "dana", "AKIAIOSFODNN7EXAMPLE"]);
+
+    // IAM names are case-insensitive: the declared user spelt otherwise still owns the key.
+    expect(await keyOwnership([key("ci-deployer", "AKIASPELTOTHERWISE01")], accessKeysOf, keyOwner)).toEqual({ gone: [] });
+
+    expect(await keyOwnership([deleted, key("ci-deployer", "AKIAOWNEDBYSOMEONE01")], accessKeysOf, keyOwner)).toEqual({
+      problem: [
+        "cordon declared nothing: 1 access key belongs to another user than the declared one; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):",
+        "incident 2026-11-28-a: access key AKIAOWNEDBYSOMEONE01 is not a key of user ci-deployer: IAM names user svc-backup as its owner (IAM lists for ci-deployer: no access keys)",
       ].join("\n"),
-    );
+      gone: [],
+    });
+  });
+
+  it("stops when IAM cannot be asked", async () => {
     const failing = async () => {
       throw new Error("NoSuchEntity");
     };
-    expect(await keyOwnersProblem([key("gone", "AKIAIOSFODNN7EXAMPLE")], failing)).toBe("cordon declared nothing: cannot list the access keys of user gone (incident 2026-11-28-a): NoSuchEntity");
+    expect(await keyOwnership([key("gone", "AKIAIOSFODNN7EXAMPLE")], failing, async () => null)).toEqual({
+      problem: "cordon declared nothing: cannot list the access keys of user gone (incident 2026-11-28-a): NoSuchEntity",
+      gone: [],
+    });
+    expect(await keyOwnership([key("dana", "AKIAIOSFODNN7EXAMPLE")], async () => [], async () => Promise.reject(new Error("access denied: the credentials may not call iam:GetAccessKeyLastUsed")))).toEqual({
+      problem: "cordon declared nothing: cannot ask IAM who owns access key AKIAIOSFODNN7EXAMPLE (incident 2026-11-28-a), which it does not list under user dana: access denied: the credentials may not call iam:GetAccessKeyLastUsed",
+      gone: [],
+    });
   });
 
   it("refuses invalid files with every diagnostic, and passes none", () => {
@@ -66,10 +91,11 @@ describe("stack outputs", () => {
     expect(outputs).toEqual({
       account: "123456789012",
       incidents: {
-        contained: { cutoff: "2026-11-28T12:26:00Z", atContainment: true, expiresAt: "2026-11-30T00:26:00Z", mode: "revoke-older-sessions", principals: [{ type: "user", name: "dana" }], accessKeys: [] },
-        explicit: { cutoff: "2026-11-28T10:00:00Z", atContainment: false, expiresAt: "2026-11-28T22:00:00Z", mode: "revoke-older-sessions", principals: [{ type: "role", name: "deploy" }], accessKeys: [] },
+        contained: { cutoff: "2026-11-28T12:26:00Z", atContainment: true, expiresAt: "2026-11-30T00:26:00Z", mode: "revoke-older-sessions", principals: [{ type: "user", name: "dana" }], accessKeys: [], goneAccessKeys: [] },
+        explicit: { cutoff: "2026-11-28T10:00:00Z", atContainment: false, expiresAt: "2026-11-28T22:00:00Z", mode: "revoke-older-sessions", principals: [{ type: "role", name: "deploy" }], accessKeys: [], goneAccessKeys: [] },
       },
       replacementRoles: [],
+      rolesWithManagedDeny: [],
     });
     expect(containmentFromStackOutputs(outputs)).toEqual({ contained: "2026-11-28T12:26:00Z" });
   });

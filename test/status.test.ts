@@ -76,6 +76,7 @@ describe.each([
       atContainment: incident === "2026-11-28-at-containment",
       cutoffPending: false,
       holdUntil,
+      goneAccessKeys: [],
     });
   });
 });
@@ -98,6 +99,7 @@ it.each(["2026-11-28T12:00:00Z", "2026-12-31T00:00:00Z", "2030-01-01T00:00:00Z"]
       atContainment: true,
       cutoffPending: true,
       holdUntil: null,
+      goneAccessKeys: [],
     });
   },
 );
@@ -119,6 +121,18 @@ it("prints a readable table, says what can go and how to learn the pending expir
       "",
     ].join("\n"),
   });
+});
+
+it("says which listed keys IAM no longer had at the last pulumi up (from --stack-outputs): deleted, contained", async () => {
+  writeFileSync(
+    join(dir, "outputs-gone.json"),
+    JSON.stringify({ account: "123456789012", incidents: { "2026-11-28-user-key": { cutoff: "2026-11-28T10:00:00Z", atContainment: false, goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] } } }),
+  );
+  expect(await statusOf("2026-11-28-user-key", "2026-11-29T12:00:00Z", ["--stack-outputs", "outputs-gone.json"])).toMatchObject({ removable: false, goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] });
+  const text = await status(["--now", "2026-11-29T12:00:00Z", "--stack-outputs", "outputs-gone.json"]);
+  expect(text.stdout.split("\n").slice(-2)).toEqual(["2026-11-28-user-key: AKIAIOSFODNN7EXAMPLE deleted in IAM: contained, nothing to disable", ""]);
+  // Without the stack outputs, nothing is known of it.
+  expect(await statusOf("2026-11-28-user-key", "2026-11-29T12:00:00Z")).toMatchObject({ goneAccessKeys: [] });
 });
 
 it("an empty folder has nothing to remove", async () => {

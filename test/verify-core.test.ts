@@ -107,6 +107,24 @@ describe("keyChecks", () => {
   });
 
   it.each([
+    ["deleted (IAM has no such key)", { status: null, lastUsed: null, owner: null }, { check: "key-inactive", accessKeyId: "AKIAIOSFODNN7EXAMPLE", status: "deleted", ok: true, message: "AKIAIOSFODNN7EXAMPLE was deleted (IAM no longer has it): contained" }],
+    [
+      "another user's",
+      { status: null, lastUsed: null, owner: "svc-backup" },
+      {
+        check: "key-inactive",
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        status: null,
+        ok: false,
+        message: "AKIAIOSFODNN7EXAMPLE is not a key of user ci-deployer: IAM names user svc-backup as its owner",
+        fix: "list the key under user svc-backup in the incident file",
+      },
+    ],
+  ])("a key that is %s", (_name, live, check) => {
+    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: live }, "2026-11-28T10:00:00Z")).toEqual({ checks: [check], warnings: [] });
+  });
+
+  it.each([
     ["after the cutoff: warned", "2026-11-28T10:00:01Z", 1],
     ["at the cutoff: not warned", "2026-11-28T10:00:00Z", 0],
     ["before the cutoff: not warned", "2026-11-28T09:00:00Z", 0],

@@ -18,6 +18,7 @@ import {
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  DeleteAccessKeyCommand,
   GetAccessKeyLastUsedCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand,
@@ -186,20 +187,23 @@ function ciIncident(key: string, extra: string[] = []): void {
   writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy", ...extra]);
 }
 
-function plannedPolicies(): DenyPolicy[] {
+/** The planned deny policies; `managedRoles`: as the program plans them for roles without inline room. */
+function plannedPolicies(managedRoles = false): DenyPolicy[] {
   const loaded = loadIncidentPaths([dir], process.cwd(), new Date(NOW));
   expect(loaded.errors).toEqual([]);
-  return buildPlan(loaded.incidents).denyPolicies;
+  const roles = managedRoles ? loaded.incidents.flatMap((i) => i.roles.map((r) => r.name)) : [];
+  return buildPlan(loaded.incidents, { managedDenyRoles: roles }).denyPolicies;
 }
 
 /** What `pulumi up` leaves behind: the deny policies with the planned documents, the keys disabled. */
-async function applyPlan(options: { containment?: Record<string, string>; skip?: (deny: DenyPolicy) => boolean } = {}): Promise<void> {
-  for (const deny of plannedPolicies()) {
+async function applyPlan(options: { containment?: Record<string, string>; skip?: (deny: DenyPolicy) => boolean; managedRoles?: boolean } = {}): Promise<void> {
+  for (const deny of plannedPolicies(options.managedRoles === true)) {
     if (options.skip?.(deny)) continue;
     const document = JSON.stringify(fillContainment(deny.document, options.containment ?? {}));
-    if (deny.principal.type === "user") {
+    if (deny.attachment === "managed") {
       const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: document }));
-      await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
+      if (deny.principal.type === "user") await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
+      else await seed(new AttachRolePolicyCommand({ RoleName: deny.principal.name, PolicyArn: created.Policy.Arn }));
     } else {
       await seed(new PutRolePolicyCommand({ RoleName: deny.principal.name, PolicyName: deny.policyName, PolicyDocument: document }));
     }
@@ -348,14 +352,50 @@ describe("verify against moto", () => {
     );
   });
 
-  it("fails when a listed key is not a key of the user", async () => {
+  it("takes a listed key that IAM no longer has as contained: it was deleted", async () => {
+    const key = await seedAccount();
+    await seed(new DeleteAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: key }));
+    ciIncident(key);
+    await applyPlan();
+    const { code, stdout } = await verify();
+    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} deleted ✓  token before cutoff: explicit deny ✓  after: allowed ✓\n`);
+    expect(code).toBe(0);
+    const json = JSON.parse((await verify("--json")).stdout);
+    expect(json.principals.find((p: { name: string }) => p.name === "ci-deployer").checks.find((c: { check: string }) => c.check === "key-inactive")).toEqual({
+      check: "key-inactive",
+      accessKeyId: key,
+      status: "deleted",
+      ok: true,
+      message: `${key} was deleted (IAM no longer has it): contained`,
+    });
+  });
+
+  it("fails when IAM names another user as a listed key's owner", async () => {
     await seedAccount();
-    ciIncident("AKIAIOSFODNN7EXAMPLE");
+    await seed(new CreateUserCommand({ UserName: "svc-backup" }));
+    const foreign = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "svc-backup" }))).AccessKey.AccessKeyId;
+    ciIncident(foreign);
     await applyPlan();
     const { code, stdout } = await verify();
     expect(code).toBe(1);
-    expect(stdout).toContain("AKIAIOSFODNN7EXAMPLE not found ✗");
-    expect(stdout).toContain("  ✗ AKIAIOSFODNN7EXAMPLE is not a key of user ci-deployer → check the incident file: was the key deleted, or listed under the wrong user?\n");
+    expect(stdout).toContain(`${foreign} not the user's ✗`);
+    expect(stdout).toContain(`  ✗ ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner → list the key under user svc-backup in the incident file\n`);
+  });
+
+  it("finds a role's managed deny, which the program gives a role without room for the inline one", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan({ managedRoles: true });
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(stdout).toContain("role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: allowed ✓\n");
+    expect(code).toBe(0);
+    const json = JSON.parse((await verify("--json")).stdout);
+    expect(json.principals.find((p: { name: string }) => p.name === "deploy")).toMatchObject({
+      policyName: "cordon-revoke-role-sessions-deploy",
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`,
+      ok: true,
+    });
   });
 
   it("fails when the principal does not exist", async () => {

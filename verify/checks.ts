@@ -24,6 +24,11 @@ export interface LiveKey {
   /** Null when the user has no such key. */
   status: string | null;
   lastUsed: string | null;
+  /**
+   * For a key the user has not: the user IAM names as its owner (GetAccessKeyLastUsed), or null
+   * when IAM has no such key at all: it was deleted. Undefined when not asked.
+   */
+  owner?: string | null;
 }
 
 /** IAM's decision for one action, and the policies whose statements decided it. */
@@ -63,7 +68,7 @@ export type CheckName = "deny-attached" | "document-matches" | "key-inactive" | 
 export interface Check {
   check: CheckName;
   ok: boolean;
-  /** The key and its live status (null: not found), for `key-inactive`. */
+  /** The key and its live status (`deleted`: IAM no longer has it; null: not the user's), for `key-inactive`. */
   accessKeyId?: string;
   status?: string | null;
   message: string;
@@ -176,13 +181,28 @@ export function offsetInstant(instant: string, ms: number): string {
   return formatInstant(new Date((parseInstant(instant)?.getTime() ?? Number.NaN) + ms));
 }
 
-/** Listed keys must be Inactive; a key used after the cutoff leaves sessions that are not revoked. */
+/**
+ * Listed keys must be Inactive, or deleted (contained too); a key of another user fails. A key used
+ * after the cutoff leaves sessions that are not revoked.
+ */
 export function keyChecks(user: string, keys: Record<string, LiveKey>, cutoff: string | null): { checks: Check[]; warnings: string[] } {
   const checks: Check[] = [];
   const warnings: string[] = [];
   for (const id of Object.keys(keys).sort(compareText)) {
     const key = keys[id];
-    if (key.status === null) {
+    if (key.status === null && key.owner === null) {
+      // Deleted, as AWS advises once the workload has moved: a key that does not exist signs nothing.
+      checks.push({ check: "key-inactive", accessKeyId: id, status: "deleted", ok: true, message: `${id} was deleted (IAM no longer has it): contained` });
+    } else if (key.status === null && key.owner !== undefined) {
+      checks.push({
+        check: "key-inactive",
+        accessKeyId: id,
+        status: null,
+        ok: false,
+        message: `${id} is not a key of user ${user}: IAM names user ${key.owner} as its owner`,
+        fix: `list the key under user ${key.owner} in the incident file`,
+      });
+    } else if (key.status === null) {
       checks.push({ check: "key-inactive", accessKeyId: id, status: null, ok: false, message: `${id} is not a key of user ${user}`, fix: "check the incident file: was the key deleted, or listed under the wrong user?" });
     } else if (key.status !== "Inactive") {
       checks.push({

@@ -6,7 +6,7 @@
  */
 import { formatInstant } from "../incident/time.ts";
 import { isActive } from "../plan/lifecycle.ts";
-import { POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
+import { POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import {
   compareDocuments,
@@ -30,9 +30,12 @@ export interface LiveIam {
   account(): Promise<string>;
   /** A user and its cordon policy: the customer managed policy `policyArn`. */
   user(name: string, policyArn: string): Promise<LivePrincipal>;
-  /** A role and its cordon policy: the inline role policy `policyName`. */
-  role(name: string, policyName: string): Promise<LivePrincipal>;
-  /** The status and last use of the listed keys of one user. */
+  /**
+   * A role and its cordon policy: the inline role policy `policyName`, or, with `policyArn`, the
+   * customer managed policy attached to it (a role without room for the inline one).
+   */
+  role(name: string, policyName: string, policyArn?: string): Promise<LivePrincipal>;
+  /** The status and last use of the listed keys of one user; for a key the user has not, its owner (null: deleted). */
   keys(user: string, accessKeyIds: string[]): Promise<Record<string, LiveKey>>;
   /** IAM's policy simulator for the principal's own policies, with a token issued at `tokenIssueTime`. */
   simulate(principalArn: string, actions: readonly string[], tokenIssueTime: string): Promise<Record<string, Decision>>;
@@ -75,7 +78,21 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
   const checked = all.denyPolicies.filter((deny) => deny.account === account && deny.incidents.some((id) => activeIds.has(id)));
 
   const live: LivePrincipal[] = [];
-  for (const deny of checked) live.push(await readLive(iam, deny));
+  for (const [i, deny] of checked.entries()) {
+    const read = await readLive(iam, deny);
+    // The program gives a role without room for the inline deny a managed one: without the stack
+    // outputs that say so, verify finds it where it is.
+    if (deny.principal.type === "role" && deny.attachment === "inline" && read.arn !== null && read.policy.state === "missing") {
+      const managed = managedRoleDeny(deny);
+      const found = await readLive(iam, managed);
+      if (found.policy.state !== "missing") {
+        checked[i] = managed;
+        live.push(found);
+        continue;
+      }
+    }
+    live.push(read);
+  }
   // An incident's containment instant is one for all its principals: read from any live policy
   // that holds it, it completes the others (a role whose policy was removed is still simulated).
   const recorded: ContainmentInstants = {};
@@ -97,13 +114,18 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
   };
 }
 
+function managedRoleDeny(deny: DenyPolicy): DenyPolicy {
+  return { ...deny, attachment: "managed", policyName: `${ROLE_MANAGED_POLICY_PREFIX}${deny.principal.name}` };
+}
+
 function policyArnOf(deny: DenyPolicy): string | null {
   return deny.attachment === "managed" ? `arn:aws:iam::${deny.account}:policy${POLICY_PATH}${deny.policyName}` : null;
 }
 
 function readLive(iam: LiveIam, deny: DenyPolicy): Promise<LivePrincipal> {
   const { type, name } = deny.principal;
-  return type === "user" ? iam.user(name, policyArnOf(deny) as string) : iam.role(name, deny.policyName);
+  if (type === "user") return iam.user(name, policyArnOf(deny) as string);
+  return deny.attachment === "managed" ? iam.role(name, deny.policyName, policyArnOf(deny) as string) : iam.role(name, deny.policyName);
 }
 
 async function verifyPrincipal(
@@ -127,7 +149,8 @@ async function verifyPrincipal(
   const checks = policyChecks(deny, live, comparison);
   const warnings: string[] = [];
   if (type === "user" && live.arn !== null) {
-    const listed = plan.accessKeys.filter((k) => k.account === deny.account && k.user.toLowerCase() === name.toLowerCase()).map((k) => k.accessKeyId);
+    // Every listed key, those the stack outputs say were deleted too: verify asks IAM itself.
+    const listed = [...plan.accessKeys, ...plan.goneAccessKeys].filter((k) => k.account === deny.account && k.user.toLowerCase() === name.toLowerCase()).map((k) => k.accessKeyId).sort();
     if (listed.length > 0) {
       const keys = keyChecks(name, await iam.keys(name, listed), cutoff);
       checks.push(...keys.checks);

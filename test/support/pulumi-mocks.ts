@@ -4,14 +4,20 @@
  * inputs and options, every invoke, the stack outputs or the error, the info logs.
  *
  * A `FakeCloud` plays the engine's state and the AWS account across runs: it answers the invokes
- * (caller identity, access keys by user) and keeps the recorded instant of each `time.Static` by
- * URN, as Pulumi's state does, so a second run sees the instant the first one recorded.
+ * (caller identity, access keys by user) and the program's own IAM reads (`iam`) from tables, and
+ * keeps the recorded instant of each `time.Static` by URN, as Pulumi's state does, so a second run
+ * sees the instant the first one recorded. A `MotoCloud` answers the invokes from moto's real IAM
+ * state instead, through the AWS SDK, while the program's own reads go to the same moto through
+ * `AWS_ENDPOINT_URL` (`useMotoEnv`).
  *
  * Pulumi's runtime is global to the process: one run at a time (vitest runs the tests of a file
  * one after another), each starting with `setMocks` and ending with `disconnect`, which waits for
  * every outstanding registration.
  */
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import * as pulumi from "@pulumi/pulumi";
+import type { DeployIam, IamQuotas, RoleState } from "../../program/iam.ts";
 
 export const PROJECT = "cordon";
 export const STACK = "test";
@@ -50,6 +56,8 @@ export interface ProgramRun {
   error?: Error;
   /** Messages of `pulumi.log.info`. */
   infos: string[];
+  /** Messages of `pulumi.log.warn`. */
+  warnings: string[];
 }
 
 /** The AWS account behind the deploying credentials, and the engine's state, across runs. */
@@ -60,16 +68,34 @@ export class FakeCloud {
   accessKeys: Record<string, string[]>;
   /** The clock the time provider reads when a `time.Static` is created. */
   now: Date;
+  /** IAM roles by name, as the program's own reads find them; a role not here does not exist. */
+  roles: Record<string, RoleState>;
+  /** Managed policies attached to each user; a user not here exists, with none attached. */
+  userPolicies: Record<string, string[]>;
+  quotas: IamQuotas = { attachedPoliciesPerUser: 10, attachedPoliciesPerRole: 10, rolePolicySize: 10240 };
   /** Outputs kept in the stack's state, by URN (only providers that keep a value need it). */
   readonly state = new Map<string, Record<string, unknown>>();
 
-  constructor(options: { account: string; accessKeys?: Record<string, string[]>; now?: Date }) {
+  constructor(options: { account: string; accessKeys?: Record<string, string[]>; now?: Date; roles?: string[] }) {
     this.account = options.account;
     this.accessKeys = options.accessKeys ?? {};
     this.now = options.now ?? new Date("2026-11-28T12:00:00Z");
+    this.roles = Object.fromEntries((options.roles ?? []).map((name) => [name, { name, path: "/", tags: {}, inlinePolicies: {}, attachedPolicies: [] }]));
+    this.userPolicies = {};
   }
 
-  call(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  /** The program's own IAM reads, answered from the tables (aws/deploy.ts answers them from IAM). */
+  get iam(): DeployIam {
+    return {
+      account: async () => this.account,
+      keyOwner: async (id) => Object.entries(this.accessKeys).find(([, keys]) => keys.includes(id))?.[0] ?? null,
+      role: async (name) => Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
+      userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
+      quotas: async () => this.quotas,
+    };
+  }
+
+  call(token: string, inputs: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>> {
     switch (token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return { accountId: this.account, arn: `arn:aws:sts::${this.account}:assumed-role/deployer/cordon`, userId: "AROAEXAMPLEDEPLOYER:cordon", id: this.account };
@@ -107,6 +133,49 @@ export class FakeCloud {
         return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:iam::${this.account}:role/${inputs.name}` } };
       default:
         return { id: args.id || `${args.name}-id`, state: inputs };
+    }
+  }
+}
+
+/**
+ * The invokes answered from moto's IAM and STS, through the AWS SDK, as the provider would answer
+ * them from AWS: the tests seed moto with the SDK and the program sees exactly that state.
+ */
+export class MotoCloud extends FakeCloud {
+  private readonly iamClient: IAMClient;
+  private readonly stsClient: STSClient;
+
+  /** `env`: moto's endpoint, region and dummy credentials (`Moto.env`). */
+  constructor(env: Record<string, string>, options: { account?: string; now?: Date } = {}) {
+    super({ account: options.account ?? "123456789012", now: options.now });
+    const config = { endpoint: env.AWS_ENDPOINT_URL, region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } };
+    this.iamClient = new IAMClient(config);
+    this.stsClient = new STSClient(config);
+  }
+
+  override async call(token: string, inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+    switch (token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity": {
+        const identity = await this.stsClient.send(new GetCallerIdentityCommand({}));
+        return { accountId: identity.Account, arn: identity.Arn, userId: identity.UserId, id: identity.Account };
+      }
+      case "aws:iam/getAccessKeys:getAccessKeys": {
+        const user = String(inputs.user);
+        try {
+          const listed = await this.iamClient.send(new ListAccessKeysCommand({ UserName: user }));
+          return {
+            id: user,
+            user,
+            accessKeys: (listed.AccessKeyMetadata ?? []).map((key) => ({ accessKeyId: key.AccessKeyId, createDate: key.CreateDate?.toISOString(), status: key.Status })),
+          };
+        } catch (error) {
+          // The provider's wording around IAM's error code and message.
+          const e = error as { name?: string; message?: string };
+          throw new Error(`reading IAM Access Keys (${user}): ${e.name}: ${e.message}`);
+        }
+      }
+      default:
+        throw new Error(`MotoCloud: no answer for invoke ${token}`);
     }
   }
 }
@@ -162,13 +231,14 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
   const resources: RecordedResource[] = [];
   const calls: RecordedCall[] = [];
   const infos: string[] = [];
+  const warnings: string[] = [];
 
   await pulumi.runtime.setMocks(
     {
-      call: ({ token, inputs }) => {
+      call: async ({ token, inputs }) => {
         calls.push({ token, inputs });
         try {
-          return cloud.call(token, inputs);
+          return await cloud.call(token, inputs);
         } catch (error) {
           // The engine answers a failed invoke with a gRPC error whose `details` the SDK shows.
           throw Object.assign(error as Error, { details: (error as Error).message });
@@ -230,6 +300,12 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
     if (text.startsWith("info: [runtime] ")) infos.push(text.slice("info: [runtime] ".length));
     else log(...args);
   };
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    if (text.startsWith("warning: [runtime] ")) warnings.push(text.slice("warning: [runtime] ".length));
+    else warn(...args);
+  };
   // A failing program rejects several promises inside the SDK (the stack's data and the outputs
   // derived from it). The CLI reports the error once and ignores its echoes (cmd/run/run.js,
   // isErrorReported); the recorder does the same, and lets any other rejection fail the run.
@@ -253,10 +329,11 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
     process.removeAllListeners("unhandledRejection");
     for (const listener of listeners) process.on("unhandledRejection", listener);
     console.log = log;
+    console.warn = warn;
   }
   if (unexpected.length > 0) throw new AggregateError(unexpected, "the program left unhandled rejections besides its error");
   resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return { resources, calls, outputs, error, infos };
+  return { resources, calls, outputs, error, infos, warnings };
 }
 
 /** The resources of a run without the stack itself, as `type name` lines: quick to compare. */

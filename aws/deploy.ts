@@ -1,0 +1,87 @@
+/**
+ * What the Pulumi program reads from IAM before declaring anything (program/iam.ts's DeployIam),
+ * over the AWS SDK with its default configuration: credentials from the default chain, as the
+ * AWS provider finds them, and `AWS_ENDPOINT_URL` when set. Read-only; each call goes through
+ * `send`, so its action is one of `programReadPermissions`, which the deploy policy grants.
+ */
+import {
+  GetAccessKeyLastUsedCommand,
+  GetAccountSummaryCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
+import type { DeployIam, IamQuotas, RoleState } from "../program/iam.ts";
+import { allPages, send, type Clients } from "./clients.ts";
+import { orIfMissing } from "./errors.ts";
+import { callerAccount, decodePolicyText } from "./iam.ts";
+
+/** What the program calls through `deployIam`, besides the provider's invokes. Read-only. */
+export const programReadPermissions: readonly string[] = [
+  "iam:GetAccessKeyLastUsed",
+  "iam:GetAccountSummary",
+  "iam:GetRole",
+  "iam:GetRolePolicy",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListAttachedUserPolicies",
+  "iam:ListRolePolicies",
+  "sts:GetCallerIdentity",
+];
+
+/** IAM's defaults, for a summary that leaves a quota out. */
+const DEFAULT_QUOTAS: IamQuotas = { attachedPoliciesPerUser: 10, attachedPoliciesPerRole: 10, rolePolicySize: 10240 };
+
+export function deployIam(clients: Clients): DeployIam {
+  const { iam } = clients;
+  return {
+    account: () => callerAccount(clients),
+    async keyOwner(accessKeyId) {
+      const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })), () => null);
+      // IAM names the owner of every key it has; no name is no key.
+      return used?.UserName || null;
+    },
+    async role(name): Promise<RoleState | null> {
+      const found = await orIfMissing(send(iam, new GetRoleCommand({ RoleName: name })), () => null);
+      if (found?.Role === undefined) return null;
+      const inlineNames = await allPages(
+        (Marker) => send(iam, new ListRolePoliciesCommand({ RoleName: name, Marker })),
+        (page) => page.PolicyNames,
+      );
+      const inlinePolicies: Record<string, string> = {};
+      for (const policyName of inlineNames) {
+        const policy = await send(iam, new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+        inlinePolicies[policyName] = decodePolicyText(policy.PolicyDocument ?? "");
+      }
+      const attached = await allPages(
+        (Marker) => send(iam, new ListAttachedRolePoliciesCommand({ RoleName: name, Marker })),
+        (page) => page.AttachedPolicies,
+      );
+      return {
+        name: found.Role.RoleName ?? name,
+        path: found.Role.Path ?? "/",
+        tags: Object.fromEntries((found.Role.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
+        inlinePolicies,
+        attachedPolicies: attached.map((policy) => policy.PolicyArn ?? ""),
+      };
+    },
+    async userAttachedPolicies(name) {
+      return orIfMissing(
+        allPages(
+          (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: name, Marker })),
+          (page) => page.AttachedPolicies?.map((policy) => policy.PolicyArn ?? ""),
+        ),
+        () => null,
+      );
+    },
+    async quotas() {
+      const summary = (await send(iam, new GetAccountSummaryCommand({}))).SummaryMap ?? {};
+      return {
+        attachedPoliciesPerUser: summary.AttachedPoliciesPerUserQuota ?? DEFAULT_QUOTAS.attachedPoliciesPerUser,
+        attachedPoliciesPerRole: summary.AttachedPoliciesPerRoleQuota ?? DEFAULT_QUOTAS.attachedPoliciesPerRole,
+        rolePolicySize: summary.RolePolicySizeQuota ?? DEFAULT_QUOTAS.rolePolicySize,
+      };
+    },
+  };
+}

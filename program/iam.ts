@@ -1,0 +1,49 @@
+/**
+ * What the program reads from IAM before it declares anything, besides the provider's invokes:
+ * the facts that decide whether `pulumi up` could fail where `pulumi preview` cannot see it (a key
+ * deleted by hand, a replacement role whose name is taken, a principal without room for cordon's
+ * policy). aws/deploy.ts answers it with the AWS SDK and its default credential chain, as the
+ * provider finds its credentials; the tests answer it from moto or from a table.
+ */
+
+/** A role as IAM has it: what decides whether cordon may create it, and where its deny fits. */
+export interface RoleState {
+  /** The role's name as IAM spells it. */
+  name: string;
+  /** Its IAM path, such as `/` or `/cordon/`. */
+  path: string;
+  tags: Record<string, string>;
+  /** Its inline policies: name → document text (decoded JSON, as IAM counts its size). */
+  inlinePolicies: Record<string, string>;
+  /** ARNs of the managed policies attached to it. */
+  attachedPolicies: string[];
+}
+
+/**
+ * The account's IAM quotas that cordon's policies count against, from `GetAccountSummary`: they
+ * can be raised per account, so they are read, never assumed.
+ * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html
+ */
+export interface IamQuotas {
+  /** `AttachedPoliciesPerUserQuota` (10 by default). */
+  attachedPoliciesPerUser: number;
+  /** `AttachedPoliciesPerRoleQuota` (10 by default). */
+  attachedPoliciesPerRole: number;
+  /** `RolePolicySizeQuota`: all of a role's inline policies together, white space not counted (10,240 by default). */
+  rolePolicySize: number;
+}
+
+export interface DeployIam {
+  /** The account of the credentials the SDK found. */
+  account(): Promise<string>;
+  /**
+   * The user that owns an access key, as IAM's `GetAccessKeyLastUsed` names it; null when IAM
+   * answers that there is no such key (NoSuchEntity). Any other failure is thrown.
+   */
+  keyOwner(accessKeyId: string): Promise<string | null>;
+  /** The role, or null when IAM has no role of that name. */
+  role(name: string): Promise<RoleState | null>;
+  /** ARNs of the managed policies attached to the user, or null when IAM has no user of that name. */
+  userAttachedPolicies(name: string): Promise<string[] | null>;
+  quotas(): Promise<IamQuotas>;
+}

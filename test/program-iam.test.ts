@@ -1,0 +1,370 @@
+/**
+ * The program against moto's real IAM state (issue 9, points 2 to 4): under Pulumi mocks whose
+ * invokes are answered from moto (MotoCloud), while the program's own reads (aws/deploy.ts) go to
+ * the same moto through AWS_ENDPOINT_URL. Each test seeds IAM with the SDK, as a responder's account
+ * would be, and checks what the program declares, or the message it stops with.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import {
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  type Tag,
+} from "@aws-sdk/client-iam";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import program from "../index.ts";
+import type { StackOutputs } from "../plan/outputs.ts";
+import { policySize } from "../plan/policy-grammar.ts";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { declared, MotoCloud, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+
+const ACCOUNT = "123456789012";
+const PROJECT_DIR = resolve(import.meta.dirname, "..");
+const CONTAINED_AT = "2026-11-28T12:26:00Z";
+const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+
+let moto: Moto;
+let restoreEnv: () => void;
+let iam: IAMClient;
+let dir: string;
+
+beforeAll(async () => {
+  // No AWS managed policies: every policy here is seeded, and resets stay fast.
+  moto = await startMoto({ managedPolicies: false });
+  restoreEnv = useMotoEnv(moto);
+  iam = new IAMClient({});
+});
+afterAll(async () => {
+  restoreEnv?.();
+  await moto?.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+  dir = mkdtempSync(join(tmpdir(), "cordon-program-iam-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+// Seeding, as a responder's account would be.
+async function user(name: string): Promise<void> {
+  await iam.send(new CreateUserCommand({ UserName: name }));
+}
+async function accessKey(userName: string): Promise<string> {
+  return (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!.AccessKeyId!;
+}
+async function role(name: string, options: { path?: string; tags?: Tag[] } = {}): Promise<void> {
+  await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Path: options.path, Tags: options.tags }));
+}
+async function customerPolicies(count: number, prefix = "team"): Promise<string[]> {
+  const arns: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const document = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${prefix}-${i}` }] });
+    arns.push((await iam.send(new CreatePolicyCommand({ PolicyName: `${prefix}-${i}`, PolicyDocument: document }))).Policy!.Arn!);
+  }
+  return arns;
+}
+/** An inline policy of about `size` characters as IAM counts them (no white space). */
+function inlineDocument(size: number): string {
+  const resources: string[] = [];
+  const text = () => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resources }] });
+  do resources.push(`arn:aws:s3:::bucket-${String(resources.length).padStart(6, "0")}/*`);
+  while (policySize(text()) < size - 40);
+  return text();
+}
+
+function incidentFile(id: string, lines: string[]): void {
+  writeFileSync(join(dir, `${id}.yaml`), [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, "cutoff: at-containment", ...lines, ""].join("\n"));
+}
+
+function up(cloud = new MotoCloud(moto.env, { now: new Date(CONTAINED_AT) })): Promise<ProgramRun> {
+  return runProgram(program, { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": dir } });
+}
+
+const outputsOf = (run: ProgramRun) => run.outputs as unknown as StackOutputs;
+/** The incident file as the program's messages name it: relative to the project folder. */
+const fileShown = () => relative(PROJECT_DIR, join(dir, "2026-11-28-ci-key.yaml"));
+
+describe("point 2: a key deleted by hand is contained, a key of another user is an error", () => {
+  it("imports a key IAM lists under its user", async () => {
+    await user("ci-deployer");
+    const key = await accessKey("ci-deployer");
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-${key}`).importId).toBe(key);
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"].goneAccessKeys).toEqual([]);
+  });
+
+  it("declares nothing for a key deleted by hand, says so, records it, and keeps the incident's deny", async () => {
+    await user("ci-deployer");
+    const kept = await accessKey("ci-deployer");
+    const deleted = await accessKey("ci-deployer");
+    await iam.send(new DeleteAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: deleted }));
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${kept}, ${deleted}]`]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(declared(run).filter((r) => r.startsWith("aws:iam/accessKey:"))).toEqual([`aws:iam/accessKey:AccessKey ${ACCOUNT}-ci-deployer-${kept}`]);
+    expect(run.infos).toEqual([
+      `already contained: IAM no longer has access key ${deleted} (user ci-deployer, incident 2026-11-28-ci-key): deleted, so there is nothing to disable; the deny policies stay until the incident expires`,
+    ]);
+    // The deny policy, attachment and containment instant are declared as for any incident.
+    expect(declared(run)).toEqual(
+      expect.arrayContaining([
+        `aws:iam/policy:Policy ${ACCOUNT}-user-ci-deployer`,
+        `aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-ci-deployer`,
+        `time:index/static:Static ${ACCOUNT}-2026-11-28-ci-key`,
+      ]),
+    );
+    // Every listed key triggers the instant, the deleted one too: deleting a key never moves it.
+    expect(resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-ci-key`).inputs).toEqual({ triggers: { accessKeys: [kept, deleted].sort().join(" ") } });
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({ accessKeys: [kept, deleted].sort(), goneAccessKeys: [deleted], cutoff: CONTAINED_AT });
+  });
+
+  it("keeps the recorded instant when a managed key is deleted between two runs, and stops declaring it", async () => {
+    await user("ci-deployer");
+    const key = await accessKey("ci-deployer");
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    const cloud = new MotoCloud(moto.env, { now: new Date(CONTAINED_AT) });
+    const first = await up(cloud);
+    expect(resource(first, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-${key}`).retainOnDelete).toBe(true);
+    await iam.send(new DeleteAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: key }));
+    cloud.now = new Date("2026-11-28T15:00:00Z");
+    const second = await up(cloud);
+    expect(second.error).toBeUndefined();
+    // Not declared any more: Pulumi forgets it (retainOnDelete), and no import of a missing key fails the run.
+    expect(declared(second).filter((r) => r.includes(key))).toEqual([]);
+    expect(outputsOf(second).incidents["2026-11-28-ci-key"]).toMatchObject({ cutoff: CONTAINED_AT, goneAccessKeys: [key] });
+  });
+
+  it("stops, declaring nothing, when IAM names another user as the key's owner", async () => {
+    await user("ci-deployer");
+    await user("svc-backup");
+    const own = await accessKey("ci-deployer");
+    const foreign = await accessKey("svc-backup");
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${foreign}]`]);
+    const run = await up();
+    expect(run.error?.message).toBe(
+      [
+        "cordon declared nothing: 1 access key belongs to another user than the declared one; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):",
+        `incident 2026-11-28-ci-key: access key ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner (IAM lists for ci-deployer: ${own})`,
+      ].join("\n"),
+    );
+    expect(declared(run)).toEqual([]);
+  });
+
+  it("tells a deleted key and a foreign one apart in the same run: the foreign one stops it", async () => {
+    await user("ci-deployer");
+    await user("svc-backup");
+    const deleted = await accessKey("ci-deployer");
+    await iam.send(new DeleteAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: deleted }));
+    const foreign = await accessKey("svc-backup");
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${deleted}, ${foreign}]`]);
+    const run = await up();
+    expect(run.error?.message.split("\n")[1]).toBe(
+      `incident 2026-11-28-ci-key: access key ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner (IAM lists for ci-deployer: no access keys)`,
+    );
+    expect(run.error?.message).not.toContain(deleted);
+    expect(declared(run)).toEqual([]);
+  });
+
+  it("stops when a user with keys does not exist, with IAM's own words", async () => {
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: nobody", "    accessKeys: [AKIAIOSFODNN7EXAMPLE]"]);
+    const run = await up();
+    expect(run.error?.message).toBe(
+      "cordon declared nothing: cannot list the access keys of user nobody (incident 2026-11-28-ci-key): reading IAM Access Keys (nobody): NoSuchEntityException: The user with name nobody cannot be found.",
+    );
+    expect(declared(run)).toEqual([]);
+  });
+});
+
+describe("point 3: what would fail at pulumi up, stopped before declaring", () => {
+  const replacement = (name: string) => ["roles:", "  - name: deploy", "replacementRoles:", `  - name: ${name}`, "    trust: { service: ec2.amazonaws.com }"];
+
+  it("creates a replacement role under /cordon/, tagged with its incident", async () => {
+    await role("deploy");
+    incidentFile("2026-11-28-ci-key", replacement("ci-oidc"));
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(resource(run, "aws:iam/role:Role", `${ACCOUNT}-ci-oidc`).inputs).toMatchObject({ name: "ci-oidc", path: "/cordon/", tags: { "cordon:incident": "2026-11-28-ci-key" } });
+  });
+
+  it("accepts a role of that name that IAM has under /cordon/ with this incident's tag (an earlier run created it)", async () => {
+    await role("deploy");
+    await role("ci-oidc", { path: "/cordon/", tags: [{ Key: "cordon:incident", Value: "2026-11-28-ci-key" }] });
+    incidentFile("2026-11-28-ci-key", replacement("ci-oidc"));
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(declared(run)).toContain(`aws:iam/role:Role ${ACCOUNT}-ci-oidc`);
+  });
+
+  it.each([
+    [
+      "without cordon's tag",
+      { path: "/" },
+      'IAM already has a role ci-oidc (path /) that is not this incident\'s (tag cordon:incident: none), so CreateRole would fail (EntityAlreadyExists); give the replacement role a name IAM does not have yet, or, to keep using the existing role, remove it from replacementRoles',
+    ],
+    [
+      "tagged for another incident",
+      { path: "/cordon/", tags: [{ Key: "cordon:incident", Value: "2026-10-01-older" }] },
+      'IAM already has a role ci-oidc (path /cordon/) that is not this incident\'s (tag cordon:incident: "2026-10-01-older"), so CreateRole would fail (EntityAlreadyExists); give the replacement role a name IAM does not have yet, or, to keep using the existing role, remove it from replacementRoles',
+    ],
+    [
+      "tagged for this incident, outside /cordon/",
+      { path: "/", tags: [{ Key: "cordon:incident", Value: "2026-11-28-ci-key" }] },
+      "the role of that name is this incident's but lives at path /, not /cordon/, where cordon keeps the roles it manages (IAM cannot move a role); give the replacement role a new name: the existing role stays as it is",
+    ],
+  ])("stops for a replacement role whose name IAM already has, %s", async (_, existing, reason) => {
+    await role("deploy");
+    await role("ci-oidc", existing);
+    incidentFile("2026-11-28-ci-key", replacement("ci-oidc"));
+    const run = await up();
+    expect(run.error?.message).toBe(
+      ["cordon declared nothing: 1 replacement role cannot be created as declared:", `${fileShown()}: replacement role ci-oidc (incident 2026-11-28-ci-key): ${reason}`].join("\n"),
+    );
+    expect(declared(run)).toEqual([]);
+  });
+
+  it("puts the inline deny on a role with room for it, not counting cordon's own inline policy", async () => {
+    await role("deploy");
+    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(9_000) }));
+    // An earlier run's inline deny, however large, is replaced, not added to.
+    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "cordon-revoke-sessions", PolicyDocument: inlineDocument(3_000) }));
+    incidentFile("2026-11-28-ci-key", ["roles:", "  - name: deploy"]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(resource(run, "aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-deploy`).inputs).toMatchObject({ role: "deploy", name: "cordon-revoke-sessions" });
+    expect(outputsOf(run).rolesWithManagedDeny).toEqual([]);
+  });
+
+  it("attaches a managed deny to a role whose inline policies leave no room, and keeps it so on the next run", async () => {
+    await role("deploy");
+    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(10_200) }));
+    incidentFile("2026-11-28-ci-key", ["roles:", "  - name: deploy"]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(declared(run).filter((r) => r.endsWith(`${ACCOUNT}-role-deploy`)).sort()).toEqual([
+      `aws:iam/policy:Policy ${ACCOUNT}-role-deploy`,
+      `aws:iam/rolePolicyAttachment:RolePolicyAttachment ${ACCOUNT}-role-deploy`,
+      `cordon:iam:SessionRevocation ${ACCOUNT}-role-deploy`,
+    ]);
+    expect(resource(run, "aws:iam/policy:Policy", `${ACCOUNT}-role-deploy`).inputs).toMatchObject({
+      name: "cordon-revoke-role-sessions-deploy",
+      path: "/cordon/",
+      description: "Denies sessions of IAM role deploy issued before an incident's cutoff (cordon; see the cordon:incident:* tags)",
+    });
+    expect(resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-role-deploy`).inputs).toEqual({
+      role: "deploy",
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`,
+    });
+    expect(outputsOf(run).rolesWithManagedDeny).toEqual(["deploy"]);
+
+    // What `pulumi up` did, then room appears: the role keeps its managed deny (no flip between runs).
+    const created = await iam.send(
+      new CreatePolicyCommand({ PolicyName: "cordon-revoke-role-sessions-deploy", Path: "/cordon/", PolicyDocument: String(resource(run, "aws:iam/policy:Policy", `${ACCOUNT}-role-deploy`).inputs.policy) }),
+    );
+    await iam.send(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: created.Policy!.Arn }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }));
+    const next = await up();
+    expect(declared(next)).toContain(`aws:iam/rolePolicyAttachment:RolePolicyAttachment ${ACCOUNT}-role-deploy`);
+  });
+
+  it("stops for a role with neither inline room nor a free attachment", async () => {
+    await role("deploy");
+    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(10_200) }));
+    for (const arn of await customerPolicies(10)) await iam.send(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: arn }));
+    incidentFile("2026-11-28-ci-key", ["roles:", "  - name: deploy"]);
+    const run = await up();
+    const used = policySize(inlineDocument(10_200));
+    expect(run.error?.message).toBe(
+      [
+        "cordon declared nothing: 1 principal has no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):",
+        `${fileShown()}: role deploy (incident 2026-11-28-ci-key): no room for cordon's deny policy: the role's other inline policies use ${used} of 10240 characters (RolePolicySizeQuota; cordon's needs 226), and 10 of 10 managed policies are attached (AttachedPoliciesPerRoleQuota); detach a managed policy or delete an inline policy of role deploy, or have a quota raised (Service Quotas), then run again`,
+      ].join("\n"),
+    );
+    expect(declared(run)).toEqual([]);
+  });
+
+  it("stops for a user at its quota of attached managed policies, not counting cordon's own", async () => {
+    await user("dana");
+    const policies = await customerPolicies(10);
+    for (const arn of policies) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana"]);
+    const run = await up();
+    expect(run.error?.message).toBe(
+      [
+        "cordon declared nothing: 1 principal has no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):",
+        `${fileShown()}: user dana (incident 2026-11-28-ci-key): 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching cordon's deny policy would fail (LimitExceeded); detach one (${policies.map((arn) => arn.split("/").pop()).join(", ")}), or have the quota raised (Service Quotas), then run again`,
+      ].join("\n"),
+    );
+    expect(declared(run)).toEqual([]);
+  });
+
+  it("passes a user whose tenth attachment is cordon's own deny policy", async () => {
+    await user("dana");
+    for (const arn of await customerPolicies(9)) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
+    const deny = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] });
+    const own = await iam.send(new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-dana", Path: "/cordon/", PolicyDocument: deny }));
+    await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: own.Policy!.Arn }));
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana"]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(declared(run)).toContain(`aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-dana`);
+  });
+
+  it("warns about a principal IAM does not have, and goes on: only that step will fail", async () => {
+    incidentFile("2026-11-28-ci-key", ["roles:", "  - name: no-such-role"]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(run.warnings).toEqual([
+      `${fileShown()}: role no-such-role (incident 2026-11-28-ci-key): IAM has no role no-such-role: its deny policy cannot be put, and that step will fail at pulumi up (the rest of the run goes on); check the name`,
+    ]);
+    expect(declared(run)).toContain(`aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-no-such-role`);
+  });
+});
+
+describe("point 4: replacement roles wait for their incident's containment", () => {
+  it("registers each replacement role after its incident's keys, deny policies and containment instant, and nothing else", async () => {
+    await user("ci-deployer");
+    await user("dana");
+    await role("deploy");
+    const ciKey = await accessKey("ci-deployer");
+    const danaKey = await accessKey("dana");
+    incidentFile("2026-11-28-ci-key", [
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${ciKey}]`,
+      "roles:",
+      "  - name: deploy",
+      "replacementRoles:",
+      "  - name: ci-oidc",
+      "    trust: { githubOidc: { repository: example/app, ref: refs/heads/main } }",
+      "    managedPolicyArns: [arn:aws:iam::aws:policy/ReadOnlyAccess]",
+    ]);
+    incidentFile("2026-11-29-other", ["users:", "  - name: dana", `    accessKeys: [${danaKey}]`]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    const urn = (type: string, name: string) => resource(run, type, name).urn;
+    const containment = [
+      urn("aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-${ciKey}`),
+      urn("aws:iam/policy:Policy", `${ACCOUNT}-user-ci-deployer`),
+      urn("aws:iam/userPolicyAttachment:UserPolicyAttachment", `${ACCOUNT}-user-ci-deployer`),
+      urn("aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-deploy`),
+      urn("time:index/static:Static", `${ACCOUNT}-2026-11-28-ci-key`),
+    ].sort();
+    // The role itself waits (children do not inherit their component's dependsOn) ...
+    expect([...resource(run, "aws:iam/role:Role", `${ACCOUNT}-ci-oidc`).dependencies].sort()).toEqual(containment);
+    // ... and so does its attachment, through the role.
+    expect(resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-ci-oidc-aws:policy/ReadOnlyAccess`).dependencies).toEqual([urn("aws:iam/role:Role", `${ACCOUNT}-ci-oidc`)]);
+    expect([...resource(run, "cordon:iam:ReplacementRole", `${ACCOUNT}-ci-oidc`).dependencies].sort()).toEqual(containment);
+    // Containment waits for no replacement role: nothing of it depends on a role.
+    const roleUrns = run.resources.filter((r) => r.parent.includes("cordon:iam:ReplacementRole::")).map((r) => r.urn);
+    for (const r of run.resources.filter((r) => !r.parent.includes("cordon:iam:ReplacementRole::"))) expect(r.dependencies.filter((d) => roleUrns.includes(d)), r.urn).toEqual([]);
+  });
+});
