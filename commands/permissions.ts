@@ -1,10 +1,20 @@
 import { deployPermissions } from "../components/permissions.ts";
 import { reviewPermissions } from "../aws/cloudtrail.ts";
+import { programReadPermissions } from "../aws/deploy.ts";
 import { assessPermissions, verifyPermissions } from "../aws/iam.ts";
 import { newPermissions } from "../aws/lookup.ts";
-import { commandsPolicy, deployPolicy, type ScopedPolicy } from "../permissions/policies.ts";
+import { commandsPolicy, deployPolicy, ROLE_ARN, type ScopedPolicy } from "../permissions/policies.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
+
+/** The key under which the deploy declarations list the program's own IAM reads (aws/deploy.ts). */
+export const PROGRAM_READS = "cordon:program/readIam";
+
+/**
+ * Everything deploying needs: each resource type's and invoke's actions (the components'
+ * declarations) and the program's own IAM reads before it declares anything.
+ */
+export const deployDeclarations: Readonly<Record<string, readonly string[]>> = { ...deployPermissions, [PROGRAM_READS]: programReadPermissions };
 
 /** The actions each AWS-calling command declares beside its code, by command name. */
 export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
@@ -17,30 +27,43 @@ export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
 export const permissionsCommand: Command = {
   name: "permissions",
   summary: "the least-privilege IAM policies that deploying and the commands need",
-  usage: `usage: npx cordon permissions [--json]
+  usage: `usage: npx cordon permissions [--deployer-role-arn ARN] [--json]
 
 Prints two IAM policy documents, generated from what the code declares (never kept by hand):
   deploy    for the CI role that runs \`pulumi preview\` and \`pulumi up\`: the actions each resource
-            type and invoke of the program needs (components/permissions.ts), scoped to cordon's
-            own policies where IAM allows it, with the reason for each scope;
+            type and invoke of the program needs (components/permissions.ts) and its own IAM
+            reads, scoped to cordon's own policies and to roles under /cordon/ where IAM allows it,
+            with the reason for each scope, and Denies no other policy can lift;
   commands  read-only, for whoever runs assess, verify, review and new.
 Needs no AWS credentials.
 
 options:
-  --json      {"deploy": <policy document>, "commands": <policy document>, "why": {...},
-              "byResourceType": {...}, "byCommand": {...}} (docs/assess-verify.md)
-  -h, --help  this text
+  --deployer-role-arn ARN  the role that runs \`pulumi up\` (CORDON_AWS_ROLE_ARN): adds a Deny of
+                           every role-changing action on it, so that it cannot change its own
+                           rights (it may put the revoke policy on any other role)
+  --json                   {"deploy": <policy document>, "commands": <policy document>, "why": {...},
+                           "byResourceType": {...}, "byCommand": {...}} (docs/assess-verify.md)
+  -h, --help               this text
 
 exit: 0 printed, 2 usage error`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { json: { type: "boolean" } });
+    const { values, positionals } = parseFlags(argv, { json: { type: "boolean" }, "deployer-role-arn": { type: "string" } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": permissions takes no arguments`);
-    const deploy = deployPolicy(deployPermissions);
+    const deployerRoleArn = values["deployer-role-arn"];
+    if (deployerRoleArn !== undefined && !ROLE_ARN.test(deployerRoleArn)) {
+      throw new UsageError(`--deployer-role-arn: found ${JSON.stringify(deployerRoleArn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer`);
+    }
+    if (deployerRoleArn === undefined) {
+      io.err(
+        "cordon permissions: the deploy policy has no Deny on the deployer's own role: it may put an inline policy on any role, its own included; pass --deployer-role-arn ARN (the role that runs pulumi up) to add that Deny\n",
+      );
+    }
+    const deploy = deployPolicy(deployDeclarations, { deployerRoleArn });
     const commands = commandsPolicy(commandPermissions);
     if (values.json) {
       io.out(
         `${JSON.stringify(
-          { deploy: deploy.document, commands: commands.document, why: { deploy: deploy.why, commands: commands.why }, byResourceType: deployPermissions, byCommand: commandPermissions },
+          { deploy: deploy.document, commands: commands.document, why: { deploy: deploy.why, commands: commands.why }, byResourceType: deployDeclarations, byCommand: commandPermissions },
           null,
           2,
         )}\n`,
@@ -49,7 +72,7 @@ exit: 0 printed, 2 usage error`,
     }
     io.out(
       [
-        "# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component and invoke declares)",
+        "# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component, invoke and the program's own reads declare)",
         ...policyText(deploy),
         "",
         `# commands: for whoever runs ${Object.keys(commandPermissions).join(", ")}; read-only`,

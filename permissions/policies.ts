@@ -4,7 +4,7 @@
  * prints. Tests record the calls the commands really send and fail on any that is not declared,
  * so the lists cannot drift from the code. Pure.
  */
-import { POLICY_PATH } from "../plan/plan.ts";
+import { POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, ROLE_PATH, ROLE_POLICY_NAME } from "../plan/plan.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
 import { list, wildcardMatch } from "../plan/policy-grammar.ts";
@@ -12,51 +12,101 @@ import { list, wildcardMatch } from "../plan/policy-grammar.ts";
 /** One statement of the deploy policy, with the reason for its scope (printed beside the policy). */
 interface Scope {
   sid: string;
+  /** The declared actions it grants. An action may be granted by several statements, each with its own scope. */
+  match: RegExp;
   resource: string;
   condition?: PolicyStatement["Condition"];
   why: string;
 }
 
 const CORDON_POLICIES = `arn:aws:iam::*:policy${POLICY_PATH}*`;
+const CORDON_ROLE_DENY_POLICIES = `arn:aws:iam::*:policy${POLICY_PATH}${ROLE_MANAGED_POLICY_PREFIX}*`;
+const CORDON_ROLES = `arn:aws:iam::*:role${ROLE_PATH}*`;
 
 /**
- * Where each deploy action can be scoped, first match wins. The account is `*` because IAM's API
- * acts only on the caller's own account: a wildcard there reaches nothing more.
+ * Where each deploy action is granted. Every scope an action matches grants it there; an action no
+ * scope matches stops the generation, so a new action is never granted on `*` by accident. The
+ * account is `*` because IAM's API acts only on the caller's own account: a wildcard there reaches
+ * nothing more.
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
  */
-const SCOPES: { match: RegExp; scope: Scope }[] = [
+const SCOPES: readonly Scope[] = [
   {
+    sid: "AttachOnlyCordonPoliciesToUsers",
     match: /^iam:(AttachUserPolicy|DetachUserPolicy)$/,
-    scope: {
-      sid: "AttachOnlyCordonPoliciesToUsers",
-      resource: "arn:aws:iam::*:user/*",
-      condition: { ArnLike: { "iam:PolicyARN": CORDON_POLICIES } },
-      why: `any user an incident names, but only cordon's own policies (iam:PolicyARN under ${POLICY_PATH})`,
-    },
+    resource: "arn:aws:iam::*:user/*",
+    condition: { ArnLike: { "iam:PolicyARN": CORDON_POLICIES } },
+    why: `any user an incident names, but only cordon's own policies (iam:PolicyARN under ${POLICY_PATH})`,
   },
   {
-    match: /^iam:(CreatePolicy|CreatePolicyVersion|DeletePolicy|DeletePolicyVersion|GetPolicy|GetPolicyVersion|ListEntitiesForPolicy|ListPolicyTags|ListPolicyVersions|SetDefaultPolicyVersion|TagPolicy|UntagPolicy)$/,
-    scope: { sid: "CordonManagedPolicies", resource: CORDON_POLICIES, why: `only cordon's managed policies: they live under the path ${POLICY_PATH}` },
+    sid: "AttachOnlyCordonDenyPoliciesToRoles",
+    match: /^iam:(AttachRolePolicy|DetachRolePolicy)$/,
+    resource: "arn:aws:iam::*:role/*",
+    condition: { ArnLike: { "iam:PolicyARN": CORDON_ROLE_DENY_POLICIES } },
+    why: `any role an incident names, but only cordon's managed deny for roles without room for the inline one (iam:PolicyARN ${POLICY_PATH}${ROLE_MANAGED_POLICY_PREFIX}*)`,
   },
   {
-    match: /^iam:\w*(User|AccessKey|LoginProfile|MFADevice)\w*$/,
-    scope: { sid: "Users", resource: "arn:aws:iam::*:user/*", why: "any user: incident files name them, so no name is known in advance" },
+    sid: "CordonManagedPolicies",
+    match: /^iam:(CreatePolicy|CreatePolicyVersion|DeletePolicy|DeletePolicyVersion|GetPolicy|GetPolicyVersion|ListPolicyVersions|SetDefaultPolicyVersion|TagPolicy|UntagPolicy)$/,
+    resource: CORDON_POLICIES,
+    why: `only cordon's managed policies: they live under the path ${POLICY_PATH} (keep the deployer's own policy elsewhere)`,
   },
   {
-    match: /^iam:\w*Role\w*$/,
-    scope: {
-      sid: "Roles",
-      resource: "arn:aws:iam::*:role/*",
-      why: "any role: incident files name the roles to revoke and the replacement roles to create, so no name is known in advance (review those files: CODEOWNERS)",
-    },
+    sid: "CordonRoles",
+    match: /^iam:(AttachRolePolicy|CreateRole|TagRole|UntagRole|UpdateAssumeRolePolicy|UpdateRole|UpdateRoleDescription)$/,
+    resource: CORDON_ROLES,
+    why: `only roles under ${ROLE_PATH}, the replacement roles cordon creates: the deployer cannot change the trust of, or attach a policy to, any other role`,
   },
   {
-    match: /^iam:\w*OpenIDConnectProvider\w*$/,
-    scope: { sid: "OidcProviders", resource: "arn:aws:iam::*:oidc-provider/*", why: "OIDC providers only" },
+    sid: "RevokeSessionsOfAnyRole",
+    match: /^iam:(DeleteRolePolicy|GetRole|GetRolePolicy|ListAttachedRolePolicies|ListRolePolicies|PutRolePolicy)$/,
+    resource: "arn:aws:iam::*:role/*",
+    why: `any role: incident files name the roles whose sessions to revoke (the inline policy ${ROLE_POLICY_NAME}), so no name is known in advance; the program reads each role's room first (review those files: CODEOWNERS)`,
+  },
+  {
+    sid: "Users",
+    match: /^iam:(GetAccessKeyLastUsed|ListAccessKeys|ListAttachedUserPolicies|UpdateAccessKey)$/,
+    resource: "arn:aws:iam::*:user/*",
+    why: "any user: incident files name them, so no name is known in advance",
+  },
+  {
+    sid: "NoResourceScope",
+    match: /^(sts:GetCallerIdentity|iam:GetAccountSummary)$/,
+    resource: "*",
+    why: "these actions take no resource",
   },
 ];
 
-const UNSCOPED: Scope = { sid: "NoResourceScope", resource: "*", why: "these actions take no resource (sts:GetCallerIdentity), or cordon knows no narrower one" };
+/**
+ * Denies that hold whatever else the deployer is granted: it never creates or deletes an access
+ * key (keys are imported and retained), and it never assumes a role, so a role it creates under
+ * /cordon/ with a trust in itself cannot lift it to that role's rights.
+ */
+const ALWAYS_DENIED: readonly (PolicyStatement & { why: string })[] = [
+  {
+    Sid: "NeverCreateOrDeleteAccessKeys",
+    Effect: "Deny",
+    Action: ["iam:CreateAccessKey", "iam:DeleteAccessKey"],
+    Resource: "*",
+    why: "cordon imports keys and disables them; creating or deleting one is never its job",
+  },
+  {
+    Sid: "AssumeNoRole",
+    Effect: "Deny",
+    Action: ["sts:AssumeRole"],
+    Resource: "*",
+    why: "the deployer needs no other role's rights: it cannot take those of a role it created or changed",
+  },
+];
+
+/**
+ * Every action that changes a role (attach, create, delete, detach, put, tag, untag, update), as
+ * wildcards, so that an action IAM adds later is denied too.
+ */
+const ROLE_CHANGING_ACTIONS = ["iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*", "iam:Update*"];
+
+/** A role ARN as `--deployer-role-arn` takes it: any partition, 12 digits, an optional path. */
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]{1,64}$/;
 
 export interface ScopedPolicy {
   document: PolicyDocument;
@@ -64,28 +114,53 @@ export interface ScopedPolicy {
   why: Record<string, string>;
 }
 
+export interface DeployPolicyOptions {
+  /**
+   * The role that runs `pulumi up` (CORDON_AWS_ROLE_ARN): the policy then denies every
+   * role-changing action on it. `PutRolePolicy` on any role is needed to revoke the sessions of
+   * the roles incidents name, so without this Deny the deployer could write itself a policy.
+   */
+  deployerRoleArn?: string;
+}
+
 /** The deployer's policy from `deployPermissions` (resource type or invoke token → actions). */
-export function deployPolicy(declared: Record<string, readonly string[]>): ScopedPolicy {
+export function deployPolicy(declared: Record<string, readonly string[]>, options: DeployPolicyOptions = {}): ScopedPolicy {
   const groups = new Map<string, { scope: Scope; actions: Set<string> }>();
   for (const action of Object.values(declared).flat()) {
-    const scope = SCOPES.find((s) => s.match.test(action))?.scope ?? UNSCOPED;
-    const group = groups.get(scope.sid) ?? { scope, actions: new Set<string>() };
-    group.actions.add(action);
-    groups.set(scope.sid, group);
+    const scopes = SCOPES.filter((s) => s.match.test(action));
+    if (scopes.length === 0) throw new Error(`no scope for the deploy action ${action}: add it to SCOPES in permissions/policies.ts`);
+    for (const scope of scopes) {
+      const group = groups.get(scope.sid) ?? { scope, actions: new Set<string>() };
+      group.actions.add(action);
+      groups.set(scope.sid, group);
+    }
   }
   const ordered = [...groups.values()].sort((a, b) => compareText(a.scope.sid, b.scope.sid));
+  const denies: (PolicyStatement & { why: string })[] = [...ALWAYS_DENIED];
+  if (options.deployerRoleArn !== undefined) {
+    denies.push({
+      Sid: "NotTheDeployersOwnRole",
+      Effect: "Deny",
+      Action: ROLE_CHANGING_ACTIONS,
+      Resource: options.deployerRoleArn,
+      why: "the deployer may put the revoke policy on any role but its own: it cannot change its own rights",
+    });
+  }
   return {
     document: {
       Version: "2012-10-17",
-      Statement: ordered.map(({ scope, actions }) => ({
-        Sid: scope.sid,
-        Effect: "Allow" as const,
-        Action: [...actions].sort(compareText),
-        Resource: scope.resource,
-        ...(scope.condition ? { Condition: scope.condition } : {}),
-      })),
+      Statement: [
+        ...ordered.map(({ scope, actions }) => ({
+          Sid: scope.sid,
+          Effect: "Allow" as const,
+          Action: [...actions].sort(compareText),
+          Resource: scope.resource,
+          ...(scope.condition ? { Condition: scope.condition } : {}),
+        })),
+        ...denies.map(({ why: _, ...statement }) => statement),
+      ],
     },
-    why: Object.fromEntries(ordered.map(({ scope }) => [scope.sid, scope.why])),
+    why: Object.fromEntries([...ordered.map(({ scope }) => [scope.sid, scope.why]), ...denies.map((d) => [d.Sid, d.why])]),
   };
 }
 

@@ -29,7 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploy } from "../index.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { commandPermissions } from "../commands/permissions.ts";
+import { commandPermissions, deployDeclarations, PROGRAM_READS } from "../commands/permissions.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import { actionOfCommand as actionOf } from "../aws/clients.ts";
 import { commandsPolicy, deployPolicy, isReadOnly, notGranted as uncovered } from "../permissions/policies.ts";
@@ -75,31 +75,99 @@ describe("deploy: the program declares nothing whose actions are not declared", 
     expect(undeclaredTokens(run, without)).toEqual(["aws:iam/rolePolicy:RolePolicy"]);
   });
 
-  it("the deploy policy grants every declared action", () => {
-    const declared = Object.values(deployPermissions).flat();
-    expect(uncovered(declared, deployPolicy(deployPermissions).document)).toEqual([]);
+  it("the deploy policy grants every declared action, the program's own IAM reads included", () => {
+    const declared = Object.values(deployDeclarations).flat();
+    expect(deployDeclarations[PROGRAM_READS]).toEqual(expect.arrayContaining(["iam:GetAccessKeyLastUsed", "iam:GetAccountSummary", "iam:GetRole"]));
+    expect(uncovered(declared, deployPolicy(deployDeclarations).document)).toEqual([]);
     // negative control
-    expect(uncovered([...declared, "iam:CreateUser"], deployPolicy(deployPermissions).document)).toEqual(["iam:CreateUser"]);
+    expect(uncovered([...declared, "iam:CreateUser"], deployPolicy(deployDeclarations).document)).toEqual(["iam:CreateUser"]);
+  });
+
+  it("grants no action that no scope knows: a new one stops the generation instead of landing on *", () => {
+    expect(() => deployPolicy({ ...deployDeclarations, "aws:iam/user:User": ["iam:CreateUser"] })).toThrow("no scope for the deploy action iam:CreateUser: add it to SCOPES in permissions/policies.ts");
   });
 });
 
-describe("deploy: the scopes mean what they say", () => {
-  const document = deployPolicy(deployPermissions).document as PolicyDocument;
-  const at = (action: string, resource: string, context: Record<string, string> = {}) =>
-    decide([document], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci`, action, resource, account: ACCOUNT, context });
+describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
+  const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`;
+  const withDeny = deployPolicy(deployDeclarations, { deployerRoleArn: DEPLOYER }).document as PolicyDocument;
+  const withoutDeny = deployPolicy(deployDeclarations).document as PolicyDocument;
+  const as = (document: PolicyDocument) => (action: string, resource: string, context: Record<string, string> = {}) =>
+    decide([document], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
+  const at = as(withDeny);
+  const policyArn = (arn: string) => ({ "iam:PolicyARN": arn });
+  const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+  const ROLE_DENY = `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`;
 
   it.each([
-    ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, { "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer` }, "Allowed"],
-    ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" }, "ImplicitlyDenied"],
+    ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, policyArn(`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`), "Allowed"],
+    ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, policyArn(ADMIN), "ImplicitlyDenied"],
     ["iam:CreatePolicy", `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-dana`, {}, "Allowed"],
     ["iam:CreatePolicyVersion", `arn:aws:iam::${ACCOUNT}:policy/someone-elses`, {}, "ImplicitlyDenied"],
     ["iam:UpdateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, {}, "Allowed"],
-    ["iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, {}, "ImplicitlyDenied"],
     ["iam:CreateUser", `arn:aws:iam::${ACCOUNT}:user/backdoor`, {}, "ImplicitlyDenied"],
-    ["iam:PutRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, {}, "Allowed"],
     ["s3:GetObject", "arn:aws:s3:::customer-data/export.csv", {}, "ImplicitlyDenied"],
   ])("%s on %s %j: %s", async (action, resource, context, decision) => {
     expect(await at(action, resource, context)).toBe(decision);
+  });
+
+  it.each([
+    ["iam:PutRolePolicy", {}],
+    ["iam:DeleteRolePolicy", {}],
+    ["iam:AttachRolePolicy", policyArn(ADMIN)],
+    ["iam:AttachRolePolicy", policyArn(ROLE_DENY)],
+    ["iam:DetachRolePolicy", policyArn(ROLE_DENY)],
+    ["iam:UpdateAssumeRolePolicy", {}],
+    ["iam:UpdateRole", {}],
+    ["iam:TagRole", {}],
+  ])("cannot change its own role: %s %j is explicitly denied", async (action, context) => {
+    expect(await at(action, DEPLOYER, context)).toBe("ExplicitlyDenied");
+    // Even were its role under /cordon/, where replacement roles are changed.
+    const underCordon = `arn:aws:iam::${ACCOUNT}:role/cordon/cordon-deployer`;
+    expect(await as(deployPolicy(deployDeclarations, { deployerRoleArn: underCordon }).document as PolicyDocument)(action, underCordon, context)).toBe("ExplicitlyDenied");
+  });
+
+  it("negative control: without --deployer-role-arn, the revoke policy could go on its own role", async () => {
+    expect(await as(withoutDeny)("iam:PutRolePolicy", DEPLOYER)).toBe("Allowed");
+  });
+
+  it.each([
+    ["iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, policyArn(ADMIN), "ImplicitlyDenied"],
+    ["iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, policyArn(`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-dana`), "ImplicitlyDenied"],
+    ["iam:UpdateAssumeRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, {}, "ImplicitlyDenied"],
+    ["iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/backdoor`, {}, "ImplicitlyDenied"],
+    // Cordon's own managed deny goes on a role without room for the inline one, and is detached when the incident expires.
+    ["iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, policyArn(ROLE_DENY), "Allowed"],
+    ["iam:DetachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, policyArn(ROLE_DENY), "Allowed"],
+    ["iam:DetachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`, policyArn("arn:aws:iam::aws:policy/ReadOnlyAccess"), "ImplicitlyDenied"],
+    // Replacement roles, under /cordon/, get what their incident declares.
+    ["iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`, {}, "Allowed"],
+    ["iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`, policyArn("arn:aws:iam::aws:policy/ReadOnlyAccess"), "Allowed"],
+    ["iam:UpdateAssumeRolePolicy", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`, {}, "Allowed"],
+  ])("attaches and changes roles only under role/cordon/*: %s on %s %j: %s", async (action, resource, context, decision) => {
+    expect(await at(action, resource, context)).toBe(decision);
+  });
+
+  it.each([`arn:aws:iam::${ACCOUNT}:role/deploy`, `arn:aws:iam::${ACCOUNT}:role/service/analytics-readonly`, `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`])(
+    "can still put and remove the revoke policy on any other role: %s",
+    async (role) => {
+      expect(await at("iam:PutRolePolicy", role)).toBe("Allowed");
+      expect(await at("iam:DeleteRolePolicy", role)).toBe("Allowed");
+    },
+  );
+
+  it.each([
+    ["iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`],
+    ["iam:DeleteAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`],
+    ["iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/cordon/anyone`],
+  ])("can never create or delete an access key, whatever else it is granted: %s on %s", async (action, resource) => {
+    expect(await at(action, resource)).toBe("ExplicitlyDenied");
+    const ADMIN_DOCUMENT: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+    expect(await decide([withDeny, ADMIN_DOCUMENT], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT })).toBe("ExplicitlyDenied");
+  });
+
+  it("never assumes a role, so a role it creates under /cordon/ cannot lift it", async () => {
+    expect(await at("sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`)).toBe("ExplicitlyDenied");
   });
 });
 
@@ -208,19 +276,44 @@ describe("cordon permissions", () => {
     const io = memoryIo();
     expect(await main(["permissions", "--json"], io)).toBe(0);
     const json = JSON.parse(io.stdout);
-    expect(json.deploy).toEqual(deployPolicy(deployPermissions).document);
+    expect(json.deploy).toEqual(deployPolicy(deployDeclarations).document);
     expect(json.commands).toEqual(commandsPolicy(commandPermissions).document);
     expect(Object.keys(json.why)).toEqual(["deploy", "commands"]);
-    expect(json.byResourceType).toEqual(deployPermissions);
+    expect(json.byResourceType).toEqual(deployDeclarations);
     expect(Object.keys(json.byCommand)).toEqual(["assess", "new", "review", "verify"]);
+  });
+
+  it("with --deployer-role-arn, denies every role-changing action on that role; without it, says on stderr that the Deny is missing", async () => {
+    const arn = `arn:aws:iam::${ACCOUNT}:role/ci/cordon-deployer`;
+    const io = memoryIo();
+    expect(await main(["permissions", "--json", "--deployer-role-arn", arn], io)).toBe(0);
+    expect(io.stderr).toBe("");
+    expect(JSON.parse(io.stdout).deploy.Statement.at(-1)).toEqual({
+      Sid: "NotTheDeployersOwnRole",
+      Effect: "Deny",
+      Action: ["iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*", "iam:Update*"],
+      Resource: arn,
+    });
+    const without = memoryIo();
+    expect(await main(["permissions", "--json"], without)).toBe(0);
+    expect(without.stderr).toBe(
+      "cordon permissions: the deploy policy has no Deny on the deployer's own role: it may put an inline policy on any role, its own included; pass --deployer-role-arn ARN (the role that runs pulumi up) to add that Deny\n",
+    );
+    expect(JSON.stringify(JSON.parse(without.stdout).deploy)).not.toContain("NotTheDeployersOwnRole");
+  });
+
+  it.each(["arn:aws:iam::123456789012:user/cordon-deployer", "cordon-deployer", "arn:aws:iam::12345:role/x"])("refuses --deployer-role-arn %s (exit 2)", async (arn) => {
+    const io = memoryIo();
+    expect(await main(["permissions", "--deployer-role-arn", arn], io)).toBe(2);
+    expect(io.stderr.split("\n")[0]).toBe(`cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer`);
   });
 
   it("readable: each document after a line that says what it is for", async () => {
     const io = memoryIo();
     expect(await main(["permissions"], io)).toBe(0);
-    expect(io.stdout.split("\n")[0]).toBe("# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component and invoke declares)");
+    expect(io.stdout.split("\n")[0]).toBe("# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component, invoke and the program's own reads declare)");
     expect(io.stdout).toContain("\n# commands: for whoever runs assess, new, review, verify; read-only\n");
-    expect(io.stdout).toContain("# CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/\n");
+    expect(io.stdout).toContain("# CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/ (keep the deployer's own policy elsewhere)\n");
   });
 
   it("takes no arguments", async () => {

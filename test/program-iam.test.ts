@@ -19,8 +19,15 @@ import {
   PutRolePolicyCommand,
   type Tag,
 } from "@aws-sdk/client-iam";
+import { STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { actionOfCommand as actionOf } from "../aws/clients.ts";
+import { programReadPermissions } from "../aws/deploy.ts";
+import { deployDeclarations } from "../commands/permissions.ts";
+import { deployPermissions } from "../components/permissions.ts";
 import program from "../index.ts";
+import { deployPolicy, notGranted } from "../permissions/policies.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { policySize } from "../plan/policy-grammar.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
@@ -366,5 +373,45 @@ describe("point 4: replacement roles wait for their incident's containment", () 
     // Containment waits for no replacement role: nothing of it depends on a role.
     const roleUrns = run.resources.filter((r) => r.parent.includes("cordon:iam:ReplacementRole::")).map((r) => r.urn);
     for (const r of run.resources.filter((r) => !r.parent.includes("cordon:iam:ReplacementRole::"))) expect(r.dependencies.filter((d) => roleUrns.includes(d)), r.urn).toEqual([]);
+  });
+});
+
+describe("the program's own IAM reads are declared for the deployer", () => {
+  it("sends only calls that programReadPermissions or the invokes declare, and the deploy policy grants them", async () => {
+    await user("ci-deployer");
+    await role("deploy");
+    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }));
+    const deleted = await accessKey("ci-deployer");
+    await iam.send(new DeleteAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: deleted }));
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${deleted}]`, ...["roles:", "  - name: deploy", "replacementRoles:", "  - name: ci-oidc", "    trust: { service: ec2.amazonaws.com }"]]);
+    const iamMock = mockClient(IAMClient);
+    const stsMock = mockClient(STSClient);
+    try {
+      iamMock.send.callThrough();
+      stsMock.send.callThrough();
+      const run = await up();
+      expect(run.error).toBeUndefined();
+      const sent = new Set([...iamMock.calls().map((c) => actionOf("IAM", c.args[0])), ...stsMock.calls().map((c) => actionOf("STS", c.args[0]))]);
+      // Every kind of read happened, so the check below can fail.
+      expect([...sent].sort()).toEqual([
+        "iam:GetAccessKeyLastUsed",
+        "iam:GetAccountSummary",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAccessKeys",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListAttachedUserPolicies",
+        "iam:ListRolePolicies",
+        "sts:GetCallerIdentity",
+      ]);
+      const invokes = [...deployPermissions["aws:iam/getAccessKeys:getAccessKeys"], ...deployPermissions["aws:index/getCallerIdentity:getCallerIdentity"]];
+      expect([...sent].filter((action) => !programReadPermissions.includes(action) && !invokes.includes(action))).toEqual([]);
+      expect(notGranted(sent, deployPolicy(deployDeclarations).document)).toEqual([]);
+      // negative control
+      expect([...sent].filter((action) => !programReadPermissions.filter((a) => a !== "iam:GetAccountSummary").includes(action) && !invokes.includes(action))).toEqual(["iam:GetAccountSummary"]);
+    } finally {
+      iamMock.restore();
+      stsMock.restore();
+    }
   });
 });
