@@ -61,7 +61,7 @@ export async function deploy(iam: DeployIam): Promise<PendingStackOutputs<pulumi
   // Everything that could fail at `up` but not at `preview` is asked of IAM now, before declaring.
   refuse(await credentialsProblem(account, async () => (await aws.getCallerIdentity()).accountId));
   const problem = (error: unknown) => `cordon declared nothing: cannot read IAM before declaring: ${(error as Error).message}`;
-  let facts: { gone: string[]; managedDenyRoles: string[]; warnings: string[] };
+  let facts: { gone: string[]; managedDenyRoles: string[]; warnings: string[]; notes: string[] };
   try {
     refuse(sdkAccountProblem(account, await iam.account()));
     const keys = await keyOwnership(
@@ -70,18 +70,24 @@ export async function deploy(iam: DeployIam): Promise<PendingStackOutputs<pulumi
       (id) => iam.keyOwner(id),
     );
     refuse(keys.problem);
+    // One read per role, whatever the spelling: a role can be revoked and be a replacement role too.
     const roles = new Map<string, Promise<RoleState | null>>();
-    const role = (name: string) => roles.get(name.toLowerCase()) ?? roles.set(name.toLowerCase(), iam.role(name)).get(name.toLowerCase())!;
+    const role = (name: string) => {
+      const key = name.toLowerCase();
+      if (!roles.has(key)) roles.set(key, iam.role(name));
+      return roles.get(key)!;
+    };
     refuse(await replacementRolesProblem(declared, role));
     const room = await denyRoom(declared, { role, userAttachedPolicies: (name) => iam.userAttachedPolicies(name), quotas: () => iam.quotas() });
     refuse(room.problem);
-    facts = { gone: keys.gone, managedDenyRoles: room.managedDenyRoles, warnings: room.warnings };
+    facts = { gone: keys.gone, managedDenyRoles: room.managedDenyRoles, warnings: room.warnings, notes: room.notes };
   } catch (error) {
     if (error instanceof pulumi.RunError) throw error;
     throw new pulumi.RunError(problem(error));
   }
   const plan = buildPlan(loaded.incidents, { account, goneAccessKeys: facts.gone, managedDenyRoles: facts.managedDenyRoles });
   for (const warning of facts.warnings) pulumi.log.warn(warning);
+  for (const note of facts.notes) pulumi.log.info(note);
   const gone = goneKeysNote(plan);
   if (gone !== undefined) pulumi.log.info(gone);
 

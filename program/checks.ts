@@ -10,7 +10,7 @@
  * @see ../docs/program.md
  */
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
-import { cordonPolicyArn, INCIDENT_TAG, ROLE_MANAGED_POLICY_PREFIX, ROLE_POLICY_NAME, type AccessKeyPlan, type DenyPolicy, type Plan } from "../plan/plan.ts";
+import { cordonPolicyArn, INCIDENT_TAG, POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, ROLE_POLICY_NAME, type AccessKeyPlan, type DenyPolicy, type Plan } from "../plan/plan.ts";
 import { fillContainment } from "../plan/policies.ts";
 import { policySize } from "../plan/policy-grammar.ts";
 import type { IamQuotas, RoleState } from "./iam.ts";
@@ -133,6 +133,8 @@ export interface DenyRoom {
   managedDenyRoles: string[];
   /** Principals IAM does not have: their deny will fail at `pulumi up`, alone (the run goes on). */
   warnings: string[];
+  /** What the run says about each role given the managed deny, and why. */
+  notes: string[];
 }
 
 /**
@@ -151,10 +153,11 @@ export async function denyRoom(
   plan: Plan,
   iam: { role(name: string): Promise<RoleState | null>; userAttachedPolicies(name: string): Promise<string[] | null>; quotas(): Promise<IamQuotas> },
 ): Promise<DenyRoom> {
-  if (plan.denyPolicies.length === 0) return { managedDenyRoles: [], warnings: [] };
+  if (plan.denyPolicies.length === 0) return { managedDenyRoles: [], warnings: [], notes: [] };
   const quotas = await iam.quotas();
   const problems: string[] = [];
   const warnings: string[] = [];
+  const notes: string[] = [];
   const managedDenyRoles: string[] = [];
   for (const deny of plan.denyPolicies) {
     const { type, name } = deny.principal;
@@ -189,6 +192,10 @@ export async function denyRoom(
     const hasManaged = role.attachedPolicies.includes(managedArn);
     if ((hasManaged && managedFits) || (!inlineFits && managedFits)) {
       managedDenyRoles.push(name);
+      const why = inlineFits
+        ? "it already carries it, and keeps it so that runs do not flip between the two"
+        : `the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota) and cordon's needs ${needed}`;
+      notes.push(`role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${ROLE_MANAGED_POLICY_PREFIX}${name}, attached, instead of an inline policy: ${why}`);
     } else if (!inlineFits) {
       problems.push(
         `${where}: no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota); detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`,
@@ -199,7 +206,7 @@ export async function denyRoom(
     problems.length === 0
       ? undefined
       : [`cordon declared nothing: ${problems.length === 1 ? "1 principal has" : `${problems.length} principals have`} no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):`, ...problems].join("\n");
-  return { problem, managedDenyRoles: managedDenyRoles.sort(), warnings };
+  return { problem, managedDenyRoles: managedDenyRoles.sort(), warnings, notes };
 }
 
 /**

@@ -271,6 +271,9 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
       policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`,
     });
     expect(outputsOf(run).rolesWithManagedDeny).toEqual(["deploy"]);
+    expect(run.infos).toEqual([
+      `role deploy (incident 2026-11-28-ci-key): its deny is the managed policy /cordon/cordon-revoke-role-sessions-deploy, attached, instead of an inline policy: the role's other inline policies use ${policySize(inlineDocument(10_200))} of 10240 characters (RolePolicySizeQuota) and cordon's needs 226`,
+    ]);
 
     // What `pulumi up` did, then room appears: the role keeps its managed deny (no flip between runs).
     const created = await iam.send(
@@ -280,6 +283,9 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
     await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }));
     const next = await up();
     expect(declared(next)).toContain(`aws:iam/rolePolicyAttachment:RolePolicyAttachment ${ACCOUNT}-role-deploy`);
+    expect(next.infos).toEqual([
+      "role deploy (incident 2026-11-28-ci-key): its deny is the managed policy /cordon/cordon-revoke-role-sessions-deploy, attached, instead of an inline policy: it already carries it, and keeps it so that runs do not flip between the two",
+    ]);
   });
 
   it("stops for a role with neither inline room nor a free attachment", async () => {
