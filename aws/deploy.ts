@@ -39,8 +39,11 @@ export function deployIam(clients: Clients): DeployIam {
     account: () => callerAccount(clients),
     async keyOwner(accessKeyId) {
       const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })), () => null);
-      // IAM names the owner of every key it has; no name is no key.
-      return used?.UserName || null;
+      if (used === null) return null;
+      // Only IAM's NoSuchEntity makes a key "deleted": an answer without an owner is not taken for
+      // one, or a live key could be left enabled.
+      if (!used.UserName) throw new Error(`iam:GetAccessKeyLastUsed answered for ${accessKeyId} without a user name`);
+      return used.UserName;
     },
     async role(name): Promise<RoleState | null> {
       const found = await orIfMissing(send(iam, new GetRoleCommand({ RoleName: name })), () => null);

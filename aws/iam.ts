@@ -314,7 +314,8 @@ export async function readLiveKeys(clients: Clients, userName: string, accessKey
     if (!key) {
       // Not the user's: IAM names its owner, or has no such key (deleted).
       const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id })), () => null);
-      out[id] = { status: null, lastUsed: null, owner: used?.UserName || null };
+      // Deleted only on IAM's NoSuchEntity; an answer without an owner is not proof of anything.
+      out[id] = used === null ? { status: null, lastUsed: null, owner: null } : { status: null, lastUsed: null, ...(used.UserName ? { owner: used.UserName } : {}) };
       continue;
     }
     const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id }))).AccessKeyLastUsed?.LastUsedDate;

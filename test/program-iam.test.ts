@@ -15,6 +15,7 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
   IAMClient,
   PutRolePolicyCommand,
   type Tag,
@@ -22,8 +23,8 @@ import {
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { actionOfCommand as actionOf } from "../aws/clients.ts";
-import { programReadPermissions } from "../aws/deploy.ts";
+import { actionOfCommand as actionOf, awsClients } from "../aws/clients.ts";
+import { deployIam, programReadPermissions } from "../aws/deploy.ts";
 import { deployDeclarations } from "../commands/permissions.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import program from "../index.ts";
@@ -379,6 +380,20 @@ describe("point 4: replacement roles wait for their incident's containment", () 
     // Containment waits for no replacement role: nothing of it depends on a role.
     const roleUrns = run.resources.filter((r) => r.parent.includes("cordon:iam:ReplacementRole::")).map((r) => r.urn);
     for (const r of run.resources.filter((r) => !r.parent.includes("cordon:iam:ReplacementRole::"))) expect(r.dependencies.filter((d) => roleUrns.includes(d)), r.urn).toEqual([]);
+  });
+});
+
+describe("aws/deploy.ts takes only IAM's NoSuchEntity for a deleted key", () => {
+  it("throws on an answer that names no owner, rather than leave a live key enabled", async () => {
+    const iamMock = mockClient(IAMClient);
+    try {
+      iamMock.on(GetAccessKeyLastUsedCommand).resolves({});
+      await expect(deployIam(awsClients()).keyOwner("AKIAIOSFODNN7EXAMPLE")).rejects.toThrow("iam:GetAccessKeyLastUsed answered for AKIAIOSFODNN7EXAMPLE without a user name");
+      iamMock.on(GetAccessKeyLastUsedCommand).rejects(Object.assign(new Error("The Access Key with id AKIAIOSFODNN7EXAMPLE cannot be found"), { name: "NoSuchEntityException" }));
+      expect(await deployIam(awsClients()).keyOwner("AKIAIOSFODNN7EXAMPLE")).toBeNull();
+    } finally {
+      iamMock.restore();
+    }
   });
 });
 
