@@ -5,43 +5,49 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { maskSecrets } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
 import { containmentFromStackOutputs, factsFromStackOutputs, type RecordedFacts } from "../plan/outputs.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { parseInstantFlag } from "./command.ts";
-import { escapeAnnotation, UsageError, type Io } from "./io.ts";
+import { displayValue } from "../incident/display.ts";
+import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
 
 export const DEFAULT_INCIDENTS_DIR = "incidents";
 
 /**
  * The preamble of `plan`, `status`, `verify` and `guard`: `--now` (default: now), then the
- * instants and facts recorded in `--stack-outputs FILE` (default: none known).
+ * instants and facts recorded in `--stack-outputs FILE` (default: none known), and the file's JSON itself.
  */
-export function readPreamble(values: { now?: string; "stack-outputs"?: string }, io: Pick<Io, "cwd">): { now: Date; containment: ContainmentInstants; recorded: RecordedFacts } {
+export function readPreamble(
+  values: { now?: string; "stack-outputs"?: string },
+  io: Pick<Io, "cwd">,
+): { now: Date; containment: ContainmentInstants; recorded: RecordedFacts; stackOutputs?: unknown } {
   const now = parseInstantFlag("now", values.now) ?? new Date();
-  if (values["stack-outputs"] === undefined) return { now, containment: {}, recorded: { goneAccessKeys: [], managedDenyRoles: [] } };
-  const path = resolve(io.cwd, values["stack-outputs"]);
-  return { now, containment: readContainment(path), recorded: readStackOutputs(path, factsFromStackOutputs) };
+  const given = values["stack-outputs"];
+  if (given === undefined) return { now, containment: {}, recorded: { goneAccessKeys: [], managedDenyRoles: [] } };
+  const stackOutputs = readStackOutputs(given, io.cwd);
+  try {
+    return { now, containment: containmentFromStackOutputs(stackOutputs), recorded: factsFromStackOutputs(stackOutputs), stackOutputs };
+  } catch (error) {
+    throw new UsageError(`--stack-outputs ${given}: ${(error as Error).message}`);
+  }
 }
 
-/** The recorded containment instants of `pulumi stack output --json`; a UsageError when the file is not that. */
-export function readContainment(path: string): ContainmentInstants {
-  return readStackOutputs(path, containmentFromStackOutputs);
-}
-
-function readStackOutputs<T>(path: string, read: (json: unknown) => T): T {
+/** The JSON of `--stack-outputs FILE`, named in messages as it was given; a UsageError when it cannot be read. */
+function readStackOutputs(given: string, cwd: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readFileSync(resolve(cwd, given), "utf8");
   } catch (error) {
-    throw new UsageError(`--stack-outputs ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(`--stack-outputs ${given}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   try {
-    return read(JSON.parse(text));
+    return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`--stack-outputs ${path}: ${(error as Error).message}`);
+    throw new UsageError(`--stack-outputs ${given}: ${(error as Error).message}`);
   }
 }
 
@@ -54,10 +60,12 @@ export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | u
 }
 
 export function reportDiagnostics(errors: Diagnostic[], io: Io): void {
-  for (const error of errors) io.err(`${formatDiagnostic(error)}\n`);
+  // A message quotes what it found, and a file's name is anything: both are shown escaped.
+  // (A path given on the command line can be a secret pasted in the wrong place.)
+  for (const error of errors) io.err(`${displayValue(maskSecrets(formatDiagnostic(error)))}\n`);
   // In GitHub Actions, the same errors become annotations on the pull request's files.
   if (io.env.GITHUB_ACTIONS === "true") {
-    for (const e of errors) io.err(`::error file=${e.file},line=${e.line},col=${e.col},title=${e.code}::${escapeAnnotation(e.message)}\n`);
+    for (const e of errors) io.err(`::error file=${escapeAnnotationProperty(displayValue(maskSecrets(e.file)))},line=${e.line},col=${e.col},title=${e.code}::${escapeAnnotation(displayValue(e.message))}\n`);
   }
   const files = new Set(errors.map((e) => e.file)).size;
   io.err(`${errors.length} ${errors.length === 1 ? "error" : "errors"} in ${files} ${files === 1 ? "file" : "files"}: nothing is planned while any incident file is invalid\n`);

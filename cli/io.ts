@@ -57,6 +57,11 @@ export function escapeAnnotation(text: string): string {
   return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 
+/** A property of a workflow command (`file=...`): a `:` or `,` in it would end the property early. */
+export function escapeAnnotationProperty(text: string): string {
+  return escapeAnnotation(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
 /** Colours only for a terminal and never when NO_COLOR is set (https://no-color.org). */
 export function palette(io: Pick<Io, "env">, isTTY: boolean) {
   const on = isTTY && !io.env.NO_COLOR;

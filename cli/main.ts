@@ -2,6 +2,8 @@
  * The cordon CLI: `npx cordon <command> [options]`.
  * Commands load lazily, so `validate` never pays for the AWS SDK or the Pulumi SDK.
  */
+import { displaySafe, displayValue } from "../incident/display.ts";
+import { maskSecrets } from "../incident/load.ts";
 import { EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
 
@@ -46,7 +48,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
-    io.err(`cordon: unknown command "${name}"\n\n${mainUsage()}`);
+    io.err(`cordon: unknown command "${displayValue(maskSecrets(name))}"\n\n${mainUsage()}`);
     return EXIT_USAGE;
   }
   const command = await entry.load();
@@ -58,7 +60,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`cordon ${name}: ${error.message}\n\n${command.usage}${command.usage.endsWith("\n") ? "" : "\n"}`);
+      // A usage error may quote what was passed: a pasted secret is never echoed, and what is
+      // echoed is shown escaped (in CI, a flag's value can come from an event's payload).
+      io.err(`cordon ${name}: ${displaySafe(maskSecrets(error.message))}\n\n${command.usage}${command.usage.endsWith("\n") ? "" : "\n"}`);
       return EXIT_USAGE;
     }
     throw error;
@@ -71,7 +75,7 @@ export async function runCli(): Promise<void> {
     process.exitCode = await main(process.argv.slice(2), processIo());
   } catch (error) {
     // An unexpected failure: say what it was without a stack dump (which could echo request data).
-    process.stderr.write(`cordon: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`cordon: ${displaySafe(maskSecrets(error instanceof Error ? error.message : String(error)))}\n`);
     process.exitCode = EXIT_USAGE;
   }
 }

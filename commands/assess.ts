@@ -1,3 +1,4 @@
+import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { ACCESS_KEY_ID, exposedKeyFlagProblem } from "../incident/fields.ts";
 import { assess, type Assessment } from "../assess/assessment.ts";
 import { awsClients } from "../aws/clients.ts";
@@ -46,11 +47,12 @@ exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked
       const account = await callerAccount(clients);
       const userName = key !== undefined ? await userOfAccessKey(clients, key, account) : (values.user as string);
       const assessment = assess(await readUserFacts(clients, userName, account, key ?? null));
-      io.out(values.json ? `${JSON.stringify(assessment, null, 2)}\n` : renderAssessment(assessment));
+      // Names and policies come from IAM: shown escaped.
+      io.out(values.json ? `${jsonSafe(JSON.stringify(assessment, null, 2))}\n` : displaySafe(renderAssessment(assessment)));
       return EXIT_OK;
     } catch (error) {
       const failure = failureOf(error);
-      io.err(`cordon assess: ${failure.message}\n`);
+      io.err(`cordon assess: ${displayValue(failure.message)}\n`);
       return failure.exit;
     }
   },

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { loadIncidents } from "../incident/load.ts";
+import { loadIncidents, maskSecrets } from "../incident/load.ts";
 import { readIncidentSources } from "../incident/read.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
+import { displayValue } from "../incident/display.ts";
 import type { SourceFile } from "../incident/types.ts";
 import { GitError, incidentSourcesAt, repoPath, repoRoot, resolveCommit } from "../guard/git.ts";
 import { guardChange } from "../guard/guard.ts";
@@ -71,14 +72,14 @@ weakened, or a head file is invalid, 2 usage error or git error`,
       }
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
-      io.err(`cordon guard: git: ${error.message}\n`);
+      io.err(`cordon guard: git: ${displayValue(maskSecrets(error.message))}\n`);
       return EXIT_USAGE;
     }
 
     const before = loadIncidents(base, { now });
     if (before.errors.length > 0) {
       io.err(`cordon guard: the incident files at --base ${values.base} are invalid, so there is nothing safe to compare against:\n`);
-      for (const error of before.errors) io.err(`  ${formatDiagnostic(error)}\n`);
+      for (const error of before.errors) io.err(`  ${displayValue(formatDiagnostic(error))}\n`);
       return EXIT_USAGE;
     }
     const after = loadIncidents(head, { now });
@@ -90,7 +91,7 @@ weakened, or a head file is invalid, 2 usage error or git error`,
     }
 
     const result = guardChange(before.incidents, after.incidents, now, containment);
-    for (const note of result.notes) io.out(`ok  ${note.message}\n`);
+    for (const note of result.notes) io.out(`ok  ${displayValue(note.message)}\n`);
     const headName = values.head ?? "the working tree";
     if (result.violations.length === 0) {
       io.out(`guard: no active incident is removed or weakened (${count(before.incidents.length)} at ${values.base}, ${count(after.incidents.length)} at ${headName})\n`);
@@ -102,8 +103,8 @@ weakened, or a head file is invalid, 2 usage error or git error`,
 
 function refuse(messages: string[], io: Io): number {
   const colour = palette(io, io.errIsTTY);
-  for (const message of messages) io.err(`${colour.red("error")} ${message}\n`);
-  if (io.env.GITHUB_ACTIONS === "true") for (const message of messages) io.err(`::error title=cordon guard::${escapeAnnotation(message)}\n`);
+  for (const message of messages) io.err(`${colour.red("error")} ${displayValue(message)}\n`);
+  if (io.env.GITHUB_ACTIONS === "true") for (const message of messages) io.err(`::error title=cordon guard::${escapeAnnotation(displayValue(message))}\n`);
   io.err(
     `guard: ${messages.length} ${messages.length === 1 ? "change weakens an incident" : "changes weaken incidents"} that ${messages.length === 1 ? "is" : "are"} still active: keep ${messages.length === 1 ? "it" : "them"} until ${messages.length === 1 ? "it expires" : "they expire"} (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`,
   );
@@ -115,8 +116,8 @@ function allowLoudly(messages: string[], io: Io): number {
   const colour = palette(io, io.errIsTTY);
   const banner = "!!! EARLY REMOVAL ALLOWED (--allow-early-removal) !!!";
   io.err(`${colour.bold(colour.red(banner))}\n`);
-  for (const message of messages) io.err(`${colour.red("weakened")} ${message}\n`);
-  if (io.env.GITHUB_ACTIONS === "true") for (const message of messages) io.err(`::warning title=cordon guard: early removal allowed::${escapeAnnotation(message)}\n`);
+  for (const message of messages) io.err(`${colour.red("weakened")} ${displayValue(message)}\n`);
+  if (io.env.GITHUB_ACTIONS === "true") for (const message of messages) io.err(`::warning title=cordon guard: early removal allowed::${escapeAnnotation(displayValue(message))}\n`);
   io.err(`${colour.bold(colour.red(banner))}\nthese incidents lose protection before they expire: record who approved it and why, in the pull request\n`);
   return EXIT_OK;
 }

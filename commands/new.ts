@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { displaySafe, displayValue } from "../incident/display.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { parseInstant, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
@@ -109,7 +110,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   } catch (error) {
     if (!(error instanceof LookupError)) throw error;
     const { message, exit } = lookupFailure(error.problem);
-    io.err(`cordon new: ${message}\n`);
+    io.err(`cordon new: ${displayValue(message)}\n`);
     return exit;
   }
   if (account === undefined) throw new UsageError("--account is required"); // unreachable: the lookup sets it
@@ -142,13 +143,13 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   const loaded = loadIncidents([{ path: shown, text }], { now });
   if (loaded.errors.length > 0) {
     // No file exists to point a line at: the code and the message say which flag to change.
-    io.err(`cordon new: ${shown} not written: it would be invalid:\n${loaded.errors.map((e) => `  ${e.code} ${e.message}\n`).join("")}`);
+    io.err(`cordon new: ${displayValue(shown)} not written: it would be invalid:\n${loaded.errors.map((e) => `  ${e.code} ${displayValue(e.message)}\n`).join("")}`);
     return EXIT_USAGE;
   }
 
   const existing = findIncidentFile(dir, id);
   if (existing !== undefined) {
-    io.err(`cordon new: ${relative(io.cwd, existing) || existing} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
+    io.err(`cordon new: ${displayValue(relative(io.cwd, existing) || existing)} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
     return EXIT_INVALID;
   }
   mkdirSync(dir, { recursive: true });
@@ -157,12 +158,13 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     writeFileSync(file, text, { flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      io.err(`cordon new: ${shown} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
+      io.err(`cordon new: ${displayValue(shown)} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
       return EXIT_INVALID;
     }
     throw error;
   }
-  io.out(nextSteps(incident, shown));
+  // The user's name may come from IAM, the path from the folder: shown escaped.
+  io.out(displaySafe(nextSteps(incident, shown)));
   return EXIT_OK;
 }
 

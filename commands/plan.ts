@@ -1,3 +1,4 @@
+import { displayValues, jsonSafe } from "../incident/display.ts";
 import { ACCOUNT_ID, accountFlagProblem } from "../incident/fields.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
@@ -35,8 +36,10 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const plan = buildPlan(incidents, { account: values.account, containment, ...recorded });
-    if (values.json) io.out(`${JSON.stringify(plan, null, 2)}\n`);
-    else io.out(renderPlan(plan, palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true)));
+    if (values.json) io.out(`${jsonSafe(JSON.stringify(plan, null, 2))}
+`);
+    // Values escaped before the colours go in: the colours are cordon's, the values are not.
+    else io.out(renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true)));
     return EXIT_OK;
   },
 };

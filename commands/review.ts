@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
+import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { followChain, type Chain, type Window } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
@@ -98,17 +99,22 @@ export interface ReviewDependencies {
   reader?: Omit<ReaderOptions, "regions" | "progress">;
 }
 
+/**
+ * The review in its format, made safe to print: log files are written by whoever could write to
+ * the bucket, so every value (a user agent, a parameter, an event id) is shown escaped. The
+ * markdown's values are also markdown-escaped where they are written (review/render.ts).
+ */
 function render(format: ReviewOptions["format"], chain: Chain, context: ReviewContext): string {
   const review = analyze(chain);
-  if (format === "json") return renderJson(review, context);
-  if (format === "markdown") return renderMarkdown(review, context);
-  return renderText(review, context);
+  if (format === "json") return jsonSafe(renderJson(review, context));
+  if (format === "markdown") return displaySafe(renderMarkdown(review, context));
+  return displaySafe(renderText(review, context));
 }
 
 async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io): Promise<number> {
   const logs = await readLogs(resolve(io.cwd, options.fromLogs), options.fromLogs);
   if (logs.errors.length > 0) {
-    for (const error of logs.errors) io.err(`${formatDiagnostic(error)}\n`);
+    for (const error of logs.errors) io.err(`${displayValue(formatDiagnostic(error))}\n`);
     io.err(`cordon review: ${logs.errors.length === 1 ? "1 problem" : `${logs.errors.length} problems`} in the log files; nothing reviewed\n`);
     return EXIT_INVALID;
   }
@@ -147,7 +153,7 @@ async function reviewCloudTrail(options: ReviewOptions, io: Io, dependencies: Re
     // One line per distinct reason: a missing credential fails every region the same way.
     const byReason = new Map<string, string[]>();
     for (const { region, reason } of failed) byReason.set(reason, [...(byReason.get(reason) ?? []), region]);
-    for (const [reason, where] of byReason) io.err(`cordon review: could not read CloudTrail in ${where.join(", ")}: ${reason}\n`);
+    for (const [reason, where] of byReason) io.err(`cordon review: could not read CloudTrail in ${where.join(", ")}: ${displayValue(reason)}\n`);
   }
   const readRegions = regions.filter((region) => !failedByRegion.has(region) && !notEnabled.includes(region));
   if (readRegions.length === 0) {

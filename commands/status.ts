@@ -1,3 +1,4 @@
+import { displaySafe, jsonSafe } from "../incident/display.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
 import { incidentStatuses, type IncidentStatus } from "../plan/lifecycle.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
@@ -32,8 +33,9 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const statuses = incidentStatuses(incidents, now, containment, recorded.goneAccessKeys);
-    if (values.json) io.out(`${JSON.stringify({ incidents: statuses }, null, 2)}\n`);
-    else io.out(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${DEFAULT_INCIDENTS_DIR}/`));
+    if (values.json) io.out(`${jsonSafe(JSON.stringify({ incidents: statuses }, null, 2))}
+`);
+    else io.out(displaySafe(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${DEFAULT_INCIDENTS_DIR}/`)));
     return EXIT_OK;
   },
 };

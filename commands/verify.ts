@@ -1,6 +1,7 @@
 import { awsClients } from "../aws/clients.ts";
 import { failureOf } from "../aws/errors.ts";
 import { liveIam } from "../aws/iam.ts";
+import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { buildPlan } from "../plan/plan.ts";
 import type { Check } from "../verify/checks.ts";
 import { verifyContainment, type VerifyReport } from "../verify/verify.ts";
@@ -49,14 +50,15 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
       report = await verifyContainment(liveIam(awsClients(io.env)), plan, known, now);
     } catch (error) {
       const failure = failureOf(error);
-      io.err(`cordon verify: ${failure.message}\n`);
+      io.err(`cordon verify: ${displayValue(failure.message)}\n`);
       return failure.exit;
     }
     const colours = palette(io, io.errIsTTY);
     for (const skipped of report.notChecked) {
-      io.err(`${colours.yellow("not checked")}: incident ${skipped.incident} is for account ${skipped.account}; the credentials in use are for ${report.account}: run verify with credentials for it\n`);
+      io.err(`${colours.yellow("not checked")}: ${displayValue(`incident ${skipped.incident} is for account ${skipped.account}; the credentials in use are for ${report.account}: run verify with credentials for it`)}\n`);
     }
-    io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderVerify(report));
+    // What AWS returned (a live policy's text, an ARN) is shown escaped.
+    io.out(values.json ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : displaySafe(renderVerify(report)));
     if (report.ok) return EXIT_OK;
     const failed = report.principals.flatMap((p) => p.checks).filter((c) => !c.ok).length;
     io.err(`cordon verify: ${colours.red(`${failed} ${failed === 1 ? "check" : "checks"} failed`)}: the containment is not proven\n`);

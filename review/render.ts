@@ -6,6 +6,7 @@
 import type { Category, Finding, KeyNode, Review } from "./findings.ts";
 import { PERSISTENCE_CATEGORIES } from "./findings.ts";
 import { eventHeader } from "./event.ts";
+import { markdownSafe } from "../incident/display.ts";
 
 /** Where the events came from, and what could not be read. */
 export interface ReviewContext {
@@ -127,14 +128,23 @@ function userSuggestion(review: Review): string[] {
   }
   const lines: string[] = [];
   for (const [name, keys] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`  - name: ${name}`, ...(keys.length > 0 ? [`    accessKeys: [${keys.join(", ")}]`] : []));
+    lines.push(`  - name: ${yamlScalar(name)}`, ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlScalar).join(", ")}]`] : []));
   }
   return lines.length === 0 ? [] : ["users:", ...lines];
 }
 
 function roleSuggestion(review: Review): string[] {
   if (review.rolesAssumed.length === 0) return [];
-  return ["roles:", ...review.rolesAssumed.map((arn) => `  - name: ${roleName(arn)}  # ${arn}`)];
+  return ["roles:", ...review.rolesAssumed.map((arn) => `  - name: ${yamlScalar(roleName(arn))}  # ${yamlScalar(arn)}`)];
+}
+
+/**
+ * A name or ARN from the logs in the YAML to paste: as it is when it has the characters of one,
+ * else quoted with its line breaks escaped, so that a forged log cannot end the markdown's code
+ * block or start a line of its own.
+ */
+function yamlScalar(text: string): string {
+  return /^[\w+=,.@:/-]+$/.test(text) ? text : JSON.stringify(text);
 }
 
 function problems(context: ReviewContext): string[] {
@@ -221,9 +231,9 @@ export function renderText(review: Review, context: ReviewContext): string {
   return `${out.join("\n")}\n`;
 }
 
-/** Escapes text for a markdown table cell. */
+/** A value in a markdown table cell or list item: text, never markup (incident/display.ts). */
 function cell(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "'").replace(/\r?\n/g, " ");
+  return markdownSafe(value);
 }
 
 function table(headers: string[], rows: string[][]): string[] {
