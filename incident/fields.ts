@@ -138,14 +138,24 @@ export function accessKeyFlagProblem(value: string): string {
   return `--access-key: found ${shownKey(value)}, expected an access key id: AKIA followed by 16 of A-Z and 0-9`;
 }
 
+/**
+ * `--access-key VALUE: expected ...`, quoting VALUE only when it is short and plain: what is
+ * pasted where a key id goes is, as often as not, the secret key or a session token.
+ */
+function keyFlagProblem(value: string, expected: string): string {
+  if (SECRET_ACCESS_KEY.test(value)) return `--access-key: found what looks like a secret access key (40 characters, not shown), ${expected}: treat the key as exposed, and clear your shell history`;
+  const shown = shownKey(value);
+  return shown.startsWith('"') ? `--access-key ${shown}: ${expected}` : `--access-key: found ${shown}, ${expected}`;
+}
+
 /** `assess --access-key`: the exposed long-term key. */
 export function exposedKeyFlagProblem(value: string): string {
-  return `--access-key "${value}": expected an access key id, AKIA followed by 16 capital letters or digits`;
+  return keyFlagProblem(value, "expected an access key id, AKIA followed by 16 capital letters or digits");
 }
 
 /** `review --access-key`: the key to review, long-term or temporary. */
 export function reviewedKeyFlagProblem(value: string): string {
-  return `--access-key "${value}": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE`;
+  return keyFlagProblem(value, "expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE");
 }
 
 // ---- Secret access keys in text: 40 characters of base64 with mixed case, alone. A hex digest of
