@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { FLAG_INSTANT, instantFlagProblem } from "../incident/fields.ts";
+import { FLAG_INSTANT, impossibleInstantFlagProblem, instantFlagProblem } from "../incident/fields.ts";
+import { impossibleInstant, parseInstant } from "../incident/time.ts";
 import { UsageError, type Io } from "./io.ts";
 
 /** One CLI command: `npx cordon <name> ...`. */
@@ -24,10 +25,19 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
   }
 }
 
-/** Parses an instant given on the command line (`--now`, `--since`, ...). */
+/**
+ * Parses an instant given on the command line (`--now`, `--since`, ...): the one parser of them.
+ * Seconds may be left out; a date or time that does not exist (February 30, hour 24) is refused,
+ * saying which part, rather than rolled over into another instant.
+ */
 export function parseInstantFlag(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!FLAG_INSTANT.test(value) || Number.isNaN(ms)) throw new UsageError(instantFlagProblem(name, value));
-  return new Date(ms);
+  if (!FLAG_INSTANT.test(value)) throw new UsageError(instantFlagProblem(name, value));
+  // 2026-11-28T10:00Z: the seconds are left out (position 16 holds the offset, not ":").
+  const full = value[16] === ":" ? value : `${value.slice(0, 16)}:00${value.slice(16)}`;
+  const why = impossibleInstant(full);
+  if (why !== undefined) throw new UsageError(impossibleInstantFlagProblem(name, value, why));
+  const instant = parseInstant(full);
+  if (instant === undefined) throw new UsageError(instantFlagProblem(name, value));
+  return instant;
 }

@@ -95,6 +95,15 @@ export function iamNameFlagProblem(kind: "user" | "role", value: string): string
   return `--${kind} "${value}": expected an IAM ${kind} name: 1 to 64 of ${IAM_NAME_CHARACTERS}`;
 }
 
+/**
+ * A name that holds invisible characters (listed as `U+200B`): it looks like a valid name, and
+ * like another one. The value itself is quoted as found: what prints it shows each such character
+ * as an escape (display.ts).
+ */
+export function invisibleNameProblem(field: string, found: string, characters: string[]): string {
+  return `${field}: found ${describeFound(found)}, which holds ${characters.length === 1 ? "an invisible character" : "invisible characters"} (${characters.join(", ")}), expected an IAM name: 1 to 64 of ${IAM_NAME_CHARACTERS}; an invisible character makes a name look like another: type it again`;
+}
+
 export function policyNameProblem(field: string, name: string): string {
   return `${field}: policy name "${name}" is invalid, expected 1 to 128 of ${IAM_NAME_CHARACTERS}`;
 }
@@ -197,6 +206,22 @@ export function holdUntilProblem(found: unknown): string {
 /** `--now`, `--since`, `--until`. */
 export function instantFlagProblem(flag: string, value: string): string {
   return `--${flag} "${value}": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`;
+}
+
+/** An instant flag of the right shape that names no real instant; `why` says which part (time.ts). */
+export function impossibleInstantFlagProblem(flag: string, value: string, why: string): string {
+  return `--${flag} "${value}": no such instant: ${why}; expected a real RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`;
+}
+
+/** A cutoff or holdUntil of the right shape that names no real instant. */
+export function impossibleInstantProblem(field: "cutoff" | "holdUntil", value: string, why: string): string {
+  return `${field}: found "${value}", which is not a real instant (${why}); expected an RFC 3339 instant with offset such as 2026-11-28T10:00:00Z`;
+}
+
+/** A cutoff that revokes nothing (expiry.ts's StaleCutoff): `new` and `plan` warn about it. */
+export function staleCutoffProblem(stale: { cutoff: string; now: string; ageMs: number; lifetimeMs: number }): string {
+  const hours = (ms: number) => `${Math.floor(ms / 3_600_000).toLocaleString("en-US")} h`;
+  return `cutoff ${stale.cutoff} is ${hours(stale.ageMs)} before now (${stale.now}), longer ago than the longest session it revokes can live (${hours(stale.lifetimeMs)}): it revokes no session still alive; a cutoff in the wrong year? (guard refuses to add an incident that has already expired)`;
 }
 
 /** `new --cutoff`. */

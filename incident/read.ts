@@ -3,7 +3,7 @@
  * folders) into source texts. Folders are walked recursively, so an incident moved to a sub-folder
  * keeps counting.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Dirent } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { loadIncidents, type LoadResult } from "./load.ts";
 import { compareText } from "./order.ts";
@@ -19,8 +19,23 @@ export interface ReadResult {
   errors: Diagnostic[];
 }
 
-/** Reads every incident file under `paths` (relative to `cwd`); shown paths stay relative to `cwd`. */
-export function readIncidentSources(paths: string[], cwd: string): ReadResult {
+/** How a folder's entries are listed; a test passes its own to fail the way a locked folder does. */
+export type ListFolder = (dir: string) => Dirent[];
+
+const listFolder: ListFolder = (dir) => readdirSync(dir, { withFileTypes: true });
+
+/** Why a file or folder could not be read, in words as well as its code. */
+function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = { EACCES: "permission denied", EPERM: "operation not permitted", ELOOP: "too many symbolic links", EIO: "input/output error" };
+  return code === undefined ? (error as Error).message : words[code] ? `${code} (${words[code]})` : code;
+}
+
+/**
+ * Reads every incident file under `paths` (relative to `cwd`); shown paths stay relative to `cwd`.
+ * A file or folder that cannot be read is an error of its own, beside every other file's.
+ */
+export function readIncidentSources(paths: string[], cwd: string, list: ListFolder = listFolder): ReadResult {
   const files: SourceFile[] = [];
   const errors: Diagnostic[] = [];
   const seen = new Set<string>();
@@ -31,11 +46,20 @@ export function readIncidentSources(paths: string[], cwd: string): ReadResult {
     try {
       files.push({ path: shown, text: readCapped(absolute) });
     } catch (error) {
-      errors.push({ file: shown, line: 1, col: 1, code: "E_READ", message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      errors.push({ file: shown, line: 1, col: 1, code: "E_READ", message: `cannot read the file: ${readFailure(error)}` });
     }
   };
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name))) {
+    let entries: Dirent[];
+    try {
+      entries = list(dir);
+    } catch (error) {
+      // An incident in a folder that cannot be read would silently not be applied.
+      const shown = relative(cwd, dir) || dir;
+      errors.push({ file: shown, line: 1, col: 1, code: "E_READ", message: `cannot read the folder: ${readFailure(error)}: the incident files in it cannot be checked, and nothing is planned until they can` });
+      return;
+    }
+    for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
@@ -76,8 +100,8 @@ function readCapped(path: string): string {
 }
 
 /** Read, then validate: what every command that takes PATH... does first. */
-export function loadIncidentPaths(paths: string[], cwd: string, now: Date): LoadResult {
-  const read = readIncidentSources(paths, cwd);
+export function loadIncidentPaths(paths: string[], cwd: string, now: Date, list: ListFolder = listFolder): LoadResult {
+  const read = readIncidentSources(paths, cwd, list);
   const loaded = loadIncidents(read.files, { now });
   const errors = [...read.errors, ...loaded.errors];
   return errors.length > 0 ? { incidents: [], errors } : loaded;

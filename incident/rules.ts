@@ -9,8 +9,8 @@
  * one has none.
  */
 import { computeExpiry } from "./expiry.ts";
-import { fieldName, type FieldPath, type Locator } from "./fields.ts";
-import { formatInstant, parseInstant } from "./time.ts";
+import { fieldName, impossibleInstantProblem, type FieldPath, type Locator } from "./fields.ts";
+import { formatInstant, impossibleInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts";
 
 /** Roles that AWS manages and that cannot carry customer policies. */
@@ -71,6 +71,7 @@ export const RULES = {
   E_YAML_SYNTAX: { rule: "a file is YAML" },
   E_DUPLICATE_KEY: { rule: "no mapping repeats a key" },
   E_ALIAS_LIMIT: { rule: "aliases expand into at most 100 nodes" },
+  E_YAML_TAG: { rule: "no value carries an explicit tag (but !!str): a field's type comes from the schema" },
   E_SECRET: { rule: "no line holds what looks like a secret access key" },
 
   // ---- The shape (schema/incident.schema.json, worded by schema-errors.ts)
@@ -102,7 +103,7 @@ export const RULES = {
     rule: "cutoff is a real instant with offset, or at-containment",
     file({ raw }, report) {
       if (raw.cutoff !== AT_CONTAINMENT && !parseInstant(raw.cutoff)) {
-        report(["cutoff"], `cutoff: found "${raw.cutoff}", which is not a real instant; expected an RFC 3339 instant with offset such as 2026-11-28T10:00:00Z`);
+        report(["cutoff"], impossibleInstantProblem("cutoff", raw.cutoff, impossibleInstant(raw.cutoff) ?? "not a date"));
       }
     },
   },
@@ -124,7 +125,7 @@ export const RULES = {
       if (raw.holdUntil === undefined) return;
       const hold = parseInstant(raw.holdUntil);
       if (!hold) {
-        report(["holdUntil"], `holdUntil: found "${raw.holdUntil}", which is not a real instant; expected an RFC 3339 instant with offset`);
+        report(["holdUntil"], impossibleInstantProblem("holdUntil", raw.holdUntil, impossibleInstant(raw.holdUntil) ?? "not a date"));
         return;
       }
       const computed = computeExpiry({ ...incident, holdUntil: undefined });
@@ -200,6 +201,7 @@ export const RULES = {
       "IAM Identity Center roles cannot carry policies: Identity Center owns them and reverts changes; remove the user's access or change the permission set in IAM Identity Center, and revoke its active sessions there",
     ),
   },
+  E_INVISIBLE_CHARACTER: { rule: "no user, role or replacement role name holds an invisible character (zero-width, bidi control, non-breaking space)" },
   E_IAM_NAME: {
     rule: "users, roles and inline policies have IAM names, and no replacement role takes a name AWS reserves",
     file({ raw }, report) {
@@ -263,15 +265,39 @@ export const RULES = {
       }
     },
   },
-  E_KEY_TWO_USERS: {
-    rule: "a key is listed under one user in every file (IAM names ignore case)",
+  E_KEY_TWO_ACCOUNTS: {
+    rule: "a key is listed under one account in every file",
     files(files, report) {
+      // An access key belongs to one account: the stack of the other would refuse to deploy, its
+      // check of the key's owner failing, and with it every other incident of that account.
+      const accounts = new Map<string, { account: string; file: string }>();
+      for (const f of files) {
+        f.incident.users.forEach((user, i) => {
+          user.accessKeys.forEach((key, k) => {
+            const first = accounts.get(key);
+            if (first === undefined) accounts.set(key, { account: f.incident.account, file: f.file });
+            else if (first.account !== f.incident.account) {
+              report(
+                f,
+                ["users", i, "accessKeys", k],
+                `users[${i}].accessKeys[${k}]: key ${key} is listed under account ${first.account} in ${first.file}, and here under account ${f.incident.account}: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it in the incident of its account`,
+              );
+            }
+          });
+        });
+      }
+    },
+  },
+  E_KEY_TWO_USERS: {
+    rule: "a key is listed under one user of its account in every file (IAM names ignore case)",
+    files(files, report) {
+      // Per account: a key under two accounts is E_KEY_TWO_ACCOUNTS's.
       const owners = new Map<string, { user: string; file: string }>();
       for (const f of files) {
         f.incident.users.forEach((user, i) => {
           user.accessKeys.forEach((key, k) => {
-            const owner = owners.get(key);
-            if (owner === undefined) owners.set(key, { user: user.name, file: f.file });
+            const owner = owners.get(`${f.incident.account}/${key}`);
+            if (owner === undefined) owners.set(`${f.incident.account}/${key}`, { user: user.name, file: f.file });
             else if (owner.user.toLowerCase() !== user.name.toLowerCase()) {
               const where = owner.file === f.file ? `is also listed under user "${owner.user}"` : `is listed under user "${owner.user}" in ${owner.file}`;
               report(f, ["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} ${where}: an access key belongs to exactly one user`);

@@ -14,10 +14,12 @@ import {
   holdUntilProblem,
   iamNameProblem,
   incidentIdProblem,
+  invisibleNameProblem,
   policyNameProblem,
   type FieldPath,
 } from "./fields.ts";
 import type { Diagnostic } from "./diagnostics.ts";
+import { isUnsafeCharacter } from "./display.ts";
 import type { ParsedYaml } from "./yaml.ts";
 
 type Code = Diagnostic["code"];
@@ -154,6 +156,7 @@ function patternMessage(path: FieldPath, field: string, found: unknown): { code:
     case "accessKeys":
       return { code: "E_ACCESS_KEY_ID", message: accessKeyProblem(field, typeof found === "string" ? found : "") };
     case "name":
+      if (typeof found === "string" && invisibleCharacters(found).length > 0) return { code: "E_INVISIBLE_CHARACTER", message: invisibleNameProblem(field, found, invisibleCharacters(found)) };
       return { code: "E_IAM_NAME", message: iamNameProblem(field, found) };
     case "service":
       return { code: "E_TRUST_SERVICE", message: `${field}: found ${describeFound(found)}, expected an AWS service principal such as ec2.amazonaws.com` };
@@ -172,6 +175,12 @@ function patternMessage(path: FieldPath, field: string, found: unknown): { code:
     default:
       return { code: "E_SCHEMA", message: `${field}: found ${describeFound(found)}, which does not match the expected format` };
   }
+}
+
+/** The invisible characters of a value, once each, as `U+200B`. */
+function invisibleCharacters(value: string): string[] {
+  const found = Array.from(value).filter(isUnsafeCharacter);
+  return [...new Set(found.map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`))];
 }
 
 function pointerToPath(pointer: string): FieldPath {

@@ -6,7 +6,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import type { Diagnostic } from "./diagnostics.ts";
-import type { FieldPath, Locator } from "./fields.ts";
+import { fieldName, type FieldPath, type Locator } from "./fields.ts";
 import type { SourceFile } from "./types.ts";
 
 /** IAM and CI files stay small; a larger file is a mistake or an attack on the parser. */
@@ -32,9 +32,12 @@ export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diag
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(file.text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
+  // A tag is reported as a tag, even where it made the YAML fail (`!!timestamp` on a non-date).
+  const tagged = explicitTags(doc, lineCounter, file.text).map((t) => diagnostic(t.line, t.col, "E_YAML_TAG", t.message));
+  const syntax = doc.errors.filter((error) => tagged.length === 0 || error.code !== "TAG_RESOLVE_FAILED");
+  if (syntax.length > 0 || tagged.length > 0) {
     return {
-      errors: doc.errors.map((error) => {
+      errors: syntax.map((error) => {
         const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
         const summary = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
         if (error.code === "DUPLICATE_KEY") {
@@ -42,7 +45,7 @@ export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diag
           return diagnostic(pos.line, pos.col, "E_DUPLICATE_KEY", `duplicate field${key ? ` "${key}"` : ""}: a repeated field would silently override the first one`);
         }
         return diagnostic(pos.line, pos.col, "E_YAML_SYNTAX", summary);
-      }),
+      }).concat(tagged).sort((x, y) => x.line - y.line || x.col - y.col),
     };
   }
 
@@ -54,6 +57,56 @@ export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diag
     return { errors: [diagnostic(pos.line, pos.col, "E_ALIAS_LIMIT", `aliases expand into more than ${MAX_ALIAS_COUNT} nodes (${(error as Error).message}): write the values out`)] };
   }
   return { parsed: { value, locate: locator(doc, lineCounter), source: sourceOf(doc) }, errors: [] };
+}
+
+/** YAML's own tags are written `!!name` (tag:yaml.org,2002:name); local ones as they are. */
+function shownTag(tag: string): string {
+  return tag.startsWith("tag:yaml.org,2002:") ? `!!${tag.slice("tag:yaml.org,2002:".length)}` : tag;
+}
+
+/**
+ * Every value written with an explicit tag but `!!str`: `!!binary` becomes bytes and `!!timestamp`
+ * a date, neither of which an incident field holds, and a local tag (`!foo`) means nothing to
+ * cordon. A field's type comes from the schema, never from the file. `!!str` says only what quotes
+ * say, and is read as text.
+ */
+function explicitTags(doc: Document, lineCounter: LineCounter, text: string): { line: number; col: number; message: string }[] {
+  const found: { line: number; col: number; message: string }[] = [];
+  visit(doc, {
+    Node(key, node, path) {
+      if (node.tag === undefined || node.tag === "tag:yaml.org,2002:str") return;
+      const field: FieldPath = [];
+      const chain = [...path, node];
+      for (let i = 0; i < chain.length; i++) {
+        const at = chain[i];
+        if (isPair(at) && isScalar(at.key)) field.push(String(at.key.value));
+        else if (isSeq(at) && chain[i + 1] !== undefined) field.push(at.items.indexOf(chain[i + 1] as never));
+      }
+      if (key === "key") field.pop();
+      const pos = lineCounter.linePos(tagOffset(text, node.range?.[0] ?? 0));
+      const where = fieldName(field) || "file";
+      found.push({
+        line: pos.line,
+        col: pos.col,
+        message: `${where}: found the explicit tag ${shownTag(node.tag)}, expected a plain value: an incident field's type comes from the schema, not from a tag (write the value without the tag; quote it to keep it text)`,
+      });
+    },
+  });
+  return found;
+}
+
+/** Where the tag of the value at `start` is written: the token before it that starts with `!` (an anchor may stand between). */
+function tagOffset(text: string, start: number): number {
+  let at = start;
+  for (let tokens = 0; tokens < 2; tokens++) {
+    let end = at;
+    while (end > 0 && /\s/.test(text[end - 1])) end--;
+    let begin = end;
+    while (begin > 0 && !/\s/.test(text[begin - 1])) begin--;
+    if (text[begin] === "!") return begin;
+    at = begin;
+  }
+  return start;
 }
 
 function locator(doc: Document, lineCounter: LineCounter): Locator {

@@ -7,6 +7,7 @@ import { loadIncidents } from "../incident/load.ts";
 import type { SourceFile } from "../incident/types.ts";
 import { MAX_FILE_BYTES } from "../incident/yaml.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
+import { displayValue } from "../incident/display.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -18,12 +19,13 @@ const VALID = "test/fixtures/valid";
 const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
 const source = (path: string): SourceFile => ({ path, text: readFileSync(path, "utf8") });
 
-describe("invalid fixtures: each file yields exactly its listed errors", () => {
+describe("invalid fixtures: each file yields exactly its listed errors, as validate prints them", () => {
   it.each(yamlFiles(INVALID))("%s", (file) => {
     const path = join(INVALID, file);
     const expected = readFileSync(path.replace(/\.yaml$/, ".errors"), "utf8").trim().split("\n");
     const result = loadIncidents([source(path)], { now: NOW });
-    expect(result.errors.map((e) => formatDiagnostic(e).replace(`${INVALID}/`, ""))).toEqual(expected);
+    // Invisible characters are shown escaped (incident/display.ts), here as on the terminal.
+    expect(result.errors.map((e) => displayValue(formatDiagnostic(e)).replace(`${INVALID}/`, ""))).toEqual(expected);
     expect(result.incidents).toEqual([]);
   });
 });
@@ -60,6 +62,15 @@ describe("rules across files", () => {
     ]);
     const c = incident("third", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n");
     expect(loadIncidents([a, c], { now: NOW }).errors).toEqual([]);
+  });
+
+  it("rejects one key under two accounts: an access key belongs to one, and the other stack would fail to deploy", () => {
+    const a = incident("first", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n");
+    const b = { ...incident("second", "users: [{ name: bob, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n") };
+    b.text = b.text.replace("123456789012", "210987654321");
+    expect(loadIncidents([a, b], { now: NOW }).errors.map(formatDiagnostic)).toEqual([
+      "incidents/second.yaml:5:35 E_KEY_TWO_ACCOUNTS users[0].accessKeys[0]: key AKIAIOSFODNN7EXAMPLE is listed under account 123456789012 in incidents/first.yaml, and here under account 210987654321: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it in the incident of its account",
+    ]);
   });
 
   it("rejects a principal spelled two ways in two incidents of one account: adding the second would rename its deny policy", () => {

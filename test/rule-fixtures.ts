@@ -43,6 +43,8 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
   E_YAML_SYNTAX: { invalid: invalid("yaml-syntax.yaml"), valid: one("flow", "users: [{ name: dana }, { name: ci-deployer }]\n") },
   E_DUPLICATE_KEY: { invalid: invalid("duplicate-key.yaml"), valid: one("once") },
   E_ALIAS_LIMIT: { invalid: invalid("alias-bomb.yaml"), valid: one("alias", "users: [{ name: dana }]\nticket: &t SEC-1\nowner: *t\n") },
+  // !!str says only what quotes say.
+  E_YAML_TAG: { invalid: invalid("yaml-tags.yaml"), valid: one("tag-str", "users: [{ name: dana }]\nticket: !!str 1234\n") },
   // A hex digest is 40 characters too, but all one case: not a secret.
   E_SECRET: { invalid: invalid("secret-in-file.yaml"), valid: one("digest", "users: [{ name: dana }]\n# sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709\n") },
   E_TYPE: { invalid: invalid("wrong-types.yaml"), valid: one("types", "users: [{ name: dana, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\nroles: [{ name: deploy }]\n") },
@@ -84,6 +86,8 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
   },
   E_SERVICE_LINKED_ROLE: { invalid: invalid("aws-managed-roles.yaml"), valid: one("ecs", "roles: [{ name: ecsTaskRole }]\n") },
   E_SSO_ROLE: { invalid: invalid("aws-managed-roles.yaml"), valid: one("sso", "roles: [{ name: SSOAdministrators }]\n") },
+  // Visible non-ASCII is E_IAM_NAME's; a plain name passes.
+  E_INVISIBLE_CHARACTER: { invalid: invalid("invisible-names.yaml"), valid: one("visible", "users: [{ name: deploy }]\nroles: [{ name: ci-deployer }]\n") },
   E_IAM_NAME: { invalid: invalid("bad-names.yaml"), valid: one("names", 'users: [{ name: "ci+deploy=1,a.b@c_d-e" }]\n') },
   E_REPLACEMENT_ROLE_CONFLICT: {
     invalid: files(incident("first", role("{ service: ec2.amazonaws.com }")), incident("second", "roles: [{ name: new-path }]\n")),
@@ -92,6 +96,17 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
   E_DUPLICATE_ID: {
     invalid: files(incident("same-id"), { ...incident("same-id"), path: "incidents/other/same-id.yml" }),
     valid: files(incident("one-id"), incident("another-id")),
+  },
+  E_KEY_TWO_ACCOUNTS: {
+    invalid: files(
+      incident("first", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n"),
+      { path: "incidents/second.yaml", text: 'id: second\ntitle: t\naccount: "210987654321"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n' },
+    ),
+    // Another key in the other account.
+    valid: files(
+      incident("first", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n"),
+      { path: "incidents/second.yaml", text: 'id: second\ntitle: t\naccount: "210987654321"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: alice, accessKeys: [AKIAI44QH8DHBEXAMPLE] }]\n' },
+    ),
   },
   E_KEY_TWO_USERS: {
     invalid: invalid("key-two-users.yaml"),
