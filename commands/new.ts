@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { displaySafe, displayValue } from "../incident/display.ts";
+import { formatDiagnostic } from "../incident/diagnostics.ts";
+import { staleCutoff } from "../incident/expiry.ts";
 import { loadIncidents } from "../incident/load.ts";
-import { parseInstant, formatInstant } from "../incident/time.ts";
+import { readIncidentSources } from "../incident/read.ts";
+import { impossibleInstant, parseInstant, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
 import { awsLookup, LookupError, lookupFailure, type Lookup } from "../aws/lookup.ts";
 import {
@@ -12,6 +15,9 @@ import {
   accountFlagProblem,
   cutoffFlagProblem,
   IAM_NAME,
+  impossibleInstantFlagProblem,
+  INSTANT,
+  staleCutoffProblem,
   iamNameFlagProblem,
   INCIDENT_ID,
   incidentIdFlagProblem,
@@ -152,6 +158,14 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     io.err(`cordon new: ${displayValue(relative(io.cwd, existing) || existing)} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
     return EXIT_INVALID;
   }
+  // Valid alone is not enough: beside the incidents already there, the folder must stay valid
+  // (an id used by another file, a principal spelled another way, a key under another user or
+  // account), or the next pulumi up would refuse every incident. Checked before writing.
+  const collisions = collisionsWith(dir, { path: shown, text }, io.cwd, now);
+  if (collisions.length > 0) {
+    io.err(`cordon new: ${displayValue(shown)} not written: it collides with the incidents already in ${displayValue(relative(io.cwd, dir) || dir)}:\n${collisions.map((line) => `  ${displayValue(line)}\n`).join("")}`);
+    return EXIT_INVALID;
+  }
   mkdirSync(dir, { recursive: true });
   try {
     // "wx": fails if the file appeared since the check above, rather than overwrite it.
@@ -165,7 +179,22 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   }
   // The user's name may come from IAM, the path from the folder: shown escaped.
   io.out(displaySafe(nextSteps(incident, shown)));
+  const stale = staleCutoff({ cutoff, users: incident.users }, now);
+  if (stale !== undefined) io.err(`cordon new: warning: ${staleCutoffProblem(stale)}\n`);
   return EXIT_OK;
+}
+
+/**
+ * What the new file adds to the folder's errors: every diagnostic of the folder with it that the
+ * folder does not have without it (the folder's own problems are not the new file's to answer).
+ */
+function collisionsWith(dir: string, file: { path: string; text: string }, cwd: string, now: Date): string[] {
+  if (!existsSync(dir)) return [];
+  const present = readIncidentSources([dir], cwd).files;
+  const before = new Set(loadIncidents(present, { now }).errors.map(formatDiagnostic));
+  return loadIncidents([...present, file], { now })
+    .errors.map(formatDiagnostic)
+    .filter((line) => !before.has(line));
 }
 
 function nextSteps(incident: NewIncident, shown: string): string {
@@ -210,6 +239,8 @@ function checkMode(mode: string | undefined): Mode {
 
 function checkCutoff(cutoff: string | undefined): string {
   if (cutoff === undefined || cutoff === AT_CONTAINMENT) return AT_CONTAINMENT;
+  const why = INSTANT.test(cutoff) ? impossibleInstant(cutoff) : undefined;
+  if (why !== undefined) throw new UsageError(impossibleInstantFlagProblem("cutoff", cutoff, why));
   const instant = parseInstant(cutoff);
   if (!instant) throw new UsageError(cutoffFlagProblem(cutoff));
   return formatInstant(instant);

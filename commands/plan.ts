@@ -1,5 +1,6 @@
 import { displayValues, jsonSafe } from "../incident/display.ts";
-import { ACCOUNT_ID, accountFlagProblem } from "../incident/fields.ts";
+import { staleCutoff } from "../incident/expiry.ts";
+import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
@@ -36,8 +37,11 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const plan = buildPlan(incidents, { account: values.account, containment, ...recorded });
-    if (values.json) io.out(`${jsonSafe(JSON.stringify(plan, null, 2))}
-`);
+    for (const incident of incidents.filter((i) => values.account === undefined || i.account === values.account)) {
+      const stale = staleCutoff(incident, now);
+      if (stale !== undefined) io.err(`cordon plan: warning: incident ${incident.id}: ${staleCutoffProblem(stale)}\n`);
+    }
+    if (values.json) io.out(`${jsonSafe(JSON.stringify(plan, null, 2))}\n`);
     // Values escaped before the colours go in: the colours are cordon's, the values are not.
     else io.out(renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true)));
     return EXIT_OK;

@@ -33,8 +33,7 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const statuses = incidentStatuses(incidents, now, containment, recorded.goneAccessKeys);
-    if (values.json) io.out(`${jsonSafe(JSON.stringify({ incidents: statuses }, null, 2))}
-`);
+    if (values.json) io.out(`${jsonSafe(JSON.stringify({ incidents: statuses }, null, 2))}\n`);
     else io.out(displaySafe(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${DEFAULT_INCIDENTS_DIR}/`)));
     return EXIT_OK;
   },

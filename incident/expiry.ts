@@ -37,6 +37,29 @@ export function expiryAfter(cutoff: string, namesUser: boolean, holdUntil?: stri
   return formatInstant(new Date(hold !== undefined && hold > computed ? hold : computed));
 }
 
+/** A cutoff older than every credential it revokes: it revokes nothing (see {@link staleCutoff}). */
+export interface StaleCutoff {
+  cutoff: string;
+  now: string;
+  /** How long before `now` the cutoff is. */
+  ageMs: number;
+  /** The longest lifetime of the credentials it revokes (36 h with a user, 12 h with roles only). */
+  lifetimeMs: number;
+}
+
+/**
+ * An explicit cutoff so old that every credential minted before it has already expired: the
+ * incident revokes no live session, and (without a later holdUntil) is over as soon as it is
+ * written. Usually a cutoff in the wrong year. Undefined for at-containment and recent cutoffs.
+ */
+export function staleCutoff(incident: Pick<Incident, "users" | "cutoff">, now: Date): StaleCutoff | undefined {
+  const cutoff = incident.cutoff === AT_CONTAINMENT ? undefined : parseInstant(incident.cutoff);
+  if (cutoff === undefined) return undefined;
+  const lifetimeMs = credentialLifetimeMs(incident.users.length > 0);
+  const ageMs = now.getTime() - cutoff.getTime();
+  return ageMs >= lifetimeMs ? { cutoff: formatInstant(cutoff), now: formatInstant(now), ageMs, lifetimeMs } : undefined;
+}
+
 /**
  * When the incident can be removed. With `cutoff: at-containment` the instant is known only once
  * `pulumi up` recorded it: pass it as `containedAt`; without it the expiry is unknown (null).

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
@@ -231,6 +232,10 @@ describe("flags", () => {
     { args: ["--title", "x", "--user", "dana", "--mode", "deny"], message: 'cordon new: --mode "deny": expected one of revoke-older-sessions, deny-all' },
     { args: ["--title", "x", "--user", "dana", "--id", "Bad_Id"], message: 'cordon new: --id "Bad_Id": expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit' },
     { args: ["--title", "x", "--user", "dana", "--cutoff", "yesterday"], message: 'cordon new: --cutoff "yesterday": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z' },
+    {
+      args: ["--title", "x", "--user", "dana", "--cutoff", "2026-02-29T10:00:00Z"],
+      message: 'cordon new: --cutoff "2026-02-29T10:00:00Z": no such instant: February 2026 has 28 days; expected a real RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z',
+    },
     { args: ["--title", "two\nlines", "--user", "dana"], message: "cordon new: --title: expected one line of 1 to 200 characters, found several lines" },
     { args: ["--title", "x", "--user", "dana", "extra"], message: 'cordon new: unexpected argument "extra": every value is given with a flag' },
   ])("usage error: $message", async ({ args, message }) => {
@@ -269,6 +274,110 @@ describe("flags", () => {
     const [incident] = loadIncidentPaths(["ops/incidents"], cwd, new Date(NOW)).incidents;
     expect(incident).toMatchObject({ id: "2026-11-27-laptop", account: "012345678901", mode: "deny-all", cutoff: "2026-11-27T20:30:00Z", users: [{ name: "svc-backup", accessKeys: [] }], roles: [] });
     expect(readFileSync(join(cwd, "ops/incidents/2026-11-27-laptop.yaml"), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../../schema/incident.schema.json");
+  });
+});
+
+describe("beside the incidents already in the folder", () => {
+  /** An existing incident of `new --title Existing`, written by new itself. */
+  async function withExisting(args: string[]): Promise<string> {
+    const cwd = workdir();
+    const result = await run(cwd, ["--title", "Existing", "--id", "2026-11-27-existing", "--cutoff", "2026-11-28T01:00:00Z", ...args]);
+    expect(result.code).toBe(0);
+    return cwd;
+  }
+
+  it.each([
+    {
+      what: "a principal spelled another way",
+      existing: ["--user", "Deploy", "--account", "123456789012"],
+      args: ["--user", "deploy", "--account", "123456789012"],
+      collision:
+        'incidents/2026-11-28-x.yaml:25:11 E_PRINCIPAL_SPELLING users[0].name: user "deploy" is spelled "Deploy" in incidents/2026-11-27-existing.yaml: spell a principal the same way in every incident (IAM ignores case, but cordon\'s resource names do not)',
+    },
+    {
+      what: "a role spelled another way",
+      existing: ["--role", "Builder", "--account", "123456789012"],
+      args: ["--role", "builder", "--account", "123456789012"],
+      collision:
+        'incidents/2026-11-28-x.yaml:28:11 E_PRINCIPAL_SPELLING roles[0].name: role "builder" is spelled "Builder" in incidents/2026-11-27-existing.yaml: spell a principal the same way in every incident (IAM ignores case, but cordon\'s resource names do not)',
+    },
+    {
+      what: "a key under another user",
+      existing: ["--user", "alice", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012"],
+      args: ["--user", "bob", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012"],
+      collision:
+        'incidents/2026-11-28-x.yaml:26:18 E_KEY_TWO_USERS users[0].accessKeys[0]: key AKIAIOSFODNN7EXAMPLE is listed under user "alice" in incidents/2026-11-27-existing.yaml: an access key belongs to exactly one user',
+    },
+    {
+      what: "a key under another account",
+      existing: ["--user", "alice", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "210987654321"],
+      args: ["--user", "alice", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012"],
+      collision:
+        "incidents/2026-11-28-x.yaml:26:18 E_KEY_TWO_ACCOUNTS users[0].accessKeys[0]: key AKIAIOSFODNN7EXAMPLE is listed under account 210987654321 in incidents/2026-11-27-existing.yaml, and here under account 123456789012: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it in the incident of its account",
+    },
+  ])("refuses $what before writing, exit 1", async ({ existing, args, collision }) => {
+    const cwd = await withExisting(existing);
+    const result = await run(cwd, ["--title", "x", ...args]);
+    expect(result).toEqual({ code: 1, stdout: "", stderr: `cordon new: incidents/2026-11-28-x.yaml not written: it collides with the incidents already in incidents:\n  ${collision}\n` });
+    expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(false);
+  });
+
+  it("refuses an id that another file already declares, whatever its name", async () => {
+    const cwd = workdir();
+    mkdirSync(join(cwd, "incidents", "old"), { recursive: true });
+    writeFileSync(join(cwd, "incidents", "old", "renamed.yaml"), 'id: 2026-11-28-x\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T01:00:00Z\nusers: [{ name: dana }]\n');
+    const result = await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("E_DUPLICATE_ID");
+    expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(false);
+  });
+
+  it("is not blamed for what is already wrong in the folder", async () => {
+    const cwd = workdir();
+    mkdirSync(join(cwd, "incidents"));
+    writeFileSync(join(cwd, "incidents", "broken.yaml"), "id: broken\n");
+    const result = await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012"]);
+    expect(result.code).toBe(0);
+  });
+
+  it("any spelling of an existing principal that differs is refused; the same spelling is written", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[a-z][a-z0-9-]{1,8}$/), fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }), fc.constantFrom("--user", "--role"), async (name, upper, flag) => {
+        const respelled = Array.from(name, (char, i) => (upper[i] ? char.toUpperCase() : char)).join("");
+        const cwd = await withExisting([flag, name, "--account", "123456789012"]);
+        const result = await run(cwd, ["--title", "x", flag, respelled, "--account", "123456789012"]);
+        expect(result.code).toBe(respelled === name ? 0 : 1);
+        expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(respelled === name);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe("a cutoff that revokes nothing", () => {
+  it("is written, with a warning: every session it would revoke has expired", async () => {
+    const cwd = workdir();
+    const result = await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012", "--cutoff", "2025-11-28T01:00:00Z"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      "cordon new: warning: cutoff 2025-11-28T01:00:00Z is 8,761 h before now (2026-11-28T02:16:00Z), longer ago than the longest session it revokes can live (36 h): it revokes no session still alive; a cutoff in the wrong year? (guard refuses to add an incident that has already expired)\n",
+    );
+  });
+
+  it("warns exactly when the cutoff is older than the lifetime of what it revokes (36 h with a user, 12 h with roles only)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 80 * 60 }), fc.boolean(), async (minutesAgo, withUser) => {
+        const cutoff = new Date(Date.parse(NOW) - minutesAgo * 60_000).toISOString().replace(/\.000Z$/, "Z");
+        const cwd = workdir();
+        const result = await run(cwd, ["--title", "x", withUser ? "--user" : "--role", "dana", "--account", "123456789012", "--cutoff", cutoff]);
+        expect(result.code).toBe(0);
+        expect(result.stderr.includes("warning")).toBe(minutesAgo >= (withUser ? 36 : 12) * 60);
+        const plan = memoryIo({ cwd });
+        expect(await main(["plan", "--now", NOW], plan)).toBe(0);
+        expect(plan.stderr.includes("cordon plan: warning: incident 2026-11-28-x: cutoff")).toBe(minutesAgo >= (withUser ? 36 : 12) * 60);
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 
