@@ -23,10 +23,12 @@ incidents/) in the account of the credentials in use, reads IAM and checks that
     actions to a token issued one minute before the cutoff, and none from cordon's policy to a
     token issued one minute after it (deny-all: an explicit deny to both).
 A listed key last used after the cutoff gets a warning: sessions it minted then are not revoked.
-The instant of an at-containment incident is read from the live policy, or from FILE.
+The instant of an at-containment incident comes from FILE only, never from the live policy (which
+anyone allowed to edit it could have changed): without it, such an incident cannot be verified.
 
 options:
   --stack-outputs FILE  \`pulumi stack output --json\`: the recorded at-containment instants
+                        (needed to verify an at-containment incident)
   --now ISO             which incidents are active (default: now)
   --json                {"account", "ok", "principals": [{"type", "name", "ok", "checks": [...],
                         "warnings": [...]}], "notChecked": [...]} (docs/assess-verify.md)

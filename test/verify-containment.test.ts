@@ -3,9 +3,11 @@
  * are checked, in which account, and what is read for each principal. test/verify.test.ts runs the
  * same code against moto through aws/iam.ts.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadIncidents } from "../incident/load.ts";
 import { buildPlan } from "../plan/plan.ts";
+import { fillContainment } from "../plan/policies.ts";
 import type { Decision } from "../verify/checks.ts";
 import { verifyContainment, type LiveIam } from "../verify/verify.ts";
 
@@ -49,5 +51,62 @@ describe("verifyContainment", () => {
     expect(report.principals.map((p) => [p.name, p.cutoff, p.cutoffSource, p.checks.map((c) => `${c.check} ${c.ok}`)])).toEqual([
       ["deploy", "2026-11-28T10:00:00Z", "incident", ["deny-attached true", "document-matches true", "denied-before-cutoff true", "after-cutoff true"]],
     ]);
+  });
+});
+
+describe("an at-containment instant comes from the stack outputs only (issue 10, item 4)", () => {
+  const atContainment = (id: string, mode: string) => ({
+    path: `incidents/${id}.yaml`,
+    text: `id: ${id}\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nmode: ${mode}\nroles: [{ name: deploy }]\n`,
+  });
+  /** An instant recorded recently enough that the incident (roles only: 12 h) is still active at NOW. */
+  const recent = fc.integer({ min: Date.parse("2026-11-28T01:00:00Z") / 1000, max: Date.parse("2026-11-28T11:59:00Z") / 1000 }).map((s) => new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z"));
+  const instant = fc.integer({ min: Date.parse("2010-01-01T00:00:00Z") / 1000, max: Date.parse("2026-11-28T11:59:00Z") / 1000 }).map((s) => new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z"));
+
+  /** The role's live policy holds `liveInstant`; the simulator honours whatever the live policy says. */
+  function iamWithLiveInstant(plan: ReturnType<typeof buildPlan>, liveInstant: string): LiveIam {
+    const document = fillContainment(plan.denyPolicies[0].document, { "2026-11-28-ticket": liveInstant });
+    const decisions = (actions: readonly string[], decision: Decision["decision"]) => Object.fromEntries(actions.map((a) => [a, { decision, policies: decision === "explicitDeny" ? ["cordon-revoke-sessions"] : [] }]));
+    return {
+      account: async () => "123456789012",
+      user: async () => {
+        throw new Error("no user");
+      },
+      role: async (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}`, policy: { state: "attached", document } }),
+      keys: async () => ({}),
+      simulate: async (_arn, actions, at) => decisions(actions, plan.denyPolicies[0].mode === "deny-all" || at < liveInstant ? "explicitDeny" : "allowed"),
+    };
+  }
+
+  it("whatever instant the live policy holds, a revoke-older-sessions incident is not proven without the record, and is checked against the record with it", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(instant, recent), recent, async (live, recorded) => {
+        const incidents = loadIncidents([atContainment("2026-11-28-ticket", "revoke-older-sessions")], { now: NOW }).incidents;
+        const plan = buildPlan(incidents);
+        const without = await verifyContainment(iamWithLiveInstant(plan, live), plan, {}, NOW);
+        expect(without.ok).toBe(false);
+        expect(without.principals[0]).toMatchObject({ cutoff: null, cutoffSource: null });
+        expect(without.principals[0].checks.filter((c) => !c.ok).map((c) => c.message)).toEqual([
+          "cannot verify 2026-11-28-ticket: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed",
+        ]);
+        const withRecord = await verifyContainment(iamWithLiveInstant(plan, live), buildPlan(incidents, { containment: { "2026-11-28-ticket": recorded } }), { "2026-11-28-ticket": recorded }, NOW);
+        expect(withRecord.ok).toBe(live === recorded);
+        expect(withRecord.principals[0]).toMatchObject({ cutoff: recorded, cutoffSource: "stack-outputs" });
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("deny-all needs no instant: it denies whatever the instant", async () => {
+    await fc.assert(
+      fc.asyncProperty(instant, async (live) => {
+        const incidents = loadIncidents([atContainment("2026-11-28-ticket", "deny-all")], { now: NOW }).incidents;
+        const plan = buildPlan(incidents);
+        const report = await verifyContainment(iamWithLiveInstant(plan, live), plan, {}, NOW);
+        expect(report.ok).toBe(true);
+        expect(report.principals[0].cutoffSource).toBeNull();
+      }),
+      { numRuns: 20 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * verify's pure core: how a live document is compared with the planned one (as IAM reads them),
- * how a recorded containment instant is read back from it, and which instant a principal's
+ * that a containment instant is never read back from it, and which instant a principal's
  * sessions are revoked before.
  */
 import { describe, expect, it } from "vitest";
@@ -28,13 +28,15 @@ describe("compareDocuments", () => {
     ],
   });
 
-  it("reads the containment instant where the plan has its placeholder, and finds no difference", () => {
-    expect(compareDocuments(planned, live("2026-11-28T11:30:00+00:00"))).toEqual({ differences: [], containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
+  it("never takes the containment instant from the live policy: without the record it is unknown, whatever the policy says", () => {
+    for (const instant of ["2026-11-28T11:30:00+00:00", "2016-01-01T00:00:00Z"]) {
+      expect(compareDocuments(planned, live(instant))).toEqual({ differences: [], unknownInstants: ["2026-11-28-key-in-ticket"] });
+    }
   });
 
-  it("compares against a known instant instead of reading it", () => {
-    expect(compareDocuments(planned, live("2026-11-28T11:30:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" })).toEqual({ differences: [], containment: {} });
-    expect(compareDocuments(planned, live("2026-11-28T11:30:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:31:00Z" }).differences).toHaveLength(1);
+  it("compares against the recorded instant", () => {
+    expect(compareDocuments(planned, live("2026-11-28T11:30:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" })).toEqual({ differences: [], unknownInstants: [] });
+    expect(compareDocuments(planned, live("2016-01-01T00:00:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" }).differences).toHaveLength(1);
   });
 
   it.each([
@@ -49,7 +51,7 @@ describe("compareDocuments", () => {
 
   it("a placeholder whose live value is not an instant stays unresolved and differs", () => {
     const result = compareDocuments(planned, live("soon"));
-    expect(result.containment).toEqual({});
+    expect(result.unknownInstants).toEqual(["2026-11-28-key-in-ticket"]);
     expect(result.differences).toEqual([
       'statement B differs: found {"Action":["*"],"Condition":{"DateLessThan":{"aws:tokenissuetime":["soon"]}},"Effect":"Deny","Resource":["*"],"Sid":"B"}, planned {"Action":["*"],"Condition":{"DateLessThan":{"aws:tokenissuetime":["{{containment:2026-11-28-key-in-ticket}}"]}},"Effect":"Deny","Resource":["*"],"Sid":"B"}',
     ]);

@@ -470,24 +470,54 @@ describe("verify against moto", () => {
     expect(code).toBe(0);
   });
 
-  it("reads an at-containment instant from the live policy, and checks around it", async () => {
+  /** The stack outputs of a run of pulumi up that recorded `instant` for the key-in-ticket incident. */
+  function outputsRecording(instant: string): string {
+    const outputs = join(dir, "outputs.json");
+    writeFileSync(
+      outputs,
+      JSON.stringify({ account: ACCOUNT, incidents: { "2026-11-28-key-in-ticket": { cutoff: instant, atContainment: true, expiresAt: "2026-11-29T23:30:00Z", mode: "revoke-older-sessions", principals: [], accessKeys: [] } }, replacementRoles: [] }),
+    );
+    return outputs;
+  }
+
+  it("checks an at-containment incident around the instant the stack outputs recorded", async () => {
     const key = await seedAccount();
     writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
     await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
     await disable(key);
-    const { code, stdout } = await verify("--json");
+    const { code, stdout } = await verify("--json", "--stack-outputs", outputsRecording("2026-11-28T11:30:00Z"));
     const [user] = JSON.parse(stdout).principals;
-    expect(user).toMatchObject({ cutoff: "2026-11-28T11:30:00Z", cutoffSource: "live-policy", ok: true });
+    expect(user).toMatchObject({ cutoff: "2026-11-28T11:30:00Z", cutoffSource: "stack-outputs", ok: true });
     expect(user.checks.find((c: { check: string }) => c.check === "denied-before-cutoff").tokenIssueTime).toBe("2026-11-28T11:29:00Z");
     expect(code).toBe(0);
   });
 
-  it("an at-containment instant read from one principal's policy completes another's whose policy is gone", async () => {
+  it("never takes the instant from the live policy: without the stack outputs it cannot verify the incident, and exits 1", async () => {
+    const key = await seedAccount();
+    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    // The live policy was edited to an instant years back: it revokes nothing that is still alive.
+    await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2016-11-28T11:30:00Z" } });
+    await disable(key);
+    const { code, stdout, stderr } = await verify();
+    expect(stdout).toBe(
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: not simulated ✗\n` +
+        "  ✗ cannot verify 2026-11-28-key-in-ticket: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed → pass --stack-outputs FILE (pulumi stack output --json) with the instant pulumi up recorded; before the first pulumi up, there is nothing to verify yet\n" +
+        `containment not proven: 1 principal of 1 active incident in account ${ACCOUNT}, see ✗ above\n`,
+    );
+    expect(stderr).toBe("cordon verify: 1 check failed: the containment is not proven\n");
+    expect(code).toBe(1);
+    // With the recorded instant, the edited policy is a changed document.
+    const recorded = await verify("--stack-outputs", outputsRecording("2026-11-28T11:30:00Z"));
+    expect(recorded.code).toBe(1);
+    expect(recorded.stdout).toMatch(/✗ deny policy cordon-revoke-sessions-ci-deployer differs from the plan: statement \w+ differs: found .*2016-11-28T11:30:00.000Z.*, planned .*2026-11-28T11:30:00.000Z/);
+  });
+
+  it("a principal whose policy is gone is still simulated around the recorded instant", async () => {
     const key = await seedAccount();
     writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy"]);
     await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" }, skip: (deny) => deny.principal.type === "role" });
     await disable(key);
-    const { code, stdout } = await verify();
+    const { code, stdout } = await verify("--stack-outputs", outputsRecording("2026-11-28T11:30:00Z"));
     expect(stdout).toContain(
       "role deploy       deny attached ✗  token before cutoff: explicit deny ✗  after: allowed ✓\n" +
         "  ✗ inline policy cordon-revoke-sessions is not on role deploy → run `pulumi up --refresh` to attach it, then verify again\n" +
@@ -501,12 +531,7 @@ describe("verify against moto", () => {
     writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
     await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
     await disable(key);
-    const outputs = join(dir, "outputs.json");
-    writeFileSync(
-      outputs,
-      JSON.stringify({ account: ACCOUNT, incidents: { "2026-11-28-key-in-ticket": { cutoff: "2026-11-28T11:45:00Z", atContainment: true, expiresAt: "2026-11-29T23:45:00Z", mode: "revoke-older-sessions", principals: [], accessKeys: [] } }, replacementRoles: [] }),
-    );
-    const { code, stdout } = await verify("--stack-outputs", outputs);
+    const { code, stdout } = await verify("--stack-outputs", outputsRecording("2026-11-28T11:45:00Z"));
     expect(code).toBe(1);
     expect(stdout).toMatch(/✗ deny policy cordon-revoke-sessions-ci-deployer differs from the plan: statement CordonRevokeSessionsBeforeContainment2026112\w+ differs: found .*2026-11-28T11:30:00.000Z.*, planned .*2026-11-28T11:45:00.000Z/);
   });
@@ -520,7 +545,7 @@ describe("verify against moto", () => {
     expect(stdout).toContain(
       `user ci-deployer  deny attached ✗  ${key} Inactive ✓  token before cutoff: not simulated ✗\n` +
         "  ✗ deny policy cordon-revoke-sessions-ci-deployer does not exist → run `pulumi up --refresh` to attach it, then verify again\n" +
-        "  ✗ not simulated: the containment instant of 2026-11-28-key-in-ticket is not known (no live deny policy holds it) → run `pulumi up` to contain it, or pass --stack-outputs with the recorded instant\n",
+        "  ✗ cannot verify 2026-11-28-key-in-ticket: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed → pass --stack-outputs FILE (pulumi stack output --json) with the instant pulumi up recorded; before the first pulumi up, there is nothing to verify yet\n",
     );
   });
 

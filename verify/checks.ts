@@ -6,7 +6,7 @@
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
 import { canonicalStatement } from "../plan/policy-grammar.ts";
-import { fillContainment, pendingPlaceholders, placeholderIncident, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
+import { fillContainment, pendingPlaceholders, placeholderIncident, recordedFor, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
 
 /** A principal as it is live: whether it exists, and where cordon's deny policy stands on it. */
@@ -82,31 +82,36 @@ export interface Check {
 export interface DocumentComparison {
   /** Empty when the live document is the planned one, as IAM reads them. */
   differences: string[];
-  /** Containment instants read from the live document, for placeholders of the plan. */
-  containment: ContainmentInstants;
+  /** At-containment incidents whose instant is not known: their statements are compared but for it. */
+  unknownInstants: string[];
 }
 
 /**
- * Compares a live document with the planned one. Where the plan holds a `{{containment:<id>}}`
- * placeholder, the live statement with the same Sid holds the instant `pulumi up` recorded: it is
- * read from there, so `verify` works without the stack outputs.
+ * Compares a live document with the planned one, where the plan's `{{containment:<id>}}`
+ * placeholders hold the instants `pulumi up` recorded (`known`, from the stack outputs). A
+ * statement whose instant is not known is compared but for that instant: the live policy's own
+ * text is never taken as the recorded instant, since whoever could edit the policy could have
+ * written any instant there (one years back revokes nothing).
  */
 export function compareDocuments(planned: PolicyDocument, live: PolicyDocument, known: ContainmentInstants = {}): DocumentComparison {
-  const containment: ContainmentInstants = {};
+  const unknown = new Set<string>();
+  const asLive: ContainmentInstants = {};
   const liveBySid = new Map(live.Statement.map((s) => [s.Sid ?? "", s]));
   for (const statement of planned.Statement) {
     for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
       for (const [key, value] of Object.entries(entries)) {
         const id = placeholderIncident(value);
-        if (id === undefined || known[id] !== undefined) continue;
+        if (id === undefined || recordedFor(known, id) !== undefined) continue;
+        unknown.add(id);
+        // Only so that the rest of the statement is compared: this instant proves nothing.
         const found = conditionValue(liveBySid.get(statement.Sid ?? ""), operator, key);
         const instant = typeof found === "string" ? parseInstant(found) : undefined;
-        if (instant) containment[id] = formatInstant(instant);
+        if (instant) asLive[id] = formatInstant(instant);
       }
     }
   }
-  const filled = fillContainment(planned, { ...known, ...containment });
-  return { differences: statementDifferences(filled, live), containment };
+  const filled = fillContainment(planned, { ...asLive, ...known });
+  return { differences: statementDifferences(filled, live), unknownInstants: [...unknown].sort(compareText) };
 }
 
 function conditionValue(statement: PolicyStatement | undefined, operator: string, key: string): unknown {
@@ -276,4 +281,15 @@ export function simulationChecks(deny: DenyPolicy, cutoff: string, before: Recor
 /** The check that stands for a simulation that could not run. */
 export function notSimulated(message: string, fix: string): Check {
   return { check: "denied-before-cutoff", ok: false, message, fix };
+}
+
+/**
+ * An at-containment incident whose recorded instant is not known: its containment cannot be
+ * proven, because the instant it revokes sessions before is the very thing to prove.
+ */
+export function unknownInstant(incidents: string[]): Check {
+  return notSimulated(
+    `cannot verify ${incidents.join(", ")}: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed`,
+    "pass --stack-outputs FILE (pulumi stack output --json) with the instant pulumi up recorded; before the first pulumi up, there is nothing to verify yet",
+  );
 }

@@ -11,13 +11,13 @@ import { recordedFor } from "../plan/policies.ts";
 import {
   compareDocuments,
   keyChecks,
-  notSimulated,
   offsetInstant,
   policyChecks,
   principalCutoff,
   SIMULATED_ACTIONS,
   SIMULATION_OFFSET_MS,
   simulationChecks,
+  unknownInstant,
   type Check,
   type Decision,
   type LiveKey,
@@ -52,8 +52,8 @@ export interface PrincipalReport {
   policyArn: string | null;
   /** The instant sessions are revoked before; null while unknown. */
   cutoff: string | null;
-  /** Where the cutoff comes from: the incident files, the stack outputs, or the live policy. */
-  cutoffSource: "incident" | "stack-outputs" | "live-policy" | null;
+  /** Where the cutoff comes from: the incident files or the stack outputs; null while unknown (never the live policy). */
+  cutoffSource: "incident" | "stack-outputs" | null;
   ok: boolean;
   checks: Check[];
   warnings: string[];
@@ -93,17 +93,9 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
     }
     live.push(read);
   }
-  // An incident's containment instant is one for all its principals: read from any live policy
-  // that holds it, it completes the others (a role whose policy was removed is still simulated).
-  const recorded: ContainmentInstants = {};
-  checked.forEach((deny, i) => {
-    const policy = live[i].policy;
-    if (policy.state !== "attached") return;
-    for (const [id, instant] of Object.entries(compareDocuments(deny.document, policy.document, known).containment)) recorded[id] ??= instant;
-  });
 
   const principals: PrincipalReport[] = [];
-  for (const [i, deny] of checked.entries()) principals.push(await verifyPrincipal(iam, all, deny, live[i], known, recorded, now));
+  for (const [i, deny] of checked.entries()) principals.push(await verifyPrincipal(iam, all, deny, live[i], known, now));
   return {
     account,
     now: formatInstant(now),
@@ -134,17 +126,18 @@ async function verifyPrincipal(
   deny: DenyPolicy,
   live: LivePrincipal,
   known: ContainmentInstants,
-  recorded: ContainmentInstants,
   now: Date,
 ): Promise<PrincipalReport> {
   const { type, name } = deny.principal;
-  const containment = { ...recorded, ...known };
-  // Compared with every instant known: a live instant other than the one recorded is a change.
-  const comparison = live.policy.state === "attached" ? compareDocuments(deny.document, live.policy.document, containment) : null;
-  const incidentCutoffs = plan.incidents.filter((i) => deny.incidents.includes(i.id)).map((i) => recordedFor(containment, i.id) ?? i.cutoff);
-  const cutoff = principalCutoff(deny, containment, incidentCutoffs) ?? (deny.mode === "deny-all" ? formatInstant(now) : null);
+  // The recorded instants come from the stack outputs only: a live instant other than the one
+  // recorded is a change to the policy, and without the record there is nothing to compare with.
+  const comparison = live.policy.state === "attached" ? compareDocuments(deny.document, live.policy.document, known) : null;
+  const incidentCutoffs = plan.incidents.filter((i) => deny.incidents.includes(i.id)).map((i) => recordedFor(known, i.id) ?? i.cutoff);
+  const recorded = principalCutoff(deny, known, incidentCutoffs);
+  // deny-all denies whatever the instant: its principals are simulated around now without it.
+  const cutoff = recorded ?? (deny.mode === "deny-all" ? formatInstant(now) : null);
   const deferred = plan.incidents.filter((i) => deny.incidents.includes(i.id) && i.atContainment).map((i) => i.id);
-  const cutoffSource = cutoff === null ? null : deferred.length === 0 ? "incident" : deferred.every((id) => recordedFor(known, id) !== undefined) ? "stack-outputs" : "live-policy";
+  const cutoffSource = recorded === null ? null : deferred.length > 0 && deferred.every((id) => recordedFor(known, id) !== undefined) ? "stack-outputs" : "incident";
 
   const checks = policyChecks(deny, live, comparison);
   const warnings: string[] = [];
@@ -159,13 +152,7 @@ async function verifyPrincipal(
   }
   if (live.arn !== null) {
     if (cutoff === null) {
-      const pending = deny.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
-      checks.push(
-        notSimulated(
-          `not simulated: the containment instant of ${pending.join(", ")} is not known (no live deny policy holds it)`,
-          "run `pulumi up` to contain it, or pass --stack-outputs with the recorded instant",
-        ),
-      );
+      checks.push(unknownInstant(deny.pendingContainment.filter((id) => recordedFor(known, id) === undefined)));
     } else {
       const before = await iam.simulate(live.arn, SIMULATED_ACTIONS, offsetInstant(cutoff, -SIMULATION_OFFSET_MS));
       const after = await iam.simulate(live.arn, SIMULATED_ACTIONS, offsetInstant(cutoff, SIMULATION_OFFSET_MS));
