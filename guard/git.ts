@@ -59,6 +59,11 @@ export function incidentSourcesAt(root: string, commit: string, dir: string): So
     if (type !== "blob" || (mode !== "100644" && mode !== "100755") || !INCIDENT_FILE.test(path) || segments.some((s) => s.startsWith(".") || s === "node_modules")) continue;
     blobs.push({ path, object });
   }
+  return contentsOf(root, blobs);
+}
+
+/** The texts of blobs, in one `git cat-file --batch`, sorted by path. */
+function contentsOf(root: string, blobs: { path: string; object: string }[]): SourceFile[] {
   if (blobs.length === 0) return [];
   const output = git(root, ["cat-file", "--batch"], `${blobs.map((b) => b.object).join("\n")}\n`);
   const files: SourceFile[] = [];
@@ -71,6 +76,31 @@ export function incidentSourcesAt(root: string, commit: string, dir: string): So
     offset = newline + 1 + size + 1;
   }
   return files.sort((a, b) => compareText(a.path, b.path));
+}
+
+/** The regular files at the root of the repository at `commit` whose names pass `wanted` (stack files). */
+export function rootFilesAt(root: string, commit: string, wanted: (name: string) => boolean): SourceFile[] {
+  const listing = git(root, ["ls-tree", "-z", "--full-tree", commit]).toString("utf8");
+  const blobs: { path: string; object: string }[] = [];
+  for (const entry of listing.split("\0")) {
+    if (entry === "") continue;
+    const tab = entry.indexOf("\t");
+    const [mode, type, object] = entry.slice(0, tab).split(" ");
+    const path = entry.slice(tab + 1);
+    if (type === "blob" && (mode === "100644" || mode === "100755") && wanted(path)) blobs.push({ path, object });
+  }
+  return contentsOf(root, blobs);
+}
+
+/**
+ * Every path that differs between `base` and `head` (both sides of a rename), from the root; with
+ * no `head`, between `base` and the working tree, untracked files included (ignored ones are not:
+ * they are not part of any change).
+ */
+export function changedPaths(root: string, base: string, head?: string): string[] {
+  const diff = git(root, ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", base, ...(head === undefined ? [] : [head]), "--"]).toString("utf8").split("\0");
+  const untracked = head === undefined ? git(root, ["ls-files", "-z", "--others", "--exclude-standard"]).toString("utf8").split("\0") : [];
+  return [...new Set([...diff, ...untracked].filter((path) => path !== ""))].sort(compareText);
 }
 
 /** A path inside the repository, `/`-separated, for `git ls-tree`. */

@@ -3,6 +3,7 @@
  * (`pulumi stack output --json > outputs.json`, then `--stack-outputs outputs.json`): how the
  * program makes them from the plan, and how the commands read them back. Pure: data in, data out.
  */
+import { ACCOUNT_ID, MODES } from "../incident/fields.ts";
 import { parseInstant, formatInstant } from "../incident/time.ts";
 import { expiryOnceContained } from "./lifecycle.ts";
 import type { ContainmentInstants, Plan, PlannedIncident, PrincipalType } from "./plan.ts";
@@ -69,6 +70,37 @@ function incidentOutput(planned: PlannedIncident, containedAt?: string): Inciden
     accessKeys: planned.accessKeys,
     goneAccessKeys: planned.goneAccessKeys,
   };
+}
+
+/**
+ * What a stack last applied, from `pulumi stack output --json`: its account and, per incident, the
+ * effective cutoff, expiry, mode, principals and keys. `guard` judges a change against it when the
+ * base's incident files do not validate. Throws with a plain message when the JSON is not that.
+ */
+export function appliedState(json: unknown): Pick<StackOutputs, "account" | "incidents"> {
+  const { account, incidents } = (json ?? {}) as { account?: unknown; incidents?: unknown };
+  if (typeof account !== "string" || !ACCOUNT_ID.test(account)) throw new Error(`account: expected the stack's account id, found ${JSON.stringify(account ?? null)}`);
+  if (typeof incidents !== "object" || incidents === null || Array.isArray(incidents)) throw new Error('expected the JSON of `pulumi stack output --json`, with an "incidents" object');
+  const out: Record<string, IncidentOutput> = {};
+  for (const [id, value] of Object.entries(incidents as Record<string, Partial<IncidentOutput>>)) {
+    const where = `incidents.${id}`;
+    const instant = (field: "cutoff" | "expiresAt") => {
+      const parsed = typeof value?.[field] === "string" ? parseInstant(value[field] as string) : undefined;
+      if (!parsed) throw new Error(`${where}.${field}: expected an instant, found ${JSON.stringify(value?.[field] ?? null)}`);
+      return formatInstant(parsed);
+    };
+    const principals = value?.principals;
+    if (!Array.isArray(principals) || principals.some((p) => (p?.type !== "user" && p?.type !== "role") || typeof p?.name !== "string")) {
+      throw new Error(`${where}.principals: expected a list of { type: user | role, name }`);
+    }
+    const accessKeys = value?.accessKeys;
+    if (!Array.isArray(accessKeys) || accessKeys.some((k) => typeof k !== "string")) throw new Error(`${where}.accessKeys: expected a list of key ids`);
+    const gone = value?.goneAccessKeys ?? [];
+    if (!Array.isArray(gone) || gone.some((k) => typeof k !== "string")) throw new Error(`${where}.goneAccessKeys: expected a list of key ids`);
+    if (!(MODES as unknown[]).includes(value?.mode)) throw new Error(`${where}.mode: expected one of ${MODES.join(", ")}`);
+    out[id] = { cutoff: instant("cutoff"), atContainment: value?.atContainment === true, expiresAt: instant("expiresAt"), mode: value!.mode as string, principals, accessKeys, goneAccessKeys: gone };
+  }
+  return { account, incidents: out };
 }
 
 /**
