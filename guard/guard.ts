@@ -2,22 +2,38 @@
  * The guard's judgement: the incidents at the base of a change against those at its head, by
  * incident id (a file moved to another folder keeps its id). A change may add and strengthen
  * freely, and remove what has expired; it may not remove or weaken an incident that is still
- * active, because that re-opens sessions the incident was written to close. Pure: incidents,
- * recorded containment instants and `now` in, findings out.
+ * active, because that re-opens sessions the incident was written to close. Nor may it stop a
+ * stack from applying an active incident (a stack file pointed elsewhere, removed, or moved to
+ * another account), nor add an incident that has already expired. And it says whether a change
+ * only adds containment (`classifyChange`), which is what may skip review. Pure: incidents,
+ * stacks, recorded containment instants and `now` in, findings out.
  */
 import { compareText } from "../incident/order.ts";
 import { formatDuration } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
-import { buildPlan, type ContainmentInstants } from "../plan/plan.ts";
+import { buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
+import { insideFolder, type Stack } from "./stacks.ts";
 
 /** How a change weakens an incident: one kind per rule of the guard. */
-export type WeakeningKind = "deleted" | "account-changed" | "principal-removed" | "principal-respelled" | "key-removed" | "cutoff-earlier" | "mode-lowered" | "hold-shortened";
+export type WeakeningKind =
+  | "deleted"
+  | "account-changed"
+  | "principal-removed"
+  | "principal-respelled"
+  | "key-removed"
+  | "cutoff-earlier"
+  | "mode-lowered"
+  | "hold-shortened"
+  | "not-applied";
 
-/** A change that removes or weakens an incident still active at `now`. */
+/** A change refused whatever the override: not a weakening, a mistake in what is added. */
+export type RefusalKind = "added-expired";
+
+/** A change that removes or weakens an incident still active at `now`, or that adds one already over. */
 export interface Violation {
-  kind: WeakeningKind;
+  kind: WeakeningKind | RefusalKind;
   id: string;
   /** The file at the head (at the base for a deleted file). */
   file: string;
@@ -25,6 +41,8 @@ export interface Violation {
   until: string | null;
   /** One line: the file, the incident, until when, and what the change re-opens. */
   message: string;
+  /** Whether `--allow-early-removal` lets it through: a weakening may be approved, a mistake may not. */
+  overridable: boolean;
 }
 
 /** A change that passes, said so that the log shows why. */
@@ -39,13 +57,32 @@ export interface GuardResult {
   notes: Note[];
 }
 
-export function guardChange(base: Incident[], head: Incident[], now: Date, containment: ContainmentInstants = {}): GuardResult {
+/**
+ * An incident at the base. When the base's files do not validate, guard judges against what the
+ * stack last applied (its outputs), which names the keys of an incident but not their users.
+ */
+export type BaseIncident = Incident & { unownedKeys?: string[] };
+
+const order = (a: { file: string; id: string }, b: { file: string; id: string }) => compareText(a.file, b.file) || compareText(a.id, b.id);
+
+/** Where an incident stands at the base: its plan, and whether it is active at `now`. */
+function standingOf(base: BaseIncident[], containment: ContainmentInstants): Map<string, PlannedIncident> {
+  return new Map(buildPlan(base, { containment }).incidents.map((incident) => [incident.id, incident]));
+}
+
+function activeStanding(lifecycle: PlannedIncident, now: Date): string {
+  return lifecycle.expiresAt === null
+    ? "is active until an unknown instant (cutoff at-containment, no recorded instant: pass --stack-outputs FILE)"
+    : `is active until ${lifecycle.expiresAt} (${formatDuration(timeLeftMs(lifecycle, now) as number)} left)`;
+}
+
+export function guardChange(base: BaseIncident[], head: Incident[], now: Date, containment: ContainmentInstants = {}): GuardResult {
   const violations: Violation[] = [];
   const notes: Note[] = [];
   const headById = new Map(head.map((incident) => [incident.id, incident]));
   const baseIds = new Set(base.map((incident) => incident.id));
   // How long each base incident must stay is the plan's to say, with the instants recorded so far.
-  const planned = new Map(buildPlan(base, { containment }).incidents.map((incident) => [incident.id, incident]));
+  const planned = standingOf(base, containment);
 
   for (const before of base) {
     const after = headById.get(before.id);
@@ -53,7 +90,7 @@ export function guardChange(base: Incident[], head: Incident[], now: Date, conta
     const expiry = lifecycle.expiresAt;
     const left = timeLeftMs(lifecycle, now);
     const active = isActive(lifecycle, now);
-    const weakenings = after === undefined ? [deletion(before)] : compare(before, after, containment);
+    const weakenings = after === undefined ? [deletion(before)] : compareIncidents(before, after, containment).weakenings;
     const file = after?.file ?? before.file;
 
     if (weakenings.length === 0) {
@@ -66,24 +103,43 @@ export function guardChange(base: Incident[], head: Incident[], now: Date, conta
       notes.push({ id: before.id, file, message: `${file}: incident ${before.id} ${what}: it expired at ${expiry} (${formatDuration(-(left as number))} ago)` });
       continue;
     }
-    const standing =
-      expiry === null
-        ? `is active until an unknown instant (cutoff at-containment, no recorded instant: pass --stack-outputs FILE)`
-        : `is active until ${expiry} (${formatDuration(left as number)} left)`;
     for (const weakening of weakenings) {
-      violations.push({ kind: weakening.kind, id: before.id, file, until: expiry, message: `${file}: incident ${before.id} ${standing}: ${weakening.what}` });
+      violations.push({ kind: weakening.kind, id: before.id, file, until: expiry, message: `${file}: incident ${before.id} ${activeStanding(lifecycle, now)}: ${weakening.what}`, overridable: true });
     }
   }
-  for (const after of head) {
-    if (!baseIds.has(after.id)) notes.push({ id: after.id, file: after.file, message: `${after.file}: incident ${after.id} added` });
+
+  // A new incident already over revokes no live session, and status calls it removable at once:
+  // most often a cutoff in the wrong year. Its expiry is the head's plan's to say.
+  const added = head.filter((incident) => !baseIds.has(incident.id));
+  const addedPlan = new Map(buildPlan(added, { containment }).incidents.map((incident) => [incident.id, incident]));
+  for (const after of added) {
+    const lifecycle = addedPlan.get(after.id)!;
+    if (isActive(lifecycle, now)) {
+      notes.push({ id: after.id, file: after.file, message: `${after.file}: incident ${after.id} added` });
+      continue;
+    }
+    violations.push({
+      kind: "added-expired",
+      id: after.id,
+      file: after.file,
+      until: lifecycle.expiresAt,
+      message: `${after.file}: incident ${after.id} expired at ${lifecycle.expiresAt} (cutoff ${lifecycle.cutoff}) before it was added: a cutoff in the wrong year? It would revoke no live session, and status would call it removable at once`,
+      overridable: false,
+    });
   }
-  const order = (a: { file: string; id: string }, b: { file: string; id: string }) => compareText(a.file, b.file) || compareText(a.id, b.id);
   return { violations: violations.sort(order), notes: notes.sort(order) };
 }
 
 interface Weakening {
   kind: WeakeningKind;
   what: string;
+}
+
+/** What sets two revisions of one incident apart: what weakens it, and what else is not containment. */
+interface Comparison {
+  weakenings: Weakening[];
+  /** Changes that weaken nothing but add no containment either (a new replacement role, a title). */
+  others: string[];
 }
 
 function deletion(before: Incident): Weakening {
@@ -93,11 +149,12 @@ function deletion(before: Incident): Weakening {
   };
 }
 
-/** Every way `after` is weaker than `before`; empty when it is as strong or stronger. */
-function compare(before: Incident, after: Incident, containment: ContainmentInstants): Weakening[] {
+/** Every way `after` is weaker than `before`, and every other change that adds no containment. */
+function compareIncidents(before: BaseIncident, after: Incident, containment: ContainmentInstants): Comparison {
+  const others = otherChanges(before, after);
   // A different account lifts everything in the old one: the finer comparisons would only repeat it.
   if (after.account !== before.account) {
-    return [{ kind: "account-changed", what: `changing the account from ${before.account} to ${after.account} lifts every deny of this incident in account ${before.account}` }];
+    return { weakenings: [{ kind: "account-changed", what: `changing the account from ${before.account} to ${after.account} lifts every deny of this incident in account ${before.account}` }], others };
   }
   const out: Weakening[] = [];
   const lifts = (subject: string) =>
@@ -117,11 +174,10 @@ function compare(before: Incident, after: Incident, containment: ContainmentInst
     }
   }
   const headKeys = new Set(after.users.flatMap((u) => u.accessKeys));
-  for (const user of before.users) {
-    for (const key of user.accessKeys) {
-      if (!headKeys.has(key)) {
-        out.push({ kind: "key-removed", what: `removing access key ${key} (user "${user.name}") stops keeping it disabled: a key re-enabled by hand would stay enabled` });
-      }
+  const baseKeys = [...before.users.flatMap((user) => user.accessKeys.map((key) => ({ key, user: user.name as string | undefined }))), ...(before.unownedKeys ?? []).map((key) => ({ key, user: undefined }))];
+  for (const { key, user } of baseKeys) {
+    if (!headKeys.has(key)) {
+      out.push({ kind: "key-removed", what: `removing access key ${key}${user === undefined ? "" : ` (user "${user}")`} stops keeping it disabled: a key re-enabled by hand would stay enabled` });
     }
   }
 
@@ -145,6 +201,29 @@ function compare(before: Incident, after: Incident, containment: ContainmentInst
       out.push({ kind: "hold-shortened", what: `shortening holdUntil from ${before.holdUntil} to ${after.holdUntil} lets it expire earlier than agreed` });
     }
   }
+  return { weakenings: out, others };
+}
+
+/** Changes that weaken nothing and add no containment: each needs a reviewer, so none is additive. */
+function otherChanges(before: BaseIncident, after: Incident): string[] {
+  const out: string[] = [];
+  if (after.file !== before.file) out.push(`moved from ${before.file}`);
+  const roles = (incident: Incident) => JSON.stringify([...incident.replacementRoles].sort((a, b) => compareText(a.name, b.name)));
+  if (roles(before) !== roles(after)) {
+    const names = (incident: Incident) => incident.replacementRoles.map((r) => r.name).sort(compareText);
+    out.push(`replacement roles changed (${names(before).join(", ") || "none"} -> ${names(after).join(", ") || "none"}): a replacement role is a new access path, which a reviewer must approve`);
+  }
+  for (const field of ["title", "ticket", "owner"] as const) {
+    if (before[field] !== after[field]) out.push(`${field} changed: not containment`);
+  }
+  // The same key under another user: its resource is renamed, which is no containment.
+  const owner = new Map(before.users.flatMap((user) => user.accessKeys.map((key) => [key, user.name.toLowerCase()] as const)));
+  for (const user of after.users) {
+    for (const key of user.accessKeys) {
+      const was = owner.get(key);
+      if (was !== undefined && was !== user.name.toLowerCase()) out.push(`access key ${key} moved to user "${user.name}"`);
+    }
+  }
   return out;
 }
 
@@ -162,6 +241,162 @@ function effectiveCutoff(incident: Incident, containment: ContainmentInstants, s
   return { ms: side === "base" ? undefined : Infinity, text: AT_CONTAINMENT };
 }
 
-function sameIncident(a: Incident, b: Incident): boolean {
-  return JSON.stringify({ ...a, file: "" }) === JSON.stringify({ ...b, file: "" });
+/** Whether two revisions of an incident declare the same thing (wherever their files are, in whatever order). */
+function sameIncident(a: BaseIncident, b: Incident): boolean {
+  // A key the base knows without its user (from the stack outputs) matches the same key under any user.
+  const unowned = new Set(a.unownedKeys ?? []);
+  const canonical = (incident: Incident) => ({
+    id: incident.id,
+    account: incident.account,
+    cutoff: incident.cutoff,
+    mode: incident.mode,
+    holdUntil: incident.holdUntil ?? null,
+    users: incident.users.map((u) => ({ name: u.name, accessKeys: u.accessKeys.filter((key) => !unowned.has(key)).sort(compareText) })).sort((x, y) => compareText(x.name, y.name)),
+    roles: incident.roles.map((r) => r.name).sort(compareText),
+    replacementRoles: [...incident.replacementRoles].sort((x, y) => compareText(x.name, y.name)),
+    title: incident.title,
+    ticket: incident.ticket ?? null,
+    owner: incident.owner ?? null,
+  });
+  const keys = (incident: Incident) => incident.users.flatMap((u) => u.accessKeys).filter((key) => unowned.has(key)).sort(compareText);
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b)) && JSON.stringify([...unowned].sort(compareText)) === JSON.stringify(keys(b));
+}
+
+// ---- What each stack applies.
+
+/**
+ * The stacks of one side of a change. `null`: the side has no stack file at all, and every
+ * account's incidents are taken to be applied from the incidents folder (`legacyDir`), as the
+ * program's default reads them.
+ */
+export interface StackSide {
+  stacks: Stack[] | null;
+  legacyDir: string;
+}
+
+/** Whether a stack of the side applies the incident found at repository path `path`. */
+export function applies(side: StackSide, incident: Pick<Incident, "account">, path: string): boolean {
+  if (side.stacks === null) return insideFolder(path, side.legacyDir);
+  return side.stacks.some((stack) => stack.account === incident.account && insideFolder(path, stack.dir));
+}
+
+export interface CoverageInput {
+  base: BaseIncident[];
+  head: Incident[];
+  now: Date;
+  containment: ContainmentInstants;
+  baseSide: StackSide;
+  headSide: StackSide;
+  /** An incident's file (as shown) to its path from the repository's root. */
+  repoPath: (file: string) => string;
+  /** Whether a base incident was applied; by default, whether a base stack applies its file. */
+  baseApplied?: (incident: BaseIncident) => boolean;
+}
+
+/**
+ * Every incident active at the base, and applied there by a stack, that no stack of its account
+ * applies at the head although its file is still there: a stack file pointed at another folder,
+ * moved to another account or removed. pulumi up would then drop its deny policies. (A deleted
+ * file or a changed account is `guardChange`'s to report.)
+ */
+export function stackCoverage(input: CoverageInput): Violation[] {
+  const { base, head, now, containment, baseSide, headSide, repoPath } = input;
+  const baseApplied = input.baseApplied ?? ((incident: BaseIncident) => applies(baseSide, incident, repoPath(incident.file)));
+  const headById = new Map(head.map((incident) => [incident.id, incident]));
+  const planned = standingOf(base, containment);
+  const violations: Violation[] = [];
+  for (const before of base) {
+    const after = headById.get(before.id);
+    const lifecycle = planned.get(before.id)!;
+    if (after === undefined || after.account !== before.account || !isActive(lifecycle, now) || !baseApplied(before)) continue;
+    if (applies(headSide, after, repoPath(after.file))) continue;
+    const why = whyNotApplied(before, after, input);
+    violations.push({
+      kind: "not-applied",
+      id: before.id,
+      file: after.file,
+      until: lifecycle.expiresAt,
+      message: `${after.file}: incident ${before.id} ${activeStanding(lifecycle, now)}: no stack applies it any more (${why.join("; ")}): its deny policies would go with the next pulumi up`,
+      overridable: true,
+    });
+  }
+  return violations.sort(order);
+}
+
+function whyNotApplied(before: BaseIncident, after: Incident, input: CoverageInput): string[] {
+  const { baseSide, headSide, repoPath } = input;
+  const path = repoPath(after.file);
+  const folder = (dir: string) => (dir === "" ? "the repository's root" : `${dir}/`);
+  if (headSide.stacks === null) return [`no stack file is left, and ${after.file} is outside ${folder(headSide.legacyDir)}`];
+  const reasons: string[] = [];
+  const baseStacks = baseSide.stacks?.filter((stack) => stack.account === before.account && insideFolder(repoPath(before.file), stack.dir));
+  for (const stack of baseStacks ?? []) {
+    const now = headSide.stacks.find((candidate) => candidate.file === stack.file);
+    if (now === undefined) reasons.push(`${stack.file} is removed`);
+    else if (now.account !== stack.account) reasons.push(`${stack.file} now deploys account ${now.account}, not ${stack.account}`);
+    else if (now.dir !== stack.dir) reasons.push(`${stack.file} now reads ${folder(now.dir)} instead of ${folder(stack.dir)}`);
+    else reasons.push(`${after.file} is outside ${folder(stack.dir)}, which ${stack.file} reads`);
+  }
+  if (reasons.length === 0) reasons.push(`no stack file deploys account ${after.account} from a folder that holds ${path}`);
+  return reasons;
+}
+
+// ---- Whether a change only adds containment.
+
+export interface ClassifyInput {
+  base: BaseIncident[];
+  head: Incident[];
+  containment: ContainmentInstants;
+  /** Every violation guard found (weakenings, incidents not applied, incidents added expired). */
+  violations: Violation[];
+  /** Every path the change touches, from the repository's root. */
+  changedPaths: string[];
+  /** The incidents folder, from the root: the only place an additive change may touch. */
+  incidentsDir: string;
+  /** Whether a path is an incident file that guard reads (a regular .yaml or .yml, not hidden). */
+  isIncidentFile: (path: string) => boolean;
+  /** Whether a path is code or configuration that decides what is applied (protected-paths.ts). */
+  isProtected: (path: string) => boolean;
+  /** Why the files could not be judged at all (invalid at the head, or at the base). */
+  unreadable: string[];
+}
+
+/**
+ * Why a change is not additive; empty when it only adds containment: new incident files without
+ * replacement roles, users, roles and keys added to an incident, deny-all instead of revoke, a
+ * later holdUntil, a later cutoff (it denies more sessions and ends later, as a new
+ * at-containment incident over the same principals would). Everything else needs a reviewer: any
+ * replacement role, any removal or weakening (even of an expired incident), any other change to an
+ * incident, any file that does not validate, and any path outside the incidents folder.
+ */
+export function classifyChange(input: ClassifyInput): string[] {
+  const reasons: string[] = [...input.unreadable];
+  for (const path of input.changedPaths) {
+    if (!insideFolder(path, input.incidentsDir)) {
+      reasons.push(`${path} changed, outside ${input.incidentsDir === "" ? "the incidents folder" : `${input.incidentsDir}/`}${input.isProtected(path) ? ": it decides what is applied (code-owner review)" : ""}`);
+    } else if (!input.isIncidentFile(path)) {
+      reasons.push(`${path} changed: not an incident file`);
+    }
+  }
+  const headById = new Map(input.head.map((incident) => [incident.id, incident]));
+  const baseIds = new Set(input.base.map((incident) => incident.id));
+  for (const before of input.base) {
+    const after = headById.get(before.id);
+    if (after === undefined) {
+      reasons.push(`${before.file}: incident ${before.id} removed`);
+      continue;
+    }
+    const { weakenings, others } = compareIncidents(before, after, input.containment);
+    for (const change of [...weakenings.map((w) => w.what), ...others]) reasons.push(`${after.file}: incident ${before.id}: ${change}`);
+  }
+  for (const after of input.head) {
+    if (!baseIds.has(after.id) && after.replacementRoles.length > 0) {
+      reasons.push(`${after.file}: incident ${after.id} added with replacement roles (${after.replacementRoles.map((r) => r.name).join(", ")}): a replacement role is a new access path, which a reviewer must approve`);
+    }
+  }
+  // Weakenings were said above, incident by incident; the others only guard knows.
+  for (const violation of input.violations) {
+    if (violation.kind === "not-applied" || violation.kind === "added-expired") reasons.push(violation.message);
+  }
+  return [...new Set(reasons)];
 }

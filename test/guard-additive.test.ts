@@ -1,0 +1,320 @@
+/**
+ * `guard --additive` (issue 14, item 1) on real temporary git repositories: every additive kind of
+ * change accepted, every other kind refused with its reason; `--json` always carries `additive`
+ * and `reasons`. Then properties over generated incident sets and generated edits: an additive
+ * change always passes guard, removing an active incident is always refused, and a change to any
+ * replacement role is never additive.
+ */
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { commitTree, newRepo, removeRepos, runGuard, writeTree, type Content } from "./support/git-repo.ts";
+
+afterAll(removeRepos);
+
+const NOW = "2026-11-29T12:00:00Z";
+type Raw = Record<string, unknown> & { id: string };
+
+const ciKey = (): Raw => ({
+  id: "2026-11-28-ci-key",
+  title: "CI key in a public repository",
+  account: "123456789012",
+  cutoff: "2026-11-28T10:00:00Z",
+  users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+  roles: [{ name: "deploy" }],
+});
+const edit = (incident: Raw, change: (i: Raw) => void): Raw => {
+  const copy = structuredClone(incident);
+  change(copy);
+  return copy;
+};
+const FILE = "incidents/2026-11-28-ci-key.yaml";
+const byPath = (...incidents: Raw[]): Record<string, Content> => Object.fromEntries(incidents.map((i) => [`incidents/${i.id}.yaml`, i]));
+const role = { name: "ci-deployer-oidc", trust: { githubOidc: { repository: "example/app", ref: "refs/heads/main" } } };
+const fresh = (more: Partial<Raw> = {}): Raw => ({ id: "2026-11-29-new-key", title: "another key", account: "123456789012", cutoff: "at-containment", users: [{ name: "svc-backup", accessKeys: ["AKIAI44QH8DHBEXAMPLE"] }], ...more });
+
+async function classify(base: Record<string, Content>, head: Record<string, Content>, now = NOW) {
+  const dir = newRepo();
+  const from = commitTree(dir, base, "base");
+  const to = commitTree(dir, head, "head");
+  const text = await runGuard(dir, ["--base", from, "--head", to, "--now", now, "--additive"]);
+  const json = await runGuard(dir, ["--base", from, "--head", to, "--now", now, "--additive", "--json"]);
+  const plain = await runGuard(dir, ["--base", from, "--head", to, "--now", now, "--json"]);
+  return { text, json: JSON.parse(json.stdout) as { ok: boolean; additive: boolean; reasons: string[] }, jsonCode: json.code, plain: JSON.parse(plain.stdout) as { additive: boolean; reasons: string[]; ok: boolean } };
+}
+
+describe("additive changes are accepted", () => {
+  it.each([
+    { what: "a new incident file (what the contain workflow writes)", head: byPath(ciKey(), fresh()) },
+    { what: "a new incident with an explicit, recent cutoff", head: byPath(ciKey(), fresh({ cutoff: "2026-11-29T11:00:00Z" })) },
+    { what: "a user added", head: byPath(edit(ciKey(), (i) => (i.users as unknown[]).push({ name: "svc-backup" }))) },
+    { what: "a role added", head: byPath(edit(ciKey(), (i) => (i.roles as unknown[]).push({ name: "release" }))) },
+    { what: "a key added", head: byPath(edit(ciKey(), (i) => (i.users as { accessKeys: string[] }[])[0].accessKeys.push("AKIAI44QH8DHBEXAMPLE"))) },
+    { what: "deny-all instead of revoke", head: byPath(edit(ciKey(), (i) => (i.mode = "deny-all"))) },
+    { what: "a holdUntil added", head: byPath(edit(ciKey(), (i) => (i.holdUntil = "2026-12-05T00:00:00Z"))) },
+    { what: "a later cutoff", head: byPath(edit(ciKey(), (i) => (i.cutoff = "2026-11-29T09:00:00Z"))) },
+    { what: "an explicit cutoff replaced by at-containment (recorded later than any instant already written)", head: byPath(edit(ciKey(), (i) => (i.cutoff = "at-containment"))) },
+    { what: "no change at all", head: byPath(ciKey()) },
+  ])("$what", async ({ head }) => {
+    const { text, json, jsonCode, plain } = await classify(byPath(ciKey()), head);
+    expect(text.stderr).toBe("");
+    expect(text.stdout).toMatch(/guard: additive: the change only adds containment\n$/);
+    expect(text.code).toBe(0);
+    expect([json.additive, json.reasons, json.ok, jsonCode]).toEqual([true, [], true, 0]);
+    expect([plain.additive, plain.reasons]).toEqual([true, []]);
+  });
+
+  it("as the contain workflow runs it: the new file in the working tree, the stack outputs beside it (input, not change)", async () => {
+    const dir = newRepo();
+    commitTree(dir, byPath(ciKey()), "main");
+    writeTree(dir, { ...byPath(ciKey(), fresh()), "outputs.json": JSON.stringify({ account: "123456789012", incidents: {}, replacementRoles: [] }) });
+    const result = await runGuard(dir, ["--base", "main", "--now", NOW, "--additive", "--stack-outputs", "outputs.json"]);
+    expect(result).toEqual({ code: 0, stderr: "", stdout: "ok  incidents/2026-11-29-new-key.yaml: incident 2026-11-29-new-key added\nguard: no active incident is removed or weakened (1 incident at main, 2 incidents at the working tree)\nguard: additive: the change only adds containment\n" });
+  });
+
+  it("a later holdUntil", async () => {
+    const held = edit(ciKey(), (i) => (i.holdUntil = "2026-12-01T00:00:00Z"));
+    const { text } = await classify(byPath(held), byPath(edit(held, (i) => (i.holdUntil = "2026-12-09T00:00:00Z"))));
+    expect(text.code).toBe(0);
+  });
+});
+
+describe("anything else is refused, with its reason", () => {
+  const refused = (what: string, base: Record<string, Content>, head: Record<string, Content>, reason: string, now = NOW) => ({ what, base, head, reason, now });
+  it.each([
+    refused("a new incident with a replacement role", byPath(ciKey()), byPath(ciKey(), fresh({ replacementRoles: [role] })), "incidents/2026-11-29-new-key.yaml: incident 2026-11-29-new-key added with replacement roles (ci-deployer-oidc): a replacement role is a new access path, which a reviewer must approve"),
+    refused("a replacement role added", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.replacementRoles = [role]))), `${FILE}: incident 2026-11-28-ci-key: replacement roles changed (none -> ci-deployer-oidc): a replacement role is a new access path, which a reviewer must approve`),
+    refused(
+      "a replacement role changed",
+      byPath(edit(ciKey(), (i) => (i.replacementRoles = [role]))),
+      byPath(edit(ciKey(), (i) => (i.replacementRoles = [{ ...role, managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }]))),
+      `${FILE}: incident 2026-11-28-ci-key: replacement roles changed (ci-deployer-oidc -> ci-deployer-oidc): a replacement role is a new access path, which a reviewer must approve`,
+    ),
+    refused("a replacement role removed", byPath(edit(ciKey(), (i) => (i.replacementRoles = [role]))), byPath(ciKey()), `${FILE}: incident 2026-11-28-ci-key: replacement roles changed (ci-deployer-oidc -> none): a replacement role is a new access path, which a reviewer must approve`),
+    refused("an active incident removed", byPath(ciKey(), fresh()), byPath(fresh()), `${FILE}: incident 2026-11-28-ci-key removed`),
+    refused("an expired incident removed", byPath(ciKey()), {}, `${FILE}: incident 2026-11-28-ci-key removed`, "2026-12-05T00:00:00Z"),
+    refused("a user removed", byPath(edit(ciKey(), (i) => (i.users as unknown[]).push({ name: "svc" }))), byPath(ciKey()), `${FILE}: incident 2026-11-28-ci-key: removing user "svc" re-enables the sessions of user "svc" minted before the cutoff`),
+    refused("a role removed", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.roles = [{ name: "other" }]))), `${FILE}: incident 2026-11-28-ci-key: removing role "deploy" re-enables the sessions of role "deploy" minted before the cutoff`),
+    refused("a key removed", byPath(ciKey()), byPath(edit(ciKey(), (i) => ((i.users as { accessKeys: string[] }[])[0].accessKeys = []))), `${FILE}: incident 2026-11-28-ci-key: removing access key AKIAIOSFODNN7EXAMPLE (user "ci-deployer") stops keeping it disabled: a key re-enabled by hand would stay enabled`),
+    refused("the mode lowered", byPath(edit(ciKey(), (i) => (i.mode = "deny-all"))), byPath(ciKey()), `${FILE}: incident 2026-11-28-ci-key: lowering the mode from deny-all to revoke-older-sessions lets its principals act again with sessions minted after the cutoff and with keys that are not disabled`),
+    refused("an earlier cutoff", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.cutoff = "2026-11-28T09:00:00Z"))), `${FILE}: incident 2026-11-28-ci-key: moving the cutoff from 2026-11-28T10:00:00Z to 2026-11-28T09:00:00Z re-enables sessions minted between 2026-11-28T09:00:00Z and 2026-11-28T10:00:00Z`),
+    refused("holdUntil shortened", byPath(edit(ciKey(), (i) => (i.holdUntil = "2026-12-05T00:00:00Z"))), byPath(edit(ciKey(), (i) => (i.holdUntil = "2026-12-01T00:00:00Z"))), `${FILE}: incident 2026-11-28-ci-key: shortening holdUntil from 2026-12-05T00:00:00Z to 2026-12-01T00:00:00Z lets it expire earlier than agreed`),
+    refused("the account changed", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.account = "210987654321"))), `${FILE}: incident 2026-11-28-ci-key: changing the account from 123456789012 to 210987654321 lifts every deny of this incident in account 123456789012`),
+    refused("a principal respelled", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.roles = [{ name: "Deploy" }]))), `${FILE}: incident 2026-11-28-ci-key: respelling role "deploy" as "Deploy" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same role`),
+    refused("the title changed", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.title = "something else"))), `${FILE}: incident 2026-11-28-ci-key: title changed: not containment`),
+    refused("the file moved", byPath(ciKey()), { "incidents/2026/2026-11-28-ci-key.yaml": ciKey() }, "incidents/2026/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: moved from incidents/2026-11-28-ci-key.yaml"),
+    refused(
+      "a key moved to another user",
+      byPath(edit(ciKey(), (i) => (i.users as unknown[]).push({ name: "svc" }))),
+      byPath(edit(ciKey(), (i) => (i.users = [{ name: "ci-deployer" }, { name: "svc", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }]))),
+      `${FILE}: incident 2026-11-28-ci-key: access key AKIAIOSFODNN7EXAMPLE moved to user "svc"`,
+    ),
+    refused("a path outside incidents/", byPath(ciKey()), { ...byPath(ciKey()), "docs/notes.md": "x\n" }, "docs/notes.md changed, outside incidents/"),
+    refused("code that decides what is applied", byPath(ciKey()), { ...byPath(ciKey()), "program/checks.ts": "x\n" }, "program/checks.ts changed, outside incidents/: it decides what is applied (code-owner review)"),
+    refused("a stack file", byPath(ciKey()), { ...byPath(ciKey()), "Pulumi.prod.yaml": 'config:\n  cordon:account: "123456789012"\n' }, "Pulumi.prod.yaml changed, outside incidents/: it decides what is applied (code-owner review)"),
+    refused("a file in incidents/ that is not an incident", byPath(ciKey()), { ...byPath(ciKey()), "incidents/README.md": "x\n" }, "incidents/README.md changed: not an incident file"),
+    refused("a file that does not validate", byPath(ciKey()), { ...byPath(ciKey()), "incidents/broken.yaml": "id: broken\n" }, "the head does not validate (3 problems): a change that cannot be read cannot be proven safe"),
+    refused(
+      "a new incident already expired",
+      byPath(ciKey()),
+      byPath(ciKey(), fresh({ id: "2025-11-28-old", cutoff: "2025-11-28T10:00:00Z" })),
+      "incidents/2025-11-28-old.yaml: incident 2025-11-28-old expired at 2025-11-29T22:00:00Z (cutoff 2025-11-28T10:00:00Z) before it was added: a cutoff in the wrong year? It would revoke no live session, and status would call it removable at once",
+    ),
+  ])("$what", async ({ base, head, reason, now }) => {
+    const { text, json, jsonCode, plain } = await classify(base, head, now);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toContain(`not additive ${reason}\n`);
+    expect(text.stderr).toMatch(/guard: not additive \(\d+ reasons?\): it needs a pull request and a reviewer\n$/);
+    expect(json.additive).toBe(false);
+    expect(json.reasons).toContain(reason);
+    expect([json.ok, jsonCode]).toEqual([false, 1]);
+    // Without --additive, the fields are there too.
+    expect([plain.additive, plain.reasons]).toEqual([false, json.reasons]);
+  });
+});
+
+// ---- Properties over generated incident sets and edits.
+
+/** Names spelled one way only (lowercase), keys unique by construction: every generated set validates. */
+const NAMES = ["ci-deployer", "svc-backup", "dana", "deploy", "release", "analytics"];
+let keySerial = 0;
+const newKey = () => `AKIA${String(++keySerial).padStart(16, "0")}`;
+const NOW_MS = Date.parse(NOW);
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+/** Cutoffs from 48 h back to now: some expired, most active, and at-containment. */
+const cutoff = fc.oneof(fc.integer({ min: 0, max: 48 * 60 }).map((minutes) => iso(NOW_MS - minutes * 60_000)), fc.constant("at-containment"));
+
+const generatedIncident = (id: string) =>
+  fc
+    .record({
+      cutoff,
+      mode: fc.constantFrom("revoke-older-sessions", "deny-all"),
+      users: fc.subarray(NAMES.slice(0, 3)).map((names) => names.map((name) => ({ name, accessKeys: [newKey()] }))),
+      roles: fc.subarray(NAMES.slice(3)).map((names) => names.map((name) => ({ name }))),
+      held: fc.boolean(),
+    })
+    .filter((r) => r.users.length + r.roles.length > 0)
+    .map(({ held, ...r }): Raw => ({ id, title: `incident ${id}`, account: "123456789012", ...r, ...(held ? { holdUntil: iso(NOW_MS + 100 * 3_600_000) } : {}) }));
+
+const incidentSet = fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => generatedIncident(`2026-11-29-g${i}`))));
+
+/** One edit: its kind, whether it is additive, and what it does (by index into the set). */
+type EditKind = "addIncident" | "addIncidentWithRole" | "removeIncident" | "addUser" | "addRole" | "addKey" | "removePrincipal" | "removeKey" | "raiseMode" | "lowerMode" | "laterCutoff" | "earlierCutoff" | "addHold" | "removeHold" | "addReplacementRole" | "changeTitle";
+const ADDITIVE: ReadonlySet<EditKind> = new Set(["addIncident", "addUser", "addRole", "addKey", "raiseMode", "laterCutoff", "addHold"]);
+const editArb = fc.record({ kind: fc.constantFrom<EditKind>("addIncident", "addIncidentWithRole", "removeIncident", "addUser", "addRole", "addKey", "removePrincipal", "removeKey", "raiseMode", "lowerMode", "laterCutoff", "earlierCutoff", "addHold", "removeHold", "addReplacementRole", "changeTitle"), at: fc.nat(), minutes: fc.integer({ min: 1, max: 600 }) });
+
+/** Applies the edits; says which changed something, and which incidents (by id) were removed. */
+function applyEdits(base: Raw[], edits: { kind: EditKind; at: number; minutes: number }[]) {
+  const head = structuredClone(base);
+  const applied: EditKind[] = [];
+  const removed: string[] = [];
+  let added = 0;
+  for (const { kind, at, minutes } of edits) {
+    if (head.length === 0 && kind !== "addIncident" && kind !== "addIncidentWithRole") continue;
+    const incident = head[at % Math.max(1, head.length)];
+    // Removals aim at what the base has, so that an edit never just undoes an earlier one.
+    const was = base.find((b) => b.id === incident?.id);
+    const users = () => (incident.users ?? []) as { name: string; accessKeys: string[] }[];
+    const roles = () => (incident.roles ?? []) as { name: string }[];
+    const baseUsers = ((was?.users ?? []) as { name: string; accessKeys: string[] }[]).map((u) => u.name);
+    const baseRoles = ((was?.roles ?? []) as { name: string }[]).map((r) => r.name);
+    const baseKeys = ((was?.users ?? []) as { accessKeys: string[] }[]).flatMap((u) => u.accessKeys);
+    const instant = typeof was?.cutoff === "string" && was.cutoff !== "at-containment" ? Date.parse(was.cutoff as string) : undefined;
+    const current = typeof incident?.cutoff === "string" && incident.cutoff !== "at-containment" ? Date.parse(incident.cutoff as string) : undefined;
+    switch (kind) {
+      case "addIncident":
+      case "addIncidentWithRole": {
+        const id = `2026-11-29-added-${added++}`;
+        head.push({ id, title: "added", account: "123456789012", cutoff: "at-containment", users: [{ name: "ci-deployer", accessKeys: [newKey()] }], ...(kind === "addIncidentWithRole" ? { replacementRoles: [{ ...role, name: `role-${id}` }] } : {}) });
+        break;
+      }
+      case "removeIncident":
+        if (was === undefined) continue;
+        removed.push(incident.id);
+        head.splice(head.indexOf(incident), 1);
+        break;
+      case "addUser": {
+        const name = NAMES.slice(0, 3).find((n) => !users().some((u) => u.name === n));
+        if (name === undefined) continue;
+        incident.users = [...users(), { name, accessKeys: [] }];
+        break;
+      }
+      case "addRole": {
+        const name = NAMES.slice(3).find((n) => !roles().some((r) => r.name === n));
+        if (name === undefined) continue;
+        incident.roles = [...roles(), { name }];
+        break;
+      }
+      case "addKey":
+        if (users().length === 0) continue;
+        users()[0].accessKeys.push(newKey());
+        break;
+      case "removePrincipal": {
+        const user = users().find((u) => baseUsers.includes(u.name));
+        const role = roles().find((r) => baseRoles.includes(r.name));
+        if (user !== undefined) incident.users = users().filter((u) => u !== user);
+        else if (role !== undefined) incident.roles = roles().filter((r) => r !== role);
+        else continue;
+        break;
+      }
+      case "removeKey": {
+        const holder = users().find((u) => u.accessKeys.some((key) => baseKeys.includes(key)));
+        if (holder === undefined) continue;
+        holder.accessKeys = holder.accessKeys.filter((key) => !baseKeys.includes(key) || key !== holder.accessKeys.find((k) => baseKeys.includes(k)));
+        break;
+      }
+      case "raiseMode":
+        if (incident.mode === "deny-all") continue;
+        incident.mode = "deny-all";
+        break;
+      case "lowerMode":
+        if (was?.mode !== "deny-all" || incident.mode !== "deny-all") continue;
+        incident.mode = "revoke-older-sessions";
+        break;
+      case "laterCutoff":
+        if (current === undefined || current >= NOW_MS) continue;
+        incident.cutoff = iso(Math.min(NOW_MS, current + minutes * 60_000));
+        break;
+      case "earlierCutoff":
+        if (instant === undefined || current === undefined) continue;
+        incident.cutoff = iso(Math.min(instant, current) - minutes * 60_000);
+        break;
+      case "addHold": {
+        const later = NOW_MS + (100 * 60 + minutes) * 60_000;
+        if (typeof incident.holdUntil === "string" && Date.parse(incident.holdUntil) >= later) continue;
+        incident.holdUntil = iso(later);
+        break;
+      }
+      case "removeHold":
+        if (was?.holdUntil === undefined || incident.holdUntil === undefined) continue;
+        delete incident.holdUntil;
+        break;
+      case "addReplacementRole":
+        incident.replacementRoles = [...((incident.replacementRoles as unknown[]) ?? []), { ...role, name: `role-${incident.id}-${minutes}` }];
+        break;
+      case "changeTitle":
+        incident.title = `${incident.title} (edited ${minutes})`;
+        break;
+    }
+    applied.push(kind);
+  }
+  return { head, applied, removed };
+}
+
+/** Active at NOW with no recorded instant: at-containment always; otherwise cutoff plus its lifetime, or holdUntil. */
+function activeAtNow(incident: Raw): boolean {
+  if (incident.cutoff === "at-containment") return true;
+  const lifetime = ((incident.users as unknown[] | undefined) ?? []).length > 0 ? 36 : 12;
+  const expiry = Math.max(Date.parse(incident.cutoff as string) + lifetime * 3_600_000, typeof incident.holdUntil === "string" ? Date.parse(incident.holdUntil) : 0);
+  return NOW_MS < expiry;
+}
+
+describe("properties over generated incident sets and edits", () => {
+  const repo = newRepo();
+
+  async function judge(base: Raw[], head: Raw[]) {
+    const from = commitTree(repo, byPath(...base), "base");
+    const to = commitTree(repo, byPath(...head), "head");
+    const json = await runGuard(repo, ["--base", from, "--head", to, "--now", NOW, "--json"]);
+    const additive = await runGuard(repo, ["--base", from, "--head", to, "--now", NOW, "--additive"]);
+    return { report: JSON.parse(json.stdout) as { additive: boolean; reasons: string[]; ok: boolean; errors: string[] }, guardCode: json.code, additiveCode: additive.code };
+  }
+
+  it("additive ⇒ guard passes; additive exactly when every edit made was of an additive kind; --additive exits 0 exactly then", async () => {
+    await fc.assert(
+      fc.asyncProperty(incidentSet, fc.array(editArb, { minLength: 1, maxLength: 3 }), async (base, edits) => {
+        const { head, applied } = applyEdits(base, edits);
+        const { report, guardCode, additiveCode } = await judge(base, head);
+        if (report.additive) expect(guardCode).toBe(0);
+        expect(report.additive).toBe(applied.every((kind) => ADDITIVE.has(kind)));
+        expect(additiveCode).toBe(report.additive ? 0 : 1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("removing any active incident is refused, whatever else the change does", async () => {
+    await fc.assert(
+      fc.asyncProperty(incidentSet, fc.nat(), fc.array(editArb, { maxLength: 2 }), async (base, pick, edits) => {
+        const victim = base[pick % base.length];
+        const { head } = applyEdits(base.filter((i) => i !== victim), edits);
+        const { report, guardCode } = await judge(base, head.filter((i) => i.id !== victim.id));
+        if (activeAtNow(victim)) expect(guardCode).toBe(1);
+        expect(report.additive).toBe(false);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("a change to any replacement role is never additive", async () => {
+    await fc.assert(
+      fc.asyncProperty(incidentSet, fc.array(editArb.filter((e) => e.kind !== "removeIncident"), { maxLength: 2 }), fc.constantFrom<EditKind>("addReplacementRole", "addIncidentWithRole"), fc.nat(), async (base, edits, kind, at) => {
+        const { head } = applyEdits(base, [...edits, { kind, at, minutes: 7 }]);
+        const { report } = await judge(base, head);
+        expect(report.additive).toBe(false);
+        // (Unless the head does not validate at all: that is then the reason.)
+        expect(report.reasons.some((reason) => reason.includes("a replacement role is a new access path") || reason.startsWith("the head does not validate"))).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * guard judges what each stack applies (issue 10, items 1, 2, 3 and 5), on real temporary git
+ * repositories: a stack file pointed elsewhere, moved to another account or removed is a
+ * weakening while it leaves an active incident unapplied; a change to the code that decides what
+ * is applied is reported for code-owner review; a base that does not validate is judged through
+ * the stack outputs; and a new incident that has already expired is refused.
+ */
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { isProtectedPath, PROTECTED_PATHS } from "../guard/protected-paths.ts";
+import { commitTree, newRepo, removeRepos, runGuard, stackFile, writeTree, type Content } from "./support/git-repo.ts";
+
+afterAll(removeRepos);
+
+/** The guard judges at this instant: the ci-key incident (cutoff 10:00 the day before, a user) has 10 h left. */
+const NOW = "2026-11-29T12:00:00Z";
+const A = "123456789012";
+const B = "210987654321";
+
+const ciKey = (account = A) => ({
+  id: "2026-11-28-ci-key",
+  title: "CI key in a public repository",
+  account,
+  cutoff: "2026-11-28T10:00:00Z",
+  users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+});
+const other = (account = B) => ({ id: "2026-11-29-other", title: "another account", account, cutoff: "2026-11-29T08:00:00Z", roles: [{ name: "deploy" }] });
+const CI = "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)";
+const GONE = "its deny policies would go with the next pulumi up";
+const refusal = (n: number) =>
+  `guard: ${n} ${n === 1 ? "change weakens an incident" : "changes weaken incidents"} that ${n === 1 ? "is" : "are"} still active: keep ${n === 1 ? "it" : "them"} until ${n === 1 ? "it expires" : "they expire"} (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`;
+
+async function between(base: Record<string, Content>, head: Record<string, Content>, extra: string[] = []) {
+  const dir = newRepo();
+  const from = commitTree(dir, base, "base");
+  const to = commitTree(dir, head, "head");
+  return runGuard(dir, ["--base", from, "--head", to, "--now", NOW, ...extra]);
+}
+
+describe("what each stack applies (item 1)", () => {
+  const base = { "Pulumi.yaml": "name: cordon\nruntime: nodejs\n", "Pulumi.prod.yaml": stackFile(A), "incidents/2026-11-28-ci-key.yaml": ciKey() };
+
+  it.each([
+    {
+      what: "cordon:incidentsDir pointed at an empty folder",
+      head: { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere") },
+      why: "Pulumi.prod.yaml now reads elsewhere/ instead of incidents/",
+    },
+    {
+      what: "cordon:incidentsDir set to a folder that does not hold it",
+      head: { ...base, "Pulumi.prod.yaml": stackFile(A, "incidents/prod"), "incidents/prod/README.md": "prod\n" },
+      why: "Pulumi.prod.yaml now reads incidents/prod/ instead of incidents/",
+    },
+    {
+      what: "the stack moved to another account",
+      head: { ...base, "Pulumi.prod.yaml": stackFile(B) },
+      why: `Pulumi.prod.yaml now deploys account ${B}, not ${A}`,
+    },
+    {
+      what: "the stack file removed",
+      head: { "Pulumi.yaml": base["Pulumi.yaml"], "Pulumi.staging.yaml": stackFile(B), "incidents/2026-11-28-ci-key.yaml": ciKey() },
+      why: "Pulumi.prod.yaml is removed",
+    },
+    {
+      what: "the project's default folder changed",
+      head: { ...base, "Pulumi.yaml": "name: cordon\nruntime: nodejs\nconfig:\n  cordon:incidentsDir:\n    default: elsewhere\n" },
+      why: "Pulumi.prod.yaml now reads elsewhere/ instead of incidents/",
+    },
+  ])("refused: $what", async ({ head, why }) => {
+    const result = await between(base, head as Record<string, Content>);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error ${CI}: no stack applies it any more (${why}): ${GONE}\n${refusal(1)}`);
+  });
+
+  it("refused: a first stack file added that reads another folder (before it, the program read incidents/)", async () => {
+    const result = await between({ "incidents/2026-11-28-ci-key.yaml": ciKey() }, { "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "incidents/2026-11-28-ci-key.yaml": ciKey() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error ${CI}: no stack applies it any more (no stack file deploys account ${A} from a folder that holds incidents/2026-11-28-ci-key.yaml): ${GONE}\n${refusal(1)}`);
+  });
+
+  it.each([
+    { what: "the folder changed and the incidents moved with it", head: { ...base, "incidents/2026-11-28-ci-key.yaml": undefined, "Pulumi.prod.yaml": stackFile(A, "ops/incidents"), "ops/incidents/2026-11-28-ci-key.yaml": ciKey() } },
+    { what: "another stack of the account still reads the folder", head: { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "Pulumi.prod-eu.yaml": stackFile(A) } },
+    { what: "a stack added for another account", head: { ...base, "Pulumi.staging.yaml": stackFile(B, "staging") } },
+    { what: "the stack file spelled another way but saying the same", head: { ...base, "Pulumi.prod.yaml": `config:\n  cordon:account: '${A}'\n  cordon:incidentsDir: ./incidents/\n` } },
+  ])("passes: $what", async ({ head }) => {
+    const files = Object.fromEntries(Object.entries(head).filter(([, content]) => content !== undefined)) as Record<string, Content>;
+    const result = await between(base, files);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  it("an expired incident may stop being applied", async () => {
+    const dir = newRepo();
+    const from = commitTree(dir, base, "base");
+    const to = commitTree(dir, { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere") }, "head");
+    const result = await runGuard(dir, ["--base", from, "--head", to, "--now", "2026-11-30T00:00:00Z"]);
+    expect(result.code).toBe(0);
+  });
+
+  it("an incident of an account no stack deploys was not applied: redirecting the others' folder does not concern it", async () => {
+    const files = { ...base, "incidents/2026-11-29-other.yaml": other() };
+    const { "incidents/2026-11-28-ci-key.yaml": _moved, ...rest } = files;
+    const result = await between(files, { ...rest, "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "elsewhere/2026-11-28-ci-key.yaml": ciKey() });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  it.each([
+    { what: "a folder outside the repository", stack: stackFile(A, "../elsewhere"), problem: 'Pulumi.prod.yaml: config cordon:incidentsDir: "../elsewhere" is outside the repository, where guard cannot read what it applies' },
+    { what: "an account that is not one", stack: "config:\n  cordon:account: 12345\n", problem: "Pulumi.prod.yaml: config cordon:account: expected an account id of 12 digits, quoted, found 12345" },
+    { what: "a stack file that is not YAML", stack: "config: [\n", problem: "Pulumi.prod.yaml: not YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1" },
+  ])("a stack file guard cannot read at the head is refused: $what", async ({ stack, problem }) => {
+    const result = await between(base, { ...base, "Pulumi.prod.yaml": stack });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`${problem}\ncordon guard: fix the stack files above: a change that cannot be read cannot be proven safe\n`);
+  });
+
+  it("judges the working tree's stack files when --head is not given", async () => {
+    const dir = newRepo();
+    commitTree(dir, base, "base");
+    writeTree(dir, { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere") });
+    const result = await runGuard(dir, ["--base", "main", "--now", NOW]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Pulumi.prod.yaml now reads elsewhere/ instead of incidents/");
+  });
+
+  /** Where an incident ends up, and which stacks there are: generated, and judged by an oracle written apart from guard. */
+  it("whatever the stacks and folders at the head, guard refuses exactly when an active incident applied at the base is applied by no stack at the head", async () => {
+    const folder = fc.constantFrom("incidents", "incidents/prod", "ops/incidents", "elsewhere");
+    const stack = fc.record({ account: fc.constantFrom(A, B), dir: folder });
+    const stacks = fc.dictionary(fc.constantFrom("prod", "staging", "eu"), stack, { maxKeys: 3 });
+    await fc.assert(
+      fc.asyncProperty(stacks, stacks, folder, folder, fc.constantFrom(A, B), async (before, after, from, to, account) => {
+        const files = (stackSet: Record<string, { account: string; dir: string }>, where: string): Record<string, Content> => ({
+          ...Object.fromEntries(Object.entries(stackSet).map(([name, s]) => [`Pulumi.${name}.yaml`, stackFile(s.account, s.dir)])),
+          [`${where}/2026-11-28-ci-key.yaml`]: ciKey(account),
+        });
+        const applied = (stackSet: Record<string, { account: string; dir: string }>, where: string) => {
+          const list = Object.values(stackSet);
+          // No stack file at all: the program's default folder, for every account.
+          if (list.length === 0) return where === "incidents" || where.startsWith("incidents/");
+          return list.some((s) => s.account === account && (where === s.dir || where.startsWith(`${s.dir}/`)));
+        };
+        const result = await between(files(before, from), files(after, to), ["--dir", "incidents"]);
+        // guard reads DIR and every stack's folder, on both sides: a file that leaves them is deleted.
+        const folders = ["incidents", ...Object.values(before).map((s) => s.dir), ...Object.values(after).map((s) => s.dir)];
+        const visible = (where: string) => folders.some((d) => where === d || where.startsWith(`${d}/`));
+        const shouldRefuse = (visible(from) && !visible(to)) || (applied(before, from) && visible(to) && !applied(after, to));
+        expect(result.code).toBe(shouldRefuse ? 1 : 0);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("code that decides what is applied (item 2)", () => {
+  const base = { "incidents/2026-11-28-ci-key.yaml": ciKey(), "program/checks.ts": "export {};\n", "docs/notes.md": "notes\n" };
+
+  it("is reported as needing code-owner review, in text and in --json; the guard still passes", async () => {
+    const head = { ...base, "program/checks.ts": "export const skip = true;\n", "docs/notes.md": "more notes\n" };
+    const text = await between(base, head);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("review  program/checks.ts: it decides what is applied: a code owner must review this change\n");
+    expect(text.stdout).not.toContain("docs/notes.md");
+    const json = await between(base, head, ["--json"]);
+    expect(JSON.parse(json.stdout).codeChanges).toEqual(["program/checks.ts"]);
+  });
+
+  it("in GitHub Actions, also as a warning annotation", async () => {
+    const dir = newRepo();
+    const from = commitTree(dir, base);
+    const to = commitTree(dir, { ...base, "guard/guard.ts": "x\n" });
+    const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW], { GITHUB_ACTIONS: "true" });
+    expect(result.stderr).toContain("::warning title=cordon guard: code-owner review::guard/guard.ts decides what is applied: a code owner must review this change\n");
+  });
+
+  it("every protected path and only those, wherever the change is", async () => {
+    const candidates = ["package.json", "package-lock.json", "tsconfig.json", "index.ts", "program/x.ts", "components/Y.ts", "plan/plan.ts", "incident/z.ts", "schema/s.json", "guard/g.ts", "cli/c.ts", "commands/guard.ts", "Pulumi.yaml", "Pulumi.prod.yaml", ".github/workflows/apply.yml", "docs/a.md", "README.md", "test/x.test.ts", "verify/v.ts", "sub/Pulumi.yaml", "programs/x.ts", "incidents/README.md"];
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(candidates, { minLength: 1 }), async (paths) => {
+        const head = { ...base, ...Object.fromEntries(paths.map((p) => [p, p.endsWith(".yaml") && p.startsWith("Pulumi.prod") ? stackFile(A) : `${p}\n`])) };
+        const result = await between(base, head, ["--json"]);
+        expect(JSON.parse(result.stdout).codeChanges).toEqual(paths.filter((p) => p !== "program/checks.ts" && isProtectedPath(p)).sort());
+      }),
+      { numRuns: 20 },
+    );
+    expect(candidates.filter(isProtectedPath)).toEqual(["package.json", "package-lock.json", "tsconfig.json", "index.ts", "program/x.ts", "components/Y.ts", "plan/plan.ts", "incident/z.ts", "schema/s.json", "guard/g.ts", "cli/c.ts", "commands/guard.ts", "Pulumi.yaml", "Pulumi.prod.yaml", ".github/workflows/apply.yml"]);
+    expect(PROTECTED_PATHS).toContain("guard/");
+  });
+});
+
+describe("a base that does not validate (item 3)", () => {
+  // Two pull requests, each valid alone: the same role spelt two ways. Main then fails validate.
+  const builder = (id: string, name: string) => ({ id, title: "t", account: A, cutoff: "2026-11-29T06:00:00Z", roles: [{ name }] });
+  const broken = { "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder") };
+  const outputs = JSON.stringify({
+    account: A,
+    incidents: {
+      "2026-11-29-one": { cutoff: "2026-11-29T06:00:00Z", atContainment: false, expiresAt: "2026-11-29T18:00:00Z", mode: "revoke-older-sessions", principals: [{ type: "role", name: "Builder" }], accessKeys: [] },
+    },
+    replacementRoles: [],
+  });
+
+  async function fromBroken(head: Record<string, Content>, extra: string[] = []) {
+    const dir = newRepo();
+    const from = commitTree(dir, { ...broken, "outputs.json": outputs });
+    const to = commitTree(dir, { ...head, "outputs.json": outputs });
+    return runGuard(dir, ["--base", from, "--head", to, "--now", NOW, ...extra]);
+  }
+
+  it("without stack outputs, guard still refuses everything, and says what to pass", async () => {
+    const result = await fromBroken({ "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder") });
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n").at(-2)).toBe("cordon guard: pass --stack-outputs FILE (pulumi stack output --json) to judge the head against the last applied state instead");
+  });
+
+  it("with them, the fix is judged against what is applied, and lands; the output says so", async () => {
+    const result = await fromBroken({ "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder") }, ["--stack-outputs", "outputs.json"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr.split("\n")[0]).toMatch(
+      /^cordon guard: the incident files or stack files at --base [0-9a-f]{40} are invalid; judging the head against the last applied state instead \(outputs\.json, account 123456789012; incidents of other accounts are judged as added\):$/,
+    );
+    expect(result.stderr).toContain('E_PRINCIPAL_SPELLING roles[0].name: role "builder" is spelled "Builder"');
+    expect(result.stdout).toContain("ok  incidents/2026-11-29-two.yaml: incident 2026-11-29-two added\n");
+    expect(result.stdout).toMatch(/guard: no active incident is removed or weakened \(1 incident applied in account 123456789012, 2 incidents at \w+\)\n$/);
+    expect(JSON.parse((await fromBroken({ ...broken, "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder") }, ["--stack-outputs", "outputs.json", "--json"])).stdout)).toMatchObject({ judgedAgainst: "stack-outputs", appliedAccount: A, ok: true });
+  });
+
+  it("and what would weaken what is applied is still refused", async () => {
+    const result = await fromBroken({ "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder") }, ["--stack-outputs", "outputs.json"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error outputs.json: incident 2026-11-29-one is active until 2026-11-29T18:00:00Z (6 h left): removing it re-enables sessions minted before the cutoff\n");
+    const respelled = await fromBroken({ "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "builder"), "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder") }, ["--stack-outputs", "outputs.json"]);
+    expect(respelled.code).toBe(1);
+    expect(respelled.stderr).toContain('respelling role "Builder" as "builder" renames its deny policy');
+  });
+
+  it("a key the outputs record is kept: removing it is refused, keeping it under any user is not", async () => {
+    const withKey = JSON.stringify({
+      account: A,
+      incidents: { "2026-11-28-ci-key": { cutoff: "2026-11-28T10:00:00Z", atContainment: false, expiresAt: "2026-11-29T22:00:00Z", mode: "revoke-older-sessions", principals: [{ type: "user", name: "ci-deployer" }], accessKeys: ["AKIAIOSFODNN7EXAMPLE"] } },
+      replacementRoles: [],
+    });
+    const dir = newRepo();
+    const from = commitTree(dir, { ...broken, "incidents/2026-11-28-ci-key.yaml": ciKey(), "outputs.json": withKey });
+    const kept = commitTree(dir, { "incidents/2026-11-28-ci-key.yaml": ciKey(), "outputs.json": withKey });
+    const dropped = commitTree(dir, { "incidents/2026-11-28-ci-key.yaml": { ...ciKey(), users: [{ name: "ci-deployer" }] }, "outputs.json": withKey });
+    expect((await runGuard(dir, ["--base", from, "--head", kept, "--now", NOW, "--stack-outputs", "outputs.json"])).code).toBe(0);
+    const result = await runGuard(dir, ["--base", from, "--head", dropped, "--now", NOW, "--stack-outputs", "outputs.json"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error ${CI}: removing access key AKIAIOSFODNN7EXAMPLE stops keeping it disabled: a key re-enabled by hand would stay enabled\n`);
+  });
+});
+
+describe("a new incident that is already over (item 5)", () => {
+  const expired = (cutoff: string, more: Record<string, unknown> = {}) => ({ ...ciKey(), id: "2025-11-28-ci-key", cutoff, ...more });
+
+  it("is refused, saying when it expired, and no override lets it through", async () => {
+    for (const extra of [[], ["--allow-early-removal"]]) {
+      const result = await between({}, { "incidents/2025-11-28-ci-key.yaml": expired("2025-11-28T10:00:00Z") }, extra);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        "error incidents/2025-11-28-ci-key.yaml: incident 2025-11-28-ci-key expired at 2025-11-29T22:00:00Z (cutoff 2025-11-28T10:00:00Z) before it was added: a cutoff in the wrong year? It would revoke no live session, and status would call it removable at once\n" +
+          "guard: 1 added incident has already expired: check its cutoff (--allow-early-removal does not apply)\n",
+      );
+    }
+  });
+
+  it("is accepted while any of it is still active: a recent cutoff, a later holdUntil, at-containment", async () => {
+    for (const incident of [expired("2026-11-28T12:00:01Z"), expired("2025-11-28T10:00:00Z", { holdUntil: "2026-12-01T00:00:00Z" }), expired("at-containment")]) {
+      const result = await between({}, { "incidents/2025-11-28-ci-key.yaml": incident });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    }
+  });
+
+  it("is refused for any cutoff older than its lifetime, and only then (36 h with a user, 12 h with roles only)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 60 * 24 * 400 }), fc.boolean(), async (minutesAgo, withUser) => {
+        const cutoff = new Date(Date.parse(NOW) - minutesAgo * 60_000).toISOString().replace(/\.000Z$/, "Z");
+        const incident = { id: "2026-01-01-generated", title: "t", account: A, cutoff, ...(withUser ? { users: [{ name: "dana" }] } : { roles: [{ name: "deploy" }] }) };
+        const result = await between({}, { "incidents/2026-01-01-generated.yaml": incident });
+        expect(result.code).toBe(minutesAgo >= (withUser ? 36 : 12) * 60 ? 1 : 0);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
