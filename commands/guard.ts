@@ -131,7 +131,10 @@ invalid and no --stack-outputs says what is applied`,
           // What the stack outputs name is what was applied.
           baseApplied: judgedAgainst.kind === "stack-outputs" ? () => true : undefined,
         });
-    const violations = [...result.violations, ...coverage];
+    // Judged against the outputs, an incident the outputs do not name looks added; one whose file
+    // was already there at the base was not added by this change, expired or not.
+    const baseFiles = new Set(read.base.sources.map((file) => file.path));
+    const violations = [...result.violations.filter((v) => !(judgedAgainst.kind === "stack-outputs" && v.kind === "added-expired" && baseFiles.has(v.file))), ...coverage];
     const codeChanges = read.changed.filter(isProtectedPath);
     const unreadable = [
       ...(headInvalid ? [`the head does not validate (${headErrors.length + read.head.stacks.problems.length} ${headErrors.length + read.head.stacks.problems.length === 1 ? "problem" : "problems"}): a change that cannot be read cannot be proven safe`] : []),

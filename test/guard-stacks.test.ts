@@ -227,6 +227,18 @@ describe("a base that does not validate (item 3)", () => {
     expect(JSON.parse((await fromBroken({ ...broken, "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder") }, ["--stack-outputs", "outputs.json", "--json"])).stdout)).toMatchObject({ judgedAgainst: "stack-outputs", appliedAccount: A, ok: true });
   });
 
+  it("an expired incident of another account, already there at the base, is not taken for a new one", async () => {
+    const old = { id: "2026-11-01-old", title: "t", account: B, cutoff: "2026-11-01T00:00:00Z", roles: [{ name: "deploy" }] };
+    const dir = newRepo();
+    const from = commitTree(dir, { ...broken, "incidents/2026-11-01-old.yaml": old, "outputs.json": outputs });
+    const to = commitTree(dir, { "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-01-old.yaml": old, "outputs.json": outputs });
+    const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--stack-outputs", "outputs.json"]);
+    expect(result.code).toBe(0);
+    // A file that was not there is still refused when it is over.
+    const added = commitTree(dir, { "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-01-old.yaml": old, "incidents/2026-11-02-older.yaml": { ...old, id: "2026-11-02-older" }, "outputs.json": outputs });
+    expect((await runGuard(dir, ["--base", from, "--head", added, "--now", NOW, "--stack-outputs", "outputs.json"])).code).toBe(1);
+  });
+
   it("and what would weaken what is applied is still refused", async () => {
     const result = await fromBroken({ "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder") }, ["--stack-outputs", "outputs.json"]);
     expect(result.code).toBe(1);
