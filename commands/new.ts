@@ -33,7 +33,8 @@ import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/i
 
 const usage = `usage: npx cordon new --title TEXT [--access-key ID]... [--user NAME]...
                                        [--role NAME]... [--account ID] [--mode MODE] [--id ID]
-                                       [--cutoff at-containment|ISO] [--dir DIR] [--now ISO]
+                                       [--cutoff at-containment|ISO] [--ticket TEXT] [--dir DIR]
+                                       [--now ISO]
 
 Writes DIR/<id>.yaml, a new incident file that explains each of its fields, and prints the next
 steps. It never overwrites a file. With AWS credentials, --access-key alone is enough: the
@@ -48,6 +49,7 @@ options:
   --mode MODE           revoke-older-sessions (default) or deny-all
   --id ID               the incident id (default: <UTC date>-<slug of the title>)
   --cutoff VALUE        at-containment (default) or an RFC 3339 instant with offset
+  --ticket TEXT         the tracking ticket, such as SEC-1234 (default: none)
   --dir DIR             the incidents folder (default: incidents)
   --now ISO             the current instant (default: now), for the id's date and the checks
   -h, --help            this text
@@ -76,6 +78,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     mode: { type: "string" },
     id: { type: "string" },
     cutoff: { type: "string" },
+    ticket: { type: "string" },
     dir: { type: "string" },
     now: { type: "string" },
   });
@@ -86,6 +89,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   const id = values.id ?? defaultIncidentId(title, now);
   if (!INCIDENT_ID.test(id)) throw new UsageError(incidentIdFlagProblem(id));
   const cutoff = checkCutoff(values.cutoff);
+  const ticket = checkTicket(values.ticket);
   if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) throw new UsageError(accountFlagProblem(values.account));
   const keys = unique((values["access-key"] ?? []).map(checkAccessKey));
   const userNames = unique((values.user ?? []).map((name) => checkName("user", name)));
@@ -142,6 +146,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     writtenAt: now,
     schemaPath: schemaPathFrom(dir),
     ownersFromIam: [...owners.keys()],
+    ...(ticket !== undefined ? { ticket } : {}),
   };
   const text = incidentTemplate(incident);
 
@@ -228,6 +233,16 @@ function checkTitle(title: string | undefined): string {
   const trimmed = title.trim();
   const problem = titleFlagProblem(trimmed);
   if (problem !== undefined) throw new UsageError(problem);
+  return trimmed;
+}
+
+/** One line: it is written as a YAML scalar, and read in commit messages and issues. */
+function checkTicket(ticket: string | undefined): string | undefined {
+  if (ticket === undefined) return undefined;
+  const trimmed = ticket.trim();
+  if (trimmed.length === 0 || trimmed.length > 100 || /[\r\n]/.test(trimmed)) {
+    throw new UsageError(`--ticket: expected one line of 1 to 100 characters, found ${/[\r\n]/.test(trimmed) ? "several lines" : `${trimmed.length} characters`}`);
+  }
   return trimmed;
 }
 

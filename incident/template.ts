@@ -26,6 +26,8 @@ export interface NewIncident {
   schemaPath: string;
   /** Access key ids whose user came from IAM rather than from `--user`: the reviewer should know. */
   ownersFromIam?: string[];
+  /** The tracking ticket (`--ticket`). @default none: the field is written as a comment */
+  ticket?: string;
 }
 
 
@@ -118,7 +120,7 @@ export function incidentTemplate(incident: NewIncident): string {
     "#       githubOidc: { repository: example/app, ref: refs/heads/main }",
     '#     managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]',
     "# Optional: the tracking ticket, and who answers for this incident.",
-    "# ticket: SEC-1234",
+    incident.ticket === undefined ? "# ticket: SEC-1234" : `ticket: ${scalar(incident.ticket)}`,
     "# owner: security@example.com",
     "",
   );

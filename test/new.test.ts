@@ -237,6 +237,8 @@ describe("flags", () => {
       message: 'cordon new: --cutoff "2026-02-29T10:00:00Z": no such instant: February 2026 has 28 days; expected a real RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z',
     },
     { args: ["--title", "two\nlines", "--user", "dana"], message: "cordon new: --title: expected one line of 1 to 200 characters, found several lines" },
+    { args: ["--title", "x", "--user", "dana", "--ticket", "SEC-1\nSEC-2"], message: "cordon new: --ticket: expected one line of 1 to 100 characters, found several lines" },
+    { args: ["--title", "x", "--user", "dana", "--ticket", " "], message: "cordon new: --ticket: expected one line of 1 to 100 characters, found 0 characters" },
     { args: ["--title", "x", "--user", "dana", "extra"], message: 'cordon new: unexpected argument "extra": every value is given with a flag' },
   ])("usage error: $message", async ({ args, message }) => {
     const cwd = workdir();
@@ -274,6 +276,17 @@ describe("flags", () => {
     const [incident] = loadIncidentPaths(["ops/incidents"], cwd, new Date(NOW)).incidents;
     expect(incident).toMatchObject({ id: "2026-11-27-laptop", account: "012345678901", mode: "deny-all", cutoff: "2026-11-27T20:30:00Z", users: [{ name: "svc-backup", accessKeys: [] }], roles: [] });
     expect(readFileSync(join(cwd, "ops/incidents/2026-11-27-laptop.yaml"), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../../schema/incident.schema.json");
+  });
+
+  it("--ticket is written as the ticket field (the contain workflow passes it through), and without it the field stays a comment", async () => {
+    const cwd = workdir();
+    expect((await run(cwd, ["--title", "With ticket", "--user", "dana", "--account", "123456789012", "--ticket", "SEC-1234: #pager"])).code).toBe(0);
+    expect((await run(cwd, ["--title", "Without", "--user", "dana", "--account", "123456789012"])).code).toBe(0);
+    const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents;
+    expect(loaded.find((i) => i.id === "2026-11-28-with-ticket")?.ticket).toBe("SEC-1234: #pager");
+    expect(loaded.find((i) => i.id === "2026-11-28-without")).toBeDefined();
+    expect(loaded.find((i) => i.id === "2026-11-28-without")?.ticket).toBeUndefined();
+    expect(readFileSync(join(cwd, "incidents/2026-11-28-without.yaml"), "utf8")).toContain("\n# ticket: SEC-1234\n");
   });
 });
 
