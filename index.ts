@@ -9,6 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AutoContain } from "./components/AutoContain.ts";
 import { ContainmentInstant } from "./components/ContainmentInstant.ts";
 import { DisabledAccessKey } from "./components/DisabledAccessKey.ts";
 import { ReplacementRole } from "./components/ReplacementRole.ts";
@@ -17,6 +18,7 @@ import { awsClients } from "./aws/clients.ts";
 import { deployIam } from "./aws/deploy.ts";
 import { ACCOUNT_ID } from "./incident/fields.ts";
 import { loadIncidentPaths } from "./incident/read.ts";
+import { autoContainPlan, type AutoContainPlan } from "./plan/auto-contain.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "./plan/outputs.ts";
 import { buildPlan } from "./plan/plan.ts";
 import { credentialsProblem, denyRoom, goneKeysNote, invalidFilesProblem, keyOwnership, replacementRolesProblem, sdkAccountProblem } from "./program/checks.ts";
@@ -48,6 +50,7 @@ export async function deploy(iam: DeployIam): Promise<PendingStackOutputs<pulumi
   const config = new pulumi.Config("cordon");
   const account = config.require("account", { pattern: ACCOUNT_ID });
   const incidentsDir = config.get("incidentsDir") ?? "incidents";
+  const autoContain = readAutoContain(config, account);
 
   // Paths in messages stay relative to the project folder, where index.ts and Pulumi.yaml live.
   const loaded = loadIncidentPaths([incidentsDir], import.meta.dirname, new Date());
@@ -115,7 +118,31 @@ export async function deploy(iam: DeployIam): Promise<PendingStackOutputs<pulumi
     new ReplacementRole(role.resourceName, { role, after });
   }
 
+  if (autoContain !== undefined) {
+    new AutoContain(`${account}-auto-contain`, { plan: autoContain });
+    pulumi.log.info(
+      `auto-contain: AWS Health's exposed-key events (${autoContain.region}) dispatch the contain workflow (${autoContain.endpoint}); until its token is set with aws events update-connection, the connection ${autoContain.connectionName} holds a placeholder (docs/contain.md)`,
+    );
+  }
+
   return stackOutputs(account, plan, (id, output) => instants[id].instant.apply(output));
+}
+
+/**
+ * `cordon:autoContain` (default false) and the repository it dispatches to, checked before
+ * anything is declared.
+ */
+function readAutoContain(config: pulumi.Config, account: string): AutoContainPlan | undefined {
+  if (!(config.getBoolean("autoContain") ?? false)) return undefined;
+  const repository = config.get("autoContainRepository");
+  if (repository === undefined) {
+    refuse("cordon declared nothing: cordon:autoContain is true, so cordon:autoContainRepository is required: the repository that holds the contain workflow, as owner/name");
+  }
+  try {
+    return autoContainPlan({ account, repository: repository! });
+  } catch (error) {
+    throw new pulumi.RunError(`cordon declared nothing: ${(error as Error).message}`);
+  }
 }
 
 /** Stops the run before anything is declared. */

@@ -5,6 +5,7 @@
  * the program declares a type that is missing here.
  */
 import { compareText } from "../incident/order.ts";
+import { autoContainPermissions } from "./AutoContain.ts";
 import { containmentInstantPermissions } from "./ContainmentInstant.ts";
 import { disabledAccessKeyPermissions } from "./DisabledAccessKey.ts";
 import { replacementRolePermissions } from "./ReplacementRole.ts";
@@ -27,6 +28,7 @@ export const deployPermissions: Record<string, string[]> = merge([
   containmentInstantPermissions,
   sessionRevocationPermissions,
   replacementRolePermissions,
+  autoContainPermissions,
 ]);
 
 function merge(declarations: Record<string, string[]>[]): Record<string, string[]> {

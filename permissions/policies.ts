@@ -4,6 +4,7 @@
  * prints. Tests record the calls the commands really send and fail on any that is not declared,
  * so the lists cannot drift from the code. Pure.
  */
+import { AUTO_CONTAIN_PREFIX, AUTO_CONTAIN_REGION, AUTO_CONTAIN_ROLE_PATH } from "../plan/auto-contain.ts";
 import { POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, ROLE_PATH, ROLE_POLICY_NAME } from "../plan/plan.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
@@ -22,6 +23,8 @@ interface Scope {
 const CORDON_POLICIES = `arn:aws:iam::*:policy${POLICY_PATH}*`;
 const CORDON_ROLE_DENY_POLICIES = `arn:aws:iam::*:policy${POLICY_PATH}${ROLE_MANAGED_POLICY_PREFIX}*`;
 const CORDON_ROLES = `arn:aws:iam::*:role${ROLE_PATH}*`;
+const AUTO_CONTAIN_ROLES = `arn:aws:iam::*:role${AUTO_CONTAIN_ROLE_PATH}*`;
+const AUTO_CONTAIN_EVENTS = (type: string) => `arn:aws:events:${AUTO_CONTAIN_REGION}:*:${type}/${AUTO_CONTAIN_PREFIX}*`;
 
 /**
  * Where each deploy action is granted. Every scope an action matches grants it there; an action no
@@ -68,6 +71,50 @@ const SCOPES: readonly Scope[] = [
     match: /^iam:(GetAccessKeyLastUsed|ListAccessKeys|ListAttachedUserPolicies|UpdateAccessKey)$/,
     resource: "arn:aws:iam::*:user/*",
     why: "any user: incident files name them, so no name is known in advance",
+  },
+  {
+    sid: "AutoContainRule",
+    match: /^events:(DeleteRule|DescribeRule|ListTagsForResource|ListTargetsByRule|PutRule|PutTargets|RemoveTargets)$/,
+    resource: AUTO_CONTAIN_EVENTS("rule"),
+    why: `auto-contain's rule and its target only (cordon:autoContain): ${AUTO_CONTAIN_REGION}, names starting ${AUTO_CONTAIN_PREFIX}`,
+  },
+  {
+    sid: "AutoContainConnection",
+    match: /^events:(CreateConnection|DeleteConnection|DescribeConnection|UpdateConnection)$/,
+    resource: AUTO_CONTAIN_EVENTS("connection"),
+    why: `auto-contain's connection to GitHub only: ${AUTO_CONTAIN_REGION}, names starting ${AUTO_CONTAIN_PREFIX}`,
+  },
+  {
+    sid: "AutoContainApiDestination",
+    match: /^events:(CreateApiDestination|DeleteApiDestination|DescribeApiDestination|UpdateApiDestination)$/,
+    resource: AUTO_CONTAIN_EVENTS("api-destination"),
+    why: `auto-contain's API destination only: ${AUTO_CONTAIN_REGION}, names starting ${AUTO_CONTAIN_PREFIX}`,
+  },
+  {
+    sid: "AutoContainConnectionSecret",
+    match: /^secretsmanager:(CreateSecret|DeleteSecret|DescribeSecret|PutSecretValue|UpdateSecret)$/,
+    resource: `arn:aws:secretsmanager:${AUTO_CONTAIN_REGION}:*:secret:events!connection/${AUTO_CONTAIN_PREFIX}*`,
+    why: "the secret EventBridge keeps for auto-contain's connection, which it writes with the caller's rights; never GetSecretValue: the deployer cannot read the GitHub token",
+  },
+  {
+    sid: "EventBridgeApiDestinationsServiceLinkedRole",
+    match: /^iam:CreateServiceLinkedRole$/,
+    resource: "arn:aws:iam::*:role/aws-service-role/apidestinations.events.amazonaws.com/AWSServiceRoleForAmazonEventBridgeApiDestinations",
+    condition: { StringEquals: { "iam:AWSServiceName": "apidestinations.events.amazonaws.com" } },
+    why: "the role EventBridge creates, on a first connection, to reach its secrets; no other service-linked role",
+  },
+  {
+    sid: "AutoContainRole",
+    match: /^iam:(DeleteRole|ListInstanceProfilesForRole)$/,
+    resource: AUTO_CONTAIN_ROLES,
+    why: `the role EventBridge assumes for auto-contain, deleted when it is turned off: only under ${AUTO_CONTAIN_ROLE_PATH}, where no replacement role lives (those stay)`,
+  },
+  {
+    sid: "PassAutoContainRoleToEventBridge",
+    match: /^iam:PassRole$/,
+    resource: AUTO_CONTAIN_ROLES,
+    condition: { StringEquals: { "iam:PassedToService": "events.amazonaws.com" } },
+    why: `auto-contain's own role, to EventBridge only: no other role can be handed to a service`,
   },
   {
     sid: "NoResourceScope",

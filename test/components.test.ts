@@ -86,11 +86,28 @@ describe("deployPermissions", () => {
         "iam:TagPolicy",
         "iam:UntagPolicy",
       ],
+      "aws:cloudwatch/eventApiDestination:EventApiDestination": ["events:CreateApiDestination", "events:DeleteApiDestination", "events:DescribeApiDestination", "events:UpdateApiDestination"],
+      "aws:cloudwatch/eventConnection:EventConnection": [
+        "events:CreateConnection",
+        "events:DeleteConnection",
+        "events:DescribeConnection",
+        "events:UpdateConnection",
+        "iam:CreateServiceLinkedRole",
+        "secretsmanager:CreateSecret",
+        "secretsmanager:DeleteSecret",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecret",
+      ],
+      "aws:cloudwatch/eventRule:EventRule": ["events:DeleteRule", "events:DescribeRule", "events:ListTagsForResource", "events:PutRule"],
+      "aws:cloudwatch/eventTarget:EventTarget": ["events:ListTargetsByRule", "events:PutTargets", "events:RemoveTargets", "iam:PassRole"],
       "aws:iam/role:Role": [
         "iam:CreateRole",
+        "iam:DeleteRole",
         "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
         "iam:ListRolePolicies",
         "iam:TagRole",
         "iam:UntagRole",
@@ -102,6 +119,7 @@ describe("deployPermissions", () => {
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies"],
       "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"],
       "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
+      "cordon:events:AutoContain": [],
       "cordon:iam:ContainmentInstant": [],
       "cordon:iam:DisabledAccessKey": [],
       "cordon:iam:ReplacementRole": [],
@@ -123,9 +141,11 @@ describe("deployPermissions", () => {
     const all = Object.values(deployPermissions).flat();
     expect(all).not.toContain("iam:CreateAccessKey");
     expect(all).not.toContain("iam:DeleteAccessKey");
-    for (const retained of ["aws:iam/accessKey:AccessKey", "aws:iam/role:Role"]) {
-      expect(deployPermissions[retained].filter((action) => /^iam:(Delete|Detach)/.test(action)), retained).toEqual([]);
-    }
+    expect(deployPermissions["aws:iam/accessKey:AccessKey"].filter((action) => /^iam:(Delete|Detach)/.test(action))).toEqual([]);
+    // A role is deleted only when auto-contain is turned off (its own role); the deploy policy
+    // allows DeleteRole under /cordon/auto-contain/ only, so replacement roles stay
+    // (test/auto-contain.test.ts proves it).
+    expect(deployPermissions["aws:iam/role:Role"].filter((action) => /^iam:(Delete|Detach)/.test(action))).toEqual(["iam:DeleteRole"]);
     // A role's managed deny is detached when its incident expires; the deploy policy allows
     // DetachRolePolicy for cordon's revoke policies only (test/permissions.test.ts proves it), so a
     // replacement role's attachments stay.

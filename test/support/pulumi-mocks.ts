@@ -38,6 +38,8 @@ export interface RecordedResource {
   ignoreChanges: string[];
   /** URNs of the resources it waits for (`dependsOn` and inputs). */
   dependencies: string[];
+  /** The explicit provider it was given (`<provider URN>::<id>`), "" for the default one. */
+  provider: string;
   /** What a component passed to `registerOutputs`, resolved. */
   registeredOutputs?: Record<string, unknown>;
 }
@@ -130,7 +132,22 @@ export class FakeCloud {
         return { id: arn, state: { ...inputs, arn } };
       }
       case "aws:iam/role:Role":
-        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:iam::${this.account}:role/${inputs.name}` } };
+        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:iam::${this.account}:role${inputs.path ?? "/"}${inputs.name}` } };
+      // EventBridge's ARNs (auto-contain's resources live in us-east-1); an API destination's and a
+      // connection's end with an id EventBridge makes up, as does the connection's secret.
+      case "aws:cloudwatch/eventRule:EventRule":
+        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:events:us-east-1:${this.account}:rule/${inputs.name}` } };
+      case "aws:cloudwatch/eventConnection:EventConnection":
+        return {
+          id: String(inputs.name),
+          state: {
+            ...inputs,
+            arn: `arn:aws:events:us-east-1:${this.account}:connection/${inputs.name}/0f3e0d7c-0000-4000-8000-000000000001`,
+            secretArn: `arn:aws:secretsmanager:us-east-1:${this.account}:secret:events!connection/${inputs.name}/0f3e0d7c-0000-4000-8000-000000000001-AbCdEf`,
+          },
+        };
+      case "aws:cloudwatch/eventApiDestination:EventApiDestination":
+        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:events:us-east-1:${this.account}:api-destination/${inputs.name}/0f3e0d7c-0000-4000-8000-000000000002` } };
       default:
         return { id: args.id || `${args.name}-id`, state: inputs };
     }
@@ -214,6 +231,7 @@ interface RegisterRequest {
   getRetainondelete(): boolean;
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
+  getProvider(): string;
 }
 
 /**
@@ -277,6 +295,7 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
       retainOnDelete: req.getRetainondelete(),
       ignoreChanges: req.getIgnorechangesList(),
       dependencies: req.getDependenciesList(),
+      provider: req.getProvider(),
     });
     // The monitor's own code, with mocks that know the URN (a Static's state is kept by URN).
     const scoped = Object.create(monitor, { mocks: { value: { ...monitor.mocks, newResource: (args: pulumi.runtime.MockResourceArgs) => cloud.newResource(urn, args) } } });

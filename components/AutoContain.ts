@@ -1,0 +1,122 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AutoContainPlan } from "../plan/auto-contain.ts";
+
+export interface AutoContainArgs {
+  /** `autoContainPlan(...)`: the event pattern, the dispatch, the names and the role's policies. */
+  plan: AutoContainPlan;
+}
+
+/**
+ * No human on the path: AWS Health's exposed-key event dispatches the contain workflow. An
+ * EventBridge rule in us-east-1 (where IAM's Health events arrive) sends the key id, through an
+ * input transformer, to an API destination that posts GitHub's `repository_dispatch`, with a role
+ * EventBridge assumes to invoke it.
+ *
+ * The GitHub token never passes through Pulumi. A connection cannot reference an existing secret
+ * (EventBridge creates its own in Secrets Manager from the value it is given), so the connection is
+ * created with a placeholder, and its auth parameters, type and description are ignored from then
+ * on: Pulumi never updates it in place, since an update would send the placeholder again over the
+ * token that `aws events update-connection` set (docs/contain.md). State and config hold only the
+ * placeholder.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html
+ */
+export class AutoContain extends pulumi.ComponentResource {
+  static readonly type = "cordon:events:AutoContain";
+
+  constructor(name: string, args: AutoContainArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(AutoContain.type, name, {}, opts);
+    const plan = args.plan;
+    // Explicit, whatever the stack's region: the events of global services arrive in us-east-1.
+    const provider = new aws.Provider(`${name}-${plan.region}`, { region: plan.region }, { parent: this });
+    const on = { parent: this, provider };
+
+    const rule = new aws.cloudwatch.EventRule(
+      name,
+      { name: plan.ruleName, description: "AWS Health: an access key exposed or compromised -> the contain workflow (cordon)", eventPattern: JSON.stringify(plan.eventPattern) },
+      on,
+    );
+    const connection = new aws.cloudwatch.EventConnection(
+      name,
+      {
+        name: plan.connectionName,
+        description: "GitHub REST API for the contain workflow (cordon); the token is set with aws events update-connection",
+        authorizationType: "API_KEY",
+        authParameters: { apiKey: { key: plan.apiKeyName, value: plan.apiKeyPlaceholder } },
+      },
+      { ...on, ignoreChanges: ["authParameters", "authorizationType", "description"] },
+    );
+    const destination = new aws.cloudwatch.EventApiDestination(
+      name,
+      {
+        name: plan.destinationName,
+        connectionArn: connection.arn,
+        invocationEndpoint: plan.endpoint,
+        httpMethod: plan.httpMethod,
+        invocationRateLimitPerSecond: plan.invocationRateLimitPerSecond,
+      },
+      on,
+    );
+    const role = new aws.iam.Role(
+      name,
+      { name: plan.roleName, path: plan.rolePath, description: "EventBridge invokes the contain workflow's API destination (cordon)", assumeRolePolicy: JSON.stringify(plan.trustPolicy) },
+      on,
+    );
+    const invoke = new aws.iam.RolePolicy(`${name}-${plan.invokePolicyName}`, { role: role.name, name: plan.invokePolicyName, policy: JSON.stringify(plan.invokePolicy) }, on);
+    new aws.cloudwatch.EventTarget(
+      name,
+      {
+        rule: rule.name,
+        targetId: plan.targetId,
+        arn: destination.arn,
+        roleArn: role.arn,
+        inputTransformer: { inputPaths: plan.inputPaths, inputTemplate: plan.inputTemplate },
+        httpTarget: { headerParameters: plan.headers },
+      },
+      // The role may invoke the destination before EventBridge is told to use it.
+      { ...on, dependsOn: [invoke] },
+    );
+    this.registerOutputs({ rule: rule.arn, destination: destination.arn, connection: connection.name, secret: connection.secretArn });
+  }
+}
+
+/**
+ * What auto-contain needs, from the provider's calls for each resource (terraform-provider-aws
+ * internal/service/events and iam): the rule's tags are read with ListTagsForResource; a target
+ * that names a role needs iam:PassRole; creating a connection has EventBridge create its secret in
+ * Secrets Manager with the caller's rights, and its service-linked role on first use. The deployer
+ * never reads the secret (no GetSecretValue). The role is the one resource here that Pulumi
+ * deletes (when auto-contain is turned off): iam:DeleteRole, which the deploy policy grants under
+ * its path only, where no replacement role lives.
+ */
+export const autoContainPermissions: Record<string, string[]> = {
+  [AutoContain.type]: [],
+  "pulumi:providers:aws": ["sts:GetCallerIdentity"],
+  "aws:cloudwatch/eventRule:EventRule": ["events:DeleteRule", "events:DescribeRule", "events:ListTagsForResource", "events:PutRule"],
+  "aws:cloudwatch/eventTarget:EventTarget": ["events:ListTargetsByRule", "events:PutTargets", "events:RemoveTargets", "iam:PassRole"],
+  "aws:cloudwatch/eventConnection:EventConnection": [
+    "events:CreateConnection",
+    "events:DeleteConnection",
+    "events:DescribeConnection",
+    "events:UpdateConnection",
+    "iam:CreateServiceLinkedRole",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecret",
+  ],
+  "aws:cloudwatch/eventApiDestination:EventApiDestination": ["events:CreateApiDestination", "events:DeleteApiDestination", "events:DescribeApiDestination", "events:UpdateApiDestination"],
+  "aws:iam/role:Role": [
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListRolePolicies",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRoleDescription",
+  ],
+  "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
+};
