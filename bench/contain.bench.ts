@@ -19,7 +19,6 @@ import { createServer, type Server } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment } from "../plan/policies.ts";
@@ -54,6 +53,21 @@ function time(args: string[], cwd: string, env: Record<string, string>, expected
       else ok(seconds);
     });
   });
+}
+
+/**
+ * Seeds moto's IAM through its Query API (moto checks no signature; the credential scope names the
+ * service). Only aws/ imports the AWS SDK; the bench needs six calls of it. Returns the XML answer.
+ */
+async function seedIam(endpoint: string, action: string, params: Record<string, string>): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: "AWS4-HMAC-SHA256 Credential=testing/20261128/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=bench" },
+    body: new URLSearchParams({ Action: action, Version: "2010-05-08", ...params }).toString(),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`IAM ${action}: ${response.status} ${text}`);
+  return text;
 }
 
 function git(cwd: string, ...args: string[]): string {
@@ -133,10 +147,10 @@ const work = mkdtempSync(join(tmpdir(), "cordon-bench-contain-"));
 let front: Server | undefined;
 try {
   const env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" };
-  const iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-  await iam.send(new CreateUserCommand({ UserName: "ci-deployer" }));
-  await iam.send(new PutUserPolicyCommand({ UserName: "ci-deployer", PolicyName: "admin", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }));
-  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey!.AccessKeyId!;
+  await seedIam(moto.endpoint, "CreateUser", { UserName: "ci-deployer" });
+  await seedIam(moto.endpoint, "PutUserPolicy", { UserName: "ci-deployer", PolicyName: "admin", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) });
+  // Only the key id is read from the answer; the secret moto makes up is never looked at.
+  const key = /<AccessKeyId>(AKIA[A-Z0-9]{16})<\/AccessKeyId>/.exec(await seedIam(moto.endpoint, "CreateAccessKey", { UserName: "ci-deployer" }))![1];
 
   // The repository as the contain job checks it out: main with incidents/ and the schema.
   git(work, "init", "-q", "-b", "main");
@@ -173,9 +187,9 @@ try {
   await time(["new", `--access-key=${key}`, "--cutoff=at-containment", `--title=Exposed access key ${key}`, "--now", "2026-11-28T02:11:30Z"], work, env);
   const loaded = loadIncidentPaths([file], work, new Date("2026-11-28T02:12:00Z"));
   const [deny] = buildPlan(loaded.incidents, {}).denyPolicies;
-  const created = await iam.send(new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: JSON.stringify(fillContainment(deny.document, { [id]: CONTAINED_AT })) }));
-  await iam.send(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: created.Policy!.Arn! }));
-  await iam.send(new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: key, Status: "Inactive" }));
+  const created = await seedIam(moto.endpoint, "CreatePolicy", { PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: JSON.stringify(fillContainment(deny.document, { [id]: CONTAINED_AT })) });
+  await seedIam(moto.endpoint, "AttachUserPolicy", { UserName: "ci-deployer", PolicyArn: /<Arn>([^<]+)<\/Arn>/.exec(created)![1] });
+  await seedIam(moto.endpoint, "UpdateAccessKey", { UserName: "ci-deployer", AccessKeyId: key, Status: "Inactive" });
   const outputs = join(work, "outputs.json");
   writeFileSync(
     outputs,

@@ -378,7 +378,7 @@ describe("the contain workflow", () => {
     afterAll(() => rmSync(root, { recursive: true, force: true }));
 
     /** Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`. */
-    function runStep(s: Step, cwd: string, env: Record<string, string>): { status: number; outputs: Record<string, string>; stdout: string; calls: string[] } {
+    function runStep(s: Step, cwd: string, env: Record<string, string>): { status: number; outputs: Record<string, string>; stdout: string; calls: string[]; temp: string } {
       const scratch = mkdtempSync(join(root, "run-"));
       const output = join(scratch, "output");
       const calls = join(scratch, "calls");
@@ -386,15 +386,15 @@ describe("the contain workflow", () => {
       writeFileSync(calls, "");
       // npx and gh stand in for what the runner has: they record their calls.
       mkdirSync(join(scratch, "bin"));
-      writeFileSync(join(scratch, "bin", "npx"), `#!/bin/bash\necho "npx $*" >> "${calls}"\n`, { mode: 0o755 });
+      writeFileSync(join(scratch, "bin", "npx"), `#!/bin/bash\necho "npx $*" >> "${calls}"\necho "(output of npx $*)"\n`, { mode: 0o755 });
       writeFileSync(join(scratch, "bin", "gh"), `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`, { mode: 0o755 });
       const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
         cwd,
         encoding: "utf8",
-        env: { ...process.env, ...contain.env, PATH: `${join(scratch, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: output, RUNNER_TEMP: scratch, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
+        env: { ...process.env, ...contain.env, PATH: `${join(scratch, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(scratch, "summary"), RUNNER_TEMP: scratch, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
       });
       const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-      return { status: result.status ?? -1, outputs, stdout: result.stdout, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean) };
+      return { status: result.status ?? -1, outputs, stdout: result.stdout, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), temp: scratch };
     }
 
     const KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -543,6 +543,66 @@ describe("the contain workflow", () => {
       expect(result.status).toBe(1);
       expect(result.stdout).toContain("@eve has read access: /contain needs write access to the repository");
       expect(result.calls).toHaveLength(1);
+    });
+
+    describe("the report", () => {
+      const report = step(workflow.jobs.report, (s) => s.name === "plan, verify and the report");
+      const base = { RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t", PULL_REQUEST: "", COMMIT: "", FILES: "[]", DISPATCHER: "", MODE: "", ACCESS_KEY: "", VERIFY: "" };
+      const file = "incidents/2026-11-28-exposed-access-key-akiaiosfodnn7example.yaml";
+      const written = (run: { temp: string }) => readFileSync(join(run.temp, "report.md"), "utf8");
+
+      it("after pulumi up: the plan of the committed file, verify with the stack outputs, the next steps, in a new issue", () => {
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "workflow_dispatch",
+          MODE: "key",
+          ACCESS_KEY: KEY,
+          DISPATCHER: "@dana (workflow_dispatch)",
+          FILES: JSON.stringify([file]),
+          COMMIT: "0123abc",
+          CONTAINED: "success",
+          APPLIED: "success",
+          VERIFY: "true",
+          CORDON_STACK_OUTPUTS: "/tmp/outputs.json",
+        });
+        expect(run.status).toBe(0);
+        expect(run.calls).toEqual([
+          `npx cordon plan ${file} --stack-outputs /tmp/outputs.json`,
+          "npx cordon verify --stack-outputs /tmp/outputs.json",
+          `gh issue create --repo example-org/cordon-incidents --title cordon contain: ${KEY} --body-file ${join(run.temp, "report.md")}`,
+        ]);
+        const text = written(run);
+        expect(text).toContain(`## cordon contain: ${KEY}\n\nDispatched by @dana (workflow_dispatch). [The run](https://github.com/example-org/cordon-incidents/actions/runs/1).`);
+        expect(text).toContain("Committed to main: 0123abc.\npulumi up: **applied**.");
+        expect(text).toContain(`(output of npx cordon plan ${file} --stack-outputs /tmp/outputs.json)`);
+        expect(text).toContain("(output of npx cordon verify --stack-outputs /tmp/outputs.json)");
+        expect(text).toContain("by pull request");
+        expect(readFileSync(join(run.temp, "summary"), "utf8")).toBe(text);
+      });
+
+      it("when the contain job failed its checks: an issue that says nothing was committed, and a failed run", () => {
+        const run = runStep(report, root, { ...base, EVENT: "repository_dispatch", CONTAINED: "failure", APPLIED: "skipped" });
+        expect(run.status).toBe(1);
+        expect(run.calls).toEqual([`gh issue create --repo example-org/cordon-incidents --title cordon contain: a dispatch that failed --body-file ${join(run.temp, "report.md")}`]);
+        expect(written(run)).toContain("## cordon contain: a repository_dispatch that did not pass its checks\n\nDispatched by a repository_dispatch.");
+        expect(written(run)).toContain("**Nothing was committed: the contain job failed**");
+      });
+
+      it("a pulumi up replaced in the queue says so; without the verify role, verify is said not to have run", () => {
+        const run = runStep(report, root, { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY, FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success", APPLIED: "cancelled" });
+        expect(run.status).toBe(0);
+        expect(written(run)).toContain("pulumi up: this run's update was replaced in the queue");
+        expect(written(run)).toContain("Not run: give CORDON_AWS_VERIFY_ROLE_ARN");
+        expect(run.calls.filter((call) => call.includes("verify"))).toEqual([]);
+      });
+
+      it("for /contain: a comment on the pull request, and a failed pulumi up fails the run", () => {
+        const run = runStep(report, root, { ...base, EVENT: "issue_comment", PULL_REQUEST: "12", MODE: "pull-request", DISPATCHER: "@dana (/contain on #12)", FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success", APPLIED: "failure" });
+        expect(run.status).toBe(1);
+        expect(run.calls.at(-1)).toBe(`gh pr comment 12 --repo example-org/cordon-incidents --body-file ${join(run.temp, "report.md")}`);
+        expect(written(run)).toContain("## cordon contain: pull request #12");
+        expect(written(run)).toContain("pulumi up: **failed**");
+      });
     });
 
     it("commits the staged incident files with the message naming the dispatcher, and says which files", () => {
