@@ -22,6 +22,8 @@ function atLeast(version: string, range: string): boolean {
 }
 
 const root = resolve(import.meta.dirname, "..");
+/** This repository's CLI, as `npx cordon` runs it. */
+const CLI = join(root, "cli", "cordon.js");
 const dir = join(root, ".github", "workflows");
 const files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
 
@@ -378,7 +380,7 @@ describe("the contain workflow", () => {
     afterAll(() => rmSync(root, { recursive: true, force: true }));
 
     /** Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`. */
-    function runStep(s: Step, cwd: string, env: Record<string, string>): { status: number; outputs: Record<string, string>; stdout: string; calls: string[]; temp: string } {
+    function runStep(s: Step, cwd: string, env: Record<string, string>): { status: number; outputs: Record<string, string>; stdout: string; stderr: string; calls: string[]; temp: string } {
       const scratch = mkdtempSync(join(root, "run-"));
       const output = join(scratch, "output");
       const calls = join(scratch, "calls");
@@ -386,7 +388,12 @@ describe("the contain workflow", () => {
       writeFileSync(calls, "");
       // npx and gh stand in for what the runner has: they record their calls.
       mkdirSync(join(scratch, "bin"));
-      writeFileSync(join(scratch, "bin", "npx"), `#!/bin/bash\necho "npx $*" >> "${calls}"\necho "(output of npx $*)"\n`, { mode: 0o755 });
+      // With CORDON_REAL_CLI, `npx cordon` is this repository's own CLI, as npx finds it on a runner.
+      writeFileSync(
+        join(scratch, "bin", "npx"),
+        `#!/bin/bash\necho "npx $*" >> "${calls}"\nif [ -n "$CORDON_REAL_CLI" ] && [ "$1" = cordon ]; then shift; exec "${process.execPath}" "${CLI}" "$@"; fi\necho "(output of npx $*)"\n`,
+        { mode: 0o755 },
+      );
       writeFileSync(join(scratch, "bin", "gh"), `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`, { mode: 0o755 });
       const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
         cwd,
@@ -394,7 +401,7 @@ describe("the contain workflow", () => {
         env: { ...process.env, ...contain.env, PATH: `${join(scratch, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(scratch, "summary"), RUNNER_TEMP: scratch, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
       });
       const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-      return { status: result.status ?? -1, outputs, stdout: result.stdout, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), temp: scratch };
+      return { status: result.status ?? -1, outputs, stdout: result.stdout, stderr: result.stderr, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), temp: scratch };
     }
 
     const KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -439,6 +446,10 @@ describe("the contain workflow", () => {
       expect(Object.keys(result.outputs).sort()).toEqual(["access-key", "dispatcher", "mode", "pull-request"]);
     });
 
+    /** A valid incident file: a user's exposed keys, contained at containment. */
+    const incident = (id: string, user: string, keys: string[], extra: string[] = []) =>
+      [`id: ${id}`, `title: ${id}`, 'account: "123456789012"', "cutoff: at-containment", "users:", `  - name: ${user}`, `    accessKeys: [${keys.join(", ")}]`, ...extra, ""].join("\n");
+
     /** An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves main. */
     function repos(name: string) {
       const origin = join(root, `${name}.git`);
@@ -446,7 +457,7 @@ describe("the contain workflow", () => {
       const seed = join(root, `${name}-seed`);
       execFileSync("git", ["clone", "-q", origin, seed]);
       mkdirSync(join(seed, "incidents"));
-      writeFileSync(join(seed, "incidents", "2026-11-27-old.yaml"), "id: 2026-11-27-old\n");
+      writeFileSync(join(seed, "incidents", "2026-11-27-old.yaml"), incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]));
       git(seed, "add", "-A");
       git(seed, "commit", "-qm", "seed");
       git(seed, "push", "-q", "origin", "HEAD:main");
@@ -455,19 +466,23 @@ describe("the contain workflow", () => {
       return { origin, seed, runner };
     }
     const addFile = (cwd: string, file: string, content: string, message: string) => {
+      mkdirSync(dirname(join(cwd, file)), { recursive: true });
       writeFileSync(join(cwd, file), content);
       git(cwd, "add", "-A");
       git(cwd, "commit", "-qm", message);
     };
+    const OURS = "incidents/2026-11-28-exposed-access-key.yaml";
+    const ours = incident("2026-11-28-exposed-access-key", "ci-deployer", [KEY]);
 
-    it("rebases on a main that moved, judges the result with guard --additive again, and pushes on top", () => {
+    it("rebases on a main that moved, judges the result with guard --additive again (cordon's own), and pushes on top", () => {
       const { origin, seed, runner } = repos("moved");
-      addFile(runner, "incidents/2026-11-28-exposed-access-key.yaml", `accessKeys: [${KEY}]\n`, "contain");
-      addFile(seed, "incidents/2026-11-28-other.yaml", "accessKeys: [AKIAJ7Q2EXAMPLEKEY77]\n", "another contain");
+      addFile(runner, OURS, ours, "contain");
+      addFile(seed, "incidents/2026-11-28-other.yaml", incident("2026-11-28-other", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]), "another contain");
       git(seed, "push", "-q", "origin", "HEAD:main");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY });
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
       expect(result.status).toBe(0);
       expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
+      expect(result.stdout).toContain("guard: additive: the change only adds containment");
       expect(git(origin, "log", "--format=%s", "main")).toBe("contain\nanother contain\nseed");
       expect(result.outputs.commit).toBe(git(origin, "rev-parse", "main"));
       expect(git(origin, "log", "-1", "--format=%an <%ae>", "main")).toBe("github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>");
@@ -475,30 +490,31 @@ describe("the contain workflow", () => {
 
     it("pushes at once when main did not move (no second guard)", () => {
       const { origin, runner } = repos("still");
-      addFile(runner, "incidents/2026-11-28-exposed-access-key.yaml", `accessKeys: [${KEY}]\n`, "contain");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY });
+      addFile(runner, OURS, ours, "contain");
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
       expect(result.status).toBe(0);
       expect(result.calls).toEqual([]);
       expect(git(origin, "log", "--format=%s", "main")).toBe("contain\nseed");
     });
 
-    it("stops when the guard refuses the rebased commit, and pushes nothing", () => {
+    it("pushes nothing when guard refuses the rebased commit: what landed meanwhile makes it invalid (the same user spelt otherwise)", () => {
       const { origin, seed, runner } = repos("refused");
-      addFile(runner, "incidents/2026-11-28-exposed-access-key.yaml", `accessKeys: [${KEY}]\n`, "contain");
-      addFile(seed, "incidents/2026-11-28-other.yaml", "x\n", "another");
+      addFile(runner, OURS, ours, "contain");
+      addFile(seed, "incidents/2026-11-28-other.yaml", incident("2026-11-28-other", "CI-Deployer", ["AKIAJ7Q2EXAMPLEKEY77"]), "another");
       git(seed, "push", "-q", "origin", "HEAD:main");
-      const refusing = { ...push, run: (push.run ?? "").replace("npx cordon guard --base origin/main --head HEAD --additive", "npx cordon guard --base origin/main --head HEAD --additive; false") };
-      expect(runStep(refusing, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY }).status).toBe(1);
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
+      expect(result.status).toBe(1);
+      expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
+      expect(result.stdout + result.stderr).toContain("E_PRINCIPAL_SPELLING");
       expect(git(origin, "log", "--format=%s", "main")).toBe("another\nseed");
     });
 
     it("a second run for the same key that lost the race pushes nothing and succeeds: main declares the key", () => {
       const { origin, seed, runner } = repos("same-key");
-      const file = "incidents/2026-11-28-exposed-access-key.yaml";
-      addFile(runner, file, `# ours\naccessKeys: [${KEY}]\n`, "contain (second)");
-      addFile(seed, file, `# theirs\naccessKeys: [${KEY}]\n`, "contain (first)");
+      addFile(runner, OURS, `# ours\n${ours}`, "contain (second)");
+      addFile(seed, OURS, `# theirs\n${ours}`, "contain (first)");
       git(seed, "push", "-q", "origin", "HEAD:main");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY });
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`main declares ${KEY} already (another run): nothing to push`);
       expect(result.outputs.commit).toBeUndefined();
@@ -508,33 +524,54 @@ describe("the contain workflow", () => {
     it("a conflict with another key's file fails, pushing nothing", () => {
       const { origin, seed, runner } = repos("conflict");
       const file = "incidents/2026-11-28-same-title.yaml";
-      addFile(runner, file, `accessKeys: [${KEY}]\n`, "contain");
-      addFile(seed, file, "accessKeys: [AKIAJ7Q2EXAMPLEKEY77]\n", "other key, same title");
+      addFile(runner, file, incident("2026-11-28-same-title", "ci-deployer", [KEY]), "contain");
+      addFile(seed, file, incident("2026-11-28-same-title", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]), "other key, same title");
       git(seed, "push", "-q", "origin", "HEAD:main");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY });
+      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain("this commit conflicts with main: dispatch again");
       expect(git(origin, "log", "--format=%s", "main")).toBe("other key, same title\nseed");
     });
 
-    it("copies a pull request's added and changed incident files onto main, reading them from git, after guard judged the whole pull request", () => {
-      const { origin, seed, runner } = repos("pull-request");
-      // The pull request, as GitHub keeps it: refs/pull/7/head, with a file of code that must not arrive.
-      git(seed, "checkout", "-q", "-b", "pr");
-      addFile(seed, "incidents/2026-11-27-old.yaml", "id: 2026-11-27-old\nroles: [deploy]\n", "add a role");
-      mkdirSync(join(seed, "incidents", "team"));
-      addFile(seed, "incidents/team/2026-11-28-new.yaml", "id: 2026-11-28-new\n", "new incident");
-      addFile(seed, "index.ts", "evil()\n", "code");
-      git(seed, "push", "-q", "origin", "HEAD:refs/pull/7/head");
-      const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "dana", GH_TOKEN: "t", GIT_TOKEN: "t" });
+    /** A pull request as GitHub keeps it: refs/pull/7/head, from a branch of main. */
+    function pullRequest(name: string, change: (seed: string) => void) {
+      const repositories = repos(name);
+      git(repositories.seed, "checkout", "-q", "-b", "pr");
+      change(repositories.seed);
+      git(repositories.seed, "push", "-q", "origin", "HEAD:refs/pull/7/head");
+      return repositories;
+    }
+
+    it("copies an additive pull request's added and changed incident files onto main, reading them from git, after guard (cordon's own) judged the whole pull request", () => {
+      const { runner } = pullRequest("pull-request", (seed) => {
+        addFile(seed, "incidents/2026-11-27-old.yaml", incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"], ["roles:", "  - name: deploy"]), "add a role");
+        addFile(seed, "incidents/team/2026-11-28-new.yaml", incident("2026-11-28-new", "ci-deployer", [KEY]), "new incident");
+      });
+      const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "dana", GH_TOKEN: "t", GIT_TOKEN: "t", CORDON_REAL_CLI: "1" });
       expect(result.status).toBe(0);
       const base = git(runner, "merge-base", "origin/main", "refs/cordon/pull-request");
       expect(result.calls).toEqual(["gh api repos/example-org/cordon-incidents/collaborators/dana/permission --jq .permission", `npx cordon guard --base ${base} --head refs/cordon/pull-request --additive`]);
+      expect(result.stdout).toContain("guard: additive: the change only adds containment");
       expect(git(runner, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
       expect(git(runner, "status", "--porcelain")).toBe("M incidents/2026-11-27-old.yaml\n?? incidents/team/");
+      expect(readFileSync(join(runner, "incidents/team/2026-11-28-new.yaml"), "utf8")).toBe(incident("2026-11-28-new", "ci-deployer", [KEY]));
+    });
+
+    it.each([
+      ["code outside incidents/", (seed: string) => addFile(seed, "index.ts", "evil()\n", "code"), "index.ts changed, outside incidents/"],
+      ["a replacement role", (seed: string) => addFile(seed, "incidents/2026-11-28-role.yaml", incident("2026-11-28-role", "ci-deployer", [KEY], ["replacementRoles:", "  - name: ci-oidc", "    trust:", "      service: ec2.amazonaws.com"]), "role"), "replacement role"],
+      ["an incident removed", (seed: string) => (git(seed, "rm", "-q", "incidents/2026-11-27-old.yaml"), git(seed, "commit", "-qm", "remove")), "2026-11-27-old"],
+    ])("copies nothing from a pull request that is not additive (%s): guard lists why", (_, change, reason) => {
+      const { runner } = pullRequest(`not-additive-${reason.replace(/[^a-z0-9]/gi, "")}`, (seed) => {
+        addFile(seed, "incidents/2026-11-28-new.yaml", incident("2026-11-28-new", "ci-deployer", [KEY]), "new incident");
+        change(seed);
+      });
+      const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "dana", GH_TOKEN: "t", GIT_TOKEN: "t", CORDON_REAL_CLI: "1" });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("not additive");
+      expect(result.stderr).toContain(reason);
+      expect(git(runner, "status", "--porcelain")).toBe("");
       expect(existsSync(join(runner, "index.ts"))).toBe(false);
-      expect(readFileSync(join(runner, "incidents/team/2026-11-28-new.yaml"), "utf8")).toBe("id: 2026-11-28-new\n");
-      void origin;
     });
 
     it("refuses /contain from someone without write access, before fetching anything", () => {
