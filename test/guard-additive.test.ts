@@ -239,6 +239,9 @@ function applyEdits(base: Raw[], edits: { kind: EditKind; at: number; minutes: n
         incident.cutoff = iso(Math.min(instant, current) - minutes * 60_000);
         break;
       case "addHold": {
+        // Not after a removeHold of the base's hold: the two together make a net change (a later
+        // hold, or an earlier one) that the model below would judge by the removal alone.
+        if (was?.holdUntil !== undefined && incident.holdUntil === undefined) continue;
         const later = NOW_MS + (100 * 60 + minutes) * 60_000;
         if (typeof incident.holdUntil === "string" && Date.parse(incident.holdUntil) >= later) continue;
         incident.holdUntil = iso(later);
