@@ -52,7 +52,7 @@ export interface StaleCutoff {
  * incident revokes no live session, and (without a later holdUntil) is over as soon as it is
  * written. Usually a cutoff in the wrong year. Undefined for at-containment and recent cutoffs.
  */
-export function staleCutoff(incident: Pick<Incident, "users" | "cutoff">, now: Date): StaleCutoff | undefined {
+export function staleCutoff(incident: { users: readonly unknown[] } & Pick<Incident, "cutoff">, now: Date): StaleCutoff | undefined {
   const cutoff = incident.cutoff === AT_CONTAINMENT ? undefined : parseInstant(incident.cutoff);
   if (cutoff === undefined) return undefined;
   const lifetimeMs = credentialLifetimeMs(incident.users.length > 0);
@@ -64,7 +64,7 @@ export function staleCutoff(incident: Pick<Incident, "users" | "cutoff">, now: D
  * When the incident can be removed. With `cutoff: at-containment` the instant is known only once
  * `pulumi up` recorded it: pass it as `containedAt`; without it the expiry is unknown (null).
  */
-export function computeExpiry(incident: Pick<Incident, "users" | "cutoff" | "holdUntil">, containedAt?: string): string | null {
+export function computeExpiry(incident: { users: readonly unknown[] } & Pick<Incident, "cutoff" | "holdUntil">, containedAt?: string): string | null {
   const cutoff = incident.cutoff === AT_CONTAINMENT ? containedAt : incident.cutoff;
   return cutoff === undefined ? null : expiryAfter(cutoff, incident.users.length > 0, incident.holdUntil);
 }

@@ -61,13 +61,24 @@ export function titleFlagProblem(trimmed: string): string | undefined {
 export const ACCOUNT_ID = /^\d{12}$/;
 const ACCOUNT_ID_EXPECTED = "an AWS account id of 12 digits";
 
-export function accountProblem(found: unknown): string {
-  return `account: found ${describeFound(found)}, expected ${ACCOUNT_ID_EXPECTED}`;
+/** `field`: `account`, or a principal's own, such as `roles[1].account`. */
+export function accountProblem(found: unknown, field = "account"): string {
+  return `${field}: found ${describeFound(found)}, expected ${ACCOUNT_ID_EXPECTED}`;
 }
 
 /** `--account` of `new` and `plan`. */
 export function accountFlagProblem(value: string): string {
   return `--account "${value}": expected ${ACCOUNT_ID_EXPECTED}`;
+}
+
+// ---- IAM Identity Center users, by their identity store user id: an optional 10-hex-digit prefix
+// and a dash, then a UUID. The API's own pattern (IdentityStore UserId, 1 to 47 characters).
+// @see https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_User.html
+
+export const IDENTITY_STORE_USER_ID = /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/;
+
+export function identityStoreUserIdProblem(field: string, found: unknown): string {
+  return `${field}: found ${describeFound(found)}, expected an identity store user id such as 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a (IAM Identity Center, Users, the user's "User ID"), not a user name or an email address`;
 }
 
 // ---- The mode.

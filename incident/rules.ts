@@ -37,8 +37,10 @@ export interface RawIncident {
   cutoff: string;
   mode?: Mode;
   holdUntil?: string;
-  users?: { name: string; accessKeys?: string[] }[];
-  roles?: { name: string }[];
+  users?: { name: string; account?: string; accessKeys?: string[] }[];
+  roles?: { name: string; account?: string }[];
+  organization?: { scp?: boolean; rcp?: boolean };
+  identityCenterUsers?: { userId: string }[];
   replacementRoles?: { name: string; trust: Trust; managedPolicyArns?: string[]; inlinePolicies?: Record<string, unknown>; maxSessionDuration?: number }[];
   ticket?: string;
   owner?: string;
@@ -80,7 +82,7 @@ export const RULES = {
   E_REQUIRED: { rule: "id, title, account and cutoff are there" },
   E_SCHEMA: { rule: "every other constraint of the schema holds" },
   E_ID: { rule: "id is 3 to 64 of lowercase letters, digits and dashes" },
-  E_ACCOUNT: { rule: "account is 12 digits" },
+  E_ACCOUNT: { rule: "every account, the incident's and a user's or role's own, is 12 digits" },
   E_CUTOFF_OFFSET: { rule: "an instant says its offset" },
   E_MODE: { rule: "mode is revoke-older-sessions or deny-all" },
   E_ACCESS_KEY_ID: { rule: "accessKeys are long-term key ids (AKIA...), never a temporary key or a secret" },
@@ -90,6 +92,7 @@ export const RULES = {
   E_TRUST_SERVICE: { rule: "trust.service is an AWS service principal" },
   E_TRUST_PRINCIPAL: { rule: "trust.principals are IAM principal ARNs" },
   E_POLICY_ARN: { rule: "managedPolicyArns are managed policy ARNs" },
+  E_IDENTITY_CENTER_USER_ID: { rule: "identityCenterUsers[].userId is an identity store user id, not a user name or an email address" },
 
   // ---- One file
   E_ID_FILENAME: {
@@ -135,10 +138,34 @@ export const RULES = {
     },
   },
   E_NO_PRINCIPAL: {
-    rule: "an incident names at least one user or role",
+    rule: "an incident names at least one user, role or Identity Center user",
     file({ raw }, report) {
-      if ((raw.users ?? []).length + (raw.roles ?? []).length === 0) {
-        report([], "no principal: expected at least one entry under users or roles; an incident without principals would change nothing");
+      if ((raw.users ?? []).length + (raw.roles ?? []).length + (raw.identityCenterUsers ?? []).length === 0) {
+        report([], "no principal: expected at least one entry under users, roles or identityCenterUsers; an incident without principals would change nothing");
+      }
+    },
+  },
+  E_ORGANIZATION: {
+    rule: "organization asks for a guardrail that reaches a principal of the incident, and Identity Center users come with the SCP",
+    file({ raw }, report) {
+      const organization = raw.organization;
+      const scp = organization?.scp === true;
+      const rcp = organization?.rcp === true;
+      if (organization !== undefined && !scp && !rcp) {
+        report(["organization"], "organization: neither scp nor rcp is true, so it asks for no guardrail: set scp: true, rcp: true or both, or remove organization", "key");
+      }
+      if (rcp && (raw.users ?? []).length + (raw.roles ?? []).length === 0) {
+        report(
+          ["organization", "rcp"],
+          "organization.rcp: the resource control policy matches users and roles by aws:PrincipalArn, and this incident names none (Identity Center users are reached by the service control policy only): name the users or roles, or remove rcp",
+        );
+      }
+      if ((raw.identityCenterUsers ?? []).length > 0 && !scp) {
+        report(
+          ["identityCenterUsers"],
+          "identityCenterUsers: only the organization's service control policy reaches Identity Center users (identitystore:userId), and organization.scp is not true: add organization: { scp: true }",
+          "key",
+        );
       }
     },
   },
@@ -156,7 +183,7 @@ export const RULES = {
     },
   },
   E_DUPLICATE_PRINCIPAL: {
-    rule: "a file lists each user and each role once (IAM names ignore case)",
+    rule: "a file lists each user and each role of an account once (IAM names ignore case), and each Identity Center user once",
     file({ raw }, report) {
       for (const [type, list] of [
         ["user", raw.users ?? []],
@@ -164,13 +191,23 @@ export const RULES = {
       ] as const) {
         const seen = new Map<string, number>();
         list.forEach((principal, i) => {
-          // IAM names are unique case-insensitively: "Deploy" and "deploy" are one user.
-          const folded = principal.name.toLowerCase();
-          const first = seen.get(folded);
-          if (first !== undefined) report([`${type}s`, i, "name"], `${type}s[${i}].name: ${type} "${principal.name}" is already listed as ${type}s[${first}]: list each ${type} once`);
-          else seen.set(folded, i);
+          // IAM names are unique case-insensitively: "Deploy" and "deploy" are one user. The same
+          // name in another account is another principal.
+          const account = principal.account ?? raw.account;
+          const key = `${account}/${principal.name.toLowerCase()}`;
+          const first = seen.get(key);
+          const where = account === raw.account ? "" : ` in account ${account}`;
+          if (first !== undefined) report([`${type}s`, i, "name"], `${type}s[${i}].name: ${type} "${principal.name}"${where} is already listed as ${type}s[${first}]: list each ${type} once`);
+          else seen.set(key, i);
         });
       }
+      const seen = new Map<string, number>();
+      (raw.identityCenterUsers ?? []).forEach((user, i) => {
+        const folded = user.userId.toLowerCase();
+        const first = seen.get(folded);
+        if (first !== undefined) report(["identityCenterUsers", i, "userId"], `identityCenterUsers[${i}].userId: Identity Center user ${user.userId} is already listed as identityCenterUsers[${first}]: list each user once`);
+        else seen.set(folded, i);
+      });
     },
   },
   E_DUPLICATE_KEY_ID: {
@@ -178,11 +215,12 @@ export const RULES = {
     file({ raw }, report) {
       const firstOwner = new Map<string, string>();
       (raw.users ?? []).forEach((user, i) => {
+        const owner = `${user.account ?? raw.account}/${user.name.toLowerCase()}`;
         (user.accessKeys ?? []).forEach((key, k) => {
-          const owner = firstOwner.get(key);
-          if (owner === undefined) firstOwner.set(key, user.name);
-          // A key under another user is E_KEY_TWO_USERS's.
-          else if (owner.toLowerCase() === user.name.toLowerCase()) report(["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} is listed twice for user "${user.name}"`);
+          const first = firstOwner.get(key);
+          if (first === undefined) firstOwner.set(key, owner);
+          // A key under another user is E_KEY_TWO_USERS's, under another account E_KEY_TWO_ACCOUNTS's.
+          else if (first === owner) report(["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} is listed twice for user "${user.name}"`);
         });
       });
     },
@@ -213,9 +251,11 @@ export const RULES = {
     },
   },
   E_REPLACEMENT_ROLE_CONFLICT: {
-    rule: "a replacement role is declared once, and is none of the compromised roles",
+    rule: "a replacement role is declared once, and is none of the compromised roles of its account",
     file({ raw }, report) {
-      const compromised = new Set((raw.roles ?? []).map((role) => role.name.toLowerCase()));
+      // Replacement roles are created in the incident's account: a compromised role of that name
+      // in another account is another role.
+      const compromised = new Set((raw.roles ?? []).filter((role) => (role.account ?? raw.account) === raw.account).map((role) => role.name.toLowerCase()));
       const declared = new Map<string, number>();
       (raw.replacementRoles ?? []).forEach((role, i) => {
         const folded = role.name.toLowerCase();
@@ -234,7 +274,7 @@ export const RULES = {
       const declared = new Map<string, string>();
       const compromised = new Map<string, string>();
       for (const { incident } of files) {
-        for (const role of incident.roles) compromised.set(`${incident.account}/${role.name.toLowerCase()}`, incident.file);
+        for (const role of incident.roles) compromised.set(`${role.account}/${role.name.toLowerCase()}`, incident.file);
       }
       for (const f of files) {
         f.incident.replacementRoles.forEach((role, i) => {
@@ -266,21 +306,23 @@ export const RULES = {
     },
   },
   E_KEY_TWO_ACCOUNTS: {
-    rule: "a key is listed under one account in every file",
+    rule: "a key is listed under one account in every file (its user's account)",
     files(files, report) {
       // An access key belongs to one account: the stack of the other would refuse to deploy, its
       // check of the key's owner failing, and with it every other incident of that account.
-      const accounts = new Map<string, { account: string; file: string }>();
+      const accounts = new Map<string, { account: string; file: string; field: string }>();
       for (const f of files) {
         f.incident.users.forEach((user, i) => {
           user.accessKeys.forEach((key, k) => {
             const first = accounts.get(key);
-            if (first === undefined) accounts.set(key, { account: f.incident.account, file: f.file });
-            else if (first.account !== f.incident.account) {
+            const field = `users[${i}].accessKeys[${k}]`;
+            if (first === undefined) accounts.set(key, { account: user.account, file: f.file, field });
+            else if (first.account !== user.account) {
+              const where = first.file === f.file ? `as ${first.field}` : `in ${first.file}`;
               report(
                 f,
                 ["users", i, "accessKeys", k],
-                `users[${i}].accessKeys[${k}]: key ${key} is listed under account ${first.account} in ${first.file}, and here under account ${f.incident.account}: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it in the incident of its account`,
+                `${field}: key ${key} is listed under account ${first.account} ${where}, and here under account ${user.account}: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it under the user of its account`,
               );
             }
           });
@@ -296,8 +338,8 @@ export const RULES = {
       for (const f of files) {
         f.incident.users.forEach((user, i) => {
           user.accessKeys.forEach((key, k) => {
-            const owner = owners.get(`${f.incident.account}/${key}`);
-            if (owner === undefined) owners.set(`${f.incident.account}/${key}`, { user: user.name, file: f.file });
+            const owner = owners.get(`${user.account}/${key}`);
+            if (owner === undefined) owners.set(`${user.account}/${key}`, { user: user.name, file: f.file });
             else if (owner.user.toLowerCase() !== user.name.toLowerCase()) {
               const where = owner.file === f.file ? `is also listed under user "${owner.user}"` : `is listed under user "${owner.user}" in ${owner.file}`;
               report(f, ["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} ${where}: an access key belongs to exactly one user`);
@@ -314,8 +356,8 @@ export const RULES = {
       // spelling, added later, would rename them, and Pulumi would write the new policy and then
       // delete the old one, which IAM, ignoring case, takes to be the same.
       const spellings = new Map<string, { name: string; file: string }>();
-      const spelling = (f: ShapedFile, type: "user" | "role", path: FieldPath, name: string) => {
-        const key = `${f.incident.account}/${type}/${name.toLowerCase()}`;
+      const spelling = (f: ShapedFile, type: "user" | "role", path: FieldPath, name: string, account: string) => {
+        const key = `${account}/${type}/${name.toLowerCase()}`;
         const first = spellings.get(key);
         if (!first) spellings.set(key, { name, file: f.file });
         // Within one file, a second spelling is E_DUPLICATE_PRINCIPAL's.
@@ -324,8 +366,8 @@ export const RULES = {
         }
       };
       for (const f of files) {
-        f.incident.users.forEach((user, i) => spelling(f, "user", ["users", i, "name"], user.name));
-        f.incident.roles.forEach((role, i) => spelling(f, "role", ["roles", i, "name"], role.name));
+        f.incident.users.forEach((user, i) => spelling(f, "user", ["users", i, "name"], user.name, user.account));
+        f.incident.roles.forEach((role, i) => spelling(f, "role", ["roles", i, "name"], role.name, role.account));
       }
     },
   },

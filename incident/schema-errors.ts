@@ -13,6 +13,7 @@ import {
   fieldName,
   holdUntilProblem,
   iamNameProblem,
+  identityStoreUserIdProblem,
   incidentIdProblem,
   invisibleNameProblem,
   policyNameProblem,
@@ -86,6 +87,7 @@ function reword(error: ErrorObject, yaml: ParsedYaml): { code: Code; message: st
       const article = /^[aeiou]/.test(expected) ? "an" : "a";
       message = `${field}: found ${describeFound(found)}, expected ${article} ${expected}`;
       if (parentKey === "account" && typeof found === "number") message += ` (quote it: account: "${yaml.source(path) ?? found}"; unquoted, YAML reads a number and drops leading zeros)`;
+      if (parentKey === "organization" && path.length === 1) message += " (such as organization: { scp: true, rcp: true })";
       break;
     }
     case "pattern":
@@ -146,7 +148,9 @@ function patternMessage(path: FieldPath, field: string, found: unknown): { code:
     case "id":
       return { code: "E_ID", message: incidentIdProblem(found) };
     case "account":
-      return { code: "E_ACCOUNT", message: accountProblem(found) };
+      return { code: "E_ACCOUNT", message: accountProblem(found, field) };
+    case "userId":
+      return { code: "E_IDENTITY_CENTER_USER_ID", message: identityStoreUserIdProblem(field, found) };
     case "cutoff": {
       const { withoutOffset, message } = cutoffProblem(found);
       return { code: withoutOffset ? "E_CUTOFF_OFFSET" : "E_CUTOFF", message };

@@ -33,6 +33,20 @@ export interface ReplacementRoleSpec {
   maxSessionDuration: number;
 }
 
+/**
+ * Which organization guardrails an incident asks for. Declared by the stack configured with
+ * `cordon:organization` (the management account's, or a delegated administrator's), one SCP set and
+ * one RCP set for every active incident that asks.
+ * @default { scp: false, rcp: false }
+ * @see ../docs/organization.md
+ */
+export interface OrganizationGuardrails {
+  /** A service control policy denying every action to the incident's principals (member accounts only). */
+  scp: boolean;
+  /** A resource control policy denying `sts:AssumeRole*` and S3, KMS, SQS and Secrets Manager to them. */
+  rcp: boolean;
+}
+
 /** A validated incident. Instants are normalised to UTC ISO strings (`2026-11-28T10:00:00Z`). */
 export interface Incident {
   id: string;
@@ -45,8 +59,17 @@ export interface Incident {
   /** @default "revoke-older-sessions" */
   mode: Mode;
   holdUntil?: string;
-  users: { name: string; accessKeys: string[] }[];
-  roles: { name: string }[];
+  /** `account` is the user's own, the incident's `account` unless the entry names another. */
+  users: { name: string; account: string; accessKeys: string[] }[];
+  /** `account` is the role's own, the incident's `account` unless the entry names another. */
+  roles: { name: string; account: string }[];
+  organization: OrganizationGuardrails;
+  /**
+   * IAM Identity Center users, by their identity store user id: the SCP denies their sessions
+   * (`identitystore:userId`), the only way to reach them (cordon cannot edit their roles).
+   * @see https://docs.aws.amazon.com/singlesignon/latest/userguide/prereqs-revoking-user-permissions.html
+   */
+  identityCenterUsers: { userId: string }[];
   replacementRoles: ReplacementRoleSpec[];
   ticket?: string;
   owner?: string;

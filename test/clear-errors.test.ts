@@ -211,7 +211,7 @@ describe("one key under two accounts", () => {
         const errors = loadIncidents([a, b], { now: NOW }).errors;
         expect(errors.map((e) => `${e.file} ${e.code}`)).toEqual(["incidents/b-second.yaml E_KEY_TWO_ACCOUNTS"]);
         expect(errors[0].message).toBe(
-          `users[0].accessKeys[0]: key ${key} is listed under account 123456789012 in incidents/a-first.yaml, and here under account 210987654321: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it in the incident of its account`,
+          `users[0].accessKeys[0]: key ${key} is listed under account 123456789012 in incidents/a-first.yaml, and here under account 210987654321: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it under the user of its account`,
         );
       }),
       { numRuns: 40 },

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import schema from "../schema/incident.schema.json" with { type: "json" };
-import { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, INCIDENT_ID, INSTANT, MODES, POLICY_NAME, TITLE_MAX_LENGTH } from "../incident/fields.ts";
+import { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, IDENTITY_STORE_USER_ID, INCIDENT_ID, INSTANT, MODES, POLICY_NAME, TITLE_MAX_LENGTH } from "../incident/fields.ts";
 import { parseInstant } from "../incident/time.ts";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
@@ -21,6 +21,8 @@ describe("the schema spells the patterns of fields.ts", () => {
   it.each([
     ["id", properties.id.pattern, INCIDENT_ID],
     ["account", properties.account.pattern, ACCOUNT_ID],
+    ["users[].account and roles[].account", schema.definitions.principalAccount.pattern, ACCOUNT_ID],
+    ["identityCenterUsers[].userId", properties.identityCenterUsers.items.properties.userId.pattern, IDENTITY_STORE_USER_ID],
     ["cutoff", properties.cutoff.anyOf[1].pattern!, INSTANT],
     ["holdUntil", properties.holdUntil.pattern, INSTANT],
     ["users[].accessKeys[]", properties.users.items.properties.accessKeys.items.pattern, ACCESS_KEY_ID],

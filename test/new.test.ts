@@ -101,8 +101,10 @@ describe("against moto_server", () => {
         account: "123456789012",
         cutoff: "at-containment",
         mode: "revoke-older-sessions",
-        users: [{ name: "ci-deployer", accessKeys: [key] }],
-        roles: [{ name: "deploy" }],
+        users: [{ name: "ci-deployer", account: "123456789012", accessKeys: [key] }],
+        roles: [{ name: "deploy", account: "123456789012" }],
+        organization: { scp: false, rcp: false },
+        identityCenterUsers: [],
         replacementRoles: [],
       },
     ]);
@@ -117,8 +119,8 @@ describe("against moto_server", () => {
     expect(result.code).toBe(0);
     const [incident] = loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents;
     expect(incident.users).toEqual([
-      { name: "dana", accessKeys: [second] },
-      { name: "ci-deployer", accessKeys: [first] },
+      { name: "dana", account: "123456789012", accessKeys: [second] },
+      { name: "ci-deployer", account: "123456789012", accessKeys: [first] },
     ]);
   });
 
@@ -326,7 +328,7 @@ describe("beside the incidents already in the folder", () => {
       existing: ["--user", "alice", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "210987654321"],
       args: ["--user", "alice", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012"],
       collision:
-        "incidents/2026-11-28-x.yaml:26:18 E_KEY_TWO_ACCOUNTS users[0].accessKeys[0]: key AKIAIOSFODNN7EXAMPLE is listed under account 210987654321 in incidents/2026-11-27-existing.yaml, and here under account 123456789012: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it in the incident of its account",
+        "incidents/2026-11-28-x.yaml:26:18 E_KEY_TWO_ACCOUNTS users[0].accessKeys[0]: key AKIAIOSFODNN7EXAMPLE is listed under account 210987654321 in incidents/2026-11-27-existing.yaml, and here under account 123456789012: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it under the user of its account",
     },
   ])("refuses $what before writing, exit 1", async ({ existing, args, collision }) => {
     const cwd = await withExisting(existing);
@@ -429,7 +431,7 @@ describe("through the real CLI", () => {
     const cwd = workdir();
     const { stdout } = await cordon(["new", "--title", "CI key in public repo", "--user", "ci-deployer", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012", "--now", NOW], { cwd });
     expect(stdout.split("\n")[0]).toBe("wrote incidents/2026-11-28-ci-key-in-public-repo.yaml (cutoff: at-containment)");
-    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([[{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }]]);
+    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([[{ name: "ci-deployer", account: "123456789012", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }]]);
   });
 
   it("without credentials, says to pass --user and --account (exit 2)", async () => {

@@ -55,7 +55,8 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
     valid: one("policy-version", role("{ service: ec2.amazonaws.com }", '    inlinePolicies:\n      write: { Version: "2012-10-17", Statement: [] }\n')),
   },
   E_ID: { invalid: one("Bad_Id"), valid: one("good-id") },
-  E_ACCOUNT: { invalid: invalid("account-short.yaml"), valid: one("account") },
+  // A role's own account, quoted.
+  E_ACCOUNT: { invalid: invalid("account-short.yaml"), valid: one("account", 'roles: [{ name: data-loader, account: "444444444444" }]\n') },
   E_CUTOFF_OFFSET: { invalid: invalid("cutoff-no-offset.yaml"), valid: files(withCutoff("offset", "2026-11-28T11:00:00+01:00")) },
   E_MODE: { invalid: invalid("mode-typo.yaml"), valid: one("mode", "users: [{ name: dana }]\nmode: deny-all\n") },
   E_ACCESS_KEY_ID: { invalid: invalid("bad-access-keys.yaml"), valid: one("keys", "users: [{ name: dana, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n") },
@@ -68,6 +69,15 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
   E_TRUST_SERVICE: { invalid: invalid("trust-service.yaml"), valid: one("service", role("{ service: ec2.amazonaws.com }")) },
   E_TRUST_PRINCIPAL: { invalid: invalid("trust-principal.yaml"), valid: one("principal", role('{ principals: ["arn:aws:iam::210987654321:role/builder"] }')) },
   E_POLICY_ARN: { invalid: invalid("policy-arn.yaml"), valid: one("policy-arn", role("{ service: ec2.amazonaws.com }", '    managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n')) },
+  E_IDENTITY_CENTER_USER_ID: {
+    invalid: invalid("identity-center-users.yaml"),
+    valid: one("identity-center", "organization: { scp: true }\nidentityCenterUsers: [{ userId: 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a }, { userId: 6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a }]\n"),
+  },
+  // An RCP for a role, the SCP for an Identity Center user.
+  E_ORGANIZATION: {
+    invalid: invalid("organization-nothing.yaml"),
+    valid: one("organization", "roles: [{ name: deploy }]\norganization: { scp: true, rcp: true }\nidentityCenterUsers: [{ userId: 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a }]\n"),
+  },
   E_ID_FILENAME: { invalid: invalid("id-mismatch.yaml"), valid: one("id-mismatch") },
   // 2026-02-30 is not a day; 2024-02-29 is.
   E_CUTOFF: { invalid: invalid("cutoff-not-a-date.yaml"), valid: files(withCutoff("leap-day", "2024-02-29T10:00:00Z")) },
@@ -77,8 +87,11 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
   E_HOLD_UNTIL: { invalid: invalid("hold-until-early.yaml"), valid: one("held", "users: [{ name: dana }]\n", "holdUntil: 2026-11-29T22:00:00Z\n") },
   E_NO_PRINCIPAL: { invalid: invalid("no-principal.yaml"), valid: one("roles-only", "roles: [{ name: deploy }]\n") },
   E_ROOT_USER: { invalid: invalid("root-user.yaml"), valid: one("rootless", "users: [{ name: root-admin }]\n") },
-  // A user and a role of one name are two principals.
-  E_DUPLICATE_PRINCIPAL: { invalid: invalid("duplicate-principal.yaml"), valid: one("same-name", "users: [{ name: deploy }]\nroles: [{ name: deploy }]\n") },
+  // A user and a role of one name are two principals; so are two roles of one name in two accounts.
+  E_DUPLICATE_PRINCIPAL: {
+    invalid: invalid("duplicate-principal.yaml"),
+    valid: one("same-name", 'users: [{ name: deploy }]\nroles: [{ name: deploy }, { name: deploy, account: "444444444444" }]\n'),
+  },
   // The same key under the same user in two incidents is fine: one file lists it once.
   E_DUPLICATE_KEY_ID: {
     invalid: invalid("duplicate-key-id.yaml"),
@@ -102,10 +115,11 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
       incident("first", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n"),
       { path: "incidents/second.yaml", text: 'id: second\ntitle: t\naccount: "210987654321"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n' },
     ),
-    // Another key in the other account.
+    // Another key in the other account; the same key under the user of its own account, named from another incident.
     valid: files(
       incident("first", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n"),
       { path: "incidents/second.yaml", text: 'id: second\ntitle: t\naccount: "210987654321"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: alice, accessKeys: [AKIAI44QH8DHBEXAMPLE] }]\n' },
+      incident("third", 'users: [{ name: alice, account: "210987654321", accessKeys: [AKIAI44QH8DHBEXAMPLE] }]\n'),
     ),
   },
   E_KEY_TWO_USERS: {
