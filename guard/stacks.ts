@@ -8,15 +8,14 @@
  * @see https://www.pulumi.com/docs/iac/concepts/config/
  */
 import { posix } from "node:path";
-import { parse } from "yaml";
 import { ACCOUNT_ID } from "../incident/fields.ts";
+import { configOf, projectDefault } from "../plan/project.ts";
 
 /** The folder the program reads when `cordon:incidentsDir` is not set (index.ts). */
 export const DEFAULT_STACK_INCIDENTS_DIR = "incidents";
 
-/** A stack file's name: `Pulumi.<stack>.yaml`; `Pulumi.yaml` itself is the project file. */
-export const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
-export const PROJECT_FILE = /^Pulumi\.ya?ml$/;
+export { PROJECT_FILE, STACK_FILE } from "../plan/project.ts";
+import { STACK_FILE } from "../plan/project.ts";
 
 export interface Stack {
   /** The stack's name, from its file name. */
@@ -51,20 +50,6 @@ export function insideFolder(path: string, dir: string): boolean {
   return dir === "" || path.startsWith(`${dir}/`);
 }
 
-function configOf(text: string): { config: Record<string, unknown>; environments: boolean } | string {
-  let document: unknown;
-  try {
-    document = parse(text, { uniqueKeys: true, maxAliasCount: 100 });
-  } catch (error) {
-    return `not YAML: ${(error as Error).message.split("\n")[0].replace(/:$/, "")}`;
-  }
-  if (document === null || document === undefined) return { config: {}, environments: false };
-  if (typeof document !== "object" || Array.isArray(document)) return "expected a mapping";
-  const { config, environment } = document as { config?: unknown; environment?: unknown };
-  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) return "config: expected a mapping";
-  return { config: (config ?? {}) as Record<string, unknown>, environments: environment !== undefined && environment !== null };
-}
-
 /**
  * The stacks of a revision, from its stack files (name -> text) and its project file's text (if
  * any). A stack file that cannot be read as the program would read it is a problem: guard cannot
@@ -77,9 +62,8 @@ export function parseStacks(stackFiles: { file: string; text: string }[], projec
     const project = configOf(projectText);
     if (typeof project === "string") problems.push(`Pulumi.yaml: ${project}`);
     else {
-      // A project's config value is a value, or `{ default: value }`.
-      const raw = project.config["cordon:incidentsDir"];
-      const value = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as { default?: unknown }).default : raw;
+      // A project's config value is a value, or `{ default: value }`, under `cordon:key` or `key`.
+      const value = projectDefault(project.config, "incidentsDir");
       if (typeof value === "string") defaultDir = value;
       else if (value !== undefined) problems.push(`Pulumi.yaml: config cordon:incidentsDir: expected a folder name, found ${JSON.stringify(value)}`);
     }

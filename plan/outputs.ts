@@ -6,6 +6,7 @@
 import { ACCOUNT_ID, MODES } from "../incident/fields.ts";
 import { parseInstant, formatInstant } from "../incident/time.ts";
 import { expiryOnceContained } from "./lifecycle.ts";
+import type { OrganizationConfig } from "./organization.ts";
 import type { ContainmentInstants, Plan, PlannedIncident, PrincipalType } from "./plan.ts";
 
 /** Per incident, as the program exports it under the `incidents` output. */
@@ -16,9 +17,16 @@ export interface IncidentOutput {
   atContainment: boolean;
   expiresAt: string;
   mode: string;
-  principals: { type: PrincipalType; name: string }[];
+  /** The incident's own account (outputs of older programs lack it: the stack's account then). */
+  account?: string;
+  /** Every principal of the incident, with its account (older outputs: without, the stack's account). */
+  principals: { type: PrincipalType; name: string; account?: string }[];
   /** Every key the file lists. */
   accessKeys: string[];
+  /** The guardrails it asks for (older outputs: none). */
+  organization?: { scp: boolean; rcp: boolean };
+  /** Its Identity Center users (older outputs: none). */
+  identityCenterUsers?: string[];
   /** The listed keys IAM no longer had at the run (deleted by hand): contained, nothing declared for them. */
   goneAccessKeys: string[];
 }
@@ -30,6 +38,8 @@ export interface StackOutputs {
   replacementRoles: string[];
   /** Roles whose deny is a managed policy attached to them (no room for the inline one). */
   rolesWithManagedDeny: string[];
+  /** The organization stack only: its `cordon:organization`, and the guardrails it declared. */
+  organization?: { targets: string[]; managementAccount: string; policies: { kind: string; name: string; incidents: string[] }[] };
 }
 
 /** `StackOutputs` while the outputs of at-containment incidents are still `Deferred` (until `pulumi up` records their instant). */
@@ -45,6 +55,7 @@ export function stackOutputs<Deferred>(
   account: string,
   plan: Plan,
   whenContained: (id: string, output: (containedAt: string) => IncidentOutput) => Deferred,
+  organization?: OrganizationConfig,
 ): PendingStackOutputs<Deferred> {
   return {
     account,
@@ -53,6 +64,15 @@ export function stackOutputs<Deferred>(
     ),
     replacementRoles: plan.replacementRoles.map((role) => role.name),
     rolesWithManagedDeny: plan.denyPolicies.filter((deny) => deny.principal.type === "role" && deny.attachment === "managed").map((deny) => deny.principal.name),
+    ...(organization !== undefined && organization.managementAccount !== null
+      ? {
+          organization: {
+            targets: organization.targets,
+            managementAccount: organization.managementAccount,
+            policies: plan.organizationPolicies.map((policy) => ({ kind: policy.kind, name: policy.name, incidents: policy.incidents })),
+          },
+        }
+      : {}),
   };
 }
 
@@ -66,8 +86,11 @@ function incidentOutput(planned: PlannedIncident, containedAt?: string): Inciden
     atContainment: planned.atContainment,
     expiresAt,
     mode: planned.mode,
+    account: planned.account,
     principals: planned.principals,
     accessKeys: planned.accessKeys,
+    organization: planned.organization,
+    identityCenterUsers: planned.identityCenterUsers,
     goneAccessKeys: planned.goneAccessKeys,
   };
 }
@@ -90,15 +113,35 @@ export function appliedState(json: unknown): Pick<StackOutputs, "account" | "inc
       return formatInstant(parsed);
     };
     const principals = value?.principals;
-    if (!Array.isArray(principals) || principals.some((p) => (p?.type !== "user" && p?.type !== "role") || typeof p?.name !== "string")) {
-      throw new Error(`${where}.principals: expected a list of { type: user | role, name }`);
+    if (
+      !Array.isArray(principals) ||
+      principals.some((p) => (p?.type !== "user" && p?.type !== "role") || typeof p?.name !== "string" || (p.account !== undefined && (typeof p.account !== "string" || !ACCOUNT_ID.test(p.account))))
+    ) {
+      throw new Error(`${where}.principals: expected a list of { type: user | role, name, account }`);
     }
+    const incidentAccount = value?.account;
+    if (incidentAccount !== undefined && (typeof incidentAccount !== "string" || !ACCOUNT_ID.test(incidentAccount))) throw new Error(`${where}.account: expected an account id, found ${JSON.stringify(incidentAccount)}`);
     const accessKeys = value?.accessKeys;
     if (!Array.isArray(accessKeys) || accessKeys.some((k) => typeof k !== "string")) throw new Error(`${where}.accessKeys: expected a list of key ids`);
     const gone = value?.goneAccessKeys ?? [];
     if (!Array.isArray(gone) || gone.some((k) => typeof k !== "string")) throw new Error(`${where}.goneAccessKeys: expected a list of key ids`);
     if (!(MODES as unknown[]).includes(value?.mode)) throw new Error(`${where}.mode: expected one of ${MODES.join(", ")}`);
-    out[id] = { cutoff: instant("cutoff"), atContainment: value?.atContainment === true, expiresAt: instant("expiresAt"), mode: value!.mode as string, principals, accessKeys, goneAccessKeys: gone };
+    const organization = value?.organization ?? { scp: false, rcp: false };
+    if (typeof organization !== "object" || organization === null || typeof organization.scp !== "boolean" || typeof organization.rcp !== "boolean") throw new Error(`${where}.organization: expected { scp, rcp }`);
+    const identityCenterUsers = value?.identityCenterUsers ?? [];
+    if (!Array.isArray(identityCenterUsers) || identityCenterUsers.some((u) => typeof u !== "string")) throw new Error(`${where}.identityCenterUsers: expected a list of user ids`);
+    out[id] = {
+      cutoff: instant("cutoff"),
+      atContainment: value?.atContainment === true,
+      expiresAt: instant("expiresAt"),
+      mode: value!.mode as string,
+      account: incidentAccount ?? account,
+      principals: principals.map((p) => ({ type: p.type, name: p.name, account: p.account ?? account })),
+      accessKeys,
+      goneAccessKeys: gone,
+      organization: { scp: organization.scp, rcp: organization.rcp },
+      identityCenterUsers,
+    };
   }
   return { account, incidents: out };
 }

@@ -6,6 +6,7 @@
 import { computeExpiry } from "../incident/expiry.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.ts";
+import { organizationPlan, type OrganizationConfig, type OrganizationExclusion, type OrganizationPolicyPlan } from "./organization.ts";
 import { denyDocument, recordedFor, trustPolicy, type PolicyDocument } from "./policies.ts";
 
 export type PrincipalType = "user" | "role";
@@ -13,7 +14,10 @@ export type PrincipalType = "user" | "role";
 export interface PlannedIncident {
   id: string;
   file: string;
+  /** The incident's account: where its replacement roles go, and its principals' unless they name another. */
   account: string;
+  /** Every account whose stack declares a share of it: its principals' accounts, and its own when it has replacement roles (sorted; see accountsOf). */
+  accounts: string[];
   mode: Mode;
   /** A UTC instant, or `at-containment` until `pulumi up` records the instant. */
   cutoff: string;
@@ -24,7 +28,7 @@ export interface PlannedIncident {
   /** True when the cutoff is at-containment and its instant is not known to this plan. */
   cutoffPending: boolean;
   holdUntil: string | null;
-  principals: { type: PrincipalType; name: string }[];
+  principals: { type: PrincipalType; name: string; account: string }[];
   /** Every key the file lists, sorted, whether IAM still has it or not. */
   accessKeys: string[];
   /**
@@ -34,6 +38,10 @@ export interface PlannedIncident {
    */
   goneAccessKeys: string[];
   replacementRoles: string[];
+  /** The organization guardrails it asks for. */
+  organization: { scp: boolean; rcp: boolean };
+  /** Identity store user ids the SCP denies (sorted). */
+  identityCenterUsers: string[];
 }
 
 /** One deny policy per principal, covering every incident that names it. */
@@ -110,11 +118,26 @@ export interface Plan {
   /** Listed keys that IAM no longer has (`PlanOptions.goneAccessKeys`). */
   goneAccessKeys: GoneAccessKeyPlan[];
   replacementRoles: ReplacementRolePlan[];
+  /**
+   * The organization guardrails (`PlanOptions.organization`): one SCP set and one RCP set covering
+   * every incident that asks, for the stack configured with `cordon:organization`. Empty otherwise.
+   */
+  organizationPolicies: OrganizationPolicyPlan[];
+  /** Principals of incidents asking for the SCP that no SCP can reach (the management account's): their IAM deny stays. */
+  organizationExclusions: OrganizationExclusion[];
 }
 
 export interface PlanOptions {
-  /** Only incidents of this account (a stack deploys one account). */
+  /**
+   * Only this account's share (a stack deploys one account): the deny policies and keys of its
+   * principals, the replacement roles of its incidents, and the incidents that have a share in it.
+   */
   account?: string;
+  /**
+   * The organization's configuration (`cordon:organization`): plan the guardrails. Only the
+   * organization stack, and a plan of every account, pass it.
+   */
+  organization?: OrganizationConfig;
   /** Recorded containment instants by incident id, when known (stack outputs). */
   containment?: ContainmentInstants;
   /**
@@ -158,7 +181,9 @@ export function cordonPolicyArn(account: string, policyName: string): string {
 }
 
 export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
-  const incidents = all.filter((incident) => options.account === undefined || incident.account === options.account).sort(byKey((i) => i.id));
+  const inAccount = (account: string) => options.account === undefined || account === options.account;
+  const guarded = options.organization !== undefined ? all.filter((i) => i.organization.scp || i.organization.rcp) : [];
+  const incidents = all.filter((incident) => accountsOf(incident).some(inAccount) || guarded.includes(incident)).sort(byKey((i) => i.id));
   const containment = options.containment ?? {};
   const gone = new Set(options.goneAccessKeys ?? []);
   const managedRoles = new Set((options.managedDenyRoles ?? []).map((name) => name.toLowerCase()));
@@ -166,30 +191,30 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const principals = new Map<string, { account: string; type: PrincipalType; name: string; incidents: Incident[] }>();
   const keys = new Map<string, AccessKeyPlan>();
   for (const incident of incidents) {
-    const add = (type: PrincipalType, name: string) => {
+    const add = (type: PrincipalType, name: string, account: string) => {
       // IAM names are case-insensitive: one principal, one policy, whatever the spelling.
-      const key = `${incident.account}\u0000${type}\u0000${name.toLowerCase()}`;
-      const entry = principals.get(key) ?? { account: incident.account, type, name, incidents: [] };
+      const key = `${account}\u0000${type}\u0000${name.toLowerCase()}`;
+      const entry = principals.get(key) ?? { account, type, name, incidents: [] };
       entry.incidents.push(incident);
       principals.set(key, entry);
     };
-    for (const user of incident.users) {
-      add("user", user.name);
+    for (const user of incident.users.filter((u) => inAccount(u.account))) {
+      add("user", user.name, user.account);
       for (const accessKeyId of user.accessKeys) {
-        const key = `${incident.account}\u0000${accessKeyId}`;
+        const key = `${user.account}\u0000${accessKeyId}`;
         const entry = keys.get(key) ?? {
-          account: incident.account,
+          account: user.account,
           user: user.name,
           accessKeyId,
           status: "Inactive" as const,
           incidents: [],
-          resourceName: `${incident.account}-${user.name}-${accessKeyId}`,
+          resourceName: `${user.account}-${user.name}-${accessKeyId}`,
         };
         entry.incidents.push(incident.id);
         keys.set(key, entry);
       }
     }
-    for (const role of incident.roles) add("role", role.name);
+    for (const role of incident.roles.filter((r) => inAccount(r.account))) add("role", role.name, role.account);
   }
 
   const denyPolicies = [...principals.values()].map((p): DenyPolicy => {
@@ -208,7 +233,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     };
   });
 
-  const replacementRoles = incidents.flatMap((incident) =>
+  const replacementRoles = incidents.filter((incident) => inAccount(incident.account)).flatMap((incident) =>
     incident.replacementRoles.map(
       (role): ReplacementRolePlan => ({
         account: incident.account,
@@ -227,13 +252,26 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   );
 
   const allKeys = [...keys.values()].map((k) => ({ ...k, incidents: k.incidents.sort() })).sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`));
+  const organization = options.organization === undefined ? { policies: [], exclusions: [] } : organizationPlan(guarded, options.organization, containment);
   return {
     incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone)),
     denyPolicies: denyPolicies.sort(byKey((d) => `${d.account}/${d.principal.type}/${d.principal.name}`)),
     accessKeys: allKeys.filter((k) => !gone.has(k.accessKeyId)),
     goneAccessKeys: allKeys.filter((k) => gone.has(k.accessKeyId)).map(({ account, user, accessKeyId, incidents }) => ({ account, user, accessKeyId, incidents })),
     replacementRoles: replacementRoles.sort(byKey((r) => `${r.account}/${r.name}`)),
+    organizationPolicies: organization.policies,
+    organizationExclusions: organization.exclusions,
   };
+}
+
+/**
+ * Every account whose stack declares a share of the incident: its principals' accounts, and its
+ * own when it has replacement roles (created there). Sorted. An incident that names only Identity
+ * Center users has none: the organization stack alone declares it.
+ */
+export function accountsOf(incident: Pick<Incident, "account" | "users" | "roles" | "replacementRoles">): string[] {
+  const accounts = [...incident.users.map((u) => u.account), ...incident.roles.map((r) => r.account), ...(incident.replacementRoles.length > 0 ? [incident.account] : [])];
+  return [...new Set(accounts)].sort();
 }
 
 function plannedIncident(incident: Incident, containedAt: string | undefined, gone: ReadonlySet<string>): PlannedIncident {
@@ -242,6 +280,7 @@ function plannedIncident(incident: Incident, containedAt: string | undefined, go
     id: incident.id,
     file: incident.file,
     account: incident.account,
+    accounts: accountsOf(incident),
     mode: incident.mode,
     cutoff: incident.cutoff === AT_CONTAINMENT && containedAt !== undefined ? containedAt : incident.cutoff,
     expiresAt: computeExpiry(incident, containedAt),
@@ -249,12 +288,14 @@ function plannedIncident(incident: Incident, containedAt: string | undefined, go
     cutoffPending: pending,
     holdUntil: incident.holdUntil ?? null,
     principals: [
-      ...incident.users.map((u) => ({ type: "user" as const, name: u.name })),
-      ...incident.roles.map((r) => ({ type: "role" as const, name: r.name })),
-    ].sort(byKey((p) => `${p.type}/${p.name}`)),
+      ...incident.users.map((u) => ({ type: "user" as const, name: u.name, account: u.account })),
+      ...incident.roles.map((r) => ({ type: "role" as const, name: r.name, account: r.account })),
+    ].sort(byKey((p) => `${p.account}/${p.type}/${p.name}`)),
     accessKeys: incident.users.flatMap((u) => u.accessKeys).sort(),
     goneAccessKeys: incident.users.flatMap((u) => u.accessKeys).filter((id) => gone.has(id)).sort(),
     replacementRoles: incident.replacementRoles.map((r) => r.name).sort(),
+    organization: { ...incident.organization },
+    identityCenterUsers: incident.identityCenterUsers.map((u) => u.userId).sort(),
   };
 }
 

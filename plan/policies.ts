@@ -170,7 +170,8 @@ export function sidPart(id: string): string {
   return `${pascal}${fnv1a(id)}`;
 }
 
-function fnv1a(text: string): string {
+/** A short, stable hash of a text (FNV-1a, 32 bits, as 8 hex digits): names and ids from content. */
+export function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

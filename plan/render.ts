@@ -4,7 +4,8 @@
  */
 import type { Plan } from "./plan.ts";
 import { POLICY_PATH } from "./plan.ts";
-import { placeholderIncident, TOKEN_ISSUE_TIME, type PolicyDocument } from "./policies.ts";
+import { GUARDRAIL_MAX_CHARACTERS, guardrailSize, IDENTITY_STORE_USER_ID_KEY, type OrganizationPolicyPlan } from "./organization.ts";
+import { placeholderIncident, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "./policies.ts";
 import { HOUR_MS } from "../incident/time.ts";
 import { lifetimeMs } from "./lifecycle.ts";
 
@@ -17,12 +18,15 @@ const plain: RenderStyle = { bold: (t) => t, dim: (t) => t };
 
 export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
   const lines: string[] = [];
-  const accounts = [...new Set(plan.incidents.map((i) => i.account))].sort();
+  const accounts = [...new Set([...plan.denyPolicies.map((d) => d.account), ...plan.accessKeys.map((k) => k.account), ...plan.goneAccessKeys.map((k) => k.account), ...plan.replacementRoles.map((r) => r.account)])].sort();
   if (plan.incidents.length === 0) {
     return "no incidents: nothing to declare (an empty incidents folder declares no deny policy)\n";
   }
   const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-  lines.push(style.bold(`cordon plan: ${count(plan.incidents.length, "incident")} in account ${accounts.join(", ")}`), "");
+  const where = accounts.length === 0 ? "" : ` in ${accounts.length === 1 ? "account" : "accounts"} ${accounts.join(", ")}`;
+  lines.push(style.bold(`cordon plan: ${count(plan.incidents.length, "incident")}${where}`), "");
+  // With several accounts, each principal and key says whose it is: each account's stack declares its own.
+  const inAccount = (account: string) => (accounts.length > 1 ? ` (${account})` : "");
 
   lines.push(style.bold("incidents"));
   const idWidth = Math.max(...plan.incidents.map((i) => i.id.length));
@@ -35,11 +39,12 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
   lines.push("");
 
   lines.push(style.bold(`deny policies: ${plan.denyPolicies.length}`));
-  const principalWidth = Math.max(...plan.denyPolicies.map((d) => `${d.principal.type} ${d.principal.name}`.length));
+  const label = (d: Plan["denyPolicies"][number]) => `${d.principal.type} ${d.principal.name}${inAccount(d.account)}`;
+  const principalWidth = Math.max(...plan.denyPolicies.map((d) => label(d).length));
   const indent = " ".repeat(principalWidth + 4);
   for (const policy of plan.denyPolicies) {
     const where = policy.attachment === "managed" ? `managed policy ${POLICY_PATH}${policy.policyName}, attached` : `inline policy ${policy.policyName}`;
-    lines.push(`  ${`${policy.principal.type} ${policy.principal.name}`.padEnd(principalWidth)}  ${where}`);
+    lines.push(`  ${label(policy).padEnd(principalWidth)}  ${where}`);
     for (const rule of describeDeny(policy.document)) lines.push(`${indent}${rule}`);
     lines.push(`${indent}${style.dim(`incidents: ${policy.incidents.join(", ")}`)}`);
   }
@@ -47,18 +52,18 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
 
   if (plan.accessKeys.length > 0) {
     lines.push(style.bold(`access keys to disable: ${plan.accessKeys.length}`) + style.dim(" (imported and set Inactive; never deleted, never re-enabled)"));
-    const userWidth = Math.max(...plan.accessKeys.map((k) => k.user.length));
+    const userWidth = Math.max(...plan.accessKeys.map((k) => `${k.user}${inAccount(k.account)}`.length));
     for (const key of plan.accessKeys) {
-      lines.push(`  ${key.accessKeyId}  user ${key.user.padEnd(userWidth)}  -> Inactive  ${style.dim(key.incidents.join(", "))}`);
+      lines.push(`  ${key.accessKeyId}  user ${`${key.user}${inAccount(key.account)}`.padEnd(userWidth)}  -> Inactive  ${style.dim(key.incidents.join(", "))}`);
     }
     lines.push("");
   }
 
   if (plan.goneAccessKeys.length > 0) {
     lines.push(style.bold(`access keys already deleted: ${plan.goneAccessKeys.length}`) + style.dim(" (IAM no longer has them: contained, nothing to disable)"));
-    const userWidth = Math.max(...plan.goneAccessKeys.map((k) => k.user.length));
+    const userWidth = Math.max(...plan.goneAccessKeys.map((k) => `${k.user}${inAccount(k.account)}`.length));
     for (const key of plan.goneAccessKeys) {
-      lines.push(`  ${key.accessKeyId}  user ${key.user.padEnd(userWidth)}  deleted  ${style.dim(key.incidents.join(", "))}`);
+      lines.push(`  ${key.accessKeyId}  user ${`${key.user}${inAccount(key.account)}`.padEnd(userWidth)}  deleted  ${style.dim(key.incidents.join(", "))}`);
     }
     lines.push("");
   }
@@ -75,6 +80,8 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
     lines.push("");
   }
 
+  lines.push(...renderOrganization(plan, style));
+
   lines.push(style.dim("Removing an incident file removes its deny policies: only once it has expired (see `npx cordon status`)."));
   lines.push(style.dim("Disabled keys stay disabled and replacement roles stay."));
   return `${lines.join("\n")}\n`;
@@ -88,6 +95,49 @@ function describeDeny(document: PolicyDocument): string[] {
     const pending = placeholderIncident(value);
     return `deny every action to sessions issued before ${pending !== undefined ? `the containment of ${pending}` : value}`;
   });
+}
+
+/**
+ * The guardrails section: each document with its size, what each statement denies to whom, and
+ * the principals the SCP cannot reach. `plan.organizationPolicies` is empty unless the plan was made
+ * with the organization's configuration (or for every account).
+ */
+function renderOrganization(plan: Plan, style: RenderStyle): string[] {
+  const asking = plan.incidents.filter((i) => i.organization.scp || i.organization.rcp);
+  if (plan.organizationPolicies.length === 0 && plan.organizationExclusions.length === 0) return [];
+  const lines: string[] = [];
+  const targets = [...new Set(plan.organizationPolicies.flatMap((p) => p.targets))];
+  const attached = targets.length > 0 ? `attached to ${targets.join(", ")}` : "attached to no target: no stack configures cordon:organization, so nothing declares them (docs/organization.md)";
+  const n = plan.organizationPolicies.length;
+  lines.push(style.bold(`organization guardrails: ${n} ${n === 1 ? "policy" : "policies"}`) + style.dim(` (${attached}; for ${asking.map((i) => i.id).join(", ")})`));
+  for (const policy of plan.organizationPolicies) {
+    lines.push(`  ${policy.kind} ${policy.name}  ${guardrailSize(policy.document).toLocaleString("en-US")} of ${GUARDRAIL_MAX_CHARACTERS.toLocaleString("en-US")} characters`);
+    for (const statement of policy.document.Statement) lines.push(`    ${describeGuardrail(policy, statement)}`);
+    lines.push(`    ${style.dim(`incidents: ${policy.incidents.join(", ")}`)}`);
+  }
+  for (const exclusion of plan.organizationExclusions) {
+    lines.push(
+      `  not in the SCP: ${exclusion.principal.type} ${exclusion.principal.name} (${exclusion.account}, the management account: SCPs do not apply to it); its IAM deny above still applies` +
+        style.dim(`  ${exclusion.incidents.join(", ")}`),
+    );
+  }
+  lines.push("");
+  return lines;
+}
+
+/** One guardrail statement in words: what it denies, to whom, and since when. */
+function describeGuardrail(policy: OrganizationPolicyPlan, statement: PolicyStatement): string {
+  const condition = statement.Condition ?? {};
+  const arns = [condition.ArnLike?.["aws:PrincipalArn"] ?? []].flat().map(String);
+  const ids = [condition.StringEquals?.[IDENTITY_STORE_USER_ID_KEY] ?? []].flat().map(String);
+  // Each principal has two patterns (without and with a path): named once.
+  const principals = [...new Set(arns.map((arn) => /^arn:aws:iam::(\d{12}):(user|role)\/(?:\*\/)?(.+)$/.exec(arn)).filter((m) => m !== null).map((m) => `${m[2]} ${m[3]} (${m[1]})`))];
+  const whom = [...principals, ...ids.map((id) => `Identity Center user ${id}`)].join(", ");
+  const issued = condition.DateLessThan?.[TOKEN_ISSUE_TIME];
+  const pending = placeholderIncident(issued);
+  const when = issued === undefined ? "(deny-all)" : `for sessions issued before ${pending !== undefined ? `the containment of ${pending}` : String(issued)}`;
+  const what = policy.kind === "scp" ? "deny every action" : `deny ${[statement.Action ?? []].flat().join(", ")} in member accounts`;
+  return `${what} to ${whom} ${when}`;
 }
 
 function describeTrust(document: PolicyDocument): string {

@@ -13,6 +13,8 @@ import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
+/** The organization the valid fixtures are planned for: its root, and its management account. */
+const FIXTURE_ORGANIZATION = { targets: ["r-abcd"], managementAccount: "999999999999" };
 const INVALID = "test/fixtures/invalid";
 const VALID = "test/fixtures/valid";
 
@@ -36,7 +38,8 @@ describe("valid fixtures: each file yields exactly its plan", () => {
     const expected = JSON.parse(readFileSync(path.replace(/\.yaml$/, ".plan.json"), "utf8"));
     const result = loadIncidents([source(path)], { now: NOW });
     expect(result.errors).toEqual([]);
-    expect(JSON.parse(JSON.stringify(buildPlan(result.incidents)))).toEqual(expected);
+    // As a plan of every account: the guardrails too, with the organization's configuration.
+    expect(JSON.parse(JSON.stringify(buildPlan(result.incidents, { organization: FIXTURE_ORGANIZATION })))).toEqual(expected);
   });
 });
 
@@ -69,7 +72,7 @@ describe("rules across files", () => {
     const b = { ...incident("second", "users: [{ name: bob, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n") };
     b.text = b.text.replace("123456789012", "210987654321");
     expect(loadIncidents([a, b], { now: NOW }).errors.map(formatDiagnostic)).toEqual([
-      "incidents/second.yaml:5:35 E_KEY_TWO_ACCOUNTS users[0].accessKeys[0]: key AKIAIOSFODNN7EXAMPLE is listed under account 123456789012 in incidents/first.yaml, and here under account 210987654321: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it in the incident of its account",
+      "incidents/second.yaml:5:35 E_KEY_TWO_ACCOUNTS users[0].accessKeys[0]: key AKIAIOSFODNN7EXAMPLE is listed under account 123456789012 in incidents/first.yaml, and here under account 210987654321: an access key belongs to exactly one account (the stack of the other would fail to deploy); list it under the user of its account",
     ]);
   });
 

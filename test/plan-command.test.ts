@@ -19,7 +19,7 @@ describe("plan --json on the examples follows the contract", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
     const json = JSON.parse(stdout);
-    expect(Object.keys(json).sort()).toEqual(["accessKeys", "denyPolicies", "goneAccessKeys", "incidents", "replacementRoles"]);
+    expect(Object.keys(json).sort()).toEqual(["accessKeys", "denyPolicies", "goneAccessKeys", "incidents", "organizationExclusions", "organizationPolicies", "replacementRoles"]);
     for (const incident of json.incidents) {
       expect(incident).toMatchObject({ id: expect.any(String), file: expect.any(String), account: expect.stringMatching(/^\d{12}$/), mode: expect.stringMatching(/^(revoke-older-sessions|deny-all)$/), cutoff: expect.any(String) });
       expect(incident.expiresAt === null || typeof incident.expiresAt === "string").toBe(true);
@@ -88,7 +88,7 @@ describe("plan --json on the examples follows the contract", () => {
 
   it("keeps one account's incidents with --account", async () => {
     const { stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--account", "999999999999");
-    expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], goneAccessKeys: [], replacementRoles: [] });
+    expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], goneAccessKeys: [], replacementRoles: [], organizationPolicies: [], organizationExclusions: [] });
   });
 });
 

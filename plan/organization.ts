@@ -1,0 +1,263 @@
+/**
+ * The organization guardrails: one set of service control policies (SCPs) and one of resource
+ * control policies (RCPs) covering every incident that asks for them (`organization: { scp, rcp }`),
+ * declared only by the stack configured with `cordon:organization` (the management account's, or a
+ * delegated administrator's). Pure: incidents and the organization's configuration in, documents
+ * out. Statement ids and document names derive from incident ids and content, never from positions.
+ * @see ../docs/organization.md
+ */
+import { ACCOUNT_ID } from "../incident/fields.ts";
+import { byKey, compareText } from "../incident/order.ts";
+import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
+import { containmentPlaceholder, fillContainment, fnv1a, pendingPlaceholders, recordedFor, sidPart, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "./policies.ts";
+
+export type GuardrailKind = "scp" | "rcp";
+
+/** The policy type Organizations names each kind by. */
+export const POLICY_TYPE: Readonly<Record<GuardrailKind, "SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY">> = {
+  scp: "SERVICE_CONTROL_POLICY",
+  rcp: "RESOURCE_CONTROL_POLICY",
+};
+
+/**
+ * The organization stack's `cordon:organization`: where the guardrails go, and which account SCPs
+ * cannot reach.
+ */
+export interface OrganizationConfig {
+  /** Roots (`r-…`), organizational units (`ou-…-…`) or accounts the guardrails are attached to (sorted). */
+  targets: string[];
+  /**
+   * The organization's management account: SCPs do not affect its users and roles, so its
+   * principals get no SCP entry (they keep their IAM deny). Null when not known (a plan made without
+   * the organization stack's configuration).
+   * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+   */
+  managementAccount: string | null;
+}
+
+/**
+ * Every guardrail document is at most this many characters, as minified JSON (what Pulumi sends:
+ * through the API, white space counts). It is the RCP limit; SCPs may be 10,240 characters since
+ * 15 May 2026, which cordon leaves as headroom.
+ * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+ */
+export const GUARDRAIL_MAX_CHARACTERS = 5120;
+
+/**
+ * Policies of each type that may be attached directly to one root, OU or account (hard limits).
+ * Every target carries `FullAWSAccess` (SCP) and the undetachable `RCPFullAWSAccess` (RCP), which
+ * count: cordon's room is what the others leave.
+ * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+ */
+export const POLICIES_PER_TARGET: Readonly<Record<GuardrailKind, number>> = { scp: 10, rcp: 5 };
+
+/** Every guardrail cordon declares is named `cordon-scp-…` or `cordon-rcp-…`: how a later run and the quota check tell cordon's own from the others. */
+export const GUARDRAIL_PREFIX: Readonly<Record<GuardrailKind, string>> = { scp: "cordon-scp-", rcp: "cordon-rcp-" };
+
+/**
+ * What the RCP denies the compromised principals on resources of member accounts: assuming roles
+ * (the way into other accounts) and reaching data and secrets. An RCP may not deny `*`: each
+ * service is named, and each is one of the services RCPs support.
+ * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+ */
+export const RCP_ACTIONS: readonly string[] = ["kms:*", "s3:*", "secretsmanager:*", "sqs:*", "sts:AssumeRole*"];
+
+/**
+ * The condition key IAM Identity Center sets on the sessions of its users: AWS's documented way
+ * to deny one user's sessions without touching the permission set others share.
+ * @see https://docs.aws.amazon.com/singlesignon/latest/userguide/prereqs-revoking-user-permissions.html
+ */
+export const IDENTITY_STORE_USER_ID_KEY = "identitystore:userId";
+
+/** A root, an OU or an account, as Organizations' AttachPolicy takes a target id. */
+export const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
+
+/** One guardrail document. */
+export interface OrganizationPolicyPlan {
+  kind: GuardrailKind;
+  /** `cordon-scp-<hash of its statement ids>`: the policy's name, and its Pulumi resource name. */
+  name: string;
+  targets: string[];
+  /** The incidents its statements answer (sorted). */
+  incidents: string[];
+  /**
+   * The document. Statements for at-containment incidents hold a placeholder the program fills
+   * with the instant its stack recorded.
+   */
+  document: PolicyDocument;
+  /** Incidents whose containment instant the document waits for. */
+  pendingContainment: string[];
+}
+
+/** A principal of an incident that asks for the SCP, which the SCP cannot reach. */
+export interface OrganizationExclusion {
+  account: string;
+  principal: { type: "user" | "role"; name: string };
+  incidents: string[];
+  /** Why: the only reason so far is the management account. */
+  reason: "management-account";
+}
+
+export interface OrganizationPlan {
+  policies: OrganizationPolicyPlan[];
+  exclusions: OrganizationExclusion[];
+}
+
+/** The problems of a `cordon:organization` value, or the configuration. */
+export function parseOrganizationConfig(value: unknown): { config?: OrganizationConfig; problems: string[] } {
+  const problems: string[] = [];
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { problems: [`cordon:organization: expected a mapping such as { targets: [r-abcd], managementAccount: "123456789012" }, found ${JSON.stringify(value ?? null)}`] };
+  }
+  const { targets, managementAccount, ...rest } = value as Record<string, unknown>;
+  for (const key of Object.keys(rest).sort(compareText)) problems.push(`cordon:organization: unknown field ${JSON.stringify(key)}, expected targets and managementAccount`);
+  if (!Array.isArray(targets) || targets.length === 0) {
+    problems.push(`cordon:organization.targets: expected a list of at least one root (r-…), organizational unit (ou-…-…) or account id, found ${JSON.stringify(targets ?? null)}`);
+  } else {
+    targets.forEach((target, i) => {
+      if (typeof target !== "string" || !TARGET_ID.test(target)) problems.push(`cordon:organization.targets[${i}]: expected a root (r-…), organizational unit (ou-…-…) or 12-digit account id, found ${JSON.stringify(target)}`);
+    });
+  }
+  if (typeof managementAccount !== "string" || !ACCOUNT_ID.test(managementAccount)) {
+    problems.push(`cordon:organization.managementAccount: expected the organization's management account, 12 digits, quoted, found ${JSON.stringify(managementAccount ?? null)}`);
+  }
+  if (problems.length > 0) return { problems };
+  return { config: { targets: [...new Set(targets as string[])].sort(compareText), managementAccount: managementAccount as string }, problems };
+}
+
+/**
+ * The `aws:PrincipalArn` patterns of a user or role: its ARN without a path, and with any path
+ * (`role/` then `*` then `/NAME`), never a bare `*` before the name, which would match other names.
+ */
+export function principalArnPatterns(account: string, type: "user" | "role", name: string): string[] {
+  return [`arn:aws:iam::${account}:${type}/${name}`, `arn:aws:iam::${account}:${type}/*/${name}`];
+}
+
+/** Filled in place of a pending instant to measure a document: every recorded instant has this length. */
+const SAMPLE_INSTANT = "2000-01-01T00:00:00Z";
+
+/** `{"Version":"2012-10-17","Statement":[` and `]}`. */
+const DOCUMENT_OVERHEAD = JSON.stringify({ Version: "2012-10-17", Statement: [] }).length;
+
+/** The size a document will have once its instants are filled in, as minified JSON. */
+export function guardrailSize(document: PolicyDocument): number {
+  const sample = Object.fromEntries(pendingPlaceholders(document).map((id) => [id, SAMPLE_INSTANT]));
+  return JSON.stringify(fillContainment(document, sample)).length;
+}
+
+interface Candidate {
+  incident: string;
+  statement: PolicyStatement;
+  size: number;
+}
+
+/**
+ * The guardrails of every incident that asks for them. One statement per incident and kind (and
+ * one for its Identity Center users), split when one statement alone would not fit; then the
+ * statements packed into as few documents as fit (first fit, largest first), each named after the
+ * ids of its statements.
+ */
+export function organizationPlan(incidents: Incident[], config: OrganizationConfig, containment: Record<string, string> = {}): OrganizationPlan {
+  const sorted = [...incidents].sort(byKey((i) => i.id));
+  const policies: OrganizationPolicyPlan[] = [];
+  for (const kind of ["scp", "rcp"] as const) {
+    const candidates = sorted.filter((incident) => incident.organization[kind]).flatMap((incident) => statementsOf(kind, incident, config, containment));
+    policies.push(...pack(candidates).map((statements) => documentOf(kind, statements, config.targets, containment)));
+  }
+
+  const exclusions = new Map<string, OrganizationExclusion>();
+  if (config.managementAccount !== null) {
+    for (const incident of sorted.filter((i) => i.organization.scp)) {
+      for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
+        for (const principal of list.filter((p) => p.account === config.managementAccount)) {
+          const key = `${principal.account}/${type}/${principal.name.toLowerCase()}`;
+          const entry = exclusions.get(key) ?? { account: principal.account, principal: { type, name: principal.name }, incidents: [], reason: "management-account" as const };
+          entry.incidents.push(incident.id);
+          exclusions.set(key, entry);
+        }
+      }
+    }
+  }
+  return {
+    policies,
+    exclusions: [...exclusions.values()].sort(byKey((e) => `${e.account}/${e.principal.type}/${e.principal.name}`)),
+  };
+}
+
+/** The condition of the incident's mode: nothing for deny-all, `aws:TokenIssueTime` before the cutoff otherwise. */
+function modeCondition(incident: Incident, containment: Record<string, string>): Record<string, Record<string, string>> {
+  if (incident.mode === "deny-all") return {};
+  const cutoff = incident.cutoff === AT_CONTAINMENT ? (recordedFor(containment, incident.id) ?? containmentPlaceholder(incident.id)) : incident.cutoff;
+  return { DateLessThan: { [TOKEN_ISSUE_TIME]: cutoff } };
+}
+
+function statementsOf(kind: GuardrailKind, incident: Incident, config: OrganizationConfig, containment: Record<string, string>): Candidate[] {
+  const verb = incident.mode === "deny-all" ? "DenyAll" : "Revoke";
+  const mode = modeCondition(incident, containment);
+  const base: PolicyStatement =
+    kind === "scp" ? { Effect: "Deny", Action: "*", Resource: "*" } : { Effect: "Deny", Principal: "*", Action: [...RCP_ACTIONS], Resource: "*" };
+  // SCPs do not reach the management account; RCPs protect member accounts' resources from any
+  // principal, the management account's included.
+  const reached = (account: string) => kind === "rcp" || account !== config.managementAccount;
+  const arns = [
+    ...incident.users.filter((u) => reached(u.account)).flatMap((u) => principalArnPatterns(u.account, "user", u.name)),
+    ...incident.roles.filter((r) => reached(r.account)).flatMap((r) => principalArnPatterns(r.account, "role", r.name)),
+  ];
+  const out: Candidate[] = [];
+  const add = (sid: string, operator: string, key: string, values: string[]) => {
+    const unique = [...new Set(values)].sort(compareText);
+    if (unique.length === 0) return;
+    const make = (suffix: string, chunk: string[]): Candidate => {
+      const statement: PolicyStatement = { Sid: `${sid}${suffix}`, ...base, Condition: { [operator]: { [key]: chunk }, ...mode } };
+      return { incident: incident.id, statement, size: guardrailSize({ Version: "2012-10-17", Statement: [statement] }) - DOCUMENT_OVERHEAD };
+    };
+    const whole = make("", unique);
+    if (whole.size + DOCUMENT_OVERHEAD <= GUARDRAIL_MAX_CHARACTERS) {
+      out.push(whole);
+      return;
+    }
+    // Too many principals for one document: parts, each named after what it holds.
+    let chunk: string[] = [];
+    const flush = () => {
+      out.push(make(fnv1a(chunk.join("\n")), chunk));
+      chunk = [];
+    };
+    for (const value of unique) {
+      const next = [...chunk, value];
+      if (chunk.length > 0 && make("00000000", next).size + DOCUMENT_OVERHEAD > GUARDRAIL_MAX_CHARACTERS) flush();
+      chunk.push(value);
+    }
+    flush();
+  };
+  add(`Cordon${verb}${sidPart(incident.id)}`, "ArnLike", "aws:PrincipalArn", arns);
+  if (kind === "scp") add(`Cordon${verb}IdentityCenter${sidPart(incident.id)}`, "StringEquals", IDENTITY_STORE_USER_ID_KEY, incident.identityCenterUsers.map((u) => u.userId));
+  return out;
+}
+
+/** First fit, largest first (ties by statement id): no two documents could be merged into one. */
+function pack(candidates: Candidate[]): Candidate[][] {
+  const ordered = [...candidates].sort((a, b) => b.size - a.size || compareText(a.statement.Sid ?? "", b.statement.Sid ?? ""));
+  const bins: { size: number; items: Candidate[] }[] = [];
+  // Statements are joined by a comma.
+  const budget = GUARDRAIL_MAX_CHARACTERS - DOCUMENT_OVERHEAD;
+  for (const candidate of ordered) {
+    const bin = bins.find((b) => b.size + 1 + candidate.size <= budget);
+    if (bin) {
+      bin.items.push(candidate);
+      bin.size += 1 + candidate.size;
+    } else bins.push({ size: candidate.size, items: [candidate] });
+  }
+  return bins.map((b) => b.items.sort((x, y) => compareText(x.statement.Sid ?? "", y.statement.Sid ?? "")));
+}
+
+function documentOf(kind: GuardrailKind, statements: Candidate[], targets: string[], containment: Record<string, string>): OrganizationPolicyPlan {
+  const document: PolicyDocument = { Version: "2012-10-17", Statement: statements.map((c) => c.statement) };
+  return {
+    kind,
+    name: `${GUARDRAIL_PREFIX[kind]}${fnv1a(statements.map((c) => c.statement.Sid).join("\n"))}`,
+    targets: [...targets],
+    incidents: [...new Set(statements.map((c) => c.incident))].sort(compareText),
+    document,
+    pendingContainment: pendingPlaceholders(document).filter((id, i, all) => all.indexOf(id) === i && recordedFor(containment, id) === undefined),
+  };
+}

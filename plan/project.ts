@@ -1,0 +1,107 @@
+/**
+ * The Pulumi project as cordon reads it outside Pulumi: one stack per account, named
+ * `<prefix>-<account>` (the prefix is the project's `cordon:stackPrefix`, default `prod`), and the
+ * one stack configured with `cordon:organization`, which declares the organization guardrails. The
+ * CLI reads them from `Pulumi.yaml` and the stack files beside it; the program reads the same keys
+ * through Pulumi's config. Pure: file texts in, the project out.
+ * @see ../docs/organization.md
+ */
+import { parse } from "yaml";
+import { ACCOUNT_ID } from "../incident/fields.ts";
+import { compareText } from "../incident/order.ts";
+import { parseOrganizationConfig, type OrganizationConfig } from "./organization.ts";
+
+/**
+ * The prefix of every stack's name when the project does not set `cordon:stackPrefix`.
+ * @default "prod"
+ */
+export const DEFAULT_STACK_PREFIX = "prod";
+
+/** A stack name prefix: what Pulumi allows in a stack name, short enough to leave room for the account. */
+export const STACK_PREFIX = /^[A-Za-z0-9_.-]{1,80}$/;
+
+/** A stack file's name: `Pulumi.<stack>.yaml`; `Pulumi.yaml` itself is the project file. */
+export const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
+export const PROJECT_FILE = /^Pulumi\.ya?ml$/;
+
+/** The stack that deploys an account's share: `<prefix>-<account>`. */
+export function stackName(prefix: string, account: string): string {
+  return `${prefix}-${account}`;
+}
+
+/** The stack configured with `cordon:organization`. */
+export interface OrganizationStack {
+  /** The account it deploys: the management account, or a delegated administrator for policies. */
+  account: string;
+  stack: string;
+  file: string;
+  config: OrganizationConfig;
+}
+
+export interface Project {
+  stackPrefix: string;
+  organization?: OrganizationStack;
+  /** One line each: the file and what is wrong with it. */
+  problems: string[];
+}
+
+/** A YAML file's `config:` mapping, and whether it imports ESC environments; or why it cannot be read. */
+export function configOf(text: string): { config: Record<string, unknown>; environments: boolean } | string {
+  let document: unknown;
+  try {
+    document = parse(text, { uniqueKeys: true, maxAliasCount: 100 });
+  } catch (error) {
+    return `not YAML: ${(error as Error).message.split("\n")[0].replace(/:$/, "")}`;
+  }
+  if (document === null || document === undefined) return { config: {}, environments: false };
+  if (typeof document !== "object" || Array.isArray(document)) return "expected a mapping";
+  const { config, environment } = document as { config?: unknown; environment?: unknown };
+  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) return "config: expected a mapping";
+  return { config: (config ?? {}) as Record<string, unknown>, environments: environment !== undefined && environment !== null };
+}
+
+/**
+ * A key of the project file's own config: `cordon:key` or, in the project's own namespace, `key`;
+ * its value, or `{ default: value }`. Undefined when not set.
+ */
+export function projectDefault(config: Record<string, unknown>, key: string): unknown {
+  const raw = config[`cordon:${key}`] ?? config[key];
+  return raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as { default?: unknown; value?: unknown }).default ?? (raw as { value?: unknown }).value : raw;
+}
+
+/** The project from its file's text (if any) and its stack files (name → text). */
+export function parseProject(projectText: string | undefined, stackFiles: { file: string; text: string }[]): Project {
+  const problems: string[] = [];
+  let stackPrefix = DEFAULT_STACK_PREFIX;
+  if (projectText !== undefined) {
+    const project = configOf(projectText);
+    if (typeof project === "string") problems.push(`Pulumi.yaml: ${project}`);
+    else {
+      const value = projectDefault(project.config, "stackPrefix");
+      if (typeof value === "string" && STACK_PREFIX.test(value)) stackPrefix = value;
+      else if (value !== undefined) problems.push(`Pulumi.yaml: config cordon:stackPrefix: expected 1 to 80 of letters, digits and _.-, found ${JSON.stringify(value)}`);
+    }
+  }
+  const organizations: OrganizationStack[] = [];
+  for (const { file, text } of [...stackFiles].sort((a, b) => compareText(a.file, b.file))) {
+    const parsed = configOf(text);
+    if (typeof parsed === "string" || parsed.config["cordon:organization"] === undefined) continue;
+    const stack = STACK_FILE.exec(file.split("/").pop() ?? file)?.[1] ?? file;
+    const account = parsed.config["cordon:account"];
+    const { config, problems: configProblems } = parseOrganizationConfig(parsed.config["cordon:organization"]);
+    problems.push(...configProblems.map((problem) => `${file}: ${problem}`));
+    if (typeof account !== "string" || !ACCOUNT_ID.test(account)) {
+      problems.push(`${file}: config cordon:account: expected an account id of 12 digits, quoted, found ${JSON.stringify(account ?? null)}`);
+      continue;
+    }
+    if (stack !== stackName(stackPrefix, account)) {
+      problems.push(`${file}: the organization stack deploys account ${account}, so it is named ${stackName(stackPrefix, account)} (cordon:stackPrefix "${stackPrefix}"): rename the file Pulumi.${stackName(stackPrefix, account)}.yaml`);
+      continue;
+    }
+    if (config !== undefined) organizations.push({ account, stack, file, config });
+  }
+  if (organizations.length > 1) {
+    problems.push(`${organizations.map((o) => o.file).join(", ")}: ${organizations.length} stacks set cordon:organization: one stack declares the organization guardrails (the management account's, or a delegated administrator's)`);
+  }
+  return { stackPrefix, ...(organizations.length === 1 ? { organization: organizations[0] } : {}), problems };
+}
