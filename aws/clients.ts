@@ -4,6 +4,7 @@
  * retries, `AWS_ENDPOINT_URL`), sending with errors explained (errors.ts), and pagination.
  */
 import { IAMClient } from "@aws-sdk/client-iam";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 // Type-only: the SDK clients are built on these types (a dependency of every @aws-sdk client).
 import type { Command, MetadataBearer } from "@smithy/types";
@@ -12,6 +13,8 @@ import { explainFailure } from "./errors.ts";
 export interface Clients {
   iam: IAMClient;
   sts: STSClient;
+  /** Only the organization stack and verify's organization checks call it (aws/organizations.ts). */
+  organizations: OrganizationsClient;
 }
 
 /**
@@ -25,11 +28,12 @@ export function signingRegion(env: Record<string, string | undefined>): string {
 
 export function awsClients(env: Record<string, string | undefined> = process.env): Clients {
   const region = signingRegion(env);
-  return { iam: new IAMClient({ region }), sts: new STSClient({ region }) };
+  // Organizations is global too (its endpoint is in us-east-1); the SDK needs a region all the same.
+  return { iam: new IAMClient({ region }), sts: new STSClient({ region }), organizations: new OrganizationsClient({ region }) };
 }
 
 /** Any SDK client: `send` is typed per command below. */
-type SdkClient = IAMClient | STSClient;
+type SdkClient = IAMClient | STSClient | OrganizationsClient;
 
 /**
  * The IAM action an SDK command needs: `GetUserCommand` sent by the IAM client is `iam:GetUser`.

@@ -8,6 +8,7 @@ import { compareText } from "../incident/order.ts";
 import { autoContainPermissions } from "./AutoContain.ts";
 import { containmentInstantPermissions } from "./ContainmentInstant.ts";
 import { disabledAccessKeyPermissions } from "./DisabledAccessKey.ts";
+import { organizationGuardrailPermissions } from "./OrganizationGuardrail.ts";
 import { replacementRolePermissions } from "./ReplacementRole.ts";
 import { sessionRevocationPermissions } from "./SessionRevocation.ts";
 
@@ -30,6 +31,12 @@ export const deployPermissions: Record<string, string[]> = merge([
   replacementRolePermissions,
   autoContainPermissions,
 ]);
+
+/**
+ * What the organization stack declares on top of its own account's share: the guardrails. Only its
+ * deployer needs these (`permissions` prints them as a policy of their own).
+ */
+export const organizationDeployPermissions: Record<string, string[]> = merge([organizationGuardrailPermissions]);
 
 function merge(declarations: Record<string, string[]>[]): Record<string, string[]> {
   const merged = new Map<string, Set<string>>();

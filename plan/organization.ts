@@ -46,10 +46,12 @@ export const GUARDRAIL_MAX_CHARACTERS = 5120;
 /**
  * Policies of each type that may be attached directly to one root, OU or account (hard limits).
  * Every target carries `FullAWSAccess` (SCP) and the undetachable `RCPFullAWSAccess` (RCP), which
- * count: cordon's room is what the others leave.
+ * count: cordon's room is what the others leave. AWS raised the SCP quota to 10 on 15 May 2026;
+ * cordon keeps 5, the issue's contract, which holds under either quota (an organization still
+ * planning with 5 slots, or a GovCloud/partition not yet raised, never fails at `pulumi up`).
  * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
  */
-export const POLICIES_PER_TARGET: Readonly<Record<GuardrailKind, number>> = { scp: 10, rcp: 5 };
+export const POLICIES_PER_TARGET: Readonly<Record<GuardrailKind, number>> = { scp: 5, rcp: 5 };
 
 /** Every guardrail cordon declares is named `cordon-scp-…` or `cordon-rcp-…`: how a later run and the quota check tell cordon's own from the others. */
 export const GUARDRAIL_PREFIX: Readonly<Record<GuardrailKind, string>> = { scp: "cordon-scp-", rcp: "cordon-rcp-" };

@@ -107,9 +107,15 @@ function renderOrganization(plan: Plan, style: RenderStyle): string[] {
   if (plan.organizationPolicies.length === 0 && plan.organizationExclusions.length === 0) return [];
   const lines: string[] = [];
   const targets = [...new Set(plan.organizationPolicies.flatMap((p) => p.targets))];
-  const attached = targets.length > 0 ? `attached to ${targets.join(", ")}` : "attached to no target: no stack configures cordon:organization, so nothing declares them (docs/organization.md)";
   const n = plan.organizationPolicies.length;
-  lines.push(style.bold(`organization guardrails: ${n} ${n === 1 ? "policy" : "policies"}`) + style.dim(` (${attached}; for ${asking.map((i) => i.id).join(", ")})`));
+  lines.push(style.bold(`organization guardrails: ${n} ${n === 1 ? "policy" : "policies"}`) + style.dim(` (for ${asking.map((i) => i.id).join(", ")})`));
+  if (n > 0) {
+    lines.push(
+      targets.length > 0
+        ? `  attached to ${targets.join(", ")} by the stack that sets cordon:organization`
+        : "  attached to nothing: no stack file here sets cordon:organization, so no stack declares them (docs/organization.md)",
+    );
+  }
   for (const policy of plan.organizationPolicies) {
     lines.push(`  ${policy.kind} ${policy.name}  ${guardrailSize(policy.document).toLocaleString("en-US")} of ${GUARDRAIL_MAX_CHARACTERS.toLocaleString("en-US")} characters`);
     for (const statement of policy.document.Statement) lines.push(`    ${describeGuardrail(policy, statement)}`);

@@ -217,7 +217,7 @@ describe("validate command", () => {
   it("exits 0 on the examples and names them", async () => {
     const io = memoryIo();
     expect(await main(["validate", "examples/incidents"], io)).toBe(0);
-    expect(io.stdout).toBe("3 incidents valid: 2026-11-27-laptop-backup-key, 2026-11-28-ci-deploy-key, 2026-11-28-key-in-ticket\n");
+    expect(io.stdout).toBe("4 incidents valid: 2026-11-27-laptop-backup-key, 2026-11-28-build-key-cross-account, 2026-11-28-ci-deploy-key, 2026-11-28-key-in-ticket\n");
   });
 
   it.each([

@@ -35,6 +35,7 @@ describe("plan --json on the examples follows the contract", () => {
     }
     expect(json.incidents.map((i: { id: string; cutoff: string; expiresAt: string | null }) => [i.id, i.cutoff, i.expiresAt])).toEqual([
       ["2026-11-27-laptop-backup-key", "2026-11-27T20:30:00Z", "2026-12-01T00:00:00Z"],
+      ["2026-11-28-build-key-cross-account", "2026-11-28T09:30:00Z", "2026-11-29T21:30:00Z"],
       ["2026-11-28-ci-deploy-key", "2026-11-28T10:00:00Z", "2026-11-29T22:00:00Z"],
       ["2026-11-28-key-in-ticket", "at-containment", null],
     ]);
@@ -70,25 +71,35 @@ describe("plan --json on the examples follows the contract", () => {
       );
       const json = await plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs);
       const parsed = JSON.parse(json.stdout);
-      expect(parsed.accessKeys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual(["AKIAJ7Q2EXAMPLEKEY77", "AKIAI44QH8DHBEXAMPLE"]);
+      expect(parsed.accessKeys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual(["AKIAQ3EGKB4TBUILDB0T", "AKIAJ7Q2EXAMPLEKEY77", "AKIAI44QH8DHBEXAMPLE"]);
       expect(parsed.goneAccessKeys).toEqual([{ account: "123456789012", user: "ci-deployer", accessKeyId: "AKIAIOSFODNN7EXAMPLE", incidents: ["2026-11-28-ci-deploy-key"] }]);
       expect(parsed.incidents.find((i: { id: string }) => i.id === "2026-11-28-ci-deploy-key")).toMatchObject({ accessKeys: ["AKIAIOSFODNN7EXAMPLE"], goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] });
       expect(parsed.denyPolicies.find((d: { principal: { name: string } }) => d.principal.name === "deploy")).toMatchObject({ attachment: "managed", policyName: "cordon-revoke-role-sessions-deploy" });
 
       const { stdout } = await plan("examples/incidents", "--now", NOW, "--stack-outputs", outputs);
       const lines = stdout.split("\n");
-      expect(lines).toContain("  role deploy              managed policy /cordon/cordon-revoke-role-sessions-deploy, attached");
+      expect(lines).toContain("  role deploy (123456789012)                         managed policy /cordon/cordon-revoke-role-sessions-deploy, attached");
       expect(lines).toContain("access keys already deleted: 1 (IAM no longer has them: contained, nothing to disable)");
-      expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer  deleted  2026-11-28-ci-deploy-key");
-      expect(lines).not.toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer  -> Inactive  2026-11-28-ci-deploy-key");
+      expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer (123456789012)  deleted  2026-11-28-ci-deploy-key");
+      expect(stdout).not.toMatch(/AKIAIOSFODNN7EXAMPLE  user ci-deployer \(123456789012\) +-> Inactive/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("keeps one account's incidents with --account", async () => {
-    const { stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--account", "999999999999");
+    const { stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--account", "210987654321");
     expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], goneAccessKeys: [], replacementRoles: [], organizationPolicies: [], organizationExclusions: [] });
+  });
+
+  it("keeps one account's share of a multi-account incident with --account: its principals only, no guardrail", async () => {
+    const { code, stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--account", "444444444444");
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.incidents.map((i: { id: string }) => i.id)).toEqual(["2026-11-28-build-key-cross-account"]);
+    expect(json.denyPolicies.map((d: { account: string; principal: { type: string; name: string } }) => [d.account, d.principal.type, d.principal.name])).toEqual([["444444444444", "role", "data-loader"]]);
+    expect(json.accessKeys).toEqual([]);
+    expect(json.organizationPolicies).toEqual([]);
   });
 });
 
@@ -97,10 +108,10 @@ describe("plan, readable", () => {
     const { code, stdout } = await plan("examples/incidents", "--now", NOW);
     expect(code).toBe(0);
     const lines = stdout.split("\n");
-    expect(lines[0]).toBe("cordon plan: 3 incidents in account 123456789012");
-    expect(lines).toContain("  user svc-backup          managed policy /cordon/cordon-revoke-sessions-svc-backup, attached");
-    expect(lines).toContain("                           deny every action (deny-all)");
-    expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer  -> Inactive  2026-11-28-ci-deploy-key");
+    expect(lines[0]).toBe("cordon plan: 4 incidents in accounts 111111111111, 123456789012, 444444444444, 555555555555, 999999999999");
+    expect(lines).toContain("  user svc-backup (123456789012)                     managed policy /cordon/cordon-revoke-sessions-svc-backup, attached");
+    expect(lines).toContain("                                                     deny every action (deny-all)");
+    expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer (123456789012)  -> Inactive  2026-11-28-ci-deploy-key");
     expect(lines.at(-2)).toBe("Disabled keys stay disabled and replacement roles stay.");
   });
 

@@ -32,7 +32,7 @@ it("runs as the Pulumi CLI loads it (Node's type stripping) and declares the exa
     env,
     cwd: PROJECT_DIR,
   });
-  const run = JSON.parse(stdout) as { exportIsFunction: boolean; types: string[]; outputs: string[] };
+  const run = JSON.parse(stdout.trim().split("\n").at(-1)!) as { exportIsFunction: boolean; types: string[]; outputs: string[] };
   expect(run.exportIsFunction).toBe(true);
   expect(run.outputs).toEqual(["account", "incidents", "replacementRoles", "rolesWithManagedDeny"]);
   const count = (types: string[]) => Object.fromEntries([...new Set(types)].sort().map((type) => [type, types.filter((t) => t === type).length]));

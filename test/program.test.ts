@@ -233,35 +233,44 @@ describe("the examples", () => {
           atContainment: false,
           expiresAt: "2026-12-01T00:00:00Z",
           mode: "deny-all",
-          principals: [{ type: "user", name: "svc-backup" }],
+          account: ACCOUNT,
+          principals: [{ type: "user", name: "svc-backup", account: ACCOUNT }],
           accessKeys: ["AKIAI44QH8DHBEXAMPLE"],
           goneAccessKeys: [],
+          organization: { scp: false, rcp: false },
+          identityCenterUsers: [],
         },
         "2026-11-28-ci-deploy-key": {
           cutoff: "2026-11-28T10:00:00Z",
           atContainment: false,
           expiresAt: "2026-11-29T22:00:00Z",
           mode: "revoke-older-sessions",
+          account: ACCOUNT,
           principals: [
-            { type: "role", name: "deploy" },
-            { type: "user", name: "ci-deployer" },
+            { type: "role", name: "deploy", account: ACCOUNT },
+            { type: "user", name: "ci-deployer", account: ACCOUNT },
           ],
           accessKeys: ["AKIAIOSFODNN7EXAMPLE"],
           goneAccessKeys: [],
+          organization: { scp: false, rcp: false },
+          identityCenterUsers: [],
         },
         "2026-11-28-key-in-ticket": {
           cutoff: CONTAINED_AT,
           atContainment: true,
           expiresAt: "2026-11-30T00:26:00Z",
           mode: "revoke-older-sessions",
+          account: ACCOUNT,
           principals: [
-            { type: "role", name: "analytics-readonly" },
-            { type: "role", name: "deploy" },
-            { type: "user", name: "ci-deployer" },
-            { type: "user", name: "dana" },
+            { type: "role", name: "analytics-readonly", account: ACCOUNT },
+            { type: "role", name: "deploy", account: ACCOUNT },
+            { type: "user", name: "ci-deployer", account: ACCOUNT },
+            { type: "user", name: "dana", account: ACCOUNT },
           ],
           accessKeys: ["AKIAJ7Q2EXAMPLEKEY77"],
           goneAccessKeys: [],
+          organization: { scp: false, rcp: false },
+          identityCenterUsers: [],
         },
       },
       replacementRoles: ["backup-instance", "ci-deployer-oidc", "dana-from-builder"],
@@ -387,8 +396,15 @@ describe("other accounts", () => {
     const run = await up(exampleCloud(), incidentsFolder({ "2026-11-28-other-account.yaml": otherAccount }));
     expect(declared(run)).toEqual(declared(examples));
     expect(run.calls.map((c) => c.inputs.user).filter(Boolean)).toEqual(["ci-deployer", "dana", "svc-backup"]);
-    expect(run.infos).toEqual(["this stack deploys account 123456789012; ignoring the incidents of other accounts: 2026-11-28-other-account"]);
-    expect(examples.infos).toEqual([]);
+    const guardrails = "the organization guardrails of 2026-11-28-build-key-cross-account are the organization stack's to declare (cordon:organization), not this one's";
+    expect(run.infos).toEqual([
+      "this stack deploys account 123456789012; the shares of other accounts are their stacks' to declare: 2026-11-28-build-key-cross-account (111111111111, 444444444444, 555555555555, 999999999999), 2026-11-28-other-account (210987654321)",
+      guardrails,
+    ]);
+    expect(examples.infos).toEqual([
+      "this stack deploys account 123456789012; the shares of other accounts are their stacks' to declare: 2026-11-28-build-key-cross-account (111111111111, 444444444444, 555555555555, 999999999999)",
+      guardrails,
+    ]);
   });
 });
 

@@ -43,7 +43,7 @@ await pulumi.runtime.setMocks(
     },
   },
   "cordon",
-  "loader",
+  `prod-${config["cordon:account"]}`,
   false,
 );
 pulumi.runtime.setAllConfig(config, []);
@@ -53,4 +53,5 @@ const exported = (await import(pathToFileURL(realpathSync(resolve(packageObject.
 const program = Object.getOwnPropertyDescriptor(exported, "default") !== undefined ? exported.default : exported;
 const outputs = await pulumi.runtime.runInPulumiStack(program instanceof Function ? (program as () => Promise<Record<string, unknown>>) : () => Promise.resolve(program as Record<string, unknown>));
 await pulumi.runtime.disconnect();
-process.stdout.write(JSON.stringify({ exportIsFunction: program instanceof Function, types: declared.map((r) => r.type), outputs: Object.keys(outputs ?? {}) }));
+// On a line of its own: the program's pulumi.log lines go to stdout too under mocks.
+process.stdout.write(`\n${JSON.stringify({ exportIsFunction: program instanceof Function, types: declared.map((r) => r.type), outputs: Object.keys(outputs ?? {}) })}\n`);

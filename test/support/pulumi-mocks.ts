@@ -18,9 +18,14 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployIam, IamQuotas, RoleState } from "../../program/iam.ts";
+import type { AttachedPolicy, DeployOrganizations } from "../../program/organization.ts";
 
 export const PROJECT = "cordon";
-export const STACK = "test";
+
+/** The stack a run is named after: the account's own, `prod-<account>`, as the program requires. */
+function stackOf(config: Record<string, string>): string {
+  return `${config["cordon:stackPrefix"] ?? "prod"}-${config["cordon:account"]}`;
+}
 
 const STATIC = "time:index/static:Static";
 
@@ -75,6 +80,19 @@ export class FakeCloud {
   /** Managed policies attached to each user; a user not here exists, with none attached. */
   userPolicies: Record<string, string[]>;
   quotas: IamQuotas = { attachedPoliciesPerUser: 10, attachedPoliciesPerRole: 10, rolePolicySize: 10240 };
+  /**
+   * The organization as the organization stack's reads find it: its management account, its root
+   * with the policy types enabled there, and the policies attached to each target by type (every
+   * target carries FullAWSAccess and RCPFullAWSAccess, as Organizations attaches them).
+   */
+  organization = {
+    managementAccount: "999999999999",
+    roots: [{ id: "r-abcd", policyTypes: [{ type: "SERVICE_CONTROL_POLICY", status: "ENABLED" }, { type: "RESOURCE_CONTROL_POLICY", status: "ENABLED" }] }],
+    attached: { "r-abcd": { SERVICE_CONTROL_POLICY: [{ id: "p-FullAWSAccess", name: "FullAWSAccess", awsManaged: true }], RESOURCE_CONTROL_POLICY: [{ id: "p-RCPFullAWSAccess", name: "RCPFullAWSAccess", awsManaged: true }] } } as Record<
+      string,
+      Record<string, AttachedPolicy[]>
+    >,
+  };
   /** Outputs kept in the stack's state, by URN (only providers that keep a value need it). */
   readonly state = new Map<string, Record<string, unknown>>();
 
@@ -94,6 +112,15 @@ export class FakeCloud {
       role: async (name) => Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
       quotas: async () => this.quotas,
+    };
+  }
+
+  /** The organization stack's reads, answered from `organization` (aws/organizations.ts answers them from Organizations). */
+  get organizations(): DeployOrganizations {
+    return {
+      managementAccount: async () => this.organization.managementAccount,
+      roots: async () => this.organization.roots,
+      policiesForTarget: async (target, type) => (Object.hasOwn(this.organization.attached, target) ? (this.organization.attached[target][type] ?? []) : null),
     };
   }
 
@@ -148,6 +175,8 @@ export class FakeCloud {
         };
       case "aws:cloudwatch/eventApiDestination:EventApiDestination":
         return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:events:us-east-1:${this.account}:api-destination/${inputs.name}/0f3e0d7c-0000-4000-8000-000000000002` } };
+      case "aws:organizations/policy:Policy":
+        return { id: `p-${String(inputs.name).replace(/^cordon-/, "")}`, state: { ...inputs } };
       default:
         return { id: args.id || `${args.name}-id`, state: inputs };
     }
@@ -238,14 +267,18 @@ interface RegisterRequest {
  * The URN the SDK's mock monitor gives: `urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>`.
  * Checked against the monitor's answer for every resource.
  */
-function mockUrn(parent: string, type: string, name: string): string {
+function mockUrn(stack: string, parent: string, type: string, name: string): string {
   const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
-  return `urn:pulumi:${STACK}::${PROJECT}::${qualified}::${name}`;
+  return `urn:pulumi:${stack}::${PROJECT}::${qualified}::${name}`;
 }
 
-/** Runs `program` as `pulumi up` would (preview false), against `cloud`, with `config` (`cordon:key` → value). */
-export async function runProgram(program: () => Promise<unknown>, options: { cloud: FakeCloud; config: Record<string, string> }): Promise<ProgramRun> {
+/**
+ * Runs `program` as `pulumi up` would (preview false), against `cloud`, with `config` (`cordon:key`
+ * → value), in the stack `stack` (default: the account's own, `prod-<account>`).
+ */
+export async function runProgram(program: () => Promise<unknown>, options: { cloud: FakeCloud; config: Record<string, string>; stack?: string }): Promise<ProgramRun> {
   const { cloud } = options;
+  const stack = options.stack ?? stackOf(options.config);
   const resources: RecordedResource[] = [];
   const calls: RecordedCall[] = [];
   const infos: string[] = [];
@@ -267,7 +300,7 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
       },
     },
     PROJECT,
-    STACK,
+    stack,
     false,
   );
   pulumi.runtime.setAllConfig(options.config, []);
@@ -278,7 +311,7 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
     const type = req.getType();
     const name = req.getName();
     const parent = req.getParent();
-    const urn = mockUrn(parent, type, name);
+    const urn = mockUrn(stack, parent, type, name);
     if (resources.some((r) => r.urn === urn)) {
       // The engine refuses a second resource with the same URN; the mock monitor would overwrite it.
       callback(new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`));

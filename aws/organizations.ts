@@ -1,0 +1,111 @@
+/**
+ * What cordon reads from AWS Organizations: the organization stack's checks before it declares
+ * anything (program/organization.ts's DeployOrganizations) and `verify`'s reading of the live
+ * guardrails (verify/organization.ts's LiveOrganizations). Read-only; each call goes through
+ * `send`, so its action is one of the lists below, which `permissions` grants.
+ */
+import {
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListPoliciesCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+  ListTargetsForPolicyCommand,
+  type PolicyType,
+} from "@aws-sdk/client-organizations";
+import { GUARDRAIL_PREFIX, POLICY_TYPE, type GuardrailKind } from "../plan/organization.ts";
+import type { DeployOrganizations } from "../program/organization.ts";
+import type { LiveGuardrail, LiveOrganizations } from "../verify/organization.ts";
+import { send, type Clients } from "./clients.ts";
+import { parsePolicyText } from "./iam.ts";
+
+/** What the organization stack calls through `deployOrganizations`. */
+export const programOrganizationsPermissions: readonly string[] = ["organizations:DescribeOrganization", "organizations:ListPoliciesForTarget", "organizations:ListRoots"];
+
+/** What `verify` calls through `liveOrganizations`, from the organization stack's account. */
+export const verifyOrganizationsPermissions: readonly string[] = [
+  "organizations:DescribeOrganization",
+  "organizations:DescribePolicy",
+  "organizations:ListPolicies",
+  "organizations:ListTargetsForPolicy",
+];
+
+/** Every page of a NextToken listing. */
+async function everyPage<Page extends { NextToken?: string }, T>(page: (token: string | undefined) => Promise<Page>, items: (page: Page) => T[] | undefined): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const result = await page(token);
+    out.push(...(items(result) ?? []));
+    token = result.NextToken;
+  } while (token !== undefined);
+  return out;
+}
+
+function isTargetNotFound(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === "TargetNotFoundException";
+}
+
+export function deployOrganizations(clients: Clients): DeployOrganizations {
+  const { organizations } = clients;
+  return {
+    async managementAccount() {
+      const { Organization } = await send(organizations, new DescribeOrganizationCommand({}));
+      return Organization?.MasterAccountId ?? "";
+    },
+    async roots() {
+      const roots = await everyPage(
+        (NextToken) => send(organizations, new ListRootsCommand({ NextToken })),
+        (page) => page.Roots,
+      );
+      return roots.map((root) => ({ id: root.Id ?? "", policyTypes: (root.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? "", status: t.Status ?? "" })) }));
+    },
+    async policiesForTarget(target, type) {
+      try {
+        const policies = await everyPage(
+          (NextToken) => send(organizations, new ListPoliciesForTargetCommand({ TargetId: target, Filter: type as PolicyType, NextToken })),
+          (page) => page.Policies,
+        );
+        return policies.map((p) => ({ id: p.Id ?? "", name: p.Name ?? "", awsManaged: p.AwsManaged === true }));
+      } catch (error) {
+        if (isTargetNotFound(error)) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+export function liveOrganizations(clients: Clients): LiveOrganizations {
+  const { organizations } = clients;
+  return {
+    async managementAccount() {
+      const { Organization } = await send(organizations, new DescribeOrganizationCommand({}));
+      return Organization?.MasterAccountId ?? "";
+    },
+    async guardrails(): Promise<LiveGuardrail[]> {
+      const out: LiveGuardrail[] = [];
+      for (const kind of ["scp", "rcp"] as GuardrailKind[]) {
+        const policies = await everyPage(
+          (NextToken) => send(organizations, new ListPoliciesCommand({ Filter: POLICY_TYPE[kind], NextToken })),
+          (page) => page.Policies,
+        );
+        for (const summary of policies.filter((p) => (p.Name ?? "").startsWith(GUARDRAIL_PREFIX[kind]))) {
+          const { Policy } = await send(organizations, new DescribePolicyCommand({ PolicyId: summary.Id }));
+          const targets = await everyPage(
+            (NextToken) => send(organizations, new ListTargetsForPolicyCommand({ PolicyId: summary.Id, NextToken })),
+            (page) => page.Targets,
+          );
+          let document: LiveGuardrail["document"];
+          try {
+            document = parsePolicyText(Policy?.Content ?? "");
+          } catch {
+            document = null;
+          }
+          out.push({ kind, name: summary.Name ?? "", id: summary.Id ?? "", document, targets: targets.map((t) => t.TargetId ?? "").sort() });
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { POLICY_TYPE, type OrganizationPolicyPlan } from "../plan/organization.ts";
+import { fillContainment, recordedFor } from "../plan/policies.ts";
+
+export interface OrganizationGuardrailArgs {
+  /** One entry of `plan.organizationPolicies`. */
+  policy: OrganizationPolicyPlan;
+  /**
+   * The instant the organization stack recorded for each incident in `policy.pendingContainment`
+   * (`ContainmentInstant.instant`).
+   * @default {}
+   */
+  containment?: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * One SCP or RCP document of the organization guardrails, attached to each target, declared by
+ * the stack configured with `cordon:organization` only.
+ *
+ * The policy's name is the plan's, derived from the ids of its statements: a document whose
+ * statements change becomes a new policy, and Pulumi creates and attaches it before it detaches and
+ * deletes the one it replaces, so that no moment goes without the guardrail (the program checks
+ * that each target has room for both meanwhile). Nothing is retained: an incident removed (once
+ * guard allows) takes its statements with it. The content is `JSON.stringify`'d: minified, since
+ * through the API every character counts against the policy's size.
+ * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies.html
+ */
+export class OrganizationGuardrail extends pulumi.ComponentResource {
+  static readonly type = "cordon:organizations:OrganizationGuardrail";
+
+  /** The document as sent to Organizations. */
+  readonly content: pulumi.Output<string>;
+
+  constructor(name: string, args: OrganizationGuardrailArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(OrganizationGuardrail.type, name, {}, opts);
+    const { policy } = args;
+    const containment = args.containment ?? {};
+    const missing = policy.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
+    if (missing.length > 0) {
+      // A placeholder sent to Organizations would fail the update with MalformedPolicyDocument.
+      throw new Error(`${name}: no containment instant for incident ${missing.join(", ")}: the guardrail document cannot be completed`);
+    }
+    this.content = pulumi.output(containment).apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));
+    const declared = new aws.organizations.Policy(
+      name,
+      {
+        name: policy.name,
+        type: POLICY_TYPE[policy.kind],
+        // Constant: the incidents it answers are in its statement ids (and the stack outputs).
+        description: "cordon: denies the principals of active incidents (see each statement's id); managed by Pulumi, do not edit",
+        content: this.content,
+      },
+      { parent: this },
+    );
+    for (const target of policy.targets) {
+      new aws.organizations.PolicyAttachment(`${name}-${target}`, { policyId: declared.id, targetId: target }, { parent: this });
+    }
+    this.registerOutputs({ kind: policy.kind, name: policy.name, incidents: policy.incidents, targets: policy.targets, content: this.content });
+  }
+}
+
+/**
+ * What the guardrails need, create to delete. The provider creates a policy with CreatePolicy,
+ * reads it with DescribePolicy and its tags with ListTagsForResource, changes it with UpdatePolicy
+ * and deletes it with DeletePolicy; an attachment is AttachPolicy, read back with
+ * ListTargetsForPolicy, and DetachPolicy (terraform-provider-aws
+ * internal/service/organizations/policy.go, policy_attachment.go).
+ */
+export const organizationGuardrailPermissions: Record<string, string[]> = {
+  [OrganizationGuardrail.type]: [],
+  "aws:organizations/policy:Policy": ["organizations:CreatePolicy", "organizations:DeletePolicy", "organizations:DescribePolicy", "organizations:ListTagsForResource", "organizations:UpdatePolicy"],
+  "aws:organizations/policyAttachment:PolicyAttachment": ["organizations:AttachPolicy", "organizations:DetachPolicy", "organizations:ListTargetsForPolicy"],
+};
