@@ -1,9 +1,10 @@
-import { deployPermissions } from "../components/permissions.ts";
+import { deployPermissions, organizationDeployPermissions } from "../components/permissions.ts";
 import { reviewPermissions } from "../aws/cloudtrail.ts";
 import { programReadPermissions } from "../aws/deploy.ts";
 import { assessPermissions, verifyPermissions } from "../aws/iam.ts";
 import { newPermissions } from "../aws/lookup.ts";
-import { commandsPolicy, deployPolicy, ROLE_ARN, type ScopedPolicy } from "../permissions/policies.ts";
+import { programOrganizationsPermissions, verifyOrganizationsPermissions } from "../aws/organizations.ts";
+import { commandsPolicy, deployPolicy, organizationPolicy, ROLE_ARN, type ScopedPolicy } from "../permissions/policies.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 
@@ -16,12 +17,19 @@ export const PROGRAM_READS = "cordon:program/readIam";
  */
 export const deployDeclarations: Readonly<Record<string, readonly string[]>> = { ...deployPermissions, [PROGRAM_READS]: programReadPermissions };
 
+/** The key under which the organization declarations list the organization stack's own reads (aws/organizations.ts). */
+export const PROGRAM_ORGANIZATION_READS = "cordon:program/readOrganizations";
+
+/** What the organization stack needs on top of `deployDeclarations`: the guardrails and its checks. */
+export const organizationDeclarations: Readonly<Record<string, readonly string[]>> = { ...organizationDeployPermissions, [PROGRAM_ORGANIZATION_READS]: programOrganizationsPermissions };
+
 /** The actions each AWS-calling command declares beside its code, by command name. */
 export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
   assess: assessPermissions,
   new: newPermissions,
   review: reviewPermissions,
-  verify: verifyPermissions,
+  // From the organization stack's account, verify reads the live guardrails too.
+  verify: [...new Set([...verifyPermissions, ...verifyOrganizationsPermissions])].sort(),
 };
 
 export const permissionsCommand: Command = {
@@ -29,20 +37,24 @@ export const permissionsCommand: Command = {
   summary: "the least-privilege IAM policies that deploying and the commands need",
   usage: `usage: npx cordon permissions [--deployer-role-arn ARN] [--json]
 
-Prints two IAM policy documents, generated from what the code declares (never kept by hand):
-  deploy    for the CI role that runs \`pulumi preview\` and \`pulumi up\`: the actions each resource
-            type and invoke of the program needs (components/permissions.ts) and its own IAM
-            reads, scoped to cordon's own policies and to roles under /cordon/ where IAM allows it,
-            with the reason for each scope, and Denies no other policy can lift;
-  commands  read-only, for whoever runs assess, verify, review and new.
+Prints three IAM policy documents, generated from what the code declares (never kept by hand):
+  deploy        for the CI role of every account's stack that runs \`pulumi preview\` and \`pulumi up\`:
+                the actions each resource type and invoke of the program needs
+                (components/permissions.ts) and its own IAM reads, scoped to cordon's own policies
+                and to roles under /cordon/ where IAM allows it, with the reason for each scope, and
+                Denies no other policy can lift;
+  organization  on top of deploy, for the organization stack's role only (the management account,
+                or a delegated administrator for policies): the SCPs and RCPs and their checks;
+  commands      read-only, for whoever runs assess, verify, review and new.
 Needs no AWS credentials.
 
 options:
   --deployer-role-arn ARN  the role that runs \`pulumi up\` (CORDON_AWS_ROLE_ARN): adds a Deny of
                            every role-changing action on it, so that it cannot change its own
                            rights (it may put the revoke policy on any other role)
-  --json                   {"deploy": <policy document>, "commands": <policy document>, "why": {...},
-                           "byResourceType": {...}, "byCommand": {...}} (docs/assess-verify.md)
+  --json                   {"deploy": <policy document>, "organization": <policy document>,
+                           "commands": <policy document>, "why": {...}, "byResourceType": {...},
+                           "byCommand": {...}} (docs/assess-verify.md)
   -h, --help               this text
 
 exit: 0 printed, 2 usage error`,
@@ -59,11 +71,19 @@ exit: 0 printed, 2 usage error`,
       );
     }
     const deploy = deployPolicy(deployDeclarations, { deployerRoleArn });
+    const organization = organizationPolicy(organizationDeclarations);
     const commands = commandsPolicy(commandPermissions);
     if (values.json) {
       io.out(
         `${JSON.stringify(
-          { deploy: deploy.document, commands: commands.document, why: { deploy: deploy.why, commands: commands.why }, byResourceType: deployDeclarations, byCommand: commandPermissions },
+          {
+            deploy: deploy.document,
+            organization: organization.document,
+            commands: commands.document,
+            why: { deploy: deploy.why, organization: organization.why, commands: commands.why },
+            byResourceType: { ...deployDeclarations, ...organizationDeclarations },
+            byCommand: commandPermissions,
+          },
           null,
           2,
         )}\n`,
@@ -74,6 +94,9 @@ exit: 0 printed, 2 usage error`,
       [
         "# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component, invoke and the program's own reads declare)",
         ...policyText(deploy),
+        "",
+        "# organization: on top of deploy, for the organization stack's role only (cordon:organization: the management account or a delegated administrator for policies)",
+        ...policyText(organization),
         "",
         `# commands: for whoever runs ${Object.keys(commandPermissions).join(", ")}; read-only`,
         ...policyText(commands),

@@ -212,6 +212,62 @@ export function deployPolicy(declared: Record<string, readonly string[]>, option
 }
 
 /**
+ * Where the organization stack's actions are granted. Organizations names a policy by its id
+ * (`p-…`), not its name, so cordon's own guardrails cannot be singled out: the grant reaches every
+ * SCP and RCP of the organization (never another policy type), and the roots, OUs and accounts
+ * they attach to. The reads without a resource (ListRoots, DescribeOrganization) take `*`.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
+ */
+const ORGANIZATION_SCOPES: readonly Scope[] = [
+  {
+    sid: "CordonGuardrails",
+    match: /^organizations:(AttachPolicy|CreatePolicy|DeletePolicy|DescribePolicy|DetachPolicy|ListPoliciesForTarget|ListTagsForResource|ListTargetsForPolicy|UpdatePolicy)$/,
+    resource: "",
+    why: "service and resource control policies only (organizations:PolicyType), and the roots, OUs and accounts they attach to: Organizations names policies by id, so cordon's own cannot be singled out; keep this role for the organization stack alone",
+  },
+  {
+    sid: "OrganizationReads",
+    match: /^organizations:(DescribeOrganization|ListRoots)$/,
+    resource: "*",
+    why: "these reads take no resource: which account is the management account, and which policy types each root has enabled",
+  },
+];
+
+/** What a guardrail action may touch: SCPs and RCPs of any organization the caller administers, and their targets. */
+const GUARDRAIL_RESOURCES = [
+  "arn:aws:organizations::*:policy/o-*/service_control_policy/*",
+  "arn:aws:organizations::*:policy/o-*/resource_control_policy/*",
+  "arn:aws:organizations::*:root/o-*/r-*",
+  "arn:aws:organizations::*:ou/o-*/ou-*",
+  "arn:aws:organizations::*:account/o-*/*",
+];
+
+/**
+ * The organization stack's deployer needs this on top of the deploy policy: the guardrails
+ * (components/OrganizationGuardrail.ts) and the program's checks before declaring them.
+ */
+export function organizationPolicy(declared: Record<string, readonly string[]>): ScopedPolicy {
+  const groups = new Map<string, Set<string>>();
+  for (const action of Object.values(declared).flat()) {
+    const scope = ORGANIZATION_SCOPES.find((s) => s.match.test(action));
+    if (scope === undefined) throw new Error(`no scope for the organization action ${action}: add it to ORGANIZATION_SCOPES in permissions/policies.ts`);
+    groups.set(scope.sid, (groups.get(scope.sid) ?? new Set<string>()).add(action));
+  }
+  const statements: PolicyStatement[] = ORGANIZATION_SCOPES.filter((scope) => groups.has(scope.sid)).map((scope) => ({
+    Sid: scope.sid,
+    Effect: "Allow",
+    Action: [...groups.get(scope.sid)!].sort(compareText),
+    Resource: scope.sid === "CordonGuardrails" ? GUARDRAIL_RESOURCES : scope.resource,
+    // CreatePolicy names no existing policy: the type it creates is what can be held to SCPs and RCPs.
+    ...(scope.sid === "CordonGuardrails" ? { Condition: { StringEqualsIfExists: { "organizations:PolicyType": ["RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY"] } } } : {}),
+  }));
+  return {
+    document: { Version: "2012-10-17", Statement: statements },
+    why: Object.fromEntries(ORGANIZATION_SCOPES.filter((scope) => groups.has(scope.sid)).map((scope) => [scope.sid, scope.why])),
+  };
+}
+
+/**
  * The read-only policy of the commands that ask AWS. Resource `*`: they read whatever user, role or
  * policy the responder asks about, and `cloudtrail:LookupEvents` and `iam:ListRoles` take no resource.
  */

@@ -29,10 +29,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploy } from "../index.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { commandPermissions, deployDeclarations, PROGRAM_READS } from "../commands/permissions.ts";
-import { deployPermissions } from "../components/permissions.ts";
+import { commandPermissions, deployDeclarations, organizationDeclarations, PROGRAM_ORGANIZATION_READS, PROGRAM_READS } from "../commands/permissions.ts";
+import { deployPermissions, organizationDeployPermissions } from "../components/permissions.ts";
 import { actionOfCommand as actionOf } from "../aws/clients.ts";
-import { commandsPolicy, deployPolicy, isReadOnly, notGranted as uncovered } from "../permissions/policies.ts";
+import { commandsPolicy, deployPolicy, isReadOnly, notGranted as uncovered, organizationPolicy } from "../permissions/policies.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
@@ -85,6 +85,39 @@ describe("deploy: the program declares nothing whose actions are not declared", 
 
   it("grants no action that no scope knows: a new one stops the generation instead of landing on *", () => {
     expect(() => deployPolicy({ ...deployDeclarations, "aws:iam/user:User": ["iam:CreateUser"] })).toThrow("no scope for the deploy action iam:CreateUser: add it to SCOPES in permissions/policies.ts");
+  });
+});
+
+describe("organization: the organization stack declares nothing whose actions are not declared", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    const cloud = new FakeCloud({ account: "999999999999", roles: ["audit-reader"] });
+    run = await runProgram(() => deploy(cloud.iam, cloud.organizations), {
+      cloud,
+      config: { "cordon:account": "999999999999", "cordon:incidentsDir": "examples/incidents", "cordon:organization": JSON.stringify({ targets: ["r-abcd"], managementAccount: "999999999999" }) },
+    });
+  });
+
+  it("every type it declares has an entry in deployPermissions or organizationDeployPermissions, and the guardrails only in the latter", () => {
+    expect(run.error).toBeUndefined();
+    expect(undeclaredTokens(run, { ...deployPermissions, ...organizationDeployPermissions })).toEqual([]);
+    expect(Object.keys(organizationDeployPermissions).filter((token) => token in deployPermissions)).toEqual([]);
+    // negative control
+    expect(undeclaredTokens(run, deployPermissions)).toEqual(["aws:organizations/policy:Policy", "aws:organizations/policyAttachment:PolicyAttachment", "cordon:organizations:OrganizationGuardrail"]);
+  });
+
+  it("the organization policy grants every declared action, the checks' reads included, and only on SCPs and RCPs", () => {
+    const declared = Object.values(organizationDeclarations).flat();
+    expect(organizationDeclarations[PROGRAM_ORGANIZATION_READS]).toEqual(["organizations:DescribeOrganization", "organizations:ListPoliciesForTarget", "organizations:ListRoots"]);
+    const policy = organizationPolicy(organizationDeclarations).document;
+    expect(uncovered(declared, policy)).toEqual([]);
+    expect(uncovered([...declared, "organizations:EnablePolicyType"], policy)).toEqual(["organizations:EnablePolicyType"]);
+    const guardrails = policy.Statement.find((s) => s.Sid === "CordonGuardrails")!;
+    expect(guardrails.Resource).toEqual(expect.arrayContaining(["arn:aws:organizations::*:policy/o-*/service_control_policy/*", "arn:aws:organizations::*:policy/o-*/resource_control_policy/*"]));
+    expect(JSON.stringify(guardrails.Resource)).not.toMatch(/tag_policy|backup_policy|"\*"/);
+    expect(() => organizationPolicy({ ...organizationDeclarations, x: ["organizations:EnablePolicyType"] })).toThrow(
+      "no scope for the organization action organizations:EnablePolicyType: add it to ORGANIZATION_SCOPES in permissions/policies.ts",
+    );
   });
 });
 
@@ -272,14 +305,15 @@ describe("commands policy", () => {
 });
 
 describe("cordon permissions", () => {
-  it("--json prints both documents, the reasons and the declarations they come from", async () => {
+  it("--json prints the three documents, the reasons and the declarations they come from", async () => {
     const io = memoryIo();
     expect(await main(["permissions", "--json"], io)).toBe(0);
     const json = JSON.parse(io.stdout);
     expect(json.deploy).toEqual(deployPolicy(deployDeclarations).document);
+    expect(json.organization).toEqual(organizationPolicy(organizationDeclarations).document);
     expect(json.commands).toEqual(commandsPolicy(commandPermissions).document);
-    expect(Object.keys(json.why)).toEqual(["deploy", "commands"]);
-    expect(json.byResourceType).toEqual(deployDeclarations);
+    expect(Object.keys(json.why)).toEqual(["deploy", "organization", "commands"]);
+    expect(json.byResourceType).toEqual({ ...deployDeclarations, ...organizationDeclarations });
     expect(Object.keys(json.byCommand)).toEqual(["assess", "new", "review", "verify"]);
   });
 
@@ -312,6 +346,7 @@ describe("cordon permissions", () => {
     const io = memoryIo();
     expect(await main(["permissions"], io)).toBe(0);
     expect(io.stdout.split("\n")[0]).toBe("# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component, invoke and the program's own reads declare)");
+    expect(io.stdout).toContain("\n# organization: on top of deploy, for the organization stack's role only (cordon:organization: the management account or a delegated administrator for policies)\n");
     expect(io.stdout).toContain("\n# commands: for whoever runs assess, new, review, verify; read-only\n");
     expect(io.stdout).toContain("# CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/ (keep the deployer's own policy elsewhere)\n");
   });
