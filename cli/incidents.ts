@@ -11,29 +11,63 @@ import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
 import { containmentFromStackOutputs, factsFromStackOutputs, type RecordedFacts } from "../plan/outputs.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
+import { recordedFor } from "../plan/policies.ts";
 import { parseInstantFlag } from "./command.ts";
 import { displayValue } from "../incident/display.ts";
 import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
 
 export const DEFAULT_INCIDENTS_DIR = "incidents";
 
+/** One `--stack-outputs FILE`: as given, its JSON, and the account of the stack it comes from. */
+export interface GivenOutputs {
+  file: string;
+  json: unknown;
+  /** The stack's `account` output, when the file has one. */
+  account?: string;
+  containment: ContainmentInstants;
+  recorded: RecordedFacts;
+}
+
+/** What the commands that read incident files take before anything else. */
+export interface Preamble {
+  now: Date;
+  /**
+   * The instants recorded by every stack given, the latest per incident: each account's stack
+   * records its own, and an incident lasts until the latest has expired.
+   */
+  containment: ContainmentInstants;
+  /** The facts of every stack given, together. */
+  recorded: RecordedFacts;
+  /** Each file given, in order. */
+  outputs: GivenOutputs[];
+}
+
 /**
- * The preamble of `plan`, `status`, `verify` and `guard`: `--now` (default: now), then the
- * instants and facts recorded in `--stack-outputs FILE` (default: none known), and the file's JSON itself.
+ * The preamble of `plan`, `status`, `verify`, `guard` and `accounts`: `--now` (default: now), then
+ * the instants and facts recorded in each `--stack-outputs FILE` (repeatable: one per account's
+ * stack; default: none known).
  */
-export function readPreamble(
-  values: { now?: string; "stack-outputs"?: string },
-  io: Pick<Io, "cwd">,
-): { now: Date; containment: ContainmentInstants; recorded: RecordedFacts; stackOutputs?: unknown } {
+export function readPreamble(values: { now?: string; "stack-outputs"?: string | string[] }, io: Pick<Io, "cwd">): Preamble {
   const now = parseInstantFlag("now", values.now) ?? new Date();
-  const given = values["stack-outputs"];
-  if (given === undefined) return { now, containment: {}, recorded: { goneAccessKeys: [], managedDenyRoles: [] } };
-  const stackOutputs = readStackOutputs(given, io.cwd);
-  try {
-    return { now, containment: containmentFromStackOutputs(stackOutputs), recorded: factsFromStackOutputs(stackOutputs), stackOutputs };
-  } catch (error) {
-    throw new UsageError(`--stack-outputs ${given}: ${(error as Error).message}`);
+  const given = values["stack-outputs"] === undefined ? [] : [values["stack-outputs"]].flat();
+  const outputs = given.map((file): GivenOutputs => {
+    const json = readStackOutputs(file, io.cwd);
+    try {
+      const account = (json as { account?: unknown } | null)?.account;
+      return { file, json, ...(typeof account === "string" ? { account } : {}), containment: containmentFromStackOutputs(json), recorded: factsFromStackOutputs(json) };
+    } catch (error) {
+      throw new UsageError(`--stack-outputs ${file}: ${(error as Error).message}`);
+    }
+  });
+  const containment: ContainmentInstants = {};
+  for (const { containment: instants } of outputs) {
+    for (const [id, instant] of Object.entries(instants)) {
+      const known = recordedFor(containment, id);
+      if (known === undefined || Date.parse(instant) > Date.parse(known)) containment[id] = instant;
+    }
   }
+  const union = (pick: (facts: RecordedFacts) => string[]) => [...new Set(outputs.flatMap((o) => pick(o.recorded)))].sort();
+  return { now, containment, recorded: { goneAccessKeys: union((f) => f.goneAccessKeys), managedDenyRoles: union((f) => f.managedDenyRoles) }, outputs };
 }
 
 /** The JSON of `--stack-outputs FILE`, named in messages as it was given; a UsageError when it cannot be read. */

@@ -59,7 +59,7 @@ invalid and no --stack-outputs says what is applied`,
       base: { type: "string" },
       head: { type: "string" },
       now: { type: "string" },
-      "stack-outputs": { type: "string" },
+      "stack-outputs": { type: "string", multiple: true },
       "allow-early-removal": { type: "boolean" },
       additive: { type: "boolean" },
       json: { type: "boolean" },
@@ -67,11 +67,11 @@ invalid and no --stack-outputs says what is applied`,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": name revisions with --base and --head`);
     if (values.base === undefined) throw new UsageError("--base REV is required: the revision the change starts from, such as origin/main");
-    const { now, containment, stackOutputs } = readPreamble(values, io);
+    const { now, containment, outputs } = readPreamble(values, io);
 
     let read: Revisions;
     try {
-      read = readRevisions(io, values.base, values.head, values.dir ?? DEFAULT_INCIDENTS_DIR, values["stack-outputs"]);
+      read = readRevisions(io, values.base, values.head, values.dir ?? DEFAULT_INCIDENTS_DIR, outputs.map((o) => o.file));
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
       io.err(`cordon guard: git: ${displayValue(maskSecrets(error.message))}\n`);
@@ -84,7 +84,7 @@ invalid and no --stack-outputs says what is applied`,
       json: values.json === true,
       additive: values.additive === true,
       allowEarlyRemoval: values["allow-early-removal"] === true,
-      stackOutputsFile: values["stack-outputs"],
+      stackOutputsFile: outputs.length > 0 ? outputs.map((o) => o.file).join(", ") : undefined,
     };
 
     // The base as it was applied: its files, or, when they do not validate, the stack's outputs.
@@ -93,27 +93,28 @@ invalid and no --stack-outputs says what is applied`,
     let base: BaseIncident[] = beforeLoaded.incidents;
     let judgedAgainst: Judged = { kind: "base" };
     if (baseProblems.length > 0) {
-      if (stackOutputs === undefined) {
+      if (outputs.length === 0) {
         io.err(`cordon guard: the incident files or stack files at --base ${displayValue(values.base)} are invalid, so there is nothing safe to compare against:\n`);
         for (const problem of baseProblems) io.err(`  ${displayValue(problem)}\n`);
         io.err("cordon guard: pass --stack-outputs FILE (pulumi stack output --json) to judge the head against the last applied state instead\n");
         return EXIT_USAGE;
       }
-      let applied: ReturnType<typeof appliedState>;
-      try {
-        // Read here to refuse a file that is not the outputs; made into incidents once the head is read.
-        applied = appliedState(stackOutputs);
-      } catch (error) {
-        throw new UsageError(`--stack-outputs ${values["stack-outputs"]}: ${(error as Error).message}`);
-      }
-      judgedAgainst = { kind: "stack-outputs", account: applied.account, problems: baseProblems };
+      const accounts = outputs.map((o) => {
+        try {
+          // Read here to refuse a file that is not the outputs; made into incidents once the head is read.
+          return appliedState(o.json).account;
+        } catch (error) {
+          throw new UsageError(`--stack-outputs ${o.file}: ${(error as Error).message}`);
+        }
+      });
+      judgedAgainst = { kind: "stack-outputs", account: [...new Set(accounts)].sort().join(", "), problems: baseProblems };
     }
 
     const afterLoaded = loadIncidents(read.head.sources, { now });
     const headErrors = [...read.head.readErrors, ...afterLoaded.errors];
     const headInvalid = headErrors.length > 0 || read.head.stacks.problems.length > 0;
     const head = afterLoaded.incidents;
-    if (judgedAgainst.kind === "stack-outputs") base = baseFromOutputs(appliedState(stackOutputs), values["stack-outputs"] as string, head);
+    if (judgedAgainst.kind === "stack-outputs") base = mergeApplied(outputs.flatMap((o) => baseFromOutputs(appliedState(o.json), o.file, head)));
 
     const baseSide: StackSide = { stacks: read.base.stacks.stacks.length > 0 || read.base.stackFiles > 0 ? read.base.stacks.stacks : null, legacyDir: read.dir };
     const headSide: StackSide = { stacks: read.head.stacks.stacks.length > 0 || read.head.stackFiles > 0 ? read.head.stacks.stacks : null, legacyDir: read.dir };
@@ -328,7 +329,7 @@ function stacksOf(files: SourceFile[]): { stacks: StacksResult; stackFiles: numb
  * The stack files and the incident files of both revisions: every folder that a stack reads, at
  * the base or at the head, is read on both sides, so that a file moved between them is followed.
  */
-function readRevisions(io: Io, baseRev: string, headRev: string | undefined, dirFlag: string, stackOutputs?: string): Revisions {
+function readRevisions(io: Io, baseRev: string, headRev: string | undefined, dirFlag: string, stackOutputs: string[]): Revisions {
   const root = repoRoot(io.cwd);
   const dir = repoPath(relative(root, resolve(io.cwd, dirFlag)));
   if (dir.startsWith("..") || isAbsolute(dir)) throw new UsageError(`--dir ${dirFlag}: expected a folder inside the repository ${root}`);
@@ -369,7 +370,7 @@ function readRevisions(io: Io, baseRev: string, headRev: string | undefined, dir
     head: { sources: headSources, readErrors, ...headStacks },
     dir,
     // The stack outputs passed in are the state guard judges against, not part of the change.
-    changed: changedPaths(root, baseCommit, headCommit).filter((path) => headCommit !== undefined || stackOutputs === undefined || path !== repoPath(relative(root, resolve(io.cwd, stackOutputs)))),
+    changed: changedPaths(root, baseCommit, headCommit).filter((path) => headCommit !== undefined || !stackOutputs.some((file) => path === repoPath(relative(root, resolve(io.cwd, file))))),
     repoPath: (path) => toShown.get(path) ?? repoPath(relative(root, resolve(io.cwd, path))),
   };
 }
@@ -393,7 +394,7 @@ function baseFromOutputs(applied: ReturnType<typeof appliedState>, file: string,
   const headById = new Map(head.map((incident) => [incident.id, incident]));
   return Object.entries(applied.incidents).map(([id, output]): BaseIncident => {
     const known = headById.get(id);
-    const users = output.principals.filter((p) => p.type === "user").map((p) => ({ name: p.name, accessKeys: [] as string[] }));
+    const users = output.principals.filter((p) => p.type === "user").map((p) => ({ name: p.name, account: p.account ?? applied.account, accessKeys: [] as string[] }));
     const computed = computeExpiry({ users, cutoff: output.cutoff });
     const incident: Incident = {
       id,
@@ -401,14 +402,47 @@ function baseFromOutputs(applied: ReturnType<typeof appliedState>, file: string,
       title: known?.title ?? "",
       ...(known?.ticket !== undefined ? { ticket: known.ticket } : {}),
       ...(known?.owner !== undefined ? { owner: known.owner } : {}),
-      account: applied.account,
+      account: output.account ?? applied.account,
       cutoff: output.atContainment ? AT_CONTAINMENT : output.cutoff,
       mode: output.mode === "deny-all" ? "deny-all" : "revoke-older-sessions",
       ...(computed !== null && Date.parse(output.expiresAt) > Date.parse(computed) ? { holdUntil: output.expiresAt } : {}),
       users,
-      roles: output.principals.filter((p) => p.type === "role").map((p) => ({ name: p.name })),
+      roles: output.principals.filter((p) => p.type === "role").map((p) => ({ name: p.name, account: p.account ?? applied.account })),
+      // What the stack applied, never the head's: judging against the head would hide a removal.
+      organization: output.organization ?? { scp: false, rcp: false },
+      identityCenterUsers: (output.identityCenterUsers ?? []).map((userId) => ({ userId })),
       replacementRoles: known?.replacementRoles ?? [],
     };
     return { ...incident, unownedKeys: output.accessKeys };
   });
+}
+
+/**
+ * One incident from what every stack applied of it (each account's stack names the whole
+ * incident): its principals, keys, guardrails and Identity Center users together; at-containment
+ * when any stack records it so, deny-all when any applies it, and the latest hold.
+ */
+function mergeApplied(incidents: BaseIncident[]): BaseIncident[] {
+  const byId = new Map<string, BaseIncident>();
+  for (const incident of incidents) {
+    const known = byId.get(incident.id);
+    if (known === undefined) {
+      byId.set(incident.id, incident);
+      continue;
+    }
+    const unique = <T>(list: T[], key: (item: T) => string) => [...new Map(list.map((item) => [key(item), item])).values()];
+    const holds = [known.holdUntil, incident.holdUntil].filter((h): h is string => h !== undefined).sort();
+    byId.set(incident.id, {
+      ...known,
+      cutoff: known.cutoff === AT_CONTAINMENT || incident.cutoff === AT_CONTAINMENT ? AT_CONTAINMENT : [known.cutoff, incident.cutoff].sort().at(-1)!,
+      mode: known.mode === "deny-all" || incident.mode === "deny-all" ? "deny-all" : known.mode,
+      ...(holds.length > 0 ? { holdUntil: holds.at(-1) } : {}),
+      users: unique([...known.users, ...incident.users], (u) => `${u.account}/${u.name.toLowerCase()}`),
+      roles: unique([...known.roles, ...incident.roles], (r) => `${r.account}/${r.name.toLowerCase()}`),
+      organization: { scp: known.organization.scp || incident.organization.scp, rcp: known.organization.rcp || incident.organization.rcp },
+      identityCenterUsers: unique([...known.identityCenterUsers, ...incident.identityCenterUsers], (u) => u.userId),
+      unownedKeys: [...new Set([...(known.unownedKeys ?? []), ...(incident.unownedKeys ?? [])])].sort(),
+    });
+  }
+  return [...byId.values()];
 }

@@ -1,26 +1,32 @@
-import { displayValues, jsonSafe } from "../incident/display.ts";
+import { displayValue, displayValues, jsonSafe } from "../incident/display.ts";
 import { staleCutoff } from "../incident/expiry.ts";
 import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
-import { buildPlan } from "../plan/plan.ts";
+import { accountsOf, buildPlan } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { readProject } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "../cli/io.ts";
 
 export const planCommand: Command = {
   name: "plan",
   summary: "print what `pulumi up` would declare for the incident files",
-  usage: `usage: npx cordon plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE] [--json]
+  usage: `usage: npx cordon plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE]... [--json]
 
 Validates the incident files (PATH: files or folders, default incidents/) and prints the plan:
-the deny policy of each principal, the keys to disable, the replacement roles, and when each
-incident expires. Needs no cloud account: it is what \`pulumi preview\` will show, in cordon's words.
+the deny policy of each principal, the keys to disable, the replacement roles, when each incident
+expires, and the organization guardrails (SCP and RCP) of the incidents that ask for them, with
+the targets of the stack file that sets cordon:organization. Needs no cloud account: it is what
+\`pulumi preview\` will show, in cordon's words.
 
 options:
-  --account ID          only the incidents of this account (a stack deploys one account)
+  --account ID          only this account's share, as its stack (prod-ID) declares it: the deny
+                        policies and keys of its principals, its incidents' replacement roles, and
+                        the guardrails when it is the organization stack's account
   --now ISO             the instant the cutoff is checked against (default: now)
-  --stack-outputs FILE  \`pulumi stack output --json\`: fills in recorded at-containment instants,
-                        the keys IAM no longer had, and the roles given a managed deny
+  --stack-outputs FILE  \`pulumi stack output --json\` of a stack (repeat it for several): fills in
+                        recorded at-containment instants, the keys IAM no longer had, and the roles
+                        given a managed deny
   --json                the plan as JSON (see README: the plan contract)
   -h, --help            this text
 
@@ -29,15 +35,22 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
     const { values, positionals } = parseFlags(argv, {
       account: { type: "string" },
       now: { type: "string" },
-      "stack-outputs": { type: "string" },
+      "stack-outputs": { type: "string", multiple: true },
       json: { type: "boolean" },
     });
-    if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) throw new UsageError(accountFlagProblem(values.account));
-    const { now, containment, recorded } = readPreamble(values, io);
+    const account = values.account;
+    if (account !== undefined && !ACCOUNT_ID.test(account)) throw new UsageError(accountFlagProblem(account));
+    const { now, containment, recorded, outputs } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
-    const plan = buildPlan(incidents, { account: values.account, containment, ...recorded });
-    for (const incident of incidents.filter((i) => values.account === undefined || i.account === values.account)) {
+    const project = readProject(io.cwd);
+    for (const problem of project.problems) io.err(`cordon plan: warning: ${displayValue(problem)}\n`);
+    // One account: as its stack declares it, with the instants and facts that stack recorded.
+    const own = account === undefined ? undefined : outputs.find((o) => o.account === account);
+    // Every account: the guardrails too, attached to no target when no stack file configures them.
+    const organization = account === undefined ? (project.organization?.config ?? { targets: [], managementAccount: null }) : project.organization?.account === account ? project.organization.config : undefined;
+    const plan = buildPlan(incidents, { account, organization, containment: own?.containment ?? containment, ...(own?.recorded ?? recorded) });
+    for (const incident of incidents.filter((i) => account === undefined || accountsOf(i).includes(account))) {
       const stale = staleCutoff(incident, now);
       if (stale !== undefined) io.err(`cordon plan: warning: incident ${incident.id}: ${staleCutoffProblem(stale)}\n`);
     }

@@ -26,7 +26,7 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       now: { type: "string" },
-      "stack-outputs": { type: "string" },
+      "stack-outputs": { type: "string", multiple: true },
       json: { type: "boolean" },
     });
     const { now, containment, recorded } = readPreamble(values, io);

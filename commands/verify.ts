@@ -38,7 +38,7 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
       2 usage error or AWS could not be asked`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
-      "stack-outputs": { type: "string" },
+      "stack-outputs": { type: "string", multiple: true },
       now: { type: "string" },
       json: { type: "boolean" },
     });

@@ -12,7 +12,7 @@ import { compareText } from "../incident/order.ts";
 import { formatDuration } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
-import { buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
+import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { insideFolder, type Stack } from "./stacks.ts";
 
@@ -21,7 +21,9 @@ export type WeakeningKind =
   | "deleted"
   | "account-changed"
   | "principal-removed"
+  | "principal-moved"
   | "principal-respelled"
+  | "guardrail-removed"
   | "key-removed"
   | "cutoff-earlier"
   | "mode-lowered"
@@ -152,8 +154,10 @@ function deletion(before: Incident): Weakening {
 /** Every way `after` is weaker than `before`, and every other change that adds no containment. */
 function compareIncidents(before: BaseIncident, after: Incident, containment: ContainmentInstants): Comparison {
   const others = otherChanges(before, after);
-  // A different account lifts everything in the old one: the finer comparisons would only repeat it.
-  if (after.account !== before.account) {
+  // A single-account incident moved to another account lifts everything in the old one: the finer
+  // comparisons would only repeat it.
+  const within = (incident: Incident, account: string) => [...incident.users, ...incident.roles].every((p) => p.account === account);
+  if (after.account !== before.account && within(before, before.account) && within(after, after.account)) {
     return { weakenings: [{ kind: "account-changed", what: `changing the account from ${before.account} to ${after.account} lifts every deny of this incident in account ${before.account}` }], others };
   }
   const out: Weakening[] = [];
@@ -162,16 +166,40 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
 
   // IAM names are case-insensitive, but cordon's resource names are not: respelling "Deploy" as
   // "deploy" makes Pulumi write the policy under the new name and then delete the old one, which
-  // for a role's inline policy is the very policy just written.
-  const headUsers = new Map(after.users.map((u) => [u.name.toLowerCase(), u.name]));
-  const headRoles = new Map(after.roles.map((r) => [r.name.toLowerCase(), r.name]));
-  const principals = [...before.users.map((u) => ["user", u.name, headUsers] as const), ...before.roles.map((r) => ["role", r.name, headRoles] as const)];
-  for (const [type, name, head] of principals) {
-    const spelled = head.get(name.toLowerCase());
-    if (spelled === undefined) out.push({ kind: "principal-removed", what: `removing ${type} "${name}" ${lifts(`${type} "${name}"`)}` });
-    else if (spelled !== name) {
-      out.push({ kind: "principal-respelled", what: `respelling ${type} "${name}" as "${spelled}" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same ${type}` });
+  // for a role's inline policy is the very policy just written. A principal is its account, type
+  // and name: the same name in another account is another principal, and moving it lifts the deny
+  // in the account it leaves (that account's stack removes its share).
+  const key = (p: { account: string; name: string }) => `${p.account}/${p.name.toLowerCase()}`;
+  const headUsers = new Map(after.users.map((u) => [key(u), u.name]));
+  const headRoles = new Map(after.roles.map((r) => [key(r), r.name]));
+  const elsewhere = (list: { account: string; name: string }[], name: string) => [...new Set(list.filter((p) => p.name.toLowerCase() === name.toLowerCase()).map((p) => p.account))].sort();
+  const principals = [
+    ...before.users.map((u) => ["user", u, headUsers, after.users] as const),
+    ...before.roles.map((r) => ["role", r, headRoles, after.roles] as const),
+  ];
+  for (const [type, principal, head, headList] of principals) {
+    const { name, account } = principal;
+    // Principals of the incident's own account are named as before; others say their account.
+    const subject = `${type} "${name}"${account === before.account ? "" : ` (account ${account})`}`;
+    const spelled = head.get(key(principal));
+    if (spelled === undefined) {
+      const moved = elsewhere(headList, name);
+      if (moved.length > 0) out.push({ kind: "principal-moved", what: `moving ${type} "${name}" from account ${account} to ${moved.join(", ")} ${lifts(`${type} "${name}"`)} in account ${account}` });
+      else out.push({ kind: "principal-removed", what: `removing ${subject} ${lifts(subject)}` });
+    } else if (spelled !== name) {
+      out.push({ kind: "principal-respelled", what: `respelling ${subject} as "${spelled}" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same ${type}` });
     }
+  }
+  // The organization guardrails: what a member account's administrator cannot lift.
+  if (before.organization.scp && !after.organization.scp) {
+    out.push({ kind: "guardrail-removed", what: "turning off organization.scp removes its principals from the organization's SCP, which a member account's administrator cannot lift (their IAM deny can be)" });
+  }
+  if (before.organization.rcp && !after.organization.rcp) {
+    out.push({ kind: "guardrail-removed", what: "turning off organization.rcp lets its principals assume roles and reach S3, KMS, SQS and Secrets Manager in other member accounts again" });
+  }
+  const headIdentityCenter = new Set(after.organization.scp ? after.identityCenterUsers.map((u) => u.userId) : []);
+  for (const user of before.organization.scp ? before.identityCenterUsers : []) {
+    if (!headIdentityCenter.has(user.userId)) out.push({ kind: "guardrail-removed", what: `removing Identity Center user ${user.userId} from the SCP ${lifts(`Identity Center user ${user.userId}`)}` });
   }
   const headKeys = new Set(after.users.flatMap((u) => u.accessKeys));
   const baseKeys = [...before.users.flatMap((user) => user.accessKeys.map((key) => ({ key, user: user.name as string | undefined }))), ...(before.unownedKeys ?? []).map((key) => ({ key, user: undefined }))];
@@ -251,8 +279,12 @@ function sameIncident(a: BaseIncident, b: Incident): boolean {
     cutoff: incident.cutoff,
     mode: incident.mode,
     holdUntil: incident.holdUntil ?? null,
-    users: incident.users.map((u) => ({ name: u.name, accessKeys: u.accessKeys.filter((key) => !unowned.has(key)).sort(compareText) })).sort((x, y) => compareText(x.name, y.name)),
-    roles: incident.roles.map((r) => r.name).sort(compareText),
+    users: incident.users
+      .map((u) => ({ name: u.name, account: u.account, accessKeys: u.accessKeys.filter((key) => !unowned.has(key)).sort(compareText) }))
+      .sort((x, y) => compareText(`${x.account}/${x.name}`, `${y.account}/${y.name}`)),
+    roles: incident.roles.map((r) => `${r.account}/${r.name}`).sort(compareText),
+    organization: incident.organization,
+    identityCenterUsers: incident.identityCenterUsers.map((u) => u.userId).sort(compareText),
     replacementRoles: [...incident.replacementRoles].sort((x, y) => compareText(x.name, y.name)),
     title: incident.title,
     ticket: incident.ticket ?? null,
@@ -275,9 +307,10 @@ export interface StackSide {
 }
 
 /** Whether a stack of the side applies the incident found at repository path `path`. */
-export function applies(side: StackSide, incident: Pick<Incident, "account">, path: string): boolean {
+export function applies(side: StackSide, incident: Pick<Incident, "account" | "users" | "roles" | "replacementRoles">, path: string): boolean {
   if (side.stacks === null) return insideFolder(path, side.legacyDir);
-  return side.stacks.some((stack) => stack.account === incident.account && insideFolder(path, stack.dir));
+  const accounts = new Set([incident.account, ...accountsOf(incident)]);
+  return side.stacks.some((stack) => accounts.has(stack.account) && insideFolder(path, stack.dir));
 }
 
 export interface CoverageInput {
