@@ -16,6 +16,7 @@ const commands: Record<string, Entry> = {
   new: { summary: "write a new incident file from flags (and IAM, for --access-key alone)", load: async () => (await import("../commands/new.ts")).newCommand },
   validate: { summary: "check incident files; every error of every file in one run", load: async () => (await import("../commands/validate.ts")).validateCommand },
   plan: { summary: "print what `pulumi up` would declare for the incident files", load: async () => (await import("../commands/plan.ts")).planCommand },
+  accounts: { summary: "the accounts the incident files touch, and the stack that deploys each", load: async () => (await import("../commands/accounts.ts")).accountsCommand },
   status: { summary: "per incident: cutoff, expiry, time left, whether the file can be removed", load: async () => (await import("../commands/status.ts")).statusCommand },
   guard: { summary: "fail a change that removes or weakens an incident that is still active", load: async () => (await import("../commands/guard.ts")).guardCommand },
   assess: { summary: "what an exposed key can reach, before writing the incident", load: async () => (await import("../commands/assess.ts")).assessCommand },

@@ -9,7 +9,9 @@
 import { parse } from "yaml";
 import { ACCOUNT_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
+import type { Incident } from "../incident/types.ts";
 import { parseOrganizationConfig, type OrganizationConfig } from "./organization.ts";
+import { accountsOf } from "./plan.ts";
 
 /**
  * The prefix of every stack's name when the project does not set `cordon:stackPrefix`.
@@ -41,6 +43,8 @@ export interface OrganizationStack {
 export interface Project {
   stackPrefix: string;
   organization?: OrganizationStack;
+  /** The accounts the stack files name (`cordon:account`), sorted: their stacks run even with no incident left. */
+  stackAccounts: string[];
   /** One line each: the file and what is wrong with it. */
   problems: string[];
 }
@@ -83,9 +87,13 @@ export function parseProject(projectText: string | undefined, stackFiles: { file
     }
   }
   const organizations: OrganizationStack[] = [];
+  const stackAccounts = new Set<string>();
   for (const { file, text } of [...stackFiles].sort((a, b) => compareText(a.file, b.file))) {
     const parsed = configOf(text);
-    if (typeof parsed === "string" || parsed.config["cordon:organization"] === undefined) continue;
+    if (typeof parsed === "string") continue;
+    const named = parsed.config["cordon:account"];
+    if (typeof named === "string" && ACCOUNT_ID.test(named)) stackAccounts.add(named);
+    if (parsed.config["cordon:organization"] === undefined) continue;
     const stack = STACK_FILE.exec(file.split("/").pop() ?? file)?.[1] ?? file;
     const account = parsed.config["cordon:account"];
     const { config, problems: configProblems } = parseOrganizationConfig(parsed.config["cordon:organization"]);
@@ -103,5 +111,37 @@ export function parseProject(projectText: string | undefined, stackFiles: { file
   if (organizations.length > 1) {
     problems.push(`${organizations.map((o) => o.file).join(", ")}: ${organizations.length} stacks set cordon:organization: one stack declares the organization guardrails (the management account's, or a delegated administrator's)`);
   }
-  return { stackPrefix, ...(organizations.length === 1 ? { organization: organizations[0] } : {}), problems };
+  return { stackPrefix, ...(organizations.length === 1 ? { organization: organizations[0] } : {}), stackAccounts: [...stackAccounts].sort(compareText), problems };
+}
+
+/** One account's stack, as `cordon accounts --json` lists it. */
+export interface AccountStack {
+  account: string;
+  /** `<prefix>-<account>`. */
+  stack: string;
+  /** The incidents that have a share in this account, or whose guardrails this stack declares (sorted). */
+  incidents: string[];
+  /** True for the stack that sets `cordon:organization`: it declares the guardrails. */
+  organization: boolean;
+}
+
+/**
+ * Every stack a run of the workflows must update: each account an incident file has a share in
+ * (every file is declared until it is removed, expired or not), the organization stack when any
+ * incident asks for a guardrail or the project configures it, and each account a stack file names,
+ * even with no incident left: removing an expired incident's file must still reach its stack, or
+ * its deny policies would stay for ever. Sorted by account.
+ */
+export function accountStacks(incidents: readonly Incident[], project: Pick<Project, "stackPrefix" | "organization">, stackAccounts: readonly string[] = []): AccountStack[] {
+  const byAccount = new Map<string, Set<string>>();
+  const touch = (account: string) => byAccount.get(account) ?? byAccount.set(account, new Set()).get(account)!;
+  for (const account of stackAccounts) touch(account);
+  for (const incident of incidents) {
+    for (const account of accountsOf(incident)) touch(account).add(incident.id);
+    if (project.organization !== undefined && (incident.organization.scp || incident.organization.rcp)) touch(project.organization.account).add(incident.id);
+  }
+  if (project.organization !== undefined) touch(project.organization.account);
+  return [...byAccount.entries()]
+    .sort(([a], [b]) => compareText(a, b))
+    .map(([account, ids]) => ({ account, stack: stackName(project.stackPrefix, account), incidents: [...ids].sort(compareText), organization: project.organization?.account === account }));
 }

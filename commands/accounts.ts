@@ -1,0 +1,54 @@
+import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
+import { accountStacks, type AccountStack } from "../plan/project.ts";
+import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { loadOrReport } from "../cli/incidents.ts";
+import { readProject } from "../cli/project.ts";
+import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
+
+export const accountsCommand: Command = {
+  name: "accounts",
+  summary: "the accounts the incident files touch, and the stack that deploys each",
+  usage: `usage: npx cordon accounts [PATH...] [--now ISO] [--json]
+
+Lists every account whose stack a run must update (PATH: files or folders, default incidents/):
+each account an incident has a principal in (or its replacement roles), the stack that sets
+cordon:organization when an incident asks for a guardrail, and each account a stack file names,
+even with no incident left, so that removing an expired file still reaches its stack. The stack of
+an account is <prefix>-<account>, the prefix being the project's cordon:stackPrefix (default prod).
+The pull-request and apply workflows build their matrix from --json (docs/organization.md).
+Nothing is listed while any incident file is invalid. Needs no cloud account.
+
+options:
+  --now ISO   the instant the cutoff is checked against (default: now)
+  --json      {"accounts": [{"account", "stack", "incidents": [...], "organization"}]}
+  -h, --help  this text
+
+exit: 0 listed, 1 any incident file invalid or the stack files contradict each other, 2 usage error`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, { now: { type: "string" }, json: { type: "boolean" } });
+    const now = parseInstantFlag("now", values.now) ?? new Date();
+    const incidents = loadOrReport(positionals, io, now);
+    if (!incidents) return EXIT_INVALID;
+    const project = readProject(io.cwd);
+    if (project.problems.length > 0) {
+      // A matrix built from a wrong reading would skip a stack: list nothing rather than part.
+      for (const problem of project.problems) io.err(`cordon accounts: ${displayValue(problem)}\n`);
+      io.err(`cordon accounts: ${project.problems.length === 1 ? "1 problem" : `${project.problems.length} problems`} in the project's stack files: no account listed\n`);
+      return EXIT_INVALID;
+    }
+    const accounts = accountStacks(incidents, project, project.stackAccounts);
+    io.out(values.json ? `${jsonSafe(JSON.stringify({ accounts }, null, 2))}\n` : displaySafe(renderAccounts(accounts)));
+    return EXIT_OK;
+  },
+};
+
+/** One line per account: its stack, and what it declares. */
+export function renderAccounts(accounts: AccountStack[]): string {
+  if (accounts.length === 0) return "no incident and no stack file: no account to deploy\n";
+  const width = Math.max(...accounts.map((a) => a.stack.length));
+  const lines = accounts.map((a) => {
+    const what = a.incidents.length === 0 ? "no incident (its stack runs to remove what it declared)" : a.incidents.join(", ");
+    return `${a.account}  ${a.stack.padEnd(width)}  ${a.organization ? "organization guardrails; " : ""}${what}`;
+  });
+  return `${lines.join("\n")}\n`;
+}

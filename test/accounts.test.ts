@@ -1,0 +1,137 @@
+/**
+ * `cordon accounts` (issue 11.2): every stack a run must update, named <prefix>-<account>, as the
+ * workflows' matrix reads it. Run in a throw-away project folder: a Pulumi.yaml, stack files, and
+ * incident files, since what it lists depends on all three.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
+import { accountStacks } from "../plan/project.ts";
+import type { Incident } from "../incident/types.ts";
+
+const EXAMPLES = join(import.meta.dirname, "../examples/incidents");
+const CROSS = "2026-11-28-build-key-cross-account";
+const ORGANIZATION_STACK = ['config:', '  cordon:account: "999999999999"', "  cordon:organization:", "    targets: [r-abcd]", '    managementAccount: "999999999999"', ""].join("\n");
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "cordon-accounts-"));
+  mkdirSync(join(dir, "incidents"));
+  for (const name of readdirSync(EXAMPLES)) copyFileSync(join(EXAMPLES, name), join(dir, "incidents", name));
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function accounts(...argv: string[]) {
+  const io = memoryIo({ cwd: dir });
+  const code = await main(["accounts", ...argv], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+describe("cordon accounts", () => {
+  it("--json: every account an incident has a share in, with its stack and incidents", async () => {
+    const { code, stdout, stderr } = await accounts("--json");
+    expect([code, stderr]).toEqual([0, ""]);
+    expect(JSON.parse(stdout)).toEqual({
+      accounts: [
+        { account: "111111111111", stack: "prod-111111111111", incidents: [CROSS], organization: false },
+        { account: "123456789012", stack: "prod-123456789012", incidents: ["2026-11-27-laptop-backup-key", "2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"], organization: false },
+        { account: "444444444444", stack: "prod-444444444444", incidents: [CROSS], organization: false },
+        { account: "555555555555", stack: "prod-555555555555", incidents: [CROSS], organization: false },
+        { account: "999999999999", stack: "prod-999999999999", incidents: [CROSS], organization: false },
+      ],
+    });
+  });
+
+  it("takes the prefix from Pulumi.yaml, marks the organization stack, and keeps a stack file's account with no incident left", async () => {
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\nconfig:\n  cordon:stackPrefix: sec\n");
+    writeFileSync(join(dir, "Pulumi.sec-999999999999.yaml"), ORGANIZATION_STACK);
+    writeFileSync(join(dir, "Pulumi.sec-777777777777.yaml"), 'config:\n  cordon:account: "777777777777"\n');
+    const { code, stdout } = await accounts("--json");
+    expect(code).toBe(0);
+    const listed = JSON.parse(stdout).accounts as { account: string; stack: string; incidents: string[]; organization: boolean }[];
+    expect(listed.map((a) => a.stack)).toEqual(["sec-111111111111", "sec-123456789012", "sec-444444444444", "sec-555555555555", "sec-777777777777", "sec-999999999999"]);
+    expect(listed.find((a) => a.account === "777777777777")).toEqual({ account: "777777777777", stack: "sec-777777777777", incidents: [], organization: false });
+    expect(listed.find((a) => a.account === "999999999999")).toEqual({ account: "999999999999", stack: "sec-999999999999", incidents: [CROSS], organization: true });
+
+    const text = await accounts();
+    expect(text.stdout.split("\n")).toContain("777777777777  sec-777777777777  no incident (its stack runs to remove what it declared)");
+    expect(text.stdout.split("\n")).toContain(`999999999999  sec-999999999999  organization guardrails; ${CROSS}`);
+  });
+
+  it("the organization stack is listed for the guardrails even when no principal is in its account", async () => {
+    rmSync(join(dir, "incidents"), { recursive: true });
+    mkdirSync(join(dir, "incidents"));
+    writeFileSync(
+      join(dir, "incidents", "ic-1.yaml"),
+      ["id: ic-1", "title: t", 'account: "444444444444"', "cutoff: 2026-11-28T10:00:00Z", "roles: [{ name: data-loader }]", "organization: { scp: true }", ""].join("\n"),
+    );
+    writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
+    const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
+    expect(JSON.parse(stdout).accounts).toEqual([
+      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-1"], organization: false },
+      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-1"], organization: true },
+    ]);
+  });
+
+  it("lists nothing while any incident file is invalid", async () => {
+    writeFileSync(join(dir, "incidents", "bad.yaml"), ["id: bad", "title: t", 'account: "444444444444"', "cutoff: 2026-11-28T10:00:00Z", "roles: [{ name: r, account: 4444 }]", ""].join("\n"));
+    const { code, stdout, stderr } = await accounts("--json");
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("nothing is planned while any incident file is invalid");
+  });
+
+  it("lists nothing when two stack files set cordon:organization, or one is misnamed", async () => {
+    writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
+    writeFileSync(join(dir, "Pulumi.mgmt.yaml"), ORGANIZATION_STACK);
+    const { code, stdout, stderr } = await accounts("--json");
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")).toEqual([
+      "cordon accounts: Pulumi.mgmt.yaml: the organization stack deploys account 999999999999, so it is named prod-999999999999 (cordon:stackPrefix \"prod\"): rename the file Pulumi.prod-999999999999.yaml",
+      "cordon accounts: 1 problem in the project's stack files: no account listed",
+      "",
+    ]);
+  });
+
+  it("exits 2 on a usage error", async () => {
+    const { code, stderr } = await accounts("--acount", "1");
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^cordon accounts: /);
+  });
+});
+
+describe("accountStacks", () => {
+  const incident = (id: string, accounts: string[], guarded: boolean): Incident =>
+    ({
+      id,
+      account: accounts[0],
+      users: [],
+      roles: accounts.map((account, i) => ({ name: `r${i}`, account })),
+      replacementRoles: [],
+      organization: { scp: guarded, rcp: false },
+      identityCenterUsers: [],
+    }) as unknown as Incident;
+
+  it("lists every account of every principal exactly once, with each incident that has a share there", () => {
+    const account = fc.stringMatching(/^[0-9]{12}$/);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(account, { minLength: 1, maxLength: 4 }), fc.boolean()), { maxLength: 6 }), fc.option(account, { nil: undefined }), (specs, management) => {
+        const incidents = specs.map(([accounts, guarded], i) => incident(`i${i}`, accounts, guarded));
+        const organization = management === undefined ? undefined : { account: management, stack: `prod-${management}`, file: "f", config: { targets: ["r-abcd"], managementAccount: management } };
+        const listed = accountStacks(incidents, { stackPrefix: "prod", organization });
+        expect(listed.map((a) => a.account)).toEqual([...new Set(listed.map((a) => a.account))].sort());
+        for (const a of listed) expect(a.stack).toBe(`prod-${a.account}`);
+        for (const [i, [accounts, guarded]] of specs.entries()) {
+          for (const acct of accounts) expect(listed.find((a) => a.account === acct)?.incidents).toContain(`i${i}`);
+          if (guarded && management !== undefined) expect(listed.find((a) => a.account === management)?.incidents).toContain(`i${i}`);
+        }
+      }),
+    );
+  });
+});
