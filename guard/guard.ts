@@ -327,13 +327,16 @@ export interface CoverageInput {
 }
 
 /**
- * Every incident active at the base, and applied there by a stack, that no stack of its account
- * applies at the head although its file is still there: a stack file pointed at another folder,
- * moved to another account or removed. pulumi up would then drop its deny policies. (A deleted
- * file or a changed account is `guardChange`'s to report.)
+ * Every share of an incident active at the base, and applied there by a stack, that no stack of
+ * its account applies at the head although its file is still there: a stack file pointed at
+ * another folder, moved to another account or removed. pulumi up would then drop that account's
+ * deny policies. The same for its organization guardrails: the organization stack removed, no
+ * longer reading its file, or attaching to fewer targets. (A deleted file, a principal removed or
+ * moved, a guardrail turned off are `guardChange`'s to report.)
  */
 export function stackCoverage(input: CoverageInput): Violation[] {
   const { base, head, now, containment, baseSide, headSide, repoPath } = input;
+  const fromOutputs = input.baseApplied !== undefined;
   const baseApplied = input.baseApplied ?? ((incident: BaseIncident) => applies(baseSide, incident, repoPath(incident.file)));
   const headById = new Map(head.map((incident) => [incident.id, incident]));
   const planned = standingOf(base, containment);
@@ -342,27 +345,63 @@ export function stackCoverage(input: CoverageInput): Violation[] {
     const after = headById.get(before.id);
     const lifecycle = planned.get(before.id)!;
     if (after === undefined || after.account !== before.account || !isActive(lifecycle, now) || !baseApplied(before)) continue;
-    if (applies(headSide, after, repoPath(after.file))) continue;
-    const why = whyNotApplied(before, after, input);
-    violations.push({
+    const violation = (what: string): Violation => ({
       kind: "not-applied",
       id: before.id,
       file: after.file,
       until: lifecycle.expiresAt,
-      message: `${after.file}: incident ${before.id} ${activeStanding(lifecycle, now)}: no stack applies it any more (${why.join("; ")}): its deny policies would go with the next pulumi up`,
+      message: `${after.file}: incident ${before.id} ${activeStanding(lifecycle, now)}: ${what}`,
       overridable: true,
     });
+    const shared = accountsOf(before).filter((account) => accountsOf(after).includes(account));
+    const single = shared.length <= 1 && shared.every((account) => account === before.account);
+    if (single) {
+      if (!applies(headSide, after, repoPath(after.file))) {
+        violations.push(violation(`no stack applies it any more (${whyNotApplied(before, after, input).join("; ")}): its deny policies would go with the next pulumi up`));
+      }
+    } else {
+      for (const account of shared) {
+        // Judged against the outputs, every share the outputs name was applied.
+        if (!fromOutputs && !appliesShare(baseSide, account, repoPath(before.file))) continue;
+        if (appliesShare(headSide, account, repoPath(after.file))) continue;
+        violations.push(violation(`no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): its deny policies in account ${account} would go with the next pulumi up`));
+      }
+    }
+    const guarded = (["scp", "rcp"] as const).filter((kind) => before.organization[kind] && after.organization[kind]);
+    if (guarded.length > 0 && baseSide.stacks !== null) {
+      const baseTargets = guardrailTargetsOf(baseSide, repoPath(before.file));
+      const headTargets = headSide.stacks === null ? [] : guardrailTargetsOf(headSide, repoPath(after.file));
+      const lost = baseTargets.filter((target) => !headTargets.includes(target));
+      if (lost.length > 0) {
+        violations.push(
+          violation(
+            `${headTargets.length === 0 ? "no stack declares its organization guardrails any more (no stack file sets cordon:organization and reads its file)" : `its organization guardrails would no longer be attached to ${lost.join(", ")}`}: the ${guarded.map((kind) => kind.toUpperCase()).join(" and ")} entries of its principals would go with the next pulumi up`,
+          ),
+        );
+      }
+    }
   }
   return violations.sort(order);
 }
 
-function whyNotApplied(before: BaseIncident, after: Incident, input: CoverageInput): string[] {
+/** Whether a stack of the side deploys `account` from a folder that holds `path`. */
+function appliesShare(side: StackSide, account: string, path: string): boolean {
+  if (side.stacks === null) return insideFolder(path, side.legacyDir);
+  return side.stacks.some((stack) => stack.account === account && insideFolder(path, stack.dir));
+}
+
+/** The targets the side's organization stack attaches guardrails to, when it reads `path`. */
+function guardrailTargetsOf(side: StackSide, path: string): string[] {
+  return [...new Set((side.stacks ?? []).filter((stack) => stack.guardrailTargets !== null && insideFolder(path, stack.dir)).flatMap((stack) => stack.guardrailTargets ?? []))].sort(compareText);
+}
+
+function whyNotApplied(before: BaseIncident, after: Incident, input: CoverageInput, account = before.account): string[] {
   const { baseSide, headSide, repoPath } = input;
   const path = repoPath(after.file);
   const folder = (dir: string) => (dir === "" ? "the repository's root" : `${dir}/`);
   if (headSide.stacks === null) return [`no stack file is left, and ${after.file} is outside ${folder(headSide.legacyDir)}`];
   const reasons: string[] = [];
-  const baseStacks = baseSide.stacks?.filter((stack) => stack.account === before.account && insideFolder(repoPath(before.file), stack.dir));
+  const baseStacks = baseSide.stacks?.filter((stack) => stack.account === account && insideFolder(repoPath(before.file), stack.dir));
   for (const stack of baseStacks ?? []) {
     const now = headSide.stacks.find((candidate) => candidate.file === stack.file);
     if (now === undefined) reasons.push(`${stack.file} is removed`);
@@ -370,7 +409,7 @@ function whyNotApplied(before: BaseIncident, after: Incident, input: CoverageInp
     else if (now.dir !== stack.dir) reasons.push(`${stack.file} now reads ${folder(now.dir)} instead of ${folder(stack.dir)}`);
     else reasons.push(`${after.file} is outside ${folder(stack.dir)}, which ${stack.file} reads`);
   }
-  if (reasons.length === 0) reasons.push(`no stack file deploys account ${after.account} from a folder that holds ${path}`);
+  if (reasons.length === 0) reasons.push(`no stack file deploys account ${account} from a folder that holds ${path}`);
   return reasons;
 }
 

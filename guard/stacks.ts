@@ -9,6 +9,7 @@
  */
 import { posix } from "node:path";
 import { ACCOUNT_ID } from "../incident/fields.ts";
+import { parseOrganizationConfig } from "../plan/organization.ts";
 import { configOf, projectDefault } from "../plan/project.ts";
 
 /** The folder the program reads when `cordon:incidentsDir` is not set (index.ts). */
@@ -27,6 +28,11 @@ export interface Stack {
   dir: string;
   /** The stack file imports ESC environments: config they set is not seen here. */
   environments: boolean;
+  /**
+   * The roots, OUs and accounts it attaches the organization guardrails to (`cordon:organization`),
+   * sorted; null for every stack but the organization's.
+   */
+  guardrailTargets: string[] | null;
 }
 
 export interface StacksResult {
@@ -91,7 +97,16 @@ export function parseStacks(stackFiles: { file: string; text: string }[], projec
       problems.push(`${file}: config cordon:incidentsDir: ${JSON.stringify(dirValue)} is outside the repository, where guard cannot read what it applies`);
       continue;
     }
-    stacks.push({ name, file, account, dir, environments: parsed.environments });
+    let guardrailTargets: string[] | null = null;
+    if (parsed.config["cordon:organization"] !== undefined) {
+      const organization = parseOrganizationConfig(parsed.config["cordon:organization"]);
+      if (organization.config === undefined) {
+        problems.push(...organization.problems.map((problem) => `${file}: ${problem}`));
+        continue;
+      }
+      guardrailTargets = organization.config.targets;
+    }
+    stacks.push({ name, file, account, dir, environments: parsed.environments, guardrailTargets });
   }
   return { stacks: stacks.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), problems };
 }

@@ -54,6 +54,9 @@ describe("additive changes are accepted", () => {
     { what: "a later cutoff", head: byPath(edit(ciKey(), (i) => (i.cutoff = "2026-11-29T09:00:00Z"))) },
     { what: "an explicit cutoff replaced by at-containment (recorded later than any instant already written)", head: byPath(edit(ciKey(), (i) => (i.cutoff = "at-containment"))) },
     { what: "no change at all", head: byPath(ciKey()) },
+    // Organization scale (issue 11): more principals, more accounts, more guardrails only add containment.
+    { what: "a role in another account added", head: byPath(edit(ciKey(), (i) => (i.roles as unknown[]).push({ name: "data-loader", account: "444444444444" }))) },
+    { what: "the organization guardrails asked for", head: byPath(edit(ciKey(), (i) => (i.organization = { scp: true, rcp: true }))) },
   ])("$what", async ({ head }) => {
     const { text, json, jsonCode, plain } = await classify(byPath(ciKey()), head);
     expect(text.stderr).toBe("");
@@ -100,6 +103,36 @@ describe("anything else is refused, with its reason", () => {
     refused("holdUntil shortened", byPath(edit(ciKey(), (i) => (i.holdUntil = "2026-12-05T00:00:00Z"))), byPath(edit(ciKey(), (i) => (i.holdUntil = "2026-12-01T00:00:00Z"))), `${FILE}: incident 2026-11-28-ci-key: shortening holdUntil from 2026-12-05T00:00:00Z to 2026-12-01T00:00:00Z lets it expire earlier than agreed`),
     refused("the account changed", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.account = "210987654321"))), `${FILE}: incident 2026-11-28-ci-key: changing the account from 123456789012 to 210987654321 lifts every deny of this incident in account 123456789012`),
     refused("a principal respelled", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.roles = [{ name: "Deploy" }]))), `${FILE}: incident 2026-11-28-ci-key: respelling role "deploy" as "Deploy" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same role`),
+    refused(
+      "a principal of another account removed",
+      byPath(edit(ciKey(), (i) => (i.roles as unknown[]).push({ name: "data-loader", account: "444444444444" }))),
+      byPath(ciKey()),
+      `${FILE}: incident 2026-11-28-ci-key: removing role "data-loader" (account 444444444444) re-enables the sessions of role "data-loader" (account 444444444444) minted before the cutoff`,
+    ),
+    refused(
+      "a principal moved to another account",
+      byPath(edit(ciKey(), (i) => (i.roles = [{ name: "deploy", account: "444444444444" }]))),
+      byPath(edit(ciKey(), (i) => (i.roles = [{ name: "deploy", account: "555555555555" }]))),
+      `${FILE}: incident 2026-11-28-ci-key: moving role "deploy" from account 444444444444 to 555555555555 re-enables the sessions of role "deploy" minted before the cutoff in account 444444444444`,
+    ),
+    refused(
+      "the SCP turned off",
+      byPath(edit(ciKey(), (i) => (i.organization = { scp: true, rcp: true }))),
+      byPath(edit(ciKey(), (i) => (i.organization = { scp: false, rcp: true }))),
+      `${FILE}: incident 2026-11-28-ci-key: turning off organization.scp removes its principals from the organization's SCP, which a member account's administrator cannot lift (their IAM deny can be)`,
+    ),
+    refused(
+      "the RCP turned off",
+      byPath(edit(ciKey(), (i) => (i.organization = { scp: true, rcp: true }))),
+      byPath(edit(ciKey(), (i) => (i.organization = { scp: true }))),
+      `${FILE}: incident 2026-11-28-ci-key: turning off organization.rcp lets its principals assume roles and reach S3, KMS, SQS and Secrets Manager in other member accounts again`,
+    ),
+    refused(
+      "an Identity Center user removed from the SCP",
+      byPath(edit(ciKey(), (i) => ((i.organization = { scp: true }), (i.identityCenterUsers = [{ userId: "906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a" }])))),
+      byPath(edit(ciKey(), (i) => (i.organization = { scp: true }))),
+      `${FILE}: incident 2026-11-28-ci-key: removing Identity Center user 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a from the SCP re-enables the sessions of Identity Center user 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a minted before the cutoff`,
+    ),
     refused("the title changed", byPath(ciKey()), byPath(edit(ciKey(), (i) => (i.title = "something else"))), `${FILE}: incident 2026-11-28-ci-key: title changed: not containment`),
     refused("the file moved", byPath(ciKey()), { "incidents/2026/2026-11-28-ci-key.yaml": ciKey() }, "incidents/2026/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: moved from incidents/2026-11-28-ci-key.yaml"),
     refused(

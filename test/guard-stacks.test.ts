@@ -299,3 +299,72 @@ describe("a new incident that is already over (item 5)", () => {
     );
   });
 });
+
+describe("at organization scale (issue 11): each account's share and the guardrails", () => {
+  const M = "999999999999";
+  const cross = () => ({
+    id: "2026-11-28-cross",
+    title: "a key that reached another account",
+    account: A,
+    cutoff: "2026-11-28T10:00:00Z",
+    users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+    roles: [{ name: "data-loader", account: B }],
+    organization: { scp: true, rcp: true },
+  });
+  const organizationStack = (targets: string[]) => `config:\n  cordon:account: "${M}"\n  cordon:organization:\n    targets: ${JSON.stringify(targets)}\n    managementAccount: "${M}"\n`;
+  const CROSS = "incidents/2026-11-28-cross.yaml: incident 2026-11-28-cross is active until 2026-11-29T22:00:00Z (10 h left)";
+  const base = {
+    "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
+    [`Pulumi.prod-${A}.yaml`]: stackFile(A),
+    [`Pulumi.prod-${B}.yaml`]: stackFile(B),
+    [`Pulumi.prod-${M}.yaml`]: organizationStack(["r-abcd"]),
+    "incidents/2026-11-28-cross.yaml": cross(),
+  } as Record<string, Content>;
+  const without = (files: Record<string, Content>, name: string) => Object.fromEntries(Object.entries(files).filter(([file]) => file !== name));
+
+  it.each([
+    {
+      what: "the stack of one account's share removed",
+      head: without(base, `Pulumi.prod-${B}.yaml`),
+      message: `${CROSS}: no stack of account ${B} applies its share any more (Pulumi.prod-${B}.yaml is removed): its deny policies in account ${B} would go with the next pulumi up`,
+    },
+    {
+      what: "one account's stack pointed at another folder",
+      head: { ...base, [`Pulumi.prod-${B}.yaml`]: stackFile(B, "elsewhere") },
+      message: `${CROSS}: no stack of account ${B} applies its share any more (Pulumi.prod-${B}.yaml now reads elsewhere/ instead of incidents/): its deny policies in account ${B} would go with the next pulumi up`,
+    },
+    {
+      what: "the organization stack removed",
+      head: without(base, `Pulumi.prod-${M}.yaml`),
+      message: `${CROSS}: no stack declares its organization guardrails any more (no stack file sets cordon:organization and reads its file): the SCP and RCP entries of its principals would go with the next pulumi up`,
+    },
+    {
+      what: "the organization stack's targets narrowed",
+      head: { ...base, [`Pulumi.prod-${M}.yaml`]: organizationStack(["ou-abcd-12345678"]) },
+      message: `${CROSS}: its organization guardrails would no longer be attached to r-abcd: the SCP and RCP entries of its principals would go with the next pulumi up`,
+    },
+  ])("refused: $what", async ({ head, message }) => {
+    const result = await between(base, head);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error ${message}\n${refusal(1)}`);
+  });
+
+  it.each([
+    { what: "a stack added for another account", head: { ...base, "Pulumi.prod-555555555555.yaml": stackFile("555555555555") } },
+    { what: "the organization stack attaching to more targets", head: { ...base, [`Pulumi.prod-${M}.yaml`]: organizationStack(["ou-abcd-12345678", "r-abcd"]) } },
+    { what: "the share's stack removed once the incident no longer has a principal there", head: { ...without(base, `Pulumi.prod-${B}.yaml`), "incidents/2026-11-28-cross.yaml": { ...cross(), roles: [{ name: "data-loader" }] } } },
+  ])("passes unless the incident itself is weakened: $what", async ({ head }) => {
+    const result = await between(base, head);
+    if (result.code === 0) expect(result.stderr).toBe("");
+    // Moving data-loader out of account B is the incident's own weakening, reported as such.
+    else expect(result.stderr).toContain(`error ${CROSS}: moving role "data-loader" from account ${B} to ${A}`);
+  });
+
+  it("a removed share or guardrail is never additive", async () => {
+    const result = await between(base, without(base, `Pulumi.prod-${M}.yaml`), ["--additive", "--json"]);
+    const json = JSON.parse(result.stdout) as { additive: boolean; reasons: string[] };
+    expect(json.additive).toBe(false);
+    expect(json.reasons).toContain(`Pulumi.prod-${M}.yaml changed, outside incidents/: it decides what is applied (code-owner review)`);
+    expect(json.reasons).toContain(`${CROSS}: no stack declares its organization guardrails any more (no stack file sets cordon:organization and reads its file): the SCP and RCP entries of its principals would go with the next pulumi up`);
+  });
+});
