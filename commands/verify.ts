@@ -1,21 +1,25 @@
 import { awsClients } from "../aws/clients.ts";
 import { failureOf } from "../aws/errors.ts";
 import { liveIam } from "../aws/iam.ts";
+import { liveOrganizations } from "../aws/organizations.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { buildPlan } from "../plan/plan.ts";
 import type { Check } from "../verify/checks.ts";
+import { guardrailChecks } from "../verify/organization.ts";
 import { verifyContainment, type VerifyReport } from "../verify/verify.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { readProject } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, palette } from "../cli/io.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
   summary: "prove with IAM's simulator that the containment holds",
-  usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE] [--now ISO] [--json]
+  usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE]... [--now ISO] [--json]
 
 After \`pulumi up\`: for each principal of every active incident (PATH: files or folders, default
-incidents/) in the account of the credentials in use, reads IAM and checks that
+incidents/) in the account of the credentials in use (an incident's share there: run verify once
+per account, as the workflows do), reads IAM and checks that
   - its deny policy is attached, with the planned document;
   - its listed access keys are Inactive, or deleted (IAM no longer has them: contained);
     a key IAM names another user as the owner of fails;
@@ -25,13 +29,17 @@ incidents/) in the account of the credentials in use, reads IAM and checks that
 A listed key last used after the cutoff gets a warning: sessions it minted then are not revoked.
 The instant of an at-containment incident comes from FILE only, never from the live policy (which
 anyone allowed to edit it could have changed): without it, such an incident cannot be verified.
+With the credentials of the stack that sets cordon:organization, also reads each of cordon's SCPs
+and RCPs from Organizations and checks that it is live, with the planned document, attached to
+exactly the planned targets, and that no other cordon guardrail lingers.
 
 options:
-  --stack-outputs FILE  \`pulumi stack output --json\`: the recorded at-containment instants
-                        (needed to verify an at-containment incident)
+  --stack-outputs FILE  \`pulumi stack output --json\` of this account's stack: the recorded
+                        at-containment instants (needed to verify an at-containment incident)
   --now ISO             which incidents are active (default: now)
   --json                {"account", "ok", "principals": [{"type", "name", "ok", "checks": [...],
-                        "warnings": [...]}], "notChecked": [...]} (docs/assess-verify.md)
+                        "warnings": [...]}], "guardrails": [{"kind", "name", "ok", "checks"}],
+                        "notChecked": [...]} (docs/assess-verify.md)
   -h, --help            this text
 
 exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
@@ -46,10 +54,21 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
 
+    const project = readProject(io.cwd);
     let report: VerifyReport;
     try {
-      const plan = buildPlan(incidents, { containment: known, managedDenyRoles: recorded.managedDenyRoles, goneAccessKeys: recorded.goneAccessKeys });
-      report = await verifyContainment(liveIam(awsClients(io.env)), plan, known, now);
+      const clients = awsClients(io.env);
+      const organization = project.organization;
+      const plan = buildPlan(incidents, { containment: known, managedDenyRoles: recorded.managedDenyRoles, goneAccessKeys: recorded.goneAccessKeys, ...(organization ? { organization: organization.config } : {}) });
+      report = await verifyContainment(liveIam(clients), plan, known, now);
+      const guarded = plan.incidents.filter((i) => (i.organization.scp || i.organization.rcp) && report.incidents.concat(report.notChecked.map((n) => n.incident)).includes(i.id));
+      if (organization !== undefined && organization.account === report.account) {
+        // Only the organization stack's account can read its policies: checked from there.
+        report.guardrails = guardrailChecks(plan.organizationPolicies, await liveOrganizations(clients).guardrails(), known);
+        report.ok = report.ok && report.guardrails.every((g) => g.ok);
+      } else {
+        for (const incident of guarded) report.notChecked.push({ incident: incident.id, account: organization?.account ?? "organization" });
+      }
     } catch (error) {
       const failure = failureOf(error);
       io.err(`cordon verify: ${displayValue(failure.message)}\n`);
@@ -57,12 +76,16 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
     }
     const colours = palette(io, io.errIsTTY);
     for (const skipped of report.notChecked) {
-      io.err(`${colours.yellow("not checked")}: ${displayValue(`incident ${skipped.incident} is for account ${skipped.account}; the credentials in use are for ${report.account}: run verify with credentials for it`)}\n`);
+      const what =
+        skipped.account === "organization"
+          ? `the organization guardrails of incident ${skipped.incident}: no stack file here sets cordon:organization, so verify does not know where they are`
+          : `incident ${skipped.incident} has a share in account ${skipped.account}; the credentials in use are for ${report.account}: run verify with credentials for it`;
+      io.err(`${colours.yellow("not checked")}: ${displayValue(what)}\n`);
     }
     // What AWS returned (a live policy's text, an ARN) is shown escaped.
     io.out(values.json ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : displaySafe(renderVerify(report)));
     if (report.ok) return EXIT_OK;
-    const failed = report.principals.flatMap((p) => p.checks).filter((c) => !c.ok).length;
+    const failed = [...report.principals.flatMap((p) => p.checks), ...report.guardrails.flatMap((g) => g.checks)].filter((c) => !c.ok).length;
     io.err(`cordon verify: ${colours.red(`${failed} ${failed === 1 ? "check" : "checks"} failed`)}: the containment is not proven\n`);
     return EXIT_INVALID;
   },
@@ -70,7 +93,7 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
 
 /** One line per principal, as in docs/assess-verify.md (02:26), then what failed and what to do. */
 export function renderVerify(report: VerifyReport): string {
-  if (report.principals.length === 0) {
+  if (report.principals.length === 0 && report.guardrails.length === 0) {
     return `no active incident for account ${report.account} at ${report.now}: nothing to verify\n`;
   }
   const mark = (ok: boolean) => (ok ? "✓" : "✗");
@@ -97,12 +120,16 @@ export function renderVerify(report: VerifyReport): string {
     for (const failed of p.checks.filter((c) => !c.ok)) lines.push(`  ✗ ${failed.message}${failed.fix ? ` → ${failed.fix}` : ""}`);
     for (const warning of p.warnings) lines.push(`  ! ${warning}`);
   }
+  for (const g of report.guardrails) {
+    lines.push(`${g.kind} ${g.name}  ${g.checks.map((c) => `${c.check.replace("guardrail-", "")} ${mark(c.ok)}`).join("  ")}${g.incidents.length > 0 ? `  (${g.incidents.join(", ")})` : ""}`);
+    for (const failed of g.checks.filter((c) => !c.ok)) lines.push(`  ✗ ${failed.message}${failed.fix ? ` → ${failed.fix}` : ""}`);
+  }
   const incidents = `${report.incidents.length} active ${report.incidents.length === 1 ? "incident" : "incidents"}`;
   const principals = `${report.principals.length} ${report.principals.length === 1 ? "principal" : "principals"}`;
   const cutoffs = [...new Set(report.principals.map((p) => p.cutoff).filter((c): c is string => c !== null))].sort();
   lines.push(
     report.ok
-      ? `containment holds: ${principals} of ${incidents} in account ${report.account}${cutoffs.length > 0 ? ` (cutoff ${cutoffs.join(", ")})` : ""}`
+      ? `containment holds: ${principals} of ${incidents} in account ${report.account}${cutoffs.length > 0 ? ` (cutoff ${cutoffs.join(", ")})` : ""}${report.guardrails.length > 0 ? `; ${report.guardrails.length} organization ${report.guardrails.length === 1 ? "guardrail" : "guardrails"} live and attached` : ""}`
       : `containment not proven: ${principals} of ${incidents} in account ${report.account}, see ✗ above`,
   );
   return `${lines.join("\n")}\n`;

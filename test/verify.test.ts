@@ -5,7 +5,7 @@
  * moto) with an IAM evaluator cordon did not write (@cloud-copilot/iam-simulate).
  * Every run also checks that each AWS call it made is one `verifyPermissions` declares.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -40,6 +40,13 @@ import {
   type SimulatePrincipalPolicyCommandOutput,
 } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
+import {
+  AttachPolicyCommand as AttachOrganizationsPolicyCommand,
+  CreateOrganizationCommand,
+  CreatePolicyCommand as CreateOrganizationsPolicyCommand,
+  ListRootsCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
@@ -217,7 +224,12 @@ async function disable(key: string): Promise<void> {
 }
 
 async function verify(...args: string[]) {
-  const io = memoryIo();
+  return verifyIn(process.cwd(), ...args);
+}
+
+/** verify run from `cwd`: the project whose stack files it reads (cordon:organization). */
+async function verifyIn(cwd: string, ...args: string[]) {
+  const io = memoryIo({ cwd });
   iamMock.resetHistory();
   stsMock.resetHistory();
   const code = await main(["verify", dir, "--now", NOW, ...args], io);
@@ -580,7 +592,7 @@ describe("verify against moto", () => {
       ["id: 2026-11-28-other-account", "title: elsewhere", 'account: "210987654321"', `cutoff: ${CUTOFF}`, "users:", "  - name: someone", ""].join("\n"),
     );
     const { code, stdout, stderr } = await verify();
-    expect(stderr).toBe("not checked: incident 2026-11-28-other-account is for account 210987654321; the credentials in use are for 123456789012: run verify with credentials for it\n");
+    expect(stderr).toBe("not checked: incident 2026-11-28-other-account has a share in account 210987654321; the credentials in use are for 123456789012: run verify with credentials for it\n");
     expect(stdout).toBe(`no active incident for account ${ACCOUNT} at ${NOW}: nothing to verify\n`);
     expect(code).toBe(0);
   });
@@ -592,6 +604,127 @@ describe("verify against moto", () => {
     expect(stderr).toMatch(/^broken\.yaml:|\/broken\.yaml:/m);
     expect(iamMock.calls()).toEqual([]);
     expect(stsMock.calls()).toEqual([]);
+  });
+});
+
+describe("verify at organization scale (issue 11)", () => {
+  const MEMBER = "444444444444";
+  function crossIncident(key: string, organization = false): void {
+    writeIncident("2026-11-28-cross", [
+      `cutoff: ${CUTOFF}`,
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+      "roles:",
+      "  - name: data-loader",
+      `    account: "${MEMBER}"`,
+      ...(organization ? ["organization: { scp: true, rcp: true }"] : []),
+    ]);
+  }
+
+  it("checks the share of the credentials' account, and names each other account's share as not checked", async () => {
+    const key = await seedAccount();
+    crossIncident(key);
+    await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
+    await disable(key);
+    const { code, stdout, stderr } = await verify();
+    expect(stderr).toBe(`not checked: incident 2026-11-28-cross has a share in account ${MEMBER}; the credentials in use are for ${ACCOUNT}: run verify with credentials for it\n`);
+    expect(stdout.split("\n").at(-2)).toBe(`containment holds: 1 principal of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`);
+    expect(code).toBe(0);
+  });
+
+  describe("from the organization stack's account", () => {
+    let project: string;
+    const organizations = new OrganizationsClient({});
+    beforeEach(() => {
+      project = mkdtempSync(join(tmpdir(), "cordon-verify-org-"));
+      writeFileSync(join(project, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+      writeFileSync(join(project, `Pulumi.prod-${ACCOUNT}.yaml`), `config:\n  cordon:account: "${ACCOUNT}"\n  cordon:organization:\n    targets: [ROOT]\n    managementAccount: "${ACCOUNT}"\n`);
+    });
+    afterEach(() => rmSync(project, { recursive: true, force: true }));
+
+    /** moto's organization (the caller's account is its management account), its root in the stack file. */
+    async function organizationRoot(): Promise<string> {
+      await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+      const root = (await organizations.send(new ListRootsCommand({}))).Roots![0].Id!;
+      const file = join(project, `Pulumi.prod-${ACCOUNT}.yaml`);
+      writeFileSync(file, readFileSync(file, "utf8").replace("ROOT", root));
+      return root;
+    }
+
+    /** The guardrails as the organization stack's pulumi up leaves them. */
+    async function applyGuardrails(root: string, change?: (document: string) => string): Promise<string[]> {
+      const loaded = loadIncidentPaths([dir], process.cwd(), new Date(NOW));
+      const names: string[] = [];
+      for (const policy of buildPlan(loaded.incidents, { organization: { targets: [root], managementAccount: ACCOUNT } }).organizationPolicies) {
+        const content = JSON.stringify(policy.document);
+        const created = await organizations.send(
+          new CreateOrganizationsPolicyCommand({ Name: policy.name, Description: "cordon", Type: policy.kind === "scp" ? "SERVICE_CONTROL_POLICY" : "RESOURCE_CONTROL_POLICY", Content: change ? change(content) : content }),
+        );
+        await organizations.send(new AttachOrganizationsPolicyCommand({ PolicyId: created.Policy!.PolicySummary!.Id, TargetId: root }));
+        names.push(policy.name);
+      }
+      return names;
+    }
+
+    it("checks that each planned SCP and RCP is live, word for word, and attached to the planned targets", async () => {
+      const key = await seedAccount();
+      crossIncident(key, true);
+      const root = await organizationRoot();
+      await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
+      await disable(key);
+      const [scp, rcp] = await applyGuardrails(root);
+      const { code, stdout } = await verifyIn(project, "--json");
+      const report = JSON.parse(stdout);
+      expect(report.guardrails.map((g: { kind: string; name: string; ok: boolean }) => [g.kind, g.name, g.ok])).toEqual([
+        ["scp", scp, true],
+        ["rcp", rcp, true],
+      ]);
+      expect(report.notChecked).toEqual([{ incident: "2026-11-28-cross", account: MEMBER }]);
+      expect(code).toBe(0);
+      const text = await verifyIn(project);
+      expect(text.stdout).toContain(`scp ${scp}  live ✓  document ✓  attached ✓  (2026-11-28-cross)\n`);
+      expect(text.stdout).toContain("; 2 organization guardrails live and attached\n");
+    });
+
+    it("fails when a guardrail was changed by hand, or is missing", async () => {
+      const key = await seedAccount();
+      crossIncident(key, true);
+      const root = await organizationRoot();
+      await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
+      await disable(key);
+      // Someone took the member account's role out of the SCP.
+      const [scp] = await applyGuardrails(root, (content) => content.replaceAll(`arn:aws:iam::${MEMBER}:role/data-loader`, `arn:aws:iam::${MEMBER}:role/nobody`));
+      const { code, stdout, stderr } = await verifyIn(project);
+      expect(stdout).toContain(`scp ${scp}  live ✓  document ✗  attached ✓  (2026-11-28-cross)\n  ✗ ${scp} differs from the plan: `);
+      expect(stderr).toMatch(/cordon verify: \d+ checks? failed: the containment is not proven\n$/);
+      expect(code).toBe(1);
+    });
+
+    it("fails when no guardrail was declared at all", async () => {
+      const key = await seedAccount();
+      crossIncident(key, true);
+      await organizationRoot();
+      await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
+      await disable(key);
+      const { code, stdout } = await verifyIn(project, "--json");
+      const report = JSON.parse(stdout);
+      expect(report.guardrails.map((g: { checks: { check: string; ok: boolean }[] }) => g.checks)).toEqual([
+        [expect.objectContaining({ check: "guardrail-live", ok: false })],
+        [expect.objectContaining({ check: "guardrail-live", ok: false })],
+      ]);
+      expect(report.ok).toBe(false);
+      expect(code).toBe(1);
+    });
+  });
+
+  it("without the organization stack's file, says the guardrails were not checked", async () => {
+    const key = await seedAccount();
+    crossIncident(key, true);
+    await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
+    await disable(key);
+    const { stderr } = await verify();
+    expect(stderr.split("\n")).toContain("not checked: the organization guardrails of incident 2026-11-28-cross: no stack file here sets cordon:organization, so verify does not know where they are");
   });
 });
 

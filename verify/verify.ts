@@ -8,6 +8,7 @@ import { formatInstant } from "../incident/time.ts";
 import { isActive } from "../plan/lifecycle.ts";
 import { POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
+import type { GuardrailReport } from "./organization.ts";
 import {
   compareDocuments,
   keyChecks,
@@ -63,10 +64,19 @@ export interface VerifyReport {
   account: string;
   now: string;
   ok: boolean;
-  /** Active incidents of this account, by id. */
+  /** Active incidents with a share in this account, by id. */
   incidents: string[];
   principals: PrincipalReport[];
-  /** Active incidents of other accounts: the credentials in use cannot see them. */
+  /**
+   * The organization guardrails, checked when the credentials are the organization stack's
+   * account (verify/organization.ts); empty otherwise.
+   */
+  guardrails: GuardrailReport[];
+  /**
+   * Shares of active incidents in other accounts (one entry per incident and account), and
+   * `organization` for guardrails only the organization stack's account can read: the credentials
+   * in use cannot see them.
+   */
   notChecked: { incident: string; account: string }[];
 }
 
@@ -74,7 +84,8 @@ export interface VerifyReport {
 export async function verifyContainment(iam: LiveIam, all: Plan, known: ContainmentInstants, now: Date): Promise<VerifyReport> {
   const account = await iam.account();
   const active = all.incidents.filter((i) => isActive(i, now));
-  const activeIds = new Set(active.filter((i) => i.account === account).map((i) => i.id));
+  // An incident has a share in each account of its principals: this account's is checked here.
+  const activeIds = new Set(active.filter((i) => i.accounts.includes(account)).map((i) => i.id));
   const checked = all.denyPolicies.filter((deny) => deny.account === account && deny.incidents.some((id) => activeIds.has(id)));
 
   const live: LivePrincipal[] = [];
@@ -102,7 +113,8 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
     ok: principals.every((p) => p.ok),
     incidents: [...activeIds].sort(),
     principals,
-    notChecked: active.filter((i) => i.account !== account).map((i) => ({ incident: i.id, account: i.account })),
+    guardrails: [],
+    notChecked: active.flatMap((i) => i.accounts.filter((other) => other !== account).map((other) => ({ incident: i.id, account: other }))),
   };
 }
 
