@@ -8,7 +8,7 @@ import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 export const statusCommand: Command = {
   name: "status",
   summary: "per incident: cutoff, expiry, time left, whether the file can be removed",
-  usage: `usage: npx cordon status [PATH...] [--now ISO] [--stack-outputs FILE] [--json]
+  usage: `usage: npx cordon status [PATH...] [--now ISO] [--stack-outputs FILE]... [--json]
 
 Per incident (PATH: files or folders, default incidents/): the cutoff, when it expires (cutoff +
 36 h when it names a user, + 12 h for roles only, or holdUntil when later), the time left, and
@@ -17,9 +17,11 @@ never removable: pass the stack outputs to know it.
 
 options:
   --now ISO             the instant to judge at (default: now)
-  --stack-outputs FILE  \`pulumi stack output --json\`: the recorded at-containment instants, and
+  --stack-outputs FILE  \`pulumi stack output --json\` (repeat it, one per account's stack): the
+                        recorded at-containment instants (the latest of an incident counts), and
                         the listed keys IAM no longer had (deleted: contained)
-  --json                {"incidents": [{"id", "file", "cutoff", "expiresAt", "removable", ...}]}
+  --json                {"incidents": [{"id", "file", "cutoff", "expiresAt", "removable",
+                        "accounts", "organization", ...}]}
   -h, --help            this text
 
 exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage error`,
@@ -62,6 +64,11 @@ export function renderStatus(statuses: IncidentStatus[], now: Date, where: strin
   }
   if (pending.length > 0) {
     out.push(`${pending.length} pending containment: their instant is recorded by pulumi up; pass --stack-outputs FILE (pulumi stack output --json) to know their expiry`);
+  }
+  // An incident over several accounts is removed from each account's stack, and the guardrails from the organization stack.
+  for (const s of statuses.filter((s) => s.accounts.length > 1 || s.organization.scp || s.organization.rcp)) {
+    const guardrails = [s.organization.scp ? "SCP" : "", s.organization.rcp ? "RCP" : ""].filter(Boolean);
+    out.push(`${s.id}: shares in ${s.accounts.length === 1 ? "account" : "accounts"} ${s.accounts.join(", ")}${guardrails.length > 0 ? `, and the organization ${guardrails.join(" and ")}` : ""}`);
   }
   for (const s of statuses.filter((s) => s.goneAccessKeys.length > 0)) {
     out.push(`${s.id}: ${s.goneAccessKeys.join(", ")} deleted in IAM: contained, nothing to disable`);

@@ -55,6 +55,10 @@ export interface IncidentStatus {
   holdUntil: string | null;
   /** Listed keys IAM no longer had at the last `pulumi up` (from the stack outputs): contained, nothing to disable. */
   goneAccessKeys: string[];
+  /** Every account whose stack declares a share of it (removing the file reaches each of them). */
+  accounts: string[];
+  /** The organization guardrails it asks for (the organization stack declares them). */
+  organization: { scp: boolean; rcp: boolean };
 }
 
 export function incidentStatuses(incidents: Incident[], now: Date, containment: ContainmentInstants = {}, goneAccessKeys: readonly string[] = []): IncidentStatus[] {
@@ -72,6 +76,8 @@ export function incidentStatuses(incidents: Incident[], now: Date, containment: 
       cutoffPending: planned.cutoffPending,
       holdUntil: planned.holdUntil,
       goneAccessKeys: planned.goneAccessKeys,
+      accounts: planned.accounts,
+      organization: planned.organization,
     };
   });
 }

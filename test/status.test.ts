@@ -77,6 +77,8 @@ describe.each([
       cutoffPending: false,
       holdUntil,
       goneAccessKeys: [],
+      accounts: ["123456789012"],
+      organization: { scp: false, rcp: false },
     });
   });
 });
@@ -100,6 +102,8 @@ it.each(["2026-11-28T12:00:00Z", "2026-12-31T00:00:00Z", "2030-01-01T00:00:00Z"]
       cutoffPending: true,
       holdUntil: null,
       goneAccessKeys: [],
+      accounts: ["123456789012"],
+      organization: { scp: false, rcp: false },
     });
   },
 );
@@ -169,4 +173,34 @@ it.each([
   const result = await status(["--stack-outputs", file, "--now", "2026-11-29T22:00:00Z"]);
   expect(result.code).toBe(2);
   expect(result.stderr.split("\n")[0]).toMatch(message);
+});
+
+describe("an incident over several accounts (issue 11)", () => {
+  let multi: string;
+  beforeAll(() => {
+    multi = mkdtempSync(join(tmpdir(), "cordon-status-multi-"));
+    mkdirSync(join(multi, "incidents"));
+    const id = "2026-11-28-cross";
+    const body = { id, title: "t", account: "111111111111", cutoff: "at-containment", users: [{ name: "build-bot" }], roles: [{ name: "data-loader", account: "444444444444" }], organization: { scp: true, rcp: true } };
+    writeFileSync(join(multi, "incidents", `${id}.yaml`), stringify(body));
+    // Each account's stack records its own instant; the later one decides when the file may go.
+    const outputs = (account: string, cutoff: string) => JSON.stringify({ account, incidents: { [id]: { cutoff, atContainment: true } } });
+    writeFileSync(join(multi, "a.json"), outputs("111111111111", "2026-11-28T12:00:00Z"));
+    writeFileSync(join(multi, "b.json"), outputs("444444444444", "2026-11-28T12:05:00Z"));
+  });
+  afterAll(() => rmSync(multi, { recursive: true, force: true }));
+
+  it("lasts until the latest instant any of its stacks recorded, and names its accounts and guardrails", async () => {
+    const run = async (args: string[]) => {
+      const io = memoryIo({ cwd: multi });
+      const code = await main(["status", ...args], io);
+      return { code, stdout: io.stdout };
+    };
+    const json = await run(["--json", "--now", "2026-11-30T00:02:00Z", "--stack-outputs", "a.json", "--stack-outputs", "b.json"]);
+    expect(JSON.parse(json.stdout).incidents[0]).toMatchObject({ cutoff: "2026-11-28T12:05:00Z", expiresAt: "2026-11-30T00:05:00Z", removable: false, accounts: ["111111111111", "444444444444"], organization: { scp: true, rcp: true } });
+    // With the first stack's outputs alone it would look removable: every stack's outputs count.
+    expect(JSON.parse((await run(["--json", "--now", "2026-11-30T00:02:00Z", "--stack-outputs", "a.json"])).stdout).incidents[0].removable).toBe(true);
+    const text = await run(["--now", "2026-11-30T00:02:00Z", "--stack-outputs", "a.json", "--stack-outputs", "b.json"]);
+    expect(text.stdout.split("\n").at(-2)).toBe("2026-11-28-cross: shares in accounts 111111111111, 444444444444, and the organization SCP and RCP");
+  });
 });
