@@ -121,6 +121,11 @@ function renderOrganization(plan: Plan, style: RenderStyle): string[] {
     for (const statement of policy.document.Statement) lines.push(`    ${describeGuardrail(policy, statement)}`);
     lines.push(`    ${style.dim(`incidents: ${policy.incidents.join(", ")}`)}`);
   }
+  // aws:TokenIssueTime is absent from requests signed with a long-term key: the revoke form cannot match them.
+  const revokedUsers = plan.organizationPolicies.some((p) => p.document.Statement.some((s) => s.Condition?.DateLessThan !== undefined && JSON.stringify(s.Condition?.ArnLike ?? {}).includes(":user/")));
+  if (revokedUsers) {
+    lines.push("  a user's long-term access key carries no token issue time: the revoke form stops its sessions, and disabling the key (its account's stack) stops the key itself");
+  }
   for (const exclusion of plan.organizationExclusions) {
     lines.push(
       `  not in the SCP: ${exclusion.principal.type} ${exclusion.principal.name} (${exclusion.account}, the management account: SCPs do not apply to it); its IAM deny above still applies` +

@@ -97,6 +97,16 @@ describe("the documents", () => {
     );
   });
 
+  it("says, in the readable plan, that the revoke form cannot match a user's long-term key; deny-all needs no such note", () => {
+    const note = "  a user's long-term access key carries no token issue time: the revoke form stops its sessions, and disabling the key (its account's stack) stops the key itself";
+    const revoke = load(["cross", "users: [{ name: build-bot }]\norganization: { scp: true }\n"]);
+    expect(renderPlan(buildPlan(revoke, { organization: CONFIG })).split("\n")).toContain(note);
+    const denyAll = load(["cross", "mode: deny-all\nusers: [{ name: build-bot }]\norganization: { scp: true }\n"]);
+    expect(renderPlan(buildPlan(denyAll, { organization: CONFIG })).split("\n")).not.toContain(note);
+    const roles = load(["cross", "roles: [{ name: deploy }]\norganization: { scp: true }\n"]);
+    expect(renderPlan(buildPlan(roles, { organization: CONFIG })).split("\n")).not.toContain(note);
+  });
+
   it("an SCP with only the management account's principals has no statement for them", () => {
     const incidents = load(["only-mgmt", `roles: [{ name: audit-reader, account: "${MANAGEMENT}" }]\norganization: { scp: true }\n`]);
     expect(organizationPlan(incidents, CONFIG)).toEqual({

@@ -35,7 +35,7 @@ describe("the loader never crashes and never yields a partial result", () => {
   });
 
   it("on valid incidents with one field of one file replaced by arbitrary data", () => {
-    const fields = ["id", "title", "account", "cutoff", "mode", "users", "roles", "holdUntil", "replacementRoles"];
+    const fields = ["id", "title", "account", "cutoff", "mode", "users", "roles", "holdUntil", "replacementRoles", "organization", "identityCenterUsers"];
     fc.assert(
       fc.property(incidentSet, fc.nat(), fc.constantFrom(...fields), fc.jsonValue({ maxDepth: 2 }), (incidents, which, field, junk) => {
         const files = toFiles(incidents);
@@ -46,6 +46,33 @@ describe("the loader never crashes and never yields a partial result", () => {
         // Whatever the junk, either the file is still valid or nothing at all comes out.
         if (result.errors.length > 0) expect(result.incidents).toEqual([]);
         else expect(result.incidents).toHaveLength(files.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it("on a principal's own account, the guardrails or Identity Center users replaced by hostile data (issue 11): never a crash, never a partial result, never a planned guardrail from an invalid file", () => {
+    const hostile = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom("111111111111", 111111111111, "11111111111", "1111111111111", "arn:aws:iam::111111111111:root", "*", "../../etc", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "\u202e", "::error::x"),
+    );
+    fc.assert(
+      fc.property(incidentSet, fc.nat(), fc.constantFrom("account", "organization", "identityCenterUsers"), hostile, (incidents, which, field, junk) => {
+        const files = toFiles(incidents);
+        const victim = which % files.length;
+        const incident = structuredClone(incidents[victim]) as unknown as Record<string, unknown> & { users: { account?: unknown }[]; roles: { account?: unknown }[] };
+        const principals = [...incident.users, ...incident.roles];
+        if (field === "account" && principals.length > 0) principals[which % principals.length].account = junk;
+        else incident[field] = junk;
+        files[victim] = { ...files[victim], text: stringify(incident) };
+        const result = loadIncidents(files, { now });
+        if (result.errors.length > 0) {
+          expect(result.incidents).toEqual([]);
+          // A secret pasted into the field is never quoted back.
+          expect(JSON.stringify(result.errors)).not.toContain("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        } else {
+          const plan = buildPlan(result.incidents, { organization: { targets: ["r-abcd"], managementAccount: "999999999999" } });
+          for (const policy of plan.organizationPolicies) expect(policy.document.Statement.every((s) => s.Effect === "Deny")).toBe(true);
+        }
       }),
       { numRuns: 300 },
     );
