@@ -88,10 +88,12 @@ describe("actionlint", () => {
 describe("the pull request workflow", () => {
   const workflow = workflows["incident-pull-request.yml"];
   const job = workflow.jobs.check;
+  const previewJob = workflow.jobs.preview;
   const step = (match: (step: Step) => boolean) => job.steps[stepIndex(job, match)];
   const revisions = step((s) => s.name === "revisions");
   const guard = step((s) => s.name === "guard");
-  const preview = step((s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview");
+  const accounts = step((s) => s.name === "accounts");
+  const preview = previewJob.steps[stepIndex(previewJob, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")];
 
   it("runs on every pull request and every merge-queue group, with no paths filter (a required check it skipped would stay pending)", () => {
     expect(workflow.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "unlabeled"] }, merge_group: { types: ["checks_requested"] } });
@@ -108,9 +110,9 @@ describe("the pull request workflow", () => {
     const patterns = /case "\$file" in\n\s*(.+?)\) applied=true/.exec(revisions.run ?? "")?.[1].split("|");
     const expected = [INCIDENTS_PATH, ...PROTECTED_PATHS].map((entry) => (entry.endsWith("/") ? `${entry}*` : entry));
     expect(patterns).toEqual(expected);
-    for (const s of job.steps.filter((s) => s.uses?.startsWith("aws-actions/") || s.with?.command === "preview" || s.run?.includes("plugin install"))) {
-      expect(s.if, s.name ?? s.uses).toBe("steps.revisions.outputs.applied == 'true'");
-    }
+    expect(accounts.if).toBe("steps.revisions.outputs.applied == 'true'");
+    expect(job.outputs).toEqual({ applied: "${{ steps.revisions.outputs.applied }}", accounts: "${{ steps.accounts.outputs.accounts }}" });
+    expect(previewJob.if).toBe("needs.check.outputs.applied == 'true' && needs.check.outputs.accounts != '[]'");
     expect(step((s) => s.name === "nothing to preview").if).toBe("steps.revisions.outputs.applied != 'true'");
   });
 
@@ -125,16 +127,24 @@ describe("the pull request workflow", () => {
     expect(guard.env).toMatchObject({ BASE_SHA: "${{ steps.revisions.outputs.base }}", HEAD_SHA: "${{ steps.revisions.outputs.head }}" });
   });
 
-  it("validates, then guards, then previews with a comment on the pull request (not in the queue)", () => {
+  it("validates, then guards, then lists the accounts; then previews each account's stack, with a comment on the pull request (not in the queue)", () => {
     const ci = stepIndex(job, (s) => s.run === "npm ci");
     const validate = stepIndex(job, (s) => s.run === "npx cordon validate");
     const guarded = stepIndex(job, (s) => s.name === "guard");
-    const credentials = stepIndex(job, usesAction("aws-actions/configure-aws-credentials"));
-    const previewed = stepIndex(job, (s) => s === preview);
-    expect([ci, validate, guarded, credentials, previewed].every((i) => i >= 0)).toBe(true);
-    expect(ci < validate && validate < guarded && guarded < credentials && credentials < previewed).toBe(true);
-    expect(preview.with).toMatchObject({ "comment-on-pr": "${{ github.event_name == 'pull_request' }}", "github-token": "${{ secrets.GITHUB_TOKEN }}", "stack-name": "${{ env.PULUMI_STACK }}" });
-    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    const listed = stepIndex(job, (s) => s.name === "accounts");
+    expect([ci, validate, guarded, listed].every((i) => i >= 0)).toBe(true);
+    expect(ci < validate && validate < guarded && guarded < listed).toBe(true);
+    // The job that runs the pull request's code before the preview has no AWS credentials at all.
+    expect(job.steps.some(usesAction("aws-actions/configure-aws-credentials"))).toBe(false);
+    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "read" });
+
+    expect(previewJob.needs).toBe("check");
+    expect((previewJob as Job & { strategy?: unknown }).strategy).toEqual({ "fail-fast": false, matrix: { include: "${{ fromJSON(needs.check.outputs.accounts) }}" } });
+    const credentials = stepIndex(previewJob, usesAction("aws-actions/configure-aws-credentials"));
+    expect(credentials).toBeGreaterThan(stepIndex(previewJob, (s) => s.name === "the account's role"));
+    expect(credentials).toBeLessThan(stepIndex(previewJob, (s) => s === preview));
+    expect(preview.with).toMatchObject({ "comment-on-pr": "${{ github.event_name == 'pull_request' }}", "github-token": "${{ secrets.GITHUB_TOKEN }}", "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
+    expect(previewJob.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
   });
 
   it("lets an early removal through only with the label, on the pull request or on the queued one", () => {
@@ -144,11 +154,13 @@ describe("the pull request workflow", () => {
     expect(guard.run).toContain(`grep -qx 'cordon-allow-early-removal'`);
   });
 
-  it("passes the recorded containment instants to guard when the stack has them", () => {
+  it("passes guard the recorded containment instants of every stack the base branch deploys", () => {
     const outputs = stepIndex(job, runs("pulumi stack output --json"));
-    expect(outputs).toBeGreaterThanOrEqual(0);
+    expect(outputs).toBeGreaterThan(stepIndex(job, (s) => s.name === "the base branch's code"));
     expect(outputs).toBeLessThan(stepIndex(job, (s) => s.name === "guard"));
-    expect(guard.run).toContain('args+=(--stack-outputs "$CORDON_STACK_OUTPUTS")');
+    expect(job.steps[outputs].run).toContain(`(cd "$RUNNER_TEMP/base" && node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack')`);
+    expect(job.steps[outputs].run).toContain('pulumi stack output --json --stack "$PULUMI_PROJECT/$stack"');
+    expect(guard.run).toContain('for file in "${given[@]}"; do args+=(--stack-outputs "$file"); done');
   });
 
   it("holds no credential that can write the stack or IAM: the read-only Pulumi token and the preview role only", () => {
@@ -156,7 +168,8 @@ describe("the pull request workflow", () => {
     expect(text).not.toContain("secrets.PULUMI_ACCESS_TOKEN");
     expect(text).not.toContain("secrets.CORDON_AWS_ROLE_ARN");
     for (const s of job.steps.filter((s) => s.env?.PULUMI_ACCESS_TOKEN !== undefined)) expect(s.env?.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_READ_ACCESS_TOKEN }}");
-    expect(step(usesAction("aws-actions/configure-aws-credentials")).with?.["role-to-assume"]).toBe("${{ secrets.CORDON_AWS_PREVIEW_ROLE_ARN }}");
+    expect(previewJob.steps.find(usesAction("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"]).toBe("${{ steps.role.outputs.arn }}");
+    expect(previewJob.steps.find((s) => s.name === "the account's role")?.env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ matrix.account }}" });
   });
 
   describe("its scripts, run", () => {
@@ -213,6 +226,84 @@ describe("the pull request workflow", () => {
       const number = execFileSync("bash", ["-c", `${sed} <<< "$QUEUE_REF"`], { env: { ...process.env, QUEUE_REF: "refs/heads/gh-readonly-queue/main/pr-1234-0123456789abcdef0123456789abcdef01234567" }, encoding: "utf8" });
       expect(number.trim()).toBe("1234");
     });
+  });
+});
+
+describe("the pull request workflow's accounts to preview, run (issue 11)", () => {
+  const job = workflows["incident-pull-request.yml"].jobs.check;
+  const accounts = job.steps.find((s) => s.name === "accounts")!;
+  const role = workflows["incident-pull-request.yml"].jobs.preview.steps.find((s) => s.name === "the account's role")!;
+  let repo: string;
+  let temp: string;
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } }).trim();
+  const incident = (id: string, account: string, roles: string) => `id: ${id}\ntitle: t\naccount: "${account}"\ncutoff: 2026-11-28T10:00:00Z\nroles: ${roles}\n`;
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), "cordon-pr-accounts-"));
+    temp = mkdtempSync(join(tmpdir(), "cordon-pr-accounts-runner-"));
+    git("init", "-q", "-b", "main");
+    writeFileSync(join(repo, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+    mkdirSync(join(repo, "incidents"));
+    writeFileSync(join(repo, "incidents", "2026-11-28-cross.yaml"), incident("2026-11-28-cross", "111111111111", '[{ name: deploy }, { name: data-loader, account: "444444444444" }]'));
+    writeFileSync(join(repo, "incidents", "2026-11-28-other.yaml"), incident("2026-11-28-other", "555555555555", "[{ name: deploy }]"));
+    git("add", "-A");
+    git("commit", "-qm", "base");
+    // npx cordon is this repository's CLI.
+    mkdirSync(join(temp, "bin"));
+    writeFileSync(join(temp, "bin", "npx"), `#!/bin/bash\n[ "$1" = cordon ] && shift\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
+  });
+  afterAll(() => {
+    rmSync(repo, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
+  });
+
+  /** The step's `accounts` output for the change from main to a commit that `change` makes. */
+  function previewed(change: () => void): string[] {
+    git("checkout", "-q", "main");
+    git("checkout", "-q", "--detach");
+    change();
+    git("add", "-A");
+    git("commit", "-qm", "change");
+    const output = join(temp, "output");
+    writeFileSync(output, "");
+    execFileSync("bash", ["-eo", "pipefail", "-c", accounts.run ?? ""], {
+      cwd: repo,
+      env: { ...process.env, PATH: `${join(temp, "bin")}:${process.env.PATH}`, RUNNER_TEMP: temp, GITHUB_OUTPUT: output, BASE_SHA: git("rev-parse", "main"), HEAD_SHA: git("rev-parse", "HEAD") },
+    });
+    const line = readFileSync(output, "utf8").trim();
+    return (JSON.parse(line.slice("accounts=".length)) as { stack: string }[]).map((a) => a.stack);
+  }
+
+  it("an incident file changed: only the accounts it has a share in", () => {
+    expect(previewed(() => writeFileSync(join(repo, "incidents", "2026-11-28-other.yaml"), incident("2026-11-28-other", "555555555555", "[{ name: deploy }, { name: release }]")))).toEqual(["prod-555555555555"]);
+  });
+
+  it("a principal of another account removed: that account too, where the preview shows the removal", () => {
+    expect(previewed(() => writeFileSync(join(repo, "incidents", "2026-11-28-cross.yaml"), incident("2026-11-28-cross", "111111111111", "[{ name: deploy }]")))).toEqual(["prod-111111111111", "prod-444444444444"]);
+  });
+
+  it("a file deleted: the accounts it had a share in, from the base", () => {
+    expect(previewed(() => rmSync(join(repo, "incidents", "2026-11-28-other.yaml")))).toEqual(["prod-555555555555"]);
+  });
+
+  it("code or a stack file changed: every account's stack", () => {
+    expect(previewed(() => writeFileSync(join(repo, "Pulumi.prod-777777777777.yaml"), 'config:\n  cordon:account: "777777777777"\n'))).toEqual([
+      "prod-111111111111",
+      "prod-444444444444",
+      "prod-555555555555",
+      "prod-777777777777",
+    ]);
+  });
+
+  it("the role of each account comes from the template, and only a template with {account} and a 12-digit account are taken", () => {
+    const run = (env: Record<string, string>) => {
+      const output = join(temp, "role-output");
+      writeFileSync(output, "");
+      const result = spawnSync("bash", ["-eo", "pipefail", "-c", role.run ?? ""], { env: { ...process.env, GITHUB_OUTPUT: output, ...env }, encoding: "utf8" });
+      return { status: result.status, output: readFileSync(output, "utf8"), stdout: result.stdout };
+    };
+    expect(run({ TEMPLATE: "arn:aws:iam::{account}:role/cordon-preview", ACCOUNT: "444444444444" })).toEqual({ status: 0, output: "arn=arn:aws:iam::444444444444:role/cordon-preview\n", stdout: "" });
+    expect(run({ TEMPLATE: "arn:aws:iam::123456789012:role/cordon-preview", ACCOUNT: "444444444444" }).stdout).toBe("::error title=cordon::CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE must contain {account}\n");
+    expect(run({ TEMPLATE: "arn:aws:iam::{account}:role/x", ACCOUNT: "44; rm -rf /" })).toMatchObject({ status: 1, output: "" });
   });
 });
 
@@ -288,10 +379,14 @@ describe("the contain workflow", () => {
     expect(report.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write", "pull-requests": "write" });
   });
 
-  it("runs the same pulumi up as apply.yml: the same job, step for step", () => {
+  it("runs the same pulumi up as apply.yml: the same job, step for step, for the accounts the contain job names", () => {
     const { needs, ...job } = up;
     expect(needs).toBe("contain");
-    expect(job).toEqual(workflows["apply.yml"].jobs.up);
+    const { needs: applyNeeds, ...applyUp } = workflows["apply.yml"].jobs.up;
+    expect(applyNeeds).toBe("accounts");
+    // Only where the accounts come from differs: the contain job's output, apply.yml's accounts job's.
+    expect(JSON.parse(JSON.stringify(job).replaceAll("needs.contain.outputs.accounts", "needs.accounts.outputs.accounts"))).toEqual(applyUp);
+    expect(contain.outputs?.accounts).toBe("${{ steps.accounts.outputs.accounts }}");
   });
 
   it("a comment counts only as `/contain` on a pull request, by an owner, a member or a collaborator, and only when turned on", () => {
@@ -582,6 +677,22 @@ describe("the contain workflow", () => {
       expect(result.calls).toHaveLength(1);
     });
 
+    it("names the accounts the committed incident touches, for pulumi up's matrix; with nothing committed, every account's stack (issue 11)", () => {
+      const accountsStep = step(contain, (s) => s.name === "the accounts it touches");
+      const project = mkdtempSync(join(root, "accounts-"));
+      mkdirSync(join(project, "incidents"));
+      writeFileSync(join(project, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+      writeFileSync(join(project, "Pulumi.prod-777777777777.yaml"), 'config:\n  cordon:account: "777777777777"\n');
+      const file = "incidents/2026-11-28-exposed-access-key.yaml";
+      writeFileSync(join(project, file), 'id: 2026-11-28-exposed-access-key\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: ci, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\nroles: [{ name: data-loader, account: "444444444444" }]\n');
+      const committed = runStep(accountsStep, project, { CORDON_REAL_CLI: "1", FILES: JSON.stringify([file]) });
+      expect(committed.status).toBe(0);
+      expect(JSON.parse(committed.outputs.accounts).map((a: { stack: string }) => a.stack)).toEqual(["prod-111111111111", "prod-444444444444"]);
+      const nothing = runStep(accountsStep, project, { CORDON_REAL_CLI: "1", FILES: "[]" });
+      expect(JSON.parse(nothing.outputs.accounts).map((a: { stack: string }) => a.stack)).toEqual(["prod-111111111111", "prod-444444444444", "prod-777777777777"]);
+      expect(up.if).toBe("needs.contain.outputs.accounts != '[]'");
+    });
+
     describe("the report", () => {
       const report = step(workflow.jobs.report, (s) => s.name === "plan, verify and the report");
       const base = { RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t", PULL_REQUEST: "", COMMIT: "", FILES: "[]", DISPATCHER: "", MODE: "", ACCESS_KEY: "", VERIFY: "" };
@@ -623,6 +734,11 @@ describe("the contain workflow", () => {
         expect(run.calls).toEqual([`gh issue create --repo example-org/cordon-incidents --title cordon contain: a dispatch that failed --body-file ${join(run.temp, "report.md")}`]);
         expect(written(run)).toContain("## cordon contain: a repository_dispatch that did not pass its checks\n\nDispatched by a repository_dispatch.");
         expect(written(run)).toContain("**Nothing was committed: the contain job failed**");
+      });
+
+      it("passes plan and verify the outputs of every stack the incident touches", () => {
+        const run = runStep(report, root, { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY, FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success", APPLIED: "success", VERIFY: "true", CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json" });
+        expect(run.calls.slice(0, 2)).toEqual([`npx cordon plan ${file} --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json`, "npx cordon verify --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json"]);
       });
 
       it("a pulumi up replaced in the queue says so; without the verify role, verify is said not to have run", () => {
@@ -674,19 +790,39 @@ describe("the apply workflow", () => {
     const job = workflow.jobs.up;
     const up = stepIndex(job, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "up");
     // pulumi/actions' own input for `pulumi up --continue-on-error`, not GitHub's step keyword.
-    expect(job.steps[up].with).toMatchObject({ refresh: true, "continue-on-error": true, "stack-name": "${{ env.PULUMI_STACK }}" });
+    expect(job.steps[up].with).toMatchObject({ refresh: true, "continue-on-error": true, "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
     expect(Object.keys(job.steps[up])).not.toContain("continue-on-error");
     expect(stepIndex(job, (s) => s.run === "npx cordon validate")).toBeLessThan(up);
     expect(stepIndex(job, usesAction("aws-actions/configure-aws-credentials"))).toBeLessThan(up);
     expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
   });
 
+  it("runs one pulumi up per account's stack that `cordon accounts --json` lists, and one failing does not stop the others (issue 11)", () => {
+    const accounts = workflow.jobs.accounts;
+    expect(accounts.outputs).toEqual({ accounts: "${{ steps.accounts.outputs.accounts }}" });
+    expect(accounts.steps.find((s) => s.name === "accounts")?.run).toBe(`echo "accounts=$(npx cordon accounts --json | jq -c '.accounts')" >> "$GITHUB_OUTPUT"`);
+    expect(accounts.permissions).toEqual({ contents: "read" });
+    const up = workflow.jobs.up as Job & { strategy?: unknown };
+    expect(up.needs).toBe("accounts");
+    expect(up.if).toBe("needs.accounts.outputs.accounts != '[]'");
+    expect(up.strategy).toEqual({ "fail-fast": false, matrix: { include: "${{ fromJSON(needs.accounts.outputs.accounts) }}" } });
+    const role = up.steps.find((s) => s.name === "the account's role");
+    expect(role?.env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ matrix.account }}" });
+    const output = join(mkdtempSync(join(tmpdir(), "cordon-role-")), "output");
+    writeFileSync(output, "");
+    execFileSync("bash", ["-eo", "pipefail", "-c", role?.run ?? ""], { env: { ...process.env, GITHUB_OUTPUT: output, TEMPLATE: "arn:aws:iam::{account}:role/cordon-deployer", ACCOUNT: "999999999999" } });
+    expect(readFileSync(output, "utf8")).toBe("arn=arn:aws:iam::999999999999:role/cordon-deployer\n");
+    rmSync(dirname(output), { recursive: true, force: true });
+  });
+
   it("proposes the removal of what status --json reports removable, on the schedule only, after up", () => {
     const job = workflow.jobs["propose-removals"];
-    expect(job.needs).toBe("up");
+    expect(job.needs).toEqual(["accounts", "up"]);
     expect(job.if).toBe("github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'");
     const remove = job.steps[stepIndex(job, runs("cordon status --json"))].run ?? "";
-    expect(remove).toContain('args+=(--stack-outputs "$RUNNER_TEMP/stack-outputs.json")');
+    // Every stack's outputs: an incident over several accounts goes once its last share expired.
+    expect(remove).toContain(`done < <(jq -r '.[].stack' <<< "\${STACKS:-[]}")`);
+    expect(remove).toContain('args+=(--stack-outputs "$RUNNER_TEMP/stack-outputs-$stack.json")');
     expect(remove).toContain(`jq -r '.incidents[] | select(.removable) | .file'`);
     expect(remove).toContain('git rm --quiet -- "$file"');
     expect(job.steps.at(-1)).toMatchObject({ uses: expect.stringMatching(/^peter-evans\/create-pull-request@/), with: { branch: "cordon/remove-expired-incidents", "delete-branch": true } });
@@ -695,22 +831,24 @@ describe("the apply workflow", () => {
 });
 
 describe("every workflow", () => {
-  it("keeps every pulumi up, of every workflow, in the stack's one concurrency group, which never cancels a run halfway", () => {
+  it("keeps every pulumi up, of every workflow, in its stack's one concurrency group, which never cancels a run halfway", () => {
     const withUp = allJobs.filter(({ job }) => job.steps.some((s) => usesAction("pulumi/actions")(s) && s.with?.command === "up"));
     expect(withUp.map(({ file, id }) => `${file} ${id}`)).toEqual(["apply.yml up", "contain.yml up"]);
-    // On the job that runs it (the group holds pulumi up, not what comes before or after it).
-    for (const { job } of withUp) expect(job.concurrency).toEqual({ group: "cordon-pulumi-up", "cancel-in-progress": false });
-    // Nothing else waits in that group: a pending job in it would cancel a pending pulumi up.
-    const inGroup = allJobs.filter(({ job, workflow }) => (job.concurrency ?? workflow.concurrency)?.group === "cordon-pulumi-up");
+    // On the job that runs it (the group holds pulumi up, not what comes before or after it), one
+    // group per stack: accounts deploy side by side, a stack never twice at once.
+    for (const { job } of withUp) expect(job.concurrency).toEqual({ group: "cordon-pulumi-up-${{ matrix.stack }}", "cancel-in-progress": false });
+    // Nothing else waits in those groups: a pending job in one would cancel a pending pulumi up.
+    const inGroup = allJobs.filter(({ job, workflow }) => (job.concurrency ?? workflow.concurrency)?.group.startsWith("cordon-pulumi-up"));
     expect(inGroup.map(({ file, id }) => `${file} ${id}`)).toEqual(["apply.yml up", "contain.yml up"]);
   });
 
-  it("name one Pulumi stack (PULUMI_STACK), the same in every workflow", () => {
-    const stacks = Object.entries(workflows).map(([file, w]) => [file, w.env?.PULUMI_STACK]);
-    expect(stacks.map(([file]) => file)).toEqual(files);
-    expect(new Set(stacks.map(([, stack]) => stack))).toEqual(new Set(["example-org/cordon/prod"]));
-    // Only there: every other mention of the stack is ${{ env.PULUMI_STACK }} or $PULUMI_STACK.
-    for (const file of files) expect(readFileSync(join(dir, file), "utf8").split("example-org/cordon/prod").length - 1, file).toBe(1);
+  it("name one Pulumi project (PULUMI_PROJECT), the same in every workflow, and each stack in it as `cordon accounts` names it", () => {
+    const projects = Object.entries(workflows).map(([file, w]) => [file, w.env?.PULUMI_PROJECT]);
+    expect(projects.map(([file]) => file)).toEqual(files);
+    expect(new Set(projects.map(([, project]) => project))).toEqual(new Set(["example-org/cordon"]));
+    // Only there: every other mention is ${{ env.PULUMI_PROJECT }} or $PULUMI_PROJECT, with the stack after it.
+    for (const file of files) expect(readFileSync(join(dir, file), "utf8").split("example-org/cordon").length - 1, file).toBe(1);
+    for (const { step } of pulumiSteps.filter(({ step }) => step.with?.["stack-name"] !== undefined)) expect(step.with?.["stack-name"]).toBe("${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}");
   });
 
   it.each(allJobs)("$file $id: declares its own permissions, read-only at the workflow level", ({ job, workflow }) => {
@@ -723,10 +861,18 @@ describe("every workflow", () => {
     ({ file, id, job }) => {
       expect(job.permissions?.["id-token"]).toBe("write");
       const step = job.steps.find(usesAction("aws-actions/configure-aws-credentials"));
-      // Pull requests get the read-only role; the contain report verifies with a read-only role;
-      // only main's runs that write get the role that changes IAM.
-      const role = file === "incident-pull-request.yml" ? "CORDON_AWS_PREVIEW_ROLE_ARN" : file === "contain.yml" && id === "report" ? "CORDON_AWS_VERIFY_ROLE_ARN" : "CORDON_AWS_ROLE_ARN";
-      expect(step?.with?.["role-to-assume"]).toBe(`\${{ secrets.${role} }}`);
+      // Pull requests get each account's read-only role; the contain report verifies with a
+      // read-only role; contain asks IAM whose key it is with the deployer of its account; each
+      // account's pulumi up gets that account's deployer, from a template with {account}.
+      const matrixed = (job as Job & { strategy?: unknown }).strategy !== undefined;
+      if (matrixed) {
+        const template = file === "incident-pull-request.yml" ? "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE" : "CORDON_AWS_ROLE_ARN_TEMPLATE";
+        expect(step?.with?.["role-to-assume"]).toBe("${{ steps.role.outputs.arn }}");
+        expect(job.steps.find((s) => s.name === "the account's role")?.env?.TEMPLATE).toBe(`\${{ secrets.${template} }}`);
+      } else {
+        const role = file === "contain.yml" && id === "report" ? "CORDON_AWS_VERIFY_ROLE_ARN" : "CORDON_AWS_ROLE_ARN";
+        expect(step?.with?.["role-to-assume"]).toBe(`\${{ secrets.${role} }}`);
+      }
       expect(Object.keys(step?.with ?? {})).not.toContain("aws-secret-access-key");
     },
   );
