@@ -800,7 +800,8 @@ describe("the apply workflow", () => {
   it("runs one pulumi up per account's stack that `cordon accounts --json` lists, and one failing does not stop the others (issue 11)", () => {
     const accounts = workflow.jobs.accounts;
     expect(accounts.outputs).toEqual({ accounts: "${{ steps.accounts.outputs.accounts }}" });
-    expect(accounts.steps.find((s) => s.name === "accounts")?.run).toBe(`echo "accounts=$(npx cordon accounts --json | jq -c '.accounts')" >> "$GITHUB_OUTPUT"`);
+    // An invalid incident file fails the assignment (bash -e), and with it the run: no partial matrix.
+    expect(accounts.steps.find((s) => s.name === "accounts")?.run).toBe(`listed="$(npx cordon accounts --json)"\necho "accounts=$(jq -c '.accounts' <<< "$listed")" >> "$GITHUB_OUTPUT"\n`);
     expect(accounts.permissions).toEqual({ contents: "read" });
     const up = workflow.jobs.up as Job & { strategy?: unknown };
     expect(up.needs).toBe("accounts");
