@@ -90,9 +90,17 @@ export function parseProject(projectText: string | undefined, stackFiles: { file
   const stackAccounts = new Set<string>();
   for (const { file, text } of [...stackFiles].sort((a, b) => compareText(a.file, b.file))) {
     const parsed = configOf(text);
-    if (typeof parsed === "string") continue;
+    // A stack file read wrongly would drop its stack from the workflows' matrix: say so.
+    if (typeof parsed === "string") {
+      problems.push(`${file}: ${parsed}`);
+      continue;
+    }
     const named = parsed.config["cordon:account"];
     if (typeof named === "string" && ACCOUNT_ID.test(named)) stackAccounts.add(named);
+    else if (parsed.config["cordon:organization"] === undefined) {
+      problems.push(`${file}: config cordon:account: expected an account id of 12 digits, quoted, found ${JSON.stringify(named ?? null)}`);
+      continue;
+    }
     if (parsed.config["cordon:organization"] === undefined) continue;
     const stack = STACK_FILE.exec(file.split("/").pop() ?? file)?.[1] ?? file;
     const account = parsed.config["cordon:account"];

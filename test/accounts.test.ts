@@ -10,7 +10,9 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { accountStacks } from "../plan/project.ts";
+import { TARGET_ID } from "../plan/organization.ts";
+import { accountStacks, parseProject, STACK_PREFIX } from "../plan/project.ts";
+import { parse, stringify } from "yaml";
 import type { Incident } from "../incident/types.ts";
 
 const EXAMPLES = join(import.meta.dirname, "../examples/incidents");
@@ -86,6 +88,19 @@ describe("cordon accounts", () => {
     expect(stderr).toContain("nothing is planned while any incident file is invalid");
   });
 
+  it("lists nothing when a stack file cannot be read or names no account: its stack would be missing from the matrix", async () => {
+    writeFileSync(join(dir, "Pulumi.prod-777777777777.yaml"), "config: [\n");
+    writeFileSync(join(dir, "Pulumi.prod-888888888888.yaml"), "config:\n  cordon:account: 888888888888\n");
+    const { code, stdout, stderr } = await accounts("--json");
+    expect([code, stdout]).toEqual([1, ""]);
+    expect(stderr.split("\n")).toEqual([
+      expect.stringMatching(/^cordon accounts: Pulumi\.prod-777777777777\.yaml: not YAML: /),
+      "cordon accounts: Pulumi.prod-888888888888.yaml: config cordon:account: expected an account id of 12 digits, quoted, found 888888888888",
+      "cordon accounts: 2 problems in the project's stack files: no account listed",
+      "",
+    ]);
+  });
+
   it("lists nothing when two stack files set cordon:organization, or one is misnamed", async () => {
     writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
     writeFileSync(join(dir, "Pulumi.mgmt.yaml"), ORGANIZATION_STACK);
@@ -132,6 +147,48 @@ describe("accountStacks", () => {
           if (guarded && management !== undefined) expect(listed.find((a) => a.account === management)?.incidents).toContain(`i${i}`);
         }
       }),
+    );
+  });
+});
+
+describe("hostile stack files", () => {
+  it("never crash the project's reading; what comes out is well-formed, or a problem says why", () => {
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.constantFrom("999999999999", 999999999999, "r-abcd", ["r-abcd"], { targets: ["r-abcd"], managementAccount: "999999999999" }, "../../etc", "::error::x", "\u202e", "prod\nx"),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ name: fc.oneof(fc.constantFrom("prod-999999999999", "prod-111111111111", "mgmt"), fc.string({ maxLength: 12 })), account: value, organization: fc.option(value, { nil: undefined }) }), { maxLength: 4 }),
+        fc.option(value, { nil: undefined }),
+        fc.oneof(fc.string({ maxLength: 80 }), fc.constant("config: [")),
+        (stacks, prefix, garbage) => {
+          const files = stacks.map((stack) => ({ file: `Pulumi.${stack.name}.yaml`, text: stringify({ config: { "cordon:account": stack.account, ...(stack.organization === undefined ? {} : { "cordon:organization": stack.organization }) } }) }));
+          files.push({ file: "Pulumi.garbage.yaml", text: garbage });
+          const project = parseProject(stringify({ name: "cordon", config: prefix === undefined ? {} : { "cordon:stackPrefix": prefix } }), files);
+          expect(STACK_PREFIX.test(project.stackPrefix)).toBe(true);
+          for (const account of project.stackAccounts) expect(account).toMatch(/^\d{12}$/);
+          if (project.organization !== undefined) {
+            expect(project.organization.account).toMatch(/^\d{12}$/);
+            expect(project.organization.stack).toBe(`${project.stackPrefix}-${project.organization.account}`);
+            for (const target of project.organization.config.targets) expect(target).toMatch(TARGET_ID);
+          }
+          // Every stack file is either read (its account listed) or named in a problem: none is skipped silently.
+          for (const { file, text } of files) {
+            const named = project.problems.some((problem) => problem.startsWith(`${file}: `) || problem.includes(` ${file}`) || problem.startsWith(`${file},`));
+            const account = (() => {
+              try {
+                return ((parse(text) as { config?: Record<string, unknown> } | null)?.config ?? {})["cordon:account"];
+              } catch {
+                return undefined;
+              }
+            })();
+            expect(named || project.stackAccounts.includes(account as string), file).toBe(true);
+          }
+          for (const a of accountStacks([], project, project.stackAccounts)) expect(a.stack).toBe(`${project.stackPrefix}-${a.account}`);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
