@@ -52,8 +52,9 @@ export interface Project {
 /** A YAML file's `config:` mapping, and whether it imports ESC environments; or why it cannot be read. */
 export function configOf(text: string): { config: Record<string, unknown>; environments: boolean } | string {
   let document: unknown;
+  // logLevel "error": a hostile stack file's warnings (an unknown tag) must not reach the terminal as Node warnings.
   try {
-    document = parse(text, { uniqueKeys: true, maxAliasCount: 100 });
+    document = parse(text, { uniqueKeys: true, maxAliasCount: 100, logLevel: "error" });
   } catch (error) {
     return `not YAML: ${(error as Error).message.split("\n")[0].replace(/:$/, "")}`;
   }

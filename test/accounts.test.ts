@@ -178,7 +178,7 @@ describe("hostile stack files", () => {
             const named = project.problems.some((problem) => problem.startsWith(`${file}: `) || problem.includes(` ${file}`) || problem.startsWith(`${file},`));
             const account = (() => {
               try {
-                return ((parse(text) as { config?: Record<string, unknown> } | null)?.config ?? {})["cordon:account"];
+                return ((parse(text, { logLevel: "error" }) as { config?: Record<string, unknown> } | null)?.config ?? {})["cordon:account"];
               } catch {
                 return undefined;
               }
