@@ -13,7 +13,7 @@ export interface ReviewEvent {
   eventId: string;
   eventName: string;
   eventSource: string;
-  /** As CloudTrail wrote it, an ISO 8601 UTC instant such as `2023-07-10T12:24:29Z`. */
+  /** As CloudTrail wrote it, an ISO 8601 UTC instant such as `2023-07-10T12:24:29Z` (`Z` added if it had no offset). */
   eventTime: string;
   region: string;
   /** The key that signed the call; null for calls without one (ConsoleLogin, AWS service events). */
@@ -35,6 +35,24 @@ export interface ReviewEvent {
   requestParameters: unknown;
   /** Redacted: see {@link redact}. Still holds minted key ids and expirations, which are not secrets. */
   responseElements: unknown;
+  /**
+   * Set when the logs hold another event with this `eventId` and other contents: where this copy
+   * was read. Both copies stay in the review, each marked (a forged file must not hide a real event).
+   */
+  conflict?: EventCopy;
+}
+
+/** Where one copy of an event was read: a log file, and the record's place in it. */
+export interface EventCopy {
+  file: string;
+  record: number;
+}
+
+/** Two or more different events under one `eventID`: a forged file, or a broken export. All are kept. */
+export interface Conflict {
+  eventId: string;
+  /** Where each copy was read, sorted (one file twice if it holds two of them). */
+  files: string[];
 }
 
 /** What names an event wherever a report lists it: which call, from which service, when and where. */
@@ -62,21 +80,53 @@ const SESSION_TOKEN_VALUE = /^(IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|A
 export const REDACTED = "[redacted by cordon]";
 
 /**
- * A deep copy with secret values replaced by {@link REDACTED}. Key ids and expirations stay:
- * they are what the review follows, and an access key id alone grants nothing.
+ * How deep a copy of request parameters or response elements goes. CloudTrail's records nest a
+ * dozen levels at most; a log file can nest anything, and every later step (the analysis, the
+ * reports, `JSON.stringify`) must be able to walk what the review keeps.
  */
-export function redact(value: unknown): unknown {
+export const MAX_NESTING = 64;
+export const TOO_DEEP = `[nested more than ${MAX_NESTING} levels deep: cut by cordon]`;
+
+function redactText(value: string): string {
   // A secret access key wherever it appears, for instance in a task definition's environment, which
   // CloudTrail records as sent (`{name, value}` pairs whose field names say nothing).
-  if (typeof value === "string") return SESSION_TOKEN_VALUE.test(value) ? REDACTED : value.replace(SECRET_ACCESS_KEY_IN_TEXT, (token) => (isSecretShaped(token) ? REDACTED : token));
-  if (Array.isArray(value)) return value.map(redact);
-  if (!isObject(value)) return value;
-  const copy: Json = {};
-  for (const [key, field] of Object.entries(value)) {
-    // Field names as services and people spell them: secretAccessKey, SecretAccessKey, aws_secret_access_key.
-    copy[key] = SECRET_FIELD.test(key.replace(/[-_]/g, "")) && field !== null && typeof field !== "boolean" ? REDACTED : redact(field);
+  return SESSION_TOKEN_VALUE.test(value) ? REDACTED : value.replace(SECRET_ACCESS_KEY_IN_TEXT, (token) => (isSecretShaped(token) ? REDACTED : token));
+}
+
+/** Sets a field without `__proto__` reaching the prototype: a log's keys are data. */
+function setField(target: Json, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/**
+ * A deep copy with secret values replaced by {@link REDACTED}. Key ids and expirations stay:
+ * they are what the review follows, and an access key id alone grants nothing. Containers deeper
+ * than {@link MAX_NESTING} levels become {@link TOO_DEEP}. No recursion: any input is walked.
+ */
+export function redact(value: unknown): unknown {
+  const pending: { source: unknown[] | Json; target: unknown[] | Json; depth: number }[] = [];
+  const copy = (field: unknown, depth: number): unknown => {
+    if (typeof field === "string") return redactText(field);
+    if (typeof field !== "object" || field === null) return field;
+    if (depth > MAX_NESTING) return TOO_DEEP;
+    const target: unknown[] | Json = Array.isArray(field) ? new Array<unknown>(field.length) : {};
+    pending.push({ source: field as unknown[] | Json, target, depth });
+    return target;
+  };
+  const result = copy(value, 1);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { source, target, depth } = next;
+    if (Array.isArray(source)) {
+      for (let i = 0; i < source.length; i++) (target as unknown[])[i] = copy(source[i], depth + 1);
+      continue;
+    }
+    for (const [key, field] of Object.entries(source)) {
+      // Field names as services and people spell them: secretAccessKey, SecretAccessKey, aws_secret_access_key.
+      setField(target as Json, key, SECRET_FIELD.test(key.replace(/[-_]/g, "")) && field !== null && typeof field !== "boolean" ? REDACTED : copy(field, depth + 1));
+    }
   }
-  return copy;
+  return result;
 }
 
 /**
@@ -112,33 +162,60 @@ export interface LookupEvent {
 }
 
 /**
+ * CloudTrail writes `eventTime` as an ISO 8601 UTC instant, `2023-07-10T12:24:29Z`. One without an
+ * offset is read as UTC too: `Date.parse` would read it in the machine's time zone, and the same
+ * logs would give another review elsewhere. Returns the instant as the review shows it (an offset
+ * added where there was none), or null for anything else (`Date.parse` accepts many forms, some of
+ * them local).
+ */
+export function eventInstant(value: string): string | null {
+  const iso = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([zZ]|[+-]\d{2}:\d{2})?$/.exec(value);
+  if (iso === null) return null;
+  const instant = iso[3] === undefined ? `${value}Z` : value;
+  return Number.isNaN(Date.parse(instant)) ? null : instant;
+}
+
+/**
+ * Why a record cannot be an event, or null: the checks every reader applies, so that a log file is
+ * refused for the same reasons whichever reader reads it.
+ */
+export function recordProblem(eventId: string | null, eventName: string | null, eventTime: string | null): string | null {
+  if (eventId === null) return "the event has no eventID";
+  if (eventName === null) return `event ${eventId} has no eventName`;
+  if (eventTime === null || eventInstant(eventTime) === null) return `event ${eventId} has no valid eventTime`;
+  return null;
+}
+
+/** Why an element of `Records` is not an event at all. */
+export const NOT_AN_OBJECT = "expected a CloudTrail event (a JSON object)";
+
+/**
  * A CloudTrail record (one element of `Records` in a log file) as a {@link ReviewEvent}, or a
  * message saying why it is not one. `fallback` fills fields the record lacks (LookupEvents gives
  * them beside the record, and gives the region the request was sent to).
  */
 export function fromRecord(record: unknown, fallback: Partial<ReviewEvent> = {}): ReviewEvent | string {
-  if (!isObject(record)) return "expected a CloudTrail event (a JSON object)";
+  if (!isObject(record)) return NOT_AN_OBJECT;
   const identity = isObject(record.userIdentity) ? record.userIdentity : {};
   const issuer = isObject(identity.sessionContext) && isObject(identity.sessionContext.sessionIssuer) ? identity.sessionContext.sessionIssuer : {};
   const eventId = text(record.eventID) ?? fallback.eventId ?? null;
   const eventName = text(record.eventName) ?? fallback.eventName ?? null;
   const eventTime = text(record.eventTime) ?? fallback.eventTime ?? null;
-  if (eventId === null) return "the event has no eventID";
-  if (eventName === null) return `event ${eventId} has no eventName`;
-  if (eventTime === null || Number.isNaN(Date.parse(eventTime))) return `event ${eventId} has no valid eventTime`;
+  const problem = recordProblem(eventId, eventName, eventTime);
+  if (problem !== null) return problem;
   const stated = readOnlyOf(record.readOnly) ?? fallback.readOnly;
   return {
-    eventId,
-    eventName,
+    eventId: eventId as string,
+    eventName: eventName as string,
     eventSource: text(record.eventSource) ?? fallback.eventSource ?? "",
-    eventTime,
+    eventTime: eventInstant(eventTime as string) as string,
     region: text(record.awsRegion) ?? fallback.region ?? "",
     accessKeyId: text(identity.accessKeyId) ?? fallback.accessKeyId ?? null,
     userName: text(identity.userName) ?? text(issuer.userName) ?? fallback.userName ?? null,
     principalArn: text(identity.arn),
     identityType: text(identity.type),
     accountId: text(identity.accountId) ?? text(record.recipientAccountId),
-    readOnly: stated ?? deriveReadOnly(eventName),
+    readOnly: stated ?? deriveReadOnly(eventName as string),
     readOnlyDerived: stated === undefined,
     sourceIPAddress: text(record.sourceIPAddress),
     userAgent: text(record.userAgent),
