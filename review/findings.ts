@@ -5,7 +5,7 @@
  */
 import { compareText } from "../incident/order.ts";
 import { formatInstant } from "../incident/time.ts";
-import { actionOfEvent, eventHeader, serviceOf, type EventHeader, type ReviewEvent } from "./event.ts";
+import { actionOfEvent, eventHeader, serviceOf, type EventCopy, type EventHeader, type ReviewEvent } from "./event.ts";
 import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
@@ -129,6 +129,8 @@ export interface Finding extends EventHeader {
   accessKeyId: string | null;
   /** What the call touched, from its parameters, such as `userName=svc-backup`. */
   target: string;
+  /** Set when the logs hold other events with this `eventId`: where this copy was read. */
+  conflict?: EventCopy;
 }
 
 /** Calls rejected for lack of permission: an attacker finding out what the key can do. */
@@ -301,21 +303,23 @@ function asTree(keys: KeyNode[]): KeyNode[] {
   const ids = new Set(keys.map((key) => key.accessKeyId));
   for (const key of keys) {
     const parent = key.parent !== null && ids.has(key.parent) ? key.parent : key.mintedBy === null ? null : "orphan";
-    children.set(parent, [...(children.get(parent) ?? []), key]);
+    const siblings = children.get(parent);
+    if (siblings === undefined) children.set(parent, [key]);
+    else siblings.push(key);
   }
   const ordered: KeyNode[] = [];
+  // Depth first with a stack, not recursion: a chain of role sessions can be any length.
   const walk = (parent: string | null) => {
-    for (const key of children.get(parent) ?? []) {
+    const stack = [...(children.get(parent) ?? [])].reverse();
+    for (let key = stack.pop(); key !== undefined; key = stack.pop()) {
       ordered.push(key);
-      walk(key.accessKeyId);
+      const below = children.get(key.accessKeyId) ?? [];
+      for (let i = below.length - 1; i >= 0; i--) stack.push(below[i]);
     }
   };
   walk(null);
   // Keys minted by a followed user's console session hang under that user, not under a key.
-  for (const key of children.get("orphan") ?? []) {
-    ordered.push(key);
-    walk(key.accessKeyId);
-  }
+  walk("orphan");
   return ordered;
 }
 
@@ -358,6 +362,7 @@ export function analyze(chain: Chain): Review {
       by: callerOf(event),
       accessKeyId: event.accessKeyId,
       target: targetOf(event),
+      ...(event.conflict === undefined ? {} : { conflict: event.conflict }),
     });
   }
 

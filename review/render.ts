@@ -5,7 +5,7 @@
  */
 import type { Category, Finding, KeyNode, Review } from "./findings.ts";
 import { PERSISTENCE_CATEGORIES } from "./findings.ts";
-import { eventHeader } from "./event.ts";
+import { eventHeader, type Conflict } from "./event.ts";
 import { markdownSafe } from "../incident/display.ts";
 
 /** Where the events came from, and what could not be read. */
@@ -15,6 +15,13 @@ export interface ReviewContext {
   notEnabled: readonly string[];
   /** Regions that could not be read, with the reason: the review is incomplete. */
   failed: readonly { region: string; reason: string }[];
+  /** Different events under one id in the logs (every copy is in the review, marked). @default [] */
+  conflicts?: readonly Conflict[];
+}
+
+/** Appends lines one by one: `push(...lines)` passes each line as an argument, and overflows the stack for long lists. */
+function append(out: string[], lines: readonly string[]): void {
+  for (const line of lines) out.push(line);
 }
 
 const CATEGORY_TITLES: Record<Category, string> = {
@@ -58,22 +65,34 @@ function keyTree(keys: KeyNode[]): { prefix: string; key: KeyNode; depth: number
   const ids = new Set(keys.map((key) => key.accessKeyId));
   const roots: KeyNode[] = [];
   for (const key of keys) {
-    if (key.parent !== null && ids.has(key.parent)) children.set(key.parent, [...(children.get(key.parent) ?? []), key]);
-    else roots.push(key);
+    if (key.parent === null || !ids.has(key.parent)) roots.push(key);
+    else {
+      const siblings = children.get(key.parent);
+      if (siblings === undefined) children.set(key.parent, [key]);
+      else siblings.push(key);
+    }
   }
   const lines: { prefix: string; key: KeyNode; depth: number }[] = [];
-  const walk = (key: KeyNode, indent: string, branch: string, depth: number) => {
+  // Depth first with a stack, not recursion: a chain of role sessions can be any length.
+  const stack: { key: KeyNode; indent: string; branch: string; depth: number }[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) stack.push({ key: roots[i], indent: "", branch: "", depth: 0 });
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { key, indent, branch, depth } = next;
     lines.push({ prefix: indent + branch, key, depth });
     const kids = children.get(key.accessKeyId) ?? [];
     const nextIndent = indent + (branch === "" ? "" : branch === "└─ " ? "   " : "│  ");
-    kids.forEach((kid, i) => walk(kid, nextIndent, i === kids.length - 1 ? "└─ " : "├─ ", depth + 1));
-  };
-  for (const root of roots) walk(root, "", "", 0);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ key: kids[i], indent: nextIndent, branch: i === kids.length - 1 ? "└─ " : "├─ ", depth: depth + 1 });
+  }
   return lines;
 }
 
+/** Marks a copy of an event that conflicts with another under the same id. */
+function conflictMark(finding: Finding): string {
+  return finding.conflict === undefined ? "" : `  [conflicting copy: ${finding.conflict.file}, record ${finding.conflict.record}]`;
+}
+
 function findingLine(finding: Finding): string {
-  return `${finding.eventTime}  ${finding.eventName}  ${finding.eventSource.replace(/\.amazonaws\.com$/, "")}  ${finding.target || "-"}  by ${finding.by}  (${finding.region})`;
+  return `${finding.eventTime}  ${finding.eventName}  ${finding.eventSource.replace(/\.amazonaws\.com$/, "")}  ${finding.target || "-"}  by ${finding.by}  (${finding.region})${conflictMark(finding)}`;
 }
 
 /**
@@ -83,8 +102,11 @@ function findingLine(finding: Finding): string {
 function foldedLines(findings: Finding[]): string[] {
   const groups = new Map<string, Finding[]>();
   for (const finding of findings) {
-    const key = `${finding.eventName} ${finding.by} ${finding.region}`;
-    groups.set(key, [...(groups.get(key) ?? []), finding]);
+    // Conflicting copies keep a line each: each is a claim to check.
+    const key = finding.conflict === undefined ? `${finding.eventName} ${finding.by} ${finding.region}` : `${finding.eventId} ${finding.conflict.file} ${finding.conflict.record}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [finding]);
+    else group.push(finding);
   }
   return [...groups.values()].map((group) => {
     if (group.length === 1) return findingLine(group[0]);
@@ -124,7 +146,10 @@ function userSuggestion(review: Review): string[] {
   const created = new Map<string, string[]>();
   for (const user of review.users) created.set(user.userName, []);
   for (const key of review.keys) {
-    if (key.mintedBy === "CreateAccessKey" && key.userName !== null) created.set(key.userName, [...(created.get(key.userName) ?? []), key.accessKeyId]);
+    if (key.mintedBy !== "CreateAccessKey" || key.userName === null) continue;
+    const keys = created.get(key.userName);
+    if (keys === undefined) created.set(key.userName, [key.accessKeyId]);
+    else keys.push(key.accessKeyId);
   }
   const lines: string[] = [];
   for (const [name, keys] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
@@ -154,6 +179,9 @@ function problems(context: ReviewContext): string[] {
     for (const failure of context.failed) lines.push(`  ${failure.region}: ${failure.reason}`);
   }
   if (context.notEnabled.length > 0) lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.join(", ")}`);
+  for (const conflict of context.conflicts ?? []) {
+    lines.push(`CONFLICT: event ${conflict.eventId} differs between ${conflict.files.join(" and ")}; every copy is in this review, marked as conflicting`);
+  }
   return lines;
 }
 
@@ -203,7 +231,7 @@ export function renderText(review: Review, context: ReviewContext): string {
   const services = [...new Set(review.writes.map((group) => group.service))];
   for (const service of services) {
     const actions = review.writes.filter((group) => group.service === service).map((group) => `${group.action} ${count(group.count)}`);
-    out.push(...wrap(`  ${service}: `, actions));
+    append(out, wrap(`  ${service}: `, actions));
   }
   if (services.length === 0) out.push("  none");
   out.push("");
@@ -215,10 +243,10 @@ export function renderText(review: Review, context: ReviewContext): string {
   out.push("");
 
   out.push(`source addresses (${count(review.sourceIPs.length)})`);
-  out.push(...head(review.sourceIPs, (ip) => `  ${ip.value}  ${plural(ip.count, "call")}  ${ip.firstSeen} → ${ip.lastSeen}`));
+  append(out, head(review.sourceIPs, (ip) => `  ${ip.value}  ${plural(ip.count, "call")}  ${ip.firstSeen} → ${ip.lastSeen}`));
   out.push("");
   out.push(`user agents (${count(review.userAgents.length)})`);
-  out.push(...head(review.userAgents, (agent) => `  ${count(agent.count).padStart(6)}  ${agent.value}`));
+  append(out, head(review.userAgents, (agent) => `  ${count(agent.count).padStart(6)}  ${agent.value}`));
   out.push("");
   out.push(`regions: ${review.regions.map((region) => `${region.value} ${count(region.count)}`).join(", ") || "none"}`);
 
@@ -250,7 +278,7 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   const out: string[] = [];
   out.push(`### cordon review of \`${review.root}\``, "", `${sourceText(context)} · ${windowText(review)}`, "");
   const issues = problems(context);
-  if (issues.length > 0) out.push(...issues.map((line) => `> ${line.trim()}`), "");
+  if (issues.length > 0) append(out, [...issues.map((line) => `> ${line.trim()}`), ""]);
   out.push(`**${headline(review)}**`, "");
 
   out.push("#### Keys", "");
@@ -258,29 +286,36 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   out.push("");
   if (review.users.length > 0) {
     out.push("#### Users created or given a console password", "");
-    out.push(...table(["user", "how", "when", "by", "events"], review.users.map((user) => [user.userName, user.reason, user.at, user.parent, count(user.events)])), "");
+    append(out, table(["user", "how", "when", "by", "events"], review.users.map((user) => [user.userName, user.reason, user.at, user.parent, count(user.events)])));
+    out.push("");
   }
 
   const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
-  const findingRows = (findings: Finding[]) => findings.map((f) => [f.eventTime, CATEGORY_TITLES[f.category], f.eventName, f.target || "-", f.by, f.region]);
+  const findingRows = (findings: Finding[]) => findings.map((f) => [f.eventTime, CATEGORY_TITLES[f.category], f.eventName, `${f.target || "-"}${conflictMark(f)}`, f.by, f.region]);
   out.push(`#### Persistence and privilege escalation (${count(persistence.length)})`, "");
-  out.push(...(persistence.length === 0 ? ["None found."] : details(`${plural(persistence.length, "call")}`, table(["time", "category", "call", "target", "by", "region"], findingRows(persistence)))), "");
+  append(out, persistence.length === 0 ? ["None found."] : details(`${plural(persistence.length, "call")}`, table(["time", "category", "call", "target", "by", "region"], findingRows(persistence))));
+  out.push("");
   const other = review.findings.filter((f) => OTHER_CATEGORIES.includes(f.category));
   if (other.length > 0) {
     out.push(`#### Defense evasion, credential access, exfiltration, execution (${count(other.length)})`, "");
-    out.push(...details(`${plural(other.length, "call")}`, table(["time", "category", "call", "target", "by", "region"], findingRows(other))), "");
+    append(out, details(`${plural(other.length, "call")}`, table(["time", "category", "call", "target", "by", "region"], findingRows(other))));
+    out.push("");
   }
 
   const writeCalls = review.writes.reduce((sum, group) => sum + group.count, 0);
   out.push(`#### Write actions (${plural(writeCalls, "call")})`, "");
-  out.push(...(review.writes.length === 0 ? ["None."] : details(`${plural(review.writes.length, "action")}`, table(["service", "action", "calls", "first", "last"], review.writes.map((g) => [g.service, g.action, count(g.count), g.firstSeen, g.lastSeen])))), "");
+  append(out, review.writes.length === 0 ? ["None."] : details(`${plural(review.writes.length, "action")}`, table(["service", "action", "calls", "first", "last"], review.writes.map((g) => [g.service, g.action, count(g.count), g.firstSeen, g.lastSeen]))));
+  out.push("");
   const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
   out.push(`#### Denied calls: probing (${count(deniedCalls)})`, "");
-  out.push(...(review.denied.length === 0 ? ["None."] : details(`${plural(review.denied.length, "action")}`, table(["service", "action", "calls", "errors"], review.denied.map((g) => [g.service, g.action, count(g.count), g.errorCodes.join(", ")])))), "");
+  append(out, review.denied.length === 0 ? ["None."] : details(`${plural(review.denied.length, "action")}`, table(["service", "action", "calls", "errors"], review.denied.map((g) => [g.service, g.action, count(g.count), g.errorCodes.join(", ")]))));
+  out.push("");
 
   out.push("#### Source addresses and user agents", "");
-  out.push(...details(`${plural(review.sourceIPs.length, "address", "addresses")}`, table(["address", "calls", "first", "last"], review.sourceIPs.map((t) => [t.value, count(t.count), t.firstSeen, t.lastSeen]))), "");
-  out.push(...details(`${plural(review.userAgents.length, "user agent")}`, table(["user agent", "calls"], review.userAgents.map((t) => [t.value, count(t.count)]))), "");
+  append(out, details(`${plural(review.sourceIPs.length, "address", "addresses")}`, table(["address", "calls", "first", "last"], review.sourceIPs.map((t) => [t.value, count(t.count), t.firstSeen, t.lastSeen]))));
+  out.push("");
+  append(out, details(`${plural(review.userAgents.length, "user agent")}`, table(["user agent", "calls"], review.userAgents.map((t) => [t.value, count(t.count)]))));
+  out.push("");
 
   const suggestion = [...userSuggestion(review), ...roleSuggestion(review)];
   if (suggestion.length > 0) {
@@ -305,6 +340,7 @@ export function renderJson(review: Review, context: ReviewContext): string {
     by: f.by,
     category: f.category,
     target: f.target,
+    ...(f.conflict === undefined ? {} : { conflict: f.conflict }),
   });
   const document = {
     review: {
@@ -316,6 +352,7 @@ export function renderJson(review: Review, context: ReviewContext): string {
       failedRegions: context.failed,
       notEnabledRegions: context.notEnabled,
     },
+    conflicts: context.conflicts ?? [],
     keys: review.keys,
     users: review.users,
     events: review.events.map((event) => ({
@@ -331,6 +368,7 @@ export function renderJson(review: Review, context: ReviewContext): string {
       principalArn: event.principalArn,
       requestParameters: event.requestParameters,
       responseElements: event.responseElements,
+      ...(event.conflict === undefined ? {} : { conflict: event.conflict }),
     })),
     persistence: review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),
     otherFindings: review.findings.filter((f) => !PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),
