@@ -11,7 +11,8 @@ import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { followChain, type Chain, type Window } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
-import { readLogs, logSource } from "../review/logs.ts";
+import { reviewLogFolder } from "../review/logs.ts";
+import { ReadProgress } from "../review/read-progress.ts";
 import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../aws/cloudtrail.ts";
 import { ScanProgress } from "../review/progress.ts";
 import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
@@ -112,17 +113,16 @@ function render(format: ReviewOptions["format"], chain: Chain, context: ReviewCo
 }
 
 async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io): Promise<number> {
-  const logs = await readLogs(resolve(io.cwd, options.fromLogs), options.fromLogs);
-  if (logs.errors.length > 0) {
-    for (const error of logs.errors) io.err(`${displayValue(formatDiagnostic(error))}\n`);
-    io.err(`cordon review: ${logs.errors.length === 1 ? "1 problem" : `${logs.errors.length} problems`} in the log files; nothing reviewed\n`);
+  const window: Window = { start: options.since?.getTime() ?? null, end: options.until?.getTime() ?? null };
+  const logs = await reviewLogFolder(resolve(io.cwd, options.fromLogs), options.fromLogs, options.accessKeyId, window, options.regions, new ReadProgress(io));
+  if (logs.chain === null) {
+    for (const error of logs.problems) io.err(`${displayValue(formatDiagnostic(error))}\n`);
+    io.err(`cordon review: ${logs.problems.length === 1 ? "1 problem" : `${logs.problems.length} problems`} in the log files; nothing reviewed\n`);
     return EXIT_INVALID;
   }
   const digests = logs.digests > 0 ? ` (${logs.digests} digest files skipped)` : "";
-  io.err(`review: read ${logs.files.toLocaleString("en-US")} log files · ${logs.events.length.toLocaleString("en-US")} events${digests}\n`);
-  const window: Window = { start: options.since?.getTime() ?? null, end: options.until?.getTime() ?? null };
-  const chain = await followChain(options.accessKeyId, window, logSource(logs.events, options.regions));
-  io.out(render(options.format, chain, { source: { kind: "logs", dir: options.fromLogs, files: logs.files }, notEnabled: [], failed: [] }));
+  io.err(`review: read ${logs.files.toLocaleString("en-US")} log files · ${logs.records.toLocaleString("en-US")} events${digests}\n`);
+  io.out(render(options.format, logs.chain, { source: { kind: "logs", dir: options.fromLogs, files: logs.files }, notEnabled: [], failed: [], conflicts: logs.conflicts }));
   return EXIT_OK;
 }
 

@@ -1,143 +1,64 @@
 /**
- * The offline reader behind `--from-logs DIR`: CloudTrail log files as CloudTrail delivers them to
+ * The offline review behind `--from-logs DIR`: CloudTrail log files as CloudTrail delivers them to
  * S3 (`{"Records": [...]}`, `.json` or `.json.gz`, in any folder layout), and also files holding a
- * plain JSON array of events (what Stratus Red Team and many exports write). Every file is read and
- * every problem of every file is returned, before any review is made from them.
+ * plain JSON array of events (what Stratus Red Team and many exports write).
+ *
+ * Memory depends on what the review keeps, not on the size of the logs: files are streamed through
+ * reader threads (review/log-pass.ts), and a record is parsed only if the review keeps it. The chain
+ * is followed in two passes at most:
+ *  1. the reviewed key's events, and every call that may reveal a key or a user (reduced to the
+ *     few fields the chain reads); the chain's subjects are found from these alone;
+ *  2. when the chain reaches beyond the reviewed key, the events of the keys and users it reached.
+ * Then the chain is followed over the kept events exactly as over all of them: same findings.
+ * Every file is read, and every problem of every file returned, before any review is made.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
-import { gunzip } from "node:zlib";
-import { promisify } from "node:util";
-import { fromRecord, type ReviewEvent } from "./event.ts";
-import { belongsTo, type EventSource } from "./chain.ts";
+import { belongsTo, followChain, leadsFrom, mayLead, type Chain, type EventSource, type Lead, type Subject, type Window } from "./chain.ts";
+import type { Conflict, ReviewEvent } from "./event.ts";
+import { MAX_LOG_BYTES, SubjectFilter, type FileResult, type KeepRule, type LogProblem } from "./log-file.ts";
+import { listLogFolder, type LogObject } from "./log-objects.ts";
+import { LogReaders, problemsOf, type PassProgress } from "./log-pass.ts";
 
-const gunzipAsync = promisify(gunzip);
+export { MAX_LOG_BYTES, type Conflict, type LogProblem };
+
 
 /**
- * What one log file may expand to. CloudTrail's files are far smaller; a few kilobytes of gzip can
- * expand to gigabytes, and would take the whole review down instead of failing one file.
+ * Events by id, as they are read: the same event delivered twice (CloudTrail does that) is kept
+ * once; different events under one id are all kept, each marked with where it was read.
  */
-export const MAX_LOG_BYTES = 256 * 1024 * 1024;
+class EventSet {
+  private readonly byId = new Map<string, { event: ReviewEvent; file: string; record: number }[]>();
 
-/** One problem in one log file, in cordon's `FILE:LINE:COL CODE message` shape. */
-export interface LogProblem {
-  file: string;
-  line: number;
-  col: number;
-  code: string;
-  message: string;
-}
-
-export interface Logs {
-  events: ReviewEvent[];
-  /** Log files read (digest files not counted). */
-  files: number;
-  /** CloudTrail digest files, which hold hashes, not events: recognised and skipped. */
-  digests: number;
-  errors: LogProblem[];
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const found: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await walk(path)));
-    else if (entry.isFile() && /\.json(\.gz)?$/i.test(entry.name)) found.push(path);
-  }
-  return found;
-}
-
-/** Line and column (1-based) of a character offset. */
-function position(textContent: string, offset: number): { line: number; col: number } {
-  const before = textContent.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, col: offset - before.lastIndexOf("\n") };
-}
-
-function parseError(textContent: string, error: Error): { line: number; col: number; message: string } {
-  const at = /at position (\d+)/.exec(error.message);
-  const offset = at ? Number(at[1]) : /end of JSON input/.test(error.message) ? textContent.length : 0;
-  // V8 quotes a piece of the file in some messages; a log file can hold secrets, so it goes.
-  const message = error.message
-    .replace(/, ".*" is not valid JSON$/s, "")
-    .replace(/ in JSON at position \d+.*$/s, "")
-    .replace(/ at position \d+.*$/s, "");
-  return { ...position(textContent, offset), message };
-}
-
-/** Reads one file; returns its events or its problems. */
-async function readLog(path: string, shownAs: string): Promise<{ events: ReviewEvent[]; digest: boolean; errors: LogProblem[] }> {
-  const problem = (line: number, col: number, code: string, message: string) => ({ events: [], digest: false, errors: [{ file: shownAs, line, col, code, message }] });
-  let content: string;
-  try {
-    const bytes = await readFile(path);
-    content = (path.toLowerCase().endsWith(".gz") ? await gunzipAsync(bytes, { maxOutputLength: MAX_LOG_BYTES }) : bytes).toString("utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      return problem(1, 1, "E_LOG_READ", `the file expands to more than ${MAX_LOG_BYTES / 1024 / 1024} MiB, expected a CloudTrail log file (a few MiB at most)`);
+  add(event: ReviewEvent, file: string, record: number): void {
+    const copies = this.byId.get(event.eventId);
+    if (copies === undefined) {
+      this.byId.set(event.eventId, [{ event, file, record }]);
+      return;
     }
-    return problem(1, 1, "E_LOG_READ", `cannot read the file: ${(error as Error).message}`);
+    const body = JSON.stringify(event);
+    if (copies.some((copy) => JSON.stringify(copy.event) === body)) return;
+    copies.push({ event, file, record });
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(content);
-  } catch (error) {
-    const { line, col, message } = parseError(content, error as Error);
-    return problem(line, col, "E_LOG_JSON", `not valid JSON: ${message}; expected a CloudTrail log file`);
-  }
-  if (typeof document === "object" && document !== null && !Array.isArray(document) && "digestStartTime" in document) return { events: [], digest: true, errors: [] };
-  const records = Array.isArray(document) ? document : typeof document === "object" && document !== null && Array.isArray((document as { Records?: unknown }).Records) ? (document as { Records: unknown[] }).Records : null;
-  if (records === null) {
-    const found = Array.isArray(document) ? "an array" : typeof document === "object" && document !== null ? `an object with fields ${Object.keys(document).slice(0, 5).join(", ") || "(none)"}` : `a JSON ${typeof document}`;
-    return problem(1, 1, "E_LOG_SHAPE", `found ${found}; expected a CloudTrail log file, {"Records": [...]}, or a JSON array of CloudTrail events`);
-  }
-  const events: ReviewEvent[] = [];
-  const errors: LogProblem[] = [];
-  records.forEach((record, index) => {
-    const event = fromRecord(record);
-    if (typeof event === "string") errors.push({ file: shownAs, line: 1, col: 1, code: "E_LOG_EVENT", message: `record ${index}: ${event}` });
-    else events.push(event);
-  });
-  return { events, digest: false, errors };
-}
 
-/**
- * Every event of every log file under `dir`, recursively, deduplicated by event id (CloudTrail can
- * deliver an event twice). Errors name files under `shownAs`, the folder as the user named it.
- */
-export async function readLogs(dir: string, shownAs: string = dir): Promise<Logs> {
-  let paths: string[];
-  try {
-    paths = (await walk(dir)).sort();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const why = code === "ENOENT" ? "no such directory" : code === "ENOTDIR" ? "not a directory" : (error as Error).message;
-    return { events: [], files: 0, digests: 0, errors: [{ file: shownAs, line: 1, col: 1, code: "E_LOG_DIR", message: `--from-logs: ${why}; expected a folder of CloudTrail log files` }] };
+  addAll(files: readonly LogObject[], results: readonly FileResult[], whole: boolean): void {
+    results.forEach((result, index) => {
+      for (const kept of result.kept) if (kept.whole === whole) this.add(kept.event, files[index].name, kept.record);
+    });
   }
-  if (paths.length === 0) {
-    return { events: [], files: 0, digests: 0, errors: [{ file: shownAs, line: 1, col: 1, code: "E_LOG_DIR", message: "--from-logs: no .json or .json.gz files in this folder or below; expected CloudTrail log files" }] };
-  }
-  // A few files at a time: fast on many small files, bounded in memory and open descriptors.
-  const results: Awaited<ReturnType<typeof readLog>>[] = new Array(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const index = next++;
-      results[index] = await readLog(paths[index], join(shownAs, relative(dir, paths[index])));
+
+  events(): ReviewEvent[] {
+    const events: ReviewEvent[] = [];
+    for (const copies of this.byId.values()) {
+      if (copies.length === 1) events.push(copies[0].event);
+      else for (const { event, file, record } of copies) events.push({ ...event, conflict: { file, record } });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, paths.length) }, worker));
-
-  const events = new Map<string, ReviewEvent>();
-  const errors: LogProblem[] = [];
-  let digests = 0;
-  for (const result of results) {
-    if (result.digest) digests += 1;
-    errors.push(...result.errors);
-    for (const event of result.events) if (!events.has(event.eventId)) events.set(event.eventId, event);
+    return events;
   }
-  return { events: [...events.values()], files: paths.length - digests, digests, errors };
+
+  conflicts(): Conflict[] {
+    const conflicts: Conflict[] = [];
+    for (const [eventId, copies] of this.byId) if (copies.length > 1) conflicts.push({ eventId, files: copies.map((copy) => copy.file).sort() });
+    return conflicts.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  }
 }
 
 function append<T>(map: Map<string, T[]>, key: string, value: T): void {
@@ -167,4 +88,231 @@ export function logSource(events: ReviewEvent[], regions?: readonly string[]): E
       }),
     );
   };
+}
+
+/** What a review of log files tells as it runs: passes over the files, and the chain between them. */
+export interface LogsProgress extends PassProgress {
+  passStarted(pass: number, files: number, bytes: number, reason: string): void;
+  /** The chain's subjects, found after the first pass: keys and users beyond the reviewed key, and how many rounds of minting deep. */
+  chainFound(subjects: number, rounds: number): void;
+  finish(): void;
+}
+
+const quiet: LogsProgress = { passStarted() {}, read() {}, records() {}, fileDone() {}, chainFound() {}, finish() {} };
+
+export interface LogsReview {
+  /** Null when a file could not be read: then `problems` says why, and nothing is reviewed. */
+  chain: Chain | null;
+  problems: LogProblem[];
+  conflicts: Conflict[];
+  /** Log files read (digest files not counted). */
+  files: number;
+  /** CloudTrail digest files, which hold hashes, not events: recognised and skipped. */
+  digests: number;
+  /** Records read in the first pass, which reads every file. */
+  records: number;
+  passes: number;
+}
+
+/** How many calls deep the chain goes: 1 when the reviewed key minted keys that minted none. */
+function roundsOf(leads: readonly Lead[]): number {
+  const depth = new Map<string, number>();
+  let deepest = 0;
+  // Leads come in time order, so a key's parent comes before it.
+  for (const lead of leads) {
+    const own = lead.parent === null ? 0 : (depth.get(lead.parent) ?? 0) + 1;
+    // Parents are named as callers are: a key, or `user:NAME` for a user's console session.
+    depth.set(lead.subject.kind === "key" ? lead.subject.accessKeyId : `user:${lead.subject.userName}`, own);
+    deepest = Math.max(deepest, own);
+  }
+  return deepest;
+}
+
+/**
+ * The subjects the chain may reach, as far as the lead calls read so far tell, windows aside (so
+ * never fewer than the chain reaches). Grows while the first pass reads: files read later keep
+ * the events of subjects found earlier, and only files read before a subject was found are read
+ * again for it.
+ */
+class Reach {
+  readonly keys = new Set<string>();
+  readonly users = new Set<string>();
+  /** When each subject was found: the reach's version then. */
+  readonly found = new Map<string, number>();
+  version = 0;
+  /** Lead calls whose caller is not (yet) reached, by caller. */
+  private readonly parked = new Map<string, ReviewEvent[]>();
+
+  constructor(root: string) {
+    this.join({ kind: "key", accessKeyId: root });
+  }
+
+  static id(subject: Subject): string {
+    return subject.kind === "key" ? SubjectFilter.key(subject.accessKeyId) : SubjectFilter.user(subject.userName);
+  }
+
+  /** The callers a lead call can be followed from: its key, and the IAM user who made it. */
+  private static callers(event: ReviewEvent): string[] {
+    const callers: string[] = [];
+    if (event.accessKeyId !== null) callers.push(SubjectFilter.key(event.accessKeyId));
+    if (event.identityType === "IAMUser" && event.userName !== null) callers.push(SubjectFilter.user(event.userName));
+    return callers;
+  }
+
+  private join(subject: Subject): void {
+    const id = Reach.id(subject);
+    if (this.found.has(id)) return;
+    this.found.set(id, ++this.version);
+    if (subject.kind === "key") this.keys.add(subject.accessKeyId);
+    else this.users.add(subject.userName);
+    const waiting = this.parked.get(id) ?? [];
+    this.parked.delete(id);
+    for (const event of waiting) this.leadCall(event);
+  }
+
+  leadCall(event: ReviewEvent): void {
+    const callers = Reach.callers(event);
+    if (callers.some((caller) => this.found.has(caller))) {
+      for (const lead of leadsFrom(event, null)) this.join(lead.subject);
+      return;
+    }
+    for (const caller of callers) append(this.parked, caller, event);
+  }
+}
+
+/** Files in the order CloudTrail wrote them (the time in their names), so that a key is found before the files that use it. */
+function timeOrder(objects: readonly LogObject[]): number[] {
+  const stamp = (name: string) => /_(\d{8}T\d{4}Z)_[^/\\]*$/.exec(name)?.[1] ?? "";
+  return objects.map((object, index) => ({ index, stamp: stamp(object.name) })).sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.index - b.index)).map((entry) => entry.index);
+}
+
+/** Reviews `root` over log objects (see the top of this file). */
+export async function reviewLogObjects(objects: readonly LogObject[], root: string, window: Window, regions: readonly string[] | undefined, progress: LogsProgress = quiet): Promise<LogsReview> {
+  const readers = new LogReaders();
+  const bytes = objects.reduce((sum, object) => sum + object.size, 0);
+  try {
+    // Pass 1: every file, each with the subjects reached when it is opened.
+    const reach = new Reach(root);
+    const openedAt = new Array<number>(objects.length).fill(0);
+    let rule: KeepRule | null = null;
+    let ruleVersion = -1;
+    progress.passStarted(1, objects.length, bytes, "the key's events, and calls that mint keys or create users");
+    const first = (await readers.pass(
+      objects,
+      {
+        order: timeOrder(objects),
+        ruleFor: (file) => {
+          openedAt[file] = reach.version;
+          if (rule === null || ruleVersion !== reach.version) {
+            rule = { keys: [...reach.keys], users: [...reach.users], skipKeys: [], leads: true, all: false, check: true, index: true };
+            ruleVersion = reach.version;
+          }
+          return rule;
+        },
+        onResult: (_file, result) => {
+          for (const kept of result.kept) if (mayLead(kept.event)) reach.leadCall(kept.event);
+        },
+      },
+      progress,
+    )) as FileResult[];
+    const files = first.filter((result) => !result.digest).length;
+    const summary = { files, digests: objects.length - files, records: first.reduce((sum, result) => sum + result.records, 0) };
+    const firstProblems = problemsOf(first);
+    if (firstProblems.length > 0) return { chain: null, problems: firstProblems, conflicts: [], ...summary, passes: 1 };
+
+    // The chain's subjects, followed over the lead calls and the events read so far.
+    const forChain = new EventSet();
+    forChain.addAll(objects, first, true);
+    forChain.addAll(objects, first, false);
+    const subjects = new Map<string, Subject>();
+    const inner = logSource(forChain.events(), regions);
+    const found = await followChain(root, window, (subject, piece, deliver) => {
+      subjects.set(Reach.id(subject), subject);
+      return inner(subject, piece, deliver);
+    });
+    progress.chainFound(subjects.size - 1, roundsOf(found.leads));
+
+    // Pass 2: the files read before one of the chain's subjects was found, that may hold its events.
+    const missed = new Map<number, { keys: string[]; users: string[] }>();
+    first.forEach((result, file) => {
+      if (result.digest || result.subjects === null) return;
+      const filter = new SubjectFilter(result.subjects.bits);
+      for (const [id, subject] of subjects) {
+        if ((reach.found.get(id) ?? Infinity) <= openedAt[file]) continue;
+        const may = subject.kind === "key" ? filter.mayHold(id) : result.subjects.namelessUser || filter.mayHold(id);
+        if (!may) continue;
+        const entry = missed.get(file) ?? { keys: [], users: [] };
+        if (subject.kind === "key") entry.keys.push(subject.accessKeyId);
+        else entry.users.push(subject.userName);
+        missed.set(file, entry);
+      }
+    });
+    const results: (FileResult | undefined)[][] = [first];
+    if (missed.size > 0) {
+      const order = [...missed.keys()].sort((a, b) => a - b);
+      const missedBytes = order.reduce((sum, file) => sum + objects[file].size, 0);
+      progress.passStarted(2, order.length, missedBytes, `${order.length.toLocaleString("en-US")} files read before the keys and users they may hold were found`);
+      const second = await readers.pass(objects, { order, ruleFor: (file) => ({ ...(missed.get(file) as { keys: string[]; users: string[] }), skipKeys: [], leads: false, all: false, check: false, index: false }) }, progress);
+      // Files can change between passes (a folder still being written to): still every problem.
+      const secondProblems = problemsOf(second);
+      if (secondProblems.length > 0) return { chain: null, problems: secondProblems, conflicts: [], ...summary, passes: 2 };
+      results.push(second);
+    }
+
+    // The chain again, over the events of its subjects: the same chain, now with every event.
+    const kept = new EventSet();
+    const wanted = new Map<string, Subject[]>();
+    for (const subject of subjects.values()) append(wanted, subject.kind === "key" ? subject.accessKeyId : `user:${subject.userName}`, subject);
+    const isWanted = (event: ReviewEvent) =>
+      (event.accessKeyId !== null && wanted.has(event.accessKeyId)) || (event.userName !== null && (wanted.get(`user:${event.userName}`) ?? []).some((subject) => belongsTo(subject, event)));
+    for (const pass of results) {
+      pass.forEach((result, file) => {
+        for (const { event, record, whole } of result?.kept ?? []) if (whole && isWanted(event)) kept.add(event, objects[file].name, record);
+      });
+    }
+    const chain = await followChain(root, window, logSource(kept.events(), regions));
+    return { chain, problems: [], conflicts: kept.conflicts(), ...summary, passes: results.length };
+  } finally {
+    await readers.close();
+    progress.finish();
+  }
+}
+
+/** Reviews `root` over the log files under `dir`; problems name files under `shownAs`. */
+export async function reviewLogFolder(dir: string, shownAs: string, root: string, window: Window, regions: readonly string[] | undefined, progress?: LogsProgress): Promise<LogsReview> {
+  const { objects, problems } = await listLogFolder(dir, shownAs);
+  if (problems.length > 0 && objects.length === 0) return { chain: null, problems, conflicts: [], files: 0, digests: 0, records: 0, passes: 0 };
+  const review = await reviewLogObjects(objects, root, window, regions, progress);
+  if (problems.length === 0) return review;
+  return { ...review, chain: null, problems: [...problems, ...review.problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
+}
+
+export interface Logs {
+  events: ReviewEvent[];
+  /** Log files read (digest files not counted). */
+  files: number;
+  /** CloudTrail digest files, which hold hashes, not events: recognised and skipped. */
+  digests: number;
+  errors: LogProblem[];
+  conflicts: Conflict[];
+}
+
+/**
+ * Every event of every log file under `dir`, in memory: for small folders and tests. Events are
+ * deduplicated as the review does (conflicting copies are all kept, marked).
+ */
+export async function readLogs(dir: string, shownAs: string = dir): Promise<Logs> {
+  const { objects, problems } = await listLogFolder(dir, shownAs);
+  if (objects.length === 0) return { events: [], files: 0, digests: 0, errors: problems, conflicts: [] };
+  const readers = new LogReaders();
+  try {
+    const results = await readers.passAll(objects, { keys: [], users: [], skipKeys: [], leads: false, all: true, check: true, index: false }, { read() {}, records() {}, fileDone() {} });
+    const events = new EventSet();
+    events.addAll(objects, results, true);
+    const files = results.filter((result) => !result.digest).length;
+    const errors = [...problems, ...problemsOf(results)].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    return { events: events.events(), files, digests: objects.length - files, errors, conflicts: events.conflicts() };
+  } finally {
+    await readers.close();
+  }
 }

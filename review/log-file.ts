@@ -1,0 +1,288 @@
+/**
+ * One log file, read as its bytes arrive: gunzip with a cap, the record scanner, and the decision,
+ * record by record, whether the review keeps it. Only kept records are parsed and redacted. Runs
+ * in a worker thread (review/log-worker.ts), one file after the other; nothing here knows where
+ * the bytes come from.
+ */
+import { createGunzip, type Gunzip } from "node:zlib";
+import { RecordScanner, type Capture, type RecordFields, type TopLevel } from "./record-scanner.ts";
+import { fromRecord, NOT_AN_OBJECT, recordProblem, type ReviewEvent } from "./event.ts";
+import { LEAD_CALLS, leadFields, mayLead } from "./chain.ts";
+
+/**
+ * What one log file may expand to. CloudTrail's files are far smaller; a few kilobytes of gzip can
+ * expand to gigabytes, and would take the whole review's time instead of failing one file. Memory
+ * does not depend on it: files are read as a stream.
+ */
+export const MAX_LOG_BYTES = 256 * 1024 * 1024;
+/** The largest record kept; anything larger is not a CloudTrail event. It bounds a reader's memory. */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** Problems listed per file; a file of a million broken records is one broken file. */
+export const MAX_PROBLEMS_PER_FILE = 100;
+
+/** One problem in one log file, in cordon's `FILE:LINE:COL CODE message` shape. */
+export interface LogProblem {
+  file: string;
+  line: number;
+  col: number;
+  code: string;
+  message: string;
+}
+
+/** Which records a pass keeps. */
+export interface KeepRule {
+  /** Events signed by these keys, whole. */
+  keys: readonly string[];
+  /** Events these IAM users made (console sessions and their own keys), whole. */
+  users: readonly string[];
+  /** Events signed by these keys are not kept again (an earlier pass has them). */
+  skipKeys: readonly string[];
+  /** Lead calls ({@link mayLead}), reduced to what the chain reads ({@link leadFields}). */
+  leads: boolean;
+  /** Every event, whole. */
+  all: boolean;
+  /**
+   * Check every record as `fromRecord` would (an id, a name, a valid time). A pass over files an
+   * earlier pass checked can leave it out.
+   */
+  check: boolean;
+  /** Note the subjects of every record in a {@link SubjectFilter}, for a later pass to skip files. */
+  index: boolean;
+}
+
+/**
+ * Which subjects a file may hold events of: a Bloom filter of its records' access keys and IAM user
+ * names (the fields a pass keeps records by), 512 bytes whatever the file's size. "No" is certain;
+ * "maybe" is wrong about 1 % of the time for a file of a few hundred principals.
+ */
+export class SubjectFilter {
+  static readonly BYTES = 512;
+  readonly bits: Uint8Array;
+  /** The file has IAM user events without a userName: any user may be in it. */
+  namelessUser = false;
+
+  constructor(bits: Uint8Array = new Uint8Array(SubjectFilter.BYTES)) {
+    this.bits = bits;
+  }
+
+  private static positions(id: string): number[] {
+    // FNV-1a, and two more probes derived from it (Kirsch and Mitzenmacher).
+    let h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    const h2 = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 1;
+    const size = SubjectFilter.BYTES * 8;
+    return [0, 1, 2].map((k) => ((h + k * h2) >>> 0) % size);
+  }
+
+  add(id: string): void {
+    for (const bit of SubjectFilter.positions(id)) this.bits[bit >>> 3] |= 1 << (bit & 7);
+  }
+
+  mayHold(id: string): boolean {
+    return SubjectFilter.positions(id).every((bit) => (this.bits[bit >>> 3] & (1 << (bit & 7))) !== 0);
+  }
+
+  static key(accessKeyId: string): string {
+    return `k:${accessKeyId}`;
+  }
+
+  static user(userName: string): string {
+    return `u:${userName}`;
+  }
+}
+
+export interface KeptEvent {
+  event: ReviewEvent;
+  /** The record's place in its file. */
+  record: number;
+  /** Whole, or reduced to what the chain reads. */
+  whole: boolean;
+}
+
+export interface FileResult {
+  digest: boolean;
+  /** Records read, events or not. */
+  records: number;
+  /** Bytes of JSON, after gunzip. */
+  bytes: number;
+  /** Within the file, events are in the file's order. */
+  kept: KeptEvent[];
+  problems: LogProblem[];
+  /** With {@link KeepRule.index}: the subjects the file may hold events of. */
+  subjects: { bits: Uint8Array; namelessUser: boolean } | null;
+}
+
+const text = (bytes: Buffer, capture: Capture): string | null => {
+  if (capture.start < 0 || capture.end === capture.start) return null;
+  const raw = bytes.toString("utf8", capture.start, capture.end);
+  return capture.escaped ? (JSON.parse(`"${raw}"`) as string) || null : raw;
+};
+
+const MIB = 1024 * 1024;
+
+/** Reads one file: `write` its bytes as they come, then `end`; or `abandon` it. */
+export class LogFileReader {
+  private readonly name: string;
+  private readonly rule: KeepRule;
+  private readonly keys: Set<string>;
+  private readonly users: Set<string>;
+  private readonly skip: Set<string>;
+  private readonly scanner: RecordScanner;
+  private readonly gunzip: Gunzip | null;
+  private kept: KeptEvent[] = [];
+  private recordProblems: LogProblem[] = [];
+  private moreProblems = 0;
+  private records = 0;
+  private bytes = 0;
+  private readError: string | null = null;
+  private readonly filter: SubjectFilter | null;
+  private finished: Promise<void> | null = null;
+
+  constructor(name: string, gzip: boolean, rule: KeepRule) {
+    this.name = name;
+    this.rule = rule;
+    this.keys = new Set(rule.keys);
+    this.users = new Set(rule.users);
+    this.skip = new Set(rule.skipKeys);
+    this.filter = rule.index ? new SubjectFilter() : null;
+    this.scanner = new RecordScanner(
+      {
+        record: (index, bytes, fields) => this.record(index, bytes, fields),
+        // JSON.parse keeps the last Records member: what came from an earlier one does not count.
+        recordsMember: () => {
+          this.kept = [];
+          this.recordProblems = [];
+          this.moreProblems = 0;
+        },
+      },
+      MAX_RECORD_BYTES,
+    );
+    this.gunzip = gzip ? createGunzip({ chunkSize: 256 * 1024 }) : null;
+    if (this.gunzip !== null) {
+      const gunzip = this.gunzip;
+      gunzip.on("data", (chunk: Buffer) => this.scan(chunk));
+      this.finished = new Promise((resolve) => {
+        gunzip.on("end", resolve);
+        gunzip.on("close", resolve);
+        gunzip.on("error", (error: Error) => {
+          this.readError ??= `cannot read the file: ${error.message}`;
+          resolve();
+        });
+      });
+    }
+  }
+
+  get recordsRead(): number {
+    return this.records;
+  }
+
+  /** Whether reading more bytes can change the result. */
+  get done(): boolean {
+    return this.readError !== null || this.scanner.error !== null;
+  }
+
+  private scan(chunk: Uint8Array): void {
+    if (this.done) return;
+    this.bytes += chunk.length;
+    if (this.gunzip !== null && this.bytes > MAX_LOG_BYTES) {
+      this.readError = `the file expands to more than ${MAX_LOG_BYTES / MIB} MiB, expected a CloudTrail log file (a few MiB at most)`;
+      this.gunzip.destroy();
+      return;
+    }
+    this.scanner.write(chunk);
+  }
+
+  /** The next bytes of the file; resolves when they are taken in (for flow control). */
+  write(chunk: Uint8Array): Promise<void> {
+    if (this.done) return Promise.resolve();
+    if (this.gunzip === null) {
+      this.scan(chunk);
+      return Promise.resolve();
+    }
+    const gunzip = this.gunzip;
+    // A stream that fails never calls back the write that made it fail: its end settles it.
+    return Promise.race([
+      new Promise<void>((resolve) => {
+        if (gunzip.destroyed) resolve();
+        else gunzip.write(chunk, () => resolve());
+      }),
+      this.finished as Promise<void>,
+    ]);
+  }
+
+  private problem(message: string): void {
+    if (this.recordProblems.length < MAX_PROBLEMS_PER_FILE) this.recordProblems.push({ file: this.name, line: 1, col: 1, code: "E_LOG_EVENT", message });
+    else this.moreProblems++;
+  }
+
+  private record(index: number, bytes: Buffer | null, fields: RecordFields): void {
+    this.records++;
+    const rule = this.rule;
+    let eventName: string | null = null;
+    if (rule.check) {
+      if (!fields.object) return this.problem(`record ${index}: ${NOT_AN_OBJECT}`);
+      if (bytes === null) return this.problem(`record ${index}: larger than ${MAX_RECORD_BYTES / MIB} MiB; expected a CloudTrail event (a few KB)`);
+      eventName = text(bytes, fields.eventName);
+      const eventTime = text(bytes, fields.eventTime);
+      // The checks fromRecord makes, on the fields alone: every record is checked, few are parsed.
+      const hasId = fields.eventId.start >= 0 && fields.eventId.end > fields.eventId.start;
+      if (recordProblem(hasId ? "" : null, eventName, eventTime) !== null) return this.problem(`record ${index}: ${recordProblem(text(bytes, fields.eventId), eventName, eventTime)}`);
+    } else if (!fields.object || bytes === null) return;
+    const accessKeyId = text(bytes, fields.accessKeyId);
+    if (this.filter !== null) {
+      if (accessKeyId !== null) this.filter.add(SubjectFilter.key(accessKeyId));
+      if (text(bytes, fields.identityType) === "IAMUser") {
+        const userName = text(bytes, fields.userName);
+        if (userName === null) this.filter.namelessUser = true;
+        else this.filter.add(SubjectFilter.user(userName));
+      }
+    }
+    let whole = rule.all || (accessKeyId !== null && this.keys.has(accessKeyId));
+    if (!whole && this.users.size > 0 && text(bytes, fields.identityType) === "IAMUser") {
+      // Without its own userName, an IAM user's event may name the user elsewhere: parse and see.
+      const userName = text(bytes, fields.userName);
+      whole = userName === null || this.users.has(userName);
+    }
+    if (whole && accessKeyId !== null && this.skip.has(accessKeyId)) return;
+    let lead = false;
+    if (!whole && rule.leads) {
+      eventName ??= text(bytes, fields.eventName);
+      if (eventName !== null && LEAD_CALLS.has(eventName)) lead = mayLead({ eventName, errorCode: text(bytes, fields.errorCode), accessKeyId, identityType: text(bytes, fields.identityType) });
+    }
+    if (!whole && !lead) return;
+    const event = fromRecord(JSON.parse(bytes.toString("utf8")));
+    if (typeof event === "string") return this.problem(`record ${index}: ${event}`);
+    this.kept.push({ event: whole ? event : leadFields(event), record: index, whole });
+  }
+
+  /** Stops reading: the bytes that remain cannot change the result. */
+  abandon(): void {
+    this.gunzip?.destroy();
+  }
+
+  /** The end of the file's bytes: the result, with the file's problems as `readLogs` always gave them. */
+  async end(): Promise<FileResult> {
+    if (this.gunzip !== null && !this.done) {
+      this.gunzip.end();
+      await this.finished;
+    }
+    const base = { records: this.records, bytes: this.bytes, subjects: this.filter === null ? null : { bits: this.filter.bits, namelessUser: this.filter.namelessUser } };
+    const fail = (line: number, col: number, code: string, message: string): FileResult => ({ ...base, digest: false, kept: [], problems: [{ file: this.name, line, col, code, message }] });
+    if (this.readError !== null) return fail(1, 1, "E_LOG_READ", this.readError);
+    this.scanner.end();
+    const error = this.scanner.error;
+    if (error !== null) return fail(error.line, error.col, "E_LOG_JSON", `not valid JSON: ${error.message}; expected a CloudTrail log file`);
+    const top = this.scanner.top;
+    if (top.kind === "object" && top.digest) return { ...base, digest: true, kept: [], problems: [] };
+    if (top.kind !== "array" && !(top.kind === "object" && top.recordsArray)) return fail(1, 1, "E_LOG_SHAPE", `found ${shapeOf(top)}; expected a CloudTrail log file, {"Records": [...]}, or a JSON array of CloudTrail events`);
+    const problems = this.recordProblems;
+    if (this.moreProblems > 0) problems.push({ file: this.name, line: 1, col: 1, code: "E_LOG_EVENT", message: `and ${this.moreProblems.toLocaleString("en-US")} more records with problems` });
+    return { ...base, digest: false, kept: problems.length > 0 ? [] : this.kept, problems };
+  }
+}
+
+function shapeOf(top: TopLevel): string {
+  if (top.kind === "object") return `an object with fields ${top.keys.join(", ") || "(none)"}`;
+  // `typeof null` is "object": what the whole-file reader said, and still true.
+  return `a JSON ${top.kind === "null" ? "object" : top.kind === "array" ? "array" : top.kind}`;
+}
