@@ -1,0 +1,200 @@
+/**
+ * The record scanner against V8's own JSON.parse, on generated texts: valid documents shaped like
+ * log files and like anything else, and the same texts broken by random edits, cut into chunks of
+ * random sizes. Whatever JSON.parse says, the scanner says: the same records and fields for a valid
+ * text, the same message at the same place for a broken one.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { MAX_DEPTH, RecordScanner, type Capture, type JsonError, type TopLevel } from "../review/record-scanner.ts";
+
+interface Scanned {
+  error: JsonError | null;
+  top: TopLevel;
+  records: { index: number; value: unknown; fields: Record<string, string | boolean | null> }[];
+}
+
+function scan(text: string, chunkSize: number, maxRecordBytes = 1 << 30): Scanned {
+  const bytes = Buffer.from(text, "utf8");
+  const records: Scanned["records"] = [];
+  const scanner = new RecordScanner(
+    {
+      record(index, record, fields) {
+        if (record === null) return void records.push({ index, value: null, fields: { object: fields.object } });
+        const read = (capture: Capture) => (capture.start < 0 ? null : (JSON.parse(`"${record.toString("utf8", capture.start, capture.end)}"`) as string));
+        records.push({
+          index,
+          value: JSON.parse(record.toString("utf8")),
+          fields: {
+            object: fields.object,
+            eventId: read(fields.eventId),
+            eventName: read(fields.eventName),
+            eventTime: read(fields.eventTime),
+            errorCode: read(fields.errorCode),
+            accessKeyId: read(fields.accessKeyId),
+            identityType: read(fields.identityType),
+            userName: read(fields.userName),
+          },
+        });
+      },
+      recordsMember() {
+        records.length = 0;
+      },
+    },
+    maxRecordBytes,
+  );
+  for (let i = 0; i < bytes.length; i += chunkSize) scanner.write(bytes.subarray(i, i + chunkSize));
+  scanner.end();
+  return { error: scanner.error, top: scanner.top, records };
+}
+
+/** JSON.parse's verdict, in the scanner's terms: the message without V8's quote of the text, and the line and column (-1 when V8 gives no position). */
+function v8(text: string): { value: unknown } | { error: JsonError } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const raw = (error as Error).message;
+    const at = /at position (\d+)/.exec(raw);
+    const offset = at ? Number(at[1]) : /end of JSON input/.test(raw) ? text.length : -1;
+    const message = raw
+      .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "")
+      .replace(/ in JSON at position \d+.*$/s, "")
+      .replace(/ at position \d+.*$/s, "");
+    const before = text.slice(0, Math.max(0, offset));
+    return { error: { message, line: offset < 0 ? -1 : before.split("\n").length, col: offset < 0 ? -1 : offset - before.lastIndexOf("\n") } };
+  }
+}
+
+const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : typeof value === "string" ? "" : null);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Compares the scanner with JSON.parse on one text; the first difference, or null. */
+function disagreement(raw: string, chunkSize: number): string | null {
+  // The bytes a file holds: lone surrogates cannot be written in UTF-8.
+  const source = Buffer.from(raw, "utf8").toString("utf8");
+  const want = v8(source);
+  const got = scan(source, chunkSize);
+  if ("error" in want) {
+    if (got.error === null) return `no error; JSON.parse: ${JSON.stringify(want.error)}`;
+    if (got.error.message !== want.error.message) return `${JSON.stringify(got.error)}; JSON.parse: ${JSON.stringify(want.error)}`;
+    if (want.error.line >= 0 && (got.error.line !== want.error.line || got.error.col !== want.error.col)) return `${JSON.stringify(got.error)}; JSON.parse: ${JSON.stringify(want.error)}`;
+    return null;
+  }
+  if (got.error !== null) return `error ${JSON.stringify(got.error)}; JSON.parse: none`;
+  const document = want.value;
+  const kind = document === null ? "null" : Array.isArray(document) ? "array" : typeof document;
+  if (got.top.kind !== kind) return `top level ${got.top.kind}, not ${kind}`;
+  let records: unknown[] | null = Array.isArray(document) ? document : null;
+  if (isObject(document)) {
+    if (JSON.stringify(got.top.keys) !== JSON.stringify(Object.keys(document).slice(0, 5))) return `keys ${JSON.stringify(got.top.keys)}`;
+    if (got.top.digest !== "digestStartTime" in document) return "digest";
+    if (got.top.recordsArray !== Array.isArray(document.Records)) return "Records";
+    if (Array.isArray(document.Records)) records = document.Records;
+  }
+  if (records === null) return got.records.length === 0 ? null : "records outside Records";
+  if (records.length !== got.records.length) return `${got.records.length} records, not ${records.length}`;
+  for (const [i, record] of records.entries()) {
+    const found = got.records[i];
+    if (found.index !== i || JSON.stringify(found.value) !== JSON.stringify(record)) return `record ${i}`;
+    const identity = isObject(record) && isObject(record.userIdentity) ? record.userIdentity : {};
+    const fields = isObject(record)
+      ? { object: true, eventId: text(record.eventID), eventName: text(record.eventName), eventTime: text(record.eventTime), errorCode: text(record.errorCode), accessKeyId: text(identity.accessKeyId), identityType: text(identity.type), userName: text(identity.userName) }
+      : null;
+    if (fields !== null && JSON.stringify(found.fields) !== JSON.stringify(fields)) return `fields of record ${i}: ${JSON.stringify(found.fields)}`;
+    if (fields === null && found.fields.object !== false) return `record ${i} is not an object`;
+  }
+  return null;
+}
+
+// Records as CloudTrail writes them, and worse: fields missing, of other types, repeated.
+const value = fc.jsonValue({ maxDepth: 3 });
+const record = fc.record(
+  {
+    eventVersion: fc.constant("1.08"),
+    userIdentity: fc.oneof(fc.record({ type: fc.constantFrom("IAMUser", "AssumedRole", ""), accessKeyId: fc.oneof(fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/), value), userName: fc.oneof(fc.string(), value) }, { requiredKeys: [] }), value),
+    eventTime: fc.oneof(fc.constant("2023-07-10T12:24:29Z"), fc.string()),
+    eventName: fc.oneof(fc.constantFrom("AssumeRole", "GetSessionToken", "DescribeInstances", "é\u2028ü"), value),
+    eventID: fc.oneof(fc.uuid(), fc.constant(""), value),
+    errorCode: fc.oneof(fc.constant("AccessDenied"), value),
+    requestParameters: value,
+  },
+  { requiredKeys: [] },
+);
+const document = fc.oneof(
+  fc.record({ Records: fc.array(fc.oneof({ weight: 4, arbitrary: record }, { weight: 1, arbitrary: value })), digestStartTime: fc.string(), other: value }, { requiredKeys: [] }),
+  fc.array(record),
+  value,
+  fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("Records", "0", "7", "12", "__proto__")), value),
+);
+const written = fc.tuple(document, fc.constantFrom(0, 1, 2)).map(([value, indent]) => JSON.stringify(value, null, indent));
+// Breaks: cuts, and characters inserted where they do not belong.
+const edit = fc.tuple(fc.nat(), fc.nat(4), fc.constantFrom("", '"', "\\", "{", "}", "[", "]", ",", ":", "1", "-", ".", "e", "t", "n", "x", " ", "\n", "\u0001", "\\u12", "\\x", "é", "€", "😀", "0", '"Records"'));
+const broken = fc.tuple(written, fc.array(edit, { minLength: 1, maxLength: 4 })).map(([source, edits]) => {
+  let result = source;
+  for (const [at, remove, insert] of edits) {
+    const place = result.length === 0 ? 0 : at % (result.length + 1);
+    result = result.slice(0, place) + insert + result.slice(place + remove);
+  }
+  return result;
+});
+// V8 quotes these whole instead of naming a token.
+const special = (source: string) => ["undefined", "NaN", "Infinity", "[object Object]"].includes(source);
+
+describe("the record scanner agrees with JSON.parse", () => {
+  it("on valid documents, cut into chunks anywhere: the same records and fields", () => {
+    fc.assert(fc.property(written, fc.integer({ min: 1, max: 97 }), (source, chunkSize) => {
+        expect(disagreement(source, chunkSize)).toBeNull();
+      }), { numRuns: 1500 });
+  });
+
+  it("on broken texts: the same message at the same line and column", () => {
+    fc.assert(fc.property(broken.filter((source) => !special(source)), fc.integer({ min: 1, max: 97 }), (source, chunkSize) => {
+        expect(disagreement(source, chunkSize)).toBeNull();
+      }), { numRuns: 4000 });
+  });
+
+  it.each([
+    ['{"Records": [\n  {"eventID": "x"}}\n]}', "Expected ',' or ']' after array element", 2, 19],
+    ['{"Records": [\n  {"eventID": "x",\n', "Expected double-quoted property name", 3, 1],
+    ['{"Records": [{"eventID": "x" "y"}]}', "Expected ',' or '}' after property value", 1, 30],
+    ['{"Records": [{"eventID": "a\u0001"}]}', "Bad control character in string literal", 1, 28],
+    ['{"Records": [{"eventID": tru}]}', "Unexpected token '}'", 1, 29],
+    ['{"Records": [{"eventID": "é"}x]}', "Expected ',' or ']' after array element", 1, 30],
+    ["[1] x", "Unexpected non-whitespace character after JSON", 1, 5],
+  ])("%j: %s at %i:%i", (source, message, line, col) => {
+    expect(scan(source, 5).error).toEqual({ message, line, col });
+  });
+});
+
+describe("the record scanner's bounds", () => {
+  it("nests up to MAX_DEPTH levels, and refuses deeper nesting where it begins", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: MAX_DEPTH - 3, max: MAX_DEPTH + 3 })), (depth) => {
+        const source = `{"Records":[{"requestParameters":${"[".repeat(depth)}${"]".repeat(depth)}}]}`;
+        const { error, records } = scan(source, 4096);
+        // The Records array and the record are two levels, the top-level object a third.
+        if (depth + 3 <= MAX_DEPTH) {
+          expect(error).toBeNull();
+          expect(records).toHaveLength(1);
+        } else expect(error).toEqual({ message: "nested more than 100,000 levels deep", line: 1, col: 34 + MAX_DEPTH - 3 });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("keeps a record up to maxRecordBytes, and never one larger by more than a chunk", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(400), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 64 }), (sizes, chunkSize) => {
+        const records = sizes.map((size, i) => ({ eventID: `e${i}`, padding: "x".repeat(size) }));
+        const limit = 200;
+        const scanned = scan(JSON.stringify({ Records: records }), chunkSize, limit);
+        expect(scanned.error).toBeNull();
+        scanned.records.forEach((found, i) => {
+          const size = Buffer.byteLength(JSON.stringify(records[i]));
+          if (size <= limit) expect([found.value, found.fields.eventId]).toEqual([records[i], `e${i}`]);
+          if (size > limit + chunkSize) expect(found.value).toBeNull();
+        });
+      }),
+    );
+  });
+});
