@@ -675,6 +675,7 @@ export class RecordScanner {
       // Between tokens.
       if (c === 0x20 || c === 0x09 || c === 0x0d) {
         i++;
+        while (i < n && chunk[i] === 0x20) i++;
         continue;
       }
       if (c === 0x0a) {

@@ -1,0 +1,306 @@
+/**
+ * Review on hostile logs (issue 10, items 6, 7 and 9): log files are attacker-influenced, so each
+ * kind of input is generated, not written once. No input crashes the review or exhausts its
+ * memory; two different events under one eventID are both kept and reported; a time without an
+ * offset means the same instant on every machine.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
+import { fromRecord, MAX_NESTING, TOO_DEEP, type ReviewEvent } from "../review/event.ts";
+import { followChain } from "../review/chain.ts";
+import { analyze } from "../review/findings.ts";
+import { logSource } from "../review/logs.ts";
+import { MAX_PROBLEMS_PER_FILE } from "../review/log-file.ts";
+import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
+import { trailRecord } from "../emulators/cloudtrail-server.ts";
+
+const REPO = resolve(import.meta.dirname, "..");
+const KEY = "AKIAEXAMPLEROOT00001";
+const OTHER = "AKIAEXAMPLEOTHER0001";
+const run = promisify(execFile);
+
+function folder(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), "cordon-hostile-"));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+async function review(dir: string, ...flags: string[]) {
+  const io = memoryIo({ cwd: dir });
+  const code = await main(["review", "--access-key", KEY, "--from-logs", ".", ...flags], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+const record = (id: string, fields: Partial<Parameters<typeof trailRecord>[0]> = {}) =>
+  trailRecord({ eventId: id, eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: KEY, ...fields });
+
+/** Nesting `depth` levels deep, written as text: JSON.stringify itself cannot write it. */
+function nested(depth: number, kinds: boolean[]): string {
+  let open = "";
+  let close = "";
+  for (let i = 0; i < depth; i++) {
+    const object = kinds[i % kinds.length];
+    open += object ? '{"k":' : "[";
+    close = (object ? "}" : "]") + close;
+  }
+  return `${open}"secret-free leaf"${close}`;
+}
+
+function depthOf(value: unknown): number {
+  let depth = 0;
+  let level: unknown[] = [value];
+  while (level.length > 0) {
+    const next: unknown[] = [];
+    for (const item of level) if (typeof item === "object" && item !== null) for (const child of Object.values(item)) next.push(child);
+    if (level.some((item) => typeof item === "object" && item !== null)) depth++;
+    level = next;
+  }
+  return depth;
+}
+
+describe("no input crashes the review or exhausts its memory (issue 10, item 6)", () => {
+  it("request parameters nested to any depth: the review cuts them at MAX_NESTING, in every format", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 200, max: 30_000 })), fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }), async (depth, kinds) => {
+        const text = JSON.stringify({ Records: [record("deep")] }).replace('"requestParameters":null', `"requestParameters":${nested(depth, kinds)}`);
+        const dir = folder({ "deep.json": text });
+        const json = await review(dir, "--json");
+        expect([json.code, json.stderr]).toEqual([0, "review: read 1 log files · 1 events\n"]);
+        const parameters = JSON.parse(json.stdout).events[0].requestParameters;
+        expect(depthOf(parameters)).toBe(Math.min(depth, MAX_NESTING));
+        expect(JSON.stringify(parameters).includes(TOO_DEEP)).toBe(depth > MAX_NESTING);
+        for (const flags of [[], ["--markdown"]]) expect((await review(dir, ...flags)).code).toBe(0);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it("nesting beyond the scanner's bound is a problem of that file, not a crash", async () => {
+    const dir = folder({ "a.json": JSON.stringify({ Records: [record("a")] }), "b.json": `{"Records":[${"[".repeat(100_001)}` });
+    const { code, stderr } = await review(dir);
+    expect(code).toBe(1);
+    expect(stderr.split("\n")[0]).toBe("b.json:1:100011 E_LOG_JSON not valid JSON: nested more than 100,000 levels deep; expected a CloudTrail log file");
+  });
+
+  it("a file with a very large number of records: the key's are all reviewed", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 50_000, max: 150_000 }), fc.integer({ min: 2, max: 50 }), async (count, every) => {
+        const records = Array.from({ length: count }, (_, i) => record(`e${i}`, { accessKeyId: i % every === 0 ? KEY : OTHER }));
+        const { code, stdout } = await review(folder({ "big.json.gz": gzipSync(JSON.stringify({ Records: records })) }), "--json");
+        expect(code).toBe(0);
+        expect(JSON.parse(stdout).events).toHaveLength(Math.ceil(count / every));
+      }),
+      { numRuns: 2 },
+    );
+  });
+
+  it("a file with a very large number of broken records: a hundred problems listed, the rest counted", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 50_000, max: 150_000 }), async (count) => {
+        const records = Array.from({ length: count }, (_, i) => ({ ...record(`e${i}`), eventID: undefined }));
+        const { code, stderr } = await review(folder({ "broken.json": JSON.stringify({ Records: records }) }));
+        const lines = stderr.trimEnd().split("\n");
+        expect(code).toBe(1);
+        expect(lines).toHaveLength(MAX_PROBLEMS_PER_FILE + 2);
+        expect(lines[0]).toBe("broken.json:1:1 E_LOG_EVENT record 0: the event has no eventID");
+        expect(lines.at(-2)).toBe(`broken.json:1:1 E_LOG_EVENT and ${(count - MAX_PROBLEMS_PER_FILE).toLocaleString("en-US")} more records with problems`);
+      }),
+      { numRuns: 2 },
+    );
+  });
+
+  it("very many distinct user agents and source addresses: every format renders them all", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 100_000, max: 200_000 }), fc.boolean(), async (count, byAgent) => {
+        const events: ReviewEvent[] = [];
+        for (let i = 0; i < count; i++) {
+          const event = fromRecord(record(`e${i}`, byAgent ? { userAgent: `agent/${i}` } : { sourceIPAddress: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` }));
+          if (typeof event === "string") throw new Error(event);
+          events.push(event);
+        }
+        const result = analyze(await followChain(KEY, { start: null, end: null }, logSource(events)));
+        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] };
+        const markdown = renderMarkdown(result, context);
+        const rows = markdown.split("\n").filter((line) => line.startsWith(byAgent ? "| agent/" : "| 10.")).length;
+        expect(rows).toBe(count);
+        expect(renderText(result, context)).toContain(byAgent ? `user agents (${count.toLocaleString("en-US")})` : `source addresses (${count.toLocaleString("en-US")})`);
+        expect(JSON.parse(renderJson(result, context))[byAgent ? "userAgents" : "sourceIPs"]).toHaveLength(count);
+      }),
+      { numRuns: 3 },
+    );
+  });
+
+  it("many gzip files that each expand close to the limit: twice the files, the same peak memory", async () => {
+    // Concatenated gzip members expand to their concatenation: whitespace between records, made without the memory.
+    const padding = gzipSync(Buffer.alloc(1024 * 1024, 0x20));
+    const amplified = (files: number, megabytes: number) => {
+      const logs: Record<string, Buffer> = {};
+      for (let f = 0; f < files; f++) {
+        const members = [gzipSync(`{"Records":[${JSON.stringify(record(`first${f}`))},`)];
+        for (let m = 0; m < megabytes; m++) members.push(padding);
+        members.push(gzipSync(`${JSON.stringify(record(`last${f}`))}]}`));
+        logs[`amplified-${f}.json.gz`] = Buffer.concat(members);
+      }
+      return folder(logs);
+    };
+    /** The review in a child process: its output and its peak memory in MiB. */
+    const peakOf = async (dir: string) => {
+      const peakFile = join(dir, "..", `${dir.split("/").pop()}.peak`);
+      const { stdout } = await run(process.execPath, ["--import", join(REPO, "test", "support", "peak-rss.ts"), join(REPO, "cli", "cordon.js"), "review", "--access-key", KEY, "--from-logs", dir, "--json"], { env: { ...process.env, PEAK_RSS_FILE: peakFile }, maxBuffer: 64 * 1024 * 1024 });
+      return { events: JSON.parse(stdout).events.length as number, peak: Number(readFileSync(peakFile, "utf8")) / 1024 };
+    };
+    await fc.assert(
+      // Enough that the garbage of gunzip's output reaches its steady state (a hundred MB or so) in both.
+      fc.asyncProperty(fc.integer({ min: 8, max: 10 }), fc.integer({ min: 40, max: 48 }), async (files, megabytes) => {
+        const some = await peakOf(amplified(files, megabytes));
+        const twice = await peakOf(amplified(2 * files, megabytes));
+        expect([some.events, twice.events]).toEqual([2 * files, 4 * files]);
+        // A reader that held the files would need files x megabytes more; a bounded one, nothing.
+        expect(twice.peak - some.peak).toBeLessThan((files * megabytes) / 4);
+      }),
+      { numRuns: 2 },
+    );
+  });
+
+  it("no function of the review spreads a list into a call's arguments", () => {
+    // push(...list), Math.max(...list) and f.apply(x, list) pass every element on the stack.
+    const sources = readdirSync(join(REPO, "review")).filter((name) => name.endsWith(".ts"));
+    const found = sources.flatMap((name) => (readFileSync(join(REPO, "review", name), "utf8").match(/\.push\(\.\.\.|Math\.(max|min)\(\.\.\.|\.apply\(/g) ?? []).map((match) => `${name}: ${match}`));
+    expect(found).toEqual([]);
+  });
+});
+
+/** Events of the reviewed key: ids drawn from a small pool so that they collide, bodies that differ or not, spread over files. */
+const collisions = fc.array(
+  fc.record({ id: fc.constantFrom("id-a", "id-b", "id-c", "id-d"), body: fc.constantFrom("DescribeInstances", "ListBuckets", "CreateUser"), file: fc.constantFrom("a.json", "b.json.gz", "logs/c.json", "logs/d.json.gz"), copies: fc.integer({ min: 1, max: 3 }) }),
+  { minLength: 1, maxLength: 12 },
+);
+
+describe("two events under one eventID (issue 10, item 7)", () => {
+  it("different events are all kept, marked and reported; the same event delivered again is kept once", async () => {
+    await fc.assert(
+      fc.asyncProperty(collisions, async (events) => {
+        const byFile = new Map<string, Record<string, unknown>[]>();
+        for (const { id, body, file, copies } of events) {
+          for (let c = 0; c < copies; c++) byFile.set(file, [...(byFile.get(file) ?? []), record(id, { eventName: body, requestParameters: body === "CreateUser" ? { userName: "mallory" } : null })]);
+        }
+        const files: Record<string, string | Buffer> = {};
+        for (const [name, records] of byFile) files[name] = name.endsWith(".gz") ? gzipSync(JSON.stringify({ Records: records })) : JSON.stringify({ Records: records });
+        // What the review must find: per id, each distinct body once, where it is first read (files in path order).
+        const first = new Map<string, Map<string, string>>();
+        for (const name of [...byFile.keys()].sort()) {
+          for (const { eventID, eventName } of byFile.get(name) as { eventID: string; eventName: string }[]) {
+            const bodies = first.get(eventID) ?? new Map<string, string>();
+            if (!bodies.has(eventName)) bodies.set(eventName, name);
+            first.set(eventID, bodies);
+          }
+        }
+        const conflicts = [...first.entries()].filter(([, bodies]) => bodies.size > 1).map(([eventId, bodies]) => ({ eventId, files: [...bodies.values()].sort() }));
+        const dir = folder(files);
+
+        const json = JSON.parse((await review(dir, "--json")).stdout);
+        expect(json.conflicts).toEqual(conflicts.sort((a, b) => (a.eventId < b.eventId ? -1 : 1)));
+        expect(json.events).toHaveLength([...first.values()].reduce((sum, bodies) => sum + bodies.size, 0));
+        for (const event of json.events) {
+          const conflicting = (first.get(event.eventId)?.size ?? 0) > 1;
+          expect(event.conflict === undefined).toBe(!conflicting);
+          if (conflicting) expect(event.conflict.file).toBe(first.get(event.eventId)?.get(event.eventName));
+        }
+        for (const flags of [[], ["--markdown"]]) {
+          const { stdout } = await review(dir, ...flags);
+          for (const { eventId, files: where } of conflicts) expect(stdout).toContain(`CONFLICT: event ${eventId} differs between ${where.join(" and ")}; every copy is in this review, marked as conflicting`);
+          expect(stdout.includes("CONFLICT")).toBe(conflicts.length > 0);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it("a forged copy of a CreateUser under the real one's id does not hide it, whichever file sorts first", async () => {
+    const real = record("create-1", { eventName: "CreateUser", eventSource: "iam.amazonaws.com", readOnly: false, requestParameters: { userName: "backdoor" } });
+    const forged = record("create-1", { eventName: "ListBuckets", eventSource: "s3.amazonaws.com" });
+    for (const [forgedName, realName] of [["a.json", "b.json"], ["b.json", "a.json"]]) {
+      const json = JSON.parse((await review(folder({ [forgedName]: JSON.stringify({ Records: [forged] }), [realName]: JSON.stringify({ Records: [real] }) }), "--json")).stdout);
+      expect(json.persistence.map((f: { eventName: string; target: string; conflict: { file: string } }) => [f.eventName, f.target, f.conflict.file])).toEqual([["CreateUser", "userName=backdoor", realName]]);
+      expect(json.conflicts).toEqual([{ eventId: "create-1", files: ["a.json", "b.json"] }]);
+    }
+  });
+
+  it("no conflict on the fixtures", async () => {
+    const io = memoryIo({ cwd: REPO });
+    expect(await main(["review", "--access-key", "AKIATFQR7NSC8Q4X20BJ", "--from-logs", "test/fixtures/cloudtrail/invictus-aws", "--json"], io)).toBe(0);
+    expect(JSON.parse(io.stdout).conflicts).toEqual([]);
+  });
+});
+
+const SECOND = 1000;
+const DAY_START = Date.parse("2026-11-28T00:00:00Z");
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+
+describe("an eventTime without an offset (issue 10, item 9)", () => {
+  it("is read as UTC, whatever TZ the review runs in", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 86_399 }), form: fc.constantFrom("Z", "none", "space", "offset") }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 86_399 }),
+        fc.integer({ min: 0, max: 86_399 }),
+        async (times, a, b) => {
+          const written = (ms: number, form: string) => {
+            const utc = iso(ms).replace(/Z$/, "");
+            if (form === "Z") return `${utc}Z`;
+            if (form === "space") return utc.replace("T", " ");
+            // The same instant, written in India's offset.
+            if (form === "offset") return `${iso(ms + 330 * 60 * SECOND).replace(/Z$/, "")}+05:30`;
+            return utc;
+          };
+          const records = times.map(({ at, form }, i) => record(`t${i}`, { eventTime: written(DAY_START + at * SECOND, form) }));
+          const dir = folder({ "times.json": JSON.stringify({ Records: records }) });
+          const [since, until] = [Math.min(a, b), Math.max(a, b)].map((s) => iso(DAY_START + s * SECOND));
+          const expected = times
+            .map(({ at }, i) => ({ at, id: `t${i}` }))
+            .filter(({ at }) => DAY_START + at * SECOND >= Date.parse(since) && DAY_START + at * SECOND <= Date.parse(until))
+            .map(({ id }) => id)
+            .sort();
+          const outputs = await Promise.all(
+            ["America/New_York", "Asia/Kolkata"].map(async (TZ) => {
+              const { stdout } = await run(process.execPath, [join(REPO, "cli", "cordon.js"), "review", "--access-key", KEY, "--from-logs", dir, "--since", since, "--until", until, "--json"], { env: { ...process.env, TZ }, maxBuffer: 16 * 1024 * 1024 });
+              return stdout;
+            }),
+          );
+          expect(outputs[0]).toBe(outputs[1]);
+          const events = JSON.parse(outputs[0]).events as { eventId: string; eventTime: string }[];
+          expect(events.map((event) => event.eventId).sort()).toEqual(expected);
+          for (const event of events) {
+            const { at } = times[Number(event.eventId.slice(1))];
+            expect(Date.parse(event.eventTime)).toBe(DAY_START + at * SECOND);
+          }
+        },
+      ),
+      { numRuns: 4 },
+    );
+  });
+
+  it("in any other form (Date.parse reads some as local time) is a problem of the file", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 10 * 365 * 86_400 }), fc.constantFrom("toString", "toUTCString", "slash"), async (seconds, form) => {
+        const date = new Date(DAY_START - seconds * SECOND);
+        const written = form === "toString" ? date.toString() : form === "toUTCString" ? date.toUTCString() : `${date.getUTCMonth() + 1}/${date.getUTCDate()}/${date.getUTCFullYear()} 10:00:00`;
+        const { code, stderr } = await review(folder({ "local.json": JSON.stringify({ Records: [record("local", { eventTime: written })] }) }));
+        expect(code).toBe(1);
+        expect(stderr.split("\n")[0]).toBe("local.json:1:1 E_LOG_EVENT record 0: event local has no valid eventTime");
+      }),
+      { numRuns: 10 },
+    );
+  });
+});
