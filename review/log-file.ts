@@ -65,21 +65,26 @@ export class SubjectFilter {
     this.bits = bits;
   }
 
-  private static positions(id: string): number[] {
-    // FNV-1a, and two more probes derived from it (Kirsch and Mitzenmacher).
+  /** Sets (or, with `test`, checks) the three bits of `id`: FNV-1a, and two probes derived from it (Kirsch and Mitzenmacher). */
+  private probe(id: string, test: boolean): boolean {
     let h = 0x811c9dc5;
     for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
     const h2 = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 1;
     const size = SubjectFilter.BYTES * 8;
-    return [0, 1, 2].map((k) => ((h + k * h2) >>> 0) % size);
+    for (let k = 0; k < 3; k++) {
+      const bit = ((h + k * h2) >>> 0) % size;
+      if (!test) this.bits[bit >>> 3] |= 1 << (bit & 7);
+      else if ((this.bits[bit >>> 3] & (1 << (bit & 7))) === 0) return false;
+    }
+    return true;
   }
 
   add(id: string): void {
-    for (const bit of SubjectFilter.positions(id)) this.bits[bit >>> 3] |= 1 << (bit & 7);
+    this.probe(id, false);
   }
 
   mayHold(id: string): boolean {
-    return SubjectFilter.positions(id).every((bit) => (this.bits[bit >>> 3] & (1 << (bit & 7))) !== 0);
+    return this.probe(id, true);
   }
 
   static key(accessKeyId: string): string {

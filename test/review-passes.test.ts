@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { followChain, type Window } from "../review/chain.ts";
 import { logSource, readLogs, reviewLogFolder, type LogsProgress } from "../review/logs.ts";
 import { ReadProgress } from "../review/read-progress.ts";
+import { SubjectFilter } from "../review/log-file.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";
@@ -121,6 +122,20 @@ describe("the review in passes follows the same chain as over every event", () =
     // The generator must reach the second pass, or this test says nothing about it.
     expect(passes).toBeGreaterThan(5);
   }, 180_000);
+});
+
+describe("a file's subject filter", () => {
+  it("holds every subject added to it: a pass skips a file only when the file cannot hold the subject", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/).map(SubjectFilter.key), fc.string().map(SubjectFilter.user)), { maxLength: 2000 }), (ids) => {
+        const filter = new SubjectFilter();
+        for (const id of ids) filter.add(id);
+        const copy = new SubjectFilter(filter.bits.slice());
+        expect(ids.filter((id) => !copy.mayHold(id))).toEqual([]);
+      }),
+      { numRuns: 50 },
+    );
+  });
 });
 
 describe("the progress of a read", () => {
