@@ -130,39 +130,11 @@ export const LEAD_CALLS: ReadonlySet<string> = new Set([...Object.keys(MAX_LIFET
 
 /**
  * Whether an event may reveal a subject that the chain can reach: a successful lead call whose
- * caller can be a subject (a key, or an IAM user). Readers keep these, and only these, to find
+ * caller can be a subject (a key, or an IAM user). Readers note these, and only these, to find
  * the chain's subjects before they read the subjects' own events.
  */
 export function mayLead(event: Pick<ReviewEvent, "eventName" | "errorCode" | "accessKeyId" | "identityType">): boolean {
   return LEAD_CALLS.has(event.eventName) && event.errorCode === null && (event.accessKeyId !== null || event.identityType === "IAMUser");
-}
-
-const pick = (value: unknown, ...paths: string[][]): unknown => {
-  const kept: Record<string, unknown> = {};
-  for (const path of paths) {
-    const found = field(value, ...path);
-    if (typeof found !== "string") continue;
-    let target = kept;
-    for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
-    target[path[path.length - 1]] = found;
-  }
-  return kept;
-};
-
-/**
- * The event with only what {@link belongsTo} and {@link leadsFrom} read: a few hundred bytes
- * instead of a few kilobytes, for the many lead calls a trail holds. Gives the same leads.
- */
-export function leadFields(event: ReviewEvent): ReviewEvent {
-  return {
-    ...event,
-    sourceIPAddress: null,
-    userAgent: null,
-    errorMessage: null,
-    principalArn: null,
-    requestParameters: pick(event.requestParameters, ["roleArn"], ["userName"]),
-    responseElements: pick(event.responseElements, ["credentials", "accessKeyId"], ["credentials", "expiration"], ["accessKey", "accessKeyId"], ["accessKey", "userName"], ["user", "userName"]),
-  };
 }
 
 /**

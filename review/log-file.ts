@@ -7,7 +7,7 @@
 import { createGunzip, type Gunzip } from "node:zlib";
 import { RecordScanner, type Capture, type RecordFields, type TopLevel } from "./record-scanner.ts";
 import { fromRecord, NOT_AN_OBJECT, recordProblem, type ReviewEvent } from "./event.ts";
-import { LEAD_CALLS, leadFields, mayLead } from "./chain.ts";
+import { LEAD_CALLS, leadsFrom, mayLead, type Subject } from "./chain.ts";
 
 /**
  * What one log file may expand to. CloudTrail's files are far smaller; a few kilobytes of gzip can
@@ -37,7 +37,7 @@ export interface KeepRule {
   users: readonly string[];
   /** Events signed by these keys are not kept again (an earlier pass has them). */
   skipKeys: readonly string[];
-  /** Lead calls ({@link mayLead}), reduced to what the chain reads ({@link leadFields}). */
+  /** Lead calls ({@link mayLead}) of any caller, as who made them and what they reveal. */
   leads: boolean;
   /** Every event, whole. */
   all: boolean;
@@ -96,12 +96,32 @@ export class SubjectFilter {
   }
 }
 
+/**
+ * An event a pass keeps, as the JSON text of its {@link ReviewEvent} in UTF-8, outside the JS heap
+ * (the texts of a file share one buffer, moved, not copied, to the main thread): a fraction of the
+ * memory of the object, and two copies of one event are the same event exactly when their texts are
+ * equal.
+ */
 export interface KeptEvent {
-  event: ReviewEvent;
+  eventId: string;
+  /** `JSON.stringify` of the ReviewEvent, UTF-8; empty for a lead call kept only for what it reveals. */
+  text: Uint8Array;
   /** The record's place in its file. */
   record: number;
-  /** Whole, or reduced to what the chain reads. */
+  /** Whole, or only who made it and what it reveals. */
   whole: boolean;
+  /** Whose event it can be: {@link callersOf}. */
+  callers: string[];
+  /** For a lead call ({@link mayLead}): the subjects it reveals, windows aside; null for other calls. */
+  reveals: Subject[] | null;
+}
+
+/** Who an event's call can be followed from: its key, and the IAM user who made it (as a {@link SubjectFilter} id). */
+export function callersOf(event: Pick<ReviewEvent, "accessKeyId" | "identityType" | "userName">): string[] {
+  const callers: string[] = [];
+  if (event.accessKeyId !== null) callers.push(SubjectFilter.key(event.accessKeyId));
+  if (event.identityType === "IAMUser" && event.userName !== null) callers.push(SubjectFilter.user(event.userName));
+  return callers;
 }
 
 export interface FileResult {
@@ -134,7 +154,7 @@ export class LogFileReader {
   private readonly skip: Set<string>;
   private readonly scanner: RecordScanner;
   private readonly gunzip: Gunzip | null;
-  private kept: KeptEvent[] = [];
+  private kept: (Omit<KeptEvent, "text"> & { json: string })[] = [];
   private recordProblems: LogProblem[] = [];
   private moreProblems = 0;
   private records = 0;
@@ -162,7 +182,7 @@ export class LogFileReader {
       },
       MAX_RECORD_BYTES,
     );
-    this.gunzip = gzip ? createGunzip({ chunkSize: 256 * 1024 }) : null;
+    this.gunzip = gzip ? createGunzip({ chunkSize: 64 * 1024 }) : null;
     if (this.gunzip !== null) {
       const gunzip = this.gunzip;
       gunzip.on("data", (chunk: Buffer) => this.scan(chunk));
@@ -257,7 +277,9 @@ export class LogFileReader {
     if (!whole && !lead) return;
     const event = fromRecord(JSON.parse(bytes.toString("utf8")));
     if (typeof event === "string") return this.problem(`record ${index}: ${event}`);
-    this.kept.push({ event: whole ? event : leadFields(event), record: index, whole });
+    const reveals = mayLead(event) ? leadsFrom(event, null).map((found) => found.subject) : null;
+    // A lead call of another caller is kept only as who made it and what it reveals.
+    this.kept.push({ eventId: event.eventId, json: whole ? JSON.stringify(event) : "", record: index, whole, callers: callersOf(event), reveals });
   }
 
   /** Stops reading: the bytes that remain cannot change the result. */
@@ -282,7 +304,19 @@ export class LogFileReader {
     if (top.kind !== "array" && !(top.kind === "object" && top.recordsArray)) return fail(1, 1, "E_LOG_SHAPE", `found ${shapeOf(top)}; expected a CloudTrail log file, {"Records": [...]}, or a JSON array of CloudTrail events`);
     const problems = this.recordProblems;
     if (this.moreProblems > 0) problems.push({ file: this.name, line: 1, col: 1, code: "E_LOG_EVENT", message: `and ${this.moreProblems.toLocaleString("en-US")} more records with problems` });
-    return { ...base, digest: false, kept: problems.length > 0 ? [] : this.kept, problems };
+    return { ...base, digest: false, kept: problems.length > 0 ? [] : this.keptTexts(), problems };
+  }
+
+  /** The kept events, their texts in one buffer. */
+  private keptTexts(): KeptEvent[] {
+    const buffer = Buffer.from(new ArrayBuffer(this.kept.reduce((sum, kept) => sum + Buffer.byteLength(kept.json), 0)));
+    let offset = 0;
+    return this.kept.map(({ json, ...kept }) => {
+      const length = buffer.write(json, offset);
+      const text = new Uint8Array(buffer.buffer, offset, length);
+      offset += length;
+      return { ...kept, text };
+    });
   }
 }
 

@@ -18,17 +18,19 @@ export interface LogObject {
   gzip: boolean;
   /** Its bytes from the start, in chunks; called once for each pass that reads it. */
   open(): AsyncIterable<Uint8Array>;
+  /** A file on this machine: the reader threads read it themselves, and nothing crosses threads. */
+  path?: string;
 }
 
 /** The files a review reads: CloudTrail's `.json.gz`, and `.json`. */
 export const LOG_FILE = /\.json(\.gz)?$/i;
 
 /** Chunks of a megabyte: few messages to the reader threads, little memory in flight. */
-const READ_CHUNK = 1024 * 1024;
+export const READ_CHUNK = 1024 * 1024;
 
 /** A file on disk as a {@link LogObject}. */
 export function fileObject(path: string, name: string, size: number): LogObject {
-  return { name, size, gzip: path.toLowerCase().endsWith(".gz"), open: () => createReadStream(path, { highWaterMark: READ_CHUNK }) };
+  return { name, size, gzip: path.toLowerCase().endsWith(".gz"), open: () => createReadStream(path, { highWaterMark: READ_CHUNK }), path };
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * One pass over log objects: every object read once, by a pool of reader threads (one per core),
- * each record kept or not by the pass's {@link KeepRule}. The main thread opens the objects and
- * streams their bytes to the threads, a few chunks ahead at most, so that memory stays bounded by
- * the number of threads, whatever the number and size of the files:
- *   threads × (chunks in flight + gunzip's window + the largest record) + what the pass keeps.
+ * each record kept or not by the pass's {@link KeepRule}. A thread reads a file on this machine
+ * itself, through one buffer it reuses; other objects (S3's, say) the main thread opens and streams
+ * to the threads, a few chunks ahead at most. Memory stays bounded by the number of threads,
+ * whatever the number and size of the files:
+ *   threads × (a read buffer or chunks in flight + gunzip's window + the largest record) + what the pass keeps.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -13,13 +14,17 @@ import type { LogObject } from "./log-objects.ts";
 /** Messages to a reader thread. */
 export type ToReader =
   | { kind: "rule"; rule: KeepRule }
+  | { kind: "read"; file: number; name: string; gzip: boolean; path: string }
   | { kind: "open"; file: number; name: string; gzip: boolean }
   | { kind: "bytes"; file: number; data: Uint8Array }
   | { kind: "end"; file: number }
   | { kind: "abandon"; file: number };
 
-/** Messages from a reader thread. `result` is null for a file abandoned because it could not be read. */
-type FromReader = { kind: "taken"; file: number; records: number } | { kind: "result"; file: number; result: FileResult | null };
+/**
+ * Messages from a reader thread: `taken` after each chunk (with the bytes it read itself, for a
+ * file it reads), and one `result` per file, null for a file abandoned because it could not be read.
+ */
+type FromReader = { kind: "taken"; file: number; records: number; read: number } | { kind: "result"; file: number; result: FileResult | null };
 
 /** Chunks sent to a thread ahead of what it has taken in. */
 const CHUNKS_AHEAD = 2;
@@ -51,7 +56,9 @@ class Reader {
   private failure: Error | null = null;
 
   constructor() {
-    this.worker = new Worker(new URL("./log-worker.ts", import.meta.url));
+    // A small young generation: gunzip's output chunks die young, and their memory (outside the
+    // heap) goes back only when they are collected. With V8's default, a thread held 100 MB more.
+    this.worker = new Worker(new URL("./log-worker.ts", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker.on("message", (message: FromReader) => this.waiting?.(message));
     this.worker.on("error", (error: Error) => {
       this.failure = error;
@@ -75,11 +82,13 @@ class Reader {
     let records = 0;
     let result: FileResult | null | undefined;
     let wake: (() => void) | null = null;
+    const local = object.path !== undefined;
     this.waiting = (message) => {
       if (message.kind === "taken") {
         // Answers about an earlier file, abandoned midway, arrive late: not this file's.
         if (message.file !== file) return;
-        inFlight--;
+        if (local) progress.read(message.read);
+        else inFlight--;
         progress.records(message.records - records);
         records = message.records;
       } else if (message.file === file || message.file === -1) result = message.result;
@@ -92,6 +101,12 @@ class Reader {
       }
     };
 
+    if (object.path !== undefined) {
+      this.post({ kind: "read", file, name: object.name, gzip: object.gzip, path: object.path });
+      await settle(() => result !== undefined);
+      progress.fileDone();
+      return result as FileResult;
+    }
     this.post({ kind: "open", file, name: object.name, gzip: object.gzip });
     try {
       for await (const chunk of object.open()) {

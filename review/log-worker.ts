@@ -1,10 +1,12 @@
 /**
- * A reader thread: reads the files the main thread streams to it, one after the other, and
- * answers each with what the pass keeps (review/log-file.ts). The main thread does the input, the
- * threads the gunzip, scanning and parsing: every core reads.
+ * A reader thread: reads files one after the other (those of this machine itself, others as the
+ * main thread streams them), and answers each with what the pass keeps (review/log-file.ts). The
+ * threads gunzip, scan and parse: every core reads.
  */
+import { open } from "node:fs/promises";
 import { parentPort } from "node:worker_threads";
-import { LogFileReader, type KeepRule } from "./log-file.ts";
+import { LogFileReader, type FileResult, type KeepRule } from "./log-file.ts";
+import { READ_CHUNK } from "./log-objects.ts";
 import type { ToReader } from "./log-pass.ts";
 
 const port = parentPort;
@@ -20,7 +22,41 @@ async function answer(): Promise<void> {
   answered = true;
   const current = reader;
   reader = null;
-  port!.postMessage({ kind: "result", file, result: await current.end() });
+  post(file, await current.end());
+}
+
+/** One buffer for every read of this thread: a file's bytes never pile up as garbage. */
+const buffer = Buffer.allocUnsafe(READ_CHUNK);
+
+/** Reads a file of this machine through `buffer`, and answers with its result. */
+async function read(file: number, name: string, gzip: boolean, path: string): Promise<void> {
+  const reader = new LogFileReader(name, gzip, rule!);
+  try {
+    const handle = await open(path);
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        // The reader takes the bytes in before the buffer is read into again.
+        await reader.write(buffer.subarray(0, bytesRead));
+        port!.postMessage({ kind: "taken", file, records: reader.recordsRead, read: bytesRead });
+        if (reader.done) break;
+      }
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    reader.abandon();
+    port!.postMessage({ kind: "result", file, result: { digest: false, records: reader.recordsRead, bytes: 0, kept: [], subjects: null, problems: [{ file: name, line: 1, col: 1, code: "E_LOG_READ", message: `cannot read the file: ${(error as Error).message}` }] } });
+    return;
+  }
+  if (reader.done) reader.abandon();
+  post(file, await reader.end());
+}
+
+/** A result, its texts' buffer moved to the main thread rather than copied. */
+function post(file: number, result: FileResult): void {
+  port!.postMessage({ kind: "result", file, result }, result.kept.length > 0 ? [result.kept[0].text.buffer as ArrayBuffer] : []);
 }
 
 async function handle(message: ToReader): Promise<void> {
@@ -28,6 +64,8 @@ async function handle(message: ToReader): Promise<void> {
     case "rule":
       rule = message.rule;
       return;
+    case "read":
+      return read(message.file, message.name, message.gzip, message.path);
     case "open":
       file = message.file;
       answered = false;
@@ -36,13 +74,13 @@ async function handle(message: ToReader): Promise<void> {
     case "bytes":
       if (message.file === file && reader !== null) {
         await reader.write(message.data);
-        port!.postMessage({ kind: "taken", file, records: reader?.recordsRead ?? 0 });
+        port!.postMessage({ kind: "taken", file, records: reader?.recordsRead ?? 0, read: 0 });
         // The rest of the file cannot change the answer (a broken file, or past the size limit).
         if (reader?.done) {
           reader.abandon();
           await answer();
         }
-      } else port!.postMessage({ kind: "taken", file: message.file, records: 0 });
+      } else port!.postMessage({ kind: "taken", file: message.file, records: 0, read: 0 });
       return;
     case "end":
       if (message.file === file) await answer();

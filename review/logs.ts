@@ -12,9 +12,10 @@
  * Then the chain is followed over the kept events exactly as over all of them: same findings.
  * Every file is read, and every problem of every file returned, before any review is made.
  */
-import { belongsTo, followChain, leadsFrom, mayLead, type Chain, type EventSource, type Lead, type Subject, type Window } from "./chain.ts";
+import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "./chain.ts";
+import { compareText } from "../incident/order.ts";
 import type { Conflict, ReviewEvent } from "./event.ts";
-import { MAX_LOG_BYTES, SubjectFilter, type FileResult, type KeepRule, type LogProblem } from "./log-file.ts";
+import { MAX_LOG_BYTES, SubjectFilter, type FileResult, type KeepRule, type KeptEvent, type LogProblem } from "./log-file.ts";
 import { listLogFolder, type LogObject } from "./log-objects.ts";
 import { LogReaders, problemsOf, type PassProgress } from "./log-pass.ts";
 
@@ -23,43 +24,58 @@ export { MAX_LOG_BYTES, type Conflict, type LogProblem };
 
 /**
  * Events by id, as they are read: the same event delivered twice (CloudTrail does that) is kept
- * once; different events under one id are all kept, each marked with where it was read.
+ * once; different events under one id are all kept, each marked with where it was read. Events are
+ * held as text until they are asked for.
  */
 class EventSet {
-  private readonly byId = new Map<string, { event: ReviewEvent; file: string; record: number }[]>();
+  private readonly byId = new Map<string, Copy[]>();
 
-  add(event: ReviewEvent, file: string, record: number): void {
-    const copies = this.byId.get(event.eventId);
-    if (copies === undefined) {
-      this.byId.set(event.eventId, [{ event, file, record }]);
-      return;
-    }
-    const body = JSON.stringify(event);
-    if (copies.some((copy) => JSON.stringify(copy.event) === body)) return;
-    copies.push({ event, file, record });
+  /** `file` is the index of the copy's file among the objects, `name` how reports name it. */
+  add(kept: Pick<KeptEvent, "eventId" | "text" | "record" | "callers">, file: number, name: string): void {
+    const copy: Copy = { text: Buffer.from(kept.text.buffer, kept.text.byteOffset, kept.text.byteLength), file, name, record: kept.record, callers: kept.callers };
+    const copies = this.byId.get(kept.eventId);
+    if (copies === undefined) return void this.byId.set(kept.eventId, [copy]);
+    // The text is the event's JSON: equal texts, the same event, shown where it is read first.
+    const same = copies.findIndex((other) => other.text.equals(copy.text));
+    if (same < 0) copies.push(copy);
+    else if (before(copy, copies[same])) copies[same] = copy;
   }
 
-  addAll(files: readonly LogObject[], results: readonly FileResult[], whole: boolean): void {
-    results.forEach((result, index) => {
-      for (const kept of result.kept) if (kept.whole === whole) this.add(kept.event, files[index].name, kept.record);
-    });
-  }
-
+  /** The events, made from their texts, in the order of the files; the texts go. */
   events(): ReviewEvent[] {
     const events: ReviewEvent[] = [];
-    for (const copies of this.byId.values()) {
-      if (copies.length === 1) events.push(copies[0].event);
-      else for (const { event, file, record } of copies) events.push({ ...event, conflict: { file, record } });
+    const groups = [...this.byId.values()].map((copies) => copies.sort((a, b) => (before(a, b) ? -1 : 1))).sort((a, b) => (before(a[0], b[0]) ? -1 : 1));
+    for (const copies of groups) {
+      for (const copy of copies) {
+        const event = JSON.parse(copy.text.toString("utf8")) as ReviewEvent;
+        events.push(copies.length === 1 ? event : { ...event, conflict: { file: copy.name, record: copy.record } });
+        copy.text = EMPTY;
+      }
     }
     return events;
   }
 
-  conflicts(): Conflict[] {
+  /** Different events under one id, among the events of `subjects` (ids as {@link callersOf} gives them). */
+  conflicts(subjects: ReadonlySet<string>): Conflict[] {
     const conflicts: Conflict[] = [];
-    for (const [eventId, copies] of this.byId) if (copies.length > 1) conflicts.push({ eventId, files: copies.map((copy) => copy.file).sort() });
-    return conflicts.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+    for (const [eventId, copies] of this.byId) {
+      if (copies.length > 1 && copies.some((copy) => copy.callers.some((caller) => subjects.has(caller)))) conflicts.push({ eventId, files: copies.map((copy) => copy.name).sort(compareText) });
+    }
+    return conflicts.sort((a, b) => compareText(a.eventId, b.eventId));
   }
 }
+
+interface Copy {
+  text: Buffer;
+  file: number;
+  name: string;
+  record: number;
+  callers: string[];
+}
+
+const before = (a: Copy, b: Copy) => a.file < b.file || (a.file === b.file && a.record < b.record);
+
+const EMPTY = Buffer.alloc(0);
 
 function append<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
@@ -114,20 +130,6 @@ export interface LogsReview {
   passes: number;
 }
 
-/** How many calls deep the chain goes: 1 when the reviewed key minted keys that minted none. */
-function roundsOf(leads: readonly Lead[]): number {
-  const depth = new Map<string, number>();
-  let deepest = 0;
-  // Leads come in time order, so a key's parent comes before it.
-  for (const lead of leads) {
-    const own = lead.parent === null ? 0 : (depth.get(lead.parent) ?? 0) + 1;
-    // Parents are named as callers are: a key, or `user:NAME` for a user's console session.
-    depth.set(lead.subject.kind === "key" ? lead.subject.accessKeyId : `user:${lead.subject.userName}`, own);
-    deepest = Math.max(deepest, own);
-  }
-  return deepest;
-}
-
 /**
  * The subjects the chain may reach, as far as the lead calls read so far tell, windows aside (so
  * never fewer than the chain reaches). Grows while the first pass reads: files read later keep
@@ -140,43 +142,50 @@ class Reach {
   /** When each subject was found: the reach's version then. */
   readonly found = new Map<string, number>();
   version = 0;
-  /** Lead calls whose caller is not (yet) reached, by caller. */
-  private readonly parked = new Map<string, ReviewEvent[]>();
+  /** How many lead calls from the reviewed key to the deepest subject. */
+  depth = 0;
+  private readonly depths = new Map<string, number>();
+  /** Subjects revealed by lead calls whose caller is not (yet) reached, by caller. */
+  private readonly parked = new Map<string, Subject[][]>();
 
   constructor(root: string) {
-    this.join({ kind: "key", accessKeyId: root });
+    this.join({ kind: "key", accessKeyId: root }, 0);
   }
 
   static id(subject: Subject): string {
     return subject.kind === "key" ? SubjectFilter.key(subject.accessKeyId) : SubjectFilter.user(subject.userName);
   }
 
-  /** The callers a lead call can be followed from: its key, and the IAM user who made it. */
-  private static callers(event: ReviewEvent): string[] {
-    const callers: string[] = [];
-    if (event.accessKeyId !== null) callers.push(SubjectFilter.key(event.accessKeyId));
-    if (event.identityType === "IAMUser" && event.userName !== null) callers.push(SubjectFilter.user(event.userName));
-    return callers;
-  }
-
-  private join(subject: Subject): void {
+  private join(subject: Subject, depth: number): void {
     const id = Reach.id(subject);
     if (this.found.has(id)) return;
     this.found.set(id, ++this.version);
+    this.depths.set(id, depth);
+    this.depth = Math.max(this.depth, depth);
     if (subject.kind === "key") this.keys.add(subject.accessKeyId);
     else this.users.add(subject.userName);
+    // A list of subjects to join, not recursion: a chain can be any length.
     const waiting = this.parked.get(id) ?? [];
     this.parked.delete(id);
-    for (const event of waiting) this.leadCall(event);
+    for (const reveals of waiting) for (const next of reveals) this.pending.push([next, depth + 1]);
+    if (this.joining) return;
+    this.joining = true;
+    for (let next = this.pending.pop(); next !== undefined; next = this.pending.pop()) this.join(next[0], next[1]);
+    this.joining = false;
   }
 
-  leadCall(event: ReviewEvent): void {
-    const callers = Reach.callers(event);
-    if (callers.some((caller) => this.found.has(caller))) {
-      for (const lead of leadsFrom(event, null)) this.join(lead.subject);
+  private readonly pending: [Subject, number][] = [];
+  private joining = false;
+
+  /** A lead call: `callers` may have made it, and it reveals `reveals`. */
+  leadCall(callers: readonly string[], reveals: readonly Subject[]): void {
+    const reached = callers.filter((caller) => this.found.has(caller));
+    if (reached.length > 0) {
+      const depth = reached.reduce((least, caller) => Math.min(least, this.depths.get(caller) as number), Infinity) + 1;
+      for (const subject of reveals) this.join(subject, depth);
       return;
     }
-    for (const caller of callers) append(this.parked, caller, event);
+    for (const caller of callers) append(this.parked, caller, [...reveals]);
   }
 }
 
@@ -190,6 +199,13 @@ function timeOrder(objects: readonly LogObject[]): number[] {
 export async function reviewLogObjects(objects: readonly LogObject[], root: string, window: Window, regions: readonly string[] | undefined, progress: LogsProgress = quiet): Promise<LogsReview> {
   const readers = new LogReaders();
   const bytes = objects.reduce((sum, object) => sum + object.size, 0);
+  // Every event of every subject reached, as text, in the order of the files however they arrive.
+  const kept = new EventSet();
+  const keep = (file: number, result: FileResult) => {
+    for (const event of result.kept) if (event.whole) kept.add(event, file, objects[file].name);
+    // What is kept is in the set now: the result keeps its counts, not its events.
+    result.kept = [];
+  };
   try {
     // Pass 1: every file, each with the subjects reached when it is opened.
     const reach = new Reach(root);
@@ -209,8 +225,9 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
           }
           return rule;
         },
-        onResult: (_file, result) => {
-          for (const kept of result.kept) if (mayLead(kept.event)) reach.leadCall(kept.event);
+        onResult: (file, result) => {
+          for (const event of result.kept) if (event.reveals !== null) reach.leadCall(event.callers, event.reveals);
+          keep(file, result);
         },
       },
       progress,
@@ -219,59 +236,39 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
     const summary = { files, digests: objects.length - files, records: first.reduce((sum, result) => sum + result.records, 0) };
     const firstProblems = problemsOf(first);
     if (firstProblems.length > 0) return { chain: null, problems: firstProblems, conflicts: [], ...summary, passes: 1 };
+    progress.chainFound(reach.found.size - 1, reach.depth);
 
-    // The chain's subjects, followed over the lead calls and the events read so far.
-    const forChain = new EventSet();
-    forChain.addAll(objects, first, true);
-    forChain.addAll(objects, first, false);
-    const subjects = new Map<string, Subject>();
-    const inner = logSource(forChain.events(), regions);
-    const found = await followChain(root, window, (subject, piece, deliver) => {
-      subjects.set(Reach.id(subject), subject);
-      return inner(subject, piece, deliver);
-    });
-    progress.chainFound(subjects.size - 1, roundsOf(found.leads));
-
-    // Pass 2: the files read before one of the chain's subjects was found, that may hold its events.
+    // Pass 2: the files read before a subject was reached, that may hold its events. The reach
+    // now holds every lead call of the logs: no later pass can find more.
     const missed = new Map<number, { keys: string[]; users: string[] }>();
     first.forEach((result, file) => {
       if (result.digest || result.subjects === null) return;
       const filter = new SubjectFilter(result.subjects.bits);
-      for (const [id, subject] of subjects) {
-        if ((reach.found.get(id) ?? Infinity) <= openedAt[file]) continue;
-        const may = subject.kind === "key" ? filter.mayHold(id) : result.subjects.namelessUser || filter.mayHold(id);
-        if (!may) continue;
+      const add = (kind: "keys" | "users", name: string) => {
         const entry = missed.get(file) ?? { keys: [], users: [] };
-        if (subject.kind === "key") entry.keys.push(subject.accessKeyId);
-        else entry.users.push(subject.userName);
+        entry[kind].push(name);
         missed.set(file, entry);
-      }
+      };
+      for (const key of reach.keys) if ((reach.found.get(SubjectFilter.key(key)) as number) > openedAt[file] && filter.mayHold(SubjectFilter.key(key))) add("keys", key);
+      for (const user of reach.users) if ((reach.found.get(SubjectFilter.user(user)) as number) > openedAt[file] && (result.subjects.namelessUser || filter.mayHold(SubjectFilter.user(user)))) add("users", user);
     });
-    const results: (FileResult | undefined)[][] = [first];
+    let passes = 1;
     if (missed.size > 0) {
       const order = [...missed.keys()].sort((a, b) => a - b);
       const missedBytes = order.reduce((sum, file) => sum + objects[file].size, 0);
       progress.passStarted(2, order.length, missedBytes, `${order.length.toLocaleString("en-US")} files read before the keys and users they may hold were found`);
-      const second = await readers.pass(objects, { order, ruleFor: (file) => ({ ...(missed.get(file) as { keys: string[]; users: string[] }), skipKeys: [], leads: false, all: false, check: false, index: false }) }, progress);
+      const second = await readers.pass(objects, { order, ruleFor: (file) => ({ ...(missed.get(file) as { keys: string[]; users: string[] }), skipKeys: [], leads: false, all: false, check: false, index: false }), onResult: keep }, progress);
+      passes = 2;
       // Files can change between passes (a folder still being written to): still every problem.
       const secondProblems = problemsOf(second);
-      if (secondProblems.length > 0) return { chain: null, problems: secondProblems, conflicts: [], ...summary, passes: 2 };
-      results.push(second);
+      if (secondProblems.length > 0) return { chain: null, problems: secondProblems, conflicts: [], ...summary, passes };
     }
+    await readers.close();
 
-    // The chain again, over the events of its subjects: the same chain, now with every event.
-    const kept = new EventSet();
-    const wanted = new Map<string, Subject[]>();
-    for (const subject of subjects.values()) append(wanted, subject.kind === "key" ? subject.accessKeyId : `user:${subject.userName}`, subject);
-    const isWanted = (event: ReviewEvent) =>
-      (event.accessKeyId !== null && wanted.has(event.accessKeyId)) || (event.userName !== null && (wanted.get(`user:${event.userName}`) ?? []).some((subject) => belongsTo(subject, event)));
-    for (const pass of results) {
-      pass.forEach((result, file) => {
-        for (const { event, record, whole } of result?.kept ?? []) if (whole && isWanted(event)) kept.add(event, objects[file].name, record);
-      });
-    }
+    // The chain, over every event of every subject it can reach: the same chain as over all events.
     const chain = await followChain(root, window, logSource(kept.events(), regions));
-    return { chain, problems: [], conflicts: kept.conflicts(), ...summary, passes: results.length };
+    const subjects = new Set(chain.leads.map((lead) => Reach.id(lead.subject)));
+    return { chain, problems: [], conflicts: kept.conflicts(subjects), ...summary, passes };
   } finally {
     await readers.close();
     progress.finish();
@@ -308,10 +305,16 @@ export async function readLogs(dir: string, shownAs: string = dir): Promise<Logs
   try {
     const results = await readers.passAll(objects, { keys: [], users: [], skipKeys: [], leads: false, all: true, check: true, index: false }, { read() {}, records() {}, fileDone() {} });
     const events = new EventSet();
-    events.addAll(objects, results, true);
+    const everyone = new Set<string>();
+    results.forEach((result, file) => {
+      for (const kept of result.kept) {
+        events.add(kept, file, objects[file].name);
+        for (const caller of kept.callers) everyone.add(caller);
+      }
+    });
     const files = results.filter((result) => !result.digest).length;
-    const errors = [...problems, ...problemsOf(results)].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    return { events: events.events(), files, digests: objects.length - files, errors, conflicts: events.conflicts() };
+    const errors = [...problems, ...problemsOf(results)].sort((a, b) => compareText(a.file, b.file));
+    return { events: events.events(), files, digests: objects.length - files, errors, conflicts: events.conflicts(everyone) };
   } finally {
     await readers.close();
   }

@@ -148,6 +148,7 @@ const MESSAGES = {
 };
 
 const absent = (): Capture => ({ start: -1, end: -1, escaped: false });
+const EMPTY = Buffer.alloc(0);
 
 /** A canonical array index (as `Object.keys` puts first, in numeric order), or -1. */
 function arrayIndex(key: string): number {
@@ -163,13 +164,14 @@ export class RecordScanner {
   private readonly handler: ScanHandler;
   private readonly maxRecordBytes: number;
 
-  /** The chunk being scanned; `chunk[0]` is at absolute offset `base`. */
-  private chunk: Buffer = Buffer.alloc(0);
+  /** The chunk being scanned; `chunk[0]` is at absolute offset `base`. Not kept after `write`. */
+  private chunk: Buffer = EMPTY;
   private base = 0;
+  private chunkLength = 0;
   /** Absolute offset from which bytes must be kept (a record, or a top-level key), or -1. */
   private keepFrom = -1;
   /** Bytes `[keepFrom, base)`, when `keepFrom` lies in an earlier chunk; grows by doubling. */
-  private carry = Buffer.alloc(0);
+  private carry = EMPTY;
   private carryLength = 0;
 
   // Positions in errors are UTF-16 offsets: bytes, minus continuation bytes, plus 4-byte leads.
@@ -218,29 +220,36 @@ export class RecordScanner {
     return { object, eventId: absent(), eventName: absent(), eventTime: absent(), errorCode: absent(), accessKeyId: absent(), identityType: absent(), userName: absent() };
   }
 
-  /** Scans the next bytes of the file. Does nothing once an error is found. */
+  /**
+   * Scans the next bytes of the file. Does nothing once an error is found. Keeps no reference to
+   * `chunk`: the caller may reuse it.
+   */
   write(chunk: Uint8Array): void {
     if (this.partialCharacter !== null) {
       for (const byte of chunk.subarray(0, 4 - this.partialCharacter.length)) this.partialCharacter.push(byte);
       this.showPartialCharacter(false);
     }
     if (this.error !== null) return;
-    const previous = this.chunk;
-    if (this.keepFrom >= 0) {
-      const from = Math.max(0, this.keepFrom - this.base);
-      if (this.keepFrom >= this.base) this.carryLength = 0;
-      this.appendCarry(previous.subarray(from));
-    } else this.carryLength = 0;
-    this.base += previous.length;
     this.chunk = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.chunkLength = chunk.length;
     this.scan();
+    // What a record (or a top-level key) cut by the chunk's end still needs, copied: the carry
+    // then holds [keepFrom, base) again, base now past this chunk.
+    if (this.keepFrom >= this.base) {
+      this.carryLength = 0;
+      this.appendCarry(this.chunk.subarray(this.keepFrom - this.base));
+    } else if (this.keepFrom >= 0) this.appendCarry(this.chunk);
+    else this.carryLength = 0;
+    this.base += this.chunkLength;
+    this.chunkLength = 0;
+    this.chunk = EMPTY;
   }
 
   /** The end of the file: reports what is left open. */
   end(): void {
     this.showPartialCharacter(true);
     if (this.error !== null) return;
-    const at = this.base + this.chunk.length;
+    const at = this.base + this.chunkLength;
     if (this.token === IN_NUMBER) {
       if (!this.endNumber(-1, at)) return;
     } else if (this.token === IN_STRING) return this.fail(MESSAGES.unterminated, at);
@@ -281,7 +290,7 @@ export class RecordScanner {
     const char = absolute - this.continuation + this.lead4;
     this.error = { message, line: this.line, col: char - this.lineStartChar + 1 };
     this.keepFrom = -1;
-    this.carry = Buffer.alloc(0);
+    this.carry = EMPTY;
   }
 
   /** The error for byte `c` (-1: the end) where the grammar has no more specific message. */
