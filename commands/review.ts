@@ -15,7 +15,7 @@ import { reviewLogFolder } from "../review/logs.ts";
 import { ReadProgress } from "../review/read-progress.ts";
 import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../aws/cloudtrail.ts";
 import { ScanProgress } from "../review/progress.ts";
-import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
+import { renderJsonChunks, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
 
 const usage = `usage: npx cordon review --access-key KEY [--since ISO] [--until ISO] [--regions all|R1,R2]
                                         [--json | --markdown] [--from-logs DIR]
@@ -103,13 +103,14 @@ export interface ReviewDependencies {
 /**
  * The review in its format, made safe to print: log files are written by whoever could write to
  * the bucket, so every value (a user agent, a parameter, an event id) is shown escaped. The
- * markdown's values are also markdown-escaped where they are written (review/render.ts).
+ * markdown's values are also markdown-escaped where they are written (review/render.ts). The JSON
+ * holds every event: it is written in pieces of whole lines, each made safe, never whole in memory.
  */
-function render(format: ReviewOptions["format"], chain: Chain, context: ReviewContext): string {
+function* render(format: ReviewOptions["format"], chain: Chain, context: ReviewContext): Generator<string> {
   const review = analyze(chain);
-  if (format === "json") return jsonSafe(renderJson(review, context));
-  if (format === "markdown") return displaySafe(renderMarkdown(review, context));
-  return displaySafe(renderText(review, context));
+  if (format === "json") for (const piece of renderJsonChunks(review, context)) yield jsonSafe(piece);
+  else if (format === "markdown") yield displaySafe(renderMarkdown(review, context));
+  else yield displaySafe(renderText(review, context));
 }
 
 async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io): Promise<number> {
@@ -122,7 +123,7 @@ async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io)
   }
   const digests = logs.digests > 0 ? ` (${logs.digests} digest files skipped)` : "";
   io.err(`review: read ${logs.files.toLocaleString("en-US")} log files · ${logs.records.toLocaleString("en-US")} events${digests}\n`);
-  io.out(render(options.format, logs.chain, { source: { kind: "logs", dir: options.fromLogs, files: logs.files }, notEnabled: [], failed: [], conflicts: logs.conflicts }));
+  for (const piece of render(options.format, logs.chain, { source: { kind: "logs", dir: options.fromLogs, files: logs.files }, notEnabled: [], failed: [], conflicts: logs.conflicts })) io.out(piece);
   return EXIT_OK;
 }
 
@@ -160,7 +161,7 @@ async function reviewCloudTrail(options: ReviewOptions, io: Io, dependencies: Re
     io.err("cordon review: CloudTrail could not be read in any region; nothing reviewed\n");
     return EXIT_USAGE;
   }
-  io.out(render(options.format, chain, { source: { kind: "cloudtrail", regions }, notEnabled, failed }));
+  for (const piece of render(options.format, chain, { source: { kind: "cloudtrail", regions }, notEnabled, failed })) io.out(piece);
   return failed.length > 0 ? EXIT_USAGE : EXIT_OK;
 }
 

@@ -6,9 +6,16 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
+import { fromRecord, type ReviewEvent } from "../review/event.ts";
+import { followChain } from "../review/chain.ts";
+import { analyze } from "../review/findings.ts";
+import { logSource } from "../review/logs.ts";
+import { renderJson } from "../review/render.ts";
+import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const GOLDEN = join(REPO, "test", "fixtures", "review-golden");
@@ -34,5 +41,24 @@ describe("review's output on the recordings, pinned", () => {
       expect(got[line], `line ${line + 1}`).toBe(expected.split("\n")[line]);
     }
     expect(io.stdout === expected).toBe(true);
+  });
+});
+
+describe("the JSON, written in pieces", () => {
+  it("is what JSON.stringify(document, null, 2) writes whole, for any request parameters", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.jsonValue(), fc.jsonValue()), { maxLength: 6 }), async (parameters) => {
+        const events = parameters.map(([requestParameters, responseElements], i) => {
+          const event = fromRecord(trailRecord({ eventId: `e${i}`, eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: "AKIAEXAMPLEROOT00001", requestParameters, responseElements }));
+          return event as ReviewEvent;
+        });
+        const review = analyze(await followChain("AKIAEXAMPLEROOT00001", { start: null, end: null }, logSource(events)));
+        const json = renderJson(review, { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] });
+        // Pretty-printed JSON is a fixed point of parse and stringify: any other layout is not.
+        expect(json).toBe(`${JSON.stringify(JSON.parse(json), null, 2)}\n`);
+        expect(JSON.parse(json).events).toHaveLength(events.length);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
