@@ -4,13 +4,17 @@
  * plain JSON array of events (what Stratus Red Team and many exports write).
  *
  * Memory depends on what the review keeps, not on the size of the logs: files are streamed through
- * reader threads (review/log-pass.ts), and a record is parsed only if the review keeps it. The chain
- * is followed in two passes at most:
- *  1. the reviewed key's events, and every call that may reveal a key or a user (reduced to the
- *     few fields the chain reads); the chain's subjects are found from these alone;
- *  2. when the chain reaches beyond the reviewed key, the events of the keys and users it reached.
- * Then the chain is followed over the kept events exactly as over all of them: same findings.
- * Every file is read, and every problem of every file returned, before any review is made.
+ * reader threads (review/log-pass.ts), and a record is parsed only if the review keeps it. Two
+ * passes at most:
+ *  1. every file, in the order CloudTrail wrote them; each is read for the keys and users reached
+ *     when it is opened (the reviewed key, then those revealed by the lead calls of reached
+ *     callers, windows aside), keeping their events, and noting every lead call (who made it, what
+ *     it reveals). At its end, the reach holds every subject the chain can reach.
+ *  2. the files opened before one of those subjects was reached, if their subject filter says
+ *     they may hold its events, for that subject's events.
+ * Then followChain runs over the kept events: every event of every subject it can reach is among
+ * them, so the chain and the findings are those over all events. Every file is read, and every
+ * problem of every file returned, before any review is made.
  */
 import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "./chain.ts";
 import { compareText } from "../incident/order.ts";
@@ -20,7 +24,6 @@ import { listLogFolder, type LogObject } from "./log-objects.ts";
 import { LogReaders, problemsOf, type PassProgress } from "./log-pass.ts";
 
 export { MAX_LOG_BYTES, type Conflict, type LogProblem };
-
 
 /**
  * Events by id, as they are read: the same event delivered twice (CloudTrail does that) is kept
