@@ -4,7 +4,7 @@
  * in a worker thread (review/log-worker.ts), one file after the other; nothing here knows where
  * the bytes come from.
  */
-import { createGunzip, type Gunzip } from "node:zlib";
+import { createGunzip, gunzipSync, type Gunzip } from "node:zlib";
 import { RecordScanner, type Capture, type RecordFields, type TopLevel } from "./record-scanner.ts";
 import { fromRecord, NOT_AN_OBJECT, recordProblem, type ReviewEvent } from "./event.ts";
 import { LEAD_CALLS, leadsFrom, mayLead, type Subject } from "./chain.ts";
@@ -15,6 +15,8 @@ import { LEAD_CALLS, leadsFrom, mayLead, type Subject } from "./chain.ts";
  * does not depend on it: files are read as a stream.
  */
 export const MAX_LOG_BYTES = 256 * 1024 * 1024;
+/** A small gzip file expands in one piece up to this; beyond, it is streamed. It bounds a reader's memory. */
+export const WHOLE_LIMIT = 32 * 1024 * 1024;
 /** The largest record kept; anything larger is not a CloudTrail event. It bounds a reader's memory. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 /** Problems listed per file; a file of a million broken records is one broken file. */
@@ -144,6 +146,15 @@ const text = (bytes: Buffer, capture: Capture): string | null => {
 };
 
 const MIB = 1024 * 1024;
+const IAM_USER = Buffer.from("IAMUser");
+const LEAD_CALL_LENGTHS = new Set([...LEAD_CALLS].map((name) => name.length));
+/** Whether a field holds a non-empty string, as `text()` in event.ts reads it. */
+const present = (capture: Capture) => capture.start >= 0 && capture.end > capture.start;
+/** Whether a field is exactly `expected`, compared as bytes (an escaped one is decoded first). */
+function equals(bytes: Buffer, capture: Capture, expected: Buffer): boolean {
+  if (capture.escaped) return text(bytes, capture) === expected.toString("utf8");
+  return capture.end - capture.start === expected.length && bytes.compare(expected, 0, expected.length, capture.start, capture.end) === 0;
+}
 
 /** Reads one file: `write` its bytes as they come, then `end`; or `abandon` it. */
 export class LogFileReader {
@@ -153,7 +164,8 @@ export class LogFileReader {
   private readonly users: Set<string>;
   private readonly skip: Set<string>;
   private readonly scanner: RecordScanner;
-  private readonly gunzip: Gunzip | null;
+  private readonly gzip: boolean;
+  private gunzip: Gunzip | null = null;
   private kept: (Omit<KeptEvent, "text"> & { json: string })[] = [];
   private recordProblems: LogProblem[] = [];
   private moreProblems = 0;
@@ -182,19 +194,24 @@ export class LogFileReader {
       },
       MAX_RECORD_BYTES,
     );
-    this.gunzip = gzip ? createGunzip({ chunkSize: 64 * 1024 }) : null;
-    if (this.gunzip !== null) {
-      const gunzip = this.gunzip;
-      gunzip.on("data", (chunk: Buffer) => this.scan(chunk));
-      this.finished = new Promise((resolve) => {
-        gunzip.on("end", resolve);
-        gunzip.on("close", resolve);
-        gunzip.on("error", (error: Error) => {
-          this.readError ??= `cannot read the file: ${error.message}`;
-          resolve();
-        });
+    this.gzip = gzip;
+  }
+
+  /** The gunzip stream, made for the first bytes that need it. */
+  private stream(): Gunzip {
+    if (this.gunzip !== null) return this.gunzip;
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    this.gunzip = gunzip;
+    gunzip.on("data", (chunk: Buffer) => this.scan(chunk));
+    this.finished = new Promise((resolve) => {
+      gunzip.on("end", resolve);
+      gunzip.on("close", resolve);
+      gunzip.on("error", (error: Error) => {
+        this.readError ??= `cannot read the file: ${error.message}`;
+        resolve();
       });
-    }
+    });
+    return gunzip;
   }
 
   get recordsRead(): number {
@@ -209,22 +226,40 @@ export class LogFileReader {
   private scan(chunk: Uint8Array): void {
     if (this.done) return;
     this.bytes += chunk.length;
-    if (this.gunzip !== null && this.bytes > MAX_LOG_BYTES) {
+    if (this.gzip && this.bytes > MAX_LOG_BYTES) {
       this.readError = `the file expands to more than ${MAX_LOG_BYTES / MIB} MiB, expected a CloudTrail log file (a few MiB at most)`;
-      this.gunzip.destroy();
+      this.gunzip?.destroy();
       return;
     }
     this.scanner.write(chunk);
   }
 
+  /**
+   * Every byte of the file at once (a small file, read whole): gunzipped in one call on this
+   * thread, at most {@link WHOLE_LIMIT} of it, else as a stream. A stream costs a round trip to
+   * zlib's threads for every chunk; CloudTrail's files are a few MiB.
+   */
+  async whole(bytes: Uint8Array): Promise<void> {
+    if (!this.gzip) return this.scan(bytes);
+    let expanded: Buffer;
+    try {
+      expanded = gunzipSync(bytes, { maxOutputLength: WHOLE_LIMIT });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return this.write(bytes);
+      this.readError = `cannot read the file: ${(error as Error).message}`;
+      return;
+    }
+    this.scan(expanded);
+  }
+
   /** The next bytes of the file; resolves when they are taken in (for flow control). */
   write(chunk: Uint8Array): Promise<void> {
     if (this.done) return Promise.resolve();
-    if (this.gunzip === null) {
+    if (!this.gzip) {
       this.scan(chunk);
       return Promise.resolve();
     }
-    const gunzip = this.gunzip;
+    const gunzip = this.stream();
     // A stream that fails never calls back the write that made it fail: its end settles it.
     return Promise.race([
       new Promise<void>((resolve) => {
@@ -243,44 +278,47 @@ export class LogFileReader {
   private record(index: number, bytes: Buffer | null, fields: RecordFields): void {
     this.records++;
     const rule = this.rule;
-    let eventName: string | null = null;
     if (rule.check) {
       if (!fields.object) return this.problem(`record ${index}: ${NOT_AN_OBJECT}`);
       if (bytes === null) return this.problem(`record ${index}: larger than ${MAX_RECORD_BYTES / MIB} MiB; expected a CloudTrail event (a few KB)`);
-      eventName = text(bytes, fields.eventName);
+      // The checks fromRecord makes, on the fields alone: every record is checked, few are parsed,
+      // and only the time needs to be read as text to check it.
       const eventTime = text(bytes, fields.eventTime);
-      // The checks fromRecord makes, on the fields alone: every record is checked, few are parsed.
-      const hasId = fields.eventId.start >= 0 && fields.eventId.end > fields.eventId.start;
-      if (recordProblem(hasId ? "" : null, eventName, eventTime) !== null) return this.problem(`record ${index}: ${recordProblem(text(bytes, fields.eventId), eventName, eventTime)}`);
+      if (recordProblem(present(fields.eventId) ? "" : null, present(fields.eventName) ? "" : null, eventTime) !== null) {
+        return this.problem(`record ${index}: ${recordProblem(text(bytes, fields.eventId), text(bytes, fields.eventName), eventTime)}`);
+      }
     } else if (!fields.object || bytes === null) return;
     const accessKeyId = text(bytes, fields.accessKeyId);
+    const iamUser = equals(bytes, fields.identityType, IAM_USER);
     if (this.filter !== null) {
       if (accessKeyId !== null) this.filter.add(SubjectFilter.key(accessKeyId));
-      if (text(bytes, fields.identityType) === "IAMUser") {
+      if (iamUser) {
         const userName = text(bytes, fields.userName);
         if (userName === null) this.filter.namelessUser = true;
         else this.filter.add(SubjectFilter.user(userName));
       }
     }
     let whole = rule.all || (accessKeyId !== null && this.keys.has(accessKeyId));
-    if (!whole && this.users.size > 0 && text(bytes, fields.identityType) === "IAMUser") {
+    if (!whole && this.users.size > 0 && iamUser) {
       // Without its own userName, an IAM user's event may name the user elsewhere: parse and see.
       const userName = text(bytes, fields.userName);
       whole = userName === null || this.users.has(userName);
     }
     if (whole && accessKeyId !== null && this.skip.has(accessKeyId)) return;
     let lead = false;
-    if (!whole && rule.leads) {
-      eventName ??= text(bytes, fields.eventName);
-      if (eventName !== null && LEAD_CALLS.has(eventName)) lead = mayLead({ eventName, errorCode: text(bytes, fields.errorCode), accessKeyId, identityType: text(bytes, fields.identityType) });
+    // Most calls are told from lead calls by the length of their name alone.
+    if (!whole && rule.leads && (LEAD_CALL_LENGTHS.has(fields.eventName.end - fields.eventName.start) || fields.eventName.escaped)) {
+      const eventName = text(bytes as Buffer, fields.eventName);
+      if (eventName !== null && LEAD_CALLS.has(eventName)) lead = mayLead({ eventName, errorCode: text(bytes as Buffer, fields.errorCode), accessKeyId, identityType: iamUser ? "IAMUser" : null });
     }
     if (!whole && !lead) return;
-    const event = fromRecord(JSON.parse(bytes.toString("utf8")));
+    const event = fromRecord(JSON.parse((bytes as Buffer).toString("utf8")));
     if (typeof event === "string") return this.problem(`record ${index}: ${event}`);
     const reveals = mayLead(event) ? leadsFrom(event, null).map((found) => found.subject) : null;
     // A lead call of another caller is kept only as who made it and what it reveals.
     this.kept.push({ eventId: event.eventId, json: whole ? JSON.stringify(event) : "", record: index, whole, callers: callersOf(event), reveals });
   }
+
 
   /** Stops reading: the bytes that remain cannot change the result. */
   abandon(): void {

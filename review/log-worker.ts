@@ -34,13 +34,18 @@ async function read(file: number, name: string, gzip: boolean, path: string): Pr
   try {
     const handle = await open(path);
     try {
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        // The reader takes the bytes in before the buffer is read into again.
-        await reader.write(buffer.subarray(0, bytesRead));
-        port!.postMessage({ kind: "taken", file, records: reader.recordsRead, read: bytesRead });
-        if (reader.done) break;
+      const first = await handle.read(buffer, 0, buffer.length, null);
+      if (first.bytesRead < buffer.length) {
+        // The whole file in one read: CloudTrail's files are a few hundred KB of gzip.
+        await reader.whole(buffer.subarray(0, first.bytesRead));
+        port!.postMessage({ kind: "taken", file, records: reader.recordsRead, read: first.bytesRead });
+      } else {
+        for (let bytesRead = first.bytesRead; bytesRead > 0; bytesRead = (await handle.read(buffer, 0, buffer.length, null)).bytesRead) {
+          // The reader takes the bytes in before the buffer is read into again.
+          await reader.write(buffer.subarray(0, bytesRead));
+          port!.postMessage({ kind: "taken", file, records: reader.recordsRead, read: bytesRead });
+          if (reader.done) break;
+        }
       }
     } finally {
       await handle.close();
