@@ -4,7 +4,8 @@
  * itself, through one buffer it reuses; other objects (S3's, say) the main thread opens and streams
  * to the threads, a few chunks ahead at most. Memory stays bounded by the number of threads,
  * whatever the number and size of the files:
- *   threads × (a read buffer or chunks in flight + gunzip's window + the largest record) + what the pass keeps.
+ *   threads × (a read buffer or chunks in flight + a small file's expansion (WHOLE_LIMIT) or
+ *   gunzip's window + the largest record (MAX_RECORD_BYTES)) + what the pass keeps.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";

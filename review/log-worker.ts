@@ -13,16 +13,17 @@ const port = parentPort;
 if (port === null) throw new Error("review/log-worker.ts runs as a worker thread");
 
 let rule: KeepRule | null = null;
-let reader: LogFileReader | null = null;
-let file = -1;
+// The file the main thread streams, if any.
+let streamed: LogFileReader | null = null;
+let streamedFile = -1;
 let answered = true;
 
 async function answer(): Promise<void> {
-  if (reader === null || answered) return;
+  if (streamed === null || answered) return;
   answered = true;
-  const current = reader;
-  reader = null;
-  post(file, await current.end());
+  const current = streamed;
+  streamed = null;
+  post(streamedFile, await current.end());
 }
 
 /** One buffer for every read of this thread: a file's bytes never pile up as garbage. */
@@ -72,30 +73,30 @@ async function handle(message: ToReader): Promise<void> {
     case "read":
       return read(message.file, message.name, message.gzip, message.path);
     case "open":
-      file = message.file;
+      streamedFile = message.file;
       answered = false;
-      reader = new LogFileReader(message.name, message.gzip, rule!);
+      streamed = new LogFileReader(message.name, message.gzip, rule!);
       return;
     case "bytes":
-      if (message.file === file && reader !== null) {
-        await reader.write(message.data);
-        port!.postMessage({ kind: "taken", file, records: reader?.recordsRead ?? 0, read: 0 });
+      if (message.file === streamedFile && streamed !== null) {
+        await streamed.write(message.data);
+        port!.postMessage({ kind: "taken", file: streamedFile, records: streamed?.recordsRead ?? 0, read: 0 });
         // The rest of the file cannot change the answer (a broken file, or past the size limit).
-        if (reader?.done) {
-          reader.abandon();
+        if (streamed?.done) {
+          streamed.abandon();
           await answer();
         }
       } else port!.postMessage({ kind: "taken", file: message.file, records: 0, read: 0 });
       return;
     case "end":
-      if (message.file === file) await answer();
+      if (message.file === streamedFile) await answer();
       return;
     case "abandon":
-      if (message.file === file && reader !== null && !answered) {
-        reader.abandon();
-        reader = null;
+      if (message.file === streamedFile && streamed !== null && !answered) {
+        streamed.abandon();
+        streamed = null;
         answered = true;
-        port!.postMessage({ kind: "result", file, result: null });
+        port!.postMessage({ kind: "result", file: streamedFile, result: null });
       }
       return;
   }
