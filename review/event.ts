@@ -169,11 +169,16 @@ export interface LookupEvent {
  * them local).
  */
 export function eventInstant(value: string): string | null {
+  // The form CloudTrail writes, in ranges Date.parse always accepts (any day up to 31 in any month):
+  // most records are checked without it.
+  if (CLOUDTRAIL_INSTANT.test(value)) return value;
   const iso = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([zZ]|[+-]\d{2}:\d{2})?$/.exec(value);
   if (iso === null) return null;
   const instant = iso[3] === undefined ? `${value}Z` : value;
   return Number.isNaN(Date.parse(instant)) ? null : instant;
 }
+
+const CLOUDTRAIL_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
 
 /**
  * Why a record cannot be an event, or null: the checks every reader applies, so that a log file is

@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { fromRecord, MAX_NESTING, TOO_DEEP, type ReviewEvent } from "../review/event.ts";
+import { eventInstant, fromRecord, MAX_NESTING, TOO_DEEP, type ReviewEvent } from "../review/event.ts";
 import { followChain } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
 import { logSource } from "../review/logs.ts";
@@ -288,6 +288,17 @@ describe("an eventTime without an offset (issue 10, item 9)", () => {
         },
       ),
       { numRuns: 4 },
+    );
+  });
+
+  it("in CloudTrail's own form is valid exactly when Date.parse reads it", () => {
+    const digits = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+    fc.assert(
+      fc.property(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), (year, month, day, hour, minute, second) => {
+        const written = `${year}-${month}-${day}T${hour}:${minute}:${second}Z`;
+        expect(eventInstant(written) !== null).toBe(!Number.isNaN(Date.parse(written)));
+      }),
+      { numRuns: 2000 },
     );
   });
 
