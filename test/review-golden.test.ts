@@ -1,7 +1,8 @@
 /**
  * The review's output on the recordings in test/fixtures/cloudtrail, pinned byte for byte: the
- * outputs of the whole-file reader (41dd335), with one change since, the top-level `conflicts`
- * list of the JSON. A reader that reads differently must not review differently.
+ * outputs of the whole-file reader (41dd335), with two changes since: the top-level `conflicts`
+ * list of the JSON (issue 10.7), and the markdown's cells escaped as text (issue 10.10, on main).
+ * A reader that reads differently must not review differently.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
