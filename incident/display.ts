@@ -92,16 +92,18 @@ export function displayValues<T>(value: T): T {
  * back into the same characters. They can only stand inside strings: JSON's own syntax is ASCII.
  */
 export function jsonSafe(json: string): string {
-  let out = "";
-  for (const char of json) {
-    if (UNSAFE.test(char) && char !== "\n") {
-      for (let i = 0; i < char.length; i++) out += `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`;
-    } else {
-      out += char;
-    }
-  }
-  return out.replace(/##\[/g, "#\\u0023[");
+  // One pass of a regular expression, not a string built character by character: a review's JSON
+  // is megabytes, almost all of it safe.
+  const escaped = json.replace(UNSAFE_ALL, (char) => {
+    if (char === "\n") return char;
+    let out = "";
+    for (let i = 0; i < char.length; i++) out += `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`;
+    return out;
+  });
+  return escaped.replace(/##\[/g, "#\\u0023[");
 }
+
+const UNSAFE_ALL = new RegExp(UNSAFE.source, "gu");
 
 /** The ASCII punctuation that gives markup within a line: each is shown with a backslash. */
 const MARKDOWN_PUNCTUATION = /[\\`*_[\]<>|~&$!]/;
