@@ -6,8 +6,10 @@
  * Secrets are stripped here, at the only door into the review, so that no later step (analysis,
  * text, markdown, JSON) can print one by accident.
  */
-import { isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
+import { REDACTED, redactText, SECRET_FIELD } from "./secrets.ts";
+
+export { REDACTED };
 
 export interface ReviewEvent {
   eventId: string;
@@ -73,11 +75,10 @@ function text(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;
 }
 
-/** Fields that hold secrets in CloudTrail records: `sessionToken` of minted credentials, `secretAccessKey` in some CreateAccessKey logs, passwords, private keys. */
-const SECRET_FIELD = /^(?:aws)?(sessiontoken|secretaccesskey|secretkey|secret|password|newpassword|oldpassword|masteruserpassword|tokenvalue|privatekey|secretstring|secretbinary|clientsecret)$/i;
-/** Prefixes of AWS session tokens (STS v1 and v2 tokens), caught wherever they appear, whatever the field is called. */
-const SESSION_TOKEN_VALUE = /^(IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AQoEXAMPLE)/;
-export const REDACTED = "[redacted by cordon]";
+function redactedText(value: unknown): string | null {
+  const found = text(value);
+  return found === null ? null : redactText(found, "free text");
+}
 
 /**
  * How deep a copy of request parameters or response elements goes. CloudTrail's records nest a
@@ -86,12 +87,6 @@ export const REDACTED = "[redacted by cordon]";
  */
 export const MAX_NESTING = 64;
 export const TOO_DEEP = `[nested more than ${MAX_NESTING} levels deep: cut by cordon]`;
-
-function redactText(value: string): string {
-  // A secret access key wherever it appears, for instance in a task definition's environment, which
-  // CloudTrail records as sent (`{name, value}` pairs whose field names say nothing).
-  return SESSION_TOKEN_VALUE.test(value) ? REDACTED : value.replace(SECRET_ACCESS_KEY_IN_TEXT, (token) => (isSecretShaped(token) ? REDACTED : token));
-}
 
 /** Sets a field without `__proto__` reaching the prototype: a log's keys are data. */
 function setField(target: Json, key: string, value: unknown): void {
@@ -222,10 +217,11 @@ export function fromRecord(record: unknown, fallback: Partial<ReviewEvent> = {})
     accountId: text(identity.accountId) ?? text(record.recipientAccountId),
     readOnly: stated ?? deriveReadOnly(eventName as string),
     readOnlyDerived: stated === undefined,
-    sourceIPAddress: text(record.sourceIPAddress),
-    userAgent: text(record.userAgent),
+    // Free text, some of it the caller's: redacted as the parameters are.
+    sourceIPAddress: redactedText(record.sourceIPAddress),
+    userAgent: redactedText(record.userAgent),
     errorCode: text(record.errorCode),
-    errorMessage: text(record.errorMessage),
+    errorMessage: redactedText(record.errorMessage),
     requestParameters: redact(record.requestParameters ?? null),
     responseElements: redact(record.responseElements ?? null),
   };

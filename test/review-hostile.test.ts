@@ -1,8 +1,8 @@
 /**
- * Review on hostile logs (issue 10, items 6, 7 and 9): log files are attacker-influenced, so each
+ * Review on hostile logs (issue 10, items 6 to 9): log files are attacker-influenced, so each
  * kind of input is generated, not written once. No input crashes the review or exhausts its
- * memory; two different events under one eventID are both kept and reported; a time without an
- * offset means the same instant on every machine.
+ * memory; two different events under one eventID are both kept and reported; a secret is never
+ * printed, however it is encoded; a time without an offset means the same instant on every machine.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,7 +14,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { eventInstant, fromRecord, MAX_NESTING, TOO_DEEP, type ReviewEvent } from "../review/event.ts";
+import { eventInstant, fromRecord, MAX_NESTING, REDACTED, TOO_DEEP, type ReviewEvent } from "../review/event.ts";
+import { redactText } from "../review/secrets.ts";
+import { isSecretShaped } from "../incident/fields.ts";
 import { followChain } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
 import { logSource } from "../review/logs.ts";
@@ -241,6 +243,120 @@ describe("two events under one eventID (issue 10, item 7)", () => {
     const io = memoryIo({ cwd: REPO });
     expect(await main(["review", "--access-key", "AKIATFQR7NSC8Q4X20BJ", "--from-logs", "test/fixtures/cloudtrail/invictus-aws", "--json"], io)).toBe(0);
     expect(JSON.parse(io.stdout).conflicts).toEqual([]);
+  });
+});
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
+/** 40 characters of base64, mixed case, as AWS issues secret access keys. */
+const secretKey = fc.string({ unit: fc.constantFrom(...BASE64), minLength: 40, maxLength: 40 }).filter(isSecretShaped);
+/** An STS session token: one of the prefixes STS tokens start with, then base64, maybe padded. */
+const sessionToken = fc
+  .tuple(fc.constantFrom("IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz", "AQoDYXdz"), fc.string({ unit: fc.constantFrom(...BASE64), minLength: 60, maxLength: 400 }), fc.constantFrom("", "=", "=="))
+  .map(([prefix, body, padding]) => `${prefix}${body}${padding}`);
+/** Percent-encoding as URLs and forms write it: none, once, twice, in either case of hex digit. */
+const encoding = fc.constantFrom<[string, (text: string) => string]>(
+  ["raw", (text) => text],
+  ["once", (text) => encodeURIComponent(text)],
+  ["once, lower-case hex", (text) => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())],
+  ["twice", (text) => encodeURIComponent(encodeURIComponent(text))],
+);
+/** Where a secret sits in a text: a presigned URL, a form body, a name=value pair encoded whole, JSON in a string, a shell line, a URL inside a URL. */
+const container = fc.constantFrom<[string, (secret: string, token: string, encode: (text: string) => string) => string]>(
+  ["presigned URL", (_secret, token, encode) => `https://b.s3.amazonaws.com/o.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLEOTHER0001%2F20261128%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token=${encode(token)}&X-Amz-SignedHeaders=host`],
+  ["form body", (secret, _token, encode) => `Action=ImportCredentials&SecretAccessKey=${encode(secret)}&Version=2010-05-08`],
+  ["name=value encoded whole", (secret, token, encode) => `config=${encode(`aws_secret_access_key=${secret}&aws_session_token=${token}`)}`],
+  ["after %3D", (secret, _token, encode) => `key%3D${encode(secret)}%26next%3D1`],
+  ["JSON in a string", (secret, token, encode) => encode(JSON.stringify({ SecretAccessKey: secret, SessionToken: token, Region: "us-east-1" }))],
+  ["shell line", (secret, token, encode) => `export AWS_SECRET_ACCESS_KEY=${encode(secret)} AWS_SESSION_TOKEN=${encode(token)}`],
+  ["URL in a URL", (_secret, token, encode) => `https://example.com/next?to=${encodeURIComponent(`https://b.s3.amazonaws.com/o?X-Amz-Security-Token=${encode(token)}`)}`],
+);
+
+/** `text` with every %XX decoded, as often as it has some: what a reader of the output could recover. */
+function decodedFully(text: string): string {
+  let decoded = text;
+  for (let previous = ""; previous !== decoded; ) {
+    previous = decoded;
+    decoded = decoded.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  }
+  return decoded;
+}
+
+describe("secrets in encoded forms (issue 10, item 8)", () => {
+  /** A CreateUser of the reviewed key (a finding: its target is shown in every format) holding `text` in `where`. */
+  const holding = (text: string, where: string) => {
+    const base = record("encoded", { eventName: "CreateUser", eventSource: "iam.amazonaws.com", readOnly: false, requestParameters: { userName: "mallory" } });
+    if (where === "userName") return { ...base, requestParameters: { userName: text } };
+    if (where === "nested") return { ...base, requestParameters: { userName: "mallory", tags: [{ key: "u", value: { urls: [text] } }] } };
+    if (where === "response") return { ...base, responseElements: { user: { userName: "mallory", path: text } } };
+    if (where === "userAgent") return { ...base, userAgent: text };
+    return { ...base, errorCode: "ValidationException", errorMessage: text };
+  };
+  const place = fc.constantFrom("userName", "nested", "response", "userAgent", "errorMessage");
+  /** Whether an output shows the secret or the token, once markdown's and JSON's backslashes are off and every %XX decoded. */
+  const shows = (output: string, secret: string, token: string) => {
+    const shown = decodedFully(output.replace(/\\/g, ""));
+    // A token's first 40 characters never make it out either: no part of it is kept.
+    return shown.includes(secret) || shown.includes(token.slice(0, 40));
+  };
+
+  it("are redacted in every output format, wherever the event holds them", async () => {
+    await fc.assert(
+      fc.asyncProperty(secretKey, sessionToken, encoding, container, place, async (secret, token, [, encode], [, contain], where) => {
+        const event = fromRecord(holding(contain(secret, token, encode), where)) as ReviewEvent;
+        const result = analyze(await followChain(KEY, { start: null, end: null }, logSource([event])));
+        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] };
+        for (const output of [renderText(result, context), renderMarkdown(result, context), renderJson(result, context)]) expect(shows(output, secret, token)).toBe(false);
+        // What is not secret stays: the finding (a failed call is none), and the redaction is visible.
+        expect(result.findings.map((finding) => finding.eventName)).toEqual(where === "errorMessage" ? [] : ["CreateUser"]);
+        expect(JSON.stringify(event)).toContain(REDACTED);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("are redacted by the command, from a log file, in every format", async () => {
+    await fc.assert(
+      fc.asyncProperty(secretKey, sessionToken, encoding, container, place, async (secret, token, [, encode], [, contain], where) => {
+        const dir = folder({ "encoded.json.gz": gzipSync(JSON.stringify({ Records: [holding(contain(secret, token, encode), where)] })) });
+        for (const flags of [[], ["--markdown"], ["--json"]]) {
+          const { code, stdout } = await review(dir, ...flags);
+          expect(code).toBe(0);
+          expect(shows(stdout, secret, token)).toBe(false);
+        }
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  it("keep the text around them: a presigned URL loses its token, not its other parameters", () => {
+    fc.assert(
+      fc.property(sessionToken, encoding, (token, [, encode]) => {
+        const url = `https://b.s3.amazonaws.com/o.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=${encode(token)}&X-Amz-SignedHeaders=host`;
+        expect(redactText(url)).toBe(`https://b.s3.amazonaws.com/o.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=${REDACTED}&X-Amz-SignedHeaders=host`);
+      }),
+    );
+    expect(redactText(`SecretAccessKey%3D${encodeURIComponent("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")}%26Version%3D1`)).toBe(`SecretAccessKey%3D${REDACTED}%26Version%3D1`);
+  });
+
+  it("leave text without secrets as it is: URLs, ARNs of Secrets Manager secrets, encoded parameters", () => {
+    const word = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789-_./:"), minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(word, word), { maxLength: 6 }), fc.boolean(), (pairs, encoded) => {
+        const query = pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encoded ? encodeURIComponent(value) : value}`).join("&");
+        for (const text of [`https://example.com/path?${query}`, `arn:aws:secretsmanager:us-east-1:123456789012:secret:${pairs[0]?.[0] ?? "db"}-AbCdEf`, query]) expect(redactText(text)).toBe(text);
+      }),
+    );
+  });
+
+  it("leave a base64url blob in an error message whole: 40 letters and digits inside one are not a key", () => {
+    const blob = fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), minLength: 200, maxLength: 800 }).filter((text) => /[-_]/.test(text));
+    fc.assert(
+      fc.property(blob, (text) => {
+        const message = `You are not authorized to perform this operation. Encoded authorization failure message: ${text}`;
+        const event = fromRecord({ ...record("denied", { errorCode: "Client.UnauthorizedOperation" }), errorMessage: message }) as ReviewEvent;
+        expect(event.errorMessage).toBe(message);
+      }),
+    );
   });
 });
 
