@@ -25,6 +25,8 @@ export interface ReviewEvent {
   principalArn: string | null;
   identityType: string | null;
   accountId: string | null;
+  /** The account that received the call (CloudTrail's `recipientAccountId`): another account than `accountId` for a call across accounts. */
+  recipientAccountId: string | null;
   /** Whether the call only reads; see {@link deriveReadOnly} for calls where CloudTrail does not say. */
   readOnly: boolean;
   /** True when CloudTrail left `readOnly` out and cordon derived it from the event name. */
@@ -215,6 +217,7 @@ export function fromRecord(record: unknown, fallback: Partial<ReviewEvent> = {})
     principalArn: text(identity.arn),
     identityType: text(identity.type),
     accountId: text(identity.accountId) ?? text(record.recipientAccountId),
+    recipientAccountId: text(record.recipientAccountId),
     readOnly: stated ?? deriveReadOnly(eventName as string),
     readOnlyDerived: stated === undefined,
     // Free text, some of it the caller's: redacted as the parameters are.

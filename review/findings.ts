@@ -3,6 +3,7 @@
  * no AWS SDK, no clock, no file system. Every list is sorted, so the same events give the same
  * review byte for byte.
  */
+import { ACCOUNT_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
 import { formatInstant } from "../incident/time.ts";
 import { actionOfEvent, eventHeader, serviceOf, type EventCopy, type EventHeader, type ReviewEvent } from "./event.ts";
@@ -225,6 +226,27 @@ export interface Tally {
   lastSeen: string;
 }
 
+/**
+ * An account the chain reached: one that received its calls (CloudTrail's `recipientAccountId`),
+ * or the account of a role it assumed (the account in the role's ARN). An incident contains the
+ * principals of each such account in that account (issue 11).
+ */
+export interface AccountReached {
+  /** 12 digits. */
+  account: string;
+  /** Whether the reviewed key belongs to this account (the `userIdentity.accountId` of its own calls). */
+  reviewedKey: boolean;
+  /** The chain's events this account received. */
+  events: number;
+  /** Roles assumed in this account (successfully), sorted. */
+  roles: string[];
+}
+
+/** The account in a role ARN (`arn:aws:iam::444455556666:role/path/name`), or null. */
+export function accountOfRoleArn(roleArn: string): string | null {
+  return /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(roleArn)?.[1] ?? null;
+}
+
 /** Everything the reports show. */
 export interface Review {
   root: string;
@@ -243,6 +265,10 @@ export interface Review {
   findings: Finding[];
   /** Roles the chain's keys assumed successfully: candidates for the incident's `roles`. */
   rolesAssumed: string[];
+  /** The account of the reviewed key, as its own calls name it; null when it made none. */
+  keyAccount: string | null;
+  /** The accounts the chain reached: the reviewed key's first, then by account id. */
+  accounts: AccountReached[];
 }
 
 const iso = (ms: number | null) => (ms === null ? null : formatInstant(new Date(ms)));
@@ -372,6 +398,8 @@ export function analyze(chain: Chain): Review {
     if (event.eventName.startsWith("AssumeRole") && event.errorCode === null && typeof roleArn === "string") rolesAssumed.add(roleArn);
   }
 
+  const roles = [...rolesAssumed].sort(compareText);
+  const keyAccount = mostFrequent(events.filter((event) => event.accessKeyId === chain.root).map((event) => event.accountId));
   return {
     root: chain.root,
     since: iso(chain.window.start),
@@ -385,6 +413,34 @@ export function analyze(chain: Chain): Review {
     userAgents: tally(events, (event) => event.userAgent),
     regions: tally(events, (event) => event.region || null),
     findings,
-    rolesAssumed: [...rolesAssumed].sort(compareText),
+    rolesAssumed: roles,
+    keyAccount,
+    accounts: accountsReached(events, roles, keyAccount),
   };
+}
+
+/** The value most often found (the least, as text, of those found as often); null for none. */
+function mostFrequent(values: (string | null)[]): string | null {
+  const counts = new Map<string, number>();
+  for (const value of values) if (value !== null && ACCOUNT_ID.test(value)) counts.set(value, (counts.get(value) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [value, n] of counts) if (best === null || n > (counts.get(best) as number) || (n === counts.get(best) && compareText(value, best) < 0)) best = value;
+  return best;
+}
+
+function accountsReached(events: ReviewEvent[], roles: string[], keyAccount: string | null): AccountReached[] {
+  const accounts = new Map<string, AccountReached>();
+  const entry = (account: string) => {
+    let found = accounts.get(account);
+    if (found === undefined) accounts.set(account, (found = { account, reviewedKey: account === keyAccount, events: 0, roles: [] }));
+    return found;
+  };
+  if (keyAccount !== null) entry(keyAccount);
+  // Only account ids: a forged log can write anything in recipientAccountId.
+  for (const event of events) if (event.recipientAccountId !== null && ACCOUNT_ID.test(event.recipientAccountId)) entry(event.recipientAccountId).events++;
+  for (const role of roles) {
+    const account = accountOfRoleArn(role);
+    if (account !== null) entry(account).roles.push(role);
+  }
+  return [...accounts.values()].sort((a, b) => Number(b.reviewedKey) - Number(a.reviewedKey) || compareText(a.account, b.account));
 }

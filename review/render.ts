@@ -3,8 +3,8 @@
  * and JSON for tools. All three are made from the same {@link Review}, whose events were redacted
  * when they were read, so none of them can print a session token or a secret key.
  */
-import type { Category, Finding, KeyNode, Review } from "./findings.ts";
-import { PERSISTENCE_CATEGORIES } from "./findings.ts";
+import type { AccountReached, Category, Finding, KeyNode, Review } from "./findings.ts";
+import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "./findings.ts";
 import { eventHeader, type Conflict } from "./event.ts";
 import { markdownSafe } from "../incident/display.ts";
 
@@ -142,25 +142,40 @@ function head<T>(items: T[], line: (item: T) => string): string[] {
   return lines;
 }
 
+/**
+ * The `account:` line of an entry for a principal in `account`: only when that is another account
+ * than the reviewed key's (an entry defaults to the incident's account), or when the key's own is
+ * not known. Quoted, as the incident format wants it.
+ */
+function accountLine(review: Review, account: string | null): string[] {
+  return account === null || account === review.keyAccount ? [] : [`    account: "${account}"`];
+}
+
 function userSuggestion(review: Review): string[] {
-  const created = new Map<string, string[]>();
-  for (const user of review.users) created.set(user.userName, []);
+  const created = new Map<string, { keys: string[]; account: string | null }>();
+  for (const user of review.users) created.set(user.userName, { keys: [], account: user.accountId });
+  // A key created for a user lives in the account of the call that created it.
+  const minting = new Map<string, string | null>();
+  for (const key of review.keys) if (key.mintedBy === "CreateAccessKey" && key.mintedEventId !== null) minting.set(key.mintedEventId, null);
+  for (const event of review.events) if (minting.has(event.eventId)) minting.set(event.eventId, event.accountId);
   for (const key of review.keys) {
     if (key.mintedBy !== "CreateAccessKey" || key.userName === null) continue;
-    const keys = created.get(key.userName);
-    if (keys === undefined) created.set(key.userName, [key.accessKeyId]);
-    else keys.push(key.accessKeyId);
+    const user = created.get(key.userName);
+    if (user === undefined) created.set(key.userName, { keys: [key.accessKeyId], account: minting.get(key.mintedEventId ?? "") ?? null });
+    else user.keys.push(key.accessKeyId);
   }
   const lines: string[] = [];
-  for (const [name, keys] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`  - name: ${yamlScalar(name)}`, ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlScalar).join(", ")}]`] : []));
+  for (const [name, { keys, account }] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  - name: ${yamlScalar(name)}`, ...accountLine(review, account), ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlScalar).join(", ")}]`] : []));
   }
   return lines.length === 0 ? [] : ["users:", ...lines];
 }
 
 function roleSuggestion(review: Review): string[] {
   if (review.rolesAssumed.length === 0) return [];
-  return ["roles:", ...review.rolesAssumed.map((arn) => `  - name: ${yamlScalar(roleName(arn))}  # ${yamlScalar(arn)}`)];
+  const lines: string[] = [];
+  for (const arn of review.rolesAssumed) lines.push(`  - name: ${yamlScalar(roleName(arn))}  # ${yamlScalar(arn)}`, ...accountLine(review, accountOfRoleArn(arn)));
+  return ["roles:", ...lines];
 }
 
 /**
@@ -249,6 +264,12 @@ export function renderText(review: Review, context: ReviewContext): string {
   append(out, head(review.userAgents, (agent) => `  ${count(agent.count).padStart(6)}  ${agent.value}`));
   out.push("");
   out.push(`regions: ${review.regions.map((region) => `${region.value} ${count(region.count)}`).join(", ") || "none"}`);
+  out.push("", `accounts reached (${count(review.accounts.length)})`);
+  for (const account of review.accounts) {
+    out.push(`  ${accountSummary(account)}`);
+    if (account.roles.length > 0) append(out, wrap("    roles assumed: ", account.roles.map(roleName)));
+  }
+  if (review.accounts.length === 0) out.push("  none named in the events");
 
   const roles = roleSuggestion(review);
   const users = userSuggestion(review);
@@ -257,6 +278,11 @@ export function renderText(review: Review, context: ReviewContext): string {
     for (const line of [...users, ...roles]) out.push(`  ${line}`);
   }
   return `${out.join("\n")}\n`;
+}
+
+/** One account reached, as the text shows it: whose it is, and the events it received. */
+function accountSummary(account: AccountReached): string {
+  return [account.account, ...(account.reviewedKey ? ["the reviewed key's account"] : []), `${plural(account.events, "event")} received`].join("  ");
 }
 
 /** A value in a markdown table cell or list item: text, never markup (incident/display.ts). */
@@ -315,6 +341,15 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   append(out, details(`${plural(review.sourceIPs.length, "address", "addresses")}`, table(["address", "calls", "first", "last"], review.sourceIPs.map((t) => [t.value, count(t.count), t.firstSeen, t.lastSeen]))));
   out.push("");
   append(out, details(`${plural(review.userAgents.length, "user agent")}`, table(["user agent", "calls"], review.userAgents.map((t) => [t.value, count(t.count)]))));
+  out.push("");
+
+  out.push(`#### Accounts reached (${count(review.accounts.length)})`, "");
+  append(
+    out,
+    review.accounts.length === 0
+      ? ["None named in the events."]
+      : details(`${plural(review.accounts.length, "account")}`, table(["account", "whose", "events received", "roles assumed"], review.accounts.map((a) => [a.account, a.reviewedKey ? "the reviewed key's" : "-", count(a.events), a.roles.map(roleName).join(", ") || "-"]))),
+  );
   out.push("");
 
   const suggestion = [...userSuggestion(review), ...roleSuggestion(review)];
@@ -403,6 +438,7 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
     persistence: review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),
     otherFindings: review.findings.filter((f) => !PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),
     rolesAssumed: review.rolesAssumed,
+    accounts: review.accounts,
     writes: review.writes,
     denied: review.denied,
     sourceIPs: review.sourceIPs.map((t) => ({ address: t.value, count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen })),

@@ -1,0 +1,158 @@
+/**
+ * The accounts a key reached (issue 11, item 4): the accounts that received the chain's calls
+ * (`recipientAccountId`) and the account in each role ARN it assumed, in every format; and in the
+ * YAML to paste into the incident, `account:` on each principal of another account than the key's.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
+import { fromRecord, type ReviewEvent } from "../review/event.ts";
+import { followChain } from "../review/chain.ts";
+import { accountOfRoleArn, analyze } from "../review/findings.ts";
+import { logSource } from "../review/logs.ts";
+import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
+import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.ts";
+
+const KEY = "AKIAEXAMPLEROOT00001";
+const HOME = "111122223333";
+const OTHERS = ["444455556666", "777788889999", "012345678901"];
+const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] };
+
+/** A record; `recipient` set apart from the caller's account for a call into another account. */
+function record(fields: Partial<RecordFields> & Pick<RecordFields, "eventId" | "eventName">, recipient?: string): Record<string, unknown> {
+  const made = trailRecord({ eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: KEY, accountId: HOME, ...fields });
+  if (recipient !== undefined) made.recipientAccountId = recipient;
+  return made;
+}
+
+/** What the key did: calls received by some accounts, and roles assumed in some accounts, each session making calls in its own. */
+const scenario = fc.record({
+  // At least one call: the key's account is what its own calls name.
+  calls: fc.array(fc.constantFrom(HOME, ...OTHERS, "not-an-account"), { minLength: 1, maxLength: 8 }),
+  roles: fc.uniqueArray(fc.record({ account: fc.constantFrom(HOME, ...OTHERS), name: fc.constantFrom("deploy", "data-loader", "OrganizationAccountAccessRole", "audit/reader"), calls: fc.nat({ max: 3 }) }), {
+    maxLength: 5,
+    selector: (role) => `${role.account}/${role.name}`,
+  }),
+  created: fc.option(fc.constantFrom(HOME, ...OTHERS), { nil: undefined }),
+});
+
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+function recordsOf({ calls, roles, created }: Scenario): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  calls.forEach((recipient, i) => records.push(record({ eventId: `call-${i}`, eventName: "ListBuckets", eventSource: "s3.amazonaws.com" }, recipient)));
+  roles.forEach((role, i) => {
+    const session = `ASIAEXAMPLESESSION${String(i).padStart(2, "0")}`;
+    const roleArn = `arn:aws:iam::${role.account}:role/${role.name}`;
+    records.push(record({ eventId: `assume-${i}`, eventName: "AssumeRole", eventSource: "sts.amazonaws.com", requestParameters: { roleArn, roleSessionName: "s" }, responseElements: { credentials: { accessKeyId: session, expiration: "2026-11-28T03:00:00Z" } } }, role.account));
+    for (let c = 0; c < role.calls; c++) records.push(record({ eventId: `session-${i}-${c}`, eventName: "DescribeInstances", eventTime: "2026-11-28T02:10:00Z", accessKeyId: session, identityType: "AssumedRole", accountId: role.account }));
+    // A role session in another account creates a user there: the user lives in that account.
+    if (created !== undefined && i === 0) {
+      records.push(record({ eventId: `create-${i}`, eventName: "CreateUser", eventSource: "iam.amazonaws.com", eventTime: "2026-11-28T02:20:00Z", accessKeyId: session, identityType: "AssumedRole", accountId: role.account, requestParameters: { userName: "backdoor" }, readOnly: false }));
+    }
+  });
+  return records;
+}
+
+async function reviewOf(records: Record<string, unknown>[]) {
+  const events = records.map((made) => fromRecord(made) as ReviewEvent);
+  return analyze(await followChain(KEY, { start: null, end: null }, logSource(events)));
+}
+
+/** The YAML block of the markdown, parsed. */
+function pasted(markdown: string): { users?: { name: string; account?: string }[]; roles?: { name: string; account?: string }[] } {
+  const block = /```yaml\n([\s\S]*?)```/.exec(markdown);
+  return (block === null ? null : parse(block[1])) ?? {};
+}
+
+describe("the accounts the key reached (issue 11, item 4)", () => {
+  it("are those that received its calls and those of the roles it assumed, each with its events and roles, the key's own first", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (drawn) => {
+        const records = recordsOf(drawn);
+        const review = await reviewOf(records);
+        const expected = new Map<string, { events: number; roles: string[] }>();
+        const entry = (account: string) => expected.get(account) ?? (expected.set(account, { events: 0, roles: [] }).get(account) as { events: number; roles: string[] });
+        entry(HOME);
+        for (const made of records) if (/^\d{12}$/.test(made.recipientAccountId as string)) entry(made.recipientAccountId as string).events++;
+        for (const role of [...drawn.roles].sort((a, b) => (`arn:aws:iam::${a.account}:role/${a.name}` < `arn:aws:iam::${b.account}:role/${b.name}` ? -1 : 1))) entry(role.account).roles.push(`arn:aws:iam::${role.account}:role/${role.name}`);
+        const others = [...expected.keys()].filter((account) => account !== HOME).sort();
+        const accounts = [HOME, ...others].map((account) => ({ account, reviewedKey: account === HOME, ...(expected.get(account) as { events: number; roles: string[] }) }));
+
+        expect(review.keyAccount).toBe(HOME);
+        expect(review.accounts).toEqual(accounts);
+        expect(JSON.parse(renderJson(review, context)).accounts).toEqual(accounts);
+        const text = renderText(review, context);
+        expect(text).toContain(`accounts reached (${accounts.length})\n  ${HOME}  the reviewed key's account  `);
+        for (const account of others) expect(text).toMatch(new RegExp(`\\n  ${account}  \\d+ events? received`));
+        expect(renderMarkdown(review, context)).toContain(`#### Accounts reached (${accounts.length})`);
+        // A forged recipientAccountId is no account.
+        expect(text.includes("not-an-account")).toBe(false);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("give the YAML to paste: account: on each role and user in another account than the key's, none on the others", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (drawn) => {
+        const review = await reviewOf(recordsOf(drawn));
+        for (const output of [renderMarkdown(review, context), `\`\`\`yaml\n${renderText(review, context).split("add to the incident (sessions of these roles, these users and keys must be cut off too):\n")[1]?.replace(/^ {2}/gm, "") ?? ""}\`\`\``]) {
+          const yaml = pasted(output);
+          const roles = yaml.roles ?? [];
+          // One entry per role assumed, each with its account when it is another.
+          expect(roles).toHaveLength(drawn.roles.length);
+          for (const role of drawn.roles) {
+            const name = role.name.split("/").pop() as string;
+            expect(roles).toContainEqual(role.account === HOME ? { name } : { name, account: role.account });
+          }
+          const users = yaml.users ?? [];
+          const creator = drawn.roles[0];
+          expect(users).toEqual(drawn.created !== undefined && creator !== undefined ? [creator.account === HOME ? { name: "backdoor" } : { name: "backdoor", account: creator.account }] : []);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("with no call of the key's own in the logs: every role gets its account, since none can be left to the incident's", async () => {
+    const roleArn = "arn:aws:iam::444455556666:role/data-loader";
+    const review = await reviewOf([record({ eventId: "assume", eventName: "AssumeRole", eventSource: "sts.amazonaws.com", accountId: "", requestParameters: { roleArn }, responseElements: { credentials: { accessKeyId: "ASIAEXAMPLESESSION01" } } })]);
+    expect(review.keyAccount).toBe(null);
+    expect(pasted(renderMarkdown(review, context)).roles).toEqual([{ name: "data-loader", account: "444455556666" }]);
+  });
+
+  it("reads the account of a role ARN in any partition, and nothing from other strings", () => {
+    expect(
+      ["arn:aws:iam::444455556666:role/data-loader", "arn:aws-us-gov:iam::444455556666:role/a/b/c", "arn:aws:iam::44445555666:role/short", "arn:aws:iam::444455556666:user/alice", "data-loader"].map(accountOfRoleArn),
+    ).toEqual(["444455556666", "444455556666", null, null, null]);
+  });
+
+  it("are named by the command from log files, as the markdown's YAML to paste", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-accounts-"));
+    const drawn = { calls: [HOME, "444455556666"], roles: [{ account: "444455556666", name: "data-loader", calls: 2 }, { account: HOME, name: "deploy", calls: 1 }], created: "444455556666" };
+    writeFileSync(join(dir, "trail.json"), JSON.stringify({ Records: recordsOf(drawn) }));
+    const io = memoryIo({ cwd: dir });
+    expect(await main(["review", "--access-key", KEY, "--from-logs", ".", "--markdown"], io)).toBe(0);
+    expect(io.stdout).toContain(
+      [
+        "#### Accounts reached (2)",
+        "",
+        "| account | whose | events received | roles assumed |",
+        "|---|---|---|---|",
+        // The key's ListBuckets, AssumeRole of deploy, and deploy's call; into 444455556666: a
+        // ListBuckets, the AssumeRole of data-loader, data-loader's two calls and its CreateUser.
+        "| 111122223333 | the reviewed key's | 3 | deploy |",
+        "| 444455556666 | - | 5 | data-loader |",
+      ].join("\n"),
+    );
+    expect(io.stdout).toContain(
+      ["```yaml", "users:", "  - name: backdoor", '    account: "444455556666"', "roles:", "  - name: deploy  # arn:aws:iam::111122223333:role/deploy", "  - name: data-loader  # arn:aws:iam::444455556666:role/data-loader", '    account: "444455556666"', "```"].join("\n"),
+    );
+  });
+});
