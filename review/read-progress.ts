@@ -39,6 +39,9 @@ export class ReadProgress implements LogsProgress {
   private filesDone = 0;
   private bytesDone = 0;
   private recordsDone = 0;
+  /** Over every pass: files read, and records scanned (a file read twice counts twice). */
+  private allFiles = 0;
+  private allRecords = 0;
   private chain: string | null = null;
 
   constructor(output: ProgressOutput, options: ReadProgressOptions = {}) {
@@ -68,10 +71,12 @@ export class ReadProgress implements LogsProgress {
 
   records(count: number): void {
     this.recordsDone += count;
+    this.allRecords += count;
   }
 
   fileDone(): void {
     this.filesDone++;
+    this.allFiles++;
     this.draw();
   }
 
@@ -79,12 +84,26 @@ export class ReadProgress implements LogsProgress {
     this.chain = subjects === 0 ? "the chain ends at the reviewed key" : `chain: ${count(subjects)} more ${subjects === 1 ? "key or user" : "keys and users"}, ${count(rounds)} ${rounds === 1 ? "round" : "rounds"} deep`;
   }
 
-  /** Ends the terminal line; a log gets nothing more (the command's summary follows). */
+  /**
+   * Ends the terminal line. A log of a long read gets one line for the whole read: its time, its
+   * passes, the events scanned per second, and the chain (the command's summary follows).
+   */
   finish(): void {
     if (this.output.errIsTTY && this.drawn) {
       this.draw(true);
       this.output.err("\n");
+      return;
     }
+    const seconds = (this.clock.now() - this.began) / 1000;
+    if (this.output.errIsTTY || seconds * 1000 < this.lineMs) return;
+    const parts = [
+      `review: read in ${seconds.toFixed(1)} s`,
+      `${count(this.pass)} ${this.pass === 1 ? "pass" : "passes"} over ${count(this.allFiles)} files`,
+      `${count(this.allRecords)} events scanned`,
+      `${count(this.allRecords / seconds)} events/s`,
+    ];
+    if (this.chain !== null) parts.push(this.chain);
+    this.output.err(`${parts.join(" · ")}\n`);
   }
 
   /** The state in words, as lines and redraws show it. */

@@ -208,7 +208,7 @@ describe("the progress of a read", () => {
     expect(out.text).toBe("");
   });
 
-  it("in a log, a line every ten seconds of a long read, and why a second pass begins", () => {
+  it("in a log, a line every ten seconds of a long read, why a second pass begins, and the whole read at its end", () => {
     const out = output(false);
     const time = clock();
     const progress = new ReadProgress(out, { clock: time });
@@ -225,6 +225,7 @@ describe("the progress of a read", () => {
       "review: reading · pass 1 · 19/30 files · 20/30 MB · 47,500 events · 2,375 events/s",
       "review: reading · pass 1 · 29/30 files · 30/30 MB · 72,500 events · 2,417 events/s · chain: 17 more keys and users, 2 rounds deep",
       "review: pass 2 over the log files: 4 files read before the keys and users they may hold were found",
+      "review: read in 34.0 s · 2 passes over 34 files · 85,000 events scanned · 2,500 events/s · chain: 17 more keys and users, 2 rounds deep",
       "",
     ]);
   });
