@@ -12,7 +12,9 @@
  *    GetSessionToken) and with it assumes the role `deploy` (`ASIAQ3EXAMPLEDEPLOY1`).
  *  - As `deploy`, from 198.51.100.23: creates the user `svc-backup`, an access key for it
  *    (`AKIAQ3EXAMPLEBACKUP1`; the event carries its secret, which the review must not print) and
- *    attaches AdministratorAccess; starts instances in ap-southeast-2.
+ *    attaches AdministratorAccess; assumes the role `data-loader` of the data account
+ *    444455556666 (`ASIAQ3EXAMPLELOADER1`), which lists and reads its buckets; starts instances in
+ *    ap-southeast-2.
  *  - At 02:30 the new key is tried: GetCallerIdentity, then a secret read in eu-west-1.
  *
  * Event ids and times are fixed, so the review (text, markdown, JSON) is the same on every run.
@@ -29,6 +31,8 @@ import { resolve } from "node:path";
 import { startCloudTrailServer } from "../emulators/cloudtrail-server.ts";
 
 const ACCOUNT = "111122223333";
+/** The data account, where the role `data-loader` trusts `deploy`. */
+const DATA_ACCOUNT = "444455556666";
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"] as const;
 export const DEMO_KEY = "AKIAIOSFODNN7EXAMPLE";
 export const DEMO_SINCE = "2026-11-27T00:00:00Z";
@@ -37,6 +41,7 @@ export const DEMO_UNTIL = "2026-11-28T12:00:00Z";
 const SESSION_KEY = "ASIAQ3EXAMPLESESSION";
 const DEPLOY_KEY = "ASIAQ3EXAMPLEDEPLOY1";
 const BACKUP_KEY = "AKIAQ3EXAMPLEBACKUP1";
+const LOADER_KEY = "ASIAQ3EXAMPLELOADER1";
 const CI_ADDRESS = "192.0.2.10";
 const CI_AGENT = "aws-sdk-js/3.1137.0 ua/2.1 os/linux#6.8.0 lang/js md/nodejs#20.20.2 api/ecs#3.1137.0";
 const ATTACKER_ADDRESS = "203.0.113.66";
@@ -46,7 +51,7 @@ const ATTACKER_AGENT = "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64";
 const SESSION_TOKEN = "AQoEXAMPLEH4aoAH0gNCAPyJxz4BlCFFxWNE1OPTgk5TthT+FvwqnKwRcOIfrRh3c/LTo6UDdyJwOOvEVPvLXCrrrUtdnniCEXAMPLE/IvU1dYUg2RVAJBanLiHb4IgRmpRV3zrkuWJOgQs8IZZaIv2BXIa2R4Olgk";
 const BACKUP_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
-type Identity = "ci" | "session" | "deploy" | "backup";
+type Identity = "ci" | "session" | "deploy" | "backup" | "loader";
 
 interface Call {
   at: string;
@@ -61,6 +66,8 @@ interface Call {
   responseElements?: unknown;
   errorCode?: string;
   errorMessage?: string;
+  /** The account the call went to, when it is not the caller's (recipientAccountId). */
+  recipient?: string;
 }
 
 function userIdentity(as: Identity): Record<string, unknown> {
@@ -69,6 +76,19 @@ function userIdentity(as: Identity): Record<string, unknown> {
   if (as === "backup") return user("svc-backup", BACKUP_KEY);
   if (as === "session") {
     return { ...user("ci-deployer", SESSION_KEY), sessionContext: { attributes: { creationDate: "2026-11-28T00:55:00Z", mfaAuthenticated: "false" } } };
+  }
+  if (as === "loader") {
+    return {
+      type: "AssumedRole",
+      principalId: "AROAQ3EXAMPLELOADERROLE:ci-deploy",
+      arn: `arn:aws:sts::${DATA_ACCOUNT}:assumed-role/data-loader/ci-deploy`,
+      accountId: DATA_ACCOUNT,
+      accessKeyId: LOADER_KEY,
+      sessionContext: {
+        sessionIssuer: { type: "Role", principalId: "AROAQ3EXAMPLELOADERROLE", arn: `arn:aws:iam::${DATA_ACCOUNT}:role/data-loader`, accountId: DATA_ACCOUNT, userName: "data-loader" },
+        attributes: { creationDate: "2026-11-28T01:00:00Z", mfaAuthenticated: "false" },
+      },
+    };
   }
   return {
     type: "AssumedRole",
@@ -83,7 +103,7 @@ function userIdentity(as: Identity): Record<string, unknown> {
   };
 }
 
-const addressOf = (call: Call) => (call.pipeline ? CI_ADDRESS : call.as === "deploy" || call.as === "backup" ? SECOND_ADDRESS : ATTACKER_ADDRESS);
+const addressOf = (call: Call) => (call.pipeline ? CI_ADDRESS : call.as === "ci" || call.as === "session" ? ATTACKER_ADDRESS : SECOND_ADDRESS);
 
 /** A CloudTrail record as CloudTrail writes it; the n-th call gets a fixed event id. */
 function record(call: Call, n: number): Record<string, unknown> {
@@ -106,7 +126,7 @@ function record(call: Call, n: number): Record<string, unknown> {
     readOnly: call.readOnly,
     eventType: "AwsApiCall",
     managementEvent: true,
-    recipientAccountId: ACCOUNT,
+    recipientAccountId: call.recipient ?? (call.as === "loader" ? DATA_ACCOUNT : ACCOUNT),
     eventCategory: "Management",
   };
 }
@@ -215,6 +235,25 @@ export function demoCalls(): Call[] {
       readOnly: false,
       requestParameters: { userName: "svc-backup", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
     },
+  );
+  // Across accounts: the data account's role that trusts deploy, and its buckets.
+  calls.push({
+    at: "2026-11-28T01:00:00Z",
+    region: "us-east-1",
+    as: "deploy",
+    call: "sts:AssumeRole",
+    readOnly: true,
+    recipient: DATA_ACCOUNT,
+    requestParameters: { roleArn: `arn:aws:iam::${DATA_ACCOUNT}:role/data-loader`, roleSessionName: "ci-deploy", durationSeconds: 3600 },
+    responseElements: {
+      credentials: { accessKeyId: LOADER_KEY, sessionToken: SESSION_TOKEN, expiration: "Nov 28, 2026, 2:00:00 AM" },
+      assumedRoleUser: { assumedRoleId: "AROAQ3EXAMPLELOADERROLE:ci-deploy", arn: `arn:aws:sts::${DATA_ACCOUNT}:assumed-role/data-loader/ci-deploy` },
+    },
+  });
+  calls.push(
+    { at: "2026-11-28T01:01:00Z", region: "us-east-1", as: "loader", call: "s3:ListBuckets", readOnly: true },
+    { at: "2026-11-28T01:01:30Z", region: "us-east-1", as: "loader", call: "s3:GetBucketPolicy", readOnly: true, requestParameters: { bucketName: "example-data-exports" } },
+    { at: "2026-11-28T01:02:00Z", region: "us-east-1", as: "loader", call: "s3:PutBucketPolicy", readOnly: false, requestParameters: { bucketName: "example-data-exports" } },
   );
   // Compute where nobody looks: the cheapest images and the largest instances in Sydney.
   const sydney = ["ec2:DescribeRegions", "ec2:DescribeAvailabilityZones", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"];

@@ -135,7 +135,7 @@ describe("the accounts the key reached (issue 11, item 4)", () => {
 
   it("are named by the command from log files, as the markdown's YAML to paste", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-accounts-"));
-    const drawn = { calls: [HOME, "444455556666"], roles: [{ account: "444455556666", name: "data-loader", calls: 2 }, { account: HOME, name: "deploy", calls: 1 }], created: "444455556666" };
+    const drawn: Scenario = { calls: [HOME, "444455556666"], roles: [{ account: "444455556666", name: "data-loader", calls: 2 }, { account: HOME, name: "deploy", calls: 1 }], created: "444455556666" };
     writeFileSync(join(dir, "trail.json"), JSON.stringify({ Records: recordsOf(drawn) }));
     const io = memoryIo({ cwd: dir });
     expect(await main(["review", "--access-key", KEY, "--from-logs", ".", "--markdown"], io)).toBe(0);
