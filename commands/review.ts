@@ -16,9 +16,14 @@ import { ReadProgress } from "../review/read-progress.ts";
 import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../aws/cloudtrail.ts";
 import { ScanProgress } from "../review/progress.ts";
 import { renderJsonChunks, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
+import type { S3Location } from "../review/trail-layout.ts";
+import { parseSourceFlags, reviewSources, SOURCE_FLAGS, type AthenaFlags, type SourceDependencies } from "./review-sources.ts";
 
 const usage = `usage: npx cordon review --access-key KEY [--since ISO] [--until ISO] [--regions all|R1,R2]
-                                        [--json | --markdown] [--from-logs DIR]
+                                        [--json | --markdown]
+                                        [--from-logs DIR | --from-s3 s3://BUCKET/PREFIX [--accounts LIST]
+                                         | --athena TABLE --accounts LIST [--database DB] [--workgroup WG]
+                                           [--output-location s3://...]]
 
 What an exposed key did, from CloudTrail, in every region; and what the keys it minted
 (GetSessionToken, GetFederationToken, AssumeRole, role chaining) or created (CreateAccessKey) did,
@@ -32,12 +37,24 @@ options:
   --regions LIST     all, or regions separated by commas (default: all commercial regions)
   --from-logs DIR    read CloudTrail log files under DIR ({"Records": [...]} or a JSON array of events,
                      .json or .json.gz, recursively) instead of calling LookupEvents
+  --from-s3 URL      read a trail's log files in S3 where CloudTrail delivers them
+                     (URL/AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/), only the days of
+                     --since (required) to --until and the accounts and regions asked for
+  --athena TABLE     run the review as SQL on Athena over TABLE (see \`cordon athena-table\`), one
+                     query per round of the chain; needs --since and --accounts
+  --accounts LIST    account ids separated by commas (--from-s3: default all in the bucket)
+  --database DB      --athena: the table's database (default: default)
+  --workgroup WG     --athena: the workgroup (default: Athena's, primary)
+  --output-location URL  --athena: where Athena writes results (default: the workgroup's)
   --json             the review as JSON: keys, events, persistence, rolesAssumed and more
   --markdown         the review as markdown, for a pull request comment
   -h, --help         this text
 
-Needs cloudtrail:LookupEvents, and paces itself just under its limit of 2 requests per second
-per region. Progress goes to stderr, the review to stdout.
+Needs cloudtrail:LookupEvents, and paces itself at its limit of 2 requests per second per region,
+learning the pace from CloudTrail's answers. --from-s3 needs s3:ListBucket and s3:GetObject;
+--athena needs what docs/review.md lists. Which to use: one account within 90 days, LookupEvents;
+a trail's bucket, --from-s3; an organization trail, --athena. Progress goes to stderr, the review
+to stdout.
 
 exit codes: 0 reviewed · 1 the log files cannot be read · 2 misused, or CloudTrail could not be read
 `;
@@ -60,6 +77,9 @@ export interface ReviewOptions {
   regions?: readonly string[];
   format: "text" | "json" | "markdown";
   fromLogs?: string;
+  fromS3?: S3Location;
+  accounts?: readonly string[];
+  athena?: AthenaFlags;
 }
 
 /** Parses and checks the flags; every misuse is a UsageError (exit 2). */
@@ -72,6 +92,7 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
     json: { type: "boolean" },
     markdown: { type: "boolean" },
     "from-logs": { type: "string" },
+    ...SOURCE_FLAGS,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; the key goes in --access-key`);
   const accessKeyId = values["access-key"];
@@ -91,6 +112,7 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
     regions: parseRegions(values.regions),
     format: values.json ? "json" : values.markdown ? "markdown" : "text",
     fromLogs: values["from-logs"],
+    ...parseSourceFlags(values, since),
   };
 }
 
@@ -98,6 +120,8 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
 export interface ReviewDependencies {
   now?: () => Date;
   reader?: Omit<ReaderOptions, "regions" | "progress">;
+  /** Clients (or another SQL engine) for --from-s3 and --athena. */
+  sources?: Omit<SourceDependencies, "now" | "render">;
 }
 
 /**
@@ -168,6 +192,7 @@ async function reviewCloudTrail(options: ReviewOptions, io: Io, dependencies: Re
 /** Runs a review; `dependencies` let tests pace the reader faster and fix the clock. */
 export async function runReview(options: ReviewOptions, io: Io, dependencies: ReviewDependencies = {}): Promise<number> {
   if (options.fromLogs !== undefined) return reviewLogs({ ...options, fromLogs: options.fromLogs }, io);
+  if (options.fromS3 !== undefined || options.athena !== undefined) return reviewSources(options, io, { ...dependencies.sources, now: dependencies.now, render });
   return reviewCloudTrail(options, io, dependencies);
 }
 

@@ -10,7 +10,11 @@ import { markdownSafe } from "../incident/display.ts";
 
 /** Where the events came from, and what could not be read. */
 export interface ReviewContext {
-  source: { kind: "cloudtrail"; regions: readonly string[] } | { kind: "logs"; dir: string; files: number };
+  source:
+    | { kind: "cloudtrail"; regions: readonly string[] }
+    | { kind: "logs"; dir: string; files: number }
+    | { kind: "s3"; url: string; files: number }
+    | { kind: "athena"; table: string; workgroup: string | null; accounts: readonly string[]; queries: readonly object[]; dataScannedBytes: number; costUsd: number; usdPerTb: number };
   /** Opt-in regions the account has not enabled. */
   notEnabled: readonly string[];
   /** Regions that could not be read, with the reason: the review is incomplete. */
@@ -48,9 +52,17 @@ function windowText(review: Review): string {
 }
 
 function sourceText(context: ReviewContext): string {
-  return context.source.kind === "logs"
-    ? `${plural(context.source.files, "log file")} under ${context.source.dir}`
-    : `CloudTrail LookupEvents in ${plural(context.source.regions.length, "region")}`;
+  const source = context.source;
+  switch (source.kind) {
+    case "logs":
+      return `${plural(source.files, "log file")} under ${source.dir}`;
+    case "s3":
+      return `${plural(source.files, "log file")} in ${source.url}`;
+    case "athena":
+      return `Athena table ${source.table}, ${plural(source.queries.length, "query", "queries")}, ${(source.dataScannedBytes / 1_000_000).toLocaleString("en-US", { maximumFractionDigits: 1 })} MB scanned (≈ $${source.costUsd.toFixed(source.costUsd < 0.01 ? 6 : 2)})`;
+    case "cloudtrail":
+      return `CloudTrail LookupEvents in ${plural(source.regions.length, "region")}`;
+  }
 }
 
 function keyLine(key: KeyNode): string {

@@ -1,0 +1,151 @@
+/**
+ * Runs the review's SQL on Athena (review/athena.ts's QueryRunner): start, wait for a terminal
+ * state with a growing pause, then every page of the results. A query that fails or is cancelled
+ * is an error that says why, in Athena's words; a query still running when cordon gives up is
+ * stopped, so that nobody pays for an answer no one reads.
+ * @see https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html
+ * @see https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html
+ */
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+  type GetQueryExecutionCommandOutput,
+  type GetQueryResultsCommandOutput,
+  type StartQueryExecutionCommandOutput,
+} from "@aws-sdk/client-athena";
+import type { QueryRunner, Row } from "../review/athena.ts";
+import { systemClock, type Clock } from "../review/pacer.ts";
+import { describeError } from "./cloudtrail.ts";
+
+/**
+ * The IAM actions `review --athena` calls, and what Athena does for it: read the table (Glue), read
+ * the trail's objects and write the results to the output location (S3). Not read-only (queries
+ * write results), so not part of the commands policy; docs/review.md shows the policy.
+ * @see https://docs.aws.amazon.com/athena/latest/ug/managed-policies.html
+ */
+export const athenaReviewPermissions: readonly string[] = [
+  "athena:GetQueryExecution",
+  "athena:GetQueryResults",
+  "athena:StartQueryExecution",
+  "athena:StopQueryExecution",
+  "glue:GetDatabase",
+  "glue:GetTable",
+  "s3:AbortMultipartUpload",
+  "s3:GetBucketLocation",
+  "s3:GetObject",
+  "s3:ListBucket",
+  "s3:PutObject",
+];
+
+/** What the runner needs of an Athena client: the SDK's, or a stand-in for what moto cannot do. */
+export interface AthenaLike {
+  send(command: StartQueryExecutionCommand): Promise<StartQueryExecutionCommandOutput>;
+  send(command: GetQueryExecutionCommand): Promise<GetQueryExecutionCommandOutput>;
+  send(command: GetQueryResultsCommand): Promise<GetQueryResultsCommandOutput>;
+  send(command: StopQueryExecutionCommand): Promise<unknown>;
+}
+
+export interface AthenaOptions {
+  client: AthenaLike;
+  database: string;
+  /** @default Athena's default, "primary" */
+  workgroup?: string;
+  /** @default the workgroup's */
+  outputLocation?: string;
+  clock?: Clock;
+  /** The first pause between two looks at a running query; each next one 1.5× longer, up to `maxPollMs`. @default 200 */
+  pollMs?: number;
+  /** @default 5000 */
+  maxPollMs?: number;
+  /** Give up on (and stop) a query that takes longer. @default 30 minutes, Athena's default DML timeout */
+  timeoutMs?: number;
+  /** Rows per page of results: GetQueryResults takes 1 to 1000. @default 1000 */
+  pageSize?: number;
+}
+
+/** A query that ended without results: failed, cancelled, or given up on. */
+export class AthenaQueryError extends Error {}
+
+export function sdkAthenaClient(region: string): AthenaClient {
+  return new AthenaClient({ region });
+}
+
+export class AthenaRunner implements QueryRunner {
+  private readonly options: AthenaOptions;
+  private readonly clock: Clock;
+
+  constructor(options: AthenaOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async run(sql: string): Promise<{ rows: Row[]; dataScannedBytes: number; queryId: string }> {
+    const { client, database, workgroup, outputLocation } = this.options;
+    const started = await client.send(
+      new StartQueryExecutionCommand({
+        QueryString: sql,
+        QueryExecutionContext: { Database: database },
+        ...(workgroup === undefined ? {} : { WorkGroup: workgroup }),
+        ...(outputLocation === undefined ? {} : { ResultConfiguration: { OutputLocation: outputLocation } }),
+      }),
+    );
+    const id = started.QueryExecutionId;
+    if (id === undefined) throw new AthenaQueryError("Athena started the query but returned no QueryExecutionId");
+    const execution = await this.wait(id);
+    const rows = await this.results(id);
+    return { rows, dataScannedBytes: execution.QueryExecution?.Statistics?.DataScannedInBytes ?? 0, queryId: id };
+  }
+
+  /** Looks at the query until it succeeds; throws if it fails, is cancelled or takes too long. */
+  private async wait(id: string): Promise<GetQueryExecutionCommandOutput> {
+    const { client } = this.options;
+    const began = this.clock.now();
+    let pause = this.options.pollMs ?? 200;
+    for (;;) {
+      const execution = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+      const status = execution.QueryExecution?.Status;
+      // QUEUED and RUNNING go on (a transient error puts a running query back in the queue).
+      if (status?.State === "SUCCEEDED") return execution;
+      if (status?.State === "FAILED" || status?.State === "CANCELLED") {
+        const why = status.AthenaError?.ErrorMessage ?? status.StateChangeReason ?? "Athena gave no reason";
+        throw new AthenaQueryError(`query ${id} ${status.State === "FAILED" ? "failed" : "was cancelled"}: ${why}`);
+      }
+      if (this.clock.now() - began >= (this.options.timeoutMs ?? 30 * 60_000)) {
+        await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+        throw new AthenaQueryError(`query ${id} still ${status?.State ?? "unknown"} after ${Math.round((this.clock.now() - began) / 1000)} s: stopped`);
+      }
+      await this.clock.sleep(pause);
+      pause = Math.min(this.options.maxPollMs ?? 5000, pause * 1.5);
+    }
+  }
+
+  /** Every page of a query's results, as rows by column name; the header row (first page only) left out. */
+  private async results(id: string): Promise<Row[]> {
+    const rows: Row[] = [];
+    let token: string | undefined;
+    let first = true;
+    do {
+      const page = await this.options.client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: this.options.pageSize ?? 1000, NextToken: token }));
+      const names = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((column) => (column.Label ?? column.Name ?? "").toLowerCase());
+      const data = page.ResultSet?.Rows ?? [];
+      for (let i = first ? 1 : 0; i < data.length; i++) {
+        const row: Record<string, string | null> = {};
+        (data[i].Data ?? []).forEach((cell, column) => {
+          row[names[column]] = cell.VarCharValue ?? null;
+        });
+        rows.push(row as Row);
+      }
+      first = false;
+      token = page.NextToken;
+    } while (token !== undefined && token !== "");
+    return rows;
+  }
+}
+
+/** One line for a failed Athena call or query: never request data. */
+export function describeAthenaError(error: unknown): string {
+  return error instanceof AthenaQueryError ? error.message : describeError(error);
+}

@@ -1,0 +1,168 @@
+/**
+ * The shells of `review --from-s3` and `review --athena`: their flags, and each source run to the
+ * same chain, findings and renderers as LookupEvents and `--from-logs` (commands/review.ts).
+ */
+import { UsageError, EXIT_INVALID, EXIT_OK, EXIT_USAGE, type Io } from "../cli/io.ts";
+import { formatDiagnostic } from "../incident/diagnostics.ts";
+import { displayValue } from "../incident/display.ts";
+import type { Chain, Window } from "../review/chain.ts";
+import { reviewLogObjects } from "../review/logs.ts";
+import { ReadProgress } from "../review/read-progress.ts";
+import type { ReviewContext } from "../review/render.ts";
+import { athenaDialect, ATHENA_USD_PER_TB, reviewSql, SQL_NAME, type Dialect, type QueryRecord, type QueryRunner } from "../review/athena.ts";
+import { ACCOUNT_ID, parseS3Url, type S3Location } from "../review/trail-layout.ts";
+import { signingRegion } from "../aws/clients.ts";
+import { listTrail, sdkS3Client, type S3Like } from "../aws/s3-logs.ts";
+import { AthenaRunner, describeAthenaError, sdkAthenaClient, type AthenaLike } from "../aws/athena.ts";
+
+export const SOURCE_FLAGS = {
+  "from-s3": { type: "string" },
+  accounts: { type: "string" },
+  athena: { type: "string" },
+  database: { type: "string" },
+  workgroup: { type: "string" },
+  "output-location": { type: "string" },
+} as const;
+
+export interface AthenaFlags {
+  table: string;
+  database: string;
+  workgroup?: string;
+  outputLocation?: string;
+}
+
+/** An Athena workgroup name. @see https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroup.html */
+const WORKGROUP = /^[a-zA-Z0-9._-]{1,128}$/;
+
+function parseAccounts(value: string | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const accounts = [...new Set(value.split(",").map((account) => account.trim()))].sort();
+  const wrong = accounts.find((account) => !ACCOUNT_ID.test(account));
+  if (wrong !== undefined) throw new UsageError(`--accounts "${value}": "${wrong}" is not an account id; expected 12 digits, such as 111122223333,444455556666`);
+  return accounts;
+}
+
+function s3Flag(name: string, value: string): S3Location {
+  const location = parseS3Url(value);
+  if (typeof location === "string") throw new UsageError(`--${name}: ${location}`);
+  return location;
+}
+
+/** The source flags, checked together: one source at most, and what each needs. */
+export function parseSourceFlags(values: Record<string, string | boolean | undefined>, since: Date | undefined): { fromS3?: S3Location; accounts?: readonly string[]; athena?: AthenaFlags } {
+  const text = (name: string) => values[name] as string | undefined;
+  const sources = ["from-logs", "from-s3", "athena"].filter((name) => text(name) !== undefined);
+  if (sources.length > 1) throw new UsageError(`--${sources[0]} and --${sources[1]} cannot be used together: choose one source of events`);
+  const accounts = parseAccounts(text("accounts"));
+  const athenaOnly = ["database", "workgroup", "output-location"].find((name) => text(name) !== undefined);
+  if (athenaOnly !== undefined && text("athena") === undefined) throw new UsageError(`--${athenaOnly} is for --athena TABLE`);
+  if (accounts !== undefined && sources.length === 0) throw new UsageError("--accounts is for --from-s3 and --athena: LookupEvents reads the credentials' own account");
+  if (accounts !== undefined && text("from-logs") !== undefined) throw new UsageError("--accounts is for --from-s3 and --athena, not --from-logs");
+  const needSince = (flag: string) => {
+    if (since === undefined) throw new UsageError(`--${flag} needs --since: a trail's files are kept by day, and a review without a start would read the whole trail`);
+  };
+  if (text("from-s3") !== undefined) {
+    needSince("from-s3");
+    return { fromS3: s3Flag("from-s3", text("from-s3") as string), accounts };
+  }
+  const table = text("athena");
+  if (table === undefined) return {};
+  needSince("athena");
+  if (!SQL_NAME.test(table)) throw new UsageError(`--athena "${table}": not a table name; expected letters, digits and _ (the database goes in --database)`);
+  if (accounts === undefined) throw new UsageError("--athena needs --accounts: the table's account partition is injected, and every query names the accounts it reads");
+  const database = text("database") ?? "default";
+  if (!SQL_NAME.test(database)) throw new UsageError(`--database "${database}": not a database name; expected letters, digits and _`);
+  const workgroup = text("workgroup");
+  if (workgroup !== undefined && !WORKGROUP.test(workgroup)) throw new UsageError(`--workgroup "${workgroup}": not a workgroup name; expected letters, digits, ".", "_" and "-"`);
+  const output = text("output-location");
+  if (output !== undefined) s3Flag("output-location", output);
+  return { accounts, athena: { table, database, workgroup, outputLocation: output } };
+}
+
+interface SourceOptions {
+  accessKeyId: string;
+  since?: Date;
+  until?: Date;
+  regions?: readonly string[];
+  format: "text" | "json" | "markdown";
+  fromS3?: S3Location;
+  accounts?: readonly string[];
+  athena?: AthenaFlags;
+}
+
+export interface SourceDependencies {
+  now?: () => Date;
+  render(format: SourceOptions["format"], chain: Chain, context: ReviewContext): Iterable<string>;
+  /** @default the SDK's clients, from the environment */
+  s3?: S3Like;
+  athena?: AthenaLike;
+  /** Another engine for the SQL, and how it spells the table, in tests. */
+  runner?: QueryRunner;
+  dialect?: Dialect;
+  /** @default {@link ATHENA_USD_PER_TB} */
+  usdPerTb?: number;
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+const megabytes = (bytes: number) => `${(bytes / 1_000_000).toLocaleString("en-US", { maximumFractionDigits: 1 })} MB`;
+const dollars = (usd: number) => `$${usd.toFixed(usd < 0.01 ? 6 : 2)}`;
+
+/** `review --from-s3` or `review --athena`. */
+export async function reviewSources(options: SourceOptions, io: Io, dependencies: SourceDependencies): Promise<number> {
+  const until = options.until ?? (dependencies.now ?? (() => new Date()))();
+  const since = options.since as Date;
+  const window: Window = { start: since.getTime(), end: until.getTime() };
+  const region = signingRegion(io.env);
+
+  if (options.fromS3 !== undefined) {
+    const { bucket, prefix } = options.fromS3;
+    const shown = `s3://${bucket}/${prefix}`;
+    const listing = await listTrail(dependencies.s3 ?? sdkS3Client(region), { location: options.fromS3, accounts: options.accounts, regions: options.regions, start: window.start as number, end: window.end as number });
+    if (listing.problems.length > 0) {
+      for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
+      const listFailed = listing.problems.some((problem) => problem.code === "E_S3_LIST");
+      io.err(`cordon review: ${listFailed ? "could not list the trail's folders" : "no trail files to read"} in ${displayValue(shown)}; nothing reviewed\n`);
+      return listFailed ? EXIT_USAGE : EXIT_INVALID;
+    }
+    io.err(`review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region folders of ${displayValue(shown)} (${count(listing.requests)} listings)\n`);
+    const logs = await reviewLogObjects(listing.objects, options.accessKeyId, window, options.regions, new ReadProgress(io));
+    if (logs.chain === null) {
+      for (const error of logs.problems) io.err(`${displayValue(formatDiagnostic(error))}\n`);
+      io.err(`cordon review: ${logs.problems.length === 1 ? "1 problem" : `${logs.problems.length} problems`} in the log files; nothing reviewed\n`);
+      return EXIT_INVALID;
+    }
+    io.err(`review: read ${count(logs.files)} log files · ${count(logs.records)} events\n`);
+    for (const piece of dependencies.render(options.format, logs.chain, { source: { kind: "s3", url: shown, files: logs.files }, notEnabled: [], failed: [], conflicts: logs.conflicts })) io.out(piece);
+    return EXIT_OK;
+  }
+
+  const athena = options.athena as AthenaFlags;
+  const usdPerTb = dependencies.usdPerTb ?? ATHENA_USD_PER_TB;
+  const runner = dependencies.runner ?? new AthenaRunner({ client: dependencies.athena ?? sdkAthenaClient(region), database: athena.database, workgroup: athena.workgroup, outputLocation: athena.outputLocation });
+  let scanned = 0;
+  let cost = 0;
+  const onQuery = (query: QueryRecord) => {
+    scanned += query.dataScannedBytes;
+    cost += query.costUsd;
+    io.err(`review: athena round ${query.round} · query ${displayValue(query.queryId)} · ${count(query.subjects)} keys and users · ${count(query.rows)} rows · ${megabytes(query.dataScannedBytes)} scanned (${megabytes(scanned)} in all, ≈ ${dollars(cost)} at $${usdPerTb}/TB)\n`);
+  };
+  let review;
+  try {
+    review = await reviewSql(runner, dependencies.dialect ?? athenaDialect(athena.database, athena.table), { accounts: options.accounts as readonly string[], regions: options.regions }, options.accessKeyId, window, onQuery, usdPerTb);
+  } catch (error) {
+    io.err(`cordon review: Athena: ${displayValue(describeAthenaError(error))}\n`);
+    return EXIT_USAGE;
+  }
+  const source = {
+    kind: "athena" as const,
+    table: `${athena.database}.${athena.table}`,
+    workgroup: athena.workgroup ?? null,
+    accounts: options.accounts as readonly string[],
+    queries: review.queries,
+    dataScannedBytes: scanned,
+    costUsd: cost,
+    usdPerTb,
+  };
+  for (const piece of dependencies.render(options.format, review.chain, { source, notEnabled: [], failed: [], conflicts: review.conflicts })) io.out(piece);
+  return EXIT_OK;
+}
