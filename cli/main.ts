@@ -22,6 +22,7 @@ const commands: Record<string, Entry> = {
   assess: { summary: "what an exposed key can reach, before writing the incident", load: async () => (await import("../commands/assess.ts")).assessCommand },
   verify: { summary: "prove with IAM's simulator that the containment holds", load: async () => (await import("../commands/verify.ts")).verifyCommand },
   review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("../commands/review.ts")).reviewCommand },
+  "athena-table": { summary: "the Athena table over a trail's bucket that `review --athena` queries", load: async () => (await import("../commands/athena-table.ts")).athenaTableCommand },
   permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("../commands/permissions.ts")).permissionsCommand },
 };
 
