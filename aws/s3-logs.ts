@@ -188,8 +188,8 @@ async function* chunksOf(body: unknown): AsyncIterable<Uint8Array> {
 
 /**
  * Fetches objects ahead of the readers, in the order a first pass reads them: when an object is
- * opened for the first time, the next ones never opened are fetched whole, up to `limit` requests
- * and `aheadBytes` in memory. An object fetched ahead is handed over once, then forgotten; a
+ * opened for the first time, the next ones never opened are fetched whole, with at most `limit`
+ * objects in flight or waiting (streams to the readers included) and `budget` bytes in memory. An object fetched ahead is handed over once, then forgotten; a
  * second pass (or a large object) streams from S3 again.
  */
 class Fetcher {
@@ -197,6 +197,8 @@ class Fetcher {
   private readonly opened: boolean[];
   private aheadBytes = 0;
   private cursor = 0;
+  /** Objects being streamed to a reader: they count against the limit as fetches ahead do. */
+  private streaming = 0;
 
   private readonly client: S3Like;
   private readonly bucket: string;
@@ -215,12 +217,17 @@ class Fetcher {
     this.opened = new Array<boolean>(entries.length).fill(false);
   }
 
-  private get(index: number) {
-    return this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.entries[index].key }));
+  private async get(index: number): Promise<{ Body?: unknown }> {
+    try {
+      return await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.entries[index].key }));
+    } catch (error) {
+      // The reader shows the message as the file's problem: the error's name and status belong in it.
+      throw new Error(describeError(error));
+    }
   }
 
   private fill(): void {
-    while (this.cursor < this.entries.length && this.ahead.size < this.limit) {
+    while (this.cursor < this.entries.length && this.ahead.size + this.streaming < this.limit) {
       const index = this.cursor;
       const size = this.entries[index].size;
       if (this.opened[index] || size > this.largest) {
@@ -258,7 +265,12 @@ class Fetcher {
       yield bytes;
       return;
     }
-    if (first) this.fill();
-    yield* chunksOf((await this.get(index)).Body);
+    this.streaming++;
+    try {
+      if (first) this.fill();
+      yield* chunksOf((await this.get(index)).Body);
+    } finally {
+      this.streaming--;
+    }
   }
 }

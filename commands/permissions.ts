@@ -1,5 +1,6 @@
 import { deployPermissions, organizationDeployPermissions } from "../components/permissions.ts";
 import { reviewPermissions } from "../aws/cloudtrail.ts";
+import { s3ReviewPermissions } from "../aws/s3-logs.ts";
 import { programReadPermissions } from "../aws/deploy.ts";
 import { assessPermissions, verifyPermissions } from "../aws/iam.ts";
 import { newPermissions } from "../aws/lookup.ts";
@@ -27,7 +28,8 @@ export const organizationDeclarations: Readonly<Record<string, readonly string[]
 export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
   assess: assessPermissions,
   new: newPermissions,
-  review: reviewPermissions,
+  // --athena starts queries that write results: not read-only, so listed apart (docs/review.md).
+  review: [...reviewPermissions, ...s3ReviewPermissions],
   // From the organization stack's account, verify reads the live guardrails too.
   verify: [...new Set([...verifyPermissions, ...verifyOrganizationsPermissions])].sort(),
 };

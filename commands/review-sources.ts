@@ -53,11 +53,11 @@ export function parseSourceFlags(values: Record<string, string | boolean | undef
   const text = (name: string) => values[name] as string | undefined;
   const sources = ["from-logs", "from-s3", "athena"].filter((name) => text(name) !== undefined);
   if (sources.length > 1) throw new UsageError(`--${sources[0]} and --${sources[1]} cannot be used together: choose one source of events`);
-  const accounts = parseAccounts(text("accounts"));
   const athenaOnly = ["database", "workgroup", "output-location"].find((name) => text(name) !== undefined);
   if (athenaOnly !== undefined && text("athena") === undefined) throw new UsageError(`--${athenaOnly} is for --athena TABLE`);
-  if (accounts !== undefined && sources.length === 0) throw new UsageError("--accounts is for --from-s3 and --athena: LookupEvents reads the credentials' own account");
-  if (accounts !== undefined && text("from-logs") !== undefined) throw new UsageError("--accounts is for --from-s3 and --athena, not --from-logs");
+  if (text("accounts") !== undefined && sources.length === 0) throw new UsageError("--accounts is for --from-s3 and --athena: LookupEvents reads the credentials' own account");
+  if (text("accounts") !== undefined && text("from-logs") !== undefined) throw new UsageError("--accounts is for --from-s3 and --athena, not --from-logs");
+  const accounts = parseAccounts(text("accounts"));
   const needSince = (flag: string) => {
     if (since === undefined) throw new UsageError(`--${flag} needs --since: a trail's files are kept by day, and a review without a start would read the whole trail`);
   };

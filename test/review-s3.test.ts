@@ -1,0 +1,186 @@
+/**
+ * `review --from-s3` against moto's S3: what it lists (only the accounts, regions and delivery
+ * days of the review), what it fetches (a bounded number at once), and every problem of every
+ * file, named by its s3:// URL, as --from-logs names files by path.
+ */
+import { gzipSync } from "node:zlib";
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
+import { parseReviewFlags, runReview } from "../commands/review.ts";
+import { listTrail, type S3Like } from "../aws/s3-logs.ts";
+import { trailRecord } from "../emulators/cloudtrail-server.ts";
+import { startMoto, type Moto } from "./support/moto.ts";
+
+const BUCKET = "trail-bucket";
+const A = "111122223333";
+const B = "444455556666";
+const ORG = "o-exampleorg01";
+const KEY = "AKIAEXAMPLEROOT00001";
+const START = Date.parse("2026-11-10T12:00:00Z");
+const END = Date.parse("2026-11-11T06:00:00Z");
+
+const file = (account: string, region: string, day: string, stamp: string) => `trail/AWSLogs/${ORG}/${account}/CloudTrail/${region}/${day}/${account}_CloudTrail_${region}_${stamp}_abcdefghijklmnop.json.gz`;
+const records = (id: string, eventTime: string, region = "us-east-1") => gzipSync(JSON.stringify({ Records: [trailRecord({ eventId: id, eventName: "ListBuckets", eventTime, region, accessKeyId: KEY, accountId: A })] }));
+
+/** A client that remembers what it was asked, and can be told to fail some calls. */
+function recording(client: S3Client, fail: (command: ListObjectsV2Command | GetObjectCommand) => Error | undefined = () => undefined) {
+  const calls: { name: string; input: Record<string, unknown> }[] = [];
+  let inFlight = 0;
+  let most = 0;
+  const s3: S3Like = {
+    send: (async (command: ListObjectsV2Command | GetObjectCommand) => {
+      calls.push({ name: command.constructor.name, input: { ...command.input } });
+      const failure = fail(command);
+      if (failure !== undefined) throw failure;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      try {
+        return await client.send(command as GetObjectCommand);
+      } finally {
+        inFlight--;
+      }
+    }) as S3Like["send"],
+  };
+  return { s3, calls, most: () => most };
+}
+
+describe("--from-s3 against moto", () => {
+  let moto: Moto;
+  let client: S3Client;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    moto = await startMoto({ managedPolicies: false });
+    Object.assign(process.env, moto.env, { AWS_CONFIG_FILE: "/nonexistent/cordon-test", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-test" });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+    client = new S3Client({ region: "us-east-1" });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    await moto?.stop();
+  });
+
+  beforeEach(async () => {
+    await moto.reset();
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const put = (Key: string, Body: Uint8Array | string) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+    for (const [day, stamp] of [
+      ["2026/11/09", "20261109T2355Z"],
+      ["2026/11/10", "20261110T1200Z"],
+      ["2026/11/11", "20261111T0005Z"],
+      ["2026/11/12", "20261112T0005Z"],
+      ["2026/11/13", "20261113T0005Z"],
+    ]) {
+      await put(file(A, "us-east-1", day, stamp), records(`a-${day}`, "2026-11-10T13:00:00Z"));
+      await put(file(A, "eu-west-1", day, stamp), records(`a-euw1-${day}`, "2026-11-10T13:00:00Z", "eu-west-1"));
+      await put(file(B, "us-east-1", day, stamp), records(`b-${day}`, "2026-11-10T13:00:00Z"));
+    }
+    // Not log files of the trail: digests, and a note someone left in a day's folder.
+    await put(`trail/AWSLogs/${ORG}/${A}/CloudTrail-Digest/us-east-1/2026/11/10/${A}_CloudTrail-Digest_us-east-1_t_us-east-1_20261110T120000Z.json.gz`, "not json");
+    await put(`trail/AWSLogs/${ORG}/${A}/CloudTrail/us-east-1/2026/11/10/README.txt`, "hello");
+  });
+
+  it("lists one account's region folder from the first day to the day after the last, and nothing else", async () => {
+    const { s3, calls } = recording(client);
+    const listing = await listTrail(s3, { location: { bucket: BUCKET, prefix: "trail" }, accounts: [A], regions: ["us-east-1"], start: START, end: END });
+    expect(listing.problems).toEqual([]);
+    expect(listing.objects.map((object) => object.name)).toEqual([file(A, "us-east-1", "2026/11/10", "20261110T1200Z"), file(A, "us-east-1", "2026/11/11", "20261111T0005Z"), file(A, "us-east-1", "2026/11/12", "20261112T0005Z")].map((key) => `s3://${BUCKET}/${key}`));
+    expect(calls).toEqual([
+      { name: "ListObjectsV2Command", input: { Bucket: BUCKET, Prefix: "trail/AWSLogs/", Delimiter: "/", ContinuationToken: undefined } },
+      { name: "ListObjectsV2Command", input: { Bucket: BUCKET, Prefix: `trail/AWSLogs/${ORG}/${A}/CloudTrail/us-east-1/`, StartAfter: `trail/AWSLogs/${ORG}/${A}/CloudTrail/us-east-1/2026/11/10`, ContinuationToken: undefined } },
+    ]);
+    expect({ folders: listing.folders, requests: listing.requests }).toEqual({ folders: 1, requests: 2 });
+  });
+
+  it("finds the accounts and regions a bucket holds when none are named, one level at a time", async () => {
+    const { s3, calls } = recording(client);
+    const listing = await listTrail(s3, { location: { bucket: BUCKET, prefix: "trail" }, start: START, end: END });
+    expect(listing.folders).toBe(3);
+    expect(listing.objects).toHaveLength(9);
+    expect(calls.filter((call) => call.input.Delimiter === "/").map((call) => call.input.Prefix)).toEqual(["trail/AWSLogs/", `trail/AWSLogs/${ORG}/`, `trail/AWSLogs/${ORG}/${A}/CloudTrail/`, `trail/AWSLogs/${ORG}/${B}/CloudTrail/`]);
+  });
+
+  it("fetches ahead, never more than the concurrency at once, and reviews what --from-logs would", async () => {
+    const { s3, calls, most } = recording(client);
+    const io = memoryIo({ env: moto.env });
+    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z", "--json"]);
+    expect(await runReview(flags, io, { sources: { s3 } })).toBe(0);
+    expect((JSON.parse(io.stdout) as { events: { eventId: string }[] }).events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/10", "b-2026/11/11", "b-2026/11/12"].sort());
+    expect(calls.filter((call) => call.name === "GetObjectCommand")).toHaveLength(9);
+    expect(most()).toBeLessThanOrEqual(8);
+  });
+
+  it("lists every problem of every file in range by its URL, and reviews nothing (exit 1)", async () => {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/11", "20261111T0010Z"), Body: gzipSync('{"Records": [{"eventID": "x"') }));
+    // Out of range: never read, so never a problem.
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/13", "20261113T0010Z"), Body: "broken" }));
+    const gone = file(B, "us-east-1", "2026/11/10", "20261110T1200Z");
+    const { s3 } = recording(client, (command) => (command instanceof GetObjectCommand && command.input.Key === gone ? Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }) : undefined));
+    const io = memoryIo({ env: moto.env });
+    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
+    expect(await runReview(flags, io, { sources: { s3 } })).toBe(1);
+    // In the order CloudTrail wrote them, as for --from-logs.
+    expect(io.stderr.split("\n").filter((line) => line.startsWith("s3://"))).toEqual([
+      `s3://${BUCKET}/${gone}:1:1 E_LOG_READ cannot read the file: NoSuchKey, HTTP 404: The specified key does not exist.`,
+      `s3://${BUCKET}/${file(A, "us-east-1", "2026/11/11", "20261111T0010Z")}:1:29 E_LOG_JSON not valid JSON: Expected ',' or '}' after property value; expected a CloudTrail log file`,
+    ]);
+    expect(io.stdout).toBe("");
+  });
+
+  it("a folder it may not list ends the review with exit 2, naming the folder", async () => {
+    const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    const { s3 } = recording(client, (command) => (command instanceof ListObjectsV2Command && String(command.input.Prefix).includes(B) ? denied : undefined));
+    const io = memoryIo({ env: moto.env });
+    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
+    expect(await runReview(flags, io, { sources: { s3 } })).toBe(2);
+    expect(io.stderr).toBe(
+      `s3://${BUCKET}/trail/AWSLogs/${ORG}/${B}/CloudTrail/:1:1 E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied\ncordon review: could not list the trail's folders in s3://${BUCKET}/trail; nothing reviewed\n`,
+    );
+  });
+
+  it("a bucket without a trail's folders is said so (exit 1)", async () => {
+    const io = memoryIo({ env: moto.env });
+    expect(await main(["review", "--access-key", KEY, "--from-s3", `s3://${BUCKET}/elsewhere`, "--since", "2026-11-10T12:00:00Z"], io)).toBe(1);
+    expect(io.stderr).toBe(
+      `s3://${BUCKET}/elsewhere/AWSLogs/:1:1 E_S3_EMPTY no CloudTrail folders here; expected AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/ as CloudTrail delivers\ncordon review: no trail files to read in s3://${BUCKET}/elsewhere; nothing reviewed\n`,
+    );
+  });
+
+  it("a file deleted between the listing and the read is that file's problem", async () => {
+    const { s3 } = recording(client);
+    const listing = await listTrail(s3, { location: { bucket: BUCKET, prefix: "trail" }, accounts: [A], regions: ["us-east-1"], start: START, end: END });
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/12", "20261112T0005Z") }));
+    const read = async (index: number) => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of listing.objects[index].open()) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    };
+    expect((await read(0)).length).toBeGreaterThan(0);
+    await expect(read(2)).rejects.toThrow("NoSuchKey, HTTP 404: The specified key does not exist.");
+  });
+});
+
+describe("the source flags", () => {
+  it.each([
+    [["--from-s3", "s3://b/p"], "--from-s3 needs --since: a trail's files are kept by day, and a review without a start would read the whole trail"],
+    [["--from-s3", "https://b/p", "--since", "2026-11-01T00:00:00Z"], '--from-s3: "https://b/p" is not an S3 location; expected s3://BUCKET or s3://BUCKET/PREFIX'],
+    [["--from-s3", "s3://B_ad/p", "--since", "2026-11-01T00:00:00Z"], '--from-s3: "B_ad" is not an S3 bucket name; expected 3 to 63 lowercase letters, digits, dots and hyphens'],
+    [["--from-s3", "s3://bucket", "--from-logs", "dir"], "--from-logs and --from-s3 cannot be used together: choose one source of events"],
+    [["--accounts", "1234"], "--accounts is for --from-s3 and --athena: LookupEvents reads the credentials' own account"],
+    [["--from-s3", "s3://bucket", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333,12"], '--accounts "111122223333,12": "12" is not an account id; expected 12 digits, such as 111122223333,444455556666'],
+    [["--athena", "logs", "--since", "2026-11-01T00:00:00Z"], "--athena needs --accounts: the table's account partition is injected, and every query names the accounts it reads"],
+    [["--athena", "db.logs", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333"], '--athena "db.logs": not a table name; expected letters, digits and _ (the database goes in --database)'],
+    [["--athena", "logs", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333", "--database", "a;b"], '--database "a;b": not a database name; expected letters, digits and _'],
+    [["--athena", "logs", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333", "--output-location", "results"], '--output-location: "results" is not an S3 location; expected s3://BUCKET or s3://BUCKET/PREFIX'],
+    [["--workgroup", "primary"], "--workgroup is for --athena TABLE"],
+  ])("%j: %s", async (flags, message) => {
+    const io = memoryIo();
+    expect(await main(["review", "--access-key", KEY, ...(flags as string[])], io)).toBe(2);
+    expect(io.stderr.split("\n")[0]).toBe(`cordon review: ${message}`);
+  });
+});
