@@ -1,7 +1,8 @@
 /**
  * Reads a subject's events from CloudTrail's LookupEvents, in every region at once, as fast as
- * CloudTrail allows and no faster: each region's client has its own pacer just under the documented
- * limit, and every attempt, first or retried, waits for its slot. A failed page is asked again with the
+ * CloudTrail allows and no faster: each region's client has its own pacer at the documented limit,
+ * which learns its margin from CloudTrail's answers (review/pacer.ts), and every attempt, first or
+ * retried, waits for its slot. A failed page is asked again with the
  * same NextToken, so retries neither lose nor repeat a page; events are deduplicated by id anyway.
  * It is the review's event source for LookupEvents (review/chain.ts's EventSource), and the one
  * place that builds the CloudTrail client and judges its errors (retry, give up, not enabled).
@@ -9,7 +10,7 @@
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "../review/chain.ts";
 import { fromLookupEvent, type ReviewEvent } from "../review/event.ts";
-import { LOOKUP_INTERVAL_MS, Pacer, systemClock, type Clock } from "../review/pacer.ts";
+import { Pacer, systemClock, type Clock, type PaceOptions } from "../review/pacer.ts";
 import type { ReaderProgress } from "../review/progress.ts";
 
 /** The IAM actions `review` calls, for the least-privilege policy that `permissions` prints. */
@@ -75,7 +76,8 @@ export interface LookupClient {
 
 /**
  * Retries of one page. Each attempt waits `min(capMs, baseMs × 2^(attempt−1))`, between half and
- * all of it at random (so regions retrying together spread out), then waits for its pacer slot.
+ * all of it at random (so regions retrying together spread out), then waits for its pacer slot;
+ * the retry of a page's first throttle waits for the slot alone (the pacer has slowed already).
  */
 export interface RetryPolicy {
   /** @default 10 */
@@ -92,12 +94,12 @@ export interface ReaderOptions {
   regions: readonly string[];
   /**
    * The client for a region. It must wait for `pacer.take()` before every request it sends, as
-   * late as it can, and call `pacer.answered()` when the answer (or the error) comes.
+   * late as it can, and tell the ticket it gets how the request was answered.
    * @default {@link sdkClient}
    */
   clientFor?: (region: string, pacer: Pacer) => LookupClient;
-  /** @default {@link LOOKUP_INTERVAL_MS} */
-  intervalMs?: number;
+  /** How each region's pacer starts and learns. @default {@link LOOKUP_PACE} */
+  pace?: Partial<PaceOptions>;
   clock?: Clock;
   retry?: RetryPolicy;
   /** @default Math.random */
@@ -162,11 +164,14 @@ export function describeError(error: unknown): string {
 export function sdkClient(region: string, pacer: Pacer): LookupClient {
   const client = new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 } });
   const pacing = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-    await pacer.take();
+    const ticket = await pacer.take();
     try {
-      return await next(args);
-    } finally {
-      pacer.answered();
+      const output = await next(args);
+      ticket.answered("accepted");
+      return output;
+    } catch (error) {
+      ticket.answered(transientKind(error) === "throttled" ? "throttled" : "other");
+      throw error;
     }
   };
   client.middlewareStack.addRelativeTo(pacing as Parameters<typeof client.middlewareStack.addRelativeTo>[0], {
@@ -191,6 +196,8 @@ export class CloudTrailReader {
   readonly failures: RegionFailure[] = [];
   readonly stats: ReaderStats = { requests: 0, retries: 0, pages: 0, events: 0 };
   private readonly clients = new Map<string, LookupClient>();
+  /** What the regions' pacers learn together (review/pacer.ts). */
+  private readonly learned = { floor: 0 };
   /** Regions that failed once: later lookups there would only fail again, slowly. */
   private readonly broken = new Map<string, RegionFailure>();
   private readonly clock: Clock;
@@ -261,7 +268,7 @@ export class CloudTrailReader {
   private client(region: string): LookupClient {
     let client = this.clients.get(region);
     if (client === undefined) {
-      const pacer = new Pacer(this.options.intervalMs ?? LOOKUP_INTERVAL_MS, this.clock);
+      const pacer = new Pacer(this.options.pace, this.clock, this.learned);
       client = (this.options.clientFor ?? sdkClient)(region, pacer);
       this.clients.set(region, client);
     }
@@ -292,6 +299,9 @@ export class CloudTrailReader {
         if (attempt >= this.retry.attempts) throw new LookupFailed(`gave up after ${attempt} attempts, the last one ${kind}: ${describeError(error)}`, false);
         this.stats.retries += 1;
         this.options.progress?.retried(region, kind);
+        // A first throttle widened the region's pacer, which spaces the retry: no backoff on top.
+        // Throttled again, something else shares the limit: back off as for any other failure.
+        if (kind === "throttled" && attempt === 1) continue;
         const ceiling = Math.min(this.retry.capMs, this.retry.baseMs * 2 ** (attempt - 1));
         await this.clock.sleep(ceiling * (0.5 + this.random() / 2));
       }

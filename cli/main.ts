@@ -3,7 +3,6 @@
  * Commands load lazily, so `validate` never pays for the AWS SDK or the Pulumi SDK.
  */
 import { displaySafe, displayValue } from "../incident/display.ts";
-import { maskSecrets } from "../incident/load.ts";
 import { EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
 
@@ -25,6 +24,15 @@ const commands: Record<string, Entry> = {
   "athena-table": { summary: "the Athena table over a trail's bucket that `review --athena` queries", load: async () => (await import("../commands/athena-table.ts")).athenaTableCommand },
   permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("../commands/permissions.ts")).permissionsCommand },
 };
+
+/**
+ * Masks secrets in what a user typed, loaded only when a message needs it: the incident loader it
+ * lives in (YAML, the schema) costs every command's start, `review`'s pacing included.
+ */
+async function masked(text: string): Promise<string> {
+  const { maskSecrets } = await import("../incident/load.ts");
+  return maskSecrets(text);
+}
 
 export function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
@@ -50,7 +58,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
-    io.err(`cordon: unknown command "${displayValue(maskSecrets(name))}"\n\n${mainUsage()}`);
+    io.err(`cordon: unknown command "${displayValue(await masked(name))}"\n\n${mainUsage()}`);
     return EXIT_USAGE;
   }
   const command = await entry.load();
@@ -64,7 +72,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (error instanceof UsageError) {
       // A usage error may quote what was passed: a pasted secret is never echoed, and what is
       // echoed is shown escaped (in CI, a flag's value can come from an event's payload).
-      io.err(`cordon ${name}: ${displaySafe(maskSecrets(error.message))}\n\n${command.usage}${command.usage.endsWith("\n") ? "" : "\n"}`);
+      io.err(`cordon ${name}: ${displaySafe(await masked(error.message))}\n\n${command.usage}${command.usage.endsWith("\n") ? "" : "\n"}`);
       return EXIT_USAGE;
     }
     throw error;
@@ -77,7 +85,7 @@ export async function runCli(): Promise<void> {
     process.exitCode = await main(process.argv.slice(2), processIo());
   } catch (error) {
     // An unexpected failure: say what it was without a stack dump (which could echo request data).
-    process.stderr.write(`cordon: ${displaySafe(maskSecrets(error instanceof Error ? error.message : String(error)))}\n`);
+    process.stderr.write(`cordon: ${displaySafe(await masked(error instanceof Error ? error.message : String(error)))}\n`);
     process.exitCode = EXIT_USAGE;
   }
 }

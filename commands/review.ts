@@ -17,7 +17,8 @@ import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOp
 import { ScanProgress } from "../review/progress.ts";
 import { renderJsonChunks, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
 import type { S3Location } from "../review/trail-layout.ts";
-import { parseSourceFlags, reviewSources, SOURCE_FLAGS, type AthenaFlags, type SourceDependencies } from "./review-sources.ts";
+import { parseSourceFlags, SOURCE_FLAGS, type AthenaFlags } from "./review-source-flags.ts";
+import type { SourceDependencies } from "./review-sources.ts";
 
 const usage = `usage: npx cordon review --access-key KEY [--since ISO] [--until ISO] [--regions all|R1,R2]
                                         [--json | --markdown]
@@ -192,7 +193,11 @@ async function reviewCloudTrail(options: ReviewOptions, io: Io, dependencies: Re
 /** Runs a review; `dependencies` let tests pace the reader faster and fix the clock. */
 export async function runReview(options: ReviewOptions, io: Io, dependencies: ReviewDependencies = {}): Promise<number> {
   if (options.fromLogs !== undefined) return reviewLogs({ ...options, fromLogs: options.fromLogs }, io);
-  if (options.fromS3 !== undefined || options.athena !== undefined) return reviewSources(options, io, { ...dependencies.sources, now: dependencies.now, render });
+  if (options.fromS3 !== undefined || options.athena !== undefined) {
+    // Loaded when used: the S3 and Athena clients cost a LookupEvents review its start.
+    const { reviewSources } = await import("./review-sources.ts");
+    return reviewSources(options, io, { ...dependencies.sources, now: dependencies.now, render });
+  }
   return reviewCloudTrail(options, io, dependencies);
 }
 

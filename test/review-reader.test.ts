@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { LookupEventsCommand, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import { CloudTrailReader, LOOKUP_EVENTS_DAYS, describeError, transientKind, type LookupClient } from "../aws/cloudtrail.ts";
-import { LOOKUP_INTERVAL_MS, Pacer, type Clock } from "../review/pacer.ts";
+import { LOOKUP_PACE, Pacer, type Clock, type Outcome } from "../review/pacer.ts";
 import type { ReviewEvent } from "../review/event.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
@@ -64,10 +64,10 @@ interface Sent {
 function scripted(clock: VirtualClock, scripts: Record<string, (LookupEventsCommandOutput | Error)[]>, sent: Sent[]) {
   return (region: string, pacer: Pacer): LookupClient => ({
     async send(command: LookupEventsCommand) {
-      await pacer.take();
+      const ticket = await pacer.take();
       sent.push({ region, at: clock.now(), token: command.input.NextToken });
-      pacer.answered();
       const answer = scripts[region].shift();
+      ticket.answered(answer instanceof Error ? (transientKind(answer) === "throttled" ? "throttled" : "other") : "accepted");
       if (answer === undefined) throw new Error(`no more answers scripted for ${region}`);
       if (answer instanceof Error) throw answer;
       return answer;
@@ -81,76 +81,190 @@ async function read(reader: CloudTrailReader, clock: VirtualClock) {
   return events.map((e) => e.eventId);
 }
 
+/** A margin that neither tightens nor widens on accepted answers: exact times to compare. */
+const FIXED = { marginMs: 25, minMarginMs: 25 };
+
+/** `count` callers, each answered as soon as it goes; the times they went. */
+async function goTimes(clock: VirtualClock, pacer: Pacer, count: number): Promise<number[]> {
+  const times: number[] = [];
+  await clock.run(
+    Promise.all(
+      Array.from({ length: count }, async () => {
+        const ticket = await pacer.take();
+        times.push(clock.now());
+        ticket.answered("accepted");
+      }),
+    ),
+  );
+  return times;
+}
+
+/**
+ * A service that enforces `limit` requests per `windowMs` per region as a sliding window of
+ * arrivals, as the loopback server and the benchmark's do; refused requests do not count.
+ */
+function slidingWindow(limit: number, windowMs: number) {
+  const accepted: number[] = [];
+  return (arrival: number) => {
+    const recent = accepted.filter((at) => arrival - at < windowMs);
+    if (recent.length >= limit) return false;
+    accepted.push(arrival);
+    return true;
+  };
+}
+
+/** A service that takes one request per `intervalMs` and no burst (a token bucket of one). */
+function noBurst(intervalMs: number) {
+  let last = -Infinity;
+  return (arrival: number) => {
+    if (arrival - last < intervalMs) return false;
+    last = arrival;
+    return true;
+  };
+}
+
+/** Deterministic numbers in [0, 1): the same jitter on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * One key's pages in `regions` regions, read as the reader reads them (a page after the answer
+ * to the one before, a throttled page asked again), each request reaching the service after a
+ * random delay of up to `jitterMs` and answered `answerMs` after it arrives.
+ */
+async function simulate(options: { regions: number; pages: number; service: () => (arrival: number) => boolean; jitterMs: number; answerMs: number; seed: number }) {
+  const clock = new VirtualClock();
+  const random = seeded(options.seed);
+  let requests = 0;
+  let throttled = 0;
+  const pacers: Pacer[] = [];
+  const learned = { floor: 0 };
+  const region = async () => {
+    const pacer = new Pacer(LOOKUP_PACE, clock, learned);
+    pacers.push(pacer);
+    const accepts = options.service();
+    for (let page = 0; page < options.pages; ) {
+      const ticket = await pacer.take();
+      requests++;
+      await clock.sleep(random() * options.jitterMs);
+      const accepted = accepts(clock.now());
+      await clock.sleep(options.answerMs);
+      ticket.answered(accepted ? "accepted" : "throttled");
+      if (accepted) page++;
+      else throttled++;
+    }
+  };
+  await clock.run(Promise.all(Array.from({ length: options.regions }, region)));
+  return { seconds: clock.now() / 1000, requests, throttled, pacers };
+}
+
 describe("Pacer", () => {
-  it("lets concurrent callers go one interval apart, in the order they asked", async () => {
+  it("lets `limit` callers go together, then each next one a window and the margin after the one `limit` places before it", async () => {
     const clock = new VirtualClock();
-    const pacer = new Pacer(525, clock);
-    const times: number[] = [];
-    await clock.run(Promise.all([1, 2, 3].map(async () => {
-      await pacer.take();
-      times.push(clock.now());
-    })));
-    expect(times).toEqual([0, 525, 1050]);
+    expect(await goTimes(clock, new Pacer(FIXED, clock), 5)).toEqual([0, 0, 1025, 1025, 2050]);
   });
 
-  it("counts the interval from when the previous caller actually went, so a stall never bunches requests", async () => {
+  it("counts from when requests actually went: after a stall, the next goes as soon as the limit allows, not later", async () => {
     const clock = new VirtualClock();
-    const pacer = new Pacer(525, clock);
-    clock.stalls = [100]; // the second caller's wake-up comes 100 ms late
-    const times: number[] = [];
-    await clock.run(Promise.all([1, 2, 3].map(async () => {
-      await pacer.take();
-      times.push(clock.now());
-    })));
-    expect(times).toEqual([0, 625, 1150]);
+    clock.stalls = [300]; // the third caller's wake-up comes 300 ms late
+    const times = await goTimes(clock, new Pacer(FIXED, clock), 6);
+    expect(times).toEqual([0, 0, 1325, 1325, 2350, 2350]);
+    // Never more than the limit within a window, stall or not.
+    for (let i = 2; i < times.length; i++) expect(times[i] - times[i - 2]).toBeGreaterThanOrEqual(1025);
   });
 
-  it("counts the interval after a region's first request from its answer: that request opened the connection", async () => {
+  it("counts a request that may have opened a connection from its answer, and waits for that answer", async () => {
     const clock = new VirtualClock();
-    const pacer = new Pacer(525, clock);
+    const pacer = new Pacer(FIXED, clock);
+    const first = await clock.run(pacer.take());
+    const second = await clock.run(pacer.take()); // in flight with the first: a second connection
+    clock.time = 80; // the first answer, after a TCP and TLS handshake
+    first.answered();
+    clock.time = 120;
+    second.answered();
+    const third = await clock.run(pacer.take());
+    expect(clock.now()).toBe(80 + 1025);
+    third.answered();
     await clock.run(pacer.take());
-    clock.time = 80; // the answer, after a TCP and TLS handshake
-    pacer.answered();
-    await clock.run(pacer.take());
-    expect(clock.now()).toBe(605);
-    clock.time = 700; // later answers change nothing: those requests arrived when they left
-    pacer.answered();
-    await clock.run(pacer.take());
-    expect(clock.now()).toBe(1130);
+    expect(clock.now()).toBe(120 + 1025);
   });
 
-  it("lets a caller go at once after a pause longer than the interval", async () => {
+  it("tightens the margin with each accepted request, to its least; widens it with each throttle", () => {
     const clock = new VirtualClock();
-    const pacer = new Pacer(525, clock);
-    await clock.run(pacer.take());
-    clock.time = 5000;
-    await clock.run(pacer.take());
-    expect(clock.now()).toBe(5000);
+    const pacer = new Pacer({}, clock);
+    const margins: number[] = [];
+    const answer = async (outcome: Outcome) => {
+      (await clock.run(pacer.take())).answered(outcome);
+      margins.push(Math.round(pacer.margin * 100) / 100);
+    };
+    return (async () => {
+      for (const outcome of ["accepted", "accepted", "throttled", "other", "accepted"] as const) await answer(outcome);
+      expect(margins).toEqual([20, 16, 42, 42, 33.6]);
+      // Never below a margin that was throttled: 16 ms, with half again and 1 ms to spare.
+      for (let i = 0; i < 30; i++) await answer("accepted");
+      expect(pacer.margin).toBe(25);
+      for (let i = 0; i < 10; i++) await answer("throttled");
+      expect(pacer.margin).toBe(LOOKUP_PACE.maxMarginMs);
+    })();
   });
 
-  it("stays just under CloudTrail's 2 requests per second", () => {
-    expect(LOOKUP_INTERVAL_MS).toBe(525);
+  it("after two throttled requests that left close behind another, sends one request at a time, evenly spaced", async () => {
+    const clock = new VirtualClock();
+    const pacer = new Pacer(FIXED, clock);
+    const [first, second] = await clock.run(Promise.all([pacer.take(), pacer.take()]));
+    first.answered("accepted");
+    second.answered("throttled");
+    expect(pacer.burstSize).toBe(2);
+    // The throttled request did not count: the next goes at once, close behind the first, and is throttled too.
+    (await clock.run(pacer.take())).answered("throttled");
+    expect(pacer.burstSize).toBe(1);
+    const times = await goTimes(clock, pacer, 4);
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(500 + FIXED.minMarginMs);
+  });
+
+  it("17 regions × 20 pages against a sliding window of 2 per second: at the ceiling, at most 5 % throttled", async () => {
+    for (const seed of [1, 2, 3]) {
+      const run = await simulate({ regions: 17, pages: 20, service: () => slidingWindow(2, 1000), jitterMs: 4, answerMs: 30, seed });
+      // The floor: 10 pairs of pages, the last pair 9 windows after the first.
+      expect(run.seconds).toBeLessThan(9.3);
+      expect(run.throttled / run.requests).toBeLessThanOrEqual(0.05);
+    }
+  });
+
+  it("against a service that takes no burst, learns to space requests and loses nothing", async () => {
+    const run = await simulate({ regions: 3, pages: 20, service: () => noBurst(500), jitterMs: 2, answerMs: 30, seed: 7 });
+    expect(run.pacers.map((pacer) => pacer.burstSize)).toEqual([1, 1, 1]);
+    expect(run.requests - run.throttled).toBe(60);
+    // A few throttles to learn, then none: 20 pages one interval apart.
+    expect(run.throttled).toBeLessThanOrEqual(3 * 4);
+    expect(run.seconds).toBeLessThan(20 * 0.56);
   });
 });
 
 describe("CloudTrailReader", () => {
-  it("reads the regions concurrently, each paced one interval per request", async () => {
+  it("reads the regions concurrently, each paced by its own pacer", async () => {
     const clock = new VirtualClock();
     const sent: Sent[] = [];
     const reader = new CloudTrailReader({
       regions: ["us-east-1", "eu-west-1"],
       clock,
+      pace: FIXED,
       clientFor: scripted(clock, { "us-east-1": [page(["a1"], "t1"), page(["a2"], "t2"), page(["a3"])], "eu-west-1": [page(["b1"], "u1"), page(["b2"])] }, sent),
     });
     expect((await read(reader, clock)).sort()).toEqual(["a1", "a2", "a3", "b1", "b2"]);
     expect(sent.filter((s) => s.region === "us-east-1").map((s) => [s.at, s.token])).toEqual([
       [0, undefined],
-      [525, "t1"],
-      [1050, "t2"],
+      [0, "t1"],
+      [1025, "t2"],
     ]);
     expect(sent.filter((s) => s.region === "eu-west-1").map((s) => [s.at, s.token])).toEqual([
       [0, undefined],
-      [525, "u1"],
+      [0, "u1"],
     ]);
     expect(reader.stats).toEqual({ requests: 5, retries: 0, pages: 5, events: 5 });
   });
@@ -161,19 +275,21 @@ describe("CloudTrailReader", () => {
     const reader = new CloudTrailReader({
       regions: ["us-east-1"],
       clock,
+      pace: FIXED,
       random: () => 1,
       retry: { attempts: 5, baseMs: 250, capMs: 8000 },
       clientFor: scripted(clock, { "us-east-1": [page(["a1", "a2"], "t1"), awsError("ThrottlingException", 400, "Rate exceeded"), awsError("InternalFailure", 500), awsError("Error", undefined, "socket hang up", "ECONNRESET"), page(["a2", "a3"])] }, sent), // a2 again: deduplicated
     });
     expect(await read(reader, clock)).toEqual(["a1", "a2", "a3"]);
-    // Backoffs of 250, 500 and 1000 ms (random 1 = the whole backoff), each followed by the next
-    // free pacer slot: 525 + 250 waits for 1050; 1050 + 500 for 1575; 1575 + 1000 is free.
+    // The throttled request did not count against the limit: it is asked again at once, without
+    // a backoff, and the margin is 60 ms now. Then backoffs of 500 and 1000 ms (random 1 = the
+    // whole backoff), each followed by the next free slot: 0 + 1000 + 60, then 2060, free by then.
     expect(sent.map((s) => [s.at, s.token])).toEqual([
       [0, undefined],
-      [525, "t1"],
-      [1050, "t1"],
-      [1575, "t1"],
-      [2575, "t1"],
+      [0, "t1"],
+      [0, "t1"],
+      [1060, "t1"],
+      [2060, "t1"],
     ]);
     expect(reader.stats).toEqual({ requests: 5, retries: 3, pages: 2, events: 3 });
     expect(reader.failures).toEqual([]);

@@ -90,10 +90,10 @@ function counting(source: EventSource, delivered: Map<string, number>): EventSou
     });
 }
 
-// Ten times CloudTrail's pace (20 requests per second per region, paced at 19), so that the
-// fault table runs in seconds; the real pace has its own test below.
+// Ten times CloudTrail's pace (20 requests per second per region), so that the fault table runs
+// in seconds; the real pace has its own test below.
 const FAST = { limit: 2, windowMs: 100 };
-const FAST_READER = { intervalMs: 53, retry: { attempts: 10, baseMs: 5, capMs: 40 } };
+const FAST_READER = { pace: { windowMs: 100, marginMs: 5, minMarginMs: 3 }, retry: { attempts: 10, baseMs: 5, capMs: 40 } };
 
 const cycle =
   (...faults: (Fault | undefined)[]) =>
@@ -163,7 +163,7 @@ describe("reading CloudTrail through the SDK", () => {
   it("without a pacer, is throttled by the same server, retries, and still loses nothing", async () => {
     const { records, expected } = seed(0.3);
     const fake = await serve({ ...FAST }, records);
-    const reader = new CloudTrailReader({ regions: REGIONS, intervalMs: 0, retry: { attempts: 20, baseMs: 20, capMs: 100 } });
+    const reader = new CloudTrailReader({ regions: REGIONS, pace: { limit: 1000 }, retry: { attempts: 20, baseMs: 20, capMs: 100 } });
     const chain = await followChain(ROOT, WINDOW, reader.source);
     reader.close();
     expect(chain.events.map((e) => e.eventId).sort()).toEqual(expected);

@@ -142,7 +142,7 @@ describe("the same findings from every source", () => {
   it("LookupEvents gives the same findings", async () => {
     pointAt(cloudtrail.url);
     const io = memoryIo();
-    expect(await runReview(parseReviewFlags(["--access-key", ROOT, "--regions", "us-east-1,eu-west-1", ...span]), io, { reader: { intervalMs: 1 } })).toBe(0);
+    expect(await runReview(parseReviewFlags(["--access-key", ROOT, "--regions", "us-east-1,eu-west-1", ...span]), io, { reader: { pace: { limit: 1000 } } })).toBe(0);
     expect(findings(io.stdout)).toEqual(findings(fromLogs.stdout));
   });
 
