@@ -4,7 +4,7 @@
  * LookupEvents starts as fast as it did.
  */
 import { UsageError } from "../cli/io.ts";
-import { SQL_NAME } from "../review/athena.ts";
+import { SQL_NAME } from "../review/sql.ts";
 import { ACCOUNT_ID, parseS3Url, type S3Location } from "../review/trail-layout.ts";
 
 export const SOURCE_FLAGS = {

@@ -11,7 +11,6 @@ import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { followChain, type Chain, type Window } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
-import { reviewLogFolder } from "../review/logs.ts";
 import { ReadProgress } from "../review/read-progress.ts";
 import { CloudTrailReader, COMMERCIAL_REGIONS, LOOKUP_EVENTS_DAYS, type ReaderOptions } from "../aws/cloudtrail.ts";
 import { ScanProgress } from "../review/progress.ts";
@@ -140,6 +139,8 @@ function* render(format: ReviewOptions["format"], chain: Chain, context: ReviewC
 
 async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io): Promise<number> {
   const window: Window = { start: options.since?.getTime() ?? null, end: options.until?.getTime() ?? null };
+  // Loaded when used: the log reader costs a LookupEvents review its start.
+  const { reviewLogFolder } = await import("../review/logs.ts");
   const logs = await reviewLogFolder(resolve(io.cwd, options.fromLogs), options.fromLogs, options.accessKeyId, window, options.regions, new ReadProgress(io));
   if (logs.chain === null) {
     for (const error of logs.problems) io.err(`${displayValue(formatDiagnostic(error))}\n`);

@@ -15,20 +15,9 @@ import { belongsTo, followChain, type Chain, type EventSource, type Subject, typ
 import { fromRecord, type Conflict, type ReviewEvent } from "./event.ts";
 import { compareText } from "../incident/order.ts";
 import { ACCOUNT_ID, BUCKET_NAME, deliveryDays, ORG_ID, REGION_NAME, type S3Location } from "./trail-layout.ts";
+import { SQL_NAME, sqlName, sqlString } from "./sql.ts";
 
-/** A table, database or workgroup name as cordon accepts it: Athena folds names to lowercase letters, digits and `_`. */
-export const SQL_NAME = /^[A-Za-z0-9_]{1,128}$/;
-
-/** A name checked and quoted; throws on anything else (callers validate flags first). */
-export function sqlName(name: string): string {
-  if (!SQL_NAME.test(name)) throw new Error(`"${name}" is not a table or database name; expected letters, digits and _`);
-  return `"${name.toLowerCase()}"`;
-}
-
-/** A string literal: `'` doubled, the only escape in Trino's (and DuckDB's) string literals. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+export { SQL_NAME, sqlName, sqlString };
 
 /**
  * Athena's price for DML queries in most regions: USD 5 per TB scanned, rounded up to the megabyte,
