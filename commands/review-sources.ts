@@ -53,7 +53,7 @@ export async function reviewSources(options: SourceOptions, io: Io, dependencies
 
   if (options.fromS3 !== undefined) {
     const { bucket, prefix } = options.fromS3;
-    const shown = `s3://${bucket}/${prefix}`;
+    const shown = `s3://${bucket}${prefix === "" ? "" : `/${prefix}`}`;
     const listing = await listTrail(dependencies.s3 ?? sdkS3Client(region), { location: options.fromS3, accounts: options.accounts, regions: options.regions, start: window.start as number, end: window.end as number });
     if (listing.problems.length > 0) {
       for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
@@ -61,7 +61,7 @@ export async function reviewSources(options: SourceOptions, io: Io, dependencies
       io.err(`cordon review: ${listFailed ? "could not list the trail's folders" : "no trail files to read"} in ${displayValue(shown)}; nothing reviewed\n`);
       return listFailed ? EXIT_USAGE : EXIT_INVALID;
     }
-    io.err(`review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region folders of ${displayValue(shown)} (${count(listing.requests)} listings)\n`);
+    io.err(`review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region ${listing.folders === 1 ? "folder" : "folders"} of ${displayValue(shown)} (${count(listing.requests)} listings)\n`);
     const logs = await reviewLogObjects(listing.objects, options.accessKeyId, window, options.regions, new ReadProgress(io));
     if (logs.chain === null) {
       for (const error of logs.problems) io.err(`${displayValue(formatDiagnostic(error))}\n`);
@@ -81,7 +81,7 @@ export async function reviewSources(options: SourceOptions, io: Io, dependencies
   const onQuery = (query: QueryRecord) => {
     scanned += query.dataScannedBytes;
     cost += query.costUsd;
-    io.err(`review: athena round ${query.round} · query ${displayValue(query.queryId)} · ${count(query.subjects)} keys and users · ${count(query.rows)} rows · ${megabytes(query.dataScannedBytes)} scanned (${megabytes(scanned)} in all, ≈ ${dollars(cost)} at $${usdPerTb}/TB)\n`);
+    io.err(`review: athena round ${query.round} · query ${displayValue(query.queryId)} · ${query.subjects === 1 ? "1 key or user" : `${count(query.subjects)} keys and users`} · ${count(query.rows)} rows · ${megabytes(query.dataScannedBytes)} scanned (${megabytes(scanned)} in all, ≈ ${dollars(cost)} at $${usdPerTb}/TB)\n`);
   };
   let review;
   try {
