@@ -56,7 +56,8 @@ learning the pace from CloudTrail's answers. --from-s3 needs s3:ListBucket and s
 a trail's bucket, --from-s3; an organization trail, --athena. Progress goes to stderr, the review
 to stdout.
 
-exit codes: 0 reviewed · 1 the log files cannot be read · 2 misused, or CloudTrail could not be read
+exit codes: 0 reviewed · 1 the log files (on disk or in S3) cannot be read · 2 misused, or CloudTrail,
+the bucket or Athena could not be read
 `;
 
 const REGION = /^[a-z]{2}(-[a-z0-9]+)+$/;

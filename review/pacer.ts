@@ -139,8 +139,9 @@ export class Pacer {
    * service later than it left, by as much as the handshake took: it counts from its answer. An
    * accepted request tightens the margin by a fifth, never below a margin that was throttled. A
    * throttled request did not count against the limit (it is forgotten), doubles the margin (and
-   * more), and raises the floor above the margin it left with; two throttled requests that left
-   * close behind another make the pacer send one request at a time, evenly spaced.
+   * more), and raises the floor to twice the margin it left with (and 5 ms); two throttled
+   * requests that left close behind another make the pacer send one request at a time, evenly
+   * spaced.
    */
   private answered(request: Sent, outcome: Outcome): void {
     this.inFlight--;
@@ -155,7 +156,7 @@ export class Pacer {
     } else if (outcome === "throttled") {
       const index = this.sent.indexOf(request);
       if (index >= 0) this.sent.splice(index, 1);
-      this.learned.floor = Math.min(maxMarginMs, Math.max(this.learned.floor, request.margin * 1.5 + 1));
+      this.learned.floor = Math.min(maxMarginMs, Math.max(this.learned.floor, request.margin * 2 + 5));
       this.margin = Math.min(maxMarginMs, Math.max(this.margin, request.margin) * 2 + 10);
       if (request.close && ++this.burstThrottles >= THROTTLES_BEFORE_SPACING && this.burst > 1) this.burst = 1;
     }
