@@ -52,7 +52,7 @@ describe("flags", () => {
     const io = memoryIo();
     expect(await main(["review", "--help"], io)).toBe(0);
     expect(io.stdout).toMatch(/^usage: npx cordon review --access-key KEY/);
-    expect(io.stdout).toContain("exit codes: 0 reviewed · 1 the log files cannot be read · 2 misused, or CloudTrail could not be read");
+    expect(io.stdout).toContain("exit codes: 0 reviewed · 1 the log files (on disk or in S3) cannot be read · 2 misused, or CloudTrail,\nthe bucket or Athena could not be read");
   });
 });
 
