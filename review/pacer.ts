@@ -39,16 +39,20 @@ export interface PaceOptions {
    * throttles requests, and each millisecond less saves only ten per region's twenty pages. @default 8
    */
   minMarginMs: number;
-  /** The most margin it widens to. @default 250 */
+  /** The most margin it widens to: each window costs it, and a throttle costs only a retry. @default 100 */
   maxMarginMs: number;
 }
 
-export const LOOKUP_PACE: PaceOptions = { limit: LOOKUP_EVENTS_PER_SECOND, windowMs: 1000, marginMs: 25, minMarginMs: 8, maxMarginMs: 250 };
+export const LOOKUP_PACE: PaceOptions = { limit: LOOKUP_EVENTS_PER_SECOND, windowMs: 1000, marginMs: 25, minMarginMs: 8, maxMarginMs: 100 };
 
 /** How an answer came: accepted, throttled, or anything else (which teaches nothing about the pace). */
 export type Outcome = "accepted" | "throttled" | "other";
 
-/** Throttles of requests sent close behind another that make the pacer stop sending requests in bursts. */
+/**
+ * Throttles of requests sent close behind another, with none such accepted between them, that make
+ * the pacer stop sending requests in bursts: jitter throttles one now and then, a service that takes
+ * no bursts throttles them all.
+ */
 const THROTTLES_BEFORE_SPACING = 2;
 
 /** What the pacers of one client learn together: the least margin worth keeping. */
@@ -139,9 +143,9 @@ export class Pacer {
    * service later than it left, by as much as the handshake took: it counts from its answer. An
    * accepted request tightens the margin by a fifth, never below a margin that was throttled. A
    * throttled request did not count against the limit (it is forgotten), doubles the margin (and
-   * more), and raises the floor to twice the margin it left with (and 5 ms); two throttled
-   * requests that left close behind another make the pacer send one request at a time, evenly
-   * spaced.
+   * more), and raises the floor to one and a half times the margin it left with (and 5 ms); two
+   * throttled requests that left close behind another, and none such accepted between them, make
+   * the pacer send one request at a time, evenly spaced.
    */
   private answered(request: Sent, outcome: Outcome): void {
     this.inFlight--;
@@ -153,10 +157,12 @@ export class Pacer {
     const { maxMarginMs } = this.options;
     if (outcome === "accepted") {
       this.margin = Math.max(this.floor, this.margin * 0.8);
+      // The service took a request close behind another: it takes bursts.
+      if (request.close) this.burstThrottles = 0;
     } else if (outcome === "throttled") {
       const index = this.sent.indexOf(request);
       if (index >= 0) this.sent.splice(index, 1);
-      this.learned.floor = Math.min(maxMarginMs, Math.max(this.learned.floor, request.margin * 2 + 5));
+      this.learned.floor = Math.min(maxMarginMs, Math.max(this.learned.floor, request.margin * 1.5 + 5));
       this.margin = Math.min(maxMarginMs, Math.max(this.margin, request.margin) * 2 + 10);
       if (request.close && ++this.burstThrottles >= THROTTLES_BEFORE_SPACING && this.burst > 1) this.burst = 1;
     }

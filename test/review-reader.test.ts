@@ -204,10 +204,10 @@ describe("Pacer", () => {
     };
     return (async () => {
       for (const outcome of ["accepted", "accepted", "throttled", "other", "accepted"] as const) await answer(outcome);
-      expect(margins).toEqual([20, 16, 42, 42, 37]);
-      // Never below a margin that was throttled: twice the 16 ms it left with, and 5 ms.
+      expect(margins).toEqual([20, 16, 42, 42, 33.6]);
+      // Never below a margin that was throttled: one and a half times the 16 ms it left with, and 5 ms.
       for (let i = 0; i < 30; i++) await answer("accepted");
-      expect(pacer.margin).toBe(37);
+      expect(pacer.margin).toBe(29);
       for (let i = 0; i < 10; i++) await answer("throttled");
       expect(pacer.margin).toBe(LOOKUP_PACE.maxMarginMs);
     })();
