@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   pointAt(server);
   console.log(`review benchmark: 1 key × ${fixed(EVENTS_PER_REGION)} events × ${REGIONS.length} regions = ${fixed(TOTAL)} events in ${PAGES} pages, ${RUNS} runs of each`);
   console.log(`ceiling: ${LOOKUP_EVENTS_PER_SECOND} requests/s × ${PAGE_SIZE} events × ${REGIONS.length} regions = ${fixed(CEILING)} events/s`);
-  console.log(`peer: ${version.trim()}, one region after the other\n`);
+  console.log(PEER ? `peer: ${version.trim()}, one region after the other\n` : `peer: ${version}\n`);
 
   const cordonResults: Result[] = [];
   for (let i = 0; i < RUNS; i++) {
