@@ -84,7 +84,8 @@ describe("no input crashes the review or exhausts its memory (issue 10, item 6)"
         expect(JSON.stringify(parameters).includes(TOO_DEEP)).toBe(depth > MAX_NESTING);
         for (const flags of [[], ["--markdown"]]) expect((await review(dir, ...flags)).code).toBe(0);
       }),
-      { numRuns: 12 },
+      // Half the runs below MAX_NESTING's neighbourhood, half far beyond it: six draw both.
+      { numRuns: 6 },
     );
   });
 
@@ -139,7 +140,7 @@ describe("no input crashes the review or exhausts its memory (issue 10, item 6)"
         expect(renderText(result, context)).toContain(byAgent ? `user agents (${count.toLocaleString("en-US")})` : `source addresses (${count.toLocaleString("en-US")})`);
         expect(JSON.parse(renderJson(result, context))[byAgent ? "userAgents" : "sourceIPs"]).toHaveLength(count);
       }),
-      { numRuns: 3 },
+      { numRuns: 2 },
     );
   });
 
@@ -169,9 +170,11 @@ describe("no input crashes the review or exhausts its memory (issue 10, item 6)"
         const twice = await peakOf(amplified(2 * files, megabytes));
         expect([some.events, twice.events]).toEqual([2 * files, 4 * files]);
         // A reader that held the files would need files x megabytes more; a bounded one, nothing.
-        expect(twice.peak - some.peak).toBeLessThan((files * megabytes) / 4);
+        // Half of it, not less: a busy machine moves a child's peak by tens of MB either way.
+        expect(twice.peak - some.peak).toBeLessThan((files * megabytes) / 2);
       }),
-      { numRuns: 2 },
+      // Each run reads up to 1.4 GB of expanded logs in four processes.
+      { numRuns: 1 },
     );
   });
 
@@ -225,7 +228,7 @@ describe("two events under one eventID (issue 10, item 7)", () => {
           expect(stdout.includes("CONFLICT")).toBe(conflicts.length > 0);
         }
       }),
-      { numRuns: 15 },
+      { numRuns: 8 },
     );
   });
 

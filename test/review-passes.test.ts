@@ -118,10 +118,11 @@ describe("the review in passes follows the same chain as over every event", () =
         if (review.passes === 2) passes++;
       }),
       // Each run reads twice with reader threads: no shrinking, the first failing logs are the report.
-      { numRuns: 50, endOnFailure: true },
+      { numRuns: 25, endOnFailure: true },
     );
-    // The generator must reach the second pass, or this test says nothing about it.
-    expect(passes).toBeGreaterThan(5);
+    // The generator must reach the second pass, or this test says nothing about it: about half
+    // of the runs do (26 to 31 of 50 measured), so fewer than four in 25 would take a broken generator.
+    expect(passes).toBeGreaterThan(3);
   }, 180_000);
 });
 
