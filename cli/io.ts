@@ -11,6 +11,20 @@ export interface Io {
   cwd: string;
   /** True when stderr is a terminal: progress bars redraw in place only then. */
   errIsTTY: boolean;
+  /**
+   * Resolves once stdout can take more (its buffer drained, or it closed). A long output written
+   * in pieces waits on it, so that a slow reader (`| jq`, a pipe to CI) never makes the whole
+   * text pile up in memory. Absent where writes never queue (tests).
+   */
+  outDrained?(): Promise<void>;
+}
+
+/** Writes `pieces` to stdout one after the other, waiting whenever stdout's buffer is full. */
+export async function writePieces(io: Io, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    io.out(piece);
+    if (io.outDrained !== undefined) await io.outDrained();
+  }
 }
 
 export function processIo(): Io {
@@ -20,7 +34,19 @@ export function processIo(): Io {
     env: process.env,
     cwd: process.cwd(),
     errIsTTY: Boolean(process.stderr.isTTY),
+    outDrained: () => drained(process.stdout),
   };
+}
+
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (!stream.writableNeedDrain || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const event of ["drain", "close", "error"]) stream.off(event, done);
+      resolve();
+    };
+    for (const event of ["drain", "close", "error"]) stream.once(event, done);
+  });
 }
 
 /** An `Io` that records everything, for tests. */

@@ -2,7 +2,7 @@
  * The shells of `review --from-s3` and `review --athena`: their flags, and each source run to the
  * same chain, findings and renderers as LookupEvents and `--from-logs` (commands/review.ts).
  */
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, type Io } from "../cli/io.ts";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, writePieces, type Io } from "../cli/io.ts";
 import type { AthenaFlags } from "./review-source-flags.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displayValue } from "../incident/display.ts";
@@ -69,7 +69,7 @@ export async function reviewSources(options: SourceOptions, io: Io, dependencies
       return EXIT_INVALID;
     }
     io.err(`review: read ${count(logs.files)} log files · ${count(logs.records)} events\n`);
-    for (const piece of dependencies.render(options.format, logs.chain, { source: { kind: "s3", url: shown, files: logs.files }, notEnabled: [], failed: [], conflicts: logs.conflicts })) io.out(piece);
+    await writePieces(io, dependencies.render(options.format, logs.chain, { source: { kind: "s3", url: shown, files: logs.files }, notEnabled: [], failed: [], conflicts: logs.conflicts }));
     return EXIT_OK;
   }
 
@@ -100,6 +100,6 @@ export async function reviewSources(options: SourceOptions, io: Io, dependencies
     costUsd: cost,
     usdPerTb,
   };
-  for (const piece of dependencies.render(options.format, review.chain, { source, notEnabled: [], failed: [], conflicts: review.conflicts })) io.out(piece);
+  await writePieces(io, dependencies.render(options.format, review.chain, { source, notEnabled: [], failed: [], conflicts: review.conflicts }));
   return EXIT_OK;
 }

@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, writePieces, type Io } from "../cli/io.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
@@ -150,7 +150,7 @@ async function reviewLogs(options: ReviewOptions & { fromLogs: string }, io: Io)
   }
   const digests = logs.digests > 0 ? ` (${logs.digests} digest files skipped)` : "";
   io.err(`review: read ${logs.files.toLocaleString("en-US")} log files · ${logs.records.toLocaleString("en-US")} events${digests}\n`);
-  for (const piece of render(options.format, logs.chain, { source: { kind: "logs", dir: options.fromLogs, files: logs.files }, notEnabled: [], failed: [], conflicts: logs.conflicts })) io.out(piece);
+  await writePieces(io, render(options.format, logs.chain, { source: { kind: "logs", dir: options.fromLogs, files: logs.files }, notEnabled: [], failed: [], conflicts: logs.conflicts }));
   return EXIT_OK;
 }
 
@@ -188,7 +188,7 @@ async function reviewCloudTrail(options: ReviewOptions, io: Io, dependencies: Re
     io.err("cordon review: CloudTrail could not be read in any region; nothing reviewed\n");
     return EXIT_USAGE;
   }
-  for (const piece of render(options.format, chain, { source: { kind: "cloudtrail", regions }, notEnabled, failed })) io.out(piece);
+  await writePieces(io, render(options.format, chain, { source: { kind: "cloudtrail", regions }, notEnabled, failed }));
   return failed.length > 0 ? EXIT_USAGE : EXIT_OK;
 }
 
