@@ -375,12 +375,8 @@ export class RecordScanner {
       // A field whose value is not a string counts as absent, as `text()` reads it.
       const field = this.pendingField;
       this.pendingField = F_NONE;
-      if (field === F_USER_IDENTITY) {
-        this.fields.accessKeyId = absent();
-        this.fields.identityType = absent();
-        this.fields.userName = absent();
-        this.inIdentity = kind === "object";
-      } else this.setField(field, absent());
+      if (field === F_USER_IDENTITY) this.identityBegins(kind === "object");
+      else this.setField(field, absent());
     }
   }
 
@@ -464,17 +460,24 @@ export class RecordScanner {
     this.top.keys = [...this.indexKeys.map(String), ...this.nameKeys].slice(0, 5);
   }
 
+  /**
+   * userIdentity's value begins: the fields the review reads in it are absent until found there.
+   * `inside`: the value is an object, which the scanner enters to find them.
+   */
+  private identityBegins(inside: boolean): void {
+    this.fields.accessKeyId = absent();
+    this.fields.identityType = absent();
+    this.fields.userName = absent();
+    this.inIdentity = inside;
+  }
+
   /** A string value ended (`start`, `end` absolute, without quotes). */
   private stringValueEnds(start: number, end: number, escaped: boolean): void {
     if (this.pendingField !== F_NONE) {
       const field = this.pendingField;
       this.pendingField = F_NONE;
-      if (field === F_USER_IDENTITY) {
-        this.fields.accessKeyId = absent();
-        this.fields.identityType = absent();
-        this.fields.userName = absent();
-        this.inIdentity = false;
-      } else this.setField(field, { start, end, escaped });
+      if (field === F_USER_IDENTITY) this.identityBegins(false);
+      else this.setField(field, { start, end, escaped });
     }
     if (this.depth === this.recordLevel && this.recordStart >= 0) this.recordEnds(end + 1);
   }
