@@ -50,11 +50,14 @@ export interface StaleCutoff {
 /**
  * An explicit cutoff so old that every credential minted before it has already expired: the
  * incident revokes no live session, and (without a later holdUntil) is over as soon as it is
- * written. Usually a cutoff in the wrong year. Undefined for at-containment and recent cutoffs.
+ * written. Usually a cutoff in the wrong year. Undefined for at-containment and recent cutoffs,
+ * and while a holdUntil still holds the incident: an old cutoff held on purpose is no mistake.
  */
-export function staleCutoff(incident: { users: readonly unknown[] } & Pick<Incident, "cutoff">, now: Date): StaleCutoff | undefined {
+export function staleCutoff(incident: { users: readonly unknown[] } & Pick<Incident, "cutoff"> & Partial<Pick<Incident, "holdUntil">>, now: Date): StaleCutoff | undefined {
   const cutoff = incident.cutoff === AT_CONTAINMENT ? undefined : parseInstant(incident.cutoff);
   if (cutoff === undefined) return undefined;
+  const hold = incident.holdUntil === undefined ? undefined : parseInstant(incident.holdUntil);
+  if (hold !== undefined && hold.getTime() > now.getTime()) return undefined;
   const lifetimeMs = credentialLifetimeMs(incident.users.length > 0);
   const ageMs = now.getTime() - cutoff.getTime();
   return ageMs >= lifetimeMs ? { cutoff: formatInstant(cutoff), now: formatInstant(now), ageMs, lifetimeMs } : undefined;

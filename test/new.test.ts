@@ -6,7 +6,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand,
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -392,6 +392,23 @@ describe("a cutoff that revokes nothing", () => {
         expect(plan.stderr.includes("cordon plan: warning: incident 2026-11-28-x: cutoff")).toBe(minutesAgo >= (withUser ? 36 : 12) * 60);
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it("is no mistake while a holdUntil still holds the incident: plan warns only once the hold has passed", async () => {
+    // A holdUntil can only extend the incident: from its expiry (36 h after the cutoff) on.
+    const holds = fc.integer({ min: 36 * 60, max: 400 * 60 }).chain((minutesAgo) => fc.tuple(fc.constant(minutesAgo), fc.integer({ min: 36 * 60 - minutesAgo, max: 48 * 60 })));
+    await fc.assert(
+      fc.asyncProperty(holds, async ([minutesAgo, holdInMinutes]) => {
+        const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString().replace(/\.000Z$/, "Z");
+        const cwd = workdir();
+        expect((await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012", "--cutoff", at(-minutesAgo)])).code).toBe(0);
+        appendFileSync(join(cwd, "incidents", "2026-11-28-x.yaml"), `holdUntil: ${at(holdInMinutes)}\n`);
+        const plan = memoryIo({ cwd });
+        expect(await main(["plan", "--now", NOW], plan)).toBe(0);
+        expect(plan.stderr.includes("cordon plan: warning: incident 2026-11-28-x: cutoff")).toBe(holdInMinutes <= 0);
+      }),
+      { numRuns: 15 },
     );
   });
 });
