@@ -46,20 +46,26 @@ export function resolveCommit(root: string, rev: string): string {
  * with paths relative to the root. Hidden files and folders are skipped, as the folder reader does.
  */
 export function incidentSourcesAt(root: string, commit: string, dir: string): SourceFile[] {
-  const listing = git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", dir === "" ? "." : dir]).toString("utf8");
+  const wanted = (path: string) => INCIDENT_FILE.test(path) && !path.split("/").some((s) => s.startsWith(".") || s === "node_modules");
+  return contentsOf(root, regularFiles(root, ["-r", commit, "--", dir === "" ? "." : dir], wanted));
+}
+
+/**
+ * The regular files `git ls-tree ARGS` lists whose paths pass `wanted`. Regular files only, as the
+ * folder reader reads them: a symlink's blob is its target, any text at all, and could show guard
+ * an incident or a stack that `pulumi up` never reads.
+ */
+function regularFiles(root: string, args: string[], wanted: (path: string) => boolean): { path: string; object: string }[] {
+  const listing = git(root, ["ls-tree", "-z", "--full-tree", ...args]).toString("utf8");
   const blobs: { path: string; object: string }[] = [];
   for (const entry of listing.split("\0")) {
     if (entry === "") continue;
     const tab = entry.indexOf("\t");
     const [mode, type, object] = entry.slice(0, tab).split(" ");
     const path = entry.slice(tab + 1);
-    const segments = path.split("/");
-    // Regular files only, as the folder reader that `pulumi up` uses: a symlink's blob is its
-    // target, any text at all, and could show guard an incident that `pulumi up` never reads.
-    if (type !== "blob" || (mode !== "100644" && mode !== "100755") || !INCIDENT_FILE.test(path) || segments.some((s) => s.startsWith(".") || s === "node_modules")) continue;
-    blobs.push({ path, object });
+    if (type === "blob" && (mode === "100644" || mode === "100755") && wanted(path)) blobs.push({ path, object });
   }
-  return contentsOf(root, blobs);
+  return blobs;
 }
 
 /** The texts of blobs, in one `git cat-file --batch`, sorted by path. */
@@ -80,16 +86,7 @@ function contentsOf(root: string, blobs: { path: string; object: string }[]): So
 
 /** The regular files at the root of the repository at `commit` whose names pass `wanted` (stack files). */
 export function rootFilesAt(root: string, commit: string, wanted: (name: string) => boolean): SourceFile[] {
-  const listing = git(root, ["ls-tree", "-z", "--full-tree", commit]).toString("utf8");
-  const blobs: { path: string; object: string }[] = [];
-  for (const entry of listing.split("\0")) {
-    if (entry === "") continue;
-    const tab = entry.indexOf("\t");
-    const [mode, type, object] = entry.slice(0, tab).split(" ");
-    const path = entry.slice(tab + 1);
-    if (type === "blob" && (mode === "100644" || mode === "100755") && wanted(path)) blobs.push({ path, object });
-  }
-  return contentsOf(root, blobs);
+  return contentsOf(root, regularFiles(root, [commit], wanted));
 }
 
 /**
