@@ -22,7 +22,7 @@ import { join, resolve } from "node:path";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment } from "../plan/policies.ts";
-import { ensureMoto } from "../test/support/moto-install.ts";
+import { ensureMoto, spawnMotoServer, type MotoProcess } from "../emulators/moto.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const REPO = resolve(import.meta.dirname, "..");
@@ -76,29 +76,8 @@ function git(cwd: string, ...args: string[]): string {
   return result.stdout.trim();
 }
 
-async function startMoto(): Promise<{ endpoint: string; stop: () => void }> {
-  const moto = ensureMoto((line) => process.stderr.write(`${line}\n`));
-  const child = spawn(moto.command, ["-H", "127.0.0.1", "-p", "0"], { env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "false" }, stdio: ["ignore", "pipe", "pipe"] });
-  const endpoint = await new Promise<string>((ok, fail) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) ok(match[1]);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => fail(new Error(`moto_server exited with ${code}:\n${output}`)));
-  });
-  // Ready when it answers, not after a fixed wait.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).status < 500) break;
-    } catch (error) {
-      if (attempt > 200) throw error;
-    }
-  }
-  return { endpoint, stop: () => child.kill() };
+async function startMoto(): Promise<MotoProcess> {
+  return spawnMotoServer(ensureMoto((line) => process.stderr.write(`${line}\n`)).command, false);
 }
 
 /**
@@ -224,6 +203,6 @@ try {
   if (!additive) console.log("  (guard has no --additive here yet: timed without it)");
 } finally {
   front?.close();
-  moto.stop();
+  await moto.stop();
   rmSync(work, { recursive: true, force: true });
 }

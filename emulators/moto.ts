@@ -1,5 +1,6 @@
 /**
- * Finds moto_server for the tests, or installs it where a cache belongs: never a manual step.
+ * Finds moto_server for the tests and benchmarks, or installs it where a cache belongs: never a
+ * manual step; and starts it on a free loopback port.
  *
  * The order: MOTO_SERVER (a path to the executable), then `moto_server` on the PATH, then a
  * virtual environment that an earlier run installed in the user's cache folder, and last a new
@@ -7,7 +8,7 @@
  * tree (`npm ci` wipes node_modules, and a clone stays clean), keyed by moto's version, so a new
  * pin installs afresh.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { accessSync, constants, existsSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -93,4 +94,58 @@ function isExecutable(path: string): boolean {
 
 function lastLine(text: string): string {
   return text.trim().split("\n").pop()?.trim() || "no output";
+}
+
+/** A started moto_server. */
+export interface MotoProcess {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `command` (a moto_server) on a free loopback port, and resolves once it answers.
+ * @param managedPolicies load AWS managed policies (AdministratorAccess, ...); they cost every reset about two seconds
+ */
+export async function spawnMotoServer(command: string, managedPolicies: boolean): Promise<MotoProcess> {
+  const child = spawn(command, ["-H", "127.0.0.1", "-p", "0"], {
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: managedPolicies ? "true" : "false" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) resolve(match[1]);
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("error", (error) => reject(new Error(`moto_server could not start (${command}): ${error.message}`)));
+    child.once("exit", (code) => reject(new Error(`moto_server exited with ${code} before listening:\n${output}`)));
+  });
+  await waitUntilReady(endpoint, child);
+  return { endpoint, stop: () => stopChild(child) };
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<void> {
+  // Poll the condition (the API answers), not a fixed sleep; bounded so a broken install fails fast.
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (child.exitCode !== null) throw new Error("moto_server exited");
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`);
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`moto_server at ${endpoint} did not answer`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
 }

@@ -41,7 +41,6 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 /** File-level exceptions, each with its reason. */
 const EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
   { from: "cli/main.ts", to: "commands", why: "the entry point loads each command by name, lazily" },
-  { from: "bench/contain.bench.ts", to: "test", why: "it starts the moto_server the tests use, found or installed the same way (test/support/moto-install.ts)" },
 ];
 
 /** Packages only some parts may import. */

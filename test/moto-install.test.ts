@@ -7,7 +7,7 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, w
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { installAdvice, installMoto, locateMoto, motoCacheDir, MOTO_VERSION, type LocateOptions } from "./support/moto-install.ts";
+import { installAdvice, installMoto, locateMoto, motoCacheDir, MOTO_VERSION, type LocateOptions } from "../emulators/moto.ts";
 
 function executable(path: string, body = "#!/bin/sh\nexit 0\n"): string {
   mkdirSync(dirname(path), { recursive: true });

@@ -1,9 +1,9 @@
 /**
  * Once per test run, before any test file: which moto_server the tests start (see
- * moto-install.ts), handed to every test worker through vitest's provide/inject.
+ * emulators/moto.ts), handed to every test worker through vitest's provide/inject.
  */
 import type { TestProject } from "vitest/node";
-import { ensureMoto } from "./moto-install.ts";
+import { ensureMoto } from "../../emulators/moto.ts";
 
 export default function setup(project: TestProject): void {
   const moto = ensureMoto((line) => process.stderr.write(`${line}\n`));

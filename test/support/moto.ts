@@ -3,10 +3,10 @@
  * It serves IAM and STS; it does not implement CloudTrail LookupEvents or SimulatePrincipalPolicy
  * (mock only those). The AWS SDK v3 reads AWS_ENDPOINT_URL natively, so code under test needs
  * no test-only switch. Which moto_server runs is decided once per test run by
- * test/support/global-setup.ts (see locateMoto in moto-install.ts).
+ * test/support/global-setup.ts (see locateMoto in emulators/moto.ts).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { inject } from "vitest";
+import { spawnMotoServer } from "../../emulators/moto.ts";
 
 export interface Moto {
   endpoint: string;
@@ -27,23 +27,7 @@ export interface MotoOptions {
 }
 
 export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
-  const child = spawn(inject("motoServer"), ["-H", "127.0.0.1", "-p", "0"], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: options.managedPolicies === false ? "false" : "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) resolve(match[1]);
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("error", (error) => reject(new Error(`moto_server could not start (${inject("motoServer")}): ${error.message}`)));
-    child.once("exit", (code) => reject(new Error(`moto_server exited with ${code} before listening:\n${output}`)));
-  });
-  await waitUntilReady(endpoint, child);
+  const { endpoint, stop } = await spawnMotoServer(inject("motoServer"), options.managedPolicies !== false);
   return {
     endpoint,
     env: {
@@ -57,7 +41,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`moto reset failed: ${response.status}`);
     },
-    stop: () => stopChild(child),
+    stop,
   };
 }
 
@@ -72,27 +56,4 @@ export function useMotoEnv(moto: Moto): () => void {
       else process.env[key] = value;
     }
   };
-}
-
-async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<void> {
-  // Poll the condition (the API answers), not a fixed sleep; bounded so a broken install fails fast.
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error("moto_server exited");
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`moto_server at ${endpoint} did not answer`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
 }
