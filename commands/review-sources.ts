@@ -11,21 +11,13 @@ import { reviewLogObjects } from "../review/logs.ts";
 import { ReadProgress } from "../review/read-progress.ts";
 import type { ReviewContext } from "../review/render.ts";
 import { athenaDialect, ATHENA_USD_PER_TB, reviewSql, type Dialect, type QueryRecord, type QueryRunner } from "../review/athena.ts";
-import type { S3Location } from "../review/trail-layout.ts";
 import { signingRegion } from "../aws/clients.ts";
 import { listTrail, sdkS3Client, type S3Like } from "../aws/s3-logs.ts";
+import type { ReviewOptions } from "./review.ts";
 import { AthenaRunner, describeAthenaError, sdkAthenaClient, type AthenaLike } from "../aws/athena.ts";
 
-interface SourceOptions {
-  accessKeyId: string;
-  since?: Date;
-  until?: Date;
-  regions?: readonly string[];
-  format: "text" | "json" | "markdown";
-  fromS3?: S3Location;
-  accounts?: readonly string[];
-  athena?: AthenaFlags;
-}
+/** review's options, as parsed once by commands/review.ts: all but --from-logs come here. */
+type SourceOptions = Omit<ReviewOptions, "fromLogs">;
 
 export interface SourceDependencies {
   now?: () => Date;
