@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { FLAG_INSTANT, impossibleInstantFlagProblem, instantFlagProblem } from "../incident/fields.ts";
+import { closestName } from "../incident/spelling.ts";
 import { impossibleInstant, parseInstant } from "../incident/time.ts";
 import { UsageError, type Io } from "./io.ts";
 
@@ -21,8 +22,27 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(flagProblem(error as Error & { code?: string }, Object.keys(options)));
   }
+}
+
+/**
+ * Node's parser messages, said in one short clause each, with the flag a misspelt one most likely
+ * meant: Node's own ("Unknown option '--usr'. To specify a positional argument starting with a
+ * '-', place it at the end...") speak of its parser rather than of the command.
+ */
+export function flagProblem(error: Error & { code?: string }, flags: readonly string[]): string {
+  const quoted = /'(-{1,2}[^' ]*)/.exec(error.message)?.[1];
+  if (quoted === undefined) return error.message;
+  const name = quoted.replace(/^-+/, "").replace(/=.*$/, "");
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const meant = closestName(name, flags);
+    return `unknown option ${quoted}${meant === undefined ? "" : ` (did you mean --${meant}?)`}`;
+  }
+  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return error.message.includes("does not take an argument") ? `option --${name} takes no value` : `option --${name} needs a value`;
+  }
+  return error.message;
 }
 
 /**

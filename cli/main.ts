@@ -3,6 +3,7 @@
  * Commands load lazily, so `validate` never pays for the AWS SDK or the Pulumi SDK.
  */
 import { displaySafe, displayValue } from "../incident/display.ts";
+import { closestName } from "../incident/spelling.ts";
 import { EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
 
@@ -58,7 +59,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
-    io.err(`cordon: unknown command "${displayValue(await masked(name))}"\n\n${mainUsage()}`);
+    const meant = closestName(name, Object.keys(commands));
+    io.err(`cordon: unknown command "${displayValue(await masked(name))}"${meant === undefined ? "" : ` (did you mean "${meant}"?)`}; run \`npx cordon --help\` for the commands\n`);
     return EXIT_USAGE;
   }
   const command = await entry.load();
@@ -72,7 +74,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (error instanceof UsageError) {
       // A usage error may quote what was passed: a pasted secret is never echoed, and what is
       // echoed is shown escaped (in CI, a flag's value can come from an event's payload).
-      io.err(`cordon ${name}: ${displaySafe(await masked(error.message))}\n\n${command.usage}${command.usage.endsWith("\n") ? "" : "\n"}`);
+      // One line: what was wrong and where the options are, not the whole help around it.
+      io.err(`cordon ${name}: ${displayValue(await masked(error.message))}; run \`npx cordon ${name} --help\` for its options\n`);
       return EXIT_USAGE;
     }
     throw error;

@@ -5,6 +5,7 @@
  */
 import { Ajv, type ErrorObject } from "ajv";
 import schema from "../schema/incident.schema.json" with { type: "json" };
+import { closestName } from "./spelling.ts";
 import {
   accessKeyProblem,
   accountProblem,
@@ -64,7 +65,7 @@ function reword(error: ErrorObject, yaml: ParsedYaml): { code: Code; message: st
     case "additionalProperties": {
       const name = String((error.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
-      const hint = suggest(name, allowed);
+      const hint = closestName(name, allowed);
       code = "E_UNKNOWN_FIELD";
       message = `${field ? `${field}: ` : ""}unknown field "${name}", expected one of ${allowed.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`;
       at = [...path, name];
@@ -194,32 +195,4 @@ function pointerToPath(pointer: string): FieldPath {
     .split("/")
     .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-}
-
-/** The allowed field closest to a misspelt one, when it is close enough to be what was meant. */
-function suggest(name: string, allowed: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of allowed) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
 }
