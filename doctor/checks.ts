@@ -166,7 +166,10 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
       continue;
     }
     const top = JSON.stringify(parsed.env ?? {});
-    for (const secret of secretsIn(top)) gaps.push(`${path}: the workflow's env: holds secrets.${secret}: every job would get it; move it to the job that needs it`);
+    for (const secret of secretsIn(top)) {
+      gaps.push(`${path}: the workflow's env: holds secrets.${secret}: every job would get it; move it to the job that needs it`);
+      fixes.push(`in ${path}: move secrets.${secret} from the workflow's env: to the env: of the job that needs it`);
+    }
     for (const [job, body] of Object.entries(parsed.jobs ?? {}).sort(([a], [b]) => compareText(a, b))) {
       const environment = typeof body.environment === "string" ? body.environment : (body.environment?.name ?? null);
       for (const secret of secretsIn(JSON.stringify(body))) {
