@@ -23,6 +23,11 @@ const commands: Record<string, Entry> = {
   review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("../commands/review.ts")).reviewCommand },
   "athena-table": { summary: "the Athena table over a trail's bucket that `review --athena` queries", load: async () => (await import("../commands/athena-table.ts")).athenaTableCommand },
   permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("../commands/permissions.ts")).permissionsCommand },
+  "bootstrap-template": {
+    summary: "the CloudFormation template of the accounts' roles, for a StackSet",
+    load: async () => (await import("../commands/bootstrap-template.ts")).bootstrapTemplateCommand,
+  },
+  doctor: { summary: "check a repository's setup: a checklist, with the command that fixes each gap", load: async () => (await import("../commands/doctor.ts")).doctorCommand },
 };
 
 /**

@@ -22,6 +22,19 @@ export const programPermissions: Record<string, string[]> = {
   "aws:iam/getAccessKeys:getAccessKeys": ["iam:ListAccessKeys"],
 };
 
+/**
+ * Each component's own declaration: its type token (with no action) and the types it declares as
+ * its children. The policy pack reads from them which types each component may declare.
+ */
+export const componentDeclarations: readonly Record<string, string[]>[] = [
+  disabledAccessKeyPermissions,
+  containmentInstantPermissions,
+  sessionRevocationPermissions,
+  replacementRolePermissions,
+  autoContainPermissions,
+  organizationGuardrailPermissions,
+];
+
 /** Resource type token or invoke token → the IAM actions it needs (sorted, without duplicates). */
 export const deployPermissions: Record<string, string[]> = merge([
   programPermissions,

@@ -152,8 +152,14 @@ const ALWAYS_DENIED: readonly (PolicyStatement & { why: string })[] = [
  */
 const ROLE_CHANGING_ACTIONS = ["iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*", "iam:Update*"];
 
-/** A role ARN as `--deployer-role-arn` takes it: any partition, 12 digits, an optional path. */
-export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]{1,64}$/;
+/**
+ * A role ARN as `--deployer-role-arn` takes it: any partition; the account as 12 digits, `*`, or
+ * `{account}` (the placeholder of `CORDON_AWS_ROLE_ARN_TEMPLATE`); an optional path.
+ */
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(?:\d{12}|\*|\{account\}):role\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]{1,64}$/;
+
+/** Where a role ARN template holds the account: the workflows replace it by each matrix job's account. */
+export const ACCOUNT_PLACEHOLDER = "{account}";
 
 export interface ScopedPolicy {
   document: PolicyDocument;
@@ -276,6 +282,22 @@ export function commandsPolicy(byCommand: Record<string, readonly string[]>): Sc
   return {
     document: { Version: "2012-10-17", Statement: [{ Sid: "CordonCommandsReadOnly", Effect: "Allow", Action: actions, Resource: "*" }] },
     why: { CordonCommandsReadOnly: `read-only, for ${Object.keys(byCommand).sort(compareText).join(", ")}: they read whatever user, role or policy is asked about` },
+  };
+}
+
+/**
+ * The read-only part of a policy: each Allow statement keeps its scope (resources, conditions) and
+ * only its actions that read, so a role with it reads what the deployer reads, where the deployer
+ * reads it, and writes nothing. A statement left with no action is dropped; Denies are not needed
+ * where nothing is allowed.
+ */
+export function readOnlyPart(policy: ScopedPolicy, purpose: string): ScopedPolicy {
+  const statements = policy.document.Statement.filter((s) => s.Effect === "Allow")
+    .map((s) => ({ ...s, Action: list(s.Action).filter(isReadOnly) }))
+    .filter((s) => s.Action.length > 0);
+  return {
+    document: { Version: "2012-10-17", Statement: statements },
+    why: Object.fromEntries(statements.map((s) => [s.Sid!, `${purpose}: ${policy.why[s.Sid!]}`])),
   };
 }
 

@@ -27,12 +27,17 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   assess: ["plan", "incident"],
   verify: ["plan", "incident"],
   permissions: ["plan", "incident"],
+  // The accounts' roles: the second Pulumi project, and the declarations its roles' policies come from.
+  bootstrap: ["components", "aws", "permissions", "plan", "incident"],
+  // The policy pack: what the program must never declare, from the components' own declarations.
+  policy: ["components", "plan", "incident"],
+  doctor: ["permissions", "plan", "incident"],
   review: ["plan", "incident"],
   // The door to AWS implements what the cores read through (verify's LiveIam, review's EventSource,
   // the program's DeployIam).
-  aws: ["assess", "verify", "review", "program", "plan", "incident"],
+  aws: ["assess", "verify", "review", "program", "doctor", "plan", "incident"],
   cli: ["plan", "incident"],
-  commands: ["cli", "aws", "assess", "verify", "permissions", "review", "guard", "components", "plan", "incident"],
+  commands: ["cli", "aws", "assess", "verify", "permissions", "review", "guard", "doctor", "bootstrap", "components", "plan", "incident"],
   // Emulators stand in for AWS in tests and benchmarks: they share no code with what they test.
   emulators: [],
   bench: ["aws", "review", "plan", "incident", "emulators"],
@@ -47,7 +52,7 @@ const EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
 const PACKAGES: readonly { prefix: string; only: readonly string[] }[] = [
   { prefix: "@aws-sdk/", only: ["aws"] },
   { prefix: "@smithy/", only: ["aws"] },
-  { prefix: "@pulumi/", only: ["components", "program", "index.ts"] },
+  { prefix: "@pulumi/", only: ["components", "program", "index.ts", "bootstrap", "policy"] },
   { prefix: "@pulumiverse/", only: ["components", "program", "index.ts"] },
 ];
 
@@ -131,7 +136,7 @@ describe("imports follow the flow", () => {
     [{ path: "plan/plan.ts", specifiers: ["../commands/plan.ts"] }, "plan/plan.ts -> commands/plan.ts: plan may not import commands"],
     [{ path: "bench/review.bench.ts", specifiers: ["../test/support/moto.ts"] }, "bench/review.bench.ts -> test/support/moto.ts: bench may not import test"],
     [{ path: "review/chain.ts", specifiers: ["@aws-sdk/client-cloudtrail"] }, "review/chain.ts -> @aws-sdk/client-cloudtrail: only aws may import @aws-sdk/*"],
-    [{ path: "plan/plan.ts", specifiers: ["@pulumi/pulumi"] }, "plan/plan.ts -> @pulumi/pulumi: only components, program, index.ts may import @pulumi/*"],
+    [{ path: "plan/plan.ts", specifiers: ["@pulumi/pulumi"] }, "plan/plan.ts -> @pulumi/pulumi: only components, program, index.ts, bootstrap, policy may import @pulumi/*"],
     [{ path: "utils/helpers.ts", specifiers: [] }, "utils/helpers.ts: utils is not in the table of parts"],
   ])("catches a bad edge: %j", (file, violation) => {
     expect(violations([file])).toEqual([violation]);

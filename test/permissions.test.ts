@@ -305,16 +305,16 @@ describe("commands policy", () => {
 });
 
 describe("cordon permissions", () => {
-  it("--json prints the three documents, the reasons and the declarations they come from", async () => {
+  it("--json prints every document, the reasons and the declarations they come from", async () => {
     const io = memoryIo();
     expect(await main(["permissions", "--json"], io)).toBe(0);
     const json = JSON.parse(io.stdout);
     expect(json.deploy).toEqual(deployPolicy(deployDeclarations).document);
     expect(json.organization).toEqual(organizationPolicy(organizationDeclarations).document);
     expect(json.commands).toEqual(commandsPolicy(commandPermissions).document);
-    expect(Object.keys(json.why)).toEqual(["deploy", "organization", "commands"]);
+    expect(Object.keys(json.why)).toEqual(["deploy", "organization", "preview", "preview-organization", "verify", "contain", "commands"]);
     expect(json.byResourceType).toEqual({ ...deployDeclarations, ...organizationDeclarations });
-    expect(Object.keys(json.byCommand)).toEqual(["assess", "new", "review", "verify"]);
+    expect(Object.keys(json.byCommand)).toEqual(["assess", "doctor", "new", "review", "verify"]);
   });
 
   it("with --deployer-role-arn, denies every role-changing action on that role; without it, says on stderr that the Deny is missing", async () => {
@@ -336,19 +336,57 @@ describe("cordon permissions", () => {
     expect(JSON.stringify(JSON.parse(without.stdout).deploy)).not.toContain("NotTheDeployersOwnRole");
   });
 
-  it.each(["arn:aws:iam::123456789012:user/cordon-deployer", "cordon-deployer", "arn:aws:iam::12345:role/x"])("refuses --deployer-role-arn %s (exit 2)", async (arn) => {
-    const io = memoryIo();
-    expect(await main(["permissions", "--deployer-role-arn", arn], io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe(`cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer`);
-  });
+  it.each(["arn:aws:iam::123456789012:user/cordon-deployer", "cordon-deployer", "arn:aws:iam::12345:role/x", "arn:aws:iam::{acount}:role/x", "arn:aws:iam::**:role/x"])(
+    "refuses --deployer-role-arn %s (exit 2)",
+    async (arn) => {
+      const io = memoryIo();
+      expect(await main(["permissions", "--deployer-role-arn", arn], io)).toBe(2);
+      expect(io.stderr.split("\n")[0]).toBe(
+        `cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer (the account may be {account} or *)`,
+      );
+    },
+  );
 
-  it("readable: each document after a line that says what it is for", async () => {
+  it.each(["arn:aws:iam::{account}:role/cordon-deployer", "arn:aws:iam::*:role/cordon-deployer"])(
+    "takes the account of --deployer-role-arn as %s, for one document in every account: the Deny names the role in the policy's own account",
+    async (given) => {
+      const io = memoryIo();
+      expect(await main(["permissions", "--deployer-role-arn", given], io)).toBe(0);
+      const deny = (JSON.parse(io.stdout) as PolicyDocument).Statement.at(-1)!;
+      expect(deny).toMatchObject({ Sid: "NotTheDeployersOwnRole", Effect: "Deny", Resource: "arn:aws:iam::*:role/cordon-deployer" });
+      // In any account, the Deny holds on that account's deployer and on no other role.
+      for (const account of ["123456789012", "210987654321"]) {
+        const on = (role: string) => decide([JSON.parse(io.stdout)], { principal: `arn:aws:iam::${account}:role/cordon-deployer`, action: "iam:PutRolePolicy", resource: `arn:aws:iam::${account}:role/${role}`, account });
+        expect(await on("cordon-deployer")).toBe("ExplicitlyDenied");
+        expect(await on("deploy")).toBe("Allowed");
+      }
+    },
+  );
+
+  it("prints one document on stdout that can be pasted as it is, and why each statement is scoped so on stderr", async () => {
+    for (const policy of ["deploy", "organization", "preview", "preview-organization", "verify", "contain", "commands"]) {
+      const io = memoryIo();
+      expect(await main(["permissions", "--policy", policy, "--deployer-role-arn", "arn:aws:iam::{account}:role/cordon-deployer"], io)).toBe(0);
+      // Pasteable: the whole of stdout is one JSON policy document, nothing else.
+      const document = JSON.parse(io.stdout) as PolicyDocument;
+      expect(document.Version).toBe("2012-10-17");
+      expect(io.stdout).not.toMatch(/^#/m);
+      expect(io.stderr.split("\n")[0]).toMatch(new RegExp(`^${policy}: for |^${policy}: on top of `));
+      for (const statement of document.Statement) expect(io.stderr).toContain(`\n  ${statement.Sid}: `);
+    }
     const io = memoryIo();
     expect(await main(["permissions"], io)).toBe(0);
-    expect(io.stdout.split("\n")[0]).toBe("# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component, invoke and the program's own reads declare)");
-    expect(io.stdout).toContain("\n# organization: on top of deploy, for the organization stack's role only (cordon:organization: the management account or a delegated administrator for policies)\n");
-    expect(io.stdout).toContain("\n# commands: for whoever runs assess, new, review, verify; read-only\n");
-    expect(io.stdout).toContain("# CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/ (keep the deployer's own policy elsewhere)\n");
+    expect(JSON.parse(io.stdout)).toEqual(deployPolicy(deployDeclarations).document);
+    expect(io.stderr).toContain("\n  CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/ (keep the deployer's own policy elsewhere)\n");
+  });
+
+  it("refuses an unknown --policy, and --policy with --json", async () => {
+    const io = memoryIo();
+    expect(await main(["permissions", "--policy", "admin"], io)).toBe(2);
+    expect(io.stderr.split("\n")[0]).toBe('cordon permissions: --policy: found "admin", expected one of deploy, organization, preview, preview-organization, verify, contain, commands');
+    const both = memoryIo();
+    expect(await main(["permissions", "--policy", "deploy", "--json"], both)).toBe(2);
+    expect(both.stderr.split("\n")[0]).toBe("cordon permissions: --policy and --json: --json prints every policy; pass one of them");
   });
 
   it("takes no arguments", async () => {

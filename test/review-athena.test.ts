@@ -147,7 +147,8 @@ describe("athena-table", () => {
   it("is listed by cordon --help", async () => {
     const io = memoryIo();
     await main(["--help"], io);
-    expect(io.stdout).toContain("  athena-table  the Athena table over a trail's bucket that `review --athena` queries");
+    // The summaries are aligned on the longest command name.
+    expect(io.stdout).toMatch(/\n {2}athena-table +the Athena table over a trail's bucket that `review --athena` queries\n/);
   });
 });
 
