@@ -1441,6 +1441,179 @@ describe("what runs with which credentials (issue 19)", () => {
   });
 });
 
+describe("the committed tree, installed from package-lock.json (issue 19)", () => {
+  const NAME = "the committed tree, installed from package-lock.json";
+  const withStep = allJobs.filter(({ job }) => job.steps.some((s) => s.name === NAME));
+  const step = withStep[0].job.steps.find((s) => s.name === NAME)!;
+
+  it("is in every job that holds a secret and checks code out, but the preview (the pull request's program, read-only credentials, by design)", () => {
+    const holders = allJobs.filter(({ job }) => secretReferences(job).some((name) => name !== "GITHUB_TOKEN") && job.steps.some(usesAction("actions/checkout")));
+    expect(holders.map(({ file, id }) => `${file} ${id}`)).toEqual([...withStep.map(({ file, id }) => `${file} ${id}`), "incident-pull-request.yml preview"]);
+    expect(withStep.map(({ file, id }) => `${file} ${id}`)).toEqual([
+      "apply.yml up",
+      "apply.yml propose-removals",
+      "contain.yml contain",
+      "contain.yml up",
+      "contain.yml report",
+      "incident-pull-request.yml judge",
+    ]);
+  });
+
+  it.each(withStep)("$file $id: the same step, before anything reads the tree, and the job's only install", ({ job }) => {
+    const index = job.steps.findIndex((s) => s.name === NAME);
+    expect(job.steps[index]).toEqual(step);
+    // Before it: the checkout, setup-node (a pinned version, no cache), and what reads no file.
+    for (const before of job.steps.slice(0, index)) {
+      expect([usesAction("actions/checkout")(before), usesAction("actions/setup-node")(before), before.name === "revisions", before.name === "the request"]).toContain(true);
+    }
+    expect(job.steps.find(usesAction("actions/setup-node"))?.with).toEqual({ "node-version": 24, "package-manager-cache": false });
+    expect(job.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""))).toEqual([step]);
+  });
+
+  describe("run", () => {
+    let work: string;
+    beforeAll(() => {
+      work = mkdtempSync(join(tmpdir(), "cordon-tree-"));
+      // npm stands in: it records how it was called, and with which npm and git configuration.
+      mkdirSync(join(work, "bin"));
+      writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $*" >> "$RUNNER_TEMP/npm-calls"\nenv | grep -E '^(NPM_CONFIG|GIT_CONFIG)_' | sort >> "$RUNNER_TEMP/npm-calls"\n`, { mode: 0o755 });
+    });
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
+    const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } });
+    let count = 0;
+
+    /**
+     * A commit of exactly `files` (blobs written raw, as a push could carry them), and a fresh clone
+     * of it, as actions/checkout leaves it (its attributes applied).
+     */
+    function checkout(files: Record<string, Buffer | string>) {
+      const seed = join(work, `seed-${count}`);
+      const runner = join(work, `runner-${count++}`);
+      git(work, "init", "-q", "-b", "main", seed);
+      for (const [file, content] of Object.entries(files)) {
+        const blob = execFileSync("git", ["hash-object", "-w", "--no-filters", "--stdin"], { cwd: seed, input: content, encoding: "utf8" }).trim();
+        git(seed, "update-index", "--add", "--cacheinfo", `100644,${blob},${file}`);
+      }
+      git(seed, "commit", "-qm", "main");
+      execFileSync("git", ["clone", "-q", seed, runner], { stdio: "ignore" });
+      return runner;
+    }
+    function run(cwd: string) {
+      const temp = mkdtempSync(join(work, "temp-"));
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, ...step.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, RUNNER_TEMP: temp },
+      });
+      const npm = existsSync(join(temp, "npm-calls")) ? readFileSync(join(temp, "npm-calls"), "utf8") : "";
+      return { status: result.status, stdout: result.stdout, npm };
+    }
+    /** What the step must decide, found without it: every committed file on disk as its blob, raw, and nothing else. */
+    function isTheCommit(cwd: string): boolean {
+      const committed = execFileSync("git", ["ls-tree", "-r", "-z", "--full-tree", "HEAD"], { cwd, encoding: "utf8" }).split("\0").filter(Boolean);
+      const onDisk = (dir: string): string[] =>
+        readdirSync(join(cwd, dir), { withFileTypes: true }).flatMap((entry) => {
+          const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+          if (path === ".git") return [];
+          return entry.isDirectory() ? onDisk(path) : [path];
+        });
+      const paths = committed.map((entry) => entry.slice(entry.indexOf("\t") + 1));
+      if (JSON.stringify([...paths].sort()) !== JSON.stringify(onDisk("").sort())) return false;
+      return committed.every((entry) => {
+        const [meta, path] = [entry.slice(0, entry.indexOf("\t")), entry.slice(entry.indexOf("\t") + 1)];
+        const blob = execFileSync("git", ["cat-file", "blob", meta.split(" ")[2]], { cwd });
+        return meta.startsWith("100") && blob.equals(readFileSync(join(cwd, path)));
+      });
+    }
+
+    it("passes this repository's own tree as committed, and installs with npm ci --ignore-scripts, no npm or git configuration but the pinned ones", () => {
+      const runner = mkdtempSync(join(work, "self-"));
+      execFileSync("git", ["clone", "-q", "--no-local", root, runner], { stdio: "ignore" });
+      const result = run(runner);
+      expect(result.stdout).toBe("");
+      expect(result.status).toBe(0);
+      expect(result.npm).toBe(
+        [
+          "npm ci --ignore-scripts --no-audit --no-fund",
+          "GIT_CONFIG_GLOBAL=/dev/null",
+          "GIT_CONFIG_NOSYSTEM=1",
+          "NPM_CONFIG_GLOBALCONFIG=/dev/null/global-npmrc",
+          "NPM_CONFIG_REGISTRY=https://registry.npmjs.org/",
+          "NPM_CONFIG_USERCONFIG=/dev/null/user-npmrc",
+          "",
+        ].join("\n"),
+      );
+    });
+
+    /** Files of a tree, and what a .gitattributes may ask of a checkout (some change bytes, some do not). */
+    const tree = fc.record({
+      files: fc.dictionary(
+        fc.constantFrom("index.ts", "plan/plan.ts", "incidents/a.yaml", "incidents/team/b.yml", "Pulumi.yaml", "docs/x.md"),
+        fc.array(fc.constantFrom("a\n", "b\r\n", "$Id$\n", "caf\u00e9\n", "\u00ff", "x"), { minLength: 1, maxLength: 5 }).map((parts) => parts.join("")),
+        { minKeys: 1 },
+      ),
+      attributes: fc.subarray(["*.yaml eol=crlf", "*.ts text eol=lf", "* text=auto", "*.yml working-tree-encoding=UTF-16LE", "*.ts ident", "*.md -text", "*.yaml diff", "incidents/** export-ignore", "* filter=nodriver"]),
+      after: fc.constantFrom("nothing", "an extra file", "an ignored file", "a file changed", "a file removed", "a sparse checkout"),
+    });
+
+    it("passes exactly when every committed file is on disk as its blob and nothing else is (generated attributes, extra and changed files)", () => {
+      let passed = 0;
+      fc.assert(
+        fc.property(tree, ({ files, attributes, after }) => {
+          const runner = checkout({ ...files, ".gitattributes": `${attributes.join("\n")}\n`, ".gitignore": "ignored.txt\n" });
+          const first = Object.keys(files).sort()[0];
+          if (after === "an extra file") writeFileSync(join(runner, "extra.ts"), "evil()\n");
+          if (after === "an ignored file") writeFileSync(join(runner, "ignored.txt"), "x\n");
+          if (after === "a file changed") writeFileSync(join(runner, first), "changed\n");
+          if (after === "a file removed") rmSync(join(runner, first));
+          if (after === "a sparse checkout") git(runner, "sparse-checkout", "set", "--no-cone", ".gitattributes", ".gitignore");
+          const expected = isTheCommit(runner);
+          const result = run(runner);
+          expect(result.status, `${JSON.stringify({ attributes, after })}\n${result.stdout}`).toBe(expected ? 0 : 1);
+          expect(result.npm === "").toBe(!expected);
+          if (!expected) expect(result.stdout).toMatch(/^::error title=cordon::(.+ differs from its committed blob \(an attribute, a filter or a sparse checkout changed it\)|not in the commit: .+)\n$/);
+          if (expected) passed++;
+        }),
+        { numRuns: 40 },
+      );
+      // Both outcomes were drawn (the property said something about each).
+      expect(passed).toBeGreaterThan(0);
+      expect(passed).toBeLessThan(40);
+    });
+
+    it.each([
+      ["npm-shrinkwrap.json", "{}\n"],
+      [".npmrc", "registry=https://registry.evil.example/\nignore-scripts=false\n"],
+    ])("refuses a committed %s, before npm reads it", (file, content) => {
+      const runner = checkout({ "package.json": "{}\n", "package-lock.json": "{}\n", [file]: content });
+      const result = run(runner);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe(`::error title=cordon::${file}: npm would read it before package-lock.json: installs here take package-lock.json and no project configuration\n`);
+      expect(result.npm).toBe("");
+    });
+
+    it("the pinned environment makes npm itself ignore a hostile user and global configuration (npm config, run for real)", () => {
+      const home = mkdtempSync(join(work, "home-"));
+      writeFileSync(join(home, ".npmrc"), "registry=https://registry.evil.example/\n");
+      const prefix = mkdtempSync(join(work, "prefix-"));
+      mkdirSync(join(prefix, "etc"));
+      writeFileSync(join(prefix, "etc", "npmrc"), "registry=https://global.evil.example/\n");
+      const project = mkdtempSync(join(work, "project-"));
+      const registry = (env: Record<string, string>) =>
+        execFileSync("npm", ["config", "get", "registry"], { cwd: project, encoding: "utf8", env: { ...runnerEnv, HOME: home, NPM_CONFIG_PREFIX: prefix, ...env } }).trim();
+      // A runner's environment: none of the npm settings that npx gave this test process.
+      const runnerEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+      // Without the pins, npm takes the runner's files (the check can fail).
+      expect(registry({})).toBe("https://registry.evil.example/");
+      expect(registry({ NPM_CONFIG_USERCONFIG: "/dev/null/user-npmrc" })).toBe("https://global.evil.example/");
+      const pinned = Object.fromEntries(Object.entries(step.env ?? {}).filter(([name]) => name.startsWith("NPM_CONFIG_")));
+      expect(registry(pinned)).toBe("https://registry.npmjs.org/");
+      expect(registry({ ...pinned, NPM_CONFIG_REGISTRY: "" }).startsWith("https://registry.npmjs.org")).toBe(true);
+    });
+  });
+});
+
 describe("CODEOWNERS", () => {
   const entries = readFileSync(join(root, ".github", "CODEOWNERS"), "utf8")
     .split("\n")
