@@ -15,6 +15,7 @@ import { deployDeclarations } from "../commands/permissions.ts";
 import { autoContainPlan, DISPATCH_EVENT_TYPE, HEALTH_EVENT_CODES, TOKEN_PLACEHOLDER } from "../plan/auto-contain.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
+import { transformInput } from "./support/event-bridge.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { FakeCloud, declared, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
@@ -59,20 +60,8 @@ function matches(pattern: Record<string, unknown>, event: Record<string, unknown
   });
 }
 
-/** An input path as EventBridge reads it: dot notation and array indices. */
-function read(event: unknown, path: string): unknown {
-  return path
-    .replace(/^\$\./, "")
-    .split(".")
-    .flatMap((part) => part.split(/\[(\d+)\]/).filter((p) => p !== ""))
-    .reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], event);
-}
-
-/** The input template filled as EventBridge fills a placeholder outside quotes: the value as JSON. */
-function transform(event: unknown): unknown {
-  const values = Object.fromEntries(Object.entries(plan.inputPaths).map(([name, path]) => [name, read(event, path)]));
-  return JSON.parse(plan.inputTemplate.replace(/<(\w+)>/g, (_, name: string) => JSON.stringify(values[name])));
-}
+/** The input transformer applied to an event, as EventBridge applies it. */
+const transform = (event: unknown) => transformInput(plan, event);
 
 describe("the plan: what dispatches, and what the dispatch carries", () => {
   it("matches AWS Health's exposure and compromise events, not AWS's quarantine notice, not other Health events", () => {
