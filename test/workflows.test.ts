@@ -560,7 +560,15 @@ describe("the contain workflow", () => {
     expect(guardStep.run).toBe("npx cordon guard --base origin/main --head HEAD --additive");
     const order = [commit, guardStep, push].map((s) => contain.steps.indexOf(s));
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(push.env?.PUSH_TOKEN).toBe("${{ secrets.CORDON_CONTAIN_TOKEN || github.token }}");
+    expect(push.env?.PUSH_TOKEN).toBe("${{ steps.app-token.outputs.token || secrets.CORDON_CONTAIN_TOKEN || github.token }}");
+    // The App's token is minted only when the App is given, just before the push.
+    const app = contain.steps.findIndex(usesAction("actions/create-github-app-token"));
+    expect(contain.steps[app]).toMatchObject({
+      id: "app-token",
+      if: "steps.app.outputs.present == 'true'",
+      with: { "client-id": "${{ secrets.CORDON_CONTAIN_APP_CLIENT_ID }}", "private-key": "${{ secrets.CORDON_CONTAIN_APP_PRIVATE_KEY }}", "permission-contents": "write" },
+    });
+    expect(app).toBe(contain.steps.indexOf(push) - 1);
   });
 
   it("reports with plan and verify (after pulumi up, with the read-only verify role), as an issue or a comment on the pull request", () => {
@@ -777,7 +785,7 @@ describe("the contain workflow", () => {
       expect(result.outputs).toEqual({ push: "refused", reason: "(pre-receive hook declined)" });
       expect(result.stdout).toContain("remote: error: GH013: Repository rule violations found for refs/heads/main.");
       expect(result.stdout).toContain(
-        "::error title=cordon contain::the push to main was refused (pre-receive hook declined) (GitHub's words above): this run's token may not push to main;",
+        "::error title=cordon contain::the push to main was refused (pre-receive hook declined) (GitHub's words above): this run's token may not push to main; give the contain job one that may bypass them, a GitHub App's",
       );
       expect(result.stdout).not.toContain("kept moving");
       expect(result.stdout).not.toContain("main moved");
@@ -1089,7 +1097,7 @@ describe("the contain workflow", () => {
         expect(text).toContain(
           "**The key is Inactive**: the incident was not applied (below), so the disable job set the key Inactive directly (UpdateAccessKey, account 444444444444). **The sessions it minted are not denied** until the incident is applied from main.\n\n**The push to main was refused** (push declined due to repository rule violations): main's rules do not let this run's token push.",
         );
-        expect(text).toContain("`CORDON_CONTAIN_TOKEN` in the environment `cordon-contain`");
+        expect(text).toContain("a GitHub App on the ruleset's bypass list, `CORDON_CONTAIN_APP_CLIENT_ID` and `CORDON_CONTAIN_APP_PRIVATE_KEY` in the environment `cordon-contain`");
         expect(text).not.toContain("kept moving");
         expect(text).not.toContain("may still be active");
         expect(run.calls.filter((call) => call.startsWith("npx"))).toEqual([]);
@@ -1391,7 +1399,7 @@ describe("every workflow", () => {
       const [, action, pin] = /uses: ([^@]+)@(\S+ # \S+)/.exec(line) ?? [];
       byAction.set(action, (byAction.get(action) ?? new Set()).add(pin));
     }
-    expect(byAction.size).toBe(5);
+    expect(byAction.size).toBe(6);
     for (const [action, pins] of byAction) expect([...pins], action).toHaveLength(1);
   });
 });
@@ -1405,6 +1413,8 @@ const WRITE_SECRETS: Record<string, string[]> = {
   PULUMI_ACCESS_TOKEN: ["cordon-apply"],
   CORDON_PR_TOKEN: ["cordon-apply"],
   CORDON_CONTAIN_TOKEN: ["cordon-contain"],
+  CORDON_CONTAIN_APP_CLIENT_ID: ["cordon-contain"],
+  CORDON_CONTAIN_APP_PRIVATE_KEY: ["cordon-contain"],
 };
 /** The events whose runs take the workflow from main (or are pushes to main): the only ones a job naming a write environment may run for. */
 const MAIN_ONLY_EVENTS = ["push", "schedule", "workflow_dispatch", "repository_dispatch", "issue_comment"];
