@@ -26,21 +26,25 @@ export const PLACEHOLDER_OWNER = "@example-org/security-team";
 export const PLACEHOLDER_PULUMI_ORGANIZATION = "example-org";
 
 /**
- * The secrets the workflows may use (docs/setup.md), and the GitHub environment a job that uses
- * each must name: `null` for none. A write secret lives in an environment that only `main` may
- * deploy to, and the roles' OIDC trust pins the environment; the preview role trusts pull requests
- * and merge-queue runs, whose subject an environment would replace, so its job names none.
+ * The secrets the workflows may use (docs/setup.md, docs/lifecycle.md), the GitHub environments a
+ * job that uses each may name (`null`: none), and whether it can write. The one list: `doctor`
+ * checks the workflows against it, and test/workflows.test.ts proves no write secret is referenced
+ * outside its environments. A write secret lives in an environment that only `main` may deploy to,
+ * and the roles' OIDC trust pins the environment; the preview role trusts pull requests and
+ * merge-queue runs, whose subject an environment would replace, so its job names none.
  */
-export const WORKFLOW_SECRETS: Readonly<Record<string, { environments: readonly (string | null)[]; what: string }>> = {
-  PULUMI_ACCESS_TOKEN: { environments: [ENVIRONMENTS.apply], what: "a Pulumi token that can update the stacks" },
-  CORDON_AWS_ROLE_ARN_TEMPLATE: { environments: [ENVIRONMENTS.apply], what: "the deployer role, with {account}" },
-  CORDON_PR_TOKEN: { environments: [ENVIRONMENTS.apply], what: "a token that opens the removal pull requests" },
-  CORDON_CONTAIN_TOKEN: { environments: [ENVIRONMENTS.contain], what: "a token allowed to push to main" },
-  CORDON_AWS_CONTAIN_ROLE_ARN: { environments: [ENVIRONMENTS.contain], what: "the contain role of the account whose keys contain looks up" },
-  CORDON_AWS_VERIFY_ROLE_ARN: { environments: [ENVIRONMENTS.apply, ENVIRONMENTS.contain], what: "the verify role" },
-  CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE: { environments: [null], what: "the preview role, with {account}" },
-  PULUMI_READ_ACCESS_TOKEN: { environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain], what: "a Pulumi token that can read the stacks and preview" },
-  GITHUB_TOKEN: { environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain], what: "GitHub's own token for the run" },
+export const WORKFLOW_SECRETS: Readonly<Record<string, { environments: readonly (string | null)[]; write: boolean; what: string }>> = {
+  PULUMI_ACCESS_TOKEN: { environments: [ENVIRONMENTS.apply], write: true, what: "a Pulumi token that can update the stacks" },
+  CORDON_AWS_ROLE_ARN_TEMPLATE: { environments: [ENVIRONMENTS.apply], write: false, what: "the deployer role, with {account}" },
+  CORDON_PR_TOKEN: { environments: [ENVIRONMENTS.apply], write: true, what: "a token that opens the removal pull requests" },
+  CORDON_CONTAIN_TOKEN: { environments: [ENVIRONMENTS.contain], write: true, what: "a token allowed to push to main" },
+  CORDON_CONTAIN_APP_CLIENT_ID: { environments: [ENVIRONMENTS.contain], write: true, what: "the GitHub App that may push to main (its client id)" },
+  CORDON_CONTAIN_APP_PRIVATE_KEY: { environments: [ENVIRONMENTS.contain], write: true, what: "the GitHub App that may push to main (its private key)" },
+  CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE: { environments: [ENVIRONMENTS.contain], write: false, what: "the contain role, with {account}" },
+  CORDON_AWS_VERIFY_ROLE_ARN: { environments: [ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "the verify role" },
+  CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE: { environments: [null], write: false, what: "the preview role, with {account}" },
+  PULUMI_READ_ACCESS_TOKEN: { environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "a Pulumi token that can read the stacks and preview" },
+  GITHUB_TOKEN: { environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "GitHub's own token for the run" },
 };
 
 export interface RepositoryInput {

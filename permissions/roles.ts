@@ -165,7 +165,7 @@ export function accountBootstrap(policies: RolePolicies): AccountBootstrap {
         description: `cordon: the contain workflow's lookups for ${REPOSITORY_PLACEHOLDER} (GitHub environment ${ENVIRONMENTS.contain})`,
         trust: githubTrust([subject.environment(ENVIRONMENTS.contain)]),
         policies: [inline("cordon-contain", policies.contain)],
-        secret: "CORDON_AWS_CONTAIN_ROLE_ARN",
+        secret: "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE",
       }),
     ],
   };

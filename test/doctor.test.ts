@@ -82,7 +82,7 @@ describe("doctor, offline", () => {
   it("a CODEOWNERS without a default owner, an undocumented secret, a secret for every job, an invalid incident", async () => {
     const files = correctFiles();
     files[".github/CODEOWNERS"] = "/incidents/ @acme/security\n";
-    files[".github/workflows/contain.yml"] = files[".github/workflows/contain.yml"].replace("env:\n  PULUMI_PROJECT: acme/cordon\n", "env:\n  PULUMI_PROJECT: acme/cordon\n  TOKEN: \"${{ secrets.CORDON_CONTAIN_TOKEN }}\"\n").replaceAll("CORDON_AWS_CONTAIN_ROLE_ARN", "CORDON_AWS_ROLE_ARN");
+    files[".github/workflows/contain.yml"] = files[".github/workflows/contain.yml"].replace("env:\n  PULUMI_PROJECT: acme/cordon\n", "env:\n  PULUMI_PROJECT: acme/cordon\n  TOKEN: \"${{ secrets.CORDON_CONTAIN_TOKEN }}\"\n").replaceAll("CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE", "CORDON_AWS_ROLE_ARN");
     files["incidents/2026-11-28-ci-key.yaml"] = "id: 2026-11-28-ci-key\n";
     const { code, stdout } = await doctor(repository(files));
     const lines = stdout.split("\n");
@@ -186,7 +186,7 @@ describe("doctor --aws, against moto", () => {
       `    fix: ${fix} && aws iam detach-role-policy --role-name cordon-preview --policy-arn ${Policy!.Arn}`,
       `✗ ${ACCOUNT}: role cordon-verify: its trust differs from the bootstrap's (expected repo:${REPOSITORY}:environment:cordon-apply, repo:${REPOSITORY}:environment:cordon-contain, found repo:someone/else:environment:cordon-apply, repo:someone/else:environment:cordon-contain); an inline policy the bootstrap does not declare: extra`,
       `    fix: ${fix} && aws iam delete-role-policy --role-name cordon-verify --policy-name extra`,
-      `✗ ${ACCOUNT}: role cordon-contain: missing: CORDON_AWS_CONTAIN_ROLE_ARN names it`,
+      `✗ ${ACCOUNT}: role cordon-contain: missing: CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE names it`,
       `    fix: ${fix}`,
       `✗ ${ACCOUNT}: the organization's policy types: the incident files use guardrails, but SERVICE_CONTROL_POLICY is not enabled on ${root}: their policies could not attach`,
       `    fix: aws organizations enable-policy-type --root-id ${root} --policy-type SERVICE_CONTROL_POLICY`,

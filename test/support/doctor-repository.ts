@@ -43,7 +43,7 @@ export function correctFiles(broken: Breakage = {}): Record<string, string> {
       name: "contain",
       on: { workflow_dispatch: {} },
       env,
-      jobs: { contain: job("cordon-contain", ["CORDON_CONTAIN_TOKEN", "CORDON_AWS_CONTAIN_ROLE_ARN"]), up: job("cordon-apply", ["PULUMI_ACCESS_TOKEN", "CORDON_AWS_ROLE_ARN_TEMPLATE"]), report: job("cordon-contain", ["CORDON_AWS_VERIFY_ROLE_ARN"]) },
+      jobs: { contain: job("cordon-contain", ["CORDON_CONTAIN_TOKEN", "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE"]), up: job("cordon-apply", ["PULUMI_ACCESS_TOKEN", "CORDON_AWS_ROLE_ARN_TEMPLATE"]), report: job("cordon-contain", ["CORDON_AWS_VERIFY_ROLE_ARN"]) },
     }),
     "incidents/2026-11-28-ci-key.yaml": stringify({
       id: "2026-11-28-ci-key",
