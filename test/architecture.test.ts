@@ -20,9 +20,10 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   incident: ["schema"],
   plan: ["incident"],
   components: ["plan", "incident"],
-  program: ["plan", "incident"],
-  // The program reads IAM before declaring anything, through aws/ (program/iam.ts says what).
-  "index.ts": ["components", "program", "aws", "plan", "incident"],
+  // The program maps the plan onto the components (program/deploy.ts).
+  program: ["components", "plan", "incident"],
+  // The entry point hands the program cordon's readers of IAM, through aws/ (program/iam.ts says what).
+  "index.ts": ["program", "aws", "plan"],
   guard: ["plan", "incident"],
   assess: ["plan", "incident"],
   verify: ["plan", "incident"],

@@ -7,7 +7,7 @@ import { ContainmentInstant } from "../components/ContainmentInstant.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import { policyArnName } from "../components/ReplacementRole.ts";
 import { SessionRevocation } from "../components/SessionRevocation.ts";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
 import { containmentPlaceholder } from "../plan/policies.ts";
 import { FakeCloud, declared, resource, runProgram } from "./support/pulumi-mocks.ts";

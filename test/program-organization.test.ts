@@ -22,7 +22,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { actionOfCommand as actionOf, awsClients } from "../aws/clients.ts";
 import { deployIam } from "../aws/deploy.ts";
 import { deployOrganizations, programOrganizationsPermissions } from "../aws/organizations.ts";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { buildPlan } from "../plan/plan.ts";

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { containmentFromStackOutputs, type StackOutputs } from "../plan/outputs.ts";
