@@ -92,14 +92,17 @@ describe("stack outputs", () => {
       account: "123456789012",
       incidents: {
         contained: {
-          cutoff: "2026-11-28T12:26:00Z",
+          // The recorded instant plus IAM's propagation margin.
+          cutoff: "2026-11-28T12:28:00Z",
           atContainment: true,
-          expiresAt: "2026-11-30T00:26:00Z",
+          containedAt: "2026-11-28T12:26:00Z",
+          expiresAt: "2026-11-30T00:28:00Z",
           mode: "revoke-older-sessions",
           account: "123456789012",
           principals: [{ type: "user", name: "dana", account: "123456789012" }],
           accessKeys: [],
           goneAccessKeys: [],
+          gonePrincipals: [],
           organization: { scp: false, rcp: false },
           identityCenterUsers: [],
         },
@@ -112,6 +115,7 @@ describe("stack outputs", () => {
           principals: [{ type: "role", name: "deploy", account: "123456789012" }],
           accessKeys: [],
           goneAccessKeys: [],
+          gonePrincipals: [],
           organization: { scp: false, rcp: false },
           identityCenterUsers: [],
         },
@@ -119,7 +123,7 @@ describe("stack outputs", () => {
       replacementRoles: [],
       rolesWithManagedDeny: [],
     });
-    expect(containmentFromStackOutputs(outputs)).toEqual({ contained: "2026-11-28T12:26:00Z" });
+    expect(containmentFromStackOutputs(outputs)).toEqual({ contained: "2026-11-28T12:28:00Z" });
   });
 
   it("leave an at-containment incident to the program until its instant is recorded", () => {

@@ -380,9 +380,4 @@ export const INVOKE_ROWS: Readonly<Record<string, InvokeRow>> = {
     const identity = await cloud.sts.send(new GetCallerIdentityCommand({}));
     return { accountId: identity.Account ?? null, arn: identity.Arn ?? null, userId: identity.UserId ?? null, id: identity.Account ?? null };
   },
-  "aws:iam/getAccessKeys:getAccessKeys": async (cloud: Cloud, args: Properties) => {
-    const listed = await cloud.iam.send(new ListAccessKeysCommand({ UserName: text(args.user) }));
-    const keys = (listed.AccessKeyMetadata ?? []).map((k) => ({ accessKeyId: k.AccessKeyId ?? null, createDate: k.CreateDate?.toISOString() ?? null, status: k.Status ?? null }));
-    return { id: text(args.user) ?? null, user: text(args.user) ?? null, accessKeys: keys };
-  },
 };
