@@ -102,6 +102,15 @@ describe("the engine stand-in", () => {
     expect(worker).not.toContain("child-of-broken");
   });
 
+  it("without --continue-on-error, stops at the first failed step: what waits for it never starts, and the run fails", async () => {
+    const run = await up("stop", { "standin:policyName": "stop", "standin:missingRole": "no-such-role" });
+    expect(run.status).toBe(1);
+    expect(run.steps.filter((s) => s.result === "failed").length).toBeGreaterThan(0);
+    expect(run.steps.filter((s) => s.result === "skipped")).toEqual([]);
+    expect(run.steps.filter((s) => s.name === "after-broken" || s.name === "child-of-broken")).toEqual([]);
+    expect(await inlineOf("worker")).not.toContain("after-broken");
+  });
+
   it("deletes nothing when the program fails, and says why with the program's own message", async () => {
     expect((await up("fails", { "standin:policyName": "stays" })).status).toBe(0);
     const run = await up("fails", { "standin:fail": "on purpose" });
