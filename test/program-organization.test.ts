@@ -128,13 +128,22 @@ describe("the organization stack", () => {
     });
   });
 
-  it("fills an at-containment incident's cutoff into the guardrails as the stack of its account recorded it, and records none of its own", async () => {
+  /** An incident folder holding `later`: at-containment, a role of account 444444444444, the SCP. */
+  async function withLaterIncident(test: (dir: string) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), "cordon-org-"));
     try {
       writeFileSync(
         join(dir, "later.yaml"),
         ['id: later', "title: t", 'account: "444444444444"', "cutoff: at-containment", "roles: [{ name: data-loader }]", "organization: { scp: true }", ""].join("\n"),
       );
+      await test(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("fills an at-containment incident's cutoff into the guardrails as the stack of its account recorded it, and records none of its own", async () => {
+    await withLaterIncident(async (dir) => {
       const cloud = cloudOf(MANAGEMENT);
       // The stack of account 444444444444 recorded the instant at 12:26:00; its cutoff is two minutes later.
       cloud.otherStacks["prod-444444444444"] = { account: "444444444444", incidents: { later: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT } } };
@@ -145,18 +154,11 @@ describe("the organization stack", () => {
       const [scp] = buildPlan(loadIncidentPaths([dir], process.cwd(), NOW).incidents, { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT } }).organizationPolicies;
       expect(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content).toBe(JSON.stringify(fillContainment(scp.document, { later: "2026-11-28T12:28:00Z" })));
       expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({ cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT, containmentStack: "prod-444444444444", atContainment: true });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("denies the incident's principals everything through the guardrails until the stack of its account has recorded the instant", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-org-"));
-    try {
-      writeFileSync(
-        join(dir, "later.yaml"),
-        ['id: later', "title: t", 'account: "444444444444"', "cutoff: at-containment", "roles: [{ name: data-loader }]", "organization: { scp: true }", ""].join("\n"),
-      );
+    await withLaterIncident(async (dir) => {
       const cloud = cloudOf(MANAGEMENT);
       const run = await up(cloud, { "cordon:organization": ORGANIZATION }, dir);
       expect(run.error).toBeUndefined();
@@ -169,9 +171,7 @@ describe("the organization stack", () => {
         { Sid: `CordonDenyUntilContained${sidPart("later")}`, Effect: "Deny", Action: "*", Resource: "*", Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::444444444444:role/*/data-loader", "arn:aws:iam::444444444444:role/data-loader"] } } },
       ]);
       expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({ cutoff: "at-containment", expiresAt: null, deniedUntilContained: true, containmentStack: "prod-444444444444" });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("declares no guardrail when no incident asks: each is removed", async () => {
