@@ -40,7 +40,9 @@ export function containmentCutoff(recordedAt: string): string {
  * a share there, else the first account that has one; undefined when no account has a share (only
  * Identity Center users): the organization stack records it then. Undefined for any other cutoff.
  */
-export function containmentOwner(incident: Pick<Incident, "cutoff" | "account" | "users" | "roles" | "replacementRoles">): string | undefined {
+export function containmentOwner(
+  incident: Pick<Incident, "cutoff" | "account" | "users" | "roles" | "replacementRoles">,
+): string | undefined {
   if (incident.cutoff !== AT_CONTAINMENT) return undefined;
   const withKeys = incident.users.find((user) => user.accessKeys.length > 0);
   if (withKeys) return withKeys.account;

@@ -13,4 +13,3 @@
  * @see https://github.com/pulumi/pulumi/blob/master/CHANGELOG.md
  */
 export const MINIMUM_PULUMI_CLI = ">=3.217.0";
-

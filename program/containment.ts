@@ -21,7 +21,12 @@ export interface ContainmentDuties {
  * The duties of the stack of `account` towards the at-containment incidents it applies.
  * `organizationAccount` is set in the organization stack only; `stackOf` names an account's stack.
  */
-export function containmentDuties(incidents: readonly Incident[], account: string, stackOf: (account: string) => string, organizationAccount?: string): ContainmentDuties {
+export function containmentDuties(
+  incidents: readonly Incident[],
+  account: string,
+  stackOf: (account: string) => string,
+  organizationAccount?: string,
+): ContainmentDuties {
   const records: string[] = [];
   const reads: Record<string, string> = {};
   for (const incident of [...incidents].sort((a, b) => (a.id < b.id ? -1 : 1))) {

@@ -39,7 +39,16 @@ import {
   stackNameProblem,
 } from "./checks.ts";
 import { MINIMUM_PULUMI_CLI } from "./cli-version.ts";
-import { awaitingOwnerNote, containmentDuties, keysStillActiveNote, keysUnreadNote, recordedIn, stillActive, type KeyAfterRun, type Recorded } from "./containment.ts";
+import {
+  awaitingOwnerNote,
+  containmentDuties,
+  keysStillActiveNote,
+  keysUnreadNote,
+  recordedIn,
+  stillActive,
+  type KeyAfterRun,
+  type Recorded,
+} from "./containment.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
 import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
 
@@ -70,7 +79,10 @@ interface Facts {
  * The program, reading IAM through `iam` (and, for the organization stack, Organizations through
  * `organizations`) before it declares anything.
  */
-export async function deploy(iam: DeployIam, organizations?: DeployOrganizations): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
+export async function deploy(
+  iam: DeployIam,
+  organizations?: DeployOrganizations,
+): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
   await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);
   const settings = readSettings(new pulumi.Config("cordon"));
   const { account, organization, prefix } = settings;
@@ -85,7 +97,13 @@ export async function deploy(iam: DeployIam, organizations?: DeployOrganizations
   // Everything that could fail at `up` but not at `preview` is asked of IAM now, before declaring.
   refuse(await credentialsProblem(account, async () => (await aws.getCallerIdentity()).accountId));
   const facts = await readFacts(incidents, settings, iam, organizations);
-  const base: PlanOptions = { account, organization, goneAccessKeys: facts.goneAccessKeys, managedDenyRoles: facts.managedDenyRoles, gonePrincipals: facts.gonePrincipals };
+  const base: PlanOptions = {
+    account,
+    organization,
+    goneAccessKeys: facts.goneAccessKeys,
+    managedDenyRoles: facts.managedDenyRoles,
+    gonePrincipals: facts.gonePrincipals,
+  };
 
   // Each at-containment incident's instant is recorded by one stack, and read by every other.
   const applied = new Set(buildPlan(incidents, base).incidents.map((i) => i.id));
@@ -115,18 +133,28 @@ export async function deploy(iam: DeployIam, organizations?: DeployOrganizations
   const instants: Record<string, ContainmentInstant> = {};
   for (const incident of plan.incidents.filter((i) => i.cutoffPending && !i.deniedUntilContained)) {
     // Every listed key triggers the instant, a deleted one too: deleting a key must not move it.
-    instants[incident.id] = new ContainmentInstant(`${account}-${incident.id}`, { incident: incident.id, accessKeyIds: incident.accessKeys });
+    instants[incident.id] = new ContainmentInstant(`${account}-${incident.id}`, {
+      incident: incident.id,
+      accessKeyIds: incident.accessKeys,
+    });
   }
   const cutoffsOf = (pending: string[]) => Object.fromEntries(pending.map((id) => [id, instants[id].cutoff]));
-  const revocations = plan.denyPolicies.map((policy) => ({ policy, component: new SessionRevocation(policy.resourceName, { policy, containment: cutoffsOf(policy.pendingContainment) }) }));
+  const revocations = plan.denyPolicies.map((policy) => ({
+    policy,
+    component: new SessionRevocation(policy.resourceName, { policy, containment: cutoffsOf(policy.pendingContainment) }),
+  }));
   // Replacement roles after their incident's deny policies and instant: a role that fails to be
   // created (with `pulumi up --continue-on-error`) can neither delay nor stop them.
   for (const role of plan.replacementRoles) {
-    const after: pulumi.Resource[] = [...revocations.filter((r) => r.policy.incidents.includes(role.incident)).map((r) => r.component), ...(instants[role.incident] ? [instants[role.incident]] : [])];
+    const after: pulumi.Resource[] = [
+      ...revocations.filter((r) => r.policy.incidents.includes(role.incident)).map((r) => r.component),
+      ...(instants[role.incident] ? [instants[role.incident]] : []),
+    ];
     new ReplacementRole(role.resourceName, { role, after });
   }
   // The guardrails: the SCP's statements take the same cutoffs.
-  for (const policy of plan.organizationPolicies) new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
+  for (const policy of plan.organizationPolicies)
+    new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
 
   if (settings.autoContain !== undefined) {
     const auto = settings.autoContain;
@@ -138,7 +166,10 @@ export async function deploy(iam: DeployIam, organizations?: DeployOrganizations
 
   const where = Object.fromEntries([
     ...recorded.map((id) => [id, { stack: stackName(prefix, account) }] as const),
-    ...Object.entries(duties.reads).map(([id, stack]) => [id, { stack, ...(owners.recorded[id]?.containedAt ? { containedAt: owners.recorded[id].containedAt } : {}) }] as const),
+    ...Object.entries(duties.reads).map(
+      ([id, stack]) =>
+        [id, { stack, ...(owners.recorded[id]?.containedAt ? { containedAt: owners.recorded[id].containedAt } : {}) }] as const,
+    ),
   ]);
   return stackOutputs(account, plan, (id, output) => instants[id].instant.apply(output), organization, where);
 }
@@ -148,7 +179,12 @@ export async function deploy(iam: DeployIam, organizations?: DeployOrganizations
  * keys and principals it no longer has, where each role's deny fits; and whatever would make
  * `pulumi up` fail, which stops the run here.
  */
-async function readFacts(incidents: Incident[], settings: Settings, iam: DeployIam, organizations: DeployOrganizations | undefined): Promise<Facts> {
+async function readFacts(
+  incidents: Incident[],
+  settings: Settings,
+  iam: DeployIam,
+  organizations: DeployOrganizations | undefined,
+): Promise<Facts> {
   const { account, organization } = settings;
   const declared = buildPlan(incidents, { account, organization });
   try {
@@ -167,16 +203,23 @@ async function readFacts(incidents: Incident[], settings: Settings, iam: DeployI
       return roles.get(key)!;
     };
     refuse(await replacementRolesProblem(declared, role));
-    const room = await denyRoom(declared, { role, userAttachedPolicies: (name) => iam.userAttachedPolicies(name), quotas: () => iam.quotas() });
+    const room = await denyRoom(declared, {
+      role,
+      userAttachedPolicies: (name) => iam.userAttachedPolicies(name),
+      quotas: () => iam.quotas(),
+    });
     refuse(room.problem);
     if (organization !== undefined) {
-      if (organizations === undefined) refuse("cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations");
+      if (organizations === undefined)
+        refuse("cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations");
       refuse(await guardrailsProblem(declared, organization, organizations!));
     }
     return { goneAccessKeys: keys.gone, managedDenyRoles: room.managedDenyRoles, gonePrincipals: room.gone, notes: room.notes };
   } catch (error) {
     if (error instanceof pulumi.RunError) throw error;
-    throw new pulumi.RunError(`cordon declared nothing: cannot read ${organization === undefined ? "IAM" : "IAM and Organizations"} before declaring: ${(error as Error).message}`);
+    throw new pulumi.RunError(
+      `cordon declared nothing: cannot read ${organization === undefined ? "IAM" : "IAM and Organizations"} before declaring: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -193,7 +236,9 @@ async function readOwners(reads: Record<string, string>): Promise<{ recorded: Re
     const ids = Object.keys(reads).filter((id) => reads[id] === stack);
     let outputs: unknown;
     try {
-      const read = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}` })) as { outputs?: unknown } | undefined;
+      const read = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`,
+      })) as { outputs?: unknown } | undefined;
       outputs = read?.outputs;
     } catch (error) {
       const problem = ((error as { details?: string }).details ?? (error as Error).message).split("\n")[0];
@@ -226,7 +271,9 @@ async function keysStillUsable(plan: Plan, recorded: string[], iam: DeployIam): 
     const keys = plan.accessKeys.filter((key) => key.incidents.includes(id));
     let after: KeyAfterRun[];
     try {
-      after = await Promise.all(keys.map(async (key) => ({ accessKeyId: key.accessKeyId, user: key.user, listed: await listOf(key.user) })));
+      after = await Promise.all(
+        keys.map(async (key) => ({ accessKeyId: key.accessKeyId, user: key.user, listed: await listOf(key.user) })),
+      );
     } catch (error) {
       ids.push(id);
       notes.push(keysUnreadNote(id, (error as Error).message));
@@ -245,7 +292,13 @@ async function keysStillUsable(plan: Plan, recorded: string[], iam: DeployIam): 
 function readSettings(config: pulumi.Config): Settings {
   const account = config.require("account", { pattern: ACCOUNT_ID });
   const prefix = config.get("stackPrefix", { pattern: STACK_PREFIX }) ?? DEFAULT_STACK_PREFIX;
-  return { account, prefix, incidentsDir: config.get("incidentsDir") ?? "incidents", organization: readOrganization(config), autoContain: readAutoContain(config, account) };
+  return {
+    account,
+    prefix,
+    incidentsDir: config.get("incidentsDir") ?? "incidents",
+    organization: readOrganization(config),
+    autoContain: readAutoContain(config, account),
+  };
 }
 
 /** `cordon:organization`, checked before anything is declared; undefined for every stack but the organization's. */
@@ -253,7 +306,13 @@ function readOrganization(config: pulumi.Config): OrganizationConfig | undefined
   const value = config.getObject<unknown>("organization");
   if (value === undefined) return undefined;
   const { config: organization, problems } = parseOrganizationConfig(value);
-  if (problems.length > 0) refuse([`cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`, ...problems].join("\n"));
+  if (problems.length > 0)
+    refuse(
+      [
+        `cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`,
+        ...problems,
+      ].join("\n"),
+    );
   return organization;
 }
 
@@ -265,7 +324,9 @@ function readAutoContain(config: pulumi.Config, account: string): AutoContainPla
   if (!(config.getBoolean("autoContain") ?? false)) return undefined;
   const repository = config.get("autoContainRepository");
   if (repository === undefined) {
-    refuse("cordon declared nothing: cordon:autoContain is true, so cordon:autoContainRepository is required: the repository that holds the contain workflow, as owner/name");
+    refuse(
+      "cordon declared nothing: cordon:autoContain is true, so cordon:autoContainRepository is required: the repository that holds the contain workflow, as owner/name",
+    );
   }
   try {
     return autoContainPlan({ account, repository: repository! });

@@ -8,7 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetRolePolicyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
-import { CreateOrganizationCommand, DescribePolicyCommand, EnablePolicyTypeCommand, ListPoliciesForTargetCommand, ListRootsCommand } from "@aws-sdk/client-organizations";
+import {
+  CreateOrganizationCommand,
+  DescribePolicyCommand,
+  EnablePolicyTypeCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+} from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { Account, ALLOW_ALL, type Credentials } from "./support/aws-accounts.ts";
@@ -50,7 +56,11 @@ describe("an at-containment incident across accounts", () => {
     } catch (error) {
       if ((error as Error).name !== "PolicyTypeAlreadyEnabledException") throw error;
     }
-    const credentials: Record<string, Credentials> = { [KEYS]: await keys.deployer(), [DATA]: await data.deployer(), [MANAGEMENT]: await management.deployer() };
+    const credentials: Record<string, Credentials> = {
+      [KEYS]: await keys.deployer(),
+      [DATA]: await data.deployer(),
+      [MANAGEMENT]: await management.deployer(),
+    };
 
     const incidents = join(dir, "incidents");
     mkdirSync(incidents);
@@ -68,16 +78,35 @@ describe("an at-containment incident across accounts", () => {
       ].join("\n"),
     );
     const up = (account: string, config: Record<string, string> = {}): Promise<EngineRun> =>
-      runEngine("up", { moto, stack: `prod-${account}`, state: state(account), credentials: credentials[account], config: { "cordon:account": account, "cordon:incidentsDir": incidents, ...config } });
+      runEngine("up", {
+        moto,
+        stack: `prod-${account}`,
+        state: state(account),
+        credentials: credentials[account],
+        config: { "cordon:account": account, "cordon:incidentsDir": incidents, ...config },
+      });
     const organization = { "cordon:organization": JSON.stringify({ targets: [root], managementAccount: MANAGEMENT }) };
-    const dataDeny = async () => JSON.parse(decodeURIComponent((await data.iam.send(new GetRolePolicyCommand({ RoleName: "data-loader", PolicyName: "cordon-revoke-sessions" }))).PolicyDocument!)) as PolicyDocument;
+    const dataDeny = async () =>
+      JSON.parse(
+        decodeURIComponent(
+          (await data.iam.send(new GetRolePolicyCommand({ RoleName: "data-loader", PolicyName: "cordon-revoke-sessions" })))
+            .PolicyDocument!,
+        ),
+      ) as PolicyDocument;
     const guardrail = async () => {
-      const attached = (await management.organizations.send(new ListPoliciesForTargetCommand({ TargetId: root, Filter: "SERVICE_CONTROL_POLICY" }))).Policies ?? [];
+      const attached =
+        (await management.organizations.send(new ListPoliciesForTargetCommand({ TargetId: root, Filter: "SERVICE_CONTROL_POLICY" })))
+          .Policies ?? [];
       const cordon = attached.filter((p) => p.Name?.startsWith("cordon-"));
       expect(cordon).toHaveLength(1);
-      return JSON.parse((await management.organizations.send(new DescribePolicyCommand({ PolicyId: cordon[0].Id }))).Policy!.Content!) as PolicyDocument;
+      return JSON.parse(
+        (await management.organizations.send(new DescribePolicyCommand({ PolicyId: cordon[0].Id }))).Policy!.Content!,
+      ) as PolicyDocument;
     };
-    const recordedInstants = (account: string) => (JSON.parse(readFileSync(state(account), "utf8")) as { resources: { type: string }[] }).resources.filter((r) => r.type === "time:index/static:Static").length;
+    const recordedInstants = (account: string) =>
+      (JSON.parse(readFileSync(state(account), "utf8")) as { resources: { type: string }[] }).resources.filter(
+        (r) => r.type === "time:index/static:Static",
+      ).length;
 
     // The role's stack and the organization stack run first: they cannot read the instant yet.
     const early = await up(DATA);
@@ -85,7 +114,9 @@ describe("an at-containment incident across accounts", () => {
     expect(early.warnings).toEqual([
       `incident ${ID}: its containment instant is recorded by stack prod-${KEYS} (the account of its keys), which cannot be read (invocation of pulumi:pulumi:readStackOutputs returned an error: unknown stack "organization/cordon/prod-${KEYS}"): until it has, this stack denies the incident's principals everything; run that stack, then this one again`,
     ]);
-    expect((await dataDeny()).Statement).toEqual([expect.objectContaining({ Sid: expect.stringMatching(/^CordonDenyUntilContained/), Effect: "Deny", Action: "*", Resource: "*" })]);
+    expect((await dataDeny()).Statement).toEqual([
+      expect.objectContaining({ Sid: expect.stringMatching(/^CordonDenyUntilContained/), Effect: "Deny", Action: "*", Resource: "*" }),
+    ]);
     expect((await dataDeny()).Statement[0].Condition).toBeUndefined();
     const guard = await up(MANAGEMENT, organization);
     expect([guard.status, guard.errors]).toEqual([0, []]);
@@ -96,14 +127,22 @@ describe("an at-containment incident across accounts", () => {
     const contained = await up(KEYS);
     expect([contained.status, contained.errors]).toEqual([0, []]);
     expect((await keys.iam.send(new ListAccessKeysCommand({ UserName: "build-bot" }))).AccessKeyMetadata?.[0].Status).toBe("Inactive");
-    const recorded = ((await stackOutputs({ moto, stack: `prod-${KEYS}`, state: state(KEYS) })) as { incidents: Record<string, { cutoff: string; containedAt: string }> }).incidents[ID];
+    const recorded = (
+      (await stackOutputs({ moto, stack: `prod-${KEYS}`, state: state(KEYS) })) as {
+        incidents: Record<string, { cutoff: string; containedAt: string }>;
+      }
+    ).incidents[ID];
     expect(Date.parse(recorded.cutoff) - Date.parse(recorded.containedAt)).toBe(120_000);
 
     // Run again, the others take exactly that cutoff.
     const late = await up(DATA);
     expect([late.status, late.errors, late.warnings]).toEqual([0, [], []]);
-    expect((await dataDeny()).Statement).toEqual([expect.objectContaining({ Condition: { DateLessThan: { "aws:TokenIssueTime": recorded.cutoff } } })]);
-    expect(((await stackOutputs({ moto, stack: `prod-${DATA}`, state: state(DATA) })) as { incidents: Record<string, unknown> }).incidents[ID]).toMatchObject({
+    expect((await dataDeny()).Statement).toEqual([
+      expect.objectContaining({ Condition: { DateLessThan: { "aws:TokenIssueTime": recorded.cutoff } } }),
+    ]);
+    expect(
+      ((await stackOutputs({ moto, stack: `prod-${DATA}`, state: state(DATA) })) as { incidents: Record<string, unknown> }).incidents[ID],
+    ).toMatchObject({
       cutoff: recorded.cutoff,
       containedAt: recorded.containedAt,
       containmentStack: `prod-${KEYS}`,
@@ -115,7 +154,12 @@ describe("an at-containment incident across accounts", () => {
     expect([KEYS, DATA, MANAGEMENT].map(recordedInstants)).toEqual([1, 0, 0]);
 
     // The role's sessions from before the cutoff are denied; later ones are allowed (iam-simulate).
-    const request = { principal: `arn:aws:sts::${DATA}:assumed-role/data-loader/attacker`, action: "s3:GetObject", resource: "arn:aws:s3:::data/x", account: DATA };
+    const request = {
+      principal: `arn:aws:sts::${DATA}:assumed-role/data-loader/attacker`,
+      action: "s3:GetObject",
+      resource: "arn:aws:s3:::data/x",
+      account: DATA,
+    };
     const at = async (ms: number) => decide([ALLOW_ALL, await dataDeny()], { ...request, context: { "aws:TokenIssueTime": iso(ms) } });
     expect(await at(Date.parse(recorded.cutoff) - 1000)).toBe("ExplicitlyDenied");
     expect(await at(Date.parse(recorded.cutoff) + 1000)).toBe("Allowed");

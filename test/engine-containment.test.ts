@@ -55,13 +55,22 @@ function write(id: string, lines: string[]): void {
   writeFileSync(join(incidentsDir(), `${id}.yaml`), [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"));
 }
 function engine(command: "preview" | "up", options: { continueOnError?: boolean } = {}): Promise<EngineRun> {
-  return runEngine(command, { moto, stack: STACK, state: state(), config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() }, ...options });
+  return runEngine(command, {
+    moto,
+    stack: STACK,
+    state: state(),
+    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() },
+    ...options,
+  });
 }
 async function keyStatus(user: string, id: string): Promise<string | undefined> {
-  return (await account.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === id)?.Status;
+  return (await account.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === id)
+    ?.Status;
 }
 async function attached(user: string): Promise<string[]> {
-  return ((await account.iam.send(new ListAttachedUserPoliciesCommand({ UserName: user }))).AttachedPolicies ?? []).map((p) => p.PolicyArn ?? "").sort();
+  return ((await account.iam.send(new ListAttachedUserPoliciesCommand({ UserName: user }))).AttachedPolicies ?? [])
+    .map((p) => p.PolicyArn ?? "")
+    .sort();
 }
 async function inlineOf(role: string): Promise<string[]> {
   return ((await account.iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? []).sort();
@@ -133,7 +142,9 @@ describe("a new incident", () => {
     // The instant is taken after the key's update; the cutoff is two minutes after it.
     const order = up.steps.map((s) => `${s.op} ${s.type}`);
     expect(order.indexOf("update aws:iam/accessKey:AccessKey")).toBeLessThan(order.indexOf("create time:index/static:Static"));
-    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as { incidents: Record<string, { cutoff: string; containedAt: string; containmentStack: string }> };
+    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as {
+      incidents: Record<string, { cutoff: string; containedAt: string; containmentStack: string }>;
+    };
     const { cutoff, containedAt, containmentStack } = outputs.incidents[ID];
     expect(containmentStack).toBe(STACK);
     expect(Date.parse(containedAt)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
@@ -146,7 +157,13 @@ describe("a new incident", () => {
     ] as const) {
       const policies = await account.policiesOf(type, name);
       const request = { principal, action: "s3:GetObject", resource: "arn:aws:s3:::data/report.csv", account: ACCOUNT };
-      const at = (context: Record<string, string>) => decide(type === "role" ? [...policies, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }] : policies, { ...request, context });
+      const at = (context: Record<string, string>) =>
+        decide(
+          type === "role"
+            ? [...policies, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }]
+            : policies,
+          { ...request, context },
+        );
       expect(await at({ "aws:TokenIssueTime": iso(Date.parse(cutoff) - 1000) }), name).toBe("ExplicitlyDenied");
       expect(await at({ "aws:TokenIssueTime": iso(Date.parse(cutoff) + 1000) }), name).toBe("Allowed");
     }
@@ -169,12 +186,19 @@ describe("the file removed after expiry", () => {
     // `status` says when the file may go: at the expiry the outputs give.
     const outputs = join(dir, "outputs.json");
     writeFileSync(outputs, JSON.stringify(await stackOutputs({ moto, stack: STACK, state: state() })));
-    const expiresAt = (JSON.parse(readFileSync(outputs, "utf8")) as { incidents: Record<string, { expiresAt: string }> }).incidents[ID].expiresAt;
-    const status = await promisify(execFile)(process.execPath, [join(ROOT, "cli", "cordon.js"), "status", incidentsDir(), "--stack-outputs", outputs, "--now", expiresAt, "--json"], {
-      cwd: dir,
-      env: engineEnv(moto),
-    });
-    expect((JSON.parse(status.stdout) as { incidents: { id: string; removable: boolean }[] }).incidents).toEqual([expect.objectContaining({ id: ID, removable: true })]);
+    const expiresAt = (JSON.parse(readFileSync(outputs, "utf8")) as { incidents: Record<string, { expiresAt: string }> }).incidents[ID]
+      .expiresAt;
+    const status = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, "cli", "cordon.js"), "status", incidentsDir(), "--stack-outputs", outputs, "--now", expiresAt, "--json"],
+      {
+        cwd: dir,
+        env: engineEnv(moto),
+      },
+    );
+    expect((JSON.parse(status.stdout) as { incidents: { id: string; removable: boolean }[] }).incidents).toEqual([
+      expect.objectContaining({ id: ID, removable: true }),
+    ]);
 
     rmSync(join(incidentsDir(), `${ID}.yaml`));
     const removal = await engine("up");
@@ -206,7 +230,14 @@ describe("a principal deleted by hand", () => {
     const key = (await account.user("carol", { key: true }))!;
     await account.role("deploy");
     await account.role("reporting");
-    write("2026-11-20-carol-key", ["cutoff: at-containment", "users:", "  - name: carol", `    accessKeys: [${key}]`, "roles:", "  - name: deploy"]);
+    write("2026-11-20-carol-key", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: carol",
+      `    accessKeys: [${key}]`,
+      "roles:",
+      "  - name: deploy",
+    ]);
     expect((await engine("up")).status).toBe(0);
 
     // The responder deletes the user and the role, as the console does (keys, policies, then the principal).
@@ -214,7 +245,8 @@ describe("a principal deleted by hand", () => {
     await account.iam.send(new DeleteUserPolicyCommand({ UserName: "carol", PolicyName: "work" }));
     await account.iam.send(new DeleteAccessKeyCommand({ UserName: "carol", AccessKeyId: key }));
     await account.iam.send(new DeleteUserCommand({ UserName: "carol" }));
-    for (const name of await inlineOf("deploy")) await account.iam.send(new DeleteRolePolicyCommand({ RoleName: "deploy", PolicyName: name }));
+    for (const name of await inlineOf("deploy"))
+      await account.iam.send(new DeleteRolePolicyCommand({ RoleName: "deploy", PolicyName: name }));
     await account.iam.send(new DeleteRoleCommand({ RoleName: "deploy" }));
     // And a new incident arrives meanwhile.
     write("2026-11-28-reporting", ["cutoff: 2026-11-28T10:00:00Z", "roles:", "  - name: reporting"]);
@@ -238,7 +270,9 @@ describe("a principal deleted by hand", () => {
       ].sort(),
     );
     expect(await inlineOf("reporting")).toEqual(["cordon-revoke-sessions"]);
-    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as { incidents: Record<string, { gonePrincipals: unknown[]; goneAccessKeys: string[] }> };
+    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as {
+      incidents: Record<string, { gonePrincipals: unknown[]; goneAccessKeys: string[] }>;
+    };
     expect(outputs.incidents["2026-11-20-carol-key"]).toMatchObject({
       goneAccessKeys: [key],
       gonePrincipals: [
@@ -252,7 +286,10 @@ describe("a principal deleted by hand", () => {
     const again = await engine("up");
     expect(again.status).toBe(0);
     expect(stepLines(again, (s) => s.type.startsWith("aws:") && s.op !== "same").sort()).toEqual(
-      [`create aws:iam/policy:Policy ${ACCOUNT}-user-carol`, `create aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-carol`].sort(),
+      [
+        `create aws:iam/policy:Policy ${ACCOUNT}-user-carol`,
+        `create aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-carol`,
+      ].sort(),
     );
     expect(await attached("carol")).toEqual([`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-carol`]);
     expect(ofType(again, "time:index/static:Static").map((s) => s.op)).toEqual(["same"]);
@@ -296,14 +333,23 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
     await enforceIam(true);
     let run: EngineRun;
     try {
-      run = await runEngine("up", { moto, stack: STACK, state: state(), config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() }, credentials: deployer, continueOnError: true });
+      run = await runEngine("up", {
+        moto,
+        stack: STACK,
+        state: state(),
+        config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() },
+        credentials: deployer,
+        continueOnError: true,
+      });
     } finally {
       await enforceIam(false);
     }
 
     // The run fails, so it is seen; the key's step is the one that failed.
     expect(run.status).toBe(1);
-    expect(run.steps.filter((s) => s.result)).toEqual([expect.objectContaining({ op: "import", type: "aws:iam/accessKey:AccessKey", name: `${ACCOUNT}-bob-${key}`, result: "failed" })]);
+    expect(run.steps.filter((s) => s.result)).toEqual([
+      expect.objectContaining({ op: "import", type: "aws:iam/accessKey:AccessKey", name: `${ACCOUNT}-bob-${key}`, result: "failed" }),
+    ]);
     expect(run.warnings).toEqual([
       `incident ${ID}: IAM still lists access key ${key} (user bob) as Active after this run's key steps (a failed import or update), so no containment instant is recorded: the incident's principals are denied everything until a run finds every key of the incident Inactive`,
     ]);
@@ -319,16 +365,23 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
     );
     expect(stepLines(run).filter((l) => l.includes("time:index/static:Static") && l.includes(ID))).toEqual([]);
     // The other incident's key and instant are untouched.
-    expect(stepLines(run).filter((l) => l.includes("alice"))).toEqual(expect.arrayContaining([`same aws:iam/accessKey:AccessKey ${ACCOUNT}-alice-${managed}`]));
+    expect(stepLines(run).filter((l) => l.includes("alice"))).toEqual(
+      expect.arrayContaining([`same aws:iam/accessKey:AccessKey ${ACCOUNT}-alice-${managed}`]),
+    );
     // While the key works, bob and deploy are denied everything: the key's own calls and any session, however new.
     for (const [type, name, principal] of [
       ["user", "bob", `arn:aws:iam::${ACCOUNT}:user/bob`],
       ["role", "deploy", `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/attacker`],
     ] as const) {
-      const policies = [...(await account.policiesOf(type, name)), { Version: "2012-10-17", Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*" }] }];
+      const policies = [
+        ...(await account.policiesOf(type, name)),
+        { Version: "2012-10-17", Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*" }] },
+      ];
       const request = { principal, action: "s3:GetObject", resource: "arn:aws:s3:::data/report.csv", account: ACCOUNT };
       expect(await decide(policies, request), name).toBe("ExplicitlyDenied");
-      expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(Date.now() + 3_600_000) } }), name).toBe("ExplicitlyDenied");
+      expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(Date.now() + 3_600_000) } }), name).toBe(
+        "ExplicitlyDenied",
+      );
     }
     const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as { incidents: Record<string, unknown> };
     expect(outputs.incidents[ID]).toMatchObject({ cutoff: "at-containment", expiresAt: null, deniedUntilContained: true });
@@ -340,7 +393,12 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
     const recorded = (await stackOutputs({ moto, stack: STACK, state: state() })) as { incidents: Record<string, { cutoff: string }> };
     const cutoff = Date.parse(recorded.incidents[ID].cutoff);
     const policies = [...(await account.policiesOf("user", "bob"))];
-    const request = { principal: `arn:aws:iam::${ACCOUNT}:user/bob`, action: "s3:GetObject", resource: "arn:aws:s3:::data/report.csv", account: ACCOUNT };
+    const request = {
+      principal: `arn:aws:iam::${ACCOUNT}:user/bob`,
+      action: "s3:GetObject",
+      resource: "arn:aws:s3:::data/report.csv",
+      account: ACCOUNT,
+    };
     expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(cutoff - 1000) } })).toBe("ExplicitlyDenied");
     expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(cutoff + 1000) } })).toBe("Allowed");
   });

@@ -25,7 +25,12 @@ describe("the entry point", () => {
   it("is accepted by cmd/run: the program runs, and an empty incidents folder declares only the stack", async () => {
     const incidents = join(dir, "none");
     mkdirSync(incidents);
-    const run = await runEngine("preview", { moto, stack: "prod-123456789012", state: join(dir, "state", "prod-123456789012.json"), config: { "cordon:account": "123456789012", "cordon:incidentsDir": incidents } });
+    const run = await runEngine("preview", {
+      moto,
+      stack: "prod-123456789012",
+      state: join(dir, "state", "prod-123456789012.json"),
+      config: { "cordon:account": "123456789012", "cordon:incidentsDir": incidents },
+    });
     expect(run.errors).toEqual([]);
     expect(run.status).toBe(0);
     expect(stepLines(run, () => true)).toEqual(["create pulumi:pulumi:Stack cordon-prod-123456789012"]);
@@ -36,7 +41,10 @@ describe("the entry point", () => {
     mkdirSync(project);
     writeFileSync(join(project, "Pulumi.yaml"), "name: both\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n");
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "both", type: "module", main: "index.ts" }));
-    writeFileSync(join(project, "index.ts"), "export default async function program() { return {}; }\nexport const MINIMUM = \">=3.217.0\";\n");
+    writeFileSync(
+      join(project, "index.ts"),
+      'export default async function program() { return {}; }\nexport const MINIMUM = ">=3.217.0";\n',
+    );
     symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"), "dir");
     const run = await runEngine("preview", { moto, stack: "dev", state: join(dir, "state", "dev.json"), dir: project });
     expect(run.status).toBe(1);

@@ -69,7 +69,8 @@ afterAll(async () => {
 function up(stack: string, config: Record<string, string>, continueOnError = false): Promise<EngineRun> {
   return runEngine("up", { moto, stack, dir: project, state: join(dir, "state", `${stack}.json`), config, continueOnError });
 }
-const inlineOf = async (role: string) => ((await new Account(moto).iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? []).sort();
+const inlineOf = async (role: string) =>
+  ((await new Account(moto).iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? []).sort();
 
 describe("the engine stand-in", () => {
   it("replaces a resource whose ForceNew input changed: the new one first, the old one deleted after", async () => {
@@ -124,7 +125,12 @@ describe("the engine stand-in", () => {
     expect((await up("source", { "standin:policyName": "source" })).status).toBe(0);
     const run = await up("reader", { "standin:policyName": "reader", "standin:readStack": "organization/standin/source" });
     expect([run.status, run.errors]).toEqual([0, []]);
-    expect(stepLines(run, (s) => s.type === "pulumi:pulumi:StackReference")).toEqual(["read pulumi:pulumi:StackReference organization/standin/source"]);
-    expect(await stackOutputs({ moto, stack: "reader", state: join(dir, "state", "reader.json") })).toEqual({ policy: "reader", read: "source" });
+    expect(stepLines(run, (s) => s.type === "pulumi:pulumi:StackReference")).toEqual([
+      "read pulumi:pulumi:StackReference organization/standin/source",
+    ]);
+    expect(await stackOutputs({ moto, stack: "reader", state: join(dir, "state", "reader.json") })).toEqual({
+      policy: "reader",
+      read: "source",
+    });
   });
 });

@@ -192,7 +192,9 @@ export class Deployment {
       }
       if (changed.some((key) => row.replaceOn.includes(key))) {
         op = "replace";
-        const created = this.options.dryRun ? { id: "", outputs: previewOutputs(row, goalInputs) } : await row.create(this.options.cloud, goalInputs);
+        const created = this.options.dryRun
+          ? { id: "", outputs: previewOutputs(row, goalInputs) }
+          : await row.create(this.options.cloud, goalInputs);
         if (old) this.replaced.push(old);
         return this.settle(entry(created.id, goalInputs, created.outputs), op, line);
       }
@@ -258,7 +260,18 @@ export class Deployment {
   private providerResource(urn: string, goal: Goal, old: StateResource | undefined): Registered {
     const id = old?.id ?? randomUUID();
     const same = old !== undefined && changedKeys(old.inputs, goal.inputs).length === 0;
-    this.next.set(urn, { urn, type: goal.type, custom: true, id, parent: goal.parent, inputs: goal.inputs, outputs: goal.inputs, dependencies: goal.dependencies, propertyDependencies: goal.propertyDependencies, retainOnDelete: goal.retainOnDelete });
+    this.next.set(urn, {
+      urn,
+      type: goal.type,
+      custom: true,
+      id,
+      parent: goal.parent,
+      inputs: goal.inputs,
+      outputs: goal.inputs,
+      dependencies: goal.dependencies,
+      propertyDependencies: goal.propertyDependencies,
+      retainOnDelete: goal.retainOnDelete,
+    });
     this.options.emit({ op: old ? (same ? "same" : "update") : "create", type: goal.type, name: goal.name });
     return { urn, id, outputs: goal.inputs, result: "success" };
   }
@@ -272,7 +285,18 @@ export class Deployment {
     if (known) return `${urn}::${known.id}`;
     const old = this.olds.get(urn);
     const id = old?.id ?? randomUUID();
-    this.next.set(urn, { urn, type: `${PROVIDER_TYPE_PREFIX}${pkg}`, custom: true, id, parent: "", inputs: { version }, outputs: { version }, dependencies: [], propertyDependencies: {}, retainOnDelete: false });
+    this.next.set(urn, {
+      urn,
+      type: `${PROVIDER_TYPE_PREFIX}${pkg}`,
+      custom: true,
+      id,
+      parent: "",
+      inputs: { version },
+      outputs: { version },
+      dependencies: [],
+      propertyDependencies: {},
+      retainOnDelete: false,
+    });
     this.options.emit({ op: old ? "same" : "create", type: `${PROVIDER_TYPE_PREFIX}${pkg}`, name });
     return `${urn}::${id}`;
   }
@@ -290,7 +314,19 @@ export class Deployment {
       const urn = this.urnOf(parent, type, name);
       if (type !== STACK_REFERENCE_TYPE) throw new Error(`the engine stand-in reads only ${STACK_REFERENCE_TYPE}, not ${type}`);
       const properties = this.readStackOutputs(id);
-      this.next.set(urn, { urn, type, custom: true, id, parent, inputs: { name: id }, outputs: properties, dependencies: [], propertyDependencies: {}, retainOnDelete: false, external: true });
+      this.next.set(urn, {
+        urn,
+        type,
+        custom: true,
+        id,
+        parent,
+        inputs: { name: id },
+        outputs: properties,
+        dependencies: [],
+        propertyDependencies: {},
+        retainOnDelete: false,
+        external: true,
+      });
       this.options.emit({ op: "read", type, name });
       return { urn, properties };
     });

@@ -27,7 +27,8 @@ const ORGANIZATION = "organization";
 /** The CLI's default `--parallel`. */
 const PARALLEL = 16;
 
-const USAGE = "usage: npm run --silent engine -- preview|up --stack NAME [--dir PROJECT] [--config KEY=VALUE ...] [--state FILE] [--continue-on-error]\n       npm run --silent engine -- output --stack NAME [--dir PROJECT] [--state FILE]";
+const USAGE =
+  "usage: npm run --silent engine -- preview|up --stack NAME [--dir PROJECT] [--config KEY=VALUE ...] [--state FILE] [--continue-on-error]\n       npm run --silent engine -- output --stack NAME [--dir PROJECT] [--state FILE]";
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -105,7 +106,11 @@ async function main(argv: string[]): Promise<number> {
     dryRun,
     log: (severity, message) => process.stderr.write(`${severity}: ${message}\n`),
   });
-  const child = launchProgram({ project, stack, organization: ORGANIZATION, monitor: servers.monitor, engine: servers.engine, dryRun, parallel: PARALLEL }, process.stderr, process.stderr);
+  const child = launchProgram(
+    { project, stack, organization: ORGANIZATION, monitor: servers.monitor, engine: servers.engine, dryRun, parallel: PARALLEL },
+    process.stderr,
+    process.stderr,
+  );
   const code = await new Promise<number>((done) => {
     child.once("error", (error) => {
       process.stderr.write(`error: could not run the program: ${error.message}\n`);

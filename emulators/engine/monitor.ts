@@ -19,7 +19,9 @@ const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js");
 const { Empty } = require("google-protobuf/google/protobuf/empty_pb.js");
 
 /** What the monitor supports, as the engine of that version advertises it (resource_pb.js, ResourceMonitorFeature). */
-const FEATURES = ["SECRETS", "RESOURCE_REFERENCES", "OUTPUT_VALUES", "ALIAS_SPECS"].map((name) => resourcePb.ResourceMonitorFeature[`RESOURCE_MONITOR_FEATURE_${name}`]);
+const FEATURES = ["SECRETS", "RESOURCE_REFERENCES", "OUTPUT_VALUES", "ALIAS_SPECS"].map(
+  (name) => resourcePb.ResourceMonitorFeature[`RESOURCE_MONITOR_FEATURE_${name}`],
+);
 const LEGACY_FEATURES = new Set(["secrets", "resourceReferences", "outputValues", "aliasSpecs"]);
 const SEVERITY = ["debug", "info", "warning", "error"];
 
@@ -46,15 +48,18 @@ export interface Servers {
 type Callback = (error: grpc.ServiceError | null, response?: unknown) => void;
 type Call = { request: any };
 
-const failure = (code: grpc.status, details: string): grpc.ServiceError => Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-const unimplemented = (name: string) => (_call: Call, callback: Callback) => callback(failure(grpc.status.UNIMPLEMENTED, `the engine stand-in does not implement ${name}`));
+const failure = (code: grpc.status, details: string): grpc.ServiceError =>
+  Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
+const unimplemented = (name: string) => (_call: Call, callback: Callback) =>
+  callback(failure(grpc.status.UNIMPLEMENTED, `the engine stand-in does not implement ${name}`));
 
 /** Answers a call from a promise: an error is an UNKNOWN status with its message, a cancellation UNAVAILABLE. */
 function answer(callback: Callback, work: () => Promise<unknown>): void {
   work().then(
     (response) => callback(null, response),
     (error: Error) => {
-      if (error instanceof Cancelled) callback(failure(grpc.status.UNAVAILABLE, "resource monitor shut down while waiting on step's done channel"));
+      if (error instanceof Cancelled)
+        callback(failure(grpc.status.UNAVAILABLE, "resource monitor shut down while waiting on step's done channel"));
       else callback(failure(grpc.status.UNKNOWN, error.message));
     },
   );
@@ -113,7 +118,8 @@ export async function serve(options: MonitorOptions): Promise<Servers> {
       const request = call.request;
       answer(callback, async () => {
         const propertyDependencies: Record<string, string[]> = {};
-        for (const [key, urns] of request.getPropertydependenciesMap().entries()) propertyDependencies[key] = [...urns.getUrnsList()].sort();
+        for (const [key, urns] of request.getPropertydependenciesMap().entries())
+          propertyDependencies[key] = [...urns.getUrnsList()].sort();
         const goal: Goal = {
           type: request.getType(),
           name: request.getName(),
@@ -134,7 +140,9 @@ export async function serve(options: MonitorOptions): Promise<Servers> {
         response.setUrn(registered.urn);
         response.setId(registered.id);
         response.setObject(struct(registered.outputs));
-        response.setResult(registered.result === "success" ? resourcePb.Result.SUCCESS : registered.result === "fail" ? resourcePb.Result.FAIL : 2);
+        response.setResult(
+          registered.result === "success" ? resourcePb.Result.SUCCESS : registered.result === "fail" ? resourcePb.Result.FAIL : 2,
+        );
         return response;
       });
     },
@@ -182,7 +190,11 @@ export async function serve(options: MonitorOptions): Promise<Servers> {
   });
 
   const bind = (server: grpc.Server) =>
-    new Promise<string>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(`127.0.0.1:${port}`))));
+    new Promise<string>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(error) : resolve(`127.0.0.1:${port}`),
+      ),
+    );
   const [monitorAddress, engineAddress] = await Promise.all([bind(monitor), bind(engine)]);
   return {
     monitor: monitorAddress,
@@ -201,6 +213,8 @@ export function versionProblem(version: string, range: string): string | undefin
   if (!match) return `the engine stand-in understands only ">=X.Y.Z" version ranges, not ${JSON.stringify(range)}`;
   const have = version.split(".").map(Number);
   const need = match.slice(1).map(Number);
-  for (let i = 0; i < 3; i++) if (have[i] !== need[i]) return have[i] > need[i] ? undefined : `Pulumi CLI version ${version} does not satisfy the version range "${range}"`;
+  for (let i = 0; i < 3; i++)
+    if (have[i] !== need[i])
+      return have[i] > need[i] ? undefined : `Pulumi CLI version ${version} does not satisfy the version range "${range}"`;
   return undefined;
 }

@@ -20,7 +20,11 @@ export interface Project {
 export function readProject(dir: string, stack: string, overrides: Record<string, string>): Project {
   const file = join(dir, "Pulumi.yaml");
   if (!existsSync(file)) throw new Error(`no Pulumi.yaml project file found in ${dir}`);
-  const project = (parse(readFileSync(file, "utf8")) ?? {}) as { name?: string; runtime?: string | { options?: Record<string, unknown> }; config?: Record<string, unknown> };
+  const project = (parse(readFileSync(file, "utf8")) ?? {}) as {
+    name?: string;
+    runtime?: string | { options?: Record<string, unknown> };
+    config?: Record<string, unknown>;
+  };
   if (typeof project.name !== "string") throw new Error(`${file}: the project has no name`);
   const name = project.name;
   const fullKey = (key: string) => (key.includes(":") ? key : `${name}:${key}`);
@@ -28,7 +32,10 @@ export function readProject(dir: string, stack: string, overrides: Record<string
   const config: Record<string, string> = {};
   const required: string[] = [];
   for (const [key, declared] of Object.entries(project.config ?? {})) {
-    const declaration = declared !== null && typeof declared === "object" && !Array.isArray(declared) ? (declared as Record<string, unknown>) : { default: declared };
+    const declaration =
+      declared !== null && typeof declared === "object" && !Array.isArray(declared)
+        ? (declared as Record<string, unknown>)
+        : { default: declared };
     if ("default" in declaration) config[fullKey(key)] = text(declaration.default);
     else if ("value" in declaration) config[fullKey(key)] = text(declaration.value);
     else required.push(key);
@@ -42,7 +49,13 @@ export function readProject(dir: string, stack: string, overrides: Record<string
 
   const missing = required.filter((key) => config[fullKey(key)] === undefined).sort();
   if (missing.length > 0) {
-    const keys = missing.length === 1 ? `'${missing[0]}'` : `${missing.slice(0, -1).map((k) => `'${k}'`).join(", ")} and '${missing.at(-1)}'`;
+    const keys =
+      missing.length === 1
+        ? `'${missing[0]}'`
+        : `${missing
+            .slice(0, -1)
+            .map((k) => `'${k}'`)
+            .join(", ")} and '${missing.at(-1)}'`;
     throw new Error(`Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${keys}`);
   }
   const runtime = project.runtime;

@@ -55,7 +55,9 @@ import type { Properties, Value } from "./properties.ts";
 
 const text = (value: Value | undefined): string | undefined => (typeof value === "string" ? value : undefined);
 const tagsOf = (value: Value | undefined): Tag[] =>
-  value !== null && typeof value === "object" && !Array.isArray(value) ? Object.entries(value).map(([Key, v]) => ({ Key, Value: String(v ?? "") })) : [];
+  value !== null && typeof value === "object" && !Array.isArray(value)
+    ? Object.entries(value).map(([Key, v]) => ({ Key, Value: String(v ?? "") }))
+    : [];
 const tagMap = (tags: Tag[] | undefined): Properties => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 const decoded = (document: string | undefined): string => decodeURIComponent(document ?? "");
 /** null when AWS says the entity does not exist; any other failure is thrown. */
@@ -76,7 +78,9 @@ function tagChanges(olds: Properties, news: Properties): { add: Tag[]; remove: s
   const before = tagMap(tagsOf(olds.tags));
   const after = tagMap(tagsOf(news.tags));
   return {
-    add: Object.entries(after).filter(([k, v]) => before[k] !== v).map(([Key, v]) => ({ Key, Value: String(v) })),
+    add: Object.entries(after)
+      .filter(([k, v]) => before[k] !== v)
+      .map(([Key, v]) => ({ Key, Value: String(v) })),
     remove: Object.keys(before).filter((k) => !(k in after)),
   };
 }
@@ -89,7 +93,8 @@ const accessKey: ResourceRow = {
   async create(cloud, inputs) {
     const created = await cloud.iam.send(new CreateAccessKeyCommand({ UserName: text(inputs.user) }));
     const id = created.AccessKey?.AccessKeyId ?? "";
-    if (inputs.status === "Inactive") await cloud.iam.send(new UpdateAccessKeyCommand({ AccessKeyId: id, Status: "Inactive", UserName: text(inputs.user) }));
+    if (inputs.status === "Inactive")
+      await cloud.iam.send(new UpdateAccessKeyCommand({ AccessKeyId: id, Status: "Inactive", UserName: text(inputs.user) }));
     // The secret is an output of the real provider; the stand-in keeps none (it is never printed either).
     return { id, inputs, outputs: { ...inputs, createDate: created.AccessKey?.CreateDate?.toISOString() ?? null, secret: null } };
   },
@@ -107,7 +112,10 @@ const accessKey: ResourceRow = {
     return this.read(cloud, id, { user: used.UserName });
   },
   async update(cloud, id, olds, news, outputs) {
-    if (olds.status !== news.status) await cloud.iam.send(new UpdateAccessKeyCommand({ AccessKeyId: id, Status: text(news.status) as "Active" | "Inactive", UserName: text(news.user) }));
+    if (olds.status !== news.status)
+      await cloud.iam.send(
+        new UpdateAccessKeyCommand({ AccessKeyId: id, Status: text(news.status) as "Active" | "Inactive", UserName: text(news.user) }),
+      );
     return { ...outputs, ...news };
   },
   async delete(cloud, id, inputs) {
@@ -131,7 +139,11 @@ const managedPolicy: ResourceRow = {
       }),
     );
     const arn = created.Policy?.Arn ?? "";
-    return { id: arn, inputs, outputs: { ...inputs, arn, policyId: created.Policy?.PolicyId ?? null, attachmentCount: 0, tagsAll: inputs.tags ?? {} } };
+    return {
+      id: arn,
+      inputs,
+      outputs: { ...inputs, arn, policyId: created.Policy?.PolicyId ?? null, attachmentCount: 0, tagsAll: inputs.tags ?? {} },
+    };
   },
   async read(cloud, id) {
     const found = await orGone(cloud.iam.send(new GetPolicyCommand({ PolicyArn: id })));
@@ -145,14 +157,26 @@ const managedPolicy: ResourceRow = {
       policy: decoded(version.PolicyVersion?.Document),
       tags,
     };
-    return { id, inputs, outputs: { ...inputs, arn: id, policyId: found.Policy.PolicyId ?? null, attachmentCount: found.Policy.AttachmentCount ?? 0, tagsAll: tags } };
+    return {
+      id,
+      inputs,
+      outputs: {
+        ...inputs,
+        arn: id,
+        policyId: found.Policy.PolicyId ?? null,
+        attachmentCount: found.Policy.AttachmentCount ?? 0,
+        tagsAll: tags,
+      },
+    };
   },
   async update(cloud, id, olds, news, outputs) {
     if (olds.policy !== news.policy) {
       // The provider deletes the oldest non-default version when IAM's limit of five is reached.
       const versions = (await cloud.iam.send(new ListPolicyVersionsCommand({ PolicyArn: id }))).Versions ?? [];
       if (versions.length >= 5) {
-        const oldest = versions.filter((v) => !v.IsDefaultVersion).sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
+        const oldest = versions
+          .filter((v) => !v.IsDefaultVersion)
+          .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
         if (oldest) await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: oldest.VersionId }));
       }
       await cloud.iam.send(new CreatePolicyVersionCommand({ PolicyArn: id, PolicyDocument: text(news.policy), SetAsDefault: true }));
@@ -165,7 +189,8 @@ const managedPolicy: ResourceRow = {
   async delete(cloud, id) {
     // The versions go first: IAM refuses to delete a policy that has others than the default one.
     const versions = (await orGone(cloud.iam.send(new ListPolicyVersionsCommand({ PolicyArn: id }))))?.Versions ?? [];
-    for (const version of versions.filter((v) => !v.IsDefaultVersion)) await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: version.VersionId }));
+    for (const version of versions.filter((v) => !v.IsDefaultVersion))
+      await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: version.VersionId }));
     await orGone(cloud.iam.send(new DeletePolicyCommand({ PolicyArn: id })));
   },
 };
@@ -177,7 +202,8 @@ function policyAttachment(principal: "user" | "role"): ResourceRow {
     replaceOn: [principal, "policyArn"],
     computed: [],
     async create(cloud, inputs) {
-      if (principal === "user") await cloud.iam.send(new AttachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) }));
+      if (principal === "user")
+        await cloud.iam.send(new AttachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) }));
       else await cloud.iam.send(new AttachRolePolicyCommand({ RoleName: name(inputs), PolicyArn: text(inputs.policyArn) }));
       return { id: uniqueId(`${name(inputs)}-`), inputs, outputs: { ...inputs } };
     },
@@ -192,7 +218,8 @@ function policyAttachment(principal: "user" | "role"): ResourceRow {
       return { ...news };
     },
     async delete(cloud, _id, inputs) {
-      if (principal === "user") await orGone(cloud.iam.send(new DetachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) })));
+      if (principal === "user")
+        await orGone(cloud.iam.send(new DetachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) })));
       else await orGone(cloud.iam.send(new DetachRolePolicyCommand({ RoleName: name(inputs), PolicyArn: text(inputs.policyArn) })));
     },
   };
@@ -203,7 +230,9 @@ const rolePolicy: ResourceRow = {
   replaceOn: ["name", "namePrefix", "role"],
   computed: [],
   async create(cloud, inputs) {
-    await cloud.iam.send(new PutRolePolicyCommand({ RoleName: text(inputs.role), PolicyName: text(inputs.name), PolicyDocument: text(inputs.policy) }));
+    await cloud.iam.send(
+      new PutRolePolicyCommand({ RoleName: text(inputs.role), PolicyName: text(inputs.name), PolicyDocument: text(inputs.policy) }),
+    );
     return { id: `${text(inputs.role)}:${text(inputs.name)}`, inputs, outputs: { ...inputs } };
   },
   async read(cloud, id) {
@@ -214,11 +243,15 @@ const rolePolicy: ResourceRow = {
     return { id, inputs, outputs: { ...inputs } };
   },
   async update(cloud, _id, _olds, news) {
-    await cloud.iam.send(new PutRolePolicyCommand({ RoleName: text(news.role), PolicyName: text(news.name), PolicyDocument: text(news.policy) }));
+    await cloud.iam.send(
+      new PutRolePolicyCommand({ RoleName: text(news.role), PolicyName: text(news.name), PolicyDocument: text(news.policy) }),
+    );
     return { ...news };
   },
   async delete(cloud, id) {
-    await orGone(cloud.iam.send(new DeleteRolePolicyCommand({ RoleName: id.slice(0, id.indexOf(":")), PolicyName: id.slice(id.indexOf(":") + 1) })));
+    await orGone(
+      cloud.iam.send(new DeleteRolePolicyCommand({ RoleName: id.slice(0, id.indexOf(":")), PolicyName: id.slice(id.indexOf(":") + 1) })),
+    );
   },
 };
 
@@ -242,7 +275,13 @@ const role: ResourceRow = {
     return {
       id: made?.RoleName ?? "",
       inputs,
-      outputs: { ...inputs, arn: made?.Arn ?? null, uniqueId: made?.RoleId ?? null, createDate: made?.CreateDate?.toISOString() ?? null, tagsAll: inputs.tags ?? {} },
+      outputs: {
+        ...inputs,
+        arn: made?.Arn ?? null,
+        uniqueId: made?.RoleId ?? null,
+        createDate: made?.CreateDate?.toISOString() ?? null,
+        tagsAll: inputs.tags ?? {},
+      },
     };
   },
   async read(cloud, id) {
@@ -256,12 +295,23 @@ const role: ResourceRow = {
       maxSessionDuration: found.MaxSessionDuration ?? 3600,
       tags: tagMap(found.Tags),
     };
-    return { id, inputs, outputs: { ...inputs, arn: found.Arn ?? null, uniqueId: found.RoleId ?? null, createDate: found.CreateDate?.toISOString() ?? null } };
+    return {
+      id,
+      inputs,
+      outputs: { ...inputs, arn: found.Arn ?? null, uniqueId: found.RoleId ?? null, createDate: found.CreateDate?.toISOString() ?? null },
+    };
   },
   async update(cloud, id, olds, news, outputs) {
-    if (olds.assumeRolePolicy !== news.assumeRolePolicy) await cloud.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: text(news.assumeRolePolicy) }));
+    if (olds.assumeRolePolicy !== news.assumeRolePolicy)
+      await cloud.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: text(news.assumeRolePolicy) }));
     if (olds.description !== news.description || olds.maxSessionDuration !== news.maxSessionDuration) {
-      await cloud.iam.send(new UpdateRoleCommand({ RoleName: id, Description: text(news.description), MaxSessionDuration: typeof news.maxSessionDuration === "number" ? news.maxSessionDuration : undefined }));
+      await cloud.iam.send(
+        new UpdateRoleCommand({
+          RoleName: id,
+          Description: text(news.description),
+          MaxSessionDuration: typeof news.maxSessionDuration === "number" ? news.maxSessionDuration : undefined,
+        }),
+      );
     }
     const { add, remove } = tagChanges(olds, news);
     if (remove.length > 0) await cloud.iam.send(new UntagRoleCommand({ RoleName: id, TagKeys: remove }));
@@ -288,7 +338,11 @@ const organizationsPolicy: ResourceRow = {
       }),
     );
     const summary = created.Policy?.PolicySummary;
-    return { id: summary?.Id ?? "", inputs, outputs: { ...inputs, arn: summary?.Arn ?? null, awsManaged: false, tagsAll: inputs.tags ?? {} } };
+    return {
+      id: summary?.Id ?? "",
+      inputs,
+      outputs: { ...inputs, arn: summary?.Arn ?? null, awsManaged: false, tagsAll: inputs.tags ?? {} },
+    };
   },
   async read(cloud, id) {
     let found;
@@ -299,11 +353,18 @@ const organizationsPolicy: ResourceRow = {
       throw error;
     }
     const summary = found?.PolicySummary;
-    const inputs: Properties = { name: summary?.Name ?? null, description: summary?.Description ?? null, content: found?.Content ?? null, type: summary?.Type ?? null };
+    const inputs: Properties = {
+      name: summary?.Name ?? null,
+      description: summary?.Description ?? null,
+      content: found?.Content ?? null,
+      type: summary?.Type ?? null,
+    };
     return { id, inputs, outputs: { ...inputs, arn: summary?.Arn ?? null, awsManaged: summary?.AwsManaged ?? false } };
   },
   async update(cloud, id, _olds, news, outputs) {
-    await cloud.organizations.send(new UpdatePolicyCommand({ PolicyId: id, Name: text(news.name), Description: text(news.description), Content: text(news.content) }));
+    await cloud.organizations.send(
+      new UpdatePolicyCommand({ PolicyId: id, Name: text(news.name), Description: text(news.description), Content: text(news.content) }),
+    );
     return { ...outputs, ...news };
   },
   async delete(cloud, id) {
@@ -378,6 +439,11 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
 export const INVOKE_ROWS: Readonly<Record<string, InvokeRow>> = {
   "aws:index/getCallerIdentity:getCallerIdentity": async (cloud: Cloud) => {
     const identity = await cloud.sts.send(new GetCallerIdentityCommand({}));
-    return { accountId: identity.Account ?? null, arn: identity.Arn ?? null, userId: identity.UserId ?? null, id: identity.Account ?? null };
+    return {
+      accountId: identity.Account ?? null,
+      arn: identity.Arn ?? null,
+      userId: identity.UserId ?? null,
+      id: identity.Account ?? null,
+    };
   },
 };

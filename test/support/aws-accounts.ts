@@ -30,7 +30,10 @@ export interface Credentials {
   secretAccessKey: string;
 }
 
-const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
 /** What a busy principal is allowed: everything (cordon's deny must win over it). */
 export const ALLOW_ALL: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
@@ -56,7 +59,11 @@ export class Account {
 
   constructor(moto: Moto, id?: string) {
     this.id = id;
-    const config = { endpoint: moto.endpoint, region: moto.env.AWS_REGION, credentials: { accessKeyId: moto.env.AWS_ACCESS_KEY_ID, secretAccessKey: moto.env.AWS_SECRET_ACCESS_KEY } };
+    const config = {
+      endpoint: moto.endpoint,
+      region: moto.env.AWS_REGION,
+      credentials: { accessKeyId: moto.env.AWS_ACCESS_KEY_ID, secretAccessKey: moto.env.AWS_SECRET_ACCESS_KEY },
+    };
     this.iam = inAccount(new IAMClient(config), id);
     this.organizations = inAccount(new OrganizationsClient(config), id);
   }
@@ -76,7 +83,8 @@ export class Account {
   /** A deployer user of this account, allowed `policy` (everything by default), and its key: runs in this account use it. */
   async deployer(policy: PolicyDocument = ALLOW_ALL): Promise<Credentials> {
     await this.iam.send(new CreateUserCommand({ UserName: "cordon-deployer" }));
-    const arn = (await this.iam.send(new CreatePolicyCommand({ PolicyName: "cordon-deploy", PolicyDocument: JSON.stringify(policy) }))).Policy!.Arn!;
+    const arn = (await this.iam.send(new CreatePolicyCommand({ PolicyName: "cordon-deploy", PolicyDocument: JSON.stringify(policy) })))
+      .Policy!.Arn!;
     await this.iam.send(new AttachUserPolicyCommand({ UserName: "cordon-deployer", PolicyArn: arn }));
     const key = (await this.iam.send(new CreateAccessKeyCommand({ UserName: "cordon-deployer" }))).AccessKey!;
     return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
@@ -101,7 +109,11 @@ export class Account {
         : (await this.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies;
     for (const { PolicyArn } of attached ?? []) {
       const policy = (await this.iam.send(new GetPolicyCommand({ PolicyArn }))).Policy!;
-      documents.push(parse((await this.iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: policy.DefaultVersionId }))).PolicyVersion?.Document));
+      documents.push(
+        parse(
+          (await this.iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: policy.DefaultVersionId }))).PolicyVersion?.Document,
+        ),
+      );
     }
     return documents;
   }

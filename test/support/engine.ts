@@ -48,7 +48,8 @@ export interface EngineOptions {
 
 /** The environment a user's shell would give the stand-in: the test's own settings out, moto's in. */
 export function engineEnv(moto: Moto, credentials?: EngineOptions["credentials"]): NodeJS.ProcessEnv {
-  const own = (name: string) => name.startsWith("PULUMI_") || name.startsWith("AWS_") || name.startsWith("VITEST") || name === "NODE_OPTIONS";
+  const own = (name: string) =>
+    name.startsWith("PULUMI_") || name.startsWith("AWS_") || name.startsWith("VITEST") || name === "NODE_OPTIONS";
   return {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !own(name))),
     ...moto.env,
@@ -67,20 +68,29 @@ export async function runEngine(command: "preview" | "up", options: EngineOption
     .split("\n")
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line) as Step);
-  const entries = (severity: string) => stderr.split(/\n(?=(?:info|warning|error|debug|engine stand-in): )/).filter((e) => e.startsWith(`${severity}: `)).map((e) => e.slice(severity.length + 2).trimEnd());
+  const entries = (severity: string) =>
+    stderr
+      .split(/\n(?=(?:info|warning|error|debug|engine stand-in): )/)
+      .filter((e) => e.startsWith(`${severity}: `))
+      .map((e) => e.slice(severity.length + 2).trimEnd());
   return { status, steps, stderr, infos: entries("info"), warnings: entries("warning"), errors: entries("error") };
 }
 
 /** `npm run --silent engine -- output`: the stack's outputs, as `pulumi stack output --json` prints them. */
 export async function stackOutputs(options: Pick<EngineOptions, "moto" | "stack" | "state">): Promise<Record<string, unknown>> {
-  const { status, stdout, stderr } = await npm(["run", "--silent", "engine", "--", "output", "--stack", options.stack, "--state", options.state], engineEnv(options.moto));
+  const { status, stdout, stderr } = await npm(
+    ["run", "--silent", "engine", "--", "output", "--stack", options.stack, "--state", options.state],
+    engineEnv(options.moto),
+  );
   if (status !== 0) throw new Error(`engine output failed (${status}): ${stderr}`);
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
 /** The steps as `op type name` (with the result when not a success), for comparing whole runs. */
 export function stepLines(run: EngineRun, filter: (step: Step) => boolean = (s) => !s.type.startsWith("pulumi:")): string[] {
-  return run.steps.filter(filter).map((s) => `${s.op} ${s.type} ${s.name}${s.result ? ` ${s.result}` : ""}${s.retained ? " retained" : ""}`);
+  return run.steps
+    .filter(filter)
+    .map((s) => `${s.op} ${s.type} ${s.name}${s.result ? ` ${s.result}` : ""}${s.retained ? " retained" : ""}`);
 }
 
 async function npm(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
