@@ -16,11 +16,15 @@ cordon:organization when an incident asks for a guardrail, and each account a st
 even with no incident left, so that removing an expired file still reaches its stack. The stack of
 an account is <prefix>-<account>, the prefix being the project's cordon:stackPrefix (default prod).
 The pull-request and apply workflows build their matrix from --json (docs/organization.md).
+An at-containment incident's instant is recorded by one stack, the one of its keys' account
+(recordsContainment), and read by its other stacks (after): run the stacks that record first,
+then those that read (docs/program.md).
 Nothing is listed while any incident file is invalid. Needs no cloud account.
 
 options:
   --now ISO   the instant the cutoff is checked against (default: now)
-  --json      {"accounts": [{"account", "stack", "incidents": [...], "organization"}]}
+  --json      {"accounts": [{"account", "stack", "incidents": [...], "organization",
+              "recordsContainment": [...], "after": [...]}]}
   -h, --help  this text
 
 exit: 0 listed, 1 any incident file invalid or the stack files contradict each other, 2 usage error`,
@@ -48,7 +52,11 @@ export function renderAccounts(accounts: AccountStack[]): string {
   const width = Math.max(...accounts.map((a) => a.stack.length));
   const lines = accounts.map((a) => {
     const what = a.incidents.length === 0 ? "no incident (its stack runs to remove what it declared)" : a.incidents.join(", ");
-    return `${a.account}  ${a.stack.padEnd(width)}  ${a.organization ? "organization guardrails; " : ""}${what}`;
+    const order = [
+      ...(a.recordsContainment.length > 0 ? [`records the containment instant of ${a.recordsContainment.join(", ")}`] : []),
+      ...(a.after.length > 0 ? [`runs after ${a.after.join(", ")}`] : []),
+    ];
+    return `${a.account}  ${a.stack.padEnd(width)}  ${a.organization ? "organization guardrails; " : ""}${what}${order.map((o) => ` · ${o}`).join("")}`;
   });
   return `${lines.join("\n")}\n`;
 }

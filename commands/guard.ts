@@ -405,7 +405,7 @@ function baseFromOutputs(applied: ReturnType<typeof appliedState>, file: string,
       account: output.account ?? applied.account,
       cutoff: output.atContainment ? AT_CONTAINMENT : output.cutoff,
       mode: output.mode === "deny-all" ? "deny-all" : "revoke-older-sessions",
-      ...(computed !== null && Date.parse(output.expiresAt) > Date.parse(computed) ? { holdUntil: output.expiresAt } : {}),
+      ...(computed !== null && output.expiresAt !== null && Date.parse(output.expiresAt) > Date.parse(computed) ? { holdUntil: output.expiresAt } : {}),
       users,
       roles: output.principals.filter((p) => p.type === "role").map((p) => ({ name: p.name, account: p.account ?? applied.account })),
       // What the stack applied, never the head's: judging against the head would hide a removal.

@@ -18,8 +18,6 @@ export const programPermissions: Record<string, string[]> = {
   "pulumi:providers:aws": ["sts:GetCallerIdentity"],
   // The stack's account is checked against the deploying credentials.
   "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
-  // Each declared key must belong to its declared user (an AccessKey is never replaced).
-  "aws:iam/getAccessKeys:getAccessKeys": ["iam:ListAccessKeys"],
 };
 
 /**

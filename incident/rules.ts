@@ -225,6 +225,28 @@ export const RULES = {
       });
     },
   },
+  E_CONTAINMENT_ACCOUNTS: {
+    rule: "an at-containment incident lists access keys in one account only",
+    file({ raw }, report) {
+      if (raw.cutoff !== AT_CONTAINMENT) return;
+      // One stack records the instant, after every key of the incident is disabled; a stack deploys
+      // one account and sees that account's keys only.
+      const firstIn = new Map<string, number>();
+      (raw.users ?? []).forEach((user, i) => {
+        if ((user.accessKeys ?? []).length === 0) return;
+        const account = user.account ?? raw.account;
+        if (firstIn.size > 0 && !firstIn.has(account)) {
+          const [otherAccount, other] = [...firstIn.entries()][0];
+          report(
+            ["users", i, "accessKeys"],
+            `users[${i}].accessKeys: cutoff is at-containment, and this incident lists keys in account ${account} (users[${i}]) and in account ${otherAccount} (users[${other}]): the containment instant is recorded once, by the stack of the account that holds the incident's keys, after every one of them is disabled, and no stack sees another account's keys; write one incident per account, or give the cutoff as the instant the last key was disabled`,
+            "key",
+          );
+        }
+        if (!firstIn.has(account)) firstIn.set(account, i);
+      });
+    },
+  },
   E_SERVICE_LINKED_ROLE: {
     rule: "no role is service-linked (AWSServiceRoleFor...)",
     file: rolesManagedByAws(

@@ -159,11 +159,11 @@ interface Candidate {
  * statements packed into as few documents as fit (first fit, largest first), each named after the
  * ids of its statements.
  */
-export function organizationPlan(incidents: Incident[], config: OrganizationConfig, containment: Record<string, string> = {}): OrganizationPlan {
+export function organizationPlan(incidents: Incident[], config: OrganizationConfig, containment: Record<string, string> = {}, uncontained: readonly string[] = []): OrganizationPlan {
   const sorted = [...incidents].sort(byKey((i) => i.id));
   const policies: OrganizationPolicyPlan[] = [];
   for (const kind of ["scp", "rcp"] as const) {
-    const candidates = sorted.filter((incident) => incident.organization[kind]).flatMap((incident) => statementsOf(kind, incident, config, containment));
+    const candidates = sorted.filter((incident) => incident.organization[kind]).flatMap((incident) => statementsOf(kind, incident, config, containment, uncontained));
     policies.push(...pack(candidates).map((statements) => documentOf(kind, statements, config.targets, containment)));
   }
 
@@ -186,16 +186,24 @@ export function organizationPlan(incidents: Incident[], config: OrganizationConf
   };
 }
 
-/** The condition of the incident's mode: nothing for deny-all, `aws:TokenIssueTime` before the cutoff otherwise. */
-function modeCondition(incident: Incident, containment: Record<string, string>): Record<string, Record<string, string>> {
-  if (incident.mode === "deny-all") return {};
+/**
+ * Whether the guardrail denies everything: the incident's mode is deny-all, or its containment
+ * instant cannot be had yet (`uncontained`: the safe side, until it can).
+ */
+function deniesAll(incident: Incident, containment: Record<string, string>, uncontained: readonly string[]): boolean {
+  return incident.mode === "deny-all" || (incident.cutoff === AT_CONTAINMENT && recordedFor(containment, incident.id) === undefined && uncontained.includes(incident.id));
+}
+
+/** The condition of the incident's mode: nothing when it denies everything, `aws:TokenIssueTime` before the cutoff otherwise. */
+function modeCondition(incident: Incident, containment: Record<string, string>, uncontained: readonly string[]): Record<string, Record<string, string>> {
+  if (deniesAll(incident, containment, uncontained)) return {};
   const cutoff = incident.cutoff === AT_CONTAINMENT ? (recordedFor(containment, incident.id) ?? containmentPlaceholder(incident.id)) : incident.cutoff;
   return { DateLessThan: { [TOKEN_ISSUE_TIME]: cutoff } };
 }
 
-function statementsOf(kind: GuardrailKind, incident: Incident, config: OrganizationConfig, containment: Record<string, string>): Candidate[] {
-  const verb = incident.mode === "deny-all" ? "DenyAll" : "Revoke";
-  const mode = modeCondition(incident, containment);
+function statementsOf(kind: GuardrailKind, incident: Incident, config: OrganizationConfig, containment: Record<string, string>, uncontained: readonly string[]): Candidate[] {
+  const verb = incident.mode === "deny-all" ? "DenyAll" : deniesAll(incident, containment, uncontained) ? "DenyUntilContained" : "Revoke";
+  const mode = modeCondition(incident, containment, uncontained);
   const base: PolicyStatement =
     kind === "scp" ? { Effect: "Deny", Action: "*", Resource: "*" } : { Effect: "Deny", Principal: "*", Action: [...RCP_ACTIONS], Resource: "*" };
   // SCPs do not reach the management account; RCPs protect member accounts' resources from any

@@ -11,6 +11,13 @@ import { denyDocument, recordedFor, trustPolicy, type PolicyDocument } from "./p
 
 export type PrincipalType = "user" | "role";
 
+/** A user or role of an account. */
+export interface Principal {
+  type: PrincipalType;
+  name: string;
+  account: string;
+}
+
 export interface PlannedIncident {
   id: string;
   file: string;
@@ -19,7 +26,10 @@ export interface PlannedIncident {
   /** Every account whose stack declares a share of it: its principals' accounts, and its own when it has replacement roles (sorted; see accountsOf). */
   accounts: string[];
   mode: Mode;
-  /** A UTC instant, or `at-containment` until `pulumi up` records the instant. */
+  /**
+   * A UTC instant, or `at-containment` until its instant is known: for an at-containment incident,
+   * the recorded instant plus the propagation margin (plan/containment.ts).
+   */
   cutoff: string;
   /** When the file may be removed; null while an at-containment instant is not recorded yet. */
   expiresAt: string | null;
@@ -27,6 +37,11 @@ export interface PlannedIncident {
   atContainment: boolean;
   /** True when the cutoff is at-containment and its instant is not known to this plan. */
   cutoffPending: boolean;
+  /**
+   * True when the cutoff is at-containment, its instant cannot be had in this run, and the incident's
+   * principals are therefore denied everything until it can (`PlanOptions.uncontained`).
+   */
+  deniedUntilContained: boolean;
   holdUntil: string | null;
   principals: { type: PrincipalType; name: string; account: string }[];
   /** Every key the file lists, sorted, whether IAM still has it or not. */
@@ -37,6 +52,11 @@ export interface PlannedIncident {
    * asks IAM, and to whoever passes its stack outputs; empty otherwise.
    */
   goneAccessKeys: string[];
+  /**
+   * The incident's users and roles that IAM does not have (deleted by hand, as responders do):
+   * contained, nothing to attach. Known only to the program and whoever passes its stack outputs.
+   */
+  gonePrincipals: Principal[];
   replacementRoles: string[];
   /** The organization guardrails it asks for. */
   organization: { scp: boolean; rcp: boolean };
@@ -107,7 +127,10 @@ export interface ReplacementRolePlan {
   resourceName: string;
 }
 
-/** An instant recorded by `pulumi up` for one at-containment incident (from the stack outputs). */
+/**
+ * The cutoff of each at-containment incident whose instant is recorded: the instant plus the
+ * propagation margin (`containmentCutoff`), as the stack outputs publish it.
+ */
 export type ContainmentInstants = Record<string, string>;
 
 export interface Plan {
@@ -138,8 +161,20 @@ export interface PlanOptions {
    * organization stack, and a plan of every account, pass it.
    */
   organization?: OrganizationConfig;
-  /** Recorded containment instants by incident id, when known (stack outputs). */
+  /** The cutoffs of at-containment incidents whose instant is recorded, by incident id (stack outputs). */
   containment?: ContainmentInstants;
+  /**
+   * At-containment incidents whose cutoff is not in `containment` and will not be recorded by this
+   * run either: their principals are denied everything until it is (the safe side).
+   * @default []
+   */
+  uncontained?: readonly string[];
+  /**
+   * Users and roles that IAM does not have, as the program found them: no deny policy is planned
+   * for them (IAM names ignore case).
+   * @default []
+   */
+  gonePrincipals?: readonly Principal[];
   /**
    * Ids of listed keys that IAM no longer has, as the program found them (or the stack outputs
    * recorded): they are planned as contained, not as keys to disable.
@@ -186,6 +221,9 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const incidents = all.filter((incident) => accountsOf(incident).some(inAccount) || guarded.includes(incident)).sort(byKey((i) => i.id));
   const containment = options.containment ?? {};
   const gone = new Set(options.goneAccessKeys ?? []);
+  const uncontained = options.uncontained ?? [];
+  const principalKey = (p: Principal) => `${p.account}\u0000${p.type}\u0000${p.name.toLowerCase()}`;
+  const gonePrincipals = new Set((options.gonePrincipals ?? []).map(principalKey));
   const managedRoles = new Set((options.managedDenyRoles ?? []).map((name) => name.toLowerCase()));
 
   const principals = new Map<string, { account: string; type: PrincipalType; name: string; incidents: Incident[] }>();
@@ -217,8 +255,8 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     for (const role of incident.roles.filter((r) => inAccount(r.account))) add("role", role.name, role.account);
   }
 
-  const denyPolicies = [...principals.values()].map((p): DenyPolicy => {
-    const { document, mode, pendingContainment } = denyDocument(p.incidents, containment);
+  const denyPolicies = [...principals.values()].filter((p) => !gonePrincipals.has(principalKey(p))).map((p): DenyPolicy => {
+    const { document, mode, pendingContainment } = denyDocument(p.incidents, containment, uncontained);
     const managedRole = p.type === "role" && managedRoles.has(p.name.toLowerCase());
     return {
       account: p.account,
@@ -252,9 +290,9 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   );
 
   const allKeys = [...keys.values()].map((k) => ({ ...k, incidents: k.incidents.sort() })).sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`));
-  const organization = options.organization === undefined ? { policies: [], exclusions: [] } : organizationPlan(guarded, options.organization, containment);
+  const organization = options.organization === undefined ? { policies: [], exclusions: [] } : organizationPlan(guarded, options.organization, containment, uncontained);
   return {
-    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone)),
+    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone, uncontained.includes(incident.id), (p) => gonePrincipals.has(principalKey(p)))),
     denyPolicies: denyPolicies.sort(byKey((d) => `${d.account}/${d.principal.type}/${d.principal.name}`)),
     accessKeys: allKeys.filter((k) => !gone.has(k.accessKeyId)),
     goneAccessKeys: allKeys.filter((k) => gone.has(k.accessKeyId)).map(({ account, user, accessKeyId, incidents }) => ({ account, user, accessKeyId, incidents })),
@@ -274,8 +312,12 @@ export function accountsOf(incident: Pick<Incident, "account" | "users" | "roles
   return [...new Set(accounts)].sort();
 }
 
-function plannedIncident(incident: Incident, containedAt: string | undefined, gone: ReadonlySet<string>): PlannedIncident {
+function plannedIncident(incident: Incident, containedAt: string | undefined, gone: ReadonlySet<string>, uncontained: boolean, isGone: (p: Principal) => boolean): PlannedIncident {
   const pending = incident.cutoff === AT_CONTAINMENT && containedAt === undefined;
+  const principals = [
+    ...incident.users.map((u) => ({ type: "user" as const, name: u.name, account: u.account })),
+    ...incident.roles.map((r) => ({ type: "role" as const, name: r.name, account: r.account })),
+  ].sort(byKey((p) => `${p.account}/${p.type}/${p.name}`));
   return {
     id: incident.id,
     file: incident.file,
@@ -286,13 +328,12 @@ function plannedIncident(incident: Incident, containedAt: string | undefined, go
     expiresAt: computeExpiry(incident, containedAt),
     atContainment: incident.cutoff === AT_CONTAINMENT,
     cutoffPending: pending,
+    deniedUntilContained: pending && uncontained,
     holdUntil: incident.holdUntil ?? null,
-    principals: [
-      ...incident.users.map((u) => ({ type: "user" as const, name: u.name, account: u.account })),
-      ...incident.roles.map((r) => ({ type: "role" as const, name: r.name, account: r.account })),
-    ].sort(byKey((p) => `${p.account}/${p.type}/${p.name}`)),
+    principals,
     accessKeys: incident.users.flatMap((u) => u.accessKeys).sort(),
     goneAccessKeys: incident.users.flatMap((u) => u.accessKeys).filter((id) => gone.has(id)).sort(),
+    gonePrincipals: principals.filter(isGone),
     replacementRoles: incident.replacementRoles.map((r) => r.name).sort(),
     organization: { ...incident.organization },
     identityCenterUsers: incident.identityCenterUsers.map((u) => u.userId).sort(),

@@ -9,7 +9,8 @@
 import { parse } from "yaml";
 import { ACCOUNT_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
-import type { Incident } from "../incident/types.ts";
+import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
+import { containmentOwner } from "./containment.ts";
 import { parseOrganizationConfig, type OrganizationConfig } from "./organization.ts";
 import { accountsOf } from "./plan.ts";
 
@@ -132,6 +133,16 @@ export interface AccountStack {
   incidents: string[];
   /** True for the stack that sets `cordon:organization`: it declares the guardrails. */
   organization: boolean;
+  /**
+   * The at-containment incidents whose instant this stack records (it holds their keys): it runs
+   * before the stacks that list it in `after` (sorted).
+   */
+  recordsContainment: string[];
+  /**
+   * The stacks whose recorded containment instants this stack reads: run them first, then this one
+   * (sorted). Until they have recorded, this stack denies those incidents' principals everything.
+   */
+  after: string[];
 }
 
 /**
@@ -142,15 +153,32 @@ export interface AccountStack {
  * its deny policies would stay for ever. Sorted by account.
  */
 export function accountStacks(incidents: readonly Incident[], project: Pick<Project, "stackPrefix" | "organization">, stackAccounts: readonly string[] = []): AccountStack[] {
-  const byAccount = new Map<string, Set<string>>();
-  const touch = (account: string) => byAccount.get(account) ?? byAccount.set(account, new Set()).get(account)!;
+  const byAccount = new Map<string, { ids: Set<string>; records: Set<string>; after: Set<string> }>();
+  const touch = (account: string) => byAccount.get(account) ?? byAccount.set(account, { ids: new Set(), records: new Set(), after: new Set() }).get(account)!;
   for (const account of stackAccounts) touch(account);
   for (const incident of incidents) {
-    for (const account of accountsOf(incident)) touch(account).add(incident.id);
-    if (project.organization !== undefined && (incident.organization.scp || incident.organization.rcp)) touch(project.organization.account).add(incident.id);
+    const shares = new Set(accountsOf(incident));
+    if (project.organization !== undefined && (incident.organization.scp || incident.organization.rcp)) shares.add(project.organization.account);
+    // One stack records an at-containment incident's instant; every other stack of it reads it there.
+    const owner = containmentOwner(incident) ?? (incident.cutoff === AT_CONTAINMENT ? project.organization?.account : undefined);
+    for (const account of shares) {
+      const stack = touch(account);
+      stack.ids.add(incident.id);
+      if (owner === undefined) continue;
+      if (owner === account) stack.records.add(incident.id);
+      else stack.after.add(stackName(project.stackPrefix, owner));
+    }
   }
   if (project.organization !== undefined) touch(project.organization.account);
+  const sorted = (set: Set<string>) => [...set].sort(compareText);
   return [...byAccount.entries()]
     .sort(([a], [b]) => compareText(a, b))
-    .map(([account, ids]) => ({ account, stack: stackName(project.stackPrefix, account), incidents: [...ids].sort(compareText), organization: project.organization?.account === account }));
+    .map(([account, stack]) => ({
+      account,
+      stack: stackName(project.stackPrefix, account),
+      incidents: sorted(stack.ids),
+      organization: project.organization?.account === account,
+      recordsContainment: sorted(stack.records),
+      after: sorted(stack.after),
+    }));
 }

@@ -40,11 +40,19 @@ describe("cordon accounts", () => {
     expect([code, stderr]).toEqual([0, ""]);
     expect(JSON.parse(stdout)).toEqual({
       accounts: [
-        { account: "111111111111", stack: "prod-111111111111", incidents: [CROSS], organization: false },
-        { account: "123456789012", stack: "prod-123456789012", incidents: ["2026-11-27-laptop-backup-key", "2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"], organization: false },
-        { account: "444444444444", stack: "prod-444444444444", incidents: [CROSS], organization: false },
-        { account: "555555555555", stack: "prod-555555555555", incidents: [CROSS], organization: false },
-        { account: "999999999999", stack: "prod-999999999999", incidents: [CROSS], organization: false },
+        { account: "111111111111", stack: "prod-111111111111", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
+        {
+          account: "123456789012",
+          stack: "prod-123456789012",
+          incidents: ["2026-11-27-laptop-backup-key", "2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"],
+          organization: false,
+          // The at-containment example's keys are in this account: its stack records the instant.
+          recordsContainment: ["2026-11-28-key-in-ticket"],
+          after: [],
+        },
+        { account: "444444444444", stack: "prod-444444444444", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
+        { account: "555555555555", stack: "prod-555555555555", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
+        { account: "999999999999", stack: "prod-999999999999", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
       ],
     });
   });
@@ -57,8 +65,8 @@ describe("cordon accounts", () => {
     expect(code).toBe(0);
     const listed = JSON.parse(stdout).accounts as { account: string; stack: string; incidents: string[]; organization: boolean }[];
     expect(listed.map((a) => a.stack)).toEqual(["sec-111111111111", "sec-123456789012", "sec-444444444444", "sec-555555555555", "sec-777777777777", "sec-999999999999"]);
-    expect(listed.find((a) => a.account === "777777777777")).toEqual({ account: "777777777777", stack: "sec-777777777777", incidents: [], organization: false });
-    expect(listed.find((a) => a.account === "999999999999")).toEqual({ account: "999999999999", stack: "sec-999999999999", incidents: [CROSS], organization: true });
+    expect(listed.find((a) => a.account === "777777777777")).toEqual({ account: "777777777777", stack: "sec-777777777777", incidents: [], organization: false, recordsContainment: [], after: [] });
+    expect(listed.find((a) => a.account === "999999999999")).toEqual({ account: "999999999999", stack: "sec-999999999999", incidents: [CROSS], organization: true, recordsContainment: [], after: [] });
 
     const text = await accounts();
     expect(text.stdout.split("\n")).toContain("777777777777  sec-777777777777  no incident (its stack runs to remove what it declared)");
@@ -75,8 +83,39 @@ describe("cordon accounts", () => {
     writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
     const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
     expect(JSON.parse(stdout).accounts).toEqual([
-      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-1"], organization: false },
-      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-1"], organization: true },
+      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-1"], organization: false, recordsContainment: [], after: [] },
+      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-1"], organization: true, recordsContainment: [], after: [] },
+    ]);
+  });
+
+  it("says which stack records an at-containment incident's instant, and which run after it to read it", async () => {
+    rmSync(join(dir, "incidents"), { recursive: true });
+    mkdirSync(join(dir, "incidents"));
+    writeFileSync(
+      join(dir, "incidents", "ic-2.yaml"),
+      [
+        "id: ic-2",
+        "title: t",
+        'account: "111111111111"',
+        "cutoff: at-containment",
+        "users: [{ name: build-bot, accessKeys: [AKIAQ3EGKB4TBUILDB0T] }]",
+        'roles: [{ name: data-loader, account: "444444444444" }]',
+        "organization: { scp: true }",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
+    const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
+    expect(JSON.parse(stdout).accounts).toEqual([
+      { account: "111111111111", stack: "prod-111111111111", incidents: ["ic-2"], organization: false, recordsContainment: ["ic-2"], after: [] },
+      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-2"], organization: false, recordsContainment: [], after: ["prod-111111111111"] },
+      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-2"], organization: true, recordsContainment: [], after: ["prod-111111111111"] },
+    ]);
+    const text = await accounts("--now", "2026-11-28T12:00:00Z");
+    expect(text.stdout.split("\n").slice(0, 3)).toEqual([
+      "111111111111  prod-111111111111  ic-2 · records the containment instant of ic-2",
+      "444444444444  prod-444444444444  ic-2 · runs after prod-111111111111",
+      "999999999999  prod-999999999999  organization guardrails; ic-2 · runs after prod-111111111111",
     ]);
   });
 

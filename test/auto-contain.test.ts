@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { AutoContain } from "../components/AutoContain.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import { deployDeclarations } from "../commands/permissions.ts";

@@ -26,7 +26,7 @@ import {
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { commandPermissions, deployDeclarations, organizationDeclarations, PROGRAM_ORGANIZATION_READS, PROGRAM_READS } from "../commands/permissions.ts";

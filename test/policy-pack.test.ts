@@ -12,7 +12,7 @@ import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
 import { CHILD_TYPES, policies } from "../policy/policies.ts";
 import { analyze, asAnalyzed, type AnalyzedResource, type Diagnostic } from "./support/policy-pack.ts";
