@@ -306,6 +306,13 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
 
   it.each([
     ["put a policy on itself", "iam:PutRolePolicy", arn("role", "cordon-deployer"), {}, "ExplicitlyDenied"],
+    // The preview role is what every pull request's job assumes: a policy there would give pull requests write rights.
+    ["put a policy on the preview role", "iam:PutRolePolicy", arn("role", "cordon-preview"), {}, "ExplicitlyDenied"],
+    ["put a policy on the verify role", "iam:PutRolePolicy", arn("role", "cordon-verify"), {}, "ExplicitlyDenied"],
+    ["put a policy on the contain role", "iam:PutRolePolicy", arn("role", "cordon-contain"), {}, "ExplicitlyDenied"],
+    ["attach cordon's managed deny to the preview role", "iam:AttachRolePolicy", arn("role", "cordon-preview"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-x") }, "ExplicitlyDenied"],
+    ["delete the contain role's policy", "iam:DeleteRolePolicy", arn("role", "cordon-contain"), {}, "ExplicitlyDenied"],
+    ["tag the verify role", "iam:TagRole", arn("role", "cordon-verify"), {}, "ExplicitlyDenied"],
     ["attach a policy to itself", "iam:AttachRolePolicy", arn("role", "cordon-deployer"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-x") }, "ExplicitlyDenied"],
     ["change its own trust", "iam:UpdateAssumeRolePolicy", arn("role", "cordon-deployer"), {}, "ExplicitlyDenied"],
     ["delete its own policies", "iam:DeleteRolePolicy", arn("role", "cordon-deployer"), {}, "ExplicitlyDenied"],
@@ -457,6 +464,6 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
     expect(byName(filled.contain)).toEqual({ "cordon-contain": printed.contain });
     // And without the organization stack, no organization policy.
     expect(roles(false).deployer.policies.map((p) => p.name)).toEqual(["cordon-deploy"]);
-    expect(rolePolicies().deploy.document.Statement.map((s) => s.Sid)).not.toContain("NotTheDeployersOwnRole");
+    expect(rolePolicies().deploy.document.Statement.map((s) => s.Sid)).not.toContain("NotCordonsOwnRoles");
   });
 });
