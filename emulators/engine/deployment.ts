@@ -185,7 +185,7 @@ export class Deployment {
       }
 
       const goalInputs = ignoring(news, base.inputs, goal.ignoreChanges);
-      const changed = changedKeys(base.inputs, goalInputs);
+      const changed = changedKeys(base.inputs, goalInputs, row);
       if (changed.length === 0) {
         if (op === "import") return this.settle(entry(base.id ?? "", goalInputs, base.outputs), undefined, line);
         return this.settle(entry(base.id ?? "", goalInputs, base.outputs), "same", line);
@@ -233,7 +233,7 @@ export class Deployment {
     if (!goal.custom) return "same";
     const row = this.options.rows[goal.type];
     const news = ignoring({ ...(row?.defaults ?? {}), ...goal.inputs }, old.inputs, goal.ignoreChanges);
-    const changed = changedKeys(old.inputs, news);
+    const changed = changedKeys(old.inputs, news, row);
     if (changed.length === 0) return "same";
     return changed.some((key) => row?.replaceOn.includes(key)) ? "replace" : "update";
   }
@@ -422,8 +422,9 @@ function ignoring(news: Properties, base: Properties, ignoreChanges: readonly st
   return result;
 }
 
-/** Inputs whose value differs (a missing value and null are the same). */
-function changedKeys(olds: Properties, news: Properties): string[] {
+/** Inputs whose value differs (a missing value and null are the same), or that the row's provider takes for different. */
+function changedKeys(olds: Properties, news: Properties, row?: ResourceRow): string[] {
   const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
-  return [...keys].filter((key) => !sameValue(olds[key] ?? null, news[key] ?? null)).sort();
+  const same = (key: string) => row?.equivalent?.[key]?.(olds[key], news[key]) ?? sameValue(olds[key] ?? null, news[key] ?? null);
+  return [...keys].filter((key) => !same(key)).sort();
 }
