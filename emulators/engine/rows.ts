@@ -104,8 +104,9 @@ const accessKey: ResourceRow = {
     const id = created.AccessKey?.AccessKeyId ?? "";
     if (inputs.status === "Inactive")
       await cloud.iam.send(new UpdateAccessKeyCommand({ AccessKeyId: id, Status: "Inactive", UserName: text(inputs.user) }));
-    // The secret is an output of the real provider; the stand-in keeps none (it is never printed either).
-    return { id, inputs, outputs: { ...inputs, createDate: created.AccessKey?.CreateDate?.toISOString() ?? null, secret: null } };
+    // The real provider's outputs hold the new key's secret; the stand-in keeps a marker in its place,
+    // never the secret (which a policy pack sees as set: the key was created).
+    return { id, inputs, outputs: { ...inputs, createDate: created.AccessKey?.CreateDate?.toISOString() ?? null, secret: "[secret]" } };
   },
   async read(cloud, id, inputs) {
     const listed = await orGone(cloud.iam.send(new ListAccessKeysCommand({ UserName: text(inputs.user) })));

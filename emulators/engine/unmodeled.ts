@@ -10,7 +10,8 @@ export const UNMODELED: readonly string[] = [
   "explicit providers' configuration (every call uses the environment's credentials and region)",
   "aliases, protect, deleteBeforeReplace, replaceOnChanges, deletedWith, replaceWith, customTimeouts, hideDiffs, additionalSecretOutputs",
   "secrets (kept in clear in the state file) and secret config",
-  "transforms, resource hooks, error hooks, components from other languages (Call, Construct), policy packs",
+  "transforms, resource hooks, error hooks, components from other languages (Call, Construct)",
+  "of policy packs: remediations (Remediate is not called), --policy-pack-config, packs in other languages than Node.js, Pulumi Cloud's policy groups",
   "plugin loading and version checks, and concurrent-update locks",
   "a state written while the update runs (the state file is written once, at the end)",
 ];
