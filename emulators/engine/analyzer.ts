@@ -152,26 +152,14 @@ export async function startPolicyPack(dir: string, engineAddress: string, stack:
     name,
     version,
     async analyze(resource) {
-      const request = new analyzerPb.AnalyzeRequest();
-      request.setUrn(resource.urn);
-      request.setType(resource.type);
-      request.setName(resource.name);
-      request.setProperties(Struct.fromJavaScript(resource.properties));
-      request.setOptions(resourceOptions(resource));
-      if (resource.provider) request.setProvider(providerResource(resource.provider));
+      const request = described(new analyzerPb.AnalyzeRequest(), resource);
       return violations(await call(client, "analyze", request), resource.urn);
     },
     async analyzeStack(resources) {
       const request = new analyzerPb.AnalyzeStackRequest();
       request.setResourcesList(
         resources.map((resource) => {
-          const message = new analyzerPb.AnalyzerResource();
-          message.setUrn(resource.urn);
-          message.setType(resource.type);
-          message.setName(resource.name);
-          message.setProperties(Struct.fromJavaScript(resource.properties));
-          message.setOptions(resourceOptions(resource));
-          if (resource.provider) message.setProvider(providerResource(resource.provider));
+          const message = described(new analyzerPb.AnalyzerResource(), resource);
           message.setParent(resource.parent);
           message.setDependenciesList(resource.dependencies);
           for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
@@ -192,12 +180,22 @@ export async function startPolicyPack(dir: string, engineAddress: string, stack:
   };
 }
 
-/** The options an analyzer sees (analyzer.proto): no `import`, no `retainOnDelete`. */
-function resourceOptions(resource: AnalyzedResource): unknown {
+/**
+ * What AnalyzeRequest and AnalyzerResource both carry: the resource, its properties, the options an
+ * analyzer sees (analyzer.proto: no `import`, no `retainOnDelete`) and its provider.
+ */
+function described<T>(message: T, resource: AnalyzedResource): T {
+  const m = message as any;
+  m.setUrn(resource.urn);
+  m.setType(resource.type);
+  m.setName(resource.name);
+  m.setProperties(Struct.fromJavaScript(resource.properties));
   const options = new analyzerPb.AnalyzerResourceOptions();
   options.setIgnorechangesList(resource.ignoreChanges);
   options.setParent(resource.parent);
-  return options;
+  m.setOptions(options);
+  if (resource.provider) m.setProvider(providerResource(resource.provider));
+  return message;
 }
 
 function providerResource(provider: NonNullable<AnalyzedResource["provider"]>): unknown {
