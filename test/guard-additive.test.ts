@@ -289,6 +289,12 @@ function applyEdits(base: Raw[], edits: { kind: EditKind; at: number; minutes: n
         break;
       case "changeTitle":
         incident.title = `${incident.title} (edited ${minutes})`;
+        // The title of an incident this change adds is part of adding it: the change still only
+        // adds an incident (seed 974732561 found the model calling it a change of title).
+        if (was === undefined) {
+          applied.push("addIncident");
+          continue;
+        }
         break;
     }
     applied.push(kind);
@@ -315,6 +321,34 @@ describe("properties over generated incident sets and edits", () => {
     return { report: JSON.parse(json.stdout) as { additive: boolean; reasons: string[]; ok: boolean; errors: string[] }, guardCode: json.code, additiveCode: additive.code };
   }
 
+  /**
+   * Once failed on a clean clone (seed 974732561, path 22:0:0:0:0:2:1:1:6:3:4:3:4:3:3:4:3:3:4:4:3:4:5:3:3:4:4:4:4:4):
+   * an incident is added, then its title changed, then another added. guard said additive, rightly:
+   * the base never had that title. The model called it a change of title; it now counts the edit
+   * as part of adding the incident. Kept as a case the property always runs first.
+   */
+  const TITLE_OF_AN_ADDED_INCIDENT: [Raw[], { kind: EditKind; at: number; minutes: number }[]] = [
+    [{ id: "2026-11-29-g0", title: "incident 2026-11-29-g0", account: "123456789012", cutoff: "at-containment", mode: "revoke-older-sessions", users: [], roles: [{ name: "analytics" }] }],
+    [
+      { kind: "addIncident", at: 0, minutes: 1 },
+      { kind: "changeTitle", at: 1075846761, minutes: 1 },
+      { kind: "addIncident", at: 0, minutes: 1 },
+    ],
+  ];
+
+  it("the title of an incident the change adds is part of adding it: additive (seed 974732561)", async () => {
+    const [base, edits] = structuredClone(TITLE_OF_AN_ADDED_INCIDENT);
+    const { head, applied } = applyEdits(base, edits);
+    expect(head.map((i) => [i.id, i.title])).toEqual([
+      ["2026-11-29-g0", "incident 2026-11-29-g0"],
+      ["2026-11-29-added-0", "added (edited 1)"],
+      ["2026-11-29-added-1", "added"],
+    ]);
+    expect(applied).toEqual(["addIncident", "addIncident", "addIncident"]);
+    const { report, guardCode, additiveCode } = await judge(base, head);
+    expect([report.additive, report.reasons, guardCode, additiveCode]).toEqual([true, [], 0, 0]);
+  });
+
   it("additive ⇒ guard passes; additive exactly when every edit made was of an additive kind; --additive exits 0 exactly then", async () => {
     await fc.assert(
       fc.asyncProperty(incidentSet, fc.array(editArb, { minLength: 1, maxLength: 3 }), async (base, edits) => {
@@ -324,7 +358,7 @@ describe("properties over generated incident sets and edits", () => {
         expect(report.additive).toBe(applied.every((kind) => ADDITIVE.has(kind)));
         expect(additiveCode).toBe(report.additive ? 0 : 1);
       }),
-      { numRuns: 40 },
+      { numRuns: 40, examples: [structuredClone(TITLE_OF_AN_ADDED_INCIDENT)] },
     );
   });
 
