@@ -78,7 +78,13 @@ function activeStanding(lifecycle: PlannedIncident, now: Date): string {
     : `is active until ${lifecycle.expiresAt} (${formatDuration(timeLeftMs(lifecycle, now) as number)} left)`;
 }
 
-export function guardChange(base: BaseIncident[], head: Incident[], now: Date, containment: ContainmentInstants = {}): GuardResult {
+/**
+ * Every weakening of an incident active at `now`, and every incident added already expired.
+ * `inBase`: when the base is what the stacks last applied (their outputs), whether a file was
+ * already there at the base: an incident the outputs do not name looks added, but one whose file
+ * was there was not added by this change, expired or not.
+ */
+export function guardChange(base: BaseIncident[], head: Incident[], now: Date, containment: ContainmentInstants = {}, inBase?: (file: string) => boolean): GuardResult {
   const violations: Violation[] = [];
   const notes: Note[] = [];
   const headById = new Map(head.map((incident) => [incident.id, incident]));
@@ -120,6 +126,7 @@ export function guardChange(base: BaseIncident[], head: Incident[], now: Date, c
       notes.push({ id: after.id, file: after.file, message: `${after.file}: incident ${after.id} added` });
       continue;
     }
+    if (inBase?.(after.file)) continue;
     violations.push({
       kind: "added-expired",
       id: after.id,
