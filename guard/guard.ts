@@ -351,7 +351,9 @@ export function stackCoverage(input: CoverageInput): Violation[] {
   for (const before of base) {
     const after = headById.get(before.id);
     const lifecycle = planned.get(before.id)!;
-    if (after === undefined || after.account !== before.account || !isActive(lifecycle, now) || !baseApplied(before)) continue;
+    // Whatever else the change does to the incident (its account changed, say): each share it
+    // keeps must stay applied.
+    if (after === undefined || !isActive(lifecycle, now) || !baseApplied(before)) continue;
     const violation = (what: string): Violation => ({
       kind: "not-applied",
       id: before.id,
@@ -360,17 +362,15 @@ export function stackCoverage(input: CoverageInput): Violation[] {
       message: `${after.file}: incident ${before.id} ${activeStanding(lifecycle, now)}: ${what}`,
       overridable: true,
     });
+    // The accounts whose principals the incident keeps: an account it leaves is guardChange's (a
+    // principal removed or moved, the account changed). Each share applied at the base, by a
+    // stack of its own account, must be applied by one at the head.
     const shared = accountsOf(before).filter((account) => accountsOf(after).includes(account));
-    const single = shared.length <= 1 && shared.every((account) => account === before.account);
-    if (single) {
-      if (!applies(headSide, after, repoPath(after.file))) {
-        violations.push(violation(`no stack applies it any more (${whyNotApplied(before, after, input).join("; ")}): its deny policies would go with the next pulumi up`));
-      }
+    const lost = shared.filter((account) => (fromOutputs || appliesShare(baseSide, account, repoPath(before.file))) && !appliesShare(headSide, account, repoPath(after.file)));
+    if (lost.length > 0 && shared.length === 1 && shared[0] === before.account) {
+      violations.push(violation(`no stack applies it any more (${whyNotApplied(before, after, input).join("; ")}): its deny policies would go with the next pulumi up`));
     } else {
-      for (const account of shared) {
-        // Judged against the outputs, every share the outputs name was applied.
-        if (!fromOutputs && !appliesShare(baseSide, account, repoPath(before.file))) continue;
-        if (appliesShare(headSide, account, repoPath(after.file))) continue;
+      for (const account of lost) {
         violations.push(violation(`no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): its deny policies in account ${account} would go with the next pulumi up`));
       }
     }

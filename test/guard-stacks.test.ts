@@ -90,6 +90,16 @@ describe("what each stack applies (item 1)", () => {
     expect(result.code).toBe(0);
   });
 
+  it("refused: the incident's account changed while its principals stay pinned to the old one, and the old account's stack pointed elsewhere", async () => {
+    const pinned = (account: string) => ({ ...ciKey(account), users: [{ name: "ci-deployer", account: A, accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] });
+    const from = { ...base, "incidents/2026-11-28-ci-key.yaml": pinned(A) };
+    const result = await between(from, { ...from, "incidents/2026-11-28-ci-key.yaml": pinned(B), "Pulumi.prod.yaml": stackFile(A, "elsewhere") });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error ${CI}: no stack applies it any more (Pulumi.prod.yaml now reads elsewhere/ instead of incidents/): ${GONE}\n${refusal(1)}`);
+    // The account changed alone (its stack still reading the folder) weakens nothing: the principals stay where they are.
+    expect(await between(from, { ...from, "incidents/2026-11-28-ci-key.yaml": pinned(B) })).toMatchObject({ code: 0, stderr: "" });
+  });
+
   it("an expired incident may stop being applied", async () => {
     const dir = newRepo();
     const from = commitTree(dir, base, "base");
@@ -131,10 +141,11 @@ describe("what each stack applies (item 1)", () => {
     const stack = fc.record({ account: fc.constantFrom(A, B), dir: folder });
     const stacks = fc.dictionary(fc.constantFrom("prod", "staging", "eu"), stack, { maxKeys: 3 });
     await fc.assert(
-      fc.asyncProperty(stacks, stacks, folder, folder, fc.constantFrom(A, B), async (before, after, from, to, account) => {
-        const files = (stackSet: Record<string, { account: string; dir: string }>, where: string): Record<string, Content> => ({
+      // The incident's own account may change at the head (its principals stay pinned to theirs).
+      fc.asyncProperty(stacks, stacks, folder, folder, fc.constantFrom(A, B), fc.constantFrom(A, B), async (before, after, from, to, account, headAccount) => {
+        const files = (stackSet: Record<string, { account: string; dir: string }>, where: string, incidentAccount = account): Record<string, Content> => ({
           ...Object.fromEntries(Object.entries(stackSet).map(([name, s]) => [`Pulumi.${name}.yaml`, stackFile(s.account, s.dir)])),
-          [`${where}/2026-11-28-ci-key.yaml`]: ciKey(account),
+          [`${where}/2026-11-28-ci-key.yaml`]: { ...ciKey(incidentAccount), users: [{ name: "ci-deployer", account, accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] },
         });
         const applied = (stackSet: Record<string, { account: string; dir: string }>, where: string) => {
           const list = Object.values(stackSet);
@@ -142,14 +153,14 @@ describe("what each stack applies (item 1)", () => {
           if (list.length === 0) return where === "incidents" || where.startsWith("incidents/");
           return list.some((s) => s.account === account && (where === s.dir || where.startsWith(`${s.dir}/`)));
         };
-        const result = await between(files(before, from), files(after, to), ["--dir", "incidents"]);
+        const result = await between(files(before, from), files(after, to, headAccount), ["--dir", "incidents"]);
         // guard reads DIR and every stack's folder, on both sides: a file that leaves them is deleted.
         const folders = ["incidents", ...Object.values(before).map((s) => s.dir), ...Object.values(after).map((s) => s.dir)];
         const visible = (where: string) => folders.some((d) => where === d || where.startsWith(`${d}/`));
         const shouldRefuse = (visible(from) && !visible(to)) || (applied(before, from) && visible(to) && !applied(after, to));
         expect(result.code).toBe(shouldRefuse ? 1 : 0);
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 });
