@@ -16,7 +16,7 @@ import { parseInstantFlag } from "./command.ts";
 import { displayValue } from "../incident/display.ts";
 import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
 
-export const DEFAULT_INCIDENTS_DIR = "incidents";
+import { DEFAULT_INCIDENTS_DIR } from "../plan/project.ts";
 
 /** One `--stack-outputs FILE`: as given, its JSON, and the account of the stack it comes from. */
 export interface GivenOutputs {

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { parseProject, PROJECT_FILE, STACK_FILE, type Project } from "../plan/project.ts";
+import { PROJECT_FILE, readProjectFiles, STACK_FILE, type Project } from "../plan/project.ts";
 
 /** The project of `cwd`, and the folder it was found in (undefined when there is none). */
 export function readProject(cwd: string): Project & { dir?: string } {
@@ -15,13 +15,11 @@ export function readProject(cwd: string): Project & { dir?: string } {
     const names = existsSync(dir) ? readdirSync(dir) : [];
     const projectFile = names.find((name) => PROJECT_FILE.test(name));
     if (projectFile !== undefined) {
-      const stackFiles = names
-        .filter((name) => STACK_FILE.test(name))
-        .map((name) => ({ file: relative(cwd, join(dir, name)) || name, text: readFileSync(join(dir, name), "utf8") }));
-      return { ...parseProject(readFileSync(join(dir, projectFile), "utf8"), stackFiles), dir };
+      const read = (name: string) => ({ path: relative(cwd, join(dir, name)) || name, text: readFileSync(join(dir, name), "utf8") });
+      return { ...readProjectFiles(read(projectFile), names.filter((name) => STACK_FILE.test(name)).map(read)), dir };
     }
     const parent = dirname(dir);
-    if (parent === dir) return parseProject(undefined, []);
+    if (parent === dir) return readProjectFiles(undefined, []);
     dir = parent;
   }
 }

@@ -1,3 +1,4 @@
+import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { accountStacks, type AccountStack } from "../plan/project.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
@@ -32,8 +33,8 @@ exit: 0 listed, 1 any incident file invalid or the stack files contradict each o
     const project = readProject(io.cwd);
     if (project.problems.length > 0) {
       // A matrix built from a wrong reading would skip a stack: list nothing rather than part.
-      for (const problem of project.problems) io.err(`cordon accounts: ${displayValue(problem)}\n`);
-      io.err(`cordon accounts: ${project.problems.length === 1 ? "1 problem" : `${project.problems.length} problems`} in the project's stack files: no account listed\n`);
+      for (const problem of project.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
+      io.err(`cordon accounts: ${project.problems.length === 1 ? "1 problem" : `${project.problems.length} problems`} in the project's files: no account listed\n`);
       return EXIT_INVALID;
     }
     const accounts = accountStacks(incidents, project, project.stackAccounts);

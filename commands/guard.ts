@@ -7,7 +7,8 @@ import { judgeChange, verdict, type Judgement } from "../guard/judge.ts";
 import { isProtectedPath } from "../guard/protected-paths.ts";
 import { OutsideRepositoryError, readRevisions, type Revisions } from "../guard/revisions.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
-import { DEFAULT_INCIDENTS_DIR, readPreamble, reportDiagnostics } from "../cli/incidents.ts";
+import { DEFAULT_INCIDENTS_DIR } from "../plan/project.ts";
+import { readPreamble, reportDiagnostics } from "../cli/incidents.ts";
 import { escapeAnnotation, EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "../cli/io.ts";
 
 export const guardCommand: Command = {

@@ -27,7 +27,7 @@ import {
 } from "../incident/fields.ts";
 import { defaultIncidentId, incidentTemplate, type NewIncident } from "../incident/template.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
-import { DEFAULT_INCIDENTS_DIR } from "../cli/incidents.ts";
+import { DEFAULT_INCIDENTS_DIR } from "../plan/project.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 
 

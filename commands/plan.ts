@@ -1,3 +1,4 @@
+import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displayValue, displayValues, jsonSafe } from "../incident/display.ts";
 import { staleCutoff } from "../incident/expiry.ts";
 import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
@@ -44,7 +45,7 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const project = readProject(io.cwd);
-    for (const problem of project.problems) io.err(`cordon plan: warning: ${displayValue(problem)}\n`);
+    for (const problem of project.problems) io.err(`cordon plan: warning: ${displayValue(formatDiagnostic(problem))}\n`);
     // One account: as its stack declares it, with the instants and facts that stack recorded.
     const own = account === undefined ? undefined : outputs.find((o) => o.account === account);
     // Every account: the guardrails too, attached to no target when no stack file configures them.

@@ -2,7 +2,8 @@ import { displaySafe, jsonSafe } from "../incident/display.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
 import { incidentStatuses, type IncidentStatus } from "../plan/lifecycle.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
-import { DEFAULT_INCIDENTS_DIR, loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { DEFAULT_INCIDENTS_DIR } from "../plan/project.ts";
+import { loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 
 export const statusCommand: Command = {

@@ -11,7 +11,8 @@ import { readIncidentSources } from "../incident/read.ts";
 import type { SourceFile } from "../incident/types.ts";
 import { changedPaths, incidentSourcesAt, repoPath, repoRoot, resolveCommit, rootFilesAt } from "./git.ts";
 import type { Revision } from "./judge.ts";
-import { parseStacks, PROJECT_FILE, STACK_FILE } from "./stacks.ts";
+import { PROJECT_FILE, readProjectFiles, STACK_FILE } from "../plan/project.ts";
+import { stacksOf } from "./stacks.ts";
 
 /** DIR names a folder outside the repository. */
 export class OutsideRepositoryError extends Error {}
@@ -29,10 +30,10 @@ export interface Revisions {
 
 const isStackOrProject = (name: string) => STACK_FILE.test(name) || PROJECT_FILE.test(name);
 
-function stacksOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles"> {
-  const project = files.find((file) => PROJECT_FILE.test(file.path));
-  const stackFiles = files.filter((file) => STACK_FILE.test(file.path)).map((file) => ({ file: file.path, text: file.text }));
-  return { stacks: parseStacks(stackFiles, project?.text), stackFiles: stackFiles.length };
+/** The stacks of a revision, from its project file and stack files (at the repository's root). */
+function projectOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles"> {
+  const stackFiles = files.filter((file) => STACK_FILE.test(file.path));
+  return { stacks: stacksOf(readProjectFiles(files.find((file) => PROJECT_FILE.test(file.path)), stackFiles)), stackFiles: stackFiles.length };
 }
 
 /**
@@ -47,8 +48,8 @@ export function readRevisions(cwd: string, baseRev: string, headRev: string | un
   const baseCommit = resolveCommit(root, baseRev);
   const headCommit = headRev === undefined ? undefined : resolveCommit(root, headRev);
 
-  const baseStacks = stacksOf(rootFilesAt(root, baseCommit, isStackOrProject));
-  const headStacks = stacksOf(headCommit === undefined ? workingTreeRootFiles(root) : rootFilesAt(root, headCommit, isStackOrProject));
+  const baseStacks = projectOf(rootFilesAt(root, baseCommit, isStackOrProject));
+  const headStacks = projectOf(headCommit === undefined ? workingTreeRootFiles(root) : rootFilesAt(root, headCommit, isStackOrProject));
   const folders = [...new Set([dir, ...baseStacks.stacks.stacks.map((s) => s.dir), ...headStacks.stacks.stacks.map((s) => s.dir)])];
 
   // Paths as the user sees them: relative to where guard runs, like every other command.

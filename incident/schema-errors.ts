@@ -197,7 +197,7 @@ function pointerToPath(pointer: string): FieldPath {
 }
 
 /** The allowed field closest to a misspelt one, when it is close enough to be what was meant. */
-function suggest(name: string, allowed: string[]): string | undefined {
+export function suggest(name: string, allowed: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of allowed) {

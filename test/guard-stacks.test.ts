@@ -117,9 +117,18 @@ describe("what each stack applies (item 1)", () => {
   });
 
   it.each([
-    { what: "a folder outside the repository", stack: stackFile(A, "../elsewhere"), problem: 'Pulumi.prod.yaml: config cordon:incidentsDir: "../elsewhere" is outside the repository, where guard cannot read what it applies' },
-    { what: "an account that is not one", stack: "config:\n  cordon:account: 12345\n", problem: "Pulumi.prod.yaml: config cordon:account: expected an account id of 12 digits, quoted, found 12345" },
-    { what: "a stack file that is not YAML", stack: "config: [\n", problem: "Pulumi.prod.yaml: not YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1" },
+    {
+      what: "a folder outside the repository",
+      stack: stackFile(A, "../elsewhere"),
+      problem: 'Pulumi.prod.yaml:3:24 E_SETTING cordon:incidentsDir: found "../elsewhere", expected a folder inside the project (relative, not above it): guard judges what each stack applies from the repository, and cannot see outside it',
+    },
+    {
+      what: "an account that is not one",
+      stack: "config:\n  cordon:account: 12345\n",
+      problem: 'Pulumi.prod.yaml:2:19 E_SETTING cordon:account: found number 12345, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
+    },
+    { what: "a stack file that is not YAML", stack: "config: [\n", problem: "Pulumi.prod.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]" },
+    { what: "a misspelt setting", stack: `config:\n  cordon:account: "${A}"\n  cordon:incidentDir: elsewhere\n`, problem: "Pulumi.prod.yaml:3:3 E_SETTING_UNKNOWN cordon:incidentDir: cordon reads no such setting (did you mean cordon:incidentsDir?); expected one of cordon:account, cordon:autoContain, cordon:autoContainRepository, cordon:incidentsDir, cordon:organization, cordon:protectedPrincipals, cordon:stackPrefix" },
   ])("a stack file guard cannot read at the head is refused: $what", async ({ stack, problem }) => {
     const result = await between(base, { ...base, "Pulumi.prod.yaml": stack });
     expect(result.code).toBe(1);
