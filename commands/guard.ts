@@ -1,10 +1,8 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displayValue, jsonSafe } from "../incident/display.ts";
 import { maskSecrets } from "../incident/load.ts";
-import { INCIDENT_FILE } from "../incident/read.ts";
 import { GitError } from "../guard/git.ts";
 import { judgeChange, verdict, type Judgement } from "../guard/judge.ts";
-import { isProtectedPath } from "../guard/protected-paths.ts";
 import { OutsideRepositoryError, readRevisions, type Revisions } from "../guard/revisions.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { DEFAULT_INCIDENTS_DIR } from "../plan/project.ts";
@@ -75,7 +73,7 @@ invalid and no --stack-outputs says what is applied`,
       return EXIT_USAGE;
     }
 
-    const judged = judgeChange({ ...read, baseName: values.base, now, containment, outputs, isIncidentFile, isCode: isProtectedPath });
+    const judged = judgeChange({ ...read, baseName: values.base, now, containment, outputs });
     if ("badOutputs" in judged) throw new UsageError(`--stack-outputs ${judged.badOutputs.file}: ${judged.badOutputs.message}`);
     if ("unjudgeable" in judged) {
       io.err(`cordon guard: the incident files or stack files at --base ${displayValue(values.base)} are invalid, so there is nothing safe to compare against:\n`);
@@ -93,11 +91,6 @@ invalid and no --stack-outputs says what is applied`,
     return values.json === true ? printJson(judged.judgement, options, io) : printText(judged.judgement, options, io);
   },
 };
-
-/** An incident file that guard reads: a .yaml or .yml, in no hidden folder nor node_modules, as the folder reader reads them. */
-function isIncidentFile(path: string): boolean {
-  return INCIDENT_FILE.test(path) && !path.split("/").some((segment) => segment.startsWith(".") || segment === "node_modules");
-}
 
 interface Options {
   base: string;
@@ -149,14 +142,16 @@ function printText(judged: Judgement, options: Options, io: Io): number {
     io.err(`cordon guard: fix the ${judged.headStackProblems.length > 0 && judged.headErrors.length === 0 ? "stack files" : "incident files"} above: a change that cannot be read cannot be proven safe\n`);
   }
   for (const note of judged.notes) io.out(`ok  ${displayValue(note.message)}\n`);
-  for (const path of judged.codeChanges) io.out(`review  ${displayValue(path)}: it decides what is applied: a code owner must review this change\n`);
-  if (ci) for (const path of judged.codeChanges) io.err(`::warning title=cordon guard: code-owner review::${escapeAnnotation(displayValue(`${path} decides what is applied: a code owner must review this change`))}\n`);
+  for (const { path, reason } of judged.codeChanges) io.out(`review  ${displayValue(path)}: ${displayValue(reason)}: code, which a code owner must review\n`);
+  if (ci) for (const { path, reason } of judged.codeChanges) io.err(`::warning title=cordon guard: code-owner review::${escapeAnnotation(displayValue(`${path}: ${reason}: code, which a code owner must review`))}\n`);
 
   if (refused.length > 0) {
     for (const violation of refused) io.err(`${colour.red("error")} ${displayValue(violation.message)}\n`);
     if (ci) for (const violation of refused) io.err(`::error title=cordon guard::${escapeAnnotation(displayValue(violation.message))}\n`);
-    const n = refused.length;
-    io.err(`guard: ${n} added ${n === 1 ? "incident has" : "incidents have"} already expired: check ${n === 1 ? "its" : "their"} cutoff (--allow-early-removal does not apply)\n`);
+    const expired = refused.filter((v) => v.kind === "added-expired").length;
+    const irregular = refused.filter((v) => v.kind === "not-regular").length;
+    if (expired > 0) io.err(`guard: ${expired} added ${expired === 1 ? "incident has" : "incidents have"} already expired: check ${expired === 1 ? "its" : "their"} cutoff (--allow-early-removal does not apply)\n`);
+    if (irregular > 0) io.err(`guard: ${irregular} ${irregular === 1 ? "path" : "paths"} among the incident files ${irregular === 1 ? "is not a regular file" : "are not regular files"} (--allow-early-removal does not apply)\n`);
   }
   if (weakened.length > 0) {
     if (options.allowEarlyRemoval) allowLoudly(weakened.map((v) => v.message), io);

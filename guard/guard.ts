@@ -14,6 +14,8 @@ import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
 import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
+import { INCIDENT_FILE } from "../incident/read.ts";
+import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
 import { insideFolder, type Stack } from "./stacks.ts";
 
 /** How a change weakens an incident: one kind per rule of the guard. */
@@ -30,8 +32,11 @@ export type WeakeningKind =
   | "hold-shortened"
   | "not-applied";
 
-/** A change refused whatever the override: not a weakening, a mistake in what is added. */
-export type RefusalKind = "added-expired";
+/**
+ * A change refused whatever the override: not a weakening, a mistake in what is added (an
+ * incident already expired), or a path among the incident files that is not a regular file.
+ */
+export type RefusalKind = "added-expired" | "not-regular";
 
 /** A change that removes or weakens an incident still active at `now`, or that adds one already over. */
 export interface Violation {
@@ -428,16 +433,17 @@ export interface ClassifyInput {
   containment: ContainmentInstants;
   /** Every violation guard found (weakenings, incidents not applied, incidents added expired). */
   violations: Violation[];
-  /** Every path the change touches, from the repository's root. */
-  changedPaths: string[];
-  /** The incidents folder, from the root: the only place an additive change may touch. */
+  /** Every path the change touches, from the repository's root, with its git modes. */
+  changes: PathChange[];
+  /** The incidents folder guard judges, from the root: the only place an additive change may touch. */
   incidentsDir: string;
-  /** Whether a path is an incident file that guard reads (a regular .yaml or .yml, not hidden). */
-  isIncidentFile: (path: string) => boolean;
-  /** Whether a path is code or configuration that decides what is applied (protected-paths.ts). */
-  isProtected: (path: string) => boolean;
   /** Why the files could not be judged at all (invalid at the head, or at the base). */
   unreadable: string[];
+}
+
+/** An incident file that guard and the program read: not in a hidden folder nor node_modules, as the folder reader skips them. */
+export function isReadIncidentFile(path: string): boolean {
+  return INCIDENT_FILE.test(path) && !path.split("/").some((segment) => segment.startsWith(".") || segment === "node_modules");
 }
 
 /**
@@ -446,16 +452,19 @@ export interface ClassifyInput {
  * later holdUntil, a later cutoff (it denies more sessions and ends later, as a new
  * at-containment incident over the same principals would). Everything else needs a reviewer: any
  * replacement role, any removal or weakening (even of an expired incident), any other change to an
- * incident, any file that does not validate, and any path outside the incidents folder.
+ * incident, any file that does not validate, and any path that is code (protected-paths.ts) or
+ * outside the incidents folder.
  */
 export function classifyChange(input: ClassifyInput): string[] {
   const reasons: string[] = [...input.unreadable];
-  for (const path of input.changedPaths) {
-    if (!insideFolder(path, input.incidentsDir)) {
-      reasons.push(`${path} changed, outside ${input.incidentsDir === "" ? "the incidents folder" : `${input.incidentsDir}/`}${input.isProtected(path) ? ": it decides what is applied (code-owner review)" : ""}`);
-    } else if (!input.isIncidentFile(path)) {
-      reasons.push(`${path} changed: not an incident file`);
+  for (const change of input.changes) {
+    const code = codeReason(change);
+    if (code !== undefined) {
+      const where = insideFolder(change.path, INCIDENTS_ROOT) ? `: ${code}` : `, outside ${INCIDENTS_ROOT}/`;
+      reasons.push(`${change.path} changed${where}: code, which a code owner must review`);
     }
+    else if (!insideFolder(change.path, input.incidentsDir)) reasons.push(`${change.path} changed, outside ${input.incidentsDir}/ (--dir), where guard judges incidents`);
+    else if (!isReadIncidentFile(change.path)) reasons.push(`${change.path} changed: not an incident file (hidden, or under node_modules: nothing reads it)`);
   }
   const headById = new Map(input.head.map((incident) => [incident.id, incident]));
   const baseIds = new Set(input.base.map((incident) => incident.id));

@@ -12,6 +12,7 @@ import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/type
 import { appliedState, type StackOutputs } from "../plan/outputs.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { classifyChange, guardChange, stackCoverage, type BaseIncident, type Note, type StackSide, type Violation } from "./guard.ts";
+import { ABSENT_MODE, codeReason, isIncidentFilePath, REGULAR_FILE_MODE, type PathChange } from "./protected-paths.ts";
 import type { Stack } from "./stacks.ts";
 
 /** One revision, read: its incident files and its stacks. */
@@ -45,18 +46,14 @@ export interface JudgeInput {
   head: Revision;
   /** DIR, from the repository's root. */
   dir: string;
-  /** Every path the change touches, from the root. */
-  changed: string[];
+  /** Every path the change touches, from the root, with its git modes. */
+  changed: PathChange[];
   /** A path as shown to its path from the root. */
   repoPath: (shown: string) => string;
   now: Date;
   containment: ContainmentInstants;
   /** Every `--stack-outputs` given; judged against when the base does not validate. */
   outputs: GivenOutputs[];
-  /** Whether a path is an incident file that guard reads. */
-  isIncidentFile: (path: string) => boolean;
-  /** Whether a path is code: a change to it needs a code owner's review. */
-  isCode: (path: string) => boolean;
 }
 
 /** What the base is judged as. */
@@ -70,7 +67,8 @@ export interface Judgement {
   environments: string[];
   violations: Violation[];
   notes: Note[];
-  codeChanges: string[];
+  /** Every change that is code (protected-paths.ts), with why, sorted by path. */
+  codeChanges: { path: string; reason: string }[];
   /** Why the change is not additive; empty when it is. */
   reasons: string[];
   counts: { base: number; head: number };
@@ -121,7 +119,7 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
         // What the stack outputs name is what was applied.
         baseApplied: fromOutputs ? () => true : undefined,
       });
-  const violations = [...result.violations, ...coverage];
+  const violations = [...result.violations, ...coverage, ...notRegular(input.changed)];
   const problemCount = headErrors.length + input.head.stacks.problems.length;
   const unreadable = [
     ...(headInvalid ? [`the head does not validate (${problemCount} ${problemCount === 1 ? "problem" : "problems"}): a change that cannot be read cannot be proven safe`] : []),
@@ -133,10 +131,8 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
     head,
     containment,
     violations,
-    changedPaths: input.changed,
+    changes: input.changed,
     incidentsDir: input.dir,
-    isIncidentFile: input.isIncidentFile,
-    isProtected: input.isCode,
     unreadable,
   });
   return {
@@ -147,11 +143,34 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
       environments: [...input.base.stacks.stacks, ...input.head.stacks.stacks].filter((s) => s.environments).map((s) => s.file),
       violations,
       notes: result.notes,
-      codeChanges: input.changed.filter(input.isCode),
+      codeChanges: input.changed.flatMap((change) => {
+        const reason = codeReason(change);
+        return reason === undefined ? [] : [{ path: change.path, reason }];
+      }),
       reasons,
       counts: { base: base.length, head: head.length },
     },
   };
+}
+
+/**
+ * Every path among the incident files (by name) that the head makes something other than a
+ * regular file: a symbolic link, a submodule, an executable. CODEOWNERS cannot tell them apart
+ * from incident files and gives them the incident files' owners, while each is code; so guard,
+ * a required check, refuses them rather than only asking for a code owner.
+ */
+function notRegular(changes: PathChange[]): Violation[] {
+  const fix: Record<string, string> = { "120000": "commit the file itself", "160000": "remove the submodule", "100755": "git update-index --chmod=-x" };
+  return changes
+    .filter((change) => isIncidentFilePath(change.path) && change.after !== REGULAR_FILE_MODE && change.after !== ABSENT_MODE)
+    .map((change) => ({
+      kind: "not-regular",
+      id: "",
+      file: change.path,
+      until: null,
+      message: `${change.path}: ${codeReason(change)}, where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code (${fix[change.after] === undefined ? "replace it with a regular file" : change.after === "100755" ? `${fix[change.after]} ${change.path}` : fix[change.after]})`,
+      overridable: false,
+    }));
 }
 
 /** What the judgement comes to: whether the change is blocked, and what it rests on. */

@@ -9,8 +9,9 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../incident/diagnostics.ts";
 import { readIncidentSources } from "../incident/read.ts";
 import type { SourceFile } from "../incident/types.ts";
-import { changedPaths, incidentSourcesAt, repoPath, repoRoot, resolveCommit, rootFilesAt } from "./git.ts";
+import { changedEntries, incidentSourcesAt, repoPath, repoRoot, resolveCommit, rootFilesAt } from "./git.ts";
 import type { Revision } from "./judge.ts";
+import type { PathChange } from "./protected-paths.ts";
 import { PROJECT_FILE, readProjectFiles, STACK_FILE } from "../plan/project.ts";
 import { stacksOf } from "./stacks.ts";
 
@@ -22,8 +23,8 @@ export interface Revisions {
   head: Revision;
   /** DIR, from the repository's root. */
   dir: string;
-  /** Every path the change touches, from the root. */
-  changed: string[];
+  /** Every path the change touches, from the root, with its modes. */
+  changed: PathChange[];
   /** A path as shown (relative to where guard runs) to its path from the root. */
   repoPath: (shown: string) => string;
 }
@@ -81,7 +82,7 @@ export function readRevisions(cwd: string, baseRev: string, headRev: string | un
     base: { sources: baseSources, readErrors: [], ...baseStacks },
     head: { sources: headSources, readErrors, ...headStacks },
     dir,
-    changed: changedPaths(root, baseCommit, headCommit).filter((path) => headCommit !== undefined || !stackOutputs.some((file) => path === repoPath(relative(root, resolve(cwd, file))))),
+    changed: changedEntries(root, baseCommit, headCommit).filter(({ path }) => headCommit !== undefined || !stackOutputs.some((file) => path === repoPath(relative(root, resolve(cwd, file))))),
     repoPath: (path) => toShown.get(path) ?? repoPath(relative(root, resolve(cwd, path))),
   };
 }

