@@ -11,11 +11,12 @@ export const accountsCommand: Command = {
   summary: "the accounts the incident files touch, and the stack that deploys each",
   usage: `usage: npx cordon accounts [PATH...] [--now ISO] [--json]
 
-Lists every account whose stack a run must update (PATH: files or folders, default incidents/):
-each account an incident has a principal in (or its replacement roles), the stack that sets
-cordon:organization when an incident asks for a guardrail, and each account a stack file names,
-even with no incident left, so that removing an expired file still reaches its stack. The stack of
-an account is <prefix>-<account>, the prefix being the project's cordon:stackPrefix (default prod).
+Lists every account whose stack a run must update (PATH: files or folders, default the project's
+incidents/, found from any of its subfolders): each account an incident has a principal in (or its
+replacement roles), the stack that sets cordon:organization when an incident asks for a
+guardrail, and each account a stack file names, even with no incident left, so that removing an
+expired file still reaches its stack. The stack of an account is <prefix>-<account>, the prefix
+being the project's cordon:stackPrefix (default prod).
 The pull-request and apply workflows build their matrix from --json (docs/organization.md).
 Nothing is listed while any incident file is invalid. Needs no cloud account.
 

@@ -3,11 +3,10 @@ import { displayValue, jsonSafe } from "../incident/display.ts";
 import { maskSecrets } from "../incident/load.ts";
 import { GitError } from "../guard/git.ts";
 import { judgeChange, verdict, type Judgement } from "../guard/judge.ts";
-import { OutsideRepositoryError, readRevisions, type Revisions } from "../guard/revisions.ts";
+import { OutsideRepositoryError, ProjectNotAtRootError, readRevisions, type Revisions } from "../guard/revisions.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
-import { DEFAULT_INCIDENTS_DIR } from "../plan/project.ts";
 import { readPreamble, reportDiagnostics } from "../cli/incidents.ts";
-import { escapeAnnotation, EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "../cli/io.ts";
+import { CannotRunError, escapeAnnotation, EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "../cli/io.ts";
 
 export const guardCommand: Command = {
   name: "guard",
@@ -41,7 +40,8 @@ options:
                           replacement roles, principals or keys added, deny-all, a later holdUntil
                           or cutoff), and is valid; every reason otherwise
   --json                  {"ok", "additive", "reasons", "violations", "notes", "codeChanges", ...}
-  --dir DIR               the incidents folder (default: incidents)
+  --dir DIR               the incidents folder (default: incidents/ at the repository's root,
+                          where guard finds the project from any subfolder)
   -h, --help              this text
 
 exit: 0 nothing active is weakened (or --allow-early-removal; with --additive: the change is
@@ -65,9 +65,10 @@ invalid and no --stack-outputs says what is applied`,
 
     let read: Revisions;
     try {
-      read = readRevisions(io.cwd, values.base, values.head, values.dir ?? DEFAULT_INCIDENTS_DIR, outputs.map((o) => o.file));
+      read = readRevisions(io.cwd, values.base, values.head, values.dir, outputs.map((o) => o.file));
     } catch (error) {
       if (error instanceof OutsideRepositoryError) throw new UsageError(error.message);
+      if (error instanceof ProjectNotAtRootError) throw new CannotRunError(error.message);
       if (!(error instanceof GitError)) throw error;
       io.err(`cordon guard: git: ${displayValue(maskSecrets(error.message))}\n`);
       return EXIT_USAGE;

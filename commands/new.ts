@@ -27,7 +27,7 @@ import {
 } from "../incident/fields.ts";
 import { defaultIncidentId, incidentTemplate, type NewIncident } from "../incident/template.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
-import { DEFAULT_INCIDENTS_DIR } from "../plan/project.ts";
+import { projectIncidentsDir } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 
 
@@ -50,7 +50,8 @@ options:
   --id ID               the incident id (default: <UTC date>-<slug of the title>)
   --cutoff VALUE        at-containment (default) or an RFC 3339 instant with offset
   --ticket TEXT         the tracking ticket, such as SEC-1234 (default: none)
-  --dir DIR             the incidents folder (default: incidents)
+  --dir DIR             the incidents folder (default: the project's incidents/, the folder of
+                        Pulumi.yaml found from any of its subfolders)
   --now ISO             the current instant (default: now), for the id's date and the checks
   -h, --help            this text
 
@@ -132,7 +133,8 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     users.set(owner, [...(users.get(owner) ?? []), key]);
   }
 
-  const dir = resolve(io.cwd, values.dir ?? DEFAULT_INCIDENTS_DIR);
+  // Where the project's incidents are, from any subfolder; --dir as given, from where new runs.
+  const dir = resolve(io.cwd, values.dir ?? projectIncidentsDir(io.cwd, "name the folder with --dir"));
   const file = join(dir, `${id}.yaml`);
   const shown = relative(io.cwd, file) || file;
   const incident: NewIncident = {

@@ -14,11 +14,12 @@ export const planCommand: Command = {
   summary: "print what `pulumi up` would declare for the incident files",
   usage: `usage: npx cordon plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE]... [--json]
 
-Validates the incident files (PATH: files or folders, default incidents/) and prints the plan:
-the deny policy of each principal, the keys to disable, the replacement roles, when each incident
-expires, and the organization guardrails (SCP and RCP) of the incidents that ask for them, with
-the targets of the stack file that sets cordon:organization. Needs no cloud account: it is what
-\`pulumi preview\` will show, in cordon's words.
+Validates the incident files (PATH: files or folders, default the project's incidents/, found from
+any of its subfolders) and prints the plan: the deny policy of each principal, the keys to
+disable, the replacement roles, when each incident expires, and the organization guardrails (SCP
+and RCP) of the incidents that ask for them, with the targets of the stack file that sets
+cordon:organization. Needs no cloud account: it is what \`pulumi preview\` will show, in cordon's
+words.
 
 options:
   --account ID          only this account's share, as its stack (prod-ID) declares it: the deny

@@ -4,19 +4,22 @@
  * Every folder that a stack reads, at the base or at the head, is read on both sides, so that a
  * file moved between them is followed. What it concludes is judge.ts's.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../incident/diagnostics.ts";
 import { readIncidentSources } from "../incident/read.ts";
 import type { SourceFile } from "../incident/types.ts";
 import { changedEntries, incidentSourcesAt, repoPath, repoRoot, resolveCommit, rootFilesAt } from "./git.ts";
 import type { Revision } from "./judge.ts";
 import type { PathChange } from "./protected-paths.ts";
-import { PROJECT_FILE, readProjectFiles, STACK_FILE } from "../plan/project.ts";
+import { DEFAULT_INCIDENTS_DIR, PROJECT_FILE, readProjectFiles, STACK_FILE } from "../plan/project.ts";
 import { stacksOf } from "./stacks.ts";
 
 /** DIR names a folder outside the repository. */
 export class OutsideRepositoryError extends Error {}
+
+/** guard runs inside a Pulumi project that is not at the root of its repository. */
+export class ProjectNotAtRootError extends Error {}
 
 export interface Revisions {
   base: Revision;
@@ -42,9 +45,15 @@ function projectOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles">
  * `dirFlag`: DIR as given; `stackOutputs`: the files given as `--stack-outputs`, which are the
  * state judged against, not part of the change. Throws GitError when git cannot answer.
  */
-export function readRevisions(cwd: string, baseRev: string, headRev: string | undefined, dirFlag: string, stackOutputs: string[]): Revisions {
+export function readRevisions(cwd: string, baseRev: string, headRev: string | undefined, dirFlag: string | undefined, stackOutputs: string[]): Revisions {
   const root = repoRoot(cwd);
-  const dir = repoPath(relative(root, resolve(cwd, dirFlag)));
+  // The project is the repository's root, found from any subfolder, as git finds the repository.
+  for (let at = realpathSync(cwd); at !== realpathSync(root) && dirname(at) !== at; at = dirname(at)) {
+    if (existsSync(at) && readdirSync(at).some((name) => PROJECT_FILE.test(name))) {
+      throw new ProjectNotAtRootError(`the Pulumi project here (${relative(cwd, at) || "."}) is not at the root of its repository (${root}): guard judges the project at the root, where the workflows and CODEOWNERS expect it`);
+    }
+  }
+  const dir = dirFlag === undefined ? DEFAULT_INCIDENTS_DIR : repoPath(relative(root, resolve(cwd, dirFlag)));
   if (dir.startsWith("..") || isAbsolute(dir)) throw new OutsideRepositoryError(`--dir ${dirFlag}: expected a folder inside the repository ${root}`);
   const baseCommit = resolveCommit(root, baseRev);
   const headCommit = headRev === undefined ? undefined : resolveCommit(root, headRev);

@@ -25,7 +25,8 @@ const dirs: string[] = [];
 function workdir(): string {
   const dir = mkdtempSync(join(tmpdir(), "cordon-new-"));
   dirs.push(dir);
-  // A checkout has the schema beside incidents/: the file's $schema line points at it.
+  // A checkout: the project file, and the schema beside incidents/ (the file's $schema line points at it).
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(dir, "schema"));
   writeFileSync(join(dir, "schema", "incident.schema.json"), "{}");
   return dir;
