@@ -9,12 +9,14 @@
  * stacks, recorded containment instants and `now` in, findings out.
  */
 import { compareText } from "../incident/order.ts";
-import { formatDuration } from "../incident/time.ts";
+import { formatDuration, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
 import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
+import { iamNameKey } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
+import type { ProtectedPrincipal } from "../plan/project.ts";
 import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
 import { insideFolder, type Stack } from "./stacks.ts";
 
@@ -430,7 +432,13 @@ function whyNotApplied(before: BaseIncident, after: Incident, input: CoverageInp
 export interface ClassifyInput {
   base: BaseIncident[];
   head: Incident[];
+  now: Date;
   containment: ContainmentInstants;
+  /**
+   * The principals no additive change may put under a deny-all or a guardrail, besides
+   * {@link ALWAYS_PROTECTED}: `cordon:protectedPrincipals`, at the base and at the head.
+   */
+  protectedPrincipals: readonly ProtectedPrincipal[];
   /** Every violation guard found (weakenings, incidents not applied, incidents added expired). */
   violations: Violation[];
   /** Every path the change touches, from the repository's root, with its git modes. */
@@ -439,6 +447,60 @@ export interface ClassifyInput {
   incidentsDir: string;
   /** Why the files could not be judged at all (invalid at the head, or at the base). */
   unreadable: string[];
+}
+
+/**
+ * Always protected, whatever the project says: cordon's own roles as the setup names them (the
+ * deployer, preview, verify and contain roles of docs/lifecycle.md) and the role an organization
+ * creates in each account it makes (`OrganizationAccountAccessRole`); add yours, and another
+ * access role, with `cordon:protectedPrincipals` in Pulumi.yaml.
+ * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html
+ */
+export const ALWAYS_PROTECTED: readonly ProtectedPrincipal[] = [
+  { type: "role", name: "cordon-deployer" },
+  { type: "role", name: "cordon-preview" },
+  { type: "role", name: "cordon-verify" },
+  { type: "role", name: "cordon-contain" },
+  { type: "role", name: "OrganizationAccountAccessRole" },
+];
+
+/**
+ * The latest `holdUntil` an additive change may set, in days after the instant guard judges at.
+ * A hold keeps an incident (and a deny-all: every request of its principals) in place whatever
+ * its cutoff; 30 days outlasts an investigation and a holiday, while a mistaken or malicious hold
+ * (a year, a millennium) would keep principals locked out until someone overrides guard. A longer
+ * hold is fine: through a pull request and a reviewer.
+ * @default 30
+ */
+export const MAX_ADDITIVE_HOLD_DAYS = 30;
+
+/**
+ * What of an incident could lock its principals out, by principal: `deny-all` (every request
+ * denied, IAM) and `organization.scp` / `organization.rcp` (guardrails a member account cannot
+ * lift), each keyed `type/account/name` (users and roles, IAM's case) or `identityCenterUser//id`.
+ */
+function lockouts(incident: Incident): Map<string, { what: string; subject: string }> {
+  const out = new Map<string, { what: string; subject: string }>();
+  const hows = [incident.mode === "deny-all" ? "deny-all" : "", incident.organization.scp ? "organization.scp" : "", incident.organization.rcp ? "organization.rcp" : ""].filter(Boolean);
+  for (const how of hows) {
+    for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
+      for (const p of list) out.set(`${how}|${type}/${p.account}/${iamNameKey(p.name)}`, { what: how, subject: `${type} "${p.name}"${p.account === incident.account ? "" : ` (account ${p.account})`}` });
+    }
+    // Identity Center users are reached by the SCP only.
+    if (how !== "organization.rcp" && incident.organization.scp) {
+      for (const u of incident.identityCenterUsers) out.set(`${how}|identityCenterUser//${u.userId}`, { what: how, subject: `Identity Center user ${u.userId}` });
+    }
+  }
+  return out;
+}
+
+/** Why a principal is protected, or undefined when it is not. */
+function protectedBecause(key: string, configured: readonly ProtectedPrincipal[]): string | undefined {
+  const [type, , name] = key.split("|")[1].split("/");
+  const matches = (p: ProtectedPrincipal) => (p.type === "identityCenterUser" ? type === "identityCenterUser" && p.userId === name : p.type === type && iamNameKey(p.name) === name);
+  const builtIn = ALWAYS_PROTECTED.find(matches);
+  if (builtIn !== undefined) return builtIn.type === "role" && builtIn.name === "OrganizationAccountAccessRole" ? "the organization's access role" : "one of cordon's own roles";
+  return configured.some(matches) ? "named in cordon:protectedPrincipals" : undefined;
 }
 
 /** An incident file that guard and the program read: not in a hidden folder nor node_modules, as the folder reader skips them. */
@@ -476,6 +538,23 @@ export function classifyChange(input: ClassifyInput): string[] {
     }
     const { weakenings, others } = compareIncidents(before, after, input.containment);
     for (const change of [...weakenings.map((w) => w.what), ...others]) reasons.push(`${after.file}: incident ${before.id}: ${change}`);
+  }
+  const baseById = new Map(input.base.map((incident) => [incident.id, incident]));
+  const holdLimit = input.now.getTime() + MAX_ADDITIVE_HOLD_DAYS * 86_400_000;
+  for (const after of input.head) {
+    const before = baseById.get(after.id);
+    // A deny-all or a guardrail over a protected principal could lock the responders out.
+    const had = before === undefined ? new Map() : lockouts(before);
+    for (const [key, { what, subject }] of lockouts(after)) {
+      const because = had.has(key) ? undefined : protectedBecause(key, input.protectedPrincipals);
+      if (because !== undefined) {
+        reasons.push(`${after.file}: incident ${after.id}: ${what} would cover ${subject}, ${because}: it could lock the responders out; a pull request and a reviewer decide that`);
+      }
+    }
+    const hold = after.holdUntil === undefined ? undefined : Date.parse(after.holdUntil);
+    if (hold !== undefined && hold > holdLimit && (before?.holdUntil === undefined || Date.parse(before.holdUntil) < hold)) {
+      reasons.push(`${after.file}: incident ${after.id}: holdUntil ${after.holdUntil} is more than ${MAX_ADDITIVE_HOLD_DAYS} days after now (${formatInstant(input.now)}): a hold that long keeps its principals denied past any investigation; a pull request and a reviewer decide that`);
+    }
   }
   for (const after of input.head) {
     if (!baseIds.has(after.id) && after.replacementRoles.length > 0) {

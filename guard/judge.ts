@@ -11,6 +11,7 @@ import { loadIncidents } from "../incident/load.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
 import { appliedState, type StackOutputs } from "../plan/outputs.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
+import type { ProtectedPrincipal } from "../plan/project.ts";
 import { classifyChange, guardChange, stackCoverage, type BaseIncident, type Note, type StackSide, type Violation } from "./guard.ts";
 import { ABSENT_MODE, codeReason, isIncidentFilePath, REGULAR_FILE_MODE, type PathChange } from "./protected-paths.ts";
 import type { Stack } from "./stacks.ts";
@@ -25,6 +26,8 @@ export interface Revision {
   stacks: { stacks: Stack[]; problems: string[] };
   /** How many stack files there are, valid or not. */
   stackFiles: number;
+  /** `cordon:protectedPrincipals` of its Pulumi.yaml. */
+  protectedPrincipals: ProtectedPrincipal[];
 }
 
 /** What one stack last applied (`pulumi stack output --json`), and the file it came from. */
@@ -129,7 +132,10 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
     // An invalid head has no incidents to compare: its one reason is that it does not validate.
     base: headInvalid ? [] : base,
     head,
+    now,
     containment,
+    // The base's list and the head's: a change cannot take a principal off the list it is judged by.
+    protectedPrincipals: [...input.base.protectedPrincipals, ...input.head.protectedPrincipals],
     violations,
     changes: input.changed,
     incidentsDir: input.dir,

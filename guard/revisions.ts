@@ -35,9 +35,10 @@ export interface Revisions {
 const isStackOrProject = (name: string) => STACK_FILE.test(name) || PROJECT_FILE.test(name);
 
 /** The stacks of a revision, from its project file and stack files (at the repository's root). */
-function projectOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles"> {
+function projectOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles" | "protectedPrincipals"> {
   const stackFiles = files.filter((file) => STACK_FILE.test(file.path));
-  return { stacks: stacksOf(readProjectFiles(files.find((file) => PROJECT_FILE.test(file.path)), stackFiles)), stackFiles: stackFiles.length };
+  const project = readProjectFiles(files.find((file) => PROJECT_FILE.test(file.path)), stackFiles);
+  return { stacks: stacksOf(project), stackFiles: stackFiles.length, protectedPrincipals: project.protectedPrincipals };
 }
 
 /**

@@ -94,6 +94,21 @@ export function modeFlagProblem(value: string): string {
 // @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html (UserName)
 
 export const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/**
+ * A user's or role's name as IAM compares it: ignoring case ("names are not distinguished by
+ * case": `Deploy` and `deploy` are one role). The one rule every comparison of principals asks
+ * (the loader's, the plan's, guard's, `new`'s); IAM names are ASCII, so lowercase is exact.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names
+ */
+export function iamNameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Whether IAM takes two names for the same user or role. */
+export function sameIamName(a: string, b: string): boolean {
+  return iamNameKey(a) === iamNameKey(b);
+}
 export const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 const IAM_NAME_CHARACTERS = "letters, digits and +=,.@_-";
 
