@@ -23,8 +23,10 @@ import {
   incidentIdFlagProblem,
   MODES,
   modeFlagProblem,
+  principalKey,
   titleFlagProblem,
 } from "../incident/fields.ts";
+import { compareText } from "../incident/order.ts";
 import { defaultIncidentId, incidentTemplate, type NewIncident } from "../incident/template.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { projectIncidentsDir } from "../cli/project.ts";
@@ -126,15 +128,27 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   }
   if (account === undefined) throw new UsageError("--account is required"); // unreachable: the lookup sets it
 
-  const users = new Map<string, string[]>();
-  for (const name of userNames) users.set(name, []);
-  for (const key of keys) {
-    const owner = owners.get(key) ?? userNames[0];
-    users.set(owner, [...(users.get(owner) ?? []), key]);
-  }
-
   // Where the project's incidents are, from any subfolder; --dir as given, from where new runs.
   const dir = resolve(io.cwd, values.dir ?? projectIncidentsDir(io.cwd, "name the folder with --dir"));
+
+  // A principal the folder already names is written as the folder spells it: IAM takes both
+  // spellings for one principal, and a second spelling would make the folder invalid (cordon names
+  // resources after one), so an incident spelling a user one way would fail every later contain.
+  const spelled = spellingsIn(dir, io.cwd, now);
+  const notes: string[] = [];
+  const respell = (type: "user" | "role", name: string) => {
+    const known = spelled.get(principalKey(account, type, name));
+    if (known === undefined || known.name === name) return name;
+    notes.push(`${type} "${name}" is written "${known.name}", as ${known.file} spells it: IAM takes both for one ${type}, and cordon names its resources after one spelling`);
+    return known.name;
+  };
+  const users = new Map<string, string[]>();
+  for (const name of userNames) users.set(respell("user", name), []);
+  for (const key of keys) {
+    const owner = respell("user", owners.get(key) ?? userNames[0]);
+    users.set(owner, [...(users.get(owner) ?? []), key]);
+  }
+  const roleNames = unique(roles.map((name) => respell("role", name)));
   const file = join(dir, `${id}.yaml`);
   const shown = relative(io.cwd, file) || file;
   const incident: NewIncident = {
@@ -144,7 +158,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     cutoff,
     mode,
     users: [...users.entries()].map(([name, accessKeys]) => ({ name, accessKeys })),
-    roles,
+    roles: roleNames,
     writtenAt: now,
     schemaPath: schemaPathFrom(dir),
     ownersFromIam: [...owners.keys()],
@@ -186,6 +200,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   }
   // The user's name may come from IAM, the path from the folder: shown escaped.
   io.out(displaySafe(nextSteps(incident, shown)));
+  for (const note of notes) io.err(`cordon new: note: ${displayValue(note)}\n`);
   const stale = staleCutoff({ cutoff, users: incident.users }, now);
   if (stale !== undefined) io.err(`cordon new: warning: ${staleCutoffProblem(stale)}\n`);
   return EXIT_OK;
@@ -202,6 +217,21 @@ function collisionsWith(dir: string, file: { path: string; text: string }, cwd: 
   return loadIncidents([...present, file], { now })
     .errors.map(formatDiagnostic)
     .filter((line) => !before.has(line));
+}
+
+/** How the incidents already in the folder spell each principal: the first file's spelling (by path), as the loader's rule takes it. */
+function spellingsIn(dir: string, cwd: string, now: Date): Map<string, { name: string; file: string }> {
+  const spelled = new Map<string, { name: string; file: string }>();
+  if (!existsSync(dir)) return spelled;
+  // Each file alone: a file that does not validate hides no other's spelling.
+  for (const file of readIncidentSources([dir], cwd).files.sort((a, b) => compareText(a.path, b.path))) {
+    for (const incident of loadIncidents([file], { now }).incidents) {
+      for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
+        for (const p of list) if (!spelled.has(principalKey(p.account, type, p.name))) spelled.set(principalKey(p.account, type, p.name), { name: p.name, file: file.path });
+      }
+    }
+  }
+  return spelled;
 }
 
 function nextSteps(incident: NewIncident, shown: string): string {

@@ -14,7 +14,7 @@ import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
 import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
-import { iamNameKey } from "../incident/fields.ts";
+import { iamNameKey, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
 import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
@@ -183,10 +183,10 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
   // for a role's inline policy is the very policy just written. A principal is its account, type
   // and name: the same name in another account is another principal, and moving it lifts the deny
   // in the account it leaves (that account's stack removes its share).
-  const key = (p: { account: string; name: string }) => `${p.account}/${p.name.toLowerCase()}`;
+  const key = (p: { account: string; name: string }) => `${p.account}/${iamNameKey(p.name)}`;
   const headUsers = new Map(after.users.map((u) => [key(u), u.name]));
   const headRoles = new Map(after.roles.map((r) => [key(r), r.name]));
-  const elsewhere = (list: { account: string; name: string }[], name: string) => [...new Set(list.filter((p) => p.name.toLowerCase() === name.toLowerCase()).map((p) => p.account))].sort();
+  const elsewhere = (list: { account: string; name: string }[], name: string) => [...new Set(list.filter((p) => sameIamName(p.name, name)).map((p) => p.account))].sort();
   const principals = [
     ...before.users.map((u) => ["user", u, headUsers, after.users] as const),
     ...before.roles.map((r) => ["role", r, headRoles, after.roles] as const),
@@ -259,11 +259,11 @@ function otherChanges(before: BaseIncident, after: Incident): string[] {
     if (before[field] !== after[field]) out.push(`${field} changed: not containment`);
   }
   // The same key under another user: its resource is renamed, which is no containment.
-  const owner = new Map(before.users.flatMap((user) => user.accessKeys.map((key) => [key, user.name.toLowerCase()] as const)));
+  const owner = new Map(before.users.flatMap((user) => user.accessKeys.map((key) => [key, iamNameKey(user.name)] as const)));
   for (const user of after.users) {
     for (const key of user.accessKeys) {
       const was = owner.get(key);
-      if (was !== undefined && was !== user.name.toLowerCase()) out.push(`access key ${key} moved to user "${user.name}"`);
+      if (was !== undefined && was !== iamNameKey(user.name)) out.push(`access key ${key} moved to user "${user.name}"`);
     }
   }
   return out;
@@ -474,30 +474,36 @@ export const ALWAYS_PROTECTED: readonly ProtectedPrincipal[] = [
  */
 export const MAX_ADDITIVE_HOLD_DAYS = 30;
 
+/** A principal a deny-all or a guardrail covers, as the protected list names principals. */
+type Covered = { type: "user" | "role"; name: string } | { type: "identityCenterUser"; userId: string };
+
 /**
  * What of an incident could lock its principals out, by principal: `deny-all` (every request
  * denied, IAM) and `organization.scp` / `organization.rcp` (guardrails a member account cannot
- * lift), each keyed `type/account/name` (users and roles, IAM's case) or `identityCenterUser//id`.
+ * lift); keyed by how and whom, as IAM tells principals apart.
  */
-function lockouts(incident: Incident): Map<string, { what: string; subject: string }> {
-  const out = new Map<string, { what: string; subject: string }>();
+function lockouts(incident: Incident): Map<string, { what: string; subject: string; principal: Covered }> {
+  const out = new Map<string, { what: string; subject: string; principal: Covered }>();
   const hows = [incident.mode === "deny-all" ? "deny-all" : "", incident.organization.scp ? "organization.scp" : "", incident.organization.rcp ? "organization.rcp" : ""].filter(Boolean);
   for (const how of hows) {
     for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
-      for (const p of list) out.set(`${how}|${type}/${p.account}/${iamNameKey(p.name)}`, { what: how, subject: `${type} "${p.name}"${p.account === incident.account ? "" : ` (account ${p.account})`}` });
+      for (const p of list) {
+        const subject = `${type} "${p.name}"${p.account === incident.account ? "" : ` (account ${p.account})`}`;
+        out.set(`${how}|${principalKey(p.account, type, p.name)}`, { what: how, subject, principal: { type, name: p.name } });
+      }
     }
     // Identity Center users are reached by the SCP only.
     if (how !== "organization.rcp" && incident.organization.scp) {
-      for (const u of incident.identityCenterUsers) out.set(`${how}|identityCenterUser//${u.userId}`, { what: how, subject: `Identity Center user ${u.userId}` });
+      for (const u of incident.identityCenterUsers) out.set(`${how}|identityCenterUser/${u.userId}`, { what: how, subject: `Identity Center user ${u.userId}`, principal: { type: "identityCenterUser", userId: u.userId } });
     }
   }
   return out;
 }
 
 /** Why a principal is protected, or undefined when it is not. */
-function protectedBecause(key: string, configured: readonly ProtectedPrincipal[]): string | undefined {
-  const [type, , name] = key.split("|")[1].split("/");
-  const matches = (p: ProtectedPrincipal) => (p.type === "identityCenterUser" ? type === "identityCenterUser" && p.userId === name : p.type === type && iamNameKey(p.name) === name);
+function protectedBecause(covered: Covered, configured: readonly ProtectedPrincipal[]): string | undefined {
+  const matches = (p: ProtectedPrincipal) =>
+    p.type === "identityCenterUser" ? covered.type === "identityCenterUser" && p.userId === covered.userId : covered.type !== "identityCenterUser" && covered.type === p.type && sameIamName(p.name, covered.name);
   const builtIn = ALWAYS_PROTECTED.find(matches);
   if (builtIn !== undefined) return builtIn.type === "role" && builtIn.name === "OrganizationAccountAccessRole" ? "the organization's access role" : "one of cordon's own roles";
   return configured.some(matches) ? "named in cordon:protectedPrincipals" : undefined;
@@ -545,8 +551,8 @@ export function classifyChange(input: ClassifyInput): string[] {
     const before = baseById.get(after.id);
     // A deny-all or a guardrail over a protected principal could lock the responders out.
     const had = before === undefined ? new Map() : lockouts(before);
-    for (const [key, { what, subject }] of lockouts(after)) {
-      const because = had.has(key) ? undefined : protectedBecause(key, input.protectedPrincipals);
+    for (const [key, { what, subject, principal }] of lockouts(after)) {
+      const because = had.has(key) ? undefined : protectedBecause(principal, input.protectedPrincipals);
       if (because !== undefined) {
         reasons.push(`${after.file}: incident ${after.id}: ${what} would cover ${subject}, ${because}: it could lock the responders out; a pull request and a reviewer decide that`);
       }

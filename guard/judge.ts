@@ -7,6 +7,7 @@
  */
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import { computeExpiry } from "../incident/expiry.ts";
+import { principalKey } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
 import { appliedState, type StackOutputs } from "../plan/outputs.ts";
@@ -244,8 +245,8 @@ export function mergeApplied(incidents: BaseIncident[]): BaseIncident[] {
       cutoff: known.cutoff === AT_CONTAINMENT || incident.cutoff === AT_CONTAINMENT ? AT_CONTAINMENT : [known.cutoff, incident.cutoff].sort().at(-1)!,
       mode: known.mode === "deny-all" || incident.mode === "deny-all" ? "deny-all" : known.mode,
       ...(holds.length > 0 ? { holdUntil: holds.at(-1) } : {}),
-      users: unique([...known.users, ...incident.users], (u) => `${u.account}/${u.name.toLowerCase()}`),
-      roles: unique([...known.roles, ...incident.roles], (r) => `${r.account}/${r.name.toLowerCase()}`),
+      users: unique([...known.users, ...incident.users], (u) => principalKey(u.account, "user", u.name)),
+      roles: unique([...known.roles, ...incident.roles], (r) => principalKey(r.account, "role", r.name)),
       organization: { scp: known.organization.scp || incident.organization.scp, rcp: known.organization.rcp || incident.organization.rcp },
       identityCenterUsers: unique([...known.identityCenterUsers, ...incident.identityCenterUsers], (u) => u.userId),
       unownedKeys: [...new Set([...(known.unownedKeys ?? []), ...(incident.unownedKeys ?? [])])].sort(),

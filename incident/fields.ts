@@ -109,6 +109,11 @@ export function iamNameKey(name: string): string {
 export function sameIamName(a: string, b: string): boolean {
   return iamNameKey(a) === iamNameKey(b);
 }
+
+/** A principal as IAM tells principals apart: its account, its type, its name ignoring case. */
+export function principalKey(account: string, type: "user" | "role", name: string): string {
+  return `${account}/${type}/${iamNameKey(name)}`;
+}
 export const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 const IAM_NAME_CHARACTERS = "letters, digits and +=,.@_-";
 

@@ -4,6 +4,7 @@
  * byte-identical plan whatever their order.
  */
 import { computeExpiry } from "../incident/expiry.ts";
+import { iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.ts";
 import { organizationPlan, type OrganizationConfig, type OrganizationExclusion, type OrganizationPolicyPlan } from "./organization.ts";
@@ -186,14 +187,14 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const incidents = all.filter((incident) => accountsOf(incident).some(inAccount) || guarded.includes(incident)).sort(byKey((i) => i.id));
   const containment = options.containment ?? {};
   const gone = new Set(options.goneAccessKeys ?? []);
-  const managedRoles = new Set((options.managedDenyRoles ?? []).map((name) => name.toLowerCase()));
+  const managedRoles = new Set((options.managedDenyRoles ?? []).map(iamNameKey));
 
   const principals = new Map<string, { account: string; type: PrincipalType; name: string; incidents: Incident[] }>();
   const keys = new Map<string, AccessKeyPlan>();
   for (const incident of incidents) {
     const add = (type: PrincipalType, name: string, account: string) => {
       // IAM names are case-insensitive: one principal, one policy, whatever the spelling.
-      const key = `${account}\u0000${type}\u0000${name.toLowerCase()}`;
+      const key = principalKey(account, type, name);
       const entry = principals.get(key) ?? { account, type, name, incidents: [] };
       entry.incidents.push(incident);
       principals.set(key, entry);
@@ -219,7 +220,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
 
   const denyPolicies = [...principals.values()].map((p): DenyPolicy => {
     const { document, mode, pendingContainment } = denyDocument(p.incidents, containment);
-    const managedRole = p.type === "role" && managedRoles.has(p.name.toLowerCase());
+    const managedRole = p.type === "role" && managedRoles.has(iamNameKey(p.name));
     return {
       account: p.account,
       principal: { type: p.type, name: p.name },

@@ -112,6 +112,18 @@ describe("against moto_server", () => {
     expect(readFileSync(join(cwd, file), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../schema/incident.schema.json");
   });
 
+  it("a user IAM spells otherwise than an active incident: written as the folder spells it, so the folder stays valid (issue 19: contain failed)", async () => {
+    const key = await seedKey("CI-Deployer");
+    const cwd = workdir();
+    mkdirSync(join(cwd, "incidents"));
+    writeFileSync(join(cwd, "incidents", "2026-11-27-earlier.yaml"), 'id: 2026-11-27-earlier\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nusers: [{ name: ci-deployer }]\n');
+    const result = await run(cwd, ["--access-key", key, "--title", "Exposed access key", "--cutoff", "at-containment"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('cordon new: note: user "CI-Deployer" is written "ci-deployer", as incidents/2026-11-27-earlier.yaml spells it: IAM takes both for one user, and cordon names its resources after one spelling\n');
+    expect(result.stdout).toContain(`  user ci-deployer: ${key} (owner from IAM)\n`);
+    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).errors).toEqual([]);
+  });
+
   it("keys of two users give two users, each with its own key", async () => {
     const first = await seedKey("ci-deployer");
     const second = await seedKey("dana");
@@ -304,20 +316,6 @@ describe("beside the incidents already in the folder", () => {
 
   it.each([
     {
-      what: "a principal spelled another way",
-      existing: ["--user", "Deploy", "--account", "123456789012"],
-      args: ["--user", "deploy", "--account", "123456789012"],
-      collision:
-        'incidents/2026-11-28-x.yaml:25:11 E_PRINCIPAL_SPELLING users[0].name: user "deploy" is spelled "Deploy" in incidents/2026-11-27-existing.yaml: spell a principal the same way in every incident (IAM ignores case, but cordon\'s resource names do not)',
-    },
-    {
-      what: "a role spelled another way",
-      existing: ["--role", "Builder", "--account", "123456789012"],
-      args: ["--role", "builder", "--account", "123456789012"],
-      collision:
-        'incidents/2026-11-28-x.yaml:28:11 E_PRINCIPAL_SPELLING roles[0].name: role "builder" is spelled "Builder" in incidents/2026-11-27-existing.yaml: spell a principal the same way in every incident (IAM ignores case, but cordon\'s resource names do not)',
-    },
-    {
       what: "a key under another user",
       existing: ["--user", "alice", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012"],
       args: ["--user", "bob", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012"],
@@ -356,14 +354,30 @@ describe("beside the incidents already in the folder", () => {
     expect(result.code).toBe(0);
   });
 
-  it("any spelling of an existing principal that differs is refused; the same spelling is written", async () => {
+  it.each([
+    ["--user", "Deploy", "deploy", "user", 'user "deploy" is written "Deploy", as incidents/2026-11-27-existing.yaml spells it: IAM takes both for one user, and cordon names its resources after one spelling'],
+    ["--role", "Builder", "builder", "role", 'role "builder" is written "Builder", as incidents/2026-11-27-existing.yaml spells it: IAM takes both for one role, and cordon names its resources after one spelling'],
+  ])("writes a principal spelled another way (%s %s, then %s) as the folder spells it, with a note (issue 19: it refused, exit 1)", async (flag, existing, given, type, note) => {
+    const cwd = await withExisting([flag, existing, "--account", "123456789012"]);
+    const result = await run(cwd, ["--title", "x", flag, given, "--account", "123456789012"]);
+    expect([result.code, result.stderr]).toEqual([0, `cordon new: note: ${note}\n`]);
+    const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.incidents.find((i) => i.id === "2026-11-28-x")![type === "user" ? "users" : "roles"].map((p) => p.name)).toEqual([existing]);
+  });
+
+  it("any spelling of an existing principal is written as the folder spells it, and the folder stays valid", async () => {
     await fc.assert(
       fc.asyncProperty(fc.stringMatching(/^[a-z][a-z0-9-]{1,8}$/), fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }), fc.constantFrom("--user", "--role"), async (name, upper, flag) => {
         const respelled = Array.from(name, (char, i) => (upper[i] ? char.toUpperCase() : char)).join("");
         const cwd = await withExisting([flag, name, "--account", "123456789012"]);
         const result = await run(cwd, ["--title", "x", flag, respelled, "--account", "123456789012"]);
-        expect(result.code).toBe(respelled === name ? 0 : 1);
-        expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(respelled === name);
+        expect(result.code).toBe(0);
+        expect(result.stderr === "").toBe(respelled === name);
+        const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
+        expect(loaded.errors).toEqual([]);
+        const written = loaded.incidents.find((i) => i.id === "2026-11-28-x")!;
+        expect([...written.users, ...written.roles].map((p) => p.name)).toEqual([name]);
       }),
       { numRuns: 25 },
     );

@@ -114,9 +114,7 @@ describe("the organization stack", () => {
       expect(attachment.retainOnDelete).toBe(false);
     }
     // SCPs do not reach the management account: its role is left out of the SCP, kept in the RCP.
-    expect(JSON.parse(String(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content)).Statement[0].Condition.ArnLike["aws:PrincipalArn"]).not.toContain(
-      `arn:aws:iam::${MANAGEMENT}:role/audit-reader`,
-    );
+    expect(String(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content)).not.toContain(`arn:aws:iam::${MANAGEMENT}:role/audit-reader`);
     expect(String(resource(run, "aws:organizations/policy:Policy", rcp.name).inputs.content)).toContain(`arn:aws:iam::${MANAGEMENT}:role/audit-reader`);
     expect((run.outputs as unknown as StackOutputs).organization).toEqual({
       targets: ["r-abcd"],
