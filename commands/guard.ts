@@ -21,9 +21,11 @@ is still active at --now: the file deleted, a user, role or access key removed, 
 respelled (IAM ignores case, cordon's resource names do not), the cutoff moved earlier, the mode
 lowered from deny-all to revoke-older-sessions, the account changed, holdUntil shortened or
 removed, or no stack applying it any more (a stack file pointed elsewhere, moved to another
-account, or removed). Also fails on a new incident that has already expired. Adding,
-strengthening, and removing expired incidents pass. Reports every change to code that decides
-what is applied (guard/protected-paths.ts) as needing code-owner review.
+account, or removed). Also fails on a new incident that has already expired, and on a symbolic
+link, submodule or executable among the incident files. Adding, strengthening, and removing
+expired incidents pass. Reports every other path the change touches as code, which a code owner
+must review: only regular files incidents/**/*.yaml and incidents/**/*.yml are not (the allowlist,
+guard/protected-paths.ts).
 
 When the incident files at --base are invalid, the head is judged against the last applied state
 (--stack-outputs) instead, so that a fix can land.
@@ -38,7 +40,9 @@ options:
   --allow-early-removal   let an approved emergency through: exit 0, and say loudly what is weakened
   --additive              exit 0 only when the change only adds containment (new incidents without
                           replacement roles, principals or keys added, deny-all, a later holdUntil
-                          or cutoff), and is valid; every reason otherwise
+                          or cutoff), and is valid; every reason otherwise. Never additive: code, a
+                          deny-all or guardrail over cordon's own roles, OrganizationAccountAccessRole
+                          or Pulumi.yaml's cordon:protectedPrincipals, a holdUntil over 30 days away
   --json                  {"ok", "additive", "reasons", "violations", "notes", "codeChanges", ...}
   --dir DIR               the incidents folder (default: incidents/ at the repository's root,
                           where guard finds the project from any subfolder)

@@ -443,6 +443,8 @@ export interface ClassifyInput {
   violations: Violation[];
   /** Every path the change touches, from the repository's root, with its git modes. */
   changes: PathChange[];
+  /** A path from the root as shown (relative to where guard runs); as it is by default. */
+  shown?: (path: string) => string;
   /** The incidents folder guard judges, from the root: the only place an additive change may touch. */
   incidentsDir: string;
   /** Why the files could not be judged at all (invalid at the head, or at the base). */
@@ -525,14 +527,15 @@ export function isReadIncidentFile(path: string): boolean {
  */
 export function classifyChange(input: ClassifyInput): string[] {
   const reasons: string[] = [...input.unreadable];
+  const shown = input.shown ?? ((path: string) => path);
   for (const change of input.changes) {
     const code = codeReason(change);
+    const path = shown(change.path);
     if (code !== undefined) {
       const where = insideFolder(change.path, INCIDENTS_ROOT) ? `: ${code}` : `, outside ${INCIDENTS_ROOT}/`;
-      reasons.push(`${change.path} changed${where}: code, which a code owner must review`);
-    }
-    else if (!insideFolder(change.path, input.incidentsDir)) reasons.push(`${change.path} changed, outside ${input.incidentsDir}/ (--dir), where guard judges incidents`);
-    else if (!isReadIncidentFile(change.path)) reasons.push(`${change.path} changed: not an incident file (hidden, or under node_modules: nothing reads it)`);
+      reasons.push(`${path} changed${where}: code, which a code owner must review`);
+    } else if (!insideFolder(change.path, input.incidentsDir)) reasons.push(`${path} changed, outside ${input.incidentsDir}/ (--dir), where guard judges incidents`);
+    else if (!isReadIncidentFile(change.path)) reasons.push(`${path} changed: not an incident file (hidden, or under node_modules: nothing reads it)`);
   }
   const headById = new Map(input.head.map((incident) => [incident.id, incident]));
   const baseIds = new Set(input.base.map((incident) => incident.id));

@@ -54,6 +54,8 @@ export interface JudgeInput {
   changed: PathChange[];
   /** A path as shown to its path from the root. */
   repoPath: (shown: string) => string;
+  /** A path from the root as shown (relative to where guard runs). */
+  shown: (path: string) => string;
   now: Date;
   containment: ContainmentInstants;
   /** Every `--stack-outputs` given; judged against when the base does not validate. */
@@ -123,7 +125,7 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
         // What the stack outputs name is what was applied.
         baseApplied: fromOutputs ? () => true : undefined,
       });
-  const violations = [...result.violations, ...coverage, ...notRegular(input.changed)];
+  const violations = [...result.violations, ...coverage, ...notRegular(input.changed, input.shown)];
   const problemCount = headErrors.length + input.head.stacks.problems.length;
   const unreadable = [
     ...(headInvalid ? [`the head does not validate (${problemCount} ${problemCount === 1 ? "problem" : "problems"}): a change that cannot be read cannot be proven safe`] : []),
@@ -139,6 +141,7 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
     protectedPrincipals: [...input.base.protectedPrincipals, ...input.head.protectedPrincipals],
     violations,
     changes: input.changed,
+    shown: input.shown,
     incidentsDir: input.dir,
     unreadable,
   });
@@ -152,7 +155,7 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
       notes: result.notes,
       codeChanges: input.changed.flatMap((change) => {
         const reason = codeReason(change);
-        return reason === undefined ? [] : [{ path: change.path, reason }];
+        return reason === undefined ? [] : [{ path: input.shown(change.path), reason }];
       }),
       reasons,
       counts: { base: base.length, head: head.length },
@@ -166,16 +169,16 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
  * from incident files and gives them the incident files' owners, while each is code; so guard,
  * a required check, refuses them rather than only asking for a code owner.
  */
-function notRegular(changes: PathChange[]): Violation[] {
+function notRegular(changes: PathChange[], shown: (path: string) => string): Violation[] {
   const fix: Record<string, string> = { "120000": "commit the file itself", "160000": "remove the submodule", "100755": "git update-index --chmod=-x" };
   return changes
     .filter((change) => isIncidentFilePath(change.path) && change.after !== REGULAR_FILE_MODE && change.after !== ABSENT_MODE)
     .map((change) => ({
       kind: "not-regular",
       id: "",
-      file: change.path,
+      file: shown(change.path),
       until: null,
-      message: `${change.path}: ${codeReason(change)}, where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code (${fix[change.after] === undefined ? "replace it with a regular file" : change.after === "100755" ? `${fix[change.after]} ${change.path}` : fix[change.after]})`,
+      message: `${shown(change.path)}: ${codeReason(change)}, where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code (${fix[change.after] === undefined ? "replace it with a regular file" : change.after === "100755" ? `${fix[change.after]} ${shown(change.path)}` : fix[change.after]})`,
       overridable: false,
     }));
 }

@@ -30,6 +30,8 @@ export interface Revisions {
   changed: PathChange[];
   /** A path as shown (relative to where guard runs) to its path from the root. */
   repoPath: (shown: string) => string;
+  /** A path from the root as shown: relative to where guard runs, as git shows paths. */
+  shown: (path: string) => string;
 }
 
 const isStackOrProject = (name: string) => STACK_FILE.test(name) || PROJECT_FILE.test(name);
@@ -94,6 +96,7 @@ export function readRevisions(cwd: string, baseRev: string, headRev: string | un
     dir,
     changed: changedEntries(root, baseCommit, headCommit).filter(({ path }) => headCommit !== undefined || !stackOutputs.some((file) => path === repoPath(relative(root, resolve(cwd, file))))),
     repoPath: (path) => toShown.get(path) ?? repoPath(relative(root, resolve(cwd, path))),
+    shown: (path) => relative(cwd, join(root, path)) || path,
   };
 }
 

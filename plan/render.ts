@@ -140,14 +140,15 @@ function renderOrganization(plan: Plan, style: RenderStyle): string[] {
 function describeGuardrail(policy: OrganizationPolicyPlan, statement: PolicyStatement): string {
   const condition = statement.Condition ?? {};
   const values = (operator: string, key: string) => [condition[operator]?.[key] ?? []].flat().map(String);
-  const roles = [...values("StringEqualsIgnoreCase", PRINCIPAL_ARN_KEY), ...values("ArnLike", PRINCIPAL_ARN_KEY)]
-    .map((arn) => /^arn:aws:iam::(\d{12}):role\/(\*\/)?(.+)$/.exec(arn))
-    .filter((m) => m !== null)
-    .map((m) => `role ${m[3]} (${m[1]}${m[2] === undefined ? "" : ", under a path: as IAM spells it"})`);
+  const role = (arn: string) => /^arn:aws:iam::(\d{12}):role\/(?:\*\/)?(.+)$/.exec(arn);
+  const named = (arns: string[]) => arns.map(role).filter((m) => m !== null).map((m) => `${m[2]} (${m[1]})`);
+  const roles = named(values("StringEqualsIgnoreCase", PRINCIPAL_ARN_KEY)).map((r) => `role ${r}`);
+  // Under a path, ArnLike compares the name as IAM spells it (the program checks the spelling at up).
+  const pathed = named(values("ArnLike", PRINCIPAL_ARN_KEY));
   const account = values("StringEquals", PRINCIPAL_ACCOUNT_KEY)[0];
   const users = values("StringEqualsIgnoreCase", USERNAME_KEY).map((name) => `user ${name} (${account})`);
   const ids = values("StringEquals", IDENTITY_STORE_USER_ID_KEY);
-  const whom = [...users, ...roles, ...ids.map((id) => `Identity Center user ${id}`)].join(", ");
+  const whom = [...users, ...roles, ...(pathed.length > 0 ? [`roles under a path, spelt as in IAM: ${pathed.join(", ")}`] : []), ...ids.map((id) => `Identity Center user ${id}`)].join(", ");
   const issued = condition.DateLessThan?.[TOKEN_ISSUE_TIME];
   const pending = placeholderIncident(issued);
   const when = issued === undefined ? "(deny-all)" : `for sessions issued before ${pending !== undefined ? `the containment of ${pending}` : String(issued)}`;
