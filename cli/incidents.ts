@@ -90,7 +90,8 @@ function readStackOutputs(given: string, cwd: string): unknown {
  * diagnostic and returns undefined when any file is invalid.
  */
 export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | undefined {
-  const result = loadIncidentPaths(paths.length > 0 ? paths : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")], io.cwd, now);
+  const read = paths.length > 0 ? paths : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
+  const result = loadIncidentPaths(read, io.cwd, now);
   if (result.errors.length === 0) return result.incidents;
   reportDiagnostics(result.errors, io);
   return undefined;

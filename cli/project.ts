@@ -24,7 +24,8 @@ export function readProject(cwd: string): Project & { dir?: string } {
   if (dir === undefined) return readProjectFiles(undefined, []);
   const names = readdirSync(dir);
   const read = (name: string) => ({ path: relative(cwd, join(dir, name)) || name, text: readFileSync(join(dir, name), "utf8") });
-  return { ...readProjectFiles(read(names.find((name) => PROJECT_FILE.test(name))!), names.filter((name) => STACK_FILE.test(name)).map(read)), dir };
+  const project = readProjectFiles(read(names.find((name) => PROJECT_FILE.test(name))!), names.filter((name) => STACK_FILE.test(name)).map(read));
+  return { ...project, dir };
 }
 
 /**
@@ -35,7 +36,8 @@ export function readProject(cwd: string): Project & { dir?: string } {
 export function projectIncidentsDir(cwd: string, instead: string): string {
   const project = readProject(cwd);
   if (project.dir === undefined) {
-    throw new CannotRunError(`no Pulumi.yaml in ${cwd} or any folder above it: run cordon in the cordon project (the folder that holds Pulumi.yaml) or a folder inside it, or ${instead}`);
+    const where = "run cordon in the cordon project (the folder that holds Pulumi.yaml) or a folder inside it";
+    throw new CannotRunError(`no Pulumi.yaml in ${cwd} or any folder above it: ${where}, or ${instead}`);
   }
   return relative(cwd, join(project.dir, project.incidentsDir)) || ".";
 }

@@ -35,7 +35,8 @@ exit: 0 listed, 1 any incident file invalid or the stack files contradict each o
     if (project.problems.length > 0) {
       // A matrix built from a wrong reading would skip a stack: list nothing rather than part.
       for (const problem of project.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
-      io.err(`cordon accounts: ${project.problems.length === 1 ? "1 problem" : `${project.problems.length} problems`} in the project's files: no account listed\n`);
+      const n = project.problems.length;
+      io.err(`cordon accounts: ${n === 1 ? "1 problem" : `${n} problems`} in the project's files: no account listed\n`);
       return EXIT_INVALID;
     }
     const accounts = accountStacks(incidents, project, project.stackAccounts);

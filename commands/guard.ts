@@ -147,16 +147,26 @@ function printText(judged: Judgement, options: Options, io: Io): number {
     io.err(`cordon guard: fix the ${judged.headStackProblems.length > 0 && judged.headErrors.length === 0 ? "stack files" : "incident files"} above: a change that cannot be read cannot be proven safe\n`);
   }
   for (const note of judged.notes) io.out(`ok  ${displayValue(note.message)}\n`);
-  for (const { path, reason } of judged.codeChanges) io.out(`review  ${displayValue(path)}: ${displayValue(reason)}: code, which a code owner must review\n`);
-  if (ci) for (const { path, reason } of judged.codeChanges) io.err(`::warning title=cordon guard: code-owner review::${escapeAnnotation(displayValue(`${path}: ${reason}: code, which a code owner must review`))}\n`);
+  for (const { path, reason } of judged.codeChanges) {
+    const line = `${path}: ${reason}: code, which a code owner must review`;
+    io.out(`review  ${displayValue(line)}\n`);
+    if (ci) io.err(`::warning title=cordon guard: code-owner review::${escapeAnnotation(displayValue(line))}\n`);
+  }
 
   if (refused.length > 0) {
     for (const violation of refused) io.err(`${colour.red("error")} ${displayValue(violation.message)}\n`);
     if (ci) for (const violation of refused) io.err(`::error title=cordon guard::${escapeAnnotation(displayValue(violation.message))}\n`);
     const expired = refused.filter((v) => v.kind === "added-expired").length;
     const irregular = refused.filter((v) => v.kind === "not-regular").length;
-    if (expired > 0) io.err(`guard: ${expired} added ${expired === 1 ? "incident has" : "incidents have"} already expired: check ${expired === 1 ? "its" : "their"} cutoff (--allow-early-removal does not apply)\n`);
-    if (irregular > 0) io.err(`guard: ${irregular} ${irregular === 1 ? "path" : "paths"} among the incident files ${irregular === 1 ? "is not a regular file" : "are not regular files"} (--allow-early-removal does not apply)\n`);
+    const one = (n: number, singular: string, plural: string) => (n === 1 ? singular : plural);
+    const final = "(--allow-early-removal does not apply)";
+    if (expired > 0) {
+      const what = `${expired} added ${one(expired, "incident has", "incidents have")} already expired`;
+      io.err(`guard: ${what}: check ${one(expired, "its", "their")} cutoff ${final}\n`);
+    }
+    if (irregular > 0) {
+      io.err(`guard: ${irregular} ${one(irregular, "path", "paths")} among the incident files ${one(irregular, "is not a regular file", "are not regular files")} ${final}\n`);
+    }
   }
   if (weakened.length > 0) {
     if (options.allowEarlyRemoval) allowLoudly(weakened.map((v) => v.message), io);

@@ -147,7 +147,8 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   const respell = (type: "user" | "role", name: string) => {
     const known = spelled.get(principalKey(account, type, name));
     if (known === undefined || known.name === name) return name;
-    notes.push(`${type} "${name}" is written "${known.name}", as ${known.file} spells it: IAM takes both for one ${type}, and cordon names its resources after one spelling`);
+    const why = `IAM takes both for one ${type}, and cordon names its resources after one spelling`;
+    notes.push(`${type} "${name}" is written "${known.name}", as ${known.file} spells it: ${why}`);
     return known.name;
   };
   const users = new Map<string, string[]>();
@@ -235,7 +236,10 @@ function spellingsIn(dir: string, cwd: string, now: Date): Map<string, { name: s
   for (const file of readIncidentSources([dir], cwd).files.sort((a, b) => compareText(a.path, b.path))) {
     for (const incident of loadIncidents([file], { now }).incidents) {
       for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
-        for (const p of list) if (!spelled.has(principalKey(p.account, type, p.name))) spelled.set(principalKey(p.account, type, p.name), { name: p.name, file: file.path });
+        for (const p of list) {
+          const key = principalKey(p.account, type, p.name);
+          if (!spelled.has(key)) spelled.set(key, { name: p.name, file: file.path });
+        }
       }
     }
   }
@@ -276,7 +280,9 @@ function nextSteps(incident: NewIncident, shown: string): string {
  */
 function textFlag(flag: string, value: string, max: number, notes: string[]): string {
   const masked = maskSecrets(value);
-  if (masked !== value) notes.push(`${flag} held what looks like a secret access key: written as "(secret not shown)"; treat that key as exposed`);
+  if (masked !== value) {
+    notes.push(`${flag} held what looks like a secret access key: written as "(secret not shown)"; treat that key as exposed`);
+  }
   const fitted = fitOneLine(flag, masked, max);
   notes.push(...fitted.notes);
   return fitted.text;
@@ -287,7 +293,9 @@ function titleOf(title: string | undefined, keys: string[], notes: string[]): st
   if (title === undefined) throw new UsageError('--title is required: what happened, in one line, such as --title "CI key in public repo"');
   const text = textFlag("--title", title, TITLE_MAX_LENGTH, notes);
   if (text !== "") return text;
-  if (keys.length === 0) throw new UsageError('--title: found no text, expected what happened, in one line, such as --title "CI key in public repo"');
+  if (keys.length === 0) {
+    throw new UsageError('--title: found no text, expected what happened, in one line, such as --title "CI key in public repo"');
+  }
   const fallback = textFlag("--title", `Exposed access key ${keys.join(", ")}`, TITLE_MAX_LENGTH, []);
   notes.push(`--title was blank: written "${fallback}"`);
   return fallback;

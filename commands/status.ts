@@ -13,8 +13,9 @@ export const statusCommand: Command = {
 
 Per incident (PATH: files or folders, default the project's incidents/, found from any of its
 subfolders): the cutoff, when it expires (cutoff + 36 h when it names a user, + 12 h for roles
-only, or holdUntil when later), the time left, and whether its file can now be removed. An at-containment incident whose instant is not known is
-never removable: pass the stack outputs to know it.
+only, or holdUntil when later), the time left, and whether its file can now be removed. An
+at-containment incident whose instant is not known is never removable: pass the stack outputs to
+know it.
 
 options:
   --now ISO             the instant to judge at (default: now)

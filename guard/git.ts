@@ -99,7 +99,8 @@ export function rootFilesAt(root: string, commit: string, wanted: (name: string)
  */
 export function changedEntries(root: string, base: string, head?: string): PathChange[] {
   // --raw: ":<mode before> <mode after> <blob> <blob> <status>\0<path>\0" per path.
-  const fields = git(root, ["diff", "--raw", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", base, ...(head === undefined ? [] : [head]), "--"]).toString("utf8").split("\0");
+  const args = ["diff", "--raw", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", base, ...(head === undefined ? [] : [head]), "--"];
+  const fields = git(root, args).toString("utf8").split("\0");
   const changes = new Map<string, PathChange>();
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const [before, after] = fields[i].slice(1).split(" ");

@@ -91,7 +91,13 @@ function activeStanding(lifecycle: PlannedIncident, now: Date): string {
  * already there at the base: an incident the outputs do not name looks added, but one whose file
  * was there was not added by this change, expired or not.
  */
-export function guardChange(base: BaseIncident[], head: Incident[], now: Date, containment: ContainmentInstants = {}, inBase?: (file: string) => boolean): GuardResult {
+export function guardChange(
+  base: BaseIncident[],
+  head: Incident[],
+  now: Date,
+  containment: ContainmentInstants = {},
+  inBase?: (file: string) => boolean,
+): GuardResult {
   const violations: Violation[] = [];
   const notes: Note[] = [];
   const headById = new Map(head.map((incident) => [incident.id, incident]));
@@ -373,9 +379,11 @@ export function stackCoverage(input: CoverageInput): Violation[] {
     // principal removed or moved, the account changed). Each share applied at the base, by a
     // stack of its own account, must be applied by one at the head.
     const shared = accountsOf(before).filter((account) => accountsOf(after).includes(account));
-    const lost = shared.filter((account) => (fromOutputs || appliesShare(baseSide, account, repoPath(before.file))) && !appliesShare(headSide, account, repoPath(after.file)));
+    const appliedAt = (account: string) => fromOutputs || appliesShare(baseSide, account, repoPath(before.file));
+    const lost = shared.filter((account) => appliedAt(account) && !appliesShare(headSide, account, repoPath(after.file)));
     if (lost.length > 0 && shared.length === 1 && shared[0] === before.account) {
-      violations.push(violation(`no stack applies it any more (${whyNotApplied(before, after, input).join("; ")}): its deny policies would go with the next pulumi up`));
+      const why = whyNotApplied(before, after, input).join("; ");
+      violations.push(violation(`no stack applies it any more (${why}): its deny policies would go with the next pulumi up`));
     } else {
       for (const account of lost) {
         violations.push(violation(`no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): its deny policies in account ${account} would go with the next pulumi up`));
@@ -486,7 +494,11 @@ type Covered = { type: "user" | "role"; name: string } | { type: "identityCenter
  */
 function lockouts(incident: Incident): Map<string, { what: string; subject: string; principal: Covered }> {
   const out = new Map<string, { what: string; subject: string; principal: Covered }>();
-  const hows = [incident.mode === "deny-all" ? "deny-all" : "", incident.organization.scp ? "organization.scp" : "", incident.organization.rcp ? "organization.rcp" : ""].filter(Boolean);
+  const hows = [
+    ...(incident.mode === "deny-all" ? ["deny-all"] : []),
+    ...(incident.organization.scp ? ["organization.scp"] : []),
+    ...(incident.organization.rcp ? ["organization.rcp"] : []),
+  ];
   for (const how of hows) {
     for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
       for (const p of list) {
@@ -496,7 +508,9 @@ function lockouts(incident: Incident): Map<string, { what: string; subject: stri
     }
     // Identity Center users are reached by the SCP only.
     if (how !== "organization.rcp" && incident.organization.scp) {
-      for (const u of incident.identityCenterUsers) out.set(`${how}|identityCenterUser/${u.userId}`, { what: how, subject: `Identity Center user ${u.userId}`, principal: { type: "identityCenterUser", userId: u.userId } });
+      for (const u of incident.identityCenterUsers) {
+        out.set(`${how}|identityCenterUser/${u.userId}`, { what: how, subject: `Identity Center user ${u.userId}`, principal: { type: "identityCenterUser", userId: u.userId } });
+      }
     }
   }
   return out;
@@ -504,10 +518,14 @@ function lockouts(incident: Incident): Map<string, { what: string; subject: stri
 
 /** Why a principal is protected, or undefined when it is not. */
 function protectedBecause(covered: Covered, configured: readonly ProtectedPrincipal[]): string | undefined {
-  const matches = (p: ProtectedPrincipal) =>
-    p.type === "identityCenterUser" ? covered.type === "identityCenterUser" && p.userId === covered.userId : covered.type !== "identityCenterUser" && covered.type === p.type && sameIamName(p.name, covered.name);
+  const matches = (p: ProtectedPrincipal) => {
+    if (p.type === "identityCenterUser") return covered.type === "identityCenterUser" && p.userId === covered.userId;
+    return covered.type !== "identityCenterUser" && covered.type === p.type && sameIamName(p.name, covered.name);
+  };
   const builtIn = ALWAYS_PROTECTED.find(matches);
-  if (builtIn !== undefined) return builtIn.type === "role" && builtIn.name === "OrganizationAccountAccessRole" ? "the organization's access role" : "one of cordon's own roles";
+  if (builtIn !== undefined) {
+    return builtIn.type === "role" && builtIn.name === "OrganizationAccountAccessRole" ? "the organization's access role" : "one of cordon's own roles";
+  }
   return configured.some(matches) ? "named in cordon:protectedPrincipals" : undefined;
 }
 
@@ -534,8 +552,11 @@ export function classifyChange(input: ClassifyInput): string[] {
     if (code !== undefined) {
       const where = insideFolder(change.path, INCIDENTS_ROOT) ? `: ${code}` : `, outside ${INCIDENTS_ROOT}/`;
       reasons.push(`${path} changed${where}: code, which a code owner must review`);
-    } else if (!insideFolder(change.path, input.incidentsDir)) reasons.push(`${path} changed, outside ${input.incidentsDir}/ (--dir), where guard judges incidents`);
-    else if (!isReadIncidentFile(change.path)) reasons.push(`${path} changed: not an incident file (hidden, or under node_modules: nothing reads it)`);
+    } else if (!insideFolder(change.path, input.incidentsDir)) {
+      reasons.push(`${path} changed, outside ${input.incidentsDir}/ (--dir), where guard judges incidents`);
+    } else if (!isReadIncidentFile(change.path)) {
+      reasons.push(`${path} changed: not an incident file (hidden, or under node_modules: nothing reads it)`);
+    }
   }
   const headById = new Map(input.head.map((incident) => [incident.id, incident]));
   const baseIds = new Set(input.base.map((incident) => incident.id));
@@ -557,12 +578,14 @@ export function classifyChange(input: ClassifyInput): string[] {
     for (const [key, { what, subject, principal }] of lockouts(after)) {
       const because = had.has(key) ? undefined : protectedBecause(principal, input.protectedPrincipals);
       if (because !== undefined) {
-        reasons.push(`${after.file}: incident ${after.id}: ${what} would cover ${subject}, ${because}: it could lock the responders out; a pull request and a reviewer decide that`);
+        const why = "it could lock the responders out; a pull request and a reviewer decide that";
+        reasons.push(`${after.file}: incident ${after.id}: ${what} would cover ${subject}, ${because}: ${why}`);
       }
     }
     const hold = after.holdUntil === undefined ? undefined : Date.parse(after.holdUntil);
     if (hold !== undefined && hold > holdLimit && (before?.holdUntil === undefined || Date.parse(before.holdUntil) < hold)) {
-      reasons.push(`${after.file}: incident ${after.id}: holdUntil ${after.holdUntil} is more than ${MAX_ADDITIVE_HOLD_DAYS} days after now (${formatInstant(input.now)}): a hold that long keeps its principals denied past any investigation; a pull request and a reviewer decide that`);
+      const why = "a hold that long keeps its principals denied past any investigation; a pull request and a reviewer decide that";
+      reasons.push(`${after.file}: incident ${after.id}: holdUntil ${after.holdUntil} is more than ${MAX_ADDITIVE_HOLD_DAYS} days after now (${formatInstant(input.now)}): ${why}`);
     }
   }
   for (const after of input.head) {

@@ -84,7 +84,9 @@ export interface Judgement {
  * The judgement; or, when the base does not validate and no stack outputs say what was applied,
  * the base's problems: there is then nothing safe to compare against.
  */
-export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unjudgeable: string[] } | { badOutputs: { file: string; message: string } } {
+export type JudgeResult = { judgement: Judgement } | { unjudgeable: string[] } | { badOutputs: { file: string; message: string } };
+
+export function judgeChange(input: JudgeInput): JudgeResult {
   const { now, containment } = input;
   // The base as it was applied: its files, or, when they do not validate, the stacks' outputs.
   const beforeLoaded = loadIncidents(input.base.sources, { now });
@@ -99,19 +101,26 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
       return { badOutputs: { file, message: (error as Error).message } };
     }
   }
-  const judgedAgainst: Judged = fromOutputs ? { kind: "stack-outputs", account: [...new Set(applied.map((a) => a.state.account))].sort().join(", "), problems: baseProblems } : { kind: "base" };
+  const accounts = [...new Set(applied.map((a) => a.state.account))].sort().join(", ");
+  const judgedAgainst: Judged = fromOutputs ? { kind: "stack-outputs", account: accounts, problems: baseProblems } : { kind: "base" };
 
   const afterLoaded = loadIncidents(input.head.sources, { now });
   const headErrors = [...input.head.readErrors, ...afterLoaded.errors];
   const headInvalid = headErrors.length > 0 || input.head.stacks.problems.length > 0;
   const head = afterLoaded.incidents;
-  const base: BaseIncident[] = fromOutputs ? mergeApplied(applied.flatMap((a) => baseFromOutputs(a.state, a.file, head))) : beforeLoaded.incidents;
+  const base: BaseIncident[] = fromOutputs
+    ? mergeApplied(applied.flatMap((a) => baseFromOutputs(a.state, a.file, head)))
+    : beforeLoaded.incidents;
 
-  const side = (revision: Revision): StackSide => ({ stacks: revision.stacks.stacks.length > 0 || revision.stackFiles > 0 ? revision.stacks.stacks : null, legacyDir: input.dir });
+  const side = (revision: Revision): StackSide => ({
+    stacks: revision.stacks.stacks.length > 0 || revision.stackFiles > 0 ? revision.stacks.stacks : null,
+    legacyDir: input.dir,
+  });
   // Judged against the outputs, an incident they do not name looks added; one whose file was
   // already there at the base was not added by this change, expired or not.
   const baseFiles = new Set(input.base.sources.map((file) => file.path));
-  const result = headInvalid ? { violations: [], notes: [] } : guardChange(base, head, now, containment, fromOutputs ? (file) => baseFiles.has(file) : undefined);
+  const inBase = fromOutputs ? (file: string) => baseFiles.has(file) : undefined;
+  const result = headInvalid ? { violations: [], notes: [] } : guardChange(base, head, now, containment, inBase);
   const coverage = headInvalid
     ? []
     : stackCoverage({
@@ -128,8 +137,12 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
   const violations = [...result.violations, ...coverage, ...notRegular(input.changed, input.shown)];
   const problemCount = headErrors.length + input.head.stacks.problems.length;
   const unreadable = [
-    ...(headInvalid ? [`the head does not validate (${problemCount} ${problemCount === 1 ? "problem" : "problems"}): a change that cannot be read cannot be proven safe`] : []),
-    ...(fromOutputs ? [`the incident files at --base ${input.baseName} do not validate: judged against the last applied state, which cannot tell what was only added`] : []),
+    ...(headInvalid
+      ? [`the head does not validate (${problemCount} ${problemCount === 1 ? "problem" : "problems"}): a change that cannot be read cannot be proven safe`]
+      : []),
+    ...(fromOutputs
+      ? [`the incident files at --base ${input.baseName} do not validate: judged against the last applied state, which cannot tell what was only added`]
+      : []),
   ];
   const reasons = classifyChange({
     // An invalid head has no incidents to compare: its one reason is that it does not validate.
@@ -170,17 +183,16 @@ export function judgeChange(input: JudgeInput): { judgement: Judgement } | { unj
  * a required check, refuses them rather than only asking for a code owner.
  */
 function notRegular(changes: PathChange[], shown: (path: string) => string): Violation[] {
-  const fix: Record<string, string> = { "120000": "commit the file itself", "160000": "remove the submodule", "100755": "git update-index --chmod=-x" };
+  const fix = (change: PathChange, path: string): string =>
+    ({ "120000": "commit the file itself", "160000": "remove the submodule", "100755": `git update-index --chmod=-x ${path}` })[change.after] ??
+    "replace it with a regular file";
   return changes
     .filter((change) => isIncidentFilePath(change.path) && change.after !== REGULAR_FILE_MODE && change.after !== ABSENT_MODE)
-    .map((change) => ({
-      kind: "not-regular",
-      id: "",
-      file: shown(change.path),
-      until: null,
-      message: `${shown(change.path)}: ${codeReason(change)}, where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code (${fix[change.after] === undefined ? "replace it with a regular file" : change.after === "100755" ? `${fix[change.after]} ${shown(change.path)}` : fix[change.after]})`,
-      overridable: false,
-    }));
+    .map((change) => {
+      const path = shown(change.path);
+      const why = "where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code";
+      return { kind: "not-regular", id: "", file: path, until: null, message: `${path}: ${codeReason(change)}, ${why} (${fix(change, path)})`, overridable: false };
+    });
 }
 
 /** What the judgement comes to: whether the change is blocked, and what it rests on. */

@@ -48,12 +48,19 @@ function projectOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles" 
  * `dirFlag`: DIR as given; `stackOutputs`: the files given as `--stack-outputs`, which are the
  * state judged against, not part of the change. Throws GitError when git cannot answer.
  */
-export function readRevisions(cwd: string, baseRev: string, headRev: string | undefined, dirFlag: string | undefined, stackOutputs: string[]): Revisions {
+export function readRevisions(
+  cwd: string,
+  baseRev: string,
+  headRev: string | undefined,
+  dirFlag: string | undefined,
+  stackOutputs: string[],
+): Revisions {
   const root = repoRoot(cwd);
   // The project is the repository's root, found from any subfolder, as git finds the repository.
   for (let at = realpathSync(cwd); at !== realpathSync(root) && dirname(at) !== at; at = dirname(at)) {
     if (existsSync(at) && readdirSync(at).some((name) => PROJECT_FILE.test(name))) {
-      throw new ProjectNotAtRootError(`the Pulumi project here (${relative(cwd, at) || "."}) is not at the root of its repository (${root}): guard judges the project at the root, where the workflows and CODEOWNERS expect it`);
+      const why = "guard judges the project at the root, where the workflows and CODEOWNERS expect it";
+      throw new ProjectNotAtRootError(`the Pulumi project here (${relative(cwd, at) || "."}) is not at the root of its repository (${root}): ${why}`);
     }
   }
   const dir = dirFlag === undefined ? DEFAULT_INCIDENTS_DIR : repoPath(relative(root, resolve(cwd, dirFlag)));
@@ -76,6 +83,8 @@ export function readRevisions(cwd: string, baseRev: string, headRev: string | un
   const union = (lists: SourceFile[][]) => [...new Map(lists.flat().map((file) => [file.path, file])).values()];
 
   const baseSources = shown(union(folders.map((folder) => incidentSourcesAt(root, baseCommit, folder))));
+  // The stack outputs given are the state guard judges against, not part of the change.
+  const given = new Set(stackOutputs.map((file) => repoPath(relative(root, resolve(cwd, file)))));
   let headSources: SourceFile[];
   const readErrors: Diagnostic[] = [];
   if (headCommit !== undefined) {
@@ -94,7 +103,7 @@ export function readRevisions(cwd: string, baseRev: string, headRev: string | un
     base: { sources: baseSources, readErrors: [], ...baseStacks },
     head: { sources: headSources, readErrors, ...headStacks },
     dir,
-    changed: changedEntries(root, baseCommit, headCommit).filter(({ path }) => headCommit !== undefined || !stackOutputs.some((file) => path === repoPath(relative(root, resolve(cwd, file))))),
+    changed: changedEntries(root, baseCommit, headCommit).filter(({ path }) => headCommit !== undefined || !given.has(path)),
     repoPath: (path) => toShown.get(path) ?? repoPath(relative(root, resolve(cwd, path))),
     shown: (path) => relative(cwd, join(root, path)) || path,
   };

@@ -35,7 +35,14 @@ export interface StacksResult {
 /** The stacks of a revision's project, and its problems as lines. */
 export function stacksOf(project: Project): StacksResult {
   return {
-    stacks: project.stacks.map((s) => ({ name: s.name, file: s.file, account: s.account, dir: s.incidentsDir, environments: s.environments, guardrailTargets: s.organization?.targets ?? null })),
+    stacks: project.stacks.map((s) => ({
+      name: s.name,
+      file: s.file,
+      account: s.account,
+      dir: s.incidentsDir,
+      environments: s.environments,
+      guardrailTargets: s.organization?.targets ?? null,
+    })),
     problems: project.problems.map(formatDiagnostic),
   };
 }

@@ -161,7 +161,11 @@ export function rolePathPattern(account: string, name: string): string {
  * such role). Pure: the program reads the roles (it does already, for the room of each deny) and
  * refuses what this returns.
  */
-export function guardrailSpellingProblems(incidents: readonly Incident[], account: string, roles: ReadonlyMap<string, { name: string; path: string } | null>): string[] {
+export function guardrailSpellingProblems(
+  incidents: readonly Incident[],
+  account: string,
+  roles: ReadonlyMap<string, { name: string; path: string } | null>,
+): string[] {
   const problems = new Map<string, string>();
   for (const incident of incidents.filter((i) => i.organization.scp || i.organization.rcp)) {
     for (const role of incident.roles.filter((r) => r.account === account)) {
@@ -169,7 +173,8 @@ export function guardrailSpellingProblems(incidents: readonly Incident[], accoun
       if (live === undefined || live === null || live.path === "/" || live.name === role.name) continue;
       problems.set(
         `${iamNameKey(role.name)}/${incident.file}`,
-        `${incident.file}: role "${role.name}" (account ${account}) is spelled "${live.name}" in IAM, under the path ${live.path}: the organization guardrails match a role under a path with ArnLike, which compares case-sensitively, so they would miss it; spell it "${live.name}" in the incident`,
+        `${incident.file}: role "${role.name}" (account ${account}) is spelled "${live.name}" in IAM, under the path ${live.path}: ` +
+          `the organization guardrails match a role under a path with ArnLike, which compares case-sensitively, so they would miss it; spell it "${live.name}" in the incident`,
       );
     }
   }
@@ -271,15 +276,22 @@ function statementsOf(kind: GuardrailKind, incident: Incident, config: Organizat
     flush();
   };
   const roles = incident.roles.filter((r) => reached(r.account));
-  add(`Cordon${verb}${sid}`, roles.map((r) => roleArn(r.account, r.name)), (chunk) => ({ StringEqualsIgnoreCase: { [PRINCIPAL_ARN_KEY]: chunk } }));
+  const arns = roles.map((r) => roleArn(r.account, r.name));
+  add(`Cordon${verb}${sid}`, arns, (chunk) => ({ StringEqualsIgnoreCase: { [PRINCIPAL_ARN_KEY]: chunk } }));
   add(`Cordon${verb}Path${sid}`, roles.map((r) => rolePathPattern(r.account, r.name)), (chunk) => ({ ArnLike: { [PRINCIPAL_ARN_KEY]: chunk } }));
   // Users by name within their account: one statement per account, or a name would match there too.
   const users = incident.users.filter((u) => reached(u.account));
   for (const account of [...new Set(users.map((u) => u.account))].sort(compareText)) {
     const names = users.filter((u) => u.account === account).map((u) => u.name);
-    add(`Cordon${verb}Users${account}${sid}`, names, (chunk) => ({ StringEqualsIgnoreCase: { [USERNAME_KEY]: chunk }, StringEquals: { [PRINCIPAL_ACCOUNT_KEY]: account } }));
+    add(`Cordon${verb}Users${account}${sid}`, names, (chunk) => ({
+      StringEqualsIgnoreCase: { [USERNAME_KEY]: chunk },
+      StringEquals: { [PRINCIPAL_ACCOUNT_KEY]: account },
+    }));
   }
-  if (kind === "scp") add(`Cordon${verb}IdentityCenter${sid}`, incident.identityCenterUsers.map((u) => u.userId), (chunk) => ({ StringEquals: { [IDENTITY_STORE_USER_ID_KEY]: chunk } }));
+  if (kind === "scp") {
+    const ids = incident.identityCenterUsers.map((u) => u.userId);
+    add(`Cordon${verb}IdentityCenter${sid}`, ids, (chunk) => ({ StringEquals: { [IDENTITY_STORE_USER_ID_KEY]: chunk } }));
+  }
   return out;
 }
 

@@ -12,7 +12,7 @@
  * @see ../docs/organization.md
  */
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
-import { ACCOUNT_ID, describeFound, IAM_NAME, IDENTITY_STORE_USER_ID } from "../incident/fields.ts";
+import { ACCOUNT_ID, describeFound, IAM_NAME, iamNameKey, IDENTITY_STORE_USER_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
 import { suggest } from "../incident/schema-errors.ts";
 import type { Incident, SourceFile } from "../incident/types.ts";
@@ -94,7 +94,8 @@ export interface ProjectProblem {
 
 /** Every problem the reader reports, by code, and what a valid project satisfies. */
 export const PROJECT_RULES = {
-  E_PROJECT_YAML: "a project or stack file is YAML (64 KiB at most, no repeated key, aliases within 100 nodes), a mapping, and its config a mapping",
+  E_PROJECT_YAML:
+    "a project or stack file is YAML (64 KiB at most, no repeated key, aliases within 100 nodes), a mapping, and its config a mapping",
   E_SETTING_UNKNOWN: "every cordon:* key is a setting cordon reads",
   E_SETTING: "every cordon:* setting has the value its check expects, in a file where it may be set",
   E_SETTING_MISSING: "every stack file sets cordon:account (or the project gives a default)",
@@ -131,8 +132,23 @@ interface Setting<T> {
   check: Check<T>;
 }
 
+/** `cordon:KEY: found VALUE, expected WHAT`: every setting's problem says it so. */
+const found = (key: string, value: unknown, expected: string) => `cordon:${key}: found ${describeFound(value)}, expected ${expected}`;
+
 const text = (key: string, expected: string, test: (value: string) => boolean): Check<string> => (value) =>
-  typeof value === "string" && test(value) ? { value } : { problems: [`cordon:${key}: found ${describeFound(value)}, expected ${expected}`] };
+  typeof value === "string" && test(value) ? { value } : { problems: [found(key, value, expected)] };
+
+/** A key cordon does not read, with the one it most likely meant. */
+function unknownSetting(key: string): string {
+  const hint = suggest(key, SETTING_NAMES);
+  const meant = hint === undefined ? "" : ` (did you mean cordon:${hint}?)`;
+  return `cordon:${key}: cordon reads no such setting${meant}; expected one of ${SETTING_NAMES.map((n) => `cordon:${n}`).join(", ")}`;
+}
+
+const MISSING_ACCOUNT =
+  "cordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)";
+const MISSING_REPOSITORY =
+  "cordon:autoContainRepository: not set, expected the repository that holds the contain workflow, as owner/name: cordon:autoContain is true";
 
 /** A folder inside the project, normalised; undefined when it leaves the project or is not relative. */
 export function projectFolder(dir: string): string | undefined {
@@ -164,22 +180,29 @@ const SETTINGS = {
     check: (value) => {
       if (typeof value === "string" && ACCOUNT_ID.test(value)) return { value };
       const unquoted = typeof value === "number" ? ": unquoted, YAML reads a number and drops leading zeros" : "";
-      return { problems: [`cordon:account: found ${describeFound(value)}, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012")${unquoted}`] };
+      return { problems: [found("account", value, `the 12-digit AWS account id the stack deploys, quoted ("123456789012")${unquoted}`)] };
     },
   } satisfies Setting<string>,
   incidentsDir: {
     where: "any",
     engine: "text",
     check: (value) => {
-      if (typeof value !== "string") return { problems: [`cordon:incidentsDir: found ${describeFound(value)}, expected a folder relative to the project folder, such as incidents`] };
+      if (typeof value !== "string") {
+        return { problems: [found("incidentsDir", value, "a folder relative to the project folder, such as incidents")] };
+      }
       const folder = projectFolder(value);
       if (folder === undefined) {
-        return { problems: [`cordon:incidentsDir: found ${describeFound(value)}, expected a folder inside the project (relative, not above it): guard judges what each stack applies from the repository, and cannot see outside it`] };
+        const why = "guard judges what each stack applies from the repository, and cannot see outside it";
+        return { problems: [found("incidentsDir", value, `a folder inside the project (relative, not above it): ${why}`)] };
       }
       return { value: folder };
     },
   } satisfies Setting<string>,
-  stackPrefix: { where: "project", engine: "text", check: text("stackPrefix", "1 to 80 of letters, digits and _.-", (value) => STACK_PREFIX.test(value)) } satisfies Setting<string>,
+  stackPrefix: {
+    where: "project",
+    engine: "text",
+    check: text("stackPrefix", "1 to 80 of letters, digits and _.-", (value) => STACK_PREFIX.test(value)),
+  } satisfies Setting<string>,
   organization: {
     where: "any",
     engine: "json",
@@ -192,25 +215,37 @@ const SETTINGS = {
     where: "any",
     engine: "json",
     // `pulumi config set cordon:autoContain true` writes the text "true".
-    check: (value) => (typeof value === "boolean" ? { value } : value === "true" || value === "false" ? { value: value === "true" } : { problems: [`cordon:autoContain: found ${describeFound(value)}, expected true or false`] }),
+    check: (value) => {
+      if (typeof value === "boolean") return { value };
+      if (value === "true" || value === "false") return { value: value === "true" };
+      return { problems: [found("autoContain", value, "true or false")] };
+    },
   } satisfies Setting<boolean>,
   autoContainRepository: {
     where: "any",
     engine: "text",
-    check: text("autoContainRepository", "the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)", (value) => GITHUB_REPOSITORY.test(value)),
+    check: text("autoContainRepository", "the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)", (v) =>
+      GITHUB_REPOSITORY.test(v),
+    ),
   } satisfies Setting<string>,
   protectedPrincipals: {
     where: "project",
     engine: "json",
     check: (value) => {
-      if (!Array.isArray(value)) return { problems: [`cordon:protectedPrincipals: found ${describeFound(value)}, expected a list of role/NAME, user/NAME or identityCenterUser/USER-ID`] };
+      if (!Array.isArray(value)) {
+        return { problems: [found("protectedPrincipals", value, "a list of role/NAME, user/NAME or identityCenterUser/USER-ID")] };
+      }
       const problems: string[] = [];
       const out = new Map<string, ProtectedPrincipal>();
       value.forEach((entry, i) => {
         const principal = typeof entry === "string" ? parseProtectedPrincipal(entry) : undefined;
         if (principal === undefined) {
-          problems.push(`cordon:protectedPrincipals[${i}]: found ${describeFound(entry)}, expected role/NAME or user/NAME (an IAM name, in any account) or identityCenterUser/USER-ID (an identity store user id)`);
-        } else out.set(principal.type === "identityCenterUser" ? `${principal.type}/${principal.userId}` : `${principal.type}/${principal.name.toLowerCase()}`, principal);
+          const expected = "role/NAME or user/NAME (an IAM name, in any account) or identityCenterUser/USER-ID (an identity store user id)";
+          problems.push(found(`protectedPrincipals[${i}]`, entry, expected));
+        } else {
+          const key = principal.type === "identityCenterUser" ? principal.userId : iamNameKey(principal.name);
+          out.set(`${principal.type}/${key}`, principal);
+        }
       });
       return problems.length > 0 ? { problems } : { value: [...out.values()] };
     },
@@ -236,7 +271,10 @@ interface ReadFile {
   name?: string;
 }
 
-function readFile(file: SourceFile, problem: (line: number, col: number, code: ProjectProblemCode, message: string) => void): ReadFile | undefined {
+/** Reports a problem at a place of the file being read. */
+type Reporter = (line: number, col: number, code: ProjectProblemCode, message: string) => void;
+
+function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
   const top = { line: 1, col: 1 };
   if (Buffer.byteLength(file.text, "utf8") > MAX_FILE_BYTES) {
     problem(1, 1, "E_PROJECT_YAML", `the file has more than ${MAX_FILE_BYTES} bytes (64 KiB), expected a small file of settings`);
@@ -255,21 +293,25 @@ function readFile(file: SourceFile, problem: (line: number, col: number, code: P
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    problem(1, 1, "E_PROJECT_YAML", `aliases expand into more than ${MAX_ALIAS_COUNT} nodes (${(error as Error).message}): write the values out`);
+    const message = `aliases expand into more than ${MAX_ALIAS_COUNT} nodes (${(error as Error).message}): write the values out`;
+    problem(1, 1, "E_PROJECT_YAML", message);
     return undefined;
   }
-  const at = (node: unknown) => (node !== null && typeof node === "object" && "range" in node && Array.isArray(node.range) ? lines.linePos(node.range[0] as number) : top);
+  const at = (node: unknown) =>
+    node !== null && typeof node === "object" && "range" in node && Array.isArray(node.range) ? lines.linePos(node.range[0] as number) : top;
   const out: ReadFile = { config: new Map(), configAt: top, environments: false };
   if (value === null || value === undefined) return out;
   if (typeof value !== "object" || Array.isArray(value)) {
-    problem(1, 1, "E_PROJECT_YAML", `found ${describeFound(value)}, expected a mapping (config:, and the project's name and runtime in Pulumi.yaml)`);
+    const expected = "a mapping (config:, and in Pulumi.yaml the project's name and runtime)";
+    problem(1, 1, "E_PROJECT_YAML", `found ${describeFound(value)}, expected ${expected}`);
     return undefined;
   }
   const { config, environment, name } = value as { config?: unknown; environment?: unknown; name?: unknown };
   out.environments = environment !== undefined && environment !== null;
   if (typeof name === "string") out.name = name;
   if (config === undefined || config === null) return out;
-  const configPair = isMap(doc.contents) ? doc.contents.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === "config") : undefined;
+  const isConfig = (item: unknown) => isPair(item) && isScalar(item.key) && item.key.value === "config";
+  const configPair = isMap(doc.contents) ? doc.contents.items.find(isConfig) : undefined;
   out.configAt = at(configPair?.key);
   if (typeof config !== "object" || Array.isArray(config) || !isPair(configPair) || !isMap(configPair.value)) {
     problem(out.configAt.line, out.configAt.col, "E_PROJECT_YAML", `config: found ${describeFound(config)}, expected a mapping of settings`);
@@ -287,21 +329,21 @@ function readFile(file: SourceFile, problem: (line: number, col: number, code: P
  * Each `cordon:*` setting of a file's config, checked. In Pulumi.yaml a key without a namespace
  * is the project's, and a mapping declares a setting (its `default` or `value` is the value).
  */
-function settingsOf(file: SourceFile, read: ReadFile, kind: "project" | "stack", problem: (line: number, col: number, code: ProjectProblemCode, message: string) => void): Values {
+function settingsOf(read: ReadFile, kind: "project" | "stack", problem: Reporter): Values {
   const values: Values = {};
   for (const [rawKey, { value: written, at, keyAt }] of read.config) {
     const namespaced = rawKey.includes(":");
     if (namespaced ? !rawKey.startsWith("cordon:") : kind === "stack" || read.name !== "cordon") continue;
     const key = namespaced ? rawKey.slice("cordon:".length) : rawKey;
     if (!(SETTING_NAMES as string[]).includes(key)) {
-      const hint = suggest(key, SETTING_NAMES);
-      problem(keyAt.line, keyAt.col, "E_SETTING_UNKNOWN", `cordon:${key}: cordon reads no such setting${hint === undefined ? "" : ` (did you mean cordon:${hint}?)`}; expected one of ${SETTING_NAMES.map((n) => `cordon:${n}`).join(", ")}`);
+      problem(keyAt.line, keyAt.col, "E_SETTING_UNKNOWN", unknownSetting(key));
       continue;
     }
     const name = key as SettingName;
     const setting: Setting<unknown> = SETTINGS[name];
     if (kind === "stack" && setting.where === "project") {
-      problem(keyAt.line, keyAt.col, "E_SETTING", `cordon:${name}: set in a stack file, expected in Pulumi.yaml: it concerns every stack of the project`);
+      const message = `cordon:${name}: set in a stack file, expected in Pulumi.yaml: it concerns every stack of the project`;
+      problem(keyAt.line, keyAt.col, "E_SETTING", message);
       continue;
     }
     let value = written;
@@ -323,13 +365,16 @@ function settingsOf(file: SourceFile, read: ReadFile, kind: "project" | "stack",
  */
 export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles: readonly SourceFile[]): Project {
   const problems: ProjectProblem[] = [];
-  const reporter = (file: string) => (line: number, col: number, code: ProjectProblemCode, message: string) => problems.push({ file, line, col, code, message });
+  const reporter =
+    (file: string): Reporter =>
+    (line, col, code, message) =>
+      problems.push({ file, line, col, code, message });
 
   let defaults: Values = {};
   if (projectFile !== undefined) {
     const report = reporter(projectFile.path);
     const read = readFile(projectFile, report);
-    if (read !== undefined) defaults = settingsOf(projectFile, read, "project", report);
+    if (read !== undefined) defaults = settingsOf(read, "project", report);
   }
   const stackPrefix = defaults.stackPrefix ?? DEFAULT_STACK_PREFIX;
 
@@ -340,15 +385,15 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
     const before = problems.length;
     const read = readFile(file, report);
     if (read === undefined) continue;
-    const own = settingsOf(file, read, "stack", report);
+    const own = settingsOf(read, "stack", report);
     const account = own.account ?? defaults.account;
     if (account === undefined && !read.config.has("cordon:account")) {
-      report(read.configAt.line, read.configAt.col, "E_SETTING_MISSING", "cordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)");
+      report(read.configAt.line, read.configAt.col, "E_SETTING_MISSING", MISSING_ACCOUNT);
     }
     const autoContain = own.autoContain ?? defaults.autoContain ?? false;
     const repository = own.autoContainRepository ?? defaults.autoContainRepository;
     if (autoContain && repository === undefined && !read.config.has("cordon:autoContainRepository")) {
-      report(read.configAt.line, read.configAt.col, "E_SETTING_MISSING", "cordon:autoContainRepository: not set, expected the repository that holds the contain workflow, as owner/name: cordon:autoContain is true");
+      report(read.configAt.line, read.configAt.col, "E_SETTING_MISSING", MISSING_REPOSITORY);
     }
     if (problems.length > before || account === undefined) continue;
     const stack: StackSettings = {
@@ -365,7 +410,10 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
       const expected = stackName(stackPrefix, account);
       if (stack.name !== expected) {
         const at = read.config.get("cordon:organization")?.keyAt ?? read.configAt;
-        report(at.line, at.col, "E_ORGANIZATION_STACK", `the organization stack deploys account ${account}, so it is named ${expected} (cordon:stackPrefix "${stackPrefix}"): rename the file Pulumi.${expected}.yaml`);
+        const message =
+          `the organization stack deploys account ${account}, so it is named ${expected} ` +
+          `(cordon:stackPrefix "${stackPrefix}"): rename the file Pulumi.${expected}.yaml`;
+        report(at.line, at.col, "E_ORGANIZATION_STACK", message);
         continue;
       }
       organizations.push({ account, stack: stack.name, file: file.path, config: stack.organization });
@@ -379,7 +427,9 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
         line: 1,
         col: 1,
         code: "E_ORGANIZATION_STACK",
-        message: `${organizations.map((o) => o.file).join(", ")}: ${organizations.length} stacks set cordon:organization: one stack declares the organization guardrails (the management account's, or a delegated administrator's)`,
+        message:
+          `${organizations.map((o) => o.file).join(", ")}: ${organizations.length} stacks set cordon:organization: ` +
+          "one stack declares the organization guardrails (the management account's, or a delegated administrator's)",
       });
     }
   }
@@ -401,15 +451,20 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
  * mappings and booleans as JSON text), with the same checks and messages as the files'. Keys of
  * other namespaces are ignored.
  */
-export function stackSettingsFromEngine(stack: string, config: Readonly<Record<string, string>>): { settings?: StackSettings & { stackPrefix: string; protectedPrincipals: ProtectedPrincipal[] }; problems: string[] } {
+/** What the program needs of its stack: the stack's settings and the project's. */
+export type EngineSettings = StackSettings & { stackPrefix: string; protectedPrincipals: ProtectedPrincipal[] };
+
+export function stackSettingsFromEngine(
+  stack: string,
+  config: Readonly<Record<string, string>>,
+): { settings?: EngineSettings; problems: string[] } {
   const problems: string[] = [];
   const values: Values = {};
   for (const [rawKey, raw] of Object.entries(config).sort(([a], [b]) => compareText(a, b))) {
     if (!rawKey.startsWith("cordon:")) continue;
     const key = rawKey.slice("cordon:".length);
     if (!(SETTING_NAMES as string[]).includes(key)) {
-      const hint = suggest(key, SETTING_NAMES);
-      problems.push(`cordon:${key}: cordon reads no such setting${hint === undefined ? "" : ` (did you mean cordon:${hint}?)`}; expected one of ${SETTING_NAMES.map((n) => `cordon:${n}`).join(", ")}`);
+      problems.push(unknownSetting(key));
       continue;
     }
     const name = key as SettingName;
@@ -426,10 +481,9 @@ export function stackSettingsFromEngine(stack: string, config: Readonly<Record<s
     if ("problems" in checked) problems.push(...checked.problems);
     else (values as Record<string, unknown>)[name] = checked.value;
   }
-  if (values.account === undefined && config["cordon:account"] === undefined) problems.push("cordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)");
-  if (values.autoContain === true && values.autoContainRepository === undefined && config["cordon:autoContainRepository"] === undefined) {
-    problems.push("cordon:autoContainRepository: not set, expected the repository that holds the contain workflow, as owner/name: cordon:autoContain is true");
-  }
+  if (values.account === undefined && config["cordon:account"] === undefined) problems.push(MISSING_ACCOUNT);
+  const repository = values.autoContainRepository;
+  if (values.autoContain === true && repository === undefined && config["cordon:autoContainRepository"] === undefined) problems.push(MISSING_REPOSITORY);
   if (problems.length > 0 || values.account === undefined) return { problems };
   return {
     settings: {
@@ -438,7 +492,7 @@ export function stackSettingsFromEngine(stack: string, config: Readonly<Record<s
       account: values.account,
       incidentsDir: values.incidentsDir ?? DEFAULT_INCIDENTS_DIR,
       organization: values.organization ?? null,
-      autoContain: values.autoContain === true && values.autoContainRepository !== undefined ? { repository: values.autoContainRepository } : null,
+      autoContain: values.autoContain === true && repository !== undefined ? { repository } : null,
       environments: false,
       stackPrefix: values.stackPrefix ?? DEFAULT_STACK_PREFIX,
       protectedPrincipals: values.protectedPrincipals ?? [],
