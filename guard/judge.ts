@@ -43,19 +43,23 @@ export interface GivenOutputs {
   json: unknown;
 }
 
-export interface JudgeInput {
-  /** The base as the user named it (`--base`), for the messages. */
-  baseName: string;
+/** The two revisions of a change, as revisions.ts reads them. */
+export interface Revisions {
   base: Revision;
   head: Revision;
   /** DIR, from the repository's root. */
   dir: string;
   /** Every path the change touches, from the root, with its git modes. */
   changed: PathChange[];
-  /** A path as shown to its path from the root. */
+  /** A path as shown (relative to where guard runs) to its path from the root. */
   repoPath: (shown: string) => string;
-  /** A path from the root as shown (relative to where guard runs). */
+  /** A path from the root as shown: relative to where guard runs, as git shows paths. */
   shown: (path: string) => string;
+}
+
+export interface JudgeInput extends Revisions {
+  /** The base as the user named it (`--base`), for the messages. */
+  baseName: string;
   now: Date;
   containment: ContainmentInstants;
   /** Every `--stack-outputs` given; judged against when the base does not validate. */

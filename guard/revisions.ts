@@ -10,8 +10,7 @@ import type { Diagnostic } from "../incident/diagnostics.ts";
 import { readIncidentSources } from "../incident/read.ts";
 import type { SourceFile } from "../incident/types.ts";
 import { changedEntries, incidentSourcesAt, repoPath, repoRoot, resolveCommit, rootFilesAt } from "./git.ts";
-import type { Revision } from "./judge.ts";
-import type { PathChange } from "./protected-paths.ts";
+import type { Revision, Revisions } from "./judge.ts";
 import { DEFAULT_INCIDENTS_DIR, PROJECT_FILE, readProjectFiles, STACK_FILE } from "../plan/project.ts";
 import { stacksOf } from "./stacks.ts";
 
@@ -20,19 +19,6 @@ export class OutsideRepositoryError extends Error {}
 
 /** guard runs inside a Pulumi project that is not at the root of its repository. */
 export class ProjectNotAtRootError extends Error {}
-
-export interface Revisions {
-  base: Revision;
-  head: Revision;
-  /** DIR, from the repository's root. */
-  dir: string;
-  /** Every path the change touches, from the root, with its modes. */
-  changed: PathChange[];
-  /** A path as shown (relative to where guard runs) to its path from the root. */
-  repoPath: (shown: string) => string;
-  /** A path from the root as shown: relative to where guard runs, as git shows paths. */
-  shown: (path: string) => string;
-}
 
 const isStackOrProject = (name: string) => STACK_FILE.test(name) || PROJECT_FILE.test(name);
 
