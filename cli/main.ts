@@ -3,7 +3,7 @@
  * Commands load lazily, so `validate` never pays for the AWS SDK or the Pulumi SDK.
  */
 import { displaySafe, displayValue } from "../incident/display.ts";
-import { EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
+import { CannotRunError, EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
 
 interface Entry {
@@ -74,6 +74,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
+    if (error instanceof CannotRunError) {
+      io.err(`cordon ${name}: ${displaySafe(await masked(error.message))}\n`);
+      return EXIT_USAGE;
+    }
     if (error instanceof UsageError) {
       // A usage error may quote what was passed: a pasted secret is never echoed, and what is
       // echoed is shown escaped (in CI, a flag's value can come from an event's payload).

@@ -13,7 +13,6 @@ import { GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
 import { accountStacks, STACK_FILE } from "../plan/project.ts";
 import { bootstrapFor, ROLE_NAMES } from "../permissions/roles.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
-import { DEFAULT_INCIDENTS_DIR } from "../cli/incidents.ts";
 import { readProject } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, UsageError } from "../cli/io.ts";
 
@@ -53,7 +52,7 @@ exit: 0 no gap, 1 a gap is open, 2 usage error or AWS could not be asked`,
     const now = parseInstantFlag("now", values.now) ?? new Date();
     const project = readProject(io.cwd);
     const root = project.dir ?? io.cwd;
-    const loaded = loadIncidentPaths([DEFAULT_INCIDENTS_DIR], root, now);
+    const loaded = loadIncidentPaths([project.incidentsDir], root, now);
     const files = existsSync(root) ? readdirSync(root) : [];
     const workflowsDir = join(root, ".github", "workflows");
     const workflows = existsSync(workflowsDir)

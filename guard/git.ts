@@ -4,10 +4,12 @@
  * folder of a thousand incidents is read as fast as one.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { posix } from "node:path";
+import { lstatSync } from "node:fs";
+import { join, posix } from "node:path";
 import type { SourceFile } from "../incident/types.ts";
 import { compareText } from "../incident/order.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
+import { ABSENT_MODE, REGULAR_FILE_MODE, type PathChange } from "./protected-paths.ts";
 
 /** git is missing, this is not a repository, or a revision does not exist: guard exits 2. */
 export class GitError extends Error {}
@@ -90,14 +92,38 @@ export function rootFilesAt(root: string, commit: string, wanted: (name: string)
 }
 
 /**
- * Every path that differs between `base` and `head` (both sides of a rename), from the root; with
- * no `head`, between `base` and the working tree, untracked files included (ignored ones are not:
- * they are not part of any change).
+ * Every path that differs between `base` and `head`, with its git mode on each side (`000000`
+ * where it is absent; both sides of a rename, as a deletion and an addition); with no `head`,
+ * between `base` and the working tree, untracked files included (ignored ones are not: they are
+ * not part of any change). Sorted by path.
  */
-export function changedPaths(root: string, base: string, head?: string): string[] {
-  const diff = git(root, ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", base, ...(head === undefined ? [] : [head]), "--"]).toString("utf8").split("\0");
-  const untracked = head === undefined ? git(root, ["ls-files", "-z", "--others", "--exclude-standard"]).toString("utf8").split("\0") : [];
-  return [...new Set([...diff, ...untracked].filter((path) => path !== ""))].sort(compareText);
+export function changedEntries(root: string, base: string, head?: string): PathChange[] {
+  // --raw: ":<mode before> <mode after> <blob> <blob> <status>\0<path>\0" per path.
+  const args = ["diff", "--raw", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", base, ...(head === undefined ? [] : [head]), "--"];
+  const fields = git(root, args).toString("utf8").split("\0");
+  const changes = new Map<string, PathChange>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [before, after] = fields[i].slice(1).split(" ");
+    changes.set(fields[i + 1], { path: fields[i + 1], before, after });
+  }
+  if (head === undefined) {
+    for (const listed of git(root, ["ls-files", "-z", "--others", "--exclude-standard"]).toString("utf8").split("\0")) {
+      if (listed === "") continue;
+      // A repository inside the working tree is listed as its folder: adding it adds a submodule.
+      const path = listed.replace(/\/$/, "");
+      changes.set(path, { path, before: ABSENT_MODE, after: listed.endsWith("/") ? "160000" : workingTreeMode(join(root, path)) });
+    }
+  }
+  return [...changes.values()].sort((a, b) => compareText(a.path, b.path));
+}
+
+/** The mode git would give a file of the working tree. */
+function workingTreeMode(file: string): string {
+  const stat = lstatSync(file);
+  if (stat.isSymbolicLink()) return "120000";
+  if (stat.isDirectory()) return "160000";
+  if (!stat.isFile()) return "special";
+  return (stat.mode & 0o111) !== 0 ? "100755" : REGULAR_FILE_MODE;
 }
 
 /** A path inside the repository, `/`-separated, for `git ls-tree`. */

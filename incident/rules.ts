@@ -9,7 +9,7 @@
  * one has none.
  */
 import { computeExpiry } from "./expiry.ts";
-import { fieldName, impossibleInstantProblem, type FieldPath, type Locator } from "./fields.ts";
+import { fieldName, iamNameKey, impossibleInstantProblem, principalKey, sameIamName, type FieldPath, type Locator } from "./fields.ts";
 import { formatInstant, impossibleInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts";
 
@@ -173,7 +173,7 @@ export const RULES = {
     rule: "no user is root",
     file({ raw }, report) {
       (raw.users ?? []).forEach((user, i) => {
-        if (user.name.toLowerCase() === "root") {
+        if (sameIamName(user.name, "root")) {
           report(
             ["users", i, "name"],
             `user "${user.name}": root credentials cannot be restricted by IAM policies; rotate or delete root access keys in the console (Security credentials) and enable MFA on the root user`,
@@ -194,7 +194,7 @@ export const RULES = {
           // IAM names are unique case-insensitively: "Deploy" and "deploy" are one user. The same
           // name in another account is another principal.
           const account = principal.account ?? raw.account;
-          const key = `${account}/${principal.name.toLowerCase()}`;
+          const key = principalKey(account, type, principal.name);
           const first = seen.get(key);
           const where = account === raw.account ? "" : ` in account ${account}`;
           if (first !== undefined) report([`${type}s`, i, "name"], `${type}s[${i}].name: ${type} "${principal.name}"${where} is already listed as ${type}s[${first}]: list each ${type} once`);
@@ -215,7 +215,7 @@ export const RULES = {
     file({ raw }, report) {
       const firstOwner = new Map<string, string>();
       (raw.users ?? []).forEach((user, i) => {
-        const owner = `${user.account ?? raw.account}/${user.name.toLowerCase()}`;
+        const owner = principalKey(user.account ?? raw.account, "user", user.name);
         (user.accessKeys ?? []).forEach((key, k) => {
           const first = firstOwner.get(key);
           if (first === undefined) firstOwner.set(key, owner);
@@ -277,10 +277,10 @@ export const RULES = {
     file({ raw }, report) {
       // Replacement roles are created in the incident's account: a compromised role of that name
       // in another account is another role.
-      const compromised = new Set((raw.roles ?? []).filter((role) => (role.account ?? raw.account) === raw.account).map((role) => role.name.toLowerCase()));
+      const compromised = new Set((raw.roles ?? []).filter((role) => (role.account ?? raw.account) === raw.account).map((role) => iamNameKey(role.name)));
       const declared = new Map<string, number>();
       (raw.replacementRoles ?? []).forEach((role, i) => {
-        const folded = role.name.toLowerCase();
+        const folded = iamNameKey(role.name);
         if (compromised.has(folded)) {
           report(
             ["replacementRoles", i, "name"],
@@ -296,11 +296,11 @@ export const RULES = {
       const declared = new Map<string, string>();
       const compromised = new Map<string, string>();
       for (const { incident } of files) {
-        for (const role of incident.roles) compromised.set(`${role.account}/${role.name.toLowerCase()}`, incident.file);
+        for (const role of incident.roles) compromised.set(principalKey(role.account, "role", role.name), incident.file);
       }
       for (const f of files) {
         f.incident.replacementRoles.forEach((role, i) => {
-          const key = `${f.incident.account}/${role.name.toLowerCase()}`;
+          const key = principalKey(f.incident.account, "role", role.name);
           const path = ["replacementRoles", i, "name"];
           // Within one file, the file rule above has said it.
           const other = declared.get(key);
@@ -362,7 +362,7 @@ export const RULES = {
           user.accessKeys.forEach((key, k) => {
             const owner = owners.get(`${user.account}/${key}`);
             if (owner === undefined) owners.set(`${user.account}/${key}`, { user: user.name, file: f.file });
-            else if (owner.user.toLowerCase() !== user.name.toLowerCase()) {
+            else if (!sameIamName(owner.user, user.name)) {
               const where = owner.file === f.file ? `is also listed under user "${owner.user}"` : `is listed under user "${owner.user}" in ${owner.file}`;
               report(f, ["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} ${where}: an access key belongs to exactly one user`);
             }
@@ -379,7 +379,7 @@ export const RULES = {
       // delete the old one, which IAM, ignoring case, takes to be the same.
       const spellings = new Map<string, { name: string; file: string }>();
       const spelling = (f: ShapedFile, type: "user" | "role", path: FieldPath, name: string, account: string) => {
-        const key = `${account}/${type}/${name.toLowerCase()}`;
+        const key = principalKey(account, type, name);
         const first = spellings.get(key);
         if (!first) spellings.set(key, { name, file: f.file });
         // Within one file, a second spelling is E_DUPLICATE_PRINCIPAL's.

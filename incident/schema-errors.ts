@@ -17,6 +17,7 @@ import {
   incidentIdProblem,
   invisibleNameProblem,
   policyNameProblem,
+  tooLongProblem,
   type FieldPath,
 } from "./fields.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -124,6 +125,9 @@ function reword(error: ErrorObject, yaml: ParsedYaml): { code: Code; message: st
       code = "E_TYPE";
       message = `${field}: found an empty string, expected text`;
       break;
+    case "maxLength":
+      message = tooLongProblem(field, String(found), (error.params as { limit: number }).limit);
+      break;
     case "minItems":
       code = "E_TYPE";
       message = `${field}: found an empty list, expected at least one entry`;
@@ -197,7 +201,7 @@ function pointerToPath(pointer: string): FieldPath {
 }
 
 /** The allowed field closest to a misspelt one, when it is close enough to be what was meant. */
-function suggest(name: string, allowed: string[]): string | undefined {
+export function suggest(name: string, allowed: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of allowed) {

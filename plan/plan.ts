@@ -4,6 +4,7 @@
  * byte-identical plan whatever their order.
  */
 import { computeExpiry } from "../incident/expiry.ts";
+import { iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.ts";
 import { organizationPlan, type OrganizationConfig, type OrganizationExclusion, type OrganizationPolicyPlan } from "./organization.ts";
@@ -222,16 +223,16 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const containment = options.containment ?? {};
   const gone = new Set(options.goneAccessKeys ?? []);
   const uncontained = options.uncontained ?? [];
-  const principalKey = (p: Principal) => `${p.account}\u0000${p.type}\u0000${p.name.toLowerCase()}`;
-  const gonePrincipals = new Set((options.gonePrincipals ?? []).map(principalKey));
-  const managedRoles = new Set((options.managedDenyRoles ?? []).map((name) => name.toLowerCase()));
+  const keyOf = (p: Principal) => principalKey(p.account, p.type, p.name);
+  const gonePrincipals = new Set((options.gonePrincipals ?? []).map(keyOf));
+  const managedRoles = new Set((options.managedDenyRoles ?? []).map(iamNameKey));
 
   const principals = new Map<string, { account: string; type: PrincipalType; name: string; incidents: Incident[] }>();
   const keys = new Map<string, AccessKeyPlan>();
   for (const incident of incidents) {
     const add = (type: PrincipalType, name: string, account: string) => {
       // IAM names are case-insensitive: one principal, one policy, whatever the spelling.
-      const key = `${account}\u0000${type}\u0000${name.toLowerCase()}`;
+      const key = principalKey(account, type, name);
       const entry = principals.get(key) ?? { account, type, name, incidents: [] };
       entry.incidents.push(incident);
       principals.set(key, entry);
@@ -255,9 +256,9 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     for (const role of incident.roles.filter((r) => inAccount(r.account))) add("role", role.name, role.account);
   }
 
-  const denyPolicies = [...principals.values()].filter((p) => !gonePrincipals.has(principalKey(p))).map((p): DenyPolicy => {
+  const denyPolicies = [...principals.values()].filter((p) => !gonePrincipals.has(keyOf(p))).map((p): DenyPolicy => {
     const { document, mode, pendingContainment } = denyDocument(p.incidents, containment, uncontained);
-    const managedRole = p.type === "role" && managedRoles.has(p.name.toLowerCase());
+    const managedRole = p.type === "role" && managedRoles.has(iamNameKey(p.name));
     return {
       account: p.account,
       principal: { type: p.type, name: p.name },
@@ -292,7 +293,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const allKeys = [...keys.values()].map((k) => ({ ...k, incidents: k.incidents.sort() })).sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`));
   const organization = options.organization === undefined ? { policies: [], exclusions: [] } : organizationPlan(guarded, options.organization, containment, uncontained);
   return {
-    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone, uncontained.includes(incident.id), (p) => gonePrincipals.has(principalKey(p)))),
+    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone, uncontained.includes(incident.id), (p) => gonePrincipals.has(keyOf(p)))),
     denyPolicies: denyPolicies.sort(byKey((d) => `${d.account}/${d.principal.type}/${d.principal.name}`)),
     accessKeys: allKeys.filter((k) => !gone.has(k.accessKeyId)),
     goneAccessKeys: allKeys.filter((k) => gone.has(k.accessKeyId)).map(({ account, user, accessKeyId, incidents }) => ({ account, user, accessKeyId, incidents })),

@@ -15,7 +15,7 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import { UnknownValueError } from "@pulumi/policy";
 import { componentDeclarations } from "../components/permissions.ts";
 import { INCIDENT_ID } from "../incident/fields.ts";
-import { IDENTITY_STORE_USER_ID_KEY } from "../plan/organization.ts";
+import { GUARDRAIL_SELECTORS } from "../plan/organization.ts";
 import { INCIDENT_TAG, ROLE_PATH } from "../plan/plan.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 
@@ -90,11 +90,15 @@ function revocationProblem(statement: PolicyStatement): string | undefined {
 function guardrailProblem(statement: PolicyStatement): string | undefined {
   if (statement.Effect !== "Deny") return `statement ${statement.Sid ?? "(no Sid)"} is ${statement.Effect}: cordon's guardrails hold only Deny statements`;
   const condition = statement.Condition ?? {};
-  const selects = condition.ArnLike?.["aws:PrincipalArn"] !== undefined || condition.StringEquals?.[IDENTITY_STORE_USER_ID_KEY] !== undefined;
-  const allowed = new Set(["ArnLike:aws:PrincipalArn", `StringEquals:${IDENTITY_STORE_USER_ID_KEY}`, `DateLessThan:${TOKEN_ISSUE_TIME}`]);
-  const keys = Object.entries(condition).flatMap(([operator, entries]) => Object.keys(entries).map((key) => `${operator}:${key}`));
-  if (!selects || keys.some((key) => !allowed.has(key))) {
-    return `statement ${statement.Sid ?? "(no Sid)"} has the condition ${JSON.stringify(condition)}: a guardrail names its principals (ArnLike aws:PrincipalArn or StringEquals ${IDENTITY_STORE_USER_ID_KEY}), and may add DateLessThan ${TOKEN_ISSUE_TIME}; anything else would deny the whole organization or someone unnamed`;
+  const cutoff = `DateLessThan:${TOKEN_ISSUE_TIME}`;
+  const keys = Object.entries(condition)
+    .flatMap(([operator, entries]) => Object.keys(entries).map((key) => `${operator}:${key}`))
+    .filter((key) => key !== cutoff)
+    .sort();
+  const names = GUARDRAIL_SELECTORS.some((selector) => selector.length === keys.length && [...selector].sort().every((key, i) => key === keys[i]));
+  if (!names) {
+    const ways = GUARDRAIL_SELECTORS.map((selector) => selector.join(" and ")).join("; or ");
+    return `statement ${statement.Sid ?? "(no Sid)"} has the condition ${JSON.stringify(condition)}: a guardrail names its principals (${ways}), and may add ${cutoff.replace(":", " ")}; anything else would deny the whole organization or someone unnamed`;
   }
   return undefined;
 }

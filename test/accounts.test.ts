@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { TARGET_ID } from "../plan/organization.ts";
-import { accountStacks, parseProject, STACK_PREFIX } from "../plan/project.ts";
+import { accountStacks, readProjectFiles, STACK_PREFIX } from "../plan/project.ts";
 import { parse, stringify } from "yaml";
 import type { Incident } from "../incident/types.ts";
 
@@ -133,9 +133,9 @@ describe("cordon accounts", () => {
     const { code, stdout, stderr } = await accounts("--json");
     expect([code, stdout]).toEqual([1, ""]);
     expect(stderr.split("\n")).toEqual([
-      expect.stringMatching(/^cordon accounts: Pulumi\.prod-777777777777\.yaml: not YAML: /),
-      "cordon accounts: Pulumi.prod-888888888888.yaml: config cordon:account: expected an account id of 12 digits, quoted, found 888888888888",
-      "cordon accounts: 2 problems in the project's stack files: no account listed",
+      "Pulumi.prod-777777777777.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      'Pulumi.prod-888888888888.yaml:2:19 E_SETTING cordon:account: found number 888888888888, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
+      "cordon accounts: 2 problems in the project's files: no account listed",
       "",
     ]);
   });
@@ -147,8 +147,8 @@ describe("cordon accounts", () => {
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr.split("\n")).toEqual([
-      "cordon accounts: Pulumi.mgmt.yaml: the organization stack deploys account 999999999999, so it is named prod-999999999999 (cordon:stackPrefix \"prod\"): rename the file Pulumi.prod-999999999999.yaml",
-      "cordon accounts: 1 problem in the project's stack files: no account listed",
+      'Pulumi.mgmt.yaml:3:3 E_ORGANIZATION_STACK the organization stack deploys account 999999999999, so it is named prod-999999999999 (cordon:stackPrefix "prod"): rename the file Pulumi.prod-999999999999.yaml',
+      "cordon accounts: 1 problem in the project's files: no account listed",
       "",
     ]);
   });
@@ -202,9 +202,9 @@ describe("hostile stack files", () => {
         fc.option(value, { nil: undefined }),
         fc.oneof(fc.string({ maxLength: 80 }), fc.constant("config: [")),
         (stacks, prefix, garbage) => {
-          const files = stacks.map((stack) => ({ file: `Pulumi.${stack.name}.yaml`, text: stringify({ config: { "cordon:account": stack.account, ...(stack.organization === undefined ? {} : { "cordon:organization": stack.organization }) } }) }));
-          files.push({ file: "Pulumi.garbage.yaml", text: garbage });
-          const project = parseProject(stringify({ name: "cordon", config: prefix === undefined ? {} : { "cordon:stackPrefix": prefix } }), files);
+          const files = stacks.map((stack) => ({ path: `Pulumi.${stack.name}.yaml`, text: stringify({ config: { "cordon:account": stack.account, ...(stack.organization === undefined ? {} : { "cordon:organization": stack.organization }) } }) }));
+          files.push({ path: "Pulumi.garbage.yaml", text: garbage });
+          const project = readProjectFiles({ path: "Pulumi.yaml", text: stringify({ name: "cordon", config: prefix === undefined ? {} : { "cordon:stackPrefix": prefix } }) }, files);
           expect(STACK_PREFIX.test(project.stackPrefix)).toBe(true);
           for (const account of project.stackAccounts) expect(account).toMatch(/^\d{12}$/);
           if (project.organization !== undefined) {
@@ -213,8 +213,8 @@ describe("hostile stack files", () => {
             for (const target of project.organization.config.targets) expect(target).toMatch(TARGET_ID);
           }
           // Every stack file is either read (its account listed) or named in a problem: none is skipped silently.
-          for (const { file, text } of files) {
-            const named = project.problems.some((problem) => problem.startsWith(`${file}: `) || problem.includes(` ${file}`) || problem.startsWith(`${file},`));
+          for (const { path: file, text } of files) {
+            const named = project.problems.some((problem) => problem.file === file || problem.message.includes(file));
             const account = (() => {
               try {
                 return ((parse(text, { logLevel: "error" }) as { config?: Record<string, unknown> } | null)?.config ?? {})["cordon:account"];

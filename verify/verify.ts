@@ -4,6 +4,7 @@
  * implements over IAM and STS; here are the order of the reads and every decision, so a test can
  * run it on a fake.
  */
+import { sameIamName } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
 import { isActive } from "../plan/lifecycle.ts";
 import { POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
@@ -155,7 +156,7 @@ async function verifyPrincipal(
   const warnings: string[] = [];
   if (type === "user" && live.arn !== null) {
     // Every listed key, those the stack outputs say were deleted too: verify asks IAM itself.
-    const listed = [...plan.accessKeys, ...plan.goneAccessKeys].filter((k) => k.account === deny.account && k.user.toLowerCase() === name.toLowerCase()).map((k) => k.accessKeyId).sort();
+    const listed = [...plan.accessKeys, ...plan.goneAccessKeys].filter((k) => k.account === deny.account && sameIamName(k.user, name)).map((k) => k.accessKeyId).sort();
     if (listed.length > 0) {
       const keys = keyChecks(name, await iam.keys(name, listed), cutoff);
       checks.push(...keys.checks);
