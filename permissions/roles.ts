@@ -105,7 +105,9 @@ export const DEPLOYER_ROLE_ARN = `arn:aws:iam::${ACCOUNT_PLACEHOLDER}:role${ROLE
  */
 export function cordonRoleArns(deployerRoleArn: string): string[] {
   const [, partition, , , account] = deployerRoleArn.split(":");
-  const others = (["preview", "verify", "contain"] as const).map((id) => `arn:${partition}:iam::${account}:role${ROLE_PATH}${ROLE_NAMES[id]}`);
+  const others = (["preview", "verify", "contain"] as const).map(
+    (id) => `arn:${partition}:iam::${account}:role${ROLE_PATH}${ROLE_NAMES[id]}`,
+  );
   return [...new Set([deployerRoleArn, ...others])].sort(compareText);
 }
 

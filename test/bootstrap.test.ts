@@ -17,7 +17,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { CreateOpenIDConnectProviderCommand, GetOpenIDConnectProviderCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand, ListRolesCommand } from "@aws-sdk/client-iam";
+import {
+  CreateOpenIDConnectProviderCommand,
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+} from "@aws-sdk/client-iam";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
@@ -113,7 +121,8 @@ async function deployTemplate(parameters: Record<string, string>): Promise<void>
   expect(Stacks?.[0].StackStatus).toBe("CREATE_COMPLETE");
 }
 
-const iam = () => new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+const iam = () =>
+  new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
 
 /**
  * The four roles as moto holds them after the template. moto 5.2's CloudFormation keeps an inline
@@ -185,7 +194,13 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
         }))
         .sort((a, b) => a.name.localeCompare(b.name)),
     );
-    expect(await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN)).toEqual({ arn: PROVIDER_ARN, url: OIDC, clientIds: ["sts.amazonaws.com"], thumbprints: [], tags: {} });
+    expect(await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN)).toEqual({
+      arn: PROVIDER_ARN,
+      url: OIDC,
+      clientIds: ["sts.amazonaws.com"],
+      thumbprints: [],
+      tags: {},
+    });
 
     // doctor --aws, from a repository set up as documented, in this (member) account.
     const repository = tempDir("cordon-bootstrap-doctor-");
@@ -222,7 +237,8 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
       { op: "import", type: "aws:iam/openIdConnectProvider:OpenIdConnectProvider", name: "github" },
     ]);
     const after = await iam().send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER_ARN }));
-    expect([after.Url, after.ClientIDList, after.ThumbprintList, after.Tags]).toEqual([before.Url, before.ClientIDList, before.ThumbprintList, before.Tags]);
+    const held = (p: typeof before) => [p.Url, p.ClientIDList, p.ThumbprintList, p.Tags];
+    expect(held(after)).toEqual(held(before));
     // Adopted, then left alone.
     const again = await bootstrapRun("up", state);
     expect(again.steps.filter((s) => s.op !== "same")).toEqual([]);
@@ -230,7 +246,9 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
 
   it("refuses a provider that does not accept sts.amazonaws.com, saying how to add it, and declares nothing", async () => {
     await moto.reset();
-    await iam().send(new CreateOpenIDConnectProviderCommand({ Url: `https://${OIDC}`, ClientIDList: ["other-audience"], ThumbprintList: [] }));
+    await iam().send(
+      new CreateOpenIDConnectProviderCommand({ Url: `https://${OIDC}`, ClientIDList: ["other-audience"], ThumbprintList: [] }),
+    );
     const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"));
     expect(run.status).toBe(1);
     expect(run.errors).toEqual([
@@ -243,7 +261,13 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
   it("refuses credentials of another account before declaring anything", async () => {
     await moto.reset();
     const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:account": "210987654321" });
-    expect([run.status, run.errors]).toEqual([1, [`cordon bootstrap declared nothing: the credentials belong to account ${ACCOUNT}, but cordon:account is 210987654321: run it with credentials for 210987654321`]]);
+    expect([run.status, run.errors]).toEqual([
+      1,
+      [
+        `cordon bootstrap declared nothing: the credentials belong to account ${ACCOUNT}, but cordon:account is 210987654321: ` +
+          "run it with credentials for 210987654321",
+      ],
+    ]);
     expect(steps(run)).toEqual([]);
   });
 
@@ -305,7 +329,8 @@ describe("the StackSet template and the bootstrap project give the same roles an
     const held = await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN);
     // Kept when the stack goes: the engine only forgets a resource registered with retainOnDelete.
     const recorded = JSON.parse(readFileSync(stateFile(state, STACK), "utf8")) as { resources: { type: string; retainOnDelete: boolean }[] };
-    expect(recorded.resources.filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider").map((r) => r.retainOnDelete)).toEqual([true]);
+    const providers = recorded.resources.filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+    expect(providers.map((r) => r.retainOnDelete)).toEqual([true]);
     const io = memoryIo();
     await main(["bootstrap-template"], io);
     const template = JSON.parse(io.stdout);
@@ -349,7 +374,11 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
     held = Object.fromEntries(
       Object.entries(ROLE_NAMES).map(([id, name]) => [
         id,
-        { name, trust: byName[name].trust, policies: Object.entries(byName[name].inline).map(([policy, document]) => ({ name: policy, document })) },
+        {
+          name,
+          trust: byName[name].trust,
+          policies: Object.entries(byName[name].inline).map(([policy, document]) => ({ name: policy, document })),
+        },
       ]),
     ) as Record<RoleId, HeldRole>;
   }, 60_000);

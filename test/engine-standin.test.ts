@@ -147,9 +147,11 @@ describe("the engine stand-in", () => {
   it("reads Pulumi.yaml as the CLI does: a key without a namespace is the project's (project:key), a shorthand of another namespace is its value", async () => {
     const other = join(dir, "yaml-namespaces");
     mkdirSync(other);
-    writeFileSync(join(other, "Pulumi.yaml"), "name: standin\nruntime: nodejs\nconfig:\n  policyName:\n    type: string\n  aws:region: us-west-2\n");
+    const yaml = "name: standin\nruntime: nodejs\nconfig:\n  policyName:\n    type: string\n  aws:region: us-west-2\n";
+    writeFileSync(join(other, "Pulumi.yaml"), yaml);
     // Set in cordon's namespace, the project's own key is still missing.
-    const run = await runEngine("preview", { moto, stack: "yaml", dir: other, state: join(dir, "state", "yaml.json"), config: { "cordon:policyName": "x" } });
+    const state = join(dir, "state", "yaml.json");
+    const run = await runEngine("preview", { moto, stack: "yaml", dir: other, state, config: { "cordon:policyName": "x" } });
     expect([run.status, run.errors]).toEqual([1, ["Stack 'yaml' is missing configuration value 'policyName'"]]);
   });
 

@@ -158,7 +158,8 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
     expect(await at(action, DEPLOYER, context)).toBe("ExplicitlyDenied");
     // Even were its role under /cordon/, where replacement roles are changed.
     const underCordon = `arn:aws:iam::${ACCOUNT}:role/cordon/cordon-deployer`;
-    expect(await as(deployPolicy(deployDeclarations, { protectedRoleArns: [underCordon] }).document as PolicyDocument)(action, underCordon, context)).toBe("ExplicitlyDenied");
+    const underCordonDeny = deployPolicy(deployDeclarations, { protectedRoleArns: [underCordon] }).document as PolicyDocument;
+    expect(await as(underCordonDeny)(action, underCordon, context)).toBe("ExplicitlyDenied");
   });
 
   it("negative control: without --deployer-role-arn, the revoke policy could go on its own role", async () => {
@@ -377,7 +378,9 @@ describe("cordon permissions", () => {
       // In any account, the Deny holds on that account's cordon roles and on no other role.
       for (const account of ["123456789012", "210987654321"]) {
         const on = (role: string) => decide([JSON.parse(io.stdout)], { principal: `arn:aws:iam::${account}:role/cordon-deployer`, action: "iam:PutRolePolicy", resource: `arn:aws:iam::${account}:role/${role}`, account });
-        for (const role of ["cordon-deployer", "cordon-preview", "cordon-verify", "cordon-contain"]) expect([role, await on(role)]).toEqual([role, "ExplicitlyDenied"]);
+        for (const role of ["cordon-deployer", "cordon-preview", "cordon-verify", "cordon-contain"]) {
+          expect([role, await on(role)]).toEqual([role, "ExplicitlyDenied"]);
+        }
         expect(await on("deploy")).toBe("Allowed");
         expect(await on("cordon-previewer")).toBe("Allowed");
       }

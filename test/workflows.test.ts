@@ -1915,7 +1915,9 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
   const baseInstall = previewJob.steps.find((s) => s.name === "the base branch's policy pack, installed from its package-lock.json")!;
   const preview = previewJob.steps.find((s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")!;
   const programSteps = allJobs.flatMap(({ file, id, job }) =>
-    job.steps.filter((s) => usesAction("pulumi/actions")(s) && (s.with?.command === "up" || s.with?.command === "preview")).map((step) => ({ file, id, step })),
+    job.steps
+      .filter((s) => usesAction("pulumi/actions")(s) && (s.with?.command === "up" || s.with?.command === "preview"))
+      .map((step) => ({ file, id, step })),
   );
 
   it("every pulumi preview and up runs it: main's own at up (apply, contain), the base branch's at a pull request's preview", () => {
@@ -1953,8 +1955,14 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
   describe("run", () => {
     let moto: Moto;
     let work: string;
-    const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
-    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
+    const identity = {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    };
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(async () => {
       moto = await startMoto({ managedPolicies: false });
       work = mkdtempSync(join(tmpdir(), "cordon-pack-workflow-"));
@@ -1973,15 +1981,33 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
         cwd,
         encoding: "utf8",
-        env: { ...process.env, ...identity, ...step.env, ...env, PATH: `${join(work, "bin")}:${process.env.PATH}`, RUNNER_TEMP: work, GITHUB_OUTPUT: output },
+        env: {
+          ...process.env,
+          ...identity,
+          ...step.env,
+          ...env,
+          PATH: `${join(work, "bin")}:${process.env.PATH}`,
+          RUNNER_TEMP: work,
+          GITHUB_OUTPUT: output,
+        },
       });
-      const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+      const outputs = Object.fromEntries(
+        readFileSync(output, "utf8")
+          .trim()
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      );
       return { status: result.status, stderr: result.stderr, outputs };
     }
 
     it("a pull request that weakens the pack and breaks its invariant is refused by the base branch's pack, which its own would have passed", async () => {
       // The account: a user whose key an incident on main disables.
-      const iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+      const iam = new IAMClient({
+        endpoint: moto.endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      });
       await iam.send(new CreateUserCommand({ UserName: "dana" }));
       const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "dana" }))).AccessKey!.AccessKeyId!;
       const cutoff = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, "Z");
@@ -2000,7 +2026,10 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
         writeFileSync(join(seed, file), readFileSync(join(root, file)));
       }
       mkdirSync(join(seed, "incidents"));
-      writeFileSync(join(seed, "incidents", "2026-11-28-dana.yaml"), `id: 2026-11-28-dana\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: dana, accessKeys: [${key}] }]\n`);
+      writeFileSync(
+        join(seed, "incidents", "2026-11-28-dana.yaml"),
+        `id: 2026-11-28-dana\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: dana, accessKeys: [${key}] }]\n`,
+      );
       git(seed, "add", "-A");
       git(seed, "commit", "-qm", "main");
       git(seed, "push", "-q", "origin", "HEAD:main");
@@ -2023,7 +2052,11 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       const judged = join(work, "judge");
       execFileSync("git", ["clone", "-q", origin, judged], { stdio: "ignore" });
       git(judged, "checkout", "-q", "--detach", base);
-      const revisions = runStep(judge.steps.find((s) => s.name === "revisions")!, judged, { EVENT: "pull_request", GITHUB_SHA: merge, GIT_TOKEN: "t" });
+      const revisions = runStep(
+        judge.steps.find((s) => s.name === "revisions")!,
+        judged,
+        { EVENT: "pull_request", GITHUB_SHA: merge, GIT_TOKEN: "t" },
+      );
       expect([revisions.status, revisions.outputs.base]).toEqual([0, base]);
 
       // The preview job: the pull request's merge commit, then the base's checkout where the step says, its install.
@@ -2038,11 +2071,20 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       expect(readFileSync(join(work, "npm-calls"), "utf8")).toBe(`npm ci --ignore-scripts --no-audit --no-fund in ${baseDir}\n`);
       // What npm ci installs from each package-lock.json, here the same lockfile: this repository's packages.
       for (const checkout of [baseDir, workspace]) execFileSync("ln", ["-s", join(root, "node_modules"), join(checkout, "node_modules")]);
-      expect(readFileSync(join(baseDir, "policy", "policies.ts"), "utf8")).toContain('if (args.props.status !== "Inactive") problems.push(');
+      expect(readFileSync(join(baseDir, "policy", "policies.ts"), "utf8")).toContain(
+        'if (args.props.status !== "Inactive") problems.push(',
+      );
 
       // pulumi preview as pulumi/actions runs it: in the workspace, one --policy-pack per entry.
       const run = (packs: string[]) =>
-        runEngine("preview", { moto, stack: "prod-123456789012", state: join(work, "state", "prod-123456789012.json"), dir: workspace, config: { "cordon:account": "123456789012" }, policyPacks: packs });
+        runEngine("preview", {
+          moto,
+          stack: "prod-123456789012",
+          state: join(work, "state", "prod-123456789012.json"),
+          dir: workspace,
+          config: { "cordon:account": "123456789012" },
+          policyPacks: packs,
+        });
       const judgedByBase = await run(policyPacks(preview).map((pack) => resolve(workspace, pack)));
       expect(judgedByBase.status).toBe(1);
       expect(judgedByBase.errors.filter((e) => e.includes("[mandatory]")).map((e) => e.split("\n").at(-1))).toEqual([

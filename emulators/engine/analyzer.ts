@@ -84,13 +84,21 @@ function call<T>(client: Client, method: string, request: unknown): Promise<T> {
 }
 
 /** Starts the pack in `dir` as the engine and the Node.js host do, and configures it for `stack`. */
-export async function startPolicyPack(dir: string, engineAddress: string, stack: StackInfo, stderr: NodeJS.WritableStream): Promise<PolicyPack> {
+export async function startPolicyPack(
+  dir: string,
+  engineAddress: string,
+  stack: StackInfo,
+  stderr: NodeJS.WritableStream,
+): Promise<PolicyPack> {
   const path = resolve(dir);
   const projectFile = join(path, "PulumiPolicy.yaml");
   if (!existsSync(projectFile)) throw new Error(`failed to load Pulumi policy project located at "${path}": no PulumiPolicy.yaml`);
-  const project = (parse(readFileSync(projectFile, "utf8")) ?? {}) as { runtime?: string | { name?: string; options?: Record<string, unknown> } };
+  const project = (parse(readFileSync(projectFile, "utf8")) ?? {}) as {
+    runtime?: string | { name?: string; options?: Record<string, unknown> };
+  };
   const runtime = typeof project.runtime === "string" ? project.runtime : project.runtime?.name;
-  if (runtime !== "nodejs") throw new Error(`the engine stand-in runs Node.js policy packs only; ${projectFile} says runtime ${JSON.stringify(runtime ?? null)}`);
+  if (runtime !== "nodejs")
+    throw new Error(`the engine stand-in runs Node.js policy packs only; ${projectFile} says runtime ${JSON.stringify(runtime ?? null)}`);
   const options = (typeof project.runtime === "object" ? project.runtime.options : undefined) ?? {};
 
   let runPath: string;

@@ -516,7 +516,8 @@ export class Deployment {
     // this run with their outputs. In an update, whatever it finds was already applied.
     if (programSucceeded && !this.cancelled && this.failures.length === 0) await this.analyzeStack();
     if (this.mandatoryViolations > 0) {
-      const count = this.mandatoryViolations === 1 ? "1 mandatory policy violation" : `${this.mandatoryViolations} mandatory policy violations`;
+      const count =
+        this.mandatoryViolations === 1 ? "1 mandatory policy violation" : `${this.mandatoryViolations} mandatory policy violations`;
       this.failures.push(`${count}: the ${this.options.dryRun ? "preview" : "update"} fails`);
     }
     const succeeded = programSucceeded && this.failures.length === 0;

@@ -113,12 +113,9 @@ async function main(argv: string[]): Promise<number> {
   });
   // The engine loads the policy packs before it runs the program (pkg/engine/update.go).
   const packs: PolicyPack[] = [];
+  const configured = { organization: ORGANIZATION, project: project.name, stack, dryRun, config: project.config };
   try {
-    for (const dir of values["policy-pack"] ?? []) {
-      packs.push(
-        await startPolicyPack(dir, servers.engine, { organization: ORGANIZATION, project: project.name, stack, dryRun, config: project.config }, process.stderr),
-      );
-    }
+    for (const dir of values["policy-pack"] ?? []) packs.push(await startPolicyPack(dir, servers.engine, configured, process.stderr));
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     for (const pack of packs) pack.close();
