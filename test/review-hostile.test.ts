@@ -14,14 +14,17 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { eventInstant, fromRecord, MAX_NESTING, REDACTED, TOO_DEEP, type ReviewEvent } from "../review/event.ts";
-import { redactText } from "../review/secrets.ts";
+import { eventInstant, fromRecord, MAX_NESTING, REDACTED, TOO_DEEP, type ReviewEvent } from "../review/core/event.ts";
+import { redactText } from "../review/core/secrets.ts";
 import { isSecretShaped } from "../incident/fields.ts";
-import { followChain } from "../review/chain.ts";
-import { analyze } from "../review/findings.ts";
-import { logSource } from "../review/logs.ts";
-import { MAX_PROBLEMS_PER_FILE } from "../review/log-file.ts";
-import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
+import { followChain } from "../review/core/chain.ts";
+import { analyze } from "../review/core/findings.ts";
+import { logSource } from "../review/logs/two-passes.ts";
+import { MAX_PROBLEMS_PER_FILE } from "../review/logs/log-file.ts";
+import type { ReviewContext } from "../review/render/context.ts";
+import { renderJson } from "../review/render/json.ts";
+import { renderMarkdown } from "../review/render/markdown.ts";
+import { renderText } from "../review/render/text.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -133,7 +136,7 @@ describe("no input crashes the review or exhausts its memory (issue 10, item 6)"
           events.push(event);
         }
         const result = analyze(await followChain(KEY, { start: null, end: null }, logSource(events)));
-        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] };
+        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, sourceSummary: "1 log file under .", notEnabled: [], failed: [] };
         const markdown = renderMarkdown(result, context);
         const rows = markdown.split("\n").filter((line) => line.startsWith(byAgent ? "| agent/" : "| 10.")).length;
         expect(rows).toBe(count);
@@ -307,7 +310,7 @@ describe("secrets in encoded forms (issue 10, item 8)", () => {
       fc.asyncProperty(secretKey, sessionToken, encoding, container, place, async (secret, token, [, encode], [, contain], where) => {
         const event = fromRecord(holding(contain(secret, token, encode), where)) as ReviewEvent;
         const result = analyze(await followChain(KEY, { start: null, end: null }, logSource([event])));
-        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] };
+        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, sourceSummary: "1 log file under .", notEnabled: [], failed: [] };
         for (const output of [renderText(result, context), renderMarkdown(result, context), renderJson(result, context)]) expect(shows(output, secret, token)).toBe(false);
         // What is not secret stays: the finding (a failed call is none), and the redaction is visible.
         expect(result.findings.map((finding) => finding.eventName)).toEqual(where === "errorMessage" ? [] : ["CreateUser"]);

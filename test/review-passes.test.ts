@@ -1,5 +1,5 @@
 /**
- * The review of log files in passes (review/logs.ts) against the chain followed over every event
+ * The review of log files in passes (review/logs/two-passes.ts) against the chain followed over every event
  * of the same files: on generated logs with chains of minted and created keys and users, spread over
  * files whose names put them in any time order (so that keys are used in files read before the
  * file that minted them), with windows and regions or none. And what the progress shows.
@@ -10,11 +10,11 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { followChain, type Window } from "../review/chain.ts";
-import { logSource, readLogs, reviewLogFolder, reviewLogObjects, type LogsProgress } from "../review/logs.ts";
-import { listLogFolder, type LogObject } from "../review/log-objects.ts";
-import { ReadProgress } from "../review/read-progress.ts";
-import { SubjectFilter } from "../review/log-file.ts";
+import { followChain, type Window } from "../review/core/chain.ts";
+import { logSource, readLogs, reviewLogFolder, reviewLogObjects, type LogsProgress } from "../review/logs/two-passes.ts";
+import { listLogFolder, type LogObject } from "../review/logs/log-objects.ts";
+import { ReadProgress } from "../review/logs/read-progress.ts";
+import { SubjectFilter } from "../review/logs/log-file.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";

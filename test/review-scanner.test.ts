@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_DEPTH, RecordScanner, type Capture, type JsonError, type TopLevel } from "../review/record-scanner.ts";
+import { MAX_DEPTH, RecordScanner, type Capture, type JsonError, type TopLevel } from "../review/logs/record-scanner.ts";
 
 interface Scanned {
   error: JsonError | null;

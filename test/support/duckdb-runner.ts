@@ -5,7 +5,7 @@
  * template, so the partition predicates are tested too.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { sqlString, type Dialect, type QueryRunner, type Row } from "../../review/athena.ts";
+import { sqlString, type Dialect, type QueryRunner, type Row } from "../../review/trail/athena.ts";
 
 const PATHS: Record<string, string> = {
   eventid: "$.eventID",

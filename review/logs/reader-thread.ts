@@ -1,16 +1,16 @@
 /**
  * A reader thread: reads files one after the other (those of this machine itself, others as the
- * main thread streams them), and answers each with what the pass keeps (review/log-file.ts). The
+ * main thread streams them), and answers each with what the pass keeps (log-file.ts). The
  * threads gunzip, scan and parse: every core reads.
  */
 import { open } from "node:fs/promises";
 import { parentPort } from "node:worker_threads";
 import { LogFileReader, type FileResult, type KeepRule } from "./log-file.ts";
 import { READ_CHUNK } from "./log-objects.ts";
-import type { ToReader } from "./log-pass.ts";
+import type { ToReader } from "./readers.ts";
 
 const port = parentPort;
-if (port === null) throw new Error("review/log-worker.ts runs as a worker thread");
+if (port === null) throw new Error("review/logs/reader-thread.ts runs as a worker thread");
 
 let rule: KeepRule | null = null;
 // The file the main thread streams, if any.

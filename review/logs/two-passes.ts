@@ -4,7 +4,7 @@
  * plain JSON array of events (what Stratus Red Team and many exports write).
  *
  * Memory depends on what the review keeps, not on the size of the logs: files are streamed through
- * reader threads (review/log-pass.ts), and a record is parsed only if the review keeps it. Two
+ * reader threads (readers.ts), and a record is parsed only if the review keeps it. Two
  * passes at most:
  *  1. every file, in the order CloudTrail wrote them; each is read for the keys and users reached
  *     when it is opened (the reviewed key, then those revealed by the lead calls of reached
@@ -16,12 +16,12 @@
  * them, so the chain and the findings are those over all events. Every file is read, and every
  * problem of every file returned, before any review is made.
  */
-import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "./chain.ts";
-import { compareText } from "../incident/order.ts";
-import type { Conflict, ReviewEvent } from "./event.ts";
+import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "../core/chain.ts";
+import { compareText } from "../../incident/order.ts";
+import type { Conflict, ReviewEvent } from "../core/event.ts";
 import { MAX_LOG_BYTES, SubjectFilter, type FileResult, type KeepRule, type KeptEvent, type LogProblem } from "./log-file.ts";
 import { listLogFolder, type LogObject } from "./log-objects.ts";
-import { LogReaders, problemsOf, type PassProgress } from "./log-pass.ts";
+import { LogReaders, problemsOf, type PassProgress } from "./readers.ts";
 
 export { MAX_LOG_BYTES, type Conflict, type LogProblem };
 

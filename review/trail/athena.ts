@@ -1,6 +1,6 @@
 /**
  * `review --athena TABLE`: the review as SQL over a CloudTrail table (the one `cordon athena-table`
- * declares), one query per round of the chain. The chain is review/chain.ts's own: its reads are
+ * declares), one query per round of the chain. The chain is review/core/chain.ts's own: its reads are
  * gathered into rounds (every subject the last round revealed, in one query), so the findings are
  * those of every other source over the same events.
  *
@@ -11,10 +11,12 @@
  * Pure: the queries run through a {@link QueryRunner} (Athena in aws/athena.ts; DuckDB over the
  * same files in the tests, to check that the SQL means what it says).
  */
-import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "./chain.ts";
-import { fromRecord, type Conflict, type ReviewEvent } from "./event.ts";
-import { compareText } from "../incident/order.ts";
-import { ACCOUNT_ID, BUCKET_NAME, deliveryDays, ORG_ID, REGION_NAME, type S3Location } from "./trail-layout.ts";
+import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "../core/chain.ts";
+import { fromRecord, type Conflict, type ReviewEvent } from "../core/event.ts";
+import { compareText } from "../../incident/order.ts";
+import { ACCOUNT_ID } from "../../incident/fields.ts";
+import { REGION_NAME } from "../core/regions.ts";
+import { BUCKET_NAME, deliveryDays, ORG_ID, type S3Location } from "./layout.ts";
 import { SQL_NAME, sqlName, sqlString } from "./sql.ts";
 
 export { SQL_NAME, sqlName, sqlString };

@@ -6,7 +6,7 @@
  * Secrets are stripped here, at the only door into the review, so that no later step (analysis,
  * text, markdown, JSON) can print one by accident.
  */
-import { formatInstant } from "../incident/time.ts";
+import { formatInstant } from "../../incident/time.ts";
 import { REDACTED, redactText, SECRET_FIELD } from "./secrets.ts";
 
 export { REDACTED };

@@ -1,13 +1,13 @@
 /**
  * One log file, read as its bytes arrive: gunzip with a cap, the record scanner, and the decision,
  * record by record, whether the review keeps it. Only kept records are parsed and redacted. Runs
- * in a worker thread (review/log-worker.ts), one file after the other; nothing here knows where
+ * in a worker thread (reader-thread.ts), one file after the other; nothing here knows where
  * the bytes come from.
  */
 import { createGunzip, gunzipSync, type Gunzip } from "node:zlib";
 import { RecordScanner, type Capture, type RecordFields, type TopLevel } from "./record-scanner.ts";
-import { fromRecord, NOT_AN_OBJECT, recordProblem, type ReviewEvent } from "./event.ts";
-import { LEAD_CALLS, leadsFrom, mayLead, type Subject } from "./chain.ts";
+import { fromRecord, NOT_AN_OBJECT, recordProblem, type ReviewEvent } from "../core/event.ts";
+import { LEAD_CALLS, leadsFrom, mayLead, type Subject } from "../core/chain.ts";
 
 /**
  * What one log file may expand to. CloudTrail's files are far smaller; a few kilobytes of gzip can

@@ -60,7 +60,7 @@ class Reader {
   constructor() {
     // A small young generation: gunzip's output chunks die young, and their memory (outside the
     // heap) goes back only when they are collected. With V8's default, a thread held 100 MB more.
-    this.worker = new Worker(new URL("./log-worker.ts", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    this.worker = new Worker(new URL("./reader-thread.ts", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker.on("message", (message: FromReader) => this.waiting?.(message));
     this.worker.on("error", (error: Error) => {
       this.failure = error;

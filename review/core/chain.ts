@@ -6,9 +6,9 @@
  * Pure apart from the event source it is given: no AWS SDK, no clock, no file system here. The
  * same source gives the same chain, whatever order the source answers in.
  */
-import { ROLE_CREDENTIAL_LIFETIME_MS, USER_CREDENTIAL_LIFETIME_MS } from "../incident/expiry.ts";
-import { ANY_KEY_ID } from "../incident/fields.ts";
-import { compareText } from "../incident/order.ts";
+import { ROLE_CREDENTIAL_LIFETIME_MS, USER_CREDENTIAL_LIFETIME_MS } from "../../incident/expiry.ts";
+import { ANY_KEY_ID } from "../../incident/fields.ts";
+import { compareText } from "../../incident/order.ts";
 import type { ReviewEvent } from "./event.ts";
 
 /** What the review reads events of: an access key, or an IAM user (whose console sessions have no key). */
