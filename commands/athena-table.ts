@@ -5,7 +5,8 @@
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 import { COMMERCIAL_REGIONS, REGION_NAME } from "../review/core/regions.ts";
-import { DDL_PREFIX, SQL_NAME, tableDdl } from "../review/trail/athena.ts";
+import { DDL_PREFIX, tableDdl } from "../review/trail/ddl.ts";
+import { SQL_NAME } from "../review/trail/sql.ts";
 import { BUCKET_NAME, ORG_ID } from "../review/trail/layout.ts";
 
 const DEFAULT_NAME = "cloudtrail_logs";
