@@ -14,7 +14,8 @@ import { followChain, type Window } from "../review/core/chain.ts";
 import { logSource, readLogs, reviewLogFolder, reviewLogObjects, type LogsProgress } from "../review/logs/two-passes.ts";
 import { listLogFolder, type LogObject } from "../review/logs/log-objects.ts";
 import { ReadProgress } from "../review/logs/read-progress.ts";
-import { SubjectFilter } from "../review/logs/log-file.ts";
+import { fieldHash, KEY, NEEDS_TEXT, SubjectFilter, SubjectSet, subjectHash, USER } from "../review/logs/subjects.ts";
+import { RecordScanner, type RecordFields } from "../review/logs/record-scanner.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";
@@ -174,6 +175,32 @@ describe("a file's subject filter", () => {
         expect(ids.filter((id) => !copy.mayHold(id))).toEqual([]);
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe("a subject told from a record's bytes", () => {
+  it("is the subject its text names: the same hash, and the same answer from a set of subjects", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 24 }), fc.uniqueArray(fc.string({ unit: "grapheme", maxLength: 24 }), { maxLength: 4 }), fc.boolean(), (name, others, escape) => {
+        // The name as a record spells it: plain, or every character escaped.
+        const spelled = escape ? `"${Array.from({ length: name.length }, (_, k) => `\\u${name.charCodeAt(k).toString(16).padStart(4, "0")}`).join("")}"` : JSON.stringify(name);
+        let seen: { bytes: Buffer; fields: RecordFields } | null = null;
+        const scanner = new RecordScanner({ record: (_index, bytes, fields) => (seen = { bytes: Buffer.from(bytes as Buffer), fields: structuredClone(fields) }) }, 1 << 20);
+        scanner.write(Buffer.from(`[{"userIdentity":{"accessKeyId":${spelled},"userName":${spelled}}}]`));
+        scanner.end();
+        const { bytes, fields } = seen as unknown as { bytes: Buffer; fields: RecordFields };
+        for (const [prefix, capture] of [[KEY, fields.accessKeyId], [USER, fields.userName]] as const) {
+          const hash = fieldHash(prefix, bytes, capture);
+          if (name === "") continue;
+          if (escape) expect(hash).toBe(NEEDS_TEXT);
+          if (hash === NEEDS_TEXT) continue;
+          expect(hash).toBe(subjectHash(prefix, name));
+          const set = new SubjectSet(prefix, [...others, ...(others.length % 2 === 0 ? [name] : [])]);
+          expect(set.hasBytes(hash, bytes, capture)).toBe(set.hasText(name));
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

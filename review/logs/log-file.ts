@@ -5,9 +5,12 @@
  * the bytes come from.
  */
 import { createGunzip, gunzipSync, type Gunzip } from "node:zlib";
-import { RecordScanner, type Capture, type RecordFields, type TopLevel } from "./record-scanner.ts";
+import { RecordScanner, type Capture, type RecordFields, type RecordsFrom, type TopLevel } from "./record-scanner.ts";
 import { fromRecord, NOT_AN_OBJECT, recordProblem, type ReviewEvent } from "../core/event.ts";
 import { LEAD_CALLS, leadsFrom, mayLead, type Subject } from "../core/chain.ts";
+import { fingerprint, IndexRecorder, needlesOf, stretchesWithNeedles, type FileIndex } from "./prefilter.ts";
+import { ABSENT, fieldHash, KEY, NEEDS_TEXT, SubjectFilter, SubjectSet, subjectHash, USER } from "./subjects.ts";
+
 
 /**
  * What one log file may expand to. CloudTrail's files are far smaller; a few kilobytes of gzip can
@@ -37,8 +40,6 @@ export interface KeepRule {
   keys: readonly string[];
   /** Events these IAM users made (console sessions and their own keys), whole. */
   users: readonly string[];
-  /** Events signed by these keys are not kept again (an earlier pass has them). */
-  skipKeys: readonly string[];
   /** Lead calls ({@link mayLead}) of any caller, as who made them and what they reveal. */
   leads: boolean;
   /** Every event, whole. */
@@ -48,54 +49,13 @@ export interface KeepRule {
    * earlier pass checked can leave it out.
    */
   check: boolean;
-  /** Note the subjects of every record in a {@link SubjectFilter}, for a later pass to skip files. */
+  /**
+   * Note the subjects of every record in a {@link SubjectFilter}, for a later pass to skip files,
+   * and where records begin, for it to read only the stretches that may matter (prefilter.ts).
+   */
   index: boolean;
-}
-
-/**
- * Which subjects a file may hold events of: a Bloom filter of its records' access keys and IAM user
- * names (the fields a pass keeps records by), 512 bytes whatever the file's size. "No" is certain;
- * "maybe" is wrong about 1 % of the time for a file of a few hundred principals.
- */
-export class SubjectFilter {
-  static readonly BYTES = 512;
-  readonly bits: Uint8Array;
-  /** The file has IAM user events without a userName: any user may be in it. */
-  namelessUser = false;
-
-  constructor(bits: Uint8Array = new Uint8Array(SubjectFilter.BYTES)) {
-    this.bits = bits;
-  }
-
-  /** Sets (or, with `test`, checks) the three bits of `id`: FNV-1a, and two probes derived from it (Kirsch and Mitzenmacher). */
-  private probe(id: string, test: boolean): boolean {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-    const h2 = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 1;
-    const size = SubjectFilter.BYTES * 8;
-    for (let k = 0; k < 3; k++) {
-      const bit = ((h + k * h2) >>> 0) % size;
-      if (!test) this.bits[bit >>> 3] |= 1 << (bit & 7);
-      else if ((this.bits[bit >>> 3] & (1 << (bit & 7))) === 0) return false;
-    }
-    return true;
-  }
-
-  add(id: string): void {
-    this.probe(id, false);
-  }
-
-  mayHold(id: string): boolean {
-    return this.probe(id, true);
-  }
-
-  static key(accessKeyId: string): string {
-    return `k:${accessKeyId}`;
-  }
-
-  static user(userName: string): string {
-    return `u:${userName}`;
-  }
+  /** What the first pass noted of this file: read only the stretches that hold a key's or a user's name, if its bytes are the same. */
+  prefilter?: FileSubjects;
 }
 
 /**
@@ -126,6 +86,14 @@ export function callersOf(event: Pick<ReviewEvent, "accessKeyId" | "identityType
   return callers;
 }
 
+/** What a first pass notes of a file: the subjects it may hold, and where its records begin. */
+export interface FileSubjects {
+  bits: Uint8Array;
+  namelessUser: boolean;
+  /** Null for a file not read whole (streamed, or too large once expanded). */
+  index: FileIndex | null;
+}
+
 export interface FileResult {
   digest: boolean;
   /** Records read, events or not. */
@@ -135,8 +103,8 @@ export interface FileResult {
   /** Within the file, events are in the file's order. */
   kept: KeptEvent[];
   problems: LogProblem[];
-  /** With {@link KeepRule.index}: the subjects the file may hold events of. */
-  subjects: { bits: Uint8Array; namelessUser: boolean } | null;
+  /** With {@link KeepRule.index}: the subjects the file may hold events of, and where its records begin. */
+  subjects: FileSubjects | null;
 }
 
 const text = (bytes: Buffer, capture: Capture): string | null => {
@@ -147,6 +115,8 @@ const text = (bytes: Buffer, capture: Capture): string | null => {
 
 const MIB = 1024 * 1024;
 const IAM_USER = Buffer.from("IAMUser");
+/** Past gunzip's output buffer, so that an output of exactly the size announced needs no second one. */
+const OUTPUT_SLACK = 64;
 const LEAD_CALL_LENGTHS = new Set([...LEAD_CALLS].map((name) => name.length));
 /** Whether a field holds a non-empty string, as `text()` in event.ts reads it. */
 const present = (capture: Capture) => capture.start >= 0 && capture.end > capture.start;
@@ -160,10 +130,9 @@ function equals(bytes: Buffer, capture: Capture, expected: Buffer): boolean {
 export class LogFileReader {
   private readonly name: string;
   private readonly rule: KeepRule;
-  private readonly keys: Set<string>;
-  private readonly users: Set<string>;
-  private readonly skip: Set<string>;
-  private readonly scanner: RecordScanner;
+  private readonly keys: SubjectSet;
+  private readonly users: SubjectSet;
+  private scanner: RecordScanner;
   private readonly gzip: boolean;
   private gunzip: Gunzip | null = null;
   private kept: (Omit<KeptEvent, "text"> & { json: string })[] = [];
@@ -173,28 +142,40 @@ export class LogFileReader {
   private bytes = 0;
   private readError: string | null = null;
   private readonly filter: SubjectFilter | null;
+  /** With {@link KeepRule.index}: where records begin, for a file read whole. */
+  private readonly recorder: IndexRecorder | null;
+  private index: FileIndex | null = null;
+  /** Read in stretches (a second pass): the first pass checked the file as a whole. */
+  private checkedWhole = false;
   private finished: Promise<void> | null = null;
 
   constructor(name: string, gzip: boolean, rule: KeepRule) {
     this.name = name;
     this.rule = rule;
-    this.keys = new Set(rule.keys);
-    this.users = new Set(rule.users);
-    this.skip = new Set(rule.skipKeys);
+    this.keys = new SubjectSet(KEY, rule.keys);
+    this.users = new SubjectSet(USER, rule.users);
     this.filter = rule.index ? new SubjectFilter() : null;
-    this.scanner = new RecordScanner(
+    this.recorder = rule.index ? new IndexRecorder() : null;
+    this.scanner = this.newScanner();
+    this.gzip = gzip;
+  }
+
+  /** A scanner that tells this reader its records: from the file's start, or from a record within it. */
+  private newScanner(from?: RecordsFrom): RecordScanner {
+    return new RecordScanner(
       {
-        record: (index, bytes, fields) => this.record(index, bytes, fields),
+        record: (index, bytes, fields, offset) => this.record(index, bytes, fields, offset),
         // JSON.parse keeps the last Records member: what came from an earlier one does not count.
         recordsMember: () => {
           this.kept = [];
           this.recordProblems = [];
           this.moreProblems = 0;
+          this.recorder?.reset();
         },
       },
       MAX_RECORD_BYTES,
+      from,
     );
-    this.gzip = gzip;
   }
 
   /** The gunzip stream, made for the first bytes that need it. */
@@ -240,17 +221,50 @@ export class LogFileReader {
    * zlib's threads for every chunk; CloudTrail's files are a few MiB.
    */
   async whole(bytes: Uint8Array): Promise<void> {
-    if (!this.gzip) return this.scan(bytes);
-    let expanded: Buffer;
-    try {
-      expanded = gunzipSync(bytes, { maxOutputLength: WHOLE_LIMIT });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return this.write(bytes);
-      this.readError = `cannot read the file: ${(error as Error).message}`;
-      return;
+    const read = this.recorder !== null || this.rule.prefilter !== undefined ? fingerprint(bytes) : null;
+    let text: Buffer;
+    if (!this.gzip) text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    else {
+      try {
+        // One output buffer of the size the gzip trailer announces (capped): no chunks to join.
+        const announced = bytes.length >= 18 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(bytes.length - 4) : 0;
+        text = gunzipSync(bytes, { maxOutputLength: WHOLE_LIMIT, chunkSize: Math.max(64 * 1024, Math.min(WHOLE_LIMIT, announced + OUTPUT_SLACK)) });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return this.write(bytes);
+        this.readError = `cannot read the file: ${(error as Error).message}`;
+        return;
+      }
     }
-    this.scan(expanded);
-    release(expanded);
+    const prefilter = this.rule.prefilter;
+    if (prefilter?.index != null && read !== null && read.crc === prefilter.index.crc && read.length === prefilter.index.length) this.scanStretches(text, prefilter);
+    else this.scan(text);
+    if (this.recorder !== null && read !== null && this.scanner.error === null) this.index = this.recorder.index(this.scanner.recordDepth, this.scanner.sawUnicodeEscape, read);
+    if (this.gzip) release(text);
+  }
+
+  /**
+   * The second pass over a file the first read whole, unchanged since: only the stretches of
+   * records that hold a name it looks for (prefilter.ts); the whole file if a name cannot be
+   * looked for so, or a stretch does not read as records (its bytes changed after all).
+   */
+  private scanStretches(text: Buffer, { index, namelessUser }: FileSubjects): void {
+    const needles = index === null ? null : needlesOf(this.rule.keys, this.rule.users, index, namelessUser);
+    if (index === null || needles === null) return this.scan(text);
+    this.bytes += text.length;
+    for (const stretch of stretchesWithNeedles(text, needles, index)) {
+      this.scanner = this.newScanner({ recordLevel: index.recordLevel, index: stretch.index, offset: stretch.start });
+      this.scanner.write(text.subarray(stretch.start, stretch.end));
+      if (this.scanner.error === null) continue;
+      this.kept = [];
+      this.recordProblems = [];
+      this.moreProblems = 0;
+      this.records = 0;
+      this.bytes = 0;
+      this.scanner = this.newScanner();
+      return this.scan(text);
+    }
+    // The file as a whole was checked by the first pass: nothing is left to check at its end.
+    this.checkedWhole = true;
   }
 
   /** The next bytes of the file; resolves when they are taken in (for flow control). */
@@ -276,8 +290,9 @@ export class LogFileReader {
     else this.moreProblems++;
   }
 
-  private record(index: number, bytes: Buffer | null, fields: RecordFields): void {
+  private record(index: number, bytes: Buffer | null, fields: RecordFields, offset: number): void {
     this.records++;
+    this.recorder?.record(index, offset);
     const rule = this.rule;
     if (rule.check) {
       if (!fields.object) return this.problem(`record ${index}: ${NOT_AN_OBJECT}`);
@@ -289,37 +304,46 @@ export class LogFileReader {
         return this.problem(`record ${index}: ${recordProblem(text(bytes, fields.eventId), text(bytes, fields.eventName), eventTime)}`);
       }
     } else if (!fields.object || bytes === null) return;
-    const accessKeyId = text(bytes, fields.accessKeyId);
+    // Who made the call, from the bytes of its key and user name: no string for a record not kept.
+    let accessKeyId: string | null | undefined;
+    let keyHash = fieldHash(KEY, bytes, fields.accessKeyId);
+    if (keyHash === NEEDS_TEXT) {
+      accessKeyId = text(bytes, fields.accessKeyId);
+      keyHash = accessKeyId === null ? ABSENT : subjectHash(KEY, accessKeyId);
+    }
     const iamUser = equals(bytes, fields.identityType, IAM_USER);
-    if (this.filter !== null) {
-      if (accessKeyId !== null) this.filter.add(SubjectFilter.key(accessKeyId));
-      if (iamUser) {
-        const userName = text(bytes, fields.userName);
-        if (userName === null) this.filter.namelessUser = true;
-        else this.filter.add(SubjectFilter.user(userName));
+    let userName: string | null | undefined;
+    let userHash = ABSENT;
+    if (iamUser) {
+      userHash = fieldHash(USER, bytes, fields.userName);
+      if (userHash === NEEDS_TEXT) {
+        userName = text(bytes, fields.userName);
+        userHash = userName === null ? ABSENT : subjectHash(USER, userName);
       }
     }
-    let whole = rule.all || (accessKeyId !== null && this.keys.has(accessKeyId));
-    if (!whole && this.users.size > 0 && iamUser) {
-      // Without its own userName, an IAM user's event may name the user elsewhere: parse and see.
-      const userName = text(bytes, fields.userName);
-      whole = userName === null || this.users.has(userName);
+    if (this.filter !== null) {
+      if (keyHash !== ABSENT) this.filter.addHash(keyHash);
+      if (iamUser) {
+        if (userHash === ABSENT) this.filter.namelessUser = true;
+        else this.filter.addHash(userHash);
+      }
     }
-    if (whole && accessKeyId !== null && this.skip.has(accessKeyId)) return;
+    let whole = rule.all || (keyHash !== ABSENT && (accessKeyId === undefined ? this.keys.hasBytes(keyHash, bytes, fields.accessKeyId) : this.keys.hasText(accessKeyId as string)));
+    // Without its own userName, an IAM user's event may name the user elsewhere: parse and see.
+    if (!whole && this.users.size > 0 && iamUser) whole = userHash === ABSENT || (userName === undefined ? this.users.hasBytes(userHash, bytes, fields.userName) : this.users.hasText(userName as string));
     let lead = false;
     // Most calls are told from lead calls by the length of their name alone.
     if (!whole && rule.leads && (LEAD_CALL_LENGTHS.has(fields.eventName.end - fields.eventName.start) || fields.eventName.escaped)) {
-      const eventName = text(bytes as Buffer, fields.eventName);
-      if (eventName !== null && LEAD_CALLS.has(eventName)) lead = mayLead({ eventName, errorCode: text(bytes as Buffer, fields.errorCode), accessKeyId, identityType: iamUser ? "IAMUser" : null });
+      const eventName = text(bytes, fields.eventName);
+      if (eventName !== null && LEAD_CALLS.has(eventName)) lead = mayLead({ eventName, errorCode: text(bytes, fields.errorCode), accessKeyId: keyHash === ABSENT ? null : "", identityType: iamUser ? "IAMUser" : null });
     }
     if (!whole && !lead) return;
-    const event = fromRecord(JSON.parse((bytes as Buffer).toString("utf8")));
+    const event = fromRecord(JSON.parse(bytes.toString("utf8")));
     if (typeof event === "string") return this.problem(`record ${index}: ${event}`);
     const reveals = mayLead(event) ? leadsFrom(event, null).map((found) => found.subject) : null;
     // A lead call of another caller is kept only as who made it and what it reveals.
     this.kept.push({ eventId: event.eventId, json: whole ? JSON.stringify(event) : "", record: index, whole, callers: callersOf(event), reveals });
   }
-
 
   /** Stops reading: the bytes that remain cannot change the result. */
   abandon(): void {
@@ -332,15 +356,18 @@ export class LogFileReader {
       this.gunzip.end();
       await this.finished;
     }
-    const base = { records: this.records, bytes: this.bytes, subjects: this.filter === null ? null : { bits: this.filter.bits, namelessUser: this.filter.namelessUser } };
+    const base = { records: this.records, bytes: this.bytes, subjects: this.filter === null ? null : { bits: this.filter.bits, namelessUser: this.filter.namelessUser, index: this.index } };
     const fail = (line: number, col: number, code: string, message: string): FileResult => ({ ...base, digest: false, kept: [], problems: [{ file: this.name, line, col, code, message }] });
     if (this.readError !== null) return fail(1, 1, "E_LOG_READ", this.readError);
-    this.scanner.end();
-    const error = this.scanner.error;
-    if (error !== null) return fail(error.line, error.col, "E_LOG_JSON", `not valid JSON: ${error.message}; expected a CloudTrail log file`);
-    const top = this.scanner.top;
-    if (top.kind === "object" && top.digest) return { ...base, digest: true, kept: [], problems: [] };
-    if (top.kind !== "array" && !(top.kind === "object" && top.recordsArray)) return fail(1, 1, "E_LOG_SHAPE", `found ${shapeOf(top)}; expected a CloudTrail log file, {"Records": [...]}, or a JSON array of CloudTrail events`);
+    // Read in stretches, the file was checked as a whole by the first pass: its end was too.
+    if (!this.checkedWhole) {
+      this.scanner.end();
+      const error = this.scanner.error;
+      if (error !== null) return fail(error.line, error.col, "E_LOG_JSON", `not valid JSON: ${error.message}; expected a CloudTrail log file`);
+      const top = this.scanner.top;
+      if (top.kind === "object" && top.digest) return { ...base, digest: true, kept: [], problems: [] };
+      if (top.kind !== "array" && !(top.kind === "object" && top.recordsArray)) return fail(1, 1, "E_LOG_SHAPE", `found ${shapeOf(top)}; expected a CloudTrail log file, {"Records": [...]}, or a JSON array of CloudTrail events`);
+    }
     const problems = this.recordProblems;
     if (this.moreProblems > 0) problems.push({ file: this.name, line: 1, col: 1, code: "E_LOG_EVENT", message: `and ${this.moreProblems.toLocaleString("en-US")} more records with problems` });
     return { ...base, digest: false, kept: problems.length > 0 ? [] : this.keptTexts(), problems };
@@ -360,15 +387,16 @@ export class LogFileReader {
 }
 
 /**
- * Gives a buffer's memory back at once, when the buffer is the whole of its memory (not a slice of
- * Node's pool): a detached ArrayBuffer drops its memory, where an unreachable one keeps it until a
- * full garbage collection, which external memory triggers only every 64 MB or so. A reader
- * thread expands a file's few MB of JSON for every file; without this, each thread held up to
- * 64 MB of expanded files already read.
+ * Gives gunzip's output memory back at once: a detached ArrayBuffer drops its memory, where an
+ * unreachable one keeps it until a full garbage collection, which external memory triggers only
+ * every 64 MB or so. A reader thread expands a file's few MB of JSON for every file; without this,
+ * each thread held up to 64 MB of expanded files already read. Only a buffer of its own (one
+ * output chunk, or their join): never a slice of Node's pool, whose memory others share, which is
+ * never larger than `Buffer.poolSize`.
  */
 function release(buffer: Buffer): void {
   // ArrayBuffer.prototype.transfer is ES2024 (Node.js 21 and later); the type-check's lib is ES2023.
-  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
+  if (buffer.byteOffset === 0 && buffer.buffer.byteLength > Buffer.poolSize) (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }
 
 function shapeOf(top: TopLevel): string {

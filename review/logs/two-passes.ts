@@ -19,7 +19,8 @@
 import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "../core/chain.ts";
 import { compareText } from "../../incident/order.ts";
 import type { Conflict, ReviewEvent } from "../core/event.ts";
-import { MAX_LOG_BYTES, SubjectFilter, type FileResult, type KeepRule, type KeptEvent, type LogProblem } from "./log-file.ts";
+import { MAX_LOG_BYTES, type FileResult, type KeepRule, type KeptEvent, type LogProblem } from "./log-file.ts";
+import { SubjectFilter } from "./subjects.ts";
 import { listLogFolder, type LogObject } from "./log-objects.ts";
 import { LogReaders, problemsOf, type PassProgress } from "./readers.ts";
 
@@ -223,7 +224,7 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
         ruleFor: (file) => {
           openedAt[file] = reach.version;
           if (rule === null || ruleVersion !== reach.version) {
-            rule = { keys: [...reach.keys], users: [...reach.users], skipKeys: [], leads: true, all: false, check: true, index: true };
+            rule = { keys: [...reach.keys], users: [...reach.users], leads: true, all: false, check: true, index: true };
             ruleVersion = reach.version;
           }
           return rule;
@@ -260,7 +261,9 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
       const order = [...missed.keys()].sort((a, b) => a - b);
       const missedBytes = order.reduce((sum, file) => sum + objects[file].size, 0);
       progress.passStarted(2, order.length, missedBytes, `${order.length.toLocaleString("en-US")} files read before the keys and users they may hold were found`);
-      const second = await readers.pass(objects, { order, ruleFor: (file) => ({ ...(missed.get(file) as { keys: string[]; users: string[] }), skipKeys: [], leads: false, all: false, check: false, index: false }), onResult: keep }, progress);
+      // What the first pass noted of each file lets this one read only the stretches of records that hold a name it looks for.
+      const ruleFor = (file: number): KeepRule => ({ ...(missed.get(file) as { keys: string[]; users: string[] }), leads: false, all: false, check: false, index: false, prefilter: first[file].subjects ?? undefined });
+      const second = await readers.pass(objects, { order, ruleFor, onResult: keep }, progress);
       passes = 2;
       // Files can change between passes (a folder still being written to): still every problem.
       const secondProblems = problemsOf(second);
@@ -306,7 +309,7 @@ export async function readLogs(dir: string, shownAs: string = dir): Promise<Logs
   if (objects.length === 0) return { events: [], files: 0, digests: 0, errors: problems, conflicts: [] };
   const readers = new LogReaders();
   try {
-    const results = await readers.passAll(objects, { keys: [], users: [], skipKeys: [], leads: false, all: true, check: true, index: false }, { read() {}, records() {}, fileDone() {} });
+    const results = await readers.passAll(objects, { keys: [], users: [], leads: false, all: true, check: true, index: false }, { read() {}, records() {}, fileDone() {} });
     const events = new EventSet();
     const everyone = new Set<string>();
     results.forEach((result, file) => {
