@@ -106,15 +106,37 @@ const ARRAY = 2;
 
 const LITERALS = ["true", "false", "null"].map((word) => Buffer.from(word));
 
-interface FieldName {
-  text: string;
-  bytes: Uint8Array;
-  field: Field;
+/** Keys the scanner reads, found by their length, then their bytes: no string is made for the dozen keys of every record. */
+class KeyNames {
+  private readonly byLength: { text: string; bytes: Uint8Array; field: Field }[][] = [];
+
+  constructor(fields: Record<string, Field>) {
+    for (const [text, field] of Object.entries(fields)) (this.byLength[text.length] ??= []).push({ text, bytes: Buffer.from(text), field });
+  }
+
+  /** The field the plain key `bytes[from, from + length)` names. */
+  match(bytes: Uint8Array, from: number, length: number): Field {
+    for (const name of this.byLength[length] ?? []) {
+      let k = 0;
+      while (k < length && bytes[from + k] === name.bytes[k]) k++;
+      if (k === length) return name.field;
+    }
+    return "none";
+  }
+
+  /** The field a key (decoded from its escapes) names. */
+  matchText(key: string): Field {
+    return this.byLength[key.length]?.find((name) => name.text === key)?.field ?? "none";
+  }
+
+  /** Whether a plain key of `length` bytes may name one. */
+  mayMatch(length: number): boolean {
+    return this.byLength[length] !== undefined;
+  }
 }
-const names = (fields: Record<string, Field>): FieldName[] => Object.entries(fields).map(([text, field]) => ({ text, bytes: Buffer.from(text), field }));
 /** The keys read in a record, and in its userIdentity. */
-const RECORD_KEYS = names({ eventID: "eventId", eventName: "eventName", eventTime: "eventTime", errorCode: "errorCode", userIdentity: "userIdentity" });
-const IDENTITY_KEYS = names({ accessKeyId: "accessKeyId", type: "identityType", userName: "userName" });
+const RECORD_KEYS = new KeyNames({ eventID: "eventId", eventName: "eventName", eventTime: "eventTime", errorCode: "errorCode", userIdentity: "userIdentity" });
+const IDENTITY_KEYS = new KeyNames({ accessKeyId: "accessKeyId", type: "identityType", userName: "userName" });
 
 /** Whether `e` completes a two-byte escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`). */
 const isSimpleEscape = (e: number) => e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74;
@@ -698,40 +720,16 @@ export class RecordScanner {
 
   /**
    * A key ended at the record's level (1) or in its userIdentity (2) (`start`, `end` absolute,
-   * without quotes): it may name a field. Only keys of a field's length, and only those
-   * that begin as one (e: eventID…, u: userIdentity, userName; t: type; a: accessKeyId), are
-   * compared; escaped keys may be anything.
+   * without quotes): it may name a field. A plain key is compared only if it has a field's length;
+   * an escaped one may be anything, and is decoded.
    */
   private keyEnds(start: number, end: number, level: number): void {
+    const names = level === 1 ? RECORD_KEYS : IDENTITY_KEYS;
     const length = end - start;
-    const escaped = this.stringEscaped;
-    const first = start >= this.base ? this.chunk[start - this.base] : -1;
-    if (level === 1) {
-      if (!escaped && !((length === 7 || length === 9 || length === 12) && (first === 0x65 || first === 0x75 || first === -1))) return;
-      this.pendingField = this.fieldNamed(RECORD_KEYS, start, end, escaped);
-    } else {
-      if (!escaped && !((length === 4 || length === 8 || length === 11) && (first === 0x74 || first === 0x75 || first === 0x61 || first === -1))) return;
-      this.pendingField = this.fieldNamed(IDENTITY_KEYS, start, end, escaped);
-    }
-  }
-
-  /** The field of `names` a key (`start`, `end` absolute) names, compared as bytes: no string is made for the dozen keys of every record. */
-  private fieldNamed(names: readonly FieldName[], start: number, end: number, escaped: boolean): Field {
-    if (escaped) {
-      const key = this.decode(start, end, true);
-      return names.find((name) => name.text === key)?.field ?? "none";
-    }
-    const length = end - start;
-    const inChunk = start >= this.base;
-    const bytes = inChunk ? this.chunk : this.bytes(start, end);
-    const from = inChunk ? start - this.base : 0;
-    for (const name of names) {
-      if (name.bytes.length !== length) continue;
-      let k = 0;
-      while (k < length && bytes[from + k] === name.bytes[k]) k++;
-      if (k === length) return name.field;
-    }
-    return "none";
+    if (this.stringEscaped) this.pendingField = names.matchText(this.decode(start, end, true));
+    else if (!names.mayMatch(length)) return;
+    else if (start >= this.base) this.pendingField = names.match(this.chunk, start - this.base, length);
+    else this.pendingField = names.match(this.bytes(start, end), 0, length);
   }
 
   /** The string value of the pending field ended (`start`, `end` absolute, without quotes). */
