@@ -59,15 +59,14 @@ export interface KeepRule {
 }
 
 /**
- * An event a pass keeps, as the JSON text of its {@link ReviewEvent} in UTF-8, outside the JS heap
- * (the texts of a file share one buffer, moved, not copied, to the main thread): a fraction of the
- * memory of the object, and two copies of one event are the same event exactly when their texts are
- * equal.
+ * An event a pass keeps, as text ({@link keptText}): a fraction of the memory of the object, and
+ * two copies of one event are the same event exactly when their heads and texts are equal.
  */
 export interface KeptEvent {
   eventId: string;
-  /** `JSON.stringify` of the ReviewEvent, UTF-8; empty for a lead call kept only for what it reveals. */
-  text: Uint8Array;
+  /** The event as {@link keptText} writes it; empty for a lead call kept only for what it reveals. */
+  head: string;
+  text: string;
   /** The record's place in its file. */
   record: number;
   /** Whole, or only who made it and what it reveals. */
@@ -76,6 +75,72 @@ export interface KeptEvent {
   callers: string[];
   /** For a lead call ({@link mayLead}): the subjects it reveals, windows aside; null for other calls. */
   reveals: Subject[] | null;
+}
+
+/**
+ * A kept event's text: the values of its {@link ReviewEvent} as two JSON arrays, without their field
+ * names (about half of an event's JSON is its field names). The head holds what many events share
+ * (who called, from where, with what, what call): the main thread keeps one copy of each head
+ * however many events have it. Every field is in one of the two: the type check below fails if
+ * ReviewEvent gains one that is not.
+ */
+const HEAD_FIELDS = [
+  "eventName",
+  "eventSource",
+  "region",
+  "accessKeyId",
+  "userName",
+  "principalArn",
+  "identityType",
+  "accountId",
+  "recipientAccountId",
+  "readOnly",
+  "readOnlyDerived",
+  "sourceIPAddress",
+  "userAgent",
+  "errorCode",
+] as const satisfies readonly (keyof ReviewEvent)[];
+const BODY_FIELDS = ["eventId", "eventTime", "errorMessage", "requestParameters", "responseElements"] as const satisfies readonly (keyof ReviewEvent)[];
+/** The fields in the order fromRecord makes them, which the events made from kept texts keep. */
+const EVENT_FIELDS = [
+  "eventId",
+  "eventName",
+  "eventSource",
+  "eventTime",
+  "region",
+  "accessKeyId",
+  "userName",
+  "principalArn",
+  "identityType",
+  "accountId",
+  "recipientAccountId",
+  "readOnly",
+  "readOnlyDerived",
+  "sourceIPAddress",
+  "userAgent",
+  "errorCode",
+  "errorMessage",
+  "requestParameters",
+  "responseElements",
+] as const satisfies readonly (keyof ReviewEvent)[];
+type Unlisted<Fields extends readonly string[]> = Exclude<keyof ReviewEvent, "conflict" | Fields[number]>;
+const everyField: [Unlisted<typeof EVENT_FIELDS> | Unlisted<[...typeof HEAD_FIELDS, ...typeof BODY_FIELDS]>] extends [never] ? true : false = true;
+void everyField;
+
+/** An event as a pass keeps it: its head's values and its body's, each as JSON. */
+export function keptText(event: ReviewEvent): { head: string; text: string } {
+  return { head: JSON.stringify(HEAD_FIELDS.map((field) => event[field])), text: JSON.stringify(BODY_FIELDS.map((field) => event[field])) };
+}
+
+/** The event a kept text holds; `head` is its head's values, parsed (and shared by the events that have the same head). */
+export function keptEvent(head: readonly unknown[], text: string): ReviewEvent {
+  const body = JSON.parse(text) as unknown[];
+  const values: Record<string, unknown> = {};
+  HEAD_FIELDS.forEach((field, i) => (values[field] = head[i]));
+  BODY_FIELDS.forEach((field, i) => (values[field] = body[i]));
+  const event: Record<string, unknown> = {};
+  for (const field of EVENT_FIELDS) event[field] = values[field];
+  return event as unknown as ReviewEvent;
 }
 
 /** Who an event's call can be followed from: its key, and the IAM user who made it (as a {@link SubjectFilter} id). */
@@ -135,7 +200,7 @@ export class LogFileReader {
   private scanner: RecordScanner;
   private readonly gzip: boolean;
   private gunzip: Gunzip | null = null;
-  private kept: (Omit<KeptEvent, "text"> & { json: string })[] = [];
+  private kept: KeptEvent[] = [];
   private recordProblems: LogProblem[] = [];
   private moreProblems = 0;
   private records = 0;
@@ -342,7 +407,7 @@ export class LogFileReader {
     if (typeof event === "string") return this.problem(`record ${index}: ${event}`);
     const reveals = mayLead(event) ? leadsFrom(event, null).map((found) => found.subject) : null;
     // A lead call of another caller is kept only as who made it and what it reveals.
-    this.kept.push({ eventId: event.eventId, json: whole ? JSON.stringify(event) : "", record: index, whole, callers: callersOf(event), reveals });
+    this.kept.push({ eventId: event.eventId, ...(whole ? keptText(event) : { head: "", text: "" }), record: index, whole, callers: callersOf(event), reveals });
   }
 
   /** Stops reading: the bytes that remain cannot change the result. */
@@ -370,19 +435,12 @@ export class LogFileReader {
     }
     const problems = this.recordProblems;
     if (this.moreProblems > 0) problems.push({ file: this.name, line: 1, col: 1, code: "E_LOG_EVENT", message: `and ${this.moreProblems.toLocaleString("en-US")} more records with problems` });
-    return { ...base, digest: false, kept: problems.length > 0 ? [] : this.keptTexts(), problems };
+    return { ...base, digest: false, kept: problems.length > 0 ? [] : this.keptEvents(), problems };
   }
 
-  /** The kept events, their texts in one buffer. */
-  private keptTexts(): KeptEvent[] {
-    const buffer = Buffer.from(new ArrayBuffer(this.kept.reduce((sum, kept) => sum + Buffer.byteLength(kept.json), 0)));
-    let offset = 0;
-    return this.kept.map(({ json, ...kept }) => {
-      const length = buffer.write(json, offset);
-      const text = new Uint8Array(buffer.buffer, offset, length);
-      offset += length;
-      return { ...kept, text };
-    });
+  /** The kept events, each with its text. */
+  private keptEvents(): KeptEvent[] {
+    return this.kept;
   }
 }
 

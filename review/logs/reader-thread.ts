@@ -64,9 +64,8 @@ async function read(file: number, name: string, gzip: boolean, path: string): Pr
   post(file, await reader.end());
 }
 
-/** A result, its texts' buffer moved to the main thread rather than copied. */
 function post(file: number, result: FileResult): void {
-  port!.postMessage({ kind: "result", file, result }, result.kept.length > 0 ? [result.kept[0].text.buffer as ArrayBuffer] : []);
+  port!.postMessage({ kind: "result", file, result });
 }
 
 async function handle(message: ToReader): Promise<void> {
