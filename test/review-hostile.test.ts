@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { eventInstant, fromRecord, MAX_NESTING, REDACTED, TOO_DEEP, type ReviewEvent } from "../review/core/event.ts";
+import { eventInstant, fromRecord, isCloudTrailInstant, MAX_NESTING, REDACTED, TOO_DEEP, type ReviewEvent } from "../review/core/event.ts";
 import { redactText } from "../review/core/secrets.ts";
 import { isSecretShaped } from "../incident/fields.ts";
 import { followChain } from "../review/core/chain.ts";
@@ -421,6 +421,26 @@ describe("an eventTime without an offset (issue 10, item 9)", () => {
         expect(eventInstant(written) !== null).toBe(!Number.isNaN(Date.parse(written)));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("read from its bytes, as the log reader reads every record's, says what eventInstant says of the text", () => {
+    const digits = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+    const cloudTrail = fc.tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2)).map(([year, month, day, hour, minute, second]) => `${year}-${month}-${day}T${hour}:${minute}:${second}Z`);
+    // Near misses: a character changed, or cut, or added, anywhere.
+    const edited = fc.tuple(cloudTrail, fc.nat(21), fc.constantFrom("", "0", "9", ":", "-", "T", "Z", "z", " ", "é", "+05:30", ".000")).map(([text, at, insert]) => text.slice(0, at) + insert + text.slice(at + (insert.length % 2)));
+    fc.assert(
+      fc.property(fc.oneof(cloudTrail, edited), (written) => {
+        const bytes = Buffer.from(written);
+        const read = isCloudTrailInstant(bytes, 0, bytes.length);
+        // Read from the bytes: the text is valid as it is.
+        if (read) expect(eventInstant(written)).toBe(written);
+        // And every instant of CloudTrail's form in its ranges is read so; any other form never (the text decides).
+        const shape = /^\d{4}-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(written);
+        const [month, day, hour, minute, second] = (shape?.slice(1) ?? []).map(Number);
+        expect(read).toBe(shape !== null && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59);
+      }),
+      { numRuns: 3000 },
     );
   });
 

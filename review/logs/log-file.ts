@@ -6,7 +6,7 @@
  */
 import { createGunzip, gunzipSync, type Gunzip } from "node:zlib";
 import { RecordScanner, type Capture, type RecordFields, type RecordsFrom, type TopLevel } from "./record-scanner.ts";
-import { fromRecord, NOT_AN_OBJECT, recordProblem, type ReviewEvent } from "../core/event.ts";
+import { fromRecord, isCloudTrailInstant, NOT_AN_OBJECT, recordProblem, type ReviewEvent } from "../core/event.ts";
 import { LEAD_CALLS, leadsFrom, mayLead, type Subject } from "../core/chain.ts";
 import { fingerprint, IndexRecorder, needlesOf, stretchesWithNeedles, type FileIndex } from "./prefilter.ts";
 import { ABSENT, fieldHash, KEY, NEEDS_TEXT, SubjectFilter, SubjectSet, subjectHash, USER } from "./subjects.ts";
@@ -188,7 +188,9 @@ const present = (capture: Capture) => capture.start >= 0 && capture.end > captur
 /** Whether a field is exactly `expected`, compared as bytes (an escaped one is decoded first). */
 function equals(bytes: Buffer, capture: Capture, expected: Buffer): boolean {
   if (capture.escaped) return text(bytes, capture) === expected.toString("utf8");
-  return capture.end - capture.start === expected.length && bytes.compare(expected, 0, expected.length, capture.start, capture.end) === 0;
+  if (capture.end - capture.start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (bytes[capture.start + i] !== expected[i]) return false;
+  return true;
 }
 
 /** Reads one file: `write` its bytes as they come, then `end`; or `abandon` it. */
@@ -362,11 +364,14 @@ export class LogFileReader {
     if (rule.check) {
       if (!fields.object) return this.problem(`record ${index}: ${NOT_AN_OBJECT}`);
       if (bytes === null) return this.problem(`record ${index}: larger than ${MAX_RECORD_BYTES / MIB} MiB; expected a CloudTrail event (a few KB)`);
-      // The checks fromRecord makes, on the fields alone: every record is checked, few are parsed,
-      // and only the time needs to be read as text to check it.
-      const eventTime = text(bytes, fields.eventTime);
-      if (recordProblem(present(fields.eventId) ? "" : null, present(fields.eventName) ? "" : null, eventTime) !== null) {
-        return this.problem(`record ${index}: ${recordProblem(text(bytes, fields.eventId), text(bytes, fields.eventName), eventTime)}`);
+      // The checks fromRecord makes, on the fields alone: every record is checked, few are parsed.
+      // The time, in the form CloudTrail writes, is checked on its bytes; in any other, as text.
+      const time = fields.eventTime;
+      if (!present(fields.eventId) || !present(fields.eventName) || time.escaped || !isCloudTrailInstant(bytes, time.start, time.end)) {
+        const eventTime = text(bytes, time);
+        if (recordProblem(present(fields.eventId) ? "" : null, present(fields.eventName) ? "" : null, eventTime) !== null) {
+          return this.problem(`record ${index}: ${recordProblem(text(bytes, fields.eventId), text(bytes, fields.eventName), eventTime)}`);
+        }
       }
     } else if (!fields.object || bytes === null) return;
     // Who made the call, from the bytes of its key and user name: no string for a record not kept.

@@ -209,6 +209,8 @@ export class RecordScanner {
   private recordTooLarge = false;
   /** The fields of the record being read: one object, filled again for each record. */
   private readonly fields: RecordFields = { object: true, eventId: absent(), eventName: absent(), eventTime: absent(), errorCode: absent(), accessKeyId: absent(), identityType: absent(), userName: absent() };
+  /** The fields' captures, to go over them without making a list for every record. */
+  private readonly captures: readonly Capture[] = [this.fields.eventId, this.fields.eventName, this.fields.eventTime, this.fields.errorCode, this.fields.accessKeyId, this.fields.identityType, this.fields.userName];
   /** The field the key just read names, at the record's level or userIdentity's. */
   private pendingField: Field = "none";
   /** Inside the record's userIdentity object, at the depth of its keys. */
@@ -689,7 +691,7 @@ export class RecordScanner {
     this.recordTooLarge = false;
     const fields = this.fields;
     fields.object = object;
-    for (const capture of [fields.eventId, fields.eventName, fields.eventTime, fields.errorCode, fields.accessKeyId, fields.identityType, fields.userName]) {
+    for (const capture of this.captures) {
       capture.start = -1;
       capture.end = -1;
       capture.escaped = false;
@@ -707,7 +709,7 @@ export class RecordScanner {
     const fields = this.fields;
     if (this.recordTooLarge) this.handler.record(index, null, fields, start);
     else {
-      for (const capture of [fields.eventId, fields.eventName, fields.eventTime, fields.errorCode, fields.accessKeyId, fields.identityType, fields.userName]) {
+      for (const capture of this.captures) {
         if (capture.start >= 0) {
           capture.start -= start;
           capture.end -= start;
