@@ -271,5 +271,8 @@ export async function followChain(root: string, window: Window, source: EventSou
 
   // The first lead by time, not by arrival: sources answer in any order, reports must not vary.
   const firstLeads = [...leads.values()].map((all) => [...all].sort(leadOrder)[0]).sort(leadOrder);
-  return { root, window, leads: firstLeads, events: [...events.values()].sort(byTimeThenId) };
+  // Each event's instant read once, not at every comparison of the sort.
+  const byTime = [...events.values()].map((event) => ({ at: Date.parse(event.eventTime), event }));
+  byTime.sort((a, b) => a.at - b.at || byTimeThenId(a.event, b.event));
+  return { root, window, leads: firstLeads, events: byTime.map(({ event }) => event) };
 }

@@ -106,27 +106,39 @@ const ARRAY = 2;
 
 const LITERALS = ["true", "false", "null"].map((word) => Buffer.from(word));
 
-/** Keys the scanner reads, found by their length, then their bytes: no string is made for the dozen keys of every record. */
+/**
+ * Keys the scanner reads, found by their length and one byte where the keys of that length differ,
+ * then compared whole: no string is made for the dozen keys of every record, and most are told
+ * apart by two lookups.
+ */
 class KeyNames {
-  private readonly byLength: { text: string; bytes: Uint8Array; field: Field }[][] = [];
+  /** By length: the place where its keys differ, and each key by its byte there. */
+  private readonly byLength: { at: number; byByte: Map<number, { text: string; bytes: Uint8Array; field: Field }> }[] = [];
 
   constructor(fields: Record<string, Field>) {
-    for (const [text, field] of Object.entries(fields)) (this.byLength[text.length] ??= []).push({ text, bytes: Buffer.from(text), field });
+    const names = Object.entries(fields).map(([text, field]) => ({ text, bytes: Buffer.from(text), field }));
+    for (const length of new Set(names.map((name) => name.text.length))) {
+      const same = names.filter((name) => name.text.length === length);
+      const at = [...Array(length).keys()].find((i) => new Set(same.map((name) => name.bytes[i])).size === same.length);
+      if (at === undefined) throw new Error(`the keys of length ${length} differ at no single place`);
+      this.byLength[length] = { at, byByte: new Map(same.map((name) => [name.bytes[at], name])) };
+    }
   }
 
   /** The field the plain key `bytes[from, from + length)` names. */
   match(bytes: Uint8Array, from: number, length: number): Field {
-    for (const name of this.byLength[length] ?? []) {
-      let k = 0;
-      while (k < length && bytes[from + k] === name.bytes[k]) k++;
-      if (k === length) return name.field;
-    }
-    return "none";
+    const table = this.byLength[length];
+    const name = table?.byByte.get(bytes[from + table.at]);
+    if (name === undefined) return "none";
+    for (let k = 0; k < length; k++) if (bytes[from + k] !== name.bytes[k]) return "none";
+    return name.field;
   }
 
   /** The field a key (decoded from its escapes) names. */
   matchText(key: string): Field {
-    return this.byLength[key.length]?.find((name) => name.text === key)?.field ?? "none";
+    const table = this.byLength[key.length];
+    const name = table?.byByte.get(key.charCodeAt(table.at));
+    return name !== undefined && name.text === key ? name.field : "none";
   }
 
   /** Whether a plain key of `length` bytes may name one. */
