@@ -176,8 +176,13 @@ export class LogReaders {
   }
 
   /** Reads the objects `plan` names; results by index into `objects` (none for those not read). */
+  /** Starts `count` threads now (at most the pool's size), so that they load while the caller does something else. */
+  start(count: number = this.size): void {
+    while (this.readers.length < Math.min(this.size, count)) this.readers.push(new Reader());
+  }
+
   async pass(objects: readonly LogObject[], plan: PassPlan, progress: PassProgress): Promise<(FileResult | undefined)[]> {
-    while (this.readers.length < Math.min(this.size, plan.order.length)) this.readers.push(new Reader());
+    this.start(plan.order.length);
     const results = new Array<FileResult | undefined>(objects.length);
     let next = 0;
     await Promise.all(

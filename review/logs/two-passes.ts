@@ -231,8 +231,7 @@ function timeOrder(objects: readonly LogObject[]): number[] {
 }
 
 /** Reviews `root` over log objects (see the top of this file). */
-export async function reviewLogObjects(objects: readonly LogObject[], root: string, window: Window, regions: readonly string[] | undefined, progress: LogsProgress = quiet): Promise<LogsReview> {
-  const readers = new LogReaders();
+export async function reviewLogObjects(objects: readonly LogObject[], root: string, window: Window, regions: readonly string[] | undefined, progress: LogsProgress = quiet, readers: LogReaders = new LogReaders()): Promise<LogsReview> {
   const bytes = objects.reduce((sum, object) => sum + object.size, 0);
   // Every event of every subject reached, as text, in the order of the files however they arrive.
   const kept = new EventSet((file) => objects[file].name);
@@ -321,9 +320,15 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
 
 /** Reviews `root` over the log files under `dir`; problems name files under `shownAs`. */
 export async function reviewLogFolder(dir: string, shownAs: string, root: string, window: Window, regions: readonly string[] | undefined, progress?: LogsProgress): Promise<LogsReview> {
+  // The reader threads load while the folder is listed.
+  const readers = new LogReaders();
+  readers.start();
   const { objects, problems } = await listLogFolder(dir, shownAs);
-  if (problems.length > 0 && objects.length === 0) return { chain: null, problems, conflicts: [], files: 0, digests: 0, records: 0, passes: 0 };
-  const review = await reviewLogObjects(objects, root, window, regions, progress);
+  if (problems.length > 0 && objects.length === 0) {
+    await readers.close();
+    return { chain: null, problems, conflicts: [], files: 0, digests: 0, records: 0, passes: 0 };
+  }
+  const review = await reviewLogObjects(objects, root, window, regions, progress, readers);
   if (problems.length === 0) return review;
   return { ...review, chain: null, problems: [...problems, ...review.problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }

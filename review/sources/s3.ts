@@ -36,13 +36,17 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
 
   async review(request, { location, accounts, since }, io, dependencies) {
     // Loaded when used: the S3 client and the log reader cost a LookupEvents review its start.
-    const [{ sdkS3Client }, { signingRegion }, { listTrail }, { reviewLogObjects }, { ReadProgress }] = await Promise.all([
+    const [{ sdkS3Client }, { signingRegion }, { listTrail }, { reviewLogObjects }, { ReadProgress }, { LogReaders }] = await Promise.all([
       import("../../aws/s3-logs.ts"),
       import("../../aws/clients.ts"),
       import("../trail/listing.ts"),
       import("../logs/two-passes.ts"),
       import("../logs/read-progress.ts"),
+      import("../logs/readers.ts"),
     ]);
+    // The reader threads load while the bucket is listed.
+    const readers = new LogReaders();
+    readers.start();
     const window = { start: since.getTime(), end: (request.until ?? io.now()).getTime() };
     const shown = `s3://${location.bucket}${location.prefix === "" ? "" : `/${location.prefix}`}`;
     const listing = await listTrail(dependencies.client ?? sdkS3Client(signingRegion(io.env)), { location, accounts, regions: request.regions, ...window });
@@ -50,10 +54,11 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
       for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
       const listFailed = listing.problems.some((problem) => problem.code === "E_S3_LIST");
       io.err(`cordon review: ${listFailed ? "could not list the trail's folders" : "no trail files to read"} in ${displayValue(shown)}; nothing reviewed\n`);
+      await readers.close();
       return { chain: null, exit: listFailed ? 2 : 1 };
     }
     io.err(`review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region ${listing.folders === 1 ? "folder" : "folders"} of ${displayValue(shown)} (${count(listing.requests)} listings)\n`);
-    const read = await reviewLogObjects(listing.objects, request.accessKeyId, window, request.regions, new ReadProgress(io));
+    const read = await reviewLogObjects(listing.objects, request.accessKeyId, window, request.regions, new ReadProgress(io), readers);
     if (read.chain === null) return refuseFiles(io, read.problems);
     io.err(`review: read ${count(read.files)} log files · ${count(read.records)} events\n`);
     return {
