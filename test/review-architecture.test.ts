@@ -4,36 +4,17 @@
  *  - a pure core (chain, events, findings, secrets) that imports no other room; the outputs and
  *    the log reader import only the core; only the rooms that read AWS import aws/;
  *  - every module of review/sources/ is a source behind one interface, and a row of the table,
- *    and the command knows sources only through the table: a new source is a file and a row;
- *  - no circle of imports anywhere in the tree.
- * Each check is also shown catching a bad edge fed to it on purpose.
+ *    and the command knows sources only through the table: a new source is a file and a row.
+ * (No circle of imports anywhere: test/architecture.test.ts.) Each check is also shown catching a bad edge fed to it on purpose.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, normalize } from "node:path";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { SOURCES } from "../review/sources/table.ts";
+import { importGraph } from "./support/import-graph.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-
-/** Every source file of the tree (tests and what npm installs aside), with the files it imports. */
-function importGraph(): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
-      if (entry.name.startsWith(".") || ["node_modules", "test", "tmp"].includes(entry.name)) continue;
-      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
-      if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|js|mts)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
-        const imported = ts.preProcessFile(readFileSync(join(ROOT, path), "utf8"), true, true).importedFiles.map((file) => file.fileName);
-        graph.set(path, imported.filter((specifier) => specifier.startsWith(".")).map((specifier) => normalize(join(dirname(path), specifier)).split("\\").join("/")));
-      }
-    }
-  };
-  walk("");
-  return graph;
-}
 
 /** Which rooms of review/ each room may import (itself always), and which parts of the tree outside it. */
 const ROOMS: Readonly<Record<string, { rooms: readonly string[]; outside: readonly string[] }>> = {
@@ -68,54 +49,6 @@ function roomViolations(graph: ReadonlyMap<string, readonly string[]>): string[]
     }
   }
   return out;
-}
-
-/** Files that import each other in a circle, each circle as its files sorted (Tarjan's strongly connected components, without recursion). */
-function circles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const found: string[][] = [];
-  let next = 0;
-  for (const start of graph.keys()) {
-    if (index.has(start)) continue;
-    const work: { node: string; edge: number }[] = [{ node: start, edge: 0 }];
-    index.set(start, next);
-    low.set(start, next++);
-    stack.push(start);
-    onStack.add(start);
-    while (work.length > 0) {
-      const frame = work[work.length - 1];
-      const edges = (graph.get(frame.node) ?? []).filter((target) => graph.has(target));
-      if (frame.edge < edges.length) {
-        const target = edges[frame.edge++];
-        if (!index.has(target)) {
-          index.set(target, next);
-          low.set(target, next++);
-          stack.push(target);
-          onStack.add(target);
-          work.push({ node: target, edge: 0 });
-        } else if (onStack.has(target)) low.set(frame.node, Math.min(low.get(frame.node) as number, index.get(target) as number));
-        continue;
-      }
-      work.pop();
-      if (work.length > 0) {
-        const parent = work[work.length - 1].node;
-        low.set(parent, Math.min(low.get(parent) as number, low.get(frame.node) as number));
-      }
-      if (low.get(frame.node) === index.get(frame.node)) {
-        const component: string[] = [];
-        for (let member = stack.pop(); member !== undefined; member = stack.pop()) {
-          onStack.delete(member);
-          component.push(member);
-          if (member === frame.node) break;
-        }
-        if (component.length > 1 || (graph.get(frame.node) ?? []).includes(frame.node)) found.push(component.sort());
-      }
-    }
-  }
-  return found;
 }
 
 const graph = importGraph();
@@ -178,24 +111,5 @@ describe("sources: one interface, dispatched from the table", () => {
     }
     expect(wrong).toEqual([]);
     expect([...graph].filter(([, targets]) => targets.includes("review/sources/table.ts")).map(([path]) => path)).toEqual(["commands/review.ts"]);
-  });
-});
-
-describe("no circle of imports", () => {
-  it("in the whole tree", () => {
-    expect(circles(graph)).toEqual([]);
-  });
-
-  it("catches one fed on purpose, a file that imports itself, and a circle through three files", () => {
-    const bad = new Map([
-      ["a.ts", ["b.ts"]],
-      ["b.ts", ["a.ts", "c.ts"]],
-      ["c.ts", []],
-      ["self.ts", ["self.ts"]],
-      ["x.ts", ["y.ts"]],
-      ["y.ts", ["z.ts"]],
-      ["z.ts", ["x.ts"]],
-    ]);
-    expect(circles(bad).sort()).toEqual([["a.ts", "b.ts"], ["self.ts"], ["x.ts", "y.ts", "z.ts"]]);
   });
 });
