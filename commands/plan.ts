@@ -2,7 +2,7 @@ import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displayValue, displayValues, jsonSafe } from "../incident/display.ts";
 import { staleCutoff } from "../incident/expiry.ts";
 import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
-import { accountsOf, buildPlan } from "../plan/plan.ts";
+import { accountsOf, buildPlan, oversizedDenies } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
@@ -32,7 +32,7 @@ options:
   --json                the plan as JSON (see README: the plan contract)
   -h, --help            this text
 
-exit: 0 planned, 1 any incident file invalid, 2 usage error`,
+exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM, 2 usage error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       account: { type: "string" },
@@ -56,9 +56,12 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
       const stale = staleCutoff(incident, now);
       if (stale !== undefined) io.err(`cordon plan: warning: incident ${incident.id}: ${staleCutoffProblem(stale)}\n`);
     }
+    // What IAM would refuse at pulumi up: said before the plan, and the plan is not one to merge.
+    const oversized = oversizedDenies(plan);
+    for (const line of oversized) io.err(`cordon plan: error: ${displayValue(line)}\n`);
     if (values.json) io.out(`${jsonSafe(JSON.stringify(plan, null, 2))}\n`);
     // Values escaped before the colours go in: the colours are cordon's, the values are not.
     else io.out(renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true)));
-    return EXIT_OK;
+    return oversized.length > 0 ? EXIT_INVALID : EXIT_OK;
   },
 };

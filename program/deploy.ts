@@ -33,6 +33,7 @@ import {
   gonePrincipalsNote,
   invalidFilesProblem,
   keyOwnership,
+  oversizedDeniesProblem,
   replacementRolesProblem,
   sdkAccountProblem,
   sharesNotes,
@@ -117,6 +118,7 @@ export async function deploy(
   const containment = Object.fromEntries(Object.entries(owners.recorded).map(([id, recorded]) => [id, recorded.cutoff]));
   const awaiting = Object.keys(duties.reads).filter((id) => !Object.hasOwn(owners.recorded, id));
   let plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
+  refuse(oversizedDeniesProblem(plan));
   for (const note of facts.notes) pulumi.log.info(note);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
