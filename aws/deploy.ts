@@ -9,6 +9,7 @@ import {
   GetAccountSummaryCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListRolePoliciesCommand,
@@ -24,6 +25,7 @@ export const programReadPermissions: readonly string[] = [
   "iam:GetAccountSummary",
   "iam:GetRole",
   "iam:GetRolePolicy",
+  "iam:ListAccessKeys",
   "iam:ListAttachedRolePolicies",
   "iam:ListAttachedUserPolicies",
   "iam:ListRolePolicies",
@@ -37,6 +39,15 @@ export function deployIam(clients: Clients): DeployIam {
   const { iam } = clients;
   return {
     account: () => callerAccount(clients),
+    async accessKeys(user) {
+      return orIfMissing(
+        allPages(
+          (Marker) => send(iam, new ListAccessKeysCommand({ UserName: user, Marker })),
+          (page) => page.AccessKeyMetadata?.map((key) => ({ accessKeyId: key.AccessKeyId ?? "", status: key.Status ?? "" })),
+        ),
+        () => null,
+      );
+    },
     async keyOwner(accessKeyId) {
       const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })), () => null);
       if (used === null) return null;

@@ -32,7 +32,7 @@ import type { SourcedPolicy } from "../assess/risk.ts";
 import type { Decision, LiveKey, LivePrincipal } from "../verify/checks.ts";
 import type { LiveIam } from "../verify/verify.ts";
 import { formatInstant } from "../incident/time.ts";
-import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
+import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
 import { NotFoundError, orIfMissing } from "./errors.ts";
 
@@ -337,7 +337,7 @@ export async function simulate(clients: Clients, principalArn: string, actions: 
         new SimulatePrincipalPolicyCommand({
           PolicySourceArn: principalArn,
           ActionNames: [...actions],
-          ContextEntries: [{ ContextKeyName: "aws:TokenIssueTime", ContextKeyType: "date", ContextKeyValues: [tokenIssueTime] }],
+          ContextEntries: [{ ContextKeyName: TOKEN_ISSUE_TIME, ContextKeyType: "date", ContextKeyValues: [tokenIssueTime] }],
           Marker,
         }),
       ),

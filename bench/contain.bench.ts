@@ -131,8 +131,9 @@ try {
   // Only the key id is read from the answer; the secret moto makes up is never looked at.
   const key = /<AccessKeyId>(AKIA[A-Z0-9]{16})<\/AccessKeyId>/.exec(await seedIam(moto.endpoint, "CreateAccessKey", { UserName: "ci-deployer" }))![1];
 
-  // The repository as the contain job checks it out: main with incidents/ and the schema.
+  // The repository as the contain job checks it out: main with the project file, incidents/ and the schema.
   git(work, "init", "-q", "-b", "main");
+  writeFileSync(join(work, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(work, "incidents"));
   mkdirSync(join(work, "schema"));
   writeFileSync(join(work, "incidents", "README.md"), "# incidents/\n");

@@ -16,7 +16,7 @@ import { parseInstantFlag } from "./command.ts";
 import { displayValue } from "../incident/display.ts";
 import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
 
-export const DEFAULT_INCIDENTS_DIR = "incidents";
+import { projectIncidentsDir } from "./project.ts";
 
 /** One `--stack-outputs FILE`: as given, its JSON, and the account of the stack it comes from. */
 export interface GivenOutputs {
@@ -85,9 +85,13 @@ function readStackOutputs(given: string, cwd: string): unknown {
   }
 }
 
-/** Loads PATHs (default `incidents/`); prints every diagnostic and returns undefined when any file is invalid. */
+/**
+ * Loads PATHs (default: the project's incidents folder, found from any subfolder); prints every
+ * diagnostic and returns undefined when any file is invalid.
+ */
 export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | undefined {
-  const result = loadIncidentPaths(paths.length > 0 ? paths : [DEFAULT_INCIDENTS_DIR], io.cwd, now);
+  const read = paths.length > 0 ? paths : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
+  const result = loadIncidentPaths(read, io.cwd, now);
   if (result.errors.length === 0) return result.incidents;
   reportDiagnostics(result.errors, io);
   return undefined;

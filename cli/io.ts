@@ -76,6 +76,12 @@ export const EXIT_USAGE = 2;
 export class UsageError extends Error {}
 
 /**
+ * Thrown when a command cannot run where it was started (no project found, say); the entry point
+ * prints it as one line, `cordon <command>: message`, and exits 2.
+ */
+export class CannotRunError extends Error {}
+
+/**
  * A message as GitHub Actions reads it in a workflow command (`::error ...::message`): on one line.
  * @see https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
  */

@@ -4,7 +4,7 @@
  */
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { closestName } from "../incident/spelling.ts";
-import { EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
+import { CannotRunError, EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
 
 interface Entry {
@@ -24,6 +24,11 @@ const commands: Record<string, Entry> = {
   review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("../commands/review.ts")).reviewCommand },
   "athena-table": { summary: "the Athena table over a trail's bucket that `review --athena` queries", load: async () => (await import("../commands/athena-table.ts")).athenaTableCommand },
   permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("../commands/permissions.ts")).permissionsCommand },
+  "bootstrap-template": {
+    summary: "the CloudFormation template of the accounts' roles, for a StackSet",
+    load: async () => (await import("../commands/bootstrap-template.ts")).bootstrapTemplateCommand,
+  },
+  doctor: { summary: "check a repository's setup: a checklist, with the command that fixes each gap", load: async () => (await import("../commands/doctor.ts")).doctorCommand },
 };
 
 /**
@@ -71,6 +76,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
+    if (error instanceof CannotRunError) {
+      io.err(`cordon ${name}: ${displaySafe(await masked(error.message))}\n`);
+      return EXIT_USAGE;
+    }
     if (error instanceof UsageError) {
       // A usage error may quote what was passed: a pasted secret is never echoed, and what is
       // echoed is shown escaped (in CI, a flag's value can come from an event's payload).

@@ -1,3 +1,4 @@
+import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { accountStacks, type AccountStack } from "../plan/project.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
@@ -10,17 +11,22 @@ export const accountsCommand: Command = {
   summary: "the accounts the incident files touch, and the stack that deploys each",
   usage: `usage: npx cordon accounts [PATH...] [--now ISO] [--json]
 
-Lists every account whose stack a run must update (PATH: files or folders, default incidents/):
-each account an incident has a principal in (or its replacement roles), the stack that sets
-cordon:organization when an incident asks for a guardrail, and each account a stack file names,
-even with no incident left, so that removing an expired file still reaches its stack. The stack of
-an account is <prefix>-<account>, the prefix being the project's cordon:stackPrefix (default prod).
+Lists every account whose stack a run must update (PATH: files or folders, default the project's
+incidents/, found from any of its subfolders): each account an incident has a principal in (or its
+replacement roles), the stack that sets cordon:organization when an incident asks for a
+guardrail, and each account a stack file names, even with no incident left, so that removing an
+expired file still reaches its stack. The stack of an account is <prefix>-<account>, the prefix
+being the project's cordon:stackPrefix (default prod).
 The pull-request and apply workflows build their matrix from --json (docs/organization.md).
+An at-containment incident's instant is recorded by one stack, the one of its keys' account
+(recordsContainment), and read by its other stacks (after): run the stacks that record first,
+then those that read (docs/program.md).
 Nothing is listed while any incident file is invalid. Needs no cloud account.
 
 options:
   --now ISO   the instant the cutoff is checked against (default: now)
-  --json      {"accounts": [{"account", "stack", "incidents": [...], "organization"}]}
+  --json      {"accounts": [{"account", "stack", "incidents": [...], "organization",
+              "recordsContainment": [...], "after": [...]}]}
   -h, --help  this text
 
 exit: 0 listed, 1 any incident file invalid or the stack files contradict each other, 2 usage error`,
@@ -32,8 +38,9 @@ exit: 0 listed, 1 any incident file invalid or the stack files contradict each o
     const project = readProject(io.cwd);
     if (project.problems.length > 0) {
       // A matrix built from a wrong reading would skip a stack: list nothing rather than part.
-      for (const problem of project.problems) io.err(`cordon accounts: ${displayValue(problem)}\n`);
-      io.err(`cordon accounts: ${project.problems.length === 1 ? "1 problem" : `${project.problems.length} problems`} in the project's stack files: no account listed\n`);
+      for (const problem of project.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
+      const n = project.problems.length;
+      io.err(`cordon accounts: ${n === 1 ? "1 problem" : `${n} problems`} in the project's files: no account listed\n`);
       return EXIT_INVALID;
     }
     const accounts = accountStacks(incidents, project, project.stackAccounts);
@@ -48,7 +55,11 @@ export function renderAccounts(accounts: AccountStack[]): string {
   const width = Math.max(...accounts.map((a) => a.stack.length));
   const lines = accounts.map((a) => {
     const what = a.incidents.length === 0 ? "no incident (its stack runs to remove what it declared)" : a.incidents.join(", ");
-    return `${a.account}  ${a.stack.padEnd(width)}  ${a.organization ? "organization guardrails; " : ""}${what}`;
+    const order = [
+      ...(a.recordsContainment.length > 0 ? [`records the containment instant of ${a.recordsContainment.join(", ")}`] : []),
+      ...(a.after.length > 0 ? [`runs after ${a.after.join(", ")}`] : []),
+    ];
+    return `${a.account}  ${a.stack.padEnd(width)}  ${a.organization ? "organization guardrails; " : ""}${what}${order.map((o) => ` · ${o}`).join("")}`;
   });
   return `${lines.join("\n")}\n`;
 }

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { staleCutoff } from "../incident/expiry.ts";
-import { loadIncidents } from "../incident/load.ts";
+import { loadIncidents, maskSecrets } from "../incident/load.ts";
 import { readIncidentSources } from "../incident/read.ts";
 import { impossibleInstant, parseInstant, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
@@ -22,12 +22,16 @@ import {
   INCIDENT_ID,
   incidentIdFlagProblem,
   MODES,
+  fitOneLine,
   modeFlagProblem,
-  titleFlagProblem,
+  principalKey,
+  TICKET_MAX_LENGTH,
+  TITLE_MAX_LENGTH,
 } from "../incident/fields.ts";
+import { compareText } from "../incident/order.ts";
 import { defaultIncidentId, incidentTemplate, type NewIncident } from "../incident/template.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
-import { DEFAULT_INCIDENTS_DIR } from "../cli/incidents.ts";
+import { projectIncidentsDir } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 
 
@@ -41,7 +45,8 @@ steps. It never overwrites a file. With AWS credentials, --access-key alone is e
 owning user comes from IAM (GetAccessKeyLastUsed) and the account from STS (GetCallerIdentity).
 
 options:
-  --title TEXT          what happened, in one line (required)
+  --title TEXT          what happened, in one line (required; with --access-key, blank is
+                        "Exposed access key ID")
   --access-key ID       an exposed access key id (AKIA...); repeatable
   --user NAME           the user owning the keys; without it, IAM says who owns each key; repeatable
   --role NAME           a role the exposed key could assume; repeatable
@@ -50,7 +55,12 @@ options:
   --id ID               the incident id (default: <UTC date>-<slug of the title>)
   --cutoff VALUE        at-containment (default) or an RFC 3339 instant with offset
   --ticket TEXT         the tracking ticket, such as SEC-1234 (default: none)
-  --dir DIR             the incidents folder (default: incidents)
+
+A title over 200 characters or a ticket over 100 is shortened, several lines are joined, and a
+value shaped like a secret access key is masked, each with a note: once new knows the key, what
+was typed never stops the incident being written.
+  --dir DIR             the incidents folder (default: the project's incidents/, the folder of
+                        Pulumi.yaml found from any of its subfolders)
   --now ISO             the current instant (default: now), for the id's date and the checks
   -h, --help            this text
 
@@ -84,14 +94,16 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": every value is given with a flag`);
   const now = parseInstantFlag("now", values.now) ?? new Date();
-  const title = checkTitle(values.title);
+  const keys = unique((values["access-key"] ?? []).map(checkAccessKey));
+  // What is said along the way, printed once the file is written: text made to fit, principals respelt.
+  const notes: string[] = [];
+  const title = titleOf(values.title, keys, notes);
   const mode = checkMode(values.mode);
   const id = values.id ?? defaultIncidentId(title, now);
   if (!INCIDENT_ID.test(id)) throw new UsageError(incidentIdFlagProblem(id));
   const cutoff = checkCutoff(values.cutoff);
-  const ticket = checkTicket(values.ticket);
+  const ticket = ticketOf(values.ticket, notes);
   if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) throw new UsageError(accountFlagProblem(values.account));
-  const keys = unique((values["access-key"] ?? []).map(checkAccessKey));
   const userNames = unique((values.user ?? []).map((name) => checkName("user", name)));
   const roles = unique((values.role ?? []).map((name) => checkName("role", name)));
   if (keys.length + userNames.length + roles.length === 0) {
@@ -125,14 +137,27 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   }
   if (account === undefined) throw new UsageError("--account is required"); // unreachable: the lookup sets it
 
+  // Where the project's incidents are, from any subfolder; --dir as given, from where new runs.
+  const dir = resolve(io.cwd, values.dir ?? projectIncidentsDir(io.cwd, "name the folder with --dir"));
+
+  // A principal the folder already names is written as the folder spells it: IAM takes both
+  // spellings for one principal, and a second spelling would make the folder invalid (cordon names
+  // resources after one), so an incident spelling a user one way would fail every later contain.
+  const spelled = spellingsIn(dir, io.cwd, now);
+  const respell = (type: "user" | "role", name: string) => {
+    const known = spelled.get(principalKey(account, type, name));
+    if (known === undefined || known.name === name) return name;
+    const why = `IAM takes both for one ${type}, and cordon names its resources after one spelling`;
+    notes.push(`${type} "${name}" is written "${known.name}", as ${known.file} spells it: ${why}`);
+    return known.name;
+  };
   const users = new Map<string, string[]>();
-  for (const name of userNames) users.set(name, []);
+  for (const name of userNames) users.set(respell("user", name), []);
   for (const key of keys) {
-    const owner = owners.get(key) ?? userNames[0];
+    const owner = respell("user", owners.get(key) ?? userNames[0]);
     users.set(owner, [...(users.get(owner) ?? []), key]);
   }
-
-  const dir = resolve(io.cwd, values.dir ?? DEFAULT_INCIDENTS_DIR);
+  const roleNames = unique(roles.map((name) => respell("role", name)));
   const file = join(dir, `${id}.yaml`);
   const shown = relative(io.cwd, file) || file;
   const incident: NewIncident = {
@@ -142,7 +167,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     cutoff,
     mode,
     users: [...users.entries()].map(([name, accessKeys]) => ({ name, accessKeys })),
-    roles,
+    roles: roleNames,
     writtenAt: now,
     schemaPath: schemaPathFrom(dir),
     ownersFromIam: [...owners.keys()],
@@ -184,6 +209,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   }
   // The user's name may come from IAM, the path from the folder: shown escaped.
   io.out(displaySafe(nextSteps(incident, shown)));
+  for (const note of notes) io.err(`cordon new: note: ${displayValue(note)}\n`);
   const stale = staleCutoff({ cutoff, users: incident.users }, now);
   if (stale !== undefined) io.err(`cordon new: warning: ${staleCutoffProblem(stale)}\n`);
   return EXIT_OK;
@@ -200,6 +226,24 @@ function collisionsWith(dir: string, file: { path: string; text: string }, cwd: 
   return loadIncidents([...present, file], { now })
     .errors.map(formatDiagnostic)
     .filter((line) => !before.has(line));
+}
+
+/** How the incidents already in the folder spell each principal: the first file's spelling (by path), as the loader's rule takes it. */
+function spellingsIn(dir: string, cwd: string, now: Date): Map<string, { name: string; file: string }> {
+  const spelled = new Map<string, { name: string; file: string }>();
+  if (!existsSync(dir)) return spelled;
+  // Each file alone: a file that does not validate hides no other's spelling.
+  for (const file of readIncidentSources([dir], cwd).files.sort((a, b) => compareText(a.path, b.path))) {
+    for (const incident of loadIncidents([file], { now }).incidents) {
+      for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
+        for (const p of list) {
+          const key = principalKey(p.account, type, p.name);
+          if (!spelled.has(key)) spelled.set(key, { name: p.name, file: file.path });
+        }
+      }
+    }
+  }
+  return spelled;
 }
 
 function nextSteps(incident: NewIncident, shown: string): string {
@@ -228,22 +272,42 @@ function nextSteps(incident: NewIncident, shown: string): string {
   return lines.join("\n");
 }
 
-function checkTitle(title: string | undefined): string {
-  if (title === undefined) throw new UsageError('--title is required: what happened, in one line, such as --title "CI key in public repo"');
-  const trimmed = title.trim();
-  const problem = titleFlagProblem(trimmed);
-  if (problem !== undefined) throw new UsageError(problem);
-  return trimmed;
+/**
+ * A text flag as its field takes it: a value shaped like a secret access key masked (it would make
+ * the file invalid, and a secret must never be committed), then made to fit one line of `max`
+ * characters (fields.ts); the notes say what was changed. Once new knows the key, nothing a
+ * dispatcher typed may stop the incident being written.
+ */
+function textFlag(flag: string, value: string, max: number, notes: string[]): string {
+  const masked = maskSecrets(value);
+  if (masked !== value) {
+    notes.push(`${flag} held what looks like a secret access key: written as "(secret not shown)"; treat that key as exposed`);
+  }
+  const fitted = fitOneLine(flag, masked, max);
+  notes.push(...fitted.notes);
+  return fitted.text;
 }
 
-/** One line: it is written as a YAML scalar, and read in commit messages and issues. */
-function checkTicket(ticket: string | undefined): string | undefined {
-  if (ticket === undefined) return undefined;
-  const trimmed = ticket.trim();
-  if (trimmed.length === 0 || trimmed.length > 100 || /[\r\n]/.test(trimmed)) {
-    throw new UsageError(`--ticket: expected one line of 1 to 100 characters, found ${/[\r\n]/.test(trimmed) ? "several lines" : `${trimmed.length} characters`}`);
+/** `--title`, made to fit; blank with keys given, what the contain workflow writes by default. */
+function titleOf(title: string | undefined, keys: string[], notes: string[]): string {
+  if (title === undefined) throw new UsageError('--title is required: what happened, in one line, such as --title "CI key in public repo"');
+  const text = textFlag("--title", title, TITLE_MAX_LENGTH, notes);
+  if (text !== "") return text;
+  if (keys.length === 0) {
+    throw new UsageError('--title: found no text, expected what happened, in one line, such as --title "CI key in public repo"');
   }
-  return trimmed;
+  const fallback = textFlag("--title", `Exposed access key ${keys.join(", ")}`, TITLE_MAX_LENGTH, []);
+  notes.push(`--title was blank: written "${fallback}"`);
+  return fallback;
+}
+
+/** `--ticket`, made to fit; blank, no ticket. */
+function ticketOf(ticket: string | undefined, notes: string[]): string | undefined {
+  if (ticket === undefined) return undefined;
+  const text = textFlag("--ticket", ticket, TICKET_MAX_LENGTH, notes);
+  if (text !== "") return text;
+  notes.push("--ticket was blank: no ticket written");
+  return undefined;
 }
 
 function checkMode(mode: string | undefined): Mode {

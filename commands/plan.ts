@@ -1,7 +1,8 @@
+import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displayValue, displayValues, jsonSafe } from "../incident/display.ts";
 import { staleCutoff } from "../incident/expiry.ts";
 import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
-import { accountsOf, buildPlan } from "../plan/plan.ts";
+import { accountsOf, buildPlan, oversizedDenies } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
@@ -13,11 +14,12 @@ export const planCommand: Command = {
   summary: "print what `pulumi up` would declare for the incident files",
   usage: `usage: npx cordon plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE]... [--json]
 
-Validates the incident files (PATH: files or folders, default incidents/) and prints the plan:
-the deny policy of each principal, the keys to disable, the replacement roles, when each incident
-expires, and the organization guardrails (SCP and RCP) of the incidents that ask for them, with
-the targets of the stack file that sets cordon:organization. Needs no cloud account: it is what
-\`pulumi preview\` will show, in cordon's words.
+Validates the incident files (PATH: files or folders, default the project's incidents/, found from
+any of its subfolders) and prints the plan: the deny policy of each principal, the keys to
+disable, the replacement roles, when each incident expires, and the organization guardrails (SCP
+and RCP) of the incidents that ask for them, with the targets of the stack file that sets
+cordon:organization. Needs no cloud account: it is what \`pulumi preview\` will show, in cordon's
+words.
 
 options:
   --account ID          only this account's share, as its stack (prod-ID) declares it: the deny
@@ -30,7 +32,7 @@ options:
   --json                the plan as JSON (see README: the plan contract)
   -h, --help            this text
 
-exit: 0 planned, 1 any incident file invalid, 2 usage error`,
+exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM, 2 usage error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       account: { type: "string" },
@@ -44,7 +46,7 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const project = readProject(io.cwd);
-    for (const problem of project.problems) io.err(`cordon plan: warning: ${displayValue(problem)}\n`);
+    for (const problem of project.problems) io.err(`cordon plan: warning: ${displayValue(formatDiagnostic(problem))}\n`);
     // One account: as its stack declares it, with the instants and facts that stack recorded.
     const own = account === undefined ? undefined : outputs.find((o) => o.account === account);
     // Every account: the guardrails too, attached to no target when no stack file configures them.
@@ -54,9 +56,12 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
       const stale = staleCutoff(incident, now);
       if (stale !== undefined) io.err(`cordon plan: warning: incident ${incident.id}: ${staleCutoffProblem(stale)}\n`);
     }
+    // What IAM would refuse at pulumi up: said before the plan, and the plan is not one to merge.
+    const oversized = oversizedDenies(plan);
+    for (const line of oversized) io.err(`cordon plan: error: ${displayValue(line)}\n`);
     if (values.json) io.out(`${jsonSafe(JSON.stringify(plan, null, 2))}\n`);
     // Values escaped before the colours go in: the colours are cordon's, the values are not.
     else io.out(renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true)));
-    return EXIT_OK;
+    return oversized.length > 0 ? EXIT_INVALID : EXIT_OK;
   },
 };

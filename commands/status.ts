@@ -2,7 +2,8 @@ import { displaySafe, jsonSafe } from "../incident/display.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
 import { incidentStatuses, type IncidentStatus } from "../plan/lifecycle.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
-import { DEFAULT_INCIDENTS_DIR, loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { projectIncidentsDir } from "../cli/project.ts";
+import { loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 
 export const statusCommand: Command = {
@@ -10,10 +11,11 @@ export const statusCommand: Command = {
   summary: "per incident: cutoff, expiry, time left, whether the file can be removed",
   usage: `usage: npx cordon status [PATH...] [--now ISO] [--stack-outputs FILE]... [--json]
 
-Per incident (PATH: files or folders, default incidents/): the cutoff, when it expires (cutoff +
-36 h when it names a user, + 12 h for roles only, or holdUntil when later), the time left, and
-whether its file can now be removed. An at-containment incident whose instant is not known is
-never removable: pass the stack outputs to know it.
+Per incident (PATH: files or folders, default the project's incidents/, found from any of its
+subfolders): the cutoff, when it expires (cutoff + 36 h when it names a user, + 12 h for roles
+only, or holdUntil when later), the time left, and whether its file can now be removed. An
+at-containment incident whose instant is not known is never removable: pass the stack outputs to
+know it.
 
 options:
   --now ISO             the instant to judge at (default: now)
@@ -32,11 +34,12 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
       json: { type: "boolean" },
     });
     const { now, containment, recorded } = readPreamble(values, io);
-    const incidents = loadOrReport(positionals, io, now);
+    const paths = positionals.length > 0 ? positionals : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
+    const incidents = loadOrReport(paths, io, now);
     if (!incidents) return EXIT_INVALID;
     const statuses = incidentStatuses(incidents, now, containment, recorded.goneAccessKeys);
     if (values.json) io.out(`${jsonSafe(JSON.stringify({ incidents: statuses }, null, 2))}\n`);
-    else io.out(displaySafe(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${DEFAULT_INCIDENTS_DIR}/`)));
+    else io.out(displaySafe(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${paths[0]}/`)));
     return EXIT_OK;
   },
 };

@@ -8,8 +8,9 @@ export const validateCommand: Command = {
   summary: "check incident files; every error of every file in one run",
   usage: `usage: npx cordon validate [PATH...] [--now ISO]
 
-Checks incident files (PATH: files or folders, default incidents/) against the schema and
-cordon's rules, and lists every error of every file, as FILE:LINE:COL CODE message.
+Checks incident files (PATH: files or folders, default the project's incidents/, found from any of
+its subfolders) against the schema and cordon's rules, and lists every error of every file, as
+FILE:LINE:COL CODE message. Outside a project (no Pulumi.yaml here or above), name the files.
 
 options:
   --now ISO   the instant the cutoff is checked against (default: now)

@@ -23,6 +23,12 @@ export class DisabledAccessKey extends pulumi.ComponentResource {
   readonly accessKeyId: pulumi.Output<string>;
   /** `Inactive` once `pulumi up` has run. */
   readonly status: pulumi.Output<string | undefined>;
+  /**
+   * Resolves once the engine has answered the key's registration: its import and update are done,
+   * or failed (with `pulumi up --continue-on-error`), or were only previewed. The program waits for
+   * it without depending on the key, so that a key that fails cannot take anything else with it.
+   */
+  readonly settled: Promise<void>;
 
   constructor(name: string, args: DisabledAccessKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super(DisabledAccessKey.type, name, {}, opts);
@@ -34,6 +40,8 @@ export class DisabledAccessKey extends pulumi.ComponentResource {
     );
     this.accessKeyId = key.id;
     this.status = key.status;
+    // The URN is known once the engine answers, whatever the step's outcome.
+    this.settled = new Promise((resolve) => key.urn.apply(() => resolve()));
     // Only identifiers and the status: the resource's secret outputs are never exported.
     this.registerOutputs({ accessKeyId: this.accessKeyId, user, status: this.status });
   }

@@ -6,9 +6,9 @@ export interface ReplacementRoleArgs {
   /** One entry of `plan.replacementRoles`. */
   role: ReplacementRolePlan;
   /**
-   * Its incident's containment (the `DisabledAccessKey`, `SessionRevocation` and
-   * `ContainmentInstant` components): the role is registered only once they are done, so a role
-   * that fails to be created can never delay or prevent them.
+   * Its incident's containment (the `SessionRevocation` components of its principals, and its
+   * `ContainmentInstant` when this stack records one): the role is registered only once they are
+   * done, so a role that fails to be created can never delay or prevent them.
    * @default []
    */
   after?: pulumi.Resource[];

@@ -18,9 +18,20 @@ export const programPermissions: Record<string, string[]> = {
   "pulumi:providers:aws": ["sts:GetCallerIdentity"],
   // The stack's account is checked against the deploying credentials.
   "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
-  // Each declared key must belong to its declared user (an AccessKey is never replaced).
-  "aws:iam/getAccessKeys:getAccessKeys": ["iam:ListAccessKeys"],
 };
+
+/**
+ * Each component's own declaration: its type token (with no action) and the types it declares as
+ * its children. The policy pack reads from them which types each component may declare.
+ */
+export const componentDeclarations: readonly Record<string, string[]>[] = [
+  disabledAccessKeyPermissions,
+  containmentInstantPermissions,
+  sessionRevocationPermissions,
+  replacementRolePermissions,
+  autoContainPermissions,
+  organizationGuardrailPermissions,
+];
 
 /** Resource type token or invoke token → the IAM actions it needs (sorted, without duplicates). */
 export const deployPermissions: Record<string, string[]> = merge([

@@ -9,11 +9,16 @@
  * stacks, recorded containment instants and `now` in, findings out.
  */
 import { compareText } from "../incident/order.ts";
-import { formatDuration } from "../incident/time.ts";
+import { formatDuration, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
 import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
+import { iamNameKey, principalKey, sameIamName } from "../incident/fields.ts";
+import { INCIDENT_FILE } from "../incident/read.ts";
+import { ROLE_NAMES } from "../plan/own-roles.ts";
+import type { ProtectedPrincipal } from "../plan/project.ts";
+import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
 import { insideFolder, type Stack } from "./stacks.ts";
 
 /** How a change weakens an incident: one kind per rule of the guard. */
@@ -30,8 +35,11 @@ export type WeakeningKind =
   | "hold-shortened"
   | "not-applied";
 
-/** A change refused whatever the override: not a weakening, a mistake in what is added. */
-export type RefusalKind = "added-expired";
+/**
+ * A change refused whatever the override: not a weakening, a mistake in what is added (an
+ * incident already expired), or a path among the incident files that is not a regular file.
+ */
+export type RefusalKind = "added-expired" | "not-regular";
 
 /** A change that removes or weakens an incident still active at `now`, or that adds one already over. */
 export interface Violation {
@@ -78,7 +86,19 @@ function activeStanding(lifecycle: PlannedIncident, now: Date): string {
     : `is active until ${lifecycle.expiresAt} (${formatDuration(timeLeftMs(lifecycle, now) as number)} left)`;
 }
 
-export function guardChange(base: BaseIncident[], head: Incident[], now: Date, containment: ContainmentInstants = {}): GuardResult {
+/**
+ * Every weakening of an incident active at `now`, and every incident added already expired.
+ * `inBase`: when the base is what the stacks last applied (their outputs), whether a file was
+ * already there at the base: an incident the outputs do not name looks added, but one whose file
+ * was there was not added by this change, expired or not.
+ */
+export function guardChange(
+  base: BaseIncident[],
+  head: Incident[],
+  now: Date,
+  containment: ContainmentInstants = {},
+  inBase?: (file: string) => boolean,
+): GuardResult {
   const violations: Violation[] = [];
   const notes: Note[] = [];
   const headById = new Map(head.map((incident) => [incident.id, incident]));
@@ -120,6 +140,7 @@ export function guardChange(base: BaseIncident[], head: Incident[], now: Date, c
       notes.push({ id: after.id, file: after.file, message: `${after.file}: incident ${after.id} added` });
       continue;
     }
+    if (inBase?.(after.file)) continue;
     violations.push({
       kind: "added-expired",
       id: after.id,
@@ -169,10 +190,10 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
   // for a role's inline policy is the very policy just written. A principal is its account, type
   // and name: the same name in another account is another principal, and moving it lifts the deny
   // in the account it leaves (that account's stack removes its share).
-  const key = (p: { account: string; name: string }) => `${p.account}/${p.name.toLowerCase()}`;
+  const key = (p: { account: string; name: string }) => `${p.account}/${iamNameKey(p.name)}`;
   const headUsers = new Map(after.users.map((u) => [key(u), u.name]));
   const headRoles = new Map(after.roles.map((r) => [key(r), r.name]));
-  const elsewhere = (list: { account: string; name: string }[], name: string) => [...new Set(list.filter((p) => p.name.toLowerCase() === name.toLowerCase()).map((p) => p.account))].sort();
+  const elsewhere = (list: { account: string; name: string }[], name: string) => [...new Set(list.filter((p) => sameIamName(p.name, name)).map((p) => p.account))].sort();
   const principals = [
     ...before.users.map((u) => ["user", u, headUsers, after.users] as const),
     ...before.roles.map((r) => ["role", r, headRoles, after.roles] as const),
@@ -245,11 +266,11 @@ function otherChanges(before: BaseIncident, after: Incident): string[] {
     if (before[field] !== after[field]) out.push(`${field} changed: not containment`);
   }
   // The same key under another user: its resource is renamed, which is no containment.
-  const owner = new Map(before.users.flatMap((user) => user.accessKeys.map((key) => [key, user.name.toLowerCase()] as const)));
+  const owner = new Map(before.users.flatMap((user) => user.accessKeys.map((key) => [key, iamNameKey(user.name)] as const)));
   for (const user of after.users) {
     for (const key of user.accessKeys) {
       const was = owner.get(key);
-      if (was !== undefined && was !== user.name.toLowerCase()) out.push(`access key ${key} moved to user "${user.name}"`);
+      if (was !== undefined && was !== iamNameKey(user.name)) out.push(`access key ${key} moved to user "${user.name}"`);
     }
   }
   return out;
@@ -344,7 +365,9 @@ export function stackCoverage(input: CoverageInput): Violation[] {
   for (const before of base) {
     const after = headById.get(before.id);
     const lifecycle = planned.get(before.id)!;
-    if (after === undefined || after.account !== before.account || !isActive(lifecycle, now) || !baseApplied(before)) continue;
+    // Whatever else the change does to the incident (its account changed, say): each share it
+    // keeps must stay applied.
+    if (after === undefined || !isActive(lifecycle, now) || !baseApplied(before)) continue;
     const violation = (what: string): Violation => ({
       kind: "not-applied",
       id: before.id,
@@ -353,17 +376,17 @@ export function stackCoverage(input: CoverageInput): Violation[] {
       message: `${after.file}: incident ${before.id} ${activeStanding(lifecycle, now)}: ${what}`,
       overridable: true,
     });
+    // The accounts whose principals the incident keeps: an account it leaves is guardChange's (a
+    // principal removed or moved, the account changed). Each share applied at the base, by a
+    // stack of its own account, must be applied by one at the head.
     const shared = accountsOf(before).filter((account) => accountsOf(after).includes(account));
-    const single = shared.length <= 1 && shared.every((account) => account === before.account);
-    if (single) {
-      if (!applies(headSide, after, repoPath(after.file))) {
-        violations.push(violation(`no stack applies it any more (${whyNotApplied(before, after, input).join("; ")}): its deny policies would go with the next pulumi up`));
-      }
+    const appliedAt = (account: string) => fromOutputs || appliesShare(baseSide, account, repoPath(before.file));
+    const lost = shared.filter((account) => appliedAt(account) && !appliesShare(headSide, account, repoPath(after.file)));
+    if (lost.length > 0 && shared.length === 1 && shared[0] === before.account) {
+      const why = whyNotApplied(before, after, input).join("; ");
+      violations.push(violation(`no stack applies it any more (${why}): its deny policies would go with the next pulumi up`));
     } else {
-      for (const account of shared) {
-        // Judged against the outputs, every share the outputs name was applied.
-        if (!fromOutputs && !appliesShare(baseSide, account, repoPath(before.file))) continue;
-        if (appliesShare(headSide, account, repoPath(after.file))) continue;
+      for (const account of lost) {
         violations.push(violation(`no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): its deny policies in account ${account} would go with the next pulumi up`));
       }
     }
@@ -418,19 +441,95 @@ function whyNotApplied(before: BaseIncident, after: Incident, input: CoverageInp
 export interface ClassifyInput {
   base: BaseIncident[];
   head: Incident[];
+  now: Date;
   containment: ContainmentInstants;
+  /**
+   * The principals no additive change may put under a deny-all or a guardrail, besides
+   * {@link ALWAYS_PROTECTED}: `cordon:protectedPrincipals`, at the base and at the head.
+   */
+  protectedPrincipals: readonly ProtectedPrincipal[];
   /** Every violation guard found (weakenings, incidents not applied, incidents added expired). */
   violations: Violation[];
-  /** Every path the change touches, from the repository's root. */
-  changedPaths: string[];
-  /** The incidents folder, from the root: the only place an additive change may touch. */
+  /** Every path the change touches, from the repository's root, with its git modes. */
+  changes: PathChange[];
+  /** A path from the root as shown (relative to where guard runs); as it is by default. */
+  shown?: (path: string) => string;
+  /** The incidents folder guard judges, from the root: the only place an additive change may touch. */
   incidentsDir: string;
-  /** Whether a path is an incident file that guard reads (a regular .yaml or .yml, not hidden). */
-  isIncidentFile: (path: string) => boolean;
-  /** Whether a path is code or configuration that decides what is applied (protected-paths.ts). */
-  isProtected: (path: string) => boolean;
   /** Why the files could not be judged at all (invalid at the head, or at the base). */
   unreadable: string[];
+}
+
+/**
+ * Always protected, whatever the project says: cordon's own roles as the setup names them (the
+ * deployer, preview, verify and contain roles of docs/lifecycle.md) and the role an organization
+ * creates in each account it makes (`OrganizationAccountAccessRole`); add yours, and another
+ * access role, with `cordon:protectedPrincipals` in Pulumi.yaml.
+ * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html
+ */
+export const ALWAYS_PROTECTED: readonly ProtectedPrincipal[] = [
+  ...Object.values(ROLE_NAMES).map((name): ProtectedPrincipal => ({ type: "role", name })),
+  { type: "role", name: "OrganizationAccountAccessRole" },
+];
+
+/**
+ * The latest `holdUntil` an additive change may set, in days after the instant guard judges at.
+ * A hold keeps an incident (and a deny-all: every request of its principals) in place whatever
+ * its cutoff; 30 days outlasts an investigation and a holiday, while a mistaken or malicious hold
+ * (a year, a millennium) would keep principals locked out until someone overrides guard. A longer
+ * hold is fine: through a pull request and a reviewer.
+ * @default 30
+ */
+export const MAX_ADDITIVE_HOLD_DAYS = 30;
+
+/** A principal a deny-all or a guardrail covers, as the protected list names principals. */
+type Covered = { type: "user" | "role"; name: string } | { type: "identityCenterUser"; userId: string };
+
+/**
+ * What of an incident could lock its principals out, by principal: `deny-all` (every request
+ * denied, IAM) and `organization.scp` / `organization.rcp` (guardrails a member account cannot
+ * lift); keyed by how and whom, as IAM tells principals apart.
+ */
+function lockouts(incident: Incident): Map<string, { what: string; subject: string; principal: Covered }> {
+  const out = new Map<string, { what: string; subject: string; principal: Covered }>();
+  const hows = [
+    ...(incident.mode === "deny-all" ? ["deny-all"] : []),
+    ...(incident.organization.scp ? ["organization.scp"] : []),
+    ...(incident.organization.rcp ? ["organization.rcp"] : []),
+  ];
+  for (const how of hows) {
+    for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
+      for (const p of list) {
+        const subject = `${type} "${p.name}"${p.account === incident.account ? "" : ` (account ${p.account})`}`;
+        out.set(`${how}|${principalKey(p.account, type, p.name)}`, { what: how, subject, principal: { type, name: p.name } });
+      }
+    }
+    // Identity Center users are reached by the SCP only.
+    if (how !== "organization.rcp" && incident.organization.scp) {
+      for (const u of incident.identityCenterUsers) {
+        out.set(`${how}|identityCenterUser/${u.userId}`, { what: how, subject: `Identity Center user ${u.userId}`, principal: { type: "identityCenterUser", userId: u.userId } });
+      }
+    }
+  }
+  return out;
+}
+
+/** Why a principal is protected, or undefined when it is not. */
+function protectedBecause(covered: Covered, configured: readonly ProtectedPrincipal[]): string | undefined {
+  const matches = (p: ProtectedPrincipal) => {
+    if (p.type === "identityCenterUser") return covered.type === "identityCenterUser" && p.userId === covered.userId;
+    return covered.type !== "identityCenterUser" && covered.type === p.type && sameIamName(p.name, covered.name);
+  };
+  const builtIn = ALWAYS_PROTECTED.find(matches);
+  if (builtIn !== undefined) {
+    return builtIn.type === "role" && builtIn.name === "OrganizationAccountAccessRole" ? "the organization's access role" : "one of cordon's own roles";
+  }
+  return configured.some(matches) ? "named in cordon:protectedPrincipals" : undefined;
+}
+
+/** An incident file that guard and the program read: not in a hidden folder nor node_modules, as the folder reader skips them. */
+export function isReadIncidentFile(path: string): boolean {
+  return INCIDENT_FILE.test(path) && !path.split("/").some((segment) => segment.startsWith(".") || segment === "node_modules");
 }
 
 /**
@@ -439,15 +538,22 @@ export interface ClassifyInput {
  * later holdUntil, a later cutoff (it denies more sessions and ends later, as a new
  * at-containment incident over the same principals would). Everything else needs a reviewer: any
  * replacement role, any removal or weakening (even of an expired incident), any other change to an
- * incident, any file that does not validate, and any path outside the incidents folder.
+ * incident, any file that does not validate, and any path that is code (protected-paths.ts) or
+ * outside the incidents folder.
  */
 export function classifyChange(input: ClassifyInput): string[] {
   const reasons: string[] = [...input.unreadable];
-  for (const path of input.changedPaths) {
-    if (!insideFolder(path, input.incidentsDir)) {
-      reasons.push(`${path} changed, outside ${input.incidentsDir === "" ? "the incidents folder" : `${input.incidentsDir}/`}${input.isProtected(path) ? ": it decides what is applied (code-owner review)" : ""}`);
-    } else if (!input.isIncidentFile(path)) {
-      reasons.push(`${path} changed: not an incident file`);
+  const shown = input.shown ?? ((path: string) => path);
+  for (const change of input.changes) {
+    const code = codeReason(change);
+    const path = shown(change.path);
+    if (code !== undefined) {
+      const where = insideFolder(change.path, INCIDENTS_ROOT) ? `: ${code}` : `, outside ${INCIDENTS_ROOT}/`;
+      reasons.push(`${path} changed${where}: code, which a code owner must review`);
+    } else if (!insideFolder(change.path, input.incidentsDir)) {
+      reasons.push(`${path} changed, outside ${input.incidentsDir}/ (--dir), where guard judges incidents`);
+    } else if (!isReadIncidentFile(change.path)) {
+      reasons.push(`${path} changed: not an incident file (hidden, or under node_modules: nothing reads it)`);
     }
   }
   const headById = new Map(input.head.map((incident) => [incident.id, incident]));
@@ -460,6 +566,25 @@ export function classifyChange(input: ClassifyInput): string[] {
     }
     const { weakenings, others } = compareIncidents(before, after, input.containment);
     for (const change of [...weakenings.map((w) => w.what), ...others]) reasons.push(`${after.file}: incident ${before.id}: ${change}`);
+  }
+  const baseById = new Map(input.base.map((incident) => [incident.id, incident]));
+  const holdLimit = input.now.getTime() + MAX_ADDITIVE_HOLD_DAYS * 86_400_000;
+  for (const after of input.head) {
+    const before = baseById.get(after.id);
+    // A deny-all or a guardrail over a protected principal could lock the responders out.
+    const had = before === undefined ? new Map() : lockouts(before);
+    for (const [key, { what, subject, principal }] of lockouts(after)) {
+      const because = had.has(key) ? undefined : protectedBecause(principal, input.protectedPrincipals);
+      if (because !== undefined) {
+        const why = "it could lock the responders out; a pull request and a reviewer decide that";
+        reasons.push(`${after.file}: incident ${after.id}: ${what} would cover ${subject}, ${because}: ${why}`);
+      }
+    }
+    const hold = after.holdUntil === undefined ? undefined : Date.parse(after.holdUntil);
+    if (hold !== undefined && hold > holdLimit && (before?.holdUntil === undefined || Date.parse(before.holdUntil) < hold)) {
+      const why = "a hold that long keeps its principals denied past any investigation; a pull request and a reviewer decide that";
+      reasons.push(`${after.file}: incident ${after.id}: holdUntil ${after.holdUntil} is more than ${MAX_ADDITIVE_HOLD_DAYS} days after now (${formatInstant(input.now)}): ${why}`);
+    }
   }
   for (const after of input.head) {
     if (!baseIds.has(after.id) && after.replacementRoles.length > 0) {

@@ -45,15 +45,51 @@ export function incidentIdFlagProblem(value: string): string {
   return `--id "${value}": expected ${INCIDENT_ID_EXPECTED}`;
 }
 
-// ---- The title: one line.
+// ---- Text fields: the title and the ticket, one line each, of a bounded length.
 
-/** The schema's maxLength of `title`. */
+/**
+ * How a text field's length is counted: in characters, Unicode code points, as the schema's
+ * `maxLength` counts them (JSON Schema; ajv by default). `"😀".length` is 2; its length here is 1.
+ * @see https://json-schema.org/understanding-json-schema/reference/string#length
+ */
+export function textLength(text: string): number {
+  return [...text].length;
+}
+
+/** The schema's maxLength of `title`: one line that says what happened. */
 export const TITLE_MAX_LENGTH = 200;
 
-/** `new --title`: one line of 1 to 200 characters, once trimmed; undefined when it is one. */
-export function titleFlagProblem(trimmed: string): string | undefined {
-  if (trimmed.length > 0 && !/[\r\n]/.test(trimmed) && trimmed.length <= TITLE_MAX_LENGTH) return undefined;
-  return `--title: expected one line of 1 to ${TITLE_MAX_LENGTH} characters, found ${/[\r\n]/.test(trimmed) ? "several lines" : `${trimmed.length} characters`}`;
+/** The schema's maxLength of `ticket`: a tracker's key or link, read in commit messages and issues. */
+export const TICKET_MAX_LENGTH = 100;
+
+/** A text field over its length, as the loader says it. */
+export function tooLongProblem(field: string, found: string, max: number): string {
+  return `${field}: found a string of ${textLength(found)} characters, expected at most ${max}`;
+}
+
+/** What breaks a line: a title or a ticket is one line (in commit messages, issue titles, the plan). */
+const LINE_BREAK = /[\r\n\u0085\u2028\u2029]+/g;
+
+/**
+ * A text flag made to fit its one-line field (`new --title`, `--ticket`): its lines joined with a
+ * space, white space trimmed, and, when longer than `max`, cut after the last whole character
+ * (grapheme: an emoji or an accented letter is never split) that leaves room for "…". `notes` say
+ * what was changed; the text always passes the field's rule. The contain workflow passes what a
+ * dispatcher typed: once the key is known, nothing it typed may stop the incident being written.
+ */
+export function fitOneLine(flag: string, value: string, max: number): { text: string; notes: string[] } {
+  const notes: string[] = [];
+  const lines = value.split(LINE_BREAK).map((line) => line.trim()).filter((line) => line !== "");
+  if (lines.length > 1) notes.push(`${flag} had ${lines.length} lines: joined into one`);
+  const joined = lines.join(" ");
+  if (textLength(joined) <= max) return { text: joined, notes };
+  let text = "";
+  for (const { segment } of new Intl.Segmenter("en", { granularity: "grapheme" }).segment(joined)) {
+    if (textLength(text) + textLength(segment) > max - 1) break;
+    text += segment;
+  }
+  notes.push(`${flag} had ${textLength(joined)} characters, more than the ${max} it may have: shortened to ${max}, ending with "…"`);
+  return { text: `${text.trimEnd()}…`, notes };
 }
 
 // ---- The AWS account id. Spelled with \d, as Pulumi prints it when `cordon:account` does not match.
@@ -94,6 +130,26 @@ export function modeFlagProblem(value: string): string {
 // @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html (UserName)
 
 export const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/**
+ * A user's or role's name as IAM compares it: ignoring case ("names are not distinguished by
+ * case": `Deploy` and `deploy` are one role). The one rule every comparison of principals asks
+ * (the loader's, the plan's, guard's, `new`'s); IAM names are ASCII, so lowercase is exact.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names
+ */
+export function iamNameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Whether IAM takes two names for the same user or role. */
+export function sameIamName(a: string, b: string): boolean {
+  return iamNameKey(a) === iamNameKey(b);
+}
+
+/** A principal as IAM tells principals apart: its account, its type, its name ignoring case. */
+export function principalKey(account: string, type: "user" | "role", name: string): string {
+  return `${account}/${type}/${iamNameKey(name)}`;
+}
 export const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 const IAM_NAME_CHARACTERS = "letters, digits and +=,.@_-";
 

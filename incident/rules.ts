@@ -9,7 +9,7 @@
  * one has none.
  */
 import { computeExpiry } from "./expiry.ts";
-import { fieldName, impossibleInstantProblem, type FieldPath, type Locator } from "./fields.ts";
+import { fieldName, iamNameKey, impossibleInstantProblem, principalKey, sameIamName, type FieldPath, type Locator } from "./fields.ts";
 import { formatInstant, impossibleInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts";
 
@@ -173,7 +173,7 @@ export const RULES = {
     rule: "no user is root",
     file({ raw }, report) {
       (raw.users ?? []).forEach((user, i) => {
-        if (user.name.toLowerCase() === "root") {
+        if (sameIamName(user.name, "root")) {
           report(
             ["users", i, "name"],
             `user "${user.name}": root credentials cannot be restricted by IAM policies; rotate or delete root access keys in the console (Security credentials) and enable MFA on the root user`,
@@ -194,7 +194,7 @@ export const RULES = {
           // IAM names are unique case-insensitively: "Deploy" and "deploy" are one user. The same
           // name in another account is another principal.
           const account = principal.account ?? raw.account;
-          const key = `${account}/${principal.name.toLowerCase()}`;
+          const key = principalKey(account, type, principal.name);
           const first = seen.get(key);
           const where = account === raw.account ? "" : ` in account ${account}`;
           if (first !== undefined) report([`${type}s`, i, "name"], `${type}s[${i}].name: ${type} "${principal.name}"${where} is already listed as ${type}s[${first}]: list each ${type} once`);
@@ -215,13 +215,35 @@ export const RULES = {
     file({ raw }, report) {
       const firstOwner = new Map<string, string>();
       (raw.users ?? []).forEach((user, i) => {
-        const owner = `${user.account ?? raw.account}/${user.name.toLowerCase()}`;
+        const owner = principalKey(user.account ?? raw.account, "user", user.name);
         (user.accessKeys ?? []).forEach((key, k) => {
           const first = firstOwner.get(key);
           if (first === undefined) firstOwner.set(key, owner);
           // A key under another user is E_KEY_TWO_USERS's, under another account E_KEY_TWO_ACCOUNTS's.
           else if (first === owner) report(["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} is listed twice for user "${user.name}"`);
         });
+      });
+    },
+  },
+  E_CONTAINMENT_ACCOUNTS: {
+    rule: "an at-containment incident lists access keys in one account only",
+    file({ raw }, report) {
+      if (raw.cutoff !== AT_CONTAINMENT) return;
+      // One stack records the instant, after every key of the incident is disabled; a stack deploys
+      // one account and sees that account's keys only.
+      const firstIn = new Map<string, number>();
+      (raw.users ?? []).forEach((user, i) => {
+        if ((user.accessKeys ?? []).length === 0) return;
+        const account = user.account ?? raw.account;
+        if (firstIn.size > 0 && !firstIn.has(account)) {
+          const [otherAccount, other] = [...firstIn.entries()][0];
+          report(
+            ["users", i, "accessKeys"],
+            `users[${i}].accessKeys: cutoff is at-containment, and this incident lists keys in account ${account} (users[${i}]) and in account ${otherAccount} (users[${other}]): the containment instant is recorded once, by the stack of the account that holds the incident's keys, after every one of them is disabled, and no stack sees another account's keys; write one incident per account, or give the cutoff as the instant the last key was disabled`,
+            "key",
+          );
+        }
+        if (!firstIn.has(account)) firstIn.set(account, i);
       });
     },
   },
@@ -255,10 +277,10 @@ export const RULES = {
     file({ raw }, report) {
       // Replacement roles are created in the incident's account: a compromised role of that name
       // in another account is another role.
-      const compromised = new Set((raw.roles ?? []).filter((role) => (role.account ?? raw.account) === raw.account).map((role) => role.name.toLowerCase()));
+      const compromised = new Set((raw.roles ?? []).filter((role) => (role.account ?? raw.account) === raw.account).map((role) => iamNameKey(role.name)));
       const declared = new Map<string, number>();
       (raw.replacementRoles ?? []).forEach((role, i) => {
-        const folded = role.name.toLowerCase();
+        const folded = iamNameKey(role.name);
         if (compromised.has(folded)) {
           report(
             ["replacementRoles", i, "name"],
@@ -274,11 +296,11 @@ export const RULES = {
       const declared = new Map<string, string>();
       const compromised = new Map<string, string>();
       for (const { incident } of files) {
-        for (const role of incident.roles) compromised.set(`${role.account}/${role.name.toLowerCase()}`, incident.file);
+        for (const role of incident.roles) compromised.set(principalKey(role.account, "role", role.name), incident.file);
       }
       for (const f of files) {
         f.incident.replacementRoles.forEach((role, i) => {
-          const key = `${f.incident.account}/${role.name.toLowerCase()}`;
+          const key = principalKey(f.incident.account, "role", role.name);
           const path = ["replacementRoles", i, "name"];
           // Within one file, the file rule above has said it.
           const other = declared.get(key);
@@ -340,7 +362,7 @@ export const RULES = {
           user.accessKeys.forEach((key, k) => {
             const owner = owners.get(`${user.account}/${key}`);
             if (owner === undefined) owners.set(`${user.account}/${key}`, { user: user.name, file: f.file });
-            else if (owner.user.toLowerCase() !== user.name.toLowerCase()) {
+            else if (!sameIamName(owner.user, user.name)) {
               const where = owner.file === f.file ? `is also listed under user "${owner.user}"` : `is listed under user "${owner.user}" in ${owner.file}`;
               report(f, ["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} ${where}: an access key belongs to exactly one user`);
             }
@@ -357,7 +379,7 @@ export const RULES = {
       // delete the old one, which IAM, ignoring case, takes to be the same.
       const spellings = new Map<string, { name: string; file: string }>();
       const spelling = (f: ShapedFile, type: "user" | "role", path: FieldPath, name: string, account: string) => {
-        const key = `${account}/${type}/${name.toLowerCase()}`;
+        const key = principalKey(account, type, name);
         const first = spellings.get(key);
         if (!first) spellings.set(key, { name, file: f.file });
         // Within one file, a second spelling is E_DUPLICATE_PRINCIPAL's.

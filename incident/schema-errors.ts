@@ -18,6 +18,7 @@ import {
   incidentIdProblem,
   invisibleNameProblem,
   policyNameProblem,
+  tooLongProblem,
   type FieldPath,
 } from "./fields.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -124,6 +125,9 @@ function reword(error: ErrorObject, yaml: ParsedYaml): { code: Code; message: st
     case "minLength":
       code = "E_TYPE";
       message = `${field}: found an empty string, expected text`;
+      break;
+    case "maxLength":
+      message = tooLongProblem(field, String(found), (error.params as { limit: number }).limit);
       break;
     case "minItems":
       code = "E_TYPE";

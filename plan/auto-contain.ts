@@ -102,10 +102,12 @@ export function autoContainPlan(options: { account: string; repository: string }
     headers: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
     targetId: "github-dispatch",
     // The key id is the first affected entity (AWS's sample event and its own remediation read it
-    // there); an event naming several keys dispatches the first only.
-    inputPaths: { accessKey: "$.detail.affectedEntities[0].entityValue", eventTypeCode: "$.detail.eventTypeCode" },
+    // there); an event naming several keys dispatches the first only. The event's account is the
+    // key's: the contain workflow asks IAM about the key with that account's role (IAM answers
+    // GetAccessKeyLastUsed only in the key's own account).
+    inputPaths: { accessKey: "$.detail.affectedEntities[0].entityValue", account: "$.account", eventTypeCode: "$.detail.eventTypeCode" },
     // Placeholders outside quotes: EventBridge writes each value as a JSON string, escaped.
-    inputTemplate: `{"event_type": "${DISPATCH_EVENT_TYPE}", "client_payload": {"access_key": <accessKey>, "source": <eventTypeCode>}}`,
+    inputTemplate: `{"event_type": "${DISPATCH_EVENT_TYPE}", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}`,
     roleName: `${AUTO_CONTAIN_PREFIX}invoke`,
     rolePath: AUTO_CONTAIN_ROLE_PATH,
     trustPolicy: {

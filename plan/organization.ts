@@ -6,7 +6,7 @@
  * out. Statement ids and document names derive from incident ids and content, never from positions.
  * @see ../docs/organization.md
  */
-import { ACCOUNT_ID } from "../incident/fields.ts";
+import { ACCOUNT_ID, iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { containmentPlaceholder, fillContainment, fnv1a, pendingPlaceholders, recordedFor, sidPart, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "./policies.ts";
@@ -128,11 +128,70 @@ export function parseOrganizationConfig(value: unknown): { config?: Organization
 }
 
 /**
- * The `aws:PrincipalArn` patterns of a user or role: its ARN without a path, and with any path
- * (`role/` then `*` then `/NAME`), never a bare `*` before the name, which would match other names.
+ * How the guardrails name a principal, so that none is missed because of case: IAM keeps a name as
+ * it was created and puts that spelling in the request context, while the file may spell it
+ * otherwise (IAM ignores case). `ArnLike` compares case-sensitively; `StringEqualsIgnoreCase` does
+ * not, but takes no wildcard.
+ *   - a user by `aws:username` (its name, under any path) in `aws:PrincipalAccount`, ignoring case;
+ *   - a role by `aws:PrincipalArn` equal, ignoring case, to `arn:aws:iam::ACCOUNT:role/NAME`;
+ *   - a role under a path by `ArnLike` `role/*\/NAME` (never `role/*NAME`, which would match other
+ *     names): case-sensitive, so the file must spell such a role as IAM does, which the program
+ *     checks at `up` against IAM's spelling (`guardrailSpellingProblems`).
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-username
  */
-export function principalArnPatterns(account: string, type: "user" | "role", name: string): string[] {
-  return [`arn:aws:iam::${account}:${type}/${name}`, `arn:aws:iam::${account}:${type}/*/${name}`];
+export const PRINCIPAL_ARN_KEY = "aws:PrincipalArn";
+export const USERNAME_KEY = "aws:username";
+export const PRINCIPAL_ACCOUNT_KEY = "aws:PrincipalAccount";
+
+/**
+ * Every way a guardrail statement names its principals, as the `operator:key` pairs of its
+ * condition (besides the cutoff's `DateLessThan aws:TokenIssueTime`): the policy pack refuses a
+ * guardrail statement whose condition is not exactly one of these, since anything else would deny
+ * the whole organization or someone the files do not name.
+ */
+export const GUARDRAIL_SELECTORS: readonly (readonly string[])[] = [
+  [`StringEqualsIgnoreCase:${PRINCIPAL_ARN_KEY}`],
+  [`ArnLike:${PRINCIPAL_ARN_KEY}`],
+  [`StringEqualsIgnoreCase:${USERNAME_KEY}`, `StringEquals:${PRINCIPAL_ACCOUNT_KEY}`],
+  [`StringEquals:${IDENTITY_STORE_USER_ID_KEY}`],
+];
+
+/** A role's ARN without a path: what `aws:PrincipalArn` holds for it, compared ignoring case. */
+export function roleArn(account: string, name: string): string {
+  return `arn:aws:iam::${account}:role/${name}`;
+}
+
+/** The `ArnLike` pattern of a role under any path (`role/PATH/NAME`). */
+export function rolePathPattern(account: string, name: string): string {
+  return `arn:aws:iam::${account}:role/*/${name}`;
+}
+
+/**
+ * Every role of this account that the guardrails would miss because of case: a role under a path
+ * (anything but `/`) that IAM spells otherwise than the incident files do, among the incidents that
+ * ask for a guardrail. `roles`: the roles as IAM has them, by name ignoring case (null: IAM has no
+ * such role). Pure: the program reads the roles (it does already, for the room of each deny) and
+ * refuses what this returns.
+ */
+export function guardrailSpellingProblems(
+  incidents: readonly Incident[],
+  account: string,
+  roles: ReadonlyMap<string, { name: string; path: string } | null>,
+): string[] {
+  const problems = new Map<string, string>();
+  for (const incident of incidents.filter((i) => i.organization.scp || i.organization.rcp)) {
+    for (const role of incident.roles.filter((r) => r.account === account)) {
+      const live = roles.get(iamNameKey(role.name));
+      if (live === undefined || live === null || live.path === "/" || live.name === role.name) continue;
+      problems.set(
+        `${iamNameKey(role.name)}/${incident.file}`,
+        `${incident.file}: role "${role.name}" (account ${account}) is spelled "${live.name}" in IAM, under the path ${live.path}: ` +
+          `the organization guardrails match a role under a path with ArnLike, which compares case-sensitively, so they would miss it; spell it "${live.name}" in the incident`,
+      );
+    }
+  }
+  return [...problems.entries()].sort(([a], [b]) => compareText(a, b)).map(([, message]) => message);
 }
 
 /** Filled in place of a pending instant to measure a document: every recorded instant has this length. */
@@ -159,11 +218,11 @@ interface Candidate {
  * statements packed into as few documents as fit (first fit, largest first), each named after the
  * ids of its statements.
  */
-export function organizationPlan(incidents: Incident[], config: OrganizationConfig, containment: Record<string, string> = {}): OrganizationPlan {
+export function organizationPlan(incidents: Incident[], config: OrganizationConfig, containment: Record<string, string> = {}, uncontained: readonly string[] = []): OrganizationPlan {
   const sorted = [...incidents].sort(byKey((i) => i.id));
   const policies: OrganizationPolicyPlan[] = [];
   for (const kind of ["scp", "rcp"] as const) {
-    const candidates = sorted.filter((incident) => incident.organization[kind]).flatMap((incident) => statementsOf(kind, incident, config, containment));
+    const candidates = sorted.filter((incident) => incident.organization[kind]).flatMap((incident) => statementsOf(kind, incident, config, containment, uncontained));
     policies.push(...pack(candidates).map((statements) => documentOf(kind, statements, config.targets, containment)));
   }
 
@@ -172,7 +231,7 @@ export function organizationPlan(incidents: Incident[], config: OrganizationConf
     for (const incident of sorted.filter((i) => i.organization.scp)) {
       for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
         for (const principal of list.filter((p) => p.account === config.managementAccount)) {
-          const key = `${principal.account}/${type}/${principal.name.toLowerCase()}`;
+          const key = principalKey(principal.account, type, principal.name);
           const entry = exclusions.get(key) ?? { account: principal.account, principal: { type, name: principal.name }, incidents: [], reason: "management-account" as const };
           entry.incidents.push(incident.id);
           exclusions.set(key, entry);
@@ -186,31 +245,37 @@ export function organizationPlan(incidents: Incident[], config: OrganizationConf
   };
 }
 
-/** The condition of the incident's mode: nothing for deny-all, `aws:TokenIssueTime` before the cutoff otherwise. */
-function modeCondition(incident: Incident, containment: Record<string, string>): Record<string, Record<string, string>> {
-  if (incident.mode === "deny-all") return {};
+/**
+ * Whether the guardrail denies everything: the incident's mode is deny-all, or its containment
+ * instant cannot be had yet (`uncontained`: the safe side, until it can).
+ */
+function deniesAll(incident: Incident, containment: Record<string, string>, uncontained: readonly string[]): boolean {
+  return incident.mode === "deny-all" || (incident.cutoff === AT_CONTAINMENT && recordedFor(containment, incident.id) === undefined && uncontained.includes(incident.id));
+}
+
+/** The condition of the incident's mode: nothing when it denies everything, `aws:TokenIssueTime` before the cutoff otherwise. */
+function modeCondition(incident: Incident, containment: Record<string, string>, uncontained: readonly string[]): Record<string, Record<string, string>> {
+  if (deniesAll(incident, containment, uncontained)) return {};
   const cutoff = incident.cutoff === AT_CONTAINMENT ? (recordedFor(containment, incident.id) ?? containmentPlaceholder(incident.id)) : incident.cutoff;
   return { DateLessThan: { [TOKEN_ISSUE_TIME]: cutoff } };
 }
 
-function statementsOf(kind: GuardrailKind, incident: Incident, config: OrganizationConfig, containment: Record<string, string>): Candidate[] {
-  const verb = incident.mode === "deny-all" ? "DenyAll" : "Revoke";
-  const mode = modeCondition(incident, containment);
+function statementsOf(kind: GuardrailKind, incident: Incident, config: OrganizationConfig, containment: Record<string, string>, uncontained: readonly string[]): Candidate[] {
+  const verb = incident.mode === "deny-all" ? "DenyAll" : deniesAll(incident, containment, uncontained) ? "DenyUntilContained" : "Revoke";
+  const mode = modeCondition(incident, containment, uncontained);
   const base: PolicyStatement =
     kind === "scp" ? { Effect: "Deny", Action: "*", Resource: "*" } : { Effect: "Deny", Principal: "*", Action: [...RCP_ACTIONS], Resource: "*" };
   // SCPs do not reach the management account; RCPs protect member accounts' resources from any
   // principal, the management account's included.
   const reached = (account: string) => kind === "rcp" || account !== config.managementAccount;
-  const arns = [
-    ...incident.users.filter((u) => reached(u.account)).flatMap((u) => principalArnPatterns(u.account, "user", u.name)),
-    ...incident.roles.filter((r) => reached(r.account)).flatMap((r) => principalArnPatterns(r.account, "role", r.name)),
-  ];
+  const sid = sidPart(incident.id);
   const out: Candidate[] = [];
-  const add = (sid: string, operator: string, key: string, values: string[]) => {
+  /** One statement over `values` (split when one would not fit), its condition made from a chunk of them. */
+  const add = (name: string, values: string[], condition: (chunk: string[]) => PolicyStatement["Condition"]) => {
     const unique = [...new Set(values)].sort(compareText);
     if (unique.length === 0) return;
     const make = (suffix: string, chunk: string[]): Candidate => {
-      const statement: PolicyStatement = { Sid: `${sid}${suffix}`, ...base, Condition: { [operator]: { [key]: chunk }, ...mode } };
+      const statement: PolicyStatement = { Sid: `${name}${suffix}`, ...base, Condition: { ...condition(chunk), ...mode } };
       return { incident: incident.id, statement, size: guardrailSize({ Version: "2012-10-17", Statement: [statement] }) - DOCUMENT_OVERHEAD };
     };
     const whole = make("", unique);
@@ -231,23 +296,51 @@ function statementsOf(kind: GuardrailKind, incident: Incident, config: Organizat
     }
     flush();
   };
-  add(`Cordon${verb}${sidPart(incident.id)}`, "ArnLike", "aws:PrincipalArn", arns);
-  if (kind === "scp") add(`Cordon${verb}IdentityCenter${sidPart(incident.id)}`, "StringEquals", IDENTITY_STORE_USER_ID_KEY, incident.identityCenterUsers.map((u) => u.userId));
+  const roles = incident.roles.filter((r) => reached(r.account));
+  const arns = roles.map((r) => roleArn(r.account, r.name));
+  add(`Cordon${verb}${sid}`, arns, (chunk) => ({ StringEqualsIgnoreCase: { [PRINCIPAL_ARN_KEY]: chunk } }));
+  add(`Cordon${verb}Path${sid}`, roles.map((r) => rolePathPattern(r.account, r.name)), (chunk) => ({ ArnLike: { [PRINCIPAL_ARN_KEY]: chunk } }));
+  // Users by name within their account: one statement per account, or a name would match there too.
+  const users = incident.users.filter((u) => reached(u.account));
+  for (const account of [...new Set(users.map((u) => u.account))].sort(compareText)) {
+    const names = users.filter((u) => u.account === account).map((u) => u.name);
+    add(`Cordon${verb}Users${account}${sid}`, names, (chunk) => ({
+      StringEqualsIgnoreCase: { [USERNAME_KEY]: chunk },
+      StringEquals: { [PRINCIPAL_ACCOUNT_KEY]: account },
+    }));
+  }
+  if (kind === "scp") {
+    const ids = incident.identityCenterUsers.map((u) => u.userId);
+    add(`Cordon${verb}IdentityCenter${sid}`, ids, (chunk) => ({ StringEquals: { [IDENTITY_STORE_USER_ID_KEY]: chunk } }));
+  }
   return out;
 }
 
-/** First fit, largest first (ties by statement id): no two documents could be merged into one. */
+/**
+ * First fit, largest first (ties by statement id): no two documents could be merged into one. An
+ * incident's statements travel together when they fit in one document, so that a change to one
+ * incident moves (and renames) as few documents as one statement per incident would.
+ */
 function pack(candidates: Candidate[]): Candidate[][] {
-  const ordered = [...candidates].sort((a, b) => b.size - a.size || compareText(a.statement.Sid ?? "", b.statement.Sid ?? ""));
-  const bins: { size: number; items: Candidate[] }[] = [];
   // Statements are joined by a comma.
   const budget = GUARDRAIL_MAX_CHARACTERS - DOCUMENT_OVERHEAD;
-  for (const candidate of ordered) {
-    const bin = bins.find((b) => b.size + 1 + candidate.size <= budget);
+  const byIncident = new Map<string, Candidate[]>();
+  for (const candidate of candidates) byIncident.set(candidate.incident, [...(byIncident.get(candidate.incident) ?? []), candidate]);
+  const units: { size: number; sid: string; items: Candidate[] }[] = [];
+  for (const items of byIncident.values()) {
+    const size = items.reduce((total, c) => total + c.size, 0) + items.length - 1;
+    const sorted = [...items].sort((x, y) => compareText(x.statement.Sid ?? "", y.statement.Sid ?? ""));
+    if (size <= budget) units.push({ size, sid: sorted[0].statement.Sid ?? "", items: sorted });
+    else units.push(...sorted.map((c) => ({ size: c.size, sid: c.statement.Sid ?? "", items: [c] })));
+  }
+  const ordered = units.sort((a, b) => b.size - a.size || compareText(a.sid, b.sid));
+  const bins: { size: number; items: Candidate[] }[] = [];
+  for (const unit of ordered) {
+    const bin = bins.find((b) => b.size + 1 + unit.size <= budget);
     if (bin) {
-      bin.items.push(candidate);
-      bin.size += 1 + candidate.size;
-    } else bins.push({ size: candidate.size, items: [candidate] });
+      bin.items.push(...unit.items);
+      bin.size += 1 + unit.size;
+    } else bins.push({ size: unit.size, items: [...unit.items] });
   }
   return bins.map((b) => b.items.sort((x, y) => compareText(x.statement.Sid ?? "", y.statement.Sid ?? "")));
 }

@@ -5,17 +5,29 @@
  */
 import { ACCOUNT_ID, MODES } from "../incident/fields.ts";
 import { parseInstant, formatInstant } from "../incident/time.ts";
+import { AT_CONTAINMENT } from "../incident/types.ts";
+import { containmentCutoff } from "./containment.ts";
 import { expiryOnceContained } from "./lifecycle.ts";
 import type { OrganizationConfig } from "./organization.ts";
-import type { ContainmentInstants, Plan, PlannedIncident, PrincipalType } from "./plan.ts";
+import type { ContainmentInstants, Plan, PlannedIncident, Principal, PrincipalType } from "./plan.ts";
 
 /** Per incident, as the program exports it under the `incidents` output. */
 export interface IncidentOutput {
-  /** The effective cutoff: the file's instant, or the instant recorded at containment. */
+  /**
+   * The effective cutoff: the file's instant or, for an at-containment incident, the recorded
+   * instant plus the propagation margin; `at-containment` while that instant cannot be had.
+   */
   cutoff: string;
-  /** True when the file says `cutoff: at-containment` (then `cutoff` is the recorded instant). */
+  /** True when the file says `cutoff: at-containment`. */
   atContainment: boolean;
-  expiresAt: string;
+  /** The instant the stack in `containmentStack` recorded, before the margin (when this stack knows it). */
+  containedAt?: string;
+  /** The stack that records the at-containment instant (`<prefix>-<account>`). */
+  containmentStack?: string;
+  /** True while the incident's principals are denied everything here, until the instant can be read. */
+  deniedUntilContained?: boolean;
+  /** Null while an at-containment instant cannot be had (the incident stays active). */
+  expiresAt: string | null;
   mode: string;
   /** The incident's own account (outputs of older programs lack it: the stack's account then). */
   account?: string;
@@ -29,6 +41,8 @@ export interface IncidentOutput {
   identityCenterUsers?: string[];
   /** The listed keys IAM no longer had at the run (deleted by hand): contained, nothing declared for them. */
   goneAccessKeys: string[];
+  /** The users and roles of this stack IAM did not have at the run (deleted by hand): contained, nothing attached (older outputs: none). */
+  gonePrincipals?: Principal[];
 }
 
 export interface StackOutputs {
@@ -46,21 +60,30 @@ export interface StackOutputs {
 export type PendingStackOutputs<Deferred> = Omit<StackOutputs, "incidents"> & { incidents: Record<string, IncidentOutput | Deferred> };
 
 /**
- * The outputs of a stack that deploys `plan` to `account`. An at-containment incident's cutoff is
- * known only once `pulumi up` has recorded it: `whenContained` receives the incident's id and the
- * function that makes its output from the recorded instant, and returns what stands for it until
- * then (the program passes a Pulumi Output).
+ * The outputs of a stack that deploys `plan` to `account`. The instant of an at-containment incident
+ * this stack records in this run is known only once `pulumi up` has recorded it: `whenContained`
+ * receives the incident's id and the function that makes its output from the recorded instant, and
+ * returns what stands for it until then (the program passes a Pulumi Output). `containment` says,
+ * per at-containment incident, which stack records it and, when this stack read it from there, the
+ * instant that stack recorded.
  */
 export function stackOutputs<Deferred>(
   account: string,
   plan: Plan,
   whenContained: (id: string, output: (containedAt: string) => IncidentOutput) => Deferred,
   organization?: OrganizationConfig,
+  containment: Record<string, { stack: string; containedAt?: string }> = {},
 ): PendingStackOutputs<Deferred> {
+  const recordsNow = (planned: PlannedIncident) => planned.cutoffPending && !planned.deniedUntilContained;
   return {
     account,
     incidents: Object.fromEntries(
-      plan.incidents.map((planned) => [planned.id, planned.atContainment ? whenContained(planned.id, (instant) => incidentOutput(planned, instant)) : incidentOutput(planned)]),
+      plan.incidents.map((planned) => {
+        const where = Object.hasOwn(containment, planned.id) ? containment[planned.id] : undefined;
+        const info = { ...(where ? { containmentStack: where.stack } : {}), ...(where?.containedAt ? { containedAt: where.containedAt } : {}) };
+        if (recordsNow(planned)) return [planned.id, whenContained(planned.id, (instant) => ({ ...incidentOutput(planned, instant), ...info, containedAt: instant }))];
+        return [planned.id, { ...incidentOutput(planned), ...info }];
+      }),
     ),
     replacementRoles: plan.replacementRoles.map((role) => role.name),
     rolesWithManagedDeny: plan.denyPolicies.filter((deny) => deny.principal.type === "role" && deny.attachment === "managed").map((deny) => deny.principal.name),
@@ -76,14 +99,15 @@ export function stackOutputs<Deferred>(
   };
 }
 
-/** One incident as `containmentFromStackOutputs` reads it back; `containedAt` is the recorded instant, if any. */
+/** One incident as `containmentFromStackOutputs` reads it back; `containedAt` is the instant recorded in this run, if any. */
 function incidentOutput(planned: PlannedIncident, containedAt?: string): IncidentOutput {
-  const cutoff = containedAt ?? planned.cutoff;
-  const expiresAt = containedAt === undefined ? planned.expiresAt : expiryOnceContained(planned, containedAt);
-  if (expiresAt === null) throw new Error(`incident ${planned.id}: no expiry for the cutoff ${JSON.stringify(cutoff)}`);
+  const cutoff = containedAt === undefined ? planned.cutoff : containmentCutoff(containedAt);
+  const expiresAt = containedAt === undefined ? planned.expiresAt : expiryOnceContained(planned, cutoff);
+  if (expiresAt === null && !planned.cutoffPending) throw new Error(`incident ${planned.id}: no expiry for the cutoff ${JSON.stringify(cutoff)}`);
   return {
     cutoff,
     atContainment: planned.atContainment,
+    ...(planned.deniedUntilContained ? { deniedUntilContained: true } : {}),
     expiresAt,
     mode: planned.mode,
     account: planned.account,
@@ -92,6 +116,7 @@ function incidentOutput(planned: PlannedIncident, containedAt?: string): Inciden
     organization: planned.organization,
     identityCenterUsers: planned.identityCenterUsers,
     goneAccessKeys: planned.goneAccessKeys,
+    gonePrincipals: planned.gonePrincipals,
   };
 }
 
@@ -107,11 +132,14 @@ export function appliedState(json: unknown): Pick<StackOutputs, "account" | "inc
   const out: Record<string, IncidentOutput> = {};
   for (const [id, value] of Object.entries(incidents as Record<string, Partial<IncidentOutput>>)) {
     const where = `incidents.${id}`;
+    // An at-containment incident whose instant could not be had is recorded as pending: no expiry.
+    const pending = value?.atContainment === true && value?.cutoff === AT_CONTAINMENT;
     const instant = (field: "cutoff" | "expiresAt") => {
       const parsed = typeof value?.[field] === "string" ? parseInstant(value[field] as string) : undefined;
       if (!parsed) throw new Error(`${where}.${field}: expected an instant, found ${JSON.stringify(value?.[field] ?? null)}`);
       return formatInstant(parsed);
     };
+    if (pending && value?.expiresAt !== null) throw new Error(`${where}.expiresAt: expected null while the containment instant is pending, found ${JSON.stringify(value?.expiresAt ?? null)}`);
     const principals = value?.principals;
     if (
       !Array.isArray(principals) ||
@@ -131,9 +159,9 @@ export function appliedState(json: unknown): Pick<StackOutputs, "account" | "inc
     const identityCenterUsers = value?.identityCenterUsers ?? [];
     if (!Array.isArray(identityCenterUsers) || identityCenterUsers.some((u) => typeof u !== "string")) throw new Error(`${where}.identityCenterUsers: expected a list of user ids`);
     out[id] = {
-      cutoff: instant("cutoff"),
+      cutoff: pending ? AT_CONTAINMENT : instant("cutoff"),
       atContainment: value?.atContainment === true,
-      expiresAt: instant("expiresAt"),
+      expiresAt: pending ? null : instant("expiresAt"),
       mode: value!.mode as string,
       account: incidentAccount ?? account,
       principals: principals.map((p) => ({ type: p.type, name: p.name, account: p.account ?? account })),
@@ -147,8 +175,9 @@ export function appliedState(json: unknown): Pick<StackOutputs, "account" | "inc
 }
 
 /**
- * The containment instants recorded by `pulumi up`, from `pulumi stack output --json`.
- * Throws with a plain message when the JSON is not what the program exports.
+ * The cutoffs of the at-containment incidents whose instant is recorded (the instant plus the
+ * propagation margin), from `pulumi stack output --json`; a pending one is left out. Throws with a
+ * plain message when the JSON is not what the program exports.
  */
 export function containmentFromStackOutputs(json: unknown): ContainmentInstants {
   const incidents = (json as { incidents?: unknown } | null)?.incidents;
@@ -157,7 +186,7 @@ export function containmentFromStackOutputs(json: unknown): ContainmentInstants 
   }
   const instants: ContainmentInstants = {};
   for (const [id, value] of Object.entries(incidents as Record<string, Partial<IncidentOutput>>)) {
-    if (!value || value.atContainment !== true) continue;
+    if (!value || value.atContainment !== true || value.cutoff === AT_CONTAINMENT) continue;
     const instant = typeof value.cutoff === "string" ? parseInstant(value.cutoff) : undefined;
     if (!instant) throw new Error(`incidents.${id}.cutoff: expected the recorded containment instant, found ${JSON.stringify(value.cutoff)}`);
     instants[id] = formatInstant(instant);

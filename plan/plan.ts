@@ -4,12 +4,20 @@
  * byte-identical plan whatever their order.
  */
 import { computeExpiry } from "../incident/expiry.ts";
+import { iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.ts";
 import { organizationPlan, type OrganizationConfig, type OrganizationExclusion, type OrganizationPolicyPlan } from "./organization.ts";
-import { denyDocument, recordedFor, trustPolicy, type PolicyDocument } from "./policies.ts";
+import { denyDocument, filledSize, MANAGED_POLICY_MAX_CHARACTERS, recordedFor, trustPolicy, type PolicyDocument } from "./policies.ts";
 
 export type PrincipalType = "user" | "role";
+
+/** A user or role of an account. */
+export interface Principal {
+  type: PrincipalType;
+  name: string;
+  account: string;
+}
 
 export interface PlannedIncident {
   id: string;
@@ -19,7 +27,10 @@ export interface PlannedIncident {
   /** Every account whose stack declares a share of it: its principals' accounts, and its own when it has replacement roles (sorted; see accountsOf). */
   accounts: string[];
   mode: Mode;
-  /** A UTC instant, or `at-containment` until `pulumi up` records the instant. */
+  /**
+   * A UTC instant, or `at-containment` until its instant is known: for an at-containment incident,
+   * the recorded instant plus the propagation margin (plan/containment.ts).
+   */
   cutoff: string;
   /** When the file may be removed; null while an at-containment instant is not recorded yet. */
   expiresAt: string | null;
@@ -27,6 +38,11 @@ export interface PlannedIncident {
   atContainment: boolean;
   /** True when the cutoff is at-containment and its instant is not known to this plan. */
   cutoffPending: boolean;
+  /**
+   * True when the cutoff is at-containment, its instant cannot be had in this run, and the incident's
+   * principals are therefore denied everything until it can (`PlanOptions.uncontained`).
+   */
+  deniedUntilContained: boolean;
   holdUntil: string | null;
   principals: { type: PrincipalType; name: string; account: string }[];
   /** Every key the file lists, sorted, whether IAM still has it or not. */
@@ -37,6 +53,11 @@ export interface PlannedIncident {
    * asks IAM, and to whoever passes its stack outputs; empty otherwise.
    */
   goneAccessKeys: string[];
+  /**
+   * The incident's users and roles that IAM does not have (deleted by hand, as responders do):
+   * contained, nothing to attach. Known only to the program and whoever passes its stack outputs.
+   */
+  gonePrincipals: Principal[];
   replacementRoles: string[];
   /** The organization guardrails it asks for. */
   organization: { scp: boolean; rcp: boolean };
@@ -107,7 +128,10 @@ export interface ReplacementRolePlan {
   resourceName: string;
 }
 
-/** An instant recorded by `pulumi up` for one at-containment incident (from the stack outputs). */
+/**
+ * The cutoff of each at-containment incident whose instant is recorded: the instant plus the
+ * propagation margin (`containmentCutoff`), as the stack outputs publish it.
+ */
 export type ContainmentInstants = Record<string, string>;
 
 export interface Plan {
@@ -138,8 +162,20 @@ export interface PlanOptions {
    * organization stack, and a plan of every account, pass it.
    */
   organization?: OrganizationConfig;
-  /** Recorded containment instants by incident id, when known (stack outputs). */
+  /** The cutoffs of at-containment incidents whose instant is recorded, by incident id (stack outputs). */
   containment?: ContainmentInstants;
+  /**
+   * At-containment incidents whose cutoff is not in `containment` and will not be recorded by this
+   * run either: their principals are denied everything until it is (the safe side).
+   * @default []
+   */
+  uncontained?: readonly string[];
+  /**
+   * Users and roles that IAM does not have, as the program found them: no deny policy is planned
+   * for them (IAM names ignore case).
+   * @default []
+   */
+  gonePrincipals?: readonly Principal[];
   /**
    * Ids of listed keys that IAM no longer has, as the program found them (or the stack outputs
    * recorded): they are planned as contained, not as keys to disable.
@@ -175,6 +211,34 @@ export const ROLE_PATH = "/cordon/";
  */
 export const INCIDENT_TAG = "cordon:incident";
 
+/**
+ * The name of a principal's deny policy: a user's managed policy, a role's inline policy, or the
+ * managed policy of a role without room for the inline one. Every place that names or looks for
+ * one asks here.
+ */
+export function denyPolicyName(type: PrincipalType, name: string, attachment: "managed" | "inline"): string {
+  if (type === "user") return `${USER_POLICY_PREFIX}${name}`;
+  return attachment === "managed" ? `${ROLE_MANAGED_POLICY_PREFIX}${name}` : ROLE_POLICY_NAME;
+}
+
+/**
+ * The deny policies IAM would refuse for their size, once their instants are filled in: a managed
+ * policy holds at most 6,144 characters ({@link MANAGED_POLICY_MAX_CHARACTERS}). One line each,
+ * saying which incidents make it that long and what to do; empty when every one fits. (A role's
+ * inline deny shares the role's inline quota with its other policies: program/checks.ts asks IAM.)
+ */
+export function oversizedDenies(plan: Plan): string[] {
+  return plan.denyPolicies
+    .filter((deny) => deny.attachment === "managed")
+    .map((deny) => ({ deny, size: filledSize(deny.document, deny.pendingContainment) }))
+    .filter(({ size }) => size > MANAGED_POLICY_MAX_CHARACTERS)
+    .map(({ deny, size }) => {
+      const { type, name } = deny.principal;
+      const statements = deny.document.Statement.length;
+      return `${type} ${name} (account ${deny.account}; incidents ${deny.incidents.join(", ")}): its deny policy would hold ${size.toLocaleString("en-US")} characters in ${statements} statements, over the ${MANAGED_POLICY_MAX_CHARACTERS.toLocaleString("en-US")} IAM allows a managed policy, so pulumi up would fail (LimitExceeded): each at-containment incident that names it adds a statement; remove the incidents cordon status says can be removed, or give the others one explicit cutoff (the latest covers the earlier ones)`;
+    });
+}
+
 /** The ARN of one of cordon's managed policies in `account`. */
 export function cordonPolicyArn(account: string, policyName: string): string {
   return `arn:aws:iam::${account}:policy${POLICY_PATH}${policyName}`;
@@ -186,14 +250,17 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const incidents = all.filter((incident) => accountsOf(incident).some(inAccount) || guarded.includes(incident)).sort(byKey((i) => i.id));
   const containment = options.containment ?? {};
   const gone = new Set(options.goneAccessKeys ?? []);
-  const managedRoles = new Set((options.managedDenyRoles ?? []).map((name) => name.toLowerCase()));
+  const uncontained = options.uncontained ?? [];
+  const keyOf = (p: Principal) => principalKey(p.account, p.type, p.name);
+  const gonePrincipals = new Set((options.gonePrincipals ?? []).map(keyOf));
+  const managedRoles = new Set((options.managedDenyRoles ?? []).map(iamNameKey));
 
   const principals = new Map<string, { account: string; type: PrincipalType; name: string; incidents: Incident[] }>();
   const keys = new Map<string, AccessKeyPlan>();
   for (const incident of incidents) {
     const add = (type: PrincipalType, name: string, account: string) => {
       // IAM names are case-insensitive: one principal, one policy, whatever the spelling.
-      const key = `${account}\u0000${type}\u0000${name.toLowerCase()}`;
+      const key = principalKey(account, type, name);
       const entry = principals.get(key) ?? { account, type, name, incidents: [] };
       entry.incidents.push(incident);
       principals.set(key, entry);
@@ -217,9 +284,9 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     for (const role of incident.roles.filter((r) => inAccount(r.account))) add("role", role.name, role.account);
   }
 
-  const denyPolicies = [...principals.values()].map((p): DenyPolicy => {
-    const { document, mode, pendingContainment } = denyDocument(p.incidents, containment);
-    const managedRole = p.type === "role" && managedRoles.has(p.name.toLowerCase());
+  const denyPolicies = [...principals.values()].filter((p) => !gonePrincipals.has(keyOf(p))).map((p): DenyPolicy => {
+    const { document, mode, pendingContainment } = denyDocument(p.incidents, containment, uncontained);
+    const managedRole = p.type === "role" && managedRoles.has(iamNameKey(p.name));
     return {
       account: p.account,
       principal: { type: p.type, name: p.name },
@@ -228,7 +295,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
       document,
       pendingContainment,
       attachment: p.type === "user" || managedRole ? "managed" : "inline",
-      policyName: p.type === "user" ? `${USER_POLICY_PREFIX}${p.name}` : managedRole ? `${ROLE_MANAGED_POLICY_PREFIX}${p.name}` : ROLE_POLICY_NAME,
+      policyName: denyPolicyName(p.type, p.name, managedRole ? "managed" : p.type === "user" ? "managed" : "inline"),
       resourceName: `${p.account}-${p.type}-${p.name}`,
     };
   });
@@ -252,9 +319,9 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   );
 
   const allKeys = [...keys.values()].map((k) => ({ ...k, incidents: k.incidents.sort() })).sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`));
-  const organization = options.organization === undefined ? { policies: [], exclusions: [] } : organizationPlan(guarded, options.organization, containment);
+  const organization = options.organization === undefined ? { policies: [], exclusions: [] } : organizationPlan(guarded, options.organization, containment, uncontained);
   return {
-    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone)),
+    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone, uncontained.includes(incident.id), (p) => gonePrincipals.has(keyOf(p)))),
     denyPolicies: denyPolicies.sort(byKey((d) => `${d.account}/${d.principal.type}/${d.principal.name}`)),
     accessKeys: allKeys.filter((k) => !gone.has(k.accessKeyId)),
     goneAccessKeys: allKeys.filter((k) => gone.has(k.accessKeyId)).map(({ account, user, accessKeyId, incidents }) => ({ account, user, accessKeyId, incidents })),
@@ -274,8 +341,12 @@ export function accountsOf(incident: Pick<Incident, "account" | "users" | "roles
   return [...new Set(accounts)].sort();
 }
 
-function plannedIncident(incident: Incident, containedAt: string | undefined, gone: ReadonlySet<string>): PlannedIncident {
+function plannedIncident(incident: Incident, containedAt: string | undefined, gone: ReadonlySet<string>, uncontained: boolean, isGone: (p: Principal) => boolean): PlannedIncident {
   const pending = incident.cutoff === AT_CONTAINMENT && containedAt === undefined;
+  const principals = [
+    ...incident.users.map((u) => ({ type: "user" as const, name: u.name, account: u.account })),
+    ...incident.roles.map((r) => ({ type: "role" as const, name: r.name, account: r.account })),
+  ].sort(byKey((p) => `${p.account}/${p.type}/${p.name}`));
   return {
     id: incident.id,
     file: incident.file,
@@ -286,13 +357,12 @@ function plannedIncident(incident: Incident, containedAt: string | undefined, go
     expiresAt: computeExpiry(incident, containedAt),
     atContainment: incident.cutoff === AT_CONTAINMENT,
     cutoffPending: pending,
+    deniedUntilContained: pending && uncontained,
     holdUntil: incident.holdUntil ?? null,
-    principals: [
-      ...incident.users.map((u) => ({ type: "user" as const, name: u.name, account: u.account })),
-      ...incident.roles.map((r) => ({ type: "role" as const, name: r.name, account: r.account })),
-    ].sort(byKey((p) => `${p.account}/${p.type}/${p.name}`)),
+    principals,
     accessKeys: incident.users.flatMap((u) => u.accessKeys).sort(),
     goneAccessKeys: incident.users.flatMap((u) => u.accessKeys).filter((id) => gone.has(id)).sort(),
+    gonePrincipals: principals.filter(isGone),
     replacementRoles: incident.replacementRoles.map((r) => r.name).sort(),
     organization: { ...incident.organization },
     identityCenterUsers: incident.identityCenterUsers.map((u) => u.userId).sort(),

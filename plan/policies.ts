@@ -68,10 +68,16 @@ export function placeholderIncident(value: unknown): string | undefined {
 
 /**
  * The one deny document of a principal named by `incidents`. deny-all wins; otherwise the latest
- * explicit cutoff covers the earlier ones, and each at-containment incident adds a statement whose
- * instant is filled in once recorded.
+ * explicit cutoff covers the earlier ones, and each at-containment incident adds a statement: with
+ * its cutoff when known (`containment`), denying everything while its instant cannot be had
+ * (`uncontained`: the safe side), or with a placeholder that the program fills with the instant it
+ * records in this run.
  */
-export function denyDocument(incidents: Incident[], containment: Record<string, string> = {}): { document: PolicyDocument; mode: Mode; pendingContainment: string[] } {
+export function denyDocument(
+  incidents: Incident[],
+  containment: Record<string, string> = {},
+  uncontained: readonly string[] = [],
+): { document: PolicyDocument; mode: Mode; pendingContainment: string[] } {
   const base = { Effect: "Deny" as const, Action: "*", Resource: "*" };
   if (incidents.some((i) => i.mode === "deny-all")) {
     return { mode: "deny-all", pendingContainment: [], document: { Version: "2012-10-17", Statement: [{ Sid: "CordonDenyAll", ...base }] } };
@@ -84,12 +90,51 @@ export function denyDocument(incidents: Incident[], containment: Record<string, 
     statements.push({ Sid: "CordonRevokeSessionsBeforeCutoff", ...base, Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: latest } } });
   }
   const deferred = incidents.filter((i) => i.cutoff === AT_CONTAINMENT).map((i) => i.id).sort();
-  for (const id of deferred) {
+  const denied = deferred.filter((id) => recordedFor(containment, id) === undefined && uncontained.includes(id));
+  for (const id of deferred.filter((d) => !denied.includes(d))) {
     statements.push({ Sid: `CordonRevokeSessionsBeforeContainment${sidPart(id)}`, ...base, Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: containmentPlaceholder(id) } } });
   }
+  for (const id of denied) statements.push({ Sid: `${DENY_UNTIL_CONTAINED_SID}${sidPart(id)}`, ...base });
   statements.sort((a, b) => compareText(a.Sid ?? "", b.Sid ?? ""));
   const document: PolicyDocument = { Version: "2012-10-17", Statement: statements };
-  return { mode: "revoke-older-sessions", document: fillContainment(document, containment), pendingContainment: deferred.filter((id) => recordedFor(containment, id) === undefined) };
+  return {
+    mode: "revoke-older-sessions",
+    document: fillContainment(document, containment),
+    pendingContainment: deferred.filter((id) => recordedFor(containment, id) === undefined && !denied.includes(id)),
+  };
+}
+
+/**
+ * The statement id prefix of the safe side: everything denied to an at-containment incident's
+ * principals until its instant can be read (no condition at all).
+ */
+export const DENY_UNTIL_CONTAINED_SID = "CordonDenyUntilContained";
+
+/**
+ * IAM counts a policy's size without white space.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
+ */
+export function policySize(documentText: string): number {
+  return documentText.replace(/\s/g, "").length;
+}
+
+/**
+ * IAM's limit on a customer managed policy document: 6,144 characters, counted without white
+ * space. A user's deny (and a role's managed one) holds one statement per at-containment incident
+ * that names the principal, so enough of them exceed it, and `pulumi up` would fail on it
+ * (LimitExceeded) where `pulumi preview` does not.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
+ */
+export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
+
+/**
+ * The size of a deny document as IAM counts it once its containment instants are filled in: every
+ * instant has the same length (`2026-11-28T12:26:00Z`), so any one stands for the one `pulumi up`
+ * will record.
+ */
+export function filledSize(document: PolicyDocument, pendingContainment: readonly string[]): number {
+  const sample = Object.fromEntries(pendingContainment.map((id) => [id, "2000-01-01T00:00:00Z"]));
+  return policySize(JSON.stringify(fillContainment(document, sample)));
 }
 
 /** Replaces containment placeholders by recorded instants; unknown ones stay as they are. */

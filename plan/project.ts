@@ -1,15 +1,24 @@
 /**
- * The Pulumi project as cordon reads it outside Pulumi: one stack per account, named
- * `<prefix>-<account>` (the prefix is the project's `cordon:stackPrefix`, default `prod`), and the
- * one stack configured with `cordon:organization`, which declares the organization guardrails. The
- * CLI reads them from `Pulumi.yaml` and the stack files beside it; the program reads the same keys
- * through Pulumi's config. Pure: file texts in, the project out.
+ * The Pulumi project as cordon reads it: the one reader of `Pulumi.yaml` and of the stack files
+ * `Pulumi.<stack>.yaml`. It returns every `cordon:*` setting, checked, and every problem as data,
+ * each located (`FILE:LINE:COL CODE message`); the CLI, guard and the accounts matrix read the
+ * files through it, and the program passes it the configuration Pulumi's engine gives it
+ * (`stackSettingsFromEngine`), so that a setting has one check and one message wherever it is read.
+ *
+ * One stack per account, named `<prefix>-<account>` (the prefix is `cordon:stackPrefix`, default
+ * `prod`), and at most one stack configured with `cordon:organization`, which declares the
+ * organization guardrails. Pure: file texts in, settings and problems out.
+ * @see https://www.pulumi.com/docs/iac/concepts/config/
  * @see ../docs/organization.md
  */
-import { parse } from "yaml";
-import { ACCOUNT_ID } from "../incident/fields.ts";
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { ACCOUNT_ID, describeFound, IAM_NAME, iamNameKey, IDENTITY_STORE_USER_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
-import type { Incident } from "../incident/types.ts";
+import { closestName } from "../incident/spelling.ts";
+import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
+import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from "../incident/yaml.ts";
+import { GITHUB_REPOSITORY } from "./auto-contain.ts";
+import { containmentOwner } from "./containment.ts";
 import { parseOrganizationConfig, type OrganizationConfig } from "./organization.ts";
 import { accountsOf } from "./plan.ts";
 
@@ -22,6 +31,13 @@ export const DEFAULT_STACK_PREFIX = "prod";
 /** A stack name prefix: what Pulumi allows in a stack name, short enough to leave room for the account. */
 export const STACK_PREFIX = /^[A-Za-z0-9_.-]{1,80}$/;
 
+/**
+ * The folder of incident files when `cordon:incidentsDir` is not set, relative to the project
+ * folder: where the program, `new`, every command without a PATH and guard read them.
+ * @default "incidents"
+ */
+export const DEFAULT_INCIDENTS_DIR = "incidents";
+
 /** A stack file's name: `Pulumi.<stack>.yaml`; `Pulumi.yaml` itself is the project file. */
 export const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 export const PROJECT_FILE = /^Pulumi\.ya?ml$/;
@@ -29,6 +45,34 @@ export const PROJECT_FILE = /^Pulumi\.ya?ml$/;
 /** The stack that deploys an account's share: `<prefix>-<account>`. */
 export function stackName(prefix: string, account: string): string {
   return `${prefix}-${account}`;
+}
+
+/**
+ * A principal no change that skips review may deny everything or put under a guardrail
+ * (`guard --additive`), written `role/NAME` or `user/NAME` (in any account; IAM compares names
+ * ignoring case) or `identityCenterUser/USER-ID`.
+ */
+export type ProtectedPrincipal = { type: "user" | "role"; name: string } | { type: "identityCenterUser"; userId: string };
+
+/** What one stack deploys, from its file and the project's defaults. */
+export interface StackSettings {
+  /** The stack's name, from its file's name. */
+  name: string;
+  /** The stack file, as given. */
+  file: string;
+  /** `cordon:account`: the account it deploys. */
+  account: string;
+  /**
+   * `cordon:incidentsDir`: the folder it reads incidents from, relative to the project folder,
+   * `/`-separated, without `./` or a trailing `/` (`""`: the project folder itself).
+   */
+  incidentsDir: string;
+  /** `cordon:organization`: where it attaches the guardrails; null for every stack but the organization's. */
+  organization: OrganizationConfig | null;
+  /** `cordon:autoContain` with `cordon:autoContainRepository`; null when off. */
+  autoContain: { repository: string } | null;
+  /** The stack file imports ESC environments: config they set is not seen here. */
+  environments: boolean;
 }
 
 /** The stack configured with `cordon:organization`. */
@@ -40,87 +84,422 @@ export interface OrganizationStack {
   config: OrganizationConfig;
 }
 
-export interface Project {
-  stackPrefix: string;
-  organization?: OrganizationStack;
-  /** The accounts the stack files name (`cordon:account`), sorted: their stacks run even with no incident left. */
-  stackAccounts: string[];
-  /** One line each: the file and what is wrong with it. */
-  problems: string[];
+/** A located problem of `Pulumi.yaml` or a stack file. */
+export interface ProjectProblem {
+  file: string;
+  line: number;
+  col: number;
+  code: ProjectProblemCode;
+  message: string;
 }
 
-/** A YAML file's `config:` mapping, and whether it imports ESC environments; or why it cannot be read. */
-export function configOf(text: string): { config: Record<string, unknown>; environments: boolean } | string {
-  let document: unknown;
-  // logLevel "error": a hostile stack file's warnings (an unknown tag) must not reach the terminal as Node warnings.
-  try {
-    document = parse(text, { uniqueKeys: true, maxAliasCount: 100, logLevel: "error" });
-  } catch (error) {
-    return `not YAML: ${(error as Error).message.split("\n")[0].replace(/:$/, "")}`;
+/** Every problem the reader reports, by code, and what a valid project satisfies. */
+export const PROJECT_RULES = {
+  E_PROJECT_YAML:
+    "a project or stack file is YAML (64 KiB at most, no repeated key, aliases within 100 nodes), a mapping, and its config a mapping",
+  E_SETTING_UNKNOWN: "every cordon:* key is a setting cordon reads",
+  E_SETTING: "every cordon:* setting has the value its check expects, in a file where it may be set",
+  E_SETTING_MISSING: "every stack file sets cordon:account (or the project gives a default)",
+  E_ORGANIZATION_STACK: "one stack at most sets cordon:organization, named <prefix>-<account>",
+} as const;
+export type ProjectProblemCode = keyof typeof PROJECT_RULES;
+
+/** The project: its defaults and every stack, checked. */
+export interface Project {
+  /** `cordon:stackPrefix` (Pulumi.yaml only). */
+  stackPrefix: string;
+  /** The project's `cordon:incidentsDir`: where commands without a PATH read incidents. */
+  incidentsDir: string;
+  /** `cordon:protectedPrincipals` (Pulumi.yaml only), as written, deduplicated. */
+  protectedPrincipals: ProtectedPrincipal[];
+  /** Every stack whose file has no problem, sorted by file. */
+  stacks: StackSettings[];
+  organization?: OrganizationStack;
+  /** The accounts the stack files name, sorted: their stacks run even with no incident left. */
+  stackAccounts: string[];
+  problems: ProjectProblem[];
+}
+
+// ---- The settings: each one's check, and where it may be set.
+
+/** A setting's check: its value, or one message per problem. */
+type Check<T> = (value: unknown) => { value: T } | { problems: string[] };
+
+interface Setting<T> {
+  /** `project`: Pulumi.yaml only (it concerns every stack); `any`: a stack file, or a default in Pulumi.yaml. */
+  where: "project" | "any";
+  /** How the engine passes it: as text (strings, numbers), or as JSON text (lists, mappings, booleans). */
+  engine: "text" | "json";
+  check: Check<T>;
+}
+
+/** `cordon:KEY: found VALUE, expected WHAT`: every setting's problem says it so. */
+const found = (key: string, value: unknown, expected: string) => `cordon:${key}: found ${describeFound(value)}, expected ${expected}`;
+
+const text = (key: string, expected: string, test: (value: string) => boolean): Check<string> => (value) =>
+  typeof value === "string" && test(value) ? { value } : { problems: [found(key, value, expected)] };
+
+/** A key cordon does not read, with the one it most likely meant. */
+function unknownSetting(key: string): string {
+  const hint = closestName(key, SETTING_NAMES);
+  const meant = hint === undefined ? "" : ` (did you mean cordon:${hint}?)`;
+  return `cordon:${key}: cordon reads no such setting${meant}; expected one of ${SETTING_NAMES.map((n) => `cordon:${n}`).join(", ")}`;
+}
+
+const MISSING_ACCOUNT =
+  "cordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)";
+const MISSING_REPOSITORY =
+  "cordon:autoContainRepository: not set, expected the repository that holds the contain workflow, as owner/name: cordon:autoContain is true";
+
+/** A folder inside the project, normalised; undefined when it leaves the project or is not relative. */
+export function projectFolder(dir: string): string | undefined {
+  if (dir.startsWith("/") || dir.startsWith("\\") || /^[A-Za-z]:/.test(dir)) return undefined;
+  const parts: string[] = [];
+  for (const part of dir.split(/[\\/]+/)) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(part);
   }
-  if (document === null || document === undefined) return { config: {}, environments: false };
-  if (typeof document !== "object" || Array.isArray(document)) return "expected a mapping";
-  const { config, environment } = document as { config?: unknown; environment?: unknown };
-  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) return "config: expected a mapping";
-  return { config: (config ?? {}) as Record<string, unknown>, environments: environment !== undefined && environment !== null };
+  return parts.join("/");
+}
+
+/** `role/NAME`, `user/NAME`, `identityCenterUser/USER-ID`. */
+export function parseProtectedPrincipal(entry: string): ProtectedPrincipal | undefined {
+  const slash = entry.indexOf("/");
+  const [type, rest] = [entry.slice(0, slash), entry.slice(slash + 1)];
+  if ((type === "role" || type === "user") && IAM_NAME.test(rest)) return { type, name: rest };
+  if (type === "identityCenterUser" && IDENTITY_STORE_USER_ID.test(rest)) return { type, userId: rest.toLowerCase() };
+  return undefined;
+}
+
+const SETTINGS = {
+  account: {
+    where: "any",
+    engine: "text",
+    check: (value) => {
+      if (typeof value === "string" && ACCOUNT_ID.test(value)) return { value };
+      const unquoted = typeof value === "number" ? ": unquoted, YAML reads a number and drops leading zeros" : "";
+      return { problems: [found("account", value, `the 12-digit AWS account id the stack deploys, quoted ("123456789012")${unquoted}`)] };
+    },
+  } satisfies Setting<string>,
+  incidentsDir: {
+    where: "any",
+    engine: "text",
+    check: (value) => {
+      if (typeof value !== "string") {
+        return { problems: [found("incidentsDir", value, "a folder relative to the project folder, such as incidents")] };
+      }
+      const folder = projectFolder(value);
+      if (folder === undefined) {
+        const why = "guard judges what each stack applies from the repository, and cannot see outside it";
+        return { problems: [found("incidentsDir", value, `a folder inside the project (relative, not above it): ${why}`)] };
+      }
+      return { value: folder };
+    },
+  } satisfies Setting<string>,
+  stackPrefix: {
+    where: "project",
+    engine: "text",
+    check: text("stackPrefix", "1 to 80 of letters, digits and _.-", (value) => STACK_PREFIX.test(value)),
+  } satisfies Setting<string>,
+  organization: {
+    where: "any",
+    engine: "json",
+    check: (value) => {
+      const { config, problems } = parseOrganizationConfig(value);
+      return config !== undefined ? { value: config } : { problems };
+    },
+  } satisfies Setting<OrganizationConfig>,
+  autoContain: {
+    where: "any",
+    engine: "json",
+    // `pulumi config set cordon:autoContain true` writes the text "true".
+    check: (value) => {
+      if (typeof value === "boolean") return { value };
+      if (value === "true" || value === "false") return { value: value === "true" };
+      return { problems: [found("autoContain", value, "true or false")] };
+    },
+  } satisfies Setting<boolean>,
+  autoContainRepository: {
+    where: "any",
+    engine: "text",
+    check: text("autoContainRepository", "the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)", (v) =>
+      GITHUB_REPOSITORY.test(v),
+    ),
+  } satisfies Setting<string>,
+  protectedPrincipals: {
+    where: "project",
+    engine: "json",
+    check: (value) => {
+      if (!Array.isArray(value)) {
+        return { problems: [found("protectedPrincipals", value, "a list of role/NAME, user/NAME or identityCenterUser/USER-ID")] };
+      }
+      const problems: string[] = [];
+      const out = new Map<string, ProtectedPrincipal>();
+      value.forEach((entry, i) => {
+        const principal = typeof entry === "string" ? parseProtectedPrincipal(entry) : undefined;
+        if (principal === undefined) {
+          const expected = "role/NAME or user/NAME (an IAM name, in any account) or identityCenterUser/USER-ID (an identity store user id)";
+          problems.push(found(`protectedPrincipals[${i}]`, entry, expected));
+        } else {
+          const key = principal.type === "identityCenterUser" ? principal.userId : iamNameKey(principal.name);
+          out.set(`${principal.type}/${key}`, principal);
+        }
+      });
+      return problems.length > 0 ? { problems } : { value: [...out.values()] };
+    },
+  } satisfies Setting<ProtectedPrincipal[]>,
+} as const;
+
+type SettingName = keyof typeof SETTINGS;
+type SettingValue<K extends SettingName> = (typeof SETTINGS)[K] extends Setting<infer T> ? T : never;
+const SETTING_NAMES = Object.keys(SETTINGS).sort(compareText) as SettingName[];
+
+/** The settings of one file, checked: each value, where it is, and the problems. */
+type Values = { [K in SettingName]?: SettingValue<K> };
+
+// ---- Reading one file, with positions.
+
+interface ReadFile {
+  /** `config:`'s entries, key -> value, as written. */
+  config: Map<string, { value: unknown; at: { line: number; col: number }; keyAt: { line: number; col: number } }>;
+  /** Where `config:` is, or the top of the file. */
+  configAt: { line: number; col: number };
+  environments: boolean;
+  /** The project's name (Pulumi.yaml), which is the namespace of its keys written without one. */
+  name?: string;
+}
+
+/** Reports a problem at a place of the file being read. */
+type Reporter = (line: number, col: number, code: ProjectProblemCode, message: string) => void;
+
+function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
+  const top = { line: 1, col: 1 };
+  if (Buffer.byteLength(file.text, "utf8") > MAX_FILE_BYTES) {
+    problem(1, 1, "E_PROJECT_YAML", `the file has more than ${MAX_FILE_BYTES} bytes (64 KiB), expected a small file of settings`);
+    return undefined;
+  }
+  const lines = new LineCounter();
+  const doc: Document = parseDocument(file.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true, logLevel: "error" });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const pos = error.linePos?.[0] ?? top;
+      problem(pos.line, pos.col, "E_PROJECT_YAML", `not YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+    }
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const message = `aliases expand into more than ${MAX_ALIAS_COUNT} nodes (${(error as Error).message}): write the values out`;
+    problem(1, 1, "E_PROJECT_YAML", message);
+    return undefined;
+  }
+  const at = (node: unknown) =>
+    node !== null && typeof node === "object" && "range" in node && Array.isArray(node.range) ? lines.linePos(node.range[0] as number) : top;
+  const out: ReadFile = { config: new Map(), configAt: top, environments: false };
+  if (value === null || value === undefined) return out;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    const expected = "a mapping (config:, and in Pulumi.yaml the project's name and runtime)";
+    problem(1, 1, "E_PROJECT_YAML", `found ${describeFound(value)}, expected ${expected}`);
+    return undefined;
+  }
+  const { config, environment, name } = value as { config?: unknown; environment?: unknown; name?: unknown };
+  out.environments = environment !== undefined && environment !== null;
+  if (typeof name === "string") out.name = name;
+  if (config === undefined || config === null) return out;
+  const isConfig = (item: unknown) => isPair(item) && isScalar(item.key) && item.key.value === "config";
+  const configPair = isMap(doc.contents) ? doc.contents.items.find(isConfig) : undefined;
+  out.configAt = at(configPair?.key);
+  if (typeof config !== "object" || Array.isArray(config) || !isPair(configPair) || !isMap(configPair.value)) {
+    problem(out.configAt.line, out.configAt.col, "E_PROJECT_YAML", `config: found ${describeFound(config)}, expected a mapping of settings`);
+    return undefined;
+  }
+  for (const item of configPair.value.items) {
+    if (!isPair(item) || !isScalar(item.key)) continue;
+    const key = String(item.key.value);
+    out.config.set(key, { value: (config as Record<string, unknown>)[key], at: at(item.value ?? item.key), keyAt: at(item.key) });
+  }
+  return out;
 }
 
 /**
- * A key of the project file's own config: `cordon:key` or, in the project's own namespace, `key`;
- * its value, or `{ default: value }`. Undefined when not set.
+ * Each `cordon:*` setting of a file's config, checked. In Pulumi.yaml a key without a namespace
+ * is the project's, and a mapping declares a setting (its `default` or `value` is the value).
  */
-export function projectDefault(config: Record<string, unknown>, key: string): unknown {
-  const raw = config[`cordon:${key}`] ?? config[key];
-  return raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as { default?: unknown; value?: unknown }).default ?? (raw as { value?: unknown }).value : raw;
+function settingsOf(read: ReadFile, kind: "project" | "stack", problem: Reporter): Values {
+  const values: Values = {};
+  for (const [rawKey, { value: written, at, keyAt }] of read.config) {
+    const namespaced = rawKey.includes(":");
+    if (namespaced ? !rawKey.startsWith("cordon:") : kind === "stack" || read.name !== "cordon") continue;
+    const key = namespaced ? rawKey.slice("cordon:".length) : rawKey;
+    if (!(SETTING_NAMES as string[]).includes(key)) {
+      problem(keyAt.line, keyAt.col, "E_SETTING_UNKNOWN", unknownSetting(key));
+      continue;
+    }
+    const name = key as SettingName;
+    const setting: Setting<unknown> = SETTINGS[name];
+    if (kind === "stack" && setting.where === "project") {
+      const message = `cordon:${name}: set in a stack file, expected in Pulumi.yaml: it concerns every stack of the project`;
+      problem(keyAt.line, keyAt.col, "E_SETTING", message);
+      continue;
+    }
+    let value = written;
+    if (kind === "project" && written !== null && typeof written === "object" && !Array.isArray(written)) {
+      const declared = written as { default?: unknown; value?: unknown };
+      value = declared.value ?? declared.default;
+      if (value === undefined) continue;
+    }
+    const checked = setting.check(value);
+    if ("problems" in checked) for (const message of checked.problems) problem(at.line, at.col, "E_SETTING", message);
+    else (values as Record<string, unknown>)[name] = checked.value;
+  }
+  return values;
 }
 
-/** The project from its file's text (if any) and its stack files (name → text). */
-export function parseProject(projectText: string | undefined, stackFiles: { file: string; text: string }[]): Project {
-  const problems: string[] = [];
-  let stackPrefix = DEFAULT_STACK_PREFIX;
-  if (projectText !== undefined) {
-    const project = configOf(projectText);
-    if (typeof project === "string") problems.push(`Pulumi.yaml: ${project}`);
-    else {
-      const value = projectDefault(project.config, "stackPrefix");
-      if (typeof value === "string" && STACK_PREFIX.test(value)) stackPrefix = value;
-      else if (value !== undefined) problems.push(`Pulumi.yaml: config cordon:stackPrefix: expected 1 to 80 of letters, digits and _.-, found ${JSON.stringify(value)}`);
-    }
+/**
+ * The project from its file (if any) and its stack files. A stack file with a problem is left out
+ * of `stacks`; every consumer decides what a problem means for it (guard refuses, `plan` warns).
+ */
+export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles: readonly SourceFile[]): Project {
+  const problems: ProjectProblem[] = [];
+  const reporter =
+    (file: string): Reporter =>
+    (line, col, code, message) =>
+      problems.push({ file, line, col, code, message });
+
+  let defaults: Values = {};
+  if (projectFile !== undefined) {
+    const report = reporter(projectFile.path);
+    const read = readFile(projectFile, report);
+    if (read !== undefined) defaults = settingsOf(read, "project", report);
   }
+  const stackPrefix = defaults.stackPrefix ?? DEFAULT_STACK_PREFIX;
+
+  const stacks: StackSettings[] = [];
   const organizations: OrganizationStack[] = [];
-  const stackAccounts = new Set<string>();
-  for (const { file, text } of [...stackFiles].sort((a, b) => compareText(a.file, b.file))) {
-    const parsed = configOf(text);
-    // A stack file read wrongly would drop its stack from the workflows' matrix: say so.
-    if (typeof parsed === "string") {
-      problems.push(`${file}: ${parsed}`);
-      continue;
+  for (const file of [...stackFiles].sort((a, b) => compareText(a.path, b.path))) {
+    const report = reporter(file.path);
+    const before = problems.length;
+    const read = readFile(file, report);
+    if (read === undefined) continue;
+    const own = settingsOf(read, "stack", report);
+    const account = own.account ?? defaults.account;
+    if (account === undefined && !read.config.has("cordon:account")) {
+      report(read.configAt.line, read.configAt.col, "E_SETTING_MISSING", MISSING_ACCOUNT);
     }
-    const named = parsed.config["cordon:account"];
-    if (typeof named === "string" && ACCOUNT_ID.test(named)) stackAccounts.add(named);
-    else if (parsed.config["cordon:organization"] === undefined) {
-      problems.push(`${file}: config cordon:account: expected an account id of 12 digits, quoted, found ${JSON.stringify(named ?? null)}`);
-      continue;
+    const autoContain = own.autoContain ?? defaults.autoContain ?? false;
+    const repository = own.autoContainRepository ?? defaults.autoContainRepository;
+    if (autoContain && repository === undefined && !read.config.has("cordon:autoContainRepository")) {
+      report(read.configAt.line, read.configAt.col, "E_SETTING_MISSING", MISSING_REPOSITORY);
     }
-    if (parsed.config["cordon:organization"] === undefined) continue;
-    const stack = STACK_FILE.exec(file.split("/").pop() ?? file)?.[1] ?? file;
-    const account = parsed.config["cordon:account"];
-    const { config, problems: configProblems } = parseOrganizationConfig(parsed.config["cordon:organization"]);
-    problems.push(...configProblems.map((problem) => `${file}: ${problem}`));
-    if (typeof account !== "string" || !ACCOUNT_ID.test(account)) {
-      problems.push(`${file}: config cordon:account: expected an account id of 12 digits, quoted, found ${JSON.stringify(account ?? null)}`);
-      continue;
+    if (problems.length > before || account === undefined) continue;
+    const stack: StackSettings = {
+      name: STACK_FILE.exec(file.path.split("/").pop() ?? file.path)?.[1] ?? file.path,
+      file: file.path,
+      account,
+      incidentsDir: own.incidentsDir ?? defaults.incidentsDir ?? DEFAULT_INCIDENTS_DIR,
+      organization: own.organization ?? defaults.organization ?? null,
+      autoContain: autoContain && repository !== undefined ? { repository } : null,
+      environments: read.environments,
+    };
+    if (stack.organization !== null) {
+      // The workflows find the organization stack by its name; a stack misnamed would be skipped.
+      const expected = stackName(stackPrefix, account);
+      if (stack.name !== expected) {
+        const at = read.config.get("cordon:organization")?.keyAt ?? read.configAt;
+        const message =
+          `the organization stack deploys account ${account}, so it is named ${expected} ` +
+          `(cordon:stackPrefix "${stackPrefix}"): rename the file Pulumi.${expected}.yaml`;
+        report(at.line, at.col, "E_ORGANIZATION_STACK", message);
+        continue;
+      }
+      organizations.push({ account, stack: stack.name, file: file.path, config: stack.organization });
     }
-    if (stack !== stackName(stackPrefix, account)) {
-      problems.push(`${file}: the organization stack deploys account ${account}, so it is named ${stackName(stackPrefix, account)} (cordon:stackPrefix "${stackPrefix}"): rename the file Pulumi.${stackName(stackPrefix, account)}.yaml`);
-      continue;
-    }
-    if (config !== undefined) organizations.push({ account, stack, file, config });
+    stacks.push(stack);
   }
   if (organizations.length > 1) {
-    problems.push(`${organizations.map((o) => o.file).join(", ")}: ${organizations.length} stacks set cordon:organization: one stack declares the organization guardrails (the management account's, or a delegated administrator's)`);
+    for (const organization of organizations.slice(1)) {
+      problems.push({
+        file: organization.file,
+        line: 1,
+        col: 1,
+        code: "E_ORGANIZATION_STACK",
+        message:
+          `${organizations.map((o) => o.file).join(", ")}: ${organizations.length} stacks set cordon:organization: ` +
+          "one stack declares the organization guardrails (the management account's, or a delegated administrator's)",
+      });
+    }
   }
-  return { stackPrefix, ...(organizations.length === 1 ? { organization: organizations[0] } : {}), stackAccounts: [...stackAccounts].sort(compareText), problems };
+  problems.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.message, b.message));
+  return {
+    stackPrefix,
+    incidentsDir: defaults.incidentsDir ?? DEFAULT_INCIDENTS_DIR,
+    protectedPrincipals: defaults.protectedPrincipals ?? [],
+    stacks,
+    ...(organizations.length === 1 ? { organization: organizations[0] } : {}),
+    stackAccounts: [...new Set(stacks.map((s) => s.account))].sort(compareText),
+    problems,
+  };
+}
+
+/**
+ * One stack's settings from the configuration Pulumi's engine gives the program
+ * (`pulumi.runtime.allConfig()`: every key with its namespace, project defaults included; lists,
+ * mappings and booleans as JSON text), with the same checks and messages as the files'. Keys of
+ * other namespaces are ignored.
+ */
+/** What the program needs of its stack: the stack's settings and the project's. */
+export type EngineSettings = StackSettings & { stackPrefix: string; protectedPrincipals: ProtectedPrincipal[] };
+
+export function stackSettingsFromEngine(
+  stack: string,
+  config: Readonly<Record<string, string>>,
+): { settings?: EngineSettings; problems: string[] } {
+  const problems: string[] = [];
+  const values: Values = {};
+  for (const [rawKey, raw] of Object.entries(config).sort(([a], [b]) => compareText(a, b))) {
+    if (!rawKey.startsWith("cordon:")) continue;
+    const key = rawKey.slice("cordon:".length);
+    if (!(SETTING_NAMES as string[]).includes(key)) {
+      problems.push(unknownSetting(key));
+      continue;
+    }
+    const name = key as SettingName;
+    const setting: Setting<unknown> = SETTINGS[name];
+    let value: unknown = raw;
+    if (setting.engine === "json" && raw !== "true" && raw !== "false") {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // Text that is not JSON was written as text: the check says what it expected instead.
+      }
+    }
+    const checked = setting.check(value);
+    if ("problems" in checked) problems.push(...checked.problems);
+    else (values as Record<string, unknown>)[name] = checked.value;
+  }
+  if (values.account === undefined && config["cordon:account"] === undefined) problems.push(MISSING_ACCOUNT);
+  const repository = values.autoContainRepository;
+  if (values.autoContain === true && repository === undefined && config["cordon:autoContainRepository"] === undefined) problems.push(MISSING_REPOSITORY);
+  if (problems.length > 0 || values.account === undefined) return { problems };
+  return {
+    settings: {
+      name: stack,
+      file: `Pulumi.${stack}.yaml`,
+      account: values.account,
+      incidentsDir: values.incidentsDir ?? DEFAULT_INCIDENTS_DIR,
+      organization: values.organization ?? null,
+      autoContain: values.autoContain === true && repository !== undefined ? { repository } : null,
+      environments: false,
+      stackPrefix: values.stackPrefix ?? DEFAULT_STACK_PREFIX,
+      protectedPrincipals: values.protectedPrincipals ?? [],
+    },
+    problems,
+  };
 }
 
 /** One account's stack, as `cordon accounts --json` lists it. */
@@ -132,7 +511,18 @@ export interface AccountStack {
   incidents: string[];
   /** True for the stack that sets `cordon:organization`: it declares the guardrails. */
   organization: boolean;
+  /**
+   * The at-containment incidents whose instant this stack records (it holds their keys): it runs
+   * before the stacks that list it in `after` (sorted).
+   */
+  recordsContainment: string[];
+  /**
+   * The stacks whose recorded containment instants this stack reads: run them first, then this one
+   * (sorted). Until they have recorded, this stack denies those incidents' principals everything.
+   */
+  after: string[];
 }
+
 
 /**
  * Every stack a run of the workflows must update: each account an incident file has a share in
@@ -142,15 +532,32 @@ export interface AccountStack {
  * its deny policies would stay for ever. Sorted by account.
  */
 export function accountStacks(incidents: readonly Incident[], project: Pick<Project, "stackPrefix" | "organization">, stackAccounts: readonly string[] = []): AccountStack[] {
-  const byAccount = new Map<string, Set<string>>();
-  const touch = (account: string) => byAccount.get(account) ?? byAccount.set(account, new Set()).get(account)!;
+  const byAccount = new Map<string, { ids: Set<string>; records: Set<string>; after: Set<string> }>();
+  const touch = (account: string) => byAccount.get(account) ?? byAccount.set(account, { ids: new Set(), records: new Set(), after: new Set() }).get(account)!;
   for (const account of stackAccounts) touch(account);
   for (const incident of incidents) {
-    for (const account of accountsOf(incident)) touch(account).add(incident.id);
-    if (project.organization !== undefined && (incident.organization.scp || incident.organization.rcp)) touch(project.organization.account).add(incident.id);
+    const shares = new Set(accountsOf(incident));
+    if (project.organization !== undefined && (incident.organization.scp || incident.organization.rcp)) shares.add(project.organization.account);
+    // One stack records an at-containment incident's instant; every other stack of it reads it there.
+    const owner = containmentOwner(incident) ?? (incident.cutoff === AT_CONTAINMENT ? project.organization?.account : undefined);
+    for (const account of shares) {
+      const stack = touch(account);
+      stack.ids.add(incident.id);
+      if (owner === undefined) continue;
+      if (owner === account) stack.records.add(incident.id);
+      else stack.after.add(stackName(project.stackPrefix, owner));
+    }
   }
   if (project.organization !== undefined) touch(project.organization.account);
+  const sorted = (set: Set<string>) => [...set].sort(compareText);
   return [...byAccount.entries()]
     .sort(([a], [b]) => compareText(a, b))
-    .map(([account, ids]) => ({ account, stack: stackName(project.stackPrefix, account), incidents: [...ids].sort(compareText), organization: project.organization?.account === account }));
+    .map(([account, stack]) => ({
+      account,
+      stack: stackName(project.stackPrefix, account),
+      incidents: sorted(stack.ids),
+      organization: project.organization?.account === account,
+      recordsContainment: sorted(stack.records),
+      after: sorted(stack.after),
+    }));
 }

@@ -4,7 +4,15 @@
  */
 import type { Plan } from "./plan.ts";
 import { POLICY_PATH } from "./plan.ts";
-import { GUARDRAIL_MAX_CHARACTERS, guardrailSize, IDENTITY_STORE_USER_ID_KEY, type OrganizationPolicyPlan } from "./organization.ts";
+import {
+  GUARDRAIL_MAX_CHARACTERS,
+  guardrailSize,
+  IDENTITY_STORE_USER_ID_KEY,
+  PRINCIPAL_ACCOUNT_KEY,
+  PRINCIPAL_ARN_KEY,
+  USERNAME_KEY,
+  type OrganizationPolicyPlan,
+} from "./organization.ts";
 import { placeholderIncident, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "./policies.ts";
 import { HOUR_MS } from "../incident/time.ts";
 import { lifetimeMs } from "./lifecycle.ts";
@@ -122,7 +130,8 @@ function renderOrganization(plan: Plan, style: RenderStyle): string[] {
     lines.push(`    ${style.dim(`incidents: ${policy.incidents.join(", ")}`)}`);
   }
   // aws:TokenIssueTime is absent from requests signed with a long-term key: the revoke form cannot match them.
-  const revokedUsers = plan.organizationPolicies.some((p) => p.document.Statement.some((s) => s.Condition?.DateLessThan !== undefined && JSON.stringify(s.Condition?.ArnLike ?? {}).includes(":user/")));
+  const revokesUsers = (s: PolicyStatement) => s.Condition?.DateLessThan !== undefined && s.Condition?.StringEqualsIgnoreCase?.[USERNAME_KEY] !== undefined;
+  const revokedUsers = plan.organizationPolicies.some((p) => p.document.Statement.some(revokesUsers));
   if (revokedUsers) {
     lines.push("  a user's long-term access key carries no token issue time: the revoke form stops its sessions, and disabling the key (its account's stack) stops the key itself");
   }
@@ -139,11 +148,17 @@ function renderOrganization(plan: Plan, style: RenderStyle): string[] {
 /** One guardrail statement in words: what it denies, to whom, and since when. */
 function describeGuardrail(policy: OrganizationPolicyPlan, statement: PolicyStatement): string {
   const condition = statement.Condition ?? {};
-  const arns = [condition.ArnLike?.["aws:PrincipalArn"] ?? []].flat().map(String);
-  const ids = [condition.StringEquals?.[IDENTITY_STORE_USER_ID_KEY] ?? []].flat().map(String);
-  // Each principal has two patterns (without and with a path): named once.
-  const principals = [...new Set(arns.map((arn) => /^arn:aws:iam::(\d{12}):(user|role)\/(?:\*\/)?(.+)$/.exec(arn)).filter((m) => m !== null).map((m) => `${m[2]} ${m[3]} (${m[1]})`))];
-  const whom = [...principals, ...ids.map((id) => `Identity Center user ${id}`)].join(", ");
+  const values = (operator: string, key: string) => [condition[operator]?.[key] ?? []].flat().map(String);
+  const role = (arn: string) => /^arn:aws:iam::(\d{12}):role\/(?:\*\/)?(.+)$/.exec(arn);
+  const named = (arns: string[]) => arns.map(role).filter((m) => m !== null).map((m) => `${m[2]} (${m[1]})`);
+  const roles = named(values("StringEqualsIgnoreCase", PRINCIPAL_ARN_KEY)).map((r) => `role ${r}`);
+  // Under a path, ArnLike compares the name as IAM spells it (the program checks the spelling at up).
+  const pathed = named(values("ArnLike", PRINCIPAL_ARN_KEY));
+  const account = values("StringEquals", PRINCIPAL_ACCOUNT_KEY)[0];
+  const users = values("StringEqualsIgnoreCase", USERNAME_KEY).map((name) => `user ${name} (${account})`);
+  const ids = values("StringEquals", IDENTITY_STORE_USER_ID_KEY);
+  const underPath = pathed.length > 0 ? [`roles under a path, spelt as in IAM: ${pathed.join(", ")}`] : [];
+  const whom = [...users, ...roles, ...underPath, ...ids.map((id) => `Identity Center user ${id}`)].join(", ");
   const issued = condition.DateLessThan?.[TOKEN_ISSUE_TIME];
   const pending = placeholderIncident(issued);
   const when = issued === undefined ? "(deny-all)" : `for sessions issued before ${pending !== undefined ? `the containment of ${pending}` : String(issued)}`;

@@ -10,10 +10,32 @@
  * @see ../docs/program.md
  */
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
-import { cordonPolicyArn, INCIDENT_TAG, POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, ROLE_POLICY_NAME, type AccessKeyPlan, type DenyPolicy, type Plan } from "../plan/plan.ts";
-import { fillContainment } from "../plan/policies.ts";
-import { policySize } from "../plan/policy-grammar.ts";
+import type { Incident } from "../incident/types.ts";
+import type { OrganizationConfig } from "../plan/organization.ts";
+import { stackName } from "../plan/project.ts";
+import { accountsOf, cordonPolicyArn, denyPolicyName, oversizedDenies, INCIDENT_TAG, POLICY_PATH, ROLE_POLICY_NAME, type AccessKeyPlan, type Plan, type Principal } from "../plan/plan.ts";
+import { filledSize, policySize } from "../plan/policies.ts";
 import type { IamQuotas, RoleState } from "./iam.ts";
+
+/**
+ * The stack must be named `<prefix>-<account>`: two stacks of one account would each own its deny
+ * policies and undo each other's, and the workflows and `cordon accounts` find a stack by that name.
+ */
+export function stackNameProblem(stack: string, prefix: string, account: string): string | undefined {
+  const expected = stackName(prefix, account);
+  if (stack === expected) return undefined;
+  return `cordon declared nothing: this stack is named ${stack}, but the stack of account ${account} is ${expected} (cordon:stackPrefix "${prefix}", then the account): the workflows and \`cordon accounts\` use that name; rename the stack (pulumi stack rename ${expected}) or set cordon:account to the account it deploys`;
+}
+
+/** What the run says about the shares of the incidents that are not this stack's to declare. */
+export function sharesNotes(incidents: readonly Incident[], account: string, organization: OrganizationConfig | undefined): string[] {
+  const notes: string[] = [];
+  const elsewhere = incidents.filter((incident) => accountsOf(incident).some((a) => a !== account)).map((incident) => `${incident.id} (${accountsOf(incident).filter((a) => a !== account).join(", ")})`);
+  if (elsewhere.length > 0) notes.push(`this stack deploys account ${account}; the shares of other accounts are their stacks' to declare: ${elsewhere.join(", ")}`);
+  const asking = incidents.filter((i) => i.organization.scp || i.organization.rcp).map((i) => i.id);
+  if (organization === undefined && asking.length > 0) notes.push(`the organization guardrails of ${asking.join(", ")} are the organization stack's to declare (cordon:organization), not this one's`);
+  return notes;
+}
 
 /** While any incident file is invalid, nothing is planned and nothing is declared. */
 export function invalidFilesProblem(incidentsDir: string, errors: Diagnostic[]): string | undefined {
@@ -40,21 +62,23 @@ export interface KeyOwnership {
  * Every key must be a key of the user the file names. The AccessKey resource ignores changes of
  * its user, because Pulumi would answer them by replacing the key, that is by creating a new one;
  * so a wrong user must be caught here, with IAM's own answers: the keys IAM lists for each user
- * (`accessKeysOf`, asked once per user), and, for a key not listed there, the owner IAM names for
- * it (`keyOwner`: GetAccessKeyLastUsed). A key whose owner is another user is an error. A key IAM
- * does not have at all was deleted, as AWS advises once the workload has moved: it is contained
- * already, and importing it would fail, so it is reported as gone instead of declared.
+ * (`accessKeysOf`, asked once per user; null when IAM has no such user), and, for a key not listed
+ * there, the owner IAM names for it (`keyOwner`: GetAccessKeyLastUsed). A key whose owner is
+ * another user is an error. A key IAM does not have at all was deleted, as AWS advises once the
+ * workload has moved, or went with its user: it is contained already, and importing it would
+ * fail, so it is reported as gone instead of declared.
  */
 export async function keyOwnership(
   keys: AccessKeyPlan[],
-  accessKeysOf: (user: string) => Promise<string[]>,
+  accessKeysOf: (user: string) => Promise<string[] | null>,
   keyOwner: (accessKeyId: string) => Promise<string | null>,
 ): Promise<KeyOwnership> {
   const users = [...new Set(keys.map((key) => key.user))].sort();
   const listed = new Map<string, string[]>();
   for (const user of users) {
     try {
-      listed.set(user, (await accessKeysOf(user)).sort());
+      // A user deleted by hand has no keys left: each is then asked of IAM on its own, below.
+      listed.set(user, ((await accessKeysOf(user)) ?? []).sort());
     } catch (error) {
       const incidents = [...new Set(keys.filter((key) => key.user === user).flatMap((key) => key.incidents))];
       return { problem: `cordon declared nothing: cannot list the access keys of user ${user} (incident ${incidents.join(", ")}): ${(error as Error).message}`, gone: [] };
@@ -89,6 +113,21 @@ export async function keyOwnership(
     ].join("\n"),
     gone: [],
   };
+}
+
+/** The log line of a run that found principals IAM no longer has. */
+export function gonePrincipalsNote(plan: Plan): string | undefined {
+  const gone = plan.incidents.flatMap((incident) => incident.gonePrincipals.map((p) => ({ ...p, incident: incident.id })));
+  if (gone.length === 0) return undefined;
+  const byPrincipal = new Map<string, { type: string; name: string; account: string; incidents: string[] }>();
+  for (const p of gone) {
+    const key = `${p.account}/${p.type}/${p.name.toLowerCase()}`;
+    const entry = byPrincipal.get(key) ?? { type: p.type, name: p.name, account: p.account, incidents: [] };
+    entry.incidents.push(p.incident);
+    byPrincipal.set(key, entry);
+  }
+  const list = [...byPrincipal.values()].map((p) => `${p.type} ${p.name} (account ${p.account}, incident ${p.incidents.join(", ")})`);
+  return `already contained: IAM has no ${list.join(", ")}: deleted, so there is no deny to attach; a user or role created again under that name gets its deny back on the next run`;
 }
 
 /** The log line of a run that found listed keys IAM no longer has. */
@@ -131,8 +170,11 @@ export interface DenyRoom {
   problem?: string;
   /** Roles without room for the inline deny that get the managed one attached instead. */
   managedDenyRoles: string[];
-  /** Principals IAM does not have: their deny will fail at `pulumi up`, alone (the run goes on). */
-  warnings: string[];
+  /**
+   * Principals IAM does not have (deleted by hand): contained, with nothing to attach. Their deny
+   * is not declared, so it cannot fail at `pulumi up`; it comes back once IAM has them again.
+   */
+  gone: Principal[];
   /** What the run says about each role given the managed deny, and why. */
   notes: string[];
 }
@@ -153,10 +195,10 @@ export async function denyRoom(
   plan: Plan,
   iam: { role(name: string): Promise<RoleState | null>; userAttachedPolicies(name: string): Promise<string[] | null>; quotas(): Promise<IamQuotas> },
 ): Promise<DenyRoom> {
-  if (plan.denyPolicies.length === 0) return { managedDenyRoles: [], warnings: [], notes: [] };
+  if (plan.denyPolicies.length === 0) return { managedDenyRoles: [], gone: [], notes: [] };
   const quotas = await iam.quotas();
   const problems: string[] = [];
-  const warnings: string[] = [];
+  const gone: Principal[] = [];
   const notes: string[] = [];
   const managedDenyRoles: string[] = [];
   for (const deny of plan.denyPolicies) {
@@ -165,7 +207,7 @@ export async function denyRoom(
     if (type === "user") {
       const attached = await iam.userAttachedPolicies(name);
       if (attached === null) {
-        warnings.push(`${where}: IAM has no user ${name}: its deny policy cannot be attached, and that step will fail at pulumi up (the rest of the run goes on); check the name`);
+        gone.push({ type, name, account: deny.account });
         continue;
       }
       const others = attached.filter((arn) => arn !== cordonPolicyArn(deny.account, deny.policyName));
@@ -178,14 +220,14 @@ export async function denyRoom(
     }
     const role = await iam.role(name);
     if (role === null) {
-      warnings.push(`${where}: IAM has no role ${name}: its deny policy cannot be put, and that step will fail at pulumi up (the rest of the run goes on); check the name`);
+      gone.push({ type, name, account: deny.account });
       continue;
     }
-    const managedArn = cordonPolicyArn(deny.account, `${ROLE_MANAGED_POLICY_PREFIX}${name}`);
+    const managedArn = cordonPolicyArn(deny.account, denyPolicyName("role", name, "managed"));
     const inlineUsed = Object.entries(role.inlinePolicies)
       .filter(([policyName]) => policyName !== ROLE_POLICY_NAME)
       .reduce((sum, [, text]) => sum + policySize(text), 0);
-    const needed = denySize(deny);
+    const needed = filledSize(deny.document, deny.pendingContainment);
     const othersAttached = role.attachedPolicies.filter((arn) => arn !== managedArn);
     const inlineFits = inlineUsed + needed <= quotas.rolePolicySize;
     const managedFits = othersAttached.length + 1 <= quotas.attachedPoliciesPerRole;
@@ -195,7 +237,7 @@ export async function denyRoom(
       const why = inlineFits
         ? "it already carries it, and keeps it so that runs do not flip between the two"
         : `the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota) and cordon's needs ${needed}`;
-      notes.push(`role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${ROLE_MANAGED_POLICY_PREFIX}${name}, attached, instead of an inline policy: ${why}`);
+      notes.push(`role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${denyPolicyName("role", name, "managed")}, attached, instead of an inline policy: ${why}`);
     } else if (!inlineFits) {
       problems.push(
         `${where}: no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota); detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`,
@@ -206,16 +248,7 @@ export async function denyRoom(
     problems.length === 0
       ? undefined
       : [`cordon declared nothing: ${problems.length === 1 ? "1 principal has" : `${problems.length} principals have`} no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):`, ...problems].join("\n");
-  return { problem, managedDenyRoles: managedDenyRoles.sort(), warnings, notes };
-}
-
-/**
- * The size of a deny document once its containment instants are filled in: every instant has the
- * same length (`2026-11-28T12:26:00Z`), so any one stands for the one `pulumi up` will record.
- */
-function denySize(deny: DenyPolicy): number {
-  const sample = Object.fromEntries(deny.pendingContainment.map((id) => [id, "2000-01-01T00:00:00Z"]));
-  return policySize(JSON.stringify(fillContainment(deny.document, sample)));
+  return { problem, managedDenyRoles: managedDenyRoles.sort(), gone, notes };
 }
 
 function fileOf(plan: Plan, incident: string): string {
@@ -233,4 +266,11 @@ function policyNameOf(arn: string): string {
 export function sdkAccountProblem(account: string, sdkAccount: string): string | undefined {
   if (sdkAccount === account) return undefined;
   return `cordon declared nothing: the AWS SDK's default credentials, which cordon reads IAM with before declaring, belong to account ${sdkAccount}, but this stack deploys account ${account}; give the run credentials of account ${account} in the environment (AWS_PROFILE, or the OIDC role), not only in the stack's aws: provider config`;
+}
+
+/** The deny policies IAM would refuse for their size (plan/plan.ts, oversizedDenies), as the run's one problem. */
+export function oversizedDeniesProblem(plan: Plan): string | undefined {
+  const lines = oversizedDenies(plan);
+  if (lines.length === 0) return undefined;
+  return [`cordon declared nothing: ${lines.length === 1 ? "1 deny policy is" : `${lines.length} deny policies are`} too large for IAM:`, ...lines].join("\n");
 }

@@ -33,9 +33,21 @@ export interface IamQuotas {
   rolePolicySize: number;
 }
 
+/** An access key as IAM lists it under its user. */
+export interface ListedKey {
+  accessKeyId: string;
+  /** `Active` or `Inactive`. */
+  status: string;
+}
+
 export interface DeployIam {
   /** The account of the credentials the SDK found. */
   account(): Promise<string>;
+  /**
+   * The access keys IAM lists under a user (`ListAccessKeys`), or null when IAM has no user of that
+   * name (deleted by hand: nothing of it can be used any more).
+   */
+  accessKeys(user: string): Promise<ListedKey[] | null>;
   /**
    * The user that owns an access key, as IAM's `GetAccessKeyLastUsed` names it; null when IAM
    * answers that there is no such key (NoSuchEntity). Any other failure is thrown.

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { TARGET_ID } from "../plan/organization.ts";
-import { accountStacks, parseProject, STACK_PREFIX } from "../plan/project.ts";
+import { accountStacks, readProjectFiles, STACK_PREFIX } from "../plan/project.ts";
 import { parse, stringify } from "yaml";
 import type { Incident } from "../incident/types.ts";
 
@@ -40,11 +40,19 @@ describe("cordon accounts", () => {
     expect([code, stderr]).toEqual([0, ""]);
     expect(JSON.parse(stdout)).toEqual({
       accounts: [
-        { account: "111111111111", stack: "prod-111111111111", incidents: [CROSS], organization: false },
-        { account: "123456789012", stack: "prod-123456789012", incidents: ["2026-11-27-laptop-backup-key", "2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"], organization: false },
-        { account: "444444444444", stack: "prod-444444444444", incidents: [CROSS], organization: false },
-        { account: "555555555555", stack: "prod-555555555555", incidents: [CROSS], organization: false },
-        { account: "999999999999", stack: "prod-999999999999", incidents: [CROSS], organization: false },
+        { account: "111111111111", stack: "prod-111111111111", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
+        {
+          account: "123456789012",
+          stack: "prod-123456789012",
+          incidents: ["2026-11-27-laptop-backup-key", "2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"],
+          organization: false,
+          // The at-containment example's keys are in this account: its stack records the instant.
+          recordsContainment: ["2026-11-28-key-in-ticket"],
+          after: [],
+        },
+        { account: "444444444444", stack: "prod-444444444444", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
+        { account: "555555555555", stack: "prod-555555555555", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
+        { account: "999999999999", stack: "prod-999999999999", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
       ],
     });
   });
@@ -57,8 +65,8 @@ describe("cordon accounts", () => {
     expect(code).toBe(0);
     const listed = JSON.parse(stdout).accounts as { account: string; stack: string; incidents: string[]; organization: boolean }[];
     expect(listed.map((a) => a.stack)).toEqual(["sec-111111111111", "sec-123456789012", "sec-444444444444", "sec-555555555555", "sec-777777777777", "sec-999999999999"]);
-    expect(listed.find((a) => a.account === "777777777777")).toEqual({ account: "777777777777", stack: "sec-777777777777", incidents: [], organization: false });
-    expect(listed.find((a) => a.account === "999999999999")).toEqual({ account: "999999999999", stack: "sec-999999999999", incidents: [CROSS], organization: true });
+    expect(listed.find((a) => a.account === "777777777777")).toEqual({ account: "777777777777", stack: "sec-777777777777", incidents: [], organization: false, recordsContainment: [], after: [] });
+    expect(listed.find((a) => a.account === "999999999999")).toEqual({ account: "999999999999", stack: "sec-999999999999", incidents: [CROSS], organization: true, recordsContainment: [], after: [] });
 
     const text = await accounts();
     expect(text.stdout.split("\n")).toContain("777777777777  sec-777777777777  no incident (its stack runs to remove what it declared)");
@@ -75,8 +83,39 @@ describe("cordon accounts", () => {
     writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
     const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
     expect(JSON.parse(stdout).accounts).toEqual([
-      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-1"], organization: false },
-      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-1"], organization: true },
+      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-1"], organization: false, recordsContainment: [], after: [] },
+      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-1"], organization: true, recordsContainment: [], after: [] },
+    ]);
+  });
+
+  it("says which stack records an at-containment incident's instant, and which run after it to read it", async () => {
+    rmSync(join(dir, "incidents"), { recursive: true });
+    mkdirSync(join(dir, "incidents"));
+    writeFileSync(
+      join(dir, "incidents", "ic-2.yaml"),
+      [
+        "id: ic-2",
+        "title: t",
+        'account: "111111111111"',
+        "cutoff: at-containment",
+        "users: [{ name: build-bot, accessKeys: [AKIAQ3EGKB4TBUILDB0T] }]",
+        'roles: [{ name: data-loader, account: "444444444444" }]',
+        "organization: { scp: true }",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
+    const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
+    expect(JSON.parse(stdout).accounts).toEqual([
+      { account: "111111111111", stack: "prod-111111111111", incidents: ["ic-2"], organization: false, recordsContainment: ["ic-2"], after: [] },
+      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-2"], organization: false, recordsContainment: [], after: ["prod-111111111111"] },
+      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-2"], organization: true, recordsContainment: [], after: ["prod-111111111111"] },
+    ]);
+    const text = await accounts("--now", "2026-11-28T12:00:00Z");
+    expect(text.stdout.split("\n").slice(0, 3)).toEqual([
+      "111111111111  prod-111111111111  ic-2 · records the containment instant of ic-2",
+      "444444444444  prod-444444444444  ic-2 · runs after prod-111111111111",
+      "999999999999  prod-999999999999  organization guardrails; ic-2 · runs after prod-111111111111",
     ]);
   });
 
@@ -94,9 +133,9 @@ describe("cordon accounts", () => {
     const { code, stdout, stderr } = await accounts("--json");
     expect([code, stdout]).toEqual([1, ""]);
     expect(stderr.split("\n")).toEqual([
-      expect.stringMatching(/^cordon accounts: Pulumi\.prod-777777777777\.yaml: not YAML: /),
-      "cordon accounts: Pulumi.prod-888888888888.yaml: config cordon:account: expected an account id of 12 digits, quoted, found 888888888888",
-      "cordon accounts: 2 problems in the project's stack files: no account listed",
+      "Pulumi.prod-777777777777.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      'Pulumi.prod-888888888888.yaml:2:19 E_SETTING cordon:account: found number 888888888888, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
+      "cordon accounts: 2 problems in the project's files: no account listed",
       "",
     ]);
   });
@@ -108,8 +147,8 @@ describe("cordon accounts", () => {
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr.split("\n")).toEqual([
-      "cordon accounts: Pulumi.mgmt.yaml: the organization stack deploys account 999999999999, so it is named prod-999999999999 (cordon:stackPrefix \"prod\"): rename the file Pulumi.prod-999999999999.yaml",
-      "cordon accounts: 1 problem in the project's stack files: no account listed",
+      'Pulumi.mgmt.yaml:3:3 E_ORGANIZATION_STACK the organization stack deploys account 999999999999, so it is named prod-999999999999 (cordon:stackPrefix "prod"): rename the file Pulumi.prod-999999999999.yaml',
+      "cordon accounts: 1 problem in the project's files: no account listed",
       "",
     ]);
   });
@@ -163,9 +202,9 @@ describe("hostile stack files", () => {
         fc.option(value, { nil: undefined }),
         fc.oneof(fc.string({ maxLength: 80 }), fc.constant("config: [")),
         (stacks, prefix, garbage) => {
-          const files = stacks.map((stack) => ({ file: `Pulumi.${stack.name}.yaml`, text: stringify({ config: { "cordon:account": stack.account, ...(stack.organization === undefined ? {} : { "cordon:organization": stack.organization }) } }) }));
-          files.push({ file: "Pulumi.garbage.yaml", text: garbage });
-          const project = parseProject(stringify({ name: "cordon", config: prefix === undefined ? {} : { "cordon:stackPrefix": prefix } }), files);
+          const files = stacks.map((stack) => ({ path: `Pulumi.${stack.name}.yaml`, text: stringify({ config: { "cordon:account": stack.account, ...(stack.organization === undefined ? {} : { "cordon:organization": stack.organization }) } }) }));
+          files.push({ path: "Pulumi.garbage.yaml", text: garbage });
+          const project = readProjectFiles({ path: "Pulumi.yaml", text: stringify({ name: "cordon", config: prefix === undefined ? {} : { "cordon:stackPrefix": prefix } }) }, files);
           expect(STACK_PREFIX.test(project.stackPrefix)).toBe(true);
           for (const account of project.stackAccounts) expect(account).toMatch(/^\d{12}$/);
           if (project.organization !== undefined) {
@@ -174,8 +213,8 @@ describe("hostile stack files", () => {
             for (const target of project.organization.config.targets) expect(target).toMatch(TARGET_ID);
           }
           // Every stack file is either read (its account listed) or named in a problem: none is skipped silently.
-          for (const { file, text } of files) {
-            const named = project.problems.some((problem) => problem.startsWith(`${file}: `) || problem.includes(` ${file}`) || problem.startsWith(`${file},`));
+          for (const { path: file, text } of files) {
+            const named = project.problems.some((problem) => problem.file === file || problem.message.includes(file));
             const account = (() => {
               try {
                 return ((parse(text, { logLevel: "error" }) as { config?: Record<string, unknown> } | null)?.config ?? {})["cordon:account"];

@@ -8,13 +8,14 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { AutoContain } from "../components/AutoContain.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import { deployDeclarations } from "../commands/permissions.ts";
 import { autoContainPlan, DISPATCH_EVENT_TYPE, HEALTH_EVENT_CODES, TOKEN_PLACEHOLDER } from "../plan/auto-contain.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
+import { transformInput } from "./support/event-bridge.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { FakeCloud, declared, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
@@ -59,20 +60,8 @@ function matches(pattern: Record<string, unknown>, event: Record<string, unknown
   });
 }
 
-/** An input path as EventBridge reads it: dot notation and array indices. */
-function read(event: unknown, path: string): unknown {
-  return path
-    .replace(/^\$\./, "")
-    .split(".")
-    .flatMap((part) => part.split(/\[(\d+)\]/).filter((p) => p !== ""))
-    .reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], event);
-}
-
-/** The input template filled as EventBridge fills a placeholder outside quotes: the value as JSON. */
-function transform(event: unknown): unknown {
-  const values = Object.fromEntries(Object.entries(plan.inputPaths).map(([name, path]) => [name, read(event, path)]));
-  return JSON.parse(plan.inputTemplate.replace(/<(\w+)>/g, (_, name: string) => JSON.stringify(values[name])));
-}
+/** The input transformer applied to an event, as EventBridge applies it. */
+const transform = (event: unknown) => transformInput(plan, event);
 
 describe("the plan: what dispatches, and what the dispatch carries", () => {
   it("matches AWS Health's exposure and compromise events, not AWS's quarantine notice, not other Health events", () => {
@@ -92,14 +81,14 @@ describe("the plan: what dispatches, and what the dispatch carries", () => {
     expect(matches(plan.eventPattern, { ...healthEvent(), source: "aws.guardduty", "detail-type": "GuardDuty Finding" })).toBe(false);
   });
 
-  it("turns the event into the repository_dispatch the contain workflow accepts: the key id and the event's code", () => {
-    expect(plan.inputPaths).toEqual({ accessKey: "$.detail.affectedEntities[0].entityValue", eventTypeCode: "$.detail.eventTypeCode" });
-    expect(plan.inputTemplate).toBe('{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "source": <eventTypeCode>}}');
-    expect(transform(healthEvent())).toEqual({ event_type: "cordon-contain", client_payload: { access_key: KEY, source: "AWS_RISK_CREDENTIALS_EXPOSED" } });
+  it("turns the event into the repository_dispatch the contain workflow accepts: the key id, the event's account and code", () => {
+    expect(plan.inputPaths).toEqual({ accessKey: "$.detail.affectedEntities[0].entityValue", account: "$.account", eventTypeCode: "$.detail.eventTypeCode" });
+    expect(plan.inputTemplate).toBe('{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}');
+    expect(transform(healthEvent())).toEqual({ event_type: "cordon-contain", client_payload: { access_key: KEY, account: ACCOUNT, source: "AWS_RISK_CREDENTIALS_EXPOSED" } });
     // Whatever the entity holds arrives as one JSON string, for the workflow to check.
     expect(transform(healthEvent({ affectedEntities: [{ entityValue: 'x", "access_key": "AKIA' }] }))).toEqual({
       event_type: "cordon-contain",
-      client_payload: { access_key: 'x", "access_key": "AKIA', source: "AWS_RISK_CREDENTIALS_EXPOSED" },
+      client_payload: { access_key: 'x", "access_key": "AKIA', account: ACCOUNT, source: "AWS_RISK_CREDENTIALS_EXPOSED" },
     });
     const contain = parse(readFileSync(resolve(import.meta.dirname, "..", ".github", "workflows", "contain.yml"), "utf8")) as { on: { repository_dispatch: { types: string[] } } };
     expect(contain.on.repository_dispatch.types).toEqual([DISPATCH_EVENT_TYPE]);
@@ -197,8 +186,8 @@ describe("the program, with cordon:autoContain, under mocks", () => {
       arn: `arn:aws:events:us-east-1:${ACCOUNT}:api-destination/cordon-auto-contain-github-dispatch/0f3e0d7c-0000-4000-8000-000000000002`,
       roleArn: `arn:aws:iam::${ACCOUNT}:role/cordon/auto-contain/cordon-auto-contain-invoke`,
       inputTransformer: {
-        inputPaths: { accessKey: "$.detail.affectedEntities[0].entityValue", eventTypeCode: "$.detail.eventTypeCode" },
-        inputTemplate: '{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "source": <eventTypeCode>}}',
+        inputPaths: { accessKey: "$.detail.affectedEntities[0].entityValue", account: "$.account", eventTypeCode: "$.detail.eventTypeCode" },
+        inputTemplate: '{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}',
       },
       httpTarget: { headerParameters: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" } },
     });
@@ -292,7 +281,7 @@ describe("the program, without cordon:autoContain or with it wrong", () => {
 
 describe("the deploy policy for auto-contain: scoped to its own names, in us-east-1", () => {
   const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`;
-  const policy = deployPolicy(deployDeclarations, { deployerRoleArn: DEPLOYER }).document as PolicyDocument;
+  const policy = deployPolicy(deployDeclarations, { protectedRoleArns: [DEPLOYER] }).document as PolicyDocument;
   const at = (action: string, resource: string, context: Record<string, string> = {}) =>
     decide([policy], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
   const events = (type: string, name: string, region = "us-east-1") => `arn:aws:events:${region}:${ACCOUNT}:${type}/${name}`;

@@ -117,6 +117,7 @@ describe("--now with a date or time that does not exist", () => {
 
   it("is refused for any impossible day of any month, and every real instant passes", async () => {
     const empty = mkdtempSync(join(tmpdir(), "cordon-empty-"));
+    writeFileSync(join(empty, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
     mkdirSync(join(empty, "incidents"));
     dirs.push(empty);
     await fc.assert(
@@ -186,6 +187,7 @@ describe("a name holding invisible characters", () => {
           const incident = { ...valid("2026-11-28-spoof"), ...(kind === "users" ? { users: [entry] } : { [kind]: [entry] }) };
           const dir = mkdtempSync(join(tmpdir(), "cordon-invisible-"));
           try {
+            writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
             mkdirSync(join(dir, "incidents"));
             writeFileSync(join(dir, "incidents", "2026-11-28-spoof.yaml"), stringify(incident));
             const io = memoryIo({ cwd: dir });

@@ -7,7 +7,7 @@ import { ContainmentInstant } from "../components/ContainmentInstant.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import { policyArnName } from "../components/ReplacementRole.ts";
 import { SessionRevocation } from "../components/SessionRevocation.ts";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
 import { containmentPlaceholder } from "../plan/policies.ts";
 import { FakeCloud, declared, resource, runProgram } from "./support/pulumi-mocks.ts";
@@ -53,7 +53,7 @@ describe("ContainmentInstant", () => {
     const recorded = resource(run, "time:index/static:Static", `${ACCOUNT}-roles-only`);
     expect(recorded.dependencies).toEqual([]);
     expect(recorded.inputs).toEqual({ triggers: { accessKeys: "" } });
-    expect(resource(run, "cordon:iam:ContainmentInstant", `${ACCOUNT}-roles-only`).registeredOutputs).toEqual({ incident: "roles-only", instant: "2026-11-28T12:26:00Z" });
+    expect(resource(run, "cordon:iam:ContainmentInstant", `${ACCOUNT}-roles-only`).registeredOutputs).toEqual({ incident: "roles-only", instant: "2026-11-28T12:26:00Z", cutoff: "2026-11-28T12:28:00Z" });
   });
 });
 
@@ -74,7 +74,6 @@ describe("deployPermissions", () => {
   it("is exactly the least privilege of the components and the program's invokes", () => {
     expect(deployPermissions).toEqual({
       "aws:iam/accessKey:AccessKey": ["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys", "iam:UpdateAccessKey"],
-      "aws:iam/getAccessKeys:getAccessKeys": ["iam:ListAccessKeys"],
       "aws:iam/policy:Policy": [
         "iam:CreatePolicy",
         "iam:CreatePolicyVersion",

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import schema from "../schema/incident.schema.json" with { type: "json" };
-import { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, IDENTITY_STORE_USER_ID, INCIDENT_ID, INSTANT, MODES, POLICY_NAME, TITLE_MAX_LENGTH } from "../incident/fields.ts";
+import { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, IDENTITY_STORE_USER_ID, INCIDENT_ID, INSTANT, MODES, POLICY_NAME, TICKET_MAX_LENGTH, TITLE_MAX_LENGTH } from "../incident/fields.ts";
 import { parseInstant } from "../incident/time.ts";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
@@ -37,10 +37,11 @@ describe("the schema spells the patterns of fields.ts", () => {
     expect(samePattern("^[0-9]{11}$", ACCOUNT_ID)).toBe(false);
   });
 
-  it("the modes and the title's length", () => {
+  it("the modes, the title's length and the ticket's (issue 21: --ticket's rule was known only to new)", () => {
     expect(properties.mode.enum).toEqual(MODES);
     expect(properties.mode.default).toBe(MODES[0]);
     expect(properties.title.maxLength).toBe(TITLE_MAX_LENGTH);
+    expect(properties.ticket.maxLength).toBe(TICKET_MAX_LENGTH);
   });
 
   it("parseInstant reads what the instant pattern accepts, and only real dates", () => {

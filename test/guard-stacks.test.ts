@@ -7,8 +7,11 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { isProtectedPath, PROTECTED_PATHS } from "../guard/protected-paths.ts";
-import { commitTree, newRepo, removeRepos, runGuard, stackFile, writeTree, type Content } from "./support/git-repo.ts";
+import { stringify } from "yaml";
+import { execFileSync } from "node:child_process";
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { commitTree, git, newRepo, removeRepos, runGuard, stackFile, writeTree, type Content } from "./support/git-repo.ts";
 
 afterAll(removeRepos);
 
@@ -90,6 +93,16 @@ describe("what each stack applies (item 1)", () => {
     expect(result.code).toBe(0);
   });
 
+  it("refused: the incident's account changed while its principals stay pinned to the old one, and the old account's stack pointed elsewhere", async () => {
+    const pinned = (account: string) => ({ ...ciKey(account), users: [{ name: "ci-deployer", account: A, accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] });
+    const from = { ...base, "incidents/2026-11-28-ci-key.yaml": pinned(A) };
+    const result = await between(from, { ...from, "incidents/2026-11-28-ci-key.yaml": pinned(B), "Pulumi.prod.yaml": stackFile(A, "elsewhere") });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error ${CI}: no stack applies it any more (Pulumi.prod.yaml now reads elsewhere/ instead of incidents/): ${GONE}\n${refusal(1)}`);
+    // The account changed alone (its stack still reading the folder) weakens nothing: the principals stay where they are.
+    expect(await between(from, { ...from, "incidents/2026-11-28-ci-key.yaml": pinned(B) })).toMatchObject({ code: 0, stderr: "" });
+  });
+
   it("an expired incident may stop being applied", async () => {
     const dir = newRepo();
     const from = commitTree(dir, base, "base");
@@ -107,9 +120,18 @@ describe("what each stack applies (item 1)", () => {
   });
 
   it.each([
-    { what: "a folder outside the repository", stack: stackFile(A, "../elsewhere"), problem: 'Pulumi.prod.yaml: config cordon:incidentsDir: "../elsewhere" is outside the repository, where guard cannot read what it applies' },
-    { what: "an account that is not one", stack: "config:\n  cordon:account: 12345\n", problem: "Pulumi.prod.yaml: config cordon:account: expected an account id of 12 digits, quoted, found 12345" },
-    { what: "a stack file that is not YAML", stack: "config: [\n", problem: "Pulumi.prod.yaml: not YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1" },
+    {
+      what: "a folder outside the repository",
+      stack: stackFile(A, "../elsewhere"),
+      problem: 'Pulumi.prod.yaml:3:24 E_SETTING cordon:incidentsDir: found "../elsewhere", expected a folder inside the project (relative, not above it): guard judges what each stack applies from the repository, and cannot see outside it',
+    },
+    {
+      what: "an account that is not one",
+      stack: "config:\n  cordon:account: 12345\n",
+      problem: 'Pulumi.prod.yaml:2:19 E_SETTING cordon:account: found number 12345, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
+    },
+    { what: "a stack file that is not YAML", stack: "config: [\n", problem: "Pulumi.prod.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]" },
+    { what: "a misspelt setting", stack: `config:\n  cordon:account: "${A}"\n  cordon:incidentDir: elsewhere\n`, problem: "Pulumi.prod.yaml:3:3 E_SETTING_UNKNOWN cordon:incidentDir: cordon reads no such setting (did you mean cordon:incidentsDir?); expected one of cordon:account, cordon:autoContain, cordon:autoContainRepository, cordon:incidentsDir, cordon:organization, cordon:protectedPrincipals, cordon:stackPrefix" },
   ])("a stack file guard cannot read at the head is refused: $what", async ({ stack, problem }) => {
     const result = await between(base, { ...base, "Pulumi.prod.yaml": stack });
     expect(result.code).toBe(1);
@@ -131,10 +153,11 @@ describe("what each stack applies (item 1)", () => {
     const stack = fc.record({ account: fc.constantFrom(A, B), dir: folder });
     const stacks = fc.dictionary(fc.constantFrom("prod", "staging", "eu"), stack, { maxKeys: 3 });
     await fc.assert(
-      fc.asyncProperty(stacks, stacks, folder, folder, fc.constantFrom(A, B), async (before, after, from, to, account) => {
-        const files = (stackSet: Record<string, { account: string; dir: string }>, where: string): Record<string, Content> => ({
+      // The incident's own account may change at the head (its principals stay pinned to theirs).
+      fc.asyncProperty(stacks, stacks, folder, folder, fc.constantFrom(A, B), fc.constantFrom(A, B), async (before, after, from, to, account, headAccount) => {
+        const files = (stackSet: Record<string, { account: string; dir: string }>, where: string, incidentAccount = account): Record<string, Content> => ({
           ...Object.fromEntries(Object.entries(stackSet).map(([name, s]) => [`Pulumi.${name}.yaml`, stackFile(s.account, s.dir)])),
-          [`${where}/2026-11-28-ci-key.yaml`]: ciKey(account),
+          [`${where}/2026-11-28-ci-key.yaml`]: { ...ciKey(incidentAccount), users: [{ name: "ci-deployer", account, accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] },
         });
         const applied = (stackSet: Record<string, { account: string; dir: string }>, where: string) => {
           const list = Object.values(stackSet);
@@ -142,29 +165,30 @@ describe("what each stack applies (item 1)", () => {
           if (list.length === 0) return where === "incidents" || where.startsWith("incidents/");
           return list.some((s) => s.account === account && (where === s.dir || where.startsWith(`${s.dir}/`)));
         };
-        const result = await between(files(before, from), files(after, to), ["--dir", "incidents"]);
+        const result = await between(files(before, from), files(after, to, headAccount), ["--dir", "incidents"]);
         // guard reads DIR and every stack's folder, on both sides: a file that leaves them is deleted.
         const folders = ["incidents", ...Object.values(before).map((s) => s.dir), ...Object.values(after).map((s) => s.dir)];
         const visible = (where: string) => folders.some((d) => where === d || where.startsWith(`${d}/`));
         const shouldRefuse = (visible(from) && !visible(to)) || (applied(before, from) && visible(to) && !applied(after, to));
         expect(result.code).toBe(shouldRefuse ? 1 : 0);
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 });
 
-describe("code that decides what is applied (item 2)", () => {
+describe("code: every path but a regular incident file (issue 19, the allowlist)", () => {
   const base = { "incidents/2026-11-28-ci-key.yaml": ciKey(), "program/checks.ts": "export {};\n", "docs/notes.md": "notes\n" };
+  const CODE = "code, which a code owner must review";
+  const OUTSIDE = "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)";
 
-  it("is reported as needing code-owner review, in text and in --json; the guard still passes", async () => {
-    const head = { ...base, "program/checks.ts": "export const skip = true;\n", "docs/notes.md": "more notes\n" };
+  it("is reported as needing code-owner review, in text and in --json, docs included; the guard still passes", async () => {
+    const head = { ...base, "program/checks.ts": "export const skip = true;\n", "docs/notes.md": "more notes\n", ".gitattributes": "incidents/*.yaml -text\n" };
     const text = await between(base, head);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain("review  program/checks.ts: it decides what is applied: a code owner must review this change\n");
-    expect(text.stdout).not.toContain("docs/notes.md");
+    expect(text.stdout.split("\n").filter((line) => line.startsWith("review"))).toEqual([`review  .gitattributes: ${OUTSIDE}: ${CODE}`, `review  docs/notes.md: ${OUTSIDE}: ${CODE}`, `review  program/checks.ts: ${OUTSIDE}: ${CODE}`]);
     const json = await between(base, head, ["--json"]);
-    expect(JSON.parse(json.stdout).codeChanges).toEqual(["program/checks.ts"]);
+    expect(JSON.parse(json.stdout).codeChanges).toEqual([".gitattributes", "docs/notes.md", "program/checks.ts"].map((path) => ({ path, reason: OUTSIDE })));
   });
 
   it("in GitHub Actions, also as a warning annotation", async () => {
@@ -172,21 +196,74 @@ describe("code that decides what is applied (item 2)", () => {
     const from = commitTree(dir, base);
     const to = commitTree(dir, { ...base, "guard/guard.ts": "x\n" });
     const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW], { GITHUB_ACTIONS: "true" });
-    expect(result.stderr).toContain("::warning title=cordon guard: code-owner review::guard/guard.ts decides what is applied: a code owner must review this change\n");
+    expect(result.stderr).toContain(`::warning title=cordon guard: code-owner review::guard/guard.ts: ${OUTSIDE}: ${CODE}\n`);
   });
 
-  it("every protected path and only those, wherever the change is", async () => {
-    const candidates = ["package.json", "package-lock.json", "tsconfig.json", "index.ts", "program/x.ts", "components/Y.ts", "plan/plan.ts", "incident/z.ts", "schema/s.json", "guard/g.ts", "cli/c.ts", "commands/guard.ts", "Pulumi.yaml", "Pulumi.prod.yaml", ".github/workflows/apply.yml", "docs/a.md", "README.md", "test/x.test.ts", "verify/v.ts", "sub/Pulumi.yaml", "programs/x.ts", "incidents/README.md"];
+  it("every path is code but the allowlisted incident files, wherever the change is", async () => {
+    const fixed = ["package.json", "tsconfig.json", "index.ts", "Pulumi.prod.yaml", ".github/workflows/apply.yml", ".gitignore", ".npmrc", "yarn.lock", "pnpm-lock.yaml", "incidents/README.md", "incidents/.gitattributes"];
+    const incidentFile = fc.tuple(fc.constantFrom("incidents/", "incidents/2026/", "incidents/a/b/"), fc.constantFrom(".yaml", ".yml", ".YAML", ".yaml.bak")).map(([dir, ext]) => `${dir}2026-11-29-generated${ext}`);
+    const anywhere = fc.stringMatching(/^[a-z.]{1,6}(\/[a-z.]{1,6}){0,2}$/).filter((p) => !p.split("/").some((s) => s === "." || s === ".." || s === ".git"));
     await fc.assert(
-      fc.asyncProperty(fc.subarray(candidates, { minLength: 1 }), async (paths) => {
-        const head = { ...base, ...Object.fromEntries(paths.map((p) => [p, p.endsWith(".yaml") && p.startsWith("Pulumi.prod") ? stackFile(A) : `${p}\n`])) };
+      fc.asyncProperty(fc.uniqueArray(fc.oneof(fc.constantFrom(...fixed), incidentFile, anywhere), { minLength: 1, maxLength: 6 }), async (paths) => {
+        const written = paths.filter((p) => !paths.some((other) => other !== p && (other.startsWith(`${p}/`) || p.startsWith(`${other}/`))));
+        fc.pre(written.every((p) => !(p in base)));
+        // (A comment as content: a .gitignore naming itself would not be committed.)
+        const head = { ...base, ...Object.fromEntries(written.map((p) => [p, /^incidents\/.*\.ya?ml$/i.test(p) ? { ...ciKey(), id: "2026-11-29-generated" } : `# ${p}\n`])) };
         const result = await between(base, head, ["--json"]);
-        expect(JSON.parse(result.stdout).codeChanges).toEqual(paths.filter((p) => p !== "program/checks.ts" && isProtectedPath(p)).sort());
+        const code = written.filter((p) => !/^incidents\/(.+\/)?[^/]*\.ya?ml$/.test(p)).sort();
+        expect(JSON.parse(result.stdout).codeChanges.map((c: { path: string }) => c.path)).toEqual(code);
       }),
-      { numRuns: 20 },
+      { numRuns: 25 },
     );
-    expect(candidates.filter(isProtectedPath)).toEqual(["package.json", "package-lock.json", "tsconfig.json", "index.ts", "program/x.ts", "components/Y.ts", "plan/plan.ts", "incident/z.ts", "schema/s.json", "guard/g.ts", "cli/c.ts", "commands/guard.ts", "Pulumi.yaml", "Pulumi.prod.yaml", ".github/workflows/apply.yml"]);
-    expect(PROTECTED_PATHS).toContain("guard/");
+  });
+
+  describe("a path among the incident files that is not a regular file is code, and refused whatever the override", () => {
+    const committed = (dir: string, mode: string, path = "incidents/2026-11-29-link.yaml") => {
+      // A link's blob is its target; an executable's, a valid incident; a submodule is a commit.
+      const text = mode === "120000" ? "2026-11-28-ci-key.yaml" : stringify({ ...ciKey(), id: "2026-11-29-link" });
+      const object = mode === "160000" ? git(dir, "rev-parse", "HEAD") : execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: text, encoding: "utf8" }).trim();
+      git(dir, "update-index", "--add", "--cacheinfo", `${mode},${object},${path}`);
+      git(dir, "commit", "-q", "-m", mode);
+      return git(dir, "rev-parse", "HEAD");
+    };
+    it.each([
+      ["120000", "a symbolic link (git mode 120000), not a regular file", "commit the file itself"],
+      ["160000", "a submodule (git mode 160000), not a regular file", "remove the submodule"],
+      ["100755", "an executable file (git mode 100755), not a regular one", "git update-index --chmod=-x incidents/2026-11-29-link.yaml"],
+    ])("mode %s", async (mode, reason, fix) => {
+      const dir = newRepo();
+      const from = commitTree(dir, base, "base");
+      const to = committed(dir, mode);
+      for (const extra of [[], ["--allow-early-removal"]]) {
+        const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, ...extra]);
+        expect(result.code).toBe(1);
+        expect(result.stdout).toContain(`review  incidents/2026-11-29-link.yaml: ${reason}: ${CODE}\n`);
+        expect(result.stderr).toBe(
+          `error incidents/2026-11-29-link.yaml: ${reason}, where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code (${fix})\n` +
+            "guard: 1 path among the incident files is not a regular file (--allow-early-removal does not apply)\n",
+        );
+      }
+      const additive = JSON.parse((await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--additive", "--json"])).stdout) as { additive: boolean; reasons: string[] };
+      expect(additive.reasons).toContain(`incidents/2026-11-29-link.yaml changed: ${reason}: ${CODE}`);
+    });
+
+    it("in the working tree too (the contain workflow's head): an untracked symbolic link", async () => {
+      const dir = newRepo();
+      commitTree(dir, base, "base");
+      symlinkSync("2026-11-28-ci-key.yaml", join(dir, "incidents", "2026-11-29-link.yaml"));
+      const result = await runGuard(dir, ["--base", "main", "--now", NOW, "--json"]);
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout).violations.map((v: { kind: string; file: string }) => [v.kind, v.file])).toEqual([["not-regular", "incidents/2026-11-29-link.yaml"]]);
+    });
+
+    it("a regular file that was a link is code to review, but not refused", async () => {
+      const dir = newRepo();
+      commitTree(dir, base, "base");
+      const from = committed(dir, "120000");
+      const to = commitTree(dir, { ...base, "incidents/2026-11-29-link.yaml": { ...ciKey(), id: "2026-11-29-link" } }, "regular");
+      const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--json"]);
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, codeChanges: [{ path: "incidents/2026-11-29-link.yaml", reason: "a symbolic link (git mode 120000), not a regular file" }] });
+    });
   });
 });
 
@@ -364,7 +441,7 @@ describe("at organization scale (issue 11): each account's share and the guardra
     const result = await between(base, without(base, `Pulumi.prod-${M}.yaml`), ["--additive", "--json"]);
     const json = JSON.parse(result.stdout) as { additive: boolean; reasons: string[] };
     expect(json.additive).toBe(false);
-    expect(json.reasons).toContain(`Pulumi.prod-${M}.yaml changed, outside incidents/: it decides what is applied (code-owner review)`);
+    expect(json.reasons).toContain(`Pulumi.prod-${M}.yaml changed, outside incidents/: code, which a code owner must review`);
     expect(json.reasons).toContain(`${CROSS}: no stack declares its organization guardrails any more (no stack file sets cordon:organization and reads its file): the SCP and RCP entries of its principals would go with the next pulumi up`);
   });
 });

@@ -315,7 +315,12 @@ describe("the head as `pulumi up` reads it", () => {
     git(dir, "commit", "-q", "-m", "symlink");
     const result = await guard(dir, ["--base", from, "--head", "HEAD", "--now", NOW]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error ${CI}: removing it re-enables sessions minted before the cutoff\n${refusal(1)}`);
+    // Both: the incident is gone as pulumi up reads the folder, and a link is no incident file.
+    expect(result.stderr).toBe(
+      "error incidents/2026-11-28-ci-key.yaml: a symbolic link (git mode 120000), not a regular file, where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code (commit the file itself)\n" +
+        "guard: 1 path among the incident files is not a regular file (--allow-early-removal does not apply)\n" +
+        `error ${CI}: removing it re-enables sessions minted before the cutoff\n${refusal(1)}`,
+    );
   });
 });
 

@@ -45,6 +45,7 @@ function expectInert(output: string, ci: boolean): void {
 function hostileFolder(folder: string, title: string, value: string): string {
   const dir = mkdtempSync(join(tmpdir(), "cordon-hostile-"));
   dirs.push(dir);
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(dir, "incidents", folder), { recursive: true });
   const valid = { id: "2026-11-28-valid", title, account: "123456789012", cutoff: "2026-11-28T10:00:00Z", users: [{ name: "dana" }] };
   writeFileSync(join(dir, "incidents", folder, "2026-11-28-valid.yaml"), stringify(valid));

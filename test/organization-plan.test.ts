@@ -26,21 +26,34 @@ function load(...files: [string, string][]): Incident[] {
   return result.incidents;
 }
 
-const arns = (account: string, type: string, name: string) => [`arn:aws:iam::${account}:${type}/*/${name}`, `arn:aws:iam::${account}:${type}/${name}`];
+/**
+ * The conditions that name the principals (issue 19: none missed because of case): a role by its
+ * ARN ignoring case, and under a path by ArnLike; a user by its name ignoring case, in its account.
+ */
+const roleConditions = (account: string, ...names: string[]) => [
+  { StringEqualsIgnoreCase: { "aws:PrincipalArn": names.map((n) => `arn:aws:iam::${account}:role/${n}`) } },
+  { ArnLike: { "aws:PrincipalArn": names.map((n) => `arn:aws:iam::${account}:role/*/${n}`) } },
+];
+const userCondition = (account: string, ...names: string[]) => ({ StringEqualsIgnoreCase: { "aws:username": names }, StringEquals: { "aws:PrincipalAccount": account } });
 
 describe("the documents", () => {
-  it("SCP: deny every action to the principals by aws:PrincipalArn (with and without a path), before the cutoff; RCP: the lateral actions, to any principal matching", () => {
+  it("SCP: deny every action to the principals, before the cutoff; RCP: the lateral actions, to any principal matching", () => {
     const incidents = load(["cross", 'users: [{ name: build-bot }]\nroles: [{ name: data-loader, account: "444444444444" }]\norganization: { scp: true, rcp: true }\n']);
     const { policies, exclusions } = organizationPlan(incidents, CONFIG);
-    const principals = [...arns("111111111111", "user", "build-bot"), ...arns("444444444444", "role", "data-loader")];
     const before = { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } };
+    const [roles, paths] = roleConditions("444444444444", "data-loader");
+    const statements = (deny: Record<string, unknown>) => [
+      { Sid: "CordonRevokeCross29f5189b", ...deny, Condition: { ...roles, ...before } },
+      { Sid: "CordonRevokePathCross29f5189b", ...deny, Condition: { ...paths, ...before } },
+      { Sid: "CordonRevokeUsers111111111111Cross29f5189b", ...deny, Condition: { ...userCondition("111111111111", "build-bot"), ...before } },
+    ];
     expect(policies).toEqual([
       {
         kind: "scp",
         name: expect.stringMatching(/^cordon-scp-[0-9a-f]{8}$/),
         targets: ["r-abcd"],
         incidents: ["cross"],
-        document: { Version: "2012-10-17", Statement: [{ Sid: "CordonRevokeCross29f5189b", Effect: "Deny", Action: "*", Resource: "*", Condition: { ArnLike: { "aws:PrincipalArn": principals }, ...before } }] },
+        document: { Version: "2012-10-17", Statement: statements({ Effect: "Deny", Action: "*", Resource: "*" }) },
         pendingContainment: [],
       },
       {
@@ -48,14 +61,20 @@ describe("the documents", () => {
         name: expect.stringMatching(/^cordon-rcp-[0-9a-f]{8}$/),
         targets: ["r-abcd"],
         incidents: ["cross"],
-        document: {
-          Version: "2012-10-17",
-          Statement: [{ Sid: "CordonRevokeCross29f5189b", Effect: "Deny", Principal: "*", Action: ["kms:*", "s3:*", "secretsmanager:*", "sqs:*", "sts:AssumeRole*"], Resource: "*", Condition: { ArnLike: { "aws:PrincipalArn": principals }, ...before } }],
-        },
+        document: { Version: "2012-10-17", Statement: statements({ Effect: "Deny", Principal: "*", Action: ["kms:*", "s3:*", "secretsmanager:*", "sqs:*", "sts:AssumeRole*"], Resource: "*" }) },
         pendingContainment: [],
       },
     ]);
     expect(exclusions).toEqual([]);
+  });
+
+  it("users of several accounts: one statement per account, or a name would match in the other", () => {
+    const incidents = load(["two", 'users: [{ name: build-bot }, { name: dana, account: "444444444444" }, { name: eve }]\norganization: { scp: true }\n']);
+    const [scp] = organizationPlan(incidents, CONFIG).policies;
+    expect(scp.document.Statement.map((s) => [s.Sid, s.Condition])).toEqual([
+      ["CordonRevokeUsers111111111111Twobe248829", { ...userCondition("111111111111", "build-bot", "eve"), DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } }],
+      ["CordonRevokeUsers444444444444Twobe248829", { ...userCondition("444444444444", "dana"), DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } }],
+    ]);
   });
 
   it("never lets an RCP deny \"*\" (AWS refuses it): every action names its service", () => {
@@ -65,9 +84,11 @@ describe("the documents", () => {
   it("deny-all: no condition but the principals; Identity Center users by identitystore:userId, in the SCP only", () => {
     const incidents = load(["idc", 'mode: deny-all\nroles: [{ name: deploy }]\norganization: { scp: true, rcp: true }\nidentityCenterUsers: [{ userId: 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a }]\n']);
     const [scp, rcp] = organizationPlan(incidents, CONFIG).policies;
+    const [roles, paths] = roleConditions("111111111111", "deploy");
     expect(scp.document.Statement).toEqual([
-      { Sid: "CordonDenyAllIdc70cfac39", Effect: "Deny", Action: "*", Resource: "*", Condition: { ArnLike: { "aws:PrincipalArn": arns("111111111111", "role", "deploy") } } },
+      { Sid: "CordonDenyAllIdc70cfac39", Effect: "Deny", Action: "*", Resource: "*", Condition: roles },
       { Sid: "CordonDenyAllIdentityCenterIdc70cfac39", Effect: "Deny", Action: "*", Resource: "*", Condition: { StringEquals: { "identitystore:userId": ["906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a"] } } },
+      { Sid: "CordonDenyAllPathIdc70cfac39", Effect: "Deny", Action: "*", Resource: "*", Condition: paths },
     ]);
     expect(JSON.stringify(rcp.document)).not.toContain("identitystore");
   });
@@ -178,8 +199,8 @@ describe("size and splitting", () => {
           expect(guardrailSize(merged), `${documents[a].name} + ${documents[b].name}`).toBeGreaterThan(GUARDRAIL_MAX_CHARACTERS);
         }
       }
-      // Every statement once, across the documents.
-      expect(documents.flatMap((p) => p.document.Statement).length).toBe(40);
+      // Every statement once (two per incident: its roles, and its roles under a path), across the documents.
+      expect(documents.flatMap((p) => p.document.Statement).length).toBe(80);
     }
   });
 
@@ -188,9 +209,9 @@ describe("size and splitting", () => {
     const scps = policies.filter((p) => p.kind === "scp");
     expect(scps.length).toBeGreaterThan(1);
     const sids = scps.flatMap((p) => p.document.Statement.map((s) => s.Sid));
-    for (const sid of sids) expect(sid).toMatch(/^CordonRevokeIncident000[0-9a-f]{8}[0-9a-f]{8}$/);
+    for (const sid of sids) expect(sid).toMatch(/^CordonRevoke(Path)?Incident000[0-9a-f]{8}[0-9a-f]{8}$/);
     expect(new Set(sids).size).toBe(sids.length);
-    const all = scps.flatMap((p) => p.document.Statement.flatMap((s) => s.Condition!.ArnLike["aws:PrincipalArn"] as string[]));
+    const all = scps.flatMap((p) => p.document.Statement.flatMap((s) => Object.values(s.Condition!).flatMap((c) => (c["aws:PrincipalArn"] ?? []) as string[])));
     expect(all).toHaveLength(240);
     for (const policy of scps) expect(guardrailSize(policy.document)).toBeLessThanOrEqual(GUARDRAIL_MAX_CHARACTERS);
   });

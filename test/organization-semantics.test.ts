@@ -20,7 +20,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadIncidents } from "../incident/load.ts";
 import type { Incident } from "../incident/types.ts";
-import { GUARDRAIL_MAX_CHARACTERS, type OrganizationPolicyPlan } from "../plan/organization.ts";
+import { GUARDRAIL_MAX_CHARACTERS, guardrailSpellingProblems, type OrganizationPolicyPlan } from "../plan/organization.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment, pendingPlaceholders, type PolicyDocument } from "../plan/policies.ts";
 
@@ -39,7 +39,7 @@ type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 interface Request {
   /** The request's principal: a role's session ARN, or a user's ARN. */
   principal: string;
-  /** `aws:PrincipalArn`: the role's or user's own ARN (with its path), as AWS sets it. */
+  /** `aws:PrincipalArn`: the role's or user's own ARN (with its path), as AWS sets it: IAM's spelling of the name. */
   principalArn: string;
   action: string;
   resource: string;
@@ -79,7 +79,14 @@ async function evaluate(guardrails: OrganizationPolicyPlan[], request: Request):
         principal: request.principal,
         action: request.action,
         resource: { resource: request.resource, accountId: request.resourceAccount },
-        contextVariables: { "aws:PrincipalArn": request.principalArn, "aws:PrincipalOrgID": ORGANIZATION, "aws:PrincipalAccount": principalAccount, ...request.context },
+        // aws:username: an IAM user's name as IAM spells it, for IAM users only (never for a role's session).
+        contextVariables: {
+          "aws:PrincipalArn": request.principalArn,
+          "aws:PrincipalOrgID": ORGANIZATION,
+          "aws:PrincipalAccount": principalAccount,
+          ...(/:user\//.test(request.principalArn) ? { "aws:username": request.principalArn.split("/").at(-1)! } : {}),
+          ...request.context,
+        },
       },
     } as Parameters<typeof runSimulation>[0],
     {},
@@ -98,15 +105,24 @@ const instant = fc
   .integer({ min: Date.parse("2026-11-27T00:00:00Z") / 1000, max: NOW.getTime() / 1000 })
   .map((seconds) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z"));
 
+/**
+ * Each principal as the file spells it (`name`) and as IAM does (`iam`): IAM ignores case, so the
+ * two may differ (issue 19). A role under a path is spelt as IAM does: ArnLike compares it
+ * case-sensitively, and the program refuses any other spelling at up (guardrailSpellingProblems).
+ */
 interface Generated {
   account: string;
   cutoff: string;
   mode: "revoke-older-sessions" | "deny-all";
-  users: { name: string; account: string }[];
-  roles: { name: string; account: string; path: string }[];
+  users: { name: string; account: string; path: string; iam: string }[];
+  roles: { name: string; account: string; path: string; iam: string }[];
   organization: { scp: boolean; rcp: boolean };
   identityCenterUsers: string[];
 }
+
+/** Which letters IAM spells in the other case. */
+const caseFlips = fc.array(fc.boolean(), { minLength: 24, maxLength: 24 });
+const respell = (name: string, flips: boolean[]) => [...name].map((c, i) => (flips[i] ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c)).join("");
 
 const principalList = <T extends { name: string; account: string }>(arbitrary: fc.Arbitrary<T>, maxLength: number) =>
   fc.uniqueArray(arbitrary, { maxLength, selector: (p) => `${p.account}/${p.name.toLowerCase()}` });
@@ -118,8 +134,8 @@ const generated = (maxPrincipals: number): fc.Arbitrary<Generated[]> =>
         account: fc.constantFrom(...MEMBERS),
         cutoff: fc.oneof({ weight: 3, arbitrary: instant }, { weight: 1, arbitrary: fc.constant("at-containment") }),
         mode: fc.constantFrom("revoke-older-sessions" as const, "deny-all" as const),
-        users: principalList(fc.record({ name: iamName, account }), maxPrincipals),
-        roles: principalList(fc.record({ name: iamName, account, path }), maxPrincipals),
+        users: principalList(fc.record({ name: iamName, account, path, flips: caseFlips }).map(({ flips, ...u }) => ({ ...u, iam: respell(u.name, flips) })), maxPrincipals),
+        roles: principalList(fc.record({ name: iamName, account, path, flips: caseFlips }).map(({ flips, ...r }) => ({ ...r, iam: r.path === "" ? respell(r.name, flips) : r.name })), maxPrincipals),
         organization: fc.record({ scp: fc.boolean(), rcp: fc.boolean() }).filter((o) => o.scp || o.rcp),
         identityCenterUsers: fc.uniqueArray(userId, { maxLength: 2 }),
       }),
@@ -196,7 +212,7 @@ describe("the SCP, for generated incidents", () => {
         for (const incident of incidents.filter((i) => i.organization.scp)) {
           for (const role of incident.roles.filter((r) => r.account !== MANAGEMENT)) {
             const same = strongest(incidents, "scp", (i) => i.roles.some((r) => r.account === role.account && r.name.toLowerCase() === role.name.toLowerCase()))!;
-            const session = { principal: `arn:aws:sts::${role.account}:assumed-role/${role.name}/attacker`, principalArn: arn(role.account, "role", role.name, role.path) };
+            const session = { principal: `arn:aws:sts::${role.account}:assumed-role/${role.iam}/attacker`, principalArn: arn(role.account, "role", role.iam, role.path) };
             for (const [action, resource] of [
               ["iam:CreateUser", `arn:aws:iam::${role.account}:user/backdoor`],
               ["ec2:DescribeInstances", "*"],
@@ -220,7 +236,7 @@ describe("the SCP, for generated incidents", () => {
         const guardrails = guardrailsOf(load(incidents));
         for (const incident of incidents.filter((i) => i.organization.scp && i.mode === "deny-all")) {
           for (const user of incident.users.filter((u) => u.account !== MANAGEMENT)) {
-            const request = { principal: arn(user.account, "user", user.name), principalArn: arn(user.account, "user", user.name), action: "s3:GetObject", resource: "arn:aws:s3:::customer-data/export.csv", resourceAccount: user.account };
+            const request = { principal: arn(user.account, "user", user.iam, user.path), principalArn: arn(user.account, "user", user.iam, user.path), action: "s3:GetObject", resource: "arn:aws:s3:::customer-data/export.csv", resourceAccount: user.account };
             expect(await evaluate(guardrails, request)).toBe("ExplicitlyDenied");
             expect(await evaluate(guardrails, { ...request, context: { "aws:TokenIssueTime": iso(NOW.getTime()) } })).toBe("ExplicitlyDenied");
           }
@@ -292,7 +308,7 @@ describe("the RCP, for generated incidents", () => {
             const other = MEMBERS.find((m) => m !== user.account)!;
             const same = strongest(incidents, "rcp", (i) => i.users.some((u) => u.account === user.account && u.name.toLowerCase() === user.name.toLowerCase()))!;
             const request = (action: string, resource: string, context: Record<string, string>) =>
-              evaluate(guardrails, { principal: arn(user.account, "user", user.name), principalArn: arn(user.account, "user", user.name), action, resource, resourceAccount: other, context });
+              evaluate(guardrails, { principal: arn(user.account, "user", user.iam, user.path), principalArn: arn(user.account, "user", user.iam, user.path), action, resource, resourceAccount: other, context });
             // A session of the user (GetSessionToken) minted before the cutoff; in deny-all mode, its long-term key too.
             const before = { "aws:TokenIssueTime": iso(cutoffOf(incident) - 1000) };
             for (const [action, resource] of [
@@ -314,13 +330,42 @@ describe("the RCP, for generated incidents", () => {
 
   it("leaves the management account's resources alone: RCPs do not apply there", async () => {
     const [incident] = load([
-      { account: MEMBERS[0], cutoff: "2026-11-28T10:00:00Z", mode: "deny-all", users: [{ name: "build-bot", account: MEMBERS[0] }], roles: [], organization: { scp: false, rcp: true }, identityCenterUsers: [] },
+      { account: MEMBERS[0], cutoff: "2026-11-28T10:00:00Z", mode: "deny-all", users: [{ name: "build-bot", account: MEMBERS[0], path: "", iam: "build-bot" }], roles: [], organization: { scp: false, rcp: true }, identityCenterUsers: [] },
     ]);
     const guardrails = guardrailsOf([incident]);
     const user = arn(MEMBERS[0], "user", "build-bot");
     expect(await evaluate(guardrails, { principal: user, principalArn: user, action: "sts:AssumeRole", resource: `arn:aws:iam::${MEMBERS[1]}:role/x`, resourceAccount: MEMBERS[1] })).toBe("ExplicitlyDenied");
     // The management account's own roles: nothing cordon's RCP can do (its IAM deny is what stays).
     expect(await evaluate(guardrails, { principal: user, principalArn: user, action: "sts:AssumeRole", resource: `arn:aws:iam::${MANAGEMENT}:role/x`, resourceAccount: MANAGEMENT })).toBe("Allowed");
+  });
+});
+
+describe("case (issue 19): IAM spells a name as it was created; the file may spell it otherwise", () => {
+  const incident = (roles: Generated["roles"], users: Generated["users"] = []): Generated => ({ account: MEMBERS[0], cutoff: "2026-11-28T10:00:00Z", mode: "deny-all", users, roles, organization: { scp: true, rcp: true }, identityCenterUsers: [] });
+  const request = (principalArn: string) => ({ principal: principalArn, principalArn, action: "s3:GetObject", resource: "arn:aws:s3:::customer-data/export.csv", resourceAccount: MEMBERS[1] });
+
+  it("a user under any path and a role without one are denied whatever the file's spelling", async () => {
+    const guardrails = guardrailsOf(load([incident([{ name: "ci-deployer", account: MEMBERS[0], path: "", iam: "CI-Deployer" }], [{ name: "build-bot", account: MEMBERS[0], path: "team/ci/", iam: "Build-Bot" }])]));
+    expect(await evaluate(guardrails, request(arn(MEMBERS[0], "role", "CI-Deployer")))).toBe("ExplicitlyDenied");
+    expect(await evaluate(guardrails, request(arn(MEMBERS[0], "user", "Build-Bot", "team/ci/")))).toBe("ExplicitlyDenied");
+    // ArnLike, as before, denied neither: it compares case-sensitively.
+    const before = guardrails.map((g) => ({ ...g, document: { ...g.document, Statement: g.document.Statement.map((st) => ({ ...st, Condition: { ArnLike: { "aws:PrincipalArn": [arn(MEMBERS[0], "role", "ci-deployer"), arn(MEMBERS[0], "user", "build-bot", "*/")] } } })) } }));
+    expect(await evaluate(before, request(arn(MEMBERS[0], "role", "CI-Deployer")))).toBe("Allowed");
+  });
+
+  it("a role under a path spelt otherwise than IAM spells it would be missed: the program's check names it, with IAM's spelling", async () => {
+    const [loaded] = load([incident([{ name: "data-loader", account: MEMBERS[0], path: "etl/", iam: "data-loader" }])]);
+    const guardrails = guardrailsOf([loaded]);
+    expect(await evaluate(guardrails, request(arn(MEMBERS[0], "role", "Data-Loader", "etl/")))).toBe("Allowed");
+    expect(await evaluate(guardrails, request(arn(MEMBERS[0], "role", "data-loader", "etl/")))).toBe("ExplicitlyDenied");
+    const iam = new Map([["data-loader", { name: "Data-Loader", path: "/etl/" }]]);
+    expect(guardrailSpellingProblems([loaded], MEMBERS[0], iam)).toEqual([
+      `incidents/generated-0.yaml: role "data-loader" (account ${MEMBERS[0]}) is spelled "Data-Loader" in IAM, under the path /etl/: the organization guardrails match a role under a path with ArnLike, which compares case-sensitively, so they would miss it; spell it "Data-Loader" in the incident`,
+    ]);
+    // Spelt as IAM does, or without a path (matched ignoring case), or another account's: nothing to say.
+    expect(guardrailSpellingProblems([loaded], MEMBERS[0], new Map([["data-loader", { name: "data-loader", path: "/etl/" }]]))).toEqual([]);
+    expect(guardrailSpellingProblems([loaded], MEMBERS[0], new Map([["data-loader", { name: "Data-Loader", path: "/" }]]))).toEqual([]);
+    expect(guardrailSpellingProblems([loaded], MEMBERS[1], iam)).toEqual([]);
   });
 });
 
@@ -331,9 +376,17 @@ describe("size", () => {
         const loaded = load(incidents);
         const guardrails = guardrailsOf(loaded);
         for (const guardrail of guardrails) expect(JSON.stringify(guardrail.document).length).toBeLessThanOrEqual(GUARDRAIL_MAX_CHARACTERS);
-        const listed = new Set(guardrails.flatMap((g) => g.document.Statement.flatMap((s) => [s.Condition?.ArnLike?.["aws:PrincipalArn"] ?? []].flat())));
+        // Roles by their ARN, users by account and name: each in some statement of the RCP.
+        const rcps = guardrails.filter((g) => g.kind === "rcp").flatMap((g) => g.document.Statement);
+        const listed = new Set(
+          rcps.flatMap((s) => {
+            const condition = s.Condition ?? {};
+            const account = [condition.StringEquals?.["aws:PrincipalAccount"] ?? []].flat()[0];
+            return [...[condition.StringEqualsIgnoreCase?.["aws:PrincipalArn"] ?? []].flat(), ...[condition.StringEqualsIgnoreCase?.["aws:username"] ?? []].flat().map((name) => `${account}/${name}`)];
+          }),
+        );
         for (const incident of incidents.filter((i) => i.organization.rcp)) {
-          for (const p of [...incident.users.map((u) => arn(u.account, "user", u.name)), ...incident.roles.map((r) => arn(r.account, "role", r.name))]) expect(listed.has(p)).toBe(true);
+          for (const p of [...incident.users.map((u) => `${u.account}/${u.name}`), ...incident.roles.map((r) => arn(r.account, "role", r.name))]) expect(listed.has(p)).toBe(true);
         }
       }),
       { numRuns: 60 },

@@ -7,7 +7,8 @@
  *  - the deploy policy's scopes mean what they say, as an IAM evaluator cordon did not write decides.
  * Each check has a negative control: a declaration with one action missing is caught.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
@@ -26,7 +27,7 @@ import {
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { commandPermissions, deployDeclarations, organizationDeclarations, PROGRAM_ORGANIZATION_READS, PROGRAM_READS } from "../commands/permissions.ts";
@@ -123,7 +124,7 @@ describe("organization: the organization stack declares nothing whose actions ar
 
 describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
   const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`;
-  const withDeny = deployPolicy(deployDeclarations, { deployerRoleArn: DEPLOYER }).document as PolicyDocument;
+  const withDeny = deployPolicy(deployDeclarations, { protectedRoleArns: [DEPLOYER] }).document as PolicyDocument;
   const withoutDeny = deployPolicy(deployDeclarations).document as PolicyDocument;
   const as = (document: PolicyDocument) => (action: string, resource: string, context: Record<string, string> = {}) =>
     decide([document], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
@@ -157,7 +158,8 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
     expect(await at(action, DEPLOYER, context)).toBe("ExplicitlyDenied");
     // Even were its role under /cordon/, where replacement roles are changed.
     const underCordon = `arn:aws:iam::${ACCOUNT}:role/cordon/cordon-deployer`;
-    expect(await as(deployPolicy(deployDeclarations, { deployerRoleArn: underCordon }).document as PolicyDocument)(action, underCordon, context)).toBe("ExplicitlyDenied");
+    const underCordonDeny = deployPolicy(deployDeclarations, { protectedRoleArns: [underCordon] }).document as PolicyDocument;
+    expect(await as(underCordonDeny)(action, underCordon, context)).toBe("ExplicitlyDenied");
   });
 
   it("negative control: without --deployer-role-arn, the revoke policy could go on its own role", async () => {
@@ -305,50 +307,110 @@ describe("commands policy", () => {
 });
 
 describe("cordon permissions", () => {
-  it("--json prints the three documents, the reasons and the declarations they come from", async () => {
+  it("--json prints every document, the reasons and the declarations they come from", async () => {
     const io = memoryIo();
     expect(await main(["permissions", "--json"], io)).toBe(0);
     const json = JSON.parse(io.stdout);
     expect(json.deploy).toEqual(deployPolicy(deployDeclarations).document);
     expect(json.organization).toEqual(organizationPolicy(organizationDeclarations).document);
     expect(json.commands).toEqual(commandsPolicy(commandPermissions).document);
-    expect(Object.keys(json.why)).toEqual(["deploy", "organization", "commands"]);
+    expect(Object.keys(json.why)).toEqual(["deploy", "organization", "preview", "preview-organization", "verify", "contain", "commands"]);
     expect(json.byResourceType).toEqual({ ...deployDeclarations, ...organizationDeclarations });
-    expect(Object.keys(json.byCommand)).toEqual(["assess", "new", "review", "verify"]);
+    expect(Object.keys(json.byCommand)).toEqual(["assess", "doctor", "new", "review", "verify"]);
   });
 
-  it("with --deployer-role-arn, denies every role-changing action on that role; without it, says on stderr that the Deny is missing", async () => {
+  it("with --deployer-role-arn, denies every role-changing action on that role and cordon's other roles in its account; without it, says on stderr that the Deny is missing", async () => {
     const arn = `arn:aws:iam::${ACCOUNT}:role/ci/cordon-deployer`;
     const io = memoryIo();
     expect(await main(["permissions", "--json", "--deployer-role-arn", arn], io)).toBe(0);
     expect(io.stderr).toBe("");
     expect(JSON.parse(io.stdout).deploy.Statement.at(-1)).toEqual({
-      Sid: "NotTheDeployersOwnRole",
+      Sid: "NotCordonsOwnRoles",
       Effect: "Deny",
       Action: ["iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*", "iam:Update*"],
-      Resource: arn,
+      Resource: [
+        `arn:aws:iam::${ACCOUNT}:role/ci/cordon-deployer`,
+        `arn:aws:iam::${ACCOUNT}:role/cordon-contain`,
+        `arn:aws:iam::${ACCOUNT}:role/cordon-preview`,
+        `arn:aws:iam::${ACCOUNT}:role/cordon-verify`,
+      ],
     });
     const without = memoryIo();
     expect(await main(["permissions", "--json"], without)).toBe(0);
     expect(without.stderr).toBe(
-      "cordon permissions: the deploy policy has no Deny on the deployer's own role: it may put an inline policy on any role, its own included; pass --deployer-role-arn ARN (the role that runs pulumi up) to add that Deny\n",
+      "cordon permissions: the deploy policy has no Deny on cordon's own roles: it may put an inline policy on any role, its own and cordon-preview included; pass --deployer-role-arn ARN (the role that runs pulumi up) to add that Deny (on it and on cordon-preview, cordon-verify and cordon-contain in its account)\n",
     );
-    expect(JSON.stringify(JSON.parse(without.stdout).deploy)).not.toContain("NotTheDeployersOwnRole");
+    expect(JSON.stringify(JSON.parse(without.stdout).deploy)).not.toContain("NotCordonsOwnRoles");
   });
 
-  it.each(["arn:aws:iam::123456789012:user/cordon-deployer", "cordon-deployer", "arn:aws:iam::12345:role/x"])("refuses --deployer-role-arn %s (exit 2)", async (arn) => {
-    const io = memoryIo();
-    expect(await main(["permissions", "--deployer-role-arn", arn], io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe(`cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer`);
+  it("names the deployer's secret as the workflows do: CORDON_AWS_ROLE_ARN_TEMPLATE, never the older CORDON_AWS_ROLE_ARN", () => {
+    const root = join(import.meta.dirname, "..");
+    const files = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" }).split("\0");
+    // The tests are left out: doctor's name a wrong secret on purpose.
+    const sources = files.filter((file) => /\.(ts|md|ya?ml)$/.test(file) && !file.startsWith("test/"));
+    expect(sources).toContain("permissions/policies.ts");
+    const stale = sources.filter((file) => /CORDON_AWS_ROLE_ARN(?!_TEMPLATE)/.test(readFileSync(join(root, file), "utf8")));
+    expect(stale).toEqual([]);
   });
 
-  it("readable: each document after a line that says what it is for", async () => {
+  it.each(["arn:aws:iam::123456789012:user/cordon-deployer", "cordon-deployer", "arn:aws:iam::12345:role/x", "arn:aws:iam::{acount}:role/x", "arn:aws:iam::**:role/x"])(
+    "refuses --deployer-role-arn %s (exit 2)",
+    async (arn) => {
+      const io = memoryIo();
+      expect(await main(["permissions", "--deployer-role-arn", arn], io)).toBe(2);
+      expect(io.stderr.split("\n")[0]).toBe(
+        `cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer (the account may be {account} or *)`,
+      );
+    },
+  );
+
+  it.each(["arn:aws:iam::{account}:role/cordon-deployer", "arn:aws:iam::*:role/cordon-deployer"])(
+    "takes the account of --deployer-role-arn as %s, for one document in every account: the Deny names cordon's roles in the policy's own account",
+    async (given) => {
+      const io = memoryIo();
+      expect(await main(["permissions", "--deployer-role-arn", given], io)).toBe(0);
+      const deny = (JSON.parse(io.stdout) as PolicyDocument).Statement.at(-1)!;
+      expect(deny).toMatchObject({
+        Sid: "NotCordonsOwnRoles",
+        Effect: "Deny",
+        Resource: ["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"].map((name) => `arn:aws:iam::*:role/${name}`),
+      });
+      // In any account, the Deny holds on that account's cordon roles and on no other role.
+      for (const account of ["123456789012", "210987654321"]) {
+        const on = (role: string) => decide([JSON.parse(io.stdout)], { principal: `arn:aws:iam::${account}:role/cordon-deployer`, action: "iam:PutRolePolicy", resource: `arn:aws:iam::${account}:role/${role}`, account });
+        for (const role of ["cordon-deployer", "cordon-preview", "cordon-verify", "cordon-contain"]) {
+          expect([role, await on(role)]).toEqual([role, "ExplicitlyDenied"]);
+        }
+        expect(await on("deploy")).toBe("Allowed");
+        expect(await on("cordon-previewer")).toBe("Allowed");
+      }
+    },
+  );
+
+  it("prints one document on stdout that can be pasted as it is, and why each statement is scoped so on stderr", async () => {
+    for (const policy of ["deploy", "organization", "preview", "preview-organization", "verify", "contain", "commands"]) {
+      const io = memoryIo();
+      expect(await main(["permissions", "--policy", policy, "--deployer-role-arn", "arn:aws:iam::{account}:role/cordon-deployer"], io)).toBe(0);
+      // Pasteable: the whole of stdout is one JSON policy document, nothing else.
+      const document = JSON.parse(io.stdout) as PolicyDocument;
+      expect(document.Version).toBe("2012-10-17");
+      expect(io.stdout).not.toMatch(/^#/m);
+      expect(io.stderr.split("\n")[0]).toMatch(new RegExp(`^${policy}: for |^${policy}: on top of `));
+      for (const statement of document.Statement) expect(io.stderr).toContain(`\n  ${statement.Sid}: `);
+    }
     const io = memoryIo();
     expect(await main(["permissions"], io)).toBe(0);
-    expect(io.stdout.split("\n")[0]).toBe("# deploy: for the CI role that runs `pulumi preview` and `pulumi up` (from what each component, invoke and the program's own reads declare)");
-    expect(io.stdout).toContain("\n# organization: on top of deploy, for the organization stack's role only (cordon:organization: the management account or a delegated administrator for policies)\n");
-    expect(io.stdout).toContain("\n# commands: for whoever runs assess, new, review, verify; read-only\n");
-    expect(io.stdout).toContain("# CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/ (keep the deployer's own policy elsewhere)\n");
+    expect(JSON.parse(io.stdout)).toEqual(deployPolicy(deployDeclarations).document);
+    expect(io.stderr).toContain("\n  CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/ (keep the deployer's own policy elsewhere)\n");
+  });
+
+  it("refuses an unknown --policy, and --policy with --json", async () => {
+    const io = memoryIo();
+    expect(await main(["permissions", "--policy", "admin"], io)).toBe(2);
+    expect(io.stderr.split("\n")[0]).toBe('cordon permissions: --policy: found "admin", expected one of deploy, organization, preview, preview-organization, verify, contain, commands');
+    const both = memoryIo();
+    expect(await main(["permissions", "--policy", "deploy", "--json"], both)).toBe(2);
+    expect(both.stderr.split("\n")[0]).toBe("cordon permissions: --policy and --json: --json prints every policy; pass one of them");
   });
 
   it("takes no arguments", async () => {

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadIncidents } from "../incident/load.ts";
-import { containmentFromStackOutputs, stackOutputs } from "../plan/outputs.ts";
+import { appliedState, containmentFromStackOutputs, stackOutputs } from "../plan/outputs.ts";
+import { sidPart } from "../plan/policies.ts";
+import { recordedIn } from "../program/containment.ts";
 import { buildPlan, type AccessKeyPlan } from "../plan/plan.ts";
 import { credentialsProblem, invalidFilesProblem, keyOwnership } from "../program/checks.ts";
 
@@ -92,14 +94,17 @@ describe("stack outputs", () => {
       account: "123456789012",
       incidents: {
         contained: {
-          cutoff: "2026-11-28T12:26:00Z",
+          // The recorded instant plus IAM's propagation margin.
+          cutoff: "2026-11-28T12:28:00Z",
           atContainment: true,
-          expiresAt: "2026-11-30T00:26:00Z",
+          containedAt: "2026-11-28T12:26:00Z",
+          expiresAt: "2026-11-30T00:28:00Z",
           mode: "revoke-older-sessions",
           account: "123456789012",
           principals: [{ type: "user", name: "dana", account: "123456789012" }],
           accessKeys: [],
           goneAccessKeys: [],
+          gonePrincipals: [],
           organization: { scp: false, rcp: false },
           identityCenterUsers: [],
         },
@@ -112,6 +117,7 @@ describe("stack outputs", () => {
           principals: [{ type: "role", name: "deploy", account: "123456789012" }],
           accessKeys: [],
           goneAccessKeys: [],
+          gonePrincipals: [],
           organization: { scp: false, rcp: false },
           identityCenterUsers: [],
         },
@@ -119,11 +125,49 @@ describe("stack outputs", () => {
       replacementRoles: [],
       rolesWithManagedDeny: [],
     });
-    expect(containmentFromStackOutputs(outputs)).toEqual({ contained: "2026-11-28T12:26:00Z" });
+    expect(containmentFromStackOutputs(outputs)).toEqual({ contained: "2026-11-28T12:28:00Z" });
   });
 
   it("leave an at-containment incident to the program until its instant is recorded", () => {
     const outputs = stackOutputs("123456789012", plan, (id) => `pending ${id}`);
     expect(outputs.incidents.contained).toBe("pending contained");
+  });
+});
+
+describe("an at-containment incident whose instant cannot be had", () => {
+  const plan = buildPlan(
+    loadIncidents([{ path: "incidents/pending.yaml", text: 'id: pending\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nroles: [{ name: deploy }]\n' }], { now: NOW }).incidents,
+    { uncontained: ["pending"] },
+  );
+
+  it("is denied everything, published as pending, and read back as pending: active, with no cutoff for anyone to take", () => {
+    expect(plan.denyPolicies[0].document.Statement).toEqual([{ Sid: `CordonDenyUntilContained${sidPart("pending")}`, Effect: "Deny", Action: "*", Resource: "*" }]);
+    expect(plan.denyPolicies[0].pendingContainment).toEqual([]);
+    const outputs = stackOutputs("123456789012", plan, () => {
+      throw new Error("nothing is recorded for it in this run");
+    });
+    expect(outputs.incidents.pending).toMatchObject({ cutoff: "at-containment", atContainment: true, expiresAt: null, deniedUntilContained: true });
+    expect(containmentFromStackOutputs(outputs)).toEqual({});
+    expect(appliedState(outputs).incidents.pending).toMatchObject({ cutoff: "at-containment", expiresAt: null });
+    expect(() => appliedState({ ...outputs, incidents: { pending: { ...outputs.incidents.pending, expiresAt: "2026-11-30T00:00:00Z" } } })).toThrow(
+      "incidents.pending.expiresAt: expected null while the containment instant is pending, found \"2026-11-30T00:00:00Z\"",
+    );
+  });
+
+  it("reads another stack's recorded cutoff only when it is what the program exports: anything else gives none (the safe side)", () => {
+    const recorded = { incidents: { x: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: "2026-11-28T12:26:00Z" } } };
+    expect(recordedIn(recorded, "x")).toEqual({ cutoff: "2026-11-28T12:28:00Z", containedAt: "2026-11-28T12:26:00Z" });
+    for (const damaged of [
+      undefined,
+      {},
+      { incidents: [] },
+      { incidents: { x: { atContainment: true, cutoff: "at-containment" } } },
+      { incidents: { x: { atContainment: false, cutoff: "2026-11-28T12:28:00Z" } } },
+      { incidents: { x: { atContainment: true, cutoff: "tomorrow" } } },
+      { incidents: { y: recorded.incidents.x } },
+      { incidents: Object.create({ x: recorded.incidents.x }) },
+    ]) {
+      expect(recordedIn(damaged, "x"), JSON.stringify(damaged)).toBeUndefined();
+    }
   });
 });

@@ -30,13 +30,15 @@ import { deployPermissions } from "../components/permissions.ts";
 import program from "../index.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
-import { policySize } from "../plan/policy-grammar.ts";
+import { policySize } from "../plan/policies.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { declared, MotoCloud, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
 const PROJECT_DIR = resolve(import.meta.dirname, "..");
 const CONTAINED_AT = "2026-11-28T12:26:00Z";
+/** Its cutoff: the instant plus IAM's propagation margin (two minutes). */
+const CUTOFF = "2026-11-28T12:28:00Z";
 const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
 
 let moto: Moto;
@@ -132,7 +134,7 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
     );
     // Every listed key triggers the instant, the deleted one too: deleting a key never moves it.
     expect(resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-ci-key`).inputs).toEqual({ triggers: { accessKeys: [kept, deleted].sort().join(" ") } });
-    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({ accessKeys: [kept, deleted].sort(), goneAccessKeys: [deleted], cutoff: CONTAINED_AT });
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({ accessKeys: [kept, deleted].sort(), goneAccessKeys: [deleted], cutoff: CUTOFF, containedAt: CONTAINED_AT });
   });
 
   it("keeps the recorded instant when a managed key is deleted between two runs, and stops declaring it", async () => {
@@ -148,7 +150,7 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
     expect(second.error).toBeUndefined();
     // Not declared any more: Pulumi forgets it (retainOnDelete), and no import of a missing key fails the run.
     expect(declared(second).filter((r) => r.includes(key))).toEqual([]);
-    expect(outputsOf(second).incidents["2026-11-28-ci-key"]).toMatchObject({ cutoff: CONTAINED_AT, goneAccessKeys: [key] });
+    expect(outputsOf(second).incidents["2026-11-28-ci-key"]).toMatchObject({ cutoff: CUTOFF, goneAccessKeys: [key] });
   });
 
   it("stops, declaring nothing, when IAM names another user as the key's owner", async () => {
@@ -182,13 +184,19 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
     expect(declared(run)).toEqual([]);
   });
 
-  it("stops when a user with keys does not exist, with IAM's own words", async () => {
+  it("takes a user IAM does not have for contained: its keys are gone, nothing is attached, and the other incidents are declared", async () => {
+    await role("deploy");
     incidentFile("2026-11-28-ci-key", ["users:", "  - name: nobody", "    accessKeys: [AKIAIOSFODNN7EXAMPLE]"]);
+    incidentFile("2026-11-29-other", ["roles:", "  - name: deploy"]);
     const run = await up();
-    expect(run.error?.message).toBe(
-      "cordon declared nothing: cannot list the access keys of user nobody (incident 2026-11-28-ci-key): reading IAM Access Keys (nobody): NoSuchEntityException: The user with name nobody cannot be found.",
-    );
-    expect(declared(run)).toEqual([]);
+    expect(run.error).toBeUndefined();
+    expect(run.infos).toEqual([
+      "already contained: IAM no longer has access key AKIAIOSFODNN7EXAMPLE (user nobody, incident 2026-11-28-ci-key): deleted, so there is nothing to disable; the deny policies stay until the incident expires",
+      `already contained: IAM has no user nobody (account ${ACCOUNT}, incident 2026-11-28-ci-key): deleted, so there is no deny to attach; a user or role created again under that name gets its deny back on the next run`,
+    ]);
+    expect(declared(run).filter((r) => r.includes("nobody"))).toEqual([]);
+    expect(declared(run)).toContain(`aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-deploy`);
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({ goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"], gonePrincipals: [{ type: "user", name: "nobody", account: ACCOUNT }] });
   });
 });
 
@@ -332,19 +340,21 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
     expect(declared(run)).toContain(`aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-dana`);
   });
 
-  it("warns about a principal IAM does not have, and goes on: only that step will fail", async () => {
+  it("takes a role IAM does not have for contained: nothing to put, said in the run and the outputs", async () => {
     incidentFile("2026-11-28-ci-key", ["roles:", "  - name: no-such-role"]);
     const run = await up();
     expect(run.error).toBeUndefined();
-    expect(run.warnings).toEqual([
-      `${fileShown()}: role no-such-role (incident 2026-11-28-ci-key): IAM has no role no-such-role: its deny policy cannot be put, and that step will fail at pulumi up (the rest of the run goes on); check the name`,
+    expect(run.warnings).toEqual([]);
+    expect(run.infos).toEqual([
+      `already contained: IAM has no role no-such-role (account ${ACCOUNT}, incident 2026-11-28-ci-key): deleted, so there is no deny to attach; a user or role created again under that name gets its deny back on the next run`,
     ]);
-    expect(declared(run)).toContain(`aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-no-such-role`);
+    expect(declared(run).filter((r) => r.includes("no-such-role"))).toEqual([]);
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"].gonePrincipals).toEqual([{ type: "role", name: "no-such-role", account: ACCOUNT }]);
   });
 });
 
 describe("point 4: replacement roles wait for their incident's containment", () => {
-  it("registers each replacement role after its incident's keys, deny policies and containment instant, and nothing else", async () => {
+  it("registers each replacement role after its incident's deny policies and containment instant, and nothing else (not its keys: a key that fails must not take it along)", async () => {
     await user("ci-deployer");
     await user("dana");
     await role("deploy");
@@ -366,7 +376,6 @@ describe("point 4: replacement roles wait for their incident's containment", () 
     expect(run.error).toBeUndefined();
     const urn = (type: string, name: string) => resource(run, type, name).urn;
     const containment = [
-      urn("aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-${ciKey}`),
       urn("aws:iam/policy:Policy", `${ACCOUNT}-user-ci-deployer`),
       urn("aws:iam/userPolicyAttachment:UserPolicyAttachment", `${ACCOUNT}-user-ci-deployer`),
       urn("aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-deploy`),
@@ -377,6 +386,8 @@ describe("point 4: replacement roles wait for their incident's containment", () 
     // ... and so does its attachment, through the role.
     expect(resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-ci-oidc-aws:policy/ReadOnlyAccess`).dependencies).toEqual([urn("aws:iam/role:Role", `${ACCOUNT}-ci-oidc`)]);
     expect([...resource(run, "cordon:iam:ReplacementRole", `${ACCOUNT}-ci-oidc`).dependencies].sort()).toEqual(containment);
+    // Registered after the key's step all the same: the program waits for it.
+    expect(resource(run, "aws:iam/role:Role", `${ACCOUNT}-ci-oidc`).sequence).toBeGreaterThan(resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-${ciKey}`).sequence);
     // Containment waits for no replacement role: nothing of it depends on a role.
     const roleUrns = run.resources.filter((r) => r.parent.includes("cordon:iam:ReplacementRole::")).map((r) => r.urn);
     for (const r of run.resources.filter((r) => !r.parent.includes("cordon:iam:ReplacementRole::"))) expect(r.dependencies.filter((d) => roleUrns.includes(d)), r.urn).toEqual([]);
@@ -425,7 +436,7 @@ describe("the program's own IAM reads are declared for the deployer", () => {
         "iam:ListRolePolicies",
         "sts:GetCallerIdentity",
       ]);
-      const invokes = [...deployPermissions["aws:iam/getAccessKeys:getAccessKeys"], ...deployPermissions["aws:index/getCallerIdentity:getCallerIdentity"]];
+      const invokes = [...deployPermissions["aws:index/getCallerIdentity:getCallerIdentity"]];
       expect([...sent].filter((action) => !programReadPermissions.includes(action) && !invokes.includes(action))).toEqual([]);
       expect(notGranted(sent, deployPolicy(deployDeclarations).document)).toEqual([]);
       // negative control

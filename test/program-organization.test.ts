@@ -22,11 +22,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { actionOfCommand as actionOf, awsClients } from "../aws/clients.ts";
 import { deployIam } from "../aws/deploy.ts";
 import { deployOrganizations, programOrganizationsPermissions } from "../aws/organizations.ts";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { buildPlan } from "../plan/plan.ts";
-import { fillContainment } from "../plan/policies.ts";
+import { fillContainment, sidPart } from "../plan/policies.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { declared, FakeCloud, MotoCloud, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
@@ -114,9 +114,7 @@ describe("the organization stack", () => {
       expect(attachment.retainOnDelete).toBe(false);
     }
     // SCPs do not reach the management account: its role is left out of the SCP, kept in the RCP.
-    expect(JSON.parse(String(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content)).Statement[0].Condition.ArnLike["aws:PrincipalArn"]).not.toContain(
-      `arn:aws:iam::${MANAGEMENT}:role/audit-reader`,
-    );
+    expect(String(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content)).not.toContain(`arn:aws:iam::${MANAGEMENT}:role/audit-reader`);
     expect(String(resource(run, "aws:organizations/policy:Policy", rcp.name).inputs.content)).toContain(`arn:aws:iam::${MANAGEMENT}:role/audit-reader`);
     expect((run.outputs as unknown as StackOutputs).organization).toEqual({
       targets: ["r-abcd"],
@@ -128,22 +126,51 @@ describe("the organization stack", () => {
     });
   });
 
-  it("fills an at-containment incident's instant, as its own stack recorded it, into the guardrails", async () => {
+  /** An incident folder holding `later`: at-containment, a role of account 444444444444, the SCP. */
+  async function withLaterIncident(test: (dir: string) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), "cordon-org-"));
     try {
       writeFileSync(
         join(dir, "later.yaml"),
         ['id: later', "title: t", 'account: "444444444444"', "cutoff: at-containment", "roles: [{ name: data-loader }]", "organization: { scp: true }", ""].join("\n"),
       );
-      const run = await up(cloudOf(MANAGEMENT), { "cordon:organization": ORGANIZATION }, dir);
-      expect(run.error).toBeUndefined();
-      expect(declared(run)).toContain(`time:index/static:Static ${MANAGEMENT}-later`);
-      const [scp] = buildPlan(loadIncidentPaths([dir], process.cwd(), NOW).incidents, { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT } }).organizationPolicies;
-      expect(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content).toBe(JSON.stringify(fillContainment(scp.document, { later: CONTAINED_AT })));
-      expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({ cutoff: CONTAINED_AT, atContainment: true });
+      await test(dir);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it("fills an at-containment incident's cutoff into the guardrails as the stack of its account recorded it, and records none of its own", async () => {
+    await withLaterIncident(async (dir) => {
+      const cloud = cloudOf(MANAGEMENT);
+      // The stack of account 444444444444 recorded the instant at 12:26:00; its cutoff is two minutes later.
+      cloud.otherStacks["prod-444444444444"] = { account: "444444444444", incidents: { later: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT } } };
+      const run = await up(cloud, { "cordon:organization": ORGANIZATION }, dir);
+      expect(run.error).toBeUndefined();
+      expect(declared(run).filter((r) => r.startsWith("time:"))).toEqual([]);
+      expect(run.calls).toContainEqual({ token: "pulumi:pulumi:readStackOutputs", inputs: { name: "organization/cordon/prod-444444444444" } });
+      const [scp] = buildPlan(loadIncidentPaths([dir], process.cwd(), NOW).incidents, { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT } }).organizationPolicies;
+      expect(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content).toBe(JSON.stringify(fillContainment(scp.document, { later: "2026-11-28T12:28:00Z" })));
+      expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({ cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT, containmentStack: "prod-444444444444", atContainment: true });
+    });
+  });
+
+  it("denies the incident's principals everything through the guardrails until the stack of its account has recorded the instant", async () => {
+    await withLaterIncident(async (dir) => {
+      const cloud = cloudOf(MANAGEMENT);
+      const run = await up(cloud, { "cordon:organization": ORGANIZATION }, dir);
+      expect(run.error).toBeUndefined();
+      expect(declared(run).filter((r) => r.startsWith("time:"))).toEqual([]);
+      expect(run.warnings).toEqual([
+        'incident later: its containment instant is recorded by stack prod-444444444444 (the account of its keys), which cannot be read (unknown stack "organization/cordon/prod-444444444444"): until it has, this stack denies the incident\'s principals everything; run that stack, then this one again',
+      ]);
+      const scp = resource(run, "aws:organizations/policy:Policy", buildPlan(loadIncidentPaths([dir], process.cwd(), NOW).incidents, { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT }, uncontained: ["later"] }).organizationPolicies[0].name);
+      expect(JSON.parse(String(scp.inputs.content)).Statement).toEqual([
+        { Sid: `CordonDenyUntilContained${sidPart("later")}`, Effect: "Deny", Action: "*", Resource: "*", Condition: { StringEqualsIgnoreCase: { "aws:PrincipalArn": ["arn:aws:iam::444444444444:role/data-loader"] } } },
+        { Sid: `CordonDenyUntilContainedPath${sidPart("later")}`, Effect: "Deny", Action: "*", Resource: "*", Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::444444444444:role/*/data-loader"] } } },
+      ]);
+      expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({ cutoff: "at-containment", expiresAt: null, deniedUntilContained: true, containmentStack: "prod-444444444444" });
+    });
   });
 
   it("declares no guardrail when no incident asks: each is removed", async () => {

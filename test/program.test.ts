@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { deploy } from "../index.ts";
+import { deploy } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { containmentFromStackOutputs, type StackOutputs } from "../plan/outputs.ts";
@@ -18,6 +18,8 @@ const EXAMPLES = join(PROJECT_DIR, "examples/incidents");
 const ACCOUNT = "123456789012";
 /** When the fake time provider records the containment of the at-containment example. */
 const CONTAINED_AT = "2026-11-28T12:26:00Z";
+/** Its cutoff: the instant plus IAM's propagation margin (two minutes). */
+const CUTOFF = "2026-11-28T12:28:00Z";
 
 /**
  * IAM as the examples expect it: every key belongs to the user the files name, the roles to revoke
@@ -109,14 +111,12 @@ describe("the examples", () => {
     }
   });
 
-  it("asks AWS for the deploying account, then for the keys of each user, once each", async () => {
+  it("asks the provider for the deploying account, and IAM for the keys of each user once, then of the at-containment incident's once its keys' steps are done", async () => {
+    const cloud = exampleCloud();
+    await up(cloud, "examples/incidents");
+    expect(cloud.reads.filter((r) => r.startsWith("accessKeys "))).toEqual(["accessKeys ci-deployer", "accessKeys dana", "accessKeys svc-backup", "accessKeys dana"]);
     const run = await up(exampleCloud(), "examples/incidents");
-    expect(run.calls).toEqual([
-      { token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} },
-      { token: "aws:iam/getAccessKeys:getAccessKeys", inputs: { user: "ci-deployer" } },
-      { token: "aws:iam/getAccessKeys:getAccessKeys", inputs: { user: "dana" } },
-      { token: "aws:iam/getAccessKeys:getAccessKeys", inputs: { user: "svc-backup" } },
-    ]);
+    expect(run.calls).toEqual([{ token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} }]);
   });
 
   it.each([
@@ -135,8 +135,8 @@ describe("the examples", () => {
   });
 
   it.each([
-    ["ci-deployer", ["2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"], [beforeContainment(CONTAINED_AT), beforeCutoff("2026-11-28T10:00:00Z")]],
-    ["dana", ["2026-11-28-key-in-ticket"], [beforeContainment(CONTAINED_AT)]],
+    ["ci-deployer", ["2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"], [beforeContainment(CUTOFF), beforeCutoff("2026-11-28T10:00:00Z")]],
+    ["dana", ["2026-11-28-key-in-ticket"], [beforeContainment(CUTOFF)]],
     ["svc-backup", ["2026-11-27-laptop-backup-key"], [denyAll]],
   ])("attach a managed deny policy to user %s", async (user, incidents, statements) => {
     const run = await up(exampleCloud(), "examples/incidents");
@@ -156,8 +156,8 @@ describe("the examples", () => {
   });
 
   it.each([
-    ["analytics-readonly", [beforeContainment(CONTAINED_AT)]],
-    ["deploy", [beforeContainment(CONTAINED_AT), beforeCutoff("2026-11-28T10:00:00Z")]],
+    ["analytics-readonly", [beforeContainment(CUTOFF)]],
+    ["deploy", [beforeContainment(CUTOFF), beforeCutoff("2026-11-28T10:00:00Z")]],
   ])("put an inline deny policy on role %s", async (role, statements) => {
     const run = await up(exampleCloud(), "examples/incidents");
     const inline = resource(run, "aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-${role}`);
@@ -237,6 +237,7 @@ describe("the examples", () => {
           principals: [{ type: "user", name: "svc-backup", account: ACCOUNT }],
           accessKeys: ["AKIAI44QH8DHBEXAMPLE"],
           goneAccessKeys: [],
+          gonePrincipals: [],
           organization: { scp: false, rcp: false },
           identityCenterUsers: [],
         },
@@ -252,13 +253,16 @@ describe("the examples", () => {
           ],
           accessKeys: ["AKIAIOSFODNN7EXAMPLE"],
           goneAccessKeys: [],
+          gonePrincipals: [],
           organization: { scp: false, rcp: false },
           identityCenterUsers: [],
         },
         "2026-11-28-key-in-ticket": {
-          cutoff: CONTAINED_AT,
+          cutoff: CUTOFF,
           atContainment: true,
-          expiresAt: "2026-11-30T00:26:00Z",
+          containedAt: CONTAINED_AT,
+          containmentStack: `prod-${ACCOUNT}`,
+          expiresAt: "2026-11-30T00:28:00Z",
           mode: "revoke-older-sessions",
           account: ACCOUNT,
           principals: [
@@ -269,6 +273,7 @@ describe("the examples", () => {
           ],
           accessKeys: ["AKIAJ7Q2EXAMPLEKEY77"],
           goneAccessKeys: [],
+          gonePrincipals: [],
           organization: { scp: false, rcp: false },
           identityCenterUsers: [],
         },
@@ -277,16 +282,18 @@ describe("the examples", () => {
       rolesWithManagedDeny: [],
     };
     expect(run.outputs).toEqual(expected);
-    expect(containmentFromStackOutputs(run.outputs)).toEqual({ "2026-11-28-key-in-ticket": CONTAINED_AT });
+    expect(containmentFromStackOutputs(run.outputs)).toEqual({ "2026-11-28-key-in-ticket": CUTOFF });
   });
 });
 
 describe("the at-containment cutoff", () => {
-  it("is recorded after the incident's keys were disabled", async () => {
+  it("is recorded after the incident's keys were disabled, without depending on them", async () => {
     const run = await up(exampleCloud(), "examples/incidents");
     const instant = resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-key-in-ticket`);
     expect(instant.inputs).toEqual({ triggers: { accessKeys: "AKIAJ7Q2EXAMPLEKEY77" } });
-    expect(instant.dependencies).toEqual([resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-dana-AKIAJ7Q2EXAMPLEKEY77`).urn]);
+    // Registered once the key's step was answered; a key that fails cannot make the engine skip it.
+    expect(instant.sequence).toBeGreaterThan(resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-dana-AKIAJ7Q2EXAMPLEKEY77`).sequence);
+    expect(instant.dependencies).toEqual([]);
     // Every deny that waits for the instant depends on it, so it is written after it was recorded.
     for (const name of ["user-ci-deployer", "user-dana", "role-analytics-readonly", "role-deploy"]) {
       const deny = run.resources.find((r) => r.name === `${ACCOUNT}-${name}` && /(policy:Policy|rolePolicy:RolePolicy)$/.test(r.type))!;
@@ -299,7 +306,7 @@ describe("the at-containment cutoff", () => {
     const first = await up(cloud, "examples/incidents");
     cloud.now = new Date("2026-11-29T08:00:00Z");
     const second = await up(cloud, "examples/incidents");
-    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`)).toEqual({ Version: "2012-10-17", Statement: [beforeContainment(CONTAINED_AT)] });
+    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`)).toEqual({ Version: "2012-10-17", Statement: [beforeContainment(CUTOFF)] });
     expect(second.outputs).toEqual(first.outputs);
   });
 
@@ -312,13 +319,13 @@ describe("the at-containment cutoff", () => {
     const dir = incidentsFolder({ "2026-11-28-key-in-ticket.yaml": withKey });
     cloud.now = new Date("2026-11-28T15:00:00Z");
     const second = await up(cloud, dir);
-    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment(CONTAINED_AT)]);
+    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment(CUTOFF)]);
     // Sessions that the added key minted before it was disabled now fall before the cutoff too.
-    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-28T15:00:00Z")]);
+    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-28T15:02:00Z")]);
     // A third run with the same files keeps that instant.
     cloud.now = new Date("2026-11-29T01:00:00Z");
     const third = await up(cloud, dir);
-    expect(documentOf(third, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-28T15:00:00Z")]);
+    expect(documentOf(third, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-28T15:02:00Z")]);
   });
 
   it("is a new instant for a new stack (no recorded state yet)", async () => {
@@ -326,8 +333,8 @@ describe("the at-containment cutoff", () => {
     const other = exampleCloud();
     other.now = new Date("2026-11-29T08:00:00Z");
     const fresh = await up(other, "examples/incidents");
-    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment(CONTAINED_AT)]);
-    expect(documentOf(fresh, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-29T08:00:00Z")]);
+    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment(CUTOFF)]);
+    expect(documentOf(fresh, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-29T08:02:00Z")]);
   });
 });
 
@@ -367,7 +374,7 @@ describe("removing an incident", () => {
     // Pulumi forgets retained resources instead of deleting them: the key stays disabled, the role stays.
     for (const r of removed.filter((r) => r.custom)) expect(r.retainOnDelete, r.urn).toBe(true);
     // The deny of a principal that another incident still names stays, without the removed cutoff.
-    expect(documentOf(after, "aws:iam/policy:Policy", `${ACCOUNT}-user-ci-deployer`).Statement).toEqual([beforeContainment(CONTAINED_AT)]);
+    expect(documentOf(after, "aws:iam/policy:Policy", `${ACCOUNT}-user-ci-deployer`).Statement).toEqual([beforeContainment(CUTOFF)]);
     expect(Object.keys((after.outputs as unknown as StackOutputs).incidents)).toEqual(["2026-11-27-laptop-backup-key", "2026-11-28-key-in-ticket"]);
   });
 
@@ -393,9 +400,10 @@ describe("other accounts", () => {
 
   it("ignores their incidents and says so", async () => {
     const examples = await up(exampleCloud(), "examples/incidents");
-    const run = await up(exampleCloud(), incidentsFolder({ "2026-11-28-other-account.yaml": otherAccount }));
+    const cloud = exampleCloud();
+    const run = await up(cloud, incidentsFolder({ "2026-11-28-other-account.yaml": otherAccount }));
     expect(declared(run)).toEqual(declared(examples));
-    expect(run.calls.map((c) => c.inputs.user).filter(Boolean)).toEqual(["ci-deployer", "dana", "svc-backup"]);
+    expect(cloud.reads.filter((r) => r.startsWith("accessKeys ")).map((r) => r.slice("accessKeys ".length))).toEqual(["ci-deployer", "dana", "svc-backup", "dana"]);
     const guardrails = "the organization guardrails of 2026-11-28-build-key-cross-account are the organization stack's to declare (cordon:organization), not this one's";
     expect(run.infos).toEqual([
       "this stack deploys account 123456789012; the shares of other accounts are their stacks' to declare: 2026-11-28-build-key-cross-account (111111111111, 444444444444, 555555555555, 999999999999), 2026-11-28-other-account (210987654321)",

@@ -15,8 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { AthenaRunner, type AthenaLike } from "../aws/athena.ts";
-import { athenaDialect, queryCost, roundQuery, rowEvents, sqlString, tableDdl, type Row } from "../review/athena.ts";
-import type { Clock } from "../review/pacer.ts";
+import { athenaDialect, queryCost, roundQuery, rowEvents, type Row } from "../review/trail/athena.ts";
+import { tableDdl } from "../review/trail/ddl.ts";
+import { sqlString } from "../review/trail/sql.ts";
+import type { Clock } from "../review/lookup/pacer.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
 import { DuckDbRunner, duckDialect } from "./support/duckdb-runner.ts";
@@ -147,7 +149,8 @@ describe("athena-table", () => {
   it("is listed by cordon --help", async () => {
     const io = memoryIo();
     await main(["--help"], io);
-    expect(io.stdout).toContain("  athena-table  the Athena table over a trail's bucket that `review --athena` queries");
+    // The summaries are aligned on the longest command name.
+    expect(io.stdout).toMatch(/\n {2}athena-table +the Athena table over a trail's bucket that `review --athena` queries\n/);
   });
 });
 

@@ -97,6 +97,17 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
     invalid: invalid("duplicate-key-id.yaml"),
     valid: files(incident("first", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n"), incident("second", "users: [{ name: alice, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n")),
   },
+  // Keys in two accounts with an explicit cutoff are fine; at-containment keys of one account too, with a role in another.
+  E_CONTAINMENT_ACCOUNTS: {
+    invalid: invalid("containment-accounts.yaml"),
+    valid: files(
+      incident("two-accounts", 'users: [{ name: build-bot, accessKeys: [AKIAQ3EGKB4TBUILDB0T] }, { name: loader, account: "444444444444", accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n'),
+      {
+        path: "incidents/one-account.yaml",
+        text: 'id: one-account\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nusers: [{ name: alice, accessKeys: [AKIAI44QH8DHBEXAMPLE] }]\nroles: [{ name: data-loader, account: "444444444444" }]\n',
+      },
+    ),
+  },
   E_SERVICE_LINKED_ROLE: { invalid: invalid("aws-managed-roles.yaml"), valid: one("ecs", "roles: [{ name: ecsTaskRole }]\n") },
   E_SSO_ROLE: { invalid: invalid("aws-managed-roles.yaml"), valid: one("sso", "roles: [{ name: SSOAdministrators }]\n") },
   // Visible non-ASCII is E_IAM_NAME's; a plain name passes.

@@ -20,6 +20,7 @@ const incidents: Record<string, object> = {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "cordon-status-"));
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(dir, "incidents"));
   for (const [id, body] of Object.entries(incidents)) writeFileSync(join(dir, "incidents", `${id}.yaml`), stringify({ id, ...body }));
   writeFileSync(
@@ -141,6 +142,7 @@ it("says which listed keys IAM no longer had at the last pulumi up (from --stack
 
 it("an empty folder has nothing to remove", async () => {
   const empty = mkdtempSync(join(tmpdir(), "cordon-status-empty-"));
+  writeFileSync(join(empty, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(empty, "incidents"));
   const io = memoryIo({ cwd: empty });
   expect(await main(["status", "--now", "2026-11-29T22:00:00Z"], io)).toBe(0);
@@ -153,6 +155,7 @@ it("an empty folder has nothing to remove", async () => {
 
 it("any invalid file: its diagnostics and exit 1, and no status at all", async () => {
   const broken = mkdtempSync(join(tmpdir(), "cordon-status-broken-"));
+  writeFileSync(join(broken, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(broken, "incidents"));
   writeFileSync(join(broken, "incidents", "2026-11-28-user-key.yaml"), stringify({ id: "2026-11-28-user-key", ...incidents["2026-11-28-user-key"] }));
   writeFileSync(join(broken, "incidents", "2026-11-28-bad.yaml"), stringify({ id: "2026-11-28-bad", title: "Bad", account: "12345", cutoff: "2026-11-28T10:00:00Z", users: [{ name: "x" }] }));
@@ -179,6 +182,7 @@ describe("an incident over several accounts (issue 11)", () => {
   let multi: string;
   beforeAll(() => {
     multi = mkdtempSync(join(tmpdir(), "cordon-status-multi-"));
+    writeFileSync(join(multi, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
     mkdirSync(join(multi, "incidents"));
     const id = "2026-11-28-cross";
     const body = { id, title: "t", account: "111111111111", cutoff: "at-containment", users: [{ name: "build-bot" }], roles: [{ name: "data-loader", account: "444444444444" }], organization: { scp: true, rcp: true } };

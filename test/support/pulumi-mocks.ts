@@ -15,7 +15,7 @@
  * every outstanding registration.
  */
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import { IAMClient, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployIam, IamQuotas, RoleState } from "../../program/iam.ts";
 import type { AttachedPolicy, DeployOrganizations } from "../../program/organization.ts";
@@ -31,6 +31,8 @@ const STATIC = "time:index/static:Static";
 
 export interface RecordedResource {
   urn: string;
+  /** Its place in the order the program registered resources (0 first). */
+  sequence: number;
   type: string;
   name: string;
   /** The parent's URN ("" for the stack itself). */
@@ -71,7 +73,7 @@ export interface ProgramRun {
 export class FakeCloud {
   /** The account the deploying credentials belong to. */
   account: string;
-  /** IAM users and the ids of their access keys, as `aws.iam.getAccessKeys` answers. */
+  /** IAM users and the ids of their access keys, as IAM's ListAccessKeys answers (a user not here does not exist). */
   accessKeys: Record<string, string[]>;
   /** The clock the time provider reads when a `time.Static` is created. */
   now: Date;
@@ -95,6 +97,15 @@ export class FakeCloud {
   };
   /** Outputs kept in the stack's state, by URN (only providers that keep a value need it). */
   readonly state = new Map<string, Record<string, unknown>>();
+  /** Each key's status in IAM: Active until an AccessKey resource sets it (a key deleted by hand: absent from `accessKeys`). */
+  readonly keyStatus = new Map<string, string>();
+  /**
+   * Other stacks' outputs, by stack name, as the engine reads them for `pulumi:pulumi:readStackOutputs`;
+   * a stack not here does not exist.
+   */
+  otherStacks: Record<string, unknown> = {};
+  /** The program's own IAM reads through `iam`, in order: `method argument`. */
+  readonly reads: string[] = [];
 
   constructor(options: { account: string; accessKeys?: Record<string, string[]>; now?: Date; roles?: string[] }) {
     this.account = options.account;
@@ -108,6 +119,10 @@ export class FakeCloud {
   get iam(): DeployIam {
     return {
       account: async () => this.account,
+      accessKeys: async (user) => {
+        this.reads.push(`accessKeys ${user}`);
+        return Object.hasOwn(this.accessKeys, user) ? this.accessKeys[user].map((accessKeyId) => ({ accessKeyId, status: this.keyStatus.get(accessKeyId) ?? "Active" })) : null;
+      },
       keyOwner: async (id) => Object.entries(this.accessKeys).find(([, keys]) => keys.includes(id))?.[0] ?? null,
       role: async (name) => Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
@@ -128,22 +143,25 @@ export class FakeCloud {
     switch (token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return { accountId: this.account, arn: `arn:aws:sts::${this.account}:assumed-role/deployer/cordon`, userId: "AROAEXAMPLEDEPLOYER:cordon", id: this.account };
-      case "aws:iam/getAccessKeys:getAccessKeys": {
-        const user = String(inputs.user);
-        const keys = this.accessKeys[user];
-        // The provider's own wording when IAM answers NoSuchEntity.
-        if (keys === undefined) throw new Error(`reading IAM Access Keys (${user}): NoSuchEntity: The user with name ${user} cannot be found.`);
-        return { id: user, user, accessKeys: keys.map((accessKeyId) => ({ accessKeyId, createDate: "2026-01-05T09:00:00Z", status: "Active" })) };
+      case "pulumi:pulumi:readStackOutputs": {
+        // The engine's own reader of another stack's outputs (builtins.go): `org/project/stack`.
+        const name = String(inputs.name);
+        const stack = name.split("/").pop()!;
+        if (!Object.hasOwn(this.otherStacks, stack)) throw new Error(`unknown stack "${name}"`);
+        return { name, outputs: this.otherStacks[stack], secretOutputNames: [] };
       }
       default:
         throw new Error(`FakeCloud: no answer for invoke ${token}`);
     }
   }
 
-  newResource(urn: string, args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+  newResource(urn: string, args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } | Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     const inputs = args.inputs as Record<string, unknown>;
     if (!args.custom) return { id: undefined, state: {} };
     switch (args.type) {
+      case "aws:iam/accessKey:AccessKey":
+        if (args.id && typeof inputs.status === "string") this.keyStatus.set(args.id, inputs.status);
+        return { id: args.id || `${args.name}-id`, state: inputs };
       case STATIC: {
         // Created once, then read back from the state: what makes the instant stable. A change
         // of `triggers` replaces the resource (the provider's documented behaviour): a new instant.
@@ -188,15 +206,27 @@ export class FakeCloud {
  * them from AWS: the tests seed moto with the SDK and the program sees exactly that state.
  */
 export class MotoCloud extends FakeCloud {
-  private readonly iamClient: IAMClient;
   private readonly stsClient: STSClient;
+  private readonly iamClient: IAMClient;
 
   /** `env`: moto's endpoint, region and dummy credentials (`Moto.env`). */
   constructor(env: Record<string, string>, options: { account?: string; now?: Date } = {}) {
     super({ account: options.account ?? "123456789012", now: options.now });
     const config = { endpoint: env.AWS_ENDPOINT_URL, region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } };
-    this.iamClient = new IAMClient(config);
     this.stsClient = new STSClient(config);
+    this.iamClient = new IAMClient(config);
+  }
+
+  /**
+   * A key's status is applied to moto, as the provider's update would: the program reads the keys
+   * back from IAM once their steps are done, before it records an instant.
+   */
+  override async newResource(urn: string, args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
+    const inputs = args.inputs as Record<string, unknown>;
+    if (args.type === "aws:iam/accessKey:AccessKey" && args.id && (inputs.status === "Active" || inputs.status === "Inactive")) {
+      await this.iamClient.send(new UpdateAccessKeyCommand({ AccessKeyId: args.id, UserName: String(inputs.user), Status: inputs.status }));
+    }
+    return super.newResource(urn, args);
   }
 
   override async call(token: string, inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -205,23 +235,8 @@ export class MotoCloud extends FakeCloud {
         const identity = await this.stsClient.send(new GetCallerIdentityCommand({}));
         return { accountId: identity.Account, arn: identity.Arn, userId: identity.UserId, id: identity.Account };
       }
-      case "aws:iam/getAccessKeys:getAccessKeys": {
-        const user = String(inputs.user);
-        try {
-          const listed = await this.iamClient.send(new ListAccessKeysCommand({ UserName: user }));
-          return {
-            id: user,
-            user,
-            accessKeys: (listed.AccessKeyMetadata ?? []).map((key) => ({ accessKeyId: key.AccessKeyId, createDate: key.CreateDate?.toISOString(), status: key.Status })),
-          };
-        } catch (error) {
-          // The provider's wording around IAM's error code and message.
-          const e = error as { name?: string; message?: string };
-          throw new Error(`reading IAM Access Keys (${user}): ${e.name}: ${e.message}`);
-        }
-      }
       default:
-        throw new Error(`MotoCloud: no answer for invoke ${token}`);
+        return super.call(token, inputs);
     }
   }
 }
@@ -302,6 +317,7 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
     PROJECT,
     stack,
     false,
+    "organization",
   );
   pulumi.runtime.setAllConfig(options.config, []);
 
@@ -319,6 +335,7 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
     }
     resources.push({
       urn,
+      sequence: resources.length,
       type,
       name,
       parent,

@@ -1,0 +1,89 @@
+/**
+ * What `doctor` and the bootstrap project read of an account's setup (doctor/live.ts's LiveSetup):
+ * the GitHub OIDC provider, cordon's roles with their trust and policies, and the organization's
+ * roots. Read-only; each call goes through `send`, so its action is one of `doctorPermissions`.
+ */
+import {
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
+import { ListRootsCommand } from "@aws-sdk/client-organizations";
+import type { LiveOidcProvider, LiveRole, LiveSetup } from "../doctor/live.ts";
+import { allPages, send, type Clients } from "./clients.ts";
+import { orIfMissing } from "./errors.ts";
+import { callerAccount, parsePolicyText } from "./iam.ts";
+
+/** What `doctor --aws` calls. Read-only. */
+export const doctorPermissions: readonly string[] = [
+  "iam:GetOpenIDConnectProvider",
+  "iam:GetRole",
+  "iam:GetRolePolicy",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListRolePolicies",
+  "organizations:ListRoots",
+  "sts:GetCallerIdentity",
+];
+
+/** What the bootstrap project reads before declaring: who the credentials are, and the provider already there. */
+export const bootstrapReadPermissions: readonly string[] = ["iam:GetOpenIDConnectProvider", "sts:GetCallerIdentity"];
+
+export function liveSetup(clients: Clients): LiveSetup {
+  const { iam, organizations } = clients;
+  return {
+    account: () => callerAccount(clients),
+    oidcProvider: (arn) => readOidcProvider(clients, arn),
+    async role(name): Promise<LiveRole | null> {
+      const found = await orIfMissing(send(iam, new GetRoleCommand({ RoleName: name })), () => null);
+      if (found === null || found.Role === undefined) return null;
+      const role = found.Role;
+      const names = await allPages(
+        (Marker) => send(iam, new ListRolePoliciesCommand({ RoleName: name, Marker })),
+        (page) => page.PolicyNames,
+      );
+      const inline: LiveRole["inline"] = {};
+      for (const policyName of names) {
+        const { PolicyDocument } = await send(iam, new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+        inline[policyName] = parsePolicyText(PolicyDocument ?? "");
+      }
+      const attached = await allPages(
+        (Marker) => send(iam, new ListAttachedRolePoliciesCommand({ RoleName: name, Marker })),
+        (page) => page.AttachedPolicies,
+      );
+      return {
+        name: role.RoleName ?? name,
+        path: role.Path ?? "/",
+        description: role.Description ?? "",
+        maxSessionDuration: role.MaxSessionDuration ?? 3600,
+        trust: parsePolicyText(role.AssumeRolePolicyDocument ?? ""),
+        inline,
+        attached: attached.map((policy) => policy.PolicyArn ?? "").sort(),
+      };
+    },
+    async roots() {
+      const roots: { Id?: string; PolicyTypes?: { Type?: string; Status?: string }[] }[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await send(organizations, new ListRootsCommand({ NextToken }));
+        roots.push(...(page.Roots ?? []));
+        NextToken = page.NextToken;
+      } while (NextToken !== undefined);
+      return roots.map((root) => ({ id: root.Id ?? "", enabled: (root.PolicyTypes ?? []).filter((t) => t.Status === "ENABLED").map((t) => t.Type ?? "").sort() }));
+    },
+  };
+}
+
+/** The provider at `arn`, or null when the account has none. */
+export async function readOidcProvider(clients: Clients, arn: string): Promise<LiveOidcProvider | null> {
+  const found = await orIfMissing(send(clients.iam, new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })), () => null);
+  if (found === null) return null;
+  return {
+    arn,
+    url: found.Url ?? "",
+    clientIds: [...(found.ClientIDList ?? [])],
+    thumbprints: [...(found.ThumbprintList ?? [])],
+    tags: Object.fromEntries((found.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
+  };
+}

@@ -1,0 +1,117 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { awsClients } from "../aws/clients.ts";
+import { liveSetup } from "../aws/doctor.ts";
+import { failureOf } from "../aws/errors.ts";
+import { bootstrapDescription } from "../bootstrap/declared.ts";
+import { accountChecks, renderChecklist, repositoryChecks, type Check } from "../doctor/checks.ts";
+import { displaySafe, displayValue } from "../incident/display.ts";
+import { formatDiagnostic } from "../incident/diagnostics.ts";
+import { loadIncidentPaths } from "../incident/read.ts";
+import { GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
+import { accountStacks, STACK_FILE } from "../plan/project.ts";
+import { bootstrapFor, ROLE_NAMES } from "../permissions/roles.ts";
+import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { readProject } from "../cli/project.ts";
+import { EXIT_INVALID, EXIT_OK, UsageError } from "../cli/io.ts";
+
+/** Where GitHub looks for CODEOWNERS, in its order. */
+const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+export const doctorCommand: Command = {
+  name: "doctor",
+  summary: "check a repository's setup: a checklist, with the command that fixes each gap",
+  usage: `usage: npx cordon doctor [--aws] [--repository OWNER/NAME] [--now ISO]
+
+Checks that the repository is set up as docs/setup.md says, and prints a checklist in which each
+gap comes with the command that fixes it. Run it from the repository (any folder of it).
+Offline:
+  - the project name is the same in Pulumi.yaml and the workflows' PULUMI_PROJECT;
+  - every account from \`cordon accounts\` has a stack file with its cordon:account;
+  - CODEOWNERS has a real default owner, not the placeholder;
+  - the workflows use only the documented secrets, each in a job of its environment.
+With --aws, in the account of the credentials in use (run it once per account):
+  - GitHub's OIDC provider exists and accepts sts.amazonaws.com;
+  - the roles ${Object.values(ROLE_NAMES).join(", ")} have the trust and exactly the
+    policies the bootstrap gives them (\`cordon permissions\`);
+  - from the organization stack's account, when incident files ask for guardrails, the
+    organization's policy types are enabled.
+
+options:
+  --aws                    check the account of the credentials in use too (read-only calls:
+                           \`cordon permissions --policy commands\`)
+  --repository OWNER/NAME  the repository the roles trust (default: git's origin, on github.com)
+  --now ISO                the instant the incident files are judged at (default: now)
+  -h, --help               this text
+
+exit: 0 no gap, 1 a gap is open, 2 usage error or AWS could not be asked`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, { aws: { type: "boolean" }, repository: { type: "string" }, now: { type: "string" } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": doctor checks the repository it runs in`);
+    const now = parseInstantFlag("now", values.now) ?? new Date();
+    const project = readProject(io.cwd);
+    const root = project.dir ?? io.cwd;
+    const loaded = loadIncidentPaths([project.incidentsDir], root, now);
+    const files = existsSync(root) ? readdirSync(root) : [];
+    const workflowsDir = join(root, ".github", "workflows");
+    const workflows = existsSync(workflowsDir)
+      ? Object.fromEntries(
+          readdirSync(workflowsDir)
+            .filter((name) => /\.ya?ml$/.test(name))
+            .sort()
+            .map((name) => [`.github/workflows/${name}`, readFileSync(join(workflowsDir, name), "utf8")]),
+        )
+      : {};
+    const codeownersPath = CODEOWNERS_PATHS.find((path) => existsSync(join(root, path)));
+    const projectFile = files.find((name) => /^Pulumi\.ya?ml$/.test(name));
+    const checks: Check[] = repositoryChecks({
+      projectText: projectFile === undefined ? undefined : readFileSync(join(root, projectFile), "utf8"),
+      project,
+      accounts: loaded.errors.length > 0 ? accountStacks([], project, project.stackAccounts) : accountStacks(loaded.incidents, project, project.stackAccounts),
+      stackFiles: Object.fromEntries(files.filter((name) => STACK_FILE.test(name)).map((name) => [name, readFileSync(join(root, name), "utf8")])),
+      workflows,
+      codeowners: codeownersPath === undefined ? undefined : { path: codeownersPath, text: readFileSync(join(root, codeownersPath), "utf8") },
+      incidentErrors: loaded.errors.map((d) => formatDiagnostic(d)),
+    });
+
+    if (values.aws) {
+      const repository = values.repository ?? originRepository(root);
+      if (repository === undefined || !GITHUB_REPOSITORY.test(repository)) {
+        throw new UsageError(
+          `--repository: ${repository === undefined ? "not given, and git's origin is not a github.com repository" : `found ${JSON.stringify(repository)}`}: expected OWNER/NAME, the repository the roles trust`,
+        );
+      }
+      try {
+        const live = liveSetup(awsClients(io.env));
+        const account = await live.account();
+        const organizationAccount = project.organization?.account;
+        const expected = bootstrapFor(bootstrapDescription(), { account, repository, organizationStack: organizationAccount === account });
+        const roles = Object.fromEntries(await Promise.all(expected.roles.map(async (role) => [role.name, await live.role(role.name)] as const)));
+        const guardrails = loaded.incidents.some((i) => i.organization.scp || i.organization.rcp);
+        let roots: Awaited<ReturnType<typeof live.roots>> | string | undefined;
+        if (guardrails && organizationAccount === account) {
+          roots = await live.roots().catch((error: unknown) => (error as Error).message);
+        }
+        checks.push(...accountChecks({ account, repository, expected, provider: await live.oidcProvider(expected.oidcProvider.arn), roles, incidents: loaded.incidents, organizationAccount, roots }));
+      } catch (error) {
+        const failure = failureOf(error);
+        io.err(`cordon doctor: ${displayValue(failure.message)}\n`);
+        return 2;
+      }
+    }
+    // Paths, names and policies come from files and AWS: shown escaped.
+    io.out(displaySafe(renderChecklist(checks)));
+    return checks.every((check) => check.ok) ? EXIT_OK : EXIT_INVALID;
+  },
+};
+
+/** OWNER/NAME of git's origin when it is on github.com; undefined otherwise. */
+function originRepository(dir: string): string | undefined {
+  try {
+    const url = execFileSync("git", ["remote", "get-url", "origin"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return /github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url)?.[1];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * `doctor`: whether a repository (and, with credentials, an AWS account) is set up as docs/setup.md
+ * says, as a checklist in which each gap comes with the command that fixes it. Pure: file texts and
+ * what AWS answered in, checks out; commands/doctor.ts reads the files and asks AWS (aws/doctor.ts).
+ */
+import { parse } from "yaml";
+import { compareText } from "../incident/order.ts";
+import type { Incident } from "../incident/types.ts";
+import type { PolicyDocument } from "../plan/policies.ts";
+import type { AccountStack, Project } from "../plan/project.ts";
+import { ENVIRONMENTS, OIDC_AUDIENCE, type AccountBootstrap } from "../permissions/roles.ts";
+import type { LiveOidcProvider, LiveRole, LiveRoot } from "./live.ts";
+
+export interface Check {
+  /** What is checked, in a few words. */
+  name: string;
+  ok: boolean;
+  /** What was found: why it holds, or what is wrong. */
+  detail: string;
+  /** The command (or the one edit) that closes the gap; none when it holds. */
+  fix?: string;
+}
+
+/** The placeholders the repository ships with, which a team replaces by its own. */
+export const PLACEHOLDER_OWNER = "@example-org/security-team";
+export const PLACEHOLDER_PULUMI_ORGANIZATION = "example-org";
+
+/**
+ * The secrets the workflows may use (docs/setup.md, docs/lifecycle.md), the GitHub environments a
+ * job that uses each may name (`null`: none), and whether it can write. The one list: `doctor`
+ * checks the workflows against it, and test/workflows.test.ts proves no write secret is referenced
+ * outside its environments. A write secret lives in an environment that only `main` may deploy to,
+ * and the roles' OIDC trust pins the environment; the preview role trusts pull requests and
+ * merge-queue runs, whose subject an environment would replace, so its job names none.
+ */
+export const WORKFLOW_SECRETS: Readonly<Record<string, { environments: readonly (string | null)[]; write: boolean; what: string }>> = {
+  PULUMI_ACCESS_TOKEN: { environments: [ENVIRONMENTS.apply], write: true, what: "a Pulumi token that can update the stacks" },
+  CORDON_AWS_ROLE_ARN_TEMPLATE: { environments: [ENVIRONMENTS.apply], write: false, what: "the deployer role, with {account}" },
+  CORDON_PR_TOKEN: { environments: [ENVIRONMENTS.apply], write: true, what: "a token that opens the removal pull requests" },
+  CORDON_CONTAIN_TOKEN: { environments: [ENVIRONMENTS.contain], write: true, what: "a token allowed to push to main" },
+  CORDON_CONTAIN_APP_CLIENT_ID: { environments: [ENVIRONMENTS.contain], write: true, what: "the GitHub App that may push to main (its client id)" },
+  CORDON_CONTAIN_APP_PRIVATE_KEY: { environments: [ENVIRONMENTS.contain], write: true, what: "the GitHub App that may push to main (its private key)" },
+  CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE: { environments: [ENVIRONMENTS.contain], write: false, what: "the contain role, with {account}" },
+  CORDON_AWS_VERIFY_ROLE_ARN: { environments: [ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "the verify role" },
+  CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE: { environments: [null], write: false, what: "the preview role, with {account}" },
+  PULUMI_READ_ACCESS_TOKEN: { environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "a Pulumi token that can read the stacks and preview" },
+  GITHUB_TOKEN: { environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "GitHub's own token for the run" },
+};
+
+export interface RepositoryInput {
+  /** Pulumi.yaml's text, when there is one. */
+  projectText?: string;
+  project: Project;
+  /** `cordon accounts`: every stack a run must update. */
+  accounts: AccountStack[];
+  /** The stack files beside Pulumi.yaml, by file name. */
+  stackFiles: Record<string, string>;
+  /** `.github/workflows/*.yml`, path → text, sorted. */
+  workflows: Record<string, string>;
+  /** The CODEOWNERS file GitHub reads, if any. */
+  codeowners?: { path: string; text: string };
+  /** One line per invalid incident file (validate's output), empty when every file is valid. */
+  incidentErrors: string[];
+}
+
+interface Workflow {
+  env?: Record<string, unknown>;
+  jobs?: Record<string, { environment?: string | { name?: string }; [key: string]: unknown }>;
+}
+
+function readWorkflow(text: string): Workflow | string {
+  try {
+    const parsed = parse(text, { uniqueKeys: true, maxAliasCount: 100, logLevel: "error" }) as unknown;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Workflow) : "not a mapping";
+  } catch (error) {
+    return (error as Error).message.split("\n")[0];
+  }
+}
+
+/** What a YAML file says its project is called: Pulumi.yaml's `name`. */
+function projectName(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = parse(text, { maxAliasCount: 100, logLevel: "error" }) as { name?: unknown } | null;
+    return typeof parsed?.name === "string" ? parsed.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The checks that need no cloud account. */
+export function repositoryChecks(input: RepositoryInput): Check[] {
+  const checks: Check[] = [];
+  const name = projectName(input.projectText);
+  const workflows = Object.entries(input.workflows).map(([path, text]) => ({ path, parsed: readWorkflow(text) }));
+
+  // 1. The project name: the workflows find each stack as PULUMI_PROJECT/<stack>.
+  const projects = workflows.flatMap(({ path, parsed }) => {
+    const value = typeof parsed === "string" ? undefined : parsed.env?.PULUMI_PROJECT;
+    return typeof value === "string" ? [{ path, value }] : [];
+  });
+  if (name === undefined) {
+    checks.push({ name: "project name", ok: false, detail: "no Pulumi.yaml with a name here: run doctor in the repository that holds cordon's Pulumi project", fix: "cd <the repository's root> && npx cordon doctor" });
+  } else if (projects.length === 0) {
+    checks.push({ name: "project name", ok: false, detail: "no workflow sets PULUMI_PROJECT (organization/project): the workflows cannot name the stacks", fix: `add PULUMI_PROJECT: <your Pulumi organization>/${name} to the env: of each workflow` });
+  } else {
+    const wrong = projects.filter((p) => p.value.split("/").pop() !== name);
+    const placeholder = projects.filter((p) => p.value.split("/")[0] === PLACEHOLDER_PULUMI_ORGANIZATION);
+    const organization = projects.map((p) => p.value.split("/")[0]).find((o) => o !== PLACEHOLDER_PULUMI_ORGANIZATION) ?? "<your Pulumi organization>";
+    const files = [...new Set([...wrong, ...placeholder].map((p) => p.path))].sort(compareText);
+    checks.push(
+      wrong.length === 0 && placeholder.length === 0
+        ? { name: "project name", ok: true, detail: `Pulumi.yaml and the workflows' PULUMI_PROJECT (${projects[0].value}) name the project ${name}` }
+        : {
+            name: "project name",
+            ok: false,
+            detail: [
+              ...wrong.map((p) => `${p.path}: PULUMI_PROJECT is ${p.value}, but Pulumi.yaml names the project ${name}: the workflows would look for stacks of another project`),
+              ...placeholder.map((p) => `${p.path}: PULUMI_PROJECT's organization is the placeholder ${PLACEHOLDER_PULUMI_ORGANIZATION}`),
+            ].join("; "),
+            fix: `sed -i 's#^  PULUMI_PROJECT: .*#  PULUMI_PROJECT: ${organization}/${name}#' ${files.join(" ")}`,
+          },
+    );
+  }
+
+  // 2. The incident files, then a stack file for every account a run must update.
+  if (input.incidentErrors.length > 0) {
+    checks.push({ name: "incident files", ok: false, detail: `${input.incidentErrors.length === 1 ? "1 error" : `${input.incidentErrors.length} errors`}: nothing is deployed while any file is invalid`, fix: "npx cordon validate" });
+  }
+  const organization = projects.map((p) => p.value.split("/")[0])[0] ?? "<your Pulumi organization>";
+  const missing = input.accounts.filter((a) => {
+    const text = input.stackFiles[`Pulumi.${a.stack}.yaml`] ?? input.stackFiles[`Pulumi.${a.stack}.yml`];
+    return text === undefined || !new RegExp(`cordon:account:\\s*["']${a.account}["']`).test(text);
+  });
+  const problems = input.project.problems;
+  checks.push(
+    missing.length === 0 && problems.length === 0
+      ? { name: "stack files", ok: true, detail: input.accounts.length === 0 ? "no account to deploy yet" : `${input.accounts.map((a) => a.stack).join(", ")}: each sets its cordon:account` }
+      : {
+          name: "stack files",
+          ok: false,
+          detail: [...problems, ...missing.map((a) => `account ${a.account} (${a.incidents.length > 0 ? a.incidents.join(", ") : "organization stack"}) has no Pulumi.${a.stack}.yaml setting cordon:account: "${a.account}"`)].join("; "),
+          fix: missing.map((a) => `pulumi stack init ${organization}/${a.stack} && pulumi config set --stack ${organization}/${a.stack} cordon:account ${a.account}`).join(" && ") || "npx cordon accounts",
+        },
+  );
+
+  // 3. CODEOWNERS: a real default owner, who must approve every change but an incident file.
+  if (input.codeowners === undefined) {
+    checks.push({ name: "CODEOWNERS", ok: false, detail: "no CODEOWNERS file: nobody must approve a change to the code", fix: "printf '* @YOUR-ORG/YOUR-SECURITY-TEAM\\n' > .github/CODEOWNERS" });
+  } else {
+    const lines = input.codeowners.text.split("\n").map((line) => line.replace(/#.*/, "").trim()).filter(Boolean);
+    const defaults = lines.filter((line) => line.split(/\s+/)[0] === "*").map((line) => line.split(/\s+/).slice(1));
+    const placeholder = lines.some((line) => line.split(/\s+/).slice(1).includes(PLACEHOLDER_OWNER));
+    const path = input.codeowners.path;
+    if (defaults.length === 0 || defaults.at(-1)!.length === 0) {
+      checks.push({ name: "CODEOWNERS", ok: false, detail: `${path} has no default owner (a line "* @owner"): a change outside the listed paths needs nobody's approval`, fix: `sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' ${path}` });
+    } else if (placeholder) {
+      checks.push({ name: "CODEOWNERS", ok: false, detail: `${path} names the placeholder ${PLACEHOLDER_OWNER}: no real team approves`, fix: `sed -i 's#${PLACEHOLDER_OWNER}#@YOUR-ORG/YOUR-SECURITY-TEAM#g' ${path}` });
+    } else {
+      checks.push({ name: "CODEOWNERS", ok: true, detail: `${path}: default owner ${defaults.at(-1)!.join(" ")}` });
+    }
+  }
+
+  // 4. The workflows' secrets and the environments of the jobs that use them.
+  const gaps: string[] = [];
+  const fixes: string[] = [];
+  for (const { path, parsed } of workflows) {
+    if (typeof parsed === "string") {
+      gaps.push(`${path}: not YAML (${parsed})`);
+      continue;
+    }
+    const top = JSON.stringify(parsed.env ?? {});
+    for (const secret of secretsIn(top)) {
+      gaps.push(`${path}: the workflow's env: holds secrets.${secret}: every job would get it; move it to the job that needs it`);
+      fixes.push(`in ${path}: move secrets.${secret} from the workflow's env: to the env: of the job that needs it`);
+    }
+    for (const [job, body] of Object.entries(parsed.jobs ?? {}).sort(([a], [b]) => compareText(a, b))) {
+      const environment = typeof body.environment === "string" ? body.environment : (body.environment?.name ?? null);
+      for (const secret of secretsIn(JSON.stringify(body))) {
+        const rule = Object.hasOwn(WORKFLOW_SECRETS, secret) ? WORKFLOW_SECRETS[secret] : undefined;
+        if (rule === undefined) {
+          gaps.push(`${path}, job ${job}: secrets.${secret} is not one of the documented secrets`);
+          fixes.push(`rename or remove secrets.${secret} in ${path} (documented: ${Object.keys(WORKFLOW_SECRETS).join(", ")})`);
+        } else if (!rule.environments.includes(environment)) {
+          const expected = rule.environments.filter((e) => e !== null);
+          gaps.push(
+            `${path}, job ${job}: uses secrets.${secret} (${rule.what}) ${environment === null ? "outside any environment" : `in the environment ${environment}`}; expected ${rule.environments.map((e) => (e === null ? "no environment" : `environment ${e}`)).join(" or ")}`,
+          );
+          fixes.push(expected.length > 0 && rule.environments[0] !== null ? `in ${path}, job ${job}: environment: ${expected[0]}` : `in ${path}, job ${job}: remove environment:`);
+        }
+      }
+    }
+  }
+  if (workflows.length === 0) gaps.push("no workflow in .github/workflows");
+  checks.push(
+    gaps.length === 0
+      ? { name: "workflows' environments and secrets", ok: true, detail: `${workflows.length} workflows: each write secret only in a job of its environment (${ENVIRONMENTS.apply}, ${ENVIRONMENTS.contain})` }
+      : { name: "workflows' environments and secrets", ok: false, detail: gaps.join("; "), fix: [...new Set(fixes)].join("; ") || "copy .github/workflows from cordon's repository" },
+  );
+  return checks;
+}
+
+/** The secret names an expression text references (`secrets.NAME`, `secrets['NAME']`). */
+function secretsIn(text: string): string[] {
+  return [...new Set([...text.matchAll(/secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*\\?['"]([A-Za-z_][A-Za-z0-9_]*)\\?['"]\s*\])/g)].map((m) => m[1] ?? m[2]))].sort(compareText);
+}
+
+export interface AccountInput {
+  account: string;
+  repository: string;
+  /** The description for this account, placeholders filled in (permissions/roles.ts's bootstrapFor). */
+  expected: AccountBootstrap;
+  provider: LiveOidcProvider | null;
+  roles: Record<string, LiveRole | null>;
+  /** The incidents, for whether they ask for guardrails. */
+  incidents: readonly Incident[];
+  /** The organization stack's account, if the project has one. */
+  organizationAccount?: string;
+  /** The organization's roots, or why they could not be read; undefined when not asked. */
+  roots?: LiveRoot[] | string;
+}
+
+/** The bootstrap command that creates or restores what the description says, in `account`. */
+export function bootstrapFix(account: string, repository: string, organizationStack: boolean): string {
+  const stack = `bootstrap-${account}`;
+  return `pulumi -C bootstrap stack init ${stack}; pulumi -C bootstrap up --stack ${stack} -c cordon:account=${account} -c cordon:githubRepository=${repository}${organizationStack ? " -c cordon:organizationStack=true" : ""}`;
+}
+
+function same(a: PolicyDocument, b: PolicyDocument): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The checks of one account, against what the bootstrap gives it. */
+export function accountChecks(input: AccountInput): Check[] {
+  const { account, expected } = input;
+  const organizationStack = input.organizationAccount === account;
+  const fix = bootstrapFix(account, input.repository, organizationStack);
+  const checks: Check[] = [];
+  const provider = input.provider;
+  checks.push(
+    provider === null
+      ? { name: `${account}: GitHub's OIDC provider`, ok: false, detail: `no provider ${expected.oidcProvider.arn}: no workflow can assume a role`, fix }
+      : provider.clientIds.includes(OIDC_AUDIENCE)
+        ? { name: `${account}: GitHub's OIDC provider`, ok: true, detail: `${provider.arn} accepts ${OIDC_AUDIENCE}` }
+        : {
+            name: `${account}: GitHub's OIDC provider`,
+            ok: false,
+            detail: `${provider.arn} does not accept the audience ${OIDC_AUDIENCE}`,
+            fix: `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${OIDC_AUDIENCE}`,
+          },
+  );
+  for (const role of expected.roles) {
+    const live = input.roles[role.name] ?? null;
+    const name = `${account}: role ${role.name}`;
+    if (live === null) {
+      checks.push({ name, ok: false, detail: `missing: ${role.secret} names it`, fix });
+      continue;
+    }
+    const problems: string[] = [];
+    const fixes: string[] = [];
+    if (!same(live.trust, role.trust)) problems.push(`its trust differs from the bootstrap's (expected ${describeSubjects(role.trust)}, found ${describeSubjects(live.trust)})`);
+    const wanted = Object.fromEntries(role.policies.map((p) => [p.name, p.document]));
+    for (const [policy, document] of Object.entries(wanted)) {
+      if (!Object.hasOwn(live.inline, policy)) problems.push(`no inline policy ${policy}`);
+      else if (!same(live.inline[policy], document)) problems.push(`its inline policy ${policy} differs from what \`cordon permissions\` derives (the code changed since the bootstrap ran, or someone edited it)`);
+    }
+    for (const policy of Object.keys(live.inline).sort(compareText)) {
+      if (!Object.hasOwn(wanted, policy)) {
+        problems.push(`an inline policy the bootstrap does not declare: ${policy}`);
+        fixes.push(`aws iam delete-role-policy --role-name ${role.name} --policy-name ${policy}`);
+      }
+    }
+    for (const arn of live.attached) {
+      problems.push(`an attached managed policy: ${arn}`);
+      fixes.push(`aws iam detach-role-policy --role-name ${role.name} --policy-arn ${arn}`);
+    }
+    const restore = problems.length > fixes.length;
+    checks.push(
+      problems.length === 0
+        ? { name, ok: true, detail: `trust and ${role.policies.length === 1 ? "policy" : `${role.policies.length} policies`} as the bootstrap declares them` }
+        : { name, ok: false, detail: problems.join("; "), fix: [...(restore ? [fix] : []), ...fixes].join(" && ") },
+    );
+  }
+  const types = [
+    ...(input.incidents.some((i) => i.organization.scp) ? ["SERVICE_CONTROL_POLICY"] : []),
+    ...(input.incidents.some((i) => i.organization.rcp) ? ["RESOURCE_CONTROL_POLICY"] : []),
+  ];
+  if (types.length > 0 && organizationStack) {
+    const name = `${account}: the organization's policy types`;
+    if (typeof input.roots === "string" || input.roots === undefined) {
+      checks.push({ name, ok: false, detail: `the incident files use guardrails (${types.join(", ")}), but the roots could not be read: ${input.roots ?? "not asked"}`, fix: "run npx cordon doctor --aws with the organization stack's credentials (organizations:ListRoots)" });
+    } else {
+      const off = input.roots.flatMap((root) => types.filter((type) => !root.enabled.includes(type)).map((type) => ({ root: root.id, type })));
+      checks.push(
+        off.length === 0
+          ? { name, ok: true, detail: `${types.join(", ")} enabled on ${input.roots.map((r) => r.id).join(", ")}` }
+          : {
+              name,
+              ok: false,
+              detail: `the incident files use guardrails, but ${off.map((o) => `${o.type} is not enabled on ${o.root}`).join("; ")}: their policies could not attach`,
+              fix: off.map((o) => `aws organizations enable-policy-type --root-id ${o.root} --policy-type ${o.type}`).join(" && "),
+            },
+      );
+    }
+  }
+  return checks;
+}
+
+/** A trust's GitHub subjects, for a message. */
+function describeSubjects(trust: PolicyDocument): string {
+  const subjects = trust.Statement.flatMap((s) => Object.values(s.Condition ?? {}).flatMap((entries) => Object.entries(entries).filter(([key]) => key.endsWith(":sub")).flatMap(([, v]) => [v].flat())));
+  return subjects.length === 0 ? "no GitHub subject" : subjects.map(String).join(", ");
+}
+
+/** The checklist as printed: one line per check, its detail, and the fix of each gap. */
+export function renderChecklist(checks: readonly Check[]): string {
+  const lines: string[] = [];
+  for (const check of checks) {
+    lines.push(`${check.ok ? "✓" : "✗"} ${check.name}: ${check.detail}`);
+    if (!check.ok && check.fix) lines.push(`    fix: ${check.fix}`);
+  }
+  const gaps = checks.filter((c) => !c.ok).length;
+  lines.push("", gaps === 0 ? "no gap: set up as docs/setup.md says" : `${gaps === 1 ? "1 gap" : `${gaps} gaps`}: run each fix, then npx cordon doctor again`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,40 @@
+/**
+ * What `doctor` reads of one account (aws/doctor.ts answers it with the SDK; the tests with moto).
+ */
+import type { PolicyDocument } from "../plan/policies.ts";
+
+export interface LiveOidcProvider {
+  arn: string;
+  /** As IAM returns it: the issuer without `https://`. */
+  url: string;
+  clientIds: string[];
+  thumbprints: string[];
+  tags: Record<string, string>;
+}
+
+export interface LiveRole {
+  name: string;
+  path: string;
+  description: string;
+  maxSessionDuration: number;
+  trust: PolicyDocument;
+  /** Inline policies by name. */
+  inline: Record<string, PolicyDocument>;
+  /** ARNs of the attached managed policies, sorted. */
+  attached: string[];
+}
+
+export interface LiveRoot {
+  id: string;
+  /** The policy types enabled on this root, sorted. */
+  enabled: string[];
+}
+
+export interface LiveSetup {
+  /** The account of the credentials in use. */
+  account(): Promise<string>;
+  oidcProvider(arn: string): Promise<LiveOidcProvider | null>;
+  role(name: string): Promise<LiveRole | null>;
+  /** The organization's roots (only the management account or a delegated administrator may ask). */
+  roots(): Promise<LiveRoot[]>;
+}

@@ -1,0 +1,559 @@
+/**
+ * One preview or update of one stack, as the engine's deployment executor runs it
+ * (pkg/resource/deploy in pulumi/pulumi: step_generator.go, step_executor.go, step.go,
+ * deployment_executor.go, builtins.go): each registration the program sends becomes a step that is
+ * decided from the old state and the goal, then applied through the provider rows; the answer goes
+ * back to the program only once the step is done, which is what keeps a dependent after its
+ * dependencies. Once the program has finished, what it no longer declares is deleted, dependents
+ * first. What the engine does that this does not is listed in unmodeled.ts.
+ */
+import { randomUUID } from "node:crypto";
+import type { AnalyzedResource, PolicyPack, Violation } from "./analyzer.ts";
+import type { Cloud, InvokeRow, ResourceRow } from "./provider.ts";
+import { awsMessage } from "./provider.ts";
+import { UNKNOWN, sameValue, type Properties } from "./properties.ts";
+import { readState, siblingStateFile, writeState, type StackState, type StateResource } from "./state.ts";
+
+export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
+const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+
+/** What the program asks for in one RegisterResource. */
+export interface Goal {
+  type: string;
+  name: string;
+  custom: boolean;
+  parent: string;
+  inputs: Properties;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  /** `<provider URN>::<id>` of an explicit provider, "" for the default one. */
+  provider: string;
+  /** The provider package's version (names the default provider). */
+  version: string;
+  /** The `import` option. */
+  importId: string;
+  retainOnDelete: boolean;
+  ignoreChanges: string[];
+}
+
+export type Op = "same" | "create" | "update" | "replace" | "import" | "delete" | "delete-replaced" | "read";
+
+/** One line of the stand-in's output: a step. */
+export interface StepLine {
+  op: Op;
+  type: string;
+  name: string;
+  /** Absent when the step succeeded. */
+  result?: "failed" | "skipped";
+  error?: string;
+  /** A delete that only forgets the resource (`retainOnDelete`). */
+  retained?: true;
+}
+
+export interface Registered {
+  urn: string;
+  id: string;
+  outputs: Properties;
+  /** "fail" and "skip" reach the program as a result other than SUCCESS: its outputs become unknown. */
+  result: "success" | "fail" | "skip";
+}
+
+/** The monitor was shut down after a failed step (no `--continue-on-error`): the engine cancels the deployment. */
+export class Cancelled extends Error {}
+
+export interface DeploymentOptions {
+  project: string;
+  stack: string;
+  dryRun: boolean;
+  continueOnError: boolean;
+  stateFile: string;
+  cloud: Cloud;
+  rows: Readonly<Record<string, ResourceRow>>;
+  invokes: Readonly<Record<string, InvokeRow>>;
+  emit(line: StepLine): void;
+  /** A policy pack's diagnostic (`--policy-pack`), as it comes. */
+  violation?(violation: Violation): void;
+}
+
+export class Deployment {
+  private readonly old: StackState | undefined;
+  private readonly olds: Map<string, StateResource>;
+  /** The new state, in the order the steps finished (a resource after what it depends on). */
+  private readonly next = new Map<string, StateResource>();
+  /** URNs registered in this run (a second registration of one is refused). */
+  private readonly seen = new Set<string>();
+  /** Resources whose step failed or was skipped: their dependents are skipped (`--continue-on-error`). */
+  private readonly unsettled = new Set<string>();
+  /** Old resources replaced in this run, deleted with the deletes. */
+  private readonly replaced: StateResource[] = [];
+  private stackOutputs: Properties | undefined;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  /** Failed steps, as `URN: message`. */
+  readonly failures: string[] = [];
+  cancelled = false;
+  private readonly options: DeploymentOptions;
+  /** The policy packs (`--policy-pack`), started before the program, as the engine loads its analyzers. */
+  private policyPacks: readonly PolicyPack[] = [];
+  /** What each resource of this run was registered with (the engine's `goals`), for AnalyzeStack. */
+  private readonly goals = new Map<string, Goal>();
+  /** The default providers registered in this run, by URN: `<URN>::<id>` once registered. */
+  private readonly defaultProviders = new Map<string, Promise<string>>();
+  /** Mandatory violations in a preview: the preview goes on, to show them all, and fails at the end. */
+  private mandatoryViolations = 0;
+
+  constructor(options: DeploymentOptions) {
+    this.options = options;
+    this.old = readState(options.stateFile);
+    this.olds = new Map((this.old?.resources ?? []).map((r) => [r.urn, r]));
+  }
+
+  /** The engine's URN: the parent's qualified type (unless the parent is the stack) before the type. */
+  urnOf(parent: string, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : "";
+    const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${this.options.stack}::${this.options.project}::${qualified}::${name}`;
+  }
+
+  /** Resolves once no registration, read or invoke is in flight (SignalAndWaitForShutdown). */
+  idle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async tracked<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await work();
+    } finally {
+      if (--this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  register(goal: Goal): Promise<Registered> {
+    return this.tracked(() => this.registerNow(goal));
+  }
+
+  usePolicyPacks(packs: readonly PolicyPack[]): void {
+    this.policyPacks = packs;
+  }
+
+  /**
+   * Analyze, as the step generator calls it for every registration (components, providers and the
+   * stack included) with the inputs after ignoreChanges and the provider's Check, before the step
+   * (step_generator.go, continueStepsFromImport and analyzeAll; analyze_snapshot.go,
+   * analyzeResource). A mandatory violation in a preview is shown and the preview goes on, to fail
+   * at the end; in an update the resource is invalid: no step is taken for it and the deployment
+   * stops there, whatever --continue-on-error says (the step generator's error, not a step's).
+   */
+  private async analyze(urn: string, goal: Goal, inputs: Properties, provider: string, kept?: StateResource): Promise<void> {
+    if (this.policyPacks.length === 0) return;
+    const resource: AnalyzedResource = {
+      urn,
+      type: goal.type,
+      name: goal.name,
+      properties: inputs,
+      ignoreChanges: goal.ignoreChanges,
+      parent: goal.parent,
+      dependencies: goal.dependencies,
+      propertyDependencies: goal.propertyDependencies,
+      provider: this.providerOf(provider),
+    };
+    let invalid = false;
+    for (const pack of this.policyPacks) {
+      for (const violation of await pack.analyze(resource)) {
+        this.options.violation?.(violation);
+        if (violation.level !== "mandatory" && violation.level !== "remediate") continue;
+        if (this.options.dryRun) this.mandatoryViolations++;
+        else invalid = true;
+      }
+    }
+    if (!invalid) return;
+    // The import step before it was applied; nothing else of this resource is.
+    if (kept) this.next.set(urn, kept);
+    this.failures.push(`${urn}: resource is invalid: a mandatory policy refused it, before any step of it was applied`);
+    this.cancelled = true;
+    throw new Cancelled(`resource ${urn} is invalid`);
+  }
+
+  private async analyzeStack(): Promise<void> {
+    if (this.policyPacks.length === 0) return;
+    const resources: AnalyzedResource[] = [...this.next.values()].map((state) => {
+      const goal = this.goals.get(state.urn);
+      return {
+        urn: state.urn,
+        type: state.type,
+        name: state.urn.split("::").pop() ?? "",
+        properties: state.outputs,
+        ignoreChanges: goal?.ignoreChanges ?? [],
+        parent: state.parent,
+        dependencies: state.dependencies,
+        propertyDependencies: state.propertyDependencies,
+        provider: state.provider ? this.providerOf(state.provider) : undefined,
+      };
+    });
+    for (const pack of this.policyPacks) {
+      for (const violation of await pack.analyzeStack(resources)) {
+        this.options.violation?.(violation);
+        // A stack policy cannot remediate: its remediate level counts as mandatory.
+        if (violation.level === "mandatory" || violation.level === "remediate") this.mandatoryViolations++;
+      }
+    }
+  }
+
+  /** A provider reference (`<URN>::<id>`) as an analyzer sees the provider. */
+  private providerOf(reference: string): AnalyzedResource["provider"] {
+    const urn = reference.slice(0, reference.lastIndexOf("::"));
+    const state = this.next.get(urn) ?? this.olds.get(urn);
+    if (!state) return undefined;
+    return { urn, type: state.type, name: urn.split("::").pop() ?? "", properties: state.inputs };
+  }
+
+  private async registerNow(goal: Goal): Promise<Registered> {
+    const urn = this.urnOf(goal.parent, goal.type, goal.name);
+    if (this.seen.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+    this.seen.add(urn);
+    if (this.cancelled) throw new Cancelled("the deployment was cancelled after a failed step");
+    this.goals.set(urn, goal);
+    const old = this.olds.get(urn);
+    const line = { type: goal.type, name: goal.name };
+
+    // --continue-on-error: a step whose resource depends on a failed or skipped one (its parent, a
+    // dependsOn, or an input's resource) is skipped (deployment_executor.go, doesStepDependOn).
+    const dependencies = [goal.parent, ...goal.dependencies, ...Object.values(goal.propertyDependencies).flat()].filter((d) => d !== "");
+    if (dependencies.some((d) => this.unsettled.has(d))) {
+      this.unsettled.add(urn);
+      if (old) this.next.set(urn, old);
+      this.options.emit({ op: this.plannedOp(goal, old), ...line, result: "skipped" });
+      return { urn, id: old?.id ?? "", outputs: {}, result: "skip" };
+    }
+
+    if (!goal.custom) {
+      await this.analyze(urn, goal, goal.inputs, "");
+      return this.component(urn, goal, old);
+    }
+    if (goal.type.startsWith(PROVIDER_TYPE_PREFIX)) {
+      await this.analyze(urn, goal, goal.inputs, "");
+      return this.providerResource(urn, goal, old);
+    }
+
+    let op: Op = this.plannedOp(goal, old);
+    let imported: StateResource | undefined;
+    try {
+      const row = this.options.rows[goal.type];
+      if (!row) throw new Error(`the engine stand-in does not model resource type ${goal.type} (add a row to emulators/engine/rows.ts)`);
+      const provider = goal.provider || (await this.defaultProvider(goal.type, goal.version));
+      const entry = (id: string, inputs: Properties, outputs: Properties): StateResource => ({
+        urn,
+        type: goal.type,
+        custom: true,
+        id,
+        parent: goal.parent,
+        provider,
+        inputs,
+        outputs,
+        dependencies: goal.dependencies,
+        propertyDependencies: goal.propertyDependencies,
+        ...(goal.importId ? { importId: goal.importId } : {}),
+        retainOnDelete: goal.retainOnDelete,
+      });
+      const news = { ...(row.defaults ?? {}), ...goal.inputs };
+      let base: StateResource | undefined = old;
+
+      if (op === "import") {
+        if (!row.import) throw new Error(`resource type ${goal.type} cannot be imported`);
+        // The import reads the resource, in a preview too (step.go, ImportStep.Apply).
+        const read = await row.import(this.options.cloud, goal.importId);
+        if (!read) throw new Error(`resource '${goal.importId}' does not exist`);
+        imported = entry(read.id, read.inputs, read.outputs);
+        base = imported;
+        this.options.emit({ op: "import", ...line });
+      }
+
+      if (!base) {
+        op = "create";
+        await this.analyze(urn, goal, news, provider);
+        const created = this.options.dryRun ? { id: "", outputs: previewOutputs(row, news) } : await row.create(this.options.cloud, news);
+        return this.settle(entry(created.id, news, created.outputs), op, line);
+      }
+
+      const goalInputs = ignoring(news, base.inputs, goal.ignoreChanges);
+      await this.analyze(urn, goal, goalInputs, provider, imported);
+      const changed = changedKeys(base.inputs, goalInputs, row);
+      if (changed.length === 0) {
+        if (op === "import") return this.settle(entry(base.id ?? "", goalInputs, base.outputs), undefined, line);
+        return this.settle(entry(base.id ?? "", goalInputs, base.outputs), "same", line);
+      }
+      if (changed.some((key) => row.replaceOn.includes(key))) {
+        op = "replace";
+        const created = this.options.dryRun
+          ? { id: "", outputs: previewOutputs(row, goalInputs) }
+          : await row.create(this.options.cloud, goalInputs);
+        if (old) this.replaced.push(old);
+        return this.settle(entry(created.id, goalInputs, created.outputs), op, line);
+      }
+      op = "update";
+      const outputs = this.options.dryRun
+        ? { ...base.outputs, ...goalInputs }
+        : await row.update(this.options.cloud, base.id ?? "", base.inputs, goalInputs, base.outputs);
+      return this.settle(entry(base.id ?? "", goalInputs, outputs), op, line);
+    } catch (error) {
+      if (error instanceof Cancelled) throw error;
+      const message = error instanceof Error && error.name === "Error" ? error.message : awsMessage(error);
+      this.options.emit({ op, ...line, result: "failed", error: message });
+      this.failures.push(`${urn}: ${message}`);
+      // The resource keeps what it had: its old state, or what the import found.
+      const kept = imported ?? old;
+      if (kept) this.next.set(urn, kept);
+      if (!this.options.continueOnError) {
+        this.cancelled = true;
+        throw new Cancelled(message);
+      }
+      this.unsettled.add(urn);
+      return { urn, id: kept?.id ?? "", outputs: {}, result: "fail" };
+    }
+  }
+
+  private settle(state: StateResource, op: Op | undefined, line: { type: string; name: string }): Registered {
+    this.next.set(state.urn, state);
+    if (op) this.options.emit({ op, ...line });
+    return { urn: state.urn, id: state.id ?? "", outputs: state.outputs, result: "success" };
+  }
+
+  /** The step the engine would take, decided without the provider (for a skipped step, and before applying). */
+  private plannedOp(goal: Goal, old: StateResource | undefined): Op {
+    if (goal.custom && goal.importId && (!old || (old.importId ?? old.id) !== goal.importId)) return "import";
+    if (!old) return "create";
+    if (!goal.custom) return "same";
+    const row = this.options.rows[goal.type];
+    const news = ignoring({ ...(row?.defaults ?? {}), ...goal.inputs }, old.inputs, goal.ignoreChanges);
+    const changed = changedKeys(old.inputs, news, row);
+    if (changed.length === 0) return "same";
+    return changed.some((key) => row?.replaceOn.includes(key)) ? "replace" : "update";
+  }
+
+  /** A component: no provider, no diff; its outputs come with RegisterResourceOutputs. */
+  private component(urn: string, goal: Goal, old: StateResource | undefined): Registered {
+    this.next.set(urn, {
+      urn,
+      type: goal.type,
+      custom: false,
+      parent: goal.parent,
+      inputs: goal.inputs,
+      outputs: old?.outputs ?? {},
+      dependencies: goal.dependencies,
+      propertyDependencies: goal.propertyDependencies,
+      retainOnDelete: goal.retainOnDelete,
+    });
+    this.options.emit({ op: old ? "same" : "create", type: goal.type, name: goal.name });
+    // The engine hands a local component no outputs back (source_eval.go).
+    return { urn, id: "", outputs: {}, result: "success" };
+  }
+
+  /** An explicit provider: configured, never called (the rows use the environment's credentials and region). */
+  private providerResource(urn: string, goal: Goal, old: StateResource | undefined): Registered {
+    const id = old?.id ?? randomUUID();
+    const same = old !== undefined && changedKeys(old.inputs, goal.inputs).length === 0;
+    this.next.set(urn, {
+      urn,
+      type: goal.type,
+      custom: true,
+      id,
+      parent: goal.parent,
+      inputs: goal.inputs,
+      outputs: goal.inputs,
+      dependencies: goal.dependencies,
+      propertyDependencies: goal.propertyDependencies,
+      retainOnDelete: goal.retainOnDelete,
+    });
+    this.options.emit({ op: old ? (same ? "same" : "update") : "create", type: goal.type, name: goal.name });
+    return { urn, id, outputs: goal.inputs, result: "success" };
+  }
+
+  /** The default provider of a type's package, registered once per run (`pulumi:providers:aws::default_7_48_0`). */
+  private defaultProvider(type: string, version: string): Promise<string> {
+    const pkg = type.split(":")[0];
+    const name = version ? `default_${version.replace(/[.-]/g, "_")}` : "default";
+    const urn = this.urnOf("", `${PROVIDER_TYPE_PREFIX}${pkg}`, name);
+    // Registrations that need it at once wait for the one registration of it.
+    let registered = this.defaultProviders.get(urn);
+    if (!registered) {
+      registered = this.registerDefaultProvider(urn, pkg, name, version);
+      this.defaultProviders.set(urn, registered);
+    }
+    return registered;
+  }
+
+  private async registerDefaultProvider(urn: string, pkg: string, name: string, version: string): Promise<string> {
+    const old = this.olds.get(urn);
+    const id = old?.id ?? randomUUID();
+    // The engine registers a default provider as the program would an explicit one: analyzed too.
+    const goal: Goal = {
+      type: `${PROVIDER_TYPE_PREFIX}${pkg}`,
+      name,
+      custom: true,
+      parent: "",
+      inputs: { version },
+      dependencies: [],
+      propertyDependencies: {},
+      provider: "",
+      version,
+      importId: "",
+      retainOnDelete: false,
+      ignoreChanges: [],
+    };
+    this.goals.set(urn, goal);
+    await this.analyze(urn, goal, goal.inputs, "");
+    this.next.set(urn, {
+      urn,
+      type: `${PROVIDER_TYPE_PREFIX}${pkg}`,
+      custom: true,
+      id,
+      parent: "",
+      inputs: { version },
+      outputs: { version },
+      dependencies: [],
+      propertyDependencies: {},
+      retainOnDelete: false,
+    });
+    this.options.emit({ op: old ? "same" : "create", type: `${PROVIDER_TYPE_PREFIX}${pkg}`, name });
+    return `${urn}::${id}`;
+  }
+
+  /** RegisterResourceOutputs: a component's outputs, or the stack's. */
+  registerOutputs(urn: string, outputs: Properties): void {
+    const entry = this.next.get(urn);
+    if (entry?.type === ROOT_STACK_TYPE) this.stackOutputs = outputs;
+    if (entry) entry.outputs = outputs;
+  }
+
+  /** ReadResource: only stack references are read (the engine's builtin provider). */
+  read(type: string, name: string, parent: string, id: string): Promise<{ urn: string; properties: Properties }> {
+    return this.tracked(async () => {
+      const urn = this.urnOf(parent, type, name);
+      if (type !== STACK_REFERENCE_TYPE) throw new Error(`the engine stand-in reads only ${STACK_REFERENCE_TYPE}, not ${type}`);
+      const properties = this.readStackOutputs(id);
+      this.next.set(urn, {
+        urn,
+        type,
+        custom: true,
+        id,
+        parent,
+        inputs: { name: id },
+        outputs: properties,
+        dependencies: [],
+        propertyDependencies: {},
+        retainOnDelete: false,
+        external: true,
+      });
+      this.options.emit({ op: "read", type, name });
+      return { urn, properties };
+    });
+  }
+
+  /** Invoke: the engine's own `pulumi:pulumi:readStackOutputs`, or a provider's data source. */
+  invoke(token: string, args: Properties): Promise<Properties> {
+    return this.tracked(async () => {
+      if (token === READ_STACK_OUTPUTS) return this.readStackOutputs(String(args.name ?? ""));
+      const row = this.options.invokes[token];
+      if (!row) throw new Error(`the engine stand-in does not answer invoke ${token}`);
+      try {
+        return await row(this.options.cloud, args);
+      } catch (error) {
+        throw new Error(awsMessage(error));
+      }
+    });
+  }
+
+  /**
+   * Another stack's outputs from its last update (builtins.go, readStackReference): `org/project/stack`
+   * or `stack`, read from its state file beside this stack's; an error when that stack does not exist.
+   */
+  private readStackOutputs(name: string): Properties {
+    const stack = name.split("/").pop() ?? name;
+    const state = readState(siblingStateFile(this.options.stateFile, stack));
+    if (!state) throw new Error(`unknown stack "${name}"`);
+    return { name, outputs: state.outputs, secretOutputNames: [] };
+  }
+
+  /**
+   * After the program: when it succeeded, deletes what it no longer declares and the resources it
+   * replaced, dependents first (the reverse of the order they were created in); then, for an update,
+   * writes the state. A program that failed deletes nothing. Returns whether the run succeeded.
+   */
+  async finish(programSucceeded: boolean): Promise<boolean> {
+    const leftovers: StateResource[] = [];
+    if (programSucceeded && !this.cancelled) {
+      const gone = (this.old?.resources ?? []).filter((r) => !this.next.has(r.urn) || this.replaced.includes(r));
+      for (const resource of gone.reverse()) {
+        const op: Op = this.replaced.includes(resource) ? "delete-replaced" : "delete";
+        const line = { op, type: resource.type, name: resource.urn.split("::").pop() ?? resource.urn };
+        if (resource.retainOnDelete) {
+          this.options.emit({ ...line, retained: true });
+          continue;
+        }
+        const row = this.options.rows[resource.type];
+        const managed = resource.custom && !resource.external && !resource.type.startsWith(PROVIDER_TYPE_PREFIX);
+        try {
+          if (managed && !row) throw new Error(`the engine stand-in does not model resource type ${resource.type}`);
+          if (managed && !this.options.dryRun) await row.delete(this.options.cloud, resource.id ?? "", resource.inputs, resource.outputs);
+          this.options.emit(line);
+        } catch (error) {
+          const message = error instanceof Error && error.name === "Error" ? error.message : awsMessage(error);
+          this.options.emit({ ...line, result: "failed", error: message });
+          this.failures.push(`${resource.urn}: ${message}`);
+          leftovers.push(resource);
+          if (!this.options.continueOnError) break;
+        }
+      }
+    } else {
+      // Nothing is deleted: every old resource the program did not reach stays as it was.
+      for (const resource of this.old?.resources ?? []) if (!this.next.has(resource.urn)) leftovers.push(resource);
+    }
+    // AnalyzeStack once every step is done, deletes included, and only when none failed
+    // (deployment_executor.go, Execute; step_generator.go, AnalyzeResources): the resources of
+    // this run with their outputs. In an update, whatever it finds was already applied.
+    if (programSucceeded && !this.cancelled && this.failures.length === 0) await this.analyzeStack();
+    if (this.mandatoryViolations > 0) {
+      const count =
+        this.mandatoryViolations === 1 ? "1 mandatory policy violation" : `${this.mandatoryViolations} mandatory policy violations`;
+      this.failures.push(`${count}: the ${this.options.dryRun ? "preview" : "update"} fails`);
+    }
+    const succeeded = programSucceeded && this.failures.length === 0;
+    if (!this.options.dryRun) {
+      // An update that failed keeps the outputs it did not replace (step_executor.go: finalizing errored stack outputs).
+      const outputs = succeeded ? (this.stackOutputs ?? {}) : { ...(this.old?.outputs ?? {}), ...(this.stackOutputs ?? {}) };
+      writeState(this.options.stateFile, {
+        version: 1,
+        project: this.options.project,
+        stack: this.options.stack,
+        outputs,
+        resources: [...leftovers.filter((r) => !this.next.has(r.urn)), ...this.next.values()],
+      });
+    }
+    return succeeded;
+  }
+}
+
+/** Outputs of a resource a preview would create: its inputs, and unknown for what only the provider knows. */
+function previewOutputs(row: ResourceRow, inputs: Properties): Properties {
+  return { ...inputs, ...Object.fromEntries(row.computed.filter((key) => inputs[key] === undefined).map((key) => [key, UNKNOWN])) };
+}
+
+/** The goal's inputs with each `ignoreChanges` property taken from `base` (the old or imported state). */
+function ignoring(news: Properties, base: Properties, ignoreChanges: readonly string[]): Properties {
+  const result = { ...news };
+  for (const key of ignoreChanges) {
+    if (key in base) result[key] = base[key];
+    else delete result[key];
+  }
+  return result;
+}
+
+/** Inputs whose value differs (a missing value and null are the same), or that the row's provider takes for different. */
+function changedKeys(olds: Properties, news: Properties, row?: ResourceRow): string[] {
+  const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
+  const same = (key: string) => row?.equivalent?.[key]?.(olds[key], news[key]) ?? sameValue(olds[key] ?? null, news[key] ?? null);
+  return [...keys].filter((key) => !same(key)).sort();
+}

@@ -1,0 +1,85 @@
+/**
+ * The stand-in's imitation of the providers: one row per resource type, one entry per invoke. A
+ * row says how the provider creates, reads, updates and deletes a resource of its type, and which
+ * inputs force a replacement (the provider's schema: `ForceNew` in terraform-provider-aws, which
+ * the bridged Pulumi provider turns into a replacement). The deployment (deployment.ts) decides
+ * which of them to call, as the engine does; a row never decides.
+ *
+ * To model a new type, add a row to the table in rows.ts: its type token, `replaceOn` read from the
+ * provider's schema (cite the file), the defaults its Check fills in, the outputs only the
+ * provider knows, and the four calls against moto. A type without a row fails its step with a
+ * message that names it.
+ */
+import { IAMClient } from "@aws-sdk/client-iam";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { Properties, Value } from "./properties.ts";
+
+/** The clouds a row calls: AWS clients from the environment (AWS_ENDPOINT_URL at moto), and a clock. */
+export interface Cloud {
+  iam: IAMClient;
+  organizations: OrganizationsClient;
+  sts: STSClient;
+  now(): Date;
+}
+
+/** The clients the AWS provider would make from the environment's credentials and region. */
+export function cloudFromEnvironment(): Cloud {
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+  return {
+    iam: new IAMClient({ region, maxAttempts: 1 }),
+    organizations: new OrganizationsClient({ region, maxAttempts: 1 }),
+    sts: new STSClient({ region, maxAttempts: 1 }),
+    now: () => new Date(),
+  };
+}
+
+/** A resource as the provider reads it: its id, the inputs that would recreate it, and every output. */
+export interface ReadResult {
+  id: string;
+  inputs: Properties;
+  outputs: Properties;
+}
+
+/** Whether the provider's Diff takes two values of one input for the same. */
+export type Equivalence = (old: Value | undefined, next: Value | undefined) => boolean;
+
+export interface ResourceRow {
+  /** Inputs whose change replaces the resource (ForceNew in the provider's schema). */
+  replaceOn: readonly string[];
+  /**
+   * Inputs whose different values the provider's Diff takes for the same: a DiffSuppressFunc, a
+   * set compared without order, an Optional+Computed input the program leaves out. Every other
+   * input compares as JSON (the stand-in has no Diff of the provider's).
+   */
+  equivalent?: Readonly<Record<string, Equivalence>>;
+  /** What the provider's Check fills in when the program leaves an input out. */
+  defaults?: Properties;
+  /** Outputs that only the provider knows: unknown in a preview until the resource exists. */
+  computed: readonly string[];
+  create(cloud: Cloud, inputs: Properties): Promise<ReadResult>;
+  /** The resource as the cloud has it, by the id and inputs in state; null when it is gone. */
+  read(cloud: Cloud, id: string, inputs: Properties): Promise<ReadResult | null>;
+  /**
+   * `pulumi import` and the `import` option: the resource by the id the program names; null when it
+   * does not exist. Rows without it cannot be imported.
+   */
+  import?(cloud: Cloud, id: string): Promise<ReadResult | null>;
+  /** Applies the inputs that changed (none of `replaceOn`); the outputs after. */
+  update(cloud: Cloud, id: string, olds: Properties, news: Properties, outputs: Properties): Promise<Properties>;
+  delete(cloud: Cloud, id: string, inputs: Properties, outputs: Properties): Promise<void>;
+}
+
+/** An invoke (a data source) the provider answers. */
+export type InvokeRow = (cloud: Cloud, args: Properties) => Promise<Properties>;
+
+/** The message of an AWS SDK error as the provider words it: the error code, then AWS's message. */
+export function awsMessage(error: unknown): string {
+  const e = error as { name?: string; message?: string };
+  return `${e.name ?? "Error"}: ${e.message ?? String(error)}`;
+}
+
+/** True when AWS answered that the entity does not exist (IAM's NoSuchEntity). */
+export function isNoSuchEntity(error: unknown): boolean {
+  return (error as { name?: string })?.name === "NoSuchEntityException" || (error as { name?: string })?.name === "NoSuchEntity";
+}

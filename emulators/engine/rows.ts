@@ -1,0 +1,537 @@
+/**
+ * The rows of the provider imitation (provider.ts), one per resource type the program declares,
+ * each against moto through the AWS SDK. What each call does, and which inputs force a
+ * replacement, follows terraform-provider-aws (the provider that @pulumi/aws bridges), read in its
+ * source: internal/service/iam/access_key.go, policy.go, role.go, role_policy.go,
+ * role_policy_attachment.go, user_policy_attachment.go, openid_connect_provider.go (and diff.go's
+ * suppressOpenIDURL), internal/service/organizations/policy.go, policy_attachment.go; and the time
+ * provider's static resource (`triggers` and `rfc3339` force a
+ * new resource). docs/program.md lists what is read and what is exercised.
+ */
+import {
+  AddClientIDToOpenIDConnectProviderCommand,
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  DeleteAccessKeyCommand,
+  DeleteOpenIDConnectProviderCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  DetachUserPolicyCommand,
+  GetAccessKeyLastUsedCommand,
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListPolicyVersionsCommand,
+  PutRolePolicyCommand,
+  RemoveClientIDFromOpenIDConnectProviderCommand,
+  TagOpenIDConnectProviderCommand,
+  TagPolicyCommand,
+  TagRoleCommand,
+  UntagOpenIDConnectProviderCommand,
+  UntagPolicyCommand,
+  UntagRoleCommand,
+  UpdateAccessKeyCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateOpenIDConnectProviderThumbprintCommand,
+  UpdateRoleCommand,
+  type Tag,
+} from "@aws-sdk/client-iam";
+import {
+  AttachPolicyCommand,
+  CreatePolicyCommand as CreateOrganizationsPolicyCommand,
+  DeletePolicyCommand as DeleteOrganizationsPolicyCommand,
+  DescribePolicyCommand,
+  DetachPolicyCommand,
+  ListTargetsForPolicyCommand,
+  UpdatePolicyCommand,
+} from "@aws-sdk/client-organizations";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { isNoSuchEntity, type Cloud, type Equivalence, type InvokeRow, type ResourceRow } from "./provider.ts";
+import { sameValue, type Properties, type Value } from "./properties.ts";
+
+const text = (value: Value | undefined): string | undefined => (typeof value === "string" ? value : undefined);
+const tagsOf = (value: Value | undefined): Tag[] =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+    ? Object.entries(value).map(([Key, v]) => ({ Key, Value: String(v ?? "") }))
+    : [];
+const tagMap = (tags: Tag[] | undefined): Properties => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+const decoded = (document: string | undefined): string => decodeURIComponent(document ?? "");
+/** null when AWS says the entity does not exist; any other failure is thrown. */
+async function orGone<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isNoSuchEntity(error)) return null;
+    throw error;
+  }
+}
+/** The provider's unique suffix for ids it makes up (`id.PrefixedUniqueId`). */
+let unique = 0;
+const uniqueId = (prefix: string) => `${prefix}${Date.now().toString().padStart(20, "0")}${String(++unique).padStart(8, "0")}`;
+
+/** Tags to add and keys to remove, from the old and new `tags` inputs. */
+function tagChanges(olds: Properties, news: Properties): { add: Tag[]; remove: string[] } {
+  const before = tagMap(tagsOf(olds.tags));
+  const after = tagMap(tagsOf(news.tags));
+  return {
+    add: Object.entries(after)
+      .filter(([k, v]) => before[k] !== v)
+      .map(([Key, v]) => ({ Key, Value: String(v) })),
+    remove: Object.keys(before).filter((k) => !(k in after)),
+  };
+}
+
+const accessKey: ResourceRow = {
+  // access_key.go: `user` and `pgp_key` are ForceNew; `status` defaults to Active.
+  replaceOn: ["user", "pgpKey"],
+  defaults: { status: "Active" },
+  computed: ["createDate", "encryptedSecret", "encryptedSesSmtpPasswordV4", "keyFingerprint", "secret", "sesSmtpPasswordV4"],
+  async create(cloud, inputs) {
+    const created = await cloud.iam.send(new CreateAccessKeyCommand({ UserName: text(inputs.user) }));
+    const id = created.AccessKey?.AccessKeyId ?? "";
+    if (inputs.status === "Inactive")
+      await cloud.iam.send(new UpdateAccessKeyCommand({ AccessKeyId: id, Status: "Inactive", UserName: text(inputs.user) }));
+    // The real provider's outputs hold the new key's secret; the stand-in keeps a marker in its place,
+    // never the secret (which a policy pack sees as set: the key was created).
+    return { id, inputs, outputs: { ...inputs, createDate: created.AccessKey?.CreateDate?.toISOString() ?? null, secret: "[secret]" } };
+  },
+  async read(cloud, id, inputs) {
+    const listed = await orGone(cloud.iam.send(new ListAccessKeysCommand({ UserName: text(inputs.user) })));
+    const key = listed?.AccessKeyMetadata?.find((k) => k.AccessKeyId === id);
+    if (!key) return null;
+    const read = { user: key.UserName ?? null, status: key.Status ?? null };
+    return { id, inputs: read, outputs: { ...read, createDate: key.CreateDate?.toISOString() ?? null } };
+  },
+  // The importer finds the key's user with GetAccessKeyLastUsed, then reads it.
+  async import(cloud, id) {
+    const used = await orGone(cloud.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: id })));
+    if (!used?.UserName) return null;
+    return this.read(cloud, id, { user: used.UserName });
+  },
+  async update(cloud, id, olds, news, outputs) {
+    if (olds.status !== news.status)
+      await cloud.iam.send(
+        new UpdateAccessKeyCommand({ AccessKeyId: id, Status: text(news.status) as "Active" | "Inactive", UserName: text(news.user) }),
+      );
+    return { ...outputs, ...news };
+  },
+  async delete(cloud, id, inputs) {
+    await cloud.iam.send(new DeleteAccessKeyCommand({ AccessKeyId: id, UserName: text(inputs.user) }));
+  },
+};
+
+const managedPolicy: ResourceRow = {
+  // policy.go: `name`, `name_prefix`, `path` and `description` are ForceNew; `path` defaults to "/".
+  replaceOn: ["name", "namePrefix", "path", "description"],
+  defaults: { path: "/" },
+  computed: ["arn", "attachmentCount", "policyId", "tagsAll"],
+  async create(cloud, inputs) {
+    const created = await cloud.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: text(inputs.name),
+        Path: text(inputs.path),
+        Description: text(inputs.description),
+        PolicyDocument: text(inputs.policy),
+        Tags: tagsOf(inputs.tags).length > 0 ? tagsOf(inputs.tags) : undefined,
+      }),
+    );
+    const arn = created.Policy?.Arn ?? "";
+    return {
+      id: arn,
+      inputs,
+      outputs: { ...inputs, arn, policyId: created.Policy?.PolicyId ?? null, attachmentCount: 0, tagsAll: inputs.tags ?? {} },
+    };
+  },
+  async read(cloud, id) {
+    const found = await orGone(cloud.iam.send(new GetPolicyCommand({ PolicyArn: id })));
+    if (!found?.Policy) return null;
+    const version = await cloud.iam.send(new GetPolicyVersionCommand({ PolicyArn: id, VersionId: found.Policy.DefaultVersionId }));
+    const tags = tagMap(found.Policy.Tags);
+    const inputs: Properties = {
+      name: found.Policy.PolicyName ?? null,
+      path: found.Policy.Path ?? "/",
+      description: found.Policy.Description ?? null,
+      policy: decoded(version.PolicyVersion?.Document),
+      tags,
+    };
+    return {
+      id,
+      inputs,
+      outputs: {
+        ...inputs,
+        arn: id,
+        policyId: found.Policy.PolicyId ?? null,
+        attachmentCount: found.Policy.AttachmentCount ?? 0,
+        tagsAll: tags,
+      },
+    };
+  },
+  async update(cloud, id, olds, news, outputs) {
+    if (olds.policy !== news.policy) {
+      // The provider deletes the oldest non-default version when IAM's limit of five is reached.
+      const versions = (await cloud.iam.send(new ListPolicyVersionsCommand({ PolicyArn: id }))).Versions ?? [];
+      if (versions.length >= 5) {
+        const oldest = versions
+          .filter((v) => !v.IsDefaultVersion)
+          .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
+        if (oldest) await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: oldest.VersionId }));
+      }
+      await cloud.iam.send(new CreatePolicyVersionCommand({ PolicyArn: id, PolicyDocument: text(news.policy), SetAsDefault: true }));
+    }
+    const { add, remove } = tagChanges(olds, news);
+    if (remove.length > 0) await cloud.iam.send(new UntagPolicyCommand({ PolicyArn: id, TagKeys: remove }));
+    if (add.length > 0) await cloud.iam.send(new TagPolicyCommand({ PolicyArn: id, Tags: add }));
+    return { ...outputs, ...news, tagsAll: news.tags ?? {} };
+  },
+  async delete(cloud, id) {
+    // The versions go first: IAM refuses to delete a policy that has others than the default one.
+    const versions = (await orGone(cloud.iam.send(new ListPolicyVersionsCommand({ PolicyArn: id }))))?.Versions ?? [];
+    for (const version of versions.filter((v) => !v.IsDefaultVersion))
+      await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: version.VersionId }));
+    await orGone(cloud.iam.send(new DeletePolicyCommand({ PolicyArn: id })));
+  },
+};
+
+/** user_policy_attachment.go and role_policy_attachment.go: every input is ForceNew; a detach that finds nothing is done. */
+function policyAttachment(principal: "user" | "role"): ResourceRow {
+  const name = (inputs: Properties) => text(inputs[principal]);
+  return {
+    replaceOn: [principal, "policyArn"],
+    computed: [],
+    async create(cloud, inputs) {
+      if (principal === "user")
+        await cloud.iam.send(new AttachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) }));
+      else await cloud.iam.send(new AttachRolePolicyCommand({ RoleName: name(inputs), PolicyArn: text(inputs.policyArn) }));
+      return { id: uniqueId(`${name(inputs)}-`), inputs, outputs: { ...inputs } };
+    },
+    async read(cloud, id, inputs) {
+      const listed =
+        principal === "user"
+          ? await orGone(cloud.iam.send(new ListAttachedUserPoliciesCommand({ UserName: name(inputs) })))
+          : await orGone(cloud.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name(inputs) })));
+      return listed?.AttachedPolicies?.some((p) => p.PolicyArn === inputs.policyArn) ? { id, inputs, outputs: { ...inputs } } : null;
+    },
+    async update(_cloud, _id, _olds, news) {
+      return { ...news };
+    },
+    async delete(cloud, _id, inputs) {
+      if (principal === "user")
+        await orGone(cloud.iam.send(new DetachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) })));
+      else await orGone(cloud.iam.send(new DetachRolePolicyCommand({ RoleName: name(inputs), PolicyArn: text(inputs.policyArn) })));
+    },
+  };
+}
+
+const rolePolicy: ResourceRow = {
+  // role_policy.go: `name`, `name_prefix` and `role` are ForceNew; the document is updated in place.
+  replaceOn: ["name", "namePrefix", "role"],
+  computed: [],
+  async create(cloud, inputs) {
+    await cloud.iam.send(
+      new PutRolePolicyCommand({ RoleName: text(inputs.role), PolicyName: text(inputs.name), PolicyDocument: text(inputs.policy) }),
+    );
+    return { id: `${text(inputs.role)}:${text(inputs.name)}`, inputs, outputs: { ...inputs } };
+  },
+  async read(cloud, id) {
+    const [role, name] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
+    const found = await orGone(cloud.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name })));
+    if (!found) return null;
+    const inputs = { role, name, policy: decoded(found.PolicyDocument) };
+    return { id, inputs, outputs: { ...inputs } };
+  },
+  async update(cloud, _id, _olds, news) {
+    await cloud.iam.send(
+      new PutRolePolicyCommand({ RoleName: text(news.role), PolicyName: text(news.name), PolicyDocument: text(news.policy) }),
+    );
+    return { ...news };
+  },
+  async delete(cloud, id) {
+    await orGone(
+      cloud.iam.send(new DeleteRolePolicyCommand({ RoleName: id.slice(0, id.indexOf(":")), PolicyName: id.slice(id.indexOf(":") + 1) })),
+    );
+  },
+};
+
+const role: ResourceRow = {
+  // role.go: `name`, `name_prefix` and `path` are ForceNew; `path` defaults to "/", `max_session_duration` to 3600.
+  replaceOn: ["name", "namePrefix", "path"],
+  defaults: { path: "/", maxSessionDuration: 3600, forceDetachPolicies: false },
+  computed: ["arn", "createDate", "uniqueId", "tagsAll", "managedPolicyArns", "inlinePolicies"],
+  async create(cloud, inputs) {
+    const created = await cloud.iam.send(
+      new CreateRoleCommand({
+        RoleName: text(inputs.name),
+        Path: text(inputs.path),
+        Description: text(inputs.description),
+        AssumeRolePolicyDocument: text(inputs.assumeRolePolicy),
+        MaxSessionDuration: typeof inputs.maxSessionDuration === "number" ? inputs.maxSessionDuration : undefined,
+        Tags: tagsOf(inputs.tags).length > 0 ? tagsOf(inputs.tags) : undefined,
+      }),
+    );
+    const made = created.Role;
+    return {
+      id: made?.RoleName ?? "",
+      inputs,
+      outputs: {
+        ...inputs,
+        arn: made?.Arn ?? null,
+        uniqueId: made?.RoleId ?? null,
+        createDate: made?.CreateDate?.toISOString() ?? null,
+        tagsAll: inputs.tags ?? {},
+      },
+    };
+  },
+  async read(cloud, id) {
+    const found = (await orGone(cloud.iam.send(new GetRoleCommand({ RoleName: id }))))?.Role;
+    if (!found) return null;
+    const inputs: Properties = {
+      name: found.RoleName ?? id,
+      path: found.Path ?? "/",
+      description: found.Description ?? null,
+      assumeRolePolicy: decoded(found.AssumeRolePolicyDocument),
+      maxSessionDuration: found.MaxSessionDuration ?? 3600,
+      tags: tagMap(found.Tags),
+    };
+    return {
+      id,
+      inputs,
+      outputs: { ...inputs, arn: found.Arn ?? null, uniqueId: found.RoleId ?? null, createDate: found.CreateDate?.toISOString() ?? null },
+    };
+  },
+  async update(cloud, id, olds, news, outputs) {
+    if (olds.assumeRolePolicy !== news.assumeRolePolicy)
+      await cloud.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: text(news.assumeRolePolicy) }));
+    if (olds.description !== news.description || olds.maxSessionDuration !== news.maxSessionDuration) {
+      await cloud.iam.send(
+        new UpdateRoleCommand({
+          RoleName: id,
+          Description: text(news.description),
+          MaxSessionDuration: typeof news.maxSessionDuration === "number" ? news.maxSessionDuration : undefined,
+        }),
+      );
+    }
+    const { add, remove } = tagChanges(olds, news);
+    if (remove.length > 0) await cloud.iam.send(new UntagRoleCommand({ RoleName: id, TagKeys: remove }));
+    if (add.length > 0) await cloud.iam.send(new TagRoleCommand({ RoleName: id, Tags: add }));
+    return { ...outputs, ...news, tagsAll: news.tags ?? {} };
+  },
+  async delete(cloud, id) {
+    await orGone(cloud.iam.send(new DeleteRoleCommand({ RoleName: id })));
+  },
+};
+
+const strings = (value: Value | undefined): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** diff.go, suppressOpenIDURL: the issuer with and without its https:// is one URL (IAM answers without it). */
+const sameOpenIdUrl: Equivalence = (old, next) => {
+  const normal = (value: Value | undefined) => {
+    const url = text(value) ?? "";
+    try {
+      return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`).toString();
+    } catch {
+      return url;
+    }
+  };
+  return normal(old) === normal(next);
+};
+/** A TypeSet: the same members in any order. */
+const sameSet: Equivalence = (old, next) => sameValue([...strings(old)].sort(), [...strings(next)].sort());
+/** Optional and Computed: left out by the program, the provider keeps what it has. */
+const keptWhenLeftOut: Equivalence = (old, next) => next === undefined || next === null || sameValue(old ?? null, next);
+/** A map of tags: none and an empty map are the same. */
+const sameTags: Equivalence = (old, next) => sameValue(tagMap(tagsOf(old ?? null)), tagMap(tagsOf(next ?? null)));
+
+const openIdConnectProvider: ResourceRow = {
+  // openid_connect_provider.go: only `url` is ForceNew, its difference suppressed between the
+  // issuer with and without https://; `client_id_list` is a set, updated by adding and removing
+  // client ids; `thumbprint_list` is Optional and Computed, updated only to a non-empty list;
+  // tags by TagOpenIDConnectProvider and UntagOpenIDConnectProvider (@Tags, resourceType OIDCProvider).
+  replaceOn: ["url"],
+  equivalent: { url: sameOpenIdUrl, clientIdLists: sameSet, thumbprintLists: keptWhenLeftOut, tags: sameTags },
+  computed: ["arn", "tagsAll", "thumbprintLists"],
+  async create(cloud, inputs) {
+    const thumbprints = strings(inputs.thumbprintLists);
+    const created = await cloud.iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: text(inputs.url),
+        ClientIDList: strings(inputs.clientIdLists),
+        ThumbprintList: thumbprints.length > 0 ? thumbprints : undefined,
+        Tags: tagsOf(inputs.tags).length > 0 ? tagsOf(inputs.tags) : undefined,
+      }),
+    );
+    const arn = created.OpenIDConnectProviderArn ?? "";
+    // The provider reads the provider back after creating it (IAM fills in the thumbprints).
+    const read = await this.read(cloud, arn, inputs);
+    return { id: arn, inputs, outputs: { ...inputs, ...(read?.outputs ?? {}), arn } };
+  },
+  async read(cloud, id) {
+    const found = await orGone(cloud.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id })));
+    if (!found) return null;
+    const inputs: Properties = {
+      url: found.Url ?? null,
+      clientIdLists: [...(found.ClientIDList ?? [])],
+      thumbprintLists: [...(found.ThumbprintList ?? [])],
+      tags: tagMap(found.Tags),
+    };
+    return { id, inputs, outputs: { ...inputs, arn: id, tagsAll: inputs.tags } };
+  },
+  async import(cloud, id) {
+    return this.read(cloud, id, {});
+  },
+  async update(cloud, id, olds, news, outputs) {
+    const thumbprints = strings(news.thumbprintLists);
+    if (thumbprints.length > 0 && !sameValue(strings(olds.thumbprintLists), thumbprints))
+      await cloud.iam.send(new UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: id, ThumbprintList: thumbprints }));
+    const [before, after] = [new Set(strings(olds.clientIdLists)), new Set(strings(news.clientIdLists))];
+    for (const clientId of [...after].filter((c) => !before.has(c)))
+      await cloud.iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, ClientID: clientId }));
+    for (const clientId of [...before].filter((c) => !after.has(c)))
+      await cloud.iam.send(new RemoveClientIDFromOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, ClientID: clientId }));
+    const { add, remove } = tagChanges(olds, news);
+    if (remove.length > 0) await cloud.iam.send(new UntagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, TagKeys: remove }));
+    if (add.length > 0) await cloud.iam.send(new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, Tags: add }));
+    return { ...outputs, ...news, tagsAll: news.tags ?? {} };
+  },
+  async delete(cloud, id) {
+    await orGone(cloud.iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id })));
+  },
+};
+
+const organizationsPolicy: ResourceRow = {
+  // organizations/policy.go: only `type` is ForceNew (default SERVICE_CONTROL_POLICY); name, description and content update in place.
+  replaceOn: ["type"],
+  defaults: { type: "SERVICE_CONTROL_POLICY" },
+  computed: ["arn", "awsManaged", "tagsAll"],
+  async create(cloud, inputs) {
+    const created = await cloud.organizations.send(
+      new CreateOrganizationsPolicyCommand({
+        Name: text(inputs.name),
+        Description: text(inputs.description) ?? "",
+        Content: text(inputs.content),
+        Type: text(inputs.type) as "SERVICE_CONTROL_POLICY",
+      }),
+    );
+    const summary = created.Policy?.PolicySummary;
+    return {
+      id: summary?.Id ?? "",
+      inputs,
+      outputs: { ...inputs, arn: summary?.Arn ?? null, awsManaged: false, tagsAll: inputs.tags ?? {} },
+    };
+  },
+  async read(cloud, id) {
+    let found;
+    try {
+      found = (await cloud.organizations.send(new DescribePolicyCommand({ PolicyId: id }))).Policy;
+    } catch (error) {
+      if ((error as { name?: string }).name === "PolicyNotFoundException") return null;
+      throw error;
+    }
+    const summary = found?.PolicySummary;
+    const inputs: Properties = {
+      name: summary?.Name ?? null,
+      description: summary?.Description ?? null,
+      content: found?.Content ?? null,
+      type: summary?.Type ?? null,
+    };
+    return { id, inputs, outputs: { ...inputs, arn: summary?.Arn ?? null, awsManaged: summary?.AwsManaged ?? false } };
+  },
+  async update(cloud, id, _olds, news, outputs) {
+    await cloud.organizations.send(
+      new UpdatePolicyCommand({ PolicyId: id, Name: text(news.name), Description: text(news.description), Content: text(news.content) }),
+    );
+    return { ...outputs, ...news };
+  },
+  async delete(cloud, id) {
+    await cloud.organizations.send(new DeleteOrganizationsPolicyCommand({ PolicyId: id }));
+  },
+};
+
+const organizationsPolicyAttachment: ResourceRow = {
+  // organizations/policy_attachment.go: `policy_id` and `target_id` are ForceNew; `skip_destroy` keeps the attachment on delete.
+  replaceOn: ["policyId", "targetId"],
+  computed: [],
+  async create(cloud, inputs) {
+    await cloud.organizations.send(new AttachPolicyCommand({ PolicyId: text(inputs.policyId), TargetId: text(inputs.targetId) }));
+    return { id: `${text(inputs.targetId)}:${text(inputs.policyId)}`, inputs, outputs: { ...inputs } };
+  },
+  async read(cloud, id, inputs) {
+    const targets = (await cloud.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: text(inputs.policyId) }))).Targets ?? [];
+    return targets.some((t) => t.TargetId === inputs.targetId) ? { id, inputs, outputs: { ...inputs } } : null;
+  },
+  async update(_cloud, _id, _olds, news) {
+    return { ...news };
+  },
+  async delete(cloud, _id, inputs) {
+    if (inputs.skipDestroy === true) return;
+    await cloud.organizations.send(new DetachPolicyCommand({ PolicyId: text(inputs.policyId), TargetId: text(inputs.targetId) }));
+  },
+};
+
+/** The time provider's `time_static`: the current UTC time, to the second, taken when it is created; no cloud call. */
+const timeStatic: ResourceRow = {
+  replaceOn: ["triggers", "rfc3339"],
+  computed: ["day", "hour", "minute", "month", "rfc3339", "second", "unix", "year"],
+  async create(cloud, inputs) {
+    const at = typeof inputs.rfc3339 === "string" ? new Date(inputs.rfc3339) : new Date(Math.floor(cloud.now().getTime() / 1000) * 1000);
+    const rfc3339 = at.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const outputs: Properties = {
+      ...inputs,
+      rfc3339,
+      unix: at.getTime() / 1000,
+      year: at.getUTCFullYear(),
+      month: at.getUTCMonth() + 1,
+      day: at.getUTCDate(),
+      hour: at.getUTCHours(),
+      minute: at.getUTCMinutes(),
+      second: at.getUTCSeconds(),
+    };
+    return { id: rfc3339, inputs, outputs };
+  },
+  async read() {
+    return null;
+  },
+  async update(_cloud, _id, _olds, news, outputs) {
+    return { ...outputs, ...news };
+  },
+  async delete() {},
+};
+
+/** Resource type token → its row. */
+export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
+  "aws:iam/accessKey:AccessKey": accessKey,
+  "aws:iam/policy:Policy": managedPolicy,
+  "aws:iam/userPolicyAttachment:UserPolicyAttachment": policyAttachment("user"),
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": policyAttachment("role"),
+  "aws:iam/rolePolicy:RolePolicy": rolePolicy,
+  "aws:iam/role:Role": role,
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": openIdConnectProvider,
+  "aws:organizations/policy:Policy": organizationsPolicy,
+  "aws:organizations/policyAttachment:PolicyAttachment": organizationsPolicyAttachment,
+  "time:index/static:Static": timeStatic,
+};
+
+/** Invoke token → how the provider answers it. */
+export const INVOKE_ROWS: Readonly<Record<string, InvokeRow>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": async (cloud: Cloud) => {
+    const identity = await cloud.sts.send(new GetCallerIdentityCommand({}));
+    return {
+      accountId: identity.Account ?? null,
+      arn: identity.Arn ?? null,
+      userId: identity.UserId ?? null,
+      id: identity.Account ?? null,
+    };
+  },
+};

@@ -1,0 +1,275 @@
+/**
+ * What `cordon guard` concludes from two revisions already read: which base it judges against
+ * (the base's files, or what the stacks last applied when those do not validate), the head's
+ * problems, every violation, the notes, the code changes, whether the change is additive, and
+ * the verdict. Pure: file texts, stacks and recorded outputs in, the judgement out; the command
+ * reads the revisions (revisions.ts) and prints.
+ */
+import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
+import { computeExpiry } from "../incident/expiry.ts";
+import { principalKey } from "../incident/fields.ts";
+import { loadIncidents } from "../incident/load.ts";
+import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
+import { appliedState, type StackOutputs } from "../plan/outputs.ts";
+import type { ContainmentInstants } from "../plan/plan.ts";
+import type { ProtectedPrincipal } from "../plan/project.ts";
+import { classifyChange, guardChange, stackCoverage, type BaseIncident, type Note, type StackSide, type Violation } from "./guard.ts";
+import { ABSENT_MODE, codeReason, isIncidentFilePath, REGULAR_FILE_MODE, type PathChange } from "./protected-paths.ts";
+import type { Stack } from "./stacks.ts";
+
+/** One revision, read: its incident files and its stacks. */
+export interface Revision {
+  /** The incident files of every folder a stack reads (and DIR), paths as the user sees them. */
+  sources: SourceFile[];
+  /** Folders of the working tree that could not be read. */
+  readErrors: Diagnostic[];
+  /** The stacks its stack files declare, and the problems of those files. */
+  stacks: { stacks: Stack[]; problems: string[] };
+  /** How many stack files there are, valid or not. */
+  stackFiles: number;
+  /** `cordon:protectedPrincipals` of its Pulumi.yaml. */
+  protectedPrincipals: ProtectedPrincipal[];
+}
+
+/** What one stack last applied (`pulumi stack output --json`), and the file it came from. */
+export interface Applied {
+  file: string;
+  state: Pick<StackOutputs, "account" | "incidents">;
+}
+
+/** A `--stack-outputs` file given: its name and its JSON, read as the applied state only when judged against. */
+export interface GivenOutputs {
+  file: string;
+  json: unknown;
+}
+
+/** The two revisions of a change, as revisions.ts reads them. */
+export interface Revisions {
+  base: Revision;
+  head: Revision;
+  /** DIR, from the repository's root. */
+  dir: string;
+  /** Every path the change touches, from the root, with its git modes. */
+  changed: PathChange[];
+  /** A path as shown (relative to where guard runs) to its path from the root. */
+  repoPath: (shown: string) => string;
+  /** A path from the root as shown: relative to where guard runs, as git shows paths. */
+  shown: (path: string) => string;
+}
+
+export interface JudgeInput extends Revisions {
+  /** The base as the user named it (`--base`), for the messages. */
+  baseName: string;
+  now: Date;
+  containment: ContainmentInstants;
+  /** Every `--stack-outputs` given; judged against when the base does not validate. */
+  outputs: GivenOutputs[];
+}
+
+/** What the base is judged as. */
+export type Judged = { kind: "base" } | { kind: "stack-outputs"; account: string; problems: string[] };
+
+export interface Judgement {
+  judgedAgainst: Judged;
+  headErrors: Diagnostic[];
+  headStackProblems: string[];
+  /** Stack files that import ESC environments, whose config guard cannot see. */
+  environments: string[];
+  violations: Violation[];
+  notes: Note[];
+  /** Every change that is code (protected-paths.ts), with why, sorted by path. */
+  codeChanges: { path: string; reason: string }[];
+  /** Why the change is not additive; empty when it is. */
+  reasons: string[];
+  counts: { base: number; head: number };
+}
+
+/**
+ * The judgement; or, when the base does not validate and no stack outputs say what was applied,
+ * the base's problems: there is then nothing safe to compare against.
+ */
+export type JudgeResult = { judgement: Judgement } | { unjudgeable: string[] } | { badOutputs: { file: string; message: string } };
+
+export function judgeChange(input: JudgeInput): JudgeResult {
+  const { now, containment } = input;
+  // The base as it was applied: its files, or, when they do not validate, the stacks' outputs.
+  const beforeLoaded = loadIncidents(input.base.sources, { now });
+  const baseProblems = [...input.base.stacks.problems, ...beforeLoaded.errors.map(formatDiagnostic)];
+  const fromOutputs = baseProblems.length > 0;
+  if (fromOutputs && input.outputs.length === 0) return { unjudgeable: baseProblems };
+  const applied: Applied[] = [];
+  for (const { file, json } of fromOutputs ? input.outputs : []) {
+    try {
+      applied.push({ file, state: appliedState(json) });
+    } catch (error) {
+      return { badOutputs: { file, message: (error as Error).message } };
+    }
+  }
+  const accounts = [...new Set(applied.map((a) => a.state.account))].sort().join(", ");
+  const judgedAgainst: Judged = fromOutputs ? { kind: "stack-outputs", account: accounts, problems: baseProblems } : { kind: "base" };
+
+  const afterLoaded = loadIncidents(input.head.sources, { now });
+  const headErrors = [...input.head.readErrors, ...afterLoaded.errors];
+  const headInvalid = headErrors.length > 0 || input.head.stacks.problems.length > 0;
+  const head = afterLoaded.incidents;
+  const base: BaseIncident[] = fromOutputs
+    ? mergeApplied(applied.flatMap((a) => baseFromOutputs(a.state, a.file, head)))
+    : beforeLoaded.incidents;
+
+  const side = (revision: Revision): StackSide => ({
+    stacks: revision.stacks.stacks.length > 0 || revision.stackFiles > 0 ? revision.stacks.stacks : null,
+    legacyDir: input.dir,
+  });
+  // Judged against the outputs, an incident they do not name looks added; one whose file was
+  // already there at the base was not added by this change, expired or not.
+  const baseFiles = new Set(input.base.sources.map((file) => file.path));
+  const inBase = fromOutputs ? (file: string) => baseFiles.has(file) : undefined;
+  const result = headInvalid ? { violations: [], notes: [] } : guardChange(base, head, now, containment, inBase);
+  const coverage = headInvalid
+    ? []
+    : stackCoverage({
+        base,
+        head,
+        now,
+        containment,
+        baseSide: side(input.base),
+        headSide: side(input.head),
+        repoPath: input.repoPath,
+        // What the stack outputs name is what was applied.
+        baseApplied: fromOutputs ? () => true : undefined,
+      });
+  const violations = [...result.violations, ...coverage, ...notRegular(input.changed, input.shown)];
+  const problemCount = headErrors.length + input.head.stacks.problems.length;
+  const unreadable = [
+    ...(headInvalid
+      ? [`the head does not validate (${problemCount} ${problemCount === 1 ? "problem" : "problems"}): a change that cannot be read cannot be proven safe`]
+      : []),
+    ...(fromOutputs
+      ? [`the incident files at --base ${input.baseName} do not validate: judged against the last applied state, which cannot tell what was only added`]
+      : []),
+  ];
+  const reasons = classifyChange({
+    // An invalid head has no incidents to compare: its one reason is that it does not validate.
+    base: headInvalid ? [] : base,
+    head,
+    now,
+    containment,
+    // The base's list and the head's: a change cannot take a principal off the list it is judged by.
+    protectedPrincipals: [...input.base.protectedPrincipals, ...input.head.protectedPrincipals],
+    violations,
+    changes: input.changed,
+    shown: input.shown,
+    incidentsDir: input.dir,
+    unreadable,
+  });
+  return {
+    judgement: {
+      judgedAgainst,
+      headErrors,
+      headStackProblems: input.head.stacks.problems,
+      environments: [...input.base.stacks.stacks, ...input.head.stacks.stacks].filter((s) => s.environments).map((s) => s.file),
+      violations,
+      notes: result.notes,
+      codeChanges: input.changed.flatMap((change) => {
+        const reason = codeReason(change);
+        return reason === undefined ? [] : [{ path: input.shown(change.path), reason }];
+      }),
+      reasons,
+      counts: { base: base.length, head: head.length },
+    },
+  };
+}
+
+/**
+ * Every path among the incident files (by name) that the head makes something other than a
+ * regular file: a symbolic link, a submodule, an executable. CODEOWNERS cannot tell them apart
+ * from incident files and gives them the incident files' owners, while each is code; so guard,
+ * a required check, refuses them rather than only asking for a code owner.
+ */
+function notRegular(changes: PathChange[], shown: (path: string) => string): Violation[] {
+  const fix = (change: PathChange, path: string): string =>
+    ({ "120000": "commit the file itself", "160000": "remove the submodule", "100755": `git update-index --chmod=-x ${path}` })[change.after] ??
+    "replace it with a regular file";
+  return changes
+    .filter((change) => isIncidentFilePath(change.path) && change.after !== REGULAR_FILE_MODE && change.after !== ABSENT_MODE)
+    .map((change) => {
+      const path = shown(change.path);
+      const why = "where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code";
+      return { kind: "not-regular", id: "", file: path, until: null, message: `${path}: ${codeReason(change)}, ${why} (${fix(change, path)})`, overridable: false };
+    });
+}
+
+/** What the judgement comes to: whether the change is blocked, and what it rests on. */
+export function verdict(judged: Judgement, options: { additive: boolean; allowEarlyRemoval: boolean }) {
+  const invalid = judged.headErrors.length > 0 || judged.headStackProblems.length > 0;
+  const weakened = judged.violations.filter((v) => v.overridable);
+  const refused = judged.violations.filter((v) => !v.overridable);
+  const additive = judged.reasons.length === 0;
+  const blocked = invalid || refused.length > 0 || (weakened.length > 0 && !options.allowEarlyRemoval) || (options.additive && !additive);
+  return { invalid, weakened, refused, additive, blocked };
+}
+
+/**
+ * The incidents a stack last applied, from its outputs, as base incidents: principals and keys
+ * (the outputs do not say which user holds which key), the effective cutoff (the recorded instant
+ * of an at-containment incident stays at-containment, with the instant among the recorded ones),
+ * and a holdUntil where the recorded expiry is later than the cutoff alone gives. What the
+ * outputs do not record (the file, the title, the replacement roles) is taken from the head, so
+ * that only what is applied is compared.
+ */
+export function baseFromOutputs(applied: Applied["state"], file: string, head: Incident[]): BaseIncident[] {
+  const headById = new Map(head.map((incident) => [incident.id, incident]));
+  return Object.entries(applied.incidents).map(([id, output]): BaseIncident => {
+    const known = headById.get(id);
+    const users = output.principals.filter((p) => p.type === "user").map((p) => ({ name: p.name, account: p.account ?? applied.account, accessKeys: [] as string[] }));
+    const computed = computeExpiry({ users, cutoff: output.cutoff });
+    const incident: Incident = {
+      id,
+      file: known?.file ?? file,
+      title: known?.title ?? "",
+      ...(known?.ticket !== undefined ? { ticket: known.ticket } : {}),
+      ...(known?.owner !== undefined ? { owner: known.owner } : {}),
+      account: output.account ?? applied.account,
+      cutoff: output.atContainment ? AT_CONTAINMENT : output.cutoff,
+      mode: output.mode === "deny-all" ? "deny-all" : "revoke-older-sessions",
+      ...(computed !== null && output.expiresAt !== null && Date.parse(output.expiresAt) > Date.parse(computed) ? { holdUntil: output.expiresAt } : {}),
+      users,
+      roles: output.principals.filter((p) => p.type === "role").map((p) => ({ name: p.name, account: p.account ?? applied.account })),
+      // What the stack applied, never the head's: judging against the head would hide a removal.
+      organization: output.organization ?? { scp: false, rcp: false },
+      identityCenterUsers: (output.identityCenterUsers ?? []).map((userId) => ({ userId })),
+      replacementRoles: known?.replacementRoles ?? [],
+    };
+    return { ...incident, unownedKeys: output.accessKeys };
+  });
+}
+
+/**
+ * One incident from what every stack applied of it (each account's stack names the whole
+ * incident): its principals, keys, guardrails and Identity Center users together; at-containment
+ * when any stack records it so, deny-all when any applies it, and the latest hold.
+ */
+export function mergeApplied(incidents: BaseIncident[]): BaseIncident[] {
+  const byId = new Map<string, BaseIncident>();
+  for (const incident of incidents) {
+    const known = byId.get(incident.id);
+    if (known === undefined) {
+      byId.set(incident.id, incident);
+      continue;
+    }
+    const unique = <T>(list: T[], key: (item: T) => string) => [...new Map(list.map((item) => [key(item), item])).values()];
+    const holds = [known.holdUntil, incident.holdUntil].filter((h): h is string => h !== undefined).sort();
+    byId.set(incident.id, {
+      ...known,
+      cutoff: known.cutoff === AT_CONTAINMENT || incident.cutoff === AT_CONTAINMENT ? AT_CONTAINMENT : [known.cutoff, incident.cutoff].sort().at(-1)!,
+      mode: known.mode === "deny-all" || incident.mode === "deny-all" ? "deny-all" : known.mode,
+      ...(holds.length > 0 ? { holdUntil: holds.at(-1) } : {}),
+      users: unique([...known.users, ...incident.users], (u) => principalKey(u.account, "user", u.name)),
+      roles: unique([...known.roles, ...incident.roles], (r) => principalKey(r.account, "role", r.name)),
+      organization: { scp: known.organization.scp || incident.organization.scp, rcp: known.organization.rcp || incident.organization.rcp },
+      identityCenterUsers: unique([...known.identityCenterUsers, ...incident.identityCenterUsers], (u) => u.userId),
+      unownedKeys: [...new Set([...(known.unownedKeys ?? []), ...(incident.unownedKeys ?? [])])].sort(),
+    });
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,200 @@
+/**
+ * The invariants of cordon's stacks, as policies Pulumi runs on every preview and every up
+ * (policy/index.ts serves them; the workflows pass the pack with pulumi/actions' `policyPacks`).
+ * They hold whoever changed the code: a change that breaks one fails the preview and the up, even
+ * when the tests were changed with it. All mandatory.
+ *
+ * What a policy pack can see (pulumi/pulumi proto/pulumi/analyzer.proto): each resource's type,
+ * URN (its parents' types included), inputs (outputs for the stack policies) and some options
+ * (protect, ignoreChanges, parent...), but not `import` nor `retainOnDelete`. So a key created or
+ * replaced is caught by its outputs and its ignoreChanges, and a key deleted when its incident goes
+ * is stopped by the deployer role's explicit Deny of iam:DeleteAccessKey (docs/setup.md), which
+ * the pack cannot replace.
+ */
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { UnknownValueError } from "@pulumi/policy";
+import { componentDeclarations } from "../components/permissions.ts";
+import { INCIDENT_ID } from "../incident/fields.ts";
+import { GUARDRAIL_SELECTORS } from "../plan/organization.ts";
+import { INCIDENT_TAG, ROLE_PATH } from "../plan/plan.ts";
+import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
+
+const ACCESS_KEY = "aws:iam/accessKey:AccessKey";
+const DISABLED_ACCESS_KEY = "cordon:iam:DisabledAccessKey";
+const SESSION_REVOCATION = "cordon:iam:SessionRevocation";
+const ORGANIZATION_GUARDRAIL = "cordon:organizations:OrganizationGuardrail";
+const REPLACEMENT_ROLE = "cordon:iam:ReplacementRole";
+
+/** The inputs that would make Pulumi replace a key (a new key, the old one deleted). */
+const KEY_REPLACING_INPUTS = ["pgpKey", "user"];
+
+/**
+ * Which types each of cordon's components declares as its children: from the components' own
+ * permission declarations (each names its type with no action, then its children's types).
+ */
+export const CHILD_TYPES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  componentDeclarations.map((declaration) => {
+    const component = Object.keys(declaration).find((type) => type.startsWith("cordon:"))!;
+    return [component, new Set(Object.keys(declaration).filter((type) => type !== component && !type.startsWith("pulumi:providers:")))];
+  }),
+);
+
+/** The providers the program uses, registered by the engine at the stack's top. */
+const PROVIDERS = new Set(["pulumi:providers:aws", "pulumi:providers:time"]);
+
+const STACK = "pulumi:pulumi:Stack";
+
+/**
+ * The types of a URN's parents, outermost first, then its own (`urn:pulumi:s::p::a$b$c::name`).
+ * The engine leaves the root stack's type out of its children's URNs (pulumi/pulumi
+ * pkg/resource/deploy/deployment.go); the SDK's mock monitor puts it in: both read the same here.
+ */
+export function typeChain(urn: string): string[] {
+  const chain = (urn.split("::")[2] ?? "").split("$");
+  return chain.length > 1 ? chain.filter((type) => type !== STACK) : chain;
+}
+
+/** The type of a resource's parent; undefined at the stack's top. */
+function parentType(urn: string): string | undefined {
+  const chain = typeChain(urn);
+  return chain.length >= 2 ? chain[chain.length - 2] : undefined;
+}
+
+function documentOf(value: unknown): PolicyDocument | string {
+  if (typeof value !== "string") return "no policy document";
+  try {
+    const parsed = JSON.parse(value) as PolicyDocument;
+    return Array.isArray(parsed.Statement) ? parsed : "no Statement list";
+  } catch {
+    return "not JSON";
+  }
+}
+
+/** Why a statement of a session revocation is not the deny cordon writes; undefined when it is. */
+function revocationProblem(statement: PolicyStatement): string | undefined {
+  if (statement.Effect !== "Deny") return `statement ${statement.Sid ?? "(no Sid)"} is ${statement.Effect}: cordon's denies hold only Deny statements`;
+  if (statement.Action !== "*" || statement.Resource !== "*" || statement.NotAction !== undefined || statement.NotResource !== undefined) {
+    return `statement ${statement.Sid ?? "(no Sid)"} denies ${JSON.stringify(statement.NotAction ?? statement.Action)} on ${JSON.stringify(statement.NotResource ?? statement.Resource)}: a revocation denies every action ("*") on every resource ("*")`;
+  }
+  const condition = statement.Condition;
+  if (condition === undefined) return undefined; // deny-all
+  const keys = Object.entries(condition).flatMap(([operator, entries]) => Object.keys(entries).map((key) => `${operator}:${key}`));
+  const instant = condition.DateLessThan?.[TOKEN_ISSUE_TIME];
+  if (keys.length !== 1 || typeof instant !== "string" || Number.isNaN(Date.parse(instant))) {
+    return `statement ${statement.Sid ?? "(no Sid)"} has the condition ${JSON.stringify(condition)}: expected none (deny-all) or exactly DateLessThan ${TOKEN_ISSUE_TIME} an instant (revoke-older-sessions)`;
+  }
+  return undefined;
+}
+
+/** Why a statement of a guardrail is not one cordon writes; undefined when it is. */
+function guardrailProblem(statement: PolicyStatement): string | undefined {
+  if (statement.Effect !== "Deny") return `statement ${statement.Sid ?? "(no Sid)"} is ${statement.Effect}: cordon's guardrails hold only Deny statements`;
+  const condition = statement.Condition ?? {};
+  const cutoff = `DateLessThan:${TOKEN_ISSUE_TIME}`;
+  const keys = Object.entries(condition)
+    .flatMap(([operator, entries]) => Object.keys(entries).map((key) => `${operator}:${key}`))
+    .filter((key) => key !== cutoff)
+    .sort();
+  const names = GUARDRAIL_SELECTORS.some((selector) => selector.length === keys.length && [...selector].sort().every((key, i) => key === keys[i]));
+  if (!names) {
+    const ways = GUARDRAIL_SELECTORS.map((selector) => selector.join(" and ")).join("; or ");
+    return `statement ${statement.Sid ?? "(no Sid)"} has the condition ${JSON.stringify(condition)}: a guardrail names its principals (${ways}), and may add ${cutoff.replace(":", " ")}; anything else would deny the whole organization or someone unnamed`;
+  }
+  return undefined;
+}
+
+export const accessKeysDisabled: ResourceValidationPolicy = {
+  name: "access-keys-imported-and-disabled",
+  description: "An access key is declared only by cordon's DisabledAccessKey, set Inactive, and never replaced (a replacement creates a key and deletes the old one).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== ACCESS_KEY) return;
+    const problems: string[] = [];
+    if (parentType(args.urn) !== DISABLED_ACCESS_KEY) problems.push(`declared outside ${DISABLED_ACCESS_KEY} (parent ${parentType(args.urn) ?? "none"}): keys are only imported and disabled`);
+    if (args.props.status !== "Inactive") problems.push(`status is ${JSON.stringify(args.props.status ?? null)}: cordon sets keys Inactive and never re-enables one`);
+    const missing = KEY_REPLACING_INPUTS.filter((input) => !args.opts.ignoreChanges.includes(input));
+    if (missing.length > 0) problems.push(`ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the key, creating a new one and deleting this one`);
+    if (args.props.pgpKey !== undefined) problems.push("pgpKey is set: only a key being created gets one");
+    for (const problem of problems) report(`${args.name}: ${problem}`);
+  },
+};
+
+export const accessKeysNeverCreated: StackValidationPolicy = {
+  name: "access-keys-never-created",
+  description: "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const resource of args.resources.filter((r) => r.type === ACCESS_KEY)) {
+      let created: boolean;
+      try {
+        created = resource.props.secret !== undefined && resource.props.secret !== null && resource.props.secret !== "";
+      } catch (error) {
+        // At preview, a key about to be created has a secret that is not known yet.
+        if (!(error instanceof UnknownValueError)) throw error;
+        created = true;
+      }
+      if (created) report(`${resource.name}: this access key would be created by Pulumi (it has a secret): cordon only imports existing keys`, resource.urn);
+    }
+  },
+};
+
+export const deniesOnlyDeny: ResourceValidationPolicy = {
+  name: "denies-are-only-denies",
+  description: "Every deny cordon declares (a session revocation, a guardrail) holds only Deny statements with the condition cordon writes.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const parent = parentType(args.urn);
+    if (parent !== SESSION_REVOCATION && parent !== ORGANIZATION_GUARDRAIL) return;
+    const field = args.type === "aws:organizations/policy:Policy" ? "content" : "policy";
+    if (!(field in args.props)) return; // the attachments carry no document
+    const document = documentOf(args.props[field]);
+    if (typeof document === "string") {
+      report(`${args.name}: ${field}: ${document}`);
+      return;
+    }
+    const check = parent === SESSION_REVOCATION ? revocationProblem : guardrailProblem;
+    if (document.Statement.length === 0) report(`${args.name}: no statement: a deny that denies nothing`);
+    for (const statement of document.Statement) {
+      const problem = check(statement);
+      if (problem !== undefined) report(`${args.name}: ${problem}`);
+    }
+  },
+};
+
+export const replacementRolesUnderCordon: ResourceValidationPolicy = {
+  name: "replacement-roles-under-cordon",
+  description: `A replacement role lives under ${ROLE_PATH}, where the deployer may change roles, with its incident's ${INCIDENT_TAG} tag.`,
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== "aws:iam/role:Role" || parentType(args.urn) !== REPLACEMENT_ROLE) return;
+    if (args.props.path !== ROLE_PATH) report(`${args.name}: path is ${JSON.stringify(args.props.path ?? null)}: replacement roles live under ${ROLE_PATH}`);
+    const tag = (args.props.tags as Record<string, unknown> | undefined)?.[INCIDENT_TAG];
+    if (typeof tag !== "string" || !INCIDENT_ID.test(tag)) report(`${args.name}: tag ${INCIDENT_TAG} is ${JSON.stringify(tag ?? null)}: expected the id of the incident that asks for the role`);
+  },
+};
+
+export const onlyCordonTypes: ResourceValidationPolicy = {
+  name: "only-cordon-resource-types",
+  description: "The stack declares only cordon's components, each with only the resource types it declares (components/permissions.ts).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const chain = typeChain(args.urn);
+    const type = args.type;
+    if (type === STACK || PROVIDERS.has(type)) return;
+    const parent = parentType(args.urn);
+    if (CHILD_TYPES.has(type)) {
+      if (parent !== undefined) report(`${args.name}: the component ${type} is declared inside ${parent}: cordon's components sit at the stack's top`);
+      return;
+    }
+    const allowed = parent === undefined ? undefined : CHILD_TYPES.get(parent);
+    if (allowed === undefined || !allowed.has(type)) {
+      report(`${args.name}: ${type} ${parent === undefined || !CHILD_TYPES.has(parent) ? `outside cordon's components (${chain.length > 1 ? `in ${chain.slice(0, -1).join(" > ")}` : "at the stack's top"})` : `is not a type ${parent} declares`}: the stack declares nothing else`);
+    }
+  },
+};
+
+/** Every policy of the pack. */
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [accessKeysDisabled, accessKeysNeverCreated, deniesOnlyDeny, replacementRolesUnderCordon, onlyCordonTypes];
+
+/** For a test: the resources a stack policy reads, as the package builds them. */
+export type StackResource = PolicyResource;

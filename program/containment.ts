@@ -1,0 +1,95 @@
+/**
+ * What one stack does about each at-containment incident it applies: record the instant (it is
+ * the owner: plan/containment.ts), or read it from the owner's stack outputs; and, when it can
+ * have neither in this run, deny the incident's principals everything until it can. Pure: the
+ * program reads the outputs and IAM, these functions decide and word what the run says.
+ * @see ../docs/program.md
+ */
+import { formatInstant, parseInstant } from "../incident/time.ts";
+import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
+import { containmentOwner } from "../plan/containment.ts";
+import type { ListedKey } from "./iam.ts";
+
+export interface ContainmentDuties {
+  /** Incidents whose instant this stack records (it holds their keys, or is the organization stack of an incident of none). */
+  records: string[];
+  /** Incident id → the stack whose outputs hold its instant. */
+  reads: Record<string, string>;
+}
+
+/**
+ * The duties of the stack of `account` towards the at-containment incidents it applies.
+ * `organizationAccount` is set in the organization stack only; `stackOf` names an account's stack.
+ */
+export function containmentDuties(
+  incidents: readonly Incident[],
+  account: string,
+  stackOf: (account: string) => string,
+  organizationAccount?: string,
+): ContainmentDuties {
+  const records: string[] = [];
+  const reads: Record<string, string> = {};
+  for (const incident of [...incidents].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    if (incident.cutoff !== AT_CONTAINMENT) continue;
+    const owner = containmentOwner(incident) ?? organizationAccount;
+    if (owner === undefined) continue;
+    if (owner === account) records.push(incident.id);
+    else reads[incident.id] = stackOf(owner);
+  }
+  return { records, reads };
+}
+
+/** What an owner's stack outputs say of one incident: its cutoff and the instant behind it, once recorded. */
+export interface Recorded {
+  cutoff: string;
+  containedAt?: string;
+}
+
+/**
+ * The recorded cutoff of incident `id` in another stack's outputs (`pulumi stack output --json`
+ * of the owner), or undefined while the owner has not recorded it (the incident is new to it, or
+ * pending there). Anything that is not what the program exports counts as not recorded: a
+ * damaged output must never give a cutoff, only the safe side.
+ */
+export function recordedIn(outputs: unknown, id: string): Recorded | undefined {
+  const incidents = (outputs as { incidents?: unknown } | null | undefined)?.incidents;
+  if (typeof incidents !== "object" || incidents === null || !Object.hasOwn(incidents, id)) return undefined;
+  const value = (incidents as Record<string, unknown>)[id] as { atContainment?: unknown; cutoff?: unknown; containedAt?: unknown } | null;
+  if (value?.atContainment !== true || typeof value.cutoff !== "string") return undefined;
+  const cutoff = parseInstant(value.cutoff);
+  if (!cutoff) return undefined;
+  const containedAt = typeof value.containedAt === "string" ? parseInstant(value.containedAt) : undefined;
+  return { cutoff: formatInstant(cutoff), ...(containedAt ? { containedAt: formatInstant(containedAt) } : {}) };
+}
+
+/** One key of an incident and what IAM listed under its user after the run's key steps (null: no such user). */
+export interface KeyAfterRun {
+  accessKeyId: string;
+  user: string;
+  listed: ListedKey[] | null;
+}
+
+/**
+ * The keys that are still usable after the run's key steps: listed under their user and not
+ * Inactive. A key IAM no longer lists (deleted, or gone with its user) is contained.
+ */
+export function stillActive(keys: readonly KeyAfterRun[]): KeyAfterRun[] {
+  return keys.filter((key) => key.listed?.some((listed) => listed.accessKeyId === key.accessKeyId && listed.status !== "Inactive"));
+}
+
+/** The run's line about an incident whose owner has not recorded the instant yet, or whose outputs cannot be read. */
+export function awaitingOwnerNote(id: string, ownerStack: string, readProblem?: string): string {
+  const why = readProblem === undefined ? `has not recorded it yet` : `cannot be read (${readProblem})`;
+  return `incident ${id}: its containment instant is recorded by stack ${ownerStack} (the account of its keys), which ${why}: until it has, this stack denies the incident's principals everything; run that stack, then this one again`;
+}
+
+/** The run's line about an incident of this stack whose keys are not all disabled after the key steps. */
+export function keysStillActiveNote(id: string, active: readonly KeyAfterRun[]): string {
+  const keys = active.map((key) => `${key.accessKeyId} (user ${key.user})`).join(", ");
+  return `incident ${id}: IAM still lists ${active.length === 1 ? "access key" : "access keys"} ${keys} as Active after this run's key steps (a failed import or update), so no containment instant is recorded: the incident's principals are denied everything until a run finds every key of the incident Inactive`;
+}
+
+/** The run's line about an incident whose keys could not be read back after the key steps. */
+export function keysUnreadNote(id: string, problem: string): string {
+  return `incident ${id}: cannot read the incident's keys back from IAM after this run's key steps (${problem}), so no containment instant is recorded: the incident's principals are denied everything until a run finds every key of the incident Inactive`;
+}

@@ -1,0 +1,343 @@
+/**
+ * The program itself, as a shell that reads, checks and declares; what to declare is decided by
+ * pure functions (plan/, program/checks.ts, program/containment.ts). It reads the stack's settings
+ * and the incident files, asks IAM (and, in the organization stack, Organizations) everything that
+ * could stop `pulumi up` before declaring anything, reads the containment instants other stacks
+ * recorded, then declares the plan's components: the keys first, the containment instants once
+ * the keys are Inactive, then the deny policies, the replacement roles and the guardrails.
+ * index.ts, the entry point Pulumi loads, passes the readers over the AWS SDK; the tests pass
+ * moto's answers or a table.
+ * @see ../docs/program.md
+ */
+import { join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AutoContain } from "../components/AutoContain.ts";
+import { ContainmentInstant } from "../components/ContainmentInstant.ts";
+import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
+import { OrganizationGuardrail } from "../components/OrganizationGuardrail.ts";
+import { ReplacementRole } from "../components/ReplacementRole.ts";
+import { SessionRevocation } from "../components/SessionRevocation.ts";
+import { ACCOUNT_ID } from "../incident/fields.ts";
+import { loadIncidentPaths } from "../incident/read.ts";
+import type { Incident } from "../incident/types.ts";
+import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
+import { parseOrganizationConfig, type OrganizationConfig } from "../plan/organization.ts";
+import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
+import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
+import { DEFAULT_STACK_PREFIX, STACK_PREFIX, stackName } from "../plan/project.ts";
+import {
+  credentialsProblem,
+  denyRoom,
+  goneKeysNote,
+  gonePrincipalsNote,
+  invalidFilesProblem,
+  keyOwnership,
+  oversizedDeniesProblem,
+  replacementRolesProblem,
+  sdkAccountProblem,
+  sharesNotes,
+  stackNameProblem,
+} from "./checks.ts";
+import { MINIMUM_PULUMI_CLI } from "./cli-version.ts";
+import {
+  awaitingOwnerNote,
+  containmentDuties,
+  keysStillActiveNote,
+  keysUnreadNote,
+  recordedIn,
+  stillActive,
+  type KeyAfterRun,
+  type Recorded,
+} from "./containment.ts";
+import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
+import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
+
+/** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
+const PROJECT_DIR = join(import.meta.dirname, "..");
+
+/** The engine's own function that reads another stack's outputs (pkg/resource/deploy/builtins.go). */
+const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+
+/** The stack's settings, checked before anything is declared. */
+interface Settings {
+  account: string;
+  incidentsDir: string;
+  prefix: string;
+  organization?: OrganizationConfig;
+  autoContain?: AutoContainPlan;
+}
+
+/** What IAM (and Organizations) said before anything was declared. */
+interface Facts {
+  goneAccessKeys: string[];
+  managedDenyRoles: string[];
+  gonePrincipals: Principal[];
+  notes: string[];
+}
+
+/**
+ * The program, reading IAM through `iam` (and, for the organization stack, Organizations through
+ * `organizations`) before it declares anything.
+ */
+export async function deploy(
+  iam: DeployIam,
+  organizations?: DeployOrganizations,
+): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
+  await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);
+  const settings = readSettings(new pulumi.Config("cordon"));
+  const { account, organization, prefix } = settings;
+  refuse(stackNameProblem(pulumi.getStack(), prefix, account));
+
+  // Paths in messages stay relative to the project folder, where index.ts and Pulumi.yaml live.
+  const loaded = loadIncidentPaths([settings.incidentsDir], PROJECT_DIR, new Date());
+  refuse(invalidFilesProblem(settings.incidentsDir, loaded.errors));
+  const incidents = loaded.incidents;
+  for (const note of sharesNotes(incidents, account, organization)) pulumi.log.info(note);
+
+  // Everything that could fail at `up` but not at `preview` is asked of IAM now, before declaring.
+  refuse(await credentialsProblem(account, async () => (await aws.getCallerIdentity()).accountId));
+  const facts = await readFacts(incidents, settings, iam, organizations);
+  const base: PlanOptions = {
+    account,
+    organization,
+    goneAccessKeys: facts.goneAccessKeys,
+    managedDenyRoles: facts.managedDenyRoles,
+    gonePrincipals: facts.gonePrincipals,
+  };
+
+  // Each at-containment incident's instant is recorded by one stack, and read by every other.
+  const applied = new Set(buildPlan(incidents, base).incidents.map((i) => i.id));
+  const duties = containmentDuties(
+    incidents.filter((i) => applied.has(i.id)),
+    account,
+    (owner) => stackName(prefix, owner),
+    organization !== undefined ? account : undefined,
+  );
+  const owners = await readOwners(duties.reads);
+  const containment = Object.fromEntries(Object.entries(owners.recorded).map(([id, recorded]) => [id, recorded.cutoff]));
+  const awaiting = Object.keys(duties.reads).filter((id) => !Object.hasOwn(owners.recorded, id));
+  let plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
+  refuse(oversizedDeniesProblem(plan));
+  for (const note of facts.notes) pulumi.log.info(note);
+  for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
+  for (const note of owners.notes) pulumi.log.warn(note);
+
+  // Keys first. The instants wait for every key of their incident to be Inactive in IAM, without
+  // depending on the keys: a key that fails must not make the engine skip what denies sessions.
+  const keys = plan.accessKeys.map((key) => new DisabledAccessKey(key.resourceName, { accessKey: key }));
+  await Promise.all(keys.map((key) => key.settled));
+  const recorded = duties.records.filter((id) => plan.incidents.some((i) => i.id === id));
+  const unconfirmed = pulumi.runtime.isDryRun() ? { ids: [], notes: [] } : await keysStillUsable(plan, recorded, iam);
+  for (const note of unconfirmed.notes) pulumi.log.warn(note);
+  if (unconfirmed.ids.length > 0) plan = buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] });
+
+  const instants: Record<string, ContainmentInstant> = {};
+  for (const incident of plan.incidents.filter((i) => i.cutoffPending && !i.deniedUntilContained)) {
+    // Every listed key triggers the instant, a deleted one too: deleting a key must not move it.
+    instants[incident.id] = new ContainmentInstant(`${account}-${incident.id}`, {
+      incident: incident.id,
+      accessKeyIds: incident.accessKeys,
+    });
+  }
+  const cutoffsOf = (pending: string[]) => Object.fromEntries(pending.map((id) => [id, instants[id].cutoff]));
+  const revocations = plan.denyPolicies.map((policy) => ({
+    policy,
+    component: new SessionRevocation(policy.resourceName, { policy, containment: cutoffsOf(policy.pendingContainment) }),
+  }));
+  // Replacement roles after their incident's deny policies and instant: a role that fails to be
+  // created (with `pulumi up --continue-on-error`) can neither delay nor stop them.
+  for (const role of plan.replacementRoles) {
+    const after: pulumi.Resource[] = [
+      ...revocations.filter((r) => r.policy.incidents.includes(role.incident)).map((r) => r.component),
+      ...(instants[role.incident] ? [instants[role.incident]] : []),
+    ];
+    new ReplacementRole(role.resourceName, { role, after });
+  }
+  // The guardrails: the SCP's statements take the same cutoffs.
+  for (const policy of plan.organizationPolicies)
+    new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
+
+  if (settings.autoContain !== undefined) {
+    const auto = settings.autoContain;
+    new AutoContain(`${account}-auto-contain`, { plan: auto });
+    pulumi.log.info(
+      `auto-contain: AWS Health's exposed-key events (${auto.region}) dispatch the contain workflow (${auto.endpoint}); until its token is set with aws events update-connection, the connection ${auto.connectionName} holds a placeholder (docs/contain.md)`,
+    );
+  }
+
+  const where = Object.fromEntries([
+    ...recorded.map((id) => [id, { stack: stackName(prefix, account) }] as const),
+    ...Object.entries(duties.reads).map(
+      ([id, stack]) =>
+        [id, { stack, ...(owners.recorded[id]?.containedAt ? { containedAt: owners.recorded[id].containedAt } : {}) }] as const,
+    ),
+  ]);
+  return stackOutputs(account, plan, (id, output) => instants[id].instant.apply(output), organization, where);
+}
+
+/**
+ * What IAM (and, in the organization stack, Organizations) says before anything is declared: the
+ * keys and principals it no longer has, where each role's deny fits; and whatever would make
+ * `pulumi up` fail, which stops the run here.
+ */
+async function readFacts(
+  incidents: Incident[],
+  settings: Settings,
+  iam: DeployIam,
+  organizations: DeployOrganizations | undefined,
+): Promise<Facts> {
+  const { account, organization } = settings;
+  const declared = buildPlan(incidents, { account, organization });
+  try {
+    refuse(sdkAccountProblem(account, await iam.account()));
+    const keys = await keyOwnership(
+      declared.accessKeys,
+      async (user) => (await iam.accessKeys(user))?.map((key) => key.accessKeyId) ?? null,
+      (id) => iam.keyOwner(id),
+    );
+    refuse(keys.problem);
+    // One read per role, whatever the spelling: a role can be revoked and be a replacement role too.
+    const roles = new Map<string, Promise<RoleState | null>>();
+    const role = (name: string) => {
+      const key = name.toLowerCase();
+      if (!roles.has(key)) roles.set(key, iam.role(name));
+      return roles.get(key)!;
+    };
+    refuse(await replacementRolesProblem(declared, role));
+    const room = await denyRoom(declared, {
+      role,
+      userAttachedPolicies: (name) => iam.userAttachedPolicies(name),
+      quotas: () => iam.quotas(),
+    });
+    refuse(room.problem);
+    if (organization !== undefined) {
+      if (organizations === undefined)
+        refuse("cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations");
+      refuse(await guardrailsProblem(declared, organization, organizations!));
+    }
+    return { goneAccessKeys: keys.gone, managedDenyRoles: room.managedDenyRoles, gonePrincipals: room.gone, notes: room.notes };
+  } catch (error) {
+    if (error instanceof pulumi.RunError) throw error;
+    throw new pulumi.RunError(
+      `cordon declared nothing: cannot read ${organization === undefined ? "IAM" : "IAM and Organizations"} before declaring: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * The cutoffs other stacks recorded, from their outputs as the engine reads them. A stack that
+ * cannot be read, or has not recorded an instant yet, gives none: the incident is then denied
+ * everything here until it has (never a cutoff of this stack's own).
+ */
+async function readOwners(reads: Record<string, string>): Promise<{ recorded: Record<string, Recorded>; notes: string[] }> {
+  const recorded: Record<string, Recorded> = {};
+  const notes: string[] = [];
+  const stacks = [...new Set(Object.values(reads))].sort();
+  for (const stack of stacks) {
+    const ids = Object.keys(reads).filter((id) => reads[id] === stack);
+    let outputs: unknown;
+    try {
+      const read = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`,
+      })) as { outputs?: unknown } | undefined;
+      outputs = read?.outputs;
+    } catch (error) {
+      const problem = ((error as { details?: string }).details ?? (error as Error).message).split("\n")[0];
+      notes.push(...ids.map((id) => awaitingOwnerNote(id, stack, problem)));
+      continue;
+    }
+    for (const id of ids) {
+      const found = recordedIn(outputs, id);
+      if (found) recorded[id] = found;
+      else notes.push(awaitingOwnerNote(id, stack));
+    }
+  }
+  return { recorded, notes };
+}
+
+/**
+ * After the key steps of this run: the incidents this stack records whose keys are not all
+ * Inactive in IAM (a failed import or update), or cannot be read back. IAM's API answers with
+ * what it just applied (eventual consistency is in enforcing it, which the margin covers).
+ */
+async function keysStillUsable(plan: Plan, recorded: string[], iam: DeployIam): Promise<{ ids: string[]; notes: string[] }> {
+  const listed = new Map<string, Promise<ListedKey[] | null>>();
+  const listOf = (user: string) => {
+    if (!listed.has(user)) listed.set(user, iam.accessKeys(user));
+    return listed.get(user)!;
+  };
+  const ids: string[] = [];
+  const notes: string[] = [];
+  for (const id of recorded) {
+    const keys = plan.accessKeys.filter((key) => key.incidents.includes(id));
+    let after: KeyAfterRun[];
+    try {
+      after = await Promise.all(
+        keys.map(async (key) => ({ accessKeyId: key.accessKeyId, user: key.user, listed: await listOf(key.user) })),
+      );
+    } catch (error) {
+      ids.push(id);
+      notes.push(keysUnreadNote(id, (error as Error).message));
+      continue;
+    }
+    const active = stillActive(after);
+    if (active.length > 0) {
+      ids.push(id);
+      notes.push(keysStillActiveNote(id, active));
+    }
+  }
+  return { ids, notes };
+}
+
+/** The stack's settings, checked before anything is declared. */
+function readSettings(config: pulumi.Config): Settings {
+  const account = config.require("account", { pattern: ACCOUNT_ID });
+  const prefix = config.get("stackPrefix", { pattern: STACK_PREFIX }) ?? DEFAULT_STACK_PREFIX;
+  return {
+    account,
+    prefix,
+    incidentsDir: config.get("incidentsDir") ?? "incidents",
+    organization: readOrganization(config),
+    autoContain: readAutoContain(config, account),
+  };
+}
+
+/** `cordon:organization`, checked before anything is declared; undefined for every stack but the organization's. */
+function readOrganization(config: pulumi.Config): OrganizationConfig | undefined {
+  const value = config.getObject<unknown>("organization");
+  if (value === undefined) return undefined;
+  const { config: organization, problems } = parseOrganizationConfig(value);
+  if (problems.length > 0)
+    refuse(
+      [
+        `cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`,
+        ...problems,
+      ].join("\n"),
+    );
+  return organization;
+}
+
+/**
+ * `cordon:autoContain` (default false) and the repository it dispatches to, checked before
+ * anything is declared.
+ */
+function readAutoContain(config: pulumi.Config, account: string): AutoContainPlan | undefined {
+  if (!(config.getBoolean("autoContain") ?? false)) return undefined;
+  const repository = config.get("autoContainRepository");
+  if (repository === undefined) {
+    refuse(
+      "cordon declared nothing: cordon:autoContain is true, so cordon:autoContainRepository is required: the repository that holds the contain workflow, as owner/name",
+    );
+  }
+  try {
+    return autoContainPlan({ account, repository: repository! });
+  } catch (error) {
+    throw new pulumi.RunError(`cordon declared nothing: ${(error as Error).message}`);
+  }
+}
+
+/** Stops the run before anything is declared. */
+function refuse(problem: string | undefined): void {
+  if (problem !== undefined) throw new pulumi.RunError(problem);
+}

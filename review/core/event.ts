@@ -1,0 +1,292 @@
+/**
+ * One CloudTrail event as the review sees it: the fields the analysis and the reports use, taken
+ * from a CloudTrail record (a log file delivered to S3, or the `CloudTrailEvent` string that
+ * LookupEvents returns), with every secret removed on the way in.
+ *
+ * Secrets are stripped here, at the only door into the review, so that no later step (analysis,
+ * text, markdown, JSON) can print one by accident.
+ */
+import { formatInstant } from "../../incident/time.ts";
+import { REDACTED, redactText, SECRET_FIELD } from "./secrets.ts";
+
+export { REDACTED };
+
+export interface ReviewEvent {
+  eventId: string;
+  eventName: string;
+  eventSource: string;
+  /** As CloudTrail wrote it, an ISO 8601 UTC instant such as `2023-07-10T12:24:29Z` (`Z` added if it had no offset). */
+  eventTime: string;
+  region: string;
+  /** The key that signed the call; null for calls without one (ConsoleLogin, AWS service events). */
+  accessKeyId: string | null;
+  /** The IAM user behind the call, or the role of an assumed-role session. */
+  userName: string | null;
+  principalArn: string | null;
+  identityType: string | null;
+  accountId: string | null;
+  /** The account that received the call (CloudTrail's `recipientAccountId`): another account than `accountId` for a call across accounts. */
+  recipientAccountId: string | null;
+  /** Whether the call only reads; see {@link deriveReadOnly} for calls where CloudTrail does not say. */
+  readOnly: boolean;
+  /** True when CloudTrail left `readOnly` out and cordon derived it from the event name. */
+  readOnlyDerived: boolean;
+  sourceIPAddress: string | null;
+  userAgent: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** Redacted: see {@link redact}. */
+  requestParameters: unknown;
+  /** Redacted: see {@link redact}. Still holds minted key ids and expirations, which are not secrets. */
+  responseElements: unknown;
+  /**
+   * Set when the logs hold another event with this `eventId` and other contents: where this copy
+   * was read. Both copies stay in the review, each marked (a forged file must not hide a real event).
+   */
+  conflict?: EventCopy;
+}
+
+/** Where one copy of an event was read: a log file, and the record's place in it. */
+export interface EventCopy {
+  file: string;
+  record: number;
+}
+
+/** Two or more different events under one `eventID`: a forged file, or a broken export. All are kept. */
+export interface Conflict {
+  eventId: string;
+  /** Where each copy was read, sorted (one file twice if it holds two of them). */
+  files: string[];
+}
+
+/** What names an event wherever a report lists it: which call, from which service, when and where. */
+export type EventHeader = Pick<ReviewEvent, "eventId" | "eventName" | "eventSource" | "eventTime" | "region">;
+
+/** The header of an event, its fields in the order every report prints them. */
+export function eventHeader(event: ReviewEvent): EventHeader {
+  return { eventId: event.eventId, eventName: event.eventName, eventSource: event.eventSource, eventTime: event.eventTime, region: event.region };
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+function redactedText(value: unknown): string | null {
+  const found = text(value);
+  return found === null ? null : redactText(found, "free text");
+}
+
+/**
+ * How deep a copy of request parameters or response elements goes. CloudTrail's records nest a
+ * dozen levels at most; a log file can nest anything, and every later step (the analysis, the
+ * reports, `JSON.stringify`) must be able to walk what the review keeps.
+ */
+export const MAX_NESTING = 64;
+export const TOO_DEEP = `[nested more than ${MAX_NESTING} levels deep: cut by cordon]`;
+
+/** Sets a field without `__proto__` reaching the prototype: a log's keys are data. */
+function setField(target: Json, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/**
+ * A deep copy with secret values replaced by {@link REDACTED}. Key ids and expirations stay:
+ * they are what the review follows, and an access key id alone grants nothing. Containers deeper
+ * than {@link MAX_NESTING} levels become {@link TOO_DEEP}. No recursion: any input is walked.
+ */
+export function redact(value: unknown): unknown {
+  const pending: { source: unknown[] | Json; target: unknown[] | Json; depth: number }[] = [];
+  const copy = (field: unknown, depth: number): unknown => {
+    if (typeof field === "string") return redactText(field);
+    if (typeof field !== "object" || field === null) return field;
+    if (depth > MAX_NESTING) return TOO_DEEP;
+    const target: unknown[] | Json = Array.isArray(field) ? new Array<unknown>(field.length) : {};
+    pending.push({ source: field as unknown[] | Json, target, depth });
+    return target;
+  };
+  const result = copy(value, 1);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { source, target, depth } = next;
+    if (Array.isArray(source)) {
+      for (let i = 0; i < source.length; i++) (target as unknown[])[i] = copy(source[i], depth + 1);
+      continue;
+    }
+    for (const [key, field] of Object.entries(source)) {
+      // Field names as services and people spell them: secretAccessKey, SecretAccessKey, aws_secret_access_key.
+      setField(target as Json, key, SECRET_FIELD.test(key.replace(/[-_]/g, "")) && field !== null && typeof field !== "boolean" ? REDACTED : copy(field, depth + 1));
+    }
+  }
+  return result;
+}
+
+/**
+ * Calls whose names start like this only read. CloudTrail records `readOnly` for management events,
+ * but leaves it out of some (service events, some data events, older records); cordon then derives
+ * it from the name and errs towards "write": a harmless call listed among the writes costs a
+ * glance, a write hidden among the reads could cost the incident.
+ */
+const READ_PREFIX = /^(Get|List|Describe|Head|Lookup|Search|BatchGet|Query|Scan)[A-Z]/;
+/** Named like reads, but they mint credentials: writes as far as an investigation is concerned. */
+const MINTING_READ_NAMES = new Set(["GetSessionToken", "GetFederationToken"]);
+
+export function deriveReadOnly(eventName: string): boolean {
+  return READ_PREFIX.test(eventName) && !MINTING_READ_NAMES.has(eventName);
+}
+
+function readOnlyOf(value: unknown): boolean | undefined {
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  return undefined;
+}
+
+/** The parts of a LookupEvents `Event` the review reads (see `@aws-sdk/client-cloudtrail`'s `Event`). */
+export interface LookupEvent {
+  EventId?: string;
+  EventName?: string;
+  ReadOnly?: string;
+  AccessKeyId?: string;
+  EventTime?: Date;
+  EventSource?: string;
+  Username?: string;
+  CloudTrailEvent?: string;
+}
+
+/**
+ * CloudTrail writes `eventTime` as an ISO 8601 UTC instant, `2023-07-10T12:24:29Z`. One without an
+ * offset is read as UTC too: `Date.parse` would read it in the machine's time zone, and the same
+ * logs would give another review elsewhere. Returns the instant as the review shows it (an offset
+ * added where there was none), or null for anything else (`Date.parse` accepts many forms, some of
+ * them local).
+ */
+export function eventInstant(value: string): string | null {
+  // The form CloudTrail writes, in ranges Date.parse always accepts (any day up to 31 in any month):
+  // most records are checked without it.
+  if (CLOUDTRAIL_INSTANT.test(value)) return value;
+  const iso = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([zZ]|[+-]\d{2}:\d{2})?$/.exec(value);
+  if (iso === null) return null;
+  const instant = iso[3] === undefined ? `${value}Z` : value;
+  return Number.isNaN(Date.parse(instant)) ? null : instant;
+}
+
+const CLOUDTRAIL_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+
+/**
+ * Whether `bytes[start, end)` (UTF-8) is an instant in the form CloudTrail writes, as
+ * {@link CLOUDTRAIL_INSTANT} says, read from the bytes: a log's readers check every record's time,
+ * and most of them are in this form. False says only "not this form": {@link eventInstant} decides.
+ */
+export function isCloudTrailInstant(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== 20) return false;
+  // A digit's value, or far below any bound where there is no digit.
+  const digit = (at: number) => {
+    const value = bytes[start + at] - 0x30;
+    return value >= 0 && value <= 9 ? value : -100;
+  };
+  const pair = (at: number) => digit(at) * 10 + digit(at + 1);
+  const month = pair(5);
+  const day = pair(8);
+  const hour = pair(11);
+  const minute = pair(14);
+  const second = pair(17);
+  return (
+    pair(0) >= 0 && pair(2) >= 0 &&
+    bytes[start + 4] === 0x2d && bytes[start + 7] === 0x2d && bytes[start + 10] === 0x54 && bytes[start + 13] === 0x3a && bytes[start + 16] === 0x3a && bytes[start + 19] === 0x5a &&
+    month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59
+  );
+}
+
+/**
+ * Why a record cannot be an event, or null: the checks every reader applies, so that a log file is
+ * refused for the same reasons whichever reader reads it.
+ */
+export function recordProblem(eventId: string | null, eventName: string | null, eventTime: string | null): string | null {
+  if (eventId === null) return "the event has no eventID";
+  if (eventName === null) return `event ${eventId} has no eventName`;
+  if (eventTime === null || eventInstant(eventTime) === null) return `event ${eventId} has no valid eventTime`;
+  return null;
+}
+
+/** Why an element of `Records` is not an event at all. */
+export const NOT_AN_OBJECT = "expected a CloudTrail event (a JSON object)";
+
+/**
+ * A CloudTrail record (one element of `Records` in a log file) as a {@link ReviewEvent}, or a
+ * message saying why it is not one. `fallback` fills fields the record lacks (LookupEvents gives
+ * them beside the record, and gives the region the request was sent to).
+ */
+export function fromRecord(record: unknown, fallback: Partial<ReviewEvent> = {}): ReviewEvent | string {
+  if (!isObject(record)) return NOT_AN_OBJECT;
+  const identity = isObject(record.userIdentity) ? record.userIdentity : {};
+  const issuer = isObject(identity.sessionContext) && isObject(identity.sessionContext.sessionIssuer) ? identity.sessionContext.sessionIssuer : {};
+  const eventId = text(record.eventID) ?? fallback.eventId ?? null;
+  const eventName = text(record.eventName) ?? fallback.eventName ?? null;
+  const eventTime = text(record.eventTime) ?? fallback.eventTime ?? null;
+  const problem = recordProblem(eventId, eventName, eventTime);
+  if (problem !== null) return problem;
+  const stated = readOnlyOf(record.readOnly) ?? fallback.readOnly;
+  return {
+    eventId: eventId as string,
+    eventName: eventName as string,
+    eventSource: text(record.eventSource) ?? fallback.eventSource ?? "",
+    eventTime: eventInstant(eventTime as string) as string,
+    region: text(record.awsRegion) ?? fallback.region ?? "",
+    accessKeyId: text(identity.accessKeyId) ?? fallback.accessKeyId ?? null,
+    userName: text(identity.userName) ?? text(issuer.userName) ?? fallback.userName ?? null,
+    principalArn: text(identity.arn),
+    identityType: text(identity.type),
+    accountId: text(identity.accountId) ?? text(record.recipientAccountId),
+    recipientAccountId: text(record.recipientAccountId),
+    readOnly: stated ?? deriveReadOnly(eventName as string),
+    readOnlyDerived: stated === undefined,
+    // Free text, some of it the caller's: redacted as the parameters are.
+    sourceIPAddress: redactedText(record.sourceIPAddress),
+    userAgent: redactedText(record.userAgent),
+    errorCode: text(record.errorCode),
+    errorMessage: redactedText(record.errorMessage),
+    requestParameters: redact(record.requestParameters ?? null),
+    responseElements: redact(record.responseElements ?? null),
+  };
+}
+
+/** A LookupEvents `Event`: the record inside `CloudTrailEvent`, completed with the fields beside it. */
+export function fromLookupEvent(event: LookupEvent, region: string): ReviewEvent | string {
+  let record: unknown = {};
+  if (event.CloudTrailEvent !== undefined) {
+    try {
+      record = JSON.parse(event.CloudTrailEvent);
+    } catch {
+      // A record CloudTrail could not serialise still has its summary fields beside it.
+      record = {};
+    }
+  }
+  return fromRecord(record, {
+    eventId: event.EventId,
+    eventName: event.EventName,
+    eventSource: event.EventSource,
+    eventTime: event.EventTime === undefined ? undefined : formatInstant(event.EventTime),
+    region,
+    accessKeyId: event.AccessKeyId ?? null,
+    userName: event.Username ?? null,
+    readOnly: readOnlyOf(event.ReadOnly),
+  });
+}
+
+/** The service name of an event source: `iam.amazonaws.com` → `iam`. */
+export function serviceOf(eventSource: string): string {
+  return eventSource.replace(/\.amazonaws\.com$/, "") || "unknown";
+}
+
+/**
+ * The action without the API version some services append in CloudTrail
+ * (`UpdateFunctionCode20150331v2` → `UpdateFunctionCode`), so that rules and groups use one name.
+ */
+export function actionOfEvent(eventName: string): string {
+  return eventName.replace(/\d{8}(v\d+)?$/, "");
+}

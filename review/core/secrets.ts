@@ -1,0 +1,121 @@
+/**
+ * Secrets in the text of a log: where they hide, and how they are cut out. A CloudTrail record is
+ * written by services and by callers: a presigned URL in a parameter carries its session token as
+ * `X-Amz-Security-Token=IQoJ...%2F...%3D`, a form-encoded body carries `SecretAccessKey%3D...`, a
+ * user agent or an error message can carry anything. Every string the review keeps goes through
+ * {@link redactText}, so that no output (text, markdown, JSON) can echo one, encoded or not.
+ */
+import { isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "../../incident/fields.ts";
+
+export const REDACTED = "[redacted by cordon]";
+
+/**
+ * Field names that hold secrets in CloudTrail records: `sessionToken` of minted credentials,
+ * `secretAccessKey` in some CreateAccessKey logs, passwords, private keys; matched once `-` and `_`
+ * are taken out (services and people spell them `secretAccessKey`, `SecretAccessKey`,
+ * `aws_secret_access_key`, `X-Amz-Security-Token`).
+ */
+export const SECRET_FIELD = /^(?:aws|xamz)?(sessiontoken|securitytoken|secretaccesskey|secretkey|secret|password|newpassword|oldpassword|masteruserpassword|tokenvalue|privatekey|secretstring|secretbinary|clientsecret)$/i;
+
+/** Prefixes of AWS session tokens (STS v1 and v2 tokens), caught wherever they appear, whatever the field is called. */
+const SESSION_TOKEN_PREFIX = "IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AQoEXAMPLE";
+const SESSION_TOKEN_VALUE = new RegExp(`^(${SESSION_TOKEN_PREFIX})`);
+/** A session token inside a longer text: the prefix, then the rest of its base64. */
+const SESSION_TOKEN_IN_TEXT = new RegExp(`(?<![A-Za-z0-9/+])(?:${SESSION_TOKEN_PREFIX})[A-Za-z0-9/+=]*`, "g");
+
+/**
+ * A secret given by name inside a text: `name=value` (a query string, a form body, an environment
+ * assignment), `"name": "value"` (JSON inside a string) or `name: value` (YAML). A colon needs a
+ * quote or a space around it: `secret:name` is how an ARN names a Secrets Manager secret, not a
+ * secret. The value runs to the next delimiter; its name is judged by {@link SECRET_FIELD}.
+ */
+const NAMED_SECRET = /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{2,40})(?:"?[ \t]*=[ \t]*"?|"[ \t]*:[ \t]*"?|:[ \t]+"?)([^\s&;,"'<>]+)/g;
+
+/**
+ * In free text (a user agent, an error message), a secret access key stands alone: 40 characters
+ * not inside a longer run of base64url. Error messages carry base64url blobs (the "Encoded
+ * authorization failure message" of every denied EC2 call), in which any stretch of 40 letters
+ * and digits between a `-` and a `_` looks like a key and is not one.
+ */
+const STANDALONE_SECRET_IN_TEXT = /(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])/g;
+
+/** At most this many layers of percent-encoding are looked through (a URL inside a URL inside a form). */
+const MAX_DECODINGS = 4;
+
+/**
+ * A text decoded from another, with where each of its characters came from: `from[i]` and `to[i]`
+ * bound the piece of the original text that character `i` stands for (null: the original itself).
+ */
+interface View {
+  text: string;
+  from: number[] | null;
+  to: number[] | null;
+}
+
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+/**
+ * One layer of percent-encoding taken off `view`. Every `%XX` becomes one character: the ASCII
+ * character it encodes, or U+FFFD for a byte of a longer UTF-8 sequence (never a character of a
+ * secret, so it bounds one as the sequence would). Null when there is nothing to decode.
+ */
+function decodeOnce(view: View): View | null {
+  const { text } = view;
+  if (!text.includes("%")) return null;
+  const fromOf = (i: number) => (view.from === null ? i : view.from[i]);
+  const toOf = (i: number) => (view.to === null ? i + 1 : view.to[i]);
+  const chars: string[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  let changed = false;
+  for (let i = 0; i < text.length; ) {
+    const escaped = text[i] === "%" && HEX.test(text.slice(i + 1, i + 3));
+    const byte = escaped ? Number.parseInt(text.slice(i + 1, i + 3), 16) : -1;
+    chars.push(!escaped ? text[i] : byte < 0x80 ? String.fromCharCode(byte) : "\uFFFD");
+    from.push(fromOf(i));
+    to.push(toOf(escaped ? i + 2 : i));
+    i += escaped ? 3 : 1;
+    changed ||= escaped;
+  }
+  return changed ? { text: chars.join(""), from, to } : null;
+}
+
+/** Where secrets are in `view.text`, as pieces of the original text. */
+function secretsIn(view: View, keys: RegExp, found: [number, number][]): void {
+  const piece = (start: number, end: number) => found.push(view.from === null || view.to === null ? [start, end] : [view.from[start], view.to[end - 1]]);
+  for (const match of view.text.matchAll(keys)) if (isSecretShaped(match[0])) piece(match.index, match.index + match[0].length);
+  for (const match of view.text.matchAll(SESSION_TOKEN_IN_TEXT)) piece(match.index, match.index + match[0].length);
+  for (const match of view.text.matchAll(NAMED_SECRET)) {
+    if (!SECRET_FIELD.test(match[1].replace(/[-_]/g, ""))) continue;
+    const end = match.index + match[0].length;
+    piece(end - match[2].length, end);
+  }
+}
+
+/**
+ * `value` with every secret in it replaced by {@link REDACTED}: a secret access key (40 characters
+ * of base64 in mixed case), a session token, a value given under a secret's name; each found in the
+ * text as it is and in the text percent-decoded, up to {@link MAX_DECODINGS} times, and cut out of
+ * the text as it is (so `X-Amz-Security-Token=IQoJ...%2F...` keeps its name and loses its value).
+ * A text that is a session token is replaced whole. `kind` says where the text was: a value (of a
+ * request parameter, say), or free text, where a key must stand alone ({@link STANDALONE_SECRET_IN_TEXT}).
+ */
+export function redactText(value: string, kind: "value" | "free text" = "value"): string {
+  if (SESSION_TOKEN_VALUE.test(value)) return REDACTED;
+  const found: [number, number][] = [];
+  let view: View | null = { text: value, from: null, to: null };
+  for (let layer = 0; view !== null && layer <= MAX_DECODINGS; layer++) {
+    secretsIn(view, kind === "value" ? SECRET_ACCESS_KEY_IN_TEXT : STANDALONE_SECRET_IN_TEXT, found);
+    view = decodeOnce(view);
+  }
+  if (found.length === 0) return value;
+  found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  let out = "";
+  let at = 0;
+  for (const [start, end] of found) {
+    if (end <= at) continue;
+    if (start >= at) out += value.slice(at, start) + REDACTED;
+    at = end;
+  }
+  return out + value.slice(at);
+}

@@ -1,0 +1,109 @@
+/**
+ * The outputs the README and the docs show are what the commands print: each sample block that
+ * starts `$ npx cordon <offline command>` is run as written and its output compared, line for line.
+ * And the README's first command is quiet and the same whatever today's date: the examples are a
+ * story on 2026-11-28, which `--now` places the run in.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import fc from "fast-check";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
+import { correctFiles } from "./support/doctor-repository.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+
+interface Sample {
+  file: string;
+  line: number;
+  argv: string[];
+  output: string;
+}
+
+/** Every ``` block of `file` whose first line is `$ npx cordon <command> ...` with a command in `commands`. */
+function samples(file: string, commands: readonly string[]): Sample[] {
+  const text = readFileSync(join(ROOT, file), "utf8");
+  const out: Sample[] = [];
+  for (const match of text.matchAll(/^```\n\$ npx cordon ([^\n]*)\n([\s\S]*?)^```$/gm)) {
+    const argv = match[1].split(/\s+/);
+    if (!commands.includes(argv[0])) continue;
+    out.push({ file, line: text.slice(0, match.index).split("\n").length, argv, output: match[2] });
+  }
+  return out;
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Where a sample runs: the repository itself, or (doctor in docs/setup.md) a repository set up as it says. */
+function cwdOf(sample: Sample): string {
+  if (sample.argv[0] !== "doctor") return ROOT;
+  const dir = mkdtempSync(join(tmpdir(), "cordon-setup-"));
+  dirs.push(dir);
+  for (const [path, text] of Object.entries(correctFiles())) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+describe("the samples are what the commands print", () => {
+  const all = [
+    ...samples("README.md", ["plan", "permissions"]),
+    ...samples("docs/setup.md", ["doctor", "permissions"]),
+    ...samples("docs/assess-verify.md", ["permissions"]),
+  ];
+
+  it("finds the samples it keeps equal", () => {
+    expect(all.map((s) => `${s.file} ${s.argv[0]}`)).toEqual(["README.md plan", "docs/setup.md doctor", "docs/assess-verify.md permissions"]);
+  });
+
+  it.each(all.map((s) => [`${s.file}:${s.line} ${s.argv.join(" ")}`, s] as const))("%s", async (_, sample) => {
+    const io = memoryIo({ cwd: cwdOf(sample) });
+    await main(sample.argv, io);
+    expect(io.stdout).toBe(sample.output);
+  });
+});
+
+describe("the README's first command", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const first = () => {
+    const line = readFileSync(join(ROOT, "README.md"), "utf8").split("\n").find((l) => l.startsWith("npm ci && npx cordon "))!;
+    return line.replace(/^npm ci && npx cordon /, "").replace(/\s+#.*$/, "").split(/\s+/);
+  };
+
+  it("is plan of the examples, placed in their story", () => {
+    expect(first()).toEqual(["plan", "examples/incidents", "--now", "2026-11-28T12:00:00Z"]);
+  });
+
+  it("prints the same, with no warning, whatever today's date (fast-check)", async () => {
+    const reference = memoryIo({ cwd: ROOT });
+    await main(first(), reference);
+    expect(reference.stderr).toBe("");
+    await fc.assert(
+      fc.asyncProperty(fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }), async (today) => {
+        vi.useFakeTimers({ now: today, toFake: ["Date"] });
+        const io = memoryIo({ cwd: ROOT });
+        const code = await main(first(), io);
+        vi.useRealTimers();
+        expect([code, io.stderr, io.stdout]).toEqual([0, "", reference.stdout]);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it("negative control: without --now, today's date makes it warn", async () => {
+    vi.useFakeTimers({ now: new Date("2027-06-01T00:00:00Z"), toFake: ["Date"] });
+    const io = memoryIo({ cwd: ROOT });
+    await main(["plan", "examples/incidents"], io);
+    vi.useRealTimers();
+    expect(io.stderr).toContain("cordon plan: warning: incident 2026-11-28-ci-deploy-key: cutoff 2026-11-28T10:00:00Z is ");
+  });
+});

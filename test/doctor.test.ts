@@ -1,0 +1,204 @@
+/**
+ * `cordon doctor` on a repository set up as docs/setup.md says (no gap, exit 0) and on one broken
+ * in every way it checks (each gap reported with its fix, exit 1), offline and, against moto, in an
+ * account: the provider, the roles' trust and policies, the organization's policy types.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { AttachRolePolicyCommand, CreateOpenIDConnectProviderCommand, CreatePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { CreateOrganizationCommand, EnablePolicyTypeCommand, ListRootsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
+import { bootstrapDescription } from "../bootstrap/declared.ts";
+import { bootstrapFor } from "../permissions/roles.ts";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { ACCOUNT, correctFiles } from "./support/doctor-repository.ts";
+
+const REPOSITORY = "example-org/cordon-incidents";
+const NOW = "2026-11-28T12:00:00Z";
+
+const dirs: string[] = [];
+function repository(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "cordon-doctor-"));
+  dirs.push(dir);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function doctor(dir: string, args: string[] = [], env: Record<string, string> = {}) {
+  // From a subfolder: doctor finds the project as Pulumi does.
+  mkdirSync(join(dir, "incidents"), { recursive: true });
+  const io = memoryIo({ cwd: join(dir, "incidents"), env });
+  const code = await main(["doctor", "--now", NOW, ...args], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+describe("doctor, offline", () => {
+  it("passes a repository set up as documented (exit 0)", async () => {
+    const { code, stdout } = await doctor(repository(correctFiles()));
+    expect(stdout).toBe(
+      [
+        "✓ project name: Pulumi.yaml and the workflows' PULUMI_PROJECT (acme/cordon) name the project cordon",
+        "✓ stack files: prod-123456789012, prod-999999999999: each sets its cordon:account",
+        "✓ CODEOWNERS: .github/CODEOWNERS: default owner @acme/security",
+        "✓ workflows' environments and secrets: 3 workflows: each write secret only in a job of its environment (cordon-apply, cordon-contain)",
+        "",
+        "no gap: set up as docs/setup.md says",
+        "",
+      ].join("\n"),
+    );
+    expect(code).toBe(0);
+  });
+
+  it("reports each gap of a broken repository with its fix (exit 1)", async () => {
+    const files = correctFiles({ applyProject: "acme/cordon-prod", applyUpEnvironment: null, previewProject: "example-org/cordon", previewSecrets: ["PULUMI_ACCESS_TOKEN", "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE"] });
+    files[".github/CODEOWNERS"] = "/incidents/ @example-org/security-team\n* @example-org/security-team\n";
+    delete files["Pulumi.prod-123456789012.yaml"];
+    const { code, stdout } = await doctor(repository(files));
+    expect(stdout.split("\n")).toEqual([
+      "✗ project name: .github/workflows/apply.yml: PULUMI_PROJECT is acme/cordon-prod, but Pulumi.yaml names the project cordon: the workflows would look for stacks of another project; .github/workflows/incident-pull-request.yml: PULUMI_PROJECT's organization is the placeholder example-org",
+      "    fix: sed -i 's#^  PULUMI_PROJECT: .*#  PULUMI_PROJECT: acme/cordon#' .github/workflows/apply.yml .github/workflows/incident-pull-request.yml",
+      '✗ stack files: account 123456789012 (2026-11-28-ci-key) has no Pulumi.prod-123456789012.yaml setting cordon:account: "123456789012"',
+      "    fix: pulumi stack init acme/prod-123456789012 && pulumi config set --stack acme/prod-123456789012 cordon:account 123456789012",
+      "✗ CODEOWNERS: .github/CODEOWNERS names the placeholder @example-org/security-team: no real team approves",
+      "    fix: sed -i 's#@example-org/security-team#@YOUR-ORG/YOUR-SECURITY-TEAM#g' .github/CODEOWNERS",
+      "✗ workflows' environments and secrets: .github/workflows/apply.yml, job up: uses secrets.CORDON_AWS_ROLE_ARN_TEMPLATE (the deployer role, with {account}) outside any environment; expected environment cordon-apply; .github/workflows/apply.yml, job up: uses secrets.PULUMI_ACCESS_TOKEN (a Pulumi token that can update the stacks) outside any environment; expected environment cordon-apply; .github/workflows/incident-pull-request.yml, job preview: uses secrets.PULUMI_ACCESS_TOKEN (a Pulumi token that can update the stacks) outside any environment; expected environment cordon-apply",
+      "    fix: in .github/workflows/apply.yml, job up: environment: cordon-apply; in .github/workflows/incident-pull-request.yml, job preview: environment: cordon-apply",
+      "",
+      "4 gaps: run each fix, then npx cordon doctor again",
+      "",
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it("a CODEOWNERS without a default owner, an undocumented secret, a secret for every job, an invalid incident", async () => {
+    const files = correctFiles();
+    files[".github/CODEOWNERS"] = "/incidents/ @acme/security\n";
+    files[".github/workflows/contain.yml"] = files[".github/workflows/contain.yml"].replace("env:\n  PULUMI_PROJECT: acme/cordon\n", "env:\n  PULUMI_PROJECT: acme/cordon\n  TOKEN: \"${{ secrets.CORDON_CONTAIN_TOKEN }}\"\n").replaceAll("CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE", "CORDON_AWS_ROLE_ARN");
+    files["incidents/2026-11-28-ci-key.yaml"] = "id: 2026-11-28-ci-key\n";
+    const { code, stdout } = await doctor(repository(files));
+    const lines = stdout.split("\n");
+    expect(lines).toContain('✗ CODEOWNERS: .github/CODEOWNERS has no default owner (a line "* @owner"): a change outside the listed paths needs nobody\'s approval');
+    expect(lines).toContain("    fix: sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' .github/CODEOWNERS");
+    expect(stdout).toContain(".github/workflows/contain.yml: the workflow's env: holds secrets.CORDON_CONTAIN_TOKEN: every job would get it; move it to the job that needs it");
+    expect(stdout).toContain(".github/workflows/contain.yml, job contain: secrets.CORDON_AWS_ROLE_ARN is not one of the documented secrets");
+    expect(lines).toContain("✗ incident files: 3 errors: nothing is deployed while any file is invalid");
+    expect(lines).toContain("    fix: npx cordon validate");
+    expect(code).toBe(1);
+  });
+});
+
+describe("doctor --aws, against moto", () => {
+  let moto: Moto;
+  let restore: () => void;
+  beforeAll(async () => {
+    moto = await startMoto({ managedPolicies: false });
+    restore = useMotoEnv(moto);
+  });
+  afterAll(async () => {
+    restore?.();
+    await moto?.stop();
+  });
+
+  const clients = () => {
+    const config = { endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+    return { iam: new IAMClient(config), organizations: new OrganizationsClient(config) };
+  };
+
+  /** What the bootstrap makes in the account, made with the SDK from the same description. */
+  async function bootstrapAccount(organizationStack: boolean): Promise<void> {
+    const { iam } = clients();
+    const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: REPOSITORY, organizationStack });
+    await iam.send(new CreateOpenIDConnectProviderCommand({ Url: description.oidcProvider.url, ClientIDList: description.oidcProvider.clientIds, ThumbprintList: [] }));
+    for (const role of description.roles) {
+      await iam.send(new CreateRoleCommand({ RoleName: role.name, Path: role.path, Description: role.description, AssumeRolePolicyDocument: JSON.stringify(role.trust), MaxSessionDuration: role.maxSessionDuration }));
+      for (const policy of role.policies) await iam.send(new PutRolePolicyCommand({ RoleName: role.name, PolicyName: policy.name, PolicyDocument: JSON.stringify(policy.document) }));
+    }
+  }
+
+  /** The correct repository, with the organization stack in this account so the guardrail check applies. */
+  function files(): Record<string, string> {
+    const all = correctFiles();
+    delete all["Pulumi.prod-999999999999.yaml"];
+    all["Pulumi.prod-123456789012.yaml"] = 'config:\n  cordon:account: "123456789012"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "123456789012"\n';
+    return all;
+  }
+
+  it("passes an account the bootstrap set up, whose organization has SCPs enabled", async () => {
+    await moto.reset();
+    await bootstrapAccount(true);
+    const { organizations } = clients();
+    await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+    const { Roots } = await organizations.send(new ListRootsCommand({}));
+    await organizations.send(new EnablePolicyTypeCommand({ RootId: Roots![0].Id, PolicyType: "SERVICE_CONTROL_POLICY" }));
+    const { code, stdout, stderr } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], moto.env);
+    expect(stderr).toBe("");
+    expect(stdout.split("\n").filter((line) => line.startsWith(`✓ ${ACCOUNT}:`))).toEqual([
+      `✓ ${ACCOUNT}: GitHub's OIDC provider: arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com accepts sts.amazonaws.com`,
+      `✓ ${ACCOUNT}: role cordon-deployer: trust and 2 policies as the bootstrap declares them`,
+      `✓ ${ACCOUNT}: role cordon-preview: trust and 2 policies as the bootstrap declares them`,
+      `✓ ${ACCOUNT}: role cordon-verify: trust and policy as the bootstrap declares them`,
+      `✓ ${ACCOUNT}: role cordon-contain: trust and policy as the bootstrap declares them`,
+      `✓ ${ACCOUNT}: the organization's policy types: SERVICE_CONTROL_POLICY enabled on ${Roots![0].Id}`,
+    ]);
+    expect(code).toBe(0);
+  });
+
+  it("reports a missing provider and role, a changed policy, an extra policy, a trust for another repository, SCPs off", async () => {
+    await moto.reset();
+    await bootstrapAccount(false);
+    const { iam, organizations } = clients();
+    // The provider and one role gone; the deployer without its organization policy; an extra attachment; another repository.
+    await moto.reset();
+    const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: "someone/else", organizationStack: false });
+    for (const role of description.roles.filter((r) => r.id !== "contain")) {
+      await iam.send(new CreateRoleCommand({ RoleName: role.name, Path: role.path, AssumeRolePolicyDocument: JSON.stringify(role.trust) }));
+      for (const policy of role.policies) await iam.send(new PutRolePolicyCommand({ RoleName: role.name, PolicyName: policy.name, PolicyDocument: JSON.stringify(policy.document) }));
+    }
+    const { Policy } = await iam.send(new CreatePolicyCommand({ PolicyName: "admin", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: "cordon-preview", PolicyArn: Policy!.Arn }));
+    // The deployer's policy edited by hand: one more action.
+    const deploy = structuredClone(description.roles[0].policies[0].document);
+    (deploy.Statement[0].Action as string[]).push("iam:CreateUser");
+    await iam.send(new PutRolePolicyCommand({ RoleName: "cordon-deployer", PolicyName: "cordon-deploy", PolicyDocument: JSON.stringify(deploy) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: "cordon-verify", PolicyName: "extra", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) }));
+    await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+    const { Roots } = await organizations.send(new ListRootsCommand({}));
+    const root = Roots![0].Id!;
+
+    const { code, stdout } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], moto.env);
+    const fix = `pulumi -C bootstrap stack init bootstrap-${ACCOUNT}; pulumi -C bootstrap up --stack bootstrap-${ACCOUNT} -c cordon:account=${ACCOUNT} -c cordon:githubRepository=${REPOSITORY} -c cordon:organizationStack=true`;
+    const lines = stdout.split("\n");
+    expect(lines.slice(lines.findIndex((l) => l.includes(`${ACCOUNT}: GitHub`)), -3)).toEqual([
+      `✗ ${ACCOUNT}: GitHub's OIDC provider: no provider arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com: no workflow can assume a role`,
+      `    fix: ${fix}`,
+      `✗ ${ACCOUNT}: role cordon-deployer: its trust differs from the bootstrap's (expected repo:${REPOSITORY}:environment:cordon-apply, found repo:someone/else:environment:cordon-apply); its inline policy cordon-deploy differs from what \`cordon permissions\` derives (the code changed since the bootstrap ran, or someone edited it); no inline policy cordon-organization`,
+      `    fix: ${fix}`,
+      `✗ ${ACCOUNT}: role cordon-preview: its trust differs from the bootstrap's (expected repo:${REPOSITORY}:pull_request, repo:${REPOSITORY}:ref:refs/heads/gh-readonly-queue/*, found repo:someone/else:pull_request, repo:someone/else:ref:refs/heads/gh-readonly-queue/*); no inline policy cordon-preview-organization; an attached managed policy: ${Policy!.Arn}`,
+      `    fix: ${fix} && aws iam detach-role-policy --role-name cordon-preview --policy-arn ${Policy!.Arn}`,
+      `✗ ${ACCOUNT}: role cordon-verify: its trust differs from the bootstrap's (expected repo:${REPOSITORY}:environment:cordon-apply, repo:${REPOSITORY}:environment:cordon-contain, found repo:someone/else:environment:cordon-apply, repo:someone/else:environment:cordon-contain); an inline policy the bootstrap does not declare: extra`,
+      `    fix: ${fix} && aws iam delete-role-policy --role-name cordon-verify --policy-name extra`,
+      `✗ ${ACCOUNT}: role cordon-contain: missing: CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE names it`,
+      `    fix: ${fix}`,
+      `✗ ${ACCOUNT}: the organization's policy types: the incident files use guardrails, but SERVICE_CONTROL_POLICY is not enabled on ${root}: their policies could not attach`,
+      `    fix: aws organizations enable-policy-type --root-id ${root} --policy-type SERVICE_CONTROL_POLICY`,
+    ]);
+    expect(lines.at(-2)).toBe("6 gaps: run each fix, then npx cordon doctor again");
+    expect(code).toBe(1);
+  });
+
+  it("when AWS cannot be asked, says so and exits 2", async () => {
+    process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
+    const { code, stderr } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], moto.env).finally(() => (process.env.AWS_ENDPOINT_URL = moto.endpoint));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^cordon doctor: /);
+  });
+});

@@ -1,0 +1,405 @@
+/**
+ * The program end to end, as `pulumi preview` and `pulumi up` run it: through the engine stand-in
+ * (Pulumi's own cmd/run, the resource monitor and engine over gRPC, each step applied to moto),
+ * in one account. What IAM then holds is judged by an evaluator cordon did not write
+ * (iam-simulate). The CLI is run as users run it.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import {
+  DeleteAccessKeyCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  DetachUserPolicyCommand,
+  GetRoleCommand,
+  ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  ListPoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Account } from "./support/aws-accounts.ts";
+import { ROOT, engineEnv, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
+import { decide } from "./support/iam-evaluator.ts";
+import { startMoto, type Moto } from "./support/moto.ts";
+
+const ACCOUNT = "123456789012";
+const STACK = `prod-${ACCOUNT}`;
+const ID = "2026-11-28-key-in-ticket";
+
+let moto: Moto;
+let dir: string;
+let account: Account;
+beforeAll(async () => {
+  moto = await startMoto({ managedPolicies: false });
+});
+afterAll(async () => {
+  await moto?.stop();
+});
+beforeEach(async (context) => {
+  await moto.reset();
+  account = new Account(moto);
+  dir = mkdtempSync(join(tmpdir(), "cordon-engine-"));
+  mkdirSync(join(dir, "incidents"));
+  context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+});
+
+const incidentsDir = () => join(dir, "incidents");
+const state = () => join(dir, "state", `${STACK}.json`);
+function write(id: string, lines: string[]): void {
+  writeFileSync(join(incidentsDir(), `${id}.yaml`), [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"));
+}
+function engine(command: "preview" | "up", options: { continueOnError?: boolean } = {}): Promise<EngineRun> {
+  return runEngine(command, {
+    moto,
+    stack: STACK,
+    state: state(),
+    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() },
+    ...options,
+  });
+}
+async function keyStatus(user: string, id: string): Promise<string | undefined> {
+  return (await account.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === id)
+    ?.Status;
+}
+async function attached(user: string): Promise<string[]> {
+  return ((await account.iam.send(new ListAttachedUserPoliciesCommand({ UserName: user }))).AttachedPolicies ?? [])
+    .map((p) => p.PolicyArn ?? "")
+    .sort();
+}
+async function inlineOf(role: string): Promise<string[]> {
+  return ((await account.iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? []).sort();
+}
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const ofType = (run: EngineRun, type: string) => run.steps.filter((s) => s.type === type);
+
+/** The incident of the journey: a key pasted in a ticket, its user's roles, a replacement role. */
+async function newIncident(): Promise<string> {
+  const key = (await account.user("dana", { key: true }))!;
+  await account.user("ci-deployer");
+  await account.role("deploy");
+  await account.role("analytics-readonly");
+  write(ID, [
+    "cutoff: at-containment",
+    "users:",
+    "  - name: dana",
+    `    accessKeys: [${key}]`,
+    "  - name: ci-deployer",
+    "roles:",
+    "  - name: deploy",
+    "  - name: analytics-readonly",
+    "replacementRoles:",
+    "  - name: dana-from-builder",
+    "    trust: { principals: [arn:aws:iam::210987654321:role/builder] }",
+    "    inlinePolicies:",
+    '      read: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "s3:GetObject", Resource: "*" }] }',
+  ]);
+  return key;
+}
+
+describe("a new incident", () => {
+  it("preview shows the steps and applies nothing; up disables the key, attaches the denies, creates the replacement role; IAM then denies exactly the older sessions", async () => {
+    const key = await newIncident();
+
+    const preview = await engine("preview");
+    expect(preview.errors).toEqual([]);
+    expect(preview.status).toBe(0);
+    expect(stepLines(preview, (s) => s.type.startsWith("aws:") || s.type.startsWith("time:"))).toEqual(
+      expect.arrayContaining([
+        `import aws:iam/accessKey:AccessKey ${ACCOUNT}-dana-${key}`,
+        `update aws:iam/accessKey:AccessKey ${ACCOUNT}-dana-${key}`,
+        `create time:index/static:Static ${ACCOUNT}-${ID}`,
+        `create aws:iam/policy:Policy ${ACCOUNT}-user-dana`,
+        `create aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-dana`,
+        `create aws:iam/policy:Policy ${ACCOUNT}-user-ci-deployer`,
+        `create aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-deploy`,
+        `create aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-analytics-readonly`,
+        `create aws:iam/role:Role ${ACCOUNT}-dana-from-builder`,
+      ]),
+    );
+    // A preview applies nothing and keeps no state.
+    expect(await keyStatus("dana", key)).toBe("Active");
+    expect(await attached("dana")).toEqual([]);
+    expect(existsSync(state())).toBe(false);
+
+    const before = Date.now();
+    const up = await engine("up");
+    expect(up.errors).toEqual([]);
+    expect(up.status).toBe(0);
+    expect(await keyStatus("dana", key)).toBe("Inactive");
+    expect(await attached("dana")).toEqual([`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-dana`]);
+    expect(await attached("ci-deployer")).toEqual([`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`]);
+    expect(await inlineOf("deploy")).toEqual(["cordon-revoke-sessions"]);
+    const replacement = (await account.iam.send(new GetRoleCommand({ RoleName: "dana-from-builder" }))).Role!;
+    expect({ path: replacement.Path, tags: replacement.Tags }).toEqual({ path: "/cordon/", tags: [{ Key: "cordon:incident", Value: ID }] });
+    expect(await inlineOf("dana-from-builder")).toEqual(["read"]);
+
+    // The instant is taken after the key's update; the cutoff is two minutes after it.
+    const order = up.steps.map((s) => `${s.op} ${s.type}`);
+    expect(order.indexOf("update aws:iam/accessKey:AccessKey")).toBeLessThan(order.indexOf("create time:index/static:Static"));
+    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as {
+      incidents: Record<string, { cutoff: string; containedAt: string; containmentStack: string }>;
+    };
+    const { cutoff, containedAt, containmentStack } = outputs.incidents[ID];
+    expect(containmentStack).toBe(STACK);
+    expect(Date.parse(containedAt)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(Date.parse(cutoff) - Date.parse(containedAt)).toBe(120_000);
+
+    // What IAM holds, judged by iam-simulate: older sessions denied, later ones allowed.
+    for (const [type, name, principal] of [
+      ["user", "dana", `arn:aws:iam::${ACCOUNT}:user/dana`],
+      ["role", "deploy", `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/attacker`],
+    ] as const) {
+      const policies = await account.policiesOf(type, name);
+      const request = { principal, action: "s3:GetObject", resource: "arn:aws:s3:::data/report.csv", account: ACCOUNT };
+      const at = (context: Record<string, string>) =>
+        decide(
+          type === "role"
+            ? [...policies, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }]
+            : policies,
+          { ...request, context },
+        );
+      expect(await at({ "aws:TokenIssueTime": iso(Date.parse(cutoff) - 1000) }), name).toBe("ExplicitlyDenied");
+      expect(await at({ "aws:TokenIssueTime": iso(Date.parse(cutoff) + 1000) }), name).toBe("Allowed");
+    }
+  });
+
+  it("a second up changes nothing", async () => {
+    await newIncident();
+    expect((await engine("up")).status).toBe(0);
+    const second = await engine("up");
+    expect(second.status).toBe(0);
+    expect(second.steps.filter((s) => s.op !== "same")).toEqual([]);
+    expect(second.steps.length).toBeGreaterThan(15);
+  });
+});
+
+describe("the file removed after expiry", () => {
+  it("deletes the denies, keeps the key Inactive and the replacement role", async () => {
+    const key = await newIncident();
+    expect((await engine("up")).status).toBe(0);
+    // `status` says when the file may go: at the expiry the outputs give.
+    const outputs = join(dir, "outputs.json");
+    writeFileSync(outputs, JSON.stringify(await stackOutputs({ moto, stack: STACK, state: state() })));
+    const expiresAt = (JSON.parse(readFileSync(outputs, "utf8")) as { incidents: Record<string, { expiresAt: string }> }).incidents[ID]
+      .expiresAt;
+    const status = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, "cli", "cordon.js"), "status", incidentsDir(), "--stack-outputs", outputs, "--now", expiresAt, "--json"],
+      {
+        cwd: dir,
+        env: engineEnv(moto),
+      },
+    );
+    expect((JSON.parse(status.stdout) as { incidents: { id: string; removable: boolean }[] }).incidents).toEqual([
+      expect.objectContaining({ id: ID, removable: true }),
+    ]);
+
+    rmSync(join(incidentsDir(), `${ID}.yaml`));
+    const removal = await engine("up");
+    expect(removal.errors).toEqual([]);
+    expect(removal.status).toBe(0);
+    expect(stepLines(removal, (s) => s.op.startsWith("delete") && s.type.startsWith("aws:")).sort()).toEqual(
+      [
+        `delete aws:iam/accessKey:AccessKey ${ACCOUNT}-dana-${key} retained`,
+        `delete aws:iam/policy:Policy ${ACCOUNT}-user-ci-deployer`,
+        `delete aws:iam/policy:Policy ${ACCOUNT}-user-dana`,
+        `delete aws:iam/role:Role ${ACCOUNT}-dana-from-builder retained`,
+        `delete aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-dana-from-builder-read retained`,
+        `delete aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-analytics-readonly`,
+        `delete aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-deploy`,
+        `delete aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-ci-deployer`,
+        `delete aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-dana`,
+      ].sort(),
+    );
+    expect(await keyStatus("dana", key)).toBe("Inactive");
+    expect(await attached("dana")).toEqual([]);
+    expect(await inlineOf("deploy")).toEqual([]);
+    expect((await account.iam.send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/cordon/" }))).Policies).toEqual([]);
+    expect((await account.iam.send(new GetRoleCommand({ RoleName: "dana-from-builder" }))).Role?.Path).toBe("/cordon/");
+  });
+});
+
+describe("a principal deleted by hand", () => {
+  it("is contained: the stack is not stuck, new incidents are declared, the run and the outputs say so, and a user created again gets its deny back", async () => {
+    const key = (await account.user("carol", { key: true }))!;
+    await account.role("deploy");
+    await account.role("reporting");
+    write("2026-11-20-carol-key", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: carol",
+      `    accessKeys: [${key}]`,
+      "roles:",
+      "  - name: deploy",
+    ]);
+    expect((await engine("up")).status).toBe(0);
+
+    // The responder deletes the user and the role, as the console does (keys, policies, then the principal).
+    for (const arn of await attached("carol")) await account.iam.send(new DetachUserPolicyCommand({ UserName: "carol", PolicyArn: arn }));
+    await account.iam.send(new DeleteUserPolicyCommand({ UserName: "carol", PolicyName: "work" }));
+    await account.iam.send(new DeleteAccessKeyCommand({ UserName: "carol", AccessKeyId: key }));
+    await account.iam.send(new DeleteUserCommand({ UserName: "carol" }));
+    for (const name of await inlineOf("deploy"))
+      await account.iam.send(new DeleteRolePolicyCommand({ RoleName: "deploy", PolicyName: name }));
+    await account.iam.send(new DeleteRoleCommand({ RoleName: "deploy" }));
+    // And a new incident arrives meanwhile.
+    write("2026-11-28-reporting", ["cutoff: 2026-11-28T10:00:00Z", "roles:", "  - name: reporting"]);
+
+    const run = await engine("up");
+    expect(run.errors).toEqual([]);
+    expect(run.status).toBe(0);
+    expect(run.infos).toEqual(
+      expect.arrayContaining([
+        `already contained: IAM no longer has access key ${key} (user carol, incident 2026-11-20-carol-key): deleted, so there is nothing to disable; the deny policies stay until the incident expires`,
+        `already contained: IAM has no role deploy (account ${ACCOUNT}, incident 2026-11-20-carol-key), user carol (account ${ACCOUNT}, incident 2026-11-20-carol-key): deleted, so there is no deny to attach; a user or role created again under that name gets its deny back on the next run`,
+      ]),
+    );
+    expect(stepLines(run, (s) => s.type.startsWith("aws:") && s.op !== "same").sort()).toEqual(
+      [
+        `create aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-reporting`,
+        `delete aws:iam/accessKey:AccessKey ${ACCOUNT}-carol-${key} retained`,
+        `delete aws:iam/policy:Policy ${ACCOUNT}-user-carol`,
+        `delete aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-deploy`,
+        `delete aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-carol`,
+      ].sort(),
+    );
+    expect(await inlineOf("reporting")).toEqual(["cordon-revoke-sessions"]);
+    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as {
+      incidents: Record<string, { gonePrincipals: unknown[]; goneAccessKeys: string[] }>;
+    };
+    expect(outputs.incidents["2026-11-20-carol-key"]).toMatchObject({
+      goneAccessKeys: [key],
+      gonePrincipals: [
+        { type: "role", name: "deploy", account: ACCOUNT },
+        { type: "user", name: "carol", account: ACCOUNT },
+      ],
+    });
+
+    // Someone creates carol again: the next run attaches her deny again.
+    await account.user("carol");
+    const again = await engine("up");
+    expect(again.status).toBe(0);
+    expect(stepLines(again, (s) => s.type.startsWith("aws:") && s.op !== "same").sort()).toEqual(
+      [
+        `create aws:iam/policy:Policy ${ACCOUNT}-user-carol`,
+        `create aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-carol`,
+      ].sort(),
+    );
+    expect(await attached("carol")).toEqual([`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-carol`]);
+    expect(ofType(again, "time:index/static:Static").map((s) => s.op)).toEqual(["same"]);
+  });
+});
+
+describe("pulumi up --continue-on-error with a key that cannot be imported", () => {
+  /** moto checks every request against the caller's IAM policies from now on (`off`: no more). */
+  async function enforceIam(on: boolean): Promise<void> {
+    const response = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: "POST", body: on ? "0" : "inf" });
+    if (!response.ok) throw new Error(`moto reset-auth: ${response.status}`);
+  }
+
+  it("still lands the session revocation (everything denied until the key is Inactive) and the replacement role, records no instant, and says why", async () => {
+    const managed = (await account.user("alice", { key: true }))!;
+    write("2026-11-27-alice-key", ["cutoff: at-containment", "users:", "  - name: alice", `    accessKeys: [${managed}]`]);
+    expect((await engine("up")).status).toBe(0);
+
+    // A new incident, whose key the deployer cannot import: its role lacks iam:GetAccessKeyLastUsed,
+    // which the provider's importer calls (say, an organization's SCP took it away).
+    const key = (await account.user("bob", { key: true }))!;
+    await account.role("deploy");
+    write(ID, [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: bob",
+      `    accessKeys: [${key}]`,
+      "roles:",
+      "  - name: deploy",
+      "replacementRoles:",
+      "  - name: bob-oidc",
+      "    trust: { githubOidc: { repository: example/app, ref: refs/heads/main } }",
+    ]);
+    const deployer = await account.deployer({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "*", Resource: "*" },
+        { Effect: "Deny", Action: "iam:GetAccessKeyLastUsed", Resource: "*" },
+      ],
+    });
+    await enforceIam(true);
+    let run: EngineRun;
+    try {
+      run = await runEngine("up", {
+        moto,
+        stack: STACK,
+        state: state(),
+        config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() },
+        credentials: deployer,
+        continueOnError: true,
+      });
+    } finally {
+      await enforceIam(false);
+    }
+
+    // The run fails, so it is seen; the key's step is the one that failed.
+    expect(run.status).toBe(1);
+    expect(run.steps.filter((s) => s.result)).toEqual([
+      expect.objectContaining({ op: "import", type: "aws:iam/accessKey:AccessKey", name: `${ACCOUNT}-bob-${key}`, result: "failed" }),
+    ]);
+    expect(run.warnings).toEqual([
+      `incident ${ID}: IAM still lists access key ${key} (user bob) as Active after this run's key steps (a failed import or update), so no containment instant is recorded: the incident's principals are denied everything until a run finds every key of the incident Inactive`,
+    ]);
+    expect(await keyStatus("bob", key)).toBe("Active");
+    // The revocation landed all the same, and the replacement role with it; no instant was taken.
+    expect(stepLines(run, (s) => s.type.startsWith("aws:") || s.type.startsWith("time:")).filter((l) => l.startsWith("create"))).toEqual(
+      expect.arrayContaining([
+        `create aws:iam/policy:Policy ${ACCOUNT}-user-bob`,
+        `create aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-bob`,
+        `create aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-deploy`,
+        `create aws:iam/role:Role ${ACCOUNT}-bob-oidc`,
+      ]),
+    );
+    expect(stepLines(run).filter((l) => l.includes("time:index/static:Static") && l.includes(ID))).toEqual([]);
+    // The other incident's key and instant are untouched.
+    expect(stepLines(run).filter((l) => l.includes("alice"))).toEqual(
+      expect.arrayContaining([`same aws:iam/accessKey:AccessKey ${ACCOUNT}-alice-${managed}`]),
+    );
+    // While the key works, bob and deploy are denied everything: the key's own calls and any session, however new.
+    for (const [type, name, principal] of [
+      ["user", "bob", `arn:aws:iam::${ACCOUNT}:user/bob`],
+      ["role", "deploy", `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/attacker`],
+    ] as const) {
+      const policies = [
+        ...(await account.policiesOf(type, name)),
+        { Version: "2012-10-17", Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*" }] },
+      ];
+      const request = { principal, action: "s3:GetObject", resource: "arn:aws:s3:::data/report.csv", account: ACCOUNT };
+      expect(await decide(policies, request), name).toBe("ExplicitlyDenied");
+      expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(Date.now() + 3_600_000) } }), name).toBe(
+        "ExplicitlyDenied",
+      );
+    }
+    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as { incidents: Record<string, unknown> };
+    expect(outputs.incidents[ID]).toMatchObject({ cutoff: "at-containment", expiresAt: null, deniedUntilContained: true });
+
+    // With the permission back, the key is disabled, the instant recorded, and the deny narrowed to older sessions.
+    const after = await engine("up");
+    expect(after.status).toBe(0);
+    expect(await keyStatus("bob", key)).toBe("Inactive");
+    const recorded = (await stackOutputs({ moto, stack: STACK, state: state() })) as { incidents: Record<string, { cutoff: string }> };
+    const cutoff = Date.parse(recorded.incidents[ID].cutoff);
+    const policies = [...(await account.policiesOf("user", "bob"))];
+    const request = {
+      principal: `arn:aws:iam::${ACCOUNT}:user/bob`,
+      action: "s3:GetObject",
+      resource: "arn:aws:s3:::data/report.csv",
+      account: ACCOUNT,
+    };
+    expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(cutoff - 1000) } })).toBe("ExplicitlyDenied");
+    expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(cutoff + 1000) } })).toBe("Allowed");
+  });
+});

@@ -1,0 +1,268 @@
+/**
+ * cordon's policy pack (policy/): what the program registers passes it, and each way of breaking an
+ * invariant fails it: a key set Active, created, or open to replacement (a delete), an Allow in a
+ * deny, a guardrail that names nobody, a replacement role outside /cordon/, a type cordon does not
+ * declare. Judged by @pulumi/policy's own analyzer code over the engine's messages
+ * (test/support/policy-pack.ts), and once through the pack's own process, started as Pulumi's
+ * Node.js language host starts a policy pack, over gRPC.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deploy } from "../program/deploy.ts";
+import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
+import { CHILD_TYPES, policies } from "../policy/policies.ts";
+import { analyze, asAnalyzed, type AnalyzedResource, type Diagnostic } from "./support/policy-pack.ts";
+import { FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+
+const ACCOUNT = "123456789012";
+const MANAGEMENT = "999999999999";
+const EXAMPLES = "examples/incidents";
+const KEYS = { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] };
+
+let accountRun: ProgramRun;
+let organizationRun: ProgramRun;
+
+beforeAll(async () => {
+  const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: KEYS, roles: ["analytics-readonly", "deploy"] });
+  accountRun = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": EXAMPLES } });
+  const management = new FakeCloud({ account: MANAGEMENT });
+  organizationRun = await runProgram(() => deploy(management.iam, management.organizations), {
+    cloud: management,
+    config: { "cordon:account": MANAGEMENT, "cordon:incidentsDir": EXAMPLES, "cordon:organization": JSON.stringify({ targets: ["r-abcd"], managementAccount: MANAGEMENT }) },
+  });
+});
+
+/** The mandatory violations, as `policy: message` lines. */
+function mandatory(diagnostics: Diagnostic[]): string[] {
+  return diagnostics.filter((d) => d.enforcement === "mandatory").map((d) => `${d.policy}: ${d.message.split("\n").slice(1).join(" ") || d.message}`);
+}
+
+function find(resources: AnalyzedResource[], type: string, predicate: (r: AnalyzedResource) => boolean = () => true): AnalyzedResource {
+  const found = resources.find((r) => r.type === type && predicate(r));
+  if (!found) throw new Error(`no ${type}`);
+  return found;
+}
+
+describe("the program's own resources pass every policy", () => {
+  it.each([
+    ["an account's stack (keys, denies, instants, replacement roles)", () => accountRun],
+    ["the organization stack (guardrails)", () => organizationRun],
+  ])("%s, at preview and after up", async (_, run) => {
+    expect(run().error).toBeUndefined();
+    for (const preview of [true, false]) expect(mandatory(await analyze(policies, asAnalyzed(run().resources, { preview })))).toEqual([]);
+  });
+
+  it("the examples exercise every policy: keys, both kinds of deny, guardrails, replacement roles", () => {
+    const types = new Set([...accountRun.resources, ...organizationRun.resources].map((r) => r.type));
+    for (const type of ["aws:iam/accessKey:AccessKey", "aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:organizations/policy:Policy", "aws:iam/role:Role"]) expect(types).toContain(type);
+  });
+
+  it("knows each component's children from the components' own declarations", () => {
+    expect(CHILD_TYPES.get("cordon:iam:DisabledAccessKey")).toEqual(new Set(["aws:iam/accessKey:AccessKey"]));
+    expect([...CHILD_TYPES.keys()].sort()).toEqual([
+      "cordon:events:AutoContain",
+      "cordon:iam:ContainmentInstant",
+      "cordon:iam:DisabledAccessKey",
+      "cordon:iam:ReplacementRole",
+      "cordon:iam:SessionRevocation",
+      "cordon:organizations:OrganizationGuardrail",
+    ]);
+  });
+});
+
+describe("each broken invariant fails the pack", () => {
+  const broken = async (run: () => ProgramRun, change: (resources: AnalyzedResource[]) => void, preview = true) => {
+    const resources = structuredClone(asAnalyzed(run().resources, { preview }));
+    change(resources);
+    return mandatory(await analyze(policies, resources));
+  };
+
+  it("a key set Active", async () => {
+    expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/accessKey:AccessKey", (r) => r.name.includes("ci-deployer")).inputs.status = "Active"))).toEqual([
+      expect.stringMatching(/^access-keys-imported-and-disabled: .*ci-deployer.*: status is "Active": cordon sets keys Inactive and never re-enables one$/),
+    ]);
+  });
+
+  it("a key that a change of user would replace: a new key created, this one deleted", async () => {
+    expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/accessKey:AccessKey").ignoreChanges = ["pgpKey"]))).toEqual([
+      expect.stringMatching(/^access-keys-imported-and-disabled: .*: ignoreChanges lacks user: a change of it would replace the key, creating a new one and deleting this one$/),
+    ]);
+  });
+
+  it("an Allow added to a deny policy, managed or inline", async () => {
+    const allow = { Sid: "Oops", Effect: "Allow", Action: "*", Resource: "*" };
+    for (const type of ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy"]) {
+      const violations = await broken(
+        () => accountRun,
+        (rs) => {
+          const deny = find(rs, type, (r) => r.urn.includes("cordon:iam:SessionRevocation$"));
+          const document = JSON.parse(String(deny.inputs.policy));
+          document.Statement.push(allow);
+          deny.inputs.policy = JSON.stringify(document);
+        },
+        false,
+      );
+      expect(violations).toEqual([expect.stringMatching(/^denies-are-only-denies: .*: statement Oops is Allow: cordon's denies hold only Deny statements$/)]);
+    }
+  });
+
+  it("a deny whose condition is not the cutoff's, or that denies less than everything", async () => {
+    const violations = await broken(
+      () => accountRun,
+      (rs) => {
+        const deny = find(rs, "aws:iam/policy:Policy", (r) => r.urn.includes("cordon:iam:SessionRevocation$") && String(r.inputs.policy).includes("DateLessThan"));
+        const document = JSON.parse(String(deny.inputs.policy));
+        document.Statement[0].Condition = { DateGreaterThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } };
+        document.Statement.push({ Sid: "Narrow", Effect: "Deny", Action: "s3:GetObject", Resource: "*" });
+        deny.inputs.policy = JSON.stringify(document);
+      },
+      false,
+    );
+    expect(violations).toEqual([
+      expect.stringMatching(/: statement \w+ has the condition \{"DateGreaterThan":\{"aws:TokenIssueTime":"2026-11-28T10:00:00Z"\}\}: expected none \(deny-all\) or exactly DateLessThan aws:TokenIssueTime an instant \(revoke-older-sessions\)$/),
+      expect.stringMatching(/: statement Narrow denies "s3:GetObject" on "\*": a revocation denies every action \("\*"\) on every resource \("\*"\)$/),
+    ]);
+  });
+
+  it("a guardrail that names nobody (it would deny the whole organization), or allows", async () => {
+    const violations = await broken(
+      () => organizationRun,
+      (rs) => {
+        const scp = find(rs, "aws:organizations/policy:Policy");
+        const document = JSON.parse(String(scp.inputs.content));
+        // The statement keeps its cutoff but loses what names its principals.
+        const condition = document.Statement[0].Condition;
+        for (const operator of Object.keys(condition)) if (operator !== "DateLessThan") delete condition[operator];
+        document.Statement.push({ Sid: "Open", Effect: "Allow", Action: "*", Resource: "*" });
+        scp.inputs.content = JSON.stringify(document);
+      },
+      false,
+    );
+    expect(violations).toEqual([expect.stringMatching(/anything else would deny the whole organization or someone unnamed$/), expect.stringMatching(/statement Open is Allow: cordon's guardrails hold only Deny statements$/)]);
+  });
+
+  it("a replacement role outside /cordon/ or without its incident's tag", async () => {
+    const violations = await broken(
+      () => accountRun,
+      (rs) => {
+        const role = find(rs, "aws:iam/role:Role", (r) => r.urn.includes("cordon:iam:ReplacementRole$"));
+        role.inputs.path = "/";
+        role.inputs.tags = {};
+      },
+    );
+    expect(violations).toEqual([
+      expect.stringMatching(/^replacement-roles-under-cordon: .*: path is "\/": replacement roles live under \/cordon\/$/),
+      expect.stringMatching(/^replacement-roles-under-cordon: .*: tag cordon:incident is null: expected the id of the incident that asks for the role$/),
+    ]);
+  });
+
+  it("a program that creates a key, or declares anything outside cordon's components: a real program, run", async () => {
+    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: KEYS });
+    const run = await runProgram(
+      async () => {
+        // A key created at the stack's top, Active; a user; and a key under cordon's own component, not imported.
+        new aws.iam.AccessKey("fresh", { user: "ci-deployer" });
+        new aws.iam.User("backdoor", { name: "backdoor" });
+        const parent = new pulumi.ComponentResource(DisabledAccessKey.type, "sneaky", {}, {});
+        new aws.iam.AccessKey("sneaky", { user: "dana", status: "Inactive" }, { parent, ignoreChanges: ["user", "pgpKey"] });
+        return {};
+      },
+      { cloud, config: { "cordon:account": ACCOUNT } },
+    );
+    expect(run.error).toBeUndefined();
+    const violations = mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: true })));
+    expect(violations.sort()).toEqual(
+      [
+        'access-keys-imported-and-disabled: fresh: status is null: cordon sets keys Inactive and never re-enables one',
+        "access-keys-imported-and-disabled: fresh: declared outside cordon:iam:DisabledAccessKey (parent none): keys are only imported and disabled",
+        "access-keys-imported-and-disabled: fresh: ignoreChanges lacks pgpKey, user: a change of it would replace the key, creating a new one and deleting this one",
+        "access-keys-never-created: fresh: this access key would be created by Pulumi (it has a secret): cordon only imports existing keys",
+        "access-keys-never-created: sneaky: this access key would be created by Pulumi (it has a secret): cordon only imports existing keys",
+        "only-cordon-resource-types: backdoor: aws:iam/user:User outside cordon's components (at the stack's top): the stack declares nothing else",
+        "only-cordon-resource-types: fresh: aws:iam/accessKey:AccessKey outside cordon's components (at the stack's top): the stack declares nothing else",
+      ].sort(),
+    );
+    // After up, the created key's secret is there: still caught.
+    expect(mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: false }))).filter((v) => v.startsWith("access-keys-never-created"))).toHaveLength(2);
+  });
+
+  it("a type a component does not declare, under it", async () => {
+    const violations = await broken(
+      () => accountRun,
+      (rs) => {
+        const key = find(rs, "aws:iam/accessKey:AccessKey");
+        rs.push({ ...key, urn: key.urn.replace("aws:iam/accessKey:AccessKey::", "aws:iam/userPolicy:UserPolicy::extra-"), type: "aws:iam/userPolicy:UserPolicy", name: "extra", inputs: { user: "ci-deployer", policy: "{}" }, outputs: {} });
+      },
+    );
+    expect(violations).toEqual(["only-cordon-resource-types: extra: aws:iam/userPolicy:UserPolicy is not a type cordon:iam:DisabledAccessKey declares: the stack declares nothing else"]);
+  });
+});
+
+describe("the pack's own process, started as Pulumi starts a policy pack", () => {
+  const ROOT = join(import.meta.dirname, "..");
+  const PACK = join(ROOT, "policy");
+  let child: ChildProcess;
+  let client: {
+    getAnalyzerInfo(request: unknown, callback: (error: unknown, response: { getName(): string; getPoliciesList(): { getName(): string; getEnforcementlevel(): number }[] }) => void): void;
+    analyzeStack(request: unknown, callback: (error: unknown, response: unknown) => void): void;
+    close(): void;
+  };
+
+  beforeAll(async () => {
+    // pulumi-language-nodejs RunPlugin for kind "analyzer": node @pulumi/pulumi/cmd/run-policy-pack
+    // <engine address> <pack folder>, in the pack folder; the pack prints its port on stdout.
+    const require = createRequire(join(PACK, "package.json"));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(PULUMI_|AWS_|VITEST|NODE_OPTIONS)/.test(key)));
+    child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:1", PACK], { cwd: PACK, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (chunk) => (stderr += chunk));
+    const port = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout!.on("data", (chunk) => {
+        out += chunk;
+        const line = /^(\d+)\n/.exec(out);
+        if (line) resolve(line[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`the pack exited (${code}) before serving: ${stderr}`)));
+    });
+    const grpc = require("@grpc/grpc-js");
+    const services = require("@pulumi/pulumi/proto/analyzer_grpc_pb.js");
+    client = new services.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  }, 60_000);
+
+  afterAll(() => {
+    client?.close();
+    child?.kill();
+  });
+
+  it("serves the pack cordon, every policy mandatory", async () => {
+    const empty = createRequire(join(PACK, "package.json"))("google-protobuf/google/protobuf/empty_pb.js");
+    const info = await new Promise<{ getName(): string; getPoliciesList(): { getName(): string; getEnforcementlevel(): number }[] }>((resolve, reject) =>
+      client.getAnalyzerInfo(new empty.Empty(), (error, response) => (error ? reject(error) : resolve(response))),
+    );
+    expect(info.getName()).toBe("cordon");
+    expect(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()])).toEqual(policies.map((p) => [p.name, 1]));
+  });
+
+  it("fails, over gRPC, a stack whose key would be created", async () => {
+    const require = createRequire(join(PACK, "package.json"));
+    const analyzerproto = require("@pulumi/pulumi/proto/analyzer_pb.js");
+    const structproto = require("google-protobuf/google/protobuf/struct_pb.js");
+    const request = new analyzerproto.AnalyzeStackRequest();
+    const key = new analyzerproto.AnalyzerResource();
+    key.setType("aws:iam/accessKey:AccessKey");
+    key.setUrn(`urn:pulumi:prod-${ACCOUNT}::cordon::cordon:iam:DisabledAccessKey$aws:iam/accessKey:AccessKey::k`);
+    key.setName("k");
+    key.setProperties(structproto.Struct.fromJavaScript({ user: "dana", status: "Inactive", secret: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }));
+    key.setOptions(new analyzerproto.AnalyzerResourceOptions());
+    request.setResourcesList([key]);
+    const response = await new Promise<{ getDiagnosticsList(): { getPolicyname(): string; getEnforcementlevel(): number }[] }>((resolve, reject) =>
+      client.analyzeStack(request, (error, answer) => (error ? reject(error) : resolve(answer as never))),
+    );
+    expect(response.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()])).toEqual([["access-keys-never-created", 1]]);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Runs the engine stand-in (emulators/engine) as its users run it: `npm run --silent engine -- ...`
+ * from the repository root, in a process of its own, with the test's own PULUMI_*, AWS_*, VITEST*
+ * and NODE_OPTIONS left out of its environment and moto's endpoint and the given credentials put
+ * in on purpose. The program then runs under Pulumi's own `cmd/run`, as `pulumi up` runs it.
+ */
+import { execFile } from "node:child_process";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import type { Moto } from "./moto.ts";
+
+export const ROOT = resolve(import.meta.dirname, "..", "..");
+
+/** One step line of the stand-in (emulators/engine/deployment.ts, StepLine). */
+export interface Step {
+  op: string;
+  type: string;
+  name: string;
+  result?: "failed" | "skipped";
+  error?: string;
+  retained?: true;
+}
+
+export interface EngineRun {
+  status: number;
+  steps: Step[];
+  /** The program's diagnostics and the stand-in's own lines, as printed on standard error. */
+  stderr: string;
+  /** The `info:` lines. */
+  infos: string[];
+  /** The `warning:` lines. */
+  warnings: string[];
+  /** The `error:` lines (a message may span several lines: each starts a new entry). */
+  errors: string[];
+}
+
+export interface EngineOptions {
+  moto: Moto;
+  stack: string;
+  /** The state file; other stacks' files are read beside it. */
+  state: string;
+  config?: Record<string, string>;
+  /** Credentials of the account the run deploys (moto maps an access key to its account); default: moto's. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  continueOnError?: boolean;
+  dir?: string;
+  /** `--policy-pack DIR` for each, relative to the repository root (where the stand-in runs). */
+  policyPacks?: string[];
+}
+
+/** The environment a user's shell would give the stand-in: the test's own settings out, moto's in. */
+export function engineEnv(moto: Moto, credentials?: EngineOptions["credentials"]): NodeJS.ProcessEnv {
+  const own = (name: string) =>
+    name.startsWith("PULUMI_") || name.startsWith("AWS_") || name.startsWith("VITEST") || name === "NODE_OPTIONS";
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !own(name))),
+    ...moto.env,
+    ...(credentials ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey } : {}),
+  };
+}
+
+/** `npm run --silent engine -- COMMAND --stack ...`: resolves with the exit status, never rejects on it. */
+export async function runEngine(command: "preview" | "up", options: EngineOptions): Promise<EngineRun> {
+  const args = ["run", "--silent", "engine", "--", command, "--stack", options.stack, "--state", options.state];
+  if (options.dir) args.push("--dir", options.dir);
+  for (const [key, value] of Object.entries(options.config ?? {})) args.push("--config", `${key}=${value}`);
+  if (options.continueOnError) args.push("--continue-on-error");
+  for (const pack of options.policyPacks ?? []) args.push("--policy-pack", pack);
+  const { status, stdout, stderr } = await npm(args, engineEnv(options.moto, options.credentials));
+  const steps = stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Step);
+  const entries = (severity: string) =>
+    stderr
+      .split(/\n(?=(?:info|warning|error|debug|engine stand-in): )/)
+      .filter((e) => e.startsWith(`${severity}: `))
+      .map((e) => e.slice(severity.length + 2).trimEnd());
+  return { status, steps, stderr, infos: entries("info"), warnings: entries("warning"), errors: entries("error") };
+}
+
+/** `npm run --silent engine -- output`: the stack's outputs, as `pulumi stack output --json` prints them. */
+export async function stackOutputs(options: Pick<EngineOptions, "moto" | "stack" | "state">): Promise<Record<string, unknown>> {
+  const { status, stdout, stderr } = await npm(
+    ["run", "--silent", "engine", "--", "output", "--stack", options.stack, "--state", options.state],
+    engineEnv(options.moto),
+  );
+  if (status !== 0) throw new Error(`engine output failed (${status}): ${stderr}`);
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+/** The steps as `op type name` (with the result when not a success), for comparing whole runs. */
+export function stepLines(run: EngineRun, filter: (step: Step) => boolean = (s) => !s.type.startsWith("pulumi:")): string[] {
+  return run.steps
+    .filter(filter)
+    .map((s) => `${s.op} ${s.type} ${s.name}${s.result ? ` ${s.result}` : ""}${s.retained ? " retained" : ""}`);
+}
+
+async function npm(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  // npm as the user's shell finds it, or the npm that runs these tests.
+  const execPath = process.env.npm_execpath;
+  const [command, prefix] = execPath && /npm-cli\.js$/.test(execPath) ? [process.execPath, [execPath]] : ["npm", []];
+  try {
+    const { stdout, stderr } = await promisify(execFile)(command, [...prefix, ...args], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    if (typeof e.code !== "number") throw error;
+    return { status: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+/** The state folder of a test: one file per stack. */
+export function stateFile(dir: string, stack: string): string {
+  return join(dir, `${stack}.json`);
+}

@@ -1,0 +1,126 @@
+/**
+ * Runs cordon's policy pack over what a program registered, through @pulumi/policy's own analyzer
+ * code: the requests are the engine's protobuf messages (pulumi/pulumi proto/pulumi/analyzer.proto),
+ * answered by the functions the package's gRPC server serves (`makeAnalyzeRpcFun`,
+ * `makeAnalyzeStackRpcFun`, the ones its own tests call), so properties go through its
+ * deserialisation and unknown-value proxy, and violations through its enforcement levels.
+ *
+ * From a recorded run to the engine's view:
+ *  - URNs as the engine builds them: the root stack's type is left out of its children's
+ *    (pulumi/pulumi pkg/resource/deploy/deployment.go; the SDK's mock monitor puts it in);
+ *  - Analyze gets each resource's inputs; AnalyzeStack its outputs. Under mocks the outputs are
+ *    the inputs; a key declared without `import` is created, and at preview a created resource's
+ *    computed outputs (a key's secret) are unknown.
+ */
+import { createRequire } from "node:module";
+import * as pulumi from "@pulumi/pulumi";
+import type { RecordedResource } from "./pulumi-mocks.ts";
+
+const require = createRequire(import.meta.filename);
+const analyzerproto = require("@pulumi/pulumi/proto/analyzer_pb.js");
+const structproto = require("google-protobuf/google/protobuf/struct_pb.js");
+const server = require("@pulumi/policy/server.js") as {
+  makeAnalyzeRpcFun(name: string, version: string, level: string, policies: unknown[]): (call: { request: unknown }, callback: (error: unknown, response?: unknown) => void) => Promise<void>;
+  makeAnalyzeStackRpcFun(name: string, version: string, level: string, policies: unknown[]): (call: { request: unknown }, callback: (error: unknown, response?: unknown) => void) => Promise<void>;
+};
+
+/** What the engine sends for an unknown value (pulumi.runtime's sentinel). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A resource as the engine describes it to an analyzer. */
+export interface AnalyzedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  ignoreChanges: string[];
+  protect: boolean;
+}
+
+/** The engine's URN: the root stack's type is not part of its children's. */
+export function engineUrn(urn: string): string {
+  return urn.replace("::pulumi:pulumi:Stack$", "::");
+}
+
+/** A recorded run's resources as the engine would send them, at preview or after up. */
+export function asAnalyzed(resources: readonly RecordedResource[], options: { preview: boolean }): AnalyzedResource[] {
+  return resources.map((r) => {
+    const created = r.custom && r.importId === undefined;
+    const outputs = { ...r.inputs };
+    if (r.type === "aws:iam/accessKey:AccessKey" && created) outputs.secret = options.preview ? UNKNOWN : "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    return {
+      urn: engineUrn(r.urn),
+      type: r.type,
+      name: r.name,
+      parent: r.parent === "" ? "" : engineUrn(r.parent),
+      inputs: r.inputs,
+      outputs,
+      ignoreChanges: r.ignoreChanges,
+      protect: false,
+    };
+  });
+}
+
+async function struct(value: Record<string, unknown>): Promise<unknown> {
+  // The SDK's own serialisation (outputs resolved, secrets marked), then protobuf's Struct.
+  return structproto.Struct.fromJavaScript(await pulumi.runtime.serializeProperties("analyze", value));
+}
+
+function resourceOptions(r: AnalyzedResource): unknown {
+  const options = new analyzerproto.AnalyzerResourceOptions();
+  options.setProtect(r.protect);
+  options.setIgnorechangesList(r.ignoreChanges);
+  if (r.parent) options.setParent(r.parent);
+  return options;
+}
+
+export interface Diagnostic {
+  policy: string;
+  message: string;
+  enforcement: "advisory" | "mandatory" | "remediate" | "disabled";
+  urn: string;
+}
+
+const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
+
+function diagnosticsOf(response: { getDiagnosticsList(): { getPolicyname(): string; getMessage(): string; getEnforcementlevel(): number; getUrn(): string }[] }, urn = ""): Diagnostic[] {
+  return response.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), enforcement: LEVELS[d.getEnforcementlevel()], urn: d.getUrn() || urn }));
+}
+
+/** What the pack reports over these resources: Analyze on each (its inputs), then AnalyzeStack (the outputs). */
+export async function analyze(policies: unknown[], resources: readonly AnalyzedResource[]): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const analyzeOne = server.makeAnalyzeRpcFun("cordon", "0.1.0", "mandatory", policies);
+  const call = (fn: typeof analyzeOne, request: unknown) =>
+    new Promise<never>((resolve, reject) => {
+      void fn({ request }, (error, response) => (error ? reject(error) : resolve(response as never)));
+    });
+  for (const r of resources) {
+    const request = new analyzerproto.AnalyzeRequest();
+    request.setType(r.type);
+    request.setUrn(r.urn);
+    request.setName(r.name);
+    request.setProperties(await struct(r.inputs));
+    request.setOptions(resourceOptions(r));
+    out.push(...diagnosticsOf(await call(analyzeOne, request), r.urn));
+  }
+  const request = new analyzerproto.AnalyzeStackRequest();
+  request.setResourcesList(
+    await Promise.all(
+      resources.map(async (r) => {
+        const resource = new analyzerproto.AnalyzerResource();
+        resource.setType(r.type);
+        resource.setUrn(r.urn);
+        resource.setName(r.name);
+        resource.setProperties(await struct(r.outputs));
+        resource.setOptions(resourceOptions(r));
+        resource.setParent(r.parent);
+        return resource;
+      }),
+    ),
+  );
+  out.push(...diagnosticsOf(await call(server.makeAnalyzeStackRpcFun("cordon", "0.1.0", "mandatory", policies), request)));
+  return out;
+}
