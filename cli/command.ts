@@ -22,7 +22,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(flagProblem(error as Error & { code?: string }, Object.keys(options)));
+    throw new UsageError(flagProblem(error as Error & { code?: string }, [...Object.keys(options), "help"]));
   }
 }
 

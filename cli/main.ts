@@ -40,6 +40,9 @@ async function masked(text: string): Promise<string> {
   return maskSecrets(text);
 }
 
+/** The commands' names, in the order `--help` lists them. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(commands);
+
 export function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);

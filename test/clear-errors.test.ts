@@ -15,6 +15,7 @@ import { reportDiagnostics } from "../cli/incidents.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { loadIncidentPaths, type ListFolder } from "../incident/read.ts";
+import { usageOutput } from "./support/usage.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 const dirs: string[] = [];
@@ -112,7 +113,7 @@ describe("--now with a date or time that does not exist", () => {
   ])("%s: %s", async (value, why) => {
     const io = memoryIo();
     expect(await main(["validate", "--now", value, "examples/incidents"], io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe(`cordon validate: --now "${value}": no such instant: ${why}; expected a real RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`);
+    expect(io.stderr).toBe(usageOutput(`cordon validate: --now "${value}": no such instant: ${why}; expected a real RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`));
   });
 
   it("is refused for any impossible day of any month, and every real instant passes", async () => {

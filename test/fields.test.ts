@@ -9,6 +9,7 @@ import { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, IDENTITY_STORE_USER_ID, INCIDENT_I
 import { parseInstant } from "../incident/time.ts";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
+import { usageOutput } from "./support/usage.ts";
 
 /** Two spellings of one pattern: `\d` and `[0-9]` are the same class without the `u` flag and with it. */
 const spelling = (pattern: string) => pattern.replaceAll("\\d", "[0-9]");
@@ -61,6 +62,6 @@ describe("a flag and a field refuse the same values", () => {
   ])("%j", async (argv, message) => {
     const io = memoryIo();
     expect(await main(argv, io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe(message);
+    expect(io.stderr).toBe(usageOutput(message));
   });
 });

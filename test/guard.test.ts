@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
+import { usageOutput } from "./support/usage.ts";
 
 /** The guard judges at this instant: the ci-key incident (cutoff 10:00 the day before, a user) has 10 h left. */
 const NOW = "2026-11-29T12:00:00Z";
@@ -384,7 +385,7 @@ describe("what guard cannot judge", () => {
   it("without --base it is a usage error", async () => {
     const result = await guard(newRepo(), ["--now", NOW]);
     expect(result.code).toBe(2);
-    expect(result.stderr.split("\n")[0]).toBe("cordon guard: --base REV is required: the revision the change starts from, such as origin/main");
+    expect(result.stderr).toBe(usageOutput("cordon guard: --base REV is required: the revision the change starts from, such as origin/main"));
   });
 });
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { usageOutput } from "./support/usage.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadIncidentPaths, readIncidentSources } from "../incident/read.ts";
@@ -221,12 +222,12 @@ describe("validate command", () => {
   });
 
   it.each([
-    [["validate", "--bogus"], "cordon validate: Unknown option '--bogus'"],
+    [["validate", "--bogus"], "cordon validate: unknown option --bogus"],
     [["validate", "--now", "yesterday"], 'cordon validate: --now "yesterday": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z'],
   ])("exits 2 on a usage error: %j", async (argv, message) => {
     const io = memoryIo();
     expect(await main(argv, io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toContain(message);
+    expect(io.stderr).toBe(usageOutput(message));
   });
 
   it("reports a path that does not exist", async () => {

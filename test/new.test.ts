@@ -20,6 +20,7 @@ import { loadIncidents } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { defaultIncidentId, incidentTemplate } from "../incident/template.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { usageOutput } from "./support/usage.ts";
 
 const NOW = "2026-11-28T02:16:00Z";
 const dirs: string[] = [];
@@ -258,7 +259,7 @@ describe("flags", () => {
     const cwd = workdir();
     const result = await run(cwd, args);
     expect(result.code).toBe(2);
-    expect(result.stderr.split("\n")[0]).toBe(message);
+    expect(result.stderr).toBe(usageOutput(message));
     expect(result.stderr).not.toContain("wJalrXUtnFEMI");
     expect(existsSync(join(cwd, "incidents"))).toBe(false);
   });

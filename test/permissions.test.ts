@@ -40,6 +40,7 @@ import type { PolicyDocument } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { usageOutput } from "./support/usage.ts";
 
 const ACCOUNT = "123456789012";
 const CUTOFF = "2026-11-28T10:00:00Z";
@@ -358,8 +359,8 @@ describe("cordon permissions", () => {
     async (arn) => {
       const io = memoryIo();
       expect(await main(["permissions", "--deployer-role-arn", arn], io)).toBe(2);
-      expect(io.stderr.split("\n")[0]).toBe(
-        `cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer (the account may be {account} or *)`,
+      expect(io.stderr).toBe(
+        usageOutput(`cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer (the account may be {account} or *)`),
       );
     },
   );
@@ -407,15 +408,15 @@ describe("cordon permissions", () => {
   it("refuses an unknown --policy, and --policy with --json", async () => {
     const io = memoryIo();
     expect(await main(["permissions", "--policy", "admin"], io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe('cordon permissions: --policy: found "admin", expected one of deploy, organization, preview, preview-organization, verify, contain, commands');
+    expect(io.stderr).toBe(usageOutput('cordon permissions: --policy: found "admin", expected one of deploy, organization, preview, preview-organization, verify, contain, commands'));
     const both = memoryIo();
     expect(await main(["permissions", "--policy", "deploy", "--json"], both)).toBe(2);
-    expect(both.stderr.split("\n")[0]).toBe("cordon permissions: --policy and --json: --json prints every policy; pass one of them");
+    expect(both.stderr).toBe(usageOutput("cordon permissions: --policy and --json: --json prints every policy; pass one of them"));
   });
 
   it("takes no arguments", async () => {
     const io = memoryIo();
     expect(await main(["permissions", "extra"], io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe('cordon permissions: unexpected argument "extra": permissions takes no arguments');
+    expect(io.stderr).toBe(usageOutput('cordon permissions: unexpected argument "extra": permissions takes no arguments'));
   });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
+import { usageOutput } from "./support/usage.ts";
 
 const NOW = "2026-11-28T18:00:00Z";
 
@@ -132,7 +133,7 @@ describe("plan, readable", () => {
   ])("exits 2 on a usage error: %j", async (argv, message) => {
     const { code, stderr } = await plan("examples/incidents", ...argv);
     expect(code).toBe(2);
-    expect(stderr.split("\n")[0]).toBe(message);
+    expect(stderr).toBe(usageOutput(message));
   });
 
   it("exits 1 and plans nothing when any file is invalid", async () => {

@@ -22,6 +22,7 @@ import type { Clock } from "../review/lookup/pacer.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
 import { DuckDbRunner, duckDialect } from "./support/duckdb-runner.ts";
+import { usageOutput } from "./support/usage.ts";
 
 const ACCOUNT = "111122223333";
 const SCOPE = { accounts: [ACCOUNT], regions: ["us-east-1"] };
@@ -143,7 +144,7 @@ describe("athena-table", () => {
   ])("%j is refused: %s", async (args, message) => {
     const { code, io } = await run(...(args as string[]));
     expect(code).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe(`cordon athena-table: ${message}`);
+    expect(io.stderr).toBe(usageOutput(`cordon athena-table: ${message}`));
   });
 
   it("is listed by cordon --help", async () => {

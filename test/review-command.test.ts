@@ -7,6 +7,7 @@ import { parseReviewFlags } from "../commands/review.ts";
 import { ScanProgress } from "../review/lookup/progress.ts";
 import { reviewPermissions } from "../aws/cloudtrail.ts";
 import { COMMERCIAL_REGIONS } from "../review/core/regions.ts";
+import { usageOutput } from "./support/usage.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const INVICTUS = "test/fixtures/cloudtrail/invictus-aws";
@@ -27,15 +28,14 @@ describe("flags", () => {
   ])("%j is a usage error: %s", async (flags, message) => {
     const io = memoryIo();
     expect(await main(["review", ...flags], io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe(`cordon review: ${message}`);
-    expect(io.stderr).toContain("usage: npx cordon review --access-key KEY");
+    expect(io.stderr).toBe(usageOutput(`cordon review: ${message}`));
     expect(io.stdout).toBe("");
   });
 
   it("an unknown flag is a usage error", async () => {
     const io = memoryIo();
     expect(await main(["review", "--access-key", ROOT, "--region", "us-east-1"], io)).toBe(2);
-    expect(io.stderr).toMatch(/^cordon review: Unknown option '--region'/);
+    expect(io.stderr).toBe(usageOutput("cordon review: unknown option --region (did you mean --regions?)"));
   });
 
   it.each([

@@ -169,12 +169,13 @@ it("any invalid file: its diagnostics and exit 1, and no status at all", async (
 });
 
 it.each([
-  { what: "a missing stack outputs file", file: "missing.json", message: /^cordon status: --stack-outputs .*missing\.json: cannot read it \(ENOENT\)$/ },
-  { what: "stack outputs without incidents", file: "incidents/../outputs-empty.json", message: /^cordon status: --stack-outputs .*outputs-empty\.json: expected the JSON of `pulumi stack output --json`, with an "incidents" object$/ },
+  { what: "a missing stack outputs file", file: "missing.json", message: /^cordon status: --stack-outputs .*missing\.json: cannot read it \(ENOENT\); run `npx cordon status --help` for its options$/ },
+  { what: "stack outputs without incidents", file: "incidents/../outputs-empty.json", message: /^cordon status: --stack-outputs .*outputs-empty\.json: expected the JSON of `pulumi stack output --json`, with an "incidents" object; run `npx cordon status --help` for its options$/ },
 ])("$what is a usage error (exit 2)", async ({ file, message }) => {
   writeFileSync(join(dir, "outputs-empty.json"), "{}");
   const result = await status(["--stack-outputs", file, "--now", "2026-11-29T22:00:00Z"]);
   expect(result.code).toBe(2);
+  expect(result.stderr.split("\n")).toHaveLength(2);
   expect(result.stderr.split("\n")[0]).toMatch(message);
 });
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { isSecretShaped } from "../incident/fields.ts";
+import { usageOutput } from "./support/usage.ts";
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
 /** 40 characters of base64, mixed case, as AWS issues secret access keys. */
@@ -59,13 +60,13 @@ describe("a pasted secret is never echoed", () => {
   it("says what it found instead", async () => {
     const io = memoryIo();
     expect(await main(["assess", "--access-key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"], io)).toBe(2);
-    expect(io.stderr.split("\n")[0]).toBe(
-      "cordon assess: --access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id, AKIA followed by 16 capital letters or digits: treat the key as exposed, and clear your shell history",
+    expect(io.stderr).toBe(
+      usageOutput("cordon assess: --access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id, AKIA followed by 16 capital letters or digits: treat the key as exposed, and clear your shell history"),
     );
     const review = memoryIo();
     expect(await main(["review", "--access-key", "FwoGZXIvYXdzEJr//////////wEaDN0tT0tAV"], review)).toBe(2);
-    expect(review.stderr.split("\n")[0]).toBe(
-      "cordon review: --access-key: found a value of 37 characters (not shown), expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE",
+    expect(review.stderr).toBe(
+      usageOutput("cordon review: --access-key: found a value of 37 characters (not shown), expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE"),
     );
   });
 });
