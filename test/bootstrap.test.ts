@@ -30,6 +30,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
 import { liveSetup } from "../aws/doctor.ts";
+import type { LiveRole } from "../doctor/live.ts";
 import { bootstrapDescription, deployDeclarations, organizationDeclarations, rolePolicies } from "../bootstrap/declared.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -39,7 +40,7 @@ import type { PolicyDocument } from "../plan/policies.ts";
 import { correctFiles } from "./support/doctor-repository.ts";
 import { runEngine, stateFile, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide, decideTrustUnvalidated, type Decision } from "./support/iam-evaluator.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { motoForSuite } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";
 const REPOSITORY = "example-org/cordon-incidents";
@@ -48,16 +49,9 @@ const OIDC = "token.actions.githubusercontent.com";
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/${OIDC}`;
 const STACK = `bootstrap-${ACCOUNT}`;
 
-let moto: Moto;
-let restore: () => void;
+const suite = motoForSuite({ managedPolicies: false });
 const dirs: string[] = [];
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
-  restore = useMotoEnv(moto);
-});
-afterAll(async () => {
-  restore?.();
-  await moto?.stop();
+afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -69,18 +63,11 @@ function tempDir(prefix: string): string {
 
 /** The bootstrap project through the engine stand-in, as the contract runs it; one state folder per stack history. */
 function bootstrapRun(command: "preview" | "up", state: string, config: Record<string, string> = CONFIG): Promise<EngineRun> {
-  return runEngine(command, { moto, stack: STACK, state: stateFile(state, STACK), dir: "bootstrap", config });
+  return runEngine(command, { moto: suite.current(), stack: STACK, state: stateFile(state, STACK), dir: "bootstrap", config });
 }
 
-/** A role as IAM holds it: what both renderings must leave. */
-interface RoleState {
-  name: string;
-  path: string;
-  description: string;
-  maxSessionDuration: number;
-  trust: PolicyDocument;
-  inline: Record<string, PolicyDocument>;
-}
+/** A role as IAM holds it, as doctor reads it, but for managed policies (none here): what both renderings must leave. */
+type RoleState = Omit<LiveRole, "attached">;
 
 /** cordon's four roles as moto holds them, read back through aws/ as doctor reads them; none has a managed policy. */
 async function heldRoles(): Promise<RoleState[]> {
@@ -106,7 +93,7 @@ let stacks = 0;
 async function deployTemplate(parameters: Record<string, string>): Promise<void> {
   const io = memoryIo();
   expect(await main(["bootstrap-template"], io)).toBe(0);
-  const config = { endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+  const config = { endpoint: suite.current().endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
   // One attempt: a retried CreateStack would hide the first answer behind "already exists".
   const cloudformation = new CloudFormationClient({ ...config, maxAttempts: 1 });
   await cloudformation.send(
@@ -122,7 +109,7 @@ async function deployTemplate(parameters: Record<string, string>): Promise<void>
 }
 
 const iam = () =>
-  new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  new IAMClient({ endpoint: suite.current().endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
 
 /**
  * The four roles as moto holds them after the template. moto 5.2's CloudFormation keeps an inline
@@ -170,7 +157,7 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
   });
 
   it("up creates the provider and the four roles with their policies, doctor --aws passes, a second up changes nothing", async () => {
-    await moto.reset();
+    await suite.current().reset();
     const state = tempDir("cordon-bootstrap-");
     const preview = await bootstrapRun("preview", state);
     expect(preview.status).toBe(0);
@@ -208,7 +195,7 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
       mkdirSync(dirname(join(repository, path)), { recursive: true });
       writeFileSync(join(repository, path), text);
     }
-    const io = memoryIo({ cwd: repository, env: moto.env });
+    const io = memoryIo({ cwd: repository, env: suite.current().env });
     const code = await main(["doctor", "--aws", "--repository", REPOSITORY, "--now", "2026-11-28T12:00:00Z"], io);
     expect([code, io.stderr, io.stdout.split("\n").filter((line) => line.startsWith("✗"))]).toEqual([0, "", []]);
     expect(io.stdout).toContain(`✓ ${ACCOUNT}: role cordon-deployer: trust and policy as the bootstrap declares them`);
@@ -220,7 +207,7 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
   });
 
   it("adopts the provider already there by an import with no diff, and keeps it as it is", async () => {
-    await moto.reset();
+    await suite.current().reset();
     await iam().send(
       new CreateOpenIDConnectProviderCommand({
         Url: `https://${OIDC}`,
@@ -245,7 +232,7 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
   });
 
   it("refuses a provider that does not accept sts.amazonaws.com, saying how to add it, and declares nothing", async () => {
-    await moto.reset();
+    await suite.current().reset();
     await iam().send(
       new CreateOpenIDConnectProviderCommand({ Url: `https://${OIDC}`, ClientIDList: ["other-audience"], ThumbprintList: [] }),
     );
@@ -259,7 +246,7 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
   });
 
   it("refuses credentials of another account before declaring anything", async () => {
-    await moto.reset();
+    await suite.current().reset();
     const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:account": "210987654321" });
     expect([run.status, run.errors]).toEqual([
       1,
@@ -302,12 +289,12 @@ describe("the StackSet template and the bootstrap project give the same roles an
     ["a member account", "false"],
     ["the organization stack's account", "true"],
   ])("%s: the same four roles, trusts, descriptions and inline policies in IAM", async (_, organizationStack) => {
-    await moto.reset();
+    await suite.current().reset();
     const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:organizationStack": organizationStack });
     expect(run.status).toBe(0);
     const fromProject = await heldRoles();
 
-    await moto.reset();
+    await suite.current().reset();
     // moto's CloudFormation has no AWS::IAM::OIDCProvider: the roles trust the provider by its ARN.
     await deployTemplate({ GitHubRepository: REPOSITORY, CreateGitHubOidcProvider: "false", OrganizationStack: organizationStack });
     const fromTemplate = await templateRoles();
@@ -323,7 +310,7 @@ describe("the StackSet template and the bootstrap project give the same roles an
   });
 
   it("the same provider: GitHub's issuer and the audience sts.amazonaws.com, kept when the stack goes", async () => {
-    await moto.reset();
+    await suite.current().reset();
     const state = tempDir("cordon-bootstrap-");
     expect((await bootstrapRun("up", state)).status).toBe(0);
     const held = await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN);
@@ -367,7 +354,7 @@ async function decideFor(role: HeldRole, action: string, resource: string, conte
 
 describe("what the roles the bootstrap's up left in moto can do, as an evaluator cordon did not write decides", () => {
   beforeAll(async () => {
-    await moto.reset();
+    await suite.current().reset();
     const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:organizationStack": "true" });
     expect(run.status).toBe(0);
     const byName = Object.fromEntries((await heldRoles()).map((role) => [role.name, role]));

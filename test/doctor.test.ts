@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { AttachRolePolicyCommand, CreateOpenIDConnectProviderCommand, CreatePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateOrganizationCommand, EnablePolicyTypeCommand, ListRootsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { bootstrapDescription } from "../bootstrap/declared.ts";
 import { bootstrapFor } from "../permissions/roles.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { motoForSuite } from "./support/moto.ts";
 import { ACCOUNT, correctFiles } from "./support/doctor-repository.ts";
 
 const REPOSITORY = "example-org/cordon-incidents";
@@ -97,19 +97,10 @@ describe("doctor, offline", () => {
 });
 
 describe("doctor --aws, against moto", () => {
-  let moto: Moto;
-  let restore: () => void;
-  beforeAll(async () => {
-    moto = await startMoto({ managedPolicies: false });
-    restore = useMotoEnv(moto);
-  });
-  afterAll(async () => {
-    restore?.();
-    await moto?.stop();
-  });
+  const suite = motoForSuite({ managedPolicies: false });
 
   const clients = () => {
-    const config = { endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+    const config = { endpoint: suite.current().endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
     return { iam: new IAMClient(config), organizations: new OrganizationsClient(config) };
   };
 
@@ -133,13 +124,13 @@ describe("doctor --aws, against moto", () => {
   }
 
   it("passes an account the bootstrap set up, whose organization has SCPs enabled", async () => {
-    await moto.reset();
+    await suite.current().reset();
     await bootstrapAccount(true);
     const { organizations } = clients();
     await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
     const { Roots } = await organizations.send(new ListRootsCommand({}));
     await organizations.send(new EnablePolicyTypeCommand({ RootId: Roots![0].Id, PolicyType: "SERVICE_CONTROL_POLICY" }));
-    const { code, stdout, stderr } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], moto.env);
+    const { code, stdout, stderr } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], suite.current().env);
     expect(stderr).toBe("");
     expect(stdout.split("\n").filter((line) => line.startsWith(`✓ ${ACCOUNT}:`))).toEqual([
       `✓ ${ACCOUNT}: GitHub's OIDC provider: arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com accepts sts.amazonaws.com`,
@@ -153,11 +144,11 @@ describe("doctor --aws, against moto", () => {
   });
 
   it("reports a missing provider and role, a changed policy, an extra policy, a trust for another repository, SCPs off", async () => {
-    await moto.reset();
+    await suite.current().reset();
     await bootstrapAccount(false);
     const { iam, organizations } = clients();
     // The provider and one role gone; the deployer without its organization policy; an extra attachment; another repository.
-    await moto.reset();
+    await suite.current().reset();
     const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: "someone/else", organizationStack: false });
     for (const role of description.roles.filter((r) => r.id !== "contain")) {
       await iam.send(new CreateRoleCommand({ RoleName: role.name, Path: role.path, AssumeRolePolicyDocument: JSON.stringify(role.trust) }));
@@ -174,7 +165,7 @@ describe("doctor --aws, against moto", () => {
     const { Roots } = await organizations.send(new ListRootsCommand({}));
     const root = Roots![0].Id!;
 
-    const { code, stdout } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], moto.env);
+    const { code, stdout } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], suite.current().env);
     const fix = `pulumi -C bootstrap stack init bootstrap-${ACCOUNT}; pulumi -C bootstrap up --stack bootstrap-${ACCOUNT} -c cordon:account=${ACCOUNT} -c cordon:githubRepository=${REPOSITORY} -c cordon:organizationStack=true`;
     const lines = stdout.split("\n");
     expect(lines.slice(lines.findIndex((l) => l.includes(`${ACCOUNT}: GitHub`)), -3)).toEqual([
@@ -197,7 +188,7 @@ describe("doctor --aws, against moto", () => {
 
   it("when AWS cannot be asked, says so and exits 2", async () => {
     process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
-    const { code, stderr } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], moto.env).finally(() => (process.env.AWS_ENDPOINT_URL = moto.endpoint));
+    const { code, stderr } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], suite.current().env).finally(() => (process.env.AWS_ENDPOINT_URL = suite.current().endpoint));
     expect(code).toBe(2);
     expect(stderr).toMatch(/^cordon doctor: /);
   });

@@ -1,17 +1,8 @@
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, GetAccessKeyLastUsedCommand } from "@aws-sdk/client-iam";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { expect, it } from "vitest";
+import { motoForSuite } from "./support/moto.ts";
 
-let moto: Moto;
-let restore: () => void;
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
-  restore = useMotoEnv(moto);
-});
-afterAll(async () => {
-  restore?.();
-  await moto?.stop();
-});
+motoForSuite({ managedPolicies: false });
 
 it("serves IAM to the SDK through AWS_ENDPOINT_URL alone", async () => {
   const iam = new IAMClient({});
@@ -19,4 +10,5 @@ it("serves IAM to the SDK through AWS_ENDPOINT_URL alone", async () => {
   const key = await iam.send(new CreateAccessKeyCommand({ UserName: "ci-deployer" }));
   const used = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKey!.AccessKeyId }));
   expect(used.UserName).toBe("ci-deployer");
+  expect(process.env.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });

@@ -5,7 +5,7 @@
  * no test-only switch. Which moto_server runs is decided once per test run by
  * test/support/global-setup.ts (see locateMoto in emulators/moto.ts).
  */
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { spawnMotoServer } from "../../emulators/moto.ts";
 
 export interface Moto {
@@ -55,5 +55,29 @@ export function useMotoEnv(moto: Moto): () => void {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
+  };
+}
+
+/**
+ * One moto for the suite (or describe block) it is called in: started before its tests, this
+ * process's SDK pointed at it, stopped and the environment restored after. `current()` is the
+ * running moto.
+ */
+export function motoForSuite(options: MotoOptions = {}): { current(): Moto } {
+  let moto: Moto | undefined;
+  let restore: (() => void) | undefined;
+  beforeAll(async () => {
+    moto = await startMoto(options);
+    restore = useMotoEnv(moto);
+  });
+  afterAll(async () => {
+    restore?.();
+    await moto?.stop();
+  });
+  return {
+    current() {
+      if (moto === undefined) throw new Error("moto is not running: current() is for inside a test or a hook");
+      return moto;
+    },
   };
 }
