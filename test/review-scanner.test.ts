@@ -14,7 +14,7 @@ interface Scanned {
   records: { index: number; value: unknown; fields: Record<string, string | boolean | null> }[];
 }
 
-function scan(text: string, chunkSize: number, maxRecordBytes = 1 << 30): Scanned {
+function scan(text: string, chunkSize: number, maxRecordBytes = 1 << 30, wholeRecords = true): Scanned & { wholeRecordsRead: number } {
   const bytes = Buffer.from(text, "utf8");
   const records: Scanned["records"] = [];
   const scanner = new RecordScanner(
@@ -42,10 +42,12 @@ function scan(text: string, chunkSize: number, maxRecordBytes = 1 << 30): Scanne
       },
     },
     maxRecordBytes,
+    undefined,
+    wholeRecords,
   );
   for (let i = 0; i < bytes.length; i += chunkSize) scanner.write(bytes.subarray(i, i + chunkSize));
   scanner.end();
-  return { error: scanner.error, top: scanner.top, records };
+  return { error: scanner.error, top: scanner.top, records, wholeRecordsRead: scanner.wholeRecordsRead };
 }
 
 /** JSON.parse's verdict, in the scanner's terms: the message without V8's quote of the text, and the line and column (-1 when V8 gives no position). */
@@ -141,15 +143,18 @@ const broken = fc.tuple(written, fc.array(edit, { minLength: 1, maxLength: 4 }))
 // V8 quotes these whole instead of naming a token.
 const special = (source: string) => ["undefined", "NaN", "Infinity", "[object Object]"].includes(source);
 
+// Small chunks, which cut most records (the general way reads them); larger ones; the whole text in one (the fast path reads most records).
+const chunkSizes = fc.oneof(fc.integer({ min: 1, max: 97 }), fc.integer({ min: 98, max: 4096 }), fc.constant(Number.MAX_SAFE_INTEGER));
+
 describe("the record scanner agrees with JSON.parse", () => {
   it("on valid documents, cut into chunks anywhere: the same records and fields", () => {
-    fc.assert(fc.property(written, fc.integer({ min: 1, max: 97 }), (source, chunkSize) => {
+    fc.assert(fc.property(written, chunkSizes, (source, chunkSize) => {
         expect(disagreement(source, chunkSize)).toBeNull();
       }), { numRuns: 1500 });
   });
 
   it("on broken texts: the same message at the same line and column", () => {
-    fc.assert(fc.property(broken.filter((source) => !special(source)), fc.integer({ min: 1, max: 97 }), (source, chunkSize) => {
+    fc.assert(fc.property(broken.filter((source) => !special(source)), chunkSizes, (source, chunkSize) => {
         expect(disagreement(source, chunkSize)).toBeNull();
       }), { numRuns: 4000 });
   });
@@ -164,6 +169,71 @@ describe("the record scanner agrees with JSON.parse", () => {
     ["[1] x", "Unexpected non-whitespace character after JSON", 1, 5],
   ])("%j: %s at %i:%i", (source, message, line, col) => {
     expect(scan(source, 5).error).toEqual({ message, line, col });
+  });
+});
+
+/** Everything a scan tells, as it tells it: each record's index, bytes, offset and fields' places; the error; the top level. */
+function told(text: string, chunkSize: number, wholeRecords: boolean): { told: unknown; wholeRecordsRead: number } {
+  const bytes = Buffer.from(text, "utf8");
+  const records: unknown[] = [];
+  const scanner = new RecordScanner(
+    {
+      record: (index, record, fields, offset) => records.push([index, record?.toString("hex") ?? null, offset, structuredClone(fields)]),
+      recordsMember: () => records.push("Records"),
+    },
+    1 << 30,
+    undefined,
+    wholeRecords,
+  );
+  for (let i = 0; i < bytes.length; i += chunkSize) scanner.write(bytes.subarray(i, i + chunkSize));
+  scanner.end();
+  return { told: { records, error: scanner.error, top: scanner.top, recordDepth: scanner.recordDepth, unicode: scanner.sawUnicodeEscape }, wholeRecordsRead: scanner.wholeRecordsRead };
+}
+
+// Records written as a log's attacker may write them: keys escaped, spaces and lines anywhere, nested deep.
+const spelt = fc
+  .tuple(written, fc.array(fc.tuple(fc.nat(), fc.constantFrom(" ", "\n", "\r\n\t", "\\u0041", "\\u00e9", "\\/", "é", "😀", "\u2028")), { maxLength: 6 }))
+  .map(([source, edits]) => {
+    // Inserted only inside strings or between tokens, where each keeps the text valid or breaks it as a log may.
+    let result = source;
+    for (const [at, insert] of edits) {
+      const place = result.length === 0 ? 0 : at % (result.length + 1);
+      result = result.slice(0, place) + insert + result.slice(place);
+    }
+    return result;
+  });
+// The keys that name fields, some of them escaped (`"event\u004eame"` is eventName), wherever they are.
+const FIELD_KEYS = ["eventID", "eventName", "eventTime", "errorCode", "userIdentity", "accessKeyId", "type", "userName"];
+const escapedKeys = fc.tuple(written, fc.infiniteStream(fc.nat())).map(([source, choices]) => {
+  const pattern = new RegExp(`"(${FIELD_KEYS.join("|")})"`, "g");
+  return source.replace(pattern, (_, key: string) => {
+    const at = choices.next().value % (key.length + 1);
+    if (at === key.length) return `"${key}"`;
+    return `"${key.slice(0, at)}\\u${key.charCodeAt(at).toString(16).padStart(4, "0")}${key.slice(at + 1)}"`;
+  });
+});
+const deep = fc.integer({ min: 25, max: 40 }).map((depth) => `{"Records":[{"eventID":"a","requestParameters":${"[".repeat(depth)}${"]".repeat(depth)},"eventName":"x"}]}`);
+
+describe("the fast path for records wholly inside a chunk", () => {
+  it("tells what the general way tells: the same records, bytes, offsets, fields and errors, at the same places", () => {
+    fc.assert(
+      fc.property(fc.oneof(written, broken, spelt, escapedKeys, deep), chunkSizes, (source, chunkSize) => {
+        expect(told(source, chunkSize, true).told).toEqual(told(source, chunkSize, false).told);
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it("reads every record of a valid log file read whole but those with an escaped key where a field may be named, and none when it is off", () => {
+    // Escaped, a key the record's or its userIdentity's could name a field: the general way decodes it.
+    const plain = (record: Record<string, unknown>) => !isObject(record.userIdentity) || Object.keys(record.userIdentity).every((key) => JSON.stringify(key) === `"${key}"`);
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1 }), (records) => {
+        const source = JSON.stringify({ Records: records });
+        expect(told(source, Number.MAX_SAFE_INTEGER, true).wholeRecordsRead).toBe(records.filter(plain).length);
+        expect(told(source, Number.MAX_SAFE_INTEGER, false).wholeRecordsRead).toBe(0);
+      }),
+    );
   });
 });
 
