@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_DEPTH, RecordScanner, type Capture, type JsonError, type TopLevel } from "../review/logs/record-scanner.ts";
+import { plainRunOf, runEnd, SCRATCH, SCRATCH_BYTES } from "../review/logs/string-runs.ts";
 
 interface Scanned {
   error: JsonError | null;
@@ -279,5 +280,62 @@ describe("the record scanner's bounds", () => {
         });
       }),
     );
+  });
+});
+
+describe("the runs of plain characters, 16 bytes at a time in WebAssembly", () => {
+  // Bytes of every kind, the stops (quote, backslash, control, non-ASCII, and their neighbours 0x1f, 0x20, 0x7f, 0x80) often.
+  const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x22, 0x5c, 0x00, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xff), fc.integer({ min: 0x23, max: 0x5b }));
+  // Runs of plain bytes of any length between single bytes of any kind: a stop at every place of a 16-byte load, and after the last.
+  const stretch = fc.array(fc.oneof(byte.map((one) => [one]), fc.integer({ min: 1, max: 40 }).map((plain) => new Array<number>(plain).fill(0x61))), { maxLength: 12 }).map((parts) => parts.flat());
+
+  it("end where the definition in JavaScript says, from and to anywhere, up to the scratch's last byte", () => {
+    fc.assert(
+      fc.property(stretch, fc.nat(), fc.nat(), fc.boolean(), (bytes, a, b, atTheEnd) => {
+        // At the scratch's start, or ending at its last byte (a load of 16 must never pass `to`).
+        const base = atTheEnd ? SCRATCH_BYTES - bytes.length : 0;
+        SCRATCH.set(bytes, base);
+        const from = base + (bytes.length === 0 ? 0 : a % (bytes.length + 1));
+        const to = Math.max(from, base + (bytes.length === 0 ? 0 : b % (bytes.length + 1)));
+        expect(runEnd(from, to)).toBe(plainRunOf(SCRATCH, from, to));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("a scanner called back from inside another's write reads in its own bytes: it tells what it tells from the scratch, and leaves the other's bytes as they were", () => {
+    const outerSource = JSON.stringify({ Records: [{ eventID: "first" }, { eventID: "second", eventName: "x".repeat(300) }, { eventID: "third" }] });
+    fc.assert(
+      fc.property(fc.oneof(written, broken, spelt, escapedKeys), chunkSizes, (source, chunkSize) => {
+        let inside: unknown = null;
+        const outerIds: string[] = [];
+        const outer = new RecordScanner(
+          {
+            record: (_index, bytes) => {
+              outerIds.push((JSON.parse(bytes!.toString("utf8")) as { eventID: string }).eventID);
+              inside ??= told(source, chunkSize, true).told;
+            },
+          },
+          1 << 30,
+        );
+        outer.write(Buffer.from(outerSource));
+        outer.end();
+        expect(inside).toEqual(told(source, chunkSize, true).told);
+        expect([outer.error, outerIds]).toEqual([null, ["first", "second", "third"]]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("a chunk larger than the scratch is read in pieces, as a chunk of any size is", () => {
+    // Records of a few KB, like CloudTrail's, past two scratches; one cut inside a multi-byte character.
+    const record = (i: number) => ({ eventID: `e${i}`, eventName: "GetObject", userIdentity: { type: "IAMUser", userName: `é${i}` }, requestParameters: { key: "😀".repeat(i % 7) + "k".repeat(2000 + (i % 97)) } });
+    const source = JSON.stringify({ Records: Array.from({ length: 1200 }, (_, i) => record(i)) });
+    expect(Buffer.byteLength(source)).toBeGreaterThan(2 * SCRATCH_BYTES);
+    const whole = scan(source, Number.MAX_SAFE_INTEGER);
+    expect(whole.error).toBeNull();
+    expect(whole.records.map((found) => found.value)).toEqual((JSON.parse(source) as { Records: unknown[] }).Records);
+    expect(whole.records.map((found) => found.fields.userName)).toEqual(Array.from({ length: 1200 }, (_, i) => `é${i}`));
+    expect(told(source, Number.MAX_SAFE_INTEGER, true).told).toEqual(told(source, 4096, false).told);
   });
 });

@@ -13,6 +13,7 @@
  * inside one, {@link NumberPart} inside a number), one method per token, each running its own loop
  * over the chunk. No recursion: nesting is a byte per level, bounded by {@link MAX_DEPTH}.
  */
+import { plainRunOf, runEnd, SCRATCH, SCRATCH_BYTES } from "./string-runs.ts";
 import { characterLength, isDigit, MESSAGES, Position, unexpectedByte, unexpectedCharacter, type JsonError } from "./json-errors.ts";
 
 export type { JsonError };
@@ -180,29 +181,14 @@ const IDENTITY_KEYS = new KeyNames({ accessKeyId: "accessKeyId", type: "identity
 const isSimpleEscape = (e: number) => e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74;
 const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
-/**
- * Where the run of plain characters from `from` ends: at a quote, a backslash, a control character
- * or a non-ASCII byte. Most bytes of a log file go through this loop; comparisons, not a table, and
- * a function of its own, which V8 optimizes better than the same loop inside a larger one.
- */
-function plainRun(chunk: Uint8Array, from: number, to: number): number {
-  let j = from;
-  while (j < to) {
-    const d = chunk[j];
-    if (d === 0x22 || d === 0x5c || d < 0x20 || d > 0x7f) return j;
-    j++;
-  }
-  return to;
-}
-
-/** Bytes that end a run of plain characters in a string: `"`, `\\`, control characters, non-ASCII. */
-const STRING_STOP = Uint8Array.from({ length: 256 }, (_, c) => (c === 0x22 || c === 0x5c || c < 0x20 || c > 0x7f ? 1 : 0));
 const isWhiteSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 /** Containers a record may nest in {@link RecordScanner.wholeRecord}'s bit set, the record included; deeper ones go the general way. */
 const WHOLE_RECORD_DEPTH = 30;
 
 const absent = (): Capture => ({ start: -1, end: -1, escaped: false });
 const EMPTY = Buffer.alloc(0);
+/** Whether a scanner's write is reading a chunk in the scratch (one per thread, as the scanners are). */
+let scratchTaken = false;
 
 /** A canonical array index (as `Object.keys` puts first, in numeric order), or -1. */
 function arrayIndex(key: string): number {
@@ -271,6 +257,8 @@ export class RecordScanner {
   private indexKeys: number[] = [];
   private nameKeys: string[] = [];
 
+  /** Whether the chunk being scanned is in the {@link SCRATCH} (see {@link write}). */
+  private inScratch = false;
   /** Records read by {@link wholeRecord} (the tests check that it reads). */
   wholeRecordsRead = 0;
   /** {@link wholeRecord}'s field spans, made once. */
@@ -314,22 +302,39 @@ export class RecordScanner {
    * `chunk`: the caller may reuse it.
    */
   write(chunk: Uint8Array): void {
+    // The scratch holds SCRATCH_BYTES: a larger chunk is read in pieces (any cut reads alike).
+    if (chunk.length > SCRATCH_BYTES) {
+      for (let at = 0; at < chunk.length; at += SCRATCH_BYTES) this.write(chunk.subarray(at, at + SCRATCH_BYTES));
+      return;
+    }
     if (this.partialCharacter !== null) {
       for (const byte of chunk.subarray(0, 4 - this.partialCharacter.length)) this.partialCharacter.push(byte);
       this.showPartialCharacter(false);
     }
     if (this.error !== null) return;
-    this.chunk = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // The chunk is read in the scratch, where the runs of strings are found 16 bytes at a time;
+    // in its own bytes when a scanner called back from inside another's write needs it.
+    this.inScratch = !scratchTaken;
+    if (this.inScratch) {
+      SCRATCH.set(chunk);
+      this.chunk = SCRATCH.subarray(0, chunk.length);
+    } else this.chunk = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.chunkLength = chunk.length;
-    this.scan();
-    if (this.error === null) this.chunkEnds();
-    // What a record (or a top-level key) cut by the chunk's end still needs, copied: the carry
-    // then holds [keepFrom, base) again, base now past this chunk.
-    if (this.keepFrom >= this.base) {
-      this.carryLength = 0;
-      this.appendCarry(this.chunk.subarray(this.keepFrom - this.base));
-    } else if (this.keepFrom >= 0) this.appendCarry(this.chunk);
-    else this.carryLength = 0;
+    if (this.inScratch) scratchTaken = true;
+    try {
+      this.scan();
+      if (this.error === null) this.chunkEnds();
+      // What a record (or a top-level key) cut by the chunk's end still needs, copied: the carry
+      // then holds [keepFrom, base) again, base now past this chunk.
+      if (this.keepFrom >= this.base) {
+        this.carryLength = 0;
+        this.appendCarry(this.chunk.subarray(this.keepFrom - this.base));
+      } else if (this.keepFrom >= 0) this.appendCarry(this.chunk);
+      else this.carryLength = 0;
+    } finally {
+      if (this.inScratch) scratchTaken = false;
+      this.inScratch = false;
+    }
     this.base += this.chunkLength;
     this.chunkLength = 0;
     this.chunk = EMPTY;
@@ -391,7 +396,7 @@ export class RecordScanner {
     const n = this.chunkLength;
     let j = i;
     for (;;) {
-      j = plainRun(chunk, j, n);
+      j = this.inScratch ? runEnd(j, n) : plainRunOf(chunk, j, n);
       if (j >= n) return n;
       const d = chunk[j];
       if (d === 0x22) {
@@ -619,6 +624,7 @@ export class RecordScanner {
     const b = this.chunk;
     const n = this.chunkLength;
     const start = i;
+    const scratch = this.inScratch;
     const position = this.position;
     position.mark();
     // Where each field's string lies (start, end, relative to the record; -1: absent), and which are escaped.
@@ -645,7 +651,7 @@ export class RecordScanner {
       const from = ++i;
       let escaped = false;
       for (;;) {
-        while (i < n && STRING_STOP[b[i]] === 0) i++;
+        i = scratch ? runEnd(i, n) : plainRunOf(b, i, n);
         if (i >= n) return this.notWhole();
         const d = b[i];
         if (d === 0x22) break;
@@ -686,7 +692,7 @@ export class RecordScanner {
           const from = ++i;
           let escaped = false;
           for (;;) {
-            while (i < n && STRING_STOP[b[i]] === 0) i++;
+            i = scratch ? runEnd(i, n) : plainRunOf(b, i, n);
             if (i >= n) return this.notWhole();
             const d = b[i];
             if (d === 0x22) break;
