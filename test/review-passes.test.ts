@@ -16,6 +16,7 @@ import { listLogFolder, type LogObject } from "../review/logs/log-objects.ts";
 import { ReadProgress } from "../review/logs/read-progress.ts";
 import { fieldHash, KEY, NEEDS_TEXT, SubjectFilter, SubjectSet, subjectHash, USER } from "../review/logs/subjects.ts";
 import { RecordScanner, type RecordFields } from "../review/logs/record-scanner.ts";
+import { LogReaders } from "../review/logs/readers.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";
@@ -162,6 +163,38 @@ describe("log objects streamed by the main thread (as S3's would be)", () => {
     const review = await reviewLogObjects(streamed(objects, 16, objects[0].name), ROOT, { start: null, end: null }, undefined);
     expect(review.chain).toBeNull();
     expect(review.problems).toEqual([{ file: objects[0].name, line: 1, col: 1, code: "E_LOG_READ", message: "cannot read the file: connection reset by peer" }]);
+  });
+});
+
+describe("the reader threads", () => {
+  it("read each file with the rule asked for it, though each thread is given its next file before it answers the last", async () => {
+    // Every file holds an event of every key; file i is read keeping key i's alone.
+    const keys = Array.from({ length: 12 }, (_, i) => `AKIAEXAMPLEQUEUE${String(i).padStart(4, "0")}`);
+    const dir = mkdtempSync(join(tmpdir(), "cordon-queued-"));
+    keys.forEach((_, file) => {
+      const records = keys.map((key, k) => ({ eventID: `e${file}-${k}`, eventName: "ListBuckets", eventTime: iso(START + file * MINUTE), userIdentity: { type: "IAMUser", accessKeyId: key, userName: "someone" } }));
+      writeFileSync(join(dir, `f${String(file).padStart(2, "0")}.json.gz`), gzipSync(JSON.stringify({ Records: records })));
+    });
+    const { objects } = await listLogFolder(dir);
+    const readers = new LogReaders(2);
+    try {
+      const asked: number[] = [];
+      const results = await readers.pass(
+        objects,
+        {
+          order: objects.map((_, file) => file),
+          ruleFor: (file) => {
+            asked.push(file);
+            return { keys: [keys[file]], users: [], leads: false, all: false, check: true, index: false };
+          },
+        },
+        { read() {}, records() {}, fileDone() {} },
+      );
+      expect(asked).toEqual(objects.map((_, file) => file));
+      expect(results.map((result) => result?.kept.map((event) => event.eventId))).toEqual(objects.map((_, file) => [`e${file}-${file}`]));
+    } finally {
+      await readers.close();
+    }
   });
 });
 

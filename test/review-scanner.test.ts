@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_DEPTH, RecordScanner, type Capture, type JsonError, type TopLevel } from "../review/logs/record-scanner.ts";
+import { plainRunOf, runEnd, SCRATCH, SCRATCH_BYTES } from "../review/logs/string-runs.ts";
 
 interface Scanned {
   error: JsonError | null;
@@ -14,7 +15,7 @@ interface Scanned {
   records: { index: number; value: unknown; fields: Record<string, string | boolean | null> }[];
 }
 
-function scan(text: string, chunkSize: number, maxRecordBytes = 1 << 30): Scanned {
+function scan(text: string, chunkSize: number, maxRecordBytes = 1 << 30, wholeRecords = true): Scanned & { wholeRecordsRead: number } {
   const bytes = Buffer.from(text, "utf8");
   const records: Scanned["records"] = [];
   const scanner = new RecordScanner(
@@ -42,10 +43,12 @@ function scan(text: string, chunkSize: number, maxRecordBytes = 1 << 30): Scanne
       },
     },
     maxRecordBytes,
+    undefined,
+    wholeRecords,
   );
   for (let i = 0; i < bytes.length; i += chunkSize) scanner.write(bytes.subarray(i, i + chunkSize));
   scanner.end();
-  return { error: scanner.error, top: scanner.top, records };
+  return { error: scanner.error, top: scanner.top, records, wholeRecordsRead: scanner.wholeRecordsRead };
 }
 
 /** JSON.parse's verdict, in the scanner's terms: the message without V8's quote of the text, and the line and column (-1 when V8 gives no position). */
@@ -141,15 +144,18 @@ const broken = fc.tuple(written, fc.array(edit, { minLength: 1, maxLength: 4 }))
 // V8 quotes these whole instead of naming a token.
 const special = (source: string) => ["undefined", "NaN", "Infinity", "[object Object]"].includes(source);
 
+// Small chunks, which cut most records (the general way reads them); larger ones; the whole text in one (the fast path reads most records).
+const chunkSizes = fc.oneof(fc.integer({ min: 1, max: 97 }), fc.integer({ min: 98, max: 4096 }), fc.constant(Number.MAX_SAFE_INTEGER));
+
 describe("the record scanner agrees with JSON.parse", () => {
   it("on valid documents, cut into chunks anywhere: the same records and fields", () => {
-    fc.assert(fc.property(written, fc.integer({ min: 1, max: 97 }), (source, chunkSize) => {
+    fc.assert(fc.property(written, chunkSizes, (source, chunkSize) => {
         expect(disagreement(source, chunkSize)).toBeNull();
       }), { numRuns: 1500 });
   });
 
   it("on broken texts: the same message at the same line and column", () => {
-    fc.assert(fc.property(broken.filter((source) => !special(source)), fc.integer({ min: 1, max: 97 }), (source, chunkSize) => {
+    fc.assert(fc.property(broken.filter((source) => !special(source)), chunkSizes, (source, chunkSize) => {
         expect(disagreement(source, chunkSize)).toBeNull();
       }), { numRuns: 4000 });
   });
@@ -164,6 +170,71 @@ describe("the record scanner agrees with JSON.parse", () => {
     ["[1] x", "Unexpected non-whitespace character after JSON", 1, 5],
   ])("%j: %s at %i:%i", (source, message, line, col) => {
     expect(scan(source, 5).error).toEqual({ message, line, col });
+  });
+});
+
+/** Everything a scan tells, as it tells it: each record's index, bytes, offset and fields' places; the error; the top level. */
+function told(text: string, chunkSize: number, wholeRecords: boolean): { told: unknown; wholeRecordsRead: number } {
+  const bytes = Buffer.from(text, "utf8");
+  const records: unknown[] = [];
+  const scanner = new RecordScanner(
+    {
+      record: (index, record, fields, offset) => records.push([index, record?.toString("hex") ?? null, offset, structuredClone(fields)]),
+      recordsMember: () => records.push("Records"),
+    },
+    1 << 30,
+    undefined,
+    wholeRecords,
+  );
+  for (let i = 0; i < bytes.length; i += chunkSize) scanner.write(bytes.subarray(i, i + chunkSize));
+  scanner.end();
+  return { told: { records, error: scanner.error, top: scanner.top, recordDepth: scanner.recordDepth, unicode: scanner.sawUnicodeEscape }, wholeRecordsRead: scanner.wholeRecordsRead };
+}
+
+// Records written as a log's attacker may write them: keys escaped, spaces and lines anywhere, nested deep.
+const spelt = fc
+  .tuple(written, fc.array(fc.tuple(fc.nat(), fc.constantFrom(" ", "\n", "\r\n\t", "\\u0041", "\\u00e9", "\\/", "é", "😀", "\u2028")), { maxLength: 6 }))
+  .map(([source, edits]) => {
+    // Inserted only inside strings or between tokens, where each keeps the text valid or breaks it as a log may.
+    let result = source;
+    for (const [at, insert] of edits) {
+      const place = result.length === 0 ? 0 : at % (result.length + 1);
+      result = result.slice(0, place) + insert + result.slice(place);
+    }
+    return result;
+  });
+// The keys that name fields, some of them escaped (`"event\u004eame"` is eventName), wherever they are.
+const FIELD_KEYS = ["eventID", "eventName", "eventTime", "errorCode", "userIdentity", "accessKeyId", "type", "userName"];
+const escapedKeys = fc.tuple(written, fc.infiniteStream(fc.nat())).map(([source, choices]) => {
+  const pattern = new RegExp(`"(${FIELD_KEYS.join("|")})"`, "g");
+  return source.replace(pattern, (_, key: string) => {
+    const at = choices.next().value % (key.length + 1);
+    if (at === key.length) return `"${key}"`;
+    return `"${key.slice(0, at)}\\u${key.charCodeAt(at).toString(16).padStart(4, "0")}${key.slice(at + 1)}"`;
+  });
+});
+const deep = fc.integer({ min: 25, max: 40 }).map((depth) => `{"Records":[{"eventID":"a","requestParameters":${"[".repeat(depth)}${"]".repeat(depth)},"eventName":"x"}]}`);
+
+describe("the fast path for records wholly inside a chunk", () => {
+  it("tells what the general way tells: the same records, bytes, offsets, fields and errors, at the same places", () => {
+    fc.assert(
+      fc.property(fc.oneof(written, broken, spelt, escapedKeys, deep), chunkSizes, (source, chunkSize) => {
+        expect(told(source, chunkSize, true).told).toEqual(told(source, chunkSize, false).told);
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it("reads every record of a valid log file read whole but those with an escaped key where a field may be named, and none when it is off", () => {
+    // Escaped, a key the record's or its userIdentity's could name a field: the general way decodes it.
+    const plain = (record: Record<string, unknown>) => !isObject(record.userIdentity) || Object.keys(record.userIdentity).every((key) => JSON.stringify(key) === `"${key}"`);
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1 }), (records) => {
+        const source = JSON.stringify({ Records: records });
+        expect(told(source, Number.MAX_SAFE_INTEGER, true).wholeRecordsRead).toBe(records.filter(plain).length);
+        expect(told(source, Number.MAX_SAFE_INTEGER, false).wholeRecordsRead).toBe(0);
+      }),
+    );
   });
 });
 
@@ -209,5 +280,62 @@ describe("the record scanner's bounds", () => {
         });
       }),
     );
+  });
+});
+
+describe("the runs of plain characters, 16 bytes at a time in WebAssembly", () => {
+  // Bytes of every kind, the stops (quote, backslash, control, non-ASCII, and their neighbours 0x1f, 0x20, 0x7f, 0x80) often.
+  const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x22, 0x5c, 0x00, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xff), fc.integer({ min: 0x23, max: 0x5b }));
+  // Runs of plain bytes of any length between single bytes of any kind: a stop at every place of a 16-byte load, and after the last.
+  const stretch = fc.array(fc.oneof(byte.map((one) => [one]), fc.integer({ min: 1, max: 40 }).map((plain) => new Array<number>(plain).fill(0x61))), { maxLength: 12 }).map((parts) => parts.flat());
+
+  it("end where the definition in JavaScript says, from and to anywhere, up to the scratch's last byte", () => {
+    fc.assert(
+      fc.property(stretch, fc.nat(), fc.nat(), fc.boolean(), (bytes, a, b, atTheEnd) => {
+        // At the scratch's start, or ending at its last byte (a load of 16 must never pass `to`).
+        const base = atTheEnd ? SCRATCH_BYTES - bytes.length : 0;
+        SCRATCH.set(bytes, base);
+        const from = base + (bytes.length === 0 ? 0 : a % (bytes.length + 1));
+        const to = Math.max(from, base + (bytes.length === 0 ? 0 : b % (bytes.length + 1)));
+        expect(runEnd(from, to)).toBe(plainRunOf(SCRATCH, from, to));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("a scanner called back from inside another's write reads in its own bytes: it tells what it tells from the scratch, and leaves the other's bytes as they were", () => {
+    const outerSource = JSON.stringify({ Records: [{ eventID: "first" }, { eventID: "second", eventName: "x".repeat(300) }, { eventID: "third" }] });
+    fc.assert(
+      fc.property(fc.oneof(written, broken, spelt, escapedKeys), chunkSizes, (source, chunkSize) => {
+        let inside: unknown = null;
+        const outerIds: string[] = [];
+        const outer = new RecordScanner(
+          {
+            record: (_index, bytes) => {
+              outerIds.push((JSON.parse(bytes!.toString("utf8")) as { eventID: string }).eventID);
+              inside ??= told(source, chunkSize, true).told;
+            },
+          },
+          1 << 30,
+        );
+        outer.write(Buffer.from(outerSource));
+        outer.end();
+        expect(inside).toEqual(told(source, chunkSize, true).told);
+        expect([outer.error, outerIds]).toEqual([null, ["first", "second", "third"]]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("a chunk larger than the scratch is read in pieces, as a chunk of any size is", () => {
+    // Records of a few KB, like CloudTrail's, past two scratches; one cut inside a multi-byte character.
+    const record = (i: number) => ({ eventID: `e${i}`, eventName: "GetObject", userIdentity: { type: "IAMUser", userName: `é${i}` }, requestParameters: { key: "😀".repeat(i % 7) + "k".repeat(2000 + (i % 97)) } });
+    const source = JSON.stringify({ Records: Array.from({ length: 1200 }, (_, i) => record(i)) });
+    expect(Buffer.byteLength(source)).toBeGreaterThan(2 * SCRATCH_BYTES);
+    const whole = scan(source, Number.MAX_SAFE_INTEGER);
+    expect(whole.error).toBeNull();
+    expect(whole.records.map((found) => found.value)).toEqual((JSON.parse(source) as { Records: unknown[] }).Records);
+    expect(whole.records.map((found) => found.fields.userName)).toEqual(Array.from({ length: 1200 }, (_, i) => `é${i}`));
+    expect(told(source, Number.MAX_SAFE_INTEGER, true).told).toEqual(told(source, 4096, false).told);
   });
 });

@@ -184,22 +184,31 @@ const CLOUDTRAIL_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d
  */
 export function isCloudTrailInstant(bytes: Uint8Array, start: number, end: number): boolean {
   if (end - start !== 20) return false;
-  // A digit's value, or far below any bound where there is no digit.
-  const digit = (at: number) => {
-    const value = bytes[start + at] - 0x30;
-    return value >= 0 && value <= 9 ? value : -100;
-  };
-  const pair = (at: number) => digit(at) * 10 + digit(at + 1);
-  const month = pair(5);
-  const day = pair(8);
-  const hour = pair(11);
-  const minute = pair(14);
-  const second = pair(17);
+  const month = digitPair(bytes, start + 5);
+  const day = digitPair(bytes, start + 8);
+  const hour = digitPair(bytes, start + 11);
+  const minute = digitPair(bytes, start + 14);
+  const second = digitPair(bytes, start + 17);
   return (
-    pair(0) >= 0 && pair(2) >= 0 &&
+    digitPair(bytes, start) >= 0 && digitPair(bytes, start + 2) >= 0 &&
     bytes[start + 4] === 0x2d && bytes[start + 7] === 0x2d && bytes[start + 10] === 0x54 && bytes[start + 13] === 0x3a && bytes[start + 16] === 0x3a && bytes[start + 19] === 0x5a &&
     month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59
   );
+}
+
+/**
+ * The number two digits at `at` write, or a negative number where either is not a digit. Functions
+ * of the module, not closures in {@link isCloudTrailInstant}: it runs for every record of every log
+ * file, and closures there were allocated on each call (a fifth of what a reader thread allocated).
+ */
+function digitPair(bytes: Uint8Array, at: number): number {
+  return digitAt(bytes, at) * 10 + digitAt(bytes, at + 1);
+}
+
+/** A digit's value, or far below any bound where there is no digit. */
+function digitAt(bytes: Uint8Array, at: number): number {
+  const value = bytes[at] - 0x30;
+  return value >= 0 && value <= 9 ? value : -100;
 }
 
 /**

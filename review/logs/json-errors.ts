@@ -74,6 +74,22 @@ export class Position {
     this.lineStart = this.offset(absolute + 1);
   }
 
+  private marked = [1, 0, 0, 0];
+
+  /** Remembers where it is, for {@link restore}: a record read ahead and then read again must not count twice. */
+  mark(): void {
+    const marked = this.marked;
+    marked[0] = this.line;
+    marked[1] = this.lineStart;
+    marked[2] = this.continuations;
+    marked[3] = this.fourByteLeads;
+  }
+
+  /** Back to where {@link mark} was. */
+  restore(): void {
+    [this.line, this.lineStart, this.continuations, this.fourByteLeads] = this.marked;
+  }
+
   /** The UTF-16 offset of the byte at `absolute`. */
   private offset(absolute: number): number {
     return absolute - this.continuations + this.fourByteLeads;

@@ -165,15 +165,32 @@ const MIB = 1024 * 1024;
 const IAM_USER = Buffer.from("IAMUser");
 /** Past gunzip's output buffer, so that an output of exactly the size announced needs no second one. */
 const OUTPUT_SLACK = 64;
-const LEAD_CALL_LENGTHS = new Set([...LEAD_CALLS].map((name) => name.length));
+/** The lead calls' names as bytes, by length. */
+const LEAD_CALL_BYTES = new Map<number, Buffer[]>();
+for (const name of LEAD_CALLS) LEAD_CALL_BYTES.set(name.length, [...(LEAD_CALL_BYTES.get(name.length) ?? []), Buffer.from(name)]);
+/**
+ * Whether a call's name may be a lead call's: an escaped name is decoded to be sure; a plain one
+ * is compared as bytes, without a string for the many calls whose names are as long as one.
+ */
+function mayNameLeadCall(bytes: Buffer, eventName: Capture): boolean {
+  if (eventName.escaped) return true;
+  const names = LEAD_CALL_BYTES.get(eventName.end - eventName.start);
+  if (names === undefined) return false;
+  for (const name of names) if (sameBytes(bytes, eventName.start, name)) return true;
+  return false;
+}
+
+/** Whether `bytes` from `start` begins with `expected`. */
+function sameBytes(bytes: Buffer, start: number, expected: Buffer): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
+  return true;
+}
 /** Whether a field holds a non-empty string, as `text()` in event.ts reads it. */
 const present = (capture: Capture) => capture.start >= 0 && capture.end > capture.start;
 /** Whether a field is exactly `expected`, compared as bytes (an escaped one is decoded first). */
 function equals(bytes: Buffer, capture: Capture, expected: Buffer): boolean {
   if (capture.escaped) return text(bytes, capture) === expected.toString("utf8");
-  if (capture.end - capture.start !== expected.length) return false;
-  for (let i = 0; i < expected.length; i++) if (bytes[capture.start + i] !== expected[i]) return false;
-  return true;
+  return capture.end - capture.start === expected.length && sameBytes(bytes, capture.start, expected);
 }
 
 /** Reads one file: `write` its bytes as they come, then `end`; or `abandon` it. */
@@ -385,8 +402,7 @@ export class LogFileReader {
     // Without its own userName, an IAM user's event may name the user elsewhere: parse and see.
     if (!whole && this.users.size > 0 && iamUser) whole = userHash === ABSENT || (userName === undefined ? this.users.hasBytes(userHash, bytes, fields.userName) : this.users.hasText(userName as string));
     let lead = false;
-    // Most calls are told from lead calls by the length of their name alone.
-    if (!whole && rule.leads && (LEAD_CALL_LENGTHS.has(fields.eventName.end - fields.eventName.start) || fields.eventName.escaped)) {
+    if (!whole && rule.leads && mayNameLeadCall(bytes, fields.eventName)) {
       const eventName = text(bytes, fields.eventName);
       if (eventName !== null && LEAD_CALLS.has(eventName)) lead = mayLead({ eventName, errorCode: text(bytes, fields.errorCode), accessKeyId: keyHash === ABSENT ? null : "", identityType: iamUser ? "IAMUser" : null });
     }

@@ -13,6 +13,7 @@
  * inside one, {@link NumberPart} inside a number), one method per token, each running its own loop
  * over the chunk. No recursion: nesting is a byte per level, bounded by {@link MAX_DEPTH}.
  */
+import { plainRunOf, runEnd, SCRATCH, SCRATCH_BYTES } from "./string-runs.ts";
 import { characterLength, isDigit, MESSAGES, Position, unexpectedByte, unexpectedCharacter, type JsonError } from "./json-errors.ts";
 
 export type { JsonError };
@@ -106,6 +107,14 @@ const ARRAY = 2;
 
 const LITERALS = ["true", "false", "null"].map((word) => Buffer.from(word));
 
+interface KeyName {
+  text: string;
+  bytes: Uint8Array;
+  field: Field;
+  /** The field's place in {@link SLOTS}. */
+  slot: number;
+}
+
 /**
  * Keys the scanner reads, found by their length and one byte where the keys of that length differ,
  * then compared whole: no string is made for the dozen keys of every record, and most are told
@@ -113,32 +122,44 @@ const LITERALS = ["true", "false", "null"].map((word) => Buffer.from(word));
  */
 class KeyNames {
   /** By length: the place where its keys differ, and each key by its byte there. */
-  private readonly byLength: { at: number; byByte: Map<number, { text: string; bytes: Uint8Array; field: Field }> }[] = [];
+  private readonly byLength: { at: number; byByte: (KeyName | null)[] }[] = [];
 
   constructor(fields: Record<string, Field>) {
-    const names = Object.entries(fields).map(([text, field]) => ({ text, bytes: Buffer.from(text), field }));
+    const names = Object.entries(fields).map(([text, field]) => ({ text, bytes: Buffer.from(text), field, slot: SLOTS.indexOf(field) }));
     for (const length of new Set(names.map((name) => name.text.length))) {
       const same = names.filter((name) => name.text.length === length);
       const at = [...Array(length).keys()].find((i) => new Set(same.map((name) => name.bytes[i])).size === same.length);
       if (at === undefined) throw new Error(`the keys of length ${length} differ at no single place`);
-      this.byLength[length] = { at, byByte: new Map(same.map((name) => [name.bytes[at], name])) };
+      const byByte = new Array<KeyName | null>(256).fill(null);
+      for (const name of same) byByte[name.bytes[at]] = name;
+      this.byLength[length] = { at, byByte };
     }
   }
 
   /** The field the plain key `bytes[from, from + length)` names. */
   match(bytes: Uint8Array, from: number, length: number): Field {
     const table = this.byLength[length];
-    const name = table?.byByte.get(bytes[from + table.at]);
-    if (name === undefined) return "none";
+    const name = table?.byByte[bytes[from + table.at]];
+    if (name == null) return "none";
     for (let k = 0; k < length; k++) if (bytes[from + k] !== name.bytes[k]) return "none";
     return name.field;
+  }
+
+  /** {@link match}, as the field's place in {@link SLOTS} (-1: none). */
+  slot(bytes: Uint8Array, from: number, length: number): number {
+    const table = this.byLength[length];
+    if (table === undefined) return -1;
+    const name = table.byByte[bytes[from + table.at]];
+    if (name == null) return -1;
+    for (let k = 0; k < length; k++) if (bytes[from + k] !== name.bytes[k]) return -1;
+    return name.slot;
   }
 
   /** The field a key (decoded from its escapes) names. */
   matchText(key: string): Field {
     const table = this.byLength[key.length];
-    const name = table?.byByte.get(key.charCodeAt(table.at));
-    return name !== undefined && name.text === key ? name.field : "none";
+    const name = table?.byByte[key.charCodeAt(table.at)];
+    return name != null && name.text === key ? name.field : "none";
   }
 
   /** Whether a plain key of `length` bytes may name one. */
@@ -146,6 +167,12 @@ class KeyNames {
     return this.byLength[length] !== undefined;
   }
 }
+/** The fields by number, for the fast path: the captures' order ({@link RecordScanner.captures}), then userIdentity. */
+const SLOTS: readonly Field[] = ["eventId", "eventName", "eventTime", "errorCode", "accessKeyId", "identityType", "userName", "userIdentity"];
+const USER_IDENTITY = 7;
+/** The first of userIdentity's own fields in {@link SLOTS}: they are absent again when another userIdentity begins. */
+const IDENTITY_FIELDS = 4;
+
 /** The keys read in a record, and in its userIdentity. */
 const RECORD_KEYS = new KeyNames({ eventID: "eventId", eventName: "eventName", eventTime: "eventTime", errorCode: "errorCode", userIdentity: "userIdentity" });
 const IDENTITY_KEYS = new KeyNames({ accessKeyId: "accessKeyId", type: "identityType", userName: "userName" });
@@ -154,23 +181,14 @@ const IDENTITY_KEYS = new KeyNames({ accessKeyId: "accessKeyId", type: "identity
 const isSimpleEscape = (e: number) => e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74;
 const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
-/**
- * Where the run of plain characters from `from` ends: at a quote, a backslash, a control character
- * or a non-ASCII byte. Most bytes of a log file go through this loop; comparisons, not a table, and
- * a function of its own, which V8 optimizes better than the same loop inside a larger one.
- */
-function plainRun(chunk: Uint8Array, from: number, to: number): number {
-  let j = from;
-  while (j < to) {
-    const d = chunk[j];
-    if (d === 0x22 || d === 0x5c || d < 0x20 || d > 0x7f) return j;
-    j++;
-  }
-  return to;
-}
+const isWhiteSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** Containers a record may nest in {@link RecordScanner.wholeRecord}'s bit set, the record included; deeper ones go the general way. */
+const WHOLE_RECORD_DEPTH = 30;
 
 const absent = (): Capture => ({ start: -1, end: -1, escaped: false });
 const EMPTY = Buffer.alloc(0);
+/** Whether a scanner's write is reading a chunk in the scratch (one per thread, as the scanners are). */
+let scratchTaken = false;
 
 /** A canonical array index (as `Object.keys` puts first, in numeric order), or -1. */
 function arrayIndex(key: string): number {
@@ -239,13 +257,25 @@ export class RecordScanner {
   private indexKeys: number[] = [];
   private nameKeys: string[] = [];
 
+  /** Whether the chunk being scanned is in the {@link SCRATCH} (see {@link write}). */
+  private inScratch = false;
+  /** Records read by {@link wholeRecord} (the tests check that it reads). */
+  wholeRecordsRead = 0;
+  /** {@link wholeRecord}'s field spans, made once. */
+  private readonly spans = new Int32Array(2 * USER_IDENTITY);
+  /** Whether records wholly inside a chunk are read by {@link wholeRecord}. */
+  private readonly wholeRecords: boolean;
+
   /**
    * @param from to begin inside a file known to be valid JSON, at the start of one of its records,
    * as if what comes before had been read; errors are then not V8's (they count from there).
+   * @param wholeRecords false: every byte through the general state machine, without the fast path
+   * for records wholly inside a chunk (the tests' control; both read alike).
    */
-  constructor(handler: ScanHandler, maxRecordBytes: number, from?: RecordsFrom) {
+  constructor(handler: ScanHandler, maxRecordBytes: number, from?: RecordsFrom, wholeRecords = true) {
     this.handler = handler;
     this.maxRecordBytes = maxRecordBytes;
+    this.wholeRecords = wholeRecords;
     if (from === undefined) return;
     this.base = from.offset;
     this.recordLevel = from.recordLevel;
@@ -272,22 +302,39 @@ export class RecordScanner {
    * `chunk`: the caller may reuse it.
    */
   write(chunk: Uint8Array): void {
+    // The scratch holds SCRATCH_BYTES: a larger chunk is read in pieces (any cut reads alike).
+    if (chunk.length > SCRATCH_BYTES) {
+      for (let at = 0; at < chunk.length; at += SCRATCH_BYTES) this.write(chunk.subarray(at, at + SCRATCH_BYTES));
+      return;
+    }
     if (this.partialCharacter !== null) {
       for (const byte of chunk.subarray(0, 4 - this.partialCharacter.length)) this.partialCharacter.push(byte);
       this.showPartialCharacter(false);
     }
     if (this.error !== null) return;
-    this.chunk = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // The chunk is read in the scratch, where the runs of strings are found 16 bytes at a time;
+    // in its own bytes when a scanner called back from inside another's write needs it.
+    this.inScratch = !scratchTaken;
+    if (this.inScratch) {
+      SCRATCH.set(chunk);
+      this.chunk = SCRATCH.subarray(0, chunk.length);
+    } else this.chunk = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.chunkLength = chunk.length;
-    this.scan();
-    if (this.error === null) this.chunkEnds();
-    // What a record (or a top-level key) cut by the chunk's end still needs, copied: the carry
-    // then holds [keepFrom, base) again, base now past this chunk.
-    if (this.keepFrom >= this.base) {
-      this.carryLength = 0;
-      this.appendCarry(this.chunk.subarray(this.keepFrom - this.base));
-    } else if (this.keepFrom >= 0) this.appendCarry(this.chunk);
-    else this.carryLength = 0;
+    if (this.inScratch) scratchTaken = true;
+    try {
+      this.scan();
+      if (this.error === null) this.chunkEnds();
+      // What a record (or a top-level key) cut by the chunk's end still needs, copied: the carry
+      // then holds [keepFrom, base) again, base now past this chunk.
+      if (this.keepFrom >= this.base) {
+        this.carryLength = 0;
+        this.appendCarry(this.chunk.subarray(this.keepFrom - this.base));
+      } else if (this.keepFrom >= 0) this.appendCarry(this.chunk);
+      else this.carryLength = 0;
+    } finally {
+      if (this.inScratch) scratchTaken = false;
+      this.inScratch = false;
+    }
     this.base += this.chunkLength;
     this.chunkLength = 0;
     this.chunk = EMPTY;
@@ -349,7 +396,7 @@ export class RecordScanner {
     const n = this.chunkLength;
     let j = i;
     for (;;) {
-      j = plainRun(chunk, j, n);
+      j = this.inScratch ? runEnd(j, n) : plainRunOf(chunk, j, n);
       if (j >= n) return n;
       const d = chunk[j];
       if (d === 0x22) {
@@ -530,6 +577,13 @@ export class RecordScanner {
         // falls through: a first element
         case "value":
           if (c === 0x7b || c === 0x5b) {
+            if (c === 0x7b && this.depth === this.recordLevel && this.wholeRecords) {
+              const end = this.wholeRecord(i);
+              if (end >= 0) {
+                i = end - 1;
+                continue;
+              }
+            }
             if (!this.containerBegins(c === 0x7b, i)) return n;
             continue;
           }
@@ -552,6 +606,222 @@ export class RecordScanner {
       this.stringBegins(i + 1, false);
     } else return this.unexpectedAt(0x22, i);
     return i + 1;
+  }
+
+  // ---- The fast path: a record wholly inside the chunk, in one loop.
+
+  /**
+   * Reads the record whose `{` is at `i`, if it lies wholly in the chunk and holds nothing unusual,
+   * in one loop whose state is in local variables (most of a log's records; the general state
+   * machine spends most of its time storing and loading its state between tokens). It reads what
+   * the general way reads: the same grammar, the same fields (the last of each, userIdentity's
+   * only in the record's own userIdentity object), the same record to the handler. Returns where
+   * the record ends, or -1, having changed nothing, for the general way to read it from its `{`:
+   * when the chunk ends inside it, it is not valid JSON (the general way says why, and where), it
+   * nests deeper than {@link WHOLE_RECORD_DEPTH}, or a key that may name a field is escaped.
+   */
+  private wholeRecord(i: number): number {
+    const b = this.chunk;
+    const n = this.chunkLength;
+    const start = i;
+    const scratch = this.inScratch;
+    const position = this.position;
+    position.mark();
+    // Where each field's string lies (start, end, relative to the record; -1: absent), and which are escaped.
+    const spans = this.spans;
+    spans.fill(-1);
+    let escapedFields = 0;
+    /** Open containers, the record's own included. */
+    let depth = 1;
+    /** Bit k: the container at depth k + 1 is an object. */
+    let objects = 1;
+    /** Inside the record's userIdentity object, where keys at depth 2 name its fields. */
+    let identity = false;
+    /** The field ({@link SLOTS}) the key just read names, or -1. */
+    let pending = -1;
+    let c = b[++i];
+    while (c <= 0x20 && isWhiteSpace(c)) {
+      if (c === 0x0a) position.lineFeed(this.base + i);
+      c = b[++i];
+    }
+    if (c === 0x7d) return this.recordRead(start, i + 1, escapedFields);
+    // At a key: `c` is its first byte, at `i`.
+    key: for (;;) {
+      if (c !== 0x22) return this.notWhole();
+      const from = ++i;
+      let escaped = false;
+      for (;;) {
+        i = scratch ? runEnd(i, n) : plainRunOf(b, i, n);
+        if (i >= n) return this.notWhole();
+        const d = b[i];
+        if (d === 0x22) break;
+        if (d === 0x5c) {
+          escaped = true;
+          const e = b[i + 1];
+          if (isSimpleEscape(e)) i += 2;
+          else if (e === 0x75 && isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5])) {
+            this.unicodeEscapes = true;
+            i += 6;
+          } else return this.notWhole();
+        } else if (d < 0x20) return this.notWhole();
+        else {
+          position.nonAscii(d);
+          i++;
+        }
+      }
+      // The record's own keys, and its userIdentity's, may name a field.
+      if (depth === 1 || (depth === 2 && identity)) {
+        if (escaped) return this.notWhole();
+        pending = (depth === 1 ? RECORD_KEYS : IDENTITY_KEYS).slot(b, from, i - from);
+      }
+      c = b[++i];
+      while (c <= 0x20 && isWhiteSpace(c)) {
+        if (c === 0x0a) position.lineFeed(this.base + i);
+        c = b[++i];
+      }
+      if (c !== 0x3a) return this.notWhole();
+      i++;
+      // At a value (after `:`, `[` or `,` in an array).
+      value: for (;;) {
+        c = b[i];
+        while (c <= 0x20 && isWhiteSpace(c)) {
+          if (c === 0x0a) position.lineFeed(this.base + i);
+          c = b[++i];
+        }
+        if (c === 0x22) {
+          const from = ++i;
+          let escaped = false;
+          for (;;) {
+            i = scratch ? runEnd(i, n) : plainRunOf(b, i, n);
+            if (i >= n) return this.notWhole();
+            const d = b[i];
+            if (d === 0x22) break;
+            if (d === 0x5c) {
+              escaped = true;
+              const e = b[i + 1];
+              if (isSimpleEscape(e)) i += 2;
+              else if (e === 0x75 && isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5])) {
+                this.unicodeEscapes = true;
+                i += 6;
+              } else return this.notWhole();
+            } else if (d < 0x20) return this.notWhole();
+            else {
+              position.nonAscii(d);
+              i++;
+            }
+          }
+          if (pending >= 0) {
+            if (pending === USER_IDENTITY) {
+              for (let k = 2 * IDENTITY_FIELDS; k < 2 * USER_IDENTITY; k++) spans[k] = -1;
+              identity = false;
+            } else {
+              spans[2 * pending] = from - start;
+              spans[2 * pending + 1] = i - start;
+              if (escaped) escapedFields |= 1 << pending;
+              else escapedFields &= ~(1 << pending);
+            }
+            pending = -1;
+          }
+          i++;
+        } else {
+          // A value other than a string: a field it is given to is absent.
+          if (pending >= 0) {
+            if (pending === USER_IDENTITY) {
+              for (let k = 2 * IDENTITY_FIELDS; k < 2 * USER_IDENTITY; k++) spans[k] = -1;
+              identity = c === 0x7b;
+            } else spans[2 * pending] = spans[2 * pending + 1] = -1;
+            pending = -1;
+          }
+          if (c === 0x7b || c === 0x5b) {
+            if (depth === WHOLE_RECORD_DEPTH) return this.notWhole();
+            if (c === 0x7b) objects |= 1 << depth;
+            depth++;
+            const close = c + 2;
+            c = b[++i];
+            while (c <= 0x20 && isWhiteSpace(c)) {
+              if (c === 0x0a) position.lineFeed(this.base + i);
+              c = b[++i];
+            }
+            if (c !== close) {
+              if (close === 0x7d) continue key;
+              continue value;
+            }
+            // An empty container.
+            i++;
+            objects &= ~(1 << --depth);
+            if (depth === 1) identity = false;
+          } else if (c === 0x2d || isDigit(c)) {
+            if (c === 0x2d) c = b[++i];
+            if (c === 0x30) c = b[++i];
+            else if (isDigit(c)) do c = b[++i]; while (isDigit(c));
+            else return this.notWhole();
+            if (c === 0x2e) {
+              if (!isDigit((c = b[++i]))) return this.notWhole();
+              do c = b[++i]; while (isDigit(c));
+            }
+            if (c === 0x65 || c === 0x45) {
+              c = b[++i];
+              if (c === 0x2b || c === 0x2d) c = b[++i];
+              if (!isDigit(c)) return this.notWhole();
+              do c = b[++i]; while (isDigit(c));
+            }
+          } else if (c === 0x74 && b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65) i += 4;
+          else if (c === 0x66 && b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65) i += 5;
+          else if (c === 0x6e && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c) i += 4;
+          else return this.notWhole();
+        }
+        // After a value: `,`, or the ends of containers.
+        for (;;) {
+          c = b[i];
+          while (c <= 0x20 && isWhiteSpace(c)) {
+            if (c === 0x0a) position.lineFeed(this.base + i);
+            c = b[++i];
+          }
+          const inObject = (objects >>> (depth - 1)) & 1;
+          if (c === 0x2c) {
+            if (inObject === 0) {
+              i++;
+              continue value;
+            }
+            c = b[++i];
+            while (c <= 0x20 && isWhiteSpace(c)) {
+              if (c === 0x0a) position.lineFeed(this.base + i);
+              c = b[++i];
+            }
+            continue key;
+          }
+          if (c !== (inObject === 1 ? 0x7d : 0x5d)) return this.notWhole();
+          i++;
+          objects &= ~(1 << --depth);
+          if (depth === 1) identity = false;
+          // The record's own `}`: what follows is the general way's.
+          else if (depth === 0) return this.recordRead(start, i, escapedFields);
+        }
+      }
+    }
+  }
+
+  /** {@link wholeRecord} read a record, `[start, end)` of the chunk: to the handler, as {@link recordEnds} gives one. */
+  private recordRead(start: number, end: number, escapedFields: number): number {
+    const spans = this.spans;
+    const captures = this.captures;
+    for (let k = 0; k < captures.length; k++) {
+      const capture = captures[k];
+      capture.start = spans[2 * k];
+      capture.end = spans[2 * k + 1];
+      capture.escaped = ((escapedFields >>> k) & 1) === 1;
+    }
+    this.fields.object = true;
+    this.wholeRecordsRead++;
+    this.handler.record(this.recordIndex++, this.chunk.subarray(start, end), this.fields, this.base + start);
+    this.expect = "commaOrEnd";
+    return end;
+  }
+
+  /** {@link wholeRecord} gives the record to the general way: what it counted is counted again there. */
+  private notWhole(): number {
+    this.position.restore();
+    return -1;
   }
 
   /** A `{` or `[` at `i` where a value is wanted; false when it nests too deep. */

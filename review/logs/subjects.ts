@@ -73,7 +73,13 @@ export class SubjectSet {
   hasBytes(hash: number, bytes: Buffer, capture: Capture): boolean {
     const same = this.byHash.get(hash);
     if (same === undefined) return false;
-    return same.some((entry) => entry.bytes.length === capture.end - capture.start && bytes.compare(entry.bytes, 0, entry.bytes.length, capture.start, capture.end) === 0);
+    const length = capture.end - capture.start;
+    next: for (const entry of same) {
+      if (entry.bytes.length !== length) continue;
+      for (let i = 0; i < length; i++) if (bytes[capture.start + i] !== entry.bytes[i]) continue next;
+      return true;
+    }
+    return false;
   }
 
   /** Whether `name` is one of the set. */
