@@ -184,7 +184,7 @@ export function reachGraph(reach: Reach): ReachGraph {
   const roleIds = ids("R", roles.map((role) => role.arn));
   for (const role of roles) {
     const id = roleIds.get(role.arn) as string;
-    const said = role.assumable === null ? "" : role.assumable ? " (assess lists it)" : " (not in assess)";
+    const said = role.assumable === null ? "" : role.assumable ? " (in assess)" : " (not in assess)";
     node(id, `role ${roleName(role.arn)}${said}`, 3, role.assumable === false ? "beyond" : undefined);
     for (const session of shown) if (session.role === role.arn) edges.push({ from: sessionIds.get(session.id) as string, to: id });
   }

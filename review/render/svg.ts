@@ -14,7 +14,7 @@ export function xmlText(text: string): string {
   return displayValue(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-const COLOURS = { ok: "#5c6bc0", failed: "#9fa8da", denied: "#c62828", cutoff: "#ef6c00", containment: "#2e7d32", persistence: "#ad1457", exfiltration: "#6a1b9a", grid: "#e0e0e0", text: "#212121", muted: "#616161" } as const;
+export const COLOURS = { ok: "#5c6bc0", failed: "#9fa8da", denied: "#c62828", cutoff: "#ef6c00", containment: "#2e7d32", persistence: "#ad1457", exfiltration: "#6a1b9a", grid: "#e0e0e0", text: "#212121", muted: "#616161" } as const;
 
 const MINUTE = 60_000;
 /** Steps between the axis's ticks: round numbers of minutes, hours and days. */
