@@ -2,12 +2,12 @@
  * The GitHub Actions workflows: actionlint finds nothing (and does find a broken workflow, so the
  * check can fail), and each workflow does what the lifecycle needs, read from its YAML.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WORKFLOW_SECRETS } from "../doctor/checks.ts";
 import { ABSENT_MODE, codeReason, EVERY_PATH, INCIDENT_FILE_GLOBS, isIncidentFilePath, REGULAR_FILE_MODE } from "../guard/protected-paths.ts";
 import { parse } from "yaml";
@@ -18,6 +18,7 @@ import { ACCESS_KEY_ID, ACCOUNT_ID } from "../incident/fields.ts";
 import { autoContainPlan } from "../plan/auto-contain.ts";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { transformInput } from "./support/event-bridge.ts";
+import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
 import { runEngine } from "./support/engine.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
@@ -648,7 +649,10 @@ describe("the contain workflow", () => {
      * Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`; the
      * steps of one job share `temp` (RUNNER_TEMP), as they share the runner.
      */
-    function runStep(s: Step, cwd: string, env: Record<string, string>, temp?: string): { status: number; outputs: Record<string, string>; stdout: string; stderr: string; calls: string[]; temp: string } {
+    type StepRun = { status: number; outputs: Record<string, string>; stdout: string; stderr: string; calls: string[]; temp: string };
+
+    /** A step's script, its options and how its outputs are read, for runStep and runStepAsync. */
+    function stepProcess(s: Step, cwd: string, env: Record<string, string>, temp?: string) {
       const scratch = temp ?? mkdtempSync(join(root, "run-"));
       const call = mkdtempSync(join(root, "call-"));
       const output = join(call, "output");
@@ -664,13 +668,39 @@ describe("the contain workflow", () => {
         { mode: 0o755 },
       );
       writeFileSync(join(scratch, "bin", "gh"), `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`, { mode: 0o755 });
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
+      const args = ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""];
+      const options = {
         cwd,
-        encoding: "utf8",
+        encoding: "utf8" as const,
         env: { ...process.env, ...contain.env, PATH: `${join(scratch, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(scratch, "summary"), RUNNER_TEMP: scratch, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
-      });
-      const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-      return { status: result.status ?? -1, outputs, stdout: result.stdout, stderr: result.stderr, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), temp: scratch };
+      };
+      const finish = (status: number | null, stdout: string, stderr: string): StepRun => {
+        const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+        return { status: status ?? -1, outputs, stdout, stderr, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), temp: scratch };
+      };
+      return { args, options, finish };
+    }
+
+    /**
+     * Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`; the
+     * steps of one job share `temp` (RUNNER_TEMP), as they share the runner.
+     */
+    function runStep(s: Step, cwd: string, env: Record<string, string>, temp?: string): StepRun {
+      const { args, options, finish } = stepProcess(s, cwd, env, temp);
+      const result = spawnSync("bash", args, options);
+      return finish(result.status, result.stdout, result.stderr);
+    }
+
+    /** runStep, without blocking this process: for a step that talks to a server the test runs. */
+    async function runStepAsync(s: Step, cwd: string, env: Record<string, string>, temp?: string): Promise<StepRun> {
+      const { args, options, finish } = stepProcess(s, cwd, env, temp);
+      const child = spawn("bash", args, { cwd: options.cwd, env: options.env });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      const status = await new Promise<number | null>((done) => child.on("close", done));
+      return finish(status, stdout, stderr);
     }
 
     const KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -1176,6 +1206,107 @@ describe("the contain workflow", () => {
         const text = written(run);
         expect(text).toContain("**The key is Inactive** (it already was when the disable job looked).");
         expect(text).toContain("Committed to main: 0123abc.\nThe title or ticket given was refused by `cordon new` (see the run): the incident has the default title and no ticket; add them by pull request.\npulumi up: **failed**");
+      });
+    });
+
+    describe("the review of the key's last 24 hours, on the issue the report opened (issue 22)", () => {
+      const review = step(workflow.jobs.report, (s) => s.name === "review of the key's last 24 hours, on the issue");
+      const ISSUE = "https://github.com/example-org/cordon-incidents/issues/7";
+      const base = { ACCESS_KEY: KEY, VERIFY: "true", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t" };
+      /** The runner's temp after the report step: the issue it opened. */
+      const afterReport = (url = ISSUE) => {
+        const temp = mkdtempSync(join(root, "run-"));
+        writeFileSync(join(temp, "issue-url"), `${url}\n`);
+        return temp;
+      };
+      let trail: CloudTrailServer | undefined;
+      afterEach(async () => {
+        await trail?.close();
+        trail = undefined;
+      });
+      /** What LookupEvents answers: the emulator, reached by the AWS SDK of the real CLI, as the verify role would be. */
+      async function cloudTrail(records: object[]) {
+        trail = await startCloudTrailServer();
+        trail.seed(records);
+        return { CORDON_REAL_CLI: "1", AWS_ENDPOINT_URL: trail.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLETESTKEY01", AWS_SECRET_ACCESS_KEY: "test-secret", AWS_SESSION_TOKEN: "", AWS_PROFILE: "", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" };
+      }
+      const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+      it("comes after the report, in the same job, whatever the report's exit", () => {
+        const steps = workflow.jobs.report.steps;
+        expect(steps.indexOf(review)).toBe(steps.findIndex((s) => s.name === "plan, verify and the report") + 1);
+        expect(review.if).toBe("always() && needs.contain.outputs.mode == 'key' && needs.contain.outputs.access-key != ''");
+        expect(step(workflow.jobs.report, (s) => s.name === "plan, verify and the report").run).toContain('--body-file "$RUNNER_TEMP/report.md" | tee "$RUNNER_TEMP/issue-url"');
+      });
+
+      it("reviews the last 24 hours with the stack outputs and posts the markdown, its timeline and blast radius, to the issue", async () => {
+        const env = await cloudTrail([
+          trailRecord({ eventId: "e1", eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: hoursAgo(2), region: "us-east-1", accessKeyId: KEY }),
+          trailRecord({ eventId: "e2", eventName: "CreateUser", eventSource: "iam.amazonaws.com", eventTime: hoursAgo(1), region: "us-east-1", accessKeyId: KEY, requestParameters: { userName: "backdoor" } }),
+          trailRecord({ eventId: "old", eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: hoursAgo(30), region: "us-east-1", accessKeyId: KEY }),
+        ]);
+        const started = hoursAgo(24);
+        const run = await runStepAsync(review, root, { ...base, ...env }, afterReport());
+        expect(run.stderr).not.toMatch(/Error|error:/);
+        expect(run.status).toBe(0);
+        const since = /--since (\S+)/.exec(run.calls[0])?.[1] as string;
+        // 24 hours before the step ran, to the second.
+        expect(Date.parse(since) - Date.parse(started)).toBeGreaterThanOrEqual(0);
+        expect(Date.parse(since) - Date.parse(started)).toBeLessThan(60_000);
+        expect(run.calls).toEqual([`npx cordon review --access-key ${KEY} --since ${since} --markdown`, `gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`]);
+        const comment = readFileSync(join(run.temp, "review-comment.md"), "utf8");
+        expect(comment).toMatch(new RegExp(`^## cordon review: ${KEY}, the last 24 hours\n\n### cordon review of \`${KEY}\`\n`));
+        expect(comment).toContain("**2 events · 1 key · 1 user · 1 persistence and escalation · 0 denied calls**");
+        expect(comment).toContain("#### Timeline\n\n```mermaid\n");
+        expect(comment).toContain("#### Blast radius\n\n```mermaid\nflowchart TB\n");
+        expect(readFileSync(join(run.temp, "summary"), "utf8")).toBe(readFileSync(join(run.temp, "review.md"), "utf8"));
+      }, 60_000);
+
+      it("passes the stacks' outputs, so that the cutoff and the containment are marked", async () => {
+        const run = runStep(review, root, { ...base, CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json" }, afterReport());
+        expect(run.calls[0]).toMatch(new RegExp(`^npx cordon review --access-key ${KEY} --since \\S+ --markdown --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json$`));
+      });
+
+      it("a key with no event in the role's account: NOT FOUND, said as not clean, and still posted", async () => {
+        const env = await cloudTrail([trailRecord({ eventId: "other", eventName: "ListBuckets", eventTime: hoursAgo(1), region: "us-east-1", accessKeyId: "AKIAEXAMPLEOTHER0001" })]);
+        const run = await runStepAsync(review, root, { ...base, ...env }, afterReport());
+        expect(run.status).toBe(0);
+        const comment = readFileSync(join(run.temp, "review-comment.md"), "utf8");
+        expect(comment).toContain("**NOT FOUND** (exit 3): no event of the key since");
+        expect(comment).toContain("That is not a clean review");
+        expect(comment).toContain(`> NOT FOUND: ${KEY} appears in no event read`);
+        expect(run.calls.at(-1)).toBe(`gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`);
+      }, 60_000);
+
+      it("a review longer than a comment holds: the part read at a glance, and where the rest is", () => {
+        const temp = afterReport();
+        // An npx whose review is 70,000 characters long, the glance marker after the pictures.
+        const long = `### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n${"x".repeat(70_000)}\n`;
+        writeFileSync(join(temp, "long.md"), long);
+        mkdirSync(join(temp, "fake"), { recursive: true });
+        writeFileSync(join(temp, "fake", "npx"), `#!/bin/bash\ncat "${join(temp, "long.md")}"\n`, { mode: 0o755 });
+        writeFileSync(join(temp, "fake", "gh"), "#!/bin/bash\n", { mode: 0o755 });
+        const again = runStep(review, root, { ...base, PATH: `${join(temp, "fake")}:${process.env.PATH}` }, temp);
+        expect(again.status).toBe(0);
+        const comment = readFileSync(join(temp, "review-comment.md"), "utf8");
+        expect(comment).toBe(`## cordon review: ${KEY}, the last 24 hours\n\n### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n\nThe whole review is in [the run's summary](${base.RUN_URL}).\n`);
+        expect(readFileSync(join(temp, "summary"), "utf8")).toContain(long);
+      });
+
+      it("without the verify role: says the review did not run, and how to run it", () => {
+        const run = runStep(review, root, { ...base, VERIFY: "" }, afterReport());
+        expect(run.status).toBe(0);
+        expect(run.calls).toEqual([`gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`]);
+        expect(readFileSync(join(run.temp, "review-comment.md"), "utf8")).toContain("Not run: give CORDON_AWS_VERIFY_ROLE_ARN");
+      });
+
+      it("no issue opened (the report failed to open one, or a /contain comment): nothing posted, a warning", () => {
+        for (const temp of [afterReport("write"), mkdtempSync(join(root, "run-"))]) {
+          const run = runStep(review, root, base, temp);
+          expect(run.status).toBe(0);
+          expect(run.calls).toEqual([]);
+          expect(run.stdout).toContain(`::warning title=cordon review::no issue was opened (see the report step): the review of ${KEY} is not posted`);
+        }
       });
     });
 
