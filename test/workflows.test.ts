@@ -134,7 +134,7 @@ describe("the pull request workflow", () => {
   });
 
   it("judges first: the judge checks out the base (whole history), installs the base's lockfile, and runs only the base's code (issue 19)", () => {
-    expect(Object.keys(workflow.jobs)).toEqual(["judge", "check", "preview"]);
+    expect(Object.keys(workflow.jobs)).toEqual(["judge", "check", "preview", "comment"]);
     expect(judge.needs).toBeUndefined();
     expect(judge.steps[0]).toMatchObject({
       uses: expect.stringMatching(/^actions\/checkout@/),
@@ -196,8 +196,133 @@ describe("the pull request workflow", () => {
     const credentials = stepIndex(previewJob, usesAction("aws-actions/configure-aws-credentials"));
     expect(credentials).toBeGreaterThan(stepIndex(previewJob, (s) => s.name === "the account's role"));
     expect(credentials).toBeLessThan(stepIndex(previewJob, (s) => s === preview));
-    expect(preview.with).toMatchObject({ "comment-on-pr": "${{ github.event_name == 'pull_request' }}", "github-token": "${{ secrets.GITHUB_TOKEN }}", "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
-    expect(previewJob.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    expect(preview.with).toMatchObject({ "comment-on-pr": false, "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
+    // The job that runs the pull request's program writes nothing on GitHub: the comment job does.
+    expect(previewJob.permissions).toEqual({ contents: "read", "id-token": "write" });
+  });
+
+  describe("one comment per pull request: the plan and every stack's preview, edited on each push (issue 22)", () => {
+    const commentJob = workflow.jobs.comment;
+    const script = commentJob.steps.find((s) => s.name === "the comment") as Step;
+
+    it("the check job plans, each preview keeps its output, and the comment job joins them, running nothing of the pull request's", () => {
+      const plan = stepIndex(job, (s) => s.name === "the plan, for the comment");
+      expect(plan).toBeGreaterThan(stepIndex(job, (s) => s.run === "npx cordon validate"));
+      expect(job.steps[plan].run).toContain('npx cordon plan > "$RUNNER_TEMP/cordon-comment/plan.txt" 2>&1');
+      expect(job.steps[plan + 1]).toMatchObject({ uses: expect.stringMatching(/^actions\/upload-artifact@[0-9a-f]{40}$/), with: { name: "cordon-comment-plan" } });
+      const kept = stepIndex(previewJob, (s) => s.name === "the preview, for the comment");
+      expect(kept).toBe(stepIndex(previewJob, (s) => s === preview) + 1);
+      expect(previewJob.steps[kept].if).toBe("always() && github.event_name == 'pull_request'");
+      expect(previewJob.steps[kept + 1]).toMatchObject({ if: "always() && github.event_name == 'pull_request'", with: { name: "cordon-comment-preview-${{ matrix.stack }}" } });
+
+      expect(commentJob.needs).toEqual(["judge", "check", "preview"]);
+      expect(commentJob.permissions).toEqual({ "pull-requests": "write" });
+      expect(commentJob.steps.map((s) => s.uses?.split("@")[0] ?? s.name)).toEqual(["actions/download-artifact", "the comment"]);
+      expect(JSON.stringify(commentJob)).not.toContain("secrets.");
+      // Every workflow posts through this job only: no other comment on the pull request.
+      for (const other of Object.values(workflow.jobs)) if (other !== commentJob) expect(JSON.stringify(other)).not.toMatch(/comment-on-pr": true|gh pr comment|issues\/comments/);
+    });
+
+    /** Runs the comment step over `parts`, with a gh that answers the comments of the pull request with `comments`. */
+    function runComment(parts: Record<string, string>, comments: { id: number; user: { login: string }; body: string }[]) {
+      const temp = mkdtempSync(join(tmpdir(), "cordon-comment-"));
+      for (const [file, content] of Object.entries(parts)) {
+        mkdirSync(dirname(join(temp, "parts", file)), { recursive: true });
+        writeFileSync(join(temp, "parts", file), content);
+      }
+      mkdirSync(join(temp, "bin"));
+      writeFileSync(join(temp, "comments.json"), JSON.stringify(comments));
+      // gh api: a listing answers with --jq applied to the comments (by jq, as gh does); a write records its body.
+      writeFileSync(
+        join(temp, "bin", "gh"),
+        `#!/bin/bash\necho "gh $*" >> "${join(temp, "calls")}"\nif [[ "$*" == *--jq* ]]; then for a in "$@"; do if [ "$prev" = --jq ]; then jq -r "$a" "${join(temp, "comments.json")}"; fi; prev="$a"; done; else cat > "${join(temp, "sent.json")}"; fi\n`,
+        { mode: 0o755 },
+      );
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script.run ?? ""], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${join(temp, "bin")}:${process.env.PATH}`, RUNNER_TEMP: temp, GITHUB_REPOSITORY: "example-org/cordon-incidents", PULL_REQUEST: "12", HEAD_SHA: "0123456789abcdef0123", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t" },
+      });
+      const calls = readFileSync(join(temp, "calls"), "utf8").trim().split("\n");
+      const sent = existsSync(join(temp, "sent.json")) ? (JSON.parse(readFileSync(join(temp, "sent.json"), "utf8")) as { body: string }).body : null;
+      return { status: result.status, stderr: result.stderr, calls, sent };
+    }
+    const parts = (preview: string) => ({
+      "cordon-comment-plan/plan.txt": "incident 2026-11-28-ci-key: deny sessions of dana\n",
+      "cordon-comment-plan/plan.status": "0\n",
+      "cordon-comment-preview-prod-111111111111/preview.txt": preview,
+      "cordon-comment-preview-prod-111111111111/preview.outcome": "success\n",
+      "cordon-comment-preview-prod-111111111111/stack": "prod-111111111111\n",
+      "cordon-comment-preview-prod-222222222222/preview.txt": "+ 1 to create\n",
+      "cordon-comment-preview-prod-222222222222/preview.outcome": "failure\n",
+      "cordon-comment-preview-prod-222222222222/stack": "prod-222222222222\n",
+    });
+    const MARKER = "<!-- cordon:pull-request-comment -->";
+
+    it("a first push: one new comment, with the marker, the plan and each stack's preview", () => {
+      const run = runComment(parts("+ aws:iam:RolePolicy deny-dana create\n"), [{ id: 5, user: { login: "dana" }, body: `${MARKER} planted by someone else` }]);
+      expect(run.status).toBe(0);
+      expect(run.calls.slice(1)).toEqual(["gh api --method POST repos/example-org/cordon-incidents/issues/12/comments --input -"]);
+      expect(run.sent).toBe(
+        [
+          MARKER,
+          "## cordon: what this pull request plans and previews",
+          "",
+          "At 0123456789ab, [the run](https://github.com/example-org/cordon-incidents/actions/runs/1). This comment is edited on every push.",
+          "",
+          "### `cordon plan`",
+          "",
+          "",
+          "    incident 2026-11-28-ci-key: deny sessions of dana",
+          "",
+          "",
+          "### `pulumi preview` of prod-111111111111: success",
+          "",
+          "<details><summary>the preview</summary>",
+          "",
+          "    + aws:iam:RolePolicy deny-dana create",
+          "",
+          "</details>",
+          "",
+          "### `pulumi preview` of prod-222222222222: failure",
+          "",
+          "<details><summary>the preview</summary>",
+          "",
+          "    + 1 to create",
+          "",
+          "</details>",
+          "",
+        ].join("\n"),
+      );
+    });
+
+    it("a later push: the same comment edited, found by its marker among the bot's comments, never a new one", () => {
+      const run = runComment(parts("~ 1 to update\n"), [
+        { id: 5, user: { login: "dana" }, body: `${MARKER} planted by someone else` },
+        { id: 9, user: { login: "github-actions[bot]" }, body: `${MARKER}\nthe previous push's` },
+        { id: 11, user: { login: "github-actions[bot]" }, body: "another bot comment" },
+      ]);
+      expect(run.status).toBe(0);
+      expect(run.calls.slice(1)).toEqual(["gh api --method PATCH repos/example-org/cordon-incidents/issues/comments/9 --input -"]);
+      expect(run.sent).toContain("    ~ 1 to update\n");
+    });
+
+    it("whatever the preview prints, it stays inside its code block: every one of its lines indented (generated)", () => {
+      const line = fc.oneof(fc.constantFrom("```", "</details>", "<details>", "@dana", "[x](https://evil.example)", "<!-- cordon:pull-request-comment -->", "# heading", "\u001b[31mred", ""), fc.string({ maxLength: 30 }));
+      fc.assert(
+        fc.property(fc.array(line.map((text) => text.replace(/[\n\r]/g, "")), { minLength: 1, maxLength: 12 }), (lines) => {
+          const run = runComment(parts(`${lines.join("\n")}\n`), []);
+          expect(run.status).toBe(0);
+          const sent = run.sent as string;
+          const start = sent.indexOf("<details><summary>the preview</summary>\n\n") + "<details><summary>the preview</summary>\n\n".length;
+          const shown = sent.slice(start, sent.indexOf("\n\n</details>", start)).split("\n");
+          expect(shown).toHaveLength(lines.length);
+          for (const text of shown) expect(text.startsWith("    ")).toBe(true);
+          expect(sent.split("\n").filter((text) => text === MARKER)).toHaveLength(1);
+          expect(sent).not.toContain("\u001b");
+        }),
+        { numRuns: 15 },
+      );
+    });
   });
 
   it("lets an early removal through only with the label, on the pull request or on the queued one", () => {
@@ -1585,7 +1710,7 @@ describe("every workflow", () => {
       const [, action, pin] = /uses: ([^@]+)@(\S+ # \S+)/.exec(line) ?? [];
       byAction.set(action, (byAction.get(action) ?? new Set()).add(pin));
     }
-    expect(byAction.size).toBe(6);
+    expect(byAction.size).toBe(8);
     for (const [action, pins] of byAction) expect([...pins], action).toHaveLength(1);
   });
 });
