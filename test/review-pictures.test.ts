@@ -103,6 +103,14 @@ describe("the markdown's pictures on the recordings", () => {
     expect(gantt).toMatch(/\n {2}section account 123837392027 \(key's\)\n/);
   });
 
+  it("docs/review.md shows the pictures this run prints, as they are", async () => {
+    const docs = readFileSync(join(REPO, "docs", "review.md"), "utf8");
+    const section = docs.slice(docs.indexOf("## The pictures: a timeline and a blast radius"), docs.indexOf("## Reading CloudTrail"));
+    expect(section).toContain("npx cordon review --access-key AKIATFQR7NSC8Q4X20BJ --from-logs test/fixtures/cloudtrail/invictus-aws \\\n  --cutoff 2023-07-10T12:00:00Z --contained-at 2023-07-10T12:20:30Z --markdown --html review.html\n");
+    const markdown = await markdownOf(["--access-key", "AKIATFQR7NSC8Q4X20BJ", "--from-logs", `${LOGS}/invictus-aws`, "--cutoff", "2023-07-10T12:00:00Z", "--contained-at", "2023-07-10T12:20:30Z"]);
+    expect(mermaidBlocks(section)).toEqual(mermaidBlocks(markdown));
+  });
+
   it("the blast radius names what assess says beside what the review saw, and the JSON's reach holds it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-pictures-"));
     const role = "arn:aws:iam::123837392027:role/stratus-red-team-ec2-get-password-data-role";

@@ -86,7 +86,7 @@ export function timelineSvg(timeline: Timeline, title: string): string | null {
   rows.forEach((row, i) => {
     const y = top + i * rowHeight;
     if (i % 2 === 0) out.push(`<rect x="0" y="${y}" width="${width}" height="${rowHeight}" fill="#f5f5f5"/>`);
-    out.push(`<text x="8" y="${y + 15}" fill="${COLOURS.text}">${xmlText(cut(row.title, 40))}</text>`);
+    out.push(`<text x="8" y="${y + 15}" fill="${COLOURS.text}">${xmlText(cut(row.title, 36))}</text>`);
     out.push(...row.draw(y));
   });
   // The incident's instants as lines across every lane.
