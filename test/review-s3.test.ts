@@ -5,6 +5,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -138,6 +139,37 @@ describe("--from-s3 against moto", () => {
     // Every other file of the window is in the review.
     expect(review.events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/11", "b-2026/11/12"].sort());
   });
+
+  it("objects planted with any bytes, under any names of the window, are listed unread; every other file is reviewed (generated; issue 22)", async () => {
+    // Never a log file: what follows a NUL byte, or a Records list that never closes, is no JSON.
+    const planted = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.concat([Buffer.from([0]), bytes])),
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => gzipSync(Buffer.concat([Buffer.from([0]), bytes]))),
+      fc.string({ maxLength: 80 }).map((text) => gzipSync(`{"Records": [${text.replace(/[\]}]/g, "")}`)),
+      fc.constantFrom(gzipSync('{"Records": "x"}'), Buffer.from([0x1f, 0x8b, 0x08, 0x00])),
+    );
+    const stamp = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `20261110T${String(h).padStart(2, "0")}${String(m).padStart(2, "0")}Z`);
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.tuple(stamp, planted), { minLength: 1, maxLength: 3, selector: ([at]) => at }), async (plants) => {
+        const keys = plants.map(([at]) => file(B, "us-east-1", "2026/11/10", `${at}x`));
+        for (const [i, [, body]] of plants.entries()) await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[i], Body: body }));
+        try {
+          const io = memoryIo({ env: moto.env });
+          const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z", "--json"]);
+          expect(await runReview(flags, io, {})).toBe(2);
+          const review = JSON.parse(io.stdout) as { review: { complete: boolean; unreadable: { part: string }[] }; events: { eventId: string }[] };
+          expect(review.review.complete).toBe(false);
+          expect(review.review.unreadable.map((part) => part.part).sort()).toEqual(keys.map((key) => `s3://${BUCKET}/${key}`).sort());
+          expect(review.events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/10", "b-2026/11/11", "b-2026/11/12"].sort());
+          // Every line of the report on stderr is one line: a planted object's bytes never make lines of their own.
+          for (const line of io.stderr.split("\n").filter(Boolean)) expect(line).toMatch(/^(s3:\/\/|review: |cordon review: )/);
+        } finally {
+          for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+        }
+      }),
+      { numRuns: 8 },
+    );
+  }, 120_000);
 
   it("a folder it may not list is listed as unread, and the others are reviewed (exit 2, INCOMPLETE; issue 22)", async () => {
     const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
