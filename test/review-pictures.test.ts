@@ -200,6 +200,32 @@ describe("the pictures of any review", () => {
     );
   });
 
+  it("a busy key: 60,000 calls over 90 days by 40 sessions of 40 roles in 20 accounts stay within a third of GitHub's limit", async () => {
+    const start = Date.parse("2026-09-01T00:00:00Z");
+    const accounts = Array.from({ length: 20 }, (_, i) => String(100000000000 + i));
+    const records: Record<string, unknown>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const roleArn = `arn:aws:iam::${accounts[i % 20]}:role/role-${i}`;
+      records.push(trailRecord({ eventId: `m${i}`, eventName: "AssumeRole", eventSource: "sts.amazonaws.com", eventTime: new Date(start + i * 60_000).toISOString(), region: "us-east-1", accessKeyId: ROOT, requestParameters: { roleArn, roleSessionName: "s" }, responseElements: { credentials: { accessKeyId: `ASIAEXAMPLESESS${String(i).padStart(5, "0")}`, expiration: "2026-12-31T00:00:00Z" } } }));
+    }
+    for (let i = 0; i < 60_000; i++) {
+      const session = i % 41;
+      const key = session === 40 ? ROOT : `ASIAEXAMPLESESS${String(session).padStart(5, "0")}`;
+      records.push(trailRecord({ eventId: `c${i}`, eventName: i % 97 === 0 ? "CreateUser" : "DescribeInstances", eventTime: new Date(start + Math.floor((i / 60_000) * 90 * 86_400_000)).toISOString(), region: "us-east-1", accessKeyId: key, accountId: accounts[i % 20], ...(i % 13 === 0 ? { errorCode: "AccessDenied" } : {}), requestParameters: { userName: `u${i}` } }));
+    }
+    const events = records.map((record) => fromRecord(record) as ReviewEvent);
+    const review = analyze(await followChain(ROOT, { start: null, end: null }, logSource(events)));
+    const timeline = timelineOf(review, { cutoff: "2026-10-01T00:00:00Z", containedAt: "2026-10-01T00:05:00Z" });
+    const gantt = timelineMermaid(timeline, `calls of ${review.root}`) as string;
+    const flowchart = reachMermaid(reachOf(review));
+    expect(review.events.length).toBeGreaterThanOrEqual(60_000);
+    // 41 callers, 40 roles, 21 accounts (the key's own beside the 20): the last lane of each kind folds the rest.
+    expect(timeline.lanes.filter((lane) => lane.folded > 0).map((lane) => lane.name)).toEqual(["32 more keys and users", "35 more roles", "16 more accounts"]);
+    for (const text of [gantt, flowchart]) expect(text.length).toBeLessThan(MERMAID_LIMITS.textSize / 3);
+    expect((await parse(gantt)).tasks).toHaveLength(timeline.bars.length + timeline.marks.length);
+    expect((await parse(flowchart)).type).toBe("flowchart-v2");
+  }, 60_000);
+
   it("the markdown and the page show hostile text only escaped", async () => {
     await fc.assert(
       fc.asyncProperty(generatedEvents, async (events) => {
