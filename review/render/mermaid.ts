@@ -166,7 +166,7 @@ export function reachGraph(reach: Reach): ReachGraph {
   const sessionIds = ids("S", shown.map((session) => session.id));
   const sessionLabel = (session: ReachSession) => {
     const what = session.user !== null && session.how === "CreateAccessKey" ? `for ${session.user}` : session.how;
-    return session.id.startsWith("user:") ? `user ${session.user} (${session.how})` : `${session.id} ${what}, ${session.calls} calls`;
+    return session.id.startsWith("user:") ? `user ${session.user} (${session.how})` : `${session.id} ${what}, ${count(session.calls)} ${session.calls === 1 ? "call" : "calls"}`;
   };
   const hidden = reach.sessions.length - shown.length;
   if (hidden > 0) {
