@@ -1337,7 +1337,7 @@ describe("the contain workflow", () => {
     describe("the review of the key's last 24 hours, on the issue the report opened (issue 22)", () => {
       const review = step(workflow.jobs.report, (s) => s.name === "review of the key's last 24 hours, on the issue");
       const ISSUE = "https://github.com/example-org/cordon-incidents/issues/7";
-      const base = { ACCESS_KEY: KEY, VERIFY: "true", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t" };
+      const base = { ACCESS_KEY: KEY, VERIFY: "true", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t", REVIEW_SECONDS: review.env?.REVIEW_SECONDS ?? "" };
       /** The runner's temp after the report step: the issue it opened. */
       const afterReport = (url = ISSUE) => {
         const temp = mkdtempSync(join(root, "run-"));
@@ -1416,6 +1416,19 @@ describe("the contain workflow", () => {
         const comment = readFileSync(join(temp, "review-comment.md"), "utf8");
         expect(comment).toBe(`## cordon review: ${KEY}, the last 24 hours\n\n### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n\nThe whole review is in [the run's summary](${base.RUN_URL}).\n`);
         expect(readFileSync(join(temp, "summary"), "utf8")).toContain(long);
+      });
+
+      it("a review that does not finish in time is stopped, and the comment says so", () => {
+        expect(review.env?.REVIEW_SECONDS).toBe("300");
+        const temp = afterReport();
+        mkdirSync(join(temp, "slow"), { recursive: true });
+        writeFileSync(join(temp, "slow", "npx"), "#!/bin/bash\necho '### partial'\nexec sleep 30\n", { mode: 0o755 });
+        writeFileSync(join(temp, "slow", "gh"), "#!/bin/bash\n", { mode: 0o755 });
+        const run = runStep(review, root, { ...base, REVIEW_SECONDS: "1", PATH: `${join(temp, "slow")}:${process.env.PATH}` }, temp);
+        expect(run.status).toBe(0);
+        const comment = readFileSync(join(temp, "review-comment.md"), "utf8");
+        expect(comment).toContain(`**Not finished** in 1 seconds (a busy key: LookupEvents reads 100 events a second per region). Run \`npx cordon review --access-key ${KEY} --since `);
+        expect(comment).toContain("\n### partial\n");
       });
 
       it("without the verify role: says the review did not run, and how to run it", () => {
