@@ -79,13 +79,31 @@ export function isNotEnabledAnswer(error: unknown): boolean {
   return NOT_ENABLED.has((error as AwsError | undefined)?.name ?? "");
 }
 
-/** One line for a person: the error's name, code and message; never a stack or request data. */
+/**
+ * What the SDK says of an answer it could not read as an AWS error (an HTML page from a proxy or a
+ * load balancer): its JSON parser's words and a pointer to its internals (`$response`), which
+ * mean nothing to the person reading.
+ */
+const UNREADABLE_ANSWER = /Deserialization error|\$response|is not valid JSON|Unexpected token|Unexpected end of JSON/;
+
+/** One line for a person: the error's name, code and message; never a stack, request data or the SDK's internals. */
 export function describeError(error: unknown): string {
   const e = (error ?? {}) as AwsError;
-  if (e.name === "CredentialsProviderError") return `no AWS credentials found (${e.message ?? ""}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
+  // The first line only: the SDK appends its own hints on lines of their own.
+  const message = String(e.message ?? "").split("\n")[0].trim();
   const status = e.$metadata?.httpStatusCode;
-  const head = [e.name && e.name !== "Error" ? e.name : undefined, e.code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(", ");
-  return head === "" ? (e.message ?? String(error)) : `${head}: ${e.message ?? ""}`.replace(/: $/, "");
+  let said: string;
+  if (e.name === "CredentialsProviderError") {
+    said = `no AWS credentials found (${message}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
+  } else if (status !== undefined && (e.name === "SyntaxError" || UNREADABLE_ANSWER.test(String(e.message ?? "")))) {
+    said = `HTTP ${status}, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service)`;
+  } else {
+    const head = [e.name && e.name !== "Error" ? e.name : undefined, e.code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(", ");
+    said = head === "" ? message || String(error).split("\n")[0] : `${head}: ${message}`.replace(/: $/, "");
+  }
+  // One line, whatever a name or a code holds; and short, whatever a server answers.
+  const characters = [...said.replace(/[\r\n\u0085\u2028\u2029]+/g, " ")];
+  return characters.length <= 300 ? characters.join("") : `${characters.slice(0, 299).join("")}…`;
 }
 
 /**

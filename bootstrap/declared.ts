@@ -63,7 +63,8 @@ export function rolePolicies(options: { deployerRoleArn?: string } = {}): RolePo
     organization,
     preview: readOnlyPart(deploy, "what pulumi preview reads of it"),
     previewOrganization: readOnlyPart(organization, "what pulumi preview reads of it"),
-    verify: commandsPolicy({ verify: commandPermissions.verify }),
+    // The contain report also reviews the key's last 24 hours with this role (LookupEvents, a read).
+    verify: commandsPolicy({ verify: commandPermissions.verify, review: reviewPermissions }),
     contain: commandsPolicy(containPermissions),
   };
 }

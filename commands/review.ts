@@ -5,22 +5,43 @@
  * review/sources/table.ts, the chain and the findings are review/core/'s, the outputs rows of
  * review/render/formats.ts.
  */
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { readPreamble } from "../cli/incidents.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError, writePieces, type Io } from "../cli/io.ts";
+import { displayValue } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
+import { formatInstant } from "../incident/time.ts";
+import { keyInstantsFromStackOutputs } from "../plan/outputs.ts";
 import { analyze } from "../review/core/findings.ts";
+import { capabilitiesFrom, type Capabilities } from "../review/core/reach.ts";
 import { REGION_NAME } from "../review/core/regions.ts";
+import type { IncidentInstants } from "../review/core/timeline.ts";
 import { LOOKUP_EVENTS_DAYS } from "../review/lookup/limits.ts";
+import { incomplete } from "../review/render/context.ts";
 import { FORMATS, type FormatName } from "../review/render/formats.ts";
+import { keyNotFound, notFoundText } from "../review/render/parts.ts";
+import type { Format } from "../review/render/formats.ts";
 import { FlagError, type FlagValues, type ReviewRequest } from "../review/sources/source.ts";
 import { selectSource, sourceFlags, sourcesUsage, type SelectedSource } from "../review/sources/table.ts";
 
-const formats = Object.entries(FORMATS).flatMap(([name, format]) => (format.flag === null ? [] : [{ name: name as FormatName, ...format, flag: format.flag }]));
+const withFlags = Object.entries(FORMATS).flatMap(([name, format]) => (format.flag === null ? [] : [{ name: name as FormatName, ...(format as Format), flag: format.flag }]));
+/** The outputs that go to stdout, one at most; and those written to the file their flag names. */
+const formats = withFlags.filter((format) => format.to !== "file");
+const fileFormats = withFlags.filter((format) => format.to === "file");
+
+/**
+ * The exit code of a review that found the key in no event read: not a clean review (0), not a
+ * misuse or a source that could not be read (2, which wins when both hold).
+ */
+export const EXIT_NOT_FOUND = 3;
 const sources = sourcesUsage();
 const indent = " ".repeat(40);
 
 const usage = `usage: npx cordon review --access-key KEY [--since ISO] [--until ISO] [--regions all|R1,R2]
-${indent}[${formats.map((format) => `--${format.flag}`).join(" | ")}]
+${indent}[${formats.map((format) => `--${format.flag}`).join(" | ")}] ${fileFormats.map((format) => `[--${format.flag} FILE]`).join(" ")}
+${indent}[--cutoff ISO] [--contained-at ISO] [--stack-outputs FILE]... [--assess FILE]
 ${sources.synopsis.map((line) => `${indent}${line}`).join("\n")}
 
 What an exposed key did, from CloudTrail, in every region; and what the keys it minted
@@ -34,7 +55,13 @@ options:
   --until ISO        end of the review (default: now; with --from-logs: the last event in the logs)
   --regions LIST     all, or regions separated by commas (default: all commercial regions)
 ${sources.options}
-${formats.map((format) => format.usage).join("\n")}
+${withFlags.map((format) => format.usage).join("\n")}
+  --cutoff ISO       the incident's cutoff, marked on the timeline (default: from --stack-outputs)
+  --contained-at ISO when the key was contained, marked on the timeline (default: from --stack-outputs)
+  --stack-outputs FILE  \`pulumi stack output --json\` of a stack that applied an incident listing the
+                     key: its cutoff and containment instant are marked (repeatable)
+  --assess FILE      the output of \`cordon assess --json\`: what the key could reach, drawn beside what
+                     it touched (the review goes on without it if it cannot be read)
   -h, --help         this text
 
 Needs cloudtrail:LookupEvents, and paces itself at its limit of 2 requests per second per region,
@@ -43,8 +70,10 @@ learning the pace from CloudTrail's answers. --from-s3 needs s3:ListBucket and s
 a trail's bucket, --from-s3; an organization trail, --athena. Progress goes to stderr, the review
 to stdout.
 
-exit codes: 0 reviewed · 1 the log files (on disk or in S3) cannot be read · 2 misused, or CloudTrail,
-the bucket or Athena could not be read
+exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,
+or CloudTrail, the bucket or Athena could not be read (or a part of it: the review is printed, marked
+INCOMPLETE) · 3 the key appears in no event read (a typo, the wrong window, account or source): not a
+clean review
 `;
 
 function parseRegions(value: string | undefined): readonly string[] | undefined {
@@ -57,6 +86,15 @@ function parseRegions(value: string | undefined): readonly string[] | undefined 
 
 export interface ReviewOptions extends ReviewRequest {
   format: FormatName;
+  /** Outputs written to files (`--html FILE`), beside stdout's. @default [] */
+  files?: readonly { format: FormatName; path: string }[];
+  /** `--cutoff`, `--contained-at`: marked on the timeline, before what the stack outputs say. */
+  cutoff?: Date;
+  containedAt?: Date;
+  /** `--stack-outputs FILE`, repeatable. @default [] */
+  stackOutputs?: readonly string[];
+  /** `--assess FILE`. */
+  assess?: string;
   /** The source the flags chose and its options; absent: LookupEvents, the source no flag selects. */
   source?: SelectedSource;
 }
@@ -69,6 +107,11 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
     until: { type: "string" },
     regions: { type: "string" },
     ...Object.fromEntries(formats.map((format) => [format.flag, { type: "boolean" } as const])),
+    ...Object.fromEntries(fileFormats.map((format) => [format.flag, { type: "string" } as const])),
+    cutoff: { type: "string" },
+    "contained-at": { type: "string" },
+    "stack-outputs": { type: "string", multiple: true },
+    assess: { type: "string" },
     ...sourceFlags(),
   });
   // The formats' and the sources' flags come from their tables: read by name.
@@ -84,6 +127,25 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
   if (since !== undefined && until !== undefined && since.getTime() > until.getTime()) {
     throw new UsageError(`--since ${values.since} is after --until ${values.until}; expected the start of the review before its end`);
   }
+  const files = fileFormats.flatMap((format) => {
+    const path = values[format.flag] as string | undefined;
+    if (path === undefined) return [];
+    if (path === "") throw new UsageError(`--${format.flag} needs the file to write, such as --${format.flag} review.${format.flag}`);
+    return [{ format: format.name, path }];
+  });
+  const assess = values.assess as string | undefined;
+  if (assess === "") throw new UsageError("--assess needs the file `cordon assess --json` wrote");
+  // Only what was given: a review asked for with none of these flags is the review it always was.
+  const cutoff = parseInstantFlag("cutoff", values.cutoff as string | undefined);
+  const containedAt = parseInstantFlag("contained-at", values["contained-at"] as string | undefined);
+  const stackOutputs = (values["stack-outputs"] as string[] | undefined) ?? [];
+  const marks = {
+    ...(cutoff === undefined ? {} : { cutoff }),
+    ...(containedAt === undefined ? {} : { containedAt }),
+    ...(stackOutputs.length === 0 ? {} : { stackOutputs }),
+    ...(assess === undefined ? {} : { assess }),
+    ...(files.length === 0 ? {} : { files }),
+  };
   const request: ReviewRequest = { accessKeyId, since, until, regions: parseRegions(values.regions as string | undefined) };
   let source: SelectedSource;
   try {
@@ -91,7 +153,56 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
   } catch (error) {
     throw error instanceof FlagError ? new UsageError(error.message) : error;
   }
-  return { ...request, format: asked[0]?.name ?? "text", ...(source.source.selector === null ? {} : { source }) };
+  return { ...request, format: asked[0]?.name ?? "text", ...marks, ...(source.source.selector === null ? {} : { source }) };
+}
+
+/**
+ * The incident's instants the timeline marks: the flags' first, then what the stacks recorded of
+ * the incidents that list the key. A file that cannot be read is a usage error: it was named.
+ */
+function incidentInstants(options: ReviewOptions, io: Io): IncidentInstants {
+  const given = options.stackOutputs ?? [];
+  let recorded: IncidentInstants = { cutoff: null, containedAt: null };
+  if (given.length > 0) {
+    const { outputs } = readPreamble({ "stack-outputs": [...given] }, io);
+    try {
+      recorded = keyInstantsFromStackOutputs(outputs.map((output) => output.json), options.accessKeyId);
+    } catch (error) {
+      throw new UsageError(`--stack-outputs: ${(error as Error).message}`);
+    }
+  }
+  const flag = (date: Date | undefined) => (date === undefined ? null : formatInstant(date));
+  return { cutoff: flag(options.cutoff) ?? recorded.cutoff, containedAt: flag(options.containedAt) ?? recorded.containedAt };
+}
+
+/**
+ * What `assess --json` said, from `--assess FILE`; undefined, with a warning, when it cannot be
+ * read: the review never fails because assess could not run.
+ */
+function capabilities(file: string | undefined, io: Io): Capabilities | undefined {
+  if (file === undefined) return undefined;
+  let found: Capabilities | string;
+  try {
+    found = capabilitiesFrom(JSON.parse(readFileSync(resolve(io.cwd, file), "utf8")));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    found = code !== undefined ? `cannot read it (${code})` : `not JSON (${(error as Error).message})`;
+  }
+  if (typeof found !== "string") return found;
+  io.err(`review: --assess ${displayValue(file)}: ${displayValue(found)}; the blast radius shows what the review saw, without what assess says\n`);
+  return undefined;
+}
+
+/** Writes a file whole or not at all: to a file beside it, then renamed over it. */
+function writeWhole(path: string, pieces: Iterable<string>): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, [...pieces].join(""));
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** What tests can change in the shell: the clock, and what each source would build, by the source's name. */
@@ -105,11 +216,30 @@ export interface ReviewDependencies {
 export async function runReview(options: ReviewOptions, io: Io, dependencies: ReviewDependencies = {}): Promise<number> {
   const { source, options: sourceOptions } = options.source ?? selectSource({}, options);
   const now = dependencies.now ?? (() => new Date());
+  // What the flags name is read first: a file that cannot be read stops the review before it starts.
+  const instants = incidentInstants(options, io);
+  const could = capabilities(options.assess, io);
   const outcome = await source.review(options, sourceOptions, { ...io, now }, dependencies.sources?.[source.name] ?? {});
   if (outcome.chain === null) return outcome.exit;
-  await writePieces(io, FORMATS[options.format].render(analyze(outcome.chain), outcome.context));
+  const review = analyze(outcome.chain);
+  const context = { ...outcome.context, instants, ...(could === undefined ? {} : { capabilities: could }) };
+  await writePieces(io, FORMATS[options.format].render(review, context));
+  let exit = EXIT_OK;
+  for (const { format, path } of options.files ?? []) {
+    try {
+      writeWhole(resolve(io.cwd, path), FORMATS[format].render(review, context));
+      io.err(`review: wrote ${displayValue(path)}\n`);
+    } catch (error) {
+      io.err(`cordon review: --${FORMATS[format].flag} ${displayValue(path)}: cannot write it (${displayValue((error as NodeJS.ErrnoException).code ?? (error as Error).message)})\n`);
+      exit = EXIT_USAGE;
+    }
+  }
+  // A key found nowhere is said on stderr too: a review of nothing must never pass for a clean one.
+  if (keyNotFound(review)) io.err(`cordon review: ${displayValue(notFoundText(review, context))}\n`);
   // Reviewed, but with parts that could not be read: the review says which, and the exit says so.
-  return outcome.context.failed.length > 0 ? EXIT_USAGE : EXIT_OK;
+  if (incomplete(context)) return EXIT_USAGE;
+  if (keyNotFound(review)) return EXIT_NOT_FOUND;
+  return exit;
 }
 
 export const reviewCommand: Command = {

@@ -23,7 +23,11 @@ export const LOOKUP_EVENTS_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTra
 export const LOOKUP_EVENTS_TARGETS = [LOOKUP_EVENTS_TARGET, "CloudTrail_20131101.LookupEvents"];
 
 /** A fault to answer one request with, instead of the page. */
-export type Fault = "throttle" | "500" | "503" | "drop";
+/**
+ * `500-page`: HTTP 500 with an HTML page for a body, not an AWS error, as a proxy or a load
+ * balancer in front of a service answers when it fails.
+ */
+export type Fault = "throttle" | "500" | "503" | "500-page" | "drop";
 
 export interface RequestInfo {
   region: string;
@@ -203,6 +207,10 @@ export async function startCloudTrailServer(options: CloudTrailServerOptions = {
       regionStats.faults += 1;
       if (fault === "drop") return void request.socket.destroy();
       if (fault === "throttle") return error(response, 400, "ThrottlingException", "Rate exceeded");
+      if (fault === "500-page") {
+        response.writeHead(500, { "content-type": "text/html" });
+        return void response.end("<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>\n");
+      }
       return error(response, Number(fault), fault === "500" ? "InternalFailure" : "ServiceUnavailable", "injected fault");
     }
 

@@ -31,7 +31,8 @@ export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diag
   }
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(file.text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  // logLevel "error": the library never prints a warning of its own, which would quote the file unescaped.
+  const doc = parseDocument(file.text, { lineCounter, uniqueKeys: true, prettyErrors: true, logLevel: "error" });
   // A tag is reported as a tag, even where it made the YAML fail (`!!timestamp` on a non-date).
   const tagged = explicitTags(doc, lineCounter, file.text).map((t) => diagnostic(t.line, t.col, "E_YAML_TAG", t.message));
   const syntax = doc.errors.filter((error) => tagged.length === 0 || error.code !== "TAG_RESOLVE_FAILED");

@@ -219,3 +219,29 @@ export function factsFromStackOutputs(json: unknown): RecordedFacts {
     managedDenyRoles: strings(outputs.rolesWithManagedDeny, "rolesWithManagedDeny"),
   };
 }
+
+/**
+ * What the stacks recorded of the incidents that list `accessKeyId`, from `pulumi stack output
+ * --json` of each: the effective cutoff (the latest, the one the deny uses) and the instant the key
+ * was contained (the earliest recorded: the key was dead from then on); null where none is
+ * recorded. `review` marks both on its timeline. Throws with a plain message when the JSON is not
+ * what the program exports.
+ */
+export function keyInstantsFromStackOutputs(outputs: readonly unknown[], accessKeyId: string): { cutoff: string | null; containedAt: string | null } {
+  let cutoff: number | null = null;
+  let containedAt: number | null = null;
+  for (const json of outputs) {
+    const { incidents } = appliedState(json);
+    for (const [id, incident] of Object.entries(incidents)) {
+      if (!incident.accessKeys.includes(accessKeyId)) continue;
+      if (incident.cutoff !== AT_CONTAINMENT) cutoff = Math.max(cutoff ?? -Infinity, Date.parse(incident.cutoff));
+      const recorded = ((json as { incidents: Record<string, { containedAt?: unknown }> }).incidents[id] ?? {}).containedAt;
+      if (recorded === undefined) continue;
+      const instant = typeof recorded === "string" ? parseInstant(recorded) : undefined;
+      if (instant === undefined) throw new Error(`incidents.${id}.containedAt: expected the recorded containment instant, found ${JSON.stringify(recorded)}`);
+      containedAt = Math.min(containedAt ?? Infinity, instant.getTime());
+    }
+  }
+  const iso = (ms: number | null) => (ms === null ? null : formatInstant(new Date(ms)));
+  return { cutoff: iso(cutoff), containedAt: iso(containedAt) };
+}

@@ -63,6 +63,10 @@ describe("leadsFrom", () => {
     expect(lead.window).toEqual({ start: at("2026-11-28T02:00:00Z"), end: at("2026-11-28T02:00:00Z") + hours * HOUR });
   });
 
+  it.each(["__proto__", "constructor", "hasOwnProperty"])("a call named %s with credentials in its answer mints nothing (issue 22)", (eventName) => {
+    expect(leadsFrom(minting(eventName, { accessKeyId: ASIA1 }), null)).toEqual([]);
+  });
+
   it("never follows a key past the end of the review", () => {
     const end = at("2026-11-28T03:00:00Z");
     expect(leadsFrom(minting("AssumeRole", { accessKeyId: ASIA2 }), end)[0].window.end).toBe(end);

@@ -25,6 +25,9 @@ describe("flags", () => {
     [["--access-key", ROOT, "--regions", "us-east-1,Mars"], '--regions "us-east-1,Mars": "Mars" is not a region name; expected all, or names such as us-east-1,eu-west-1'],
     [["--access-key", ROOT, "AKIAIOSFODNN7EXAMPLE"], 'unexpected argument "AKIAIOSFODNN7EXAMPLE"; the key goes in --access-key'],
     [["--access-key", ROOT, "--from-logs", ""], "--from-logs needs a folder of CloudTrail log files"],
+    [["--access-key", ROOT, "--html", ""], "--html needs the file to write, such as --html review.html"],
+    [["--access-key", ROOT, "--assess", ""], "--assess needs the file `cordon assess --json` wrote"],
+    [["--access-key", ROOT, "--cutoff", "noon"], '--cutoff "noon": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z'],
   ])("%j is a usage error: %s", async (flags, message) => {
     const io = memoryIo();
     expect(await main(["review", ...flags], io)).toBe(2);
@@ -45,6 +48,18 @@ describe("flags", () => {
       ["--access-key", ROOT, "--regions", "us-east-1, eu-west-1,us-east-1", "--markdown", "--since", "2026-11-01T00:00:00Z", "--until", "2026-11-28T00:00:00+01:00", "--from-logs", "logs"],
       { accessKeyId: ROOT, since: new Date("2026-11-01T00:00:00Z"), until: new Date("2026-11-27T23:00:00Z"), regions: ["us-east-1", "eu-west-1"], format: "markdown", source: { source: expect.objectContaining({ name: "logs" }), options: { dir: "logs" } } },
     ],
+    [
+      ["--access-key", ROOT, "--html", "out.html", "--cutoff", "2026-11-10T12:00:00Z", "--contained-at", "2026-11-10T12:05:00Z", "--stack-outputs", "a.json", "--stack-outputs", "b.json", "--assess", "assess.json"],
+      {
+        accessKeyId: ROOT,
+        format: "text",
+        files: [{ format: "html", path: "out.html" }],
+        cutoff: new Date("2026-11-10T12:00:00Z"),
+        containedAt: new Date("2026-11-10T12:05:00Z"),
+        stackOutputs: ["a.json", "b.json"],
+        assess: "assess.json",
+      },
+    ],
   ])("%j parses", (flags, options) => {
     expect(parseReviewFlags(flags)).toEqual(options);
   });
@@ -53,7 +68,9 @@ describe("flags", () => {
     const io = memoryIo();
     expect(await main(["review", "--help"], io)).toBe(0);
     expect(io.stdout).toMatch(/^usage: npx cordon review --access-key KEY/);
-    expect(io.stdout).toContain("exit codes: 0 reviewed · 1 the log files (on disk or in S3) cannot be read · 2 misused, or CloudTrail,\nthe bucket or Athena could not be read");
+    expect(io.stdout).toContain(
+      "exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,\nor CloudTrail, the bucket or Athena could not be read (or a part of it: the review is printed, marked\nINCOMPLETE) · 3 the key appears in no event read (a typo, the wrong window, account or source): not a\nclean review\n",
+    );
   });
 });
 

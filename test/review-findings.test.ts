@@ -127,6 +127,10 @@ describe("classify", () => {
     [{ eventName: "ModifySnapshotAttribute" }, "exfiltration"],
     [{ eventName: "SendCommand" }, "execution"],
     [{ eventName: "DescribeInstances" }, null],
+    // Names of Object.prototype's own, as a forged record can write them (found by fast-check, issue 22).
+    [{ eventName: "__proto__" }, null],
+    [{ eventName: "constructor" }, null],
+    [{ eventName: "toString" }, null],
   ])("%j is %s", (fields, category) => {
     expect(classify(event(fields))).toBe(category);
   });

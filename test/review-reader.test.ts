@@ -2,6 +2,7 @@
  * The LookupEvents reader against a scripted client on a virtual clock: exact request times,
  * retries and failures, without waiting for anything real.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LookupEventsCommand, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import { describeError, transientKind, type LookupClient } from "../aws/cloudtrail.ts";
@@ -356,7 +357,25 @@ describe("describeError", () => {
     [awsError("AccessDeniedException", 400, "User is not authorized to perform: cloudtrail:LookupEvents"), "AccessDeniedException, HTTP 400: User is not authorized to perform: cloudtrail:LookupEvents"],
     [awsError("CredentialsProviderError", undefined, "Could not load credentials from any providers"), "no AWS credentials found (Could not load credentials from any providers); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"],
     [awsError("Error", undefined, "connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"), "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1"],
+    [awsError("CredentialsProviderError", undefined, "Could not load credentials from any providers\n    Hint: set up a profile"), "no AWS credentials found (Could not load credentials from any providers); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"],
+    [
+      awsError("SyntaxError", 500, "Unexpected token '<', \"<html><hea\"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object."),
+      "HTTP 500, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service)",
+    ],
   ])("%s", (error, text) => {
     expect(describeError(error)).toBe(text);
+  });
+
+  it("is one line of at most 300 characters, whatever the error carries (issue 22)", () => {
+    const text = fc.string({ unit: "binary", maxLength: 600 });
+    fc.assert(
+      fc.property(fc.option(text), fc.option(text), fc.option(fc.integer({ min: 100, max: 599 })), fc.option(text), (name, message, status, code) => {
+        const error = Object.assign(new Error(message ?? undefined), { name: name ?? "Error", ...(code === null ? {} : { code }), ...(status === null ? {} : { $metadata: { httpStatusCode: status } }) });
+        const said = describeError(error);
+        expect(said).not.toContain("\n");
+        expect([...said].length).toBeLessThanOrEqual(300);
+        if (status !== null && /\$response|Deserialization error/.test(message ?? "")) expect(said).not.toContain("$response");
+      }),
+    );
   });
 });

@@ -6,6 +6,7 @@
 import { gzipSync } from "node:zlib";
 import { usageOutput } from "./support/usage.ts";
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -117,32 +118,79 @@ describe("--from-s3 against moto", () => {
     expect(most()).toBeLessThanOrEqual(8);
   });
 
-  it("lists every problem of every file in range by its URL, and reviews nothing (exit 1)", async () => {
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/11", "20261111T0010Z"), Body: gzipSync('{"Records": [{"eventID": "x"') }));
+  it("lists every file in range it cannot read by its URL, and reviews the others (exit 2, INCOMPLETE; issue 22)", async () => {
+    const broken = file(A, "us-east-1", "2026/11/11", "20261111T0010Z");
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: broken, Body: gzipSync('{"Records": [{"eventID": "x"') }));
     // Out of range: never read, so never a problem.
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/13", "20261113T0010Z"), Body: "broken" }));
     const gone = file(B, "us-east-1", "2026/11/10", "20261110T1200Z");
     const { s3 } = recording(client, (command) => (command instanceof GetObjectCommand && command.input.Key === gone ? Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }) : undefined));
     const io = memoryIo({ env: moto.env });
-    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
-    expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(1);
+    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z", "--json"]);
+    expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(2);
     // In the order CloudTrail wrote them, as for --from-logs.
-    expect(io.stderr.split("\n").filter((line) => line.startsWith("s3://"))).toEqual([
-      `s3://${BUCKET}/${gone}:1:1 E_LOG_READ cannot read the file: NoSuchKey, HTTP 404: The specified key does not exist.`,
-      `s3://${BUCKET}/${file(A, "us-east-1", "2026/11/11", "20261111T0010Z")}:1:29 E_LOG_JSON not valid JSON: Expected ',' or '}' after property value; expected a CloudTrail log file`,
-    ]);
-    expect(io.stdout).toBe("");
+    const problems = [
+      [`s3://${BUCKET}/${gone}`, "E_LOG_READ cannot read the file: NoSuchKey, HTTP 404: The specified key does not exist."],
+      [`s3://${BUCKET}/${broken}`, "E_LOG_JSON not valid JSON: Expected ',' or '}' after property value; expected a CloudTrail log file"],
+    ];
+    expect(io.stderr.split("\n").filter((line) => line.startsWith("s3://"))).toEqual([`${problems[0][0]}:1:1 ${problems[0][1]}`, `${problems[1][0]}:1:29 ${problems[1][1]}`]);
+    const review = JSON.parse(io.stdout) as { review: { complete: boolean; unreadable: { part: string; reason: string }[] }; events: { eventId: string }[] };
+    expect(review.review.complete).toBe(false);
+    expect(review.review.unreadable).toEqual(problems.map(([part, reason]) => ({ part, reason })));
+    // Every other file of the window is in the review.
+    expect(review.events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/11", "b-2026/11/12"].sort());
   });
 
-  it("a folder it may not list ends the review with exit 2, naming the folder", async () => {
+  it("objects planted with any bytes, under any names of the window, are listed unread; every other file is reviewed (generated; issue 22)", async () => {
+    // Never a log file: what follows a NUL byte, or a Records list that never closes, is no JSON.
+    const planted = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.concat([Buffer.from([0]), bytes])),
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => gzipSync(Buffer.concat([Buffer.from([0]), bytes]))),
+      fc.string({ maxLength: 80 }).map((text) => gzipSync(`{"Records": [${text.replace(/[\]}]/g, "")}`)),
+      fc.constantFrom(gzipSync('{"Records": "x"}'), Buffer.from([0x1f, 0x8b, 0x08, 0x00])),
+    );
+    const stamp = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `20261110T${String(h).padStart(2, "0")}${String(m).padStart(2, "0")}Z`);
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.tuple(stamp, planted), { minLength: 1, maxLength: 3, selector: ([at]) => at }), async (plants) => {
+        const keys = plants.map(([at]) => file(B, "us-east-1", "2026/11/10", `${at}x`));
+        for (const [i, [, body]] of plants.entries()) await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[i], Body: body }));
+        try {
+          const io = memoryIo({ env: moto.env });
+          const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z", "--json"]);
+          expect(await runReview(flags, io, {})).toBe(2);
+          const review = JSON.parse(io.stdout) as { review: { complete: boolean; unreadable: { part: string }[] }; events: { eventId: string }[] };
+          expect(review.review.complete).toBe(false);
+          expect(review.review.unreadable.map((part) => part.part).sort()).toEqual(keys.map((key) => `s3://${BUCKET}/${key}`).sort());
+          expect(review.events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/10", "b-2026/11/11", "b-2026/11/12"].sort());
+          // Every line of the report on stderr is one line: a planted object's bytes never make lines of their own.
+          for (const line of io.stderr.split("\n").filter(Boolean)) expect(line).toMatch(/^(s3:\/\/|review: |cordon review: )/);
+        } finally {
+          for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+        }
+      }),
+      { numRuns: 8 },
+    );
+  }, 120_000);
+
+  it("a folder it may not list is listed as unread, and the others are reviewed (exit 2, INCOMPLETE; issue 22)", async () => {
     const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
     const { s3 } = recording(client, (command) => (command instanceof ListObjectsV2Command && String(command.input.Prefix).includes(B) ? denied : undefined));
     const io = memoryIo({ env: moto.env });
     const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
     expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(2);
-    expect(io.stderr).toBe(
-      `s3://${BUCKET}/trail/AWSLogs/${ORG}/${B}/CloudTrail/:1:1 E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied\ncordon review: could not list the trail's folders in s3://${BUCKET}/trail; nothing reviewed\n`,
-    );
+    const folder = `s3://${BUCKET}/trail/AWSLogs/${ORG}/${B}/CloudTrail/`;
+    expect(io.stderr.split("\n")[0]).toBe(`${folder}:1:1 E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied`);
+    expect(io.stdout).toContain(`INCOMPLETE: 1 part of the source could not be read; their events are missing from this review:\n  ${folder}: E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied\n`);
+  });
+
+  it("a bucket whose every folder it may not list ends the review with exit 2, naming the folders", async () => {
+    const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    const { s3 } = recording(client, (command) => (command instanceof ListObjectsV2Command && String(command.input.Prefix).includes("/CloudTrail/") ? denied : undefined));
+    const io = memoryIo({ env: moto.env });
+    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
+    expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(2);
+    expect(io.stderr).toContain(`cordon review: could not list the trail's folders in s3://${BUCKET}/trail; nothing reviewed\n`);
+    expect(io.stdout).toBe("");
   });
 
   it("a bucket without a trail's folders is said so (exit 1)", async () => {

@@ -93,7 +93,9 @@ function counting(source: EventSource, delivered: Map<string, number>): EventSou
 // Ten times CloudTrail's pace (20 requests per second per region), so that the fault table runs
 // in seconds; the real pace has its own test below.
 const FAST = { limit: 2, windowMs: 100 };
-const FAST_READER = { pace: { windowMs: 100, marginMs: 5, minMarginMs: 3 }, retry: { attempts: 10, baseMs: 5, capMs: 40 } };
+// failureAttempts: the fault tables below share one request count among the three keys' lookups of a
+// region, so one page can draw several faults in a row; giving up early has its own test.
+const FAST_READER = { pace: { windowMs: 100, marginMs: 5, minMarginMs: 3 }, retry: { attempts: 10, failureAttempts: 10, baseMs: 5, capMs: 40 } };
 
 const cycle =
   (...faults: (Fault | undefined)[]) =>
@@ -210,6 +212,24 @@ describe("cordon review against CloudTrail", () => {
     expect(code).toBe(2);
     expect(io.stderr).toContain("cordon review: could not read CloudTrail in eu-west-1: gave up after 3 attempts, the last one server error: InternalFailure, HTTP 500: injected fault\n");
     expect(io.stdout).toContain("INCOMPLETE: 1 region could not be read; their events are missing from this review:\n  eu-west-1: gave up after 3 attempts");
+  });
+
+  it("gives up on a region answering error pages within seconds, in one line without the SDK's internals (issue 22)", async () => {
+    // A proxy's HTML page for every request of eu-west-1: not an AWS error, which the SDK cannot read.
+    const fake = await serve({ ...FAST, faults: ({ region }) => (region === "eu-west-1" ? "500-page" : undefined) }, seed(0.1).records);
+    const io = memoryIo();
+    const started = Date.now();
+    // The retry policy production uses: only the pace is the test's.
+    const code = await runReview({ accessKeyId: ROOT, since: new Date(SINCE), until: new Date(UNTIL), regions: ["us-east-1", "eu-west-1"], format: "text" }, io, { sources: { lookupEvents: { pace: FAST_READER.pace } } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(code).toBe(2);
+    const said = "gave up after 4 attempts, the last one server error: HTTP 500, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service)";
+    expect(io.stderr.split("\n").filter((line) => line.includes("eu-west-1") && !line.startsWith("review:"))).toEqual([`cordon review: could not read CloudTrail in eu-west-1: ${said}`]);
+    expect(io.stdout).toContain(`INCOMPLETE: 1 region could not be read; their events are missing from this review:\n  eu-west-1: ${said}\n`);
+    for (const output of [io.stdout, io.stderr]) expect(output).not.toMatch(/Deserialization|\$response|<html|Internal Server Error/);
+    // Each lookup of the region (the key's, then each key it minted) asked 4 times, no more.
+    expect(fake.totals().faults % 4).toBe(0);
+    expect(fake.totals().faults).toBeGreaterThan(0);
   });
 
   it("exits 2 and says why when CloudTrail cannot be reached", async () => {

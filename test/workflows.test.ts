@@ -2,12 +2,12 @@
  * The GitHub Actions workflows: actionlint finds nothing (and does find a broken workflow, so the
  * check can fail), and each workflow does what the lifecycle needs, read from its YAML.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WORKFLOW_SECRETS } from "../doctor/checks.ts";
 import { ABSENT_MODE, codeReason, EVERY_PATH, INCIDENT_FILE_GLOBS, isIncidentFilePath, REGULAR_FILE_MODE } from "../guard/protected-paths.ts";
 import { parse } from "yaml";
@@ -18,6 +18,7 @@ import { ACCESS_KEY_ID, ACCOUNT_ID } from "../incident/fields.ts";
 import { autoContainPlan } from "../plan/auto-contain.ts";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { transformInput } from "./support/event-bridge.ts";
+import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
 import { runEngine } from "./support/engine.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
@@ -139,7 +140,7 @@ describe("the pull request workflow", () => {
   });
 
   it("judges first: the judge checks out the base (whole history), installs the base's lockfile, and runs only the base's code (issue 19)", () => {
-    expect(Object.keys(workflow.jobs)).toEqual(["judge", "check", "preview"]);
+    expect(Object.keys(workflow.jobs)).toEqual(["judge", "check", "preview", "comment"]);
     expect(judge.needs).toBeUndefined();
     expect(judge.steps[0]).toMatchObject({
       uses: expect.stringMatching(/^actions\/checkout@/),
@@ -201,8 +202,133 @@ describe("the pull request workflow", () => {
     const credentials = stepIndex(previewJob, usesAction("aws-actions/configure-aws-credentials"));
     expect(credentials).toBeGreaterThan(stepIndex(previewJob, (s) => s.name === "the account's role"));
     expect(credentials).toBeLessThan(stepIndex(previewJob, (s) => s === preview));
-    expect(preview.with).toMatchObject({ "comment-on-pr": "${{ github.event_name == 'pull_request' }}", "github-token": "${{ secrets.GITHUB_TOKEN }}", "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
-    expect(previewJob.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    expect(preview.with).toMatchObject({ "comment-on-pr": false, "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
+    // The job that runs the pull request's program writes nothing on GitHub: the comment job does.
+    expect(previewJob.permissions).toEqual({ contents: "read", "id-token": "write" });
+  });
+
+  describe("one comment per pull request: the plan and every stack's preview, edited on each push (issue 22)", () => {
+    const commentJob = workflow.jobs.comment;
+    const script = commentJob.steps.find((s) => s.name === "the comment") as Step;
+
+    it("the check job plans, each preview keeps its output, and the comment job joins them, running nothing of the pull request's", () => {
+      const plan = stepIndex(job, (s) => s.name === "the plan, for the comment");
+      expect(plan).toBeGreaterThan(stepIndex(job, (s) => s.run === "npx cordon validate"));
+      expect(job.steps[plan].run).toContain('npx cordon plan > "$RUNNER_TEMP/cordon-comment/plan.txt" 2>&1');
+      expect(job.steps[plan + 1]).toMatchObject({ uses: expect.stringMatching(/^actions\/upload-artifact@[0-9a-f]{40}$/), with: { name: "cordon-comment-plan" } });
+      const kept = stepIndex(previewJob, (s) => s.name === "the preview, for the comment");
+      expect(kept).toBe(stepIndex(previewJob, (s) => s === preview) + 1);
+      expect(previewJob.steps[kept].if).toBe("always() && github.event_name == 'pull_request'");
+      expect(previewJob.steps[kept + 1]).toMatchObject({ if: "always() && github.event_name == 'pull_request'", with: { name: "cordon-comment-preview-${{ matrix.stack }}" } });
+
+      expect(commentJob.needs).toEqual(["judge", "check", "preview"]);
+      expect(commentJob.permissions).toEqual({ "pull-requests": "write" });
+      expect(commentJob.steps.map((s) => s.uses?.split("@")[0] ?? s.name)).toEqual(["actions/download-artifact", "the comment"]);
+      expect(JSON.stringify(commentJob)).not.toContain("secrets.");
+      // Every workflow posts through this job only: no other comment on the pull request.
+      for (const other of Object.values(workflow.jobs)) if (other !== commentJob) expect(JSON.stringify(other)).not.toMatch(/comment-on-pr": true|gh pr comment|issues\/comments/);
+    });
+
+    /** Runs the comment step over `parts`, with a gh that answers the comments of the pull request with `comments`. */
+    function runComment(parts: Record<string, string>, comments: { id: number; user: { login: string }; body: string }[]) {
+      const temp = mkdtempSync(join(tmpdir(), "cordon-comment-"));
+      for (const [file, content] of Object.entries(parts)) {
+        mkdirSync(dirname(join(temp, "parts", file)), { recursive: true });
+        writeFileSync(join(temp, "parts", file), content);
+      }
+      mkdirSync(join(temp, "bin"));
+      writeFileSync(join(temp, "comments.json"), JSON.stringify(comments));
+      // gh api: a listing answers with --jq applied to the comments (by jq, as gh does); a write records its body.
+      writeFileSync(
+        join(temp, "bin", "gh"),
+        `#!/bin/bash\necho "gh $*" >> "${join(temp, "calls")}"\nif [[ "$*" == *--jq* ]]; then for a in "$@"; do if [ "$prev" = --jq ]; then jq -r "$a" "${join(temp, "comments.json")}"; fi; prev="$a"; done; else cat > "${join(temp, "sent.json")}"; fi\n`,
+        { mode: 0o755 },
+      );
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script.run ?? ""], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${join(temp, "bin")}:${process.env.PATH}`, RUNNER_TEMP: temp, GITHUB_REPOSITORY: "example-org/cordon-incidents", PULL_REQUEST: "12", HEAD_SHA: "0123456789abcdef0123", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t" },
+      });
+      const calls = readFileSync(join(temp, "calls"), "utf8").trim().split("\n");
+      const sent = existsSync(join(temp, "sent.json")) ? (JSON.parse(readFileSync(join(temp, "sent.json"), "utf8")) as { body: string }).body : null;
+      return { status: result.status, stderr: result.stderr, calls, sent };
+    }
+    const parts = (preview: string) => ({
+      "cordon-comment-plan/plan.txt": "incident 2026-11-28-ci-key: deny sessions of dana\n",
+      "cordon-comment-plan/plan.status": "0\n",
+      "cordon-comment-preview-prod-111111111111/preview.txt": preview,
+      "cordon-comment-preview-prod-111111111111/preview.outcome": "success\n",
+      "cordon-comment-preview-prod-111111111111/stack": "prod-111111111111\n",
+      "cordon-comment-preview-prod-222222222222/preview.txt": "+ 1 to create\n",
+      "cordon-comment-preview-prod-222222222222/preview.outcome": "failure\n",
+      "cordon-comment-preview-prod-222222222222/stack": "prod-222222222222\n",
+    });
+    const MARKER = "<!-- cordon:pull-request-comment -->";
+
+    it("a first push: one new comment, with the marker, the plan and each stack's preview", () => {
+      const run = runComment(parts("+ aws:iam:RolePolicy deny-dana create\n"), [{ id: 5, user: { login: "dana" }, body: `${MARKER} planted by someone else` }]);
+      expect(run.status).toBe(0);
+      expect(run.calls.slice(1)).toEqual(["gh api --method POST repos/example-org/cordon-incidents/issues/12/comments --input -"]);
+      expect(run.sent).toBe(
+        [
+          MARKER,
+          "## cordon: what this pull request plans and previews",
+          "",
+          "At 0123456789ab, [the run](https://github.com/example-org/cordon-incidents/actions/runs/1). This comment is edited on every push.",
+          "",
+          "### `cordon plan`",
+          "",
+          "",
+          "    incident 2026-11-28-ci-key: deny sessions of dana",
+          "",
+          "",
+          "### `pulumi preview` of prod-111111111111: success",
+          "",
+          "<details><summary>the preview</summary>",
+          "",
+          "    + aws:iam:RolePolicy deny-dana create",
+          "",
+          "</details>",
+          "",
+          "### `pulumi preview` of prod-222222222222: failure",
+          "",
+          "<details><summary>the preview</summary>",
+          "",
+          "    + 1 to create",
+          "",
+          "</details>",
+          "",
+        ].join("\n"),
+      );
+    });
+
+    it("a later push: the same comment edited, found by its marker among the bot's comments, never a new one", () => {
+      const run = runComment(parts("~ 1 to update\n"), [
+        { id: 5, user: { login: "dana" }, body: `${MARKER} planted by someone else` },
+        { id: 9, user: { login: "github-actions[bot]" }, body: `${MARKER}\nthe previous push's` },
+        { id: 11, user: { login: "github-actions[bot]" }, body: "another bot comment" },
+      ]);
+      expect(run.status).toBe(0);
+      expect(run.calls.slice(1)).toEqual(["gh api --method PATCH repos/example-org/cordon-incidents/issues/comments/9 --input -"]);
+      expect(run.sent).toContain("    ~ 1 to update\n");
+    });
+
+    it("whatever the preview prints, it stays inside its code block: every one of its lines indented (generated)", () => {
+      const line = fc.oneof(fc.constantFrom("```", "</details>", "<details>", "@dana", "[x](https://evil.example)", "<!-- cordon:pull-request-comment -->", "# heading", "\u001b[31mred", ""), fc.string({ maxLength: 30 }));
+      fc.assert(
+        fc.property(fc.array(line.map((text) => text.replace(/[\n\r]/g, "")), { minLength: 1, maxLength: 12 }), (lines) => {
+          const run = runComment(parts(`${lines.join("\n")}\n`), []);
+          expect(run.status).toBe(0);
+          const sent = run.sent as string;
+          const start = sent.indexOf("<details><summary>the preview</summary>\n\n") + "<details><summary>the preview</summary>\n\n".length;
+          const shown = sent.slice(start, sent.indexOf("\n\n</details>", start)).split("\n");
+          expect(shown).toHaveLength(lines.length);
+          for (const text of shown) expect(text.startsWith("    ")).toBe(true);
+          expect(sent.split("\n").filter((text) => text === MARKER)).toHaveLength(1);
+          expect(sent).not.toContain("\u001b");
+        }),
+        { numRuns: 15 },
+      );
+    });
   });
 
   it("lets an early removal through only with the label, on the pull request or on the queued one", () => {
@@ -654,7 +780,10 @@ describe("the contain workflow", () => {
      * Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`; the
      * steps of one job share `temp` (RUNNER_TEMP), as they share the runner.
      */
-    function runStep(s: Step, cwd: string, env: Record<string, string>, temp?: string): { status: number; outputs: Record<string, string>; stdout: string; stderr: string; calls: string[]; temp: string } {
+    type StepRun = { status: number; outputs: Record<string, string>; stdout: string; stderr: string; calls: string[]; temp: string };
+
+    /** A step's script, its options and how its outputs are read, for runStep and runStepAsync. */
+    function stepProcess(s: Step, cwd: string, env: Record<string, string>, temp?: string) {
       const scratch = temp ?? mkdtempSync(join(root, "run-"));
       const call = mkdtempSync(join(root, "call-"));
       const output = join(call, "output");
@@ -670,13 +799,39 @@ describe("the contain workflow", () => {
         { mode: 0o755 },
       );
       writeFileSync(join(scratch, "bin", "gh"), `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`, { mode: 0o755 });
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
+      const args = ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""];
+      const options = {
         cwd,
-        encoding: "utf8",
+        encoding: "utf8" as const,
         env: { ...process.env, ...contain.env, PATH: `${join(scratch, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(scratch, "summary"), RUNNER_TEMP: scratch, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
-      });
-      const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-      return { status: result.status ?? -1, outputs, stdout: result.stdout, stderr: result.stderr, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), temp: scratch };
+      };
+      const finish = (status: number | null, stdout: string, stderr: string): StepRun => {
+        const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+        return { status: status ?? -1, outputs, stdout, stderr, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), temp: scratch };
+      };
+      return { args, options, finish };
+    }
+
+    /**
+     * Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`; the
+     * steps of one job share `temp` (RUNNER_TEMP), as they share the runner.
+     */
+    function runStep(s: Step, cwd: string, env: Record<string, string>, temp?: string): StepRun {
+      const { args, options, finish } = stepProcess(s, cwd, env, temp);
+      const result = spawnSync("bash", args, options);
+      return finish(result.status, result.stdout, result.stderr);
+    }
+
+    /** runStep, without blocking this process: for a step that talks to a server the test runs. */
+    async function runStepAsync(s: Step, cwd: string, env: Record<string, string>, temp?: string): Promise<StepRun> {
+      const { args, options, finish } = stepProcess(s, cwd, env, temp);
+      const child = spawn("bash", args, { cwd: options.cwd, env: options.env });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      const status = await new Promise<number | null>((done) => child.on("close", done));
+      return finish(status, stdout, stderr);
     }
 
     const KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -1185,6 +1340,120 @@ describe("the contain workflow", () => {
       });
     });
 
+    describe("the review of the key's last 24 hours, on the issue the report opened (issue 22)", () => {
+      const review = step(workflow.jobs.report, (s) => s.name === "review of the key's last 24 hours, on the issue");
+      const ISSUE = "https://github.com/example-org/cordon-incidents/issues/7";
+      const base = { ACCESS_KEY: KEY, VERIFY: "true", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t", REVIEW_SECONDS: review.env?.REVIEW_SECONDS ?? "" };
+      /** The runner's temp after the report step: the issue it opened. */
+      const afterReport = (url = ISSUE) => {
+        const temp = mkdtempSync(join(root, "run-"));
+        writeFileSync(join(temp, "issue-url"), `${url}\n`);
+        return temp;
+      };
+      let trail: CloudTrailServer | undefined;
+      afterEach(async () => {
+        await trail?.close();
+        trail = undefined;
+      });
+      /** What LookupEvents answers: the emulator, reached by the AWS SDK of the real CLI, as the verify role would be. */
+      async function cloudTrail(records: object[]) {
+        trail = await startCloudTrailServer();
+        trail.seed(records);
+        return { CORDON_REAL_CLI: "1", AWS_ENDPOINT_URL: trail.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLETESTKEY01", AWS_SECRET_ACCESS_KEY: "test-secret", AWS_SESSION_TOKEN: "", AWS_PROFILE: "", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" };
+      }
+      const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+      it("comes after the report, in the same job, whatever the report's exit", () => {
+        const steps = workflow.jobs.report.steps;
+        expect(steps.indexOf(review)).toBe(steps.findIndex((s) => s.name === "plan, verify and the report") + 1);
+        expect(review.if).toBe("always() && needs.contain.outputs.mode == 'key' && needs.contain.outputs.access-key != ''");
+        expect(step(workflow.jobs.report, (s) => s.name === "plan, verify and the report").run).toContain('--body-file "$RUNNER_TEMP/report.md" | tee "$RUNNER_TEMP/issue-url"');
+      });
+
+      it("reviews the last 24 hours with the stack outputs and posts the markdown, its timeline and blast radius, to the issue", async () => {
+        const env = await cloudTrail([
+          trailRecord({ eventId: "e1", eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: hoursAgo(2), region: "us-east-1", accessKeyId: KEY }),
+          trailRecord({ eventId: "e2", eventName: "CreateUser", eventSource: "iam.amazonaws.com", eventTime: hoursAgo(1), region: "us-east-1", accessKeyId: KEY, requestParameters: { userName: "backdoor" } }),
+          trailRecord({ eventId: "old", eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: hoursAgo(30), region: "us-east-1", accessKeyId: KEY }),
+        ]);
+        const started = hoursAgo(24);
+        const run = await runStepAsync(review, root, { ...base, ...env }, afterReport());
+        expect(run.stderr).not.toMatch(/Error|error:/);
+        expect(run.status).toBe(0);
+        const since = /--since (\S+)/.exec(run.calls[0])?.[1] as string;
+        // 24 hours before the step ran, to the second.
+        expect(Date.parse(since) - Date.parse(started)).toBeGreaterThanOrEqual(0);
+        expect(Date.parse(since) - Date.parse(started)).toBeLessThan(60_000);
+        expect(run.calls).toEqual([`npx cordon review --access-key ${KEY} --since ${since} --markdown`, `gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`]);
+        const comment = readFileSync(join(run.temp, "review-comment.md"), "utf8");
+        expect(comment).toMatch(new RegExp(`^## cordon review: ${KEY}, the last 24 hours\n\n### cordon review of \`${KEY}\`\n`));
+        expect(comment).toContain("**2 events · 1 key · 1 user · 1 persistence and escalation · 0 denied calls**");
+        expect(comment).toContain("#### Timeline\n\n```mermaid\n");
+        expect(comment).toContain("#### Blast radius\n\n```mermaid\nflowchart TB\n");
+        expect(readFileSync(join(run.temp, "summary"), "utf8")).toBe(readFileSync(join(run.temp, "review.md"), "utf8"));
+      }, 60_000);
+
+      it("passes the stacks' outputs, so that the cutoff and the containment are marked", async () => {
+        const run = runStep(review, root, { ...base, CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json" }, afterReport());
+        expect(run.calls[0]).toMatch(new RegExp(`^npx cordon review --access-key ${KEY} --since \\S+ --markdown --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json$`));
+      });
+
+      it("a key with no event in the role's account: NOT FOUND, said as not clean, and still posted", async () => {
+        const env = await cloudTrail([trailRecord({ eventId: "other", eventName: "ListBuckets", eventTime: hoursAgo(1), region: "us-east-1", accessKeyId: "AKIAEXAMPLEOTHER0001" })]);
+        const run = await runStepAsync(review, root, { ...base, ...env }, afterReport());
+        expect(run.status).toBe(0);
+        const comment = readFileSync(join(run.temp, "review-comment.md"), "utf8");
+        expect(comment).toContain("**NOT FOUND** (exit 3): no event of the key since");
+        expect(comment).toContain("That is not a clean review");
+        expect(comment).toContain(`> NOT FOUND: ${KEY} appears in no event read`);
+        expect(run.calls.at(-1)).toBe(`gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`);
+      }, 60_000);
+
+      it("a review longer than a comment holds: the part read at a glance, and where the rest is", () => {
+        const temp = afterReport();
+        // An npx whose review is 70,000 characters long, the glance marker after the pictures.
+        const long = `### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n${"x".repeat(70_000)}\n`;
+        writeFileSync(join(temp, "long.md"), long);
+        mkdirSync(join(temp, "fake"), { recursive: true });
+        writeFileSync(join(temp, "fake", "npx"), `#!/bin/bash\ncat "${join(temp, "long.md")}"\n`, { mode: 0o755 });
+        writeFileSync(join(temp, "fake", "gh"), "#!/bin/bash\n", { mode: 0o755 });
+        const again = runStep(review, root, { ...base, PATH: `${join(temp, "fake")}:${process.env.PATH}` }, temp);
+        expect(again.status).toBe(0);
+        const comment = readFileSync(join(temp, "review-comment.md"), "utf8");
+        expect(comment).toBe(`## cordon review: ${KEY}, the last 24 hours\n\n### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n\nThe whole review is in [the run's summary](${base.RUN_URL}).\n`);
+        expect(readFileSync(join(temp, "summary"), "utf8")).toContain(long);
+      });
+
+      it("a review that does not finish in time is stopped, and the comment says so", () => {
+        expect(review.env?.REVIEW_SECONDS).toBe("300");
+        const temp = afterReport();
+        mkdirSync(join(temp, "slow"), { recursive: true });
+        writeFileSync(join(temp, "slow", "npx"), "#!/bin/bash\necho '### partial'\nexec sleep 30\n", { mode: 0o755 });
+        writeFileSync(join(temp, "slow", "gh"), "#!/bin/bash\n", { mode: 0o755 });
+        const run = runStep(review, root, { ...base, REVIEW_SECONDS: "1", PATH: `${join(temp, "slow")}:${process.env.PATH}` }, temp);
+        expect(run.status).toBe(0);
+        const comment = readFileSync(join(temp, "review-comment.md"), "utf8");
+        expect(comment).toContain(`**Not finished** in 1 seconds (a busy key: LookupEvents reads 100 events a second per region). Run \`npx cordon review --access-key ${KEY} --since `);
+        expect(comment).toContain("\n### partial\n");
+      });
+
+      it("without the verify role: says the review did not run, and how to run it", () => {
+        const run = runStep(review, root, { ...base, VERIFY: "" }, afterReport());
+        expect(run.status).toBe(0);
+        expect(run.calls).toEqual([`gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`]);
+        expect(readFileSync(join(run.temp, "review-comment.md"), "utf8")).toContain("Not run: give CORDON_AWS_VERIFY_ROLE_ARN");
+      });
+
+      it("no issue opened (the report failed to open one, or a /contain comment): nothing posted, a warning", () => {
+        for (const temp of [afterReport("write"), mkdtempSync(join(root, "run-"))]) {
+          const run = runStep(review, root, base, temp);
+          expect(run.status).toBe(0);
+          expect(run.calls).toEqual([]);
+          expect(run.stdout).toContain(`::warning title=cordon review::no issue was opened (see the report step): the review of ${KEY} is not posted`);
+        }
+      });
+    });
+
     it("commits the written incident files with the message naming the dispatcher, and says which files", () => {
       const { runner } = repos("commit");
       writeFileSync(join(runner, "incidents", "2026-11-28-exposed-access-key.yaml"), "x\n");
@@ -1460,7 +1729,7 @@ describe("every workflow", () => {
       const [, action, pin] = /uses: ([^@]+)@(\S+ # \S+)/.exec(line) ?? [];
       byAction.set(action, (byAction.get(action) ?? new Set()).add(pin));
     }
-    expect(byAction.size).toBe(6);
+    expect(byAction.size).toBe(8);
     for (const [action, pins] of byAction) expect([...pins], action).toHaveLength(1);
   });
 });

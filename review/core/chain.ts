@@ -146,7 +146,8 @@ export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] 
   if (event.errorCode !== null) return [];
   const at = Date.parse(event.eventTime);
   const base = { parent: callerOf(event), mintedBy: event.eventName, mintedAt: event.eventTime, mintedEventId: event.eventId, roleArn: null, userName: null };
-  const lifetime = MAX_LIFETIME_MS[event.eventName];
+  // Its own keys only: `__proto__` in a forged record is no minting call.
+  const lifetime = Object.hasOwn(MAX_LIFETIME_MS, event.eventName) ? MAX_LIFETIME_MS[event.eventName] : undefined;
   if (lifetime !== undefined) {
     const minted = stringField(event.responseElements, "credentials", "accessKeyId");
     if (minted === null || !ANY_KEY_ID.test(minted)) return [];

@@ -182,7 +182,9 @@ function targetOf(event: ReviewEvent): string {
 }
 
 export function classify(event: ReviewEvent): Category | null {
-  const rule = CALL_RULES[actionOfEvent(event.eventName)];
+  // Its own keys only: a call named `__proto__` or `constructor` in a forged record is no rule's.
+  const action = actionOfEvent(event.eventName);
+  const rule = Object.hasOwn(CALL_RULES, action) ? CALL_RULES[action] : undefined;
   if (rule === undefined || event.errorCode !== null) return null;
   if (event.eventName === "ConsoleLogin" && (event.responseElements as { ConsoleLogin?: unknown } | null)?.ConsoleLogin !== "Success") return null;
   return rule.when === undefined || rule.when(event) ? rule.category : null;

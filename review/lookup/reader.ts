@@ -17,17 +17,22 @@ import type { ReaderProgress } from "./progress.ts";
  * Retries of one page. Each attempt waits `min(capMs, baseMs × 2^(attempt−1))`, between half and
  * all of it at random (so regions retrying together spread out), then waits for its pacer slot;
  * the retry of a page's first throttle waits for the slot alone (the pacer has slowed already).
+ * Throttles are CloudTrail's way of pacing and are asked again up to `attempts` times; a server
+ * error or a failed connection says something is wrong, and a region that keeps failing is given
+ * up after `failureAttempts` (about 2 s), not half a minute, and said in one line.
  */
 export interface RetryPolicy {
   /** @default 10 */
   attempts: number;
+  /** Attempts of a page whose last failure was a server error or a connection that failed. @default 4 */
+  failureAttempts?: number;
   /** @default 250 */
   baseMs: number;
   /** @default 8000 */
   capMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseMs: 250, capMs: 8000 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, failureAttempts: 4, baseMs: 250, capMs: 8000 };
 
 export interface ReaderOptions {
   regions: readonly string[];
@@ -167,7 +172,8 @@ export class CloudTrailReader {
           const notEnabled = isNotEnabledAnswer(error) && OPT_IN_REGIONS.includes(region);
           throw new LookupFailed(notEnabled ? `${describeError(error)} (an opt-in region this account has not enabled)` : describeError(error), notEnabled);
         }
-        if (attempt >= this.retry.attempts) throw new LookupFailed(`gave up after ${attempt} attempts, the last one ${kind}: ${describeError(error)}`, false);
+        const limit = kind === "throttled" ? this.retry.attempts : Math.min(this.retry.attempts, this.retry.failureAttempts ?? DEFAULT_RETRY.failureAttempts ?? 4);
+        if (attempt >= limit) throw new LookupFailed(`gave up after ${attempt} attempts, the last one ${kind}: ${describeError(error)}`, false);
         this.stats.retries += 1;
         this.options.progress?.retried(region, kind);
         // A first throttle widened the region's pacer, which spaces the retry: no backoff on top.

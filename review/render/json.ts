@@ -5,7 +5,10 @@
 import type { Finding, Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import { eventHeader } from "../core/event.ts";
-import type { ReviewContext } from "./context.ts";
+import { reachOf } from "../core/reach.ts";
+import { NO_INSTANTS } from "../core/timeline.ts";
+import { incomplete, type ReviewContext } from "./context.ts";
+import { keyNotFound } from "./parts.ts";
 
 /**
  * The `--json` contract: `keys`, `events`, `persistence`, `rolesAssumed` with the fields
@@ -61,9 +64,12 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
       since: review.since,
       until: review.until,
       source: context.source,
-      complete: context.failed.length === 0,
+      complete: !incomplete(context),
       failedRegions: context.failed,
       notEnabledRegions: context.notEnabled,
+      unreadable: context.unreadable ?? [],
+      keyFound: !keyNotFound(review),
+      incident: context.instants ?? NO_INSTANTS,
     },
     conflicts: context.conflicts ?? [],
     keys: review.keys,
@@ -92,6 +98,7 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
     sourceIPs: review.sourceIPs.map((t) => ({ address: t.value, count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen })),
     userAgents: review.userAgents.map((t) => ({ userAgent: t.value, count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen })),
     regions: review.regions.map((t) => ({ region: t.value, count: t.count })),
+    reach: reachOf(review, context.capabilities ?? null),
   };
   const fields = Object.entries(document);
   yield "{\n";

@@ -1,12 +1,21 @@
 /**
- * The review as a pull request comment: the same facts as the text, in tables that fold away when
- * long, every value from the logs escaped as text (incident/display.ts), and the YAML to add.
+ * The review as a pull request comment: first what a responder takes in at a glance (the
+ * headline, the timeline and the blast radius, which GitHub draws from their Mermaid text), then
+ * the same facts as the text, in tables that fold away when long, every value from the logs
+ * escaped as text (incident/display.ts), and the YAML to add.
  */
 import type { Finding, Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import { markdownSafe } from "../../incident/display.ts";
 import type { ReviewContext } from "./context.ts";
-import { append, CATEGORY_TITLES, conflictMark, count, headline, keyLine, keyTree, OTHER_CATEGORIES, plural, problems, roleName, roleSuggestion, userSuggestion, windowText } from "./parts.ts";
+import { reachMermaid, timelineMermaid } from "./mermaid.ts";
+import { append, CATEGORY_TITLES, conflictMark, count, headline, keyLine, keyTree, OTHER_CATEGORIES, pictures, plural, problems, roleName, roleSuggestion, userSuggestion, windowText } from "./parts.ts";
+
+/**
+ * The line that ends the part of the markdown read at a glance (the headline and the pictures):
+ * what a comment that cannot hold the whole review keeps (the contain workflow's report).
+ */
+export const GLANCE_END = "<!-- cordon:review:details -->";
 
 /** A value in a markdown table cell or list item: text, never markup (incident/display.ts). */
 function cell(value: string): string {
@@ -25,10 +34,23 @@ function details(summary: string, lines: string[]): string[] {
 /** The review as a pull request comment. */
 export function renderMarkdown(review: Review, context: ReviewContext): string {
   const out: string[] = [];
-  out.push(`### cordon review of \`${review.root}\``, "", `${context.sourceSummary} · ${windowText(review)}`, "");
-  const issues = problems(context);
+  out.push(`### cordon review of \`${review.root}\``, "", `${cell(context.sourceSummary)} · ${windowText(review)}`, "");
+  const issues = problems(review, context, cell);
   if (issues.length > 0) append(out, [...issues.map((line) => `> ${line.trim()}`), ""]);
   out.push(`**${headline(review)}**`, "");
+
+  const { timeline, reach, title } = pictures(review, context);
+  const drawn = timelineMermaid(timeline, title);
+  out.push("#### Timeline", "");
+  append(out, drawn === null ? ["No call to draw in the window."] : ["```mermaid", ...drawn.trimEnd().split("\n"), "```"]);
+  out.push("", "#### Blast radius", "", "```mermaid", ...reachMermaid(reach).trimEnd().split("\n"), "```", "");
+  if (reach.could === null) {
+    out.push(`Not assessed: \`npx cordon assess --access-key ${review.root} --json > assess.json\`, then \`--assess assess.json\`, sets what the key could reach beside what it touched.`, "");
+  } else {
+    const names = (arns: string[]) => (arns.length === 0 ? "none" : arns.map((arn) => cell(roleName(arn))).join(", "));
+    out.push(`Assumed, though \`assess\` does not list them: ${names(reach.assumedBeyondAssessment)}. Assumable, not assumed: ${names(reach.assumableNotAssumed)}.`, "");
+  }
+  out.push(GLANCE_END, "");
 
   out.push("#### Keys", "");
   for (const { key, depth } of keyTree(review.keys)) out.push(`${"  ".repeat(depth)}- \`${key.accessKeyId}\` ${cell(keyLine(key).slice(key.accessKeyId.length).trim())}`);

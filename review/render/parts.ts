@@ -2,8 +2,12 @@
  * What the text and the markdown both show, made once: the headline, the window and the problems
  * at the top, the key tree, the findings' lines, and the YAML of the principals to add.
  */
+import { isUnsafeCharacter } from "../../incident/display.ts";
+import { ACCOUNT_ID } from "../../incident/fields.ts";
 import type { Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
+import { reachOf, type Reach } from "../core/reach.ts";
+import { NO_INSTANTS, timelineOf, type Timeline } from "../core/timeline.ts";
 import type { ReviewContext } from "./context.ts";
 
 /** Appends lines one by one: `push(...lines)` passes each line as an argument, and overflows the stack for long lists. */
@@ -84,7 +88,9 @@ export function findingLine(finding: Finding): string {
  * not known. Quoted, as the incident format wants it.
  */
 function accountLine(review: Review, account: string | null): string[] {
-  return account === null || account === review.keyAccount ? [] : [`    account: "${account}"`];
+  if (account === null || account === review.keyAccount) return [];
+  // An account as a forged record writes it can be any text: quoted and escaped, never raw.
+  return [`    account: ${ACCOUNT_ID.test(account) ? `"${account}"` : yamlQuoted(account)}`];
 }
 
 export function userSuggestion(review: Review): string[] {
@@ -120,20 +126,63 @@ export function roleSuggestion(review: Review): string[] {
  * block or start a line of its own.
  */
 function yamlScalar(text: string): string {
-  return /^[\w+=,.@:/-]+$/.test(text) ? text : JSON.stringify(text);
+  return /^[\w+=,.@:/-]+$/.test(text) ? text : yamlQuoted(text);
 }
 
-export function problems(context: ReviewContext): string[] {
+/**
+ * A YAML double-quoted string that shows on one line, safely: JSON's escapes (which YAML reads the
+ * same), and `\uXXXX` (`\UXXXXXXXX` beyond the basic plane) for what JSON leaves raw (line separators,
+ * bidi controls, invisible characters).
+ */
+function yamlQuoted(text: string): string {
+  let out = "";
+  for (const char of JSON.stringify(text)) {
+    const code = char.codePointAt(0) as number;
+    out += !isUnsafeCharacter(char) ? char : code <= 0xffff ? `\\u${code.toString(16).padStart(4, "0")}` : `\\U${code.toString(16).padStart(8, "0")}`;
+  }
+  return out;
+}
+
+/**
+ * Whether the reviewed key appears in no event read: a review of nothing, which must never look
+ * like a clean one (a typo in the key, a window that misses its use, the wrong account or source).
+ */
+export function keyNotFound(review: Review): boolean {
+  return review.events.length === 0;
+}
+
+/** The warning of a key found nowhere: the window and the sources read, and what to check. */
+export function notFoundText(review: Review, context: ReviewContext, show: (value: string) => string = (value) => value): string {
+  return `NOT FOUND: ${show(review.root)} appears in no event read (${show(context.sourceSummary)} · ${show(windowText(review))}). Check the key id, the window (--since, --until) and the source: a key not used in the window leaves no trace there. This is not a clean review.`;
+}
+
+/**
+ * The lines at the top of a review that say it is not whole or not clean: what could not be read,
+ * what is not enabled, conflicting copies, a key found nowhere. Values go through `show`, the
+ * escaping of the output they are written to.
+ */
+export function problems(review: Review, context: ReviewContext, show: (value: string) => string = (value) => value): string[] {
   const lines: string[] = [];
+  const unreadable = context.unreadable ?? [];
   if (context.failed.length > 0) {
     lines.push(`INCOMPLETE: ${plural(context.failed.length, "region")} could not be read; their events are missing from this review:`);
-    for (const failure of context.failed) lines.push(`  ${failure.region}: ${failure.reason}`);
+    for (const failure of context.failed) lines.push(`  ${show(failure.region)}: ${show(failure.reason)}`);
   }
-  if (context.notEnabled.length > 0) lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.join(", ")}`);
+  if (unreadable.length > 0) {
+    lines.push(`INCOMPLETE: ${plural(unreadable.length, "part")} of the source could not be read; their events are missing from this review:`);
+    for (const part of unreadable) lines.push(`  ${show(part.part)}: ${show(part.reason)}`);
+  }
+  if (context.notEnabled.length > 0) lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.map(show).join(", ")}`);
   for (const conflict of context.conflicts ?? []) {
-    lines.push(`CONFLICT: event ${conflict.eventId} differs between ${conflict.files.join(" and ")}; every copy is in this review, marked as conflicting`);
+    lines.push(`CONFLICT: event ${show(conflict.eventId)} differs between ${conflict.files.map(show).join(" and ")}; every copy is in this review, marked as conflicting`);
   }
+  if (keyNotFound(review)) lines.push(notFoundText(review, context, show));
   return lines;
+}
+
+/** What the pictures draw (the timeline and the blast radius), made once from the review and what else is known. */
+export function pictures(review: Review, context: ReviewContext): { timeline: Timeline; reach: Reach; title: string } {
+  return { timeline: timelineOf(review, context.instants ?? NO_INSTANTS), reach: reachOf(review, context.capabilities ?? null), title: `calls of ${review.root} and the keys it made` };
 }
 
 export function headline(review: Review): string {

@@ -1,7 +1,12 @@
 /**
  * The readable summary `review` prints by default: the headline, the key tree, the findings (the
  * calls that matter listed, the rest folded), the tallies and what to add to the incident.
+ *
+ * Every value is shown escaped before it is placed (incident/display.ts's displayValue): a line
+ * break inside a logged value is an escape, never a line of the report, so that a forged record
+ * cannot print report lines of its choosing.
  */
+import { displayValues } from "../../incident/display.ts";
 import type { AccountReached, Finding, Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import type { ReviewContext } from "./context.ts";
@@ -54,10 +59,20 @@ function head<T>(items: T[], line: (item: T) => string): string[] {
   return lines;
 }
 
-/** The readable summary `review` prints by default. */
-export function renderText(review: Review, context: ReviewContext): string {
+/**
+ * The review and its context with every value made safe to show on one line. The events stay as
+ * they are: the text counts them, and reads only account ids of theirs, which it quotes (parts.ts).
+ */
+function shown(review: Review, context: ReviewContext): [Review, ReviewContext] {
+  const { events, ...rest } = review;
+  return [{ ...displayValues(rest), events }, displayValues(context)];
+}
+
+/** The readable summary `review` prints by default, every value escaped. */
+export function renderText(raw: Review, rawContext: ReviewContext): string {
+  const [review, context] = shown(raw, rawContext);
   const out: string[] = [];
-  out.push(`review of ${review.root}`, `source: ${context.sourceSummary} · ${windowText(review)}`, ...problems(context), headline(review), "");
+  out.push(`review of ${review.root}`, `source: ${context.sourceSummary} · ${windowText(review)}`, ...problems(review, context), headline(review), "");
 
   out.push("keys (minted and created keys are followed within their lifetime)");
   for (const { prefix, key } of keyTree(review.keys)) out.push(`  ${prefix}${keyLine(key)}`);

@@ -2,11 +2,18 @@
  * `--from-s3 s3://BUCKET/PREFIX`: a trail's log files where CloudTrail delivers them, only the days
  * of the window and the accounts and regions asked for (review/trail/listing.ts), read by the same
  * streaming reader as `--from-logs`.
+ *
+ * Whoever can write to the bucket can plant an object no one can read (another account's KMS key,
+ * a broken gzip): a folder that cannot be listed, or an object that cannot be fetched or read, is
+ * listed in the review as unread, and the review goes on with the others (exit 2, INCOMPLETE).
+ * The reader stops at a file it cannot read, so the others are read again without it.
  */
 import { formatDiagnostic } from "../../incident/diagnostics.ts";
 import { displayValue } from "../../incident/display.ts";
 import type { S3Like } from "../../aws/s3-logs.ts";
 import type { S3Location } from "../trail/layout.ts";
+import type { LogProblem } from "../logs/log-file.ts";
+import type { LogObject } from "../logs/log-objects.ts";
 import { count, plural } from "../render/parts.ts";
 import { accountsFlag, needSince, refuseFiles, s3Flag, type ReviewSource } from "./source.ts";
 
@@ -50,20 +57,42 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
     const window = { start: since.getTime(), end: (request.until ?? io.now()).getTime() };
     const shown = `s3://${location.bucket}${location.prefix === "" ? "" : `/${location.prefix}`}`;
     const listing = await listTrail(dependencies.client ?? sdkS3Client(signingRegion(io.env)), { location, accounts, regions: request.regions, ...window });
-    if (listing.problems.length > 0) {
-      for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
+    for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
+    if (listing.objects.length === 0 && listing.problems.length > 0) {
       const listFailed = listing.problems.some((problem) => problem.code === "E_S3_LIST");
       io.err(`cordon review: ${listFailed ? "could not list the trail's folders" : "no trail files to read"} in ${displayValue(shown)}; nothing reviewed\n`);
       await readers.close();
       return { chain: null, exit: listFailed ? 2 : 1 };
     }
+    // Folders that could not be listed: unread, and the review goes on with the others.
+    const unreadable = unreadParts(listing.problems);
     io.err(`review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region ${listing.folders === 1 ? "folder" : "folders"} of ${displayValue(shown)} (${count(listing.requests)} listings)\n`);
-    const read = await reviewLogObjects(listing.objects, request.accessKeyId, window, request.regions, new ReadProgress(io), readers);
-    if (read.chain === null) return refuseFiles(io, read.problems);
+    let objects: readonly LogObject[] = listing.objects;
+    let read = await reviewLogObjects(objects, request.accessKeyId, window, request.regions, new ReadProgress(io), readers);
+    // Each round leaves out the files that could not be read; every round reads fewer, so it ends.
+    while (read.chain === null) {
+      const broken = new Set(read.problems.map((problem) => problem.file));
+      const others = objects.filter((object) => !broken.has(object.name));
+      if (others.length === 0 || others.length === objects.length) return refuseFiles(io, read.problems);
+      for (const problem of read.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
+      unreadable.push(...unreadParts(read.problems));
+      io.err(`review: ${plural(broken.size, "log file")} could not be read (listed in the review); reading the ${count(others.length)} others again without ${broken.size === 1 ? "it" : "them"}\n`);
+      objects = others;
+      const again = new LogReaders();
+      again.start();
+      read = await reviewLogObjects(objects, request.accessKeyId, window, request.regions, new ReadProgress(io), again);
+    }
     io.err(`review: read ${count(read.files)} log files · ${count(read.records)} events\n`);
     return {
       chain: read.chain,
-      context: { source: { kind: "s3", url: shown, files: read.files }, sourceSummary: `${plural(read.files, "log file")} in ${shown}`, notEnabled: [], failed: [], conflicts: read.conflicts },
+      context: { source: { kind: "s3", url: shown, files: read.files }, sourceSummary: `${plural(read.files, "log file")} in ${shown}`, notEnabled: [], failed: [], unreadable, conflicts: read.conflicts },
     };
   },
 };
+
+/** One entry per file or folder of the problems: its first problem, and how many more it has. */
+function unreadParts(problems: readonly LogProblem[]): { part: string; reason: string }[] {
+  const byFile = new Map<string, LogProblem[]>();
+  for (const problem of problems) byFile.set(problem.file, [...(byFile.get(problem.file) ?? []), problem]);
+  return [...byFile].map(([part, [first, ...rest]]) => ({ part, reason: `${first.code} ${first.message}${rest.length > 0 ? ` (and ${plural(rest.length, "more problem")})` : ""}` }));
+}

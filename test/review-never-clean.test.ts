@@ -1,0 +1,140 @@
+/**
+ * A review never looks clean by mistake (issue 22, item 5): a key found nowhere is said, with the
+ * window and the source, and exits 3; a logged value never makes a line of the text report of its
+ * own; the YAML library never prints a file's text. (A region or a bucket's part that cannot be
+ * read: review-server.test.ts and review-s3.test.ts; API failures in one line: review-reader.test.ts.)
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import fc from "fast-check";
+import { describe, expect, it, vi } from "vitest";
+import { main } from "../cli/main.ts";
+import { memoryIo } from "../cli/io.ts";
+import { EXIT_NOT_FOUND } from "../commands/review.ts";
+import { isUnsafeCharacter } from "../incident/display.ts";
+import { trailRecord } from "../emulators/cloudtrail-server.ts";
+
+const REPO = resolve(import.meta.dirname, "..");
+const KEY = "AKIAEXAMPLEROOT00001";
+const run = promisify(execFile);
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "cordon-never-clean-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+const record = (id: string, fields: Partial<Parameters<typeof trailRecord>[0]> = {}) =>
+  trailRecord({ eventId: id, eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: KEY, ...fields });
+
+const keyId = fc.tuple(fc.constantFrom("AKIA", "ASIA"), fc.stringMatching(/^[A-Z0-9]{16}$/)).map(([prefix, rest]) => prefix + rest);
+
+describe("a key that appears in no event read", () => {
+  it("is said in every output, naming the window and the source, and exits 3", async () => {
+    await fc.assert(
+      fc.asyncProperty(keyId.filter((key) => key !== KEY), fc.integer({ min: 0, max: 20 }), async (missing, others) => {
+        const dir = folder({ "trail.json": JSON.stringify({ Records: Array.from({ length: others }, (_, i) => record(`e${i}`)) }) });
+        const window = ["--since", "2026-11-28T00:00:00Z", "--until", "2026-11-28T06:00:00Z"];
+        const said = `NOT FOUND: ${missing} appears in no event read (1 log file under . · 2026-11-28T00:00:00Z → 2026-11-28T06:00:00Z). Check the key id, the window (--since, --until) and the source: a key not used in the window leaves no trace there. This is not a clean review.`;
+        const outputs: Record<string, string> = {};
+        for (const format of ["text", "markdown", "json"]) {
+          const io = memoryIo({ cwd: dir });
+          expect(await main(["review", "--access-key", missing, "--from-logs", ".", ...window, ...(format === "text" ? [] : [`--${format}`])], io)).toBe(EXIT_NOT_FOUND);
+          expect(io.stderr).toContain(`cordon review: ${said}\n`);
+          outputs[format] = io.stdout;
+        }
+        expect(outputs.text.split("\n")).toContain(said);
+        expect(outputs.markdown).toContain(`> ${said}\n`);
+        const json = JSON.parse(outputs.json) as { review: { keyFound: boolean; complete: boolean } };
+        expect(json.review).toMatchObject({ keyFound: false, complete: true });
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it("exit 3 is documented in review --help and docs/review.md", async () => {
+    const io = memoryIo();
+    expect(await main(["review", "--help"], io)).toBe(0);
+    expect(io.stdout).toContain("· 3 the key appears in no event read");
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(join(REPO, "docs", "review.md"), "utf8")).toMatch(/\| *3 *\| the key appears in no event read/);
+  });
+
+  it("a key found once is a review like any other (exit 0, keyFound)", async () => {
+    const dir = folder({ "trail.json": JSON.stringify({ Records: [record("e0")] }) });
+    const io = memoryIo({ cwd: dir });
+    expect(await main(["review", "--access-key", KEY, "--from-logs", ".", "--json"], io)).toBe(0);
+    expect(JSON.parse(io.stdout).review.keyFound).toBe(true);
+    expect(io.stderr).not.toContain("NOT FOUND");
+  });
+});
+
+/** Text a forged record can carry: line breaks of every kind, controls, bidi, and report lines of its own. */
+const PIECES = ["\n", "\r\n", "\r", "\u2028", "\u2029", "\u0085", "\u000b", "\u000c", "\u001b[2J", "\u202e", "review of AKIAEXAMPLEROOT00001", "- ", "|", "`", "a"];
+const hostile = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ unit: "binary", maxLength: 4 })), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(""));
+
+describe("the text report", () => {
+  it("never starts a line with what follows a line break inside a logged value", async () => {
+    // Each value: anything, a line break of any kind, then a report line of the attacker's choosing.
+    const breaks = fc.constantFrom("\n", "\r\n", "\r", "\u2028", "\u2029", "\u0085", "\u000b", "\u000c");
+    const forged = fc.tuple(hostile, breaks, hostile).map(([before, lineBreak, after]) => `${before}${lineBreak}INJECTED ${after}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ userAgent: forged, name: forged, user: forged, role: forged, bucket: forged }), { minLength: 1, maxLength: 4 }), async (values) => {
+        const records = values.flatMap((v, i) => [
+          record(`ua${i}`, { userAgent: v.userAgent, eventName: v.name }),
+          record(`cu${i}`, { eventName: "CreateUser", eventSource: "iam.amazonaws.com", requestParameters: { userName: v.user } }),
+          record(`ar${i}`, { eventName: "AssumeRole", eventSource: "sts.amazonaws.com", requestParameters: { roleArn: `arn:aws:iam::111122223333:role/${v.role}`, roleSessionName: "s" }, responseElements: { credentials: { accessKeyId: `ASIAEXAMPLESESS0000${i}` } } }),
+          record(`gb${i}`, { eventName: "PutBucketPolicy", eventSource: "s3.amazonaws.com", requestParameters: { bucketName: v.bucket } }),
+        ]);
+        const io = memoryIo({ cwd: folder({ "trail.json": JSON.stringify({ Records: records }) }) });
+        expect(await main(["review", "--access-key", KEY, "--from-logs", "."], io)).toBe(0);
+        expect(io.stdout.split("\n").filter((line) => /^\s*INJECTED/.test(line))).toEqual([]);
+        expect([...io.stdout].filter((char) => char !== "\n" && isUnsafeCharacter(char))).toEqual([]);
+        // The values are there, escaped: every forged user shows as the key tree's line of its own.
+        expect(io.stdout.match(/ CreateUser 2026-11-28T02:00:00Z by AKIAEXAMPLEROOT00001 /g)).toHaveLength(new Set(values.map((v) => v.user)).size);
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
+});
+
+describe("the YAML library", () => {
+  const yamlKey = fc.array(fc.oneof(fc.constantFrom("\u001b[31m", "::error::x", "\n", "secret-looking-text"), fc.string({ unit: "binary", maxLength: 6 })), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(""));
+  /** An incident whose map has a key that is a collection: the library's toJS warns about it, quoting it. */
+  const incident = (text: string) => `id: 2026-11-28-x\n? [ ${JSON.stringify(text)}, b ]: 1\n? { ${JSON.stringify(text)}: c }: 2\n`;
+
+  it("never warns, whatever an incident file holds (validate, as users call it)", async () => {
+    const warn = vi.spyOn(process, "emitWarning");
+    try {
+      await fc.assert(
+        fc.asyncProperty(yamlKey, async (text) => {
+          const dir = mkdtempSync(join(tmpdir(), "cordon-never-clean-"));
+          mkdirSync(join(dir, "incidents"));
+          writeFileSync(join(dir, "incidents", "a.yaml"), incident(text));
+          const io = memoryIo({ cwd: dir });
+          expect(await main(["validate", "incidents/a.yaml"], io)).toBe(1);
+          expect(warn).not.toHaveBeenCalled();
+        }),
+        { numRuns: 30 },
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("prints nothing of the file outside cordon's own escaped lines, in a process of its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-never-clean-"));
+    mkdirSync(join(dir, "incidents"));
+    writeFileSync(join(dir, "incidents", "a.yaml"), incident("planted\u001b[2Jtext"));
+    const result = await run(process.execPath, [join(REPO, "cli", "cordon.js"), "validate", "incidents/a.yaml"], { cwd: dir }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(/Warning|stringified|planted\u001b/);
+    expect(result.stderr).toContain("incidents/a.yaml:1:1 E_UNKNOWN_FIELD");
+  });
+});
