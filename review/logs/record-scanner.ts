@@ -622,7 +622,6 @@ export class RecordScanner {
    */
   private wholeRecord(i: number): number {
     const b = this.chunk;
-    const n = this.chunkLength;
     const start = i;
     const scratch = this.inScratch;
     const position = this.position;
@@ -649,26 +648,9 @@ export class RecordScanner {
     key: for (;;) {
       if (c !== 0x22) return this.notWhole();
       const from = ++i;
-      let escaped = false;
-      for (;;) {
-        i = scratch ? runEnd(i, n) : plainRunOf(b, i, n);
-        if (i >= n) return this.notWhole();
-        const d = b[i];
-        if (d === 0x22) break;
-        if (d === 0x5c) {
-          escaped = true;
-          const e = b[i + 1];
-          if (isSimpleEscape(e)) i += 2;
-          else if (e === 0x75 && isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5])) {
-            this.unicodeEscapes = true;
-            i += 6;
-          } else return this.notWhole();
-        } else if (d < 0x20) return this.notWhole();
-        else {
-          position.nonAscii(d);
-          i++;
-        }
-      }
+      i = this.stringEnd(i, scratch);
+      if (i < 0) return this.notWhole();
+      const escaped = this.wholeStringEscaped;
       // The record's own keys, and its userIdentity's, may name a field.
       if (depth === 1 || (depth === 2 && identity)) {
         if (escaped) return this.notWhole();
@@ -690,26 +672,9 @@ export class RecordScanner {
         }
         if (c === 0x22) {
           const from = ++i;
-          let escaped = false;
-          for (;;) {
-            i = scratch ? runEnd(i, n) : plainRunOf(b, i, n);
-            if (i >= n) return this.notWhole();
-            const d = b[i];
-            if (d === 0x22) break;
-            if (d === 0x5c) {
-              escaped = true;
-              const e = b[i + 1];
-              if (isSimpleEscape(e)) i += 2;
-              else if (e === 0x75 && isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5])) {
-                this.unicodeEscapes = true;
-                i += 6;
-              } else return this.notWhole();
-            } else if (d < 0x20) return this.notWhole();
-            else {
-              position.nonAscii(d);
-              i++;
-            }
-          }
+          i = this.stringEnd(i, scratch);
+          if (i < 0) return this.notWhole();
+          const escaped = this.wholeStringEscaped;
           if (pending >= 0) {
             if (pending === USER_IDENTITY) {
               for (let k = 2 * IDENTITY_FIELDS; k < 2 * USER_IDENTITY; k++) spans[k] = -1;
@@ -816,6 +781,41 @@ export class RecordScanner {
     this.handler.record(this.recordIndex++, this.chunk.subarray(start, end), this.fields, this.base + start);
     this.expect = "commaOrEnd";
     return end;
+  }
+
+  /** Whether the string {@link stringEnd} read last held an escape. */
+  private wholeStringEscaped = false;
+
+  /**
+   * {@link wholeRecord}'s reading of a string (a key's or a value's) whose first byte after the
+   * opening quote is at `i`: where its closing quote is, or -1 when it does not end in the chunk or
+   * is not valid JSON (the general way then says why). Sets {@link wholeStringEscaped}.
+   */
+  private stringEnd(i: number, scratch: boolean): number {
+    const b = this.chunk;
+    const n = this.chunkLength;
+    let escaped = false;
+    for (;;) {
+      i = scratch ? runEnd(i, n) : plainRunOf(b, i, n);
+      if (i >= n) return -1;
+      const d = b[i];
+      if (d === 0x22) break;
+      if (d === 0x5c) {
+        escaped = true;
+        const e = b[i + 1];
+        if (isSimpleEscape(e)) i += 2;
+        else if (e === 0x75 && isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5])) {
+          this.unicodeEscapes = true;
+          i += 6;
+        } else return -1;
+      } else if (d < 0x20) return -1;
+      else {
+        this.position.nonAscii(d);
+        i++;
+      }
+    }
+    this.wholeStringEscaped = escaped;
+    return i;
   }
 
   /** {@link wholeRecord} gives the record to the general way: what it counted is counted again there. */
