@@ -13,6 +13,7 @@ import { containmentFromStackOutputs, factsFromStackOutputs, type RecordedFacts 
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { parseInstantFlag } from "./command.ts";
+import { readProject } from "./project.ts";
 import { displayValue } from "../incident/display.ts";
 import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
 
@@ -85,9 +86,16 @@ function readStackOutputs(given: string, cwd: string): unknown {
   }
 }
 
-/** Loads PATHs (default `incidents/`); prints every diagnostic and returns undefined when any file is invalid. */
+/**
+ * Loads PATHs (default `incidents/`); prints every diagnostic and returns undefined when any file
+ * is invalid. The project's organization stack (or its absence) decides whether a root user can be
+ * contained (E_ROOT_ACCOUNT).
+ */
 export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | undefined {
-  const result = loadIncidentPaths(paths.length > 0 ? paths : [DEFAULT_INCIDENTS_DIR], io.cwd, now);
+  const organization = readProject(io.cwd).organization;
+  const result = loadIncidentPaths(paths.length > 0 ? paths : [DEFAULT_INCIDENTS_DIR], io.cwd, now, undefined, {
+    organization: organization === undefined ? null : organization.config.managementAccount === null ? undefined : { managementAccount: organization.config.managementAccount },
+  });
   if (result.errors.length === 0) return result.incidents;
   reportDiagnostics(result.errors, io);
   return undefined;
