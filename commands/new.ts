@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { displaySafe, displayValue, isUnsafeCharacter } from "../incident/display.ts";
+import { displaySafe, displayValue } from "../incident/display.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { staleCutoff } from "../incident/expiry.ts";
 import { loadIncidents } from "../incident/load.ts";
@@ -28,7 +28,6 @@ import {
   rootUserSteps,
   titleFlagProblem,
 } from "../incident/fields.ts";
-import { maskSecrets } from "../incident/load.ts";
 import { defaultIncidentId, incidentTemplate, rolesFromArns, type NewIncident } from "../incident/template.ts";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { DEFAULT_INCIDENTS_DIR } from "../cli/incidents.ts";
@@ -325,19 +324,17 @@ async function lookUpRoles(
 function roleNotes(lookedUp: RolesLookedUp, skipped: string[], keys: string[]): string[] {
   const { result } = lookedUp;
   if (result === undefined) return [];
-  // AWS's words go into a comment: one line, no control character, no secret-shaped token.
-  const line = (text: string) => maskSecrets(Array.from(text, (char) => (isUnsafeCharacter(char) ? " " : char)).join(""));
   const review = `cordon review --access-key ${keys[0] ?? "KEY"}`;
   if (result.kind === "failed") {
-    return [line(`NOT LOOKED UP: the roles the key assumed were not looked up (${result.reason}). This file`), `is written without them, so their older sessions are not revoked yet: find them with ${review}`, "and add them here by pull request."];
+    return [`NOT LOOKED UP: the roles the key assumed were not looked up (${result.reason}). This file`, `is written without them, so their older sessions are not revoked yet: find them with ${review}`, "and add them here by pull request."];
   }
   const notes =
     lookedUp.from === "assumable"
-      ? [line(`Every role of this account the user can assume, as ${result.source} allows it (cordon new --roles-from assumable).`)]
-      : [line(`Found by cordon new: the roles the key and the sessions it minted assumed from ${lookedUp.since} to ${lookedUp.until}`), line(`(${result.source}; a role session lives at most ${ROLE_LOOKUP_HOURS} h)${result.roleArns.length === 0 ? ": none." : "."}`)];
-  if (result.failed.length > 0) notes.push(line(`Not read in ${result.failed.map((f) => f.region).join(", ")}: roles assumed there are not listed (${review}).`));
-  for (const pattern of result.elsewhere) notes.push(line(`The user's policies also reach roles matching ${pattern} in other accounts, which IAM here cannot list.`));
-  for (const what of skipped) notes.push(line(`Left out: ${what}.`));
+      ? [`Every role of this account the user can assume, as ${result.source} allows it (cordon new --roles-from assumable).`]
+      : [`Found by cordon new: the roles the key and the sessions it minted assumed from ${lookedUp.since} to ${lookedUp.until}`, `(${result.source}; a role session lives at most ${ROLE_LOOKUP_HOURS} h)${result.roleArns.length === 0 ? ": none." : "."}`];
+  if (result.failed.length > 0) notes.push(`Not read in ${result.failed.map((f) => f.region).join(", ")}: roles assumed there are not listed (${review}).`);
+  for (const pattern of result.elsewhere) notes.push(`The user's policies also reach roles matching ${pattern} in other accounts, which IAM here cannot list.`);
+  for (const what of skipped) notes.push(`Left out: ${what}.`);
   return notes;
 }
 

@@ -4,7 +4,9 @@
  * who may never have seen cordon, at two in the morning.
  */
 import { stringify } from "yaml";
+import { isUnsafeCharacter } from "./display.ts";
 import { credentialLifetimeMs } from "./expiry.ts";
+import { maskSecrets } from "./load.ts";
 import { INCIDENT_ID_MAX_LENGTH } from "./fields.ts";
 import { formatInstant, HOUR_MS } from "./time.ts";
 import { AT_CONTAINMENT, type Mode } from "./types.ts";
@@ -58,6 +60,14 @@ export function defaultIncidentId(title: string, now: Date): string {
   }
   // A title of only symbols or other scripts still needs a readable, valid id.
   return id === date ? `${date}-incident` : id;
+}
+
+/**
+ * Text for a comment line: what a lookup said (AWS's words, or an ARN a caller chose) on one line,
+ * with no control or invisible character and no secret-shaped token, so that the file still loads.
+ */
+export function commentText(text: string): string {
+  return maskSecrets(Array.from(text, (char) => (isUnsafeCharacter(char) ? " " : char)).join(""));
 }
 
 /** An IAM role's ARN: its account, and its name (the last part of its path). */
@@ -156,7 +166,7 @@ export function incidentTemplate(incident: NewIncident): string {
     lines.push("# Users whose keys were exposed: each gets a deny policy; each listed key is disabled.", "# users:", "#   - name: ci-deployer", "#     accessKeys: [AKIAIOSFODNN7EXAMPLE]");
   }
   lines.push("# Roles the exposed credentials could assume: their older sessions are revoked too.");
-  for (const note of incident.rolesNote ?? []) lines.push(`# ${note}`);
+  for (const note of incident.rolesNote ?? []) lines.push(`# ${commentText(note)}`);
   if (incident.roles.length > 0) {
     lines.push("roles:");
     for (const role of incident.roles) {
