@@ -6,6 +6,7 @@ import { assumableRoles, type RoleTrust } from "./assumable.ts";
 import { compareText } from "../incident/order.ts";
 import { policySize } from "../plan/policy-grammar.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
+import { QUARANTINE_POLICY } from "../plan/credentials.ts";
 import { classifyRisk, containmentOrder, type ContainmentOrder, type Risk, type SourcedPolicy } from "./risk.ts";
 
 /**
@@ -21,8 +22,7 @@ export const USER_INLINE_CHARACTERS = 2048;
  */
 export const USER_MANAGED_ATTACHMENTS_DEFAULT = 10;
 
-/** AWS attaches `AWSCompromisedKeyQuarantine`, `...V2`, `...V3` when it finds a key in public. */
-export const QUARANTINE_POLICY = /^AWSCompromisedKeyQuarantine(V\d+)?$/;
+export { QUARANTINE_POLICY } from "../plan/credentials.ts";
 
 export interface AccessKeyFacts {
   accessKeyId: string;

@@ -228,7 +228,23 @@ export const RULES = {
     },
   },
   E_KEEP_CONFLICT: {
-    rule: "a user keeps none of its exposed keys, and names each kept credential once",
+    rule: "a user keeps none of its exposed keys, names each kept credential once, and keeps no key listed under another user",
+    files(files, report) {
+      // A key belongs to one user: kept under one and listed as exposed under another, one file is wrong.
+      const exposed = new Map<string, { user: string; file: string }>();
+      for (const f of files) for (const user of f.incident.users) for (const key of user.accessKeys) exposed.set(`${user.account}/${key}`, { user: user.name, file: f.file });
+      for (const f of files) {
+        // Positions as written: the incident's keep lists are sorted.
+        (f.raw.users ?? []).forEach((user, i) => {
+          (user.keep?.accessKeys ?? []).forEach((key, k) => {
+            const owner = exposed.get(`${user.account ?? f.raw.account}/${key}`);
+            if (owner !== undefined && owner.user.toLowerCase() !== user.name.toLowerCase()) {
+              report(f, ["users", i, "keep", "accessKeys", k], `users[${i}].keep.accessKeys[${k}]: key ${key} is listed as exposed under user "${owner.user}" in ${owner.file}: an access key belongs to exactly one user, and an exposed key is never kept`);
+            }
+          });
+        });
+      }
+    },
     file({ raw }, report) {
       (raw.users ?? []).forEach((user, i) => {
         const exposed = new Set(user.accessKeys ?? []);
