@@ -135,6 +135,11 @@ export function principalArnPatterns(account: string, type: "user" | "role", nam
   return [`arn:aws:iam::${account}:${type}/${name}`, `arn:aws:iam::${account}:${type}/*/${name}`];
 }
 
+/** The root user of an account, as `aws:PrincipalArn` names it. */
+export function rootUserArn(account: string): string {
+  return `arn:aws:iam::${account}:root`;
+}
+
 /** Filled in place of a pending instant to measure a document: every recorded instant has this length. */
 const SAMPLE_INSTANT = "2000-01-01T00:00:00Z";
 
@@ -233,6 +238,17 @@ function statementsOf(kind: GuardrailKind, incident: Incident, config: Organizat
   };
   add(`Cordon${verb}${sidPart(incident.id)}`, "ArnLike", "aws:PrincipalArn", arns);
   if (kind === "scp") add(`Cordon${verb}IdentityCenter${sidPart(incident.id)}`, "StringEquals", IDENTITY_STORE_USER_ID_KEY, incident.identityCenterUsers.map((u) => u.userId));
+  if (kind === "scp") {
+    // A root user's requests are signed with its password's session or its long-term access keys,
+    // which no cutoff can tell apart: the SCP denies it every action, whatever the mode, until the
+    // file is removed. The management account's root is out of any SCP's reach (validate refuses it).
+    const roots = (incident.rootUsers ?? []).filter((root) => root.account !== config.managementAccount).map((root) => rootUserArn(root.account));
+    const statement = (values: string[]): Candidate => {
+      const made: PolicyStatement = { Sid: `CordonDenyRootUser${sidPart(incident.id)}`, ...base, Condition: { ArnEquals: { "aws:PrincipalArn": values } } };
+      return { incident: incident.id, statement: made, size: guardrailSize({ Version: "2012-10-17", Statement: [made] }) - DOCUMENT_OVERHEAD };
+    };
+    if (roots.length > 0) out.push(statement([...new Set(roots)].sort(compareText)));
+  }
   return out;
 }
 
@@ -262,4 +278,38 @@ function documentOf(kind: GuardrailKind, statements: Candidate[], targets: strin
     document,
     pendingContainment: pendingPlaceholders(document).filter((id, i, all) => all.indexOf(id) === i && recordedFor(containment, id) === undefined),
   };
+}
+
+/** A root user an incident names, as the organization stack treats it. */
+export interface RootUserPlan {
+  account: string;
+  incidents: string[];
+  /**
+   * `denied`: the SCP denies it every action (a member account); `unreachable`: no SCP reaches it
+   * (the management account: validate refuses such an incident where it knows the organization).
+   */
+  guardrail: "denied" | "unreachable";
+  /**
+   * Delete its access keys through centralized root access (an incident asks `deleteAccessKeys`):
+   * the organization stack assumes the root of that account with the task policy
+   * IAMDeleteRootUserCredentials and deletes them; cannot be undone.
+   */
+  deleteAccessKeys: boolean;
+}
+
+/** The task policy that lets centralized root access delete a member account's root credentials. */
+export const DELETE_ROOT_CREDENTIALS_TASK_POLICY = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials";
+
+/** Every root user the incidents name (those asking for the SCP), one entry per account. */
+export function rootUserPlans(incidents: readonly Incident[], config: Pick<OrganizationConfig, "managementAccount">): RootUserPlan[] {
+  const roots = new Map<string, RootUserPlan>();
+  for (const incident of [...incidents].filter((i) => i.organization.scp).sort(byKey((i) => i.id))) {
+    for (const root of incident.rootUsers ?? []) {
+      const entry = roots.get(root.account) ?? { account: root.account, incidents: [], guardrail: root.account === config.managementAccount ? ("unreachable" as const) : ("denied" as const), deleteAccessKeys: false };
+      entry.incidents.push(incident.id);
+      entry.deleteAccessKeys ||= root.deleteAccessKeys;
+      roots.set(root.account, entry);
+    }
+  }
+  return [...roots.values()].sort(byKey((r) => r.account));
 }
