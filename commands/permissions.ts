@@ -3,7 +3,8 @@ import { reviewPermissions } from "../aws/cloudtrail.ts";
 import { s3ReviewPermissions } from "../aws/s3-logs.ts";
 import { programReadPermissions } from "../aws/deploy.ts";
 import { assessPermissions, verifyPermissions } from "../aws/iam.ts";
-import { newPermissions } from "../aws/lookup.ts";
+import { credentialReadPermissions, credentialWritePermissions } from "../aws/credentials.ts";
+import { newPermissions, newRolePermissions } from "../aws/lookup.ts";
 import { programOrganizationsPermissions, verifyOrganizationsPermissions } from "../aws/organizations.ts";
 import { commandsPolicy, deployPolicy, organizationPolicy, ROLE_ARN, type ScopedPolicy } from "../permissions/policies.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
@@ -13,10 +14,21 @@ import { EXIT_OK, UsageError } from "../cli/io.ts";
 export const PROGRAM_READS = "cordon:program/readIam";
 
 /**
+ * The key under which the deploy declarations list what the program reads of every credential of a
+ * compromised user, and the two acts it does itself (aws/credentials.ts: DeleteLoginProfile,
+ * DeactivateMFADevice).
+ */
+export const PROGRAM_CREDENTIALS = "cordon:program/credentials";
+
+/**
  * Everything deploying needs: each resource type's and invoke's actions (the components'
  * declarations) and the program's own IAM reads before it declares anything.
  */
-export const deployDeclarations: Readonly<Record<string, readonly string[]>> = { ...deployPermissions, [PROGRAM_READS]: programReadPermissions };
+export const deployDeclarations: Readonly<Record<string, readonly string[]>> = {
+  ...deployPermissions,
+  [PROGRAM_READS]: programReadPermissions,
+  [PROGRAM_CREDENTIALS]: [...credentialReadPermissions, ...credentialWritePermissions],
+};
 
 /** The key under which the organization declarations list the organization stack's own reads (aws/organizations.ts). */
 export const PROGRAM_ORGANIZATION_READS = "cordon:program/readOrganizations";
@@ -27,7 +39,7 @@ export const organizationDeclarations: Readonly<Record<string, readonly string[]
 /** The actions each AWS-calling command declares beside its code, by command name. */
 export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
   assess: assessPermissions,
-  new: newPermissions,
+  new: [...newPermissions, ...newRolePermissions.cloudtrail],
   // --athena starts queries that write results: not read-only, so listed apart (docs/review.md).
   review: [...reviewPermissions, ...s3ReviewPermissions],
   // From the organization stack's account, verify reads the live guardrails too.

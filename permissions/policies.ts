@@ -68,9 +68,10 @@ const SCOPES: readonly Scope[] = [
   },
   {
     sid: "Users",
-    match: /^iam:(GetAccessKeyLastUsed|ListAccessKeys|ListAttachedUserPolicies|UpdateAccessKey)$/,
+    match:
+      /^iam:(DeactivateMFADevice|DeleteLoginProfile|GetAccessKeyLastUsed|GetLoginProfile|GetSSHPublicKey|GetUser|ListAccessKeys|ListAttachedUserPolicies|ListMFADevices|ListSSHPublicKeys|ListServiceSpecificCredentials|ListSigningCertificates|UpdateAccessKey|UpdateSSHPublicKey|UpdateServiceSpecificCredential|UpdateSigningCertificate)$/,
     resource: "arn:aws:iam::*:user/*",
-    why: "any user: incident files name them, so no name is known in advance",
+    why: "any user: incident files name them, so no name is known in advance; every credential of a compromised user is listed and set Inactive, its console password deleted unless kept, an MFA device deactivated when the file asks",
   },
   {
     sid: "AutoContainRule",
@@ -136,6 +137,33 @@ const ALWAYS_DENIED: readonly (PolicyStatement & { why: string })[] = [
     Action: ["iam:CreateAccessKey", "iam:DeleteAccessKey"],
     Resource: "*",
     why: "cordon imports keys and disables them; creating or deleting one is never its job",
+  },
+  {
+    Sid: "NeverCreateOrDeleteOtherCredentials",
+    Effect: "Deny",
+    Action: [
+      "iam:CreateLoginProfile",
+      "iam:CreateServiceSpecificCredential",
+      "iam:DeleteSSHPublicKey",
+      "iam:DeleteServiceSpecificCredential",
+      "iam:DeleteSigningCertificate",
+      "iam:DeleteVirtualMFADevice",
+      "iam:EnableMFADevice",
+      "iam:ResetServiceSpecificCredential",
+      "iam:UpdateLoginProfile",
+      "iam:UploadSSHPublicKey",
+      "iam:UploadSigningCertificate",
+    ],
+    Resource: "*",
+    why: "cordon sets credentials Inactive; it never makes one, gives one a new secret, or deletes one (the console password aside, which AWS cannot disable: deleted unless kept)",
+  },
+  {
+    Sid: "NeverDetachAwsQuarantine",
+    Effect: "Deny",
+    Action: ["iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy"],
+    Resource: "*",
+    Condition: { ArnLike: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantine*" } },
+    why: "AWS's quarantine policy stays where AWS attached it: reverting an incident never lifts it (status and verify report it still attached)",
   },
   {
     Sid: "AssumeNoRole",
