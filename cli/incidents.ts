@@ -9,7 +9,8 @@ import { maskSecrets } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
-import { containmentFromStackOutputs, factsFromStackOutputs, type RecordedFacts } from "../plan/outputs.ts";
+import { containmentFromStackOutputs, factsFromStackOutputs, listingsFromStackOutputs, type RecordedFacts, type UserCredentialsOutput } from "../plan/outputs.ts";
+import type { UserListing } from "../plan/credentials.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { parseInstantFlag } from "./command.ts";
@@ -27,6 +28,10 @@ export interface GivenOutputs {
   account?: string;
   containment: ContainmentInstants;
   recorded: RecordedFacts;
+  /** Every credential of every compromised user, as the stack's last run found it (outputs of older programs: none). */
+  listings: UserListing[];
+  /** What that run made of each. */
+  credentials: UserCredentialsOutput[];
 }
 
 /** What the commands that read incident files take before anything else. */
@@ -41,6 +46,10 @@ export interface Preamble {
   recorded: RecordedFacts;
   /** Each file given, in order. */
   outputs: GivenOutputs[];
+  /** The credential listings of every stack given, together. */
+  listings: UserListing[];
+  /** What the last runs of every stack given made of each credential, together. */
+  credentials: UserCredentialsOutput[];
 }
 
 /**
@@ -55,7 +64,14 @@ export function readPreamble(values: { now?: string; "stack-outputs"?: string | 
     const json = readStackOutputs(file, io.cwd);
     try {
       const account = (json as { account?: unknown } | null)?.account;
-      return { file, json, ...(typeof account === "string" ? { account } : {}), containment: containmentFromStackOutputs(json), recorded: factsFromStackOutputs(json) };
+      return {
+        file,
+        json,
+        ...(typeof account === "string" ? { account } : {}),
+        containment: containmentFromStackOutputs(json),
+        recorded: factsFromStackOutputs(json),
+        ...(({ listings, recorded }) => ({ listings, credentials: recorded }))(listingsFromStackOutputs(json)),
+      };
     } catch (error) {
       throw new UsageError(`--stack-outputs ${file}: ${(error as Error).message}`);
     }
@@ -68,7 +84,7 @@ export function readPreamble(values: { now?: string; "stack-outputs"?: string | 
     }
   }
   const union = (pick: (facts: RecordedFacts) => string[]) => [...new Set(outputs.flatMap((o) => pick(o.recorded)))].sort();
-  return { now, containment, recorded: { goneAccessKeys: union((f) => f.goneAccessKeys), managedDenyRoles: union((f) => f.managedDenyRoles) }, outputs };
+  return { now, containment, recorded: { goneAccessKeys: union((f) => f.goneAccessKeys), managedDenyRoles: union((f) => f.managedDenyRoles) }, outputs, listings: outputs.flatMap((o) => o.listings), credentials: outputs.flatMap((o) => o.credentials) };
 }
 
 /** The JSON of `--stack-outputs FILE`, named in messages as it was given; a UsageError when it cannot be read. */

@@ -73,7 +73,8 @@ export interface UserListing {
  * - `expired`: a service-specific credential past its expiry: it works no more, nothing to do;
  * - `kept`: the files keep it: left as it is (never re-enabled either);
  * - `gone`: a credential the files name that IAM no longer lists (deleted: it works no more);
- * - `at-up`: IAM was not asked (a plan without a listing): the fate is decided by the listing at `pulumi up`.
+ * - `at-up`: IAM was not asked (a plan without a listing): the fate is decided by the listing at
+ *   `pulumi up` (a credential the files keep is `kept`, listed or not).
  */
 export type CredentialFate = "disable" | "already-inactive" | "expired" | "kept" | "gone" | "at-up";
 
@@ -209,7 +210,7 @@ function userPlan(
 
   let credentials: CredentialEntry[];
   if (listing === undefined) {
-    credentials = named.map(({ kind, id }) => ({ ...base(kind, id), status: null, fate: "at-up", createdAt: null, service: null, resourceName: null, importId: null }));
+    credentials = named.map(({ kind, id }) => ({ ...base(kind, id), status: null, fate: isKept(kind, id) ? "kept" : "at-up", createdAt: null, service: null, resourceName: null, importId: null }));
   } else {
     const listed = listing.credentials.map((credential): CredentialEntry => {
       const fate: CredentialFate = isKept(credential.kind, credential.id)

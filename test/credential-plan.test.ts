@@ -71,7 +71,7 @@ describe("the fate of each credential", () => {
     ]);
   });
 
-  it("a credential the files name that IAM no longer lists is gone; without a listing, every fate is decided at up", () => {
+  it("a credential the files name that IAM no longer lists is gone; without a listing, every fate but the kept ones' is decided at up", () => {
     const file = ci({ keep: keep({ sshPublicKeys: [SSH] }) });
     expect(credentialPlan([file], { listings: [listing([])] }).users[0].credentials.map((c) => [c.id, c.fate])).toEqual([
       [EXPOSED, "gone"],
@@ -83,7 +83,7 @@ describe("the fate of each credential", () => {
       null,
       [
         [EXPOSED, "at-up"],
-        [SSH, "at-up"],
+        [SSH, "kept"],
       ],
       { state: "unknown", fate: "delete-if-present", createdAt: null },
     ]);
