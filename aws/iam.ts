@@ -34,28 +34,32 @@ import type { LiveIam } from "../verify/verify.ts";
 import { formatInstant } from "../incident/time.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
+import { credentialReadPermissions, listUserCredentials } from "./credentials.ts";
 import { NotFoundError, orIfMissing } from "./errors.ts";
 
-/** What `assess` calls (`callerAccount`, `userOfAccessKey`, `readUserFacts`). Read-only. */
+/** What `assess` calls (`callerAccount`, `userOfAccessKey`, `readUserFacts`, and every credential of the user). Read-only. */
 export const assessPermissions: readonly string[] = [
-  "iam:GetAccessKeyLastUsed",
-  "iam:GetGroupPolicy",
-  "iam:GetLoginProfile",
-  "iam:GetPolicy",
-  "iam:GetPolicyVersion",
-  "iam:GetUser",
-  "iam:GetUserPolicy",
-  "iam:ListAccessKeys",
-  "iam:ListAttachedGroupPolicies",
-  "iam:ListAttachedUserPolicies",
-  "iam:ListGroupPolicies",
-  "iam:ListGroupsForUser",
-  "iam:ListMFADevices",
-  "iam:ListRoles",
-  "iam:ListUserPolicies",
-  "sts:GetAccessKeyInfo",
-  "sts:GetCallerIdentity",
-];
+  ...new Set([
+    "iam:GetAccessKeyLastUsed",
+    "iam:GetGroupPolicy",
+    "iam:GetLoginProfile",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetUser",
+    "iam:GetUserPolicy",
+    "iam:ListAccessKeys",
+    "iam:ListAttachedGroupPolicies",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListGroupPolicies",
+    "iam:ListGroupsForUser",
+    "iam:ListMFADevices",
+    "iam:ListRoles",
+    "iam:ListUserPolicies",
+    "sts:GetAccessKeyInfo",
+    "sts:GetCallerIdentity",
+    ...credentialReadPermissions,
+  ]),
+].sort();
 
 /** What `verify` calls (`callerAccount`, `readLiveUser`, `readLiveRole`, `readLiveKeys`, `simulate`). Read-only. */
 export const verifyPermissions: readonly string[] = [
@@ -199,6 +203,8 @@ export async function readUserFacts(clients: Clients, userName: string, account:
     (page) => page.Roles?.map((r) => ({ arn: r.Arn ?? "", trust: r.AssumeRolePolicyDocument ? parsePolicyText(r.AssumeRolePolicyDocument) : { Statement: [] } })),
   );
 
+  const listing = await listUserCredentials(clients, account, userName);
+
   return {
     account,
     user: { name: user?.UserName ?? userName, arn: user?.Arn ?? `arn:aws:iam::${account}:user/${userName}` },
@@ -211,6 +217,7 @@ export async function readUserFacts(clients: Clients, userName: string, account:
     mfaDevices,
     roles,
     exposedKey,
+    listing,
   };
 }
 
