@@ -48,6 +48,23 @@ export const INACTIVE_ACTION: Readonly<Record<CredentialKind, string>> = {
   "signing-certificate": "iam:UpdateSigningCertificate",
 };
 
+/**
+ * What `.github/scripts/first-strike.sh` calls with the AWS CLI, the contain workflow's first act:
+ * who owns the key, disable it, then list and disable every other credential of the user.
+ * test/first-strike.test.ts checks every call the script sends against this list.
+ */
+export const firstStrikePermissions: readonly string[] = [
+  "iam:GetAccessKeyLastUsed",
+  "iam:ListAccessKeys",
+  "iam:ListSSHPublicKeys",
+  "iam:ListServiceSpecificCredentials",
+  "iam:ListSigningCertificates",
+  "iam:UpdateAccessKey",
+  "iam:UpdateSSHPublicKey",
+  "iam:UpdateServiceSpecificCredential",
+  "iam:UpdateSigningCertificate",
+];
+
 /** What the program does itself, where no Pulumi resource fits (program/credentials.ts). */
 export const credentialWritePermissions: readonly string[] = ["iam:DeactivateMFADevice", "iam:DeleteLoginProfile"];
 
