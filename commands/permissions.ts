@@ -6,6 +6,7 @@ import { assessPermissions, verifyPermissions } from "../aws/iam.ts";
 import { credentialReadPermissions, credentialWritePermissions } from "../aws/credentials.ts";
 import { newPermissions, newRolePermissions } from "../aws/lookup.ts";
 import { programOrganizationsPermissions, verifyOrganizationsPermissions } from "../aws/organizations.ts";
+import { rootCredentialPermissions } from "../aws/root.ts";
 import { commandsPolicy, deployPolicy, organizationPolicy, ROLE_ARN, type ScopedPolicy } from "../permissions/policies.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
@@ -33,8 +34,15 @@ export const deployDeclarations: Readonly<Record<string, readonly string[]>> = {
 /** The key under which the organization declarations list the organization stack's own reads (aws/organizations.ts). */
 export const PROGRAM_ORGANIZATION_READS = "cordon:program/readOrganizations";
 
+/** The key under which the organization declarations list centralized root access (aws/root.ts), for incidents that delete root access keys. */
+export const PROGRAM_ROOT_CREDENTIALS = "cordon:program/rootCredentials";
+
 /** What the organization stack needs on top of `deployDeclarations`: the guardrails and its checks. */
-export const organizationDeclarations: Readonly<Record<string, readonly string[]>> = { ...organizationDeployPermissions, [PROGRAM_ORGANIZATION_READS]: programOrganizationsPermissions };
+export const organizationDeclarations: Readonly<Record<string, readonly string[]>> = {
+  ...organizationDeployPermissions,
+  [PROGRAM_ORGANIZATION_READS]: programOrganizationsPermissions,
+  [PROGRAM_ROOT_CREDENTIALS]: rootCredentialPermissions,
+};
 
 /** The actions each AWS-calling command declares beside its code, by command name. */
 export const commandPermissions: Readonly<Record<string, readonly string[]>> = {

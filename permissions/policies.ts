@@ -254,6 +254,13 @@ const ORGANIZATION_SCOPES: readonly Scope[] = [
     why: "service and resource control policies only (organizations:PolicyType), and the roots, OUs and accounts they attach to: Organizations names policies by id, so cordon's own cannot be singled out; keep this role for the organization stack alone",
   },
   {
+    sid: "DeleteRootAccessKeysOnly",
+    match: /^sts:AssumeRoot$/,
+    resource: "arn:aws:iam::*:root",
+    condition: { StringEquals: { "sts:TaskPolicyArn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials" } },
+    why: "centralized root access, for an incident that asks to delete a member account's root access keys (rootUsers[].deleteAccessKeys): only with the task policy that deletes root credentials, no other root task",
+  },
+  {
     sid: "OrganizationReads",
     match: /^organizations:(DescribeOrganization|ListRoots)$/,
     resource: "*",
@@ -288,6 +295,7 @@ export function organizationPolicy(declared: Record<string, readonly string[]>):
     Resource: scope.sid === "CordonGuardrails" ? GUARDRAIL_RESOURCES : scope.resource,
     // CreatePolicy names no existing policy: the type it creates is what can be held to SCPs and RCPs.
     ...(scope.sid === "CordonGuardrails" ? { Condition: { StringEqualsIfExists: { "organizations:PolicyType": ["RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY"] } } } : {}),
+    ...(scope.condition !== undefined ? { Condition: scope.condition } : {}),
   }));
   return {
     document: { Version: "2012-10-17", Statement: statements },

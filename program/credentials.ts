@@ -47,3 +47,14 @@ export async function applyIrreversible(credentials: CredentialPlan, iam: Pick<C
   }
   return lines;
 }
+
+/**
+ * Centralized root access, from the organization stack (the management account, or the delegated
+ * administrator for root access): delete a member account's root access keys. A separate choice in
+ * the file (`rootUsers[].deleteAccessKeys`), because it cannot be undone: a root key is never
+ * disabled, only deleted. Returns the ids deleted.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user-privileged-task.html
+ */
+export interface RootCredentials {
+  deleteRootAccessKeys(account: string): Promise<string[]>;
+}
