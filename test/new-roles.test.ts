@@ -3,7 +3,8 @@
  * in the last 12 hours (CloudTrail LookupEvents, every region, within a time bound), and adds them
  * with `account:` for other accounts; a lookup that is refused, fails or runs out of time never
  * stops the file, which says so. IAM and STS are moto's; LookupEvents is the CloudTrail-compatible
- * server of emulators/ (moto has none). The chain is the review's own (review/chain.ts).
+ * server of emulators/ (moto has none); --roles-from assumable reads what assess reads, service-specific
+ * credentials included (the proxy of emulators/, moto has none). The chain is the review's own (review/chain.ts).
  */
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import fc from "fast-check";
@@ -31,7 +32,7 @@ const iam = () => new IAMClient({});
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
+  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
   restore = useMotoEnv(moto);
 });
 afterAll(async () => {
