@@ -6,6 +6,7 @@
  * forwards everything else to moto untouched.
  */
 import {
+  CreateLoginProfileCommand,
   CreateServiceSpecificCredentialCommand,
   DeleteServiceSpecificCredentialCommand,
   GetLoginProfileCommand,
@@ -15,6 +16,7 @@ import {
   ResetServiceSpecificCredentialCommand,
   UpdateServiceSpecificCredentialCommand,
 } from "@aws-sdk/client-iam";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
 import { credentialIam, credentialReadPermissions, credentialWritePermissions, INACTIVE_ACTION, listUserCredentials, setInactive } from "../aws/credentials.ts";
@@ -144,5 +146,26 @@ describe("aws/credentials.ts", () => {
     expect([after.consolePassword.fate, after.mfaDevices.map((d) => [d.serial, d.fate])]).toEqual(["none", [[seeded.mfaDevices[0], "gone"], [seeded.mfaDevices[1], "report"]]]);
     // A second run finds nothing left to delete: it says so.
     expect(await applyIrreversible(plan, live)).toEqual(["user ci-deployer has no console password any more: nothing to delete", `MFA device ${seeded.mfaDevices[0]} of user ci-deployer is no longer there: nothing to deactivate`]);
+  });
+
+  it("the restore path of a console password: keep it in the file (a reviewed weakening), then set a new one; the next run leaves it", async () => {
+    await seedUser(iam, "ci-deployer", { accessKeys: 1, consolePassword: true });
+    const file = (keep: boolean) =>
+      loadIncidents([{ path: "incidents/2026-11-28-ci-key.yaml", text: `id: 2026-11-28-ci-key\ntitle: t\naccount: "${ACCOUNT}"\ncutoff: 2026-11-28T10:00:00Z\nusers:\n  - name: ci-deployer\n    keep: { consolePassword: ${keep} }\n` }], {
+        now: new Date("2026-11-28T12:00:00Z"),
+      }).incidents;
+    const live = credentialIam(awsClients());
+    // Contained: the password the attacker may have set is deleted.
+    await applyIrreversible(await readCredentialPlan(file(false), ACCOUNT, live), live);
+    await expect(iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).rejects.toMatchObject({ name: "NoSuchEntityException" });
+    // Restored: the file keeps it, and an administrator sets a new password the owner must change.
+    await iam.send(new CreateLoginProfileCommand({ UserName: "ci-deployer", Password: `${randomBytes(18).toString("base64")}aA1!`, PasswordResetRequired: true }));
+    const kept = await readCredentialPlan(file(true), ACCOUNT, live);
+    expect(kept.users[0].consolePassword.fate).toBe("kept");
+    expect(await applyIrreversible(kept, live)).toEqual([]);
+    // (moto does not keep PasswordResetRequired: only that the profile is there is checked.)
+    expect((await iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).LoginProfile?.UserName).toBe("ci-deployer");
+    // Without the keep, the next run would delete it again: reconciled like every other credential.
+    expect((await readCredentialPlan(file(false), ACCOUNT, live)).users[0].consolePassword.fate).toBe("delete");
   });
 });
