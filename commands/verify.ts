@@ -114,7 +114,7 @@ export function renderVerify(report: VerifyReport): string {
       parts.push(`${key.accessKeyId} ${key.status ?? "not the user's"} ${mark(key.ok)}`);
     }
     const credentials = find("credentials-inactive");
-    if (credentials) parts.push(`every credential Inactive or kept ${mark(credentials.ok)}`);
+    if (credentials) parts.push(`every other credential Inactive or kept ${mark(credentials.ok)}`);
     const password = find("console-password");
     if (password) parts.push(`console password ${password.message.includes("kept") ? "kept" : password.ok ? "none" : "present"} ${mark(password.ok)}`);
     const mfa = find("mfa-deactivated");

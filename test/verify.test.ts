@@ -264,7 +264,7 @@ describe("verify against moto", () => {
     expect(stdout).toBe(
       [
         `role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: allowed ✓`,
-        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓`,
+        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓`,
         `containment holds: 2 principals of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
         "",
       ].join("\n"),
@@ -312,7 +312,7 @@ describe("verify against moto", () => {
     expect(code).toBe(1);
     expect(stdout).toContain(
       "user ci-deployer  deny attached ✗  " +
-        `${key} Inactive ✓  every credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✗  GetSessionToken and GetFederationToken before cutoff: explicit deny ✗  after: allowed ✓\n` +
+        `${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✗  GetSessionToken and GetFederationToken before cutoff: explicit deny ✗  after: allowed ✓\n` +
         "  ✗ deny policy cordon-revoke-sessions-ci-deployer does not exist → run `pulumi up --refresh` to attach it, then verify again\n" +
         "  ✗ a token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n" +
         "  ✗ a GetSessionToken token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n" +
@@ -370,7 +370,7 @@ describe("verify against moto", () => {
     const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-ci-deployer", Path: "/cordon/", PolicyDocument: equivalent }));
     await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: created.Policy.Arn }));
     const { code, stdout } = await verify();
-    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} Inactive ✓  every credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`);
+    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`);
     expect(code).toBe(0);
   });
 
@@ -381,9 +381,8 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      `user ci-deployer  deny attached ✓  ${key} Active ✗  every credential Inactive or kept ✗  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n` +
-        `  ✗ ${key} is Active → run \`pulumi up --refresh\` to disable it again; CloudTrail (UpdateAccessKey) says who enabled it\n` +
-        `  ✗ user ci-deployer has a credential that no incident keeps, still Active: ${key} (access key) → run \`pulumi up --refresh\`: every credential of a compromised user is set Inactive; CloudTrail (Create*, Upload*, Update*) says who made or enabled it\n`,
+      `user ci-deployer  deny attached ✓  ${key} Active ✗  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n` +
+        `  ✗ ${key} is Active → run \`pulumi up --refresh\` to disable it again; CloudTrail (UpdateAccessKey) says who enabled it\n`,
     );
   });
 
@@ -393,7 +392,7 @@ describe("verify against moto", () => {
     ciIncident(key);
     await applyPlan();
     const { code, stdout } = await verify();
-    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} deleted ✓  every credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`);
+    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} deleted ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`);
     expect(code).toBe(0);
     const json = JSON.parse((await verify("--json")).stdout);
     expect(json.principals.find((p: { name: string }) => p.name === "ci-deployer").checks.find((c: { check: string }) => c.check === "key-inactive")).toEqual({
@@ -475,7 +474,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: denied by cordon ✗\n` +
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: denied by cordon ✗\n` +
         `  ✗ a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for ${SIMULATED_ACTIONS.join(", ")} → check the cutoff in the incident file: sessions issued after it (the new access path) must keep working\n`,
     );
   });
@@ -535,7 +534,7 @@ describe("verify against moto", () => {
     await disable(key);
     const { code, stdout, stderr } = await verify();
     expect(stdout).toBe(
-      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every credential Inactive or kept ✓  console password none ✓  token before cutoff: not simulated ✗\n` +
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: not simulated ✗\n` +
         "  ✗ cannot verify 2026-11-28-key-in-ticket: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed → pass --stack-outputs FILE (pulumi stack output --json) with the instant pulumi up recorded; before the first pulumi up, there is nothing to verify yet\n" +
         `containment not proven: 1 principal of 1 active incident in account ${ACCOUNT}, see ✗ above\n`,
     );
@@ -578,7 +577,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      `user ci-deployer  deny attached ✗  ${key} Inactive ✓  every credential Inactive or kept ✓  console password none ✓  token before cutoff: not simulated ✗\n` +
+      `user ci-deployer  deny attached ✗  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: not simulated ✗\n` +
         "  ✗ deny policy cordon-revoke-sessions-ci-deployer does not exist → run `pulumi up --refresh` to attach it, then verify again\n" +
         "  ✗ cannot verify 2026-11-28-key-in-ticket: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed → pass --stack-outputs FILE (pulumi stack output --json) with the instant pulumi up recorded; before the first pulumi up, there is nothing to verify yet\n",
     );
@@ -593,7 +592,7 @@ describe("verify against moto", () => {
     expect(stdout).toBe(
       [
         "role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: explicit deny (deny-all) ✓",
-        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: explicit deny (deny-all) ✓`,
+        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: explicit deny (deny-all) ✓`,
         `containment holds: 2 principals of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
         "",
       ].join("\n"),
@@ -793,7 +792,7 @@ describe("verify: every credential of the user, its console password, and its to
     const order = ["access key", "service-specific credential", "SSH public key"];
     const named = open.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.id.localeCompare(b.id)).map((c) => `${c.id} (${c.kind})`).join(", ");
     expect(userLine(stdout)).toEqual([
-      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every credential Inactive or kept ✗  console password present ✗  MFA devices deactivated ✗  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: not denied by cordon ✓`,
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✗  console password present ✗  MFA devices deactivated ✗  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: not denied by cordon ✓`,
       `  ✗ user ci-deployer has 3 credentials that no incident keeps, still Active: ${named} → run \`pulumi up --refresh\`: every credential of a compromised user is set Inactive; CloudTrail (Create*, Upload*, Update*) says who made or enabled it`,
       "  ✗ user ci-deployer has a console password, which no incident keeps → run `pulumi up`, which deletes it; CloudTrail (CreateLoginProfile, UpdateLoginProfile) says who set it",
       `  ✗ user ci-deployer still has MFA device ${mfa}, which an incident asks to deactivate → run \`pulumi up\`, which deactivates it`,
@@ -812,11 +811,11 @@ describe("verify: every credential of the user, its console password, and its to
     await seed(new DeactivateMFADeviceCommand({ UserName: "ci-deployer", SerialNumber: mfa }));
     const { code, stdout } = await verify();
     expect(userLine(stdout)).toEqual([
-      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every credential Inactive or kept ✓  console password none ✓  MFA devices deactivated ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓`,
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  MFA devices deactivated ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓`,
     ]);
     expect(code).toBe(0);
     const user = JSON.parse((await verify("--json")).stdout).principals.find((p: { type: string }) => p.type === "user");
-    expect(user.checks.find((c: { check: string }) => c.check === "credentials-inactive").message).toBe(`every credential of user ci-deployer is Inactive or kept by name: 3 Inactive or gone, 1 kept by name (${ssh} (SSH public key))`);
+    expect(user.checks.find((c: { check: string }) => c.check === "credentials-inactive").message).toBe(`every other credential of user ci-deployer is Inactive or kept by name: 2 Inactive or gone, 1 kept by name (${ssh} (SSH public key))`);
   });
 
   it("a kept console password is the stated state", async () => {
@@ -825,7 +824,7 @@ describe("verify: every credential of the user, its console password, and its to
     await applyPlan();
     await disable(key);
     const { code, stdout } = await verify();
-    expect(stdout.split("\n")[0]).toContain("every credential Inactive or kept ✓  console password kept ✓");
+    expect(stdout.split("\n")[0]).toContain("every other credential Inactive or kept ✓  console password kept ✓");
     expect(code).toBe(0);
   });
 

@@ -315,13 +315,15 @@ export function credentialChecks(user: UserCredentialPlan): { checks: Check[]; w
   const checks: Check[] = [];
   const warnings: string[] = [];
   const named = (c: UserCredentialPlan["credentials"][number]) => `${c.id} (${KIND_NOUN[c.kind]})`;
-  const open = user.credentials.filter((c) => c.fate === "disable");
-  const inactive = user.credentials.filter((c) => c.fate === "already-inactive" || c.fate === "expired" || c.fate === "gone");
-  const kept = user.credentials.filter((c) => c.fate === "kept");
+  // The exposed keys have their own check (key-inactive): every other credential here.
+  const others = user.credentials.filter((c) => !c.exposed);
+  const open = others.filter((c) => c.fate === "disable");
+  const inactive = others.filter((c) => c.fate === "already-inactive" || c.fate === "expired" || c.fate === "gone");
+  const kept = others.filter((c) => c.fate === "kept");
   const summary = [`${inactive.length} Inactive or gone`, ...(kept.length > 0 ? [`${kept.length} kept by name (${kept.map(named).join(", ")})`] : [])].join(", ");
   checks.push(
     open.length === 0
-      ? { check: "credentials-inactive", ok: true, message: `every credential of user ${user.user} is Inactive or kept by name: ${summary}` }
+      ? { check: "credentials-inactive", ok: true, message: `every other credential of user ${user.user} is Inactive or kept by name: ${summary}` }
       : {
           check: "credentials-inactive",
           ok: false,
