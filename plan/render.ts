@@ -47,7 +47,7 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanE
 
   lines.push(style.bold(`deny policies: ${plan.denyPolicies.length}`));
   const label = (d: Plan["denyPolicies"][number]) => `${d.principal.type} ${d.principal.name}${inAccount(d.account)}`;
-  const principalWidth = Math.max(...plan.denyPolicies.map((d) => label(d).length));
+  const principalWidth = Math.max(0, ...plan.denyPolicies.map((d) => label(d).length));
   const indent = " ".repeat(principalWidth + 4);
   for (const policy of plan.denyPolicies) {
     const where = policy.attachment === "managed" ? `managed policy ${POLICY_PATH}${policy.policyName}, attached` : `inline policy ${policy.policyName}`;

@@ -184,3 +184,34 @@ describe("where no SCP reaches the root user, validate refuses the incident and 
     expect(await main(["validate", "--now", NOW.toISOString()], check)).toBe(0);
   });
 });
+
+describe("plan shows the root users and their guardrail", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("in an organization: the SCP statement and the root user's line; standalone: the steps only the root user can take", async () => {
+    const make = (stacks: Record<string, string>) => {
+      const dir = mkdtempSync(join(tmpdir(), "cordon-root-plan-"));
+      dirs.push(dir);
+      writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+      for (const [file, text] of Object.entries(stacks)) writeFileSync(join(dir, file), text);
+      mkdirSync(join(dir, "incidents"));
+      writeFileSync(join(dir, "incidents", "2026-11-28-root-key.yaml"), stringify(rootIncident({ rootUsers: [{ account: MEMBER, deleteAccessKeys: true }] })));
+      return dir;
+    };
+    const organization = make({ "Pulumi.prod-999999999999.yaml": `config:\n  cordon:account: "${MANAGEMENT}"\n  cordon:organization:\n    targets: [r-ab12]\n    managementAccount: "${MANAGEMENT}"\n` });
+    const io = memoryIo({ cwd: organization });
+    expect(await main(["plan", "--now", NOW.toISOString()], io)).toBe(0);
+    expect(io.stdout).toContain(`    deny every action to the root user of ${MEMBER} (deny-all)\n`);
+    expect(io.stdout).toContain(
+      `root users: 1 (the organization's SCP denies each every action until its file is removed)\n  root user of ${MEMBER}  denied every action by the SCP; its access keys deleted through centralized root access (sts:AssumeRoot, IAMDeleteRootUserCredentials): cannot be undone  2026-11-28-root-key\n`,
+    );
+    const standalone = make({});
+    const refused = memoryIo({ cwd: standalone });
+    expect(await main(["plan", "--now", NOW.toISOString()], refused)).toBe(1);
+    expect(refused.stderr.split("\n")[0]).toContain(`E_ROOT_ACCOUNT rootUsers[0].account: no stack file here sets cordon:organization, so no SCP can restrain the root user of account ${MEMBER}`);
+    expect(refused.stderr.split("\n")[0]).toContain(`only the root user can: ${rootUserSteps()}`);
+  });
+});
