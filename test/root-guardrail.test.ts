@@ -119,20 +119,23 @@ describe("the SCP denies a member account's root user every action", () => {
   });
 });
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+/** A Pulumi project with these stack files, and an empty incidents folder. */
+const project = (stacks: Record<string, string>) => {
+  const dir = mkdtempSync(join(tmpdir(), "cordon-root-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+  for (const [file, text] of Object.entries(stacks)) writeFileSync(join(dir, file), text);
+  mkdirSync(join(dir, "incidents"));
+  return dir;
+};
+/** The stack that declares the organization's guardrails, in the management account. */
+const ORGANIZATION_STACK = `config:\n  cordon:account: "${MANAGEMENT}"\n  cordon:organization:\n    targets: [r-ab12]\n    managementAccount: "${MANAGEMENT}"\n`;
+
 describe("where no SCP reaches the root user, validate refuses the incident and says what only the root user can do", () => {
-  const dirs: string[] = [];
-  afterAll(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-  const project = (stacks: Record<string, string>) => {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-root-"));
-    dirs.push(dir);
-    writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
-    for (const [file, text] of Object.entries(stacks)) writeFileSync(join(dir, file), text);
-    mkdirSync(join(dir, "incidents"));
-    return dir;
-  };
-  const ORGANIZATION_STACK = `config:\n  cordon:account: "${MANAGEMENT}"\n  cordon:organization:\n    targets: [r-ab12]\n    managementAccount: "${MANAGEMENT}"\n`;
   const validate = async (dir: string, incident: Record<string, unknown>) => {
     writeFileSync(join(dir, "incidents", `${incident.id}.yaml`), stringify(incident));
     const io = memoryIo({ cwd: dir });
@@ -186,22 +189,13 @@ describe("where no SCP reaches the root user, validate refuses the incident and 
 });
 
 describe("plan shows the root users and their guardrail", () => {
-  const dirs: string[] = [];
-  afterAll(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-
   it("in an organization: the SCP statement and the root user's line; standalone: the steps only the root user can take", async () => {
     const make = (stacks: Record<string, string>) => {
-      const dir = mkdtempSync(join(tmpdir(), "cordon-root-plan-"));
-      dirs.push(dir);
-      writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
-      for (const [file, text] of Object.entries(stacks)) writeFileSync(join(dir, file), text);
-      mkdirSync(join(dir, "incidents"));
+      const dir = project(stacks);
       writeFileSync(join(dir, "incidents", "2026-11-28-root-key.yaml"), stringify(rootIncident({ rootUsers: [{ account: MEMBER, deleteAccessKeys: true }] })));
       return dir;
     };
-    const organization = make({ "Pulumi.prod-999999999999.yaml": `config:\n  cordon:account: "${MANAGEMENT}"\n  cordon:organization:\n    targets: [r-ab12]\n    managementAccount: "${MANAGEMENT}"\n` });
+    const organization = make({ "Pulumi.prod-999999999999.yaml": ORGANIZATION_STACK });
     const io = memoryIo({ cwd: organization });
     expect(await main(["plan", "--now", NOW.toISOString()], io)).toBe(0);
     expect(io.stdout).toContain(`    deny every action to the root user of ${MEMBER} (deny-all)\n`);
