@@ -1,14 +1,32 @@
 /**
- * The AWS shell of `cordon new`: who owns an exposed key, and which account the credentials are in.
- * Only read-only calls, and only these two: the deployer's least-privilege policy is generated
- * from `newPermissions`, never hand-kept.
+ * The AWS shell of `cordon new`: who owns an exposed key, which account the credentials are in,
+ * and which roles the key and its sessions assumed (CloudTrail, through the review's chain), or
+ * could assume (assess). Only read-only calls: the least-privilege policies are generated from
+ * `newPermissions` and `newRolePermissions`, never hand-kept.
  */
+import { CloudTrailClient, type LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { signingRegion } from "./clients.ts";
+import { assess } from "../assess/assessment.ts";
+import { followChain } from "../review/chain.ts";
+import { analyze } from "../review/findings.ts";
+import { systemClock, type Clock, type Pacer } from "../review/pacer.ts";
+import { awsClients, signingRegion } from "./clients.ts";
+import { CloudTrailReader, COMMERCIAL_REGIONS, sdkClient, type LookupClient } from "./cloudtrail.ts";
+import { assessPermissions, readUserFacts } from "./iam.ts";
 
 /** The IAM actions `cordon new` calls (with `--access-key` and no `--user`, or no `--account`). */
 export const newPermissions = ["iam:GetAccessKeyLastUsed", "sts:GetCallerIdentity"];
+
+/**
+ * What `new --access-key` adds to find the roles to revoke: CloudTrail's LookupEvents (the roles
+ * the key and its sessions assumed, `--roles-from cloudtrail`, the default), or what assess reads
+ * (every role the user can assume, `--roles-from assumable`).
+ */
+export const newRolePermissions: Readonly<Record<"cloudtrail" | "assumable", readonly string[]>> = {
+  cloudtrail: ["cloudtrail:LookupEvents"],
+  assumable: assessPermissions,
+};
 
 /** Why a lookup failed; `new` turns each into its own message and exit code. */
 export type LookupProblem =
@@ -31,6 +49,35 @@ export interface Lookup {
   keyOwner(accessKeyId: string): Promise<string>;
   /** The account of the credentials in use, from STS GetCallerIdentity. */
   account(): Promise<string>;
+  /**
+   * The roles the key and every session it minted assumed between `since` and `until`, from
+   * CloudTrail in every region, giving up at `deadline` (epoch milliseconds). Never throws: a
+   * lookup that fails says why.
+   */
+  assumedRoles(accessKeyId: string, since: Date, until: Date, deadline: number): Promise<RolesLookup>;
+  /** Every role of the account the user can assume (assess's reading of IAM). Never throws. */
+  assumableRoles(user: string, account: string): Promise<RolesLookup>;
+}
+
+/** What a roles lookup found: role ARNs, and the regions it could not read; or why it found nothing. */
+export type RolesLookup =
+  | {
+      kind: "found";
+      roleArns: string[];
+      /** What was read: "CloudTrail LookupEvents in 33 regions", "IAM (every role's trust policy)". */
+      source: string;
+      /** Regions CloudTrail could not be read in (roles assumed there are not known). */
+      failed: { region: string; reason: string }[];
+      /** Patterns of the user's policies reaching roles of other accounts, which IAM here cannot see (assumable only). */
+      elsewhere: string[];
+    }
+  | { kind: "failed"; reason: string };
+
+/** How the CloudTrail reads of a roles lookup are made; tests pass their own clients, regions and clock. */
+export interface RolesLookupOptions {
+  regions?: readonly string[];
+  clientFor?: (region: string, pacer: Pacer) => LookupClient;
+  clock?: Clock;
 }
 
 /**
@@ -38,7 +85,7 @@ export interface Lookup {
  * from AWS_ENDPOINT_URL when set (the SDK reads it natively), and the signing region of every
  * other command (IAM and STS answer from any region for these calls).
  */
-export function awsLookup(env: Record<string, string | undefined>): Lookup {
+export function awsLookup(env: Record<string, string | undefined>, rolesOptions: RolesLookupOptions = {}): Lookup {
   const region = signingRegion(env);
   // Built on first use: `new --user --account` never touches AWS, so it never builds a client.
   let iam: IAMClient | undefined;
@@ -62,7 +109,70 @@ export function awsLookup(env: Record<string, string | undefined>): Lookup {
         throw asLookupError(error, "sts:GetCallerIdentity");
       }
     },
+    assumedRoles: (accessKeyId, since, until, deadline) => lookupAssumedRoles(accessKeyId, since, until, deadline, rolesOptions),
+    async assumableRoles(user, account) {
+      try {
+        const assessment = assess(await readUserFacts(awsClients(env), user, account, null));
+        return { kind: "found", roleArns: assessment.assumableRoles, source: "IAM (the roles whose trust and the user's policies allow it)", failed: [], elsewhere: assessment.assumableRolesInOtherAccounts };
+      } catch (error) {
+        return { kind: "failed", reason: `IAM could not be read: ${(error as Error).message}` };
+      }
+    },
   };
+}
+
+/** The error a CloudTrail request gets once the lookup's time is up: not worth retrying. */
+class DeadlinePassed extends Error {
+  override readonly name = "DeadlinePassed";
+}
+
+/**
+ * The review's chain, followed on CloudTrail from `accessKeyId` over [since, until], and the roles
+ * its keys assumed. At `deadline`, every request in flight is aborted and every later one refused
+ * at once (retries and pacing included): the lookup ends then, whatever it had found.
+ */
+async function lookupAssumedRoles(accessKeyId: string, since: Date, until: Date, deadline: number, options: RolesLookupOptions): Promise<RolesLookup> {
+  const clock = options.clock ?? systemClock;
+  const started = Date.now();
+  const abort = new AbortController();
+  const late = () => Date.now() >= deadline;
+  // Pacing and backoff sleeps end at the deadline, so nothing waits past it.
+  const bounded: Clock = { now: () => clock.now(), sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - Date.now()))) };
+  const clientFor = (region: string, pacer: Pacer): LookupClient => {
+    const client = (options.clientFor ?? sdkClient)(region, pacer) as LookupClient & Partial<Pick<CloudTrailClient, "send">>;
+    return {
+      async send(command: LookupEventsCommand) {
+        if (late() || abort.signal.aborted) throw new DeadlinePassed("the lookup's time was up");
+        try {
+          return await (client.send as (c: LookupEventsCommand, o?: { abortSignal: AbortSignal }) => ReturnType<LookupClient["send"]>).call(client, command, { abortSignal: abort.signal });
+        } catch (error) {
+          if (late() || abort.signal.aborted) throw new DeadlinePassed("the lookup's time was up");
+          throw error;
+        }
+      },
+      destroy: () => client.destroy?.(),
+    };
+  };
+  const regions = options.regions ?? COMMERCIAL_REGIONS;
+  const reader = new CloudTrailReader({ regions, clientFor, clock: bounded });
+  const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
+  try {
+    const chain = await followChain(accessKeyId, { start: since.getTime(), end: until.getTime() }, reader.source);
+    if (late()) return { kind: "failed", reason: `CloudTrail did not answer within ${Math.max(0, Math.round((deadline - started) / 1000))} s` };
+    const failed = [...new Map(reader.failures.filter((f) => !f.notEnabled).map((f) => [f.region, f.reason])).entries()].map(([region, reason]) => ({ region, reason })).sort((a, b) => a.region.localeCompare(b.region));
+    const notEnabled = new Set(reader.failures.filter((f) => f.notEnabled).map((f) => f.region));
+    const read = regions.filter((region) => !notEnabled.has(region) && !failed.some((f) => f.region === region));
+    if (read.length === 0) {
+      const reasons = [...new Set(failed.map((f) => f.reason))];
+      return { kind: "failed", reason: `CloudTrail could not be read in any region (${reasons.join("; ")})` };
+    }
+    return { kind: "found", roleArns: analyze(chain).rolesAssumed, source: `CloudTrail LookupEvents in ${read.length} ${read.length === 1 ? "region" : "regions"}`, failed, elsewhere: [] };
+  } catch (error) {
+    return { kind: "failed", reason: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+    reader.close();
+  }
 }
 
 function asLookupError(error: unknown, action: string, accessKeyId?: string): LookupError {

@@ -8,6 +8,7 @@ import schema from "../schema/incident.schema.json" with { type: "json" };
 import {
   accessKeyProblem,
   accountProblem,
+  credentialIdProblem,
   cutoffProblem,
   describeFound,
   fieldName,
@@ -16,6 +17,7 @@ import {
   identityStoreUserIdProblem,
   incidentIdProblem,
   invisibleNameProblem,
+  mfaSerialProblem,
   policyNameProblem,
   tooLongProblem,
   type FieldPath,
@@ -163,6 +165,12 @@ function patternMessage(path: FieldPath, field: string, found: unknown): { code:
       return { code: "E_HOLD_UNTIL", message: holdUntilProblem(found) };
     case "accessKeys":
       return { code: "E_ACCESS_KEY_ID", message: accessKeyProblem(field, typeof found === "string" ? found : "") };
+    case "serviceSpecificCredentials":
+    case "sshPublicKeys":
+    case "signingCertificates":
+      return { code: "E_CREDENTIAL_ID", message: credentialIdProblem(field, parentKey, typeof found === "string" ? found : "") };
+    case "deactivateMfaDevices":
+      return { code: "E_MFA_SERIAL", message: mfaSerialProblem(field, found) };
     case "name":
       if (typeof found === "string" && invisibleCharacters(found).length > 0) return { code: "E_INVISIBLE_CHARACTER", message: invisibleNameProblem(field, found, invisibleCharacters(found)) };
       return { code: "E_IAM_NAME", message: iamNameProblem(field, found) };

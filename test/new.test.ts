@@ -4,6 +4,7 @@
  */
 import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { execFile } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,12 +15,14 @@ import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
-import { newPermissions } from "../aws/lookup.ts";
+import { newPermissions, newRolePermissions } from "../aws/lookup.ts";
 import { TICKET_MAX_LENGTH, TITLE_MAX_LENGTH } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { defaultIncidentId, incidentTemplate } from "../incident/template.ts";
+import { NOTHING_KEPT } from "../incident/types.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { startCloudTrailServer, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 
 const NOW = "2026-11-28T02:16:00Z";
 const dirs: string[] = [];
@@ -46,14 +49,20 @@ describe("against moto_server", () => {
   let moto: Moto;
   let restore: () => void;
   let iam: IAMClient;
+  // moto has no LookupEvents: the roles the key assumed come from the CloudTrail-compatible server.
+  let trail: CloudTrailServer;
   beforeAll(async () => {
     moto = await startMoto({ managedPolicies: false });
     restore = useMotoEnv(moto);
+    trail = await startCloudTrailServer();
+    process.env.AWS_ENDPOINT_URL_CLOUDTRAIL = trail.url;
     iam = new IAMClient({});
   });
   afterAll(async () => {
+    delete process.env.AWS_ENDPOINT_URL_CLOUDTRAIL;
     restore?.();
     await moto?.stop();
+    await trail?.close();
   });
   afterEach(() => moto.reset());
 
@@ -77,7 +86,9 @@ describe("against moto_server", () => {
         `wrote ${file} (cutoff: at-containment)`,
         "  account 123456789012 · mode revoke-older-sessions",
         `  user ci-deployer: ${key} (owner from IAM)`,
+        "    every other credential of ci-deployer set Inactive at pulumi up; its console password deleted (keep: in the file says what to keep)",
         "  role deploy",
+        "  roles looked up in CloudTrail LookupEvents in 33 regions: none assumed",
         "",
         "next:",
         `  1. commit it on a branch: git switch -c incident/2026-11-28-ci-key-in-public-repo && git add ${file} && git commit -m "incident 2026-11-28-ci-key-in-public-repo"`,
@@ -103,10 +114,11 @@ describe("against moto_server", () => {
         account: "123456789012",
         cutoff: "at-containment",
         mode: "revoke-older-sessions",
-        users: [{ name: "ci-deployer", account: "123456789012", accessKeys: [key] }],
+        users: [{ name: "ci-deployer", account: "123456789012", accessKeys: [key], keep: { ...NOTHING_KEPT }, deactivateMfaDevices: [] }],
         roles: [{ name: "deploy", account: "123456789012" }],
         organization: { scp: false, rcp: false },
         identityCenterUsers: [],
+        rootUsers: [],
         replacementRoles: [],
       },
     ]);
@@ -132,7 +144,7 @@ describe("against moto_server", () => {
     const result = await run(cwd, ["--access-key", second, "--access-key", first, "--title", "Two keys in one paste", "--id", "2026-11-28-two-keys"]);
     expect(result.code).toBe(0);
     const [incident] = loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents;
-    expect(incident.users).toEqual([
+    expect(incident.users.map(({ name, account, accessKeys }) => ({ name, account, accessKeys }))).toEqual([
       { name: "dana", account: "123456789012", accessKeys: [second] },
       { name: "ci-deployer", account: "123456789012", accessKeys: [first] },
     ]);
@@ -188,23 +200,34 @@ describe("the AWS calls it makes are the ones it declares", () => {
   // Mocked only inside this block: the moto tests above talk to the real emulator.
   let iamMock: AwsClientStub<IAMClient>;
   let stsMock: AwsClientStub<STSClient>;
+  let trailMock: AwsClientStub<CloudTrailClient>;
   beforeAll(() => {
     iamMock = mockClient(IAMClient);
     stsMock = mockClient(STSClient);
+    trailMock = mockClient(CloudTrailClient);
   });
   afterAll(() => {
     iamMock.restore();
     stsMock.restore();
+    trailMock.restore();
   });
 
-  it("--access-key alone calls exactly newPermissions", async () => {
+  it("--access-key alone calls exactly newPermissions, and CloudTrail's LookupEvents for the roles (newRolePermissions)", async () => {
     iamMock.reset();
     stsMock.reset();
+    trailMock.reset();
     iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "ci-deployer" });
     stsMock.on(GetCallerIdentityCommand).resolves({ Account: "123456789012" });
+    trailMock.on(LookupEventsCommand).resolves({ Events: [] });
     expect((await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--title", "Declared calls"])).code).toBe(0);
-    const called = [...iamMock.calls().map((c) => `iam:${c.args[0].constructor.name}`), ...stsMock.calls().map((c) => `sts:${c.args[0].constructor.name}`)].map((a) => a.replace(/Command$/, ""));
-    expect(called.sort()).toEqual([...newPermissions].sort());
+    const called = [
+      ...iamMock.calls().map((c) => `iam:${c.args[0].constructor.name}`),
+      ...stsMock.calls().map((c) => `sts:${c.args[0].constructor.name}`),
+      ...trailMock.calls().map((c) => `cloudtrail:${c.args[0].constructor.name}`),
+    ].map((a) => a.replace(/Command$/, ""));
+    expect([...new Set(called)].sort()).toEqual([...newPermissions, ...newRolePermissions.cloudtrail].sort());
+    // Every region once, for the one key.
+    expect(trailMock.calls()).toHaveLength(33);
   });
 
   it("--user and --account: no AWS call at all", async () => {
@@ -231,7 +254,7 @@ describe("the AWS calls it makes are the ones it declares", () => {
 describe("flags", () => {
   it.each([
     { args: ["--user", "dana", "--account", "123456789012"], message: 'cordon new: --title is required: what happened, in one line, such as --title "CI key in public repo"' },
-    { args: ["--title", "x", "--account", "123456789012"], message: "cordon new: name at least one principal: --access-key ID (IAM finds its user), --user NAME or --role NAME" },
+    { args: ["--title", "x", "--account", "123456789012"], message: "cordon new: name at least one principal: --access-key ID (IAM finds its user), --user NAME, --role NAME or --root ACCOUNT" },
     { args: ["--title", "x", "--access-key", "akia123"], message: 'cordon new: --access-key: found "akia123", expected an access key id: AKIA followed by 16 of A-Z and 0-9' },
     {
       args: ["--title", "x", "--access-key", "ASIAIOSFODNN7EXAMPLE"],
@@ -268,7 +291,7 @@ describe("flags", () => {
       what: "the root user",
       args: ["--user", "root"],
       diagnostic:
-        'E_ROOT_USER user "root": root credentials cannot be restricted by IAM policies; rotate or delete root access keys in the console (Security credentials) and enable MFA on the root user',
+        'E_ROOT_USER user "root": the root user is not an IAM user, and IAM policies cannot restrict it: name it under rootUsers (account: "123456789012") with organization: { scp: true }, which a member account\'s SCP restrains',
     },
     {
       what: "a cutoff in the future",
@@ -496,13 +519,13 @@ describe("the id and the file text", () => {
   const base = { id: "2026-11-28-text", account: "000000000001", writtenAt: new Date(NOW), schemaPath: "../schema/incident.schema.json" };
   it.each([
     { what: "a title with YAML syntax in it", title: 'key: "leaked" # in a #channel - [yes]', mode: "revoke-older-sessions" as const, cutoff: "at-containment", users: [{ name: "u", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }], roles: [] },
-    { what: "roles only, deny-all", title: "Role", mode: "deny-all" as const, cutoff: "2026-11-28T01:00:00Z", users: [], roles: ["deploy", "analytics"] },
+    { what: "roles only, deny-all", title: "Role", mode: "deny-all" as const, cutoff: "2026-11-28T01:00:00Z", users: [], roles: [{ name: "deploy" }, { name: "analytics" }] },
     { what: "a user without keys", title: "User", mode: "revoke-older-sessions" as const, cutoff: "at-containment", users: [{ name: "dana", accessKeys: [] }], roles: [] },
   ])("the template loads back to what was asked: $what", ({ what: _, ...spec }) => {
     const text = incidentTemplate({ ...base, ...spec });
     const loaded = loadIncidents([{ path: "incidents/2026-11-28-text.yaml", text }], { now: new Date(NOW) });
     expect(loaded.errors).toEqual([]);
-    expect(loaded.incidents[0]).toMatchObject({ title: spec.title, mode: spec.mode, cutoff: spec.cutoff, account: "000000000001", users: spec.users, roles: spec.roles.map((name) => ({ name })) });
+    expect(loaded.incidents[0]).toMatchObject({ title: spec.title, mode: spec.mode, cutoff: spec.cutoff, account: "000000000001", users: spec.users.map((u) => ({ ...u, keep: { ...NOTHING_KEPT } })), roles: spec.roles });
   });
 });
 
@@ -515,7 +538,9 @@ describe("through the real CLI", () => {
     const cwd = workdir();
     const { stdout } = await cordon(["new", "--title", "CI key in public repo", "--user", "ci-deployer", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012", "--now", NOW], { cwd });
     expect(stdout.split("\n")[0]).toBe("wrote incidents/2026-11-28-ci-key-in-public-repo.yaml (cutoff: at-containment)");
-    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([[{ name: "ci-deployer", account: "123456789012", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }]]);
+    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([
+      [{ name: "ci-deployer", account: "123456789012", accessKeys: ["AKIAIOSFODNN7EXAMPLE"], keep: { ...NOTHING_KEPT }, deactivateMfaDevices: [] }],
+    ]);
   });
 
   it("without credentials, says to pass --user and --account (exit 2)", async () => {
