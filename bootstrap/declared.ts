@@ -17,7 +17,7 @@ import { programOrganizationsPermissions, verifyOrganizationsPermissions } from 
 import { doctorPermissions } from "../aws/doctor.ts";
 import { compareText } from "../incident/order.ts";
 import { commandsPolicy, deployPolicy, organizationPolicy, readOnlyPart } from "../permissions/policies.ts";
-import { accountBootstrap, DEPLOYER_ROLE_ARN, type AccountBootstrap, type RolePolicies } from "../permissions/roles.ts";
+import { accountBootstrap, cordonRoleArns, DEPLOYER_ROLE_ARN, type AccountBootstrap, type RolePolicies } from "../permissions/roles.ts";
 
 /** The key under which the deploy declarations list the program's own IAM reads (aws/deploy.ts). */
 export const PROGRAM_READS = "cordon:program/readIam";
@@ -74,9 +74,13 @@ export const containPermissions: Readonly<Record<string, readonly string[]>> = {
   new: [...newPermissions, ...newRolePermissions.cloudtrail],
 };
 
-/** The policies of the four roles, as `permissions` prints them; the deployer's Deny names `deployerRoleArn`. */
+/**
+ * The policies of the four roles, as `permissions` prints them. Given the deployer's ARN, the
+ * deploy policy denies changing it and cordon's other roles in its account (`cordonRoleArns`).
+ */
 export function rolePolicies(options: { deployerRoleArn?: string } = {}): RolePolicies {
-  const deploy = deployPolicy(deployDeclarations, { deployerRoleArn: options.deployerRoleArn });
+  const protectedRoleArns = options.deployerRoleArn === undefined ? undefined : cordonRoleArns(options.deployerRoleArn);
+  const deploy = deployPolicy(deployDeclarations, { protectedRoleArns });
   const organization = organizationPolicy(organizationDeclarations);
   return {
     deploy,

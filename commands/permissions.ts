@@ -38,11 +38,13 @@ under /cordon/ where IAM allows it, and Denies no other policy can lift. Needs n
 options:
   --policy NAME            the policy to print (default deploy)
   --deployer-role-arn ARN  the role that runs \`pulumi up\`: adds to deploy a Deny of every
-                           role-changing action on it, so that it cannot change its own rights (it
-                           may put the revoke policy on any other role). The account may be
-                           ${ACCOUNT_PLACEHOLDER} (as in CORDON_AWS_ROLE_ARN_TEMPLATE) or *: either is
-                           printed as *, which IAM reads as the policy's own account (IAM's API
-                           acts on no other), so one document fits every account and a StackSet
+                           role-changing action on it and on ${ROLE_NAMES.preview}, ${ROLE_NAMES.verify} and
+                           ${ROLE_NAMES.contain} in its account, so that it cannot change its own
+                           rights nor give any to the role pull requests assume (it may put the
+                           revoke policy on any other role). The account may be ${ACCOUNT_PLACEHOLDER}
+                           (as in CORDON_AWS_ROLE_ARN_TEMPLATE) or *: either is printed as *, which
+                           IAM reads as the policy's own account (IAM's API acts on no other), so
+                           one document fits every account and a StackSet
   --json                   every policy at once: {"deploy": <policy document>, "organization",
                            "preview", "preview-organization", "verify", "contain", "commands",
                            "why": {...}, "byResourceType": {...}, "byCommand": {...}}
@@ -75,7 +77,7 @@ exit: 0 printed, 2 usage error`,
     };
     if (deployerRoleArn === undefined && (values.json || name === "deploy")) {
       io.err(
-        "cordon permissions: the deploy policy has no Deny on the deployer's own role: it may put an inline policy on any role, its own included; pass --deployer-role-arn ARN (the role that runs pulumi up) to add that Deny\n",
+        `cordon permissions: the deploy policy has no Deny on cordon's own roles: it may put an inline policy on any role, its own and ${ROLE_NAMES.preview} included; pass --deployer-role-arn ARN (the role that runs pulumi up) to add that Deny (on it and on ${ROLE_NAMES.preview}, ${ROLE_NAMES.verify} and ${ROLE_NAMES.contain} in its account)\n`,
       );
     }
     if (values.json) {

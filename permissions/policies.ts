@@ -180,6 +180,9 @@ const ALWAYS_DENIED: readonly (PolicyStatement & { why: string })[] = [
  */
 const ROLE_CHANGING_ACTIONS = ["iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*", "iam:Update*"];
 
+/** The statement of the deploy policy that denies changing cordon's own roles. */
+export const CORDON_ROLES_DENY_SID = "NotCordonsOwnRoles";
+
 /**
  * A role ARN as `--deployer-role-arn` takes it: any partition; the account as 12 digits, `*`, or
  * `{account}` (the placeholder of `CORDON_AWS_ROLE_ARN_TEMPLATE`); an optional path.
@@ -197,11 +200,13 @@ export interface ScopedPolicy {
 
 export interface DeployPolicyOptions {
   /**
-   * The role that runs `pulumi up` (CORDON_AWS_ROLE_ARN): the policy then denies every
-   * role-changing action on it. `PutRolePolicy` on any role is needed to revoke the sessions of
-   * the roles incidents name, so without this Deny the deployer could write itself a policy.
+   * cordon's own roles (permissions/roles.ts, `cordonRoleArns`): the deployer itself, whose ARN
+   * CORDON_AWS_ROLE_ARN_TEMPLATE names, and the preview, verify and contain roles. The policy then
+   * denies every role-changing action on them. `PutRolePolicy` on any role is needed to revoke
+   * the sessions of the roles incidents name, so without this Deny the deployer could write itself
+   * a policy, or write one into the preview role that every pull request's job assumes.
    */
-  deployerRoleArn?: string;
+  protectedRoleArns?: readonly string[];
 }
 
 /** The deployer's policy from `deployPermissions` (resource type or invoke token → actions). */
@@ -218,13 +223,13 @@ export function deployPolicy(declared: Record<string, readonly string[]>, option
   }
   const ordered = [...groups.values()].sort((a, b) => compareText(a.scope.sid, b.scope.sid));
   const denies: (PolicyStatement & { why: string })[] = [...ALWAYS_DENIED];
-  if (options.deployerRoleArn !== undefined) {
+  if (options.protectedRoleArns !== undefined && options.protectedRoleArns.length > 0) {
     denies.push({
-      Sid: "NotTheDeployersOwnRole",
+      Sid: CORDON_ROLES_DENY_SID,
       Effect: "Deny",
       Action: ROLE_CHANGING_ACTIONS,
-      Resource: options.deployerRoleArn,
-      why: "the deployer may put the revoke policy on any role but its own: it cannot change its own rights",
+      Resource: [...new Set(options.protectedRoleArns)].sort(compareText),
+      why: "the deployer may put the revoke policy on any role but cordon's own: it cannot change its own rights, nor give rights to the preview role that pull requests assume, or to the verify and contain roles",
     });
   }
   return {

@@ -16,6 +16,7 @@
 import { GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
 import { GITHUB_OIDC_HOST, type PolicyDocument } from "../plan/policies.ts";
 import { ACCOUNT_ID } from "../incident/fields.ts";
+import { compareText } from "../incident/order.ts";
 import { ACCOUNT_PLACEHOLDER, type ScopedPolicy } from "./policies.ts";
 
 /** Where the description holds the repository (`OWNER/NAME`); each rendering fills it in. */
@@ -83,7 +84,7 @@ export interface AccountBootstrap {
 
 /** The policies each role holds, as `permissions` derives them (bootstrap/declared.ts). */
 export interface RolePolicies {
-  /** The deploy policy, with the Deny on the deployer's own role (`{account}` in its ARN). */
+  /** The deploy policy, with the Deny on cordon's own roles (`{account}` in their ARNs). */
   deploy: ScopedPolicy;
   organization: ScopedPolicy;
   preview: ScopedPolicy;
@@ -92,8 +93,23 @@ export interface RolePolicies {
   contain: ScopedPolicy;
 }
 
-/** The deployer's ARN as the description writes it (the Deny on its own role names it). */
+/** The deployer's ARN as the description writes it (the Deny on cordon's roles names it). */
 export const DEPLOYER_ROLE_ARN = `arn:aws:iam::${ACCOUNT_PLACEHOLDER}:role${ROLE_PATH}${ROLE_NAMES.deployer}`;
+
+/**
+ * The roles whose rights the deployer must never change, in the deployer's partition and account
+ * (12 digits, `{account}` or `*`): the deployer as given, and the preview, verify and contain
+ * roles by their names. The deployer may put an inline policy on any role (an incident's revoke
+ * policy), so without a Deny on these it could raise its own rights, or write rights into the
+ * preview role that every pull request's job assumes. Sorted.
+ */
+export function cordonRoleArns(deployerRoleArn: string): string[] {
+  const [, partition, , , account] = deployerRoleArn.split(":");
+  const others = (["preview", "verify", "contain"] as const).map(
+    (id) => `arn:${partition}:iam::${account}:role${ROLE_PATH}${ROLE_NAMES[id]}`,
+  );
+  return [...new Set([deployerRoleArn, ...others])].sort(compareText);
+}
 
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT_PLACEHOLDER}:oidc-provider/${GITHUB_OIDC_HOST}`;
 

@@ -281,7 +281,7 @@ describe("the program, without cordon:autoContain or with it wrong", () => {
 
 describe("the deploy policy for auto-contain: scoped to its own names, in us-east-1", () => {
   const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`;
-  const policy = deployPolicy(deployDeclarations, { deployerRoleArn: DEPLOYER }).document as PolicyDocument;
+  const policy = deployPolicy(deployDeclarations, { protectedRoleArns: [DEPLOYER] }).document as PolicyDocument;
   const at = (action: string, resource: string, context: Record<string, string> = {}) =>
     decide([policy], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
   const events = (type: string, name: string, region = "us-east-1") => `arn:aws:events:${region}:${ACCOUNT}:${type}/${name}`;

@@ -1,37 +1,78 @@
 /**
- * The accounts' roles, from one description (permissions/roles.ts, bootstrap/declared.ts):
- *  - the StackSet template, deployed by (moto's) CloudFormation, and the bootstrap Pulumi project
- *    declare the same roles, trusts and policies;
+ * The accounts' roles, from one description (permissions/roles.ts, bootstrap/declared.ts), and the
+ * bootstrap project run as issue 23's contract says: `npm run --silent engine -- up --dir
+ * bootstrap --stack NAME --config cordon:account=... --config cordon:githubRepository=...` from the
+ * repository root, through Pulumi's own cmd/run and the engine stand-in, against moto. On what moto
+ * then holds, read back through aws/ (what doctor reads):
+ *  - the StackSet template, deployed by (moto's) CloudFormation, gives the same roles, trusts and
+ *    policies as the project's run;
  *  - what those policies and trusts mean, decided by an IAM evaluator cordon did not write: the
  *    deployer contains users, roles and keys and cannot raise its own rights; the preview role
  *    cannot write; the verify role only simulates and reads; each trust admits only its runs;
- *  - the bootstrap project's config, the provider it adopts, and its entrypoint's shape.
- * Through the engine stand-in (a real `up` of bootstrap/ against moto), the same comparisons are
- * left for when it exists (docs/setup.md says which).
+ *  - doctor --aws passes; a second up changes nothing; a provider already there is adopted by an
+ *    import with no diff; the project's config and account checks, word for word.
  */
 import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { CreateOpenIDConnectProviderCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  CreateOpenIDConnectProviderCommand,
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+} from "@aws-sdk/client-iam";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import bootstrap from "../bootstrap/index.ts";
+import { awsClients } from "../aws/clients.ts";
+import { liveSetup } from "../aws/doctor.ts";
 import { bootstrapDescription, deployDeclarations, organizationDeclarations, rolePolicies } from "../bootstrap/declared.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { isReadOnly } from "../permissions/policies.ts";
-import { bootstrapFor, ROLE_NAMES, type RoleDescription } from "../permissions/roles.ts";
+import { bootstrapFor, ROLE_NAMES, type RoleDescription, type RoleId } from "../permissions/roles.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
+import { correctFiles } from "./support/doctor-repository.ts";
+import { runEngine, stateFile, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide, decideTrustUnvalidated, type Decision } from "./support/iam-evaluator.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
-import { MotoCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
 const REPOSITORY = "example-org/cordon-incidents";
 const CONFIG = { "cordon:account": ACCOUNT, "cordon:githubRepository": REPOSITORY };
 const OIDC = "token.actions.githubusercontent.com";
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/${OIDC}`;
+const STACK = `bootstrap-${ACCOUNT}`;
 
-/** A role as both renderings leave it: what IAM holds. */
+let moto: Moto;
+let restore: () => void;
+const dirs: string[] = [];
+beforeAll(async () => {
+  moto = await startMoto({ managedPolicies: false });
+  restore = useMotoEnv(moto);
+});
+afterAll(async () => {
+  restore?.();
+  await moto?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** The bootstrap project through the engine stand-in, as the contract runs it; one state folder per stack history. */
+function bootstrapRun(command: "preview" | "up", state: string, config: Record<string, string> = CONFIG): Promise<EngineRun> {
+  return runEngine(command, { moto, stack: STACK, state: stateFile(state, STACK), dir: "bootstrap", config });
+}
+
+/** A role as IAM holds it: what both renderings must leave. */
 interface RoleState {
   name: string;
   path: string;
@@ -41,20 +82,18 @@ interface RoleState {
   inline: Record<string, PolicyDocument>;
 }
 
-/** The roles the Pulumi program declared, as IAM would hold them. */
-function fromProgram(run: ProgramRun): RoleState[] {
-  const roles = run.resources.filter((r) => r.type === "aws:iam/role:Role");
-  const policies = run.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
-  return roles
-    .map((r) => ({
-      name: String(r.inputs.name),
-      path: String(r.inputs.path),
-      description: String(r.inputs.description),
-      maxSessionDuration: Number(r.inputs.maxSessionDuration),
-      trust: JSON.parse(String(r.inputs.assumeRolePolicy)) as PolicyDocument,
-      inline: Object.fromEntries(policies.filter((p) => p.inputs.role === r.inputs.name).map((p) => [String(p.inputs.name), JSON.parse(String(p.inputs.policy)) as PolicyDocument])),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+/** cordon's four roles as moto holds them, read back through aws/ as doctor reads them; none has a managed policy. */
+async function heldRoles(): Promise<RoleState[]> {
+  const live = liveSetup(awsClients());
+  const out: RoleState[] = [];
+  for (const name of Object.values(ROLE_NAMES).sort()) {
+    const role = await live.role(name);
+    if (role === null) throw new Error(`moto has no role ${name}`);
+    const { attached, ...state } = role;
+    expect([name, attached]).toEqual([name, []]);
+    out.push(state);
+  }
+  return out;
 }
 
 /** A Python literal (as moto keeps some documents) as the JSON value it stands for. */
@@ -64,7 +103,7 @@ function pythonLiteral(text: string): unknown {
 
 let stacks = 0;
 
-async function deployTemplate(moto: Moto, parameters: Record<string, string>): Promise<void> {
+async function deployTemplate(parameters: Record<string, string>): Promise<void> {
   const io = memoryIo();
   expect(await main(["bootstrap-template"], io)).toBe(0);
   const config = { endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
@@ -82,20 +121,22 @@ async function deployTemplate(moto: Moto, parameters: Record<string, string>): P
   expect(Stacks?.[0].StackStatus).toBe("CREATE_COMPLETE");
 }
 
+const iam = () =>
+  new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+
 /**
  * The four roles as moto holds them after the template. moto 5.2's CloudFormation keeps an inline
- * policy given as an object as Python's repr of it (GetRolePolicy then answers that text): it is
- * read back with Python's own literal parser.
+ * policy given as an object as Python's repr of it (GetRolePolicy then answers that text), which
+ * aws/'s reader cannot parse: it is read here with Python's own literal parser.
  */
-async function templateRoles(moto: Moto): Promise<RoleState[]> {
-  const iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+async function templateRoles(): Promise<RoleState[]> {
   const out: RoleState[] = [];
   for (const name of Object.values(ROLE_NAMES).sort()) {
-    const { Role } = await iam.send(new GetRoleCommand({ RoleName: name }));
-    const { PolicyNames } = await iam.send(new ListRolePoliciesCommand({ RoleName: name }));
+    const { Role } = await iam().send(new GetRoleCommand({ RoleName: name }));
+    const { PolicyNames } = await iam().send(new ListRolePoliciesCommand({ RoleName: name }));
     const inline: Record<string, PolicyDocument> = {};
     for (const policyName of PolicyNames ?? []) {
-      const { PolicyDocument } = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+      const { PolicyDocument } = await iam().send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
       inline[policyName] = pythonLiteral(decodeURIComponent(PolicyDocument ?? "")) as PolicyDocument;
     }
     out.push({
@@ -110,45 +151,186 @@ async function templateRoles(moto: Moto): Promise<RoleState[]> {
   return out;
 }
 
-describe("the StackSet template and the bootstrap project declare the same roles and policies", () => {
-  let moto: Moto;
-  let restore: () => void;
-  beforeAll(async () => {
-    moto = await startMoto({ managedPolicies: false });
-    restore = useMotoEnv(moto);
-  });
-  afterAll(async () => {
-    restore?.();
-    await moto?.stop();
+/** The steps of a run but the stack's and the providers', as `op type name`, sorted (independent steps run in parallel). */
+const steps = (run: EngineRun) => stepLines(run).sort();
+
+/** What a first up of a member account creates: the provider, and per role the component, the role and its policy. */
+const CREATED = [
+  "create aws:iam/openIdConnectProvider:OpenIdConnectProvider github",
+  ...Object.values(ROLE_NAMES).flatMap((name) => [`create cordon:bootstrap:AccountRole ${name}`, `create aws:iam/role:Role ${name}`]),
+  "create aws:iam/rolePolicy:RolePolicy cordon-contain-cordon-contain",
+  "create aws:iam/rolePolicy:RolePolicy cordon-deployer-cordon-deploy",
+  "create aws:iam/rolePolicy:RolePolicy cordon-preview-cordon-preview",
+  "create aws:iam/rolePolicy:RolePolicy cordon-verify-cordon-verify",
+].sort();
+
+describe("the bootstrap project through the engine stand-in, against moto", () => {
+  it("has only a default export, as Pulumi's entrypoint loader requires", async () => {
+    expect(Object.keys(await import("../bootstrap/index.ts"))).toEqual(["default"]);
   });
 
+  it("up creates the provider and the four roles with their policies, doctor --aws passes, a second up changes nothing", async () => {
+    await moto.reset();
+    const state = tempDir("cordon-bootstrap-");
+    const preview = await bootstrapRun("preview", state);
+    expect(preview.status).toBe(0);
+    expect(steps(preview)).toEqual(CREATED);
+    // A preview applies nothing.
+    expect((await iam().send(new ListRolesCommand({}))).Roles).toEqual([]);
+
+    const first = await bootstrapRun("up", state);
+    expect([first.status, first.errors]).toEqual([0, []]);
+    expect(steps(first)).toEqual(CREATED);
+    const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: REPOSITORY, organizationStack: false });
+    expect(await heldRoles()).toEqual(
+      description.roles
+        .map((role) => ({
+          name: role.name,
+          path: role.path,
+          description: role.description,
+          maxSessionDuration: role.maxSessionDuration,
+          trust: role.trust,
+          inline: Object.fromEntries(role.policies.map((p) => [p.name, p.document])),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    );
+    expect(await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN)).toEqual({
+      arn: PROVIDER_ARN,
+      url: OIDC,
+      clientIds: ["sts.amazonaws.com"],
+      thumbprints: [],
+      tags: {},
+    });
+
+    // doctor --aws, from a repository set up as documented, in this (member) account.
+    const repository = tempDir("cordon-bootstrap-doctor-");
+    for (const [path, text] of Object.entries(correctFiles())) {
+      mkdirSync(dirname(join(repository, path)), { recursive: true });
+      writeFileSync(join(repository, path), text);
+    }
+    const io = memoryIo({ cwd: repository, env: moto.env });
+    const code = await main(["doctor", "--aws", "--repository", REPOSITORY, "--now", "2026-11-28T12:00:00Z"], io);
+    expect([code, io.stderr, io.stdout.split("\n").filter((line) => line.startsWith("✗"))]).toEqual([0, "", []]);
+    expect(io.stdout).toContain(`✓ ${ACCOUNT}: role cordon-deployer: trust and policy as the bootstrap declares them`);
+
+    const second = await bootstrapRun("up", state);
+    expect(second.status).toBe(0);
+    expect(second.steps.filter((s) => s.op !== "same")).toEqual([]);
+    expect(second.steps.map((s) => `${s.type} ${s.name}`).sort()).toEqual(first.steps.map((s) => `${s.type} ${s.name}`).sort());
+  });
+
+  it("adopts the provider already there by an import with no diff, and keeps it as it is", async () => {
+    await moto.reset();
+    await iam().send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: `https://${OIDC}`,
+        ClientIDList: ["sts.amazonaws.com", "other-audience"],
+        ThumbprintList: ["6938fd4d98bab03faadb97b34396831e3780aea1"],
+        Tags: [{ Key: "owner", Value: "platform" }],
+      }),
+    );
+    const before = await iam().send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER_ARN }));
+    const state = tempDir("cordon-bootstrap-");
+    const run = await bootstrapRun("up", state);
+    expect(run.status).toBe(0);
+    expect(run.steps.filter((s) => s.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider")).toEqual([
+      { op: "import", type: "aws:iam/openIdConnectProvider:OpenIdConnectProvider", name: "github" },
+    ]);
+    const after = await iam().send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER_ARN }));
+    const held = (p: typeof before) => [p.Url, p.ClientIDList, p.ThumbprintList, p.Tags];
+    expect(held(after)).toEqual(held(before));
+    // Adopted, then left alone.
+    const again = await bootstrapRun("up", state);
+    expect(again.steps.filter((s) => s.op !== "same")).toEqual([]);
+  });
+
+  it("refuses a provider that does not accept sts.amazonaws.com, saying how to add it, and declares nothing", async () => {
+    await moto.reset();
+    await iam().send(
+      new CreateOpenIDConnectProviderCommand({ Url: `https://${OIDC}`, ClientIDList: ["other-audience"], ThumbprintList: [] }),
+    );
+    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"));
+    expect(run.status).toBe(1);
+    expect(run.errors).toEqual([
+      `cordon bootstrap declared nothing: the account's provider ${PROVIDER_ARN} does not accept the audience sts.amazonaws.com, which configure-aws-credentials asks for: add it (aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${PROVIDER_ARN} --client-id sts.amazonaws.com) and run again`,
+    ]);
+    expect(steps(run)).toEqual([]);
+    expect((await iam().send(new ListRolesCommand({}))).Roles).toEqual([]);
+  });
+
+  it("refuses credentials of another account before declaring anything", async () => {
+    await moto.reset();
+    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:account": "210987654321" });
+    expect([run.status, run.errors]).toEqual([
+      1,
+      [
+        `cordon bootstrap declared nothing: the credentials belong to account ${ACCOUNT}, but cordon:account is 210987654321: ` +
+          "run it with credentials for 210987654321",
+      ],
+    ]);
+    expect(steps(run)).toEqual([]);
+  });
+
+  it("says every config problem at once, word for word", async () => {
+    const run = await bootstrapRun("preview", tempDir("cordon-bootstrap-"), {
+      "cordon:account": "12345",
+      "cordon:githubRepository": "https://github.com/example-org/cordon-incidents",
+      "cordon:organizationStack": "yes",
+    });
+    expect(run.status).toBe(1);
+    expect(run.errors).toEqual([
+      [
+        "cordon bootstrap declared nothing: 3 problems in the stack's config:",
+        'cordon:account: found "12345", expected the 12-digit AWS account this stack bootstraps, quoted ("123456789012")',
+        'cordon:githubRepository: found "https://github.com/example-org/cordon-incidents", expected the repository that holds cordon\'s workflows, as OWNER/NAME spelt as GitHub spells it (example-org/cordon-incidents): the roles trust only its runs',
+        'cordon:organizationStack: found "yes", expected true (this account runs the organization stack) or false',
+      ].join("\n"),
+    ]);
+    const missing = await bootstrapRun("preview", tempDir("cordon-bootstrap-"), {});
+    expect(missing.errors).toEqual([
+      [
+        "cordon bootstrap declared nothing: 2 problems in the stack's config:",
+        'cordon:account: found null, expected the 12-digit AWS account this stack bootstraps, quoted ("123456789012")',
+        "cordon:githubRepository: found null, expected the repository that holds cordon's workflows, as OWNER/NAME spelt as GitHub spells it (example-org/cordon-incidents): the roles trust only its runs",
+      ].join("\n"),
+    ]);
+  });
+});
+
+describe("the StackSet template and the bootstrap project give the same roles and policies", () => {
   it.each([
     ["a member account", "false"],
     ["the organization stack's account", "true"],
-  ])("%s: the same four roles, trusts, descriptions and inline policies", async (_, organizationStack) => {
+  ])("%s: the same four roles, trusts, descriptions and inline policies in IAM", async (_, organizationStack) => {
     await moto.reset();
-    const run = await runProgram(bootstrap, { cloud: new MotoCloud(moto.env), config: { ...CONFIG, "cordon:organizationStack": organizationStack }, stack: "bootstrap" });
-    expect(run.error).toBeUndefined();
-    const declared = fromProgram(run);
+    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:organizationStack": organizationStack });
+    expect(run.status).toBe(0);
+    const fromProject = await heldRoles();
 
     await moto.reset();
     // moto's CloudFormation has no AWS::IAM::OIDCProvider: the roles trust the provider by its ARN.
-    await deployTemplate(moto, { GitHubRepository: REPOSITORY, CreateGitHubOidcProvider: "false", OrganizationStack: organizationStack });
-    const deployed = await templateRoles(moto);
-    expect(deployed.map((r) => r.name)).toEqual(["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"]);
-    expect(deployed).toEqual(declared);
-    expect(Object.keys(deployed.find((r) => r.name === "cordon-deployer")!.inline).sort()).toEqual(
+    await deployTemplate({ GitHubRepository: REPOSITORY, CreateGitHubOidcProvider: "false", OrganizationStack: organizationStack });
+    const fromTemplate = await templateRoles();
+    expect(fromTemplate.map((r) => r.name)).toEqual(["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"]);
+    expect(fromTemplate).toEqual(fromProject);
+    expect(Object.keys(fromTemplate.find((r) => r.name === "cordon-deployer")!.inline).sort()).toEqual(
       organizationStack === "true" ? ["cordon-deploy", "cordon-organization"] : ["cordon-deploy"],
     );
+    // Negative control: a policy that differs in one action is seen.
+    const changed = structuredClone(fromProject);
+    (changed.find((r) => r.name === "cordon-deployer")!.inline["cordon-deploy"].Statement[0].Action as string[]).push("iam:CreateUser");
+    expect(fromTemplate).not.toEqual(changed);
   });
 
-  it("the same provider: GitHub's issuer, the audience sts.amazonaws.com, kept when the stack goes", async () => {
+  it("the same provider: GitHub's issuer and the audience sts.amazonaws.com, kept when the stack goes", async () => {
     await moto.reset();
-    const run = await runProgram(bootstrap, { cloud: new MotoCloud(moto.env), config: CONFIG, stack: "bootstrap" });
-    const provider = run.resources.find((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider")!;
-    expect(provider.inputs).toEqual({ url: `https://${OIDC}`, clientIdLists: ["sts.amazonaws.com"] });
-    expect(provider.retainOnDelete).toBe(true);
-    expect(provider.importId).toBeUndefined();
+    const state = tempDir("cordon-bootstrap-");
+    expect((await bootstrapRun("up", state)).status).toBe(0);
+    const held = await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN);
+    // Kept when the stack goes: the engine only forgets a resource registered with retainOnDelete.
+    const recorded = JSON.parse(readFileSync(stateFile(state, STACK), "utf8")) as { resources: { type: string; retainOnDelete: boolean }[] };
+    const providers = recorded.resources.filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+    expect(providers.map((r) => r.retainOnDelete)).toEqual([true]);
     const io = memoryIo();
     await main(["bootstrap-template"], io);
     const template = JSON.parse(io.stdout);
@@ -157,125 +339,18 @@ describe("the StackSet template and the bootstrap project declare the same roles
       Condition: "CreatesProvider",
       DeletionPolicy: "Retain",
       UpdateReplacePolicy: "Retain",
-      Properties: { Url: provider.inputs.url, ClientIdList: provider.inputs.clientIdLists },
+      Properties: { Url: `https://${held!.url}`, ClientIdList: held!.clientIds },
     });
-  });
-
-  it("negative control: a policy that differs in one action is seen", async () => {
-    await moto.reset();
-    const run = await runProgram(bootstrap, { cloud: new MotoCloud(moto.env), config: CONFIG, stack: "bootstrap" });
-    const declared = fromProgram(run);
-    const changed = structuredClone(declared);
-    const deploy = changed.find((r) => r.name === "cordon-deployer")!.inline["cordon-deploy"];
-    (deploy.Statement[0].Action as string[]).push("iam:CreateUser");
-    expect(changed).not.toEqual(declared);
   });
 });
 
-describe("the bootstrap project", () => {
-  let moto: Moto;
-  let restore: () => void;
-  beforeAll(async () => {
-    moto = await startMoto({ managedPolicies: false });
-    restore = useMotoEnv(moto);
-  });
-  afterAll(async () => {
-    restore?.();
-    await moto?.stop();
-  });
+/** A role read back from moto, as the evaluator judges it: its name, trust and inline policies. */
+type HeldRole = Pick<RoleDescription, "name" | "trust"> & { policies: { name: string; document: PolicyDocument }[] };
 
-  it("has only a default export, as Pulumi's entrypoint loader requires", async () => {
-    expect(Object.keys(await import("../bootstrap/index.ts"))).toEqual(["default"]);
-  });
+/** The account's roles as the bootstrap's up left them in moto (the organization stack's account, so every policy is there). */
+let held: Record<RoleId, HeldRole>;
 
-  it("declares the provider and, per role, the role and each inline policy, nothing else", async () => {
-    await moto.reset();
-    const run = await runProgram(bootstrap, { cloud: new MotoCloud(moto.env), config: CONFIG, stack: "bootstrap" });
-    expect(run.error).toBeUndefined();
-    expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
-      [
-        "pulumi:pulumi:Stack cordon-bootstrap",
-        "aws:iam/openIdConnectProvider:OpenIdConnectProvider github",
-        ...["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"].flatMap((name) => [`cordon:bootstrap:AccountRole ${name}`, `aws:iam/role:Role ${name}`]),
-        "aws:iam/rolePolicy:RolePolicy cordon-contain-cordon-contain",
-        "aws:iam/rolePolicy:RolePolicy cordon-deployer-cordon-deploy",
-        "aws:iam/rolePolicy:RolePolicy cordon-preview-cordon-preview",
-        "aws:iam/rolePolicy:RolePolicy cordon-verify-cordon-verify",
-      ].sort(),
-    );
-    expect(run.outputs).toMatchObject({
-      roles: Object.fromEntries(Object.entries(ROLE_NAMES).map(([id, name]) => [id, `arn:aws:iam::${ACCOUNT}:role/${name}`])),
-    });
-  });
-
-  it("adopts the provider already there exactly as it is (an import must match), and keeps it", async () => {
-    await moto.reset();
-    const iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-    await iam.send(
-      new CreateOpenIDConnectProviderCommand({
-        Url: `https://${OIDC}`,
-        ClientIDList: ["sts.amazonaws.com", "other-audience"],
-        ThumbprintList: ["6938fd4d98bab03faadb97b34396831e3780aea1"],
-        Tags: [{ Key: "owner", Value: "platform" }],
-      }),
-    );
-    const run = await runProgram(bootstrap, { cloud: new MotoCloud(moto.env), config: CONFIG, stack: "bootstrap" });
-    expect(run.error).toBeUndefined();
-    const provider = run.resources.find((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider")!;
-    expect(provider.importId).toBe(PROVIDER_ARN);
-    expect(provider.retainOnDelete).toBe(true);
-    expect(provider.inputs).toEqual({
-      url: `https://${OIDC}`,
-      clientIdLists: ["sts.amazonaws.com", "other-audience"],
-      thumbprintLists: ["6938fd4d98bab03faadb97b34396831e3780aea1"],
-      tags: { owner: "platform" },
-    });
-  });
-
-  it("refuses a provider that does not accept sts.amazonaws.com, saying how to add it", async () => {
-    await moto.reset();
-    const iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-    await iam.send(new CreateOpenIDConnectProviderCommand({ Url: `https://${OIDC}`, ClientIDList: ["other-audience"], ThumbprintList: [] }));
-    const run = await runProgram(bootstrap, { cloud: new MotoCloud(moto.env), config: CONFIG, stack: "bootstrap" });
-    expect(run.error?.message).toBe(
-      `cordon bootstrap declared nothing: the account's provider ${PROVIDER_ARN} does not accept the audience sts.amazonaws.com, which configure-aws-credentials asks for: add it (aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${PROVIDER_ARN} --client-id sts.amazonaws.com) and run again`,
-    );
-    expect(run.resources.filter((r) => r.custom)).toEqual([]);
-  });
-
-  it("refuses credentials of another account before declaring anything", async () => {
-    await moto.reset();
-    const run = await runProgram(bootstrap, { cloud: new MotoCloud(moto.env), config: { ...CONFIG, "cordon:account": "210987654321" }, stack: "bootstrap" });
-    expect(run.error?.message).toBe(`cordon bootstrap declared nothing: the credentials belong to account ${ACCOUNT}, but cordon:account is 210987654321: run it with credentials for 210987654321`);
-    expect(run.resources.filter((r) => r.custom)).toEqual([]);
-  });
-
-  it("says every config problem at once, word for word", async () => {
-    const run = await runProgram(bootstrap, {
-      cloud: new MotoCloud(moto.env),
-      config: { "cordon:account": "12345", "cordon:githubRepository": "https://github.com/example-org/cordon-incidents", "cordon:organizationStack": "yes" },
-      stack: "bootstrap",
-    });
-    expect(run.error?.message).toBe(
-      [
-        "cordon bootstrap declared nothing: 3 problems in the stack's config:",
-        'cordon:account: found "12345", expected the 12-digit AWS account this stack bootstraps, quoted ("123456789012")',
-        'cordon:githubRepository: found "https://github.com/example-org/cordon-incidents", expected the repository that holds cordon\'s workflows, as OWNER/NAME spelt as GitHub spells it (example-org/cordon-incidents): the roles trust only its runs',
-        'cordon:organizationStack: found "yes", expected true (this account runs the organization stack) or false',
-      ].join("\n"),
-    );
-    const missing = await runProgram(bootstrap, { cloud: new MotoCloud(moto.env), config: {}, stack: "bootstrap" });
-    expect(missing.error?.message).toBe(
-      [
-        "cordon bootstrap declared nothing: 2 problems in the stack's config:",
-        "cordon:account: found null, expected the 12-digit AWS account this stack bootstraps, quoted (\"123456789012\")",
-        "cordon:githubRepository: found null, expected the repository that holds cordon's workflows, as OWNER/NAME spelt as GitHub spells it (example-org/cordon-incidents): the roles trust only its runs",
-      ].join("\n"),
-    );
-  });
-});
-
-/** The account's roles, filled in: what an evaluator judges. */
+/** The description's roles, filled in: what `permissions` must print. */
 function roles(organizationStack = true): Record<string, RoleDescription> {
   const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: REPOSITORY, organizationStack });
   return Object.fromEntries(description.roles.map((role) => [role.id, role]));
@@ -283,15 +358,30 @@ function roles(organizationStack = true): Record<string, RoleDescription> {
 
 const arn = (kind: string, name: string) => `arn:aws:iam::${ACCOUNT}:${kind}/${name}`;
 
-async function decideFor(role: RoleDescription, action: string, resource: string, context: Record<string, string> = {}): Promise<Decision> {
+async function decideFor(role: HeldRole, action: string, resource: string, context: Record<string, string> = {}): Promise<Decision> {
   return decide(
     role.policies.map((p) => p.document),
     { principal: arn("role", role.name), action, resource, account: ACCOUNT, context },
   );
 }
 
-describe("what the roles can do, as an evaluator cordon did not write decides", () => {
-  const { deployer, preview, verify, contain } = roles();
+describe("what the roles the bootstrap's up left in moto can do, as an evaluator cordon did not write decides", () => {
+  beforeAll(async () => {
+    await moto.reset();
+    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:organizationStack": "true" });
+    expect(run.status).toBe(0);
+    const byName = Object.fromEntries((await heldRoles()).map((role) => [role.name, role]));
+    held = Object.fromEntries(
+      Object.entries(ROLE_NAMES).map(([id, name]) => [
+        id,
+        {
+          name,
+          trust: byName[name].trust,
+          policies: Object.entries(byName[name].inline).map(([policy, document]) => ({ name: policy, document })),
+        },
+      ]),
+    ) as Record<RoleId, HeldRole>;
+  }, 60_000);
 
   it.each([
     ["disable a user's key", "iam:UpdateAccessKey", arn("user", "ci-deployer"), {}],
@@ -301,11 +391,18 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
     ["attach cordon's managed deny to a role", "iam:AttachRolePolicy", arn("role", "deploy"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-deploy") }],
     ["create a replacement role", "iam:CreateRole", arn("role", "cordon/ci-deployer-oidc"), {}],
   ])("the deployer can %s", async (_, action, resource, context) => {
-    expect(await decideFor(deployer, action, resource, context as Record<string, string>)).toBe("Allowed");
+    expect(await decideFor(held.deployer, action, resource, context as Record<string, string>)).toBe("Allowed");
   });
 
   it.each([
     ["put a policy on itself", "iam:PutRolePolicy", arn("role", "cordon-deployer"), {}, "ExplicitlyDenied"],
+    // The preview role is what every pull request's job assumes: a policy there would give pull requests write rights.
+    ["put a policy on the preview role", "iam:PutRolePolicy", arn("role", "cordon-preview"), {}, "ExplicitlyDenied"],
+    ["put a policy on the verify role", "iam:PutRolePolicy", arn("role", "cordon-verify"), {}, "ExplicitlyDenied"],
+    ["put a policy on the contain role", "iam:PutRolePolicy", arn("role", "cordon-contain"), {}, "ExplicitlyDenied"],
+    ["attach cordon's managed deny to the preview role", "iam:AttachRolePolicy", arn("role", "cordon-preview"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-x") }, "ExplicitlyDenied"],
+    ["delete the contain role's policy", "iam:DeleteRolePolicy", arn("role", "cordon-contain"), {}, "ExplicitlyDenied"],
+    ["tag the verify role", "iam:TagRole", arn("role", "cordon-verify"), {}, "ExplicitlyDenied"],
     ["attach a policy to itself", "iam:AttachRolePolicy", arn("role", "cordon-deployer"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-x") }, "ExplicitlyDenied"],
     ["change its own trust", "iam:UpdateAssumeRolePolicy", arn("role", "cordon-deployer"), {}, "ExplicitlyDenied"],
     ["delete its own policies", "iam:DeleteRolePolicy", arn("role", "cordon-deployer"), {}, "ExplicitlyDenied"],
@@ -319,7 +416,7 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
     ["create a user", "iam:CreateUser", arn("user", "backdoor"), {}, "ImplicitlyDenied"],
     ["pass a replacement role to a service", "iam:PassRole", arn("role", "cordon/ci-deployer-oidc"), { "iam:PassedToService": "ec2.amazonaws.com" }, "ImplicitlyDenied"],
   ])("the deployer cannot %s", async (_, action, resource, context, expected) => {
-    expect(await decideFor(deployer, action, resource, context as Record<string, string>)).toBe(expected);
+    expect(await decideFor(held.deployer, action, resource, context as Record<string, string>)).toBe(expected);
   });
 
   /** Every write the deployer is declared to make, on a resource of the right kind. */
@@ -352,7 +449,7 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
   };
 
   /** The decisions of `role` for `action` on every candidate resource the action applies to. */
-  async function decisions(role: RoleDescription, action: string): Promise<Decision[]> {
+  async function decisions(role: HeldRole, action: string): Promise<Decision[]> {
     const out: Decision[] = [];
     for (const resource of candidates) {
       try {
@@ -369,11 +466,11 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
   it("the preview role cannot make any write the deployer makes, on any resource", async () => {
     expect(writes.length).toBeGreaterThan(20);
     for (const action of writes) {
-      const decided = await decisions(preview, action);
+      const decided = await decisions(held.preview, action);
       expect([action, decided.filter((d) => d !== "ImplicitlyDenied")]).toEqual([action, []]);
     }
     // Negative control: the deployer, judged the same way, makes each of them somewhere.
-    for (const action of writes) expect([action, (await decisions(deployer, action)).includes("Allowed")]).toEqual([action, true]);
+    for (const action of writes) expect([action, (await decisions(held.deployer, action)).includes("Allowed")]).toEqual([action, true]);
   });
 
   it("the preview role reads what the program's checks read", async () => {
@@ -383,21 +480,21 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
       ["iam:GetAccountSummary", "*"],
       ["sts:GetCallerIdentity", "*"],
     ]) {
-      expect([action, await decideFor(preview, action, resource)]).toEqual([action, "Allowed"]);
+      expect([action, await decideFor(held.preview, action, resource)]).toEqual([action, "Allowed"]);
     }
   });
 
   it("the verify and contain roles only simulate and read, and write nothing", async () => {
-    for (const role of [verify, contain]) {
+    for (const role of [held.verify, held.contain]) {
       const actions = role.policies.flatMap((p) => p.document.Statement.flatMap((s) => [s.Action ?? []].flat()));
       expect(actions.filter((a) => !isReadOnly(a))).toEqual([]);
       for (const action of writes) expect([role.name, action, (await decisions(role, action)).filter((d) => d !== "ImplicitlyDenied")]).toEqual([role.name, action, []]);
     }
-    expect(await decideFor(verify, "iam:SimulatePrincipalPolicy", arn("user", "ci-deployer"))).toBe("Allowed");
+    expect(await decideFor(held.verify, "iam:SimulatePrincipalPolicy", arn("user", "ci-deployer"))).toBe("Allowed");
   });
 
   /** Who each role lets in, among GitHub's subjects for the repository and others. */
-  const admits = (role: RoleDescription, sub: string, aud = "sts.amazonaws.com") =>
+  const admits = (role: HeldRole, sub: string, aud = "sts.amazonaws.com") =>
     decideTrustUnvalidated(role.trust, {
       principal: PROVIDER_ARN,
       action: "sts:AssumeRoleWithWebIdentity",
@@ -423,13 +520,13 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
     ["verify", ["apply", "containEnv"]],
     ["contain", ["containEnv"]],
   ] as const)("the %s role admits exactly %j", (id, expected) => {
-    const role = roles()[id];
+    const role = held[id];
     expect(Object.entries(subjects).filter(([, sub]) => admits(role, sub)).map(([name]) => name)).toEqual(expected);
     expect(admits(role, subjects[expected[0]], "some-other-audience")).toBe(false);
   });
 
   it("no generated subject but the pinned ones gets in (fast-check)", () => {
-    const { deployer: d, contain: c } = roles();
+    const { deployer: d, contain: c } = held;
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.constantFrom(...Object.values(subjects)).map((s) => s.slice(0, -1)), fc.constantFrom(...Object.values(subjects)).map((s) => `${s}x`)), (sub) => {
         expect(admits(d, sub)).toBe(sub === subjects.apply);
@@ -439,7 +536,7 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
     );
   });
 
-  it("the policies are exactly what `permissions` prints for each role", async () => {
+  it("the policies in IAM are exactly what `permissions` prints for each role", async () => {
     const printed: Record<string, PolicyDocument> = {};
     for (const policy of ["preview", "verify", "contain", "organization", "preview-organization"]) {
       const io = memoryIo();
@@ -449,14 +546,14 @@ describe("what the roles can do, as an evaluator cordon did not write decides", 
     const io = memoryIo();
     expect(await main(["permissions", "--deployer-role-arn", `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`], io)).toBe(0);
     printed.deploy = JSON.parse(io.stdout);
-    const filled = roles();
-    const byName = (role: RoleDescription) => Object.fromEntries(role.policies.map((p) => [p.name, p.document]));
+    const filled = held;
+    const byName = (role: HeldRole) => Object.fromEntries(role.policies.map((p) => [p.name, p.document]));
     expect(byName(filled.deployer)).toEqual({ "cordon-deploy": printed.deploy, "cordon-organization": printed.organization });
     expect(byName(filled.preview)).toEqual({ "cordon-preview": printed.preview, "cordon-preview-organization": printed["preview-organization"] });
     expect(byName(filled.verify)).toEqual({ "cordon-verify": printed.verify });
     expect(byName(filled.contain)).toEqual({ "cordon-contain": printed.contain });
     // And without the organization stack, no organization policy.
     expect(roles(false).deployer.policies.map((p) => p.name)).toEqual(["cordon-deploy"]);
-    expect(rolePolicies().deploy.document.Statement.map((s) => s.Sid)).not.toContain("NotTheDeployersOwnRole");
+    expect(rolePolicies().deploy.document.Statement.map((s) => s.Sid)).not.toContain("NotCordonsOwnRoles");
   });
 });

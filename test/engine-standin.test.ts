@@ -121,6 +121,40 @@ describe("the engine stand-in", () => {
     expect(await inlineOf("worker")).toContain("stays");
   });
 
+  it.each([
+    [
+      "a key of another namespace with a type",
+      "name: standin\nruntime: nodejs\nconfig:\n  cordon:account:\n    type: string\n",
+      "Configuration key 'cordon:account' is not namespaced by the project and should not define a type",
+    ],
+    [
+      "a key of another namespace with a default",
+      "name: standin\nruntime: nodejs\nconfig:\n  cordon:account:\n    default: '123456789012'\n",
+      "Configuration key 'cordon:account' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?",
+    ],
+    [
+      "a key of another namespace without a value",
+      "name: standin\nruntime: nodejs\nconfig:\n  cordon:account:\n    description: the account\n",
+      "Configuration key 'cordon:account' is namespaced and must provide an attribute 'value'",
+    ],
+  ])("reads Pulumi.yaml as the CLI does: refuses %s, with the CLI's message", async (_, yaml, message) => {
+    const other = mkdtempSync(join(dir, "yaml-"));
+    writeFileSync(join(other, "Pulumi.yaml"), yaml);
+    const run = await runEngine("preview", { moto, stack: "yaml", dir: other, state: join(dir, "state", "yaml.json") });
+    expect([run.status, run.errors]).toEqual([1, [`${join(other, "Pulumi.yaml")}: ${message}`]]);
+  });
+
+  it("reads Pulumi.yaml as the CLI does: a key without a namespace is the project's (project:key), a shorthand of another namespace is its value", async () => {
+    const other = join(dir, "yaml-namespaces");
+    mkdirSync(other);
+    const yaml = "name: standin\nruntime: nodejs\nconfig:\n  policyName:\n    type: string\n  aws:region: us-west-2\n";
+    writeFileSync(join(other, "Pulumi.yaml"), yaml);
+    // Set in cordon's namespace, the project's own key is still missing.
+    const state = join(dir, "state", "yaml.json");
+    const run = await runEngine("preview", { moto, stack: "yaml", dir: other, state, config: { "cordon:policyName": "x" } });
+    expect([run.status, run.errors]).toEqual([1, ["Stack 'yaml' is missing configuration value 'policyName'"]]);
+  });
+
   it("reads a stack reference from the other stack's state file, as the engine reads the other stack's last checkpoint", async () => {
     expect((await up("source", { "standin:policyName": "source" })).status).toBe(0);
     const run = await up("reader", { "standin:policyName": "reader", "standin:readStack": "organization/standin/source" });

@@ -7,7 +7,8 @@
  *  - the deploy policy's scopes mean what they say, as an IAM evaluator cordon did not write decides.
  * Each check has a negative control: a declaration with one action missing is caught.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
@@ -123,7 +124,7 @@ describe("organization: the organization stack declares nothing whose actions ar
 
 describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
   const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`;
-  const withDeny = deployPolicy(deployDeclarations, { deployerRoleArn: DEPLOYER }).document as PolicyDocument;
+  const withDeny = deployPolicy(deployDeclarations, { protectedRoleArns: [DEPLOYER] }).document as PolicyDocument;
   const withoutDeny = deployPolicy(deployDeclarations).document as PolicyDocument;
   const as = (document: PolicyDocument) => (action: string, resource: string, context: Record<string, string> = {}) =>
     decide([document], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
@@ -157,7 +158,8 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
     expect(await at(action, DEPLOYER, context)).toBe("ExplicitlyDenied");
     // Even were its role under /cordon/, where replacement roles are changed.
     const underCordon = `arn:aws:iam::${ACCOUNT}:role/cordon/cordon-deployer`;
-    expect(await as(deployPolicy(deployDeclarations, { deployerRoleArn: underCordon }).document as PolicyDocument)(action, underCordon, context)).toBe("ExplicitlyDenied");
+    const underCordonDeny = deployPolicy(deployDeclarations, { protectedRoleArns: [underCordon] }).document as PolicyDocument;
+    expect(await as(underCordonDeny)(action, underCordon, context)).toBe("ExplicitlyDenied");
   });
 
   it("negative control: without --deployer-role-arn, the revoke policy could go on its own role", async () => {
@@ -318,23 +320,38 @@ describe("cordon permissions", () => {
     expect(Object.keys(json.byCommand)).toEqual(["assess", "doctor", "new", "review", "verify"]);
   });
 
-  it("with --deployer-role-arn, denies every role-changing action on that role; without it, says on stderr that the Deny is missing", async () => {
+  it("with --deployer-role-arn, denies every role-changing action on that role and cordon's other roles in its account; without it, says on stderr that the Deny is missing", async () => {
     const arn = `arn:aws:iam::${ACCOUNT}:role/ci/cordon-deployer`;
     const io = memoryIo();
     expect(await main(["permissions", "--json", "--deployer-role-arn", arn], io)).toBe(0);
     expect(io.stderr).toBe("");
     expect(JSON.parse(io.stdout).deploy.Statement.at(-1)).toEqual({
-      Sid: "NotTheDeployersOwnRole",
+      Sid: "NotCordonsOwnRoles",
       Effect: "Deny",
       Action: ["iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*", "iam:Update*"],
-      Resource: arn,
+      Resource: [
+        `arn:aws:iam::${ACCOUNT}:role/ci/cordon-deployer`,
+        `arn:aws:iam::${ACCOUNT}:role/cordon-contain`,
+        `arn:aws:iam::${ACCOUNT}:role/cordon-preview`,
+        `arn:aws:iam::${ACCOUNT}:role/cordon-verify`,
+      ],
     });
     const without = memoryIo();
     expect(await main(["permissions", "--json"], without)).toBe(0);
     expect(without.stderr).toBe(
-      "cordon permissions: the deploy policy has no Deny on the deployer's own role: it may put an inline policy on any role, its own included; pass --deployer-role-arn ARN (the role that runs pulumi up) to add that Deny\n",
+      "cordon permissions: the deploy policy has no Deny on cordon's own roles: it may put an inline policy on any role, its own and cordon-preview included; pass --deployer-role-arn ARN (the role that runs pulumi up) to add that Deny (on it and on cordon-preview, cordon-verify and cordon-contain in its account)\n",
     );
-    expect(JSON.stringify(JSON.parse(without.stdout).deploy)).not.toContain("NotTheDeployersOwnRole");
+    expect(JSON.stringify(JSON.parse(without.stdout).deploy)).not.toContain("NotCordonsOwnRoles");
+  });
+
+  it("names the deployer's secret as the workflows do: CORDON_AWS_ROLE_ARN_TEMPLATE, never the older CORDON_AWS_ROLE_ARN", () => {
+    const root = join(import.meta.dirname, "..");
+    const files = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" }).split("\0");
+    // The tests are left out: doctor's name a wrong secret on purpose.
+    const sources = files.filter((file) => /\.(ts|md|ya?ml)$/.test(file) && !file.startsWith("test/"));
+    expect(sources).toContain("permissions/policies.ts");
+    const stale = sources.filter((file) => /CORDON_AWS_ROLE_ARN(?!_TEMPLATE)/.test(readFileSync(join(root, file), "utf8")));
+    expect(stale).toEqual([]);
   });
 
   it.each(["arn:aws:iam::123456789012:user/cordon-deployer", "cordon-deployer", "arn:aws:iam::12345:role/x", "arn:aws:iam::{acount}:role/x", "arn:aws:iam::**:role/x"])(
@@ -349,17 +366,24 @@ describe("cordon permissions", () => {
   );
 
   it.each(["arn:aws:iam::{account}:role/cordon-deployer", "arn:aws:iam::*:role/cordon-deployer"])(
-    "takes the account of --deployer-role-arn as %s, for one document in every account: the Deny names the role in the policy's own account",
+    "takes the account of --deployer-role-arn as %s, for one document in every account: the Deny names cordon's roles in the policy's own account",
     async (given) => {
       const io = memoryIo();
       expect(await main(["permissions", "--deployer-role-arn", given], io)).toBe(0);
       const deny = (JSON.parse(io.stdout) as PolicyDocument).Statement.at(-1)!;
-      expect(deny).toMatchObject({ Sid: "NotTheDeployersOwnRole", Effect: "Deny", Resource: "arn:aws:iam::*:role/cordon-deployer" });
-      // In any account, the Deny holds on that account's deployer and on no other role.
+      expect(deny).toMatchObject({
+        Sid: "NotCordonsOwnRoles",
+        Effect: "Deny",
+        Resource: ["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"].map((name) => `arn:aws:iam::*:role/${name}`),
+      });
+      // In any account, the Deny holds on that account's cordon roles and on no other role.
       for (const account of ["123456789012", "210987654321"]) {
         const on = (role: string) => decide([JSON.parse(io.stdout)], { principal: `arn:aws:iam::${account}:role/cordon-deployer`, action: "iam:PutRolePolicy", resource: `arn:aws:iam::${account}:role/${role}`, account });
-        expect(await on("cordon-deployer")).toBe("ExplicitlyDenied");
+        for (const role of ["cordon-deployer", "cordon-preview", "cordon-verify", "cordon-contain"]) {
+          expect([role, await on(role)]).toEqual([role, "ExplicitlyDenied"]);
+        }
         expect(await on("deploy")).toBe("Allowed");
+        expect(await on("cordon-previewer")).toBe("Allowed");
       }
     },
   );

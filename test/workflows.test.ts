@@ -19,6 +19,7 @@ import { autoContainPlan } from "../plan/auto-contain.ts";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { transformInput } from "./support/event-bridge.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import { runEngine } from "./support/engine.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { decideTrustUnvalidated } from "./support/iam-evaluator.ts";
 
@@ -62,6 +63,7 @@ interface Step {
   run?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
+  "working-directory"?: string;
 }
 interface Job {
   name?: string;
@@ -1888,6 +1890,210 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       expect(registry(pinned)).toBe("https://registry.npmjs.org/");
       expect(registry({ ...pinned, NPM_CONFIG_REGISTRY: "" }).startsWith("https://registry.npmjs.org")).toBe(true);
     });
+  });
+});
+
+/**
+ * The paths of pulumi/actions' `policyPacks` input, as the pinned action reads it (v7.0.0,
+ * src/config.ts and src/libs/utils.ts, parseSemicolorToArray: lines, each split at commas, trimmed,
+ * empty entries dropped), each passed as one `--policy-pack` to Pulumi run in the work-dir.
+ */
+function policyPacks(step: Step): string[] {
+  const value = step.with?.policyPacks;
+  if (value === undefined) return [];
+  return String(value)
+    .split("\n")
+    .flatMap((line) => line.split(","))
+    .filter((entry) => entry !== "")
+    .map((entry) => entry.trim());
+}
+
+describe("the policy pack, on every preview and up (issue 23)", () => {
+  const previewJob = workflows["incident-pull-request.yml"].jobs.preview;
+  const judge = workflows["incident-pull-request.yml"].jobs.judge;
+  const baseCheckout = previewJob.steps.find((s) => s.name === "the base branch's policy pack")!;
+  const baseInstall = previewJob.steps.find((s) => s.name === "the base branch's policy pack, installed from its package-lock.json")!;
+  const preview = previewJob.steps.find((s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")!;
+  const programSteps = allJobs.flatMap(({ file, id, job }) =>
+    job.steps
+      .filter((s) => usesAction("pulumi/actions")(s) && (s.with?.command === "up" || s.with?.command === "preview"))
+      .map((step) => ({ file, id, step })),
+  );
+
+  it("every pulumi preview and up runs it: main's own at up (apply, contain), the base branch's at a pull request's preview", () => {
+    expect(programSteps.map(({ file, id, step }) => [`${file} ${id} ${step.with?.command}`, policyPacks(step)])).toEqual([
+      ["apply.yml up up", ["policy"]],
+      ["contain.yml up up", ["policy"]],
+      ["incident-pull-request.yml preview preview", [".cordon-base/policy"]],
+    ]);
+    // Each is a policy pack: the repository's own folder, in the base's checkout for the preview.
+    expect(existsSync(join(root, "policy", "PulumiPolicy.yaml"))).toBe(true);
+    expect(policyPacks(preview)).toEqual([`${baseCheckout.with?.path}/policy`]);
+    expect(policyPacks({ with: { policyPacks: "a, b\nc," } })).toEqual(["a", "b", "c"]);
+  });
+
+  it("takes the preview's pack from the base the judge compared, checked out and installed before anything of the pull request's, as the judge installs", () => {
+    expect(baseCheckout).toMatchObject({
+      uses: expect.stringMatching(/^actions\/checkout@/),
+      with: { ref: "${{ needs.judge.outputs.base }}", path: ".cordon-base", "persist-credentials": false },
+    });
+    expect(judge.outputs?.base).toBe("${{ steps.revisions.outputs.base }}");
+    expect(previewJob.needs).toContain("judge");
+    const pullRequestInstall = stepIndex(previewJob, (s) => s.run === "npm ci");
+    expect(stepIndex(previewJob, (s) => s === baseCheckout)).toBeLessThan(pullRequestInstall);
+    expect(stepIndex(previewJob, (s) => s === baseInstall)).toBeLessThan(pullRequestInstall);
+    expect(stepIndex(previewJob, usesAction("actions/setup-node"))).toBeLessThan(stepIndex(previewJob, (s) => s === baseInstall));
+    expect(baseInstall["working-directory"]).toBe(baseCheckout.with?.path);
+    expect(baseInstall.run).toContain("npm ci --ignore-scripts --no-audit --no-fund");
+    // The same npm configuration as the judge's install of the base.
+    const committed = judge.steps.find((s) => s.name === "the committed tree, installed from package-lock.json")!;
+    const npmEnv = (step: Step) => Object.fromEntries(Object.entries(step.env ?? {}).filter(([key]) => key.startsWith("NPM_CONFIG_")));
+    expect(npmEnv(baseInstall)).toEqual(npmEnv(committed));
+    expect(Object.keys(npmEnv(baseInstall))).toHaveLength(3);
+  });
+
+  describe("run", () => {
+    let moto: Moto;
+    let work: string;
+    const identity = {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    };
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
+    beforeAll(async () => {
+      moto = await startMoto({ managedPolicies: false });
+      work = mkdtempSync(join(tmpdir(), "cordon-pack-workflow-"));
+      mkdirSync(join(work, "bin"));
+      writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $* in $PWD" >> "$RUNNER_TEMP/npm-calls"\n`, { mode: 0o755 });
+    });
+    afterAll(async () => {
+      await moto?.stop();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    /** Runs a step's script as the runner does, in `cwd`, with npm standing in (it records its calls). */
+    function runStep(step: Step, cwd: string, env: Record<string, string> = {}) {
+      const output = join(work, "output");
+      writeFileSync(output, "");
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
+        cwd,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          ...identity,
+          ...step.env,
+          ...env,
+          PATH: `${join(work, "bin")}:${process.env.PATH}`,
+          RUNNER_TEMP: work,
+          GITHUB_OUTPUT: output,
+        },
+      });
+      const outputs = Object.fromEntries(
+        readFileSync(output, "utf8")
+          .trim()
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      );
+      return { status: result.status, stderr: result.stderr, outputs };
+    }
+
+    it("a pull request that weakens the pack and breaks its invariant is refused by the base branch's pack, which its own would have passed", async () => {
+      // The account: a user whose key an incident on main disables.
+      const iam = new IAMClient({
+        endpoint: moto.endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      });
+      await iam.send(new CreateUserCommand({ UserName: "dana" }));
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "dana" }))).AccessKey!.AccessKeyId!;
+      const cutoff = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, "Z");
+
+      // main: this repository's program and pack, and the incident; the pull request sets keys Active and
+      // drops the pack's check of it. GitHub keeps its merge commit as refs/pull/1/merge.
+      const origin = join(work, "origin.git");
+      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+      const seed = join(work, "seed");
+      execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
+      const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
+        .split("\0")
+        .filter((file) => file !== "" && !/^(test|docs|bench|examples|emulators|incidents|\.github)\//.test(file));
+      for (const file of tracked) {
+        mkdirSync(dirname(join(seed, file)), { recursive: true });
+        writeFileSync(join(seed, file), readFileSync(join(root, file)));
+      }
+      mkdirSync(join(seed, "incidents"));
+      writeFileSync(
+        join(seed, "incidents", "2026-11-28-dana.yaml"),
+        `id: 2026-11-28-dana\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: dana, accessKeys: [${key}] }]\n`,
+      );
+      git(seed, "add", "-A");
+      git(seed, "commit", "-qm", "main");
+      git(seed, "push", "-q", "origin", "HEAD:main");
+      const base = git(seed, "rev-parse", "HEAD");
+      git(seed, "checkout", "-q", "-b", "change");
+      const edit = (file: string, from: string, to: string) => {
+        const text = readFileSync(join(seed, file), "utf8");
+        expect([file, text.includes(from)]).toEqual([file, true]);
+        writeFileSync(join(seed, file), text.replace(from, to));
+      };
+      edit("components/DisabledAccessKey.ts", "{ user, status },", '{ user, status: "Active" },');
+      edit("policy/policies.ts", 'if (args.props.status !== "Inactive") problems.push(', "if (false) problems.push(");
+      git(seed, "commit", "-qam", "keys stay Active");
+      git(seed, "checkout", "-q", "--detach", base);
+      git(seed, "merge", "-q", "--no-ff", "-m", "merge", "change");
+      const merge = git(seed, "rev-parse", "HEAD");
+      git(seed, "push", "-q", "origin", "HEAD:refs/pull/1/merge");
+
+      // The judge: its checkout of the event's base, and its revisions step, which names the base.
+      const judged = join(work, "judge");
+      execFileSync("git", ["clone", "-q", origin, judged], { stdio: "ignore" });
+      git(judged, "checkout", "-q", "--detach", base);
+      const revisions = runStep(
+        judge.steps.find((s) => s.name === "revisions")!,
+        judged,
+        { EVENT: "pull_request", GITHUB_SHA: merge, GIT_TOKEN: "t" },
+      );
+      expect([revisions.status, revisions.outputs.base]).toEqual([0, base]);
+
+      // The preview job: the pull request's merge commit, then the base's checkout where the step says, its install.
+      const workspace = join(work, "workspace");
+      execFileSync("git", ["clone", "-q", origin, workspace], { stdio: "ignore" });
+      git(workspace, "checkout", "-q", "--detach", merge);
+      const baseDir = join(workspace, String(baseCheckout.with?.path));
+      execFileSync("git", ["clone", "-q", origin, baseDir], { stdio: "ignore" });
+      git(baseDir, "checkout", "-q", "--detach", revisions.outputs.base);
+      const installed = runStep(baseInstall, join(workspace, baseInstall["working-directory"] ?? "."));
+      expect(installed.status).toBe(0);
+      expect(readFileSync(join(work, "npm-calls"), "utf8")).toBe(`npm ci --ignore-scripts --no-audit --no-fund in ${baseDir}\n`);
+      // What npm ci installs from each package-lock.json, here the same lockfile: this repository's packages.
+      for (const checkout of [baseDir, workspace]) execFileSync("ln", ["-s", join(root, "node_modules"), join(checkout, "node_modules")]);
+      expect(readFileSync(join(baseDir, "policy", "policies.ts"), "utf8")).toContain(
+        'if (args.props.status !== "Inactive") problems.push(',
+      );
+
+      // pulumi preview as pulumi/actions runs it: in the workspace, one --policy-pack per entry.
+      const run = (packs: string[]) =>
+        runEngine("preview", {
+          moto,
+          stack: "prod-123456789012",
+          state: join(work, "state", "prod-123456789012.json"),
+          dir: workspace,
+          config: { "cordon:account": "123456789012" },
+          policyPacks: packs,
+        });
+      const judgedByBase = await run(policyPacks(preview).map((pack) => resolve(workspace, pack)));
+      expect(judgedByBase.status).toBe(1);
+      expect(judgedByBase.errors.filter((e) => e.includes("[mandatory]")).map((e) => e.split("\n").at(-1))).toEqual([
+        `    123456789012-dana-${key}: status is "Active": cordon sets keys Inactive and never re-enables one`,
+      ]);
+      // The pull request's own pack lets its change through: what taking the base's prevents.
+      const judgedByItself = await run([join(workspace, "policy")]);
+      expect([judgedByItself.status, judgedByItself.errors]).toEqual([0, []]);
+    }, 120_000);
   });
 });
 

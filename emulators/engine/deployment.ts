@@ -8,6 +8,7 @@
  * first. What the engine does that this does not is listed in unmodeled.ts.
  */
 import { randomUUID } from "node:crypto";
+import type { AnalyzedResource, PolicyPack, Violation } from "./analyzer.ts";
 import type { Cloud, InvokeRow, ResourceRow } from "./provider.ts";
 import { awsMessage } from "./provider.ts";
 import { UNKNOWN, sameValue, type Properties } from "./properties.ts";
@@ -72,6 +73,8 @@ export interface DeploymentOptions {
   rows: Readonly<Record<string, ResourceRow>>;
   invokes: Readonly<Record<string, InvokeRow>>;
   emit(line: StepLine): void;
+  /** A policy pack's diagnostic (`--policy-pack`), as it comes. */
+  violation?(violation: Violation): void;
 }
 
 export class Deployment {
@@ -92,6 +95,14 @@ export class Deployment {
   readonly failures: string[] = [];
   cancelled = false;
   private readonly options: DeploymentOptions;
+  /** The policy packs (`--policy-pack`), started before the program, as the engine loads its analyzers. */
+  private policyPacks: readonly PolicyPack[] = [];
+  /** What each resource of this run was registered with (the engine's `goals`), for AnalyzeStack. */
+  private readonly goals = new Map<string, Goal>();
+  /** The default providers registered in this run, by URN: `<URN>::<id>` once registered. */
+  private readonly defaultProviders = new Map<string, Promise<string>>();
+  /** Mandatory violations in a preview: the preview goes on, to show them all, and fails at the end. */
+  private mandatoryViolations = 0;
 
   constructor(options: DeploymentOptions) {
     this.options = options;
@@ -124,11 +135,87 @@ export class Deployment {
     return this.tracked(() => this.registerNow(goal));
   }
 
+  usePolicyPacks(packs: readonly PolicyPack[]): void {
+    this.policyPacks = packs;
+  }
+
+  /**
+   * Analyze, as the step generator calls it for every registration (components, providers and the
+   * stack included) with the inputs after ignoreChanges and the provider's Check, before the step
+   * (step_generator.go, continueStepsFromImport and analyzeAll; analyze_snapshot.go,
+   * analyzeResource). A mandatory violation in a preview is shown and the preview goes on, to fail
+   * at the end; in an update the resource is invalid: no step is taken for it and the deployment
+   * stops there, whatever --continue-on-error says (the step generator's error, not a step's).
+   */
+  private async analyze(urn: string, goal: Goal, inputs: Properties, provider: string, kept?: StateResource): Promise<void> {
+    if (this.policyPacks.length === 0) return;
+    const resource: AnalyzedResource = {
+      urn,
+      type: goal.type,
+      name: goal.name,
+      properties: inputs,
+      ignoreChanges: goal.ignoreChanges,
+      parent: goal.parent,
+      dependencies: goal.dependencies,
+      propertyDependencies: goal.propertyDependencies,
+      provider: this.providerOf(provider),
+    };
+    let invalid = false;
+    for (const pack of this.policyPacks) {
+      for (const violation of await pack.analyze(resource)) {
+        this.options.violation?.(violation);
+        if (violation.level !== "mandatory" && violation.level !== "remediate") continue;
+        if (this.options.dryRun) this.mandatoryViolations++;
+        else invalid = true;
+      }
+    }
+    if (!invalid) return;
+    // The import step before it was applied; nothing else of this resource is.
+    if (kept) this.next.set(urn, kept);
+    this.failures.push(`${urn}: resource is invalid: a mandatory policy refused it, before any step of it was applied`);
+    this.cancelled = true;
+    throw new Cancelled(`resource ${urn} is invalid`);
+  }
+
+  private async analyzeStack(): Promise<void> {
+    if (this.policyPacks.length === 0) return;
+    const resources: AnalyzedResource[] = [...this.next.values()].map((state) => {
+      const goal = this.goals.get(state.urn);
+      return {
+        urn: state.urn,
+        type: state.type,
+        name: state.urn.split("::").pop() ?? "",
+        properties: state.outputs,
+        ignoreChanges: goal?.ignoreChanges ?? [],
+        parent: state.parent,
+        dependencies: state.dependencies,
+        propertyDependencies: state.propertyDependencies,
+        provider: state.provider ? this.providerOf(state.provider) : undefined,
+      };
+    });
+    for (const pack of this.policyPacks) {
+      for (const violation of await pack.analyzeStack(resources)) {
+        this.options.violation?.(violation);
+        // A stack policy cannot remediate: its remediate level counts as mandatory.
+        if (violation.level === "mandatory" || violation.level === "remediate") this.mandatoryViolations++;
+      }
+    }
+  }
+
+  /** A provider reference (`<URN>::<id>`) as an analyzer sees the provider. */
+  private providerOf(reference: string): AnalyzedResource["provider"] {
+    const urn = reference.slice(0, reference.lastIndexOf("::"));
+    const state = this.next.get(urn) ?? this.olds.get(urn);
+    if (!state) return undefined;
+    return { urn, type: state.type, name: urn.split("::").pop() ?? "", properties: state.inputs };
+  }
+
   private async registerNow(goal: Goal): Promise<Registered> {
     const urn = this.urnOf(goal.parent, goal.type, goal.name);
     if (this.seen.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
     this.seen.add(urn);
     if (this.cancelled) throw new Cancelled("the deployment was cancelled after a failed step");
+    this.goals.set(urn, goal);
     const old = this.olds.get(urn);
     const line = { type: goal.type, name: goal.name };
 
@@ -142,8 +229,14 @@ export class Deployment {
       return { urn, id: old?.id ?? "", outputs: {}, result: "skip" };
     }
 
-    if (!goal.custom) return this.component(urn, goal, old);
-    if (goal.type.startsWith(PROVIDER_TYPE_PREFIX)) return this.providerResource(urn, goal, old);
+    if (!goal.custom) {
+      await this.analyze(urn, goal, goal.inputs, "");
+      return this.component(urn, goal, old);
+    }
+    if (goal.type.startsWith(PROVIDER_TYPE_PREFIX)) {
+      await this.analyze(urn, goal, goal.inputs, "");
+      return this.providerResource(urn, goal, old);
+    }
 
     let op: Op = this.plannedOp(goal, old);
     let imported: StateResource | undefined;
@@ -180,12 +273,14 @@ export class Deployment {
 
       if (!base) {
         op = "create";
+        await this.analyze(urn, goal, news, provider);
         const created = this.options.dryRun ? { id: "", outputs: previewOutputs(row, news) } : await row.create(this.options.cloud, news);
         return this.settle(entry(created.id, news, created.outputs), op, line);
       }
 
       const goalInputs = ignoring(news, base.inputs, goal.ignoreChanges);
-      const changed = changedKeys(base.inputs, goalInputs);
+      await this.analyze(urn, goal, goalInputs, provider, imported);
+      const changed = changedKeys(base.inputs, goalInputs, row);
       if (changed.length === 0) {
         if (op === "import") return this.settle(entry(base.id ?? "", goalInputs, base.outputs), undefined, line);
         return this.settle(entry(base.id ?? "", goalInputs, base.outputs), "same", line);
@@ -233,7 +328,7 @@ export class Deployment {
     if (!goal.custom) return "same";
     const row = this.options.rows[goal.type];
     const news = ignoring({ ...(row?.defaults ?? {}), ...goal.inputs }, old.inputs, goal.ignoreChanges);
-    const changed = changedKeys(old.inputs, news);
+    const changed = changedKeys(old.inputs, news, row);
     if (changed.length === 0) return "same";
     return changed.some((key) => row?.replaceOn.includes(key)) ? "replace" : "update";
   }
@@ -277,14 +372,39 @@ export class Deployment {
   }
 
   /** The default provider of a type's package, registered once per run (`pulumi:providers:aws::default_7_48_0`). */
-  private async defaultProvider(type: string, version: string): Promise<string> {
+  private defaultProvider(type: string, version: string): Promise<string> {
     const pkg = type.split(":")[0];
     const name = version ? `default_${version.replace(/[.-]/g, "_")}` : "default";
     const urn = this.urnOf("", `${PROVIDER_TYPE_PREFIX}${pkg}`, name);
-    const known = this.next.get(urn);
-    if (known) return `${urn}::${known.id}`;
+    // Registrations that need it at once wait for the one registration of it.
+    let registered = this.defaultProviders.get(urn);
+    if (!registered) {
+      registered = this.registerDefaultProvider(urn, pkg, name, version);
+      this.defaultProviders.set(urn, registered);
+    }
+    return registered;
+  }
+
+  private async registerDefaultProvider(urn: string, pkg: string, name: string, version: string): Promise<string> {
     const old = this.olds.get(urn);
     const id = old?.id ?? randomUUID();
+    // The engine registers a default provider as the program would an explicit one: analyzed too.
+    const goal: Goal = {
+      type: `${PROVIDER_TYPE_PREFIX}${pkg}`,
+      name,
+      custom: true,
+      parent: "",
+      inputs: { version },
+      dependencies: [],
+      propertyDependencies: {},
+      provider: "",
+      version,
+      importId: "",
+      retainOnDelete: false,
+      ignoreChanges: [],
+    };
+    this.goals.set(urn, goal);
+    await this.analyze(urn, goal, goal.inputs, "");
     this.next.set(urn, {
       urn,
       type: `${PROVIDER_TYPE_PREFIX}${pkg}`,
@@ -391,6 +511,15 @@ export class Deployment {
       // Nothing is deleted: every old resource the program did not reach stays as it was.
       for (const resource of this.old?.resources ?? []) if (!this.next.has(resource.urn)) leftovers.push(resource);
     }
+    // AnalyzeStack once every step is done, deletes included, and only when none failed
+    // (deployment_executor.go, Execute; step_generator.go, AnalyzeResources): the resources of
+    // this run with their outputs. In an update, whatever it finds was already applied.
+    if (programSucceeded && !this.cancelled && this.failures.length === 0) await this.analyzeStack();
+    if (this.mandatoryViolations > 0) {
+      const count =
+        this.mandatoryViolations === 1 ? "1 mandatory policy violation" : `${this.mandatoryViolations} mandatory policy violations`;
+      this.failures.push(`${count}: the ${this.options.dryRun ? "preview" : "update"} fails`);
+    }
     const succeeded = programSucceeded && this.failures.length === 0;
     if (!this.options.dryRun) {
       // An update that failed keeps the outputs it did not replace (step_executor.go: finalizing errored stack outputs).
@@ -422,8 +551,9 @@ function ignoring(news: Properties, base: Properties, ignoreChanges: readonly st
   return result;
 }
 
-/** Inputs whose value differs (a missing value and null are the same). */
-function changedKeys(olds: Properties, news: Properties): string[] {
+/** Inputs whose value differs (a missing value and null are the same), or that the row's provider takes for different. */
+function changedKeys(olds: Properties, news: Properties, row?: ResourceRow): string[] {
   const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
-  return [...keys].filter((key) => !sameValue(olds[key] ?? null, news[key] ?? null)).sort();
+  const same = (key: string) => row?.equivalent?.[key]?.(olds[key], news[key]) ?? sameValue(olds[key] ?? null, news[key] ?? null);
+  return [...keys].filter((key) => !same(key)).sort();
 }

@@ -4,15 +4,18 @@
  * tests), printing one JSON line per step on standard output.
  *
  *   npm run --silent engine -- preview|up --stack NAME [--dir PROJECT] [--config KEY=VALUE ...]
- *                                         [--state FILE] [--continue-on-error]
+ *                                         [--state FILE] [--continue-on-error] [--policy-pack DIR ...]
  *   npm run --silent engine -- output --stack NAME [--dir PROJECT] [--state FILE]
  *
- * `output` prints the stack's outputs as `pulumi stack output --json` does. Exit codes: 0 the run
- * succeeded, 1 the program or a step failed (the program's own message on standard error), 2 the
- * command was used wrongly or could not run. @see docs/program.md
+ * `output` prints the stack's outputs as `pulumi stack output --json` does. `--policy-pack DIR`
+ * runs a policy pack as the engine runs an analyzer (analyzer.ts); its violations go to standard
+ * error as the CLI shows them, and a mandatory one fails the run. Exit codes: 0 the run succeeded,
+ * 1 the program, a step or a mandatory policy failed (the program's own message on standard
+ * error), 2 the command was used wrongly or could not run. @see docs/program.md
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { startPolicyPack, violationText, type PolicyPack } from "./analyzer.ts";
 import { Deployment } from "./deployment.ts";
 import { launchProgram, projectSdkVersion } from "./host.ts";
 import { serve } from "./monitor.ts";
@@ -28,7 +31,7 @@ const ORGANIZATION = "organization";
 const PARALLEL = 16;
 
 const USAGE =
-  "usage: npm run --silent engine -- preview|up --stack NAME [--dir PROJECT] [--config KEY=VALUE ...] [--state FILE] [--continue-on-error]\n       npm run --silent engine -- output --stack NAME [--dir PROJECT] [--state FILE]";
+  "usage: npm run --silent engine -- preview|up --stack NAME [--dir PROJECT] [--config KEY=VALUE ...] [--state FILE] [--continue-on-error] [--policy-pack DIR ...]\n       npm run --silent engine -- output --stack NAME [--dir PROJECT] [--state FILE]";
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -42,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: "string", multiple: true },
         state: { type: "string" },
         "continue-on-error": { type: "boolean" },
+        "policy-pack": { type: "string", multiple: true },
       },
     });
   } catch (error) {
@@ -96,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
     rows: RESOURCE_ROWS,
     invokes: INVOKE_ROWS,
     emit: (line) => process.stdout.write(`${JSON.stringify(line)}\n`),
+    violation: (v) => process.stderr.write(`${v.level === "advisory" ? "warning" : "error"}: ${violationText(v)}\n`),
   });
   const servers = await serve({
     deployment,
@@ -106,6 +111,18 @@ async function main(argv: string[]): Promise<number> {
     dryRun,
     log: (severity, message) => process.stderr.write(`${severity}: ${message}\n`),
   });
+  // The engine loads the policy packs before it runs the program (pkg/engine/update.go).
+  const packs: PolicyPack[] = [];
+  const configured = { organization: ORGANIZATION, project: project.name, stack, dryRun, config: project.config };
+  try {
+    for (const dir of values["policy-pack"] ?? []) packs.push(await startPolicyPack(dir, servers.engine, configured, process.stderr));
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    for (const pack of packs) pack.close();
+    await servers.stop();
+    return 2;
+  }
+  deployment.usePolicyPacks(packs);
   const child = launchProgram(
     { project, stack, organization: ORGANIZATION, monitor: servers.monitor, engine: servers.engine, dryRun, parallel: PARALLEL },
     process.stderr,
@@ -121,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
   // The host's wording; 32 means the program already reported its error (cmd/run/index.js).
   if (code !== 0 && code !== 32 && !servers.loggedError()) process.stderr.write(`error: Program exited with non-zero exit code: ${code}\n`);
   const succeeded = await deployment.finish(code === 0);
+  for (const pack of packs) pack.close();
   await servers.stop();
   for (const failure of deployment.failures) process.stderr.write(`error: ${failure}\n`);
   return succeeded ? 0 : 1;

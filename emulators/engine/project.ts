@@ -32,10 +32,16 @@ export function readProject(dir: string, stack: string, overrides: Record<string
   const config: Record<string, string> = {};
   const required: string[] = [];
   for (const [key, declared] of Object.entries(project.config ?? {})) {
+    // A shorthand value is the default of a project key, and the value of another namespace's
+    // (project.go, RewriteShorthandConfigValues).
     const declaration =
       declared !== null && typeof declared === "object" && !Array.isArray(declared)
         ? (declared as Record<string, unknown>)
-        : { default: declared };
+        : ownKey(name, key)
+          ? { default: declared }
+          : { value: declared };
+    const problem = foreignKeyProblem(name, key, declaration);
+    if (problem) throw new Error(`${file}: ${problem}`);
     if ("default" in declaration) config[fullKey(key)] = text(declaration.default);
     else if ("value" in declaration) config[fullKey(key)] = text(declaration.value);
     else required.push(key);
@@ -60,6 +66,26 @@ export function readProject(dir: string, stack: string, overrides: Record<string
   }
   const runtime = project.runtime;
   return { name, dir, runtimeOptions: typeof runtime === "object" && runtime !== null ? (runtime.options ?? {}) : {}, config };
+}
+
+/**
+ * The CLI's rule for a key of another namespace than the project's (sdk/go/common/workspace/project.go,
+ * ValidateConfig): it may only be given a `value`, never a type or a default, since only the
+ * project's own keys have a schema. A key without a namespace is the project's (`name:key`).
+ */
+function foreignKeyProblem(project: string, key: string, declaration: Record<string, unknown>): string | undefined {
+  if (ownKey(project, key)) return undefined;
+  if ("type" in declaration) return `Configuration key '${key}' is not namespaced by the project and should not define a type`;
+  if ("default" in declaration) {
+    return `Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`;
+  }
+  if (!("value" in declaration)) return `Configuration key '${key}' is namespaced and must provide an attribute 'value'`;
+  return undefined;
+}
+
+/** Whether a key of Pulumi.yaml is the project's own (configKeyIsNamespacedByProject). */
+function ownKey(project: string, key: string): boolean {
+  return !key.includes(":") || key.startsWith(`${project}:`);
 }
 
 /** A config value as the CLI hands it to the program: text, and JSON for anything structured. */

@@ -13,7 +13,7 @@
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
-import type { Properties } from "./properties.ts";
+import type { Properties, Value } from "./properties.ts";
 
 /** The clouds a row calls: AWS clients from the environment (AWS_ENDPOINT_URL at moto), and a clock. */
 export interface Cloud {
@@ -41,9 +41,18 @@ export interface ReadResult {
   outputs: Properties;
 }
 
+/** Whether the provider's Diff takes two values of one input for the same. */
+export type Equivalence = (old: Value | undefined, next: Value | undefined) => boolean;
+
 export interface ResourceRow {
   /** Inputs whose change replaces the resource (ForceNew in the provider's schema). */
   replaceOn: readonly string[];
+  /**
+   * Inputs whose different values the provider's Diff takes for the same: a DiffSuppressFunc, a
+   * set compared without order, an Optional+Computed input the program leaves out. Every other
+   * input compares as JSON (the stand-in has no Diff of the provider's).
+   */
+  equivalent?: Readonly<Record<string, Equivalence>>;
   /** What the provider's Check fills in when the program leaves an input out. */
   defaults?: Properties;
   /** Outputs that only the provider knows: unknown in a preview until the resource exists. */

@@ -3,18 +3,22 @@
  * each against moto through the AWS SDK. What each call does, and which inputs force a
  * replacement, follows terraform-provider-aws (the provider that @pulumi/aws bridges), read in its
  * source: internal/service/iam/access_key.go, policy.go, role.go, role_policy.go,
- * role_policy_attachment.go, user_policy_attachment.go, internal/service/organizations/policy.go,
- * policy_attachment.go; and the time provider's static resource (`triggers` and `rfc3339` force a
+ * role_policy_attachment.go, user_policy_attachment.go, openid_connect_provider.go (and diff.go's
+ * suppressOpenIDURL), internal/service/organizations/policy.go, policy_attachment.go; and the time
+ * provider's static resource (`triggers` and `rfc3339` force a
  * new resource). docs/program.md lists what is read and what is exercised.
  */
 import {
+  AddClientIDToOpenIDConnectProviderCommand,
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
   CreateRoleCommand,
   DeleteAccessKeyCommand,
+  DeleteOpenIDConnectProviderCommand,
   DeletePolicyCommand,
   DeletePolicyVersionCommand,
   DeleteRoleCommand,
@@ -22,6 +26,7 @@ import {
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
+  GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
@@ -31,12 +36,16 @@ import {
   ListAttachedUserPoliciesCommand,
   ListPolicyVersionsCommand,
   PutRolePolicyCommand,
+  RemoveClientIDFromOpenIDConnectProviderCommand,
+  TagOpenIDConnectProviderCommand,
   TagPolicyCommand,
   TagRoleCommand,
+  UntagOpenIDConnectProviderCommand,
   UntagPolicyCommand,
   UntagRoleCommand,
   UpdateAccessKeyCommand,
   UpdateAssumeRolePolicyCommand,
+  UpdateOpenIDConnectProviderThumbprintCommand,
   UpdateRoleCommand,
   type Tag,
 } from "@aws-sdk/client-iam";
@@ -50,8 +59,8 @@ import {
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { isNoSuchEntity, type Cloud, type InvokeRow, type ResourceRow } from "./provider.ts";
-import type { Properties, Value } from "./properties.ts";
+import { isNoSuchEntity, type Cloud, type Equivalence, type InvokeRow, type ResourceRow } from "./provider.ts";
+import { sameValue, type Properties, type Value } from "./properties.ts";
 
 const text = (value: Value | undefined): string | undefined => (typeof value === "string" ? value : undefined);
 const tagsOf = (value: Value | undefined): Tag[] =>
@@ -95,8 +104,9 @@ const accessKey: ResourceRow = {
     const id = created.AccessKey?.AccessKeyId ?? "";
     if (inputs.status === "Inactive")
       await cloud.iam.send(new UpdateAccessKeyCommand({ AccessKeyId: id, Status: "Inactive", UserName: text(inputs.user) }));
-    // The secret is an output of the real provider; the stand-in keeps none (it is never printed either).
-    return { id, inputs, outputs: { ...inputs, createDate: created.AccessKey?.CreateDate?.toISOString() ?? null, secret: null } };
+    // The real provider's outputs hold the new key's secret; the stand-in keeps a marker in its place,
+    // never the secret (which a policy pack sees as set: the key was created).
+    return { id, inputs, outputs: { ...inputs, createDate: created.AccessKey?.CreateDate?.toISOString() ?? null, secret: "[secret]" } };
   },
   async read(cloud, id, inputs) {
     const listed = await orGone(cloud.iam.send(new ListAccessKeysCommand({ UserName: text(inputs.user) })));
@@ -323,6 +333,83 @@ const role: ResourceRow = {
   },
 };
 
+const strings = (value: Value | undefined): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** diff.go, suppressOpenIDURL: the issuer with and without its https:// is one URL (IAM answers without it). */
+const sameOpenIdUrl: Equivalence = (old, next) => {
+  const normal = (value: Value | undefined) => {
+    const url = text(value) ?? "";
+    try {
+      return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`).toString();
+    } catch {
+      return url;
+    }
+  };
+  return normal(old) === normal(next);
+};
+/** A TypeSet: the same members in any order. */
+const sameSet: Equivalence = (old, next) => sameValue([...strings(old)].sort(), [...strings(next)].sort());
+/** Optional and Computed: left out by the program, the provider keeps what it has. */
+const keptWhenLeftOut: Equivalence = (old, next) => next === undefined || next === null || sameValue(old ?? null, next);
+/** A map of tags: none and an empty map are the same. */
+const sameTags: Equivalence = (old, next) => sameValue(tagMap(tagsOf(old ?? null)), tagMap(tagsOf(next ?? null)));
+
+const openIdConnectProvider: ResourceRow = {
+  // openid_connect_provider.go: only `url` is ForceNew, its difference suppressed between the
+  // issuer with and without https://; `client_id_list` is a set, updated by adding and removing
+  // client ids; `thumbprint_list` is Optional and Computed, updated only to a non-empty list;
+  // tags by TagOpenIDConnectProvider and UntagOpenIDConnectProvider (@Tags, resourceType OIDCProvider).
+  replaceOn: ["url"],
+  equivalent: { url: sameOpenIdUrl, clientIdLists: sameSet, thumbprintLists: keptWhenLeftOut, tags: sameTags },
+  computed: ["arn", "tagsAll", "thumbprintLists"],
+  async create(cloud, inputs) {
+    const thumbprints = strings(inputs.thumbprintLists);
+    const created = await cloud.iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: text(inputs.url),
+        ClientIDList: strings(inputs.clientIdLists),
+        ThumbprintList: thumbprints.length > 0 ? thumbprints : undefined,
+        Tags: tagsOf(inputs.tags).length > 0 ? tagsOf(inputs.tags) : undefined,
+      }),
+    );
+    const arn = created.OpenIDConnectProviderArn ?? "";
+    // The provider reads the provider back after creating it (IAM fills in the thumbprints).
+    const read = await this.read(cloud, arn, inputs);
+    return { id: arn, inputs, outputs: { ...inputs, ...(read?.outputs ?? {}), arn } };
+  },
+  async read(cloud, id) {
+    const found = await orGone(cloud.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id })));
+    if (!found) return null;
+    const inputs: Properties = {
+      url: found.Url ?? null,
+      clientIdLists: [...(found.ClientIDList ?? [])],
+      thumbprintLists: [...(found.ThumbprintList ?? [])],
+      tags: tagMap(found.Tags),
+    };
+    return { id, inputs, outputs: { ...inputs, arn: id, tagsAll: inputs.tags } };
+  },
+  async import(cloud, id) {
+    return this.read(cloud, id, {});
+  },
+  async update(cloud, id, olds, news, outputs) {
+    const thumbprints = strings(news.thumbprintLists);
+    if (thumbprints.length > 0 && !sameValue(strings(olds.thumbprintLists), thumbprints))
+      await cloud.iam.send(new UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: id, ThumbprintList: thumbprints }));
+    const [before, after] = [new Set(strings(olds.clientIdLists)), new Set(strings(news.clientIdLists))];
+    for (const clientId of [...after].filter((c) => !before.has(c)))
+      await cloud.iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, ClientID: clientId }));
+    for (const clientId of [...before].filter((c) => !after.has(c)))
+      await cloud.iam.send(new RemoveClientIDFromOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, ClientID: clientId }));
+    const { add, remove } = tagChanges(olds, news);
+    if (remove.length > 0) await cloud.iam.send(new UntagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, TagKeys: remove }));
+    if (add.length > 0) await cloud.iam.send(new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, Tags: add }));
+    return { ...outputs, ...news, tagsAll: news.tags ?? {} };
+  },
+  async delete(cloud, id) {
+    await orGone(cloud.iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id })));
+  },
+};
+
 const organizationsPolicy: ResourceRow = {
   // organizations/policy.go: only `type` is ForceNew (default SERVICE_CONTROL_POLICY); name, description and content update in place.
   replaceOn: ["type"],
@@ -430,6 +517,7 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": policyAttachment("role"),
   "aws:iam/rolePolicy:RolePolicy": rolePolicy,
   "aws:iam/role:Role": role,
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": openIdConnectProvider,
   "aws:organizations/policy:Policy": organizationsPolicy,
   "aws:organizations/policyAttachment:PolicyAttachment": organizationsPolicyAttachment,
   "time:index/static:Static": timeStatic,

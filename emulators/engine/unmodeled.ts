@@ -6,11 +6,12 @@
 export const UNMODELED: readonly string[] = [
   "refresh (state is never read back from AWS before a diff: --refresh, pulumi refresh)",
   "--target, --exclude, --diff, plans, and --parallel (steps run as the program sends them)",
-  "the provider's own Diff and Check (inputs are compared as JSON; equivalent policy documents are not recognised; inputs are not validated)",
+  "the provider's own Diff and Check (inputs are compared as JSON but where a row names the provider's equivalences; equivalent policy documents are not recognised; inputs are not validated)",
   "explicit providers' configuration (every call uses the environment's credentials and region)",
   "aliases, protect, deleteBeforeReplace, replaceOnChanges, deletedWith, replaceWith, customTimeouts, hideDiffs, additionalSecretOutputs",
   "secrets (kept in clear in the state file) and secret config",
-  "transforms, resource hooks, error hooks, components from other languages (Call, Construct), policy packs",
+  "transforms, resource hooks, error hooks, components from other languages (Call, Construct)",
+  "of policy packs: remediations (Remediate is not called), --policy-pack-config, packs in other languages than Node.js, Pulumi Cloud's policy groups",
   "plugin loading and version checks, and concurrent-update locks",
   "a state written while the update runs (the state file is written once, at the end)",
 ];

@@ -44,6 +44,8 @@ export interface EngineOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   continueOnError?: boolean;
   dir?: string;
+  /** `--policy-pack DIR` for each, relative to the repository root (where the stand-in runs). */
+  policyPacks?: string[];
 }
 
 /** The environment a user's shell would give the stand-in: the test's own settings out, moto's in. */
@@ -63,6 +65,7 @@ export async function runEngine(command: "preview" | "up", options: EngineOption
   if (options.dir) args.push("--dir", options.dir);
   for (const [key, value] of Object.entries(options.config ?? {})) args.push("--config", `${key}=${value}`);
   if (options.continueOnError) args.push("--continue-on-error");
+  for (const pack of options.policyPacks ?? []) args.push("--policy-pack", pack);
   const { status, stdout, stderr } = await npm(args, engineEnv(options.moto, options.credentials));
   const steps = stdout
     .split("\n")
