@@ -9,12 +9,13 @@ import { describe, expect, it } from "vitest";
 import { deployDeclarations, PROGRAM_CREDENTIALS } from "../commands/permissions.ts";
 import { credentialReadPermissions, credentialWritePermissions, INACTIVE_ACTION } from "../aws/credentials.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
+import { cordonRoleArns } from "../permissions/roles.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";
 
 const ACCOUNT = "123456789012";
 const USER = `arn:aws:iam::${ACCOUNT}:user/ci-deployer`;
-const policy = deployPolicy(deployDeclarations, { deployerRoleArn: `arn:aws:iam::${ACCOUNT}:role/cordon-deployer` }).document as PolicyDocument;
+const policy = deployPolicy(deployDeclarations, { protectedRoleArns: cordonRoleArns(`arn:aws:iam::${ACCOUNT}:role/cordon-deployer`) }).document as PolicyDocument;
 const ADMIN: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 const as = (documents: PolicyDocument[], action: string, resource = USER, context: Record<string, string> = {}) =>
   decide(documents, { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
