@@ -150,19 +150,24 @@ export function describeError(error: unknown): string {
   const e = (error ?? {}) as AwsError;
   if (e.name === "CredentialsProviderError") return `no AWS credentials found (${e.message ?? ""}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
   const status = e.$metadata?.httpStatusCode;
+  // The SDK could not parse the answer (a proxy's or an emulator's HTML error page): its message is
+  // the parser's, about the SDK's internals; what matters is that this is not CloudTrail speaking.
+  if (e.name === "SyntaxError" && status !== undefined) return `HTTP ${status}, an answer that is not CloudTrail's JSON`;
   const head = [e.name && e.name !== "Error" ? e.name : undefined, e.code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(", ");
   return head === "" ? (e.message ?? String(error)) : `${head}: ${e.message ?? ""}`.replace(/: $/, "");
 }
 
 /**
  * The SDK's CloudTrailClient for a region, which reads credentials and `AWS_ENDPOINT_URL` from the
- * environment. It tries each request once: the SDK's retries would go around the pacer, so the
- * reader retries itself (see `CloudTrailReader.page`). The pacer waits inside the SDK, after the
+ * environment. Each request is given up after 5 s without a connection or 30 s without its whole
+ * answer (a page of 50 events comes in well under a second). It tries each request once: the SDK's
+ * retries would go around the pacer, so the reader retries itself (see `CloudTrailReader.page`). The pacer waits inside the SDK, after the
  * credentials and the endpoint are resolved and just before signing, so that whatever time the SDK
  * spends before sending (loading, resolving) does not eat into the spacing the service sees.
  */
 export function sdkClient(region: string, pacer: Pacer): LookupClient {
-  const client = new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 } });
+  // throwOnRequestTimeout: without it, smithy's handler only warns when a request outlives its timeout.
+  const client = new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000, throwOnRequestTimeout: true } });
   const pacing = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
     const ticket = await pacer.take();
     try {

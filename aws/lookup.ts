@@ -11,8 +11,8 @@ import { assess } from "../assess/assessment.ts";
 import { followChain } from "../review/chain.ts";
 import { analyze } from "../review/findings.ts";
 import { systemClock, type Clock, type Pacer } from "../review/pacer.ts";
-import { awsClients, signingRegion } from "./clients.ts";
-import { CloudTrailReader, COMMERCIAL_REGIONS, sdkClient, type LookupClient } from "./cloudtrail.ts";
+import { awsClients, REQUEST_LIMITS, signingRegion } from "./clients.ts";
+import { CloudTrailReader, COMMERCIAL_REGIONS, describeError, sdkClient, type LookupClient, type RetryPolicy } from "./cloudtrail.ts";
 import { assessPermissions, readUserFacts } from "./iam.ts";
 
 /** The IAM actions `cordon new` calls (with `--access-key` and no `--user`, or no `--account`). */
@@ -78,7 +78,19 @@ export interface RolesLookupOptions {
   regions?: readonly string[];
   clientFor?: (region: string, pacer: Pacer) => LookupClient;
   clock?: Clock;
+  /** @default {@link LOOKUP_RETRY} */
+  retry?: RetryPolicy;
 }
+
+/**
+ * How often `new`'s lookup asks a region again after a server error, a dropped connection or a
+ * throttle: four attempts, at most a second apart (the review, which has no deadline, tries ten
+ * times). A CloudTrail that answers errors in every region ends the lookup in about two seconds,
+ * with CloudTrail's reason, instead of spending the whole of `--lookup-seconds` retrying; a throttle
+ * is first answered by the region's pacer slowing down, so four attempts are plenty for a lookup
+ * that reads one key's last 12 hours.
+ */
+export const LOOKUP_RETRY: RetryPolicy = { attempts: 4, baseMs: 250, capMs: 1_000 };
 
 /**
  * Clients with the SDK's default configuration: credentials from the usual chain, the endpoint
@@ -93,7 +105,7 @@ export function awsLookup(env: Record<string, string | undefined>, rolesOptions:
   return {
     async keyOwner(accessKeyId) {
       try {
-        const result = await (iam ??= new IAMClient({ region })).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+        const result = await (iam ??= new IAMClient({ region, ...REQUEST_LIMITS })).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
         if (!result.UserName) throw new LookupError({ kind: "no-such-key", accessKeyId });
         return result.UserName;
       } catch (error) {
@@ -102,7 +114,7 @@ export function awsLookup(env: Record<string, string | undefined>, rolesOptions:
     },
     async account() {
       try {
-        const result = await (sts ??= new STSClient({ region })).send(new GetCallerIdentityCommand({}));
+        const result = await (sts ??= new STSClient({ region, ...REQUEST_LIMITS })).send(new GetCallerIdentityCommand({}));
         if (!result.Account) throw new LookupError({ kind: "failed", action: "sts:GetCallerIdentity", message: "the answer names no account" });
         return result.Account;
       } catch (error) {
@@ -154,7 +166,7 @@ async function lookupAssumedRoles(accessKeyId: string, since: Date, until: Date,
     };
   };
   const regions = options.regions ?? COMMERCIAL_REGIONS;
-  const reader = new CloudTrailReader({ regions, clientFor, clock: bounded });
+  const reader = new CloudTrailReader({ regions, clientFor, clock: bounded, retry: options.retry ?? LOOKUP_RETRY });
   const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
   try {
     const chain = await followChain(accessKeyId, { start: since.getTime(), end: until.getTime() }, reader.source);
@@ -162,17 +174,34 @@ async function lookupAssumedRoles(accessKeyId: string, since: Date, until: Date,
     const failed = [...new Map(reader.failures.filter((f) => !f.notEnabled).map((f) => [f.region, f.reason])).entries()].map(([region, reason]) => ({ region, reason })).sort((a, b) => a.region.localeCompare(b.region));
     const notEnabled = new Set(reader.failures.filter((f) => f.notEnabled).map((f) => f.region));
     const read = regions.filter((region) => !notEnabled.has(region) && !failed.some((f) => f.region === region));
-    if (read.length === 0) {
-      const reasons = [...new Set(failed.map((f) => f.reason))];
-      return { kind: "failed", reason: `CloudTrail could not be read in any region (${reasons.join("; ")})` };
-    }
+    if (read.length === 0) return { kind: "failed", reason: `CloudTrail could not be read in any region (${oneReason(failed.map((f) => f.reason))})` };
     return { kind: "found", roleArns: analyze(chain).rolesAssumed, source: `CloudTrail LookupEvents in ${read.length} ${read.length === 1 ? "region" : "regions"}`, failed, elsewhere: [] };
   } catch (error) {
-    return { kind: "failed", reason: (error as Error).message };
+    return { kind: "failed", reason: oneLine(describeError(error)) };
   } finally {
     clearTimeout(timer);
     reader.close();
   }
+}
+
+/** The longest reason a lookup gives: it goes into a comment line of the file and one line of stderr. */
+const REASON_MAX = 300;
+
+/**
+ * A reason on one line: an answer's body may be a page of HTML (a proxy's or an emulator's 500)
+ * or hold line breaks; tags and runs of white space go, and it is cut at {@link REASON_MAX}.
+ */
+export function oneLine(text: string): string {
+  const flat = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  return flat.length <= REASON_MAX ? flat : `${flat.slice(0, REASON_MAX - 3)}...`;
+}
+
+/** The regions' reasons as one: the most frequent first (ties by text), and how many others there were. */
+function oneReason(reasons: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const reason of reasons.map(oneLine)) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  const [first, ...others] = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([reason]) => reason);
+  return others.length === 0 ? first : `${first}; and ${others.length} other ${others.length === 1 ? "reason" : "reasons"}`;
 }
 
 function asLookupError(error: unknown, action: string, accessKeyId?: string): LookupError {
@@ -183,7 +212,11 @@ function asLookupError(error: unknown, action: string, accessKeyId?: string): Lo
   // IAM answers AccessDenied both when these credentials may not call the action and when the
   // key belongs to another account: the caller cannot tell the two apart.
   if (name === "AccessDeniedException" || name === "AccessDenied") return new LookupError({ kind: "access-denied", accessKeyId, action });
-  return new LookupError({ kind: "failed", action, message: `${name ? `${name}: ` : ""}${(error as Error).message ?? String(error)}` });
+  if (name === "TimeoutError") {
+    const { maxAttempts, requestHandler } = REQUEST_LIMITS;
+    return new LookupError({ kind: "failed", action, message: `no answer within ${requestHandler.requestTimeout / 1000} s, ${maxAttempts} times (TimeoutError)` });
+  }
+  return new LookupError({ kind: "failed", action, message: oneLine(`${name ? `${name}: ` : ""}${(error as Error).message ?? String(error)}`) });
 }
 
 /**

@@ -12,7 +12,7 @@ import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from "@aws-s
 import { AssumeRootCommand } from "@aws-sdk/client-sts";
 import { DELETE_ROOT_CREDENTIALS_TASK_POLICY } from "../plan/organization.ts";
 import type { RootCredentials } from "../program/credentials.ts";
-import { allPages, send, signingRegion, type Clients } from "./clients.ts";
+import { allPages, REQUEST_LIMITS, send, signingRegion, type Clients } from "./clients.ts";
 
 /** What the organization stack's role calls: AssumeRoot, with that one task policy (permissions/policies.ts scopes it). */
 export const rootCredentialPermissions: readonly string[] = ["sts:AssumeRoot"];
@@ -34,6 +34,7 @@ export function rootCredentials(clients: Clients, env: Record<string, string | u
       if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) throw new Error(`sts:AssumeRoot into account ${account} gave no credentials`);
       const root = new IAMClient({
         region: signingRegion(env),
+        ...REQUEST_LIMITS,
         credentials: { accessKeyId: credentials.AccessKeyId, secretAccessKey: credentials.SecretAccessKey, sessionToken: credentials.SessionToken },
       });
       try {

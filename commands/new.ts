@@ -160,12 +160,17 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   let account = values.account;
   const askIam = keys.length > 0 && userNames.length !== 1;
   try {
-    if (askIam) {
-      for (const key of keys) owners.set(key, await lookup.keyOwner(key));
-    }
+    // Asked at once, each call bounded (aws/clients.ts, REQUEST_LIMITS): the contain workflow waits
+    // for them. A failure is told in the order asked: the keys first, then the account.
+    const askAccount = account === undefined || askIam;
+    const answers = await Promise.allSettled([...(askIam ? keys : []).map((key) => lookup.keyOwner(key)), ...(askAccount ? [lookup.account()] : [])]);
+    const refused = answers.find((answer) => answer.status === "rejected");
+    if (refused !== undefined) throw refused.reason;
+    const answered = answers.map((answer) => (answer as PromiseFulfilledResult<string>).value);
+    if (askIam) keys.forEach((key, i) => owners.set(key, answered[i]));
     // With keys looked up, the credentials' account is the keys' account: it must be --account.
-    if (account === undefined || askIam) {
-      const callerAccount = await lookup.account();
+    if (askAccount) {
+      const callerAccount = answered[answered.length - 1];
       if (account !== undefined && callerAccount !== account) {
         io.err(
           `cordon new: the AWS credentials are in account ${callerAccount}, not --account ${account}: IAM answered for the keys of account ${callerAccount}; use credentials of account ${account}, or pass --user NAME to skip the lookup\n`,

@@ -21,6 +21,7 @@ import { incidentTemplate, rolesFromArns } from "../incident/template.ts";
 import { isUnsafeCharacter } from "../incident/display.ts";
 import { commitTree, newRepo, removeRepos, runGuard } from "./support/git-repo.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { startWedgedServer } from "./support/wedged-server.ts";
 
 const NOW = "2026-11-28T02:16:00Z";
 const ACCOUNT = "123456789012";
@@ -62,6 +63,8 @@ async function exposedKey(user = "ci-deployer"): Promise<string> {
 function workdir(): string {
   const dir = mkdtempSync(join(tmpdir(), "cordon-new-roles-"));
   dirs.push(dir);
+  // A checkout: the project file (new finds the project from it), the schema beside incidents/.
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(dir, "schema"));
   writeFileSync(join(dir, "schema", "incident.schema.json"), "{}");
   return dir;
@@ -188,15 +191,51 @@ describe("a lookup that is refused or runs out of time never stops the file", ()
     expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).errors).toEqual([]);
   });
 
-  it("out of time: ends at --lookup-seconds, written without roles", async () => {
+  it("out of time: CloudTrail accepts the connections and never answers; ends at --lookup-seconds, written without roles", async () => {
     const key = await exposedKey();
-    // Every connection dropped: the reader retries until its time is up.
-    await serve([], { faults: () => "drop" });
-    const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "2"]);
+    const wedged = await startWedgedServer();
+    process.env.AWS_ENDPOINT_URL_CLOUDTRAIL = wedged.url;
+    try {
+      const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "2"]);
+      expect(result.code).toBe(0);
+      expect(rolesSection(result.text)).toBe(notLookedUp(key, "CloudTrail did not answer within 2 s"));
+      // The bound holds: the deadline, plus what writing the file takes.
+      expect(result.seconds).toBeLessThan(4);
+    } finally {
+      await wedged.close();
+    }
+  });
+
+  it.each([
+    ["500", "gave up after 4 attempts, the last one server error: InternalFailure, HTTP 500: injected fault"],
+    ["503", "gave up after 4 attempts, the last one server error: ServiceUnavailable, HTTP 503: injected fault"],
+  ] as const)("CloudTrail answers %s in every region: the lookup gives up in seconds, not at --lookup-seconds, with CloudTrail's reason on one line", async (fault, reason) => {
+    const key = await exposedKey();
+    await serve([], { faults: () => fault, limit: 1000 });
+    const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "60"]);
     expect(result.code).toBe(0);
-    expect(rolesSection(result.text)).toBe(notLookedUp(key, "CloudTrail did not answer within 2 s"));
-    // The bound holds: the deadline, plus what writing the file takes.
-    expect(result.seconds).toBeLessThan(4);
+    expect(rolesSection(result.text)).toBe(notLookedUp(key, `CloudTrail could not be read in any region (${reason})`));
+    expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+    // Four attempts a region, at most a second apart (LOOKUP_RETRY): far from the 60 s allowed.
+    expect(result.seconds).toBeLessThan(8);
+  });
+
+  it("every connection dropped in every region: the same, the reason said once", async () => {
+    const key = await exposedKey();
+    await serve([], { faults: () => "drop", limit: 1000 });
+    const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "60"]);
+    expect(result.code).toBe(0);
+    expect(result.text).toMatch(/# NOT LOOKED UP: the roles the key assumed were not looked up \(CloudTrail could not be read in any region \(gave up after 4 attempts, the last one connection: [^\n]*\)\)\. This file\n/);
+    expect(result.seconds).toBeLessThan(8);
+  });
+
+  it("an answer that is not CloudTrail's (moto has no LookupEvents: an HTML page, HTTP 500): said so in a few words, in seconds", async () => {
+    const key = await exposedKey();
+    process.env.AWS_ENDPOINT_URL_CLOUDTRAIL = moto.endpoint;
+    const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "60"]);
+    expect(result.code).toBe(0);
+    expect(rolesSection(result.text)).toBe(notLookedUp(key, "CloudTrail could not be read in any region (gave up after 4 attempts, the last one server error: HTTP 500, an answer that is not CloudTrail's JSON)"));
+    expect(result.seconds).toBeLessThan(8);
   });
 
   it("no CloudTrail endpoint at all (nothing listens): written without roles", async () => {

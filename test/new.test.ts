@@ -15,6 +15,8 @@ import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
+import { awsClients, CALL_BOUND_SECONDS, REQUEST_LIMITS } from "../aws/clients.ts";
+import { listUserCredentials } from "../aws/credentials.ts";
 import { newPermissions, newRolePermissions } from "../aws/lookup.ts";
 import { TICKET_MAX_LENGTH, TITLE_MAX_LENGTH } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
@@ -23,6 +25,7 @@ import { defaultIncidentId, incidentTemplate } from "../incident/template.ts";
 import { NOTHING_KEPT } from "../incident/types.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { startCloudTrailServer, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
+import { startWedgedServer } from "./support/wedged-server.ts";
 
 const NOW = "2026-11-28T02:16:00Z";
 const dirs: string[] = [];
@@ -557,4 +560,50 @@ describe("through the real CLI", () => {
         "cordon new: no AWS credentials found to ask IAM who owns the key: pass --user NAME and --account ID, or run with credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n",
     });
   });
+});
+
+describe("no endpoint can hold new (the contain workflow waits for it)", () => {
+  const cordon = (args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
+    promisify(execFile)(process.execPath, [resolve(import.meta.dirname, "..", "node_modules", ".bin", "cordon"), ...args], { cwd, env }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+
+  it("IAM and STS accept the connection and never answer: new gives up within its bound, says so, exit 2", async () => {
+    const wedged = await startWedgedServer();
+    try {
+      const cwd = workdir();
+      const env = { PATH: process.env.PATH ?? "", HOME: cwd, AWS_ENDPOINT_URL: wedged.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" };
+      const started = performance.now();
+      const result = await cordon(["new", "--title", "Wedged", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW], cwd, env);
+      const seconds = (performance.now() - started) / 1000;
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `cordon new: could not call iam:GetAccessKeyLastUsed: no answer within ${REQUEST_LIMITS.requestHandler.requestTimeout / 1000} s, ${REQUEST_LIMITS.maxAttempts} times (TimeoutError); pass --user NAME and --account ID to write the file without AWS\n`,
+      );
+      // Every attempt reached the endpoint, and none was answered: the bound is the SDK's timeouts.
+      expect(wedged.connections()).toBeGreaterThanOrEqual(REQUEST_LIMITS.maxAttempts);
+      // IAM and STS are asked at once: one call's bound, and what starting the CLI takes.
+      expect(seconds).toBeLessThan(CALL_BOUND_SECONDS + 5);
+      expect(existsSync(join(cwd, "incidents"))).toBe(false);
+    } finally {
+      await wedged.close();
+    }
+  }, 60_000);
+
+  it("the same for the clients of the program, verify and assess (awsClients): a listing gives up within the bound, saying why", async () => {
+    const wedged = await startWedgedServer();
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL: wedged.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" });
+    const clients = awsClients();
+    try {
+      const started = performance.now();
+      await expect(listUserCredentials(clients, "123456789012", "ci-deployer")).rejects.toThrow("cannot reach AWS calling iam:GetUser (ETIMEDOUT): check the network, AWS_ENDPOINT_URL and the proxy settings");
+      expect((performance.now() - started) / 1000).toBeLessThan(CALL_BOUND_SECONDS + 1);
+    } finally {
+      for (const client of Object.values(clients)) client.destroy();
+      process.env = saved;
+      await wedged.close();
+    }
+  }, 60_000);
 });
