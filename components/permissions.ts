@@ -29,6 +29,9 @@ export const programPermissions: Record<string, string[]> = {
  */
 export const componentDeclarations: readonly Record<string, string[]>[] = [
   disabledAccessKeyPermissions,
+  disabledServiceSpecificCredentialPermissions,
+  disabledSigningCertificatePermissions,
+  disabledSshPublicKeyPermissions,
   containmentInstantPermissions,
   sessionRevocationPermissions,
   replacementRolePermissions,

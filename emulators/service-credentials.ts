@@ -84,7 +84,12 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
   const calls: string[] = [];
   const upstream = new URL(target);
 
-  /** Whether moto has the user (its GetUser), asked with the caller's own headers. */
+  /**
+   * Whether moto has the user (its GetUser), asked with the caller's own headers. Only moto's
+   * NoSuchEntity (404) says no: a moto that checks signatures (moto-api/reset-auth) refuses this
+   * request, whose body the caller did not sign, and then the proxy cannot tell and takes the
+   * user as existing (a test with signatures checked asks about users that exist).
+   */
   const userExists = async (userName: string, authorization: string | undefined): Promise<boolean> => {
     const response = await fetch(target, {
       method: "POST",
@@ -92,7 +97,7 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
       body: new URLSearchParams({ Action: "GetUser", Version: "2010-05-08", UserName: userName }).toString(),
     });
     await response.arrayBuffer();
-    return response.status === 200;
+    return response.status !== 404;
   };
 
   const visible = (credential: Stored): Stored & { shownStatus: string } => ({
@@ -182,7 +187,9 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
 
   const forward = (request: IncomingMessage, body: Buffer, response: ServerResponse) => {
     const outgoing = httpRequest(
-      { hostname: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: { ...request.headers, host: upstream.host } },
+      // The caller's Host header goes along unchanged: it is part of what the caller signed, and a
+      // moto that checks signatures (moto-api/reset-auth) refuses a request whose Host was rewritten.
+      { hostname: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers },
       (reply) => {
         response.writeHead(reply.statusCode ?? 502, reply.headers);
         reply.pipe(response);

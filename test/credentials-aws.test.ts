@@ -134,10 +134,13 @@ describe("aws/credentials.ts", () => {
     const plan = await readCredentialPlan(incidents, ACCOUNT, live);
     expect(plan.users[0].credentials.map((c) => c.fate)).toEqual(["disable", "disable", "disable"]);
     expect(plan.users[0].consolePassword.fate).toBe("delete");
-    expect(await applyIrreversible(plan, live)).toEqual([
-      "deleted the console password of user ci-deployer: AWS cannot disable one, and the file does not keep it (keep: consolePassword: true); to restore console access, set a new password (aws iam create-login-profile --user-name ci-deployer --password-reset-required)",
-      `deactivated MFA device ${seeded.mfaDevices[0]} of user ci-deployer (the file asks it; the device is not deleted)`,
-    ]);
+    expect(await applyIrreversible(plan, live)).toEqual({
+      done: [
+        "deleted the console password of user ci-deployer: AWS cannot disable one, and the file does not keep it (keep: consolePassword: true); to restore console access, set a new password (aws iam create-login-profile --user-name ci-deployer --password-reset-required)",
+        `deactivated MFA device ${seeded.mfaDevices[0]} of user ci-deployer (the file asks it; the device is not deleted)`,
+      ],
+      failed: [],
+    });
     expect(sentSince(from).filter((action) => ![...credentialReadPermissions, ...credentialWritePermissions].includes(action))).toEqual([]);
     await expect(iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).rejects.toMatchObject({ name: "NoSuchEntityException" });
     const after = credentialPlan(incidents, { listings: [await listUserCredentials(awsClients(), ACCOUNT, "ci-deployer")] }).users[0];
@@ -145,7 +148,10 @@ describe("aws/credentials.ts", () => {
     // the cutoff (seeded now), is reported and left as it was.
     expect([after.consolePassword.fate, after.mfaDevices.map((d) => [d.serial, d.fate])]).toEqual(["none", [[seeded.mfaDevices[0], "gone"], [seeded.mfaDevices[1], "report"]]]);
     // A second run finds nothing left to delete: it says so.
-    expect(await applyIrreversible(plan, live)).toEqual(["user ci-deployer has no console password any more: nothing to delete", `MFA device ${seeded.mfaDevices[0]} of user ci-deployer is no longer there: nothing to deactivate`]);
+    expect(await applyIrreversible(plan, live)).toEqual({
+      done: ["user ci-deployer has no console password any more: nothing to delete", `MFA device ${seeded.mfaDevices[0]} of user ci-deployer is no longer there: nothing to deactivate`],
+      failed: [],
+    });
   });
 
   it("the restore path of a console password: keep it in the file (a reviewed weakening), then set a new one; the next run leaves it", async () => {
@@ -162,7 +168,7 @@ describe("aws/credentials.ts", () => {
     await iam.send(new CreateLoginProfileCommand({ UserName: "ci-deployer", Password: `${randomBytes(18).toString("base64")}aA1!`, PasswordResetRequired: true }));
     const kept = await readCredentialPlan(file(true), ACCOUNT, live);
     expect(kept.users[0].consolePassword.fate).toBe("kept");
-    expect(await applyIrreversible(kept, live)).toEqual([]);
+    expect(await applyIrreversible(kept, live)).toEqual({ done: [], failed: [] });
     // (moto does not keep PasswordResetRequired: only that the profile is there is checked.)
     expect((await iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).LoginProfile?.UserName).toBe("ci-deployer");
     // Without the keep, the next run would delete it again: reconciled like every other credential.
