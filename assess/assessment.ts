@@ -4,7 +4,7 @@
  */
 import { assumableRoles, type RoleTrust } from "./assumable.ts";
 import { compareText } from "../incident/order.ts";
-import { policySize } from "../plan/policy-grammar.ts";
+import { policySize } from "../plan/policies.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { credentialPlan, QUARANTINE_POLICY, type UserCredentialPlan, type UserListing } from "../plan/credentials.ts";
 import { classifyRisk, containmentOrder, type ContainmentOrder, type Risk, type SourcedPolicy } from "./risk.ts";

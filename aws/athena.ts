@@ -1,5 +1,5 @@
 /**
- * Runs the review's SQL on Athena (review/athena.ts's QueryRunner): start, wait for a terminal
+ * Runs SQL on Athena (the QueryRunner of review/trail/athena.ts): start, wait for a terminal
  * state with a growing pause, then every page of the results. A query that fails or is cancelled
  * is an error that says why, in Athena's words; a query still running when cordon gives up is
  * stopped, so that nobody pays for an answer no one reads.
@@ -16,8 +16,6 @@ import {
   type GetQueryResultsCommandOutput,
   type StartQueryExecutionCommandOutput,
 } from "@aws-sdk/client-athena";
-import type { QueryRunner, Row } from "../review/athena.ts";
-import { systemClock, type Clock } from "../review/pacer.ts";
 import { describeError } from "./cloudtrail.ts";
 
 /**
@@ -55,7 +53,7 @@ export interface AthenaOptions {
   workgroup?: string;
   /** @default the workgroup's */
   outputLocation?: string;
-  clock?: Clock;
+  clock?: AthenaClock;
   /** The first pause between two looks at a running query; each next one 1.5× longer, up to `maxPollMs`. @default 200 */
   pollMs?: number;
   /** @default 5000 */
@@ -66,6 +64,18 @@ export interface AthenaOptions {
   pageSize?: number;
 }
 
+/** One row of results, by column name (lowercase); null for a NULL. */
+export type AthenaRow = Record<string, string | null>;
+
+/** Time as the runner waits on it; tests pass a virtual one. */
+export interface AthenaClock {
+  /** Milliseconds on a monotonic scale. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realTime: AthenaClock = { now: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+
 /** A query that ended without results: failed, cancelled, or given up on. */
 export class AthenaQueryError extends Error {}
 
@@ -73,16 +83,16 @@ export function sdkAthenaClient(region: string): AthenaClient {
   return new AthenaClient({ region });
 }
 
-export class AthenaRunner implements QueryRunner {
+export class AthenaRunner {
   private readonly options: AthenaOptions;
-  private readonly clock: Clock;
+  private readonly clock: AthenaClock;
 
   constructor(options: AthenaOptions) {
     this.options = options;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? realTime;
   }
 
-  async run(sql: string): Promise<{ rows: Row[]; dataScannedBytes: number; queryId: string }> {
+  async run(sql: string): Promise<{ rows: AthenaRow[]; dataScannedBytes: number; queryId: string }> {
     const { client, database, workgroup, outputLocation } = this.options;
     const started = await client.send(
       new StartQueryExecutionCommand({
@@ -123,8 +133,8 @@ export class AthenaRunner implements QueryRunner {
   }
 
   /** Every page of a query's results, as rows by column name; the header row (first page only) left out. */
-  private async results(id: string): Promise<Row[]> {
-    const rows: Row[] = [];
+  private async results(id: string): Promise<AthenaRow[]> {
+    const rows: AthenaRow[] = [];
     let token: string | undefined;
     let first = true;
     do {
@@ -136,7 +146,7 @@ export class AthenaRunner implements QueryRunner {
         (data[i].Data ?? []).forEach((cell, column) => {
           row[names[column]] = cell.VarCharValue ?? null;
         });
-        rows.push(row as Row);
+        rows.push(row);
       }
       first = false;
       token = page.NextToken;

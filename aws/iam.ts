@@ -32,7 +32,7 @@ import type { SourcedPolicy } from "../assess/risk.ts";
 import type { Decision, LiveKey, LivePrincipal } from "../verify/checks.ts";
 import type { LiveIam } from "../verify/verify.ts";
 import { formatInstant } from "../incident/time.ts";
-import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
+import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
 import { credentialReadPermissions, listUserCredentials } from "./credentials.ts";
 import { NotFoundError, orIfMissing } from "./errors.ts";
@@ -349,7 +349,7 @@ export async function simulate(clients: Clients, principalArn: string, actions: 
           PolicySourceArn: principalArn,
           ActionNames: [...actions],
           ContextEntries: [
-            { ContextKeyName: "aws:TokenIssueTime", ContextKeyType: "date", ContextKeyValues: [tokenIssueTime] },
+            { ContextKeyName: TOKEN_ISSUE_TIME, ContextKeyType: "date", ContextKeyValues: [tokenIssueTime] },
             ...Object.entries(context).map(([key, value]) => ({ ContextKeyName: key, ContextKeyType: "string" as const, ContextKeyValues: [value] })),
           ],
           Marker,

@@ -1,18 +1,14 @@
 /**
  * The AWS shell of `cordon new`: who owns an exposed key, which account the credentials are in,
- * and which roles the key and its sessions assumed (CloudTrail, through the review's chain), or
- * could assume (assess). Only read-only calls: the least-privilege policies are generated from
+ * and which roles the user could assume (assess). Which roles the key and its sessions assumed is
+ * the review's to say (review/lookup/assumed-roles.ts follows its chain on CloudTrail through
+ * aws/cloudtrail.ts): aws/ makes the calls and never imports review/. Only read-only calls: the least-privilege policies are generated from
  * `newPermissions` and `newRolePermissions`, never hand-kept.
  */
-import { CloudTrailClient, type LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { assess } from "../assess/assessment.ts";
-import { followChain } from "../review/chain.ts";
-import { analyze } from "../review/findings.ts";
-import { systemClock, type Clock, type Pacer } from "../review/pacer.ts";
 import { awsClients, REQUEST_LIMITS, signingRegion } from "./clients.ts";
-import { CloudTrailReader, COMMERCIAL_REGIONS, describeError, sdkClient, type LookupClient, type RetryPolicy } from "./cloudtrail.ts";
 import { assessPermissions, readUserFacts } from "./iam.ts";
 
 /** The IAM actions `cordon new` calls (with `--access-key` and no `--user`, or no `--account`). */
@@ -73,31 +69,12 @@ export type RolesLookup =
     }
   | { kind: "failed"; reason: string };
 
-/** How the CloudTrail reads of a roles lookup are made; tests pass their own clients, regions and clock. */
-export interface RolesLookupOptions {
-  regions?: readonly string[];
-  clientFor?: (region: string, pacer: Pacer) => LookupClient;
-  clock?: Clock;
-  /** @default {@link LOOKUP_RETRY} */
-  retry?: RetryPolicy;
-}
-
-/**
- * How often `new`'s lookup asks a region again after a server error, a dropped connection or a
- * throttle: four attempts, at most a second apart (the review, which has no deadline, tries ten
- * times). A CloudTrail that answers errors in every region ends the lookup in about two seconds,
- * with CloudTrail's reason, instead of spending the whole of `--lookup-seconds` retrying; a throttle
- * is first answered by the region's pacer slowing down, so four attempts are plenty for a lookup
- * that reads one key's last 12 hours.
- */
-export const LOOKUP_RETRY: RetryPolicy = { attempts: 4, baseMs: 250, capMs: 1_000 };
-
 /**
  * Clients with the SDK's default configuration: credentials from the usual chain, the endpoint
  * from AWS_ENDPOINT_URL when set (the SDK reads it natively), and the signing region of every
  * other command (IAM and STS answer from any region for these calls).
  */
-export function awsLookup(env: Record<string, string | undefined>, rolesOptions: RolesLookupOptions = {}): Lookup {
+export function awsLookup(env: Record<string, string | undefined>): Omit<Lookup, "assumedRoles"> {
   const region = signingRegion(env);
   // Built on first use: `new --user --account` never touches AWS, so it never builds a client.
   let iam: IAMClient | undefined;
@@ -121,7 +98,6 @@ export function awsLookup(env: Record<string, string | undefined>, rolesOptions:
         throw asLookupError(error, "sts:GetCallerIdentity");
       }
     },
-    assumedRoles: (accessKeyId, since, until, deadline) => lookupAssumedRoles(accessKeyId, since, until, deadline, rolesOptions),
     async assumableRoles(user, account) {
       try {
         const assessment = assess(await readUserFacts(awsClients(env), user, account, null));
@@ -131,57 +107,6 @@ export function awsLookup(env: Record<string, string | undefined>, rolesOptions:
       }
     },
   };
-}
-
-/** The error a CloudTrail request gets once the lookup's time is up: not worth retrying. */
-class DeadlinePassed extends Error {
-  override readonly name = "DeadlinePassed";
-}
-
-/**
- * The review's chain, followed on CloudTrail from `accessKeyId` over [since, until], and the roles
- * its keys assumed. At `deadline`, every request in flight is aborted and every later one refused
- * at once (retries and pacing included): the lookup ends then, whatever it had found.
- */
-async function lookupAssumedRoles(accessKeyId: string, since: Date, until: Date, deadline: number, options: RolesLookupOptions): Promise<RolesLookup> {
-  const clock = options.clock ?? systemClock;
-  const started = Date.now();
-  const abort = new AbortController();
-  const late = () => Date.now() >= deadline;
-  // Pacing and backoff sleeps end at the deadline, so nothing waits past it.
-  const bounded: Clock = { now: () => clock.now(), sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - Date.now()))) };
-  const clientFor = (region: string, pacer: Pacer): LookupClient => {
-    const client = (options.clientFor ?? sdkClient)(region, pacer) as LookupClient & Partial<Pick<CloudTrailClient, "send">>;
-    return {
-      async send(command: LookupEventsCommand) {
-        if (late() || abort.signal.aborted) throw new DeadlinePassed("the lookup's time was up");
-        try {
-          return await (client.send as (c: LookupEventsCommand, o?: { abortSignal: AbortSignal }) => ReturnType<LookupClient["send"]>).call(client, command, { abortSignal: abort.signal });
-        } catch (error) {
-          if (late() || abort.signal.aborted) throw new DeadlinePassed("the lookup's time was up");
-          throw error;
-        }
-      },
-      destroy: () => client.destroy?.(),
-    };
-  };
-  const regions = options.regions ?? COMMERCIAL_REGIONS;
-  const reader = new CloudTrailReader({ regions, clientFor, clock: bounded, retry: options.retry ?? LOOKUP_RETRY });
-  const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
-  try {
-    const chain = await followChain(accessKeyId, { start: since.getTime(), end: until.getTime() }, reader.source);
-    if (late()) return { kind: "failed", reason: `CloudTrail did not answer within ${Math.max(0, Math.round((deadline - started) / 1000))} s` };
-    const failed = [...new Map(reader.failures.filter((f) => !f.notEnabled).map((f) => [f.region, f.reason])).entries()].map(([region, reason]) => ({ region, reason })).sort((a, b) => a.region.localeCompare(b.region));
-    const notEnabled = new Set(reader.failures.filter((f) => f.notEnabled).map((f) => f.region));
-    const read = regions.filter((region) => !notEnabled.has(region) && !failed.some((f) => f.region === region));
-    if (read.length === 0) return { kind: "failed", reason: `CloudTrail could not be read in any region (${oneReason(failed.map((f) => f.reason))})` };
-    return { kind: "found", roleArns: analyze(chain).rolesAssumed, source: `CloudTrail LookupEvents in ${read.length} ${read.length === 1 ? "region" : "regions"}`, failed, elsewhere: [] };
-  } catch (error) {
-    return { kind: "failed", reason: oneLine(describeError(error)) };
-  } finally {
-    clearTimeout(timer);
-    reader.close();
-  }
 }
 
 /** The longest reason a lookup gives: it goes into a comment line of the file and one line of stderr. */
@@ -194,14 +119,6 @@ const REASON_MAX = 300;
 export function oneLine(text: string): string {
   const flat = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
   return flat.length <= REASON_MAX ? flat : `${flat.slice(0, REASON_MAX - 3)}...`;
-}
-
-/** The regions' reasons as one: the most frequent first (ties by text), and how many others there were. */
-function oneReason(reasons: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const reason of reasons.map(oneLine)) counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  const [first, ...others] = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([reason]) => reason);
-  return others.length === 0 ? first : `${first}; and ${others.length} other ${others.length === 1 ? "reason" : "reasons"}`;
 }
 
 function asLookupError(error: unknown, action: string, accessKeyId?: string): LookupError {

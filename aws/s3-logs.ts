@@ -1,17 +1,9 @@
 /**
- * `review --from-s3 s3://BUCKET/PREFIX`: a trail's log files read where CloudTrail delivers them,
- * as {@link LogObject}s for the same streaming reader `--from-logs` uses (review/logs.ts).
- *
- * Only what the review can need is listed: the accounts and regions asked for (else those the
- * bucket holds), and in each account's region folder only the delivery days of the window, found
- * with one listing that starts at the first day (StartAfter) and stops past the last, never a walk
- * of the whole trail. Objects are fetched a few at a time ahead of the reader threads, within a
- * memory budget, and streamed when they are large.
+ * A trail's bucket as the SDK reads it: one page of a listing, and one object's bytes. Which
+ * folders, days and objects `review --from-s3` reads, and how far ahead, are
+ * review/trail/listing.ts's decisions.
  */
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
-import { LOG_FILE, type LogObject } from "../review/log-objects.ts";
-import type { LogProblem } from "../review/log-file.ts";
-import { ACCOUNT_ID, awsLogsFolder, dayOfKey, deliveryDays, ORG_ID, regionFolder, type S3Location } from "../review/trail-layout.ts";
 import { describeError } from "./cloudtrail.ts";
 
 /**
@@ -31,149 +23,23 @@ export function sdkS3Client(region: string): S3Client {
   return new S3Client({ region, followRegionRedirects: true });
 }
 
-export interface TrailScope {
-  location: S3Location;
-  /** @default every account folder the bucket holds */
-  accounts?: readonly string[];
-  /** @default every region folder each account holds */
-  regions?: readonly string[];
-  /** The review's window, epoch ms: the delivery days listed are start's day through the day after end's. */
-  start: number;
-  end: number;
+/** One page of a listing: with `delimiter`, the sub-folders; the objects; the token of the next page. */
+export interface ListingPage {
+  /** Whole keys of the sub-folders, each ending with the delimiter. */
+  folders: string[];
+  objects: { key: string; size: number }[];
+  /** Undefined on the last page. */
+  next?: string;
 }
 
-export interface S3FetchOptions {
-  /** Requests to S3 at once, listings and fetches ahead of the readers alike. @default 8 */
-  concurrency?: number;
-  /** Bytes fetched ahead of the readers, at most. @default 64 MiB */
-  aheadBytes?: number;
-  /** Objects larger than this are streamed when read, never fetched ahead. @default 8 MiB */
-  aheadObjectBytes?: number;
-}
-
-export interface TrailListing {
-  /** In the order CloudTrail wrote them (the time in their names), then by key. */
-  objects: LogObject[];
-  /** Folders that could not be listed: the review would miss their files. */
-  problems: LogProblem[];
-  /** Region folders listed (one per account and region). */
-  folders: number;
-  /** ListObjectsV2 requests made. */
-  requests: number;
-}
-
-const MIB = 1024 * 1024;
-
-/** Runs `tasks` with at most `limit` running at once; results in the tasks' order. */
-async function bounded<T>(limit: number, tasks: readonly (() => Promise<T>)[]): Promise<T[]> {
-  const results = new Array<T>(tasks.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-      while (next < tasks.length) {
-        const index = next++;
-        results[index] = await tasks[index]();
-      }
-    }),
-  );
-  return results;
-}
-
-const stamp = (key: string) => /_(\d{8}T\d{4}Z)_[^/]*$/.exec(key)?.[1] ?? "";
-
-/**
- * The trail's log files within `scope`, each a {@link LogObject} whose bytes come from S3. A folder
- * that cannot be listed is a problem; the others are still listed.
- */
-export async function listTrail(client: S3Like, scope: TrailScope, options: S3FetchOptions = {}): Promise<TrailListing> {
-  const { bucket, prefix } = scope.location;
-  const concurrency = Math.max(1, options.concurrency ?? 8);
-  const url = (key: string) => `s3://${bucket}/${key}`;
-  const problems: LogProblem[] = [];
-  let requests = 0;
-  const problem = (key: string, error: unknown) => problems.push({ file: url(key), line: 1, col: 1, code: "E_S3_LIST", message: `cannot list the folder: ${describeError(error)}` });
-
-  /** The sub-folders of a folder (one level, names without slashes), or null if it cannot be listed. */
-  const subfolders = async (folder: string): Promise<string[] | null> => {
-    const names: string[] = [];
-    let token: string | undefined;
-    try {
-      do {
-        requests++;
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder, Delimiter: "/", ContinuationToken: token }));
-        for (const common of page.CommonPrefixes ?? []) if (common.Prefix !== undefined) names.push(common.Prefix.slice(folder.length).replace(/\/$/, ""));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
-    } catch (error) {
-      problem(folder, error);
-      return null;
-    }
-    return names;
+/** One page of ListObjectsV2 under `prefix`, after `startAfter` (first page) or at `token`. */
+export async function listPage(client: S3Like, request: { bucket: string; prefix: string; delimiter?: string; startAfter?: string; token?: string }): Promise<ListingPage> {
+  const page = await client.send(new ListObjectsV2Command({ Bucket: request.bucket, Prefix: request.prefix, Delimiter: request.delimiter, StartAfter: request.startAfter, ContinuationToken: request.token }));
+  return {
+    folders: (page.CommonPrefixes ?? []).flatMap((common) => (common.Prefix === undefined ? [] : [common.Prefix])),
+    objects: (page.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [{ key: object.Key, size: object.Size ?? 0 }])),
+    next: page.IsTruncated ? page.NextContinuationToken : undefined,
   };
-
-  // AWSLogs/ holds account folders, or organization folders that hold them (an organization trail).
-  const logs = awsLogsFolder(prefix);
-  const top = await subfolders(logs);
-  if (top === null) return { objects: [], problems, folders: 0, requests };
-  const orgs = top.filter((name) => ORG_ID.test(name));
-  const containers: (string | null)[] = [...orgs, ...(top.some((name) => ACCOUNT_ID.test(name)) || orgs.length === 0 ? [null] : [])];
-  const accountFolders = (
-    await bounded(
-      concurrency,
-      containers.map((org) => async () => {
-        const accounts = scope.accounts ?? (org === null ? top : ((await subfolders(`${logs}${org}/`)) ?? []));
-        return accounts.filter((account) => ACCOUNT_ID.test(account)).map((account) => ({ org, account }));
-      }),
-    )
-  ).flat();
-  const folders = (
-    await bounded(
-      concurrency,
-      accountFolders.map(({ org, account }) => async () => {
-        const regions = scope.regions ?? (await subfolders(regionFolder(prefix, org, account, "").slice(0, -1))) ?? [];
-        return regions.map((region) => regionFolder(prefix, org, account, region));
-      }),
-    )
-  ).flat();
-  if (folders.length === 0 && problems.length === 0) {
-    problems.push({ file: url(logs), line: 1, col: 1, code: "E_S3_EMPTY", message: `no CloudTrail folders${scope.accounts === undefined ? "" : ` of account ${scope.accounts.join(", ")}`} here; expected AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/ as CloudTrail delivers` });
-  }
-
-  const { first, last } = deliveryDays(scope.start, scope.end);
-  const listed = await bounded(
-    concurrency,
-    folders.map((folder) => async () => {
-      const found: { key: string; size: number }[] = [];
-      let token: string | undefined;
-      try {
-        page: do {
-          requests++;
-          // Keys sort by day within a region folder: start just before the first day, stop past the last.
-          const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder, StartAfter: token === undefined ? `${folder}${first}` : undefined, ContinuationToken: token }));
-          for (const object of page.Contents ?? []) {
-            if (object.Key === undefined) continue;
-            const day = dayOfKey(folder, object.Key);
-            if (day === null || day < first) continue;
-            if (day > last) break page;
-            if (LOG_FILE.test(object.Key)) found.push({ key: object.Key, size: object.Size ?? 0 });
-          }
-          token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token !== undefined);
-      } catch (error) {
-        problem(folder, error);
-      }
-      return found;
-    }),
-  );
-  const entries = listed.flat().sort((a, b) => (stamp(a.key) < stamp(b.key) ? -1 : stamp(a.key) > stamp(b.key) ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const fetcher = new Fetcher(client, bucket, entries, concurrency, options.aheadBytes ?? 64 * MIB, options.aheadObjectBytes ?? 8 * MIB);
-  const objects: LogObject[] = entries.map((entry, index) => ({
-    name: url(entry.key),
-    size: entry.size,
-    gzip: entry.key.toLowerCase().endsWith(".gz"),
-    open: () => fetcher.open(index),
-  }));
-  return { objects, problems: problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), folders: folders.length, requests };
 }
 
 /** The body of a GetObject answer as chunks (in Node, the SDK gives a readable stream). */
@@ -186,91 +52,14 @@ async function* chunksOf(body: unknown): AsyncIterable<Uint8Array> {
   for await (const chunk of body as AsyncIterable<Uint8Array | string>) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
 }
 
-/**
- * Fetches objects ahead of the readers, in the order a first pass reads them: when an object is
- * opened for the first time, the next ones never opened are fetched whole, with at most `limit`
- * objects in flight or waiting (streams to the readers included) and `budget` bytes in memory. An object fetched ahead is handed over once, then forgotten; a
- * second pass (or a large object) streams from S3 again.
- */
-class Fetcher {
-  private readonly ahead = new Map<number, Promise<Buffer>>();
-  private readonly opened: boolean[];
-  private aheadBytes = 0;
-  private cursor = 0;
-  /** Objects being streamed to a reader: they count against the limit as fetches ahead do. */
-  private streaming = 0;
-
-  private readonly client: S3Like;
-  private readonly bucket: string;
-  private readonly entries: readonly { key: string; size: number }[];
-  private readonly limit: number;
-  private readonly budget: number;
-  private readonly largest: number;
-
-  constructor(client: S3Like, bucket: string, entries: readonly { key: string; size: number }[], limit: number, budget: number, largest: number) {
-    this.client = client;
-    this.bucket = bucket;
-    this.entries = entries;
-    this.limit = limit;
-    this.budget = budget;
-    this.largest = largest;
-    this.opened = new Array<boolean>(entries.length).fill(false);
+/** An object's bytes, in chunks as they arrive. A failure is an Error whose message names the error and its status. */
+export async function* objectBytes(client: S3Like, bucket: string, key: string): AsyncIterable<Uint8Array> {
+  let body: unknown;
+  try {
+    body = (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body;
+  } catch (error) {
+    // The reader shows the message as the file's problem: the error's name and status belong in it.
+    throw new Error(describeError(error));
   }
-
-  private async get(index: number): Promise<{ Body?: unknown }> {
-    try {
-      return await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.entries[index].key }));
-    } catch (error) {
-      // The reader shows the message as the file's problem: the error's name and status belong in it.
-      throw new Error(describeError(error));
-    }
-  }
-
-  private fill(): void {
-    while (this.cursor < this.entries.length && this.ahead.size + this.streaming < this.limit) {
-      const index = this.cursor;
-      const size = this.entries[index].size;
-      if (this.opened[index] || size > this.largest) {
-        this.cursor++;
-        continue;
-      }
-      if (this.aheadBytes + size > this.budget) return;
-      this.cursor++;
-      this.aheadBytes += size;
-      const fetched = (async () => {
-        const chunks: Uint8Array[] = [];
-        for await (const chunk of chunksOf((await this.get(index)).Body)) chunks.push(chunk);
-        return Buffer.concat(chunks);
-      })();
-      // A failure is the file's problem when it is read, not an unhandled rejection now.
-      fetched.catch(() => undefined);
-      this.ahead.set(index, fetched);
-    }
-  }
-
-  async *open(index: number): AsyncIterable<Uint8Array> {
-    const first = !this.opened[index];
-    this.opened[index] = true;
-    const fetched = this.ahead.get(index);
-    if (fetched !== undefined) {
-      this.ahead.delete(index);
-      let bytes: Buffer;
-      try {
-        bytes = await fetched;
-      } finally {
-        // Failed or not, its share of the budget is free again.
-        this.aheadBytes -= this.entries[index].size;
-        this.fill();
-      }
-      yield bytes;
-      return;
-    }
-    this.streaming++;
-    try {
-      if (first) this.fill();
-      yield* chunksOf((await this.get(index)).Body);
-    } finally {
-      this.streaming--;
-    }
-  }
+  yield* chunksOf(body);
 }

@@ -19,9 +19,11 @@ import { execFile, spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
-import { CloudTrailReader, ALWAYS_ENABLED_REGIONS, PAGE_SIZE } from "../aws/cloudtrail.ts";
-import { followChain } from "../review/chain.ts";
-import { LOOKUP_EVENTS_PER_SECOND } from "../review/pacer.ts";
+import { PAGE_SIZE } from "../aws/cloudtrail.ts";
+import { ALWAYS_ENABLED_REGIONS } from "../review/core/regions.ts";
+import { CloudTrailReader } from "../review/lookup/reader.ts";
+import { followChain } from "../review/core/chain.ts";
+import { LOOKUP_EVENTS_PER_SECOND } from "../review/lookup/limits.ts";
 import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 
 const run = promisify(execFile);

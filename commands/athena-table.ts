@@ -4,9 +4,10 @@
  */
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
-import { DDL_PREFIX, SQL_NAME, tableDdl } from "../review/athena.ts";
-import { BUCKET_NAME, ORG_ID } from "../review/trail-layout.ts";
-import { COMMERCIAL_REGIONS } from "../aws/cloudtrail.ts";
+import { COMMERCIAL_REGIONS, REGION_NAME } from "../review/core/regions.ts";
+import { DDL_PREFIX, tableDdl } from "../review/trail/ddl.ts";
+import { SQL_NAME } from "../review/trail/sql.ts";
+import { BUCKET_NAME, ORG_ID } from "../review/trail/layout.ts";
 
 const DEFAULT_NAME = "cloudtrail_logs";
 const DAY = /^(\d{4})\/(\d{2})\/(\d{2})$/;
@@ -57,7 +58,7 @@ export const athenaTableCommand: Command = {
     const name = values.name ?? DEFAULT_NAME;
     if (!SQL_NAME.test(name)) throw new UsageError(`--name "${name}": not a table name; expected letters, digits and _ (Athena keeps them lowercase)`);
     const regions = values.regions === undefined ? COMMERCIAL_REGIONS : [...new Set(values.regions.split(",").map((region) => region.trim()))];
-    const wrong = regions.find((region) => !/^[a-z]{2}(-[a-z0-9]+)+$/.test(region));
+    const wrong = regions.find((region) => !REGION_NAME.test(region));
     if (wrong !== undefined) throw new UsageError(`--regions "${values.regions}": "${wrong}" is not a region name; expected names such as us-east-1,eu-west-1`);
     const firstDay = values["first-day"];
     if (firstDay !== undefined) {

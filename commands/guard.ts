@@ -1,9 +1,9 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displayValue, jsonSafe } from "../incident/display.ts";
 import { maskSecrets } from "../incident/load.ts";
-import { GitError } from "../guard/git.ts";
+import { GitError } from "../git/repository.ts";
 import { judgeChange, verdict, type Judgement, type Revisions } from "../guard/judge.ts";
-import { OutsideRepositoryError, ProjectNotAtRootError, readRevisions } from "../guard/revisions.ts";
+import { OutsideRepositoryError, ProjectNotAtRootError, readRevisions } from "../git/revisions.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { readPreamble, reportDiagnostics } from "../cli/incidents.ts";
 import { CannotRunError, escapeAnnotation, EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "../cli/io.ts";

@@ -10,6 +10,7 @@ import { ROLE_CREDENTIAL_LIFETIME_MS } from "../incident/expiry.ts";
 import { readProject } from "../cli/project.ts";
 import { AT_CONTAINMENT, type Mode } from "../incident/types.ts";
 import { awsLookup, LookupError, lookupFailure, type Lookup, type RolesLookup } from "../aws/lookup.ts";
+import { lookupAssumedRoles } from "../review/lookup/assumed-roles.ts";
 import {
   ACCESS_KEY_ID,
   accessKeyFlagProblem,
@@ -96,7 +97,7 @@ export const newCommand: Command = {
   summary: "write a new incident file from flags (and IAM, for --access-key alone)",
   usage,
   async run(argv, io) {
-    return runNew(argv, io, awsLookup(io.env));
+    return runNew(argv, io, { ...awsLookup(io.env), assumedRoles: lookupAssumedRoles });
   },
 };
 

@@ -2,7 +2,7 @@ import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displayValue, displayValues, jsonSafe } from "../incident/display.ts";
 import { staleCutoff } from "../incident/expiry.ts";
 import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
-import { accountsOf, buildPlan } from "../plan/plan.ts";
+import { accountsOf, buildPlan, oversizedDenies } from "../plan/plan.ts";
 import { credentialPlan } from "../plan/credentials.ts";
 import { rootUserPlans } from "../plan/organization.ts";
 import { renderPlan } from "../plan/render.ts";
@@ -35,7 +35,7 @@ options:
   --json                the plan as JSON (see README: the plan contract)
   -h, --help            this text
 
-exit: 0 planned, 1 any incident file invalid, 2 usage error`,
+exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM, 2 usage error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       account: { type: "string" },
@@ -59,6 +59,9 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
       const stale = staleCutoff(incident, now);
       if (stale !== undefined) io.err(`cordon plan: warning: incident ${incident.id}: ${staleCutoffProblem(stale)}\n`);
     }
+    // What IAM would refuse at pulumi up: said before the plan, and the plan is not one to merge.
+    const oversized = oversizedDenies(plan);
+    for (const line of oversized) io.err(`cordon plan: error: ${displayValue(line)}\n`);
     // Every credential of every user: as the given stacks' last runs listed them, or what pulumi up will list.
     const ownListings = account === undefined ? listings : (own?.listings ?? []);
     const credentials = credentialPlan(incidents, { account, containment: own?.containment ?? containment, ...(ownListings.length > 0 ? { listings: ownListings } : {}) });
@@ -66,6 +69,6 @@ exit: 0 planned, 1 any incident file invalid, 2 usage error`,
     if (values.json) io.out(`${jsonSafe(JSON.stringify({ ...plan, credentials, rootUsers }, null, 2))}\n`);
     // Values escaped before the colours go in: the colours are cordon's, the values are not.
     else io.out(renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true), displayValues({ credentials, rootUsers })));
-    return EXIT_OK;
+    return oversized.length > 0 ? EXIT_INVALID : EXIT_OK;
   },
 };

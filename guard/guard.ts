@@ -16,6 +16,7 @@ import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident }
 import { recordedFor } from "../plan/policies.ts";
 import { iamNameKey, KEPT_CREDENTIAL_FIELDS, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
+import { ROLE_NAMES } from "../plan/own-roles.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
 import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
 import { insideFolder, type Stack } from "./stacks.ts";
@@ -527,10 +528,7 @@ export interface ClassifyInput {
  * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html
  */
 export const ALWAYS_PROTECTED: readonly ProtectedPrincipal[] = [
-  { type: "role", name: "cordon-deployer" },
-  { type: "role", name: "cordon-preview" },
-  { type: "role", name: "cordon-verify" },
-  { type: "role", name: "cordon-contain" },
+  ...Object.values(ROLE_NAMES).map((name): ProtectedPrincipal => ({ type: "role", name })),
   { type: "role", name: "OrganizationAccountAccessRole" },
 ];
 

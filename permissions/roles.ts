@@ -14,6 +14,7 @@
  * @see https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims
  */
 import { GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
+import { ROLE_NAMES, type RoleId } from "../plan/own-roles.ts";
 import { GITHUB_OIDC_HOST, type PolicyDocument } from "../plan/policies.ts";
 import { ACCOUNT_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
@@ -28,15 +29,7 @@ export const ENVIRONMENTS = { apply: "cordon-apply", contain: "cordon-contain" }
 /** The audience GitHub's token carries for AWS (`aws-actions/configure-aws-credentials`). */
 export const OIDC_AUDIENCE = "sts.amazonaws.com";
 
-export type RoleId = "deployer" | "preview" | "verify" | "contain";
-
-/** The roles' names: the same in every account, so one ARN template names each (`{account}`). */
-export const ROLE_NAMES: Readonly<Record<RoleId, string>> = {
-  deployer: "cordon-deployer",
-  preview: "cordon-preview",
-  verify: "cordon-verify",
-  contain: "cordon-contain",
-};
+export { ROLE_NAMES, type RoleId };
 
 /**
  * The path of the four roles. Not /cordon/: the deployer may change roles under /cordon/ (the

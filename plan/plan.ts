@@ -8,7 +8,7 @@ import { iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.ts";
 import { organizationPlan, type OrganizationConfig, type OrganizationExclusion, type OrganizationPolicyPlan } from "./organization.ts";
-import { denyDocument, recordedFor, trustPolicy, type PolicyDocument } from "./policies.ts";
+import { denyDocument, filledSize, MANAGED_POLICY_MAX_CHARACTERS, recordedFor, trustPolicy, type PolicyDocument } from "./policies.ts";
 
 export type PrincipalType = "user" | "role";
 
@@ -211,6 +211,34 @@ export const ROLE_PATH = "/cordon/";
  */
 export const INCIDENT_TAG = "cordon:incident";
 
+/**
+ * The name of a principal's deny policy: a user's managed policy, a role's inline policy, or the
+ * managed policy of a role without room for the inline one. Every place that names or looks for
+ * one asks here.
+ */
+export function denyPolicyName(type: PrincipalType, name: string, attachment: "managed" | "inline"): string {
+  if (type === "user") return `${USER_POLICY_PREFIX}${name}`;
+  return attachment === "managed" ? `${ROLE_MANAGED_POLICY_PREFIX}${name}` : ROLE_POLICY_NAME;
+}
+
+/**
+ * The deny policies IAM would refuse for their size, once their instants are filled in: a managed
+ * policy holds at most 6,144 characters ({@link MANAGED_POLICY_MAX_CHARACTERS}). One line each,
+ * saying which incidents make it that long and what to do; empty when every one fits. (A role's
+ * inline deny shares the role's inline quota with its other policies: program/checks.ts asks IAM.)
+ */
+export function oversizedDenies(plan: Plan): string[] {
+  return plan.denyPolicies
+    .filter((deny) => deny.attachment === "managed")
+    .map((deny) => ({ deny, size: filledSize(deny.document, deny.pendingContainment) }))
+    .filter(({ size }) => size > MANAGED_POLICY_MAX_CHARACTERS)
+    .map(({ deny, size }) => {
+      const { type, name } = deny.principal;
+      const statements = deny.document.Statement.length;
+      return `${type} ${name} (account ${deny.account}; incidents ${deny.incidents.join(", ")}): its deny policy would hold ${size.toLocaleString("en-US")} characters in ${statements} statements, over the ${MANAGED_POLICY_MAX_CHARACTERS.toLocaleString("en-US")} IAM allows a managed policy, so pulumi up would fail (LimitExceeded): each at-containment incident that names it adds a statement; remove the incidents cordon status says can be removed, or give the others one explicit cutoff (the latest covers the earlier ones)`;
+    });
+}
+
 /** The ARN of one of cordon's managed policies in `account`. */
 export function cordonPolicyArn(account: string, policyName: string): string {
   return `arn:aws:iam::${account}:policy${POLICY_PATH}${policyName}`;
@@ -267,7 +295,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
       document,
       pendingContainment,
       attachment: p.type === "user" || managedRole ? "managed" : "inline",
-      policyName: p.type === "user" ? `${USER_POLICY_PREFIX}${p.name}` : managedRole ? `${ROLE_MANAGED_POLICY_PREFIX}${p.name}` : ROLE_POLICY_NAME,
+      policyName: denyPolicyName(p.type, p.name, managedRole ? "managed" : p.type === "user" ? "managed" : "inline"),
       resourceName: `${p.account}-${p.type}-${p.name}`,
     };
   });

@@ -110,6 +110,33 @@ export function denyDocument(
  */
 export const DENY_UNTIL_CONTAINED_SID = "CordonDenyUntilContained";
 
+/**
+ * IAM counts a policy's size without white space.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
+ */
+export function policySize(documentText: string): number {
+  return documentText.replace(/\s/g, "").length;
+}
+
+/**
+ * IAM's limit on a customer managed policy document: 6,144 characters, counted without white
+ * space. A user's deny (and a role's managed one) holds one statement per at-containment incident
+ * that names the principal, so enough of them exceed it, and `pulumi up` would fail on it
+ * (LimitExceeded) where `pulumi preview` does not.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
+ */
+export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
+
+/**
+ * The size of a deny document as IAM counts it once its containment instants are filled in: every
+ * instant has the same length (`2026-11-28T12:26:00Z`), so any one stands for the one `pulumi up`
+ * will record.
+ */
+export function filledSize(document: PolicyDocument, pendingContainment: readonly string[]): number {
+  const sample = Object.fromEntries(pendingContainment.map((id) => [id, "2000-01-01T00:00:00Z"]));
+  return policySize(JSON.stringify(fillContainment(document, sample)));
+}
+
 /** Replaces containment placeholders by recorded instants; unknown ones stay as they are. */
 export function fillContainment(document: PolicyDocument, instants: Record<string, string>): PolicyDocument {
   return {

@@ -114,11 +114,3 @@ function canonicalValue(value: string): string {
 function setOf(values: string[]): string[] {
   return [...new Set(values)].sort(compareText);
 }
-
-/**
- * IAM counts a policy's size without white space.
- * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
- */
-export function policySize(documentText: string): number {
-  return documentText.replace(/\s/g, "").length;
-}

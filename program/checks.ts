@@ -13,9 +13,8 @@ import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
 import type { OrganizationConfig } from "../plan/organization.ts";
 import { stackName } from "../plan/project.ts";
-import { accountsOf, cordonPolicyArn, INCIDENT_TAG, POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, ROLE_POLICY_NAME, type AccessKeyPlan, type DenyPolicy, type Plan, type Principal } from "../plan/plan.ts";
-import { fillContainment } from "../plan/policies.ts";
-import { policySize } from "../plan/policy-grammar.ts";
+import { accountsOf, cordonPolicyArn, denyPolicyName, oversizedDenies, INCIDENT_TAG, POLICY_PATH, ROLE_POLICY_NAME, type AccessKeyPlan, type Plan, type Principal } from "../plan/plan.ts";
+import { filledSize, policySize } from "../plan/policies.ts";
 import type { IamQuotas, RoleState } from "./iam.ts";
 
 /**
@@ -224,11 +223,11 @@ export async function denyRoom(
       gone.push({ type, name, account: deny.account });
       continue;
     }
-    const managedArn = cordonPolicyArn(deny.account, `${ROLE_MANAGED_POLICY_PREFIX}${name}`);
+    const managedArn = cordonPolicyArn(deny.account, denyPolicyName("role", name, "managed"));
     const inlineUsed = Object.entries(role.inlinePolicies)
       .filter(([policyName]) => policyName !== ROLE_POLICY_NAME)
       .reduce((sum, [, text]) => sum + policySize(text), 0);
-    const needed = denySize(deny);
+    const needed = filledSize(deny.document, deny.pendingContainment);
     const othersAttached = role.attachedPolicies.filter((arn) => arn !== managedArn);
     const inlineFits = inlineUsed + needed <= quotas.rolePolicySize;
     const managedFits = othersAttached.length + 1 <= quotas.attachedPoliciesPerRole;
@@ -238,7 +237,7 @@ export async function denyRoom(
       const why = inlineFits
         ? "it already carries it, and keeps it so that runs do not flip between the two"
         : `the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota) and cordon's needs ${needed}`;
-      notes.push(`role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${ROLE_MANAGED_POLICY_PREFIX}${name}, attached, instead of an inline policy: ${why}`);
+      notes.push(`role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${denyPolicyName("role", name, "managed")}, attached, instead of an inline policy: ${why}`);
     } else if (!inlineFits) {
       problems.push(
         `${where}: no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota); detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`,
@@ -250,15 +249,6 @@ export async function denyRoom(
       ? undefined
       : [`cordon declared nothing: ${problems.length === 1 ? "1 principal has" : `${problems.length} principals have`} no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):`, ...problems].join("\n");
   return { problem, managedDenyRoles: managedDenyRoles.sort(), gone, notes };
-}
-
-/**
- * The size of a deny document once its containment instants are filled in: every instant has the
- * same length (`2026-11-28T12:26:00Z`), so any one stands for the one `pulumi up` will record.
- */
-function denySize(deny: DenyPolicy): number {
-  const sample = Object.fromEntries(deny.pendingContainment.map((id) => [id, "2000-01-01T00:00:00Z"]));
-  return policySize(JSON.stringify(fillContainment(deny.document, sample)));
 }
 
 function fileOf(plan: Plan, incident: string): string {
@@ -276,4 +266,11 @@ function policyNameOf(arn: string): string {
 export function sdkAccountProblem(account: string, sdkAccount: string): string | undefined {
   if (sdkAccount === account) return undefined;
   return `cordon declared nothing: the AWS SDK's default credentials, which cordon reads IAM with before declaring, belong to account ${sdkAccount}, but this stack deploys account ${account}; give the run credentials of account ${account} in the environment (AWS_PROFILE, or the OIDC role), not only in the stack's aws: provider config`;
+}
+
+/** The deny policies IAM would refuse for their size (plan/plan.ts, oversizedDenies), as the run's one problem. */
+export function oversizedDeniesProblem(plan: Plan): string | undefined {
+  const lines = oversizedDenies(plan);
+  if (lines.length === 0) return undefined;
+  return [`cordon declared nothing: ${lines.length === 1 ? "1 deny policy is" : `${lines.length} deny policies are`} too large for IAM:`, ...lines].join("\n");
 }

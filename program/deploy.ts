@@ -38,6 +38,7 @@ import {
   gonePrincipalsNote,
   invalidFilesProblem,
   keyOwnership,
+  oversizedDeniesProblem,
   replacementRolesProblem,
   sdkAccountProblem,
   sharesNotes,
@@ -125,6 +126,7 @@ export async function deploy(
   const containment = Object.fromEntries(Object.entries(owners.recorded).map(([id, recorded]) => [id, recorded.cutoff]));
   const awaiting = Object.keys(duties.reads).filter((id) => !Object.hasOwn(owners.recorded, id));
   let plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
+  refuse(oversizedDeniesProblem(plan));
   // Every credential IAM lists for each compromised user, and its fate (plan/credentials.ts).
   const credentials = await beforeDeclaring("IAM", () => readCredentialPlan(incidents, account, iam, containment));
   const roots = organization === undefined ? [] : rootUserPlans(incidents, organization);

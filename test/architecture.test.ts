@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { circles, importGraph } from "./support/import-graph.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -25,6 +26,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // The entry point hands the program cordon's readers of IAM, through aws/ (program/iam.ts says what).
   "index.ts": ["program", "aws", "plan"],
   guard: ["plan", "incident"],
+  // The one door to git (as aws/ is to AWS): what guard judges, read from revisions.
+  git: ["guard", "plan", "incident"],
   assess: ["plan", "incident"],
   verify: ["plan", "incident"],
   permissions: ["plan", "incident"],
@@ -33,12 +36,14 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // The policy pack: what the program must never declare, from the components' own declarations.
   policy: ["components", "plan", "incident"],
   doctor: ["permissions", "plan", "incident"],
-  review: ["plan", "incident"],
-  // The door to AWS implements what the cores read through (verify's LiveIam, review's EventSource,
-  // the program's DeployIam).
-  aws: ["assess", "verify", "review", "program", "doctor", "plan", "incident"],
+  // The review's sources read AWS through aws/ (SDK calls only); review/'s own rooms are held by
+  // test/review-architecture.test.ts (its core, outputs and log reader never import aws/).
+  review: ["aws", "plan", "incident"],
+  // The door to AWS implements what the cores read through (verify's LiveIam, the program's
+  // DeployIam). It never imports review/: the review calls it, and decides what its answers mean.
+  aws: ["assess", "verify", "program", "doctor", "plan", "incident"],
   cli: ["plan", "incident"],
-  commands: ["cli", "aws", "assess", "verify", "permissions", "review", "guard", "doctor", "bootstrap", "components", "plan", "incident"],
+  commands: ["cli", "aws", "git", "assess", "verify", "permissions", "review", "guard", "doctor", "bootstrap", "components", "plan", "incident"],
   // Emulators stand in for AWS in tests and benchmarks: they share no code with what they test.
   emulators: [],
   bench: ["aws", "review", "plan", "incident", "emulators"],
@@ -137,13 +142,95 @@ describe("imports follow the flow", () => {
 
   it.each([
     [{ path: "incident/load.ts", specifiers: ["../plan/expiry.ts"] }, "incident/load.ts -> plan/expiry.ts: incident may not import plan"],
-    [{ path: "review/progress.ts", specifiers: ["../cli/io.ts"] }, "review/progress.ts -> cli/io.ts: review may not import cli"],
+    [{ path: "review/lookup/progress.ts", specifiers: ["../../cli/io.ts"] }, "review/lookup/progress.ts -> cli/io.ts: review may not import cli"],
+    [{ path: "aws/cloudtrail.ts", specifiers: ["../review/core/chain.ts"] }, "aws/cloudtrail.ts -> review/core/chain.ts: aws may not import review"],
     [{ path: "plan/plan.ts", specifiers: ["../commands/plan.ts"] }, "plan/plan.ts -> commands/plan.ts: plan may not import commands"],
     [{ path: "bench/review.bench.ts", specifiers: ["../test/support/moto.ts"] }, "bench/review.bench.ts -> test/support/moto.ts: bench may not import test"],
-    [{ path: "review/chain.ts", specifiers: ["@aws-sdk/client-cloudtrail"] }, "review/chain.ts -> @aws-sdk/client-cloudtrail: only aws, emulators may import @aws-sdk/*"],
+    [{ path: "review/lookup/reader.ts", specifiers: ["@aws-sdk/client-cloudtrail"] }, "review/lookup/reader.ts -> @aws-sdk/client-cloudtrail: only aws, emulators may import @aws-sdk/*"],
     [{ path: "plan/plan.ts", specifiers: ["@pulumi/pulumi"] }, "plan/plan.ts -> @pulumi/pulumi: only components, program, index.ts, bootstrap, policy may import @pulumi/*"],
     [{ path: "utils/helpers.ts", specifiers: [] }, "utils/helpers.ts: utils is not in the table of parts"],
   ])("catches a bad edge: %j", (file, violation) => {
     expect(violations([file])).toEqual([violation]);
+  });
+});
+
+describe("no circle of imports", () => {
+  const graph = importGraph();
+
+  it("anywhere in the tree, inside a folder as between folders", () => {
+    expect(graph.size).toBeGreaterThan(100);
+    expect(circles(graph)).toEqual([]);
+  });
+
+  it("catches one fed on purpose: two files, a file that imports itself, three files in one folder", () => {
+    const bad = new Map([
+      ["a.ts", ["b.ts"]],
+      ["b.ts", ["a.ts", "c.ts"]],
+      ["c.ts", []],
+      ["self.ts", ["self.ts"]],
+      ["plan/x.ts", ["plan/y.ts"]],
+      ["plan/y.ts", ["plan/z.ts"]],
+      ["plan/z.ts", ["plan/x.ts"]],
+    ]);
+    expect(circles(bad).sort()).toEqual([["a.ts", "b.ts"], ["plan/x.ts", "plan/y.ts", "plan/z.ts"], ["self.ts"]]);
+  });
+});
+
+/**
+ * The pure core: the incident format (but its reader, incident/read.ts), the plan and the cores of
+ * guard, verify and assess take the clock, files and the process as parameters and never reach
+ * for them, so that what they decide can be tested without either (STYLE.md: "now is a
+ * parameter"). Reading files, git, AWS and the clock is the shells' (cli/, commands/, git/, aws/,
+ * program/).
+ */
+const PURE: readonly string[] = ["incident", "plan", "guard", "verify", "assess"];
+const PURE_EXCEPTIONS: readonly { path: string; why: string }[] = [{ path: "incident/read.ts", why: "the incident files' reader: the format's one door to the file system" }];
+const IMPURE: readonly { what: string; pattern: RegExp }[] = [
+  { what: "the file system", pattern: /\bfrom\s*["']node:fs(?:\/promises)?["']|\brequire\(\s*["']node:fs/ },
+  { what: "processes", pattern: /\bfrom\s*["']node:(?:child_process|worker_threads|cluster)["']/ },
+  { what: "the network", pattern: /\bfrom\s*["']node:(?:net|http|https|dns|tls)["']/ },
+  { what: "the machine", pattern: /\bfrom\s*["']node:(?:os|process)["']/ },
+  { what: "the process", pattern: /\bprocess\.(?:env|argv|cwd|exit|stdout|stderr|stdin|hrtime)\b/ },
+  { what: "the clock", pattern: /\bDate\.now\(|\bnew Date\(\s*\)|\bperformance\.now\(|\bset(?:Timeout|Interval|Immediate)\(/ },
+];
+
+/** `text` without its comments (a comment may well name the clock it does not read). */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+}
+
+function impurities(files: readonly { path: string; text: string }[]): string[] {
+  return files
+    .filter((file) => PURE.includes(partOf(file.path)) && !PURE_EXCEPTIONS.some((e) => e.path === file.path))
+    .flatMap((file) => IMPURE.filter(({ pattern }) => pattern.test(withoutComments(file.text))).map(({ what }) => `${file.path}: reaches for ${what} (the pure core takes it as a parameter)`));
+}
+
+describe("the pure core does no I/O", () => {
+  const files = sourceFiles().map((file) => ({ path: file.path, text: readFileSync(join(ROOT, file.path), "utf8") }));
+
+  it("reads every file of the core", () => {
+    expect(files.filter((f) => PURE.includes(partOf(f.path))).length).toBeGreaterThan(30);
+    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(["plan/plan.ts", "guard/guard.ts", "verify/verify.ts", "assess/assessment.ts", "incident/load.ts"]));
+  });
+
+  it("no file of the core reaches for the file system, processes, the network, the process or the clock", () => {
+    expect(impurities(files)).toEqual([]);
+  });
+
+  it.each([
+    [{ path: "plan/plan.ts", text: 'import { readFileSync } from "node:fs";' }, "the file system"],
+    [{ path: "guard/x.ts", text: 'import { spawnSync } from "node:child_process";' }, "processes"],
+    [{ path: "verify/x.ts", text: "const now = new Date();" }, "the clock"],
+    [{ path: "assess/x.ts", text: "const t = Date.now();" }, "the clock"],
+    [{ path: "incident/x.ts", text: "const home = process.env.HOME;" }, "the process"],
+    [{ path: "plan/x.ts", text: 'import { homedir } from "node:os";' }, "the machine"],
+  ])("catches one fed on purpose: %j", (file, what) => {
+    expect(impurities([file])).toEqual([`${file.path}: reaches for ${what} (the pure core takes it as a parameter)`]);
+  });
+
+  it("leaves alone what only names them in a comment, a parameter, or its own reader", () => {
+    expect(impurities([{ path: "plan/x.ts", text: "// never new Date() here: now is a parameter\nconst at = new Date(now);" }])).toEqual([]);
+    expect(impurities([{ path: "incident/read.ts", text: 'import { readdirSync } from "node:fs";' }])).toEqual([]);
+    expect(impurities([{ path: "cli/x.ts", text: 'import { readdirSync } from "node:fs";' }])).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { assess, type UserFacts } from "../assess/assessment.ts";
 import { assumableRoles, type RoleTrust } from "../assess/assumable.ts";
 import { allPages } from "../aws/clients.ts";
-import { policySize } from "../plan/policy-grammar.ts";
+import { policySize } from "../plan/policies.ts";
 import type { PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../assess/risk.ts";
 

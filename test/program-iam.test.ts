@@ -31,7 +31,7 @@ import { deployPermissions } from "../components/permissions.ts";
 import program from "../index.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
-import { policySize } from "../plan/policy-grammar.ts";
+import { policySize } from "../plan/policies.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { declared, MotoCloud, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 

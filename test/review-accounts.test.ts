@@ -11,17 +11,20 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { fromRecord, type ReviewEvent } from "../review/event.ts";
-import { followChain } from "../review/chain.ts";
-import { accountOfRoleArn, analyze } from "../review/findings.ts";
-import { logSource } from "../review/logs.ts";
-import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
+import { fromRecord, type ReviewEvent } from "../review/core/event.ts";
+import { followChain } from "../review/core/chain.ts";
+import { accountOfRoleArn, analyze } from "../review/core/findings.ts";
+import { logSource } from "../review/logs/two-passes.ts";
+import type { ReviewContext } from "../review/render/context.ts";
+import { renderJson } from "../review/render/json.ts";
+import { renderMarkdown } from "../review/render/markdown.ts";
+import { renderText } from "../review/render/text.ts";
 import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.ts";
 
 const KEY = "AKIAEXAMPLEROOT00001";
 const HOME = "111122223333";
 const OTHERS = ["444455556666", "777788889999", "012345678901"];
-const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] };
+const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, sourceSummary: "1 log file under .", notEnabled: [], failed: [] };
 
 /** A record; `recipient` set apart from the caller's account for a call into another account. */
 function record(fields: Partial<RecordFields> & Pick<RecordFields, "eventId" | "eventName">, recipient?: string): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { followChain, leadsFrom, parseExpiration, uncoveredWindows as uncovered, type EventSource, type Subject, type Window } from "../review/chain.ts";
-import { fromRecord, type ReviewEvent } from "../review/event.ts";
+import { followChain, leadsFrom, parseExpiration, uncoveredWindows as uncovered, type EventSource, type Subject, type Window } from "../review/core/chain.ts";
+import { fromRecord, type ReviewEvent } from "../review/core/event.ts";
 import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";

@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { parseReviewFlags } from "../commands/review.ts";
-import { ScanProgress } from "../review/progress.ts";
-import { COMMERCIAL_REGIONS, reviewPermissions } from "../aws/cloudtrail.ts";
+import { ScanProgress } from "../review/lookup/progress.ts";
+import { reviewPermissions } from "../aws/cloudtrail.ts";
+import { COMMERCIAL_REGIONS } from "../review/core/regions.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const INVICTUS = "test/fixtures/cloudtrail/invictus-aws";
@@ -42,7 +43,7 @@ describe("flags", () => {
     [["--access-key", "ASIATFQR7NSCWLLE7IWW", "--regions", "all", "--json"], { accessKeyId: "ASIATFQR7NSCWLLE7IWW", since: undefined, until: undefined, regions: undefined, format: "json", fromLogs: undefined }],
     [
       ["--access-key", ROOT, "--regions", "us-east-1, eu-west-1,us-east-1", "--markdown", "--since", "2026-11-01T00:00:00Z", "--until", "2026-11-28T00:00:00+01:00", "--from-logs", "logs"],
-      { accessKeyId: ROOT, since: new Date("2026-11-01T00:00:00Z"), until: new Date("2026-11-27T23:00:00Z"), regions: ["us-east-1", "eu-west-1"], format: "markdown", fromLogs: "logs" },
+      { accessKeyId: ROOT, since: new Date("2026-11-01T00:00:00Z"), until: new Date("2026-11-27T23:00:00Z"), regions: ["us-east-1", "eu-west-1"], format: "markdown", source: { source: expect.objectContaining({ name: "logs" }), options: { dir: "logs" } } },
     ],
   ])("%j parses", (flags, options) => {
     expect(parseReviewFlags(flags)).toEqual(options);

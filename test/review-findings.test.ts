@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { deriveReadOnly, fromLookupEvent, fromRecord, redact, REDACTED, actionOfEvent as actionOf, type ReviewEvent } from "../review/event.ts";
-import { analyze, classify, isDenied } from "../review/findings.ts";
-import { followChain } from "../review/chain.ts";
-import { logSource } from "../review/logs.ts";
+import { deriveReadOnly, fromLookupEvent, fromRecord, redact, REDACTED, actionOfEvent as actionOf, type ReviewEvent } from "../review/core/event.ts";
+import { analyze, classify, isDenied } from "../review/core/findings.ts";
+import { followChain } from "../review/core/chain.ts";
+import { logSource } from "../review/logs/two-passes.ts";
 import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.ts";
 
 const KEY = "AKIAEXAMPLEROOT00001";

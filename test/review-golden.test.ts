@@ -12,11 +12,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { fromRecord, type ReviewEvent } from "../review/event.ts";
-import { followChain } from "../review/chain.ts";
-import { analyze } from "../review/findings.ts";
-import { logSource } from "../review/logs.ts";
-import { renderJson } from "../review/render.ts";
+import { fromRecord, type ReviewEvent } from "../review/core/event.ts";
+import { followChain } from "../review/core/chain.ts";
+import { analyze } from "../review/core/findings.ts";
+import { logSource } from "../review/logs/two-passes.ts";
+import { renderJson } from "../review/render/json.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -55,7 +55,7 @@ describe("the JSON, written in pieces", () => {
           return event as ReviewEvent;
         });
         const review = analyze(await followChain("AKIAEXAMPLEROOT00001", { start: null, end: null }, logSource(events)));
-        const json = renderJson(review, { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] });
+        const json = renderJson(review, { source: { kind: "logs", dir: ".", files: 1 }, sourceSummary: "1 log file under .", notEnabled: [], failed: [] });
         // Pretty-printed JSON is a fixed point of parse and stringify: any other layout is not.
         expect(json).toBe(`${JSON.stringify(JSON.parse(json), null, 2)}\n`);
         expect(JSON.parse(json).events).toHaveLength(events.length);

@@ -14,14 +14,17 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { eventInstant, fromRecord, MAX_NESTING, REDACTED, TOO_DEEP, type ReviewEvent } from "../review/event.ts";
-import { redactText } from "../review/secrets.ts";
+import { eventInstant, fromRecord, isCloudTrailInstant, MAX_NESTING, REDACTED, TOO_DEEP, type ReviewEvent } from "../review/core/event.ts";
+import { redactText } from "../review/core/secrets.ts";
 import { isSecretShaped } from "../incident/fields.ts";
-import { followChain } from "../review/chain.ts";
-import { analyze } from "../review/findings.ts";
-import { logSource } from "../review/logs.ts";
-import { MAX_PROBLEMS_PER_FILE } from "../review/log-file.ts";
-import { renderJson, renderMarkdown, renderText, type ReviewContext } from "../review/render.ts";
+import { followChain } from "../review/core/chain.ts";
+import { analyze } from "../review/core/findings.ts";
+import { logSource } from "../review/logs/two-passes.ts";
+import { MAX_PROBLEMS_PER_FILE } from "../review/logs/log-file.ts";
+import type { ReviewContext } from "../review/render/context.ts";
+import { renderJson } from "../review/render/json.ts";
+import { renderMarkdown } from "../review/render/markdown.ts";
+import { renderText } from "../review/render/text.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -133,7 +136,7 @@ describe("no input crashes the review or exhausts its memory (issue 10, item 6)"
           events.push(event);
         }
         const result = analyze(await followChain(KEY, { start: null, end: null }, logSource(events)));
-        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] };
+        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, sourceSummary: "1 log file under .", notEnabled: [], failed: [] };
         const markdown = renderMarkdown(result, context);
         const rows = markdown.split("\n").filter((line) => line.startsWith(byAgent ? "| agent/" : "| 10.")).length;
         expect(rows).toBe(count);
@@ -307,7 +310,7 @@ describe("secrets in encoded forms (issue 10, item 8)", () => {
       fc.asyncProperty(secretKey, sessionToken, encoding, container, place, async (secret, token, [, encode], [, contain], where) => {
         const event = fromRecord(holding(contain(secret, token, encode), where)) as ReviewEvent;
         const result = analyze(await followChain(KEY, { start: null, end: null }, logSource([event])));
-        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, notEnabled: [], failed: [] };
+        const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, sourceSummary: "1 log file under .", notEnabled: [], failed: [] };
         for (const output of [renderText(result, context), renderMarkdown(result, context), renderJson(result, context)]) expect(shows(output, secret, token)).toBe(false);
         // What is not secret stays: the finding (a failed call is none), and the redaction is visible.
         expect(result.findings.map((finding) => finding.eventName)).toEqual(where === "errorMessage" ? [] : ["CreateUser"]);
@@ -418,6 +421,26 @@ describe("an eventTime without an offset (issue 10, item 9)", () => {
         expect(eventInstant(written) !== null).toBe(!Number.isNaN(Date.parse(written)));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("read from its bytes, as the log reader reads every record's, says what eventInstant says of the text", () => {
+    const digits = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+    const cloudTrail = fc.tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2)).map(([year, month, day, hour, minute, second]) => `${year}-${month}-${day}T${hour}:${minute}:${second}Z`);
+    // Near misses: a character changed, or cut, or added, anywhere.
+    const edited = fc.tuple(cloudTrail, fc.nat(21), fc.constantFrom("", "0", "9", ":", "-", "T", "Z", "z", " ", "é", "+05:30", ".000")).map(([text, at, insert]) => text.slice(0, at) + insert + text.slice(at + (insert.length % 2)));
+    fc.assert(
+      fc.property(fc.oneof(cloudTrail, edited), (written) => {
+        const bytes = Buffer.from(written);
+        const read = isCloudTrailInstant(bytes, 0, bytes.length);
+        // Read from the bytes: the text is valid as it is.
+        if (read) expect(eventInstant(written)).toBe(written);
+        // And every instant of CloudTrail's form in its ranges is read so; any other form never (the text decides).
+        const shape = /^\d{4}-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(written);
+        const [month, day, hour, minute, second] = (shape?.slice(1) ?? []).map(Number);
+        expect(read).toBe(shape !== null && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59);
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -1,5 +1,5 @@
 /**
- * The review of log files in passes (review/logs.ts) against the chain followed over every event
+ * The review of log files in passes (review/logs/two-passes.ts) against the chain followed over every event
  * of the same files: on generated logs with chains of minted and created keys and users, spread over
  * files whose names put them in any time order (so that keys are used in files read before the
  * file that minted them), with windows and regions or none. And what the progress shows.
@@ -10,11 +10,12 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { followChain, type Window } from "../review/chain.ts";
-import { logSource, readLogs, reviewLogFolder, reviewLogObjects, type LogsProgress } from "../review/logs.ts";
-import { listLogFolder, type LogObject } from "../review/log-objects.ts";
-import { ReadProgress } from "../review/read-progress.ts";
-import { SubjectFilter } from "../review/log-file.ts";
+import { followChain, type Window } from "../review/core/chain.ts";
+import { logSource, readLogs, reviewLogFolder, reviewLogObjects, type LogsProgress } from "../review/logs/two-passes.ts";
+import { listLogFolder, type LogObject } from "../review/logs/log-objects.ts";
+import { ReadProgress } from "../review/logs/read-progress.ts";
+import { fieldHash, KEY, NEEDS_TEXT, SubjectFilter, SubjectSet, subjectHash, USER } from "../review/logs/subjects.ts";
+import { RecordScanner, type RecordFields } from "../review/logs/record-scanner.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const ROOT = "AKIAEXAMPLEROOT00001";
@@ -174,6 +175,32 @@ describe("a file's subject filter", () => {
         expect(ids.filter((id) => !copy.mayHold(id))).toEqual([]);
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe("a subject told from a record's bytes", () => {
+  it("is the subject its text names: the same hash, and the same answer from a set of subjects", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 24 }), fc.uniqueArray(fc.string({ unit: "grapheme", maxLength: 24 }), { maxLength: 4 }), fc.boolean(), (name, others, escape) => {
+        // The name as a record spells it: plain, or every character escaped.
+        const spelled = escape ? `"${Array.from({ length: name.length }, (_, k) => `\\u${name.charCodeAt(k).toString(16).padStart(4, "0")}`).join("")}"` : JSON.stringify(name);
+        let seen: { bytes: Buffer; fields: RecordFields } | null = null;
+        const scanner = new RecordScanner({ record: (_index, bytes, fields) => (seen = { bytes: Buffer.from(bytes as Buffer), fields: structuredClone(fields) }) }, 1 << 20);
+        scanner.write(Buffer.from(`[{"userIdentity":{"accessKeyId":${spelled},"userName":${spelled}}}]`));
+        scanner.end();
+        const { bytes, fields } = seen as unknown as { bytes: Buffer; fields: RecordFields };
+        for (const [prefix, capture] of [[KEY, fields.accessKeyId], [USER, fields.userName]] as const) {
+          const hash = fieldHash(prefix, bytes, capture);
+          if (name === "") continue;
+          if (escape) expect(hash).toBe(NEEDS_TEXT);
+          if (hash === NEEDS_TEXT) continue;
+          expect(hash).toBe(subjectHash(prefix, name));
+          const set = new SubjectSet(prefix, [...others, ...(others.length % 2 === 0 ? [name] : [])]);
+          expect(set.hasBytes(hash, bytes, capture)).toBe(set.hasText(name));
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

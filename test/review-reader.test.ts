@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LookupEventsCommand, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
-import { CloudTrailReader, LOOKUP_EVENTS_DAYS, describeError, transientKind, type LookupClient } from "../aws/cloudtrail.ts";
-import { LOOKUP_PACE, Pacer, type Clock, type Outcome } from "../review/pacer.ts";
-import type { ReviewEvent } from "../review/event.ts";
+import { describeError, transientKind, type LookupClient } from "../aws/cloudtrail.ts";
+import { LOOKUP_EVENTS_DAYS } from "../review/lookup/limits.ts";
+import { CloudTrailReader } from "../review/lookup/reader.ts";
+import { LOOKUP_PACE, Pacer, type Clock, type Outcome } from "../review/lookup/pacer.ts";
+import type { ReviewEvent } from "../review/core/event.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 
 const KEY = "AKIAEXAMPLEROOT00001";

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { parseReviewFlags, runReview } from "../commands/review.ts";
-import { listTrail, type S3Like } from "../aws/s3-logs.ts";
+import type { S3Like } from "../aws/s3-logs.ts";
+import { listTrail } from "../review/trail/listing.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
 
@@ -109,7 +110,7 @@ describe("--from-s3 against moto", () => {
     const { s3, calls, most } = recording(client);
     const io = memoryIo({ env: moto.env });
     const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z", "--json"]);
-    expect(await runReview(flags, io, { sources: { s3 } })).toBe(0);
+    expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(0);
     expect((JSON.parse(io.stdout) as { events: { eventId: string }[] }).events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/10", "b-2026/11/11", "b-2026/11/12"].sort());
     expect(calls.filter((call) => call.name === "GetObjectCommand")).toHaveLength(9);
     expect(most()).toBeLessThanOrEqual(8);
@@ -123,7 +124,7 @@ describe("--from-s3 against moto", () => {
     const { s3 } = recording(client, (command) => (command instanceof GetObjectCommand && command.input.Key === gone ? Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }) : undefined));
     const io = memoryIo({ env: moto.env });
     const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
-    expect(await runReview(flags, io, { sources: { s3 } })).toBe(1);
+    expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(1);
     // In the order CloudTrail wrote them, as for --from-logs.
     expect(io.stderr.split("\n").filter((line) => line.startsWith("s3://"))).toEqual([
       `s3://${BUCKET}/${gone}:1:1 E_LOG_READ cannot read the file: NoSuchKey, HTTP 404: The specified key does not exist.`,
@@ -137,7 +138,7 @@ describe("--from-s3 against moto", () => {
     const { s3 } = recording(client, (command) => (command instanceof ListObjectsV2Command && String(command.input.Prefix).includes(B) ? denied : undefined));
     const io = memoryIo({ env: moto.env });
     const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
-    expect(await runReview(flags, io, { sources: { s3 } })).toBe(2);
+    expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(2);
     expect(io.stderr).toBe(
       `s3://${BUCKET}/trail/AWSLogs/${ORG}/${B}/CloudTrail/:1:1 E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied\ncordon review: could not list the trail's folders in s3://${BUCKET}/trail; nothing reviewed\n`,
     );

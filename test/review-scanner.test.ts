@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_DEPTH, RecordScanner, type Capture, type JsonError, type TopLevel } from "../review/record-scanner.ts";
+import { MAX_DEPTH, RecordScanner, type Capture, type JsonError, type TopLevel } from "../review/logs/record-scanner.ts";
 
 interface Scanned {
   error: JsonError | null;
@@ -116,7 +116,8 @@ const record = fc.record(
     eventName: fc.oneof(fc.constantFrom("AssumeRole", "GetSessionToken", "DescribeInstances", "é\u2028ü"), value),
     eventID: fc.oneof(fc.uuid(), fc.constant(""), value),
     errorCode: fc.oneof(fc.constant("AccessDenied"), value),
-    requestParameters: value,
+    // Keys that userIdentity's fields have, at the same depth in another object: not its fields.
+    requestParameters: fc.oneof(value, fc.record({ type: fc.constant("IAMUser"), userName: fc.string(), accessKeyId: fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/) }, { requiredKeys: [] })),
   },
   { requiredKeys: [] },
 );
@@ -163,6 +164,18 @@ describe("the record scanner agrees with JSON.parse", () => {
     ["[1] x", "Unexpected non-whitespace character after JSON", 1, 5],
   ])("%j: %s at %i:%i", (source, message, line, col) => {
     expect(scan(source, 5).error).toEqual({ message, line, col });
+  });
+});
+
+describe("the fields of a record", () => {
+  it.each([
+    ['{"userIdentity":{},"requestParameters":{"type":"IAMUser","userName":"victim","accessKeyId":"AKIAEXAMPLEOTHER0001"}}', { identityType: null, userName: null, accessKeyId: null }],
+    ['{"userIdentity":{"type":"Root"},"requestParameters":{"userName":"victim"}}', { identityType: "Root", userName: null, accessKeyId: null }],
+    ['{"userIdentity":{"userName":"a"},"userIdentity":{},"x":{"userName":"b"}}', { identityType: null, userName: null, accessKeyId: null }],
+  ])("%s: only userIdentity's own keys are its fields, as JSON.parse reads them", (record, identity) => {
+    const { records } = scan(`{"Records":[${record}]}`, 7);
+    expect(records).toHaveLength(1);
+    expect({ identityType: records[0].fields.identityType, userName: records[0].fields.userName, accessKeyId: records[0].fields.accessKeyId }).toEqual(identity);
   });
 });
 

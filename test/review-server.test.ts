@@ -3,8 +3,8 @@
  * CloudTrail-compatible server on loopback (AWS_ENDPOINT_URL), under every fault mix.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { CloudTrailReader } from "../aws/cloudtrail.ts";
-import { followChain, type EventSource } from "../review/chain.ts";
+import { CloudTrailReader } from "../review/lookup/reader.ts";
+import { followChain, type EventSource } from "../review/core/chain.ts";
 import { main } from "../cli/main.ts";
 import { runReview } from "../commands/review.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -198,7 +198,7 @@ describe("cordon review against CloudTrail", () => {
   it("reports opt-in regions the account has not enabled, and still succeeds", async () => {
     await serve({ ...FAST, disabledRegions: ["af-south-1"] }, seed(0.1).records);
     const io = memoryIo();
-    const code = await runReview({ accessKeyId: ROOT, since: new Date(SINCE), until: new Date(UNTIL), regions: ["us-east-1", "af-south-1"], format: "text" }, io, { reader: FAST_READER });
+    const code = await runReview({ accessKeyId: ROOT, since: new Date(SINCE), until: new Date(UNTIL), regions: ["us-east-1", "af-south-1"], format: "text" }, io, { sources: { lookupEvents: FAST_READER } });
     expect(code).toBe(0);
     expect(io.stdout).toContain("\nnot enabled in this account, so nothing to read: af-south-1\n");
   });
@@ -206,7 +206,7 @@ describe("cordon review against CloudTrail", () => {
   it("prints what it found and exits 2 when a region could not be read", async () => {
     await serve({ ...FAST, faults: ({ region }) => (region === "eu-west-1" ? "500" : undefined) }, seed(0.1).records);
     const io = memoryIo();
-    const code = await runReview({ accessKeyId: ROOT, since: new Date(SINCE), until: new Date(UNTIL), regions: ["us-east-1", "eu-west-1"], format: "text" }, io, { reader: { ...FAST_READER, retry: { attempts: 3, baseMs: 1, capMs: 1 } } });
+    const code = await runReview({ accessKeyId: ROOT, since: new Date(SINCE), until: new Date(UNTIL), regions: ["us-east-1", "eu-west-1"], format: "text" }, io, { sources: { lookupEvents: { ...FAST_READER, retry: { attempts: 3, baseMs: 1, capMs: 1 } } } });
     expect(code).toBe(2);
     expect(io.stderr).toContain("cordon review: could not read CloudTrail in eu-west-1: gave up after 3 attempts, the last one server error: InternalFailure, HTTP 500: injected fault\n");
     expect(io.stdout).toContain("INCOMPLETE: 1 region could not be read; their events are missing from this review:\n  eu-west-1: gave up after 3 attempts");
@@ -217,7 +217,7 @@ describe("cordon review against CloudTrail", () => {
     await closed.close();
     vi.stubEnv("AWS_ENDPOINT_URL", closed.url);
     const io = memoryIo();
-    const code = await runReview({ accessKeyId: ROOT, regions: ["us-east-1"], format: "json" }, io, { reader: { ...FAST_READER, retry: { attempts: 2, baseMs: 1, capMs: 1 } } });
+    const code = await runReview({ accessKeyId: ROOT, regions: ["us-east-1"], format: "json" }, io, { sources: { lookupEvents: { ...FAST_READER, retry: { attempts: 2, baseMs: 1, capMs: 1 } } } });
     expect(code).toBe(2);
     expect(io.stdout).toBe("");
     expect(io.stderr).toMatch(/^cordon review: could not read CloudTrail in us-east-1: gave up after 2 attempts, the last one connection: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+\n/m);
@@ -230,7 +230,7 @@ describe("cordon review against CloudTrail", () => {
     vi.stubEnv("AWS_ACCESS_KEY_ID", undefined);
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", undefined);
     const io = memoryIo();
-    const code = await runReview({ accessKeyId: ROOT, regions: ["us-east-1"], format: "text" }, io, { reader: FAST_READER });
+    const code = await runReview({ accessKeyId: ROOT, regions: ["us-east-1"], format: "text" }, io, { sources: { lookupEvents: FAST_READER } });
     expect(code).toBe(2);
     expect(io.stderr).toContain("cordon review: could not read CloudTrail in us-east-1: no AWS credentials found (");
     expect(server?.totals().requests).toBe(0);

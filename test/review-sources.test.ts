@@ -142,7 +142,7 @@ describe("the same findings from every source", () => {
   it("LookupEvents gives the same findings", async () => {
     pointAt(cloudtrail.url);
     const io = memoryIo();
-    expect(await runReview(parseReviewFlags(["--access-key", ROOT, "--regions", "us-east-1,eu-west-1", ...span]), io, { reader: { pace: { limit: 1000 } } })).toBe(0);
+    expect(await runReview(parseReviewFlags(["--access-key", ROOT, "--regions", "us-east-1,eu-west-1", ...span]), io, { sources: { lookupEvents: { pace: { limit: 1000 } } } })).toBe(0);
     expect(findings(io.stdout)).toEqual(findings(fromLogs.stdout));
   });
 
@@ -168,7 +168,7 @@ describe("the same findings from every source", () => {
       const io = memoryIo();
       // The DuckDB dialect stands in for Athena's: the same WHERE, partitions from each file's path.
       const sources = { runner, dialect: duckDialect([clean, decoys]) };
-      expect(await runReview(parseReviewFlags(["--access-key", ROOT, "--athena", "cloudtrail_logs", "--accounts", `${A1},${A2}`, ...span]), io, { sources })).toBe(0);
+      expect(await runReview(parseReviewFlags(["--access-key", ROOT, "--athena", "cloudtrail_logs", "--accounts", `${A1},${A2}`, ...span]), io, { sources: { athena: sources } })).toBe(0);
       expect(findings(io.stdout)).toEqual(findings(fromLogs.stdout));
       // One query per round: the key; the keys and users it revealed; theirs; and so on.
       const source = JSON.parse(io.stdout).review.source as { queries: { round: number }[] };

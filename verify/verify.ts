@@ -7,7 +7,7 @@
 import { sameIamName } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
 import { isActive } from "../plan/lifecycle.ts";
-import { POLICY_PATH, ROLE_MANAGED_POLICY_PREFIX, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
+import { denyPolicyName, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { credentialPlan, type UserListing } from "../plan/credentials.ts";
 import type { Incident } from "../incident/types.ts";
@@ -135,7 +135,7 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
 }
 
 function managedRoleDeny(deny: DenyPolicy): DenyPolicy {
-  return { ...deny, attachment: "managed", policyName: `${ROLE_MANAGED_POLICY_PREFIX}${deny.principal.name}` };
+  return { ...deny, attachment: "managed", policyName: denyPolicyName("role", deny.principal.name, "managed") };
 }
 
 function policyArnOf(deny: DenyPolicy): string | null {

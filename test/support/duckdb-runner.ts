@@ -5,7 +5,8 @@
  * template, so the partition predicates are tested too.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { sqlString, type Dialect, type QueryRunner, type Row } from "../../review/athena.ts";
+import type { Dialect, QueryRunner, Row } from "../../review/trail/athena.ts";
+import { sqlString } from "../../review/trail/sql.ts";
 
 const PATHS: Record<string, string> = {
   eventid: "$.eventID",

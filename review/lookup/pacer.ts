@@ -4,6 +4,7 @@
  * tightens with every request the service accepts and widens with every one it throttles. A
  * service that refuses even `limit` requests close together teaches the pacer to space them out.
  */
+import { LOOKUP_EVENTS_PER_SECOND } from "./limits.ts";
 
 /** Time as the pacer and the retries see it; tests pass a fake one, so no test waits on a real sleep. */
 export interface Clock {
@@ -16,12 +17,6 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
-
-/**
- * LookupEvents allows 2 requests per second per account per region.
- * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/WhatIsCloudTrail-Limits.html
- */
-export const LOOKUP_EVENTS_PER_SECOND = 2;
 
 /** How the pacer starts and learns. */
 export interface PaceOptions {

@@ -10,11 +10,9 @@
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html
  *
- * Pure: no SDK, no clock.
+ * Pure: no SDK, no clock. Account ids are incident/fields.ts's, region names core/regions.ts's.
  */
 
-/** An AWS account id. */
-export const ACCOUNT_ID = /^\d{12}$/;
 /** An organization id, as in an organization trail's folder: `o-` and 10 to 32 lowercase letters or digits. */
 export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 /**
@@ -22,8 +20,6 @@ export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
  */
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-/** A region name, as review's --regions takes it. */
-export const REGION_NAME = /^[a-z]{2}(-[a-z0-9]+)+$/;
 
 /** How far past the review's end files can hold its events: CloudTrail delivers within minutes; a day covers it. */
 export const DELIVERY_LAG_DAYS = 1;

@@ -3,9 +3,9 @@
  * no AWS SDK, no clock, no file system. Every list is sorted, so the same events give the same
  * review byte for byte.
  */
-import { ACCOUNT_ID } from "../incident/fields.ts";
-import { compareText } from "../incident/order.ts";
-import { formatInstant } from "../incident/time.ts";
+import { ACCOUNT_ID } from "../../incident/fields.ts";
+import { compareText } from "../../incident/order.ts";
+import { formatInstant } from "../../incident/time.ts";
 import { actionOfEvent, eventHeader, serviceOf, type EventCopy, type EventHeader, type ReviewEvent } from "./event.ts";
 import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
 

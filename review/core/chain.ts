@@ -6,9 +6,9 @@
  * Pure apart from the event source it is given: no AWS SDK, no clock, no file system here. The
  * same source gives the same chain, whatever order the source answers in.
  */
-import { ROLE_CREDENTIAL_LIFETIME_MS, USER_CREDENTIAL_LIFETIME_MS } from "../incident/expiry.ts";
-import { ANY_KEY_ID } from "../incident/fields.ts";
-import { compareText } from "../incident/order.ts";
+import { ROLE_CREDENTIAL_LIFETIME_MS, USER_CREDENTIAL_LIFETIME_MS } from "../../incident/expiry.ts";
+import { ANY_KEY_ID } from "../../incident/fields.ts";
+import { compareText } from "../../incident/order.ts";
 import type { ReviewEvent } from "./event.ts";
 
 /** What the review reads events of: an access key, or an IAM user (whose console sessions have no key). */
@@ -271,5 +271,8 @@ export async function followChain(root: string, window: Window, source: EventSou
 
   // The first lead by time, not by arrival: sources answer in any order, reports must not vary.
   const firstLeads = [...leads.values()].map((all) => [...all].sort(leadOrder)[0]).sort(leadOrder);
-  return { root, window, leads: firstLeads, events: [...events.values()].sort(byTimeThenId) };
+  // Each event's instant read once, not at every comparison of the sort.
+  const byTime = [...events.values()].map((event) => ({ at: Date.parse(event.eventTime), event }));
+  byTime.sort((a, b) => a.at - b.at || byTimeThenId(a.event, b.event));
+  return { root, window, leads: firstLeads, events: byTime.map(({ event }) => event) };
 }

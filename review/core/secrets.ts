@@ -5,7 +5,7 @@
  * user agent or an error message can carry anything. Every string the review keeps goes through
  * {@link redactText}, so that no output (text, markdown, JSON) can echo one, encoded or not.
  */
-import { isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "../incident/fields.ts";
+import { isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "../../incident/fields.ts";
 
 export const REDACTED = "[redacted by cordon]";
 

@@ -4,7 +4,7 @@
  * plain JSON array of events (what Stratus Red Team and many exports write).
  *
  * Memory depends on what the review keeps, not on the size of the logs: files are streamed through
- * reader threads (review/log-pass.ts), and a record is parsed only if the review keeps it. Two
+ * reader threads (readers.ts), and a record is parsed only if the review keeps it. Two
  * passes at most:
  *  1. every file, in the order CloudTrail wrote them; each is read for the keys and users reached
  *     when it is opened (the reviewed key, then those revealed by the lead calls of reached
@@ -16,69 +16,96 @@
  * them, so the chain and the findings are those over all events. Every file is read, and every
  * problem of every file returned, before any review is made.
  */
-import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "./chain.ts";
-import { compareText } from "../incident/order.ts";
-import type { Conflict, ReviewEvent } from "./event.ts";
-import { MAX_LOG_BYTES, SubjectFilter, type FileResult, type KeepRule, type KeptEvent, type LogProblem } from "./log-file.ts";
+import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "../core/chain.ts";
+import { compareText } from "../../incident/order.ts";
+import type { Conflict, ReviewEvent } from "../core/event.ts";
+import { callersOf, keptEvent, MAX_LOG_BYTES, type FileResult, type FileSubjects, type KeepRule, type KeptEvent, type LogProblem } from "./log-file.ts";
+import { SubjectFilter } from "./subjects.ts";
 import { listLogFolder, type LogObject } from "./log-objects.ts";
-import { LogReaders, problemsOf, type PassProgress } from "./log-pass.ts";
+import { LogReaders, problemsOf, type PassProgress } from "./readers.ts";
 
 export { MAX_LOG_BYTES, type Conflict, type LogProblem };
 
 /**
  * Events by id, as they are read: the same event delivered twice (CloudTrail does that) is kept
  * once; different events under one id are all kept, each marked with where it was read. Events are
- * held as text until they are asked for.
+ * held as text until they are asked for, and each text goes as its event is made: what grows with
+ * the logs is the chain's events, held once, as text or as objects.
  */
 class EventSet {
   private readonly byId = new Map<string, Copy[]>();
+  private readonly nameOf: (file: number) => string;
 
-  /** `file` is the index of the copy's file among the objects, `name` how reports name it. */
-  add(kept: Pick<KeptEvent, "eventId" | "text" | "record" | "callers">, file: number, name: string): void {
-    const copy: Copy = { text: Buffer.from(kept.text.buffer, kept.text.byteOffset, kept.text.byteLength), file, name, record: kept.record, callers: kept.callers };
+  constructor(nameOf: (file: number) => string) {
+    this.nameOf = nameOf;
+  }
+
+  /** One copy of each head kept ({@link keptText}): many events share one. */
+  private readonly heads = new Map<string, string>();
+
+  /** A kept event of file `file`. */
+  add(kept: Pick<KeptEvent, "eventId" | "head" | "text" | "record">, file: number): void {
+    let head = this.heads.get(kept.head);
+    if (head === undefined) this.heads.set(kept.head, (head = kept.head));
+    const copy: Copy = { file, record: kept.record, head, text: kept.text };
     const copies = this.byId.get(kept.eventId);
     if (copies === undefined) return void this.byId.set(kept.eventId, [copy]);
     // The text is the event's JSON: equal texts, the same event, shown where it is read first.
-    const same = copies.findIndex((other) => other.text.equals(copy.text));
+    const same = copies.findIndex((other) => other.head === copy.head && other.text === copy.text);
     if (same < 0) copies.push(copy);
     else if (before(copy, copies[same])) copies[same] = copy;
   }
 
-  /** The events, made from their texts, in the order of the files; the texts go. */
+  /**
+   * Each event, made from its text, in the order of the files; the texts go, and so does the set
+   * but for the copies that conflict. Values that many events share (a region, a user agent, an
+   * account) stay shared: the chain's events are what the review's memory grows with.
+   */
   events(): ReviewEvent[] {
     const events: ReviewEvent[] = [];
+    // Each head parsed once: the events that share it share its values.
+    const heads = new Map<string, unknown[]>();
     const groups = [...this.byId.values()].map((copies) => copies.sort((a, b) => (before(a, b) ? -1 : 1))).sort((a, b) => (before(a[0], b[0]) ? -1 : 1));
     for (const copies of groups) {
       for (const copy of copies) {
-        const event = JSON.parse(copy.text.toString("utf8")) as ReviewEvent;
-        events.push(copies.length === 1 ? event : { ...event, conflict: { file: copy.name, record: copy.record } });
-        copy.text = EMPTY;
+        let head = heads.get(copy.head);
+        if (head === undefined) heads.set(copy.head, (head = JSON.parse(copy.head) as unknown[]));
+        const event = keptEvent(head, copy.text);
+        copy.text = "";
+        if (copies.length === 1) events.push(event);
+        else {
+          copy.callers = callersOf(event);
+          events.push({ ...event, conflict: { file: this.nameOf(copy.file), record: copy.record } });
+        }
       }
     }
+    for (const [eventId, copies] of this.byId) if (copies.length === 1) this.byId.delete(eventId);
+    this.heads.clear();
     return events;
   }
 
-  /** Different events under one id, among the events of `subjects` (ids as {@link callersOf} gives them). */
+  /** Different events under one id, among the events of `subjects` (ids as {@link callersOf} gives them); after {@link events}. */
   conflicts(subjects: ReadonlySet<string>): Conflict[] {
     const conflicts: Conflict[] = [];
     for (const [eventId, copies] of this.byId) {
-      if (copies.length > 1 && copies.some((copy) => copy.callers.some((caller) => subjects.has(caller)))) conflicts.push({ eventId, files: copies.map((copy) => copy.name).sort(compareText) });
+      if (copies.length > 1 && copies.some((copy) => (copy.callers ?? []).some((caller) => subjects.has(caller)))) conflicts.push({ eventId, files: copies.map((copy) => this.nameOf(copy.file)).sort(compareText) });
     }
     return conflicts.sort((a, b) => compareText(a.eventId, b.eventId));
   }
 }
 
+
+/** One copy of an event: its place in its file, and its text (its head shared) until its event is made. */
 interface Copy {
-  text: Buffer;
   file: number;
-  name: string;
   record: number;
-  callers: string[];
+  head: string;
+  text: string;
+  /** Who made it, for a copy that conflicts with another ({@link EventSet.events} fills it in). */
+  callers?: string[];
 }
 
 const before = (a: Copy, b: Copy) => a.file < b.file || (a.file === b.file && a.record < b.record);
-
-const EMPTY = Buffer.alloc(0);
 
 function append<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
@@ -148,8 +175,8 @@ class Reach {
   /** How many lead calls from the reviewed key to the deepest subject. */
   depth = 0;
   private readonly depths = new Map<string, number>();
-  /** Subjects revealed by lead calls whose caller is not (yet) reached, by caller. */
-  private readonly parked = new Map<string, Subject[][]>();
+  /** Subjects revealed by lead calls whose caller is not (yet) reached, by caller, in the order of the calls. */
+  private readonly parked = new Map<string, Subject[]>();
 
   constructor(root: string) {
     this.join({ kind: "key", accessKeyId: root }, 0);
@@ -170,7 +197,7 @@ class Reach {
     // A list of subjects to join, not recursion: a chain can be any length.
     const waiting = this.parked.get(id) ?? [];
     this.parked.delete(id);
-    for (const reveals of waiting) for (const next of reveals) this.pending.push([next, depth + 1]);
+    for (const next of waiting) this.pending.push([next, depth + 1]);
     if (this.joining) return;
     this.joining = true;
     for (let next = this.pending.pop(); next !== undefined; next = this.pending.pop()) this.join(next[0], next[1]);
@@ -188,7 +215,12 @@ class Reach {
       for (const subject of reveals) this.join(subject, depth);
       return;
     }
-    for (const caller of callers) append(this.parked, caller, [...reveals]);
+    for (const caller of callers) for (const subject of reveals) append(this.parked, caller, subject);
+  }
+
+  /** Every lead call is in: what no caller reached has revealed can no longer matter, and goes. */
+  settle(): void {
+    this.parked.clear();
   }
 }
 
@@ -199,13 +231,12 @@ function timeOrder(objects: readonly LogObject[]): number[] {
 }
 
 /** Reviews `root` over log objects (see the top of this file). */
-export async function reviewLogObjects(objects: readonly LogObject[], root: string, window: Window, regions: readonly string[] | undefined, progress: LogsProgress = quiet): Promise<LogsReview> {
-  const readers = new LogReaders();
+export async function reviewLogObjects(objects: readonly LogObject[], root: string, window: Window, regions: readonly string[] | undefined, progress: LogsProgress = quiet, readers: LogReaders = new LogReaders()): Promise<LogsReview> {
   const bytes = objects.reduce((sum, object) => sum + object.size, 0);
   // Every event of every subject reached, as text, in the order of the files however they arrive.
-  const kept = new EventSet();
+  const kept = new EventSet((file) => objects[file].name);
   const keep = (file: number, result: FileResult) => {
-    for (const event of result.kept) if (event.whole) kept.add(event, file, objects[file].name);
+    for (const event of result.kept) if (event.whole) kept.add(event, file);
     // What is kept is in the set now: the result keeps its counts, not its events.
     result.kept = [];
   };
@@ -223,7 +254,7 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
         ruleFor: (file) => {
           openedAt[file] = reach.version;
           if (rule === null || ruleVersion !== reach.version) {
-            rule = { keys: [...reach.keys], users: [...reach.users], skipKeys: [], leads: true, all: false, check: true, index: true };
+            rule = { keys: [...reach.keys], users: [...reach.users], leads: true, all: false, check: true, index: true };
             ruleVersion = reach.version;
           }
           return rule;
@@ -240,27 +271,36 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
     const firstProblems = problemsOf(first);
     if (firstProblems.length > 0) return { chain: null, problems: firstProblems, conflicts: [], ...summary, passes: 1 };
     progress.chainFound(reach.found.size - 1, reach.depth);
+    reach.settle();
 
     // Pass 2: the files read before a subject was reached, that may hold its events. The reach
     // now holds every lead call of the logs: no later pass can find more.
-    const missed = new Map<number, { keys: string[]; users: string[] }>();
+    const missed = new Map<number, { keys: string[]; users: string[]; subjects: FileSubjects }>();
     first.forEach((result, file) => {
       if (result.digest || result.subjects === null) return;
-      const filter = new SubjectFilter(result.subjects.bits);
+      const subjects = result.subjects;
+      const filter = new SubjectFilter(subjects.bits);
       const add = (kind: "keys" | "users", name: string) => {
-        const entry = missed.get(file) ?? { keys: [], users: [] };
+        const entry = missed.get(file) ?? { keys: [], users: [], subjects };
         entry[kind].push(name);
         missed.set(file, entry);
       };
       for (const key of reach.keys) if ((reach.found.get(SubjectFilter.key(key)) as number) > openedAt[file] && filter.mayHold(SubjectFilter.key(key))) add("keys", key);
       for (const user of reach.users) if ((reach.found.get(SubjectFilter.user(user)) as number) > openedAt[file] && (result.subjects.namelessUser || filter.mayHold(SubjectFilter.user(user)))) add("users", user);
     });
+    // What the first pass noted of the files it does not reread can go.
+    first.length = 0;
     let passes = 1;
     if (missed.size > 0) {
       const order = [...missed.keys()].sort((a, b) => a - b);
       const missedBytes = order.reduce((sum, file) => sum + objects[file].size, 0);
       progress.passStarted(2, order.length, missedBytes, `${order.length.toLocaleString("en-US")} files read before the keys and users they may hold were found`);
-      const second = await readers.pass(objects, { order, ruleFor: (file) => ({ ...(missed.get(file) as { keys: string[]; users: string[] }), skipKeys: [], leads: false, all: false, check: false, index: false }), onResult: keep }, progress);
+      // What the first pass noted of each file lets this one read only the stretches of records that hold a name it looks for.
+      const ruleFor = (file: number): KeepRule => {
+        const { keys, users, subjects } = missed.get(file) as { keys: string[]; users: string[]; subjects: FileSubjects };
+        return { keys, users, leads: false, all: false, check: false, index: false, prefilter: subjects };
+      };
+      const second = await readers.pass(objects, { order, ruleFor, onResult: keep }, progress);
       passes = 2;
       // Files can change between passes (a folder still being written to): still every problem.
       const secondProblems = problemsOf(second);
@@ -280,9 +320,15 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
 
 /** Reviews `root` over the log files under `dir`; problems name files under `shownAs`. */
 export async function reviewLogFolder(dir: string, shownAs: string, root: string, window: Window, regions: readonly string[] | undefined, progress?: LogsProgress): Promise<LogsReview> {
+  // The reader threads load while the folder is listed.
+  const readers = new LogReaders();
+  readers.start();
   const { objects, problems } = await listLogFolder(dir, shownAs);
-  if (problems.length > 0 && objects.length === 0) return { chain: null, problems, conflicts: [], files: 0, digests: 0, records: 0, passes: 0 };
-  const review = await reviewLogObjects(objects, root, window, regions, progress);
+  if (problems.length > 0 && objects.length === 0) {
+    await readers.close();
+    return { chain: null, problems, conflicts: [], files: 0, digests: 0, records: 0, passes: 0 };
+  }
+  const review = await reviewLogObjects(objects, root, window, regions, progress, readers);
   if (problems.length === 0) return review;
   return { ...review, chain: null, problems: [...problems, ...review.problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }
@@ -306,12 +352,12 @@ export async function readLogs(dir: string, shownAs: string = dir): Promise<Logs
   if (objects.length === 0) return { events: [], files: 0, digests: 0, errors: problems, conflicts: [] };
   const readers = new LogReaders();
   try {
-    const results = await readers.passAll(objects, { keys: [], users: [], skipKeys: [], leads: false, all: true, check: true, index: false }, { read() {}, records() {}, fileDone() {} });
-    const events = new EventSet();
+    const results = await readers.passAll(objects, { keys: [], users: [], leads: false, all: true, check: true, index: false }, { read() {}, records() {}, fileDone() {} });
+    const events = new EventSet((file) => objects[file].name);
     const everyone = new Set<string>();
     results.forEach((result, file) => {
       for (const kept of result.kept) {
-        events.add(kept, file, objects[file].name);
+        events.add(kept, file);
         for (const caller of kept.callers) everyone.add(caller);
       }
     });

@@ -9,10 +9,10 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../incident/diagnostics.ts";
 import { readIncidentSources } from "../incident/read.ts";
 import type { SourceFile } from "../incident/types.ts";
-import { changedEntries, incidentSourcesAt, repoPath, repoRoot, resolveCommit, rootFilesAt } from "./git.ts";
-import type { Revision, Revisions } from "./judge.ts";
+import { changedEntries, incidentSourcesAt, repoPath, repoRoot, resolveCommit, rootFilesAt } from "./repository.ts";
+import type { Revision, Revisions } from "../guard/judge.ts";
 import { DEFAULT_INCIDENTS_DIR, PROJECT_FILE, readProjectFiles, STACK_FILE } from "../plan/project.ts";
-import { stacksOf } from "./stacks.ts";
+import { stacksOf } from "../guard/stacks.ts";
 
 /** DIR names a folder outside the repository. */
 export class OutsideRepositoryError extends Error {}

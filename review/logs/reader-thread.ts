@@ -1,16 +1,16 @@
 /**
  * A reader thread: reads files one after the other (those of this machine itself, others as the
- * main thread streams them), and answers each with what the pass keeps (review/log-file.ts). The
+ * main thread streams them), and answers each with what the pass keeps (log-file.ts). The
  * threads gunzip, scan and parse: every core reads.
  */
-import { open } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { LogFileReader, type FileResult, type KeepRule } from "./log-file.ts";
 import { READ_CHUNK } from "./log-objects.ts";
-import type { ToReader } from "./log-pass.ts";
+import type { ToReader } from "./readers.ts";
 
 const port = parentPort;
-if (port === null) throw new Error("review/log-worker.ts runs as a worker thread");
+if (port === null) throw new Error("review/logs/reader-thread.ts runs as a worker thread");
 
 let rule: KeepRule | null = null;
 // The file the main thread streams, if any.
@@ -29,19 +29,23 @@ async function answer(): Promise<void> {
 /** One buffer for every read of this thread: a file's bytes never pile up as garbage. */
 const buffer = Buffer.allocUnsafe(READ_CHUNK);
 
-/** Reads a file of this machine through `buffer`, and answers with its result. */
+/**
+ * Reads a file of this machine through `buffer`, and answers with its result. The reads block
+ * this thread, which has nothing else to do meanwhile: no round trip to libuv's pool for each of
+ * them (a few of a file's few milliseconds).
+ */
 async function read(file: number, name: string, gzip: boolean, path: string): Promise<void> {
   const reader = new LogFileReader(name, gzip, rule!);
   try {
-    const handle = await open(path);
+    const handle = openSync(path, "r");
     try {
-      const first = await handle.read(buffer, 0, buffer.length, null);
-      if (first.bytesRead < buffer.length) {
+      const first = readSync(handle, buffer, 0, buffer.length, null);
+      if (first < buffer.length) {
         // The whole file in one read: CloudTrail's files are a few hundred KB of gzip.
-        await reader.whole(buffer.subarray(0, first.bytesRead));
-        port!.postMessage({ kind: "taken", file, records: reader.recordsRead, read: first.bytesRead });
+        await reader.whole(buffer.subarray(0, first));
+        port!.postMessage({ kind: "taken", file, records: reader.recordsRead, read: first });
       } else {
-        for (let bytesRead = first.bytesRead; bytesRead > 0; bytesRead = (await handle.read(buffer, 0, buffer.length, null)).bytesRead) {
+        for (let bytesRead = first; bytesRead > 0; bytesRead = readSync(handle, buffer, 0, buffer.length, null)) {
           // The reader takes the bytes in before the buffer is read into again.
           await reader.write(buffer.subarray(0, bytesRead));
           port!.postMessage({ kind: "taken", file, records: reader.recordsRead, read: bytesRead });
@@ -49,7 +53,7 @@ async function read(file: number, name: string, gzip: boolean, path: string): Pr
         }
       }
     } finally {
-      await handle.close();
+      closeSync(handle);
     }
   } catch (error) {
     reader.abandon();
@@ -60,9 +64,8 @@ async function read(file: number, name: string, gzip: boolean, path: string): Pr
   post(file, await reader.end());
 }
 
-/** A result, its texts' buffer moved to the main thread rather than copied. */
 function post(file: number, result: FileResult): void {
-  port!.postMessage({ kind: "result", file, result }, result.kept.length > 0 ? [result.kept[0].text.buffer as ArrayBuffer] : []);
+  port!.postMessage({ kind: "result", file, result });
 }
 
 async function handle(message: ToReader): Promise<void> {

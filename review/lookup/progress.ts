@@ -5,7 +5,7 @@
  */
 import { systemClock, type Clock } from "./pacer.ts";
 
-/** What a reader of CloudTrail tells a progress display (aws/cloudtrail.ts's reader does). */
+/** What a reader of CloudTrail tells a progress display (reader.ts's does). */
 export interface ReaderProgress {
   lookupStarted(region: string, subject: string): void;
   page(region: string, subject: string, events: number): void;

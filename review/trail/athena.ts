@@ -1,6 +1,6 @@
 /**
  * `review --athena TABLE`: the review as SQL over a CloudTrail table (the one `cordon athena-table`
- * declares), one query per round of the chain. The chain is review/chain.ts's own: its reads are
+ * declares), one query per round of the chain. The chain is review/core/chain.ts's own: its reads are
  * gathered into rounds (every subject the last round revealed, in one query), so the findings are
  * those of every other source over the same events.
  *
@@ -11,13 +11,13 @@
  * Pure: the queries run through a {@link QueryRunner} (Athena in aws/athena.ts; DuckDB over the
  * same files in the tests, to check that the SQL means what it says).
  */
-import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "./chain.ts";
-import { fromRecord, type Conflict, type ReviewEvent } from "./event.ts";
-import { compareText } from "../incident/order.ts";
-import { ACCOUNT_ID, BUCKET_NAME, deliveryDays, ORG_ID, REGION_NAME, type S3Location } from "./trail-layout.ts";
-import { SQL_NAME, sqlName, sqlString } from "./sql.ts";
-
-export { SQL_NAME, sqlName, sqlString };
+import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "../core/chain.ts";
+import { fromRecord, type Conflict, type ReviewEvent } from "../core/event.ts";
+import { compareText } from "../../incident/order.ts";
+import { ACCOUNT_ID } from "../../incident/fields.ts";
+import { REGION_NAME } from "../core/regions.ts";
+import { deliveryDays } from "./layout.ts";
+import { sqlName, sqlString } from "./sql.ts";
 
 /**
  * Athena's price for DML queries in most regions: USD 5 per TB scanned, rounded up to the megabyte,
@@ -291,133 +291,4 @@ export async function reviewSql(runner: QueryRunner, dialect: Dialect, scope: Ro
   }, scope.regions);
   const chain = await followChain(root, window, source);
   return { chain, conflicts: conflictsOf(chain.events), queries };
-}
-
-/**
- * The table's columns, names, types and order as AWS documents them for CloudTrail (with the Hive
- * JSON SerDe, request parameters and response elements are strings of JSON).
- * @see https://docs.aws.amazon.com/athena/latest/ug/create-cloudtrail-table-partition-projection.html
- */
-const DOCUMENTED_COLUMNS = `    eventversion STRING,
-    useridentity STRUCT<
-        type: STRING,
-        principalid: STRING,
-        arn: STRING,
-        accountid: STRING,
-        invokedby: STRING,
-        accesskeyid: STRING,
-        username: STRING,
-        onbehalfof: STRUCT<
-             userid: STRING,
-             identitystorearn: STRING>,
-        sessioncontext: STRUCT<
-            attributes: STRUCT<
-                mfaauthenticated: STRING,
-                creationdate: STRING>,
-            sessionissuer: STRUCT<
-                type: STRING,
-                principalid: STRING,
-                arn: STRING,
-                accountid: STRING,
-                username: STRING>,
-            ec2roledelivery:string,
-            webidfederationdata: STRUCT<
-                federatedprovider: STRING,
-                attributes: map<string,string>>
-        >
-    >,
-    eventtime STRING,
-    eventsource STRING,
-    eventname STRING,
-    awsregion STRING,
-    sourceipaddress STRING,
-    useragent STRING,
-    errorcode STRING,
-    errormessage STRING,
-    requestparameters STRING,
-    responseelements STRING,
-    additionaleventdata STRING,
-    requestid STRING,
-    eventid STRING,
-    readonly STRING,
-    resources ARRAY<STRUCT<
-        arn: STRING,
-        accountid: STRING,
-        type: STRING>>,
-    eventtype STRING,
-    apiversion STRING,
-    recipientaccountid STRING,
-    serviceeventdetails STRING,
-    sharedeventid STRING,
-    vpcendpointid STRING,
-    vpcendpointaccountid STRING,
-    eventcategory STRING,
-    addendum STRUCT<
-      reason:STRING,
-      updatedfields:STRING,
-      originalrequestid:STRING,
-      originaleventid:STRING>,
-    sessioncredentialfromconsole STRING,
-    edgedevicedetails STRING,
-    tlsdetails STRUCT<
-      tlsversion:STRING,
-      ciphersuite:STRING,
-      clientprovidedhostheader:STRING>`;
-
-/** Characters an `athena-table` prefix may hold: S3's safe characters, nothing a DDL string must escape. */
-export const DDL_PREFIX = /^[A-Za-z0-9!_.*()/-]*$/;
-
-export interface TableSpec {
-  bucket: string;
-  /** Folder above AWSLogs/, without slashes at the ends. @default "" */
-  prefix?: string;
-  /** An organization trail's id. */
-  org?: string;
-  name: string;
-  /** The regions the region partition enumerates. */
-  regions: readonly string[];
-  /** The first day the projection knows, `yyyy/MM/dd`. @default "2020/01/01", as AWS's example */
-  firstDay?: string;
-}
-
-/**
- * The CREATE TABLE for a trail: the documented columns, SerDe and formats, with partition
- * projection over account (injected: every query names its accounts), region (an enum) and day
- * (a date, as documented). The documented projection is for one account and one region; the
- * account and region columns are cordon's, as the storage template of an organization trail needs.
- * @see https://docs.aws.amazon.com/athena/latest/ug/create-cloudtrail-table-partition-projection.html
- * @see https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html
- */
-export function tableDdl(spec: TableSpec): string {
-  const prefix = spec.prefix ?? "";
-  if (!BUCKET_NAME.test(spec.bucket)) throw new Error(`"${spec.bucket}" is not a bucket name`);
-  if (!DDL_PREFIX.test(prefix)) throw new Error(`"${prefix}" holds characters a table location cannot`);
-  if (spec.org !== undefined && !ORG_ID.test(spec.org)) throw new Error(`"${spec.org}" is not an organization id`);
-  if (!SQL_NAME.test(spec.name)) throw new Error(`"${spec.name}" is not a table name`);
-  const location: S3Location = { bucket: spec.bucket, prefix };
-  const root = `s3://${location.bucket}/${prefix === "" ? "" : `${prefix}/`}AWSLogs/${spec.org === undefined ? "" : `${spec.org}/`}`;
-  return `CREATE EXTERNAL TABLE ${spec.name.toLowerCase()}(
-${DOCUMENTED_COLUMNS}
-  )
-PARTITIONED BY (
-   account string,
-   region string,
-   \`timestamp\` string)
-ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
-STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
-OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
-LOCATION
-  '${root}'
-TBLPROPERTIES (
-  'projection.enabled'='true',
-  'projection.account.type'='injected',
-  'projection.region.type'='enum',
-  'projection.region.values'='${spec.regions.join(",")}',
-  'projection.timestamp.format'='yyyy/MM/dd',
-  'projection.timestamp.interval'='1',
-  'projection.timestamp.interval.unit'='DAYS',
-  'projection.timestamp.range'='${spec.firstDay ?? "2020/01/01"},NOW',
-  'projection.timestamp.type'='date',
-  'storage.location.template'='${root}\${account}/CloudTrail/\${region}/\${timestamp}')
-`;
 }

@@ -25,6 +25,9 @@ export interface LogObject {
 /** The files a review reads: CloudTrail's `.json.gz`, and `.json`. */
 export const LOG_FILE = /\.json(\.gz)?$/i;
 
+/** Files whose size is asked for at once, listing a folder. */
+const STATS_AT_ONCE = 32;
+
 /** Chunks of a megabyte: few messages to the reader threads, little memory in flight. */
 export const READ_CHUNK = 1024 * 1024;
 
@@ -65,14 +68,25 @@ export async function listLogFolder(dir: string, shownAs: string = dir): Promise
   if (paths.length === 0 && problems.length === 0) {
     return { objects: [], problems: [problem(shownAs, "--from-logs: no .json or .json.gz files in this folder or below; expected CloudTrail log files")] };
   }
-  const objects: LogObject[] = [];
-  for (const path of paths) {
-    const name = join(shownAs, relative(dir, path));
-    try {
-      objects.push(fileObject(path, name, (await stat(path)).size));
-    } catch (error) {
-      problems.push({ file: name, line: 1, col: 1, code: "E_LOG_READ", message: `cannot read the file: ${(error as Error).message}` });
+  // Their sizes, many at a time: one after the other, 800 files took 60 ms before any was read.
+  const sizes = new Array<number | Error>(paths.length);
+  let next = 0;
+  const sizeEach = async () => {
+    for (let i = next++; i < paths.length; i = next++) {
+      try {
+        sizes[i] = (await stat(paths[i])).size;
+      } catch (error) {
+        sizes[i] = error as Error;
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(STATS_AT_ONCE, paths.length) }, sizeEach));
+  const objects: LogObject[] = [];
+  paths.forEach((path, i) => {
+    const name = join(shownAs, relative(dir, path));
+    const size = sizes[i];
+    if (typeof size === "number") objects.push(fileObject(path, name, size));
+    else problems.push({ file: name, line: 1, col: 1, code: "E_LOG_READ", message: `cannot read the file: ${size.message}` });
+  });
   return { objects, problems };
 }

@@ -4,7 +4,7 @@
  * in a log (CI, a pipe) nothing for a short read, then a plain line every few seconds, so that a
  * log never fills with redraws. Never on stdout, where the review goes.
  */
-import type { LogsProgress } from "./logs.ts";
+import type { LogsProgress } from "./two-passes.ts";
 
 /** Where progress goes: stderr, and whether it is a terminal. */
 export interface ProgressOutput {

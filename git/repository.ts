@@ -1,5 +1,6 @@
 /**
- * The git shell of `cordon guard`: incident files as they are at a revision. Two processes per
+ * The one door to git (as aws/ is to AWS): incident files as they are at a revision, and the paths a
+ * change touches, for `cordon guard`. Two processes per
  * revision whatever the number of files (`git ls-tree`, then one `git cat-file --batch`), so a
  * folder of a thousand incidents is read as fast as one.
  */
@@ -9,7 +10,7 @@ import { join, posix } from "node:path";
 import type { SourceFile } from "../incident/types.ts";
 import { compareText } from "../incident/order.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
-import { ABSENT_MODE, REGULAR_FILE_MODE, type PathChange } from "./protected-paths.ts";
+import { ABSENT_MODE, REGULAR_FILE_MODE, type PathChange } from "../guard/protected-paths.ts";
 
 /** git is missing, this is not a repository, or a revision does not exist: guard exits 2. */
 export class GitError extends Error {}

@@ -6,7 +6,7 @@
  * Secrets are stripped here, at the only door into the review, so that no later step (analysis,
  * text, markdown, JSON) can print one by accident.
  */
-import { formatInstant } from "../incident/time.ts";
+import { formatInstant } from "../../incident/time.ts";
 import { REDACTED, redactText, SECRET_FIELD } from "./secrets.ts";
 
 export { REDACTED };
@@ -176,6 +176,31 @@ export function eventInstant(value: string): string | null {
 }
 
 const CLOUDTRAIL_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+
+/**
+ * Whether `bytes[start, end)` (UTF-8) is an instant in the form CloudTrail writes, as
+ * {@link CLOUDTRAIL_INSTANT} says, read from the bytes: a log's readers check every record's time,
+ * and most of them are in this form. False says only "not this form": {@link eventInstant} decides.
+ */
+export function isCloudTrailInstant(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== 20) return false;
+  // A digit's value, or far below any bound where there is no digit.
+  const digit = (at: number) => {
+    const value = bytes[start + at] - 0x30;
+    return value >= 0 && value <= 9 ? value : -100;
+  };
+  const pair = (at: number) => digit(at) * 10 + digit(at + 1);
+  const month = pair(5);
+  const day = pair(8);
+  const hour = pair(11);
+  const minute = pair(14);
+  const second = pair(17);
+  return (
+    pair(0) >= 0 && pair(2) >= 0 &&
+    bytes[start + 4] === 0x2d && bytes[start + 7] === 0x2d && bytes[start + 10] === 0x54 && bytes[start + 13] === 0x3a && bytes[start + 16] === 0x3a && bytes[start + 19] === 0x5a &&
+    month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59
+  );
+}
 
 /**
  * Why a record cannot be an event, or null: the checks every reader applies, so that a log file is

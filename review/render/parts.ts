@@ -1,0 +1,149 @@
+/**
+ * What the text and the markdown both show, made once: the headline, the window and the problems
+ * at the top, the key tree, the findings' lines, and the YAML of the principals to add.
+ */
+import type { Category, Finding, KeyNode, Review } from "../core/findings.ts";
+import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
+import type { ReviewContext } from "./context.ts";
+
+/** Appends lines one by one: `push(...lines)` passes each line as an argument, and overflows the stack for long lists. */
+export function append(out: string[], lines: readonly string[]): void {
+  for (const line of lines) out.push(line);
+}
+
+export const CATEGORY_TITLES: Record<Category, string> = {
+  persistence: "persistence",
+  "privilege-escalation": "privilege escalation",
+  "defense-evasion": "defense evasion",
+  "credential-access": "credential access",
+  exfiltration: "exfiltration and exposure",
+  execution: "execution",
+};
+export const OTHER_CATEGORIES: readonly Category[] = ["defense-evasion", "credential-access", "exfiltration", "execution"];
+
+/** A count as the reports write it: `1,234`. */
+export const count = (n: number) => n.toLocaleString("en-US");
+/** A count and its noun: `1 event`, `2 events`. */
+export const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
+
+/** The role name in a role ARN: the last part of its path. */
+export function roleName(roleArn: string): string {
+  return roleArn.slice(roleArn.lastIndexOf("/") + 1);
+}
+
+export function windowText(review: Review): string {
+  if (review.since === null && review.until === null) return "all events in the logs";
+  return `${review.since ?? "the first event"} → ${review.until ?? "the last event"}`;
+}
+
+export function keyLine(key: KeyNode): string {
+  const how = key.mintedBy === null ? "the reviewed key" : `${key.mintedBy} ${key.mintedAt}`;
+  const what = key.roleArn !== null ? ` role ${roleName(key.roleArn)}` : key.userName !== null && key.mintedBy === "CreateAccessKey" ? ` for user ${key.userName}` : "";
+  return `${key.accessKeyId}  ${how}${what}  ${plural(key.events, "event")}`;
+}
+
+/** The keys as a tree, each line prefixed with its branch. */
+export function keyTree(keys: KeyNode[]): { prefix: string; key: KeyNode; depth: number }[] {
+  const children = new Map<string, KeyNode[]>();
+  const ids = new Set(keys.map((key) => key.accessKeyId));
+  const roots: KeyNode[] = [];
+  for (const key of keys) {
+    if (key.parent === null || !ids.has(key.parent)) roots.push(key);
+    else {
+      const siblings = children.get(key.parent);
+      if (siblings === undefined) children.set(key.parent, [key]);
+      else siblings.push(key);
+    }
+  }
+  const lines: { prefix: string; key: KeyNode; depth: number }[] = [];
+  // Depth first with a stack, not recursion: a chain of role sessions can be any length.
+  const stack: { key: KeyNode; indent: string; branch: string; depth: number }[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) stack.push({ key: roots[i], indent: "", branch: "", depth: 0 });
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { key, indent, branch, depth } = next;
+    lines.push({ prefix: indent + branch, key, depth });
+    const kids = children.get(key.accessKeyId) ?? [];
+    const nextIndent = indent + (branch === "" ? "" : branch === "└─ " ? "   " : "│  ");
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ key: kids[i], indent: nextIndent, branch: i === kids.length - 1 ? "└─ " : "├─ ", depth: depth + 1 });
+  }
+  return lines;
+}
+
+/** Marks a copy of an event that conflicts with another under the same id. */
+export function conflictMark(finding: Finding): string {
+  return finding.conflict === undefined ? "" : `  [conflicting copy: ${finding.conflict.file}, record ${finding.conflict.record}]`;
+}
+
+export function findingLine(finding: Finding): string {
+  return `${finding.eventTime}  ${finding.eventName}  ${finding.eventSource.replace(/\.amazonaws\.com$/, "")}  ${finding.target || "-"}  by ${finding.by}  (${finding.region})${conflictMark(finding)}`;
+}
+
+/**
+ * The `account:` line of an entry for a principal in `account`: only when that is another account
+ * than the reviewed key's (an entry defaults to the incident's account), or when the key's own is
+ * not known. Quoted, as the incident format wants it.
+ */
+function accountLine(review: Review, account: string | null): string[] {
+  return account === null || account === review.keyAccount ? [] : [`    account: "${account}"`];
+}
+
+export function userSuggestion(review: Review): string[] {
+  const created = new Map<string, { keys: string[]; account: string | null }>();
+  for (const user of review.users) created.set(user.userName, { keys: [], account: user.accountId });
+  // A key created for a user lives in the account of the call that created it.
+  const minting = new Map<string, string | null>();
+  for (const key of review.keys) if (key.mintedBy === "CreateAccessKey" && key.mintedEventId !== null) minting.set(key.mintedEventId, null);
+  for (const event of review.events) if (minting.has(event.eventId)) minting.set(event.eventId, event.accountId);
+  for (const key of review.keys) {
+    if (key.mintedBy !== "CreateAccessKey" || key.userName === null) continue;
+    const user = created.get(key.userName);
+    if (user === undefined) created.set(key.userName, { keys: [key.accessKeyId], account: minting.get(key.mintedEventId ?? "") ?? null });
+    else user.keys.push(key.accessKeyId);
+  }
+  const lines: string[] = [];
+  for (const [name, { keys, account }] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  - name: ${yamlScalar(name)}`, ...accountLine(review, account), ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlScalar).join(", ")}]`] : []));
+  }
+  return lines.length === 0 ? [] : ["users:", ...lines];
+}
+
+export function roleSuggestion(review: Review): string[] {
+  if (review.rolesAssumed.length === 0) return [];
+  const lines: string[] = [];
+  for (const arn of review.rolesAssumed) lines.push(`  - name: ${yamlScalar(roleName(arn))}  # ${yamlScalar(arn)}`, ...accountLine(review, accountOfRoleArn(arn)));
+  return ["roles:", ...lines];
+}
+
+/**
+ * A name or ARN from the logs in the YAML to paste: as it is when it has the characters of one,
+ * else quoted with its line breaks escaped, so that a forged log cannot end the markdown's code
+ * block or start a line of its own.
+ */
+function yamlScalar(text: string): string {
+  return /^[\w+=,.@:/-]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+export function problems(context: ReviewContext): string[] {
+  const lines: string[] = [];
+  if (context.failed.length > 0) {
+    lines.push(`INCOMPLETE: ${plural(context.failed.length, "region")} could not be read; their events are missing from this review:`);
+    for (const failure of context.failed) lines.push(`  ${failure.region}: ${failure.reason}`);
+  }
+  if (context.notEnabled.length > 0) lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.join(", ")}`);
+  for (const conflict of context.conflicts ?? []) {
+    lines.push(`CONFLICT: event ${conflict.eventId} differs between ${conflict.files.join(" and ")}; every copy is in this review, marked as conflicting`);
+  }
+  return lines;
+}
+
+export function headline(review: Review): string {
+  const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)).length;
+  const denied = review.denied.reduce((sum, group) => sum + group.count, 0);
+  return [
+    plural(review.events.length, "event"),
+    plural(review.keys.length, "key"),
+    ...(review.users.length > 0 ? [plural(review.users.length, "user")] : []),
+    `${count(persistence)} persistence and escalation`,
+    plural(denied, "denied call"),
+  ].join(" · ");
+}

@@ -1,0 +1,128 @@
+/**
+ * The readable summary `review` prints by default: the headline, the key tree, the findings (the
+ * calls that matter listed, the rest folded), the tallies and what to add to the incident.
+ */
+import type { AccountReached, Finding, Review } from "../core/findings.ts";
+import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
+import type { ReviewContext } from "./context.ts";
+import { append, CATEGORY_TITLES, count, findingLine, headline, keyLine, keyTree, OTHER_CATEGORIES, plural, problems, roleName, roleSuggestion, userSuggestion, windowText } from "./parts.ts";
+
+/**
+ * Repeated calls of one kind by one key fold into one line (forty GetSecretValue calls are one
+ * fact with forty targets); single calls keep their own line.
+ */
+function foldedLines(findings: Finding[]): string[] {
+  const groups = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    // Conflicting copies keep a line each: each is a claim to check.
+    const key = finding.conflict === undefined ? `${finding.eventName} ${finding.by} ${finding.region}` : `${finding.eventId} ${finding.conflict.file} ${finding.conflict.record}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [finding]);
+    else group.push(finding);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return findingLine(group[0]);
+    const first = group[0];
+    const targets = [...new Set(group.map((f) => f.target).filter((t) => t !== ""))];
+    const shown = targets.length <= 2 ? targets.join(", ") : `${targets.slice(0, 2).join(", ")} and ${count(targets.length - 2)} more`;
+    return `${first.eventTime} → ${group[group.length - 1].eventTime}  ${first.eventName} ×${count(group.length)}  ${first.eventSource.replace(/\.amazonaws\.com$/, "")}  ${shown || "-"}  by ${first.by}  (${first.region})`;
+  });
+}
+
+/** Comma-separated items in lines of at most 100 characters, continued under the first item. */
+function wrap(prefix: string, items: string[]): string[] {
+  const lines: string[] = [];
+  let line = prefix;
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? "," : ""}`;
+    if (line.length > prefix.length && line.length + 1 + piece.length > 100) {
+      lines.push(line);
+      line = " ".repeat(prefix.length);
+    }
+    line += line.trim() === "" || line.length === prefix.length ? piece : ` ${piece}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** Long tallies show their head; the JSON has them whole. */
+const TEXT_TOP = 10;
+
+function head<T>(items: T[], line: (item: T) => string): string[] {
+  const lines = items.slice(0, TEXT_TOP).map(line);
+  if (items.length > TEXT_TOP) lines.push(`  … and ${count(items.length - TEXT_TOP)} more (--json lists them all)`);
+  return lines;
+}
+
+/** The readable summary `review` prints by default. */
+export function renderText(review: Review, context: ReviewContext): string {
+  const out: string[] = [];
+  out.push(`review of ${review.root}`, `source: ${context.sourceSummary} · ${windowText(review)}`, ...problems(context), headline(review), "");
+
+  out.push("keys (minted and created keys are followed within their lifetime)");
+  for (const { prefix, key } of keyTree(review.keys)) out.push(`  ${prefix}${keyLine(key)}`);
+  out.push("");
+
+  if (review.users.length > 0) {
+    out.push("users the keys created or gave a console password (their own activity is included)");
+    for (const user of review.users) out.push(`  ${user.userName}  ${user.reason} ${user.at} by ${user.parent}  ${plural(user.events, "event")}`);
+    out.push("");
+  }
+
+  // Persistence is listed call by call: each one is something to undo.
+  const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
+  out.push(`persistence and privilege escalation (${count(persistence.length)})`);
+  for (const finding of persistence) out.push(`  ${findingLine(finding)}`);
+  if (persistence.length === 0) out.push("  none found");
+  out.push("");
+  for (const category of OTHER_CATEGORIES) {
+    const findings = review.findings.filter((f) => f.category === category);
+    if (findings.length === 0) continue;
+    out.push(`${CATEGORY_TITLES[category]} (${plural(findings.length, "call")})`);
+    for (const line of foldedLines(findings)) out.push(`  ${line}`);
+    out.push("");
+  }
+
+  const writeCalls = review.writes.reduce((sum, group) => sum + group.count, 0);
+  out.push(`write actions (${plural(writeCalls, "call")}, ${plural(review.writes.length, "action")})`);
+  const services = [...new Set(review.writes.map((group) => group.service))];
+  for (const service of services) {
+    const actions = review.writes.filter((group) => group.service === service).map((group) => `${group.action} ${count(group.count)}`);
+    append(out, wrap(`  ${service}: `, actions));
+  }
+  if (services.length === 0) out.push("  none");
+  out.push("");
+
+  const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
+  out.push(`denied calls, probing for permissions (${count(deniedCalls)})`);
+  for (const group of review.denied) out.push(`  ${group.service} ${group.action} ${count(group.count)}  ${group.errorCodes.join(", ")}`);
+  if (review.denied.length === 0) out.push("  none");
+  out.push("");
+
+  out.push(`source addresses (${count(review.sourceIPs.length)})`);
+  append(out, head(review.sourceIPs, (ip) => `  ${ip.value}  ${plural(ip.count, "call")}  ${ip.firstSeen} → ${ip.lastSeen}`));
+  out.push("");
+  out.push(`user agents (${count(review.userAgents.length)})`);
+  append(out, head(review.userAgents, (agent) => `  ${count(agent.count).padStart(6)}  ${agent.value}`));
+  out.push("");
+  out.push(`regions: ${review.regions.map((region) => `${region.value} ${count(region.count)}`).join(", ") || "none"}`);
+  out.push("", `accounts reached (${count(review.accounts.length)})`);
+  for (const account of review.accounts) {
+    out.push(`  ${accountSummary(account)}`);
+    if (account.roles.length > 0) append(out, wrap("    roles assumed: ", account.roles.map(roleName)));
+  }
+  if (review.accounts.length === 0) out.push("  none named in the events");
+
+  const roles = roleSuggestion(review);
+  const users = userSuggestion(review);
+  if (roles.length + users.length > 0) {
+    out.push("", "add to the incident (sessions of these roles, these users and keys must be cut off too):");
+    for (const line of [...users, ...roles]) out.push(`  ${line}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** One account reached, as the text shows it: whose it is, and the events it received. */
+function accountSummary(account: AccountReached): string {
+  return [account.account, ...(account.reviewedKey ? ["the reviewed key's account"] : []), `${plural(account.events, "event")} received`].join("  ");
+}
