@@ -60,7 +60,9 @@ const files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
 
 interface Step {
   name?: string;
+  id?: string;
   if?: string;
+  "continue-on-error"?: boolean;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -548,6 +550,48 @@ describe("the contain workflow", () => {
     expect(contain.outputs?.accounts).toBe("${{ steps.accounts.outputs.accounts }}");
   });
 
+  /**
+   * Why a contain job's first strike is not its first act after assuming the role, before any
+   * install or Pulumi run (issue 20, item 4); empty when it is.
+   */
+  function firstStrikeProblems(job: Job): string[] {
+    const problems: string[] = [];
+    const assume = stepIndex(job, usesAction("aws-actions/configure-aws-credentials"));
+    const strike = stepIndex(job, (s) => s.name === "first strike");
+    if (assume < 0 || strike < 0) return ["no role assumed, or no first strike"];
+    if (strike !== assume + 1) problems.push(`the first strike is step ${strike}, not the one right after assuming the role (${assume + 1})`);
+    const installs = (s: Step) =>
+      ["actions/setup-node", "pulumi/actions"].some((action) => usesAction(action)(s)) || /(^|[\s;&|(])(npm|npx|node|pulumi)\s/m.test((s.run ?? "").replace(/^\s*#.*$/gm, ""));
+    for (const [i, s] of job.steps.entries()) if (i <= strike && installs(s)) problems.push(`step ${i} (${s.name ?? s.uses}) installs or runs Node.js or Pulumi before the first strike`);
+    return problems;
+  }
+
+  it("disables the key with direct IAM calls as its first act after assuming the role, before any install or Pulumi run (issue 20)", () => {
+    expect(firstStrikeProblems(contain)).toEqual([]);
+    const strike = step(contain, (s) => s.name === "first strike");
+    expect(strike).toEqual({
+      name: "first strike",
+      id: "strike",
+      if: "steps.request.outputs.mode == 'key'",
+      "continue-on-error": true,
+      env: { ACCESS_KEY: "${{ steps.request.outputs.access-key }}", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+      run: expect.any(String),
+    });
+    // main's script and incident files, as committed: their blobs, raw, never the checkout's files
+    // (run below against a checkout whose files say otherwise).
+    expect(strike.run).toContain('git cat-file blob HEAD:.github/scripts/first-strike.sh > "$RUNNER_TEMP/first-strike.sh"\n');
+    expect(strike.run?.trimEnd().split("\n").at(-1)).toBe('INCIDENTS_DIR="$RUNNER_TEMP/main-incidents" bash "$RUNNER_TEMP/first-strike.sh"');
+    // Everything that installs comes after it, in the same job.
+    for (const match of [usesAction("actions/setup-node"), runs("npm ci"), runs("npx cordon new")]) expect(stepIndex(contain, match)).toBeGreaterThan(stepIndex(contain, (s) => s.name === "first strike"));
+    // The check can fail: an install moved before it, or a step put between the role and it.
+    const setupNode = contain.steps.find(usesAction("actions/setup-node"))!;
+    const early = { ...contain, steps: [setupNode, ...contain.steps.filter((s) => s !== setupNode)] };
+    expect(firstStrikeProblems(early)).toEqual([`step 0 (${setupNode.uses}) installs or runs Node.js or Pulumi before the first strike`]);
+    const assume = stepIndex(contain, usesAction("aws-actions/configure-aws-credentials"));
+    const between = { ...contain, steps: [...contain.steps.slice(0, assume + 1), { name: "x", run: "npx cordon plan" }, ...contain.steps.slice(assume + 1)] };
+    expect(firstStrikeProblems(between)).toEqual([`the first strike is step ${assume + 2}, not the one right after assuming the role (${assume + 1})`, `step ${assume + 1} (x) installs or runs Node.js or Pulumi before the first strike`]);
+  });
+
   it("a comment counts only as `/contain` on a pull request, by an owner, a member or a collaborator, and only when turned on", () => {
     expect(contain.if).toBe(
       "github.event_name != 'issue_comment' || (github.event.issue.pull_request && (github.event.comment.body == '/contain' || startsWith(github.event.comment.body, '/contain ')) && contains(fromJSON('[\"OWNER\", \"MEMBER\", \"COLLABORATOR\"]'), github.event.comment.author_association))",
@@ -994,6 +1038,46 @@ describe("the contain workflow", () => {
         const role = step(contain, (s) => s.name === "the account's role");
         const result = runStep(role, root, { TEMPLATE: "arn:aws:iam::{account}:role/cordon-contain", ACCOUNT: request.outputs.account });
         expect(result.outputs).toEqual({ arn: "arn:aws:iam::444444444444:role/cordon-contain" });
+      });
+    });
+
+    describe("the first strike, as the contain job runs it (the AWS CLI against moto, the proxy for service-specific credentials in front)", () => {
+      let moto: Moto;
+      let iam: IAMClient;
+      beforeAll(async () => {
+        moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
+        iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+      });
+      afterAll(async () => {
+        iam?.destroy();
+        await moto?.stop();
+      });
+      const statusOf = async (user: string, key: string) => (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === key)?.Status;
+
+      it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
+        await iam.send(new CreateUserCommand({ UserName: "leaked-user" }));
+        const keys: string[] = [];
+        for (let i = 0; i < 2; i++) keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: "leaked-user" }))).AccessKey!.AccessKeyId!);
+        // main: this repository's script, and an incident file that names the second key.
+        const { runner, seed } = repos("first-strike");
+        const script = readFileSync(resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh"), "utf8");
+        addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
+        addFile(seed, "incidents/2026-11-20-older.yaml", `id: 2026-11-20-older\nusers:\n  - name: leaked-user\n    keep: { accessKeys: [${keys[1]}] }\n`, "an older incident");
+        git(seed, "push", "-q", "origin", "HEAD:main");
+        git(runner, "pull", "-q", "origin", "main");
+        // The checkout's own copy says otherwise: the step must read the blobs, not these files.
+        writeFileSync(join(runner, ".github", "scripts", "first-strike.sh"), "#!/bin/bash\necho tampered; exit 3\n");
+        rmSync(join(runner, "incidents", "2026-11-20-older.yaml"));
+        const strike = step(contain, (s) => s.name === "first strike");
+        const from = moto.proxy!.calls.length;
+        // Not runStep: the proxy in front of moto answers from this process, which must not block.
+        const result = await runStepAsync(strike, runner, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ...strike.env, ACCESS_KEY: keys[0] });
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+        expect(moto.proxy!.calls.slice(from, from + 2)).toEqual(["iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"]);
+        expect(result.outputs).toEqual({ user: "leaked-user", disabled: "1", left: "1" });
+        expect(await statusOf("leaked-user", keys[0])).toBe("Inactive");
+        // main's file names it: pulumi up decides, by its keep:.
+        expect(await statusOf("leaked-user", keys[1])).toBe("Active");
       });
     });
 
@@ -1778,9 +1862,12 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
   it.each(withStep)("$file $id: the same step, before anything reads the tree, and the job's only install", ({ job }) => {
     const index = job.steps.findIndex((s) => s.name === NAME);
     expect(job.steps[index]).toEqual(step);
-    // Before it: the checkout, setup-node (a pinned version, no cache), and what reads no file.
+    // Before it: the checkout, setup-node (a pinned version, no cache), and what reads no file; in
+    // the contain job, the first strike and the role it needs (issue 20: the key disabled before any
+    // install), which read only git's objects (its test runs it on a checkout whose files differ).
+    const firstStrike = (s: Step) => s.name === "the account's role" || usesAction("aws-actions/configure-aws-credentials")(s) || s.name === "first strike";
     for (const before of job.steps.slice(0, index)) {
-      expect([usesAction("actions/checkout")(before), usesAction("actions/setup-node")(before), before.name === "revisions", before.name === "the request"]).toContain(true);
+      expect([usesAction("actions/checkout")(before), usesAction("actions/setup-node")(before), before.name === "revisions", before.name === "the request", job === workflows["contain.yml"].jobs.contain && firstStrike(before)]).toContain(true);
     }
     expect(job.steps.find(usesAction("actions/setup-node"))?.with).toEqual({ "node-version": 24, "package-manager-cache": false });
     expect(job.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""))).toEqual([step]);
@@ -2006,7 +2093,8 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
     const git = (cwd: string, ...args: string[]) =>
       execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(async () => {
-      moto = await startMoto({ managedPolicies: false });
+      // The proxy in front answers service-specific credentials, which the program lists for each user.
+      moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
       work = mkdtempSync(join(tmpdir(), "cordon-pack-workflow-"));
       mkdirSync(join(work, "bin"));
       writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $* in $PWD" >> "$RUNNER_TEMP/npm-calls"\n`, { mode: 0o755 });
