@@ -7,6 +7,7 @@
  * next. The contain workflow's first strike (.github/scripts/first-strike.sh, with the AWS CLI)
  * disables them first: `up` then imports them already Inactive, without a diff. Nothing is ever
  * created, deleted or set Active, removing the file included: every call the runs send is checked.
+ * Each run has cordon's policy pack, as the workflows run it.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -81,6 +82,8 @@ async function engine(command: "preview" | "up"): Promise<EngineRun & { calls: s
     stack: STACK,
     state: join(dir, "state", `${STACK}.json`),
     config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() },
+    // The pack the workflows pass: every credential's step is judged before it is applied.
+    policyPacks: ["policy"],
   });
   return { ...run, calls: moto.proxy!.calls.slice(from) };
 }
