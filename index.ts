@@ -15,11 +15,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import { awsClients } from "./aws/clients.ts";
 import { deployIam } from "./aws/deploy.ts";
 import { deployOrganizations } from "./aws/organizations.ts";
+import { rootCredentials } from "./aws/root.ts";
 import type { IncidentOutput, PendingStackOutputs } from "./plan/outputs.ts";
 import { deploy } from "./program/deploy.ts";
 
-/** The program as `pulumi up` runs it: cordon's own IAM and Organizations reads over the AWS SDK. */
+/**
+ * The program as `pulumi up` runs it: cordon's own IAM and Organizations reads and acts over the AWS
+ * SDK, and centralized root access for the root access keys a file asks to delete.
+ */
 export default function program(): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
   const clients = awsClients();
-  return deploy(deployIam(clients), deployOrganizations(clients));
+  return deploy(deployIam(clients), deployOrganizations(clients), rootCredentials(clients));
 }

@@ -6,6 +6,7 @@ import { assumableRoles, type RoleTrust } from "./assumable.ts";
 import { compareText } from "../incident/order.ts";
 import { policySize } from "../plan/policies.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
+import { credentialPlan, QUARANTINE_POLICY, type UserCredentialPlan, type UserListing } from "../plan/credentials.ts";
 import { classifyRisk, containmentOrder, type ContainmentOrder, type Risk, type SourcedPolicy } from "./risk.ts";
 
 /**
@@ -21,8 +22,7 @@ export const USER_INLINE_CHARACTERS = 2048;
  */
 export const USER_MANAGED_ATTACHMENTS_DEFAULT = 10;
 
-/** AWS attaches `AWSCompromisedKeyQuarantine`, `...V2`, `...V3` when it finds a key in public. */
-export const QUARANTINE_POLICY = /^AWSCompromisedKeyQuarantine(V\d+)?$/;
+export { QUARANTINE_POLICY } from "../plan/credentials.ts";
 
 export interface AccessKeyFacts {
   accessKeyId: string;
@@ -49,6 +49,8 @@ export interface UserFacts {
   roles: RoleTrust[];
   /** The key `assess --access-key` started from. */
   exposedKey: string | null;
+  /** Every credential IAM lists for the user (aws/credentials.ts). */
+  listing?: UserListing;
 }
 
 export interface Assessment {
@@ -75,6 +77,12 @@ export interface Assessment {
   risk: Risk;
   containmentOrder: ContainmentOrder;
   room: Room;
+  /**
+   * Every credential of the user and its fate in a new incident that keeps nothing (what `new`
+   * writes): the exposed key and every other credential set Inactive, the console password deleted.
+   * Null when the listing was not read.
+   */
+  credentials: UserCredentialPlan | null;
 }
 
 /** Room left for cordon's deny policy on the user. */
@@ -114,6 +122,7 @@ export function assess(facts: UserFacts): Assessment {
     assumableRolesInOtherAccounts: roles.otherAccounts,
     risk,
     containmentOrder: containmentOrder(risk),
+    credentials: facts.listing === undefined ? null : credentialPlan([asNewIncident(facts)], { listings: [facts.listing] }).users[0] ?? null,
     room: {
       inlineCharactersUsed: inlineUsed,
       inlineCharactersLeft: Math.max(0, USER_INLINE_CHARACTERS - inlineUsed),
@@ -122,6 +131,23 @@ export function assess(facts: UserFacts): Assessment {
       managedAttachmentsLeft: Math.max(0, USER_MANAGED_ATTACHMENTS_DEFAULT - managedUsed),
       managedAttachmentsQuota: USER_MANAGED_ATTACHMENTS_DEFAULT,
     },
+  };
+}
+
+/** The incident `new --access-key` would write for this user: its exposed key, nothing kept. */
+function asNewIncident(facts: UserFacts) {
+  return {
+    id: "assess",
+    file: "assess",
+    title: "assess",
+    account: facts.account,
+    cutoff: "at-containment",
+    mode: "revoke-older-sessions" as const,
+    users: [{ name: facts.user.name, account: facts.account, accessKeys: facts.exposedKey === null ? [] : [facts.exposedKey] }],
+    roles: [],
+    organization: { scp: false, rcp: false },
+    identityCenterUsers: [],
+    replacementRoles: [],
   };
 }
 

@@ -18,6 +18,30 @@ export interface Clients {
 }
 
 /**
+ * How long one request may take, and how many times it is tried: no call of cordon's may hang on an
+ * endpoint that accepts the connection and never answers (a wedged proxy or emulator, a route that
+ * swallows packets), or it would hold `new`, the program or the contain workflow until the job's own
+ * timeout. The SDK's own means, on every IAM, STS and Organizations client: the NodeHttpHandler's
+ * connection timeout and whole-request timeout (`throwOnRequestTimeout`: without it, smithy's
+ * handler only logs a warning when the request timeout passes) and the standard retry strategy's
+ * attempts, which retry a timeout like any transient error. These calls answer in well under a
+ * second; five seconds is generous, and three attempts ride out one slow answer.
+ * @see https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-configuring-maxsockets.html
+ */
+export const REQUEST_LIMITS = {
+  /** @default 3 (the SDK's default too) */
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+} as const;
+
+/**
+ * The longest one call can take on an endpoint that never answers: every attempt runs out its
+ * request timeout, and the standard strategy waits between attempts (at most 100 ms × 2^n, jittered,
+ * for a transient error; @smithy/util-retry). Rounded up.
+ */
+export const CALL_BOUND_SECONDS = Math.ceil((REQUEST_LIMITS.maxAttempts * REQUEST_LIMITS.requestHandler.requestTimeout + 1_000) / 1000);
+
+/**
  * IAM and STS are global, but the SDK still needs a region to sign with: the configured one, else
  * us-east-1.
  * @default "us-east-1"
@@ -29,7 +53,8 @@ export function signingRegion(env: Record<string, string | undefined>): string {
 export function awsClients(env: Record<string, string | undefined> = process.env): Clients {
   const region = signingRegion(env);
   // Organizations is global too (its endpoint is in us-east-1); the SDK needs a region all the same.
-  return { iam: new IAMClient({ region }), sts: new STSClient({ region }), organizations: new OrganizationsClient({ region }) };
+  const config = { region, ...REQUEST_LIMITS };
+  return { iam: new IAMClient(config), sts: new STSClient(config), organizations: new OrganizationsClient(config) };
 }
 
 /** Any SDK client: `send` is typed per command below. */

@@ -14,7 +14,8 @@ export const PAGE_SIZE = 50;
 
 /** What the reader needs of a CloudTrail client: the SDK's, or a stand-in in tests. */
 export interface LookupClient {
-  send(command: LookupEventsCommand): Promise<LookupEventsCommandOutput>;
+  /** `abortSignal` ends a request in flight (new's lookup, at its deadline); a stand-in may ignore it. */
+  send(command: LookupEventsCommand, options?: { abortSignal?: AbortSignal }): Promise<LookupEventsCommandOutput>;
   destroy?(): void;
 }
 
@@ -108,13 +109,15 @@ export function describeError(error: unknown): string {
 
 /**
  * The SDK's CloudTrailClient for a region, which reads credentials and `AWS_ENDPOINT_URL` from the
- * environment. It tries each request once: the SDK's retries would go around the gate, so the
- * reader retries itself. The gate waits inside the SDK, after the credentials and the endpoint are
- * resolved and just before signing, so that whatever time the SDK spends before sending (loading,
- * resolving) does not eat into the spacing the service sees.
+ * environment. Each request is given up after 5 s without a connection or 30 s without its whole
+ * answer (a page of 50 events comes in well under a second). It tries each request once: the SDK's
+ * retries would go around the gate, so the reader retries itself. The gate waits inside the SDK,
+ * after the credentials and the endpoint are resolved and just before signing, so that whatever
+ * time the SDK spends before sending (loading, resolving) does not eat into the spacing the service sees.
  */
 export function sdkClient(region: string, gate: RequestGate): LookupClient {
-  const client = new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 } });
+  // throwOnRequestTimeout: without it, smithy's handler only warns when a request outlives its timeout.
+  const client = new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000, throwOnRequestTimeout: true } });
   const pacing = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
     const ticket = await gate.take();
     try {

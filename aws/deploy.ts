@@ -1,5 +1,6 @@
 /**
- * What the Pulumi program reads from IAM before declaring anything (program/iam.ts's DeployIam),
+ * What the Pulumi program reads from IAM before declaring anything (program/iam.ts's DeployIam; every
+ * credential of a compromised user and the program's two own acts come from aws/credentials.ts),
  * over the AWS SDK with its default configuration: credentials from the default chain, as the
  * AWS provider finds them, and `AWS_ENDPOINT_URL` when set. Read-only; each call goes through
  * `send`, so its action is one of `programReadPermissions`, which the deploy policy grants.
@@ -16,6 +17,7 @@ import {
 } from "@aws-sdk/client-iam";
 import type { DeployIam, IamQuotas, RoleState } from "../program/iam.ts";
 import { allPages, send, type Clients } from "./clients.ts";
+import { credentialIam } from "./credentials.ts";
 import { orIfMissing } from "./errors.ts";
 import { callerAccount, decodePolicyText } from "./iam.ts";
 
@@ -38,6 +40,7 @@ const DEFAULT_QUOTAS: IamQuotas = { attachedPoliciesPerUser: 10, attachedPolicie
 export function deployIam(clients: Clients): DeployIam {
   const { iam } = clients;
   return {
+    ...credentialIam(clients),
     account: () => callerAccount(clients),
     async accessKeys(user) {
       return orIfMissing(

@@ -34,43 +34,50 @@ import type { LiveIam } from "../verify/verify.ts";
 import { formatInstant } from "../incident/time.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
+import { credentialReadPermissions, listUserCredentials } from "./credentials.ts";
 import { NotFoundError, orIfMissing } from "./errors.ts";
 
-/** What `assess` calls (`callerAccount`, `userOfAccessKey`, `readUserFacts`). Read-only. */
+/** What `assess` calls (`callerAccount`, `userOfAccessKey`, `readUserFacts`, and every credential of the user). Read-only. */
 export const assessPermissions: readonly string[] = [
-  "iam:GetAccessKeyLastUsed",
-  "iam:GetGroupPolicy",
-  "iam:GetLoginProfile",
-  "iam:GetPolicy",
-  "iam:GetPolicyVersion",
-  "iam:GetUser",
-  "iam:GetUserPolicy",
-  "iam:ListAccessKeys",
-  "iam:ListAttachedGroupPolicies",
-  "iam:ListAttachedUserPolicies",
-  "iam:ListGroupPolicies",
-  "iam:ListGroupsForUser",
-  "iam:ListMFADevices",
-  "iam:ListRoles",
-  "iam:ListUserPolicies",
-  "sts:GetAccessKeyInfo",
-  "sts:GetCallerIdentity",
-];
+  ...new Set([
+    "iam:GetAccessKeyLastUsed",
+    "iam:GetGroupPolicy",
+    "iam:GetLoginProfile",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetUser",
+    "iam:GetUserPolicy",
+    "iam:ListAccessKeys",
+    "iam:ListAttachedGroupPolicies",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListGroupPolicies",
+    "iam:ListGroupsForUser",
+    "iam:ListMFADevices",
+    "iam:ListRoles",
+    "iam:ListUserPolicies",
+    "sts:GetAccessKeyInfo",
+    "sts:GetCallerIdentity",
+    ...credentialReadPermissions,
+  ]),
+].sort();
 
-/** What `verify` calls (`callerAccount`, `readLiveUser`, `readLiveRole`, `readLiveKeys`, `simulate`). Read-only. */
+/** What `verify` calls (`callerAccount`, `readLiveUser`, `readLiveRole`, `readLiveKeys`, `simulate`, every credential of a user). Read-only. */
 export const verifyPermissions: readonly string[] = [
-  "iam:GetAccessKeyLastUsed",
-  "iam:GetPolicy",
-  "iam:GetPolicyVersion",
-  "iam:GetRole",
-  "iam:GetRolePolicy",
-  "iam:GetUser",
-  "iam:ListAccessKeys",
-  "iam:ListAttachedRolePolicies",
-  "iam:ListAttachedUserPolicies",
-  "iam:SimulatePrincipalPolicy",
-  "sts:GetCallerIdentity",
-];
+  ...new Set([
+    "iam:GetAccessKeyLastUsed",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:GetUser",
+    "iam:ListAccessKeys",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListAttachedUserPolicies",
+    "iam:SimulatePrincipalPolicy",
+    "sts:GetCallerIdentity",
+    ...credentialReadPermissions,
+  ]),
+].sort();
 
 /**
  * A policy document as IAM returns it. IAM's API returns documents URL-encoded (RFC 3986), while
@@ -199,6 +206,8 @@ export async function readUserFacts(clients: Clients, userName: string, account:
     (page) => page.Roles?.map((r) => ({ arn: r.Arn ?? "", trust: r.AssumeRolePolicyDocument ? parsePolicyText(r.AssumeRolePolicyDocument) : { Statement: [] } })),
   );
 
+  const listing = await listUserCredentials(clients, account, userName);
+
   return {
     account,
     user: { name: user?.UserName ?? userName, arn: user?.Arn ?? `arn:aws:iam::${account}:user/${userName}` },
@@ -211,6 +220,7 @@ export async function readUserFacts(clients: Clients, userName: string, account:
     mfaDevices,
     roles,
     exposedKey,
+    listing,
   };
 }
 
@@ -254,7 +264,8 @@ export function liveIam(clients: Clients): LiveIam {
     user: (name, policyArn) => readLiveUser(clients, name, policyArn),
     role: (name, policyName, policyArn) => readLiveRole(clients, name, policyName, policyArn),
     keys: (user, accessKeyIds) => readLiveKeys(clients, user, accessKeyIds),
-    simulate: (principalArn, actions, tokenIssueTime) => simulate(clients, principalArn, actions, tokenIssueTime),
+    simulate: (principalArn, actions, tokenIssueTime, context) => simulate(clients, principalArn, actions, tokenIssueTime, context),
+    credentials: (account, user) => listUserCredentials(clients, account, user),
   };
 }
 
@@ -329,7 +340,7 @@ export async function readLiveKeys(clients: Clients, userName: string, accessKey
  * signed with temporary credentials issued at `tokenIssueTime`.
  * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  */
-export async function simulate(clients: Clients, principalArn: string, actions: readonly string[], tokenIssueTime: string): Promise<Record<string, Decision>> {
+export async function simulate(clients: Clients, principalArn: string, actions: readonly string[], tokenIssueTime: string, context: Record<string, string> = {}): Promise<Record<string, Decision>> {
   const results = await allPages(
     (Marker) =>
       send(
@@ -337,7 +348,10 @@ export async function simulate(clients: Clients, principalArn: string, actions: 
         new SimulatePrincipalPolicyCommand({
           PolicySourceArn: principalArn,
           ActionNames: [...actions],
-          ContextEntries: [{ ContextKeyName: TOKEN_ISSUE_TIME, ContextKeyType: "date", ContextKeyValues: [tokenIssueTime] }],
+          ContextEntries: [
+            { ContextKeyName: TOKEN_ISSUE_TIME, ContextKeyType: "date", ContextKeyValues: [tokenIssueTime] },
+            ...Object.entries(context).map(([key, value]) => ({ ContextKeyName: key, ContextKeyType: "string" as const, ContextKeyValues: [value] })),
+          ],
           Marker,
         }),
       ),

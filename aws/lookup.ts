@@ -1,14 +1,28 @@
 /**
- * The AWS shell of `cordon new`: who owns an exposed key, and which account the credentials are in.
- * Only read-only calls, and only these two: the deployer's least-privilege policy is generated
- * from `newPermissions`, never hand-kept.
+ * The AWS shell of `cordon new`: who owns an exposed key, which account the credentials are in,
+ * and which roles the user could assume (assess). Which roles the key and its sessions assumed is
+ * the review's to say (review/lookup/assumed-roles.ts follows its chain on CloudTrail through
+ * aws/cloudtrail.ts): aws/ makes the calls and never imports review/. Only read-only calls: the least-privilege policies are generated from
+ * `newPermissions` and `newRolePermissions`, never hand-kept.
  */
 import { GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { signingRegion } from "./clients.ts";
+import { assess } from "../assess/assessment.ts";
+import { awsClients, REQUEST_LIMITS, signingRegion } from "./clients.ts";
+import { assessPermissions, readUserFacts } from "./iam.ts";
 
 /** The IAM actions `cordon new` calls (with `--access-key` and no `--user`, or no `--account`). */
 export const newPermissions = ["iam:GetAccessKeyLastUsed", "sts:GetCallerIdentity"];
+
+/**
+ * What `new --access-key` adds to find the roles to revoke: CloudTrail's LookupEvents (the roles
+ * the key and its sessions assumed, `--roles-from cloudtrail`, the default), or what assess reads
+ * (every role the user can assume, `--roles-from assumable`).
+ */
+export const newRolePermissions: Readonly<Record<"cloudtrail" | "assumable", readonly string[]>> = {
+  cloudtrail: ["cloudtrail:LookupEvents"],
+  assumable: assessPermissions,
+};
 
 /** Why a lookup failed; `new` turns each into its own message and exit code. */
 export type LookupProblem =
@@ -31,14 +45,36 @@ export interface Lookup {
   keyOwner(accessKeyId: string): Promise<string>;
   /** The account of the credentials in use, from STS GetCallerIdentity. */
   account(): Promise<string>;
+  /**
+   * The roles the key and every session it minted assumed between `since` and `until`, from
+   * CloudTrail in every region, giving up at `deadline` (epoch milliseconds). Never throws: a
+   * lookup that fails says why.
+   */
+  assumedRoles(accessKeyId: string, since: Date, until: Date, deadline: number): Promise<RolesLookup>;
+  /** Every role of the account the user can assume (assess's reading of IAM). Never throws. */
+  assumableRoles(user: string, account: string): Promise<RolesLookup>;
 }
+
+/** What a roles lookup found: role ARNs, and the regions it could not read; or why it found nothing. */
+export type RolesLookup =
+  | {
+      kind: "found";
+      roleArns: string[];
+      /** What was read: "CloudTrail LookupEvents in 33 regions", "IAM (every role's trust policy)". */
+      source: string;
+      /** Regions CloudTrail could not be read in (roles assumed there are not known). */
+      failed: { region: string; reason: string }[];
+      /** Patterns of the user's policies reaching roles of other accounts, which IAM here cannot see (assumable only). */
+      elsewhere: string[];
+    }
+  | { kind: "failed"; reason: string };
 
 /**
  * Clients with the SDK's default configuration: credentials from the usual chain, the endpoint
  * from AWS_ENDPOINT_URL when set (the SDK reads it natively), and the signing region of every
  * other command (IAM and STS answer from any region for these calls).
  */
-export function awsLookup(env: Record<string, string | undefined>): Lookup {
+export function awsLookup(env: Record<string, string | undefined>): Omit<Lookup, "assumedRoles"> {
   const region = signingRegion(env);
   // Built on first use: `new --user --account` never touches AWS, so it never builds a client.
   let iam: IAMClient | undefined;
@@ -46,7 +82,7 @@ export function awsLookup(env: Record<string, string | undefined>): Lookup {
   return {
     async keyOwner(accessKeyId) {
       try {
-        const result = await (iam ??= new IAMClient({ region })).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+        const result = await (iam ??= new IAMClient({ region, ...REQUEST_LIMITS })).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
         if (!result.UserName) throw new LookupError({ kind: "no-such-key", accessKeyId });
         return result.UserName;
       } catch (error) {
@@ -55,14 +91,34 @@ export function awsLookup(env: Record<string, string | undefined>): Lookup {
     },
     async account() {
       try {
-        const result = await (sts ??= new STSClient({ region })).send(new GetCallerIdentityCommand({}));
+        const result = await (sts ??= new STSClient({ region, ...REQUEST_LIMITS })).send(new GetCallerIdentityCommand({}));
         if (!result.Account) throw new LookupError({ kind: "failed", action: "sts:GetCallerIdentity", message: "the answer names no account" });
         return result.Account;
       } catch (error) {
         throw asLookupError(error, "sts:GetCallerIdentity");
       }
     },
+    async assumableRoles(user, account) {
+      try {
+        const assessment = assess(await readUserFacts(awsClients(env), user, account, null));
+        return { kind: "found", roleArns: assessment.assumableRoles, source: "IAM (the roles whose trust and the user's policies allow it)", failed: [], elsewhere: assessment.assumableRolesInOtherAccounts };
+      } catch (error) {
+        return { kind: "failed", reason: `IAM could not be read: ${(error as Error).message}` };
+      }
+    },
   };
+}
+
+/** The longest reason a lookup gives: it goes into a comment line of the file and one line of stderr. */
+const REASON_MAX = 300;
+
+/**
+ * A reason on one line: an answer's body may be a page of HTML (a proxy's or an emulator's 500)
+ * or hold line breaks; tags and runs of white space go, and it is cut at {@link REASON_MAX}.
+ */
+export function oneLine(text: string): string {
+  const flat = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  return flat.length <= REASON_MAX ? flat : `${flat.slice(0, REASON_MAX - 3)}...`;
 }
 
 function asLookupError(error: unknown, action: string, accessKeyId?: string): LookupError {
@@ -73,7 +129,11 @@ function asLookupError(error: unknown, action: string, accessKeyId?: string): Lo
   // IAM answers AccessDenied both when these credentials may not call the action and when the
   // key belongs to another account: the caller cannot tell the two apart.
   if (name === "AccessDeniedException" || name === "AccessDenied") return new LookupError({ kind: "access-denied", accessKeyId, action });
-  return new LookupError({ kind: "failed", action, message: `${name ? `${name}: ` : ""}${(error as Error).message ?? String(error)}` });
+  if (name === "TimeoutError") {
+    const { maxAttempts, requestHandler } = REQUEST_LIMITS;
+    return new LookupError({ kind: "failed", action, message: `no answer within ${requestHandler.requestTimeout / 1000} s, ${maxAttempts} times (TimeoutError)` });
+  }
+  return new LookupError({ kind: "failed", action, message: oneLine(`${name ? `${name}: ` : ""}${(error as Error).message ?? String(error)}`) });
 }
 
 /**

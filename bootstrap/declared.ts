@@ -10,7 +10,9 @@ import { reviewPermissions } from "../aws/cloudtrail.ts";
 import { s3ReviewPermissions } from "../aws/s3-logs.ts";
 import { programReadPermissions } from "../aws/deploy.ts";
 import { assessPermissions, verifyPermissions } from "../aws/iam.ts";
-import { newPermissions } from "../aws/lookup.ts";
+import { credentialReadPermissions, credentialWritePermissions, firstStrikePermissions } from "../aws/credentials.ts";
+import { newPermissions, newRolePermissions } from "../aws/lookup.ts";
+import { rootCredentialPermissions } from "../aws/root.ts";
 import { programOrganizationsPermissions, verifyOrganizationsPermissions } from "../aws/organizations.ts";
 import { doctorPermissions } from "../aws/doctor.ts";
 import { compareText } from "../incident/order.ts";
@@ -21,22 +23,40 @@ import { accountBootstrap, cordonRoleArns, DEPLOYER_ROLE_ARN, type AccountBootst
 export const PROGRAM_READS = "cordon:program/readIam";
 
 /**
+ * The key under which the deploy declarations list what the program reads of every credential of a
+ * compromised user, and the two acts it does itself (aws/credentials.ts: DeleteLoginProfile,
+ * DeactivateMFADevice).
+ */
+export const PROGRAM_CREDENTIALS = "cordon:program/credentials";
+
+/**
  * Everything deploying needs: each resource type's and invoke's actions (the components'
  * declarations) and the program's own IAM reads before it declares anything.
  */
-export const deployDeclarations: Readonly<Record<string, readonly string[]>> = { ...deployPermissions, [PROGRAM_READS]: programReadPermissions };
+export const deployDeclarations: Readonly<Record<string, readonly string[]>> = {
+  ...deployPermissions,
+  [PROGRAM_READS]: programReadPermissions,
+  [PROGRAM_CREDENTIALS]: [...credentialReadPermissions, ...credentialWritePermissions],
+};
 
 /** The key under which the organization declarations list the organization stack's own reads (aws/organizations.ts). */
 export const PROGRAM_ORGANIZATION_READS = "cordon:program/readOrganizations";
 
+/** The key under which the organization declarations list centralized root access (aws/root.ts), for incidents that delete root access keys. */
+export const PROGRAM_ROOT_CREDENTIALS = "cordon:program/rootCredentials";
+
 /** What the organization stack needs on top of `deployDeclarations`: the guardrails and its checks. */
-export const organizationDeclarations: Readonly<Record<string, readonly string[]>> = { ...organizationDeployPermissions, [PROGRAM_ORGANIZATION_READS]: programOrganizationsPermissions };
+export const organizationDeclarations: Readonly<Record<string, readonly string[]>> = {
+  ...organizationDeployPermissions,
+  [PROGRAM_ORGANIZATION_READS]: programOrganizationsPermissions,
+  [PROGRAM_ROOT_CREDENTIALS]: rootCredentialPermissions,
+};
 
 /** The actions each AWS-calling command declares beside its code, by command name. */
 export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
   assess: assessPermissions,
   doctor: doctorPermissions,
-  new: newPermissions,
+  new: [...newPermissions, ...newRolePermissions.cloudtrail],
   // --athena starts queries that write results: not read-only, so listed apart (docs/review.md).
   review: [...reviewPermissions, ...s3ReviewPermissions],
   // From the organization stack's account, verify reads the live guardrails too.
@@ -44,11 +64,15 @@ export const commandPermissions: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * What the contain job does with the contain role, by step: `new --access-key` asks IAM whose key
- * it is and STS which account. (Disabling the key before anything else, when the workflow does it
- * itself, is a step to add here.)
+ * What the contain job does with the contain role, by step: the first strike disables the key and
+ * then the user's other credentials with direct IAM calls, before any install
+ * (.github/scripts/first-strike.sh); `new --access-key` asks IAM whose key it is, STS which
+ * account, and CloudTrail which roles the key's sessions assumed.
  */
-export const containPermissions: Readonly<Record<string, readonly string[]>> = { new: newPermissions };
+export const containPermissions: Readonly<Record<string, readonly string[]>> = {
+  "first-strike": firstStrikePermissions,
+  new: [...newPermissions, ...newRolePermissions.cloudtrail],
+};
 
 /**
  * The policies of the four roles, as `permissions` prints them. Given the deployer's ARN, the

@@ -9,14 +9,15 @@ import { maskSecrets } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
-import { containmentFromStackOutputs, factsFromStackOutputs, type RecordedFacts } from "../plan/outputs.ts";
+import { containmentFromStackOutputs, factsFromStackOutputs, listingsFromStackOutputs, type RecordedFacts, type UserCredentialsOutput } from "../plan/outputs.ts";
+import type { UserListing } from "../plan/credentials.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { parseInstantFlag } from "./command.ts";
+import { projectIncidentsDir, readProject } from "./project.ts";
 import { displayValue } from "../incident/display.ts";
 import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
 
-import { projectIncidentsDir } from "./project.ts";
 
 /** One `--stack-outputs FILE`: as given, its JSON, and the account of the stack it comes from. */
 export interface GivenOutputs {
@@ -26,6 +27,10 @@ export interface GivenOutputs {
   account?: string;
   containment: ContainmentInstants;
   recorded: RecordedFacts;
+  /** Every credential of every compromised user, as the stack's last run found it (outputs of older programs: none). */
+  listings: UserListing[];
+  /** What that run made of each. */
+  credentials: UserCredentialsOutput[];
 }
 
 /** What the commands that read incident files take before anything else. */
@@ -40,6 +45,10 @@ export interface Preamble {
   recorded: RecordedFacts;
   /** Each file given, in order. */
   outputs: GivenOutputs[];
+  /** The credential listings of every stack given, together. */
+  listings: UserListing[];
+  /** What the last runs of every stack given made of each credential, together. */
+  credentials: UserCredentialsOutput[];
 }
 
 /**
@@ -54,7 +63,14 @@ export function readPreamble(values: { now?: string; "stack-outputs"?: string | 
     const json = readStackOutputs(file, io.cwd);
     try {
       const account = (json as { account?: unknown } | null)?.account;
-      return { file, json, ...(typeof account === "string" ? { account } : {}), containment: containmentFromStackOutputs(json), recorded: factsFromStackOutputs(json) };
+      return {
+        file,
+        json,
+        ...(typeof account === "string" ? { account } : {}),
+        containment: containmentFromStackOutputs(json),
+        recorded: factsFromStackOutputs(json),
+        ...(({ listings, recorded }) => ({ listings, credentials: recorded }))(listingsFromStackOutputs(json)),
+      };
     } catch (error) {
       throw new UsageError(`--stack-outputs ${file}: ${(error as Error).message}`);
     }
@@ -67,7 +83,7 @@ export function readPreamble(values: { now?: string; "stack-outputs"?: string | 
     }
   }
   const union = (pick: (facts: RecordedFacts) => string[]) => [...new Set(outputs.flatMap((o) => pick(o.recorded)))].sort();
-  return { now, containment, recorded: { goneAccessKeys: union((f) => f.goneAccessKeys), managedDenyRoles: union((f) => f.managedDenyRoles) }, outputs };
+  return { now, containment, recorded: { goneAccessKeys: union((f) => f.goneAccessKeys), managedDenyRoles: union((f) => f.managedDenyRoles) }, outputs, listings: outputs.flatMap((o) => o.listings), credentials: outputs.flatMap((o) => o.credentials) };
 }
 
 /** The JSON of `--stack-outputs FILE`, named in messages as it was given; a UsageError when it cannot be read. */
@@ -87,11 +103,15 @@ function readStackOutputs(given: string, cwd: string): unknown {
 
 /**
  * Loads PATHs (default: the project's incidents folder, found from any subfolder); prints every
- * diagnostic and returns undefined when any file is invalid.
+ * diagnostic and returns undefined when any file is invalid. The project's organization stack (or
+ * its absence) decides whether a root user can be contained (E_ROOT_ACCOUNT).
  */
 export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | undefined {
   const read = paths.length > 0 ? paths : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
-  const result = loadIncidentPaths(read, io.cwd, now);
+  const organization = readProject(io.cwd).organization;
+  const result = loadIncidentPaths(read, io.cwd, now, undefined, {
+    organization: organization === undefined ? null : organization.config.managementAccount === null ? undefined : { managementAccount: organization.config.managementAccount },
+  });
   if (result.errors.length === 0) return result.incidents;
   reportDiagnostics(result.errors, io);
   return undefined;

@@ -1,6 +1,7 @@
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { ACCESS_KEY_ID, exposedKeyFlagProblem } from "../incident/fields.ts";
 import { assess, type Assessment } from "../assess/assessment.ts";
+import { KIND_NOUN, type UserCredentialPlan } from "../plan/credentials.ts";
 import { awsClients } from "../aws/clients.ts";
 import { failureOf } from "../aws/errors.ts";
 import { callerAccount, readUserFacts, userOfAccessKey } from "../aws/iam.ts";
@@ -16,7 +17,9 @@ export const assessCommand: Command = {
 Step 1 of the response: what the key's user can reach, read from IAM with the credentials in use
 (read-only; \`cordon permissions\` prints the policy it needs). The user and its groups, their
 attached and inline policies, the permissions boundary, the access keys with status and last use,
-console password and MFA, whether AWS quarantined the key (AWSCompromisedKeyQuarantine*), the
+console password and MFA, every other credential (service-specific credentials, SSH public keys,
+signing certificates) and what a new incident would make of each, whether AWS quarantined the key
+(AWSCompromisedKeyQuarantine*), the
 roles it can assume (name them in the incident too), what it can do: administrator-equivalent,
 IAM write, data read and write, and so what to do first. And the room left on the user for
 cordon's deny policy.
@@ -79,6 +82,8 @@ export function renderAssessment(a: Assessment): string {
     ].join(" · "),
   );
 
+  if (a.credentials !== null) lines.push(`in a new incident (nothing kept): ${credentialFates(a.credentials)}`);
+
   const policies = a.policies.map((p) => `${p.type === "inline" ? `inline ${p.name}` : p.name}${p.through.type === "group" ? ` (group ${p.through.name})` : ""}`);
   lines.push(`policies: ${policies.length > 0 ? policies.join(", ") : "none"}`);
 
@@ -98,6 +103,17 @@ export function renderAssessment(a: Assessment): string {
     lines.push("no managed policy attachment left: `pulumi up` cannot attach cordon's deny policy; detach one, or raise the quota in Service Quotas");
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Each credential of the user and what a new incident would make of it, on one line. */
+function credentialFates(credentials: UserCredentialPlan): string {
+  const parts = credentials.credentials.map((c) => {
+    const what = `${c.id} ${KIND_NOUN[c.kind]}${c.exposed ? " (exposed)" : ""}`;
+    return c.fate === "disable" ? `${what} → Inactive` : c.fate === "already-inactive" ? `${what} Inactive, kept so` : c.fate === "expired" ? `${what} expired` : `${what} ${c.fate}`;
+  });
+  if (credentials.consolePassword.fate === "delete") parts.push("console password → deleted (cannot be undone; keep: consolePassword: true keeps it)");
+  for (const device of credentials.mfaDevices) parts.push(`MFA device ${device.serial} left as it is (deactivateMfaDevices to deactivate it)`);
+  return parts.length === 0 ? "no credential" : parts.join(" · ");
 }
 
 function capabilities(a: Assessment): string {

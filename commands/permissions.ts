@@ -5,7 +5,7 @@ import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 
 // Where they are gathered; the tests and older callers import them from here.
-export { commandPermissions, deployDeclarations, organizationDeclarations, PROGRAM_ORGANIZATION_READS, PROGRAM_READS } from "../bootstrap/declared.ts";
+export { commandPermissions, deployDeclarations, organizationDeclarations, PROGRAM_CREDENTIALS, PROGRAM_ORGANIZATION_READS, PROGRAM_READS, PROGRAM_ROOT_CREDENTIALS } from "../bootstrap/declared.ts";
 
 /** The policies `--policy` prints, each with what it is for (the first line on stderr). */
 const POLICIES = {

@@ -3,6 +3,8 @@ import { displayValue, displayValues, jsonSafe } from "../incident/display.ts";
 import { staleCutoff } from "../incident/expiry.ts";
 import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
 import { accountsOf, buildPlan, oversizedDenies } from "../plan/plan.ts";
+import { credentialPlan } from "../plan/credentials.ts";
+import { rootUserPlans } from "../plan/organization.ts";
 import { renderPlan } from "../plan/render.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
@@ -16,10 +18,11 @@ export const planCommand: Command = {
 
 Validates the incident files (PATH: files or folders, default the project's incidents/, found from
 any of its subfolders) and prints the plan: the deny policy of each principal, the keys to
-disable, the replacement roles, when each incident expires, and the organization guardrails (SCP
-and RCP) of the incidents that ask for them, with the targets of the stack file that sets
-cordon:organization. Needs no cloud account: it is what \`pulumi preview\` will show, in cordon's
-words.
+disable, every other credential of each user and its fate (what IAM lists at pulumi up, or what
+the last run listed, with --stack-outputs), the console passwords deleted, the replacement roles,
+when each incident expires, and the organization guardrails (SCP and RCP, root users included) of
+the incidents that ask for them, with the targets of the stack file that sets cordon:organization.
+Needs no cloud account: it is what \`pulumi preview\` will show, in cordon's words.
 
 options:
   --account ID          only this account's share, as its stack (prod-ID) declares it: the deny
@@ -42,7 +45,7 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     });
     const account = values.account;
     if (account !== undefined && !ACCOUNT_ID.test(account)) throw new UsageError(accountFlagProblem(account));
-    const { now, containment, recorded, outputs } = readPreamble(values, io);
+    const { now, containment, recorded, outputs, listings } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const project = readProject(io.cwd);
@@ -59,9 +62,13 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     // What IAM would refuse at pulumi up: said before the plan, and the plan is not one to merge.
     const oversized = oversizedDenies(plan);
     for (const line of oversized) io.err(`cordon plan: error: ${displayValue(line)}\n`);
-    if (values.json) io.out(`${jsonSafe(JSON.stringify(plan, null, 2))}\n`);
+    // Every credential of every user: as the given stacks' last runs listed them, or what pulumi up will list.
+    const ownListings = account === undefined ? listings : (own?.listings ?? []);
+    const credentials = credentialPlan(incidents, { account, containment: own?.containment ?? containment, ...(ownListings.length > 0 ? { listings: ownListings } : {}) });
+    const rootUsers = organization === undefined ? [] : rootUserPlans(incidents, organization);
+    if (values.json) io.out(`${jsonSafe(JSON.stringify({ ...plan, credentials, rootUsers }, null, 2))}\n`);
     // Values escaped before the colours go in: the colours are cordon's, the values are not.
-    else io.out(renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true)));
+    else io.out(renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true), displayValues({ credentials, rootUsers })));
     return oversized.length > 0 ? EXIT_INVALID : EXIT_OK;
   },
 };

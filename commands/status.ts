@@ -5,6 +5,8 @@ import { parseFlags, type Command } from "../cli/command.ts";
 import { projectIncidentsDir } from "../cli/project.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
+import { KIND_NOUN, type CredentialKind } from "../plan/credentials.ts";
+import type { UserCredentialsOutput } from "../plan/outputs.ts";
 
 export const statusCommand: Command = {
   name: "status",
@@ -20,10 +22,13 @@ know it.
 options:
   --now ISO             the instant to judge at (default: now)
   --stack-outputs FILE  \`pulumi stack output --json\` (repeat it, one per account's stack): the
-                        recorded at-containment instants (the latest of an incident counts), and
-                        the listed keys IAM no longer had (deleted: contained)
+                        recorded at-containment instants (the latest of an incident counts), the
+                        listed keys IAM no longer had (deleted: contained), and what the last run
+                        made of every credential of each user (AWS's quarantine policy included)
   --json                {"incidents": [{"id", "file", "cutoff", "expiresAt", "removable",
-                        "accounts", "organization", ...}]}
+                        "accounts", "organization", ...}], "credentials": [{"account", "user",
+                        "credentials": [{"kind", "id", "status", "fate"}], "consolePassword",
+                        "mfaDevices", "quarantinePolicies"}]}
   -h, --help            this text
 
 exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage error`,
@@ -33,16 +38,42 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
       "stack-outputs": { type: "string", multiple: true },
       json: { type: "boolean" },
     });
-    const { now, containment, recorded } = readPreamble(values, io);
+    const { now, containment, recorded, credentials } = readPreamble(values, io);
     const paths = positionals.length > 0 ? positionals : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
     const incidents = loadOrReport(paths, io, now);
     if (!incidents) return EXIT_INVALID;
     const statuses = incidentStatuses(incidents, now, containment, recorded.goneAccessKeys);
-    if (values.json) io.out(`${jsonSafe(JSON.stringify({ incidents: statuses }, null, 2))}\n`);
-    else io.out(displaySafe(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${paths[0]}/`)));
+    // What the last runs made of every credential of the incidents' users (from the stack outputs).
+    const ids = new Set(statuses.map((s) => s.id));
+    const users = credentials.filter((u) => u.incidents.some((id) => ids.has(id)));
+    if (values.json) io.out(`${jsonSafe(JSON.stringify({ incidents: statuses, credentials: users }, null, 2))}\n`);
+    else io.out(displaySafe(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${paths[0]}/`) + renderCredentialStatus(users)));
     return EXIT_OK;
   },
 };
+
+/**
+ * Per user, what the last `pulumi up` made of each of its credentials (the stack outputs'
+ * `credentials`), and AWS's quarantine policy still attached: cordon never detaches it.
+ */
+export function renderCredentialStatus(users: readonly UserCredentialsOutput[]): string {
+  const lines: string[] = [];
+  for (const u of users) {
+    const by = (fates: string[]) => u.credentials.filter((c) => fates.includes(c.fate));
+    const list = (entries: { kind: CredentialKind; id: string }[]) => entries.map((c) => `${c.id} (${KIND_NOUN[c.kind]})`).join(", ");
+    const parts = [
+      ...(by(["disable", "already-inactive"]).length > 0 ? [`Inactive: ${list(by(["disable", "already-inactive"]))}`] : []),
+      ...(by(["kept"]).length > 0 ? [`kept: ${list(by(["kept"]))}`] : []),
+      ...(by(["gone", "expired"]).length > 0 ? [`gone or expired: ${list(by(["gone", "expired"]))}`] : []),
+      u.consolePassword.fate === "delete" ? "console password deleted" : u.consolePassword.fate === "kept" ? "console password kept" : "no console password",
+      ...u.mfaDevices.filter((d) => d.fate === "deactivate").map((d) => `MFA device ${d.serial} deactivated`),
+      ...u.mfaDevices.filter((d) => d.fate === "report").map((d) => `MFA device ${d.serial} enabled after the cutoff (left as it is)`),
+    ];
+    lines.push(`user ${u.user} (${u.account}): ${parts.join("; ")}`);
+    for (const q of u.quarantinePolicies) lines.push(`user ${u.user} (${u.account}): AWS's quarantine policy ${q} is still attached: cordon never detaches it; detach it in IAM once the user is trusted again`);
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
 
 /** The readable table of `cordon status`. */
 export function renderStatus(statuses: IncidentStatus[], now: Date, where: string): string {

@@ -23,9 +23,14 @@ per account, as the workflows do), reads IAM and checks that
   - its deny policy is attached, with the planned document;
   - its listed access keys are Inactive, or deleted (IAM no longer has them: contained);
     a key IAM names another user as the owner of fails;
+  - for a user, every credential IAM lists (access keys, service-specific credentials, SSH public
+    keys, signing certificates) is Inactive or kept by name, its console password is gone unless
+    kept, and the MFA devices the incident asks to deactivate are no longer its own; AWS's
+    quarantine policy still attached is said;
   - IAM's policy simulator (SimulatePrincipalPolicy) gives an explicit deny for a sample of
     actions to a token issued one minute before the cutoff, and none from cordon's policy to a
-    token issued one minute after it (deny-all: an explicit deny to both).
+    token issued one minute after it (deny-all: an explicit deny to both); for a user, to its
+    GetSessionToken and GetFederationToken tokens issued before the cutoff too.
 A listed key last used after the cutoff gets a warning: sessions it minted then are not revoked.
 The instant of an at-containment incident comes from FILE only, never from the live policy (which
 anyone allowed to edit it could have changed): without it, such an incident cannot be verified.
@@ -60,7 +65,7 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
       const clients = awsClients(io.env);
       const organization = project.organization;
       const plan = buildPlan(incidents, { containment: known, managedDenyRoles: recorded.managedDenyRoles, goneAccessKeys: recorded.goneAccessKeys, ...(organization ? { organization: organization.config } : {}) });
-      report = await verifyContainment(liveIam(clients), plan, known, now);
+      report = await verifyContainment(liveIam(clients), plan, known, now, incidents);
       const guarded = plan.incidents.filter((i) => (i.organization.scp || i.organization.rcp) && report.incidents.concat(report.notChecked.map((n) => n.incident)).includes(i.id));
       if (organization !== undefined && organization.account === report.account) {
         // Only the organization stack's account can read its policies: checked from there.
@@ -108,8 +113,16 @@ export function renderVerify(report: VerifyReport): string {
     for (const key of p.checks.filter((c) => c.check === "key-inactive")) {
       parts.push(`${key.accessKeyId} ${key.status ?? "not the user's"} ${mark(key.ok)}`);
     }
+    const credentials = find("credentials-inactive");
+    if (credentials) parts.push(`every other credential Inactive or kept ${mark(credentials.ok)}`);
+    const password = find("console-password");
+    if (password) parts.push(`console password ${password.message.includes("kept") ? "kept" : password.ok ? "none" : "present"} ${mark(password.ok)}`);
+    const mfa = find("mfa-deactivated");
+    if (mfa) parts.push(`MFA devices deactivated ${mark(mfa.ok)}`);
     const before = find("denied-before-cutoff");
     if (before) parts.push(before.decisions ? `token before cutoff: explicit deny ${mark(before.ok)}` : `token before cutoff: not simulated ${mark(false)}`);
+    const tokens = [find("session-token-denied"), find("federation-token-denied")].filter((c): c is Check => c !== undefined);
+    if (tokens.length > 0) parts.push(`GetSessionToken and GetFederationToken before cutoff: explicit deny ${mark(tokens.every((c) => c.ok))}`);
     const after = find("after-cutoff");
     if (after) {
       const allAllowed = after.decisions !== undefined && Object.values(after.decisions).every((d) => d === "allowed");

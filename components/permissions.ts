@@ -8,6 +8,9 @@ import { compareText } from "../incident/order.ts";
 import { autoContainPermissions } from "./AutoContain.ts";
 import { containmentInstantPermissions } from "./ContainmentInstant.ts";
 import { disabledAccessKeyPermissions } from "./DisabledAccessKey.ts";
+import { disabledServiceSpecificCredentialPermissions } from "./DisabledServiceSpecificCredential.ts";
+import { disabledSigningCertificatePermissions } from "./DisabledSigningCertificate.ts";
+import { disabledSshPublicKeyPermissions } from "./DisabledSshPublicKey.ts";
 import { organizationGuardrailPermissions } from "./OrganizationGuardrail.ts";
 import { replacementRolePermissions } from "./ReplacementRole.ts";
 import { sessionRevocationPermissions } from "./SessionRevocation.ts";
@@ -26,6 +29,9 @@ export const programPermissions: Record<string, string[]> = {
  */
 export const componentDeclarations: readonly Record<string, string[]>[] = [
   disabledAccessKeyPermissions,
+  disabledServiceSpecificCredentialPermissions,
+  disabledSigningCertificatePermissions,
+  disabledSshPublicKeyPermissions,
   containmentInstantPermissions,
   sessionRevocationPermissions,
   replacementRolePermissions,
@@ -37,6 +43,9 @@ export const componentDeclarations: readonly Record<string, string[]>[] = [
 export const deployPermissions: Record<string, string[]> = merge([
   programPermissions,
   disabledAccessKeyPermissions,
+  disabledServiceSpecificCredentialPermissions,
+  disabledSigningCertificatePermissions,
+  disabledSshPublicKeyPermissions,
   containmentInstantPermissions,
   sessionRevocationPermissions,
   replacementRolePermissions,

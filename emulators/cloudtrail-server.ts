@@ -92,6 +92,8 @@ export interface CloudTrailServerOptions {
   pageSize?: number;
   /** Opt-in regions the account has not enabled: they answer UnrecognizedClientException. */
   disabledRegions?: string[];
+  /** Credentials without cloudtrail:LookupEvents: every request is refused with AccessDeniedException. */
+  accessDenied?: boolean;
 }
 
 export interface RegionStats {
@@ -187,6 +189,7 @@ export async function startCloudTrailServer(options: CloudTrailServerOptions = {
     const region = regionOf(request.headers.authorization);
     if (region === undefined) return error(response, 403, "MissingAuthenticationTokenException", "Missing Authentication Token");
     if (options.disabledRegions?.includes(region)) return error(response, 400, "UnrecognizedClientException", "The security token included in the request is invalid.");
+    if (options.accessDenied === true) return error(response, 400, "AccessDeniedException", "User is not authorized to perform: cloudtrail:LookupEvents");
     const regionStats = statsOf(region);
     regionStats.requests += 1;
     const n = (counters.get(region) ?? 0) + 1;

@@ -10,11 +10,11 @@
  */
 import { compareText } from "../incident/order.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
-import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
+import { AT_CONTAINMENT, keptBy, type Incident, type IncidentUser } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
 import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
-import { iamNameKey, principalKey, sameIamName } from "../incident/fields.ts";
+import { iamNameKey, KEPT_CREDENTIAL_FIELDS, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
 import { ROLE_NAMES } from "../plan/own-roles.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
@@ -30,6 +30,7 @@ export type WeakeningKind =
   | "principal-respelled"
   | "guardrail-removed"
   | "key-removed"
+  | "credential-kept"
   | "cutoff-earlier"
   | "mode-lowered"
   | "hold-shortened"
@@ -222,6 +223,17 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
   for (const user of before.organization.scp ? before.identityCenterUsers : []) {
     if (!headIdentityCenter.has(user.userId)) out.push({ kind: "guardrail-removed", what: `removing Identity Center user ${user.userId} from the SCP ${lifts(`Identity Center user ${user.userId}`)}` });
   }
+  // A credential kept is one the next run no longer sets Inactive (or, for the console password, no
+  // longer deletes): it works again. Never additive, whatever else the change does.
+  for (const user of before.users) {
+    const now = after.users.find((u) => key(u) === key(user));
+    if (now !== undefined) out.push(...newlyKept(user, now, before.account));
+  }
+  for (const root of before.rootUsers ?? []) {
+    if (!(after.rootUsers ?? []).some((r) => r.account === root.account)) {
+      out.push({ kind: "principal-removed", what: `removing the root user of account ${root.account} lifts the organization's SCP deny on every action of it` });
+    }
+  }
   const headKeys = new Set(after.users.flatMap((u) => u.accessKeys));
   const baseKeys = [...before.users.flatMap((user) => user.accessKeys.map((key) => ({ key, user: user.name as string | undefined }))), ...(before.unownedKeys ?? []).map((key) => ({ key, user: undefined }))];
   for (const { key, user } of baseKeys) {
@@ -253,6 +265,36 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
   return { weakenings: out, others };
 }
 
+/** The kept credentials of `after` that `before` did not keep: each works again after the next run. */
+function newlyKept(before: IncidentUser, after: IncidentUser, incidentAccount: string): Weakening[] {
+  const subject = `user "${after.name}"${after.account === incidentAccount ? "" : ` (account ${after.account})`}`;
+  const was = keptBy(before);
+  const is = keptBy(after);
+  const out: Weakening[] = [];
+  for (const field of KEPT_CREDENTIAL_FIELDS) {
+    for (const id of is[field].filter((id) => !was[field].includes(id))) {
+      out.push({ kind: "credential-kept", what: `keeping ${KEPT_NOUN[field]} ${id} of ${subject} stops setting it Inactive: it would work again` });
+    }
+  }
+  if (is.consolePassword && !was.consolePassword) {
+    out.push({ kind: "credential-kept", what: `keeping the console password of ${subject} stops deleting it: a password the attacker set would work again` });
+  }
+  return out;
+}
+
+const KEPT_NOUN: Record<(typeof KEPT_CREDENTIAL_FIELDS)[number], string> = {
+  accessKeys: "access key",
+  serviceSpecificCredentials: "service-specific credential",
+  sshPublicKeys: "SSH public key",
+  signingCertificates: "signing certificate",
+};
+
+/** Whether a user keeps anything at all: a reviewer must approve what keeps working. */
+function keepsAnything(user: IncidentUser): boolean {
+  const kept = keptBy(user);
+  return kept.consolePassword || KEPT_CREDENTIAL_FIELDS.some((field) => kept[field].length > 0);
+}
+
 /** Changes that weaken nothing and add no containment: each needs a reviewer, so none is additive. */
 function otherChanges(before: BaseIncident, after: Incident): string[] {
   const out: string[] = [];
@@ -264,6 +306,17 @@ function otherChanges(before: BaseIncident, after: Incident): string[] {
   }
   for (const field of ["title", "ticket", "owner"] as const) {
     if (before[field] !== after[field]) out.push(`${field} changed: not containment`);
+  }
+  // A new user that keeps credentials: what keeps working is a reviewer's to approve.
+  const known = new Set(before.users.map((u) => `${u.account}/${u.name.toLowerCase()}`));
+  for (const user of after.users.filter((u) => !known.has(`${u.account}/${u.name.toLowerCase()}`) && keepsAnything(u))) {
+    out.push(`user "${user.name}" added with credentials it keeps: what keeps working is a reviewer's to approve`);
+  }
+  const devices = (incident: Incident) => JSON.stringify(incident.users.flatMap((u) => (u.deactivateMfaDevices ?? []).map((serial) => `${u.account}/${u.name.toLowerCase()}:${serial}`)).sort(compareText));
+  if (devices(before) !== devices(after)) out.push("MFA devices to deactivate changed: deactivating a device cannot be undone by cordon, which a reviewer must approve");
+  const deleting = (incident: Incident) => (incident.rootUsers ?? []).filter((r) => r.deleteAccessKeys).map((r) => r.account).sort(compareText);
+  for (const account of deleting(after).filter((a) => !deleting(before).includes(a))) {
+    out.push(`deleting the root access keys of account ${account}: it cannot be undone, which a reviewer must approve`);
   }
   // The same key under another user: its resource is renamed, which is no containment.
   const owner = new Map(before.users.flatMap((user) => user.accessKeys.map((key) => [key, iamNameKey(user.name)] as const)));
@@ -301,11 +354,18 @@ function sameIncident(a: BaseIncident, b: Incident): boolean {
     mode: incident.mode,
     holdUntil: incident.holdUntil ?? null,
     users: incident.users
-      .map((u) => ({ name: u.name, account: u.account, accessKeys: u.accessKeys.filter((key) => !unowned.has(key)).sort(compareText) }))
+      .map((u) => ({
+        name: u.name,
+        account: u.account,
+        accessKeys: u.accessKeys.filter((key) => !unowned.has(key)).sort(compareText),
+        keep: keptBy(u),
+        deactivateMfaDevices: [...(u.deactivateMfaDevices ?? [])].sort(compareText),
+      }))
       .sort((x, y) => compareText(`${x.account}/${x.name}`, `${y.account}/${y.name}`)),
     roles: incident.roles.map((r) => `${r.account}/${r.name}`).sort(compareText),
     organization: incident.organization,
     identityCenterUsers: incident.identityCenterUsers.map((u) => u.userId).sort(compareText),
+    rootUsers: [...(incident.rootUsers ?? [])].sort((x, y) => compareText(x.account, y.account)),
     replacementRoles: [...incident.replacementRoles].sort((x, y) => compareText(x.name, y.name)),
     title: incident.title,
     ticket: incident.ticket ?? null,
@@ -584,6 +644,14 @@ export function classifyChange(input: ClassifyInput): string[] {
     if (hold !== undefined && hold > holdLimit && (before?.holdUntil === undefined || Date.parse(before.holdUntil) < hold)) {
       const why = "a hold that long keeps its principals denied past any investigation; a pull request and a reviewer decide that";
       reasons.push(`${after.file}: incident ${after.id}: holdUntil ${after.holdUntil} is more than ${MAX_ADDITIVE_HOLD_DAYS} days after now (${formatInstant(input.now)}): ${why}`);
+    }
+  }
+  for (const after of input.head.filter((incident) => !baseIds.has(incident.id))) {
+    for (const user of after.users.filter(keepsAnything)) {
+      reasons.push(`${after.file}: incident ${after.id} added with credentials user "${user.name}" keeps: what keeps working is a reviewer's to approve`);
+    }
+    for (const root of (after.rootUsers ?? []).filter((r) => r.deleteAccessKeys)) {
+      reasons.push(`${after.file}: incident ${after.id} added deleting the root access keys of account ${root.account}: it cannot be undone, which a reviewer must approve`);
     }
   }
   for (const after of input.head) {

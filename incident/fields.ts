@@ -295,3 +295,64 @@ export function staleCutoffProblem(stale: { cutoff: string; now: string; ageMs: 
 export function cutoffFlagProblem(value: string): string {
   return `--cutoff "${value}": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`;
 }
+
+// ---- The other credentials of an IAM user, which an incident may keep by id (`keep:`): every
+// credential IAM lists for a compromised user and the file does not keep is set Inactive.
+// IAM's own patterns are looser (`[\w]+`, 20 to 128 characters); these add the prefix each kind's
+// ids carry, so that an id pasted under the wrong kind is caught.
+// @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+// @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_ServiceSpecificCredentialMetadata.html
+// @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_SSHPublicKeyMetadata.html
+// @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_SigningCertificate.html
+
+/** A service-specific credential (CodeCommit, Keyspaces, Bedrock API keys): ACCA, a context-specific credential. */
+export const SERVICE_SPECIFIC_CREDENTIAL_ID = /^ACCA[A-Z0-9]{16,124}$/;
+/** An SSH public key of a user (AWS CodeCommit): APKA, a public key. */
+export const SSH_PUBLIC_KEY_ID = /^APKA[A-Z0-9]{16,124}$/;
+/** An X.509 signing certificate of a user: IAM's CertificateId, 24 to 128 word characters. */
+export const SIGNING_CERTIFICATE_ID = /^[A-Za-z0-9_]{24,128}$/;
+/** An MFA device's serial number: a virtual device's ARN, or a hardware device's serial. */
+export const MFA_SERIAL = /^[\w+=/:,.@-]{9,256}$/;
+
+/** The kinds of credential an IAM user can hold besides its password, by the field of `keep:` that names them. */
+export const KEPT_CREDENTIAL_FIELDS = ["accessKeys", "serviceSpecificCredentials", "sshPublicKeys", "signingCertificates"] as const;
+export type KeptCredentialField = (typeof KEPT_CREDENTIAL_FIELDS)[number];
+
+const CREDENTIAL_EXPECTED: Record<Exclude<KeptCredentialField, "accessKeys">, string> = {
+  serviceSpecificCredentials: "a service-specific credential id: ACCA followed by 16 or more of A-Z and 0-9 (aws iam list-service-specific-credentials)",
+  sshPublicKeys: "an SSH public key id: APKA followed by 16 or more of A-Z and 0-9 (aws iam list-ssh-public-keys)",
+  signingCertificates: "a signing certificate id: 24 to 128 letters, digits or underscores (aws iam list-signing-certificates)",
+};
+
+/** In an incident file, a value under `keep.serviceSpecificCredentials`, `keep.sshPublicKeys` or `keep.signingCertificates` that is not such an id. */
+export function credentialIdProblem(field: string, kind: Exclude<KeptCredentialField, "accessKeys">, value: string): string {
+  if (SECRET_ACCESS_KEY.test(value)) {
+    return `${field}: found what looks like a secret (40 characters, not shown), expected ${CREDENTIAL_EXPECTED[kind]}: remove the secret from the file and treat it as exposed`;
+  }
+  return `${field}: found ${shownKey(value)}, expected ${CREDENTIAL_EXPECTED[kind]}`;
+}
+
+export function mfaSerialProblem(field: string, found: unknown): string {
+  return `${field}: found ${describeFound(found)}, expected an MFA device's serial number, such as arn:aws:iam::123456789012:mfa/dana (aws iam list-mfa-devices)`;
+}
+
+/**
+ * What only the root user itself can do about its exposed credentials, where no SCP restrains it
+ * (a standalone account, or an organization's management account): `validate`, `new` and `plan`
+ * give these steps, and docs/contain.md too.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user_manage_add-key.html
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-best-practices.html
+ */
+export const ROOT_USER_STEPS = [
+  "sign in as the root user (email and password, then its MFA)",
+  "Security credentials: delete every root access key (deactivate it first if a workload still uses it, then delete)",
+  "change the root user's password",
+  "remove any MFA device you do not own and register your own",
+  "check the account's contact email and alternate contacts",
+  "then review what the key did: cordon review --access-key KEY",
+] as const;
+
+/** The steps, as one line of a message. */
+export function rootUserSteps(): string {
+  return ROOT_USER_STEPS.map((step, i) => `(${i + 1}) ${step}`).join("; ");
+}

@@ -9,7 +9,7 @@
  */
 import { describeFound, isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "./fields.ts";
 import { compareText } from "./order.ts";
-import { RULES, type DiagnosticCode, type RawIncident, type Rule, type ShapedFile } from "./rules.ts";
+import { RULES, type DiagnosticCode, type RawIncident, type Rule, type RuleContext, type ShapedFile } from "./rules.ts";
 import { shapeDiagnostics } from "./schema-errors.ts";
 import { formatInstant, parseInstant } from "./time.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -25,6 +25,11 @@ export interface LoadResult {
 export interface LoadOptions {
   /** The instant the cutoff is checked against (`--now`). */
   now: Date;
+  /**
+   * The organization the project's stacks declare guardrails for, which decides whether a root
+   * user can be contained (`RuleContext`). Undefined: not known, and not checked.
+   */
+  organization?: RuleContext["organization"];
 }
 
 const rules = Object.entries(RULES) as [DiagnosticCode, Rule][];
@@ -81,6 +86,7 @@ function loadOne(file: SourceFile, options: LoadOptions): { shaped?: ShapedFile;
         ruleErrors.push({ file: file.path, line: pos.line, col: pos.col, code, message });
       },
       options.now,
+      { organization: options.organization },
     );
   }
   return { shaped, errors: [...secretErrors, ...ruleErrors] };
@@ -108,12 +114,25 @@ function normalise(raw: RawIncident, file: string): Incident {
     cutoff: raw.cutoff === AT_CONTAINMENT ? AT_CONTAINMENT : instant(raw.cutoff),
     mode: raw.mode ?? "revoke-older-sessions",
     ...(raw.holdUntil !== undefined ? { holdUntil: instant(raw.holdUntil) } : {}),
-    users: (raw.users ?? []).map((user) => ({ name: user.name, account: user.account ?? raw.account, accessKeys: user.accessKeys ?? [] })),
+    users: (raw.users ?? []).map((user) => ({
+      name: user.name,
+      account: user.account ?? raw.account,
+      accessKeys: user.accessKeys ?? [],
+      keep: {
+        accessKeys: [...(user.keep?.accessKeys ?? [])].sort(),
+        serviceSpecificCredentials: [...(user.keep?.serviceSpecificCredentials ?? [])].sort(),
+        sshPublicKeys: [...(user.keep?.sshPublicKeys ?? [])].sort(),
+        signingCertificates: [...(user.keep?.signingCertificates ?? [])].sort(),
+        consolePassword: user.keep?.consolePassword === true,
+      },
+      deactivateMfaDevices: [...(user.deactivateMfaDevices ?? [])].sort(),
+    })),
     roles: (raw.roles ?? []).map((role) => ({ name: role.name, account: role.account ?? raw.account })),
     organization: { scp: raw.organization?.scp === true, rcp: raw.organization?.rcp === true },
     // AWS issues identity store ids in lowercase, and the SCP compares them with StringEquals,
     // which is case-sensitive: a pasted uppercase id would match no session.
     identityCenterUsers: (raw.identityCenterUsers ?? []).map((user) => ({ userId: user.userId.toLowerCase() })),
+    rootUsers: (raw.rootUsers ?? []).map((root) => ({ account: root.account, deleteAccessKeys: root.deleteAccessKeys === true })).sort((a, b) => compareText(a.account, b.account)),
     replacementRoles,
     ...(raw.ticket !== undefined ? { ticket: raw.ticket } : {}),
     ...(raw.owner !== undefined ? { owner: raw.owner } : {}),

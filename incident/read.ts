@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Dirent } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { loadIncidents, type LoadResult } from "./load.ts";
+import { loadIncidents, type LoadOptions, type LoadResult } from "./load.ts";
 import { compareText } from "./order.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import type { SourceFile } from "./types.ts";
@@ -100,9 +100,9 @@ function readCapped(path: string): string {
 }
 
 /** Read, then validate: what every command that takes PATH... does first. */
-export function loadIncidentPaths(paths: string[], cwd: string, now: Date, list: ListFolder = listFolder): LoadResult {
+export function loadIncidentPaths(paths: string[], cwd: string, now: Date, list: ListFolder = listFolder, options: Omit<LoadOptions, "now"> = {}): LoadResult {
   const read = readIncidentSources(paths, cwd, list);
-  const loaded = loadIncidents(read.files, { now });
+  const loaded = loadIncidents(read.files, { ...options, now });
   const errors = [...read.errors, ...loaded.errors];
   return errors.length > 0 ? { incidents: [], errors } : loaded;
 }

@@ -9,7 +9,7 @@
  * one has none.
  */
 import { computeExpiry } from "./expiry.ts";
-import { fieldName, iamNameKey, impossibleInstantProblem, principalKey, sameIamName, type FieldPath, type Locator } from "./fields.ts";
+import { fieldName, iamNameKey, impossibleInstantProblem, KEPT_CREDENTIAL_FIELDS, principalKey, rootUserSteps, sameIamName, type FieldPath, type Locator } from "./fields.ts";
 import { formatInstant, impossibleInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts";
 
@@ -37,10 +37,17 @@ export interface RawIncident {
   cutoff: string;
   mode?: Mode;
   holdUntil?: string;
-  users?: { name: string; account?: string; accessKeys?: string[] }[];
+  users?: {
+    name: string;
+    account?: string;
+    accessKeys?: string[];
+    keep?: { accessKeys?: string[]; serviceSpecificCredentials?: string[]; sshPublicKeys?: string[]; signingCertificates?: string[]; consolePassword?: boolean };
+    deactivateMfaDevices?: string[];
+  }[];
   roles?: { name: string; account?: string }[];
   organization?: { scp?: boolean; rcp?: boolean };
   identityCenterUsers?: { userId: string }[];
+  rootUsers?: { account: string; deleteAccessKeys?: boolean }[];
   replacementRoles?: { name: string; trust: Trust; managedPolicyArns?: string[]; inlinePolicies?: Record<string, unknown>; maxSessionDuration?: number }[];
   ticket?: string;
   owner?: string;
@@ -54,6 +61,15 @@ export interface ShapedFile {
   locate: Locator;
 }
 
+/**
+ * What the rules know beyond the files: the organization that the project's stacks declare
+ * guardrails for (the stack file that sets `cordon:organization`). Undefined when not known (the
+ * rules that need it do not run); null when the project has no organization stack.
+ */
+export interface RuleContext {
+  organization?: { managementAccount: string } | null;
+}
+
 /** Reports a problem at a field of one file, under the rule's own code. */
 export type Report = (path: FieldPath, message: string, where?: "key" | "value") => void;
 
@@ -61,7 +77,7 @@ export interface Rule {
   /** What a valid file satisfies. */
   rule: string;
   /** The check on one file (`now` is the instant the cutoff is checked against). */
-  file?: (file: ShapedFile, report: Report, now: Date) => void;
+  file?: (file: ShapedFile, report: Report, now: Date, context: RuleContext) => void;
   /** The check over every shaped file together, in path order. */
   files?: (files: ShapedFile[], report: (file: ShapedFile, path: FieldPath, message: string) => void) => void;
 }
@@ -93,6 +109,8 @@ export const RULES = {
   E_TRUST_PRINCIPAL: { rule: "trust.principals are IAM principal ARNs" },
   E_POLICY_ARN: { rule: "managedPolicyArns are managed policy ARNs" },
   E_IDENTITY_CENTER_USER_ID: { rule: "identityCenterUsers[].userId is an identity store user id, not a user name or an email address" },
+  E_CREDENTIAL_ID: { rule: "keep's service-specific credentials, SSH public keys and signing certificates are ids of their kind, never a secret" },
+  E_MFA_SERIAL: { rule: "deactivateMfaDevices are MFA serial numbers" },
 
   // ---- One file
   E_ID_FILENAME: {
@@ -140,8 +158,8 @@ export const RULES = {
   E_NO_PRINCIPAL: {
     rule: "an incident names at least one user, role or Identity Center user",
     file({ raw }, report) {
-      if ((raw.users ?? []).length + (raw.roles ?? []).length + (raw.identityCenterUsers ?? []).length === 0) {
-        report([], "no principal: expected at least one entry under users, roles or identityCenterUsers; an incident without principals would change nothing");
+      if ((raw.users ?? []).length + (raw.roles ?? []).length + (raw.identityCenterUsers ?? []).length + (raw.rootUsers ?? []).length === 0) {
+        report([], "no principal: expected at least one entry under users, roles, identityCenterUsers or rootUsers; an incident without principals would change nothing");
       }
     },
   },
@@ -176,14 +194,83 @@ export const RULES = {
         if (sameIamName(user.name, "root")) {
           report(
             ["users", i, "name"],
-            `user "${user.name}": root credentials cannot be restricted by IAM policies; rotate or delete root access keys in the console (Security credentials) and enable MFA on the root user`,
+            `user "${user.name}": the root user is not an IAM user, and IAM policies cannot restrict it: name it under rootUsers (account: "${user.account ?? raw.account}") with organization: { scp: true }, which a member account's SCP restrains`,
           );
         }
       });
     },
   },
+  E_ROOT_GUARDRAIL: {
+    rule: "rootUsers come with organization.scp, the only policy that restrains a root user",
+    file({ raw }, report) {
+      if ((raw.rootUsers ?? []).length > 0 && raw.organization?.scp !== true) {
+        report(
+          ["rootUsers"],
+          "rootUsers: only the organization's service control policy restrains a member account's root user (IAM policies do not apply to it), and organization.scp is not true: add organization: { scp: true }",
+          "key",
+        );
+      }
+    },
+  },
+  E_ROOT_ACCOUNT: {
+    rule: "a root user is a member account's, in an organization a stack declares guardrails for",
+    file({ raw }, report, _now, { organization }) {
+      if (organization === undefined) return;
+      (raw.rootUsers ?? []).forEach((root, i) => {
+        const why =
+          organization === null
+            ? `no stack file here sets cordon:organization, so no SCP can restrain the root user of account ${root.account} (a standalone account, or an organization cordon does not deploy guardrails to)`
+            : root.account === organization.managementAccount
+              ? `account ${root.account} is the organization's management account, which no SCP restrains`
+              : undefined;
+        if (why !== undefined) report(["rootUsers", i, "account"], `rootUsers[${i}].account: ${why}: cordon cannot contain its root user; only the root user can: ${rootUserSteps()}`);
+      });
+    },
+  },
+  E_KEEP_CONFLICT: {
+    rule: "a user keeps none of its exposed keys, names each kept credential once, and keeps no key listed under another user",
+    files(files, report) {
+      // A key belongs to one user: kept under one and listed as exposed under another, one file is wrong.
+      const exposed = new Map<string, { user: string; file: string }>();
+      for (const f of files) for (const user of f.incident.users) for (const key of user.accessKeys) exposed.set(`${user.account}/${key}`, { user: user.name, file: f.file });
+      for (const f of files) {
+        // Positions as written: the incident's keep lists are sorted.
+        (f.raw.users ?? []).forEach((user, i) => {
+          (user.keep?.accessKeys ?? []).forEach((key, k) => {
+            const owner = exposed.get(`${user.account ?? f.raw.account}/${key}`);
+            if (owner !== undefined && owner.user.toLowerCase() !== user.name.toLowerCase()) {
+              report(f, ["users", i, "keep", "accessKeys", k], `users[${i}].keep.accessKeys[${k}]: key ${key} is listed as exposed under user "${owner.user}" in ${owner.file}: an access key belongs to exactly one user, and an exposed key is never kept`);
+            }
+          });
+        });
+      }
+    },
+    file({ raw }, report) {
+      (raw.users ?? []).forEach((user, i) => {
+        const exposed = new Set(user.accessKeys ?? []);
+        for (const field of KEPT_CREDENTIAL_FIELDS) {
+          const seen = new Map<string, number>();
+          (user.keep?.[field] ?? []).forEach((id, k) => {
+            const path = ["users", i, "keep", field, k];
+            if (field === "accessKeys" && exposed.has(id)) {
+              report(path, `${fieldName(path)}: key ${id} is also listed under users[${i}].accessKeys as exposed: an exposed key is disabled, never kept; remove it from keep`);
+            }
+            const first = seen.get(id);
+            if (first !== undefined) report(path, `${fieldName(path)}: ${id} is already kept as users[${i}].keep.${field}[${first}]: keep each credential once`);
+            else seen.set(id, k);
+          });
+        }
+        const devices = new Map<string, number>();
+        (user.deactivateMfaDevices ?? []).forEach((serial, k) => {
+          const first = devices.get(serial);
+          if (first !== undefined) report(["users", i, "deactivateMfaDevices", k], `users[${i}].deactivateMfaDevices[${k}]: ${serial} is already listed as users[${i}].deactivateMfaDevices[${first}]: list each device once`);
+          else devices.set(serial, k);
+        });
+      });
+    },
+  },
   E_DUPLICATE_PRINCIPAL: {
-    rule: "a file lists each user and each role of an account once (IAM names ignore case), and each Identity Center user once",
+    rule: "a file lists each user and each role of an account once (IAM names ignore case), each Identity Center user once, and each account's root user once",
     file({ raw }, report) {
       for (const [type, list] of [
         ["user", raw.users ?? []],
@@ -201,6 +288,12 @@ export const RULES = {
           else seen.set(key, i);
         });
       }
+      const roots = new Map<string, number>();
+      (raw.rootUsers ?? []).forEach((root, i) => {
+        const first = roots.get(root.account);
+        if (first !== undefined) report(["rootUsers", i, "account"], `rootUsers[${i}].account: the root user of account ${root.account} is already listed as rootUsers[${first}]: list each root user once`);
+        else roots.set(root.account, i);
+      });
       const seen = new Map<string, number>();
       (raw.identityCenterUsers ?? []).forEach((user, i) => {
         const folded = user.userId.toLowerCase();

@@ -9,6 +9,7 @@ import { closestName } from "./spelling.ts";
 import {
   accessKeyProblem,
   accountProblem,
+  credentialIdProblem,
   cutoffProblem,
   describeFound,
   fieldName,
@@ -17,6 +18,7 @@ import {
   identityStoreUserIdProblem,
   incidentIdProblem,
   invisibleNameProblem,
+  mfaSerialProblem,
   policyNameProblem,
   tooLongProblem,
   type FieldPath,
@@ -164,6 +166,12 @@ function patternMessage(path: FieldPath, field: string, found: unknown): { code:
       return { code: "E_HOLD_UNTIL", message: holdUntilProblem(found) };
     case "accessKeys":
       return { code: "E_ACCESS_KEY_ID", message: accessKeyProblem(field, typeof found === "string" ? found : "") };
+    case "serviceSpecificCredentials":
+    case "sshPublicKeys":
+    case "signingCertificates":
+      return { code: "E_CREDENTIAL_ID", message: credentialIdProblem(field, parentKey, typeof found === "string" ? found : "") };
+    case "deactivateMfaDevices":
+      return { code: "E_MFA_SERIAL", message: mfaSerialProblem(field, found) };
     case "name":
       if (typeof found === "string" && invisibleCharacters(found).length > 0) return { code: "E_INVISIBLE_CHARACTER", message: invisibleNameProblem(field, found, invisibleCharacters(found)) };
       return { code: "E_IAM_NAME", message: iamNameProblem(field, found) };

@@ -4,7 +4,9 @@
  * who may never have seen cordon, at two in the morning.
  */
 import { stringify } from "yaml";
+import { isUnsafeCharacter } from "./display.ts";
 import { credentialLifetimeMs } from "./expiry.ts";
+import { maskSecrets } from "./load.ts";
 import { INCIDENT_ID_MAX_LENGTH } from "./fields.ts";
 import { formatInstant, HOUR_MS } from "./time.ts";
 import { AT_CONTAINMENT, type Mode } from "./types.ts";
@@ -19,7 +21,15 @@ export interface NewIncident {
   /** @default "revoke-older-sessions" */
   mode: Mode;
   users: { name: string; accessKeys: string[] }[];
-  roles: string[];
+  /** Roles to revoke; `account` when it is not the incident's (a role the key assumed in another account). */
+  roles: { name: string; account?: string }[];
+  /**
+   * What the file says above `roles` about how they were found (CloudTrail, assess), or why they
+   * were not (a lookup that failed, was refused or ran out of time): comment lines, without `#`.
+   */
+  rolesNote?: string[];
+  /** Accounts whose root user the organization's SCP denies (`rootUsers`, with `organization: { scp: true }`). */
+  rootUsers?: string[];
   /** When the file was written (`--now`), for the header comment only. */
   writtenAt: Date;
   /** The `$schema` path relative to the incident's folder, for editors' completion. */
@@ -50,6 +60,44 @@ export function defaultIncidentId(title: string, now: Date): string {
   }
   // A title of only symbols or other scripts still needs a readable, valid id.
   return id === date ? `${date}-incident` : id;
+}
+
+/**
+ * Text for a comment line: what a lookup said (AWS's words, or an ARN a caller chose) on one line,
+ * with no control or invisible character and no secret-shaped token, so that the file still loads.
+ */
+export function commentText(text: string): string {
+  return maskSecrets(Array.from(text, (char) => (isUnsafeCharacter(char) ? " " : char)).join(""));
+}
+
+/** An IAM role's ARN: its account, and its name (the last part of its path). */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+
+/**
+ * The roles to revoke, from the role ARNs a lookup found (CloudTrail's requestParameters, which
+ * the caller chose: every ARN is checked before it becomes a name): one entry per role, with the
+ * account when it is not `account`. Roles that AWS manages cannot carry a deny (service-linked
+ * and IAM Identity Center roles): they are left out, and said.
+ */
+export function rolesFromArns(arns: readonly string[], account: string): { roles: { name: string; account?: string }[]; skipped: string[] } {
+  const roles = new Map<string, { name: string; account?: string }>();
+  const skipped = new Set<string>();
+  for (const arn of arns) {
+    const match = ROLE_ARN.exec(arn);
+    if (match === null) {
+      skipped.add(`${arn.length > 200 ? `${arn.slice(0, 200)}...` : arn} (not a role ARN)`);
+      continue;
+    }
+    const [, roleAccount, name] = match;
+    if (name.startsWith("AWSServiceRoleFor") || name.startsWith("AWSReservedSSO_") || arn.includes(":role/aws-service-role/") || arn.includes(":role/aws-reserved/")) {
+      skipped.add(`${arn} (AWS manages it: it cannot carry a deny)`);
+      continue;
+    }
+    const key = `${roleAccount}/${name.toLowerCase()}`;
+    if (!roles.has(key)) roles.set(key, roleAccount === account ? { name } : { name, account: roleAccount });
+  }
+  const order = (r: { name: string; account?: string }) => `${r.account ?? ""}/${r.name}`;
+  return { roles: [...roles.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)), skipped: [...skipped].sort() };
 }
 
 /** The file text. Every value is written through `yaml`, so a title with `:` or `#` stays a title. */
@@ -102,15 +150,41 @@ export function incidentTemplate(incident: NewIncident): string {
         const note = user.accessKeys.some((key) => fromIam.has(key)) ? "   # owner looked up in IAM (GetAccessKeyLastUsed)" : "";
         lines.push(`    accessKeys: [${user.accessKeys.join(", ")}]${note}`);
       }
+      lines.push(
+        "    # Every other credential IAM lists for this user (access keys, service-specific credentials,",
+        "    # SSH public keys, signing certificates) is set Inactive on every run, never deleted, unless",
+        "    # kept here by id (accessKeys, serviceSpecificCredentials, sshPublicKeys, signingCertificates).",
+        "    # AWS cannot disable a console password, only delete it: with consolePassword: false, pulumi up",
+        "    # deletes it and it is lost (to restore console access later, set a new one:",
+        "    # aws iam create-login-profile --user-name NAME --password-reset-required ...).",
+        "    keep:",
+        "      consolePassword: false",
+        "      # accessKeys: [AKIAI44QH8DHBEXAMPLE]",
+      );
     }
   } else {
     lines.push("# Users whose keys were exposed: each gets a deny policy; each listed key is disabled.", "# users:", "#   - name: ci-deployer", "#     accessKeys: [AKIAIOSFODNN7EXAMPLE]");
   }
+  lines.push("# Roles the exposed credentials could assume: their older sessions are revoked too.");
+  for (const note of incident.rolesNote ?? []) lines.push(`# ${commentText(note)}`);
   if (incident.roles.length > 0) {
-    lines.push("# Roles the exposed credentials could assume: their older sessions are revoked too.", "roles:");
-    for (const role of incident.roles) lines.push(`  - name: ${scalar(role)}`);
+    lines.push("roles:");
+    for (const role of incident.roles) {
+      lines.push(`  - name: ${scalar(role.name)}`);
+      if (role.account !== undefined && role.account !== incident.account) lines.push(`    account: "${role.account}"`);
+    }
   } else {
-    lines.push("# Roles the exposed credentials could assume: their older sessions are revoked too.", "# roles:", "#   - name: deploy");
+    lines.push("# roles:", "#   - name: deploy");
+  }
+  if ((incident.rootUsers ?? []).length > 0) {
+    lines.push(
+      "# Root users of member accounts: the organization's SCP denies them every action until this file",
+      "# is removed (IAM policies cannot restrict a root user). Their access keys stay as they are unless",
+      "# deleteAccessKeys: true, which deletes them through centralized root access and cannot be undone.",
+      "rootUsers:",
+      ...(incident.rootUsers ?? []).map((account) => `  - account: "${account}"`),
+      "organization: { scp: true }",
+    );
   }
   lines.push(
     "# Optional: a new access path instead of long-lived keys. Kept when this file is removed.",

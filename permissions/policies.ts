@@ -68,9 +68,10 @@ const SCOPES: readonly Scope[] = [
   },
   {
     sid: "Users",
-    match: /^iam:(GetAccessKeyLastUsed|ListAccessKeys|ListAttachedUserPolicies|UpdateAccessKey)$/,
+    match:
+      /^iam:(DeactivateMFADevice|DeleteLoginProfile|GetAccessKeyLastUsed|GetLoginProfile|GetSSHPublicKey|GetUser|ListAccessKeys|ListAttachedUserPolicies|ListMFADevices|ListSSHPublicKeys|ListServiceSpecificCredentials|ListSigningCertificates|UpdateAccessKey|UpdateSSHPublicKey|UpdateServiceSpecificCredential|UpdateSigningCertificate)$/,
     resource: "arn:aws:iam::*:user/*",
-    why: "any user: incident files name them, so no name is known in advance",
+    why: "any user: incident files name them, so no name is known in advance; every credential of a compromised user is listed and set Inactive, its console password deleted unless kept, an MFA device deactivated when the file asks",
   },
   {
     sid: "AutoContainRule",
@@ -136,6 +137,33 @@ const ALWAYS_DENIED: readonly (PolicyStatement & { why: string })[] = [
     Action: ["iam:CreateAccessKey", "iam:DeleteAccessKey"],
     Resource: "*",
     why: "cordon imports keys and disables them; creating or deleting one is never its job",
+  },
+  {
+    Sid: "NeverCreateOrDeleteOtherCredentials",
+    Effect: "Deny",
+    Action: [
+      "iam:CreateLoginProfile",
+      "iam:CreateServiceSpecificCredential",
+      "iam:DeleteSSHPublicKey",
+      "iam:DeleteServiceSpecificCredential",
+      "iam:DeleteSigningCertificate",
+      "iam:DeleteVirtualMFADevice",
+      "iam:EnableMFADevice",
+      "iam:ResetServiceSpecificCredential",
+      "iam:UpdateLoginProfile",
+      "iam:UploadSSHPublicKey",
+      "iam:UploadSigningCertificate",
+    ],
+    Resource: "*",
+    why: "cordon sets credentials Inactive; it never makes one, gives one a new secret, or deletes one (the console password aside, which AWS cannot disable: deleted unless kept)",
+  },
+  {
+    Sid: "NeverDetachAwsQuarantine",
+    Effect: "Deny",
+    Action: ["iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy"],
+    Resource: "*",
+    Condition: { ArnLike: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantine*" } },
+    why: "AWS's quarantine policy stays where AWS attached it: reverting an incident never lifts it (status and verify report it still attached)",
   },
   {
     Sid: "AssumeNoRole",
@@ -237,6 +265,17 @@ const ORGANIZATION_SCOPES: readonly Scope[] = [
     why: "service and resource control policies only (organizations:PolicyType), and the roots, OUs and accounts they attach to: Organizations names policies by id, so cordon's own cannot be singled out; keep this role for the organization stack alone",
   },
   {
+    sid: "DeleteRootAccessKeysOnly",
+    match: /^sts:AssumeRoot$/,
+    // AssumeRoot's resource is a member account's root (arn:aws:iam::ACCOUNT:root), and the account
+    // is any the organization holds: `*` grants no more than `arn:aws:iam::*:root` would (only
+    // member accounts can be assumed), and it is a resource every IAM accepts (moto 5.2 refuses a
+    // root ARN in a policy). The condition is what narrows it: the one task policy.
+    resource: "*",
+    condition: { StringEquals: { "sts:TaskPolicyArn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials" } },
+    why: "centralized root access, for an incident that asks to delete a member account's root access keys (rootUsers[].deleteAccessKeys): only with the task policy that deletes root credentials, no other root task; any member account, as AssumeRoot reaches only those",
+  },
+  {
     sid: "OrganizationReads",
     match: /^organizations:(DescribeOrganization|ListRoots)$/,
     resource: "*",
@@ -271,6 +310,7 @@ export function organizationPolicy(declared: Record<string, readonly string[]>):
     Resource: scope.sid === "CordonGuardrails" ? GUARDRAIL_RESOURCES : scope.resource,
     // CreatePolicy names no existing policy: the type it creates is what can be held to SCPs and RCPs.
     ...(scope.sid === "CordonGuardrails" ? { Condition: { StringEqualsIfExists: { "organizations:PolicyType": ["RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY"] } } } : {}),
+    ...(scope.condition !== undefined ? { Condition: scope.condition } : {}),
   }));
   return {
     document: { Version: "2012-10-17", Statement: statements },

@@ -155,6 +155,8 @@ export const GUARDRAIL_SELECTORS: readonly (readonly string[])[] = [
   [`ArnLike:${PRINCIPAL_ARN_KEY}`],
   [`StringEqualsIgnoreCase:${USERNAME_KEY}`, `StringEquals:${PRINCIPAL_ACCOUNT_KEY}`],
   [`StringEquals:${IDENTITY_STORE_USER_ID_KEY}`],
+  // A root user, by its ARN (arn:aws:iam::ACCOUNT:root: no name, no case to miss).
+  [`ArnEquals:${PRINCIPAL_ARN_KEY}`],
 ];
 
 /** A role's ARN without a path: what `aws:PrincipalArn` holds for it, compared ignoring case. */
@@ -192,6 +194,11 @@ export function guardrailSpellingProblems(
     }
   }
   return [...problems.entries()].sort(([a], [b]) => compareText(a, b)).map(([, message]) => message);
+}
+
+/** The root user of an account, as `aws:PrincipalArn` names it. */
+export function rootUserArn(account: string): string {
+  return `arn:aws:iam::${account}:root`;
 }
 
 /** Filled in place of a pending instant to measure a document: every recorded instant has this length. */
@@ -312,6 +319,15 @@ function statementsOf(kind: GuardrailKind, incident: Incident, config: Organizat
   if (kind === "scp") {
     const ids = incident.identityCenterUsers.map((u) => u.userId);
     add(`Cordon${verb}IdentityCenter${sid}`, ids, (chunk) => ({ StringEquals: { [IDENTITY_STORE_USER_ID_KEY]: chunk } }));
+    // A root user's requests are signed with its password's session or its long-term access keys,
+    // which no cutoff can tell apart: the SCP denies it every action, whatever the mode, until the
+    // file is removed. The management account's root is out of any SCP's reach (validate refuses it).
+    const roots = (incident.rootUsers ?? []).filter((root) => root.account !== config.managementAccount).map((root) => rootUserArn(root.account));
+    const statement = (values: string[]): Candidate => {
+      const made: PolicyStatement = { Sid: `CordonDenyRootUser${sid}`, ...base, Condition: { ArnEquals: { [PRINCIPAL_ARN_KEY]: values } } };
+      return { incident: incident.id, statement: made, size: guardrailSize({ Version: "2012-10-17", Statement: [made] }) - DOCUMENT_OVERHEAD };
+    };
+    if (roots.length > 0) out.push(statement([...new Set(roots)].sort(compareText)));
   }
   return out;
 }
@@ -355,4 +371,38 @@ function documentOf(kind: GuardrailKind, statements: Candidate[], targets: strin
     document,
     pendingContainment: pendingPlaceholders(document).filter((id, i, all) => all.indexOf(id) === i && recordedFor(containment, id) === undefined),
   };
+}
+
+/** A root user an incident names, as the organization stack treats it. */
+export interface RootUserPlan {
+  account: string;
+  incidents: string[];
+  /**
+   * `denied`: the SCP denies it every action (a member account); `unreachable`: no SCP reaches it
+   * (the management account: validate refuses such an incident where it knows the organization).
+   */
+  guardrail: "denied" | "unreachable";
+  /**
+   * Delete its access keys through centralized root access (an incident asks `deleteAccessKeys`):
+   * the organization stack assumes the root of that account with the task policy
+   * IAMDeleteRootUserCredentials and deletes them; cannot be undone.
+   */
+  deleteAccessKeys: boolean;
+}
+
+/** The task policy that lets centralized root access delete a member account's root credentials. */
+export const DELETE_ROOT_CREDENTIALS_TASK_POLICY = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials";
+
+/** Every root user the incidents name (those asking for the SCP), one entry per account. */
+export function rootUserPlans(incidents: readonly Incident[], config: Pick<OrganizationConfig, "managementAccount">): RootUserPlan[] {
+  const roots = new Map<string, RootUserPlan>();
+  for (const incident of [...incidents].filter((i) => i.organization.scp).sort(byKey((i) => i.id))) {
+    for (const root of incident.rootUsers ?? []) {
+      const entry = roots.get(root.account) ?? { account: root.account, incidents: [], guardrail: root.account === config.managementAccount ? ("unreachable" as const) : ("denied" as const), deleteAccessKeys: false };
+      entry.incidents.push(incident.id);
+      entry.deleteAccessKeys ||= root.deleteAccessKeys;
+      roots.set(root.account, entry);
+    }
+  }
+  return [...roots.values()].sort(byKey((r) => r.account));
 }

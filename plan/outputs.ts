@@ -10,6 +10,7 @@ import { containmentCutoff } from "./containment.ts";
 import { expiryOnceContained } from "./lifecycle.ts";
 import type { OrganizationConfig } from "./organization.ts";
 import type { ContainmentInstants, Plan, PlannedIncident, Principal, PrincipalType } from "./plan.ts";
+import { CREDENTIAL_KINDS, type CredentialFate, type CredentialKind, type CredentialPlan, type UserListing } from "./credentials.ts";
 
 /** Per incident, as the program exports it under the `incidents` output. */
 export interface IncidentOutput {
@@ -54,6 +55,26 @@ export interface StackOutputs {
   rolesWithManagedDeny: string[];
   /** The organization stack only: its `cordon:organization`, and the guardrails it declared. */
   organization?: { targets: string[]; managementAccount: string; policies: { kind: string; name: string; incidents: string[] }[] };
+  /**
+   * Every credential of every compromised user of the stack's account, as IAM listed it at the run,
+   * and what the run made of it (plan/credentials.ts). Outputs of older programs lack it.
+   */
+  credentials?: UserCredentialsOutput[];
+}
+
+/** One user's credentials, as a run found them and what it made of each. */
+export interface UserCredentialsOutput {
+  account: string;
+  user: string;
+  incidents: string[];
+  /** False when IAM had no such user. */
+  exists: boolean;
+  /** `status` as IAM listed it before the run; `fate` what the run made of it. */
+  credentials: { kind: CredentialKind; id: string; status: string | null; fate: CredentialFate; service: string | null; createdAt: string | null }[];
+  consolePassword: { state: string; fate: string };
+  mfaDevices: { serial: string; enabledAt: string | null; fate: string }[];
+  /** AWS's quarantine policies still attached to the user: cordon never detaches them. */
+  quarantinePolicies: string[];
 }
 
 /** `StackOutputs` while the outputs of at-containment incidents are still `Deferred` (until `pulumi up` records their instant). */
@@ -73,6 +94,7 @@ export function stackOutputs<Deferred>(
   whenContained: (id: string, output: (containedAt: string) => IncidentOutput) => Deferred,
   organization?: OrganizationConfig,
   containment: Record<string, { stack: string; containedAt?: string }> = {},
+  credentials?: CredentialPlan,
 ): PendingStackOutputs<Deferred> {
   const recordsNow = (planned: PlannedIncident) => planned.cutoffPending && !planned.deniedUntilContained;
   return {
@@ -96,7 +118,64 @@ export function stackOutputs<Deferred>(
           },
         }
       : {}),
+    ...(credentials !== undefined ? { credentials: credentialsOutput(credentials) } : {}),
   };
+}
+
+/** A credential plan made from IAM's listing, as the stack outputs keep it. */
+export function credentialsOutput(credentials: CredentialPlan): UserCredentialsOutput[] {
+  return credentials.users.map((u) => ({
+    account: u.account,
+    user: u.user,
+    incidents: u.incidents,
+    exists: u.exists !== false,
+    credentials: u.credentials.map((c) => ({ kind: c.kind, id: c.id, status: c.status, fate: c.fate, service: c.service, createdAt: c.createdAt })),
+    consolePassword: { state: u.consolePassword.state, fate: u.consolePassword.fate },
+    mfaDevices: u.mfaDevices.map((d) => ({ serial: d.serial, enabledAt: d.enabledAt, fate: d.fate })),
+    quarantinePolicies: u.quarantinePolicies,
+  }));
+}
+
+const FATES: readonly string[] = ["disable", "already-inactive", "expired", "kept", "gone", "at-up"];
+
+/**
+ * What the last run found of every credential, from `pulumi stack output --json` (its `credentials`):
+ * one listing per user as IAM would list it now that the run has disabled what it disabled. Outputs
+ * of an older program have none. Throws with a plain message when the field is not what the
+ * program exports (a file passed on the command line is input like any other).
+ */
+export function listingsFromStackOutputs(json: unknown): { listings: UserListing[]; recorded: UserCredentialsOutput[] } {
+  const value = (json as { credentials?: unknown } | null)?.credentials;
+  if (value === undefined) return { listings: [], recorded: [] };
+  if (!Array.isArray(value)) throw new Error("credentials: expected a list of users");
+  const recorded = value.map((entry: unknown, i) => {
+    const where = `credentials[${i}]`;
+    const u = (entry ?? {}) as Partial<UserCredentialsOutput>;
+    if (typeof u.account !== "string" || !ACCOUNT_ID.test(u.account) || typeof u.user !== "string" || u.user === "") throw new Error(`${where}: expected { account, user, ... }`);
+    const strings = (list: unknown) => Array.isArray(list) && list.every((x) => typeof x === "string");
+    if (!strings(u.incidents) || !strings(u.quarantinePolicies)) throw new Error(`${where}: expected incidents and quarantinePolicies as lists of names`);
+    if (!Array.isArray(u.credentials) || u.credentials.some((c) => !(CREDENTIAL_KINDS as readonly unknown[]).includes(c?.kind) || typeof c?.id !== "string" || !FATES.includes(c?.fate as string) || (c.status !== null && typeof c.status !== "string"))) {
+      throw new Error(`${where}.credentials: expected a list of { kind, id, status, fate }`);
+    }
+    if (typeof u.consolePassword?.state !== "string" || typeof u.consolePassword?.fate !== "string") throw new Error(`${where}.consolePassword: expected { state, fate }`);
+    if (!Array.isArray(u.mfaDevices) || u.mfaDevices.some((d) => typeof d?.serial !== "string")) throw new Error(`${where}.mfaDevices: expected a list of { serial, enabledAt, fate }`);
+    return u as UserCredentialsOutput;
+  });
+  const listings = recorded.map(
+    (u): UserListing => ({
+      account: u.account,
+      user: u.user,
+      exists: u.exists !== false,
+      // As IAM lists them after the run: what it disabled is Inactive, what was gone stays gone.
+      credentials: u.credentials
+        .filter((c) => c.fate !== "gone" && c.fate !== "at-up" && c.status !== null)
+        .map((c) => ({ kind: c.kind, id: c.id, status: c.fate === "disable" ? "Inactive" : (c.status as string), createdAt: c.createdAt ?? null, ...(c.service ? { service: c.service } : {}) })),
+      loginProfile: u.consolePassword.state === "present" && u.consolePassword.fate !== "delete" ? { createdAt: null } : null,
+      mfaDevices: u.mfaDevices.filter((d) => d.fate !== "deactivate" && d.fate !== "gone" && d.fate !== "at-up").map((d) => ({ serial: d.serial, enabledAt: d.enabledAt ?? null })),
+      attachedPolicies: u.quarantinePolicies,
+    }),
+  );
+  return { listings, recorded };
 }
 
 /** One incident as `containmentFromStackOutputs` reads it back; `containedAt` is the instant recorded in this run, if any. */

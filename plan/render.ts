@@ -12,7 +12,9 @@ import {
   PRINCIPAL_ARN_KEY,
   USERNAME_KEY,
   type OrganizationPolicyPlan,
+  type RootUserPlan,
 } from "./organization.ts";
+import { CREDENTIAL_KINDS, KEEP_FIELD, KIND_NOUN, type ConsolePasswordPlan, type CredentialFate, type CredentialPlan, type MfaDevicePlan } from "./credentials.ts";
 import { placeholderIncident, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "./policies.ts";
 import { HOUR_MS } from "../incident/time.ts";
 import { lifetimeMs } from "./lifecycle.ts";
@@ -24,7 +26,13 @@ export interface RenderStyle {
 
 const plain: RenderStyle = { bold: (t) => t, dim: (t) => t };
 
-export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
+/** What a plan shows beside the plan itself: every credential of its users, and its root users. */
+export interface PlanExtras {
+  credentials?: CredentialPlan;
+  rootUsers?: readonly RootUserPlan[];
+}
+
+export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanExtras = {}): string {
   const lines: string[] = [];
   const accounts = [...new Set([...plan.denyPolicies.map((d) => d.account), ...plan.accessKeys.map((k) => k.account), ...plan.goneAccessKeys.map((k) => k.account), ...plan.replacementRoles.map((r) => r.account)])].sort();
   if (plan.incidents.length === 0) {
@@ -48,7 +56,7 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
 
   lines.push(style.bold(`deny policies: ${plan.denyPolicies.length}`));
   const label = (d: Plan["denyPolicies"][number]) => `${d.principal.type} ${d.principal.name}${inAccount(d.account)}`;
-  const principalWidth = Math.max(...plan.denyPolicies.map((d) => label(d).length));
+  const principalWidth = Math.max(0, ...plan.denyPolicies.map((d) => label(d).length));
   const indent = " ".repeat(principalWidth + 4);
   for (const policy of plan.denyPolicies) {
     const where = policy.attachment === "managed" ? `managed policy ${POLICY_PATH}${policy.policyName}, attached` : `inline policy ${policy.policyName}`;
@@ -88,7 +96,9 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain): string {
     lines.push("");
   }
 
+  if (extras.credentials !== undefined) lines.push(...renderCredentials(extras.credentials, style));
   lines.push(...renderOrganization(plan, style));
+  lines.push(...renderRootUsers(extras.rootUsers ?? [], style));
 
   lines.push(style.dim("Removing an incident file removes its deny policies: only once it has expired (see `npx cordon status`)."));
   lines.push(style.dim("Disabled keys stay disabled and replacement roles stay."));
@@ -157,8 +167,9 @@ function describeGuardrail(policy: OrganizationPolicyPlan, statement: PolicyStat
   const account = values("StringEquals", PRINCIPAL_ACCOUNT_KEY)[0];
   const users = values("StringEqualsIgnoreCase", USERNAME_KEY).map((name) => `user ${name} (${account})`);
   const ids = values("StringEquals", IDENTITY_STORE_USER_ID_KEY);
+  const roots = values("ArnEquals", PRINCIPAL_ARN_KEY).map((arn) => /^arn:aws:iam::(\d{12}):root$/.exec(arn)?.[1]).filter((a): a is string => a !== undefined);
   const underPath = pathed.length > 0 ? [`roles under a path, spelt as in IAM: ${pathed.join(", ")}`] : [];
-  const whom = [...users, ...roles, ...underPath, ...ids.map((id) => `Identity Center user ${id}`)].join(", ");
+  const whom = [...users, ...roles, ...underPath, ...ids.map((id) => `Identity Center user ${id}`), ...roots.map((a) => `the root user of ${a}`)].join(", ");
   const issued = condition.DateLessThan?.[TOKEN_ISSUE_TIME];
   const pending = placeholderIncident(issued);
   const when = issued === undefined ? "(deny-all)" : `for sessions issued before ${pending !== undefined ? `the containment of ${pending}` : String(issued)}`;
@@ -175,4 +186,100 @@ function describeTrust(document: PolicyDocument): string {
   }
   if (principal.Service) return String(principal.Service);
   return [principal.AWS ?? []].flat().join(", ");
+}
+
+const FATE_WORDS: Readonly<Record<CredentialFate, string>> = {
+  disable: "-> Inactive",
+  "already-inactive": "Inactive, kept so",
+  expired: "expired: works no more",
+  kept: "kept (keep:)",
+  gone: "IAM no longer lists it: contained",
+  "at-up": "-> Inactive unless IAM no longer lists it",
+};
+
+/** Where `pulumi up` deletes a console password: the one act of containment that cannot be undone, said before it is applied. */
+export const CONSOLE_PASSWORD_WARNING =
+  "AWS cannot disable a console password, only delete it: deleted, it is lost (to restore console access, set a new one: aws iam create-login-profile --password-reset-required); keep: consolePassword: true keeps it";
+
+/**
+ * Every credential of every compromised user and its fate. Without IAM's listing (a plan offline),
+ * what `pulumi up` will list and do; with one (the stack outputs' `credentials`), each credential.
+ */
+export function renderCredentials(plan: CredentialPlan, style: RenderStyle = plain): string[] {
+  if (plan.users.length === 0) return [];
+  const lines: string[] = [];
+  const listed = plan.users.every((u) => u.listed);
+  lines.push(
+    style.bold(`credentials of compromised users: ${plan.users.length} ${plan.users.length === 1 ? "user" : "users"}`) +
+      style.dim(
+        listed
+          ? " (as IAM listed them at the last pulumi up; every one not kept is set Inactive, never deleted, never re-enabled)"
+          : " (IAM lists them at pulumi up: access keys, service-specific credentials, SSH public keys, signing certificates; every one not kept is set Inactive, never deleted, never re-enabled)",
+      ),
+  );
+  const accounts = new Set(plan.users.map((u) => u.account));
+  for (const user of plan.users) {
+    lines.push(`  user ${user.user}${accounts.size > 1 ? ` (${user.account})` : ""}${user.exists === false ? ": IAM has no such user" : ""}  ${style.dim(user.incidents.join(", "))}`);
+    const kept = [
+      ...CREDENTIAL_KINDS.flatMap((kind) => user.keep[KEEP_FIELD[kind]].map((id) => `${KIND_NOUN[kind]} ${id}`)),
+      ...(user.keep.consolePassword ? ["console password"] : []),
+    ];
+    lines.push(`    keeps: ${kept.length === 0 ? "nothing" : kept.join(", ")}`);
+    const width = Math.max(0, ...user.credentials.map((c) => c.id.length));
+    for (const c of user.credentials) {
+      const what = `${KIND_NOUN[c.kind]}${c.service !== null ? ` (${c.service})` : ""}${c.exposed ? ", exposed" : ""}`;
+      const from = c.status !== null && c.fate === "disable" ? `${c.status} ` : "";
+      lines.push(`    ${c.id.padEnd(width)}  ${what}  ${from}${FATE_WORDS[c.fate]}`);
+    }
+    lines.push(`    console password: ${consolePasswordWords(user.consolePassword.fate)}`);
+    for (const d of user.mfaDevices) lines.push(`    MFA device ${d.serial}: ${mfaWords(d)}`);
+    for (const q of user.quarantinePolicies) lines.push(`    quarantined by AWS: ${q} is attached (cordon never detaches it)`);
+  }
+  if (plan.users.some((u) => u.consolePassword.fate === "delete" || u.consolePassword.fate === "delete-if-present")) lines.push(`  ${CONSOLE_PASSWORD_WARNING}`);
+  lines.push("");
+  return lines;
+}
+
+function consolePasswordWords(fate: ConsolePasswordPlan["fate"]): string {
+  switch (fate) {
+    case "delete":
+      return "present -> deleted at pulumi up (cannot be undone)";
+    case "delete-if-present":
+      return "deleted at pulumi up if there is one (cannot be undone)";
+    case "kept":
+      return "present, kept (keep:)";
+    case "kept-if-present":
+      return "kept if there is one (keep:)";
+    case "none":
+      return "none";
+  }
+}
+
+function mfaWords(device: MfaDevicePlan): string {
+  const enabled = device.enabledAt === null ? "" : `enabled ${device.enabledAt}, `;
+  switch (device.fate) {
+    case "deactivate":
+      return `${enabled}deactivated at pulumi up (deactivateMfaDevices; the device is not deleted)`;
+    case "report":
+      return `${enabled}after the cutoff: who enabled it held a credential then; name it under deactivateMfaDevices to deactivate it`;
+    case "none":
+      return `${enabled}left as it is`;
+    case "gone":
+      return "asked to deactivate, but IAM no longer lists it for the user";
+    case "at-up":
+      return "deactivated at pulumi up if the user still has it (deactivateMfaDevices)";
+  }
+}
+
+/** The root users the incidents name: denied by the SCP, and whose access keys are deleted. */
+export function renderRootUsers(roots: readonly RootUserPlan[], style: RenderStyle = plain): string[] {
+  if (roots.length === 0) return [];
+  const lines = [style.bold(`root users: ${roots.length}`) + style.dim(" (the organization's SCP denies each every action until its file is removed)")];
+  for (const root of roots) {
+    const guardrail = root.guardrail === "denied" ? "denied every action by the SCP" : "the management account: no SCP reaches it; only the root user can act";
+    const keys = root.deleteAccessKeys ? "; its access keys deleted through centralized root access (sts:AssumeRoot, IAMDeleteRootUserCredentials): cannot be undone" : "; its access keys left as they are (deleteAccessKeys: true deletes them)";
+    lines.push(`  root user of ${root.account}  ${guardrail}${keys}  ${style.dim(root.incidents.join(", "))}`);
+  }
+  lines.push("");
+  return lines;
 }

@@ -138,6 +138,33 @@ export const accessKeysNeverCreated: StackValidationPolicy = {
   },
 };
 
+/**
+ * The other credentials cordon disables (issue 20): each type, the component that alone declares
+ * it, and the inputs whose change would replace it (terraform-provider-aws's ForceNew: a new
+ * credential created, this one deleted).
+ */
+const OTHER_CREDENTIALS: readonly { type: string; component: string; replacing: readonly string[] }[] = [
+  { type: "aws:iam/sshKey:SshKey", component: "cordon:iam:DisabledSshPublicKey", replacing: ["encoding", "publicKey", "username"] },
+  { type: "aws:iam/signingCertificate:SigningCertificate", component: "cordon:iam:DisabledSigningCertificate", replacing: ["certificateBody", "userName"] },
+  { type: "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", component: "cordon:iam:DisabledServiceSpecificCredential", replacing: ["credentialAgeDays", "serviceName", "userName"] },
+];
+
+export const otherCredentialsDisabled: ResourceValidationPolicy = {
+  name: "credentials-imported-and-disabled",
+  description: "An SSH public key, a signing certificate or a service-specific credential is declared only by its Disabled component, set Inactive, and never replaced.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const kind = OTHER_CREDENTIALS.find((c) => c.type === args.type);
+    if (kind === undefined) return;
+    const problems: string[] = [];
+    if (parentType(args.urn) !== kind.component) problems.push(`declared outside ${kind.component} (parent ${parentType(args.urn) ?? "none"}): credentials are only imported and disabled`);
+    if (args.props.status !== "Inactive") problems.push(`status is ${JSON.stringify(args.props.status ?? null)}: cordon sets credentials Inactive and never re-enables one`);
+    const missing = kind.replacing.filter((input) => !args.opts.ignoreChanges.includes(input));
+    if (missing.length > 0) problems.push(`ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the credential, creating a new one and deleting this one`);
+    for (const problem of problems) report(`${args.name}: ${problem}`);
+  },
+};
+
 export const deniesOnlyDeny: ResourceValidationPolicy = {
   name: "denies-are-only-denies",
   description: "Every deny cordon declares (a session revocation, a guardrail) holds only Deny statements with the condition cordon writes.",
@@ -194,7 +221,7 @@ export const onlyCordonTypes: ResourceValidationPolicy = {
 };
 
 /** Every policy of the pack. */
-export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [accessKeysDisabled, accessKeysNeverCreated, deniesOnlyDeny, replacementRolesUnderCordon, onlyCordonTypes];
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [accessKeysDisabled, accessKeysNeverCreated, otherCredentialsDisabled, deniesOnlyDeny, replacementRolesUnderCordon, onlyCordonTypes];
 
 /** For a test: the resources a stack policy reads, as the package builds them. */
 export type StackResource = PolicyResource;

@@ -2,9 +2,12 @@
  * The program itself, as a shell that reads, checks and declares; what to declare is decided by
  * pure functions (plan/, program/checks.ts, program/containment.ts). It reads the stack's settings
  * and the incident files, asks IAM (and, in the organization stack, Organizations) everything that
- * could stop `pulumi up` before declaring anything, reads the containment instants other stacks
- * recorded, then declares the plan's components: the keys first, the containment instants once
- * the keys are Inactive, then the deny policies, the replacement roles and the guardrails.
+ * could stop `pulumi up` before declaring anything (every credential of each compromised user
+ * included), reads the containment instants other stacks recorded, then declares the plan's
+ * components: every credential that must not work first, the containment instants once the
+ * incidents' keys are Inactive, then the deny policies, the replacement roles and the guardrails;
+ * at `up` only, it deletes the console passwords and deactivates the MFA devices the plan says
+ * (and, in the organization stack, the root access keys a file asks to delete).
  * index.ts, the entry point Pulumi loads, passes the readers over the AWS SDK; the tests pass
  * moto's answers or a table.
  * @see ../docs/program.md
@@ -15,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AutoContain } from "../components/AutoContain.ts";
 import { ContainmentInstant } from "../components/ContainmentInstant.ts";
 import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
+import { disabledCredential } from "../components/disabled-credentials.ts";
 import { OrganizationGuardrail } from "../components/OrganizationGuardrail.ts";
 import { ReplacementRole } from "../components/ReplacementRole.ts";
 import { SessionRevocation } from "../components/SessionRevocation.ts";
@@ -22,7 +26,8 @@ import { ACCOUNT_ID } from "../incident/fields.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
-import { parseOrganizationConfig, type OrganizationConfig } from "../plan/organization.ts";
+import { credentialsToDisable } from "../plan/credentials.ts";
+import { parseOrganizationConfig, rootUserPlans, type OrganizationConfig } from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
 import { DEFAULT_STACK_PREFIX, STACK_PREFIX, stackName } from "../plan/project.ts";
@@ -50,6 +55,7 @@ import {
   type KeyAfterRun,
   type Recorded,
 } from "./containment.ts";
+import { applyIrreversible, deleteRootAccessKeys, irreversibleAtUp, readCredentialPlan, rootKeysAtUp, type ActsDone, type RootCredentials } from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
 import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
 
@@ -78,11 +84,13 @@ interface Facts {
 
 /**
  * The program, reading IAM through `iam` (and, for the organization stack, Organizations through
- * `organizations`) before it declares anything.
+ * `organizations`) before it declares anything; `root` deletes a member account's root access keys
+ * through centralized root access, in the organization stack, when a file asks it.
  */
 export async function deploy(
   iam: DeployIam,
   organizations?: DeployOrganizations,
+  root?: RootCredentials,
 ): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
   await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);
   const settings = readSettings(new pulumi.Config("cordon"));
@@ -119,14 +127,30 @@ export async function deploy(
   const awaiting = Object.keys(duties.reads).filter((id) => !Object.hasOwn(owners.recorded, id));
   let plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
   refuse(oversizedDeniesProblem(plan));
+  // Every credential IAM lists for each compromised user, and its fate (plan/credentials.ts).
+  const credentials = await beforeDeclaring("IAM", () => readCredentialPlan(incidents, account, iam, containment));
+  const roots = organization === undefined ? [] : rootUserPlans(incidents, organization);
+  if (root === undefined && rootKeysAtUp(roots).length > 0)
+    refuse("cordon declared nothing: an incident asks to delete a root user's access keys, but the program was given no way to use centralized root access");
   for (const note of facts.notes) pulumi.log.info(note);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
 
-  // Keys first. The instants wait for every key of their incident to be Inactive in IAM, without
-  // depending on the keys: a key that fails must not make the engine skip what denies sessions.
-  const keys = plan.accessKeys.map((key) => new DisabledAccessKey(key.resourceName, { accessKey: key }));
+  // Every credential that must not work first: the incidents' keys, every other access key of
+  // their users, their SSH public keys, signing certificates and service-specific credentials, each
+  // imported and set Inactive. The instants wait for every access key's step, without depending on
+  // any: a key that fails must not make the engine skip what denies sessions; and sessions that an
+  // attacker's second key minted before it was disabled fall before the cutoff too.
+  const disabled = credentialsToDisable(plan, credentials);
+  const keys = disabled.accessKeys.map((key) => new DisabledAccessKey(key.resourceName, { accessKey: key }));
+  for (const credential of disabled.others) disabledCredential(credential);
   await Promise.all(keys.map((key) => key.settled));
+  // What no resource can do: at `up`, the console passwords and MFA devices; a preview says so.
+  if (pulumi.runtime.isDryRun()) for (const note of [...irreversibleAtUp(credentials), ...rootKeysAtUp(roots)]) pulumi.log.warn(note);
+  else {
+    say(await applyIrreversible(credentials, iam));
+    if (root !== undefined) say(await deleteRootAccessKeys(roots, root));
+  }
   const recorded = duties.records.filter((id) => plan.incidents.some((i) => i.id === id));
   const unconfirmed = pulumi.runtime.isDryRun() ? { ids: [], notes: [] } : await keysStillUsable(plan, recorded, iam);
   for (const note of unconfirmed.notes) pulumi.log.warn(note);
@@ -173,7 +197,22 @@ export async function deploy(
         [id, { stack, ...(owners.recorded[id]?.containedAt ? { containedAt: owners.recorded[id].containedAt } : {}) }] as const,
     ),
   ]);
-  return stackOutputs(account, plan, (id, output) => instants[id].instant.apply(output), organization, where);
+  return stackOutputs(account, plan, (id, output) => instants[id].instant.apply(output), organization, where, credentials);
+}
+
+/** The program's own acts in its log: what was done as information, what failed as errors (the run goes on). */
+function say(acts: ActsDone): void {
+  for (const line of acts.done) pulumi.log.info(line);
+  for (const line of acts.failed) pulumi.log.error(line);
+}
+
+/** A read before anything is declared: a failure stops the run, declaring nothing. */
+async function beforeDeclaring<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new pulumi.RunError(`cordon declared nothing: cannot read ${what} before declaring: ${(error as Error).message}`);
+  }
 }
 
 /**

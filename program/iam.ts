@@ -5,6 +5,7 @@
  * policy). aws/deploy.ts answers it with the AWS SDK and its default credential chain, as the
  * provider finds its credentials; the tests answer it from moto or from a table.
  */
+import type { CredentialIam } from "./credentials.ts";
 
 /** A role as IAM has it: what decides whether cordon may create it, and where its deny fits. */
 export interface RoleState {
@@ -40,7 +41,11 @@ export interface ListedKey {
   status: string;
 }
 
-export interface DeployIam {
+/**
+ * What the program asks of IAM, and the two acts it does itself (CredentialIam: every credential of
+ * a compromised user listed, a console password deleted, an MFA device deactivated, at `up` only).
+ */
+export interface DeployIam extends CredentialIam {
   /** The account of the credentials the SDK found. */
   account(): Promise<string>;
   /**

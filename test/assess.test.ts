@@ -48,7 +48,7 @@ const iam = new IAMClient({});
 const seed = <T = unknown>(command: unknown): Promise<T> => (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await startMoto({ serviceCredentials: true });
   restoreEnv = useMotoEnv(moto);
 });
 afterAll(async () => {
@@ -113,6 +113,7 @@ describe("assess against moto", () => {
         `user ci-deployer (groups: deployers) · account ${ACCOUNT}`,
         `2 access keys: ${line(first)} · ${line(second)}`,
         "quarantined by AWS (AWSCompromisedKeyQuarantineV3) · no console password · no MFA · no permissions boundary",
+        `in a new incident (nothing kept): ${[first, second].map((id) => (id === exposed ? `${id} access key (exposed) → Inactive` : `${id} access key Inactive, kept so`)).join(" · ")}`,
         "policies: AWSCompromisedKeyQuarantineV3, inline artifacts, AdministratorAccess (group deployers), inline deny-billing (group deployers)",
         "can: administrator-equivalent through group deployers: AdministratorAccess → contain first, restore later",
         `can assume: arn:aws:iam::${ACCOUNT}:role/deploy · in other accounts, roles matching * that trust this account`,

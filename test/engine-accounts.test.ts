@@ -30,7 +30,7 @@ const ID = "2026-11-28-build-key";
 let moto: Moto;
 let dir: string;
 beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
+  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
   dir = mkdtempSync(join(tmpdir(), "cordon-accounts-"));
 });
 afterAll(async () => {

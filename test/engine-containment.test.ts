@@ -36,7 +36,7 @@ let moto: Moto;
 let dir: string;
 let account: Account;
 beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
+  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
 });
 afterAll(async () => {
   await moto?.stop();

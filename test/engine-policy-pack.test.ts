@@ -30,7 +30,7 @@ let account: Account;
 let dir: string;
 const dirs: string[] = [];
 beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
+  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
 });
 afterAll(async () => {
   await moto?.stop();

@@ -358,7 +358,7 @@ describe("what guard cannot judge", () => {
     const result = await guard(dir, ["--base", from, "--head", to, "--now", NOW]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'incidents/2026-11-28-ci-key.yaml:13:1 E_UNKNOWN_FIELD unknown field "user", expected one of id, title, account, cutoff, mode, holdUntil, users, roles, organization, identityCenterUsers, replacementRoles, ticket, owner (did you mean "users"?)\n' +
+      'incidents/2026-11-28-ci-key.yaml:13:1 E_UNKNOWN_FIELD unknown field "user", expected one of id, title, account, cutoff, mode, holdUntil, users, roles, organization, identityCenterUsers, rootUsers, replacementRoles, ticket, owner (did you mean "users"?)\n' +
         "1 error in 1 file: nothing is planned while any incident file is invalid\n" +
         "cordon guard: fix the incident files above: a change that cannot be read cannot be proven safe\n",
     );

@@ -178,8 +178,12 @@ describe("validate command", () => {
     );
     const lines = io.stderr.trim().split("\n");
     expect(code).toBe(1);
-    expect(lines.slice(0, -1)).toEqual(expected);
-    expect(lines.at(-1)).toBe(`${expected.length} errors in ${yamlFiles(INVALID).length} files: nothing is planned while any incident file is invalid`);
+    // The repository's project has no organization stack: the CLI also says that a root user cannot be
+    // contained here (E_ROOT_ACCOUNT), which the fixtures, loaded without a project, leave out.
+    const project = lines.filter((line) => line.includes(" E_ROOT_ACCOUNT "));
+    expect(project.map((line) => line.split(" ")[0])).toEqual([`${INVALID}/root-without-scp.yaml:6:14`, `${INVALID}/root-without-scp.yaml:7:14`]);
+    expect(lines.slice(0, -1).filter((line) => !project.includes(line))).toEqual(expected);
+    expect(lines.at(-1)).toBe(`${expected.length + project.length} errors in ${yamlFiles(INVALID).length} files: nothing is planned while any incident file is invalid`);
     expect(io.stdout).toBe("");
   });
 

@@ -4,6 +4,7 @@
  */
 import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { execFile } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,13 +15,18 @@ import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
-import { newPermissions } from "../aws/lookup.ts";
+import { awsClients, CALL_BOUND_SECONDS, REQUEST_LIMITS } from "../aws/clients.ts";
+import { listUserCredentials } from "../aws/credentials.ts";
+import { newPermissions, newRolePermissions } from "../aws/lookup.ts";
 import { TICKET_MAX_LENGTH, TITLE_MAX_LENGTH } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { defaultIncidentId, incidentTemplate } from "../incident/template.ts";
+import { NOTHING_KEPT } from "../incident/types.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { usageOutput } from "./support/usage.ts";
+import { startCloudTrailServer, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
+import { startWedgedServer } from "./support/wedged-server.ts";
 
 const NOW = "2026-11-28T02:16:00Z";
 const dirs: string[] = [];
@@ -47,14 +53,20 @@ describe("against moto_server", () => {
   let moto: Moto;
   let restore: () => void;
   let iam: IAMClient;
+  // moto has no LookupEvents: the roles the key assumed come from the CloudTrail-compatible server.
+  let trail: CloudTrailServer;
   beforeAll(async () => {
     moto = await startMoto({ managedPolicies: false });
     restore = useMotoEnv(moto);
+    trail = await startCloudTrailServer();
+    process.env.AWS_ENDPOINT_URL_CLOUDTRAIL = trail.url;
     iam = new IAMClient({});
   });
   afterAll(async () => {
+    delete process.env.AWS_ENDPOINT_URL_CLOUDTRAIL;
     restore?.();
     await moto?.stop();
+    await trail?.close();
   });
   afterEach(() => moto.reset());
 
@@ -78,7 +90,9 @@ describe("against moto_server", () => {
         `wrote ${file} (cutoff: at-containment)`,
         "  account 123456789012 · mode revoke-older-sessions",
         `  user ci-deployer: ${key} (owner from IAM)`,
+        "    every other credential of ci-deployer set Inactive at pulumi up; its console password deleted (keep: in the file says what to keep)",
         "  role deploy",
+        "  roles looked up in CloudTrail LookupEvents in 33 regions: none assumed",
         "",
         "next:",
         `  1. commit it on a branch: git switch -c incident/2026-11-28-ci-key-in-public-repo && git add ${file} && git commit -m "incident 2026-11-28-ci-key-in-public-repo"`,
@@ -104,10 +118,11 @@ describe("against moto_server", () => {
         account: "123456789012",
         cutoff: "at-containment",
         mode: "revoke-older-sessions",
-        users: [{ name: "ci-deployer", account: "123456789012", accessKeys: [key] }],
+        users: [{ name: "ci-deployer", account: "123456789012", accessKeys: [key], keep: { ...NOTHING_KEPT }, deactivateMfaDevices: [] }],
         roles: [{ name: "deploy", account: "123456789012" }],
         organization: { scp: false, rcp: false },
         identityCenterUsers: [],
+        rootUsers: [],
         replacementRoles: [],
       },
     ]);
@@ -133,7 +148,7 @@ describe("against moto_server", () => {
     const result = await run(cwd, ["--access-key", second, "--access-key", first, "--title", "Two keys in one paste", "--id", "2026-11-28-two-keys"]);
     expect(result.code).toBe(0);
     const [incident] = loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents;
-    expect(incident.users).toEqual([
+    expect(incident.users.map(({ name, account, accessKeys }) => ({ name, account, accessKeys }))).toEqual([
       { name: "dana", account: "123456789012", accessKeys: [second] },
       { name: "ci-deployer", account: "123456789012", accessKeys: [first] },
     ]);
@@ -189,23 +204,34 @@ describe("the AWS calls it makes are the ones it declares", () => {
   // Mocked only inside this block: the moto tests above talk to the real emulator.
   let iamMock: AwsClientStub<IAMClient>;
   let stsMock: AwsClientStub<STSClient>;
+  let trailMock: AwsClientStub<CloudTrailClient>;
   beforeAll(() => {
     iamMock = mockClient(IAMClient);
     stsMock = mockClient(STSClient);
+    trailMock = mockClient(CloudTrailClient);
   });
   afterAll(() => {
     iamMock.restore();
     stsMock.restore();
+    trailMock.restore();
   });
 
-  it("--access-key alone calls exactly newPermissions", async () => {
+  it("--access-key alone calls exactly newPermissions, and CloudTrail's LookupEvents for the roles (newRolePermissions)", async () => {
     iamMock.reset();
     stsMock.reset();
+    trailMock.reset();
     iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "ci-deployer" });
     stsMock.on(GetCallerIdentityCommand).resolves({ Account: "123456789012" });
+    trailMock.on(LookupEventsCommand).resolves({ Events: [] });
     expect((await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--title", "Declared calls"])).code).toBe(0);
-    const called = [...iamMock.calls().map((c) => `iam:${c.args[0].constructor.name}`), ...stsMock.calls().map((c) => `sts:${c.args[0].constructor.name}`)].map((a) => a.replace(/Command$/, ""));
-    expect(called.sort()).toEqual([...newPermissions].sort());
+    const called = [
+      ...iamMock.calls().map((c) => `iam:${c.args[0].constructor.name}`),
+      ...stsMock.calls().map((c) => `sts:${c.args[0].constructor.name}`),
+      ...trailMock.calls().map((c) => `cloudtrail:${c.args[0].constructor.name}`),
+    ].map((a) => a.replace(/Command$/, ""));
+    expect([...new Set(called)].sort()).toEqual([...newPermissions, ...newRolePermissions.cloudtrail].sort());
+    // Every region once, for the one key.
+    expect(trailMock.calls()).toHaveLength(33);
   });
 
   it("--user and --account: no AWS call at all", async () => {
@@ -232,7 +258,7 @@ describe("the AWS calls it makes are the ones it declares", () => {
 describe("flags", () => {
   it.each([
     { args: ["--user", "dana", "--account", "123456789012"], message: 'cordon new: --title is required: what happened, in one line, such as --title "CI key in public repo"' },
-    { args: ["--title", "x", "--account", "123456789012"], message: "cordon new: name at least one principal: --access-key ID (IAM finds its user), --user NAME or --role NAME" },
+    { args: ["--title", "x", "--account", "123456789012"], message: "cordon new: name at least one principal: --access-key ID (IAM finds its user), --user NAME, --role NAME or --root ACCOUNT" },
     { args: ["--title", "x", "--access-key", "akia123"], message: 'cordon new: --access-key: found "akia123", expected an access key id: AKIA followed by 16 of A-Z and 0-9' },
     {
       args: ["--title", "x", "--access-key", "ASIAIOSFODNN7EXAMPLE"],
@@ -269,7 +295,7 @@ describe("flags", () => {
       what: "the root user",
       args: ["--user", "root"],
       diagnostic:
-        'E_ROOT_USER user "root": root credentials cannot be restricted by IAM policies; rotate or delete root access keys in the console (Security credentials) and enable MFA on the root user',
+        'E_ROOT_USER user "root": the root user is not an IAM user, and IAM policies cannot restrict it: name it under rootUsers (account: "123456789012") with organization: { scp: true }, which a member account\'s SCP restrains',
     },
     {
       what: "a cutoff in the future",
@@ -499,13 +525,13 @@ describe("the id and the file text", () => {
   const base = { id: "2026-11-28-text", account: "000000000001", writtenAt: new Date(NOW), schemaPath: "../schema/incident.schema.json" };
   it.each([
     { what: "a title with YAML syntax in it", title: 'key: "leaked" # in a #channel - [yes]', mode: "revoke-older-sessions" as const, cutoff: "at-containment", users: [{ name: "u", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }], roles: [] },
-    { what: "roles only, deny-all", title: "Role", mode: "deny-all" as const, cutoff: "2026-11-28T01:00:00Z", users: [], roles: ["deploy", "analytics"] },
+    { what: "roles only, deny-all", title: "Role", mode: "deny-all" as const, cutoff: "2026-11-28T01:00:00Z", users: [], roles: [{ name: "deploy" }, { name: "analytics" }] },
     { what: "a user without keys", title: "User", mode: "revoke-older-sessions" as const, cutoff: "at-containment", users: [{ name: "dana", accessKeys: [] }], roles: [] },
   ])("the template loads back to what was asked: $what", ({ what: _, ...spec }) => {
     const text = incidentTemplate({ ...base, ...spec });
     const loaded = loadIncidents([{ path: "incidents/2026-11-28-text.yaml", text }], { now: new Date(NOW) });
     expect(loaded.errors).toEqual([]);
-    expect(loaded.incidents[0]).toMatchObject({ title: spec.title, mode: spec.mode, cutoff: spec.cutoff, account: "000000000001", users: spec.users, roles: spec.roles.map((name) => ({ name })) });
+    expect(loaded.incidents[0]).toMatchObject({ title: spec.title, mode: spec.mode, cutoff: spec.cutoff, account: "000000000001", users: spec.users.map((u) => ({ ...u, keep: { ...NOTHING_KEPT } })), roles: spec.roles });
   });
 });
 
@@ -518,7 +544,9 @@ describe("through the real CLI", () => {
     const cwd = workdir();
     const { stdout } = await cordon(["new", "--title", "CI key in public repo", "--user", "ci-deployer", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012", "--now", NOW], { cwd });
     expect(stdout.split("\n")[0]).toBe("wrote incidents/2026-11-28-ci-key-in-public-repo.yaml (cutoff: at-containment)");
-    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([[{ name: "ci-deployer", account: "123456789012", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }]]);
+    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([
+      [{ name: "ci-deployer", account: "123456789012", accessKeys: ["AKIAIOSFODNN7EXAMPLE"], keep: { ...NOTHING_KEPT }, deactivateMfaDevices: [] }],
+    ]);
   });
 
   it("without credentials, says to pass --user and --account (exit 2)", async () => {
@@ -535,4 +563,50 @@ describe("through the real CLI", () => {
         "cordon new: no AWS credentials found to ask IAM who owns the key: pass --user NAME and --account ID, or run with credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n",
     });
   });
+});
+
+describe("no endpoint can hold new (the contain workflow waits for it)", () => {
+  const cordon = (args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
+    promisify(execFile)(process.execPath, [resolve(import.meta.dirname, "..", "node_modules", ".bin", "cordon"), ...args], { cwd, env }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+
+  it("IAM and STS accept the connection and never answer: new gives up within its bound, says so, exit 2", async () => {
+    const wedged = await startWedgedServer();
+    try {
+      const cwd = workdir();
+      const env = { PATH: process.env.PATH ?? "", HOME: cwd, AWS_ENDPOINT_URL: wedged.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" };
+      const started = performance.now();
+      const result = await cordon(["new", "--title", "Wedged", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW], cwd, env);
+      const seconds = (performance.now() - started) / 1000;
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `cordon new: could not call iam:GetAccessKeyLastUsed: no answer within ${REQUEST_LIMITS.requestHandler.requestTimeout / 1000} s, ${REQUEST_LIMITS.maxAttempts} times (TimeoutError); pass --user NAME and --account ID to write the file without AWS\n`,
+      );
+      // Every attempt reached the endpoint, and none was answered: the bound is the SDK's timeouts.
+      expect(wedged.connections()).toBeGreaterThanOrEqual(REQUEST_LIMITS.maxAttempts);
+      // IAM and STS are asked at once: one call's bound, and what starting the CLI takes.
+      expect(seconds).toBeLessThan(CALL_BOUND_SECONDS + 5);
+      expect(existsSync(join(cwd, "incidents"))).toBe(false);
+    } finally {
+      await wedged.close();
+    }
+  }, 60_000);
+
+  it("the same for the clients of the program, verify and assess (awsClients): a listing gives up within the bound, saying why", async () => {
+    const wedged = await startWedgedServer();
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL: wedged.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" });
+    const clients = awsClients();
+    try {
+      const started = performance.now();
+      await expect(listUserCredentials(clients, "123456789012", "ci-deployer")).rejects.toThrow("cannot reach AWS calling iam:GetUser (ETIMEDOUT): check the network, AWS_ENDPOINT_URL and the proxy settings");
+      expect((performance.now() - started) / 1000).toBeLessThan(CALL_BOUND_SECONDS + 1);
+    } finally {
+      for (const client of Object.values(clients)) client.destroy();
+      process.env = saved;
+      await wedged.close();
+    }
+  }, 60_000);
 });

@@ -220,7 +220,8 @@ describe("commands: every call the CLI sends is declared and granted", () => {
   let key: string;
 
   beforeAll(async () => {
-    moto = await startMoto();
+    // moto lacks service-specific credentials, which assess lists: the proxy answers them.
+    moto = await startMoto({ serviceCredentials: true });
     restoreEnv = useMotoEnv(moto);
     iamMock.send.callThrough();
     stsMock.send.callThrough();

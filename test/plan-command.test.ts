@@ -20,7 +20,8 @@ describe("plan --json on the examples follows the contract", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
     const json = JSON.parse(stdout);
-    expect(Object.keys(json).sort()).toEqual(["accessKeys", "denyPolicies", "goneAccessKeys", "incidents", "organizationExclusions", "organizationPolicies", "replacementRoles"]);
+    // Issue 20 added credentials and rootUsers: additive, every earlier field stays.
+    expect(Object.keys(json).sort()).toEqual(["accessKeys", "credentials", "denyPolicies", "goneAccessKeys", "incidents", "organizationExclusions", "organizationPolicies", "replacementRoles", "rootUsers"]);
     for (const incident of json.incidents) {
       expect(incident).toMatchObject({ id: expect.any(String), file: expect.any(String), account: expect.stringMatching(/^\d{12}$/), mode: expect.stringMatching(/^(revoke-older-sessions|deny-all)$/), cutoff: expect.any(String) });
       expect(incident.expiresAt === null || typeof incident.expiresAt === "string").toBe(true);
@@ -90,7 +91,7 @@ describe("plan --json on the examples follows the contract", () => {
 
   it("keeps one account's incidents with --account", async () => {
     const { stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--account", "210987654321");
-    expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], goneAccessKeys: [], replacementRoles: [], organizationPolicies: [], organizationExclusions: [] });
+    expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], goneAccessKeys: [], replacementRoles: [], organizationPolicies: [], organizationExclusions: [], credentials: { users: [] }, rootUsers: [] });
   });
 
   it("keeps one account's share of a multi-account incident with --account: its principals only, no guardrail", async () => {

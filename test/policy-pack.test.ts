@@ -28,6 +28,14 @@ let organizationRun: ProgramRun;
 
 beforeAll(async () => {
   const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: KEYS, roles: ["analytics-readonly", "deploy"] });
+  // What the attacker added to ci-deployer: one credential of every other kind, each disabled by the run.
+  cloud.otherCredentials = {
+    "ci-deployer": [
+      { kind: "ssh-public-key", id: "APKAATTACKERSSHKEY01", status: "Active", createdAt: null },
+      { kind: "signing-certificate", id: "CERT00000000000000000000ABC", status: "Active", createdAt: null },
+      { kind: "service-specific-credential", id: "ACCABEDROCKAPIKEY0001", status: "Active", createdAt: null, service: "bedrock.amazonaws.com" },
+    ],
+  };
   accountRun = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": EXAMPLES } });
   const management = new FakeCloud({ account: MANAGEMENT });
   organizationRun = await runProgram(() => deploy(management.iam, management.organizations), {
@@ -58,6 +66,7 @@ describe("the program's own resources pass every policy", () => {
 
   it("the examples exercise every policy: keys, both kinds of deny, guardrails, replacement roles", () => {
     const types = new Set([...accountRun.resources, ...organizationRun.resources].map((r) => r.type));
+    for (const type of ["aws:iam/sshKey:SshKey", "aws:iam/signingCertificate:SigningCertificate", "aws:iam/serviceSpecificCredential:ServiceSpecificCredential"]) expect(types).toContain(type);
     for (const type of ["aws:iam/accessKey:AccessKey", "aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:organizations/policy:Policy", "aws:iam/role:Role"]) expect(types).toContain(type);
   });
 
@@ -67,6 +76,9 @@ describe("the program's own resources pass every policy", () => {
       "cordon:events:AutoContain",
       "cordon:iam:ContainmentInstant",
       "cordon:iam:DisabledAccessKey",
+      "cordon:iam:DisabledServiceSpecificCredential",
+      "cordon:iam:DisabledSigningCertificate",
+      "cordon:iam:DisabledSshPublicKey",
       "cordon:iam:ReplacementRole",
       "cordon:iam:SessionRevocation",
       "cordon:organizations:OrganizationGuardrail",
@@ -90,6 +102,20 @@ describe("each broken invariant fails the pack", () => {
   it("a key that a change of user would replace: a new key created, this one deleted", async () => {
     expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/accessKey:AccessKey").ignoreChanges = ["pgpKey"]))).toEqual([
       expect.stringMatching(/^access-keys-imported-and-disabled: .*: ignoreChanges lacks user: a change of it would replace the key, creating a new one and deleting this one$/),
+    ]);
+  });
+
+  it("an SSH public key, signing certificate or service-specific credential set Active, replaceable, or declared outside its component", async () => {
+    expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/sshKey:SshKey").inputs.status = "Active"))).toEqual([
+      expect.stringMatching(/^credentials-imported-and-disabled: .*ssh-key.*: status is "Active": cordon sets credentials Inactive and never re-enables one$/),
+    ]);
+    expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/signingCertificate:SigningCertificate").ignoreChanges = ["userName"]))).toEqual([
+      expect.stringMatching(/^credentials-imported-and-disabled: .*: ignoreChanges lacks certificateBody: a change of it would replace the credential, creating a new one and deleting this one$/),
+    ]);
+    const credential = (rs: AnalyzedResource[]) => find(rs, "aws:iam/serviceSpecificCredential:ServiceSpecificCredential");
+    expect(await broken(() => accountRun, (rs) => (credential(rs).urn = credential(rs).urn.replace("cordon:iam:DisabledServiceSpecificCredential$", "cordon:iam:DisabledAccessKey$")))).toEqual([
+      expect.stringMatching(/^credentials-imported-and-disabled: .*: declared outside cordon:iam:DisabledServiceSpecificCredential \(parent cordon:iam:DisabledAccessKey\): credentials are only imported and disabled$/),
+      expect.stringMatching(/^only-cordon-resource-types: .*: aws:iam\/serviceSpecificCredential:ServiceSpecificCredential is not a type cordon:iam:DisabledAccessKey declares: the stack declares nothing else$/),
     ]);
   });
 

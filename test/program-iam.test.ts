@@ -24,6 +24,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { actionOfCommand as actionOf, awsClients } from "../aws/clients.ts";
+import { credentialReadPermissions } from "../aws/credentials.ts";
 import { deployIam, programReadPermissions } from "../aws/deploy.ts";
 import { deployDeclarations } from "../commands/permissions.ts";
 import { deployPermissions } from "../components/permissions.ts";
@@ -48,7 +49,7 @@ let dir: string;
 
 beforeAll(async () => {
   // No AWS managed policies: every policy here is seeded, and resets stay fast.
-  moto = await startMoto({ managedPolicies: false });
+  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
   restoreEnv = useMotoEnv(moto);
   iam = new IAMClient({});
 });
@@ -409,7 +410,7 @@ describe("aws/deploy.ts takes only IAM's NoSuchEntity for a deleted key", () => 
 });
 
 describe("the program's own IAM reads are declared for the deployer", () => {
-  it("sends only calls that programReadPermissions or the invokes declare, and the deploy policy grants them", async () => {
+  it("sends only calls that programReadPermissions, credentialReadPermissions or the invokes declare, and the deploy policy grants them", async () => {
     await user("ci-deployer");
     await role("deploy");
     await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }));
@@ -428,19 +429,27 @@ describe("the program's own IAM reads are declared for the deployer", () => {
       expect([...sent].sort()).toEqual([
         "iam:GetAccessKeyLastUsed",
         "iam:GetAccountSummary",
+        "iam:GetLoginProfile",
         "iam:GetRole",
         "iam:GetRolePolicy",
+        "iam:GetUser",
         "iam:ListAccessKeys",
         "iam:ListAttachedRolePolicies",
         "iam:ListAttachedUserPolicies",
+        "iam:ListMFADevices",
         "iam:ListRolePolicies",
+        "iam:ListSSHPublicKeys",
+        "iam:ListServiceSpecificCredentials",
+        "iam:ListSigningCertificates",
         "sts:GetCallerIdentity",
       ]);
       const invokes = [...deployPermissions["aws:index/getCallerIdentity:getCallerIdentity"]];
-      expect([...sent].filter((action) => !programReadPermissions.includes(action) && !invokes.includes(action))).toEqual([]);
+      // The program's reads: its own (aws/deploy.ts) and every credential of each user (aws/credentials.ts).
+      const reads = [...programReadPermissions, ...credentialReadPermissions];
+      expect([...sent].filter((action) => !reads.includes(action) && !invokes.includes(action))).toEqual([]);
       expect(notGranted(sent, deployPolicy(deployDeclarations).document)).toEqual([]);
       // negative control
-      expect([...sent].filter((action) => !programReadPermissions.filter((a) => a !== "iam:GetAccountSummary").includes(action) && !invokes.includes(action))).toEqual(["iam:GetAccountSummary"]);
+      expect([...sent].filter((action) => !reads.filter((a) => a !== "iam:GetAccountSummary").includes(action) && !invokes.includes(action))).toEqual(["iam:GetAccountSummary"]);
     } finally {
       iamMock.restore();
       stsMock.restore();

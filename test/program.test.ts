@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
-import { containmentFromStackOutputs, type StackOutputs } from "../plan/outputs.ts";
+import { containmentFromStackOutputs, type StackOutputs, type UserCredentialsOutput } from "../plan/outputs.ts";
 import { FakeCloud, declared, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const PROJECT_DIR = resolve(import.meta.dirname, "..");
@@ -59,6 +59,31 @@ const beforeContainment = (instant: string) => denyBefore("CordonRevokeSessionsB
 const beforeCutoff = (instant: string) => denyBefore("CordonRevokeSessionsBeforeCutoff", instant);
 const denyAll = { Sid: "CordonDenyAll", Effect: "Deny", Action: "*", Resource: "*" };
 const documentOf = (run: ProgramRun, type: string, name: string) => JSON.parse(String(resource(run, type, name).inputs.policy));
+/** One user's credentials as the examples' first run finds them: one access key each, Active, disabled by the run. */
+const userCredentials = (user: string, key: string, incidents: string[]): UserCredentialsOutput => ({
+  account: ACCOUNT,
+  user,
+  exists: true,
+  incidents,
+  credentials: [{ kind: "access-key", id: key, status: "Active", fate: "disable", service: null, createdAt: null }],
+  consolePassword: { state: "absent", fate: "none" },
+  mfaDevices: [],
+  quarantinePolicies: [],
+});
+/**
+ * The stack outputs as the next run publishes them: its credentials are what that run found, so a
+ * key the previous run disabled is now found Inactive and kept so; everything else is the same.
+ */
+function foundDisabled(outputs: Record<string, unknown>): Record<string, unknown> {
+  const users = outputs.credentials as { credentials: { status: string | null; fate: string }[] }[];
+  return {
+    ...outputs,
+    credentials: users.map((u) => ({
+      ...u,
+      credentials: u.credentials.map((c) => (c.fate === "disable" ? { ...c, status: "Inactive", fate: "already-inactive" } : c)),
+    })),
+  };
+}
 
 describe("the examples", () => {
   it("declare exactly one component per piece of the plan, and its resources", async () => {
@@ -280,6 +305,11 @@ describe("the examples", () => {
       },
       replacementRoles: ["backup-instance", "ci-deployer-oidc", "dana-from-builder"],
       rolesWithManagedDeny: [],
+      credentials: [
+        userCredentials("ci-deployer", "AKIAIOSFODNN7EXAMPLE", ["2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"]),
+        userCredentials("dana", "AKIAJ7Q2EXAMPLEKEY77", ["2026-11-28-key-in-ticket"]),
+        userCredentials("svc-backup", "AKIAI44QH8DHBEXAMPLE", ["2026-11-27-laptop-backup-key"]),
+      ],
     };
     expect(run.outputs).toEqual(expected);
     expect(containmentFromStackOutputs(run.outputs)).toEqual({ "2026-11-28-key-in-ticket": CUTOFF });
@@ -307,7 +337,7 @@ describe("the at-containment cutoff", () => {
     cloud.now = new Date("2026-11-29T08:00:00Z");
     const second = await up(cloud, "examples/incidents");
     expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`)).toEqual({ Version: "2012-10-17", Statement: [beforeContainment(CUTOFF)] });
-    expect(second.outputs).toEqual(first.outputs);
+    expect(second.outputs).toEqual(foundDisabled(first.outputs!));
   });
 
   it("is recorded again, later, when a follow-up pull request adds a key to the incident", async () => {
@@ -347,12 +377,14 @@ describe("reconciliation", () => {
     const first = await up(cloud, "examples/incidents");
     cloud.now = new Date("2026-11-28T13:00:00Z");
     const second = await up(cloud, "examples/incidents");
-    expect(second.resources).toEqual(first.resources);
+    // Only the stack's outputs differ: they say what each run found (the second, keys already Inactive).
+    const expected = first.resources.map((r) => (r.type === "pulumi:pulumi:Stack" ? { ...r, registeredOutputs: foundDisabled(r.registeredOutputs!) } : r));
+    expect(second.resources).toEqual(expected);
   });
 });
 
 describe("removing an incident", () => {
-  it("leaves every other resource's URN unchanged, and retains its key and replacement role", async () => {
+  it("leaves every other resource's URN unchanged, retains its replacement role, and keeps disabling the key of a user still named", async () => {
     const cloud = exampleCloud();
     const dir = incidentsFolder();
     const before = await up(cloud, dir);
@@ -364,15 +396,16 @@ describe("removing an incident", () => {
     expect(after.resources.filter((r) => !before.resources.some((b) => b.urn === r.urn))).toEqual([]);
     expect(removed.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
       [
-        "cordon:iam:DisabledAccessKey 123456789012-ci-deployer-AKIAIOSFODNN7EXAMPLE",
-        "aws:iam/accessKey:AccessKey 123456789012-ci-deployer-AKIAIOSFODNN7EXAMPLE",
         "cordon:iam:ReplacementRole 123456789012-ci-deployer-oidc",
         "aws:iam/role:Role 123456789012-ci-deployer-oidc",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment 123456789012-ci-deployer-oidc-aws:policy/ReadOnlyAccess",
       ].sort(),
     );
-    // Pulumi forgets retained resources instead of deleting them: the key stays disabled, the role stays.
+    // Pulumi forgets retained resources instead of deleting them: the role stays.
     for (const r of removed.filter((r) => r.custom)) expect(r.retainOnDelete, r.urn).toBe(true);
+    // The removed file's key is its user's, and 2026-11-28-key-in-ticket still names that user: every
+    // credential of a compromised user stays Inactive, under the same URN.
+    expect(resource(after, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-AKIAIOSFODNN7EXAMPLE`).inputs).toEqual({ user: "ci-deployer", status: "Inactive" });
     // The deny of a principal that another incident still names stays, without the removed cutoff.
     expect(documentOf(after, "aws:iam/policy:Policy", `${ACCOUNT}-user-ci-deployer`).Statement).toEqual([beforeContainment(CUTOFF)]);
     expect(Object.keys((after.outputs as unknown as StackOutputs).incidents)).toEqual(["2026-11-27-laptop-backup-key", "2026-11-28-key-in-ticket"]);
@@ -382,7 +415,7 @@ describe("removing an incident", () => {
     const run = await up(exampleCloud(), incidentsFolder({}, false));
     expect(run.error).toBeUndefined();
     expect(declared(run)).toEqual([]);
-    expect(run.outputs).toEqual({ account: ACCOUNT, incidents: {}, replacementRoles: [], rolesWithManagedDeny: [] });
+    expect(run.outputs).toEqual({ account: ACCOUNT, incidents: {}, replacementRoles: [], rolesWithManagedDeny: [], credentials: [] });
   });
 });
 

@@ -7,11 +7,14 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DiagnosticCode } from "../incident/rules.ts";
+import type { DiagnosticCode, RuleContext } from "../incident/rules.ts";
 import type { SourceFile } from "../incident/types.ts";
 
-/** Files to load together, or paths to read (for the rule about reading them). */
-export type Fixture = { files: SourceFile[] } | { paths: string[] };
+/**
+ * Files to load together (with the project's organization, for the rules that need it), or paths
+ * to read (for the rule about reading them).
+ */
+export type Fixture = { files: SourceFile[]; organization?: RuleContext["organization"] } | { paths: string[] };
 
 /** The instant the fixtures are judged at. */
 export const FIXTURE_NOW = new Date("2026-11-28T12:00:00Z");
@@ -69,6 +72,14 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
   E_TRUST_SERVICE: { invalid: invalid("trust-service.yaml"), valid: one("service", role("{ service: ec2.amazonaws.com }")) },
   E_TRUST_PRINCIPAL: { invalid: invalid("trust-principal.yaml"), valid: one("principal", role('{ principals: ["arn:aws:iam::210987654321:role/builder"] }')) },
   E_POLICY_ARN: { invalid: invalid("policy-arn.yaml"), valid: one("policy-arn", role("{ service: ec2.amazonaws.com }", '    managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n')) },
+  E_CREDENTIAL_ID: {
+    invalid: invalid("keep-ids.yaml"),
+    valid: one(
+      "kept-ids",
+      "users:\n  - name: ci-deployer\n    keep:\n      serviceSpecificCredentials: [ACCAEXAMPLE123EXAMPLE]\n      sshPublicKeys: [APKAEIBAERJR2EXAMPLE]\n      signingCertificates: [ID123456789012345EXAMPLE, 2ci4gwm5u2b0c5grtfvzwj9xhqi3k2vn]\n      consolePassword: true\n",
+    ),
+  },
+  E_MFA_SERIAL: { invalid: invalid("mfa-serial.yaml"), valid: one("mfa", 'users: [{ name: dana, deactivateMfaDevices: ["arn:aws:iam::123456789012:mfa/attacker", GAHT12345678] }]\n') },
   E_IDENTITY_CENTER_USER_ID: {
     invalid: invalid("identity-center-users.yaml"),
     valid: one("identity-center", "organization: { scp: true }\nidentityCenterUsers: [{ userId: 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a }, { userId: 6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a }]\n"),
@@ -87,6 +98,17 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
   E_HOLD_UNTIL: { invalid: invalid("hold-until-early.yaml"), valid: one("held", "users: [{ name: dana }]\n", "holdUntil: 2026-11-29T22:00:00Z\n") },
   E_NO_PRINCIPAL: { invalid: invalid("no-principal.yaml"), valid: one("roles-only", "roles: [{ name: deploy }]\n") },
   E_ROOT_USER: { invalid: invalid("root-user.yaml"), valid: one("rootless", "users: [{ name: root-admin }]\n") },
+  // Guardrails for a member account's root user.
+  E_ROOT_GUARDRAIL: { invalid: invalid("root-without-scp.yaml"), valid: one("member-root", 'rootUsers: [{ account: "444455556666" }]\norganization: { scp: true }\n') },
+  // The management account's root, or any root without an organization stack; a member account's passes.
+  E_ROOT_ACCOUNT: {
+    invalid: { files: [incident("management-root", 'rootUsers: [{ account: "999999999999" }]\norganization: { scp: true }\n')], organization: { managementAccount: "999999999999" } },
+    valid: { files: [incident("member-root", 'rootUsers: [{ account: "444455556666" }]\norganization: { scp: true }\n')], organization: { managementAccount: "999999999999" } },
+  },
+  E_KEEP_CONFLICT: {
+    invalid: invalid("keep-conflict.yaml"),
+    valid: one("keep", "users:\n  - name: ci-deployer\n    accessKeys: [AKIAIOSFODNN7EXAMPLE]\n    keep: { accessKeys: [AKIAI44QH8DHBEXAMPLE], sshPublicKeys: [APKAEIBAERJR2EXAMPLE] }\n"),
+  },
   // A user and a role of one name are two principals; so are two roles of one name in two accounts.
   E_DUPLICATE_PRINCIPAL: {
     invalid: invalid("duplicate-principal.yaml"),

@@ -11,7 +11,7 @@ import { FIXTURE_NOW, missingFixtures, RULE_FIXTURES, type Fixture } from "./rul
 
 const codes = Object.keys(RULES) as DiagnosticCode[];
 const load = (fixture: Fixture): LoadResult =>
-  "paths" in fixture ? loadIncidentPaths(fixture.paths, process.cwd(), FIXTURE_NOW) : loadIncidents(fixture.files, { now: FIXTURE_NOW });
+  "paths" in fixture ? loadIncidentPaths(fixture.paths, process.cwd(), FIXTURE_NOW) : loadIncidents(fixture.files, { now: FIXTURE_NOW, organization: fixture.organization });
 
 describe("every rule has a valid and an invalid fixture", () => {
   it("none is missing", () => {

@@ -149,7 +149,7 @@ it("an empty folder has nothing to remove", async () => {
   expect(io.stdout).toBe("no incidents in incidents/: nothing is contained, nothing to remove\n");
   const json = memoryIo({ cwd: empty });
   expect(await main(["status", "--json"], json)).toBe(0);
-  expect(JSON.parse(json.stdout)).toEqual({ incidents: [] });
+  expect(JSON.parse(json.stdout)).toEqual({ incidents: [], credentials: [] });
   rmSync(empty, { recursive: true, force: true });
 });
 

@@ -31,6 +31,9 @@ function fakeIam(account: string, reads: string[]): LiveIam {
       return { arn: `arn:aws:iam::${account}:role/${name}`, policy: { state: "attached", document: plan.denyPolicies[0].document } };
     },
     keys: async () => ({}),
+    credentials: async () => {
+      throw new Error("no user in these incidents");
+    },
     simulate: async (_arn, actions, tokenIssueTime) => {
       reads.push(`simulate ${tokenIssueTime}`);
       return decisions(actions, tokenIssueTime < "2026-11-28T10:00:00Z" ? "explicitDeny" : "allowed");
@@ -74,6 +77,9 @@ describe("an at-containment instant comes from the stack outputs only (issue 10,
       },
       role: async (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}`, policy: { state: "attached", document } }),
       keys: async () => ({}),
+      credentials: async () => {
+        throw new Error("no user");
+      },
       simulate: async (_arn, actions, at) => decisions(actions, plan.denyPolicies[0].mode === "deny-all" || at < liveInstant ? "explicitDeny" : "allowed"),
     };
   }

@@ -15,6 +15,14 @@ import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreateGroupCommand,
+  CreateLoginProfileCommand,
+  CreateServiceSpecificCredentialCommand,
+  CreateVirtualMFADeviceCommand,
+  DeactivateMFADeviceCommand,
+  DeleteLoginProfileCommand,
+  EnableMFADeviceCommand,
+  UpdateServiceSpecificCredentialCommand,
+  UploadSSHPublicKeyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
@@ -59,6 +67,8 @@ import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, type PolicyDocument } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { SSH_PUBLIC_KEY } from "./support/credentials.ts";
+import { randomBytes } from "node:crypto";
 
 const ACCOUNT = "123456789012";
 const NOW = "2026-11-28T12:00:00Z";
@@ -82,7 +92,7 @@ const iam = new IAMClient({});
 const seed = <T>(command: unknown): Promise<T> => realSend(iam, command);
 
 beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
+  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
   restoreEnv = useMotoEnv(moto);
 });
 afterAll(async () => {
@@ -254,7 +264,7 @@ describe("verify against moto", () => {
     expect(stdout).toBe(
       [
         `role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: allowed ✓`,
-        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: explicit deny ✓  after: allowed ✓`,
+        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓`,
         `containment holds: 2 principals of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
         "",
       ].join("\n"),
@@ -278,8 +288,12 @@ describe("verify against moto", () => {
       ["deny-attached", true],
       ["document-matches", true],
       ["key-inactive", true],
+      ["credentials-inactive", true],
+      ["console-password", true],
       ["denied-before-cutoff", true],
       ["after-cutoff", true],
+      ["session-token-denied", true],
+      ["federation-token-denied", true],
     ]);
     const before = user.checks.find((c: { check: string }) => c.check === "denied-before-cutoff");
     expect(before.tokenIssueTime).toBe("2026-11-28T09:59:00Z");
@@ -298,12 +312,14 @@ describe("verify against moto", () => {
     expect(code).toBe(1);
     expect(stdout).toContain(
       "user ci-deployer  deny attached ✗  " +
-        `${key} Inactive ✓  token before cutoff: explicit deny ✗  after: allowed ✓\n` +
+        `${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✗  GetSessionToken and GetFederationToken before cutoff: explicit deny ✗  after: allowed ✓\n` +
         "  ✗ deny policy cordon-revoke-sessions-ci-deployer does not exist → run `pulumi up --refresh` to attach it, then verify again\n" +
-        "  ✗ a token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n",
+        "  ✗ a token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n" +
+        "  ✗ a GetSessionToken token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n" +
+        "  ✗ a GetFederationToken token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n",
     );
     expect(stdout).toContain(`containment not proven: 2 principals of 1 active incident in account ${ACCOUNT}, see ✗ above\n`);
-    expect(stderr).toBe("cordon verify: 2 checks failed: the containment is not proven\n");
+    expect(stderr).toBe("cordon verify: 4 checks failed: the containment is not proven\n");
   });
 
   it("fails when the user's deny policy exists but was detached", async () => {
@@ -354,7 +370,7 @@ describe("verify against moto", () => {
     const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-ci-deployer", Path: "/cordon/", PolicyDocument: equivalent }));
     await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: created.Policy.Arn }));
     const { code, stdout } = await verify();
-    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: explicit deny ✓  after: allowed ✓\n`);
+    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`);
     expect(code).toBe(0);
   });
 
@@ -365,7 +381,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      `user ci-deployer  deny attached ✓  ${key} Active ✗  token before cutoff: explicit deny ✓  after: allowed ✓\n` +
+      `user ci-deployer  deny attached ✓  ${key} Active ✗  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n` +
         `  ✗ ${key} is Active → run \`pulumi up --refresh\` to disable it again; CloudTrail (UpdateAccessKey) says who enabled it\n`,
     );
   });
@@ -376,7 +392,7 @@ describe("verify against moto", () => {
     ciIncident(key);
     await applyPlan();
     const { code, stdout } = await verify();
-    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} deleted ✓  token before cutoff: explicit deny ✓  after: allowed ✓\n`);
+    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} deleted ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`);
     expect(code).toBe(0);
     const json = JSON.parse((await verify("--json")).stdout);
     expect(json.principals.find((p: { name: string }) => p.name === "ci-deployer").checks.find((c: { check: string }) => c.check === "key-inactive")).toEqual({
@@ -458,7 +474,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: explicit deny ✓  after: denied by cordon ✗\n` +
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: denied by cordon ✗\n` +
         `  ✗ a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for ${SIMULATED_ACTIONS.join(", ")} → check the cutoff in the incident file: sessions issued after it (the new access path) must keep working\n`,
     );
   });
@@ -518,7 +534,7 @@ describe("verify against moto", () => {
     await disable(key);
     const { code, stdout, stderr } = await verify();
     expect(stdout).toBe(
-      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: not simulated ✗\n` +
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: not simulated ✗\n` +
         "  ✗ cannot verify 2026-11-28-key-in-ticket: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed → pass --stack-outputs FILE (pulumi stack output --json) with the instant pulumi up recorded; before the first pulumi up, there is nothing to verify yet\n" +
         `containment not proven: 1 principal of 1 active incident in account ${ACCOUNT}, see ✗ above\n`,
     );
@@ -561,7 +577,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      `user ci-deployer  deny attached ✗  ${key} Inactive ✓  token before cutoff: not simulated ✗\n` +
+      `user ci-deployer  deny attached ✗  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: not simulated ✗\n` +
         "  ✗ deny policy cordon-revoke-sessions-ci-deployer does not exist → run `pulumi up --refresh` to attach it, then verify again\n" +
         "  ✗ cannot verify 2026-11-28-key-in-ticket: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed → pass --stack-outputs FILE (pulumi stack output --json) with the instant pulumi up recorded; before the first pulumi up, there is nothing to verify yet\n",
     );
@@ -576,7 +592,7 @@ describe("verify against moto", () => {
     expect(stdout).toBe(
       [
         "role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: explicit deny (deny-all) ✓",
-        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  token before cutoff: explicit deny ✓  after: explicit deny (deny-all) ✓`,
+        `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: explicit deny (deny-all) ✓`,
         `containment holds: 2 principals of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
         "",
       ].join("\n"),
@@ -745,5 +761,90 @@ describe("verify cannot ask AWS", () => {
     expect(stdout).toBe("");
     expect(stderr).toBe("cordon verify: access denied: the credentials may not call iam:SimulatePrincipalPolicy; grant them the commands policy that `cordon permissions` prints\n");
     expect(code).toBe(2);
+  });
+});
+
+describe("verify: every credential of the user, its console password, and its tokens (issue 20, item 7)", () => {
+  /** What an attacker adds to the user: a second key, an SSH key, a CodeCommit credential, a console password, an MFA device. */
+  async function seedAttacker(): Promise<{ key: string; second: string; ssh: string; codecommit: string; mfa: string }> {
+    const key = await seedAccount();
+    const second = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey.AccessKeyId;
+    const ssh = (await seed<{ SSHPublicKey: { SSHPublicKeyId: string } }>(new UploadSSHPublicKeyCommand({ UserName: "ci-deployer", SSHPublicKeyBody: SSH_PUBLIC_KEY }))).SSHPublicKey.SSHPublicKeyId;
+    const codecommit = (await seed<{ ServiceSpecificCredential: { ServiceSpecificCredentialId: string } }>(new CreateServiceSpecificCredentialCommand({ UserName: "ci-deployer", ServiceName: "codecommit.amazonaws.com" })))
+      .ServiceSpecificCredential.ServiceSpecificCredentialId;
+    await seed(new CreateLoginProfileCommand({ UserName: "ci-deployer", Password: `${randomBytes(18).toString("base64")}aA1!` }));
+    const mfa = (await seed<{ VirtualMFADevice: { SerialNumber: string } }>(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: "attacker" }))).VirtualMFADevice.SerialNumber;
+    await seed(new EnableMFADeviceCommand({ UserName: "ci-deployer", SerialNumber: mfa, AuthenticationCode1: "123456", AuthenticationCode2: "654321" }));
+    return { key, second, ssh, codecommit, mfa };
+  }
+  const userLine = (stdout: string) => stdout.split("\n").filter((line) => line.startsWith("user ci-deployer") || line.startsWith("  "));
+
+  it("fails on each credential left Active, a console password and an MFA device the file asks to deactivate; says AWS's quarantine is still attached", async () => {
+    const { key, second, ssh, codecommit, mfa } = await seedAttacker();
+    await seed(new CreatePolicyCommand({ PolicyName: "AWSCompromisedKeyQuarantineV3", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "iam:CreateUser", Resource: "*" }] }) }));
+    await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/AWSCompromisedKeyQuarantineV3` }));
+    writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, `    deactivateMfaDevices: ["${mfa}"]`, "roles:", "  - name: deploy"]);
+    await applyPlan();
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    const open = [second, ssh, codecommit].map((id) => ({ id, kind: id === ssh ? "SSH public key" : id === codecommit ? "service-specific credential" : "access key" }));
+    const order = ["access key", "service-specific credential", "SSH public key"];
+    const named = open.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.id.localeCompare(b.id)).map((c) => `${c.id} (${c.kind})`).join(", ");
+    expect(userLine(stdout)).toEqual([
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✗  console password present ✗  MFA devices deactivated ✗  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: not denied by cordon ✓`,
+      `  ✗ user ci-deployer has 3 credentials that no incident keeps, still Active: ${named} → run \`pulumi up --refresh\`: every credential of a compromised user is set Inactive; CloudTrail (Create*, Upload*, Update*) says who made or enabled it`,
+      "  ✗ user ci-deployer has a console password, which no incident keeps → run `pulumi up`, which deletes it; CloudTrail (CreateLoginProfile, UpdateLoginProfile) says who set it",
+      `  ✗ user ci-deployer still has MFA device ${mfa}, which an incident asks to deactivate → run \`pulumi up\`, which deactivates it`,
+      "  ! AWS's quarantine policy AWSCompromisedKeyQuarantineV3 is still attached to user ci-deployer: cordon never detaches it; detach it in IAM once the user is trusted again",
+    ]);
+  });
+
+  it("holds once every credential is Inactive or kept by name, the password deleted and the device deactivated, as pulumi up leaves them", async () => {
+    const { key, second, ssh, codecommit, mfa } = await seedAttacker();
+    writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, `    keep: { sshPublicKeys: [${ssh}] }`, `    deactivateMfaDevices: ["${mfa}"]`, "roles:", "  - name: deploy"]);
+    await applyPlan();
+    await disable(key);
+    await seed(new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: second, Status: "Inactive" }));
+    await seed(new UpdateServiceSpecificCredentialCommand({ UserName: "ci-deployer", ServiceSpecificCredentialId: codecommit, Status: "Inactive" }));
+    await seed(new DeleteLoginProfileCommand({ UserName: "ci-deployer" }));
+    await seed(new DeactivateMFADeviceCommand({ UserName: "ci-deployer", SerialNumber: mfa }));
+    const { code, stdout } = await verify();
+    expect(userLine(stdout)).toEqual([
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  MFA devices deactivated ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓`,
+    ]);
+    expect(code).toBe(0);
+    const user = JSON.parse((await verify("--json")).stdout).principals.find((p: { type: string }) => p.type === "user");
+    expect(user.checks.find((c: { check: string }) => c.check === "credentials-inactive").message).toBe(`every other credential of user ci-deployer is Inactive or kept by name: 2 Inactive or gone, 1 kept by name (${ssh} (SSH public key))`);
+  });
+
+  it("a kept console password is the stated state", async () => {
+    const { key, second, ssh, codecommit } = await seedAttacker();
+    writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, `    keep: { consolePassword: true, accessKeys: [${second}], sshPublicKeys: [${ssh}], serviceSpecificCredentials: [${codecommit}] }`]);
+    await applyPlan();
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(stdout.split("\n")[0]).toContain("every other credential Inactive or kept ✓  console password kept ✓");
+    expect(code).toBe(0);
+  });
+
+  it("tokens from GetSessionToken and GetFederationToken issued before the cutoff: a deny that spares federated sessions is caught", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    // A hand-edited deny that spares the sessions of GetFederationToken (aws:PrincipalType FederatedUser).
+    await applyPlan({ skip: userPolicy });
+    const spared = { ...plannedPolicies().find(userPolicy)!.document };
+    spared.Statement = spared.Statement.map((s) => ({ ...s, Condition: { ...s.Condition, StringNotEquals: { "aws:PrincipalType": "FederatedUser" } } }));
+    const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-ci-deployer", Path: "/cordon/", PolicyDocument: JSON.stringify(spared) }));
+    await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: created.Policy.Arn }));
+    await disable(key);
+    const json = JSON.parse((await verify("--json")).stdout);
+    const user = json.principals.find((p: { type: string }) => p.type === "user");
+    const result = (check: string) => user.checks.find((c: { check: string }) => c.check === check);
+    expect([result("session-token-denied").ok, result("federation-token-denied").ok]).toEqual([true, false]);
+    expect(result("federation-token-denied").message).toBe(
+      `a GetFederationToken token issued at 2026-11-28T09:59:00Z is not explicitly denied for ${[...SIMULATED_ACTIONS].map((a) => `${a} (allowed)`).join(", ")}`,
+    );
+    expect(json.ok).toBe(false);
   });
 });

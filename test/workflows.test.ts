@@ -59,7 +59,9 @@ const files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
 
 interface Step {
   name?: string;
+  id?: string;
   if?: string;
+  "continue-on-error"?: boolean;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -678,6 +680,48 @@ describe("the contain workflow", () => {
     expect(contain.outputs?.accounts).toBe("${{ steps.accounts.outputs.accounts }}");
   });
 
+  /**
+   * Why a contain job's first strike is not its first act after assuming the role, before any
+   * install or Pulumi run (issue 20, item 4); empty when it is.
+   */
+  function firstStrikeProblems(job: Job): string[] {
+    const problems: string[] = [];
+    const assume = stepIndex(job, usesAction("aws-actions/configure-aws-credentials"));
+    const strike = stepIndex(job, (s) => s.name === "first strike");
+    if (assume < 0 || strike < 0) return ["no role assumed, or no first strike"];
+    if (strike !== assume + 1) problems.push(`the first strike is step ${strike}, not the one right after assuming the role (${assume + 1})`);
+    const installs = (s: Step) =>
+      ["actions/setup-node", "pulumi/actions"].some((action) => usesAction(action)(s)) || /(^|[\s;&|(])(npm|npx|node|pulumi)\s/m.test((s.run ?? "").replace(/^\s*#.*$/gm, ""));
+    for (const [i, s] of job.steps.entries()) if (i <= strike && installs(s)) problems.push(`step ${i} (${s.name ?? s.uses}) installs or runs Node.js or Pulumi before the first strike`);
+    return problems;
+  }
+
+  it("disables the key with direct IAM calls as its first act after assuming the role, before any install or Pulumi run (issue 20)", () => {
+    expect(firstStrikeProblems(contain)).toEqual([]);
+    const strike = step(contain, (s) => s.name === "first strike");
+    expect(strike).toEqual({
+      name: "first strike",
+      id: "strike",
+      if: "steps.request.outputs.mode == 'key'",
+      "continue-on-error": true,
+      env: { ACCESS_KEY: "${{ steps.request.outputs.access-key }}", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+      run: expect.any(String),
+    });
+    // main's script and incident files, as committed: their blobs, raw, never the checkout's files
+    // (run below against a checkout whose files say otherwise).
+    expect(strike.run).toContain('git cat-file blob HEAD:.github/scripts/first-strike.sh > "$RUNNER_TEMP/first-strike.sh"\n');
+    expect(strike.run?.trimEnd().split("\n").at(-1)).toBe('INCIDENTS_DIR="$RUNNER_TEMP/main-incidents" bash "$RUNNER_TEMP/first-strike.sh"');
+    // Everything that installs comes after it, in the same job.
+    for (const match of [usesAction("actions/setup-node"), runs("npm ci"), runs("npx cordon new")]) expect(stepIndex(contain, match)).toBeGreaterThan(stepIndex(contain, (s) => s.name === "first strike"));
+    // The check can fail: an install moved before it, or a step put between the role and it.
+    const setupNode = contain.steps.find(usesAction("actions/setup-node"))!;
+    const early = { ...contain, steps: [setupNode, ...contain.steps.filter((s) => s !== setupNode)] };
+    expect(firstStrikeProblems(early)).toEqual([`step 0 (${setupNode.uses}) installs or runs Node.js or Pulumi before the first strike`]);
+    const assume = stepIndex(contain, usesAction("aws-actions/configure-aws-credentials"));
+    const between = { ...contain, steps: [...contain.steps.slice(0, assume + 1), { name: "x", run: "npx cordon plan" }, ...contain.steps.slice(assume + 1)] };
+    expect(firstStrikeProblems(between)).toEqual([`the first strike is step ${assume + 2}, not the one right after assuming the role (${assume + 1})`, `step ${assume + 1} (x) installs or runs Node.js or Pulumi before the first strike`]);
+  });
+
   it("a comment counts only as `/contain` on a pull request, by an owner, a member or a collaborator, and only when turned on", () => {
     expect(contain.if).toBe(
       "github.event_name != 'issue_comment' || (github.event.issue.pull_request && (github.event.comment.body == '/contain' || startsWith(github.event.comment.body, '/contain ')) && contains(fromJSON('[\"OWNER\", \"MEMBER\", \"COLLABORATOR\"]'), github.event.comment.author_association))",
@@ -1123,16 +1167,61 @@ describe("the contain workflow", () => {
       });
     });
 
-    describe("against moto, with the AWS CLI (the disable job) and cordon's CLI (new)", () => {
+    describe("the first strike, as the contain job runs it (the AWS CLI against moto, the proxy for service-specific credentials in front)", () => {
       let moto: Moto;
       let iam: IAMClient;
       beforeAll(async () => {
-        moto = await startMoto({ managedPolicies: false });
+        moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
         iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
       });
       afterAll(async () => {
         iam?.destroy();
         await moto?.stop();
+      });
+      const statusOf = async (user: string, key: string) => (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === key)?.Status;
+
+      it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
+        await iam.send(new CreateUserCommand({ UserName: "leaked-user" }));
+        const keys: string[] = [];
+        for (let i = 0; i < 2; i++) keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: "leaked-user" }))).AccessKey!.AccessKeyId!);
+        // main: this repository's script, and an incident file that names the second key.
+        const { runner, seed } = repos("first-strike");
+        const script = readFileSync(resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh"), "utf8");
+        addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
+        addFile(seed, "incidents/2026-11-20-older.yaml", `id: 2026-11-20-older\nusers:\n  - name: leaked-user\n    keep: { accessKeys: [${keys[1]}] }\n`, "an older incident");
+        git(seed, "push", "-q", "origin", "HEAD:main");
+        git(runner, "pull", "-q", "origin", "main");
+        // The checkout's own copy says otherwise: the step must read the blobs, not these files.
+        writeFileSync(join(runner, ".github", "scripts", "first-strike.sh"), "#!/bin/bash\necho tampered; exit 3\n");
+        rmSync(join(runner, "incidents", "2026-11-20-older.yaml"));
+        const strike = step(contain, (s) => s.name === "first strike");
+        const from = moto.proxy!.calls.length;
+        // Not runStep: the proxy in front of moto answers from this process, which must not block.
+        const result = await runStepAsync(strike, runner, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ...strike.env, ACCESS_KEY: keys[0] });
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+        expect(moto.proxy!.calls.slice(from, from + 2)).toEqual(["iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"]);
+        expect(result.outputs).toEqual({ user: "leaked-user", disabled: "1", left: "1" });
+        expect(await statusOf("leaked-user", keys[0])).toBe("Inactive");
+        // main's file names it: pulumi up decides, by its keep:.
+        expect(await statusOf("leaked-user", keys[1])).toBe("Active");
+      });
+    });
+
+    describe("against moto, with the AWS CLI (the disable job) and cordon's CLI (new)", () => {
+      let moto: Moto;
+      let iam: IAMClient;
+      // moto has no LookupEvents (it answers HTTP 500): `new`'s CloudTrail lookup goes to the
+      // CloudTrail-compatible server of emulators/, which answers as CloudTrail does.
+      let trail: CloudTrailServer;
+      beforeAll(async () => {
+        moto = await startMoto({ managedPolicies: false });
+        trail = await startCloudTrailServer();
+        iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+      });
+      afterAll(async () => {
+        iam?.destroy();
+        await moto?.stop();
+        await trail?.close();
       });
       async function seedKey(user: string): Promise<string> {
         await iam.send(new CreateUserCommand({ UserName: user }));
@@ -1182,7 +1271,8 @@ describe("the contain workflow", () => {
           const temp = mkdtempSync(join(root, "write-"));
           writeFileSync(join(temp, "title"), title);
           writeFileSync(join(temp, "ticket"), ticket);
-          return runStep(write, runner, { ...moto.env, ACCESS_KEY: key, CORDON_REAL_CLI: "1" }, temp);
+          // Not runStep: the CloudTrail server answers from this process, which must not block.
+          return runStepAsync(write, runner, { ...moto.env, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, ACCESS_KEY: key, CORDON_REAL_CLI: "1" }, temp);
         };
         let key: string;
         beforeAll(async () => {
@@ -1194,27 +1284,28 @@ describe("the contain workflow", () => {
             .filter((name) => readFileSync(join(runner, "incidents", name), "utf8").includes(key))
             .map((name) => readFileSync(join(runner, "incidents", name), "utf8"));
 
-        it("writes the incident with the title and ticket given", () => {
+        it("writes the incident with the title and ticket given, and the roles CloudTrail says the key assumed (none here)", async () => {
           const { runner } = repos("write-given");
-          const result = runWrite(runner, "CI key in public repo", "SEC-1");
+          const result = await runWrite(runner, "CI key in public repo", "SEC-1");
           expect(result.status, result.stdout + result.stderr).toBe(0);
           expect(result.outputs).toEqual({});
           const [file] = declaring(runner);
           expect(file).toContain("title: CI key in public repo\n");
           expect(file).toContain("ticket: SEC-1\n");
+          expect(file).toContain("(CloudTrail LookupEvents in 33 regions; a role session lives at most 12 h): none.\n");
         });
 
-        it("whatever title and ticket were dispatched, writes one incident for the key, and says when it dropped them (generated; issue 19)", () => {
+        it("whatever title and ticket were dispatched, writes one incident for the key, and says when it dropped them (generated; issue 19)", async () => {
           let n = 0;
           const text = fc.oneof(
             fc.string({ maxLength: 40 }),
             fc.string({ minLength: 190, maxLength: 320 }),
             fc.array(fc.constantFrom("a", " ", "\n", "\t", "\u0000", "\u202e", "é", "::error::", "$(x)"), { maxLength: 30 }).map((a) => a.join("")),
           );
-          fc.assert(
-            fc.property(text, text, (title, ticket) => {
+          await fc.assert(
+            fc.asyncProperty(text, text, async (title, ticket) => {
               const { runner } = repos(`write-${n++}`);
-              const result = runWrite(runner, title, ticket);
+              const result = await runWrite(runner, title, ticket);
               expect(result.status, `${JSON.stringify({ title, ticket })}\n${result.stdout}${result.stderr}`).toBe(0);
               const files = declaring(runner);
               expect(files).toHaveLength(1);
@@ -1225,7 +1316,7 @@ describe("the contain workflow", () => {
             }),
             { numRuns: 8 },
           );
-        }, 180_000);
+        }, 60_000);
       });
     });
 
@@ -2011,9 +2102,12 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
   it.each(withStep)("$file $id: the same step, before anything reads the tree, and the job's only install", ({ job }) => {
     const index = job.steps.findIndex((s) => s.name === NAME);
     expect(job.steps[index]).toEqual(step);
-    // Before it: the checkout, setup-node (a pinned version, no cache), and what reads no file.
+    // Before it: the checkout, setup-node (a pinned version, no cache), and what reads no file; in
+    // the contain job, the first strike and the role it needs (issue 20: the key disabled before any
+    // install), which read only git's objects (its test runs it on a checkout whose files differ).
+    const firstStrike = (s: Step) => s.name === "the account's role" || usesAction("aws-actions/configure-aws-credentials")(s) || s.name === "first strike";
     for (const before of job.steps.slice(0, index)) {
-      expect([usesAction("actions/checkout")(before), usesAction("actions/setup-node")(before), before.name === "revisions", before.name === "the request"]).toContain(true);
+      expect([usesAction("actions/checkout")(before), usesAction("actions/setup-node")(before), before.name === "revisions", before.name === "the request", job === workflows["contain.yml"].jobs.contain && firstStrike(before)]).toContain(true);
     }
     expect(job.steps.find(usesAction("actions/setup-node"))?.with).toEqual({ "node-version": 24, "package-manager-cache": false });
     expect(job.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""))).toEqual([step]);
@@ -2240,7 +2334,8 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
     const git = (cwd: string, ...args: string[]) =>
       execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(async () => {
-      moto = await startMoto({ managedPolicies: false });
+      // The proxy in front answers service-specific credentials, which the program lists for each user.
+      moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
       work = mkdtempSync(join(tmpdir(), "cordon-pack-workflow-"));
       mkdirSync(join(work, "bin"));
       writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $* in $PWD" >> "$RUNNER_TEMP/npm-calls"\n`, { mode: 0o755 });

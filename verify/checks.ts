@@ -8,6 +8,7 @@ import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
 import { canonicalStatement } from "../plan/policy-grammar.ts";
 import { fillContainment, pendingPlaceholders, placeholderIncident, recordedFor, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
+import { KIND_NOUN, type UserCredentialPlan } from "../plan/credentials.ts";
 
 /** A principal as it is live: whether it exists, and where cordon's deny policy stands on it. */
 export interface LivePrincipal {
@@ -63,7 +64,17 @@ export const SIMULATED_ACTIONS = [
  */
 export const SIMULATION_OFFSET_MS = 60_000;
 
-export type CheckName = "deny-attached" | "document-matches" | "key-inactive" | "denied-before-cutoff" | "after-cutoff";
+export type CheckName =
+  | "deny-attached"
+  | "document-matches"
+  | "key-inactive"
+  | "denied-before-cutoff"
+  | "after-cutoff"
+  | "credentials-inactive"
+  | "console-password"
+  | "mfa-deactivated"
+  | "session-token-denied"
+  | "federation-token-denied";
 
 export interface Check {
   check: CheckName;
@@ -292,4 +303,80 @@ export function unknownInstant(incidents: string[]): Check {
     `cannot verify ${incidents.join(", ")}: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed`,
     "pass --stack-outputs FILE (pulumi stack output --json) with the instant pulumi up recorded; before the first pulumi up, there is nothing to verify yet",
   );
+}
+
+/**
+ * Every credential of a user, read live and judged by the plan of the incidents naming it: each is
+ * Inactive (or expired, or gone) unless an incident keeps it by name; the console password is gone
+ * unless kept; the MFA devices the files ask to deactivate are no longer the user's. AWS's
+ * quarantine policy still attached, and MFA devices enabled after the cutoff, are said, not failed.
+ */
+export function credentialChecks(user: UserCredentialPlan): { checks: Check[]; warnings: string[] } {
+  const checks: Check[] = [];
+  const warnings: string[] = [];
+  const named = (c: UserCredentialPlan["credentials"][number]) => `${c.id} (${KIND_NOUN[c.kind]})`;
+  // The exposed keys have their own check (key-inactive): every other credential here.
+  const others = user.credentials.filter((c) => !c.exposed);
+  const open = others.filter((c) => c.fate === "disable");
+  const inactive = others.filter((c) => c.fate === "already-inactive" || c.fate === "expired" || c.fate === "gone");
+  const kept = others.filter((c) => c.fate === "kept");
+  const summary = [`${inactive.length} Inactive or gone`, ...(kept.length > 0 ? [`${kept.length} kept by name (${kept.map(named).join(", ")})`] : [])].join(", ");
+  checks.push(
+    open.length === 0
+      ? { check: "credentials-inactive", ok: true, message: `every other credential of user ${user.user} is Inactive or kept by name: ${summary}` }
+      : {
+          check: "credentials-inactive",
+          ok: false,
+          message: `user ${user.user} has ${open.length === 1 ? "a credential" : `${open.length} credentials`} that no incident keeps, still Active: ${open.map(named).join(", ")}`,
+          fix: "run `pulumi up --refresh`: every credential of a compromised user is set Inactive; CloudTrail (Create*, Upload*, Update*) says who made or enabled it",
+        },
+  );
+  const password = user.consolePassword;
+  checks.push(
+    password.fate === "delete"
+      ? { check: "console-password", ok: false, message: `user ${user.user} has a console password, which no incident keeps`, fix: "run `pulumi up`, which deletes it; CloudTrail (CreateLoginProfile, UpdateLoginProfile) says who set it" }
+      : { check: "console-password", ok: true, message: password.fate === "kept" ? `user ${user.user}'s console password is kept (keep: consolePassword: true)` : `user ${user.user} has no console password` },
+  );
+  const left = user.mfaDevices.filter((d) => d.fate === "deactivate");
+  if (user.mfaDevices.some((d) => d.fate === "deactivate" || d.fate === "gone")) {
+    checks.push(
+      left.length === 0
+        ? { check: "mfa-deactivated", ok: true, message: `the MFA devices the incidents ask to deactivate are no longer user ${user.user}'s` }
+        : { check: "mfa-deactivated", ok: false, message: `user ${user.user} still has MFA device ${left.map((d) => d.serial).join(", ")}, which an incident asks to deactivate`, fix: "run `pulumi up`, which deactivates it" },
+    );
+  }
+  for (const device of user.mfaDevices.filter((d) => d.fate === "report")) {
+    warnings.push(`MFA device ${device.serial} of user ${user.user} was enabled at ${device.enabledAt}, after the cutoff: whoever enabled it held a credential then; name it under deactivateMfaDevices to deactivate it`);
+  }
+  for (const policy of user.quarantinePolicies) {
+    warnings.push(`AWS's quarantine policy ${policy} is still attached to user ${user.user}: cordon never detaches it; detach it in IAM once the user is trusted again`);
+  }
+  return { checks, warnings };
+}
+
+/** What each kind of user token carries that IAM's simulator is told: how its requests are seen. */
+export const TOKEN_CONTEXT: Readonly<Record<"session-token-denied" | "federation-token-denied", { call: string; context: Record<string, string> }>> = {
+  "session-token-denied": { call: "GetSessionToken", context: { "aws:PrincipalType": "User" } },
+  "federation-token-denied": { call: "GetFederationToken", context: { "aws:PrincipalType": "FederatedUser" } },
+};
+
+/**
+ * A user's temporary credentials, from GetSessionToken or GetFederationToken, issued before the
+ * cutoff: IAM's simulator must give an explicit deny for every sampled action. They live up to
+ * 36 h, which is why an incident naming a user lasts that long.
+ */
+export function tokenChecks(check: "session-token-denied" | "federation-token-denied", tokenIssueTime: string, results: Record<string, Decision>): Check {
+  const { call } = TOKEN_CONTEXT[check];
+  const open = Object.keys(results).filter((a) => results[a].decision !== "explicitDeny").sort(compareText);
+  const decisions = Object.fromEntries(Object.keys(results).sort(compareText).map((a) => [a, results[a].decision]));
+  return open.length === 0
+    ? { check, ok: true, message: `a ${call} token issued at ${tokenIssueTime} is explicitly denied for ${Object.keys(results).length} sampled actions`, tokenIssueTime, decisions }
+    : {
+        check,
+        ok: false,
+        message: `a ${call} token issued at ${tokenIssueTime} is not explicitly denied for ${open.map((a) => `${a} (${results[a].decision})`).join(", ")}`,
+        fix: "run `pulumi up --refresh`, then verify again",
+        tokenIssueTime,
+        decisions,
+      };
 }

@@ -9,9 +9,12 @@ import { formatInstant } from "../incident/time.ts";
 import { isActive } from "../plan/lifecycle.ts";
 import { denyPolicyName, POLICY_PATH, type ContainmentInstants, type DenyPolicy, type Plan } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
+import { credentialPlan, type UserListing } from "../plan/credentials.ts";
+import type { Incident } from "../incident/types.ts";
 import type { GuardrailReport } from "./organization.ts";
 import {
   compareDocuments,
+  credentialChecks,
   keyChecks,
   offsetInstant,
   policyChecks,
@@ -19,6 +22,8 @@ import {
   SIMULATED_ACTIONS,
   SIMULATION_OFFSET_MS,
   simulationChecks,
+  TOKEN_CONTEXT,
+  tokenChecks,
   unknownInstant,
   type Check,
   type Decision,
@@ -39,8 +44,13 @@ export interface LiveIam {
   role(name: string, policyName: string, policyArn?: string): Promise<LivePrincipal>;
   /** The status and last use of the listed keys of one user; for a key the user has not, its owner (null: deleted). */
   keys(user: string, accessKeyIds: string[]): Promise<Record<string, LiveKey>>;
-  /** IAM's policy simulator for the principal's own policies, with a token issued at `tokenIssueTime`. */
-  simulate(principalArn: string, actions: readonly string[], tokenIssueTime: string): Promise<Record<string, Decision>>;
+  /**
+   * IAM's policy simulator for the principal's own policies, with a token issued at
+   * `tokenIssueTime` (and any other context keys, such as the token's `aws:PrincipalType`).
+   */
+  simulate(principalArn: string, actions: readonly string[], tokenIssueTime: string, context?: Record<string, string>): Promise<Record<string, Decision>>;
+  /** Every credential IAM lists for the user (plan/credentials.ts's listing). */
+  credentials(account: string, user: string): Promise<UserListing>;
 }
 
 export interface PrincipalReport {
@@ -81,8 +91,11 @@ export interface VerifyReport {
   notChecked: { incident: string; account: string }[];
 }
 
-/** Reads IAM for every principal of every active incident of the credentials' account and checks it. */
-export async function verifyContainment(iam: LiveIam, all: Plan, known: ContainmentInstants, now: Date): Promise<VerifyReport> {
+/**
+ * Reads IAM for every principal of every active incident of the credentials' account and checks it.
+ * With the incidents, also every credential of each user, judged by what they keep.
+ */
+export async function verifyContainment(iam: LiveIam, all: Plan, known: ContainmentInstants, now: Date, incidents?: readonly Incident[]): Promise<VerifyReport> {
   const account = await iam.account();
   const active = all.incidents.filter((i) => isActive(i, now));
   // An incident has a share in each account of its principals: this account's is checked here.
@@ -107,7 +120,9 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
   }
 
   const principals: PrincipalReport[] = [];
-  for (const [i, deny] of checked.entries()) principals.push(await verifyPrincipal(iam, all, deny, live[i], known, now));
+  // Only the active incidents decide what a user keeps: an expired one keeps nothing any more.
+  const activeIncidents = incidents?.filter((i) => activeIds.has(i.id));
+  for (const [i, deny] of checked.entries()) principals.push(await verifyPrincipal(iam, all, deny, live[i], known, now, activeIncidents));
   return {
     account,
     now: formatInstant(now),
@@ -140,6 +155,7 @@ async function verifyPrincipal(
   live: LivePrincipal,
   known: ContainmentInstants,
   now: Date,
+  incidents: readonly Incident[] | undefined,
 ): Promise<PrincipalReport> {
   const { type, name } = deny.principal;
   // The recorded instants come from the stack outputs only: a live instant other than the one
@@ -163,6 +179,15 @@ async function verifyPrincipal(
       warnings.push(...keys.warnings);
     }
   }
+  if (type === "user" && live.arn !== null && incidents !== undefined) {
+    const naming = incidents.filter((i) => deny.incidents.includes(i.id));
+    const user = credentialPlan(naming, { account: deny.account, containment: known, listings: [await iam.credentials(deny.account, name)] }).users[0];
+    if (user !== undefined) {
+      const credentials = credentialChecks(user);
+      checks.push(...credentials.checks);
+      warnings.push(...credentials.warnings);
+    }
+  }
   if (live.arn !== null) {
     if (cutoff === null) {
       checks.push(unknownInstant(deny.pendingContainment.filter((id) => recordedFor(known, id) === undefined)));
@@ -170,6 +195,13 @@ async function verifyPrincipal(
       const before = await iam.simulate(live.arn, SIMULATED_ACTIONS, offsetInstant(cutoff, -SIMULATION_OFFSET_MS));
       const after = await iam.simulate(live.arn, SIMULATED_ACTIONS, offsetInstant(cutoff, SIMULATION_OFFSET_MS));
       checks.push(...simulationChecks(deny, cutoff, before, after));
+      if (type === "user") {
+        // A user's own temporary credentials, of either kind, issued before the cutoff.
+        for (const check of ["session-token-denied", "federation-token-denied"] as const) {
+          const at = offsetInstant(cutoff, -SIMULATION_OFFSET_MS);
+          checks.push(tokenChecks(check, at, await iam.simulate(live.arn, SIMULATED_ACTIONS, at, TOKEN_CONTEXT[check].context)));
+        }
+      }
     }
   }
   return {

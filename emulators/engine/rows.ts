@@ -2,9 +2,10 @@
  * The rows of the provider imitation (provider.ts), one per resource type the program declares,
  * each against moto through the AWS SDK. What each call does, and which inputs force a
  * replacement, follows terraform-provider-aws (the provider that @pulumi/aws bridges), read in its
- * source: internal/service/iam/access_key.go, policy.go, role.go, role_policy.go,
- * role_policy_attachment.go, user_policy_attachment.go, openid_connect_provider.go (and diff.go's
- * suppressOpenIDURL), internal/service/organizations/policy.go, policy_attachment.go; and the time
+ * source: internal/service/iam/access_key.go, user_ssh_key.go, signing_certificate.go,
+ * service_specific_credential.go, policy.go, role.go, role_policy.go, role_policy_attachment.go,
+ * user_policy_attachment.go, openid_connect_provider.go (and diff.go's suppressOpenIDURL),
+ * internal/service/organizations/policy.go, policy_attachment.go; and the time
  * provider's static resource (`triggers` and `rfc3339` force a
  * new resource). docs/program.md lists what is read and what is exercised.
  */
@@ -13,6 +14,7 @@ import {
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreateServiceSpecificCredentialCommand,
   CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
@@ -23,6 +25,9 @@ import {
   DeletePolicyVersionCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
+  DeleteServiceSpecificCredentialCommand,
+  DeleteSigningCertificateCommand,
+  DeleteSSHPublicKeyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
@@ -31,10 +36,13 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  GetSSHPublicKeyCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListPolicyVersionsCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
   PutRolePolicyCommand,
   RemoveClientIDFromOpenIDConnectProviderCommand,
   TagOpenIDConnectProviderCommand,
@@ -47,6 +55,12 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateOpenIDConnectProviderThumbprintCommand,
   UpdateRoleCommand,
+  UpdateServiceSpecificCredentialCommand,
+  UpdateSigningCertificateCommand,
+  UpdateSSHPublicKeyCommand,
+  UploadSigningCertificateCommand,
+  UploadSSHPublicKeyCommand,
+  type StatusType,
   type Tag,
 } from "@aws-sdk/client-iam";
 import {
@@ -130,6 +144,151 @@ const accessKey: ResourceRow = {
   },
   async delete(cloud, id, inputs) {
     await cloud.iam.send(new DeleteAccessKeyCommand({ AccessKeyId: id, UserName: text(inputs.user) }));
+  },
+};
+
+/** cleanSSHKey of user_ssh_key.go: an SSH-encoded key without its comment (what follows "ssh-rsa KEY"). */
+const cleanSshKey = (key: string): string => key.split(" ").slice(0, 2).join(" ");
+
+const sshKey: ResourceRow = {
+  // user_ssh_key.go: `username`, `public_key` and `encoding` are ForceNew (the key's comment
+  // suppressed from the diff); `status` is Optional and Computed. The import id is
+  // `username:ssh_public_key_id:encoding`, and the resource's id is then the key's id alone.
+  replaceOn: ["username", "publicKey", "encoding"],
+  equivalent: { publicKey: (old, next) => cleanSshKey(text(old) ?? "").trim() === cleanSshKey(text(next) ?? "").trim(), status: (old, next) => next === undefined || next === null || old === next },
+  computed: ["fingerprint", "sshPublicKeyId", "status"],
+  async create(cloud, inputs) {
+    const uploaded = await cloud.iam.send(new UploadSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyBody: text(inputs.publicKey) }));
+    const id = uploaded.SSHPublicKey?.SSHPublicKeyId ?? "";
+    if (text(inputs.status) !== undefined)
+      await cloud.iam.send(new UpdateSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyId: id, Status: text(inputs.status) as StatusType }));
+    const read = await this.read(cloud, id, inputs);
+    return { id, inputs, outputs: { ...inputs, ...(read?.outputs ?? {}) } };
+  },
+  async read(cloud, id, inputs) {
+    const encoding = text(inputs.encoding) as "SSH" | "PEM";
+    const found = (await orGone(cloud.iam.send(new GetSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyId: id, Encoding: encoding }))))?.SSHPublicKey;
+    if (!found) return null;
+    const body = found.SSHPublicKeyBody ?? "";
+    const read: Properties = { username: found.UserName ?? text(inputs.username) ?? null, publicKey: encoding === "SSH" ? cleanSshKey(body) : body, encoding, status: found.Status ?? null };
+    return { id, inputs: read, outputs: { ...read, fingerprint: found.Fingerprint ?? null, sshPublicKeyId: found.SSHPublicKeyId ?? id } };
+  },
+  async import(cloud, id) {
+    const [username, keyId, encoding] = id.split(":");
+    if (!username || !keyId || !encoding) throw new Error(`unexpected format of ID (${JSON.stringify(id)}), UserName:SSHPublicKeyId:Encoding`);
+    return this.read(cloud, keyId, { username, encoding });
+  },
+  async update(cloud, id, olds, news, outputs) {
+    if (olds.status !== news.status)
+      await cloud.iam.send(new UpdateSSHPublicKeyCommand({ UserName: text(news.username), SSHPublicKeyId: id, Status: text(news.status) as StatusType }));
+    return { ...outputs, ...news };
+  },
+  async delete(cloud, id, inputs) {
+    await cloud.iam.send(new DeleteSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyId: id }));
+  },
+};
+
+const signingCertificate: ResourceRow = {
+  // signing_certificate.go: `certificate_body` and `user_name` are ForceNew; `status` defaults to
+  // Active. Imported by its own id, `certificate_id:user_name` (ImportStatePassthrough), read from
+  // ListSigningCertificates; a delete that finds nothing is done.
+  replaceOn: ["certificateBody", "userName"],
+  defaults: { status: "Active" },
+  computed: ["certificateId"],
+  async create(cloud, inputs) {
+    const uploaded = await cloud.iam.send(new UploadSigningCertificateCommand({ UserName: text(inputs.userName), CertificateBody: text(inputs.certificateBody) }));
+    const certificateId = uploaded.Certificate?.CertificateId ?? "";
+    if (inputs.status !== "Active")
+      await cloud.iam.send(new UpdateSigningCertificateCommand({ UserName: text(inputs.userName), CertificateId: certificateId, Status: text(inputs.status) as StatusType }));
+    return { id: `${certificateId}:${text(inputs.userName)}`, inputs, outputs: { ...inputs, certificateId } };
+  },
+  async read(cloud, id) {
+    const [certificateId, userName] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
+    if (!certificateId || !userName) throw new Error(`unexpected format for ID (${id}), expected CERTIFICATE-ID:USER-NAME`);
+    const listed = await orGone(cloud.iam.send(new ListSigningCertificatesCommand({ UserName: userName })));
+    const found = listed?.Certificates?.find((c) => c.CertificateId === certificateId);
+    if (!found) return null;
+    const read: Properties = { certificateBody: found.CertificateBody ?? null, status: found.Status ?? null, userName: found.UserName ?? userName };
+    return { id, inputs: read, outputs: { ...read, certificateId } };
+  },
+  async import(cloud, id) {
+    return this.read(cloud, id, {});
+  },
+  async update(cloud, id, _olds, news, outputs) {
+    await cloud.iam.send(
+      new UpdateSigningCertificateCommand({ UserName: text(news.userName), CertificateId: id.slice(0, id.indexOf(":")), Status: text(news.status) as StatusType }),
+    );
+    return { ...outputs, ...news };
+  },
+  async delete(cloud, id) {
+    await orGone(cloud.iam.send(new DeleteSigningCertificateCommand({ UserName: id.slice(id.indexOf(":") + 1), CertificateId: id.slice(0, id.indexOf(":")) })));
+  },
+};
+
+const serviceSpecificCredential: ResourceRow = {
+  // service_specific_credential.go: `service_name` and `user_name` are ForceNew (and, in the
+  // version pulumi-aws 7.48 bridges, `credential_age_days`, a Bedrock API key's lifetime: its
+  // schema docs); `status` defaults to Active. Imported by its own id,
+  // `service_name:user_name:service_specific_credential_id` (ImportStatePassthrough), read from
+  // ListServiceSpecificCredentials for that user and service; a delete that finds nothing is
+  // done. moto has no service-specific credentials: emulators/service-credentials.ts answers them.
+  replaceOn: ["serviceName", "userName", "credentialAgeDays"],
+  defaults: { status: "Active" },
+  computed: ["serviceSpecificCredentialId", "serviceUserName", "servicePassword", "serviceCredentialSecret", "createDate", "expirationDate"],
+  async create(cloud, inputs) {
+    const created = (
+      await cloud.iam.send(
+        new CreateServiceSpecificCredentialCommand({
+          UserName: text(inputs.userName),
+          ServiceName: text(inputs.serviceName),
+          CredentialAgeDays: typeof inputs.credentialAgeDays === "number" ? inputs.credentialAgeDays : undefined,
+        }),
+      )
+    ).ServiceSpecificCredential;
+    const credentialId = created?.ServiceSpecificCredentialId ?? "";
+    if (inputs.status !== "Active")
+      await cloud.iam.send(
+        new UpdateServiceSpecificCredentialCommand({ UserName: text(inputs.userName), ServiceSpecificCredentialId: credentialId, Status: text(inputs.status) as StatusType }),
+      );
+    // The real provider's outputs hold the new credential's password or secret; the stand-in keeps
+    // a marker in its place, never the secret (a policy pack sees it set: the credential was created).
+    return {
+      id: `${text(inputs.serviceName)}:${text(inputs.userName)}:${credentialId}`,
+      inputs,
+      outputs: { ...inputs, serviceSpecificCredentialId: credentialId, serviceUserName: created?.ServiceUserName ?? null, servicePassword: "[secret]" },
+    };
+  },
+  async read(cloud, id) {
+    const [serviceName, userName, credentialId, ...rest] = id.split(":");
+    if (credentialId === undefined || rest.length > 0) throw new Error("unknown IAM Service Specific Credential ID format");
+    const listed = await orGone(cloud.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName, ServiceName: serviceName })));
+    const found = listed?.ServiceSpecificCredentials?.find((c) => c.ServiceSpecificCredentialId === credentialId);
+    if (!found) return null;
+    const read: Properties = { serviceName: found.ServiceName ?? serviceName, userName: found.UserName ?? userName, status: found.Status ?? null };
+    return {
+      id,
+      inputs: read,
+      outputs: {
+        ...read,
+        serviceSpecificCredentialId: credentialId,
+        serviceUserName: found.ServiceUserName ?? null,
+        createDate: found.CreateDate?.toISOString() ?? null,
+        expirationDate: found.ExpirationDate?.toISOString() ?? null,
+      },
+    };
+  },
+  async import(cloud, id) {
+    return this.read(cloud, id, {});
+  },
+  async update(cloud, id, _olds, news, outputs) {
+    await cloud.iam.send(
+      new UpdateServiceSpecificCredentialCommand({ UserName: text(news.userName), ServiceSpecificCredentialId: id.split(":")[2], Status: text(news.status) as StatusType }),
+    );
+    return { ...outputs, ...news };
+  },
+  async delete(cloud, id) {
+    const [, userName, credentialId] = id.split(":");
+    await orGone(cloud.iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: credentialId })));
   },
 };
 
@@ -512,6 +671,9 @@ const timeStatic: ResourceRow = {
 /** Resource type token → its row. */
 export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
   "aws:iam/accessKey:AccessKey": accessKey,
+  "aws:iam/sshKey:SshKey": sshKey,
+  "aws:iam/signingCertificate:SigningCertificate": signingCertificate,
+  "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": serviceSpecificCredential,
   "aws:iam/policy:Policy": managedPolicy,
   "aws:iam/userPolicyAttachment:UserPolicyAttachment": policyAttachment("user"),
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": policyAttachment("role"),

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, inject } from "vitest";
 import { spawnMotoServer } from "../../emulators/moto.ts";
+import { startServiceCredentialsProxy, type ServiceCredentialsProxy } from "../../emulators/service-credentials.ts";
 
 export interface Moto {
   endpoint: string;
@@ -15,6 +16,8 @@ export interface Moto {
   /** Forgets every resource: each test seeds what it needs. */
   reset(): Promise<void>;
   stop(): Promise<void>;
+  /** With `serviceCredentials`: the proxy in front of moto that answers IAM's service-specific credentials. */
+  proxy?: ServiceCredentialsProxy;
 }
 
 export interface MotoOptions {
@@ -24,11 +27,24 @@ export interface MotoOptions {
    * @default true
    */
   managedPolicies?: boolean;
+  /**
+   * Put emulators/service-credentials.ts in front of moto, which lacks IAM's service-specific
+   * credentials: `endpoint` is the proxy's, which forwards everything else.
+   * @default false
+   */
+  serviceCredentials?: boolean;
 }
 
 export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
-  const { endpoint, stop } = await spawnMotoServer(inject("motoServer"), options.managedPolicies !== false);
+  const started = await spawnMotoServer(inject("motoServer"), options.managedPolicies !== false);
+  const proxy = options.serviceCredentials === true ? await startServiceCredentialsProxy(started.endpoint) : undefined;
+  const endpoint = proxy?.url ?? started.endpoint;
+  const stop = async () => {
+    await proxy?.close();
+    await started.stop();
+  };
   return {
+    ...(proxy ? { proxy } : {}),
     endpoint,
     env: {
       AWS_ENDPOINT_URL: endpoint,

@@ -17,6 +17,7 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { IAMClient, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import * as pulumi from "@pulumi/pulumi";
+import type { ListedCredential } from "../../plan/credentials.ts";
 import type { DeployIam, IamQuotas, RoleState } from "../../program/iam.ts";
 import type { AttachedPolicy, DeployOrganizations } from "../../program/organization.ts";
 
@@ -106,6 +107,14 @@ export class FakeCloud {
   otherStacks: Record<string, unknown> = {};
   /** The program's own IAM reads through `iam`, in order: `method argument`. */
   readonly reads: string[] = [];
+  /** A user's credentials besides its access keys (SSH public keys, signing certificates, service-specific credentials), as IAM lists them. */
+  otherCredentials: Record<string, ListedCredential[]> = {};
+  /** Users with a console password. */
+  readonly loginProfiles = new Set<string>();
+  /** MFA devices by user, as IAM lists them. */
+  mfaDevices: Record<string, { serial: string; enabledAt: string | null }[]> = {};
+  /** What the program did itself (deleteLoginProfile, deactivateMfaDevice), in order. */
+  readonly acts: string[] = [];
 
   constructor(options: { account: string; accessKeys?: Record<string, string[]>; now?: Date; roles?: string[] }) {
     this.account = options.account;
@@ -127,6 +136,32 @@ export class FakeCloud {
       role: async (name) => Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
       quotas: async () => this.quotas,
+      // A user exists when the table lists its keys (none, or some), as `accessKeys` answers.
+      listUser: async (account, user) => {
+        this.reads.push(`listUser ${user}`);
+        const exists = Object.hasOwn(this.accessKeys, user);
+        const keys = exists ? this.accessKeys[user].map((id): ListedCredential => ({ kind: "access-key", id, status: this.keyStatus.get(id) ?? "Active", createdAt: null })) : [];
+        return {
+          account,
+          user,
+          exists,
+          credentials: exists ? [...keys, ...(this.otherCredentials[user] ?? [])] : [],
+          loginProfile: exists && this.loginProfiles.has(user) ? { createdAt: null } : null,
+          mfaDevices: exists ? (this.mfaDevices[user] ?? []) : [],
+          attachedPolicies: (this.userPolicies[user] ?? []).map((arn) => arn.split("/").pop() ?? arn),
+        };
+      },
+      deleteLoginProfile: async (user) => {
+        this.acts.push(`deleteLoginProfile ${user}`);
+        return this.loginProfiles.delete(user) ? "deleted" : "absent";
+      },
+      deactivateMfaDevice: async (user, serial) => {
+        this.acts.push(`deactivateMfaDevice ${user} ${serial}`);
+        const devices = this.mfaDevices[user] ?? [];
+        if (!devices.some((d) => d.serial === serial)) return "absent";
+        this.mfaDevices[user] = devices.filter((d) => d.serial !== serial);
+        return "deactivated";
+      },
     };
   }
 
