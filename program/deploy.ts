@@ -22,15 +22,14 @@ import { disabledCredential } from "../components/disabled-credentials.ts";
 import { OrganizationGuardrail } from "../components/OrganizationGuardrail.ts";
 import { ReplacementRole } from "../components/ReplacementRole.ts";
 import { SessionRevocation } from "../components/SessionRevocation.ts";
-import { ACCOUNT_ID } from "../incident/fields.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
 import { credentialsToDisable } from "../plan/credentials.ts";
-import { parseOrganizationConfig, rootUserPlans, type OrganizationConfig } from "../plan/organization.ts";
+import { rootUserPlans, type OrganizationConfig } from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
-import { DEFAULT_STACK_PREFIX, STACK_PREFIX, stackName } from "../plan/project.ts";
+import { stackName, stackSettingsFromEngine } from "../plan/project.ts";
 import {
   credentialsProblem,
   denyRoom,
@@ -93,7 +92,7 @@ export async function deploy(
   root?: RootCredentials,
 ): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
   await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);
-  const settings = readSettings(new pulumi.Config("cordon"));
+  const settings = readSettings();
   const { account, organization, prefix } = settings;
   refuse(stackNameProblem(pulumi.getStack(), prefix, account));
 
@@ -329,48 +328,32 @@ async function keysStillUsable(plan: Plan, recorded: string[], iam: DeployIam): 
   return { ids, notes };
 }
 
-/** The stack's settings, checked before anything is declared. */
-function readSettings(config: pulumi.Config): Settings {
-  const account = config.require("account", { pattern: ACCOUNT_ID });
-  const prefix = config.get("stackPrefix", { pattern: STACK_PREFIX }) ?? DEFAULT_STACK_PREFIX;
+/**
+ * The stack's settings, checked before anything is declared: by the one reader of `cordon:*`
+ * settings (plan/project.ts), from the configuration the engine gives the program, with the same
+ * checks and messages as `validate` and guard give the stack files.
+ */
+function readSettings(): Settings {
+  const { settings, problems } = stackSettingsFromEngine(pulumi.getStack(), pulumi.runtime.allConfig());
+  if (settings === undefined || problems.length > 0) {
+    refuse(
+      [`cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`, ...problems].join("\n"),
+    );
+  }
+  const { account, stackPrefix, incidentsDir, organization, autoContain } = settings!;
   return {
     account,
-    prefix,
-    incidentsDir: config.get("incidentsDir") ?? "incidents",
-    organization: readOrganization(config),
-    autoContain: readAutoContain(config, account),
+    prefix: stackPrefix,
+    incidentsDir,
+    ...(organization === null ? {} : { organization }),
+    ...(autoContain === null ? {} : { autoContain: autoContainFor(account, autoContain.repository) }),
   };
 }
 
-/** `cordon:organization`, checked before anything is declared; undefined for every stack but the organization's. */
-function readOrganization(config: pulumi.Config): OrganizationConfig | undefined {
-  const value = config.getObject<unknown>("organization");
-  if (value === undefined) return undefined;
-  const { config: organization, problems } = parseOrganizationConfig(value);
-  if (problems.length > 0)
-    refuse(
-      [
-        `cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`,
-        ...problems,
-      ].join("\n"),
-    );
-  return organization;
-}
-
-/**
- * `cordon:autoContain` (default false) and the repository it dispatches to, checked before
- * anything is declared.
- */
-function readAutoContain(config: pulumi.Config, account: string): AutoContainPlan | undefined {
-  if (!(config.getBoolean("autoContain") ?? false)) return undefined;
-  const repository = config.get("autoContainRepository");
-  if (repository === undefined) {
-    refuse(
-      "cordon declared nothing: cordon:autoContain is true, so cordon:autoContainRepository is required: the repository that holds the contain workflow, as owner/name",
-    );
-  }
+/** What auto-contain deploys in this account, for the repository the setting names. */
+function autoContainFor(account: string, repository: string): AutoContainPlan {
   try {
-    return autoContainPlan({ account, repository: repository! });
+    return autoContainPlan({ account, repository });
   } catch (error) {
     throw new pulumi.RunError(`cordon declared nothing: ${(error as Error).message}`);
   }

@@ -136,10 +136,11 @@ describe("the program, with cordon:autoContain, under mocks", () => {
   const NAME = `${ACCOUNT}-auto-contain`;
   const saved = { ...process.env };
   beforeAll(async () => {
-    // The token wherever an operator might put it: the program must read none of them.
+    // The token wherever an operator might put it: the program must read none of them (a cordon:
+    // setting it does not read is refused, so the config holds it under another namespace).
     Object.assign(process.env, { GITHUB_TOKEN: TOKEN, GH_TOKEN: TOKEN, CORDON_CONTAIN_TOKEN: TOKEN });
     try {
-      run = await up({ "cordon:autoContain": "true", "cordon:autoContainRepository": REPOSITORY, "cordon:autoContainToken": TOKEN, "cordon:githubToken": TOKEN });
+      run = await up({ "cordon:autoContain": "true", "cordon:autoContainRepository": REPOSITORY, "github:token": TOKEN, "aws:token": TOKEN });
     } finally {
       for (const key of ["GITHUB_TOKEN", "GH_TOKEN", "CORDON_CONTAIN_TOKEN"]) {
         if (saved[key] === undefined) delete process.env[key];
@@ -265,7 +266,7 @@ describe("the program, without cordon:autoContain or with it wrong", () => {
   it("refuses cordon:autoContain without the repository, before declaring anything", async () => {
     const run = await up({ "cordon:autoContain": "true" });
     expect(run.error?.message).toBe(
-      "cordon declared nothing: cordon:autoContain is true, so cordon:autoContainRepository is required: the repository that holds the contain workflow, as owner/name",
+      "cordon declared nothing: 1 problem in the stack's config:\ncordon:autoContainRepository: not set, expected the repository that holds the contain workflow, as owner/name: cordon:autoContain is true",
     );
     expect(declared(run)).toEqual([]);
   });
@@ -273,7 +274,7 @@ describe("the program, without cordon:autoContain or with it wrong", () => {
   it("refuses a repository that is not owner/name, before declaring anything", async () => {
     const run = await up({ "cordon:autoContain": "true", "cordon:autoContainRepository": "https://github.com/example-org/cordon-incidents" });
     expect(run.error?.message).toBe(
-      'cordon declared nothing: cordon:autoContainRepository: found "https://github.com/example-org/cordon-incidents", expected the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)',
+      'cordon declared nothing: 1 problem in the stack\'s config:\ncordon:autoContainRepository: found "https://github.com/example-org/cordon-incidents", expected the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)',
     );
     expect(declared(run)).toEqual([]);
   });

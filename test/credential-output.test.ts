@@ -6,6 +6,7 @@
  * the command line is input like any other.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { usageOutput } from "./support/usage.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -169,7 +170,7 @@ describe("status", () => {
     const { dir, outputs } = workspace({ ...outputsOfARun(), ...bad });
     const result = await cordon("status", dir, "--now", NOW, "--stack-outputs", outputs!);
     expect(result.code).toBe(2);
-    expect(result.stderr.split("\n")[0]).toBe(`cordon status: --stack-outputs ${outputs}: ${message}`);
+    expect(result.stderr).toBe(usageOutput(`cordon status: --stack-outputs ${outputs}: ${message}`));
   });
 });
 

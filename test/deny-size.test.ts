@@ -6,9 +6,9 @@
  * program declares nothing (through the engine stand-in, as `pulumi preview` runs it).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { projectTempDir } from "./support/pulumi-mocks.ts";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -76,7 +76,7 @@ describe("where it is refused", () => {
   let dir: string;
   beforeAll(async () => {
     moto = await startMoto({ managedPolicies: false });
-    dir = mkdtempSync(join(tmpdir(), "cordon-deny-size-"));
+    dir = projectTempDir("cordon-deny-size-");
     mkdirSync(join(dir, "incidents"));
     writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
     for (const file of files(45)) writeFileSync(join(dir, file.path), file.text);
@@ -103,7 +103,7 @@ describe("where it is refused", () => {
       moto,
       stack: `prod-${ACCOUNT}`,
       state: join(dir, "state.json"),
-      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": join(dir, "incidents") },
+      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": relative(resolve(import.meta.dirname, ".."), join(dir, "incidents")) },
     });
     expect(run.status).not.toBe(0);
     expect(run.errors.join("\n")).toContain("cordon declared nothing: 1 deny policy is too large for IAM:\nuser svc-build (account 123456789012;");

@@ -4,8 +4,7 @@
  * role's (which reads it), and the organization stack's guardrails (which read it too). Stacks
  * run in any order: one that cannot read the instant yet denies everything, never records its own.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetRolePolicyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import {
@@ -21,6 +20,7 @@ import { Account, ALLOW_ALL, type Credentials } from "./support/aws-accounts.ts"
 import { runEngine, stackOutputs, type EngineRun } from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import { projectTempDir } from "./support/project-dir.ts";
 
 const KEYS = "111111111111";
 const DATA = "444444444444";
@@ -31,7 +31,7 @@ let moto: Moto;
 let dir: string;
 beforeAll(async () => {
   moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-  dir = mkdtempSync(join(tmpdir(), "cordon-accounts-"));
+  dir = projectTempDir("cordon-accounts-");
 });
 afterAll(async () => {
   await moto?.stop();

@@ -5,8 +5,7 @@
  * (iam-simulate). The CLI is run as users run it.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -27,6 +26,7 @@ import { Account } from "./support/aws-accounts.ts";
 import { ROOT, engineEnv, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import { projectTempDir } from "./support/project-dir.ts";
 
 const ACCOUNT = "123456789012";
 const STACK = `prod-${ACCOUNT}`;
@@ -44,7 +44,7 @@ afterAll(async () => {
 beforeEach(async (context) => {
   await moto.reset();
   account = new Account(moto);
-  dir = mkdtempSync(join(tmpdir(), "cordon-engine-"));
+  dir = projectTempDir("cordon-engine-");
   mkdirSync(join(dir, "incidents"));
   context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
 });

@@ -10,8 +10,7 @@
  * Each run has cordon's policy pack, as the workflows run it.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { CreateServiceSpecificCredentialCommand, UploadSigningCertificateCommand } from "@aws-sdk/client-iam";
@@ -23,6 +22,7 @@ import { Account } from "./support/aws-accounts.ts";
 import { SIGNING_CERTIFICATE, seedUser } from "./support/credentials.ts";
 import { ROOT, runEngine, stepLines, type EngineRun } from "./support/engine.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { projectTempDir } from "./support/project-dir.ts";
 
 const ACCOUNT = "123456789012";
 const STACK = `prod-${ACCOUNT}`;
@@ -63,7 +63,7 @@ afterAll(async () => {
 beforeEach(async (context) => {
   await moto.reset();
   account = new Account(moto);
-  dir = mkdtempSync(join(tmpdir(), "cordon-engine-credentials-"));
+  dir = projectTempDir("cordon-engine-credentials-");
   mkdirSync(join(dir, "incidents"));
   context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
 });

@@ -3,18 +3,18 @@
  * node_modules/@pulumi/pulumi/cmd/run as the Node.js language host does, so the SDK's own loader
  * (run.js) takes the module's exports, strips no types itself and refuses what it refuses.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runEngine, stepLines } from "./support/engine.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import { projectTempDir } from "./support/project-dir.ts";
 
 let moto: Moto;
 let dir: string;
 beforeAll(async () => {
   moto = await startMoto({ managedPolicies: false });
-  dir = mkdtempSync(join(tmpdir(), "cordon-entrypoint-"));
+  dir = projectTempDir("cordon-entrypoint-");
 });
 afterAll(async () => {
   await moto?.stop();

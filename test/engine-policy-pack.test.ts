@@ -7,9 +7,8 @@
  * repository's own pack. Against moto; each refusal also runs without the pack, to show what it
  * stopped.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CreateAccessKeyCommand, ListAccessKeysCommand, ListPoliciesCommand, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -19,6 +18,7 @@ import { Account } from "./support/aws-accounts.ts";
 import { ROOT, runEngine, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import { projectTempDir } from "./support/project-dir.ts";
 
 const ACCOUNT = "123456789012";
 const STACK = `prod-${ACCOUNT}`;
@@ -39,7 +39,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await moto.reset();
   account = new Account(moto);
-  dir = mkdtempSync(join(tmpdir(), "cordon-pack-"));
+  dir = projectTempDir("cordon-pack-");
   dirs.push(dir);
   mkdirSync(join(dir, "incidents"));
 });

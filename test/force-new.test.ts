@@ -5,12 +5,11 @@
  * runs whose files differ only in incidents (one added, one removed, more principals named) must
  * give every resource present in both runs the same ForceNew inputs.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
-import { FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { FakeCloud, projectTempDir, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
 const EXAMPLES = resolve(import.meta.dirname, "../examples/incidents");
@@ -40,7 +39,7 @@ afterEach(() => {
 
 /** The examples, with `change` applied to the folder. */
 function incidents(change: (dir: string) => void): string {
-  const dir = mkdtempSync(join(tmpdir(), "cordon-force-new-"));
+  const dir = projectTempDir("cordon-force-new-");
   temporary.push(dir);
   cpSync(EXAMPLES, dir, { recursive: true });
   change(dir);

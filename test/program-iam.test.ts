@@ -4,8 +4,7 @@
  * the same moto through AWS_ENDPOINT_URL. Each test seeds IAM with the SDK, as a responder's account
  * would be, and checks what the program declares, or the message it stops with.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import {
   AttachRolePolicyCommand,
@@ -33,7 +32,7 @@ import { deployPolicy, notGranted } from "../permissions/policies.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { policySize } from "../plan/policies.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
-import { declared, MotoCloud, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { declared, MotoCloud, projectTempDir, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
 const PROJECT_DIR = resolve(import.meta.dirname, "..");
@@ -59,7 +58,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await moto.reset();
-  dir = mkdtempSync(join(tmpdir(), "cordon-program-iam-"));
+  dir = projectTempDir("cordon-program-iam-");
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -5,8 +5,7 @@
  * policy types are enabled and each target has room. The checks run against a table here
  * (FakeCloud) and against moto's Organizations (which enforces none of them: cordon does) below.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   AttachPolicyCommand,
@@ -28,7 +27,7 @@ import type { StackOutputs } from "../plan/outputs.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment, sidPart } from "../plan/policies.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
-import { declared, FakeCloud, MotoCloud, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { declared, FakeCloud, MotoCloud, projectTempDir, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const EXAMPLES = "examples/incidents";
 const MANAGEMENT = "999999999999";
@@ -128,7 +127,7 @@ describe("the organization stack", () => {
 
   /** An incident folder holding `later`: at-containment, a role of account 444444444444, the SCP. */
   async function withLaterIncident(test: (dir: string) => Promise<void>): Promise<void> {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-org-"));
+    const dir = projectTempDir("cordon-org-");
     try {
       writeFileSync(
         join(dir, "later.yaml"),
@@ -174,7 +173,7 @@ describe("the organization stack", () => {
   });
 
   it("declares no guardrail when no incident asks: each is removed", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-org-"));
+    const dir = projectTempDir("cordon-org-");
     try {
       writeFileSync(join(dir, "plain.yaml"), ['id: plain', "title: t", `account: "${MANAGEMENT}"`, "cutoff: 2026-11-28T10:00:00Z", "roles: [{ name: audit-reader }]", ""].join("\n"));
       const run = await up(cloudOf(MANAGEMENT), { "cordon:organization": ORGANIZATION }, dir);
@@ -278,7 +277,7 @@ describe("against moto's Organizations, which enforces none of it", () => {
   });
   beforeEach(async () => {
     await moto.reset();
-    dir = mkdtempSync(join(tmpdir(), "cordon-org-moto-"));
+    dir = projectTempDir("cordon-org-moto-");
     // An incident of a member account that asks for both guardrails: this stack has no share of
     // it but the guardrails.
     writeFileSync(

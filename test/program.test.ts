@@ -3,15 +3,14 @@
  * inputs and import ids; an account mismatch fails; removing one incident leaves every other
  * resource's URN unchanged"; issue 3: reconciliation and the at-containment cutoff).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { containmentFromStackOutputs, type StackOutputs, type UserCredentialsOutput } from "../plan/outputs.ts";
-import { FakeCloud, declared, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { FakeCloud, declared, projectTempDir, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const PROJECT_DIR = resolve(import.meta.dirname, "..");
 const EXAMPLES = join(PROJECT_DIR, "examples/incidents");
@@ -46,7 +45,7 @@ afterEach(() => {
 
 /** A fresh incidents folder holding the examples and `extra` files (name → text). */
 function incidentsFolder(extra: Record<string, string> = {}, withExamples = true): string {
-  const dir = mkdtempSync(join(tmpdir(), "cordon-incidents-"));
+  const dir = projectTempDir("cordon-incidents-");
   temporary.push(dir);
   if (withExamples) cpSync(EXAMPLES, dir, { recursive: true });
   for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
@@ -469,7 +468,7 @@ describe("declares nothing when", () => {
     const run = await up(exampleCloud(), dir);
     const { errors } = loadIncidentPaths([dir], PROJECT_DIR, new Date());
     expect(errors.map((e) => e.code).sort()).toEqual(["E_ACCOUNT", "E_UNKNOWN_FIELD"]);
-    expect(run.error?.message).toBe([`cordon declared nothing: 2 problems in the incident files (\`npx cordon validate ${dir}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n"));
+    expect(run.error?.message).toBe([`cordon declared nothing: 2 problems in the incident files (\`npx cordon validate ${relative(PROJECT_DIR, dir)}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n"));
     expect(declared(run)).toEqual([]);
     expect(run.calls).toEqual([]);
   });
@@ -480,19 +479,24 @@ describe("declares nothing when", () => {
     expect(declared(run)).toEqual([]);
   });
 
+  // The same checks and words as validate and guard give the stack file (plan/project.ts).
   it.each([
-    [{ "cordon:account": "" }, "Configuration 'cordon:account' value '' does not match the regular expression /^\\d{12}$/"],
-    [{ "cordon:account": "12345" }, "Configuration 'cordon:account' value '12345' does not match the regular expression /^\\d{12}$/"],
-  ])("the stack's account is not 12 digits: %j", async (config, message) => {
+    [{ "cordon:account": "" }, 'cordon:account: found "", expected the 12-digit AWS account id the stack deploys, quoted ("123456789012")'],
+    [{ "cordon:account": "12345" }, 'cordon:account: found "12345", expected the 12-digit AWS account id the stack deploys, quoted ("123456789012")'],
+    [{ "cordon:incidentsDir": "../elsewhere" }, expect.stringMatching(/^cordon:incidentsDir: found "\.\.\/elsewhere", expected a folder inside the project \(relative, not above it\)/)],
+    [{ "cordon:stackprefix": "prod" }, expect.stringContaining("(did you mean cordon:stackPrefix?)")],
+  ])("the stack's settings are wrong: %j", async (config, message) => {
     const run = await up(exampleCloud(), "examples/incidents", config);
-    expect(run.error?.message).toBe(message);
+    expect(run.error?.message.split("\n")).toEqual(["cordon declared nothing: 1 problem in the stack's config:", message]);
     expect(declared(run)).toEqual([]);
   });
 
   it("the stack has no account", async () => {
     const cloud = exampleCloud();
     const run = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:incidentsDir": "examples/incidents" } });
-    expect(run.error?.message).toBe("Missing required configuration variable 'cordon:account'\n\tplease set a value using the command `pulumi config set cordon:account <value>`");
+    expect(run.error?.message).toBe(
+      "cordon declared nothing: 1 problem in the stack's config:\ncordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)",
+    );
     expect(declared(run)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { Moto } from "./moto.ts";
+import { projectRelative } from "./project-dir.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -63,7 +64,7 @@ export function engineEnv(moto: Moto, credentials?: EngineOptions["credentials"]
 export async function runEngine(command: "preview" | "up", options: EngineOptions): Promise<EngineRun> {
   const args = ["run", "--silent", "engine", "--", command, "--stack", options.stack, "--state", options.state];
   if (options.dir) args.push("--dir", options.dir);
-  for (const [key, value] of Object.entries(options.config ?? {})) args.push("--config", `${key}=${value}`);
+  for (const [key, value] of Object.entries(projectRelative(options.config ?? {}))) args.push("--config", `${key}=${value}`);
   if (options.continueOnError) args.push("--continue-on-error");
   for (const pack of options.policyPacks ?? []) args.push("--policy-pack", pack);
   const { status, stdout, stderr } = await npm(args, engineEnv(options.moto, options.credentials));

@@ -18,6 +18,8 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { IAMClient, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import * as pulumi from "@pulumi/pulumi";
 import type { ListedCredential } from "../../plan/credentials.ts";
+import { projectRelative } from "./project-dir.ts";
+export { projectTempDir } from "./project-dir.ts";
 import type { DeployIam, IamQuotas, RoleState } from "../../program/iam.ts";
 import type { AttachedPolicy, DeployOrganizations } from "../../program/organization.ts";
 
@@ -354,7 +356,7 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
     false,
     "organization",
   );
-  pulumi.runtime.setAllConfig(options.config, []);
+  pulumi.runtime.setAllConfig(projectRelative(options.config), []);
 
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
   const register = monitor.registerResource;
