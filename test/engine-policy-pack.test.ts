@@ -55,6 +55,8 @@ function project(patches: { file: string; from: string; to: string }[] = []): st
     cpSync(join(ROOT, file), join(copy, file));
   }
   symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"), "dir");
+  // The test's incident files, inside the copy as cordon:incidentsDir must be (the program reads no folder outside its project).
+  symlinkSync(join(dir, "incidents"), join(copy, "incidents"), "dir");
   for (const { file, from, to } of patches) {
     const text = readFileSync(join(copy, file), "utf8");
     // The line a patch changes must be there: a changed component makes the test fail, not pass.
@@ -75,7 +77,7 @@ function engine(
     stack: STACK,
     state: join(dir, "state", `${STACK}.json`),
     dir: projectDir,
-    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": options.incidents ?? join(dir, "incidents") },
+    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": options.incidents ?? (projectDir === undefined ? join(dir, "incidents") : "incidents") },
     policyPacks: options.pack === false ? [] : ["policy"],
     continueOnError: options.continueOnError,
   });
