@@ -383,13 +383,19 @@ async function lookUpRoles(
   // Every key of the incident: the sessions of each were minted with the same exposure.
   const results = await Promise.all(keys.map((key) => lookup.assumedRoles(key, since, now, deadline)));
   const failed = results.find((r) => r.kind === "failed");
-  const result: RolesLookup =
-    failed ??
-    results.reduce<RolesLookup>(
-      (all, r) => (all.kind === "found" && r.kind === "found" ? { ...all, roleArns: [...new Set([...all.roleArns, ...r.roleArns])].sort(), failed: [...all.failed, ...r.failed.filter((f) => !all.failed.some((g) => g.region === f.region))] } : all),
-      { kind: "found", roleArns: [], source: (results[0] as Extract<RolesLookup, { kind: "found" }>).source, failed: [], elsewhere: [] },
-    );
+  const result: RolesLookup = failed ?? mergedLookups(results as Extract<RolesLookup, { kind: "found" }>[]);
   return { from, since: formatInstant(since), until: formatInstant(now), result };
+}
+
+/** The roles every key's lookup found, once each, and each region that failed, once. */
+function mergedLookups(found: Extract<RolesLookup, { kind: "found" }>[]): RolesLookup {
+  const roleArns = new Set<string>();
+  const failed = new Map<string, (typeof found)[number]["failed"][number]>();
+  for (const lookup of found) {
+    for (const arn of lookup.roleArns) roleArns.add(arn);
+    for (const region of lookup.failed) if (!failed.has(region.region)) failed.set(region.region, region);
+  }
+  return { kind: "found", roleArns: [...roleArns].sort(), source: found[0].source, failed: [...failed.values()], elsewhere: [] };
 }
 
 /** What the file says above its roles about the lookup: one comment line each, without `#`. */

@@ -68,7 +68,7 @@ export function readIncidentSources(paths: string[], cwd: string, list: ListFold
   };
   for (const path of paths) {
     const absolute = resolve(cwd, path);
-    let stat;
+    let stat: ReturnType<typeof statSync>;
     try {
       stat = statSync(absolute);
     } catch {

@@ -181,7 +181,11 @@ export function credentialPlan(incidents: readonly Incident[], options: Credenti
 
 /** What all of `kept` keep, but never an exposed key. */
 function intersect(kept: KeptCredentials[], exposed: ReadonlySet<string>): KeptCredentials {
-  const all = (field: KeptCredentialField) => kept.map((k) => new Set(k[field])).reduce((a, b) => new Set([...a].filter((id) => b.has(id))));
+  const all = (field: KeptCredentialField) => {
+    let common = new Set(kept[0][field]);
+    for (const k of kept.slice(1)) common = new Set(k[field].filter((id) => common.has(id)));
+    return common;
+  };
   const out = Object.fromEntries(KEPT_CREDENTIAL_FIELDS.map((field) => [field, [...all(field)].filter((id) => !exposed.has(id)).sort(compareText)])) as Omit<KeptCredentials, "consolePassword">;
   return { ...out, consolePassword: kept.every((k) => k.consolePassword) };
 }

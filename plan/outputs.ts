@@ -265,7 +265,7 @@ export function containmentFromStackOutputs(json: unknown): ContainmentInstants 
   }
   const instants: ContainmentInstants = {};
   for (const [id, value] of Object.entries(incidents as Record<string, Partial<IncidentOutput>>)) {
-    if (!value || value.atContainment !== true || value.cutoff === AT_CONTAINMENT) continue;
+    if (value?.atContainment !== true || value.cutoff === AT_CONTAINMENT) continue;
     const instant = typeof value.cutoff === "string" ? parseInstant(value.cutoff) : undefined;
     if (!instant) throw new Error(`incidents.${id}.cutoff: expected the recorded containment instant, found ${JSON.stringify(value.cutoff)}`);
     instants[id] = formatInstant(instant);
@@ -314,7 +314,7 @@ export function keyInstantsFromStackOutputs(outputs: readonly unknown[], accessK
     for (const [id, incident] of Object.entries(incidents)) {
       if (!incident.accessKeys.includes(accessKeyId)) continue;
       if (incident.cutoff !== AT_CONTAINMENT) cutoff = Math.max(cutoff ?? -Infinity, Date.parse(incident.cutoff));
-      const recorded = ((json as { incidents: Record<string, { containedAt?: unknown }> }).incidents[id] ?? {}).containedAt;
+      const recorded = (json as { incidents: Record<string, { containedAt?: unknown }> }).incidents[id]?.containedAt;
       if (recorded === undefined) continue;
       const instant = typeof recorded === "string" ? parseInstant(recorded) : undefined;
       if (instant === undefined) throw new Error(`incidents.${id}.containedAt: expected the recorded containment instant, found ${JSON.stringify(recorded)}`);

@@ -217,7 +217,7 @@ describe("hostile stack files", () => {
             const named = project.problems.some((problem) => problem.file === file || problem.message.includes(file));
             const account = (() => {
               try {
-                return ((parse(text, { logLevel: "error" }) as { config?: Record<string, unknown> } | null)?.config ?? {})["cordon:account"];
+                return (parse(text, { logLevel: "error" }) as { config?: Record<string, unknown> } | null)?.config?.["cordon:account"];
               } catch {
                 return undefined;
               }

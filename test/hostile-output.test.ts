@@ -42,7 +42,7 @@ function expectInert(output: string, ci: boolean): void {
 }
 
 /** A folder of incidents: one valid incident in a hostile sub-folder, one invalid with hostile values. */
-function hostileFolder(folder: string, title: string, value: string): string {
+function hostileFolder(folder: string, title: string): string {
   const dir = mkdtempSync(join(tmpdir(), "cordon-hostile-"));
   dirs.push(dir);
   writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
@@ -69,7 +69,7 @@ describe("hostile text in incident folders stays inert in every command's output
   it.each([false, true])("validate, plan, plan --json, status, status --json (in CI: %s)", async (ci) => {
     await fc.assert(
       fc.asyncProperty(folderName, title, hostile, async (folder, title, value) => {
-        const dir = hostileFolder(folder, title, value);
+        const dir = hostileFolder(folder, title);
         for (const argv of [["validate"], ["plan", "--now", "2026-11-28T12:00:00Z"], ["plan", "--json"], ["status"], ["status", "--json"]]) {
           const valid = await run(dir, argv, ci);
           expect(valid.code).toBe(0);
@@ -87,7 +87,7 @@ describe("hostile text in incident folders stays inert in every command's output
   });
 
   it("the paths and values are still there to read, escaped", async () => {
-    const dir = hostileFolder("::error::x\u001b[31m", "t", "v");
+    const dir = hostileFolder("::error::x\u001b[31m", "t");
     invalidFile(dir, "::error::x\u001b[31m", "\u202eevil");
     const { output } = await run(dir, ["validate", "--now", "2026-11-28T12:00:00Z"], false);
     expect(output).toContain("incidents/::error::x\\u001b[31m/");
@@ -97,7 +97,7 @@ describe("hostile text in incident folders stays inert in every command's output
   it("guard, on a repository whose files and revisions hold them", async () => {
     await fc.assert(
       fc.asyncProperty(folderName, title, async (folder, title) => {
-        const dir = hostileFolder(folder, title, "v");
+        const dir = hostileFolder(folder, title);
         const env = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com", GIT_CONFIG_GLOBAL: "/dev/null" };
         execFileSync("git", ["init", "-q", "-b", "main"], { cwd: dir, env });
         execFileSync("git", ["add", "-A"], { cwd: dir, env });

@@ -83,7 +83,7 @@ describe("plan --json on the examples follows the contract", () => {
       expect(lines).toContain("  role deploy (123456789012)                         managed policy /cordon/cordon-revoke-role-sessions-deploy, attached");
       expect(lines).toContain("access keys already deleted: 1 (IAM no longer has them: contained, nothing to disable)");
       expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer (123456789012)  deleted  2026-11-28-ci-deploy-key");
-      expect(stdout).not.toMatch(/AKIAIOSFODNN7EXAMPLE  user ci-deployer \(123456789012\) +-> Inactive/);
+      expect(stdout).not.toMatch(/AKIAIOSFODNN7EXAMPLE {2}user ci-deployer \(123456789012\) +-> Inactive/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

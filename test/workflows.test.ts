@@ -1583,11 +1583,11 @@ describe("the contain workflow", () => {
         fc.property(hostileTree, writtenBytes, writtenBytes, (tree, added, changed) => {
           const { runner } = repos(`hostile-${n++}`);
           // main as a code owner might have approved it: committed, then checked out afresh.
-          writeFileSync(join(runner, ".gitignore"), tree.gitignore.join("\n") + "\n");
-          writeFileSync(join(runner, ".gitattributes"), tree.attributes.join("\n") + "\n");
+          writeFileSync(join(runner, ".gitignore"), `${tree.gitignore.join("\n")}\n`);
+          writeFileSync(join(runner, ".gitattributes"), `${tree.attributes.join("\n")}\n`);
           git(runner, "add", "-f", ".gitignore", ".gitattributes");
           git(runner, "commit", "-qm", "owners' files");
-          writeFileSync(join(runner, ".git", "info", "exclude"), tree.exclude.join("\n") + "\n");
+          writeFileSync(join(runner, ".git", "info", "exclude"), `${tree.exclude.join("\n")}\n`);
           if (tree.ignoreCase) git(runner, "config", "core.ignorecase", "true");
           const existing = "incidents/2026-11-27-old.yaml";
           if (tree.indexBit !== "none") git(runner, "update-index", `--${tree.indexBit}`, existing);

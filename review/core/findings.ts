@@ -275,10 +275,10 @@ export interface Review {
 
 const iso = (ms: number | null) => (ms === null ? null : formatInstant(new Date(ms)));
 
-function tally(events: ReviewEvent[], valueOf: (event: ReviewEvent) => string | null): Tally[] {
+function tally(events: ReviewEvent[], valueFor: (event: ReviewEvent) => string | null): Tally[] {
   const tallies = new Map<string, Tally>();
   for (const event of events) {
-    const value = valueOf(event);
+    const value = valueFor(event);
     if (value === null) continue;
     const found = tallies.get(value);
     if (found === undefined) tallies.set(value, { value, count: 1, firstSeen: event.eventTime, lastSeen: event.eventTime });

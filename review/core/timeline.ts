@@ -207,7 +207,7 @@ export function timelineOf(review: Review, instants: IncidentInstants = NO_INSTA
     const buckets = Math.floor((last - origin) / bucketMs) + 1;
     if (buckets > TIMELINE_LIMITS.buckets) continue;
     const bucketOf = (time: number) => Math.floor((time - origin) / bucketMs);
-    const bars = barsOf(lanes.length, buckets, at.map(bucketOf), eventLanes, status, origin, bucketMs);
+    const bars = barsOf(buckets, at.map(bucketOf), eventLanes, status, origin, bucketMs);
     const marks = [...instantMarks, ...findingMarks(findings, bucketOf, origin, bucketMs)];
     // Within the limit, or as coarse as it gets (every bucket holds all): what is left cannot shrink.
     if (bars.length + marks.length <= TIMELINE_LIMITS.items || buckets === 1) {
@@ -218,7 +218,7 @@ export function timelineOf(review: Review, instants: IncidentInstants = NO_INSTA
 }
 
 /** Each lane's busy buckets, runs of alike ones joined into bars. */
-function barsOf(lanes: number, buckets: number, bucketOf: number[], eventLanes: number[][], status: Status[], origin: number, bucketMs: number): TimelineBar[] {
+function barsOf(buckets: number, bucketOf: number[], eventLanes: number[][], status: Status[], origin: number, bucketMs: number): TimelineBar[] {
   // Per lane and bucket: calls, failed, denied. Sparse: a long review has few busy buckets.
   const cells = new Map<number, { calls: number; failed: number; denied: number }>();
   for (let i = 0; i < bucketOf.length; i++) {

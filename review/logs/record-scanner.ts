@@ -569,6 +569,7 @@ export class RecordScanner {
             continue;
           }
           break;
+        // biome-ignore lint/suspicious/noFallthroughSwitchClause: an array's first element is read as any value
         case "valueOrEnd":
           if (c === 0x5d) {
             this.containerEnds(i + 1);
@@ -709,7 +710,7 @@ export class RecordScanner {
             }
             if (c !== close) {
               if (close === 0x7d) continue key;
-              continue value;
+              continue;
             }
             // An empty container.
             i++;

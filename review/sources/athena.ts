@@ -81,7 +81,7 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
       cost += query.costUsd;
       io.err(`review: athena round ${query.round} · query ${displayValue(query.queryId)} · ${query.subjects === 1 ? "1 key or user" : `${count(query.subjects)} keys and users`} · ${count(query.rows)} rows · ${megabytes(query.dataScannedBytes)} scanned (${megabytes(scanned)} in all, ≈ ${dollars(cost)} at $${usdPerTb}/TB)\n`);
     };
-    let review;
+    let review: Awaited<ReturnType<typeof reviewSql>>;
     try {
       review = await reviewSql(runner, dependencies.dialect ?? athenaDialect(options.database, options.table), { accounts: options.accounts, regions: request.regions }, request.accessKeyId, window, onQuery, usdPerTb);
     } catch (error) {

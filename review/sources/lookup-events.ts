@@ -35,7 +35,7 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
     const [{ CloudTrailReader }, { ScanProgress }, { followChain }] = await Promise.all([import("../lookup/reader.ts"), import("../lookup/progress.ts"), import("../core/chain.ts")]);
     const progress = new ScanProgress(io, regions);
     const reader = new CloudTrailReader({ ...dependencies, regions, progress });
-    let chain;
+    let chain: Awaited<ReturnType<typeof followChain>>;
     try {
       chain = await followChain(request.accessKeyId, { start: since.getTime(), end: until.getTime() }, reader.source);
     } finally {

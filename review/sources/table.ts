@@ -10,6 +10,7 @@ import { s3 } from "./s3.ts";
 import { FlagError, type FlagValues, type ReviewRequest, type ReviewSource } from "./source.ts";
 
 // `any`: each row has options and dependencies of its own; the table only hands them back to it.
+// biome-ignore lint/suspicious/noExplicitAny: the table holds sources of different options and states; each is used with its own
 type AnySource = ReviewSource<any, any>;
 
 /** The sources, in the order their flags are checked and their usage shown; the one without a selector is used when no flag selects another. */

@@ -14,7 +14,7 @@ import {
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
-  IAMClient,
+  type IAMClient,
   UploadSigningCertificateCommand,
   UploadSSHPublicKeyCommand,
 } from "@aws-sdk/client-iam";
