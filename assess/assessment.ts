@@ -63,7 +63,12 @@ export interface Assessment {
   /** Inline policies of the user and of its groups, by name. */
   inlinePolicies: string[];
   /** Each policy and how it reaches the user. */
-  policies: { name: string; type: "managed" | "inline"; arn: string | null; through: { type: "user" | "group"; name: string } }[];
+  policies: {
+    name: string;
+    type: "managed" | "inline";
+    arn: string | null;
+    through: { type: "user" | "group"; name: string };
+  }[];
   permissionsBoundary: string | null;
   accessKeys: (AccessKeyFacts & { exposed: boolean })[];
   consolePassword: boolean;
@@ -99,9 +104,14 @@ export interface Room {
 export function assess(facts: UserFacts): Assessment {
   const sorted = [...facts.policies].sort((a, b) => compareText(key(a), key(b)));
   const own = sorted.filter((p) => p.source.through.type === "user");
-  const quarantinePolicies = own.filter((p) => p.source.type === "managed" && QUARANTINE_POLICY.test(p.source.name)).map((p) => p.source.name);
+  const quarantinePolicies = own
+    .filter((p) => p.source.type === "managed" && QUARANTINE_POLICY.test(p.source.name))
+    .map((p) => p.source.name);
   const risk = classifyRisk(facts.policies, facts.permissionsBoundary?.document);
-  const roles = assumableRoles(facts.policies, facts.permissionsBoundary?.document, facts.roles, { arn: facts.user.arn, account: facts.account });
+  const roles = assumableRoles(facts.policies, facts.permissionsBoundary?.document, facts.roles, {
+    arn: facts.user.arn,
+    account: facts.account,
+  });
   const inlineUsed = facts.userInlineTexts.reduce((sum, text) => sum + policySize(text), 0);
   const managedUsed = own.filter((p) => p.source.type === "managed").length;
   return {
@@ -111,9 +121,16 @@ export function assess(facts: UserFacts): Assessment {
     groups: [...facts.groups].sort(),
     attachedPolicies: unique(sorted.filter((p) => p.source.type === "managed").map((p) => p.source.name)),
     inlinePolicies: unique(sorted.filter((p) => p.source.type === "inline").map((p) => p.source.name)),
-    policies: sorted.map(({ source }) => ({ name: source.name, type: source.type, arn: source.arn ?? null, through: source.through })),
+    policies: sorted.map(({ source }) => ({
+      name: source.name,
+      type: source.type,
+      arn: source.arn ?? null,
+      through: source.through,
+    })),
     permissionsBoundary: facts.permissionsBoundary?.arn ?? null,
-    accessKeys: [...facts.accessKeys].sort((a, b) => compareText(a.accessKeyId, b.accessKeyId)).map((k) => ({ ...k, exposed: k.accessKeyId === facts.exposedKey })),
+    accessKeys: [...facts.accessKeys]
+      .sort((a, b) => compareText(a.accessKeyId, b.accessKeyId))
+      .map((k) => ({ ...k, exposed: k.accessKeyId === facts.exposedKey })),
     consolePassword: facts.consolePassword,
     mfaDevices: [...facts.mfaDevices].sort(),
     quarantined: quarantinePolicies.length > 0,
@@ -122,7 +139,10 @@ export function assess(facts: UserFacts): Assessment {
     assumableRolesInOtherAccounts: roles.otherAccounts,
     risk,
     containmentOrder: containmentOrder(risk),
-    credentials: facts.listing === undefined ? null : credentialPlan([asNewIncident(facts)], { listings: [facts.listing] }).users[0] ?? null,
+    credentials:
+      facts.listing === undefined
+        ? null
+        : (credentialPlan([asNewIncident(facts)], { listings: [facts.listing] }).users[0] ?? null),
     room: {
       inlineCharactersUsed: inlineUsed,
       inlineCharactersLeft: Math.max(0, USER_INLINE_CHARACTERS - inlineUsed),
@@ -143,7 +163,13 @@ function asNewIncident(facts: UserFacts) {
     account: facts.account,
     cutoff: "at-containment",
     mode: "revoke-older-sessions" as const,
-    users: [{ name: facts.user.name, account: facts.account, accessKeys: facts.exposedKey === null ? [] : [facts.exposedKey] }],
+    users: [
+      {
+        name: facts.user.name,
+        account: facts.account,
+        accessKeys: facts.exposedKey === null ? [] : [facts.exposedKey],
+      },
+    ],
     roles: [],
     organization: { scp: false, rcp: false },
     identityCenterUsers: [],

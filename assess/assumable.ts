@@ -30,12 +30,20 @@ export interface AssumableRoles {
 
 const ASSUME_ROLE = "sts:AssumeRole";
 
-export function assumableRoles(policies: SourcedPolicy[], boundary: PolicyDocument | undefined, roles: RoleTrust[], user: { arn: string; account: string }): AssumableRoles {
+export function assumableRoles(
+  policies: SourcedPolicy[],
+  boundary: PolicyDocument | undefined,
+  roles: RoleTrust[],
+  user: { arn: string; account: string },
+): AssumableRoles {
   const identity = policies.flatMap((p) => p.document.Statement);
   const applies = (s: PolicyStatement) => coversAction(s, ASSUME_ROLE);
-  const allows = (set: PolicyStatement[], arn: string) => set.some((s) => s.Effect === "Allow" && applies(s) && coversResource(s, arn));
+  const allows = (set: PolicyStatement[], arn: string) =>
+    set.some((s) => s.Effect === "Allow" && applies(s) && coversResource(s, arn));
   const denied = (arn: string) =>
-    [...identity, ...(boundary ? boundary.Statement : [])].some((s) => s.Effect === "Deny" && s.Condition === undefined && applies(s) && coversResource(s, arn));
+    [...identity, ...(boundary ? boundary.Statement : [])].some(
+      (s) => s.Effect === "Deny" && s.Condition === undefined && applies(s) && coversResource(s, arn),
+    );
   const withinBoundary = (arn: string) => !boundary || allows(boundary.Statement, arn);
 
   const reachable = roles

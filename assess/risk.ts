@@ -71,7 +71,13 @@ export const CAPABILITY_ACTIONS: Readonly<Record<Capability, readonly string[]>>
     "ssm:GetParameters",
     "ssm:GetParametersByPath",
   ],
-  secretsRead: ["kms:Decrypt", "secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+  secretsRead: [
+    "kms:Decrypt",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+  ],
   dataWrite: [
     "dynamodb:DeleteItem",
     "dynamodb:DeleteTable",
@@ -116,20 +122,32 @@ export interface Risk {
  */
 export function classifyRisk(policies: SourcedPolicy[], boundary?: PolicyDocument): Risk {
   const allStatements = [...policies.flatMap((p) => p.document.Statement), ...(boundary ? boundary.Statement : [])];
-  const denied = (action: string) => allStatements.some((s) => s.Effect === "Deny" && s.Condition === undefined && onEveryResource(s) && coversAction(s, action));
-  const boundaryAllows = (test: (s: PolicyStatement) => boolean) => !boundary || boundary.Statement.some((s) => s.Effect === "Allow" && test(s));
-  const granting = (test: (s: PolicyStatement) => boolean) => policies.filter((p) => p.document.Statement.some((s) => s.Effect === "Allow" && test(s)));
+  const denied = (action: string) =>
+    allStatements.some(
+      (s) => s.Effect === "Deny" && s.Condition === undefined && onEveryResource(s) && coversAction(s, action),
+    );
+  const boundaryAllows = (test: (s: PolicyStatement) => boolean) =>
+    !boundary || boundary.Statement.some((s) => s.Effect === "Allow" && test(s));
+  const granting = (test: (s: PolicyStatement) => boolean) =>
+    policies.filter((p) => p.document.Statement.some((s) => s.Effect === "Allow" && test(s)));
 
-  const adminStatement = (s: PolicyStatement) => s.NotAction === undefined && list(s.Action).some((a) => a === "*" || a === "*:*") && onEveryResource(s);
+  const adminStatement = (s: PolicyStatement) =>
+    s.NotAction === undefined && list(s.Action).some((a) => a === "*" || a === "*:*") && onEveryResource(s);
   const adminVia = denied("*") || !boundaryAllows(adminStatement) ? [] : granting(adminStatement);
 
   const actions = {} as Risk["actions"];
   const via = { admin: labels(adminVia) } as Risk["via"];
   const grants = (action: string) => (s: PolicyStatement) => coversAction(s, action) && reachesService(s, action);
   for (const capability of Object.keys(CAPABILITY_ACTIONS) as Capability[]) {
-    const reachable = CAPABILITY_ACTIONS[capability].filter((action) => !denied(action) && boundaryAllows(grants(action)) && granting(grants(action)).length > 0);
+    const reachable = CAPABILITY_ACTIONS[capability].filter(
+      (action) => !denied(action) && boundaryAllows(grants(action)) && granting(grants(action)).length > 0,
+    );
     actions[capability] = [...reachable].sort();
-    via[capability] = labels(policies.filter((p) => reachable.some((action) => p.document.Statement.some((s) => s.Effect === "Allow" && grants(action)(s)))));
+    via[capability] = labels(
+      policies.filter((p) =>
+        reachable.some((action) => p.document.Statement.some((s) => s.Effect === "Allow" && grants(action)(s))),
+      ),
+    );
   }
   return {
     admin: adminVia.length > 0,
@@ -159,11 +177,22 @@ export interface ContainmentOrder {
 
 export function containmentOrder(risk: Risk): ContainmentOrder {
   if (risk.admin) return { order: "contain-first", reason: "it is administrator-equivalent" };
-  if (risk.iamWrite) return { order: "contain-first", reason: "it can change IAM: create users and keys, attach policies, detach cordon's deny policy" };
+  if (risk.iamWrite)
+    return {
+      order: "contain-first",
+      reason: "it can change IAM: create users and keys, attach policies, detach cordon's deny policy",
+    };
   if (risk.dataWrite) return { order: "contain-first", reason: "it can write or delete data" };
   if (risk.secretsRead) return { order: "contain-first", reason: "it can read secrets" };
   if (risk.dataRead) {
-    return { order: "replace-first", reason: "it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first" };
+    return {
+      order: "replace-first",
+      reason:
+        "it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first",
+    };
   }
-  return { order: "replace-first", reason: "it reaches no data and cannot write IAM: move the workload to a role first, then disable the key" };
+  return {
+    order: "replace-first",
+    reason: "it reaches no data and cannot write IAM: move the workload to a role first, then disable the key",
+  };
 }

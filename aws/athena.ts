@@ -74,7 +74,10 @@ export interface AthenaClock {
   sleep(ms: number): Promise<void>;
 }
 
-const realTime: AthenaClock = { now: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+const realTime: AthenaClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /** A query that ended without results: failed, cancelled, or given up on. */
 export class AthenaQueryError extends Error {}
@@ -125,7 +128,9 @@ export class AthenaRunner {
       }
       if (this.clock.now() - began >= (this.options.timeoutMs ?? 30 * 60_000)) {
         await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
-        throw new AthenaQueryError(`query ${id} still ${status?.State ?? "unknown"} after ${Math.round((this.clock.now() - began) / 1000)} s: stopped`);
+        throw new AthenaQueryError(
+          `query ${id} still ${status?.State ?? "unknown"} after ${Math.round((this.clock.now() - began) / 1000)} s: stopped`,
+        );
       }
       await this.clock.sleep(pause);
       pause = Math.min(this.options.maxPollMs ?? 5000, pause * 1.5);
@@ -138,8 +143,16 @@ export class AthenaRunner {
     let token: string | undefined;
     let first = true;
     do {
-      const page = await this.options.client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: this.options.pageSize ?? 1000, NextToken: token }));
-      const names = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((column) => (column.Label ?? column.Name ?? "").toLowerCase());
+      const page = await this.options.client.send(
+        new GetQueryResultsCommand({
+          QueryExecutionId: id,
+          MaxResults: this.options.pageSize ?? 1000,
+          NextToken: token,
+        }),
+      );
+      const names = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((column) =>
+        (column.Label ?? column.Name ?? "").toLowerCase(),
+      );
       const data = page.ResultSet?.Rows ?? [];
       for (let i = first ? 1 : 0; i < data.length; i++) {
         const row: Record<string, string | null> = {};

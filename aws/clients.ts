@@ -39,7 +39,9 @@ export const REQUEST_LIMITS = {
  * request timeout, and the standard strategy waits between attempts (at most 100 ms × 2^n, jittered,
  * for a transient error; @smithy/util-retry). Rounded up.
  */
-export const CALL_BOUND_SECONDS = Math.ceil((REQUEST_LIMITS.maxAttempts * REQUEST_LIMITS.requestHandler.requestTimeout + 1_000) / 1000);
+export const CALL_BOUND_SECONDS = Math.ceil(
+  (REQUEST_LIMITS.maxAttempts * REQUEST_LIMITS.requestHandler.requestTimeout + 1_000) / 1000,
+);
 
 /**
  * IAM and STS are global, but the SDK still needs a region to sign with: the configured one, else
@@ -70,7 +72,11 @@ export function actionOfCommand(serviceId: string, command: object): string {
 }
 
 /** Sends one command; credential, permission and network failures become {@link AwsUnavailableError}. */
-export async function send<Output extends MetadataBearer>(client: SdkClient, command: Command<any, any, any, Output, any>): Promise<Output> {
+// biome-ignore lint/suspicious/noExplicitAny: any command of any client: the SDK types each input and its middleware apart
+export async function send<Output extends MetadataBearer>(
+  client: SdkClient,
+  command: Command<any, any, any, Output, any>,
+): Promise<Output> {
   const action = actionOfCommand(client.config.serviceId, command);
   try {
     // The union of two clients' overloaded `send` is not callable as such; each command goes to its own client.

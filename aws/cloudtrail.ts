@@ -52,8 +52,24 @@ export function lookupPage(client: LookupClient, request: PageRequest): Promise<
   );
 }
 
-const THROTTLING = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException"]);
-const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+]);
+const NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
 /** What an opt-in region the account has not enabled answers. */
 const NOT_ENABLED = new Set(["UnrecognizedClientException", "InvalidClientTokenId"]);
 
@@ -71,7 +87,12 @@ export function transientKind(error: unknown): "throttled" | "server error" | "c
   const status = e.$metadata?.httpStatusCode;
   if (THROTTLING.has(e.name ?? "") || status === 429 || e.$retryable?.throttling === true) return "throttled";
   if (status !== undefined && status >= 500) return "server error";
-  if (NETWORK.has(e.code ?? "") || e.name === "TimeoutError" || /socket hang up|ECONNRESET|aborted/i.test(e.message ?? "")) return "connection";
+  if (
+    NETWORK.has(e.code ?? "") ||
+    e.name === "TimeoutError" ||
+    /socket hang up|ECONNRESET|aborted/i.test(e.message ?? "")
+  )
+    return "connection";
   return null;
 }
 
@@ -91,7 +112,9 @@ const UNREADABLE_ANSWER = /Deserialization error|\$response|is not valid JSON|Un
 export function describeError(error: unknown): string {
   const e = (error ?? {}) as AwsError;
   // The first line only: the SDK appends its own hints on lines of their own.
-  const message = String(e.message ?? "").split("\n")[0].trim();
+  const message = String(e.message ?? "")
+    .split("\n")[0]
+    .trim();
   const status = e.$metadata?.httpStatusCode;
   let said: string;
   if (e.name === "CredentialsProviderError") {
@@ -99,7 +122,13 @@ export function describeError(error: unknown): string {
   } else if (status !== undefined && (e.name === "SyntaxError" || UNREADABLE_ANSWER.test(String(e.message ?? "")))) {
     said = `HTTP ${status}, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service)`;
   } else {
-    const head = [e.name && e.name !== "Error" ? e.name : undefined, e.code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(", ");
+    const head = [
+      e.name && e.name !== "Error" ? e.name : undefined,
+      e.code,
+      status === undefined ? undefined : `HTTP ${status}`,
+    ]
+      .filter(Boolean)
+      .join(", ");
     said = head === "" ? message || String(error).split("\n")[0] : `${head}: ${message}`.replace(/: $/, "");
   }
   // One line, whatever a name or a code holds; and short, whatever a server answers.
@@ -117,7 +146,11 @@ export function describeError(error: unknown): string {
  */
 export function sdkClient(region: string, gate: RequestGate): LookupClient {
   // throwOnRequestTimeout: without it, smithy's handler only warns when a request outlives its timeout.
-  const client = new CloudTrailClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000, throwOnRequestTimeout: true } });
+  const client = new CloudTrailClient({
+    region,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+  });
   const pacing = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
     const ticket = await gate.take();
     try {

@@ -73,39 +73,72 @@ const instant = (date: Date | undefined) => (date === undefined ? null : formatI
 /** Everything IAM lists for one user. */
 export async function listUserCredentials(clients: Clients, account: string, user: string): Promise<UserListing> {
   const { iam } = clients;
-  const empty: UserListing = { account, user, exists: false, credentials: [], loginProfile: null, mfaDevices: [], attachedPolicies: [] };
+  const empty: UserListing = {
+    account,
+    user,
+    exists: false,
+    credentials: [],
+    loginProfile: null,
+    mfaDevices: [],
+    attachedPolicies: [],
+  };
   const found = await orIfMissing(send(iam, new GetUserCommand({ UserName: user })), () => null);
   if (found === null) return empty;
-  const [accessKeys, serviceCredentials, sshKeys, certificates, loginProfile, mfaDevices, attached] = await Promise.all([
-    allPages(
-      (Marker) => send(iam, new ListAccessKeysCommand({ UserName: user, Marker })),
-      (page) => page.AccessKeyMetadata,
-    ),
-    // Not paginated: IAM lists a user's service-specific credentials in one answer (two per service).
-    send(iam, new ListServiceSpecificCredentialsCommand({ UserName: user })).then((page) => page.ServiceSpecificCredentials ?? []),
-    allPages(
-      (Marker) => send(iam, new ListSSHPublicKeysCommand({ UserName: user, Marker })),
-      (page) => page.SSHPublicKeys,
-    ),
-    allPages(
-      (Marker) => send(iam, new ListSigningCertificatesCommand({ UserName: user, Marker })),
-      (page) => page.Certificates,
-    ),
-    orIfMissing(send(iam, new GetLoginProfileCommand({ UserName: user })), () => null),
-    allPages(
-      (Marker) => send(iam, new ListMFADevicesCommand({ UserName: user, Marker })),
-      (page) => page.MFADevices,
-    ),
-    allPages(
-      (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: user, Marker })),
-      (page) => page.AttachedPolicies,
-    ),
-  ]);
+  const [accessKeys, serviceCredentials, sshKeys, certificates, loginProfile, mfaDevices, attached] = await Promise.all(
+    [
+      allPages(
+        (Marker) => send(iam, new ListAccessKeysCommand({ UserName: user, Marker })),
+        (page) => page.AccessKeyMetadata,
+      ),
+      // Not paginated: IAM lists a user's service-specific credentials in one answer (two per service).
+      send(iam, new ListServiceSpecificCredentialsCommand({ UserName: user })).then(
+        (page) => page.ServiceSpecificCredentials ?? [],
+      ),
+      allPages(
+        (Marker) => send(iam, new ListSSHPublicKeysCommand({ UserName: user, Marker })),
+        (page) => page.SSHPublicKeys,
+      ),
+      allPages(
+        (Marker) => send(iam, new ListSigningCertificatesCommand({ UserName: user, Marker })),
+        (page) => page.Certificates,
+      ),
+      orIfMissing(send(iam, new GetLoginProfileCommand({ UserName: user })), () => null),
+      allPages(
+        (Marker) => send(iam, new ListMFADevicesCommand({ UserName: user, Marker })),
+        (page) => page.MFADevices,
+      ),
+      allPages(
+        (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: user, Marker })),
+        (page) => page.AttachedPolicies,
+      ),
+    ],
+  );
   const credentials: ListedCredential[] = [
-    ...accessKeys.map((k) => ({ kind: "access-key" as const, id: k.AccessKeyId ?? "", status: k.Status ?? "", createdAt: instant(k.CreateDate) })),
-    ...serviceCredentials.map((c) => ({ kind: "service-specific-credential" as const, id: c.ServiceSpecificCredentialId ?? "", status: c.Status ?? "", createdAt: instant(c.CreateDate), service: c.ServiceName ?? "" })),
-    ...sshKeys.map((k) => ({ kind: "ssh-public-key" as const, id: k.SSHPublicKeyId ?? "", status: k.Status ?? "", createdAt: instant(k.UploadDate) })),
-    ...certificates.map((c) => ({ kind: "signing-certificate" as const, id: c.CertificateId ?? "", status: c.Status ?? "", createdAt: instant(c.UploadDate) })),
+    ...accessKeys.map((k) => ({
+      kind: "access-key" as const,
+      id: k.AccessKeyId ?? "",
+      status: k.Status ?? "",
+      createdAt: instant(k.CreateDate),
+    })),
+    ...serviceCredentials.map((c) => ({
+      kind: "service-specific-credential" as const,
+      id: c.ServiceSpecificCredentialId ?? "",
+      status: c.Status ?? "",
+      createdAt: instant(c.CreateDate),
+      service: c.ServiceName ?? "",
+    })),
+    ...sshKeys.map((k) => ({
+      kind: "ssh-public-key" as const,
+      id: k.SSHPublicKeyId ?? "",
+      status: k.Status ?? "",
+      createdAt: instant(k.UploadDate),
+    })),
+    ...certificates.map((c) => ({
+      kind: "signing-certificate" as const,
+      id: c.CertificateId ?? "",
+      status: c.Status ?? "",
+      createdAt: instant(c.UploadDate),
+    })),
   ];
   return {
     account,
@@ -119,20 +152,37 @@ export async function listUserCredentials(clients: Clients, account: string, use
 }
 
 /** Sets one credential Inactive (what the components do through the provider; here for the first strike's checks and tests). */
-export async function setInactive(clients: Clients, user: string, credential: Pick<ListedCredential, "kind" | "id">): Promise<void> {
+export async function setInactive(
+  clients: Clients,
+  user: string,
+  credential: Pick<ListedCredential, "kind" | "id">,
+): Promise<void> {
   const { iam } = clients;
   switch (credential.kind) {
     case "access-key":
       await send(iam, new UpdateAccessKeyCommand({ UserName: user, AccessKeyId: credential.id, Status: "Inactive" }));
       return;
     case "service-specific-credential":
-      await send(iam, new UpdateServiceSpecificCredentialCommand({ UserName: user, ServiceSpecificCredentialId: credential.id, Status: "Inactive" }));
+      await send(
+        iam,
+        new UpdateServiceSpecificCredentialCommand({
+          UserName: user,
+          ServiceSpecificCredentialId: credential.id,
+          Status: "Inactive",
+        }),
+      );
       return;
     case "ssh-public-key":
-      await send(iam, new UpdateSSHPublicKeyCommand({ UserName: user, SSHPublicKeyId: credential.id, Status: "Inactive" }));
+      await send(
+        iam,
+        new UpdateSSHPublicKeyCommand({ UserName: user, SSHPublicKeyId: credential.id, Status: "Inactive" }),
+      );
       return;
     case "signing-certificate":
-      await send(iam, new UpdateSigningCertificateCommand({ UserName: user, CertificateId: credential.id, Status: "Inactive" }));
+      await send(
+        iam,
+        new UpdateSigningCertificateCommand({ UserName: user, CertificateId: credential.id, Status: "Inactive" }),
+      );
       return;
   }
 }

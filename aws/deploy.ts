@@ -46,13 +46,17 @@ export function deployIam(clients: Clients): DeployIam {
       return orIfMissing(
         allPages(
           (Marker) => send(iam, new ListAccessKeysCommand({ UserName: user, Marker })),
-          (page) => page.AccessKeyMetadata?.map((key) => ({ accessKeyId: key.AccessKeyId ?? "", status: key.Status ?? "" })),
+          (page) =>
+            page.AccessKeyMetadata?.map((key) => ({ accessKeyId: key.AccessKeyId ?? "", status: key.Status ?? "" })),
         ),
         () => null,
       );
     },
     async keyOwner(accessKeyId) {
-      const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })), () => null);
+      const used = await orIfMissing(
+        send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })),
+        () => null,
+      );
       if (used === null) return null;
       // Only IAM's NoSuchEntity makes a key "deleted": an answer without an owner is not taken for
       // one, or a live key could be left enabled.

@@ -45,7 +45,10 @@ export function liveSetup(clients: Clients): LiveSetup {
       );
       const inline: LiveRole["inline"] = {};
       for (const policyName of names) {
-        const { PolicyDocument } = await send(iam, new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+        const { PolicyDocument } = await send(
+          iam,
+          new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }),
+        );
         inline[policyName] = parsePolicyText(PolicyDocument ?? "");
       }
       const attached = await allPages(
@@ -70,14 +73,23 @@ export function liveSetup(clients: Clients): LiveSetup {
         roots.push(...(page.Roots ?? []));
         NextToken = page.NextToken;
       } while (NextToken !== undefined);
-      return roots.map((root) => ({ id: root.Id ?? "", enabled: (root.PolicyTypes ?? []).filter((t) => t.Status === "ENABLED").map((t) => t.Type ?? "").sort() }));
+      return roots.map((root) => ({
+        id: root.Id ?? "",
+        enabled: (root.PolicyTypes ?? [])
+          .filter((t) => t.Status === "ENABLED")
+          .map((t) => t.Type ?? "")
+          .sort(),
+      }));
     },
   };
 }
 
 /** The provider at `arn`, or null when the account has none. */
 export async function readOidcProvider(clients: Clients, arn: string): Promise<LiveOidcProvider | null> {
-  const found = await orIfMissing(send(clients.iam, new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })), () => null);
+  const found = await orIfMissing(
+    send(clients.iam, new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+    () => null,
+  );
   if (found === null) return null;
   return {
     arn,

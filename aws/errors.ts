@@ -21,8 +21,23 @@ export class AwsUnavailableError extends Error {
 export class NotFoundError extends Error {}
 
 const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"]);
-const REJECTED = new Set(["InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "UnrecognizedClientException"]);
-const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+const REJECTED = new Set([
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "InvalidAccessKeyId",
+  "UnrecognizedClientException",
+]);
+const NETWORK = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 /** Turns credential, permission and network failures into {@link AwsUnavailableError}; anything else is returned as it is. */
 export function explainFailure(error: unknown, action: string): unknown {
@@ -36,14 +51,26 @@ export function explainFailure(error: unknown, action: string): unknown {
     );
   }
   if (REJECTED.has(name) || REJECTED.has(e.Code ?? "")) {
-    return new AwsUnavailableError(`AWS rejected the credentials (${name || e.Code}) calling ${action}: refresh them (for SSO: \`aws sso login\`) and run again`, "credentials", action);
+    return new AwsUnavailableError(
+      `AWS rejected the credentials (${name || e.Code}) calling ${action}: refresh them (for SSO: \`aws sso login\`) and run again`,
+      "credentials",
+      action,
+    );
   }
   if (DENIED.has(name) || DENIED.has(e.Code ?? "")) {
-    return new AwsUnavailableError(`access denied: the credentials may not call ${action}; grant them the commands policy that \`cordon permissions\` prints`, "denied", action);
+    return new AwsUnavailableError(
+      `access denied: the credentials may not call ${action}; grant them the commands policy that \`cordon permissions\` prints`,
+      "denied",
+      action,
+    );
   }
   const network = [e.code, e.cause?.code].find((code) => code !== undefined && NETWORK.has(code));
   if (network !== undefined || name === "TimeoutError") {
-    return new AwsUnavailableError(`cannot reach AWS calling ${action} (${network ?? "timed out"}): check the network, AWS_ENDPOINT_URL and the proxy settings`, "unreachable", action);
+    return new AwsUnavailableError(
+      `cannot reach AWS calling ${action} (${network ?? "timed out"}): check the network, AWS_ENDPOINT_URL and the proxy settings`,
+      "unreachable",
+      action,
+    );
   }
   return error;
 }

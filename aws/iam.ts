@@ -87,7 +87,8 @@ export const verifyPermissions: readonly string[] = [
  */
 export function parsePolicyText(text: string): PolicyDocument {
   const parsed = JSON.parse(decodePolicyText(text)) as unknown;
-  if (typeof parsed !== "object" || parsed === null || !("Statement" in parsed)) throw new Error("not an IAM policy document: no Statement");
+  if (typeof parsed !== "object" || parsed === null || !("Statement" in parsed))
+    throw new Error("not an IAM policy document: no Statement");
   const document = parsed as { Statement: PolicyStatement | PolicyStatement[] };
   return { ...document, Statement: Array.isArray(document.Statement) ? document.Statement : [document.Statement] };
 }
@@ -110,19 +111,33 @@ export async function callerAccount(clients: Clients): Promise<string> {
 export async function userOfAccessKey(clients: Clients, accessKeyId: string, account: string): Promise<string> {
   const info = await send(clients.sts, new GetAccessKeyInfoCommand({ AccessKeyId: accessKeyId }));
   if (info.Account && info.Account !== account) {
-    throw new NotFoundError(`access key ${accessKeyId} belongs to account ${info.Account}, but the credentials in use are for account ${account}: run assess with credentials for ${info.Account}`);
+    throw new NotFoundError(
+      `access key ${accessKeyId} belongs to account ${info.Account}, but the credentials in use are for account ${account}: run assess with credentials for ${info.Account}`,
+    );
   }
-  const used = await orIfMissing(send(clients.iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })), () => {
-    throw new NotFoundError(`access key ${accessKeyId} not found in account ${account}: check the key id (it may have been deleted)`);
-  });
+  const used = await orIfMissing(
+    send(clients.iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })),
+    () => {
+      throw new NotFoundError(
+        `access key ${accessKeyId} not found in account ${account}: check the key id (it may have been deleted)`,
+      );
+    },
+  );
   return used.UserName ?? "";
 }
 
 /** Everything `assess` needs about one user, read-only. */
-export async function readUserFacts(clients: Clients, userName: string, account: string, exposedKey: string | null): Promise<UserFacts> {
+export async function readUserFacts(
+  clients: Clients,
+  userName: string,
+  account: string,
+  exposedKey: string | null,
+): Promise<UserFacts> {
   const { iam } = clients;
   const { User: user } = await orIfMissing(send(iam, new GetUserCommand({ UserName: userName })), () => {
-    throw new NotFoundError(`user "${userName}" not found in account ${account}: check the name (IAM user names, not role names)`);
+    throw new NotFoundError(
+      `user "${userName}" not found in account ${account}: check the name (IAM user names, not role names)`,
+    );
   });
   const managed = new ManagedPolicies(clients);
 
@@ -140,15 +155,24 @@ export async function readUserFacts(clients: Clients, userName: string, account:
     (page) => page.PolicyNames,
   );
   const userInline = await Promise.all(
-    userInlineNames.map(async (name) => ({ name, text: decodePolicyText((await send(iam, new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument ?? "") })),
+    userInlineNames.map(async (name) => ({
+      name,
+      text: decodePolicyText(
+        (await send(iam, new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument ?? "",
+      ),
+    })),
   );
 
   const policies: SourcedPolicy[] = [];
   const through = { type: "user" as const, name: userName };
   for (const attached of userAttached) {
-    policies.push({ source: { type: "managed", name: attached.PolicyName ?? "", arn: attached.PolicyArn, through }, document: await managed.document(attached.PolicyArn ?? "") });
+    policies.push({
+      source: { type: "managed", name: attached.PolicyName ?? "", arn: attached.PolicyArn, through },
+      document: await managed.document(attached.PolicyArn ?? ""),
+    });
   }
-  for (const inline of userInline) policies.push({ source: { type: "inline", name: inline.name, through }, document: parsePolicyText(inline.text) });
+  for (const inline of userInline)
+    policies.push({ source: { type: "inline", name: inline.name, through }, document: parsePolicyText(inline.text) });
 
   for (const group of groups) {
     const via = { type: "group" as const, name: group };
@@ -157,14 +181,18 @@ export async function readUserFacts(clients: Clients, userName: string, account:
       (page) => page.AttachedPolicies,
     );
     for (const policy of attached) {
-      policies.push({ source: { type: "managed", name: policy.PolicyName ?? "", arn: policy.PolicyArn, through: via }, document: await managed.document(policy.PolicyArn ?? "") });
+      policies.push({
+        source: { type: "managed", name: policy.PolicyName ?? "", arn: policy.PolicyArn, through: via },
+        document: await managed.document(policy.PolicyArn ?? ""),
+      });
     }
     const inlineNames = await allPages(
       (Marker) => send(iam, new ListGroupPoliciesCommand({ GroupName: group, Marker })),
       (page) => page.PolicyNames,
     );
     for (const name of inlineNames) {
-      const text = (await send(iam, new GetGroupPolicyCommand({ GroupName: group, PolicyName: name }))).PolicyDocument ?? "";
+      const text =
+        (await send(iam, new GetGroupPolicyCommand({ GroupName: group, PolicyName: name }))).PolicyDocument ?? "";
       policies.push({ source: { type: "inline", name, through: via }, document: parsePolicyText(text) });
     }
   }
@@ -178,7 +206,8 @@ export async function readUserFacts(clients: Clients, userName: string, account:
   );
   const accessKeys = await Promise.all(
     keys.map(async (key): Promise<AccessKeyFacts> => {
-      const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId }))).AccessKeyLastUsed;
+      const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId })))
+        .AccessKeyLastUsed;
       const known = (value: string | undefined) => (value && value !== "N/A" ? value : null);
       return {
         accessKeyId: key.AccessKeyId ?? "",
@@ -203,7 +232,11 @@ export async function readUserFacts(clients: Clients, userName: string, account:
 
   const roles = await allPages(
     (Marker) => send(iam, new ListRolesCommand({ Marker })),
-    (page) => page.Roles?.map((r) => ({ arn: r.Arn ?? "", trust: r.AssumeRolePolicyDocument ? parsePolicyText(r.AssumeRolePolicyDocument) : { Statement: [] } })),
+    (page) =>
+      page.Roles?.map((r) => ({
+        arn: r.Arn ?? "",
+        trust: r.AssumeRolePolicyDocument ? parsePolicyText(r.AssumeRolePolicyDocument) : { Statement: [] },
+      })),
   );
 
   const listing = await listUserCredentials(clients, account, userName);
@@ -253,7 +286,10 @@ async function readManagedDocument(clients: Clients, arn: string): Promise<Polic
 async function readManagedDocumentText(clients: Clients, arn: string): Promise<string | null> {
   const policy = await orIfMissing(send(clients.iam, new GetPolicyCommand({ PolicyArn: arn })), () => null);
   if (policy === null) return null;
-  const version = await send(clients.iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy?.DefaultVersionId }));
+  const version = await send(
+    clients.iam,
+    new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy?.DefaultVersionId }),
+  );
   return version.PolicyVersion?.Document ?? null;
 }
 
@@ -264,7 +300,8 @@ export function liveIam(clients: Clients): LiveIam {
     user: (name, policyArn) => readLiveUser(clients, name, policyArn),
     role: (name, policyName, policyArn) => readLiveRole(clients, name, policyName, policyArn),
     keys: (user, accessKeyIds) => readLiveKeys(clients, user, accessKeyIds),
-    simulate: (principalArn, actions, tokenIssueTime, context) => simulate(clients, principalArn, actions, tokenIssueTime, context),
+    simulate: (principalArn, actions, tokenIssueTime, context) =>
+      simulate(clients, principalArn, actions, tokenIssueTime, context),
     credentials: (account, user) => listUserCredentials(clients, account, user),
   };
 }
@@ -289,7 +326,12 @@ export async function readLiveUser(clients: Clients, userName: string, policyArn
  * Reads a role's cordon policy: the inline role policy `policyName`, or with `policyArn` the
  * customer managed policy attached to the role.
  */
-export async function readLiveRole(clients: Clients, roleName: string, policyName: string, policyArn?: string): Promise<LivePrincipal> {
+export async function readLiveRole(
+  clients: Clients,
+  roleName: string,
+  policyName: string,
+  policyArn?: string,
+): Promise<LivePrincipal> {
   const { iam } = clients;
   const role = await orIfMissing(send(iam, new GetRoleCommand({ RoleName: roleName })), () => null);
   if (role === null) return { arn: null, policy: { state: "missing" } };
@@ -304,13 +346,20 @@ export async function readLiveRole(clients: Clients, roleName: string, policyNam
     if (!attached.some((p) => p.PolicyArn === policyArn)) return { arn, policy: { state: "detached" } };
     return { arn, policy: { state: "attached", document: parsePolicyText(text) } };
   }
-  const inline = await orIfMissing(send(iam, new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })), () => null);
+  const inline = await orIfMissing(
+    send(iam, new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+    () => null,
+  );
   if (inline === null) return { arn, policy: { state: "missing" } };
   return { arn, policy: { state: "attached", document: parsePolicyText(inline.PolicyDocument ?? "") } };
 }
 
 /** The status and last use of the listed keys of one user; for a key it has not, its owner (null: deleted). */
-export async function readLiveKeys(clients: Clients, userName: string, accessKeyIds: string[]): Promise<Record<string, LiveKey>> {
+export async function readLiveKeys(
+  clients: Clients,
+  userName: string,
+  accessKeyIds: string[],
+): Promise<Record<string, LiveKey>> {
   const { iam } = clients;
   const keys = await orIfMissing(
     allPages(
@@ -326,10 +375,14 @@ export async function readLiveKeys(clients: Clients, userName: string, accessKey
       // Not the user's: IAM names its owner, or has no such key (deleted).
       const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id })), () => null);
       // Deleted only on IAM's NoSuchEntity; an answer without an owner is not proof of anything.
-      out[id] = used === null ? { status: null, lastUsed: null, owner: null } : { status: null, lastUsed: null, ...(used.UserName ? { owner: used.UserName } : {}) };
+      out[id] =
+        used === null
+          ? { status: null, lastUsed: null, owner: null }
+          : { status: null, lastUsed: null, ...(used.UserName ? { owner: used.UserName } : {}) };
       continue;
     }
-    const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id }))).AccessKeyLastUsed?.LastUsedDate;
+    const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id }))).AccessKeyLastUsed
+      ?.LastUsedDate;
     out[id] = { status: key.Status ?? null, lastUsed: used ? formatInstant(used) : null };
   }
   return out;
@@ -340,7 +393,13 @@ export async function readLiveKeys(clients: Clients, userName: string, accessKey
  * signed with temporary credentials issued at `tokenIssueTime`.
  * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  */
-export async function simulate(clients: Clients, principalArn: string, actions: readonly string[], tokenIssueTime: string, context: Record<string, string> = {}): Promise<Record<string, Decision>> {
+export async function simulate(
+  clients: Clients,
+  principalArn: string,
+  actions: readonly string[],
+  tokenIssueTime: string,
+  context: Record<string, string> = {},
+): Promise<Record<string, Decision>> {
   const results = await allPages(
     (Marker) =>
       send(
@@ -350,12 +409,24 @@ export async function simulate(clients: Clients, principalArn: string, actions: 
           ActionNames: [...actions],
           ContextEntries: [
             { ContextKeyName: TOKEN_ISSUE_TIME, ContextKeyType: "date", ContextKeyValues: [tokenIssueTime] },
-            ...Object.entries(context).map(([key, value]) => ({ ContextKeyName: key, ContextKeyType: "string" as const, ContextKeyValues: [value] })),
+            ...Object.entries(context).map(([key, value]) => ({
+              ContextKeyName: key,
+              ContextKeyType: "string" as const,
+              ContextKeyValues: [value],
+            })),
           ],
           Marker,
         }),
       ),
     (page) => page.EvaluationResults,
   );
-  return Object.fromEntries(results.map((r: EvaluationResult) => [r.EvalActionName ?? "", { decision: r.EvalDecision as Decision["decision"], policies: [...new Set((r.MatchedStatements ?? []).map((s) => s.SourcePolicyId ?? ""))].sort() }]));
+  return Object.fromEntries(
+    results.map((r: EvaluationResult) => [
+      r.EvalActionName ?? "",
+      {
+        decision: r.EvalDecision as Decision["decision"],
+        policies: [...new Set((r.MatchedStatements ?? []).map((s) => s.SourcePolicyId ?? ""))].sort(),
+      },
+    ]),
+  );
 }

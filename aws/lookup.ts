@@ -82,7 +82,9 @@ export function awsLookup(env: Record<string, string | undefined>): Omit<Lookup,
   return {
     async keyOwner(accessKeyId) {
       try {
-        const result = await (iam ??= new IAMClient({ region, ...REQUEST_LIMITS })).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+        const result = await (iam ??= new IAMClient({ region, ...REQUEST_LIMITS })).send(
+          new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }),
+        );
         if (!result.UserName) throw new LookupError({ kind: "no-such-key", accessKeyId });
         return result.UserName;
       } catch (error) {
@@ -91,8 +93,15 @@ export function awsLookup(env: Record<string, string | undefined>): Omit<Lookup,
     },
     async account() {
       try {
-        const result = await (sts ??= new STSClient({ region, ...REQUEST_LIMITS })).send(new GetCallerIdentityCommand({}));
-        if (!result.Account) throw new LookupError({ kind: "failed", action: "sts:GetCallerIdentity", message: "the answer names no account" });
+        const result = await (sts ??= new STSClient({ region, ...REQUEST_LIMITS })).send(
+          new GetCallerIdentityCommand({}),
+        );
+        if (!result.Account)
+          throw new LookupError({
+            kind: "failed",
+            action: "sts:GetCallerIdentity",
+            message: "the answer names no account",
+          });
         return result.Account;
       } catch (error) {
         throw asLookupError(error, "sts:GetCallerIdentity");
@@ -101,7 +110,13 @@ export function awsLookup(env: Record<string, string | undefined>): Omit<Lookup,
     async assumableRoles(user, account) {
       try {
         const assessment = assess(await readUserFacts(awsClients(env), user, account, null));
-        return { kind: "found", roleArns: assessment.assumableRoles, source: "IAM (the roles whose trust and the user's policies allow it)", failed: [], elsewhere: assessment.assumableRolesInOtherAccounts };
+        return {
+          kind: "found",
+          roleArns: assessment.assumableRoles,
+          source: "IAM (the roles whose trust and the user's policies allow it)",
+          failed: [],
+          elsewhere: assessment.assumableRolesInOtherAccounts,
+        };
       } catch (error) {
         return { kind: "failed", reason: `IAM could not be read: ${(error as Error).message}` };
       }
@@ -117,7 +132,10 @@ const REASON_MAX = 300;
  * or hold line breaks; tags and runs of white space go, and it is cut at {@link REASON_MAX}.
  */
 export function oneLine(text: string): string {
-  const flat = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const flat = text
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return flat.length <= REASON_MAX ? flat : `${flat.slice(0, REASON_MAX - 3)}...`;
 }
 
@@ -125,15 +143,25 @@ function asLookupError(error: unknown, action: string, accessKeyId?: string): Lo
   if (error instanceof LookupError) return error;
   const name = (error as { name?: string }).name ?? "";
   if (name === "CredentialsProviderError") return new LookupError({ kind: "no-credentials" });
-  if (name === "NoSuchEntityException" || name === "NoSuchEntity") return new LookupError({ kind: "no-such-key", accessKeyId: accessKeyId ?? "" });
+  if (name === "NoSuchEntityException" || name === "NoSuchEntity")
+    return new LookupError({ kind: "no-such-key", accessKeyId: accessKeyId ?? "" });
   // IAM answers AccessDenied both when these credentials may not call the action and when the
   // key belongs to another account: the caller cannot tell the two apart.
-  if (name === "AccessDeniedException" || name === "AccessDenied") return new LookupError({ kind: "access-denied", accessKeyId, action });
+  if (name === "AccessDeniedException" || name === "AccessDenied")
+    return new LookupError({ kind: "access-denied", accessKeyId, action });
   if (name === "TimeoutError") {
     const { maxAttempts, requestHandler } = REQUEST_LIMITS;
-    return new LookupError({ kind: "failed", action, message: `no answer within ${requestHandler.requestTimeout / 1000} s, ${maxAttempts} times (TimeoutError)` });
+    return new LookupError({
+      kind: "failed",
+      action,
+      message: `no answer within ${requestHandler.requestTimeout / 1000} s, ${maxAttempts} times (TimeoutError)`,
+    });
   }
-  return new LookupError({ kind: "failed", action, message: oneLine(`${name ? `${name}: ` : ""}${(error as Error).message ?? String(error)}`) });
+  return new LookupError({
+    kind: "failed",
+    action,
+    message: oneLine(`${name ? `${name}: ` : ""}${(error as Error).message ?? String(error)}`),
+  });
 }
 
 /**
@@ -143,7 +171,11 @@ function asLookupError(error: unknown, action: string, accessKeyId?: string): Lo
 export function lookupFailure(problem: LookupProblem): { exit: 1 | 2; message: string } {
   switch (problem.kind) {
     case "no-credentials":
-      return { exit: 2, message: "no AWS credentials found to ask IAM who owns the key: pass --user NAME and --account ID, or run with credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)" };
+      return {
+        exit: 2,
+        message:
+          "no AWS credentials found to ask IAM who owns the key: pass --user NAME and --account ID, or run with credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+      };
     case "no-such-key":
       return {
         exit: 1,
@@ -155,6 +187,9 @@ export function lookupFailure(problem: LookupProblem): { exit: 1 | 2; message: s
         message: `${problem.accessKeyId ? `--access-key ${problem.accessKeyId}: ` : ""}IAM denied ${problem.action} (AccessDenied): these credentials may not call it${problem.accessKeyId ? ", or the key belongs to another account" : ""}; pass --user NAME and --account ID, or use credentials allowed ${problem.action} in the key's account`,
       };
     case "failed":
-      return { exit: 2, message: `could not call ${problem.action}: ${problem.message}; pass --user NAME and --account ID to write the file without AWS` };
+      return {
+        exit: 2,
+        message: `could not call ${problem.action}: ${problem.message}; pass --user NAME and --account ID to write the file without AWS`,
+      };
   }
 }

@@ -20,7 +20,11 @@ import { send, type Clients } from "./clients.ts";
 import { parsePolicyText } from "./iam.ts";
 
 /** What the organization stack calls through `deployOrganizations`. */
-export const programOrganizationsPermissions: readonly string[] = ["organizations:DescribeOrganization", "organizations:ListPoliciesForTarget", "organizations:ListRoots"];
+export const programOrganizationsPermissions: readonly string[] = [
+  "organizations:DescribeOrganization",
+  "organizations:ListPoliciesForTarget",
+  "organizations:ListRoots",
+];
 
 /** What `verify` calls through `liveOrganizations`, from the organization stack's account. */
 export const verifyOrganizationsPermissions: readonly string[] = [
@@ -31,7 +35,10 @@ export const verifyOrganizationsPermissions: readonly string[] = [
 ];
 
 /** Every page of a NextToken listing. */
-async function everyPage<Page extends { NextToken?: string }, T>(page: (token: string | undefined) => Promise<Page>, items: (page: Page) => T[] | undefined): Promise<T[]> {
+async function everyPage<Page extends { NextToken?: string }, T>(
+  page: (token: string | undefined) => Promise<Page>,
+  items: (page: Page) => T[] | undefined,
+): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
   do {
@@ -59,12 +66,19 @@ export function deployOrganizations(clients: Clients): DeployOrganizations {
         (NextToken) => send(organizations, new ListRootsCommand({ NextToken })),
         (page) => page.Roots,
       );
-      return roots.map((root) => ({ id: root.Id ?? "", policyTypes: (root.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? "", status: t.Status ?? "" })) }));
+      return roots.map((root) => ({
+        id: root.Id ?? "",
+        policyTypes: (root.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? "", status: t.Status ?? "" })),
+      }));
     },
     async policiesForTarget(target, type) {
       try {
         const policies = await everyPage(
-          (NextToken) => send(organizations, new ListPoliciesForTargetCommand({ TargetId: target, Filter: type as PolicyType, NextToken })),
+          (NextToken) =>
+            send(
+              organizations,
+              new ListPoliciesForTargetCommand({ TargetId: target, Filter: type as PolicyType, NextToken }),
+            ),
           (page) => page.Policies,
         );
         return policies.map((p) => ({ id: p.Id ?? "", name: p.Name ?? "", awsManaged: p.AwsManaged === true }));
@@ -102,7 +116,13 @@ export function liveOrganizations(clients: Clients): LiveOrganizations {
           } catch {
             document = null;
           }
-          out.push({ kind, name: summary.Name ?? "", id: summary.Id ?? "", document, targets: targets.map((t) => t.TargetId ?? "").sort() });
+          out.push({
+            kind,
+            name: summary.Name ?? "",
+            id: summary.Id ?? "",
+            document,
+            targets: targets.map((t) => t.TargetId ?? "").sort(),
+          });
         }
       }
       return out;

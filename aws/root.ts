@@ -23,19 +23,31 @@ export const ROOT_TASK_ACTIONS: readonly string[] = ["iam:DeleteAccessKey", "iam
 /** The shortest session AssumeRoot gives, and its longest: 900 seconds. */
 const ROOT_SESSION_SECONDS = 900;
 
-export function rootCredentials(clients: Clients, env: Record<string, string | undefined> = process.env): RootCredentials {
+export function rootCredentials(
+  clients: Clients,
+  env: Record<string, string | undefined> = process.env,
+): RootCredentials {
   return {
     async deleteRootAccessKeys(account) {
       const session = await send(
         clients.sts,
-        new AssumeRootCommand({ TargetPrincipal: account, TaskPolicyArn: { arn: DELETE_ROOT_CREDENTIALS_TASK_POLICY }, DurationSeconds: ROOT_SESSION_SECONDS }),
+        new AssumeRootCommand({
+          TargetPrincipal: account,
+          TaskPolicyArn: { arn: DELETE_ROOT_CREDENTIALS_TASK_POLICY },
+          DurationSeconds: ROOT_SESSION_SECONDS,
+        }),
       );
       const credentials = session.Credentials;
-      if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) throw new Error(`sts:AssumeRoot into account ${account} gave no credentials`);
+      if (!credentials?.AccessKeyId || !credentials.SecretAccessKey)
+        throw new Error(`sts:AssumeRoot into account ${account} gave no credentials`);
       const root = new IAMClient({
         region: signingRegion(env),
         ...REQUEST_LIMITS,
-        credentials: { accessKeyId: credentials.AccessKeyId, secretAccessKey: credentials.SecretAccessKey, sessionToken: credentials.SessionToken },
+        credentials: {
+          accessKeyId: credentials.AccessKeyId,
+          secretAccessKey: credentials.SecretAccessKey,
+          sessionToken: credentials.SessionToken,
+        },
       });
       try {
         // Without a user name, IAM answers for the caller: the root user of the member account.

@@ -33,11 +33,24 @@ export interface ListingPage {
 }
 
 /** One page of ListObjectsV2 under `prefix`, after `startAfter` (first page) or at `token`. */
-export async function listPage(client: S3Like, request: { bucket: string; prefix: string; delimiter?: string; startAfter?: string; token?: string }): Promise<ListingPage> {
-  const page = await client.send(new ListObjectsV2Command({ Bucket: request.bucket, Prefix: request.prefix, Delimiter: request.delimiter, StartAfter: request.startAfter, ContinuationToken: request.token }));
+export async function listPage(
+  client: S3Like,
+  request: { bucket: string; prefix: string; delimiter?: string; startAfter?: string; token?: string },
+): Promise<ListingPage> {
+  const page = await client.send(
+    new ListObjectsV2Command({
+      Bucket: request.bucket,
+      Prefix: request.prefix,
+      Delimiter: request.delimiter,
+      StartAfter: request.startAfter,
+      ContinuationToken: request.token,
+    }),
+  );
   return {
     folders: (page.CommonPrefixes ?? []).flatMap((common) => (common.Prefix === undefined ? [] : [common.Prefix])),
-    objects: (page.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [{ key: object.Key, size: object.Size ?? 0 }])),
+    objects: (page.Contents ?? []).flatMap((object) =>
+      object.Key === undefined ? [] : [{ key: object.Key, size: object.Size ?? 0 }],
+    ),
     next: page.IsTruncated ? page.NextContinuationToken : undefined,
   };
 }
@@ -49,7 +62,8 @@ async function* chunksOf(body: unknown): AsyncIterable<Uint8Array> {
     yield body;
     return;
   }
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>)
+    yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
 }
 
 /** An object's bytes, in chunks as they arrive. A failure is an Error whose message names the error and its status. */

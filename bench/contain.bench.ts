@@ -42,7 +42,11 @@ function median(values: number[]): number {
  */
 function time(args: string[], cwd: string, env: Record<string, string>, expected = 0): Promise<number> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -62,7 +66,11 @@ function time(args: string[], cwd: string, env: Record<string, string>, expected
 async function seedIam(endpoint: string, action: string, params: Record<string, string>): Promise<string> {
   const response = await fetch(endpoint, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: "AWS4-HMAC-SHA256 Credential=testing/20261128/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=bench" },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization:
+        "AWS4-HMAC-SHA256 Credential=testing/20261128/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=bench",
+    },
     body: new URLSearchParams({ Action: action, Version: "2010-05-08", ...params }).toString(),
   });
   const text = await response.text();
@@ -71,7 +79,17 @@ async function seedIam(endpoint: string, action: string, params: Record<string, 
 }
 
 function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@example.com", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@example.com" } });
+  const result = spawnSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "bench",
+      GIT_AUTHOR_EMAIL: "bench@example.com",
+      GIT_COMMITTER_NAME: "bench",
+      GIT_COMMITTER_EMAIL: "bench@example.com",
+    },
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
   return result.stdout.trim();
 }
@@ -85,7 +103,11 @@ async function startMoto(): Promise<MotoProcess> {
  * answered as IAM answers it for a principal whose only deny is cordon's (`denyPolicy`, with the
  * cutoff `cutoff`) and who is otherwise allowed everything (the inline policy `admin`).
  */
-async function simulatorInFront(moto: string, denyPolicy: string, cutoff: string): Promise<{ endpoint: string; server: Server }> {
+async function simulatorInFront(
+  moto: string,
+  denyPolicy: string,
+  cutoff: string,
+): Promise<{ endpoint: string; server: Server }> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -93,9 +115,14 @@ async function simulatorInFront(moto: string, denyPolicy: string, cutoff: string
       const body = Buffer.concat(chunks).toString();
       const form = new URLSearchParams(body);
       if (form.get("Action") === "SimulatePrincipalPolicy") {
-        const issued = [...form.entries()].find(([key]) => /^ContextEntries\.member\.\d+\.ContextKeyValues\.member\.1$/.test(key))?.[1] ?? "";
+        const issued =
+          [...form.entries()].find(([key]) =>
+            /^ContextEntries\.member\.\d+\.ContextKeyValues\.member\.1$/.test(key),
+          )?.[1] ?? "";
         const denied = Date.parse(issued) < Date.parse(cutoff);
-        const actions = [...form.entries()].filter(([key]) => key.startsWith("ActionNames.member.")).map(([, value]) => value);
+        const actions = [...form.entries()]
+          .filter(([key]) => key.startsWith("ActionNames.member."))
+          .map(([, value]) => value);
         const results = actions
           .map(
             (action) =>
@@ -109,8 +136,17 @@ async function simulatorInFront(moto: string, denyPolicy: string, cutoff: string
         );
         return;
       }
-      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== "host" && name !== "content-length") as [string, string][]);
-      const forwarded = await fetch(`${moto}${request.url}`, { method: request.method, headers, body: request.method === "GET" ? undefined : body });
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter(([name]) => name !== "host" && name !== "content-length") as [
+          string,
+          string,
+        ][],
+      );
+      const forwarded = await fetch(`${moto}${request.url}`, {
+        method: request.method,
+        headers,
+        body: request.method === "GET" ? undefined : body,
+      });
       response.writeHead(forwarded.status, Object.fromEntries(forwarded.headers.entries()));
       response.end(Buffer.from(await forwarded.arrayBuffer()));
     });
@@ -125,11 +161,26 @@ const moto = await startMoto();
 const work = mkdtempSync(join(tmpdir(), "cordon-bench-contain-"));
 let front: Server | undefined;
 try {
-  const env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" };
+  const env = {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
   await seedIam(moto.endpoint, "CreateUser", { UserName: "ci-deployer" });
-  await seedIam(moto.endpoint, "PutUserPolicy", { UserName: "ci-deployer", PolicyName: "admin", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) });
+  await seedIam(moto.endpoint, "PutUserPolicy", {
+    UserName: "ci-deployer",
+    PolicyName: "admin",
+    PolicyDocument: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+    }),
+  });
   // Only the key id is read from the answer; the secret moto makes up is never looked at.
-  const key = /<AccessKeyId>(AKIA[A-Z0-9]{16})<\/AccessKeyId>/.exec(await seedIam(moto.endpoint, "CreateAccessKey", { UserName: "ci-deployer" }))![1];
+  const key = /<AccessKeyId>(AKIA[A-Z0-9]{16})<\/AccessKeyId>/.exec(
+    await seedIam(moto.endpoint, "CreateAccessKey", { UserName: "ci-deployer" }),
+  )![1];
 
   // The repository as the contain job checks it out: main with the project file, incidents/ and the schema.
   git(work, "init", "-q", "-b", "main");
@@ -141,7 +192,9 @@ try {
   git(work, "add", "-A");
   git(work, "commit", "-qm", "main");
 
-  const additive = spawnSync(process.execPath, [CLI, "guard", "--help"], { encoding: "utf8" }).stdout.includes("--additive");
+  const additive = spawnSync(process.execPath, [CLI, "guard", "--help"], { encoding: "utf8" }).stdout.includes(
+    "--additive",
+  );
   const guardArgs = ["guard", "--base", "HEAD~1", "--head", "HEAD", ...(additive ? ["--additive"] : [])];
   const steps: Record<string, number[]> = {};
   const record = (label: string, seconds: number) => (steps[label] ??= []).push(seconds);
@@ -153,7 +206,22 @@ try {
     // Run 0 warms the file caches and is not counted.
     const count = run > 0 ? record : () => {};
     count("plan --json (already declared?)", await time(["plan", "--json"], work, env));
-    count("new --access-key (moto)", await time(["new", `--access-key=${key}`, "--cutoff=at-containment", `--title=Exposed access key ${key}`, "--ticket=SEC-1", "--now", "2026-11-28T02:11:30Z"], work, env));
+    count(
+      "new --access-key (moto)",
+      await time(
+        [
+          "new",
+          `--access-key=${key}`,
+          "--cutoff=at-containment",
+          `--title=Exposed access key ${key}`,
+          "--ticket=SEC-1",
+          "--now",
+          "2026-11-28T02:11:30Z",
+        ],
+        work,
+        env,
+      ),
+    );
     git(work, "add", "-A");
     git(work, "commit", "-qm", "contain");
     count(`guard${additive ? " --additive" : ""} (git)`, await time(guardArgs, work, env));
@@ -164,11 +232,29 @@ try {
 
   // verify after pulumi up: the deny attached with the recorded instant, the key Inactive.
   git(work, "reset", "-q", "--hard", "HEAD");
-  await time(["new", `--access-key=${key}`, "--cutoff=at-containment", `--title=Exposed access key ${key}`, "--now", "2026-11-28T02:11:30Z"], work, env);
+  await time(
+    [
+      "new",
+      `--access-key=${key}`,
+      "--cutoff=at-containment",
+      `--title=Exposed access key ${key}`,
+      "--now",
+      "2026-11-28T02:11:30Z",
+    ],
+    work,
+    env,
+  );
   const loaded = loadIncidentPaths([file], work, new Date("2026-11-28T02:12:00Z"));
   const [deny] = buildPlan(loaded.incidents, {}).denyPolicies;
-  const created = await seedIam(moto.endpoint, "CreatePolicy", { PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: JSON.stringify(fillContainment(deny.document, { [id]: CONTAINED_AT })) });
-  await seedIam(moto.endpoint, "AttachUserPolicy", { UserName: "ci-deployer", PolicyArn: /<Arn>([^<]+)<\/Arn>/.exec(created)![1] });
+  const created = await seedIam(moto.endpoint, "CreatePolicy", {
+    PolicyName: deny.policyName,
+    Path: "/cordon/",
+    PolicyDocument: JSON.stringify(fillContainment(deny.document, { [id]: CONTAINED_AT })),
+  });
+  await seedIam(moto.endpoint, "AttachUserPolicy", {
+    UserName: "ci-deployer",
+    PolicyArn: /<Arn>([^<]+)<\/Arn>/.exec(created)![1],
+  });
   await seedIam(moto.endpoint, "UpdateAccessKey", { UserName: "ci-deployer", AccessKeyId: key, Status: "Inactive" });
   const outputs = join(work, "outputs.json");
   writeFileSync(
@@ -176,7 +262,15 @@ try {
     JSON.stringify({
       account: ACCOUNT,
       incidents: {
-        [id]: { cutoff: CONTAINED_AT, atContainment: true, expiresAt: "2026-11-29T14:13:40Z", mode: "revoke-older-sessions", principals: [{ type: "user", name: "ci-deployer" }], accessKeys: [key], goneAccessKeys: [] },
+        [id]: {
+          cutoff: CONTAINED_AT,
+          atContainment: true,
+          expiresAt: "2026-11-29T14:13:40Z",
+          mode: "revoke-older-sessions",
+          principals: [{ type: "user", name: "ci-deployer" }],
+          accessKeys: [key],
+          goneAccessKeys: [],
+        },
       },
       replacementRoles: [],
       rolesWithManagedDeny: [],
@@ -186,19 +280,40 @@ try {
   front = simulator.server;
   const verifyEnv = { ...env, AWS_ENDPOINT_URL: simulator.endpoint };
   for (let run = 0; run <= RUNS; run++) {
-    const seconds = await time(["verify", "--stack-outputs", outputs, "--now", "2026-11-28T02:14:00Z"], work, verifyEnv);
+    const seconds = await time(
+      ["verify", "--stack-outputs", outputs, "--now", "2026-11-28T02:14:00Z"],
+      work,
+      verifyEnv,
+    );
     if (run > 0) record("verify (moto)", seconds);
   }
 
-  const rows = Object.entries(steps).map(([label, values]) => ({ label, median: median(values), min: Math.min(...values), max: Math.max(...values) }));
+  const rows = Object.entries(steps).map(([label, values]) => ({
+    label,
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+  }));
   const width = Math.max(...rows.map((r) => r.label.length));
-  console.log(`cordon's commands on the contain path: median of ${RUNS} runs each, one process per run (node ${process.version}, ${process.platform}/${process.arch})`);
-  for (const row of rows) console.log(`  ${row.label.padEnd(width)}  ${row.median.toFixed(2)} s  (min ${row.min.toFixed(2)}, max ${row.max.toFixed(2)})`);
+  console.log(
+    `cordon's commands on the contain path: median of ${RUNS} runs each, one process per run (node ${process.version}, ${process.platform}/${process.arch})`,
+  );
+  for (const row of rows)
+    console.log(
+      `  ${row.label.padEnd(width)}  ${row.median.toFixed(2)} s  (min ${row.min.toFixed(2)}, max ${row.max.toFixed(2)})`,
+    );
   // The contain job runs plan --json, new and guard (a second guard only after a rebase); the
   // up job runs validate; the report runs plan and verify.
-  const onPath = ["plan --json (already declared?)", "new --access-key (moto)", `guard${additive ? " --additive" : ""} (git)`, "validate"];
+  const onPath = [
+    "plan --json (already declared?)",
+    "new --access-key (moto)",
+    `guard${additive ? " --additive" : ""} (git)`,
+    "validate",
+  ];
   const total = onPath.reduce((sum, label) => sum + median(steps[label]), 0);
-  console.log(`  ${"before the key is disabled".padEnd(width)}  ${total.toFixed(2)} s  (plan --json, new, guard, validate)`);
+  console.log(
+    `  ${"before the key is disabled".padEnd(width)}  ${total.toFixed(2)} s  (plan --json, new, guard, validate)`,
+  );
   const all = rows.reduce((sum, row) => sum + row.median, 0);
   console.log(`  ${"all of them".padEnd(width)}  ${all.toFixed(2)} s`);
   if (!additive) console.log("  (guard has no --additive here yet: timed without it)");

@@ -52,7 +52,9 @@ async function main(): Promise<void> {
       let err = "";
       child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
       child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-      child.once("close", (status) => (status === 0 ? ok(out.trim()) : fail(new Error(`aws ${args.join(" ")}: ${err}`))));
+      child.once("close", (status) =>
+        status === 0 ? ok(out.trim()) : fail(new Error(`aws ${args.join(" ")}: ${err}`)),
+      );
     });
   const starts: number[] = [];
   const firsts: number[] = [];
@@ -67,18 +69,33 @@ async function main(): Promise<void> {
       const key = await aws("iam", "create-access-key", "--user-name", user, "--query", "AccessKey.AccessKeyId");
       await aws("iam", "create-access-key", "--user-name", user, "--query", "AccessKey.AccessKeyId");
       await aws("iam", "upload-ssh-public-key", "--user-name", user, "--ssh-public-key-body", SSH_KEY);
-      await aws("iam", "create-service-specific-credential", "--user-name", user, "--service-name", "codecommit.amazonaws.com", "--query", "ServiceSpecificCredential.ServiceUserName");
+      await aws(
+        "iam",
+        "create-service-specific-credential",
+        "--user-name",
+        user,
+        "--service-name",
+        "codecommit.amazonaws.com",
+        "--query",
+        "ServiceSpecificCredential.ServiceUserName",
+      );
       started = process.hrtime.bigint();
-      const child = spawn("bash", [SCRIPT], { cwd: home, env: { ...env, ACCESS_KEY: key }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn("bash", [SCRIPT], {
+        cwd: home,
+        env: { ...env, ACCESS_KEY: key },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       let first: number | undefined;
       child.stdout.on("data", (chunk: Buffer) => {
         output += chunk.toString();
-        if (first === undefined && output.includes("Inactive at")) first = Number(process.hrtime.bigint() - started) / 1e9;
+        if (first === undefined && output.includes("Inactive at"))
+          first = Number(process.hrtime.bigint() - started) / 1e9;
       });
       child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
       const status = await new Promise<number | null>((ok) => child.once("close", ok));
-      if (status !== 0 || first === undefined || !output.includes(`4 credentials of user ${user} Inactive`)) throw new Error(`first strike failed (${status}):\n${output}`);
+      if (status !== 0 || first === undefined || !output.includes(`4 credentials of user ${user} Inactive`))
+        throw new Error(`first strike failed (${status}):\n${output}`);
       firsts.push(first);
       totals.push(Number(process.hrtime.bigint() - started) / 1e9);
     }
@@ -87,9 +104,12 @@ async function main(): Promise<void> {
     await moto.stop();
     rmSync(home, { recursive: true, force: true });
   }
-  const row = (what: string, values: number[]) => `| ${what} | ${median(values).toFixed(2)} s | ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s |`;
+  const row = (what: string, values: number[]) =>
+    `| ${what} | ${median(values).toFixed(2)} s | ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s |`;
   const version = spawnSync("aws", ["--version"], { env, encoding: "utf8" });
-  console.log(`first strike, ${RUNS} runs, ${(version.stdout || version.stderr).trim()}, load average ${(await import("node:os")).loadavg()[0].toFixed(1)}`);
+  console.log(
+    `first strike, ${RUNS} runs, ${(version.stdout || version.stderr).trim()}, load average ${(await import("node:os")).loadavg()[0].toFixed(1)}`,
+  );
   console.log("| step | median | range |");
   console.log("| --- | --- | --- |");
   console.log(row("aws --version (the CLI's start)", starts));

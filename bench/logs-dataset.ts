@@ -109,7 +109,17 @@ function loadTemplates(repo: string): Json[] {
   return records;
 }
 
-const MINTING = new Set(["AssumeRole", "GetSessionToken", "GetFederationToken", "CreateAccessKey", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"]);
+const MINTING = new Set([
+  "AssumeRole",
+  "GetSessionToken",
+  "GetFederationToken",
+  "CreateAccessKey",
+  "CreateUser",
+  "CreateLoginProfile",
+  "UpdateLoginProfile",
+  "AssumeRoleWithSAML",
+  "AssumeRoleWithWebIdentity",
+]);
 const ANY_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
 
 interface Principal {
@@ -119,7 +129,12 @@ interface Principal {
 }
 
 function userPrincipal(userName: string, accessKeyId: string | null, rng: Rng): Principal {
-  const identity: Json = { type: "IAMUser", principalId: `AIDA${rng.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 17)}`, arn: `arn:aws:iam::${ACCOUNT}:user/${userName}`, accountId: ACCOUNT };
+  const identity: Json = {
+    type: "IAMUser",
+    principalId: `AIDA${rng.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 17)}`,
+    arn: `arn:aws:iam::${ACCOUNT}:user/${userName}`,
+    accountId: ACCOUNT,
+  };
   if (accessKeyId !== null) identity.accessKeyId = accessKeyId;
   identity.userName = userName;
   return { identity, userAgent: rng.pick(AGENTS), ip: rng.ip() };
@@ -136,7 +151,13 @@ function rolePrincipal(roleName: string, accessKeyId: string, rng: Rng): Princip
       accountId: ACCOUNT,
       accessKeyId,
       sessionContext: {
-        sessionIssuer: { type: "Role", principalId: roleId, arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, accountId: ACCOUNT, userName: roleName },
+        sessionIssuer: {
+          type: "Role",
+          principalId: roleId,
+          arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+          accountId: ACCOUNT,
+          userName: roleName,
+        },
         attributes: { creationDate: "2026-11-01T00:00:00Z", mfaAuthenticated: "false" },
       },
     },
@@ -155,9 +176,20 @@ const AGENTS = [
 ];
 
 /** A record made from a template: the template's call, the given identity, time, region and id. */
-function fromTemplate(template: Json, principal: Principal, at: number, region: string, rng: Rng, keys: Map<string, string>): Json {
+function fromTemplate(
+  template: Json,
+  principal: Principal,
+  at: number,
+  region: string,
+  rng: Rng,
+  keys: Map<string, string>,
+): Json {
   // Keys the recordings mention (minted, created, listed) become other keys, one for one.
-  const text = JSON.stringify({ requestParameters: template.requestParameters ?? null, responseElements: template.responseElements ?? null, resources: template.resources }).replace(ANY_KEY, (key) => {
+  const text = JSON.stringify({
+    requestParameters: template.requestParameters ?? null,
+    responseElements: template.responseElements ?? null,
+    resources: template.resources,
+  }).replace(ANY_KEY, (key) => {
     let other = keys.get(key);
     if (other === undefined) keys.set(key, (other = rng.key(key.startsWith("AKIA") ? "AKIA" : "ASIA")));
     return other;
@@ -209,7 +241,13 @@ export interface DatasetInfo {
  * Makes (or finds in `cacheDir`) the dataset of `events` events for `seed`. The folder is named
  * after the seed, the size and the generator's version, and is complete once `FOLDER.json` exists beside it.
  */
-export function dataset(repo: string, cacheDir: string, seed: number, events: number, log: (line: string) => void = () => {}): DatasetInfo {
+export function dataset(
+  repo: string,
+  cacheDir: string,
+  seed: number,
+  events: number,
+  log: (line: string) => void = () => {},
+): DatasetInfo {
   const dir = resolve(cacheDir, `cloudtrail-v${GENERATOR_VERSION}-seed${seed}-${events}`);
   // Beside the folder, not in it: the folder holds log files only.
   const manifest = `${dir}.json`;
@@ -220,7 +258,12 @@ export function dataset(repo: string, cacheDir: string, seed: number, events: nu
   const rng = new Rng(seed);
   const templates = loadTemplates(repo);
   const ordinary = templates.filter((t) => !MINTING.has(t.eventName as string) && t.eventName !== "ConsoleLogin");
-  const assumeRole = templates.find((t) => t.eventName === "AssumeRole" && t.errorCode === undefined && (t.responseElements as Json | null)?.credentials !== undefined)!;
+  const assumeRole = templates.find(
+    (t) =>
+      t.eventName === "AssumeRole" &&
+      t.errorCode === undefined &&
+      (t.responseElements as Json | null)?.credentials !== undefined,
+  )!;
   const byName = (name: string) => templates.find((t) => t.eventName === name && t.errorCode === undefined)!;
   const files = Math.ceil(events / EVENTS_PER_FILE);
   const slots = Math.ceil(files / REGIONS.length);
@@ -231,21 +274,40 @@ export function dataset(repo: string, cacheDir: string, seed: number, events: nu
   const planned: Planned[] = [];
   const reviewed = userPrincipal("ci-deployer", REVIEWED_KEY, rng);
   const anyRegion = () => rng.pick(REGIONS);
-  const anyTime = (from: number, to: number) => from + Math.floor(rng.next() * Math.max(1, Math.min(to, end - 1) - from));
+  const anyTime = (from: number, to: number) =>
+    from + Math.floor(rng.next() * Math.max(1, Math.min(to, end - 1) - from));
   const ordinaryCall = (principal: Principal) => (r: Rng) => fromTemplate(r.pick(ordinary), principal, 0, "", r, keys);
-  const place = (at: number, region: string, make: (r: Rng) => Json) => planned.push({ at, region, make: (r) => ({ ...make(r), eventTime: iso(at), awsRegion: region }) });
+  const place = (at: number, region: string, make: (r: Rng) => Json) =>
+    planned.push({ at, region, make: (r) => ({ ...make(r), eventTime: iso(at), awsRegion: region }) });
 
   const reviewedCount = Math.round(events * 0.01);
   for (let i = 0; i < reviewedCount; i++) place(anyTime(START, end), anyRegion(), ordinaryCall(reviewed));
 
-  const mint = (caller: Principal, at: number, name: "AssumeRole" | "GetSessionToken", lifetime: number, roleName: string): Principal => {
+  const mint = (
+    caller: Principal,
+    at: number,
+    name: "AssumeRole" | "GetSessionToken",
+    lifetime: number,
+    roleName: string,
+  ): Principal => {
     const minted = rng.key("ASIA");
     const expiration = name === "AssumeRole" ? stsTime(at + lifetime) : iso(at + lifetime);
     place(at, "us-east-1", (r) => {
       const record = fromTemplate(name === "AssumeRole" ? assumeRole : assumeRole, caller, at, "us-east-1", r, keys);
       record.eventName = name;
-      record.requestParameters = name === "AssumeRole" ? { roleArn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, roleSessionName: `s-${r.chars("0123456789", 8)}`, durationSeconds: lifetime / 1000 } : { durationSeconds: lifetime / 1000 };
-      const credentials = { ...((record.responseElements as Json).credentials as Json), accessKeyId: minted, expiration };
+      record.requestParameters =
+        name === "AssumeRole"
+          ? {
+              roleArn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+              roleSessionName: `s-${r.chars("0123456789", 8)}`,
+              durationSeconds: lifetime / 1000,
+            }
+          : { durationSeconds: lifetime / 1000 };
+      const credentials = {
+        ...((record.responseElements as Json).credentials as Json),
+        accessKeyId: minted,
+        expiration,
+      };
       record.responseElements = { ...(record.responseElements as Json), credentials };
       return record;
     });
@@ -271,12 +333,23 @@ export function dataset(repo: string, cacheDir: string, seed: number, events: nu
     const userName = `backup-${rng.chars("abcdefghijklmnopqrstuvwxyz", 6)}`;
     const created = rng.key("AKIA");
     const createdAt = anyTime(day, day + 8 * HOUR);
-    place(createdAt, "us-east-1", (r) => ({ ...fromTemplate(byName("CreateUser"), reviewed, 0, "", r, keys), requestParameters: { userName }, responseElements: { user: { userName, arn: `arn:aws:iam::${ACCOUNT}:user/${userName}`, createDate: stsTime(createdAt) } } }));
-    place(createdAt + 2000, "us-east-1", (r) => ({ ...fromTemplate(byName("CreateLoginProfile"), reviewed, 0, "", r, keys), requestParameters: { userName, passwordResetRequired: false } }));
+    place(createdAt, "us-east-1", (r) => ({
+      ...fromTemplate(byName("CreateUser"), reviewed, 0, "", r, keys),
+      requestParameters: { userName },
+      responseElements: {
+        user: { userName, arn: `arn:aws:iam::${ACCOUNT}:user/${userName}`, createDate: stsTime(createdAt) },
+      },
+    }));
+    place(createdAt + 2000, "us-east-1", (r) => ({
+      ...fromTemplate(byName("CreateLoginProfile"), reviewed, 0, "", r, keys),
+      requestParameters: { userName, passwordResetRequired: false },
+    }));
     place(createdAt + 4000, "us-east-1", (r) => ({
       ...fromTemplate(byName("CreateAccessKey"), reviewed, 0, "", r, keys),
       requestParameters: { userName },
-      responseElements: { accessKey: { userName, accessKeyId: created, status: "Active", createDate: stsTime(createdAt + 4000) } },
+      responseElements: {
+        accessKey: { userName, accessKeyId: created, status: "Active", createDate: stsTime(createdAt + 4000) },
+      },
     }));
     use(userPrincipal(userName, created, rng), createdAt + 60_000, end, 120);
     use(userPrincipal(userName, null, rng), createdAt + 60_000, end, 10);
@@ -285,9 +358,14 @@ export function dataset(repo: string, cacheDir: string, seed: number, events: nu
   // Background: users with long-term keys, role sessions, and AWS services assuming roles.
   const users = Array.from({ length: 40 }, (_, i) => userPrincipal(`user-${i}`, rng.key("AKIA"), rng));
   const sessions = Array.from({ length: 60 }, (_, i) => rolePrincipal(`app-role-${i}`, rng.key("ASIA"), rng));
-  const service: Principal = { identity: { type: "AWSService", invokedBy: "lambda.amazonaws.com" }, userAgent: "lambda.amazonaws.com", ip: "lambda.amazonaws.com" };
+  const service: Principal = {
+    identity: { type: "AWSService", invokedBy: "lambda.amazonaws.com" },
+    userAgent: "lambda.amazonaws.com",
+    ip: "lambda.amazonaws.com",
+  };
   const perFile: Planned[][] = Array.from({ length: files }, () => []);
-  const fileOf = (at: number, region: string) => Math.min(files - 1, Math.floor((at - START) / SLOT_MS) * REGIONS.length + REGIONS.indexOf(region));
+  const fileOf = (at: number, region: string) =>
+    Math.min(files - 1, Math.floor((at - START) / SLOT_MS) * REGIONS.length + REGIONS.indexOf(region));
   for (const p of planned) perFile[fileOf(p.at, p.region)].push(p);
 
   mkdirSync(building, { recursive: true });
@@ -306,19 +384,51 @@ export function dataset(repo: string, cacheDir: string, seed: number, events: nu
       if (roll < 0.02) {
         record = fromTemplate(assumeRole, roll < 0.01 ? service : rng.pick(sessions), at, region, rng, keys);
         const response = record.responseElements as Json;
-        record.responseElements = { ...response, credentials: { ...(response.credentials as Json), accessKeyId: rng.key("ASIA"), expiration: stsTime(at + HOUR) } };
-      } else record = fromTemplate(rng.pick(ordinary), roll < 0.6 ? rng.pick(users) : rng.pick(sessions), at, region, rng, keys);
+        record.responseElements = {
+          ...response,
+          credentials: {
+            ...(response.credentials as Json),
+            accessKeyId: rng.key("ASIA"),
+            expiration: stsTime(at + HOUR),
+          },
+        };
+      } else
+        record = fromTemplate(
+          rng.pick(ordinary),
+          roll < 0.6 ? rng.pick(users) : rng.pick(sessions),
+          at,
+          region,
+          rng,
+          keys,
+        );
       records.push({ at, record: { ...record, eventTime: iso(at), awsRegion: region } });
     }
     records.sort((a, b) => a.at - b.at);
     const text = JSON.stringify({ Records: records.map((r) => r.record) });
     jsonBytes += Buffer.byteLength(text);
     written += records.length;
-    const stamp = iso(slotStart).replace(/[-:]/g, "").replace(/\d{2}Z$/, "Z");
+    const stamp = iso(slotStart)
+      .replace(/[-:]/g, "")
+      .replace(/\d{2}Z$/, "Z");
     const day = new Date(slotStart);
-    const folder = join(building, "AWSLogs", ACCOUNT, "CloudTrail", region, String(day.getUTCFullYear()), String(day.getUTCMonth() + 1).padStart(2, "0"), String(day.getUTCDate()).padStart(2, "0"));
+    const folder = join(
+      building,
+      "AWSLogs",
+      ACCOUNT,
+      "CloudTrail",
+      region,
+      String(day.getUTCFullYear()),
+      String(day.getUTCMonth() + 1).padStart(2, "0"),
+      String(day.getUTCDate()).padStart(2, "0"),
+    );
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, `${ACCOUNT}_CloudTrail_${region}_${stamp}_${rng.chars("abcdefghijklmnopqrstuvwxyz0123456789", 16)}.json.gz`), gzipSync(text));
+    writeFileSync(
+      join(
+        folder,
+        `${ACCOUNT}_CloudTrail_${region}_${stamp}_${rng.chars("abcdefghijklmnopqrstuvwxyz0123456789", 16)}.json.gz`,
+      ),
+      gzipSync(text),
+    );
     if (file % 50 === 49) log(`  ${file + 1}/${files} files`);
   }
   const info: DatasetInfo = { dir, events: written, files, jsonBytes, reviewedKeyEvents: reviewedCount };

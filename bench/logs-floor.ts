@@ -13,7 +13,8 @@ for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
   for (const entry of readdirSync(folder, { withFileTypes: true })) {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) folders.push(path);
-    else if (entry.name.endsWith(".json.gz")) records += (JSON.parse(gunzipSync(readFileSync(path)).toString("utf8")) as { Records: unknown[] }).Records.length;
+    else if (entry.name.endsWith(".json.gz"))
+      records += (JSON.parse(gunzipSync(readFileSync(path)).toString("utf8")) as { Records: unknown[] }).Records.length;
   }
 }
 console.log(records);

@@ -40,7 +40,8 @@ const median = (values: number[]) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
-const fixed = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fixed = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** One whole process: wall time from outside, peak resident memory from GNU time. */
 function measure(command: string[], keepOutput: boolean): Promise<Run> {
@@ -48,7 +49,10 @@ function measure(command: string[], keepOutput: boolean): Promise<Run> {
   const peakFile = join(scratch, "peak");
   return new Promise((done, fail) => {
     const started = performance.now();
-    const child = spawn(TIME, ["-f", "%M", "-o", peakFile, ...command], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(TIME, ["-f", "%M", "-o", peakFile, ...command], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     // The review's JSON is megabytes: kept only when asked for, counted otherwise.
@@ -82,7 +86,10 @@ const tools: Tool[] = [
     check: (stdout, _events, keyEvents) => {
       const review = JSON.parse(stdout) as { events: { accessKeyId: string | null }[]; keys: unknown[] };
       const own = review.events.filter((event) => event.accessKeyId === REVIEWED_KEY).length;
-      if (own !== keyEvents || review.keys.length < 2) throw new Error(`the review found ${own} events of the key (expected ${keyEvents}) and ${review.keys.length} keys`);
+      if (own !== keyEvents || review.keys.length < 2)
+        throw new Error(
+          `the review found ${own} events of the key (expected ${keyEvents}) and ${review.keys.length} keys`,
+        );
     },
   },
   {
@@ -96,7 +103,8 @@ const tools: Tool[] = [
     name: "DuckDB: count the key's events",
     command: (dir) => [node, "bench/logs-duckdb.ts", dir, REVIEWED_KEY],
     check: (stdout, _events, keyEvents) => {
-      if (Number(stdout) !== keyEvents) throw new Error(`DuckDB counted ${stdout.trim()} events of the key, expected ${keyEvents}`);
+      if (Number(stdout) !== keyEvents)
+        throw new Error(`DuckDB counted ${stdout.trim()} events of the key, expected ${keyEvents}`);
     },
   },
 ];
@@ -114,7 +122,9 @@ for (const size of SIZES) {
   // The reviewed key's events, counted the way DuckDB counts them: records it signed.
   const first = await measure(tools[2].command(data.dir), true);
   const keyEvents = Number(first.stdout);
-  console.error(`${fixed(data.events)} events in ${fixed(data.files)} files, ${fixed(data.jsonBytes / 1e6)} MB of JSON, ${fixed(keyEvents)} signed by the reviewed key`);
+  console.error(
+    `${fixed(data.events)} events in ${fixed(data.files)} files, ${fixed(data.jsonBytes / 1e6)} MB of JSON, ${fixed(keyEvents)} signed by the reviewed key`,
+  );
   const runs = tools.map(() => [] as Run[]);
   for (let round = 0; round < RUNS; round++) {
     for (const [t, tool] of tools.entries()) {
@@ -124,16 +134,36 @@ for (const size of SIZES) {
       console.error(`  ${fixed(size)} · ${tool.name}: ${fixed(run.seconds, 2)} s, ${fixed(run.peakMB)} MB`);
     }
   }
-  for (const [t, tool] of tools.entries()) rows.push({ size, tool: tool.name, seconds: median(runs[t].map((run) => run.seconds)), peakMB: median(runs[t].map((run) => run.peakMB)) });
+  for (const [t, tool] of tools.entries())
+    rows.push({
+      size,
+      tool: tool.name,
+      seconds: median(runs[t].map((run) => run.seconds)),
+      peakMB: median(runs[t].map((run) => run.peakMB)),
+    });
 }
 
-const lines = [`medians of ${RUNS} runs each, whole processes, ${fixed(SIZES.length)} sizes, seed ${SEED}`, "", "| events | | time | events/s | peak memory |", "|---:|---|---:|---:|---:|"];
-for (const row of rows) lines.push(`| ${fixed(row.size)} | ${row.tool} | ${fixed(row.seconds, 2)} s | ${fixed(row.size / row.seconds)} | ${fixed(row.peakMB)} MB |`);
+const lines = [
+  `medians of ${RUNS} runs each, whole processes, ${fixed(SIZES.length)} sizes, seed ${SEED}`,
+  "",
+  "| events | | time | events/s | peak memory |",
+  "|---:|---|---:|---:|---:|",
+];
+for (const row of rows)
+  lines.push(
+    `| ${fixed(row.size)} | ${row.tool} | ${fixed(row.seconds, 2)} s | ${fixed(row.size / row.seconds)} | ${fixed(row.peakMB)} MB |`,
+  );
 lines.push("");
-const at = (size: number, tool: number) => rows.find((row) => row.size === size && row.tool === tools[tool].name) as Row;
-for (const size of SIZES) lines.push(`${fixed(size)} events: review / DuckDB time ${fixed(at(size, 0).seconds / at(size, 2).seconds, 2)} (goal at most 1) · review / floor time ${fixed(at(size, 0).seconds / at(size, 1).seconds, 2)}`);
+const at = (size: number, tool: number) =>
+  rows.find((row) => row.size === size && row.tool === tools[tool].name) as Row;
+for (const size of SIZES)
+  lines.push(
+    `${fixed(size)} events: review / DuckDB time ${fixed(at(size, 0).seconds / at(size, 2).seconds, 2)} (goal at most 1) · review / floor time ${fixed(at(size, 0).seconds / at(size, 1).seconds, 2)}`,
+  );
 if (SIZES.length > 1) {
   const [small, large] = [SIZES[0], SIZES[SIZES.length - 1]];
-  lines.push(`review peak memory at ${fixed(large)} / at ${fixed(small)}: ${fixed(at(large, 0).peakMB / at(small, 0).peakMB, 2)} (goal at most 1.2) · at ${fixed(large)}: ${fixed(at(large, 0).peakMB)} MB (goal under 400)`);
+  lines.push(
+    `review peak memory at ${fixed(large)} / at ${fixed(small)}: ${fixed(at(large, 0).peakMB / at(small, 0).peakMB, 2)} (goal at most 1.2) · at ${fixed(large)}: ${fixed(at(large, 0).peakMB)} MB (goal under 400)`,
+  );
 }
 console.log(lines.join("\n"));

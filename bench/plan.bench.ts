@@ -17,7 +17,10 @@ const NOW = new Date("2026-11-28T12:00:00Z");
 function incidentText(i: number): string {
   const id = `2026-11-${String(1 + (i % 28)).padStart(2, "0")}-bench-${i}`;
   const key = `AKIA${i.toString(36).toUpperCase().padStart(16, "0")}`;
-  const cutoff = i % 5 === 0 ? "at-containment" : new Date(NOW.getTime() - (i % 72) * 3_600_000).toISOString().replace(/\.000Z$/, "Z");
+  const cutoff =
+    i % 5 === 0
+      ? "at-containment"
+      : new Date(NOW.getTime() - (i % 72) * 3_600_000).toISOString().replace(/\.000Z$/, "Z");
   return [
     "# yaml-language-server: $schema=../../schema/incident.schema.json",
     `id: ${id}`,
@@ -61,7 +64,8 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const start = process.hrtime.bigint();
     const loaded = loadIncidentPaths([dir], process.cwd(), NOW);
-    if (loaded.errors.length > 0) throw new Error(`generated files are invalid: ${JSON.stringify(loaded.errors.slice(0, 3))}`);
+    if (loaded.errors.length > 0)
+      throw new Error(`generated files are invalid: ${JSON.stringify(loaded.errors.slice(0, 3))}`);
     const plan = buildPlan(loaded.incidents);
     library.push(Number(process.hrtime.bigint() - start) / 1e6);
     summary = `${plan.incidents.length} incidents -> ${plan.denyPolicies.length} deny policies, ${plan.accessKeys.length} keys, ${plan.replacementRoles.length} replacement roles`;
@@ -70,15 +74,22 @@ try {
   const cli: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, ["cli/cordon.js", "plan", dir, "--json", "--now", NOW.toISOString()], { encoding: "utf8", maxBuffer: 1 << 30 });
+    const result = spawnSync(process.execPath, ["cli/cordon.js", "plan", dir, "--json", "--now", NOW.toISOString()], {
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+    });
     cli.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (result.status !== 0) throw new Error(`cordon plan failed: ${result.stderr}`);
   }
 
   const fmt = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
   console.log(`validate + plan, ${FILES} files (${summary}), ${RUNS} runs`);
-  console.log(`  in process (read + validate + plan): median ${fmt(median(library))}  min ${fmt(Math.min(...library))}  max ${fmt(Math.max(...library))}`);
-  console.log(`  whole CLI (cordon plan --json, process start included): median ${fmt(median(cli))}  min ${fmt(Math.min(...cli))}  max ${fmt(Math.max(...cli))}`);
+  console.log(
+    `  in process (read + validate + plan): median ${fmt(median(library))}  min ${fmt(Math.min(...library))}  max ${fmt(Math.max(...library))}`,
+  );
+  console.log(
+    `  whole CLI (cordon plan --json, process start included): median ${fmt(median(cli))}  min ${fmt(Math.min(...cli))}  max ${fmt(Math.max(...cli))}`,
+  );
   console.log(`  target: under 2 s -> ${median(cli) < 2000 ? "met" : "NOT met"}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -48,7 +48,8 @@ const ATTACKER_ADDRESS = "203.0.113.66";
 const SECOND_ADDRESS = "198.51.100.23";
 const ATTACKER_AGENT = "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64";
 /** AWS's documentation example values: the shapes of real secrets, granting nothing. */
-const SESSION_TOKEN = "AQoEXAMPLEH4aoAH0gNCAPyJxz4BlCFFxWNE1OPTgk5TthT+FvwqnKwRcOIfrRh3c/LTo6UDdyJwOOvEVPvLXCrrrUtdnniCEXAMPLE/IvU1dYUg2RVAJBanLiHb4IgRmpRV3zrkuWJOgQs8IZZaIv2BXIa2R4Olgk";
+const SESSION_TOKEN =
+  "AQoEXAMPLEH4aoAH0gNCAPyJxz4BlCFFxWNE1OPTgk5TthT+FvwqnKwRcOIfrRh3c/LTo6UDdyJwOOvEVPvLXCrrrUtdnniCEXAMPLE/IvU1dYUg2RVAJBanLiHb4IgRmpRV3zrkuWJOgQs8IZZaIv2BXIa2R4Olgk";
 const BACKUP_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 type Identity = "ci" | "session" | "deploy" | "backup" | "loader";
@@ -71,11 +72,21 @@ interface Call {
 }
 
 function userIdentity(as: Identity): Record<string, unknown> {
-  const user = (name: string, key: string) => ({ type: "IAMUser", principalId: `AIDAQ3EXAMPLE${name.toUpperCase().replace(/-/g, "")}`, arn: `arn:aws:iam::${ACCOUNT}:user/${name}`, accountId: ACCOUNT, accessKeyId: key, userName: name });
+  const user = (name: string, key: string) => ({
+    type: "IAMUser",
+    principalId: `AIDAQ3EXAMPLE${name.toUpperCase().replace(/-/g, "")}`,
+    arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+    accountId: ACCOUNT,
+    accessKeyId: key,
+    userName: name,
+  });
   if (as === "ci") return user("ci-deployer", DEMO_KEY);
   if (as === "backup") return user("svc-backup", BACKUP_KEY);
   if (as === "session") {
-    return { ...user("ci-deployer", SESSION_KEY), sessionContext: { attributes: { creationDate: "2026-11-28T00:55:00Z", mfaAuthenticated: "false" } } };
+    return {
+      ...user("ci-deployer", SESSION_KEY),
+      sessionContext: { attributes: { creationDate: "2026-11-28T00:55:00Z", mfaAuthenticated: "false" } },
+    };
   }
   if (as === "loader") {
     return {
@@ -85,7 +96,13 @@ function userIdentity(as: Identity): Record<string, unknown> {
       accountId: DATA_ACCOUNT,
       accessKeyId: LOADER_KEY,
       sessionContext: {
-        sessionIssuer: { type: "Role", principalId: "AROAQ3EXAMPLELOADERROLE", arn: `arn:aws:iam::${DATA_ACCOUNT}:role/data-loader`, accountId: DATA_ACCOUNT, userName: "data-loader" },
+        sessionIssuer: {
+          type: "Role",
+          principalId: "AROAQ3EXAMPLELOADERROLE",
+          arn: `arn:aws:iam::${DATA_ACCOUNT}:role/data-loader`,
+          accountId: DATA_ACCOUNT,
+          userName: "data-loader",
+        },
         attributes: { creationDate: "2026-11-28T01:00:00Z", mfaAuthenticated: "false" },
       },
     };
@@ -97,13 +114,20 @@ function userIdentity(as: Identity): Record<string, unknown> {
     accountId: ACCOUNT,
     accessKeyId: DEPLOY_KEY,
     sessionContext: {
-      sessionIssuer: { type: "Role", principalId: "AROAQ3EXAMPLEDEPLOYROLE", arn: `arn:aws:iam::${ACCOUNT}:role/deploy`, accountId: ACCOUNT, userName: "deploy" },
+      sessionIssuer: {
+        type: "Role",
+        principalId: "AROAQ3EXAMPLEDEPLOYROLE",
+        arn: `arn:aws:iam::${ACCOUNT}:role/deploy`,
+        accountId: ACCOUNT,
+        userName: "deploy",
+      },
       attributes: { creationDate: "2026-11-28T00:56:00Z", mfaAuthenticated: "false" },
     },
   };
 }
 
-const addressOf = (call: Call) => (call.pipeline ? CI_ADDRESS : call.as === "ci" || call.as === "session" ? ATTACKER_ADDRESS : SECOND_ADDRESS);
+const addressOf = (call: Call) =>
+  call.pipeline ? CI_ADDRESS : call.as === "ci" || call.as === "session" ? ATTACKER_ADDRESS : SECOND_ADDRESS;
 
 /** A CloudTrail record as CloudTrail writes it; the n-th call gets a fixed event id. */
 function record(call: Call, n: number): Record<string, unknown> {
@@ -132,7 +156,8 @@ function record(call: Call, n: number): Record<string, unknown> {
 }
 
 /** `2026-11-28T00:40:00Z` plus `seconds`. */
-const at = (base: string, seconds: number) => new Date(Date.parse(base) + seconds * 1000).toISOString().replace(".000Z", "Z");
+const at = (base: string, seconds: number) =>
+  new Date(Date.parse(base) + seconds * 1000).toISOString().replace(".000Z", "Z");
 
 /** The incident, call by call, in time order. */
 export function demoCalls(): Call[] {
@@ -143,15 +168,55 @@ export function demoCalls(): Call[] {
       const start = at("2026-11-27T08:00:00Z", run * 7200 + i * 120);
       calls.push(
         { at: start, region, as: "ci", pipeline: true, call: "ecr:GetAuthorizationToken", readOnly: true },
-        { at: at(start, 20), region, as: "ci", pipeline: true, call: "ecs:DescribeServices", readOnly: true, requestParameters: { cluster: "web", services: ["web"] } },
-        { at: at(start, 40), region, as: "ci", pipeline: true, call: "ecs:UpdateService", readOnly: false, requestParameters: { cluster: "web", service: "web", forceNewDeployment: true } },
+        {
+          at: at(start, 20),
+          region,
+          as: "ci",
+          pipeline: true,
+          call: "ecs:DescribeServices",
+          readOnly: true,
+          requestParameters: { cluster: "web", services: ["web"] },
+        },
+        {
+          at: at(start, 40),
+          region,
+          as: "ci",
+          pipeline: true,
+          call: "ecs:UpdateService",
+          readOnly: false,
+          requestParameters: { cluster: "web", service: "web", forceNewDeployment: true },
+        },
       );
     }
   }
   // The key in other hands: who am I, what is there, in every region.
-  calls.push({ at: "2026-11-28T00:40:00Z", region: "us-east-1", as: "ci", call: "sts:GetCallerIdentity", readOnly: true });
-  const iamReads = ["iam:GetUser", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:ListGroupsForUser", "iam:ListUsers", "iam:ListRoles", "iam:ListPolicies", "s3:ListBuckets"];
-  iamReads.forEach((call, i) => calls.push({ at: at("2026-11-28T00:40:30Z", i * 10), region: "us-east-1", as: "ci", call, readOnly: true, requestParameters: call.includes("User") && !call.endsWith("ListUsers") ? { userName: "ci-deployer" } : null }));
+  calls.push({
+    at: "2026-11-28T00:40:00Z",
+    region: "us-east-1",
+    as: "ci",
+    call: "sts:GetCallerIdentity",
+    readOnly: true,
+  });
+  const iamReads = [
+    "iam:GetUser",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListUserPolicies",
+    "iam:ListGroupsForUser",
+    "iam:ListUsers",
+    "iam:ListRoles",
+    "iam:ListPolicies",
+    "s3:ListBuckets",
+  ];
+  iamReads.forEach((call, i) =>
+    calls.push({
+      at: at("2026-11-28T00:40:30Z", i * 10),
+      region: "us-east-1",
+      as: "ci",
+      call,
+      readOnly: true,
+      requestParameters: call.includes("User") && !call.endsWith("ListUsers") ? { userName: "ci-deployer" } : null,
+    }),
+  );
   const regionalReads = [
     "ec2:DescribeInstances",
     "ec2:DescribeSecurityGroups",
@@ -167,10 +232,22 @@ export function demoCalls(): Call[] {
     "ecs:ListClusters",
   ];
   for (const [r, region] of DEMO_REGIONS.entries()) {
-    regionalReads.forEach((call, i) => calls.push({ at: at("2026-11-28T00:42:00Z", r * 150 + i * 10), region, as: "ci", call, readOnly: true }));
+    regionalReads.forEach((call, i) =>
+      calls.push({ at: at("2026-11-28T00:42:00Z", r * 150 + i * 10), region, as: "ci", call, readOnly: true }),
+    );
   }
   // Probing: what the CI user may not do.
-  const names = ["admin", "backup", "support", "svc-admin", "svc-backup", "ops", "root-admin", "monitoring", "breakglass"];
+  const names = [
+    "admin",
+    "backup",
+    "support",
+    "svc-admin",
+    "svc-backup",
+    "ops",
+    "root-admin",
+    "monitoring",
+    "breakglass",
+  ];
   names.forEach((userName, i) =>
     calls.push({
       at: at("2026-11-28T00:50:00Z", i * 20),
@@ -191,7 +268,9 @@ export function demoCalls(): Call[] {
     call: "sts:GetSessionToken",
     readOnly: true,
     requestParameters: { durationSeconds: 43200 },
-    responseElements: { credentials: { accessKeyId: SESSION_KEY, sessionToken: SESSION_TOKEN, expiration: "Nov 28, 2026, 12:55:00 PM" } },
+    responseElements: {
+      credentials: { accessKeyId: SESSION_KEY, sessionToken: SESSION_TOKEN, expiration: "Nov 28, 2026, 12:55:00 PM" },
+    },
   });
   calls.push({
     at: "2026-11-28T00:56:00Z",
@@ -199,16 +278,30 @@ export function demoCalls(): Call[] {
     as: "session",
     call: "sts:AssumeRole",
     readOnly: true,
-    requestParameters: { roleArn: `arn:aws:iam::${ACCOUNT}:role/deploy`, roleSessionName: "ci-deploy", durationSeconds: 3600 },
+    requestParameters: {
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/deploy`,
+      roleSessionName: "ci-deploy",
+      durationSeconds: 3600,
+    },
     responseElements: {
       credentials: { accessKeyId: DEPLOY_KEY, sessionToken: SESSION_TOKEN, expiration: "Nov 28, 2026, 1:56:00 AM" },
-      assumedRoleUser: { assumedRoleId: "AROAQ3EXAMPLEDEPLOYROLE:ci-deploy", arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/ci-deploy` },
+      assumedRoleUser: {
+        assumedRoleId: "AROAQ3EXAMPLEDEPLOYROLE:ci-deploy",
+        arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/ci-deploy`,
+      },
     },
   });
   // As deploy: a user of its own, with a key and every permission.
   calls.push(
     { at: "2026-11-28T00:57:00Z", region: "us-east-1", as: "deploy", call: "sts:GetCallerIdentity", readOnly: true },
-    { at: "2026-11-28T00:57:20Z", region: "us-east-1", as: "deploy", call: "iam:ListAttachedRolePolicies", readOnly: true, requestParameters: { roleName: "deploy" } },
+    {
+      at: "2026-11-28T00:57:20Z",
+      region: "us-east-1",
+      as: "deploy",
+      call: "iam:ListAttachedRolePolicies",
+      readOnly: true,
+      requestParameters: { roleName: "deploy" },
+    },
     {
       at: "2026-11-28T00:58:00Z",
       region: "us-east-1",
@@ -216,7 +309,15 @@ export function demoCalls(): Call[] {
       call: "iam:CreateUser",
       readOnly: false,
       requestParameters: { userName: "svc-backup" },
-      responseElements: { user: { path: "/", userName: "svc-backup", userId: "AIDAQ3EXAMPLESVCBACKUP", arn: `arn:aws:iam::${ACCOUNT}:user/svc-backup`, createDate: "Nov 28, 2026, 12:58:00 AM" } },
+      responseElements: {
+        user: {
+          path: "/",
+          userName: "svc-backup",
+          userId: "AIDAQ3EXAMPLESVCBACKUP",
+          arn: `arn:aws:iam::${ACCOUNT}:user/svc-backup`,
+          createDate: "Nov 28, 2026, 12:58:00 AM",
+        },
+      },
     },
     {
       at: "2026-11-28T00:58:12Z",
@@ -225,7 +326,15 @@ export function demoCalls(): Call[] {
       call: "iam:CreateAccessKey",
       readOnly: false,
       requestParameters: { userName: "svc-backup" },
-      responseElements: { accessKey: { userName: "svc-backup", accessKeyId: BACKUP_KEY, status: "Active", secretAccessKey: BACKUP_SECRET, createDate: "Nov 28, 2026, 12:58:12 AM" } },
+      responseElements: {
+        accessKey: {
+          userName: "svc-backup",
+          accessKeyId: BACKUP_KEY,
+          status: "Active",
+          secretAccessKey: BACKUP_SECRET,
+          createDate: "Nov 28, 2026, 12:58:12 AM",
+        },
+      },
     },
     {
       at: "2026-11-28T00:58:24Z",
@@ -244,33 +353,85 @@ export function demoCalls(): Call[] {
     call: "sts:AssumeRole",
     readOnly: true,
     recipient: DATA_ACCOUNT,
-    requestParameters: { roleArn: `arn:aws:iam::${DATA_ACCOUNT}:role/data-loader`, roleSessionName: "ci-deploy", durationSeconds: 3600 },
+    requestParameters: {
+      roleArn: `arn:aws:iam::${DATA_ACCOUNT}:role/data-loader`,
+      roleSessionName: "ci-deploy",
+      durationSeconds: 3600,
+    },
     responseElements: {
       credentials: { accessKeyId: LOADER_KEY, sessionToken: SESSION_TOKEN, expiration: "Nov 28, 2026, 2:00:00 AM" },
-      assumedRoleUser: { assumedRoleId: "AROAQ3EXAMPLELOADERROLE:ci-deploy", arn: `arn:aws:sts::${DATA_ACCOUNT}:assumed-role/data-loader/ci-deploy` },
+      assumedRoleUser: {
+        assumedRoleId: "AROAQ3EXAMPLELOADERROLE:ci-deploy",
+        arn: `arn:aws:sts::${DATA_ACCOUNT}:assumed-role/data-loader/ci-deploy`,
+      },
     },
   });
   calls.push(
     { at: "2026-11-28T01:01:00Z", region: "us-east-1", as: "loader", call: "s3:ListBuckets", readOnly: true },
-    { at: "2026-11-28T01:01:30Z", region: "us-east-1", as: "loader", call: "s3:GetBucketPolicy", readOnly: true, requestParameters: { bucketName: "example-data-exports" } },
-    { at: "2026-11-28T01:02:00Z", region: "us-east-1", as: "loader", call: "s3:PutBucketPolicy", readOnly: false, requestParameters: { bucketName: "example-data-exports" } },
+    {
+      at: "2026-11-28T01:01:30Z",
+      region: "us-east-1",
+      as: "loader",
+      call: "s3:GetBucketPolicy",
+      readOnly: true,
+      requestParameters: { bucketName: "example-data-exports" },
+    },
+    {
+      at: "2026-11-28T01:02:00Z",
+      region: "us-east-1",
+      as: "loader",
+      call: "s3:PutBucketPolicy",
+      readOnly: false,
+      requestParameters: { bucketName: "example-data-exports" },
+    },
   );
   // Compute where nobody looks: the cheapest images and the largest instances in Sydney.
-  const sydney = ["ec2:DescribeRegions", "ec2:DescribeAvailabilityZones", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"];
-  sydney.forEach((call, i) => calls.push({ at: at("2026-11-28T01:05:00Z", i * 30), region: "ap-southeast-2", as: "deploy", call, readOnly: true }));
+  const sydney = [
+    "ec2:DescribeRegions",
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+  ];
+  sydney.forEach((call, i) =>
+    calls.push({
+      at: at("2026-11-28T01:05:00Z", i * 30),
+      region: "ap-southeast-2",
+      as: "deploy",
+      call,
+      readOnly: true,
+    }),
+  );
   calls.push({
     at: "2026-11-28T01:10:00Z",
     region: "ap-southeast-2",
     as: "deploy",
     call: "ec2:RunInstances",
     readOnly: false,
-    requestParameters: { instancesSet: { items: [{ imageId: "ami-0a1b2c3d4e5f60718", minCount: 10, maxCount: 10 }] }, instanceType: "c5.24xlarge" },
+    requestParameters: {
+      instancesSet: { items: [{ imageId: "ami-0a1b2c3d4e5f60718", minCount: 10, maxCount: 10 }] },
+      instanceType: "c5.24xlarge",
+    },
   });
   // The new key, tried from the same address.
   calls.push(
     { at: "2026-11-28T02:30:00Z", region: "us-east-1", as: "backup", call: "sts:GetCallerIdentity", readOnly: true },
-    { at: "2026-11-28T02:31:00Z", region: "eu-west-1", as: "backup", call: "secretsmanager:ListSecrets", readOnly: true },
-    { at: "2026-11-28T02:31:30Z", region: "eu-west-1", as: "backup", call: "secretsmanager:GetSecretValue", readOnly: true, requestParameters: { secretId: "prod/billing/db" } },
+    {
+      at: "2026-11-28T02:31:00Z",
+      region: "eu-west-1",
+      as: "backup",
+      call: "secretsmanager:ListSecrets",
+      readOnly: true,
+    },
+    {
+      at: "2026-11-28T02:31:30Z",
+      region: "eu-west-1",
+      as: "backup",
+      call: "secretsmanager:GetSecretValue",
+      readOnly: true,
+      requestParameters: { secretId: "prod/billing/db" },
+    },
   );
   return calls;
 }
@@ -283,7 +444,9 @@ async function main(): Promise<number> {
   const records = demoRecords();
   const server = await startCloudTrailServer();
   server.seed(records);
-  process.stderr.write(`review-demo: ${records.length} made-up CloudTrail events in ${DEMO_REGIONS.length} regions, served on loopback by emulators/cloudtrail-server.ts\n`);
+  process.stderr.write(
+    `review-demo: ${records.length} made-up CloudTrail events in ${DEMO_REGIONS.length} regions, served on loopback by emulators/cloudtrail-server.ts\n`,
+  );
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -294,10 +457,30 @@ async function main(): Promise<number> {
     AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-demo-credentials",
     AWS_EC2_METADATA_DISABLED: "true",
   };
-  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_CLOUDTRAIL", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"]) delete env[name];
+  for (const name of [
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL_CLOUDTRAIL",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+  ])
+    delete env[name];
 
   const root = resolve(import.meta.dirname, "..");
-  const args = ["cli/cordon.js", "review", "--access-key", DEMO_KEY, "--regions", DEMO_REGIONS.join(","), "--since", DEMO_SINCE, "--until", DEMO_UNTIL, ...process.argv.slice(2)];
+  const args = [
+    "cli/cordon.js",
+    "review",
+    "--access-key",
+    DEMO_KEY,
+    "--regions",
+    DEMO_REGIONS.join(","),
+    "--since",
+    DEMO_SINCE,
+    "--until",
+    DEMO_UNTIL,
+    ...process.argv.slice(2),
+  ];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: "inherit" });
   // Ctrl-C reaches the review too (same process group); the server stays up until it has ended.
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

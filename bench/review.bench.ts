@@ -53,14 +53,24 @@ const median = (values: number[]) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
-const fixed = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fixed = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function seed(server: CloudTrailServer, key = KEY, perRegion = EVENTS_PER_REGION): void {
   const records = [];
   const start = Date.parse("2026-11-01T00:00:00Z");
   for (const region of REGIONS) {
     for (let i = 0; i < perRegion; i++) {
-      records.push(trailRecord({ eventId: `${key}-${region}-${i}`, eventName: "DescribeInstances", eventTime: new Date(start + i * 60_000).toISOString().replace(".000Z", "Z"), region, accessKeyId: key, readOnly: true }));
+      records.push(
+        trailRecord({
+          eventId: `${key}-${region}-${i}`,
+          eventName: "DescribeInstances",
+          eventTime: new Date(start + i * 60_000).toISOString().replace(".000Z", "Z"),
+          region,
+          accessKeyId: key,
+          readOnly: true,
+        }),
+      );
     }
   }
   server.seed(records);
@@ -71,12 +81,32 @@ async function cordonProcess(server: CloudTrailServer): Promise<Result & { load:
   server.resetStats();
   const load = loadavg()[0];
   const started = performance.now();
-  const args = [CLI, "review", "--access-key", HELD_OUT_KEY, "--regions", REGIONS.join(","), "--since", "2026-10-01T00:00:00Z", "--until", "2026-12-01T00:00:00Z"];
-  const code = await new Promise<number | null>((done) => spawn(process.execPath, args, { env: process.env, stdio: "ignore" }).on("exit", done));
+  const args = [
+    CLI,
+    "review",
+    "--access-key",
+    HELD_OUT_KEY,
+    "--regions",
+    REGIONS.join(","),
+    "--since",
+    "2026-10-01T00:00:00Z",
+    "--until",
+    "2026-12-01T00:00:00Z",
+  ];
+  const code = await new Promise<number | null>((done) =>
+    spawn(process.execPath, args, { env: process.env, stdio: "ignore" }).on("exit", done),
+  );
   const seconds = (performance.now() - started) / 1000;
   const totals = server.totals();
   const events = REGIONS.length * HELD_OUT_EVENTS;
-  return { seconds, events: code === 0 ? events : 0, requests: totals.requests, throttled: totals.throttled, failedPages: code === 0 ? 0 : REGIONS.length * (HELD_OUT_EVENTS / PAGE_SIZE), load };
+  return {
+    seconds,
+    events: code === 0 ? events : 0,
+    requests: totals.requests,
+    throttled: totals.throttled,
+    failedPages: code === 0 ? 0 : REGIONS.length * (HELD_OUT_EVENTS / PAGE_SIZE),
+    load,
+  };
 }
 
 /** Lets the server's one-second windows empty, so that one run does not slow the next. */
@@ -86,12 +116,22 @@ async function cordon(server: CloudTrailServer): Promise<Result> {
   server.resetStats();
   const reader = new CloudTrailReader({ regions: REGIONS });
   const started = performance.now();
-  const chain = await followChain(KEY, { start: Date.parse("2026-10-01T00:00:00Z"), end: Date.parse("2026-12-01T00:00:00Z") }, reader.source);
+  const chain = await followChain(
+    KEY,
+    { start: Date.parse("2026-10-01T00:00:00Z"), end: Date.parse("2026-12-01T00:00:00Z") },
+    reader.source,
+  );
   const seconds = (performance.now() - started) / 1000;
   reader.close();
   for (const failure of reader.failures) console.error(`cordon: ${failure.region}: ${failure.reason}`);
   const totals = server.totals();
-  return { seconds, events: chain.events.length, requests: totals.requests, throttled: totals.throttled, failedPages: PAGES - reader.stats.pages };
+  return {
+    seconds,
+    events: chain.events.length,
+    requests: totals.requests,
+    throttled: totals.throttled,
+    failedPages: PAGES - reader.stats.pages,
+  };
 }
 
 /** Both tools find the server and dummy credentials the same way: the environment. */
@@ -117,7 +157,16 @@ async function awsCli(server: CloudTrailServer): Promise<Result> {
   let failedPages = 0;
   const started = performance.now();
   for (const region of REGIONS) {
-    const args = ["cloudtrail", "lookup-events", "--lookup-attributes", `AttributeKey=AccessKeyId,AttributeValue=${KEY}`, "--region", region, "--output", "json"];
+    const args = [
+      "cloudtrail",
+      "lookup-events",
+      "--lookup-attributes",
+      `AttributeKey=AccessKeyId,AttributeValue=${KEY}`,
+      "--region",
+      region,
+      "--output",
+      "json",
+    ];
     try {
       const { stdout } = await run("aws", args, { env, maxBuffer: 1 << 28 });
       const found = (JSON.parse(stdout) as { Events: unknown[] }).Events.length;
@@ -146,8 +195,12 @@ async function main(): Promise<void> {
   const server = await startCloudTrailServer();
   seed(server);
   pointAt(server);
-  console.log(`review benchmark: 1 key × ${fixed(EVENTS_PER_REGION)} events × ${REGIONS.length} regions = ${fixed(TOTAL)} events in ${PAGES} pages, ${RUNS} runs of each`);
-  console.log(`ceiling: ${LOOKUP_EVENTS_PER_SECOND} requests/s × ${PAGE_SIZE} events × ${REGIONS.length} regions = ${fixed(CEILING)} events/s`);
+  console.log(
+    `review benchmark: 1 key × ${fixed(EVENTS_PER_REGION)} events × ${REGIONS.length} regions = ${fixed(TOTAL)} events in ${PAGES} pages, ${RUNS} runs of each`,
+  );
+  console.log(
+    `ceiling: ${LOOKUP_EVENTS_PER_SECOND} requests/s × ${PAGE_SIZE} events × ${REGIONS.length} regions = ${fixed(CEILING)} events/s`,
+  );
   console.log(PEER ? `peer: ${version.trim()}, one region after the other\n` : `peer: ${version}\n`);
 
   const cordonResults: Result[] = [];
@@ -165,13 +218,17 @@ async function main(): Promise<void> {
 
   // The held-out shape: the CLI process, start included, 17 regions × 1,000 events.
   seed(server, HELD_OUT_KEY, HELD_OUT_EVENTS);
-  console.log(`\nheld-out shape: cordon review as a process, start included, 1 key × ${fixed(HELD_OUT_EVENTS)} events × ${REGIONS.length} regions = ${fixed(REGIONS.length * HELD_OUT_EVENTS)} events in ${REGIONS.length * (HELD_OUT_EVENTS / PAGE_SIZE)} pages`);
+  console.log(
+    `\nheld-out shape: cordon review as a process, start included, 1 key × ${fixed(HELD_OUT_EVENTS)} events × ${REGIONS.length} regions = ${fixed(REGIONS.length * HELD_OUT_EVENTS)} events in ${REGIONS.length * (HELD_OUT_EVENTS / PAGE_SIZE)} pages`,
+  );
   const processResults: (Result & { load: number })[] = [];
   for (let i = 0; i < RUNS; i++) {
     await settle();
     const result = await cordonProcess(server);
     processResults.push(result);
-    console.log(`${row("process", i, result)}  ${fixed((eventsPerSecond(result) / CEILING) * 100, 1)} % of the ceiling · ${fixed((result.throttled / result.requests) * 100, 1)} % throttled · load ${fixed(result.load, 2)}`);
+    console.log(
+      `${row("process", i, result)}  ${fixed((eventsPerSecond(result) / CEILING) * 100, 1)} % of the ceiling · ${fixed((result.throttled / result.requests) * 100, 1)} % throttled · load ${fixed(result.load, 2)}`,
+    );
   }
   await server.close();
 
@@ -179,19 +236,29 @@ async function main(): Promise<void> {
   const cliRate = median(cliResults.map(eventsPerSecond));
   const share = (cordonRate / CEILING) * 100;
   console.log("");
-  console.log(`median cordon:  ${fixed(cordonRate)} events/s = ${fixed(share, 1)} % of the ceiling · ${fixed(median(cordonResults.map((r) => r.throttled)))} throttled · ${fixed(median(cordonResults.map((r) => r.failedPages)))} failed pages`);
+  console.log(
+    `median cordon:  ${fixed(cordonRate)} events/s = ${fixed(share, 1)} % of the ceiling · ${fixed(median(cordonResults.map((r) => r.throttled)))} throttled · ${fixed(median(cordonResults.map((r) => r.failedPages)))} failed pages`,
+  );
   if (PEER) {
-    console.log(`median aws-cli: ${fixed(cliRate)} events/s = ${fixed((cliRate / CEILING) * 100, 1)} % of the ceiling · ${fixed(median(cliResults.map((r) => r.throttled)))} throttled (retried by the CLI) · ${fixed(median(cliResults.map((r) => r.failedPages)))} failed pages`);
+    console.log(
+      `median aws-cli: ${fixed(cliRate)} events/s = ${fixed((cliRate / CEILING) * 100, 1)} % of the ceiling · ${fixed(median(cliResults.map((r) => r.throttled)))} throttled (retried by the CLI) · ${fixed(median(cliResults.map((r) => r.failedPages)))} failed pages`,
+    );
     console.log(`ratio cordon / aws-cli: ${fixed(cordonRate / cliRate, 1)}×`);
   }
   const processRate = median(processResults.map(eventsPerSecond));
   const processShare = (processRate / CEILING) * 100;
   const throttledShare = median(processResults.map((r) => (r.throttled / r.requests) * 100));
-  console.log(`median process: ${fixed(median(processResults.map((r) => r.seconds)), 2)} s, start included = ${fixed(processShare, 1)} % of the ceiling (goal ≥ 92 %) · ${fixed(throttledShare, 1)} % of requests throttled (goal ≤ 5 %) · load average ${fixed(median(processResults.map((r) => r.load)), 2)} on ${navigatorCores()} cores`);
+  console.log(
+    `median process: ${fixed(median(processResults.map((r) => r.seconds)), 2)} s, start included = ${fixed(processShare, 1)} % of the ceiling (goal ≥ 92 %) · ${fixed(throttledShare, 1)} % of requests throttled (goal ≤ 5 %) · load average ${fixed(median(processResults.map((r) => r.load)), 2)} on ${navigatorCores()} cores`,
+  );
   // Two requests of a region may leave together once a second: 10 pages take 4.5 windows, not 5,
   // so a share above 100 % in the in-process run is the fence-post, not a broken limit.
   const failed = [...cordonResults, ...processResults].some((r) => r.failedPages > 0 || r.events === 0);
-  const below = [share < 90 ? `${fixed(share, 1)} % < 90 % of the ceiling in process` : "", processShare < 92 ? `${fixed(processShare, 1)} % < 92 % with start` : "", throttledShare > 5 ? `${fixed(throttledShare, 1)} % > 5 % throttled` : ""].filter(Boolean);
+  const below = [
+    share < 90 ? `${fixed(share, 1)} % < 90 % of the ceiling in process` : "",
+    processShare < 92 ? `${fixed(processShare, 1)} % < 92 % with start` : "",
+    throttledShare > 5 ? `${fixed(throttledShare, 1)} % > 5 % throttled` : "",
+  ].filter(Boolean);
   if (failed || below.length > 0) {
     console.log(`\nbelow target: ${failed ? "pages failed or events missing" : below.join("; ")}`);
     process.exitCode = 1;

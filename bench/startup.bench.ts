@@ -19,10 +19,19 @@ const REPO = resolve(import.meta.dirname, "..");
 function floorProject(): string {
   const dir = mkdtempSync(join(tmpdir(), "cordon-startup-"));
   mkdirSync(join(dir, "floor"));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "floor-project", private: true, type: "module", dependencies: { floor: "file:floor" } }));
-  writeFileSync(join(dir, "floor", "package.json"), JSON.stringify({ name: "floor", version: "1.0.0", type: "module", bin: { floor: "floor.js" } }));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "floor-project", private: true, type: "module", dependencies: { floor: "file:floor" } }),
+  );
+  writeFileSync(
+    join(dir, "floor", "package.json"),
+    JSON.stringify({ name: "floor", version: "1.0.0", type: "module", bin: { floor: "floor.js" } }),
+  );
   writeFileSync(join(dir, "floor", "floor.js"), "#!/usr/bin/env node\n");
-  const installed = spawnSync("npm", ["install", "--offline", "--no-audit", "--no-fund"], { cwd: dir, encoding: "utf8" });
+  const installed = spawnSync("npm", ["install", "--offline", "--no-audit", "--no-fund"], {
+    cwd: dir,
+    encoding: "utf8",
+  });
   if (installed.status !== 0) throw new Error(`npm install of the floor project failed: ${installed.stderr}`);
   return dir;
 }
@@ -52,8 +61,18 @@ const floor = floorProject();
 try {
   const cases: Case[] = [
     { label: "npx cordon --help", command: "npx", args: ["cordon", "--help"], cwd: REPO },
-    { label: "npm run --silent cordon -- --help", command: "npm", args: ["run", "--silent", "cordon", "--", "--help"], cwd: REPO },
-    { label: "node_modules/.bin/cordon --help", command: join(REPO, "node_modules", ".bin", "cordon"), args: ["--help"], cwd: REPO },
+    {
+      label: "npm run --silent cordon -- --help",
+      command: "npm",
+      args: ["run", "--silent", "cordon", "--", "--help"],
+      cwd: REPO,
+    },
+    {
+      label: "node_modules/.bin/cordon --help",
+      command: join(REPO, "node_modules", ".bin", "cordon"),
+      args: ["--help"],
+      cwd: REPO,
+    },
     { label: "npx floor (an empty bin: npx alone)", command: "npx", args: ["floor"], cwd: floor },
   ];
   const times = new Map(cases.map((c) => [c.label, [] as number[]]));
@@ -61,13 +80,17 @@ try {
   for (let i = 0; i < RUNS; i++) for (const c of cases) times.get(c.label)!.push(time(c));
 
   const base = median(times.get(cases[0].label)!);
-  console.log(`cordon startup, ${RUNS} runs each, interleaved; Node.js ${process.versions.node}, npm ${spawnSync("npm", ["--version"], { encoding: "utf8" }).stdout.trim()}`);
+  console.log(
+    `cordon startup, ${RUNS} runs each, interleaved; Node.js ${process.versions.node}, npm ${spawnSync("npm", ["--version"], { encoding: "utf8" }).stdout.trim()}`,
+  );
   console.log("");
   console.log(`| command | median | min | max | ratio to npx cordon |`);
   console.log(`|---|---|---|---|---|`);
   for (const c of cases) {
     const values = times.get(c.label)!;
-    console.log(`| \`${c.label}\` | ${median(values).toFixed(3)} s | ${Math.min(...values).toFixed(3)} s | ${Math.max(...values).toFixed(3)} s | ${(median(values) / base).toFixed(2)} |`);
+    console.log(
+      `| \`${c.label}\` | ${median(values).toFixed(3)} s | ${Math.min(...values).toFixed(3)} s | ${Math.max(...values).toFixed(3)} s | ${(median(values) / base).toFixed(2)} |`,
+    );
   }
 } finally {
   rmSync(floor, { recursive: true, force: true });

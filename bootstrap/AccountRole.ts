@@ -32,7 +32,11 @@ export class AccountRole extends pulumi.ComponentResource {
       { parent: this },
     );
     for (const policy of description.policies) {
-      new aws.iam.RolePolicy(`${name}-${policy.name}`, { role: role.name, name: policy.name, policy: JSON.stringify(policy.document) }, { parent: this });
+      new aws.iam.RolePolicy(
+        `${name}-${policy.name}`,
+        { role: role.name, name: policy.name, policy: JSON.stringify(policy.document) },
+        { parent: this },
+      );
     }
     this.arn = role.arn;
     this.registerOutputs({ name: description.name, arn: this.arn });

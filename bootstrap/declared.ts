@@ -17,7 +17,13 @@ import { programOrganizationsPermissions, verifyOrganizationsPermissions } from 
 import { doctorPermissions } from "../aws/doctor.ts";
 import { compareText } from "../incident/order.ts";
 import { commandsPolicy, deployPolicy, organizationPolicy, readOnlyPart } from "../permissions/policies.ts";
-import { accountBootstrap, cordonRoleArns, DEPLOYER_ROLE_ARN, type AccountBootstrap, type RolePolicies } from "../permissions/roles.ts";
+import {
+  accountBootstrap,
+  cordonRoleArns,
+  DEPLOYER_ROLE_ARN,
+  type AccountBootstrap,
+  type RolePolicies,
+} from "../permissions/roles.ts";
 
 /** The key under which the deploy declarations list the program's own IAM reads (aws/deploy.ts). */
 export const PROGRAM_READS = "cordon:program/readIam";

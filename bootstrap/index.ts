@@ -20,17 +20,28 @@ import { bootstrapDescription } from "./declared.ts";
 export default async function bootstrap(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config("cordon");
   const flag = config.get("organizationStack");
-  const raw = { account: config.get("account"), repository: config.get("githubRepository"), organizationStack: flag === undefined ? false : flag === "true" ? true : flag === "false" ? false : flag };
+  const raw = {
+    account: config.get("account"),
+    repository: config.get("githubRepository"),
+    organizationStack: flag === undefined ? false : flag === "true" ? true : flag === "false" ? false : flag,
+  };
   const problems = targetProblems(raw);
   if (problems.length > 0) {
-    throw new pulumi.RunError([`cordon bootstrap declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`, ...problems].join("\n"));
+    throw new pulumi.RunError(
+      [
+        `cordon bootstrap declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`,
+        ...problems,
+      ].join("\n"),
+    );
   }
   const target = raw as BootstrapTarget;
 
   // The roles trust this account's provider: created with another account's credentials, they would trust nothing.
   const caller = (await aws.getCallerIdentity()).accountId;
   if (caller !== target.account) {
-    throw new pulumi.RunError(`cordon bootstrap declared nothing: the credentials belong to account ${caller}, but cordon:account is ${target.account}: run it with credentials for ${target.account}`);
+    throw new pulumi.RunError(
+      `cordon bootstrap declared nothing: the credentials belong to account ${caller}, but cordon:account is ${target.account}: run it with credentials for ${target.account}`,
+    );
   }
 
   const description = bootstrapFor(bootstrapDescription(), target);
@@ -55,6 +66,8 @@ export default async function bootstrap(): Promise<Record<string, unknown>> {
     { retainOnDelete: true, ...(existing === null ? {} : { import: existing.arn }) },
   );
 
-  const roles = Object.fromEntries(description.roles.map((role) => [role.id, new AccountRole(role.name, { role }, { dependsOn: [provider] }).arn]));
+  const roles = Object.fromEntries(
+    description.roles.map((role) => [role.id, new AccountRole(role.name, { role }, { dependsOn: [provider] }).arn]),
+  );
   return { oidcProvider: provider.arn, roles };
 }

@@ -20,7 +20,12 @@ export interface Command {
  */
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(flagProblem(error as Error & { code?: string }, [...Object.keys(options), "help"]));
   }
@@ -40,7 +45,9 @@ export function flagProblem(error: Error & { code?: string }, flags: readonly st
     return `unknown option ${quoted}${meant === undefined ? "" : ` (did you mean --${meant}?)`}`;
   }
   if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    return error.message.includes("does not take an argument") ? `option --${name} takes no value` : `option --${name} needs a value`;
+    return error.message.includes("does not take an argument")
+      ? `option --${name} takes no value`
+      : `option --${name} needs a value`;
   }
   return error.message;
 }

@@ -3,7 +3,9 @@
 // TypeScript types it says what to install instead of failing on the first `.ts` import.
 // https://nodejs.org/api/typescript.html#type-stripping
 if (!process.features.typescript) {
-  process.stderr.write(`cordon: Node.js ${process.versions.node} cannot run TypeScript directly; install Node.js 22.18 or newer (see README, Requirements)\n`);
+  process.stderr.write(
+    `cordon: Node.js ${process.versions.node} cannot run TypeScript directly; install Node.js 22.18 or newer (see README, Requirements)\n`,
+  );
   process.exit(2);
 }
 // Node's compile cache keeps each module's compiled code (type stripping included) between runs: a
@@ -17,7 +19,10 @@ if (!process.env.CI) {
   const { enableCompileCache } = await import("node:module");
   const { homedir } = await import("node:os");
   const { join } = await import("node:path");
-  enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "cordon", "node-compile-cache"));
+  enableCompileCache?.(
+    process.env.NODE_COMPILE_CACHE ||
+      join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "cordon", "node-compile-cache"),
+  );
 }
 const { runCli } = await import("./main.ts");
 await runCli();

@@ -9,7 +9,13 @@ import { maskSecrets } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
-import { containmentFromStackOutputs, factsFromStackOutputs, listingsFromStackOutputs, type RecordedFacts, type UserCredentialsOutput } from "../plan/outputs.ts";
+import {
+  containmentFromStackOutputs,
+  factsFromStackOutputs,
+  listingsFromStackOutputs,
+  type RecordedFacts,
+  type UserCredentialsOutput,
+} from "../plan/outputs.ts";
 import type { UserListing } from "../plan/credentials.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
@@ -17,7 +23,6 @@ import { parseInstantFlag } from "./command.ts";
 import { projectIncidentsDir, readProject } from "./project.ts";
 import { displayValue } from "../incident/display.ts";
 import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
-
 
 /** One `--stack-outputs FILE`: as given, its JSON, and the account of the stack it comes from. */
 export interface GivenOutputs {
@@ -56,7 +61,10 @@ export interface Preamble {
  * the instants and facts recorded in each `--stack-outputs FILE` (repeatable: one per account's
  * stack; default: none known).
  */
-export function readPreamble(values: { now?: string; "stack-outputs"?: string | string[] }, io: Pick<Io, "cwd">): Preamble {
+export function readPreamble(
+  values: { now?: string; "stack-outputs"?: string | string[] },
+  io: Pick<Io, "cwd">,
+): Preamble {
   const now = parseInstantFlag("now", values.now) ?? new Date();
   const given = values["stack-outputs"] === undefined ? [] : [values["stack-outputs"]].flat();
   const outputs = given.map((file): GivenOutputs => {
@@ -82,8 +90,16 @@ export function readPreamble(values: { now?: string; "stack-outputs"?: string | 
       if (known === undefined || Date.parse(instant) > Date.parse(known)) containment[id] = instant;
     }
   }
-  const union = (pick: (facts: RecordedFacts) => string[]) => [...new Set(outputs.flatMap((o) => pick(o.recorded)))].sort();
-  return { now, containment, recorded: { goneAccessKeys: union((f) => f.goneAccessKeys), managedDenyRoles: union((f) => f.managedDenyRoles) }, outputs, listings: outputs.flatMap((o) => o.listings), credentials: outputs.flatMap((o) => o.credentials) };
+  const union = (pick: (facts: RecordedFacts) => string[]) =>
+    [...new Set(outputs.flatMap((o) => pick(o.recorded)))].sort();
+  return {
+    now,
+    containment,
+    recorded: { goneAccessKeys: union((f) => f.goneAccessKeys), managedDenyRoles: union((f) => f.managedDenyRoles) },
+    outputs,
+    listings: outputs.flatMap((o) => o.listings),
+    credentials: outputs.flatMap((o) => o.credentials),
+  };
 }
 
 /** The JSON of `--stack-outputs FILE`, named in messages as it was given; a UsageError when it cannot be read. */
@@ -92,7 +108,9 @@ function readStackOutputs(given: string, cwd: string): unknown {
   try {
     text = readFileSync(resolve(cwd, given), "utf8");
   } catch (error) {
-    throw new UsageError(`--stack-outputs ${given}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `--stack-outputs ${given}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -110,7 +128,12 @@ export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | u
   const read = paths.length > 0 ? paths : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
   const organization = readProject(io.cwd).organization;
   const result = loadIncidentPaths(read, io.cwd, now, undefined, {
-    organization: organization === undefined ? null : organization.config.managementAccount === null ? undefined : { managementAccount: organization.config.managementAccount },
+    organization:
+      organization === undefined
+        ? null
+        : organization.config.managementAccount === null
+          ? undefined
+          : { managementAccount: organization.config.managementAccount },
   });
   if (result.errors.length === 0) return result.incidents;
   reportDiagnostics(result.errors, io);
@@ -123,8 +146,13 @@ export function reportDiagnostics(errors: Diagnostic[], io: Io): void {
   for (const error of errors) io.err(`${displayValue(maskSecrets(formatDiagnostic(error)))}\n`);
   // In GitHub Actions, the same errors become annotations on the pull request's files.
   if (io.env.GITHUB_ACTIONS === "true") {
-    for (const e of errors) io.err(`::error file=${escapeAnnotationProperty(displayValue(maskSecrets(e.file)))},line=${e.line},col=${e.col},title=${e.code}::${escapeAnnotation(displayValue(e.message))}\n`);
+    for (const e of errors)
+      io.err(
+        `::error file=${escapeAnnotationProperty(displayValue(maskSecrets(e.file)))},line=${e.line},col=${e.col},title=${e.code}::${escapeAnnotation(displayValue(e.message))}\n`,
+      );
   }
   const files = new Set(errors.map((e) => e.file)).size;
-  io.err(`${errors.length} ${errors.length === 1 ? "error" : "errors"} in ${files} ${files === 1 ? "file" : "files"}: nothing is planned while any incident file is invalid\n`);
+  io.err(
+    `${errors.length} ${errors.length === 1 ? "error" : "errors"} in ${files} ${files === 1 ? "file" : "files"}: nothing is planned while any incident file is invalid\n`,
+  );
 }

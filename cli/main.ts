@@ -13,22 +13,58 @@ interface Entry {
 }
 
 const commands: Record<string, Entry> = {
-  new: { summary: "write a new incident file from flags (and IAM, for --access-key alone)", load: async () => (await import("../commands/new.ts")).newCommand },
-  validate: { summary: "check incident files; every error of every file in one run", load: async () => (await import("../commands/validate.ts")).validateCommand },
-  plan: { summary: "print what `pulumi up` would declare for the incident files", load: async () => (await import("../commands/plan.ts")).planCommand },
-  accounts: { summary: "the accounts the incident files touch, and the stack that deploys each", load: async () => (await import("../commands/accounts.ts")).accountsCommand },
-  status: { summary: "per incident: cutoff, expiry, time left, whether the file can be removed", load: async () => (await import("../commands/status.ts")).statusCommand },
-  guard: { summary: "fail a change that removes or weakens an incident that is still active", load: async () => (await import("../commands/guard.ts")).guardCommand },
-  assess: { summary: "what an exposed key can reach, before writing the incident", load: async () => (await import("../commands/assess.ts")).assessCommand },
-  verify: { summary: "prove with IAM's simulator that the containment holds", load: async () => (await import("../commands/verify.ts")).verifyCommand },
-  review: { summary: "what the key (and the keys it minted) did, from CloudTrail", load: async () => (await import("../commands/review.ts")).reviewCommand },
-  "athena-table": { summary: "the Athena table over a trail's bucket that `review --athena` queries", load: async () => (await import("../commands/athena-table.ts")).athenaTableCommand },
-  permissions: { summary: "the least-privilege IAM policies that deploying and the commands need", load: async () => (await import("../commands/permissions.ts")).permissionsCommand },
+  new: {
+    summary: "write a new incident file from flags (and IAM, for --access-key alone)",
+    load: async () => (await import("../commands/new.ts")).newCommand,
+  },
+  validate: {
+    summary: "check incident files; every error of every file in one run",
+    load: async () => (await import("../commands/validate.ts")).validateCommand,
+  },
+  plan: {
+    summary: "print what `pulumi up` would declare for the incident files",
+    load: async () => (await import("../commands/plan.ts")).planCommand,
+  },
+  accounts: {
+    summary: "the accounts the incident files touch, and the stack that deploys each",
+    load: async () => (await import("../commands/accounts.ts")).accountsCommand,
+  },
+  status: {
+    summary: "per incident: cutoff, expiry, time left, whether the file can be removed",
+    load: async () => (await import("../commands/status.ts")).statusCommand,
+  },
+  guard: {
+    summary: "fail a change that removes or weakens an incident that is still active",
+    load: async () => (await import("../commands/guard.ts")).guardCommand,
+  },
+  assess: {
+    summary: "what an exposed key can reach, before writing the incident",
+    load: async () => (await import("../commands/assess.ts")).assessCommand,
+  },
+  verify: {
+    summary: "prove with IAM's simulator that the containment holds",
+    load: async () => (await import("../commands/verify.ts")).verifyCommand,
+  },
+  review: {
+    summary: "what the key (and the keys it minted) did, from CloudTrail",
+    load: async () => (await import("../commands/review.ts")).reviewCommand,
+  },
+  "athena-table": {
+    summary: "the Athena table over a trail's bucket that `review --athena` queries",
+    load: async () => (await import("../commands/athena-table.ts")).athenaTableCommand,
+  },
+  permissions: {
+    summary: "the least-privilege IAM policies that deploying and the commands need",
+    load: async () => (await import("../commands/permissions.ts")).permissionsCommand,
+  },
   "bootstrap-template": {
     summary: "the CloudFormation template of the accounts' roles, for a StackSet",
     load: async () => (await import("../commands/bootstrap-template.ts")).bootstrapTemplateCommand,
   },
-  doctor: { summary: "check a repository's setup: a checklist, with the command that fixes each gap", load: async () => (await import("../commands/doctor.ts")).doctorCommand },
+  doctor: {
+    summary: "check a repository's setup: a checklist, with the command that fixes each gap",
+    load: async () => (await import("../commands/doctor.ts")).doctorCommand,
+  },
 };
 
 /**
@@ -68,7 +104,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
     const meant = closestName(name, Object.keys(commands));
-    io.err(`cordon: unknown command "${displayValue(await masked(name))}"${meant === undefined ? "" : ` (did you mean "${meant}"?)`}; run \`npx cordon --help\` for the commands\n`);
+    io.err(
+      `cordon: unknown command "${displayValue(await masked(name))}"${meant === undefined ? "" : ` (did you mean "${meant}"?)`}; run \`npx cordon --help\` for the commands\n`,
+    );
     return EXIT_USAGE;
   }
   const command = await entry.load();
@@ -87,7 +125,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       // A usage error may quote what was passed: a pasted secret is never echoed, and what is
       // echoed is shown escaped (in CI, a flag's value can come from an event's payload).
       // One line: what was wrong and where the options are, not the whole help around it.
-      io.err(`cordon ${name}: ${displayValue(await masked(error.message))}; run \`npx cordon ${name} --help\` for its options\n`);
+      io.err(
+        `cordon ${name}: ${displayValue(await masked(error.message))}; run \`npx cordon ${name} --help\` for its options\n`,
+      );
       return EXIT_USAGE;
     }
     throw error;
@@ -100,7 +140,9 @@ export async function runCli(): Promise<void> {
     process.exitCode = await main(process.argv.slice(2), processIo());
   } catch (error) {
     // An unexpected failure: say what it was without a stack dump (which could echo request data).
-    process.stderr.write(`cordon: ${displaySafe(await masked(error instanceof Error ? error.message : String(error)))}\n`);
+    process.stderr.write(
+      `cordon: ${displaySafe(await masked(error instanceof Error ? error.message : String(error)))}\n`,
+    );
     process.exitCode = EXIT_USAGE;
   }
 }

@@ -23,8 +23,14 @@ export function readProject(cwd: string): Project & { dir?: string } {
   const dir = findProject(cwd);
   if (dir === undefined) return readProjectFiles(undefined, []);
   const names = readdirSync(dir);
-  const read = (name: string) => ({ path: relative(cwd, join(dir, name)) || name, text: readFileSync(join(dir, name), "utf8") });
-  const project = readProjectFiles(read(names.find((name) => PROJECT_FILE.test(name))!), names.filter((name) => STACK_FILE.test(name)).map(read));
+  const read = (name: string) => ({
+    path: relative(cwd, join(dir, name)) || name,
+    text: readFileSync(join(dir, name), "utf8"),
+  });
+  const project = readProjectFiles(
+    read(names.find((name) => PROJECT_FILE.test(name))!),
+    names.filter((name) => STACK_FILE.test(name)).map(read),
+  );
   return { ...project, dir };
 }
 

@@ -44,7 +44,9 @@ exit: 0 listed, 1 any incident file invalid or the stack files contradict each o
       return EXIT_INVALID;
     }
     const accounts = accountStacks(incidents, project, project.stackAccounts);
-    io.out(values.json ? `${jsonSafe(JSON.stringify({ accounts }, null, 2))}\n` : displaySafe(renderAccounts(accounts)));
+    io.out(
+      values.json ? `${jsonSafe(JSON.stringify({ accounts }, null, 2))}\n` : displaySafe(renderAccounts(accounts)),
+    );
     return EXIT_OK;
   },
 };
@@ -54,9 +56,12 @@ export function renderAccounts(accounts: AccountStack[]): string {
   if (accounts.length === 0) return "no incident and no stack file: no account to deploy\n";
   const width = Math.max(...accounts.map((a) => a.stack.length));
   const lines = accounts.map((a) => {
-    const what = a.incidents.length === 0 ? "no incident (its stack runs to remove what it declared)" : a.incidents.join(", ");
+    const what =
+      a.incidents.length === 0 ? "no incident (its stack runs to remove what it declared)" : a.incidents.join(", ");
     const order = [
-      ...(a.recordsContainment.length > 0 ? [`records the containment instant of ${a.recordsContainment.join(", ")}`] : []),
+      ...(a.recordsContainment.length > 0
+        ? [`records the containment instant of ${a.recordsContainment.join(", ")}`]
+        : []),
       ...(a.after.length > 0 ? [`runs after ${a.after.join(", ")}`] : []),
     ];
     return `${a.account}  ${a.stack.padEnd(width)}  ${a.organization ? "organization guardrails; " : ""}${what}${order.map((o) => ` · ${o}`).join("")}`;

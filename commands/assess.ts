@@ -8,7 +8,6 @@ import { callerAccount, readUserFacts, userOfAccessKey } from "../aws/iam.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 
-
 export const assessCommand: Command = {
   name: "assess",
   summary: "what an exposed key can reach, before writing the incident",
@@ -40,9 +39,11 @@ exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked
       user: { type: "string" },
       json: { type: "boolean" },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": assess takes --access-key ID or --user NAME`);
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}": assess takes --access-key ID or --user NAME`);
     const key = values["access-key"];
-    if ((key === undefined) === (values.user === undefined)) throw new UsageError("give exactly one of --access-key ID or --user NAME");
+    if ((key === undefined) === (values.user === undefined))
+      throw new UsageError("give exactly one of --access-key ID or --user NAME");
     if (key !== undefined && !ACCESS_KEY_ID.test(key)) throw new UsageError(exposedKeyFlagProblem(key));
 
     try {
@@ -51,7 +52,9 @@ exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked
       const userName = key !== undefined ? await userOfAccessKey(clients, key, account) : (values.user as string);
       const assessment = assess(await readUserFacts(clients, userName, account, key ?? null));
       // Names and policies come from IAM: shown escaped.
-      io.out(values.json ? `${jsonSafe(JSON.stringify(assessment, null, 2))}\n` : displaySafe(renderAssessment(assessment)));
+      io.out(
+        values.json ? `${jsonSafe(JSON.stringify(assessment, null, 2))}\n` : displaySafe(renderAssessment(assessment)),
+      );
       return EXIT_OK;
     } catch (error) {
       const failure = failureOf(error);
@@ -68,7 +71,9 @@ export function renderAssessment(a: Assessment): string {
   lines.push(`user ${a.user} (${groups}) · account ${a.account}`);
 
   const keys = a.accessKeys.map((k) => {
-    const used = k.lastUsed ? `last used ${k.lastUsed}${k.lastUsedService || k.lastUsedRegion ? ` (${[k.lastUsedService, k.lastUsedRegion].filter(Boolean).join(", ")})` : ""}` : "never used";
+    const used = k.lastUsed
+      ? `last used ${k.lastUsed}${k.lastUsedService || k.lastUsedRegion ? ` (${[k.lastUsedService, k.lastUsedRegion].filter(Boolean).join(", ")})` : ""}`
+      : "never used";
     return `${k.accessKeyId} ${k.status}, ${used}${k.exposed ? " ← exposed" : ""}`;
   });
   lines.push(`${plural(a.accessKeys.length, "access key")}${keys.length > 0 ? `: ${keys.join(" · ")}` : ""}`);
@@ -84,15 +89,24 @@ export function renderAssessment(a: Assessment): string {
 
   if (a.credentials !== null) lines.push(`in a new incident (nothing kept): ${credentialFates(a.credentials)}`);
 
-  const policies = a.policies.map((p) => `${p.type === "inline" ? `inline ${p.name}` : p.name}${p.through.type === "group" ? ` (group ${p.through.name})` : ""}`);
+  const policies = a.policies.map(
+    (p) =>
+      `${p.type === "inline" ? `inline ${p.name}` : p.name}${p.through.type === "group" ? ` (group ${p.through.name})` : ""}`,
+  );
   lines.push(`policies: ${policies.length > 0 ? policies.join(", ") : "none"}`);
 
   // For contain-first the capabilities are the reason; replace-first needs its condition said.
-  const order = a.containmentOrder.order === "contain-first" ? "contain first, restore later" : `replace first, then contain: ${a.containmentOrder.reason}`;
+  const order =
+    a.containmentOrder.order === "contain-first"
+      ? "contain first, restore later"
+      : `replace first, then contain: ${a.containmentOrder.reason}`;
   lines.push(`can: ${capabilities(a)} → ${order}`);
 
   const assume = a.assumableRoles.length > 0 ? a.assumableRoles.join(", ") : "no role of this account";
-  const elsewhere = a.assumableRolesInOtherAccounts.length > 0 ? ` · in other accounts, roles matching ${a.assumableRolesInOtherAccounts.join(", ")} that trust this account` : "";
+  const elsewhere =
+    a.assumableRolesInOtherAccounts.length > 0
+      ? ` · in other accounts, roles matching ${a.assumableRolesInOtherAccounts.join(", ")} that trust this account`
+      : "";
   lines.push(`can assume: ${assume}${elsewhere}`);
 
   const { room } = a;
@@ -100,7 +114,9 @@ export function renderAssessment(a: Assessment): string {
     `room for cordon's policy: ${room.managedAttachmentsLeft} of ${room.managedAttachmentsQuota} managed policy attachments left (${room.managedAttachmentsQuota} is the default quota; it can be raised) · ${thousands(room.inlineCharactersLeft)} of ${thousands(room.inlineCharactersQuota)} inline policy characters left`,
   );
   if (room.managedAttachmentsLeft === 0) {
-    lines.push("no managed policy attachment left: `pulumi up` cannot attach cordon's deny policy; detach one, or raise the quota in Service Quotas");
+    lines.push(
+      "no managed policy attachment left: `pulumi up` cannot attach cordon's deny policy; detach one, or raise the quota in Service Quotas",
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -109,10 +125,18 @@ export function renderAssessment(a: Assessment): string {
 function credentialFates(credentials: UserCredentialPlan): string {
   const parts = credentials.credentials.map((c) => {
     const what = `${c.id} ${KIND_NOUN[c.kind]}${c.exposed ? " (exposed)" : ""}`;
-    return c.fate === "disable" ? `${what} → Inactive` : c.fate === "already-inactive" ? `${what} Inactive, kept so` : c.fate === "expired" ? `${what} expired` : `${what} ${c.fate}`;
+    return c.fate === "disable"
+      ? `${what} → Inactive`
+      : c.fate === "already-inactive"
+        ? `${what} Inactive, kept so`
+        : c.fate === "expired"
+          ? `${what} expired`
+          : `${what} ${c.fate}`;
   });
-  if (credentials.consolePassword.fate === "delete") parts.push("console password → deleted (cannot be undone; keep: consolePassword: true keeps it)");
-  for (const device of credentials.mfaDevices) parts.push(`MFA device ${device.serial} left as it is (deactivateMfaDevices to deactivate it)`);
+  if (credentials.consolePassword.fate === "delete")
+    parts.push("console password → deleted (cannot be undone; keep: consolePassword: true keeps it)");
+  for (const device of credentials.mfaDevices)
+    parts.push(`MFA device ${device.serial} left as it is (deactivateMfaDevices to deactivate it)`);
   return parts.length === 0 ? "no credential" : parts.join(" · ");
 }
 
@@ -123,7 +147,8 @@ function capabilities(a: Assessment): string {
   if (a.risk.iamWrite) parts.push(`write IAM${via(a.risk.via.iamWrite)}`);
   if (a.risk.dataWrite) parts.push(`write data${via(a.risk.via.dataWrite)}`);
   if (a.risk.secretsRead) parts.push(`read secrets${via(a.risk.via.secretsRead)}`);
-  if (a.risk.actions.dataRead.some((action) => !a.risk.actions.secretsRead.includes(action))) parts.push(`read data${via(a.risk.via.dataRead)}`);
+  if (a.risk.actions.dataRead.some((action) => !a.risk.actions.secretsRead.includes(action)))
+    parts.push(`read data${via(a.risk.via.dataRead)}`);
   return parts.length > 0 ? parts.join(" · ") : "no IAM write and no data access found";
 }
 

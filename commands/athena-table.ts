@@ -46,28 +46,56 @@ export const athenaTableCommand: Command = {
       regions: { type: "string" },
       "first-day": { type: "string" },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; the bucket goes in --bucket`);
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}"; the bucket goes in --bucket`);
     const bucket = values.bucket;
-    if (bucket === undefined) throw new UsageError("--bucket is required: the bucket the trail delivers its log files to");
-    if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) throw new UsageError(`--bucket "${bucket}": not an S3 bucket name; expected 3 to 63 lowercase letters, digits, dots and hyphens, without s3://`);
+    if (bucket === undefined)
+      throw new UsageError("--bucket is required: the bucket the trail delivers its log files to");
+    if (!BUCKET_NAME.test(bucket) || bucket.includes(".."))
+      throw new UsageError(
+        `--bucket "${bucket}": not an S3 bucket name; expected 3 to 63 lowercase letters, digits, dots and hyphens, without s3://`,
+      );
     const prefix = (values.prefix ?? "").replace(/^\/+|\/+$/g, "");
-    if (!DDL_PREFIX.test(prefix)) throw new UsageError(`--prefix "${values.prefix}": expected letters, digits and ! _ . * ( ) / - only, as S3 recommends for key names`);
-    if (/(^|\/)AWSLogs(\/|$)/.test(prefix)) throw new UsageError(`--prefix "${values.prefix}": the prefix is the folder above AWSLogs/, without it`);
+    if (!DDL_PREFIX.test(prefix))
+      throw new UsageError(
+        `--prefix "${values.prefix}": expected letters, digits and ! _ . * ( ) / - only, as S3 recommends for key names`,
+      );
+    if (/(^|\/)AWSLogs(\/|$)/.test(prefix))
+      throw new UsageError(`--prefix "${values.prefix}": the prefix is the folder above AWSLogs/, without it`);
     const org = values.org;
-    if (org !== undefined && !ORG_ID.test(org)) throw new UsageError(`--org "${org}": not an organization id; expected o- and 10 to 32 lowercase letters or digits, such as o-a1b2c3d4e5`);
+    if (org !== undefined && !ORG_ID.test(org))
+      throw new UsageError(
+        `--org "${org}": not an organization id; expected o- and 10 to 32 lowercase letters or digits, such as o-a1b2c3d4e5`,
+      );
     const name = values.name ?? DEFAULT_NAME;
-    if (!SQL_NAME.test(name)) throw new UsageError(`--name "${name}": not a table name; expected letters, digits and _ (Athena keeps them lowercase)`);
-    const regions = values.regions === undefined ? COMMERCIAL_REGIONS : [...new Set(values.regions.split(",").map((region) => region.trim()))];
+    if (!SQL_NAME.test(name))
+      throw new UsageError(
+        `--name "${name}": not a table name; expected letters, digits and _ (Athena keeps them lowercase)`,
+      );
+    const regions =
+      values.regions === undefined
+        ? COMMERCIAL_REGIONS
+        : [...new Set(values.regions.split(",").map((region) => region.trim()))];
     const wrong = regions.find((region) => !REGION_NAME.test(region));
-    if (wrong !== undefined) throw new UsageError(`--regions "${values.regions}": "${wrong}" is not a region name; expected names such as us-east-1,eu-west-1`);
+    if (wrong !== undefined)
+      throw new UsageError(
+        `--regions "${values.regions}": "${wrong}" is not a region name; expected names such as us-east-1,eu-west-1`,
+      );
     const firstDay = values["first-day"];
     if (firstDay !== undefined) {
       const day = DAY.exec(firstDay);
-      const valid = day !== null && new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]))).toISOString().slice(0, 10).replace(/-/g, "/") === firstDay;
+      const valid =
+        day !== null &&
+        new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])))
+          .toISOString()
+          .slice(0, 10)
+          .replace(/-/g, "/") === firstDay;
       if (!valid) throw new UsageError(`--first-day "${firstDay}": not a day; expected YYYY/MM/DD, such as 2024/01/31`);
     }
     io.out(tableDdl({ bucket, prefix, org, name, regions, firstDay }));
-    io.err("athena-table: columns, SerDe, formats and the day projection as AWS documents them; the account and region partitions are cordon's (docs/review.md)\n");
+    io.err(
+      "athena-table: columns, SerDe, formats and the day projection as AWS documents them; the account and region partitions are cordon's (docs/review.md)\n",
+    );
     return EXIT_OK;
   },
 };

@@ -27,7 +27,8 @@ options:
 exit: 0 printed, 2 usage error`,
   async run(argv, io) {
     const { positionals } = parseFlags(argv, {});
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": bootstrap-template takes no arguments`);
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}": bootstrap-template takes no arguments`);
     io.out(`${JSON.stringify(stackSetTemplate(bootstrapDescription()), null, 2)}\n`);
     return EXIT_OK;
   },

@@ -47,8 +47,13 @@ options:
 
 exit: 0 no gap, 1 a gap is open, 2 usage error or AWS could not be asked`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { aws: { type: "boolean" }, repository: { type: "string" }, now: { type: "string" } });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": doctor checks the repository it runs in`);
+    const { values, positionals } = parseFlags(argv, {
+      aws: { type: "boolean" },
+      repository: { type: "string" },
+      now: { type: "string" },
+    });
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}": doctor checks the repository it runs in`);
     const now = parseInstantFlag("now", values.now) ?? new Date();
     const project = readProject(io.cwd);
     const root = project.dir ?? io.cwd;
@@ -68,10 +73,18 @@ exit: 0 no gap, 1 a gap is open, 2 usage error or AWS could not be asked`,
     const checks: Check[] = repositoryChecks({
       projectText: projectFile === undefined ? undefined : readFileSync(join(root, projectFile), "utf8"),
       project,
-      accounts: loaded.errors.length > 0 ? accountStacks([], project, project.stackAccounts) : accountStacks(loaded.incidents, project, project.stackAccounts),
-      stackFiles: Object.fromEntries(files.filter((name) => STACK_FILE.test(name)).map((name) => [name, readFileSync(join(root, name), "utf8")])),
+      accounts:
+        loaded.errors.length > 0
+          ? accountStacks([], project, project.stackAccounts)
+          : accountStacks(loaded.incidents, project, project.stackAccounts),
+      stackFiles: Object.fromEntries(
+        files.filter((name) => STACK_FILE.test(name)).map((name) => [name, readFileSync(join(root, name), "utf8")]),
+      ),
       workflows,
-      codeowners: codeownersPath === undefined ? undefined : { path: codeownersPath, text: readFileSync(join(root, codeownersPath), "utf8") },
+      codeowners:
+        codeownersPath === undefined
+          ? undefined
+          : { path: codeownersPath, text: readFileSync(join(root, codeownersPath), "utf8") },
       incidentErrors: loaded.errors.map((d) => formatDiagnostic(d)),
     });
 
@@ -86,14 +99,31 @@ exit: 0 no gap, 1 a gap is open, 2 usage error or AWS could not be asked`,
         const live = liveSetup(awsClients(io.env));
         const account = await live.account();
         const organizationAccount = project.organization?.account;
-        const expected = bootstrapFor(bootstrapDescription(), { account, repository, organizationStack: organizationAccount === account });
-        const roles = Object.fromEntries(await Promise.all(expected.roles.map(async (role) => [role.name, await live.role(role.name)] as const)));
+        const expected = bootstrapFor(bootstrapDescription(), {
+          account,
+          repository,
+          organizationStack: organizationAccount === account,
+        });
+        const roles = Object.fromEntries(
+          await Promise.all(expected.roles.map(async (role) => [role.name, await live.role(role.name)] as const)),
+        );
         const guardrails = loaded.incidents.some((i) => i.organization.scp || i.organization.rcp);
         let roots: Awaited<ReturnType<typeof live.roots>> | string | undefined;
         if (guardrails && organizationAccount === account) {
           roots = await live.roots().catch((error: unknown) => (error as Error).message);
         }
-        checks.push(...accountChecks({ account, repository, expected, provider: await live.oidcProvider(expected.oidcProvider.arn), roles, incidents: loaded.incidents, organizationAccount, roots }));
+        checks.push(
+          ...accountChecks({
+            account,
+            repository,
+            expected,
+            provider: await live.oidcProvider(expected.oidcProvider.arn),
+            roles,
+            incidents: loaded.incidents,
+            organizationAccount,
+            roots,
+          }),
+        );
       } catch (error) {
         const failure = failureOf(error);
         io.err(`cordon doctor: ${displayValue(failure.message)}\n`);
@@ -109,7 +139,11 @@ exit: 0 no gap, 1 a gap is open, 2 usage error or AWS could not be asked`,
 /** OWNER/NAME of git's origin when it is on github.com; undefined otherwise. */
 function originRepository(dir: string): string | undefined {
   try {
-    const url = execFileSync("git", ["remote", "get-url", "origin"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const url = execFileSync("git", ["remote", "get-url", "origin"], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
     return /github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url)?.[1];
   } catch {
     return undefined;

@@ -6,7 +6,16 @@ import { judgeChange, verdict, type Judgement, type Revisions } from "../guard/j
 import { OutsideRepositoryError, ProjectNotAtRootError, readRevisions } from "../git/revisions.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { readPreamble, reportDiagnostics } from "../cli/incidents.ts";
-import { CannotRunError, escapeAnnotation, EXIT_INVALID, EXIT_OK, EXIT_USAGE, palette, UsageError, type Io } from "../cli/io.ts";
+import {
+  CannotRunError,
+  escapeAnnotation,
+  EXIT_INVALID,
+  EXIT_OK,
+  EXIT_USAGE,
+  palette,
+  UsageError,
+  type Io,
+} from "../cli/io.ts";
 
 export const guardCommand: Command = {
   name: "guard",
@@ -63,13 +72,21 @@ invalid and no --stack-outputs says what is applied`,
       json: { type: "boolean" },
       dir: { type: "string" },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": name revisions with --base and --head`);
-    if (values.base === undefined) throw new UsageError("--base REV is required: the revision the change starts from, such as origin/main");
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}": name revisions with --base and --head`);
+    if (values.base === undefined)
+      throw new UsageError("--base REV is required: the revision the change starts from, such as origin/main");
     const { now, containment, outputs } = readPreamble(values, io);
 
     let read: Revisions;
     try {
-      read = readRevisions(io.cwd, values.base, values.head, values.dir, outputs.map((o) => o.file));
+      read = readRevisions(
+        io.cwd,
+        values.base,
+        values.head,
+        values.dir,
+        outputs.map((o) => o.file),
+      );
     } catch (error) {
       if (error instanceof OutsideRepositoryError) throw new UsageError(error.message);
       if (error instanceof ProjectNotAtRootError) throw new CannotRunError(error.message);
@@ -79,11 +96,16 @@ invalid and no --stack-outputs says what is applied`,
     }
 
     const judged = judgeChange({ ...read, baseName: values.base, now, containment, outputs });
-    if ("badOutputs" in judged) throw new UsageError(`--stack-outputs ${judged.badOutputs.file}: ${judged.badOutputs.message}`);
+    if ("badOutputs" in judged)
+      throw new UsageError(`--stack-outputs ${judged.badOutputs.file}: ${judged.badOutputs.message}`);
     if ("unjudgeable" in judged) {
-      io.err(`cordon guard: the incident files or stack files at --base ${displayValue(values.base)} are invalid, so there is nothing safe to compare against:\n`);
+      io.err(
+        `cordon guard: the incident files or stack files at --base ${displayValue(values.base)} are invalid, so there is nothing safe to compare against:\n`,
+      );
       for (const problem of judged.unjudgeable) io.err(`  ${displayValue(problem)}\n`);
-      io.err("cordon guard: pass --stack-outputs FILE (pulumi stack output --json) to judge the head against the last applied state instead\n");
+      io.err(
+        "cordon guard: pass --stack-outputs FILE (pulumi stack output --json) to judge the head against the last applied state instead\n",
+      );
       return EXIT_USAGE;
     }
     const options: Options = {
@@ -113,7 +135,9 @@ function printJson(judged: Judgement, options: Options, io: Io): number {
     base: options.base,
     head: options.head,
     judgedAgainst: judged.judgedAgainst.kind,
-    ...(judged.judgedAgainst.kind === "stack-outputs" ? { appliedAccount: judged.judgedAgainst.account, baseProblems: judged.judgedAgainst.problems } : {}),
+    ...(judged.judgedAgainst.kind === "stack-outputs"
+      ? { appliedAccount: judged.judgedAgainst.account, baseProblems: judged.judgedAgainst.problems }
+      : {}),
     additive,
     reasons: judged.reasons,
     violations: judged.violations,
@@ -139,12 +163,17 @@ function printText(judged: Judgement, options: Options, io: Io): number {
     );
     for (const problem of judgedAgainst.problems) io.err(`  ${displayValue(problem)}\n`);
   }
-  for (const file of judged.environments) io.err(`cordon guard: note: ${displayValue(file)} imports ESC environments: config they set is not seen by guard\n`);
+  for (const file of judged.environments)
+    io.err(
+      `cordon guard: note: ${displayValue(file)} imports ESC environments: config they set is not seen by guard\n`,
+    );
 
   if (invalid) {
     if (judged.headErrors.length > 0) reportDiagnostics(judged.headErrors, io);
     for (const problem of judged.headStackProblems) io.err(`${displayValue(problem)}\n`);
-    io.err(`cordon guard: fix the ${judged.headStackProblems.length > 0 && judged.headErrors.length === 0 ? "stack files" : "incident files"} above: a change that cannot be read cannot be proven safe\n`);
+    io.err(
+      `cordon guard: fix the ${judged.headStackProblems.length > 0 && judged.headErrors.length === 0 ? "stack files" : "incident files"} above: a change that cannot be read cannot be proven safe\n`,
+    );
   }
   for (const note of judged.notes) io.out(`ok  ${displayValue(note.message)}\n`);
   for (const { path, reason } of judged.codeChanges) {
@@ -155,7 +184,9 @@ function printText(judged: Judgement, options: Options, io: Io): number {
 
   if (refused.length > 0) {
     for (const violation of refused) io.err(`${colour.red("error")} ${displayValue(violation.message)}\n`);
-    if (ci) for (const violation of refused) io.err(`::error title=cordon guard::${escapeAnnotation(displayValue(violation.message))}\n`);
+    if (ci)
+      for (const violation of refused)
+        io.err(`::error title=cordon guard::${escapeAnnotation(displayValue(violation.message))}\n`);
     const expired = refused.filter((v) => v.kind === "added-expired").length;
     const irregular = refused.filter((v) => v.kind === "not-regular").length;
     const one = (n: number, singular: string, plural: string) => (n === 1 ? singular : plural);
@@ -165,22 +196,37 @@ function printText(judged: Judgement, options: Options, io: Io): number {
       io.err(`guard: ${what}: check ${one(expired, "its", "their")} cutoff ${final}\n`);
     }
     if (irregular > 0) {
-      io.err(`guard: ${irregular} ${one(irregular, "path", "paths")} among the incident files ${one(irregular, "is not a regular file", "are not regular files")} ${final}\n`);
+      io.err(
+        `guard: ${irregular} ${one(irregular, "path", "paths")} among the incident files ${one(irregular, "is not a regular file", "are not regular files")} ${final}\n`,
+      );
     }
   }
   if (weakened.length > 0) {
-    if (options.allowEarlyRemoval) allowLoudly(weakened.map((v) => v.message), io);
-    else refuse(weakened.map((v) => v.message), io);
+    if (options.allowEarlyRemoval)
+      allowLoudly(
+        weakened.map((v) => v.message),
+        io,
+      );
+    else
+      refuse(
+        weakened.map((v) => v.message),
+        io,
+      );
   } else if (!invalid && refused.length === 0) {
-    const before = judgedAgainst.kind === "stack-outputs" ? `applied in account ${judgedAgainst.account}` : `at ${options.base}`;
-    io.out(`guard: no active incident is removed or weakened (${count(judged.counts.base)} ${displayValue(before)}, ${count(judged.counts.head)} at ${displayValue(options.head)})\n`);
+    const before =
+      judgedAgainst.kind === "stack-outputs" ? `applied in account ${judgedAgainst.account}` : `at ${options.base}`;
+    io.out(
+      `guard: no active incident is removed or weakened (${count(judged.counts.base)} ${displayValue(before)}, ${count(judged.counts.head)} at ${displayValue(options.head)})\n`,
+    );
   }
 
   if (options.additive) {
     if (additive) io.out("guard: additive: the change only adds containment\n");
     else {
       for (const reason of judged.reasons) io.err(`${colour.red("not additive")} ${displayValue(reason)}\n`);
-      io.err(`guard: not additive (${judged.reasons.length} ${judged.reasons.length === 1 ? "reason" : "reasons"}): it needs a pull request and a reviewer\n`);
+      io.err(
+        `guard: not additive (${judged.reasons.length} ${judged.reasons.length === 1 ? "reason" : "reasons"}): it needs a pull request and a reviewer\n`,
+      );
     }
   }
   return code;
@@ -189,7 +235,8 @@ function printText(judged: Judgement, options: Options, io: Io): number {
 function refuse(messages: string[], io: Io): void {
   const colour = palette(io, io.errIsTTY);
   for (const message of messages) io.err(`${colour.red("error")} ${displayValue(message)}\n`);
-  if (io.env.GITHUB_ACTIONS === "true") for (const message of messages) io.err(`::error title=cordon guard::${escapeAnnotation(displayValue(message))}\n`);
+  if (io.env.GITHUB_ACTIONS === "true")
+    for (const message of messages) io.err(`::error title=cordon guard::${escapeAnnotation(displayValue(message))}\n`);
   io.err(
     `guard: ${messages.length} ${messages.length === 1 ? "change weakens an incident" : "changes weaken incidents"} that ${messages.length === 1 ? "is" : "are"} still active: keep ${messages.length === 1 ? "it" : "them"} until ${messages.length === 1 ? "it expires" : "they expire"} (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`,
   );
@@ -201,8 +248,12 @@ function allowLoudly(messages: string[], io: Io): void {
   const banner = "!!! EARLY REMOVAL ALLOWED (--allow-early-removal) !!!";
   io.err(`${colour.bold(colour.red(banner))}\n`);
   for (const message of messages) io.err(`${colour.red("weakened")} ${displayValue(message)}\n`);
-  if (io.env.GITHUB_ACTIONS === "true") for (const message of messages) io.err(`::warning title=cordon guard: early removal allowed::${escapeAnnotation(displayValue(message))}\n`);
-  io.err(`${colour.bold(colour.red(banner))}\nthese incidents lose protection before they expire: record who approved it and why, in the pull request\n`);
+  if (io.env.GITHUB_ACTIONS === "true")
+    for (const message of messages)
+      io.err(`::warning title=cordon guard: early removal allowed::${escapeAnnotation(displayValue(message))}\n`);
+  io.err(
+    `${colour.bold(colour.red(banner))}\nthese incidents lose protection before they expire: record who approved it and why, in the pull request\n`,
+  );
 }
 
 function count(n: number): string {

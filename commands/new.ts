@@ -39,7 +39,6 @@ import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
 import { projectIncidentsDir } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 
-
 /** How far back `new` looks for roles the key assumed: a role session lives at most 12 h. */
 export const ROLE_LOOKUP_HOURS = ROLE_CREDENTIAL_LIFETIME_MS / HOUR_MS;
 /** How long the CloudTrail lookup of `new` may take by default: the contain workflow waits for it. */
@@ -119,7 +118,8 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     root: { type: "string", multiple: true },
     now: { type: "string" },
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": every value is given with a flag`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}": every value is given with a flag`);
   const now = parseInstantFlag("now", values.now) ?? new Date();
   const keys = unique((values["access-key"] ?? []).map(checkAccessKey));
   // What is said along the way, printed once the file is written: text made to fit, principals respelt.
@@ -130,28 +130,52 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   if (!INCIDENT_ID.test(id)) throw new UsageError(incidentIdFlagProblem(id));
   const cutoff = checkCutoff(values.cutoff);
   const ticket = ticketOf(values.ticket, notes);
-  if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) throw new UsageError(accountFlagProblem(values.account));
+  if (values.account !== undefined && !ACCOUNT_ID.test(values.account))
+    throw new UsageError(accountFlagProblem(values.account));
   const userNames = unique((values.user ?? []).map((name) => checkName("user", name)));
   const roleNames = unique((values.role ?? []).map((name) => checkName("role", name)));
-  const roots = unique((values.root ?? []).map((account) => {
-    if (!ACCOUNT_ID.test(account)) throw new UsageError(accountFlagProblem(account).replace("--account", "--root"));
-    return account;
-  }));
+  const roots = unique(
+    (values.root ?? []).map((account) => {
+      if (!ACCOUNT_ID.test(account)) throw new UsageError(accountFlagProblem(account).replace("--account", "--root"));
+      return account;
+    }),
+  );
   if (keys.length + userNames.length + roleNames.length + roots.length === 0) {
-    throw new UsageError("name at least one principal: --access-key ID (IAM finds its user), --user NAME, --role NAME or --root ACCOUNT");
+    throw new UsageError(
+      "name at least one principal: --access-key ID (IAM finds its user), --user NAME, --role NAME or --root ACCOUNT",
+    );
   }
   const lookupSeconds = checkLookupSeconds(values["lookup-seconds"]);
   const askIamFirst = keys.length > 0 && userNames.length !== 1;
   const rolesFrom = checkRolesFrom(values["roles-from"], askIamFirst ? "cloudtrail" : "none");
-  if (rolesFrom === "cloudtrail" && keys.length === 0) throw new UsageError("--roles-from cloudtrail: looks up what an access key did: give --access-key ID");
-  if (rolesFrom === "assumable" && keys.length + userNames.length === 0) throw new UsageError("--roles-from assumable: looks up what a user can assume: give --access-key ID or --user NAME");
+  if (rolesFrom === "cloudtrail" && keys.length === 0)
+    throw new UsageError("--roles-from cloudtrail: looks up what an access key did: give --access-key ID");
+  if (rolesFrom === "assumable" && keys.length + userNames.length === 0)
+    throw new UsageError(
+      "--roles-from assumable: looks up what a user can assume: give --access-key ID or --user NAME",
+    );
   const project = readProject(io.cwd).organization;
-  const organization = project === undefined ? null : project.config.managementAccount === null ? undefined : { managementAccount: project.config.managementAccount };
-  const unreachable = roots.filter((account) => organization === null || (organization !== undefined && organization.managementAccount === account));
+  const organization =
+    project === undefined
+      ? null
+      : project.config.managementAccount === null
+        ? undefined
+        : { managementAccount: project.config.managementAccount };
+  const unreachable = roots.filter(
+    (account) => organization === null || (organization !== undefined && organization.managementAccount === account),
+  );
   if (unreachable.length > 0) {
     for (const account of unreachable) {
-      const why = organization === null ? `no stack file here sets cordon:organization, so no SCP can restrain the root user of account ${account}` : `account ${account} is the organization's management account, which no SCP restrains`;
-      io.err(`cordon new: --root ${account}: ${why}: cordon cannot contain its root user; only the root user can:\n${rootUserSteps().split("; ").map((step) => `  ${step}\n`).join("")}`);
+      const why =
+        organization === null
+          ? `no stack file here sets cordon:organization, so no SCP can restrain the root user of account ${account}`
+          : `account ${account} is the organization's management account, which no SCP restrains`;
+      io.err(
+        `cordon new: --root ${account}: ${why}: cordon cannot contain its root user; only the root user can:\n${rootUserSteps()
+          .split("; ")
+          .map((step) => `  ${step}\n`)
+          .join("")}`,
+      );
     }
     return EXIT_INVALID;
   }
@@ -164,7 +188,10 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     // Asked at once, each call bounded (aws/clients.ts, REQUEST_LIMITS): the contain workflow waits
     // for them. A failure is told in the order asked: the keys first, then the account.
     const askAccount = account === undefined || askIam;
-    const answers = await Promise.allSettled([...(askIam ? keys : []).map((key) => lookup.keyOwner(key)), ...(askAccount ? [lookup.account()] : [])]);
+    const answers = await Promise.allSettled([
+      ...(askIam ? keys : []).map((key) => lookup.keyOwner(key)),
+      ...(askAccount ? [lookup.account()] : []),
+    ]);
     const refused = answers.find((answer) => answer.status === "rejected");
     if (refused !== undefined) throw refused.reason;
     const answered = answers.map((answer) => (answer as PromiseFulfilledResult<string>).value);
@@ -204,10 +231,19 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   };
 
   // The roles to revoke: those named, and those a lookup finds; a lookup never stops the file.
-  const lookedUp = await lookUpRoles(rolesFrom, { lookup, keys, user: userNames[0] ?? owners.get(keys[0]), account, now, lookupSeconds });
-  const found = lookedUp.result?.kind === "found" ? rolesFromArns(lookedUp.result.roleArns, account) : { roles: [], skipped: [] };
+  const lookedUp = await lookUpRoles(rolesFrom, {
+    lookup,
+    keys,
+    user: userNames[0] ?? owners.get(keys[0]),
+    account,
+    now,
+    lookupSeconds,
+  });
+  const found =
+    lookedUp.result?.kind === "found" ? rolesFromArns(lookedUp.result.roleArns, account) : { roles: [], skipped: [] };
   const named = roleNames.map((name) => ({ name: respell("role", name) }));
-  const same = (a: { name: string; account?: string }, b: { name: string; account?: string }) => (a.account ?? account) === (b.account ?? account) && sameIamName(a.name, b.name);
+  const same = (a: { name: string; account?: string }, b: { name: string; account?: string }) =>
+    (a.account ?? account) === (b.account ?? account) && sameIamName(a.name, b.name);
   const roles = [...named];
   for (const role of found.roles) {
     const spelt = (role.account ?? account) === account ? { ...role, name: respell("role", role.name) } : role;
@@ -243,13 +279,17 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   const loaded = loadIncidents([{ path: shown, text }], { now, organization });
   if (loaded.errors.length > 0) {
     // No file exists to point a line at: the code and the message say which flag to change.
-    io.err(`cordon new: ${displayValue(shown)} not written: it would be invalid:\n${loaded.errors.map((e) => `  ${e.code} ${displayValue(e.message)}\n`).join("")}`);
+    io.err(
+      `cordon new: ${displayValue(shown)} not written: it would be invalid:\n${loaded.errors.map((e) => `  ${e.code} ${displayValue(e.message)}\n`).join("")}`,
+    );
     return EXIT_USAGE;
   }
 
   const existing = findIncidentFile(dir, id);
   if (existing !== undefined) {
-    io.err(`cordon new: ${displayValue(relative(io.cwd, existing) || existing)} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
+    io.err(
+      `cordon new: ${displayValue(relative(io.cwd, existing) || existing)} already exists: new never overwrites an incident; edit that file, or choose another --id\n`,
+    );
     return EXIT_INVALID;
   }
   // Valid alone is not enough: beside the incidents already there, the folder must stay valid
@@ -257,7 +297,9 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   // account), or the next pulumi up would refuse every incident. Checked before writing.
   const collisions = collisionsWith(dir, { path: shown, text }, io.cwd, now);
   if (collisions.length > 0) {
-    io.err(`cordon new: ${displayValue(shown)} not written: it collides with the incidents already in ${displayValue(relative(io.cwd, dir) || dir)}:\n${collisions.map((line) => `  ${displayValue(line)}\n`).join("")}`);
+    io.err(
+      `cordon new: ${displayValue(shown)} not written: it collides with the incidents already in ${displayValue(relative(io.cwd, dir) || dir)}:\n${collisions.map((line) => `  ${displayValue(line)}\n`).join("")}`,
+    );
     return EXIT_INVALID;
   }
   mkdirSync(dir, { recursive: true });
@@ -266,7 +308,9 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     writeFileSync(file, text, { flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      io.err(`cordon new: ${displayValue(shown)} already exists: new never overwrites an incident; edit that file, or choose another --id\n`);
+      io.err(
+        `cordon new: ${displayValue(shown)} already exists: new never overwrites an incident; edit that file, or choose another --id\n`,
+      );
       return EXIT_INVALID;
     }
     throw error;
@@ -275,7 +319,9 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   io.out(displaySafe(nextSteps(incident, shown, lookedUp)));
   for (const note of notes) io.err(`cordon new: note: ${displayValue(note)}\n`);
   if (lookedUp.result?.kind === "failed") {
-    io.err(`cordon new: warning: ${displayValue(`the roles the key assumed were not looked up: ${lookedUp.result.reason}; the incident is written without them: find them with cordon review --access-key ${keys[0]} and add them by pull request`)}\n`);
+    io.err(
+      `cordon new: warning: ${displayValue(`the roles the key assumed were not looked up: ${lookedUp.result.reason}; the incident is written without them: find them with cordon review --access-key ${keys[0]} and add them by pull request`)}\n`,
+    );
   }
   const stale = staleCutoff({ cutoff, users: incident.users }, now);
   if (stale !== undefined) io.err(`cordon new: warning: ${staleCutoffProblem(stale)}\n`);
@@ -302,7 +348,10 @@ function spellingsIn(dir: string, cwd: string, now: Date): Map<string, { name: s
   // Each file alone: a file that does not validate hides no other's spelling.
   for (const file of readIncidentSources([dir], cwd).files.sort((a, b) => compareText(a.path, b.path))) {
     for (const incident of loadIncidents([file], { now }).incidents) {
-      for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
+      for (const [type, list] of [
+        ["user", incident.users],
+        ["role", incident.roles],
+      ] as const) {
         for (const p of list) {
           const key = principalKey(p.account, type, p.name);
           if (!spelled.has(key)) spelled.set(key, { name: p.name, file: file.path });
@@ -315,13 +364,21 @@ function spellingsIn(dir: string, cwd: string, now: Date): Map<string, { name: s
 
 function nextSteps(incident: NewIncident, shown: string, lookedUp: RolesLookedUp): string {
   const fromIam = new Set(incident.ownersFromIam);
-  const lines = [`wrote ${shown} (cutoff: ${incident.cutoff})`, `  account ${incident.account} · mode ${incident.mode}`];
+  const lines = [
+    `wrote ${shown} (cutoff: ${incident.cutoff})`,
+    `  account ${incident.account} · mode ${incident.mode}`,
+  ];
   for (const user of incident.users) {
     const keys = user.accessKeys.map((key) => `${key}${fromIam.has(key) ? " (owner from IAM)" : ""}`);
     lines.push(`  user ${user.name}${keys.length > 0 ? `: ${keys.join(", ")}` : ""}`);
-    lines.push(`    every other credential of ${user.name} set Inactive at pulumi up; its console password deleted (keep: in the file says what to keep)`);
+    lines.push(
+      `    every other credential of ${user.name} set Inactive at pulumi up; its console password deleted (keep: in the file says what to keep)`,
+    );
   }
-  for (const role of incident.roles) lines.push(`  role ${role.name}${role.account !== undefined && role.account !== incident.account ? ` (account ${role.account})` : ""}`);
+  for (const role of incident.roles)
+    lines.push(
+      `  role ${role.name}${role.account !== undefined && role.account !== incident.account ? ` (account ${role.account})` : ""}`,
+    );
   if (lookedUp.result !== undefined) {
     lines.push(
       lookedUp.result.kind === "found"
@@ -329,7 +386,8 @@ function nextSteps(incident: NewIncident, shown: string, lookedUp: RolesLookedUp
         : `  roles NOT looked up: ${lookedUp.result.reason}`,
     );
   }
-  for (const account of incident.rootUsers ?? []) lines.push(`  root user of account ${account} (the organization's SCP)`);
+  for (const account of incident.rootUsers ?? [])
+    lines.push(`  root user of account ${account} (the organization's SCP)`);
   lines.push(
     "",
     "next:",
@@ -357,7 +415,9 @@ function nextSteps(incident: NewIncident, shown: string, lookedUp: RolesLookedUp
 function textFlag(flag: string, value: string, max: number, notes: string[]): string {
   const masked = maskSecrets(value);
   if (masked !== value) {
-    notes.push(`${flag} held what looks like a secret access key: written as "(secret not shown)"; treat that key as exposed`);
+    notes.push(
+      `${flag} held what looks like a secret access key: written as "(secret not shown)"; treat that key as exposed`,
+    );
   }
   const fitted = fitOneLine(flag, masked, max);
   notes.push(...fitted.notes);
@@ -374,7 +434,14 @@ interface RolesLookedUp {
 
 async function lookUpRoles(
   from: "cloudtrail" | "assumable" | "none",
-  { lookup, keys, user, account, now, lookupSeconds }: { lookup: Lookup; keys: string[]; user: string | undefined; account: string; now: Date; lookupSeconds: number },
+  {
+    lookup,
+    keys,
+    user,
+    account,
+    now,
+    lookupSeconds,
+  }: { lookup: Lookup; keys: string[]; user: string | undefined; account: string; now: Date; lookupSeconds: number },
 ): Promise<RolesLookedUp> {
   if (from === "none") return { from };
   if (from === "assumable") return { from, result: await lookup.assumableRoles(user as string, account) };
@@ -383,13 +450,25 @@ async function lookUpRoles(
   // Every key of the incident: the sessions of each were minted with the same exposure.
   const results = await Promise.all(keys.map((key) => lookup.assumedRoles(key, since, now, deadline)));
   const failed = results.find((r) => r.kind === "failed");
-  const result: RolesLookup =
-    failed ??
-    results.reduce<RolesLookup>(
-      (all, r) => (all.kind === "found" && r.kind === "found" ? { ...all, roleArns: [...new Set([...all.roleArns, ...r.roleArns])].sort(), failed: [...all.failed, ...r.failed.filter((f) => !all.failed.some((g) => g.region === f.region))] } : all),
-      { kind: "found", roleArns: [], source: (results[0] as Extract<RolesLookup, { kind: "found" }>).source, failed: [], elsewhere: [] },
-    );
+  const result: RolesLookup = failed ?? mergedLookups(results as Extract<RolesLookup, { kind: "found" }>[]);
   return { from, since: formatInstant(since), until: formatInstant(now), result };
+}
+
+/** The roles every key's lookup found, once each, and each region that failed, once. */
+function mergedLookups(found: Extract<RolesLookup, { kind: "found" }>[]): RolesLookup {
+  const roleArns = new Set<string>();
+  const failed = new Map<string, (typeof found)[number]["failed"][number]>();
+  for (const lookup of found) {
+    for (const arn of lookup.roleArns) roleArns.add(arn);
+    for (const region of lookup.failed) if (!failed.has(region.region)) failed.set(region.region, region);
+  }
+  return {
+    kind: "found",
+    roleArns: [...roleArns].sort(),
+    source: found[0].source,
+    failed: [...failed.values()],
+    elsewhere: [],
+  };
 }
 
 /** What the file says above its roles about the lookup: one comment line each, without `#`. */
@@ -398,37 +477,61 @@ function roleNotes(lookedUp: RolesLookedUp, skipped: string[], keys: string[]): 
   if (result === undefined) return [];
   const review = `cordon review --access-key ${keys[0] ?? "KEY"}`;
   if (result.kind === "failed") {
-    return [`NOT LOOKED UP: the roles the key assumed were not looked up (${result.reason}). This file`, `is written without them, so their older sessions are not revoked yet: find them with ${review}`, "and add them here by pull request."];
+    return [
+      `NOT LOOKED UP: the roles the key assumed were not looked up (${result.reason}). This file`,
+      `is written without them, so their older sessions are not revoked yet: find them with ${review}`,
+      "and add them here by pull request.",
+    ];
   }
   const notes =
     lookedUp.from === "assumable"
-      ? [`Every role of this account the user can assume, as ${result.source} allows it (cordon new --roles-from assumable).`]
-      : [`Found by cordon new: the roles the key and the sessions it minted assumed from ${lookedUp.since} to ${lookedUp.until}`, `(${result.source}; a role session lives at most ${ROLE_LOOKUP_HOURS} h)${result.roleArns.length === 0 ? ": none." : "."}`];
-  if (result.failed.length > 0) notes.push(`Not read in ${result.failed.map((f) => f.region).join(", ")}: roles assumed there are not listed (${review}).`);
-  for (const pattern of result.elsewhere) notes.push(`The user's policies also reach roles matching ${pattern} in other accounts, which IAM here cannot list.`);
+      ? [
+          `Every role of this account the user can assume, as ${result.source} allows it (cordon new --roles-from assumable).`,
+        ]
+      : [
+          `Found by cordon new: the roles the key and the sessions it minted assumed from ${lookedUp.since} to ${lookedUp.until}`,
+          `(${result.source}; a role session lives at most ${ROLE_LOOKUP_HOURS} h)${result.roleArns.length === 0 ? ": none." : "."}`,
+        ];
+  if (result.failed.length > 0)
+    notes.push(
+      `Not read in ${result.failed.map((f) => f.region).join(", ")}: roles assumed there are not listed (${review}).`,
+    );
+  for (const pattern of result.elsewhere)
+    notes.push(
+      `The user's policies also reach roles matching ${pattern} in other accounts, which IAM here cannot list.`,
+    );
   for (const what of skipped) notes.push(`Left out: ${what}.`);
   return notes;
 }
 
-function checkRolesFrom(value: string | undefined, fallback: "cloudtrail" | "none"): "cloudtrail" | "assumable" | "none" {
+function checkRolesFrom(
+  value: string | undefined,
+  fallback: "cloudtrail" | "none",
+): "cloudtrail" | "assumable" | "none" {
   if (value === undefined) return fallback;
   if (value === "cloudtrail" || value === "assumable" || value === "none") return value;
-  throw new UsageError(`--roles-from "${value}": expected cloudtrail (the roles the key assumed), assumable (every role the user can assume) or none`);
+  throw new UsageError(
+    `--roles-from "${value}": expected cloudtrail (the roles the key assumed), assumable (every role the user can assume) or none`,
+  );
 }
 
 function checkLookupSeconds(value: string | undefined): number {
   if (value === undefined) return DEFAULT_LOOKUP_SECONDS;
-  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 300) throw new UsageError(`--lookup-seconds "${value}": expected a whole number of seconds from 1 to 300`);
+  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 300)
+    throw new UsageError(`--lookup-seconds "${value}": expected a whole number of seconds from 1 to 300`);
   return Number(value);
 }
 
 /** `--title`, made to fit; blank with keys given, what the contain workflow writes by default. */
 function titleOf(title: string | undefined, keys: string[], notes: string[]): string {
-  if (title === undefined) throw new UsageError('--title is required: what happened, in one line, such as --title "CI key in public repo"');
+  if (title === undefined)
+    throw new UsageError('--title is required: what happened, in one line, such as --title "CI key in public repo"');
   const text = textFlag("--title", title, TITLE_MAX_LENGTH, notes);
   if (text !== "") return text;
   if (keys.length === 0) {
-    throw new UsageError('--title: found no text, expected what happened, in one line, such as --title "CI key in public repo"');
+    throw new UsageError(
+      '--title: found no text, expected what happened, in one line, such as --title "CI key in public repo"',
+    );
   }
   const fallback = textFlag("--title", `Exposed access key ${keys.join(", ")}`, TITLE_MAX_LENGTH, []);
   notes.push(`--title was blank: written "${fallback}"`);
@@ -487,7 +590,8 @@ function findIncidentFile(dir: string, id: string): string | undefined {
   if (!existsSync(dir)) return undefined;
   const names = new Set([`${id}.yaml`, `${id}.yml`]);
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && names.has(entry.name)) return join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+    if (entry.isFile() && names.has(entry.name))
+      return join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
   }
   return undefined;
 }

@@ -1,18 +1,33 @@
 import { ACCOUNT_PLACEHOLDER, commandsPolicy, ROLE_ARN, type ScopedPolicy } from "../permissions/policies.ts";
 import { ROLE_NAMES } from "../permissions/roles.ts";
-import { commandPermissions, containPermissions, deployDeclarations, organizationDeclarations, rolePolicies } from "../bootstrap/declared.ts";
+import {
+  commandPermissions,
+  containPermissions,
+  deployDeclarations,
+  organizationDeclarations,
+  rolePolicies,
+} from "../bootstrap/declared.ts";
 import { parseFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 
 // Where they are gathered; the tests and older callers import them from here.
-export { commandPermissions, deployDeclarations, organizationDeclarations, PROGRAM_CREDENTIALS, PROGRAM_ORGANIZATION_READS, PROGRAM_READS, PROGRAM_ROOT_CREDENTIALS } from "../bootstrap/declared.ts";
+export {
+  commandPermissions,
+  deployDeclarations,
+  organizationDeclarations,
+  PROGRAM_CREDENTIALS,
+  PROGRAM_ORGANIZATION_READS,
+  PROGRAM_READS,
+  PROGRAM_ROOT_CREDENTIALS,
+} from "../bootstrap/declared.ts";
 
 /** The policies `--policy` prints, each with what it is for (the first line on stderr). */
 const POLICIES = {
   deploy: `for the role that runs pulumi up (${ROLE_NAMES.deployer}): what each component, invoke and the program's own reads declare`,
   organization: `on top of deploy, for the organization stack's deployer only (cordon:organization: the management account or a delegated administrator for policies)`,
   preview: `for the role that runs pulumi preview on pull requests and the merge queue (${ROLE_NAMES.preview}): the deploy policy's reads, in its scopes`,
-  "preview-organization": "on top of preview, for the organization stack's preview only: the organization policy's reads",
+  "preview-organization":
+    "on top of preview, for the organization stack's preview only: the organization policy's reads",
   verify: `for the role of the contain report's verify (${ROLE_NAMES.verify}): simulate and read`,
   contain: `for the contain job's role (${ROLE_NAMES.contain}): the lookups of new --access-key`,
   commands: `for whoever runs ${Object.keys(commandPermissions).join(", ")} by hand`,
@@ -53,11 +68,20 @@ options:
 
 exit: 0 printed, 2 usage error`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { json: { type: "boolean" }, policy: { type: "string" }, "deployer-role-arn": { type: "string" } });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": permissions takes no arguments`);
+    const { values, positionals } = parseFlags(argv, {
+      json: { type: "boolean" },
+      policy: { type: "string" },
+      "deployer-role-arn": { type: "string" },
+    });
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}": permissions takes no arguments`);
     const name = values.policy ?? "deploy";
-    if (!Object.hasOwn(POLICIES, name)) throw new UsageError(`--policy: found ${JSON.stringify(name)}, expected one of ${Object.keys(POLICIES).join(", ")}`);
-    if (values.json && values.policy !== undefined) throw new UsageError("--policy and --json: --json prints every policy; pass one of them");
+    if (!Object.hasOwn(POLICIES, name))
+      throw new UsageError(
+        `--policy: found ${JSON.stringify(name)}, expected one of ${Object.keys(POLICIES).join(", ")}`,
+      );
+    if (values.json && values.policy !== undefined)
+      throw new UsageError("--policy and --json: --json prints every policy; pass one of them");
     const given = values["deployer-role-arn"];
     if (given !== undefined && !ROLE_ARN.test(given)) {
       throw new UsageError(
@@ -98,7 +122,11 @@ exit: 0 printed, 2 usage error`,
     }
     const policy = policies[name as PolicyName];
     io.out(`${JSON.stringify(policy.document, null, 2)}\n`);
-    io.err(`${name}: ${POLICIES[name as PolicyName]}\n${Object.entries(policy.why).map(([sid, why]) => `  ${sid}: ${why}\n`).join("")}`);
+    io.err(
+      `${name}: ${POLICIES[name as PolicyName]}\n${Object.entries(policy.why)
+        .map(([sid, why]) => `  ${sid}: ${why}\n`)
+        .join("")}`,
+    );
     return EXIT_OK;
   },
 };

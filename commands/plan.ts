@@ -49,12 +49,23 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const project = readProject(io.cwd);
-    for (const problem of project.problems) io.err(`cordon plan: warning: ${displayValue(formatDiagnostic(problem))}\n`);
+    for (const problem of project.problems)
+      io.err(`cordon plan: warning: ${displayValue(formatDiagnostic(problem))}\n`);
     // One account: as its stack declares it, with the instants and facts that stack recorded.
     const own = account === undefined ? undefined : outputs.find((o) => o.account === account);
     // Every account: the guardrails too, attached to no target when no stack file configures them.
-    const organization = account === undefined ? (project.organization?.config ?? { targets: [], managementAccount: null }) : project.organization?.account === account ? project.organization.config : undefined;
-    const plan = buildPlan(incidents, { account, organization, containment: own?.containment ?? containment, ...(own?.recorded ?? recorded) });
+    const organization =
+      account === undefined
+        ? (project.organization?.config ?? { targets: [], managementAccount: null })
+        : project.organization?.account === account
+          ? project.organization.config
+          : undefined;
+    const plan = buildPlan(incidents, {
+      account,
+      organization,
+      containment: own?.containment ?? containment,
+      ...(own?.recorded ?? recorded),
+    });
     for (const incident of incidents.filter((i) => account === undefined || accountsOf(i).includes(account))) {
       const stale = staleCutoff(incident, now);
       if (stale !== undefined) io.err(`cordon plan: warning: incident ${incident.id}: ${staleCutoffProblem(stale)}\n`);
@@ -64,11 +75,22 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     for (const line of oversized) io.err(`cordon plan: error: ${displayValue(line)}\n`);
     // Every credential of every user: as the given stacks' last runs listed them, or what pulumi up will list.
     const ownListings = account === undefined ? listings : (own?.listings ?? []);
-    const credentials = credentialPlan(incidents, { account, containment: own?.containment ?? containment, ...(ownListings.length > 0 ? { listings: ownListings } : {}) });
+    const credentials = credentialPlan(incidents, {
+      account,
+      containment: own?.containment ?? containment,
+      ...(ownListings.length > 0 ? { listings: ownListings } : {}),
+    });
     const rootUsers = organization === undefined ? [] : rootUserPlans(incidents, organization);
     if (values.json) io.out(`${jsonSafe(JSON.stringify({ ...plan, credentials, rootUsers }, null, 2))}\n`);
     // Values escaped before the colours go in: the colours are cordon's, the values are not.
-    else io.out(renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true), displayValues({ credentials, rootUsers })));
+    else
+      io.out(
+        renderPlan(
+          displayValues(plan),
+          palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true),
+          displayValues({ credentials, rootUsers }),
+        ),
+      );
     return oversized.length > 0 ? EXIT_INVALID : EXIT_OK;
   },
 };

@@ -26,7 +26,9 @@ import type { Format } from "../review/render/formats.ts";
 import { FlagError, type FlagValues, type ReviewRequest } from "../review/sources/source.ts";
 import { selectSource, sourceFlags, sourcesUsage, type SelectedSource } from "../review/sources/table.ts";
 
-const withFlags = Object.entries(FORMATS).flatMap(([name, format]) => (format.flag === null ? [] : [{ name: name as FormatName, ...(format as Format), flag: format.flag }]));
+const withFlags = Object.entries(FORMATS).flatMap(([name, format]) =>
+  format.flag === null ? [] : [{ name: name as FormatName, ...(format as Format), flag: format.flag }],
+);
 /** The outputs that go to stdout, one at most; and those written to the file their flag names. */
 const formats = withFlags.filter((format) => format.to !== "file");
 const fileFormats = withFlags.filter((format) => format.to === "file");
@@ -80,7 +82,10 @@ function parseRegions(value: string | undefined): readonly string[] | undefined 
   if (value === undefined || value === "all") return undefined;
   const regions = [...new Set(value.split(",").map((region) => region.trim()))];
   const wrong = regions.find((region) => !REGION_NAME.test(region));
-  if (wrong !== undefined) throw new UsageError(`--regions "${value}": "${wrong}" is not a region name; expected all, or names such as us-east-1,eu-west-1`);
+  if (wrong !== undefined)
+    throw new UsageError(
+      `--regions "${value}": "${wrong}" is not a region name; expected all, or names such as us-east-1,eu-west-1`,
+    );
   return regions;
 }
 
@@ -116,21 +121,26 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
   });
   // The formats' and the sources' flags come from their tables: read by name.
   const values = parsed as FlagValues;
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; the key goes in --access-key`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}"; the key goes in --access-key`);
   const accessKeyId = values["access-key"] as string | undefined;
   if (accessKeyId === undefined) throw new UsageError("--access-key is required: the AKIA... or ASIA... key to review");
   if (!ANY_KEY_ID.test(accessKeyId)) throw new UsageError(reviewedKeyFlagProblem(accessKeyId));
   const asked = formats.filter((format) => values[format.flag] === true);
-  if (asked.length > 1) throw new UsageError(`--${asked[0].flag} and --${asked[1].flag} cannot be used together: choose one output`);
+  if (asked.length > 1)
+    throw new UsageError(`--${asked[0].flag} and --${asked[1].flag} cannot be used together: choose one output`);
   const since = parseInstantFlag("since", values.since as string | undefined);
   const until = parseInstantFlag("until", values.until as string | undefined);
   if (since !== undefined && until !== undefined && since.getTime() > until.getTime()) {
-    throw new UsageError(`--since ${values.since} is after --until ${values.until}; expected the start of the review before its end`);
+    throw new UsageError(
+      `--since ${values.since} is after --until ${values.until}; expected the start of the review before its end`,
+    );
   }
   const files = fileFormats.flatMap((format) => {
     const path = values[format.flag] as string | undefined;
     if (path === undefined) return [];
-    if (path === "") throw new UsageError(`--${format.flag} needs the file to write, such as --${format.flag} review.${format.flag}`);
+    if (path === "")
+      throw new UsageError(`--${format.flag} needs the file to write, such as --${format.flag} review.${format.flag}`);
     return [{ format: format.name, path }];
   });
   const assess = values.assess as string | undefined;
@@ -146,14 +156,24 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
     ...(assess === undefined ? {} : { assess }),
     ...(files.length === 0 ? {} : { files }),
   };
-  const request: ReviewRequest = { accessKeyId, since, until, regions: parseRegions(values.regions as string | undefined) };
+  const request: ReviewRequest = {
+    accessKeyId,
+    since,
+    until,
+    regions: parseRegions(values.regions as string | undefined),
+  };
   let source: SelectedSource;
   try {
     source = selectSource(values, request);
   } catch (error) {
     throw error instanceof FlagError ? new UsageError(error.message) : error;
   }
-  return { ...request, format: asked[0]?.name ?? "text", ...marks, ...(source.source.selector === null ? {} : { source }) };
+  return {
+    ...request,
+    format: asked[0]?.name ?? "text",
+    ...marks,
+    ...(source.source.selector === null ? {} : { source }),
+  };
 }
 
 /**
@@ -166,13 +186,19 @@ function incidentInstants(options: ReviewOptions, io: Io): IncidentInstants {
   if (given.length > 0) {
     const { outputs } = readPreamble({ "stack-outputs": [...given] }, io);
     try {
-      recorded = keyInstantsFromStackOutputs(outputs.map((output) => output.json), options.accessKeyId);
+      recorded = keyInstantsFromStackOutputs(
+        outputs.map((output) => output.json),
+        options.accessKeyId,
+      );
     } catch (error) {
       throw new UsageError(`--stack-outputs: ${(error as Error).message}`);
     }
   }
   const flag = (date: Date | undefined) => (date === undefined ? null : formatInstant(date));
-  return { cutoff: flag(options.cutoff) ?? recorded.cutoff, containedAt: flag(options.containedAt) ?? recorded.containedAt };
+  return {
+    cutoff: flag(options.cutoff) ?? recorded.cutoff,
+    containedAt: flag(options.containedAt) ?? recorded.containedAt,
+  };
 }
 
 /**
@@ -189,7 +215,9 @@ function capabilities(file: string | undefined, io: Io): Capabilities | undefine
     found = code !== undefined ? `cannot read it (${code})` : `not JSON (${(error as Error).message})`;
   }
   if (typeof found !== "string") return found;
-  io.err(`review: --assess ${displayValue(file)}: ${displayValue(found)}; the blast radius shows what the review saw, without what assess says\n`);
+  io.err(
+    `review: --assess ${displayValue(file)}: ${displayValue(found)}; the blast radius shows what the review saw, without what assess says\n`,
+  );
   return undefined;
 }
 
@@ -213,13 +241,22 @@ export interface ReviewDependencies {
 }
 
 /** Runs a review with the source its options name (LookupEvents when none does). */
-export async function runReview(options: ReviewOptions, io: Io, dependencies: ReviewDependencies = {}): Promise<number> {
+export async function runReview(
+  options: ReviewOptions,
+  io: Io,
+  dependencies: ReviewDependencies = {},
+): Promise<number> {
   const { source, options: sourceOptions } = options.source ?? selectSource({}, options);
   const now = dependencies.now ?? (() => new Date());
   // What the flags name is read first: a file that cannot be read stops the review before it starts.
   const instants = incidentInstants(options, io);
   const could = capabilities(options.assess, io);
-  const outcome = await source.review(options, sourceOptions, { ...io, now }, dependencies.sources?.[source.name] ?? {});
+  const outcome = await source.review(
+    options,
+    sourceOptions,
+    { ...io, now },
+    dependencies.sources?.[source.name] ?? {},
+  );
   if (outcome.chain === null) return outcome.exit;
   const review = analyze(outcome.chain);
   const context = { ...outcome.context, instants, ...(could === undefined ? {} : { capabilities: could }) };
@@ -230,7 +267,9 @@ export async function runReview(options: ReviewOptions, io: Io, dependencies: Re
       writeWhole(resolve(io.cwd, path), FORMATS[format].render(review, context));
       io.err(`review: wrote ${displayValue(path)}\n`);
     } catch (error) {
-      io.err(`cordon review: --${FORMATS[format].flag} ${displayValue(path)}: cannot write it (${displayValue((error as NodeJS.ErrnoException).code ?? (error as Error).message)})\n`);
+      io.err(
+        `cordon review: --${FORMATS[format].flag} ${displayValue(path)}: cannot write it (${displayValue((error as NodeJS.ErrnoException).code ?? (error as Error).message)})\n`,
+      );
       exit = EXIT_USAGE;
     }
   }

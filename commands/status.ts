@@ -39,7 +39,10 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
       json: { type: "boolean" },
     });
     const { now, containment, recorded, credentials } = readPreamble(values, io);
-    const paths = positionals.length > 0 ? positionals : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
+    const paths =
+      positionals.length > 0
+        ? positionals
+        : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
     const incidents = loadOrReport(paths, io, now);
     if (!incidents) return EXIT_INVALID;
     const statuses = incidentStatuses(incidents, now, containment, recorded.goneAccessKeys);
@@ -47,7 +50,13 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
     const ids = new Set(statuses.map((s) => s.id));
     const users = credentials.filter((u) => u.incidents.some((id) => ids.has(id)));
     if (values.json) io.out(`${jsonSafe(JSON.stringify({ incidents: statuses, credentials: users }, null, 2))}\n`);
-    else io.out(displaySafe(renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${paths[0]}/`) + renderCredentialStatus(users)));
+    else
+      io.out(
+        displaySafe(
+          renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${paths[0]}/`) +
+            renderCredentialStatus(users),
+        ),
+      );
     return EXIT_OK;
   },
 };
@@ -60,17 +69,29 @@ export function renderCredentialStatus(users: readonly UserCredentialsOutput[]):
   const lines: string[] = [];
   for (const u of users) {
     const by = (fates: string[]) => u.credentials.filter((c) => fates.includes(c.fate));
-    const list = (entries: { kind: CredentialKind; id: string }[]) => entries.map((c) => `${c.id} (${KIND_NOUN[c.kind]})`).join(", ");
+    const list = (entries: { kind: CredentialKind; id: string }[]) =>
+      entries.map((c) => `${c.id} (${KIND_NOUN[c.kind]})`).join(", ");
     const parts = [
-      ...(by(["disable", "already-inactive"]).length > 0 ? [`Inactive: ${list(by(["disable", "already-inactive"]))}`] : []),
+      ...(by(["disable", "already-inactive"]).length > 0
+        ? [`Inactive: ${list(by(["disable", "already-inactive"]))}`]
+        : []),
       ...(by(["kept"]).length > 0 ? [`kept: ${list(by(["kept"]))}`] : []),
       ...(by(["gone", "expired"]).length > 0 ? [`gone or expired: ${list(by(["gone", "expired"]))}`] : []),
-      u.consolePassword.fate === "delete" ? "console password deleted" : u.consolePassword.fate === "kept" ? "console password kept" : "no console password",
+      u.consolePassword.fate === "delete"
+        ? "console password deleted"
+        : u.consolePassword.fate === "kept"
+          ? "console password kept"
+          : "no console password",
       ...u.mfaDevices.filter((d) => d.fate === "deactivate").map((d) => `MFA device ${d.serial} deactivated`),
-      ...u.mfaDevices.filter((d) => d.fate === "report").map((d) => `MFA device ${d.serial} enabled after the cutoff (left as it is)`),
+      ...u.mfaDevices
+        .filter((d) => d.fate === "report")
+        .map((d) => `MFA device ${d.serial} enabled after the cutoff (left as it is)`),
     ];
     lines.push(`user ${u.user} (${u.account}): ${parts.join("; ")}`);
-    for (const q of u.quarantinePolicies) lines.push(`user ${u.user} (${u.account}): AWS's quarantine policy ${q} is still attached: cordon never detaches it; detach it in IAM once the user is trusted again`);
+    for (const q of u.quarantinePolicies)
+      lines.push(
+        `user ${u.user} (${u.account}): AWS's quarantine policy ${q} is still attached: cordon never detaches it; detach it in IAM once the user is trusted again`,
+      );
   }
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
@@ -87,22 +108,29 @@ export function renderStatus(statuses: IncidentStatus[], now: Date, where: strin
   ]);
   const header = ["INCIDENT", "CUTOFF", "EXPIRES", "LEFT", "STATUS"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ");
   const out = [line(header), ...rows.map(line), ""];
   const removable = statuses.filter((s) => s.removable);
   const pending = statuses.filter((s) => s.cutoffPending);
   if (removable.length > 0) {
-    out.push(`${removable.length} of ${statuses.length} can be removed now: delete ${removable.map((s) => s.file).join(", ")} in a pull request (guard lets expired incidents go)`);
+    out.push(
+      `${removable.length} of ${statuses.length} can be removed now: delete ${removable.map((s) => s.file).join(", ")} in a pull request (guard lets expired incidents go)`,
+    );
   } else {
     out.push(`none can be removed at ${formatInstant(now)}`);
   }
   if (pending.length > 0) {
-    out.push(`${pending.length} pending containment: their instant is recorded by pulumi up; pass --stack-outputs FILE (pulumi stack output --json) to know their expiry`);
+    out.push(
+      `${pending.length} pending containment: their instant is recorded by pulumi up; pass --stack-outputs FILE (pulumi stack output --json) to know their expiry`,
+    );
   }
   // An incident over several accounts is removed from each account's stack, and the guardrails from the organization stack.
   for (const s of statuses.filter((s) => s.accounts.length > 1 || s.organization.scp || s.organization.rcp)) {
     const guardrails = [s.organization.scp ? "SCP" : "", s.organization.rcp ? "RCP" : ""].filter(Boolean);
-    out.push(`${s.id}: shares in ${s.accounts.length === 1 ? "account" : "accounts"} ${s.accounts.join(", ")}${guardrails.length > 0 ? `, and the organization ${guardrails.join(" and ")}` : ""}`);
+    out.push(
+      `${s.id}: shares in ${s.accounts.length === 1 ? "account" : "accounts"} ${s.accounts.join(", ")}${guardrails.length > 0 ? `, and the organization ${guardrails.join(" and ")}` : ""}`,
+    );
   }
   for (const s of statuses.filter((s) => s.goneAccessKeys.length > 0)) {
     out.push(`${s.id}: ${s.goneAccessKeys.join(", ")} deleted in IAM: contained, nothing to disable`);

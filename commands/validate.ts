@@ -23,7 +23,13 @@ exit: 0 all valid, 1 any invalid, 2 usage error`,
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const count = incidents.length;
-    io.out(displaySafe(count === 0 ? "no incident files found: nothing to validate\n" : `${count} ${count === 1 ? "incident" : "incidents"} valid: ${incidents.map((i) => i.id).join(", ")}\n`));
+    io.out(
+      displaySafe(
+        count === 0
+          ? "no incident files found: nothing to validate\n"
+          : `${count} ${count === 1 ? "incident" : "incidents"} valid: ${incidents.map((i) => i.id).join(", ")}\n`,
+      ),
+    );
     return EXIT_OK;
   },
 };

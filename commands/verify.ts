@@ -64,15 +64,29 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
     try {
       const clients = awsClients(io.env);
       const organization = project.organization;
-      const plan = buildPlan(incidents, { containment: known, managedDenyRoles: recorded.managedDenyRoles, goneAccessKeys: recorded.goneAccessKeys, ...(organization ? { organization: organization.config } : {}) });
+      const plan = buildPlan(incidents, {
+        containment: known,
+        managedDenyRoles: recorded.managedDenyRoles,
+        goneAccessKeys: recorded.goneAccessKeys,
+        ...(organization ? { organization: organization.config } : {}),
+      });
       report = await verifyContainment(liveIam(clients), plan, known, now, incidents);
-      const guarded = plan.incidents.filter((i) => (i.organization.scp || i.organization.rcp) && report.incidents.concat(report.notChecked.map((n) => n.incident)).includes(i.id));
+      const guarded = plan.incidents.filter(
+        (i) =>
+          (i.organization.scp || i.organization.rcp) &&
+          report.incidents.concat(report.notChecked.map((n) => n.incident)).includes(i.id),
+      );
       if (organization !== undefined && organization.account === report.account) {
         // Only the organization stack's account can read its policies: checked from there.
-        report.guardrails = guardrailChecks(plan.organizationPolicies, await liveOrganizations(clients).guardrails(), known);
+        report.guardrails = guardrailChecks(
+          plan.organizationPolicies,
+          await liveOrganizations(clients).guardrails(),
+          known,
+        );
         report.ok = report.ok && report.guardrails.every((g) => g.ok);
       } else {
-        for (const incident of guarded) report.notChecked.push({ incident: incident.id, account: organization?.account ?? "organization" });
+        for (const incident of guarded)
+          report.notChecked.push({ incident: incident.id, account: organization?.account ?? "organization" });
       }
     } catch (error) {
       const failure = failureOf(error);
@@ -90,8 +104,13 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
     // What AWS returned (a live policy's text, an ARN) is shown escaped.
     io.out(values.json ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : displaySafe(renderVerify(report)));
     if (report.ok) return EXIT_OK;
-    const failed = [...report.principals.flatMap((p) => p.checks), ...report.guardrails.flatMap((g) => g.checks)].filter((c) => !c.ok).length;
-    io.err(`cordon verify: ${colours.red(`${failed} ${failed === 1 ? "check" : "checks"} failed`)}: the containment is not proven\n`);
+    const failed = [
+      ...report.principals.flatMap((p) => p.checks),
+      ...report.guardrails.flatMap((g) => g.checks),
+    ].filter((c) => !c.ok).length;
+    io.err(
+      `cordon verify: ${colours.red(`${failed} ${failed === 1 ? "check" : "checks"} failed`)}: the containment is not proven\n`,
+    );
     return EXIT_INVALID;
   },
 };
@@ -109,33 +128,59 @@ export function renderVerify(report: VerifyReport): string {
     const find = (check: Check["check"]) => p.checks.find((c) => c.check === check);
     const attached = find("deny-attached");
     const document = find("document-matches");
-    parts.push(`deny attached ${mark(attached?.ok === true)}${document && !document.ok ? `  document ${mark(false)}` : ""}`);
+    parts.push(
+      `deny attached ${mark(attached?.ok === true)}${document && !document.ok ? `  document ${mark(false)}` : ""}`,
+    );
     for (const key of p.checks.filter((c) => c.check === "key-inactive")) {
       parts.push(`${key.accessKeyId} ${key.status ?? "not the user's"} ${mark(key.ok)}`);
     }
     const credentials = find("credentials-inactive");
     if (credentials) parts.push(`every other credential Inactive or kept ${mark(credentials.ok)}`);
     const password = find("console-password");
-    if (password) parts.push(`console password ${password.message.includes("kept") ? "kept" : password.ok ? "none" : "present"} ${mark(password.ok)}`);
+    if (password)
+      parts.push(
+        `console password ${password.message.includes("kept") ? "kept" : password.ok ? "none" : "present"} ${mark(password.ok)}`,
+      );
     const mfa = find("mfa-deactivated");
     if (mfa) parts.push(`MFA devices deactivated ${mark(mfa.ok)}`);
     const before = find("denied-before-cutoff");
-    if (before) parts.push(before.decisions ? `token before cutoff: explicit deny ${mark(before.ok)}` : `token before cutoff: not simulated ${mark(false)}`);
-    const tokens = [find("session-token-denied"), find("federation-token-denied")].filter((c): c is Check => c !== undefined);
-    if (tokens.length > 0) parts.push(`GetSessionToken and GetFederationToken before cutoff: explicit deny ${mark(tokens.every((c) => c.ok))}`);
+    if (before)
+      parts.push(
+        before.decisions
+          ? `token before cutoff: explicit deny ${mark(before.ok)}`
+          : `token before cutoff: not simulated ${mark(false)}`,
+      );
+    const tokens = [find("session-token-denied"), find("federation-token-denied")].filter(
+      (c): c is Check => c !== undefined,
+    );
+    if (tokens.length > 0)
+      parts.push(
+        `GetSessionToken and GetFederationToken before cutoff: explicit deny ${mark(tokens.every((c) => c.ok))}`,
+      );
     const after = find("after-cutoff");
     if (after) {
       const allAllowed = after.decisions !== undefined && Object.values(after.decisions).every((d) => d === "allowed");
-      const label = p.mode === "deny-all" ? "explicit deny (deny-all)" : after.ok ? (allAllowed ? "allowed" : "not denied by cordon") : "denied by cordon";
+      const label =
+        p.mode === "deny-all"
+          ? "explicit deny (deny-all)"
+          : after.ok
+            ? allAllowed
+              ? "allowed"
+              : "not denied by cordon"
+            : "denied by cordon";
       parts.push(`after: ${label} ${mark(after.ok)}`);
     }
     lines.push(`${`${p.type} ${p.name}`.padEnd(width)}  ${parts.join("  ")}`);
-    for (const failed of p.checks.filter((c) => !c.ok)) lines.push(`  ✗ ${failed.message}${failed.fix ? ` → ${failed.fix}` : ""}`);
+    for (const failed of p.checks.filter((c) => !c.ok))
+      lines.push(`  ✗ ${failed.message}${failed.fix ? ` → ${failed.fix}` : ""}`);
     for (const warning of p.warnings) lines.push(`  ! ${warning}`);
   }
   for (const g of report.guardrails) {
-    lines.push(`${g.kind} ${g.name}  ${g.checks.map((c) => `${c.check.replace("guardrail-", "")} ${mark(c.ok)}`).join("  ")}${g.incidents.length > 0 ? `  (${g.incidents.join(", ")})` : ""}`);
-    for (const failed of g.checks.filter((c) => !c.ok)) lines.push(`  ✗ ${failed.message}${failed.fix ? ` → ${failed.fix}` : ""}`);
+    lines.push(
+      `${g.kind} ${g.name}  ${g.checks.map((c) => `${c.check.replace("guardrail-", "")} ${mark(c.ok)}`).join("  ")}${g.incidents.length > 0 ? `  (${g.incidents.join(", ")})` : ""}`,
+    );
+    for (const failed of g.checks.filter((c) => !c.ok))
+      lines.push(`  ✗ ${failed.message}${failed.fix ? ` → ${failed.fix}` : ""}`);
   }
   const incidents = `${report.incidents.length} active ${report.incidents.length === 1 ? "incident" : "incidents"}`;
   const principals = `${report.principals.length} ${report.principals.length === 1 ? "principal" : "principals"}`;

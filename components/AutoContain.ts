@@ -33,14 +33,19 @@ export class AutoContain extends pulumi.ComponentResource {
 
     const rule = new aws.cloudwatch.EventRule(
       name,
-      { name: plan.ruleName, description: "AWS Health: an access key exposed or compromised -> the contain workflow (cordon)", eventPattern: JSON.stringify(plan.eventPattern) },
+      {
+        name: plan.ruleName,
+        description: "AWS Health: an access key exposed or compromised -> the contain workflow (cordon)",
+        eventPattern: JSON.stringify(plan.eventPattern),
+      },
       on,
     );
     const connection = new aws.cloudwatch.EventConnection(
       name,
       {
         name: plan.connectionName,
-        description: "GitHub REST API for the contain workflow (cordon); the token is set with aws events update-connection",
+        description:
+          "GitHub REST API for the contain workflow (cordon); the token is set with aws events update-connection",
         authorizationType: "API_KEY",
         authParameters: { apiKey: { key: plan.apiKeyName, value: plan.apiKeyPlaceholder } },
       },
@@ -59,10 +64,19 @@ export class AutoContain extends pulumi.ComponentResource {
     );
     const role = new aws.iam.Role(
       name,
-      { name: plan.roleName, path: plan.rolePath, description: "EventBridge invokes the contain workflow's API destination (cordon)", assumeRolePolicy: JSON.stringify(plan.trustPolicy) },
+      {
+        name: plan.roleName,
+        path: plan.rolePath,
+        description: "EventBridge invokes the contain workflow's API destination (cordon)",
+        assumeRolePolicy: JSON.stringify(plan.trustPolicy),
+      },
       on,
     );
-    const invoke = new aws.iam.RolePolicy(`${name}-${plan.invokePolicyName}`, { role: role.name, name: plan.invokePolicyName, policy: JSON.stringify(plan.invokePolicy) }, on);
+    const invoke = new aws.iam.RolePolicy(
+      `${name}-${plan.invokePolicyName}`,
+      { role: role.name, name: plan.invokePolicyName, policy: JSON.stringify(plan.invokePolicy) },
+      on,
+    );
     new aws.cloudwatch.EventTarget(
       name,
       {
@@ -76,7 +90,12 @@ export class AutoContain extends pulumi.ComponentResource {
       // The role may invoke the destination before EventBridge is told to use it.
       { ...on, dependsOn: [invoke] },
     );
-    this.registerOutputs({ rule: rule.arn, destination: destination.arn, connection: connection.name, secret: connection.secretArn });
+    this.registerOutputs({
+      rule: rule.arn,
+      destination: destination.arn,
+      connection: connection.name,
+      secret: connection.secretArn,
+    });
   }
 }
 
@@ -92,8 +111,18 @@ export class AutoContain extends pulumi.ComponentResource {
 export const autoContainPermissions: Record<string, string[]> = {
   [AutoContain.type]: [],
   "pulumi:providers:aws": ["sts:GetCallerIdentity"],
-  "aws:cloudwatch/eventRule:EventRule": ["events:DeleteRule", "events:DescribeRule", "events:ListTagsForResource", "events:PutRule"],
-  "aws:cloudwatch/eventTarget:EventTarget": ["events:ListTargetsByRule", "events:PutTargets", "events:RemoveTargets", "iam:PassRole"],
+  "aws:cloudwatch/eventRule:EventRule": [
+    "events:DeleteRule",
+    "events:DescribeRule",
+    "events:ListTagsForResource",
+    "events:PutRule",
+  ],
+  "aws:cloudwatch/eventTarget:EventTarget": [
+    "events:ListTargetsByRule",
+    "events:PutTargets",
+    "events:RemoveTargets",
+    "iam:PassRole",
+  ],
   "aws:cloudwatch/eventConnection:EventConnection": [
     "events:CreateConnection",
     "events:DeleteConnection",
@@ -106,7 +135,12 @@ export const autoContainPermissions: Record<string, string[]> = {
     "secretsmanager:PutSecretValue",
     "secretsmanager:UpdateSecret",
   ],
-  "aws:cloudwatch/eventApiDestination:EventApiDestination": ["events:CreateApiDestination", "events:DeleteApiDestination", "events:DescribeApiDestination", "events:UpdateApiDestination"],
+  "aws:cloudwatch/eventApiDestination:EventApiDestination": [
+    "events:CreateApiDestination",
+    "events:DeleteApiDestination",
+    "events:DescribeApiDestination",
+    "events:UpdateApiDestination",
+  ],
   "aws:iam/role:Role": [
     "iam:CreateRole",
     "iam:DeleteRole",

@@ -39,7 +39,11 @@ export class ContainmentInstant extends pulumi.ComponentResource {
 
   constructor(name: string, args: ContainmentInstantArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ContainmentInstant.type, name, {}, opts);
-    const recorded = new time.Static(name, { triggers: { accessKeys: (args.accessKeyIds ?? []).join(" ") } }, { parent: this });
+    const recorded = new time.Static(
+      name,
+      { triggers: { accessKeys: (args.accessKeyIds ?? []).join(" ") } },
+      { parent: this },
+    );
     this.instant = recorded.rfc3339;
     this.cutoff = recorded.rfc3339.apply(containmentCutoff);
     this.registerOutputs({ incident: args.incident, instant: this.instant, cutoff: this.cutoff });

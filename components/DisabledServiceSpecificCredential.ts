@@ -27,7 +27,12 @@ export class DisabledServiceSpecificCredential extends pulumi.ComponentResource 
     const credential = new aws.iam.ServiceSpecificCredential(
       name,
       { userName: user, serviceName: service ?? "", status },
-      { parent: this, import: importId, retainOnDelete: true, ignoreChanges: ["userName", "serviceName", "credentialAgeDays"] },
+      {
+        parent: this,
+        import: importId,
+        retainOnDelete: true,
+        ignoreChanges: ["userName", "serviceName", "credentialAgeDays"],
+      },
     );
     this.status = credential.status;
     // Only identifiers and the status: the resource's secret outputs are never exported.
@@ -38,5 +43,8 @@ export class DisabledServiceSpecificCredential extends pulumi.ComponentResource 
 /** Import and refresh list the user's credentials of the service (the provider finds one so), update disables it. Never Create, Reset nor Delete. */
 export const disabledServiceSpecificCredentialPermissions: Record<string, string[]> = {
   [DisabledServiceSpecificCredential.type]: [],
-  "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": ["iam:ListServiceSpecificCredentials", "iam:UpdateServiceSpecificCredential"],
+  "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": [
+    "iam:ListServiceSpecificCredentials",
+    "iam:UpdateServiceSpecificCredential",
+  ],
 };

@@ -39,24 +39,39 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
     const missing = policy.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
     if (missing.length > 0) {
       // A placeholder sent to Organizations would fail the update with MalformedPolicyDocument.
-      throw new Error(`${name}: no containment instant for incident ${missing.join(", ")}: the guardrail document cannot be completed`);
+      throw new Error(
+        `${name}: no containment instant for incident ${missing.join(", ")}: the guardrail document cannot be completed`,
+      );
     }
-    this.content = pulumi.output(containment).apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));
+    this.content = pulumi
+      .output(containment)
+      .apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));
     const declared = new aws.organizations.Policy(
       name,
       {
         name: policy.name,
         type: POLICY_TYPE[policy.kind],
         // Constant: the incidents it answers are in its statement ids (and the stack outputs).
-        description: "cordon: denies the principals of active incidents (see each statement's id); managed by Pulumi, do not edit",
+        description:
+          "cordon: denies the principals of active incidents (see each statement's id); managed by Pulumi, do not edit",
         content: this.content,
       },
       { parent: this },
     );
     for (const target of policy.targets) {
-      new aws.organizations.PolicyAttachment(`${name}-${target}`, { policyId: declared.id, targetId: target }, { parent: this });
+      new aws.organizations.PolicyAttachment(
+        `${name}-${target}`,
+        { policyId: declared.id, targetId: target },
+        { parent: this },
+      );
     }
-    this.registerOutputs({ kind: policy.kind, name: policy.name, incidents: policy.incidents, targets: policy.targets, content: this.content });
+    this.registerOutputs({
+      kind: policy.kind,
+      name: policy.name,
+      incidents: policy.incidents,
+      targets: policy.targets,
+      content: this.content,
+    });
   }
 }
 
@@ -69,6 +84,16 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
  */
 export const organizationGuardrailPermissions: Record<string, string[]> = {
   [OrganizationGuardrail.type]: [],
-  "aws:organizations/policy:Policy": ["organizations:CreatePolicy", "organizations:DeletePolicy", "organizations:DescribePolicy", "organizations:ListTagsForResource", "organizations:UpdatePolicy"],
-  "aws:organizations/policyAttachment:PolicyAttachment": ["organizations:AttachPolicy", "organizations:DetachPolicy", "organizations:ListTargetsForPolicy"],
+  "aws:organizations/policy:Policy": [
+    "organizations:CreatePolicy",
+    "organizations:DeletePolicy",
+    "organizations:DescribePolicy",
+    "organizations:ListTagsForResource",
+    "organizations:UpdatePolicy",
+  ],
+  "aws:organizations/policyAttachment:PolicyAttachment": [
+    "organizations:AttachPolicy",
+    "organizations:DetachPolicy",
+    "organizations:ListTargetsForPolicy",
+  ],
 };

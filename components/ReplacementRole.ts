@@ -53,7 +53,11 @@ export class ReplacementRole extends pulumi.ComponentResource {
       new aws.iam.RolePolicyAttachment(`${name}-${policyArnName(policyArn)}`, { role: role.name, policyArn }, kept);
     }
     for (const [policyName, document] of Object.entries(plan.inlinePolicies)) {
-      new aws.iam.RolePolicy(`${name}-${policyName}`, { role: role.name, name: policyName, policy: JSON.stringify(document) }, kept);
+      new aws.iam.RolePolicy(
+        `${name}-${policyName}`,
+        { role: role.name, name: policyName, policy: JSON.stringify(document) },
+        kept,
+      );
     }
     this.arn = role.arn;
     this.registerOutputs({ name: plan.name, arn: this.arn });

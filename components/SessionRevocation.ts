@@ -36,9 +36,13 @@ export class SessionRevocation extends pulumi.ComponentResource {
     const missing = policy.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
     if (missing.length > 0) {
       // A placeholder sent to IAM would fail the whole update with an unreadable MalformedPolicyDocument.
-      throw new Error(`${name}: no containment instant for incident ${missing.join(", ")}: the deny document cannot be completed`);
+      throw new Error(
+        `${name}: no containment instant for incident ${missing.join(", ")}: the deny document cannot be completed`,
+      );
     }
-    this.document = pulumi.output(containment).apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));
+    this.document = pulumi
+      .output(containment)
+      .apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));
 
     const { type, name: principal } = policy.principal;
     if (policy.attachment === "managed") {
@@ -55,10 +59,15 @@ export class SessionRevocation extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      if (type === "user") new aws.iam.UserPolicyAttachment(name, { user: principal, policyArn: managed.arn }, { parent: this });
+      if (type === "user")
+        new aws.iam.UserPolicyAttachment(name, { user: principal, policyArn: managed.arn }, { parent: this });
       else new aws.iam.RolePolicyAttachment(name, { role: principal, policyArn: managed.arn }, { parent: this });
     } else {
-      new aws.iam.RolePolicy(name, { role: principal, name: policy.policyName, policy: this.document }, { parent: this });
+      new aws.iam.RolePolicy(
+        name,
+        { role: principal, name: policy.policyName, policy: this.document },
+        { parent: this },
+      );
     }
     this.registerOutputs({ principal: policy.principal, incidents: policy.incidents, document: this.document });
   }
@@ -85,7 +94,15 @@ export const sessionRevocationPermissions: Record<string, string[]> = {
     "iam:TagPolicy",
     "iam:UntagPolicy",
   ],
-  "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"],
-  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies"],
+  "aws:iam/userPolicyAttachment:UserPolicyAttachment": [
+    "iam:AttachUserPolicy",
+    "iam:DetachUserPolicy",
+    "iam:ListAttachedUserPolicies",
+  ],
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": [
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:ListAttachedRolePolicies",
+  ],
   "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
 };

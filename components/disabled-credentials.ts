@@ -9,13 +9,28 @@ import { DisabledSigningCertificate } from "./DisabledSigningCertificate.ts";
 import { DisabledSshPublicKey } from "./DisabledSshPublicKey.ts";
 
 /** Declares the component of one credential, named after its plan's resource name. */
-export function disabledCredential(credential: DisabledCredentialPlan, opts?: pulumi.ComponentResourceOptions): pulumi.ComponentResource {
+export function disabledCredential(
+  credential: DisabledCredentialPlan,
+  opts?: pulumi.ComponentResourceOptions,
+): pulumi.ComponentResource {
   switch (credential.kind) {
     case "ssh-public-key":
-      return new DisabledSshPublicKey(credential.resourceName, { credential: { ...credential, kind: credential.kind } }, opts);
+      return new DisabledSshPublicKey(
+        credential.resourceName,
+        { credential: { ...credential, kind: credential.kind } },
+        opts,
+      );
     case "signing-certificate":
-      return new DisabledSigningCertificate(credential.resourceName, { credential: { ...credential, kind: credential.kind } }, opts);
+      return new DisabledSigningCertificate(
+        credential.resourceName,
+        { credential: { ...credential, kind: credential.kind } },
+        opts,
+      );
     case "service-specific-credential":
-      return new DisabledServiceSpecificCredential(credential.resourceName, { credential: { ...credential, kind: credential.kind } }, opts);
+      return new DisabledServiceSpecificCredential(
+        credential.resourceName,
+        { credential: { ...credential, kind: credential.kind } },
+        opts,
+      );
   }
 }

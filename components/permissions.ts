@@ -67,5 +67,7 @@ function merge(declarations: Record<string, string[]>[]): Record<string, string[
       merged.set(token, set);
     }
   }
-  return Object.fromEntries([...merged.keys()].sort(compareText).map((token) => [token, [...merged.get(token)!].sort(compareText)]));
+  return Object.fromEntries(
+    [...merged.keys()].sort(compareText).map((token) => [token, [...merged.get(token)!].sort(compareText)]),
+  );
 }

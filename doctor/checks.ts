@@ -33,18 +33,60 @@ export const PLACEHOLDER_PULUMI_ORGANIZATION = "example-org";
  * and the roles' OIDC trust pins the environment; the preview role trusts pull requests and
  * merge-queue runs, whose subject an environment would replace, so its job names none.
  */
-export const WORKFLOW_SECRETS: Readonly<Record<string, { environments: readonly (string | null)[]; write: boolean; what: string }>> = {
-  PULUMI_ACCESS_TOKEN: { environments: [ENVIRONMENTS.apply], write: true, what: "a Pulumi token that can update the stacks" },
-  CORDON_AWS_ROLE_ARN_TEMPLATE: { environments: [ENVIRONMENTS.apply], write: false, what: "the deployer role, with {account}" },
-  CORDON_PR_TOKEN: { environments: [ENVIRONMENTS.apply], write: true, what: "a token that opens the removal pull requests" },
+export const WORKFLOW_SECRETS: Readonly<
+  Record<string, { environments: readonly (string | null)[]; write: boolean; what: string }>
+> = {
+  PULUMI_ACCESS_TOKEN: {
+    environments: [ENVIRONMENTS.apply],
+    write: true,
+    what: "a Pulumi token that can update the stacks",
+  },
+  CORDON_AWS_ROLE_ARN_TEMPLATE: {
+    environments: [ENVIRONMENTS.apply],
+    write: false,
+    what: "the deployer role, with {account}",
+  },
+  CORDON_PR_TOKEN: {
+    environments: [ENVIRONMENTS.apply],
+    write: true,
+    what: "a token that opens the removal pull requests",
+  },
   CORDON_CONTAIN_TOKEN: { environments: [ENVIRONMENTS.contain], write: true, what: "a token allowed to push to main" },
-  CORDON_CONTAIN_APP_CLIENT_ID: { environments: [ENVIRONMENTS.contain], write: true, what: "the GitHub App that may push to main (its client id)" },
-  CORDON_CONTAIN_APP_PRIVATE_KEY: { environments: [ENVIRONMENTS.contain], write: true, what: "the GitHub App that may push to main (its private key)" },
-  CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE: { environments: [ENVIRONMENTS.contain], write: false, what: "the contain role, with {account}" },
-  CORDON_AWS_VERIFY_ROLE_ARN: { environments: [ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "the verify role" },
-  CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE: { environments: [null], write: false, what: "the preview role, with {account}" },
-  PULUMI_READ_ACCESS_TOKEN: { environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "a Pulumi token that can read the stacks and preview" },
-  GITHUB_TOKEN: { environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain], write: false, what: "GitHub's own token for the run" },
+  CORDON_CONTAIN_APP_CLIENT_ID: {
+    environments: [ENVIRONMENTS.contain],
+    write: true,
+    what: "the GitHub App that may push to main (its client id)",
+  },
+  CORDON_CONTAIN_APP_PRIVATE_KEY: {
+    environments: [ENVIRONMENTS.contain],
+    write: true,
+    what: "the GitHub App that may push to main (its private key)",
+  },
+  CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE: {
+    environments: [ENVIRONMENTS.contain],
+    write: false,
+    what: "the contain role, with {account}",
+  },
+  CORDON_AWS_VERIFY_ROLE_ARN: {
+    environments: [ENVIRONMENTS.apply, ENVIRONMENTS.contain],
+    write: false,
+    what: "the verify role",
+  },
+  CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE: {
+    environments: [null],
+    write: false,
+    what: "the preview role, with {account}",
+  },
+  PULUMI_READ_ACCESS_TOKEN: {
+    environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain],
+    write: false,
+    what: "a Pulumi token that can read the stacks and preview",
+  },
+  GITHUB_TOKEN: {
+    environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain],
+    write: false,
+    what: "GitHub's own token for the run",
+  },
 };
 
 export interface RepositoryInput {
@@ -71,7 +113,9 @@ interface Workflow {
 function readWorkflow(text: string): Workflow | string {
   try {
     const parsed = parse(text, { uniqueKeys: true, maxAliasCount: 100, logLevel: "error" }) as unknown;
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Workflow) : "not a mapping";
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Workflow)
+      : "not a mapping";
   } catch (error) {
     return (error as Error).message.split("\n")[0];
   }
@@ -100,23 +144,44 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
     return typeof value === "string" ? [{ path, value }] : [];
   });
   if (name === undefined) {
-    checks.push({ name: "project name", ok: false, detail: "no Pulumi.yaml with a name here: run doctor in the repository that holds cordon's Pulumi project", fix: "cd <the repository's root> && npx cordon doctor" });
+    checks.push({
+      name: "project name",
+      ok: false,
+      detail: "no Pulumi.yaml with a name here: run doctor in the repository that holds cordon's Pulumi project",
+      fix: "cd <the repository's root> && npx cordon doctor",
+    });
   } else if (projects.length === 0) {
-    checks.push({ name: "project name", ok: false, detail: "no workflow sets PULUMI_PROJECT (organization/project): the workflows cannot name the stacks", fix: `add PULUMI_PROJECT: <your Pulumi organization>/${name} to the env: of each workflow` });
+    checks.push({
+      name: "project name",
+      ok: false,
+      detail: "no workflow sets PULUMI_PROJECT (organization/project): the workflows cannot name the stacks",
+      fix: `add PULUMI_PROJECT: <your Pulumi organization>/${name} to the env: of each workflow`,
+    });
   } else {
     const wrong = projects.filter((p) => p.value.split("/").pop() !== name);
     const placeholder = projects.filter((p) => p.value.split("/")[0] === PLACEHOLDER_PULUMI_ORGANIZATION);
-    const organization = projects.map((p) => p.value.split("/")[0]).find((o) => o !== PLACEHOLDER_PULUMI_ORGANIZATION) ?? "<your Pulumi organization>";
+    const organization =
+      projects.map((p) => p.value.split("/")[0]).find((o) => o !== PLACEHOLDER_PULUMI_ORGANIZATION) ??
+      "<your Pulumi organization>";
     const files = [...new Set([...wrong, ...placeholder].map((p) => p.path))].sort(compareText);
     checks.push(
       wrong.length === 0 && placeholder.length === 0
-        ? { name: "project name", ok: true, detail: `Pulumi.yaml and the workflows' PULUMI_PROJECT (${projects[0].value}) name the project ${name}` }
+        ? {
+            name: "project name",
+            ok: true,
+            detail: `Pulumi.yaml and the workflows' PULUMI_PROJECT (${projects[0].value}) name the project ${name}`,
+          }
         : {
             name: "project name",
             ok: false,
             detail: [
-              ...wrong.map((p) => `${p.path}: PULUMI_PROJECT is ${p.value}, but Pulumi.yaml names the project ${name}: the workflows would look for stacks of another project`),
-              ...placeholder.map((p) => `${p.path}: PULUMI_PROJECT's organization is the placeholder ${PLACEHOLDER_PULUMI_ORGANIZATION}`),
+              ...wrong.map(
+                (p) =>
+                  `${p.path}: PULUMI_PROJECT is ${p.value}, but Pulumi.yaml names the project ${name}: the workflows would look for stacks of another project`,
+              ),
+              ...placeholder.map(
+                (p) => `${p.path}: PULUMI_PROJECT's organization is the placeholder ${PLACEHOLDER_PULUMI_ORGANIZATION}`,
+              ),
             ].join("; "),
             fix: `sed -i 's#^  PULUMI_PROJECT: .*#  PULUMI_PROJECT: ${organization}/${name}#' ${files.join(" ")}`,
           },
@@ -125,7 +190,12 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
 
   // 2. The incident files, then a stack file for every account a run must update.
   if (input.incidentErrors.length > 0) {
-    checks.push({ name: "incident files", ok: false, detail: `${input.incidentErrors.length === 1 ? "1 error" : `${input.incidentErrors.length} errors`}: nothing is deployed while any file is invalid`, fix: "npx cordon validate" });
+    checks.push({
+      name: "incident files",
+      ok: false,
+      detail: `${input.incidentErrors.length === 1 ? "1 error" : `${input.incidentErrors.length} errors`}: nothing is deployed while any file is invalid`,
+      fix: "npx cordon validate",
+    });
   }
   const organization = projects.map((p) => p.value.split("/")[0])[0] ?? "<your Pulumi organization>";
   const missing = input.accounts.filter((a) => {
@@ -135,27 +205,64 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
   const problems = input.project.problems;
   checks.push(
     missing.length === 0 && problems.length === 0
-      ? { name: "stack files", ok: true, detail: input.accounts.length === 0 ? "no account to deploy yet" : `${input.accounts.map((a) => a.stack).join(", ")}: each sets its cordon:account` }
+      ? {
+          name: "stack files",
+          ok: true,
+          detail:
+            input.accounts.length === 0
+              ? "no account to deploy yet"
+              : `${input.accounts.map((a) => a.stack).join(", ")}: each sets its cordon:account`,
+        }
       : {
           name: "stack files",
           ok: false,
-          detail: [...problems, ...missing.map((a) => `account ${a.account} (${a.incidents.length > 0 ? a.incidents.join(", ") : "organization stack"}) has no Pulumi.${a.stack}.yaml setting cordon:account: "${a.account}"`)].join("; "),
-          fix: missing.map((a) => `pulumi stack init ${organization}/${a.stack} && pulumi config set --stack ${organization}/${a.stack} cordon:account ${a.account}`).join(" && ") || "npx cordon accounts",
+          detail: [
+            ...problems,
+            ...missing.map(
+              (a) =>
+                `account ${a.account} (${a.incidents.length > 0 ? a.incidents.join(", ") : "organization stack"}) has no Pulumi.${a.stack}.yaml setting cordon:account: "${a.account}"`,
+            ),
+          ].join("; "),
+          fix:
+            missing
+              .map(
+                (a) =>
+                  `pulumi stack init ${organization}/${a.stack} && pulumi config set --stack ${organization}/${a.stack} cordon:account ${a.account}`,
+              )
+              .join(" && ") || "npx cordon accounts",
         },
   );
 
   // 3. CODEOWNERS: a real default owner, who must approve every change but an incident file.
   if (input.codeowners === undefined) {
-    checks.push({ name: "CODEOWNERS", ok: false, detail: "no CODEOWNERS file: nobody must approve a change to the code", fix: "printf '* @YOUR-ORG/YOUR-SECURITY-TEAM\\n' > .github/CODEOWNERS" });
+    checks.push({
+      name: "CODEOWNERS",
+      ok: false,
+      detail: "no CODEOWNERS file: nobody must approve a change to the code",
+      fix: "printf '* @YOUR-ORG/YOUR-SECURITY-TEAM\\n' > .github/CODEOWNERS",
+    });
   } else {
-    const lines = input.codeowners.text.split("\n").map((line) => line.replace(/#.*/, "").trim()).filter(Boolean);
+    const lines = input.codeowners.text
+      .split("\n")
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter(Boolean);
     const defaults = lines.filter((line) => line.split(/\s+/)[0] === "*").map((line) => line.split(/\s+/).slice(1));
     const placeholder = lines.some((line) => line.split(/\s+/).slice(1).includes(PLACEHOLDER_OWNER));
     const path = input.codeowners.path;
     if (defaults.length === 0 || defaults.at(-1)!.length === 0) {
-      checks.push({ name: "CODEOWNERS", ok: false, detail: `${path} has no default owner (a line "* @owner"): a change outside the listed paths needs nobody's approval`, fix: `sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' ${path}` });
+      checks.push({
+        name: "CODEOWNERS",
+        ok: false,
+        detail: `${path} has no default owner (a line "* @owner"): a change outside the listed paths needs nobody's approval`,
+        fix: `sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' ${path}`,
+      });
     } else if (placeholder) {
-      checks.push({ name: "CODEOWNERS", ok: false, detail: `${path} names the placeholder ${PLACEHOLDER_OWNER}: no real team approves`, fix: `sed -i 's#${PLACEHOLDER_OWNER}#@YOUR-ORG/YOUR-SECURITY-TEAM#g' ${path}` });
+      checks.push({
+        name: "CODEOWNERS",
+        ok: false,
+        detail: `${path} names the placeholder ${PLACEHOLDER_OWNER}: no real team approves`,
+        fix: `sed -i 's#${PLACEHOLDER_OWNER}#@YOUR-ORG/YOUR-SECURITY-TEAM#g' ${path}`,
+      });
     } else {
       checks.push({ name: "CODEOWNERS", ok: true, detail: `${path}: default owner ${defaults.at(-1)!.join(" ")}` });
     }
@@ -171,7 +278,9 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
     }
     const top = JSON.stringify(parsed.env ?? {});
     for (const secret of secretsIn(top)) {
-      gaps.push(`${path}: the workflow's env: holds secrets.${secret}: every job would get it; move it to the job that needs it`);
+      gaps.push(
+        `${path}: the workflow's env: holds secrets.${secret}: every job would get it; move it to the job that needs it`,
+      );
       fixes.push(`in ${path}: move secrets.${secret} from the workflow's env: to the env: of the job that needs it`);
     }
     for (const [job, body] of Object.entries(parsed.jobs ?? {}).sort(([a], [b]) => compareText(a, b))) {
@@ -180,13 +289,19 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
         const rule = Object.hasOwn(WORKFLOW_SECRETS, secret) ? WORKFLOW_SECRETS[secret] : undefined;
         if (rule === undefined) {
           gaps.push(`${path}, job ${job}: secrets.${secret} is not one of the documented secrets`);
-          fixes.push(`rename or remove secrets.${secret} in ${path} (documented: ${Object.keys(WORKFLOW_SECRETS).join(", ")})`);
+          fixes.push(
+            `rename or remove secrets.${secret} in ${path} (documented: ${Object.keys(WORKFLOW_SECRETS).join(", ")})`,
+          );
         } else if (!rule.environments.includes(environment)) {
           const expected = rule.environments.filter((e) => e !== null);
           gaps.push(
             `${path}, job ${job}: uses secrets.${secret} (${rule.what}) ${environment === null ? "outside any environment" : `in the environment ${environment}`}; expected ${rule.environments.map((e) => (e === null ? "no environment" : `environment ${e}`)).join(" or ")}`,
           );
-          fixes.push(expected.length > 0 && rule.environments[0] !== null ? `in ${path}, job ${job}: environment: ${expected[0]}` : `in ${path}, job ${job}: remove environment:`);
+          fixes.push(
+            expected.length > 0 && rule.environments[0] !== null
+              ? `in ${path}, job ${job}: environment: ${expected[0]}`
+              : `in ${path}, job ${job}: remove environment:`,
+          );
         }
       }
     }
@@ -194,15 +309,32 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
   if (workflows.length === 0) gaps.push("no workflow in .github/workflows");
   checks.push(
     gaps.length === 0
-      ? { name: "workflows' environments and secrets", ok: true, detail: `${workflows.length} workflows: each write secret only in a job of its environment (${ENVIRONMENTS.apply}, ${ENVIRONMENTS.contain})` }
-      : { name: "workflows' environments and secrets", ok: false, detail: gaps.join("; "), fix: [...new Set(fixes)].join("; ") || "copy .github/workflows from cordon's repository" },
+      ? {
+          name: "workflows' environments and secrets",
+          ok: true,
+          detail: `${workflows.length} workflows: each write secret only in a job of its environment (${ENVIRONMENTS.apply}, ${ENVIRONMENTS.contain})`,
+        }
+      : {
+          name: "workflows' environments and secrets",
+          ok: false,
+          detail: gaps.join("; "),
+          fix: [...new Set(fixes)].join("; ") || "copy .github/workflows from cordon's repository",
+        },
   );
   return checks;
 }
 
 /** The secret names an expression text references (`secrets.NAME`, `secrets['NAME']`). */
 function secretsIn(text: string): string[] {
-  return [...new Set([...text.matchAll(/secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*\\?['"]([A-Za-z_][A-Za-z0-9_]*)\\?['"]\s*\])/g)].map((m) => m[1] ?? m[2]))].sort(compareText);
+  return [
+    ...new Set(
+      [
+        ...text.matchAll(
+          /secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*\\?['"]([A-Za-z_][A-Za-z0-9_]*)\\?['"]\s*\])/g,
+        ),
+      ].map((m) => m[1] ?? m[2]),
+    ),
+  ].sort(compareText);
 }
 
 export interface AccountInput {
@@ -239,7 +371,12 @@ export function accountChecks(input: AccountInput): Check[] {
   const provider = input.provider;
   checks.push(
     provider === null
-      ? { name: `${account}: GitHub's OIDC provider`, ok: false, detail: `no provider ${expected.oidcProvider.arn}: no workflow can assume a role`, fix }
+      ? {
+          name: `${account}: GitHub's OIDC provider`,
+          ok: false,
+          detail: `no provider ${expected.oidcProvider.arn}: no workflow can assume a role`,
+          fix,
+        }
       : provider.clientIds.includes(OIDC_AUDIENCE)
         ? { name: `${account}: GitHub's OIDC provider`, ok: true, detail: `${provider.arn} accepts ${OIDC_AUDIENCE}` }
         : {
@@ -258,11 +395,17 @@ export function accountChecks(input: AccountInput): Check[] {
     }
     const problems: string[] = [];
     const fixes: string[] = [];
-    if (!same(live.trust, role.trust)) problems.push(`its trust differs from the bootstrap's (expected ${describeSubjects(role.trust)}, found ${describeSubjects(live.trust)})`);
+    if (!same(live.trust, role.trust))
+      problems.push(
+        `its trust differs from the bootstrap's (expected ${describeSubjects(role.trust)}, found ${describeSubjects(live.trust)})`,
+      );
     const wanted = Object.fromEntries(role.policies.map((p) => [p.name, p.document]));
     for (const [policy, document] of Object.entries(wanted)) {
       if (!Object.hasOwn(live.inline, policy)) problems.push(`no inline policy ${policy}`);
-      else if (!same(live.inline[policy], document)) problems.push(`its inline policy ${policy} differs from what \`cordon permissions\` derives (the code changed since the bootstrap ran, or someone edited it)`);
+      else if (!same(live.inline[policy], document))
+        problems.push(
+          `its inline policy ${policy} differs from what \`cordon permissions\` derives (the code changed since the bootstrap ran, or someone edited it)`,
+        );
     }
     for (const policy of Object.keys(live.inline).sort(compareText)) {
       if (!Object.hasOwn(wanted, policy)) {
@@ -277,7 +420,11 @@ export function accountChecks(input: AccountInput): Check[] {
     const restore = problems.length > fixes.length;
     checks.push(
       problems.length === 0
-        ? { name, ok: true, detail: `trust and ${role.policies.length === 1 ? "policy" : `${role.policies.length} policies`} as the bootstrap declares them` }
+        ? {
+            name,
+            ok: true,
+            detail: `trust and ${role.policies.length === 1 ? "policy" : `${role.policies.length} policies`} as the bootstrap declares them`,
+          }
         : { name, ok: false, detail: problems.join("; "), fix: [...(restore ? [fix] : []), ...fixes].join(" && ") },
     );
   }
@@ -288,9 +435,16 @@ export function accountChecks(input: AccountInput): Check[] {
   if (types.length > 0 && organizationStack) {
     const name = `${account}: the organization's policy types`;
     if (typeof input.roots === "string" || input.roots === undefined) {
-      checks.push({ name, ok: false, detail: `the incident files use guardrails (${types.join(", ")}), but the roots could not be read: ${input.roots ?? "not asked"}`, fix: "run npx cordon doctor --aws with the organization stack's credentials (organizations:ListRoots)" });
+      checks.push({
+        name,
+        ok: false,
+        detail: `the incident files use guardrails (${types.join(", ")}), but the roots could not be read: ${input.roots ?? "not asked"}`,
+        fix: "run npx cordon doctor --aws with the organization stack's credentials (organizations:ListRoots)",
+      });
     } else {
-      const off = input.roots.flatMap((root) => types.filter((type) => !root.enabled.includes(type)).map((type) => ({ root: root.id, type })));
+      const off = input.roots.flatMap((root) =>
+        types.filter((type) => !root.enabled.includes(type)).map((type) => ({ root: root.id, type })),
+      );
       checks.push(
         off.length === 0
           ? { name, ok: true, detail: `${types.join(", ")} enabled on ${input.roots.map((r) => r.id).join(", ")}` }
@@ -298,7 +452,9 @@ export function accountChecks(input: AccountInput): Check[] {
               name,
               ok: false,
               detail: `the incident files use guardrails, but ${off.map((o) => `${o.type} is not enabled on ${o.root}`).join("; ")}: their policies could not attach`,
-              fix: off.map((o) => `aws organizations enable-policy-type --root-id ${o.root} --policy-type ${o.type}`).join(" && "),
+              fix: off
+                .map((o) => `aws organizations enable-policy-type --root-id ${o.root} --policy-type ${o.type}`)
+                .join(" && "),
             },
       );
     }
@@ -308,7 +464,13 @@ export function accountChecks(input: AccountInput): Check[] {
 
 /** A trust's GitHub subjects, for a message. */
 function describeSubjects(trust: PolicyDocument): string {
-  const subjects = trust.Statement.flatMap((s) => Object.values(s.Condition ?? {}).flatMap((entries) => Object.entries(entries).filter(([key]) => key.endsWith(":sub")).flatMap(([, v]) => [v].flat())));
+  const subjects = trust.Statement.flatMap((s) =>
+    Object.values(s.Condition ?? {}).flatMap((entries) =>
+      Object.entries(entries)
+        .filter(([key]) => key.endsWith(":sub"))
+        .flatMap(([, v]) => [v].flat()),
+    ),
+  );
   return subjects.length === 0 ? "no GitHub subject" : subjects.map(String).join(", ");
 }
 
@@ -320,6 +482,11 @@ export function renderChecklist(checks: readonly Check[]): string {
     if (!check.ok && check.fix) lines.push(`    fix: ${check.fix}`);
   }
   const gaps = checks.filter((c) => !c.ok).length;
-  lines.push("", gaps === 0 ? "no gap: set up as docs/setup.md says" : `${gaps === 1 ? "1 gap" : `${gaps} gaps`}: run each fix, then npx cordon doctor again`);
+  lines.push(
+    "",
+    gaps === 0
+      ? "no gap: set up as docs/setup.md says"
+      : `${gaps === 1 ? "1 gap" : `${gaps} gaps`}: run each fix, then npx cordon doctor again`,
+  );
   return `${lines.join("\n")}\n`;
 }

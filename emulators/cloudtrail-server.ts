@@ -62,7 +62,12 @@ export function trailRecord(fields: RecordFields): Record<string, unknown> {
       type: fields.identityType ?? "IAMUser",
       accountId: fields.accountId ?? "111122223333",
       ...(fields.accessKeyId === undefined ? {} : { accessKeyId: fields.accessKeyId }),
-      ...(fields.userName === undefined ? {} : { userName: fields.userName, arn: `arn:aws:iam::${fields.accountId ?? "111122223333"}:user/${fields.userName}` }),
+      ...(fields.userName === undefined
+        ? {}
+        : {
+            userName: fields.userName,
+            arn: `arn:aws:iam::${fields.accountId ?? "111122223333"}:user/${fields.userName}`,
+          }),
     },
     eventTime: fields.eventTime,
     eventSource: fields.eventSource ?? "ec2.amazonaws.com",
@@ -135,7 +140,11 @@ interface LookupRequest {
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(text), "x-amzn-requestid": createHash("md5").update(text).digest("hex") });
+  response.writeHead(status, {
+    "content-type": "application/x-amz-json-1.1",
+    "content-length": Buffer.byteLength(text),
+    "x-amzn-requestid": createHash("md5").update(text).digest("hex"),
+  });
   response.end(text);
 }
 
@@ -187,9 +196,22 @@ export async function startCloudTrailServer(options: CloudTrailServerOptions = {
       return error(response, 400, "UnknownOperationException", `this server answers only ${LOOKUP_EVENTS_TARGET}`);
     }
     const region = regionOf(request.headers.authorization);
-    if (region === undefined) return error(response, 403, "MissingAuthenticationTokenException", "Missing Authentication Token");
-    if (options.disabledRegions?.includes(region)) return error(response, 400, "UnrecognizedClientException", "The security token included in the request is invalid.");
-    if (options.accessDenied === true) return error(response, 400, "AccessDeniedException", "User is not authorized to perform: cloudtrail:LookupEvents");
+    if (region === undefined)
+      return error(response, 403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+    if (options.disabledRegions?.includes(region))
+      return error(
+        response,
+        400,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+      );
+    if (options.accessDenied === true)
+      return error(
+        response,
+        400,
+        "AccessDeniedException",
+        "User is not authorized to perform: cloudtrail:LookupEvents",
+      );
     const regionStats = statsOf(region);
     regionStats.requests += 1;
     const n = (counters.get(region) ?? 0) + 1;
@@ -212,9 +234,16 @@ export async function startCloudTrailServer(options: CloudTrailServerOptions = {
       if (fault === "throttle") return error(response, 400, "ThrottlingException", "Rate exceeded");
       if (fault === "500-page") {
         response.writeHead(500, { "content-type": "text/html" });
-        return void response.end("<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>\n");
+        return void response.end(
+          "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>\n",
+        );
       }
-      return error(response, Number(fault), fault === "500" ? "InternalFailure" : "ServiceUnavailable", "injected fault");
+      return error(
+        response,
+        Number(fault),
+        fault === "500" ? "InternalFailure" : "ServiceUnavailable",
+        "injected fault",
+      );
     }
 
     let input: LookupRequest;
@@ -224,12 +253,15 @@ export async function startCloudTrailServer(options: CloudTrailServerOptions = {
       return error(response, 400, "SerializationException", "the body is not JSON");
     }
     const attributes = input.LookupAttributes ?? [];
-    if (attributes.length > 1) return error(response, 400, "InvalidLookupAttributesException", "only one lookup attribute is allowed");
+    if (attributes.length > 1)
+      return error(response, 400, "InvalidLookupAttributesException", "only one lookup attribute is allowed");
     const maxResults = input.MaxResults ?? pageSize;
-    if (maxResults < 1 || maxResults > pageSize) return error(response, 400, "InvalidMaxResultsException", `MaxResults must be 1 to ${pageSize}`);
+    if (maxResults < 1 || maxResults > pageSize)
+      return error(response, 400, "InvalidMaxResultsException", `MaxResults must be 1 to ${pageSize}`);
     const start = toMs(input.StartTime);
     const end = toMs(input.EndTime);
-    if (start !== undefined && end !== undefined && start > end) return error(response, 400, "InvalidTimeRangeException", "StartTime is after EndTime");
+    if (start !== undefined && end !== undefined && start > end)
+      return error(response, 400, "InvalidTimeRangeException", "StartTime is after EndTime");
 
     const [attribute] = attributes;
     const matches = (stored: Stored) => {
@@ -250,18 +282,25 @@ export async function startCloudTrailServer(options: CloudTrailServerOptions = {
       }
     };
     // A token names the query it belongs to, as CloudTrail's do: reusing one with other parameters is an error.
-    const query = createHash("sha256").update(JSON.stringify([region, attribute ?? null, start ?? null, end ?? null])).digest("hex").slice(0, 16);
+    const query = createHash("sha256")
+      .update(JSON.stringify([region, attribute ?? null, start ?? null, end ?? null]))
+      .digest("hex")
+      .slice(0, 16);
     let offset = 0;
     if (input.NextToken !== undefined) {
       const [tokenQuery, tokenOffset] = Buffer.from(input.NextToken, "base64").toString("utf8").split(":");
-      if (tokenQuery !== query || !/^\d+$/.test(tokenOffset ?? "")) return error(response, 400, "InvalidNextTokenException", "the token does not belong to this query");
+      if (tokenQuery !== query || !/^\d+$/.test(tokenOffset ?? ""))
+        return error(response, 400, "InvalidNextTokenException", "the token does not belong to this query");
       offset = Number(tokenOffset);
     }
     const found = (byRegion.get(region) ?? []).filter(matches);
     const page = found.slice(offset, offset + maxResults);
     regionStats.pages += 1;
     regionStats.events += page.length;
-    const next = offset + maxResults < found.length ? Buffer.from(`${query}:${offset + maxResults}`).toString("base64") : undefined;
+    const next =
+      offset + maxResults < found.length
+        ? Buffer.from(`${query}:${offset + maxResults}`).toString("base64")
+        : undefined;
     send(response, 200, {
       Events: page.map((stored) => ({
         EventId: stored.eventId,

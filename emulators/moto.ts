@@ -41,10 +41,13 @@ export function motoCacheDir(options: Pick<LocateOptions, "env" | "home">): stri
 export function locateMoto(options: LocateOptions): MotoLocation | { error: string } | undefined {
   const given = options.env.MOTO_SERVER;
   if (given) {
-    return options.isExecutable(given) ? { command: given, source: "MOTO_SERVER" } : { error: `MOTO_SERVER=${given} is not an executable file` };
+    return options.isExecutable(given)
+      ? { command: given, source: "MOTO_SERVER" }
+      : { error: `MOTO_SERVER=${given} is not an executable file` };
   }
   for (const dir of (options.env.PATH ?? "").split(delimiter)) {
-    if (dir && options.isExecutable(join(dir, "moto_server"))) return { command: join(dir, "moto_server"), source: "PATH" };
+    if (dir && options.isExecutable(join(dir, "moto_server")))
+      return { command: join(dir, "moto_server"), source: "PATH" };
   }
   const cached = join(motoCacheDir(options), "bin", "moto_server");
   if (options.isExecutable(cached)) return { command: cached, source: "cache" };
@@ -59,24 +62,43 @@ export function installAdvice(reason: string): string {
 /** Installs moto into the cache with `python3 -m venv` and pip; throws with one line on failure. */
 export function installMoto(options: Pick<LocateOptions, "env" | "home">, log: (line: string) => void): MotoLocation {
   const dir = motoCacheDir(options);
-  const run = (command: string, args: string[]) => spawnSync(command, args, { env: { ...process.env, ...options.env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const run = (command: string, args: string[]) =>
+    spawnSync(command, args, {
+      env: { ...process.env, ...options.env },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   log(`moto_server not found: installing moto[server]==${MOTO_VERSION} into ${dir} (once)`);
   const venv = run("python3", ["-m", "venv", dir]);
   if (venv.error || venv.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(installAdvice(venv.error ? "python3 is not on the PATH" : `python3 -m venv failed (${lastLine(venv.stderr)})`));
+    throw new Error(
+      installAdvice(venv.error ? "python3 is not on the PATH" : `python3 -m venv failed (${lastLine(venv.stderr)})`),
+    );
   }
-  const pip = run(join(dir, "bin", "pip"), ["install", "--disable-pip-version-check", "--quiet", `moto[server]==${MOTO_VERSION}`]);
+  const pip = run(join(dir, "bin", "pip"), [
+    "install",
+    "--disable-pip-version-check",
+    "--quiet",
+    `moto[server]==${MOTO_VERSION}`,
+  ]);
   if (pip.error || pip.status !== 0) {
     // A half-made environment would be found next time and fail there: remove it.
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(installAdvice(`pip could not install moto[server]==${MOTO_VERSION} (${lastLine(pip.stderr ?? String(pip.error))})`));
+    throw new Error(
+      installAdvice(
+        `pip could not install moto[server]==${MOTO_VERSION} (${lastLine(pip.stderr ?? String(pip.error))})`,
+      ),
+    );
   }
   return { command: join(dir, "bin", "moto_server"), source: "install" };
 }
 
 /** The moto_server to run, installing it when nothing has it. */
-export function ensureMoto(log: (line: string) => void, env: Record<string, string | undefined> = process.env): MotoLocation {
+export function ensureMoto(
+  log: (line: string) => void,
+  env: Record<string, string | undefined> = process.env,
+): MotoLocation {
   const options: LocateOptions = { env, home: homedir(), isExecutable };
   const found = locateMoto(options);
   if (found && "error" in found) throw new Error(found.error);

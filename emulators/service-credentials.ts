@@ -24,7 +24,13 @@ export const SERVICES = ["bedrock.amazonaws.com", "cassandra.amazonaws.com", "co
 /** Credentials per user and service: IAM's quota. */
 export const PER_USER_AND_SERVICE = 2;
 
-export const ANSWERED = ["CreateServiceSpecificCredential", "ListServiceSpecificCredentials", "UpdateServiceSpecificCredential", "ResetServiceSpecificCredential", "DeleteServiceSpecificCredential"] as const;
+export const ANSWERED = [
+  "CreateServiceSpecificCredential",
+  "ListServiceSpecificCredentials",
+  "UpdateServiceSpecificCredential",
+  "ResetServiceSpecificCredential",
+  "DeleteServiceSpecificCredential",
+] as const;
 
 interface Stored {
   id: string;
@@ -57,7 +63,8 @@ class ApiError extends Error {
 
 const iso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const element = (name: string, value: string | null | undefined) => (value === null || value === undefined ? "" : `<${name}>${escapeXml(value)}</${name}>`);
+const element = (name: string, value: string | null | undefined) =>
+  value === null || value === undefined ? "" : `<${name}>${escapeXml(value)}</${name}>`;
 
 /** 21 characters as IAM's: ACCA, then capital letters and digits. */
 function credentialId(): string {
@@ -79,7 +86,10 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export async function startServiceCredentialsProxy(target: string, now: () => Date = () => new Date()): Promise<ServiceCredentialsProxy> {
+export async function startServiceCredentialsProxy(
+  target: string,
+  now: () => Date = () => new Date(),
+): Promise<ServiceCredentialsProxy> {
   const store = new Map<string, Stored>();
   const calls: string[] = [];
   const upstream = new URL(target);
@@ -93,7 +103,10 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
   const userExists = async (userName: string, authorization: string | undefined): Promise<boolean> => {
     const response = await fetch(target, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", ...(authorization ? { authorization } : {}) },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+        ...(authorization ? { authorization } : {}),
+      },
       body: new URLSearchParams({ Action: "GetUser", Version: "2010-05-08", UserName: userName }).toString(),
     });
     await response.arrayBuffer();
@@ -102,7 +115,10 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
 
   const visible = (credential: Stored): Stored & { shownStatus: string } => ({
     ...credential,
-    shownStatus: credential.expirationDate !== null && credential.expirationDate.getTime() <= now().getTime() ? "Expired" : credential.status,
+    shownStatus:
+      credential.expirationDate !== null && credential.expirationDate.getTime() <= now().getTime()
+        ? "Expired"
+        : credential.status,
   });
 
   const metadata = (credential: Stored) => {
@@ -111,7 +127,9 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
     return (
       element("UserName", credential.userName) +
       element("Status", shown.shownStatus) +
-      (bedrock ? element("ServiceCredentialAlias", `${credential.userName}-at-${credential.id.slice(-8).toLowerCase()}`) : element("ServiceUserName", `${credential.userName}-at-${credential.id.slice(-8).toLowerCase()}`)) +
+      (bedrock
+        ? element("ServiceCredentialAlias", `${credential.userName}-at-${credential.id.slice(-8).toLowerCase()}`)
+        : element("ServiceUserName", `${credential.userName}-at-${credential.id.slice(-8).toLowerCase()}`)) +
       element("CreateDate", iso(credential.createDate)) +
       element("ExpirationDate", credential.expirationDate === null ? null : iso(credential.expirationDate)) +
       element("ServiceSpecificCredentialId", credential.id) +
@@ -136,18 +154,39 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
     return found;
   };
 
-  const answer = async (action: (typeof ANSWERED)[number], params: URLSearchParams, authorization: string | undefined): Promise<string> => {
+  const answer = async (
+    action: (typeof ANSWERED)[number],
+    params: URLSearchParams,
+    authorization: string | undefined,
+  ): Promise<string> => {
     const user = params.get("UserName");
-    if (user !== null && !(await userExists(user, authorization))) throw new ApiError(404, "NoSuchEntity", `The user with name ${user} cannot be found.`);
+    if (user !== null && !(await userExists(user, authorization)))
+      throw new ApiError(404, "NoSuchEntity", `The user with name ${user} cannot be found.`);
     switch (action) {
       case "CreateServiceSpecificCredential": {
         const serviceName = params.get("ServiceName") ?? "";
-        if (user === null) throw new ApiError(400, "ValidationError", "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null");
-        if (!(SERVICES as readonly string[]).includes(serviceName)) throw new ApiError(404, "NotSupportedService", `Service ${serviceName} is not supported for service specific credentials.`);
+        if (user === null)
+          throw new ApiError(
+            400,
+            "ValidationError",
+            "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null",
+          );
+        if (!(SERVICES as readonly string[]).includes(serviceName))
+          throw new ApiError(
+            404,
+            "NotSupportedService",
+            `Service ${serviceName} is not supported for service specific credentials.`,
+          );
         const held = [...store.values()].filter((c) => c.userName === user && c.serviceName === serviceName).length;
-        if (held >= PER_USER_AND_SERVICE) throw new ApiError(409, "LimitExceeded", `Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: ${PER_USER_AND_SERVICE}`);
+        if (held >= PER_USER_AND_SERVICE)
+          throw new ApiError(
+            409,
+            "LimitExceeded",
+            `Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: ${PER_USER_AND_SERVICE}`,
+          );
         const days = params.get("CredentialAgeDays");
-        if (days !== null && serviceName !== "bedrock.amazonaws.com") throw new ApiError(400, "ValidationError", "CredentialAgeDays is only valid for Bedrock API keys.");
+        if (days !== null && serviceName !== "bedrock.amazonaws.com")
+          throw new ApiError(400, "ValidationError", "CredentialAgeDays is only valid for Bedrock API keys.");
         const createDate = now();
         const credential: Stored = {
           id: credentialId(),
@@ -172,7 +211,11 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
         const credential = find(params);
         const status = params.get("Status");
         if (status !== "Active" && status !== "Inactive") {
-          throw new ApiError(400, "ValidationError", `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
+          throw new ApiError(
+            400,
+            "ValidationError",
+            `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`,
+          );
         }
         credential.status = status;
         return "";
@@ -189,7 +232,13 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
     const outgoing = httpRequest(
       // The caller's Host header goes along unchanged: it is part of what the caller signed, and a
       // moto that checks signatures (moto-api/reset-auth) refuses a request whose Host was rewritten.
-      { hostname: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers },
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
       (reply) => {
         response.writeHead(reply.statusCode ?? 502, reply.headers);
         reply.pipe(response);
@@ -206,7 +255,9 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
     try {
       const body = await readBody(request);
       if (request.url?.startsWith("/moto-api/reset")) store.clear();
-      const form = (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded") ? new URLSearchParams(body.toString("utf8")) : undefined;
+      const form = (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")
+        ? new URLSearchParams(body.toString("utf8"))
+        : undefined;
       const action = form?.get("Action") ?? request.headers["x-amz-target"]?.toString().split(".").pop();
       if (action !== undefined && action !== null) calls.push(`${serviceOf(request.headers.authorization)}:${action}`);
       const service = serviceOf(request.headers.authorization);
@@ -220,7 +271,9 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
           response.writeHead(error.status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
-          response.end(`<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+          response.end(
+            `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+          );
         }
         return;
       }
@@ -235,7 +288,13 @@ export async function startServiceCredentialsProxy(target: string, now: () => Da
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
-    credentials: () => [...store.values()].map((c) => ({ id: c.id, userName: c.userName, serviceName: c.serviceName, status: visible(c).shownStatus })),
+    credentials: () =>
+      [...store.values()].map((c) => ({
+        id: c.id,
+        userName: c.userName,
+        serviceName: c.serviceName,
+        status: visible(c).shownStatus,
+      })),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -19,16 +19,26 @@ export class GitError extends Error {}
 const MAX_BUFFER = 256 * 1024 * 1024;
 
 function git(cwd: string, args: string[], input?: string): Buffer {
-  const result = spawnSync("git", args, { cwd, input, maxBuffer: MAX_BUFFER, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+  const result = spawnSync("git", args, {
+    cwd,
+    input,
+    maxBuffer: MAX_BUFFER,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+  });
   if (result.error) throw new GitError(`cannot run git: ${result.error.message}`);
-  if (result.status !== 0) throw new GitError(result.stderr.toString().trim().split("\n")[0] || `git ${args[0]} exited with ${result.status}`);
+  if (result.status !== 0)
+    throw new GitError(result.stderr.toString().trim().split("\n")[0] || `git ${args[0]} exited with ${result.status}`);
   return result.stdout;
 }
 
 /** The top folder of the repository that holds `cwd`. */
 export function repoRoot(cwd: string): string {
   try {
-    return execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    return execFileSync("git", ["rev-parse", "--show-toplevel"], {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
     throw new GitError(stderr.split("\n")[0] || (error as Error).message);
@@ -38,9 +48,15 @@ export function repoRoot(cwd: string): string {
 /** The commit a revision names; a GitError saying so when it names none. */
 export function resolveCommit(root: string, rev: string): string {
   // "--end-of-options" keeps a revision such as "--output=x" from being read as an option.
-  const result = spawnSync("git", ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`], { cwd: root, encoding: "utf8" });
+  const result = spawnSync("git", ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`], {
+    cwd: root,
+    encoding: "utf8",
+  });
   if (result.error) throw new GitError(`cannot run git: ${result.error.message}`);
-  if (result.status !== 0) throw new GitError(`"${rev}" is not a commit in this repository (fetch it first: in CI, check out with fetch-depth: 0)`);
+  if (result.status !== 0)
+    throw new GitError(
+      `"${rev}" is not a commit in this repository (fetch it first: in CI, check out with fetch-depth: 0)`,
+    );
   return result.stdout.trim();
 }
 
@@ -49,7 +65,8 @@ export function resolveCommit(root: string, rev: string): string {
  * with paths relative to the root. Hidden files and folders are skipped, as the folder reader does.
  */
 export function incidentSourcesAt(root: string, commit: string, dir: string): SourceFile[] {
-  const wanted = (path: string) => INCIDENT_FILE.test(path) && !path.split("/").some((s) => s.startsWith(".") || s === "node_modules");
+  const wanted = (path: string) =>
+    INCIDENT_FILE.test(path) && !path.split("/").some((s) => s.startsWith(".") || s === "node_modules");
   return contentsOf(root, regularFiles(root, ["-r", commit, "--", dir === "" ? "." : dir], wanted));
 }
 
@@ -58,7 +75,11 @@ export function incidentSourcesAt(root: string, commit: string, dir: string): So
  * folder reader reads them: a symlink's blob is its target, any text at all, and could show guard
  * an incident or a stack that `pulumi up` never reads.
  */
-function regularFiles(root: string, args: string[], wanted: (path: string) => boolean): { path: string; object: string }[] {
+function regularFiles(
+  root: string,
+  args: string[],
+  wanted: (path: string) => boolean,
+): { path: string; object: string }[] {
   const listing = git(root, ["ls-tree", "-z", "--full-tree", ...args]).toString("utf8");
   const blobs: { path: string; object: string }[] = [];
   for (const entry of listing.split("\0")) {
@@ -100,7 +121,17 @@ export function rootFilesAt(root: string, commit: string, wanted: (name: string)
  */
 export function changedEntries(root: string, base: string, head?: string): PathChange[] {
   // --raw: ":<mode before> <mode after> <blob> <blob> <status>\0<path>\0" per path.
-  const args = ["diff", "--raw", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", base, ...(head === undefined ? [] : [head]), "--"];
+  const args = [
+    "diff",
+    "--raw",
+    "-z",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    base,
+    ...(head === undefined ? [] : [head]),
+    "--",
+  ];
   const fields = git(root, args).toString("utf8").split("\0");
   const changes = new Map<string, PathChange>();
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -112,7 +143,11 @@ export function changedEntries(root: string, base: string, head?: string): PathC
       if (listed === "") continue;
       // A repository inside the working tree is listed as its folder: adding it adds a submodule.
       const path = listed.replace(/\/$/, "");
-      changes.set(path, { path, before: ABSENT_MODE, after: listed.endsWith("/") ? "160000" : workingTreeMode(join(root, path)) });
+      changes.set(path, {
+        path,
+        before: ABSENT_MODE,
+        after: listed.endsWith("/") ? "160000" : workingTreeMode(join(root, path)),
+      });
     }
   }
   return [...changes.values()].sort((a, b) => compareText(a.path, b.path));

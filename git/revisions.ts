@@ -25,7 +25,10 @@ const isStackOrProject = (name: string) => STACK_FILE.test(name) || PROJECT_FILE
 /** The stacks of a revision, from its project file and stack files (at the repository's root). */
 function projectOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles" | "protectedPrincipals"> {
   const stackFiles = files.filter((file) => STACK_FILE.test(file.path));
-  const project = readProjectFiles(files.find((file) => PROJECT_FILE.test(file.path)), stackFiles);
+  const project = readProjectFiles(
+    files.find((file) => PROJECT_FILE.test(file.path)),
+    stackFiles,
+  );
   return { stacks: stacksOf(project), stackFiles: stackFiles.length, protectedPrincipals: project.protectedPrincipals };
 }
 
@@ -46,17 +49,24 @@ export function readRevisions(
   for (let at = realpathSync(cwd); at !== realpathSync(root) && dirname(at) !== at; at = dirname(at)) {
     if (existsSync(at) && readdirSync(at).some((name) => PROJECT_FILE.test(name))) {
       const why = "guard judges the project at the root, where the workflows and CODEOWNERS expect it";
-      throw new ProjectNotAtRootError(`the Pulumi project here (${relative(cwd, at) || "."}) is not at the root of its repository (${root}): ${why}`);
+      throw new ProjectNotAtRootError(
+        `the Pulumi project here (${relative(cwd, at) || "."}) is not at the root of its repository (${root}): ${why}`,
+      );
     }
   }
   const dir = dirFlag === undefined ? DEFAULT_INCIDENTS_DIR : repoPath(relative(root, resolve(cwd, dirFlag)));
-  if (dir.startsWith("..") || isAbsolute(dir)) throw new OutsideRepositoryError(`--dir ${dirFlag}: expected a folder inside the repository ${root}`);
+  if (dir.startsWith("..") || isAbsolute(dir))
+    throw new OutsideRepositoryError(`--dir ${dirFlag}: expected a folder inside the repository ${root}`);
   const baseCommit = resolveCommit(root, baseRev);
   const headCommit = headRev === undefined ? undefined : resolveCommit(root, headRev);
 
   const baseStacks = projectOf(rootFilesAt(root, baseCommit, isStackOrProject));
-  const headStacks = projectOf(headCommit === undefined ? workingTreeRootFiles(root) : rootFilesAt(root, headCommit, isStackOrProject));
-  const folders = [...new Set([dir, ...baseStacks.stacks.stacks.map((s) => s.dir), ...headStacks.stacks.stacks.map((s) => s.dir)])];
+  const headStacks = projectOf(
+    headCommit === undefined ? workingTreeRootFiles(root) : rootFilesAt(root, headCommit, isStackOrProject),
+  );
+  const folders = [
+    ...new Set([dir, ...baseStacks.stacks.stacks.map((s) => s.dir), ...headStacks.stacks.stacks.map((s) => s.dir)]),
+  ];
 
   // Paths as the user sees them: relative to where guard runs, like every other command.
   const toShown = new Map<string, string>();
@@ -80,7 +90,9 @@ export function readRevisions(
       const absolute = join(root, folder);
       if (!existsSync(absolute)) return [];
       const read = readIncidentSources([absolute], root);
-      readErrors.push(...read.errors.map((error) => ({ ...error, file: relative(cwd, join(root, error.file)) || error.file })));
+      readErrors.push(
+        ...read.errors.map((error) => ({ ...error, file: relative(cwd, join(root, error.file)) || error.file })),
+      );
       return read.files;
     });
     headSources = shown(union(lists));
@@ -89,7 +101,9 @@ export function readRevisions(
     base: { sources: baseSources, readErrors: [], ...baseStacks },
     head: { sources: headSources, readErrors, ...headStacks },
     dir,
-    changed: changedEntries(root, baseCommit, headCommit).filter(({ path }) => headCommit !== undefined || !given.has(path)),
+    changed: changedEntries(root, baseCommit, headCommit).filter(
+      ({ path }) => headCommit !== undefined || !given.has(path),
+    ),
     repoPath: (path) => toShown.get(path) ?? repoPath(relative(root, resolve(cwd, path))),
     shown: (path) => relative(cwd, join(root, path)) || path,
   };

@@ -74,7 +74,8 @@ export interface GuardResult {
  */
 export type BaseIncident = Incident & { unownedKeys?: string[] };
 
-const order = (a: { file: string; id: string }, b: { file: string; id: string }) => compareText(a.file, b.file) || compareText(a.id, b.id);
+const order = (a: { file: string; id: string }, b: { file: string; id: string }) =>
+  compareText(a.file, b.file) || compareText(a.id, b.id);
 
 /** Where an incident stands at the base: its plan, and whether it is active at `now`. */
 function standingOf(base: BaseIncident[], containment: ContainmentInstants): Map<string, PlannedIncident> {
@@ -113,21 +114,35 @@ export function guardChange(
     const expiry = lifecycle.expiresAt;
     const left = timeLeftMs(lifecycle, now);
     const active = isActive(lifecycle, now);
-    const weakenings = after === undefined ? [deletion(before)] : compareIncidents(before, after, containment).weakenings;
+    const weakenings =
+      after === undefined ? [deletion(before)] : compareIncidents(before, after, containment).weakenings;
     const file = after?.file ?? before.file;
 
     if (weakenings.length === 0) {
-      if (after !== undefined && after.file !== before.file) notes.push({ id: before.id, file, message: `${file}: incident ${before.id} moved from ${before.file}` });
-      if (after !== undefined && !sameIncident(before, after)) notes.push({ id: before.id, file, message: `${file}: incident ${before.id} changed without weakening` });
+      if (after !== undefined && after.file !== before.file)
+        notes.push({ id: before.id, file, message: `${file}: incident ${before.id} moved from ${before.file}` });
+      if (after !== undefined && !sameIncident(before, after))
+        notes.push({ id: before.id, file, message: `${file}: incident ${before.id} changed without weakening` });
       continue;
     }
     if (!active) {
       const what = after === undefined ? "removed" : "weakened";
-      notes.push({ id: before.id, file, message: `${file}: incident ${before.id} ${what}: it expired at ${expiry} (${formatDuration(-(left as number))} ago)` });
+      notes.push({
+        id: before.id,
+        file,
+        message: `${file}: incident ${before.id} ${what}: it expired at ${expiry} (${formatDuration(-(left as number))} ago)`,
+      });
       continue;
     }
     for (const weakening of weakenings) {
-      violations.push({ kind: weakening.kind, id: before.id, file, until: expiry, message: `${file}: incident ${before.id} ${activeStanding(lifecycle, now)}: ${weakening.what}`, overridable: true });
+      violations.push({
+        kind: weakening.kind,
+        id: before.id,
+        file,
+        until: expiry,
+        message: `${file}: incident ${before.id} ${activeStanding(lifecycle, now)}: ${weakening.what}`,
+        overridable: true,
+      });
     }
   }
 
@@ -169,7 +184,10 @@ interface Comparison {
 function deletion(before: Incident): Weakening {
   return {
     kind: "deleted",
-    what: before.mode === "deny-all" ? "removing it lifts the deny on every request of its principals" : "removing it re-enables sessions minted before the cutoff",
+    what:
+      before.mode === "deny-all"
+        ? "removing it lifts the deny on every request of its principals"
+        : "removing it re-enables sessions minted before the cutoff",
   };
 }
 
@@ -178,13 +196,24 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
   const others = otherChanges(before, after);
   // A single-account incident moved to another account lifts everything in the old one: the finer
   // comparisons would only repeat it.
-  const within = (incident: Incident, account: string) => [...incident.users, ...incident.roles].every((p) => p.account === account);
+  const within = (incident: Incident, account: string) =>
+    [...incident.users, ...incident.roles].every((p) => p.account === account);
   if (after.account !== before.account && within(before, before.account) && within(after, after.account)) {
-    return { weakenings: [{ kind: "account-changed", what: `changing the account from ${before.account} to ${after.account} lifts every deny of this incident in account ${before.account}` }], others };
+    return {
+      weakenings: [
+        {
+          kind: "account-changed",
+          what: `changing the account from ${before.account} to ${after.account} lifts every deny of this incident in account ${before.account}`,
+        },
+      ],
+      others,
+    };
   }
   const out: Weakening[] = [];
   const lifts = (subject: string) =>
-    before.mode === "deny-all" ? `lifts the deny on every request of ${subject}` : `re-enables the sessions of ${subject} minted before the cutoff`;
+    before.mode === "deny-all"
+      ? `lifts the deny on every request of ${subject}`
+      : `re-enables the sessions of ${subject} minted before the cutoff`;
 
   // IAM names are case-insensitive, but cordon's resource names are not: respelling "Deploy" as
   // "deploy" makes Pulumi write the policy under the new name and then delete the old one, which
@@ -194,7 +223,8 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
   const key = (p: { account: string; name: string }) => `${p.account}/${iamNameKey(p.name)}`;
   const headUsers = new Map(after.users.map((u) => [key(u), u.name]));
   const headRoles = new Map(after.roles.map((r) => [key(r), r.name]));
-  const elsewhere = (list: { account: string; name: string }[], name: string) => [...new Set(list.filter((p) => sameIamName(p.name, name)).map((p) => p.account))].sort();
+  const elsewhere = (list: { account: string; name: string }[], name: string) =>
+    [...new Set(list.filter((p) => sameIamName(p.name, name)).map((p) => p.account))].sort();
   const principals = [
     ...before.users.map((u) => ["user", u, headUsers, after.users] as const),
     ...before.roles.map((r) => ["role", r, headRoles, after.roles] as const),
@@ -206,22 +236,39 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
     const spelled = head.get(key(principal));
     if (spelled === undefined) {
       const moved = elsewhere(headList, name);
-      if (moved.length > 0) out.push({ kind: "principal-moved", what: `moving ${type} "${name}" from account ${account} to ${moved.join(", ")} ${lifts(`${type} "${name}"`)} in account ${account}` });
+      if (moved.length > 0)
+        out.push({
+          kind: "principal-moved",
+          what: `moving ${type} "${name}" from account ${account} to ${moved.join(", ")} ${lifts(`${type} "${name}"`)} in account ${account}`,
+        });
       else out.push({ kind: "principal-removed", what: `removing ${subject} ${lifts(subject)}` });
     } else if (spelled !== name) {
-      out.push({ kind: "principal-respelled", what: `respelling ${subject} as "${spelled}" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same ${type}` });
+      out.push({
+        kind: "principal-respelled",
+        what: `respelling ${subject} as "${spelled}" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same ${type}`,
+      });
     }
   }
   // The organization guardrails: what a member account's administrator cannot lift.
   if (before.organization.scp && !after.organization.scp) {
-    out.push({ kind: "guardrail-removed", what: "turning off organization.scp removes its principals from the organization's SCP, which a member account's administrator cannot lift (their IAM deny can be)" });
+    out.push({
+      kind: "guardrail-removed",
+      what: "turning off organization.scp removes its principals from the organization's SCP, which a member account's administrator cannot lift (their IAM deny can be)",
+    });
   }
   if (before.organization.rcp && !after.organization.rcp) {
-    out.push({ kind: "guardrail-removed", what: "turning off organization.rcp lets its principals assume roles and reach S3, KMS, SQS and Secrets Manager in other member accounts again" });
+    out.push({
+      kind: "guardrail-removed",
+      what: "turning off organization.rcp lets its principals assume roles and reach S3, KMS, SQS and Secrets Manager in other member accounts again",
+    });
   }
   const headIdentityCenter = new Set(after.organization.scp ? after.identityCenterUsers.map((u) => u.userId) : []);
   for (const user of before.organization.scp ? before.identityCenterUsers : []) {
-    if (!headIdentityCenter.has(user.userId)) out.push({ kind: "guardrail-removed", what: `removing Identity Center user ${user.userId} from the SCP ${lifts(`Identity Center user ${user.userId}`)}` });
+    if (!headIdentityCenter.has(user.userId))
+      out.push({
+        kind: "guardrail-removed",
+        what: `removing Identity Center user ${user.userId} from the SCP ${lifts(`Identity Center user ${user.userId}`)}`,
+      });
   }
   // A credential kept is one the next run no longer sets Inactive (or, for the console password, no
   // longer deletes): it works again. Never additive, whatever else the change does.
@@ -231,14 +278,23 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
   }
   for (const root of before.rootUsers ?? []) {
     if (!(after.rootUsers ?? []).some((r) => r.account === root.account)) {
-      out.push({ kind: "principal-removed", what: `removing the root user of account ${root.account} lifts the organization's SCP deny on every action of it` });
+      out.push({
+        kind: "principal-removed",
+        what: `removing the root user of account ${root.account} lifts the organization's SCP deny on every action of it`,
+      });
     }
   }
   const headKeys = new Set(after.users.flatMap((u) => u.accessKeys));
-  const baseKeys = [...before.users.flatMap((user) => user.accessKeys.map((key) => ({ key, user: user.name as string | undefined }))), ...(before.unownedKeys ?? []).map((key) => ({ key, user: undefined }))];
+  const baseKeys = [
+    ...before.users.flatMap((user) => user.accessKeys.map((key) => ({ key, user: user.name as string | undefined }))),
+    ...(before.unownedKeys ?? []).map((key) => ({ key, user: undefined })),
+  ];
   for (const { key, user } of baseKeys) {
     if (!headKeys.has(key)) {
-      out.push({ kind: "key-removed", what: `removing access key ${key}${user === undefined ? "" : ` (user "${user}")`} stops keeping it disabled: a key re-enabled by hand would stay enabled` });
+      out.push({
+        kind: "key-removed",
+        what: `removing access key ${key}${user === undefined ? "" : ` (user "${user}")`} stops keeping it disabled: a key re-enabled by hand would stay enabled`,
+      });
     }
   }
 
@@ -246,20 +302,35 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
   const to = effectiveCutoff(after, containment, "head");
   if (from.ms === undefined && to.ms !== Infinity) {
     // Unknown recorded instant: the conservative reading is that any explicit instant may be earlier.
-    out.push({ kind: "cutoff-earlier", what: `replacing cutoff at-containment (no recorded instant: pass --stack-outputs FILE) by ${to.text} may re-enable sessions minted between ${to.text} and the containment` });
+    out.push({
+      kind: "cutoff-earlier",
+      what: `replacing cutoff at-containment (no recorded instant: pass --stack-outputs FILE) by ${to.text} may re-enable sessions minted between ${to.text} and the containment`,
+    });
   } else if (from.ms !== undefined && to.ms < from.ms) {
-    out.push({ kind: "cutoff-earlier", what: `moving the cutoff from ${from.text} to ${to.text} re-enables sessions minted between ${to.text} and ${from.text}` });
+    out.push({
+      kind: "cutoff-earlier",
+      what: `moving the cutoff from ${from.text} to ${to.text} re-enables sessions minted between ${to.text} and ${from.text}`,
+    });
   }
 
   if (before.mode === "deny-all" && after.mode !== "deny-all") {
-    out.push({ kind: "mode-lowered", what: `lowering the mode from deny-all to ${after.mode} lets its principals act again with sessions minted after the cutoff and with keys that are not disabled` });
+    out.push({
+      kind: "mode-lowered",
+      what: `lowering the mode from deny-all to ${after.mode} lets its principals act again with sessions minted after the cutoff and with keys that are not disabled`,
+    });
   }
 
   if (before.holdUntil !== undefined) {
     if (after.holdUntil === undefined) {
-      out.push({ kind: "hold-shortened", what: `removing holdUntil ${before.holdUntil} lets it expire earlier than agreed` });
+      out.push({
+        kind: "hold-shortened",
+        what: `removing holdUntil ${before.holdUntil} lets it expire earlier than agreed`,
+      });
     } else if (Date.parse(after.holdUntil) < Date.parse(before.holdUntil)) {
-      out.push({ kind: "hold-shortened", what: `shortening holdUntil from ${before.holdUntil} to ${after.holdUntil} lets it expire earlier than agreed` });
+      out.push({
+        kind: "hold-shortened",
+        what: `shortening holdUntil from ${before.holdUntil} to ${after.holdUntil} lets it expire earlier than agreed`,
+      });
     }
   }
   return { weakenings: out, others };
@@ -273,11 +344,17 @@ function newlyKept(before: IncidentUser, after: IncidentUser, incidentAccount: s
   const out: Weakening[] = [];
   for (const field of KEPT_CREDENTIAL_FIELDS) {
     for (const id of is[field].filter((id) => !was[field].includes(id))) {
-      out.push({ kind: "credential-kept", what: `keeping ${KEPT_NOUN[field]} ${id} of ${subject} stops setting it Inactive: it would work again` });
+      out.push({
+        kind: "credential-kept",
+        what: `keeping ${KEPT_NOUN[field]} ${id} of ${subject} stops setting it Inactive: it would work again`,
+      });
     }
   }
   if (is.consolePassword && !was.consolePassword) {
-    out.push({ kind: "credential-kept", what: `keeping the console password of ${subject} stops deleting it: a password the attacker set would work again` });
+    out.push({
+      kind: "credential-kept",
+      what: `keeping the console password of ${subject} stops deleting it: a password the attacker set would work again`,
+    });
   }
   return out;
 }
@@ -299,31 +376,53 @@ function keepsAnything(user: IncidentUser): boolean {
 function otherChanges(before: BaseIncident, after: Incident): string[] {
   const out: string[] = [];
   if (after.file !== before.file) out.push(`moved from ${before.file}`);
-  const roles = (incident: Incident) => JSON.stringify([...incident.replacementRoles].sort((a, b) => compareText(a.name, b.name)));
+  const roles = (incident: Incident) =>
+    JSON.stringify([...incident.replacementRoles].sort((a, b) => compareText(a.name, b.name)));
   if (roles(before) !== roles(after)) {
     const names = (incident: Incident) => incident.replacementRoles.map((r) => r.name).sort(compareText);
-    out.push(`replacement roles changed (${names(before).join(", ") || "none"} -> ${names(after).join(", ") || "none"}): a replacement role is a new access path, which a reviewer must approve`);
+    out.push(
+      `replacement roles changed (${names(before).join(", ") || "none"} -> ${names(after).join(", ") || "none"}): a replacement role is a new access path, which a reviewer must approve`,
+    );
   }
   for (const field of ["title", "ticket", "owner"] as const) {
     if (before[field] !== after[field]) out.push(`${field} changed: not containment`);
   }
   // A new user that keeps credentials: what keeps working is a reviewer's to approve.
   const known = new Set(before.users.map((u) => `${u.account}/${u.name.toLowerCase()}`));
-  for (const user of after.users.filter((u) => !known.has(`${u.account}/${u.name.toLowerCase()}`) && keepsAnything(u))) {
+  for (const user of after.users.filter(
+    (u) => !known.has(`${u.account}/${u.name.toLowerCase()}`) && keepsAnything(u),
+  )) {
     out.push(`user "${user.name}" added with credentials it keeps: what keeps working is a reviewer's to approve`);
   }
-  const devices = (incident: Incident) => JSON.stringify(incident.users.flatMap((u) => (u.deactivateMfaDevices ?? []).map((serial) => `${u.account}/${u.name.toLowerCase()}:${serial}`)).sort(compareText));
-  if (devices(before) !== devices(after)) out.push("MFA devices to deactivate changed: deactivating a device cannot be undone by cordon, which a reviewer must approve");
-  const deleting = (incident: Incident) => (incident.rootUsers ?? []).filter((r) => r.deleteAccessKeys).map((r) => r.account).sort(compareText);
+  const devices = (incident: Incident) =>
+    JSON.stringify(
+      incident.users
+        .flatMap((u) =>
+          (u.deactivateMfaDevices ?? []).map((serial) => `${u.account}/${u.name.toLowerCase()}:${serial}`),
+        )
+        .sort(compareText),
+    );
+  if (devices(before) !== devices(after))
+    out.push(
+      "MFA devices to deactivate changed: deactivating a device cannot be undone by cordon, which a reviewer must approve",
+    );
+  const deleting = (incident: Incident) =>
+    (incident.rootUsers ?? [])
+      .filter((r) => r.deleteAccessKeys)
+      .map((r) => r.account)
+      .sort(compareText);
   for (const account of deleting(after).filter((a) => !deleting(before).includes(a))) {
     out.push(`deleting the root access keys of account ${account}: it cannot be undone, which a reviewer must approve`);
   }
   // The same key under another user: its resource is renamed, which is no containment.
-  const owner = new Map(before.users.flatMap((user) => user.accessKeys.map((key) => [key, iamNameKey(user.name)] as const)));
+  const owner = new Map(
+    before.users.flatMap((user) => user.accessKeys.map((key) => [key, iamNameKey(user.name)] as const)),
+  );
   for (const user of after.users) {
     for (const key of user.accessKeys) {
       const was = owner.get(key);
-      if (was !== undefined && was !== iamNameKey(user.name)) out.push(`access key ${key} moved to user "${user.name}"`);
+      if (was !== undefined && was !== iamNameKey(user.name))
+        out.push(`access key ${key} moved to user "${user.name}"`);
     }
   }
   return out;
@@ -334,9 +433,21 @@ function otherChanges(before: BaseIncident, after: Incident): string[] {
  * instant is unknown at the base (`ms` undefined), and at the head it will be recorded by the
  * next `pulumi up`, after every instant already written (`Infinity`).
  */
-function effectiveCutoff(incident: Incident, containment: ContainmentInstants, side: "base"): { ms: number | undefined; text: string };
-function effectiveCutoff(incident: Incident, containment: ContainmentInstants, side: "head"): { ms: number; text: string };
-function effectiveCutoff(incident: Incident, containment: ContainmentInstants, side: "base" | "head"): { ms: number | undefined; text: string } {
+function effectiveCutoff(
+  incident: Incident,
+  containment: ContainmentInstants,
+  side: "base",
+): { ms: number | undefined; text: string };
+function effectiveCutoff(
+  incident: Incident,
+  containment: ContainmentInstants,
+  side: "head",
+): { ms: number; text: string };
+function effectiveCutoff(
+  incident: Incident,
+  containment: ContainmentInstants,
+  side: "base" | "head",
+): { ms: number | undefined; text: string } {
   if (incident.cutoff !== AT_CONTAINMENT) return { ms: Date.parse(incident.cutoff), text: incident.cutoff };
   const recorded = recordedFor(containment, incident.id);
   if (recorded !== undefined) return { ms: Date.parse(recorded), text: `${recorded} (recorded at containment)` };
@@ -371,8 +482,15 @@ function sameIncident(a: BaseIncident, b: Incident): boolean {
     ticket: incident.ticket ?? null,
     owner: incident.owner ?? null,
   });
-  const keys = (incident: Incident) => incident.users.flatMap((u) => u.accessKeys).filter((key) => unowned.has(key)).sort(compareText);
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b)) && JSON.stringify([...unowned].sort(compareText)) === JSON.stringify(keys(b));
+  const keys = (incident: Incident) =>
+    incident.users
+      .flatMap((u) => u.accessKeys)
+      .filter((key) => unowned.has(key))
+      .sort(compareText);
+  return (
+    JSON.stringify(canonical(a)) === JSON.stringify(canonical(b)) &&
+    JSON.stringify([...unowned].sort(compareText)) === JSON.stringify(keys(b))
+  );
 }
 
 // ---- What each stack applies.
@@ -388,7 +506,11 @@ export interface StackSide {
 }
 
 /** Whether a stack of the side applies the incident found at repository path `path`. */
-export function applies(side: StackSide, incident: Pick<Incident, "account" | "users" | "roles" | "replacementRoles">, path: string): boolean {
+export function applies(
+  side: StackSide,
+  incident: Pick<Incident, "account" | "users" | "roles" | "replacementRoles">,
+  path: string,
+): boolean {
   if (side.stacks === null) return insideFolder(path, side.legacyDir);
   const accounts = new Set([incident.account, ...accountsOf(incident)]);
   return side.stacks.some((stack) => accounts.has(stack.account) && insideFolder(path, stack.dir));
@@ -418,7 +540,8 @@ export interface CoverageInput {
 export function stackCoverage(input: CoverageInput): Violation[] {
   const { base, head, now, containment, baseSide, headSide, repoPath } = input;
   const fromOutputs = input.baseApplied !== undefined;
-  const baseApplied = input.baseApplied ?? ((incident: BaseIncident) => applies(baseSide, incident, repoPath(incident.file)));
+  const baseApplied =
+    input.baseApplied ?? ((incident: BaseIncident) => applies(baseSide, incident, repoPath(incident.file)));
   const headById = new Map(head.map((incident) => [incident.id, incident]));
   const planned = standingOf(base, containment);
   const violations: Violation[] = [];
@@ -441,13 +564,21 @@ export function stackCoverage(input: CoverageInput): Violation[] {
     // stack of its own account, must be applied by one at the head.
     const shared = accountsOf(before).filter((account) => accountsOf(after).includes(account));
     const appliedAt = (account: string) => fromOutputs || appliesShare(baseSide, account, repoPath(before.file));
-    const lost = shared.filter((account) => appliedAt(account) && !appliesShare(headSide, account, repoPath(after.file)));
+    const lost = shared.filter(
+      (account) => appliedAt(account) && !appliesShare(headSide, account, repoPath(after.file)),
+    );
     if (lost.length > 0 && shared.length === 1 && shared[0] === before.account) {
       const why = whyNotApplied(before, after, input).join("; ");
-      violations.push(violation(`no stack applies it any more (${why}): its deny policies would go with the next pulumi up`));
+      violations.push(
+        violation(`no stack applies it any more (${why}): its deny policies would go with the next pulumi up`),
+      );
     } else {
       for (const account of lost) {
-        violations.push(violation(`no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): its deny policies in account ${account} would go with the next pulumi up`));
+        violations.push(
+          violation(
+            `no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): its deny policies in account ${account} would go with the next pulumi up`,
+          ),
+        );
       }
     }
     const guarded = (["scp", "rcp"] as const).filter((kind) => before.organization[kind] && after.organization[kind]);
@@ -475,21 +606,37 @@ function appliesShare(side: StackSide, account: string, path: string): boolean {
 
 /** The targets the side's organization stack attaches guardrails to, when it reads `path`. */
 function guardrailTargetsOf(side: StackSide, path: string): string[] {
-  return [...new Set((side.stacks ?? []).filter((stack) => stack.guardrailTargets !== null && insideFolder(path, stack.dir)).flatMap((stack) => stack.guardrailTargets ?? []))].sort(compareText);
+  return [
+    ...new Set(
+      (side.stacks ?? [])
+        .filter((stack) => stack.guardrailTargets !== null && insideFolder(path, stack.dir))
+        .flatMap((stack) => stack.guardrailTargets ?? []),
+    ),
+  ].sort(compareText);
 }
 
-function whyNotApplied(before: BaseIncident, after: Incident, input: CoverageInput, account = before.account): string[] {
+function whyNotApplied(
+  before: BaseIncident,
+  after: Incident,
+  input: CoverageInput,
+  account = before.account,
+): string[] {
   const { baseSide, headSide, repoPath } = input;
   const path = repoPath(after.file);
   const folder = (dir: string) => (dir === "" ? "the repository's root" : `${dir}/`);
-  if (headSide.stacks === null) return [`no stack file is left, and ${after.file} is outside ${folder(headSide.legacyDir)}`];
+  if (headSide.stacks === null)
+    return [`no stack file is left, and ${after.file} is outside ${folder(headSide.legacyDir)}`];
   const reasons: string[] = [];
-  const baseStacks = baseSide.stacks?.filter((stack) => stack.account === account && insideFolder(repoPath(before.file), stack.dir));
+  const baseStacks = baseSide.stacks?.filter(
+    (stack) => stack.account === account && insideFolder(repoPath(before.file), stack.dir),
+  );
   for (const stack of baseStacks ?? []) {
     const now = headSide.stacks.find((candidate) => candidate.file === stack.file);
     if (now === undefined) reasons.push(`${stack.file} is removed`);
-    else if (now.account !== stack.account) reasons.push(`${stack.file} now deploys account ${now.account}, not ${stack.account}`);
-    else if (now.dir !== stack.dir) reasons.push(`${stack.file} now reads ${folder(now.dir)} instead of ${folder(stack.dir)}`);
+    else if (now.account !== stack.account)
+      reasons.push(`${stack.file} now deploys account ${now.account}, not ${stack.account}`);
+    else if (now.dir !== stack.dir)
+      reasons.push(`${stack.file} now reads ${folder(now.dir)} instead of ${folder(stack.dir)}`);
     else reasons.push(`${after.file} is outside ${folder(stack.dir)}, which ${stack.file} reads`);
   }
   if (reasons.length === 0) reasons.push(`no stack file deploys account ${account} from a folder that holds ${path}`);
@@ -558,16 +705,27 @@ function lockouts(incident: Incident): Map<string, { what: string; subject: stri
     ...(incident.organization.rcp ? ["organization.rcp"] : []),
   ];
   for (const how of hows) {
-    for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
+    for (const [type, list] of [
+      ["user", incident.users],
+      ["role", incident.roles],
+    ] as const) {
       for (const p of list) {
         const subject = `${type} "${p.name}"${p.account === incident.account ? "" : ` (account ${p.account})`}`;
-        out.set(`${how}|${principalKey(p.account, type, p.name)}`, { what: how, subject, principal: { type, name: p.name } });
+        out.set(`${how}|${principalKey(p.account, type, p.name)}`, {
+          what: how,
+          subject,
+          principal: { type, name: p.name },
+        });
       }
     }
     // Identity Center users are reached by the SCP only.
     if (how !== "organization.rcp" && incident.organization.scp) {
       for (const u of incident.identityCenterUsers) {
-        out.set(`${how}|identityCenterUser/${u.userId}`, { what: how, subject: `Identity Center user ${u.userId}`, principal: { type: "identityCenterUser", userId: u.userId } });
+        out.set(`${how}|identityCenterUser/${u.userId}`, {
+          what: how,
+          subject: `Identity Center user ${u.userId}`,
+          principal: { type: "identityCenterUser", userId: u.userId },
+        });
       }
     }
   }
@@ -582,14 +740,19 @@ function protectedBecause(covered: Covered, configured: readonly ProtectedPrinci
   };
   const builtIn = ALWAYS_PROTECTED.find(matches);
   if (builtIn !== undefined) {
-    return builtIn.type === "role" && builtIn.name === "OrganizationAccountAccessRole" ? "the organization's access role" : "one of cordon's own roles";
+    return builtIn.type === "role" && builtIn.name === "OrganizationAccountAccessRole"
+      ? "the organization's access role"
+      : "one of cordon's own roles";
   }
   return configured.some(matches) ? "named in cordon:protectedPrincipals" : undefined;
 }
 
 /** An incident file that guard and the program read: not in a hidden folder nor node_modules, as the folder reader skips them. */
 export function isReadIncidentFile(path: string): boolean {
-  return INCIDENT_FILE.test(path) && !path.split("/").some((segment) => segment.startsWith(".") || segment === "node_modules");
+  return (
+    INCIDENT_FILE.test(path) &&
+    !path.split("/").some((segment) => segment.startsWith(".") || segment === "node_modules")
+  );
 }
 
 /**
@@ -625,7 +788,8 @@ export function classifyChange(input: ClassifyInput): string[] {
       continue;
     }
     const { weakenings, others } = compareIncidents(before, after, input.containment);
-    for (const change of [...weakenings.map((w) => w.what), ...others]) reasons.push(`${after.file}: incident ${before.id}: ${change}`);
+    for (const change of [...weakenings.map((w) => w.what), ...others])
+      reasons.push(`${after.file}: incident ${before.id}: ${change}`);
   }
   const baseById = new Map(input.base.map((incident) => [incident.id, incident]));
   const holdLimit = input.now.getTime() + MAX_ADDITIVE_HOLD_DAYS * 86_400_000;
@@ -641,22 +805,35 @@ export function classifyChange(input: ClassifyInput): string[] {
       }
     }
     const hold = after.holdUntil === undefined ? undefined : Date.parse(after.holdUntil);
-    if (hold !== undefined && hold > holdLimit && (before?.holdUntil === undefined || Date.parse(before.holdUntil) < hold)) {
-      const why = "a hold that long keeps its principals denied past any investigation; a pull request and a reviewer decide that";
-      reasons.push(`${after.file}: incident ${after.id}: holdUntil ${after.holdUntil} is more than ${MAX_ADDITIVE_HOLD_DAYS} days after now (${formatInstant(input.now)}): ${why}`);
+    if (
+      hold !== undefined &&
+      hold > holdLimit &&
+      (before?.holdUntil === undefined || Date.parse(before.holdUntil) < hold)
+    ) {
+      const why =
+        "a hold that long keeps its principals denied past any investigation; a pull request and a reviewer decide that";
+      reasons.push(
+        `${after.file}: incident ${after.id}: holdUntil ${after.holdUntil} is more than ${MAX_ADDITIVE_HOLD_DAYS} days after now (${formatInstant(input.now)}): ${why}`,
+      );
     }
   }
   for (const after of input.head.filter((incident) => !baseIds.has(incident.id))) {
     for (const user of after.users.filter(keepsAnything)) {
-      reasons.push(`${after.file}: incident ${after.id} added with credentials user "${user.name}" keeps: what keeps working is a reviewer's to approve`);
+      reasons.push(
+        `${after.file}: incident ${after.id} added with credentials user "${user.name}" keeps: what keeps working is a reviewer's to approve`,
+      );
     }
     for (const root of (after.rootUsers ?? []).filter((r) => r.deleteAccessKeys)) {
-      reasons.push(`${after.file}: incident ${after.id} added deleting the root access keys of account ${root.account}: it cannot be undone, which a reviewer must approve`);
+      reasons.push(
+        `${after.file}: incident ${after.id} added deleting the root access keys of account ${root.account}: it cannot be undone, which a reviewer must approve`,
+      );
     }
   }
   for (const after of input.head) {
     if (!baseIds.has(after.id) && after.replacementRoles.length > 0) {
-      reasons.push(`${after.file}: incident ${after.id} added with replacement roles (${after.replacementRoles.map((r) => r.name).join(", ")}): a replacement role is a new access path, which a reviewer must approve`);
+      reasons.push(
+        `${after.file}: incident ${after.id} added with replacement roles (${after.replacementRoles.map((r) => r.name).join(", ")}): a replacement role is a new access path, which a reviewer must approve`,
+      );
     }
   }
   // Weakenings were said above, incident by incident; the others only guard knows.

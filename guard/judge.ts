@@ -13,7 +13,15 @@ import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/type
 import { appliedState, type StackOutputs } from "../plan/outputs.ts";
 import type { ContainmentInstants } from "../plan/plan.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
-import { classifyChange, guardChange, stackCoverage, type BaseIncident, type Note, type StackSide, type Violation } from "./guard.ts";
+import {
+  classifyChange,
+  guardChange,
+  stackCoverage,
+  type BaseIncident,
+  type Note,
+  type StackSide,
+  type Violation,
+} from "./guard.ts";
 import { ABSENT_MODE, codeReason, isIncidentFilePath, REGULAR_FILE_MODE, type PathChange } from "./protected-paths.ts";
 import type { Stack } from "./stacks.ts";
 
@@ -88,7 +96,10 @@ export interface Judgement {
  * The judgement; or, when the base does not validate and no stack outputs say what was applied,
  * the base's problems: there is then nothing safe to compare against.
  */
-export type JudgeResult = { judgement: Judgement } | { unjudgeable: string[] } | { badOutputs: { file: string; message: string } };
+export type JudgeResult =
+  | { judgement: Judgement }
+  | { unjudgeable: string[] }
+  | { badOutputs: { file: string; message: string } };
 
 export function judgeChange(input: JudgeInput): JudgeResult {
   const { now, containment } = input;
@@ -106,7 +117,9 @@ export function judgeChange(input: JudgeInput): JudgeResult {
     }
   }
   const accounts = [...new Set(applied.map((a) => a.state.account))].sort().join(", ");
-  const judgedAgainst: Judged = fromOutputs ? { kind: "stack-outputs", account: accounts, problems: baseProblems } : { kind: "base" };
+  const judgedAgainst: Judged = fromOutputs
+    ? { kind: "stack-outputs", account: accounts, problems: baseProblems }
+    : { kind: "base" };
 
   const afterLoaded = loadIncidents(input.head.sources, { now });
   const headErrors = [...input.head.readErrors, ...afterLoaded.errors];
@@ -142,10 +155,14 @@ export function judgeChange(input: JudgeInput): JudgeResult {
   const problemCount = headErrors.length + input.head.stacks.problems.length;
   const unreadable = [
     ...(headInvalid
-      ? [`the head does not validate (${problemCount} ${problemCount === 1 ? "problem" : "problems"}): a change that cannot be read cannot be proven safe`]
+      ? [
+          `the head does not validate (${problemCount} ${problemCount === 1 ? "problem" : "problems"}): a change that cannot be read cannot be proven safe`,
+        ]
       : []),
     ...(fromOutputs
-      ? [`the incident files at --base ${input.baseName} do not validate: judged against the last applied state, which cannot tell what was only added`]
+      ? [
+          `the incident files at --base ${input.baseName} do not validate: judged against the last applied state, which cannot tell what was only added`,
+        ]
       : []),
   ];
   const reasons = classifyChange({
@@ -167,7 +184,9 @@ export function judgeChange(input: JudgeInput): JudgeResult {
       judgedAgainst,
       headErrors,
       headStackProblems: input.head.stacks.problems,
-      environments: [...input.base.stacks.stacks, ...input.head.stacks.stacks].filter((s) => s.environments).map((s) => s.file),
+      environments: [...input.base.stacks.stacks, ...input.head.stacks.stacks]
+        .filter((s) => s.environments)
+        .map((s) => s.file),
       violations,
       notes: result.notes,
       codeChanges: input.changed.flatMap((change) => {
@@ -188,14 +207,27 @@ export function judgeChange(input: JudgeInput): JudgeResult {
  */
 function notRegular(changes: PathChange[], shown: (path: string) => string): Violation[] {
   const fix = (change: PathChange, path: string): string =>
-    ({ "120000": "commit the file itself", "160000": "remove the submodule", "100755": `git update-index --chmod=-x ${path}` })[change.after] ??
-    "replace it with a regular file";
+    ({
+      "120000": "commit the file itself",
+      "160000": "remove the submodule",
+      "100755": `git update-index --chmod=-x ${path}`,
+    })[change.after] ?? "replace it with a regular file";
   return changes
-    .filter((change) => isIncidentFilePath(change.path) && change.after !== REGULAR_FILE_MODE && change.after !== ABSENT_MODE)
+    .filter(
+      (change) => isIncidentFilePath(change.path) && change.after !== REGULAR_FILE_MODE && change.after !== ABSENT_MODE,
+    )
     .map((change) => {
       const path = shown(change.path);
-      const why = "where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code";
-      return { kind: "not-regular", id: "", file: path, until: null, message: `${path}: ${codeReason(change)}, ${why} (${fix(change, path)})`, overridable: false };
+      const why =
+        "where only regular incident files may be: CODEOWNERS gives it the incident files' owners, yet it is code";
+      return {
+        kind: "not-regular",
+        id: "",
+        file: path,
+        until: null,
+        message: `${path}: ${codeReason(change)}, ${why} (${fix(change, path)})`,
+        overridable: false,
+      };
     });
 }
 
@@ -205,7 +237,11 @@ export function verdict(judged: Judgement, options: { additive: boolean; allowEa
   const weakened = judged.violations.filter((v) => v.overridable);
   const refused = judged.violations.filter((v) => !v.overridable);
   const additive = judged.reasons.length === 0;
-  const blocked = invalid || refused.length > 0 || (weakened.length > 0 && !options.allowEarlyRemoval) || (options.additive && !additive);
+  const blocked =
+    invalid ||
+    refused.length > 0 ||
+    (weakened.length > 0 && !options.allowEarlyRemoval) ||
+    (options.additive && !additive);
   return { invalid, weakened, refused, additive, blocked };
 }
 
@@ -221,7 +257,9 @@ export function baseFromOutputs(applied: Applied["state"], file: string, head: I
   const headById = new Map(head.map((incident) => [incident.id, incident]));
   return Object.entries(applied.incidents).map(([id, output]): BaseIncident => {
     const known = headById.get(id);
-    const users = output.principals.filter((p) => p.type === "user").map((p) => ({ name: p.name, account: p.account ?? applied.account, accessKeys: [] as string[] }));
+    const users = output.principals
+      .filter((p) => p.type === "user")
+      .map((p) => ({ name: p.name, account: p.account ?? applied.account, accessKeys: [] as string[] }));
     const computed = computeExpiry({ users, cutoff: output.cutoff });
     const incident: Incident = {
       id,
@@ -232,9 +270,13 @@ export function baseFromOutputs(applied: Applied["state"], file: string, head: I
       account: output.account ?? applied.account,
       cutoff: output.atContainment ? AT_CONTAINMENT : output.cutoff,
       mode: output.mode === "deny-all" ? "deny-all" : "revoke-older-sessions",
-      ...(computed !== null && output.expiresAt !== null && Date.parse(output.expiresAt) > Date.parse(computed) ? { holdUntil: output.expiresAt } : {}),
+      ...(computed !== null && output.expiresAt !== null && Date.parse(output.expiresAt) > Date.parse(computed)
+        ? { holdUntil: output.expiresAt }
+        : {}),
       users,
-      roles: output.principals.filter((p) => p.type === "role").map((p) => ({ name: p.name, account: p.account ?? applied.account })),
+      roles: output.principals
+        .filter((p) => p.type === "role")
+        .map((p) => ({ name: p.name, account: p.account ?? applied.account })),
       // What the stack applied, never the head's: judging against the head would hide a removal.
       organization: output.organization ?? { scp: false, rcp: false },
       identityCenterUsers: (output.identityCenterUsers ?? []).map((userId) => ({ userId })),
@@ -257,16 +299,24 @@ export function mergeApplied(incidents: BaseIncident[]): BaseIncident[] {
       byId.set(incident.id, incident);
       continue;
     }
-    const unique = <T>(list: T[], key: (item: T) => string) => [...new Map(list.map((item) => [key(item), item])).values()];
+    const unique = <T>(list: T[], key: (item: T) => string) => [
+      ...new Map(list.map((item) => [key(item), item])).values(),
+    ];
     const holds = [known.holdUntil, incident.holdUntil].filter((h): h is string => h !== undefined).sort();
     byId.set(incident.id, {
       ...known,
-      cutoff: known.cutoff === AT_CONTAINMENT || incident.cutoff === AT_CONTAINMENT ? AT_CONTAINMENT : [known.cutoff, incident.cutoff].sort().at(-1)!,
+      cutoff:
+        known.cutoff === AT_CONTAINMENT || incident.cutoff === AT_CONTAINMENT
+          ? AT_CONTAINMENT
+          : [known.cutoff, incident.cutoff].sort().at(-1)!,
       mode: known.mode === "deny-all" || incident.mode === "deny-all" ? "deny-all" : known.mode,
       ...(holds.length > 0 ? { holdUntil: holds.at(-1) } : {}),
       users: unique([...known.users, ...incident.users], (u) => principalKey(u.account, "user", u.name)),
       roles: unique([...known.roles, ...incident.roles], (r) => principalKey(r.account, "role", r.name)),
-      organization: { scp: known.organization.scp || incident.organization.scp, rcp: known.organization.rcp || incident.organization.rcp },
+      organization: {
+        scp: known.organization.scp || incident.organization.scp,
+        rcp: known.organization.rcp || incident.organization.rcp,
+      },
       identityCenterUsers: unique([...known.identityCenterUsers, ...incident.identityCenterUsers], (u) => u.userId),
       unownedKeys: [...new Set([...(known.unownedKeys ?? []), ...(incident.unownedKeys ?? [])])].sort(),
     });

@@ -62,7 +62,8 @@ const MODES: Readonly<Record<string, string>> = {
 export function codeReason(change: PathChange): string | undefined {
   if (!isIncidentFilePath(change.path)) return `not an incident file (${INCIDENT_FILE_GLOBS.join(" or ")})`;
   for (const mode of [change.after, change.before]) {
-    if (mode !== REGULAR_FILE_MODE && mode !== ABSENT_MODE) return MODES[mode] ?? `not a regular file (git mode ${mode})`;
+    if (mode !== REGULAR_FILE_MODE && mode !== ABSENT_MODE)
+      return MODES[mode] ?? `not a regular file (git mode ${mode})`;
   }
   return undefined;
 }

@@ -19,7 +19,9 @@
  * separators, every space but the plain one (NBSP and its kin look like a space and are not one),
  * and the fillers that render as nothing.
  */
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]/u;
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible or combining code point is listed on its own, on purpose
+const UNSAFE =
+  /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]/u;
 
 /** Whether a character (one code point) is shown as an escape. */
 export function isUnsafeCharacter(char: string): boolean {
@@ -81,7 +83,9 @@ export function displayValues<T>(value: T): T {
   if (typeof value === "string") return displayValue(value) as T;
   if (Array.isArray(value)) return value.map((item) => displayValues(item)) as T;
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [displayValue(key), displayValues(item)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [displayValue(key), displayValues(item)]),
+    ) as T;
   }
   return value;
 }
@@ -123,7 +127,9 @@ export function markdownSafe(value: string): string {
   const chars = Array.from(value);
   let out = "";
   chars.forEach((char, i) => {
-    const autolink = (char === ":" && chars[i + 1] === "/" && chars[i + 2] === "/") || (char === "." && /(^|[^A-Za-z0-9])www$/i.test(chars.slice(Math.max(0, i - 4), i).join("")));
+    const autolink =
+      (char === ":" && chars[i + 1] === "/" && chars[i + 2] === "/") ||
+      (char === "." && /(^|[^A-Za-z0-9])www$/i.test(chars.slice(Math.max(0, i - 4), i).join("")));
     if (char === "\n") out += "\\u000a";
     else if (char === "@") out += "@&#8203;";
     else if (autolink || MARKDOWN_PUNCTUATION.test(char)) out += `\\${char}`;

@@ -53,21 +53,29 @@ export interface StaleCutoff {
  * written. Usually a cutoff in the wrong year. Undefined for at-containment and recent cutoffs,
  * and while a holdUntil still holds the incident: an old cutoff held on purpose is no mistake.
  */
-export function staleCutoff(incident: { users: readonly unknown[] } & Pick<Incident, "cutoff"> & Partial<Pick<Incident, "holdUntil">>, now: Date): StaleCutoff | undefined {
+export function staleCutoff(
+  incident: { users: readonly unknown[] } & Pick<Incident, "cutoff"> & Partial<Pick<Incident, "holdUntil">>,
+  now: Date,
+): StaleCutoff | undefined {
   const cutoff = incident.cutoff === AT_CONTAINMENT ? undefined : parseInstant(incident.cutoff);
   if (cutoff === undefined) return undefined;
   const hold = incident.holdUntil === undefined ? undefined : parseInstant(incident.holdUntil);
   if (hold !== undefined && hold.getTime() > now.getTime()) return undefined;
   const lifetimeMs = credentialLifetimeMs(incident.users.length > 0);
   const ageMs = now.getTime() - cutoff.getTime();
-  return ageMs >= lifetimeMs ? { cutoff: formatInstant(cutoff), now: formatInstant(now), ageMs, lifetimeMs } : undefined;
+  return ageMs >= lifetimeMs
+    ? { cutoff: formatInstant(cutoff), now: formatInstant(now), ageMs, lifetimeMs }
+    : undefined;
 }
 
 /**
  * When the incident can be removed. With `cutoff: at-containment` the instant is known only once
  * `pulumi up` recorded it: pass it as `containedAt`; without it the expiry is unknown (null).
  */
-export function computeExpiry(incident: { users: readonly unknown[] } & Pick<Incident, "cutoff" | "holdUntil">, containedAt?: string): string | null {
+export function computeExpiry(
+  incident: { users: readonly unknown[] } & Pick<Incident, "cutoff" | "holdUntil">,
+  containedAt?: string,
+): string | null {
   const cutoff = incident.cutoff === AT_CONTAINMENT ? containedAt : incident.cutoff;
   return cutoff === undefined ? null : expiryAfter(cutoff, incident.users.length > 0, incident.holdUntil);
 }

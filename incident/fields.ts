@@ -18,7 +18,9 @@ export type Locator = (path: FieldPath, at?: "key" | "value") => { line: number;
 
 /** `users[0].accessKeys[1]`, the way a person points at a field. */
 export function fieldName(path: FieldPath): string {
-  return path.map((segment, i) => (typeof segment === "number" ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join("");
+  return path
+    .map((segment, i) => (typeof segment === "number" ? `[${segment}]` : i === 0 ? segment : `.${segment}`))
+    .join("");
 }
 
 /** How a message quotes a value it found: a short string as it is, anything else by its kind. */
@@ -79,7 +81,10 @@ const LINE_BREAK = /[\r\n\u0085\u2028\u2029]+/g;
  */
 export function fitOneLine(flag: string, value: string, max: number): { text: string; notes: string[] } {
   const notes: string[] = [];
-  const lines = value.split(LINE_BREAK).map((line) => line.trim()).filter((line) => line !== "");
+  const lines = value
+    .split(LINE_BREAK)
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
   if (lines.length > 1) notes.push(`${flag} had ${lines.length} lines: joined into one`);
   const joined = lines.join(" ");
   if (textLength(joined) <= max) return { text: joined, notes };
@@ -88,7 +93,9 @@ export function fitOneLine(flag: string, value: string, max: number): { text: st
     if (textLength(text) + textLength(segment) > max - 1) break;
     text += segment;
   }
-  notes.push(`${flag} had ${textLength(joined)} characters, more than the ${max} it may have: shortened to ${max}, ending with "…"`);
+  notes.push(
+    `${flag} had ${textLength(joined)} characters, more than the ${max} it may have: shortened to ${max}, ending with "…"`,
+  );
   return { text: `${text.trimEnd()}…`, notes };
 }
 
@@ -111,7 +118,8 @@ export function accountFlagProblem(value: string): string {
 // and a dash, then a UUID. The API's own pattern (IdentityStore UserId, 1 to 47 characters).
 // @see https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_User.html
 
-export const IDENTITY_STORE_USER_ID = /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/;
+export const IDENTITY_STORE_USER_ID =
+  /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/;
 
 export function identityStoreUserIdProblem(field: string, found: unknown): string {
   return `${field}: found ${describeFound(found)}, expected an identity store user id such as 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a (IAM Identity Center, Users, the user's "User ID"), not a user name or an email address`;
@@ -189,7 +197,9 @@ export const SECRET_ACCESS_KEY = /^[A-Za-z0-9/+]{40}$/;
 
 /** A value that is not a key id, quoted only when it is short and plain enough not to be a secret. */
 function shownKey(value: string): string {
-  return value.length <= 24 && /^[A-Za-z0-9]*$/.test(value) ? `"${value}"` : `a value of ${value.length} characters (not shown)`;
+  return value.length <= 24 && /^[A-Za-z0-9]*$/.test(value)
+    ? `"${value}"`
+    : `a value of ${value.length} characters (not shown)`;
 }
 
 /** In an incident file, a value under `accessKeys` that is not a long-term key id. */
@@ -219,7 +229,8 @@ export function accessKeyFlagProblem(value: string): string {
  * pasted where a key id goes is, as often as not, the secret key or a session token.
  */
 function keyFlagProblem(value: string, expected: string): string {
-  if (SECRET_ACCESS_KEY.test(value)) return `--access-key: found what looks like a secret access key (40 characters, not shown), ${expected}: treat the key as exposed, and clear your shell history`;
+  if (SECRET_ACCESS_KEY.test(value))
+    return `--access-key: found what looks like a secret access key (40 characters, not shown), ${expected}: treat the key as exposed, and clear your shell history`;
   const shown = shownKey(value);
   return shown.startsWith('"') ? `--access-key ${shown}: ${expected}` : `--access-key: found ${shown}, ${expected}`;
 }
@@ -231,7 +242,10 @@ export function exposedKeyFlagProblem(value: string): string {
 
 /** `review --access-key`: the key to review, long-term or temporary. */
 export function reviewedKeyFlagProblem(value: string): string {
-  return keyFlagProblem(value, "expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE");
+  return keyFlagProblem(
+    value,
+    "expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE",
+  );
 }
 
 // ---- Secret access keys in text: 40 characters of base64 with mixed case, alone. A hex digest of
@@ -249,7 +263,8 @@ export function isSecretShaped(token: string): boolean {
 // line (`--now`, `--since`, `--until`), seconds may be left out.
 // @see https://www.rfc-editor.org/rfc/rfc3339#section-5.6
 
-export const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
+export const INSTANT =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
 /** An instant that only lacks its offset: worth its own message. */
 export const INSTANT_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 export const FLAG_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -263,7 +278,10 @@ export function cutoffProblem(found: unknown): { withoutOffset: boolean; message
       message: `cutoff: found "${value}" without an offset, expected an instant such as ${value.replace(" ", "T")}${value.length === 16 ? ":00" : ""}Z: without an offset the instant depends on the reader's time zone`,
     };
   }
-  return { withoutOffset: false, message: `cutoff: found ${describeFound(found)}, expected an RFC 3339 instant with offset (2026-11-28T10:00:00Z) or at-containment` };
+  return {
+    withoutOffset: false,
+    message: `cutoff: found ${describeFound(found)}, expected an RFC 3339 instant with offset (2026-11-28T10:00:00Z) or at-containment`,
+  };
 }
 
 export function holdUntilProblem(found: unknown): string {
@@ -315,17 +333,28 @@ export const SIGNING_CERTIFICATE_ID = /^[A-Za-z0-9_]{24,128}$/;
 export const MFA_SERIAL = /^[\w+=/:,.@-]{9,256}$/;
 
 /** The kinds of credential an IAM user can hold besides its password, by the field of `keep:` that names them. */
-export const KEPT_CREDENTIAL_FIELDS = ["accessKeys", "serviceSpecificCredentials", "sshPublicKeys", "signingCertificates"] as const;
+export const KEPT_CREDENTIAL_FIELDS = [
+  "accessKeys",
+  "serviceSpecificCredentials",
+  "sshPublicKeys",
+  "signingCertificates",
+] as const;
 export type KeptCredentialField = (typeof KEPT_CREDENTIAL_FIELDS)[number];
 
 const CREDENTIAL_EXPECTED: Record<Exclude<KeptCredentialField, "accessKeys">, string> = {
-  serviceSpecificCredentials: "a service-specific credential id: ACCA followed by 16 or more of A-Z and 0-9 (aws iam list-service-specific-credentials)",
+  serviceSpecificCredentials:
+    "a service-specific credential id: ACCA followed by 16 or more of A-Z and 0-9 (aws iam list-service-specific-credentials)",
   sshPublicKeys: "an SSH public key id: APKA followed by 16 or more of A-Z and 0-9 (aws iam list-ssh-public-keys)",
-  signingCertificates: "a signing certificate id: 24 to 128 letters, digits or underscores (aws iam list-signing-certificates)",
+  signingCertificates:
+    "a signing certificate id: 24 to 128 letters, digits or underscores (aws iam list-signing-certificates)",
 };
 
 /** In an incident file, a value under `keep.serviceSpecificCredentials`, `keep.sshPublicKeys` or `keep.signingCertificates` that is not such an id. */
-export function credentialIdProblem(field: string, kind: Exclude<KeptCredentialField, "accessKeys">, value: string): string {
+export function credentialIdProblem(
+  field: string,
+  kind: Exclude<KeptCredentialField, "accessKeys">,
+  value: string,
+): string {
   if (SECRET_ACCESS_KEY.test(value)) {
     return `${field}: found what looks like a secret (40 characters, not shown), expected ${CREDENTIAL_EXPECTED[kind]}: remove the secret from the file and treat it as exposed`;
   }

@@ -51,7 +51,14 @@ export function loadIncidents(files: SourceFile[], options: LoadOptions): LoadRe
   }
   // Messages quote what they found; a secret pasted into the wrong field must not be quoted back.
   for (const error of errors) error.message = maskSecrets(error.message);
-  errors.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.code, b.code) || compareText(a.message, b.message));
+  errors.sort(
+    (a, b) =>
+      compareText(a.file, b.file) ||
+      a.line - b.line ||
+      a.col - b.col ||
+      compareText(a.code, b.code) ||
+      compareText(a.message, b.message),
+  );
   if (errors.length > 0) return { incidents: [], errors };
   return { incidents: shaped.map((f) => f.incident).sort((a, b) => compareText(a.id, b.id)), errors: [] };
 }
@@ -67,10 +74,22 @@ function loadOne(file: SourceFile, options: LoadOptions): { shaped?: ShapedFile;
     line,
     col: 1,
     code: "E_SECRET",
-    message: "this line looks like a secret access key (not shown): never commit a secret; remove it, and treat the key as exposed",
+    message:
+      "this line looks like a secret access key (not shown): never commit a secret; remove it, and treat the key as exposed",
   }));
   if (value === null || value === undefined || typeof value !== "object" || Array.isArray(value)) {
-    return { errors: [...secretErrors, { file: file.path, line: 1, col: 1, code: "E_TYPE", message: `file: found ${describeFound(value)}, expected a mapping with id, title, account, cutoff and users or roles` }] };
+    return {
+      errors: [
+        ...secretErrors,
+        {
+          file: file.path,
+          line: 1,
+          col: 1,
+          code: "E_TYPE",
+          message: `file: found ${describeFound(value)}, expected a mapping with id, title, account, cutoff and users or roles`,
+        },
+      ],
+    };
   }
   const shapeErrors = shapeDiagnostics(yaml.parsed, file.path);
   if (shapeErrors.length > 0) return { errors: [...secretErrors, ...shapeErrors] };
@@ -132,7 +151,9 @@ function normalise(raw: RawIncident, file: string): Incident {
     // AWS issues identity store ids in lowercase, and the SCP compares them with StringEquals,
     // which is case-sensitive: a pasted uppercase id would match no session.
     identityCenterUsers: (raw.identityCenterUsers ?? []).map((user) => ({ userId: user.userId.toLowerCase() })),
-    rootUsers: (raw.rootUsers ?? []).map((root) => ({ account: root.account, deleteAccessKeys: root.deleteAccessKeys === true })).sort((a, b) => compareText(a.account, b.account)),
+    rootUsers: (raw.rootUsers ?? [])
+      .map((root) => ({ account: root.account, deleteAccessKeys: root.deleteAccessKeys === true }))
+      .sort((a, b) => compareText(a.account, b.account)),
     replacementRoles,
     ...(raw.ticket !== undefined ? { ticket: raw.ticket } : {}),
     ...(raw.owner !== undefined ? { owner: raw.owner } : {}),

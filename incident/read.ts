@@ -27,7 +27,12 @@ const listFolder: ListFolder = (dir) => readdirSync(dir, { withFileTypes: true }
 /** Why a file or folder could not be read, in words as well as its code. */
 function readFailure(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  const words: Record<string, string> = { EACCES: "permission denied", EPERM: "operation not permitted", ELOOP: "too many symbolic links", EIO: "input/output error" };
+  const words: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    ELOOP: "too many symbolic links",
+    EIO: "input/output error",
+  };
   return code === undefined ? (error as Error).message : words[code] ? `${code} (${words[code]})` : code;
 }
 
@@ -46,7 +51,13 @@ export function readIncidentSources(paths: string[], cwd: string, list: ListFold
     try {
       files.push({ path: shown, text: readCapped(absolute) });
     } catch (error) {
-      errors.push({ file: shown, line: 1, col: 1, code: "E_READ", message: `cannot read the file: ${readFailure(error)}` });
+      errors.push({
+        file: shown,
+        line: 1,
+        col: 1,
+        code: "E_READ",
+        message: `cannot read the file: ${readFailure(error)}`,
+      });
     }
   };
   const walk = (dir: string) => {
@@ -56,7 +67,13 @@ export function readIncidentSources(paths: string[], cwd: string, list: ListFold
     } catch (error) {
       // An incident in a folder that cannot be read would silently not be applied.
       const shown = relative(cwd, dir) || dir;
-      errors.push({ file: shown, line: 1, col: 1, code: "E_READ", message: `cannot read the folder: ${readFailure(error)}: the incident files in it cannot be checked, and nothing is planned until they can` });
+      errors.push({
+        file: shown,
+        line: 1,
+        col: 1,
+        code: "E_READ",
+        message: `cannot read the folder: ${readFailure(error)}: the incident files in it cannot be checked, and nothing is planned until they can`,
+      });
       return;
     }
     for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
@@ -68,7 +85,7 @@ export function readIncidentSources(paths: string[], cwd: string, list: ListFold
   };
   for (const path of paths) {
     const absolute = resolve(cwd, path);
-    let stat;
+    let stat: ReturnType<typeof statSync>;
     try {
       stat = statSync(absolute);
     } catch {
@@ -100,7 +117,13 @@ function readCapped(path: string): string {
 }
 
 /** Read, then validate: what every command that takes PATH... does first. */
-export function loadIncidentPaths(paths: string[], cwd: string, now: Date, list: ListFolder = listFolder, options: Omit<LoadOptions, "now"> = {}): LoadResult {
+export function loadIncidentPaths(
+  paths: string[],
+  cwd: string,
+  now: Date,
+  list: ListFolder = listFolder,
+  options: Omit<LoadOptions, "now"> = {},
+): LoadResult {
   const read = readIncidentSources(paths, cwd, list);
   const loaded = loadIncidents(read.files, { ...options, now });
   const errors = [...read.errors, ...loaded.errors];

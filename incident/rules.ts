@@ -9,7 +9,17 @@
  * one has none.
  */
 import { computeExpiry } from "./expiry.ts";
-import { fieldName, iamNameKey, impossibleInstantProblem, KEPT_CREDENTIAL_FIELDS, principalKey, rootUserSteps, sameIamName, type FieldPath, type Locator } from "./fields.ts";
+import {
+  fieldName,
+  iamNameKey,
+  impossibleInstantProblem,
+  KEPT_CREDENTIAL_FIELDS,
+  principalKey,
+  rootUserSteps,
+  sameIamName,
+  type FieldPath,
+  type Locator,
+} from "./fields.ts";
 import { formatInstant, impossibleInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts";
 
@@ -41,14 +51,26 @@ export interface RawIncident {
     name: string;
     account?: string;
     accessKeys?: string[];
-    keep?: { accessKeys?: string[]; serviceSpecificCredentials?: string[]; sshPublicKeys?: string[]; signingCertificates?: string[]; consolePassword?: boolean };
+    keep?: {
+      accessKeys?: string[];
+      serviceSpecificCredentials?: string[];
+      sshPublicKeys?: string[];
+      signingCertificates?: string[];
+      consolePassword?: boolean;
+    };
     deactivateMfaDevices?: string[];
   }[];
   roles?: { name: string; account?: string }[];
   organization?: { scp?: boolean; rcp?: boolean };
   identityCenterUsers?: { userId: string }[];
   rootUsers?: { account: string; deleteAccessKeys?: boolean }[];
-  replacementRoles?: { name: string; trust: Trust; managedPolicyArns?: string[]; inlinePolicies?: Record<string, unknown>; maxSessionDuration?: number }[];
+  replacementRoles?: {
+    name: string;
+    trust: Trust;
+    managedPolicyArns?: string[];
+    inlinePolicies?: Record<string, unknown>;
+    maxSessionDuration?: number;
+  }[];
   ticket?: string;
   owner?: string;
 }
@@ -108,8 +130,12 @@ export const RULES = {
   E_TRUST_SERVICE: { rule: "trust.service is an AWS service principal" },
   E_TRUST_PRINCIPAL: { rule: "trust.principals are IAM principal ARNs" },
   E_POLICY_ARN: { rule: "managedPolicyArns are managed policy ARNs" },
-  E_IDENTITY_CENTER_USER_ID: { rule: "identityCenterUsers[].userId is an identity store user id, not a user name or an email address" },
-  E_CREDENTIAL_ID: { rule: "keep's service-specific credentials, SSH public keys and signing certificates are ids of their kind, never a secret" },
+  E_IDENTITY_CENTER_USER_ID: {
+    rule: "identityCenterUsers[].userId is an identity store user id, not a user name or an email address",
+  },
+  E_CREDENTIAL_ID: {
+    rule: "keep's service-specific credentials, SSH public keys and signing certificates are ids of their kind, never a secret",
+  },
   E_MFA_SERIAL: { rule: "deactivateMfaDevices are MFA serial numbers" },
 
   // ---- One file
@@ -117,14 +143,21 @@ export const RULES = {
     rule: "id is the file name without .yaml",
     file({ raw, file }, report) {
       const stem = (file.split(/[\\/]/).pop() ?? file).replace(/\.ya?ml$/i, "");
-      if (raw.id !== stem) report(["id"], `id: found "${raw.id}", expected "${stem}" (the file name without .yaml): the file name is how reviewers and guard find an incident`);
+      if (raw.id !== stem)
+        report(
+          ["id"],
+          `id: found "${raw.id}", expected "${stem}" (the file name without .yaml): the file name is how reviewers and guard find an incident`,
+        );
     },
   },
   E_CUTOFF: {
     rule: "cutoff is a real instant with offset, or at-containment",
     file({ raw }, report) {
       if (raw.cutoff !== AT_CONTAINMENT && !parseInstant(raw.cutoff)) {
-        report(["cutoff"], impossibleInstantProblem("cutoff", raw.cutoff, impossibleInstant(raw.cutoff) ?? "not a date"));
+        report(
+          ["cutoff"],
+          impossibleInstantProblem("cutoff", raw.cutoff, impossibleInstant(raw.cutoff) ?? "not a date"),
+        );
       }
     },
   },
@@ -146,20 +179,35 @@ export const RULES = {
       if (raw.holdUntil === undefined) return;
       const hold = parseInstant(raw.holdUntil);
       if (!hold) {
-        report(["holdUntil"], impossibleInstantProblem("holdUntil", raw.holdUntil, impossibleInstant(raw.holdUntil) ?? "not a date"));
+        report(
+          ["holdUntil"],
+          impossibleInstantProblem("holdUntil", raw.holdUntil, impossibleInstant(raw.holdUntil) ?? "not a date"),
+        );
         return;
       }
       const computed = computeExpiry({ ...incident, holdUntil: undefined });
       if (computed !== null && hold.getTime() < Date.parse(computed)) {
-        report(["holdUntil"], `holdUntil: found ${formatInstant(hold)}, earlier than the computed expiry ${computed}: holdUntil can only extend an incident, never shorten it`);
+        report(
+          ["holdUntil"],
+          `holdUntil: found ${formatInstant(hold)}, earlier than the computed expiry ${computed}: holdUntil can only extend an incident, never shorten it`,
+        );
       }
     },
   },
   E_NO_PRINCIPAL: {
     rule: "an incident names at least one user, role or Identity Center user",
     file({ raw }, report) {
-      if ((raw.users ?? []).length + (raw.roles ?? []).length + (raw.identityCenterUsers ?? []).length + (raw.rootUsers ?? []).length === 0) {
-        report([], "no principal: expected at least one entry under users, roles, identityCenterUsers or rootUsers; an incident without principals would change nothing");
+      if (
+        (raw.users ?? []).length +
+          (raw.roles ?? []).length +
+          (raw.identityCenterUsers ?? []).length +
+          (raw.rootUsers ?? []).length ===
+        0
+      ) {
+        report(
+          [],
+          "no principal: expected at least one entry under users, roles, identityCenterUsers or rootUsers; an incident without principals would change nothing",
+        );
       }
     },
   },
@@ -170,7 +218,11 @@ export const RULES = {
       const scp = organization?.scp === true;
       const rcp = organization?.rcp === true;
       if (organization !== undefined && !scp && !rcp) {
-        report(["organization"], "organization: neither scp nor rcp is true, so it asks for no guardrail: set scp: true, rcp: true or both, or remove organization", "key");
+        report(
+          ["organization"],
+          "organization: neither scp nor rcp is true, so it asks for no guardrail: set scp: true, rcp: true or both, or remove organization",
+          "key",
+        );
       }
       if (rcp && (raw.users ?? []).length + (raw.roles ?? []).length === 0) {
         report(
@@ -223,7 +275,11 @@ export const RULES = {
             : root.account === organization.managementAccount
               ? `account ${root.account} is the organization's management account, which no SCP restrains`
               : undefined;
-        if (why !== undefined) report(["rootUsers", i, "account"], `rootUsers[${i}].account: ${why}: cordon cannot contain its root user; only the root user can: ${rootUserSteps()}`);
+        if (why !== undefined)
+          report(
+            ["rootUsers", i, "account"],
+            `rootUsers[${i}].account: ${why}: cordon cannot contain its root user; only the root user can: ${rootUserSteps()}`,
+          );
       });
     },
   },
@@ -232,14 +288,20 @@ export const RULES = {
     files(files, report) {
       // A key belongs to one user: kept under one and listed as exposed under another, one file is wrong.
       const exposed = new Map<string, { user: string; file: string }>();
-      for (const f of files) for (const user of f.incident.users) for (const key of user.accessKeys) exposed.set(`${user.account}/${key}`, { user: user.name, file: f.file });
+      for (const f of files)
+        for (const user of f.incident.users)
+          for (const key of user.accessKeys) exposed.set(`${user.account}/${key}`, { user: user.name, file: f.file });
       for (const f of files) {
         // Positions as written: the incident's keep lists are sorted.
         (f.raw.users ?? []).forEach((user, i) => {
           (user.keep?.accessKeys ?? []).forEach((key, k) => {
             const owner = exposed.get(`${user.account ?? f.raw.account}/${key}`);
             if (owner !== undefined && owner.user.toLowerCase() !== user.name.toLowerCase()) {
-              report(f, ["users", i, "keep", "accessKeys", k], `users[${i}].keep.accessKeys[${k}]: key ${key} is listed as exposed under user "${owner.user}" in ${owner.file}: an access key belongs to exactly one user, and an exposed key is never kept`);
+              report(
+                f,
+                ["users", i, "keep", "accessKeys", k],
+                `users[${i}].keep.accessKeys[${k}]: key ${key} is listed as exposed under user "${owner.user}" in ${owner.file}: an access key belongs to exactly one user, and an exposed key is never kept`,
+              );
             }
           });
         });
@@ -253,17 +315,28 @@ export const RULES = {
           (user.keep?.[field] ?? []).forEach((id, k) => {
             const path = ["users", i, "keep", field, k];
             if (field === "accessKeys" && exposed.has(id)) {
-              report(path, `${fieldName(path)}: key ${id} is also listed under users[${i}].accessKeys as exposed: an exposed key is disabled, never kept; remove it from keep`);
+              report(
+                path,
+                `${fieldName(path)}: key ${id} is also listed under users[${i}].accessKeys as exposed: an exposed key is disabled, never kept; remove it from keep`,
+              );
             }
             const first = seen.get(id);
-            if (first !== undefined) report(path, `${fieldName(path)}: ${id} is already kept as users[${i}].keep.${field}[${first}]: keep each credential once`);
+            if (first !== undefined)
+              report(
+                path,
+                `${fieldName(path)}: ${id} is already kept as users[${i}].keep.${field}[${first}]: keep each credential once`,
+              );
             else seen.set(id, k);
           });
         }
         const devices = new Map<string, number>();
         (user.deactivateMfaDevices ?? []).forEach((serial, k) => {
           const first = devices.get(serial);
-          if (first !== undefined) report(["users", i, "deactivateMfaDevices", k], `users[${i}].deactivateMfaDevices[${k}]: ${serial} is already listed as users[${i}].deactivateMfaDevices[${first}]: list each device once`);
+          if (first !== undefined)
+            report(
+              ["users", i, "deactivateMfaDevices", k],
+              `users[${i}].deactivateMfaDevices[${k}]: ${serial} is already listed as users[${i}].deactivateMfaDevices[${first}]: list each device once`,
+            );
           else devices.set(serial, k);
         });
       });
@@ -284,21 +357,33 @@ export const RULES = {
           const key = principalKey(account, type, principal.name);
           const first = seen.get(key);
           const where = account === raw.account ? "" : ` in account ${account}`;
-          if (first !== undefined) report([`${type}s`, i, "name"], `${type}s[${i}].name: ${type} "${principal.name}"${where} is already listed as ${type}s[${first}]: list each ${type} once`);
+          if (first !== undefined)
+            report(
+              [`${type}s`, i, "name"],
+              `${type}s[${i}].name: ${type} "${principal.name}"${where} is already listed as ${type}s[${first}]: list each ${type} once`,
+            );
           else seen.set(key, i);
         });
       }
       const roots = new Map<string, number>();
       (raw.rootUsers ?? []).forEach((root, i) => {
         const first = roots.get(root.account);
-        if (first !== undefined) report(["rootUsers", i, "account"], `rootUsers[${i}].account: the root user of account ${root.account} is already listed as rootUsers[${first}]: list each root user once`);
+        if (first !== undefined)
+          report(
+            ["rootUsers", i, "account"],
+            `rootUsers[${i}].account: the root user of account ${root.account} is already listed as rootUsers[${first}]: list each root user once`,
+          );
         else roots.set(root.account, i);
       });
       const seen = new Map<string, number>();
       (raw.identityCenterUsers ?? []).forEach((user, i) => {
         const folded = user.userId.toLowerCase();
         const first = seen.get(folded);
-        if (first !== undefined) report(["identityCenterUsers", i, "userId"], `identityCenterUsers[${i}].userId: Identity Center user ${user.userId} is already listed as identityCenterUsers[${first}]: list each user once`);
+        if (first !== undefined)
+          report(
+            ["identityCenterUsers", i, "userId"],
+            `identityCenterUsers[${i}].userId: Identity Center user ${user.userId} is already listed as identityCenterUsers[${first}]: list each user once`,
+          );
         else seen.set(folded, i);
       });
     },
@@ -313,7 +398,11 @@ export const RULES = {
           const first = firstOwner.get(key);
           if (first === undefined) firstOwner.set(key, owner);
           // A key under another user is E_KEY_TWO_USERS's, under another account E_KEY_TWO_ACCOUNTS's.
-          else if (first === owner) report(["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} is listed twice for user "${user.name}"`);
+          else if (first === owner)
+            report(
+              ["users", i, "accessKeys", k],
+              `users[${i}].accessKeys[${k}]: key ${key} is listed twice for user "${user.name}"`,
+            );
         });
       });
     },
@@ -354,13 +443,18 @@ export const RULES = {
       "IAM Identity Center roles cannot carry policies: Identity Center owns them and reverts changes; remove the user's access or change the permission set in IAM Identity Center, and revoke its active sessions there",
     ),
   },
-  E_INVISIBLE_CHARACTER: { rule: "no user, role or replacement role name holds an invisible character (zero-width, bidi control, non-breaking space)" },
+  E_INVISIBLE_CHARACTER: {
+    rule: "no user, role or replacement role name holds an invisible character (zero-width, bidi control, non-breaking space)",
+  },
   E_IAM_NAME: {
     rule: "users, roles and inline policies have IAM names, and no replacement role takes a name AWS reserves",
     file({ raw }, report) {
       (raw.replacementRoles ?? []).forEach((role, i) => {
         if (role.name.startsWith(SERVICE_LINKED_PREFIX) || role.name.startsWith(SSO_PREFIX)) {
-          report(["replacementRoles", i, "name"], `replacementRoles[${i}].name "${role.name}": names starting with AWSServiceRoleFor or AWSReservedSSO_ are reserved for roles that AWS manages`);
+          report(
+            ["replacementRoles", i, "name"],
+            `replacementRoles[${i}].name "${role.name}": names starting with AWSServiceRoleFor or AWSReservedSSO_ are reserved for roles that AWS manages`,
+          );
         }
       });
     },
@@ -370,7 +464,11 @@ export const RULES = {
     file({ raw }, report) {
       // Replacement roles are created in the incident's account: a compromised role of that name
       // in another account is another role.
-      const compromised = new Set((raw.roles ?? []).filter((role) => (role.account ?? raw.account) === raw.account).map((role) => iamNameKey(role.name)));
+      const compromised = new Set(
+        (raw.roles ?? [])
+          .filter((role) => (role.account ?? raw.account) === raw.account)
+          .map((role) => iamNameKey(role.name)),
+      );
       const declared = new Map<string, number>();
       (raw.replacementRoles ?? []).forEach((role, i) => {
         const folded = iamNameKey(role.name);
@@ -381,7 +479,11 @@ export const RULES = {
           );
         }
         const first = declared.get(folded);
-        if (first !== undefined) report(["replacementRoles", i, "name"], `replacementRoles[${i}].name: "${role.name}" is already declared as replacementRoles[${first}]`);
+        if (first !== undefined)
+          report(
+            ["replacementRoles", i, "name"],
+            `replacementRoles[${i}].name: "${role.name}" is already declared as replacementRoles[${first}]`,
+          );
         else declared.set(folded, i);
       });
     },
@@ -389,7 +491,8 @@ export const RULES = {
       const declared = new Map<string, string>();
       const compromised = new Map<string, string>();
       for (const { incident } of files) {
-        for (const role of incident.roles) compromised.set(principalKey(role.account, "role", role.name), incident.file);
+        for (const role of incident.roles)
+          compromised.set(principalKey(role.account, "role", role.name), incident.file);
       }
       for (const f of files) {
         f.incident.replacementRoles.forEach((role, i) => {
@@ -398,10 +501,19 @@ export const RULES = {
           // Within one file, the file rule above has said it.
           const other = declared.get(key);
           if (other === undefined) declared.set(key, f.file);
-          else if (other !== f.file) report(f, path, `replacementRoles[${i}].name: "${role.name}" is also declared in ${other}: declare a replacement role in one incident only`);
+          else if (other !== f.file)
+            report(
+              f,
+              path,
+              `replacementRoles[${i}].name: "${role.name}" is also declared in ${other}: declare a replacement role in one incident only`,
+            );
           const compromisedIn = compromised.get(key);
           if (compromisedIn !== undefined && compromisedIn !== f.file) {
-            report(f, path, `replacementRoles[${i}].name: "${role.name}" is a compromised role in ${compromisedIn}: a replacement role must be a new, clean access path`);
+            report(
+              f,
+              path,
+              `replacementRoles[${i}].name: "${role.name}" is a compromised role in ${compromisedIn}: a replacement role must be a new, clean access path`,
+            );
           }
         });
       }
@@ -415,7 +527,8 @@ export const RULES = {
       const first = new Map<string, string>();
       for (const f of files) {
         const other = first.get(f.incident.id);
-        if (other !== undefined) report(f, ["id"], `id "${f.incident.id}" is also the id of ${other}: incident ids must be unique`);
+        if (other !== undefined)
+          report(f, ["id"], `id "${f.incident.id}" is also the id of ${other}: incident ids must be unique`);
         else first.set(f.incident.id, f.file);
       }
     },
@@ -456,8 +569,15 @@ export const RULES = {
             const owner = owners.get(`${user.account}/${key}`);
             if (owner === undefined) owners.set(`${user.account}/${key}`, { user: user.name, file: f.file });
             else if (!sameIamName(owner.user, user.name)) {
-              const where = owner.file === f.file ? `is also listed under user "${owner.user}"` : `is listed under user "${owner.user}" in ${owner.file}`;
-              report(f, ["users", i, "accessKeys", k], `users[${i}].accessKeys[${k}]: key ${key} ${where}: an access key belongs to exactly one user`);
+              const where =
+                owner.file === f.file
+                  ? `is also listed under user "${owner.user}"`
+                  : `is listed under user "${owner.user}" in ${owner.file}`;
+              report(
+                f,
+                ["users", i, "accessKeys", k],
+                `users[${i}].accessKeys[${k}]: key ${key} ${where}: an access key belongs to exactly one user`,
+              );
             }
           });
         });
@@ -477,7 +597,11 @@ export const RULES = {
         if (!first) spellings.set(key, { name, file: f.file });
         // Within one file, a second spelling is E_DUPLICATE_PRINCIPAL's.
         else if (first.name !== name && first.file !== f.file) {
-          report(f, path, `${fieldName(path)}: ${type} "${name}" is spelled "${first.name}" in ${first.file}: spell a principal the same way in every incident (IAM ignores case, but cordon's resource names do not)`);
+          report(
+            f,
+            path,
+            `${fieldName(path)}: ${type} "${name}" is spelled "${first.name}" in ${first.file}: spell a principal the same way in every incident (IAM ignores case, but cordon's resource names do not)`,
+          );
         }
       };
       for (const f of files) {

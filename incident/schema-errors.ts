@@ -53,7 +53,10 @@ export function shapeDiagnostics(yaml: ParsedYaml, file: string): Diagnostic[] {
 }
 
 /** One ajv error in cordon's words, and where it points; undefined for errors said elsewhere. */
-function reword(error: ErrorObject, yaml: ParsedYaml): { code: Code; message: string; at: FieldPath; where: "key" | "value" } | undefined {
+function reword(
+  error: ErrorObject,
+  yaml: ParsedYaml,
+): { code: Code; message: string; at: FieldPath; where: "key" | "value" } | undefined {
   const path = pointerToPath(error.instancePath);
   const field = fieldName(path);
   const found = error.data;
@@ -90,8 +93,10 @@ function reword(error: ErrorObject, yaml: ParsedYaml): { code: Code; message: st
         .join(" or ");
       const article = /^[aeiou]/.test(expected) ? "an" : "a";
       message = `${field}: found ${describeFound(found)}, expected ${article} ${expected}`;
-      if (parentKey === "account" && typeof found === "number") message += ` (quote it: account: "${yaml.source(path) ?? found}"; unquoted, YAML reads a number and drops leading zeros)`;
-      if (parentKey === "organization" && path.length === 1) message += " (such as organization: { scp: true, rcp: true })";
+      if (parentKey === "account" && typeof found === "number")
+        message += ` (quote it: account: "${yaml.source(path) ?? found}"; unquoted, YAML reads a number and drops leading zeros)`;
+      if (parentKey === "organization" && path.length === 1)
+        message += " (such as organization: { scp: true, rcp: true })";
       break;
     }
     case "pattern":
@@ -169,28 +174,59 @@ function patternMessage(path: FieldPath, field: string, found: unknown): { code:
     case "serviceSpecificCredentials":
     case "sshPublicKeys":
     case "signingCertificates":
-      return { code: "E_CREDENTIAL_ID", message: credentialIdProblem(field, parentKey, typeof found === "string" ? found : "") };
+      return {
+        code: "E_CREDENTIAL_ID",
+        message: credentialIdProblem(field, parentKey, typeof found === "string" ? found : ""),
+      };
     case "deactivateMfaDevices":
       return { code: "E_MFA_SERIAL", message: mfaSerialProblem(field, found) };
     case "name":
-      if (typeof found === "string" && invisibleCharacters(found).length > 0) return { code: "E_INVISIBLE_CHARACTER", message: invisibleNameProblem(field, found, invisibleCharacters(found)) };
+      if (typeof found === "string" && invisibleCharacters(found).length > 0)
+        return {
+          code: "E_INVISIBLE_CHARACTER",
+          message: invisibleNameProblem(field, found, invisibleCharacters(found)),
+        };
       return { code: "E_IAM_NAME", message: iamNameProblem(field, found) };
     case "service":
-      return { code: "E_TRUST_SERVICE", message: `${field}: found ${describeFound(found)}, expected an AWS service principal such as ec2.amazonaws.com` };
+      return {
+        code: "E_TRUST_SERVICE",
+        message: `${field}: found ${describeFound(found)}, expected an AWS service principal such as ec2.amazonaws.com`,
+      };
     case "repository":
-      return { code: "E_GITHUB_OIDC", message: `${field}: found ${describeFound(found)}, expected owner/name, such as example/app` };
+      return {
+        code: "E_GITHUB_OIDC",
+        message: `${field}: found ${describeFound(found)}, expected owner/name, such as example/app`,
+      };
     case "ref":
-      return { code: "E_GITHUB_OIDC", message: `${field}: found ${describeFound(found)}, expected a full ref without wildcards, such as refs/heads/main` };
+      return {
+        code: "E_GITHUB_OIDC",
+        message: `${field}: found ${describeFound(found)}, expected a full ref without wildcards, such as refs/heads/main`,
+      };
     case "environment":
-      return { code: "E_GITHUB_OIDC", message: `${field}: found ${describeFound(found)}, expected an environment name without wildcards or colons, such as prod` };
+      return {
+        code: "E_GITHUB_OIDC",
+        message: `${field}: found ${describeFound(found)}, expected an environment name without wildcards or colons, such as prod`,
+      };
     case "githubOidc":
-      return { code: "E_GITHUB_OIDC", message: `${field}: found neither ref nor environment, expected exactly one: without it any branch of the repository could assume the role` };
+      return {
+        code: "E_GITHUB_OIDC",
+        message: `${field}: found neither ref nor environment, expected exactly one: without it any branch of the repository could assume the role`,
+      };
     case "principals":
-      return { code: "E_TRUST_PRINCIPAL", message: `${field}: found ${describeFound(found)}, expected an IAM principal ARN such as arn:aws:iam::210987654321:role/builder` };
+      return {
+        code: "E_TRUST_PRINCIPAL",
+        message: `${field}: found ${describeFound(found)}, expected an IAM principal ARN such as arn:aws:iam::210987654321:role/builder`,
+      };
     case "managedPolicyArns":
-      return { code: "E_POLICY_ARN", message: `${field}: found ${describeFound(found)}, expected a managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess` };
+      return {
+        code: "E_POLICY_ARN",
+        message: `${field}: found ${describeFound(found)}, expected a managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess`,
+      };
     default:
-      return { code: "E_SCHEMA", message: `${field}: found ${describeFound(found)}, which does not match the expected format` };
+      return {
+        code: "E_SCHEMA",
+        message: `${field}: found ${describeFound(found)}, which does not match the expected format`,
+      };
   }
 }
 

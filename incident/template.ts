@@ -40,7 +40,6 @@ export interface NewIncident {
   ticket?: string;
 }
 
-
 /**
  * `<UTC date>-<slug of title>`, such as `2026-11-28-ci-key-in-public-repo`: sorts by date in the
  * folder, and says what happened without opening the file. Cut at a word within the 64 characters.
@@ -79,7 +78,10 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.
  * account when it is not `account`. Roles that AWS manages cannot carry a deny (service-linked
  * and IAM Identity Center roles): they are left out, and said.
  */
-export function rolesFromArns(arns: readonly string[], account: string): { roles: { name: string; account?: string }[]; skipped: string[] } {
+export function rolesFromArns(
+  arns: readonly string[],
+  account: string,
+): { roles: { name: string; account?: string }[]; skipped: string[] } {
   const roles = new Map<string, { name: string; account?: string }>();
   const skipped = new Set<string>();
   for (const arn of arns) {
@@ -89,7 +91,12 @@ export function rolesFromArns(arns: readonly string[], account: string): { roles
       continue;
     }
     const [, roleAccount, name] = match;
-    if (name.startsWith("AWSServiceRoleFor") || name.startsWith("AWSReservedSSO_") || arn.includes(":role/aws-service-role/") || arn.includes(":role/aws-reserved/")) {
+    if (
+      name.startsWith("AWSServiceRoleFor") ||
+      name.startsWith("AWSReservedSSO_") ||
+      arn.includes(":role/aws-service-role/") ||
+      arn.includes(":role/aws-reserved/")
+    ) {
       skipped.add(`${arn} (AWS manages it: it cannot carry a deny)`);
       continue;
     }
@@ -97,14 +104,20 @@ export function rolesFromArns(arns: readonly string[], account: string): { roles
     if (!roles.has(key)) roles.set(key, roleAccount === account ? { name } : { name, account: roleAccount });
   }
   const order = (r: { name: string; account?: string }) => `${r.account ?? ""}/${r.name}`;
-  return { roles: [...roles.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)), skipped: [...skipped].sort() };
+  return {
+    roles: [...roles.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)),
+    skipped: [...skipped].sort(),
+  };
 }
 
 /** The file text. Every value is written through `yaml`, so a title with `:` or `#` stays a title. */
 export function incidentTemplate(incident: NewIncident): string {
   const scalar = (value: string) => stringify(value, { lineWidth: 0 }).trimEnd();
   const hours = credentialLifetimeMs(incident.users.length > 0) / HOUR_MS;
-  const lifetime = incident.users.length > 0 ? `${hours} h after the cutoff (a user's session tokens live up to ${hours} h)` : `${hours} h after the cutoff (a role session lives up to ${hours} h)`;
+  const lifetime =
+    incident.users.length > 0
+      ? `${hours} h after the cutoff (a user's session tokens live up to ${hours} h)`
+      : `${hours} h after the cutoff (a role session lives up to ${hours} h)`;
   const lines = [
     `# yaml-language-server: $schema=${incident.schemaPath}`,
     `# Written by \`cordon new\` at ${formatInstant(incident.writtenAt)}. Review it in a pull request: CI runs`,
@@ -143,11 +156,17 @@ export function incidentTemplate(incident: NewIncident): string {
 
   const fromIam = new Set(incident.ownersFromIam ?? []);
   if (incident.users.length > 0) {
-    lines.push("# Users whose keys were exposed: each gets a deny policy; each listed key is disabled,", "# never deleted (a disabled key can be restored).", "users:");
+    lines.push(
+      "# Users whose keys were exposed: each gets a deny policy; each listed key is disabled,",
+      "# never deleted (a disabled key can be restored).",
+      "users:",
+    );
     for (const user of incident.users) {
       lines.push(`  - name: ${scalar(user.name)}`);
       if (user.accessKeys.length > 0) {
-        const note = user.accessKeys.some((key) => fromIam.has(key)) ? "   # owner looked up in IAM (GetAccessKeyLastUsed)" : "";
+        const note = user.accessKeys.some((key) => fromIam.has(key))
+          ? "   # owner looked up in IAM (GetAccessKeyLastUsed)"
+          : "";
         lines.push(`    accessKeys: [${user.accessKeys.join(", ")}]${note}`);
       }
       lines.push(
@@ -163,7 +182,12 @@ export function incidentTemplate(incident: NewIncident): string {
       );
     }
   } else {
-    lines.push("# Users whose keys were exposed: each gets a deny policy; each listed key is disabled.", "# users:", "#   - name: ci-deployer", "#     accessKeys: [AKIAIOSFODNN7EXAMPLE]");
+    lines.push(
+      "# Users whose keys were exposed: each gets a deny policy; each listed key is disabled.",
+      "# users:",
+      "#   - name: ci-deployer",
+      "#     accessKeys: [AKIAIOSFODNN7EXAMPLE]",
+    );
   }
   lines.push("# Roles the exposed credentials could assume: their older sessions are revoked too.");
   for (const note of incident.rolesNote ?? []) lines.push(`# ${commentText(note)}`);

@@ -8,7 +8,20 @@ export function parseInstant(text: string): Date | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /**
  * Why text of an instant's shape (INSTANT) names no real instant, such as "February 2026 has 28
@@ -19,11 +32,19 @@ export function impossibleInstant(text: string): string | undefined {
   const match = INSTANT.exec(text);
   if (!match) return undefined;
   // The pattern fixes where each part stands: 2026-11-28T10:00:00, then a fraction and the offset.
-  const [year, month, day, hour, minute, second] = [[0, 4], [5, 7], [8, 10], [11, 13], [14, 16], [17, 19]].map(([from, to]) => text.slice(from, to));
+  const [year, month, day, hour, minute, second] = [
+    [0, 4],
+    [5, 7],
+    [8, 10],
+    [11, 13],
+    [14, 16],
+    [17, 19],
+  ].map(([from, to]) => text.slice(from, to));
   const offset = match[2];
   if (+month < 1 || +month > 12) return `there is no month ${month}`;
   const days = new Date(Date.UTC(+year, +month, 0)).getUTCDate();
-  if (+day < 1 || +day > days) return +day < 1 ? `there is no day ${day}` : `${MONTHS[+month - 1]} ${year} has ${days} days`;
+  if (+day < 1 || +day > days)
+    return +day < 1 ? `there is no day ${day}` : `${MONTHS[+month - 1]} ${year} has ${days} days`;
   if (+hour > 23) return `there is no hour ${hour} (hours run from 00 to 23; midnight is 00:00 of the next day)`;
   if (+minute > 59) return `there is no minute ${minute}`;
   if (+second > 59) return `there is no second ${second} (leap seconds are not accepted)`;

@@ -123,7 +123,13 @@ export interface Incident {
 }
 
 /** Nothing kept: what a user without `keep:` keeps. */
-export const NOTHING_KEPT: Readonly<KeptCredentials> = Object.freeze({ accessKeys: [], serviceSpecificCredentials: [], sshPublicKeys: [], signingCertificates: [], consolePassword: false });
+export const NOTHING_KEPT: Readonly<KeptCredentials> = Object.freeze({
+  accessKeys: [],
+  serviceSpecificCredentials: [],
+  sshPublicKeys: [],
+  signingCertificates: [],
+  consolePassword: false,
+});
 
 /** What a user keeps ({@link NOTHING_KEPT} when the entry says nothing). */
 export function keptBy(user: Pick<IncidentUser, "keep">): KeptCredentials {

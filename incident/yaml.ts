@@ -23,30 +23,55 @@ export interface ParsedYaml {
 
 /** Parses one file; `errors` is empty exactly when `parsed` is there. */
 export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diagnostic[] } {
-  const diagnostic = (line: number, col: number, code: Diagnostic["code"], message: string): Diagnostic => ({ file: file.path, line, col, code, message });
+  const diagnostic = (line: number, col: number, code: Diagnostic["code"], message: string): Diagnostic => ({
+    file: file.path,
+    line,
+    col,
+    code,
+    message,
+  });
 
   const bytes = Buffer.byteLength(file.text, "utf8");
   if (bytes > MAX_FILE_BYTES) {
-    return { errors: [diagnostic(1, 1, "E_FILE_TOO_LARGE", `file has more than ${MAX_FILE_BYTES} bytes (64 KiB), expected a small file: an incident declares a few principals and keys`)] };
+    return {
+      errors: [
+        diagnostic(
+          1,
+          1,
+          "E_FILE_TOO_LARGE",
+          `file has more than ${MAX_FILE_BYTES} bytes (64 KiB), expected a small file: an incident declares a few principals and keys`,
+        ),
+      ],
+    };
   }
 
   const lineCounter = new LineCounter();
   // logLevel "error": the library never prints a warning of its own, which would quote the file unescaped.
   const doc = parseDocument(file.text, { lineCounter, uniqueKeys: true, prettyErrors: true, logLevel: "error" });
   // A tag is reported as a tag, even where it made the YAML fail (`!!timestamp` on a non-date).
-  const tagged = explicitTags(doc, lineCounter, file.text).map((t) => diagnostic(t.line, t.col, "E_YAML_TAG", t.message));
+  const tagged = explicitTags(doc, lineCounter, file.text).map((t) =>
+    diagnostic(t.line, t.col, "E_YAML_TAG", t.message),
+  );
   const syntax = doc.errors.filter((error) => tagged.length === 0 || error.code !== "TAG_RESOLVE_FAILED");
   if (syntax.length > 0 || tagged.length > 0) {
     return {
-      errors: syntax.map((error) => {
-        const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
-        const summary = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-        if (error.code === "DUPLICATE_KEY") {
-          const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(file.text.split(/\r?\n/)[pos.line - 1] ?? "")?.[1];
-          return diagnostic(pos.line, pos.col, "E_DUPLICATE_KEY", `duplicate field${key ? ` "${key}"` : ""}: a repeated field would silently override the first one`);
-        }
-        return diagnostic(pos.line, pos.col, "E_YAML_SYNTAX", summary);
-      }).concat(tagged).sort((x, y) => x.line - y.line || x.col - y.col),
+      errors: syntax
+        .map((error) => {
+          const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+          const summary = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+          if (error.code === "DUPLICATE_KEY") {
+            const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(file.text.split(/\r?\n/)[pos.line - 1] ?? "")?.[1];
+            return diagnostic(
+              pos.line,
+              pos.col,
+              "E_DUPLICATE_KEY",
+              `duplicate field${key ? ` "${key}"` : ""}: a repeated field would silently override the first one`,
+            );
+          }
+          return diagnostic(pos.line, pos.col, "E_YAML_SYNTAX", summary);
+        })
+        .concat(tagged)
+        .sort((x, y) => x.line - y.line || x.col - y.col),
     };
   }
 
@@ -55,7 +80,16 @@ export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diag
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     const pos = firstAlias(doc, lineCounter);
-    return { errors: [diagnostic(pos.line, pos.col, "E_ALIAS_LIMIT", `aliases expand into more than ${MAX_ALIAS_COUNT} nodes (${(error as Error).message}): write the values out`)] };
+    return {
+      errors: [
+        diagnostic(
+          pos.line,
+          pos.col,
+          "E_ALIAS_LIMIT",
+          `aliases expand into more than ${MAX_ALIAS_COUNT} nodes (${(error as Error).message}): write the values out`,
+        ),
+      ],
+    };
   }
   return { parsed: { value, locate: locator(doc, lineCounter), source: sourceOf(doc) }, errors: [] };
 }
@@ -71,7 +105,11 @@ function shownTag(tag: string): string {
  * cordon. A field's type comes from the schema, never from the file. `!!str` says only what quotes
  * say, and is read as text.
  */
-function explicitTags(doc: Document, lineCounter: LineCounter, text: string): { line: number; col: number; message: string }[] {
+function explicitTags(
+  doc: Document,
+  lineCounter: LineCounter,
+  text: string,
+): { line: number; col: number; message: string }[] {
   const found: { line: number; col: number; message: string }[] = [];
   visit(doc, {
     Node(key, node, path) {
@@ -117,7 +155,9 @@ function locator(doc: Document, lineCounter: LineCounter): Locator {
     let keyNode: unknown;
     for (const segment of path) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+        );
         if (!pair) break;
         keyNode = pair.key;
         node = pair.value;
@@ -128,7 +168,7 @@ function locator(doc: Document, lineCounter: LineCounter): Locator {
         break;
       }
     }
-    const target = (where === "key" && keyNode ? keyNode : node ?? keyNode) as Node | undefined;
+    const target = (where === "key" && keyNode ? keyNode : (node ?? keyNode)) as Node | undefined;
     const offset = target?.range?.[0] ?? 0;
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, col: pos.col };

@@ -38,14 +38,21 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 function substituted(value: unknown): Json {
   if (typeof value === "string") {
     if (!value.includes(ACCOUNT_PLACEHOLDER) && !value.includes(REPOSITORY_PLACEHOLDER)) return value;
-    const text = value.split("${").join("${!").split(ACCOUNT_PLACEHOLDER).join("${AWS::AccountId}").split(REPOSITORY_PLACEHOLDER).join(`\${${TEMPLATE.repository}}`);
+    const text = value
+      .split("${")
+      .join("${!")
+      .split(ACCOUNT_PLACEHOLDER)
+      .join("${AWS::AccountId}")
+      .split(REPOSITORY_PLACEHOLDER)
+      .join(`\${${TEMPLATE.repository}}`);
     return { "Fn::Sub": text };
   }
   if (Array.isArray(value)) return value.map(substituted);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => {
-        if (key.includes(ACCOUNT_PLACEHOLDER) || key.includes(REPOSITORY_PLACEHOLDER)) throw new Error(`a placeholder in the key ${key}: CloudFormation cannot substitute keys`);
+        if (key.includes(ACCOUNT_PLACEHOLDER) || key.includes(REPOSITORY_PLACEHOLDER))
+          throw new Error(`a placeholder in the key ${key}: CloudFormation cannot substitute keys`);
         return [key, substituted(item)];
       }),
     );
@@ -72,7 +79,9 @@ export function stackSetTemplate(description: AccountBootstrap): Record<string, 
     // trust the one already there, by its ARN.
     for (const statement of trust.Statement) {
       if (JSON.stringify(statement.Principal?.Federated) === JSON.stringify(substituted(provider.arn))) {
-        statement.Principal.Federated = { "Fn::If": [CREATE_PROVIDER, { Ref: TEMPLATE.provider }, substituted(provider.arn)] };
+        statement.Principal.Federated = {
+          "Fn::If": [CREATE_PROVIDER, { Ref: TEMPLATE.provider }, substituted(provider.arn)],
+        };
       }
     }
     resources[TEMPLATE.role(role.id)] = {
@@ -83,7 +92,9 @@ export function stackSetTemplate(description: AccountBootstrap): Record<string, 
         Description: substituted(role.description),
         MaxSessionDuration: role.maxSessionDuration,
         AssumeRolePolicyDocument: trust,
-        Policies: role.policies.filter((policy) => !policy.organizationStackOnly).map((policy) => ({ PolicyName: policy.name, PolicyDocument: substituted(policy.document) })),
+        Policies: role.policies
+          .filter((policy) => !policy.organizationStackOnly)
+          .map((policy) => ({ PolicyName: policy.name, PolicyDocument: substituted(policy.document) })),
       },
     };
     // The organization stack's policies: inline policies of their own, made only where the
@@ -92,28 +103,36 @@ export function stackSetTemplate(description: AccountBootstrap): Record<string, 
       resources[`${TEMPLATE.role(role.id)}${pascal(policy.name)}Policy`] = {
         Type: "AWS::IAM::Policy",
         Condition: IS_ORGANIZATION_STACK,
-        Properties: { PolicyName: policy.name, PolicyDocument: substituted(policy.document), Roles: [{ Ref: TEMPLATE.role(role.id) }] },
+        Properties: {
+          PolicyName: policy.name,
+          PolicyDocument: substituted(policy.document),
+          Roles: [{ Ref: TEMPLATE.role(role.id) }],
+        },
       };
     }
   }
   return {
     AWSTemplateFormatVersion: "2010-09-09",
-    Description: "cordon: the GitHub OIDC provider and the roles cordon's workflows assume in this account (npx cordon bootstrap-template; docs/setup.md)",
+    Description:
+      "cordon: the GitHub OIDC provider and the roles cordon's workflows assume in this account (npx cordon bootstrap-template; docs/setup.md)",
     Parameters: {
       [TEMPLATE.repository]: {
         Type: "String",
-        Description: "The repository that holds cordon's workflows, OWNER/NAME, spelt as GitHub spells it: the roles trust only its runs",
+        Description:
+          "The repository that holds cordon's workflows, OWNER/NAME, spelt as GitHub spells it: the roles trust only its runs",
         AllowedPattern: GITHUB_REPOSITORY.source,
       },
       [TEMPLATE.createProvider]: {
         Type: "String",
-        Description: "false where the account already has the provider token.actions.githubusercontent.com (the roles then trust it as it is)",
+        Description:
+          "false where the account already has the provider token.actions.githubusercontent.com (the roles then trust it as it is)",
         AllowedValues: ["true", "false"],
         Default: "true",
       },
       [TEMPLATE.organizationStack]: {
         Type: "String",
-        Description: "true only for the account that runs cordon's organization stack: its deployer and preview roles get the organization policies",
+        Description:
+          "true only for the account that runs cordon's organization stack: its deployer and preview roles get the organization policies",
         AllowedValues: ["true", "false"],
         Default: "false",
       },
@@ -124,7 +143,13 @@ export function stackSetTemplate(description: AccountBootstrap): Record<string, 
     },
     Resources: resources,
     Outputs: Object.fromEntries(
-      description.roles.map((role) => [`${TEMPLATE.role(role.id)}Arn`, { Description: `${role.secret}: this account's ${role.name}`, Value: { "Fn::GetAtt": [TEMPLATE.role(role.id), "Arn"] } }]),
+      description.roles.map((role) => [
+        `${TEMPLATE.role(role.id)}Arn`,
+        {
+          Description: `${role.secret}: this account's ${role.name}`,
+          Value: { "Fn::GetAtt": [TEMPLATE.role(role.id), "Arn"] },
+        },
+      ]),
     ),
   };
 }

@@ -50,13 +50,15 @@ const SCOPES: readonly Scope[] = [
   },
   {
     sid: "CordonManagedPolicies",
-    match: /^iam:(CreatePolicy|CreatePolicyVersion|DeletePolicy|DeletePolicyVersion|GetPolicy|GetPolicyVersion|ListPolicyVersions|SetDefaultPolicyVersion|TagPolicy|UntagPolicy)$/,
+    match:
+      /^iam:(CreatePolicy|CreatePolicyVersion|DeletePolicy|DeletePolicyVersion|GetPolicy|GetPolicyVersion|ListPolicyVersions|SetDefaultPolicyVersion|TagPolicy|UntagPolicy)$/,
     resource: CORDON_POLICIES,
     why: `only cordon's managed policies: they live under the path ${POLICY_PATH} (keep the deployer's own policy elsewhere)`,
   },
   {
     sid: "CordonRoles",
-    match: /^iam:(AttachRolePolicy|CreateRole|TagRole|UntagRole|UpdateAssumeRolePolicy|UpdateRole|UpdateRoleDescription)$/,
+    match:
+      /^iam:(AttachRolePolicy|CreateRole|TagRole|UntagRole|UpdateAssumeRolePolicy|UpdateRole|UpdateRoleDescription)$/,
     resource: CORDON_ROLES,
     why: `only roles under ${ROLE_PATH}, the replacement roles cordon creates: the deployer cannot change the trust of, or attach a policy to, any other role`,
   },
@@ -100,7 +102,8 @@ const SCOPES: readonly Scope[] = [
   {
     sid: "EventBridgeApiDestinationsServiceLinkedRole",
     match: /^iam:CreateServiceLinkedRole$/,
-    resource: "arn:aws:iam::*:role/aws-service-role/apidestinations.events.amazonaws.com/AWSServiceRoleForAmazonEventBridgeApiDestinations",
+    resource:
+      "arn:aws:iam::*:role/aws-service-role/apidestinations.events.amazonaws.com/AWSServiceRoleForAmazonEventBridgeApiDestinations",
     condition: { StringEquals: { "iam:AWSServiceName": "apidestinations.events.amazonaws.com" } },
     why: "the role EventBridge creates, on a first connection, to reach its secrets; no other service-linked role",
   },
@@ -178,7 +181,16 @@ const ALWAYS_DENIED: readonly (PolicyStatement & { why: string })[] = [
  * Every action that changes a role (attach, create, delete, detach, put, tag, untag, update), as
  * wildcards, so that an action IAM adds later is denied too.
  */
-const ROLE_CHANGING_ACTIONS = ["iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*", "iam:Update*"];
+const ROLE_CHANGING_ACTIONS = [
+  "iam:Attach*",
+  "iam:Create*",
+  "iam:Delete*",
+  "iam:Detach*",
+  "iam:Put*",
+  "iam:Tag*",
+  "iam:Untag*",
+  "iam:Update*",
+];
 
 /** The statement of the deploy policy that denies changing cordon's own roles. */
 export const CORDON_ROLES_DENY_SID = "NotCordonsOwnRoles";
@@ -210,11 +222,15 @@ export interface DeployPolicyOptions {
 }
 
 /** The deployer's policy from `deployPermissions` (resource type or invoke token → actions). */
-export function deployPolicy(declared: Record<string, readonly string[]>, options: DeployPolicyOptions = {}): ScopedPolicy {
+export function deployPolicy(
+  declared: Record<string, readonly string[]>,
+  options: DeployPolicyOptions = {},
+): ScopedPolicy {
   const groups = new Map<string, { scope: Scope; actions: Set<string> }>();
   for (const action of Object.values(declared).flat()) {
     const scopes = SCOPES.filter((s) => s.match.test(action));
-    if (scopes.length === 0) throw new Error(`no scope for the deploy action ${action}: add it to SCOPES in permissions/policies.ts`);
+    if (scopes.length === 0)
+      throw new Error(`no scope for the deploy action ${action}: add it to SCOPES in permissions/policies.ts`);
     for (const scope of scopes) {
       const group = groups.get(scope.sid) ?? { scope, actions: new Set<string>() };
       group.actions.add(action);
@@ -246,7 +262,10 @@ export function deployPolicy(declared: Record<string, readonly string[]>, option
         ...denies.map(({ why: _, ...statement }) => statement),
       ],
     },
-    why: Object.fromEntries([...ordered.map(({ scope }) => [scope.sid, scope.why]), ...denies.map((d) => [d.Sid, d.why])]),
+    why: Object.fromEntries([
+      ...ordered.map(({ scope }) => [scope.sid, scope.why]),
+      ...denies.map((d) => [d.Sid, d.why]),
+    ]),
   };
 }
 
@@ -260,7 +279,8 @@ export function deployPolicy(declared: Record<string, readonly string[]>, option
 const ORGANIZATION_SCOPES: readonly Scope[] = [
   {
     sid: "CordonGuardrails",
-    match: /^organizations:(AttachPolicy|CreatePolicy|DeletePolicy|DescribePolicy|DetachPolicy|ListPoliciesForTarget|ListTagsForResource|ListTargetsForPolicy|UpdatePolicy)$/,
+    match:
+      /^organizations:(AttachPolicy|CreatePolicy|DeletePolicy|DescribePolicy|DetachPolicy|ListPoliciesForTarget|ListTagsForResource|ListTargetsForPolicy|UpdatePolicy)$/,
     resource: "",
     why: "service and resource control policies only (organizations:PolicyType), and the roots, OUs and accounts they attach to: Organizations names policies by id, so cordon's own cannot be singled out; keep this role for the organization stack alone",
   },
@@ -272,7 +292,9 @@ const ORGANIZATION_SCOPES: readonly Scope[] = [
     // member accounts can be assumed), and it is a resource every IAM accepts (moto 5.2 refuses a
     // root ARN in a policy). The condition is what narrows it: the one task policy.
     resource: "*",
-    condition: { StringEquals: { "sts:TaskPolicyArn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials" } },
+    condition: {
+      StringEquals: { "sts:TaskPolicyArn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials" },
+    },
     why: "centralized root access, for an incident that asks to delete a member account's root access keys (rootUsers[].deleteAccessKeys): only with the task policy that deletes root credentials, no other root task; any member account, as AssumeRoot reaches only those",
   },
   {
@@ -300,7 +322,10 @@ export function organizationPolicy(declared: Record<string, readonly string[]>):
   const groups = new Map<string, Set<string>>();
   for (const action of Object.values(declared).flat()) {
     const scope = ORGANIZATION_SCOPES.find((s) => s.match.test(action));
-    if (scope === undefined) throw new Error(`no scope for the organization action ${action}: add it to ORGANIZATION_SCOPES in permissions/policies.ts`);
+    if (scope === undefined)
+      throw new Error(
+        `no scope for the organization action ${action}: add it to ORGANIZATION_SCOPES in permissions/policies.ts`,
+      );
     groups.set(scope.sid, (groups.get(scope.sid) ?? new Set<string>()).add(action));
   }
   const statements: PolicyStatement[] = ORGANIZATION_SCOPES.filter((scope) => groups.has(scope.sid)).map((scope) => ({
@@ -309,12 +334,20 @@ export function organizationPolicy(declared: Record<string, readonly string[]>):
     Action: [...groups.get(scope.sid)!].sort(compareText),
     Resource: scope.sid === "CordonGuardrails" ? GUARDRAIL_RESOURCES : scope.resource,
     // CreatePolicy names no existing policy: the type it creates is what can be held to SCPs and RCPs.
-    ...(scope.sid === "CordonGuardrails" ? { Condition: { StringEqualsIfExists: { "organizations:PolicyType": ["RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY"] } } } : {}),
+    ...(scope.sid === "CordonGuardrails"
+      ? {
+          Condition: {
+            StringEqualsIfExists: { "organizations:PolicyType": ["RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY"] },
+          },
+        }
+      : {}),
     ...(scope.condition !== undefined ? { Condition: scope.condition } : {}),
   }));
   return {
     document: { Version: "2012-10-17", Statement: statements },
-    why: Object.fromEntries(ORGANIZATION_SCOPES.filter((scope) => groups.has(scope.sid)).map((scope) => [scope.sid, scope.why])),
+    why: Object.fromEntries(
+      ORGANIZATION_SCOPES.filter((scope) => groups.has(scope.sid)).map((scope) => [scope.sid, scope.why]),
+    ),
   };
 }
 
@@ -325,8 +358,13 @@ export function organizationPolicy(declared: Record<string, readonly string[]>):
 export function commandsPolicy(byCommand: Record<string, readonly string[]>): ScopedPolicy {
   const actions = [...new Set(Object.values(byCommand).flat())].sort(compareText);
   return {
-    document: { Version: "2012-10-17", Statement: [{ Sid: "CordonCommandsReadOnly", Effect: "Allow", Action: actions, Resource: "*" }] },
-    why: { CordonCommandsReadOnly: `read-only, for ${Object.keys(byCommand).sort(compareText).join(", ")}: they read whatever user, role or policy is asked about` },
+    document: {
+      Version: "2012-10-17",
+      Statement: [{ Sid: "CordonCommandsReadOnly", Effect: "Allow", Action: actions, Resource: "*" }],
+    },
+    why: {
+      CordonCommandsReadOnly: `read-only, for ${Object.keys(byCommand).sort(compareText).join(", ")}: they read whatever user, role or policy is asked about`,
+    },
   };
 }
 
@@ -349,7 +387,9 @@ export function readOnlyPart(policy: ScopedPolicy, purpose: string): ScopedPolic
 /** The actions of `used` that no Allow statement of `policy` grants (conditions aside), sorted. */
 export function notGranted(used: Iterable<string>, policy: PolicyDocument): string[] {
   const granted = (action: string) =>
-    policy.Statement.some((s) => s.Effect === "Allow" && list(s.Action).some((pattern) => wildcardMatch(pattern, action, true)));
+    policy.Statement.some(
+      (s) => s.Effect === "Allow" && list(s.Action).some((pattern) => wildcardMatch(pattern, action, true)),
+    );
   return [...new Set(used)].filter((action) => !granted(action)).sort(compareText);
 }
 

@@ -121,7 +121,10 @@ function githubTrust(subjects: string[]): PolicyDocument {
         Principal: { Federated: PROVIDER_ARN },
         Action: "sts:AssumeRoleWithWebIdentity",
         Condition: {
-          StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: OIDC_AUDIENCE, ...(wildcard ? {} : { [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects }) },
+          StringEquals: {
+            [`${GITHUB_OIDC_HOST}:aud`]: OIDC_AUDIENCE,
+            ...(wildcard ? {} : { [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects }),
+          },
           ...(wildcard ? { StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: subjects } } : {}),
         },
       },
@@ -142,7 +145,10 @@ function inline(name: string, policy: ScopedPolicy, organizationStackOnly = fals
 
 /** The provider and the four roles, with `{account}` and `{repository}` left for the rendering. */
 export function accountBootstrap(policies: RolePolicies): AccountBootstrap {
-  const role = (id: RoleId, fields: Omit<RoleDescription, "id" | "name" | "path" | "maxSessionDuration">): RoleDescription => ({
+  const role = (
+    id: RoleId,
+    fields: Omit<RoleDescription, "id" | "name" | "path" | "maxSessionDuration">,
+  ): RoleDescription => ({
     id,
     name: ROLE_NAMES[id],
     path: ROLE_PATH,
@@ -155,13 +161,19 @@ export function accountBootstrap(policies: RolePolicies): AccountBootstrap {
       role("deployer", {
         description: `cordon: runs pulumi up for ${REPOSITORY_PLACEHOLDER} (GitHub environment ${ENVIRONMENTS.apply}); cannot change its own rights`,
         trust: githubTrust([subject.environment(ENVIRONMENTS.apply)]),
-        policies: [inline("cordon-deploy", policies.deploy), inline("cordon-organization", policies.organization, true)],
+        policies: [
+          inline("cordon-deploy", policies.deploy),
+          inline("cordon-organization", policies.organization, true),
+        ],
         secret: "CORDON_AWS_ROLE_ARN_TEMPLATE",
       }),
       role("preview", {
         description: `cordon: runs pulumi preview for the pull requests and merge queue of ${REPOSITORY_PLACEHOLDER}; reads only`,
         trust: githubTrust([subject.pullRequest, subject.mergeQueue]),
-        policies: [inline("cordon-preview", policies.preview), inline("cordon-preview-organization", policies.previewOrganization, true)],
+        policies: [
+          inline("cordon-preview", policies.preview),
+          inline("cordon-preview-organization", policies.previewOrganization, true),
+        ],
         secret: "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE",
       }),
       role("verify", {
@@ -194,23 +206,40 @@ export interface BootstrapTarget {
  * in the organization stack's account.
  */
 export function bootstrapFor(description: AccountBootstrap, target: BootstrapTarget): AccountBootstrap {
-  const filled = fill(description, { [ACCOUNT_PLACEHOLDER]: target.account, [REPOSITORY_PLACEHOLDER]: target.repository });
-  return { ...filled, roles: filled.roles.map((role) => ({ ...role, policies: role.policies.filter((p) => target.organizationStack || !p.organizationStackOnly) })) };
+  const filled = fill(description, {
+    [ACCOUNT_PLACEHOLDER]: target.account,
+    [REPOSITORY_PLACEHOLDER]: target.repository,
+  });
+  return {
+    ...filled,
+    roles: filled.roles.map((role) => ({
+      ...role,
+      policies: role.policies.filter((p) => target.organizationStack || !p.organizationStackOnly),
+    })),
+  };
 }
 
 /** Every string of `value` with each placeholder replaced by its value. */
 export function fill<T>(value: T, values: Record<string, string>): T {
-  if (typeof value === "string") return Object.entries(values).reduce((text, [mark, by]) => text.split(mark).join(by), value as string) as T;
+  if (typeof value === "string")
+    return Object.entries(values).reduce((text, [mark, by]) => text.split(mark).join(by), value as string) as T;
   if (Array.isArray(value)) return value.map((item) => fill(item, values)) as T;
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [fill(key, values), fill(item, values)])) as T;
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [fill(key, values), fill(item, values)])) as T;
   return value;
 }
 
 /** The configuration problems of a bootstrap target, one line each (empty when it is valid). */
-export function targetProblems(target: { account?: unknown; repository?: unknown; organizationStack?: unknown }): string[] {
+export function targetProblems(target: {
+  account?: unknown;
+  repository?: unknown;
+  organizationStack?: unknown;
+}): string[] {
   const problems: string[] = [];
   if (typeof target.account !== "string" || !ACCOUNT_ID.test(target.account)) {
-    problems.push(`cordon:account: found ${JSON.stringify(target.account ?? null)}, expected the 12-digit AWS account this stack bootstraps, quoted ("123456789012")`);
+    problems.push(
+      `cordon:account: found ${JSON.stringify(target.account ?? null)}, expected the 12-digit AWS account this stack bootstraps, quoted ("123456789012")`,
+    );
   }
   if (typeof target.repository !== "string" || !GITHUB_REPOSITORY.test(target.repository)) {
     problems.push(
@@ -218,7 +247,9 @@ export function targetProblems(target: { account?: unknown; repository?: unknown
     );
   }
   if (target.organizationStack !== undefined && typeof target.organizationStack !== "boolean") {
-    problems.push(`cordon:organizationStack: found ${JSON.stringify(target.organizationStack)}, expected true (this account runs the organization stack) or false`);
+    problems.push(
+      `cordon:organizationStack: found ${JSON.stringify(target.organizationStack)}, expected true (this account runs the organization stack) or false`,
+    );
   }
   return problems;
 }

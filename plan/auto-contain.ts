@@ -81,7 +81,9 @@ export interface AutoContainPlan {
 /** The plan for `account`, dispatching to `repository` (`owner/name`). */
 export function autoContainPlan(options: { account: string; repository: string }): AutoContainPlan {
   if (!GITHUB_REPOSITORY.test(options.repository)) {
-    throw new Error(`cordon:autoContainRepository: found ${JSON.stringify(options.repository)}, expected the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)`);
+    throw new Error(
+      `cordon:autoContainRepository: found ${JSON.stringify(options.repository)}, expected the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)`,
+    );
   }
   const destinationName = `${AUTO_CONTAIN_PREFIX}github-dispatch`;
   return {
@@ -105,7 +107,11 @@ export function autoContainPlan(options: { account: string; repository: string }
     // there); an event naming several keys dispatches the first only. The event's account is the
     // key's: the contain workflow asks IAM about the key with that account's role (IAM answers
     // GetAccessKeyLastUsed only in the key's own account).
-    inputPaths: { accessKey: "$.detail.affectedEntities[0].entityValue", account: "$.account", eventTypeCode: "$.detail.eventTypeCode" },
+    inputPaths: {
+      accessKey: "$.detail.affectedEntities[0].entityValue",
+      account: "$.account",
+      eventTypeCode: "$.detail.eventTypeCode",
+    },
     // Placeholders outside quotes: EventBridge writes each value as a JSON string, escaped.
     inputTemplate: `{"event_type": "${DISPATCH_EVENT_TYPE}", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}`,
     roleName: `${AUTO_CONTAIN_PREFIX}invoke`,

@@ -19,7 +19,12 @@ import { recordedFor } from "./policies.ts";
 import type { AccessKeyPlan, ContainmentInstants, Plan } from "./plan.ts";
 
 /** The kinds of credential IAM lists for a user, besides its password. */
-export const CREDENTIAL_KINDS = ["access-key", "service-specific-credential", "ssh-public-key", "signing-certificate"] as const;
+export const CREDENTIAL_KINDS = [
+  "access-key",
+  "service-specific-credential",
+  "ssh-public-key",
+  "signing-certificate",
+] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 /** The field of `keep:` that names each kind. */
@@ -159,12 +164,31 @@ const userKey = (account: string, user: string) => `${account}\u0000${user.toLow
 /** The fate of every credential of every user the incidents name. */
 export function credentialPlan(incidents: readonly Incident[], options: CredentialPlanOptions = {}): CredentialPlan {
   const inAccount = (account: string) => options.account === undefined || account === options.account;
-  const listings = new Map((options.listings ?? []).map((listing) => [userKey(listing.account, listing.user), listing]));
-  const users = new Map<string, { account: string; user: string; incidents: Incident[]; kept: KeptCredentials[]; exposed: Set<string>; devices: Set<string> }>();
+  const listings = new Map(
+    (options.listings ?? []).map((listing) => [userKey(listing.account, listing.user), listing]),
+  );
+  const users = new Map<
+    string,
+    {
+      account: string;
+      user: string;
+      incidents: Incident[];
+      kept: KeptCredentials[];
+      exposed: Set<string>;
+      devices: Set<string>;
+    }
+  >();
   for (const incident of [...incidents].sort(byKey((i) => i.id))) {
     for (const user of incident.users.filter((u) => inAccount(u.account))) {
       const key = userKey(user.account, user.name);
-      const entry = users.get(key) ?? { account: user.account, user: user.name, incidents: [], kept: [], exposed: new Set<string>(), devices: new Set<string>() };
+      const entry = users.get(key) ?? {
+        account: user.account,
+        user: user.name,
+        incidents: [],
+        kept: [],
+        exposed: new Set<string>(),
+        devices: new Set<string>(),
+      };
       entry.incidents.push(incident);
       entry.kept.push(keptBy(user));
       for (const id of user.accessKeys) entry.exposed.add(id);
@@ -181,14 +205,23 @@ export function credentialPlan(incidents: readonly Incident[], options: Credenti
 
 /** What all of `kept` keep, but never an exposed key. */
 function intersect(kept: KeptCredentials[], exposed: ReadonlySet<string>): KeptCredentials {
-  const all = (field: KeptCredentialField) => kept.map((k) => new Set(k[field])).reduce((a, b) => new Set([...a].filter((id) => b.has(id))));
-  const out = Object.fromEntries(KEPT_CREDENTIAL_FIELDS.map((field) => [field, [...all(field)].filter((id) => !exposed.has(id)).sort(compareText)])) as Omit<KeptCredentials, "consolePassword">;
+  const all = (field: KeptCredentialField) => {
+    let common = new Set(kept[0][field]);
+    for (const k of kept.slice(1)) common = new Set(k[field].filter((id) => common.has(id)));
+    return common;
+  };
+  const out = Object.fromEntries(
+    KEPT_CREDENTIAL_FIELDS.map((field) => [field, [...all(field)].filter((id) => !exposed.has(id)).sort(compareText)]),
+  ) as Omit<KeptCredentials, "consolePassword">;
   return { ...out, consolePassword: kept.every((k) => k.consolePassword) };
 }
 
 /** The earliest instant among the incidents' cutoffs that is known; null when none is. */
 function earliestCutoff(incidents: Incident[], containment: ContainmentInstants): number | null {
-  const instants = incidents.map((i) => (i.cutoff === AT_CONTAINMENT ? recordedFor(containment, i.id) : i.cutoff)).filter((c): c is string => c !== undefined).map((c) => Date.parse(c));
+  const instants = incidents
+    .map((i) => (i.cutoff === AT_CONTAINMENT ? recordedFor(containment, i.id) : i.cutoff))
+    .filter((c): c is string => c !== undefined)
+    .map((c) => Date.parse(c));
   return instants.length === 0 ? null : Math.min(...instants);
 }
 
@@ -206,11 +239,26 @@ function userPlan(
     ...[...entry.exposed].map((id) => ({ kind: "access-key" as const, id })),
     ...CREDENTIAL_KINDS.flatMap((kind) => keep[KEEP_FIELD[kind]].map((id) => ({ kind, id }))),
   ];
-  const base = (kind: CredentialKind, id: string) => ({ account, user, kind, id, exposed: kind === "access-key" && entry.exposed.has(id), incidents });
+  const base = (kind: CredentialKind, id: string) => ({
+    account,
+    user,
+    kind,
+    id,
+    exposed: kind === "access-key" && entry.exposed.has(id),
+    incidents,
+  });
 
   let credentials: CredentialEntry[];
   if (listing === undefined) {
-    credentials = named.map(({ kind, id }) => ({ ...base(kind, id), status: null, fate: isKept(kind, id) ? "kept" : "at-up", createdAt: null, service: null, resourceName: null, importId: null }));
+    credentials = named.map(({ kind, id }) => ({
+      ...base(kind, id),
+      status: null,
+      fate: isKept(kind, id) ? "kept" : "at-up",
+      createdAt: null,
+      service: null,
+      resourceName: null,
+      importId: null,
+    }));
   } else {
     const listed = listing.credentials.map((credential): CredentialEntry => {
       const fate: CredentialFate = isKept(credential.kind, credential.id)
@@ -234,7 +282,17 @@ function userPlan(
     const seen = new Set(listing.credentials.map((c) => `${c.kind}/${c.id}`));
     const gone = named
       .filter(({ kind, id }) => !seen.has(`${kind}/${id}`))
-      .map(({ kind, id }): CredentialEntry => ({ ...base(kind, id), status: null, fate: "gone", createdAt: null, service: null, resourceName: null, importId: null }));
+      .map(
+        ({ kind, id }): CredentialEntry => ({
+          ...base(kind, id),
+          status: null,
+          fate: "gone",
+          createdAt: null,
+          service: null,
+          resourceName: null,
+          importId: null,
+        }),
+      );
     credentials = [...listed, ...gone];
   }
   const unique = new Map(credentials.map((c) => [`${c.kind}/${c.id}`, c]));
@@ -244,7 +302,11 @@ function userPlan(
       ? { state: "unknown", fate: keep.consolePassword ? "kept-if-present" : "delete-if-present", createdAt: null }
       : listing.loginProfile === null
         ? { state: "absent", fate: "none", createdAt: null }
-        : { state: "present", fate: keep.consolePassword ? "kept" : "delete", createdAt: listing.loginProfile.createdAt };
+        : {
+            state: "present",
+            fate: keep.consolePassword ? "kept" : "delete",
+            createdAt: listing.loginProfile.createdAt,
+          };
 
   const asked = entry.devices;
   const mfaDevices: MfaDevicePlan[] =
@@ -254,9 +316,16 @@ function userPlan(
           ...listing.mfaDevices.map((device): MfaDevicePlan => {
             const enabled = device.enabledAt === null ? undefined : Date.parse(device.enabledAt);
             const afterCutoff = enabled === undefined || cutoff === null ? null : enabled > cutoff;
-            return { serial: device.serial, enabledAt: device.enabledAt, afterCutoff, fate: asked.has(device.serial) ? "deactivate" : afterCutoff === true ? "report" : "none" };
+            return {
+              serial: device.serial,
+              enabledAt: device.enabledAt,
+              afterCutoff,
+              fate: asked.has(device.serial) ? "deactivate" : afterCutoff === true ? "report" : "none",
+            };
           }),
-          ...[...asked].filter((serial) => !listing.mfaDevices.some((d) => d.serial === serial)).map((serial) => ({ serial, enabledAt: null, afterCutoff: null, fate: "gone" as const })),
+          ...[...asked]
+            .filter((serial) => !listing.mfaDevices.some((d) => d.serial === serial))
+            .map((serial) => ({ serial, enabledAt: null, afterCutoff: null, fate: "gone" as const })),
         ];
 
   return {
@@ -269,7 +338,9 @@ function userPlan(
     credentials: [...unique.values()].sort(byKey((c) => `${CREDENTIAL_KINDS.indexOf(c.kind)}/${c.id}`)),
     consolePassword,
     mfaDevices: mfaDevices.sort(byKey((d) => d.serial)),
-    quarantinePolicies: (listing?.attachedPolicies ?? []).filter((name) => QUARANTINE_POLICY.test(name)).sort(compareText),
+    quarantinePolicies: (listing?.attachedPolicies ?? [])
+      .filter((name) => QUARANTINE_POLICY.test(name))
+      .sort(compareText),
   };
 }
 
@@ -325,26 +396,58 @@ export interface DisabledCredentialPlan {
  * other access key the listing found, one resource per key) and every other credential, one each.
  * Sorted by resource name.
  */
-export function credentialsToDisable(plan: Pick<Plan, "accessKeys">, credentials: CredentialPlan): { accessKeys: AccessKeyPlan[]; others: DisabledCredentialPlan[] } {
+export function credentialsToDisable(
+  plan: Pick<Plan, "accessKeys">,
+  credentials: CredentialPlan,
+): { accessKeys: AccessKeyPlan[]; others: DisabledCredentialPlan[] } {
   const keys = new Map(plan.accessKeys.map((key) => [key.resourceName, key]));
   const others: DisabledCredentialPlan[] = [];
   for (const entry of credentials.users.flatMap((u) => u.credentials)) {
     if (entry.resourceName === null || entry.importId === null) continue;
     if (entry.kind === "access-key") {
       if (!keys.has(entry.resourceName)) {
-        keys.set(entry.resourceName, { account: entry.account, user: entry.user, accessKeyId: entry.id, status: "Inactive", incidents: entry.incidents, resourceName: entry.resourceName });
+        keys.set(entry.resourceName, {
+          account: entry.account,
+          user: entry.user,
+          accessKeyId: entry.id,
+          status: "Inactive",
+          incidents: entry.incidents,
+          resourceName: entry.resourceName,
+        });
       }
       continue;
     }
-    others.push({ account: entry.account, user: entry.user, kind: entry.kind, id: entry.id, status: "Inactive", service: entry.service, importId: entry.importId, resourceName: entry.resourceName, incidents: entry.incidents });
+    others.push({
+      account: entry.account,
+      user: entry.user,
+      kind: entry.kind,
+      id: entry.id,
+      status: "Inactive",
+      service: entry.service,
+      importId: entry.importId,
+      resourceName: entry.resourceName,
+      incidents: entry.incidents,
+    });
   }
-  return { accessKeys: [...keys.values()].sort(byKey((k) => k.resourceName)), others: others.sort(byKey((c) => c.resourceName)) };
+  return {
+    accessKeys: [...keys.values()].sort(byKey((k) => k.resourceName)),
+    others: others.sort(byKey((c) => c.resourceName)),
+  };
 }
 
 /** The users whose console password `pulumi up` deletes, and the MFA devices it deactivates. */
-export function irreversibleActions(credentials: CredentialPlan): { deleteConsolePasswords: { account: string; user: string }[]; deactivateMfaDevices: { account: string; user: string; serial: string }[] } {
+export function irreversibleActions(credentials: CredentialPlan): {
+  deleteConsolePasswords: { account: string; user: string }[];
+  deactivateMfaDevices: { account: string; user: string; serial: string }[];
+} {
   return {
-    deleteConsolePasswords: credentials.users.filter((u) => u.consolePassword.fate === "delete").map(({ account, user }) => ({ account, user })),
-    deactivateMfaDevices: credentials.users.flatMap((u) => u.mfaDevices.filter((d) => d.fate === "deactivate").map((d) => ({ account: u.account, user: u.user, serial: d.serial }))),
+    deleteConsolePasswords: credentials.users
+      .filter((u) => u.consolePassword.fate === "delete")
+      .map(({ account, user }) => ({ account, user })),
+    deactivateMfaDevices: credentials.users.flatMap((u) =>
+      u.mfaDevices
+        .filter((d) => d.fate === "deactivate")
+        .map((d) => ({ account: u.account, user: u.user, serial: d.serial })),
+    ),
   };
 }

@@ -15,7 +15,10 @@ export function lifetimeMs(incident: Pick<PlannedIncident, "principals">): numbe
 }
 
 /** The expiry of an at-containment incident once `pulumi up` has recorded its instant, `containedAt`. */
-export function expiryOnceContained(incident: Pick<PlannedIncident, "principals" | "holdUntil">, containedAt: string): string | null {
+export function expiryOnceContained(
+  incident: Pick<PlannedIncident, "principals" | "holdUntil">,
+  containedAt: string,
+): string | null {
   return expiryAfter(containedAt, namesUser(incident), incident.holdUntil);
 }
 
@@ -61,7 +64,12 @@ export interface IncidentStatus {
   organization: { scp: boolean; rcp: boolean };
 }
 
-export function incidentStatuses(incidents: Incident[], now: Date, containment: ContainmentInstants = {}, goneAccessKeys: readonly string[] = []): IncidentStatus[] {
+export function incidentStatuses(
+  incidents: Incident[],
+  now: Date,
+  containment: ContainmentInstants = {},
+  goneAccessKeys: readonly string[] = [],
+): IncidentStatus[] {
   return buildPlan(incidents, { containment, goneAccessKeys }).incidents.map((planned) => {
     const left = timeLeftMs(planned, now);
     return {

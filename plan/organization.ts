@@ -9,7 +9,17 @@
 import { ACCOUNT_ID, iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
-import { containmentPlaceholder, fillContainment, fnv1a, pendingPlaceholders, recordedFor, sidPart, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "./policies.ts";
+import {
+  containmentPlaceholder,
+  fillContainment,
+  fnv1a,
+  pendingPlaceholders,
+  recordedFor,
+  sidPart,
+  TOKEN_ISSUE_TIME,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "./policies.ts";
 
 export type GuardrailKind = "scp" | "rcp";
 
@@ -109,22 +119,40 @@ export interface OrganizationPlan {
 export function parseOrganizationConfig(value: unknown): { config?: OrganizationConfig; problems: string[] } {
   const problems: string[] = [];
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return { problems: [`cordon:organization: expected a mapping such as { targets: [r-abcd], managementAccount: "123456789012" }, found ${JSON.stringify(value ?? null)}`] };
+    return {
+      problems: [
+        `cordon:organization: expected a mapping such as { targets: [r-abcd], managementAccount: "123456789012" }, found ${JSON.stringify(value ?? null)}`,
+      ],
+    };
   }
   const { targets, managementAccount, ...rest } = value as Record<string, unknown>;
-  for (const key of Object.keys(rest).sort(compareText)) problems.push(`cordon:organization: unknown field ${JSON.stringify(key)}, expected targets and managementAccount`);
+  for (const key of Object.keys(rest).sort(compareText))
+    problems.push(`cordon:organization: unknown field ${JSON.stringify(key)}, expected targets and managementAccount`);
   if (!Array.isArray(targets) || targets.length === 0) {
-    problems.push(`cordon:organization.targets: expected a list of at least one root (r-…), organizational unit (ou-…-…) or account id, found ${JSON.stringify(targets ?? null)}`);
+    problems.push(
+      `cordon:organization.targets: expected a list of at least one root (r-…), organizational unit (ou-…-…) or account id, found ${JSON.stringify(targets ?? null)}`,
+    );
   } else {
     targets.forEach((target, i) => {
-      if (typeof target !== "string" || !TARGET_ID.test(target)) problems.push(`cordon:organization.targets[${i}]: expected a root (r-…), organizational unit (ou-…-…) or 12-digit account id, found ${JSON.stringify(target)}`);
+      if (typeof target !== "string" || !TARGET_ID.test(target))
+        problems.push(
+          `cordon:organization.targets[${i}]: expected a root (r-…), organizational unit (ou-…-…) or 12-digit account id, found ${JSON.stringify(target)}`,
+        );
     });
   }
   if (typeof managementAccount !== "string" || !ACCOUNT_ID.test(managementAccount)) {
-    problems.push(`cordon:organization.managementAccount: expected the organization's management account, 12 digits, quoted, found ${JSON.stringify(managementAccount ?? null)}`);
+    problems.push(
+      `cordon:organization.managementAccount: expected the organization's management account, 12 digits, quoted, found ${JSON.stringify(managementAccount ?? null)}`,
+    );
   }
   if (problems.length > 0) return { problems };
-  return { config: { targets: [...new Set(targets as string[])].sort(compareText), managementAccount: managementAccount as string }, problems };
+  return {
+    config: {
+      targets: [...new Set(targets as string[])].sort(compareText),
+      managementAccount: managementAccount as string,
+    },
+    problems,
+  };
 }
 
 /**
@@ -225,21 +253,36 @@ interface Candidate {
  * statements packed into as few documents as fit (first fit, largest first), each named after the
  * ids of its statements.
  */
-export function organizationPlan(incidents: Incident[], config: OrganizationConfig, containment: Record<string, string> = {}, uncontained: readonly string[] = []): OrganizationPlan {
+export function organizationPlan(
+  incidents: Incident[],
+  config: OrganizationConfig,
+  containment: Record<string, string> = {},
+  uncontained: readonly string[] = [],
+): OrganizationPlan {
   const sorted = [...incidents].sort(byKey((i) => i.id));
   const policies: OrganizationPolicyPlan[] = [];
   for (const kind of ["scp", "rcp"] as const) {
-    const candidates = sorted.filter((incident) => incident.organization[kind]).flatMap((incident) => statementsOf(kind, incident, config, containment, uncontained));
+    const candidates = sorted
+      .filter((incident) => incident.organization[kind])
+      .flatMap((incident) => statementsOf(kind, incident, config, containment, uncontained));
     policies.push(...pack(candidates).map((statements) => documentOf(kind, statements, config.targets, containment)));
   }
 
   const exclusions = new Map<string, OrganizationExclusion>();
   if (config.managementAccount !== null) {
     for (const incident of sorted.filter((i) => i.organization.scp)) {
-      for (const [type, list] of [["user", incident.users], ["role", incident.roles]] as const) {
+      for (const [type, list] of [
+        ["user", incident.users],
+        ["role", incident.roles],
+      ] as const) {
         for (const principal of list.filter((p) => p.account === config.managementAccount)) {
           const key = principalKey(principal.account, type, principal.name);
-          const entry = exclusions.get(key) ?? { account: principal.account, principal: { type, name: principal.name }, incidents: [], reason: "management-account" as const };
+          const entry = exclusions.get(key) ?? {
+            account: principal.account,
+            principal: { type, name: principal.name },
+            incidents: [],
+            reason: "management-account" as const,
+          };
           entry.incidents.push(incident.id);
           exclusions.set(key, entry);
         }
@@ -257,21 +300,46 @@ export function organizationPlan(incidents: Incident[], config: OrganizationConf
  * instant cannot be had yet (`uncontained`: the safe side, until it can).
  */
 function deniesAll(incident: Incident, containment: Record<string, string>, uncontained: readonly string[]): boolean {
-  return incident.mode === "deny-all" || (incident.cutoff === AT_CONTAINMENT && recordedFor(containment, incident.id) === undefined && uncontained.includes(incident.id));
+  return (
+    incident.mode === "deny-all" ||
+    (incident.cutoff === AT_CONTAINMENT &&
+      recordedFor(containment, incident.id) === undefined &&
+      uncontained.includes(incident.id))
+  );
 }
 
 /** The condition of the incident's mode: nothing when it denies everything, `aws:TokenIssueTime` before the cutoff otherwise. */
-function modeCondition(incident: Incident, containment: Record<string, string>, uncontained: readonly string[]): Record<string, Record<string, string>> {
+function modeCondition(
+  incident: Incident,
+  containment: Record<string, string>,
+  uncontained: readonly string[],
+): Record<string, Record<string, string>> {
   if (deniesAll(incident, containment, uncontained)) return {};
-  const cutoff = incident.cutoff === AT_CONTAINMENT ? (recordedFor(containment, incident.id) ?? containmentPlaceholder(incident.id)) : incident.cutoff;
+  const cutoff =
+    incident.cutoff === AT_CONTAINMENT
+      ? (recordedFor(containment, incident.id) ?? containmentPlaceholder(incident.id))
+      : incident.cutoff;
   return { DateLessThan: { [TOKEN_ISSUE_TIME]: cutoff } };
 }
 
-function statementsOf(kind: GuardrailKind, incident: Incident, config: OrganizationConfig, containment: Record<string, string>, uncontained: readonly string[]): Candidate[] {
-  const verb = incident.mode === "deny-all" ? "DenyAll" : deniesAll(incident, containment, uncontained) ? "DenyUntilContained" : "Revoke";
+function statementsOf(
+  kind: GuardrailKind,
+  incident: Incident,
+  config: OrganizationConfig,
+  containment: Record<string, string>,
+  uncontained: readonly string[],
+): Candidate[] {
+  const verb =
+    incident.mode === "deny-all"
+      ? "DenyAll"
+      : deniesAll(incident, containment, uncontained)
+        ? "DenyUntilContained"
+        : "Revoke";
   const mode = modeCondition(incident, containment, uncontained);
   const base: PolicyStatement =
-    kind === "scp" ? { Effect: "Deny", Action: "*", Resource: "*" } : { Effect: "Deny", Principal: "*", Action: [...RCP_ACTIONS], Resource: "*" };
+    kind === "scp"
+      ? { Effect: "Deny", Action: "*", Resource: "*" }
+      : { Effect: "Deny", Principal: "*", Action: [...RCP_ACTIONS], Resource: "*" };
   // SCPs do not reach the management account; RCPs protect member accounts' resources from any
   // principal, the management account's included.
   const reached = (account: string) => kind === "rcp" || account !== config.managementAccount;
@@ -282,8 +350,16 @@ function statementsOf(kind: GuardrailKind, incident: Incident, config: Organizat
     const unique = [...new Set(values)].sort(compareText);
     if (unique.length === 0) return;
     const make = (suffix: string, chunk: string[]): Candidate => {
-      const statement: PolicyStatement = { Sid: `${name}${suffix}`, ...base, Condition: { ...condition(chunk), ...mode } };
-      return { incident: incident.id, statement, size: guardrailSize({ Version: "2012-10-17", Statement: [statement] }) - DOCUMENT_OVERHEAD };
+      const statement: PolicyStatement = {
+        Sid: `${name}${suffix}`,
+        ...base,
+        Condition: { ...condition(chunk), ...mode },
+      };
+      return {
+        incident: incident.id,
+        statement,
+        size: guardrailSize({ Version: "2012-10-17", Statement: [statement] }) - DOCUMENT_OVERHEAD,
+      };
     };
     const whole = make("", unique);
     if (whole.size + DOCUMENT_OVERHEAD <= GUARDRAIL_MAX_CHARACTERS) {
@@ -306,7 +382,11 @@ function statementsOf(kind: GuardrailKind, incident: Incident, config: Organizat
   const roles = incident.roles.filter((r) => reached(r.account));
   const arns = roles.map((r) => roleArn(r.account, r.name));
   add(`Cordon${verb}${sid}`, arns, (chunk) => ({ StringEqualsIgnoreCase: { [PRINCIPAL_ARN_KEY]: chunk } }));
-  add(`Cordon${verb}Path${sid}`, roles.map((r) => rolePathPattern(r.account, r.name)), (chunk) => ({ ArnLike: { [PRINCIPAL_ARN_KEY]: chunk } }));
+  add(
+    `Cordon${verb}Path${sid}`,
+    roles.map((r) => rolePathPattern(r.account, r.name)),
+    (chunk) => ({ ArnLike: { [PRINCIPAL_ARN_KEY]: chunk } }),
+  );
   // Users by name within their account: one statement per account, or a name would match there too.
   const users = incident.users.filter((u) => reached(u.account));
   for (const account of [...new Set(users.map((u) => u.account))].sort(compareText)) {
@@ -318,14 +398,26 @@ function statementsOf(kind: GuardrailKind, incident: Incident, config: Organizat
   }
   if (kind === "scp") {
     const ids = incident.identityCenterUsers.map((u) => u.userId);
-    add(`Cordon${verb}IdentityCenter${sid}`, ids, (chunk) => ({ StringEquals: { [IDENTITY_STORE_USER_ID_KEY]: chunk } }));
+    add(`Cordon${verb}IdentityCenter${sid}`, ids, (chunk) => ({
+      StringEquals: { [IDENTITY_STORE_USER_ID_KEY]: chunk },
+    }));
     // A root user's requests are signed with its password's session or its long-term access keys,
     // which no cutoff can tell apart: the SCP denies it every action, whatever the mode, until the
     // file is removed. The management account's root is out of any SCP's reach (validate refuses it).
-    const roots = (incident.rootUsers ?? []).filter((root) => root.account !== config.managementAccount).map((root) => rootUserArn(root.account));
+    const roots = (incident.rootUsers ?? [])
+      .filter((root) => root.account !== config.managementAccount)
+      .map((root) => rootUserArn(root.account));
     const statement = (values: string[]): Candidate => {
-      const made: PolicyStatement = { Sid: `CordonDenyRootUser${sid}`, ...base, Condition: { ArnEquals: { [PRINCIPAL_ARN_KEY]: values } } };
-      return { incident: incident.id, statement: made, size: guardrailSize({ Version: "2012-10-17", Statement: [made] }) - DOCUMENT_OVERHEAD };
+      const made: PolicyStatement = {
+        Sid: `CordonDenyRootUser${sid}`,
+        ...base,
+        Condition: { ArnEquals: { [PRINCIPAL_ARN_KEY]: values } },
+      };
+      return {
+        incident: incident.id,
+        statement: made,
+        size: guardrailSize({ Version: "2012-10-17", Statement: [made] }) - DOCUMENT_OVERHEAD,
+      };
     };
     if (roots.length > 0) out.push(statement([...new Set(roots)].sort(compareText)));
   }
@@ -341,7 +433,8 @@ function pack(candidates: Candidate[]): Candidate[][] {
   // Statements are joined by a comma.
   const budget = GUARDRAIL_MAX_CHARACTERS - DOCUMENT_OVERHEAD;
   const byIncident = new Map<string, Candidate[]>();
-  for (const candidate of candidates) byIncident.set(candidate.incident, [...(byIncident.get(candidate.incident) ?? []), candidate]);
+  for (const candidate of candidates)
+    byIncident.set(candidate.incident, [...(byIncident.get(candidate.incident) ?? []), candidate]);
   const units: { size: number; sid: string; items: Candidate[] }[] = [];
   for (const items of byIncident.values()) {
     const size = items.reduce((total, c) => total + c.size, 0) + items.length - 1;
@@ -361,7 +454,12 @@ function pack(candidates: Candidate[]): Candidate[][] {
   return bins.map((b) => b.items.sort((x, y) => compareText(x.statement.Sid ?? "", y.statement.Sid ?? "")));
 }
 
-function documentOf(kind: GuardrailKind, statements: Candidate[], targets: string[], containment: Record<string, string>): OrganizationPolicyPlan {
+function documentOf(
+  kind: GuardrailKind,
+  statements: Candidate[],
+  targets: string[],
+  containment: Record<string, string>,
+): OrganizationPolicyPlan {
   const document: PolicyDocument = { Version: "2012-10-17", Statement: statements.map((c) => c.statement) };
   return {
     kind,
@@ -369,7 +467,9 @@ function documentOf(kind: GuardrailKind, statements: Candidate[], targets: strin
     targets: [...targets],
     incidents: [...new Set(statements.map((c) => c.incident))].sort(compareText),
     document,
-    pendingContainment: pendingPlaceholders(document).filter((id, i, all) => all.indexOf(id) === i && recordedFor(containment, id) === undefined),
+    pendingContainment: pendingPlaceholders(document).filter(
+      (id, i, all) => all.indexOf(id) === i && recordedFor(containment, id) === undefined,
+    ),
   };
 }
 
@@ -394,11 +494,19 @@ export interface RootUserPlan {
 export const DELETE_ROOT_CREDENTIALS_TASK_POLICY = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials";
 
 /** Every root user the incidents name (those asking for the SCP), one entry per account. */
-export function rootUserPlans(incidents: readonly Incident[], config: Pick<OrganizationConfig, "managementAccount">): RootUserPlan[] {
+export function rootUserPlans(
+  incidents: readonly Incident[],
+  config: Pick<OrganizationConfig, "managementAccount">,
+): RootUserPlan[] {
   const roots = new Map<string, RootUserPlan>();
   for (const incident of [...incidents].filter((i) => i.organization.scp).sort(byKey((i) => i.id))) {
     for (const root of incident.rootUsers ?? []) {
-      const entry = roots.get(root.account) ?? { account: root.account, incidents: [], guardrail: root.account === config.managementAccount ? ("unreachable" as const) : ("denied" as const), deleteAccessKeys: false };
+      const entry = roots.get(root.account) ?? {
+        account: root.account,
+        incidents: [],
+        guardrail: root.account === config.managementAccount ? ("unreachable" as const) : ("denied" as const),
+        deleteAccessKeys: false,
+      };
       entry.incidents.push(incident.id);
       entry.deleteAccessKeys ||= root.deleteAccessKeys;
       roots.set(root.account, entry);

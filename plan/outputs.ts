@@ -10,7 +10,13 @@ import { containmentCutoff } from "./containment.ts";
 import { expiryOnceContained } from "./lifecycle.ts";
 import type { OrganizationConfig } from "./organization.ts";
 import type { ContainmentInstants, Plan, PlannedIncident, Principal, PrincipalType } from "./plan.ts";
-import { CREDENTIAL_KINDS, type CredentialFate, type CredentialKind, type CredentialPlan, type UserListing } from "./credentials.ts";
+import {
+  CREDENTIAL_KINDS,
+  type CredentialFate,
+  type CredentialKind,
+  type CredentialPlan,
+  type UserListing,
+} from "./credentials.ts";
 
 /** Per incident, as the program exports it under the `incidents` output. */
 export interface IncidentOutput {
@@ -54,7 +60,11 @@ export interface StackOutputs {
   /** Roles whose deny is a managed policy attached to them (no room for the inline one). */
   rolesWithManagedDeny: string[];
   /** The organization stack only: its `cordon:organization`, and the guardrails it declared. */
-  organization?: { targets: string[]; managementAccount: string; policies: { kind: string; name: string; incidents: string[] }[] };
+  organization?: {
+    targets: string[];
+    managementAccount: string;
+    policies: { kind: string; name: string; incidents: string[] }[];
+  };
   /**
    * Every credential of every compromised user of the stack's account, as IAM listed it at the run,
    * and what the run made of it (plan/credentials.ts). Outputs of older programs lack it.
@@ -70,7 +80,14 @@ export interface UserCredentialsOutput {
   /** False when IAM had no such user. */
   exists: boolean;
   /** `status` as IAM listed it before the run; `fate` what the run made of it. */
-  credentials: { kind: CredentialKind; id: string; status: string | null; fate: CredentialFate; service: string | null; createdAt: string | null }[];
+  credentials: {
+    kind: CredentialKind;
+    id: string;
+    status: string | null;
+    fate: CredentialFate;
+    service: string | null;
+    createdAt: string | null;
+  }[];
   consolePassword: { state: string; fate: string };
   mfaDevices: { serial: string; enabledAt: string | null; fate: string }[];
   /** AWS's quarantine policies still attached to the user: cordon never detaches them. */
@@ -78,7 +95,9 @@ export interface UserCredentialsOutput {
 }
 
 /** `StackOutputs` while the outputs of at-containment incidents are still `Deferred` (until `pulumi up` records their instant). */
-export type PendingStackOutputs<Deferred> = Omit<StackOutputs, "incidents"> & { incidents: Record<string, IncidentOutput | Deferred> };
+export type PendingStackOutputs<Deferred> = Omit<StackOutputs, "incidents"> & {
+  incidents: Record<string, IncidentOutput | Deferred>;
+};
 
 /**
  * The outputs of a stack that deploys `plan` to `account`. The instant of an at-containment incident
@@ -102,19 +121,36 @@ export function stackOutputs<Deferred>(
     incidents: Object.fromEntries(
       plan.incidents.map((planned) => {
         const where = Object.hasOwn(containment, planned.id) ? containment[planned.id] : undefined;
-        const info = { ...(where ? { containmentStack: where.stack } : {}), ...(where?.containedAt ? { containedAt: where.containedAt } : {}) };
-        if (recordsNow(planned)) return [planned.id, whenContained(planned.id, (instant) => ({ ...incidentOutput(planned, instant), ...info, containedAt: instant }))];
+        const info = {
+          ...(where ? { containmentStack: where.stack } : {}),
+          ...(where?.containedAt ? { containedAt: where.containedAt } : {}),
+        };
+        if (recordsNow(planned))
+          return [
+            planned.id,
+            whenContained(planned.id, (instant) => ({
+              ...incidentOutput(planned, instant),
+              ...info,
+              containedAt: instant,
+            })),
+          ];
         return [planned.id, { ...incidentOutput(planned), ...info }];
       }),
     ),
     replacementRoles: plan.replacementRoles.map((role) => role.name),
-    rolesWithManagedDeny: plan.denyPolicies.filter((deny) => deny.principal.type === "role" && deny.attachment === "managed").map((deny) => deny.principal.name),
+    rolesWithManagedDeny: plan.denyPolicies
+      .filter((deny) => deny.principal.type === "role" && deny.attachment === "managed")
+      .map((deny) => deny.principal.name),
     ...(organization !== undefined && organization.managementAccount !== null
       ? {
           organization: {
             targets: organization.targets,
             managementAccount: organization.managementAccount,
-            policies: plan.organizationPolicies.map((policy) => ({ kind: policy.kind, name: policy.name, incidents: policy.incidents })),
+            policies: plan.organizationPolicies.map((policy) => ({
+              kind: policy.kind,
+              name: policy.name,
+              incidents: policy.incidents,
+            })),
           },
         }
       : {}),
@@ -129,7 +165,14 @@ export function credentialsOutput(credentials: CredentialPlan): UserCredentialsO
     user: u.user,
     incidents: u.incidents,
     exists: u.exists !== false,
-    credentials: u.credentials.map((c) => ({ kind: c.kind, id: c.id, status: c.status, fate: c.fate, service: c.service, createdAt: c.createdAt })),
+    credentials: u.credentials.map((c) => ({
+      kind: c.kind,
+      id: c.id,
+      status: c.status,
+      fate: c.fate,
+      service: c.service,
+      createdAt: c.createdAt,
+    })),
     consolePassword: { state: u.consolePassword.state, fate: u.consolePassword.fate },
     mfaDevices: u.mfaDevices.map((d) => ({ serial: d.serial, enabledAt: d.enabledAt, fate: d.fate })),
     quarantinePolicies: u.quarantinePolicies,
@@ -144,21 +187,37 @@ const FATES: readonly string[] = ["disable", "already-inactive", "expired", "kep
  * of an older program have none. Throws with a plain message when the field is not what the
  * program exports (a file passed on the command line is input like any other).
  */
-export function listingsFromStackOutputs(json: unknown): { listings: UserListing[]; recorded: UserCredentialsOutput[] } {
+export function listingsFromStackOutputs(json: unknown): {
+  listings: UserListing[];
+  recorded: UserCredentialsOutput[];
+} {
   const value = (json as { credentials?: unknown } | null)?.credentials;
   if (value === undefined) return { listings: [], recorded: [] };
   if (!Array.isArray(value)) throw new Error("credentials: expected a list of users");
   const recorded = value.map((entry: unknown, i) => {
     const where = `credentials[${i}]`;
     const u = (entry ?? {}) as Partial<UserCredentialsOutput>;
-    if (typeof u.account !== "string" || !ACCOUNT_ID.test(u.account) || typeof u.user !== "string" || u.user === "") throw new Error(`${where}: expected { account, user, ... }`);
+    if (typeof u.account !== "string" || !ACCOUNT_ID.test(u.account) || typeof u.user !== "string" || u.user === "")
+      throw new Error(`${where}: expected { account, user, ... }`);
     const strings = (list: unknown) => Array.isArray(list) && list.every((x) => typeof x === "string");
-    if (!strings(u.incidents) || !strings(u.quarantinePolicies)) throw new Error(`${where}: expected incidents and quarantinePolicies as lists of names`);
-    if (!Array.isArray(u.credentials) || u.credentials.some((c) => !(CREDENTIAL_KINDS as readonly unknown[]).includes(c?.kind) || typeof c?.id !== "string" || !FATES.includes(c?.fate as string) || (c.status !== null && typeof c.status !== "string"))) {
+    if (!strings(u.incidents) || !strings(u.quarantinePolicies))
+      throw new Error(`${where}: expected incidents and quarantinePolicies as lists of names`);
+    if (
+      !Array.isArray(u.credentials) ||
+      u.credentials.some(
+        (c) =>
+          !(CREDENTIAL_KINDS as readonly unknown[]).includes(c?.kind) ||
+          typeof c?.id !== "string" ||
+          !FATES.includes(c?.fate as string) ||
+          (c.status !== null && typeof c.status !== "string"),
+      )
+    ) {
       throw new Error(`${where}.credentials: expected a list of { kind, id, status, fate }`);
     }
-    if (typeof u.consolePassword?.state !== "string" || typeof u.consolePassword?.fate !== "string") throw new Error(`${where}.consolePassword: expected { state, fate }`);
-    if (!Array.isArray(u.mfaDevices) || u.mfaDevices.some((d) => typeof d?.serial !== "string")) throw new Error(`${where}.mfaDevices: expected a list of { serial, enabledAt, fate }`);
+    if (typeof u.consolePassword?.state !== "string" || typeof u.consolePassword?.fate !== "string")
+      throw new Error(`${where}.consolePassword: expected { state, fate }`);
+    if (!Array.isArray(u.mfaDevices) || u.mfaDevices.some((d) => typeof d?.serial !== "string"))
+      throw new Error(`${where}.mfaDevices: expected a list of { serial, enabledAt, fate }`);
     return u as UserCredentialsOutput;
   });
   const listings = recorded.map(
@@ -169,9 +228,18 @@ export function listingsFromStackOutputs(json: unknown): { listings: UserListing
       // As IAM lists them after the run: what it disabled is Inactive, what was gone stays gone.
       credentials: u.credentials
         .filter((c) => c.fate !== "gone" && c.fate !== "at-up" && c.status !== null)
-        .map((c) => ({ kind: c.kind, id: c.id, status: c.fate === "disable" ? "Inactive" : (c.status as string), createdAt: c.createdAt ?? null, ...(c.service ? { service: c.service } : {}) })),
-      loginProfile: u.consolePassword.state === "present" && u.consolePassword.fate !== "delete" ? { createdAt: null } : null,
-      mfaDevices: u.mfaDevices.filter((d) => d.fate !== "deactivate" && d.fate !== "gone" && d.fate !== "at-up").map((d) => ({ serial: d.serial, enabledAt: d.enabledAt ?? null })),
+        .map((c) => ({
+          kind: c.kind,
+          id: c.id,
+          status: c.fate === "disable" ? "Inactive" : (c.status as string),
+          createdAt: c.createdAt ?? null,
+          ...(c.service ? { service: c.service } : {}),
+        })),
+      loginProfile:
+        u.consolePassword.state === "present" && u.consolePassword.fate !== "delete" ? { createdAt: null } : null,
+      mfaDevices: u.mfaDevices
+        .filter((d) => d.fate !== "deactivate" && d.fate !== "gone" && d.fate !== "at-up")
+        .map((d) => ({ serial: d.serial, enabledAt: d.enabledAt ?? null })),
       attachedPolicies: u.quarantinePolicies,
     }),
   );
@@ -182,7 +250,8 @@ export function listingsFromStackOutputs(json: unknown): { listings: UserListing
 function incidentOutput(planned: PlannedIncident, containedAt?: string): IncidentOutput {
   const cutoff = containedAt === undefined ? planned.cutoff : containmentCutoff(containedAt);
   const expiresAt = containedAt === undefined ? planned.expiresAt : expiryOnceContained(planned, cutoff);
-  if (expiresAt === null && !planned.cutoffPending) throw new Error(`incident ${planned.id}: no expiry for the cutoff ${JSON.stringify(cutoff)}`);
+  if (expiresAt === null && !planned.cutoffPending)
+    throw new Error(`incident ${planned.id}: no expiry for the cutoff ${JSON.stringify(cutoff)}`);
   return {
     cutoff,
     atContainment: planned.atContainment,
@@ -206,8 +275,10 @@ function incidentOutput(planned: PlannedIncident, containedAt?: string): Inciden
  */
 export function appliedState(json: unknown): Pick<StackOutputs, "account" | "incidents"> {
   const { account, incidents } = (json ?? {}) as { account?: unknown; incidents?: unknown };
-  if (typeof account !== "string" || !ACCOUNT_ID.test(account)) throw new Error(`account: expected the stack's account id, found ${JSON.stringify(account ?? null)}`);
-  if (typeof incidents !== "object" || incidents === null || Array.isArray(incidents)) throw new Error('expected the JSON of `pulumi stack output --json`, with an "incidents" object');
+  if (typeof account !== "string" || !ACCOUNT_ID.test(account))
+    throw new Error(`account: expected the stack's account id, found ${JSON.stringify(account ?? null)}`);
+  if (typeof incidents !== "object" || incidents === null || Array.isArray(incidents))
+    throw new Error('expected the JSON of `pulumi stack output --json`, with an "incidents" object');
   const out: Record<string, IncidentOutput> = {};
   for (const [id, value] of Object.entries(incidents as Record<string, Partial<IncidentOutput>>)) {
     const where = `incidents.${id}`;
@@ -215,28 +286,48 @@ export function appliedState(json: unknown): Pick<StackOutputs, "account" | "inc
     const pending = value?.atContainment === true && value?.cutoff === AT_CONTAINMENT;
     const instant = (field: "cutoff" | "expiresAt") => {
       const parsed = typeof value?.[field] === "string" ? parseInstant(value[field] as string) : undefined;
-      if (!parsed) throw new Error(`${where}.${field}: expected an instant, found ${JSON.stringify(value?.[field] ?? null)}`);
+      if (!parsed)
+        throw new Error(`${where}.${field}: expected an instant, found ${JSON.stringify(value?.[field] ?? null)}`);
       return formatInstant(parsed);
     };
-    if (pending && value?.expiresAt !== null) throw new Error(`${where}.expiresAt: expected null while the containment instant is pending, found ${JSON.stringify(value?.expiresAt ?? null)}`);
+    if (pending && value?.expiresAt !== null)
+      throw new Error(
+        `${where}.expiresAt: expected null while the containment instant is pending, found ${JSON.stringify(value?.expiresAt ?? null)}`,
+      );
     const principals = value?.principals;
     if (
       !Array.isArray(principals) ||
-      principals.some((p) => (p?.type !== "user" && p?.type !== "role") || typeof p?.name !== "string" || (p.account !== undefined && (typeof p.account !== "string" || !ACCOUNT_ID.test(p.account))))
+      principals.some(
+        (p) =>
+          (p?.type !== "user" && p?.type !== "role") ||
+          typeof p?.name !== "string" ||
+          (p.account !== undefined && (typeof p.account !== "string" || !ACCOUNT_ID.test(p.account))),
+      )
     ) {
       throw new Error(`${where}.principals: expected a list of { type: user | role, name, account }`);
     }
     const incidentAccount = value?.account;
-    if (incidentAccount !== undefined && (typeof incidentAccount !== "string" || !ACCOUNT_ID.test(incidentAccount))) throw new Error(`${where}.account: expected an account id, found ${JSON.stringify(incidentAccount)}`);
+    if (incidentAccount !== undefined && (typeof incidentAccount !== "string" || !ACCOUNT_ID.test(incidentAccount)))
+      throw new Error(`${where}.account: expected an account id, found ${JSON.stringify(incidentAccount)}`);
     const accessKeys = value?.accessKeys;
-    if (!Array.isArray(accessKeys) || accessKeys.some((k) => typeof k !== "string")) throw new Error(`${where}.accessKeys: expected a list of key ids`);
+    if (!Array.isArray(accessKeys) || accessKeys.some((k) => typeof k !== "string"))
+      throw new Error(`${where}.accessKeys: expected a list of key ids`);
     const gone = value?.goneAccessKeys ?? [];
-    if (!Array.isArray(gone) || gone.some((k) => typeof k !== "string")) throw new Error(`${where}.goneAccessKeys: expected a list of key ids`);
-    if (!(MODES as unknown[]).includes(value?.mode)) throw new Error(`${where}.mode: expected one of ${MODES.join(", ")}`);
+    if (!Array.isArray(gone) || gone.some((k) => typeof k !== "string"))
+      throw new Error(`${where}.goneAccessKeys: expected a list of key ids`);
+    if (!(MODES as unknown[]).includes(value?.mode))
+      throw new Error(`${where}.mode: expected one of ${MODES.join(", ")}`);
     const organization = value?.organization ?? { scp: false, rcp: false };
-    if (typeof organization !== "object" || organization === null || typeof organization.scp !== "boolean" || typeof organization.rcp !== "boolean") throw new Error(`${where}.organization: expected { scp, rcp }`);
+    if (
+      typeof organization !== "object" ||
+      organization === null ||
+      typeof organization.scp !== "boolean" ||
+      typeof organization.rcp !== "boolean"
+    )
+      throw new Error(`${where}.organization: expected { scp, rcp }`);
     const identityCenterUsers = value?.identityCenterUsers ?? [];
-    if (!Array.isArray(identityCenterUsers) || identityCenterUsers.some((u) => typeof u !== "string")) throw new Error(`${where}.identityCenterUsers: expected a list of user ids`);
+    if (!Array.isArray(identityCenterUsers) || identityCenterUsers.some((u) => typeof u !== "string"))
+      throw new Error(`${where}.identityCenterUsers: expected a list of user ids`);
     out[id] = {
       cutoff: pending ? AT_CONTAINMENT : instant("cutoff"),
       atContainment: value?.atContainment === true,
@@ -265,9 +356,12 @@ export function containmentFromStackOutputs(json: unknown): ContainmentInstants 
   }
   const instants: ContainmentInstants = {};
   for (const [id, value] of Object.entries(incidents as Record<string, Partial<IncidentOutput>>)) {
-    if (!value || value.atContainment !== true || value.cutoff === AT_CONTAINMENT) continue;
+    if (value?.atContainment !== true || value.cutoff === AT_CONTAINMENT) continue;
     const instant = typeof value.cutoff === "string" ? parseInstant(value.cutoff) : undefined;
-    if (!instant) throw new Error(`incidents.${id}.cutoff: expected the recorded containment instant, found ${JSON.stringify(value.cutoff)}`);
+    if (!instant)
+      throw new Error(
+        `incidents.${id}.cutoff: expected the recorded containment instant, found ${JSON.stringify(value.cutoff)}`,
+      );
     instants[id] = formatInstant(instant);
   }
   return instants;
@@ -286,15 +380,25 @@ export interface RecordedFacts {
  * Throws with a plain message when a field is there but is not what the program exports.
  */
 export function factsFromStackOutputs(json: unknown): RecordedFacts {
-  const outputs = (json ?? {}) as { incidents?: Record<string, { goneAccessKeys?: unknown }>; rolesWithManagedDeny?: unknown };
+  const outputs = (json ?? {}) as {
+    incidents?: Record<string, { goneAccessKeys?: unknown }>;
+    rolesWithManagedDeny?: unknown;
+  };
   const strings = (value: unknown, field: string): string[] => {
     if (value === undefined) return [];
-    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw new Error(`${field}: expected a list of names, found ${JSON.stringify(value)}`);
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+      throw new Error(`${field}: expected a list of names, found ${JSON.stringify(value)}`);
     return value;
   };
   const incidents = typeof outputs.incidents === "object" && outputs.incidents !== null ? outputs.incidents : {};
   return {
-    goneAccessKeys: [...new Set(Object.entries(incidents).flatMap(([id, value]) => strings(value?.goneAccessKeys, `incidents.${id}.goneAccessKeys`)))].sort(),
+    goneAccessKeys: [
+      ...new Set(
+        Object.entries(incidents).flatMap(([id, value]) =>
+          strings(value?.goneAccessKeys, `incidents.${id}.goneAccessKeys`),
+        ),
+      ),
+    ].sort(),
     managedDenyRoles: strings(outputs.rolesWithManagedDeny, "rolesWithManagedDeny"),
   };
 }
@@ -306,7 +410,10 @@ export function factsFromStackOutputs(json: unknown): RecordedFacts {
  * recorded. `review` marks both on its timeline. Throws with a plain message when the JSON is not
  * what the program exports.
  */
-export function keyInstantsFromStackOutputs(outputs: readonly unknown[], accessKeyId: string): { cutoff: string | null; containedAt: string | null } {
+export function keyInstantsFromStackOutputs(
+  outputs: readonly unknown[],
+  accessKeyId: string,
+): { cutoff: string | null; containedAt: string | null } {
   let cutoff: number | null = null;
   let containedAt: number | null = null;
   for (const json of outputs) {
@@ -314,10 +421,13 @@ export function keyInstantsFromStackOutputs(outputs: readonly unknown[], accessK
     for (const [id, incident] of Object.entries(incidents)) {
       if (!incident.accessKeys.includes(accessKeyId)) continue;
       if (incident.cutoff !== AT_CONTAINMENT) cutoff = Math.max(cutoff ?? -Infinity, Date.parse(incident.cutoff));
-      const recorded = ((json as { incidents: Record<string, { containedAt?: unknown }> }).incidents[id] ?? {}).containedAt;
+      const recorded = (json as { incidents: Record<string, { containedAt?: unknown }> }).incidents[id]?.containedAt;
       if (recorded === undefined) continue;
       const instant = typeof recorded === "string" ? parseInstant(recorded) : undefined;
-      if (instant === undefined) throw new Error(`incidents.${id}.containedAt: expected the recorded containment instant, found ${JSON.stringify(recorded)}`);
+      if (instant === undefined)
+        throw new Error(
+          `incidents.${id}.containedAt: expected the recorded containment instant, found ${JSON.stringify(recorded)}`,
+        );
       containedAt = Math.min(containedAt ?? Infinity, instant.getTime());
     }
   }

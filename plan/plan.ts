@@ -7,8 +7,20 @@ import { computeExpiry } from "../incident/expiry.ts";
 import { iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, type Incident, type Mode } from "../incident/types.ts";
-import { organizationPlan, type OrganizationConfig, type OrganizationExclusion, type OrganizationPolicyPlan } from "./organization.ts";
-import { denyDocument, filledSize, MANAGED_POLICY_MAX_CHARACTERS, recordedFor, trustPolicy, type PolicyDocument } from "./policies.ts";
+import {
+  organizationPlan,
+  type OrganizationConfig,
+  type OrganizationExclusion,
+  type OrganizationPolicyPlan,
+} from "./organization.ts";
+import {
+  denyDocument,
+  filledSize,
+  MANAGED_POLICY_MAX_CHARACTERS,
+  recordedFor,
+  trustPolicy,
+  type PolicyDocument,
+} from "./policies.ts";
 
 export type PrincipalType = "user" | "role";
 
@@ -247,7 +259,9 @@ export function cordonPolicyArn(account: string, policyName: string): string {
 export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const inAccount = (account: string) => options.account === undefined || account === options.account;
   const guarded = options.organization !== undefined ? all.filter((i) => i.organization.scp || i.organization.rcp) : [];
-  const incidents = all.filter((incident) => accountsOf(incident).some(inAccount) || guarded.includes(incident)).sort(byKey((i) => i.id));
+  const incidents = all
+    .filter((incident) => accountsOf(incident).some(inAccount) || guarded.includes(incident))
+    .sort(byKey((i) => i.id));
   const containment = options.containment ?? {};
   const gone = new Set(options.goneAccessKeys ?? []);
   const uncontained = options.uncontained ?? [];
@@ -284,47 +298,62 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     for (const role of incident.roles.filter((r) => inAccount(r.account))) add("role", role.name, role.account);
   }
 
-  const denyPolicies = [...principals.values()].filter((p) => !gonePrincipals.has(keyOf(p))).map((p): DenyPolicy => {
-    const { document, mode, pendingContainment } = denyDocument(p.incidents, containment, uncontained);
-    const managedRole = p.type === "role" && managedRoles.has(iamNameKey(p.name));
-    return {
-      account: p.account,
-      principal: { type: p.type, name: p.name },
-      incidents: p.incidents.map((i) => i.id).sort(),
-      mode,
-      document,
-      pendingContainment,
-      attachment: p.type === "user" || managedRole ? "managed" : "inline",
-      policyName: denyPolicyName(p.type, p.name, managedRole ? "managed" : p.type === "user" ? "managed" : "inline"),
-      resourceName: `${p.account}-${p.type}-${p.name}`,
-    };
-  });
+  const denyPolicies = [...principals.values()]
+    .filter((p) => !gonePrincipals.has(keyOf(p)))
+    .map((p): DenyPolicy => {
+      const { document, mode, pendingContainment } = denyDocument(p.incidents, containment, uncontained);
+      const managedRole = p.type === "role" && managedRoles.has(iamNameKey(p.name));
+      return {
+        account: p.account,
+        principal: { type: p.type, name: p.name },
+        incidents: p.incidents.map((i) => i.id).sort(),
+        mode,
+        document,
+        pendingContainment,
+        attachment: p.type === "user" || managedRole ? "managed" : "inline",
+        policyName: denyPolicyName(p.type, p.name, managedRole ? "managed" : p.type === "user" ? "managed" : "inline"),
+        resourceName: `${p.account}-${p.type}-${p.name}`,
+      };
+    });
 
-  const replacementRoles = incidents.filter((incident) => inAccount(incident.account)).flatMap((incident) =>
-    incident.replacementRoles.map(
-      (role): ReplacementRolePlan => ({
-        account: incident.account,
-        name: role.name,
-        path: ROLE_PATH,
-        incident: incident.id,
-        tags: { [INCIDENT_TAG]: incident.id },
-        assumeRolePolicy: trustPolicy(role.trust, incident.account),
-        managedPolicyArns: [...role.managedPolicyArns].sort(),
-        inlinePolicies: sortKeys(role.inlinePolicies),
-        maxSessionDuration: role.maxSessionDuration,
-        retainOnDelete: true,
-        resourceName: `${incident.account}-${role.name}`,
-      }),
-    ),
-  );
+  const replacementRoles = incidents
+    .filter((incident) => inAccount(incident.account))
+    .flatMap((incident) =>
+      incident.replacementRoles.map(
+        (role): ReplacementRolePlan => ({
+          account: incident.account,
+          name: role.name,
+          path: ROLE_PATH,
+          incident: incident.id,
+          tags: { [INCIDENT_TAG]: incident.id },
+          assumeRolePolicy: trustPolicy(role.trust, incident.account),
+          managedPolicyArns: [...role.managedPolicyArns].sort(),
+          inlinePolicies: sortKeys(role.inlinePolicies),
+          maxSessionDuration: role.maxSessionDuration,
+          retainOnDelete: true,
+          resourceName: `${incident.account}-${role.name}`,
+        }),
+      ),
+    );
 
-  const allKeys = [...keys.values()].map((k) => ({ ...k, incidents: k.incidents.sort() })).sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`));
-  const organization = options.organization === undefined ? { policies: [], exclusions: [] } : organizationPlan(guarded, options.organization, containment, uncontained);
+  const allKeys = [...keys.values()]
+    .map((k) => ({ ...k, incidents: k.incidents.sort() }))
+    .sort(byKey((k) => `${k.account}/${k.user}/${k.accessKeyId}`));
+  const organization =
+    options.organization === undefined
+      ? { policies: [], exclusions: [] }
+      : organizationPlan(guarded, options.organization, containment, uncontained);
   return {
-    incidents: incidents.map((incident) => plannedIncident(incident, recordedFor(containment, incident.id), gone, uncontained.includes(incident.id), (p) => gonePrincipals.has(keyOf(p)))),
+    incidents: incidents.map((incident) =>
+      plannedIncident(incident, recordedFor(containment, incident.id), gone, uncontained.includes(incident.id), (p) =>
+        gonePrincipals.has(keyOf(p)),
+      ),
+    ),
     denyPolicies: denyPolicies.sort(byKey((d) => `${d.account}/${d.principal.type}/${d.principal.name}`)),
     accessKeys: allKeys.filter((k) => !gone.has(k.accessKeyId)),
-    goneAccessKeys: allKeys.filter((k) => gone.has(k.accessKeyId)).map(({ account, user, accessKeyId, incidents }) => ({ account, user, accessKeyId, incidents })),
+    goneAccessKeys: allKeys
+      .filter((k) => gone.has(k.accessKeyId))
+      .map(({ account, user, accessKeyId, incidents }) => ({ account, user, accessKeyId, incidents })),
     replacementRoles: replacementRoles.sort(byKey((r) => `${r.account}/${r.name}`)),
     organizationPolicies: organization.policies,
     organizationExclusions: organization.exclusions,
@@ -337,11 +366,21 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
  * Center users has none: the organization stack alone declares it.
  */
 export function accountsOf(incident: Pick<Incident, "account" | "users" | "roles" | "replacementRoles">): string[] {
-  const accounts = [...incident.users.map((u) => u.account), ...incident.roles.map((r) => r.account), ...(incident.replacementRoles.length > 0 ? [incident.account] : [])];
+  const accounts = [
+    ...incident.users.map((u) => u.account),
+    ...incident.roles.map((r) => r.account),
+    ...(incident.replacementRoles.length > 0 ? [incident.account] : []),
+  ];
   return [...new Set(accounts)].sort();
 }
 
-function plannedIncident(incident: Incident, containedAt: string | undefined, gone: ReadonlySet<string>, uncontained: boolean, isGone: (p: Principal) => boolean): PlannedIncident {
+function plannedIncident(
+  incident: Incident,
+  containedAt: string | undefined,
+  gone: ReadonlySet<string>,
+  uncontained: boolean,
+  isGone: (p: Principal) => boolean,
+): PlannedIncident {
   const pending = incident.cutoff === AT_CONTAINMENT && containedAt === undefined;
   const principals = [
     ...incident.users.map((u) => ({ type: "user" as const, name: u.name, account: u.account })),
@@ -361,7 +400,10 @@ function plannedIncident(incident: Incident, containedAt: string | undefined, go
     holdUntil: incident.holdUntil ?? null,
     principals,
     accessKeys: incident.users.flatMap((u) => u.accessKeys).sort(),
-    goneAccessKeys: incident.users.flatMap((u) => u.accessKeys).filter((id) => gone.has(id)).sort(),
+    goneAccessKeys: incident.users
+      .flatMap((u) => u.accessKeys)
+      .filter((id) => gone.has(id))
+      .sort(),
     gonePrincipals: principals.filter(isGone),
     replacementRoles: incident.replacementRoles.map((r) => r.name).sort(),
     organization: { ...incident.organization },

@@ -80,19 +80,34 @@ export function denyDocument(
 ): { document: PolicyDocument; mode: Mode; pendingContainment: string[] } {
   const base = { Effect: "Deny" as const, Action: "*", Resource: "*" };
   if (incidents.some((i) => i.mode === "deny-all")) {
-    return { mode: "deny-all", pendingContainment: [], document: { Version: "2012-10-17", Statement: [{ Sid: "CordonDenyAll", ...base }] } };
+    return {
+      mode: "deny-all",
+      pendingContainment: [],
+      document: { Version: "2012-10-17", Statement: [{ Sid: "CordonDenyAll", ...base }] },
+    };
   }
   const statements: PolicyStatement[] = [];
   const explicit = incidents.filter((i) => i.cutoff !== AT_CONTAINMENT).map((i) => i.cutoff);
   if (explicit.length > 0) {
     // Same format for every instant (formatInstant), so the lexical maximum is the latest one.
     const latest = explicit.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b));
-    statements.push({ Sid: "CordonRevokeSessionsBeforeCutoff", ...base, Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: latest } } });
+    statements.push({
+      Sid: "CordonRevokeSessionsBeforeCutoff",
+      ...base,
+      Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: latest } },
+    });
   }
-  const deferred = incidents.filter((i) => i.cutoff === AT_CONTAINMENT).map((i) => i.id).sort();
+  const deferred = incidents
+    .filter((i) => i.cutoff === AT_CONTAINMENT)
+    .map((i) => i.id)
+    .sort();
   const denied = deferred.filter((id) => recordedFor(containment, id) === undefined && uncontained.includes(id));
   for (const id of deferred.filter((d) => !denied.includes(d))) {
-    statements.push({ Sid: `CordonRevokeSessionsBeforeContainment${sidPart(id)}`, ...base, Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: containmentPlaceholder(id) } } });
+    statements.push({
+      Sid: `CordonRevokeSessionsBeforeContainment${sidPart(id)}`,
+      ...base,
+      Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: containmentPlaceholder(id) } },
+    });
   }
   for (const id of denied) statements.push({ Sid: `${DENY_UNTIL_CONTAINED_SID}${sidPart(id)}`, ...base });
   statements.sort((a, b) => compareText(a.Sid ?? "", b.Sid ?? ""));
@@ -180,7 +195,8 @@ export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 export function trustPolicy(trust: Trust, account: string): PolicyDocument {
   if ("githubOidc" in trust) {
     const { repository, ref, environment } = trust.githubOidc;
-    const subject = ref !== undefined ? `repo:${repository}:ref:${ref}` : `repo:${repository}:environment:${environment}`;
+    const subject =
+      ref !== undefined ? `repo:${repository}:ref:${ref}` : `repo:${repository}:environment:${environment}`;
     return {
       Version: "2012-10-17",
       Statement: [
@@ -189,17 +205,29 @@ export function trustPolicy(trust: Trust, account: string): PolicyDocument {
           Effect: "Allow",
           Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}` },
           Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: "sts.amazonaws.com", [`${GITHUB_OIDC_HOST}:sub`]: subject } },
+          Condition: {
+            StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: "sts.amazonaws.com", [`${GITHUB_OIDC_HOST}:sub`]: subject },
+          },
         },
       ],
     };
   }
   if ("service" in trust) {
-    return { Version: "2012-10-17", Statement: [{ Sid: "Service", Effect: "Allow", Principal: { Service: trust.service }, Action: "sts:AssumeRole" }] };
+    return {
+      Version: "2012-10-17",
+      Statement: [{ Sid: "Service", Effect: "Allow", Principal: { Service: trust.service }, Action: "sts:AssumeRole" }],
+    };
   }
   return {
     Version: "2012-10-17",
-    Statement: [{ Sid: "Principals", Effect: "Allow", Principal: { AWS: [...new Set(trust.principals)].sort() }, Action: "sts:AssumeRole" }],
+    Statement: [
+      {
+        Sid: "Principals",
+        Effect: "Allow",
+        Principal: { AWS: [...new Set(trust.principals)].sort() },
+        Action: "sts:AssumeRole",
+      },
+    ],
   };
 }
 

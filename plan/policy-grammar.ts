@@ -17,19 +17,24 @@ export function list(value: string | string[] | undefined): string[] {
  * to case (`IAM:createuser` is `iam:CreateUser`); resources and condition values with it.
  */
 export function wildcardMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
 }
 
 /** Whether the statement's Action (or NotAction) covers `action`, such as `iam:CreateUser`. */
 export function coversAction(statement: PolicyStatement, action: string): boolean {
-  if (statement.NotAction !== undefined) return !list(statement.NotAction).some((pattern) => wildcardMatch(pattern, action, true));
+  if (statement.NotAction !== undefined)
+    return !list(statement.NotAction).some((pattern) => wildcardMatch(pattern, action, true));
   return list(statement.Action).some((pattern) => wildcardMatch(pattern, action, true));
 }
 
 /** Whether the statement's Resource (or NotResource) covers the ARN `resource`. */
 export function coversResource(statement: PolicyStatement, resource: string): boolean {
-  if (statement.NotResource !== undefined) return !list(statement.NotResource).some((pattern) => wildcardMatch(pattern, resource, false));
+  if (statement.NotResource !== undefined)
+    return !list(statement.NotResource).some((pattern) => wildcardMatch(pattern, resource, false));
   return list(statement.Resource).some((pattern) => wildcardMatch(pattern, resource, false));
 }
 
@@ -48,7 +53,11 @@ export function reachesService(statement: PolicyStatement, action: string): bool
   const prefix = action.split(":")[0].toLowerCase();
   const service = ARN_SERVICE[prefix] ?? prefix;
   return list(statement.Resource).some((pattern) => {
-    const head = pattern.split(":").slice(0, 3).join(":").replace(/^arn:aws(-[a-z-]+)?:/, "arn:aws:");
+    const head = pattern
+      .split(":")
+      .slice(0, 3)
+      .join(":")
+      .replace(/^arn:aws(-[a-z-]+)?:/, "arn:aws:");
     return wildcardMatch(head, `arn:aws:${service}`, false);
   });
 }
@@ -68,8 +77,10 @@ export function canonicalStatement(statement: PolicyStatement): Record<string, u
   for (const key of Object.keys(statement).sort() as (keyof PolicyStatement)[]) {
     const value = statement[key];
     if (key === "Condition") out[key] = canonicalCondition(statement.Condition ?? {});
-    else if (key === "Principal" || key === "NotPrincipal") out[key] = typeof value === "string" ? value : canonicalRecord(value as Record<string, string | string[]>);
-    else if (key === "Action" || key === "NotAction") out[key] = setOf(list(value as string | string[]).map((a) => a.toLowerCase()));
+    else if (key === "Principal" || key === "NotPrincipal")
+      out[key] = typeof value === "string" ? value : canonicalRecord(value as Record<string, string | string[]>);
+    else if (key === "Action" || key === "NotAction")
+      out[key] = setOf(list(value as string | string[]).map((a) => a.toLowerCase()));
     else if (key === "Resource" || key === "NotResource") out[key] = setOf(list(value as string | string[]));
     else out[key] = value;
   }

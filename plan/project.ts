@@ -52,7 +52,9 @@ export function stackName(prefix: string, account: string): string {
  * (`guard --additive`), written `role/NAME` or `user/NAME` (in any account; IAM compares names
  * ignoring case) or `identityCenterUser/USER-ID`.
  */
-export type ProtectedPrincipal = { type: "user" | "role"; name: string } | { type: "identityCenterUser"; userId: string };
+export type ProtectedPrincipal =
+  | { type: "user" | "role"; name: string }
+  | { type: "identityCenterUser"; userId: string };
 
 /** What one stack deploys, from its file and the project's defaults. */
 export interface StackSettings {
@@ -134,10 +136,13 @@ interface Setting<T> {
 }
 
 /** `cordon:KEY: found VALUE, expected WHAT`: every setting's problem says it so. */
-const found = (key: string, value: unknown, expected: string) => `cordon:${key}: found ${describeFound(value)}, expected ${expected}`;
+const found = (key: string, value: unknown, expected: string) =>
+  `cordon:${key}: found ${describeFound(value)}, expected ${expected}`;
 
-const text = (key: string, expected: string, test: (value: string) => boolean): Check<string> => (value) =>
-  typeof value === "string" && test(value) ? { value } : { problems: [found(key, value, expected)] };
+const text =
+  (key: string, expected: string, test: (value: string) => boolean): Check<string> =>
+  (value) =>
+    typeof value === "string" && test(value) ? { value } : { problems: [found(key, value, expected)] };
 
 /** A key cordon does not read, with the one it most likely meant. */
 function unknownSetting(key: string): string {
@@ -181,7 +186,11 @@ const SETTINGS = {
     check: (value) => {
       if (typeof value === "string" && ACCOUNT_ID.test(value)) return { value };
       const unquoted = typeof value === "number" ? ": unquoted, YAML reads a number and drops leading zeros" : "";
-      return { problems: [found("account", value, `the 12-digit AWS account id the stack deploys, quoted ("123456789012")${unquoted}`)] };
+      return {
+        problems: [
+          found("account", value, `the 12-digit AWS account id the stack deploys, quoted ("123456789012")${unquoted}`),
+        ],
+      };
     },
   } satisfies Setting<string>,
   incidentsDir: {
@@ -189,12 +198,16 @@ const SETTINGS = {
     engine: "text",
     check: (value) => {
       if (typeof value !== "string") {
-        return { problems: [found("incidentsDir", value, "a folder relative to the project folder, such as incidents")] };
+        return {
+          problems: [found("incidentsDir", value, "a folder relative to the project folder, such as incidents")],
+        };
       }
       const folder = projectFolder(value);
       if (folder === undefined) {
         const why = "guard judges what each stack applies from the repository, and cannot see outside it";
-        return { problems: [found("incidentsDir", value, `a folder inside the project (relative, not above it): ${why}`)] };
+        return {
+          problems: [found("incidentsDir", value, `a folder inside the project (relative, not above it): ${why}`)],
+        };
       }
       return { value: folder };
     },
@@ -225,8 +238,10 @@ const SETTINGS = {
   autoContainRepository: {
     where: "any",
     engine: "text",
-    check: text("autoContainRepository", "the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)", (v) =>
-      GITHUB_REPOSITORY.test(v),
+    check: text(
+      "autoContainRepository",
+      "the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)",
+      (v) => GITHUB_REPOSITORY.test(v),
     ),
   } satisfies Setting<string>,
   protectedPrincipals: {
@@ -234,14 +249,19 @@ const SETTINGS = {
     engine: "json",
     check: (value) => {
       if (!Array.isArray(value)) {
-        return { problems: [found("protectedPrincipals", value, "a list of role/NAME, user/NAME or identityCenterUser/USER-ID")] };
+        return {
+          problems: [
+            found("protectedPrincipals", value, "a list of role/NAME, user/NAME or identityCenterUser/USER-ID"),
+          ],
+        };
       }
       const problems: string[] = [];
       const out = new Map<string, ProtectedPrincipal>();
       value.forEach((entry, i) => {
         const principal = typeof entry === "string" ? parseProtectedPrincipal(entry) : undefined;
         if (principal === undefined) {
-          const expected = "role/NAME or user/NAME (an IAM name, in any account) or identityCenterUser/USER-ID (an identity store user id)";
+          const expected =
+            "role/NAME or user/NAME (an IAM name, in any account) or identityCenterUser/USER-ID (an identity store user id)";
           problems.push(found(`protectedPrincipals[${i}]`, entry, expected));
         } else {
           const key = principal.type === "identityCenterUser" ? principal.userId : iamNameKey(principal.name);
@@ -278,15 +298,30 @@ type Reporter = (line: number, col: number, code: ProjectProblemCode, message: s
 function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
   const top = { line: 1, col: 1 };
   if (Buffer.byteLength(file.text, "utf8") > MAX_FILE_BYTES) {
-    problem(1, 1, "E_PROJECT_YAML", `the file has more than ${MAX_FILE_BYTES} bytes (64 KiB), expected a small file of settings`);
+    problem(
+      1,
+      1,
+      "E_PROJECT_YAML",
+      `the file has more than ${MAX_FILE_BYTES} bytes (64 KiB), expected a small file of settings`,
+    );
     return undefined;
   }
   const lines = new LineCounter();
-  const doc: Document = parseDocument(file.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true, logLevel: "error" });
+  const doc: Document = parseDocument(file.text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: true,
+    logLevel: "error",
+  });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const pos = error.linePos?.[0] ?? top;
-      problem(pos.line, pos.col, "E_PROJECT_YAML", `not YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+      problem(
+        pos.line,
+        pos.col,
+        "E_PROJECT_YAML",
+        `not YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
+      );
     }
     return undefined;
   }
@@ -299,7 +334,9 @@ function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
     return undefined;
   }
   const at = (node: unknown) =>
-    node !== null && typeof node === "object" && "range" in node && Array.isArray(node.range) ? lines.linePos(node.range[0] as number) : top;
+    node !== null && typeof node === "object" && "range" in node && Array.isArray(node.range)
+      ? lines.linePos(node.range[0] as number)
+      : top;
   const out: ReadFile = { config: new Map(), configAt: top, environments: false };
   if (value === null || value === undefined) return out;
   if (typeof value !== "object" || Array.isArray(value)) {
@@ -315,13 +352,22 @@ function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
   const configPair = isMap(doc.contents) ? doc.contents.items.find(isConfig) : undefined;
   out.configAt = at(configPair?.key);
   if (typeof config !== "object" || Array.isArray(config) || !isPair(configPair) || !isMap(configPair.value)) {
-    problem(out.configAt.line, out.configAt.col, "E_PROJECT_YAML", `config: found ${describeFound(config)}, expected a mapping of settings`);
+    problem(
+      out.configAt.line,
+      out.configAt.col,
+      "E_PROJECT_YAML",
+      `config: found ${describeFound(config)}, expected a mapping of settings`,
+    );
     return undefined;
   }
   for (const item of configPair.value.items) {
     if (!isPair(item) || !isScalar(item.key)) continue;
     const key = String(item.key.value);
-    out.config.set(key, { value: (config as Record<string, unknown>)[key], at: at(item.value ?? item.key), keyAt: at(item.key) });
+    out.config.set(key, {
+      value: (config as Record<string, unknown>)[key],
+      at: at(item.value ?? item.key),
+      keyAt: at(item.key),
+    });
   }
   return out;
 }
@@ -434,7 +480,9 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
       });
     }
   }
-  problems.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.message, b.message));
+  problems.sort(
+    (a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.message, b.message),
+  );
   return {
     stackPrefix,
     incidentsDir: defaults.incidentsDir ?? DEFAULT_INCIDENTS_DIR,
@@ -484,7 +532,8 @@ export function stackSettingsFromEngine(
   }
   if (values.account === undefined && config["cordon:account"] === undefined) problems.push(MISSING_ACCOUNT);
   const repository = values.autoContainRepository;
-  if (values.autoContain === true && repository === undefined && config["cordon:autoContainRepository"] === undefined) problems.push(MISSING_REPOSITORY);
+  if (values.autoContain === true && repository === undefined && config["cordon:autoContainRepository"] === undefined)
+    problems.push(MISSING_REPOSITORY);
   if (problems.length > 0 || values.account === undefined) return { problems };
   return {
     settings: {
@@ -523,7 +572,6 @@ export interface AccountStack {
   after: string[];
 }
 
-
 /**
  * Every stack a run of the workflows must update: each account an incident file has a share in
  * (every file is declared until it is removed, expired or not), the organization stack when any
@@ -531,15 +579,23 @@ export interface AccountStack {
  * even with no incident left: removing an expired incident's file must still reach its stack, or
  * its deny policies would stay for ever. Sorted by account.
  */
-export function accountStacks(incidents: readonly Incident[], project: Pick<Project, "stackPrefix" | "organization">, stackAccounts: readonly string[] = []): AccountStack[] {
+export function accountStacks(
+  incidents: readonly Incident[],
+  project: Pick<Project, "stackPrefix" | "organization">,
+  stackAccounts: readonly string[] = [],
+): AccountStack[] {
   const byAccount = new Map<string, { ids: Set<string>; records: Set<string>; after: Set<string> }>();
-  const touch = (account: string) => byAccount.get(account) ?? byAccount.set(account, { ids: new Set(), records: new Set(), after: new Set() }).get(account)!;
+  const touch = (account: string) =>
+    byAccount.get(account) ??
+    byAccount.set(account, { ids: new Set(), records: new Set(), after: new Set() }).get(account)!;
   for (const account of stackAccounts) touch(account);
   for (const incident of incidents) {
     const shares = new Set(accountsOf(incident));
-    if (project.organization !== undefined && (incident.organization.scp || incident.organization.rcp)) shares.add(project.organization.account);
+    if (project.organization !== undefined && (incident.organization.scp || incident.organization.rcp))
+      shares.add(project.organization.account);
     // One stack records an at-containment incident's instant; every other stack of it reads it there.
-    const owner = containmentOwner(incident) ?? (incident.cutoff === AT_CONTAINMENT ? project.organization?.account : undefined);
+    const owner =
+      containmentOwner(incident) ?? (incident.cutoff === AT_CONTAINMENT ? project.organization?.account : undefined);
     for (const account of shares) {
       const stack = touch(account);
       stack.ids.add(incident.id);

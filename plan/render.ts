@@ -14,7 +14,15 @@ import {
   type OrganizationPolicyPlan,
   type RootUserPlan,
 } from "./organization.ts";
-import { CREDENTIAL_KINDS, KEEP_FIELD, KIND_NOUN, type ConsolePasswordPlan, type CredentialFate, type CredentialPlan, type MfaDevicePlan } from "./credentials.ts";
+import {
+  CREDENTIAL_KINDS,
+  KEEP_FIELD,
+  KIND_NOUN,
+  type ConsolePasswordPlan,
+  type CredentialFate,
+  type CredentialPlan,
+  type MfaDevicePlan,
+} from "./credentials.ts";
 import { placeholderIncident, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "./policies.ts";
 import { HOUR_MS } from "../incident/time.ts";
 import { lifetimeMs } from "./lifecycle.ts";
@@ -34,12 +42,20 @@ export interface PlanExtras {
 
 export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanExtras = {}): string {
   const lines: string[] = [];
-  const accounts = [...new Set([...plan.denyPolicies.map((d) => d.account), ...plan.accessKeys.map((k) => k.account), ...plan.goneAccessKeys.map((k) => k.account), ...plan.replacementRoles.map((r) => r.account)])].sort();
+  const accounts = [
+    ...new Set([
+      ...plan.denyPolicies.map((d) => d.account),
+      ...plan.accessKeys.map((k) => k.account),
+      ...plan.goneAccessKeys.map((k) => k.account),
+      ...plan.replacementRoles.map((r) => r.account),
+    ]),
+  ].sort();
   if (plan.incidents.length === 0) {
     return "no incidents: nothing to declare (an empty incidents folder declares no deny policy)\n";
   }
   const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-  const where = accounts.length === 0 ? "" : ` in ${accounts.length === 1 ? "account" : "accounts"} ${accounts.join(", ")}`;
+  const where =
+    accounts.length === 0 ? "" : ` in ${accounts.length === 1 ? "account" : "accounts"} ${accounts.join(", ")}`;
   lines.push(style.bold(`cordon plan: ${count(plan.incidents.length, "incident")}${where}`), "");
   // With several accounts, each principal and key says whose it is: each account's stack declares its own.
   const inAccount = (account: string) => (accounts.length > 1 ? ` (${account})` : "");
@@ -47,9 +63,14 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanE
   lines.push(style.bold("incidents"));
   const idWidth = Math.max(...plan.incidents.map((i) => i.id.length));
   for (const incident of plan.incidents) {
-    const cutoff = incident.cutoffPending ? "cutoff at containment (recorded by pulumi up)" : `cutoff ${incident.cutoff}${incident.atContainment ? " (recorded at containment)" : ""}`;
+    const cutoff = incident.cutoffPending
+      ? "cutoff at containment (recorded by pulumi up)"
+      : `cutoff ${incident.cutoff}${incident.atContainment ? " (recorded at containment)" : ""}`;
     const hours = lifetimeMs(incident) / HOUR_MS;
-    const expires = incident.expiresAt === null ? `expires ${hours} h after containment` : `expires ${incident.expiresAt}${incident.holdUntil !== null && incident.holdUntil === incident.expiresAt ? " (holdUntil)" : ""}`;
+    const expires =
+      incident.expiresAt === null
+        ? `expires ${hours} h after containment`
+        : `expires ${incident.expiresAt}${incident.holdUntil !== null && incident.holdUntil === incident.expiresAt ? " (holdUntil)" : ""}`;
     lines.push(`  ${incident.id.padEnd(idWidth)}  ${incident.mode.padEnd(21)}  ${cutoff}  ${expires}`);
   }
   lines.push("");
@@ -59,7 +80,10 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanE
   const principalWidth = Math.max(0, ...plan.denyPolicies.map((d) => label(d).length));
   const indent = " ".repeat(principalWidth + 4);
   for (const policy of plan.denyPolicies) {
-    const where = policy.attachment === "managed" ? `managed policy ${POLICY_PATH}${policy.policyName}, attached` : `inline policy ${policy.policyName}`;
+    const where =
+      policy.attachment === "managed"
+        ? `managed policy ${POLICY_PATH}${policy.policyName}, attached`
+        : `inline policy ${policy.policyName}`;
     lines.push(`  ${label(policy).padEnd(principalWidth)}  ${where}`);
     for (const rule of describeDeny(policy.document)) lines.push(`${indent}${rule}`);
     lines.push(`${indent}${style.dim(`incidents: ${policy.incidents.join(", ")}`)}`);
@@ -67,30 +91,52 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanE
   lines.push("");
 
   if (plan.accessKeys.length > 0) {
-    lines.push(style.bold(`access keys to disable: ${plan.accessKeys.length}`) + style.dim(" (imported and set Inactive; never deleted, never re-enabled)"));
+    lines.push(
+      style.bold(`access keys to disable: ${plan.accessKeys.length}`) +
+        style.dim(" (imported and set Inactive; never deleted, never re-enabled)"),
+    );
     const userWidth = Math.max(...plan.accessKeys.map((k) => `${k.user}${inAccount(k.account)}`.length));
     for (const key of plan.accessKeys) {
-      lines.push(`  ${key.accessKeyId}  user ${`${key.user}${inAccount(key.account)}`.padEnd(userWidth)}  -> Inactive  ${style.dim(key.incidents.join(", "))}`);
+      lines.push(
+        `  ${key.accessKeyId}  user ${`${key.user}${inAccount(key.account)}`.padEnd(userWidth)}  -> Inactive  ${style.dim(key.incidents.join(", "))}`,
+      );
     }
     lines.push("");
   }
 
   if (plan.goneAccessKeys.length > 0) {
-    lines.push(style.bold(`access keys already deleted: ${plan.goneAccessKeys.length}`) + style.dim(" (IAM no longer has them: contained, nothing to disable)"));
+    lines.push(
+      style.bold(`access keys already deleted: ${plan.goneAccessKeys.length}`) +
+        style.dim(" (IAM no longer has them: contained, nothing to disable)"),
+    );
     const userWidth = Math.max(...plan.goneAccessKeys.map((k) => `${k.user}${inAccount(k.account)}`.length));
     for (const key of plan.goneAccessKeys) {
-      lines.push(`  ${key.accessKeyId}  user ${`${key.user}${inAccount(key.account)}`.padEnd(userWidth)}  deleted  ${style.dim(key.incidents.join(", "))}`);
+      lines.push(
+        `  ${key.accessKeyId}  user ${`${key.user}${inAccount(key.account)}`.padEnd(userWidth)}  deleted  ${style.dim(key.incidents.join(", "))}`,
+      );
     }
     lines.push("");
   }
 
   if (plan.replacementRoles.length > 0) {
     const paths = [...new Set(plan.replacementRoles.map((r) => r.path))].join(", ");
-    lines.push(style.bold(`replacement roles: ${plan.replacementRoles.length}`) + style.dim(` (under ${paths}, after their incident's containment; retained when the incident is removed: they are the new access path)`));
+    lines.push(
+      style.bold(`replacement roles: ${plan.replacementRoles.length}`) +
+        style.dim(
+          ` (under ${paths}, after their incident's containment; retained when the incident is removed: they are the new access path)`,
+        ),
+    );
     const nameWidth = Math.max(...plan.replacementRoles.map((r) => r.name.length));
     for (const role of plan.replacementRoles) {
-      const policies = [...role.managedPolicyArns.map((arn) => arn.split("/").pop() ?? arn), ...Object.keys(role.inlinePolicies).map((name) => `inline ${name}`)];
-      const parts = [`trust ${describeTrust(role.assumeRolePolicy)}`, ...(policies.length > 0 ? [policies.join(", ")] : []), `max session ${role.maxSessionDuration / 3600} h`];
+      const policies = [
+        ...role.managedPolicyArns.map((arn) => arn.split("/").pop() ?? arn),
+        ...Object.keys(role.inlinePolicies).map((name) => `inline ${name}`),
+      ];
+      const parts = [
+        `trust ${describeTrust(role.assumeRolePolicy)}`,
+        ...(policies.length > 0 ? [policies.join(", ")] : []),
+        `max session ${role.maxSessionDuration / 3600} h`,
+      ];
       lines.push(`  ${role.name.padEnd(nameWidth)}  ${parts.join("; ")}`);
     }
     lines.push("");
@@ -100,7 +146,11 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanE
   lines.push(...renderOrganization(plan, style));
   lines.push(...renderRootUsers(extras.rootUsers ?? [], style));
 
-  lines.push(style.dim("Removing an incident file removes its deny policies: only once it has expired (see `npx cordon status`)."));
+  lines.push(
+    style.dim(
+      "Removing an incident file removes its deny policies: only once it has expired (see `npx cordon status`).",
+    ),
+  );
   lines.push(style.dim("Disabled keys stay disabled and replacement roles stay."));
   return `${lines.join("\n")}\n`;
 }
@@ -126,7 +176,10 @@ function renderOrganization(plan: Plan, style: RenderStyle): string[] {
   const lines: string[] = [];
   const targets = [...new Set(plan.organizationPolicies.flatMap((p) => p.targets))];
   const n = plan.organizationPolicies.length;
-  lines.push(style.bold(`organization guardrails: ${n} ${n === 1 ? "policy" : "policies"}`) + style.dim(` (for ${asking.map((i) => i.id).join(", ")})`));
+  lines.push(
+    style.bold(`organization guardrails: ${n} ${n === 1 ? "policy" : "policies"}`) +
+      style.dim(` (for ${asking.map((i) => i.id).join(", ")})`),
+  );
   if (n > 0) {
     lines.push(
       targets.length > 0
@@ -135,15 +188,20 @@ function renderOrganization(plan: Plan, style: RenderStyle): string[] {
     );
   }
   for (const policy of plan.organizationPolicies) {
-    lines.push(`  ${policy.kind} ${policy.name}  ${guardrailSize(policy.document).toLocaleString("en-US")} of ${GUARDRAIL_MAX_CHARACTERS.toLocaleString("en-US")} characters`);
+    lines.push(
+      `  ${policy.kind} ${policy.name}  ${guardrailSize(policy.document).toLocaleString("en-US")} of ${GUARDRAIL_MAX_CHARACTERS.toLocaleString("en-US")} characters`,
+    );
     for (const statement of policy.document.Statement) lines.push(`    ${describeGuardrail(policy, statement)}`);
     lines.push(`    ${style.dim(`incidents: ${policy.incidents.join(", ")}`)}`);
   }
   // aws:TokenIssueTime is absent from requests signed with a long-term key: the revoke form cannot match them.
-  const revokesUsers = (s: PolicyStatement) => s.Condition?.DateLessThan !== undefined && s.Condition?.StringEqualsIgnoreCase?.[USERNAME_KEY] !== undefined;
+  const revokesUsers = (s: PolicyStatement) =>
+    s.Condition?.DateLessThan !== undefined && s.Condition?.StringEqualsIgnoreCase?.[USERNAME_KEY] !== undefined;
   const revokedUsers = plan.organizationPolicies.some((p) => p.document.Statement.some(revokesUsers));
   if (revokedUsers) {
-    lines.push("  a user's long-term access key carries no token issue time: the revoke form stops its sessions, and disabling the key (its account's stack) stops the key itself");
+    lines.push(
+      "  a user's long-term access key carries no token issue time: the revoke form stops its sessions, and disabling the key (its account's stack) stops the key itself",
+    );
   }
   for (const exclusion of plan.organizationExclusions) {
     lines.push(
@@ -160,20 +218,38 @@ function describeGuardrail(policy: OrganizationPolicyPlan, statement: PolicyStat
   const condition = statement.Condition ?? {};
   const values = (operator: string, key: string) => [condition[operator]?.[key] ?? []].flat().map(String);
   const role = (arn: string) => /^arn:aws:iam::(\d{12}):role\/(?:\*\/)?(.+)$/.exec(arn);
-  const named = (arns: string[]) => arns.map(role).filter((m) => m !== null).map((m) => `${m[2]} (${m[1]})`);
+  const named = (arns: string[]) =>
+    arns
+      .map(role)
+      .filter((m) => m !== null)
+      .map((m) => `${m[2]} (${m[1]})`);
   const roles = named(values("StringEqualsIgnoreCase", PRINCIPAL_ARN_KEY)).map((r) => `role ${r}`);
   // Under a path, ArnLike compares the name as IAM spells it (the program checks the spelling at up).
   const pathed = named(values("ArnLike", PRINCIPAL_ARN_KEY));
   const account = values("StringEquals", PRINCIPAL_ACCOUNT_KEY)[0];
   const users = values("StringEqualsIgnoreCase", USERNAME_KEY).map((name) => `user ${name} (${account})`);
   const ids = values("StringEquals", IDENTITY_STORE_USER_ID_KEY);
-  const roots = values("ArnEquals", PRINCIPAL_ARN_KEY).map((arn) => /^arn:aws:iam::(\d{12}):root$/.exec(arn)?.[1]).filter((a): a is string => a !== undefined);
+  const roots = values("ArnEquals", PRINCIPAL_ARN_KEY)
+    .map((arn) => /^arn:aws:iam::(\d{12}):root$/.exec(arn)?.[1])
+    .filter((a): a is string => a !== undefined);
   const underPath = pathed.length > 0 ? [`roles under a path, spelt as in IAM: ${pathed.join(", ")}`] : [];
-  const whom = [...users, ...roles, ...underPath, ...ids.map((id) => `Identity Center user ${id}`), ...roots.map((a) => `the root user of ${a}`)].join(", ");
+  const whom = [
+    ...users,
+    ...roles,
+    ...underPath,
+    ...ids.map((id) => `Identity Center user ${id}`),
+    ...roots.map((a) => `the root user of ${a}`),
+  ].join(", ");
   const issued = condition.DateLessThan?.[TOKEN_ISSUE_TIME];
   const pending = placeholderIncident(issued);
-  const when = issued === undefined ? "(deny-all)" : `for sessions issued before ${pending !== undefined ? `the containment of ${pending}` : String(issued)}`;
-  const what = policy.kind === "scp" ? "deny every action" : `deny ${[statement.Action ?? []].flat().join(", ")} in member accounts`;
+  const when =
+    issued === undefined
+      ? "(deny-all)"
+      : `for sessions issued before ${pending !== undefined ? `the containment of ${pending}` : String(issued)}`;
+  const what =
+    policy.kind === "scp"
+      ? "deny every action"
+      : `deny ${[statement.Action ?? []].flat().join(", ")} in member accounts`;
   return `${what} to ${whom} ${when}`;
 }
 
@@ -219,7 +295,9 @@ export function renderCredentials(plan: CredentialPlan, style: RenderStyle = pla
   );
   const accounts = new Set(plan.users.map((u) => u.account));
   for (const user of plan.users) {
-    lines.push(`  user ${user.user}${accounts.size > 1 ? ` (${user.account})` : ""}${user.exists === false ? ": IAM has no such user" : ""}  ${style.dim(user.incidents.join(", "))}`);
+    lines.push(
+      `  user ${user.user}${accounts.size > 1 ? ` (${user.account})` : ""}${user.exists === false ? ": IAM has no such user" : ""}  ${style.dim(user.incidents.join(", "))}`,
+    );
     const kept = [
       ...CREDENTIAL_KINDS.flatMap((kind) => user.keep[KEEP_FIELD[kind]].map((id) => `${KIND_NOUN[kind]} ${id}`)),
       ...(user.keep.consolePassword ? ["console password"] : []),
@@ -233,9 +311,11 @@ export function renderCredentials(plan: CredentialPlan, style: RenderStyle = pla
     }
     lines.push(`    console password: ${consolePasswordWords(user.consolePassword.fate)}`);
     for (const d of user.mfaDevices) lines.push(`    MFA device ${d.serial}: ${mfaWords(d)}`);
-    for (const q of user.quarantinePolicies) lines.push(`    quarantined by AWS: ${q} is attached (cordon never detaches it)`);
+    for (const q of user.quarantinePolicies)
+      lines.push(`    quarantined by AWS: ${q} is attached (cordon never detaches it)`);
   }
-  if (plan.users.some((u) => u.consolePassword.fate === "delete" || u.consolePassword.fate === "delete-if-present")) lines.push(`  ${CONSOLE_PASSWORD_WARNING}`);
+  if (plan.users.some((u) => u.consolePassword.fate === "delete" || u.consolePassword.fate === "delete-if-present"))
+    lines.push(`  ${CONSOLE_PASSWORD_WARNING}`);
   lines.push("");
   return lines;
 }
@@ -274,10 +354,18 @@ function mfaWords(device: MfaDevicePlan): string {
 /** The root users the incidents name: denied by the SCP, and whose access keys are deleted. */
 export function renderRootUsers(roots: readonly RootUserPlan[], style: RenderStyle = plain): string[] {
   if (roots.length === 0) return [];
-  const lines = [style.bold(`root users: ${roots.length}`) + style.dim(" (the organization's SCP denies each every action until its file is removed)")];
+  const lines = [
+    style.bold(`root users: ${roots.length}`) +
+      style.dim(" (the organization's SCP denies each every action until its file is removed)"),
+  ];
   for (const root of roots) {
-    const guardrail = root.guardrail === "denied" ? "denied every action by the SCP" : "the management account: no SCP reaches it; only the root user can act";
-    const keys = root.deleteAccessKeys ? "; its access keys deleted through centralized root access (sts:AssumeRoot, IAMDeleteRootUserCredentials): cannot be undone" : "; its access keys left as they are (deleteAccessKeys: true deletes them)";
+    const guardrail =
+      root.guardrail === "denied"
+        ? "denied every action by the SCP"
+        : "the management account: no SCP reaches it; only the root user can act";
+    const keys = root.deleteAccessKeys
+      ? "; its access keys deleted through centralized root access (sts:AssumeRoot, IAMDeleteRootUserCredentials): cannot be undone"
+      : "; its access keys left as they are (deleteAccessKeys: true deletes them)";
     lines.push(`  root user of ${root.account}  ${guardrail}${keys}  ${style.dim(root.incidents.join(", "))}`);
   }
   lines.push("");

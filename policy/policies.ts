@@ -35,7 +35,10 @@ const KEY_REPLACING_INPUTS = ["pgpKey", "user"];
 export const CHILD_TYPES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   componentDeclarations.map((declaration) => {
     const component = Object.keys(declaration).find((type) => type.startsWith("cordon:"))!;
-    return [component, new Set(Object.keys(declaration).filter((type) => type !== component && !type.startsWith("pulumi:providers:")))];
+    return [
+      component,
+      new Set(Object.keys(declaration).filter((type) => type !== component && !type.startsWith("pulumi:providers:"))),
+    ];
   }),
 );
 
@@ -72,13 +75,21 @@ function documentOf(value: unknown): PolicyDocument | string {
 
 /** Why a statement of a session revocation is not the deny cordon writes; undefined when it is. */
 function revocationProblem(statement: PolicyStatement): string | undefined {
-  if (statement.Effect !== "Deny") return `statement ${statement.Sid ?? "(no Sid)"} is ${statement.Effect}: cordon's denies hold only Deny statements`;
-  if (statement.Action !== "*" || statement.Resource !== "*" || statement.NotAction !== undefined || statement.NotResource !== undefined) {
+  if (statement.Effect !== "Deny")
+    return `statement ${statement.Sid ?? "(no Sid)"} is ${statement.Effect}: cordon's denies hold only Deny statements`;
+  if (
+    statement.Action !== "*" ||
+    statement.Resource !== "*" ||
+    statement.NotAction !== undefined ||
+    statement.NotResource !== undefined
+  ) {
     return `statement ${statement.Sid ?? "(no Sid)"} denies ${JSON.stringify(statement.NotAction ?? statement.Action)} on ${JSON.stringify(statement.NotResource ?? statement.Resource)}: a revocation denies every action ("*") on every resource ("*")`;
   }
   const condition = statement.Condition;
   if (condition === undefined) return undefined; // deny-all
-  const keys = Object.entries(condition).flatMap(([operator, entries]) => Object.keys(entries).map((key) => `${operator}:${key}`));
+  const keys = Object.entries(condition).flatMap(([operator, entries]) =>
+    Object.keys(entries).map((key) => `${operator}:${key}`),
+  );
   const instant = condition.DateLessThan?.[TOKEN_ISSUE_TIME];
   if (keys.length !== 1 || typeof instant !== "string" || Number.isNaN(Date.parse(instant))) {
     return `statement ${statement.Sid ?? "(no Sid)"} has the condition ${JSON.stringify(condition)}: expected none (deny-all) or exactly DateLessThan ${TOKEN_ISSUE_TIME} an instant (revoke-older-sessions)`;
@@ -88,14 +99,17 @@ function revocationProblem(statement: PolicyStatement): string | undefined {
 
 /** Why a statement of a guardrail is not one cordon writes; undefined when it is. */
 function guardrailProblem(statement: PolicyStatement): string | undefined {
-  if (statement.Effect !== "Deny") return `statement ${statement.Sid ?? "(no Sid)"} is ${statement.Effect}: cordon's guardrails hold only Deny statements`;
+  if (statement.Effect !== "Deny")
+    return `statement ${statement.Sid ?? "(no Sid)"} is ${statement.Effect}: cordon's guardrails hold only Deny statements`;
   const condition = statement.Condition ?? {};
   const cutoff = `DateLessThan:${TOKEN_ISSUE_TIME}`;
   const keys = Object.entries(condition)
     .flatMap(([operator, entries]) => Object.keys(entries).map((key) => `${operator}:${key}`))
     .filter((key) => key !== cutoff)
     .sort();
-  const names = GUARDRAIL_SELECTORS.some((selector) => selector.length === keys.length && [...selector].sort().every((key, i) => key === keys[i]));
+  const names = GUARDRAIL_SELECTORS.some(
+    (selector) => selector.length === keys.length && [...selector].sort().every((key, i) => key === keys[i]),
+  );
   if (!names) {
     const ways = GUARDRAIL_SELECTORS.map((selector) => selector.join(" and ")).join("; or ");
     return `statement ${statement.Sid ?? "(no Sid)"} has the condition ${JSON.stringify(condition)}: a guardrail names its principals (${ways}), and may add ${cutoff.replace(":", " ")}; anything else would deny the whole organization or someone unnamed`;
@@ -105,15 +119,25 @@ function guardrailProblem(statement: PolicyStatement): string | undefined {
 
 export const accessKeysDisabled: ResourceValidationPolicy = {
   name: "access-keys-imported-and-disabled",
-  description: "An access key is declared only by cordon's DisabledAccessKey, set Inactive, and never replaced (a replacement creates a key and deletes the old one).",
+  description:
+    "An access key is declared only by cordon's DisabledAccessKey, set Inactive, and never replaced (a replacement creates a key and deletes the old one).",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== ACCESS_KEY) return;
     const problems: string[] = [];
-    if (parentType(args.urn) !== DISABLED_ACCESS_KEY) problems.push(`declared outside ${DISABLED_ACCESS_KEY} (parent ${parentType(args.urn) ?? "none"}): keys are only imported and disabled`);
-    if (args.props.status !== "Inactive") problems.push(`status is ${JSON.stringify(args.props.status ?? null)}: cordon sets keys Inactive and never re-enables one`);
+    if (parentType(args.urn) !== DISABLED_ACCESS_KEY)
+      problems.push(
+        `declared outside ${DISABLED_ACCESS_KEY} (parent ${parentType(args.urn) ?? "none"}): keys are only imported and disabled`,
+      );
+    if (args.props.status !== "Inactive")
+      problems.push(
+        `status is ${JSON.stringify(args.props.status ?? null)}: cordon sets keys Inactive and never re-enables one`,
+      );
     const missing = KEY_REPLACING_INPUTS.filter((input) => !args.opts.ignoreChanges.includes(input));
-    if (missing.length > 0) problems.push(`ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the key, creating a new one and deleting this one`);
+    if (missing.length > 0)
+      problems.push(
+        `ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the key, creating a new one and deleting this one`,
+      );
     if (args.props.pgpKey !== undefined) problems.push("pgpKey is set: only a key being created gets one");
     for (const problem of problems) report(`${args.name}: ${problem}`);
   },
@@ -121,7 +145,8 @@ export const accessKeysDisabled: ResourceValidationPolicy = {
 
 export const accessKeysNeverCreated: StackValidationPolicy = {
   name: "access-keys-never-created",
-  description: "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
+  description:
+    "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const resource of args.resources.filter((r) => r.type === ACCESS_KEY)) {
@@ -133,7 +158,11 @@ export const accessKeysNeverCreated: StackValidationPolicy = {
         if (!(error instanceof UnknownValueError)) throw error;
         created = true;
       }
-      if (created) report(`${resource.name}: this access key would be created by Pulumi (it has a secret): cordon only imports existing keys`, resource.urn);
+      if (created)
+        report(
+          `${resource.name}: this access key would be created by Pulumi (it has a secret): cordon only imports existing keys`,
+          resource.urn,
+        );
     }
   },
 };
@@ -144,30 +173,53 @@ export const accessKeysNeverCreated: StackValidationPolicy = {
  * credential created, this one deleted).
  */
 const OTHER_CREDENTIALS: readonly { type: string; component: string; replacing: readonly string[] }[] = [
-  { type: "aws:iam/sshKey:SshKey", component: "cordon:iam:DisabledSshPublicKey", replacing: ["encoding", "publicKey", "username"] },
-  { type: "aws:iam/signingCertificate:SigningCertificate", component: "cordon:iam:DisabledSigningCertificate", replacing: ["certificateBody", "userName"] },
-  { type: "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", component: "cordon:iam:DisabledServiceSpecificCredential", replacing: ["credentialAgeDays", "serviceName", "userName"] },
+  {
+    type: "aws:iam/sshKey:SshKey",
+    component: "cordon:iam:DisabledSshPublicKey",
+    replacing: ["encoding", "publicKey", "username"],
+  },
+  {
+    type: "aws:iam/signingCertificate:SigningCertificate",
+    component: "cordon:iam:DisabledSigningCertificate",
+    replacing: ["certificateBody", "userName"],
+  },
+  {
+    type: "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+    component: "cordon:iam:DisabledServiceSpecificCredential",
+    replacing: ["credentialAgeDays", "serviceName", "userName"],
+  },
 ];
 
 export const otherCredentialsDisabled: ResourceValidationPolicy = {
   name: "credentials-imported-and-disabled",
-  description: "An SSH public key, a signing certificate or a service-specific credential is declared only by its Disabled component, set Inactive, and never replaced.",
+  description:
+    "An SSH public key, a signing certificate or a service-specific credential is declared only by its Disabled component, set Inactive, and never replaced.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const kind = OTHER_CREDENTIALS.find((c) => c.type === args.type);
     if (kind === undefined) return;
     const problems: string[] = [];
-    if (parentType(args.urn) !== kind.component) problems.push(`declared outside ${kind.component} (parent ${parentType(args.urn) ?? "none"}): credentials are only imported and disabled`);
-    if (args.props.status !== "Inactive") problems.push(`status is ${JSON.stringify(args.props.status ?? null)}: cordon sets credentials Inactive and never re-enables one`);
+    if (parentType(args.urn) !== kind.component)
+      problems.push(
+        `declared outside ${kind.component} (parent ${parentType(args.urn) ?? "none"}): credentials are only imported and disabled`,
+      );
+    if (args.props.status !== "Inactive")
+      problems.push(
+        `status is ${JSON.stringify(args.props.status ?? null)}: cordon sets credentials Inactive and never re-enables one`,
+      );
     const missing = kind.replacing.filter((input) => !args.opts.ignoreChanges.includes(input));
-    if (missing.length > 0) problems.push(`ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the credential, creating a new one and deleting this one`);
+    if (missing.length > 0)
+      problems.push(
+        `ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the credential, creating a new one and deleting this one`,
+      );
     for (const problem of problems) report(`${args.name}: ${problem}`);
   },
 };
 
 export const deniesOnlyDeny: ResourceValidationPolicy = {
   name: "denies-are-only-denies",
-  description: "Every deny cordon declares (a session revocation, a guardrail) holds only Deny statements with the condition cordon writes.",
+  description:
+    "Every deny cordon declares (a session revocation, a guardrail) holds only Deny statements with the condition cordon writes.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const parent = parentType(args.urn);
@@ -194,15 +246,22 @@ export const replacementRolesUnderCordon: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== "aws:iam/role:Role" || parentType(args.urn) !== REPLACEMENT_ROLE) return;
-    if (args.props.path !== ROLE_PATH) report(`${args.name}: path is ${JSON.stringify(args.props.path ?? null)}: replacement roles live under ${ROLE_PATH}`);
+    if (args.props.path !== ROLE_PATH)
+      report(
+        `${args.name}: path is ${JSON.stringify(args.props.path ?? null)}: replacement roles live under ${ROLE_PATH}`,
+      );
     const tag = (args.props.tags as Record<string, unknown> | undefined)?.[INCIDENT_TAG];
-    if (typeof tag !== "string" || !INCIDENT_ID.test(tag)) report(`${args.name}: tag ${INCIDENT_TAG} is ${JSON.stringify(tag ?? null)}: expected the id of the incident that asks for the role`);
+    if (typeof tag !== "string" || !INCIDENT_ID.test(tag))
+      report(
+        `${args.name}: tag ${INCIDENT_TAG} is ${JSON.stringify(tag ?? null)}: expected the id of the incident that asks for the role`,
+      );
   },
 };
 
 export const onlyCordonTypes: ResourceValidationPolicy = {
   name: "only-cordon-resource-types",
-  description: "The stack declares only cordon's components, each with only the resource types it declares (components/permissions.ts).",
+  description:
+    "The stack declares only cordon's components, each with only the resource types it declares (components/permissions.ts).",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const chain = typeChain(args.urn);
@@ -210,18 +269,30 @@ export const onlyCordonTypes: ResourceValidationPolicy = {
     if (type === STACK || PROVIDERS.has(type)) return;
     const parent = parentType(args.urn);
     if (CHILD_TYPES.has(type)) {
-      if (parent !== undefined) report(`${args.name}: the component ${type} is declared inside ${parent}: cordon's components sit at the stack's top`);
+      if (parent !== undefined)
+        report(
+          `${args.name}: the component ${type} is declared inside ${parent}: cordon's components sit at the stack's top`,
+        );
       return;
     }
     const allowed = parent === undefined ? undefined : CHILD_TYPES.get(parent);
     if (allowed === undefined || !allowed.has(type)) {
-      report(`${args.name}: ${type} ${parent === undefined || !CHILD_TYPES.has(parent) ? `outside cordon's components (${chain.length > 1 ? `in ${chain.slice(0, -1).join(" > ")}` : "at the stack's top"})` : `is not a type ${parent} declares`}: the stack declares nothing else`);
+      report(
+        `${args.name}: ${type} ${parent === undefined || !CHILD_TYPES.has(parent) ? `outside cordon's components (${chain.length > 1 ? `in ${chain.slice(0, -1).join(" > ")}` : "at the stack's top"})` : `is not a type ${parent} declares`}: the stack declares nothing else`,
+      );
     }
   },
 };
 
 /** Every policy of the pack. */
-export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [accessKeysDisabled, accessKeysNeverCreated, otherCredentialsDisabled, deniesOnlyDeny, replacementRolesUnderCordon, onlyCordonTypes];
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  accessKeysDisabled,
+  accessKeysNeverCreated,
+  otherCredentialsDisabled,
+  deniesOnlyDeny,
+  replacementRolesUnderCordon,
+  onlyCordonTypes,
+];
 
 /** For a test: the resources a stack policy reads, as the package builds them. */
 export type StackResource = PolicyResource;

@@ -13,7 +13,18 @@ import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
 import type { OrganizationConfig } from "../plan/organization.ts";
 import { stackName } from "../plan/project.ts";
-import { accountsOf, cordonPolicyArn, denyPolicyName, oversizedDenies, INCIDENT_TAG, POLICY_PATH, ROLE_POLICY_NAME, type AccessKeyPlan, type Plan, type Principal } from "../plan/plan.ts";
+import {
+  accountsOf,
+  cordonPolicyArn,
+  denyPolicyName,
+  oversizedDenies,
+  INCIDENT_TAG,
+  POLICY_PATH,
+  ROLE_POLICY_NAME,
+  type AccessKeyPlan,
+  type Plan,
+  type Principal,
+} from "../plan/plan.ts";
 import { filledSize, policySize } from "../plan/policies.ts";
 import type { IamQuotas, RoleState } from "./iam.ts";
 
@@ -28,12 +39,29 @@ export function stackNameProblem(stack: string, prefix: string, account: string)
 }
 
 /** What the run says about the shares of the incidents that are not this stack's to declare. */
-export function sharesNotes(incidents: readonly Incident[], account: string, organization: OrganizationConfig | undefined): string[] {
+export function sharesNotes(
+  incidents: readonly Incident[],
+  account: string,
+  organization: OrganizationConfig | undefined,
+): string[] {
   const notes: string[] = [];
-  const elsewhere = incidents.filter((incident) => accountsOf(incident).some((a) => a !== account)).map((incident) => `${incident.id} (${accountsOf(incident).filter((a) => a !== account).join(", ")})`);
-  if (elsewhere.length > 0) notes.push(`this stack deploys account ${account}; the shares of other accounts are their stacks' to declare: ${elsewhere.join(", ")}`);
+  const elsewhere = incidents
+    .filter((incident) => accountsOf(incident).some((a) => a !== account))
+    .map(
+      (incident) =>
+        `${incident.id} (${accountsOf(incident)
+          .filter((a) => a !== account)
+          .join(", ")})`,
+    );
+  if (elsewhere.length > 0)
+    notes.push(
+      `this stack deploys account ${account}; the shares of other accounts are their stacks' to declare: ${elsewhere.join(", ")}`,
+    );
   const asking = incidents.filter((i) => i.organization.scp || i.organization.rcp).map((i) => i.id);
-  if (organization === undefined && asking.length > 0) notes.push(`the organization guardrails of ${asking.join(", ")} are the organization stack's to declare (cordon:organization), not this one's`);
+  if (organization === undefined && asking.length > 0)
+    notes.push(
+      `the organization guardrails of ${asking.join(", ")} are the organization stack's to declare (cordon:organization), not this one's`,
+    );
   return notes;
 }
 
@@ -41,11 +69,17 @@ export function sharesNotes(incidents: readonly Incident[], account: string, org
 export function invalidFilesProblem(incidentsDir: string, errors: Diagnostic[]): string | undefined {
   if (errors.length === 0) return undefined;
   const count = errors.length === 1 ? "1 problem" : `${errors.length} problems`;
-  return [`cordon declared nothing: ${count} in the incident files (\`npx cordon validate ${incidentsDir}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n");
+  return [
+    `cordon declared nothing: ${count} in the incident files (\`npx cordon validate ${incidentsDir}\` shows the same):`,
+    ...errors.map(formatDiagnostic),
+  ].join("\n");
 }
 
 /** Deploying one account's incidents with another account's credentials would disable nothing. */
-export async function credentialsProblem(account: string, callerAccount: () => Promise<string>): Promise<string | undefined> {
+export async function credentialsProblem(
+  account: string,
+  callerAccount: () => Promise<string>,
+): Promise<string | undefined> {
   const accountId = await callerAccount();
   if (accountId === account) return undefined;
   return `cordon declared nothing: the deploying credentials belong to account ${accountId}, but this stack deploys account ${account} (config cordon:account); use credentials of account ${account}, or the stack of account ${accountId}`;
@@ -81,7 +115,10 @@ export async function keyOwnership(
       listed.set(user, ((await accessKeysOf(user)) ?? []).sort());
     } catch (error) {
       const incidents = [...new Set(keys.filter((key) => key.user === user).flatMap((key) => key.incidents))];
-      return { problem: `cordon declared nothing: cannot list the access keys of user ${user} (incident ${incidents.join(", ")}): ${(error as Error).message}`, gone: [] };
+      return {
+        problem: `cordon declared nothing: cannot list the access keys of user ${user} (incident ${incidents.join(", ")}): ${(error as Error).message}`,
+        gone: [],
+      };
     }
   }
   const gone: string[] = [];
@@ -91,7 +128,10 @@ export async function keyOwnership(
     try {
       owner = await keyOwner(key.accessKeyId);
     } catch (error) {
-      return { problem: `cordon declared nothing: cannot ask IAM who owns access key ${key.accessKeyId} (incident ${key.incidents.join(", ")}), which it does not list under user ${key.user}: ${(error as Error).message}`, gone: [] };
+      return {
+        problem: `cordon declared nothing: cannot ask IAM who owns access key ${key.accessKeyId} (incident ${key.incidents.join(", ")}), which it does not list under user ${key.user}: ${(error as Error).message}`,
+        gone: [],
+      };
     }
     // IAM names are case-insensitive: the declared user, spelt otherwise, owns it after all.
     if (owner !== null && owner.toLowerCase() === key.user.toLowerCase()) continue;
@@ -117,7 +157,9 @@ export async function keyOwnership(
 
 /** The log line of a run that found principals IAM no longer has. */
 export function gonePrincipalsNote(plan: Plan): string | undefined {
-  const gone = plan.incidents.flatMap((incident) => incident.gonePrincipals.map((p) => ({ ...p, incident: incident.id })));
+  const gone = plan.incidents.flatMap((incident) =>
+    incident.gonePrincipals.map((p) => ({ ...p, incident: incident.id })),
+  );
   if (gone.length === 0) return undefined;
   const byPrincipal = new Map<string, { type: string; name: string; account: string; incidents: string[] }>();
   for (const p of gone) {
@@ -126,14 +168,18 @@ export function gonePrincipalsNote(plan: Plan): string | undefined {
     entry.incidents.push(p.incident);
     byPrincipal.set(key, entry);
   }
-  const list = [...byPrincipal.values()].map((p) => `${p.type} ${p.name} (account ${p.account}, incident ${p.incidents.join(", ")})`);
+  const list = [...byPrincipal.values()].map(
+    (p) => `${p.type} ${p.name} (account ${p.account}, incident ${p.incidents.join(", ")})`,
+  );
   return `already contained: IAM has no ${list.join(", ")}: deleted, so there is no deny to attach; a user or role created again under that name gets its deny back on the next run`;
 }
 
 /** The log line of a run that found listed keys IAM no longer has. */
 export function goneKeysNote(plan: Plan): string | undefined {
   if (plan.goneAccessKeys.length === 0) return undefined;
-  const keys = plan.goneAccessKeys.map((key) => `${key.accessKeyId} (user ${key.user}, incident ${key.incidents.join(", ")})`);
+  const keys = plan.goneAccessKeys.map(
+    (key) => `${key.accessKeyId} (user ${key.user}, incident ${key.incidents.join(", ")})`,
+  );
   return `already contained: IAM no longer has ${plan.goneAccessKeys.length === 1 ? "access key" : "access keys"} ${keys.join(", ")}: deleted, so there is nothing to disable; the deny policies stay until the incident expires`;
 }
 
@@ -143,7 +189,10 @@ export function goneKeysNote(plan: Plan): string | undefined {
  * accepted only when it is this incident's: tagged `cordon:incident` with the incident's id (every
  * role cordon creates is) and under cordon's path.
  */
-export async function replacementRolesProblem(plan: Plan, role: (name: string) => Promise<RoleState | null>): Promise<string | undefined> {
+export async function replacementRolesProblem(
+  plan: Plan,
+  role: (name: string) => Promise<RoleState | null>,
+): Promise<string | undefined> {
   const problems: string[] = [];
   for (const planned of plan.replacementRoles) {
     const existing = await role(planned.name);
@@ -162,7 +211,10 @@ export async function replacementRolesProblem(plan: Plan, role: (name: string) =
     }
   }
   if (problems.length === 0) return undefined;
-  return [`cordon declared nothing: ${problems.length === 1 ? "1 replacement role" : `${problems.length} replacement roles`} cannot be created as declared:`, ...problems].join("\n");
+  return [
+    `cordon declared nothing: ${problems.length === 1 ? "1 replacement role" : `${problems.length} replacement roles`} cannot be created as declared:`,
+    ...problems,
+  ].join("\n");
 }
 
 /** Where each principal's deny policy goes, and what stops the run. */
@@ -193,7 +245,11 @@ export interface DenyRoom {
  */
 export async function denyRoom(
   plan: Plan,
-  iam: { role(name: string): Promise<RoleState | null>; userAttachedPolicies(name: string): Promise<string[] | null>; quotas(): Promise<IamQuotas> },
+  iam: {
+    role(name: string): Promise<RoleState | null>;
+    userAttachedPolicies(name: string): Promise<string[] | null>;
+    quotas(): Promise<IamQuotas>;
+  },
 ): Promise<DenyRoom> {
   if (plan.denyPolicies.length === 0) return { managedDenyRoles: [], gone: [], notes: [] };
   const quotas = await iam.quotas();
@@ -237,7 +293,9 @@ export async function denyRoom(
       const why = inlineFits
         ? "it already carries it, and keeps it so that runs do not flip between the two"
         : `the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota) and cordon's needs ${needed}`;
-      notes.push(`role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${denyPolicyName("role", name, "managed")}, attached, instead of an inline policy: ${why}`);
+      notes.push(
+        `role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${denyPolicyName("role", name, "managed")}, attached, instead of an inline policy: ${why}`,
+      );
     } else if (!inlineFits) {
       problems.push(
         `${where}: no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota); detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`,
@@ -247,7 +305,10 @@ export async function denyRoom(
   const problem =
     problems.length === 0
       ? undefined
-      : [`cordon declared nothing: ${problems.length === 1 ? "1 principal has" : `${problems.length} principals have`} no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):`, ...problems].join("\n");
+      : [
+          `cordon declared nothing: ${problems.length === 1 ? "1 principal has" : `${problems.length} principals have`} no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):`,
+          ...problems,
+        ].join("\n");
   return { problem, managedDenyRoles: managedDenyRoles.sort(), gone, notes };
 }
 
@@ -272,5 +333,8 @@ export function sdkAccountProblem(account: string, sdkAccount: string): string |
 export function oversizedDeniesProblem(plan: Plan): string | undefined {
   const lines = oversizedDenies(plan);
   if (lines.length === 0) return undefined;
-  return [`cordon declared nothing: ${lines.length === 1 ? "1 deny policy is" : `${lines.length} deny policies are`} too large for IAM:`, ...lines].join("\n");
+  return [
+    `cordon declared nothing: ${lines.length === 1 ? "1 deny policy is" : `${lines.length} deny policies are`} too large for IAM:`,
+    ...lines,
+  ].join("\n");
 }

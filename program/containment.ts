@@ -54,7 +54,11 @@ export interface Recorded {
 export function recordedIn(outputs: unknown, id: string): Recorded | undefined {
   const incidents = (outputs as { incidents?: unknown } | null | undefined)?.incidents;
   if (typeof incidents !== "object" || incidents === null || !Object.hasOwn(incidents, id)) return undefined;
-  const value = (incidents as Record<string, unknown>)[id] as { atContainment?: unknown; cutoff?: unknown; containedAt?: unknown } | null;
+  const value = (incidents as Record<string, unknown>)[id] as {
+    atContainment?: unknown;
+    cutoff?: unknown;
+    containedAt?: unknown;
+  } | null;
   if (value?.atContainment !== true || typeof value.cutoff !== "string") return undefined;
   const cutoff = parseInstant(value.cutoff);
   if (!cutoff) return undefined;
@@ -74,7 +78,9 @@ export interface KeyAfterRun {
  * Inactive. A key IAM no longer lists (deleted, or gone with its user) is contained.
  */
 export function stillActive(keys: readonly KeyAfterRun[]): KeyAfterRun[] {
-  return keys.filter((key) => key.listed?.some((listed) => listed.accessKeyId === key.accessKeyId && listed.status !== "Inactive"));
+  return keys.filter((key) =>
+    key.listed?.some((listed) => listed.accessKeyId === key.accessKeyId && listed.status !== "Inactive"),
+  );
 }
 
 /** The run's line about an incident whose owner has not recorded the instant yet, or whose outputs cannot be read. */

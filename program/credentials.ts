@@ -24,7 +24,12 @@ export interface CredentialIam {
  * there: what the program declares Inactive (credentialsToDisable) and what it must do itself
  * (irreversibleActions). One listing per user, whatever the incidents' spellings.
  */
-export async function readCredentialPlan(incidents: readonly Incident[], account: string, iam: Pick<CredentialIam, "listUser">, containment: ContainmentInstants = {}): Promise<CredentialPlan> {
+export async function readCredentialPlan(
+  incidents: readonly Incident[],
+  account: string,
+  iam: Pick<CredentialIam, "listUser">,
+  containment: ContainmentInstants = {},
+): Promise<CredentialPlan> {
   const offline = credentialPlan(incidents, { account, containment });
   const listings = await Promise.all(offline.users.map((u) => iam.listUser(u.account, u.user)));
   return credentialPlan(incidents, { account, containment, listings });
@@ -40,18 +45,25 @@ export interface ActsDone {
  * What `pulumi up` (never preview) did with a plan's irreversible acts. Each act is tried whatever
  * happened to the others: a password that cannot be deleted must not keep an MFA device active.
  */
-export async function applyIrreversible(credentials: CredentialPlan, iam: Pick<CredentialIam, "deleteLoginProfile" | "deactivateMfaDevice">): Promise<ActsDone> {
+export async function applyIrreversible(
+  credentials: CredentialPlan,
+  iam: Pick<CredentialIam, "deleteLoginProfile" | "deactivateMfaDevice">,
+): Promise<ActsDone> {
   const { deleteConsolePasswords, deactivateMfaDevices } = irreversibleActions(credentials);
   const acts = [
-    ...deleteConsolePasswords.map(({ user }) => async () =>
-      (await iam.deleteLoginProfile(user)) === "deleted"
-        ? `deleted the console password of user ${user}: AWS cannot disable one, and the file does not keep it (keep: consolePassword: true); to restore console access, set a new password (aws iam create-login-profile --user-name ${user} --password-reset-required)`
-        : `user ${user} has no console password any more: nothing to delete`,
+    ...deleteConsolePasswords.map(
+      ({ user }) =>
+        async () =>
+          (await iam.deleteLoginProfile(user)) === "deleted"
+            ? `deleted the console password of user ${user}: AWS cannot disable one, and the file does not keep it (keep: consolePassword: true); to restore console access, set a new password (aws iam create-login-profile --user-name ${user} --password-reset-required)`
+            : `user ${user} has no console password any more: nothing to delete`,
     ),
-    ...deactivateMfaDevices.map(({ user, serial }) => async () =>
-      (await iam.deactivateMfaDevice(user, serial)) === "deactivated"
-        ? `deactivated MFA device ${serial} of user ${user} (the file asks it; the device is not deleted)`
-        : `MFA device ${serial} of user ${user} is no longer there: nothing to deactivate`,
+    ...deactivateMfaDevices.map(
+      ({ user, serial }) =>
+        async () =>
+          (await iam.deactivateMfaDevice(user, serial)) === "deactivated"
+            ? `deactivated MFA device ${serial} of user ${user} (the file asks it; the device is not deleted)`
+            : `MFA device ${serial} of user ${user} is no longer there: nothing to deactivate`,
     ),
   ];
   const what = [
@@ -69,7 +81,10 @@ export function irreversibleAtUp(credentials: CredentialPlan): string[] {
       ({ user }) =>
         `pulumi up will delete the console password of user ${user}: AWS cannot disable one, so it is deleted and lost (it cannot be undone; restore console access with a new password), unless the file keeps it (keep: consolePassword: true)`,
     ),
-    ...deactivateMfaDevices.map(({ user, serial }) => `pulumi up will deactivate MFA device ${serial} of user ${user} (the file asks it: deactivateMfaDevices; the device is not deleted)`),
+    ...deactivateMfaDevices.map(
+      ({ user, serial }) =>
+        `pulumi up will deactivate MFA device ${serial} of user ${user} (the file asks it: deactivateMfaDevices; the device is not deleted)`,
+    ),
   ];
 }
 

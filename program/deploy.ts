@@ -54,7 +54,15 @@ import {
   type KeyAfterRun,
   type Recorded,
 } from "./containment.ts";
-import { applyIrreversible, deleteRootAccessKeys, irreversibleAtUp, readCredentialPlan, rootKeysAtUp, type ActsDone, type RootCredentials } from "./credentials.ts";
+import {
+  applyIrreversible,
+  deleteRootAccessKeys,
+  irreversibleAtUp,
+  readCredentialPlan,
+  rootKeysAtUp,
+  type ActsDone,
+  type RootCredentials,
+} from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
 import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
 
@@ -122,7 +130,9 @@ export async function deploy(
     organization !== undefined ? account : undefined,
   );
   const owners = await readOwners(duties.reads);
-  const containment = Object.fromEntries(Object.entries(owners.recorded).map(([id, recorded]) => [id, recorded.cutoff]));
+  const containment = Object.fromEntries(
+    Object.entries(owners.recorded).map(([id, recorded]) => [id, recorded.cutoff]),
+  );
   const awaiting = Object.keys(duties.reads).filter((id) => !Object.hasOwn(owners.recorded, id));
   let plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
   refuse(oversizedDeniesProblem(plan));
@@ -130,7 +140,9 @@ export async function deploy(
   const credentials = await beforeDeclaring("IAM", () => readCredentialPlan(incidents, account, iam, containment));
   const roots = organization === undefined ? [] : rootUserPlans(incidents, organization);
   if (root === undefined && rootKeysAtUp(roots).length > 0)
-    refuse("cordon declared nothing: an incident asks to delete a root user's access keys, but the program was given no way to use centralized root access");
+    refuse(
+      "cordon declared nothing: an incident asks to delete a root user's access keys, but the program was given no way to use centralized root access",
+    );
   for (const note of facts.notes) pulumi.log.info(note);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
@@ -145,7 +157,8 @@ export async function deploy(
   for (const credential of disabled.others) disabledCredential(credential);
   await Promise.all(keys.map((key) => key.settled));
   // What no resource can do: at `up`, the console passwords and MFA devices; a preview says so.
-  if (pulumi.runtime.isDryRun()) for (const note of [...irreversibleAtUp(credentials), ...rootKeysAtUp(roots)]) pulumi.log.warn(note);
+  if (pulumi.runtime.isDryRun())
+    for (const note of [...irreversibleAtUp(credentials), ...rootKeysAtUp(roots)]) pulumi.log.warn(note);
   else {
     say(await applyIrreversible(credentials, iam));
     if (root !== undefined) say(await deleteRootAccessKeys(roots, root));
@@ -153,7 +166,8 @@ export async function deploy(
   const recorded = duties.records.filter((id) => plan.incidents.some((i) => i.id === id));
   const unconfirmed = pulumi.runtime.isDryRun() ? { ids: [], notes: [] } : await keysStillUsable(plan, recorded, iam);
   for (const note of unconfirmed.notes) pulumi.log.warn(note);
-  if (unconfirmed.ids.length > 0) plan = buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] });
+  if (unconfirmed.ids.length > 0)
+    plan = buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] });
 
   const instants: Record<string, ContainmentInstant> = {};
   for (const incident of plan.incidents.filter((i) => i.cutoffPending && !i.deniedUntilContained)) {
@@ -166,7 +180,10 @@ export async function deploy(
   const cutoffsOf = (pending: string[]) => Object.fromEntries(pending.map((id) => [id, instants[id].cutoff]));
   const revocations = plan.denyPolicies.map((policy) => ({
     policy,
-    component: new SessionRevocation(policy.resourceName, { policy, containment: cutoffsOf(policy.pendingContainment) }),
+    component: new SessionRevocation(policy.resourceName, {
+      policy,
+      containment: cutoffsOf(policy.pendingContainment),
+    }),
   }));
   // Replacement roles after their incident's deny policies and instant: a role that fails to be
   // created (with `pulumi up --continue-on-error`) can neither delay nor stop them.
@@ -193,10 +210,20 @@ export async function deploy(
     ...recorded.map((id) => [id, { stack: stackName(prefix, account) }] as const),
     ...Object.entries(duties.reads).map(
       ([id, stack]) =>
-        [id, { stack, ...(owners.recorded[id]?.containedAt ? { containedAt: owners.recorded[id].containedAt } : {}) }] as const,
+        [
+          id,
+          { stack, ...(owners.recorded[id]?.containedAt ? { containedAt: owners.recorded[id].containedAt } : {}) },
+        ] as const,
     ),
   ]);
-  return stackOutputs(account, plan, (id, output) => instants[id].instant.apply(output), organization, where, credentials);
+  return stackOutputs(
+    account,
+    plan,
+    (id, output) => instants[id].instant.apply(output),
+    organization,
+    where,
+    credentials,
+  );
 }
 
 /** The program's own acts in its log: what was done as information, what failed as errors (the run goes on). */
@@ -210,7 +237,9 @@ async function beforeDeclaring<T>(what: string, read: () => Promise<T>): Promise
   try {
     return await read();
   } catch (error) {
-    throw new pulumi.RunError(`cordon declared nothing: cannot read ${what} before declaring: ${(error as Error).message}`);
+    throw new pulumi.RunError(
+      `cordon declared nothing: cannot read ${what} before declaring: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -251,10 +280,17 @@ async function readFacts(
     refuse(room.problem);
     if (organization !== undefined) {
       if (organizations === undefined)
-        refuse("cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations");
+        refuse(
+          "cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations",
+        );
       refuse(await guardrailsProblem(declared, organization, organizations!));
     }
-    return { goneAccessKeys: keys.gone, managedDenyRoles: room.managedDenyRoles, gonePrincipals: room.gone, notes: room.notes };
+    return {
+      goneAccessKeys: keys.gone,
+      managedDenyRoles: room.managedDenyRoles,
+      gonePrincipals: room.gone,
+      notes: room.notes,
+    };
   } catch (error) {
     if (error instanceof pulumi.RunError) throw error;
     throw new pulumi.RunError(
@@ -268,7 +304,9 @@ async function readFacts(
  * cannot be read, or has not recorded an instant yet, gives none: the incident is then denied
  * everything here until it has (never a cutoff of this stack's own).
  */
-async function readOwners(reads: Record<string, string>): Promise<{ recorded: Record<string, Recorded>; notes: string[] }> {
+async function readOwners(
+  reads: Record<string, string>,
+): Promise<{ recorded: Record<string, Recorded>; notes: string[] }> {
   const recorded: Record<string, Recorded> = {};
   const notes: string[] = [];
   const stacks = [...new Set(Object.values(reads))].sort();
@@ -299,7 +337,11 @@ async function readOwners(reads: Record<string, string>): Promise<{ recorded: Re
  * Inactive in IAM (a failed import or update), or cannot be read back. IAM's API answers with
  * what it just applied (eventual consistency is in enforcing it, which the margin covers).
  */
-async function keysStillUsable(plan: Plan, recorded: string[], iam: DeployIam): Promise<{ ids: string[]; notes: string[] }> {
+async function keysStillUsable(
+  plan: Plan,
+  recorded: string[],
+  iam: DeployIam,
+): Promise<{ ids: string[]; notes: string[] }> {
   const listed = new Map<string, Promise<ListedKey[] | null>>();
   const listOf = (user: string) => {
     if (!listed.has(user)) listed.set(user, iam.accessKeys(user));
@@ -337,7 +379,10 @@ function readSettings(): Settings {
   const { settings, problems } = stackSettingsFromEngine(pulumi.getStack(), pulumi.runtime.allConfig());
   if (settings === undefined || problems.length > 0) {
     refuse(
-      [`cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`, ...problems].join("\n"),
+      [
+        `cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`,
+        ...problems,
+      ].join("\n"),
     );
   }
   const { account, stackPrefix, incidentsDir, organization, autoContain } = settings!;

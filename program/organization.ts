@@ -8,7 +8,13 @@
  * undefined; aws/organizations.ts answers the reads over the SDK, the tests from moto or a table.
  * @see ../docs/organization.md
  */
-import { GUARDRAIL_PREFIX, POLICIES_PER_TARGET, POLICY_TYPE, type GuardrailKind, type OrganizationConfig } from "../plan/organization.ts";
+import {
+  GUARDRAIL_PREFIX,
+  POLICIES_PER_TARGET,
+  POLICY_TYPE,
+  type GuardrailKind,
+  type OrganizationConfig,
+} from "../plan/organization.ts";
 import type { Plan } from "../plan/plan.ts";
 
 /** A policy attached directly to a target, as `ListPoliciesForTarget` names it. */
@@ -31,12 +37,20 @@ export interface DeployOrganizations {
   policiesForTarget(target: string, type: string): Promise<AttachedPolicy[] | null>;
 }
 
-const KIND_NAME: Readonly<Record<GuardrailKind, string>> = { scp: "service control policies", rcp: "resource control policies" };
+const KIND_NAME: Readonly<Record<GuardrailKind, string>> = {
+  scp: "service control policies",
+  rcp: "resource control policies",
+};
 
 /** Everything that would make `pulumi up` fail on the guardrails; undefined when they can be declared. */
-export async function guardrailsProblem(plan: Plan, config: OrganizationConfig, organizations: DeployOrganizations): Promise<string | undefined> {
+export async function guardrailsProblem(
+  plan: Plan,
+  config: OrganizationConfig,
+  organizations: DeployOrganizations,
+): Promise<string | undefined> {
   const problems: string[] = [];
-  const files = (ids: string[]) => [...new Set(ids.map((id) => plan.incidents.find((i) => i.id === id)?.file ?? id))].join(", ");
+  const files = (ids: string[]) =>
+    [...new Set(ids.map((id) => plan.incidents.find((i) => i.id === id)?.file ?? id))].join(", ");
 
   const management = await organizations.managementAccount();
   if (config.managementAccount !== management) {
@@ -64,7 +78,9 @@ export async function guardrailsProblem(plan: Plan, config: OrganizationConfig, 
       const planned = plan.organizationPolicies.filter((p) => p.kind === kind);
       const attached = await organizations.policiesForTarget(target, POLICY_TYPE[kind]);
       if (attached === null) {
-        problems.push(`cordon:organization.targets: Organizations has no root, organizational unit or account ${target}: check the id (aws organizations list-roots, list-organizational-units-for-parent)`);
+        problems.push(
+          `cordon:organization.targets: Organizations has no root, organizational unit or account ${target}: check the id (aws organizations list-roots, list-organizational-units-for-parent)`,
+        );
         break;
       }
       const others = attached.filter((p) => !p.name.startsWith(GUARDRAIL_PREFIX[kind]));
@@ -77,7 +93,9 @@ export async function guardrailsProblem(plan: Plan, config: OrganizationConfig, 
       const names = others.map((p) => p.name).join(", ");
       const where = `${files(planned.flatMap((p) => p.incidents))}: target ${target} has ${others.length} ${KIND_NAME[kind]} attached besides cordon's (${names || "none"}), of ${limit} per target`;
       if (others.length + needed > limit) {
-        problems.push(`${where}, and cordon's need ${needed} (${planned.map((p) => p.name).join(", ")}): detach one of the others from ${target}, or attach the guardrails to the OUs below it (cordon:organization.targets), then run again`);
+        problems.push(
+          `${where}, and cordon's need ${needed} (${planned.map((p) => p.name).join(", ")}): detach one of the others from ${target}, or attach the guardrails to the OUs below it (cordon:organization.targets), then run again`,
+        );
       } else if (others.length + during > limit) {
         problems.push(
           `${where}; cordon's need ${needed}, but during the update the ${current.length} now attached (${current.join(", ")}) stay until their replacements are attached, ${others.length + during} in all: free ${others.length + during - limit} more, then run again`,
@@ -86,5 +104,8 @@ export async function guardrailsProblem(plan: Plan, config: OrganizationConfig, 
     }
   }
   if (problems.length === 0) return undefined;
-  return [`cordon declared nothing: the organization guardrails cannot be attached as planned (${problems.length === 1 ? "1 problem" : `${problems.length} problems`}):`, ...problems].join("\n");
+  return [
+    `cordon declared nothing: the organization guardrails cannot be attached as planned (${problems.length === 1 ? "1 problem" : `${problems.length} problems`}):`,
+    ...problems,
+  ].join("\n");
 }

@@ -17,7 +17,14 @@ import type { Incident } from "../incident/types.ts";
 
 const EXAMPLES = join(import.meta.dirname, "../examples/incidents");
 const CROSS = "2026-11-28-build-key-cross-account";
-const ORGANIZATION_STACK = ['config:', '  cordon:account: "999999999999"', "  cordon:organization:", "    targets: [r-abcd]", '    managementAccount: "999999999999"', ""].join("\n");
+const ORGANIZATION_STACK = [
+  "config:",
+  '  cordon:account: "999999999999"',
+  "  cordon:organization:",
+  "    targets: [r-abcd]",
+  '    managementAccount: "999999999999"',
+  "",
+].join("\n");
 
 let dir: string;
 beforeEach(() => {
@@ -40,7 +47,14 @@ describe("cordon accounts", () => {
     expect([code, stderr]).toEqual([0, ""]);
     expect(JSON.parse(stdout)).toEqual({
       accounts: [
-        { account: "111111111111", stack: "prod-111111111111", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
+        {
+          account: "111111111111",
+          stack: "prod-111111111111",
+          incidents: [CROSS],
+          organization: false,
+          recordsContainment: [],
+          after: [],
+        },
         {
           account: "123456789012",
           stack: "prod-123456789012",
@@ -50,9 +64,30 @@ describe("cordon accounts", () => {
           recordsContainment: ["2026-11-28-key-in-ticket"],
           after: [],
         },
-        { account: "444444444444", stack: "prod-444444444444", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
-        { account: "555555555555", stack: "prod-555555555555", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
-        { account: "999999999999", stack: "prod-999999999999", incidents: [CROSS], organization: false, recordsContainment: [], after: [] },
+        {
+          account: "444444444444",
+          stack: "prod-444444444444",
+          incidents: [CROSS],
+          organization: false,
+          recordsContainment: [],
+          after: [],
+        },
+        {
+          account: "555555555555",
+          stack: "prod-555555555555",
+          incidents: [CROSS],
+          organization: false,
+          recordsContainment: [],
+          after: [],
+        },
+        {
+          account: "999999999999",
+          stack: "prod-999999999999",
+          incidents: [CROSS],
+          organization: false,
+          recordsContainment: [],
+          after: [],
+        },
       ],
     });
   });
@@ -63,13 +98,41 @@ describe("cordon accounts", () => {
     writeFileSync(join(dir, "Pulumi.sec-777777777777.yaml"), 'config:\n  cordon:account: "777777777777"\n');
     const { code, stdout } = await accounts("--json");
     expect(code).toBe(0);
-    const listed = JSON.parse(stdout).accounts as { account: string; stack: string; incidents: string[]; organization: boolean }[];
-    expect(listed.map((a) => a.stack)).toEqual(["sec-111111111111", "sec-123456789012", "sec-444444444444", "sec-555555555555", "sec-777777777777", "sec-999999999999"]);
-    expect(listed.find((a) => a.account === "777777777777")).toEqual({ account: "777777777777", stack: "sec-777777777777", incidents: [], organization: false, recordsContainment: [], after: [] });
-    expect(listed.find((a) => a.account === "999999999999")).toEqual({ account: "999999999999", stack: "sec-999999999999", incidents: [CROSS], organization: true, recordsContainment: [], after: [] });
+    const listed = JSON.parse(stdout).accounts as {
+      account: string;
+      stack: string;
+      incidents: string[];
+      organization: boolean;
+    }[];
+    expect(listed.map((a) => a.stack)).toEqual([
+      "sec-111111111111",
+      "sec-123456789012",
+      "sec-444444444444",
+      "sec-555555555555",
+      "sec-777777777777",
+      "sec-999999999999",
+    ]);
+    expect(listed.find((a) => a.account === "777777777777")).toEqual({
+      account: "777777777777",
+      stack: "sec-777777777777",
+      incidents: [],
+      organization: false,
+      recordsContainment: [],
+      after: [],
+    });
+    expect(listed.find((a) => a.account === "999999999999")).toEqual({
+      account: "999999999999",
+      stack: "sec-999999999999",
+      incidents: [CROSS],
+      organization: true,
+      recordsContainment: [],
+      after: [],
+    });
 
     const text = await accounts();
-    expect(text.stdout.split("\n")).toContain("777777777777  sec-777777777777  no incident (its stack runs to remove what it declared)");
+    expect(text.stdout.split("\n")).toContain(
+      "777777777777  sec-777777777777  no incident (its stack runs to remove what it declared)",
+    );
     expect(text.stdout.split("\n")).toContain(`999999999999  sec-999999999999  organization guardrails; ${CROSS}`);
   });
 
@@ -78,13 +141,35 @@ describe("cordon accounts", () => {
     mkdirSync(join(dir, "incidents"));
     writeFileSync(
       join(dir, "incidents", "ic-1.yaml"),
-      ["id: ic-1", "title: t", 'account: "444444444444"', "cutoff: 2026-11-28T10:00:00Z", "roles: [{ name: data-loader }]", "organization: { scp: true }", ""].join("\n"),
+      [
+        "id: ic-1",
+        "title: t",
+        'account: "444444444444"',
+        "cutoff: 2026-11-28T10:00:00Z",
+        "roles: [{ name: data-loader }]",
+        "organization: { scp: true }",
+        "",
+      ].join("\n"),
     );
     writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
     const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
     expect(JSON.parse(stdout).accounts).toEqual([
-      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-1"], organization: false, recordsContainment: [], after: [] },
-      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-1"], organization: true, recordsContainment: [], after: [] },
+      {
+        account: "444444444444",
+        stack: "prod-444444444444",
+        incidents: ["ic-1"],
+        organization: false,
+        recordsContainment: [],
+        after: [],
+      },
+      {
+        account: "999999999999",
+        stack: "prod-999999999999",
+        incidents: ["ic-1"],
+        organization: true,
+        recordsContainment: [],
+        after: [],
+      },
     ]);
   });
 
@@ -107,9 +192,30 @@ describe("cordon accounts", () => {
     writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
     const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
     expect(JSON.parse(stdout).accounts).toEqual([
-      { account: "111111111111", stack: "prod-111111111111", incidents: ["ic-2"], organization: false, recordsContainment: ["ic-2"], after: [] },
-      { account: "444444444444", stack: "prod-444444444444", incidents: ["ic-2"], organization: false, recordsContainment: [], after: ["prod-111111111111"] },
-      { account: "999999999999", stack: "prod-999999999999", incidents: ["ic-2"], organization: true, recordsContainment: [], after: ["prod-111111111111"] },
+      {
+        account: "111111111111",
+        stack: "prod-111111111111",
+        incidents: ["ic-2"],
+        organization: false,
+        recordsContainment: ["ic-2"],
+        after: [],
+      },
+      {
+        account: "444444444444",
+        stack: "prod-444444444444",
+        incidents: ["ic-2"],
+        organization: false,
+        recordsContainment: [],
+        after: ["prod-111111111111"],
+      },
+      {
+        account: "999999999999",
+        stack: "prod-999999999999",
+        incidents: ["ic-2"],
+        organization: true,
+        recordsContainment: [],
+        after: ["prod-111111111111"],
+      },
     ]);
     const text = await accounts("--now", "2026-11-28T12:00:00Z");
     expect(text.stdout.split("\n").slice(0, 3)).toEqual([
@@ -120,7 +226,17 @@ describe("cordon accounts", () => {
   });
 
   it("lists nothing while any incident file is invalid", async () => {
-    writeFileSync(join(dir, "incidents", "bad.yaml"), ["id: bad", "title: t", 'account: "444444444444"', "cutoff: 2026-11-28T10:00:00Z", "roles: [{ name: r, account: 4444 }]", ""].join("\n"));
+    writeFileSync(
+      join(dir, "incidents", "bad.yaml"),
+      [
+        "id: bad",
+        "title: t",
+        'account: "444444444444"',
+        "cutoff: 2026-11-28T10:00:00Z",
+        "roles: [{ name: r, account: 4444 }]",
+        "",
+      ].join("\n"),
+    );
     const { code, stdout, stderr } = await accounts("--json");
     expect(code).toBe(1);
     expect(stdout).toBe("");
@@ -175,17 +291,30 @@ describe("accountStacks", () => {
   it("lists every account of every principal exactly once, with each incident that has a share there", () => {
     const account = fc.stringMatching(/^[0-9]{12}$/);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.array(account, { minLength: 1, maxLength: 4 }), fc.boolean()), { maxLength: 6 }), fc.option(account, { nil: undefined }), (specs, management) => {
-        const incidents = specs.map(([accounts, guarded], i) => incident(`i${i}`, accounts, guarded));
-        const organization = management === undefined ? undefined : { account: management, stack: `prod-${management}`, file: "f", config: { targets: ["r-abcd"], managementAccount: management } };
-        const listed = accountStacks(incidents, { stackPrefix: "prod", organization });
-        expect(listed.map((a) => a.account)).toEqual([...new Set(listed.map((a) => a.account))].sort());
-        for (const a of listed) expect(a.stack).toBe(`prod-${a.account}`);
-        for (const [i, [accounts, guarded]] of specs.entries()) {
-          for (const acct of accounts) expect(listed.find((a) => a.account === acct)?.incidents).toContain(`i${i}`);
-          if (guarded && management !== undefined) expect(listed.find((a) => a.account === management)?.incidents).toContain(`i${i}`);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.array(account, { minLength: 1, maxLength: 4 }), fc.boolean()), { maxLength: 6 }),
+        fc.option(account, { nil: undefined }),
+        (specs, management) => {
+          const incidents = specs.map(([accounts, guarded], i) => incident(`i${i}`, accounts, guarded));
+          const organization =
+            management === undefined
+              ? undefined
+              : {
+                  account: management,
+                  stack: `prod-${management}`,
+                  file: "f",
+                  config: { targets: ["r-abcd"], managementAccount: management },
+                };
+          const listed = accountStacks(incidents, { stackPrefix: "prod", organization });
+          expect(listed.map((a) => a.account)).toEqual([...new Set(listed.map((a) => a.account))].sort());
+          for (const a of listed) expect(a.stack).toBe(`prod-${a.account}`);
+          for (const [i, [accounts, guarded]] of specs.entries()) {
+            for (const acct of accounts) expect(listed.find((a) => a.account === acct)?.incidents).toContain(`i${i}`);
+            if (guarded && management !== undefined)
+              expect(listed.find((a) => a.account === management)?.incidents).toContain(`i${i}`);
+          }
+        },
+      ),
     );
   });
 });
@@ -194,17 +323,51 @@ describe("hostile stack files", () => {
   it("never crash the project's reading; what comes out is well-formed, or a problem says why", () => {
     const value = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
-      fc.constantFrom("999999999999", 999999999999, "r-abcd", ["r-abcd"], { targets: ["r-abcd"], managementAccount: "999999999999" }, "../../etc", "::error::x", "\u202e", "prod\nx"),
+      fc.constantFrom(
+        "999999999999",
+        999999999999,
+        "r-abcd",
+        ["r-abcd"],
+        { targets: ["r-abcd"], managementAccount: "999999999999" },
+        "../../etc",
+        "::error::x",
+        "\u202e",
+        "prod\nx",
+      ),
     );
     fc.assert(
       fc.property(
-        fc.array(fc.record({ name: fc.oneof(fc.constantFrom("prod-999999999999", "prod-111111111111", "mgmt"), fc.string({ maxLength: 12 })), account: value, organization: fc.option(value, { nil: undefined }) }), { maxLength: 4 }),
+        fc.array(
+          fc.record({
+            name: fc.oneof(
+              fc.constantFrom("prod-999999999999", "prod-111111111111", "mgmt"),
+              fc.string({ maxLength: 12 }),
+            ),
+            account: value,
+            organization: fc.option(value, { nil: undefined }),
+          }),
+          { maxLength: 4 },
+        ),
         fc.option(value, { nil: undefined }),
         fc.oneof(fc.string({ maxLength: 80 }), fc.constant("config: [")),
         (stacks, prefix, garbage) => {
-          const files = stacks.map((stack) => ({ path: `Pulumi.${stack.name}.yaml`, text: stringify({ config: { "cordon:account": stack.account, ...(stack.organization === undefined ? {} : { "cordon:organization": stack.organization }) } }) }));
+          const files = stacks.map((stack) => ({
+            path: `Pulumi.${stack.name}.yaml`,
+            text: stringify({
+              config: {
+                "cordon:account": stack.account,
+                ...(stack.organization === undefined ? {} : { "cordon:organization": stack.organization }),
+              },
+            }),
+          }));
           files.push({ path: "Pulumi.garbage.yaml", text: garbage });
-          const project = readProjectFiles({ path: "Pulumi.yaml", text: stringify({ name: "cordon", config: prefix === undefined ? {} : { "cordon:stackPrefix": prefix } }) }, files);
+          const project = readProjectFiles(
+            {
+              path: "Pulumi.yaml",
+              text: stringify({ name: "cordon", config: prefix === undefined ? {} : { "cordon:stackPrefix": prefix } }),
+            },
+            files,
+          );
           expect(STACK_PREFIX.test(project.stackPrefix)).toBe(true);
           for (const account of project.stackAccounts) expect(account).toMatch(/^\d{12}$/);
           if (project.organization !== undefined) {
@@ -217,14 +380,17 @@ describe("hostile stack files", () => {
             const named = project.problems.some((problem) => problem.file === file || problem.message.includes(file));
             const account = (() => {
               try {
-                return ((parse(text, { logLevel: "error" }) as { config?: Record<string, unknown> } | null)?.config ?? {})["cordon:account"];
+                return (parse(text, { logLevel: "error" }) as { config?: Record<string, unknown> } | null)?.config?.[
+                  "cordon:account"
+                ];
               } catch {
                 return undefined;
               }
             })();
             expect(named || project.stackAccounts.includes(account as string), file).toBe(true);
           }
-          for (const a of accountStacks([], project, project.stackAccounts)) expect(a.stack).toBe(`${project.stackPrefix}-${a.account}`);
+          for (const a of accountStacks([], project, project.stackAccounts))
+            expect(a.stack).toBe(`${project.stackPrefix}-${a.account}`);
         },
       ),
       { numRuns: 300 },

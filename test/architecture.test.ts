@@ -43,7 +43,21 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // DeployIam). It never imports review/: the review calls it, and decides what its answers mean.
   aws: ["assess", "verify", "program", "doctor", "plan", "incident"],
   cli: ["plan", "incident"],
-  commands: ["cli", "aws", "git", "assess", "verify", "permissions", "review", "guard", "doctor", "bootstrap", "components", "plan", "incident"],
+  commands: [
+    "cli",
+    "aws",
+    "git",
+    "assess",
+    "verify",
+    "permissions",
+    "review",
+    "guard",
+    "doctor",
+    "bootstrap",
+    "components",
+    "plan",
+    "incident",
+  ],
   // Emulators stand in for AWS in tests and benchmarks: they share no code with what they test.
   emulators: [],
   bench: ["aws", "review", "plan", "incident", "emulators"],
@@ -88,14 +102,17 @@ function violations(files: readonly SourceImports[]): string[] {
     }
     for (const specifier of specifiers) {
       if (specifier.startsWith(".")) {
-        const target = normalize(join(dirname(path), specifier)).split("\\").join("/");
+        const target = normalize(join(dirname(path), specifier))
+          .split("\\")
+          .join("/");
         const to = partOf(target);
         if (to === from || allowed.includes(to)) continue;
         if (EXCEPTIONS.some((e) => e.from === path && e.to === to)) continue;
         out.push(`${path} -> ${target}: ${from} may not import ${to}`);
       } else {
         const rule = PACKAGES.find((p) => specifier.startsWith(p.prefix));
-        if (rule !== undefined && !rule.only.includes(from)) out.push(`${path} -> ${specifier}: only ${rule.only.join(", ")} may import ${rule.prefix}*`);
+        if (rule !== undefined && !rule.only.includes(from))
+          out.push(`${path} -> ${specifier}: only ${rule.only.join(", ")} may import ${rule.prefix}*`);
       }
     }
   }
@@ -108,7 +125,9 @@ const DYNAMIC_IMPORT = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
 const REQUIRE = /\brequire\(\s*["']([^"']+)["']\s*\)/g;
 
 function specifiersOf(text: string): string[] {
-  return [STATIC_IMPORT, BARE_IMPORT, DYNAMIC_IMPORT, REQUIRE].flatMap((pattern) => [...text.matchAll(pattern)].map((match) => match[1]));
+  return [STATIC_IMPORT, BARE_IMPORT, DYNAMIC_IMPORT, REQUIRE].flatMap((pattern) =>
+    [...text.matchAll(pattern)].map((match) => match[1]),
+  );
 }
 
 /** Every .ts and .js source file of the repository, but the tests and what npm installs. */
@@ -120,7 +139,10 @@ function sourceFiles(): SourceImports[] {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (/\.(ts|js)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
-        files.push({ path: relative(ROOT, full).split("\\").join("/"), specifiers: specifiersOf(readFileSync(full, "utf8")) });
+        files.push({
+          path: relative(ROOT, full).split("\\").join("/"),
+          specifiers: specifiersOf(readFileSync(full, "utf8")),
+        });
       }
     }
   };
@@ -132,7 +154,9 @@ describe("imports follow the flow", () => {
   const files = sourceFiles();
 
   it("reads the whole source tree", () => {
-    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(["index.ts", "incident/load.ts", "cli/cordon.js", "commands/plan.ts", "aws/iam.ts"]));
+    expect(files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(["index.ts", "incident/load.ts", "cli/cordon.js", "commands/plan.ts", "aws/iam.ts"]),
+    );
     expect(files.find((f) => f.path === "cli/main.ts")?.specifiers).toContain("../commands/plan.ts");
   });
 
@@ -141,13 +165,34 @@ describe("imports follow the flow", () => {
   });
 
   it.each([
-    [{ path: "incident/load.ts", specifiers: ["../plan/expiry.ts"] }, "incident/load.ts -> plan/expiry.ts: incident may not import plan"],
-    [{ path: "review/lookup/progress.ts", specifiers: ["../../cli/io.ts"] }, "review/lookup/progress.ts -> cli/io.ts: review may not import cli"],
-    [{ path: "aws/cloudtrail.ts", specifiers: ["../review/core/chain.ts"] }, "aws/cloudtrail.ts -> review/core/chain.ts: aws may not import review"],
-    [{ path: "plan/plan.ts", specifiers: ["../commands/plan.ts"] }, "plan/plan.ts -> commands/plan.ts: plan may not import commands"],
-    [{ path: "bench/review.bench.ts", specifiers: ["../test/support/moto.ts"] }, "bench/review.bench.ts -> test/support/moto.ts: bench may not import test"],
-    [{ path: "review/lookup/reader.ts", specifiers: ["@aws-sdk/client-cloudtrail"] }, "review/lookup/reader.ts -> @aws-sdk/client-cloudtrail: only aws, emulators may import @aws-sdk/*"],
-    [{ path: "plan/plan.ts", specifiers: ["@pulumi/pulumi"] }, "plan/plan.ts -> @pulumi/pulumi: only components, program, index.ts, bootstrap, policy may import @pulumi/*"],
+    [
+      { path: "incident/load.ts", specifiers: ["../plan/expiry.ts"] },
+      "incident/load.ts -> plan/expiry.ts: incident may not import plan",
+    ],
+    [
+      { path: "review/lookup/progress.ts", specifiers: ["../../cli/io.ts"] },
+      "review/lookup/progress.ts -> cli/io.ts: review may not import cli",
+    ],
+    [
+      { path: "aws/cloudtrail.ts", specifiers: ["../review/core/chain.ts"] },
+      "aws/cloudtrail.ts -> review/core/chain.ts: aws may not import review",
+    ],
+    [
+      { path: "plan/plan.ts", specifiers: ["../commands/plan.ts"] },
+      "plan/plan.ts -> commands/plan.ts: plan may not import commands",
+    ],
+    [
+      { path: "bench/review.bench.ts", specifiers: ["../test/support/moto.ts"] },
+      "bench/review.bench.ts -> test/support/moto.ts: bench may not import test",
+    ],
+    [
+      { path: "review/lookup/reader.ts", specifiers: ["@aws-sdk/client-cloudtrail"] },
+      "review/lookup/reader.ts -> @aws-sdk/client-cloudtrail: only aws, emulators may import @aws-sdk/*",
+    ],
+    [
+      { path: "plan/plan.ts", specifiers: ["@pulumi/pulumi"] },
+      "plan/plan.ts -> @pulumi/pulumi: only components, program, index.ts, bootstrap, policy may import @pulumi/*",
+    ],
     [{ path: "utils/helpers.ts", specifiers: [] }, "utils/helpers.ts: utils is not in the table of parts"],
   ])("catches a bad edge: %j", (file, violation) => {
     expect(violations([file])).toEqual([violation]);
@@ -184,14 +229,19 @@ describe("no circle of imports", () => {
  * program/).
  */
 const PURE: readonly string[] = ["incident", "plan", "guard", "verify", "assess"];
-const PURE_EXCEPTIONS: readonly { path: string; why: string }[] = [{ path: "incident/read.ts", why: "the incident files' reader: the format's one door to the file system" }];
+const PURE_EXCEPTIONS: readonly { path: string; why: string }[] = [
+  { path: "incident/read.ts", why: "the incident files' reader: the format's one door to the file system" },
+];
 const IMPURE: readonly { what: string; pattern: RegExp }[] = [
   { what: "the file system", pattern: /\bfrom\s*["']node:fs(?:\/promises)?["']|\brequire\(\s*["']node:fs/ },
   { what: "processes", pattern: /\bfrom\s*["']node:(?:child_process|worker_threads|cluster)["']/ },
   { what: "the network", pattern: /\bfrom\s*["']node:(?:net|http|https|dns|tls)["']/ },
   { what: "the machine", pattern: /\bfrom\s*["']node:(?:os|process)["']/ },
   { what: "the process", pattern: /\bprocess\.(?:env|argv|cwd|exit|stdout|stderr|stdin|hrtime)\b/ },
-  { what: "the clock", pattern: /\bDate\.now\(|\bnew Date\(\s*\)|\bperformance\.now\(|\bset(?:Timeout|Interval|Immediate)\(/ },
+  {
+    what: "the clock",
+    pattern: /\bDate\.now\(|\bnew Date\(\s*\)|\bperformance\.now\(|\bset(?:Timeout|Interval|Immediate)\(/,
+  },
 ];
 
 /** `text` without its comments (a comment may well name the clock it does not read). */
@@ -202,7 +252,11 @@ function withoutComments(text: string): string {
 function impurities(files: readonly { path: string; text: string }[]): string[] {
   return files
     .filter((file) => PURE.includes(partOf(file.path)) && !PURE_EXCEPTIONS.some((e) => e.path === file.path))
-    .flatMap((file) => IMPURE.filter(({ pattern }) => pattern.test(withoutComments(file.text))).map(({ what }) => `${file.path}: reaches for ${what} (the pure core takes it as a parameter)`));
+    .flatMap((file) =>
+      IMPURE.filter(({ pattern }) => pattern.test(withoutComments(file.text))).map(
+        ({ what }) => `${file.path}: reaches for ${what} (the pure core takes it as a parameter)`,
+      ),
+    );
 }
 
 describe("the pure core does no I/O", () => {
@@ -210,7 +264,15 @@ describe("the pure core does no I/O", () => {
 
   it("reads every file of the core", () => {
     expect(files.filter((f) => PURE.includes(partOf(f.path))).length).toBeGreaterThan(30);
-    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(["plan/plan.ts", "guard/guard.ts", "verify/verify.ts", "assess/assessment.ts", "incident/load.ts"]));
+    expect(files.map((f) => f.path)).toEqual(
+      expect.arrayContaining([
+        "plan/plan.ts",
+        "guard/guard.ts",
+        "verify/verify.ts",
+        "assess/assessment.ts",
+        "incident/load.ts",
+      ]),
+    );
   });
 
   it("no file of the core reaches for the file system, processes, the network, the process or the clock", () => {
@@ -229,7 +291,11 @@ describe("the pure core does no I/O", () => {
   });
 
   it("leaves alone what only names them in a comment, a parameter, or its own reader", () => {
-    expect(impurities([{ path: "plan/x.ts", text: "// never new Date() here: now is a parameter\nconst at = new Date(now);" }])).toEqual([]);
+    expect(
+      impurities([
+        { path: "plan/x.ts", text: "// never new Date() here: now is a parameter\nconst at = new Date(now);" },
+      ]),
+    ).toEqual([]);
     expect(impurities([{ path: "incident/read.ts", text: 'import { readdirSync } from "node:fs";' }])).toEqual([]);
     expect(impurities([{ path: "cli/x.ts", text: 'import { readdirSync } from "node:fs";' }])).toEqual([]);
   });

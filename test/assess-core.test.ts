@@ -14,12 +14,32 @@ const ACCOUNT = "123456789012";
 const USER = { arn: `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, account: ACCOUNT };
 
 const doc = (...statements: Statement[]): Document => ({ Version: "2012-10-17", Statement: statements });
-const allow = (action: string | string[], resource: string | string[] = "*"): Statement => ({ Effect: "Allow", Action: action, Resource: resource });
-const deny = (action: string | string[], resource: string | string[] = "*"): Statement => ({ Effect: "Deny", Action: action, Resource: resource });
-const inline = (name: string, document: Document): SourcedPolicy => ({ source: { type: "inline", name, through: { type: "user", name: "ci-deployer" } }, document });
-const viaGroup = (name: string, group: string, document: Document): SourcedPolicy => ({ source: { type: "managed", name, arn: `arn:aws:iam::aws:policy/${name}`, through: { type: "group", name: group } }, document });
+const allow = (action: string | string[], resource: string | string[] = "*"): Statement => ({
+  Effect: "Allow",
+  Action: action,
+  Resource: resource,
+});
+const deny = (action: string | string[], resource: string | string[] = "*"): Statement => ({
+  Effect: "Deny",
+  Action: action,
+  Resource: resource,
+});
+const inline = (name: string, document: Document): SourcedPolicy => ({
+  source: { type: "inline", name, through: { type: "user", name: "ci-deployer" } },
+  document,
+});
+const viaGroup = (name: string, group: string, document: Document): SourcedPolicy => ({
+  source: { type: "managed", name, arn: `arn:aws:iam::aws:policy/${name}`, through: { type: "group", name: group } },
+  document,
+});
 
-const flags = (risk: Risk) => ({ admin: risk.admin, iamWrite: risk.iamWrite, dataRead: risk.dataRead, secretsRead: risk.secretsRead, dataWrite: risk.dataWrite });
+const flags = (risk: Risk) => ({
+  admin: risk.admin,
+  iamWrite: risk.iamWrite,
+  dataRead: risk.dataRead,
+  secretsRead: risk.secretsRead,
+  dataWrite: risk.dataWrite,
+});
 const NONE = { admin: false, iamWrite: false, dataRead: false, secretsRead: false, dataWrite: false };
 const ALL = { admin: true, iamWrite: true, dataRead: true, secretsRead: true, dataWrite: true };
 
@@ -27,20 +47,48 @@ describe("classifyRisk", () => {
   it.each<[string, Document, Partial<typeof NONE>]>([
     ["AdministratorAccess: * on *", doc(allow("*")), ALL],
     ["*:* on *", doc(allow("*:*")), ALL],
-    ["* on one bucket only: data, not administrator, not IAM", doc(allow("*", "arn:aws:s3:::exports/*")), { dataRead: true, dataWrite: true }],
+    [
+      "* on one bucket only: data, not administrator, not IAM",
+      doc(allow("*", "arn:aws:s3:::exports/*")),
+      { dataRead: true, dataWrite: true },
+    ],
     ["iam:* on *", doc(allow("iam:*")), { iamWrite: true }],
     ["iam:Create* on *", doc(allow("iam:Create*")), { iamWrite: true }],
     ["IAM reads only", doc(allow(["iam:Get*", "iam:List*"])), {}],
     ["iam:* on users of another service's ARN", doc(allow("iam:*", "arn:aws:s3:::*")), {}],
-    ["IAM write in any partition's ARNs", doc(allow("iam:CreateUser", "arn:aws-us-gov:iam::*:user/*")), { iamWrite: true }],
+    [
+      "IAM write in any partition's ARNs",
+      doc(allow("iam:CreateUser", "arn:aws-us-gov:iam::*:user/*")),
+      { iamWrite: true },
+    ],
     ["s3:Get* on *", doc(allow("s3:Get*")), { dataRead: true }],
     ["S3 in lower case", doc(allow("S3:getobject")), { dataRead: true }],
-    ["secretsmanager:GetSecretValue", doc(allow("secretsmanager:GetSecretValue")), { dataRead: true, secretsRead: true }],
-    ["ssm parameters", doc(allow("ssm:GetParameter*", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/*`)), { dataRead: true, secretsRead: true }],
+    [
+      "secretsmanager:GetSecretValue",
+      doc(allow("secretsmanager:GetSecretValue")),
+      { dataRead: true, secretsRead: true },
+    ],
+    [
+      "ssm parameters",
+      doc(allow("ssm:GetParameter*", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/*`)),
+      { dataRead: true, secretsRead: true },
+    ],
     ["kms:Decrypt", doc(allow("kms:Decrypt")), { dataRead: true, secretsRead: true }],
-    ["dynamodb:PutItem", doc(allow("dynamodb:PutItem", `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`)), { dataWrite: true }],
-    ["rds-data:ExecuteStatement reads and writes RDS", doc(allow("rds-data:ExecuteStatement", `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:db`)), { dataRead: true, dataWrite: true }],
-    ["PowerUserAccess: NotAction iam:*, organizations:*, account:*", doc({ Effect: "Allow", NotAction: ["iam:*", "organizations:*", "account:*"], Resource: "*" }), { dataRead: true, secretsRead: true, dataWrite: true }],
+    [
+      "dynamodb:PutItem",
+      doc(allow("dynamodb:PutItem", `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`)),
+      { dataWrite: true },
+    ],
+    [
+      "rds-data:ExecuteStatement reads and writes RDS",
+      doc(allow("rds-data:ExecuteStatement", `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:db`)),
+      { dataRead: true, dataWrite: true },
+    ],
+    [
+      "PowerUserAccess: NotAction iam:*, organizations:*, account:*",
+      doc({ Effect: "Allow", NotAction: ["iam:*", "organizations:*", "account:*"], Resource: "*" }),
+      { dataRead: true, secretsRead: true, dataWrite: true },
+    ],
     ["ec2 only", doc(allow(["ec2:Describe*", "ec2:RunInstances"])), {}],
     ["Allow * then an unconditional Deny * on *", doc(allow("*"), deny("*")), {}],
     ["Allow s3:* minus a Deny of the writes", doc(allow("s3:*"), deny(["s3:Put*", "s3:Delete*"])), { dataRead: true }],
@@ -49,12 +97,19 @@ describe("classifyRisk", () => {
   });
 
   it("a Deny on one resource only does not remove the capability; a Deny on every resource does", () => {
-    expect(flags(classifyRisk([inline("p", doc(allow("s3:*"), deny("s3:*", "arn:aws:s3:::secret/*")))]))).toEqual({ ...NONE, dataRead: true, dataWrite: true });
+    expect(flags(classifyRisk([inline("p", doc(allow("s3:*"), deny("s3:*", "arn:aws:s3:::secret/*")))]))).toEqual({
+      ...NONE,
+      dataRead: true,
+      dataWrite: true,
+    });
     expect(flags(classifyRisk([inline("p", doc(allow("s3:*"), deny("s3:*")))]))).toEqual(NONE);
   });
 
   it("a conditional Deny does not count (it may not apply), a conditional Allow does (it may)", () => {
-    const conditional = (s: Statement): Statement => ({ ...s, Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } });
+    const conditional = (s: Statement): Statement => ({
+      ...s,
+      Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } },
+    });
     expect(flags(classifyRisk([inline("p", doc(allow("*"), conditional(deny("*"))))]))).toEqual(ALL);
     expect(flags(classifyRisk([inline("p", doc(conditional(allow("*"))))]))).toEqual(ALL);
   });
@@ -66,7 +121,10 @@ describe("classifyRisk", () => {
   });
 
   it("says through which policies each capability comes", () => {
-    const risk = classifyRisk([viaGroup("AdministratorAccess", "deployers", doc(allow("*"))), inline("s3-read", doc(allow("s3:GetObject")))]);
+    const risk = classifyRisk([
+      viaGroup("AdministratorAccess", "deployers", doc(allow("*"))),
+      inline("s3-read", doc(allow("s3:GetObject"))),
+    ]);
     expect(risk.via).toEqual({
       admin: ["group deployers: AdministratorAccess"],
       iamWrite: ["group deployers: AdministratorAccess"],
@@ -80,23 +138,43 @@ describe("classifyRisk", () => {
 describe("containmentOrder", () => {
   const risk = (r: Partial<typeof NONE>) => classifyRiskLike({ ...NONE, ...r });
   function classifyRiskLike(f: typeof NONE): Risk {
-    return { ...f, via: { admin: [], iamWrite: [], dataRead: [], secretsRead: [], dataWrite: [] }, actions: { iamWrite: [], dataRead: [], secretsRead: [], dataWrite: [] } };
+    return {
+      ...f,
+      via: { admin: [], iamWrite: [], dataRead: [], secretsRead: [], dataWrite: [] },
+      actions: { iamWrite: [], dataRead: [], secretsRead: [], dataWrite: [] },
+    };
   }
   it.each([
     [{ admin: true }, "contain-first", "it is administrator-equivalent"],
-    [{ iamWrite: true }, "contain-first", "it can change IAM: create users and keys, attach policies, detach cordon's deny policy"],
+    [
+      { iamWrite: true },
+      "contain-first",
+      "it can change IAM: create users and keys, attach policies, detach cordon's deny policy",
+    ],
     [{ dataWrite: true, dataRead: true }, "contain-first", "it can write or delete data"],
     [{ dataRead: true, secretsRead: true }, "contain-first", "it can read secrets"],
-    [{ dataRead: true }, "replace-first", "it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first"],
-    [{}, "replace-first", "it reaches no data and cannot write IAM: move the workload to a role first, then disable the key"],
+    [
+      { dataRead: true },
+      "replace-first",
+      "it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first",
+    ],
+    [
+      {},
+      "replace-first",
+      "it reaches no data and cannot write IAM: move the workload to a role first, then disable the key",
+    ],
   ])("%j → %s", (flagsSet, order, reason) => {
     expect(containmentOrder(risk(flagsSet))).toEqual({ order, reason });
   });
 });
 
 describe("assumableRoles", () => {
-  const trust = (principal: Statement["Principal"]): Document => doc({ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" });
-  const role = (name: string, document: Document, account = ACCOUNT): RoleTrust => ({ arn: `arn:aws:iam::${account}:role/${name}`, trust: document });
+  const trust = (principal: Statement["Principal"]): Document =>
+    doc({ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" });
+  const role = (name: string, document: Document, account = ACCOUNT): RoleTrust => ({
+    arn: `arn:aws:iam::${account}:role/${name}`,
+    trust: document,
+  });
   const roles = [
     role("deploy", trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` })),
     role("deploy-prod", trust({ AWS: ACCOUNT })),
@@ -108,7 +186,10 @@ describe("assumableRoles", () => {
   const arn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 
   it("without sts:AssumeRole in its policies: only roles whose trust names the user itself (or anyone)", () => {
-    expect(assumableRoles([inline("p", doc(allow("s3:*")))], undefined, roles, USER)).toEqual({ roles: [arn("trusts-anyone"), arn("trusts-user")], otherAccounts: [] });
+    expect(assumableRoles([inline("p", doc(allow("s3:*")))], undefined, roles, USER)).toEqual({
+      roles: [arn("trusts-anyone"), arn("trusts-user")],
+      otherAccounts: [],
+    });
   });
 
   it("with sts:AssumeRole on *: also the roles that trust the account, and any role elsewhere", () => {
@@ -119,15 +200,21 @@ describe("assumableRoles", () => {
   });
 
   it("a resource pattern with a wildcard resolves against the account's roles", () => {
-    expect(assumableRoles([inline("p", doc(allow("sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/deploy-*`)))], undefined, roles, USER).roles).toEqual([
-      arn("deploy-prod"),
-      arn("trusts-anyone"),
-      arn("trusts-user"),
-    ]);
+    expect(
+      assumableRoles(
+        [inline("p", doc(allow("sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/deploy-*`)))],
+        undefined,
+        roles,
+        USER,
+      ).roles,
+    ).toEqual([arn("deploy-prod"), arn("trusts-anyone"), arn("trusts-user")]);
   });
 
   it("patterns that reach other accounts are listed as patterns", () => {
-    const policy = inline("p", doc(allow("sts:AssumeRole", ["arn:aws:iam::210987654321:role/builder", "arn:aws:iam::*:role/deploy"])));
+    const policy = inline(
+      "p",
+      doc(allow("sts:AssumeRole", ["arn:aws:iam::210987654321:role/builder", "arn:aws:iam::*:role/deploy"])),
+    );
     expect(assumableRoles([policy], undefined, roles, USER)).toEqual({
       roles: [arn("deploy"), arn("trusts-anyone"), arn("trusts-user")],
       otherAccounts: ["arn:aws:iam::*:role/deploy", "arn:aws:iam::210987654321:role/builder"],
@@ -143,7 +230,9 @@ describe("assumableRoles", () => {
 
 describe("room for cordon's policy", () => {
   it("counts inline characters the way IAM does: without white space", () => {
-    expect(policySize('{ "Version": "2012-10-17",\n  "Statement": [] }')).toBe('{"Version":"2012-10-17","Statement":[]}'.length);
+    expect(policySize('{ "Version": "2012-10-17",\n  "Statement": [] }')).toBe(
+      '{"Version":"2012-10-17","Statement":[]}'.length,
+    );
   });
 
   const facts = (overrides: Partial<UserFacts>): UserFacts => ({
@@ -163,10 +252,23 @@ describe("room for cordon's policy", () => {
 
   it("subtracts the user's own inline policies and attachments, never its groups'", () => {
     const text = JSON.stringify(doc(allow("s3:GetObject", "arn:aws:s3:::exports/*")), null, 2);
-    const managed = (name: string): SourcedPolicy => ({ source: { type: "managed", name, arn: `arn:aws:iam::aws:policy/${name}`, through: { type: "user", name: "ci-deployer" } }, document: doc() });
+    const managed = (name: string): SourcedPolicy => ({
+      source: {
+        type: "managed",
+        name,
+        arn: `arn:aws:iam::aws:policy/${name}`,
+        through: { type: "user", name: "ci-deployer" },
+      },
+      document: doc(),
+    });
     const a = assess(
       facts({
-        policies: [managed("ReadOnlyAccess"), managed("AWSCompromisedKeyQuarantineV2"), inline("s3", JSON.parse(text)), viaGroup("AdministratorAccess", "deployers", doc(allow("*")))],
+        policies: [
+          managed("ReadOnlyAccess"),
+          managed("AWSCompromisedKeyQuarantineV2"),
+          inline("s3", JSON.parse(text)),
+          viaGroup("AdministratorAccess", "deployers", doc(allow("*"))),
+        ],
         userInlineTexts: [text],
       }),
     );
@@ -189,12 +291,22 @@ describe("room for cordon's policy", () => {
     ["AWSCompromisedKeyQuarantineExtra", false],
     ["MyAWSCompromisedKeyQuarantine", false],
   ])("%s attached to the user means quarantined: %s", (name, quarantined) => {
-    const policy: SourcedPolicy = { source: { type: "managed", name, arn: `arn:aws:iam::aws:policy/${name}`, through: { type: "user", name: "ci-deployer" } }, document: doc() };
+    const policy: SourcedPolicy = {
+      source: {
+        type: "managed",
+        name,
+        arn: `arn:aws:iam::aws:policy/${name}`,
+        through: { type: "user", name: "ci-deployer" },
+      },
+      document: doc(),
+    };
     expect(assess(facts({ policies: [policy] })).quarantined).toBe(quarantined);
   });
 
   it("a quarantine policy on a group is not AWS's quarantine of this key", () => {
-    expect(assess(facts({ policies: [viaGroup("AWSCompromisedKeyQuarantineV3", "deployers", doc())] })).quarantined).toBe(false);
+    expect(
+      assess(facts({ policies: [viaGroup("AWSCompromisedKeyQuarantineV3", "deployers", doc())] })).quarantined,
+    ).toBe(false);
   });
 });
 

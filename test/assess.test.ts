@@ -45,7 +45,8 @@ const iamMock = mockClient(IAMClient);
 const stsMock = mockClient(STSClient);
 const iam = new IAMClient({});
 /** Seeding goes around the mock: only the command's own calls are recorded. */
-const seed = <T = unknown>(command: unknown): Promise<T> => (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
+const seed = <T = unknown>(command: unknown): Promise<T> =>
+  (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
 
 beforeAll(async () => {
   moto = await startMoto({ serviceCredentials: true });
@@ -66,7 +67,10 @@ beforeEach(async () => {
 });
 afterEach(() => {
   // Least privilege cannot drift: whatever assess sent must be declared.
-  const sent = [...iamMock.calls().map((c) => actionOf("IAM", c.args[0])), ...stsMock.calls().map((c) => actionOf("STS", c.args[0]))];
+  const sent = [
+    ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
+    ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
+  ];
   expect(sent.filter((action) => !assessPermissions.includes(action))).toEqual([]);
 });
 
@@ -78,7 +82,11 @@ async function assess(...args: string[]) {
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
-const trust = (principal: object) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }] });
+const trust = (principal: object) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }],
+  });
 const policy = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
 /**
@@ -90,14 +98,40 @@ async function seedJourney(): Promise<{ exposed: string; old: string }> {
   await seed(new CreateGroupCommand({ GroupName: "deployers" }));
   await seed(new AddUserToGroupCommand({ GroupName: "deployers", UserName: "ci-deployer" }));
   await seed(new AttachGroupPolicyCommand({ GroupName: "deployers", PolicyArn: ADMIN }));
-  await seed(new PutGroupPolicyCommand({ GroupName: "deployers", PolicyName: "deny-billing", PolicyDocument: policy([{ Effect: "Deny", Action: "aws-portal:*", Resource: "*" }]) }));
+  await seed(
+    new PutGroupPolicyCommand({
+      GroupName: "deployers",
+      PolicyName: "deny-billing",
+      PolicyDocument: policy([{ Effect: "Deny", Action: "aws-portal:*", Resource: "*" }]),
+    }),
+  );
   await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: QUARANTINE }));
-  await seed(new PutUserPolicyCommand({ UserName: "ci-deployer", PolicyName: "artifacts", PolicyDocument: policy([{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::artifacts/*" }]) }));
-  const old = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey.AccessKeyId;
+  await seed(
+    new PutUserPolicyCommand({
+      UserName: "ci-deployer",
+      PolicyName: "artifacts",
+      PolicyDocument: policy([{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::artifacts/*" }]),
+    }),
+  );
+  const old = (
+    await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))
+  ).AccessKey.AccessKeyId;
   await seed(new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: old, Status: "Inactive" }));
-  const exposed = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey.AccessKeyId;
-  await seed(new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }) }));
-  await seed(new CreateRoleCommand({ RoleName: "backup-instance", AssumeRolePolicyDocument: trust({ Service: "ec2.amazonaws.com" }) }));
+  const exposed = (
+    await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))
+  ).AccessKey.AccessKeyId;
+  await seed(
+    new CreateRoleCommand({
+      RoleName: "deploy",
+      AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }),
+    }),
+  );
+  await seed(
+    new CreateRoleCommand({
+      RoleName: "backup-instance",
+      AssumeRolePolicyDocument: trust({ Service: "ec2.amazonaws.com" }),
+    }),
+  );
   return { exposed, old };
 }
 
@@ -134,7 +168,11 @@ describe("assess against moto", () => {
       groups: json.groups,
       attachedPolicies: json.attachedPolicies,
       inlinePolicies: json.inlinePolicies,
-      accessKeys: json.accessKeys.map((k: { accessKeyId: string; status: string; lastUsed: string | null }) => ({ accessKeyId: k.accessKeyId, status: k.status, lastUsed: k.lastUsed })),
+      accessKeys: json.accessKeys.map((k: { accessKeyId: string; status: string; lastUsed: string | null }) => ({
+        accessKeyId: k.accessKeyId,
+        status: k.status,
+        lastUsed: k.lastUsed,
+      })),
       quarantined: json.quarantined,
       assumableRoles: json.assumableRoles,
       risk: { admin: json.risk.admin, iamWrite: json.risk.iamWrite },
@@ -160,7 +198,13 @@ describe("assess against moto", () => {
       quarantinePolicies: ["AWSCompromisedKeyQuarantineV3"],
       assumableRolesInOtherAccounts: ["*"],
       containmentOrder: { order: "contain-first", reason: "it is administrator-equivalent" },
-      room: { inlineCharactersLeft: 1929, inlineCharactersQuota: 2048, managedAttachmentsUsed: 1, managedAttachmentsLeft: 9, managedAttachmentsQuota: 10 },
+      room: {
+        inlineCharactersLeft: 1929,
+        inlineCharactersQuota: 2048,
+        managedAttachmentsUsed: 1,
+        managedAttachmentsLeft: 9,
+        managedAttachmentsQuota: 10,
+      },
     });
     // --user names no exposed key.
     expect(json.accessKeys.map((k: { exposed: boolean }) => k.exposed)).toEqual([false, false]);
@@ -168,7 +212,19 @@ describe("assess against moto", () => {
 
   it("a read-only user: replace first, and only if what it reads is public", async () => {
     await seed(new CreateUserCommand({ UserName: "reports" }));
-    await seed(new PutUserPolicyCommand({ UserName: "reports", PolicyName: "read-site", PolicyDocument: policy([{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: ["arn:aws:s3:::public-site", "arn:aws:s3:::public-site/*"] }]) }));
+    await seed(
+      new PutUserPolicyCommand({
+        UserName: "reports",
+        PolicyName: "read-site",
+        PolicyDocument: policy([
+          {
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:ListBucket"],
+            Resource: ["arn:aws:s3:::public-site", "arn:aws:s3:::public-site/*"],
+          },
+        ]),
+      }),
+    );
     const { code, stdout } = await assess("--user", "reports");
     expect(code).toBe(0);
     expect(stdout).toContain(
@@ -179,35 +235,76 @@ describe("assess against moto", () => {
   });
 
   it("a permissions boundary caps what the policies grant", async () => {
-    const boundary = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: "only-secrets", PolicyDocument: policy([{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }]) }));
+    const boundary = await seed<{ Policy: { Arn: string } }>(
+      new CreatePolicyCommand({
+        PolicyName: "only-secrets",
+        PolicyDocument: policy([{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }]),
+      }),
+    );
     await seed(new CreateUserCommand({ UserName: "capped", PermissionsBoundary: boundary.Policy.Arn }));
     await seed(new AttachUserPolicyCommand({ UserName: "capped", PolicyArn: ADMIN }));
     // moto accepts the boundary but leaves it out of GetUser: IAM's answer is completed here.
     iamMock.on(GetUserCommand).callsFake(async (input: GetUserCommandInput) => {
       const answer = await seed<GetUserCommandOutput>(new GetUserCommand(input));
-      return { ...answer, User: { ...answer.User, PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: boundary.Policy.Arn } } };
+      return {
+        ...answer,
+        User: {
+          ...answer.User,
+          PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: boundary.Policy.Arn },
+        },
+      };
     });
     const { code, stdout } = await assess("--user", "capped", "--json");
     expect(code).toBe(0);
     const json = JSON.parse(stdout);
     expect(json.permissionsBoundary).toBe(`arn:aws:iam::${ACCOUNT}:policy/only-secrets`);
-    expect(json.risk).toMatchObject({ admin: false, iamWrite: false, dataRead: true, secretsRead: true, dataWrite: false });
+    expect(json.risk).toMatchObject({
+      admin: false,
+      iamWrite: false,
+      dataRead: true,
+      secretsRead: true,
+      dataWrite: false,
+    });
     expect(json.containmentOrder).toEqual({ order: "contain-first", reason: "it can read secrets" });
   });
 
   it("console password, MFA, last use of a key, and no room left", async () => {
     await seed(new CreateUserCommand({ UserName: "busy" }));
     await seed(new CreateLoginProfileCommand({ UserName: "busy", Password: "correct-horse-battery-1A!" }));
-    const mfa = await seed<{ VirtualMFADevice: { SerialNumber: string } }>(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: "busy" }));
-    await seed(new EnableMFADeviceCommand({ UserName: "busy", SerialNumber: mfa.VirtualMFADevice.SerialNumber, AuthenticationCode1: "123456", AuthenticationCode2: "654321" }));
-    for (const name of ["ReadOnlyAccess", "IAMReadOnlyAccess", "AmazonS3ReadOnlyAccess", "AmazonEC2ReadOnlyAccess", "AWSLambda_ReadOnlyAccess", "CloudWatchReadOnlyAccess", "AmazonSQSReadOnlyAccess", "AmazonSNSReadOnlyAccess", "AmazonRDSReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess"]) {
+    const mfa = await seed<{ VirtualMFADevice: { SerialNumber: string } }>(
+      new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: "busy" }),
+    );
+    await seed(
+      new EnableMFADeviceCommand({
+        UserName: "busy",
+        SerialNumber: mfa.VirtualMFADevice.SerialNumber,
+        AuthenticationCode1: "123456",
+        AuthenticationCode2: "654321",
+      }),
+    );
+    for (const name of [
+      "ReadOnlyAccess",
+      "IAMReadOnlyAccess",
+      "AmazonS3ReadOnlyAccess",
+      "AmazonEC2ReadOnlyAccess",
+      "AWSLambda_ReadOnlyAccess",
+      "CloudWatchReadOnlyAccess",
+      "AmazonSQSReadOnlyAccess",
+      "AmazonSNSReadOnlyAccess",
+      "AmazonRDSReadOnlyAccess",
+      "AmazonDynamoDBReadOnlyAccess",
+    ]) {
       await seed(new AttachUserPolicyCommand({ UserName: "busy", PolicyArn: `arn:aws:iam::aws:policy/${name}` }));
     }
-    const key = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "busy" }))).AccessKey.AccessKeyId;
+    const key = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "busy" })))
+      .AccessKey.AccessKeyId;
     // moto does not record use of a key: IAM's answer is given here.
     iamMock.on(GetAccessKeyLastUsedCommand).callsFake(async (input: GetAccessKeyLastUsedCommandInput) => ({
       UserName: "busy",
-      AccessKeyLastUsed: input.AccessKeyId === key ? { LastUsedDate: new Date("2026-11-28T01:58:00Z"), ServiceName: "s3", Region: "eu-west-1" } : undefined,
+      AccessKeyLastUsed:
+        input.AccessKeyId === key
+          ? { LastUsedDate: new Date("2026-11-28T01:58:00Z"), ServiceName: "s3", Region: "eu-west-1" }
+          : undefined,
     }));
     const { code, stdout } = await assess("--access-key", key);
     expect(code).toBe(0);
@@ -222,8 +319,14 @@ describe("assess against moto", () => {
 
 describe("assess: wrong input", () => {
   it.each([
-    [["--user", "nobody"], 'cordon assess: user "nobody" not found in account 123456789012: check the name (IAM user names, not role names)\n'],
-    [["--access-key", "AKIAIOSFODNN7EXAMPLE"], "cordon assess: access key AKIAIOSFODNN7EXAMPLE not found in account 123456789012: check the key id (it may have been deleted)\n"],
+    [
+      ["--user", "nobody"],
+      'cordon assess: user "nobody" not found in account 123456789012: check the name (IAM user names, not role names)\n',
+    ],
+    [
+      ["--access-key", "AKIAIOSFODNN7EXAMPLE"],
+      "cordon assess: access key AKIAIOSFODNN7EXAMPLE not found in account 123456789012: check the key id (it may have been deleted)\n",
+    ],
   ])("%j exits 1", async (args, message) => {
     const { code, stdout, stderr } = await assess(...args);
     expect(stdout).toBe("");
@@ -243,7 +346,10 @@ describe("assess: wrong input", () => {
   it.each([
     [[], "give exactly one of --access-key ID or --user NAME"],
     [["--user", "a", "--access-key", "AKIAIOSFODNN7EXAMPLE"], "give exactly one of --access-key ID or --user NAME"],
-    [["--access-key", "AKIAshort"], '--access-key "AKIAshort": expected an access key id, AKIA followed by 16 capital letters or digits'],
+    [
+      ["--access-key", "AKIAshort"],
+      '--access-key "AKIAshort": expected an access key id, AKIA followed by 16 capital letters or digits',
+    ],
     [["ci-deployer"], 'unexpected argument "ci-deployer": assess takes --access-key ID or --user NAME'],
     [["--usr", "x"], "unknown option --usr (did you mean --user?)"],
   ])("%j is a usage error (exit 2)", async (args, message) => {
@@ -278,9 +384,17 @@ describe("assess: AWS cannot be asked", () => {
   });
 
   it("without credentials: exit 2, and where to put them", async () => {
-    setEnv({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: undefined, AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", AWS_CONFIG_FILE: "/nonexistent/config" });
+    setEnv({
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_PROFILE: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+      AWS_CONFIG_FILE: "/nonexistent/config",
+    });
     const { code, stderr } = await assess("--user", "ci-deployer");
-    expect(stderr).toBe("cordon assess: no AWS credentials found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n");
+    expect(stderr).toBe(
+      "cordon assess: no AWS credentials found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n",
+    );
     expect(code).toBe(2);
   });
 
@@ -288,24 +402,36 @@ describe("assess: AWS cannot be asked", () => {
     // Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
     setEnv({ AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_MAX_ATTEMPTS: "1" });
     const { code, stderr } = await assess("--user", "ci-deployer");
-    expect(stderr).toBe("cordon assess: cannot reach AWS calling sts:GetCallerIdentity (ECONNREFUSED): check the network, AWS_ENDPOINT_URL and the proxy settings\n");
+    expect(stderr).toBe(
+      "cordon assess: cannot reach AWS calling sts:GetCallerIdentity (ECONNREFUSED): check the network, AWS_ENDPOINT_URL and the proxy settings\n",
+    );
     expect(code).toBe(2);
   });
 
   it("when IAM refuses a read: exit 2, naming the action to grant", async () => {
     await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
-    iamMock.on((await import("@aws-sdk/client-iam")).ListRolesCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied" }));
+    iamMock
+      .on((await import("@aws-sdk/client-iam")).ListRolesCommand)
+      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied" }));
     const { code, stdout, stderr } = await assess("--user", "ci-deployer");
     expect(stdout).toBe("");
-    expect(stderr).toBe("cordon assess: access denied: the credentials may not call iam:ListRoles; grant them the commands policy that `cordon permissions` prints\n");
+    expect(stderr).toBe(
+      "cordon assess: access denied: the credentials may not call iam:ListRoles; grant them the commands policy that `cordon permissions` prints\n",
+    );
     expect(code).toBe(2);
   });
 
   it("when AWS rejects the credentials: exit 2", async () => {
     stsMock.reset();
-    stsMock.rejects(Object.assign(new Error("The security token included in the request is invalid."), { name: "InvalidClientTokenId" }));
+    stsMock.rejects(
+      Object.assign(new Error("The security token included in the request is invalid."), {
+        name: "InvalidClientTokenId",
+      }),
+    );
     const { code, stderr } = await assess("--user", "ci-deployer");
-    expect(stderr).toBe("cordon assess: AWS rejected the credentials (InvalidClientTokenId) calling sts:GetCallerIdentity: refresh them (for SSO: `aws sso login`) and run again\n");
+    expect(stderr).toBe(
+      "cordon assess: AWS rejected the credentials (InvalidClientTokenId) calling sts:GetCallerIdentity: refresh them (for SSO: `aws sso login`) and run again\n",
+    );
     expect(code).toBe(2);
   });
 });

@@ -56,7 +56,11 @@ function matches(pattern: Record<string, unknown>, event: Record<string, unknown
   return Object.entries(pattern).every(([field, expected]) => {
     const value = event[field];
     if (Array.isArray(expected)) return expected.includes(value);
-    return typeof value === "object" && value !== null && matches(expected as Record<string, unknown>, value as Record<string, unknown>);
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      matches(expected as Record<string, unknown>, value as Record<string, unknown>)
+    );
   });
 }
 
@@ -71,26 +75,54 @@ describe("the plan: what dispatches, and what the dispatch carries", () => {
       detail: {
         service: ["RISK"],
         eventTypeCategory: ["issue"],
-        eventTypeCode: ["AWS_RISK_CREDENTIALS_COMPROMISED", "AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED", "AWS_RISK_CREDENTIALS_EXPOSED", "AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED"],
+        eventTypeCode: [
+          "AWS_RISK_CREDENTIALS_COMPROMISED",
+          "AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED",
+          "AWS_RISK_CREDENTIALS_EXPOSED",
+          "AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED",
+        ],
       },
     });
-    for (const code of HEALTH_EVENT_CODES) expect(matches(plan.eventPattern, healthEvent({ eventTypeCode: code })), code).toBe(true);
+    for (const code of HEALTH_EVENT_CODES)
+      expect(matches(plan.eventPattern, healthEvent({ eventTypeCode: code })), code).toBe(true);
     expect(matches(plan.eventPattern, healthEvent({ eventTypeCode: "AWS_RISK_IAM_QUARANTINE" }))).toBe(false);
-    expect(matches(plan.eventPattern, healthEvent({ service: "EC2", eventTypeCode: "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED" }))).toBe(false);
+    expect(
+      matches(
+        plan.eventPattern,
+        healthEvent({ service: "EC2", eventTypeCode: "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED" }),
+      ),
+    ).toBe(false);
     expect(matches(plan.eventPattern, healthEvent({ eventTypeCategory: "accountNotification" }))).toBe(false);
-    expect(matches(plan.eventPattern, { ...healthEvent(), source: "aws.guardduty", "detail-type": "GuardDuty Finding" })).toBe(false);
+    expect(
+      matches(plan.eventPattern, { ...healthEvent(), source: "aws.guardduty", "detail-type": "GuardDuty Finding" }),
+    ).toBe(false);
   });
 
   it("turns the event into the repository_dispatch the contain workflow accepts: the key id, the event's account and code", () => {
-    expect(plan.inputPaths).toEqual({ accessKey: "$.detail.affectedEntities[0].entityValue", account: "$.account", eventTypeCode: "$.detail.eventTypeCode" });
-    expect(plan.inputTemplate).toBe('{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}');
-    expect(transform(healthEvent())).toEqual({ event_type: "cordon-contain", client_payload: { access_key: KEY, account: ACCOUNT, source: "AWS_RISK_CREDENTIALS_EXPOSED" } });
+    expect(plan.inputPaths).toEqual({
+      accessKey: "$.detail.affectedEntities[0].entityValue",
+      account: "$.account",
+      eventTypeCode: "$.detail.eventTypeCode",
+    });
+    expect(plan.inputTemplate).toBe(
+      '{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}',
+    );
+    expect(transform(healthEvent())).toEqual({
+      event_type: "cordon-contain",
+      client_payload: { access_key: KEY, account: ACCOUNT, source: "AWS_RISK_CREDENTIALS_EXPOSED" },
+    });
     // Whatever the entity holds arrives as one JSON string, for the workflow to check.
     expect(transform(healthEvent({ affectedEntities: [{ entityValue: 'x", "access_key": "AKIA' }] }))).toEqual({
       event_type: "cordon-contain",
-      client_payload: { access_key: 'x", "access_key": "AKIA', account: ACCOUNT, source: "AWS_RISK_CREDENTIALS_EXPOSED" },
+      client_payload: {
+        access_key: 'x", "access_key": "AKIA',
+        account: ACCOUNT,
+        source: "AWS_RISK_CREDENTIALS_EXPOSED",
+      },
     });
-    const contain = parse(readFileSync(resolve(import.meta.dirname, "..", ".github", "workflows", "contain.yml"), "utf8")) as { on: { repository_dispatch: { types: string[] } } };
+    const contain = parse(
+      readFileSync(resolve(import.meta.dirname, "..", ".github", "workflows", "contain.yml"), "utf8"),
+    ) as { on: { repository_dispatch: { types: string[] } } };
     expect(contain.on.repository_dispatch.types).toEqual([DISPATCH_EVENT_TYPE]);
   });
 
@@ -102,7 +134,14 @@ describe("the plan: what dispatches, and what the dispatch carries", () => {
     });
   });
 
-  it.each([["example-org"], ["example-org/"], ["https://github.com/example-org/cordon"], ["a/b/c"], ["-org/repo"], ["org/re po"]])("refuses the repository %j", (repository) => {
+  it.each([
+    ["example-org"],
+    ["example-org/"],
+    ["https://github.com/example-org/cordon"],
+    ["a/b/c"],
+    ["-org/repo"],
+    ["org/re po"],
+  ])("refuses the repository %j", (repository) => {
     expect(() => autoContainPlan({ account: ACCOUNT, repository })).toThrow(
       `cordon:autoContainRepository: found ${JSON.stringify(repository)}, expected the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)`,
     );
@@ -128,7 +167,10 @@ function secretsIn(run: ProgramRun): string[] {
 
 async function up(config: Record<string, string>): Promise<ProgramRun> {
   const cloud = new FakeCloud({ account: ACCOUNT });
-  return runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "incidents", ...config } });
+  return runProgram(() => deploy(cloud.iam), {
+    cloud,
+    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "incidents", ...config },
+  });
 }
 
 describe("the program, with cordon:autoContain, under mocks", () => {
@@ -140,7 +182,12 @@ describe("the program, with cordon:autoContain, under mocks", () => {
     // setting it does not read is refused, so the config holds it under another namespace).
     Object.assign(process.env, { GITHUB_TOKEN: TOKEN, GH_TOKEN: TOKEN, CORDON_CONTAIN_TOKEN: TOKEN });
     try {
-      run = await up({ "cordon:autoContain": "true", "cordon:autoContainRepository": REPOSITORY, "github:token": TOKEN, "aws:token": TOKEN });
+      run = await up({
+        "cordon:autoContain": "true",
+        "cordon:autoContainRepository": REPOSITORY,
+        "github:token": TOKEN,
+        "aws:token": TOKEN,
+      });
     } finally {
       for (const key of ["GITHUB_TOKEN", "GH_TOKEN", "CORDON_CONTAIN_TOKEN"]) {
         if (saved[key] === undefined) delete process.env[key];
@@ -170,13 +217,17 @@ describe("the program, with cordon:autoContain, under mocks", () => {
   it("declares all of it in us-east-1, through an explicit provider", () => {
     const provider = resource(run, "pulumi:providers:aws", `${NAME}-us-east-1`);
     expect(provider.inputs.region).toBe("us-east-1");
-    const children = run.resources.filter((r) => r.parent === resource(run, AutoContain.type, NAME).urn && r.type !== "pulumi:providers:aws");
+    const children = run.resources.filter(
+      (r) => r.parent === resource(run, AutoContain.type, NAME).urn && r.type !== "pulumi:providers:aws",
+    );
     expect(children).toHaveLength(6);
     for (const child of children) expect(child.provider, child.name).toBe(`${provider.urn}::${NAME}-us-east-1-id`);
   });
 
   it("the rule's event pattern is exactly the plan's", () => {
-    expect(JSON.parse(String(resource(run, "aws:cloudwatch/eventRule:EventRule", NAME).inputs.eventPattern))).toEqual(plan.eventPattern);
+    expect(JSON.parse(String(resource(run, "aws:cloudwatch/eventRule:EventRule", NAME).inputs.eventPattern))).toEqual(
+      plan.eventPattern,
+    );
   });
 
   it("the target passes the key id through the input transformer, to the destination, with GitHub's headers and the role", () => {
@@ -187,13 +238,20 @@ describe("the program, with cordon:autoContain, under mocks", () => {
       arn: `arn:aws:events:us-east-1:${ACCOUNT}:api-destination/cordon-auto-contain-github-dispatch/0f3e0d7c-0000-4000-8000-000000000002`,
       roleArn: `arn:aws:iam::${ACCOUNT}:role/cordon/auto-contain/cordon-auto-contain-invoke`,
       inputTransformer: {
-        inputPaths: { accessKey: "$.detail.affectedEntities[0].entityValue", account: "$.account", eventTypeCode: "$.detail.eventTypeCode" },
-        inputTemplate: '{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}',
+        inputPaths: {
+          accessKey: "$.detail.affectedEntities[0].entityValue",
+          account: "$.account",
+          eventTypeCode: "$.detail.eventTypeCode",
+        },
+        inputTemplate:
+          '{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}',
       },
       httpTarget: { headerParameters: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" } },
     });
     // The role may invoke the destination before the target uses it.
-    expect(target.dependencies).toContain(resource(run, "aws:iam/rolePolicy:RolePolicy", `${NAME}-invoke-github-dispatch`).urn);
+    expect(target.dependencies).toContain(
+      resource(run, "aws:iam/rolePolicy:RolePolicy", `${NAME}-invoke-github-dispatch`).urn,
+    );
   });
 
   it("the destination posts to this repository's dispatches endpoint through the connection", () => {
@@ -208,14 +266,20 @@ describe("the program, with cordon:autoContain, under mocks", () => {
 
   it("the connection holds the placeholder only, and Pulumi never updates it in place (which would send the placeholder over the real token)", () => {
     const connection = resource(run, "aws:cloudwatch/eventConnection:EventConnection", NAME);
-    expect(connection.inputs).toMatchObject({ name: "cordon-auto-contain-github", authorizationType: "API_KEY", authParameters: { apiKey: { key: "Authorization", value: TOKEN_PLACEHOLDER } } });
+    expect(connection.inputs).toMatchObject({
+      name: "cordon-auto-contain-github",
+      authorizationType: "API_KEY",
+      authParameters: { apiKey: { key: "Authorization", value: TOKEN_PLACEHOLDER } },
+    });
     expect(connection.ignoreChanges).toEqual(["authParameters", "authorizationType", "description"]);
   });
 
   it("no secret appears in any resource input: not the token, wherever it was put, and no Bearer value but the placeholder", () => {
     expect(run.resources.length).toBeGreaterThan(5);
     expect(secretsIn(run)).toEqual([]);
-    expect(run.resources.filter((r) => JSON.stringify(r.inputs).includes("Bearer ")).map((r) => r.type)).toEqual(["aws:cloudwatch/eventConnection:EventConnection"]);
+    expect(run.resources.filter((r) => JSON.stringify(r.inputs).includes("Bearer ")).map((r) => r.type)).toEqual([
+      "aws:cloudwatch/eventConnection:EventConnection",
+    ]);
   });
 
   it("negative control: a token given to the component is found", async () => {
@@ -240,11 +304,28 @@ describe("the program, with cordon:autoContain, under mocks", () => {
     expect(role.inputs).toMatchObject({ name: "cordon-auto-contain-invoke", path: "/cordon/auto-contain/" });
     expect(JSON.parse(String(role.inputs.assumeRolePolicy))).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        },
+      ],
     });
-    expect(JSON.parse(String(resource(run, "aws:iam/rolePolicy:RolePolicy", `${NAME}-invoke-github-dispatch`).inputs.policy))).toEqual({
+    expect(
+      JSON.parse(
+        String(resource(run, "aws:iam/rolePolicy:RolePolicy", `${NAME}-invoke-github-dispatch`).inputs.policy),
+      ),
+    ).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: "events:InvokeApiDestination", Resource: `arn:aws:events:us-east-1:${ACCOUNT}:api-destination/cordon-auto-contain-github-dispatch/*` }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "events:InvokeApiDestination",
+          Resource: `arn:aws:events:us-east-1:${ACCOUNT}:api-destination/cordon-auto-contain-github-dispatch/*`,
+        },
+      ],
     });
   });
 
@@ -260,7 +341,11 @@ describe("the program, without cordon:autoContain or with it wrong", () => {
   it("declares nothing of it by default", async () => {
     const run = await up({});
     expect(run.error).toBeUndefined();
-    expect(run.resources.filter((r) => r.type.includes("cloudwatch") || r.type === AutoContain.type || r.type === "pulumi:providers:aws")).toEqual([]);
+    expect(
+      run.resources.filter(
+        (r) => r.type.includes("cloudwatch") || r.type === AutoContain.type || r.type === "pulumi:providers:aws",
+      ),
+    ).toEqual([]);
   });
 
   it("refuses cordon:autoContain without the repository, before declaring anything", async () => {
@@ -272,7 +357,10 @@ describe("the program, without cordon:autoContain or with it wrong", () => {
   });
 
   it("refuses a repository that is not owner/name, before declaring anything", async () => {
-    const run = await up({ "cordon:autoContain": "true", "cordon:autoContainRepository": "https://github.com/example-org/cordon-incidents" });
+    const run = await up({
+      "cordon:autoContain": "true",
+      "cordon:autoContainRepository": "https://github.com/example-org/cordon-incidents",
+    });
     expect(run.error?.message).toBe(
       'cordon declared nothing: 1 problem in the stack\'s config:\ncordon:autoContainRepository: found "https://github.com/example-org/cordon-incidents", expected the repository that holds the contain workflow, as owner/name (example-org/cordon-incidents)',
     );
@@ -284,8 +372,15 @@ describe("the deploy policy for auto-contain: scoped to its own names, in us-eas
   const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`;
   const policy = deployPolicy(deployDeclarations, { protectedRoleArns: [DEPLOYER] }).document as PolicyDocument;
   const at = (action: string, resource: string, context: Record<string, string> = {}) =>
-    decide([policy], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
-  const events = (type: string, name: string, region = "us-east-1") => `arn:aws:events:${region}:${ACCOUNT}:${type}/${name}`;
+    decide([policy], {
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`,
+      action,
+      resource,
+      account: ACCOUNT,
+      context,
+    });
+  const events = (type: string, name: string, region = "us-east-1") =>
+    `arn:aws:events:${region}:${ACCOUNT}:${type}/${name}`;
   const SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:events!connection/cordon-auto-contain-github/0f3e0d7c-AbCdEf`;
 
   it.each([
@@ -296,27 +391,55 @@ describe("the deploy policy for auto-contain: scoped to its own names, in us-eas
     ["events:CreateConnection", events("connection", "cordon-auto-contain-github"), {}, "Allowed"],
     ["events:UpdateConnection", events("connection", "another-connection"), {}, "ImplicitlyDenied"],
     ["events:CreateApiDestination", events("api-destination", "cordon-auto-contain-github-dispatch"), {}, "Allowed"],
-    ["events:InvokeApiDestination", events("api-destination", "cordon-auto-contain-github-dispatch/x"), {}, "ImplicitlyDenied"],
+    [
+      "events:InvokeApiDestination",
+      events("api-destination", "cordon-auto-contain-github-dispatch/x"),
+      {},
+      "ImplicitlyDenied",
+    ],
     ["secretsmanager:CreateSecret", SECRET, {}, "Allowed"],
     ["secretsmanager:GetSecretValue", SECRET, {}, "ImplicitlyDenied"],
-    ["secretsmanager:PutSecretValue", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/database`, {}, "ImplicitlyDenied"],
+    [
+      "secretsmanager:PutSecretValue",
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/database`,
+      {},
+      "ImplicitlyDenied",
+    ],
     ["iam:DeleteRole", `arn:aws:iam::${ACCOUNT}:role/cordon/auto-contain/cordon-auto-contain-invoke`, {}, "Allowed"],
     // Replacement roles live under /cordon/ and are never deleted.
     ["iam:DeleteRole", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-deployer-oidc`, {}, "ImplicitlyDenied"],
     ["iam:DeleteRole", `arn:aws:iam::${ACCOUNT}:role/deploy`, {}, "ImplicitlyDenied"],
-    ["iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/cordon/auto-contain/cordon-auto-contain-invoke`, { "iam:PassedToService": "events.amazonaws.com" }, "Allowed"],
-    ["iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/cordon/auto-contain/cordon-auto-contain-invoke`, { "iam:PassedToService": "lambda.amazonaws.com" }, "ImplicitlyDenied"],
-    ["iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-deployer-oidc`, { "iam:PassedToService": "events.amazonaws.com" }, "ImplicitlyDenied"],
+    [
+      "iam:PassRole",
+      `arn:aws:iam::${ACCOUNT}:role/cordon/auto-contain/cordon-auto-contain-invoke`,
+      { "iam:PassedToService": "events.amazonaws.com" },
+      "Allowed",
+    ],
+    [
+      "iam:PassRole",
+      `arn:aws:iam::${ACCOUNT}:role/cordon/auto-contain/cordon-auto-contain-invoke`,
+      { "iam:PassedToService": "lambda.amazonaws.com" },
+      "ImplicitlyDenied",
+    ],
+    [
+      "iam:PassRole",
+      `arn:aws:iam::${ACCOUNT}:role/cordon/ci-deployer-oidc`,
+      { "iam:PassedToService": "events.amazonaws.com" },
+      "ImplicitlyDenied",
+    ],
     [
       "iam:CreateServiceLinkedRole",
       `arn:aws:iam::${ACCOUNT}:role/aws-service-role/apidestinations.events.amazonaws.com/AWSServiceRoleForAmazonEventBridgeApiDestinations`,
       { "iam:AWSServiceName": "apidestinations.events.amazonaws.com" },
       "Allowed",
     ],
-    ["iam:CreateServiceLinkedRole", `arn:aws:iam::${ACCOUNT}:role/aws-service-role/ec2.amazonaws.com/AWSServiceRoleForEC2`, { "iam:AWSServiceName": "ec2.amazonaws.com" }, "ImplicitlyDenied"],
+    [
+      "iam:CreateServiceLinkedRole",
+      `arn:aws:iam::${ACCOUNT}:role/aws-service-role/ec2.amazonaws.com/AWSServiceRoleForEC2`,
+      { "iam:AWSServiceName": "ec2.amazonaws.com" },
+      "ImplicitlyDenied",
+    ],
   ])("%s on %s %j: %s", async (action, resourceArn, context, decision) => {
     expect(await at(action, resourceArn, context)).toBe(decision);
   });
 });
-
-

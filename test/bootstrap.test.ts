@@ -31,7 +31,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
 import { liveSetup } from "../aws/doctor.ts";
 import type { LiveRole } from "../doctor/live.ts";
-import { bootstrapDescription, deployDeclarations, organizationDeclarations, rolePolicies } from "../bootstrap/declared.ts";
+import {
+  bootstrapDescription,
+  deployDeclarations,
+  organizationDeclarations,
+  rolePolicies,
+} from "../bootstrap/declared.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { isReadOnly } from "../permissions/policies.ts";
@@ -62,8 +67,18 @@ function tempDir(prefix: string): string {
 }
 
 /** The bootstrap project through the engine stand-in, as the contract runs it; one state folder per stack history. */
-function bootstrapRun(command: "preview" | "up", state: string, config: Record<string, string> = CONFIG): Promise<EngineRun> {
-  return runEngine(command, { moto: suite.current(), stack: STACK, state: stateFile(state, STACK), dir: "bootstrap", config });
+function bootstrapRun(
+  command: "preview" | "up",
+  state: string,
+  config: Record<string, string> = CONFIG,
+): Promise<EngineRun> {
+  return runEngine(command, {
+    moto: suite.current(),
+    stack: STACK,
+    state: stateFile(state, STACK),
+    dir: "bootstrap",
+    config,
+  });
 }
 
 /** A role as IAM holds it, as doctor reads it, but for managed policies (none here): what both renderings must leave. */
@@ -85,7 +100,12 @@ async function heldRoles(): Promise<RoleState[]> {
 
 /** A Python literal (as moto keeps some documents) as the JSON value it stands for. */
 function pythonLiteral(text: string): unknown {
-  return JSON.parse(execFileSync("python3", ["-c", "import ast, json, sys; print(json.dumps(ast.literal_eval(sys.stdin.read())))"], { input: text, encoding: "utf8" }));
+  return JSON.parse(
+    execFileSync("python3", ["-c", "import ast, json, sys; print(json.dumps(ast.literal_eval(sys.stdin.read())))"], {
+      input: text,
+      encoding: "utf8",
+    }),
+  );
 }
 
 let stacks = 0;
@@ -93,7 +113,11 @@ let stacks = 0;
 async function deployTemplate(parameters: Record<string, string>): Promise<void> {
   const io = memoryIo();
   expect(await main(["bootstrap-template"], io)).toBe(0);
-  const config = { endpoint: suite.current().endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+  const config = {
+    endpoint: suite.current().endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  };
   // One attempt: a retried CreateStack would hide the first answer behind "already exists".
   const cloudformation = new CloudFormationClient({ ...config, maxAttempts: 1 });
   await cloudformation.send(
@@ -101,7 +125,10 @@ async function deployTemplate(parameters: Record<string, string>): Promise<void>
       StackName: `cordon-bootstrap-${++stacks}`,
       TemplateBody: io.stdout,
       Capabilities: ["CAPABILITY_NAMED_IAM"],
-      Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({
+        ParameterKey,
+        ParameterValue,
+      })),
     }),
   );
   const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: `cordon-bootstrap-${stacks}` }));
@@ -109,7 +136,11 @@ async function deployTemplate(parameters: Record<string, string>): Promise<void>
 }
 
 const iam = () =>
-  new IAMClient({ endpoint: suite.current().endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  new IAMClient({
+    endpoint: suite.current().endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
 
 /**
  * The four roles as moto holds them after the template. moto 5.2's CloudFormation keeps an inline
@@ -144,7 +175,10 @@ const steps = (run: EngineRun) => stepLines(run).sort();
 /** What a first up of a member account creates: the provider, and per role the component, the role and its policy. */
 const CREATED = [
   "create aws:iam/openIdConnectProvider:OpenIdConnectProvider github",
-  ...Object.values(ROLE_NAMES).flatMap((name) => [`create cordon:bootstrap:AccountRole ${name}`, `create aws:iam/role:Role ${name}`]),
+  ...Object.values(ROLE_NAMES).flatMap((name) => [
+    `create cordon:bootstrap:AccountRole ${name}`,
+    `create aws:iam/role:Role ${name}`,
+  ]),
   "create aws:iam/rolePolicy:RolePolicy cordon-contain-cordon-contain",
   "create aws:iam/rolePolicy:RolePolicy cordon-deployer-cordon-deploy",
   "create aws:iam/rolePolicy:RolePolicy cordon-preview-cordon-preview",
@@ -168,7 +202,11 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
     const first = await bootstrapRun("up", state);
     expect([first.status, first.errors]).toEqual([0, []]);
     expect(steps(first)).toEqual(CREATED);
-    const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: REPOSITORY, organizationStack: false });
+    const description = bootstrapFor(bootstrapDescription(), {
+      account: ACCOUNT,
+      repository: REPOSITORY,
+      organizationStack: false,
+    });
     expect(await heldRoles()).toEqual(
       description.roles
         .map((role) => ({
@@ -203,7 +241,9 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
     const second = await bootstrapRun("up", state);
     expect(second.status).toBe(0);
     expect(second.steps.filter((s) => s.op !== "same")).toEqual([]);
-    expect(second.steps.map((s) => `${s.type} ${s.name}`).sort()).toEqual(first.steps.map((s) => `${s.type} ${s.name}`).sort());
+    expect(second.steps.map((s) => `${s.type} ${s.name}`).sort()).toEqual(
+      first.steps.map((s) => `${s.type} ${s.name}`).sort(),
+    );
   });
 
   it("adopts the provider already there by an import with no diff, and keeps it as it is", async () => {
@@ -234,7 +274,11 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
   it("refuses a provider that does not accept sts.amazonaws.com, saying how to add it, and declares nothing", async () => {
     await suite.current().reset();
     await iam().send(
-      new CreateOpenIDConnectProviderCommand({ Url: `https://${OIDC}`, ClientIDList: ["other-audience"], ThumbprintList: [] }),
+      new CreateOpenIDConnectProviderCommand({
+        Url: `https://${OIDC}`,
+        ClientIDList: ["other-audience"],
+        ThumbprintList: [],
+      }),
     );
     const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"));
     expect(run.status).toBe(1);
@@ -290,22 +334,36 @@ describe("the StackSet template and the bootstrap project give the same roles an
     ["the organization stack's account", "true"],
   ])("%s: the same four roles, trusts, descriptions and inline policies in IAM", async (_, organizationStack) => {
     await suite.current().reset();
-    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:organizationStack": organizationStack });
+    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), {
+      ...CONFIG,
+      "cordon:organizationStack": organizationStack,
+    });
     expect(run.status).toBe(0);
     const fromProject = await heldRoles();
 
     await suite.current().reset();
     // moto's CloudFormation has no AWS::IAM::OIDCProvider: the roles trust the provider by its ARN.
-    await deployTemplate({ GitHubRepository: REPOSITORY, CreateGitHubOidcProvider: "false", OrganizationStack: organizationStack });
+    await deployTemplate({
+      GitHubRepository: REPOSITORY,
+      CreateGitHubOidcProvider: "false",
+      OrganizationStack: organizationStack,
+    });
     const fromTemplate = await templateRoles();
-    expect(fromTemplate.map((r) => r.name)).toEqual(["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"]);
+    expect(fromTemplate.map((r) => r.name)).toEqual([
+      "cordon-contain",
+      "cordon-deployer",
+      "cordon-preview",
+      "cordon-verify",
+    ]);
     expect(fromTemplate).toEqual(fromProject);
     expect(Object.keys(fromTemplate.find((r) => r.name === "cordon-deployer")!.inline).sort()).toEqual(
       organizationStack === "true" ? ["cordon-deploy", "cordon-organization"] : ["cordon-deploy"],
     );
     // Negative control: a policy that differs in one action is seen.
     const changed = structuredClone(fromProject);
-    (changed.find((r) => r.name === "cordon-deployer")!.inline["cordon-deploy"].Statement[0].Action as string[]).push("iam:CreateUser");
+    (changed.find((r) => r.name === "cordon-deployer")!.inline["cordon-deploy"].Statement[0].Action as string[]).push(
+      "iam:CreateUser",
+    );
     expect(fromTemplate).not.toEqual(changed);
   });
 
@@ -315,8 +373,12 @@ describe("the StackSet template and the bootstrap project give the same roles an
     expect((await bootstrapRun("up", state)).status).toBe(0);
     const held = await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN);
     // Kept when the stack goes: the engine only forgets a resource registered with retainOnDelete.
-    const recorded = JSON.parse(readFileSync(stateFile(state, STACK), "utf8")) as { resources: { type: string; retainOnDelete: boolean }[] };
-    const providers = recorded.resources.filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+    const recorded = JSON.parse(readFileSync(stateFile(state, STACK), "utf8")) as {
+      resources: { type: string; retainOnDelete: boolean }[];
+    };
+    const providers = recorded.resources.filter(
+      (r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    );
     expect(providers.map((r) => r.retainOnDelete)).toEqual([true]);
     const io = memoryIo();
     await main(["bootstrap-template"], io);
@@ -339,13 +401,22 @@ let held: Record<RoleId, HeldRole>;
 
 /** The description's roles, filled in: what `permissions` must print. */
 function roles(organizationStack = true): Record<string, RoleDescription> {
-  const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: REPOSITORY, organizationStack });
+  const description = bootstrapFor(bootstrapDescription(), {
+    account: ACCOUNT,
+    repository: REPOSITORY,
+    organizationStack,
+  });
   return Object.fromEntries(description.roles.map((role) => [role.id, role]));
 }
 
 const arn = (kind: string, name: string) => `arn:aws:iam::${ACCOUNT}:${kind}/${name}`;
 
-async function decideFor(role: HeldRole, action: string, resource: string, context: Record<string, string> = {}): Promise<Decision> {
+async function decideFor(
+  role: HeldRole,
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): Promise<Decision> {
   return decide(
     role.policies.map((p) => p.document),
     { principal: arn("role", role.name), action, resource, account: ACCOUNT, context },
@@ -355,7 +426,10 @@ async function decideFor(role: HeldRole, action: string, resource: string, conte
 describe("what the roles the bootstrap's up left in moto can do, as an evaluator cordon did not write decides", () => {
   beforeAll(async () => {
     await suite.current().reset();
-    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:organizationStack": "true" });
+    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), {
+      ...CONFIG,
+      "cordon:organizationStack": "true",
+    });
     expect(run.status).toBe(0);
     const byName = Object.fromEntries((await heldRoles()).map((role) => [role.name, role]));
     held = Object.fromEntries(
@@ -372,10 +446,20 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
 
   it.each([
     ["disable a user's key", "iam:UpdateAccessKey", arn("user", "ci-deployer"), {}],
-    ["attach cordon's deny to a user", "iam:AttachUserPolicy", arn("user", "ci-deployer"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-sessions-ci-deployer") }],
+    [
+      "attach cordon's deny to a user",
+      "iam:AttachUserPolicy",
+      arn("user", "ci-deployer"),
+      { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-sessions-ci-deployer") },
+    ],
     ["create cordon's deny policy", "iam:CreatePolicy", arn("policy", "cordon/cordon-revoke-sessions-ci-deployer"), {}],
     ["put the revoke policy on a role", "iam:PutRolePolicy", arn("role", "deploy"), {}],
-    ["attach cordon's managed deny to a role", "iam:AttachRolePolicy", arn("role", "deploy"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-deploy") }],
+    [
+      "attach cordon's managed deny to a role",
+      "iam:AttachRolePolicy",
+      arn("role", "deploy"),
+      { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-deploy") },
+    ],
     ["create a replacement role", "iam:CreateRole", arn("role", "cordon/ci-deployer-oidc"), {}],
   ])("the deployer can %s", async (_, action, resource, context) => {
     expect(await decideFor(held.deployer, action, resource, context as Record<string, string>)).toBe("Allowed");
@@ -387,34 +471,75 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
     ["put a policy on the preview role", "iam:PutRolePolicy", arn("role", "cordon-preview"), {}, "ExplicitlyDenied"],
     ["put a policy on the verify role", "iam:PutRolePolicy", arn("role", "cordon-verify"), {}, "ExplicitlyDenied"],
     ["put a policy on the contain role", "iam:PutRolePolicy", arn("role", "cordon-contain"), {}, "ExplicitlyDenied"],
-    ["attach cordon's managed deny to the preview role", "iam:AttachRolePolicy", arn("role", "cordon-preview"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-x") }, "ExplicitlyDenied"],
+    [
+      "attach cordon's managed deny to the preview role",
+      "iam:AttachRolePolicy",
+      arn("role", "cordon-preview"),
+      { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-x") },
+      "ExplicitlyDenied",
+    ],
     ["delete the contain role's policy", "iam:DeleteRolePolicy", arn("role", "cordon-contain"), {}, "ExplicitlyDenied"],
     ["tag the verify role", "iam:TagRole", arn("role", "cordon-verify"), {}, "ExplicitlyDenied"],
-    ["attach a policy to itself", "iam:AttachRolePolicy", arn("role", "cordon-deployer"), { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-x") }, "ExplicitlyDenied"],
+    [
+      "attach a policy to itself",
+      "iam:AttachRolePolicy",
+      arn("role", "cordon-deployer"),
+      { "iam:PolicyARN": arn("policy", "cordon/cordon-revoke-role-sessions-x") },
+      "ExplicitlyDenied",
+    ],
     ["change its own trust", "iam:UpdateAssumeRolePolicy", arn("role", "cordon-deployer"), {}, "ExplicitlyDenied"],
     ["delete its own policies", "iam:DeleteRolePolicy", arn("role", "cordon-deployer"), {}, "ExplicitlyDenied"],
     ["assume any role", "sts:AssumeRole", arn("role", "cordon/ci-deployer-oidc"), {}, "ExplicitlyDenied"],
     ["create an access key", "iam:CreateAccessKey", arn("user", "ci-deployer"), {}, "ExplicitlyDenied"],
     ["delete an access key", "iam:DeleteAccessKey", arn("user", "ci-deployer"), {}, "ExplicitlyDenied"],
-    ["attach AdministratorAccess to a role", "iam:AttachRolePolicy", arn("role", "deploy"), { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" }, "ImplicitlyDenied"],
-    ["attach AdministratorAccess to a user", "iam:AttachUserPolicy", arn("user", "ci-deployer"), { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" }, "ImplicitlyDenied"],
-    ["rewrite a policy outside /cordon/", "iam:CreatePolicyVersion", arn("policy", "deployer-extra"), {}, "ImplicitlyDenied"],
+    [
+      "attach AdministratorAccess to a role",
+      "iam:AttachRolePolicy",
+      arn("role", "deploy"),
+      { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" },
+      "ImplicitlyDenied",
+    ],
+    [
+      "attach AdministratorAccess to a user",
+      "iam:AttachUserPolicy",
+      arn("user", "ci-deployer"),
+      { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" },
+      "ImplicitlyDenied",
+    ],
+    [
+      "rewrite a policy outside /cordon/",
+      "iam:CreatePolicyVersion",
+      arn("policy", "deployer-extra"),
+      {},
+      "ImplicitlyDenied",
+    ],
     ["change another role's trust", "iam:UpdateAssumeRolePolicy", arn("role", "deploy"), {}, "ImplicitlyDenied"],
     ["create a user", "iam:CreateUser", arn("user", "backdoor"), {}, "ImplicitlyDenied"],
-    ["pass a replacement role to a service", "iam:PassRole", arn("role", "cordon/ci-deployer-oidc"), { "iam:PassedToService": "ec2.amazonaws.com" }, "ImplicitlyDenied"],
+    [
+      "pass a replacement role to a service",
+      "iam:PassRole",
+      arn("role", "cordon/ci-deployer-oidc"),
+      { "iam:PassedToService": "ec2.amazonaws.com" },
+      "ImplicitlyDenied",
+    ],
   ])("the deployer cannot %s", async (_, action, resource, context, expected) => {
     expect(await decideFor(held.deployer, action, resource, context as Record<string, string>)).toBe(expected);
   });
 
   /** Every write the deployer is declared to make, on a resource of the right kind. */
-  const writes = [...new Set(Object.values({ ...deployDeclarations, ...organizationDeclarations }).flat())].filter((a) => !isReadOnly(a)).sort();
+  const writes = [...new Set(Object.values({ ...deployDeclarations, ...organizationDeclarations }).flat())]
+    .filter((a) => !isReadOnly(a))
+    .sort();
 
   /** A resource of each kind the deployer writes to: an action is judged on every kind it applies to. */
   const candidates = [
     arn("role", "deploy"),
     arn("role", "cordon/ci-deployer-oidc"),
     arn("role", "cordon-auto-contain/cordon-auto-contain"),
-    arn("role", "aws-service-role/apidestinations.events.amazonaws.com/AWSServiceRoleForAmazonEventBridgeApiDestinations"),
+    arn(
+      "role",
+      "aws-service-role/apidestinations.events.amazonaws.com/AWSServiceRoleForAmazonEventBridgeApiDestinations",
+    ),
     arn("user", "ci-deployer"),
     arn("policy", "cordon/cordon-revoke-sessions-ci-deployer"),
     arn("policy", "cordon/cordon-revoke-role-sessions-deploy"),
@@ -458,7 +583,8 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
       expect([action, decided.filter((d) => d !== "ImplicitlyDenied")]).toEqual([action, []]);
     }
     // Negative control: the deployer, judged the same way, makes each of them somewhere.
-    for (const action of writes) expect([action, (await decisions(held.deployer, action)).includes("Allowed")]).toEqual([action, true]);
+    for (const action of writes)
+      expect([action, (await decisions(held.deployer, action)).includes("Allowed")]).toEqual([action, true]);
   });
 
   it("the preview role reads what the program's checks read", async () => {
@@ -473,22 +599,37 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
   });
 
   /** The contain role's one kind of write: the first strike sets a credential Inactive (issue 20). */
-  const FIRST_STRIKE = ["iam:UpdateAccessKey", "iam:UpdateSSHPublicKey", "iam:UpdateServiceSpecificCredential", "iam:UpdateSigningCertificate"];
-  const writesOf = (role: HeldRole) => [...new Set(role.policies.flatMap((p) => p.document.Statement.flatMap((s) => [s.Action ?? []].flat())))].filter((a) => !isReadOnly(a)).sort();
+  const FIRST_STRIKE = [
+    "iam:UpdateAccessKey",
+    "iam:UpdateSSHPublicKey",
+    "iam:UpdateServiceSpecificCredential",
+    "iam:UpdateSigningCertificate",
+  ];
+  const writesOf = (role: HeldRole) =>
+    [...new Set(role.policies.flatMap((p) => p.document.Statement.flatMap((s) => [s.Action ?? []].flat())))]
+      .filter((a) => !isReadOnly(a))
+      .sort();
 
   it("the verify role only simulates and reads; the contain role writes only what the first strike does, no other write of the deployer's", async () => {
     expect(writesOf(held.verify)).toEqual([]);
     expect(writesOf(held.contain)).toEqual(FIRST_STRIKE);
     for (const role of [held.verify, held.contain]) {
       for (const action of writes.filter((a) => !(role === held.contain && FIRST_STRIKE.includes(a)))) {
-        expect([role.name, action, (await decisions(role, action)).filter((d) => d !== "ImplicitlyDenied")]).toEqual([role.name, action, []]);
+        expect([role.name, action, (await decisions(role, action)).filter((d) => d !== "ImplicitlyDenied")]).toEqual([
+          role.name,
+          action,
+          [],
+        ]);
       }
     }
     expect(await decideFor(held.verify, "iam:SimulatePrincipalPolicy", arn("user", "ci-deployer"))).toBe("Allowed");
     // The strike can disable a key, and never make or delete one.
     expect(await decideFor(held.contain, "iam:UpdateAccessKey", arn("user", "ci-deployer"))).toBe("Allowed");
     for (const action of ["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:DeleteLoginProfile"]) {
-      expect([action, await decideFor(held.contain, action, arn("user", "ci-deployer"))]).not.toEqual([action, "Allowed"]);
+      expect([action, await decideFor(held.contain, action, arn("user", "ci-deployer"))]).not.toEqual([
+        action,
+        "Allowed",
+      ]);
     }
   });
 
@@ -520,17 +661,28 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
     ["contain", ["containEnv"]],
   ] as const)("the %s role admits exactly %j", (id, expected) => {
     const role = held[id];
-    expect(Object.entries(subjects).filter(([, sub]) => admits(role, sub)).map(([name]) => name)).toEqual(expected);
+    expect(
+      Object.entries(subjects)
+        .filter(([, sub]) => admits(role, sub))
+        .map(([name]) => name),
+    ).toEqual(expected);
     expect(admits(role, subjects[expected[0]], "some-other-audience")).toBe(false);
   });
 
   it("no generated subject but the pinned ones gets in (fast-check)", () => {
     const { deployer: d, contain: c } = held;
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.constantFrom(...Object.values(subjects)).map((s) => s.slice(0, -1)), fc.constantFrom(...Object.values(subjects)).map((s) => `${s}x`)), (sub) => {
-        expect(admits(d, sub)).toBe(sub === subjects.apply);
-        expect(admits(c, sub)).toBe(sub === subjects.containEnv);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom(...Object.values(subjects)).map((s) => s.slice(0, -1)),
+          fc.constantFrom(...Object.values(subjects)).map((s) => `${s}x`),
+        ),
+        (sub) => {
+          expect(admits(d, sub)).toBe(sub === subjects.apply);
+          expect(admits(c, sub)).toBe(sub === subjects.containEnv);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -543,12 +695,20 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
       printed[policy] = JSON.parse(io.stdout);
     }
     const io = memoryIo();
-    expect(await main(["permissions", "--deployer-role-arn", `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`], io)).toBe(0);
+    expect(await main(["permissions", "--deployer-role-arn", `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`], io)).toBe(
+      0,
+    );
     printed.deploy = JSON.parse(io.stdout);
     const filled = held;
     const byName = (role: HeldRole) => Object.fromEntries(role.policies.map((p) => [p.name, p.document]));
-    expect(byName(filled.deployer)).toEqual({ "cordon-deploy": printed.deploy, "cordon-organization": printed.organization });
-    expect(byName(filled.preview)).toEqual({ "cordon-preview": printed.preview, "cordon-preview-organization": printed["preview-organization"] });
+    expect(byName(filled.deployer)).toEqual({
+      "cordon-deploy": printed.deploy,
+      "cordon-organization": printed.organization,
+    });
+    expect(byName(filled.preview)).toEqual({
+      "cordon-preview": printed.preview,
+      "cordon-preview-organization": printed["preview-organization"],
+    });
     expect(byName(filled.verify)).toEqual({ "cordon-verify": printed.verify });
     expect(byName(filled.contain)).toEqual({ "cordon-contain": printed.contain });
     // And without the organization stack, no organization policy.

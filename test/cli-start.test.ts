@@ -20,7 +20,10 @@ function start(env: Record<string, string>) {
   made.push(home);
   const base = { ...process.env };
   for (const key of ["CI", "NODE_COMPILE_CACHE", "NODE_DISABLE_COMPILE_CACHE"]) delete base[key];
-  const result = spawnSync(process.execPath, [BIN, "--help"], { env: { ...base, XDG_CACHE_HOME: home, ...env }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [BIN, "--help"], {
+    env: { ...base, XDG_CACHE_HOME: home, ...env },
+    encoding: "utf8",
+  });
   return { ...result, cache: join(home, "cordon", "node-compile-cache") };
 }
 

@@ -24,7 +24,15 @@ const waiting: DenyPolicy = {
   mode: "revoke-older-sessions",
   document: {
     Version: "2012-10-17",
-    Statement: [{ Sid: "Pending", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": containmentPlaceholder("ticket-key") } } }],
+    Statement: [
+      {
+        Sid: "Pending",
+        Effect: "Deny",
+        Action: "*",
+        Resource: "*",
+        Condition: { DateLessThan: { "aws:TokenIssueTime": containmentPlaceholder("ticket-key") } },
+      },
+    ],
   },
   pendingContainment: ["ticket-key"],
   attachment: "inline",
@@ -34,15 +42,26 @@ const waiting: DenyPolicy = {
 
 describe("SessionRevocation", () => {
   it("fills the containment placeholders with the recorded instants", async () => {
-    const run = await declare(() => new SessionRevocation(waiting.resourceName, { policy: waiting, containment: { "ticket-key": "2026-11-28T12:26:00Z" } }));
-    expect(JSON.parse(String(resource(run, "aws:iam/rolePolicy:RolePolicy", waiting.resourceName).inputs.policy)).Statement[0].Condition).toEqual({
+    const run = await declare(
+      () =>
+        new SessionRevocation(waiting.resourceName, {
+          policy: waiting,
+          containment: { "ticket-key": "2026-11-28T12:26:00Z" },
+        }),
+    );
+    expect(
+      JSON.parse(String(resource(run, "aws:iam/rolePolicy:RolePolicy", waiting.resourceName).inputs.policy))
+        .Statement[0].Condition,
+    ).toEqual({
       DateLessThan: { "aws:TokenIssueTime": "2026-11-28T12:26:00Z" },
     });
   });
 
   it("refuses to send a document whose containment instant is missing", async () => {
     const run = await declare(() => new SessionRevocation(waiting.resourceName, { policy: waiting }));
-    expect(run.error?.message).toBe("123456789012-role-deploy: no containment instant for incident ticket-key: the deny document cannot be completed");
+    expect(run.error?.message).toBe(
+      "123456789012-role-deploy: no containment instant for incident ticket-key: the deny document cannot be completed",
+    );
     expect(declared(run)).toEqual(["cordon:iam:SessionRevocation 123456789012-role-deploy"]);
   });
 });
@@ -53,7 +72,11 @@ describe("ContainmentInstant", () => {
     const recorded = resource(run, "time:index/static:Static", `${ACCOUNT}-roles-only`);
     expect(recorded.dependencies).toEqual([]);
     expect(recorded.inputs).toEqual({ triggers: { accessKeys: "" } });
-    expect(resource(run, "cordon:iam:ContainmentInstant", `${ACCOUNT}-roles-only`).registeredOutputs).toEqual({ incident: "roles-only", instant: "2026-11-28T12:26:00Z", cutoff: "2026-11-28T12:28:00Z" });
+    expect(resource(run, "cordon:iam:ContainmentInstant", `${ACCOUNT}-roles-only`).registeredOutputs).toEqual({
+      incident: "roles-only",
+      instant: "2026-11-28T12:26:00Z",
+      cutoff: "2026-11-28T12:28:00Z",
+    });
   });
 });
 
@@ -85,7 +108,12 @@ describe("deployPermissions", () => {
         "iam:TagPolicy",
         "iam:UntagPolicy",
       ],
-      "aws:cloudwatch/eventApiDestination:EventApiDestination": ["events:CreateApiDestination", "events:DeleteApiDestination", "events:DescribeApiDestination", "events:UpdateApiDestination"],
+      "aws:cloudwatch/eventApiDestination:EventApiDestination": [
+        "events:CreateApiDestination",
+        "events:DeleteApiDestination",
+        "events:DescribeApiDestination",
+        "events:UpdateApiDestination",
+      ],
       "aws:cloudwatch/eventConnection:EventConnection": [
         "events:CreateConnection",
         "events:DeleteConnection",
@@ -98,8 +126,18 @@ describe("deployPermissions", () => {
         "secretsmanager:PutSecretValue",
         "secretsmanager:UpdateSecret",
       ],
-      "aws:cloudwatch/eventRule:EventRule": ["events:DeleteRule", "events:DescribeRule", "events:ListTagsForResource", "events:PutRule"],
-      "aws:cloudwatch/eventTarget:EventTarget": ["events:ListTargetsByRule", "events:PutTargets", "events:RemoveTargets", "iam:PassRole"],
+      "aws:cloudwatch/eventRule:EventRule": [
+        "events:DeleteRule",
+        "events:DescribeRule",
+        "events:ListTagsForResource",
+        "events:PutRule",
+      ],
+      "aws:cloudwatch/eventTarget:EventTarget": [
+        "events:ListTargetsByRule",
+        "events:PutTargets",
+        "events:RemoveTargets",
+        "iam:PassRole",
+      ],
       "aws:iam/role:Role": [
         "iam:CreateRole",
         "iam:DeleteRole",
@@ -115,11 +153,22 @@ describe("deployPermissions", () => {
         "iam:UpdateRoleDescription",
       ],
       "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
-      "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": ["iam:ListServiceSpecificCredentials", "iam:UpdateServiceSpecificCredential"],
+      "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": [
+        "iam:ListServiceSpecificCredentials",
+        "iam:UpdateServiceSpecificCredential",
+      ],
       "aws:iam/signingCertificate:SigningCertificate": ["iam:ListSigningCertificates", "iam:UpdateSigningCertificate"],
       "aws:iam/sshKey:SshKey": ["iam:GetSSHPublicKey", "iam:UpdateSSHPublicKey"],
-      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies"],
-      "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"],
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": [
+        "iam:AttachRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:ListAttachedRolePolicies",
+      ],
+      "aws:iam/userPolicyAttachment:UserPolicyAttachment": [
+        "iam:AttachUserPolicy",
+        "iam:DetachUserPolicy",
+        "iam:ListAttachedUserPolicies",
+      ],
       "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
       "cordon:events:AutoContain": [],
       "cordon:iam:ContainmentInstant": [],
@@ -135,10 +184,24 @@ describe("deployPermissions", () => {
   });
 
   it("covers every resource type and invoke the program uses on the examples", async () => {
-    const examples = new FakeCloud({ account: ACCOUNT, accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] }, roles: ["analytics-readonly", "deploy"] });
-    const run = await runProgram(() => deploy(examples.iam), { cloud: examples, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" } });
+    const examples = new FakeCloud({
+      account: ACCOUNT,
+      accessKeys: {
+        "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
+        dana: ["AKIAJ7Q2EXAMPLEKEY77"],
+        "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
+      },
+      roles: ["analytics-readonly", "deploy"],
+    });
+    const run = await runProgram(() => deploy(examples.iam), {
+      cloud: examples,
+      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" },
+    });
     expect(run.error).toBeUndefined();
-    const used = new Set([...run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), ...run.calls.map((c) => c.token)]);
+    const used = new Set([
+      ...run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type),
+      ...run.calls.map((c) => c.token),
+    ]);
     expect([...used].filter((token) => !(token in deployPermissions))).toEqual([]);
   });
 
@@ -146,14 +209,22 @@ describe("deployPermissions", () => {
     const all = Object.values(deployPermissions).flat();
     expect(all).not.toContain("iam:CreateAccessKey");
     expect(all).not.toContain("iam:DeleteAccessKey");
-    expect(deployPermissions["aws:iam/accessKey:AccessKey"].filter((action) => /^iam:(Delete|Detach)/.test(action))).toEqual([]);
+    expect(
+      deployPermissions["aws:iam/accessKey:AccessKey"].filter((action) => /^iam:(Delete|Detach)/.test(action)),
+    ).toEqual([]);
     // A role is deleted only when auto-contain is turned off (its own role); the deploy policy
     // allows DeleteRole under /cordon/auto-contain/ only, so replacement roles stay
     // (test/auto-contain.test.ts proves it).
-    expect(deployPermissions["aws:iam/role:Role"].filter((action) => /^iam:(Delete|Detach)/.test(action))).toEqual(["iam:DeleteRole"]);
+    expect(deployPermissions["aws:iam/role:Role"].filter((action) => /^iam:(Delete|Detach)/.test(action))).toEqual([
+      "iam:DeleteRole",
+    ]);
     // A role's managed deny is detached when its incident expires; the deploy policy allows
     // DetachRolePolicy for cordon's revoke policies only (test/permissions.test.ts proves it), so a
     // replacement role's attachments stay.
-    expect(deployPermissions["aws:iam/rolePolicyAttachment:RolePolicyAttachment"].filter((action) => /^iam:(Delete|Detach)/.test(action))).toEqual(["iam:DetachRolePolicy"]);
+    expect(
+      deployPermissions["aws:iam/rolePolicyAttachment:RolePolicyAttachment"].filter((action) =>
+        /^iam:(Delete|Detach)/.test(action),
+      ),
+    ).toEqual(["iam:DetachRolePolicy"]);
   });
 });

@@ -11,7 +11,13 @@ import { applyIrreversible, type CredentialIam } from "../program/credentials.ts
 
 const ACCOUNT = "123456789012";
 const ATTACKER = "arn:aws:iam::123456789012:mfa/attacker";
-const keep: KeptCredentials = { accessKeys: [], serviceSpecificCredentials: [], sshPublicKeys: [], signingCertificates: [], consolePassword: false };
+const keep: KeptCredentials = {
+  accessKeys: [],
+  serviceSpecificCredentials: [],
+  sshPublicKeys: [],
+  signingCertificates: [],
+  consolePassword: false,
+};
 const incident: Incident = {
   id: "2026-11-28-ci-key",
   file: "incidents/2026-11-28-ci-key.yaml",
@@ -51,7 +57,9 @@ describe("the program's acts at up", () => {
     };
     expect(await applyIrreversible(plan, iam)).toEqual({
       done: [`deactivated MFA device ${ATTACKER} of user ci-deployer (the file asks it; the device is not deleted)`],
-      failed: ["could not delete the console password of user ci-deployer: AccessDenied: not authorized to perform iam:DeleteLoginProfile"],
+      failed: [
+        "could not delete the console password of user ci-deployer: AccessDenied: not authorized to perform iam:DeleteLoginProfile",
+      ],
     });
     expect(done).toEqual([`ci-deployer ${ATTACKER}`]);
   });
@@ -66,6 +74,8 @@ describe("the program's acts at up", () => {
     const acts = await applyIrreversible(plan, iam);
     expect(acts.done).toHaveLength(1);
     expect(acts.done[0]).toMatch(/^deleted the console password of user ci-deployer: /);
-    expect(acts.failed).toEqual([`could not deactivate MFA device ${ATTACKER} of user ci-deployer: NoSuchEntity: the device is gone`]);
+    expect(acts.failed).toEqual([
+      `could not deactivate MFA device ${ATTACKER} of user ci-deployer: NoSuchEntity: the device is gone`,
+    ]);
   });
 });

@@ -41,7 +41,13 @@ function others(): DisabledCredentialPlan[] {
     identityCenterUsers: [],
     replacementRoles: [],
   };
-  const listed = (kind: CredentialKind, id: string, service?: string) => ({ kind, id, status: "Active", createdAt: null, ...(service ? { service } : {}) });
+  const listed = (kind: CredentialKind, id: string, service?: string) => ({
+    kind,
+    id,
+    status: "Active",
+    createdAt: null,
+    ...(service ? { service } : {}),
+  });
   const credentials = credentialPlan([incident], {
     listings: [
       {
@@ -75,10 +81,26 @@ describe("one component per credential, imported, Inactive, retained, never repl
       "cordon:iam:DisabledSshPublicKey 123456789012-ci-deployer-ssh-key-APKAATTACKERSSHKEY01",
     ]);
     const ssh = resource(run, "aws:iam/sshKey:SshKey", "123456789012-ci-deployer-ssh-key-APKAATTACKERSSHKEY01");
-    expect([ssh.importId, ssh.inputs.status, ssh.inputs.username]).toEqual(["ci-deployer:APKAATTACKERSSHKEY01:SSH", "Inactive", "ci-deployer"]);
-    const certificate = resource(run, "aws:iam/signingCertificate:SigningCertificate", "123456789012-ci-deployer-signing-certificate-2ci4gwm5u2b0c5grtfvzwj9xhqi3k2vn");
-    expect([certificate.importId, certificate.inputs.status, certificate.inputs.userName]).toEqual(["2ci4gwm5u2b0c5grtfvzwj9xhqi3k2vn:ci-deployer", "Inactive", "ci-deployer"]);
-    const bedrock = resource(run, "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", "123456789012-ci-deployer-service-credential-ACCABEDROCKAPIKEY0001");
+    expect([ssh.importId, ssh.inputs.status, ssh.inputs.username]).toEqual([
+      "ci-deployer:APKAATTACKERSSHKEY01:SSH",
+      "Inactive",
+      "ci-deployer",
+    ]);
+    const certificate = resource(
+      run,
+      "aws:iam/signingCertificate:SigningCertificate",
+      "123456789012-ci-deployer-signing-certificate-2ci4gwm5u2b0c5grtfvzwj9xhqi3k2vn",
+    );
+    expect([certificate.importId, certificate.inputs.status, certificate.inputs.userName]).toEqual([
+      "2ci4gwm5u2b0c5grtfvzwj9xhqi3k2vn:ci-deployer",
+      "Inactive",
+      "ci-deployer",
+    ]);
+    const bedrock = resource(
+      run,
+      "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+      "123456789012-ci-deployer-service-credential-ACCABEDROCKAPIKEY0001",
+    );
     expect([bedrock.importId, bedrock.inputs.status, bedrock.inputs.serviceName, bedrock.inputs.userName]).toEqual([
       "bedrock.amazonaws.com:ci-deployer:ACCABEDROCKAPIKEY0001",
       "Inactive",
@@ -99,7 +121,9 @@ describe("one component per credential, imported, Inactive, retained, never repl
 
   it("exports identifiers and the status only, never a secret", async () => {
     const run = await declare(() => others().forEach((credential) => disabledCredential(credential)));
-    const outputs = run.resources.filter((r) => r.type.startsWith("cordon:")).map((r) => Object.keys(r.registeredOutputs ?? {}).sort());
+    const outputs = run.resources
+      .filter((r) => r.type.startsWith("cordon:"))
+      .map((r) => Object.keys(r.registeredOutputs ?? {}).sort());
     expect(outputs).toEqual([
       ["service", "serviceSpecificCredentialId", "status", "user"],
       ["certificateId", "status", "user"],

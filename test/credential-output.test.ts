@@ -60,12 +60,22 @@ async function cordon(...argv: string[]) {
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
-const credential = (kind: ListedCredential["kind"], id: string, status = "Active", service?: string): ListedCredential => ({ kind, id, status, createdAt: "2026-11-28T02:05:00Z", ...(service ? { service } : {}) });
+const credential = (
+  kind: ListedCredential["kind"],
+  id: string,
+  status = "Active",
+  service?: string,
+): ListedCredential => ({ kind, id, status, createdAt: "2026-11-28T02:05:00Z", ...(service ? { service } : {}) });
 const LISTING: UserListing = {
   account: ACCOUNT,
   user: "ci-deployer",
   exists: true,
-  credentials: [credential("access-key", EXPOSED), credential("access-key", SECOND, "Inactive"), credential("ssh-public-key", SSH), credential("service-specific-credential", CODECOMMIT, "Active", "codecommit.amazonaws.com")],
+  credentials: [
+    credential("access-key", EXPOSED),
+    credential("access-key", SECOND, "Inactive"),
+    credential("ssh-public-key", SSH),
+    credential("service-specific-credential", CODECOMMIT, "Active", "codecommit.amazonaws.com"),
+  ],
   loginProfile: { createdAt: "2026-11-28T02:06:00Z" },
   mfaDevices: [
     { serial: ATTACKER_MFA, enabledAt: "2026-11-28T02:07:00Z" },
@@ -76,11 +86,21 @@ const LISTING: UserListing = {
 
 /** The stack outputs a run leaves: what it listed, and what it made of each credential. */
 function outputsOfARun() {
-  const incidents = loadIncidents([{ path: "incidents/2026-11-28-ci-key.yaml", text: INCIDENT }], { now: new Date(NOW) }).incidents;
+  const incidents = loadIncidents([{ path: "incidents/2026-11-28-ci-key.yaml", text: INCIDENT }], {
+    now: new Date(NOW),
+  }).incidents;
   return {
     account: ACCOUNT,
     incidents: {
-      "2026-11-28-ci-key": { cutoff: "2026-11-28T10:00:00Z", atContainment: false, expiresAt: "2026-11-29T22:00:00Z", mode: "revoke-older-sessions", principals: [{ type: "user", name: "ci-deployer" }], accessKeys: [EXPOSED], goneAccessKeys: [] },
+      "2026-11-28-ci-key": {
+        cutoff: "2026-11-28T10:00:00Z",
+        atContainment: false,
+        expiresAt: "2026-11-29T22:00:00Z",
+        mode: "revoke-older-sessions",
+        principals: [{ type: "user", name: "ci-deployer" }],
+        accessKeys: [EXPOSED],
+        goneAccessKeys: [],
+      },
     },
     replacementRoles: [],
     rolesWithManagedDeny: [],
@@ -88,7 +108,11 @@ function outputsOfARun() {
   };
 }
 
-const section = (text: string) => text.slice(text.indexOf("credentials of compromised users"), text.indexOf("\n\n", text.indexOf("credentials of compromised users")) + 1);
+const section = (text: string) =>
+  text.slice(
+    text.indexOf("credentials of compromised users"),
+    text.indexOf("\n\n", text.indexOf("credentials of compromised users")) + 1,
+  );
 
 describe("plan", () => {
   it("offline: what pulumi up will list and do, the console password's deletion said before anything is applied", async () => {
@@ -135,8 +159,22 @@ describe("plan", () => {
   it("--json adds credentials and rootUsers, and keeps every field it had", async () => {
     const { dir } = workspace();
     const json = JSON.parse((await cordon("plan", dir, "--now", NOW, "--json")).stdout);
-    expect(Object.keys(json).sort()).toEqual(["accessKeys", "credentials", "denyPolicies", "goneAccessKeys", "incidents", "organizationExclusions", "organizationPolicies", "replacementRoles", "rootUsers"]);
-    expect(json.credentials.users[0]).toMatchObject({ user: "ci-deployer", listed: false, consolePassword: { fate: "delete-if-present" } });
+    expect(Object.keys(json).sort()).toEqual([
+      "accessKeys",
+      "credentials",
+      "denyPolicies",
+      "goneAccessKeys",
+      "incidents",
+      "organizationExclusions",
+      "organizationPolicies",
+      "replacementRoles",
+      "rootUsers",
+    ]);
+    expect(json.credentials.users[0]).toMatchObject({
+      user: "ci-deployer",
+      listed: false,
+      consolePassword: { fate: "delete-if-present" },
+    });
     expect(json.rootUsers).toEqual([]);
   });
 });
@@ -164,8 +202,34 @@ describe("status", () => {
   it.each([
     [{ credentials: "all of them" }, "credentials: expected a list of users"],
     [{ credentials: [{ account: "1", user: "x" }] }, "credentials[0]: expected { account, user, ... }"],
-    [{ credentials: [{ account: ACCOUNT, user: "x", incidents: [], quarantinePolicies: [], credentials: [{ kind: "password", id: "x", status: "Active", fate: "disable" }] }] }, "credentials[0].credentials: expected a list of { kind, id, status, fate }"],
-    [{ credentials: [{ account: ACCOUNT, user: "x", incidents: [], quarantinePolicies: [], credentials: [{ kind: "access-key", id: "x", status: "Active", fate: "enable" }] }] }, "credentials[0].credentials: expected a list of { kind, id, status, fate }"],
+    [
+      {
+        credentials: [
+          {
+            account: ACCOUNT,
+            user: "x",
+            incidents: [],
+            quarantinePolicies: [],
+            credentials: [{ kind: "password", id: "x", status: "Active", fate: "disable" }],
+          },
+        ],
+      },
+      "credentials[0].credentials: expected a list of { kind, id, status, fate }",
+    ],
+    [
+      {
+        credentials: [
+          {
+            account: ACCOUNT,
+            user: "x",
+            incidents: [],
+            quarantinePolicies: [],
+            credentials: [{ kind: "access-key", id: "x", status: "Active", fate: "enable" }],
+          },
+        ],
+      },
+      "credentials[0].credentials: expected a list of { kind, id, status, fate }",
+    ],
   ])("refuses outputs whose credentials are not the program's: %j", async (bad, message) => {
     const { dir, outputs } = workspace({ ...outputsOfARun(), ...bad });
     const result = await cordon("status", dir, "--now", NOW, "--stack-outputs", outputs!);
@@ -185,7 +249,13 @@ describe("the outputs' credentials read back", () => {
         credentials: [
           { kind: "access-key", id: EXPOSED, status: "Inactive", createdAt: "2026-11-28T02:05:00Z" },
           { kind: "access-key", id: SECOND, status: "Inactive", createdAt: "2026-11-28T02:05:00Z" },
-          { kind: "service-specific-credential", id: CODECOMMIT, status: "Active", createdAt: "2026-11-28T02:05:00Z", service: "codecommit.amazonaws.com" },
+          {
+            kind: "service-specific-credential",
+            id: CODECOMMIT,
+            status: "Active",
+            createdAt: "2026-11-28T02:05:00Z",
+            service: "codecommit.amazonaws.com",
+          },
           { kind: "ssh-public-key", id: SSH, status: "Inactive", createdAt: "2026-11-28T02:05:00Z" },
         ],
         loginProfile: null,

@@ -15,20 +15,39 @@ import { decide } from "./support/iam-evaluator.ts";
 
 const ACCOUNT = "123456789012";
 const USER = `arn:aws:iam::${ACCOUNT}:user/ci-deployer`;
-const policy = deployPolicy(deployDeclarations, { protectedRoleArns: cordonRoleArns(`arn:aws:iam::${ACCOUNT}:role/cordon-deployer`) }).document as PolicyDocument;
+const policy = deployPolicy(deployDeclarations, {
+  protectedRoleArns: cordonRoleArns(`arn:aws:iam::${ACCOUNT}:role/cordon-deployer`),
+}).document as PolicyDocument;
 const ADMIN: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 const as = (documents: PolicyDocument[], action: string, resource = USER, context: Record<string, string> = {}) =>
-  decide(documents, { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
+  decide(documents, {
+    principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`,
+    action,
+    resource,
+    account: ACCOUNT,
+    context,
+  });
 
 describe("the deployer and a compromised user's credentials", () => {
   it("the program's credential reads and acts are declared, and the deploy policy grants them", () => {
-    expect(deployDeclarations[PROGRAM_CREDENTIALS]).toEqual([...credentialReadPermissions, ...credentialWritePermissions]);
-    expect(notGranted([...credentialReadPermissions, ...credentialWritePermissions, ...Object.values(INACTIVE_ACTION)], policy)).toEqual([]);
+    expect(deployDeclarations[PROGRAM_CREDENTIALS]).toEqual([
+      ...credentialReadPermissions,
+      ...credentialWritePermissions,
+    ]);
+    expect(
+      notGranted(
+        [...credentialReadPermissions, ...credentialWritePermissions, ...Object.values(INACTIVE_ACTION)],
+        policy,
+      ),
+    ).toEqual([]);
   });
 
-  it.each([...credentialReadPermissions, ...credentialWritePermissions, ...Object.values(INACTIVE_ACTION)])("may %s on any user", async (action) => {
-    expect(await as([policy], action)).toBe("Allowed");
-  });
+  it.each([...credentialReadPermissions, ...credentialWritePermissions, ...Object.values(INACTIVE_ACTION)])(
+    "may %s on any user",
+    async (action) => {
+      expect(await as([policy], action)).toBe("Allowed");
+    },
+  );
 
   it.each([
     "iam:CreateAccessKey",
@@ -50,19 +69,26 @@ describe("the deployer and a compromised user's credentials", () => {
     expect(await as([policy, ADMIN], action, resource)).toBe("ExplicitlyDenied");
   });
 
-  it.each(["AWSCompromisedKeyQuarantine", "AWSCompromisedKeyQuarantineV2", "AWSCompromisedKeyQuarantineV3"])("never detaches AWS's %s, even beside an administrator's policy", async (name) => {
-    const context = { "iam:PolicyARN": `arn:aws:iam::aws:policy/${name}` };
-    for (const [action, resource] of [
-      ["iam:DetachUserPolicy", USER],
-      ["iam:DetachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`],
-      ["iam:DetachGroupPolicy", `arn:aws:iam::${ACCOUNT}:group/deployers`],
-    ]) {
-      expect(await as([policy], action, resource, context)).toBe("ExplicitlyDenied");
-      expect(await as([policy, ADMIN], action, resource, context)).toBe("ExplicitlyDenied");
-    }
-  });
+  it.each(["AWSCompromisedKeyQuarantine", "AWSCompromisedKeyQuarantineV2", "AWSCompromisedKeyQuarantineV3"])(
+    "never detaches AWS's %s, even beside an administrator's policy",
+    async (name) => {
+      const context = { "iam:PolicyARN": `arn:aws:iam::aws:policy/${name}` };
+      for (const [action, resource] of [
+        ["iam:DetachUserPolicy", USER],
+        ["iam:DetachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`],
+        ["iam:DetachGroupPolicy", `arn:aws:iam::${ACCOUNT}:group/deployers`],
+      ]) {
+        expect(await as([policy], action, resource, context)).toBe("ExplicitlyDenied");
+        expect(await as([policy, ADMIN], action, resource, context)).toBe("ExplicitlyDenied");
+      }
+    },
+  );
 
   it("still detaches its own deny policy from a user when an incident goes", async () => {
-    expect(await as([policy], "iam:DetachUserPolicy", USER, { "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer` })).toBe("Allowed");
+    expect(
+      await as([policy], "iam:DetachUserPolicy", USER, {
+        "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`,
+      }),
+    ).toBe("Allowed");
   });
 });

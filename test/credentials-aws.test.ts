@@ -19,7 +19,14 @@ import {
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
-import { credentialIam, credentialReadPermissions, credentialWritePermissions, INACTIVE_ACTION, listUserCredentials, setInactive } from "../aws/credentials.ts";
+import {
+  credentialIam,
+  credentialReadPermissions,
+  credentialWritePermissions,
+  INACTIVE_ACTION,
+  listUserCredentials,
+  setInactive,
+} from "../aws/credentials.ts";
 import { credentialPlan } from "../plan/credentials.ts";
 import { applyIrreversible, readCredentialPlan } from "../program/credentials.ts";
 import { loadIncidents } from "../incident/load.ts";
@@ -51,27 +58,75 @@ const sentSince = (from: number) => [...new Set(moto.proxy!.calls.slice(from))].
 describe("the service-specific credentials API, answered in front of moto", () => {
   it("create, list, update, reset, delete, as IAM documents them; a secret only on create and reset", async () => {
     await seedUser(iam, "dana", { accessKeys: 0 });
-    const created = (await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: "dana", ServiceName: "codecommit.amazonaws.com" }))).ServiceSpecificCredential!;
+    const created = (
+      await iam.send(
+        new CreateServiceSpecificCredentialCommand({ UserName: "dana", ServiceName: "codecommit.amazonaws.com" }),
+      )
+    ).ServiceSpecificCredential!;
     expect(created.ServiceSpecificCredentialId).toMatch(/^ACCA[A-Z0-9]{17}$/);
-    expect([created.Status, created.UserName, created.ServiceName, typeof created.ServicePassword]).toEqual(["Active", "dana", "codecommit.amazonaws.com", "string"]);
-    const bedrock = (await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: "dana", ServiceName: "bedrock.amazonaws.com", CredentialAgeDays: 30 }))).ServiceSpecificCredential!;
+    expect([created.Status, created.UserName, created.ServiceName, typeof created.ServicePassword]).toEqual([
+      "Active",
+      "dana",
+      "codecommit.amazonaws.com",
+      "string",
+    ]);
+    const bedrock = (
+      await iam.send(
+        new CreateServiceSpecificCredentialCommand({
+          UserName: "dana",
+          ServiceName: "bedrock.amazonaws.com",
+          CredentialAgeDays: 30,
+        }),
+      )
+    ).ServiceSpecificCredential!;
     expect([typeof bedrock.ServiceCredentialSecret, bedrock.ExpirationDate instanceof Date]).toEqual(["string", true]);
-    await iam.send(new UpdateServiceSpecificCredentialCommand({ UserName: "dana", ServiceSpecificCredentialId: created.ServiceSpecificCredentialId, Status: "Inactive" }));
-    const listed = (await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: "dana" }))).ServiceSpecificCredentials!;
+    await iam.send(
+      new UpdateServiceSpecificCredentialCommand({
+        UserName: "dana",
+        ServiceSpecificCredentialId: created.ServiceSpecificCredentialId,
+        Status: "Inactive",
+      }),
+    );
+    const listed = (await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: "dana" })))
+      .ServiceSpecificCredentials!;
     expect(listed.map((c) => [c.ServiceName, c.Status])).toEqual([
       ["codecommit.amazonaws.com", "Inactive"],
       ["bedrock.amazonaws.com", "Active"],
     ]);
     expect(listed.some((c) => "ServicePassword" in c || "ServiceCredentialSecret" in c)).toBe(false);
-    expect((await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: "dana", ServiceName: "bedrock.amazonaws.com" }))).ServiceSpecificCredentials).toHaveLength(1);
-    expect(typeof (await iam.send(new ResetServiceSpecificCredentialCommand({ UserName: "dana", ServiceSpecificCredentialId: created.ServiceSpecificCredentialId }))).ServiceSpecificCredential!.ServicePassword).toBe("string");
-    await iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: "dana", ServiceSpecificCredentialId: created.ServiceSpecificCredentialId }));
+    expect(
+      (
+        await iam.send(
+          new ListServiceSpecificCredentialsCommand({ UserName: "dana", ServiceName: "bedrock.amazonaws.com" }),
+        )
+      ).ServiceSpecificCredentials,
+    ).toHaveLength(1);
+    expect(
+      typeof (
+        await iam.send(
+          new ResetServiceSpecificCredentialCommand({
+            UserName: "dana",
+            ServiceSpecificCredentialId: created.ServiceSpecificCredentialId,
+          }),
+        )
+      ).ServiceSpecificCredential!.ServicePassword,
+    ).toBe("string");
+    await iam.send(
+      new DeleteServiceSpecificCredentialCommand({
+        UserName: "dana",
+        ServiceSpecificCredentialId: created.ServiceSpecificCredentialId,
+      }),
+    );
     expect(moto.proxy!.credentials().map((c) => c.serviceName)).toEqual(["bedrock.amazonaws.com"]);
   });
 
   it.each([
     ["an unknown user", { UserName: "nobody", ServiceName: "codecommit.amazonaws.com" }, "NoSuchEntityException"],
-    ["a service without such credentials", { UserName: "dana", ServiceName: "s3.amazonaws.com" }, "ServiceNotSupportedException"],
+    [
+      "a service without such credentials",
+      { UserName: "dana", ServiceName: "s3.amazonaws.com" },
+      "ServiceNotSupportedException",
+    ],
   ])("refuses %s with IAM's error", async (_, input, name) => {
     await seedUser(iam, "dana", { accessKeys: 0 });
     await expect(iam.send(new CreateServiceSpecificCredentialCommand(input))).rejects.toMatchObject({ name });
@@ -79,8 +134,20 @@ describe("the service-specific credentials API, answered in front of moto", () =
 
   it("two per user and service (IAM's quota), and an unknown id is NoSuchEntity", async () => {
     await seedUser(iam, "dana", { accessKeys: 0, services: ["cassandra.amazonaws.com", "cassandra.amazonaws.com"] });
-    await expect(iam.send(new CreateServiceSpecificCredentialCommand({ UserName: "dana", ServiceName: "cassandra.amazonaws.com" }))).rejects.toMatchObject({ name: "LimitExceededException" });
-    await expect(iam.send(new UpdateServiceSpecificCredentialCommand({ UserName: "dana", ServiceSpecificCredentialId: "ACCANOSUCHCREDENTIAL0", Status: "Inactive" }))).rejects.toMatchObject({ name: "NoSuchEntityException" });
+    await expect(
+      iam.send(
+        new CreateServiceSpecificCredentialCommand({ UserName: "dana", ServiceName: "cassandra.amazonaws.com" }),
+      ),
+    ).rejects.toMatchObject({ name: "LimitExceededException" });
+    await expect(
+      iam.send(
+        new UpdateServiceSpecificCredentialCommand({
+          UserName: "dana",
+          ServiceSpecificCredentialId: "ACCANOSUCHCREDENTIAL0",
+          Status: "Inactive",
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "NoSuchEntityException" });
   });
 
   it("forwards everything else to moto, and a reset forgets its credentials too", async () => {
@@ -94,7 +161,14 @@ describe("the service-specific credentials API, answered in front of moto", () =
 
 describe("aws/credentials.ts", () => {
   it("lists every credential of the user, its console password, MFA devices and attached policies; only declared calls", async () => {
-    const seeded = await seedUser(iam, "ci-deployer", { accessKeys: 2, sshPublicKeys: 1, signingCertificates: 1, services: ["codecommit.amazonaws.com", "bedrock.amazonaws.com"], consolePassword: true, mfaDevices: ["attacker"] });
+    const seeded = await seedUser(iam, "ci-deployer", {
+      accessKeys: 2,
+      sshPublicKeys: 1,
+      signingCertificates: 1,
+      services: ["codecommit.amazonaws.com", "bedrock.amazonaws.com"],
+      consolePassword: true,
+      mfaDevices: ["attacker"],
+    });
     const from = moto.proxy!.calls.length;
     const listing = await listUserCredentials(awsClients(), ACCOUNT, "ci-deployer");
     expect(sentSince(from).filter((action) => !credentialReadPermissions.includes(action))).toEqual([]);
@@ -107,14 +181,32 @@ describe("aws/credentials.ts", () => {
         ...seeded.signingCertificates.map((id) => ["signing-certificate", id, "Active"]),
       ].sort(),
     );
-    expect(listing.credentials.filter((c) => c.kind === "service-specific-credential").map((c) => c.service).sort()).toEqual(["bedrock.amazonaws.com", "codecommit.amazonaws.com"]);
+    expect(
+      listing.credentials
+        .filter((c) => c.kind === "service-specific-credential")
+        .map((c) => c.service)
+        .sort(),
+    ).toEqual(["bedrock.amazonaws.com", "codecommit.amazonaws.com"]);
     expect(listing.loginProfile).not.toBeNull();
     expect(listing.mfaDevices.map((d) => d.serial)).toEqual(seeded.mfaDevices);
-    expect(await listUserCredentials(awsClients(), ACCOUNT, "nobody")).toEqual({ account: ACCOUNT, user: "nobody", exists: false, credentials: [], loginProfile: null, mfaDevices: [], attachedPolicies: [] });
+    expect(await listUserCredentials(awsClients(), ACCOUNT, "nobody")).toEqual({
+      account: ACCOUNT,
+      user: "nobody",
+      exists: false,
+      credentials: [],
+      loginProfile: null,
+      mfaDevices: [],
+      attachedPolicies: [],
+    });
   });
 
   it("sets each kind Inactive with its own call, never another", async () => {
-    await seedUser(iam, "ci-deployer", { accessKeys: 1, sshPublicKeys: 1, signingCertificates: 1, services: ["codecommit.amazonaws.com"] });
+    await seedUser(iam, "ci-deployer", {
+      accessKeys: 1,
+      sshPublicKeys: 1,
+      signingCertificates: 1,
+      services: ["codecommit.amazonaws.com"],
+    });
     const clients = awsClients();
     const before = await listUserCredentials(clients, ACCOUNT, "ci-deployer");
     for (const credential of before.credentials) {
@@ -122,13 +214,25 @@ describe("aws/credentials.ts", () => {
       await setInactive(clients, "ci-deployer", credential);
       expect(sentSince(from)).toEqual([INACTIVE_ACTION[credential.kind]]);
     }
-    expect((await listUserCredentials(clients, ACCOUNT, "ci-deployer")).credentials.map((c) => c.status)).toEqual(["Inactive", "Inactive", "Inactive", "Inactive"]);
+    expect((await listUserCredentials(clients, ACCOUNT, "ci-deployer")).credentials.map((c) => c.status)).toEqual([
+      "Inactive",
+      "Inactive",
+      "Inactive",
+      "Inactive",
+    ]);
   });
 
   it("the program's reads and irreversible acts: the plan from IAM, then the password deleted and the asked MFA device deactivated", async () => {
-    const seeded = await seedUser(iam, "ci-deployer", { accessKeys: 2, sshPublicKeys: 1, consolePassword: true, mfaDevices: ["attacker", "owner"] });
+    const seeded = await seedUser(iam, "ci-deployer", {
+      accessKeys: 2,
+      sshPublicKeys: 1,
+      consolePassword: true,
+      mfaDevices: ["attacker", "owner"],
+    });
     const text = `id: 2026-11-28-ci-key\ntitle: t\naccount: "${ACCOUNT}"\ncutoff: 2026-11-28T10:00:00Z\nusers:\n  - name: ci-deployer\n    accessKeys: [${seeded.accessKeys[0]}]\n    deactivateMfaDevices: ["${seeded.mfaDevices[0]}"]\n`;
-    const incidents = loadIncidents([{ path: "incidents/2026-11-28-ci-key.yaml", text }], { now: new Date("2026-11-28T12:00:00Z") }).incidents;
+    const incidents = loadIncidents([{ path: "incidents/2026-11-28-ci-key.yaml", text }], {
+      now: new Date("2026-11-28T12:00:00Z"),
+    }).incidents;
     const live = credentialIam(awsClients());
     const from = moto.proxy!.calls.length;
     const plan = await readCredentialPlan(incidents, ACCOUNT, live);
@@ -141,15 +245,32 @@ describe("aws/credentials.ts", () => {
       ],
       failed: [],
     });
-    expect(sentSince(from).filter((action) => ![...credentialReadPermissions, ...credentialWritePermissions].includes(action))).toEqual([]);
-    await expect(iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).rejects.toMatchObject({ name: "NoSuchEntityException" });
-    const after = credentialPlan(incidents, { listings: [await listUserCredentials(awsClients(), ACCOUNT, "ci-deployer")] }).users[0];
+    expect(
+      sentSince(from).filter(
+        (action) => ![...credentialReadPermissions, ...credentialWritePermissions].includes(action),
+      ),
+    ).toEqual([]);
+    await expect(iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).rejects.toMatchObject({
+      name: "NoSuchEntityException",
+    });
+    const after = credentialPlan(incidents, {
+      listings: [await listUserCredentials(awsClients(), ACCOUNT, "ci-deployer")],
+    }).users[0];
     // The asked device is no longer the user's (IAM lists it no more): gone; the other one, enabled after
     // the cutoff (seeded now), is reported and left as it was.
-    expect([after.consolePassword.fate, after.mfaDevices.map((d) => [d.serial, d.fate])]).toEqual(["none", [[seeded.mfaDevices[0], "gone"], [seeded.mfaDevices[1], "report"]]]);
+    expect([after.consolePassword.fate, after.mfaDevices.map((d) => [d.serial, d.fate])]).toEqual([
+      "none",
+      [
+        [seeded.mfaDevices[0], "gone"],
+        [seeded.mfaDevices[1], "report"],
+      ],
+    ]);
     // A second run finds nothing left to delete: it says so.
     expect(await applyIrreversible(plan, live)).toEqual({
-      done: ["user ci-deployer has no console password any more: nothing to delete", `MFA device ${seeded.mfaDevices[0]} of user ci-deployer is no longer there: nothing to deactivate`],
+      done: [
+        "user ci-deployer has no console password any more: nothing to delete",
+        `MFA device ${seeded.mfaDevices[0]} of user ci-deployer is no longer there: nothing to deactivate`,
+      ],
       failed: [],
     });
   });
@@ -157,20 +278,38 @@ describe("aws/credentials.ts", () => {
   it("the restore path of a console password: keep it in the file (a reviewed weakening), then set a new one; the next run leaves it", async () => {
     await seedUser(iam, "ci-deployer", { accessKeys: 1, consolePassword: true });
     const file = (keep: boolean) =>
-      loadIncidents([{ path: "incidents/2026-11-28-ci-key.yaml", text: `id: 2026-11-28-ci-key\ntitle: t\naccount: "${ACCOUNT}"\ncutoff: 2026-11-28T10:00:00Z\nusers:\n  - name: ci-deployer\n    keep: { consolePassword: ${keep} }\n` }], {
-        now: new Date("2026-11-28T12:00:00Z"),
-      }).incidents;
+      loadIncidents(
+        [
+          {
+            path: "incidents/2026-11-28-ci-key.yaml",
+            text: `id: 2026-11-28-ci-key\ntitle: t\naccount: "${ACCOUNT}"\ncutoff: 2026-11-28T10:00:00Z\nusers:\n  - name: ci-deployer\n    keep: { consolePassword: ${keep} }\n`,
+          },
+        ],
+        {
+          now: new Date("2026-11-28T12:00:00Z"),
+        },
+      ).incidents;
     const live = credentialIam(awsClients());
     // Contained: the password the attacker may have set is deleted.
     await applyIrreversible(await readCredentialPlan(file(false), ACCOUNT, live), live);
-    await expect(iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).rejects.toMatchObject({ name: "NoSuchEntityException" });
+    await expect(iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).rejects.toMatchObject({
+      name: "NoSuchEntityException",
+    });
     // Restored: the file keeps it, and an administrator sets a new password the owner must change.
-    await iam.send(new CreateLoginProfileCommand({ UserName: "ci-deployer", Password: `${randomBytes(18).toString("base64")}aA1!`, PasswordResetRequired: true }));
+    await iam.send(
+      new CreateLoginProfileCommand({
+        UserName: "ci-deployer",
+        Password: `${randomBytes(18).toString("base64")}aA1!`,
+        PasswordResetRequired: true,
+      }),
+    );
     const kept = await readCredentialPlan(file(true), ACCOUNT, live);
     expect(kept.users[0].consolePassword.fate).toBe("kept");
     expect(await applyIrreversible(kept, live)).toEqual({ done: [], failed: [] });
     // (moto does not keep PasswordResetRequired: only that the profile is there is checked.)
-    expect((await iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).LoginProfile?.UserName).toBe("ci-deployer");
+    expect((await iam.send(new GetLoginProfileCommand({ UserName: "ci-deployer" }))).LoginProfile?.UserName).toBe(
+      "ci-deployer",
+    );
     // Without the keep, the next run would delete it again: reconciled like every other credential.
     expect((await readCredentialPlan(file(false), ACCOUNT, live)).users[0].consolePassword.fate).toBe("delete");
   });

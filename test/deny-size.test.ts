@@ -29,7 +29,17 @@ function files(count: number, user = "svc-build", idLength = 20): { path: string
   return Array.from({ length: count }, (_, i) => {
     // Unique whatever the length: the number first, then filler up to `idLength`.
     const id = `i${String(i).padStart(3, "0")}-${"x".repeat(Math.max(0, idLength - 5))}`;
-    return { path: `incidents/${id}.yaml`, text: [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, "cutoff: at-containment", `users: [{ name: ${user} }]`, ""].join("\n") };
+    return {
+      path: `incidents/${id}.yaml`,
+      text: [
+        `id: ${id}`,
+        "title: t",
+        `account: "${ACCOUNT}"`,
+        "cutoff: at-containment",
+        `users: [{ name: ${user} }]`,
+        "",
+      ].join("\n"),
+    };
   });
 }
 
@@ -60,14 +70,26 @@ describe("a deny policy too large for IAM", () => {
     const size = iamSize(plan, "svc-build");
     expect(size).toBeGreaterThan(IAM_MANAGED_POLICY_LIMIT);
     expect(oversizedDenies(plan)).toEqual([
-      `user svc-build (account ${ACCOUNT}; incidents ${incidents.map((i) => i.id).sort().join(", ")}): its deny policy would hold ${size.toLocaleString("en-US")} characters in 45 statements, over the 6,144 IAM allows a managed policy, so pulumi up would fail (LimitExceeded): each at-containment incident that names it adds a statement; remove the incidents cordon status says can be removed, or give the others one explicit cutoff (the latest covers the earlier ones)`,
+      `user svc-build (account ${ACCOUNT}; incidents ${incidents
+        .map((i) => i.id)
+        .sort()
+        .join(
+          ", ",
+        )}): its deny policy would hold ${size.toLocaleString("en-US")} characters in 45 statements, over the 6,144 IAM allows a managed policy, so pulumi up would fail (LimitExceeded): each at-containment incident that names it adds a statement; remove the incidents cordon status says can be removed, or give the others one explicit cutoff (the latest covers the earlier ones)`,
     ]);
   });
 
   it("leaves alone a user named by few incidents, and explicit cutoffs, however many (the latest covers the earlier ones)", () => {
-    expect(oversizedDenies(buildPlan(loadIncidents(files(5), { now: NOW }).incidents, { account: ACCOUNT }))).toEqual([]);
-    const explicit = files(80).map((f) => ({ ...f, text: f.text.replace("cutoff: at-containment", "cutoff: 2026-11-28T10:00:00Z") }));
-    expect(oversizedDenies(buildPlan(loadIncidents(explicit, { now: NOW }).incidents, { account: ACCOUNT }))).toEqual([]);
+    expect(oversizedDenies(buildPlan(loadIncidents(files(5), { now: NOW }).incidents, { account: ACCOUNT }))).toEqual(
+      [],
+    );
+    const explicit = files(80).map((f) => ({
+      ...f,
+      text: f.text.replace("cutoff: at-containment", "cutoff: 2026-11-28T10:00:00Z"),
+    }));
+    expect(oversizedDenies(buildPlan(loadIncidents(explicit, { now: NOW }).incidents, { account: ACCOUNT }))).toEqual(
+      [],
+    );
   });
 });
 
@@ -88,7 +110,9 @@ describe("where it is refused", () => {
 
   it("cordon plan prints the plan, says why it would fail, and exits 1", async () => {
     const cli = resolve(import.meta.dirname, "..", "cli", "cordon.js");
-    const run = await promisify(execFile)(process.execPath, [cli, "plan", "--now", NOW.toISOString()], { cwd: dir }).then(
+    const run = await promisify(execFile)(process.execPath, [cli, "plan", "--now", NOW.toISOString()], {
+      cwd: dir,
+    }).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
     );
@@ -103,10 +127,15 @@ describe("where it is refused", () => {
       moto,
       stack: `prod-${ACCOUNT}`,
       state: join(dir, "state.json"),
-      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": relative(resolve(import.meta.dirname, ".."), join(dir, "incidents")) },
+      config: {
+        "cordon:account": ACCOUNT,
+        "cordon:incidentsDir": relative(resolve(import.meta.dirname, ".."), join(dir, "incidents")),
+      },
     });
     expect(run.status).not.toBe(0);
-    expect(run.errors.join("\n")).toContain("cordon declared nothing: 1 deny policy is too large for IAM:\nuser svc-build (account 123456789012;");
+    expect(run.errors.join("\n")).toContain(
+      "cordon declared nothing: 1 deny policy is too large for IAM:\nuser svc-build (account 123456789012;",
+    );
     expect(run.steps.filter((s) => s.type.startsWith("aws:"))).toEqual([]);
   });
 });

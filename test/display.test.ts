@@ -6,7 +6,14 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { displaySafe, displayValue, displayValues, isUnsafeCharacter, jsonSafe, markdownSafe } from "../incident/display.ts";
+import {
+  displaySafe,
+  displayValue,
+  displayValues,
+  isUnsafeCharacter,
+  jsonSafe,
+  markdownSafe,
+} from "../incident/display.ts";
 
 /** The inverse of the escaping: `\uXXXX` and `\u{X}` are characters, `\\` before them a backslash. */
 function decode(shown: string): string {
@@ -37,20 +44,77 @@ function decode(shown: string): string {
 
 /** The inverse of `markdownSafe`. */
 function unmarkdown(markdown: string): string {
-  return markdown.replace(/@&#8203;|\\u000a|\\([\s\S])/g, (match, escaped: string | undefined) => (match === "@&#8203;" ? "@" : match === "\\u000a" ? "\n" : (escaped as string)));
+  return markdown.replace(/@&#8203;|\\u000a|\\([\s\S])/g, (match, escaped: string | undefined) =>
+    match === "@&#8203;" ? "@" : match === "\\u000a" ? "\n" : (escaped as string),
+  );
 }
 
 const DANGEROUS = [
-  "::", "::error::boom", "::add-mask::x", "##[", "##[error]", "#", ":", " ", "\t", "\n", "\r", "\r\n", "\\", "u", "\\u", "\\u001b", "\\\\", "{", "}",
-  "\u0000", "\u0007", "\u001b", "\u001b[2J", "\u001b]8;;https://evil.example\u0007", "\u007f", "\u0085", "\u009b", "\u009b31m",
-  "\u202e", "\u2066", "\u2069", "\u200e", "\u200b", "\u200d", "\ufeff", "\u00a0", "\u3000", "\u2028", "\u2029", "\u00ad",
-  "\ud800", "\udc00", "\u{e0041}", "\u{1f600}", "é", "日本",
-  "@", "@team", "[x](https://evil.example)", "![i](https://evil.example/p.png)", "`", "<img src=x>", "|", "*", "_", "https://evil.example", "www.evil.example", "$x$",
+  "::",
+  "::error::boom",
+  "::add-mask::x",
+  "##[",
+  "##[error]",
+  "#",
+  ":",
+  " ",
+  "\t",
+  "\n",
+  "\r",
+  "\r\n",
+  "\\",
+  "u",
+  "\\u",
+  "\\u001b",
+  "\\\\",
+  "{",
+  "}",
+  "\u0000",
+  "\u0007",
+  "\u001b",
+  "\u001b[2J",
+  "\u001b]8;;https://evil.example\u0007",
+  "\u007f",
+  "\u0085",
+  "\u009b",
+  "\u009b31m",
+  "\u202e",
+  "\u2066",
+  "\u2069",
+  "\u200e",
+  "\u200b",
+  "\u200d",
+  "\ufeff",
+  "\u00a0",
+  "\u3000",
+  "\u2028",
+  "\u2029",
+  "\u00ad",
+  "\ud800",
+  "\udc00",
+  "\u{e0041}",
+  "\u{1f600}",
+  "é",
+  "日本",
+  "@",
+  "@team",
+  "[x](https://evil.example)",
+  "![i](https://evil.example/p.png)",
+  "`",
+  "<img src=x>",
+  "|",
+  "*",
+  "_",
+  "https://evil.example",
+  "www.evil.example",
+  "$x$",
 ];
 
 /** Strings built from the dangerous pieces and arbitrary text, including lone surrogates. */
 const hostile = fc.oneof(
-  fc.array(fc.oneof(fc.constantFrom(...DANGEROUS), fc.string({ unit: "binary", maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join("")),
+  fc
+    .array(fc.oneof(fc.constantFrom(...DANGEROUS), fc.string({ unit: "binary", maxLength: 6 })), { maxLength: 12 })
+    .map((parts) => parts.join("")),
   fc.string({ unit: "binary" }),
   fc.string({ unit: fc.constantFrom(...DANGEROUS) }),
 );
@@ -108,7 +172,11 @@ describe("displaySafe: whole texts to print", () => {
       ),
       RUNS,
     );
-    expect(displaySafe("incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)")).toBe(
+    expect(
+      displaySafe(
+        "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)",
+      ),
+    ).toBe(
       "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)",
     );
     expect(displaySafe("C:\\Users\\dana\\incidents\\x.yaml")).toBe("C:\\Users\\dana\\incidents\\x.yaml");
@@ -122,10 +190,18 @@ describe("displaySafe: whole texts to print", () => {
     ["a bidi override", "deploy\u202etxt.exe", "deploy\\u202etxt.exe"],
     ["a zero-width space and a no-break space", "dep\u200bloy\u00a0x", "dep\\u200bloy\\u00a0x"],
     ["a carriage return that would overwrite the line", "ok\rerror", "ok\\u000derror"],
-    ["a workflow command at the start of a line", "::add-mask::x\n  ::error::boom", "\\u003a:add-mask::x\n  \\u003a:error::boom"],
+    [
+      "a workflow command at the start of a line",
+      "::add-mask::x\n  ::error::boom",
+      "\\u003a:add-mask::x\n  \\u003a:error::boom",
+    ],
     ["a workflow command after a tab", "\t::error::boom", "\\u0009::error::boom"],
     ["a legacy workflow command anywhere", "see ##[error]boom", "see #\\u0023[error]boom"],
-    ["a backslash before u, before a backslash, before an escape", "\\u001b \\\\ \\\u001b", "\\\\u001b \\\\\\ \\\\\\u001b"],
+    [
+      "a backslash before u, before a backslash, before an escape",
+      "\\u001b \\\\ \\\u001b",
+      "\\\\u001b \\\\\\ \\\\\\u001b",
+    ],
     ["a character beyond the basic plane that is invisible", "a\u{e0041}b", "a\\u{e0041}b"],
     ["a lone surrogate", "a\ud800b", "a\\ud800b"],
   ])("%s", (_, text, shown) => {
@@ -150,7 +226,9 @@ describe("displayValue: one value on one line", () => {
   });
 
   it("displayValues escapes every string of a structure, keys included", () => {
-    expect(displayValues({ "a\u001b": ["::x", 1, null, { b: "\u202e" }] })).toEqual({ "a\\u001b": ["\\u003a:x", 1, null, { b: "\\u202e" }] });
+    expect(displayValues({ "a\u001b": ["::x", 1, null, { b: "\u202e" }] })).toEqual({
+      "a\\u001b": ["\\u003a:x", 1, null, { b: "\\u202e" }],
+    });
   });
 });
 
@@ -174,7 +252,16 @@ describe("jsonSafe: JSON output", () => {
 
 describe("markdownSafe: values inside --markdown", () => {
   /** Markup that would act: a link or image, raw HTML, code, a mention, an autolink. */
-  const ACTIVE = [/(^|[^\\])\]\(/, /(^|[^\\])!\[/, /(^|[^\\])<[A-Za-z/!?]/, /(^|[^\\])`/, /@[A-Za-z0-9]/, /(^|[^\\])https?:\/\//, /(^|[^A-Za-z0-9\\])www\./i, /(^|[^\\])\|/];
+  const ACTIVE = [
+    /(^|[^\\])\]\(/,
+    /(^|[^\\])!\[/,
+    /(^|[^\\])<[A-Za-z/!?]/,
+    /(^|[^\\])`/,
+    /@[A-Za-z0-9]/,
+    /(^|[^\\])https?:\/\//,
+    /(^|[^A-Za-z0-9\\])www\./i,
+    /(^|[^\\])\|/,
+  ];
 
   it("holds no active markup, and is injective", () => {
     fc.assert(
@@ -195,7 +282,11 @@ describe("markdownSafe: values inside --markdown", () => {
     ["a mention", "@security-team", "@&#8203;security-team"],
     ["HTML", "<img src=x onerror=alert(1)>", "\\<img src=x onerror=alert(1)\\>"],
     ["emphasis and math", "*a* _b_ ~c~ $x$", "\\*a\\* \\_b\\_ \\~c\\~ \\$x\\$"],
-    ["a timestamp, a user agent and a path stay readable", "2023-07-10T11:54:47Z aws-cli/2.13.0 md/Botocore#1.29 C:\\x", "2023-07-10T11:54:47Z aws-cli/2.13.0 md/Botocore#1.29 C:\\\\x"],
+    [
+      "a timestamp, a user agent and a path stay readable",
+      "2023-07-10T11:54:47Z aws-cli/2.13.0 md/Botocore#1.29 C:\\x",
+      "2023-07-10T11:54:47Z aws-cli/2.13.0 md/Botocore#1.29 C:\\\\x",
+    ],
     ["backticks", "`code`", "\\`code\\`"],
     ["a table cell break", "a|b", "a\\|b"],
     ["a line break", "a\nb", "a\\u000ab"],

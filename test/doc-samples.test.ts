@@ -59,7 +59,11 @@ describe("the samples are what the commands print", () => {
   ];
 
   it("finds the samples it keeps equal", () => {
-    expect(all.map((s) => `${s.file} ${s.argv[0]}`)).toEqual(["README.md plan", "docs/setup.md doctor", "docs/assess-verify.md permissions"]);
+    expect(all.map((s) => `${s.file} ${s.argv[0]}`)).toEqual([
+      "README.md plan",
+      "docs/setup.md doctor",
+      "docs/assess-verify.md permissions",
+    ]);
   });
 
   it.each(all.map((s) => [`${s.file}:${s.line} ${s.argv.join(" ")}`, s] as const))("%s", async (_, sample) => {
@@ -75,8 +79,13 @@ describe("the README's first command", () => {
   });
 
   const first = () => {
-    const line = readFileSync(join(ROOT, "README.md"), "utf8").split("\n").find((l) => l.startsWith("npm ci && npx cordon "))!;
-    return line.replace(/^npm ci && npx cordon /, "").replace(/\s+#.*$/, "").split(/\s+/);
+    const line = readFileSync(join(ROOT, "README.md"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("npm ci && npx cordon "))!;
+    return line
+      .replace(/^npm ci && npx cordon /, "")
+      .replace(/\s+#.*$/, "")
+      .split(/\s+/);
   };
 
   it("is plan of the examples, placed in their story", () => {
@@ -88,13 +97,16 @@ describe("the README's first command", () => {
     await main(first(), reference);
     expect(reference.stderr).toBe("");
     await fc.assert(
-      fc.asyncProperty(fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }), async (today) => {
-        vi.useFakeTimers({ now: today, toFake: ["Date"] });
-        const io = memoryIo({ cwd: ROOT });
-        const code = await main(first(), io);
-        vi.useRealTimers();
-        expect([code, io.stderr, io.stdout]).toEqual([0, "", reference.stdout]);
-      }),
+      fc.asyncProperty(
+        fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }),
+        async (today) => {
+          vi.useFakeTimers({ now: today, toFake: ["Date"] });
+          const io = memoryIo({ cwd: ROOT });
+          const code = await main(first(), io);
+          vi.useRealTimers();
+          expect([code, io.stderr, io.stdout]).toEqual([0, "", reference.stdout]);
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -104,6 +116,8 @@ describe("the README's first command", () => {
     const io = memoryIo({ cwd: ROOT });
     await main(["plan", "examples/incidents"], io);
     vi.useRealTimers();
-    expect(io.stderr).toContain("cordon plan: warning: incident 2026-11-28-ci-deploy-key: cutoff 2026-11-28T10:00:00Z is ");
+    expect(io.stderr).toContain(
+      "cordon plan: warning: incident 2026-11-28-ci-deploy-key: cutoff 2026-11-28T10:00:00Z is ",
+    );
   });
 });

@@ -6,8 +6,20 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { AttachRolePolicyCommand, CreateOpenIDConnectProviderCommand, CreatePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { CreateOrganizationCommand, EnablePolicyTypeCommand, ListRootsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import {
+  AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import {
+  CreateOrganizationCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -59,7 +71,12 @@ describe("doctor, offline", () => {
   });
 
   it("reports each gap of a broken repository with its fix (exit 1)", async () => {
-    const files = correctFiles({ applyProject: "acme/cordon-prod", applyUpEnvironment: null, previewProject: "example-org/cordon", previewSecrets: ["PULUMI_ACCESS_TOKEN", "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE"] });
+    const files = correctFiles({
+      applyProject: "acme/cordon-prod",
+      applyUpEnvironment: null,
+      previewProject: "example-org/cordon",
+      previewSecrets: ["PULUMI_ACCESS_TOKEN", "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE"],
+    });
     files[".github/CODEOWNERS"] = "/incidents/ @example-org/security-team\n* @example-org/security-team\n";
     delete files["Pulumi.prod-123456789012.yaml"];
     const { code, stdout } = await doctor(repository(files));
@@ -82,14 +99,25 @@ describe("doctor, offline", () => {
   it("a CODEOWNERS without a default owner, an undocumented secret, a secret for every job, an invalid incident", async () => {
     const files = correctFiles();
     files[".github/CODEOWNERS"] = "/incidents/ @acme/security\n";
-    files[".github/workflows/contain.yml"] = files[".github/workflows/contain.yml"].replace("env:\n  PULUMI_PROJECT: acme/cordon\n", "env:\n  PULUMI_PROJECT: acme/cordon\n  TOKEN: \"${{ secrets.CORDON_CONTAIN_TOKEN }}\"\n").replaceAll("CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE", "CORDON_AWS_ROLE_ARN");
+    files[".github/workflows/contain.yml"] = files[".github/workflows/contain.yml"]
+      .replace(
+        "env:\n  PULUMI_PROJECT: acme/cordon\n",
+        'env:\n  PULUMI_PROJECT: acme/cordon\n  TOKEN: "${{ secrets.CORDON_CONTAIN_TOKEN }}"\n',
+      )
+      .replaceAll("CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE", "CORDON_AWS_ROLE_ARN");
     files["incidents/2026-11-28-ci-key.yaml"] = "id: 2026-11-28-ci-key\n";
     const { code, stdout } = await doctor(repository(files));
     const lines = stdout.split("\n");
-    expect(lines).toContain('✗ CODEOWNERS: .github/CODEOWNERS has no default owner (a line "* @owner"): a change outside the listed paths needs nobody\'s approval');
+    expect(lines).toContain(
+      '✗ CODEOWNERS: .github/CODEOWNERS has no default owner (a line "* @owner"): a change outside the listed paths needs nobody\'s approval',
+    );
     expect(lines).toContain("    fix: sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' .github/CODEOWNERS");
-    expect(stdout).toContain(".github/workflows/contain.yml: the workflow's env: holds secrets.CORDON_CONTAIN_TOKEN: every job would get it; move it to the job that needs it");
-    expect(stdout).toContain(".github/workflows/contain.yml, job contain: secrets.CORDON_AWS_ROLE_ARN is not one of the documented secrets");
+    expect(stdout).toContain(
+      ".github/workflows/contain.yml: the workflow's env: holds secrets.CORDON_CONTAIN_TOKEN: every job would get it; move it to the job that needs it",
+    );
+    expect(stdout).toContain(
+      ".github/workflows/contain.yml, job contain: secrets.CORDON_AWS_ROLE_ARN is not one of the documented secrets",
+    );
     expect(lines).toContain("✗ incident files: 3 errors: nothing is deployed while any file is invalid");
     expect(lines).toContain("    fix: npx cordon validate");
     expect(code).toBe(1);
@@ -100,18 +128,47 @@ describe("doctor --aws, against moto", () => {
   const suite = motoForSuite({ managedPolicies: false });
 
   const clients = () => {
-    const config = { endpoint: suite.current().endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+    const config = {
+      endpoint: suite.current().endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    };
     return { iam: new IAMClient(config), organizations: new OrganizationsClient(config) };
   };
 
   /** What the bootstrap makes in the account, made with the SDK from the same description. */
   async function bootstrapAccount(organizationStack: boolean): Promise<void> {
     const { iam } = clients();
-    const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: REPOSITORY, organizationStack });
-    await iam.send(new CreateOpenIDConnectProviderCommand({ Url: description.oidcProvider.url, ClientIDList: description.oidcProvider.clientIds, ThumbprintList: [] }));
+    const description = bootstrapFor(bootstrapDescription(), {
+      account: ACCOUNT,
+      repository: REPOSITORY,
+      organizationStack,
+    });
+    await iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: description.oidcProvider.url,
+        ClientIDList: description.oidcProvider.clientIds,
+        ThumbprintList: [],
+      }),
+    );
     for (const role of description.roles) {
-      await iam.send(new CreateRoleCommand({ RoleName: role.name, Path: role.path, Description: role.description, AssumeRolePolicyDocument: JSON.stringify(role.trust), MaxSessionDuration: role.maxSessionDuration }));
-      for (const policy of role.policies) await iam.send(new PutRolePolicyCommand({ RoleName: role.name, PolicyName: policy.name, PolicyDocument: JSON.stringify(policy.document) }));
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: role.name,
+          Path: role.path,
+          Description: role.description,
+          AssumeRolePolicyDocument: JSON.stringify(role.trust),
+          MaxSessionDuration: role.maxSessionDuration,
+        }),
+      );
+      for (const policy of role.policies)
+        await iam.send(
+          new PutRolePolicyCommand({
+            RoleName: role.name,
+            PolicyName: policy.name,
+            PolicyDocument: JSON.stringify(policy.document),
+          }),
+        );
     }
   }
 
@@ -119,7 +176,8 @@ describe("doctor --aws, against moto", () => {
   function files(): Record<string, string> {
     const all = correctFiles();
     delete all["Pulumi.prod-999999999999.yaml"];
-    all["Pulumi.prod-123456789012.yaml"] = 'config:\n  cordon:account: "123456789012"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "123456789012"\n';
+    all["Pulumi.prod-123456789012.yaml"] =
+      'config:\n  cordon:account: "123456789012"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "123456789012"\n';
     return all;
   }
 
@@ -129,8 +187,14 @@ describe("doctor --aws, against moto", () => {
     const { organizations } = clients();
     await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
     const { Roots } = await organizations.send(new ListRootsCommand({}));
-    await organizations.send(new EnablePolicyTypeCommand({ RootId: Roots![0].Id, PolicyType: "SERVICE_CONTROL_POLICY" }));
-    const { code, stdout, stderr } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], suite.current().env);
+    await organizations.send(
+      new EnablePolicyTypeCommand({ RootId: Roots![0].Id, PolicyType: "SERVICE_CONTROL_POLICY" }),
+    );
+    const { code, stdout, stderr } = await doctor(
+      repository(files()),
+      ["--aws", "--repository", REPOSITORY],
+      suite.current().env,
+    );
     expect(stderr).toBe("");
     expect(stdout.split("\n").filter((line) => line.startsWith(`✓ ${ACCOUNT}:`))).toEqual([
       `✓ ${ACCOUNT}: GitHub's OIDC provider: arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com accepts sts.amazonaws.com`,
@@ -149,26 +213,75 @@ describe("doctor --aws, against moto", () => {
     const { iam, organizations } = clients();
     // The provider and one role gone; the deployer without its organization policy; an extra attachment; another repository.
     await suite.current().reset();
-    const description = bootstrapFor(bootstrapDescription(), { account: ACCOUNT, repository: "someone/else", organizationStack: false });
+    const description = bootstrapFor(bootstrapDescription(), {
+      account: ACCOUNT,
+      repository: "someone/else",
+      organizationStack: false,
+    });
     for (const role of description.roles.filter((r) => r.id !== "contain")) {
-      await iam.send(new CreateRoleCommand({ RoleName: role.name, Path: role.path, AssumeRolePolicyDocument: JSON.stringify(role.trust) }));
-      for (const policy of role.policies) await iam.send(new PutRolePolicyCommand({ RoleName: role.name, PolicyName: policy.name, PolicyDocument: JSON.stringify(policy.document) }));
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: role.name,
+          Path: role.path,
+          AssumeRolePolicyDocument: JSON.stringify(role.trust),
+        }),
+      );
+      for (const policy of role.policies)
+        await iam.send(
+          new PutRolePolicyCommand({
+            RoleName: role.name,
+            PolicyName: policy.name,
+            PolicyDocument: JSON.stringify(policy.document),
+          }),
+        );
     }
-    const { Policy } = await iam.send(new CreatePolicyCommand({ PolicyName: "admin", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }));
+    const { Policy } = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: "admin",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+        }),
+      }),
+    );
     await iam.send(new AttachRolePolicyCommand({ RoleName: "cordon-preview", PolicyArn: Policy!.Arn }));
     // The deployer's policy edited by hand: one more action.
     const deploy = structuredClone(description.roles[0].policies[0].document);
     (deploy.Statement[0].Action as string[]).push("iam:CreateUser");
-    await iam.send(new PutRolePolicyCommand({ RoleName: "cordon-deployer", PolicyName: "cordon-deploy", PolicyDocument: JSON.stringify(deploy) }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: "cordon-verify", PolicyName: "extra", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "cordon-deployer",
+        PolicyName: "cordon-deploy",
+        PolicyDocument: JSON.stringify(deploy),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "cordon-verify",
+        PolicyName: "extra",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+        }),
+      }),
+    );
     await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
     const { Roots } = await organizations.send(new ListRootsCommand({}));
     const root = Roots![0].Id!;
 
-    const { code, stdout } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], suite.current().env);
+    const { code, stdout } = await doctor(
+      repository(files()),
+      ["--aws", "--repository", REPOSITORY],
+      suite.current().env,
+    );
     const fix = `pulumi -C bootstrap stack init bootstrap-${ACCOUNT}; pulumi -C bootstrap up --stack bootstrap-${ACCOUNT} -c cordon:account=${ACCOUNT} -c cordon:githubRepository=${REPOSITORY} -c cordon:organizationStack=true`;
     const lines = stdout.split("\n");
-    expect(lines.slice(lines.findIndex((l) => l.includes(`${ACCOUNT}: GitHub`)), -3)).toEqual([
+    expect(
+      lines.slice(
+        lines.findIndex((l) => l.includes(`${ACCOUNT}: GitHub`)),
+        -3,
+      ),
+    ).toEqual([
       `✗ ${ACCOUNT}: GitHub's OIDC provider: no provider arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com: no workflow can assume a role`,
       `    fix: ${fix}`,
       `✗ ${ACCOUNT}: role cordon-deployer: its trust differs from the bootstrap's (expected repo:${REPOSITORY}:environment:cordon-apply, found repo:someone/else:environment:cordon-apply); its inline policy cordon-deploy differs from what \`cordon permissions\` derives (the code changed since the bootstrap ran, or someone edited it); no inline policy cordon-organization`,
@@ -188,7 +301,11 @@ describe("doctor --aws, against moto", () => {
 
   it("when AWS cannot be asked, says so and exits 2", async () => {
     process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
-    const { code, stderr } = await doctor(repository(files()), ["--aws", "--repository", REPOSITORY], suite.current().env).finally(() => (process.env.AWS_ENDPOINT_URL = suite.current().endpoint));
+    const { code, stderr } = await doctor(
+      repository(files()),
+      ["--aws", "--repository", REPOSITORY],
+      suite.current().env,
+    ).finally(() => (process.env.AWS_ENDPOINT_URL = suite.current().endpoint));
     expect(code).toBe(2);
     expect(stderr).toMatch(/^cordon doctor: /);
   });

@@ -52,7 +52,9 @@ describe("an at-containment incident across accounts", () => {
     await management.organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
     const root = (await management.organizations.send(new ListRootsCommand({}))).Roots![0].Id!;
     try {
-      await management.organizations.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: "SERVICE_CONTROL_POLICY" }));
+      await management.organizations.send(
+        new EnablePolicyTypeCommand({ RootId: root, PolicyType: "SERVICE_CONTROL_POLICY" }),
+      );
     } catch (error) {
       if ((error as Error).name !== "PolicyTypeAlreadyEnabledException") throw error;
     }
@@ -89,14 +91,20 @@ describe("an at-containment incident across accounts", () => {
     const dataDeny = async () =>
       JSON.parse(
         decodeURIComponent(
-          (await data.iam.send(new GetRolePolicyCommand({ RoleName: "data-loader", PolicyName: "cordon-revoke-sessions" })))
-            .PolicyDocument!,
+          (
+            await data.iam.send(
+              new GetRolePolicyCommand({ RoleName: "data-loader", PolicyName: "cordon-revoke-sessions" }),
+            )
+          ).PolicyDocument!,
         ),
       ) as PolicyDocument;
     const guardrail = async () => {
       const attached =
-        (await management.organizations.send(new ListPoliciesForTargetCommand({ TargetId: root, Filter: "SERVICE_CONTROL_POLICY" })))
-          .Policies ?? [];
+        (
+          await management.organizations.send(
+            new ListPoliciesForTargetCommand({ TargetId: root, Filter: "SERVICE_CONTROL_POLICY" }),
+          )
+        ).Policies ?? [];
       const cordon = attached.filter((p) => p.Name?.startsWith("cordon-"));
       expect(cordon).toHaveLength(1);
       return JSON.parse(
@@ -115,7 +123,12 @@ describe("an at-containment incident across accounts", () => {
       `incident ${ID}: its containment instant is recorded by stack prod-${KEYS} (the account of its keys), which cannot be read (invocation of pulumi:pulumi:readStackOutputs returned an error: unknown stack "organization/cordon/prod-${KEYS}"): until it has, this stack denies the incident's principals everything; run that stack, then this one again`,
     ]);
     expect((await dataDeny()).Statement).toEqual([
-      expect.objectContaining({ Sid: expect.stringMatching(/^CordonDenyUntilContained/), Effect: "Deny", Action: "*", Resource: "*" }),
+      expect.objectContaining({
+        Sid: expect.stringMatching(/^CordonDenyUntilContained/),
+        Effect: "Deny",
+        Action: "*",
+        Resource: "*",
+      }),
     ]);
     expect((await dataDeny()).Statement[0].Condition).toBeUndefined();
     const guard = await up(MANAGEMENT, organization);
@@ -125,12 +138,16 @@ describe("an at-containment incident across accounts", () => {
     const pending = await guardrail();
     expect(sidOf(pending).every((sid) => sid.startsWith("CordonDenyUntilContained"))).toBe(true);
     expect(pending.Statement.map((s) => s.Condition?.DateLessThan)).toEqual(pending.Statement.map(() => undefined));
-    expect(pending.Statement.flatMap((s) => Object.keys(s.Condition ?? {}))).toEqual(expect.arrayContaining(["StringEqualsIgnoreCase"]));
+    expect(pending.Statement.flatMap((s) => Object.keys(s.Condition ?? {}))).toEqual(
+      expect.arrayContaining(["StringEqualsIgnoreCase"]),
+    );
 
     // The key's stack records the instant once the key is Inactive.
     const contained = await up(KEYS);
     expect([contained.status, contained.errors]).toEqual([0, []]);
-    expect((await keys.iam.send(new ListAccessKeysCommand({ UserName: "build-bot" }))).AccessKeyMetadata?.[0].Status).toBe("Inactive");
+    expect(
+      (await keys.iam.send(new ListAccessKeysCommand({ UserName: "build-bot" }))).AccessKeyMetadata?.[0].Status,
+    ).toBe("Inactive");
     const recorded = (
       (await stackOutputs({ moto, stack: `prod-${KEYS}`, state: state(KEYS) })) as {
         incidents: Record<string, { cutoff: string; containedAt: string }>;
@@ -145,7 +162,11 @@ describe("an at-containment incident across accounts", () => {
       expect.objectContaining({ Condition: { DateLessThan: { "aws:TokenIssueTime": recorded.cutoff } } }),
     ]);
     expect(
-      ((await stackOutputs({ moto, stack: `prod-${DATA}`, state: state(DATA) })) as { incidents: Record<string, unknown> }).incidents[ID],
+      (
+        (await stackOutputs({ moto, stack: `prod-${DATA}`, state: state(DATA) })) as {
+          incidents: Record<string, unknown>;
+        }
+      ).incidents[ID],
     ).toMatchObject({
       cutoff: recorded.cutoff,
       containedAt: recorded.containedAt,
@@ -153,7 +174,9 @@ describe("an at-containment incident across accounts", () => {
     });
     expect((await up(MANAGEMENT, organization)).status).toBe(0);
     const settled = (await guardrail()).Statement;
-    expect(settled.map((s) => s.Condition?.DateLessThan)).toEqual(settled.map(() => ({ "aws:TokenIssueTime": recorded.cutoff })));
+    expect(settled.map((s) => s.Condition?.DateLessThan)).toEqual(
+      settled.map(() => ({ "aws:TokenIssueTime": recorded.cutoff })),
+    );
 
     // No stack but the key's ever recorded an instant of its own.
     expect([KEYS, DATA, MANAGEMENT].map(recordedInstants)).toEqual([1, 0, 0]);
@@ -165,7 +188,8 @@ describe("an at-containment incident across accounts", () => {
       resource: "arn:aws:s3:::data/x",
       account: DATA,
     };
-    const at = async (ms: number) => decide([ALLOW_ALL, await dataDeny()], { ...request, context: { "aws:TokenIssueTime": iso(ms) } });
+    const at = async (ms: number) =>
+      decide([ALLOW_ALL, await dataDeny()], { ...request, context: { "aws:TokenIssueTime": iso(ms) } });
     expect(await at(Date.parse(recorded.cutoff) - 1000)).toBe("ExplicitlyDenied");
     expect(await at(Date.parse(recorded.cutoff) + 1000)).toBe("Allowed");
   });

@@ -52,7 +52,10 @@ beforeEach(async (context) => {
 const incidentsDir = () => join(dir, "incidents");
 const state = () => join(dir, "state", `${STACK}.json`);
 function write(id: string, lines: string[]): void {
-  writeFileSync(join(incidentsDir(), `${id}.yaml`), [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"));
+  writeFileSync(
+    join(incidentsDir(), `${id}.yaml`),
+    [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"),
+  );
 }
 function engine(command: "preview" | "up", options: { continueOnError?: boolean } = {}): Promise<EngineRun> {
   return runEngine(command, {
@@ -64,8 +67,9 @@ function engine(command: "preview" | "up", options: { continueOnError?: boolean 
   });
 }
 async function keyStatus(user: string, id: string): Promise<string | undefined> {
-  return (await account.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === id)
-    ?.Status;
+  return (await account.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
+    (k) => k.AccessKeyId === id,
+  )?.Status;
 }
 async function attached(user: string): Promise<string[]> {
   return ((await account.iam.send(new ListAttachedUserPoliciesCommand({ UserName: user }))).AttachedPolicies ?? [])
@@ -133,15 +137,22 @@ describe("a new incident", () => {
     expect(up.status).toBe(0);
     expect(await keyStatus("dana", key)).toBe("Inactive");
     expect(await attached("dana")).toEqual([`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-dana`]);
-    expect(await attached("ci-deployer")).toEqual([`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`]);
+    expect(await attached("ci-deployer")).toEqual([
+      `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`,
+    ]);
     expect(await inlineOf("deploy")).toEqual(["cordon-revoke-sessions"]);
     const replacement = (await account.iam.send(new GetRoleCommand({ RoleName: "dana-from-builder" }))).Role!;
-    expect({ path: replacement.Path, tags: replacement.Tags }).toEqual({ path: "/cordon/", tags: [{ Key: "cordon:incident", Value: ID }] });
+    expect({ path: replacement.Path, tags: replacement.Tags }).toEqual({
+      path: "/cordon/",
+      tags: [{ Key: "cordon:incident", Value: ID }],
+    });
     expect(await inlineOf("dana-from-builder")).toEqual(["read"]);
 
     // The instant is taken after the key's update; the cutoff is two minutes after it.
     const order = up.steps.map((s) => `${s.op} ${s.type}`);
-    expect(order.indexOf("update aws:iam/accessKey:AccessKey")).toBeLessThan(order.indexOf("create time:index/static:Static"));
+    expect(order.indexOf("update aws:iam/accessKey:AccessKey")).toBeLessThan(
+      order.indexOf("create time:index/static:Static"),
+    );
     const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as {
       incidents: Record<string, { cutoff: string; containedAt: string; containmentStack: string }>;
     };
@@ -186,11 +197,21 @@ describe("the file removed after expiry", () => {
     // `status` says when the file may go: at the expiry the outputs give.
     const outputs = join(dir, "outputs.json");
     writeFileSync(outputs, JSON.stringify(await stackOutputs({ moto, stack: STACK, state: state() })));
-    const expiresAt = (JSON.parse(readFileSync(outputs, "utf8")) as { incidents: Record<string, { expiresAt: string }> }).incidents[ID]
-      .expiresAt;
+    const expiresAt = (
+      JSON.parse(readFileSync(outputs, "utf8")) as { incidents: Record<string, { expiresAt: string }> }
+    ).incidents[ID].expiresAt;
     const status = await promisify(execFile)(
       process.execPath,
-      [join(ROOT, "cli", "cordon.js"), "status", incidentsDir(), "--stack-outputs", outputs, "--now", expiresAt, "--json"],
+      [
+        join(ROOT, "cli", "cordon.js"),
+        "status",
+        incidentsDir(),
+        "--stack-outputs",
+        outputs,
+        "--now",
+        expiresAt,
+        "--json",
+      ],
       {
         cwd: dir,
         env: engineEnv(moto),
@@ -220,7 +241,9 @@ describe("the file removed after expiry", () => {
     expect(await keyStatus("dana", key)).toBe("Inactive");
     expect(await attached("dana")).toEqual([]);
     expect(await inlineOf("deploy")).toEqual([]);
-    expect((await account.iam.send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/cordon/" }))).Policies).toEqual([]);
+    expect(
+      (await account.iam.send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/cordon/" }))).Policies,
+    ).toEqual([]);
     expect((await account.iam.send(new GetRoleCommand({ RoleName: "dana-from-builder" }))).Role?.Path).toBe("/cordon/");
   });
 });
@@ -241,7 +264,8 @@ describe("a principal deleted by hand", () => {
     expect((await engine("up")).status).toBe(0);
 
     // The responder deletes the user and the role, as the console does (keys, policies, then the principal).
-    for (const arn of await attached("carol")) await account.iam.send(new DetachUserPolicyCommand({ UserName: "carol", PolicyArn: arn }));
+    for (const arn of await attached("carol"))
+      await account.iam.send(new DetachUserPolicyCommand({ UserName: "carol", PolicyArn: arn }));
     await account.iam.send(new DeleteUserPolicyCommand({ UserName: "carol", PolicyName: "work" }));
     await account.iam.send(new DeleteAccessKeyCommand({ UserName: "carol", AccessKeyId: key }));
     await account.iam.send(new DeleteUserCommand({ UserName: "carol" }));
@@ -305,7 +329,12 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
 
   it("still lands the session revocation (everything denied until the key is Inactive) and the replacement role, records no instant, and says why", async () => {
     const managed = (await account.user("alice", { key: true }))!;
-    write("2026-11-27-alice-key", ["cutoff: at-containment", "users:", "  - name: alice", `    accessKeys: [${managed}]`]);
+    write("2026-11-27-alice-key", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: alice",
+      `    accessKeys: [${managed}]`,
+    ]);
     expect((await engine("up")).status).toBe(0);
 
     // A new incident, whose key the deployer cannot import: its role lacks iam:GetAccessKeyLastUsed,
@@ -348,14 +377,23 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
     // The run fails, so it is seen; the key's step is the one that failed.
     expect(run.status).toBe(1);
     expect(run.steps.filter((s) => s.result)).toEqual([
-      expect.objectContaining({ op: "import", type: "aws:iam/accessKey:AccessKey", name: `${ACCOUNT}-bob-${key}`, result: "failed" }),
+      expect.objectContaining({
+        op: "import",
+        type: "aws:iam/accessKey:AccessKey",
+        name: `${ACCOUNT}-bob-${key}`,
+        result: "failed",
+      }),
     ]);
     expect(run.warnings).toEqual([
       `incident ${ID}: IAM still lists access key ${key} (user bob) as Active after this run's key steps (a failed import or update), so no containment instant is recorded: the incident's principals are denied everything until a run finds every key of the incident Inactive`,
     ]);
     expect(await keyStatus("bob", key)).toBe("Active");
     // The revocation landed all the same, and the replacement role with it; no instant was taken.
-    expect(stepLines(run, (s) => s.type.startsWith("aws:") || s.type.startsWith("time:")).filter((l) => l.startsWith("create"))).toEqual(
+    expect(
+      stepLines(run, (s) => s.type.startsWith("aws:") || s.type.startsWith("time:")).filter((l) =>
+        l.startsWith("create"),
+      ),
+    ).toEqual(
       expect.arrayContaining([
         `create aws:iam/policy:Policy ${ACCOUNT}-user-bob`,
         `create aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-bob`,
@@ -379,18 +417,27 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
       ];
       const request = { principal, action: "s3:GetObject", resource: "arn:aws:s3:::data/report.csv", account: ACCOUNT };
       expect(await decide(policies, request), name).toBe("ExplicitlyDenied");
-      expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(Date.now() + 3_600_000) } }), name).toBe(
-        "ExplicitlyDenied",
-      );
+      expect(
+        await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(Date.now() + 3_600_000) } }),
+        name,
+      ).toBe("ExplicitlyDenied");
     }
-    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as { incidents: Record<string, unknown> };
-    expect(outputs.incidents[ID]).toMatchObject({ cutoff: "at-containment", expiresAt: null, deniedUntilContained: true });
+    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as {
+      incidents: Record<string, unknown>;
+    };
+    expect(outputs.incidents[ID]).toMatchObject({
+      cutoff: "at-containment",
+      expiresAt: null,
+      deniedUntilContained: true,
+    });
 
     // With the permission back, the key is disabled, the instant recorded, and the deny narrowed to older sessions.
     const after = await engine("up");
     expect(after.status).toBe(0);
     expect(await keyStatus("bob", key)).toBe("Inactive");
-    const recorded = (await stackOutputs({ moto, stack: STACK, state: state() })) as { incidents: Record<string, { cutoff: string }> };
+    const recorded = (await stackOutputs({ moto, stack: STACK, state: state() })) as {
+      incidents: Record<string, { cutoff: string }>;
+    };
     const cutoff = Date.parse(recorded.incidents[ID].cutoff);
     const policies = [...(await account.policiesOf("user", "bob"))];
     const request = {
@@ -399,7 +446,11 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
       resource: "arn:aws:s3:::data/report.csv",
       account: ACCOUNT,
     };
-    expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(cutoff - 1000) } })).toBe("ExplicitlyDenied");
-    expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(cutoff + 1000) } })).toBe("Allowed");
+    expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(cutoff - 1000) } })).toBe(
+      "ExplicitlyDenied",
+    );
+    expect(await decide(policies, { ...request, context: { "aws:TokenIssueTime": iso(cutoff + 1000) } })).toBe(
+      "Allowed",
+    );
   });
 });

@@ -71,7 +71,19 @@ beforeEach(async (context) => {
 const incidentsDir = () => join(dir, "incidents");
 const incidentFile = () => join(incidentsDir(), `${ID}.yaml`);
 function writeIncident(exposed: string): void {
-  writeFileSync(incidentFile(), [`id: ${ID}`, "title: t", `account: "${ACCOUNT}"`, "cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${exposed}]`, ""].join("\n"));
+  writeFileSync(
+    incidentFile(),
+    [
+      `id: ${ID}`,
+      "title: t",
+      `account: "${ACCOUNT}"`,
+      "cutoff: at-containment",
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${exposed}]`,
+      "",
+    ].join("\n"),
+  );
 }
 
 /** A run of the stand-in, and the IAM calls it sent (the proxy in front of moto sees every one). */
@@ -90,12 +102,19 @@ async function engine(command: "preview" | "up"): Promise<EngineRun & { calls: s
 
 /** Every credential of the user as IAM lists it: `kind id status`, sorted. */
 async function credentials(user = "ci-deployer"): Promise<string[]> {
-  return (await listUserCredentials(awsClients(), ACCOUNT, user)).credentials.map((c) => `${c.kind} ${c.id} ${c.status}`).sort();
+  return (await listUserCredentials(awsClients(), ACCOUNT, user)).credentials
+    .map((c) => `${c.kind} ${c.id} ${c.status}`)
+    .sort();
 }
 
 /** The steps of the credentials' own resources (not their components), as `op type name`. */
 const credentialSteps = (run: EngineRun) => stepLines(run, (s) => CREDENTIAL_TYPES.includes(s.type)).sort();
-const KIND: Record<string, CredentialKind> = { [KEY]: "access-key", [SSH_KEY]: "ssh-public-key", [CERTIFICATE]: "signing-certificate", [SERVICE_CREDENTIAL]: "service-specific-credential" };
+const KIND: Record<string, CredentialKind> = {
+  [KEY]: "access-key",
+  [SSH_KEY]: "ssh-public-key",
+  [CERTIFICATE]: "signing-certificate",
+  [SERVICE_CREDENTIAL]: "service-specific-credential",
+};
 /** The plan's name for a credential's resource (and its component). */
 const name = (type: string, id: string) => resourceNameOf(ACCOUNT, "ci-deployer", KIND[type], id);
 const imported = (type: string, id: string) => [`import ${type} ${name(type, id)}`, `update ${type} ${name(type, id)}`];
@@ -115,13 +134,21 @@ describe("every credential of a compromised user, through the engine", () => {
     // A preview says what up will do, and does nothing.
     const preview = await engine("preview");
     expect([preview.status, preview.errors]).toEqual([0, []]);
-    expect(credentialSteps(preview)).toEqual([...imported(KEY, exposed), ...imported(KEY, second), ...imported(SSH_KEY, ssh)].sort());
-    expect(await credentials()).toEqual([`access-key ${exposed} Active`, `access-key ${second} Active`, `ssh-public-key ${ssh} Active`].sort());
+    expect(credentialSteps(preview)).toEqual(
+      [...imported(KEY, exposed), ...imported(KEY, second), ...imported(SSH_KEY, ssh)].sort(),
+    );
+    expect(await credentials()).toEqual(
+      [`access-key ${exposed} Active`, `access-key ${second} Active`, `ssh-public-key ${ssh} Active`].sort(),
+    );
 
     const first = await engine("up");
     expect([first.status, first.errors]).toEqual([0, []]);
-    expect(credentialSteps(first)).toEqual([...imported(KEY, exposed), ...imported(KEY, second), ...imported(SSH_KEY, ssh)].sort());
-    expect(await credentials()).toEqual([`access-key ${exposed} Inactive`, `access-key ${second} Inactive`, `ssh-public-key ${ssh} Inactive`].sort());
+    expect(credentialSteps(first)).toEqual(
+      [...imported(KEY, exposed), ...imported(KEY, second), ...imported(SSH_KEY, ssh)].sort(),
+    );
+    expect(await credentials()).toEqual(
+      [`access-key ${exposed} Inactive`, `access-key ${second} Inactive`, `ssh-public-key ${ssh} Inactive`].sort(),
+    );
 
     // A later up: every step is `same`, and IAM is only read.
     const again = await engine("up");
@@ -130,13 +157,24 @@ describe("every credential of a compromised user, through the engine", () => {
     expect(again.calls.filter((call) => !/^(iam|sts):(Get|List)/.test(call))).toEqual([]);
 
     // In between, the attacker (still holding a working credential somewhere) adds two more.
-    const certificate = (await account.iam.send(new UploadSigningCertificateCommand({ UserName: "ci-deployer", CertificateBody: SIGNING_CERTIFICATE })))
-      .Certificate!.CertificateId!;
-    const bedrock = (await account.iam.send(new CreateServiceSpecificCredentialCommand({ UserName: "ci-deployer", ServiceName: "bedrock.amazonaws.com" })))
-      .ServiceSpecificCredential!.ServiceSpecificCredentialId!;
+    const certificate = (
+      await account.iam.send(
+        new UploadSigningCertificateCommand({ UserName: "ci-deployer", CertificateBody: SIGNING_CERTIFICATE }),
+      )
+    ).Certificate!.CertificateId!;
+    const bedrock = (
+      await account.iam.send(
+        new CreateServiceSpecificCredentialCommand({ UserName: "ci-deployer", ServiceName: "bedrock.amazonaws.com" }),
+      )
+    ).ServiceSpecificCredential!.ServiceSpecificCredentialId!;
     const third = await engine("up");
     expect([third.status, third.errors]).toEqual([0, []]);
-    expect(third.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.type} ${s.name}`).sort()).toEqual(
+    expect(
+      third.steps
+        .filter((s) => s.op !== "same")
+        .map((s) => `${s.op} ${s.type} ${s.name}`)
+        .sort(),
+    ).toEqual(
       [
         `create cordon:iam:DisabledServiceSpecificCredential ${name(SERVICE_CREDENTIAL, bedrock)}`,
         `create cordon:iam:DisabledSigningCertificate ${name(CERTIFICATE, certificate)}`,
@@ -160,14 +198,25 @@ describe("every credential of a compromised user, through the engine", () => {
     rmSync(incidentFile());
     const revert = await engine("up");
     expect([revert.status, revert.errors]).toEqual([0, []]);
-    expect(revert.steps.filter((s) => CREDENTIAL_TYPES.includes(s.type)).every((s) => s.op === "delete" && s.retained === true)).toBe(true);
+    expect(
+      revert.steps
+        .filter((s) => CREDENTIAL_TYPES.includes(s.type))
+        .every((s) => s.op === "delete" && s.retained === true),
+    ).toBe(true);
     expect(revert.steps.filter((s) => CREDENTIAL_TYPES.includes(s.type))).toHaveLength(5);
     expect((await credentials()).every((line) => line.endsWith(" Inactive"))).toBe(true);
 
-    for (const run of [preview, first, again, third, fourth, revert]) expect(run.calls.filter((call) => NEVER.includes(call))).toEqual([]);
+    for (const run of [preview, first, again, third, fourth, revert])
+      expect(run.calls.filter((call) => NEVER.includes(call))).toEqual([]);
     // Every call that changed a credential set it Inactive: moto holds no Active one, and the updates were these.
     expect([first, third].flatMap((run) => run.calls.filter((call) => /^iam:Update/.test(call))).sort()).toEqual(
-      ["iam:UpdateAccessKey", "iam:UpdateAccessKey", "iam:UpdateSSHPublicKey", "iam:UpdateServiceSpecificCredential", "iam:UpdateSigningCertificate"].sort(),
+      [
+        "iam:UpdateAccessKey",
+        "iam:UpdateAccessKey",
+        "iam:UpdateSSHPublicKey",
+        "iam:UpdateServiceSpecificCredential",
+        "iam:UpdateSigningCertificate",
+      ].sort(),
     );
   });
 
@@ -187,12 +236,20 @@ describe("every credential of a compromised user, through the engine", () => {
       },
     });
     expect(strike.stderr).toBe("");
-    expect(await credentials()).toEqual([`access-key ${exposed} Inactive`, `access-key ${second} Inactive`, `ssh-public-key ${ssh} Inactive`].sort());
+    expect(await credentials()).toEqual(
+      [`access-key ${exposed} Inactive`, `access-key ${second} Inactive`, `ssh-public-key ${ssh} Inactive`].sort(),
+    );
 
     const up = await engine("up");
     expect([up.status, up.errors]).toEqual([0, []]);
     // Imported as they are, with nothing to change: no update step, no update call.
-    expect(credentialSteps(up)).toEqual([`import ${KEY} ${name(KEY, exposed)}`, `import ${KEY} ${name(KEY, second)}`, `import ${SSH_KEY} ${name(SSH_KEY, ssh)}`].sort());
+    expect(credentialSteps(up)).toEqual(
+      [
+        `import ${KEY} ${name(KEY, exposed)}`,
+        `import ${KEY} ${name(KEY, second)}`,
+        `import ${SSH_KEY} ${name(SSH_KEY, ssh)}`,
+      ].sort(),
+    );
     expect(up.calls.filter((call) => /^iam:Update/.test(call) || NEVER.includes(call))).toEqual([]);
     const again = await engine("up");
     expect(again.steps.filter((s) => s.op !== "same")).toEqual([]);

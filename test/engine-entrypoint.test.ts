@@ -39,7 +39,10 @@ describe("the entry point", () => {
   it("with a named export beside the default one is refused by the same loader, with its own message (the control)", async () => {
     const project = join(dir, "both-exports");
     mkdirSync(project);
-    writeFileSync(join(project, "Pulumi.yaml"), "name: both\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n");
+    writeFileSync(
+      join(project, "Pulumi.yaml"),
+      "name: both\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n",
+    );
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "both", type: "module", main: "index.ts" }));
     writeFileSync(
       join(project, "index.ts"),
@@ -48,6 +51,8 @@ describe("the entry point", () => {
     symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"), "dir");
     const run = await runEngine("preview", { moto, stack: "dev", state: join(dir, "state", "dev.json"), dir: project });
     expect(run.status).toBe(1);
-    expect(run.errors.join("\n")).toContain("expected entrypoint module to have either a default export or named exports but not both");
+    expect(run.errors.join("\n")).toContain(
+      "expected entrypoint module to have either a default export or named exports but not both",
+    );
   });
 });

@@ -10,7 +10,12 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
-import { CreateAccessKeyCommand, ListAccessKeysCommand, ListPoliciesCommand, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
+import {
+  CreateAccessKeyCommand,
+  ListAccessKeysCommand,
+  ListPoliciesCommand,
+  UpdateAccessKeyCommand,
+} from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -88,14 +93,18 @@ const mandatory = (run: EngineRun) => run.errors.filter((e) => e.startsWith(`${P
 const advisory = (run: EngineRun) => run.warnings.filter((e) => e.startsWith(`${PACK} [advisory]`));
 
 function incident(id: string, lines: string[]): void {
-  writeFileSync(join(dir, "incidents", `${id}.yaml`), [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"));
+  writeFileSync(
+    join(dir, "incidents", `${id}.yaml`),
+    [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"),
+  );
 }
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 /** A cutoff an hour ago: the incident is active, its deny document known at preview. */
 const recentCutoff = () => iso(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
 async function keyStatus(user: string, id: string): Promise<string | undefined> {
-  return (await account.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === id)
-    ?.Status;
+  return (await account.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
+    (k) => k.AccessKeyId === id,
+  )?.Status;
 }
 
 const DENY_DOCUMENT = "JSON.stringify(fillContainment(policy.document, instants))";
@@ -121,7 +130,9 @@ describe("the policy pack, run by the engine stand-in as the engine runs an anal
     // The examples, their keys replaced by the keys moto made for the same users.
     const examples = join(dir, "examples");
     mkdirSync(examples);
-    for (const file of execFileSync("git", ["ls-files", "examples/incidents"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n")) {
+    for (const file of execFileSync("git", ["ls-files", "examples/incidents"], { cwd: ROOT, encoding: "utf8" })
+      .trim()
+      .split("\n")) {
       let text = readFileSync(join(ROOT, file), "utf8");
       for (const [example, key] of Object.entries(keys)) text = text.replaceAll(example, key);
       writeFileSync(join(examples, file.split("/").pop()!), text);
@@ -145,7 +156,9 @@ describe("the policy pack, run by the engine stand-in as the engine runs an anal
     const key = (await account.user("dana", { key: true }))!;
     await account.iam.send(new UpdateAccessKeyCommand({ UserName: "dana", AccessKeyId: key, Status: "Inactive" }));
     incident("2026-11-28-dana", [`cutoff: ${recentCutoff()}`, `users: [{ name: dana, accessKeys: [${key}] }]`]);
-    const patched = project([{ file: "components/DisabledAccessKey.ts", from: "{ user, status },", to: '{ user, status: "Active" },' }]);
+    const patched = project([
+      { file: "components/DisabledAccessKey.ts", from: "{ user, status },", to: '{ user, status: "Active" },' },
+    ]);
     const violation = [
       `${PACK} [mandatory]  access-keys-imported-and-disabled  (${KEY_TYPE}: ${ACCOUNT}-dana-${key})`,
       "    An access key is declared only by cordon's DisabledAccessKey, set Inactive, and never replaced (a replacement creates a key and deletes the old one).",
@@ -187,7 +200,10 @@ describe("the policy pack, run by the engine stand-in as the engine runs an anal
     const up = await engine("up", patched, { continueOnError: true });
     expect([up.status, mandatory(up)]).toEqual([1, [violation]]);
     expect(
-      stepLines(up, (s) => s.type === "aws:iam/policy:Policy" || s.type === "aws:iam/userPolicyAttachment:UserPolicyAttachment"),
+      stepLines(
+        up,
+        (s) => s.type === "aws:iam/policy:Policy" || s.type === "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+      ),
     ).toEqual([]);
     expect((await account.iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies).toEqual([]);
   });
@@ -245,7 +261,11 @@ describe("the policy pack, run by the engine stand-in as the engine runs an anal
     const key = (await account.user("dana", { key: true }))!;
     incident("2026-11-28-dana", [`cutoff: ${recentCutoff()}`, `users: [{ name: dana, accessKeys: [${key}] }]`]);
     const patched = project([
-      { file: "components/DisabledAccessKey.ts", from: "import: accessKeyId, retainOnDelete: true, ", to: "import: accessKeyId, " },
+      {
+        file: "components/DisabledAccessKey.ts",
+        from: "import: accessKeyId, retainOnDelete: true, ",
+        to: "import: accessKeyId, ",
+      },
     ]);
     expect((await engine("up", patched)).status).toBe(0);
     expect(await keyStatus("dana", key)).toBe("Inactive");
@@ -263,7 +283,9 @@ describe("the policy pack, run by the engine stand-in as the engine runs an anal
 /** What the deployer's deploy policy (`permissions --deployer-role-arn`) lets it do to a user's key, as iam-simulate decides. */
 async function deployerMay(action: string): Promise<string> {
   const io = memoryIo();
-  expect(await main(["permissions", "--deployer-role-arn", `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`], io)).toBe(0);
+  expect(await main(["permissions", "--deployer-role-arn", `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`], io)).toBe(
+    0,
+  );
   return decide([JSON.parse(io.stdout)], {
     principal: `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`,
     action,

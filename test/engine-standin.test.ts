@@ -55,7 +55,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "cordon-standin-"));
   project = join(dir, "project");
   mkdirSync(project);
-  writeFileSync(join(project, "Pulumi.yaml"), "name: standin\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n");
+  writeFileSync(
+    join(project, "Pulumi.yaml"),
+    "name: standin\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n",
+  );
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "standin", type: "module", main: "index.js" }));
   writeFileSync(join(project, "index.js"), PROGRAM);
   symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"), "dir");
@@ -67,7 +70,14 @@ afterAll(async () => {
 });
 
 function up(stack: string, config: Record<string, string>, continueOnError = false): Promise<EngineRun> {
-  return runEngine("up", { moto, stack, dir: project, state: join(dir, "state", `${stack}.json`), config, continueOnError });
+  return runEngine("up", {
+    moto,
+    stack,
+    dir: project,
+    state: join(dir, "state", `${stack}.json`),
+    config,
+    continueOnError,
+  });
 }
 const inlineOf = async (role: string) =>
   ((await new Account(moto).iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? []).sort();
@@ -78,7 +88,10 @@ describe("the engine stand-in", () => {
     const run = await up("replace", { "standin:policyName": "second" });
     expect(run.status).toBe(0);
     const lines = stepLines(run, (s) => s.type.startsWith("aws:"));
-    expect(lines).toEqual(["replace aws:iam/rolePolicy:RolePolicy kept", "delete-replaced aws:iam/rolePolicy:RolePolicy kept"]);
+    expect(lines).toEqual([
+      "replace aws:iam/rolePolicy:RolePolicy kept",
+      "delete-replaced aws:iam/rolePolicy:RolePolicy kept",
+    ]);
     expect(await inlineOf("worker")).toEqual(["second"]);
   });
 
@@ -151,13 +164,22 @@ describe("the engine stand-in", () => {
     writeFileSync(join(other, "Pulumi.yaml"), yaml);
     // Set in cordon's namespace, the project's own key is still missing.
     const state = join(dir, "state", "yaml.json");
-    const run = await runEngine("preview", { moto, stack: "yaml", dir: other, state, config: { "cordon:policyName": "x" } });
+    const run = await runEngine("preview", {
+      moto,
+      stack: "yaml",
+      dir: other,
+      state,
+      config: { "cordon:policyName": "x" },
+    });
     expect([run.status, run.errors]).toEqual([1, ["Stack 'yaml' is missing configuration value 'policyName'"]]);
   });
 
   it("reads a stack reference from the other stack's state file, as the engine reads the other stack's last checkpoint", async () => {
     expect((await up("source", { "standin:policyName": "source" })).status).toBe(0);
-    const run = await up("reader", { "standin:policyName": "reader", "standin:readStack": "organization/standin/source" });
+    const run = await up("reader", {
+      "standin:policyName": "reader",
+      "standin:readStack": "organization/standin/source",
+    });
     expect([run.status, run.errors]).toEqual([0, []]);
     expect(stepLines(run, (s) => s.type === "pulumi:pulumi:StackReference")).toEqual([
       "read pulumi:pulumi:StackReference organization/standin/source",

@@ -5,7 +5,18 @@
  */
 import { describe, expect, it } from "vitest";
 import schema from "../schema/incident.schema.json" with { type: "json" };
-import { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, IDENTITY_STORE_USER_ID, INCIDENT_ID, INSTANT, MODES, POLICY_NAME, TICKET_MAX_LENGTH, TITLE_MAX_LENGTH } from "../incident/fields.ts";
+import {
+  ACCESS_KEY_ID,
+  ACCOUNT_ID,
+  IAM_NAME,
+  IDENTITY_STORE_USER_ID,
+  INCIDENT_ID,
+  INSTANT,
+  MODES,
+  POLICY_NAME,
+  TICKET_MAX_LENGTH,
+  TITLE_MAX_LENGTH,
+} from "../incident/fields.ts";
 import { parseInstant } from "../incident/time.ts";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
@@ -23,7 +34,11 @@ describe("the schema spells the patterns of fields.ts", () => {
     ["id", properties.id.pattern, INCIDENT_ID],
     ["account", properties.account.pattern, ACCOUNT_ID],
     ["users[].account and roles[].account", schema.definitions.principalAccount.pattern, ACCOUNT_ID],
-    ["identityCenterUsers[].userId", properties.identityCenterUsers.items.properties.userId.pattern, IDENTITY_STORE_USER_ID],
+    [
+      "identityCenterUsers[].userId",
+      properties.identityCenterUsers.items.properties.userId.pattern,
+      IDENTITY_STORE_USER_ID,
+    ],
     ["cutoff", properties.cutoff.anyOf[1].pattern!, INSTANT],
     ["holdUntil", properties.holdUntil.pattern, INSTANT],
     ["users[].accessKeys[]", properties.users.items.properties.accessKeys.items.pattern, ACCESS_KEY_ID],
@@ -54,11 +69,26 @@ describe("the schema spells the patterns of fields.ts", () => {
 
 describe("a flag and a field refuse the same values", () => {
   it.each([
-    [["new", "--title", "x", "--user", "dana", "--account", "12345678901"], 'cordon new: --account "12345678901": expected an AWS account id of 12 digits'],
-    [["plan", "--account", "12345678901"], 'cordon plan: --account "12345678901": expected an AWS account id of 12 digits'],
-    [["new", "--title", "x", "--user", "dana", "--id", "ab"], 'cordon new: --id "ab": expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit'],
-    [["assess", "--access-key", "ASIAIOSFODNN7EXAMPLE"], 'cordon assess: --access-key "ASIAIOSFODNN7EXAMPLE": expected an access key id, AKIA followed by 16 capital letters or digits'],
-    [["review", "--access-key", "AKIA123"], 'cordon review: --access-key "AKIA123": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE'],
+    [
+      ["new", "--title", "x", "--user", "dana", "--account", "12345678901"],
+      'cordon new: --account "12345678901": expected an AWS account id of 12 digits',
+    ],
+    [
+      ["plan", "--account", "12345678901"],
+      'cordon plan: --account "12345678901": expected an AWS account id of 12 digits',
+    ],
+    [
+      ["new", "--title", "x", "--user", "dana", "--id", "ab"],
+      'cordon new: --id "ab": expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit',
+    ],
+    [
+      ["assess", "--access-key", "ASIAIOSFODNN7EXAMPLE"],
+      'cordon assess: --access-key "ASIAIOSFODNN7EXAMPLE": expected an access key id, AKIA followed by 16 capital letters or digits',
+    ],
+    [
+      ["review", "--access-key", "AKIA123"],
+      'cordon review: --access-key "AKIA123": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE',
+    ],
   ])("%j", async (argv, message) => {
     const io = memoryIo();
     expect(await main(argv, io)).toBe(2);

@@ -68,29 +68,54 @@ async function strike(env: Record<string, string>, cwd = workdir()) {
     },
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
   return { ...run, calls: moto.proxy!.calls.slice(from), output: readFileSync(output, "utf8") };
 }
 
-const listed = async (user: string) => (await listUserCredentials(awsClients(), ACCOUNT, user)).credentials.map((c) => [c.kind, c.id, c.status]);
+const listed = async (user: string) =>
+  (await listUserCredentials(awsClients(), ACCOUNT, user)).credentials.map((c) => [c.kind, c.id, c.status]);
 
 describe("the first strike", () => {
   it("disables the exposed key with its first two calls, then every other credential of the user; the console password and MFA devices are left to pulumi up", async () => {
-    const seeded = await seedUser(iam, "ci-deployer", { accessKeys: 2, sshPublicKeys: 1, signingCertificates: 1, services: ["codecommit.amazonaws.com", "bedrock.amazonaws.com"], consolePassword: true, mfaDevices: ["attacker"] });
+    const seeded = await seedUser(iam, "ci-deployer", {
+      accessKeys: 2,
+      sshPublicKeys: 1,
+      signingCertificates: 1,
+      services: ["codecommit.amazonaws.com", "bedrock.amazonaws.com"],
+      consolePassword: true,
+      mfaDevices: ["attacker"],
+    });
     const [exposed, second] = seeded.accessKeys;
     const run = await strike({ ACCESS_KEY: exposed });
     expect([run.code, run.stderr]).toEqual([0, ""]);
     // The exposed key first: who owns it, then disable it; only then the listings.
     expect(run.calls.slice(0, 2)).toEqual(["iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"]);
     expect([...new Set(run.calls)].filter((action) => !firstStrikePermissions.includes(action))).toEqual([]);
-    expect((await listed("ci-deployer")).map(([, , status]) => status)).toEqual(["Inactive", "Inactive", "Inactive", "Inactive", "Inactive", "Inactive"]);
+    expect((await listed("ci-deployer")).map(([, , status]) => status)).toEqual([
+      "Inactive",
+      "Inactive",
+      "Inactive",
+      "Inactive",
+      "Inactive",
+      "Inactive",
+    ]);
     const lines = run.stdout.split("\n");
-    expect(lines[0]).toMatch(new RegExp(`^first strike: ${exposed} \\(user ci-deployer\\) Inactive at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^first strike: ${exposed} \\(user ci-deployer\\) Inactive at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`,
+      ),
+    );
     expect(lines.slice(1).sort()).toEqual(
       [
         `first strike: access-key ${second} of user ci-deployer Inactive`,
-        ...seeded.serviceSpecificCredentials.map((c) => `first strike: service-specific-credential ${c.id} of user ci-deployer Inactive`),
+        ...seeded.serviceSpecificCredentials.map(
+          (c) => `first strike: service-specific-credential ${c.id} of user ci-deployer Inactive`,
+        ),
         `first strike: ssh-public-key ${seeded.sshPublicKeys[0]} of user ci-deployer Inactive`,
         `first strike: signing-certificate ${seeded.signingCertificates[0]} of user ci-deployer Inactive`,
         "first strike: 6 credentials of user ci-deployer Inactive, 0 left to the incident files, 0 problems",
@@ -106,10 +131,14 @@ describe("the first strike", () => {
   it("leaves a credential an incident file names (it may keep it), and disables the rest; a second run changes nothing more", async () => {
     const seeded = await seedUser(iam, "ci-deployer", { accessKeys: 2, sshPublicKeys: 1 });
     const [exposed, second] = seeded.accessKeys;
-    const cwd = workdir({ "2026-11-20-older.yaml": `id: 2026-11-20-older\nusers:\n  - name: ci-deployer\n    keep: { sshPublicKeys: [${seeded.sshPublicKeys[0]}] }\n` });
+    const cwd = workdir({
+      "2026-11-20-older.yaml": `id: 2026-11-20-older\nusers:\n  - name: ci-deployer\n    keep: { sshPublicKeys: [${seeded.sshPublicKeys[0]}] }\n`,
+    });
     const run = await strike({ ACCESS_KEY: exposed }, cwd);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`first strike: ssh-public-key ${seeded.sshPublicKeys[0]} of user ci-deployer left as it is: an incident file names it (pulumi up decides, by its keep:)\n`);
+    expect(run.stdout).toContain(
+      `first strike: ssh-public-key ${seeded.sshPublicKeys[0]} of user ci-deployer left as it is: an incident file names it (pulumi up decides, by its keep:)\n`,
+    );
     expect(await listed("ci-deployer")).toEqual(
       expect.arrayContaining([
         ["access-key", exposed, "Inactive"],
@@ -136,7 +165,9 @@ describe("the first strike", () => {
   it("a key IAM does not know: exit 1, said, and the workflow goes on to pulumi up", async () => {
     const run = await strike({ ACCESS_KEY: "AKIAIOSFODNN7EXAMPLE" });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^::error title=cordon first strike::IAM did not say whose key AKIAIOSFODNN7EXAMPLE is \(.*NoSuchEntity.*\): pulumi up contains it from the incident file\n$/);
+    expect(run.stderr).toMatch(
+      /^::error title=cordon first strike::IAM did not say whose key AKIAIOSFODNN7EXAMPLE is \(.*NoSuchEntity.*\): pulumi up contains it from the incident file\n$/,
+    );
   });
 });
 
@@ -154,20 +185,29 @@ describe("hostile input is refused before any AWS call, never echoed, never run"
     const cwd = workdir();
     const run = await strike({ ACCESS_KEY: value }, cwd);
     expect(run).toMatchObject({ code: 2, stdout: "", calls: [] });
-    expect(run.stderr).toBe(`::error title=cordon first strike::ACCESS_KEY: expected an access key id, AKIA followed by 16 of A-Z and 0-9 (${found})\n`);
+    expect(run.stderr).toBe(
+      `::error title=cordon first strike::ACCESS_KEY: expected an access key id, AKIA followed by 16 of A-Z and 0-9 (${found})\n`,
+    );
     expect(existsSync(join(cwd, "pwned"))).toBe(false);
   });
 
   it("a temporary key is refused with its own message", async () => {
     const run = await strike({ ACCESS_KEY: "ASIAIOSFODNN7EXAMPLE" });
     expect(run).toMatchObject({ code: 2, stdout: "", calls: [] });
-    expect(run.stderr).toBe("::error title=cordon first strike::ACCESS_KEY is a temporary key (ASIA...): it cannot be disabled, and expires by itself\n");
+    expect(run.stderr).toBe(
+      "::error title=cordon first strike::ACCESS_KEY is a temporary key (ASIA...): it cannot be disabled, and expires by itself\n",
+    );
   });
 
   it("generated values: nothing but a key id gets through, and nothing is ever called or echoed", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^AKIA[A-Z0-9]{16}$/).map((k) => `${k}${fc.sample(fc.constantFrom(" ", ";", "\n", "$", "`", "x"), 1)[0]}`)),
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc
+            .stringMatching(/^AKIA[A-Z0-9]{16}$/)
+            .map((k) => `${k}${fc.sample(fc.constantFrom(" ", ";", "\n", "$", "`", "x"), 1)[0]}`),
+        ),
         async (value) => {
           fc.pre(!/^AKIA[A-Z0-9]{16}$/.test(value) && !value.includes("\u0000"));
           const run = await strike({ ACCESS_KEY: value });

@@ -49,13 +49,21 @@ function incidents(change: (dir: string) => void): string {
 async function up(dir: string, managedDenyRole = false): Promise<ProgramRun> {
   const cloud = new FakeCloud({
     account: ACCOUNT,
-    accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"], builder: ["AKIAQ3BUILDERKEY0001"] },
+    accessKeys: {
+      "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
+      dana: ["AKIAJ7Q2EXAMPLEKEY77"],
+      "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
+      builder: ["AKIAQ3BUILDERKEY0001"],
+    },
     roles: ["analytics-readonly", "deploy", "etl"],
     now: new Date("2026-11-28T12:26:00Z"),
   });
   // A role whose inline policies are full gets cordon's managed deny instead.
   if (managedDenyRole) cloud.roles.deploy.inlinePolicies = { app: `{"Statement":"${"x".repeat(10_200)}"}` };
-  const run = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": dir } });
+  const run = await runProgram(() => deploy(cloud.iam), {
+    cloud,
+    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": dir },
+  });
   expect(run.error).toBeUndefined();
   return run;
 }
@@ -98,23 +106,46 @@ const FOLLOW_UP = [
 
 describe("ForceNew inputs stay constant across plans that differ only in incidents", () => {
   it("covers every resource type the program declares", async () => {
-    const run = await up(incidents((dir) => writeFileSync(join(dir, "2026-11-29-follow-up.yaml"), FOLLOW_UP)), true);
-    expect([...new Set(run.resources.filter((r) => r.custom).map((r) => r.type))].filter((type) => FORCE_NEW[type] === undefined)).toEqual([]);
+    const run = await up(
+      incidents((dir) => writeFileSync(join(dir, "2026-11-29-follow-up.yaml"), FOLLOW_UP)),
+      true,
+    );
+    expect(
+      [...new Set(run.resources.filter((r) => r.custom).map((r) => r.type))].filter(
+        (type) => FORCE_NEW[type] === undefined,
+      ),
+    ).toEqual([]);
   });
 
   it.each([
-    ["an incident naming every principal again (deny-all, at-containment) is added", (dir: string) => writeFileSync(join(dir, "2026-11-29-follow-up.yaml"), FOLLOW_UP)],
+    [
+      "an incident naming every principal again (deny-all, at-containment) is added",
+      (dir: string) => writeFileSync(join(dir, "2026-11-29-follow-up.yaml"), FOLLOW_UP),
+    ],
     ["an incident is removed", (dir: string) => rmSync(join(dir, "2026-11-28-ci-deploy-key.yaml"))],
-    ["an incident's cutoff and mode change", (dir: string) => {
-      const file = join(dir, "2026-11-28-ci-deploy-key.yaml");
-      writeFileSync(file, readFileSync(file, "utf8").replace("cutoff: 2026-11-28T10:00:00Z", "cutoff: 2026-11-28T11:00:00Z").replace(/^mode: .*$/m, "mode: deny-all"));
-    }],
+    [
+      "an incident's cutoff and mode change",
+      (dir: string) => {
+        const file = join(dir, "2026-11-28-ci-deploy-key.yaml");
+        writeFileSync(
+          file,
+          readFileSync(file, "utf8")
+            .replace("cutoff: 2026-11-28T10:00:00Z", "cutoff: 2026-11-28T11:00:00Z")
+            .replace(/^mode: .*$/m, "mode: deny-all"),
+        );
+      },
+    ],
   ])("when %s", async (_, change) => {
     for (const managedDenyRole of [false, true]) {
-      const before = await up(incidents(() => {}), managedDenyRole);
+      const before = await up(
+        incidents(() => {}),
+        managedDenyRole,
+      );
       const after = await up(incidents(change), managedDenyRole);
       // Something survives, and something else changed: the comparison means something.
-      expect(after.resources.filter((r) => before.resources.some((b) => b.urn === r.urn && r.custom)).length).toBeGreaterThan(10);
+      expect(
+        after.resources.filter((r) => before.resources.some((b) => b.urn === r.urn && r.custom)).length,
+      ).toBeGreaterThan(10);
       expect(JSON.stringify(after.resources)).not.toBe(JSON.stringify(before.resources));
       expect(replaced(before, after)).toEqual([]);
     }
@@ -123,8 +154,12 @@ describe("ForceNew inputs stay constant across plans that differ only in inciden
   it("negative control: a description that named the incidents would be caught", async () => {
     const before = await up(incidents(() => {}));
     const after = await up(incidents((dir) => writeFileSync(join(dir, "2026-11-29-follow-up.yaml"), FOLLOW_UP)));
-    const policy = after.resources.find((r) => r.type === "aws:iam/policy:Policy" && r.name === `${ACCOUNT}-user-dana`)!;
+    const policy = after.resources.find(
+      (r) => r.type === "aws:iam/policy:Policy" && r.name === `${ACCOUNT}-user-dana`,
+    )!;
     policy.inputs.description = "Denies sessions of IAM user dana for 2026-11-28-key-in-ticket, 2026-11-29-follow-up";
-    expect(replaced(before, after)).toEqual([`${policy.urn} description: ${JSON.stringify(before.resources.find((r) => r.urn === policy.urn)!.inputs.description)} -> ${JSON.stringify(policy.inputs.description)}`]);
+    expect(replaced(before, after)).toEqual([
+      `${policy.urn} description: ${JSON.stringify(before.resources.find((r) => r.urn === policy.urn)!.inputs.description)} -> ${JSON.stringify(policy.inputs.description)}`,
+    ]);
   });
 });

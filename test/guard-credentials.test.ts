@@ -48,16 +48,38 @@ function judge(before: Raw | undefined, after: Raw) {
   return { violations: violations.map((v) => `${v.kind}: ${v.message}`), reasons: classifyChange(input) };
 }
 
-const withUser = (user: Raw): Raw => base({ users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"], ...user }] });
-const ACTIVE = "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (34 h left)";
+const withUser = (user: Raw): Raw =>
+  base({ users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"], ...user }] });
+const ACTIVE =
+  "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (34 h left)";
 
 describe("a kept credential added to an active incident is a weakening, never additive", () => {
   it.each([
-    ["an access key", { keep: { accessKeys: ["AKIAI44QH8DHBEXAMPLE"] } }, "keeping access key AKIAI44QH8DHBEXAMPLE of user \"ci-deployer\" stops setting it Inactive: it would work again"],
-    ["an SSH public key", { keep: { sshPublicKeys: ["APKAEIBAERJR2EXAMPLE"] } }, "keeping SSH public key APKAEIBAERJR2EXAMPLE of user \"ci-deployer\" stops setting it Inactive: it would work again"],
-    ["a service-specific credential", { keep: { serviceSpecificCredentials: ["ACCAEXAMPLE123EXAMPLE"] } }, "keeping service-specific credential ACCAEXAMPLE123EXAMPLE of user \"ci-deployer\" stops setting it Inactive: it would work again"],
-    ["a signing certificate", { keep: { signingCertificates: ["ID123456789012345EXAMPLE"] } }, "keeping signing certificate ID123456789012345EXAMPLE of user \"ci-deployer\" stops setting it Inactive: it would work again"],
-    ["the console password", { keep: { consolePassword: true } }, "keeping the console password of user \"ci-deployer\" stops deleting it: a password the attacker set would work again"],
+    [
+      "an access key",
+      { keep: { accessKeys: ["AKIAI44QH8DHBEXAMPLE"] } },
+      'keeping access key AKIAI44QH8DHBEXAMPLE of user "ci-deployer" stops setting it Inactive: it would work again',
+    ],
+    [
+      "an SSH public key",
+      { keep: { sshPublicKeys: ["APKAEIBAERJR2EXAMPLE"] } },
+      'keeping SSH public key APKAEIBAERJR2EXAMPLE of user "ci-deployer" stops setting it Inactive: it would work again',
+    ],
+    [
+      "a service-specific credential",
+      { keep: { serviceSpecificCredentials: ["ACCAEXAMPLE123EXAMPLE"] } },
+      'keeping service-specific credential ACCAEXAMPLE123EXAMPLE of user "ci-deployer" stops setting it Inactive: it would work again',
+    ],
+    [
+      "a signing certificate",
+      { keep: { signingCertificates: ["ID123456789012345EXAMPLE"] } },
+      'keeping signing certificate ID123456789012345EXAMPLE of user "ci-deployer" stops setting it Inactive: it would work again',
+    ],
+    [
+      "the console password",
+      { keep: { consolePassword: true } },
+      'keeping the console password of user "ci-deployer" stops deleting it: a password the attacker set would work again',
+    ],
   ])("%s", (_, user, what) => {
     const { violations, reasons } = judge(base(), withUser(user));
     expect(violations).toEqual([`credential-kept: ${ACTIVE}: ${what}`]);
@@ -65,19 +87,31 @@ describe("a kept credential added to an active incident is a weakening, never ad
   });
 
   it("keeping less is a strengthening, and additive", () => {
-    const { violations, reasons } = judge(withUser({ keep: { accessKeys: ["AKIAI44QH8DHBEXAMPLE"], consolePassword: true } }), withUser({ keep: { consolePassword: false } }));
+    const { violations, reasons } = judge(
+      withUser({ keep: { accessKeys: ["AKIAI44QH8DHBEXAMPLE"], consolePassword: true } }),
+      withUser({ keep: { consolePassword: false } }),
+    );
     expect(violations).toEqual([]);
     expect(reasons).toEqual([]);
   });
 
   it("the same keep, written in another order, changes nothing", () => {
     const keep = { sshPublicKeys: ["APKAEIBAERJR2EXAMPLE", "APKAAAAAAAAAAAAAAAAA"] };
-    const { violations, reasons } = judge(withUser({ keep }), withUser({ keep: { sshPublicKeys: [...keep.sshPublicKeys].reverse() } }));
+    const { violations, reasons } = judge(
+      withUser({ keep }),
+      withUser({ keep: { sshPublicKeys: [...keep.sshPublicKeys].reverse() } }),
+    );
     expect([violations, reasons]).toEqual([[], []]);
   });
 
   it("an expired incident may keep more: a note, no violation, but still not additive", () => {
-    const { violations, reasons } = judge(base({ cutoff: "2026-11-26T10:00:00Z" }), base({ cutoff: "2026-11-26T10:00:00Z", users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"], keep: { consolePassword: true } }] }));
+    const { violations, reasons } = judge(
+      base({ cutoff: "2026-11-26T10:00:00Z" }),
+      base({
+        cutoff: "2026-11-26T10:00:00Z",
+        users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"], keep: { consolePassword: true } }],
+      }),
+    );
     expect(violations).toEqual([]);
     expect(reasons).toHaveLength(1);
   });
@@ -87,16 +121,24 @@ describe("a kept credential added to an active incident is a weakening, never ad
       'incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key added with credentials user "ci-deployer" keeps: what keeps working is a reviewer\'s to approve',
     ]);
     expect(judge(undefined, withUser({ keep: { consolePassword: false } })).reasons).toEqual([]);
-    const added = base({ users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }, { name: "svc-backup", keep: { consolePassword: true } }] });
+    const added = base({
+      users: [
+        { name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] },
+        { name: "svc-backup", keep: { consolePassword: true } },
+      ],
+    });
     expect(judge(base(), added)).toEqual({
       violations: [],
-      reasons: ['incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: user "svc-backup" added with credentials it keeps: what keeps working is a reviewer\'s to approve'],
+      reasons: [
+        'incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: user "svc-backup" added with credentials it keeps: what keeps working is a reviewer\'s to approve',
+      ],
     });
   });
 });
 
 describe("root users, MFA devices", () => {
-  const root = (more: Raw = {}) => base({ organization: { scp: true }, rootUsers: [{ account: "444455556666", ...more }] });
+  const root = (more: Raw = {}) =>
+    base({ organization: { scp: true }, rootUsers: [{ account: "444455556666", ...more }] });
 
   it("a root user is a principal: removing it from an active incident weakens it; adding one is additive", () => {
     expect(judge(root(), base({ organization: { scp: true } })).violations).toEqual([
@@ -116,7 +158,12 @@ describe("root users, MFA devices", () => {
 
   it("MFA devices to deactivate need a reviewer, and are no weakening when removed", () => {
     const device = withUser({ deactivateMfaDevices: ["arn:aws:iam::123456789012:mfa/attacker"] });
-    const expected = { violations: [], reasons: ["incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: MFA devices to deactivate changed: deactivating a device cannot be undone by cordon, which a reviewer must approve"] };
+    const expected = {
+      violations: [],
+      reasons: [
+        "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: MFA devices to deactivate changed: deactivating a device cannot be undone by cordon, which a reviewer must approve",
+      ],
+    };
     expect(judge(base(), device)).toEqual(expected);
     expect(judge(device, base())).toEqual(expected);
   });

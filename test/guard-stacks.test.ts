@@ -11,7 +11,16 @@ import { stringify } from "yaml";
 import { execFileSync } from "node:child_process";
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { commitTree, git, newRepo, removeRepos, runGuard, stackFile, writeTree, type Content } from "./support/git-repo.ts";
+import {
+  commitTree,
+  git,
+  newRepo,
+  removeRepos,
+  runGuard,
+  stackFile,
+  writeTree,
+  type Content,
+} from "./support/git-repo.ts";
 
 afterAll(removeRepos);
 
@@ -27,8 +36,15 @@ const ciKey = (account = A) => ({
   cutoff: "2026-11-28T10:00:00Z",
   users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
 });
-const other = (account = B) => ({ id: "2026-11-29-other", title: "another account", account, cutoff: "2026-11-29T08:00:00Z", roles: [{ name: "deploy" }] });
-const CI = "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)";
+const other = (account = B) => ({
+  id: "2026-11-29-other",
+  title: "another account",
+  account,
+  cutoff: "2026-11-29T08:00:00Z",
+  roles: [{ name: "deploy" }],
+});
+const CI =
+  "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)";
 const GONE = "its deny policies would go with the next pulumi up";
 const refusal = (n: number) =>
   `guard: ${n} ${n === 1 ? "change weakens an incident" : "changes weaken incidents"} that ${n === 1 ? "is" : "are"} still active: keep ${n === 1 ? "it" : "them"} until ${n === 1 ? "it expires" : "they expire"} (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`;
@@ -41,7 +57,11 @@ async function between(base: Record<string, Content>, head: Record<string, Conte
 }
 
 describe("what each stack applies (item 1)", () => {
-  const base = { "Pulumi.yaml": "name: cordon\nruntime: nodejs\n", "Pulumi.prod.yaml": stackFile(A), "incidents/2026-11-28-ci-key.yaml": ciKey() };
+  const base = {
+    "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
+    "Pulumi.prod.yaml": stackFile(A),
+    "incidents/2026-11-28-ci-key.yaml": ciKey(),
+  };
 
   it.each([
     {
@@ -61,12 +81,19 @@ describe("what each stack applies (item 1)", () => {
     },
     {
       what: "the stack file removed",
-      head: { "Pulumi.yaml": base["Pulumi.yaml"], "Pulumi.staging.yaml": stackFile(B), "incidents/2026-11-28-ci-key.yaml": ciKey() },
+      head: {
+        "Pulumi.yaml": base["Pulumi.yaml"],
+        "Pulumi.staging.yaml": stackFile(B),
+        "incidents/2026-11-28-ci-key.yaml": ciKey(),
+      },
       why: "Pulumi.prod.yaml is removed",
     },
     {
       what: "the project's default folder changed",
-      head: { ...base, "Pulumi.yaml": "name: cordon\nruntime: nodejs\nconfig:\n  cordon:incidentsDir:\n    default: elsewhere\n" },
+      head: {
+        ...base,
+        "Pulumi.yaml": "name: cordon\nruntime: nodejs\nconfig:\n  cordon:incidentsDir:\n    default: elsewhere\n",
+      },
       why: "Pulumi.prod.yaml now reads elsewhere/ instead of incidents/",
     },
   ])("refused: $what", async ({ head, why }) => {
@@ -76,31 +103,65 @@ describe("what each stack applies (item 1)", () => {
   });
 
   it("refused: a first stack file added that reads another folder (before it, the program read incidents/)", async () => {
-    const result = await between({ "incidents/2026-11-28-ci-key.yaml": ciKey() }, { "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "incidents/2026-11-28-ci-key.yaml": ciKey() });
+    const result = await between(
+      { "incidents/2026-11-28-ci-key.yaml": ciKey() },
+      { "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "incidents/2026-11-28-ci-key.yaml": ciKey() },
+    );
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error ${CI}: no stack applies it any more (no stack file deploys account ${A} from a folder that holds incidents/2026-11-28-ci-key.yaml): ${GONE}\n${refusal(1)}`);
+    expect(result.stderr).toBe(
+      `error ${CI}: no stack applies it any more (no stack file deploys account ${A} from a folder that holds incidents/2026-11-28-ci-key.yaml): ${GONE}\n${refusal(1)}`,
+    );
   });
 
   it.each([
-    { what: "the folder changed and the incidents moved with it", head: { ...base, "incidents/2026-11-28-ci-key.yaml": undefined, "Pulumi.prod.yaml": stackFile(A, "ops/incidents"), "ops/incidents/2026-11-28-ci-key.yaml": ciKey() } },
-    { what: "another stack of the account still reads the folder", head: { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "Pulumi.prod-eu.yaml": stackFile(A) } },
+    {
+      what: "the folder changed and the incidents moved with it",
+      head: {
+        ...base,
+        "incidents/2026-11-28-ci-key.yaml": undefined,
+        "Pulumi.prod.yaml": stackFile(A, "ops/incidents"),
+        "ops/incidents/2026-11-28-ci-key.yaml": ciKey(),
+      },
+    },
+    {
+      what: "another stack of the account still reads the folder",
+      head: { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "Pulumi.prod-eu.yaml": stackFile(A) },
+    },
     { what: "a stack added for another account", head: { ...base, "Pulumi.staging.yaml": stackFile(B, "staging") } },
-    { what: "the stack file spelled another way but saying the same", head: { ...base, "Pulumi.prod.yaml": `config:\n  cordon:account: '${A}'\n  cordon:incidentsDir: ./incidents/\n` } },
+    {
+      what: "the stack file spelled another way but saying the same",
+      head: { ...base, "Pulumi.prod.yaml": `config:\n  cordon:account: '${A}'\n  cordon:incidentsDir: ./incidents/\n` },
+    },
   ])("passes: $what", async ({ head }) => {
-    const files = Object.fromEntries(Object.entries(head).filter(([, content]) => content !== undefined)) as Record<string, Content>;
+    const files = Object.fromEntries(Object.entries(head).filter(([, content]) => content !== undefined)) as Record<
+      string,
+      Content
+    >;
     const result = await between(base, files);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
 
   it("refused: the incident's account changed while its principals stay pinned to the old one, and the old account's stack pointed elsewhere", async () => {
-    const pinned = (account: string) => ({ ...ciKey(account), users: [{ name: "ci-deployer", account: A, accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] });
+    const pinned = (account: string) => ({
+      ...ciKey(account),
+      users: [{ name: "ci-deployer", account: A, accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+    });
     const from = { ...base, "incidents/2026-11-28-ci-key.yaml": pinned(A) };
-    const result = await between(from, { ...from, "incidents/2026-11-28-ci-key.yaml": pinned(B), "Pulumi.prod.yaml": stackFile(A, "elsewhere") });
+    const result = await between(from, {
+      ...from,
+      "incidents/2026-11-28-ci-key.yaml": pinned(B),
+      "Pulumi.prod.yaml": stackFile(A, "elsewhere"),
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error ${CI}: no stack applies it any more (Pulumi.prod.yaml now reads elsewhere/ instead of incidents/): ${GONE}\n${refusal(1)}`);
+    expect(result.stderr).toBe(
+      `error ${CI}: no stack applies it any more (Pulumi.prod.yaml now reads elsewhere/ instead of incidents/): ${GONE}\n${refusal(1)}`,
+    );
     // The account changed alone (its stack still reading the folder) weakens nothing: the principals stay where they are.
-    expect(await between(from, { ...from, "incidents/2026-11-28-ci-key.yaml": pinned(B) })).toMatchObject({ code: 0, stderr: "" });
+    expect(await between(from, { ...from, "incidents/2026-11-28-ci-key.yaml": pinned(B) })).toMatchObject({
+      code: 0,
+      stderr: "",
+    });
   });
 
   it("an expired incident may stop being applied", async () => {
@@ -114,7 +175,11 @@ describe("what each stack applies (item 1)", () => {
   it("an incident of an account no stack deploys was not applied: redirecting the others' folder does not concern it", async () => {
     const files = { ...base, "incidents/2026-11-29-other.yaml": other() };
     const { "incidents/2026-11-28-ci-key.yaml": _moved, ...rest } = files;
-    const result = await between(files, { ...rest, "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "elsewhere/2026-11-28-ci-key.yaml": ciKey() });
+    const result = await between(files, {
+      ...rest,
+      "Pulumi.prod.yaml": stackFile(A, "elsewhere"),
+      "elsewhere/2026-11-28-ci-key.yaml": ciKey(),
+    });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
@@ -123,19 +188,33 @@ describe("what each stack applies (item 1)", () => {
     {
       what: "a folder outside the repository",
       stack: stackFile(A, "../elsewhere"),
-      problem: 'Pulumi.prod.yaml:3:24 E_SETTING cordon:incidentsDir: found "../elsewhere", expected a folder inside the project (relative, not above it): guard judges what each stack applies from the repository, and cannot see outside it',
+      problem:
+        'Pulumi.prod.yaml:3:24 E_SETTING cordon:incidentsDir: found "../elsewhere", expected a folder inside the project (relative, not above it): guard judges what each stack applies from the repository, and cannot see outside it',
     },
     {
       what: "an account that is not one",
       stack: "config:\n  cordon:account: 12345\n",
-      problem: 'Pulumi.prod.yaml:2:19 E_SETTING cordon:account: found number 12345, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
+      problem:
+        'Pulumi.prod.yaml:2:19 E_SETTING cordon:account: found number 12345, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
     },
-    { what: "a stack file that is not YAML", stack: "config: [\n", problem: "Pulumi.prod.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]" },
-    { what: "a misspelt setting", stack: `config:\n  cordon:account: "${A}"\n  cordon:incidentDir: elsewhere\n`, problem: "Pulumi.prod.yaml:3:3 E_SETTING_UNKNOWN cordon:incidentDir: cordon reads no such setting (did you mean cordon:incidentsDir?); expected one of cordon:account, cordon:autoContain, cordon:autoContainRepository, cordon:incidentsDir, cordon:organization, cordon:protectedPrincipals, cordon:stackPrefix" },
+    {
+      what: "a stack file that is not YAML",
+      stack: "config: [\n",
+      problem:
+        "Pulumi.prod.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    },
+    {
+      what: "a misspelt setting",
+      stack: `config:\n  cordon:account: "${A}"\n  cordon:incidentDir: elsewhere\n`,
+      problem:
+        "Pulumi.prod.yaml:3:3 E_SETTING_UNKNOWN cordon:incidentDir: cordon reads no such setting (did you mean cordon:incidentsDir?); expected one of cordon:account, cordon:autoContain, cordon:autoContainRepository, cordon:incidentsDir, cordon:organization, cordon:protectedPrincipals, cordon:stackPrefix",
+    },
   ])("a stack file guard cannot read at the head is refused: $what", async ({ stack, problem }) => {
     const result = await between(base, { ...base, "Pulumi.prod.yaml": stack });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`${problem}\ncordon guard: fix the stack files above: a change that cannot be read cannot be proven safe\n`);
+    expect(result.stderr).toBe(
+      `${problem}\ncordon guard: fix the stack files above: a change that cannot be read cannot be proven safe\n`,
+    );
   });
 
   it("judges the working tree's stack files when --head is not given", async () => {
@@ -154,41 +233,78 @@ describe("what each stack applies (item 1)", () => {
     const stacks = fc.dictionary(fc.constantFrom("prod", "staging", "eu"), stack, { maxKeys: 3 });
     await fc.assert(
       // The incident's own account may change at the head (its principals stay pinned to theirs).
-      fc.asyncProperty(stacks, stacks, folder, folder, fc.constantFrom(A, B), fc.constantFrom(A, B), async (before, after, from, to, account, headAccount) => {
-        const files = (stackSet: Record<string, { account: string; dir: string }>, where: string, incidentAccount = account): Record<string, Content> => ({
-          ...Object.fromEntries(Object.entries(stackSet).map(([name, s]) => [`Pulumi.${name}.yaml`, stackFile(s.account, s.dir)])),
-          [`${where}/2026-11-28-ci-key.yaml`]: { ...ciKey(incidentAccount), users: [{ name: "ci-deployer", account, accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] },
-        });
-        const applied = (stackSet: Record<string, { account: string; dir: string }>, where: string) => {
-          const list = Object.values(stackSet);
-          // No stack file at all: the program's default folder, for every account.
-          if (list.length === 0) return where === "incidents" || where.startsWith("incidents/");
-          return list.some((s) => s.account === account && (where === s.dir || where.startsWith(`${s.dir}/`)));
-        };
-        const result = await between(files(before, from), files(after, to, headAccount), ["--dir", "incidents"]);
-        // guard reads DIR and every stack's folder, on both sides: a file that leaves them is deleted.
-        const folders = ["incidents", ...Object.values(before).map((s) => s.dir), ...Object.values(after).map((s) => s.dir)];
-        const visible = (where: string) => folders.some((d) => where === d || where.startsWith(`${d}/`));
-        const shouldRefuse = (visible(from) && !visible(to)) || (applied(before, from) && visible(to) && !applied(after, to));
-        expect(result.code).toBe(shouldRefuse ? 1 : 0);
-      }),
+      fc.asyncProperty(
+        stacks,
+        stacks,
+        folder,
+        folder,
+        fc.constantFrom(A, B),
+        fc.constantFrom(A, B),
+        async (before, after, from, to, account, headAccount) => {
+          const files = (
+            stackSet: Record<string, { account: string; dir: string }>,
+            where: string,
+            incidentAccount = account,
+          ): Record<string, Content> => ({
+            ...Object.fromEntries(
+              Object.entries(stackSet).map(([name, s]) => [`Pulumi.${name}.yaml`, stackFile(s.account, s.dir)]),
+            ),
+            [`${where}/2026-11-28-ci-key.yaml`]: {
+              ...ciKey(incidentAccount),
+              users: [{ name: "ci-deployer", account, accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+            },
+          });
+          const applied = (stackSet: Record<string, { account: string; dir: string }>, where: string) => {
+            const list = Object.values(stackSet);
+            // No stack file at all: the program's default folder, for every account.
+            if (list.length === 0) return where === "incidents" || where.startsWith("incidents/");
+            return list.some((s) => s.account === account && (where === s.dir || where.startsWith(`${s.dir}/`)));
+          };
+          const result = await between(files(before, from), files(after, to, headAccount), ["--dir", "incidents"]);
+          // guard reads DIR and every stack's folder, on both sides: a file that leaves them is deleted.
+          const folders = [
+            "incidents",
+            ...Object.values(before).map((s) => s.dir),
+            ...Object.values(after).map((s) => s.dir),
+          ];
+          const visible = (where: string) => folders.some((d) => where === d || where.startsWith(`${d}/`));
+          const shouldRefuse =
+            (visible(from) && !visible(to)) || (applied(before, from) && visible(to) && !applied(after, to));
+          expect(result.code).toBe(shouldRefuse ? 1 : 0);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 });
 
 describe("code: every path but a regular incident file (issue 19, the allowlist)", () => {
-  const base = { "incidents/2026-11-28-ci-key.yaml": ciKey(), "program/checks.ts": "export {};\n", "docs/notes.md": "notes\n" };
+  const base = {
+    "incidents/2026-11-28-ci-key.yaml": ciKey(),
+    "program/checks.ts": "export {};\n",
+    "docs/notes.md": "notes\n",
+  };
   const CODE = "code, which a code owner must review";
   const OUTSIDE = "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)";
 
   it("is reported as needing code-owner review, in text and in --json, docs included; the guard still passes", async () => {
-    const head = { ...base, "program/checks.ts": "export const skip = true;\n", "docs/notes.md": "more notes\n", ".gitattributes": "incidents/*.yaml -text\n" };
+    const head = {
+      ...base,
+      "program/checks.ts": "export const skip = true;\n",
+      "docs/notes.md": "more notes\n",
+      ".gitattributes": "incidents/*.yaml -text\n",
+    };
     const text = await between(base, head);
     expect(text.code).toBe(0);
-    expect(text.stdout.split("\n").filter((line) => line.startsWith("review"))).toEqual([`review  .gitattributes: ${OUTSIDE}: ${CODE}`, `review  docs/notes.md: ${OUTSIDE}: ${CODE}`, `review  program/checks.ts: ${OUTSIDE}: ${CODE}`]);
+    expect(text.stdout.split("\n").filter((line) => line.startsWith("review"))).toEqual([
+      `review  .gitattributes: ${OUTSIDE}: ${CODE}`,
+      `review  docs/notes.md: ${OUTSIDE}: ${CODE}`,
+      `review  program/checks.ts: ${OUTSIDE}: ${CODE}`,
+    ]);
     const json = await between(base, head, ["--json"]);
-    expect(JSON.parse(json.stdout).codeChanges).toEqual([".gitattributes", "docs/notes.md", "program/checks.ts"].map((path) => ({ path, reason: OUTSIDE })));
+    expect(JSON.parse(json.stdout).codeChanges).toEqual(
+      [".gitattributes", "docs/notes.md", "program/checks.ts"].map((path) => ({ path, reason: OUTSIDE })),
+    );
   });
 
   it("in GitHub Actions, also as a warning annotation", async () => {
@@ -196,23 +312,57 @@ describe("code: every path but a regular incident file (issue 19, the allowlist)
     const from = commitTree(dir, base);
     const to = commitTree(dir, { ...base, "guard/guard.ts": "x\n" });
     const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW], { GITHUB_ACTIONS: "true" });
-    expect(result.stderr).toContain(`::warning title=cordon guard: code-owner review::guard/guard.ts: ${OUTSIDE}: ${CODE}\n`);
+    expect(result.stderr).toContain(
+      `::warning title=cordon guard: code-owner review::guard/guard.ts: ${OUTSIDE}: ${CODE}\n`,
+    );
   });
 
   it("every path is code but the allowlisted incident files, wherever the change is", async () => {
-    const fixed = ["package.json", "tsconfig.json", "index.ts", "Pulumi.prod.yaml", ".github/workflows/apply.yml", ".gitignore", ".npmrc", "yarn.lock", "pnpm-lock.yaml", "incidents/README.md", "incidents/.gitattributes"];
-    const incidentFile = fc.tuple(fc.constantFrom("incidents/", "incidents/2026/", "incidents/a/b/"), fc.constantFrom(".yaml", ".yml", ".YAML", ".yaml.bak")).map(([dir, ext]) => `${dir}2026-11-29-generated${ext}`);
-    const anywhere = fc.stringMatching(/^[a-z.]{1,6}(\/[a-z.]{1,6}){0,2}$/).filter((p) => !p.split("/").some((s) => s === "." || s === ".." || s === ".git"));
+    const fixed = [
+      "package.json",
+      "tsconfig.json",
+      "index.ts",
+      "Pulumi.prod.yaml",
+      ".github/workflows/apply.yml",
+      ".gitignore",
+      ".npmrc",
+      "yarn.lock",
+      "pnpm-lock.yaml",
+      "incidents/README.md",
+      "incidents/.gitattributes",
+    ];
+    const incidentFile = fc
+      .tuple(
+        fc.constantFrom("incidents/", "incidents/2026/", "incidents/a/b/"),
+        fc.constantFrom(".yaml", ".yml", ".YAML", ".yaml.bak"),
+      )
+      .map(([dir, ext]) => `${dir}2026-11-29-generated${ext}`);
+    const anywhere = fc
+      .stringMatching(/^[a-z.]{1,6}(\/[a-z.]{1,6}){0,2}$/)
+      .filter((p) => !p.split("/").some((s) => s === "." || s === ".." || s === ".git"));
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.oneof(fc.constantFrom(...fixed), incidentFile, anywhere), { minLength: 1, maxLength: 6 }), async (paths) => {
-        const written = paths.filter((p) => !paths.some((other) => other !== p && (other.startsWith(`${p}/`) || p.startsWith(`${other}/`))));
-        fc.pre(written.every((p) => !(p in base)));
-        // (A comment as content: a .gitignore naming itself would not be committed.)
-        const head = { ...base, ...Object.fromEntries(written.map((p) => [p, /^incidents\/.*\.ya?ml$/i.test(p) ? { ...ciKey(), id: "2026-11-29-generated" } : `# ${p}\n`])) };
-        const result = await between(base, head, ["--json"]);
-        const code = written.filter((p) => !/^incidents\/(.+\/)?[^/]*\.ya?ml$/.test(p)).sort();
-        expect(JSON.parse(result.stdout).codeChanges.map((c: { path: string }) => c.path)).toEqual(code);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.oneof(fc.constantFrom(...fixed), incidentFile, anywhere), { minLength: 1, maxLength: 6 }),
+        async (paths) => {
+          const written = paths.filter(
+            (p) => !paths.some((other) => other !== p && (other.startsWith(`${p}/`) || p.startsWith(`${other}/`))),
+          );
+          fc.pre(written.every((p) => !(p in base)));
+          // (A comment as content: a .gitignore naming itself would not be committed.)
+          const head = {
+            ...base,
+            ...Object.fromEntries(
+              written.map((p) => [
+                p,
+                /^incidents\/.*\.ya?ml$/i.test(p) ? { ...ciKey(), id: "2026-11-29-generated" } : `# ${p}\n`,
+              ]),
+            ),
+          };
+          const result = await between(base, head, ["--json"]);
+          const code = written.filter((p) => !/^incidents\/(.+\/)?[^/]*\.ya?ml$/.test(p)).sort();
+          expect(JSON.parse(result.stdout).codeChanges.map((c: { path: string }) => c.path)).toEqual(code);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -221,7 +371,10 @@ describe("code: every path but a regular incident file (issue 19, the allowlist)
     const committed = (dir: string, mode: string, path = "incidents/2026-11-29-link.yaml") => {
       // A link's blob is its target; an executable's, a valid incident; a submodule is a commit.
       const text = mode === "120000" ? "2026-11-28-ci-key.yaml" : stringify({ ...ciKey(), id: "2026-11-29-link" });
-      const object = mode === "160000" ? git(dir, "rev-parse", "HEAD") : execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: text, encoding: "utf8" }).trim();
+      const object =
+        mode === "160000"
+          ? git(dir, "rev-parse", "HEAD")
+          : execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: text, encoding: "utf8" }).trim();
       git(dir, "update-index", "--add", "--cacheinfo", `${mode},${object},${path}`);
       git(dir, "commit", "-q", "-m", mode);
       return git(dir, "rev-parse", "HEAD");
@@ -229,7 +382,11 @@ describe("code: every path but a regular incident file (issue 19, the allowlist)
     it.each([
       ["120000", "a symbolic link (git mode 120000), not a regular file", "commit the file itself"],
       ["160000", "a submodule (git mode 160000), not a regular file", "remove the submodule"],
-      ["100755", "an executable file (git mode 100755), not a regular one", "git update-index --chmod=-x incidents/2026-11-29-link.yaml"],
+      [
+        "100755",
+        "an executable file (git mode 100755), not a regular one",
+        "git update-index --chmod=-x incidents/2026-11-29-link.yaml",
+      ],
     ])("mode %s", async (mode, reason, fix) => {
       const dir = newRepo();
       const from = commitTree(dir, base, "base");
@@ -243,7 +400,9 @@ describe("code: every path but a regular incident file (issue 19, the allowlist)
             "guard: 1 path among the incident files is not a regular file (--allow-early-removal does not apply)\n",
         );
       }
-      const additive = JSON.parse((await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--additive", "--json"])).stdout) as { additive: boolean; reasons: string[] };
+      const additive = JSON.parse(
+        (await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--additive", "--json"])).stdout,
+      ) as { additive: boolean; reasons: string[] };
       expect(additive.reasons).toContain(`incidents/2026-11-29-link.yaml changed: ${reason}: ${CODE}`);
     });
 
@@ -253,28 +412,55 @@ describe("code: every path but a regular incident file (issue 19, the allowlist)
       symlinkSync("2026-11-28-ci-key.yaml", join(dir, "incidents", "2026-11-29-link.yaml"));
       const result = await runGuard(dir, ["--base", "main", "--now", NOW, "--json"]);
       expect(result.code).toBe(1);
-      expect(JSON.parse(result.stdout).violations.map((v: { kind: string; file: string }) => [v.kind, v.file])).toEqual([["not-regular", "incidents/2026-11-29-link.yaml"]]);
+      expect(JSON.parse(result.stdout).violations.map((v: { kind: string; file: string }) => [v.kind, v.file])).toEqual(
+        [["not-regular", "incidents/2026-11-29-link.yaml"]],
+      );
     });
 
     it("a regular file that was a link is code to review, but not refused", async () => {
       const dir = newRepo();
       commitTree(dir, base, "base");
       const from = committed(dir, "120000");
-      const to = commitTree(dir, { ...base, "incidents/2026-11-29-link.yaml": { ...ciKey(), id: "2026-11-29-link" } }, "regular");
+      const to = commitTree(
+        dir,
+        { ...base, "incidents/2026-11-29-link.yaml": { ...ciKey(), id: "2026-11-29-link" } },
+        "regular",
+      );
       const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--json"]);
-      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, codeChanges: [{ path: "incidents/2026-11-29-link.yaml", reason: "a symbolic link (git mode 120000), not a regular file" }] });
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        ok: true,
+        codeChanges: [
+          { path: "incidents/2026-11-29-link.yaml", reason: "a symbolic link (git mode 120000), not a regular file" },
+        ],
+      });
     });
   });
 });
 
 describe("a base that does not validate (item 3)", () => {
   // Two pull requests, each valid alone: the same role spelt two ways. Main then fails validate.
-  const builder = (id: string, name: string) => ({ id, title: "t", account: A, cutoff: "2026-11-29T06:00:00Z", roles: [{ name }] });
-  const broken = { "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder") };
+  const builder = (id: string, name: string) => ({
+    id,
+    title: "t",
+    account: A,
+    cutoff: "2026-11-29T06:00:00Z",
+    roles: [{ name }],
+  });
+  const broken = {
+    "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+    "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder"),
+  };
   const outputs = JSON.stringify({
     account: A,
     incidents: {
-      "2026-11-29-one": { cutoff: "2026-11-29T06:00:00Z", atContainment: false, expiresAt: "2026-11-29T18:00:00Z", mode: "revoke-older-sessions", principals: [{ type: "role", name: "Builder" }], accessKeys: [] },
+      "2026-11-29-one": {
+        cutoff: "2026-11-29T06:00:00Z",
+        atContainment: false,
+        expiresAt: "2026-11-29T18:00:00Z",
+        mode: "revoke-older-sessions",
+        principals: [{ type: "role", name: "Builder" }],
+        accessKeys: [],
+      },
     },
     replacementRoles: [],
   });
@@ -287,40 +473,91 @@ describe("a base that does not validate (item 3)", () => {
   }
 
   it("without stack outputs, guard still refuses everything, and says what to pass", async () => {
-    const result = await fromBroken({ "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder") });
+    const result = await fromBroken({
+      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+    });
     expect(result.code).toBe(2);
-    expect(result.stderr.split("\n").at(-2)).toBe("cordon guard: pass --stack-outputs FILE (pulumi stack output --json) to judge the head against the last applied state instead");
+    expect(result.stderr.split("\n").at(-2)).toBe(
+      "cordon guard: pass --stack-outputs FILE (pulumi stack output --json) to judge the head against the last applied state instead",
+    );
   });
 
   it("with them, the fix is judged against what is applied, and lands; the output says so", async () => {
-    const result = await fromBroken({ "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder") }, ["--stack-outputs", "outputs.json"]);
+    const result = await fromBroken(
+      {
+        "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+        "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+      },
+      ["--stack-outputs", "outputs.json"],
+    );
     expect(result.code).toBe(0);
     expect(result.stderr.split("\n")[0]).toMatch(
       /^cordon guard: the incident files or stack files at --base [0-9a-f]{40} are invalid; judging the head against the last applied state instead \(outputs\.json, account 123456789012; incidents of other accounts are judged as added\):$/,
     );
     expect(result.stderr).toContain('E_PRINCIPAL_SPELLING roles[0].name: role "builder" is spelled "Builder"');
     expect(result.stdout).toContain("ok  incidents/2026-11-29-two.yaml: incident 2026-11-29-two added\n");
-    expect(result.stdout).toMatch(/guard: no active incident is removed or weakened \(1 incident applied in account 123456789012, 2 incidents at \w+\)\n$/);
-    expect(JSON.parse((await fromBroken({ ...broken, "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder") }, ["--stack-outputs", "outputs.json", "--json"])).stdout)).toMatchObject({ judgedAgainst: "stack-outputs", appliedAccount: A, ok: true });
+    expect(result.stdout).toMatch(
+      /guard: no active incident is removed or weakened \(1 incident applied in account 123456789012, 2 incidents at \w+\)\n$/,
+    );
+    expect(
+      JSON.parse(
+        (
+          await fromBroken({ ...broken, "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder") }, [
+            "--stack-outputs",
+            "outputs.json",
+            "--json",
+          ])
+        ).stdout,
+      ),
+    ).toMatchObject({ judgedAgainst: "stack-outputs", appliedAccount: A, ok: true });
   });
 
   it("an expired incident of another account, already there at the base, is not taken for a new one", async () => {
-    const old = { id: "2026-11-01-old", title: "t", account: B, cutoff: "2026-11-01T00:00:00Z", roles: [{ name: "deploy" }] };
+    const old = {
+      id: "2026-11-01-old",
+      title: "t",
+      account: B,
+      cutoff: "2026-11-01T00:00:00Z",
+      roles: [{ name: "deploy" }],
+    };
     const dir = newRepo();
     const from = commitTree(dir, { ...broken, "incidents/2026-11-01-old.yaml": old, "outputs.json": outputs });
-    const to = commitTree(dir, { "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-01-old.yaml": old, "outputs.json": outputs });
+    const to = commitTree(dir, {
+      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+      "incidents/2026-11-01-old.yaml": old,
+      "outputs.json": outputs,
+    });
     const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--stack-outputs", "outputs.json"]);
     expect(result.code).toBe(0);
     // A file that was not there is still refused when it is over.
-    const added = commitTree(dir, { "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"), "incidents/2026-11-01-old.yaml": old, "incidents/2026-11-02-older.yaml": { ...old, id: "2026-11-02-older" }, "outputs.json": outputs });
-    expect((await runGuard(dir, ["--base", from, "--head", added, "--now", NOW, "--stack-outputs", "outputs.json"])).code).toBe(1);
+    const added = commitTree(dir, {
+      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+      "incidents/2026-11-01-old.yaml": old,
+      "incidents/2026-11-02-older.yaml": { ...old, id: "2026-11-02-older" },
+      "outputs.json": outputs,
+    });
+    expect(
+      (await runGuard(dir, ["--base", from, "--head", added, "--now", NOW, "--stack-outputs", "outputs.json"])).code,
+    ).toBe(1);
   });
 
   it("and what would weaken what is applied is still refused", async () => {
-    const result = await fromBroken({ "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder") }, ["--stack-outputs", "outputs.json"]);
+    const result = await fromBroken({ "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder") }, [
+      "--stack-outputs",
+      "outputs.json",
+    ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("error outputs.json: incident 2026-11-29-one is active until 2026-11-29T18:00:00Z (6 h left): removing it re-enables sessions minted before the cutoff\n");
-    const respelled = await fromBroken({ "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "builder"), "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder") }, ["--stack-outputs", "outputs.json"]);
+    expect(result.stderr).toContain(
+      "error outputs.json: incident 2026-11-29-one is active until 2026-11-29T18:00:00Z (6 h left): removing it re-enables sessions minted before the cutoff\n",
+    );
+    const respelled = await fromBroken(
+      {
+        "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "builder"),
+        "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder"),
+      },
+      ["--stack-outputs", "outputs.json"],
+    );
     expect(respelled.code).toBe(1);
     expect(respelled.stderr).toContain('respelling role "Builder" as "builder" renames its deny policy');
   });
@@ -328,22 +565,52 @@ describe("a base that does not validate (item 3)", () => {
   it("a key the outputs record is kept: removing it is refused, keeping it under any user is not", async () => {
     const withKey = JSON.stringify({
       account: A,
-      incidents: { "2026-11-28-ci-key": { cutoff: "2026-11-28T10:00:00Z", atContainment: false, expiresAt: "2026-11-29T22:00:00Z", mode: "revoke-older-sessions", principals: [{ type: "user", name: "ci-deployer" }], accessKeys: ["AKIAIOSFODNN7EXAMPLE"] } },
+      incidents: {
+        "2026-11-28-ci-key": {
+          cutoff: "2026-11-28T10:00:00Z",
+          atContainment: false,
+          expiresAt: "2026-11-29T22:00:00Z",
+          mode: "revoke-older-sessions",
+          principals: [{ type: "user", name: "ci-deployer" }],
+          accessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+        },
+      },
       replacementRoles: [],
     });
     const dir = newRepo();
     const from = commitTree(dir, { ...broken, "incidents/2026-11-28-ci-key.yaml": ciKey(), "outputs.json": withKey });
     const kept = commitTree(dir, { "incidents/2026-11-28-ci-key.yaml": ciKey(), "outputs.json": withKey });
-    const dropped = commitTree(dir, { "incidents/2026-11-28-ci-key.yaml": { ...ciKey(), users: [{ name: "ci-deployer" }] }, "outputs.json": withKey });
-    expect((await runGuard(dir, ["--base", from, "--head", kept, "--now", NOW, "--stack-outputs", "outputs.json"])).code).toBe(0);
-    const result = await runGuard(dir, ["--base", from, "--head", dropped, "--now", NOW, "--stack-outputs", "outputs.json"]);
+    const dropped = commitTree(dir, {
+      "incidents/2026-11-28-ci-key.yaml": { ...ciKey(), users: [{ name: "ci-deployer" }] },
+      "outputs.json": withKey,
+    });
+    expect(
+      (await runGuard(dir, ["--base", from, "--head", kept, "--now", NOW, "--stack-outputs", "outputs.json"])).code,
+    ).toBe(0);
+    const result = await runGuard(dir, [
+      "--base",
+      from,
+      "--head",
+      dropped,
+      "--now",
+      NOW,
+      "--stack-outputs",
+      "outputs.json",
+    ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`error ${CI}: removing access key AKIAIOSFODNN7EXAMPLE stops keeping it disabled: a key re-enabled by hand would stay enabled\n`);
+    expect(result.stderr).toContain(
+      `error ${CI}: removing access key AKIAIOSFODNN7EXAMPLE stops keeping it disabled: a key re-enabled by hand would stay enabled\n`,
+    );
   });
 });
 
 describe("a new incident that is already over (item 5)", () => {
-  const expired = (cutoff: string, more: Record<string, unknown> = {}) => ({ ...ciKey(), id: "2025-11-28-ci-key", cutoff, ...more });
+  const expired = (cutoff: string, more: Record<string, unknown> = {}) => ({
+    ...ciKey(),
+    id: "2025-11-28-ci-key",
+    cutoff,
+    ...more,
+  });
 
   it("is refused, saying when it expired, and no override lets it through", async () => {
     for (const extra of [[], ["--allow-early-removal"]]) {
@@ -357,7 +624,11 @@ describe("a new incident that is already over (item 5)", () => {
   });
 
   it("is accepted while any of it is still active: a recent cutoff, a later holdUntil, at-containment", async () => {
-    for (const incident of [expired("2026-11-28T12:00:01Z"), expired("2025-11-28T10:00:00Z", { holdUntil: "2026-12-01T00:00:00Z" }), expired("at-containment")]) {
+    for (const incident of [
+      expired("2026-11-28T12:00:01Z"),
+      expired("2025-11-28T10:00:00Z", { holdUntil: "2026-12-01T00:00:00Z" }),
+      expired("at-containment"),
+    ]) {
       const result = await between({}, { "incidents/2025-11-28-ci-key.yaml": incident });
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
@@ -368,7 +639,13 @@ describe("a new incident that is already over (item 5)", () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 60 * 24 * 400 }), fc.boolean(), async (minutesAgo, withUser) => {
         const cutoff = new Date(Date.parse(NOW) - minutesAgo * 60_000).toISOString().replace(/\.000Z$/, "Z");
-        const incident = { id: "2026-01-01-generated", title: "t", account: A, cutoff, ...(withUser ? { users: [{ name: "dana" }] } : { roles: [{ name: "deploy" }] }) };
+        const incident = {
+          id: "2026-01-01-generated",
+          title: "t",
+          account: A,
+          cutoff,
+          ...(withUser ? { users: [{ name: "dana" }] } : { roles: [{ name: "deploy" }] }),
+        };
         const result = await between({}, { "incidents/2026-01-01-generated.yaml": incident });
         expect(result.code).toBe(minutesAgo >= (withUser ? 36 : 12) * 60 ? 1 : 0);
       }),
@@ -388,8 +665,10 @@ describe("at organization scale (issue 11): each account's share and the guardra
     roles: [{ name: "data-loader", account: B }],
     organization: { scp: true, rcp: true },
   });
-  const organizationStack = (targets: string[]) => `config:\n  cordon:account: "${M}"\n  cordon:organization:\n    targets: ${JSON.stringify(targets)}\n    managementAccount: "${M}"\n`;
-  const CROSS = "incidents/2026-11-28-cross.yaml: incident 2026-11-28-cross is active until 2026-11-29T22:00:00Z (10 h left)";
+  const organizationStack = (targets: string[]) =>
+    `config:\n  cordon:account: "${M}"\n  cordon:organization:\n    targets: ${JSON.stringify(targets)}\n    managementAccount: "${M}"\n`;
+  const CROSS =
+    "incidents/2026-11-28-cross.yaml: incident 2026-11-28-cross is active until 2026-11-29T22:00:00Z (10 h left)";
   const base = {
     "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
     [`Pulumi.prod-${A}.yaml`]: stackFile(A),
@@ -397,7 +676,8 @@ describe("at organization scale (issue 11): each account's share and the guardra
     [`Pulumi.prod-${M}.yaml`]: organizationStack(["r-abcd"]),
     "incidents/2026-11-28-cross.yaml": cross(),
   } as Record<string, Content>;
-  const without = (files: Record<string, Content>, name: string) => Object.fromEntries(Object.entries(files).filter(([file]) => file !== name));
+  const without = (files: Record<string, Content>, name: string) =>
+    Object.fromEntries(Object.entries(files).filter(([file]) => file !== name));
 
   it.each([
     {
@@ -427,9 +707,21 @@ describe("at organization scale (issue 11): each account's share and the guardra
   });
 
   it.each([
-    { what: "a stack added for another account", head: { ...base, "Pulumi.prod-555555555555.yaml": stackFile("555555555555") } },
-    { what: "the organization stack attaching to more targets", head: { ...base, [`Pulumi.prod-${M}.yaml`]: organizationStack(["ou-abcd-12345678", "r-abcd"]) } },
-    { what: "the share's stack removed once the incident no longer has a principal there", head: { ...without(base, `Pulumi.prod-${B}.yaml`), "incidents/2026-11-28-cross.yaml": { ...cross(), roles: [{ name: "data-loader" }] } } },
+    {
+      what: "a stack added for another account",
+      head: { ...base, "Pulumi.prod-555555555555.yaml": stackFile("555555555555") },
+    },
+    {
+      what: "the organization stack attaching to more targets",
+      head: { ...base, [`Pulumi.prod-${M}.yaml`]: organizationStack(["ou-abcd-12345678", "r-abcd"]) },
+    },
+    {
+      what: "the share's stack removed once the incident no longer has a principal there",
+      head: {
+        ...without(base, `Pulumi.prod-${B}.yaml`),
+        "incidents/2026-11-28-cross.yaml": { ...cross(), roles: [{ name: "data-loader" }] },
+      },
+    },
   ])("passes unless the incident itself is weakened: $what", async ({ head }) => {
     const result = await between(base, head);
     if (result.code === 0) expect(result.stderr).toBe("");
@@ -441,7 +733,11 @@ describe("at organization scale (issue 11): each account's share and the guardra
     const result = await between(base, without(base, `Pulumi.prod-${M}.yaml`), ["--additive", "--json"]);
     const json = JSON.parse(result.stdout) as { additive: boolean; reasons: string[] };
     expect(json.additive).toBe(false);
-    expect(json.reasons).toContain(`Pulumi.prod-${M}.yaml changed, outside incidents/: code, which a code owner must review`);
-    expect(json.reasons).toContain(`${CROSS}: no stack declares its organization guardrails any more (no stack file sets cordon:organization and reads its file): the SCP and RCP entries of its principals would go with the next pulumi up`);
+    expect(json.reasons).toContain(
+      `Pulumi.prod-${M}.yaml changed, outside incidents/: code, which a code owner must review`,
+    );
+    expect(json.reasons).toContain(
+      `${CROSS}: no stack declares its organization guardrails any more (no stack file sets cordon:organization and reads its file): the SCP and RCP entries of its principals would go with the next pulumi up`,
+    );
   });
 });

@@ -52,7 +52,14 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com", GIT_CONFIG_GLOBAL: "/dev/null" },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    },
   }).trim();
 }
 
@@ -93,9 +100,12 @@ async function guardChange(base: Raw[], head: Raw[], extra: string[] = []) {
   return guard(dir, ["--base", from, "--head", to, "--now", NOW, ...extra]);
 }
 
-const CI = "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)";
-const LAPTOP = "incidents/2026-11-28-laptop.yaml: incident 2026-11-28-laptop is active until 2026-12-01T00:00:00Z (36 h left)";
-const TICKET = "incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket is active until an unknown instant (cutoff at-containment, no recorded instant: pass --stack-outputs FILE)";
+const CI =
+  "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)";
+const LAPTOP =
+  "incidents/2026-11-28-laptop.yaml: incident 2026-11-28-laptop is active until 2026-12-01T00:00:00Z (36 h left)";
+const TICKET =
+  "incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket is active until an unknown instant (cutoff at-containment, no recorded instant: pass --stack-outputs FILE)";
 const refusal = (n: number) =>
   `guard: ${n} ${n === 1 ? "change weakens an incident" : "changes weaken incidents"} that ${n === 1 ? "is" : "are"} still active: keep ${n === 1 ? "it" : "them"} until ${n === 1 ? "it expires" : "they expire"} (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`;
 
@@ -133,7 +143,9 @@ describe("a weakening of an active incident fails with its exact message; the ma
       rule: "role removed",
       weaker: [edit(ciKey(), (i) => (i.roles = [{ name: "deploy" }])), laptop()],
       stronger: [edit(ciKey(), (i) => (i.roles as unknown[]).push({ name: "release" })), laptop()],
-      messages: [`${CI}: removing role "analytics" re-enables the sessions of role "analytics" minted before the cutoff`],
+      messages: [
+        `${CI}: removing role "analytics" re-enables the sessions of role "analytics" minted before the cutoff`,
+      ],
     },
     {
       rule: "user of a deny-all incident removed",
@@ -143,40 +155,58 @@ describe("a weakening of an active incident fails with its exact message; the ma
     },
     {
       rule: "access key removed",
-      weaker: [edit(ciKey(), (i) => ((i.users as { accessKeys: string[] }[])[0].accessKeys = ["AKIAIOSFODNN7EXAMPLE"])), laptop()],
-      stronger: [edit(ciKey(), (i) => (i.users as { accessKeys: string[] }[])[0].accessKeys.push("AKIAZZZZZZZZZZZZZZZZ")), laptop()],
-      messages: [`${CI}: removing access key AKIAI44QH8DHBEXAMPLE (user "ci-deployer") stops keeping it disabled: a key re-enabled by hand would stay enabled`],
+      weaker: [
+        edit(ciKey(), (i) => ((i.users as { accessKeys: string[] }[])[0].accessKeys = ["AKIAIOSFODNN7EXAMPLE"])),
+        laptop(),
+      ],
+      stronger: [
+        edit(ciKey(), (i) => (i.users as { accessKeys: string[] }[])[0].accessKeys.push("AKIAZZZZZZZZZZZZZZZZ")),
+        laptop(),
+      ],
+      messages: [
+        `${CI}: removing access key AKIAI44QH8DHBEXAMPLE (user "ci-deployer") stops keeping it disabled: a key re-enabled by hand would stay enabled`,
+      ],
     },
     {
       rule: "cutoff moved earlier",
       weaker: [edit(ciKey(), (i) => (i.cutoff = "2026-11-28T09:00:00Z")), laptop()],
       stronger: [edit(ciKey(), (i) => (i.cutoff = "2026-11-28T11:00:00Z")), laptop()],
-      messages: [`${CI}: moving the cutoff from 2026-11-28T10:00:00Z to 2026-11-28T09:00:00Z re-enables sessions minted between 2026-11-28T09:00:00Z and 2026-11-28T10:00:00Z`],
+      messages: [
+        `${CI}: moving the cutoff from 2026-11-28T10:00:00Z to 2026-11-28T09:00:00Z re-enables sessions minted between 2026-11-28T09:00:00Z and 2026-11-28T10:00:00Z`,
+      ],
     },
     {
       rule: "cutoff moved earlier, written with another offset",
       weaker: [edit(ciKey(), (i) => (i.cutoff = "2026-11-28T10:30:00+01:00")), laptop()],
       stronger: [edit(ciKey(), (i) => (i.cutoff = "2026-11-28T11:30:00+01:00")), laptop()],
-      messages: [`${CI}: moving the cutoff from 2026-11-28T10:00:00Z to 2026-11-28T09:30:00Z re-enables sessions minted between 2026-11-28T09:30:00Z and 2026-11-28T10:00:00Z`],
+      messages: [
+        `${CI}: moving the cutoff from 2026-11-28T10:00:00Z to 2026-11-28T09:30:00Z re-enables sessions minted between 2026-11-28T09:30:00Z and 2026-11-28T10:00:00Z`,
+      ],
     },
     {
       rule: "at-containment replaced by an instant while the recorded instant is unknown",
       base: [ciKey(), laptop(), ticket()],
       weaker: [ciKey(), laptop(), edit(ticket(), (i) => (i.cutoff = "2026-11-29T11:00:00Z"))],
       stronger: [edit(ciKey(), (i) => (i.cutoff = "at-containment")), laptop(), ticket()],
-      messages: [`${TICKET}: replacing cutoff at-containment (no recorded instant: pass --stack-outputs FILE) by 2026-11-29T11:00:00Z may re-enable sessions minted between 2026-11-29T11:00:00Z and the containment`],
+      messages: [
+        `${TICKET}: replacing cutoff at-containment (no recorded instant: pass --stack-outputs FILE) by 2026-11-29T11:00:00Z may re-enable sessions minted between 2026-11-29T11:00:00Z and the containment`,
+      ],
     },
     {
       rule: "mode lowered from deny-all",
       weaker: [ciKey(), edit(laptop(), (i) => (i.mode = "revoke-older-sessions"))],
       stronger: [edit(ciKey(), (i) => (i.mode = "deny-all")), laptop()],
-      messages: [`${LAPTOP}: lowering the mode from deny-all to revoke-older-sessions lets its principals act again with sessions minted after the cutoff and with keys that are not disabled`],
+      messages: [
+        `${LAPTOP}: lowering the mode from deny-all to revoke-older-sessions lets its principals act again with sessions minted after the cutoff and with keys that are not disabled`,
+      ],
     },
     {
       rule: "holdUntil shortened",
       weaker: [ciKey(), edit(laptop(), (i) => (i.holdUntil = "2026-11-30T12:00:00Z"))],
       stronger: [ciKey(), edit(laptop(), (i) => (i.holdUntil = "2026-12-02T00:00:00Z"))],
-      messages: [`${LAPTOP}: shortening holdUntil from 2026-12-01T00:00:00Z to 2026-11-30T12:00:00Z lets it expire earlier than agreed`],
+      messages: [
+        `${LAPTOP}: shortening holdUntil from 2026-12-01T00:00:00Z to 2026-11-30T12:00:00Z lets it expire earlier than agreed`,
+      ],
     },
     {
       rule: "holdUntil removed",
@@ -188,26 +218,51 @@ describe("a weakening of an active incident fails with its exact message; the ma
       rule: "account changed",
       weaker: [edit(ciKey(), (i) => (i.account = "210987654321")), laptop()],
       // The same principals in a second account as well: more protection, not less.
-      stronger: [ciKey(), laptop(), edit(ciKey(), (i) => ((i.id = "2026-11-29-ci-key-other-account"), (i.account = "210987654321"), (i.users = [{ name: "ci-deployer" }])))],
-      messages: [`${CI}: changing the account from 123456789012 to 210987654321 lifts every deny of this incident in account 123456789012`],
+      stronger: [
+        ciKey(),
+        laptop(),
+        edit(
+          ciKey(),
+          (i) => (
+            (i.id = "2026-11-29-ci-key-other-account"),
+            (i.account = "210987654321"),
+            (i.users = [{ name: "ci-deployer" }])
+          ),
+        ),
+      ],
+      messages: [
+        `${CI}: changing the account from 123456789012 to 210987654321 lifts every deny of this incident in account 123456789012`,
+      ],
     },
-  ] as { rule: string; base?: Raw[]; weaker: Raw[]; stronger: Raw[]; messages: string[] }[])("$rule", async ({ base = [ciKey(), laptop()], weaker, stronger, messages }) => {
-    const refused = await guardChange(base, weaker);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`${messages.map((m) => `error ${m}\n`).join("")}${refusal(messages.length)}`);
+  ] as { rule: string; base?: Raw[]; weaker: Raw[]; stronger: Raw[]; messages: string[] }[])(
+    "$rule",
+    async ({ base = [ciKey(), laptop()], weaker, stronger, messages }) => {
+      const refused = await guardChange(base, weaker);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(`${messages.map((m) => `error ${m}\n`).join("")}${refusal(messages.length)}`);
 
-    const passed = await guardChange(base, stronger);
-    expect(passed.stderr).toBe("");
-    expect(passed.code).toBe(0);
-    expect(passed.stdout).toMatch(/^guard: no active incident is removed or weakened/m);
-  });
+      const passed = await guardChange(base, stronger);
+      expect(passed.stderr).toBe("");
+      expect(passed.code).toBe(0);
+      expect(passed.stdout).toMatch(/^guard: no active incident is removed or weakened/m);
+    },
+  );
 });
 
 describe("with recorded containment instants (--stack-outputs)", () => {
   const outputs = (cutoff: string) => ({
     account: "123456789012",
     replacementRoles: [],
-    incidents: { "2026-11-28-ticket": { cutoff, atContainment: true, expiresAt: "", mode: "revoke-older-sessions", principals: [], accessKeys: [] } },
+    incidents: {
+      "2026-11-28-ticket": {
+        cutoff,
+        atContainment: true,
+        expiresAt: "",
+        mode: "revoke-older-sessions",
+        principals: [],
+        accessKeys: [],
+      },
+    },
   });
   async function withOutputs(base: Raw[], head: Raw[], recorded: string) {
     const dir = newRepo();
@@ -218,19 +273,29 @@ describe("with recorded containment instants (--stack-outputs)", () => {
   }
 
   it("an explicit cutoff earlier than the recorded instant fails; one at or after it passes", async () => {
-    const earlier = await withOutputs([ticket()], [edit(ticket(), (i) => (i.cutoff = "2026-11-28T11:00:00Z"))], "2026-11-28T12:00:00Z");
+    const earlier = await withOutputs(
+      [ticket()],
+      [edit(ticket(), (i) => (i.cutoff = "2026-11-28T11:00:00Z"))],
+      "2026-11-28T12:00:00Z",
+    );
     expect(earlier.code).toBe(1);
     expect(earlier.stderr.split("\n")[0]).toBe(
       "error incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket is active until 2026-11-30T00:00:00Z (12 h left): moving the cutoff from 2026-11-28T12:00:00Z (recorded at containment) to 2026-11-28T11:00:00Z re-enables sessions minted between 2026-11-28T11:00:00Z and 2026-11-28T12:00:00Z (recorded at containment)",
     );
-    const same = await withOutputs([ticket()], [edit(ticket(), (i) => (i.cutoff = "2026-11-28T12:00:00Z"))], "2026-11-28T12:00:00Z");
+    const same = await withOutputs(
+      [ticket()],
+      [edit(ticket(), (i) => (i.cutoff = "2026-11-28T12:00:00Z"))],
+      "2026-11-28T12:00:00Z",
+    );
     expect([same.code, same.stderr]).toEqual([0, ""]);
   });
 
   it("an at-containment incident whose recorded instant is old enough has expired: deleting it passes", async () => {
     const expired = await withOutputs([ticket()], [], "2026-11-27T12:00:00Z");
     expect(expired.code).toBe(0);
-    expect(expired.stdout).toContain("ok  incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket removed: it expired at 2026-11-29T00:00:00Z (12 h ago)\n");
+    expect(expired.stdout).toContain(
+      "ok  incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket removed: it expired at 2026-11-29T00:00:00Z (12 h ago)\n",
+    );
     const active = await withOutputs([ticket()], [], "2026-11-28T12:00:00Z");
     expect(active.code).toBe(1);
   });
@@ -238,7 +303,9 @@ describe("with recorded containment instants (--stack-outputs)", () => {
   it("without the recorded instant, deleting an at-containment incident is refused: its expiry is unknown", async () => {
     const refused = await guardChange([ticket()], []);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`error ${TICKET}: removing it re-enables sessions minted before the cutoff\n${refusal(1)}`);
+    expect(refused.stderr).toBe(
+      `error ${TICKET}: removing it re-enables sessions minted before the cutoff\n${refusal(1)}`,
+    );
   });
 });
 
@@ -254,7 +321,11 @@ describe("changes that pass", () => {
       stdout:
         "ok  incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key removed: it expired at 2026-11-29T22:00:00Z (26 h ago)\n" +
         "ok  incidents/2026-11-28-laptop.yaml: incident 2026-11-28-laptop weakened: it expired at 2026-12-01T00:00:00Z (0 min ago)\n" +
-        "guard: no active incident is removed or weakened (2 incidents at " + from + ", 1 incident at " + to + ")\n",
+        "guard: no active incident is removed or weakened (2 incidents at " +
+        from +
+        ", 1 incident at " +
+        to +
+        ")\n",
     });
     // One second earlier, the deny-all incident is still active.
     const before = await guard(dir, ["--base", from, "--head", to, "--now", "2026-11-30T23:59:59Z"]);
@@ -287,7 +358,10 @@ describe("changes that pass", () => {
 describe("an incident id that names a property of every object", () => {
   it('"constructor" at containment, without a recorded instant, may not get an explicit cutoff', async () => {
     const constructor = (): Raw => ({ ...ticket(), id: "constructor" });
-    const result = await guardChange([constructor()], [edit(constructor(), (i) => (i.cutoff = "2026-11-28T09:00:00Z"))]);
+    const result = await guardChange(
+      [constructor()],
+      [edit(constructor(), (i) => (i.cutoff = "2026-11-28T09:00:00Z"))],
+    );
     expect(result.code).toBe(1);
     expect(result.stderr.split("\n")[0]).toBe(
       "error incidents/constructor.yaml: incident constructor is active until an unknown instant (cutoff at-containment, no recorded instant: pass --stack-outputs FILE): replacing cutoff at-containment (no recorded instant: pass --stack-outputs FILE) by 2026-11-28T09:00:00Z may re-enable sessions minted between 2026-11-28T09:00:00Z and the containment",
@@ -297,7 +371,10 @@ describe("an incident id that names a property of every object", () => {
 
 describe("a principal respelled", () => {
   it("fails while the incident is active: IAM ignores case, cordon's resource names do not", async () => {
-    const result = await guardChange([ciKey()], [edit(ciKey(), (i) => (i.roles = [{ name: "Deploy" }, { name: "analytics" }]))]);
+    const result = await guardChange(
+      [ciKey()],
+      [edit(ciKey(), (i) => (i.roles = [{ name: "Deploy" }, { name: "analytics" }]))],
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `error ${CI}: respelling role "deploy" as "Deploy" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same role\n${refusal(1)}`,
@@ -311,7 +388,11 @@ describe("the head as `pulumi up` reads it", () => {
     const from = commitIncidents(dir, byPath(ciKey()), "base");
     // A symlink's blob is its target; a target may be any text, here the incident itself.
     git(dir, "rm", "-q", "incidents/2026-11-28-ci-key.yaml");
-    const link = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: stringify(ciKey()), encoding: "utf8" }).trim();
+    const link = execFileSync("git", ["hash-object", "-w", "--stdin"], {
+      cwd: dir,
+      input: stringify(ciKey()),
+      encoding: "utf8",
+    }).trim();
     git(dir, "update-index", "--add", "--cacheinfo", `120000,${link},incidents/2026-11-28-ci-key.yaml`);
     git(dir, "commit", "-q", "-m", "symlink");
     const result = await guard(dir, ["--base", from, "--head", "HEAD", "--now", NOW]);
@@ -343,10 +424,14 @@ describe("the emergency override", () => {
     const to = commitIncidents(dir, {}, "head");
     const io = memoryIo({ cwd: dir, env: { GITHUB_ACTIONS: "true" } });
     expect(await main(["guard", "--base", from, "--head", to, "--now", NOW, "--allow-early-removal"], io)).toBe(0);
-    expect(io.stderr).toContain(`::warning title=cordon guard: early removal allowed::${CI}: removing it re-enables sessions minted before the cutoff\n`);
+    expect(io.stderr).toContain(
+      `::warning title=cordon guard: early removal allowed::${CI}: removing it re-enables sessions minted before the cutoff\n`,
+    );
     const refusedIo = memoryIo({ cwd: dir, env: { GITHUB_ACTIONS: "true" } });
     expect(await main(["guard", "--base", from, "--head", to, "--now", NOW], refusedIo)).toBe(1);
-    expect(refusedIo.stderr).toContain(`::error title=cordon guard::${CI}: removing it re-enables sessions minted before the cutoff\n`);
+    expect(refusedIo.stderr).toContain(
+      `::error title=cordon guard::${CI}: removing it re-enables sessions minted before the cutoff\n`,
+    );
   });
 });
 
@@ -365,8 +450,18 @@ describe("what guard cannot judge", () => {
   });
 
   it.each([
-    { what: "an unknown revision", args: ["--base", "no-such-branch"], message: 'cordon guard: git: "no-such-branch" is not a commit in this repository (fetch it first: in CI, check out with fetch-depth: 0)\n' },
-    { what: "a revision that looks like an option", args: ["--base=--output=/tmp/x"], message: 'cordon guard: git: "--output=/tmp/x" is not a commit in this repository (fetch it first: in CI, check out with fetch-depth: 0)\n' },
+    {
+      what: "an unknown revision",
+      args: ["--base", "no-such-branch"],
+      message:
+        'cordon guard: git: "no-such-branch" is not a commit in this repository (fetch it first: in CI, check out with fetch-depth: 0)\n',
+    },
+    {
+      what: "a revision that looks like an option",
+      args: ["--base=--output=/tmp/x"],
+      message:
+        'cordon guard: git: "--output=/tmp/x" is not a commit in this repository (fetch it first: in CI, check out with fetch-depth: 0)\n',
+    },
   ])("$what exits 2", async ({ args, message }) => {
     const dir = newRepo();
     commitIncidents(dir, byPath(ciKey()), "base");
@@ -379,13 +474,17 @@ describe("what guard cannot judge", () => {
     repos.push(dir);
     const result = await guard(dir, ["--base", "main", "--now", NOW]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("cordon guard: git: fatal: not a git repository (or any of the parent directories): .git\n");
+    expect(result.stderr).toBe(
+      "cordon guard: git: fatal: not a git repository (or any of the parent directories): .git\n",
+    );
   });
 
   it("without --base it is a usage error", async () => {
     const result = await guard(newRepo(), ["--now", NOW]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(usageOutput("cordon guard: --base REV is required: the revision the change starts from, such as origin/main"));
+    expect(result.stderr).toBe(
+      usageOutput("cordon guard: --base REV is required: the revision the change starts from, such as origin/main"),
+    );
   });
 });
 

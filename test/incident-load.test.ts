@@ -19,13 +19,18 @@ const FIXTURE_ORGANIZATION = { targets: ["r-abcd"], managementAccount: "99999999
 const INVALID = "test/fixtures/invalid";
 const VALID = "test/fixtures/valid";
 
-const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const yamlFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
 const source = (path: string): SourceFile => ({ path, text: readFileSync(path, "utf8") });
 
 describe("invalid fixtures: each file yields exactly its listed errors, as validate prints them", () => {
   it.each(yamlFiles(INVALID))("%s", (file) => {
     const path = join(INVALID, file);
-    const expected = readFileSync(path.replace(/\.yaml$/, ".errors"), "utf8").trim().split("\n");
+    const expected = readFileSync(path.replace(/\.yaml$/, ".errors"), "utf8")
+      .trim()
+      .split("\n");
     const result = loadIncidents([source(path)], { now: NOW });
     // Invisible characters are shown escaped (incident/display.ts), here as on the terminal.
     expect(result.errors.map((e) => displayValue(formatDiagnostic(e)).replace(`${INVALID}/`, ""))).toEqual(expected);
@@ -40,7 +45,9 @@ describe("valid fixtures: each file yields exactly its plan", () => {
     const result = loadIncidents([source(path)], { now: NOW });
     expect(result.errors).toEqual([]);
     // As a plan of every account: the guardrails too, with the organization's configuration.
-    expect(JSON.parse(JSON.stringify(buildPlan(result.incidents, { organization: FIXTURE_ORGANIZATION })))).toEqual(expected);
+    expect(JSON.parse(JSON.stringify(buildPlan(result.incidents, { organization: FIXTURE_ORGANIZATION })))).toEqual(
+      expected,
+    );
   });
 });
 
@@ -86,7 +93,10 @@ describe("rules across files", () => {
     ]);
     const other = { ...b, text: b.text.replace("123456789012", "210987654321") };
     expect(loadIncidents([a, other], { now: NOW }).errors).toEqual([]);
-    expect(loadIncidents([a, incident("third", "users: [{ name: deploy }]\nroles: [{ name: Deploy }]\n")], { now: NOW }).errors).toEqual([]);
+    expect(
+      loadIncidents([a, incident("third", "users: [{ name: deploy }]\nroles: [{ name: Deploy }]\n")], { now: NOW })
+        .errors,
+    ).toEqual([]);
   });
 
   it("rejects a replacement role declared twice, or named like a compromised role", () => {
@@ -128,14 +138,17 @@ describe("single-file limits", () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-large-"));
     try {
       writeFileSync(join(dir, "huge.yaml"), `id: huge\n# ${"x".repeat(10 * MAX_FILE_BYTES)}\n`);
-      const small = 'id: small\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T10:00:00Z\nroles: [{ name: r }]\n';
+      const small =
+        'id: small\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T10:00:00Z\nroles: [{ name: r }]\n';
       writeFileSync(join(dir, "small.yaml"), small);
       const read = readIncidentSources([dir], dir);
       expect(read.files.map((f) => [f.path, Buffer.byteLength(f.text)])).toEqual([
         ["huge.yaml", MAX_FILE_BYTES + 1],
         ["small.yaml", small.length],
       ]);
-      expect(loadIncidentPaths([dir], dir, NOW).errors.map((e) => `${e.file} ${e.code}`)).toEqual(["huge.yaml E_FILE_TOO_LARGE"]);
+      expect(loadIncidentPaths([dir], dir, NOW).errors.map((e) => `${e.file} ${e.code}`)).toEqual([
+        "huge.yaml E_FILE_TOO_LARGE",
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -151,7 +164,10 @@ describe("single-file limits", () => {
       ],
     ],
   ])("cutoff %s", (_, cutoff, expected) => {
-    const file = { path: "incidents/skew.yaml", text: `id: skew\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: a }]\n` };
+    const file = {
+      path: "incidents/skew.yaml",
+      text: `id: skew\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: a }]\n`,
+    };
     expect(loadIncidents([file], { now: NOW }).errors.map(formatDiagnostic)).toEqual(expected);
   });
 
@@ -161,7 +177,10 @@ describe("single-file limits", () => {
   });
 
   it("normalises instants to UTC and rounds a fraction of a second up (denies more, never less)", () => {
-    const file = { path: "incidents/frac.yaml", text: 'id: frac\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T11:00:00.001+01:00\nroles: [{ name: r }]\n' };
+    const file = {
+      path: "incidents/frac.yaml",
+      text: 'id: frac\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T11:00:00.001+01:00\nroles: [{ name: r }]\n',
+    };
     expect(loadIncidents([file], { now: NOW }).incidents[0].cutoff).toBe("2026-11-28T10:00:01Z");
   });
 });
@@ -181,9 +200,14 @@ describe("validate command", () => {
     // The repository's project has no organization stack: the CLI also says that a root user cannot be
     // contained here (E_ROOT_ACCOUNT), which the fixtures, loaded without a project, leave out.
     const project = lines.filter((line) => line.includes(" E_ROOT_ACCOUNT "));
-    expect(project.map((line) => line.split(" ")[0])).toEqual([`${INVALID}/root-without-scp.yaml:6:14`, `${INVALID}/root-without-scp.yaml:7:14`]);
+    expect(project.map((line) => line.split(" ")[0])).toEqual([
+      `${INVALID}/root-without-scp.yaml:6:14`,
+      `${INVALID}/root-without-scp.yaml:7:14`,
+    ]);
     expect(lines.slice(0, -1).filter((line) => !project.includes(line))).toEqual(expected);
-    expect(lines.at(-1)).toBe(`${expected.length + project.length} errors in ${yamlFiles(INVALID).length} files: nothing is planned while any incident file is invalid`);
+    expect(lines.at(-1)).toBe(
+      `${expected.length + project.length} errors in ${yamlFiles(INVALID).length} files: nothing is planned while any incident file is invalid`,
+    );
     expect(io.stdout).toBe("");
   });
 
@@ -213,7 +237,8 @@ describe("validate command", () => {
   });
 
   it("flags a secret pasted as an environment assignment", () => {
-    const text = 'id: env\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: a }]\n# AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n';
+    const text =
+      'id: env\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: a }]\n# AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n';
     expect(loadIncidents([{ path: "incidents/env.yaml", text }], { now: NOW }).errors.map(formatDiagnostic)).toEqual([
       "incidents/env.yaml:6:1 E_SECRET this line looks like a secret access key (not shown): never commit a secret; remove it, and treat the key as exposed",
     ]);
@@ -222,12 +247,17 @@ describe("validate command", () => {
   it("exits 0 on the examples and names them", async () => {
     const io = memoryIo();
     expect(await main(["validate", "examples/incidents"], io)).toBe(0);
-    expect(io.stdout).toBe("4 incidents valid: 2026-11-27-laptop-backup-key, 2026-11-28-build-key-cross-account, 2026-11-28-ci-deploy-key, 2026-11-28-key-in-ticket\n");
+    expect(io.stdout).toBe(
+      "4 incidents valid: 2026-11-27-laptop-backup-key, 2026-11-28-build-key-cross-account, 2026-11-28-ci-deploy-key, 2026-11-28-key-in-ticket\n",
+    );
   });
 
   it.each([
     [["validate", "--bogus"], "cordon validate: unknown option --bogus"],
-    [["validate", "--now", "yesterday"], 'cordon validate: --now "yesterday": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z'],
+    [
+      ["validate", "--now", "yesterday"],
+      'cordon validate: --now "yesterday": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z',
+    ],
   ])("exits 2 on a usage error: %j", async (argv, message) => {
     const io = memoryIo();
     expect(await main(argv, io)).toBe(2);
@@ -243,6 +273,8 @@ describe("validate command", () => {
   it("emits GitHub annotations inside GitHub Actions", async () => {
     const io = memoryIo({ env: { GITHUB_ACTIONS: "true" } });
     await main(["validate", join(INVALID, "mode-typo.yaml")], io);
-    expect(io.stderr).toContain(`::error file=${INVALID}/mode-typo.yaml,line=5,col=7,title=E_MODE::mode: found "deny_all", expected one of revoke-older-sessions, deny-all`);
+    expect(io.stderr).toContain(
+      `::error file=${INVALID}/mode-typo.yaml,line=5,col=7,title=E_MODE::mode: found "deny_all", expected one of revoke-older-sessions, deny-all`,
+    );
   });
 });

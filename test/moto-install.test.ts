@@ -7,7 +7,14 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, w
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { installAdvice, installMoto, locateMoto, motoCacheDir, MOTO_VERSION, type LocateOptions } from "../emulators/moto.ts";
+import {
+  installAdvice,
+  installMoto,
+  locateMoto,
+  motoCacheDir,
+  MOTO_VERSION,
+  type LocateOptions,
+} from "../emulators/moto.ts";
 
 function executable(path: string, body = "#!/bin/sh\nexit 0\n"): string {
   mkdirSync(dirname(path), { recursive: true });
@@ -30,7 +37,12 @@ function setup() {
   const home = join(root, "home");
   const bin = join(root, "bin");
   mkdirSync(bin, { recursive: true });
-  return { root, home, bin, options: (env: Record<string, string | undefined>): LocateOptions => ({ env, home, isExecutable }) };
+  return {
+    root,
+    home,
+    bin,
+    options: (env: Record<string, string | undefined>): LocateOptions => ({ env, home, isExecutable }),
+  };
 }
 
 describe("locateMoto", () => {
@@ -45,7 +57,9 @@ describe("locateMoto", () => {
   it("refuses a MOTO_SERVER that is not an executable file, rather than looking elsewhere", () => {
     const { root, bin, options } = setup();
     executable(join(bin, "moto_server"));
-    expect(locateMoto(options({ MOTO_SERVER: join(root, "missing"), PATH: bin }))).toEqual({ error: `MOTO_SERVER=${join(root, "missing")} is not an executable file` });
+    expect(locateMoto(options({ MOTO_SERVER: join(root, "missing"), PATH: bin }))).toEqual({
+      error: `MOTO_SERVER=${join(root, "missing")} is not an executable file`,
+    });
   });
 
   it("then the first PATH entry that has moto_server", () => {
@@ -54,7 +68,10 @@ describe("locateMoto", () => {
     mkdirSync(empty);
     executable(join(motoCacheDir({ env: {}, home }), "bin", "moto_server"));
     executable(join(bin, "moto_server"));
-    expect(locateMoto(options({ PATH: [empty, bin].join(":") }))).toEqual({ command: join(bin, "moto_server"), source: "PATH" });
+    expect(locateMoto(options({ PATH: [empty, bin].join(":") }))).toEqual({
+      command: join(bin, "moto_server"),
+      source: "PATH",
+    });
   });
 
   it("then the cache: XDG_CACHE_HOME, or ~/.cache, in a folder named by moto's version", () => {
@@ -84,7 +101,10 @@ describe("installMoto", () => {
       pip === "works"
         ? `#!/bin/sh\nfor a in "$@"; do [ "$a" = "moto[server]==${MOTO_VERSION}" ] && found=1; done\n[ -n "$found" ] || exit 3\nprintf '#!/bin/sh\\nexit 0\\n' > "$(dirname "$0")/moto_server"; chmod +x "$(dirname "$0")/moto_server"\n`
         : `#!/bin/sh\necho "ERROR: Could not find a version that satisfies the requirement moto[server]==${MOTO_VERSION}" >&2\nexit 1\n`;
-    executable(join(bin, "python3"), `#!/bin/sh\n[ "$1" = "-m" ] && [ "$2" = "venv" ] || exit 9\nmkdir -p "$3/bin"\ncat > "$3/bin/pip" <<'PIP'\n${pipBody}PIP\nchmod +x "$3/bin/pip"\n`);
+    executable(
+      join(bin, "python3"),
+      `#!/bin/sh\n[ "$1" = "-m" ] && [ "$2" = "venv" ] || exit 9\nmkdir -p "$3/bin"\ncat > "$3/bin/pip" <<'PIP'\n${pipBody}PIP\nchmod +x "$3/bin/pip"\n`,
+    );
   }
 
   it("makes a virtual environment in the cache and installs the pinned moto there", () => {
@@ -92,16 +112,26 @@ describe("installMoto", () => {
     fakePython(bin, "works");
     const lines: string[] = [];
     const installed = installMoto({ env: { PATH: `${bin}:/bin:/usr/bin` }, home }, (line) => lines.push(line));
-    expect(installed).toEqual({ command: join(motoCacheDir({ env: {}, home }), "bin", "moto_server"), source: "install" });
+    expect(installed).toEqual({
+      command: join(motoCacheDir({ env: {}, home }), "bin", "moto_server"),
+      source: "install",
+    });
     expect(isExecutable(installed.command)).toBe(true);
-    expect(lines).toEqual([`moto_server not found: installing moto[server]==${MOTO_VERSION} into ${motoCacheDir({ env: {}, home })} (once)`]);
+    expect(lines).toEqual([
+      `moto_server not found: installing moto[server]==${MOTO_VERSION} into ${motoCacheDir({ env: {}, home })} (once)`,
+    ]);
     // The next run finds it in the cache and installs nothing.
-    expect(locateMoto({ env: { PATH: "/nonexistent" }, home, isExecutable })).toEqual({ command: installed.command, source: "cache" });
+    expect(locateMoto({ env: { PATH: "/nonexistent" }, home, isExecutable })).toEqual({
+      command: installed.command,
+      source: "cache",
+    });
   });
 
   it("without python3, says in one line what to install, and fails", () => {
     const { home, bin } = setup();
-    expect(() => installMoto({ env: { PATH: bin }, home }, () => {})).toThrow(installAdvice("python3 is not on the PATH"));
+    expect(() => installMoto({ env: { PATH: bin }, home }, () => {})).toThrow(
+      installAdvice("python3 is not on the PATH"),
+    );
     expect(installAdvice("python3 is not on the PATH")).not.toContain("\n");
   });
 
@@ -109,7 +139,9 @@ describe("installMoto", () => {
     const { home, bin } = setup();
     fakePython(bin, "fails");
     expect(() => installMoto({ env: { PATH: `${bin}:/bin:/usr/bin` }, home }, () => {})).toThrow(
-      installAdvice(`pip could not install moto[server]==${MOTO_VERSION} (ERROR: Could not find a version that satisfies the requirement moto[server]==${MOTO_VERSION})`),
+      installAdvice(
+        `pip could not install moto[server]==${MOTO_VERSION} (ERROR: Could not find a version that satisfies the requirement moto[server]==${MOTO_VERSION})`,
+      ),
     );
     expect(existsSync(motoCacheDir({ env: {}, home }))).toBe(false);
   });

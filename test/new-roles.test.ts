@@ -6,7 +6,13 @@
  * server of emulators/ (moto has none); --roles-from assumable reads what assess reads, service-specific
  * credentials included (the proxy of emulators/, moto has none). The chain is the review's own (review/chain.ts).
  */
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from "@aws-sdk/client-iam";
 import { usageOutput } from "./support/usage.ts";
 import fc from "fast-check";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +21,12 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
-import { startCloudTrailServer, trailRecord, type CloudTrailServer, type CloudTrailServerOptions } from "../emulators/cloudtrail-server.ts";
+import {
+  startCloudTrailServer,
+  trailRecord,
+  type CloudTrailServer,
+  type CloudTrailServerOptions,
+} from "../emulators/cloudtrail-server.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { incidentTemplate, rolesFromArns } from "../incident/template.ts";
@@ -85,7 +96,14 @@ async function run(cwd: string, args: string[]) {
   return { code, stdout: io.stdout, stderr: io.stderr, text, seconds: (performance.now() - started) / 1000 };
 }
 
-const assumeRole = (id: string, time: string, caller: string, roleArn: string, minted: string | null, more: Partial<Parameters<typeof trailRecord>[0]> = {}) =>
+const assumeRole = (
+  id: string,
+  time: string,
+  caller: string,
+  roleArn: string,
+  minted: string | null,
+  more: Partial<Parameters<typeof trailRecord>[0]> = {},
+) =>
   trailRecord({
     eventId: id,
     eventName: "AssumeRole",
@@ -95,11 +113,13 @@ const assumeRole = (id: string, time: string, caller: string, roleArn: string, m
     accountId: ACCOUNT,
     eventSource: "sts.amazonaws.com",
     requestParameters: { roleArn, roleSessionName: "s" },
-    responseElements: minted === null ? null : { credentials: { accessKeyId: minted, expiration: "Nov 28, 2026, 11:00:00 AM" } },
+    responseElements:
+      minted === null ? null : { credentials: { accessKeyId: minted, expiration: "Nov 28, 2026, 11:00:00 AM" } },
     ...more,
   });
 
-const rolesSection = (text: string) => text.slice(text.indexOf("# Roles the exposed credentials"), text.indexOf("# Optional: a new access path"));
+const rolesSection = (text: string) =>
+  text.slice(text.indexOf("# Roles the exposed credentials"), text.indexOf("# Optional: a new access path"));
 
 describe("the roles the key and its sessions assumed, from CloudTrail", () => {
   it("adds each role, chained and cross-account ones too, with account: for another account; the change is additive for guard", async () => {
@@ -107,18 +127,37 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     await serve([
       assumeRole("e1", at("2026-11-28T01:00:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/deploy`, "ASIAMINTEDBYTHEKEY01"),
       // Role chaining, from the session the key minted, into another account (in another region).
-      { ...assumeRole("e2", at("2026-11-28T01:05:00Z"), "ASIAMINTEDBYTHEKEY01", "arn:aws:iam::444455556666:role/etl/data-loader", "ASIACHAINEDSESSION01"), awsRegion: "eu-west-1" },
+      {
+        ...assumeRole(
+          "e2",
+          at("2026-11-28T01:05:00Z"),
+          "ASIAMINTEDBYTHEKEY01",
+          "arn:aws:iam::444455556666:role/etl/data-loader",
+          "ASIACHAINEDSESSION01",
+        ),
+        awsRegion: "eu-west-1",
+      },
       // Refused: the role's sessions do not exist.
-      assumeRole("e3", at("2026-11-28T01:10:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/admin`, null, { errorCode: "AccessDenied" }),
+      assumeRole("e3", at("2026-11-28T01:10:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/admin`, null, {
+        errorCode: "AccessDenied",
+      }),
       // Older than 12 hours: any session it minted has expired.
       assumeRole("e4", at("2026-11-27T13:00:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/old`, "ASIAOLDSESSION000001"),
       // A role AWS manages cannot carry a deny: left out, and said.
-      assumeRole("e5", at("2026-11-28T01:20:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`, "ASIASSOSESSION000001"),
+      assumeRole(
+        "e5",
+        at("2026-11-28T01:20:00Z"),
+        key,
+        `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`,
+        "ASIASSOSESSION000001",
+      ),
     ]);
     const cwd = workdir();
     const result = await run(cwd, ["--access-key", key]);
     expect([result.code, result.stderr]).toEqual([0, ""]);
-    expect(result.stdout).toContain("  role deploy\n  role data-loader (account 444455556666)\n  roles looked up in CloudTrail LookupEvents in 33 regions: 3 found\n");
+    expect(result.stdout).toContain(
+      "  role deploy\n  role data-loader (account 444455556666)\n  roles looked up in CloudTrail LookupEvents in 33 regions: 3 found\n",
+    );
     expect(rolesSection(result.text)).toBe(
       [
         "# Roles the exposed credentials could assume: their older sessions are revoked too.",
@@ -140,7 +179,11 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     // What the contain workflow commits must pass guard --additive.
     const repo = newRepo();
     const base = commitTree(repo, { "incidents/README.md": "incidents\n" }, "base");
-    const head = commitTree(repo, { "incidents/README.md": "incidents\n", "incidents/2026-11-28-ci-key-in-public-repo.yaml": result.text }, "new");
+    const head = commitTree(
+      repo,
+      { "incidents/README.md": "incidents\n", "incidents/2026-11-28-ci-key-in-public-repo.yaml": result.text },
+      "new",
+    );
     const guard = await runGuard(repo, ["--base", base, "--head", head, "--now", "2026-11-28T02:17:00Z", "--additive"]);
     expect(guard.stdout).toContain("guard: additive: the change only adds containment");
     expect(guard.code).toBe(0);
@@ -148,20 +191,39 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
 
   it("a role named with --role is written once, whatever CloudTrail adds", async () => {
     const key = await exposedKey();
-    await serve([assumeRole("e1", at("2026-11-28T01:00:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/Deploy`, "ASIAMINTEDBYTHEKEY01")]);
+    await serve([
+      assumeRole("e1", at("2026-11-28T01:00:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/Deploy`, "ASIAMINTEDBYTHEKEY01"),
+    ]);
     const cwd = workdir();
     const result = await run(cwd, ["--access-key", key, "--role", "deploy"]);
     expect(result.code).toBe(0);
-    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents[0].roles).toEqual([{ name: "deploy", account: ACCOUNT }]);
+    expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents[0].roles).toEqual([
+      { name: "deploy", account: ACCOUNT },
+    ]);
   });
 
   it("regions that could not be read are said in the file, and the roles of the others are kept", async () => {
     const key = await exposedKey();
-    await serve([assumeRole("e1", at("2026-11-28T01:00:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/deploy`, "ASIAMINTEDBYTHEKEY01")], { disabledRegions: ["eu-west-1"] });
+    await serve(
+      [
+        assumeRole(
+          "e1",
+          at("2026-11-28T01:00:00Z"),
+          key,
+          `arn:aws:iam::${ACCOUNT}:role/deploy`,
+          "ASIAMINTEDBYTHEKEY01",
+        ),
+      ],
+      { disabledRegions: ["eu-west-1"] },
+    );
     const result = await run(workdir(), ["--access-key", key]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("  roles looked up in CloudTrail LookupEvents in 32 regions: 1 found; not read in eu-west-1\n");
-    expect(result.text).toContain(`# Not read in eu-west-1: roles assumed there are not listed (cordon review --access-key ${key}).\nroles:\n  - name: deploy\n`);
+    expect(result.stdout).toContain(
+      "  roles looked up in CloudTrail LookupEvents in 32 regions: 1 found; not read in eu-west-1\n",
+    );
+    expect(result.text).toContain(
+      `# Not read in eu-west-1: roles assumed there are not listed (cordon review --access-key ${key}).\nroles:\n  - name: deploy\n`,
+    );
   });
 });
 
@@ -182,7 +244,8 @@ describe("a lookup that is refused or runs out of time never stops the file", ()
     await serve([], { accessDenied: true });
     const cwd = workdir();
     const result = await run(cwd, ["--access-key", key]);
-    const reason = "CloudTrail could not be read in any region (AccessDeniedException, HTTP 400: User is not authorized to perform: cloudtrail:LookupEvents)";
+    const reason =
+      "CloudTrail could not be read in any region (AccessDeniedException, HTTP 400: User is not authorized to perform: cloudtrail:LookupEvents)";
     expect(result.code).toBe(0);
     expect(rolesSection(result.text)).toBe(notLookedUp(key, reason));
     expect(result.stdout).toContain(`  roles NOT looked up: ${reason}\n`);
@@ -210,23 +273,30 @@ describe("a lookup that is refused or runs out of time never stops the file", ()
   it.each([
     ["500", "gave up after 4 attempts, the last one server error: InternalFailure, HTTP 500: injected fault"],
     ["503", "gave up after 4 attempts, the last one server error: ServiceUnavailable, HTTP 503: injected fault"],
-  ] as const)("CloudTrail answers %s in every region: the lookup gives up in seconds, not at --lookup-seconds, with CloudTrail's reason on one line", async (fault, reason) => {
-    const key = await exposedKey();
-    await serve([], { faults: () => fault, limit: 1000 });
-    const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "60"]);
-    expect(result.code).toBe(0);
-    expect(rolesSection(result.text)).toBe(notLookedUp(key, `CloudTrail could not be read in any region (${reason})`));
-    expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(1);
-    // Four attempts a region, at most a second apart (LOOKUP_RETRY): far from the 60 s allowed.
-    expect(result.seconds).toBeLessThan(8);
-  });
+  ] as const)(
+    "CloudTrail answers %s in every region: the lookup gives up in seconds, not at --lookup-seconds, with CloudTrail's reason on one line",
+    async (fault, reason) => {
+      const key = await exposedKey();
+      await serve([], { faults: () => fault, limit: 1000 });
+      const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "60"]);
+      expect(result.code).toBe(0);
+      expect(rolesSection(result.text)).toBe(
+        notLookedUp(key, `CloudTrail could not be read in any region (${reason})`),
+      );
+      expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+      // Four attempts a region, at most a second apart (LOOKUP_RETRY): far from the 60 s allowed.
+      expect(result.seconds).toBeLessThan(8);
+    },
+  );
 
   it("every connection dropped in every region: the same, the reason said once", async () => {
     const key = await exposedKey();
     await serve([], { faults: () => "drop", limit: 1000 });
     const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "60"]);
     expect(result.code).toBe(0);
-    expect(result.text).toMatch(/# NOT LOOKED UP: the roles the key assumed were not looked up \(CloudTrail could not be read in any region \(gave up after 4 attempts, the last one connection: [^\n]*\)\)\. This file\n/);
+    expect(result.text).toMatch(
+      /# NOT LOOKED UP: the roles the key assumed were not looked up \(CloudTrail could not be read in any region \(gave up after 4 attempts, the last one connection: [^\n]*\)\)\. This file\n/,
+    );
     expect(result.seconds).toBeLessThan(8);
   });
 
@@ -235,7 +305,12 @@ describe("a lookup that is refused or runs out of time never stops the file", ()
     process.env.AWS_ENDPOINT_URL_CLOUDTRAIL = moto.endpoint;
     const result = await run(workdir(), ["--access-key", key, "--lookup-seconds", "60"]);
     expect(result.code).toBe(0);
-    expect(rolesSection(result.text)).toBe(notLookedUp(key, "CloudTrail could not be read in any region (gave up after 4 attempts, the last one server error: HTTP 500, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service))"));
+    expect(rolesSection(result.text)).toBe(
+      notLookedUp(
+        key,
+        "CloudTrail could not be read in any region (gave up after 4 attempts, the last one server error: HTTP 500, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service))",
+      ),
+    );
     expect(result.seconds).toBeLessThan(8);
   });
 
@@ -252,10 +327,30 @@ describe("a lookup that is refused or runs out of time never stops the file", ()
 describe("--roles-from", () => {
   it("assumable: every role of the account the user can assume (assess's reading), instead of CloudTrail", async () => {
     const key = await exposedKey();
-    const trust = (principal: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }] });
-    await iam().send(new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: trust(`arn:aws:iam::${ACCOUNT}:root`) }));
-    await iam().send(new CreateRoleCommand({ RoleName: "unrelated", AssumeRolePolicyDocument: trust("arn:aws:iam::999999999999:root") }));
-    await iam().send(new PutUserPolicyCommand({ UserName: "ci-deployer", PolicyName: "assume", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] }) }));
+    const trust = (principal: string) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }],
+      });
+    await iam().send(
+      new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: trust(`arn:aws:iam::${ACCOUNT}:root`) }),
+    );
+    await iam().send(
+      new CreateRoleCommand({
+        RoleName: "unrelated",
+        AssumeRolePolicyDocument: trust("arn:aws:iam::999999999999:root"),
+      }),
+    );
+    await iam().send(
+      new PutUserPolicyCommand({
+        UserName: "ci-deployer",
+        PolicyName: "assume",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }],
+        }),
+      }),
+    );
     // CloudTrail is not asked at all.
     await serve([], { accessDenied: true });
     const result = await run(workdir(), ["--access-key", key, "--roles-from", "assumable"]);
@@ -275,19 +370,37 @@ describe("--roles-from", () => {
 
   it("none, and the default with --user: CloudTrail is not asked", async () => {
     await serve([]);
-    const offline = await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--user", "ci-deployer", "--account", ACCOUNT]);
+    const offline = await run(workdir(), [
+      "--access-key",
+      "AKIAIOSFODNN7EXAMPLE",
+      "--user",
+      "ci-deployer",
+      "--account",
+      ACCOUNT,
+    ]);
     expect(offline.code).toBe(0);
     const key = await exposedKey();
     const none = await run(workdir(), ["--access-key", key, "--roles-from", "none"]);
     expect(none.code).toBe(0);
     expect(trail!.totals().requests).toBe(0);
-    expect(rolesSection(none.text)).toBe("# Roles the exposed credentials could assume: their older sessions are revoked too.\n# roles:\n#   - name: deploy\n");
+    expect(rolesSection(none.text)).toBe(
+      "# Roles the exposed credentials could assume: their older sessions are revoked too.\n# roles:\n#   - name: deploy\n",
+    );
   });
 
   it.each([
-    [["--roles-from", "everything", "--user", "dana", "--account", ACCOUNT], 'cordon new: --roles-from "everything": expected cloudtrail (the roles the key assumed), assumable (every role the user can assume) or none'],
-    [["--roles-from", "cloudtrail", "--user", "dana", "--account", ACCOUNT], "cordon new: --roles-from cloudtrail: looks up what an access key did: give --access-key ID"],
-    [["--lookup-seconds", "0", "--user", "dana", "--account", ACCOUNT], 'cordon new: --lookup-seconds "0": expected a whole number of seconds from 1 to 300'],
+    [
+      ["--roles-from", "everything", "--user", "dana", "--account", ACCOUNT],
+      'cordon new: --roles-from "everything": expected cloudtrail (the roles the key assumed), assumable (every role the user can assume) or none',
+    ],
+    [
+      ["--roles-from", "cloudtrail", "--user", "dana", "--account", ACCOUNT],
+      "cordon new: --roles-from cloudtrail: looks up what an access key did: give --access-key ID",
+    ],
+    [
+      ["--lookup-seconds", "0", "--user", "dana", "--account", ACCOUNT],
+      'cordon new: --lookup-seconds "0": expected a whole number of seconds from 1 to 300',
+    ],
   ])("usage: %j", async (args, message) => {
     const result = await run(workdir(), args);
     expect(result.code).toBe(2);
@@ -299,32 +412,46 @@ describe("hostile role ARNs from CloudTrail (the caller chose them)", () => {
   it("whatever a lookup found, the file loads, names only valid roles, and holds no control or invisible character", () => {
     const arn = fc.oneof(
       fc.string({ unit: "grapheme-composite", maxLength: 120 }),
-      fc.constantFrom("arn:aws:iam::123456789012:role/", "arn:aws:iam::444455556666:role/a/b/", "arn:aws:iam::12345678901:role/").chain((prefix) =>
-        fc.string({ unit: fc.constantFrom(..."abcXYZ09+=,.@_-/\n\r\u200b\u202e#:'\" ".split("")), maxLength: 70 }).map((tail) => `${prefix}${tail}`),
-      ),
+      fc
+        .constantFrom(
+          "arn:aws:iam::123456789012:role/",
+          "arn:aws:iam::444455556666:role/a/b/",
+          "arn:aws:iam::12345678901:role/",
+        )
+        .chain((prefix) =>
+          fc
+            .string({ unit: fc.constantFrom(..."abcXYZ09+=,.@_-/\n\r\u200b\u202e#:'\" ".split("")), maxLength: 70 })
+            .map((tail) => `${prefix}${tail}`),
+        ),
       fc.constant("arn:aws:iam::123456789012:role/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
     );
     fc.assert(
-      fc.property(fc.array(arn, { maxLength: 6 }), fc.array(fc.string({ maxLength: 80 }), { maxLength: 3 }), (arns, reasons) => {
-        const { roles, skipped } = rolesFromArns(arns, ACCOUNT);
-        const text = incidentTemplate({
-          id: "2026-11-28-hostile",
-          title: "t",
-          account: ACCOUNT,
-          cutoff: "at-containment",
-          mode: "revoke-older-sessions",
-          users: [{ name: "u", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
-          roles,
-          rolesNote: [...reasons, ...skipped.map((s) => `Left out: ${s}.`)],
-          writtenAt: new Date(NOW),
-          schemaPath: "../schema/incident.schema.json",
-        });
-        const loaded = loadIncidents([{ path: "incidents/2026-11-28-hostile.yaml", text }], { now: new Date(NOW) });
-        expect(loaded.errors).toEqual([]);
-        expect(loaded.incidents[0].roles.map((r) => r.name).every((name) => /^[\w+=,.@-]{1,64}$/.test(name))).toBe(true);
-        expect(Array.from(text).filter((char) => char !== "\n" && isUnsafeCharacter(char))).toEqual([]);
-        expect(text).not.toContain("wJalrXUtnFEMI");
-      }),
+      fc.property(
+        fc.array(arn, { maxLength: 6 }),
+        fc.array(fc.string({ maxLength: 80 }), { maxLength: 3 }),
+        (arns, reasons) => {
+          const { roles, skipped } = rolesFromArns(arns, ACCOUNT);
+          const text = incidentTemplate({
+            id: "2026-11-28-hostile",
+            title: "t",
+            account: ACCOUNT,
+            cutoff: "at-containment",
+            mode: "revoke-older-sessions",
+            users: [{ name: "u", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+            roles,
+            rolesNote: [...reasons, ...skipped.map((s) => `Left out: ${s}.`)],
+            writtenAt: new Date(NOW),
+            schemaPath: "../schema/incident.schema.json",
+          });
+          const loaded = loadIncidents([{ path: "incidents/2026-11-28-hostile.yaml", text }], { now: new Date(NOW) });
+          expect(loaded.errors).toEqual([]);
+          expect(loaded.incidents[0].roles.map((r) => r.name).every((name) => /^[\w+=,.@-]{1,64}$/.test(name))).toBe(
+            true,
+          );
+          expect(Array.from(text).filter((char) => char !== "\n" && isUnsafeCharacter(char))).toEqual([]);
+          expect(text).not.toContain("wJalrXUtnFEMI");
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -118,7 +118,15 @@ describe("against moto_server", () => {
         account: "123456789012",
         cutoff: "at-containment",
         mode: "revoke-older-sessions",
-        users: [{ name: "ci-deployer", account: "123456789012", accessKeys: [key], keep: { ...NOTHING_KEPT }, deactivateMfaDevices: [] }],
+        users: [
+          {
+            name: "ci-deployer",
+            account: "123456789012",
+            accessKeys: [key],
+            keep: { ...NOTHING_KEPT },
+            deactivateMfaDevices: [],
+          },
+        ],
         roles: [{ name: "deploy", account: "123456789012" }],
         organization: { scp: false, rcp: false },
         identityCenterUsers: [],
@@ -126,17 +134,24 @@ describe("against moto_server", () => {
         replacementRoles: [],
       },
     ]);
-    expect(readFileSync(join(cwd, file), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../schema/incident.schema.json");
+    expect(readFileSync(join(cwd, file), "utf8").split("\n")[0]).toBe(
+      "# yaml-language-server: $schema=../schema/incident.schema.json",
+    );
   });
 
   it("a user IAM spells otherwise than an active incident: written as the folder spells it, so the folder stays valid (issue 19: contain failed)", async () => {
     const key = await seedKey("CI-Deployer");
     const cwd = workdir();
     mkdirSync(join(cwd, "incidents"));
-    writeFileSync(join(cwd, "incidents", "2026-11-27-earlier.yaml"), 'id: 2026-11-27-earlier\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nusers: [{ name: ci-deployer }]\n');
+    writeFileSync(
+      join(cwd, "incidents", "2026-11-27-earlier.yaml"),
+      'id: 2026-11-27-earlier\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nusers: [{ name: ci-deployer }]\n',
+    );
     const result = await run(cwd, ["--access-key", key, "--title", "Exposed access key", "--cutoff", "at-containment"]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('cordon new: note: user "CI-Deployer" is written "ci-deployer", as incidents/2026-11-27-earlier.yaml spells it: IAM takes both for one user, and cordon names its resources after one spelling\n');
+    expect(result.stderr).toBe(
+      'cordon new: note: user "CI-Deployer" is written "ci-deployer", as incidents/2026-11-27-earlier.yaml spells it: IAM takes both for one user, and cordon names its resources after one spelling\n',
+    );
     expect(result.stdout).toContain(`  user ci-deployer: ${key} (owner from IAM)\n`);
     expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).errors).toEqual([]);
   });
@@ -145,7 +160,16 @@ describe("against moto_server", () => {
     const first = await seedKey("ci-deployer");
     const second = await seedKey("dana");
     const cwd = workdir();
-    const result = await run(cwd, ["--access-key", second, "--access-key", first, "--title", "Two keys in one paste", "--id", "2026-11-28-two-keys"]);
+    const result = await run(cwd, [
+      "--access-key",
+      second,
+      "--access-key",
+      first,
+      "--title",
+      "Two keys in one paste",
+      "--id",
+      "2026-11-28-two-keys",
+    ]);
     expect(result.code).toBe(0);
     const [incident] = loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents;
     expect(incident.users.map(({ name, account, accessKeys }) => ({ name, account, accessKeys }))).toEqual([
@@ -164,7 +188,8 @@ describe("against moto_server", () => {
     expect(again).toEqual({
       code: 1,
       stdout: "",
-      stderr: "cordon new: incidents/2026-11-28-ci-key-in-public-repo.yaml already exists: new never overwrites an incident; edit that file, or choose another --id\n",
+      stderr:
+        "cordon new: incidents/2026-11-28-ci-key-in-public-repo.yaml already exists: new never overwrites an incident; edit that file, or choose another --id\n",
     });
     expect(readFileSync(path, "utf8")).toBe(before);
   });
@@ -173,9 +198,20 @@ describe("against moto_server", () => {
     const cwd = workdir();
     mkdirSync(join(cwd, "incidents", "2026"), { recursive: true });
     writeFileSync(join(cwd, "incidents", "2026", "2026-11-28-moved.yml"), "id: 2026-11-28-moved\n");
-    const result = await run(cwd, ["--user", "dana", "--account", "123456789012", "--title", "Moved", "--id", "2026-11-28-moved"]);
+    const result = await run(cwd, [
+      "--user",
+      "dana",
+      "--account",
+      "123456789012",
+      "--title",
+      "Moved",
+      "--id",
+      "2026-11-28-moved",
+    ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe("cordon new: incidents/2026/2026-11-28-moved.yml already exists: new never overwrites an incident; edit that file, or choose another --id\n");
+    expect(result.stderr).toBe(
+      "cordon new: incidents/2026/2026-11-28-moved.yml already exists: new never overwrites an incident; edit that file, or choose another --id\n",
+    );
   });
 
   it("an unknown key: NoSuchEntity, exit 1, nothing written", async () => {
@@ -237,14 +273,29 @@ describe("the AWS calls it makes are the ones it declares", () => {
   it("--user and --account: no AWS call at all", async () => {
     iamMock.reset();
     stsMock.reset();
-    expect((await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--user", "ci-deployer", "--account", "123456789012", "--title", "Offline"])).code).toBe(0);
+    expect(
+      (
+        await run(workdir(), [
+          "--access-key",
+          "AKIAIOSFODNN7EXAMPLE",
+          "--user",
+          "ci-deployer",
+          "--account",
+          "123456789012",
+          "--title",
+          "Offline",
+        ])
+      ).code,
+    ).toBe(0);
     expect([iamMock.calls().length, stsMock.calls().length]).toEqual([0, 0]);
   });
 
   it("AccessDenied says that the key may be in another account, and how to go on (exit 2)", async () => {
     iamMock.reset();
     stsMock.reset();
-    iamMock.on(GetAccessKeyLastUsedCommand).rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDenied" }));
+    iamMock
+      .on(GetAccessKeyLastUsedCommand)
+      .rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDenied" }));
     const result = await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--title", "Denied"]);
     expect(result).toEqual({
       code: 2,
@@ -257,30 +308,71 @@ describe("the AWS calls it makes are the ones it declares", () => {
 
 describe("flags", () => {
   it.each([
-    { args: ["--user", "dana", "--account", "123456789012"], message: 'cordon new: --title is required: what happened, in one line, such as --title "CI key in public repo"' },
-    { args: ["--title", "x", "--account", "123456789012"], message: "cordon new: name at least one principal: --access-key ID (IAM finds its user), --user NAME, --role NAME or --root ACCOUNT" },
-    { args: ["--title", "x", "--access-key", "akia123"], message: 'cordon new: --access-key: found "akia123", expected an access key id: AKIA followed by 16 of A-Z and 0-9' },
+    {
+      args: ["--user", "dana", "--account", "123456789012"],
+      message: 'cordon new: --title is required: what happened, in one line, such as --title "CI key in public repo"',
+    },
+    {
+      args: ["--title", "x", "--account", "123456789012"],
+      message:
+        "cordon new: name at least one principal: --access-key ID (IAM finds its user), --user NAME, --role NAME or --root ACCOUNT",
+    },
+    {
+      args: ["--title", "x", "--access-key", "akia123"],
+      message:
+        'cordon new: --access-key: found "akia123", expected an access key id: AKIA followed by 16 of A-Z and 0-9',
+    },
     {
       args: ["--title", "x", "--access-key", "ASIAIOSFODNN7EXAMPLE"],
-      message: "cordon new: --access-key ASIAIOSFODNN7EXAMPLE: a temporary key (ASIA...) cannot be disabled; the cutoff revokes it: pass the user or role that minted it (--user, --role)",
+      message:
+        "cordon new: --access-key ASIAIOSFODNN7EXAMPLE: a temporary key (ASIA...) cannot be disabled; the cutoff revokes it: pass the user or role that minted it (--user, --role)",
     },
     {
       // Shaped like a secret access key: the message must never echo it.
       args: ["--title", "x", "--access-key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
-      message: "cordon new: --access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id (AKIA...): treat the key as exposed, and clear your shell history",
+      message:
+        "cordon new: --access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id (AKIA...): treat the key as exposed, and clear your shell history",
     },
-    { args: ["--title", "x", "--user", "a b"], message: 'cordon new: --user "a b": expected an IAM user name: 1 to 64 of letters, digits and +=,.@_-' },
-    { args: ["--title", "x", "--role", "a/b"], message: 'cordon new: --role "a/b": expected an IAM role name: 1 to 64 of letters, digits and +=,.@_-' },
-    { args: ["--title", "x", "--user", "dana", "--account", "1234"], message: 'cordon new: --account "1234": expected an AWS account id of 12 digits' },
-    { args: ["--title", "x", "--user", "dana", "--mode", "deny"], message: 'cordon new: --mode "deny": expected one of revoke-older-sessions, deny-all' },
-    { args: ["--title", "x", "--user", "dana", "--id", "Bad_Id"], message: 'cordon new: --id "Bad_Id": expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit' },
-    { args: ["--title", "x", "--user", "dana", "--cutoff", "yesterday"], message: 'cordon new: --cutoff "yesterday": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z' },
+    {
+      args: ["--title", "x", "--user", "a b"],
+      message: 'cordon new: --user "a b": expected an IAM user name: 1 to 64 of letters, digits and +=,.@_-',
+    },
+    {
+      args: ["--title", "x", "--role", "a/b"],
+      message: 'cordon new: --role "a/b": expected an IAM role name: 1 to 64 of letters, digits and +=,.@_-',
+    },
+    {
+      args: ["--title", "x", "--user", "dana", "--account", "1234"],
+      message: 'cordon new: --account "1234": expected an AWS account id of 12 digits',
+    },
+    {
+      args: ["--title", "x", "--user", "dana", "--mode", "deny"],
+      message: 'cordon new: --mode "deny": expected one of revoke-older-sessions, deny-all',
+    },
+    {
+      args: ["--title", "x", "--user", "dana", "--id", "Bad_Id"],
+      message:
+        'cordon new: --id "Bad_Id": expected 3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit',
+    },
+    {
+      args: ["--title", "x", "--user", "dana", "--cutoff", "yesterday"],
+      message:
+        'cordon new: --cutoff "yesterday": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z',
+    },
     {
       args: ["--title", "x", "--user", "dana", "--cutoff", "2026-02-29T10:00:00Z"],
-      message: 'cordon new: --cutoff "2026-02-29T10:00:00Z": no such instant: February 2026 has 28 days; expected a real RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z',
+      message:
+        'cordon new: --cutoff "2026-02-29T10:00:00Z": no such instant: February 2026 has 28 days; expected a real RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z',
     },
-    { args: ["--title", " \n ", "--user", "dana"], message: 'cordon new: --title: found no text, expected what happened, in one line, such as --title "CI key in public repo"' },
-    { args: ["--title", "x", "--user", "dana", "extra"], message: 'cordon new: unexpected argument "extra": every value is given with a flag' },
+    {
+      args: ["--title", " \n ", "--user", "dana"],
+      message:
+        'cordon new: --title: found no text, expected what happened, in one line, such as --title "CI key in public repo"',
+    },
+    {
+      args: ["--title", "x", "--user", "dana", "extra"],
+      message: 'cordon new: unexpected argument "extra": every value is given with a flag',
+    },
   ])("usage error: $message", async ({ args, message }) => {
     const cwd = workdir();
     const result = await run(cwd, args);
@@ -306,22 +398,63 @@ describe("flags", () => {
   ])("what the loader refuses is not written, with the loader's explanation: $what", async ({ args, diagnostic }) => {
     const cwd = workdir();
     const result = await run(cwd, ["--title", "x", "--account", "123456789012", ...args]);
-    expect(result).toEqual({ code: 2, stdout: "", stderr: `cordon new: incidents/2026-11-28-x.yaml not written: it would be invalid:\n  ${diagnostic}\n` });
+    expect(result).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `cordon new: incidents/2026-11-28-x.yaml not written: it would be invalid:\n  ${diagnostic}\n`,
+    });
     expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(false);
   });
 
   it("--dir, --id, --mode and an explicit --cutoff are written as given", async () => {
     const cwd = workdir();
-    const result = await run(cwd, ["--title", "Laptop", "--user", "svc-backup", "--account", "012345678901", "--mode", "deny-all", "--cutoff", "2026-11-27T21:30:00+01:00", "--dir", "ops/incidents", "--id", "2026-11-27-laptop"]);
+    const result = await run(cwd, [
+      "--title",
+      "Laptop",
+      "--user",
+      "svc-backup",
+      "--account",
+      "012345678901",
+      "--mode",
+      "deny-all",
+      "--cutoff",
+      "2026-11-27T21:30:00+01:00",
+      "--dir",
+      "ops/incidents",
+      "--id",
+      "2026-11-27-laptop",
+    ]);
     expect(result.code).toBe(0);
     const [incident] = loadIncidentPaths(["ops/incidents"], cwd, new Date(NOW)).incidents;
-    expect(incident).toMatchObject({ id: "2026-11-27-laptop", account: "012345678901", mode: "deny-all", cutoff: "2026-11-27T20:30:00Z", users: [{ name: "svc-backup", accessKeys: [] }], roles: [] });
-    expect(readFileSync(join(cwd, "ops/incidents/2026-11-27-laptop.yaml"), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../../schema/incident.schema.json");
+    expect(incident).toMatchObject({
+      id: "2026-11-27-laptop",
+      account: "012345678901",
+      mode: "deny-all",
+      cutoff: "2026-11-27T20:30:00Z",
+      users: [{ name: "svc-backup", accessKeys: [] }],
+      roles: [],
+    });
+    expect(readFileSync(join(cwd, "ops/incidents/2026-11-27-laptop.yaml"), "utf8").split("\n")[0]).toBe(
+      "# yaml-language-server: $schema=../../schema/incident.schema.json",
+    );
   });
 
   it("--ticket is written as the ticket field (the contain workflow passes it through), and without it the field stays a comment", async () => {
     const cwd = workdir();
-    expect((await run(cwd, ["--title", "With ticket", "--user", "dana", "--account", "123456789012", "--ticket", "SEC-1234: #pager"])).code).toBe(0);
+    expect(
+      (
+        await run(cwd, [
+          "--title",
+          "With ticket",
+          "--user",
+          "dana",
+          "--account",
+          "123456789012",
+          "--ticket",
+          "SEC-1234: #pager",
+        ])
+      ).code,
+    ).toBe(0);
     expect((await run(cwd, ["--title", "Without", "--user", "dana", "--account", "123456789012"])).code).toBe(0);
     const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents;
     expect(loaded.find((i) => i.id === "2026-11-28-with-ticket")?.ticket).toBe("SEC-1234: #pager");
@@ -335,7 +468,15 @@ describe("beside the incidents already in the folder", () => {
   /** An existing incident of `new --title Existing`, written by new itself. */
   async function withExisting(args: string[]): Promise<string> {
     const cwd = workdir();
-    const result = await run(cwd, ["--title", "Existing", "--id", "2026-11-27-existing", "--cutoff", "2026-11-28T01:00:00Z", ...args]);
+    const result = await run(cwd, [
+      "--title",
+      "Existing",
+      "--id",
+      "2026-11-27-existing",
+      "--cutoff",
+      "2026-11-28T01:00:00Z",
+      ...args,
+    ]);
     expect(result.code).toBe(0);
     return cwd;
   }
@@ -358,14 +499,21 @@ describe("beside the incidents already in the folder", () => {
   ])("refuses $what before writing, exit 1", async ({ existing, args, collision }) => {
     const cwd = await withExisting(existing);
     const result = await run(cwd, ["--title", "x", ...args]);
-    expect(result).toEqual({ code: 1, stdout: "", stderr: `cordon new: incidents/2026-11-28-x.yaml not written: it collides with the incidents already in incidents:\n  ${collision}\n` });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `cordon new: incidents/2026-11-28-x.yaml not written: it collides with the incidents already in incidents:\n  ${collision}\n`,
+    });
     expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(false);
   });
 
   it("refuses an id that another file already declares, whatever its name", async () => {
     const cwd = workdir();
     mkdirSync(join(cwd, "incidents", "old"), { recursive: true });
-    writeFileSync(join(cwd, "incidents", "old", "renamed.yaml"), 'id: 2026-11-28-x\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T01:00:00Z\nusers: [{ name: dana }]\n');
+    writeFileSync(
+      join(cwd, "incidents", "old", "renamed.yaml"),
+      'id: 2026-11-28-x\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T01:00:00Z\nusers: [{ name: dana }]\n',
+    );
     const result = await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("E_DUPLICATE_ID");
@@ -381,30 +529,52 @@ describe("beside the incidents already in the folder", () => {
   });
 
   it.each([
-    ["--user", "Deploy", "deploy", "user", 'user "deploy" is written "Deploy", as incidents/2026-11-27-existing.yaml spells it: IAM takes both for one user, and cordon names its resources after one spelling'],
-    ["--role", "Builder", "builder", "role", 'role "builder" is written "Builder", as incidents/2026-11-27-existing.yaml spells it: IAM takes both for one role, and cordon names its resources after one spelling'],
-  ])("writes a principal spelled another way (%s %s, then %s) as the folder spells it, with a note (issue 19: it refused, exit 1)", async (flag, existing, given, type, note) => {
-    const cwd = await withExisting([flag, existing, "--account", "123456789012"]);
-    const result = await run(cwd, ["--title", "x", flag, given, "--account", "123456789012"]);
-    expect([result.code, result.stderr]).toEqual([0, `cordon new: note: ${note}\n`]);
-    const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
-    expect(loaded.errors).toEqual([]);
-    expect(loaded.incidents.find((i) => i.id === "2026-11-28-x")![type === "user" ? "users" : "roles"].map((p) => p.name)).toEqual([existing]);
-  });
+    [
+      "--user",
+      "Deploy",
+      "deploy",
+      "user",
+      'user "deploy" is written "Deploy", as incidents/2026-11-27-existing.yaml spells it: IAM takes both for one user, and cordon names its resources after one spelling',
+    ],
+    [
+      "--role",
+      "Builder",
+      "builder",
+      "role",
+      'role "builder" is written "Builder", as incidents/2026-11-27-existing.yaml spells it: IAM takes both for one role, and cordon names its resources after one spelling',
+    ],
+  ])(
+    "writes a principal spelled another way (%s %s, then %s) as the folder spells it, with a note (issue 19: it refused, exit 1)",
+    async (flag, existing, given, type, note) => {
+      const cwd = await withExisting([flag, existing, "--account", "123456789012"]);
+      const result = await run(cwd, ["--title", "x", flag, given, "--account", "123456789012"]);
+      expect([result.code, result.stderr]).toEqual([0, `cordon new: note: ${note}\n`]);
+      const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
+      expect(loaded.errors).toEqual([]);
+      expect(
+        loaded.incidents.find((i) => i.id === "2026-11-28-x")![type === "user" ? "users" : "roles"].map((p) => p.name),
+      ).toEqual([existing]);
+    },
+  );
 
   it("any spelling of an existing principal is written as the folder spells it, and the folder stays valid", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.stringMatching(/^[a-z][a-z0-9-]{1,8}$/), fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }), fc.constantFrom("--user", "--role"), async (name, upper, flag) => {
-        const respelled = Array.from(name, (char, i) => (upper[i] ? char.toUpperCase() : char)).join("");
-        const cwd = await withExisting([flag, name, "--account", "123456789012"]);
-        const result = await run(cwd, ["--title", "x", flag, respelled, "--account", "123456789012"]);
-        expect(result.code).toBe(0);
-        expect(result.stderr === "").toBe(respelled === name);
-        const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
-        expect(loaded.errors).toEqual([]);
-        const written = loaded.incidents.find((i) => i.id === "2026-11-28-x")!;
-        expect([...written.users, ...written.roles].map((p) => p.name)).toEqual([name]);
-      }),
+      fc.asyncProperty(
+        fc.stringMatching(/^[a-z][a-z0-9-]{1,8}$/),
+        fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }),
+        fc.constantFrom("--user", "--role"),
+        async (name, upper, flag) => {
+          const respelled = Array.from(name, (char, i) => (upper[i] ? char.toUpperCase() : char)).join("");
+          const cwd = await withExisting([flag, name, "--account", "123456789012"]);
+          const result = await run(cwd, ["--title", "x", flag, respelled, "--account", "123456789012"]);
+          expect(result.code).toBe(0);
+          expect(result.stderr === "").toBe(respelled === name);
+          const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
+          expect(loaded.errors).toEqual([]);
+          const written = loaded.incidents.find((i) => i.id === "2026-11-28-x")!;
+          expect([...written.users, ...written.roles].map((p) => p.name)).toEqual([name]);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -414,7 +584,17 @@ describe("once it knows the key, new writes the incident whatever was typed (iss
   const KEY = "AKIAIOSFODNN7EXAMPLE";
   const write = async (...args: string[]) => {
     const cwd = workdir();
-    const result = await run(cwd, ["--access-key", KEY, "--user", "dana", "--account", "123456789012", "--id", "2026-11-28-typed", ...args]);
+    const result = await run(cwd, [
+      "--access-key",
+      KEY,
+      "--user",
+      "dana",
+      "--account",
+      "123456789012",
+      "--id",
+      "2026-11-28-typed",
+      ...args,
+    ]);
     const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
     return { ...result, loaded };
   };
@@ -424,19 +604,48 @@ describe("once it knows the key, new writes the incident whatever was typed (iss
       what: "a title over 200 characters, shortened at a whole character",
       args: ["--title", `${"é".repeat(150)} ${"🏳️‍🌈".repeat(60)}`],
       title: `${"é".repeat(150)} ${"🏳️‍🌈".repeat(12)}…`,
-      notes: ['--title had 211 characters, more than the 200 it may have: shortened to 200, ending with "…"'].map((n) => n.replace("211", String([...`${"é".repeat(150)} ${"🏳️‍🌈".repeat(60)}`].length))),
+      notes: ['--title had 211 characters, more than the 200 it may have: shortened to 200, ending with "…"'].map((n) =>
+        n.replace("211", String([...`${"é".repeat(150)} ${"🏳️‍🌈".repeat(60)}`].length)),
+      ),
     },
-    { what: "a title of several lines", args: ["--title", "CI key\r\nin a public\n\nrepository"], title: "CI key in a public repository", notes: ["--title had 3 lines: joined into one"] },
-    { what: "a blank title", args: ["--title", "  "], title: `Exposed access key ${KEY}`, notes: [`--title was blank: written "Exposed access key ${KEY}"`] },
+    {
+      what: "a title of several lines",
+      args: ["--title", "CI key\r\nin a public\n\nrepository"],
+      title: "CI key in a public repository",
+      notes: ["--title had 3 lines: joined into one"],
+    },
+    {
+      what: "a blank title",
+      args: ["--title", "  "],
+      title: `Exposed access key ${KEY}`,
+      notes: [`--title was blank: written "Exposed access key ${KEY}"`],
+    },
     {
       what: "a secret pasted into the title",
       args: ["--title", "key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY leaked"],
       title: "key (secret not shown) leaked",
-      notes: ['--title held what looks like a secret access key: written as "(secret not shown)"; treat that key as exposed'],
+      notes: [
+        '--title held what looks like a secret access key: written as "(secret not shown)"; treat that key as exposed',
+      ],
     },
-    { what: "a ticket over 100 characters", args: ["--title", "t", "--ticket", `https://tracker.example.com/${"x".repeat(100)}`], ticket: `https://tracker.example.com/${"x".repeat(71)}…`, notes: ['--ticket had 128 characters, more than the 100 it may have: shortened to 100, ending with "…"'] },
-    { what: "a ticket of several lines", args: ["--title", "t", "--ticket", "SEC-1\nSEC-2"], ticket: "SEC-1 SEC-2", notes: ["--ticket had 2 lines: joined into one"] },
-    { what: "a blank ticket", args: ["--title", "t", "--ticket", " "], ticket: undefined, notes: ["--ticket was blank: no ticket written"] },
+    {
+      what: "a ticket over 100 characters",
+      args: ["--title", "t", "--ticket", `https://tracker.example.com/${"x".repeat(100)}`],
+      ticket: `https://tracker.example.com/${"x".repeat(71)}…`,
+      notes: ['--ticket had 128 characters, more than the 100 it may have: shortened to 100, ending with "…"'],
+    },
+    {
+      what: "a ticket of several lines",
+      args: ["--title", "t", "--ticket", "SEC-1\nSEC-2"],
+      ticket: "SEC-1 SEC-2",
+      notes: ["--ticket had 2 lines: joined into one"],
+    },
+    {
+      what: "a blank ticket",
+      args: ["--title", "t", "--ticket", " "],
+      ticket: undefined,
+      notes: ["--ticket was blank: no ticket written"],
+    },
   ])("$what: written, with a note", async ({ args, title, ticket, notes }) => {
     const result = await write(...args);
     expect(result.code).toBe(0);
@@ -448,7 +657,11 @@ describe("once it knows the key, new writes the incident whatever was typed (iss
   });
 
   it("for any title and ticket (any characters, any length, any lines): exit 0, a valid file, within the field's length", async () => {
-    const text = fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), fc.string({ unit: "grapheme", maxLength: 300 }), fc.constantFrom("", " ", "\n", "a".repeat(201), "🏳️‍🌈".repeat(80)));
+    const text = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 400 }),
+      fc.string({ unit: "grapheme", maxLength: 300 }),
+      fc.constantFrom("", " ", "\n", "a".repeat(201), "🏳️‍🌈".repeat(80)),
+    );
     await fc.assert(
       fc.asyncProperty(text, fc.option(text, { nil: undefined }), async (title, ticket) => {
         // As the contain workflow passes them (--title=VALUE): a value that starts with "-" given as
@@ -468,7 +681,16 @@ describe("once it knows the key, new writes the incident whatever was typed (iss
 describe("a cutoff that revokes nothing", () => {
   it("is written, with a warning: every session it would revoke has expired", async () => {
     const cwd = workdir();
-    const result = await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012", "--cutoff", "2025-11-28T01:00:00Z"]);
+    const result = await run(cwd, [
+      "--title",
+      "x",
+      "--user",
+      "dana",
+      "--account",
+      "123456789012",
+      "--cutoff",
+      "2025-11-28T01:00:00Z",
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(
       "cordon new: warning: cutoff 2025-11-28T01:00:00Z is 8,761 h before now (2026-11-28T02:16:00Z), longer ago than the longest session it revokes can live (36 h): it revokes no session still alive; a cutoff in the wrong year? (guard refuses to add an incident that has already expired)\n",
@@ -480,12 +702,23 @@ describe("a cutoff that revokes nothing", () => {
       fc.asyncProperty(fc.integer({ min: 0, max: 80 * 60 }), fc.boolean(), async (minutesAgo, withUser) => {
         const cutoff = new Date(Date.parse(NOW) - minutesAgo * 60_000).toISOString().replace(/\.000Z$/, "Z");
         const cwd = workdir();
-        const result = await run(cwd, ["--title", "x", withUser ? "--user" : "--role", "dana", "--account", "123456789012", "--cutoff", cutoff]);
+        const result = await run(cwd, [
+          "--title",
+          "x",
+          withUser ? "--user" : "--role",
+          "dana",
+          "--account",
+          "123456789012",
+          "--cutoff",
+          cutoff,
+        ]);
         expect(result.code).toBe(0);
         expect(result.stderr.includes("warning")).toBe(minutesAgo >= (withUser ? 36 : 12) * 60);
         const plan = memoryIo({ cwd });
         expect(await main(["plan", "--now", NOW], plan)).toBe(0);
-        expect(plan.stderr.includes("cordon plan: warning: incident 2026-11-28-x: cutoff")).toBe(minutesAgo >= (withUser ? 36 : 12) * 60);
+        expect(plan.stderr.includes("cordon plan: warning: incident 2026-11-28-x: cutoff")).toBe(
+          minutesAgo >= (withUser ? 36 : 12) * 60,
+        );
       }),
       { numRuns: 25 },
     );
@@ -493,12 +726,20 @@ describe("a cutoff that revokes nothing", () => {
 
   it("is no mistake while a holdUntil still holds the incident: plan warns only once the hold has passed", async () => {
     // A holdUntil can only extend the incident: from its expiry (36 h after the cutoff) on.
-    const holds = fc.integer({ min: 36 * 60, max: 400 * 60 }).chain((minutesAgo) => fc.tuple(fc.constant(minutesAgo), fc.integer({ min: 36 * 60 - minutesAgo, max: 48 * 60 })));
+    const holds = fc
+      .integer({ min: 36 * 60, max: 400 * 60 })
+      .chain((minutesAgo) =>
+        fc.tuple(fc.constant(minutesAgo), fc.integer({ min: 36 * 60 - minutesAgo, max: 48 * 60 })),
+      );
     await fc.assert(
       fc.asyncProperty(holds, async ([minutesAgo, holdInMinutes]) => {
-        const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString().replace(/\.000Z$/, "Z");
+        const at = (minutes: number) =>
+          new Date(Date.parse(NOW) + minutes * 60_000).toISOString().replace(/\.000Z$/, "Z");
         const cwd = workdir();
-        expect((await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012", "--cutoff", at(-minutesAgo)])).code).toBe(0);
+        expect(
+          (await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012", "--cutoff", at(-minutesAgo)]))
+            .code,
+        ).toBe(0);
         appendFileSync(join(cwd, "incidents", "2026-11-28-x.yaml"), `holdUntil: ${at(holdInMinutes)}\n`);
         const plan = memoryIo({ cwd });
         expect(await main(["plan", "--now", NOW], plan)).toBe(0);
@@ -522,38 +763,109 @@ describe("the id and the file text", () => {
     expect(generated).toMatch(/^[a-z0-9][a-z0-9-]{2,63}$/);
   });
 
-  const base = { id: "2026-11-28-text", account: "000000000001", writtenAt: new Date(NOW), schemaPath: "../schema/incident.schema.json" };
+  const base = {
+    id: "2026-11-28-text",
+    account: "000000000001",
+    writtenAt: new Date(NOW),
+    schemaPath: "../schema/incident.schema.json",
+  };
   it.each([
-    { what: "a title with YAML syntax in it", title: 'key: "leaked" # in a #channel - [yes]', mode: "revoke-older-sessions" as const, cutoff: "at-containment", users: [{ name: "u", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }], roles: [] },
-    { what: "roles only, deny-all", title: "Role", mode: "deny-all" as const, cutoff: "2026-11-28T01:00:00Z", users: [], roles: [{ name: "deploy" }, { name: "analytics" }] },
-    { what: "a user without keys", title: "User", mode: "revoke-older-sessions" as const, cutoff: "at-containment", users: [{ name: "dana", accessKeys: [] }], roles: [] },
+    {
+      what: "a title with YAML syntax in it",
+      title: 'key: "leaked" # in a #channel - [yes]',
+      mode: "revoke-older-sessions" as const,
+      cutoff: "at-containment",
+      users: [{ name: "u", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+      roles: [],
+    },
+    {
+      what: "roles only, deny-all",
+      title: "Role",
+      mode: "deny-all" as const,
+      cutoff: "2026-11-28T01:00:00Z",
+      users: [],
+      roles: [{ name: "deploy" }, { name: "analytics" }],
+    },
+    {
+      what: "a user without keys",
+      title: "User",
+      mode: "revoke-older-sessions" as const,
+      cutoff: "at-containment",
+      users: [{ name: "dana", accessKeys: [] }],
+      roles: [],
+    },
   ])("the template loads back to what was asked: $what", ({ what: _, ...spec }) => {
     const text = incidentTemplate({ ...base, ...spec });
     const loaded = loadIncidents([{ path: "incidents/2026-11-28-text.yaml", text }], { now: new Date(NOW) });
     expect(loaded.errors).toEqual([]);
-    expect(loaded.incidents[0]).toMatchObject({ title: spec.title, mode: spec.mode, cutoff: spec.cutoff, account: "000000000001", users: spec.users.map((u) => ({ ...u, keep: { ...NOTHING_KEPT } })), roles: spec.roles });
+    expect(loaded.incidents[0]).toMatchObject({
+      title: spec.title,
+      mode: spec.mode,
+      cutoff: spec.cutoff,
+      account: "000000000001",
+      users: spec.users.map((u) => ({ ...u, keep: { ...NOTHING_KEPT } })),
+      roles: spec.roles,
+    });
   });
 });
 
 describe("through the real CLI", () => {
   // The command a user runs: the bin that `npm ci` links, started by the Node.js running the tests.
   const cordon = (args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) =>
-    promisify(execFile)(process.execPath, [resolve(import.meta.dirname, "..", "node_modules", ".bin", "cordon"), ...args], options);
+    promisify(execFile)(
+      process.execPath,
+      [resolve(import.meta.dirname, "..", "node_modules", ".bin", "cordon"), ...args],
+      options,
+    );
 
   it("writes the file from a child process", async () => {
     const cwd = workdir();
-    const { stdout } = await cordon(["new", "--title", "CI key in public repo", "--user", "ci-deployer", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--account", "123456789012", "--now", NOW], { cwd });
-    expect(stdout.split("\n")[0]).toBe("wrote incidents/2026-11-28-ci-key-in-public-repo.yaml (cutoff: at-containment)");
+    const { stdout } = await cordon(
+      [
+        "new",
+        "--title",
+        "CI key in public repo",
+        "--user",
+        "ci-deployer",
+        "--access-key",
+        "AKIAIOSFODNN7EXAMPLE",
+        "--account",
+        "123456789012",
+        "--now",
+        NOW,
+      ],
+      { cwd },
+    );
+    expect(stdout.split("\n")[0]).toBe(
+      "wrote incidents/2026-11-28-ci-key-in-public-repo.yaml (cutoff: at-containment)",
+    );
     expect(loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents.map((i) => i.users)).toEqual([
-      [{ name: "ci-deployer", account: "123456789012", accessKeys: ["AKIAIOSFODNN7EXAMPLE"], keep: { ...NOTHING_KEPT }, deactivateMfaDevices: [] }],
+      [
+        {
+          name: "ci-deployer",
+          account: "123456789012",
+          accessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+          keep: { ...NOTHING_KEPT },
+          deactivateMfaDevices: [],
+        },
+      ],
     ]);
   });
 
   it("without credentials, says to pass --user and --account (exit 2)", async () => {
     const cwd = workdir();
     const empty = join(cwd, "no-such-aws-config");
-    const env = { PATH: process.env.PATH ?? "", HOME: cwd, AWS_CONFIG_FILE: empty, AWS_SHARED_CREDENTIALS_FILE: empty, AWS_EC2_METADATA_DISABLED: "true" };
-    const result = await cordon(["new", "--title", "No credentials", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW], { cwd, env }).then(
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: cwd,
+      AWS_CONFIG_FILE: empty,
+      AWS_SHARED_CREDENTIALS_FILE: empty,
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    const result = await cordon(
+      ["new", "--title", "No credentials", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW],
+      { cwd, env },
+    ).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
     );
@@ -567,18 +879,38 @@ describe("through the real CLI", () => {
 
 describe("no endpoint can hold new (the contain workflow waits for it)", () => {
   const cordon = (args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
-    promisify(execFile)(process.execPath, [resolve(import.meta.dirname, "..", "node_modules", ".bin", "cordon"), ...args], { cwd, env }).then(
+    promisify(execFile)(
+      process.execPath,
+      [resolve(import.meta.dirname, "..", "node_modules", ".bin", "cordon"), ...args],
+      { cwd, env },
+    ).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
     );
 
   it("IAM and STS accept the connection and never answer: new gives up within its bound, says so, exit 2", async () => {
     const wedged = await startWedgedServer();
     try {
       const cwd = workdir();
-      const env = { PATH: process.env.PATH ?? "", HOME: cwd, AWS_ENDPOINT_URL: wedged.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" };
+      const env = {
+        PATH: process.env.PATH ?? "",
+        HOME: cwd,
+        AWS_ENDPOINT_URL: wedged.url,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+        AWS_EC2_METADATA_DISABLED: "true",
+      };
       const started = performance.now();
-      const result = await cordon(["new", "--title", "Wedged", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW], cwd, env);
+      const result = await cordon(
+        ["new", "--title", "Wedged", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--now", NOW],
+        cwd,
+        env,
+      );
       const seconds = (performance.now() - started) / 1000;
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
@@ -597,11 +929,19 @@ describe("no endpoint can hold new (the contain workflow waits for it)", () => {
   it("the same for the clients of the program, verify and assess (awsClients): a listing gives up within the bound, saying why", async () => {
     const wedged = await startWedgedServer();
     const saved = { ...process.env };
-    Object.assign(process.env, { AWS_ENDPOINT_URL: wedged.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: wedged.url,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
     const clients = awsClients();
     try {
       const started = performance.now();
-      await expect(listUserCredentials(clients, "123456789012", "ci-deployer")).rejects.toThrow("cannot reach AWS calling iam:GetUser (ETIMEDOUT): check the network, AWS_ENDPOINT_URL and the proxy settings");
+      await expect(listUserCredentials(clients, "123456789012", "ci-deployer")).rejects.toThrow(
+        "cannot reach AWS calling iam:GetUser (ETIMEDOUT): check the network, AWS_ENDPOINT_URL and the proxy settings",
+      );
       expect((performance.now() - started) / 1000).toBeLessThan(CALL_BOUND_SECONDS + 1);
     } finally {
       for (const client of Object.values(clients)) client.destroy();

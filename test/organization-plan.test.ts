@@ -9,7 +9,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadIncidents } from "../incident/load.ts";
 import type { Incident } from "../incident/types.ts";
-import { GUARDRAIL_MAX_CHARACTERS, guardrailSize, organizationPlan, parseOrganizationConfig, RCP_ACTIONS, type OrganizationConfig } from "../plan/organization.ts";
+import {
+  GUARDRAIL_MAX_CHARACTERS,
+  guardrailSize,
+  organizationPlan,
+  parseOrganizationConfig,
+  RCP_ACTIONS,
+  type OrganizationConfig,
+} from "../plan/organization.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
 
@@ -19,7 +26,10 @@ const CONFIG: OrganizationConfig = { targets: ["r-abcd"], managementAccount: MAN
 
 function load(...files: [string, string][]): Incident[] {
   const result = loadIncidents(
-    files.map(([id, body]) => ({ path: `incidents/${id}.yaml`, text: `id: ${id}\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-28T10:00:00Z\n${body}` })),
+    files.map(([id, body]) => ({
+      path: `incidents/${id}.yaml`,
+      text: `id: ${id}\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-28T10:00:00Z\n${body}`,
+    })),
     { now: NOW },
   );
   expect(result.errors).toEqual([]);
@@ -34,18 +44,28 @@ const roleConditions = (account: string, ...names: string[]) => [
   { StringEqualsIgnoreCase: { "aws:PrincipalArn": names.map((n) => `arn:aws:iam::${account}:role/${n}`) } },
   { ArnLike: { "aws:PrincipalArn": names.map((n) => `arn:aws:iam::${account}:role/*/${n}`) } },
 ];
-const userCondition = (account: string, ...names: string[]) => ({ StringEqualsIgnoreCase: { "aws:username": names }, StringEquals: { "aws:PrincipalAccount": account } });
+const userCondition = (account: string, ...names: string[]) => ({
+  StringEqualsIgnoreCase: { "aws:username": names },
+  StringEquals: { "aws:PrincipalAccount": account },
+});
 
 describe("the documents", () => {
   it("SCP: deny every action to the principals, before the cutoff; RCP: the lateral actions, to any principal matching", () => {
-    const incidents = load(["cross", 'users: [{ name: build-bot }]\nroles: [{ name: data-loader, account: "444444444444" }]\norganization: { scp: true, rcp: true }\n']);
+    const incidents = load([
+      "cross",
+      'users: [{ name: build-bot }]\nroles: [{ name: data-loader, account: "444444444444" }]\norganization: { scp: true, rcp: true }\n',
+    ]);
     const { policies, exclusions } = organizationPlan(incidents, CONFIG);
     const before = { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } };
     const [roles, paths] = roleConditions("444444444444", "data-loader");
     const statements = (deny: Record<string, unknown>) => [
       { Sid: "CordonRevokeCross29f5189b", ...deny, Condition: { ...roles, ...before } },
       { Sid: "CordonRevokePathCross29f5189b", ...deny, Condition: { ...paths, ...before } },
-      { Sid: "CordonRevokeUsers111111111111Cross29f5189b", ...deny, Condition: { ...userCondition("111111111111", "build-bot"), ...before } },
+      {
+        Sid: "CordonRevokeUsers111111111111Cross29f5189b",
+        ...deny,
+        Condition: { ...userCondition("111111111111", "build-bot"), ...before },
+      },
     ];
     expect(policies).toEqual([
       {
@@ -61,7 +81,15 @@ describe("the documents", () => {
         name: expect.stringMatching(/^cordon-rcp-[0-9a-f]{8}$/),
         targets: ["r-abcd"],
         incidents: ["cross"],
-        document: { Version: "2012-10-17", Statement: statements({ Effect: "Deny", Principal: "*", Action: ["kms:*", "s3:*", "secretsmanager:*", "sqs:*", "sts:AssumeRole*"], Resource: "*" }) },
+        document: {
+          Version: "2012-10-17",
+          Statement: statements({
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["kms:*", "s3:*", "secretsmanager:*", "sqs:*", "sts:AssumeRole*"],
+            Resource: "*",
+          }),
+        },
         pendingContainment: [],
       },
     ]);
@@ -69,57 +97,99 @@ describe("the documents", () => {
   });
 
   it("users of several accounts: one statement per account, or a name would match in the other", () => {
-    const incidents = load(["two", 'users: [{ name: build-bot }, { name: dana, account: "444444444444" }, { name: eve }]\norganization: { scp: true }\n']);
+    const incidents = load([
+      "two",
+      'users: [{ name: build-bot }, { name: dana, account: "444444444444" }, { name: eve }]\norganization: { scp: true }\n',
+    ]);
     const [scp] = organizationPlan(incidents, CONFIG).policies;
     expect(scp.document.Statement.map((s) => [s.Sid, s.Condition])).toEqual([
-      ["CordonRevokeUsers111111111111Twobe248829", { ...userCondition("111111111111", "build-bot", "eve"), DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } }],
-      ["CordonRevokeUsers444444444444Twobe248829", { ...userCondition("444444444444", "dana"), DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } }],
+      [
+        "CordonRevokeUsers111111111111Twobe248829",
+        {
+          ...userCondition("111111111111", "build-bot", "eve"),
+          DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" },
+        },
+      ],
+      [
+        "CordonRevokeUsers444444444444Twobe248829",
+        { ...userCondition("444444444444", "dana"), DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } },
+      ],
     ]);
   });
 
-  it("never lets an RCP deny \"*\" (AWS refuses it): every action names its service", () => {
+  it('never lets an RCP deny "*" (AWS refuses it): every action names its service', () => {
     expect(RCP_ACTIONS.every((action) => /^[a-z0-9-]+:[A-Za-z*]+$/.test(action) && action !== "*")).toBe(true);
   });
 
   it("deny-all: no condition but the principals; Identity Center users by identitystore:userId, in the SCP only", () => {
-    const incidents = load(["idc", 'mode: deny-all\nroles: [{ name: deploy }]\norganization: { scp: true, rcp: true }\nidentityCenterUsers: [{ userId: 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a }]\n']);
+    const incidents = load([
+      "idc",
+      "mode: deny-all\nroles: [{ name: deploy }]\norganization: { scp: true, rcp: true }\nidentityCenterUsers: [{ userId: 906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a }]\n",
+    ]);
     const [scp, rcp] = organizationPlan(incidents, CONFIG).policies;
     const [roles, paths] = roleConditions("111111111111", "deploy");
     expect(scp.document.Statement).toEqual([
       { Sid: "CordonDenyAllIdc70cfac39", Effect: "Deny", Action: "*", Resource: "*", Condition: roles },
-      { Sid: "CordonDenyAllIdentityCenterIdc70cfac39", Effect: "Deny", Action: "*", Resource: "*", Condition: { StringEquals: { "identitystore:userId": ["906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a"] } } },
+      {
+        Sid: "CordonDenyAllIdentityCenterIdc70cfac39",
+        Effect: "Deny",
+        Action: "*",
+        Resource: "*",
+        Condition: { StringEquals: { "identitystore:userId": ["906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a"] } },
+      },
       { Sid: "CordonDenyAllPathIdc70cfac39", Effect: "Deny", Action: "*", Resource: "*", Condition: paths },
     ]);
     expect(JSON.stringify(rcp.document)).not.toContain("identitystore");
   });
 
   it("an at-containment incident waits for the instant its stack records, then holds it", () => {
-    const incidents = load(["later", "roles: [{ name: deploy }]\norganization: { scp: true }\n"]).map((i) => ({ ...i, cutoff: "at-containment" }));
+    const incidents = load(["later", "roles: [{ name: deploy }]\norganization: { scp: true }\n"]).map((i) => ({
+      ...i,
+      cutoff: "at-containment",
+    }));
     const pending = organizationPlan(incidents, CONFIG).policies[0];
     expect(pending.pendingContainment).toEqual(["later"]);
-    expect(pending.document.Statement[0].Condition?.DateLessThan).toEqual({ "aws:TokenIssueTime": "{{containment:later}}" });
+    expect(pending.document.Statement[0].Condition?.DateLessThan).toEqual({
+      "aws:TokenIssueTime": "{{containment:later}}",
+    });
     const recorded = organizationPlan(incidents, CONFIG, { later: "2026-11-28T12:26:00Z" }).policies[0];
     expect(recorded.pendingContainment).toEqual([]);
-    expect(recorded.document.Statement[0].Condition?.DateLessThan).toEqual({ "aws:TokenIssueTime": "2026-11-28T12:26:00Z" });
+    expect(recorded.document.Statement[0].Condition?.DateLessThan).toEqual({
+      "aws:TokenIssueTime": "2026-11-28T12:26:00Z",
+    });
     // The name comes from the statement ids, not from the instant: recording it changes no name.
     expect(recorded.name).toBe(pending.name);
   });
 
   it("leaves the management account's principals out of the SCP, says so, and keeps them in the RCP and in their IAM deny", () => {
-    const incidents = load(["mgmt", `roles: [{ name: audit-reader, account: "${MANAGEMENT}" }, { name: deploy }]\norganization: { scp: true, rcp: true }\n`]);
+    const incidents = load([
+      "mgmt",
+      `roles: [{ name: audit-reader, account: "${MANAGEMENT}" }, { name: deploy }]\norganization: { scp: true, rcp: true }\n`,
+    ]);
     const plan = buildPlan(incidents, { organization: CONFIG });
     const [scp, rcp] = plan.organizationPolicies;
     expect(JSON.stringify(scp.document)).not.toContain(MANAGEMENT);
     expect(JSON.stringify(rcp.document)).toContain(`arn:aws:iam::${MANAGEMENT}:role/audit-reader`);
-    expect(plan.organizationExclusions).toEqual([{ account: MANAGEMENT, principal: { type: "role", name: "audit-reader" }, incidents: ["mgmt"], reason: "management-account" }]);
-    expect(plan.denyPolicies.map((d) => `${d.account}/${d.principal.name}`)).toEqual(["111111111111/deploy", `${MANAGEMENT}/audit-reader`]);
+    expect(plan.organizationExclusions).toEqual([
+      {
+        account: MANAGEMENT,
+        principal: { type: "role", name: "audit-reader" },
+        incidents: ["mgmt"],
+        reason: "management-account",
+      },
+    ]);
+    expect(plan.denyPolicies.map((d) => `${d.account}/${d.principal.name}`)).toEqual([
+      "111111111111/deploy",
+      `${MANAGEMENT}/audit-reader`,
+    ]);
     expect(renderPlan(plan)).toContain(
       `  not in the SCP: role audit-reader (${MANAGEMENT}, the management account: SCPs do not apply to it); its IAM deny above still applies  mgmt`,
     );
   });
 
   it("says, in the readable plan, that the revoke form cannot match a user's long-term key; deny-all needs no such note", () => {
-    const note = "  a user's long-term access key carries no token issue time: the revoke form stops its sessions, and disabling the key (its account's stack) stops the key itself";
+    const note =
+      "  a user's long-term access key carries no token issue time: the revoke form stops its sessions, and disabling the key (its account's stack) stops the key itself";
     const revoke = load(["cross", "users: [{ name: build-bot }]\norganization: { scp: true }\n"]);
     expect(renderPlan(buildPlan(revoke, { organization: CONFIG })).split("\n")).toContain(note);
     const denyAll = load(["cross", "mode: deny-all\nusers: [{ name: build-bot }]\norganization: { scp: true }\n"]);
@@ -129,17 +199,30 @@ describe("the documents", () => {
   });
 
   it("an SCP with only the management account's principals has no statement for them", () => {
-    const incidents = load(["only-mgmt", `roles: [{ name: audit-reader, account: "${MANAGEMENT}" }]\norganization: { scp: true }\n`]);
+    const incidents = load([
+      "only-mgmt",
+      `roles: [{ name: audit-reader, account: "${MANAGEMENT}" }]\norganization: { scp: true }\n`,
+    ]);
     expect(organizationPlan(incidents, CONFIG)).toEqual({
       policies: [],
-      exclusions: [{ account: MANAGEMENT, principal: { type: "role", name: "audit-reader" }, incidents: ["only-mgmt"], reason: "management-account" }],
+      exclusions: [
+        {
+          account: MANAGEMENT,
+          principal: { type: "role", name: "audit-reader" },
+          incidents: ["only-mgmt"],
+          reason: "management-account",
+        },
+      ],
     });
   });
 });
 
 describe("each account's share", () => {
   const incidents = load(
-    ["cross", 'users: [{ name: build-bot, accessKeys: [AKIAQ3EGKB4TBUILDB0T] }]\nroles: [{ name: data-loader, account: "444444444444" }]\norganization: { scp: true }\n'],
+    [
+      "cross",
+      'users: [{ name: build-bot, accessKeys: [AKIAQ3EGKB4TBUILDB0T] }]\nroles: [{ name: data-loader, account: "444444444444" }]\norganization: { scp: true }\n',
+    ],
     ["local", "roles: [{ name: deploy }]\n"],
   );
 
@@ -150,7 +233,9 @@ describe("each account's share", () => {
       ["111111111111", "build-bot", "111111111111-user-build-bot"],
       ["444444444444", "data-loader", "444444444444-role-data-loader"],
     ]);
-    expect(plan.accessKeys.map((k) => [k.account, k.user, k.resourceName])).toEqual([["111111111111", "build-bot", "111111111111-build-bot-AKIAQ3EGKB4TBUILDB0T"]]);
+    expect(plan.accessKeys.map((k) => [k.account, k.user, k.resourceName])).toEqual([
+      ["111111111111", "build-bot", "111111111111-build-bot-AKIAQ3EGKB4TBUILDB0T"],
+    ]);
     expect(plan.incidents.map((i) => [i.id, i.accounts])).toEqual([
       ["cross", ["111111111111", "444444444444"]],
       ["local", ["111111111111"]],
@@ -195,8 +280,13 @@ describe("size and splitting", () => {
       // As few as fit: the statements of any two documents together would not fit in one.
       for (let a = 0; a < documents.length; a++) {
         for (let b = a + 1; b < documents.length; b++) {
-          const merged = { Version: "2012-10-17", Statement: [...documents[a].document.Statement, ...documents[b].document.Statement] };
-          expect(guardrailSize(merged), `${documents[a].name} + ${documents[b].name}`).toBeGreaterThan(GUARDRAIL_MAX_CHARACTERS);
+          const merged = {
+            Version: "2012-10-17",
+            Statement: [...documents[a].document.Statement, ...documents[b].document.Statement],
+          };
+          expect(guardrailSize(merged), `${documents[a].name} + ${documents[b].name}`).toBeGreaterThan(
+            GUARDRAIL_MAX_CHARACTERS,
+          );
         }
       }
       // Every statement once (two per incident: its roles, and its roles under a path), across the documents.
@@ -211,7 +301,11 @@ describe("size and splitting", () => {
     const sids = scps.flatMap((p) => p.document.Statement.map((s) => s.Sid));
     for (const sid of sids) expect(sid).toMatch(/^CordonRevoke(Path)?Incident000[0-9a-f]{8}[0-9a-f]{8}$/);
     expect(new Set(sids).size).toBe(sids.length);
-    const all = scps.flatMap((p) => p.document.Statement.flatMap((s) => Object.values(s.Condition!).flatMap((c) => (c["aws:PrincipalArn"] ?? []) as string[])));
+    const all = scps.flatMap((p) =>
+      p.document.Statement.flatMap((s) =>
+        Object.values(s.Condition!).flatMap((c) => (c["aws:PrincipalArn"] ?? []) as string[]),
+      ),
+    );
     expect(all).toHaveLength(240);
     for (const policy of scps) expect(guardrailSize(policy.document)).toBeLessThanOrEqual(GUARDRAIL_MAX_CHARACTERS);
   });
@@ -236,14 +330,21 @@ describe("size and splitting", () => {
     // A deny-all incident has another statement id: the document that holds it gets a new name.
     const denyAll = incidents.map((i) => (i.id === "incident-007" ? { ...i, mode: "deny-all" as const } : i));
     const renamed = organizationPlan(denyAll, CONFIG).policies.filter((p) => p.kind === "scp");
-    expect(renamed.filter((p) => !before.some((b) => b.name === p.name)).map((p) => p.incidents.includes("incident-007"))).toEqual([true]);
+    expect(
+      renamed.filter((p) => !before.some((b) => b.name === p.name)).map((p) => p.incidents.includes("incident-007")),
+    ).toEqual([true]);
   });
 });
 
 describe("cordon:organization", () => {
   it.each([
     [{ targets: ["r-abcd", "ou-abcd-12345678"], managementAccount: "999999999999" }, []],
-    [{ targets: [], managementAccount: "999999999999" }, ["cordon:organization.targets: expected a list of at least one root (r-…), organizational unit (ou-…-…) or account id, found []"]],
+    [
+      { targets: [], managementAccount: "999999999999" },
+      [
+        "cordon:organization.targets: expected a list of at least one root (r-…), organizational unit (ou-…-…) or account id, found []",
+      ],
+    ],
     [
       { targets: ["root"], managementAccount: 999999999999, tragets: [] },
       [
@@ -252,7 +353,12 @@ describe("cordon:organization", () => {
         "cordon:organization.managementAccount: expected the organization's management account, 12 digits, quoted, found 999999999999",
       ],
     ],
-    ["r-abcd", ['cordon:organization: expected a mapping such as { targets: [r-abcd], managementAccount: "123456789012" }, found "r-abcd"']],
+    [
+      "r-abcd",
+      [
+        'cordon:organization: expected a mapping such as { targets: [r-abcd], managementAccount: "123456789012" }, found "r-abcd"',
+      ],
+    ],
   ])("%j: %j", (value, problems) => {
     expect(parseOrganizationConfig(value).problems).toEqual(problems);
   });

@@ -20,7 +20,11 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadIncidents } from "../incident/load.ts";
 import type { Incident } from "../incident/types.ts";
-import { GUARDRAIL_MAX_CHARACTERS, guardrailSpellingProblems, type OrganizationPolicyPlan } from "../plan/organization.ts";
+import {
+  GUARDRAIL_MAX_CHARACTERS,
+  guardrailSpellingProblems,
+  type OrganizationPolicyPlan,
+} from "../plan/organization.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment, pendingPlaceholders, type PolicyDocument } from "../plan/policies.ts";
 
@@ -31,7 +35,10 @@ const MEMBERS = ["111111111111", "444444444444", "555555555555"] as const;
 const ROOT = "r-ab12";
 const ORGANIZATION = "o-abc123def4";
 
-const ALLOW_ALL: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+const ALLOW_ALL: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+};
 const FULL_AWS_ACCESS = { name: "FullAWSAccess", policy: ALLOW_ALL };
 
 type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
@@ -55,12 +62,20 @@ interface Request {
  * account in: only the guardrails can then deny.
  */
 async function evaluate(guardrails: OrganizationPolicyPlan[], request: Request): Promise<Decision> {
-  const of = (kind: "scp" | "rcp") => guardrails.filter((g) => g.kind === kind).map((g) => ({ name: g.name, policy: g.document }));
+  const of = (kind: "scp" | "rcp") =>
+    guardrails.filter((g) => g.kind === kind).map((g) => ({ name: g.name, policy: g.document }));
   const principalAccount = /::(\d{12}):/.exec(request.principalArn)![1];
   const role = request.action === "sts:AssumeRole";
   const letIn: PolicyDocument = {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${principalAccount}:root` }, Action: request.action, ...(role ? {} : { Resource: request.resource }) }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${principalAccount}:root` },
+        Action: request.action,
+        ...(role ? {} : { Resource: request.resource }),
+      },
+    ],
   };
   const response = await runSimulation(
     {
@@ -73,7 +88,8 @@ async function evaluate(guardrails: OrganizationPolicyPlan[], request: Request):
               { orgIdentifier: ROOT, policies: [FULL_AWS_ACCESS, ...of("scp")] },
               { orgIdentifier: principalAccount, policies: [FULL_AWS_ACCESS] },
             ],
-      resourceControlPolicies: request.resourceAccount === MANAGEMENT ? [] : [{ orgIdentifier: ROOT, policies: of("rcp") }],
+      resourceControlPolicies:
+        request.resourceAccount === MANAGEMENT ? [] : [{ orgIdentifier: ROOT, policies: of("rcp") }],
       ...(role || request.resourceAccount !== principalAccount ? { resourcePolicy: letIn } : {}),
       request: {
         principal: request.principal,
@@ -91,13 +107,19 @@ async function evaluate(guardrails: OrganizationPolicyPlan[], request: Request):
     } as Parameters<typeof runSimulation>[0],
     {},
   );
-  if (response.resultType === "error") throw new Error(`iam-simulate rejected the simulation: ${JSON.stringify(response.errors)}`);
+  if (response.resultType === "error")
+    throw new Error(`iam-simulate rejected the simulation: ${JSON.stringify(response.errors)}`);
   return response.overallResult as Decision;
 }
 
 // ---- Generated incidents, as users write them.
 
-const iamName = fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,24}$/).filter((name) => name.toLowerCase() !== "root" && !name.startsWith("AWSServiceRoleFor") && !name.startsWith("AWSReservedSSO_"));
+const iamName = fc
+  .stringMatching(/^[A-Za-z0-9+=,.@_-]{1,24}$/)
+  .filter(
+    (name) =>
+      name.toLowerCase() !== "root" && !name.startsWith("AWSServiceRoleFor") && !name.startsWith("AWSReservedSSO_"),
+  );
 const account = fc.constantFrom(...MEMBERS, MANAGEMENT);
 const path = fc.constantFrom("", "app/", "team/ci/");
 const userId = fc.uuid({ version: 4 }).map((uuid) => `906747e8d1-${uuid}`);
@@ -122,7 +144,8 @@ interface Generated {
 
 /** Which letters IAM spells in the other case. */
 const caseFlips = fc.array(fc.boolean(), { minLength: 24, maxLength: 24 });
-const respell = (name: string, flips: boolean[]) => [...name].map((c, i) => (flips[i] ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c)).join("");
+const respell = (name: string, flips: boolean[]) =>
+  [...name].map((c, i) => (flips[i] ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c)).join("");
 
 const principalList = <T extends { name: string; account: string }>(arbitrary: fc.Arbitrary<T>, maxLength: number) =>
   fc.uniqueArray(arbitrary, { maxLength, selector: (p) => `${p.account}/${p.name.toLowerCase()}` });
@@ -134,20 +157,35 @@ const generated = (maxPrincipals: number): fc.Arbitrary<Generated[]> =>
         account: fc.constantFrom(...MEMBERS),
         cutoff: fc.oneof({ weight: 3, arbitrary: instant }, { weight: 1, arbitrary: fc.constant("at-containment") }),
         mode: fc.constantFrom("revoke-older-sessions" as const, "deny-all" as const),
-        users: principalList(fc.record({ name: iamName, account, path, flips: caseFlips }).map(({ flips, ...u }) => ({ ...u, iam: respell(u.name, flips) })), maxPrincipals),
-        roles: principalList(fc.record({ name: iamName, account, path, flips: caseFlips }).map(({ flips, ...r }) => ({ ...r, iam: r.path === "" ? respell(r.name, flips) : r.name })), maxPrincipals),
+        users: principalList(
+          fc
+            .record({ name: iamName, account, path, flips: caseFlips })
+            .map(({ flips, ...u }) => ({ ...u, iam: respell(u.name, flips) })),
+          maxPrincipals,
+        ),
+        roles: principalList(
+          fc
+            .record({ name: iamName, account, path, flips: caseFlips })
+            .map(({ flips, ...r }) => ({ ...r, iam: r.path === "" ? respell(r.name, flips) : r.name })),
+          maxPrincipals,
+        ),
         organization: fc.record({ scp: fc.boolean(), rcp: fc.boolean() }).filter((o) => o.scp || o.rcp),
         identityCenterUsers: fc.uniqueArray(userId, { maxLength: 2 }),
       }),
       { minLength: 1, maxLength: 3 },
     )
     // Each incident names a principal, the RCP needs a user or role to match, and one spelling per principal across the set.
-    .map((incidents) => incidents.map((i) => ({ ...i, identityCenterUsers: i.organization.scp ? i.identityCenterUsers : [] })))
+    .map((incidents) =>
+      incidents.map((i) => ({ ...i, identityCenterUsers: i.organization.scp ? i.identityCenterUsers : [] })),
+    )
     .filter((incidents) => {
       const spellings = new Map<string, string>();
       for (const incident of incidents) {
         if (incident.users.length + incident.roles.length === 0) return false;
-        for (const [type, p] of [...incident.users.map((u) => ["user", u] as const), ...incident.roles.map((r) => ["role", r] as const)]) {
+        for (const [type, p] of [
+          ...incident.users.map((u) => ["user", u] as const),
+          ...incident.roles.map((r) => ["role", r] as const),
+        ]) {
           const key = `${p.account}/${type}/${p.name.toLowerCase()}`;
           if ((spellings.get(key) ?? p.name) !== p.name) return false;
           spellings.set(key, p.name);
@@ -168,7 +206,9 @@ function load(incidents: Generated[]): Incident[] {
       users: incident.users.map(({ name, account }) => ({ name, account })),
       roles: incident.roles.map(({ name, account }) => ({ name, account })),
       organization: incident.organization,
-      ...(incident.identityCenterUsers.length > 0 ? { identityCenterUsers: incident.identityCenterUsers.map((userId) => ({ userId })) } : {}),
+      ...(incident.identityCenterUsers.length > 0
+        ? { identityCenterUsers: incident.identityCenterUsers.map((userId) => ({ userId })) }
+        : {}),
     };
     return { path: `incidents/${id}.yaml`, text: stringify(body) };
   });
@@ -180,7 +220,10 @@ function load(incidents: Generated[]): Incident[] {
 /** The guardrails as the organization stack declares them, with each at-containment instant filled in. */
 function guardrailsOf(incidents: Incident[]): OrganizationPolicyPlan[] {
   const containment = Object.fromEntries(incidents.map((i) => [i.id, CONTAINED_AT]));
-  return buildPlan(incidents, { organization: { targets: [ROOT], managementAccount: MANAGEMENT }, containment }).organizationPolicies.map((policy) => {
+  return buildPlan(incidents, {
+    organization: { targets: [ROOT], managementAccount: MANAGEMENT },
+    containment,
+  }).organizationPolicies.map((policy) => {
     const document = fillContainment(policy.document, containment);
     expect(pendingPlaceholders(document)).toEqual([]);
     return { ...policy, document };
@@ -188,18 +231,27 @@ function guardrailsOf(incidents: Incident[]): OrganizationPolicyPlan[] {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
-const cutoffOf = (incident: Generated) => Date.parse(incident.cutoff === "at-containment" ? CONTAINED_AT : incident.cutoff);
-const arn = (account: string, type: "user" | "role", name: string, path = "") => `arn:aws:iam::${account}:${type}/${path}${name}`;
+const cutoffOf = (incident: Generated) =>
+  Date.parse(incident.cutoff === "at-containment" ? CONTAINED_AT : incident.cutoff);
+const arn = (account: string, type: "user" | "role", name: string, path = "") =>
+  `arn:aws:iam::${account}:${type}/${path}${name}`;
 
 /**
  * Every other incident that names the same principal (or Identity Center user) with the same
  * guardrail: its own cutoff or deny-all also applies, so a request after one cutoff may still be
  * denied by another's. The properties compare against the strongest of them.
  */
-function strongest(incidents: Generated[], kind: "scp" | "rcp", names: (incident: Generated) => boolean): { denyAll: boolean; cutoff: number } | undefined {
+function strongest(
+  incidents: Generated[],
+  kind: "scp" | "rcp",
+  names: (incident: Generated) => boolean,
+): { denyAll: boolean; cutoff: number } | undefined {
   const asking = incidents.filter((i) => i.organization[kind] && names(i));
   if (asking.length === 0) return undefined;
-  return { denyAll: asking.some((i) => i.mode === "deny-all"), cutoff: Math.max(...asking.filter((i) => i.mode !== "deny-all").map(cutoffOf), -Infinity) };
+  return {
+    denyAll: asking.some((i) => i.mode === "deny-all"),
+    cutoff: Math.max(...asking.filter((i) => i.mode !== "deny-all").map(cutoffOf), -Infinity),
+  };
 }
 
 const RUNS = { numRuns: 40 };
@@ -211,13 +263,25 @@ describe("the SCP, for generated incidents", () => {
         const guardrails = guardrailsOf(load(incidents));
         for (const incident of incidents.filter((i) => i.organization.scp)) {
           for (const role of incident.roles.filter((r) => r.account !== MANAGEMENT)) {
-            const same = strongest(incidents, "scp", (i) => i.roles.some((r) => r.account === role.account && r.name.toLowerCase() === role.name.toLowerCase()))!;
-            const session = { principal: `arn:aws:sts::${role.account}:assumed-role/${role.iam}/attacker`, principalArn: arn(role.account, "role", role.iam, role.path) };
+            const same = strongest(incidents, "scp", (i) =>
+              i.roles.some((r) => r.account === role.account && r.name.toLowerCase() === role.name.toLowerCase()),
+            )!;
+            const session = {
+              principal: `arn:aws:sts::${role.account}:assumed-role/${role.iam}/attacker`,
+              principalArn: arn(role.account, "role", role.iam, role.path),
+            };
             for (const [action, resource] of [
               ["iam:CreateUser", `arn:aws:iam::${role.account}:user/backdoor`],
               ["ec2:DescribeInstances", "*"],
             ]) {
-              const issued = (ms: number) => evaluate(guardrails, { ...session, action, resource, resourceAccount: role.account, context: { "aws:TokenIssueTime": iso(ms) } });
+              const issued = (ms: number) =>
+                evaluate(guardrails, {
+                  ...session,
+                  action,
+                  resource,
+                  resourceAccount: role.account,
+                  context: { "aws:TokenIssueTime": iso(ms) },
+                });
               const cutoff = cutoffOf(incident);
               expect(await issued(cutoff - 1000)).toBe("ExplicitlyDenied");
               if (same.denyAll) expect(await issued(cutoff + 1000)).toBe("ExplicitlyDenied");
@@ -236,9 +300,17 @@ describe("the SCP, for generated incidents", () => {
         const guardrails = guardrailsOf(load(incidents));
         for (const incident of incidents.filter((i) => i.organization.scp && i.mode === "deny-all")) {
           for (const user of incident.users.filter((u) => u.account !== MANAGEMENT)) {
-            const request = { principal: arn(user.account, "user", user.iam, user.path), principalArn: arn(user.account, "user", user.iam, user.path), action: "s3:GetObject", resource: "arn:aws:s3:::customer-data/export.csv", resourceAccount: user.account };
+            const request = {
+              principal: arn(user.account, "user", user.iam, user.path),
+              principalArn: arn(user.account, "user", user.iam, user.path),
+              action: "s3:GetObject",
+              resource: "arn:aws:s3:::customer-data/export.csv",
+              resourceAccount: user.account,
+            };
             expect(await evaluate(guardrails, request)).toBe("ExplicitlyDenied");
-            expect(await evaluate(guardrails, { ...request, context: { "aws:TokenIssueTime": iso(NOW.getTime()) } })).toBe("ExplicitlyDenied");
+            expect(
+              await evaluate(guardrails, { ...request, context: { "aws:TokenIssueTime": iso(NOW.getTime()) } }),
+            ).toBe("ExplicitlyDenied");
           }
         }
       }),
@@ -256,7 +328,12 @@ describe("the SCP, for generated incidents", () => {
             const session = (ms: number) =>
               evaluate(guardrails, {
                 principal: `arn:aws:sts::${MEMBERS[0]}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/dana`,
-                principalArn: arn(MEMBERS[0], "role", "AWSReservedSSO_Admin_0123456789abcdef", "aws-reserved/sso.amazonaws.com/"),
+                principalArn: arn(
+                  MEMBERS[0],
+                  "role",
+                  "AWSReservedSSO_Admin_0123456789abcdef",
+                  "aws-reserved/sso.amazonaws.com/",
+                ),
                 action: "s3:GetObject",
                 resource: "arn:aws:s3:::customer-data/export.csv",
                 resourceAccount: MEMBERS[0],
@@ -264,7 +341,8 @@ describe("the SCP, for generated incidents", () => {
               });
             expect(await session(cutoffOf(incident) - 1000)).toBe("ExplicitlyDenied");
             if (same.denyAll) expect(await session(cutoffOf(incident) + 1000)).toBe("ExplicitlyDenied");
-            else if (cutoffOf(incident) + 1000 >= same.cutoff) expect(await session(cutoffOf(incident) + 1000)).toBe("Allowed");
+            else if (cutoffOf(incident) + 1000 >= same.cutoff)
+              expect(await session(cutoffOf(incident) + 1000)).toBe("Allowed");
           }
         }
       }),
@@ -276,23 +354,37 @@ describe("the SCP, for generated incidents", () => {
 describe("any other principal is never denied", () => {
   it("by the SCP or the RCP: other names, the same name in another account or of another type, other Identity Center users", async () => {
     await fc.assert(
-      fc.asyncProperty(generated(3), iamName, fc.constantFrom(...MEMBERS), fc.constantFrom("user" as const, "role" as const), userId, async (incidents, name, where, type, otherUser) => {
-        const guardrails = guardrailsOf(load(incidents));
-        const named = incidents.some((i) => (type === "user" ? i.users : i.roles).some((p) => p.account === where && p.name.toLowerCase() === name.toLowerCase()));
-        fc.pre(!named && !incidents.some((i) => i.identityCenterUsers.includes(otherUser)));
-        const principal = type === "user" ? arn(where, "user", name) : `arn:aws:sts::${where}:assumed-role/${name}/someone`;
-        const base = { principal, principalArn: arn(where, type, name, type === "role" ? "team/" : "") };
-        const early = { "aws:TokenIssueTime": "2026-01-01T00:00:00Z", "identitystore:userId": otherUser };
-        // Its own account, another member account's role, and data in another member account.
-        const other = MEMBERS.find((m) => m !== where)!;
-        for (const [action, resource, resourceAccount] of [
-          ["iam:CreateUser", `arn:aws:iam::${where}:user/backdoor`, where],
-          ["sts:AssumeRole", `arn:aws:iam::${other}:role/OrganizationAccountAccessRole`, other],
-          ["s3:GetObject", "arn:aws:s3:::customer-data/export.csv", other],
-        ] as const) {
-          expect(await evaluate(guardrails, { ...base, action, resource, resourceAccount, context: early })).toBe("Allowed");
-        }
-      }),
+      fc.asyncProperty(
+        generated(3),
+        iamName,
+        fc.constantFrom(...MEMBERS),
+        fc.constantFrom("user" as const, "role" as const),
+        userId,
+        async (incidents, name, where, type, otherUser) => {
+          const guardrails = guardrailsOf(load(incidents));
+          const named = incidents.some((i) =>
+            (type === "user" ? i.users : i.roles).some(
+              (p) => p.account === where && p.name.toLowerCase() === name.toLowerCase(),
+            ),
+          );
+          fc.pre(!named && !incidents.some((i) => i.identityCenterUsers.includes(otherUser)));
+          const principal =
+            type === "user" ? arn(where, "user", name) : `arn:aws:sts::${where}:assumed-role/${name}/someone`;
+          const base = { principal, principalArn: arn(where, type, name, type === "role" ? "team/" : "") };
+          const early = { "aws:TokenIssueTime": "2026-01-01T00:00:00Z", "identitystore:userId": otherUser };
+          // Its own account, another member account's role, and data in another member account.
+          const other = MEMBERS.find((m) => m !== where)!;
+          for (const [action, resource, resourceAccount] of [
+            ["iam:CreateUser", `arn:aws:iam::${where}:user/backdoor`, where],
+            ["sts:AssumeRole", `arn:aws:iam::${other}:role/OrganizationAccountAccessRole`, other],
+            ["s3:GetObject", "arn:aws:s3:::customer-data/export.csv", other],
+          ] as const) {
+            expect(await evaluate(guardrails, { ...base, action, resource, resourceAccount, context: early })).toBe(
+              "Allowed",
+            );
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -306,9 +398,18 @@ describe("the RCP, for generated incidents", () => {
         for (const incident of incidents.filter((i) => i.organization.rcp)) {
           for (const user of incident.users) {
             const other = MEMBERS.find((m) => m !== user.account)!;
-            const same = strongest(incidents, "rcp", (i) => i.users.some((u) => u.account === user.account && u.name.toLowerCase() === user.name.toLowerCase()))!;
+            const same = strongest(incidents, "rcp", (i) =>
+              i.users.some((u) => u.account === user.account && u.name.toLowerCase() === user.name.toLowerCase()),
+            )!;
             const request = (action: string, resource: string, context: Record<string, string>) =>
-              evaluate(guardrails, { principal: arn(user.account, "user", user.iam, user.path), principalArn: arn(user.account, "user", user.iam, user.path), action, resource, resourceAccount: other, context });
+              evaluate(guardrails, {
+                principal: arn(user.account, "user", user.iam, user.path),
+                principalArn: arn(user.account, "user", user.iam, user.path),
+                action,
+                resource,
+                resourceAccount: other,
+                context,
+              });
             // A session of the user (GetSessionToken) minted before the cutoff; in deny-all mode, its long-term key too.
             const before = { "aws:TokenIssueTime": iso(cutoffOf(incident) - 1000) };
             for (const [action, resource] of [
@@ -330,26 +431,86 @@ describe("the RCP, for generated incidents", () => {
 
   it("leaves the management account's resources alone: RCPs do not apply there", async () => {
     const [incident] = load([
-      { account: MEMBERS[0], cutoff: "2026-11-28T10:00:00Z", mode: "deny-all", users: [{ name: "build-bot", account: MEMBERS[0], path: "", iam: "build-bot" }], roles: [], organization: { scp: false, rcp: true }, identityCenterUsers: [] },
+      {
+        account: MEMBERS[0],
+        cutoff: "2026-11-28T10:00:00Z",
+        mode: "deny-all",
+        users: [{ name: "build-bot", account: MEMBERS[0], path: "", iam: "build-bot" }],
+        roles: [],
+        organization: { scp: false, rcp: true },
+        identityCenterUsers: [],
+      },
     ]);
     const guardrails = guardrailsOf([incident]);
     const user = arn(MEMBERS[0], "user", "build-bot");
-    expect(await evaluate(guardrails, { principal: user, principalArn: user, action: "sts:AssumeRole", resource: `arn:aws:iam::${MEMBERS[1]}:role/x`, resourceAccount: MEMBERS[1] })).toBe("ExplicitlyDenied");
+    expect(
+      await evaluate(guardrails, {
+        principal: user,
+        principalArn: user,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${MEMBERS[1]}:role/x`,
+        resourceAccount: MEMBERS[1],
+      }),
+    ).toBe("ExplicitlyDenied");
     // The management account's own roles: nothing cordon's RCP can do (its IAM deny is what stays).
-    expect(await evaluate(guardrails, { principal: user, principalArn: user, action: "sts:AssumeRole", resource: `arn:aws:iam::${MANAGEMENT}:role/x`, resourceAccount: MANAGEMENT })).toBe("Allowed");
+    expect(
+      await evaluate(guardrails, {
+        principal: user,
+        principalArn: user,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${MANAGEMENT}:role/x`,
+        resourceAccount: MANAGEMENT,
+      }),
+    ).toBe("Allowed");
   });
 });
 
 describe("case (issue 19): IAM spells a name as it was created; the file may spell it otherwise", () => {
-  const incident = (roles: Generated["roles"], users: Generated["users"] = []): Generated => ({ account: MEMBERS[0], cutoff: "2026-11-28T10:00:00Z", mode: "deny-all", users, roles, organization: { scp: true, rcp: true }, identityCenterUsers: [] });
-  const request = (principalArn: string) => ({ principal: principalArn, principalArn, action: "s3:GetObject", resource: "arn:aws:s3:::customer-data/export.csv", resourceAccount: MEMBERS[1] });
+  const incident = (roles: Generated["roles"], users: Generated["users"] = []): Generated => ({
+    account: MEMBERS[0],
+    cutoff: "2026-11-28T10:00:00Z",
+    mode: "deny-all",
+    users,
+    roles,
+    organization: { scp: true, rcp: true },
+    identityCenterUsers: [],
+  });
+  const request = (principalArn: string) => ({
+    principal: principalArn,
+    principalArn,
+    action: "s3:GetObject",
+    resource: "arn:aws:s3:::customer-data/export.csv",
+    resourceAccount: MEMBERS[1],
+  });
 
   it("a user under any path and a role without one are denied whatever the file's spelling", async () => {
-    const guardrails = guardrailsOf(load([incident([{ name: "ci-deployer", account: MEMBERS[0], path: "", iam: "CI-Deployer" }], [{ name: "build-bot", account: MEMBERS[0], path: "team/ci/", iam: "Build-Bot" }])]));
+    const guardrails = guardrailsOf(
+      load([
+        incident(
+          [{ name: "ci-deployer", account: MEMBERS[0], path: "", iam: "CI-Deployer" }],
+          [{ name: "build-bot", account: MEMBERS[0], path: "team/ci/", iam: "Build-Bot" }],
+        ),
+      ]),
+    );
     expect(await evaluate(guardrails, request(arn(MEMBERS[0], "role", "CI-Deployer")))).toBe("ExplicitlyDenied");
-    expect(await evaluate(guardrails, request(arn(MEMBERS[0], "user", "Build-Bot", "team/ci/")))).toBe("ExplicitlyDenied");
+    expect(await evaluate(guardrails, request(arn(MEMBERS[0], "user", "Build-Bot", "team/ci/")))).toBe(
+      "ExplicitlyDenied",
+    );
     // ArnLike, as before, denied neither: it compares case-sensitively.
-    const before = guardrails.map((g) => ({ ...g, document: { ...g.document, Statement: g.document.Statement.map((st) => ({ ...st, Condition: { ArnLike: { "aws:PrincipalArn": [arn(MEMBERS[0], "role", "ci-deployer"), arn(MEMBERS[0], "user", "build-bot", "*/")] } } })) } }));
+    const before = guardrails.map((g) => ({
+      ...g,
+      document: {
+        ...g.document,
+        Statement: g.document.Statement.map((st) => ({
+          ...st,
+          Condition: {
+            ArnLike: {
+              "aws:PrincipalArn": [arn(MEMBERS[0], "role", "ci-deployer"), arn(MEMBERS[0], "user", "build-bot", "*/")],
+            },
+          },
+        })),
+      },
+    }));
     expect(await evaluate(before, request(arn(MEMBERS[0], "role", "CI-Deployer")))).toBe("Allowed");
   });
 
@@ -357,14 +518,24 @@ describe("case (issue 19): IAM spells a name as it was created; the file may spe
     const [loaded] = load([incident([{ name: "data-loader", account: MEMBERS[0], path: "etl/", iam: "data-loader" }])]);
     const guardrails = guardrailsOf([loaded]);
     expect(await evaluate(guardrails, request(arn(MEMBERS[0], "role", "Data-Loader", "etl/")))).toBe("Allowed");
-    expect(await evaluate(guardrails, request(arn(MEMBERS[0], "role", "data-loader", "etl/")))).toBe("ExplicitlyDenied");
+    expect(await evaluate(guardrails, request(arn(MEMBERS[0], "role", "data-loader", "etl/")))).toBe(
+      "ExplicitlyDenied",
+    );
     const iam = new Map([["data-loader", { name: "Data-Loader", path: "/etl/" }]]);
     expect(guardrailSpellingProblems([loaded], MEMBERS[0], iam)).toEqual([
       `incidents/generated-0.yaml: role "data-loader" (account ${MEMBERS[0]}) is spelled "Data-Loader" in IAM, under the path /etl/: the organization guardrails match a role under a path with ArnLike, which compares case-sensitively, so they would miss it; spell it "Data-Loader" in the incident`,
     ]);
     // Spelt as IAM does, or without a path (matched ignoring case), or another account's: nothing to say.
-    expect(guardrailSpellingProblems([loaded], MEMBERS[0], new Map([["data-loader", { name: "data-loader", path: "/etl/" }]]))).toEqual([]);
-    expect(guardrailSpellingProblems([loaded], MEMBERS[0], new Map([["data-loader", { name: "Data-Loader", path: "/" }]]))).toEqual([]);
+    expect(
+      guardrailSpellingProblems(
+        [loaded],
+        MEMBERS[0],
+        new Map([["data-loader", { name: "data-loader", path: "/etl/" }]]),
+      ),
+    ).toEqual([]);
+    expect(
+      guardrailSpellingProblems([loaded], MEMBERS[0], new Map([["data-loader", { name: "Data-Loader", path: "/" }]])),
+    ).toEqual([]);
     expect(guardrailSpellingProblems([loaded], MEMBERS[1], iam)).toEqual([]);
   });
 });
@@ -375,18 +546,26 @@ describe("size", () => {
       fc.property(generated(40), (incidents) => {
         const loaded = load(incidents);
         const guardrails = guardrailsOf(loaded);
-        for (const guardrail of guardrails) expect(JSON.stringify(guardrail.document).length).toBeLessThanOrEqual(GUARDRAIL_MAX_CHARACTERS);
+        for (const guardrail of guardrails)
+          expect(JSON.stringify(guardrail.document).length).toBeLessThanOrEqual(GUARDRAIL_MAX_CHARACTERS);
         // Roles by their ARN, users by account and name: each in some statement of the RCP.
         const rcps = guardrails.filter((g) => g.kind === "rcp").flatMap((g) => g.document.Statement);
         const listed = new Set(
           rcps.flatMap((s) => {
             const condition = s.Condition ?? {};
             const account = [condition.StringEquals?.["aws:PrincipalAccount"] ?? []].flat()[0];
-            return [...[condition.StringEqualsIgnoreCase?.["aws:PrincipalArn"] ?? []].flat(), ...[condition.StringEqualsIgnoreCase?.["aws:username"] ?? []].flat().map((name) => `${account}/${name}`)];
+            return [
+              ...[condition.StringEqualsIgnoreCase?.["aws:PrincipalArn"] ?? []].flat(),
+              ...[condition.StringEqualsIgnoreCase?.["aws:username"] ?? []].flat().map((name) => `${account}/${name}`),
+            ];
           }),
         );
         for (const incident of incidents.filter((i) => i.organization.rcp)) {
-          for (const p of [...incident.users.map((u) => `${u.account}/${u.name}`), ...incident.roles.map((r) => arn(r.account, "role", r.name))]) expect(listed.has(p)).toBe(true);
+          for (const p of [
+            ...incident.users.map((u) => `${u.account}/${u.name}`),
+            ...incident.roles.map((r) => arn(r.account, "role", r.name)),
+          ])
+            expect(listed.has(p)).toBe(true);
         }
       }),
       { numRuns: 60 },

@@ -30,11 +30,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { commandPermissions, deployDeclarations, organizationDeclarations, PROGRAM_ORGANIZATION_READS, PROGRAM_READS } from "../commands/permissions.ts";
+import {
+  commandPermissions,
+  deployDeclarations,
+  organizationDeclarations,
+  PROGRAM_ORGANIZATION_READS,
+  PROGRAM_READS,
+} from "../commands/permissions.ts";
 import { rolePolicies } from "../bootstrap/declared.ts";
 import { deployPermissions, organizationDeployPermissions } from "../components/permissions.ts";
 import { actionOfCommand as actionOf } from "../aws/clients.ts";
-import { commandsPolicy, deployPolicy, isReadOnly, notGranted as uncovered, organizationPolicy } from "../permissions/policies.ts";
+import {
+  commandsPolicy,
+  deployPolicy,
+  isReadOnly,
+  notGranted as uncovered,
+  organizationPolicy,
+} from "../permissions/policies.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
@@ -49,15 +61,29 @@ const NOW = "2026-11-28T12:00:00Z";
 
 /** Types and invoke tokens the run declared that `declared` gives no entry. */
 function undeclaredTokens(run: ProgramRun, declared: Record<string, readonly string[]>): string[] {
-  const tokens = [...run.resources.map((r) => r.type).filter((type) => type !== "pulumi:pulumi:Stack"), ...run.calls.map((c) => c.token)];
+  const tokens = [
+    ...run.resources.map((r) => r.type).filter((type) => type !== "pulumi:pulumi:Stack"),
+    ...run.calls.map((c) => c.token),
+  ];
   return [...new Set(tokens)].filter((token) => !Object.hasOwn(declared, token)).sort();
 }
 
 describe("deploy: the program declares nothing whose actions are not declared", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] }, roles: ["analytics-readonly", "deploy"] });
-    run = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" } });
+    const cloud = new FakeCloud({
+      account: ACCOUNT,
+      accessKeys: {
+        "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
+        dana: ["AKIAJ7Q2EXAMPLEKEY77"],
+        "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
+      },
+      roles: ["analytics-readonly", "deploy"],
+    });
+    run = await runProgram(() => deploy(cloud.iam), {
+      cloud,
+      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" },
+    });
   });
 
   it("every resource type and invoke of the examples has an entry in deployPermissions", () => {
@@ -69,25 +95,35 @@ describe("deploy: the program declares nothing whose actions are not declared", 
   });
 
   it("every AWS resource type and invoke needs at least one action", () => {
-    const aws = [...new Set([...run.resources.map((r) => r.type), ...run.calls.map((c) => c.token)])].filter((t) => t.startsWith("aws:"));
+    const aws = [...new Set([...run.resources.map((r) => r.type), ...run.calls.map((c) => c.token)])].filter((t) =>
+      t.startsWith("aws:"),
+    );
     expect(aws.filter((token) => (deployPermissions[token] ?? []).length === 0)).toEqual([]);
   });
 
   it("negative control: a resource type missing from the declarations is caught", () => {
-    const without = Object.fromEntries(Object.entries(deployPermissions).filter(([token]) => token !== "aws:iam/rolePolicy:RolePolicy"));
+    const without = Object.fromEntries(
+      Object.entries(deployPermissions).filter(([token]) => token !== "aws:iam/rolePolicy:RolePolicy"),
+    );
     expect(undeclaredTokens(run, without)).toEqual(["aws:iam/rolePolicy:RolePolicy"]);
   });
 
   it("the deploy policy grants every declared action, the program's own IAM reads included", () => {
     const declared = Object.values(deployDeclarations).flat();
-    expect(deployDeclarations[PROGRAM_READS]).toEqual(expect.arrayContaining(["iam:GetAccessKeyLastUsed", "iam:GetAccountSummary", "iam:GetRole"]));
+    expect(deployDeclarations[PROGRAM_READS]).toEqual(
+      expect.arrayContaining(["iam:GetAccessKeyLastUsed", "iam:GetAccountSummary", "iam:GetRole"]),
+    );
     expect(uncovered(declared, deployPolicy(deployDeclarations).document)).toEqual([]);
     // negative control
-    expect(uncovered([...declared, "iam:CreateUser"], deployPolicy(deployDeclarations).document)).toEqual(["iam:CreateUser"]);
+    expect(uncovered([...declared, "iam:CreateUser"], deployPolicy(deployDeclarations).document)).toEqual([
+      "iam:CreateUser",
+    ]);
   });
 
   it("grants no action that no scope knows: a new one stops the generation instead of landing on *", () => {
-    expect(() => deployPolicy({ ...deployDeclarations, "aws:iam/user:User": ["iam:CreateUser"] })).toThrow("no scope for the deploy action iam:CreateUser: add it to SCOPES in permissions/policies.ts");
+    expect(() => deployPolicy({ ...deployDeclarations, "aws:iam/user:User": ["iam:CreateUser"] })).toThrow(
+      "no scope for the deploy action iam:CreateUser: add it to SCOPES in permissions/policies.ts",
+    );
   });
 });
 
@@ -97,7 +133,11 @@ describe("organization: the organization stack declares nothing whose actions ar
     const cloud = new FakeCloud({ account: "999999999999", roles: ["audit-reader"] });
     run = await runProgram(() => deploy(cloud.iam, cloud.organizations), {
       cloud,
-      config: { "cordon:account": "999999999999", "cordon:incidentsDir": "examples/incidents", "cordon:organization": JSON.stringify({ targets: ["r-abcd"], managementAccount: "999999999999" }) },
+      config: {
+        "cordon:account": "999999999999",
+        "cordon:incidentsDir": "examples/incidents",
+        "cordon:organization": JSON.stringify({ targets: ["r-abcd"], managementAccount: "999999999999" }),
+      },
     });
   });
 
@@ -106,17 +146,32 @@ describe("organization: the organization stack declares nothing whose actions ar
     expect(undeclaredTokens(run, { ...deployPermissions, ...organizationDeployPermissions })).toEqual([]);
     expect(Object.keys(organizationDeployPermissions).filter((token) => token in deployPermissions)).toEqual([]);
     // negative control
-    expect(undeclaredTokens(run, deployPermissions)).toEqual(["aws:organizations/policy:Policy", "aws:organizations/policyAttachment:PolicyAttachment", "cordon:organizations:OrganizationGuardrail"]);
+    expect(undeclaredTokens(run, deployPermissions)).toEqual([
+      "aws:organizations/policy:Policy",
+      "aws:organizations/policyAttachment:PolicyAttachment",
+      "cordon:organizations:OrganizationGuardrail",
+    ]);
   });
 
   it("the organization policy grants every declared action, the checks' reads included, and only on SCPs and RCPs", () => {
     const declared = Object.values(organizationDeclarations).flat();
-    expect(organizationDeclarations[PROGRAM_ORGANIZATION_READS]).toEqual(["organizations:DescribeOrganization", "organizations:ListPoliciesForTarget", "organizations:ListRoots"]);
+    expect(organizationDeclarations[PROGRAM_ORGANIZATION_READS]).toEqual([
+      "organizations:DescribeOrganization",
+      "organizations:ListPoliciesForTarget",
+      "organizations:ListRoots",
+    ]);
     const policy = organizationPolicy(organizationDeclarations).document;
     expect(uncovered(declared, policy)).toEqual([]);
-    expect(uncovered([...declared, "organizations:EnablePolicyType"], policy)).toEqual(["organizations:EnablePolicyType"]);
+    expect(uncovered([...declared, "organizations:EnablePolicyType"], policy)).toEqual([
+      "organizations:EnablePolicyType",
+    ]);
     const guardrails = policy.Statement.find((s) => s.Sid === "CordonGuardrails")!;
-    expect(guardrails.Resource).toEqual(expect.arrayContaining(["arn:aws:organizations::*:policy/o-*/service_control_policy/*", "arn:aws:organizations::*:policy/o-*/resource_control_policy/*"]));
+    expect(guardrails.Resource).toEqual(
+      expect.arrayContaining([
+        "arn:aws:organizations::*:policy/o-*/service_control_policy/*",
+        "arn:aws:organizations::*:policy/o-*/resource_control_policy/*",
+      ]),
+    );
     expect(JSON.stringify(guardrails.Resource)).not.toMatch(/tag_policy|backup_policy|"\*"/);
     expect(() => organizationPolicy({ ...organizationDeclarations, x: ["organizations:EnablePolicyType"] })).toThrow(
       "no scope for the organization action organizations:EnablePolicyType: add it to ORGANIZATION_SCOPES in permissions/policies.ts",
@@ -128,15 +183,28 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
   const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`;
   const withDeny = deployPolicy(deployDeclarations, { protectedRoleArns: [DEPLOYER] }).document as PolicyDocument;
   const withoutDeny = deployPolicy(deployDeclarations).document as PolicyDocument;
-  const as = (document: PolicyDocument) => (action: string, resource: string, context: Record<string, string> = {}) =>
-    decide([document], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT, context });
+  const as =
+    (document: PolicyDocument) =>
+    (action: string, resource: string, context: Record<string, string> = {}) =>
+      decide([document], {
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`,
+        action,
+        resource,
+        account: ACCOUNT,
+        context,
+      });
   const at = as(withDeny);
   const policyArn = (arn: string) => ({ "iam:PolicyARN": arn });
   const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
   const ROLE_DENY = `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`;
 
   it.each([
-    ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, policyArn(`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`), "Allowed"],
+    [
+      "iam:AttachUserPolicy",
+      `arn:aws:iam::${ACCOUNT}:user/ci-deployer`,
+      policyArn(`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`),
+      "Allowed",
+    ],
     ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, policyArn(ADMIN), "ImplicitlyDenied"],
     ["iam:CreatePolicy", `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-dana`, {}, "Allowed"],
     ["iam:CreatePolicyVersion", `arn:aws:iam::${ACCOUNT}:policy/someone-elses`, {}, "ImplicitlyDenied"],
@@ -160,7 +228,8 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
     expect(await at(action, DEPLOYER, context)).toBe("ExplicitlyDenied");
     // Even were its role under /cordon/, where replacement roles are changed.
     const underCordon = `arn:aws:iam::${ACCOUNT}:role/cordon/cordon-deployer`;
-    const underCordonDeny = deployPolicy(deployDeclarations, { protectedRoleArns: [underCordon] }).document as PolicyDocument;
+    const underCordonDeny = deployPolicy(deployDeclarations, { protectedRoleArns: [underCordon] })
+      .document as PolicyDocument;
     expect(await as(underCordonDeny)(action, underCordon, context)).toBe("ExplicitlyDenied");
   });
 
@@ -170,28 +239,47 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
 
   it.each([
     ["iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, policyArn(ADMIN), "ImplicitlyDenied"],
-    ["iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, policyArn(`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-dana`), "ImplicitlyDenied"],
+    [
+      "iam:AttachRolePolicy",
+      `arn:aws:iam::${ACCOUNT}:role/deploy`,
+      policyArn(`arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-dana`),
+      "ImplicitlyDenied",
+    ],
     ["iam:UpdateAssumeRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, {}, "ImplicitlyDenied"],
     ["iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/backdoor`, {}, "ImplicitlyDenied"],
     // Cordon's own managed deny goes on a role without room for the inline one, and is detached when the incident expires.
     ["iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, policyArn(ROLE_DENY), "Allowed"],
     ["iam:DetachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/deploy`, policyArn(ROLE_DENY), "Allowed"],
-    ["iam:DetachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`, policyArn("arn:aws:iam::aws:policy/ReadOnlyAccess"), "ImplicitlyDenied"],
+    [
+      "iam:DetachRolePolicy",
+      `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`,
+      policyArn("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+      "ImplicitlyDenied",
+    ],
     // Replacement roles, under /cordon/, get what their incident declares.
     ["iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`, {}, "Allowed"],
-    ["iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`, policyArn("arn:aws:iam::aws:policy/ReadOnlyAccess"), "Allowed"],
+    [
+      "iam:AttachRolePolicy",
+      `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`,
+      policyArn("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+      "Allowed",
+    ],
     ["iam:UpdateAssumeRolePolicy", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`, {}, "Allowed"],
-  ])("attaches and changes roles only under role/cordon/*: %s on %s %j: %s", async (action, resource, context, decision) => {
-    expect(await at(action, resource, context)).toBe(decision);
-  });
-
-  it.each([`arn:aws:iam::${ACCOUNT}:role/deploy`, `arn:aws:iam::${ACCOUNT}:role/service/analytics-readonly`, `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`])(
-    "can still put and remove the revoke policy on any other role: %s",
-    async (role) => {
-      expect(await at("iam:PutRolePolicy", role)).toBe("Allowed");
-      expect(await at("iam:DeleteRolePolicy", role)).toBe("Allowed");
+  ])(
+    "attaches and changes roles only under role/cordon/*: %s on %s %j: %s",
+    async (action, resource, context, decision) => {
+      expect(await at(action, resource, context)).toBe(decision);
     },
   );
+
+  it.each([
+    `arn:aws:iam::${ACCOUNT}:role/deploy`,
+    `arn:aws:iam::${ACCOUNT}:role/service/analytics-readonly`,
+    `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`,
+  ])("can still put and remove the revoke policy on any other role: %s", async (role) => {
+    expect(await at("iam:PutRolePolicy", role)).toBe("Allowed");
+    expect(await at("iam:DeleteRolePolicy", role)).toBe("Allowed");
+  });
 
   it.each([
     ["iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci-deployer`],
@@ -199,8 +287,18 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
     ["iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/cordon/anyone`],
   ])("can never create or delete an access key, whatever else it is granted: %s on %s", async (action, resource) => {
     expect(await at(action, resource)).toBe("ExplicitlyDenied");
-    const ADMIN_DOCUMENT: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
-    expect(await decide([withDeny, ADMIN_DOCUMENT], { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`, action, resource, account: ACCOUNT })).toBe("ExplicitlyDenied");
+    const ADMIN_DOCUMENT: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+    };
+    expect(
+      await decide([withDeny, ADMIN_DOCUMENT], {
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cordon-deployer/ci`,
+        action,
+        resource,
+        account: ACCOUNT,
+      }),
+    ).toBe("ExplicitlyDenied");
   });
 
   it("never assumes a role, so a role it creates under /cordon/ cannot lift it", async () => {
@@ -216,7 +314,8 @@ describe("commands: every call the CLI sends is declared and granted", () => {
   const stsMock = mockClient(STSClient);
   const trailMock = mockClient(CloudTrailClient);
   const iam = new IAMClient({});
-  const seed = <T>(command: unknown): Promise<T> => (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
+  const seed = <T>(command: unknown): Promise<T> =>
+    (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
   let key: string;
 
   beforeAll(async () => {
@@ -229,28 +328,64 @@ describe("commands: every call the CLI sends is declared and granted", () => {
     iamMock.on(SimulatePrincipalPolicyCommand).callsFake(async (input: SimulatePrincipalPolicyCommandInput) => {
       const issued = input.ContextEntries?.[0]?.ContextKeyValues?.[0] ?? "";
       const decision = Date.parse(issued) < Date.parse(CUTOFF) ? "explicitDeny" : "allowed";
-      return { EvaluationResults: (input.ActionNames ?? []).map((a) => ({ EvalActionName: a, EvalDecision: decision })), IsTruncated: false };
+      return {
+        EvaluationResults: (input.ActionNames ?? []).map((a) => ({ EvalActionName: a, EvalDecision: decision })),
+        IsTruncated: false,
+      };
     });
     // moto has no CloudTrail: an empty trail.
     trailMock.on(LookupEventsCommand).resolves({ Events: [] });
     await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
-    await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }));
-    key = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey.AccessKeyId;
+    await seed(
+      new AttachUserPolicyCommand({
+        UserName: "ci-deployer",
+        PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+      }),
+    );
+    key = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" })))
+      .AccessKey.AccessKeyId;
     dir = mkdtempSync(join(tmpdir(), "cordon-permissions-"));
     // What `pulumi up` leaves for an incident naming the user, its key and a role.
     mkdirSync(join(dir, "applied"));
     writeFileSync(
       join(dir, "applied", "2026-11-28-ci-deploy-key.yaml"),
-      ["id: 2026-11-28-ci-deploy-key", "title: CI key", `account: "${ACCOUNT}"`, `cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy", ""].join("\n"),
+      [
+        "id: 2026-11-28-ci-deploy-key",
+        "title: CI key",
+        `account: "${ACCOUNT}"`,
+        `cutoff: ${CUTOFF}`,
+        "users:",
+        "  - name: ci-deployer",
+        `    accessKeys: [${key}]`,
+        "roles:",
+        "  - name: deploy",
+        "",
+      ].join("\n"),
     );
-    await seed(new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }) }));
+    await seed(
+      new CreateRoleCommand({
+        RoleName: "deploy",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      }),
+    );
     const loaded = loadIncidentPaths([join(dir, "applied")], dir, new Date(NOW));
     for (const deny of buildPlan(loaded.incidents).denyPolicies) {
       const document = JSON.stringify(deny.document);
       if (deny.principal.type === "role") {
-        await seed(new PutRolePolicyCommand({ RoleName: deny.principal.name, PolicyName: deny.policyName, PolicyDocument: document }));
+        await seed(
+          new PutRolePolicyCommand({
+            RoleName: deny.principal.name,
+            PolicyName: deny.policyName,
+            PolicyDocument: document,
+          }),
+        );
       } else {
-        const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: document }));
+        const created = await seed<{ Policy: { Arn: string } }>(
+          new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: document }),
+        );
         await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
       }
     }
@@ -272,7 +407,10 @@ describe("commands: every call the CLI sends is declared and granted", () => {
     const code = await main(args, io);
     // Each run must succeed, so that it makes every call a real run makes: review's mocked CloudTrail
     // holds no event of the key, which is its exit 3 (not found), after every call.
-    expect({ code, stderr: io.stderr }).toEqual({ code: args[0] === "review" ? 3 : 0, stderr: args[0] === "review" ? expect.any(String) : "" });
+    expect({ code, stderr: io.stderr }).toEqual({
+      code: args[0] === "review" ? 3 : 0,
+      stderr: args[0] === "review" ? expect.any(String) : "",
+    });
     return [
       ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
       ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
@@ -282,8 +420,29 @@ describe("commands: every call the CLI sends is declared and granted", () => {
 
   const runs: Record<string, () => string[]> = {
     assess: () => ["assess", "--access-key", key],
-    new: () => ["new", "--access-key", key, "--title", "CI key in public repo", "--dir", join(dir, "new"), "--now", NOW],
-    review: () => ["review", "--access-key", key, "--regions", "us-east-1", "--since", "2026-11-27T00:00:00Z", "--until", "2026-11-28T00:00:00Z", "--json"],
+    new: () => [
+      "new",
+      "--access-key",
+      key,
+      "--title",
+      "CI key in public repo",
+      "--dir",
+      join(dir, "new"),
+      "--now",
+      NOW,
+    ],
+    review: () => [
+      "review",
+      "--access-key",
+      key,
+      "--regions",
+      "us-east-1",
+      "--since",
+      "2026-11-27T00:00:00Z",
+      "--until",
+      "2026-11-28T00:00:00Z",
+      "--json",
+    ],
     verify: () => ["verify", join(dir, "applied"), "--now", NOW, "--json"],
   };
 
@@ -325,7 +484,15 @@ describe("cordon permissions", () => {
     expect(json.deploy).toEqual(deployPolicy(deployDeclarations).document);
     expect(json.organization).toEqual(organizationPolicy(organizationDeclarations).document);
     expect(json.commands).toEqual(commandsPolicy(commandPermissions).document);
-    expect(Object.keys(json.why)).toEqual(["deploy", "organization", "preview", "preview-organization", "verify", "contain", "commands"]);
+    expect(Object.keys(json.why)).toEqual([
+      "deploy",
+      "organization",
+      "preview",
+      "preview-organization",
+      "verify",
+      "contain",
+      "commands",
+    ]);
     expect(json.byResourceType).toEqual({ ...deployDeclarations, ...organizationDeclarations });
     expect(Object.keys(json.byCommand)).toEqual(["assess", "doctor", "new", "review", "verify"]);
   });
@@ -338,7 +505,16 @@ describe("cordon permissions", () => {
     expect(JSON.parse(io.stdout).deploy.Statement.at(-1)).toEqual({
       Sid: "NotCordonsOwnRoles",
       Effect: "Deny",
-      Action: ["iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*", "iam:Update*"],
+      Action: [
+        "iam:Attach*",
+        "iam:Create*",
+        "iam:Delete*",
+        "iam:Detach*",
+        "iam:Put*",
+        "iam:Tag*",
+        "iam:Untag*",
+        "iam:Update*",
+      ],
       Resource: [
         `arn:aws:iam::${ACCOUNT}:role/ci/cordon-deployer`,
         `arn:aws:iam::${ACCOUNT}:role/cordon-contain`,
@@ -360,20 +536,27 @@ describe("cordon permissions", () => {
     // The tests are left out: doctor's name a wrong secret on purpose.
     const sources = files.filter((file) => /\.(ts|md|ya?ml)$/.test(file) && !file.startsWith("test/"));
     expect(sources).toContain("permissions/policies.ts");
-    const stale = sources.filter((file) => /CORDON_AWS_ROLE_ARN(?!_TEMPLATE)/.test(readFileSync(join(root, file), "utf8")));
+    const stale = sources.filter((file) =>
+      /CORDON_AWS_ROLE_ARN(?!_TEMPLATE)/.test(readFileSync(join(root, file), "utf8")),
+    );
     expect(stale).toEqual([]);
   });
 
-  it.each(["arn:aws:iam::123456789012:user/cordon-deployer", "cordon-deployer", "arn:aws:iam::12345:role/x", "arn:aws:iam::{acount}:role/x", "arn:aws:iam::**:role/x"])(
-    "refuses --deployer-role-arn %s (exit 2)",
-    async (arn) => {
-      const io = memoryIo();
-      expect(await main(["permissions", "--deployer-role-arn", arn], io)).toBe(2);
-      expect(io.stderr).toBe(
-        usageOutput(`cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer (the account may be {account} or *)`),
-      );
-    },
-  );
+  it.each([
+    "arn:aws:iam::123456789012:user/cordon-deployer",
+    "cordon-deployer",
+    "arn:aws:iam::12345:role/x",
+    "arn:aws:iam::{acount}:role/x",
+    "arn:aws:iam::**:role/x",
+  ])("refuses --deployer-role-arn %s (exit 2)", async (arn) => {
+    const io = memoryIo();
+    expect(await main(["permissions", "--deployer-role-arn", arn], io)).toBe(2);
+    expect(io.stderr).toBe(
+      usageOutput(
+        `cordon permissions: --deployer-role-arn: found ${JSON.stringify(arn)}, expected a role ARN such as arn:aws:iam::123456789012:role/cordon-deployer (the account may be {account} or *)`,
+      ),
+    );
+  });
 
   it.each(["arn:aws:iam::{account}:role/cordon-deployer", "arn:aws:iam::*:role/cordon-deployer"])(
     "takes the account of --deployer-role-arn as %s, for one document in every account: the Deny names cordon's roles in the policy's own account",
@@ -384,11 +567,19 @@ describe("cordon permissions", () => {
       expect(deny).toMatchObject({
         Sid: "NotCordonsOwnRoles",
         Effect: "Deny",
-        Resource: ["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"].map((name) => `arn:aws:iam::*:role/${name}`),
+        Resource: ["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"].map(
+          (name) => `arn:aws:iam::*:role/${name}`,
+        ),
       });
       // In any account, the Deny holds on that account's cordon roles and on no other role.
       for (const account of ["123456789012", "210987654321"]) {
-        const on = (role: string) => decide([JSON.parse(io.stdout)], { principal: `arn:aws:iam::${account}:role/cordon-deployer`, action: "iam:PutRolePolicy", resource: `arn:aws:iam::${account}:role/${role}`, account });
+        const on = (role: string) =>
+          decide([JSON.parse(io.stdout)], {
+            principal: `arn:aws:iam::${account}:role/cordon-deployer`,
+            action: "iam:PutRolePolicy",
+            resource: `arn:aws:iam::${account}:role/${role}`,
+            account,
+          });
         for (const role of ["cordon-deployer", "cordon-preview", "cordon-verify", "cordon-contain"]) {
           expect([role, await on(role)]).toEqual([role, "ExplicitlyDenied"]);
         }
@@ -399,9 +590,22 @@ describe("cordon permissions", () => {
   );
 
   it("prints one document on stdout that can be pasted as it is, and why each statement is scoped so on stderr", async () => {
-    for (const policy of ["deploy", "organization", "preview", "preview-organization", "verify", "contain", "commands"]) {
+    for (const policy of [
+      "deploy",
+      "organization",
+      "preview",
+      "preview-organization",
+      "verify",
+      "contain",
+      "commands",
+    ]) {
       const io = memoryIo();
-      expect(await main(["permissions", "--policy", policy, "--deployer-role-arn", "arn:aws:iam::{account}:role/cordon-deployer"], io)).toBe(0);
+      expect(
+        await main(
+          ["permissions", "--policy", policy, "--deployer-role-arn", "arn:aws:iam::{account}:role/cordon-deployer"],
+          io,
+        ),
+      ).toBe(0);
       // Pasteable: the whole of stdout is one JSON policy document, nothing else.
       const document = JSON.parse(io.stdout) as PolicyDocument;
       expect(document.Version).toBe("2012-10-17");
@@ -412,21 +616,31 @@ describe("cordon permissions", () => {
     const io = memoryIo();
     expect(await main(["permissions"], io)).toBe(0);
     expect(JSON.parse(io.stdout)).toEqual(deployPolicy(deployDeclarations).document);
-    expect(io.stderr).toContain("\n  CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/ (keep the deployer's own policy elsewhere)\n");
+    expect(io.stderr).toContain(
+      "\n  CordonManagedPolicies: only cordon's managed policies: they live under the path /cordon/ (keep the deployer's own policy elsewhere)\n",
+    );
   });
 
   it("refuses an unknown --policy, and --policy with --json", async () => {
     const io = memoryIo();
     expect(await main(["permissions", "--policy", "admin"], io)).toBe(2);
-    expect(io.stderr).toBe(usageOutput('cordon permissions: --policy: found "admin", expected one of deploy, organization, preview, preview-organization, verify, contain, commands'));
+    expect(io.stderr).toBe(
+      usageOutput(
+        'cordon permissions: --policy: found "admin", expected one of deploy, organization, preview, preview-organization, verify, contain, commands',
+      ),
+    );
     const both = memoryIo();
     expect(await main(["permissions", "--policy", "deploy", "--json"], both)).toBe(2);
-    expect(both.stderr).toBe(usageOutput("cordon permissions: --policy and --json: --json prints every policy; pass one of them"));
+    expect(both.stderr).toBe(
+      usageOutput("cordon permissions: --policy and --json: --json prints every policy; pass one of them"),
+    );
   });
 
   it("takes no arguments", async () => {
     const io = memoryIo();
     expect(await main(["permissions", "extra"], io)).toBe(2);
-    expect(io.stderr).toBe(usageOutput('cordon permissions: unexpected argument "extra": permissions takes no arguments'));
+    expect(io.stderr).toBe(
+      usageOutput('cordon permissions: unexpected argument "extra": permissions takes no arguments'),
+    );
   });
 });

@@ -21,21 +21,61 @@ describe("plan --json on the examples follows the contract", () => {
     expect(stderr).toBe("");
     const json = JSON.parse(stdout);
     // Issue 20 added credentials and rootUsers: additive, every earlier field stays.
-    expect(Object.keys(json).sort()).toEqual(["accessKeys", "credentials", "denyPolicies", "goneAccessKeys", "incidents", "organizationExclusions", "organizationPolicies", "replacementRoles", "rootUsers"]);
+    expect(Object.keys(json).sort()).toEqual([
+      "accessKeys",
+      "credentials",
+      "denyPolicies",
+      "goneAccessKeys",
+      "incidents",
+      "organizationExclusions",
+      "organizationPolicies",
+      "replacementRoles",
+      "rootUsers",
+    ]);
     for (const incident of json.incidents) {
-      expect(incident).toMatchObject({ id: expect.any(String), file: expect.any(String), account: expect.stringMatching(/^\d{12}$/), mode: expect.stringMatching(/^(revoke-older-sessions|deny-all)$/), cutoff: expect.any(String) });
+      expect(incident).toMatchObject({
+        id: expect.any(String),
+        file: expect.any(String),
+        account: expect.stringMatching(/^\d{12}$/),
+        mode: expect.stringMatching(/^(revoke-older-sessions|deny-all)$/),
+        cutoff: expect.any(String),
+      });
       expect(incident.expiresAt === null || typeof incident.expiresAt === "string").toBe(true);
     }
     for (const policy of json.denyPolicies) {
-      expect(policy).toMatchObject({ account: expect.any(String), principal: { type: expect.stringMatching(/^(user|role)$/), name: expect.any(String) }, incidents: expect.any(Array), document: { Version: "2012-10-17" } });
+      expect(policy).toMatchObject({
+        account: expect.any(String),
+        principal: { type: expect.stringMatching(/^(user|role)$/), name: expect.any(String) },
+        incidents: expect.any(Array),
+        document: { Version: "2012-10-17" },
+      });
     }
     for (const key of json.accessKeys) {
-      expect(key).toMatchObject({ account: expect.any(String), user: expect.any(String), accessKeyId: expect.stringMatching(/^AKIA/), status: "Inactive", incidents: expect.any(Array) });
+      expect(key).toMatchObject({
+        account: expect.any(String),
+        user: expect.any(String),
+        accessKeyId: expect.stringMatching(/^AKIA/),
+        status: "Inactive",
+        incidents: expect.any(Array),
+      });
     }
     for (const role of json.replacementRoles) {
-      expect(role).toMatchObject({ account: expect.any(String), name: expect.any(String), incident: expect.any(String), assumeRolePolicy: { Version: "2012-10-17" }, managedPolicyArns: expect.any(Array), maxSessionDuration: expect.any(Number) });
+      expect(role).toMatchObject({
+        account: expect.any(String),
+        name: expect.any(String),
+        incident: expect.any(String),
+        assumeRolePolicy: { Version: "2012-10-17" },
+        managedPolicyArns: expect.any(Array),
+        maxSessionDuration: expect.any(Number),
+      });
     }
-    expect(json.incidents.map((i: { id: string; cutoff: string; expiresAt: string | null }) => [i.id, i.cutoff, i.expiresAt])).toEqual([
+    expect(
+      json.incidents.map((i: { id: string; cutoff: string; expiresAt: string | null }) => [
+        i.id,
+        i.cutoff,
+        i.expiresAt,
+      ]),
+    ).toEqual([
       ["2026-11-27-laptop-backup-key", "2026-11-27T20:30:00Z", "2026-12-01T00:00:00Z"],
       ["2026-11-28-build-key-cross-account", "2026-11-28T09:30:00Z", "2026-11-29T21:30:00Z"],
       ["2026-11-28-ci-deploy-key", "2026-11-28T10:00:00Z", "2026-11-29T22:00:00Z"],
@@ -47,12 +87,22 @@ describe("plan --json on the examples follows the contract", () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-outputs-"));
     try {
       const outputs = join(dir, "outputs.json");
-      writeFileSync(outputs, JSON.stringify({ account: "123456789012", incidents: { "2026-11-28-key-in-ticket": { cutoff: "2026-11-28T10:26:00Z", atContainment: true } } }));
+      writeFileSync(
+        outputs,
+        JSON.stringify({
+          account: "123456789012",
+          incidents: { "2026-11-28-key-in-ticket": { cutoff: "2026-11-28T10:26:00Z", atContainment: true } },
+        }),
+      );
       const { code, stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs);
       expect(code).toBe(0);
       const json = JSON.parse(stdout);
       const ticket = json.incidents.find((i: { id: string }) => i.id === "2026-11-28-key-in-ticket");
-      expect(ticket).toMatchObject({ cutoff: "2026-11-28T10:26:00Z", expiresAt: "2026-11-29T22:26:00Z", cutoffPending: false });
+      expect(ticket).toMatchObject({
+        cutoff: "2026-11-28T10:26:00Z",
+        expiresAt: "2026-11-29T22:26:00Z",
+        cutoffPending: false,
+      });
       expect(JSON.stringify(json.denyPolicies)).not.toContain("{{containment:");
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -67,23 +117,49 @@ describe("plan --json on the examples follows the contract", () => {
         outputs,
         JSON.stringify({
           account: "123456789012",
-          incidents: { "2026-11-28-ci-deploy-key": { cutoff: "2026-11-28T10:00:00Z", atContainment: false, goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] } },
+          incidents: {
+            "2026-11-28-ci-deploy-key": {
+              cutoff: "2026-11-28T10:00:00Z",
+              atContainment: false,
+              goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+            },
+          },
           rolesWithManagedDeny: ["deploy"],
         }),
       );
       const json = await plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs);
       const parsed = JSON.parse(json.stdout);
-      expect(parsed.accessKeys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual(["AKIAQ3EGKB4TBUILDB0T", "AKIAJ7Q2EXAMPLEKEY77", "AKIAI44QH8DHBEXAMPLE"]);
-      expect(parsed.goneAccessKeys).toEqual([{ account: "123456789012", user: "ci-deployer", accessKeyId: "AKIAIOSFODNN7EXAMPLE", incidents: ["2026-11-28-ci-deploy-key"] }]);
-      expect(parsed.incidents.find((i: { id: string }) => i.id === "2026-11-28-ci-deploy-key")).toMatchObject({ accessKeys: ["AKIAIOSFODNN7EXAMPLE"], goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] });
-      expect(parsed.denyPolicies.find((d: { principal: { name: string } }) => d.principal.name === "deploy")).toMatchObject({ attachment: "managed", policyName: "cordon-revoke-role-sessions-deploy" });
+      expect(parsed.accessKeys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual([
+        "AKIAQ3EGKB4TBUILDB0T",
+        "AKIAJ7Q2EXAMPLEKEY77",
+        "AKIAI44QH8DHBEXAMPLE",
+      ]);
+      expect(parsed.goneAccessKeys).toEqual([
+        {
+          account: "123456789012",
+          user: "ci-deployer",
+          accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+          incidents: ["2026-11-28-ci-deploy-key"],
+        },
+      ]);
+      expect(parsed.incidents.find((i: { id: string }) => i.id === "2026-11-28-ci-deploy-key")).toMatchObject({
+        accessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+        goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+      });
+      expect(
+        parsed.denyPolicies.find((d: { principal: { name: string } }) => d.principal.name === "deploy"),
+      ).toMatchObject({ attachment: "managed", policyName: "cordon-revoke-role-sessions-deploy" });
 
       const { stdout } = await plan("examples/incidents", "--now", NOW, "--stack-outputs", outputs);
       const lines = stdout.split("\n");
-      expect(lines).toContain("  role deploy (123456789012)                         managed policy /cordon/cordon-revoke-role-sessions-deploy, attached");
+      expect(lines).toContain(
+        "  role deploy (123456789012)                         managed policy /cordon/cordon-revoke-role-sessions-deploy, attached",
+      );
       expect(lines).toContain("access keys already deleted: 1 (IAM no longer has them: contained, nothing to disable)");
-      expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer (123456789012)  deleted  2026-11-28-ci-deploy-key");
-      expect(stdout).not.toMatch(/AKIAIOSFODNN7EXAMPLE  user ci-deployer \(123456789012\) +-> Inactive/);
+      expect(lines).toContain(
+        "  AKIAIOSFODNN7EXAMPLE  user ci-deployer (123456789012)  deleted  2026-11-28-ci-deploy-key",
+      );
+      expect(stdout).not.toMatch(/AKIAIOSFODNN7EXAMPLE {2}user ci-deployer \(123456789012\) +-> Inactive/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -91,7 +167,17 @@ describe("plan --json on the examples follows the contract", () => {
 
   it("keeps one account's incidents with --account", async () => {
     const { stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--account", "210987654321");
-    expect(JSON.parse(stdout)).toEqual({ incidents: [], denyPolicies: [], accessKeys: [], goneAccessKeys: [], replacementRoles: [], organizationPolicies: [], organizationExclusions: [], credentials: { users: [] }, rootUsers: [] });
+    expect(JSON.parse(stdout)).toEqual({
+      incidents: [],
+      denyPolicies: [],
+      accessKeys: [],
+      goneAccessKeys: [],
+      replacementRoles: [],
+      organizationPolicies: [],
+      organizationExclusions: [],
+      credentials: { users: [] },
+      rootUsers: [],
+    });
   });
 
   it("keeps one account's share of a multi-account incident with --account: its principals only, no guardrail", async () => {
@@ -99,7 +185,13 @@ describe("plan --json on the examples follows the contract", () => {
     expect(code).toBe(0);
     const json = JSON.parse(stdout);
     expect(json.incidents.map((i: { id: string }) => i.id)).toEqual(["2026-11-28-build-key-cross-account"]);
-    expect(json.denyPolicies.map((d: { account: string; principal: { type: string; name: string } }) => [d.account, d.principal.type, d.principal.name])).toEqual([["444444444444", "role", "data-loader"]]);
+    expect(
+      json.denyPolicies.map((d: { account: string; principal: { type: string; name: string } }) => [
+        d.account,
+        d.principal.type,
+        d.principal.name,
+      ]),
+    ).toEqual([["444444444444", "role", "data-loader"]]);
     expect(json.accessKeys).toEqual([]);
     expect(json.organizationPolicies).toEqual([]);
   });
@@ -110,10 +202,16 @@ describe("plan, readable", () => {
     const { code, stdout } = await plan("examples/incidents", "--now", NOW);
     expect(code).toBe(0);
     const lines = stdout.split("\n");
-    expect(lines[0]).toBe("cordon plan: 4 incidents in accounts 111111111111, 123456789012, 444444444444, 555555555555, 999999999999");
-    expect(lines).toContain("  user svc-backup (123456789012)                     managed policy /cordon/cordon-revoke-sessions-svc-backup, attached");
+    expect(lines[0]).toBe(
+      "cordon plan: 4 incidents in accounts 111111111111, 123456789012, 444444444444, 555555555555, 999999999999",
+    );
+    expect(lines).toContain(
+      "  user svc-backup (123456789012)                     managed policy /cordon/cordon-revoke-sessions-svc-backup, attached",
+    );
     expect(lines).toContain("                                                     deny every action (deny-all)");
-    expect(lines).toContain("  AKIAIOSFODNN7EXAMPLE  user ci-deployer (123456789012)  -> Inactive  2026-11-28-ci-deploy-key");
+    expect(lines).toContain(
+      "  AKIAIOSFODNN7EXAMPLE  user ci-deployer (123456789012)  -> Inactive  2026-11-28-ci-deploy-key",
+    );
     expect(lines.at(-2)).toBe("Disabled keys stay disabled and replacement roles stay.");
   });
 
@@ -130,7 +228,10 @@ describe("plan, readable", () => {
 
   it.each([
     [["--account", "12"], 'cordon plan: --account "12": expected an AWS account id of 12 digits'],
-    [["--stack-outputs", "/nonexistent/outputs.json"], "cordon plan: --stack-outputs /nonexistent/outputs.json: cannot read it (ENOENT)"],
+    [
+      ["--stack-outputs", "/nonexistent/outputs.json"],
+      "cordon plan: --stack-outputs /nonexistent/outputs.json: cannot read it (ENOENT)",
+    ],
   ])("exits 2 on a usage error: %j", async (argv, message) => {
     const { code, stderr } = await plan("examples/incidents", ...argv);
     expect(code).toBe(2);

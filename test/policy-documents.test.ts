@@ -11,7 +11,10 @@ describe("live policy text", () => {
   it.each([
     ["a list of statements", JSON.stringify({ Version: "2012-10-17", Statement: [statement] })],
     ["a single statement", JSON.stringify({ Version: "2012-10-17", Statement: statement })],
-    ["URL-encoded, as IAM's API returns it", encodeURIComponent(JSON.stringify({ Version: "2012-10-17", Statement: statement }))],
+    [
+      "URL-encoded, as IAM's API returns it",
+      encodeURIComponent(JSON.stringify({ Version: "2012-10-17", Statement: statement })),
+    ],
   ])("%s reads as a list of statements", (_, text) => {
     expect(parsePolicyText(text)).toEqual({ Version: "2012-10-17", Statement: [statement] });
   });

@@ -21,7 +21,11 @@ import { FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.t
 const ACCOUNT = "123456789012";
 const MANAGEMENT = "999999999999";
 const EXAMPLES = "examples/incidents";
-const KEYS = { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] };
+const KEYS = {
+  "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
+  dana: ["AKIAJ7Q2EXAMPLEKEY77"],
+  "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
+};
 
 let accountRun: ProgramRun;
 let organizationRun: ProgramRun;
@@ -33,23 +37,42 @@ beforeAll(async () => {
     "ci-deployer": [
       { kind: "ssh-public-key", id: "APKAATTACKERSSHKEY01", status: "Active", createdAt: null },
       { kind: "signing-certificate", id: "CERT00000000000000000000ABC", status: "Active", createdAt: null },
-      { kind: "service-specific-credential", id: "ACCABEDROCKAPIKEY0001", status: "Active", createdAt: null, service: "bedrock.amazonaws.com" },
+      {
+        kind: "service-specific-credential",
+        id: "ACCABEDROCKAPIKEY0001",
+        status: "Active",
+        createdAt: null,
+        service: "bedrock.amazonaws.com",
+      },
     ],
   };
-  accountRun = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": EXAMPLES } });
+  accountRun = await runProgram(() => deploy(cloud.iam), {
+    cloud,
+    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": EXAMPLES },
+  });
   const management = new FakeCloud({ account: MANAGEMENT });
   organizationRun = await runProgram(() => deploy(management.iam, management.organizations), {
     cloud: management,
-    config: { "cordon:account": MANAGEMENT, "cordon:incidentsDir": EXAMPLES, "cordon:organization": JSON.stringify({ targets: ["r-abcd"], managementAccount: MANAGEMENT }) },
+    config: {
+      "cordon:account": MANAGEMENT,
+      "cordon:incidentsDir": EXAMPLES,
+      "cordon:organization": JSON.stringify({ targets: ["r-abcd"], managementAccount: MANAGEMENT }),
+    },
   });
 });
 
 /** The mandatory violations, as `policy: message` lines. */
 function mandatory(diagnostics: Diagnostic[]): string[] {
-  return diagnostics.filter((d) => d.enforcement === "mandatory").map((d) => `${d.policy}: ${d.message.split("\n").slice(1).join(" ") || d.message}`);
+  return diagnostics
+    .filter((d) => d.enforcement === "mandatory")
+    .map((d) => `${d.policy}: ${d.message.split("\n").slice(1).join(" ") || d.message}`);
 }
 
-function find(resources: AnalyzedResource[], type: string, predicate: (r: AnalyzedResource) => boolean = () => true): AnalyzedResource {
+function find(
+  resources: AnalyzedResource[],
+  type: string,
+  predicate: (r: AnalyzedResource) => boolean = () => true,
+): AnalyzedResource {
   const found = resources.find((r) => r.type === type && predicate(r));
   if (!found) throw new Error(`no ${type}`);
   return found;
@@ -61,13 +84,26 @@ describe("the program's own resources pass every policy", () => {
     ["the organization stack (guardrails)", () => organizationRun],
   ])("%s, at preview and after up", async (_, run) => {
     expect(run().error).toBeUndefined();
-    for (const preview of [true, false]) expect(mandatory(await analyze(policies, asAnalyzed(run().resources, { preview })))).toEqual([]);
+    for (const preview of [true, false])
+      expect(mandatory(await analyze(policies, asAnalyzed(run().resources, { preview })))).toEqual([]);
   });
 
   it("the examples exercise every policy: keys, both kinds of deny, guardrails, replacement roles", () => {
     const types = new Set([...accountRun.resources, ...organizationRun.resources].map((r) => r.type));
-    for (const type of ["aws:iam/sshKey:SshKey", "aws:iam/signingCertificate:SigningCertificate", "aws:iam/serviceSpecificCredential:ServiceSpecificCredential"]) expect(types).toContain(type);
-    for (const type of ["aws:iam/accessKey:AccessKey", "aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:organizations/policy:Policy", "aws:iam/role:Role"]) expect(types).toContain(type);
+    for (const type of [
+      "aws:iam/sshKey:SshKey",
+      "aws:iam/signingCertificate:SigningCertificate",
+      "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+    ])
+      expect(types).toContain(type);
+    for (const type of [
+      "aws:iam/accessKey:AccessKey",
+      "aws:iam/policy:Policy",
+      "aws:iam/rolePolicy:RolePolicy",
+      "aws:organizations/policy:Policy",
+      "aws:iam/role:Role",
+    ])
+      expect(types).toContain(type);
   });
 
   it("knows each component's children from the components' own declarations", () => {
@@ -94,28 +130,71 @@ describe("each broken invariant fails the pack", () => {
   };
 
   it("a key set Active", async () => {
-    expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/accessKey:AccessKey", (r) => r.name.includes("ci-deployer")).inputs.status = "Active"))).toEqual([
-      expect.stringMatching(/^access-keys-imported-and-disabled: .*ci-deployer.*: status is "Active": cordon sets keys Inactive and never re-enables one$/),
+    expect(
+      await broken(
+        () => accountRun,
+        (rs) =>
+          (find(rs, "aws:iam/accessKey:AccessKey", (r) => r.name.includes("ci-deployer")).inputs.status = "Active"),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^access-keys-imported-and-disabled: .*ci-deployer.*: status is "Active": cordon sets keys Inactive and never re-enables one$/,
+      ),
     ]);
   });
 
   it("a key that a change of user would replace: a new key created, this one deleted", async () => {
-    expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/accessKey:AccessKey").ignoreChanges = ["pgpKey"]))).toEqual([
-      expect.stringMatching(/^access-keys-imported-and-disabled: .*: ignoreChanges lacks user: a change of it would replace the key, creating a new one and deleting this one$/),
+    expect(
+      await broken(
+        () => accountRun,
+        (rs) => (find(rs, "aws:iam/accessKey:AccessKey").ignoreChanges = ["pgpKey"]),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^access-keys-imported-and-disabled: .*: ignoreChanges lacks user: a change of it would replace the key, creating a new one and deleting this one$/,
+      ),
     ]);
   });
 
   it("an SSH public key, signing certificate or service-specific credential set Active, replaceable, or declared outside its component", async () => {
-    expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/sshKey:SshKey").inputs.status = "Active"))).toEqual([
-      expect.stringMatching(/^credentials-imported-and-disabled: .*ssh-key.*: status is "Active": cordon sets credentials Inactive and never re-enables one$/),
+    expect(
+      await broken(
+        () => accountRun,
+        (rs) => (find(rs, "aws:iam/sshKey:SshKey").inputs.status = "Active"),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^credentials-imported-and-disabled: .*ssh-key.*: status is "Active": cordon sets credentials Inactive and never re-enables one$/,
+      ),
     ]);
-    expect(await broken(() => accountRun, (rs) => (find(rs, "aws:iam/signingCertificate:SigningCertificate").ignoreChanges = ["userName"]))).toEqual([
-      expect.stringMatching(/^credentials-imported-and-disabled: .*: ignoreChanges lacks certificateBody: a change of it would replace the credential, creating a new one and deleting this one$/),
+    expect(
+      await broken(
+        () => accountRun,
+        (rs) => (find(rs, "aws:iam/signingCertificate:SigningCertificate").ignoreChanges = ["userName"]),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^credentials-imported-and-disabled: .*: ignoreChanges lacks certificateBody: a change of it would replace the credential, creating a new one and deleting this one$/,
+      ),
     ]);
-    const credential = (rs: AnalyzedResource[]) => find(rs, "aws:iam/serviceSpecificCredential:ServiceSpecificCredential");
-    expect(await broken(() => accountRun, (rs) => (credential(rs).urn = credential(rs).urn.replace("cordon:iam:DisabledServiceSpecificCredential$", "cordon:iam:DisabledAccessKey$")))).toEqual([
-      expect.stringMatching(/^credentials-imported-and-disabled: .*: declared outside cordon:iam:DisabledServiceSpecificCredential \(parent cordon:iam:DisabledAccessKey\): credentials are only imported and disabled$/),
-      expect.stringMatching(/^only-cordon-resource-types: .*: aws:iam\/serviceSpecificCredential:ServiceSpecificCredential is not a type cordon:iam:DisabledAccessKey declares: the stack declares nothing else$/),
+    const credential = (rs: AnalyzedResource[]) =>
+      find(rs, "aws:iam/serviceSpecificCredential:ServiceSpecificCredential");
+    expect(
+      await broken(
+        () => accountRun,
+        (rs) =>
+          (credential(rs).urn = credential(rs).urn.replace(
+            "cordon:iam:DisabledServiceSpecificCredential$",
+            "cordon:iam:DisabledAccessKey$",
+          )),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^credentials-imported-and-disabled: .*: declared outside cordon:iam:DisabledServiceSpecificCredential \(parent cordon:iam:DisabledAccessKey\): credentials are only imported and disabled$/,
+      ),
+      expect.stringMatching(
+        /^only-cordon-resource-types: .*: aws:iam\/serviceSpecificCredential:ServiceSpecificCredential is not a type cordon:iam:DisabledAccessKey declares: the stack declares nothing else$/,
+      ),
     ]);
   });
 
@@ -132,7 +211,11 @@ describe("each broken invariant fails the pack", () => {
         },
         false,
       );
-      expect(violations).toEqual([expect.stringMatching(/^denies-are-only-denies: .*: statement Oops is Allow: cordon's denies hold only Deny statements$/)]);
+      expect(violations).toEqual([
+        expect.stringMatching(
+          /^denies-are-only-denies: .*: statement Oops is Allow: cordon's denies hold only Deny statements$/,
+        ),
+      ]);
     }
   });
 
@@ -140,7 +223,11 @@ describe("each broken invariant fails the pack", () => {
     const violations = await broken(
       () => accountRun,
       (rs) => {
-        const deny = find(rs, "aws:iam/policy:Policy", (r) => r.urn.includes("cordon:iam:SessionRevocation$") && String(r.inputs.policy).includes("DateLessThan"));
+        const deny = find(
+          rs,
+          "aws:iam/policy:Policy",
+          (r) => r.urn.includes("cordon:iam:SessionRevocation$") && String(r.inputs.policy).includes("DateLessThan"),
+        );
         const document = JSON.parse(String(deny.inputs.policy));
         document.Statement[0].Condition = { DateGreaterThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } };
         document.Statement.push({ Sid: "Narrow", Effect: "Deny", Action: "s3:GetObject", Resource: "*" });
@@ -149,8 +236,12 @@ describe("each broken invariant fails the pack", () => {
       false,
     );
     expect(violations).toEqual([
-      expect.stringMatching(/: statement \w+ has the condition \{"DateGreaterThan":\{"aws:TokenIssueTime":"2026-11-28T10:00:00Z"\}\}: expected none \(deny-all\) or exactly DateLessThan aws:TokenIssueTime an instant \(revoke-older-sessions\)$/),
-      expect.stringMatching(/: statement Narrow denies "s3:GetObject" on "\*": a revocation denies every action \("\*"\) on every resource \("\*"\)$/),
+      expect.stringMatching(
+        /: statement \w+ has the condition \{"DateGreaterThan":\{"aws:TokenIssueTime":"2026-11-28T10:00:00Z"\}\}: expected none \(deny-all\) or exactly DateLessThan aws:TokenIssueTime an instant \(revoke-older-sessions\)$/,
+      ),
+      expect.stringMatching(
+        /: statement Narrow denies "s3:GetObject" on "\*": a revocation denies every action \("\*"\) on every resource \("\*"\)$/,
+      ),
     ]);
   });
 
@@ -168,7 +259,10 @@ describe("each broken invariant fails the pack", () => {
       },
       false,
     );
-    expect(violations).toEqual([expect.stringMatching(/anything else would deny the whole organization or someone unnamed$/), expect.stringMatching(/statement Open is Allow: cordon's guardrails hold only Deny statements$/)]);
+    expect(violations).toEqual([
+      expect.stringMatching(/anything else would deny the whole organization or someone unnamed$/),
+      expect.stringMatching(/statement Open is Allow: cordon's guardrails hold only Deny statements$/),
+    ]);
   });
 
   it("a replacement role outside /cordon/ or without its incident's tag", async () => {
@@ -181,8 +275,12 @@ describe("each broken invariant fails the pack", () => {
       },
     );
     expect(violations).toEqual([
-      expect.stringMatching(/^replacement-roles-under-cordon: .*: path is "\/": replacement roles live under \/cordon\/$/),
-      expect.stringMatching(/^replacement-roles-under-cordon: .*: tag cordon:incident is null: expected the id of the incident that asks for the role$/),
+      expect.stringMatching(
+        /^replacement-roles-under-cordon: .*: path is "\/": replacement roles live under \/cordon\/$/,
+      ),
+      expect.stringMatching(
+        /^replacement-roles-under-cordon: .*: tag cordon:incident is null: expected the id of the incident that asks for the role$/,
+      ),
     ]);
   });
 
@@ -194,7 +292,11 @@ describe("each broken invariant fails the pack", () => {
         new aws.iam.AccessKey("fresh", { user: "ci-deployer" });
         new aws.iam.User("backdoor", { name: "backdoor" });
         const parent = new pulumi.ComponentResource(DisabledAccessKey.type, "sneaky", {}, {});
-        new aws.iam.AccessKey("sneaky", { user: "dana", status: "Inactive" }, { parent, ignoreChanges: ["user", "pgpKey"] });
+        new aws.iam.AccessKey(
+          "sneaky",
+          { user: "dana", status: "Inactive" },
+          { parent, ignoreChanges: ["user", "pgpKey"] },
+        );
         return {};
       },
       { cloud, config: { "cordon:account": ACCOUNT } },
@@ -203,7 +305,7 @@ describe("each broken invariant fails the pack", () => {
     const violations = mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: true })));
     expect(violations.sort()).toEqual(
       [
-        'access-keys-imported-and-disabled: fresh: status is null: cordon sets keys Inactive and never re-enables one',
+        "access-keys-imported-and-disabled: fresh: status is null: cordon sets keys Inactive and never re-enables one",
         "access-keys-imported-and-disabled: fresh: declared outside cordon:iam:DisabledAccessKey (parent none): keys are only imported and disabled",
         "access-keys-imported-and-disabled: fresh: ignoreChanges lacks pgpKey, user: a change of it would replace the key, creating a new one and deleting this one",
         "access-keys-never-created: fresh: this access key would be created by Pulumi (it has a secret): cordon only imports existing keys",
@@ -213,7 +315,11 @@ describe("each broken invariant fails the pack", () => {
       ].sort(),
     );
     // After up, the created key's secret is there: still caught.
-    expect(mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: false }))).filter((v) => v.startsWith("access-keys-never-created"))).toHaveLength(2);
+    expect(
+      mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: false }))).filter((v) =>
+        v.startsWith("access-keys-never-created"),
+      ),
+    ).toHaveLength(2);
   });
 
   it("a type a component does not declare, under it", async () => {
@@ -221,10 +327,19 @@ describe("each broken invariant fails the pack", () => {
       () => accountRun,
       (rs) => {
         const key = find(rs, "aws:iam/accessKey:AccessKey");
-        rs.push({ ...key, urn: key.urn.replace("aws:iam/accessKey:AccessKey::", "aws:iam/userPolicy:UserPolicy::extra-"), type: "aws:iam/userPolicy:UserPolicy", name: "extra", inputs: { user: "ci-deployer", policy: "{}" }, outputs: {} });
+        rs.push({
+          ...key,
+          urn: key.urn.replace("aws:iam/accessKey:AccessKey::", "aws:iam/userPolicy:UserPolicy::extra-"),
+          type: "aws:iam/userPolicy:UserPolicy",
+          name: "extra",
+          inputs: { user: "ci-deployer", policy: "{}" },
+          outputs: {},
+        });
       },
     );
-    expect(violations).toEqual(["only-cordon-resource-types: extra: aws:iam/userPolicy:UserPolicy is not a type cordon:iam:DisabledAccessKey declares: the stack declares nothing else"]);
+    expect(violations).toEqual([
+      "only-cordon-resource-types: extra: aws:iam/userPolicy:UserPolicy is not a type cordon:iam:DisabledAccessKey declares: the stack declares nothing else",
+    ]);
   });
 });
 
@@ -233,7 +348,13 @@ describe("the pack's own process, started as Pulumi starts a policy pack", () =>
   const PACK = join(ROOT, "policy");
   let child: ChildProcess;
   let client: {
-    getAnalyzerInfo(request: unknown, callback: (error: unknown, response: { getName(): string; getPoliciesList(): { getName(): string; getEnforcementlevel(): number }[] }) => void): void;
+    getAnalyzerInfo(
+      request: unknown,
+      callback: (
+        error: unknown,
+        response: { getName(): string; getPoliciesList(): { getName(): string; getEnforcementlevel(): number }[] },
+      ) => void,
+    ): void;
     analyzeStack(request: unknown, callback: (error: unknown, response: unknown) => void): void;
     close(): void;
   };
@@ -242,8 +363,14 @@ describe("the pack's own process, started as Pulumi starts a policy pack", () =>
     // pulumi-language-nodejs RunPlugin for kind "analyzer": node @pulumi/pulumi/cmd/run-policy-pack
     // <engine address> <pack folder>, in the pack folder; the pack prints its port on stdout.
     const require = createRequire(join(PACK, "package.json"));
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(PULUMI_|AWS_|VITEST|NODE_OPTIONS)/.test(key)));
-    child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:1", PACK], { cwd: PACK, env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !/^(PULUMI_|AWS_|VITEST|NODE_OPTIONS)/.test(key)),
+    );
+    child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:1", PACK], {
+      cwd: PACK,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr!.on("data", (chunk) => (stderr += chunk));
     const port = await new Promise<string>((resolve, reject) => {
@@ -267,11 +394,16 @@ describe("the pack's own process, started as Pulumi starts a policy pack", () =>
 
   it("serves the pack cordon, every policy mandatory", async () => {
     const empty = createRequire(join(PACK, "package.json"))("google-protobuf/google/protobuf/empty_pb.js");
-    const info = await new Promise<{ getName(): string; getPoliciesList(): { getName(): string; getEnforcementlevel(): number }[] }>((resolve, reject) =>
+    const info = await new Promise<{
+      getName(): string;
+      getPoliciesList(): { getName(): string; getEnforcementlevel(): number }[];
+    }>((resolve, reject) =>
       client.getAnalyzerInfo(new empty.Empty(), (error, response) => (error ? reject(error) : resolve(response))),
     );
     expect(info.getName()).toBe("cordon");
-    expect(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()])).toEqual(policies.map((p) => [p.name, 1]));
+    expect(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()])).toEqual(
+      policies.map((p) => [p.name, 1]),
+    );
   });
 
   it("fails, over gRPC, a stack whose key would be created", async () => {
@@ -283,12 +415,22 @@ describe("the pack's own process, started as Pulumi starts a policy pack", () =>
     key.setType("aws:iam/accessKey:AccessKey");
     key.setUrn(`urn:pulumi:prod-${ACCOUNT}::cordon::cordon:iam:DisabledAccessKey$aws:iam/accessKey:AccessKey::k`);
     key.setName("k");
-    key.setProperties(structproto.Struct.fromJavaScript({ user: "dana", status: "Inactive", secret: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }));
+    key.setProperties(
+      structproto.Struct.fromJavaScript({
+        user: "dana",
+        status: "Inactive",
+        secret: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+      }),
+    );
     key.setOptions(new analyzerproto.AnalyzerResourceOptions());
     request.setResourcesList([key]);
-    const response = await new Promise<{ getDiagnosticsList(): { getPolicyname(): string; getEnforcementlevel(): number }[] }>((resolve, reject) =>
+    const response = await new Promise<{
+      getDiagnosticsList(): { getPolicyname(): string; getEnforcementlevel(): number }[];
+    }>((resolve, reject) =>
       client.analyzeStack(request, (error, answer) => (error ? reject(error) : resolve(answer as never))),
     );
-    expect(response.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()])).toEqual([["access-keys-never-created", 1]]);
+    expect(response.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()])).toEqual([
+      ["access-keys-never-created", 1],
+    ]);
   });
 });

@@ -34,7 +34,9 @@ function principalArn(policy: DenyPolicy): string {
 
 /** The instant that separates denied from allowed sessions: the latest cutoff in the document. */
 function effectiveCutoff(document: PolicyDocument): number | undefined {
-  const instants = document.Statement.map((s) => s.Condition?.DateLessThan?.["aws:TokenIssueTime"]).filter((v): v is string => typeof v === "string");
+  const instants = document.Statement.map((s) => s.Condition?.DateLessThan?.["aws:TokenIssueTime"]).filter(
+    (v): v is string => typeof v === "string",
+  );
   return instants.length === 0 ? undefined : Math.max(...instants.map((v) => Date.parse(v)));
 }
 
@@ -71,21 +73,33 @@ describe("deny policies of the examples and fixtures", () => {
     ["test/fixtures/valid", loadIncidentPaths(["test/fixtures/valid"], process.cwd(), GENERATED_NOW).incidents],
   ];
 
-  it.each(sets)("%s: each principal's older sessions are explicitly denied, newer ones are not", async (_, incidents) => {
-    expect(incidents.length).toBeGreaterThan(0);
-    const plan = buildPlan(incidents);
-    expect(plan.denyPolicies.length).toBeGreaterThan(0);
-    for (const policy of plan.denyPolicies) await checkDenyPolicy(policy, containmentOf(incidents));
-  });
+  it.each(sets)(
+    "%s: each principal's older sessions are explicitly denied, newer ones are not",
+    async (_, incidents) => {
+      expect(incidents.length).toBeGreaterThan(0);
+      const plan = buildPlan(incidents);
+      expect(plan.denyPolicies.length).toBeGreaterThan(0);
+      for (const policy of plan.denyPolicies) await checkDenyPolicy(policy, containmentOf(incidents));
+    },
+  );
 
   it("the latest cutoff among a principal's incidents wins: an earlier incident's sessions stay denied", async () => {
     const incidents = loadIncidentPaths(["examples/incidents"], process.cwd(), GENERATED_NOW).incidents;
     const deploy = buildPlan(incidents).denyPolicies.find((p) => p.principal.name === "deploy")!;
     const document = fillContainment(deploy.document, { "2026-11-28-key-in-ticket": CONTAINED_AT });
-    const request = { principal: principalArn(deploy), action: "s3:GetObject", resource: "arn:aws:s3:::b/k", account: deploy.account };
+    const request = {
+      principal: principalArn(deploy),
+      action: "s3:GetObject",
+      resource: "arn:aws:s3:::b/k",
+      account: deploy.account,
+    };
     // Between the explicit cutoff (10:00) and the containment (11:30): denied by the later incident.
-    expect(await decide([ADMIN, document], { ...request, context: { "aws:TokenIssueTime": "2026-11-28T10:30:00Z" } })).toBe("ExplicitlyDenied");
-    expect(await decide([ADMIN, document], { ...request, context: { "aws:TokenIssueTime": "2026-11-28T11:30:01Z" } })).toBe("Allowed");
+    expect(
+      await decide([ADMIN, document], { ...request, context: { "aws:TokenIssueTime": "2026-11-28T10:30:00Z" } }),
+    ).toBe("ExplicitlyDenied");
+    expect(
+      await decide([ADMIN, document], { ...request, context: { "aws:TokenIssueTime": "2026-11-28T11:30:01Z" } }),
+    ).toBe("Allowed");
   });
 });
 
@@ -110,29 +124,85 @@ describe("trust policies of replacement roles allow exactly the declared princip
   const role = (name: string): ReplacementRolePlan => plan.replacementRoles.find((r) => r.name === name)!;
   const roleArn = (r: ReplacementRolePlan) => `arn:aws:iam::${r.account}:role/${r.name}`;
   const assume = (r: ReplacementRolePlan, principal: string, identity: PolicyDocument[] = []) =>
-    decide(identity, { principal, action: "sts:AssumeRole", resource: roleArn(r), account: r.account }, r.assumeRolePolicy);
-  const canAssume: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] };
+    decide(
+      identity,
+      { principal, action: "sts:AssumeRole", resource: roleArn(r), account: r.account },
+      r.assumeRolePolicy,
+    );
+  const canAssume: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }],
+  };
 
   it.each([
     ["the declared ref", "ci-deployer-oidc", "repo:example/app:ref:refs/heads/main", "sts.amazonaws.com", "Allowed"],
-    ["another branch", "ci-deployer-oidc", "repo:example/app:ref:refs/heads/feature", "sts.amazonaws.com", "ImplicitlyDenied"],
+    [
+      "another branch",
+      "ci-deployer-oidc",
+      "repo:example/app:ref:refs/heads/feature",
+      "sts.amazonaws.com",
+      "ImplicitlyDenied",
+    ],
     ["a pull request", "ci-deployer-oidc", "repo:example/app:pull_request", "sts.amazonaws.com", "ImplicitlyDenied"],
-    ["another repository", "ci-deployer-oidc", "repo:attacker/app:ref:refs/heads/main", "sts.amazonaws.com", "ImplicitlyDenied"],
-    ["another audience", "ci-deployer-oidc", "repo:example/app:ref:refs/heads/main", "attacker.example", "ImplicitlyDenied"],
-    ["the declared environment", "reports-from-prod-env", "repo:example/reports:environment:prod", "sts.amazonaws.com", "Allowed"],
-    ["another environment", "reports-from-prod-env", "repo:example/reports:environment:staging", "sts.amazonaws.com", "ImplicitlyDenied"],
+    [
+      "another repository",
+      "ci-deployer-oidc",
+      "repo:attacker/app:ref:refs/heads/main",
+      "sts.amazonaws.com",
+      "ImplicitlyDenied",
+    ],
+    [
+      "another audience",
+      "ci-deployer-oidc",
+      "repo:example/app:ref:refs/heads/main",
+      "attacker.example",
+      "ImplicitlyDenied",
+    ],
+    [
+      "the declared environment",
+      "reports-from-prod-env",
+      "repo:example/reports:environment:prod",
+      "sts.amazonaws.com",
+      "Allowed",
+    ],
+    [
+      "another environment",
+      "reports-from-prod-env",
+      "repo:example/reports:environment:staging",
+      "sts.amazonaws.com",
+      "ImplicitlyDenied",
+    ],
   ])("GitHub OIDC, %s", (_, name, sub, aud, expected) => {
     const r = role(name);
     const provider = `arn:aws:iam::${r.account}:oidc-provider/token.actions.githubusercontent.com`;
     const context = { "token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": aud };
-    expect(decideTrustUnvalidated(r.assumeRolePolicy, { principal: provider, action: "sts:AssumeRoleWithWebIdentity", resource: roleArn(r), account: r.account, context })).toBe(expected);
+    expect(
+      decideTrustUnvalidated(r.assumeRolePolicy, {
+        principal: provider,
+        action: "sts:AssumeRoleWithWebIdentity",
+        resource: roleArn(r),
+        account: r.account,
+        context,
+      }),
+    ).toBe(expected);
   });
 
   it("GitHub OIDC: another identity provider is not trusted", () => {
     const r = role("ci-deployer-oidc");
-    const context = { "token.actions.githubusercontent.com:sub": "repo:example/app:ref:refs/heads/main", "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" };
+    const context = {
+      "token.actions.githubusercontent.com:sub": "repo:example/app:ref:refs/heads/main",
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+    };
     const other = `arn:aws:iam::${r.account}:oidc-provider/gitlab.com`;
-    expect(decideTrustUnvalidated(r.assumeRolePolicy, { principal: other, action: "sts:AssumeRoleWithWebIdentity", resource: roleArn(r), account: r.account, context })).toBe("ImplicitlyDenied");
+    expect(
+      decideTrustUnvalidated(r.assumeRolePolicy, {
+        principal: other,
+        action: "sts:AssumeRoleWithWebIdentity",
+        resource: roleArn(r),
+        account: r.account,
+        context,
+      }),
+    ).toBe("ImplicitlyDenied");
   });
 
   it.each([

@@ -31,7 +31,11 @@ describe("checks before anything is declared", () => {
   it("asks IAM once per user, then who owns each key it does not list there: another user is an error, nobody means deleted", async () => {
     const asked: string[] = [];
     const listed: Record<string, string[]> = { dana: ["AKIAJ7Q2EXAMPLEKEY77"], "ci-deployer": [] };
-    const owners: Record<string, string> = { AKIAJ7Q2EXAMPLEKEY77: "dana", AKIAOWNEDBYSOMEONE01: "svc-backup", AKIASPELTOTHERWISE01: "CI-Deployer" };
+    const owners: Record<string, string> = {
+      AKIAJ7Q2EXAMPLEKEY77: "dana",
+      AKIAOWNEDBYSOMEONE01: "svc-backup",
+      AKIASPELTOTHERWISE01: "CI-Deployer",
+    };
     const accessKeysOf = async (user: string) => {
       asked.push(user);
       return listed[user];
@@ -50,7 +54,9 @@ describe("checks before anything is declared", () => {
     expect(asked).toEqual(["ci-deployer", "dana", "AKIAIOSFODNN7EXAMPLE"]);
 
     // IAM names are case-insensitive: the declared user spelt otherwise still owns the key.
-    expect(await keyOwnership([key("ci-deployer", "AKIASPELTOTHERWISE01")], accessKeysOf, keyOwner)).toEqual({ gone: [] });
+    expect(await keyOwnership([key("ci-deployer", "AKIASPELTOTHERWISE01")], accessKeysOf, keyOwner)).toEqual({
+      gone: [],
+    });
 
     expect(await keyOwnership([deleted, key("ci-deployer", "AKIAOWNEDBYSOMEONE01")], accessKeysOf, keyOwner)).toEqual({
       problem: [
@@ -66,26 +72,47 @@ describe("checks before anything is declared", () => {
       throw new Error("NoSuchEntity");
     };
     expect(await keyOwnership([key("gone", "AKIAIOSFODNN7EXAMPLE")], failing, async () => null)).toEqual({
-      problem: "cordon declared nothing: cannot list the access keys of user gone (incident 2026-11-28-a): NoSuchEntity",
+      problem:
+        "cordon declared nothing: cannot list the access keys of user gone (incident 2026-11-28-a): NoSuchEntity",
       gone: [],
     });
-    expect(await keyOwnership([key("dana", "AKIAIOSFODNN7EXAMPLE")], async () => [], async () => Promise.reject(new Error("access denied: the credentials may not call iam:GetAccessKeyLastUsed")))).toEqual({
-      problem: "cordon declared nothing: cannot ask IAM who owns access key AKIAIOSFODNN7EXAMPLE (incident 2026-11-28-a), which it does not list under user dana: access denied: the credentials may not call iam:GetAccessKeyLastUsed",
+    expect(
+      await keyOwnership(
+        [key("dana", "AKIAIOSFODNN7EXAMPLE")],
+        async () => [],
+        async () => Promise.reject(new Error("access denied: the credentials may not call iam:GetAccessKeyLastUsed")),
+      ),
+    ).toEqual({
+      problem:
+        "cordon declared nothing: cannot ask IAM who owns access key AKIAIOSFODNN7EXAMPLE (incident 2026-11-28-a), which it does not list under user dana: access denied: the credentials may not call iam:GetAccessKeyLastUsed",
       gone: [],
     });
   });
 
   it("refuses invalid files with every diagnostic, and passes none", () => {
     expect(invalidFilesProblem("incidents", [])).toBeUndefined();
-    expect(invalidFilesProblem("incidents", [{ file: "incidents/x.yaml", line: 1, col: 1, code: "E_READ", message: "no such file or folder" }])).toBe(
+    expect(
+      invalidFilesProblem("incidents", [
+        { file: "incidents/x.yaml", line: 1, col: 1, code: "E_READ", message: "no such file or folder" },
+      ]),
+    ).toBe(
       "cordon declared nothing: 1 problem in the incident files (`npx cordon validate incidents` shows the same):\nincidents/x.yaml:1:1 E_READ no such file or folder",
     );
   });
 });
 
 describe("stack outputs", () => {
-  const text = (id: string, cutoff: string, principals: string) => ({ path: `incidents/${id}.yaml`, text: `id: ${id}\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\n${principals}` });
-  const { incidents } = loadIncidents([text("explicit", "2026-11-28T10:00:00Z", "roles: [{ name: deploy }]\n"), text("contained", "at-containment", "users: [{ name: dana }]\n")], { now: NOW });
+  const text = (id: string, cutoff: string, principals: string) => ({
+    path: `incidents/${id}.yaml`,
+    text: `id: ${id}\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\n${principals}`,
+  });
+  const { incidents } = loadIncidents(
+    [
+      text("explicit", "2026-11-28T10:00:00Z", "roles: [{ name: deploy }]\n"),
+      text("contained", "at-containment", "users: [{ name: dana }]\n"),
+    ],
+    { now: NOW },
+  );
   const plan = buildPlan(incidents, { account: "123456789012" });
 
   it("are what the commands read back: the recorded instant, and the expiry counted from it", () => {
@@ -136,26 +163,48 @@ describe("stack outputs", () => {
 
 describe("an at-containment incident whose instant cannot be had", () => {
   const plan = buildPlan(
-    loadIncidents([{ path: "incidents/pending.yaml", text: 'id: pending\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nroles: [{ name: deploy }]\n' }], { now: NOW }).incidents,
+    loadIncidents(
+      [
+        {
+          path: "incidents/pending.yaml",
+          text: 'id: pending\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nroles: [{ name: deploy }]\n',
+        },
+      ],
+      { now: NOW },
+    ).incidents,
     { uncontained: ["pending"] },
   );
 
   it("is denied everything, published as pending, and read back as pending: active, with no cutoff for anyone to take", () => {
-    expect(plan.denyPolicies[0].document.Statement).toEqual([{ Sid: `CordonDenyUntilContained${sidPart("pending")}`, Effect: "Deny", Action: "*", Resource: "*" }]);
+    expect(plan.denyPolicies[0].document.Statement).toEqual([
+      { Sid: `CordonDenyUntilContained${sidPart("pending")}`, Effect: "Deny", Action: "*", Resource: "*" },
+    ]);
     expect(plan.denyPolicies[0].pendingContainment).toEqual([]);
     const outputs = stackOutputs("123456789012", plan, () => {
       throw new Error("nothing is recorded for it in this run");
     });
-    expect(outputs.incidents.pending).toMatchObject({ cutoff: "at-containment", atContainment: true, expiresAt: null, deniedUntilContained: true });
+    expect(outputs.incidents.pending).toMatchObject({
+      cutoff: "at-containment",
+      atContainment: true,
+      expiresAt: null,
+      deniedUntilContained: true,
+    });
     expect(containmentFromStackOutputs(outputs)).toEqual({});
     expect(appliedState(outputs).incidents.pending).toMatchObject({ cutoff: "at-containment", expiresAt: null });
-    expect(() => appliedState({ ...outputs, incidents: { pending: { ...outputs.incidents.pending, expiresAt: "2026-11-30T00:00:00Z" } } })).toThrow(
-      "incidents.pending.expiresAt: expected null while the containment instant is pending, found \"2026-11-30T00:00:00Z\"",
+    expect(() =>
+      appliedState({
+        ...outputs,
+        incidents: { pending: { ...outputs.incidents.pending, expiresAt: "2026-11-30T00:00:00Z" } },
+      }),
+    ).toThrow(
+      'incidents.pending.expiresAt: expected null while the containment instant is pending, found "2026-11-30T00:00:00Z"',
     );
   });
 
   it("reads another stack's recorded cutoff only when it is what the program exports: anything else gives none (the safe side)", () => {
-    const recorded = { incidents: { x: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: "2026-11-28T12:26:00Z" } } };
+    const recorded = {
+      incidents: { x: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: "2026-11-28T12:26:00Z" } },
+    };
     expect(recordedIn(recorded, "x")).toEqual({ cutoff: "2026-11-28T12:28:00Z", containedAt: "2026-11-28T12:26:00Z" });
     for (const damaged of [
       undefined,

@@ -39,7 +39,10 @@ const PROJECT_DIR = resolve(import.meta.dirname, "..");
 const CONTAINED_AT = "2026-11-28T12:26:00Z";
 /** Its cutoff: the instant plus IAM's propagation margin (two minutes). */
 const CUTOFF = "2026-11-28T12:28:00Z";
-const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
 
 let moto: Moto;
 let restoreEnv: () => void;
@@ -70,27 +73,42 @@ async function accessKey(userName: string): Promise<string> {
   return (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!.AccessKeyId!;
 }
 async function role(name: string, options: { path?: string; tags?: Tag[] } = {}): Promise<void> {
-  await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Path: options.path, Tags: options.tags }));
+  await iam.send(
+    new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Path: options.path, Tags: options.tags }),
+  );
 }
 async function customerPolicies(count: number, prefix = "team"): Promise<string[]> {
   const arns: string[] = [];
   for (let i = 0; i < count; i++) {
-    const document = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${prefix}-${i}` }] });
-    arns.push((await iam.send(new CreatePolicyCommand({ PolicyName: `${prefix}-${i}`, PolicyDocument: document }))).Policy!.Arn!);
+    const document = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${prefix}-${i}` }],
+    });
+    arns.push(
+      (await iam.send(new CreatePolicyCommand({ PolicyName: `${prefix}-${i}`, PolicyDocument: document }))).Policy!
+        .Arn!,
+    );
   }
   return arns;
 }
 /** An inline policy of about `size` characters as IAM counts them (no white space). */
 function inlineDocument(size: number): string {
   const resources: string[] = [];
-  const text = () => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resources }] });
+  const text = () =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resources }],
+    });
   do resources.push(`arn:aws:s3:::bucket-${String(resources.length).padStart(6, "0")}/*`);
   while (policySize(text()) < size - 40);
   return text();
 }
 
 function incidentFile(id: string, lines: string[]): void {
-  writeFileSync(join(dir, `${id}.yaml`), [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, "cutoff: at-containment", ...lines, ""].join("\n"));
+  writeFileSync(
+    join(dir, `${id}.yaml`),
+    [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, "cutoff: at-containment", ...lines, ""].join("\n"),
+  );
 }
 
 function up(cloud = new MotoCloud(moto.env, { now: new Date(CONTAINED_AT) })): Promise<ProgramRun> {
@@ -120,7 +138,9 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
     incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${kept}, ${deleted}]`]);
     const run = await up();
     expect(run.error).toBeUndefined();
-    expect(declared(run).filter((r) => r.startsWith("aws:iam/accessKey:"))).toEqual([`aws:iam/accessKey:AccessKey ${ACCOUNT}-ci-deployer-${kept}`]);
+    expect(declared(run).filter((r) => r.startsWith("aws:iam/accessKey:"))).toEqual([
+      `aws:iam/accessKey:AccessKey ${ACCOUNT}-ci-deployer-${kept}`,
+    ]);
     expect(run.infos).toEqual([
       `already contained: IAM no longer has access key ${deleted} (user ci-deployer, incident 2026-11-28-ci-key): deleted, so there is nothing to disable; the deny policies stay until the incident expires`,
     ]);
@@ -133,8 +153,15 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
       ]),
     );
     // Every listed key triggers the instant, the deleted one too: deleting a key never moves it.
-    expect(resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-ci-key`).inputs).toEqual({ triggers: { accessKeys: [kept, deleted].sort().join(" ") } });
-    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({ accessKeys: [kept, deleted].sort(), goneAccessKeys: [deleted], cutoff: CUTOFF, containedAt: CONTAINED_AT });
+    expect(resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-ci-key`).inputs).toEqual({
+      triggers: { accessKeys: [kept, deleted].sort().join(" ") },
+    });
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({
+      accessKeys: [kept, deleted].sort(),
+      goneAccessKeys: [deleted],
+      cutoff: CUTOFF,
+      containedAt: CONTAINED_AT,
+    });
   });
 
   it("keeps the recorded instant when a managed key is deleted between two runs, and stops declaring it", async () => {
@@ -196,19 +223,32 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
     ]);
     expect(declared(run).filter((r) => r.includes("nobody"))).toEqual([]);
     expect(declared(run)).toContain(`aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-deploy`);
-    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({ goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"], gonePrincipals: [{ type: "user", name: "nobody", account: ACCOUNT }] });
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({
+      goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+      gonePrincipals: [{ type: "user", name: "nobody", account: ACCOUNT }],
+    });
   });
 });
 
 describe("point 3: what would fail at pulumi up, stopped before declaring", () => {
-  const replacement = (name: string) => ["roles:", "  - name: deploy", "replacementRoles:", `  - name: ${name}`, "    trust: { service: ec2.amazonaws.com }"];
+  const replacement = (name: string) => [
+    "roles:",
+    "  - name: deploy",
+    "replacementRoles:",
+    `  - name: ${name}`,
+    "    trust: { service: ec2.amazonaws.com }",
+  ];
 
   it("creates a replacement role under /cordon/, tagged with its incident", async () => {
     await role("deploy");
     incidentFile("2026-11-28-ci-key", replacement("ci-oidc"));
     const run = await up();
     expect(run.error).toBeUndefined();
-    expect(resource(run, "aws:iam/role:Role", `${ACCOUNT}-ci-oidc`).inputs).toMatchObject({ name: "ci-oidc", path: "/cordon/", tags: { "cordon:incident": "2026-11-28-ci-key" } });
+    expect(resource(run, "aws:iam/role:Role", `${ACCOUNT}-ci-oidc`).inputs).toMatchObject({
+      name: "ci-oidc",
+      path: "/cordon/",
+      tags: { "cordon:incident": "2026-11-28-ci-key" },
+    });
   });
 
   it("accepts a role of that name that IAM has under /cordon/ with this incident's tag (an earlier run created it)", async () => {
@@ -224,7 +264,7 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
     [
       "without cordon's tag",
       { path: "/" },
-      'IAM already has a role ci-oidc (path /) that is not this incident\'s (tag cordon:incident: none), so CreateRole would fail (EntityAlreadyExists); give the replacement role a name IAM does not have yet, or, to keep using the existing role, remove it from replacementRoles',
+      "IAM already has a role ci-oidc (path /) that is not this incident's (tag cordon:incident: none), so CreateRole would fail (EntityAlreadyExists); give the replacement role a name IAM does not have yet, or, to keep using the existing role, remove it from replacementRoles",
     ],
     [
       "tagged for another incident",
@@ -242,30 +282,50 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
     incidentFile("2026-11-28-ci-key", replacement("ci-oidc"));
     const run = await up();
     expect(run.error?.message).toBe(
-      ["cordon declared nothing: 1 replacement role cannot be created as declared:", `${fileShown()}: replacement role ci-oidc (incident 2026-11-28-ci-key): ${reason}`].join("\n"),
+      [
+        "cordon declared nothing: 1 replacement role cannot be created as declared:",
+        `${fileShown()}: replacement role ci-oidc (incident 2026-11-28-ci-key): ${reason}`,
+      ].join("\n"),
     );
     expect(declared(run)).toEqual([]);
   });
 
   it("puts the inline deny on a role with room for it, not counting cordon's own inline policy", async () => {
     await role("deploy");
-    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(9_000) }));
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(9_000) }),
+    );
     // An earlier run's inline deny, however large, is replaced, not added to.
-    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "cordon-revoke-sessions", PolicyDocument: inlineDocument(3_000) }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "deploy",
+        PolicyName: "cordon-revoke-sessions",
+        PolicyDocument: inlineDocument(3_000),
+      }),
+    );
     incidentFile("2026-11-28-ci-key", ["roles:", "  - name: deploy"]);
     const run = await up();
     expect(run.error).toBeUndefined();
-    expect(resource(run, "aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-deploy`).inputs).toMatchObject({ role: "deploy", name: "cordon-revoke-sessions" });
+    expect(resource(run, "aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-deploy`).inputs).toMatchObject({
+      role: "deploy",
+      name: "cordon-revoke-sessions",
+    });
     expect(outputsOf(run).rolesWithManagedDeny).toEqual([]);
   });
 
   it("attaches a managed deny to a role whose inline policies leave no room, and keeps it so on the next run", async () => {
     await role("deploy");
-    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(10_200) }));
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(10_200) }),
+    );
     incidentFile("2026-11-28-ci-key", ["roles:", "  - name: deploy"]);
     const run = await up();
     expect(run.error).toBeUndefined();
-    expect(declared(run).filter((r) => r.endsWith(`${ACCOUNT}-role-deploy`)).sort()).toEqual([
+    expect(
+      declared(run)
+        .filter((r) => r.endsWith(`${ACCOUNT}-role-deploy`))
+        .sort(),
+    ).toEqual([
       `aws:iam/policy:Policy ${ACCOUNT}-role-deploy`,
       `aws:iam/rolePolicyAttachment:RolePolicyAttachment ${ACCOUNT}-role-deploy`,
       `cordon:iam:SessionRevocation ${ACCOUNT}-role-deploy`,
@@ -273,12 +333,15 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
     expect(resource(run, "aws:iam/policy:Policy", `${ACCOUNT}-role-deploy`).inputs).toMatchObject({
       name: "cordon-revoke-role-sessions-deploy",
       path: "/cordon/",
-      description: "Denies sessions of IAM role deploy issued before an incident's cutoff (cordon; see the cordon:incident:* tags)",
+      description:
+        "Denies sessions of IAM role deploy issued before an incident's cutoff (cordon; see the cordon:incident:* tags)",
     });
-    expect(resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-role-deploy`).inputs).toEqual({
-      role: "deploy",
-      policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`,
-    });
+    expect(resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-role-deploy`).inputs).toEqual(
+      {
+        role: "deploy",
+        policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`,
+      },
+    );
     expect(outputsOf(run).rolesWithManagedDeny).toEqual(["deploy"]);
     expect(run.infos).toEqual([
       `role deploy (incident 2026-11-28-ci-key): its deny is the managed policy /cordon/cordon-revoke-role-sessions-deploy, attached, instead of an inline policy: the role's other inline policies use ${policySize(inlineDocument(10_200))} of 10240 characters (RolePolicySizeQuota) and cordon's needs 226`,
@@ -286,10 +349,16 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
 
     // What `pulumi up` did, then room appears: the role keeps its managed deny (no flip between runs).
     const created = await iam.send(
-      new CreatePolicyCommand({ PolicyName: "cordon-revoke-role-sessions-deploy", Path: "/cordon/", PolicyDocument: String(resource(run, "aws:iam/policy:Policy", `${ACCOUNT}-role-deploy`).inputs.policy) }),
+      new CreatePolicyCommand({
+        PolicyName: "cordon-revoke-role-sessions-deploy",
+        Path: "/cordon/",
+        PolicyDocument: String(resource(run, "aws:iam/policy:Policy", `${ACCOUNT}-role-deploy`).inputs.policy),
+      }),
     );
     await iam.send(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: created.Policy!.Arn }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }));
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }),
+    );
     const next = await up();
     expect(declared(next)).toContain(`aws:iam/rolePolicyAttachment:RolePolicyAttachment ${ACCOUNT}-role-deploy`);
     expect(next.infos).toEqual([
@@ -299,8 +368,11 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
 
   it("stops for a role with neither inline room nor a free attachment", async () => {
     await role("deploy");
-    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(10_200) }));
-    for (const arn of await customerPolicies(10)) await iam.send(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: arn }));
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(10_200) }),
+    );
+    for (const arn of await customerPolicies(10))
+      await iam.send(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: arn }));
     incidentFile("2026-11-28-ci-key", ["roles:", "  - name: deploy"]);
     const run = await up();
     const used = policySize(inlineDocument(10_200));
@@ -330,9 +402,12 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
 
   it("passes a user whose tenth attachment is cordon's own deny policy", async () => {
     await user("dana");
-    for (const arn of await customerPolicies(9)) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
+    for (const arn of await customerPolicies(9))
+      await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
     const deny = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] });
-    const own = await iam.send(new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-dana", Path: "/cordon/", PolicyDocument: deny }));
+    const own = await iam.send(
+      new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-dana", Path: "/cordon/", PolicyDocument: deny }),
+    );
     await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: own.Policy!.Arn }));
     incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana"]);
     const run = await up();
@@ -349,7 +424,9 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
       `already contained: IAM has no role no-such-role (account ${ACCOUNT}, incident 2026-11-28-ci-key): deleted, so there is no deny to attach; a user or role created again under that name gets its deny back on the next run`,
     ]);
     expect(declared(run).filter((r) => r.includes("no-such-role"))).toEqual([]);
-    expect(outputsOf(run).incidents["2026-11-28-ci-key"].gonePrincipals).toEqual([{ type: "role", name: "no-such-role", account: ACCOUNT }]);
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"].gonePrincipals).toEqual([
+      { type: "role", name: "no-such-role", account: ACCOUNT },
+    ]);
   });
 });
 
@@ -384,13 +461,24 @@ describe("point 4: replacement roles wait for their incident's containment", () 
     // The role itself waits (children do not inherit their component's dependsOn) ...
     expect([...resource(run, "aws:iam/role:Role", `${ACCOUNT}-ci-oidc`).dependencies].sort()).toEqual(containment);
     // ... and so does its attachment, through the role.
-    expect(resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-ci-oidc-aws:policy/ReadOnlyAccess`).dependencies).toEqual([urn("aws:iam/role:Role", `${ACCOUNT}-ci-oidc`)]);
-    expect([...resource(run, "cordon:iam:ReplacementRole", `${ACCOUNT}-ci-oidc`).dependencies].sort()).toEqual(containment);
+    expect(
+      resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-ci-oidc-aws:policy/ReadOnlyAccess`)
+        .dependencies,
+    ).toEqual([urn("aws:iam/role:Role", `${ACCOUNT}-ci-oidc`)]);
+    expect([...resource(run, "cordon:iam:ReplacementRole", `${ACCOUNT}-ci-oidc`).dependencies].sort()).toEqual(
+      containment,
+    );
     // Registered after the key's step all the same: the program waits for it.
-    expect(resource(run, "aws:iam/role:Role", `${ACCOUNT}-ci-oidc`).sequence).toBeGreaterThan(resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-${ciKey}`).sequence);
+    expect(resource(run, "aws:iam/role:Role", `${ACCOUNT}-ci-oidc`).sequence).toBeGreaterThan(
+      resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-${ciKey}`).sequence,
+    );
     // Containment waits for no replacement role: nothing of it depends on a role.
     const roleUrns = run.resources.filter((r) => r.parent.includes("cordon:iam:ReplacementRole::")).map((r) => r.urn);
-    for (const r of run.resources.filter((r) => !r.parent.includes("cordon:iam:ReplacementRole::"))) expect(r.dependencies.filter((d) => roleUrns.includes(d)), r.urn).toEqual([]);
+    for (const r of run.resources.filter((r) => !r.parent.includes("cordon:iam:ReplacementRole::")))
+      expect(
+        r.dependencies.filter((d) => roleUrns.includes(d)),
+        r.urn,
+      ).toEqual([]);
   });
 });
 
@@ -399,8 +487,16 @@ describe("aws/deploy.ts takes only IAM's NoSuchEntity for a deleted key", () => 
     const iamMock = mockClient(IAMClient);
     try {
       iamMock.on(GetAccessKeyLastUsedCommand).resolves({});
-      await expect(deployIam(awsClients()).keyOwner("AKIAIOSFODNN7EXAMPLE")).rejects.toThrow("iam:GetAccessKeyLastUsed answered for AKIAIOSFODNN7EXAMPLE without a user name");
-      iamMock.on(GetAccessKeyLastUsedCommand).rejects(Object.assign(new Error("The Access Key with id AKIAIOSFODNN7EXAMPLE cannot be found"), { name: "NoSuchEntityException" }));
+      await expect(deployIam(awsClients()).keyOwner("AKIAIOSFODNN7EXAMPLE")).rejects.toThrow(
+        "iam:GetAccessKeyLastUsed answered for AKIAIOSFODNN7EXAMPLE without a user name",
+      );
+      iamMock
+        .on(GetAccessKeyLastUsedCommand)
+        .rejects(
+          Object.assign(new Error("The Access Key with id AKIAIOSFODNN7EXAMPLE cannot be found"), {
+            name: "NoSuchEntityException",
+          }),
+        );
       expect(await deployIam(awsClients()).keyOwner("AKIAIOSFODNN7EXAMPLE")).toBeNull();
     } finally {
       iamMock.restore();
@@ -412,10 +508,23 @@ describe("the program's own IAM reads are declared for the deployer", () => {
   it("sends only calls that programReadPermissions, credentialReadPermissions or the invokes declare, and the deploy policy grants them", async () => {
     await user("ci-deployer");
     await role("deploy");
-    await iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }));
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }),
+    );
     const deleted = await accessKey("ci-deployer");
     await iam.send(new DeleteAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: deleted }));
-    incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${deleted}]`, ...["roles:", "  - name: deploy", "replacementRoles:", "  - name: ci-oidc", "    trust: { service: ec2.amazonaws.com }"]]);
+    incidentFile("2026-11-28-ci-key", [
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${deleted}]`,
+      ...[
+        "roles:",
+        "  - name: deploy",
+        "replacementRoles:",
+        "  - name: ci-oidc",
+        "    trust: { service: ec2.amazonaws.com }",
+      ],
+    ]);
     const iamMock = mockClient(IAMClient);
     const stsMock = mockClient(STSClient);
     try {
@@ -423,7 +532,10 @@ describe("the program's own IAM reads are declared for the deployer", () => {
       stsMock.send.callThrough();
       const run = await up();
       expect(run.error).toBeUndefined();
-      const sent = new Set([...iamMock.calls().map((c) => actionOf("IAM", c.args[0])), ...stsMock.calls().map((c) => actionOf("STS", c.args[0]))]);
+      const sent = new Set([
+        ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
+        ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
+      ]);
       // Every kind of read happened, so the check below can fail.
       expect([...sent].sort()).toEqual([
         "iam:GetAccessKeyLastUsed",
@@ -448,7 +560,11 @@ describe("the program's own IAM reads are declared for the deployer", () => {
       expect([...sent].filter((action) => !reads.includes(action) && !invokes.includes(action))).toEqual([]);
       expect(notGranted(sent, deployPolicy(deployDeclarations).document)).toEqual([]);
       // negative control
-      expect([...sent].filter((action) => !reads.filter((a) => a !== "iam:GetAccountSummary").includes(action) && !invokes.includes(action))).toEqual(["iam:GetAccountSummary"]);
+      expect(
+        [...sent].filter(
+          (action) => !reads.filter((a) => a !== "iam:GetAccountSummary").includes(action) && !invokes.includes(action),
+        ),
+      ).toEqual(["iam:GetAccountSummary"]);
     } finally {
       iamMock.restore();
       stsMock.restore();

@@ -27,7 +27,15 @@ import type { StackOutputs } from "../plan/outputs.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment, sidPart } from "../plan/policies.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
-import { declared, FakeCloud, MotoCloud, projectTempDir, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import {
+  declared,
+  FakeCloud,
+  MotoCloud,
+  projectTempDir,
+  resource,
+  runProgram,
+  type ProgramRun,
+} from "./support/pulumi-mocks.ts";
 
 const EXAMPLES = "examples/incidents";
 const MANAGEMENT = "999999999999";
@@ -40,7 +48,11 @@ const CROSS = "2026-11-28-build-key-cross-account";
 function cloudOf(account: string): FakeCloud {
   const keys: Record<string, Record<string, string[]>> = {
     "111111111111": { "build-bot": ["AKIAQ3EGKB4TBUILDB0T"] },
-    "123456789012": { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] },
+    "123456789012": {
+      "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
+      dana: ["AKIAJ7Q2EXAMPLEKEY77"],
+      "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
+    },
   };
   const roles: Record<string, string[]> = {
     "123456789012": ["analytics-readonly", "deploy"],
@@ -48,19 +60,37 @@ function cloudOf(account: string): FakeCloud {
     "555555555555": ["OrganizationAccountAccessRole"],
     [MANAGEMENT]: ["audit-reader"],
   };
-  return new FakeCloud({ account, accessKeys: keys[account] ?? {}, roles: roles[account] ?? [], now: new Date(CONTAINED_AT) });
+  return new FakeCloud({
+    account,
+    accessKeys: keys[account] ?? {},
+    roles: roles[account] ?? [],
+    now: new Date(CONTAINED_AT),
+  });
 }
 
 function up(cloud: FakeCloud, config: Record<string, string> = {}, incidentsDir = EXAMPLES): Promise<ProgramRun> {
-  return runProgram(() => deploy(cloud.iam, cloud.organizations), { cloud, config: { "cordon:account": cloud.account, "cordon:incidentsDir": incidentsDir, ...config } });
+  return runProgram(() => deploy(cloud.iam, cloud.organizations), {
+    cloud,
+    config: { "cordon:account": cloud.account, "cordon:incidentsDir": incidentsDir, ...config },
+  });
 }
 
-const guardrailTypes = ["cordon:organizations:OrganizationGuardrail", "aws:organizations/policy:Policy", "aws:organizations/policyAttachment:PolicyAttachment"];
+const guardrailTypes = [
+  "cordon:organizations:OrganizationGuardrail",
+  "aws:organizations/policy:Policy",
+  "aws:organizations/policyAttachment:PolicyAttachment",
+];
 const isGuardrail = (line: string) => guardrailTypes.some((type) => line.startsWith(`${type} `));
 
 describe("each account's stack declares exactly its share", () => {
   it.each([
-    ["111111111111", ["cordon:iam:DisabledAccessKey 111111111111-build-bot-AKIAQ3EGKB4TBUILDB0T", "cordon:iam:SessionRevocation 111111111111-user-build-bot"]],
+    [
+      "111111111111",
+      [
+        "cordon:iam:DisabledAccessKey 111111111111-build-bot-AKIAQ3EGKB4TBUILDB0T",
+        "cordon:iam:SessionRevocation 111111111111-user-build-bot",
+      ],
+    ],
     ["444444444444", ["cordon:iam:SessionRevocation 444444444444-role-data-loader"]],
     ["555555555555", ["cordon:iam:SessionRevocation 555555555555-role-OrganizationAccountAccessRole"]],
   ])("account %s: its principals' denies and keys, no guardrail", async (account, components) => {
@@ -68,9 +98,15 @@ describe("each account's stack declares exactly its share", () => {
     expect(run.error).toBeUndefined();
     expect(declared(run).filter((line) => line.startsWith("cordon:"))).toEqual(components);
     expect(declared(run).some(isGuardrail)).toBe(false);
-    expect(run.infos).toContain(`the organization guardrails of ${CROSS} are the organization stack's to declare (cordon:organization), not this one's`);
+    expect(run.infos).toContain(
+      `the organization guardrails of ${CROSS} are the organization stack's to declare (cordon:organization), not this one's`,
+    );
     // The whole incident in the outputs, with every principal's account: status and guard read them.
-    expect((run.outputs as unknown as StackOutputs).incidents[CROSS]).toMatchObject({ account: "111111111111", organization: { scp: true, rcp: true }, identityCenterUsers: ["906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a"] });
+    expect((run.outputs as unknown as StackOutputs).incidents[CROSS]).toMatchObject({
+      account: "111111111111",
+      organization: { scp: true, rcp: true },
+      identityCenterUsers: ["906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a"],
+    });
   });
 
   it("the examples' account keeps exactly what it declared before: the other accounts' shares are not its own", async () => {
@@ -85,9 +121,16 @@ describe("the organization stack", () => {
   it("declares its own account's share, and one SCP and one RCP attached to each target", async () => {
     const run = await up(cloudOf(MANAGEMENT), { "cordon:organization": ORGANIZATION });
     expect(run.error).toBeUndefined();
-    const plan = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, { account: MANAGEMENT, organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT } });
+    const plan = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, {
+      account: MANAGEMENT,
+      organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT },
+    });
     const [scp, rcp] = plan.organizationPolicies;
-    expect(declared(run).filter((line) => line.startsWith("cordon:") || isGuardrail(line)).sort()).toEqual(
+    expect(
+      declared(run)
+        .filter((line) => line.startsWith("cordon:") || isGuardrail(line))
+        .sort(),
+    ).toEqual(
       [
         `cordon:iam:SessionRevocation ${MANAGEMENT}-role-audit-reader`,
         `cordon:organizations:OrganizationGuardrail ${scp.name}`,
@@ -103,7 +146,8 @@ describe("the organization stack", () => {
       expect(declaredPolicy.inputs).toEqual({
         name: policy.name,
         type: policy.kind === "scp" ? "SERVICE_CONTROL_POLICY" : "RESOURCE_CONTROL_POLICY",
-        description: "cordon: denies the principals of active incidents (see each statement's id); managed by Pulumi, do not edit",
+        description:
+          "cordon: denies the principals of active incidents (see each statement's id); managed by Pulumi, do not edit",
         content: JSON.stringify(policy.document),
       });
       // Removing an incident removes its guardrail entries: nothing here is retained.
@@ -113,8 +157,12 @@ describe("the organization stack", () => {
       expect(attachment.retainOnDelete).toBe(false);
     }
     // SCPs do not reach the management account: its role is left out of the SCP, kept in the RCP.
-    expect(String(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content)).not.toContain(`arn:aws:iam::${MANAGEMENT}:role/audit-reader`);
-    expect(String(resource(run, "aws:organizations/policy:Policy", rcp.name).inputs.content)).toContain(`arn:aws:iam::${MANAGEMENT}:role/audit-reader`);
+    expect(String(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content)).not.toContain(
+      `arn:aws:iam::${MANAGEMENT}:role/audit-reader`,
+    );
+    expect(String(resource(run, "aws:organizations/policy:Policy", rcp.name).inputs.content)).toContain(
+      `arn:aws:iam::${MANAGEMENT}:role/audit-reader`,
+    );
     expect((run.outputs as unknown as StackOutputs).organization).toEqual({
       targets: ["r-abcd"],
       managementAccount: MANAGEMENT,
@@ -131,7 +179,15 @@ describe("the organization stack", () => {
     try {
       writeFileSync(
         join(dir, "later.yaml"),
-        ['id: later', "title: t", 'account: "444444444444"', "cutoff: at-containment", "roles: [{ name: data-loader }]", "organization: { scp: true }", ""].join("\n"),
+        [
+          "id: later",
+          "title: t",
+          'account: "444444444444"',
+          "cutoff: at-containment",
+          "roles: [{ name: data-loader }]",
+          "organization: { scp: true }",
+          "",
+        ].join("\n"),
       );
       await test(dir);
     } finally {
@@ -143,14 +199,29 @@ describe("the organization stack", () => {
     await withLaterIncident(async (dir) => {
       const cloud = cloudOf(MANAGEMENT);
       // The stack of account 444444444444 recorded the instant at 12:26:00; its cutoff is two minutes later.
-      cloud.otherStacks["prod-444444444444"] = { account: "444444444444", incidents: { later: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT } } };
+      cloud.otherStacks["prod-444444444444"] = {
+        account: "444444444444",
+        incidents: { later: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT } },
+      };
       const run = await up(cloud, { "cordon:organization": ORGANIZATION }, dir);
       expect(run.error).toBeUndefined();
       expect(declared(run).filter((r) => r.startsWith("time:"))).toEqual([]);
-      expect(run.calls).toContainEqual({ token: "pulumi:pulumi:readStackOutputs", inputs: { name: "organization/cordon/prod-444444444444" } });
-      const [scp] = buildPlan(loadIncidentPaths([dir], process.cwd(), NOW).incidents, { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT } }).organizationPolicies;
-      expect(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content).toBe(JSON.stringify(fillContainment(scp.document, { later: "2026-11-28T12:28:00Z" })));
-      expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({ cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT, containmentStack: "prod-444444444444", atContainment: true });
+      expect(run.calls).toContainEqual({
+        token: "pulumi:pulumi:readStackOutputs",
+        inputs: { name: "organization/cordon/prod-444444444444" },
+      });
+      const [scp] = buildPlan(loadIncidentPaths([dir], process.cwd(), NOW).incidents, {
+        organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT },
+      }).organizationPolicies;
+      expect(resource(run, "aws:organizations/policy:Policy", scp.name).inputs.content).toBe(
+        JSON.stringify(fillContainment(scp.document, { later: "2026-11-28T12:28:00Z" })),
+      );
+      expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({
+        cutoff: "2026-11-28T12:28:00Z",
+        containedAt: CONTAINED_AT,
+        containmentStack: "prod-444444444444",
+        atContainment: true,
+      });
     });
   });
 
@@ -163,19 +234,53 @@ describe("the organization stack", () => {
       expect(run.warnings).toEqual([
         'incident later: its containment instant is recorded by stack prod-444444444444 (the account of its keys), which cannot be read (unknown stack "organization/cordon/prod-444444444444"): until it has, this stack denies the incident\'s principals everything; run that stack, then this one again',
       ]);
-      const scp = resource(run, "aws:organizations/policy:Policy", buildPlan(loadIncidentPaths([dir], process.cwd(), NOW).incidents, { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT }, uncontained: ["later"] }).organizationPolicies[0].name);
+      const scp = resource(
+        run,
+        "aws:organizations/policy:Policy",
+        buildPlan(loadIncidentPaths([dir], process.cwd(), NOW).incidents, {
+          organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT },
+          uncontained: ["later"],
+        }).organizationPolicies[0].name,
+      );
       expect(JSON.parse(String(scp.inputs.content)).Statement).toEqual([
-        { Sid: `CordonDenyUntilContained${sidPart("later")}`, Effect: "Deny", Action: "*", Resource: "*", Condition: { StringEqualsIgnoreCase: { "aws:PrincipalArn": ["arn:aws:iam::444444444444:role/data-loader"] } } },
-        { Sid: `CordonDenyUntilContainedPath${sidPart("later")}`, Effect: "Deny", Action: "*", Resource: "*", Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::444444444444:role/*/data-loader"] } } },
+        {
+          Sid: `CordonDenyUntilContained${sidPart("later")}`,
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { StringEqualsIgnoreCase: { "aws:PrincipalArn": ["arn:aws:iam::444444444444:role/data-loader"] } },
+        },
+        {
+          Sid: `CordonDenyUntilContainedPath${sidPart("later")}`,
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::444444444444:role/*/data-loader"] } },
+        },
       ]);
-      expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({ cutoff: "at-containment", expiresAt: null, deniedUntilContained: true, containmentStack: "prod-444444444444" });
+      expect((run.outputs as unknown as StackOutputs).incidents.later).toMatchObject({
+        cutoff: "at-containment",
+        expiresAt: null,
+        deniedUntilContained: true,
+        containmentStack: "prod-444444444444",
+      });
     });
   });
 
   it("declares no guardrail when no incident asks: each is removed", async () => {
     const dir = projectTempDir("cordon-org-");
     try {
-      writeFileSync(join(dir, "plain.yaml"), ['id: plain', "title: t", `account: "${MANAGEMENT}"`, "cutoff: 2026-11-28T10:00:00Z", "roles: [{ name: audit-reader }]", ""].join("\n"));
+      writeFileSync(
+        join(dir, "plain.yaml"),
+        [
+          "id: plain",
+          "title: t",
+          `account: "${MANAGEMENT}"`,
+          "cutoff: 2026-11-28T10:00:00Z",
+          "roles: [{ name: audit-reader }]",
+          "",
+        ].join("\n"),
+      );
       const run = await up(cloudOf(MANAGEMENT), { "cordon:organization": ORGANIZATION }, dir);
       expect(run.error).toBeUndefined();
       expect(declared(run).some(isGuardrail)).toBe(false);
@@ -188,9 +293,13 @@ describe("the organization stack", () => {
 describe("declares nothing when", () => {
   it("the stack is not named after its account", async () => {
     const cloud = cloudOf("444444444444");
-    const run = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": "444444444444", "cordon:incidentsDir": EXAMPLES }, stack: "prod" });
+    const run = await runProgram(() => deploy(cloud.iam), {
+      cloud,
+      config: { "cordon:account": "444444444444", "cordon:incidentsDir": EXAMPLES },
+      stack: "prod",
+    });
     expect(run.error?.message).toBe(
-      "cordon declared nothing: this stack is named prod, but the stack of account 444444444444 is prod-444444444444 (cordon:stackPrefix \"prod\", then the account): the workflows and `cordon accounts` use that name; rename the stack (pulumi stack rename prod-444444444444) or set cordon:account to the account it deploys",
+      'cordon declared nothing: this stack is named prod, but the stack of account 444444444444 is prod-444444444444 (cordon:stackPrefix "prod", then the account): the workflows and `cordon accounts` use that name; rename the stack (pulumi stack rename prod-444444444444) or set cordon:account to the account it deploys',
     );
     expect(declared(run)).toEqual([]);
   });
@@ -211,13 +320,17 @@ describe("declares nothing when", () => {
     const cloud = cloudOf(MANAGEMENT);
     cloud.organization.managementAccount = "888888888888";
     cloud.organization.roots[0].policyTypes = [{ type: "SERVICE_CONTROL_POLICY", status: "ENABLED" }];
-    cloud.organization.attached["r-abcd"].SERVICE_CONTROL_POLICY.push(...Array.from({ length: 4 }, (_, i) => ({ id: `p-guard${i}`, name: `landing-zone-${i}`, awsManaged: false })));
+    cloud.organization.attached["r-abcd"].SERVICE_CONTROL_POLICY.push(
+      ...Array.from({ length: 4 }, (_, i) => ({ id: `p-guard${i}`, name: `landing-zone-${i}`, awsManaged: false })),
+    );
     const run = await up(cloud, { "cordon:organization": ORGANIZATION });
-    const [scp, rcp] = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT } }).organizationPolicies;
+    const [scp, rcp] = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, {
+      organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT },
+    }).organizationPolicies;
     expect(run.error?.message).toBe(
       [
         "cordon declared nothing: the organization guardrails cannot be attached as planned (3 problems):",
-        'cordon:organization.managementAccount is 999999999999, but the organization\'s management account is 888888888888: SCPs do not reach the management account\'s principals, so cordon must know which it is; set managementAccount: "888888888888"',
+        "cordon:organization.managementAccount is 999999999999, but the organization's management account is 888888888888: SCPs do not reach the management account's principals, so cordon must know which it is; set managementAccount: \"888888888888\"",
         `examples/incidents/${CROSS}.yaml: the policy type RESOURCE_CONTROL_POLICY is not enabled on root r-abcd, so attaching cordon's resource control policies would fail (PolicyTypeNotEnabledException); an administrator of the management account enables it (aws organizations enable-policy-type --root-id r-abcd --policy-type RESOURCE_CONTROL_POLICY): cordon does not enable policy types, an organization-wide decision`,
         `examples/incidents/${CROSS}.yaml: target r-abcd has 5 service control policies attached besides cordon's (FullAWSAccess, landing-zone-0, landing-zone-1, landing-zone-2, landing-zone-3), of 5 per target, and cordon's need 1 (${scp.name}): detach one of the others from r-abcd, or attach the guardrails to the OUs below it (cordon:organization.targets), then run again`,
       ].join("\n"),
@@ -234,7 +347,9 @@ describe("declares nothing when", () => {
       { id: "p-old", name: "cordon-rcp-00000000", awsManaged: false },
     );
     const run = await up(cloud, { "cordon:organization": ORGANIZATION });
-    const [, rcp] = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT } }).organizationPolicies;
+    const [, rcp] = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, {
+      organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT },
+    }).organizationPolicies;
     expect(run.error?.message).toBe(
       [
         "cordon declared nothing: the organization guardrails cannot be attached as planned (1 problem):",
@@ -244,12 +359,18 @@ describe("declares nothing when", () => {
     expect(rcp.name).not.toBe("cordon-rcp-00000000");
     // The same document already attached needs no second slot.
     cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.pop();
-    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push({ id: "p-same", name: rcp.name, awsManaged: false });
+    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push({
+      id: "p-same",
+      name: rcp.name,
+      awsManaged: false,
+    });
     expect((await up(cloud, { "cordon:organization": ORGANIZATION })).error).toBeUndefined();
   });
 
   it("a target does not exist", async () => {
-    const run = await up(cloudOf(MANAGEMENT), { "cordon:organization": JSON.stringify({ targets: ["ou-abcd-12345678"], managementAccount: MANAGEMENT }) });
+    const run = await up(cloudOf(MANAGEMENT), {
+      "cordon:organization": JSON.stringify({ targets: ["ou-abcd-12345678"], managementAccount: MANAGEMENT }),
+    });
     expect(run.error?.message).toBe(
       [
         "cordon declared nothing: the organization guardrails cannot be attached as planned (1 problem):",
@@ -282,7 +403,15 @@ describe("against moto's Organizations, which enforces none of it", () => {
     // it but the guardrails.
     writeFileSync(
       join(dir, "cross.yaml"),
-      ['id: cross', "title: t", 'account: "444444444444"', "cutoff: 2026-11-28T10:00:00Z", "roles: [{ name: data-loader }]", "organization: { scp: true, rcp: true }", ""].join("\n"),
+      [
+        "id: cross",
+        "title: t",
+        'account: "444444444444"',
+        "cutoff: 2026-11-28T10:00:00Z",
+        "roles: [{ name: data-loader }]",
+        "organization: { scp: true, rcp: true }",
+        "",
+      ].join("\n"),
     );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -291,7 +420,8 @@ describe("against moto's Organizations, which enforces none of it", () => {
   async function organization(enabled: ("SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY")[]): Promise<string> {
     await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
     const root = (await organizations.send(new ListRootsCommand({}))).Roots![0].Id!;
-    for (const type of enabled) await organizations.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: type }));
+    for (const type of enabled)
+      await organizations.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: type }));
     return root;
   }
 
@@ -300,7 +430,11 @@ describe("against moto's Organizations, which enforces none of it", () => {
     const clients = awsClients();
     return runProgram(() => deploy(deployIam(clients), deployOrganizations(clients)), {
       cloud,
-      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": dir, "cordon:organization": JSON.stringify({ targets: [root], managementAccount: ACCOUNT }) },
+      config: {
+        "cordon:account": ACCOUNT,
+        "cordon:incidentsDir": dir,
+        "cordon:organization": JSON.stringify({ targets: [root], managementAccount: ACCOUNT }),
+      },
     });
   }
 
@@ -309,28 +443,53 @@ describe("against moto's Organizations, which enforces none of it", () => {
     expect((await organizations.send(new DescribeOrganizationCommand({}))).Organization?.MasterAccountId).toBe(ACCOUNT);
     const run = await upMoto(root);
     expect(run.error).toBeUndefined();
-    expect(declared(run).filter((line) => line.startsWith("aws:organizations/policyAttachment:")).map((line) => line.replace(/cordon-(scp|rcp)-[0-9a-f]{8}/, "cordon-$1-…"))).toEqual([
-      `aws:organizations/policyAttachment:PolicyAttachment cordon-scp-…-${root}`,
-      `aws:organizations/policyAttachment:PolicyAttachment cordon-rcp-…-${root}`,
-    ].sort());
+    expect(
+      declared(run)
+        .filter((line) => line.startsWith("aws:organizations/policyAttachment:"))
+        .map((line) => line.replace(/cordon-(scp|rcp)-[0-9a-f]{8}/, "cordon-$1-…")),
+    ).toEqual(
+      [
+        `aws:organizations/policyAttachment:PolicyAttachment cordon-scp-…-${root}`,
+        `aws:organizations/policyAttachment:PolicyAttachment cordon-rcp-…-${root}`,
+      ].sort(),
+    );
   });
 
   it("refuses before declaring when a policy type is not enabled (moto would attach it anyway)", async () => {
     const root = await organization(["SERVICE_CONTROL_POLICY"]);
     const run = await upMoto(root);
-    expect(run.error?.message).toContain(`the policy type RESOURCE_CONTROL_POLICY is not enabled on root ${root}, so attaching cordon's resource control policies would fail (PolicyTypeNotEnabledException)`);
+    expect(run.error?.message).toContain(
+      `the policy type RESOURCE_CONTROL_POLICY is not enabled on root ${root}, so attaching cordon's resource control policies would fail (PolicyTypeNotEnabledException)`,
+    );
     expect(declared(run)).toEqual([]);
   });
 
   it("refuses before declaring when the root has no room for an RCP (moto would attach a sixth)", async () => {
     const root = await organization(["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"]);
     for (const name of ["perimeter-1", "perimeter-2", "perimeter-3", "perimeter-4"]) {
-      const content = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-x" } } }] });
-      const policy = await organizations.send(new CreatePolicyCommand({ Name: name, Description: name, Type: "RESOURCE_CONTROL_POLICY", Content: content }));
+      const content = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: "*",
+            Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-x" } },
+          },
+        ],
+      });
+      const policy = await organizations.send(
+        new CreatePolicyCommand({ Name: name, Description: name, Type: "RESOURCE_CONTROL_POLICY", Content: content }),
+      );
       await organizations.send(new AttachPolicyCommand({ PolicyId: policy.Policy!.PolicySummary!.Id, TargetId: root }));
     }
     const run = await upMoto(root);
-    expect(run.error?.message).toMatch(new RegExp(`target ${root} has 5 resource control policies attached besides cordon's \\(RCPFullAWSAccess, perimeter-1, perimeter-2, perimeter-3, perimeter-4\\), of 5 per target, and cordon's need 1`));
+    expect(run.error?.message).toMatch(
+      new RegExp(
+        `target ${root} has 5 resource control policies attached besides cordon's \\(RCPFullAWSAccess, perimeter-1, perimeter-2, perimeter-3, perimeter-4\\), of 5 per target, and cordon's need 1`,
+      ),
+    );
     expect(declared(run)).toEqual([]);
   });
 
@@ -341,7 +500,11 @@ describe("against moto's Organizations, which enforces none of it", () => {
       mock.send.callThrough();
       expect((await upMoto(root)).error).toBeUndefined();
       const sent = [...new Set(mock.calls().map((c) => actionOf("Organizations", c.args[0])))].sort();
-      expect(sent).toEqual(["organizations:DescribeOrganization", "organizations:ListPoliciesForTarget", "organizations:ListRoots"]);
+      expect(sent).toEqual([
+        "organizations:DescribeOrganization",
+        "organizations:ListPoliciesForTarget",
+        "organizations:ListRoots",
+      ]);
       expect(sent.filter((action) => !programOrganizationsPermissions.includes(action))).toEqual([]);
     } finally {
       mock.restore();

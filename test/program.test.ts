@@ -28,14 +28,21 @@ const CUTOFF = "2026-11-28T12:28:00Z";
 function exampleCloud(): FakeCloud {
   return new FakeCloud({
     account: ACCOUNT,
-    accessKeys: { "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"], dana: ["AKIAJ7Q2EXAMPLEKEY77"], "svc-backup": ["AKIAI44QH8DHBEXAMPLE"] },
+    accessKeys: {
+      "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
+      dana: ["AKIAJ7Q2EXAMPLEKEY77"],
+      "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
+    },
     roles: ["analytics-readonly", "deploy"],
     now: new Date(CONTAINED_AT),
   });
 }
 
 function up(cloud: FakeCloud, incidentsDir: string, config: Record<string, string> = {}): Promise<ProgramRun> {
-  return runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir, ...config } });
+  return runProgram(() => deploy(cloud.iam), {
+    cloud,
+    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir, ...config },
+  });
 }
 
 const temporary: string[] = [];
@@ -53,11 +60,19 @@ function incidentsFolder(extra: Record<string, string> = {}, withExamples = true
 }
 
 // The deny statements the plan writes, spelled out: what IAM receives.
-const denyBefore = (sid: string, instant: string) => ({ Sid: sid, Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": instant } } });
-const beforeContainment = (instant: string) => denyBefore("CordonRevokeSessionsBeforeContainment20261128KeyInTicket61f34600", instant);
+const denyBefore = (sid: string, instant: string) => ({
+  Sid: sid,
+  Effect: "Deny",
+  Action: "*",
+  Resource: "*",
+  Condition: { DateLessThan: { "aws:TokenIssueTime": instant } },
+});
+const beforeContainment = (instant: string) =>
+  denyBefore("CordonRevokeSessionsBeforeContainment20261128KeyInTicket61f34600", instant);
 const beforeCutoff = (instant: string) => denyBefore("CordonRevokeSessionsBeforeCutoff", instant);
 const denyAll = { Sid: "CordonDenyAll", Effect: "Deny", Action: "*", Resource: "*" };
-const documentOf = (run: ProgramRun, type: string, name: string) => JSON.parse(String(resource(run, type, name).inputs.policy));
+const documentOf = (run: ProgramRun, type: string, name: string) =>
+  JSON.parse(String(resource(run, type, name).inputs.policy));
 /** One user's credentials as the examples' first run finds them: one access key each, Active, disabled by the run. */
 const userCredentials = (user: string, key: string, incidents: string[]): UserCredentialsOutput => ({
   account: ACCOUNT,
@@ -79,7 +94,9 @@ function foundDisabled(outputs: Record<string, unknown>): Record<string, unknown
     ...outputs,
     credentials: users.map((u) => ({
       ...u,
-      credentials: u.credentials.map((c) => (c.fate === "disable" ? { ...c, status: "Inactive", fate: "already-inactive" } : c)),
+      credentials: u.credentials.map((c) =>
+        c.fate === "disable" ? { ...c, status: "Inactive", fate: "already-inactive" } : c,
+      ),
     })),
   };
 }
@@ -138,7 +155,12 @@ describe("the examples", () => {
   it("asks the provider for the deploying account, and IAM for the keys of each user once, then of the at-containment incident's once its keys' steps are done", async () => {
     const cloud = exampleCloud();
     await up(cloud, "examples/incidents");
-    expect(cloud.reads.filter((r) => r.startsWith("accessKeys "))).toEqual(["accessKeys ci-deployer", "accessKeys dana", "accessKeys svc-backup", "accessKeys dana"]);
+    expect(cloud.reads.filter((r) => r.startsWith("accessKeys "))).toEqual([
+      "accessKeys ci-deployer",
+      "accessKeys dana",
+      "accessKeys svc-backup",
+      "accessKeys dana",
+    ]);
     const run = await up(exampleCloud(), "examples/incidents");
     expect(run.calls).toEqual([{ token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} }]);
   });
@@ -155,11 +177,19 @@ describe("the examples", () => {
     expect(key.retainOnDelete).toBe(true);
     expect(key.ignoreChanges).toEqual(["user", "pgpKey"]);
     // The component exports identifiers and the status only, never the key's secret outputs.
-    expect(resource(run, "cordon:iam:DisabledAccessKey", `${ACCOUNT}-${user}-${id}`).registeredOutputs).toEqual({ accessKeyId: id, user, status: "Inactive" });
+    expect(resource(run, "cordon:iam:DisabledAccessKey", `${ACCOUNT}-${user}-${id}`).registeredOutputs).toEqual({
+      accessKeyId: id,
+      user,
+      status: "Inactive",
+    });
   });
 
   it.each([
-    ["ci-deployer", ["2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"], [beforeContainment(CUTOFF), beforeCutoff("2026-11-28T10:00:00Z")]],
+    [
+      "ci-deployer",
+      ["2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"],
+      [beforeContainment(CUTOFF), beforeCutoff("2026-11-28T10:00:00Z")],
+    ],
     ["dana", ["2026-11-28-key-in-ticket"], [beforeContainment(CUTOFF)]],
     ["svc-backup", ["2026-11-27-laptop-backup-key"], [denyAll]],
   ])("attach a managed deny policy to user %s", async (user, incidents, statements) => {
@@ -173,7 +203,9 @@ describe("the examples", () => {
       tags: Object.fromEntries(incidents.map((id) => [`cordon:incident:${id}`, ""])),
     });
     expect(policy.retainOnDelete).toBe(false);
-    expect(resource(run, "aws:iam/userPolicyAttachment:UserPolicyAttachment", `${ACCOUNT}-user-${user}`).inputs).toEqual({
+    expect(
+      resource(run, "aws:iam/userPolicyAttachment:UserPolicyAttachment", `${ACCOUNT}-user-${user}`).inputs,
+    ).toEqual({
       user,
       policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-${user}`,
     });
@@ -202,15 +234,22 @@ describe("the examples", () => {
     expect(role("backup-instance")).toEqual({
       name: "backup-instance",
       path: "/cordon/",
-      description: "Replacement access path for incident 2026-11-27-laptop-backup-key (cordon); kept when the incident is removed",
-      assumeRolePolicy: { Version: "2012-10-17", Statement: [{ Sid: "Service", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] },
+      description:
+        "Replacement access path for incident 2026-11-27-laptop-backup-key (cordon); kept when the incident is removed",
+      assumeRolePolicy: {
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "Service", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
+      },
       maxSessionDuration: 7200,
       tags: { "cordon:incident": "2026-11-27-laptop-backup-key" },
     });
     expect(role("ci-deployer-oidc")).toEqual({
       name: "ci-deployer-oidc",
       path: "/cordon/",
-      description: "Replacement access path for incident 2026-11-28-ci-deploy-key (cordon); kept when the incident is removed",
+      description:
+        "Replacement access path for incident 2026-11-28-ci-deploy-key (cordon); kept when the incident is removed",
       assumeRolePolicy: {
         Version: "2012-10-17",
         Statement: [
@@ -219,7 +258,12 @@ describe("the examples", () => {
             Effect: "Allow",
             Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
             Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:example/app:ref:refs/heads/main" } },
+            Condition: {
+              StringEquals: {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": "repo:example/app:ref:refs/heads/main",
+              },
+            },
           },
         ],
       },
@@ -229,12 +273,29 @@ describe("the examples", () => {
     expect(role("dana-from-builder")).toEqual({
       name: "dana-from-builder",
       path: "/cordon/",
-      description: "Replacement access path for incident 2026-11-28-key-in-ticket (cordon); kept when the incident is removed",
-      assumeRolePolicy: { Version: "2012-10-17", Statement: [{ Sid: "Principals", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::210987654321:role/builder"] }, Action: "sts:AssumeRole" }] },
+      description:
+        "Replacement access path for incident 2026-11-28-key-in-ticket (cordon); kept when the incident is removed",
+      assumeRolePolicy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "Principals",
+            Effect: "Allow",
+            Principal: { AWS: ["arn:aws:iam::210987654321:role/builder"] },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      },
       maxSessionDuration: 3600,
       tags: { "cordon:incident": "2026-11-28-key-in-ticket" },
     });
-    expect(resource(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${ACCOUNT}-dana-from-builder-aws:policy/job-function/ViewOnlyAccess`).inputs).toEqual({
+    expect(
+      resource(
+        run,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        `${ACCOUNT}-dana-from-builder-aws:policy/job-function/ViewOnlyAccess`,
+      ).inputs,
+    ).toEqual({
       role: "dana-from-builder",
       policyArn: "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
     });
@@ -305,7 +366,10 @@ describe("the examples", () => {
       replacementRoles: ["backup-instance", "ci-deployer-oidc", "dana-from-builder"],
       rolesWithManagedDeny: [],
       credentials: [
-        userCredentials("ci-deployer", "AKIAIOSFODNN7EXAMPLE", ["2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"]),
+        userCredentials("ci-deployer", "AKIAIOSFODNN7EXAMPLE", [
+          "2026-11-28-ci-deploy-key",
+          "2026-11-28-key-in-ticket",
+        ]),
         userCredentials("dana", "AKIAJ7Q2EXAMPLEKEY77", ["2026-11-28-key-in-ticket"]),
         userCredentials("svc-backup", "AKIAI44QH8DHBEXAMPLE", ["2026-11-27-laptop-backup-key"]),
       ],
@@ -321,11 +385,15 @@ describe("the at-containment cutoff", () => {
     const instant = resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-key-in-ticket`);
     expect(instant.inputs).toEqual({ triggers: { accessKeys: "AKIAJ7Q2EXAMPLEKEY77" } });
     // Registered once the key's step was answered; a key that fails cannot make the engine skip it.
-    expect(instant.sequence).toBeGreaterThan(resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-dana-AKIAJ7Q2EXAMPLEKEY77`).sequence);
+    expect(instant.sequence).toBeGreaterThan(
+      resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-dana-AKIAJ7Q2EXAMPLEKEY77`).sequence,
+    );
     expect(instant.dependencies).toEqual([]);
     // Every deny that waits for the instant depends on it, so it is written after it was recorded.
     for (const name of ["user-ci-deployer", "user-dana", "role-analytics-readonly", "role-deploy"]) {
-      const deny = run.resources.find((r) => r.name === `${ACCOUNT}-${name}` && /(policy:Policy|rolePolicy:RolePolicy)$/.test(r.type))!;
+      const deny = run.resources.find(
+        (r) => r.name === `${ACCOUNT}-${name}` && /(policy:Policy|rolePolicy:RolePolicy)$/.test(r.type),
+      )!;
       expect(deny.dependencies, name).toContain(instant.urn);
     }
   });
@@ -335,7 +403,10 @@ describe("the at-containment cutoff", () => {
     const first = await up(cloud, "examples/incidents");
     cloud.now = new Date("2026-11-29T08:00:00Z");
     const second = await up(cloud, "examples/incidents");
-    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`)).toEqual({ Version: "2012-10-17", Statement: [beforeContainment(CUTOFF)] });
+    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`)).toEqual({
+      Version: "2012-10-17",
+      Statement: [beforeContainment(CUTOFF)],
+    });
     expect(second.outputs).toEqual(foundDisabled(first.outputs!));
   });
 
@@ -343,18 +414,27 @@ describe("the at-containment cutoff", () => {
     const cloud = exampleCloud();
     const first = await up(cloud, "examples/incidents");
     const ticket = readFileSync(join(EXAMPLES, "2026-11-28-key-in-ticket.yaml"), "utf8");
-    const withKey = ticket.replace("  - name: ci-deployer\n", "  - name: ci-deployer\n    accessKeys: [AKIAIOSFODNN7EXAMPLE]\n");
+    const withKey = ticket.replace(
+      "  - name: ci-deployer\n",
+      "  - name: ci-deployer\n    accessKeys: [AKIAIOSFODNN7EXAMPLE]\n",
+    );
     expect(withKey).not.toBe(ticket);
     const dir = incidentsFolder({ "2026-11-28-key-in-ticket.yaml": withKey });
     cloud.now = new Date("2026-11-28T15:00:00Z");
     const second = await up(cloud, dir);
-    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment(CUTOFF)]);
+    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([
+      beforeContainment(CUTOFF),
+    ]);
     // Sessions that the added key minted before it was disabled now fall before the cutoff too.
-    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-28T15:02:00Z")]);
+    expect(documentOf(second, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([
+      beforeContainment("2026-11-28T15:02:00Z"),
+    ]);
     // A third run with the same files keeps that instant.
     cloud.now = new Date("2026-11-29T01:00:00Z");
     const third = await up(cloud, dir);
-    expect(documentOf(third, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-28T15:02:00Z")]);
+    expect(documentOf(third, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([
+      beforeContainment("2026-11-28T15:02:00Z"),
+    ]);
   });
 
   it("is a new instant for a new stack (no recorded state yet)", async () => {
@@ -362,8 +442,12 @@ describe("the at-containment cutoff", () => {
     const other = exampleCloud();
     other.now = new Date("2026-11-29T08:00:00Z");
     const fresh = await up(other, "examples/incidents");
-    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment(CUTOFF)]);
-    expect(documentOf(fresh, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([beforeContainment("2026-11-29T08:02:00Z")]);
+    expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([
+      beforeContainment(CUTOFF),
+    ]);
+    expect(documentOf(fresh, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([
+      beforeContainment("2026-11-29T08:02:00Z"),
+    ]);
   });
 });
 
@@ -377,7 +461,9 @@ describe("reconciliation", () => {
     cloud.now = new Date("2026-11-28T13:00:00Z");
     const second = await up(cloud, "examples/incidents");
     // Only the stack's outputs differ: they say what each run found (the second, keys already Inactive).
-    const expected = first.resources.map((r) => (r.type === "pulumi:pulumi:Stack" ? { ...r, registeredOutputs: foundDisabled(r.registeredOutputs!) } : r));
+    const expected = first.resources.map((r) =>
+      r.type === "pulumi:pulumi:Stack" ? { ...r, registeredOutputs: foundDisabled(r.registeredOutputs!) } : r,
+    );
     expect(second.resources).toEqual(expected);
   });
 });
@@ -404,17 +490,30 @@ describe("removing an incident", () => {
     for (const r of removed.filter((r) => r.custom)) expect(r.retainOnDelete, r.urn).toBe(true);
     // The removed file's key is its user's, and 2026-11-28-key-in-ticket still names that user: every
     // credential of a compromised user stays Inactive, under the same URN.
-    expect(resource(after, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-AKIAIOSFODNN7EXAMPLE`).inputs).toEqual({ user: "ci-deployer", status: "Inactive" });
+    expect(
+      resource(after, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-ci-deployer-AKIAIOSFODNN7EXAMPLE`).inputs,
+    ).toEqual({ user: "ci-deployer", status: "Inactive" });
     // The deny of a principal that another incident still names stays, without the removed cutoff.
-    expect(documentOf(after, "aws:iam/policy:Policy", `${ACCOUNT}-user-ci-deployer`).Statement).toEqual([beforeContainment(CUTOFF)]);
-    expect(Object.keys((after.outputs as unknown as StackOutputs).incidents)).toEqual(["2026-11-27-laptop-backup-key", "2026-11-28-key-in-ticket"]);
+    expect(documentOf(after, "aws:iam/policy:Policy", `${ACCOUNT}-user-ci-deployer`).Statement).toEqual([
+      beforeContainment(CUTOFF),
+    ]);
+    expect(Object.keys((after.outputs as unknown as StackOutputs).incidents)).toEqual([
+      "2026-11-27-laptop-backup-key",
+      "2026-11-28-key-in-ticket",
+    ]);
   });
 
   it("declares nothing once every file is gone (and each deny policy is then removed)", async () => {
     const run = await up(exampleCloud(), incidentsFolder({}, false));
     expect(run.error).toBeUndefined();
     expect(declared(run)).toEqual([]);
-    expect(run.outputs).toEqual({ account: ACCOUNT, incidents: {}, replacementRoles: [], rolesWithManagedDeny: [], credentials: [] });
+    expect(run.outputs).toEqual({
+      account: ACCOUNT,
+      incidents: {},
+      replacementRoles: [],
+      rolesWithManagedDeny: [],
+      credentials: [],
+    });
   });
 });
 
@@ -435,8 +534,14 @@ describe("other accounts", () => {
     const cloud = exampleCloud();
     const run = await up(cloud, incidentsFolder({ "2026-11-28-other-account.yaml": otherAccount }));
     expect(declared(run)).toEqual(declared(examples));
-    expect(cloud.reads.filter((r) => r.startsWith("accessKeys ")).map((r) => r.slice("accessKeys ".length))).toEqual(["ci-deployer", "dana", "svc-backup", "dana"]);
-    const guardrails = "the organization guardrails of 2026-11-28-build-key-cross-account are the organization stack's to declare (cordon:organization), not this one's";
+    expect(cloud.reads.filter((r) => r.startsWith("accessKeys ")).map((r) => r.slice("accessKeys ".length))).toEqual([
+      "ci-deployer",
+      "dana",
+      "svc-backup",
+      "dana",
+    ]);
+    const guardrails =
+      "the organization guardrails of 2026-11-28-build-key-cross-account are the organization stack's to declare (cordon:organization), not this one's";
     expect(run.infos).toEqual([
       "this stack deploys account 123456789012; the shares of other accounts are their stacks' to declare: 2026-11-28-build-key-cross-account (111111111111, 444444444444, 555555555555, 999999999999), 2026-11-28-other-account (210987654321)",
       guardrails,
@@ -462,38 +567,77 @@ describe("declares nothing when", () => {
 
   it("any incident file is invalid, listing every problem of every file", async () => {
     const dir = incidentsFolder({
-      "short-account.yaml": ['id: short-account', "title: t", 'account: "12345"', "cutoff: 2026-11-28T09:00:00Z", "roles: [{ name: deploy }]", ""].join("\n"),
-      "misspelt.yaml": ["id: misspelt", "title: t", 'account: "123456789012"', "cutoff: 2026-11-28T09:00:00Z", "user:", "  - name: dana", ""].join("\n"),
+      "short-account.yaml": [
+        "id: short-account",
+        "title: t",
+        'account: "12345"',
+        "cutoff: 2026-11-28T09:00:00Z",
+        "roles: [{ name: deploy }]",
+        "",
+      ].join("\n"),
+      "misspelt.yaml": [
+        "id: misspelt",
+        "title: t",
+        'account: "123456789012"',
+        "cutoff: 2026-11-28T09:00:00Z",
+        "user:",
+        "  - name: dana",
+        "",
+      ].join("\n"),
     });
     const run = await up(exampleCloud(), dir);
     const { errors } = loadIncidentPaths([dir], PROJECT_DIR, new Date());
     expect(errors.map((e) => e.code).sort()).toEqual(["E_ACCOUNT", "E_UNKNOWN_FIELD"]);
-    expect(run.error?.message).toBe([`cordon declared nothing: 2 problems in the incident files (\`npx cordon validate ${relative(PROJECT_DIR, dir)}\` shows the same):`, ...errors.map(formatDiagnostic)].join("\n"));
+    expect(run.error?.message).toBe(
+      [
+        `cordon declared nothing: 2 problems in the incident files (\`npx cordon validate ${relative(PROJECT_DIR, dir)}\` shows the same):`,
+        ...errors.map(formatDiagnostic),
+      ].join("\n"),
+    );
     expect(declared(run)).toEqual([]);
     expect(run.calls).toEqual([]);
   });
 
   it("the incidents folder does not exist (a typo must not remove every remediation)", async () => {
     const run = await up(exampleCloud(), "no-such-folder");
-    expect(run.error?.message).toBe("cordon declared nothing: 1 problem in the incident files (`npx cordon validate no-such-folder` shows the same):\nno-such-folder:1:1 E_READ no such file or folder");
+    expect(run.error?.message).toBe(
+      "cordon declared nothing: 1 problem in the incident files (`npx cordon validate no-such-folder` shows the same):\nno-such-folder:1:1 E_READ no such file or folder",
+    );
     expect(declared(run)).toEqual([]);
   });
 
   // The same checks and words as validate and guard give the stack file (plan/project.ts).
   it.each([
-    [{ "cordon:account": "" }, 'cordon:account: found "", expected the 12-digit AWS account id the stack deploys, quoted ("123456789012")'],
-    [{ "cordon:account": "12345" }, 'cordon:account: found "12345", expected the 12-digit AWS account id the stack deploys, quoted ("123456789012")'],
-    [{ "cordon:incidentsDir": "../elsewhere" }, expect.stringMatching(/^cordon:incidentsDir: found "\.\.\/elsewhere", expected a folder inside the project \(relative, not above it\)/)],
+    [
+      { "cordon:account": "" },
+      'cordon:account: found "", expected the 12-digit AWS account id the stack deploys, quoted ("123456789012")',
+    ],
+    [
+      { "cordon:account": "12345" },
+      'cordon:account: found "12345", expected the 12-digit AWS account id the stack deploys, quoted ("123456789012")',
+    ],
+    [
+      { "cordon:incidentsDir": "../elsewhere" },
+      expect.stringMatching(
+        /^cordon:incidentsDir: found "\.\.\/elsewhere", expected a folder inside the project \(relative, not above it\)/,
+      ),
+    ],
     [{ "cordon:stackprefix": "prod" }, expect.stringContaining("(did you mean cordon:stackPrefix?)")],
   ])("the stack's settings are wrong: %j", async (config, message) => {
     const run = await up(exampleCloud(), "examples/incidents", config);
-    expect(run.error?.message.split("\n")).toEqual(["cordon declared nothing: 1 problem in the stack's config:", message]);
+    expect(run.error?.message.split("\n")).toEqual([
+      "cordon declared nothing: 1 problem in the stack's config:",
+      message,
+    ]);
     expect(declared(run)).toEqual([]);
   });
 
   it("the stack has no account", async () => {
     const cloud = exampleCloud();
-    const run = await runProgram(() => deploy(cloud.iam), { cloud, config: { "cordon:incidentsDir": "examples/incidents" } });
+    const run = await runProgram(() => deploy(cloud.iam), {
+      cloud,
+      config: { "cordon:incidentsDir": "examples/incidents" },
+    });
     expect(run.error?.message).toBe(
       "cordon declared nothing: 1 problem in the stack's config:\ncordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)",
     );

@@ -22,8 +22,23 @@ afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-const active = { id: "2026-11-28-ci-key", title: "CI key in a public repository", account: "123456789012", cutoff: "2026-11-28T10:00:00Z", users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] };
-const env = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com", GIT_CONFIG_GLOBAL: "/dev/null", NO_COLOR: "1", CI: "true" };
+const active = {
+  id: "2026-11-28-ci-key",
+  title: "CI key in a public repository",
+  account: "123456789012",
+  cutoff: "2026-11-28T10:00:00Z",
+  users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+};
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@example.com",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@example.com",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  NO_COLOR: "1",
+  CI: "true",
+};
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env, encoding: "utf8" }).trim();
 
 /**
@@ -56,10 +71,25 @@ describe("from a subfolder, the bin finds the project", () => {
   const sub = join(dir, "docs", "notes");
 
   it("validate, status, plan and accounts read the project's incidents", () => {
-    expect(cordon(sub, "validate", "--now", NOW)).toEqual({ code: 0, stdout: "1 incident valid: 2026-11-28-ci-key\n", stderr: "" });
-    expect(cordon(sub, "status", "--now", NOW).stdout.split("\n")[1]).toMatch(/^2026-11-28-ci-key {2}2026-11-28T10:00:00Z {2}2026-11-29T22:00:00Z {2}10 h /);
+    expect(cordon(sub, "validate", "--now", NOW)).toEqual({
+      code: 0,
+      stdout: "1 incident valid: 2026-11-28-ci-key\n",
+      stderr: "",
+    });
+    expect(cordon(sub, "status", "--now", NOW).stdout.split("\n")[1]).toMatch(
+      /^2026-11-28-ci-key {2}2026-11-28T10:00:00Z {2}2026-11-29T22:00:00Z {2}10 h /,
+    );
     expect(cordon(sub, "plan", "--now", NOW).stdout).toContain("cordon plan: 1 incident in account 123456789012");
-    expect(JSON.parse(cordon(sub, "accounts", "--json", "--now", NOW).stdout).accounts).toEqual([{ account: "123456789012", stack: "prod-123456789012", incidents: [active.id], organization: false, recordsContainment: [], after: [] }]);
+    expect(JSON.parse(cordon(sub, "accounts", "--json", "--now", NOW).stdout).accounts).toEqual([
+      {
+        account: "123456789012",
+        stack: "prod-123456789012",
+        incidents: [active.id],
+        organization: false,
+        recordsContainment: [],
+        after: [],
+      },
+    ]);
   });
 
   it.each([
@@ -70,13 +100,28 @@ describe("from a subfolder, the bin finds the project", () => {
     rmSync(join(fresh, "incidents", `${active.id}.yaml`));
     const result = cordon(join(fresh, "docs", "notes"), "guard", "--base", "main", "--now", NOW);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`error ../../incidents/${active.id}.yaml: incident ${active.id} is active until 2026-11-29T22:00:00Z (10 h left): removing it re-enables sessions minted before the cutoff\n`);
+    expect(result.stderr).toContain(
+      `error ../../incidents/${active.id}.yaml: incident ${active.id} is active until 2026-11-29T22:00:00Z (10 h left): removing it re-enables sessions minted before the cutoff\n`,
+    );
   });
 
   it("new writes the incident into the project's incidents/, not under the subfolder", () => {
-    const result = cordon(sub, "new", "--title", "Key in a ticket", "--user", "dana", "--account", "123456789012", "--now", NOW);
+    const result = cordon(
+      sub,
+      "new",
+      "--title",
+      "Key in a ticket",
+      "--user",
+      "dana",
+      "--account",
+      "123456789012",
+      "--now",
+      NOW,
+    );
     expect(result.code).toBe(0);
-    expect(result.stdout.split("\n")[0]).toBe("wrote ../../incidents/2026-11-29-key-in-a-ticket.yaml (cutoff: at-containment)");
+    expect(result.stdout.split("\n")[0]).toBe(
+      "wrote ../../incidents/2026-11-29-key-in-a-ticket.yaml (cutoff: at-containment)",
+    );
     expect(existsSync(join(dir, "incidents", "2026-11-29-key-in-a-ticket.yaml"))).toBe(true);
     expect(existsSync(join(sub, "incidents"))).toBe(false);
     rmSync(join(dir, "incidents", "2026-11-29-key-in-a-ticket.yaml"));
@@ -120,7 +165,11 @@ describe("outside any project, a command that would read or write the project's 
   it("named paths are read where they are, project or not", () => {
     writeFileSync(join(outside, `${active.id}.yaml`), stringify(active));
     try {
-      expect(cordon(outside, "validate", `${active.id}.yaml`, "--now", NOW)).toEqual({ code: 0, stdout: "1 incident valid: 2026-11-28-ci-key\n", stderr: "" });
+      expect(cordon(outside, "validate", `${active.id}.yaml`, "--now", NOW)).toEqual({
+        code: 0,
+        stdout: "1 incident valid: 2026-11-28-ci-key\n",
+        stderr: "",
+      });
     } finally {
       rmSync(join(outside, `${active.id}.yaml`));
     }
@@ -129,7 +178,9 @@ describe("outside any project, a command that would read or write the project's 
 
 describe("whatever the subfolder", () => {
   const dir = project(false);
-  const segment = fc.stringMatching(/^[A-Za-z0-9 ._-]{1,10}$/).filter((s) => s.trim() === s && s !== "." && s !== ".." && !s.startsWith(".") && !/^Pulumi\./.test(s));
+  const segment = fc
+    .stringMatching(/^[A-Za-z0-9 ._-]{1,10}$/)
+    .filter((s) => s.trim() === s && s !== "." && s !== ".." && !s.startsWith(".") && !/^Pulumi\./.test(s));
   it("validate and guard judge the project's incidents, new writes there", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 4 }), async (segments) => {
@@ -139,14 +190,29 @@ describe("whatever the subfolder", () => {
           const io = memoryIo({ cwd: sub });
           return { code: await main(argv, io), stdout: io.stdout, stderr: io.stderr };
         };
-        expect(await run("validate", "--now", NOW)).toMatchObject({ code: 0, stdout: "1 incident valid: 2026-11-28-ci-key\n" });
+        expect(await run("validate", "--now", NOW)).toMatchObject({
+          code: 0,
+          stdout: "1 incident valid: 2026-11-28-ci-key\n",
+        });
         rmSync(join(dir, "incidents", `${active.id}.yaml`));
         try {
           expect((await run("guard", "--base", "main", "--now", NOW)).code).toBe(1);
         } finally {
           git(dir, "checkout", "--", "incidents");
         }
-        const written = await run("new", "--title", "Generated", "--user", "dana", "--account", "123456789012", "--id", "2026-11-29-generated", "--now", NOW);
+        const written = await run(
+          "new",
+          "--title",
+          "Generated",
+          "--user",
+          "dana",
+          "--account",
+          "123456789012",
+          "--id",
+          "2026-11-29-generated",
+          "--now",
+          NOW,
+        );
         expect(written.code).toBe(0);
         expect(existsSync(join(dir, "incidents", "2026-11-29-generated.yaml"))).toBe(true);
         rmSync(join(dir, "incidents", "2026-11-29-generated.yaml"));

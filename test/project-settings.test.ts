@@ -39,21 +39,26 @@ describe("every rule, with its exact message, beside a compliant file", () => {
     {
       code: "E_SETTING_MISSING",
       files: [stack("prod", "config:\n  aws:region: us-east-1\n")],
-      problem: "Pulumi.prod.yaml:1:1 E_SETTING_MISSING cordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)",
+      problem:
+        "Pulumi.prod.yaml:1:1 E_SETTING_MISSING cordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)",
     },
     {
       code: "E_SETTING_MISSING",
       files: [stack("prod", `config:\n  cordon:account: "${A}"\n  cordon:autoContain: "true"\n`)],
-      problem: "Pulumi.prod.yaml:1:1 E_SETTING_MISSING cordon:autoContainRepository: not set, expected the repository that holds the contain workflow, as owner/name: cordon:autoContain is true",
+      problem:
+        "Pulumi.prod.yaml:1:1 E_SETTING_MISSING cordon:autoContainRepository: not set, expected the repository that holds the contain workflow, as owner/name: cordon:autoContain is true",
     },
     {
       code: "E_SETTING",
       files: [stack("prod", `config:\n  cordon:account: "${A}"\n  cordon:stackPrefix: sec\n`)],
-      problem: "Pulumi.prod.yaml:3:3 E_SETTING cordon:stackPrefix: set in a stack file, expected in Pulumi.yaml: it concerns every stack of the project",
+      problem:
+        "Pulumi.prod.yaml:3:3 E_SETTING cordon:stackPrefix: set in a stack file, expected in Pulumi.yaml: it concerns every stack of the project",
     },
     {
       code: "E_SETTING",
-      files: [project("name: cordon\nruntime: nodejs\nconfig:\n  cordon:protectedPrincipals: [role/ok, group/admins]\n")],
+      files: [
+        project("name: cordon\nruntime: nodejs\nconfig:\n  cordon:protectedPrincipals: [role/ok, group/admins]\n"),
+      ],
       problem:
         'Pulumi.yaml:4:31 E_SETTING cordon:protectedPrincipals[1]: found "group/admins", expected role/NAME or user/NAME (an IAM name, in any account) or identityCenterUser/USER-ID (an identity store user id)',
     },
@@ -64,21 +69,37 @@ describe("every rule, with its exact message, beside a compliant file", () => {
     },
     {
       code: "E_ORGANIZATION_STACK",
-      files: [stack("mgmt", `config:\n  cordon:account: "${A}"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "${A}"\n`)],
+      files: [
+        stack(
+          "mgmt",
+          `config:\n  cordon:account: "${A}"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "${A}"\n`,
+        ),
+      ],
       problem: `Pulumi.mgmt.yaml:3:3 E_ORGANIZATION_STACK the organization stack deploys account ${A}, so it is named prod-${A} (cordon:stackPrefix "prod"): rename the file Pulumi.prod-${A}.yaml`,
     },
   ])("$code: $problem", ({ files, problem }) => {
     const projectFile = files.find((f) => f.path === "Pulumi.yaml");
-    const result = readProjectFiles(projectFile, files.filter((f) => f !== projectFile));
+    const result = readProjectFiles(
+      projectFile,
+      files.filter((f) => f !== projectFile),
+    );
     expect(lines(result)).toEqual([problem]);
   });
 
   it("a compliant project: every setting read, from the stack or the project's default", () => {
     const result = readProjectFiles(
-      project("name: cordon\nruntime: nodejs\nconfig:\n  stackPrefix: sec\n  incidentsDir:\n    type: string\n    default: ops/incidents\n  protectedPrincipals:\n    type: array\n    items: { type: string }\n    default: [role/break-glass, user/Incident-Commander]\n"),
+      project(
+        "name: cordon\nruntime: nodejs\nconfig:\n  stackPrefix: sec\n  incidentsDir:\n    type: string\n    default: ops/incidents\n  protectedPrincipals:\n    type: array\n    items: { type: string }\n    default: [role/break-glass, user/Incident-Commander]\n",
+      ),
       [
-        stack(`sec-${A}`, `config:\n  cordon:account: "${A}"\n  cordon:autoContain: "true"\n  cordon:autoContainRepository: example-org/cordon\n  aws:region: eu-west-1\n`),
-        stack("sec-999999999999", 'config:\n  cordon:account: "999999999999"\n  cordon:incidentsDir: ./incidents/org/\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "999999999999"\nenvironment: [org]\n'),
+        stack(
+          `sec-${A}`,
+          `config:\n  cordon:account: "${A}"\n  cordon:autoContain: "true"\n  cordon:autoContainRepository: example-org/cordon\n  aws:region: eu-west-1\n`,
+        ),
+        stack(
+          "sec-999999999999",
+          'config:\n  cordon:account: "999999999999"\n  cordon:incidentsDir: ./incidents/org/\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "999999999999"\nenvironment: [org]\n',
+        ),
       ],
     );
     expect(result.problems).toEqual([]);
@@ -90,16 +111,43 @@ describe("every rule, with its exact message, beside a compliant file", () => {
         { type: "user", name: "Incident-Commander" },
       ],
       stackAccounts: [A, "999999999999"],
-      organization: { account: "999999999999", stack: "sec-999999999999", file: "Pulumi.sec-999999999999.yaml", config: { targets: ["r-abcd"], managementAccount: "999999999999" } },
+      organization: {
+        account: "999999999999",
+        stack: "sec-999999999999",
+        file: "Pulumi.sec-999999999999.yaml",
+        config: { targets: ["r-abcd"], managementAccount: "999999999999" },
+      },
     });
     expect(result.stacks).toEqual([
-      { name: `sec-${A}`, file: `Pulumi.sec-${A}.yaml`, account: A, incidentsDir: "ops/incidents", organization: null, autoContain: { repository: "example-org/cordon" }, environments: false },
-      { name: "sec-999999999999", file: "Pulumi.sec-999999999999.yaml", account: "999999999999", incidentsDir: "incidents/org", organization: { targets: ["r-abcd"], managementAccount: "999999999999" }, autoContain: null, environments: true },
+      {
+        name: `sec-${A}`,
+        file: `Pulumi.sec-${A}.yaml`,
+        account: A,
+        incidentsDir: "ops/incidents",
+        organization: null,
+        autoContain: { repository: "example-org/cordon" },
+        environments: false,
+      },
+      {
+        name: "sec-999999999999",
+        file: "Pulumi.sec-999999999999.yaml",
+        account: "999999999999",
+        incidentsDir: "incidents/org",
+        organization: { targets: ["r-abcd"], managementAccount: "999999999999" },
+        autoContain: null,
+        environments: true,
+      },
     ]);
   });
 
   it("every rule has a case above", () => {
-    expect(Object.keys(PROJECT_RULES).sort()).toEqual(["E_ORGANIZATION_STACK", "E_PROJECT_YAML", "E_SETTING", "E_SETTING_MISSING", "E_SETTING_UNKNOWN"]);
+    expect(Object.keys(PROJECT_RULES).sort()).toEqual([
+      "E_ORGANIZATION_STACK",
+      "E_PROJECT_YAML",
+      "E_SETTING",
+      "E_SETTING_MISSING",
+      "E_SETTING_UNKNOWN",
+    ]);
   });
 
   it("this repository's own Pulumi.yaml reads without a problem, with the default folder", () => {
@@ -113,17 +161,46 @@ describe("every rule, with its exact message, beside a compliant file", () => {
 describe("the program reads the same settings through the engine", () => {
   /** What a stack file may hold for each setting, as `pulumi config set` writes it (text) or as YAML (lists, mappings). */
   const values = {
-    account: fc.oneof(fc.constantFrom(A, "12345678901", "1234567890123", "", "12345678901a", "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662"), fc.stringMatching(/^\d{10,13}$/)),
-    incidentsDir: fc.constantFrom("incidents", "./incidents/", "ops/incidents", "../elsewhere", "/etc", "a/../../b", ".", "C:\\incidents", "a/./b//c"),
+    account: fc.oneof(
+      fc.constantFrom(
+        A,
+        "12345678901",
+        "1234567890123",
+        "",
+        "12345678901a",
+        "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662",
+      ),
+      fc.stringMatching(/^\d{10,13}$/),
+    ),
+    incidentsDir: fc.constantFrom(
+      "incidents",
+      "./incidents/",
+      "ops/incidents",
+      "../elsewhere",
+      "/etc",
+      "a/../../b",
+      ".",
+      "C:\\incidents",
+      "a/./b//c",
+    ),
     organization: fc.oneof(
-      fc.record({ targets: fc.array(fc.constantFrom("r-abcd", "ou-abcd-12345678", A, "root", 7), { maxLength: 3 }), managementAccount: fc.constantFrom(A, "999", 999999999999) }),
+      fc.record({
+        targets: fc.array(fc.constantFrom("r-abcd", "ou-abcd-12345678", A, "root", 7), { maxLength: 3 }),
+        managementAccount: fc.constantFrom(A, "999", 999999999999),
+      }),
       fc.constantFrom("r-abcd", null, [1]),
     ),
     autoContain: fc.constantFrom("true", "false", "yes", "True"),
     autoContainRepository: fc.constantFrom("example-org/cordon", "cordon", "a/b/c", "-x/y"),
   };
   const setting = fc.record(
-    { account: values.account, incidentsDir: values.incidentsDir, organization: values.organization, autoContain: values.autoContain, autoContainRepository: values.autoContainRepository },
+    {
+      account: values.account,
+      incidentsDir: values.incidentsDir,
+      organization: values.organization,
+      autoContain: values.autoContain,
+      autoContainRepository: values.autoContainRepository,
+    },
     { requiredKeys: ["account"] },
   );
 
@@ -134,7 +211,12 @@ describe("the program reads the same settings through the engine", () => {
         const written = Object.fromEntries(Object.entries(config).map(([key, value]) => [`cordon:${key}`, value]));
         const fromFiles = readProjectFiles(undefined, [stack(name, stringify({ config: written }))]);
         // The engine: text as it is, lists and mappings as JSON text.
-        const engine = Object.fromEntries(Object.entries(written).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+        const engine = Object.fromEntries(
+          Object.entries(written).map(([key, value]) => [
+            key,
+            typeof value === "string" ? value : JSON.stringify(value),
+          ]),
+        );
         const fromEngine = stackSettingsFromEngine(name, engine);
         // The same messages (a file orders them by where they are written, the engine by key).
         expect([...fromEngine.problems].sort()).toEqual(fromFiles.problems.map((p) => p.message).sort());
@@ -149,11 +231,19 @@ describe("the program reads the same settings through the engine", () => {
 
   it("arbitrary text as a stack file never throws: a stack is read, or a problem names the file", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue({ maxDepth: 3 }).map((v) => stringify({ config: { "cordon:account": v } }))), (text) => {
-        const result = readProjectFiles(undefined, [stack("prod", text)]);
-        expect(result.stacks.length + result.problems.filter((p) => p.file === "Pulumi.prod.yaml").length).toBeGreaterThan(0);
-        for (const p of result.problems) expect(p.line).toBeGreaterThanOrEqual(1);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue({ maxDepth: 3 }).map((v) => stringify({ config: { "cordon:account": v } })),
+        ),
+        (text) => {
+          const result = readProjectFiles(undefined, [stack("prod", text)]);
+          expect(
+            result.stacks.length + result.problems.filter((p) => p.file === "Pulumi.prod.yaml").length,
+          ).toBeGreaterThan(0);
+          for (const p of result.problems) expect(p.line).toBeGreaterThanOrEqual(1);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -12,7 +12,10 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SCRIPT = resolve(ROOT, "test/support/require-node.cjs");
-const packageJson = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")) as { engines: { node: string }; scripts: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")) as {
+  engines: { node: string };
+  scripts: Record<string, string>;
+};
 const MINIMUM = packageJson.engines.node.replace(/^>=/, "").split(".").map(Number) as [number, number, number];
 
 function runAs(version: string) {
@@ -23,7 +26,11 @@ function runAs(version: string) {
 }
 
 const compare = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-const version = fc.tuple(fc.integer({ min: 16, max: 30 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 20 }));
+const version = fc.tuple(
+  fc.integer({ min: 16, max: 30 }),
+  fc.integer({ min: 0, max: 40 }),
+  fc.integer({ min: 0, max: 20 }),
+);
 
 describe("npm test's Node.js check", () => {
   it("is the first thing npm test runs", () => {

@@ -24,11 +24,25 @@ import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.t
 const KEY = "AKIAEXAMPLEROOT00001";
 const HOME = "111122223333";
 const OTHERS = ["444455556666", "777788889999", "012345678901"];
-const context: ReviewContext = { source: { kind: "logs", dir: ".", files: 1 }, sourceSummary: "1 log file under .", notEnabled: [], failed: [] };
+const context: ReviewContext = {
+  source: { kind: "logs", dir: ".", files: 1 },
+  sourceSummary: "1 log file under .",
+  notEnabled: [],
+  failed: [],
+};
 
 /** A record; `recipient` set apart from the caller's account for a call into another account. */
-function record(fields: Partial<RecordFields> & Pick<RecordFields, "eventId" | "eventName">, recipient?: string): Record<string, unknown> {
-  const made = trailRecord({ eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: KEY, accountId: HOME, ...fields });
+function record(
+  fields: Partial<RecordFields> & Pick<RecordFields, "eventId" | "eventName">,
+  recipient?: string,
+): Record<string, unknown> {
+  const made = trailRecord({
+    eventTime: "2026-11-28T02:00:00Z",
+    region: "us-east-1",
+    accessKeyId: KEY,
+    accountId: HOME,
+    ...fields,
+  });
   if (recipient !== undefined) made.recipientAccountId = recipient;
   return made;
 }
@@ -37,10 +51,17 @@ function record(fields: Partial<RecordFields> & Pick<RecordFields, "eventId" | "
 const scenario = fc.record({
   // At least one call: the key's account is what its own calls name.
   calls: fc.array(fc.constantFrom(HOME, ...OTHERS, "not-an-account"), { minLength: 1, maxLength: 8 }),
-  roles: fc.uniqueArray(fc.record({ account: fc.constantFrom(HOME, ...OTHERS), name: fc.constantFrom("deploy", "data-loader", "OrganizationAccountAccessRole", "audit/reader"), calls: fc.nat({ max: 3 }) }), {
-    maxLength: 5,
-    selector: (role) => `${role.account}/${role.name}`,
-  }),
+  roles: fc.uniqueArray(
+    fc.record({
+      account: fc.constantFrom(HOME, ...OTHERS),
+      name: fc.constantFrom("deploy", "data-loader", "OrganizationAccountAccessRole", "audit/reader"),
+      calls: fc.nat({ max: 3 }),
+    }),
+    {
+      maxLength: 5,
+      selector: (role) => `${role.account}/${role.name}`,
+    },
+  ),
   created: fc.option(fc.constantFrom(HOME, ...OTHERS), { nil: undefined }),
 });
 
@@ -48,15 +69,52 @@ type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
 function recordsOf({ calls, roles, created }: Scenario): Record<string, unknown>[] {
   const records: Record<string, unknown>[] = [];
-  calls.forEach((recipient, i) => records.push(record({ eventId: `call-${i}`, eventName: "ListBuckets", eventSource: "s3.amazonaws.com" }, recipient)));
+  calls.forEach((recipient, i) =>
+    records.push(
+      record({ eventId: `call-${i}`, eventName: "ListBuckets", eventSource: "s3.amazonaws.com" }, recipient),
+    ),
+  );
   roles.forEach((role, i) => {
     const session = `ASIAEXAMPLESESSION${String(i).padStart(2, "0")}`;
     const roleArn = `arn:aws:iam::${role.account}:role/${role.name}`;
-    records.push(record({ eventId: `assume-${i}`, eventName: "AssumeRole", eventSource: "sts.amazonaws.com", requestParameters: { roleArn, roleSessionName: "s" }, responseElements: { credentials: { accessKeyId: session, expiration: "2026-11-28T03:00:00Z" } } }, role.account));
-    for (let c = 0; c < role.calls; c++) records.push(record({ eventId: `session-${i}-${c}`, eventName: "DescribeInstances", eventTime: "2026-11-28T02:10:00Z", accessKeyId: session, identityType: "AssumedRole", accountId: role.account }));
+    records.push(
+      record(
+        {
+          eventId: `assume-${i}`,
+          eventName: "AssumeRole",
+          eventSource: "sts.amazonaws.com",
+          requestParameters: { roleArn, roleSessionName: "s" },
+          responseElements: { credentials: { accessKeyId: session, expiration: "2026-11-28T03:00:00Z" } },
+        },
+        role.account,
+      ),
+    );
+    for (let c = 0; c < role.calls; c++)
+      records.push(
+        record({
+          eventId: `session-${i}-${c}`,
+          eventName: "DescribeInstances",
+          eventTime: "2026-11-28T02:10:00Z",
+          accessKeyId: session,
+          identityType: "AssumedRole",
+          accountId: role.account,
+        }),
+      );
     // A role session in another account creates a user there: the user lives in that account.
     if (created !== undefined && i === 0) {
-      records.push(record({ eventId: `create-${i}`, eventName: "CreateUser", eventSource: "iam.amazonaws.com", eventTime: "2026-11-28T02:20:00Z", accessKeyId: session, identityType: "AssumedRole", accountId: role.account, requestParameters: { userName: "backdoor" }, readOnly: false }));
+      records.push(
+        record({
+          eventId: `create-${i}`,
+          eventName: "CreateUser",
+          eventSource: "iam.amazonaws.com",
+          eventTime: "2026-11-28T02:20:00Z",
+          accessKeyId: session,
+          identityType: "AssumedRole",
+          accountId: role.account,
+          requestParameters: { userName: "backdoor" },
+          readOnly: false,
+        }),
+      );
     }
   });
   return records;
@@ -68,7 +126,10 @@ async function reviewOf(records: Record<string, unknown>[]) {
 }
 
 /** The YAML block of the markdown, parsed. */
-function pasted(markdown: string): { users?: { name: string; account?: string }[]; roles?: { name: string; account?: string }[] } {
+function pasted(markdown: string): {
+  users?: { name: string; account?: string }[];
+  roles?: { name: string; account?: string }[];
+} {
   const block = /```yaml\n([\s\S]*?)```/.exec(markdown);
   return (block === null ? null : parse(block[1])) ?? {};
 }
@@ -80,12 +141,22 @@ describe("the accounts the key reached (issue 11, item 4)", () => {
         const records = recordsOf(drawn);
         const review = await reviewOf(records);
         const expected = new Map<string, { events: number; roles: string[] }>();
-        const entry = (account: string) => expected.get(account) ?? (expected.set(account, { events: 0, roles: [] }).get(account) as { events: number; roles: string[] });
+        const entry = (account: string) =>
+          expected.get(account) ??
+          (expected.set(account, { events: 0, roles: [] }).get(account) as { events: number; roles: string[] });
         entry(HOME);
-        for (const made of records) if (/^\d{12}$/.test(made.recipientAccountId as string)) entry(made.recipientAccountId as string).events++;
-        for (const role of [...drawn.roles].sort((a, b) => (`arn:aws:iam::${a.account}:role/${a.name}` < `arn:aws:iam::${b.account}:role/${b.name}` ? -1 : 1))) entry(role.account).roles.push(`arn:aws:iam::${role.account}:role/${role.name}`);
+        for (const made of records)
+          if (/^\d{12}$/.test(made.recipientAccountId as string)) entry(made.recipientAccountId as string).events++;
+        for (const role of [...drawn.roles].sort((a, b) =>
+          `arn:aws:iam::${a.account}:role/${a.name}` < `arn:aws:iam::${b.account}:role/${b.name}` ? -1 : 1,
+        ))
+          entry(role.account).roles.push(`arn:aws:iam::${role.account}:role/${role.name}`);
         const others = [...expected.keys()].filter((account) => account !== HOME).sort();
-        const accounts = [HOME, ...others].map((account) => ({ account, reviewedKey: account === HOME, ...(expected.get(account) as { events: number; roles: string[] }) }));
+        const accounts = [HOME, ...others].map((account) => ({
+          account,
+          reviewedKey: account === HOME,
+          ...(expected.get(account) as { events: number; roles: string[] }),
+        }));
 
         expect(review.keyAccount).toBe(HOME);
         expect(review.accounts).toEqual(accounts);
@@ -105,7 +176,10 @@ describe("the accounts the key reached (issue 11, item 4)", () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (drawn) => {
         const review = await reviewOf(recordsOf(drawn));
-        for (const output of [renderMarkdown(review, context), `\`\`\`yaml\n${renderText(review, context).split("add to the incident (sessions of these roles, these users and keys must be cut off too):\n")[1]?.replace(/^ {2}/gm, "") ?? ""}\`\`\``]) {
+        for (const output of [
+          renderMarkdown(review, context),
+          `\`\`\`yaml\n${renderText(review, context).split("add to the incident (sessions of these roles, these users and keys must be cut off too):\n")[1]?.replace(/^ {2}/gm, "") ?? ""}\`\`\``,
+        ]) {
           const yaml = pasted(output);
           const roles = yaml.roles ?? [];
           // One entry per role assumed, each with its account when it is another.
@@ -116,7 +190,11 @@ describe("the accounts the key reached (issue 11, item 4)", () => {
           }
           const users = yaml.users ?? [];
           const creator = drawn.roles[0];
-          expect(users).toEqual(drawn.created !== undefined && creator !== undefined ? [creator.account === HOME ? { name: "backdoor" } : { name: "backdoor", account: creator.account }] : []);
+          expect(users).toEqual(
+            drawn.created !== undefined && creator !== undefined
+              ? [creator.account === HOME ? { name: "backdoor" } : { name: "backdoor", account: creator.account }]
+              : [],
+          );
         }
       }),
       { numRuns: 150 },
@@ -125,20 +203,42 @@ describe("the accounts the key reached (issue 11, item 4)", () => {
 
   it("with no call of the key's own in the logs: every role gets its account, since none can be left to the incident's", async () => {
     const roleArn = "arn:aws:iam::444455556666:role/data-loader";
-    const review = await reviewOf([record({ eventId: "assume", eventName: "AssumeRole", eventSource: "sts.amazonaws.com", accountId: "", requestParameters: { roleArn }, responseElements: { credentials: { accessKeyId: "ASIAEXAMPLESESSION01" } } })]);
+    const review = await reviewOf([
+      record({
+        eventId: "assume",
+        eventName: "AssumeRole",
+        eventSource: "sts.amazonaws.com",
+        accountId: "",
+        requestParameters: { roleArn },
+        responseElements: { credentials: { accessKeyId: "ASIAEXAMPLESESSION01" } },
+      }),
+    ]);
     expect(review.keyAccount).toBe(null);
     expect(pasted(renderMarkdown(review, context)).roles).toEqual([{ name: "data-loader", account: "444455556666" }]);
   });
 
   it("reads the account of a role ARN in any partition, and nothing from other strings", () => {
     expect(
-      ["arn:aws:iam::444455556666:role/data-loader", "arn:aws-us-gov:iam::444455556666:role/a/b/c", "arn:aws:iam::44445555666:role/short", "arn:aws:iam::444455556666:user/alice", "data-loader"].map(accountOfRoleArn),
+      [
+        "arn:aws:iam::444455556666:role/data-loader",
+        "arn:aws-us-gov:iam::444455556666:role/a/b/c",
+        "arn:aws:iam::44445555666:role/short",
+        "arn:aws:iam::444455556666:user/alice",
+        "data-loader",
+      ].map(accountOfRoleArn),
     ).toEqual(["444455556666", "444455556666", null, null, null]);
   });
 
   it("are named by the command from log files, as the markdown's YAML to paste", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-accounts-"));
-    const drawn: Scenario = { calls: [HOME, "444455556666"], roles: [{ account: "444455556666", name: "data-loader", calls: 2 }, { account: HOME, name: "deploy", calls: 1 }], created: "444455556666" };
+    const drawn: Scenario = {
+      calls: [HOME, "444455556666"],
+      roles: [
+        { account: "444455556666", name: "data-loader", calls: 2 },
+        { account: HOME, name: "deploy", calls: 1 },
+      ],
+      created: "444455556666",
+    };
     writeFileSync(join(dir, "trail.json"), JSON.stringify({ Records: recordsOf(drawn) }));
     const io = memoryIo({ cwd: dir });
     expect(await main(["review", "--access-key", KEY, "--from-logs", ".", "--markdown"], io)).toBe(0);
@@ -155,7 +255,17 @@ describe("the accounts the key reached (issue 11, item 4)", () => {
       ].join("\n"),
     );
     expect(io.stdout).toContain(
-      ["```yaml", "users:", "  - name: backdoor", '    account: "444455556666"', "roles:", "  - name: deploy  # arn:aws:iam::111122223333:role/deploy", "  - name: data-loader  # arn:aws:iam::444455556666:role/data-loader", '    account: "444455556666"', "```"].join("\n"),
+      [
+        "```yaml",
+        "users:",
+        "  - name: backdoor",
+        '    account: "444455556666"',
+        "roles:",
+        "  - name: deploy  # arn:aws:iam::111122223333:role/deploy",
+        "  - name: data-loader  # arn:aws:iam::444455556666:role/data-loader",
+        '    account: "444455556666"',
+        "```",
+      ].join("\n"),
     );
   });
 });

@@ -55,7 +55,14 @@ const graph = importGraph();
 
 describe("review's rooms", () => {
   it("reads the whole tree", () => {
-    expect([...graph.keys()]).toEqual(expect.arrayContaining(["commands/review.ts", "review/core/chain.ts", "review/sources/table.ts", "aws/cloudtrail.ts"]));
+    expect([...graph.keys()]).toEqual(
+      expect.arrayContaining([
+        "commands/review.ts",
+        "review/core/chain.ts",
+        "review/sources/table.ts",
+        "aws/cloudtrail.ts",
+      ]),
+    );
     expect(graph.get("review/sources/logs.ts")).toContain("review/logs/two-passes.ts");
   });
 
@@ -64,20 +71,36 @@ describe("review's rooms", () => {
   });
 
   it.each([
-    [["review/core/chain.ts", ["review/render/text.ts"]], "review/core/chain.ts -> review/render/text.ts: review/core may not import review/render"],
-    [["review/logs/log-file.ts", ["aws/s3-logs.ts"]], "review/logs/log-file.ts -> aws/s3-logs.ts: review/logs may not import aws"],
+    [
+      ["review/core/chain.ts", ["review/render/text.ts"]],
+      "review/core/chain.ts -> review/render/text.ts: review/core may not import review/render",
+    ],
+    [
+      ["review/logs/log-file.ts", ["aws/s3-logs.ts"]],
+      "review/logs/log-file.ts -> aws/s3-logs.ts: review/logs may not import aws",
+    ],
     [["review/render/json.ts", ["cli/io.ts"]], "review/render/json.ts -> cli/io.ts: review/render may not import cli"],
-    [["review/helpers.ts", []], "review/helpers.ts: not in a room of review/ (core, render, logs, lookup, trail, sources)"],
+    [
+      ["review/helpers.ts", []],
+      "review/helpers.ts: not in a room of review/ (core, render, logs, lookup, trail, sources)",
+    ],
   ] as const)("catches a bad edge: %j", ([path, targets], violation) => {
     expect(roomViolations(new Map([[path, [...targets]]]))).toEqual([violation]);
   });
 });
 
 describe("sources: one interface, dispatched from the table", () => {
-  const modules = readdirSync(join(ROOT, "review", "sources")).filter((name) => name !== "source.ts" && name !== "table.ts");
+  const modules = readdirSync(join(ROOT, "review", "sources")).filter(
+    (name) => name !== "source.ts" && name !== "table.ts",
+  );
 
   it.each(modules)("%s exports one source, and it is a row of the table", async (name) => {
-    const exported = Object.values((await import(/* @vite-ignore */ pathToFileURL(join(ROOT, "review", "sources", name)).href)) as Record<string, unknown>).filter((value) => typeof value === "object" && value !== null && "review" in value);
+    const exported = Object.values(
+      (await import(/* @vite-ignore */ pathToFileURL(join(ROOT, "review", "sources", name)).href)) as Record<
+        string,
+        unknown
+      >,
+    ).filter((value) => typeof value === "object" && value !== null && "review" in value);
     expect(exported).toHaveLength(1);
     const source = exported[0] as Record<string, unknown>;
     expect({
@@ -87,7 +110,14 @@ describe("sources: one interface, dispatched from the table", () => {
       usage: typeof (source.usage as { options?: unknown }).options,
       parse: typeof source.parse,
       review: typeof source.review,
-    }).toEqual({ name: "string", selector: source.selector === null ? null : "string", flags: "object", usage: "string", parse: "function", review: "function" });
+    }).toEqual({
+      name: "string",
+      selector: source.selector === null ? null : "string",
+      flags: "object",
+      usage: "string",
+      parse: "function",
+      review: "function",
+    });
     expect(SOURCES).toContain(source);
   });
 
@@ -110,6 +140,8 @@ describe("sources: one interface, dispatched from the table", () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect([...graph].filter(([, targets]) => targets.includes("review/sources/table.ts")).map(([path]) => path)).toEqual(["commands/review.ts"]);
+    expect(
+      [...graph].filter(([, targets]) => targets.includes("review/sources/table.ts")).map(([path]) => path),
+    ).toEqual(["commands/review.ts"]);
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { followChain, leadsFrom, parseExpiration, uncoveredWindows as uncovered, type EventSource, type Subject, type Window } from "../review/core/chain.ts";
+import {
+  followChain,
+  leadsFrom,
+  parseExpiration,
+  uncoveredWindows as uncovered,
+  type EventSource,
+  type Subject,
+  type Window,
+} from "../review/core/chain.ts";
 import { fromRecord, type ReviewEvent } from "../review/core/event.ts";
 import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.ts";
 
@@ -37,10 +45,22 @@ describe("parseExpiration", () => {
 
 describe("leadsFrom", () => {
   const minting = (eventName: string, credentials: Record<string, unknown>, extra: Partial<RecordFields> = {}) =>
-    event({ eventId: "mint", eventName, eventTime: "2026-11-28T02:00:00Z", accessKeyId: ROOT, userName: "ci", eventSource: "sts.amazonaws.com", responseElements: { credentials: { sessionToken: "IQoJb3JpZ2luX2VjEXAMPLE", ...credentials } }, ...extra });
+    event({
+      eventId: "mint",
+      eventName,
+      eventTime: "2026-11-28T02:00:00Z",
+      accessKeyId: ROOT,
+      userName: "ci",
+      eventSource: "sts.amazonaws.com",
+      responseElements: { credentials: { sessionToken: "IQoJb3JpZ2luX2VjEXAMPLE", ...credentials } },
+      ...extra,
+    });
 
   it("follows a GetSessionToken key until the expiration the event gives", () => {
-    const [lead] = leadsFrom(minting("GetSessionToken", { accessKeyId: ASIA1, expiration: "Nov 28, 2026, 8:00:00 AM" }), null);
+    const [lead] = leadsFrom(
+      minting("GetSessionToken", { accessKeyId: ASIA1, expiration: "Nov 28, 2026, 8:00:00 AM" }),
+      null,
+    );
     expect(lead).toEqual({
       subject: { kind: "key", accessKeyId: ASIA1 },
       window: { start: at("2026-11-28T02:00:00Z"), end: at("2026-11-28T08:00:00Z") },
@@ -63,9 +83,12 @@ describe("leadsFrom", () => {
     expect(lead.window).toEqual({ start: at("2026-11-28T02:00:00Z"), end: at("2026-11-28T02:00:00Z") + hours * HOUR });
   });
 
-  it.each(["__proto__", "constructor", "hasOwnProperty"])("a call named %s with credentials in its answer mints nothing (issue 22)", (eventName) => {
-    expect(leadsFrom(minting(eventName, { accessKeyId: ASIA1 }), null)).toEqual([]);
-  });
+  it.each(["__proto__", "constructor", "hasOwnProperty"])(
+    "a call named %s with credentials in its answer mints nothing (issue 22)",
+    (eventName) => {
+      expect(leadsFrom(minting(eventName, { accessKeyId: ASIA1 }), null)).toEqual([]);
+    },
+  );
 
   it("never follows a key past the end of the review", () => {
     const end = at("2026-11-28T03:00:00Z");
@@ -73,20 +96,57 @@ describe("leadsFrom", () => {
   });
 
   it("names the role of an AssumeRole key", () => {
-    const [lead] = leadsFrom(minting("AssumeRole", { accessKeyId: ASIA2 }, { requestParameters: { roleArn: "arn:aws:iam::111122223333:role/deploy", roleSessionName: "x" } }), null);
+    const [lead] = leadsFrom(
+      minting(
+        "AssumeRole",
+        { accessKeyId: ASIA2 },
+        { requestParameters: { roleArn: "arn:aws:iam::111122223333:role/deploy", roleSessionName: "x" } },
+      ),
+      null,
+    );
     expect(lead.roleArn).toBe("arn:aws:iam::111122223333:role/deploy");
   });
 
   it("follows a key made by CreateAccessKey until the end of the review, for its user", () => {
-    const created = event({ eventId: "ck", eventName: "CreateAccessKey", eventTime: "2026-11-28T02:00:00Z", accessKeyId: ROOT, userName: "ci", eventSource: "iam.amazonaws.com", requestParameters: { userName: "svc-backup" }, responseElements: { accessKey: { accessKeyId: "AKIAEXAMPLECREATED01", userName: "svc-backup", status: "Active" } } });
+    const created = event({
+      eventId: "ck",
+      eventName: "CreateAccessKey",
+      eventTime: "2026-11-28T02:00:00Z",
+      accessKeyId: ROOT,
+      userName: "ci",
+      eventSource: "iam.amazonaws.com",
+      requestParameters: { userName: "svc-backup" },
+      responseElements: {
+        accessKey: { accessKeyId: "AKIAEXAMPLECREATED01", userName: "svc-backup", status: "Active" },
+      },
+    });
     const [lead] = leadsFrom(created, at("2026-11-29T00:00:00Z"));
-    expect(lead).toMatchObject({ subject: { kind: "key", accessKeyId: "AKIAEXAMPLECREATED01" }, window: { start: at("2026-11-28T02:00:00Z"), end: at("2026-11-29T00:00:00Z") }, mintedBy: "CreateAccessKey", userName: "svc-backup" });
+    expect(lead).toMatchObject({
+      subject: { kind: "key", accessKeyId: "AKIAEXAMPLECREATED01" },
+      window: { start: at("2026-11-28T02:00:00Z"), end: at("2026-11-29T00:00:00Z") },
+      mintedBy: "CreateAccessKey",
+      userName: "svc-backup",
+    });
   });
 
-  it.each(["CreateUser", "CreateLoginProfile", "UpdateLoginProfile"])("follows the user that %s touched", (eventName) => {
-    const made = event({ eventId: "u", eventName, eventTime: "2026-11-28T02:00:00Z", accessKeyId: ROOT, userName: "ci", accountId: "111122223333", eventSource: "iam.amazonaws.com", requestParameters: { userName: "svc-backup" } });
-    expect(leadsFrom(made, null)).toMatchObject([{ subject: { kind: "user", userName: "svc-backup", accountId: "111122223333" }, mintedBy: eventName }]);
-  });
+  it.each(["CreateUser", "CreateLoginProfile", "UpdateLoginProfile"])(
+    "follows the user that %s touched",
+    (eventName) => {
+      const made = event({
+        eventId: "u",
+        eventName,
+        eventTime: "2026-11-28T02:00:00Z",
+        accessKeyId: ROOT,
+        userName: "ci",
+        accountId: "111122223333",
+        eventSource: "iam.amazonaws.com",
+        requestParameters: { userName: "svc-backup" },
+      });
+      expect(leadsFrom(made, null)).toMatchObject([
+        { subject: { kind: "user", userName: "svc-backup", accountId: "111122223333" }, mintedBy: eventName },
+      ]);
+    },
+  );
 
   it("follows nothing from a call that failed", () => {
     const denied = minting("AssumeRole", { accessKeyId: ASIA2 }, { errorCode: "AccessDenied" });
@@ -94,7 +154,12 @@ describe("leadsFrom", () => {
   });
 
   it("follows nothing from a call that mints nothing", () => {
-    expect(leadsFrom(event({ eventId: "d", eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", accessKeyId: ROOT }), null)).toEqual([]);
+    expect(
+      leadsFrom(
+        event({ eventId: "d", eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", accessKeyId: ROOT }),
+        null,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -103,9 +168,23 @@ describe("uncovered", () => {
     [undefined, { start: 10, end: 20 }, [{ start: 10, end: 20 }]],
     [{ start: 10, end: 20 }, { start: 12, end: 18 }, []],
     [{ start: 10, end: 20 }, { start: 5, end: 20 }, [{ start: 5, end: 10 }]],
-    [{ start: 10, end: 20 }, { start: 5, end: 25 }, [{ start: 5, end: 10 }, { start: 20, end: 25 }]],
+    [
+      { start: 10, end: 20 },
+      { start: 5, end: 25 },
+      [
+        { start: 5, end: 10 },
+        { start: 20, end: 25 },
+      ],
+    ],
     [{ start: 10, end: null }, { start: 5, end: null }, [{ start: 5, end: 10 }]],
-    [{ start: 10, end: 20 }, { start: null, end: null }, [{ start: null, end: 10 }, { start: 20, end: null }]],
+    [
+      { start: 10, end: 20 },
+      { start: null, end: null },
+      [
+        { start: null, end: 10 },
+        { start: 20, end: null },
+      ],
+    ],
   ])("covered %j, wanted %j: reads %j", (covered, wanted, pieces) => {
     expect(uncovered(covered, wanted)).toEqual(pieces);
   });
@@ -118,14 +197,57 @@ describe("uncovered", () => {
 function chainEvents(): ReviewEvent[] {
   return [
     event({ eventId: "r1", eventName: "DescribeInstances", eventTime: "2026-11-28T01:00:00Z", accessKeyId: ROOT }),
-    event({ eventId: "r2", eventName: "GetSessionToken", eventTime: "2026-11-28T02:00:00Z", accessKeyId: ROOT, eventSource: "sts.amazonaws.com", responseElements: { credentials: { accessKeyId: ASIA1, expiration: "2026-11-28T08:00:00Z", sessionToken: "FwoGZXIvYXdzEXAMPLE" } } }),
-    event({ eventId: "s1", eventName: "CreateUser", eventTime: "2026-11-28T03:00:00Z", accessKeyId: ASIA1, eventSource: "iam.amazonaws.com", requestParameters: { userName: "svc-backup" } }),
-    event({ eventId: "s2", eventName: "AssumeRole", eventTime: "2026-11-28T04:00:00Z", accessKeyId: ASIA1, eventSource: "sts.amazonaws.com", requestParameters: { roleArn: "arn:aws:iam::111122223333:role/deploy" }, responseElements: { credentials: { accessKeyId: ASIA2, expiration: "Nov 28, 2026, 5:00:00 AM" } } }),
+    event({
+      eventId: "r2",
+      eventName: "GetSessionToken",
+      eventTime: "2026-11-28T02:00:00Z",
+      accessKeyId: ROOT,
+      eventSource: "sts.amazonaws.com",
+      responseElements: {
+        credentials: { accessKeyId: ASIA1, expiration: "2026-11-28T08:00:00Z", sessionToken: "FwoGZXIvYXdzEXAMPLE" },
+      },
+    }),
+    event({
+      eventId: "s1",
+      eventName: "CreateUser",
+      eventTime: "2026-11-28T03:00:00Z",
+      accessKeyId: ASIA1,
+      eventSource: "iam.amazonaws.com",
+      requestParameters: { userName: "svc-backup" },
+    }),
+    event({
+      eventId: "s2",
+      eventName: "AssumeRole",
+      eventTime: "2026-11-28T04:00:00Z",
+      accessKeyId: ASIA1,
+      eventSource: "sts.amazonaws.com",
+      requestParameters: { roleArn: "arn:aws:iam::111122223333:role/deploy" },
+      responseElements: { credentials: { accessKeyId: ASIA2, expiration: "Nov 28, 2026, 5:00:00 AM" } },
+    }),
     event({ eventId: "s-late", eventName: "DescribeInstances", eventTime: "2026-11-28T09:00:00Z", accessKeyId: ASIA1 }),
-    event({ eventId: "a1", eventName: "AttachUserPolicy", eventTime: "2026-11-28T04:30:00Z", accessKeyId: ASIA2, eventSource: "iam.amazonaws.com", requestParameters: { userName: "svc-backup", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" } }),
+    event({
+      eventId: "a1",
+      eventName: "AttachUserPolicy",
+      eventTime: "2026-11-28T04:30:00Z",
+      accessKeyId: ASIA2,
+      eventSource: "iam.amazonaws.com",
+      requestParameters: { userName: "svc-backup", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+    }),
     event({ eventId: "a-late", eventName: "DescribeInstances", eventTime: "2026-11-28T05:00:01Z", accessKeyId: ASIA2 }),
-    event({ eventId: "u1", eventName: "ConsoleLogin", eventTime: "2026-11-28T06:00:00Z", userName: "svc-backup", eventSource: "signin.amazonaws.com", responseElements: { ConsoleLogin: "Success" } }),
-    event({ eventId: "other", eventName: "DescribeInstances", eventTime: "2026-11-28T04:00:00Z", accessKeyId: "AKIAEXAMPLEOTHER0001" }),
+    event({
+      eventId: "u1",
+      eventName: "ConsoleLogin",
+      eventTime: "2026-11-28T06:00:00Z",
+      userName: "svc-backup",
+      eventSource: "signin.amazonaws.com",
+      responseElements: { ConsoleLogin: "Success" },
+    }),
+    event({
+      eventId: "other",
+      eventName: "DescribeInstances",
+      eventTime: "2026-11-28T04:00:00Z",
+      accessKeyId: "AKIAEXAMPLEOTHER0001",
+    }),
   ];
 }
 
@@ -135,8 +257,13 @@ function memorySource(events: ReviewEvent[], asked: string[] = []): EventSource 
     asked.push(subject.kind === "key" ? subject.accessKeyId : `user:${subject.userName}`);
     deliver(
       events.filter((e) => {
-        const inWindow = (window.start === null || Date.parse(e.eventTime) >= window.start) && (window.end === null || Date.parse(e.eventTime) <= window.end);
-        const mine = subject.kind === "key" ? e.accessKeyId === subject.accessKeyId : e.identityType === "IAMUser" && e.userName === subject.userName;
+        const inWindow =
+          (window.start === null || Date.parse(e.eventTime) >= window.start) &&
+          (window.end === null || Date.parse(e.eventTime) <= window.end);
+        const mine =
+          subject.kind === "key"
+            ? e.accessKeyId === subject.accessKeyId
+            : e.identityType === "IAMUser" && e.userName === subject.userName;
         return inWindow && mine;
       }),
     );
@@ -159,7 +286,14 @@ describe("followChain", () => {
     const events = [
       ...chainEvents(),
       // The same user given a password later: already followed from an earlier instant.
-      event({ eventId: "s3", eventName: "CreateLoginProfile", eventTime: "2026-11-28T03:30:00Z", accessKeyId: ASIA1, eventSource: "iam.amazonaws.com", requestParameters: { userName: "svc-backup" } }),
+      event({
+        eventId: "s3",
+        eventName: "CreateLoginProfile",
+        eventTime: "2026-11-28T03:30:00Z",
+        accessKeyId: ASIA1,
+        eventSource: "iam.amazonaws.com",
+        requestParameters: { userName: "svc-backup" },
+      }),
     ];
     const asked: string[] = [];
     await followChain(ROOT, { start: null, end: null }, memorySource(events, asked));
@@ -168,7 +302,14 @@ describe("followChain", () => {
 
   it("does not follow the reviewed key again when a later call shows it", async () => {
     const asked: string[] = [];
-    const loop = event({ eventId: "loop", eventName: "AssumeRole", eventTime: "2026-11-28T02:30:00Z", accessKeyId: ROOT, eventSource: "sts.amazonaws.com", responseElements: { credentials: { accessKeyId: ROOT } } });
+    const loop = event({
+      eventId: "loop",
+      eventName: "AssumeRole",
+      eventTime: "2026-11-28T02:30:00Z",
+      accessKeyId: ROOT,
+      eventSource: "sts.amazonaws.com",
+      responseElements: { credentials: { accessKeyId: ROOT } },
+    });
     await followChain(ROOT, { start: null, end: null }, memorySource([loop], asked));
     expect(asked).toEqual([ROOT]);
   });
@@ -185,26 +326,37 @@ describe("followChain", () => {
     // Two calls reveal svc-backup: the report must name the earlier one, whichever arrives first.
     const events = [
       ...chainEvents(),
-      event({ eventId: "s3", eventName: "CreateLoginProfile", eventTime: "2026-11-28T03:30:00Z", accessKeyId: ASIA1, eventSource: "iam.amazonaws.com", requestParameters: { userName: "svc-backup" } }),
+      event({
+        eventId: "s3",
+        eventName: "CreateLoginProfile",
+        eventTime: "2026-11-28T03:30:00Z",
+        accessKeyId: ASIA1,
+        eventSource: "iam.amazonaws.com",
+        requestParameters: { userName: "svc-backup" },
+      }),
     ];
     const expected = await followChain(ROOT, { start: null, end: null }, memorySource(events));
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat({ max: 5 }), { minLength: 20, maxLength: 20 }), fc.boolean(), async (delays, reverse) => {
-        let call = 0;
-        // Each read answers in shuffled single-event batches after a different number of turns of the event loop.
-        const shuffled: EventSource = async (subject, window, deliver) => {
-          const mine: ReviewEvent[] = [];
-          await memorySource(events)(subject, window, (batch) => mine.push(...batch));
-          const ordered = reverse ? mine.reverse() : mine;
-          for (const one of ordered) {
-            for (let i = 0; i < delays[call++ % delays.length]; i++) await Promise.resolve();
-            deliver([one, one]);
-          }
-        };
-        const chain = await followChain(ROOT, { start: null, end: null }, shuffled);
-        expect(chain).toEqual(expected);
-        expect(chain.leads.find((lead) => lead.subject.kind === "user")?.mintedBy).toBe("CreateUser");
-      }),
+      fc.asyncProperty(
+        fc.array(fc.nat({ max: 5 }), { minLength: 20, maxLength: 20 }),
+        fc.boolean(),
+        async (delays, reverse) => {
+          let call = 0;
+          // Each read answers in shuffled single-event batches after a different number of turns of the event loop.
+          const shuffled: EventSource = async (subject, window, deliver) => {
+            const mine: ReviewEvent[] = [];
+            await memorySource(events)(subject, window, (batch) => mine.push(...batch));
+            const ordered = reverse ? mine.reverse() : mine;
+            for (const one of ordered) {
+              for (let i = 0; i < delays[call++ % delays.length]; i++) await Promise.resolve();
+              deliver([one, one]);
+            }
+          };
+          const chain = await followChain(ROOT, { start: null, end: null }, shuffled);
+          expect(chain).toEqual(expected);
+          expect(chain.leads.find((lead) => lead.subject.kind === "user")?.mintedBy).toBe("CreateUser");
+        },
+      ),
       { numRuns: 50 },
     );
   });

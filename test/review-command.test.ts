@@ -16,18 +16,45 @@ const ROOT = "AKIATFQR7NSC8Q4X20BJ";
 describe("flags", () => {
   it.each([
     [[], "--access-key is required: the AKIA... or ASIA... key to review"],
-    [["--access-key", "AKIA123"], '--access-key "AKIA123": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE'],
-    [["--access-key", "akiaiosfodnn7example"], '--access-key "akiaiosfodnn7example": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE'],
-    [["--access-key", "AIDAIOSFODNN7EXAMPLE"], '--access-key "AIDAIOSFODNN7EXAMPLE": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE'],
-    [["--access-key", ROOT, "--json", "--markdown"], "--json and --markdown cannot be used together: choose one output"],
-    [["--access-key", ROOT, "--since", "yesterday"], '--since "yesterday": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z'],
-    [["--access-key", ROOT, "--since", "2026-11-28T10:00:00Z", "--until", "2026-11-27T10:00:00Z"], "--since 2026-11-28T10:00:00Z is after --until 2026-11-27T10:00:00Z; expected the start of the review before its end"],
-    [["--access-key", ROOT, "--regions", "us-east-1,Mars"], '--regions "us-east-1,Mars": "Mars" is not a region name; expected all, or names such as us-east-1,eu-west-1'],
-    [["--access-key", ROOT, "AKIAIOSFODNN7EXAMPLE"], 'unexpected argument "AKIAIOSFODNN7EXAMPLE"; the key goes in --access-key'],
+    [
+      ["--access-key", "AKIA123"],
+      '--access-key "AKIA123": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE',
+    ],
+    [
+      ["--access-key", "akiaiosfodnn7example"],
+      '--access-key "akiaiosfodnn7example": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE',
+    ],
+    [
+      ["--access-key", "AIDAIOSFODNN7EXAMPLE"],
+      '--access-key "AIDAIOSFODNN7EXAMPLE": expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE',
+    ],
+    [
+      ["--access-key", ROOT, "--json", "--markdown"],
+      "--json and --markdown cannot be used together: choose one output",
+    ],
+    [
+      ["--access-key", ROOT, "--since", "yesterday"],
+      '--since "yesterday": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z',
+    ],
+    [
+      ["--access-key", ROOT, "--since", "2026-11-28T10:00:00Z", "--until", "2026-11-27T10:00:00Z"],
+      "--since 2026-11-28T10:00:00Z is after --until 2026-11-27T10:00:00Z; expected the start of the review before its end",
+    ],
+    [
+      ["--access-key", ROOT, "--regions", "us-east-1,Mars"],
+      '--regions "us-east-1,Mars": "Mars" is not a region name; expected all, or names such as us-east-1,eu-west-1',
+    ],
+    [
+      ["--access-key", ROOT, "AKIAIOSFODNN7EXAMPLE"],
+      'unexpected argument "AKIAIOSFODNN7EXAMPLE"; the key goes in --access-key',
+    ],
     [["--access-key", ROOT, "--from-logs", ""], "--from-logs needs a folder of CloudTrail log files"],
     [["--access-key", ROOT, "--html", ""], "--html needs the file to write, such as --html review.html"],
     [["--access-key", ROOT, "--assess", ""], "--assess needs the file `cordon assess --json` wrote"],
-    [["--access-key", ROOT, "--cutoff", "noon"], '--cutoff "noon": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z'],
+    [
+      ["--access-key", ROOT, "--cutoff", "noon"],
+      '--cutoff "noon": expected an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z',
+    ],
   ])("%j is a usage error: %s", async (flags, message) => {
     const io = memoryIo();
     expect(await main(["review", ...flags], io)).toBe(2);
@@ -42,14 +69,68 @@ describe("flags", () => {
   });
 
   it.each([
-    [["--access-key", ROOT], { accessKeyId: ROOT, since: undefined, until: undefined, regions: undefined, format: "text", fromLogs: undefined }],
-    [["--access-key", "ASIATFQR7NSCWLLE7IWW", "--regions", "all", "--json"], { accessKeyId: "ASIATFQR7NSCWLLE7IWW", since: undefined, until: undefined, regions: undefined, format: "json", fromLogs: undefined }],
     [
-      ["--access-key", ROOT, "--regions", "us-east-1, eu-west-1,us-east-1", "--markdown", "--since", "2026-11-01T00:00:00Z", "--until", "2026-11-28T00:00:00+01:00", "--from-logs", "logs"],
-      { accessKeyId: ROOT, since: new Date("2026-11-01T00:00:00Z"), until: new Date("2026-11-27T23:00:00Z"), regions: ["us-east-1", "eu-west-1"], format: "markdown", source: { source: expect.objectContaining({ name: "logs" }), options: { dir: "logs" } } },
+      ["--access-key", ROOT],
+      {
+        accessKeyId: ROOT,
+        since: undefined,
+        until: undefined,
+        regions: undefined,
+        format: "text",
+        fromLogs: undefined,
+      },
     ],
     [
-      ["--access-key", ROOT, "--html", "out.html", "--cutoff", "2026-11-10T12:00:00Z", "--contained-at", "2026-11-10T12:05:00Z", "--stack-outputs", "a.json", "--stack-outputs", "b.json", "--assess", "assess.json"],
+      ["--access-key", "ASIATFQR7NSCWLLE7IWW", "--regions", "all", "--json"],
+      {
+        accessKeyId: "ASIATFQR7NSCWLLE7IWW",
+        since: undefined,
+        until: undefined,
+        regions: undefined,
+        format: "json",
+        fromLogs: undefined,
+      },
+    ],
+    [
+      [
+        "--access-key",
+        ROOT,
+        "--regions",
+        "us-east-1, eu-west-1,us-east-1",
+        "--markdown",
+        "--since",
+        "2026-11-01T00:00:00Z",
+        "--until",
+        "2026-11-28T00:00:00+01:00",
+        "--from-logs",
+        "logs",
+      ],
+      {
+        accessKeyId: ROOT,
+        since: new Date("2026-11-01T00:00:00Z"),
+        until: new Date("2026-11-27T23:00:00Z"),
+        regions: ["us-east-1", "eu-west-1"],
+        format: "markdown",
+        source: { source: expect.objectContaining({ name: "logs" }), options: { dir: "logs" } },
+      },
+    ],
+    [
+      [
+        "--access-key",
+        ROOT,
+        "--html",
+        "out.html",
+        "--cutoff",
+        "2026-11-10T12:00:00Z",
+        "--contained-at",
+        "2026-11-10T12:05:00Z",
+        "--stack-outputs",
+        "a.json",
+        "--stack-outputs",
+        "b.json",
+        "--assess",
+        "assess.json",
+      ],
       {
         accessKeyId: ROOT,
         format: "text",
@@ -103,9 +184,15 @@ describe("the outputs, on the invictus-aws dataset", () => {
       "2,152 events · 13 keys · 4 users · 46 persistence and escalation · 58 denied calls",
     ]);
     expect(lines).toContain(`  ${ROOT}  the reviewed key  2,104 events`);
-    expect(lines).toContain("  ├─ ASIATFQR7NSCWLLE7IWW  AssumeRole 2023-07-10T11:54:47Z role stratus-red-team-ec2-get-password-data-role  29 events");
-    expect(lines).toContain("  └─ AKIATFQR7NSCQLA2F4OD  CreateAccessKey 2023-07-10T12:24:50Z for user malicious-iam-user  0 events");
-    expect(lines).toContain(`  2023-07-10T12:24:49Z  AttachUserPolicy  iam  userName=malicious-iam-user policyArn=arn:aws:iam::aws:policy/AdministratorAccess  by ${ROOT}  (us-east-1)`);
+    expect(lines).toContain(
+      "  ├─ ASIATFQR7NSCWLLE7IWW  AssumeRole 2023-07-10T11:54:47Z role stratus-red-team-ec2-get-password-data-role  29 events",
+    );
+    expect(lines).toContain(
+      "  └─ AKIATFQR7NSCQLA2F4OD  CreateAccessKey 2023-07-10T12:24:50Z for user malicious-iam-user  0 events",
+    );
+    expect(lines).toContain(
+      `  2023-07-10T12:24:49Z  AttachUserPolicy  iam  userName=malicious-iam-user policyArn=arn:aws:iam::aws:policy/AdministratorAccess  by ${ROOT}  (us-east-1)`,
+    );
     expect(lines).toContain("  ec2 GetPasswordData 29  Client.UnauthorizedOperation");
     expect(stdout).toContain(
       [
@@ -115,14 +202,34 @@ describe("the outputs, on the invictus-aws dataset", () => {
         "      accessKeys: [AKIATFQR7NSCQLA2F4OD]",
       ].join("\n"),
     );
-    expect(lines).toContain("    - name: stratus-red-team-leave-org-role  # arn:aws:iam::123837392027:role/stratus-red-team-leave-org-role");
+    expect(lines).toContain(
+      "    - name: stratus-red-team-leave-org-role  # arn:aws:iam::123837392027:role/stratus-red-team-leave-org-role",
+    );
   });
 
   it("the JSON keeps the contract's field names", async () => {
     const review = JSON.parse((await run("--json")).stdout);
     expect(Object.keys(review)).toEqual(expect.arrayContaining(["keys", "events", "persistence", "rolesAssumed"]));
-    expect(review.keys[0]).toMatchObject({ accessKeyId: ROOT, parent: null, mintedBy: null, mintedAt: null, mintedEventId: null });
-    expect(Object.keys(review.events[0])).toEqual(expect.arrayContaining(["eventId", "eventName", "eventSource", "eventTime", "region", "accessKeyId", "readOnly", "sourceIPAddress", "errorCode"]));
+    expect(review.keys[0]).toMatchObject({
+      accessKeyId: ROOT,
+      parent: null,
+      mintedBy: null,
+      mintedAt: null,
+      mintedEventId: null,
+    });
+    expect(Object.keys(review.events[0])).toEqual(
+      expect.arrayContaining([
+        "eventId",
+        "eventName",
+        "eventSource",
+        "eventTime",
+        "region",
+        "accessKeyId",
+        "readOnly",
+        "sourceIPAddress",
+        "errorCode",
+      ]),
+    );
     expect(review.events).toHaveLength(2152);
     expect(review.persistence).toHaveLength(46);
     expect(Object.keys(review.persistence[0])).toEqual(expect.arrayContaining(["eventId", "eventName"]));
@@ -135,16 +242,39 @@ describe("the outputs, on the invictus-aws dataset", () => {
 
   it("the markdown is a pull request comment with tables and the YAML to add", async () => {
     const { stdout } = await run("--markdown");
-    expect(stdout.split("\n").slice(0, 5)).toEqual([`### cordon review of \`${ROOT}\``, "", `55 log files under ${INVICTUS} · all events in the logs`, "", "**2,152 events · 13 keys · 4 users · 46 persistence and escalation · 58 denied calls**"]);
-    expect(stdout).toContain("  - `ASIATFQR7NSCWLLE7IWW` AssumeRole 2023-07-10T11:54:47Z role stratus-red-team-ec2-get-password-data-role  29 events");
+    expect(stdout.split("\n").slice(0, 5)).toEqual([
+      `### cordon review of \`${ROOT}\``,
+      "",
+      `55 log files under ${INVICTUS} · all events in the logs`,
+      "",
+      "**2,152 events · 13 keys · 4 users · 46 persistence and escalation · 58 denied calls**",
+    ]);
+    expect(stdout).toContain(
+      "  - `ASIATFQR7NSCWLLE7IWW` AssumeRole 2023-07-10T11:54:47Z role stratus-red-team-ec2-get-password-data-role  29 events",
+    );
     expect(stdout).toContain("| time | category | call | target | by | region |");
     expect(stdout).toContain("```yaml\nusers:\n  - name: malicious-iam-user\n    accessKeys: [AKIATFQR7NSCQLA2F4OD]\n");
   });
 
   it("narrows to --since and --until", async () => {
-    const review = JSON.parse((await run("--json", "--since", "2023-07-10T12:24:00Z", "--until", "2023-07-10T12:25:00Z")).stdout);
-    expect(review.events.every((e: { eventTime: string }) => e.eventTime >= "2023-07-10T12:24:00Z" && e.eventTime <= "2023-07-10T12:25:00Z")).toBe(true);
-    expect(review.persistence.map((p: { eventName: string }) => p.eventName)).toEqual(["CreateRole", "AttachRolePolicy", "UpdateAssumeRolePolicy", "CreateUser", "CreateAccessKey", "CreateUser", "AttachUserPolicy", "CreateAccessKey"]);
+    const review = JSON.parse(
+      (await run("--json", "--since", "2023-07-10T12:24:00Z", "--until", "2023-07-10T12:25:00Z")).stdout,
+    );
+    expect(
+      review.events.every(
+        (e: { eventTime: string }) => e.eventTime >= "2023-07-10T12:24:00Z" && e.eventTime <= "2023-07-10T12:25:00Z",
+      ),
+    ).toBe(true);
+    expect(review.persistence.map((p: { eventName: string }) => p.eventName)).toEqual([
+      "CreateRole",
+      "AttachRolePolicy",
+      "UpdateAssumeRolePolicy",
+      "CreateUser",
+      "CreateAccessKey",
+      "CreateUser",
+      "AttachUserPolicy",
+      "CreateAccessKey",
+    ]);
   });
 });
 
@@ -153,7 +283,11 @@ describe("progress on stderr", () => {
 
   it("in a log, writes a plain line now and then and one at the end", () => {
     const lines: string[] = [];
-    const progress = new ScanProgress({ err: (text) => lines.push(text), errIsTTY: false }, ["us-east-1", "eu-west-1"], { clock: clockAt([0, 100, 200, 20_000, 20_100]), lineMs: 10_000 });
+    const progress = new ScanProgress(
+      { err: (text) => lines.push(text), errIsTTY: false },
+      ["us-east-1", "eu-west-1"],
+      { clock: clockAt([0, 100, 200, 20_000, 20_100]), lineMs: 10_000 },
+    );
     progress.lookupStarted("us-east-1", "AKIA1");
     progress.page("us-east-1", "AKIA1", 50);
     progress.lookupStarted("eu-west-1", "ASIA2");
@@ -168,7 +302,11 @@ describe("progress on stderr", () => {
 
   it("on a terminal, redraws the block in place", () => {
     const writes: string[] = [];
-    const progress = new ScanProgress({ err: (text) => writes.push(text), errIsTTY: true }, ["us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"], { clock: clockAt([0, 1000]), redrawMs: 100 });
+    const progress = new ScanProgress(
+      { err: (text) => writes.push(text), errIsTTY: true },
+      ["us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"],
+      { clock: clockAt([0, 1000]), redrawMs: 100 },
+    );
     progress.lookupStarted("us-east-1", "AKIA1");
     progress.page("us-east-1", "AKIA1", 50);
     expect(writes).toHaveLength(2);

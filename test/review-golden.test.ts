@@ -27,7 +27,12 @@ const cases: [string, string[]][] = [
   ["review-invictus-json", ["--access-key", "AKIATFQR7NSC8Q4X20BJ", "--from-logs", `${LOGS}/invictus-aws`, "--json"]],
   ["review-invictus-md", ["--access-key", "AKIATFQR7NSC8Q4X20BJ", "--from-logs", `${LOGS}/invictus-aws`, "--markdown"]],
   ["review-invictus-text", ["--access-key", "AKIATFQR7NSC8Q4X20BJ", "--from-logs", `${LOGS}/invictus-aws`]],
-  ...["AKIA6V1GNZTT65XQH36M", "AKIAW9X2Q2U25SK79UCX", "AKIAAM80VXLJF8NPK4VC", "AKIAZI86ACIZ2J9CV86Z"].map((key): [string, string[]] => [`review-stratus-${key}`, ["--access-key", key, "--from-logs", `${LOGS}/stratus-red-team`, "--json"]]),
+  ...["AKIA6V1GNZTT65XQH36M", "AKIAW9X2Q2U25SK79UCX", "AKIAAM80VXLJF8NPK4VC", "AKIAZI86ACIZ2J9CV86Z"].map(
+    (key): [string, string[]] => [
+      `review-stratus-${key}`,
+      ["--access-key", key, "--from-logs", `${LOGS}/stratus-red-team`, "--json"],
+    ],
+  ),
 ];
 
 describe("review's output on the recordings, pinned", () => {
@@ -51,11 +56,28 @@ describe("the JSON, written in pieces", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.jsonValue(), fc.jsonValue()), { maxLength: 6 }), async (parameters) => {
         const events = parameters.map(([requestParameters, responseElements], i) => {
-          const event = fromRecord(trailRecord({ eventId: `e${i}`, eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: "AKIAEXAMPLEROOT00001", requestParameters, responseElements }));
+          const event = fromRecord(
+            trailRecord({
+              eventId: `e${i}`,
+              eventName: "DescribeInstances",
+              eventTime: "2026-11-28T02:00:00Z",
+              region: "us-east-1",
+              accessKeyId: "AKIAEXAMPLEROOT00001",
+              requestParameters,
+              responseElements,
+            }),
+          );
           return event as ReviewEvent;
         });
-        const review = analyze(await followChain("AKIAEXAMPLEROOT00001", { start: null, end: null }, logSource(events)));
-        const json = renderJson(review, { source: { kind: "logs", dir: ".", files: 1 }, sourceSummary: "1 log file under .", notEnabled: [], failed: [] });
+        const review = analyze(
+          await followChain("AKIAEXAMPLEROOT00001", { start: null, end: null }, logSource(events)),
+        );
+        const json = renderJson(review, {
+          source: { kind: "logs", dir: ".", files: 1 },
+          sourceSummary: "1 log file under .",
+          notEnabled: [],
+          failed: [],
+        });
         // Pretty-printed JSON is a fixed point of parse and stringify: any other layout is not.
         expect(json).toBe(`${JSON.stringify(JSON.parse(json), null, 2)}\n`);
         expect(JSON.parse(json).events).toHaveLength(events.length);

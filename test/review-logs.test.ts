@@ -47,16 +47,20 @@ describe("the invictus-aws dataset (CloudTrail files as delivered to S3)", () =>
   it("reviews the key's 2,104 events, the 47 of the keys it minted, and the console sign-in of a user it created", () => {
     expect(review.events).toHaveLength(2104 + 47 + 1);
     expect(countBy(review.events, (e) => e.accessKeyId ?? `user:${e.userName}`)[ROOT]).toBe(2104);
-    expect(review.events.filter((e) => e.eventName === "ConsoleLogin").map((e) => e.userName)).toEqual(["stratus-red-team-nmfalu-gfjyeaypjt"]);
+    expect(review.events.filter((e) => e.eventName === "ConsoleLogin").map((e) => e.userName)).toEqual([
+      "stratus-red-team-nmfalu-gfjyeaypjt",
+    ]);
   });
 
   it("follows the ten keys its AssumeRole calls minted, and the two keys its CreateAccessKey calls made", () => {
     expect(review.keys).toHaveLength(1 + 10 + 2);
     expect(review.keys.filter((k) => k.mintedBy === "AssumeRole").every((k) => k.parent === ROOT)).toBe(true);
-    expect(review.keys.filter((k) => k.mintedBy === "CreateAccessKey").map((k) => [k.accessKeyId, k.userName])).toEqual([
-      ["AKIATFQR7NSC3ZO6PKAZ", "stratus-red-team-backdoor-u-user"],
-      ["AKIATFQR7NSCQLA2F4OD", "malicious-iam-user"],
-    ]);
+    expect(review.keys.filter((k) => k.mintedBy === "CreateAccessKey").map((k) => [k.accessKeyId, k.userName])).toEqual(
+      [
+        ["AKIATFQR7NSC3ZO6PKAZ", "stratus-red-team-backdoor-u-user"],
+        ["AKIATFQR7NSCQLA2F4OD", "malicious-iam-user"],
+      ],
+    );
   });
 
   it("finds ASIATFQR7NSCWLLE7IWW, minted by AssumeRole, and its 29 GetPasswordData calls", () => {
@@ -74,13 +78,33 @@ describe("the invictus-aws dataset (CloudTrail files as delivered to S3)", () =>
       searchedUntil: "2023-07-10T12:09:47Z",
       events: 29,
     });
-    expect(countBy(review.events.filter((e) => e.accessKeyId === "ASIATFQR7NSCWLLE7IWW"), (e) => e.eventName)).toEqual({ GetPasswordData: 29 });
+    expect(
+      countBy(
+        review.events.filter((e) => e.accessKeyId === "ASIATFQR7NSCWLLE7IWW"),
+        (e) => e.eventName,
+      ),
+    ).toEqual({ GetPasswordData: 29 });
   });
 
   it("lists the persistence and escalation calls", () => {
-    const persistence = countBy(review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)), (f) => f.eventName);
-    expect(persistence).toMatchObject({ CreateUser: 4, CreateAccessKey: 2, CreateLoginProfile: 2, AttachUserPolicy: 1, CreateRole: 13, AttachRolePolicy: 6, PutRolePolicy: 5, UpdateAssumeRolePolicy: 2, ConsoleLogin: 1 });
-    expect(review.findings.find((f) => f.eventName === "AttachUserPolicy")?.target).toBe("userName=malicious-iam-user policyArn=arn:aws:iam::aws:policy/AdministratorAccess");
+    const persistence = countBy(
+      review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)),
+      (f) => f.eventName,
+    );
+    expect(persistence).toMatchObject({
+      CreateUser: 4,
+      CreateAccessKey: 2,
+      CreateLoginProfile: 2,
+      AttachUserPolicy: 1,
+      CreateRole: 13,
+      AttachRolePolicy: 6,
+      PutRolePolicy: 5,
+      UpdateAssumeRolePolicy: 2,
+      ConsoleLogin: 1,
+    });
+    expect(review.findings.find((f) => f.eventName === "AttachUserPolicy")?.target).toBe(
+      "userName=malicious-iam-user policyArn=arn:aws:iam::aws:policy/AdministratorAccess",
+    );
   });
 
   it("lists the users it created, the roles it assumed, and its denied calls", () => {
@@ -137,7 +161,13 @@ describe("the stratus-red-team dataset (JSON arrays of events)", () => {
 
 describe("review --from-logs never prints a secret", () => {
   // Every session token in the dataset: AssumeRole answers carry them in responseElements.
-  const tokens = readdirSync(join(INVICTUS, "CloudTrail")).flatMap((file) => [...gunzipSync(readFileSync(join(INVICTUS, "CloudTrail", file))).toString("utf8").matchAll(/"sessionToken":"([^"]+)"/g)].map((m) => m[1]));
+  const tokens = readdirSync(join(INVICTUS, "CloudTrail")).flatMap((file) =>
+    [
+      ...gunzipSync(readFileSync(join(INVICTUS, "CloudTrail", file)))
+        .toString("utf8")
+        .matchAll(/"sessionToken":"([^"]+)"/g),
+    ].map((m) => m[1]),
+  );
 
   it("the dataset does hold session tokens", () => {
     expect(tokens.length).toBeGreaterThan(0);
@@ -156,7 +186,19 @@ describe("review --from-logs never prints a secret", () => {
   it("nor the secret access key some CreateAccessKey records hold", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-review-"));
     const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
-    const record = trailRecord({ eventId: "ck", eventName: "CreateAccessKey", eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: "AKIAEXAMPLEROOT00001", eventSource: "iam.amazonaws.com", readOnly: false, requestParameters: { userName: "svc" }, responseElements: { accessKey: { accessKeyId: "AKIAEXAMPLECREATED01", secretAccessKey: secret, status: "Active", userName: "svc" } } });
+    const record = trailRecord({
+      eventId: "ck",
+      eventName: "CreateAccessKey",
+      eventTime: "2026-11-28T02:00:00Z",
+      region: "us-east-1",
+      accessKeyId: "AKIAEXAMPLEROOT00001",
+      eventSource: "iam.amazonaws.com",
+      readOnly: false,
+      requestParameters: { userName: "svc" },
+      responseElements: {
+        accessKey: { accessKeyId: "AKIAEXAMPLECREATED01", secretAccessKey: secret, status: "Active", userName: "svc" },
+      },
+    });
     writeFileSync(join(dir, "log.json"), JSON.stringify({ Records: [record] }));
     for (const flags of [[], ["--json"], ["--markdown"]]) {
       const io = memoryIo({ cwd: dir });
@@ -168,15 +210,28 @@ describe("review --from-logs never prints a secret", () => {
 });
 
 describe("log folders", () => {
-  const record = (id: string) => trailRecord({ eventId: id, eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: "AKIAEXAMPLEROOT00001" });
+  const record = (id: string) =>
+    trailRecord({
+      eventId: id,
+      eventName: "DescribeInstances",
+      eventTime: "2026-11-28T02:00:00Z",
+      region: "us-east-1",
+      accessKeyId: "AKIAEXAMPLEROOT00001",
+    });
 
   it("reads .json and .json.gz files in any folder, Records or arrays, skips digests and other files", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-review-"));
     mkdirSync(join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "11", "28"), { recursive: true });
     mkdirSync(join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest"), { recursive: true });
-    writeFileSync(join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "11", "28", "a.json.gz"), gzipSync(JSON.stringify({ Records: [record("a"), record("b")] })));
+    writeFileSync(
+      join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "11", "28", "a.json.gz"),
+      gzipSync(JSON.stringify({ Records: [record("a"), record("b")] })),
+    );
     writeFileSync(join(dir, "export.json"), JSON.stringify([record("c"), record("a")])); // "a" twice: one event
-    writeFileSync(join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest", "d.json.gz"), gzipSync(JSON.stringify({ digestStartTime: "2026-11-28T01:00:00Z", logFiles: [] })));
+    writeFileSync(
+      join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest", "d.json.gz"),
+      gzipSync(JSON.stringify({ digestStartTime: "2026-11-28T01:00:00Z", logFiles: [] })),
+    );
     writeFileSync(join(dir, "README.md"), "not a log");
     const logs = await readLogs(dir);
     expect(logs.errors).toEqual([]);
@@ -187,9 +242,14 @@ describe("log folders", () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-review-"));
     // Concatenated gzip members expand to their concatenation: a bomb made without the memory.
     const member = gzipSync(Buffer.alloc(1024 * 1024, 0x20));
-    writeFileSync(join(dir, "bomb.json.gz"), Buffer.concat(Array.from({ length: MAX_LOG_BYTES / (1024 * 1024) + 1 }, () => member)));
+    writeFileSync(
+      join(dir, "bomb.json.gz"),
+      Buffer.concat(Array.from({ length: MAX_LOG_BYTES / (1024 * 1024) + 1 }, () => member)),
+    );
     const logs = await readLogs(dir);
-    expect(logs.errors.map((e) => `${e.code} ${e.message}`)).toEqual(["E_LOG_READ the file expands to more than 256 MiB, expected a CloudTrail log file (a few MiB at most)"]);
+    expect(logs.errors.map((e) => `${e.code} ${e.message}`)).toEqual([
+      "E_LOG_READ the file expands to more than 256 MiB, expected a CloudTrail log file (a few MiB at most)",
+    ]);
   });
 
   it("reports every broken file with its place, and reviews nothing (exit 1)", async () => {
@@ -199,7 +259,10 @@ describe("log folders", () => {
     writeFileSync(join(dir, "cut.json"), '{"Records": [\n  {"eventID": "x",\n');
     writeFileSync(join(dir, "bad.json"), '{"Records": [\n  {"eventID": "x"}}\n]}');
     writeFileSync(join(dir, "shape.json"), JSON.stringify({ Events: [] }));
-    writeFileSync(join(dir, "nested", "event.json"), JSON.stringify({ Records: [{ eventName: "X", eventTime: "2026-11-28T02:00:00Z" }] }));
+    writeFileSync(
+      join(dir, "nested", "event.json"),
+      JSON.stringify({ Records: [{ eventName: "X", eventTime: "2026-11-28T02:00:00Z" }] }),
+    );
     writeFileSync(join(dir, "nested", "broken.json.gz"), "not gzip");
     const io = memoryIo({ cwd: dir });
     expect(await main(["review", "--access-key", "AKIAEXAMPLEROOT00001", "--from-logs", "."], io)).toBe(1);
@@ -219,7 +282,10 @@ describe("log folders", () => {
 
   it.each([
     ["missing", "missing:1:1 E_LOG_DIR --from-logs: no such directory; expected a folder of CloudTrail log files"],
-    ["empty", "empty:1:1 E_LOG_DIR --from-logs: no .json or .json.gz files in this folder or below; expected CloudTrail log files"],
+    [
+      "empty",
+      "empty:1:1 E_LOG_DIR --from-logs: no .json or .json.gz files in this folder or below; expected CloudTrail log files",
+    ],
   ])("reports a %s folder (exit 1)", async (name, message) => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-review-"));
     mkdirSync(join(dir, "empty"));

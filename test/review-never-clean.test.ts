@@ -28,29 +28,57 @@ function folder(files: Record<string, string>): string {
 }
 
 const record = (id: string, fields: Partial<Parameters<typeof trailRecord>[0]> = {}) =>
-  trailRecord({ eventId: id, eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: KEY, ...fields });
+  trailRecord({
+    eventId: id,
+    eventName: "DescribeInstances",
+    eventTime: "2026-11-28T02:00:00Z",
+    region: "us-east-1",
+    accessKeyId: KEY,
+    ...fields,
+  });
 
-const keyId = fc.tuple(fc.constantFrom("AKIA", "ASIA"), fc.stringMatching(/^[A-Z0-9]{16}$/)).map(([prefix, rest]) => prefix + rest);
+const keyId = fc
+  .tuple(fc.constantFrom("AKIA", "ASIA"), fc.stringMatching(/^[A-Z0-9]{16}$/))
+  .map(([prefix, rest]) => prefix + rest);
 
 describe("a key that appears in no event read", () => {
   it("is said in every output, naming the window and the source, and exits 3", async () => {
     await fc.assert(
-      fc.asyncProperty(keyId.filter((key) => key !== KEY), fc.integer({ min: 0, max: 20 }), async (missing, others) => {
-        const dir = folder({ "trail.json": JSON.stringify({ Records: Array.from({ length: others }, (_, i) => record(`e${i}`)) }) });
-        const window = ["--since", "2026-11-28T00:00:00Z", "--until", "2026-11-28T06:00:00Z"];
-        const said = `NOT FOUND: ${missing} appears in no event read (1 log file under . · 2026-11-28T00:00:00Z → 2026-11-28T06:00:00Z). Check the key id, the window (--since, --until) and the source: a key not used in the window leaves no trace there. This is not a clean review.`;
-        const outputs: Record<string, string> = {};
-        for (const format of ["text", "markdown", "json"]) {
-          const io = memoryIo({ cwd: dir });
-          expect(await main(["review", "--access-key", missing, "--from-logs", ".", ...window, ...(format === "text" ? [] : [`--${format}`])], io)).toBe(EXIT_NOT_FOUND);
-          expect(io.stderr).toContain(`cordon review: ${said}\n`);
-          outputs[format] = io.stdout;
-        }
-        expect(outputs.text.split("\n")).toContain(said);
-        expect(outputs.markdown).toContain(`> ${said}\n`);
-        const json = JSON.parse(outputs.json) as { review: { keyFound: boolean; complete: boolean } };
-        expect(json.review).toMatchObject({ keyFound: false, complete: true });
-      }),
+      fc.asyncProperty(
+        keyId.filter((key) => key !== KEY),
+        fc.integer({ min: 0, max: 20 }),
+        async (missing, others) => {
+          const dir = folder({
+            "trail.json": JSON.stringify({ Records: Array.from({ length: others }, (_, i) => record(`e${i}`)) }),
+          });
+          const window = ["--since", "2026-11-28T00:00:00Z", "--until", "2026-11-28T06:00:00Z"];
+          const said = `NOT FOUND: ${missing} appears in no event read (1 log file under . · 2026-11-28T00:00:00Z → 2026-11-28T06:00:00Z). Check the key id, the window (--since, --until) and the source: a key not used in the window leaves no trace there. This is not a clean review.`;
+          const outputs: Record<string, string> = {};
+          for (const format of ["text", "markdown", "json"]) {
+            const io = memoryIo({ cwd: dir });
+            expect(
+              await main(
+                [
+                  "review",
+                  "--access-key",
+                  missing,
+                  "--from-logs",
+                  ".",
+                  ...window,
+                  ...(format === "text" ? [] : [`--${format}`]),
+                ],
+                io,
+              ),
+            ).toBe(EXIT_NOT_FOUND);
+            expect(io.stderr).toContain(`cordon review: ${said}\n`);
+            outputs[format] = io.stdout;
+          }
+          expect(outputs.text.split("\n")).toContain(said);
+          expect(outputs.markdown).toContain(`> ${said}\n`);
+          const json = JSON.parse(outputs.json) as { review: { keyFound: boolean; complete: boolean } };
+          expect(json.review).toMatchObject({ keyFound: false, complete: true });
+        },
+      ),
       { numRuns: 8 },
     );
   });
@@ -73,38 +101,91 @@ describe("a key that appears in no event read", () => {
 });
 
 /** Text a forged record can carry: line breaks of every kind, controls, bidi, and report lines of its own. */
-const PIECES = ["\n", "\r\n", "\r", "\u2028", "\u2029", "\u0085", "\u000b", "\u000c", "\u001b[2J", "\u202e", "review of AKIAEXAMPLEROOT00001", "- ", "|", "`", "a"];
-const hostile = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ unit: "binary", maxLength: 4 })), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(""));
+const PIECES = [
+  "\n",
+  "\r\n",
+  "\r",
+  "\u2028",
+  "\u2029",
+  "\u0085",
+  "\u000b",
+  "\u000c",
+  "\u001b[2J",
+  "\u202e",
+  "review of AKIAEXAMPLEROOT00001",
+  "- ",
+  "|",
+  "`",
+  "a",
+];
+const hostile = fc
+  .array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ unit: "binary", maxLength: 4 })), {
+    minLength: 1,
+    maxLength: 8,
+  })
+  .map((parts) => parts.join(""));
 
 describe("the text report", () => {
   it("never starts a line with what follows a line break inside a logged value", async () => {
     // Each value: anything, a line break of any kind, then a report line of the attacker's choosing.
     const breaks = fc.constantFrom("\n", "\r\n", "\r", "\u2028", "\u2029", "\u0085", "\u000b", "\u000c");
-    const forged = fc.tuple(hostile, breaks, hostile).map(([before, lineBreak, after]) => `${before}${lineBreak}INJECTED ${after}`);
+    const forged = fc
+      .tuple(hostile, breaks, hostile)
+      .map(([before, lineBreak, after]) => `${before}${lineBreak}INJECTED ${after}`);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ userAgent: forged, name: forged, user: forged, role: forged, bucket: forged }), { minLength: 1, maxLength: 4 }), async (values) => {
-        const records = values.flatMap((v, i) => [
-          record(`ua${i}`, { userAgent: v.userAgent, eventName: v.name }),
-          record(`cu${i}`, { eventName: "CreateUser", eventSource: "iam.amazonaws.com", requestParameters: { userName: v.user } }),
-          record(`ar${i}`, { eventName: "AssumeRole", eventSource: "sts.amazonaws.com", requestParameters: { roleArn: `arn:aws:iam::111122223333:role/${v.role}`, roleSessionName: "s" }, responseElements: { credentials: { accessKeyId: `ASIAEXAMPLESESS0000${i}` } } }),
-          record(`gb${i}`, { eventName: "PutBucketPolicy", eventSource: "s3.amazonaws.com", requestParameters: { bucketName: v.bucket } }),
-        ]);
-        const io = memoryIo({ cwd: folder({ "trail.json": JSON.stringify({ Records: records }) }) });
-        expect(await main(["review", "--access-key", KEY, "--from-logs", "."], io)).toBe(0);
-        expect(io.stdout.split("\n").filter((line) => /^\s*INJECTED/.test(line))).toEqual([]);
-        expect([...io.stdout].filter((char) => char !== "\n" && isUnsafeCharacter(char))).toEqual([]);
-        // The values are there, escaped: every forged user shows as the key tree's line of its own.
-        expect(io.stdout.match(/ CreateUser 2026-11-28T02:00:00Z by AKIAEXAMPLEROOT00001 /g)).toHaveLength(new Set(values.map((v) => v.user)).size);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.record({ userAgent: forged, name: forged, user: forged, role: forged, bucket: forged }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        async (values) => {
+          const records = values.flatMap((v, i) => [
+            record(`ua${i}`, { userAgent: v.userAgent, eventName: v.name }),
+            record(`cu${i}`, {
+              eventName: "CreateUser",
+              eventSource: "iam.amazonaws.com",
+              requestParameters: { userName: v.user },
+            }),
+            record(`ar${i}`, {
+              eventName: "AssumeRole",
+              eventSource: "sts.amazonaws.com",
+              requestParameters: { roleArn: `arn:aws:iam::111122223333:role/${v.role}`, roleSessionName: "s" },
+              responseElements: { credentials: { accessKeyId: `ASIAEXAMPLESESS0000${i}` } },
+            }),
+            record(`gb${i}`, {
+              eventName: "PutBucketPolicy",
+              eventSource: "s3.amazonaws.com",
+              requestParameters: { bucketName: v.bucket },
+            }),
+          ]);
+          const io = memoryIo({ cwd: folder({ "trail.json": JSON.stringify({ Records: records }) }) });
+          expect(await main(["review", "--access-key", KEY, "--from-logs", "."], io)).toBe(0);
+          expect(io.stdout.split("\n").filter((line) => /^\s*INJECTED/.test(line))).toEqual([]);
+          expect([...io.stdout].filter((char) => char !== "\n" && isUnsafeCharacter(char))).toEqual([]);
+          // The values are there, escaped: every forged user shows as the key tree's line of its own.
+          expect(io.stdout.match(/ CreateUser 2026-11-28T02:00:00Z by AKIAEXAMPLEROOT00001 /g)).toHaveLength(
+            new Set(values.map((v) => v.user)).size,
+          );
+        },
+      ),
       { numRuns: 12 },
     );
   }, 120_000);
 });
 
 describe("the YAML library", () => {
-  const yamlKey = fc.array(fc.oneof(fc.constantFrom("\u001b[31m", "::error::x", "\n", "secret-looking-text"), fc.string({ unit: "binary", maxLength: 6 })), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(""));
+  const yamlKey = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom("\u001b[31m", "::error::x", "\n", "secret-looking-text"),
+        fc.string({ unit: "binary", maxLength: 6 }),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((parts) => parts.join(""));
   /** An incident whose map has a key that is a collection: the library's toJS warns about it, quoting it. */
-  const incident = (text: string) => `id: 2026-11-28-x\n? [ ${JSON.stringify(text)}, b ]: 1\n? { ${JSON.stringify(text)}: c }: 2\n`;
+  const incident = (text: string) =>
+    `id: 2026-11-28-x\n? [ ${JSON.stringify(text)}, b ]: 1\n? { ${JSON.stringify(text)}: c }: 2\n`;
 
   it("never warns, whatever an incident file holds (validate, as users call it)", async () => {
     const warn = vi.spyOn(process, "emitWarning");
@@ -129,7 +210,9 @@ describe("the YAML library", () => {
     const dir = mkdtempSync(join(tmpdir(), "cordon-never-clean-"));
     mkdirSync(join(dir, "incidents"));
     writeFileSync(join(dir, "incidents", "a.yaml"), incident("planted\u001b[2Jtext"));
-    const result = await run(process.execPath, [join(REPO, "cli", "cordon.js"), "validate", "incidents/a.yaml"], { cwd: dir }).then(
+    const result = await run(process.execPath, [join(REPO, "cli", "cordon.js"), "validate", "incidents/a.yaml"], {
+      cwd: dir,
+    }).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => error,
     );

@@ -10,11 +10,21 @@ import { main } from "../cli/main.ts";
 import { memoryIo, writePieces } from "../cli/io.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
-const ARGS = ["review", "--access-key", "AKIATFQR7NSC8Q4X20BJ", "--from-logs", "test/fixtures/cloudtrail/invictus-aws", "--json"];
+const ARGS = [
+  "review",
+  "--access-key",
+  "AKIATFQR7NSC8Q4X20BJ",
+  "--from-logs",
+  "test/fixtures/cloudtrail/invictus-aws",
+  "--json",
+];
 
 /** The review in a child process, its stdout read by `reader`; its exit code, stdout and stderr. */
 function child(reader: (stdout: NodeJS.ReadableStream, chunk: Buffer) => void) {
-  const process_ = spawn(process.execPath, [resolve(REPO, "cli", "cordon.js"), ...ARGS], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  const process_ = spawn(process.execPath, [resolve(REPO, "cli", "cordon.js"), ...ARGS], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const out: Buffer[] = [];
   let err = "";
   process_.stdout.on("data", (chunk: Buffer) => {
@@ -22,7 +32,9 @@ function child(reader: (stdout: NodeJS.ReadableStream, chunk: Buffer) => void) {
     reader(process_.stdout, chunk);
   });
   process_.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => process_.on("close", (code) => done({ code, stdout: Buffer.concat(out).toString(), stderr: err })));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
+    process_.on("close", (code) => done({ code, stdout: Buffer.concat(out).toString(), stderr: err })),
+  );
 }
 
 describe("review's output to a pipe", () => {

@@ -11,7 +11,13 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { followChain, type Window } from "../review/core/chain.ts";
-import { logSource, readLogs, reviewLogFolder, reviewLogObjects, type LogsProgress } from "../review/logs/two-passes.ts";
+import {
+  logSource,
+  readLogs,
+  reviewLogFolder,
+  reviewLogObjects,
+  type LogsProgress,
+} from "../review/logs/two-passes.ts";
 import { listLogFolder, type LogObject } from "../review/logs/log-objects.ts";
 import { ReadProgress } from "../review/logs/read-progress.ts";
 import { fieldHash, KEY, NEEDS_TEXT, SubjectFilter, SubjectSet, subjectHash, USER } from "../review/logs/subjects.ts";
@@ -31,7 +37,14 @@ type Principal = { key: string; user: string | null } | { key: null; user: strin
 interface Step {
   /** Who calls: an index into the principals known at this step. */
   caller: number;
-  call: "AssumeRole" | "GetSessionToken" | "CreateAccessKey" | "CreateUser" | "CreateLoginProfile" | "DescribeInstances" | "ListBuckets";
+  call:
+    | "AssumeRole"
+    | "GetSessionToken"
+    | "CreateAccessKey"
+    | "CreateUser"
+    | "CreateLoginProfile"
+    | "DescribeInstances"
+    | "ListBuckets";
   at: number;
   region: number;
   failed: boolean;
@@ -42,7 +55,15 @@ interface Step {
 const steps = fc.array(
   fc.record({
     caller: fc.nat(),
-    call: fc.constantFrom("AssumeRole", "GetSessionToken", "CreateAccessKey", "CreateUser", "CreateLoginProfile", "DescribeInstances", "ListBuckets"),
+    call: fc.constantFrom(
+      "AssumeRole",
+      "GetSessionToken",
+      "CreateAccessKey",
+      "CreateUser",
+      "CreateLoginProfile",
+      "DescribeInstances",
+      "ListBuckets",
+    ),
     at: fc.integer({ min: 0, max: 600 }),
     region: fc.nat(1),
     failed: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
@@ -53,12 +74,35 @@ const steps = fc.array(
 
 /** The generated records, each with the minute it happened in. */
 function generate(plan: Step[]): { at: number; region: string; record: Record<string, unknown> }[] {
-  const principals: Principal[] = [{ key: ROOT, user: "ci" }, { key: "AKIAEXAMPLEOTHER0001", user: "someone-else" }];
+  const principals: Principal[] = [
+    { key: ROOT, user: "ci" },
+    { key: "AKIAEXAMPLEOTHER0001", user: "someone-else" },
+  ];
   const records: { at: number; region: string; record: Record<string, unknown> }[] = [];
   let n = 0;
-  const emit = (who: Principal, at: number, region: string, eventName: string, extra: Partial<Parameters<typeof trailRecord>[0]> = {}) => {
-    const identity = who.key === null ? { identityType: "IAMUser", userName: who.user } : { accessKeyId: who.key, ...(who.user === null ? { identityType: "AssumedRole" } : { userName: who.user }) };
-    records.push({ at, region, record: trailRecord({ eventId: `e${n++}`, eventName, eventTime: iso(START + at * MINUTE), region, ...identity, ...extra }) });
+  const emit = (
+    who: Principal,
+    at: number,
+    region: string,
+    eventName: string,
+    extra: Partial<Parameters<typeof trailRecord>[0]> = {},
+  ) => {
+    const identity =
+      who.key === null
+        ? { identityType: "IAMUser", userName: who.user }
+        : { accessKeyId: who.key, ...(who.user === null ? { identityType: "AssumedRole" } : { userName: who.user }) };
+    records.push({
+      at,
+      region,
+      record: trailRecord({
+        eventId: `e${n++}`,
+        eventName,
+        eventTime: iso(START + at * MINUTE),
+        region,
+        ...identity,
+        ...extra,
+      }),
+    });
   };
   plan.forEach((step, i) => {
     const who = principals[step.caller % principals.length];
@@ -67,10 +111,20 @@ function generate(plan: Step[]): { at: number; region: string; record: Record<st
     const key = `${step.call === "CreateAccessKey" ? "AKIA" : "ASIA"}EXAMPLEMINTED${String(i).padStart(3, "0")}`;
     let revealed: Principal | null = null;
     if (step.call === "AssumeRole" || step.call === "GetSessionToken") {
-      emit(who, step.at, region, step.call, { ...errorCode, requestParameters: step.call === "AssumeRole" ? { roleArn: `arn:aws:iam::111122223333:role/r${i}` } : {}, responseElements: step.failed ? null : { credentials: { accessKeyId: key, expiration: iso(START + (step.at + 120) * MINUTE) } } });
+      emit(who, step.at, region, step.call, {
+        ...errorCode,
+        requestParameters: step.call === "AssumeRole" ? { roleArn: `arn:aws:iam::111122223333:role/r${i}` } : {},
+        responseElements: step.failed
+          ? null
+          : { credentials: { accessKeyId: key, expiration: iso(START + (step.at + 120) * MINUTE) } },
+      });
       revealed = { key, user: step.call === "AssumeRole" ? null : who.user };
     } else if (step.call === "CreateAccessKey") {
-      emit(who, step.at, region, step.call, { ...errorCode, requestParameters: { userName: `u${i}` }, responseElements: step.failed ? null : { accessKey: { accessKeyId: key, userName: `u${i}` } } });
+      emit(who, step.at, region, step.call, {
+        ...errorCode,
+        requestParameters: { userName: `u${i}` },
+        responseElements: step.failed ? null : { accessKey: { accessKeyId: key, userName: `u${i}` } },
+      });
       revealed = { key, user: `u${i}` };
     } else if (step.call === "CreateUser" || step.call === "CreateLoginProfile") {
       emit(who, step.at, region, step.call, { ...errorCode, requestParameters: { userName: `u${i}` } });
@@ -79,7 +133,8 @@ function generate(plan: Step[]): { at: number; region: string; record: Record<st
     if (revealed !== null) {
       principals.push(revealed);
       // Uses before the call too: outside the key's window, never the review's.
-      for (const minutes of step.uses) emit(revealed, step.at + minutes - 100, REGIONS[minutes % 2], "DescribeInstances");
+      for (const minutes of step.uses)
+        emit(revealed, step.at + minutes - 100, REGIONS[minutes % 2], "DescribeInstances");
     }
   });
   return records;
@@ -93,8 +148,17 @@ function write(records: ReturnType<typeof generate>, sizes: number[], stamps: nu
     const size = 1 + (sizes[f % sizes.length] % 5);
     const chunk = records.slice(next, next + size);
     next += size;
-    const stamp = iso(START + stamps[f % stamps.length] * MINUTE).replace(/[-:]/g, "").replace(/\d\dZ$/, "Z");
-    const name = join(dir, "AWSLogs", "111122223333", "CloudTrail", chunk[0].region, `111122223333_CloudTrail_${chunk[0].region}_${stamp}_f${f}.json${gzip[f % gzip.length] ? ".gz" : ""}`);
+    const stamp = iso(START + stamps[f % stamps.length] * MINUTE)
+      .replace(/[-:]/g, "")
+      .replace(/\d\dZ$/, "Z");
+    const name = join(
+      dir,
+      "AWSLogs",
+      "111122223333",
+      "CloudTrail",
+      chunk[0].region,
+      `111122223333_CloudTrail_${chunk[0].region}_${stamp}_f${f}.json${gzip[f % gzip.length] ? ".gz" : ""}`,
+    );
     mkdirSync(dirname(name), { recursive: true });
     const text = JSON.stringify({ Records: chunk.map((entry) => entry.record) });
     writeFileSync(name, gzip[f % gzip.length] ? gzipSync(text) : text);
@@ -102,23 +166,36 @@ function write(records: ReturnType<typeof generate>, sizes: number[], stamps: nu
   return dir;
 }
 
-const windows = fc.option(fc.tuple(fc.integer({ min: -100, max: 800 }), fc.integer({ min: 0, max: 900 })), { nil: undefined });
+const windows = fc.option(fc.tuple(fc.integer({ min: -100, max: 800 }), fc.integer({ min: 0, max: 900 })), {
+  nil: undefined,
+});
 
 describe("the review in passes follows the same chain as over every event", () => {
   it("on generated chains, files in any time order, with and without a window and regions", async () => {
     let passes = 0;
     await fc.assert(
-      fc.asyncProperty(steps, fc.array(fc.nat(), { minLength: 1 }), fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }), fc.array(fc.boolean(), { minLength: 1 }), windows, fc.option(fc.constantFrom(["us-east-1"], ["eu-west-1"]), { nil: undefined }), async (plan, sizes, stamps, gzip, span, regions) => {
-        const dir = write(generate(plan), sizes, stamps, gzip);
-        const window: Window = span === undefined ? { start: null, end: null } : { start: START + Math.min(...span) * MINUTE, end: START + Math.max(...span) * MINUTE };
-        const everything = await readLogs(dir);
-        const expected = await followChain(ROOT, window, logSource(everything.events, regions));
-        const review = await reviewLogFolder(dir, dir, ROOT, window, regions);
-        expect(review.problems).toEqual([]);
-        expect(review.chain).toEqual(expected);
-        expect([review.files, review.records]).toEqual([everything.files, everything.events.length]);
-        if (review.passes === 2) passes++;
-      }),
+      fc.asyncProperty(
+        steps,
+        fc.array(fc.nat(), { minLength: 1 }),
+        fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }),
+        fc.array(fc.boolean(), { minLength: 1 }),
+        windows,
+        fc.option(fc.constantFrom(["us-east-1"], ["eu-west-1"]), { nil: undefined }),
+        async (plan, sizes, stamps, gzip, span, regions) => {
+          const dir = write(generate(plan), sizes, stamps, gzip);
+          const window: Window =
+            span === undefined
+              ? { start: null, end: null }
+              : { start: START + Math.min(...span) * MINUTE, end: START + Math.max(...span) * MINUTE };
+          const everything = await readLogs(dir);
+          const expected = await followChain(ROOT, window, logSource(everything.events, regions));
+          const review = await reviewLogFolder(dir, dir, ROOT, window, regions);
+          expect(review.problems).toEqual([]);
+          expect(review.chain).toEqual(expected);
+          expect([review.files, review.records]).toEqual([everything.files, everything.events.length]);
+          if (review.passes === 2) passes++;
+        },
+      ),
       // Each run reads twice with reader threads: no shrinking, the first failing logs are the report.
       { numRuns: 25, endOnFailure: true },
     );
@@ -144,25 +221,53 @@ describe("log objects streamed by the main thread (as S3's would be)", () => {
 
   it("give the review of the same files read from the folder", async () => {
     await fc.assert(
-      fc.asyncProperty(steps, fc.array(fc.nat(), { minLength: 1 }), fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }), fc.array(fc.boolean(), { minLength: 1 }), fc.integer({ min: 1, max: 300 }), async (plan, sizes, stamps, gzip, chunk) => {
-        const dir = write(generate(plan), sizes, stamps, gzip);
-        const window: Window = { start: null, end: null };
-        const { objects } = await listLogFolder(dir);
-        const fromFolder = await reviewLogObjects(objects, ROOT, window, undefined);
-        const fromStreams = await reviewLogObjects(streamed(objects, chunk), ROOT, window, undefined);
-        // The passes depend on the order results arrive in; what they find does not.
-        expect({ ...fromStreams, passes: 0 }).toEqual({ ...fromFolder, passes: 0 });
-      }),
+      fc.asyncProperty(
+        steps,
+        fc.array(fc.nat(), { minLength: 1 }),
+        fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }),
+        fc.array(fc.boolean(), { minLength: 1 }),
+        fc.integer({ min: 1, max: 300 }),
+        async (plan, sizes, stamps, gzip, chunk) => {
+          const dir = write(generate(plan), sizes, stamps, gzip);
+          const window: Window = { start: null, end: null };
+          const { objects } = await listLogFolder(dir);
+          const fromFolder = await reviewLogObjects(objects, ROOT, window, undefined);
+          const fromStreams = await reviewLogObjects(streamed(objects, chunk), ROOT, window, undefined);
+          // The passes depend on the order results arrive in; what they find does not.
+          expect({ ...fromStreams, passes: 0 }).toEqual({ ...fromFolder, passes: 0 });
+        },
+      ),
       { numRuns: 15, endOnFailure: true },
     );
   }, 180_000);
 
   it("a stream that fails midway is a problem of that object, and the others are still read", async () => {
-    const dir = write(generate([{ caller: 0, call: "DescribeInstances", at: 1, region: 0, failed: false, uses: [] }, { caller: 0, call: "ListBuckets", at: 2, region: 1, failed: false, uses: [] }]), [0], [1, 2], [true]);
+    const dir = write(
+      generate([
+        { caller: 0, call: "DescribeInstances", at: 1, region: 0, failed: false, uses: [] },
+        { caller: 0, call: "ListBuckets", at: 2, region: 1, failed: false, uses: [] },
+      ]),
+      [0],
+      [1, 2],
+      [true],
+    );
     const { objects } = await listLogFolder(dir);
-    const review = await reviewLogObjects(streamed(objects, 16, objects[0].name), ROOT, { start: null, end: null }, undefined);
+    const review = await reviewLogObjects(
+      streamed(objects, 16, objects[0].name),
+      ROOT,
+      { start: null, end: null },
+      undefined,
+    );
     expect(review.chain).toBeNull();
-    expect(review.problems).toEqual([{ file: objects[0].name, line: 1, col: 1, code: "E_LOG_READ", message: "cannot read the file: connection reset by peer" }]);
+    expect(review.problems).toEqual([
+      {
+        file: objects[0].name,
+        line: 1,
+        col: 1,
+        code: "E_LOG_READ",
+        message: "cannot read the file: connection reset by peer",
+      },
+    ]);
   });
 });
 
@@ -172,8 +277,16 @@ describe("the reader threads", () => {
     const keys = Array.from({ length: 12 }, (_, i) => `AKIAEXAMPLEQUEUE${String(i).padStart(4, "0")}`);
     const dir = mkdtempSync(join(tmpdir(), "cordon-queued-"));
     keys.forEach((_, file) => {
-      const records = keys.map((key, k) => ({ eventID: `e${file}-${k}`, eventName: "ListBuckets", eventTime: iso(START + file * MINUTE), userIdentity: { type: "IAMUser", accessKeyId: key, userName: "someone" } }));
-      writeFileSync(join(dir, `f${String(file).padStart(2, "0")}.json.gz`), gzipSync(JSON.stringify({ Records: records })));
+      const records = keys.map((key, k) => ({
+        eventID: `e${file}-${k}`,
+        eventName: "ListBuckets",
+        eventTime: iso(START + file * MINUTE),
+        userIdentity: { type: "IAMUser", accessKeyId: key, userName: "someone" },
+      }));
+      writeFileSync(
+        join(dir, `f${String(file).padStart(2, "0")}.json.gz`),
+        gzipSync(JSON.stringify({ Records: records })),
+      );
     });
     const { objects } = await listLogFolder(dir);
     const readers = new LogReaders(2);
@@ -191,7 +304,9 @@ describe("the reader threads", () => {
         { read() {}, records() {}, fileDone() {} },
       );
       expect(asked).toEqual(objects.map((_, file) => file));
-      expect(results.map((result) => result?.kept.map((event) => event.eventId))).toEqual(objects.map((_, file) => [`e${file}-${file}`]));
+      expect(results.map((result) => result?.kept.map((event) => event.eventId))).toEqual(
+        objects.map((_, file) => [`e${file}-${file}`]),
+      );
     } finally {
       await readers.close();
     }
@@ -201,12 +316,21 @@ describe("the reader threads", () => {
 describe("a file's subject filter", () => {
   it("holds every subject added to it: a pass skips a file only when the file cannot hold the subject", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.oneof(fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/).map(SubjectFilter.key), fc.string().map(SubjectFilter.user)), { maxLength: 2000 }), (ids) => {
-        const filter = new SubjectFilter();
-        for (const id of ids) filter.add(id);
-        const copy = new SubjectFilter(filter.bits.slice());
-        expect(ids.filter((id) => !copy.mayHold(id))).toEqual([]);
-      }),
+      fc.property(
+        fc.uniqueArray(
+          fc.oneof(
+            fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/).map(SubjectFilter.key),
+            fc.string().map(SubjectFilter.user),
+          ),
+          { maxLength: 2000 },
+        ),
+        (ids) => {
+          const filter = new SubjectFilter();
+          for (const id of ids) filter.add(id);
+          const copy = new SubjectFilter(filter.bits.slice());
+          expect(ids.filter((id) => !copy.mayHold(id))).toEqual([]);
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -215,24 +339,40 @@ describe("a file's subject filter", () => {
 describe("a subject told from a record's bytes", () => {
   it("is the subject its text names: the same hash, and the same answer from a set of subjects", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 24 }), fc.uniqueArray(fc.string({ unit: "grapheme", maxLength: 24 }), { maxLength: 4 }), fc.boolean(), (name, others, escape) => {
-        // The name as a record spells it: plain, or every character escaped.
-        const spelled = escape ? `"${Array.from({ length: name.length }, (_, k) => `\\u${name.charCodeAt(k).toString(16).padStart(4, "0")}`).join("")}"` : JSON.stringify(name);
-        let seen: { bytes: Buffer; fields: RecordFields } | null = null;
-        const scanner = new RecordScanner({ record: (_index, bytes, fields) => (seen = { bytes: Buffer.from(bytes as Buffer), fields: structuredClone(fields) }) }, 1 << 20);
-        scanner.write(Buffer.from(`[{"userIdentity":{"accessKeyId":${spelled},"userName":${spelled}}}]`));
-        scanner.end();
-        const { bytes, fields } = seen as unknown as { bytes: Buffer; fields: RecordFields };
-        for (const [prefix, capture] of [[KEY, fields.accessKeyId], [USER, fields.userName]] as const) {
-          const hash = fieldHash(prefix, bytes, capture);
-          if (name === "") continue;
-          if (escape) expect(hash).toBe(NEEDS_TEXT);
-          if (hash === NEEDS_TEXT) continue;
-          expect(hash).toBe(subjectHash(prefix, name));
-          const set = new SubjectSet(prefix, [...others, ...(others.length % 2 === 0 ? [name] : [])]);
-          expect(set.hasBytes(hash, bytes, capture)).toBe(set.hasText(name));
-        }
-      }),
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 24 }),
+        fc.uniqueArray(fc.string({ unit: "grapheme", maxLength: 24 }), { maxLength: 4 }),
+        fc.boolean(),
+        (name, others, escape) => {
+          // The name as a record spells it: plain, or every character escaped.
+          const spelled = escape
+            ? `"${Array.from({ length: name.length }, (_, k) => `\\u${name.charCodeAt(k).toString(16).padStart(4, "0")}`).join("")}"`
+            : JSON.stringify(name);
+          let seen: { bytes: Buffer; fields: RecordFields } | null = null;
+          const scanner = new RecordScanner(
+            {
+              record: (_index, bytes, fields) =>
+                (seen = { bytes: Buffer.from(bytes as Buffer), fields: structuredClone(fields) }),
+            },
+            1 << 20,
+          );
+          scanner.write(Buffer.from(`[{"userIdentity":{"accessKeyId":${spelled},"userName":${spelled}}}]`));
+          scanner.end();
+          const { bytes, fields } = seen as unknown as { bytes: Buffer; fields: RecordFields };
+          for (const [prefix, capture] of [
+            [KEY, fields.accessKeyId],
+            [USER, fields.userName],
+          ] as const) {
+            const hash = fieldHash(prefix, bytes, capture);
+            if (name === "") continue;
+            if (escape) expect(hash).toBe(NEEDS_TEXT);
+            if (hash === NEEDS_TEXT) continue;
+            expect(hash).toBe(subjectHash(prefix, name));
+            const set = new SubjectSet(prefix, [...others, ...(others.length % 2 === 0 ? [name] : [])]);
+            expect(set.hasBytes(hash, bytes, capture)).toBe(set.hasText(name));
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

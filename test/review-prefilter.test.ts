@@ -16,8 +16,20 @@ import { needlesOf, stretchesWithNeedles, type FileIndex } from "../review/logs/
 
 const ROOT = "AKIAEXAMPLEROOT00001";
 /** Enough names that a record holds few of them: a stretch without the names looked for must be common. */
-const KEYS = [ROOT, ...Array.from({ length: 15 }, (_, i) => `${i % 2 === 0 ? "ASIA" : "AKIA"}EXAMPLEKEY${String(i).padStart(6, "0")}`)];
-const USERS = ["alice", "bob", "ops/admin", 'q"uote', "émile", "back\\slash", "alice-2", ...Array.from({ length: 9 }, (_, i) => `user-${i}`)];
+const KEYS = [
+  ROOT,
+  ...Array.from({ length: 15 }, (_, i) => `${i % 2 === 0 ? "ASIA" : "AKIA"}EXAMPLEKEY${String(i).padStart(6, "0")}`),
+];
+const USERS = [
+  "alice",
+  "bob",
+  "ops/admin",
+  'q"uote',
+  "émile",
+  "back\\slash",
+  "alice-2",
+  ...Array.from({ length: 9 }, (_, i) => `user-${i}`),
+];
 
 /** A JSON text of `value`, each string and member name spelled in one of the ways JSON allows, as `spell` picks per character. */
 function write(value: unknown, spell: () => number): string {
@@ -27,7 +39,8 @@ function write(value: unknown, spell: () => number): string {
       const code = char.codePointAt(0) as number;
       const choice = spell();
       if (char === '"' || char === "\\") out += `\\${char}`;
-      else if (code < 0x20 || choice === 0) out += [...char].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+      else if (code < 0x20 || choice === 0)
+        out += [...char].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
       else if (char === "/" && choice === 1) out += "\\/";
       else out += char;
     }
@@ -35,7 +48,10 @@ function write(value: unknown, spell: () => number): string {
   };
   if (typeof value === "string") return string(value);
   if (Array.isArray(value)) return `[${value.map((item) => write(item, spell)).join(",")}]`;
-  if (typeof value === "object" && value !== null) return `{${Object.entries(value).map(([key, item]) => `${string(key)}:${write(item, spell)}`).join(",")}}`;
+  if (typeof value === "object" && value !== null)
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${string(key)}:${write(item, spell)}`)
+      .join(",")}}`;
   return JSON.stringify(value);
 }
 
@@ -62,14 +78,30 @@ const name = fc.oneof(key, user);
 const elsewhere = fc.record(
   {
     sessionContext: fc.record({ sessionIssuer: fc.record({ userName: user, principalId: key }, { requiredKeys: [] }) }),
-    requestParameters: fc.oneof(fc.record({ userName: user, accessKeyId: key }, { requiredKeys: [] }), fc.dictionary(name, fc.string({ maxLength: 3 }), { maxKeys: 2 })),
-    responseElements: fc.record({ credentials: fc.record({ accessKeyId: key }), accessKey: fc.record({ accessKeyId: key, userName: user }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    requestParameters: fc.oneof(
+      fc.record({ userName: user, accessKeyId: key }, { requiredKeys: [] }),
+      fc.dictionary(name, fc.string({ maxLength: 3 }), { maxKeys: 2 }),
+    ),
+    responseElements: fc.record(
+      {
+        credentials: fc.record({ accessKeyId: key }),
+        accessKey: fc.record({ accessKeyId: key, userName: user }, { requiredKeys: [] }),
+      },
+      { requiredKeys: [] },
+    ),
     userAgent: fc.tuple(fc.string({ maxLength: 4 }), name).map(([text, found]) => `${text}${found} aws-cli/2`),
   },
   { requiredKeys: [] },
 );
 const record = fc.record({
-  identity: fc.record({ type: fc.constantFrom("IAMUser", "AssumedRole", "Root", "AWSService"), accessKeyId: key, userName: fc.oneof(user, fc.constant("")) }, { requiredKeys: [] }),
+  identity: fc.record(
+    {
+      type: fc.constantFrom("IAMUser", "AssumedRole", "Root", "AWSService"),
+      accessKeyId: key,
+      userName: fc.oneof(user, fc.constant("")),
+    },
+    { requiredKeys: [] },
+  ),
   more: elsewhere,
   eventName: fc.constantFrom("DescribeInstances", "AssumeRole", "CreateUser", "GetSessionToken"),
 });
@@ -90,18 +122,39 @@ const file = fc
   })
   .map(({ records, seed, rarity, slashes, named, topArray }) => {
     const events = records.map((r, i) => {
-      const identity = named && r.identity.type === "IAMUser" && !r.identity.userName ? { ...r.identity, userName: USERS[i % USERS.length] } : r.identity;
-      return { eventVersion: "1.08", userIdentity: identity, eventTime: "2026-11-28T02:00:00Z", eventName: r.eventName, eventID: `e${i}`, ...r.more };
+      const identity =
+        named && r.identity.type === "IAMUser" && !r.identity.userName
+          ? { ...r.identity, userName: USERS[i % USERS.length] }
+          : r.identity;
+      return {
+        eventVersion: "1.08",
+        userIdentity: identity,
+        eventTime: "2026-11-28T02:00:00Z",
+        eventName: r.eventName,
+        eventID: `e${i}`,
+        ...r.more,
+      };
     });
     const text = write(topArray ? events : { Records: events }, speller(seed, rarity, slashes));
     return { text, bytes: gzipSync(text), records: events.length };
   });
 /** What a second pass looks for: a few keys (a chain's minted keys, most often), or a few users and keys. */
-const lookFor = fc
-  .oneof(
-    { weight: 2, arbitrary: fc.record({ keys: fc.subarray(KEYS, { minLength: 1, maxLength: 3 }), users: fc.constant([] as string[]) }) },
-    { weight: 1, arbitrary: fc.record({ keys: fc.subarray(KEYS, { maxLength: 2 }), users: fc.subarray(USERS, { minLength: 1, maxLength: 2 }) }) },
-  );
+const lookFor = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      keys: fc.subarray(KEYS, { minLength: 1, maxLength: 3 }),
+      users: fc.constant([] as string[]),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      keys: fc.subarray(KEYS, { maxLength: 2 }),
+      users: fc.subarray(USERS, { minLength: 1, maxLength: 2 }),
+    }),
+  },
+);
 
 async function read(bytes: Buffer, rule: KeepRule): Promise<FileResult> {
   const reader = new LogFileReader("f.json.gz", true, rule);
@@ -109,10 +162,21 @@ async function read(bytes: Buffer, rule: KeepRule): Promise<FileResult> {
   return reader.end();
 }
 
-const firstPass = (bytes: Buffer) => read(bytes, { keys: [ROOT], users: [], leads: true, all: false, check: true, index: true });
-const secondPass = (bytes: Buffer, keys: string[], users: string[], prefilter?: FileSubjects) => read(bytes, { keys, users, leads: false, all: false, check: false, index: false, ...(prefilter === undefined ? {} : { prefilter }) });
+const firstPass = (bytes: Buffer) =>
+  read(bytes, { keys: [ROOT], users: [], leads: true, all: false, check: true, index: true });
+const secondPass = (bytes: Buffer, keys: string[], users: string[], prefilter?: FileSubjects) =>
+  read(bytes, {
+    keys,
+    users,
+    leads: false,
+    all: false,
+    check: false,
+    index: false,
+    ...(prefilter === undefined ? {} : { prefilter }),
+  });
 /** What a pass kept, as it reaches the review: each event's id, place and text. */
-const kept = (result: FileResult) => result.kept.map((event) => ({ eventId: event.eventId, record: event.record, whole: event.whole, text: event.text }));
+const kept = (result: FileResult) =>
+  result.kept.map((event) => ({ eventId: event.eventId, record: event.record, whole: event.whole, text: event.text }));
 
 describe("the second pass's prefilter", () => {
   it("keeps exactly what a read of the whole file keeps, for any keys and users, however the file spells them", async () => {
@@ -135,7 +199,12 @@ describe("the second pass's prefilter", () => {
   });
 
   it("reads the whole file when it changed since the first pass", async () => {
-    const event = (i: number) => ({ eventID: `e${i}`, eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", userIdentity: { accessKeyId: i === 7 ? ROOT : KEYS[3] } });
+    const event = (i: number) => ({
+      eventID: `e${i}`,
+      eventName: "DescribeInstances",
+      eventTime: "2026-11-28T02:00:00Z",
+      userIdentity: { accessKeyId: i === 7 ? ROOT : KEYS[3] },
+    });
     const events = Array.from({ length: 100 }, (_, i) => event(i));
     const before = gzipSync(JSON.stringify({ Records: events }));
     const first = await firstPass(before);
@@ -154,33 +223,44 @@ describe("the second pass's prefilter", () => {
    * The prefilter's needles with one of its checks fooled: the file said to hold no \u escape, or
    * no IAM user event without a userName, or the names looked for taken as their raw bytes.
    */
-  const fooled = (check: "unicode" | "special names" | "nameless users", keys: string[], users: string[], index: FileIndex, namelessUser: boolean) => {
+  const fooled = (
+    check: "unicode" | "special names" | "nameless users",
+    keys: string[],
+    users: string[],
+    index: FileIndex,
+    namelessUser: boolean,
+  ) => {
     if (check === "unicode") return needlesOf(keys, users, { ...index, unicodeEscapes: false }, namelessUser);
     if (check === "nameless users") return needlesOf(keys, users, index, false);
     const plain = needlesOf(keys, [], index, users.length > 0 && namelessUser);
     return plain === null ? null : [...plain, ...users.map((one) => Buffer.from(one))];
   };
 
-  it.each(["unicode", "special names", "nameless users"] as const)("negative control: with its %s check fooled, it would drop events the whole file keeps", async (check) => {
-    const drops = await fc.check(
-      fc.asyncProperty(file, lookFor, async ({ bytes, text }, { keys, users }) => {
-        const first = await firstPass(bytes);
-        const subjects = first.subjects as FileSubjects;
-        const index = subjects.index as FileIndex;
-        const needles = fooled(check, keys, users, index, subjects.namelessUser);
-        if (needles === null) return true;
-        // The records the stretches hold, against those the whole file keeps.
-        const stretches = stretchesWithNeedles(Buffer.from(text), needles, index);
-        const whole = await secondPass(bytes, keys, users);
-        const read = (record: number) => stretches.some((stretch) => {
-          const end = stretch.end === Buffer.byteLength(text) ? Infinity : index.records[index.offsets.indexOf(stretch.end)];
-          return record >= stretch.index && record < end;
-        });
-        return whole.kept.every((event) => read(event.record));
-      }),
-      // The first drop ends the search; a few per cent of runs can show one.
-      { numRuns: 5000 },
-    );
-    expect(drops.failed).toBe(true);
-  });
+  it.each(["unicode", "special names", "nameless users"] as const)(
+    "negative control: with its %s check fooled, it would drop events the whole file keeps",
+    async (check) => {
+      const drops = await fc.check(
+        fc.asyncProperty(file, lookFor, async ({ bytes, text }, { keys, users }) => {
+          const first = await firstPass(bytes);
+          const subjects = first.subjects as FileSubjects;
+          const index = subjects.index as FileIndex;
+          const needles = fooled(check, keys, users, index, subjects.namelessUser);
+          if (needles === null) return true;
+          // The records the stretches hold, against those the whole file keeps.
+          const stretches = stretchesWithNeedles(Buffer.from(text), needles, index);
+          const whole = await secondPass(bytes, keys, users);
+          const read = (record: number) =>
+            stretches.some((stretch) => {
+              const end =
+                stretch.end === Buffer.byteLength(text) ? Infinity : index.records[index.offsets.indexOf(stretch.end)];
+              return record >= stretch.index && record < end;
+            });
+          return whole.kept.every((event) => read(event.record));
+        }),
+        // The first drop ends the search; a few per cent of runs can show one.
+        { numRuns: 5000 },
+      );
+      expect(drops.failed).toBe(true);
+    },
+  );
 });

@@ -46,13 +46,29 @@ class VirtualClock implements Clock {
 }
 
 function awsError(name: string, status: number | undefined, message = "x", code?: string) {
-  return Object.assign(new Error(message), { name, ...(code === undefined ? {} : { code }), ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }) });
+  return Object.assign(new Error(message), {
+    name,
+    ...(code === undefined ? {} : { code }),
+    ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }),
+  });
 }
 
 function page(ids: string[], next?: string): LookupEventsCommandOutput {
   return {
     $metadata: {},
-    Events: ids.map((id) => ({ EventId: id, EventName: "DescribeInstances", CloudTrailEvent: JSON.stringify(trailRecord({ eventId: id, eventName: "DescribeInstances", eventTime: "2026-11-28T02:00:00Z", region: "us-east-1", accessKeyId: KEY })) })),
+    Events: ids.map((id) => ({
+      EventId: id,
+      EventName: "DescribeInstances",
+      CloudTrailEvent: JSON.stringify(
+        trailRecord({
+          eventId: id,
+          eventName: "DescribeInstances",
+          eventTime: "2026-11-28T02:00:00Z",
+          region: "us-east-1",
+          accessKeyId: KEY,
+        }),
+      ),
+    })),
     NextToken: next,
   };
 }
@@ -70,7 +86,9 @@ function scripted(clock: VirtualClock, scripts: Record<string, (LookupEventsComm
       const ticket = await pacer.take();
       sent.push({ region, at: clock.now(), token: command.input.NextToken });
       const answer = scripts[region].shift();
-      ticket.answered(answer instanceof Error ? (transientKind(answer) === "throttled" ? "throttled" : "other") : "accepted");
+      ticket.answered(
+        answer instanceof Error ? (transientKind(answer) === "throttled" ? "throttled" : "other") : "accepted",
+      );
       if (answer === undefined) throw new Error(`no more answers scripted for ${region}`);
       if (answer instanceof Error) throw answer;
       return answer;
@@ -80,7 +98,11 @@ function scripted(clock: VirtualClock, scripts: Record<string, (LookupEventsComm
 
 async function read(reader: CloudTrailReader, clock: VirtualClock) {
   const events: ReviewEvent[] = [];
-  await clock.run(reader.source({ kind: "key", accessKeyId: KEY }, { start: 0, end: LOOKUP_EVENTS_DAYS * 86_400_000 }, (batch) => events.push(...batch)));
+  await clock.run(
+    reader.source({ kind: "key", accessKeyId: KEY }, { start: 0, end: LOOKUP_EVENTS_DAYS * 86_400_000 }, (batch) =>
+      events.push(...batch),
+    ),
+  );
   return events.map((e) => e.eventId);
 }
 
@@ -140,7 +162,14 @@ function seeded(seed: number): () => number {
  * to the one before, a throttled page asked again), each request reaching the service after a
  * random delay of up to `jitterMs` and answered `answerMs` after it arrives.
  */
-async function simulate(options: { regions: number; pages: number; service: () => (arrival: number) => boolean; jitterMs: number; answerMs: number; seed: number }) {
+async function simulate(options: {
+  regions: number;
+  pages: number;
+  service: () => (arrival: number) => boolean;
+  jitterMs: number;
+  answerMs: number;
+  seed: number;
+}) {
   const clock = new VirtualClock();
   const random = seeded(options.seed);
   let requests = 0;
@@ -227,12 +256,20 @@ describe("Pacer", () => {
     (await clock.run(pacer.take())).answered("throttled");
     expect(pacer.burstSize).toBe(1);
     const times = await goTimes(clock, pacer, 4);
-    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(500 + FIXED.minMarginMs);
+    for (let i = 1; i < times.length; i++)
+      expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(500 + FIXED.minMarginMs);
   });
 
   it("17 regions × 20 pages against a sliding window of 2 per second: at the ceiling, at most 5 % throttled", async () => {
     for (const seed of [1, 2, 3]) {
-      const run = await simulate({ regions: 17, pages: 20, service: () => slidingWindow(2, 1000), jitterMs: 4, answerMs: 30, seed });
+      const run = await simulate({
+        regions: 17,
+        pages: 20,
+        service: () => slidingWindow(2, 1000),
+        jitterMs: 4,
+        answerMs: 30,
+        seed,
+      });
       // The floor: 10 pairs of pages, the last pair 9 windows after the first.
       expect(run.seconds).toBeLessThan(9.3);
       expect(run.throttled / run.requests).toBeLessThanOrEqual(0.05);
@@ -240,7 +277,14 @@ describe("Pacer", () => {
   });
 
   it("against a service that takes no burst, learns to space requests and loses nothing", async () => {
-    const run = await simulate({ regions: 3, pages: 20, service: () => noBurst(500), jitterMs: 2, answerMs: 30, seed: 7 });
+    const run = await simulate({
+      regions: 3,
+      pages: 20,
+      service: () => noBurst(500),
+      jitterMs: 2,
+      answerMs: 30,
+      seed: 7,
+    });
     expect(run.pacers.map((pacer) => pacer.burstSize)).toEqual([1, 1, 1]);
     expect(run.requests - run.throttled).toBe(60);
     // A few throttles to learn, then none: 20 pages one interval apart, the interval kept above
@@ -258,7 +302,14 @@ describe("CloudTrailReader", () => {
       regions: ["us-east-1", "eu-west-1"],
       clock,
       pace: FIXED,
-      clientFor: scripted(clock, { "us-east-1": [page(["a1"], "t1"), page(["a2"], "t2"), page(["a3"])], "eu-west-1": [page(["b1"], "u1"), page(["b2"])] }, sent),
+      clientFor: scripted(
+        clock,
+        {
+          "us-east-1": [page(["a1"], "t1"), page(["a2"], "t2"), page(["a3"])],
+          "eu-west-1": [page(["b1"], "u1"), page(["b2"])],
+        },
+        sent,
+      ),
     });
     expect((await read(reader, clock)).sort()).toEqual(["a1", "a2", "a3", "b1", "b2"]);
     expect(sent.filter((s) => s.region === "us-east-1").map((s) => [s.at, s.token])).toEqual([
@@ -282,7 +333,19 @@ describe("CloudTrailReader", () => {
       pace: FIXED,
       random: () => 1,
       retry: { attempts: 5, baseMs: 250, capMs: 8000 },
-      clientFor: scripted(clock, { "us-east-1": [page(["a1", "a2"], "t1"), awsError("ThrottlingException", 400, "Rate exceeded"), awsError("InternalFailure", 500), awsError("Error", undefined, "socket hang up", "ECONNRESET"), page(["a2", "a3"])] }, sent), // a2 again: deduplicated
+      clientFor: scripted(
+        clock,
+        {
+          "us-east-1": [
+            page(["a1", "a2"], "t1"),
+            awsError("ThrottlingException", 400, "Rate exceeded"),
+            awsError("InternalFailure", 500),
+            awsError("Error", undefined, "socket hang up", "ECONNRESET"),
+            page(["a2", "a3"]),
+          ],
+        },
+        sent,
+      ), // a2 again: deduplicated
     });
     expect(await read(reader, clock)).toEqual(["a1", "a2", "a3"]);
     // The throttled request did not count against the limit: it is asked again at once, without
@@ -305,18 +368,41 @@ describe("CloudTrailReader", () => {
       regions: ["us-east-1"],
       clock,
       retry: { attempts: 3, baseMs: 1, capMs: 1 },
-      clientFor: scripted(clock, { "us-east-1": [awsError("ServiceUnavailable", 503, "down"), awsError("ServiceUnavailable", 503, "down"), awsError("ServiceUnavailable", 503, "still down")] }, []),
+      clientFor: scripted(
+        clock,
+        {
+          "us-east-1": [
+            awsError("ServiceUnavailable", 503, "down"),
+            awsError("ServiceUnavailable", 503, "down"),
+            awsError("ServiceUnavailable", 503, "still down"),
+          ],
+        },
+        [],
+      ),
     });
     expect(await read(reader, clock)).toEqual([]);
-    expect(reader.failures).toEqual([{ region: "us-east-1", subject: KEY, reason: "gave up after 3 attempts, the last one server error: ServiceUnavailable, HTTP 503: still down", notEnabled: false }]);
+    expect(reader.failures).toEqual([
+      {
+        region: "us-east-1",
+        subject: KEY,
+        reason: "gave up after 3 attempts, the last one server error: ServiceUnavailable, HTTP 503: still down",
+        notEnabled: false,
+      },
+    ]);
   });
 
   it("does not ask a region again for other keys once it failed", async () => {
     const clock = new VirtualClock();
     const sent: Sent[] = [];
-    const reader = new CloudTrailReader({ regions: ["us-east-1"], clock, clientFor: scripted(clock, { "us-east-1": [awsError("AccessDeniedException", 400, "not allowed")] }, sent) });
+    const reader = new CloudTrailReader({
+      regions: ["us-east-1"],
+      clock,
+      clientFor: scripted(clock, { "us-east-1": [awsError("AccessDeniedException", 400, "not allowed")] }, sent),
+    });
     await read(reader, clock);
-    await clock.run(reader.source({ kind: "key", accessKeyId: "ASIAEXAMPLESESSION01" }, { start: 0, end: 1 }, () => undefined));
+    await clock.run(
+      reader.source({ kind: "key", accessKeyId: "ASIAEXAMPLESESSION01" }, { start: 0, end: 1 }, () => undefined),
+    );
     expect(sent).toHaveLength(1);
     expect(reader.failures.map((f) => [f.region, f.subject, f.reason])).toEqual([
       ["us-east-1", KEY, "AccessDeniedException, HTTP 400: not allowed"],
@@ -325,11 +411,31 @@ describe("CloudTrailReader", () => {
   });
 
   it.each([
-    ["af-south-1", true, "UnrecognizedClientException, HTTP 400: The security token included in the request is invalid. (an opt-in region this account has not enabled)"],
-    ["us-east-1", false, "UnrecognizedClientException, HTTP 400: The security token included in the request is invalid."],
+    [
+      "af-south-1",
+      true,
+      "UnrecognizedClientException, HTTP 400: The security token included in the request is invalid. (an opt-in region this account has not enabled)",
+    ],
+    [
+      "us-east-1",
+      false,
+      "UnrecognizedClientException, HTTP 400: The security token included in the request is invalid.",
+    ],
   ])("UnrecognizedClientException in %s: not enabled %s", async (region, notEnabled, reason) => {
     const clock = new VirtualClock();
-    const reader = new CloudTrailReader({ regions: [region], clock, clientFor: scripted(clock, { [region]: [awsError("UnrecognizedClientException", 400, "The security token included in the request is invalid.")] }, []) });
+    const reader = new CloudTrailReader({
+      regions: [region],
+      clock,
+      clientFor: scripted(
+        clock,
+        {
+          [region]: [
+            awsError("UnrecognizedClientException", 400, "The security token included in the request is invalid."),
+          ],
+        },
+        [],
+      ),
+    });
     await read(reader, clock);
     expect(reader.failures).toEqual([{ region, subject: KEY, reason, notEnabled }]);
   });
@@ -354,12 +460,32 @@ describe("transientKind", () => {
 
 describe("describeError", () => {
   it.each([
-    [awsError("AccessDeniedException", 400, "User is not authorized to perform: cloudtrail:LookupEvents"), "AccessDeniedException, HTTP 400: User is not authorized to perform: cloudtrail:LookupEvents"],
-    [awsError("CredentialsProviderError", undefined, "Could not load credentials from any providers"), "no AWS credentials found (Could not load credentials from any providers); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"],
-    [awsError("Error", undefined, "connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"), "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1"],
-    [awsError("CredentialsProviderError", undefined, "Could not load credentials from any providers\n    Hint: set up a profile"), "no AWS credentials found (Could not load credentials from any providers); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"],
     [
-      awsError("SyntaxError", 500, "Unexpected token '<', \"<html><hea\"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object."),
+      awsError("AccessDeniedException", 400, "User is not authorized to perform: cloudtrail:LookupEvents"),
+      "AccessDeniedException, HTTP 400: User is not authorized to perform: cloudtrail:LookupEvents",
+    ],
+    [
+      awsError("CredentialsProviderError", undefined, "Could not load credentials from any providers"),
+      "no AWS credentials found (Could not load credentials from any providers); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    ],
+    [
+      awsError("Error", undefined, "connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"),
+      "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1",
+    ],
+    [
+      awsError(
+        "CredentialsProviderError",
+        undefined,
+        "Could not load credentials from any providers\n    Hint: set up a profile",
+      ),
+      "no AWS credentials found (Could not load credentials from any providers); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    ],
+    [
+      awsError(
+        "SyntaxError",
+        500,
+        "Unexpected token '<', \"<html><hea\"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.",
+      ),
       "HTTP 500, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service)",
     ],
   ])("%s", (error, text) => {
@@ -369,13 +495,24 @@ describe("describeError", () => {
   it("is one line of at most 300 characters, whatever the error carries (issue 22)", () => {
     const text = fc.string({ unit: "binary", maxLength: 600 });
     fc.assert(
-      fc.property(fc.option(text), fc.option(text), fc.option(fc.integer({ min: 100, max: 599 })), fc.option(text), (name, message, status, code) => {
-        const error = Object.assign(new Error(message ?? undefined), { name: name ?? "Error", ...(code === null ? {} : { code }), ...(status === null ? {} : { $metadata: { httpStatusCode: status } }) });
-        const said = describeError(error);
-        expect(said).not.toContain("\n");
-        expect([...said].length).toBeLessThanOrEqual(300);
-        if (status !== null && /\$response|Deserialization error/.test(message ?? "")) expect(said).not.toContain("$response");
-      }),
+      fc.property(
+        fc.option(text),
+        fc.option(text),
+        fc.option(fc.integer({ min: 100, max: 599 })),
+        fc.option(text),
+        (name, message, status, code) => {
+          const error = Object.assign(new Error(message ?? undefined), {
+            name: name ?? "Error",
+            ...(code === null ? {} : { code }),
+            ...(status === null ? {} : { $metadata: { httpStatusCode: status } }),
+          });
+          const said = describeError(error);
+          expect(said).not.toContain("\n");
+          expect([...said].length).toBeLessThanOrEqual(300);
+          if (status !== null && /\$response|Deserialization error/.test(message ?? ""))
+            expect(said).not.toContain("$response");
+        },
+      ),
     );
   });
 });

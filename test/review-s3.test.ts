@@ -5,7 +5,14 @@
  */
 import { gzipSync } from "node:zlib";
 import { usageOutput } from "./support/usage.ts";
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
@@ -24,11 +31,22 @@ const KEY = "AKIAEXAMPLEROOT00001";
 const START = Date.parse("2026-11-10T12:00:00Z");
 const END = Date.parse("2026-11-11T06:00:00Z");
 
-const file = (account: string, region: string, day: string, stamp: string) => `trail/AWSLogs/${ORG}/${account}/CloudTrail/${region}/${day}/${account}_CloudTrail_${region}_${stamp}_abcdefghijklmnop.json.gz`;
-const records = (id: string, eventTime: string, region = "us-east-1") => gzipSync(JSON.stringify({ Records: [trailRecord({ eventId: id, eventName: "ListBuckets", eventTime, region, accessKeyId: KEY, accountId: A })] }));
+const file = (account: string, region: string, day: string, stamp: string) =>
+  `trail/AWSLogs/${ORG}/${account}/CloudTrail/${region}/${day}/${account}_CloudTrail_${region}_${stamp}_abcdefghijklmnop.json.gz`;
+const records = (id: string, eventTime: string, region = "us-east-1") =>
+  gzipSync(
+    JSON.stringify({
+      Records: [
+        trailRecord({ eventId: id, eventName: "ListBuckets", eventTime, region, accessKeyId: KEY, accountId: A }),
+      ],
+    }),
+  );
 
 /** A client that remembers what it was asked, and can be told to fail some calls. */
-function recording(client: S3Client, fail: (command: ListObjectsV2Command | GetObjectCommand) => Error | undefined = () => undefined) {
+function recording(
+  client: S3Client,
+  fail: (command: ListObjectsV2Command | GetObjectCommand) => Error | undefined = () => undefined,
+) {
   const calls: { name: string; input: Record<string, unknown> }[] = [];
   let inFlight = 0;
   let most = 0;
@@ -56,7 +74,10 @@ describe("--from-s3 against moto", () => {
 
   beforeAll(async () => {
     moto = await startMoto({ managedPolicies: false });
-    Object.assign(process.env, moto.env, { AWS_CONFIG_FILE: "/nonexistent/cordon-test", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-test" });
+    Object.assign(process.env, moto.env, {
+      AWS_CONFIG_FILE: "/nonexistent/cordon-test",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-test",
+    });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
     client = new S3Client({ region: "us-east-1" });
@@ -71,7 +92,8 @@ describe("--from-s3 against moto", () => {
   beforeEach(async () => {
     await moto.reset();
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const put = (Key: string, Body: Uint8Array | string) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+    const put = (Key: string, Body: Uint8Array | string) =>
+      client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
     for (const [day, stamp] of [
       ["2026/11/09", "20261109T2355Z"],
       ["2026/11/10", "20261110T1200Z"],
@@ -84,18 +106,44 @@ describe("--from-s3 against moto", () => {
       await put(file(B, "us-east-1", day, stamp), records(`b-${day}`, "2026-11-10T13:00:00Z"));
     }
     // Not log files of the trail: digests, and a note someone left in a day's folder.
-    await put(`trail/AWSLogs/${ORG}/${A}/CloudTrail-Digest/us-east-1/2026/11/10/${A}_CloudTrail-Digest_us-east-1_t_us-east-1_20261110T120000Z.json.gz`, "not json");
+    await put(
+      `trail/AWSLogs/${ORG}/${A}/CloudTrail-Digest/us-east-1/2026/11/10/${A}_CloudTrail-Digest_us-east-1_t_us-east-1_20261110T120000Z.json.gz`,
+      "not json",
+    );
     await put(`trail/AWSLogs/${ORG}/${A}/CloudTrail/us-east-1/2026/11/10/README.txt`, "hello");
   });
 
   it("lists one account's region folder from the first day to the day after the last, and nothing else", async () => {
     const { s3, calls } = recording(client);
-    const listing = await listTrail(s3, { location: { bucket: BUCKET, prefix: "trail" }, accounts: [A], regions: ["us-east-1"], start: START, end: END });
+    const listing = await listTrail(s3, {
+      location: { bucket: BUCKET, prefix: "trail" },
+      accounts: [A],
+      regions: ["us-east-1"],
+      start: START,
+      end: END,
+    });
     expect(listing.problems).toEqual([]);
-    expect(listing.objects.map((object) => object.name)).toEqual([file(A, "us-east-1", "2026/11/10", "20261110T1200Z"), file(A, "us-east-1", "2026/11/11", "20261111T0005Z"), file(A, "us-east-1", "2026/11/12", "20261112T0005Z")].map((key) => `s3://${BUCKET}/${key}`));
+    expect(listing.objects.map((object) => object.name)).toEqual(
+      [
+        file(A, "us-east-1", "2026/11/10", "20261110T1200Z"),
+        file(A, "us-east-1", "2026/11/11", "20261111T0005Z"),
+        file(A, "us-east-1", "2026/11/12", "20261112T0005Z"),
+      ].map((key) => `s3://${BUCKET}/${key}`),
+    );
     expect(calls).toEqual([
-      { name: "ListObjectsV2Command", input: { Bucket: BUCKET, Prefix: "trail/AWSLogs/", Delimiter: "/", ContinuationToken: undefined } },
-      { name: "ListObjectsV2Command", input: { Bucket: BUCKET, Prefix: `trail/AWSLogs/${ORG}/${A}/CloudTrail/us-east-1/`, StartAfter: `trail/AWSLogs/${ORG}/${A}/CloudTrail/us-east-1/2026/11/10`, ContinuationToken: undefined } },
+      {
+        name: "ListObjectsV2Command",
+        input: { Bucket: BUCKET, Prefix: "trail/AWSLogs/", Delimiter: "/", ContinuationToken: undefined },
+      },
+      {
+        name: "ListObjectsV2Command",
+        input: {
+          Bucket: BUCKET,
+          Prefix: `trail/AWSLogs/${ORG}/${A}/CloudTrail/us-east-1/`,
+          StartAfter: `trail/AWSLogs/${ORG}/${A}/CloudTrail/us-east-1/2026/11/10`,
+          ContinuationToken: undefined,
+        },
+      },
     ]);
     expect({ folders: listing.folders, requests: listing.requests }).toEqual({ folders: 1, requests: 2 });
   });
@@ -105,40 +153,115 @@ describe("--from-s3 against moto", () => {
     const listing = await listTrail(s3, { location: { bucket: BUCKET, prefix: "trail" }, start: START, end: END });
     expect(listing.folders).toBe(3);
     expect(listing.objects).toHaveLength(9);
-    expect(calls.filter((call) => call.input.Delimiter === "/").map((call) => call.input.Prefix)).toEqual(["trail/AWSLogs/", `trail/AWSLogs/${ORG}/`, `trail/AWSLogs/${ORG}/${A}/CloudTrail/`, `trail/AWSLogs/${ORG}/${B}/CloudTrail/`]);
+    expect(calls.filter((call) => call.input.Delimiter === "/").map((call) => call.input.Prefix)).toEqual([
+      "trail/AWSLogs/",
+      `trail/AWSLogs/${ORG}/`,
+      `trail/AWSLogs/${ORG}/${A}/CloudTrail/`,
+      `trail/AWSLogs/${ORG}/${B}/CloudTrail/`,
+    ]);
   });
 
   it("fetches ahead, never more than the concurrency at once, and reviews what --from-logs would", async () => {
     const { s3, calls, most } = recording(client);
     const io = memoryIo({ env: moto.env });
-    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z", "--json"]);
+    const flags = parseReviewFlags([
+      "--access-key",
+      KEY,
+      "--from-s3",
+      `s3://${BUCKET}/trail`,
+      "--since",
+      "2026-11-10T12:00:00Z",
+      "--until",
+      "2026-11-11T06:00:00Z",
+      "--json",
+    ]);
     expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(0);
-    expect((JSON.parse(io.stdout) as { events: { eventId: string }[] }).events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/10", "b-2026/11/11", "b-2026/11/12"].sort());
+    expect((JSON.parse(io.stdout) as { events: { eventId: string }[] }).events.map((event) => event.eventId)).toEqual(
+      [
+        "a-2026/11/10",
+        "a-2026/11/11",
+        "a-2026/11/12",
+        "a-euw1-2026/11/10",
+        "a-euw1-2026/11/11",
+        "a-euw1-2026/11/12",
+        "b-2026/11/10",
+        "b-2026/11/11",
+        "b-2026/11/12",
+      ].sort(),
+    );
     expect(calls.filter((call) => call.name === "GetObjectCommand")).toHaveLength(9);
     expect(most()).toBeLessThanOrEqual(8);
   });
 
   it("lists every file in range it cannot read by its URL, and reviews the others (exit 2, INCOMPLETE; issue 22)", async () => {
     const broken = file(A, "us-east-1", "2026/11/11", "20261111T0010Z");
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: broken, Body: gzipSync('{"Records": [{"eventID": "x"') }));
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: broken, Body: gzipSync('{"Records": [{"eventID": "x"') }),
+    );
     // Out of range: never read, so never a problem.
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/13", "20261113T0010Z"), Body: "broken" }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: file(A, "us-east-1", "2026/11/13", "20261113T0010Z"),
+        Body: "broken",
+      }),
+    );
     const gone = file(B, "us-east-1", "2026/11/10", "20261110T1200Z");
-    const { s3 } = recording(client, (command) => (command instanceof GetObjectCommand && command.input.Key === gone ? Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }) : undefined));
+    const { s3 } = recording(client, (command) =>
+      command instanceof GetObjectCommand && command.input.Key === gone
+        ? Object.assign(new Error("The specified key does not exist."), {
+            name: "NoSuchKey",
+            $metadata: { httpStatusCode: 404 },
+          })
+        : undefined,
+    );
     const io = memoryIo({ env: moto.env });
-    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z", "--json"]);
+    const flags = parseReviewFlags([
+      "--access-key",
+      KEY,
+      "--from-s3",
+      `s3://${BUCKET}/trail`,
+      "--since",
+      "2026-11-10T12:00:00Z",
+      "--until",
+      "2026-11-11T06:00:00Z",
+      "--json",
+    ]);
     expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(2);
     // In the order CloudTrail wrote them, as for --from-logs.
     const problems = [
-      [`s3://${BUCKET}/${gone}`, "E_LOG_READ cannot read the file: NoSuchKey, HTTP 404: The specified key does not exist."],
-      [`s3://${BUCKET}/${broken}`, "E_LOG_JSON not valid JSON: Expected ',' or '}' after property value; expected a CloudTrail log file"],
+      [
+        `s3://${BUCKET}/${gone}`,
+        "E_LOG_READ cannot read the file: NoSuchKey, HTTP 404: The specified key does not exist.",
+      ],
+      [
+        `s3://${BUCKET}/${broken}`,
+        "E_LOG_JSON not valid JSON: Expected ',' or '}' after property value; expected a CloudTrail log file",
+      ],
     ];
-    expect(io.stderr.split("\n").filter((line) => line.startsWith("s3://"))).toEqual([`${problems[0][0]}:1:1 ${problems[0][1]}`, `${problems[1][0]}:1:29 ${problems[1][1]}`]);
-    const review = JSON.parse(io.stdout) as { review: { complete: boolean; unreadable: { part: string; reason: string }[] }; events: { eventId: string }[] };
+    expect(io.stderr.split("\n").filter((line) => line.startsWith("s3://"))).toEqual([
+      `${problems[0][0]}:1:1 ${problems[0][1]}`,
+      `${problems[1][0]}:1:29 ${problems[1][1]}`,
+    ]);
+    const review = JSON.parse(io.stdout) as {
+      review: { complete: boolean; unreadable: { part: string; reason: string }[] };
+      events: { eventId: string }[];
+    };
     expect(review.review.complete).toBe(false);
     expect(review.review.unreadable).toEqual(problems.map(([part, reason]) => ({ part, reason })));
     // Every other file of the window is in the review.
-    expect(review.events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/11", "b-2026/11/12"].sort());
+    expect(review.events.map((event) => event.eventId)).toEqual(
+      [
+        "a-2026/11/10",
+        "a-2026/11/11",
+        "a-2026/11/12",
+        "a-euw1-2026/11/10",
+        "a-euw1-2026/11/11",
+        "a-euw1-2026/11/12",
+        "b-2026/11/11",
+        "b-2026/11/12",
+      ].sort(),
+    );
   });
 
   it("objects planted with any bytes, under any names of the window, are listed unread; every other file is reviewed (generated; issue 22)", async () => {
@@ -149,53 +272,128 @@ describe("--from-s3 against moto", () => {
       fc.string({ maxLength: 80 }).map((text) => gzipSync(`{"Records": [${text.replace(/[\]}]/g, "")}`)),
       fc.constantFrom(gzipSync('{"Records": "x"}'), Buffer.from([0x1f, 0x8b, 0x08, 0x00])),
     );
-    const stamp = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `20261110T${String(h).padStart(2, "0")}${String(m).padStart(2, "0")}Z`);
+    const stamp = fc
+      .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+      .map(([h, m]) => `20261110T${String(h).padStart(2, "0")}${String(m).padStart(2, "0")}Z`);
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.tuple(stamp, planted), { minLength: 1, maxLength: 3, selector: ([at]) => at }), async (plants) => {
-        const keys = plants.map(([at]) => file(B, "us-east-1", "2026/11/10", `${at}x`));
-        for (const [i, [, body]] of plants.entries()) await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[i], Body: body }));
-        try {
-          const io = memoryIo({ env: moto.env });
-          const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z", "--json"]);
-          expect(await runReview(flags, io, {})).toBe(2);
-          const review = JSON.parse(io.stdout) as { review: { complete: boolean; unreadable: { part: string }[] }; events: { eventId: string }[] };
-          expect(review.review.complete).toBe(false);
-          expect(review.review.unreadable.map((part) => part.part).sort()).toEqual(keys.map((key) => `s3://${BUCKET}/${key}`).sort());
-          expect(review.events.map((event) => event.eventId)).toEqual(["a-2026/11/10", "a-2026/11/11", "a-2026/11/12", "a-euw1-2026/11/10", "a-euw1-2026/11/11", "a-euw1-2026/11/12", "b-2026/11/10", "b-2026/11/11", "b-2026/11/12"].sort());
-          // Every line of the report on stderr is one line: a planted object's bytes never make lines of their own.
-          for (const line of io.stderr.split("\n").filter(Boolean)) expect(line).toMatch(/^(s3:\/\/|review: |cordon review: )/);
-        } finally {
-          for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
-        }
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(stamp, planted), { minLength: 1, maxLength: 3, selector: ([at]) => at }),
+        async (plants) => {
+          const keys = plants.map(([at]) => file(B, "us-east-1", "2026/11/10", `${at}x`));
+          for (const [i, [, body]] of plants.entries())
+            await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[i], Body: body }));
+          try {
+            const io = memoryIo({ env: moto.env });
+            const flags = parseReviewFlags([
+              "--access-key",
+              KEY,
+              "--from-s3",
+              `s3://${BUCKET}/trail`,
+              "--since",
+              "2026-11-10T12:00:00Z",
+              "--until",
+              "2026-11-11T06:00:00Z",
+              "--json",
+            ]);
+            expect(await runReview(flags, io, {})).toBe(2);
+            const review = JSON.parse(io.stdout) as {
+              review: { complete: boolean; unreadable: { part: string }[] };
+              events: { eventId: string }[];
+            };
+            expect(review.review.complete).toBe(false);
+            expect(review.review.unreadable.map((part) => part.part).sort()).toEqual(
+              keys.map((key) => `s3://${BUCKET}/${key}`).sort(),
+            );
+            expect(review.events.map((event) => event.eventId)).toEqual(
+              [
+                "a-2026/11/10",
+                "a-2026/11/11",
+                "a-2026/11/12",
+                "a-euw1-2026/11/10",
+                "a-euw1-2026/11/11",
+                "a-euw1-2026/11/12",
+                "b-2026/11/10",
+                "b-2026/11/11",
+                "b-2026/11/12",
+              ].sort(),
+            );
+            // Every line of the report on stderr is one line: a planted object's bytes never make lines of their own.
+            for (const line of io.stderr.split("\n").filter(Boolean))
+              expect(line).toMatch(/^(s3:\/\/|review: |cordon review: )/);
+          } finally {
+            for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+          }
+        },
+      ),
       { numRuns: 8 },
     );
   }, 120_000);
 
   it("a folder it may not list is listed as unread, and the others are reviewed (exit 2, INCOMPLETE; issue 22)", async () => {
-    const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
-    const { s3 } = recording(client, (command) => (command instanceof ListObjectsV2Command && String(command.input.Prefix).includes(B) ? denied : undefined));
+    const denied = Object.assign(new Error("Access Denied"), {
+      name: "AccessDenied",
+      $metadata: { httpStatusCode: 403 },
+    });
+    const { s3 } = recording(client, (command) =>
+      command instanceof ListObjectsV2Command && String(command.input.Prefix).includes(B) ? denied : undefined,
+    );
     const io = memoryIo({ env: moto.env });
-    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
+    const flags = parseReviewFlags([
+      "--access-key",
+      KEY,
+      "--from-s3",
+      `s3://${BUCKET}/trail`,
+      "--since",
+      "2026-11-10T12:00:00Z",
+      "--until",
+      "2026-11-11T06:00:00Z",
+    ]);
     expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(2);
     const folder = `s3://${BUCKET}/trail/AWSLogs/${ORG}/${B}/CloudTrail/`;
-    expect(io.stderr.split("\n")[0]).toBe(`${folder}:1:1 E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied`);
-    expect(io.stdout).toContain(`INCOMPLETE: 1 part of the source could not be read; their events are missing from this review:\n  ${folder}: E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied\n`);
+    expect(io.stderr.split("\n")[0]).toBe(
+      `${folder}:1:1 E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied`,
+    );
+    expect(io.stdout).toContain(
+      `INCOMPLETE: 1 part of the source could not be read; their events are missing from this review:\n  ${folder}: E_S3_LIST cannot list the folder: AccessDenied, HTTP 403: Access Denied\n`,
+    );
   });
 
   it("a bucket whose every folder it may not list ends the review with exit 2, naming the folders", async () => {
-    const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
-    const { s3 } = recording(client, (command) => (command instanceof ListObjectsV2Command && String(command.input.Prefix).includes("/CloudTrail/") ? denied : undefined));
+    const denied = Object.assign(new Error("Access Denied"), {
+      name: "AccessDenied",
+      $metadata: { httpStatusCode: 403 },
+    });
+    const { s3 } = recording(client, (command) =>
+      command instanceof ListObjectsV2Command && String(command.input.Prefix).includes("/CloudTrail/")
+        ? denied
+        : undefined,
+    );
     const io = memoryIo({ env: moto.env });
-    const flags = parseReviewFlags(["--access-key", KEY, "--from-s3", `s3://${BUCKET}/trail`, "--since", "2026-11-10T12:00:00Z", "--until", "2026-11-11T06:00:00Z"]);
+    const flags = parseReviewFlags([
+      "--access-key",
+      KEY,
+      "--from-s3",
+      `s3://${BUCKET}/trail`,
+      "--since",
+      "2026-11-10T12:00:00Z",
+      "--until",
+      "2026-11-11T06:00:00Z",
+    ]);
     expect(await runReview(flags, io, { sources: { s3: { client: s3 } } })).toBe(2);
-    expect(io.stderr).toContain(`cordon review: could not list the trail's folders in s3://${BUCKET}/trail; nothing reviewed\n`);
+    expect(io.stderr).toContain(
+      `cordon review: could not list the trail's folders in s3://${BUCKET}/trail; nothing reviewed\n`,
+    );
     expect(io.stdout).toBe("");
   });
 
   it("a bucket without a trail's folders is said so (exit 1)", async () => {
     const io = memoryIo({ env: moto.env });
-    expect(await main(["review", "--access-key", KEY, "--from-s3", `s3://${BUCKET}/elsewhere`, "--since", "2026-11-10T12:00:00Z"], io)).toBe(1);
+    expect(
+      await main(
+        ["review", "--access-key", KEY, "--from-s3", `s3://${BUCKET}/elsewhere`, "--since", "2026-11-10T12:00:00Z"],
+        io,
+      ),
+    ).toBe(1);
     expect(io.stderr).toBe(
       `s3://${BUCKET}/elsewhere/AWSLogs/:1:1 E_S3_EMPTY no CloudTrail folders here; expected AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/ as CloudTrail delivers\ncordon review: no trail files to read in s3://${BUCKET}/elsewhere; nothing reviewed\n`,
     );
@@ -203,8 +401,16 @@ describe("--from-s3 against moto", () => {
 
   it("a file deleted between the listing and the read is that file's problem", async () => {
     const { s3 } = recording(client);
-    const listing = await listTrail(s3, { location: { bucket: BUCKET, prefix: "trail" }, accounts: [A], regions: ["us-east-1"], start: START, end: END });
-    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/12", "20261112T0005Z") }));
+    const listing = await listTrail(s3, {
+      location: { bucket: BUCKET, prefix: "trail" },
+      accounts: [A],
+      regions: ["us-east-1"],
+      start: START,
+      end: END,
+    });
+    await client.send(
+      new DeleteObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/12", "20261112T0005Z") }),
+    );
     const read = async (index: number) => {
       const chunks: Uint8Array[] = [];
       for await (const chunk of listing.objects[index].open()) chunks.push(chunk);
@@ -217,16 +423,55 @@ describe("--from-s3 against moto", () => {
 
 describe("the source flags", () => {
   it.each([
-    [["--from-s3", "s3://b/p"], "--from-s3 needs --since: a trail's files are kept by day, and a review without a start would read the whole trail"],
-    [["--from-s3", "https://b/p", "--since", "2026-11-01T00:00:00Z"], '--from-s3: "https://b/p" is not an S3 location; expected s3://BUCKET or s3://BUCKET/PREFIX'],
-    [["--from-s3", "s3://B_ad/p", "--since", "2026-11-01T00:00:00Z"], '--from-s3: "B_ad" is not an S3 bucket name; expected 3 to 63 lowercase letters, digits, dots and hyphens'],
-    [["--from-s3", "s3://bucket", "--from-logs", "dir"], "--from-logs and --from-s3 cannot be used together: choose one source of events"],
-    [["--accounts", "1234"], "--accounts is for --from-s3 and --athena: LookupEvents reads the credentials' own account"],
-    [["--from-s3", "s3://bucket", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333,12"], '--accounts "111122223333,12": "12" is not an account id; expected 12 digits, such as 111122223333,444455556666'],
-    [["--athena", "logs", "--since", "2026-11-01T00:00:00Z"], "--athena needs --accounts: the table's account partition is injected, and every query names the accounts it reads"],
-    [["--athena", "db.logs", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333"], '--athena "db.logs": not a table name; expected letters, digits and _ (the database goes in --database)'],
-    [["--athena", "logs", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333", "--database", "a;b"], '--database "a;b": not a database name; expected letters, digits and _'],
-    [["--athena", "logs", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333", "--output-location", "results"], '--output-location: "results" is not an S3 location; expected s3://BUCKET or s3://BUCKET/PREFIX'],
+    [
+      ["--from-s3", "s3://b/p"],
+      "--from-s3 needs --since: a trail's files are kept by day, and a review without a start would read the whole trail",
+    ],
+    [
+      ["--from-s3", "https://b/p", "--since", "2026-11-01T00:00:00Z"],
+      '--from-s3: "https://b/p" is not an S3 location; expected s3://BUCKET or s3://BUCKET/PREFIX',
+    ],
+    [
+      ["--from-s3", "s3://B_ad/p", "--since", "2026-11-01T00:00:00Z"],
+      '--from-s3: "B_ad" is not an S3 bucket name; expected 3 to 63 lowercase letters, digits, dots and hyphens',
+    ],
+    [
+      ["--from-s3", "s3://bucket", "--from-logs", "dir"],
+      "--from-logs and --from-s3 cannot be used together: choose one source of events",
+    ],
+    [
+      ["--accounts", "1234"],
+      "--accounts is for --from-s3 and --athena: LookupEvents reads the credentials' own account",
+    ],
+    [
+      ["--from-s3", "s3://bucket", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333,12"],
+      '--accounts "111122223333,12": "12" is not an account id; expected 12 digits, such as 111122223333,444455556666',
+    ],
+    [
+      ["--athena", "logs", "--since", "2026-11-01T00:00:00Z"],
+      "--athena needs --accounts: the table's account partition is injected, and every query names the accounts it reads",
+    ],
+    [
+      ["--athena", "db.logs", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333"],
+      '--athena "db.logs": not a table name; expected letters, digits and _ (the database goes in --database)',
+    ],
+    [
+      ["--athena", "logs", "--since", "2026-11-01T00:00:00Z", "--accounts", "111122223333", "--database", "a;b"],
+      '--database "a;b": not a database name; expected letters, digits and _',
+    ],
+    [
+      [
+        "--athena",
+        "logs",
+        "--since",
+        "2026-11-01T00:00:00Z",
+        "--accounts",
+        "111122223333",
+        "--output-location",
+        "results",
+      ],
+      '--output-location: "results" is not an S3 location; expected s3://BUCKET or s3://BUCKET/PREFIX',
+    ],
     [["--workgroup", "primary"], "--workgroup is for --athena TABLE"],
   ])("%j: %s", async (flags, message) => {
     const io = memoryIo();

@@ -6,7 +6,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_DEPTH, RecordScanner, type Capture, type JsonError, type TopLevel } from "../review/logs/record-scanner.ts";
+import {
+  MAX_DEPTH,
+  RecordScanner,
+  type Capture,
+  type JsonError,
+  type TopLevel,
+} from "../review/logs/record-scanner.ts";
 import { plainRunOf, runEnd, SCRATCH, SCRATCH_BYTES } from "../review/logs/string-runs.ts";
 
 interface Scanned {
@@ -15,14 +21,20 @@ interface Scanned {
   records: { index: number; value: unknown; fields: Record<string, string | boolean | null> }[];
 }
 
-function scan(text: string, chunkSize: number, maxRecordBytes = 1 << 30, wholeRecords = true): Scanned & { wholeRecordsRead: number } {
+function scan(
+  text: string,
+  chunkSize: number,
+  maxRecordBytes = 1 << 30,
+  wholeRecords = true,
+): Scanned & { wholeRecordsRead: number } {
   const bytes = Buffer.from(text, "utf8");
   const records: Scanned["records"] = [];
   const scanner = new RecordScanner(
     {
       record(index, record, fields) {
         if (record === null) return void records.push({ index, value: null, fields: { object: fields.object } });
-        const read = (capture: Capture) => (capture.start < 0 ? null : (JSON.parse(`"${record.toString("utf8", capture.start, capture.end)}"`) as string));
+        const read = (capture: Capture) =>
+          capture.start < 0 ? null : (JSON.parse(`"${record.toString("utf8", capture.start, capture.end)}"`) as string);
         records.push({
           index,
           value: JSON.parse(record.toString("utf8")),
@@ -64,12 +76,20 @@ function v8(text: string): { value: unknown } | { error: JsonError } {
       .replace(/ in JSON at position \d+.*$/s, "")
       .replace(/ at position \d+.*$/s, "");
     const before = text.slice(0, Math.max(0, offset));
-    return { error: { message, line: offset < 0 ? -1 : before.split("\n").length, col: offset < 0 ? -1 : offset - before.lastIndexOf("\n") } };
+    return {
+      error: {
+        message,
+        line: offset < 0 ? -1 : before.split("\n").length,
+        col: offset < 0 ? -1 : offset - before.lastIndexOf("\n"),
+      },
+    };
   }
 }
 
-const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : typeof value === "string" ? "" : null);
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const text = (value: unknown) =>
+  typeof value === "string" && value !== "" ? value : typeof value === "string" ? "" : null;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Compares the scanner with JSON.parse on one text; the first difference, or null. */
 function disagreement(raw: string, chunkSize: number): string | null {
@@ -79,8 +99,10 @@ function disagreement(raw: string, chunkSize: number): string | null {
   const got = scan(source, chunkSize);
   if ("error" in want) {
     if (got.error === null) return `no error; JSON.parse: ${JSON.stringify(want.error)}`;
-    if (got.error.message !== want.error.message) return `${JSON.stringify(got.error)}; JSON.parse: ${JSON.stringify(want.error)}`;
-    if (want.error.line >= 0 && (got.error.line !== want.error.line || got.error.col !== want.error.col)) return `${JSON.stringify(got.error)}; JSON.parse: ${JSON.stringify(want.error)}`;
+    if (got.error.message !== want.error.message)
+      return `${JSON.stringify(got.error)}; JSON.parse: ${JSON.stringify(want.error)}`;
+    if (want.error.line >= 0 && (got.error.line !== want.error.line || got.error.col !== want.error.col))
+      return `${JSON.stringify(got.error)}; JSON.parse: ${JSON.stringify(want.error)}`;
     return null;
   }
   if (got.error !== null) return `error ${JSON.stringify(got.error)}; JSON.parse: none`;
@@ -89,7 +111,8 @@ function disagreement(raw: string, chunkSize: number): string | null {
   if (got.top.kind !== kind) return `top level ${got.top.kind}, not ${kind}`;
   let records: unknown[] | null = Array.isArray(document) ? document : null;
   if (isObject(document)) {
-    if (JSON.stringify(got.top.keys) !== JSON.stringify(Object.keys(document).slice(0, 5))) return `keys ${JSON.stringify(got.top.keys)}`;
+    if (JSON.stringify(got.top.keys) !== JSON.stringify(Object.keys(document).slice(0, 5)))
+      return `keys ${JSON.stringify(got.top.keys)}`;
     if (got.top.digest !== "digestStartTime" in document) return "digest";
     if (got.top.recordsArray !== Array.isArray(document.Records)) return "Records";
     if (Array.isArray(document.Records)) records = document.Records;
@@ -101,9 +124,19 @@ function disagreement(raw: string, chunkSize: number): string | null {
     if (found.index !== i || JSON.stringify(found.value) !== JSON.stringify(record)) return `record ${i}`;
     const identity = isObject(record) && isObject(record.userIdentity) ? record.userIdentity : {};
     const fields = isObject(record)
-      ? { object: true, eventId: text(record.eventID), eventName: text(record.eventName), eventTime: text(record.eventTime), errorCode: text(record.errorCode), accessKeyId: text(identity.accessKeyId), identityType: text(identity.type), userName: text(identity.userName) }
+      ? {
+          object: true,
+          eventId: text(record.eventID),
+          eventName: text(record.eventName),
+          eventTime: text(record.eventTime),
+          errorCode: text(record.errorCode),
+          accessKeyId: text(identity.accessKeyId),
+          identityType: text(identity.type),
+          userName: text(identity.userName),
+        }
       : null;
-    if (fields !== null && JSON.stringify(found.fields) !== JSON.stringify(fields)) return `fields of record ${i}: ${JSON.stringify(found.fields)}`;
+    if (fields !== null && JSON.stringify(found.fields) !== JSON.stringify(fields))
+      return `fields of record ${i}: ${JSON.stringify(found.fields)}`;
     if (fields === null && found.fields.object !== false) return `record ${i} is not an object`;
   }
   return null;
@@ -114,25 +147,85 @@ const value = fc.jsonValue({ maxDepth: 3 });
 const record = fc.record(
   {
     eventVersion: fc.constant("1.08"),
-    userIdentity: fc.oneof(fc.record({ type: fc.constantFrom("IAMUser", "AssumedRole", ""), accessKeyId: fc.oneof(fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/), value), userName: fc.oneof(fc.string(), value) }, { requiredKeys: [] }), value),
+    userIdentity: fc.oneof(
+      fc.record(
+        {
+          type: fc.constantFrom("IAMUser", "AssumedRole", ""),
+          accessKeyId: fc.oneof(fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/), value),
+          userName: fc.oneof(fc.string(), value),
+        },
+        { requiredKeys: [] },
+      ),
+      value,
+    ),
     eventTime: fc.oneof(fc.constant("2023-07-10T12:24:29Z"), fc.string()),
     eventName: fc.oneof(fc.constantFrom("AssumeRole", "GetSessionToken", "DescribeInstances", "é\u2028ü"), value),
     eventID: fc.oneof(fc.uuid(), fc.constant(""), value),
     errorCode: fc.oneof(fc.constant("AccessDenied"), value),
     // Keys that userIdentity's fields have, at the same depth in another object: not its fields.
-    requestParameters: fc.oneof(value, fc.record({ type: fc.constant("IAMUser"), userName: fc.string(), accessKeyId: fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/) }, { requiredKeys: [] })),
+    requestParameters: fc.oneof(
+      value,
+      fc.record(
+        {
+          type: fc.constant("IAMUser"),
+          userName: fc.string(),
+          accessKeyId: fc.stringMatching(/^A[KS]IA[A-Z0-9]{16}$/),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
   },
   { requiredKeys: [] },
 );
 const document = fc.oneof(
-  fc.record({ Records: fc.array(fc.oneof({ weight: 4, arbitrary: record }, { weight: 1, arbitrary: value })), digestStartTime: fc.string(), other: value }, { requiredKeys: [] }),
+  fc.record(
+    {
+      Records: fc.array(fc.oneof({ weight: 4, arbitrary: record }, { weight: 1, arbitrary: value })),
+      digestStartTime: fc.string(),
+      other: value,
+    },
+    { requiredKeys: [] },
+  ),
   fc.array(record),
   value,
   fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("Records", "0", "7", "12", "__proto__")), value),
 );
-const written = fc.tuple(document, fc.constantFrom(0, 1, 2)).map(([value, indent]) => JSON.stringify(value, null, indent));
+const written = fc
+  .tuple(document, fc.constantFrom(0, 1, 2))
+  .map(([value, indent]) => JSON.stringify(value, null, indent));
 // Breaks: cuts, and characters inserted where they do not belong.
-const edit = fc.tuple(fc.nat(), fc.nat(4), fc.constantFrom("", '"', "\\", "{", "}", "[", "]", ",", ":", "1", "-", ".", "e", "t", "n", "x", " ", "\n", "\u0001", "\\u12", "\\x", "é", "€", "😀", "0", '"Records"'));
+const edit = fc.tuple(
+  fc.nat(),
+  fc.nat(4),
+  fc.constantFrom(
+    "",
+    '"',
+    "\\",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "1",
+    "-",
+    ".",
+    "e",
+    "t",
+    "n",
+    "x",
+    " ",
+    "\n",
+    "\u0001",
+    "\\u12",
+    "\\x",
+    "é",
+    "€",
+    "😀",
+    "0",
+    '"Records"',
+  ),
+);
 const broken = fc.tuple(written, fc.array(edit, { minLength: 1, maxLength: 4 })).map(([source, edits]) => {
   let result = source;
   for (const [at, remove, insert] of edits) {
@@ -145,19 +238,33 @@ const broken = fc.tuple(written, fc.array(edit, { minLength: 1, maxLength: 4 }))
 const special = (source: string) => ["undefined", "NaN", "Infinity", "[object Object]"].includes(source);
 
 // Small chunks, which cut most records (the general way reads them); larger ones; the whole text in one (the fast path reads most records).
-const chunkSizes = fc.oneof(fc.integer({ min: 1, max: 97 }), fc.integer({ min: 98, max: 4096 }), fc.constant(Number.MAX_SAFE_INTEGER));
+const chunkSizes = fc.oneof(
+  fc.integer({ min: 1, max: 97 }),
+  fc.integer({ min: 98, max: 4096 }),
+  fc.constant(Number.MAX_SAFE_INTEGER),
+);
 
 describe("the record scanner agrees with JSON.parse", () => {
   it("on valid documents, cut into chunks anywhere: the same records and fields", () => {
-    fc.assert(fc.property(written, chunkSizes, (source, chunkSize) => {
+    fc.assert(
+      fc.property(written, chunkSizes, (source, chunkSize) => {
         expect(disagreement(source, chunkSize)).toBeNull();
-      }), { numRuns: 1500 });
+      }),
+      { numRuns: 1500 },
+    );
   });
 
   it("on broken texts: the same message at the same line and column", () => {
-    fc.assert(fc.property(broken.filter((source) => !special(source)), chunkSizes, (source, chunkSize) => {
-        expect(disagreement(source, chunkSize)).toBeNull();
-      }), { numRuns: 4000 });
+    fc.assert(
+      fc.property(
+        broken.filter((source) => !special(source)),
+        chunkSizes,
+        (source, chunkSize) => {
+          expect(disagreement(source, chunkSize)).toBeNull();
+        },
+      ),
+      { numRuns: 4000 },
+    );
   });
 
   it.each([
@@ -179,7 +286,8 @@ function told(text: string, chunkSize: number, wholeRecords: boolean): { told: u
   const records: unknown[] = [];
   const scanner = new RecordScanner(
     {
-      record: (index, record, fields, offset) => records.push([index, record?.toString("hex") ?? null, offset, structuredClone(fields)]),
+      record: (index, record, fields, offset) =>
+        records.push([index, record?.toString("hex") ?? null, offset, structuredClone(fields)]),
       recordsMember: () => records.push("Records"),
     },
     1 << 30,
@@ -188,12 +296,27 @@ function told(text: string, chunkSize: number, wholeRecords: boolean): { told: u
   );
   for (let i = 0; i < bytes.length; i += chunkSize) scanner.write(bytes.subarray(i, i + chunkSize));
   scanner.end();
-  return { told: { records, error: scanner.error, top: scanner.top, recordDepth: scanner.recordDepth, unicode: scanner.sawUnicodeEscape }, wholeRecordsRead: scanner.wholeRecordsRead };
+  return {
+    told: {
+      records,
+      error: scanner.error,
+      top: scanner.top,
+      recordDepth: scanner.recordDepth,
+      unicode: scanner.sawUnicodeEscape,
+    },
+    wholeRecordsRead: scanner.wholeRecordsRead,
+  };
 }
 
 // Records written as a log's attacker may write them: keys escaped, spaces and lines anywhere, nested deep.
 const spelt = fc
-  .tuple(written, fc.array(fc.tuple(fc.nat(), fc.constantFrom(" ", "\n", "\r\n\t", "\\u0041", "\\u00e9", "\\/", "é", "😀", "\u2028")), { maxLength: 6 }))
+  .tuple(
+    written,
+    fc.array(
+      fc.tuple(fc.nat(), fc.constantFrom(" ", "\n", "\r\n\t", "\\u0041", "\\u00e9", "\\/", "é", "😀", "\u2028")),
+      { maxLength: 6 },
+    ),
+  )
   .map(([source, edits]) => {
     // Inserted only inside strings or between tokens, where each keeps the text valid or breaks it as a log may.
     let result = source;
@@ -204,7 +327,16 @@ const spelt = fc
     return result;
   });
 // The keys that name fields, some of them escaped (`"event\u004eame"` is eventName), wherever they are.
-const FIELD_KEYS = ["eventID", "eventName", "eventTime", "errorCode", "userIdentity", "accessKeyId", "type", "userName"];
+const FIELD_KEYS = [
+  "eventID",
+  "eventName",
+  "eventTime",
+  "errorCode",
+  "userIdentity",
+  "accessKeyId",
+  "type",
+  "userName",
+];
 const escapedKeys = fc.tuple(written, fc.infiniteStream(fc.nat())).map(([source, choices]) => {
   const pattern = new RegExp(`"(${FIELD_KEYS.join("|")})"`, "g");
   return source.replace(pattern, (_, key: string) => {
@@ -213,7 +345,12 @@ const escapedKeys = fc.tuple(written, fc.infiniteStream(fc.nat())).map(([source,
     return `"${key.slice(0, at)}\\u${key.charCodeAt(at).toString(16).padStart(4, "0")}${key.slice(at + 1)}"`;
   });
 });
-const deep = fc.integer({ min: 25, max: 40 }).map((depth) => `{"Records":[{"eventID":"a","requestParameters":${"[".repeat(depth)}${"]".repeat(depth)},"eventName":"x"}]}`);
+const deep = fc
+  .integer({ min: 25, max: 40 })
+  .map(
+    (depth) =>
+      `{"Records":[{"eventID":"a","requestParameters":${"[".repeat(depth)}${"]".repeat(depth)},"eventName":"x"}]}`,
+  );
 
 describe("the fast path for records wholly inside a chunk", () => {
   it("tells what the general way tells: the same records, bytes, offsets, fields and errors, at the same places", () => {
@@ -227,7 +364,9 @@ describe("the fast path for records wholly inside a chunk", () => {
 
   it("reads every record of a valid log file read whole but those with an escaped key where a field may be named, and none when it is off", () => {
     // Escaped, a key the record's or its userIdentity's could name a field: the general way decodes it.
-    const plain = (record: Record<string, unknown>) => !isObject(record.userIdentity) || Object.keys(record.userIdentity).every((key) => JSON.stringify(key) === `"${key}"`);
+    const plain = (record: Record<string, unknown>) =>
+      !isObject(record.userIdentity) ||
+      Object.keys(record.userIdentity).every((key) => JSON.stringify(key) === `"${key}"`);
     fc.assert(
       fc.property(fc.array(record, { minLength: 1 }), (records) => {
         const source = JSON.stringify({ Records: records });
@@ -240,54 +379,91 @@ describe("the fast path for records wholly inside a chunk", () => {
 
 describe("the fields of a record", () => {
   it.each([
-    ['{"userIdentity":{},"requestParameters":{"type":"IAMUser","userName":"victim","accessKeyId":"AKIAEXAMPLEOTHER0001"}}', { identityType: null, userName: null, accessKeyId: null }],
-    ['{"userIdentity":{"type":"Root"},"requestParameters":{"userName":"victim"}}', { identityType: "Root", userName: null, accessKeyId: null }],
-    ['{"userIdentity":{"userName":"a"},"userIdentity":{},"x":{"userName":"b"}}', { identityType: null, userName: null, accessKeyId: null }],
+    [
+      '{"userIdentity":{},"requestParameters":{"type":"IAMUser","userName":"victim","accessKeyId":"AKIAEXAMPLEOTHER0001"}}',
+      { identityType: null, userName: null, accessKeyId: null },
+    ],
+    [
+      '{"userIdentity":{"type":"Root"},"requestParameters":{"userName":"victim"}}',
+      { identityType: "Root", userName: null, accessKeyId: null },
+    ],
+    [
+      '{"userIdentity":{"userName":"a"},"userIdentity":{},"x":{"userName":"b"}}',
+      { identityType: null, userName: null, accessKeyId: null },
+    ],
   ])("%s: only userIdentity's own keys are its fields, as JSON.parse reads them", (record, identity) => {
     const { records } = scan(`{"Records":[${record}]}`, 7);
     expect(records).toHaveLength(1);
-    expect({ identityType: records[0].fields.identityType, userName: records[0].fields.userName, accessKeyId: records[0].fields.accessKeyId }).toEqual(identity);
+    expect({
+      identityType: records[0].fields.identityType,
+      userName: records[0].fields.userName,
+      accessKeyId: records[0].fields.accessKeyId,
+    }).toEqual(identity);
   });
 });
 
 describe("the record scanner's bounds", () => {
   it("nests up to MAX_DEPTH levels, and refuses deeper nesting where it begins", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: MAX_DEPTH - 3, max: MAX_DEPTH + 3 })), (depth) => {
-        const source = `{"Records":[{"requestParameters":${"[".repeat(depth)}${"]".repeat(depth)}}]}`;
-        const { error, records } = scan(source, 4096);
-        // The Records array and the record are two levels, the top-level object a third.
-        if (depth + 3 <= MAX_DEPTH) {
-          expect(error).toBeNull();
-          expect(records).toHaveLength(1);
-        } else expect(error).toEqual({ message: "nested more than 100,000 levels deep", line: 1, col: 34 + MAX_DEPTH - 3 });
-      }),
+      fc.property(
+        fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: MAX_DEPTH - 3, max: MAX_DEPTH + 3 })),
+        (depth) => {
+          const source = `{"Records":[{"requestParameters":${"[".repeat(depth)}${"]".repeat(depth)}}]}`;
+          const { error, records } = scan(source, 4096);
+          // The Records array and the record are two levels, the top-level object a third.
+          if (depth + 3 <= MAX_DEPTH) {
+            expect(error).toBeNull();
+            expect(records).toHaveLength(1);
+          } else
+            expect(error).toEqual({
+              message: "nested more than 100,000 levels deep",
+              line: 1,
+              col: 34 + MAX_DEPTH - 3,
+            });
+        },
+      ),
       { numRuns: 40 },
     );
   });
 
   it("keeps a record up to maxRecordBytes, and never one larger by more than a chunk", () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(400), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 64 }), (sizes, chunkSize) => {
-        const records = sizes.map((size, i) => ({ eventID: `e${i}`, padding: "x".repeat(size) }));
-        const limit = 200;
-        const scanned = scan(JSON.stringify({ Records: records }), chunkSize, limit);
-        expect(scanned.error).toBeNull();
-        scanned.records.forEach((found, i) => {
-          const size = Buffer.byteLength(JSON.stringify(records[i]));
-          if (size <= limit) expect([found.value, found.fields.eventId]).toEqual([records[i], `e${i}`]);
-          if (size > limit + chunkSize) expect(found.value).toBeNull();
-        });
-      }),
+      fc.property(
+        fc.array(fc.nat(400), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 64 }),
+        (sizes, chunkSize) => {
+          const records = sizes.map((size, i) => ({ eventID: `e${i}`, padding: "x".repeat(size) }));
+          const limit = 200;
+          const scanned = scan(JSON.stringify({ Records: records }), chunkSize, limit);
+          expect(scanned.error).toBeNull();
+          scanned.records.forEach((found, i) => {
+            const size = Buffer.byteLength(JSON.stringify(records[i]));
+            if (size <= limit) expect([found.value, found.fields.eventId]).toEqual([records[i], `e${i}`]);
+            if (size > limit + chunkSize) expect(found.value).toBeNull();
+          });
+        },
+      ),
     );
   });
 });
 
 describe("the runs of plain characters, 16 bytes at a time in WebAssembly", () => {
   // Bytes of every kind, the stops (quote, backslash, control, non-ASCII, and their neighbours 0x1f, 0x20, 0x7f, 0x80) often.
-  const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x22, 0x5c, 0x00, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xff), fc.integer({ min: 0x23, max: 0x5b }));
+  const byte = fc.oneof(
+    fc.integer({ min: 0, max: 255 }),
+    fc.constantFrom(0x22, 0x5c, 0x00, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xff),
+    fc.integer({ min: 0x23, max: 0x5b }),
+  );
   // Runs of plain bytes of any length between single bytes of any kind: a stop at every place of a 16-byte load, and after the last.
-  const stretch = fc.array(fc.oneof(byte.map((one) => [one]), fc.integer({ min: 1, max: 40 }).map((plain) => new Array<number>(plain).fill(0x61))), { maxLength: 12 }).map((parts) => parts.flat());
+  const stretch = fc
+    .array(
+      fc.oneof(
+        byte.map((one) => [one]),
+        fc.integer({ min: 1, max: 40 }).map((plain) => new Array<number>(plain).fill(0x61)),
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => parts.flat());
 
   it("end where the definition in JavaScript says, from and to anywhere, up to the scratch's last byte", () => {
     fc.assert(
@@ -304,7 +480,9 @@ describe("the runs of plain characters, 16 bytes at a time in WebAssembly", () =
   });
 
   it("a scanner called back from inside another's write reads in its own bytes: it tells what it tells from the scratch, and leaves the other's bytes as they were", () => {
-    const outerSource = JSON.stringify({ Records: [{ eventID: "first" }, { eventID: "second", eventName: "x".repeat(300) }, { eventID: "third" }] });
+    const outerSource = JSON.stringify({
+      Records: [{ eventID: "first" }, { eventID: "second", eventName: "x".repeat(300) }, { eventID: "third" }],
+    });
     fc.assert(
       fc.property(fc.oneof(written, broken, spelt, escapedKeys), chunkSizes, (source, chunkSize) => {
         let inside: unknown = null;
@@ -329,13 +507,20 @@ describe("the runs of plain characters, 16 bytes at a time in WebAssembly", () =
 
   it("a chunk larger than the scratch is read in pieces, as a chunk of any size is", () => {
     // Records of a few KB, like CloudTrail's, past two scratches; one cut inside a multi-byte character.
-    const record = (i: number) => ({ eventID: `e${i}`, eventName: "GetObject", userIdentity: { type: "IAMUser", userName: `é${i}` }, requestParameters: { key: "😀".repeat(i % 7) + "k".repeat(2000 + (i % 97)) } });
+    const record = (i: number) => ({
+      eventID: `e${i}`,
+      eventName: "GetObject",
+      userIdentity: { type: "IAMUser", userName: `é${i}` },
+      requestParameters: { key: "😀".repeat(i % 7) + "k".repeat(2000 + (i % 97)) },
+    });
     const source = JSON.stringify({ Records: Array.from({ length: 1200 }, (_, i) => record(i)) });
     expect(Buffer.byteLength(source)).toBeGreaterThan(2 * SCRATCH_BYTES);
     const whole = scan(source, Number.MAX_SAFE_INTEGER);
     expect(whole.error).toBeNull();
     expect(whole.records.map((found) => found.value)).toEqual((JSON.parse(source) as { Records: unknown[] }).Records);
-    expect(whole.records.map((found) => found.fields.userName)).toEqual(Array.from({ length: 1200 }, (_, i) => `é${i}`));
+    expect(whole.records.map((found) => found.fields.userName)).toEqual(
+      Array.from({ length: 1200 }, (_, i) => `é${i}`),
+    );
     expect(told(source, Number.MAX_SAFE_INTEGER, true).told).toEqual(told(source, 4096, false).told);
   });
 });

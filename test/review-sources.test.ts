@@ -19,7 +19,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { runReview, parseReviewFlags } from "../commands/review.ts";
-import { startCloudTrailServer, trailRecord, type CloudTrailServer, type RecordFields } from "../emulators/cloudtrail-server.ts";
+import {
+  startCloudTrailServer,
+  trailRecord,
+  type CloudTrailServer,
+  type RecordFields,
+} from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
 import { DuckDbRunner, duckDialect } from "./support/duckdb-runner.ts";
 
@@ -36,8 +41,10 @@ const UNTIL = "2023-07-11T12:00:00Z";
 const BUCKET = "cordon-trail";
 const TOKEN = "IQoJb3JpZ2luX2VjEXAMPLETOKENTHATMUSTNEVERBEPRINTED";
 
-const fileName = (account: string, region: string, stamp: string, unique: string) => `${account}_CloudTrail_${region}_${stamp}_${unique.padEnd(16, "x")}.json.gz`;
-const folder = (account: string, region: string, day: string) => join("AWSLogs", ORG, account, "CloudTrail", region, day);
+const fileName = (account: string, region: string, stamp: string, unique: string) =>
+  `${account}_CloudTrail_${region}_${stamp}_${unique.padEnd(16, "x")}.json.gz`;
+const folder = (account: string, region: string, day: string) =>
+  join("AWSLogs", ORG, account, "CloudTrail", region, day);
 
 function write(root: string, path: string, records: object[]): void {
   mkdirSync(join(root, path, ".."), { recursive: true });
@@ -65,27 +72,102 @@ function dataset(): void {
     const path = join(folder(A1, "us-east-1", "2023/07/10"), name);
     mkdirSync(join(clean, path, ".."), { recursive: true });
     writeFileSync(join(clean, path), readFileSync(join(INVICTUS, name)));
-    seeded.push(...(JSON.parse(gunzipSync(readFileSync(join(INVICTUS, name))).toString("utf8")) as { Records: object[] }).Records);
+    seeded.push(
+      ...(JSON.parse(gunzipSync(readFileSync(join(INVICTUS, name))).toString("utf8")) as { Records: object[] }).Records,
+    );
   }
   const late: RecordFields[] = [
-    { eventId: "late-1", eventName: "DescribeInstances", eventTime: "2023-07-10T23:57:00Z", region: "eu-west-1", accessKeyId: ROOT, accountId: A2, userName: "late-user" },
-    { eventId: "late-mint", eventName: "GetSessionToken", eventTime: "2023-07-10T23:58:00Z", region: "eu-west-1", accessKeyId: ROOT, accountId: A2, userName: "late-user", eventSource: "sts.amazonaws.com", readOnly: false, responseElements: { credentials: { accessKeyId: SESSION, expiration: "2023-07-11T11:58:00Z", sessionToken: TOKEN } } },
+    {
+      eventId: "late-1",
+      eventName: "DescribeInstances",
+      eventTime: "2023-07-10T23:57:00Z",
+      region: "eu-west-1",
+      accessKeyId: ROOT,
+      accountId: A2,
+      userName: "late-user",
+    },
+    {
+      eventId: "late-mint",
+      eventName: "GetSessionToken",
+      eventTime: "2023-07-10T23:58:00Z",
+      region: "eu-west-1",
+      accessKeyId: ROOT,
+      accountId: A2,
+      userName: "late-user",
+      eventSource: "sts.amazonaws.com",
+      readOnly: false,
+      responseElements: {
+        credentials: { accessKeyId: SESSION, expiration: "2023-07-11T11:58:00Z", sessionToken: TOKEN },
+      },
+    },
   ];
   const next: RecordFields[] = [
-    { eventId: "late-2", eventName: "CreateUser", eventTime: "2023-07-11T00:03:00Z", region: "eu-west-1", accessKeyId: SESSION, accountId: A2, userName: "late-user", eventSource: "iam.amazonaws.com", readOnly: false, requestParameters: { userName: "backdoor-o'neil" }, responseElements: { user: { userName: "backdoor-o'neil" } } },
-    { eventId: "late-3", eventName: "ConsoleLogin", eventTime: "2023-07-11T00:09:00Z", region: "eu-west-1", accountId: A2, userName: "backdoor-o'neil", identityType: "IAMUser", eventSource: "signin.amazonaws.com", readOnly: false },
+    {
+      eventId: "late-2",
+      eventName: "CreateUser",
+      eventTime: "2023-07-11T00:03:00Z",
+      region: "eu-west-1",
+      accessKeyId: SESSION,
+      accountId: A2,
+      userName: "late-user",
+      eventSource: "iam.amazonaws.com",
+      readOnly: false,
+      requestParameters: { userName: "backdoor-o'neil" },
+      responseElements: { user: { userName: "backdoor-o'neil" } },
+    },
+    {
+      eventId: "late-3",
+      eventName: "ConsoleLogin",
+      eventTime: "2023-07-11T00:09:00Z",
+      region: "eu-west-1",
+      accountId: A2,
+      userName: "backdoor-o'neil",
+      identityType: "IAMUser",
+      eventSource: "signin.amazonaws.com",
+      readOnly: false,
+    },
   ];
   const lateRecords = late.map(trailRecord);
   const nextRecords = next.map(trailRecord);
   // Delivered after midnight: the folder of the 11th holds events of the 10th.
-  write(clean, join(folder(A2, "eu-west-1", "2023/07/11"), fileName(A2, "eu-west-1", "20230711T0005Z", "late")), lateRecords);
-  write(clean, join(folder(A2, "eu-west-1", "2023/07/11"), fileName(A2, "eu-west-1", "20230711T0015Z", "next")), nextRecords);
+  write(
+    clean,
+    join(folder(A2, "eu-west-1", "2023/07/11"), fileName(A2, "eu-west-1", "20230711T0005Z", "late")),
+    lateRecords,
+  );
+  write(
+    clean,
+    join(folder(A2, "eu-west-1", "2023/07/11"), fileName(A2, "eu-west-1", "20230711T0015Z", "next")),
+    nextRecords,
+  );
   seeded.push(...lateRecords, ...nextRecords);
   // Decoys: the key's events inside the window, in folders the review must not read.
-  const decoy = (id: string, account: string) => trailRecord({ eventId: id, eventName: "DeleteTrail", eventTime: "2023-07-10T12:00:00Z", region: "us-east-1", accessKeyId: ROOT, accountId: account, eventSource: "cloudtrail.amazonaws.com", readOnly: false });
-  write(decoys, join(folder(DECOY, "us-east-1", "2023/07/10"), fileName(DECOY, "us-east-1", "20230710T1200Z", "decoyaccount")), [decoy("decoy-account", DECOY)]);
-  write(decoys, join(folder(A1, "us-east-1", "2023/07/13"), fileName(A1, "us-east-1", "20230713T1200Z", "decoyafter")), [decoy("decoy-after", A1)]);
-  write(decoys, join(folder(A1, "us-east-1", "2023/07/09"), fileName(A1, "us-east-1", "20230709T1200Z", "decoybefore")), [decoy("decoy-before", A1)]);
+  const decoy = (id: string, account: string) =>
+    trailRecord({
+      eventId: id,
+      eventName: "DeleteTrail",
+      eventTime: "2023-07-10T12:00:00Z",
+      region: "us-east-1",
+      accessKeyId: ROOT,
+      accountId: account,
+      eventSource: "cloudtrail.amazonaws.com",
+      readOnly: false,
+    });
+  write(
+    decoys,
+    join(folder(DECOY, "us-east-1", "2023/07/10"), fileName(DECOY, "us-east-1", "20230710T1200Z", "decoyaccount")),
+    [decoy("decoy-account", DECOY)],
+  );
+  write(
+    decoys,
+    join(folder(A1, "us-east-1", "2023/07/13"), fileName(A1, "us-east-1", "20230713T1200Z", "decoyafter")),
+    [decoy("decoy-after", A1)],
+  );
+  write(
+    decoys,
+    join(folder(A1, "us-east-1", "2023/07/09"), fileName(A1, "us-east-1", "20230709T1200Z", "decoybefore")),
+    [decoy("decoy-before", A1)],
+  );
 }
 
 /** The JSON review without its `review.source`, which names where the events came from. */
@@ -104,37 +186,59 @@ describe("the same findings from every source", () => {
 
   beforeAll(async () => {
     dataset();
-    [moto, cloudtrail] = await Promise.all([startMoto({ managedPolicies: false }), startCloudTrailServer({ limit: 1000 })]);
+    [moto, cloudtrail] = await Promise.all([
+      startMoto({ managedPolicies: false }),
+      startCloudTrailServer({ limit: 1000 }),
+    ]);
     cloudtrail.seed(seeded);
-    const s3 = new S3Client({ region: "us-east-1", endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    const s3 = new S3Client({
+      region: "us-east-1",
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     for (const root of [clean, decoys]) {
-      for (const path of filesUnder(root)) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `org/${path}`, Body: readFileSync(join(root, path)) }));
+      for (const path of filesUnder(root))
+        await s3.send(
+          new PutObjectCommand({ Bucket: BUCKET, Key: `org/${path}`, Body: readFileSync(join(root, path)) }),
+        );
     }
     s3.destroy();
     fromLogs = memoryIo({ cwd: REPO });
     expect(await main(["review", "--access-key", ROOT, "--from-logs", clean, ...span], fromLogs)).toBe(0);
   });
+  const saved = { ...process.env };
   afterAll(async () => {
     await Promise.all([moto?.stop(), cloudtrail?.close()]);
     rmSync(work, { recursive: true, force: true });
-  });
-
-  const saved = { ...process.env };
-  afterAll(() => {
     for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
     Object.assign(process.env, saved);
   });
   /** The SDK finds the endpoint and dummy credentials in the environment, and nothing else. */
   const pointAt = (endpoint: string) => {
-    Object.assign(process.env, { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/nonexistent/cordon-test", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-test" });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+      AWS_REGION: "us-east-1",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: "/nonexistent/cordon-test",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-test",
+    });
     for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN"]) delete process.env[name];
   };
 
   it("--from-logs reviews the chain across both accounts, through the file delivered the next day", () => {
-    const json = JSON.parse(fromLogs.stdout) as { keys: { accessKeyId: string }[]; users: unknown[]; events: { eventId: string }[] };
+    const json = JSON.parse(fromLogs.stdout) as {
+      keys: { accessKeyId: string }[];
+      users: unknown[];
+      events: { eventId: string }[];
+    };
     expect(json.keys.map((key) => key.accessKeyId)).toContain(SESSION);
-    expect(json.events.map((event) => event.eventId)).toEqual(expect.arrayContaining(["late-1", "late-mint", "late-2", "late-3"]));
+    expect(json.events.map((event) => event.eventId)).toEqual(
+      expect.arrayContaining(["late-1", "late-mint", "late-2", "late-3"]),
+    );
     expect(json.events.map((event) => event.eventId)).not.toEqual(expect.arrayContaining(["decoy-account"]));
     expect(fromLogs.stdout).not.toContain(TOKEN);
   });
@@ -142,14 +246,24 @@ describe("the same findings from every source", () => {
   it("LookupEvents gives the same findings", async () => {
     pointAt(cloudtrail.url);
     const io = memoryIo();
-    expect(await runReview(parseReviewFlags(["--access-key", ROOT, "--regions", "us-east-1,eu-west-1", ...span]), io, { sources: { lookupEvents: { pace: { limit: 1000 } } } })).toBe(0);
+    expect(
+      await runReview(parseReviewFlags(["--access-key", ROOT, "--regions", "us-east-1,eu-west-1", ...span]), io, {
+        sources: { lookupEvents: { pace: { limit: 1000 } } },
+      }),
+    ).toBe(0);
     expect(findings(io.stdout)).toEqual(findings(fromLogs.stdout));
   });
 
   it("--from-s3 gives the same findings, reading only the accounts and days asked for", async () => {
     pointAt(moto.endpoint);
     const io = memoryIo();
-    expect({ code: await main(["review", "--access-key", ROOT, "--from-s3", `s3://${BUCKET}/org`, "--accounts", `${A1},${A2}`, ...span], io), err: io.stderr }).toEqual({ code: 0, err: expect.any(String) });
+    expect({
+      code: await main(
+        ["review", "--access-key", ROOT, "--from-s3", `s3://${BUCKET}/org`, "--accounts", `${A1},${A2}`, ...span],
+        io,
+      ),
+      err: io.stderr,
+    }).toEqual({ code: 0, err: expect.any(String) });
     expect(findings(io.stdout)).toEqual(findings(fromLogs.stdout));
     expect(JSON.parse(io.stdout).review.source).toEqual({ kind: "s3", url: `s3://${BUCKET}/org`, files: 57 });
     expect(io.stderr).toContain("review: 57 log files in 2 account and region folders of s3://cordon-trail/org");
@@ -159,7 +273,9 @@ describe("the same findings from every source", () => {
     pointAt(moto.endpoint);
     const io = memoryIo();
     expect(await main(["review", "--access-key", ROOT, "--from-s3", `s3://${BUCKET}/org`, ...span], io)).toBe(0);
-    expect((JSON.parse(io.stdout) as { events: { eventId: string }[] }).events.map((event) => event.eventId)).toContain("decoy-account");
+    expect((JSON.parse(io.stdout) as { events: { eventId: string }[] }).events.map((event) => event.eventId)).toContain(
+      "decoy-account",
+    );
   });
 
   it("--athena's round queries, run by DuckDB over the same files and the decoys, give the same findings", async () => {
@@ -168,12 +284,21 @@ describe("the same findings from every source", () => {
       const io = memoryIo();
       // The DuckDB dialect stands in for Athena's: the same WHERE, partitions from each file's path.
       const sources = { runner, dialect: duckDialect([clean, decoys]) };
-      expect(await runReview(parseReviewFlags(["--access-key", ROOT, "--athena", "cloudtrail_logs", "--accounts", `${A1},${A2}`, ...span]), io, { sources: { athena: sources } })).toBe(0);
+      expect(
+        await runReview(
+          parseReviewFlags(["--access-key", ROOT, "--athena", "cloudtrail_logs", "--accounts", `${A1},${A2}`, ...span]),
+          io,
+          { sources: { athena: sources } },
+        ),
+      ).toBe(0);
       expect(findings(io.stdout)).toEqual(findings(fromLogs.stdout));
       // One query per round: the key; the keys and users it revealed; theirs; and so on.
       const source = JSON.parse(io.stdout).review.source as { queries: { round: number }[] };
       expect(source.queries.map((query) => query.round)).toEqual(runner.queries.map((_, index) => index + 1));
-      for (const sql of runner.queries) expect(sql).toMatch(/"timestamp" BETWEEN '\d{4}\/\d{2}\/\d{2}' AND '\d{4}\/\d{2}\/\d{2}'\n  AND account IN \('218007301253', '444455556666'\)/);
+      for (const sql of runner.queries)
+        expect(sql).toMatch(
+          /"timestamp" BETWEEN '\d{4}\/\d{2}\/\d{2}' AND '\d{4}\/\d{2}\/\d{2}'\n {2}AND account IN \('218007301253', '444455556666'\)/,
+        );
     } finally {
       await runner.close();
     }

@@ -29,14 +29,40 @@ describe("deleting a member account's root access keys", () => {
   it("assumes root with IAMDeleteRootUserCredentials for 15 minutes, then the root session lists and deletes its keys", async () => {
     sts.reset();
     iam.reset();
-    sts.on(AssumeRootCommand).resolves({ Credentials: { AccessKeyId: "ASIAROOTSESSION00001", SecretAccessKey: "root-session-secret", SessionToken: "token", Expiration: new Date() } });
-    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: "AKIAROOTKEY000000002", Status: "Active" }, { AccessKeyId: "AKIAROOTKEY000000001", Status: "Inactive" }], IsTruncated: false });
+    sts
+      .on(AssumeRootCommand)
+      .resolves({
+        Credentials: {
+          AccessKeyId: "ASIAROOTSESSION00001",
+          SecretAccessKey: "root-session-secret",
+          SessionToken: "token",
+          Expiration: new Date(),
+        },
+      });
+    iam.on(ListAccessKeysCommand).resolves({
+      AccessKeyMetadata: [
+        { AccessKeyId: "AKIAROOTKEY000000002", Status: "Active" },
+        { AccessKeyId: "AKIAROOTKEY000000001", Status: "Inactive" },
+      ],
+      IsTruncated: false,
+    });
     iam.on(DeleteAccessKeyCommand).resolves({});
-    const deleted = await rootCredentials(awsClients({ AWS_REGION: "us-east-1" }), { AWS_REGION: "us-east-1" }).deleteRootAccessKeys("444455556666");
+    const deleted = await rootCredentials(awsClients({ AWS_REGION: "us-east-1" }), {
+      AWS_REGION: "us-east-1",
+    }).deleteRootAccessKeys("444455556666");
     expect(deleted).toEqual(["AKIAROOTKEY000000001", "AKIAROOTKEY000000002"]);
-    expect(sts.commandCalls(AssumeRootCommand).map((c) => c.args[0].input)).toEqual([{ TargetPrincipal: "444455556666", TaskPolicyArn: { arn: DELETE_ROOT_CREDENTIALS_TASK_POLICY }, DurationSeconds: 900 }]);
+    expect(sts.commandCalls(AssumeRootCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        TargetPrincipal: "444455556666",
+        TaskPolicyArn: { arn: DELETE_ROOT_CREDENTIALS_TASK_POLICY },
+        DurationSeconds: 900,
+      },
+    ]);
     expect(iam.commandCalls(ListAccessKeysCommand).map((c) => c.args[0].input)).toEqual([{ Marker: undefined }]);
-    expect(iam.commandCalls(DeleteAccessKeyCommand).map((c) => c.args[0].input)).toEqual([{ AccessKeyId: "AKIAROOTKEY000000002" }, { AccessKeyId: "AKIAROOTKEY000000001" }]);
+    expect(iam.commandCalls(DeleteAccessKeyCommand).map((c) => c.args[0].input)).toEqual([
+      { AccessKeyId: "AKIAROOTKEY000000002" },
+      { AccessKeyId: "AKIAROOTKEY000000001" },
+    ]);
     // Those calls were the root session's, never the deployer's own.
     for (const call of [...iam.commandCalls(ListAccessKeysCommand), ...iam.commandCalls(DeleteAccessKeyCommand)]) {
       expect((await (call.thisValue as IAMClient).config.credentials()).accessKeyId).toBe("ASIAROOTSESSION00001");
@@ -48,7 +74,9 @@ describe("deleting a member account's root access keys", () => {
     sts.reset();
     iam.reset();
     sts.on(AssumeRootCommand).resolves({});
-    await expect(rootCredentials(awsClients({ AWS_REGION: "us-east-1" })).deleteRootAccessKeys("444455556666")).rejects.toThrow("sts:AssumeRoot into account 444455556666 gave no credentials");
+    await expect(
+      rootCredentials(awsClients({ AWS_REGION: "us-east-1" })).deleteRootAccessKeys("444455556666"),
+    ).rejects.toThrow("sts:AssumeRoot into account 444455556666 gave no credentials");
     expect(iam.calls()).toEqual([]);
   });
 });
@@ -59,7 +87,13 @@ describe("the organization stack's role may assume root only to delete root cred
   // root access): iam-simulate, which asks one of any other account's resource, is given the
   // caller's own account, so that only the identity policy decides.
   const assume = (taskPolicy: string) =>
-    decide([policy], { principal: "arn:aws:sts::999999999999:assumed-role/cordon-deployer/ci", action: "sts:AssumeRoot", resource: "arn:aws:iam::444455556666:root", account: "999999999999", context: { "sts:TaskPolicyArn": taskPolicy } });
+    decide([policy], {
+      principal: "arn:aws:sts::999999999999:assumed-role/cordon-deployer/ci",
+      action: "sts:AssumeRoot",
+      resource: "arn:aws:iam::444455556666:root",
+      account: "999999999999",
+      context: { "sts:TaskPolicyArn": taskPolicy },
+    });
 
   it("declared", () => {
     expect(organizationDeclarations[PROGRAM_ROOT_CREDENTIALS]).toEqual(["sts:AssumeRoot"]);

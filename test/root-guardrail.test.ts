@@ -26,7 +26,10 @@ const MANAGEMENT = "999999999999";
 const MEMBER = "444444444444";
 const OTHER_MEMBER = "555555555555";
 const ORGANIZATION = { targets: ["r-ab12"], managementAccount: MANAGEMENT };
-const ALLOW_ALL: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+const ALLOW_ALL: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+};
 
 const rootIncident = (more: Record<string, unknown> = {}) => ({
   id: "2026-11-28-root-key",
@@ -39,19 +42,33 @@ const rootIncident = (more: Record<string, unknown> = {}) => ({
 });
 
 function guardrails(raw: Record<string, unknown>): OrganizationPolicyPlan[] {
-  const loaded = loadIncidents([{ path: `incidents/${raw.id}.yaml`, text: stringify(raw) }], { now: NOW, organization: { managementAccount: MANAGEMENT } });
+  const loaded = loadIncidents([{ path: `incidents/${raw.id}.yaml`, text: stringify(raw) }], {
+    now: NOW,
+    organization: { managementAccount: MANAGEMENT },
+  });
   expect(loaded.errors).toEqual([]);
   return buildPlan(loaded.incidents, { organization: ORGANIZATION }).organizationPolicies;
 }
 
 /** A request of `principalArn` in its (member) account, under the root's SCPs with FullAWSAccess, as an administrator. */
-async function decide(scps: OrganizationPolicyPlan[], principalArn: string, principal: string, action: string): Promise<string> {
+async function decide(
+  scps: OrganizationPolicyPlan[],
+  principalArn: string,
+  principal: string,
+  action: string,
+): Promise<string> {
   const account = /::(\d{12}):/.exec(principalArn)![1];
   const response = await runSimulation(
     {
       identityPolicies: [{ name: "AdministratorAccess", policy: ALLOW_ALL }],
       serviceControlPolicies: [
-        { orgIdentifier: "r-ab12", policies: [{ name: "FullAWSAccess", policy: ALLOW_ALL }, ...scps.filter((p) => p.kind === "scp").map((p) => ({ name: p.name, policy: p.document }))] },
+        {
+          orgIdentifier: "r-ab12",
+          policies: [
+            { name: "FullAWSAccess", policy: ALLOW_ALL },
+            ...scps.filter((p) => p.kind === "scp").map((p) => ({ name: p.name, policy: p.document })),
+          ],
+        },
         { orgIdentifier: account, policies: [{ name: "FullAWSAccess", policy: ALLOW_ALL }] },
       ],
       resourceControlPolicies: [],
@@ -64,24 +81,40 @@ async function decide(scps: OrganizationPolicyPlan[], principalArn: string, prin
     } as Parameters<typeof runSimulation>[0],
     {},
   );
-  if (response.resultType === "error") throw new Error(`iam-simulate rejected the simulation: ${JSON.stringify(response.errors)}`);
+  if (response.resultType === "error")
+    throw new Error(`iam-simulate rejected the simulation: ${JSON.stringify(response.errors)}`);
   return response.overallResult;
 }
 
-const ACTIONS = ["s3:GetObject", "iam:CreateAccessKey", "iam:CreateUser", "ec2:RunInstances", "organizations:LeaveOrganization", "sts:AssumeRole"];
+const ACTIONS = [
+  "s3:GetObject",
+  "iam:CreateAccessKey",
+  "iam:CreateUser",
+  "ec2:RunInstances",
+  "organizations:LeaveOrganization",
+  "sts:AssumeRole",
+];
 
 describe("the SCP denies a member account's root user every action", () => {
   it("one statement, unconditional whatever the mode: a root user's long-term keys carry no token issue time", () => {
     for (const mode of ["revoke-older-sessions", "deny-all"]) {
       const [scp] = guardrails(rootIncident({ mode }));
       expect(scp.document.Statement).toEqual([
-        { Sid: "CordonDenyRootUser20261128RootKey88e0e57e", Effect: "Deny", Action: "*", Resource: "*", Condition: { ArnEquals: { "aws:PrincipalArn": [`arn:aws:iam::${MEMBER}:root`] } } },
+        {
+          Sid: "CordonDenyRootUser20261128RootKey88e0e57e",
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { ArnEquals: { "aws:PrincipalArn": [`arn:aws:iam::${MEMBER}:root`] } },
+        },
       ]);
     }
   });
 
   it.each(ACTIONS)("denies the root user %s", async (action) => {
-    expect(await decide(guardrails(rootIncident()), `arn:aws:iam::${MEMBER}:root`, `arn:aws:iam::${MEMBER}:root`, action)).toBe("ExplicitlyDenied");
+    expect(
+      await decide(guardrails(rootIncident()), `arn:aws:iam::${MEMBER}:root`, `arn:aws:iam::${MEMBER}:root`, action),
+    ).toBe("ExplicitlyDenied");
   });
 
   it("and nobody else: generated principals of the member account and others are allowed as before", async () => {
@@ -89,11 +122,20 @@ describe("the SCP denies a member account's root user every action", () => {
     const name = fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,20}$/);
     const principal = fc.oneof(
       // Users and roles of the same account, a user or role even named "root".
-      fc.tuple(fc.constantFrom("user", "role"), fc.oneof(name, fc.constant("root"))).map(([type, n]) => ({ arn: `arn:aws:iam::${MEMBER}:${type}/${n}`, principal: type === "role" ? `arn:aws:sts::${MEMBER}:assumed-role/${n}/s` : `arn:aws:iam::${MEMBER}:user/${n}` })),
+      fc
+        .tuple(fc.constantFrom("user", "role"), fc.oneof(name, fc.constant("root")))
+        .map(([type, n]) => ({
+          arn: `arn:aws:iam::${MEMBER}:${type}/${n}`,
+          principal:
+            type === "role" ? `arn:aws:sts::${MEMBER}:assumed-role/${n}/s` : `arn:aws:iam::${MEMBER}:user/${n}`,
+        })),
       // The root user of another member account.
       fc.constant({ arn: `arn:aws:iam::${OTHER_MEMBER}:root`, principal: `arn:aws:iam::${OTHER_MEMBER}:root` }),
       // A federated user of the account.
-      name.map((n) => ({ arn: `arn:aws:sts::${MEMBER}:federated-user/${n}`, principal: `arn:aws:sts::${MEMBER}:federated-user/${n}` })),
+      name.map((n) => ({
+        arn: `arn:aws:sts::${MEMBER}:federated-user/${n}`,
+        principal: `arn:aws:sts::${MEMBER}:federated-user/${n}`,
+      })),
     );
     await fc.assert(
       fc.asyncProperty(principal, fc.constantFrom(...ACTIONS), async ({ arn, principal: p }, action) => {
@@ -109,7 +151,14 @@ describe("the SCP denies a member account's root user every action", () => {
 
   it("the organization stack's view of each root user, and the separate choice to delete its access keys", () => {
     const loaded = loadIncidents(
-      [{ path: "incidents/2026-11-28-root-key.yaml", text: stringify(rootIncident({ rootUsers: [{ account: MEMBER, deleteAccessKeys: true }, { account: OTHER_MEMBER }] })) }],
+      [
+        {
+          path: "incidents/2026-11-28-root-key.yaml",
+          text: stringify(
+            rootIncident({ rootUsers: [{ account: MEMBER, deleteAccessKeys: true }, { account: OTHER_MEMBER }] }),
+          ),
+        },
+      ],
       { now: NOW },
     ).incidents;
     expect(rootUserPlans(loaded, ORGANIZATION)).toEqual([
@@ -143,11 +192,18 @@ describe("where no SCP reaches the root user, validate refuses the incident and 
   };
 
   it("a member account's root, with an organization stack: valid", async () => {
-    expect(await validate(project({ "Pulumi.prod-999999999999.yaml": ORGANIZATION_STACK }), rootIncident())).toEqual({ code: 0, stdout: "1 incident valid: 2026-11-28-root-key\n", stderr: "" });
+    expect(await validate(project({ "Pulumi.prod-999999999999.yaml": ORGANIZATION_STACK }), rootIncident())).toEqual({
+      code: 0,
+      stdout: "1 incident valid: 2026-11-28-root-key\n",
+      stderr: "",
+    });
   });
 
   it("the management account's root", async () => {
-    const result = await validate(project({ "Pulumi.prod-999999999999.yaml": ORGANIZATION_STACK }), rootIncident({ account: MANAGEMENT, rootUsers: [{ account: MANAGEMENT }] }));
+    const result = await validate(
+      project({ "Pulumi.prod-999999999999.yaml": ORGANIZATION_STACK }),
+      rootIncident({ account: MANAGEMENT, rootUsers: [{ account: MANAGEMENT }] }),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr.split("\n")[0]).toBe(
       `incidents/2026-11-28-root-key.yaml:6:14 E_ROOT_ACCOUNT rootUsers[0].account: account ${MANAGEMENT} is the organization's management account, which no SCP restrains: cordon cannot contain its root user; only the root user can: ${rootUserSteps()}`,
@@ -155,7 +211,10 @@ describe("where no SCP reaches the root user, validate refuses the incident and 
   });
 
   it("a standalone account (no stack sets cordon:organization)", async () => {
-    const result = await validate(project({ "Pulumi.prod-444444444444.yaml": `config:\n  cordon:account: "${MEMBER}"\n` }), rootIncident());
+    const result = await validate(
+      project({ "Pulumi.prod-444444444444.yaml": `config:\n  cordon:account: "${MEMBER}"\n` }),
+      rootIncident(),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr.split("\n")[0]).toBe(
       `incidents/2026-11-28-root-key.yaml:6:14 E_ROOT_ACCOUNT rootUsers[0].account: no stack file here sets cordon:organization, so no SCP can restrain the root user of account ${MEMBER} (a standalone account, or an organization cordon does not deploy guardrails to): cordon cannot contain its root user; only the root user can: ${rootUserSteps()}`,
@@ -171,17 +230,26 @@ describe("where no SCP reaches the root user, validate refuses the incident and 
   it("new --root refuses where no SCP reaches, with the steps, and writes a member account's incident", async () => {
     const standalone = project({});
     const io = memoryIo({ cwd: standalone });
-    expect(await main(["new", "--title", "root key", "--root", MEMBER, "--account", MEMBER, "--now", NOW.toISOString()], io)).toBe(1);
+    expect(
+      await main(["new", "--title", "root key", "--root", MEMBER, "--account", MEMBER, "--now", NOW.toISOString()], io),
+    ).toBe(1);
     expect(io.stderr).toBe(
       [
         `cordon new: --root ${MEMBER}: no stack file here sets cordon:organization, so no SCP can restrain the root user of account ${MEMBER}: cordon cannot contain its root user; only the root user can:`,
-        ...rootUserSteps().split("; ").map((step) => `  ${step}`),
+        ...rootUserSteps()
+          .split("; ")
+          .map((step) => `  ${step}`),
         "",
       ].join("\n"),
     );
     const member = project({ "Pulumi.prod-999999999999.yaml": ORGANIZATION_STACK });
     const written = memoryIo({ cwd: member });
-    expect(await main(["new", "--title", "root key", "--root", MEMBER, "--account", MEMBER, "--now", NOW.toISOString()], written)).toBe(0);
+    expect(
+      await main(
+        ["new", "--title", "root key", "--root", MEMBER, "--account", MEMBER, "--now", NOW.toISOString()],
+        written,
+      ),
+    ).toBe(0);
     expect(written.stdout).toContain(`  root user of account ${MEMBER} (the organization's SCP)\n`);
     const check = memoryIo({ cwd: member });
     expect(await main(["validate", "--now", NOW.toISOString()], check)).toBe(0);
@@ -192,7 +260,10 @@ describe("plan shows the root users and their guardrail", () => {
   it("in an organization: the SCP statement and the root user's line; standalone: the steps only the root user can take", async () => {
     const make = (stacks: Record<string, string>) => {
       const dir = project(stacks);
-      writeFileSync(join(dir, "incidents", "2026-11-28-root-key.yaml"), stringify(rootIncident({ rootUsers: [{ account: MEMBER, deleteAccessKeys: true }] })));
+      writeFileSync(
+        join(dir, "incidents", "2026-11-28-root-key.yaml"),
+        stringify(rootIncident({ rootUsers: [{ account: MEMBER, deleteAccessKeys: true }] })),
+      );
       return dir;
     };
     const organization = make({ "Pulumi.prod-999999999999.yaml": ORGANIZATION_STACK });
@@ -205,7 +276,9 @@ describe("plan shows the root users and their guardrail", () => {
     const standalone = make({});
     const refused = memoryIo({ cwd: standalone });
     expect(await main(["plan", "--now", NOW.toISOString()], refused)).toBe(1);
-    expect(refused.stderr.split("\n")[0]).toContain(`E_ROOT_ACCOUNT rootUsers[0].account: no stack file here sets cordon:organization, so no SCP can restrain the root user of account ${MEMBER}`);
+    expect(refused.stderr.split("\n")[0]).toContain(
+      `E_ROOT_ACCOUNT rootUsers[0].account: no stack file here sets cordon:organization, so no SCP can restrain the root user of account ${MEMBER}`,
+    );
     expect(refused.stderr.split("\n")[0]).toContain(`only the root user can: ${rootUserSteps()}`);
   });
 });

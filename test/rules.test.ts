@@ -11,7 +11,9 @@ import { FIXTURE_NOW, missingFixtures, RULE_FIXTURES, type Fixture } from "./rul
 
 const codes = Object.keys(RULES) as DiagnosticCode[];
 const load = (fixture: Fixture): LoadResult =>
-  "paths" in fixture ? loadIncidentPaths(fixture.paths, process.cwd(), FIXTURE_NOW) : loadIncidents(fixture.files, { now: FIXTURE_NOW, organization: fixture.organization });
+  "paths" in fixture
+    ? loadIncidentPaths(fixture.paths, process.cwd(), FIXTURE_NOW)
+    : loadIncidents(fixture.files, { now: FIXTURE_NOW, organization: fixture.organization });
 
 describe("every rule has a valid and an invalid fixture", () => {
   it("none is missing", () => {
@@ -21,7 +23,9 @@ describe("every rule has a valid and an invalid fixture", () => {
   it("a rule added without fixtures is caught (the check can fail)", () => {
     expect(missingFixtures([...codes, "E_NEW_RULE"], RULE_FIXTURES)).toEqual(["E_NEW_RULE"]);
     const { E_SECRET: _, ...withoutOne } = RULE_FIXTURES;
-    expect(missingFixtures(codes, { ...withoutOne, E_SECRET: { invalid: RULE_FIXTURES.E_SECRET.invalid } })).toEqual(["E_SECRET"]);
+    expect(missingFixtures(codes, { ...withoutOne, E_SECRET: { invalid: RULE_FIXTURES.E_SECRET.invalid } })).toEqual([
+      "E_SECRET",
+    ]);
   });
 
   it("no fixture is for a rule that does not exist", () => {

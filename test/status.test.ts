@@ -12,23 +12,56 @@ import { memoryIo } from "../cli/io.ts";
 
 let dir: string;
 const incidents: Record<string, object> = {
-  "2026-11-28-user-key": { title: "A user's key", account: "123456789012", cutoff: "2026-11-28T10:00:00Z", users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] },
-  "2026-11-28-roles-only": { title: "A role's sessions", account: "123456789012", cutoff: "2026-11-28T10:00:00Z", roles: [{ name: "deploy" }] },
-  "2026-11-28-held": { title: "Held longer", account: "123456789012", cutoff: "2026-11-28T10:00:00Z", mode: "deny-all", holdUntil: "2026-12-01T00:00:00Z", users: [{ name: "svc-backup" }] },
-  "2026-11-28-at-containment": { title: "Contained on merge", account: "123456789012", cutoff: "at-containment", users: [{ name: "dana" }], roles: [{ name: "analytics" }] },
+  "2026-11-28-user-key": {
+    title: "A user's key",
+    account: "123456789012",
+    cutoff: "2026-11-28T10:00:00Z",
+    users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+  },
+  "2026-11-28-roles-only": {
+    title: "A role's sessions",
+    account: "123456789012",
+    cutoff: "2026-11-28T10:00:00Z",
+    roles: [{ name: "deploy" }],
+  },
+  "2026-11-28-held": {
+    title: "Held longer",
+    account: "123456789012",
+    cutoff: "2026-11-28T10:00:00Z",
+    mode: "deny-all",
+    holdUntil: "2026-12-01T00:00:00Z",
+    users: [{ name: "svc-backup" }],
+  },
+  "2026-11-28-at-containment": {
+    title: "Contained on merge",
+    account: "123456789012",
+    cutoff: "at-containment",
+    users: [{ name: "dana" }],
+    roles: [{ name: "analytics" }],
+  },
 };
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "cordon-status-"));
   writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(dir, "incidents"));
-  for (const [id, body] of Object.entries(incidents)) writeFileSync(join(dir, "incidents", `${id}.yaml`), stringify({ id, ...body }));
+  for (const [id, body] of Object.entries(incidents))
+    writeFileSync(join(dir, "incidents", `${id}.yaml`), stringify({ id, ...body }));
   writeFileSync(
     join(dir, "outputs.json"),
     JSON.stringify({
       account: "123456789012",
       replacementRoles: [],
-      incidents: { "2026-11-28-at-containment": { cutoff: "2026-11-28T12:26:00Z", atContainment: true, expiresAt: "2026-11-30T00:26:00Z", mode: "revoke-older-sessions", principals: [], accessKeys: [] } },
+      incidents: {
+        "2026-11-28-at-containment": {
+          cutoff: "2026-11-28T12:26:00Z",
+          atContainment: true,
+          expiresAt: "2026-11-30T00:26:00Z",
+          mode: "revoke-older-sessions",
+          principals: [],
+          accessKeys: [],
+        },
+      },
     }),
   );
 });
@@ -47,9 +80,30 @@ async function statusOf(id: string, now: string, extra: string[] = []) {
 }
 
 describe.each([
-  { incident: "2026-11-28-user-key", boundary: "cutoff + 36 h (a user is named)", expiresAt: "2026-11-29T22:00:00Z", cutoff: "2026-11-28T10:00:00Z", holdUntil: null, extra: [] },
-  { incident: "2026-11-28-roles-only", boundary: "cutoff + 12 h (roles only)", expiresAt: "2026-11-28T22:00:00Z", cutoff: "2026-11-28T10:00:00Z", holdUntil: null, extra: [] },
-  { incident: "2026-11-28-held", boundary: "holdUntil, later than cutoff + 36 h", expiresAt: "2026-12-01T00:00:00Z", cutoff: "2026-11-28T10:00:00Z", holdUntil: "2026-12-01T00:00:00Z", extra: [] },
+  {
+    incident: "2026-11-28-user-key",
+    boundary: "cutoff + 36 h (a user is named)",
+    expiresAt: "2026-11-29T22:00:00Z",
+    cutoff: "2026-11-28T10:00:00Z",
+    holdUntil: null,
+    extra: [],
+  },
+  {
+    incident: "2026-11-28-roles-only",
+    boundary: "cutoff + 12 h (roles only)",
+    expiresAt: "2026-11-28T22:00:00Z",
+    cutoff: "2026-11-28T10:00:00Z",
+    holdUntil: null,
+    extra: [],
+  },
+  {
+    incident: "2026-11-28-held",
+    boundary: "holdUntil, later than cutoff + 36 h",
+    expiresAt: "2026-12-01T00:00:00Z",
+    cutoff: "2026-11-28T10:00:00Z",
+    holdUntil: "2026-12-01T00:00:00Z",
+    extra: [],
+  },
   {
     incident: "2026-11-28-at-containment",
     boundary: "recorded containment instant + 36 h (--stack-outputs)",
@@ -85,7 +139,10 @@ describe.each([
 });
 
 it("holdUntil keeps an incident past cutoff + 36 h", async () => {
-  expect(await statusOf("2026-11-28-held", "2026-11-29T22:00:00Z")).toMatchObject({ removable: false, timeLeftSeconds: 26 * 3600 });
+  expect(await statusOf("2026-11-28-held", "2026-11-29T22:00:00Z")).toMatchObject({
+    removable: false,
+    timeLeftSeconds: 26 * 3600,
+  });
 });
 
 it.each(["2026-11-28T12:00:00Z", "2026-12-31T00:00:00Z", "2030-01-01T00:00:00Z"])(
@@ -131,11 +188,25 @@ it("prints a readable table, says what can go and how to learn the pending expir
 it("says which listed keys IAM no longer had at the last pulumi up (from --stack-outputs): deleted, contained", async () => {
   writeFileSync(
     join(dir, "outputs-gone.json"),
-    JSON.stringify({ account: "123456789012", incidents: { "2026-11-28-user-key": { cutoff: "2026-11-28T10:00:00Z", atContainment: false, goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] } } }),
+    JSON.stringify({
+      account: "123456789012",
+      incidents: {
+        "2026-11-28-user-key": {
+          cutoff: "2026-11-28T10:00:00Z",
+          atContainment: false,
+          goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+        },
+      },
+    }),
   );
-  expect(await statusOf("2026-11-28-user-key", "2026-11-29T12:00:00Z", ["--stack-outputs", "outputs-gone.json"])).toMatchObject({ removable: false, goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] });
+  expect(
+    await statusOf("2026-11-28-user-key", "2026-11-29T12:00:00Z", ["--stack-outputs", "outputs-gone.json"]),
+  ).toMatchObject({ removable: false, goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"] });
   const text = await status(["--now", "2026-11-29T12:00:00Z", "--stack-outputs", "outputs-gone.json"]);
-  expect(text.stdout.split("\n").slice(-2)).toEqual(["2026-11-28-user-key: AKIAIOSFODNN7EXAMPLE deleted in IAM: contained, nothing to disable", ""]);
+  expect(text.stdout.split("\n").slice(-2)).toEqual([
+    "2026-11-28-user-key: AKIAIOSFODNN7EXAMPLE deleted in IAM: contained, nothing to disable",
+    "",
+  ]);
   // Without the stack outputs, nothing is known of it.
   expect(await statusOf("2026-11-28-user-key", "2026-11-29T12:00:00Z")).toMatchObject({ goneAccessKeys: [] });
 });
@@ -157,8 +228,20 @@ it("any invalid file: its diagnostics and exit 1, and no status at all", async (
   const broken = mkdtempSync(join(tmpdir(), "cordon-status-broken-"));
   writeFileSync(join(broken, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
   mkdirSync(join(broken, "incidents"));
-  writeFileSync(join(broken, "incidents", "2026-11-28-user-key.yaml"), stringify({ id: "2026-11-28-user-key", ...incidents["2026-11-28-user-key"] }));
-  writeFileSync(join(broken, "incidents", "2026-11-28-bad.yaml"), stringify({ id: "2026-11-28-bad", title: "Bad", account: "12345", cutoff: "2026-11-28T10:00:00Z", users: [{ name: "x" }] }));
+  writeFileSync(
+    join(broken, "incidents", "2026-11-28-user-key.yaml"),
+    stringify({ id: "2026-11-28-user-key", ...incidents["2026-11-28-user-key"] }),
+  );
+  writeFileSync(
+    join(broken, "incidents", "2026-11-28-bad.yaml"),
+    stringify({
+      id: "2026-11-28-bad",
+      title: "Bad",
+      account: "12345",
+      cutoff: "2026-11-28T10:00:00Z",
+      users: [{ name: "x" }],
+    }),
+  );
   const io = memoryIo({ cwd: broken });
   expect(await main(["status", "--json", "--now", "2026-11-29T22:00:00Z"], io)).toBe(1);
   expect(io.stdout).toBe("");
@@ -169,8 +252,18 @@ it("any invalid file: its diagnostics and exit 1, and no status at all", async (
 });
 
 it.each([
-  { what: "a missing stack outputs file", file: "missing.json", message: /^cordon status: --stack-outputs .*missing\.json: cannot read it \(ENOENT\); run `npx cordon status --help` for its options$/ },
-  { what: "stack outputs without incidents", file: "incidents/../outputs-empty.json", message: /^cordon status: --stack-outputs .*outputs-empty\.json: expected the JSON of `pulumi stack output --json`, with an "incidents" object; run `npx cordon status --help` for its options$/ },
+  {
+    what: "a missing stack outputs file",
+    file: "missing.json",
+    message:
+      /^cordon status: --stack-outputs .*missing\.json: cannot read it \(ENOENT\); run `npx cordon status --help` for its options$/,
+  },
+  {
+    what: "stack outputs without incidents",
+    file: "incidents/../outputs-empty.json",
+    message:
+      /^cordon status: --stack-outputs .*outputs-empty\.json: expected the JSON of `pulumi stack output --json`, with an "incidents" object; run `npx cordon status --help` for its options$/,
+  },
 ])("$what is a usage error (exit 2)", async ({ file, message }) => {
   writeFileSync(join(dir, "outputs-empty.json"), "{}");
   const result = await status(["--stack-outputs", file, "--now", "2026-11-29T22:00:00Z"]);
@@ -186,10 +279,19 @@ describe("an incident over several accounts (issue 11)", () => {
     writeFileSync(join(multi, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
     mkdirSync(join(multi, "incidents"));
     const id = "2026-11-28-cross";
-    const body = { id, title: "t", account: "111111111111", cutoff: "at-containment", users: [{ name: "build-bot" }], roles: [{ name: "data-loader", account: "444444444444" }], organization: { scp: true, rcp: true } };
+    const body = {
+      id,
+      title: "t",
+      account: "111111111111",
+      cutoff: "at-containment",
+      users: [{ name: "build-bot" }],
+      roles: [{ name: "data-loader", account: "444444444444" }],
+      organization: { scp: true, rcp: true },
+    };
     writeFileSync(join(multi, "incidents", `${id}.yaml`), stringify(body));
     // Each account's stack records its own instant; the later one decides when the file may go.
-    const outputs = (account: string, cutoff: string) => JSON.stringify({ account, incidents: { [id]: { cutoff, atContainment: true } } });
+    const outputs = (account: string, cutoff: string) =>
+      JSON.stringify({ account, incidents: { [id]: { cutoff, atContainment: true } } });
     writeFileSync(join(multi, "a.json"), outputs("111111111111", "2026-11-28T12:00:00Z"));
     writeFileSync(join(multi, "b.json"), outputs("444444444444", "2026-11-28T12:05:00Z"));
   });
@@ -201,11 +303,30 @@ describe("an incident over several accounts (issue 11)", () => {
       const code = await main(["status", ...args], io);
       return { code, stdout: io.stdout };
     };
-    const json = await run(["--json", "--now", "2026-11-30T00:02:00Z", "--stack-outputs", "a.json", "--stack-outputs", "b.json"]);
-    expect(JSON.parse(json.stdout).incidents[0]).toMatchObject({ cutoff: "2026-11-28T12:05:00Z", expiresAt: "2026-11-30T00:05:00Z", removable: false, accounts: ["111111111111", "444444444444"], organization: { scp: true, rcp: true } });
+    const json = await run([
+      "--json",
+      "--now",
+      "2026-11-30T00:02:00Z",
+      "--stack-outputs",
+      "a.json",
+      "--stack-outputs",
+      "b.json",
+    ]);
+    expect(JSON.parse(json.stdout).incidents[0]).toMatchObject({
+      cutoff: "2026-11-28T12:05:00Z",
+      expiresAt: "2026-11-30T00:05:00Z",
+      removable: false,
+      accounts: ["111111111111", "444444444444"],
+      organization: { scp: true, rcp: true },
+    });
     // With the first stack's outputs alone it would look removable: every stack's outputs count.
-    expect(JSON.parse((await run(["--json", "--now", "2026-11-30T00:02:00Z", "--stack-outputs", "a.json"])).stdout).incidents[0].removable).toBe(true);
+    expect(
+      JSON.parse((await run(["--json", "--now", "2026-11-30T00:02:00Z", "--stack-outputs", "a.json"])).stdout)
+        .incidents[0].removable,
+    ).toBe(true);
     const text = await run(["--now", "2026-11-30T00:02:00Z", "--stack-outputs", "a.json", "--stack-outputs", "b.json"]);
-    expect(text.stdout.split("\n").at(-2)).toBe("2026-11-28-cross: shares in accounts 111111111111, 444444444444, and the organization SCP and RCP");
+    expect(text.stdout.split("\n").at(-2)).toBe(
+      "2026-11-28-cross: shares in accounts 111111111111, 444444444444, and the organization SCP and RCP",
+    );
   });
 });

@@ -21,7 +21,8 @@ async function helpFlags(command: string): Promise<string[]> {
   const accepted: string[] = [];
   for (const flag of named) {
     // Node's parser stops at the first unknown option, so the command never runs.
-    if (!(await run(command, `--${flag}`, "--zq-unknown")).stderr.includes(`unknown option --${flag}`)) accepted.push(flag);
+    if (!(await run(command, `--${flag}`, "--zq-unknown")).stderr.includes(`unknown option --${flag}`))
+      accepted.push(flag);
   }
   return accepted;
 }
@@ -31,12 +32,15 @@ describe("a misspelt command", () => {
     expect(await run("valdate", "examples/incidents")).toEqual({
       code: 2,
       stdout: "",
-      stderr: 'cordon: unknown command "valdate" (did you mean "validate"?); run `npx cordon --help` for the commands\n',
+      stderr:
+        'cordon: unknown command "valdate" (did you mean "validate"?); run `npx cordon --help` for the commands\n',
     });
   });
 
   it("suggests nothing when nothing is close", async () => {
-    expect((await run("deploy-everything")).stderr).toBe('cordon: unknown command "deploy-everything"; run `npx cordon --help` for the commands\n');
+    expect((await run("deploy-everything")).stderr).toBe(
+      'cordon: unknown command "deploy-everything"; run `npx cordon --help` for the commands\n',
+    );
   });
 
   it("never echoes a pasted secret", async () => {
@@ -93,21 +97,29 @@ describe("a misspelt flag", () => {
 
   it("whatever is typed, is one line ending with where the options are, with no control character", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...COMMAND_NAMES), fc.string({ minLength: 1, maxLength: 40 }), async (command, text) => {
-        const typed = `--zq${text}`;
-        const { code, stdout, stderr } = await run(command, typed);
-        expect(code).toBe(2);
-        expect(stdout).toBe("");
-        expect(stderr.endsWith(`; run \`npx cordon ${command} --help\` for its options\n`), stderr).toBe(true);
-        expect(stderr.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...COMMAND_NAMES),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        async (command, text) => {
+          const typed = `--zq${text}`;
+          const { code, stdout, stderr } = await run(command, typed);
+          expect(code).toBe(2);
+          expect(stdout).toBe("");
+          expect(stderr.endsWith(`; run \`npx cordon ${command} --help\` for its options\n`), stderr).toBe(true);
+          expect(stderr.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+        },
+      ),
       { numRuns: 80 },
     );
   });
 
   it("a flag that needs a value, and one that takes none, say so", async () => {
-    expect((await run("plan", "examples/incidents", "--now")).stderr).toBe(usageOutput("cordon plan: option --now needs a value"));
-    expect((await run("plan", "--json=yes", "examples/incidents")).stderr).toBe(usageOutput("cordon plan: option --json takes no value"));
+    expect((await run("plan", "examples/incidents", "--now")).stderr).toBe(
+      usageOutput("cordon plan: option --now needs a value"),
+    );
+    expect((await run("plan", "--json=yes", "examples/incidents")).stderr).toBe(
+      usageOutput("cordon plan: option --json takes no value"),
+    );
   });
 
   it("never echoes a secret pasted as a flag", async () => {

@@ -48,7 +48,10 @@ describe("a pasted secret is never echoed", () => {
     await fc.assert(
       fc.asyncProperty(secret, async (value) => {
         const io = memoryIo();
-        const code = await main((argv as string[]).map((arg) => arg.replace(SECRET, value)), io);
+        const code = await main(
+          (argv as string[]).map((arg) => arg.replace(SECRET, value)),
+          io,
+        );
         expect(code).not.toBe(0);
         expect(io.stderr.length).toBeGreaterThan(0);
         expect(io.stdout + io.stderr).not.toContain(value);
@@ -61,12 +64,16 @@ describe("a pasted secret is never echoed", () => {
     const io = memoryIo();
     expect(await main(["assess", "--access-key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"], io)).toBe(2);
     expect(io.stderr).toBe(
-      usageOutput("cordon assess: --access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id, AKIA followed by 16 capital letters or digits: treat the key as exposed, and clear your shell history"),
+      usageOutput(
+        "cordon assess: --access-key: found what looks like a secret access key (40 characters, not shown), expected an access key id, AKIA followed by 16 capital letters or digits: treat the key as exposed, and clear your shell history",
+      ),
     );
     const review = memoryIo();
     expect(await main(["review", "--access-key", "FwoGZXIvYXdzEJr//////////wEaDN0tT0tAV"], review)).toBe(2);
     expect(review.stderr).toBe(
-      usageOutput("cordon review: --access-key: found a value of 37 characters (not shown), expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE"),
+      usageOutput(
+        "cordon review: --access-key: found a value of 37 characters (not shown), expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE",
+      ),
     );
   });
 });

@@ -19,7 +19,10 @@ const file = (id: string, account: string, cutoff: string) => ({
 
 /** A role whose cordon policy is the planned one, and a simulator that honours the cutoff. */
 function fakeIam(account: string, reads: string[]): LiveIam {
-  const decisions = (actions: readonly string[], decision: Decision["decision"]) => Object.fromEntries(actions.map((a) => [a, { decision, policies: decision === "explicitDeny" ? ["cordon-revoke-sessions"] : [] }]));
+  const decisions = (actions: readonly string[], decision: Decision["decision"]) =>
+    Object.fromEntries(
+      actions.map((a) => [a, { decision, policies: decision === "explicitDeny" ? ["cordon-revoke-sessions"] : [] }]),
+    );
   const plan = buildPlan(loadIncidents([file("current", account, "2026-11-28T10:00:00Z")], { now: NOW }).incidents);
   return {
     account: async () => account,
@@ -28,7 +31,10 @@ function fakeIam(account: string, reads: string[]): LiveIam {
     },
     role: async (name, policyName) => {
       reads.push(`role ${name} ${policyName}`);
-      return { arn: `arn:aws:iam::${account}:role/${name}`, policy: { state: "attached", document: plan.denyPolicies[0].document } };
+      return {
+        arn: `arn:aws:iam::${account}:role/${name}`,
+        policy: { state: "attached", document: plan.denyPolicies[0].document },
+      };
     },
     keys: async () => ({}),
     credentials: async () => {
@@ -44,15 +50,35 @@ function fakeIam(account: string, reads: string[]): LiveIam {
 describe("verifyContainment", () => {
   it("checks the active incidents of the credentials' account, and names the others", async () => {
     const incidents = loadIncidents(
-      [file("current", "123456789012", "2026-11-28T10:00:00Z"), file("expired", "123456789012", "2026-11-26T10:00:00Z"), file("elsewhere", "210987654321", "2026-11-28T10:00:00Z")],
+      [
+        file("current", "123456789012", "2026-11-28T10:00:00Z"),
+        file("expired", "123456789012", "2026-11-26T10:00:00Z"),
+        file("elsewhere", "210987654321", "2026-11-28T10:00:00Z"),
+      ],
       { now: NOW },
     ).incidents;
     const reads: string[] = [];
     const report = await verifyContainment(fakeIam("123456789012", reads), buildPlan(incidents), {}, NOW);
-    expect(reads).toEqual(["role deploy cordon-revoke-sessions", "simulate 2026-11-28T09:59:00Z", "simulate 2026-11-28T10:01:00Z"]);
-    expect(report).toMatchObject({ account: "123456789012", ok: true, incidents: ["current"], notChecked: [{ incident: "elsewhere", account: "210987654321" }] });
-    expect(report.principals.map((p) => [p.name, p.cutoff, p.cutoffSource, p.checks.map((c) => `${c.check} ${c.ok}`)])).toEqual([
-      ["deploy", "2026-11-28T10:00:00Z", "incident", ["deny-attached true", "document-matches true", "denied-before-cutoff true", "after-cutoff true"]],
+    expect(reads).toEqual([
+      "role deploy cordon-revoke-sessions",
+      "simulate 2026-11-28T09:59:00Z",
+      "simulate 2026-11-28T10:01:00Z",
+    ]);
+    expect(report).toMatchObject({
+      account: "123456789012",
+      ok: true,
+      incidents: ["current"],
+      notChecked: [{ incident: "elsewhere", account: "210987654321" }],
+    });
+    expect(
+      report.principals.map((p) => [p.name, p.cutoff, p.cutoffSource, p.checks.map((c) => `${c.check} ${c.ok}`)]),
+    ).toEqual([
+      [
+        "deploy",
+        "2026-11-28T10:00:00Z",
+        "incident",
+        ["deny-attached true", "document-matches true", "denied-before-cutoff true", "after-cutoff true"],
+      ],
     ]);
   });
 });
@@ -63,31 +89,44 @@ describe("an at-containment instant comes from the stack outputs only (issue 10,
     text: `id: ${id}\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nmode: ${mode}\nroles: [{ name: deploy }]\n`,
   });
   /** An instant recorded recently enough that the incident (roles only: 12 h) is still active at NOW. */
-  const recent = fc.integer({ min: Date.parse("2026-11-28T01:00:00Z") / 1000, max: Date.parse("2026-11-28T11:59:00Z") / 1000 }).map((s) => new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z"));
-  const instant = fc.integer({ min: Date.parse("2010-01-01T00:00:00Z") / 1000, max: Date.parse("2026-11-28T11:59:00Z") / 1000 }).map((s) => new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z"));
+  const recent = fc
+    .integer({ min: Date.parse("2026-11-28T01:00:00Z") / 1000, max: Date.parse("2026-11-28T11:59:00Z") / 1000 })
+    .map((s) => new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z"));
+  const instant = fc
+    .integer({ min: Date.parse("2010-01-01T00:00:00Z") / 1000, max: Date.parse("2026-11-28T11:59:00Z") / 1000 })
+    .map((s) => new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z"));
 
   /** The role's live policy holds `liveInstant`; the simulator honours whatever the live policy says. */
   function iamWithLiveInstant(plan: ReturnType<typeof buildPlan>, liveInstant: string): LiveIam {
     const document = fillContainment(plan.denyPolicies[0].document, { "2026-11-28-ticket": liveInstant });
-    const decisions = (actions: readonly string[], decision: Decision["decision"]) => Object.fromEntries(actions.map((a) => [a, { decision, policies: decision === "explicitDeny" ? ["cordon-revoke-sessions"] : [] }]));
+    const decisions = (actions: readonly string[], decision: Decision["decision"]) =>
+      Object.fromEntries(
+        actions.map((a) => [a, { decision, policies: decision === "explicitDeny" ? ["cordon-revoke-sessions"] : [] }]),
+      );
     return {
       account: async () => "123456789012",
       user: async () => {
         throw new Error("no user");
       },
-      role: async (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}`, policy: { state: "attached", document } }),
+      role: async (name) => ({
+        arn: `arn:aws:iam::123456789012:role/${name}`,
+        policy: { state: "attached", document },
+      }),
       keys: async () => ({}),
       credentials: async () => {
         throw new Error("no user");
       },
-      simulate: async (_arn, actions, at) => decisions(actions, plan.denyPolicies[0].mode === "deny-all" || at < liveInstant ? "explicitDeny" : "allowed"),
+      simulate: async (_arn, actions, at) =>
+        decisions(actions, plan.denyPolicies[0].mode === "deny-all" || at < liveInstant ? "explicitDeny" : "allowed"),
     };
   }
 
   it("whatever instant the live policy holds, a revoke-older-sessions incident is not proven without the record, and is checked against the record with it", async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(instant, recent), recent, async (live, recorded) => {
-        const incidents = loadIncidents([atContainment("2026-11-28-ticket", "revoke-older-sessions")], { now: NOW }).incidents;
+        const incidents = loadIncidents([atContainment("2026-11-28-ticket", "revoke-older-sessions")], {
+          now: NOW,
+        }).incidents;
         const plan = buildPlan(incidents);
         const without = await verifyContainment(iamWithLiveInstant(plan, live), plan, {}, NOW);
         expect(without.ok).toBe(false);
@@ -95,7 +134,12 @@ describe("an at-containment instant comes from the stack outputs only (issue 10,
         expect(without.principals[0].checks.filter((c) => !c.ok).map((c) => c.message)).toEqual([
           "cannot verify 2026-11-28-ticket: the containment instant is not known, and verify never takes it from the live policy, whose text anyone allowed to edit the policy could have changed",
         ]);
-        const withRecord = await verifyContainment(iamWithLiveInstant(plan, live), buildPlan(incidents, { containment: { "2026-11-28-ticket": recorded } }), { "2026-11-28-ticket": recorded }, NOW);
+        const withRecord = await verifyContainment(
+          iamWithLiveInstant(plan, live),
+          buildPlan(incidents, { containment: { "2026-11-28-ticket": recorded } }),
+          { "2026-11-28-ticket": recorded },
+          NOW,
+        );
         expect(withRecord.ok).toBe(live === recorded);
         expect(withRecord.principals[0]).toMatchObject({ cutoff: recorded, cutoffSource: "stack-outputs" });
       }),

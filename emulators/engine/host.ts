@@ -27,7 +27,10 @@ export interface Launch {
 }
 
 /** The command line and environment the host would use. */
-export function hostCommand(launch: Launch, environment: NodeJS.ProcessEnv): { args: string[]; env: NodeJS.ProcessEnv } {
+export function hostCommand(
+  launch: Launch,
+  environment: NodeJS.ProcessEnv,
+): { args: string[]; env: NodeJS.ProcessEnv } {
   const { project } = launch;
   // The host resolves @pulumi/pulumi/cmd/run from the program's folder, so the project's own SDK runs it.
   const runPath = createRequire(join(project.dir, "package.json")).resolve("@pulumi/pulumi/cmd/run");
@@ -55,15 +58,25 @@ export function hostCommand(launch: Launch, environment: NodeJS.ProcessEnv): { a
     String(launch.parallel),
     ".",
   ];
-  const config = Object.fromEntries(Object.entries(project.config).map(([key, value]) => [key.replace(/^([^:]+):/, "$1:config:"), value]));
-  const env: NodeJS.ProcessEnv = { ...environment, PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: "[]" };
+  const config = Object.fromEntries(
+    Object.entries(project.config).map(([key, value]) => [key.replace(/^([^:]+):/, "$1:config:"), value]),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...environment,
+    PULUMI_CONFIG: JSON.stringify(config),
+    PULUMI_CONFIG_SECRET_KEYS: "[]",
+  };
   if (options.typescript === true) env.PULUMI_NODEJS_TYPESCRIPT = "true";
   if (typeof options.tsconfig === "string") env.PULUMI_NODEJS_TSCONFIG_PATH = options.tsconfig;
   return { args, env };
 }
 
 /** Starts the program; its standard output goes to `stdout` (the stand-in's own is for its steps). */
-export function launchProgram(launch: Launch, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): ChildProcess {
+export function launchProgram(
+  launch: Launch,
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+): ChildProcess {
   const { args, env } = hostCommand(launch, process.env);
   // The host runs `node` from the PATH; the stand-in runs the Node.js it runs on, the one npm chose.
   const child = spawn(process.execPath, args, { cwd: launch.project.dir, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -78,5 +91,6 @@ export function launchProgram(launch: Launch, stdout: NodeJS.WritableStream, std
  */
 export function projectSdkVersion(projectDir: string): string {
   const runPath = createRequire(join(projectDir, "package.json")).resolve("@pulumi/pulumi/cmd/run");
-  return (JSON.parse(readFileSync(join(dirname(runPath), "..", "..", "package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(dirname(runPath), "..", "..", "package.json"), "utf8")) as { version: string })
+    .version;
 }

@@ -115,7 +115,8 @@ async function main(argv: string[]): Promise<number> {
   const packs: PolicyPack[] = [];
   const configured = { organization: ORGANIZATION, project: project.name, stack, dryRun, config: project.config };
   try {
-    for (const dir of values["policy-pack"] ?? []) packs.push(await startPolicyPack(dir, servers.engine, configured, process.stderr));
+    for (const dir of values["policy-pack"] ?? [])
+      packs.push(await startPolicyPack(dir, servers.engine, configured, process.stderr));
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     for (const pack of packs) pack.close();
@@ -124,7 +125,15 @@ async function main(argv: string[]): Promise<number> {
   }
   deployment.usePolicyPacks(packs);
   const child = launchProgram(
-    { project, stack, organization: ORGANIZATION, monitor: servers.monitor, engine: servers.engine, dryRun, parallel: PARALLEL },
+    {
+      project,
+      stack,
+      organization: ORGANIZATION,
+      monitor: servers.monitor,
+      engine: servers.engine,
+      dryRun,
+      parallel: PARALLEL,
+    },
     process.stderr,
     process.stderr,
   );
@@ -136,7 +145,8 @@ async function main(argv: string[]): Promise<number> {
     child.once("close", (exit, signal) => done(exit ?? (signal ? 128 : -1)));
   });
   // The host's wording; 32 means the program already reported its error (cmd/run/index.js).
-  if (code !== 0 && code !== 32 && !servers.loggedError()) process.stderr.write(`error: Program exited with non-zero exit code: ${code}\n`);
+  if (code !== 0 && code !== 32 && !servers.loggedError())
+    process.stderr.write(`error: Program exited with non-zero exit code: ${code}\n`);
   const succeeded = await deployment.finish(code === 0);
   for (const pack of packs) pack.close();
   await servers.stop();

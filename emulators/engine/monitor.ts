@@ -141,7 +141,11 @@ export async function serve(options: MonitorOptions): Promise<Servers> {
         response.setId(registered.id);
         response.setObject(struct(registered.outputs));
         response.setResult(
-          registered.result === "success" ? resourcePb.Result.SUCCESS : registered.result === "fail" ? resourcePb.Result.FAIL : 2,
+          registered.result === "success"
+            ? resourcePb.Result.SUCCESS
+            : registered.result === "fail"
+              ? resourcePb.Result.FAIL
+              : 2,
         );
         return response;
       });
@@ -215,6 +219,8 @@ export function versionProblem(version: string, range: string): string | undefin
   const need = match.slice(1).map(Number);
   for (let i = 0; i < 3; i++)
     if (have[i] !== need[i])
-      return have[i] > need[i] ? undefined : `Pulumi CLI version ${version} does not satisfy the version range "${range}"`;
+      return have[i] > need[i]
+        ? undefined
+        : `Pulumi CLI version ${version} does not satisfy the version range "${range}"`;
   return undefined;
 }

@@ -48,7 +48,8 @@ export function readProject(dir: string, stack: string, overrides: Record<string
   }
   const stackFile = join(dir, `Pulumi.${stack}.yaml`);
   if (existsSync(stackFile)) {
-    const values = ((parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+    const values =
+      ((parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
     for (const [key, value] of Object.entries(values)) config[fullKey(key)] = text(value);
   }
   for (const [key, value] of Object.entries(overrides)) config[fullKey(key)] = value;
@@ -65,7 +66,12 @@ export function readProject(dir: string, stack: string, overrides: Record<string
     throw new Error(`Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${keys}`);
   }
   const runtime = project.runtime;
-  return { name, dir, runtimeOptions: typeof runtime === "object" && runtime !== null ? (runtime.options ?? {}) : {}, config };
+  return {
+    name,
+    dir,
+    runtimeOptions: typeof runtime === "object" && runtime !== null ? (runtime.options ?? {}) : {},
+    config,
+  };
 }
 
 /**
@@ -75,11 +81,13 @@ export function readProject(dir: string, stack: string, overrides: Record<string
  */
 function foreignKeyProblem(project: string, key: string, declaration: Record<string, unknown>): string | undefined {
   if (ownKey(project, key)) return undefined;
-  if ("type" in declaration) return `Configuration key '${key}' is not namespaced by the project and should not define a type`;
+  if ("type" in declaration)
+    return `Configuration key '${key}' is not namespaced by the project and should not define a type`;
   if ("default" in declaration) {
     return `Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`;
   }
-  if (!("value" in declaration)) return `Configuration key '${key}' is namespaced and must provide an attribute 'value'`;
+  if (!("value" in declaration))
+    return `Configuration key '${key}' is namespaced and must provide an attribute 'value'`;
   return undefined;
 }
 

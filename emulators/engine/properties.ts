@@ -44,7 +44,8 @@ export function containsUnknown(value: Value): boolean {
 /** Deep equality of two JSON values, key order ignored. */
 export function sameValue(a: Value | undefined, b: Value | undefined): boolean {
   if (a === b) return true;
-  if (a === undefined || b === undefined || a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (a === undefined || b === undefined || a === null || b === null || typeof a !== "object" || typeof b !== "object")
+    return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) return a.length === (b as Value[]).length && a.every((v, i) => sameValue(v, (b as Value[])[i]));
   const ka = Object.keys(a).filter((k) => (a as Properties)[k] !== undefined);

@@ -81,5 +81,8 @@ export function awsMessage(error: unknown): string {
 
 /** True when AWS answered that the entity does not exist (IAM's NoSuchEntity). */
 export function isNoSuchEntity(error: unknown): boolean {
-  return (error as { name?: string })?.name === "NoSuchEntityException" || (error as { name?: string })?.name === "NoSuchEntity";
+  return (
+    (error as { name?: string })?.name === "NoSuchEntityException" ||
+    (error as { name?: string })?.name === "NoSuchEntity"
+  );
 }

@@ -81,7 +81,8 @@ const tagsOf = (value: Value | undefined): Tag[] =>
   value !== null && typeof value === "object" && !Array.isArray(value)
     ? Object.entries(value).map(([Key, v]) => ({ Key, Value: String(v ?? "") }))
     : [];
-const tagMap = (tags: Tag[] | undefined): Properties => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+const tagMap = (tags: Tag[] | undefined): Properties =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 const decoded = (document: string | undefined): string => decodeURIComponent(document ?? "");
 /** null when AWS says the entity does not exist; any other failure is thrown. */
 async function orGone<T>(call: Promise<T>): Promise<T | null> {
@@ -94,7 +95,8 @@ async function orGone<T>(call: Promise<T>): Promise<T | null> {
 }
 /** The provider's unique suffix for ids it makes up (`id.PrefixedUniqueId`). */
 let unique = 0;
-const uniqueId = (prefix: string) => `${prefix}${Date.now().toString().padStart(20, "0")}${String(++unique).padStart(8, "0")}`;
+const uniqueId = (prefix: string) =>
+  `${prefix}${Date.now().toString().padStart(20, "0")}${String(++unique).padStart(8, "0")}`;
 
 /** Tags to add and keys to remove, from the old and new `tags` inputs. */
 function tagChanges(olds: Properties, news: Properties): { add: Tag[]; remove: string[] } {
@@ -112,15 +114,28 @@ const accessKey: ResourceRow = {
   // access_key.go: `user` and `pgp_key` are ForceNew; `status` defaults to Active.
   replaceOn: ["user", "pgpKey"],
   defaults: { status: "Active" },
-  computed: ["createDate", "encryptedSecret", "encryptedSesSmtpPasswordV4", "keyFingerprint", "secret", "sesSmtpPasswordV4"],
+  computed: [
+    "createDate",
+    "encryptedSecret",
+    "encryptedSesSmtpPasswordV4",
+    "keyFingerprint",
+    "secret",
+    "sesSmtpPasswordV4",
+  ],
   async create(cloud, inputs) {
     const created = await cloud.iam.send(new CreateAccessKeyCommand({ UserName: text(inputs.user) }));
     const id = created.AccessKey?.AccessKeyId ?? "";
     if (inputs.status === "Inactive")
-      await cloud.iam.send(new UpdateAccessKeyCommand({ AccessKeyId: id, Status: "Inactive", UserName: text(inputs.user) }));
+      await cloud.iam.send(
+        new UpdateAccessKeyCommand({ AccessKeyId: id, Status: "Inactive", UserName: text(inputs.user) }),
+      );
     // The real provider's outputs hold the new key's secret; the stand-in keeps a marker in its place,
     // never the secret (which a policy pack sees as set: the key was created).
-    return { id, inputs, outputs: { ...inputs, createDate: created.AccessKey?.CreateDate?.toISOString() ?? null, secret: "[secret]" } };
+    return {
+      id,
+      inputs,
+      outputs: { ...inputs, createDate: created.AccessKey?.CreateDate?.toISOString() ?? null, secret: "[secret]" },
+    };
   },
   async read(cloud, id, inputs) {
     const listed = await orGone(cloud.iam.send(new ListAccessKeysCommand({ UserName: text(inputs.user) })));
@@ -138,7 +153,11 @@ const accessKey: ResourceRow = {
   async update(cloud, id, olds, news, outputs) {
     if (olds.status !== news.status)
       await cloud.iam.send(
-        new UpdateAccessKeyCommand({ AccessKeyId: id, Status: text(news.status) as "Active" | "Inactive", UserName: text(news.user) }),
+        new UpdateAccessKeyCommand({
+          AccessKeyId: id,
+          Status: text(news.status) as "Active" | "Inactive",
+          UserName: text(news.user),
+        }),
       );
     return { ...outputs, ...news };
   },
@@ -155,32 +174,65 @@ const sshKey: ResourceRow = {
   // suppressed from the diff); `status` is Optional and Computed. The import id is
   // `username:ssh_public_key_id:encoding`, and the resource's id is then the key's id alone.
   replaceOn: ["username", "publicKey", "encoding"],
-  equivalent: { publicKey: (old, next) => cleanSshKey(text(old) ?? "").trim() === cleanSshKey(text(next) ?? "").trim(), status: (old, next) => next === undefined || next === null || old === next },
+  equivalent: {
+    publicKey: (old, next) => cleanSshKey(text(old) ?? "").trim() === cleanSshKey(text(next) ?? "").trim(),
+    status: (old, next) => next === undefined || next === null || old === next,
+  },
   computed: ["fingerprint", "sshPublicKeyId", "status"],
   async create(cloud, inputs) {
-    const uploaded = await cloud.iam.send(new UploadSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyBody: text(inputs.publicKey) }));
+    const uploaded = await cloud.iam.send(
+      new UploadSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyBody: text(inputs.publicKey) }),
+    );
     const id = uploaded.SSHPublicKey?.SSHPublicKeyId ?? "";
     if (text(inputs.status) !== undefined)
-      await cloud.iam.send(new UpdateSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyId: id, Status: text(inputs.status) as StatusType }));
+      await cloud.iam.send(
+        new UpdateSSHPublicKeyCommand({
+          UserName: text(inputs.username),
+          SSHPublicKeyId: id,
+          Status: text(inputs.status) as StatusType,
+        }),
+      );
     const read = await this.read(cloud, id, inputs);
     return { id, inputs, outputs: { ...inputs, ...(read?.outputs ?? {}) } };
   },
   async read(cloud, id, inputs) {
     const encoding = text(inputs.encoding) as "SSH" | "PEM";
-    const found = (await orGone(cloud.iam.send(new GetSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyId: id, Encoding: encoding }))))?.SSHPublicKey;
+    const found = (
+      await orGone(
+        cloud.iam.send(
+          new GetSSHPublicKeyCommand({ UserName: text(inputs.username), SSHPublicKeyId: id, Encoding: encoding }),
+        ),
+      )
+    )?.SSHPublicKey;
     if (!found) return null;
     const body = found.SSHPublicKeyBody ?? "";
-    const read: Properties = { username: found.UserName ?? text(inputs.username) ?? null, publicKey: encoding === "SSH" ? cleanSshKey(body) : body, encoding, status: found.Status ?? null };
-    return { id, inputs: read, outputs: { ...read, fingerprint: found.Fingerprint ?? null, sshPublicKeyId: found.SSHPublicKeyId ?? id } };
+    const read: Properties = {
+      username: found.UserName ?? text(inputs.username) ?? null,
+      publicKey: encoding === "SSH" ? cleanSshKey(body) : body,
+      encoding,
+      status: found.Status ?? null,
+    };
+    return {
+      id,
+      inputs: read,
+      outputs: { ...read, fingerprint: found.Fingerprint ?? null, sshPublicKeyId: found.SSHPublicKeyId ?? id },
+    };
   },
   async import(cloud, id) {
     const [username, keyId, encoding] = id.split(":");
-    if (!username || !keyId || !encoding) throw new Error(`unexpected format of ID (${JSON.stringify(id)}), UserName:SSHPublicKeyId:Encoding`);
+    if (!username || !keyId || !encoding)
+      throw new Error(`unexpected format of ID (${JSON.stringify(id)}), UserName:SSHPublicKeyId:Encoding`);
     return this.read(cloud, keyId, { username, encoding });
   },
   async update(cloud, id, olds, news, outputs) {
     if (olds.status !== news.status)
-      await cloud.iam.send(new UpdateSSHPublicKeyCommand({ UserName: text(news.username), SSHPublicKeyId: id, Status: text(news.status) as StatusType }));
+      await cloud.iam.send(
+        new UpdateSSHPublicKeyCommand({
+          UserName: text(news.username),
+          SSHPublicKeyId: id,
+          Status: text(news.status) as StatusType,
+        }),
+      );
     return { ...outputs, ...news };
   },
   async delete(cloud, id, inputs) {
@@ -196,19 +248,35 @@ const signingCertificate: ResourceRow = {
   defaults: { status: "Active" },
   computed: ["certificateId"],
   async create(cloud, inputs) {
-    const uploaded = await cloud.iam.send(new UploadSigningCertificateCommand({ UserName: text(inputs.userName), CertificateBody: text(inputs.certificateBody) }));
+    const uploaded = await cloud.iam.send(
+      new UploadSigningCertificateCommand({
+        UserName: text(inputs.userName),
+        CertificateBody: text(inputs.certificateBody),
+      }),
+    );
     const certificateId = uploaded.Certificate?.CertificateId ?? "";
     if (inputs.status !== "Active")
-      await cloud.iam.send(new UpdateSigningCertificateCommand({ UserName: text(inputs.userName), CertificateId: certificateId, Status: text(inputs.status) as StatusType }));
+      await cloud.iam.send(
+        new UpdateSigningCertificateCommand({
+          UserName: text(inputs.userName),
+          CertificateId: certificateId,
+          Status: text(inputs.status) as StatusType,
+        }),
+      );
     return { id: `${certificateId}:${text(inputs.userName)}`, inputs, outputs: { ...inputs, certificateId } };
   },
   async read(cloud, id) {
     const [certificateId, userName] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
-    if (!certificateId || !userName) throw new Error(`unexpected format for ID (${id}), expected CERTIFICATE-ID:USER-NAME`);
+    if (!certificateId || !userName)
+      throw new Error(`unexpected format for ID (${id}), expected CERTIFICATE-ID:USER-NAME`);
     const listed = await orGone(cloud.iam.send(new ListSigningCertificatesCommand({ UserName: userName })));
     const found = listed?.Certificates?.find((c) => c.CertificateId === certificateId);
     if (!found) return null;
-    const read: Properties = { certificateBody: found.CertificateBody ?? null, status: found.Status ?? null, userName: found.UserName ?? userName };
+    const read: Properties = {
+      certificateBody: found.CertificateBody ?? null,
+      status: found.Status ?? null,
+      userName: found.UserName ?? userName,
+    };
     return { id, inputs: read, outputs: { ...read, certificateId } };
   },
   async import(cloud, id) {
@@ -216,12 +284,23 @@ const signingCertificate: ResourceRow = {
   },
   async update(cloud, id, _olds, news, outputs) {
     await cloud.iam.send(
-      new UpdateSigningCertificateCommand({ UserName: text(news.userName), CertificateId: id.slice(0, id.indexOf(":")), Status: text(news.status) as StatusType }),
+      new UpdateSigningCertificateCommand({
+        UserName: text(news.userName),
+        CertificateId: id.slice(0, id.indexOf(":")),
+        Status: text(news.status) as StatusType,
+      }),
     );
     return { ...outputs, ...news };
   },
   async delete(cloud, id) {
-    await orGone(cloud.iam.send(new DeleteSigningCertificateCommand({ UserName: id.slice(id.indexOf(":") + 1), CertificateId: id.slice(0, id.indexOf(":")) })));
+    await orGone(
+      cloud.iam.send(
+        new DeleteSigningCertificateCommand({
+          UserName: id.slice(id.indexOf(":") + 1),
+          CertificateId: id.slice(0, id.indexOf(":")),
+        }),
+      ),
+    );
   },
 };
 
@@ -234,7 +313,14 @@ const serviceSpecificCredential: ResourceRow = {
   // done. moto has no service-specific credentials: emulators/service-credentials.ts answers them.
   replaceOn: ["serviceName", "userName", "credentialAgeDays"],
   defaults: { status: "Active" },
-  computed: ["serviceSpecificCredentialId", "serviceUserName", "servicePassword", "serviceCredentialSecret", "createDate", "expirationDate"],
+  computed: [
+    "serviceSpecificCredentialId",
+    "serviceUserName",
+    "servicePassword",
+    "serviceCredentialSecret",
+    "createDate",
+    "expirationDate",
+  ],
   async create(cloud, inputs) {
     const created = (
       await cloud.iam.send(
@@ -248,23 +334,39 @@ const serviceSpecificCredential: ResourceRow = {
     const credentialId = created?.ServiceSpecificCredentialId ?? "";
     if (inputs.status !== "Active")
       await cloud.iam.send(
-        new UpdateServiceSpecificCredentialCommand({ UserName: text(inputs.userName), ServiceSpecificCredentialId: credentialId, Status: text(inputs.status) as StatusType }),
+        new UpdateServiceSpecificCredentialCommand({
+          UserName: text(inputs.userName),
+          ServiceSpecificCredentialId: credentialId,
+          Status: text(inputs.status) as StatusType,
+        }),
       );
     // The real provider's outputs hold the new credential's password or secret; the stand-in keeps
     // a marker in its place, never the secret (a policy pack sees it set: the credential was created).
     return {
       id: `${text(inputs.serviceName)}:${text(inputs.userName)}:${credentialId}`,
       inputs,
-      outputs: { ...inputs, serviceSpecificCredentialId: credentialId, serviceUserName: created?.ServiceUserName ?? null, servicePassword: "[secret]" },
+      outputs: {
+        ...inputs,
+        serviceSpecificCredentialId: credentialId,
+        serviceUserName: created?.ServiceUserName ?? null,
+        servicePassword: "[secret]",
+      },
     };
   },
   async read(cloud, id) {
     const [serviceName, userName, credentialId, ...rest] = id.split(":");
-    if (credentialId === undefined || rest.length > 0) throw new Error("unknown IAM Service Specific Credential ID format");
-    const listed = await orGone(cloud.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName, ServiceName: serviceName })));
+    if (credentialId === undefined || rest.length > 0)
+      throw new Error("unknown IAM Service Specific Credential ID format");
+    const listed = await orGone(
+      cloud.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName, ServiceName: serviceName })),
+    );
     const found = listed?.ServiceSpecificCredentials?.find((c) => c.ServiceSpecificCredentialId === credentialId);
     if (!found) return null;
-    const read: Properties = { serviceName: found.ServiceName ?? serviceName, userName: found.UserName ?? userName, status: found.Status ?? null };
+    const read: Properties = {
+      serviceName: found.ServiceName ?? serviceName,
+      userName: found.UserName ?? userName,
+      status: found.Status ?? null,
+    };
     return {
       id,
       inputs: read,
@@ -282,13 +384,21 @@ const serviceSpecificCredential: ResourceRow = {
   },
   async update(cloud, id, _olds, news, outputs) {
     await cloud.iam.send(
-      new UpdateServiceSpecificCredentialCommand({ UserName: text(news.userName), ServiceSpecificCredentialId: id.split(":")[2], Status: text(news.status) as StatusType }),
+      new UpdateServiceSpecificCredentialCommand({
+        UserName: text(news.userName),
+        ServiceSpecificCredentialId: id.split(":")[2],
+        Status: text(news.status) as StatusType,
+      }),
     );
     return { ...outputs, ...news };
   },
   async delete(cloud, id) {
     const [, userName, credentialId] = id.split(":");
-    await orGone(cloud.iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: credentialId })));
+    await orGone(
+      cloud.iam.send(
+        new DeleteServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: credentialId }),
+      ),
+    );
   },
 };
 
@@ -311,13 +421,21 @@ const managedPolicy: ResourceRow = {
     return {
       id: arn,
       inputs,
-      outputs: { ...inputs, arn, policyId: created.Policy?.PolicyId ?? null, attachmentCount: 0, tagsAll: inputs.tags ?? {} },
+      outputs: {
+        ...inputs,
+        arn,
+        policyId: created.Policy?.PolicyId ?? null,
+        attachmentCount: 0,
+        tagsAll: inputs.tags ?? {},
+      },
     };
   },
   async read(cloud, id) {
     const found = await orGone(cloud.iam.send(new GetPolicyCommand({ PolicyArn: id })));
     if (!found?.Policy) return null;
-    const version = await cloud.iam.send(new GetPolicyVersionCommand({ PolicyArn: id, VersionId: found.Policy.DefaultVersionId }));
+    const version = await cloud.iam.send(
+      new GetPolicyVersionCommand({ PolicyArn: id, VersionId: found.Policy.DefaultVersionId }),
+    );
     const tags = tagMap(found.Policy.Tags);
     const inputs: Properties = {
       name: found.Policy.PolicyName ?? null,
@@ -346,9 +464,12 @@ const managedPolicy: ResourceRow = {
         const oldest = versions
           .filter((v) => !v.IsDefaultVersion)
           .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
-        if (oldest) await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: oldest.VersionId }));
+        if (oldest)
+          await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: oldest.VersionId }));
       }
-      await cloud.iam.send(new CreatePolicyVersionCommand({ PolicyArn: id, PolicyDocument: text(news.policy), SetAsDefault: true }));
+      await cloud.iam.send(
+        new CreatePolicyVersionCommand({ PolicyArn: id, PolicyDocument: text(news.policy), SetAsDefault: true }),
+      );
     }
     const { add, remove } = tagChanges(olds, news);
     if (remove.length > 0) await cloud.iam.send(new UntagPolicyCommand({ PolicyArn: id, TagKeys: remove }));
@@ -372,8 +493,13 @@ function policyAttachment(principal: "user" | "role"): ResourceRow {
     computed: [],
     async create(cloud, inputs) {
       if (principal === "user")
-        await cloud.iam.send(new AttachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) }));
-      else await cloud.iam.send(new AttachRolePolicyCommand({ RoleName: name(inputs), PolicyArn: text(inputs.policyArn) }));
+        await cloud.iam.send(
+          new AttachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) }),
+        );
+      else
+        await cloud.iam.send(
+          new AttachRolePolicyCommand({ RoleName: name(inputs), PolicyArn: text(inputs.policyArn) }),
+        );
       return { id: uniqueId(`${name(inputs)}-`), inputs, outputs: { ...inputs } };
     },
     async read(cloud, id, inputs) {
@@ -381,15 +507,22 @@ function policyAttachment(principal: "user" | "role"): ResourceRow {
         principal === "user"
           ? await orGone(cloud.iam.send(new ListAttachedUserPoliciesCommand({ UserName: name(inputs) })))
           : await orGone(cloud.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name(inputs) })));
-      return listed?.AttachedPolicies?.some((p) => p.PolicyArn === inputs.policyArn) ? { id, inputs, outputs: { ...inputs } } : null;
+      return listed?.AttachedPolicies?.some((p) => p.PolicyArn === inputs.policyArn)
+        ? { id, inputs, outputs: { ...inputs } }
+        : null;
     },
     async update(_cloud, _id, _olds, news) {
       return { ...news };
     },
     async delete(cloud, _id, inputs) {
       if (principal === "user")
-        await orGone(cloud.iam.send(new DetachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) })));
-      else await orGone(cloud.iam.send(new DetachRolePolicyCommand({ RoleName: name(inputs), PolicyArn: text(inputs.policyArn) })));
+        await orGone(
+          cloud.iam.send(new DetachUserPolicyCommand({ UserName: name(inputs), PolicyArn: text(inputs.policyArn) })),
+        );
+      else
+        await orGone(
+          cloud.iam.send(new DetachRolePolicyCommand({ RoleName: name(inputs), PolicyArn: text(inputs.policyArn) })),
+        );
     },
   };
 }
@@ -400,7 +533,11 @@ const rolePolicy: ResourceRow = {
   computed: [],
   async create(cloud, inputs) {
     await cloud.iam.send(
-      new PutRolePolicyCommand({ RoleName: text(inputs.role), PolicyName: text(inputs.name), PolicyDocument: text(inputs.policy) }),
+      new PutRolePolicyCommand({
+        RoleName: text(inputs.role),
+        PolicyName: text(inputs.name),
+        PolicyDocument: text(inputs.policy),
+      }),
     );
     return { id: `${text(inputs.role)}:${text(inputs.name)}`, inputs, outputs: { ...inputs } };
   },
@@ -413,13 +550,22 @@ const rolePolicy: ResourceRow = {
   },
   async update(cloud, _id, _olds, news) {
     await cloud.iam.send(
-      new PutRolePolicyCommand({ RoleName: text(news.role), PolicyName: text(news.name), PolicyDocument: text(news.policy) }),
+      new PutRolePolicyCommand({
+        RoleName: text(news.role),
+        PolicyName: text(news.name),
+        PolicyDocument: text(news.policy),
+      }),
     );
     return { ...news };
   },
   async delete(cloud, id) {
     await orGone(
-      cloud.iam.send(new DeleteRolePolicyCommand({ RoleName: id.slice(0, id.indexOf(":")), PolicyName: id.slice(id.indexOf(":") + 1) })),
+      cloud.iam.send(
+        new DeleteRolePolicyCommand({
+          RoleName: id.slice(0, id.indexOf(":")),
+          PolicyName: id.slice(id.indexOf(":") + 1),
+        }),
+      ),
     );
   },
 };
@@ -467,12 +613,19 @@ const role: ResourceRow = {
     return {
       id,
       inputs,
-      outputs: { ...inputs, arn: found.Arn ?? null, uniqueId: found.RoleId ?? null, createDate: found.CreateDate?.toISOString() ?? null },
+      outputs: {
+        ...inputs,
+        arn: found.Arn ?? null,
+        uniqueId: found.RoleId ?? null,
+        createDate: found.CreateDate?.toISOString() ?? null,
+      },
     };
   },
   async update(cloud, id, olds, news, outputs) {
     if (olds.assumeRolePolicy !== news.assumeRolePolicy)
-      await cloud.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: text(news.assumeRolePolicy) }));
+      await cloud.iam.send(
+        new UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: text(news.assumeRolePolicy) }),
+      );
     if (olds.description !== news.description || olds.maxSessionDuration !== news.maxSessionDuration) {
       await cloud.iam.send(
         new UpdateRoleCommand({
@@ -553,15 +706,23 @@ const openIdConnectProvider: ResourceRow = {
   async update(cloud, id, olds, news, outputs) {
     const thumbprints = strings(news.thumbprintLists);
     if (thumbprints.length > 0 && !sameValue(strings(olds.thumbprintLists), thumbprints))
-      await cloud.iam.send(new UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: id, ThumbprintList: thumbprints }));
+      await cloud.iam.send(
+        new UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: id, ThumbprintList: thumbprints }),
+      );
     const [before, after] = [new Set(strings(olds.clientIdLists)), new Set(strings(news.clientIdLists))];
     for (const clientId of [...after].filter((c) => !before.has(c)))
-      await cloud.iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, ClientID: clientId }));
+      await cloud.iam.send(
+        new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, ClientID: clientId }),
+      );
     for (const clientId of [...before].filter((c) => !after.has(c)))
-      await cloud.iam.send(new RemoveClientIDFromOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, ClientID: clientId }));
+      await cloud.iam.send(
+        new RemoveClientIDFromOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, ClientID: clientId }),
+      );
     const { add, remove } = tagChanges(olds, news);
-    if (remove.length > 0) await cloud.iam.send(new UntagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, TagKeys: remove }));
-    if (add.length > 0) await cloud.iam.send(new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, Tags: add }));
+    if (remove.length > 0)
+      await cloud.iam.send(new UntagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, TagKeys: remove }));
+    if (add.length > 0)
+      await cloud.iam.send(new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: id, Tags: add }));
     return { ...outputs, ...news, tagsAll: news.tags ?? {} };
   },
   async delete(cloud, id) {
@@ -609,7 +770,12 @@ const organizationsPolicy: ResourceRow = {
   },
   async update(cloud, id, _olds, news, outputs) {
     await cloud.organizations.send(
-      new UpdatePolicyCommand({ PolicyId: id, Name: text(news.name), Description: text(news.description), Content: text(news.content) }),
+      new UpdatePolicyCommand({
+        PolicyId: id,
+        Name: text(news.name),
+        Description: text(news.description),
+        Content: text(news.content),
+      }),
     );
     return { ...outputs, ...news };
   },
@@ -623,11 +789,15 @@ const organizationsPolicyAttachment: ResourceRow = {
   replaceOn: ["policyId", "targetId"],
   computed: [],
   async create(cloud, inputs) {
-    await cloud.organizations.send(new AttachPolicyCommand({ PolicyId: text(inputs.policyId), TargetId: text(inputs.targetId) }));
+    await cloud.organizations.send(
+      new AttachPolicyCommand({ PolicyId: text(inputs.policyId), TargetId: text(inputs.targetId) }),
+    );
     return { id: `${text(inputs.targetId)}:${text(inputs.policyId)}`, inputs, outputs: { ...inputs } };
   },
   async read(cloud, id, inputs) {
-    const targets = (await cloud.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: text(inputs.policyId) }))).Targets ?? [];
+    const targets =
+      (await cloud.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: text(inputs.policyId) }))).Targets ??
+      [];
     return targets.some((t) => t.TargetId === inputs.targetId) ? { id, inputs, outputs: { ...inputs } } : null;
   },
   async update(_cloud, _id, _olds, news) {
@@ -635,7 +805,9 @@ const organizationsPolicyAttachment: ResourceRow = {
   },
   async delete(cloud, _id, inputs) {
     if (inputs.skipDestroy === true) return;
-    await cloud.organizations.send(new DetachPolicyCommand({ PolicyId: text(inputs.policyId), TargetId: text(inputs.targetId) }));
+    await cloud.organizations.send(
+      new DetachPolicyCommand({ PolicyId: text(inputs.policyId), TargetId: text(inputs.targetId) }),
+    );
   },
 };
 
@@ -644,7 +816,10 @@ const timeStatic: ResourceRow = {
   replaceOn: ["triggers", "rfc3339"],
   computed: ["day", "hour", "minute", "month", "rfc3339", "second", "unix", "year"],
   async create(cloud, inputs) {
-    const at = typeof inputs.rfc3339 === "string" ? new Date(inputs.rfc3339) : new Date(Math.floor(cloud.now().getTime() / 1000) * 1000);
+    const at =
+      typeof inputs.rfc3339 === "string"
+        ? new Date(inputs.rfc3339)
+        : new Date(Math.floor(cloud.now().getTime() / 1000) * 1000);
     const rfc3339 = at.toISOString().replace(/\.\d{3}Z$/, "Z");
     const outputs: Properties = {
       ...inputs,

@@ -51,7 +51,8 @@ export function siblingStateFile(stateFile: string, stack: string): string {
 export function readState(file: string): StackState | undefined {
   if (!existsSync(file)) return undefined;
   const state = JSON.parse(readFileSync(file, "utf8")) as StackState;
-  if (state.version !== 1 || !Array.isArray(state.resources)) throw new Error(`${file}: not a state file of the engine stand-in`);
+  if (state.version !== 1 || !Array.isArray(state.resources))
+    throw new Error(`${file}: not a state file of the engine stand-in`);
   return state;
 }
 

@@ -12,7 +12,9 @@ import { compareText } from "../../incident/order.ts";
 import type { ReviewEvent } from "./event.ts";
 
 /** What the review reads events of: an access key, or an IAM user (whose console sessions have no key). */
-export type Subject = { kind: "key"; accessKeyId: string } | { kind: "user"; userName: string; accountId: string | null };
+export type Subject =
+  | { kind: "key"; accessKeyId: string }
+  | { kind: "user"; userName: string; accountId: string | null };
 
 /** An interval of epoch milliseconds, both ends included; null means unbounded. */
 export interface Window {
@@ -73,7 +75,11 @@ export function subjectId(subject: Subject): string {
  */
 export function belongsTo(subject: Subject, event: ReviewEvent): boolean {
   if (subject.kind === "key") return event.accessKeyId === subject.accessKeyId;
-  return event.identityType === "IAMUser" && event.userName === subject.userName && (subject.accountId === null || event.accountId === subject.accountId);
+  return (
+    event.identityType === "IAMUser" &&
+    event.userName === subject.userName &&
+    (subject.accountId === null || event.accountId === subject.accountId)
+  );
 }
 
 /** The name a report shows for the caller of an event: its key, or `user:NAME` for keyless calls. */
@@ -118,7 +124,6 @@ function stringField(value: unknown, ...path: string[]): string | null {
   return typeof found === "string" && found !== "" ? found : null;
 }
 
-
 function minEnd(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
@@ -126,7 +131,13 @@ function minEnd(a: number | null, b: number | null): number | null {
 }
 
 /** The calls {@link leadsFrom} reads leads from; no other call can reveal a key or a user. */
-export const LEAD_CALLS: ReadonlySet<string> = new Set([...Object.keys(MAX_LIFETIME_MS), "CreateAccessKey", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile"]);
+export const LEAD_CALLS: ReadonlySet<string> = new Set([
+  ...Object.keys(MAX_LIFETIME_MS),
+  "CreateAccessKey",
+  "CreateUser",
+  "CreateLoginProfile",
+  "UpdateLoginProfile",
+]);
 
 /**
  * Whether an event may reveal a subject that the chain can reach: a successful lead call whose
@@ -134,7 +145,11 @@ export const LEAD_CALLS: ReadonlySet<string> = new Set([...Object.keys(MAX_LIFET
  * the chain's subjects before they read the subjects' own events.
  */
 export function mayLead(event: Pick<ReviewEvent, "eventName" | "errorCode" | "accessKeyId" | "identityType">): boolean {
-  return LEAD_CALLS.has(event.eventName) && event.errorCode === null && (event.accessKeyId !== null || event.identityType === "IAMUser");
+  return (
+    LEAD_CALLS.has(event.eventName) &&
+    event.errorCode === null &&
+    (event.accessKeyId !== null || event.identityType === "IAMUser")
+  );
 }
 
 /**
@@ -145,7 +160,14 @@ export function mayLead(event: Pick<ReviewEvent, "eventName" | "errorCode" | "ac
 export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] {
   if (event.errorCode !== null) return [];
   const at = Date.parse(event.eventTime);
-  const base = { parent: callerOf(event), mintedBy: event.eventName, mintedAt: event.eventTime, mintedEventId: event.eventId, roleArn: null, userName: null };
+  const base = {
+    parent: callerOf(event),
+    mintedBy: event.eventName,
+    mintedAt: event.eventTime,
+    mintedEventId: event.eventId,
+    roleArn: null,
+    userName: null,
+  };
   // Its own keys only: `__proto__` in a forged record is no minting call.
   const lifetime = Object.hasOwn(MAX_LIFETIME_MS, event.eventName) ? MAX_LIFETIME_MS[event.eventName] : undefined;
   if (lifetime !== undefined) {
@@ -165,14 +187,37 @@ export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] 
     const created = stringField(event.responseElements, "accessKey", "accessKeyId");
     if (created === null || !ANY_KEY_ID.test(created)) return [];
     // Without userName, CreateAccessKey makes a key for the caller's own user.
-    const owner = stringField(event.responseElements, "accessKey", "userName") ?? stringField(event.requestParameters, "userName") ?? event.userName;
-    return [{ ...base, subject: { kind: "key", accessKeyId: created }, window: { start: at, end: reviewEnd }, userName: owner }];
+    const owner =
+      stringField(event.responseElements, "accessKey", "userName") ??
+      stringField(event.requestParameters, "userName") ??
+      event.userName;
+    return [
+      {
+        ...base,
+        subject: { kind: "key", accessKeyId: created },
+        window: { start: at, end: reviewEnd },
+        userName: owner,
+      },
+    ];
   }
-  if (event.eventName === "CreateUser" || event.eventName === "CreateLoginProfile" || event.eventName === "UpdateLoginProfile") {
+  if (
+    event.eventName === "CreateUser" ||
+    event.eventName === "CreateLoginProfile" ||
+    event.eventName === "UpdateLoginProfile"
+  ) {
     // Without userName, a login profile call changes the caller's own password.
-    const userName = stringField(event.responseElements, "user", "userName") ?? stringField(event.requestParameters, "userName") ?? event.userName;
+    const userName =
+      stringField(event.responseElements, "user", "userName") ??
+      stringField(event.requestParameters, "userName") ??
+      event.userName;
     if (userName === null) return [];
-    return [{ ...base, subject: { kind: "user", userName, accountId: event.accountId }, window: { start: at, end: reviewEnd } }];
+    return [
+      {
+        ...base,
+        subject: { kind: "user", userName, accountId: event.accountId },
+        window: { start: at, end: reviewEnd },
+      },
+    ];
   }
   return [];
 }
@@ -188,8 +233,10 @@ const bound = (value: number) => (Number.isFinite(value) ? value : null);
 export function uncoveredWindows(covered: Window | undefined, wanted: Window): Window[] {
   if (covered === undefined) return [wanted];
   const pieces: Window[] = [];
-  if (lo(wanted.start) < lo(covered.start)) pieces.push({ start: wanted.start, end: bound(Math.min(lo(covered.start), hi(wanted.end))) });
-  if (hi(wanted.end) > hi(covered.end)) pieces.push({ start: bound(Math.max(hi(covered.end), lo(wanted.start))), end: wanted.end });
+  if (lo(wanted.start) < lo(covered.start))
+    pieces.push({ start: wanted.start, end: bound(Math.min(lo(covered.start), hi(wanted.end))) });
+  if (hi(wanted.end) > hi(covered.end))
+    pieces.push({ start: bound(Math.max(hi(covered.end), lo(wanted.start))), end: wanted.end });
   return pieces;
 }
 
@@ -210,10 +257,15 @@ export interface Chain {
 
 /** What makes an event itself: its id, and for copies that conflict, where the copy was read. */
 export function eventKey(event: ReviewEvent): string {
-  return event.conflict === undefined ? event.eventId : `${event.eventId}\u0000${event.conflict.file}\u0000${event.conflict.record}`;
+  return event.conflict === undefined
+    ? event.eventId
+    : `${event.eventId}\u0000${event.conflict.file}\u0000${event.conflict.record}`;
 }
 
-function byTimeThenId(a: { eventTime: string; eventId: string; conflict?: ReviewEvent["conflict"] }, b: { eventTime: string; eventId: string; conflict?: ReviewEvent["conflict"] }): number {
+function byTimeThenId(
+  a: { eventTime: string; eventId: string; conflict?: ReviewEvent["conflict"] },
+  b: { eventTime: string; eventId: string; conflict?: ReviewEvent["conflict"] },
+): number {
   return (
     Date.parse(a.eventTime) - Date.parse(b.eventTime) ||
     compareText(a.eventId, b.eventId) ||
@@ -224,7 +276,12 @@ function byTimeThenId(a: { eventTime: string; eventId: string; conflict?: Review
 
 function leadOrder(a: Lead, b: Lead): number {
   if (a.mintedAt === null || b.mintedAt === null) return a.mintedAt === null ? (b.mintedAt === null ? 0 : -1) : 1;
-  return byTimeThenId({ eventTime: a.mintedAt, eventId: a.mintedEventId ?? "" }, { eventTime: b.mintedAt, eventId: b.mintedEventId ?? "" }) || subjectId(a.subject).localeCompare(subjectId(b.subject));
+  return (
+    byTimeThenId(
+      { eventTime: a.mintedAt, eventId: a.mintedEventId ?? "" },
+      { eventTime: b.mintedAt, eventId: b.mintedEventId ?? "" },
+    ) || subjectId(a.subject).localeCompare(subjectId(b.subject))
+  );
 }
 
 /**
@@ -266,7 +323,16 @@ export async function followChain(root: string, window: Window, source: EventSou
     }
   };
 
-  follow({ subject: { kind: "key", accessKeyId: root }, window, parent: null, mintedBy: null, mintedAt: null, mintedEventId: null, roleArn: null, userName: null });
+  follow({
+    subject: { kind: "key", accessKeyId: root },
+    window,
+    parent: null,
+    mintedBy: null,
+    mintedAt: null,
+    mintedEventId: null,
+    roleArn: null,
+    userName: null,
+  });
   while (running.size > 0) await Promise.all([...running]);
   if (errors.length > 0) throw errors[0];
 

@@ -64,7 +64,13 @@ export type EventHeader = Pick<ReviewEvent, "eventId" | "eventName" | "eventSour
 
 /** The header of an event, its fields in the order every report prints them. */
 export function eventHeader(event: ReviewEvent): EventHeader {
-  return { eventId: event.eventId, eventName: event.eventName, eventSource: event.eventSource, eventTime: event.eventTime, region: event.region };
+  return {
+    eventId: event.eventId,
+    eventName: event.eventName,
+    eventSource: event.eventSource,
+    eventTime: event.eventTime,
+    region: event.region,
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -92,7 +98,8 @@ export const TOO_DEEP = `[nested more than ${MAX_NESTING} levels deep: cut by co
 
 /** Sets a field without `__proto__` reaching the prototype: a log's keys are data. */
 function setField(target: Json, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 
@@ -120,7 +127,13 @@ export function redact(value: unknown): unknown {
     }
     for (const [key, field] of Object.entries(source)) {
       // Field names as services and people spell them: secretAccessKey, SecretAccessKey, aws_secret_access_key.
-      setField(target as Json, key, SECRET_FIELD.test(key.replace(/[-_]/g, "")) && field !== null && typeof field !== "boolean" ? REDACTED : copy(field, depth + 1));
+      setField(
+        target as Json,
+        key,
+        SECRET_FIELD.test(key.replace(/[-_]/g, "")) && field !== null && typeof field !== "boolean"
+          ? REDACTED
+          : copy(field, depth + 1),
+      );
     }
   }
   return result;
@@ -190,9 +203,24 @@ export function isCloudTrailInstant(bytes: Uint8Array, start: number, end: numbe
   const minute = digitPair(bytes, start + 14);
   const second = digitPair(bytes, start + 17);
   return (
-    digitPair(bytes, start) >= 0 && digitPair(bytes, start + 2) >= 0 &&
-    bytes[start + 4] === 0x2d && bytes[start + 7] === 0x2d && bytes[start + 10] === 0x54 && bytes[start + 13] === 0x3a && bytes[start + 16] === 0x3a && bytes[start + 19] === 0x5a &&
-    month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59
+    digitPair(bytes, start) >= 0 &&
+    digitPair(bytes, start + 2) >= 0 &&
+    bytes[start + 4] === 0x2d &&
+    bytes[start + 7] === 0x2d &&
+    bytes[start + 10] === 0x54 &&
+    bytes[start + 13] === 0x3a &&
+    bytes[start + 16] === 0x3a &&
+    bytes[start + 19] === 0x5a &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59
   );
 }
 
@@ -215,7 +243,11 @@ function digitAt(bytes: Uint8Array, at: number): number {
  * Why a record cannot be an event, or null: the checks every reader applies, so that a log file is
  * refused for the same reasons whichever reader reads it.
  */
-export function recordProblem(eventId: string | null, eventName: string | null, eventTime: string | null): string | null {
+export function recordProblem(
+  eventId: string | null,
+  eventName: string | null,
+  eventTime: string | null,
+): string | null {
   if (eventId === null) return "the event has no eventID";
   if (eventName === null) return `event ${eventId} has no eventName`;
   if (eventTime === null || eventInstant(eventTime) === null) return `event ${eventId} has no valid eventTime`;
@@ -233,7 +265,10 @@ export const NOT_AN_OBJECT = "expected a CloudTrail event (a JSON object)";
 export function fromRecord(record: unknown, fallback: Partial<ReviewEvent> = {}): ReviewEvent | string {
   if (!isObject(record)) return NOT_AN_OBJECT;
   const identity = isObject(record.userIdentity) ? record.userIdentity : {};
-  const issuer = isObject(identity.sessionContext) && isObject(identity.sessionContext.sessionIssuer) ? identity.sessionContext.sessionIssuer : {};
+  const issuer =
+    isObject(identity.sessionContext) && isObject(identity.sessionContext.sessionIssuer)
+      ? identity.sessionContext.sessionIssuer
+      : {};
   const eventId = text(record.eventID) ?? fallback.eventId ?? null;
   const eventName = text(record.eventName) ?? fallback.eventName ?? null;
   const eventTime = text(record.eventTime) ?? fallback.eventTime ?? null;

@@ -10,7 +10,13 @@ import { actionOfEvent, eventHeader, serviceOf, type EventCopy, type EventHeader
 import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
-export type Category = "persistence" | "privilege-escalation" | "defense-evasion" | "credential-access" | "exfiltration" | "execution";
+export type Category =
+  | "persistence"
+  | "privilege-escalation"
+  | "defense-evasion"
+  | "credential-access"
+  | "exfiltration"
+  | "execution";
 
 interface Rule {
   category: Category;
@@ -19,7 +25,9 @@ interface Rule {
 }
 
 const requestField = (event: ReviewEvent, name: string): unknown =>
-  typeof event.requestParameters === "object" && event.requestParameters !== null ? (event.requestParameters as Record<string, unknown>)[name] : undefined;
+  typeof event.requestParameters === "object" && event.requestParameters !== null
+    ? (event.requestParameters as Record<string, unknown>)[name]
+    : undefined;
 
 /**
  * The calls an attacker uses to stay in, to gain more, to hide, to take secrets or data out, or to
@@ -100,7 +108,10 @@ export const CALL_RULES: Readonly<Record<string, Rule>> = {
   GetPasswordData: { category: "credential-access" },
   GetParameter: { category: "credential-access", when: (event) => requestField(event, "withDecryption") === true },
   GetParameters: { category: "credential-access", when: (event) => requestField(event, "withDecryption") === true },
-  GetParametersByPath: { category: "credential-access", when: (event) => requestField(event, "withDecryption") === true },
+  GetParametersByPath: {
+    category: "credential-access",
+    when: (event) => requestField(event, "withDecryption") === true,
+  },
   // Exfiltration: data shared out of the account or opened to the internet.
   ModifySnapshotAttribute: { category: "exfiltration" },
   ModifyImageAttribute: { category: "exfiltration" },
@@ -169,7 +180,10 @@ const TARGET_FIELDS = [
 
 function targetOf(event: ReviewEvent): string {
   const parts: string[] = [];
-  const parameters = typeof event.requestParameters === "object" && event.requestParameters !== null ? (event.requestParameters as Record<string, unknown>) : {};
+  const parameters =
+    typeof event.requestParameters === "object" && event.requestParameters !== null
+      ? (event.requestParameters as Record<string, unknown>)
+      : {};
   for (const name of TARGET_FIELDS) {
     const value = parameters[name];
     if (typeof value === "string" && value !== "" && parts.length < 2) parts.push(`${name}=${value}`);
@@ -186,7 +200,11 @@ export function classify(event: ReviewEvent): Category | null {
   const action = actionOfEvent(event.eventName);
   const rule = Object.hasOwn(CALL_RULES, action) ? CALL_RULES[action] : undefined;
   if (rule === undefined || event.errorCode !== null) return null;
-  if (event.eventName === "ConsoleLogin" && (event.responseElements as { ConsoleLogin?: unknown } | null)?.ConsoleLogin !== "Success") return null;
+  if (
+    event.eventName === "ConsoleLogin" &&
+    (event.responseElements as { ConsoleLogin?: unknown } | null)?.ConsoleLogin !== "Success"
+  )
+    return null;
   return rule.when === undefined || rule.when(event) ? rule.category : null;
 }
 
@@ -275,13 +293,14 @@ export interface Review {
 
 const iso = (ms: number | null) => (ms === null ? null : formatInstant(new Date(ms)));
 
-function tally(events: ReviewEvent[], valueOf: (event: ReviewEvent) => string | null): Tally[] {
+function tally(events: ReviewEvent[], valueFor: (event: ReviewEvent) => string | null): Tally[] {
   const tallies = new Map<string, Tally>();
   for (const event of events) {
-    const value = valueOf(event);
+    const value = valueFor(event);
     if (value === null) continue;
     const found = tallies.get(value);
-    if (found === undefined) tallies.set(value, { value, count: 1, firstSeen: event.eventTime, lastSeen: event.eventTime });
+    if (found === undefined)
+      tallies.set(value, { value, count: 1, firstSeen: event.eventTime, lastSeen: event.eventTime });
     else {
       found.count += 1;
       found.lastSeen = event.eventTime;
@@ -297,14 +316,25 @@ function group(events: ReviewEvent[]): DeniedGroup[] {
     const action = actionOfEvent(event.eventName);
     const key = `${service} ${action}`;
     const found = groups.get(key);
-    if (found === undefined) groups.set(key, { service, action, count: 1, firstSeen: event.eventTime, lastSeen: event.eventTime, errorCodes: event.errorCode === null ? [] : [event.errorCode] });
+    if (found === undefined)
+      groups.set(key, {
+        service,
+        action,
+        count: 1,
+        firstSeen: event.eventTime,
+        lastSeen: event.eventTime,
+        errorCodes: event.errorCode === null ? [] : [event.errorCode],
+      });
     else {
       found.count += 1;
       found.lastSeen = event.eventTime;
-      if (event.errorCode !== null && !found.errorCodes.includes(event.errorCode)) found.errorCodes.push(event.errorCode);
+      if (event.errorCode !== null && !found.errorCodes.includes(event.errorCode))
+        found.errorCodes.push(event.errorCode);
     }
   }
-  return [...groups.values()].map((g) => ({ ...g, errorCodes: [...g.errorCodes].sort(compareText) })).sort((a, b) => compareText(a.service, b.service) || compareText(a.action, b.action));
+  return [...groups.values()]
+    .map((g) => ({ ...g, errorCodes: [...g.errorCodes].sort(compareText) }))
+    .sort((a, b) => compareText(a.service, b.service) || compareText(a.action, b.action));
 }
 
 function keyNode(lead: Lead & { subject: { kind: "key" } }, events: number): KeyNode {
@@ -366,7 +396,8 @@ export function analyze(chain: Chain): Review {
   const keys: KeyNode[] = [];
   const users: UserNode[] = [];
   for (const lead of chain.leads) {
-    if (lead.subject.kind === "key") keys.push(keyNode(lead as Lead & { subject: { kind: "key" } }, perCaller.get(lead.subject.accessKeyId) ?? 0));
+    if (lead.subject.kind === "key")
+      keys.push(keyNode(lead as Lead & { subject: { kind: "key" } }, perCaller.get(lead.subject.accessKeyId) ?? 0));
     else {
       users.push({
         userName: lead.subject.userName,
@@ -397,11 +428,14 @@ export function analyze(chain: Chain): Review {
   const rolesAssumed = new Set<string>();
   for (const event of events) {
     const roleArn = (event.requestParameters as { roleArn?: unknown } | null)?.roleArn;
-    if (event.eventName.startsWith("AssumeRole") && event.errorCode === null && typeof roleArn === "string") rolesAssumed.add(roleArn);
+    if (event.eventName.startsWith("AssumeRole") && event.errorCode === null && typeof roleArn === "string")
+      rolesAssumed.add(roleArn);
   }
 
   const roles = [...rolesAssumed].sort(compareText);
-  const keyAccount = mostFrequent(events.filter((event) => event.accessKeyId === chain.root).map((event) => event.accountId));
+  const keyAccount = mostFrequent(
+    events.filter((event) => event.accessKeyId === chain.root).map((event) => event.accountId),
+  );
   return {
     root: chain.root,
     since: iso(chain.window.start),
@@ -409,7 +443,9 @@ export function analyze(chain: Chain): Review {
     keys: asTree(keys),
     users,
     events,
-    writes: group(events.filter((event) => !event.readOnly && event.errorCode === null)).map(({ errorCodes: _errorCodes, ...rest }) => rest),
+    writes: group(events.filter((event) => !event.readOnly && event.errorCode === null)).map(
+      ({ errorCodes: _errorCodes, ...rest }) => rest,
+    ),
     denied: group(events.filter(isDenied)),
     sourceIPs: tally(events, (event) => event.sourceIPAddress),
     userAgents: tally(events, (event) => event.userAgent),
@@ -424,9 +460,12 @@ export function analyze(chain: Chain): Review {
 /** The value most often found (the least, as text, of those found as often); null for none. */
 function mostFrequent(values: (string | null)[]): string | null {
   const counts = new Map<string, number>();
-  for (const value of values) if (value !== null && ACCOUNT_ID.test(value)) counts.set(value, (counts.get(value) ?? 0) + 1);
+  for (const value of values)
+    if (value !== null && ACCOUNT_ID.test(value)) counts.set(value, (counts.get(value) ?? 0) + 1);
   let best: string | null = null;
-  for (const [value, n] of counts) if (best === null || n > (counts.get(best) as number) || (n === counts.get(best) && compareText(value, best) < 0)) best = value;
+  for (const [value, n] of counts)
+    if (best === null || n > (counts.get(best) as number) || (n === counts.get(best) && compareText(value, best) < 0))
+      best = value;
   return best;
 }
 
@@ -434,15 +473,20 @@ function accountsReached(events: ReviewEvent[], roles: string[], keyAccount: str
   const accounts = new Map<string, AccountReached>();
   const entry = (account: string) => {
     let found = accounts.get(account);
-    if (found === undefined) accounts.set(account, (found = { account, reviewedKey: account === keyAccount, events: 0, roles: [] }));
+    if (found === undefined)
+      accounts.set(account, (found = { account, reviewedKey: account === keyAccount, events: 0, roles: [] }));
     return found;
   };
   if (keyAccount !== null) entry(keyAccount);
   // Only account ids: a forged log can write anything in recipientAccountId.
-  for (const event of events) if (event.recipientAccountId !== null && ACCOUNT_ID.test(event.recipientAccountId)) entry(event.recipientAccountId).events++;
+  for (const event of events)
+    if (event.recipientAccountId !== null && ACCOUNT_ID.test(event.recipientAccountId))
+      entry(event.recipientAccountId).events++;
   for (const role of roles) {
     const account = accountOfRoleArn(role);
     if (account !== null) entry(account).roles.push(role);
   }
-  return [...accounts.values()].sort((a, b) => Number(b.reviewedKey) - Number(a.reviewedKey) || compareText(a.account, b.account));
+  return [...accounts.values()].sort(
+    (a, b) => Number(b.reviewedKey) - Number(a.reviewedKey) || compareText(a.account, b.account),
+  );
 }

@@ -37,17 +37,22 @@ const RISKS = ["admin", "iamWrite", "dataRead", "secretsRead", "dataWrite"] as c
  * a warning: the review goes on without them).
  */
 export function capabilitiesFrom(json: unknown): Capabilities | string {
-  const object = (value: unknown): Record<string, unknown> | null => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null);
+  const object = (value: unknown): Record<string, unknown> | null =>
+    typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   const top = object(json);
   if (top === null) return "expected the JSON object `cordon assess --json` writes";
   const text = (name: string) => (typeof top[name] === "string" ? (top[name] as string) : null);
-  const strings = (name: string) => (Array.isArray(top[name]) && (top[name] as unknown[]).every((item) => typeof item === "string") ? [...(top[name] as string[])].sort(compareText) : null);
+  const strings = (name: string) =>
+    Array.isArray(top[name]) && (top[name] as unknown[]).every((item) => typeof item === "string")
+      ? [...(top[name] as string[])].sort(compareText)
+      : null;
   const risk = object(top.risk);
   const user = text("user");
   const account = text("account");
   const roles = strings("assumableRoles");
   const otherAccounts = strings("assumableRolesInOtherAccounts") ?? [];
-  if (user === null || account === null || roles === null || risk === null) return 'expected the JSON of `cordon assess --json`, with "user", "account", "assumableRoles" and "risk"';
+  if (user === null || account === null || roles === null || risk === null)
+    return 'expected the JSON of `cordon assess --json`, with "user", "account", "assumableRoles" and "risk"';
   if (!ACCOUNT_ID.test(account)) return `"account" is not an account id; expected 12 digits`;
   const flags = {} as Record<(typeof RISKS)[number], boolean>;
   for (const name of RISKS) {
@@ -117,7 +122,8 @@ export interface Reach {
 export function reachOf(review: Review, could: Capabilities | null = null): Reach {
   const own = new Map<string, number>();
   for (const event of review.events) {
-    if (event.accessKeyId === review.root && event.identityType === "IAMUser" && event.userName !== null) own.set(event.userName, (own.get(event.userName) ?? 0) + 1);
+    if (event.accessKeyId === review.root && event.identityType === "IAMUser" && event.userName !== null)
+      own.set(event.userName, (own.get(event.userName) ?? 0) + 1);
   }
   // The name most of its calls carry (the least, as text, of equals): a forged record cannot rename it alone.
   const user = [...own].sort(([a, m], [b, n]) => n - m || compareText(a, b))[0]?.[0] ?? could?.user ?? null;
@@ -129,15 +135,33 @@ export function reachOf(review: Review, could: Capabilities | null = null): Reac
   const sessions: ReachSession[] = [];
   for (const key of review.keys) {
     if (key.mintedBy === null) continue;
-    sessions.push({ id: key.accessKeyId, parent: key.parent ?? review.root, how: key.mintedBy, role: key.roleArn, user: key.mintedBy === "CreateAccessKey" ? key.userName : null, calls: key.events });
+    sessions.push({
+      id: key.accessKeyId,
+      parent: key.parent ?? review.root,
+      how: key.mintedBy,
+      role: key.roleArn,
+      user: key.mintedBy === "CreateAccessKey" ? key.userName : null,
+      calls: key.events,
+    });
   }
   for (const created of review.users) {
     const id = `user:${created.userName}`;
-    sessions.push({ id, parent: created.parent, how: created.reason, role: null, user: created.userName, calls: calls.get(id) ?? 0 });
+    sessions.push({
+      id,
+      parent: created.parent,
+      how: created.reason,
+      role: null,
+      user: created.userName,
+      calls: calls.get(id) ?? 0,
+    });
   }
 
   const assumable = could === null ? null : new Set(could.assumableRoles);
-  const roles = review.rolesAssumed.map((arn) => ({ arn, account: accountOfRoleArn(arn), assumable: assumable === null ? null : assumable.has(arn) }));
+  const roles = review.rolesAssumed.map((arn) => ({
+    arn,
+    account: accountOfRoleArn(arn),
+    assumable: assumable === null ? null : assumable.has(arn),
+  }));
 
   const services = new Map<string, Map<string, ReachService>>();
   for (const event of review.events) {
@@ -156,7 +180,9 @@ export function reachOf(review: Review, could: Capabilities | null = null): Reac
     account: reached.account,
     reviewedKey: reached.reviewedKey,
     roles: reached.roles,
-    services: [...(services.get(reached.account)?.values() ?? [])].sort((a, b) => b.calls - a.calls || compareText(a.service, b.service)),
+    services: [...(services.get(reached.account)?.values() ?? [])].sort(
+      (a, b) => b.calls - a.calls || compareText(a.service, b.service),
+    ),
   }));
 
   const assumed = new Set(review.rolesAssumed);

@@ -15,7 +15,8 @@ export const REDACTED = "[redacted by cordon]";
  * are taken out (services and people spell them `secretAccessKey`, `SecretAccessKey`,
  * `aws_secret_access_key`, `X-Amz-Security-Token`).
  */
-export const SECRET_FIELD = /^(?:aws|xamz)?(sessiontoken|securitytoken|secretaccesskey|secretkey|secret|password|newpassword|oldpassword|masteruserpassword|tokenvalue|privatekey|secretstring|secretbinary|clientsecret)$/i;
+export const SECRET_FIELD =
+  /^(?:aws|xamz)?(sessiontoken|securitytoken|secretaccesskey|secretkey|secret|password|newpassword|oldpassword|masteruserpassword|tokenvalue|privatekey|secretstring|secretbinary|clientsecret)$/i;
 
 /** Prefixes of AWS session tokens (STS v1 and v2 tokens), caught wherever they appear, whatever the field is called. */
 const SESSION_TOKEN_PREFIX = "IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AQoEXAMPLE";
@@ -29,7 +30,8 @@ const SESSION_TOKEN_IN_TEXT = new RegExp(`(?<![A-Za-z0-9/+])(?:${SESSION_TOKEN_P
  * quote or a space around it: `secret:name` is how an ARN names a Secrets Manager secret, not a
  * secret. The value runs to the next delimiter; its name is judged by {@link SECRET_FIELD}.
  */
-const NAMED_SECRET = /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{2,40})(?:"?[ \t]*=[ \t]*"?|"[ \t]*:[ \t]*"?|:[ \t]+"?)([^\s&;,"'<>]+)/g;
+const NAMED_SECRET =
+  /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{2,40})(?:"?[ \t]*=[ \t]*"?|"[ \t]*:[ \t]*"?|:[ \t]+"?)([^\s&;,"'<>]+)/g;
 
 /**
  * In free text (a user agent, an error message), a secret access key stands alone: 40 characters
@@ -82,8 +84,10 @@ function decodeOnce(view: View): View | null {
 
 /** Where secrets are in `view.text`, as pieces of the original text. */
 function secretsIn(view: View, keys: RegExp, found: [number, number][]): void {
-  const piece = (start: number, end: number) => found.push(view.from === null || view.to === null ? [start, end] : [view.from[start], view.to[end - 1]]);
-  for (const match of view.text.matchAll(keys)) if (isSecretShaped(match[0])) piece(match.index, match.index + match[0].length);
+  const piece = (start: number, end: number) =>
+    found.push(view.from === null || view.to === null ? [start, end] : [view.from[start], view.to[end - 1]]);
+  for (const match of view.text.matchAll(keys))
+    if (isSecretShaped(match[0])) piece(match.index, match.index + match[0].length);
   for (const match of view.text.matchAll(SESSION_TOKEN_IN_TEXT)) piece(match.index, match.index + match[0].length);
   for (const match of view.text.matchAll(NAMED_SECRET)) {
     if (!SECRET_FIELD.test(match[1].replace(/[-_]/g, ""))) continue;

@@ -109,14 +109,28 @@ function roleNameOf(arn: string): string {
  * The lanes of one kind: the identities that made or received calls, the busiest first (the
  * reviewed key always first), at most `limit`, the last folding every other one.
  */
-function lanesOf(identities: Identity[], limit: number, folded: (count: number) => string, kind: LaneKind, first: string | null): { lanes: Lane[]; laneOf: Map<string, number> } {
-  const active = identities.filter((identity) => identity.calls > 0).sort((a, b) => Number(b.name === first) - Number(a.name === first) || b.calls - a.calls || a.order - b.order);
+function lanesOf(
+  identities: Identity[],
+  limit: number,
+  folded: (count: number) => string,
+  kind: LaneKind,
+  first: string | null,
+): { lanes: Lane[]; laneOf: Map<string, number> } {
+  const active = identities
+    .filter((identity) => identity.calls > 0)
+    .sort((a, b) => Number(b.name === first) - Number(a.name === first) || b.calls - a.calls || a.order - b.order);
   const kept = active.length <= limit ? active : active.slice(0, limit - 1);
   const lanes: Lane[] = kept.map(({ kind: k, name, note, calls }) => ({ kind: k, name, note, folded: 0, calls }));
   const laneOf = new Map<string, number>(kept.map((identity, i) => [identity.name, i]));
   if (kept.length < active.length) {
     const rest = active.slice(kept.length);
-    lanes.push({ kind, name: folded(rest.length), note: "", folded: rest.length, calls: rest.reduce((sum, identity) => sum + identity.calls, 0) });
+    lanes.push({
+      kind,
+      name: folded(rest.length),
+      note: "",
+      folded: rest.length,
+      calls: rest.reduce((sum, identity) => sum + identity.calls, 0),
+    });
     for (const identity of rest) laneOf.set(identity.name, lanes.length - 1);
   }
   return { lanes, laneOf };
@@ -139,13 +153,21 @@ export function timelineOf(review: Review, instants: IncidentInstants = NO_INSTA
     const role = event.accessKeyId === null ? undefined : roleOfKey.get(event.accessKeyId);
     if (role !== undefined) count(roleCalls, role);
     // Only account ids: a forged log can write anything in recipientAccountId.
-    if (event.recipientAccountId !== null && ACCOUNT_ID.test(event.recipientAccountId)) count(accountCalls, event.recipientAccountId);
+    if (event.recipientAccountId !== null && ACCOUNT_ID.test(event.recipientAccountId))
+      count(accountCalls, event.recipientAccountId);
   }
 
   const callers: Identity[] = review.keys.map((key, order) => ({
     kind: "key",
     name: key.accessKeyId,
-    note: key.mintedBy === null ? "reviewed key" : key.roleArn !== null ? `${key.mintedBy} ${roleNameOf(key.roleArn)}` : key.mintedBy === "CreateAccessKey" && key.userName !== null ? `created for ${key.userName}` : key.mintedBy,
+    note:
+      key.mintedBy === null
+        ? "reviewed key"
+        : key.roleArn !== null
+          ? `${key.mintedBy} ${roleNameOf(key.roleArn)}`
+          : key.mintedBy === "CreateAccessKey" && key.userName !== null
+            ? `created for ${key.userName}`
+            : key.mintedBy,
     calls: callerCalls.get(key.accessKeyId) ?? 0,
     order,
   }));
@@ -157,10 +179,28 @@ export function timelineOf(review: Review, instants: IncidentInstants = NO_INSTA
   // The reviewed key leads its lanes, and its account theirs, whatever their counts.
   const keyLanes = lanesOf(callers, TIMELINE_LIMITS.keyLanes, (n) => `${n} more keys and users`, "key", review.root);
 
-  const roles = [...roleCalls].sort(([a], [b]) => compareText(a, b)).map(([name, calls], order): Identity => ({ kind: "role", name, note: roleNameOf(name), calls, order }));
+  const roles = [...roleCalls]
+    .sort(([a], [b]) => compareText(a, b))
+    .map(([name, calls], order): Identity => ({ kind: "role", name, note: roleNameOf(name), calls, order }));
   const roleLanes = lanesOf(roles, TIMELINE_LIMITS.roleLanes, (n) => `${n} more roles`, "role", null);
-  const accounts = [...accountCalls].sort(([a], [b]) => compareText(a, b)).map(([name, calls], order): Identity => ({ kind: "account", name, note: name === review.keyAccount ? "the reviewed key's" : "", calls, order }));
-  const accountLanes = lanesOf(accounts, TIMELINE_LIMITS.accountLanes, (n) => `${n} more accounts`, "account", review.keyAccount);
+  const accounts = [...accountCalls]
+    .sort(([a], [b]) => compareText(a, b))
+    .map(
+      ([name, calls], order): Identity => ({
+        kind: "account",
+        name,
+        note: name === review.keyAccount ? "the reviewed key's" : "",
+        calls,
+        order,
+      }),
+    );
+  const accountLanes = lanesOf(
+    accounts,
+    TIMELINE_LIMITS.accountLanes,
+    (n) => `${n} more accounts`,
+    "account",
+    review.keyAccount,
+  );
 
   const lanes = [...keyLanes.lanes, ...roleLanes.lanes, ...accountLanes.lanes];
   const roleBase = keyLanes.lanes.length;
@@ -184,11 +224,18 @@ export function timelineOf(review: Review, instants: IncidentInstants = NO_INSTA
     status.push(event.errorCode === null ? "ok" : isDenied(event) ? "denied" : "failed");
   }
   const findings = review.findings.flatMap((finding) => {
-    const kind: MarkKind | null = PERSISTENCE_CATEGORIES.includes(finding.category) ? "persistence" : finding.category === "exfiltration" ? "exfiltration" : null;
+    const kind: MarkKind | null = PERSISTENCE_CATEGORIES.includes(finding.category)
+      ? "persistence"
+      : finding.category === "exfiltration"
+        ? "exfiltration"
+        : null;
     return kind === null ? [] : [{ kind, at: Date.parse(finding.eventTime), call: finding.eventName }];
   });
   const instantMarks: TimelineMark[] = [];
-  for (const [kind, value] of [["cutoff", instants.cutoff], ["containment", instants.containedAt]] as const) {
+  for (const [kind, value] of [
+    ["cutoff", instants.cutoff],
+    ["containment", instants.containedAt],
+  ] as const) {
     const ms = value === null ? NaN : Date.parse(value);
     if (Number.isFinite(ms)) instantMarks.push({ kind, at: ms, count: 1, calls: [] });
   }
@@ -207,18 +254,33 @@ export function timelineOf(review: Review, instants: IncidentInstants = NO_INSTA
     const buckets = Math.floor((last - origin) / bucketMs) + 1;
     if (buckets > TIMELINE_LIMITS.buckets) continue;
     const bucketOf = (time: number) => Math.floor((time - origin) / bucketMs);
-    const bars = barsOf(lanes.length, buckets, at.map(bucketOf), eventLanes, status, origin, bucketMs);
+    const bars = barsOf(buckets, at.map(bucketOf), eventLanes, status, origin, bucketMs);
     const marks = [...instantMarks, ...findingMarks(findings, bucketOf, origin, bucketMs)];
     // Within the limit, or as coarse as it gets (every bucket holds all): what is left cannot shrink.
     if (bars.length + marks.length <= TIMELINE_LIMITS.items || buckets === 1) {
-      return { start: origin, end: origin + buckets * bucketMs, bucketMs, lanes, bars, marks, events: review.events.length };
+      return {
+        start: origin,
+        end: origin + buckets * bucketMs,
+        bucketMs,
+        lanes,
+        bars,
+        marks,
+        events: review.events.length,
+      };
     }
   }
   throw new Error("unreachable: the bucket grows until one holds everything");
 }
 
 /** Each lane's busy buckets, runs of alike ones joined into bars. */
-function barsOf(lanes: number, buckets: number, bucketOf: number[], eventLanes: number[][], status: Status[], origin: number, bucketMs: number): TimelineBar[] {
+function barsOf(
+  buckets: number,
+  bucketOf: number[],
+  eventLanes: number[][],
+  status: Status[],
+  origin: number,
+  bucketMs: number,
+): TimelineBar[] {
   // Per lane and bucket: calls, failed, denied. Sparse: a long review has few busy buckets.
   const cells = new Map<number, { calls: number; failed: number; denied: number }>();
   for (let i = 0; i < bucketOf.length; i++) {
@@ -231,14 +293,19 @@ function barsOf(lanes: number, buckets: number, bucketOf: number[], eventLanes: 
       if (status[i] === "denied") cell.denied++;
     }
   }
-  const statusOf = (cell: { failed: number; denied: number }): Status => (cell.denied > 0 ? "denied" : cell.failed > 0 ? "failed" : "ok");
+  const statusOf = (cell: { failed: number; denied: number }): Status =>
+    cell.denied > 0 ? "denied" : cell.failed > 0 ? "failed" : "ok";
   const bars: TimelineBar[] = [];
   for (const key of [...cells.keys()].sort((a, b) => a - b)) {
     const cell = cells.get(key) as { calls: number; failed: number; denied: number };
     const lane = Math.floor(key / buckets);
     const bucket = key % buckets;
     const previous = bars[bars.length - 1];
-    const joins = previous !== undefined && previous.lane === lane && previous.end === origin + bucket * bucketMs && statusOf(previous) === statusOf(cell);
+    const joins =
+      previous !== undefined &&
+      previous.lane === lane &&
+      previous.end === origin + bucket * bucketMs &&
+      statusOf(previous) === statusOf(cell);
     if (joins) {
       previous.end += bucketMs;
       previous.calls += cell.calls;
@@ -252,15 +319,23 @@ function barsOf(lanes: number, buckets: number, bucketOf: number[], eventLanes: 
 }
 
 /** One mark per kind of finding and bucket, with the calls found in it. */
-function findingMarks(findings: { kind: MarkKind; at: number; call: string }[], bucketOf: (time: number) => number, origin: number, bucketMs: number): TimelineMark[] {
+function findingMarks(
+  findings: { kind: MarkKind; at: number; call: string }[],
+  bucketOf: (time: number) => number,
+  origin: number,
+  bucketMs: number,
+): TimelineMark[] {
   const marks = new Map<string, TimelineMark>();
   for (const finding of findings) {
     const bucket = bucketOf(finding.at);
     const key = `${finding.kind} ${bucket}`;
     let mark = marks.get(key);
-    if (mark === undefined) marks.set(key, (mark = { kind: finding.kind, at: origin + bucket * bucketMs, count: 0, calls: [] }));
+    if (mark === undefined)
+      marks.set(key, (mark = { kind: finding.kind, at: origin + bucket * bucketMs, count: 0, calls: [] }));
     mark.count++;
     if (!mark.calls.includes(finding.call)) mark.calls.push(finding.call);
   }
-  return [...marks.values()].map((mark) => ({ ...mark, calls: mark.calls.sort(compareText) })).sort((a, b) => a.at - b.at || compareText(a.kind, b.kind));
+  return [...marks.values()]
+    .map((mark) => ({ ...mark, calls: mark.calls.sort(compareText) }))
+    .sort((a, b) => a.at - b.at || compareText(a.kind, b.kind));
 }

@@ -47,7 +47,9 @@ export function characterLength(lead: number): number {
 
 /** V8's message for an unexpected non-ASCII character: it shows the character (one UTF-16 unit of it). */
 export function unexpectedCharacter(bytes: readonly number[]): string {
-  return `Unexpected token '${Buffer.from(bytes.slice(0, characterLength(bytes[0]))).toString("utf8").charAt(0)}'`;
+  return `Unexpected token '${Buffer.from(bytes.slice(0, characterLength(bytes[0])))
+    .toString("utf8")
+    .charAt(0)}'`;
 }
 
 /**

@@ -11,7 +11,6 @@ import { LEAD_CALLS, leadsFrom, mayLead, type Subject } from "../core/chain.ts";
 import { fingerprint, IndexRecorder, needlesOf, stretchesWithNeedles, type FileIndex } from "./prefilter.ts";
 import { ABSENT, fieldHash, KEY, NEEDS_TEXT, SubjectFilter, SubjectSet, subjectHash, USER } from "./subjects.ts";
 
-
 /**
  * What one log file may expand to. CloudTrail's files are far smaller; a few kilobytes of gzip can
  * expand to gigabytes, and would take the whole review's time instead of failing one file. Memory
@@ -99,7 +98,9 @@ const EVENT_FIELDS = [
   "requestParameters",
   "responseElements",
 ] as const satisfies readonly (keyof ReviewEvent)[];
-const everyField: [Exclude<keyof ReviewEvent, "conflict" | (typeof EVENT_FIELDS)[number]>] extends [never] ? true : false = true;
+const everyField: [Exclude<keyof ReviewEvent, "conflict" | (typeof EVENT_FIELDS)[number]>] extends [never]
+  ? true
+  : false = true;
 void everyField;
 /**
  * A kept event's text: the values of its {@link ReviewEvent} as two JSON arrays, without their field
@@ -107,12 +108,21 @@ void everyField;
  * the head, every other field, what many events share (who called, from where, with what, what
  * call): the main thread keeps one copy of each head however many events have it.
  */
-const BODY_FIELDS: readonly (keyof ReviewEvent)[] = ["eventId", "eventTime", "errorMessage", "requestParameters", "responseElements"];
+const BODY_FIELDS: readonly (keyof ReviewEvent)[] = [
+  "eventId",
+  "eventTime",
+  "errorMessage",
+  "requestParameters",
+  "responseElements",
+];
 const HEAD_FIELDS = EVENT_FIELDS.filter((field) => !BODY_FIELDS.includes(field));
 
 /** An event as a pass keeps it: its head's values and its body's, each as JSON. */
 export function keptText(event: ReviewEvent): { head: string; text: string } {
-  return { head: JSON.stringify(HEAD_FIELDS.map((field) => event[field])), text: JSON.stringify(BODY_FIELDS.map((field) => event[field])) };
+  return {
+    head: JSON.stringify(HEAD_FIELDS.map((field) => event[field])),
+    text: JSON.stringify(BODY_FIELDS.map((field) => event[field])),
+  };
 }
 
 /** The event a kept text holds; `head` is its head's values, parsed (and shared by the events that have the same head). */
@@ -167,7 +177,8 @@ const IAM_USER = Buffer.from("IAMUser");
 const OUTPUT_SLACK = 64;
 /** The lead calls' names as bytes, by length. */
 const LEAD_CALL_BYTES = new Map<number, Buffer[]>();
-for (const name of LEAD_CALLS) LEAD_CALL_BYTES.set(name.length, [...(LEAD_CALL_BYTES.get(name.length) ?? []), Buffer.from(name)]);
+for (const name of LEAD_CALLS)
+  LEAD_CALL_BYTES.set(name.length, [...(LEAD_CALL_BYTES.get(name.length) ?? []), Buffer.from(name)]);
 /**
  * Whether a call's name may be a lead call's: an escaped name is decoded to be sure; a plain one
  * is compared as bytes, without a string for the many calls whose names are as long as one.
@@ -294,8 +305,14 @@ export class LogFileReader {
     else {
       try {
         // One output buffer of the size the gzip trailer announces (capped): no chunks to join.
-        const announced = bytes.length >= 18 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(bytes.length - 4) : 0;
-        text = gunzipSync(bytes, { maxOutputLength: WHOLE_LIMIT, chunkSize: Math.max(64 * 1024, Math.min(WHOLE_LIMIT, announced + OUTPUT_SLACK)) });
+        const announced =
+          bytes.length >= 18
+            ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(bytes.length - 4)
+            : 0;
+        text = gunzipSync(bytes, {
+          maxOutputLength: WHOLE_LIMIT,
+          chunkSize: Math.max(64 * 1024, Math.min(WHOLE_LIMIT, announced + OUTPUT_SLACK)),
+        });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return this.write(bytes);
         this.readError = `cannot read the file: ${(error as Error).message}`;
@@ -303,9 +320,16 @@ export class LogFileReader {
       }
     }
     const prefilter = this.rule.prefilter;
-    if (prefilter?.index != null && read !== null && read.crc === prefilter.index.crc && read.length === prefilter.index.length) this.scanStretches(text, prefilter);
+    if (
+      prefilter?.index != null &&
+      read !== null &&
+      read.crc === prefilter.index.crc &&
+      read.length === prefilter.index.length
+    )
+      this.scanStretches(text, prefilter);
     else this.scan(text);
-    if (this.recorder !== null && read !== null && this.scanner.error === null) this.index = this.recorder.index(this.scanner.recordDepth, this.scanner.sawUnicodeEscape, read);
+    if (this.recorder !== null && read !== null && this.scanner.error === null)
+      this.index = this.recorder.index(this.scanner.recordDepth, this.scanner.sawUnicodeEscape, read);
     if (this.gzip) release(text);
   }
 
@@ -353,7 +377,8 @@ export class LogFileReader {
   }
 
   private problem(message: string): void {
-    if (this.recordProblems.length < MAX_PROBLEMS_PER_FILE) this.recordProblems.push({ file: this.name, line: 1, col: 1, code: "E_LOG_EVENT", message });
+    if (this.recordProblems.length < MAX_PROBLEMS_PER_FILE)
+      this.recordProblems.push({ file: this.name, line: 1, col: 1, code: "E_LOG_EVENT", message });
     else this.moreProblems++;
   }
 
@@ -363,14 +388,26 @@ export class LogFileReader {
     const rule = this.rule;
     if (rule.check) {
       if (!fields.object) return this.problem(`record ${index}: ${NOT_AN_OBJECT}`);
-      if (bytes === null) return this.problem(`record ${index}: larger than ${MAX_RECORD_BYTES / MIB} MiB; expected a CloudTrail event (a few KB)`);
+      if (bytes === null)
+        return this.problem(
+          `record ${index}: larger than ${MAX_RECORD_BYTES / MIB} MiB; expected a CloudTrail event (a few KB)`,
+        );
       // The checks fromRecord makes, on the fields alone: every record is checked, few are parsed.
       // The time, in the form CloudTrail writes, is checked on its bytes; in any other, as text.
       const time = fields.eventTime;
-      if (!present(fields.eventId) || !present(fields.eventName) || time.escaped || !isCloudTrailInstant(bytes, time.start, time.end)) {
+      if (
+        !present(fields.eventId) ||
+        !present(fields.eventName) ||
+        time.escaped ||
+        !isCloudTrailInstant(bytes, time.start, time.end)
+      ) {
         const eventTime = text(bytes, time);
-        if (recordProblem(present(fields.eventId) ? "" : null, present(fields.eventName) ? "" : null, eventTime) !== null) {
-          return this.problem(`record ${index}: ${recordProblem(text(bytes, fields.eventId), text(bytes, fields.eventName), eventTime)}`);
+        if (
+          recordProblem(present(fields.eventId) ? "" : null, present(fields.eventName) ? "" : null, eventTime) !== null
+        ) {
+          return this.problem(
+            `record ${index}: ${recordProblem(text(bytes, fields.eventId), text(bytes, fields.eventName), eventTime)}`,
+          );
         }
       }
     } else if (!fields.object || bytes === null) return;
@@ -398,20 +435,43 @@ export class LogFileReader {
         else this.filter.addHash(userHash);
       }
     }
-    let whole = rule.all || (keyHash !== ABSENT && (accessKeyId === undefined ? this.keys.hasBytes(keyHash, bytes, fields.accessKeyId) : this.keys.hasText(accessKeyId as string)));
+    let whole =
+      rule.all ||
+      (keyHash !== ABSENT &&
+        (accessKeyId === undefined
+          ? this.keys.hasBytes(keyHash, bytes, fields.accessKeyId)
+          : this.keys.hasText(accessKeyId as string)));
     // Without its own userName, an IAM user's event may name the user elsewhere: parse and see.
-    if (!whole && this.users.size > 0 && iamUser) whole = userHash === ABSENT || (userName === undefined ? this.users.hasBytes(userHash, bytes, fields.userName) : this.users.hasText(userName as string));
+    if (!whole && this.users.size > 0 && iamUser)
+      whole =
+        userHash === ABSENT ||
+        (userName === undefined
+          ? this.users.hasBytes(userHash, bytes, fields.userName)
+          : this.users.hasText(userName as string));
     let lead = false;
     if (!whole && rule.leads && mayNameLeadCall(bytes, fields.eventName)) {
       const eventName = text(bytes, fields.eventName);
-      if (eventName !== null && LEAD_CALLS.has(eventName)) lead = mayLead({ eventName, errorCode: text(bytes, fields.errorCode), accessKeyId: keyHash === ABSENT ? null : "", identityType: iamUser ? "IAMUser" : null });
+      if (eventName !== null && LEAD_CALLS.has(eventName))
+        lead = mayLead({
+          eventName,
+          errorCode: text(bytes, fields.errorCode),
+          accessKeyId: keyHash === ABSENT ? null : "",
+          identityType: iamUser ? "IAMUser" : null,
+        });
     }
     if (!whole && !lead) return;
     const event = fromRecord(JSON.parse(bytes.toString("utf8")));
     if (typeof event === "string") return this.problem(`record ${index}: ${event}`);
     const reveals = mayLead(event) ? leadsFrom(event, null).map((found) => found.subject) : null;
     // A lead call of another caller is kept only as who made it and what it reveals.
-    this.kept.push({ eventId: event.eventId, ...(whole ? keptText(event) : { head: "", text: "" }), record: index, whole, callers: callersOf(event), reveals });
+    this.kept.push({
+      eventId: event.eventId,
+      ...(whole ? keptText(event) : { head: "", text: "" }),
+      record: index,
+      whole,
+      callers: callersOf(event),
+      reveals,
+    });
   }
 
   /** Stops reading: the bytes that remain cannot change the result. */
@@ -425,20 +485,51 @@ export class LogFileReader {
       this.gunzip.end();
       await this.finished;
     }
-    const base = { records: this.records, bytes: this.bytes, subjects: this.filter === null ? null : { bits: this.filter.bits, namelessUser: this.filter.namelessUser, index: this.index } };
-    const fail = (line: number, col: number, code: string, message: string): FileResult => ({ ...base, digest: false, kept: [], problems: [{ file: this.name, line, col, code, message }] });
+    const base = {
+      records: this.records,
+      bytes: this.bytes,
+      subjects:
+        this.filter === null
+          ? null
+          : { bits: this.filter.bits, namelessUser: this.filter.namelessUser, index: this.index },
+    };
+    const fail = (line: number, col: number, code: string, message: string): FileResult => ({
+      ...base,
+      digest: false,
+      kept: [],
+      problems: [{ file: this.name, line, col, code, message }],
+    });
     if (this.readError !== null) return fail(1, 1, "E_LOG_READ", this.readError);
     // Read in stretches, the file was checked as a whole by the first pass: its end was too.
     if (!this.checkedWhole) {
       this.scanner.end();
       const error = this.scanner.error;
-      if (error !== null) return fail(error.line, error.col, "E_LOG_JSON", `not valid JSON: ${error.message}; expected a CloudTrail log file`);
+      if (error !== null)
+        return fail(
+          error.line,
+          error.col,
+          "E_LOG_JSON",
+          `not valid JSON: ${error.message}; expected a CloudTrail log file`,
+        );
       const top = this.scanner.top;
       if (top.kind === "object" && top.digest) return { ...base, digest: true, kept: [], problems: [] };
-      if (top.kind !== "array" && !(top.kind === "object" && top.recordsArray)) return fail(1, 1, "E_LOG_SHAPE", `found ${shapeOf(top)}; expected a CloudTrail log file, {"Records": [...]}, or a JSON array of CloudTrail events`);
+      if (top.kind !== "array" && !(top.kind === "object" && top.recordsArray))
+        return fail(
+          1,
+          1,
+          "E_LOG_SHAPE",
+          `found ${shapeOf(top)}; expected a CloudTrail log file, {"Records": [...]}, or a JSON array of CloudTrail events`,
+        );
     }
     const problems = this.recordProblems;
-    if (this.moreProblems > 0) problems.push({ file: this.name, line: 1, col: 1, code: "E_LOG_EVENT", message: `and ${this.moreProblems.toLocaleString("en-US")} more records with problems` });
+    if (this.moreProblems > 0)
+      problems.push({
+        file: this.name,
+        line: 1,
+        col: 1,
+        code: "E_LOG_EVENT",
+        message: `and ${this.moreProblems.toLocaleString("en-US")} more records with problems`,
+      });
     return { ...base, digest: false, kept: problems.length > 0 ? [] : this.keptEvents(), problems };
   }
 
@@ -458,7 +549,8 @@ export class LogFileReader {
  */
 function release(buffer: Buffer): void {
   // ArrayBuffer.prototype.transfer is ES2024 (Node.js 21 and later); the type-check's lib is ES2023.
-  if (buffer.byteOffset === 0 && buffer.buffer.byteLength > Buffer.poolSize) (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
+  if (buffer.byteOffset === 0 && buffer.buffer.byteLength > Buffer.poolSize)
+    (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }
 
 function shapeOf(top: TopLevel): string {

@@ -33,7 +33,13 @@ export const READ_CHUNK = 1024 * 1024;
 
 /** A file on disk as a {@link LogObject}. */
 export function fileObject(path: string, name: string, size: number): LogObject {
-  return { name, size, gzip: path.toLowerCase().endsWith(".gz"), open: () => createReadStream(path, { highWaterMark: READ_CHUNK }), path };
+  return {
+    name,
+    size,
+    gzip: path.toLowerCase().endsWith(".gz"),
+    open: () => createReadStream(path, { highWaterMark: READ_CHUNK }),
+    path,
+  };
 }
 
 /**
@@ -41,14 +47,31 @@ export function fileObject(path: string, name: string, size: number): LogObject 
  * folder as the user named it. A folder that cannot be listed is a problem, and the others are
  * still listed. The walk keeps a list of folders to visit, not a call stack: any depth, any count.
  */
-export async function listLogFolder(dir: string, shownAs: string = dir): Promise<{ objects: LogObject[]; problems: LogProblem[] }> {
-  const problem = (file: string, message: string): LogProblem => ({ file, line: 1, col: 1, code: "E_LOG_DIR", message });
+export async function listLogFolder(
+  dir: string,
+  shownAs: string = dir,
+): Promise<{ objects: LogObject[]; problems: LogProblem[] }> {
+  const problem = (file: string, message: string): LogProblem => ({
+    file,
+    line: 1,
+    col: 1,
+    code: "E_LOG_DIR",
+    message,
+  });
   try {
-    if (!(await stat(dir)).isDirectory()) return { objects: [], problems: [problem(shownAs, "--from-logs: not a directory; expected a folder of CloudTrail log files")] };
+    if (!(await stat(dir)).isDirectory())
+      return {
+        objects: [],
+        problems: [problem(shownAs, "--from-logs: not a directory; expected a folder of CloudTrail log files")],
+      };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such directory" : code === "ENOTDIR" ? "not a directory" : (error as Error).message;
-    return { objects: [], problems: [problem(shownAs, `--from-logs: ${why}; expected a folder of CloudTrail log files`)] };
+    const why =
+      code === "ENOENT" ? "no such directory" : code === "ENOTDIR" ? "not a directory" : (error as Error).message;
+    return {
+      objects: [],
+      problems: [problem(shownAs, `--from-logs: ${why}; expected a folder of CloudTrail log files`)],
+    };
   }
   const paths: string[] = [];
   const problems: LogProblem[] = [];
@@ -61,12 +84,22 @@ export async function listLogFolder(dir: string, shownAs: string = dir): Promise
         else if (entry.isFile() && LOG_FILE.test(entry.name)) paths.push(path);
       }
     } catch (error) {
-      problems.push(problem(join(shownAs, relative(dir, folder)), `cannot read the folder: ${(error as Error).message}`));
+      problems.push(
+        problem(join(shownAs, relative(dir, folder)), `cannot read the folder: ${(error as Error).message}`),
+      );
     }
   }
   paths.sort();
   if (paths.length === 0 && problems.length === 0) {
-    return { objects: [], problems: [problem(shownAs, "--from-logs: no .json or .json.gz files in this folder or below; expected CloudTrail log files")] };
+    return {
+      objects: [],
+      problems: [
+        problem(
+          shownAs,
+          "--from-logs: no .json or .json.gz files in this folder or below; expected CloudTrail log files",
+        ),
+      ],
+    };
   }
   // Their sizes, many at a time: one after the other, 800 files took 60 ms before any was read.
   const sizes = new Array<number | Error>(paths.length);
@@ -86,7 +119,14 @@ export async function listLogFolder(dir: string, shownAs: string = dir): Promise
     const name = join(shownAs, relative(dir, path));
     const size = sizes[i];
     if (typeof size === "number") objects.push(fileObject(path, name, size));
-    else problems.push({ file: name, line: 1, col: 1, code: "E_LOG_READ", message: `cannot read the file: ${size.message}` });
+    else
+      problems.push({
+        file: name,
+        line: 1,
+        col: 1,
+        code: "E_LOG_READ",
+        message: `cannot read the file: ${size.message}`,
+      });
   });
   return { objects, problems };
 }

@@ -74,7 +74,12 @@ export class IndexRecorder {
 }
 
 /** The needles of keys and users to look for, or null when one of them cannot be found by its bytes. */
-export function needlesOf(keys: readonly string[], users: readonly string[], index: FileIndex, namelessUser: boolean): Buffer[] | null {
+export function needlesOf(
+  keys: readonly string[],
+  users: readonly string[],
+  index: FileIndex,
+  namelessUser: boolean,
+): Buffer[] | null {
   if (index.unicodeEscapes || (users.length > 0 && namelessUser)) return null;
   if (users.some((user) => /["\\/\u0000-\u001f]/.test(user))) return null;
   if (keys.some((key) => !/^A[KS]IA[A-Z0-9]{16}$/.test(key))) return null;

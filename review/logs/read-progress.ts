@@ -61,7 +61,8 @@ export class ReadProgress implements LogsProgress {
     this.bytesDone = 0;
     this.recordsDone = 0;
     // A log of a long read says why a second pass begins.
-    if (!this.output.errIsTTY && this.passBegan - this.began >= this.lineMs) this.output.err(`review: pass ${pass} over the log files: ${reason}\n`);
+    if (!this.output.errIsTTY && this.passBegan - this.began >= this.lineMs)
+      this.output.err(`review: pass ${pass} over the log files: ${reason}\n`);
   }
 
   read(bytes: number): void {
@@ -81,7 +82,10 @@ export class ReadProgress implements LogsProgress {
   }
 
   chainFound(subjects: number, rounds: number): void {
-    this.chain = subjects === 0 ? "the chain ends at the reviewed key" : `chain: ${count(subjects)} more ${subjects === 1 ? "key or user" : "keys and users"}, ${count(rounds)} ${rounds === 1 ? "round" : "rounds"} deep`;
+    this.chain =
+      subjects === 0
+        ? "the chain ends at the reviewed key"
+        : `chain: ${count(subjects)} more ${subjects === 1 ? "key or user" : "keys and users"}, ${count(rounds)} ${rounds === 1 ? "round" : "rounds"} deep`;
   }
 
   /**
@@ -132,7 +136,9 @@ export class ReadProgress implements LogsProgress {
     this.lastDraw = now;
     const share = this.bytes === 0 ? 1 : Math.min(1, this.bytesDone / this.bytes);
     const filled = Math.round(share * BAR_WIDTH);
-    this.output.err(`\r\u001b[2Kreading log files ▕${"█".repeat(filled)}${" ".repeat(BAR_WIDTH - filled)}▏ ${this.summary()}`);
+    this.output.err(
+      `\r\u001b[2Kreading log files ▕${"█".repeat(filled)}${" ".repeat(BAR_WIDTH - filled)}▏ ${this.summary()}`,
+    );
     this.drawn = true;
   }
 }

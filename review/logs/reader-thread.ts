@@ -57,7 +57,26 @@ async function read(file: number, name: string, gzip: boolean, path: string): Pr
     }
   } catch (error) {
     reader.abandon();
-    port!.postMessage({ kind: "result", file, result: { digest: false, records: reader.recordsRead, bytes: 0, kept: [], subjects: null, problems: [{ file: name, line: 1, col: 1, code: "E_LOG_READ", message: `cannot read the file: ${(error as Error).message}` }] } });
+    port!.postMessage({
+      kind: "result",
+      file,
+      result: {
+        digest: false,
+        records: reader.recordsRead,
+        bytes: 0,
+        kept: [],
+        subjects: null,
+        problems: [
+          {
+            file: name,
+            line: 1,
+            col: 1,
+            code: "E_LOG_READ",
+            message: `cannot read the file: ${(error as Error).message}`,
+          },
+        ],
+      },
+    });
     return;
   }
   if (reader.done) reader.abandon();

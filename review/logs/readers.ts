@@ -27,7 +27,9 @@ export type ToReader =
  * Messages from a reader thread: `taken` after each chunk (with the bytes it read itself, for a
  * file it reads), and one `result` per file, null for a file abandoned because it could not be read.
  */
-type FromReader = { kind: "taken"; file: number; records: number; read: number } | { kind: "result"; file: number; result: FileResult | null };
+type FromReader =
+  | { kind: "taken"; file: number; records: number; read: number }
+  | { kind: "result"; file: number; result: FileResult | null };
 
 /**
  * Files of this machine a thread is given at once: the one it reads and the next. One at a time,
@@ -81,7 +83,10 @@ class Reader {
     // only with the generation), a thread held 100 MB more. Gunzip's one output buffer is now given
     // back as soon as it is read (log-file.ts), and 32 MB spends 3 % less time collecting than 8 MB,
     // for the same peak (npm run bench:logs).
-    this.worker = new Worker(new URL("./reader-thread.ts", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 32 }, env: threadEnv() });
+    this.worker = new Worker(new URL("./reader-thread.ts", import.meta.url), {
+      resourceLimits: { maxYoungGenerationSizeMb: 32 },
+      env: threadEnv(),
+    });
     // Answers about a file no longer waited for (abandoned midway, they arrive late) go nowhere.
     this.worker.on("message", (message: FromReader) => this.waiting.get(message.file)?.(message));
     this.worker.on("error", (error: Error) => {
@@ -153,7 +158,22 @@ class Reader {
     } catch (error) {
       this.post({ kind: "abandon", file });
       await settle(() => result !== undefined);
-      return { digest: false, records, bytes: 0, kept: [], subjects: null, problems: [{ file: object.name, line: 1, col: 1, code: "E_LOG_READ", message: `cannot read the file: ${(error as Error).message}` }] };
+      return {
+        digest: false,
+        records,
+        bytes: 0,
+        kept: [],
+        subjects: null,
+        problems: [
+          {
+            file: object.name,
+            line: 1,
+            col: 1,
+            code: "E_LOG_READ",
+            message: `cannot read the file: ${(error as Error).message}`,
+          },
+        ],
+      };
     }
     await settle(() => result !== undefined);
     progress.fileDone();
@@ -196,7 +216,11 @@ export class LogReaders {
     while (this.readers.length < Math.min(this.size, count)) this.readers.push(new Reader());
   }
 
-  async pass(objects: readonly LogObject[], plan: PassPlan, progress: PassProgress): Promise<(FileResult | undefined)[]> {
+  async pass(
+    objects: readonly LogObject[],
+    plan: PassPlan,
+    progress: PassProgress,
+  ): Promise<(FileResult | undefined)[]> {
     this.start(plan.order.length);
     const results = new Array<FileResult | undefined>(objects.length);
     let next = 0;
@@ -222,7 +246,11 @@ export class LogReaders {
 
   /** Reads every object with one rule, in order; every result. */
   async passAll(objects: readonly LogObject[], rule: KeepRule, progress: PassProgress): Promise<FileResult[]> {
-    return (await this.pass(objects, { order: objects.map((_, index) => index), ruleFor: () => rule }, progress)) as FileResult[];
+    return (await this.pass(
+      objects,
+      { order: objects.map((_, index) => index), ruleFor: () => rule },
+      progress,
+    )) as FileResult[];
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,15 @@
  * over the chunk. No recursion: nesting is a byte per level, bounded by {@link MAX_DEPTH}.
  */
 import { plainRunOf, runEnd, SCRATCH, SCRATCH_BYTES } from "./string-runs.ts";
-import { characterLength, isDigit, MESSAGES, Position, unexpectedByte, unexpectedCharacter, type JsonError } from "./json-errors.ts";
+import {
+  characterLength,
+  isDigit,
+  MESSAGES,
+  Position,
+  unexpectedByte,
+  unexpectedCharacter,
+  type JsonError,
+} from "./json-errors.ts";
 
 export type { JsonError };
 
@@ -99,7 +107,16 @@ type Token = "none" | "string" | "escape" | "unicode" | "number" | "literal";
 type NumberPart = "minus" | "zero" | "integer" | "dot" | "fraction" | "exponentMark" | "exponentSign" | "exponent";
 
 /** Which field of a record a key names; `userIdentity` is entered, its three fields read inside it. */
-type Field = "none" | "eventId" | "eventName" | "eventTime" | "errorCode" | "userIdentity" | "accessKeyId" | "identityType" | "userName";
+type Field =
+  | "none"
+  | "eventId"
+  | "eventName"
+  | "eventTime"
+  | "errorCode"
+  | "userIdentity"
+  | "accessKeyId"
+  | "identityType"
+  | "userName";
 
 /** The containers on the stack, a byte each. */
 const OBJECT = 1;
@@ -125,7 +142,12 @@ class KeyNames {
   private readonly byLength: { at: number; byByte: (KeyName | null)[] }[] = [];
 
   constructor(fields: Record<string, Field>) {
-    const names = Object.entries(fields).map(([text, field]) => ({ text, bytes: Buffer.from(text), field, slot: SLOTS.indexOf(field) }));
+    const names = Object.entries(fields).map(([text, field]) => ({
+      text,
+      bytes: Buffer.from(text),
+      field,
+      slot: SLOTS.indexOf(field),
+    }));
     for (const length of new Set(names.map((name) => name.text.length))) {
       const same = names.filter((name) => name.text.length === length);
       const at = [...Array(length).keys()].find((i) => new Set(same.map((name) => name.bytes[i])).size === same.length);
@@ -168,17 +190,33 @@ class KeyNames {
   }
 }
 /** The fields by number, for the fast path: the captures' order ({@link RecordScanner.captures}), then userIdentity. */
-const SLOTS: readonly Field[] = ["eventId", "eventName", "eventTime", "errorCode", "accessKeyId", "identityType", "userName", "userIdentity"];
+const SLOTS: readonly Field[] = [
+  "eventId",
+  "eventName",
+  "eventTime",
+  "errorCode",
+  "accessKeyId",
+  "identityType",
+  "userName",
+  "userIdentity",
+];
 const USER_IDENTITY = 7;
 /** The first of userIdentity's own fields in {@link SLOTS}: they are absent again when another userIdentity begins. */
 const IDENTITY_FIELDS = 4;
 
 /** The keys read in a record, and in its userIdentity. */
-const RECORD_KEYS = new KeyNames({ eventID: "eventId", eventName: "eventName", eventTime: "eventTime", errorCode: "errorCode", userIdentity: "userIdentity" });
+const RECORD_KEYS = new KeyNames({
+  eventID: "eventId",
+  eventName: "eventName",
+  eventTime: "eventTime",
+  errorCode: "errorCode",
+  userIdentity: "userIdentity",
+});
 const IDENTITY_KEYS = new KeyNames({ accessKeyId: "accessKeyId", type: "identityType", userName: "userName" });
 
 /** Whether `e` completes a two-byte escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`). */
-const isSimpleEscape = (e: number) => e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74;
+const isSimpleEscape = (e: number) =>
+  e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74;
 const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
 const isWhiteSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -238,9 +276,26 @@ export class RecordScanner {
   private recordStart = -1;
   private recordTooLarge = false;
   /** The fields of the record being read: one object, filled again for each record. */
-  private readonly fields: RecordFields = { object: true, eventId: absent(), eventName: absent(), eventTime: absent(), errorCode: absent(), accessKeyId: absent(), identityType: absent(), userName: absent() };
+  private readonly fields: RecordFields = {
+    object: true,
+    eventId: absent(),
+    eventName: absent(),
+    eventTime: absent(),
+    errorCode: absent(),
+    accessKeyId: absent(),
+    identityType: absent(),
+    userName: absent(),
+  };
   /** The fields' captures, to go over them without making a list for every record. */
-  private readonly captures: readonly Capture[] = [this.fields.eventId, this.fields.eventName, this.fields.eventTime, this.fields.errorCode, this.fields.accessKeyId, this.fields.identityType, this.fields.userName];
+  private readonly captures: readonly Capture[] = [
+    this.fields.eventId,
+    this.fields.eventName,
+    this.fields.eventTime,
+    this.fields.errorCode,
+    this.fields.accessKeyId,
+    this.fields.identityType,
+    this.fields.userName,
+  ];
   /** The field the key just read names, at the record's level or userIdentity's. */
   private pendingField: Field = "none";
   /** Inside the record's userIdentity object, at the depth of its keys. */
@@ -552,7 +607,10 @@ export class RecordScanner {
             this.expect = this.stack[this.depth - 1] === OBJECT ? "key" : "value";
             continue;
           }
-          if ((c === 0x7d && this.stack[this.depth - 1] === OBJECT) || (c === 0x5d && this.stack[this.depth - 1] === ARRAY)) {
+          if (
+            (c === 0x7d && this.stack[this.depth - 1] === OBJECT) ||
+            (c === 0x5d && this.stack[this.depth - 1] === ARRAY)
+          ) {
             this.containerEnds(i + 1);
             continue;
           }
@@ -569,6 +627,7 @@ export class RecordScanner {
             continue;
           }
           break;
+        // biome-ignore lint/suspicious/noFallthroughSwitchClause: an array's first element is read as any value
         case "valueOrEnd":
           if (c === 0x5d) {
             this.containerEnds(i + 1);
@@ -709,7 +768,7 @@ export class RecordScanner {
             }
             if (c !== close) {
               if (close === 0x7d) continue key;
-              continue value;
+              continue;
             }
             // An empty container.
             i++;
@@ -718,20 +777,25 @@ export class RecordScanner {
           } else if (c === 0x2d || isDigit(c)) {
             if (c === 0x2d) c = b[++i];
             if (c === 0x30) c = b[++i];
-            else if (isDigit(c)) do c = b[++i]; while (isDigit(c));
+            else if (isDigit(c))
+              do c = b[++i];
+              while (isDigit(c));
             else return this.notWhole();
             if (c === 0x2e) {
               if (!isDigit((c = b[++i]))) return this.notWhole();
-              do c = b[++i]; while (isDigit(c));
+              do c = b[++i];
+              while (isDigit(c));
             }
             if (c === 0x65 || c === 0x45) {
               c = b[++i];
               if (c === 0x2b || c === 0x2d) c = b[++i];
               if (!isDigit(c)) return this.notWhole();
-              do c = b[++i]; while (isDigit(c));
+              do c = b[++i];
+              while (isDigit(c));
             }
           } else if (c === 0x74 && b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65) i += 4;
-          else if (c === 0x66 && b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65) i += 5;
+          else if (c === 0x66 && b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65)
+            i += 5;
           else if (c === 0x6e && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c) i += 4;
           else return this.notWhole();
         }
@@ -849,7 +913,13 @@ export class RecordScanner {
       // The whole word at once when the chunk holds it; a byte at a time (inLiteral) when it is cut or wrong.
       const word = LITERALS[this.literal];
       const chunk = this.chunk;
-      if (i + word.length <= this.chunkLength && chunk[i + 1] === word[1] && chunk[i + 2] === word[2] && chunk[i + 3] === word[3] && (word.length === 4 || chunk[i + 4] === word[4])) {
+      if (
+        i + word.length <= this.chunkLength &&
+        chunk[i + 1] === word[1] &&
+        chunk[i + 2] === word[2] &&
+        chunk[i + 3] === word[3] &&
+        (word.length === 4 || chunk[i + 4] === word[4])
+      ) {
         this.scalarEnds(absolute + word.length);
         return this.afterValue(i + word.length);
       }
@@ -896,7 +966,8 @@ export class RecordScanner {
         else if (part === "dot") this.numberPart = "fraction";
         else if (part === "exponentMark" || part === "exponentSign") this.numberPart = "exponent";
       } else if (c === 0x2e && (part === "zero" || part === "integer")) this.numberPart = "dot";
-      else if ((c === 0x65 || c === 0x45) && (part === "zero" || part === "integer" || part === "fraction")) this.numberPart = "exponentMark";
+      else if ((c === 0x65 || c === 0x45) && (part === "zero" || part === "integer" || part === "fraction"))
+        this.numberPart = "exponentMark";
       else if ((c === 0x2b || c === 0x2d) && part === "exponentMark") this.numberPart = "exponentSign";
       else return this.numberEnds(c, this.base + i) ? i : this.chunkLength;
     }
@@ -1096,7 +1167,13 @@ export class RecordScanner {
       this.keepFrom = -1;
     }
     const start = this.stringStart;
-    if (this.token !== "none" && this.stringIsKey && this.depth === 1 && this.longKeyHead === null && end - start > MAX_KEY_BYTES) {
+    if (
+      this.token !== "none" &&
+      this.stringIsKey &&
+      this.depth === 1 &&
+      this.longKeyHead === null &&
+      end - start > MAX_KEY_BYTES
+    ) {
       this.longKeyHead = `${this.bytes(start, start + MAX_KEY_BYTES).toString("utf8")}…`;
       this.keepFrom = -1;
     }
@@ -1173,7 +1250,10 @@ export class RecordScanner {
       case "colon":
         return this.fail(MESSAGES.colon, absolute);
       case "commaOrEnd":
-        return this.fail(this.stack[this.depth - 1] === OBJECT ? MESSAGES.commaOrBrace : MESSAGES.commaOrBracket, absolute);
+        return this.fail(
+          this.stack[this.depth - 1] === OBJECT ? MESSAGES.commaOrBrace : MESSAGES.commaOrBracket,
+          absolute,
+        );
       case "done":
         return this.fail(MESSAGES.afterJson, absolute);
       default:

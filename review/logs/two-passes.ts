@@ -19,7 +19,16 @@
 import { belongsTo, followChain, type Chain, type EventSource, type Subject, type Window } from "../core/chain.ts";
 import { compareText } from "../../incident/order.ts";
 import type { Conflict, ReviewEvent } from "../core/event.ts";
-import { callersOf, keptEvent, MAX_LOG_BYTES, type FileResult, type FileSubjects, type KeepRule, type KeptEvent, type LogProblem } from "./log-file.ts";
+import {
+  callersOf,
+  keptEvent,
+  MAX_LOG_BYTES,
+  type FileResult,
+  type FileSubjects,
+  type KeepRule,
+  type KeptEvent,
+  type LogProblem,
+} from "./log-file.ts";
 import { SubjectFilter } from "./subjects.ts";
 import { listLogFolder, type LogObject } from "./log-objects.ts";
 import { LogReaders, problemsOf, type PassProgress } from "./readers.ts";
@@ -65,7 +74,9 @@ class EventSet {
     const events: ReviewEvent[] = [];
     // Each head parsed once: the events that share it share its values.
     const heads = new Map<string, unknown[]>();
-    const groups = [...this.byId.values()].map((copies) => copies.sort((a, b) => (before(a, b) ? -1 : 1))).sort((a, b) => (before(a[0], b[0]) ? -1 : 1));
+    const groups = [...this.byId.values()]
+      .map((copies) => copies.sort((a, b) => (before(a, b) ? -1 : 1)))
+      .sort((a, b) => (before(a[0], b[0]) ? -1 : 1));
     for (const copies of groups) {
       for (const copy of copies) {
         let head = heads.get(copy.head);
@@ -88,12 +99,12 @@ class EventSet {
   conflicts(subjects: ReadonlySet<string>): Conflict[] {
     const conflicts: Conflict[] = [];
     for (const [eventId, copies] of this.byId) {
-      if (copies.length > 1 && copies.some((copy) => (copy.callers ?? []).some((caller) => subjects.has(caller)))) conflicts.push({ eventId, files: copies.map((copy) => this.nameOf(copy.file)).sort(compareText) });
+      if (copies.length > 1 && copies.some((copy) => (copy.callers ?? []).some((caller) => subjects.has(caller))))
+        conflicts.push({ eventId, files: copies.map((copy) => this.nameOf(copy.file)).sort(compareText) });
     }
     return conflicts.sort((a, b) => compareText(a.eventId, b.eventId));
   }
 }
-
 
 /** One copy of an event: its place in its file, and its text (its head shared) until its event is made. */
 interface Copy {
@@ -130,7 +141,11 @@ export function logSource(events: ReviewEvent[], regions?: readonly string[]): E
     deliver(
       candidates.filter((event) => {
         const at = Date.parse(event.eventTime);
-        return belongsTo(subject, event) && (window.start === null || at >= window.start) && (window.end === null || at <= window.end);
+        return (
+          belongsTo(subject, event) &&
+          (window.start === null || at >= window.start) &&
+          (window.end === null || at <= window.end)
+        );
       }),
     );
   };
@@ -227,11 +242,21 @@ class Reach {
 /** Files in the order CloudTrail wrote them (the time in their names), so that a key is found before the files that use it. */
 function timeOrder(objects: readonly LogObject[]): number[] {
   const stamp = (name: string) => /_(\d{8}T\d{4}Z)_[^/\\]*$/.exec(name)?.[1] ?? "";
-  return objects.map((object, index) => ({ index, stamp: stamp(object.name) })).sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.index - b.index)).map((entry) => entry.index);
+  return objects
+    .map((object, index) => ({ index, stamp: stamp(object.name) }))
+    .sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.index - b.index))
+    .map((entry) => entry.index);
 }
 
 /** Reviews `root` over log objects (see the top of this file). */
-export async function reviewLogObjects(objects: readonly LogObject[], root: string, window: Window, regions: readonly string[] | undefined, progress: LogsProgress = quiet, readers: LogReaders = new LogReaders()): Promise<LogsReview> {
+export async function reviewLogObjects(
+  objects: readonly LogObject[],
+  root: string,
+  window: Window,
+  regions: readonly string[] | undefined,
+  progress: LogsProgress = quiet,
+  readers: LogReaders = new LogReaders(),
+): Promise<LogsReview> {
   const bytes = objects.reduce((sum, object) => sum + object.size, 0);
   // Every event of every subject reached, as text, in the order of the files however they arrive.
   const kept = new EventSet((file) => objects[file].name);
@@ -254,7 +279,14 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
         ruleFor: (file) => {
           openedAt[file] = reach.version;
           if (rule === null || ruleVersion !== reach.version) {
-            rule = { keys: [...reach.keys], users: [...reach.users], leads: true, all: false, check: true, index: true };
+            rule = {
+              keys: [...reach.keys],
+              users: [...reach.users],
+              leads: true,
+              all: false,
+              check: true,
+              index: true,
+            };
             ruleVersion = reach.version;
           }
           return rule;
@@ -267,7 +299,11 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
       progress,
     )) as FileResult[];
     const files = first.filter((result) => !result.digest).length;
-    const summary = { files, digests: objects.length - files, records: first.reduce((sum, result) => sum + result.records, 0) };
+    const summary = {
+      files,
+      digests: objects.length - files,
+      records: first.reduce((sum, result) => sum + result.records, 0),
+    };
     const firstProblems = problemsOf(first);
     if (firstProblems.length > 0) return { chain: null, problems: firstProblems, conflicts: [], ...summary, passes: 1 };
     progress.chainFound(reach.found.size - 1, reach.depth);
@@ -285,8 +321,18 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
         entry[kind].push(name);
         missed.set(file, entry);
       };
-      for (const key of reach.keys) if ((reach.found.get(SubjectFilter.key(key)) as number) > openedAt[file] && filter.mayHold(SubjectFilter.key(key))) add("keys", key);
-      for (const user of reach.users) if ((reach.found.get(SubjectFilter.user(user)) as number) > openedAt[file] && (result.subjects.namelessUser || filter.mayHold(SubjectFilter.user(user)))) add("users", user);
+      for (const key of reach.keys)
+        if (
+          (reach.found.get(SubjectFilter.key(key)) as number) > openedAt[file] &&
+          filter.mayHold(SubjectFilter.key(key))
+        )
+          add("keys", key);
+      for (const user of reach.users)
+        if (
+          (reach.found.get(SubjectFilter.user(user)) as number) > openedAt[file] &&
+          (result.subjects.namelessUser || filter.mayHold(SubjectFilter.user(user)))
+        )
+          add("users", user);
     });
     // What the first pass noted of the files it does not reread can go.
     first.length = 0;
@@ -294,17 +340,27 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
     if (missed.size > 0) {
       const order = [...missed.keys()].sort((a, b) => a - b);
       const missedBytes = order.reduce((sum, file) => sum + objects[file].size, 0);
-      progress.passStarted(2, order.length, missedBytes, `${order.length.toLocaleString("en-US")} files read before the keys and users they may hold were found`);
+      progress.passStarted(
+        2,
+        order.length,
+        missedBytes,
+        `${order.length.toLocaleString("en-US")} files read before the keys and users they may hold were found`,
+      );
       // What the first pass noted of each file lets this one read only the stretches of records that hold a name it looks for.
       const ruleFor = (file: number): KeepRule => {
-        const { keys, users, subjects } = missed.get(file) as { keys: string[]; users: string[]; subjects: FileSubjects };
+        const { keys, users, subjects } = missed.get(file) as {
+          keys: string[];
+          users: string[];
+          subjects: FileSubjects;
+        };
         return { keys, users, leads: false, all: false, check: false, index: false, prefilter: subjects };
       };
       const second = await readers.pass(objects, { order, ruleFor, onResult: keep }, progress);
       passes = 2;
       // Files can change between passes (a folder still being written to): still every problem.
       const secondProblems = problemsOf(second);
-      if (secondProblems.length > 0) return { chain: null, problems: secondProblems, conflicts: [], ...summary, passes };
+      if (secondProblems.length > 0)
+        return { chain: null, problems: secondProblems, conflicts: [], ...summary, passes };
     }
     await readers.close();
 
@@ -319,7 +375,14 @@ export async function reviewLogObjects(objects: readonly LogObject[], root: stri
 }
 
 /** Reviews `root` over the log files under `dir`; problems name files under `shownAs`. */
-export async function reviewLogFolder(dir: string, shownAs: string, root: string, window: Window, regions: readonly string[] | undefined, progress?: LogsProgress): Promise<LogsReview> {
+export async function reviewLogFolder(
+  dir: string,
+  shownAs: string,
+  root: string,
+  window: Window,
+  regions: readonly string[] | undefined,
+  progress?: LogsProgress,
+): Promise<LogsReview> {
   // The reader threads load while the folder is listed.
   const readers = new LogReaders();
   readers.start();
@@ -330,7 +393,11 @@ export async function reviewLogFolder(dir: string, shownAs: string, root: string
   }
   const review = await reviewLogObjects(objects, root, window, regions, progress, readers);
   if (problems.length === 0) return review;
-  return { ...review, chain: null, problems: [...problems, ...review.problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
+  return {
+    ...review,
+    chain: null,
+    problems: [...problems, ...review.problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+  };
 }
 
 export interface Logs {
@@ -352,7 +419,11 @@ export async function readLogs(dir: string, shownAs: string = dir): Promise<Logs
   if (objects.length === 0) return { events: [], files: 0, digests: 0, errors: problems, conflicts: [] };
   const readers = new LogReaders();
   try {
-    const results = await readers.passAll(objects, { keys: [], users: [], leads: false, all: true, check: true, index: false }, { read() {}, records() {}, fileDone() {} });
+    const results = await readers.passAll(
+      objects,
+      { keys: [], users: [], leads: false, all: true, check: true, index: false },
+      { read() {}, records() {}, fileDone() {} },
+    );
     const events = new EventSet((file) => objects[file].name);
     const everyone = new Set<string>();
     results.forEach((result, file) => {
@@ -363,7 +434,13 @@ export async function readLogs(dir: string, shownAs: string = dir): Promise<Logs
     });
     const files = results.filter((result) => !result.digest).length;
     const errors = [...problems, ...problemsOf(results)].sort((a, b) => compareText(a.file, b.file));
-    return { events: events.events(), files, digests: objects.length - files, errors, conflicts: events.conflicts(everyone) };
+    return {
+      events: events.events(),
+      files,
+      digests: objects.length - files,
+      errors,
+      conflicts: events.conflicts(everyone),
+    };
   } finally {
     await readers.close();
   }

@@ -42,13 +42,22 @@ class DeadlinePassed extends Error {
  * its keys assumed. At `deadline`, every request in flight is aborted and every later one refused
  * at once (retries and pacing included): the lookup ends then, whatever it had found.
  */
-export async function lookupAssumedRoles(accessKeyId: string, since: Date, until: Date, deadline: number, options: RolesLookupOptions = {}): Promise<RolesLookup> {
+export async function lookupAssumedRoles(
+  accessKeyId: string,
+  since: Date,
+  until: Date,
+  deadline: number,
+  options: RolesLookupOptions = {},
+): Promise<RolesLookup> {
   const clock = options.clock ?? systemClock;
   const started = Date.now();
   const abort = new AbortController();
   const late = () => Date.now() >= deadline;
   // Pacing and backoff sleeps end at the deadline, so nothing waits past it.
-  const bounded: Clock = { now: () => clock.now(), sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - Date.now()))) };
+  const bounded: Clock = {
+    now: () => clock.now(),
+    sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - Date.now()))),
+  };
   const clientFor = (region: string, pacer: Pacer): LookupClient => {
     const client = (options.clientFor ?? sdkClient)(region, pacer);
     return {
@@ -69,12 +78,28 @@ export async function lookupAssumedRoles(accessKeyId: string, since: Date, until
   const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
   try {
     const chain = await followChain(accessKeyId, { start: since.getTime(), end: until.getTime() }, reader.source);
-    if (late()) return { kind: "failed", reason: `CloudTrail did not answer within ${Math.max(0, Math.round((deadline - started) / 1000))} s` };
-    const failed = [...new Map(reader.failures.filter((f) => !f.notEnabled).map((f) => [f.region, f.reason])).entries()].map(([region, reason]) => ({ region, reason })).sort((a, b) => a.region.localeCompare(b.region));
+    if (late())
+      return {
+        kind: "failed",
+        reason: `CloudTrail did not answer within ${Math.max(0, Math.round((deadline - started) / 1000))} s`,
+      };
+    const failed = [...new Map(reader.failures.filter((f) => !f.notEnabled).map((f) => [f.region, f.reason])).entries()]
+      .map(([region, reason]) => ({ region, reason }))
+      .sort((a, b) => a.region.localeCompare(b.region));
     const notEnabled = new Set(reader.failures.filter((f) => f.notEnabled).map((f) => f.region));
     const read = regions.filter((region) => !notEnabled.has(region) && !failed.some((f) => f.region === region));
-    if (read.length === 0) return { kind: "failed", reason: `CloudTrail could not be read in any region (${oneReason(failed.map((f) => f.reason))})` };
-    return { kind: "found", roleArns: analyze(chain).rolesAssumed, source: `CloudTrail LookupEvents in ${read.length} ${read.length === 1 ? "region" : "regions"}`, failed, elsewhere: [] };
+    if (read.length === 0)
+      return {
+        kind: "failed",
+        reason: `CloudTrail could not be read in any region (${oneReason(failed.map((f) => f.reason))})`,
+      };
+    return {
+      kind: "found",
+      roleArns: analyze(chain).rolesAssumed,
+      source: `CloudTrail LookupEvents in ${read.length} ${read.length === 1 ? "region" : "regions"}`,
+      failed,
+      elsewhere: [],
+    };
   } catch (error) {
     return { kind: "failed", reason: oneLine(describeError(error)) };
   } finally {
@@ -87,6 +112,10 @@ export async function lookupAssumedRoles(accessKeyId: string, since: Date, until
 function oneReason(reasons: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const reason of reasons.map(oneLine)) counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  const [first, ...others] = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([reason]) => reason);
-  return others.length === 0 ? first : `${first}; and ${others.length} other ${others.length === 1 ? "reason" : "reasons"}`;
+  const [first, ...others] = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([reason]) => reason);
+  return others.length === 0
+    ? first
+    : `${first}; and ${others.length} other ${others.length === 1 ? "reason" : "reasons"}`;
 }

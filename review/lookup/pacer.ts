@@ -38,7 +38,13 @@ export interface PaceOptions {
   maxMarginMs: number;
 }
 
-export const LOOKUP_PACE: PaceOptions = { limit: LOOKUP_EVENTS_PER_SECOND, windowMs: 1000, marginMs: 25, minMarginMs: 8, maxMarginMs: 100 };
+export const LOOKUP_PACE: PaceOptions = {
+  limit: LOOKUP_EVENTS_PER_SECOND,
+  windowMs: 1000,
+  marginMs: 25,
+  minMarginMs: 8,
+  maxMarginMs: 100,
+};
 
 /** How an answer came: accepted, throttled, or anything else (which teaches nothing about the pace). */
 export type Outcome = "accepted" | "throttled" | "other";
@@ -185,7 +191,13 @@ export class Pacer {
       const now = this.clock.now();
       const previous = this.sent.at(-1);
       const close = previous !== undefined && now - previous.at < this.options.windowMs / this.options.limit;
-      const request: Sent = { at: now, cold: this.inFlight > this.open, concurrency: this.inFlight, margin: this.margin, close };
+      const request: Sent = {
+        at: now,
+        cold: this.inFlight > this.open,
+        concurrency: this.inFlight,
+        margin: this.margin,
+        close,
+      };
       this.sent.push(request);
       if (this.sent.length > this.options.limit) this.sent.shift();
       let done = false;

@@ -115,7 +115,8 @@ export class ScanProgress implements ReaderProgress {
 
   private summary(): string {
     const { pages, events, retries, idle, keys } = this.totals();
-    const followed = keys > 1 ? ` · ${count(keys - 1)} more ${keys - 1 === 1 ? "key or user" : "keys and users"} followed` : "";
+    const followed =
+      keys > 1 ? ` · ${count(keys - 1)} more ${keys - 1 === 1 ? "key or user" : "keys and users"} followed` : "";
     const retried = retries > 0 ? ` · ${count(retries)} retried` : "";
     return `${count(idle)}/${count(this.regions.size)} regions idle · ${plural(pages, "page")} · ${plural(events, "event")}${followed}${retried}`;
   }
@@ -132,8 +133,13 @@ export class ScanProgress implements ReaderProgress {
     this.lastDraw = now;
     const share = this.started === 0 ? 0 : this.done / this.started;
     const filled = Math.round(share * BAR_WIDTH);
-    const lines = [`${final ? "scanned" : "scanning"} ${count(this.regions.size)} regions ▕${"█".repeat(filled)}${" ".repeat(BAR_WIDTH - filled)}▏ ${this.summary()}`];
-    const cells = [...this.regions.entries()].map(([region, state]) => `${region.padEnd(15)}${count(state.pages).padStart(4)} pages${count(state.events).padStart(7)} events ${state.running > 0 ? "…" : "✓"}`);
+    const lines = [
+      `${final ? "scanned" : "scanning"} ${count(this.regions.size)} regions ▕${"█".repeat(filled)}${" ".repeat(BAR_WIDTH - filled)}▏ ${this.summary()}`,
+    ];
+    const cells = [...this.regions.entries()].map(
+      ([region, state]) =>
+        `${region.padEnd(15)}${count(state.pages).padStart(4)} pages${count(state.events).padStart(7)} events ${state.running > 0 ? "…" : "✓"}`,
+    );
     for (let i = 0; i < cells.length; i += COLUMNS) lines.push(`  ${cells.slice(i, i + COLUMNS).join("   ")}`);
     // Back to the top of the previous block, then overwrite it line by line.
     const up = this.drawnLines > 0 ? `\u001b[${this.drawnLines}F` : "";

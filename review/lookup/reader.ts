@@ -6,7 +6,15 @@
  * nor repeat a page; events are deduplicated by id anyway. It is the review's event source for
  * LookupEvents (core/chain.ts's EventSource); aws/cloudtrail.ts makes the calls.
  */
-import { describeError, isNotEnabledAnswer, lookupPage, sdkClient, transientKind, type LookupClient, type LookupPage } from "../../aws/cloudtrail.ts";
+import {
+  describeError,
+  isNotEnabledAnswer,
+  lookupPage,
+  sdkClient,
+  transientKind,
+  type LookupClient,
+  type LookupPage,
+} from "../../aws/cloudtrail.ts";
 import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "../core/chain.ts";
 import { fromLookupEvent, type ReviewEvent } from "../core/event.ts";
 import { OPT_IN_REGIONS } from "../core/regions.ts";
@@ -107,7 +115,12 @@ export class CloudTrailReader {
   }
 
   /** All pages of one subject in one region. */
-  async lookup(region: string, subject: Subject, window: Window, deliver: (events: ReviewEvent[]) => void): Promise<void> {
+  async lookup(
+    region: string,
+    subject: Subject,
+    window: Window,
+    deliver: (events: ReviewEvent[]) => void,
+  ): Promise<void> {
     const id = subjectId(subject);
     const broken = this.broken.get(region);
     if (broken !== undefined) {
@@ -160,7 +173,10 @@ export class CloudTrailReader {
 
   /** One page, asked again with the same NextToken until it comes or the attempts run out. */
   private async page(region: string, subject: Subject, window: Window, token: string | undefined): Promise<LookupPage> {
-    const by = subject.kind === "key" ? ({ AttributeKey: "AccessKeyId", AttributeValue: subject.accessKeyId } as const) : ({ AttributeKey: "Username", AttributeValue: subject.userName } as const);
+    const by =
+      subject.kind === "key"
+        ? ({ AttributeKey: "AccessKeyId", AttributeValue: subject.accessKeyId } as const)
+        : ({ AttributeKey: "Username", AttributeValue: subject.userName } as const);
     for (let attempt = 1; ; attempt++) {
       // Every attempt, first or retried, waits for its slot in the region's pacer (inside the client).
       this.stats.requests += 1;
@@ -170,10 +186,22 @@ export class CloudTrailReader {
         const kind = transientKind(error);
         if (kind === null) {
           const notEnabled = isNotEnabledAnswer(error) && OPT_IN_REGIONS.includes(region);
-          throw new LookupFailed(notEnabled ? `${describeError(error)} (an opt-in region this account has not enabled)` : describeError(error), notEnabled);
+          throw new LookupFailed(
+            notEnabled
+              ? `${describeError(error)} (an opt-in region this account has not enabled)`
+              : describeError(error),
+            notEnabled,
+          );
         }
-        const limit = kind === "throttled" ? this.retry.attempts : Math.min(this.retry.attempts, this.retry.failureAttempts ?? DEFAULT_RETRY.failureAttempts ?? 4);
-        if (attempt >= limit) throw new LookupFailed(`gave up after ${attempt} attempts, the last one ${kind}: ${describeError(error)}`, false);
+        const limit =
+          kind === "throttled"
+            ? this.retry.attempts
+            : Math.min(this.retry.attempts, this.retry.failureAttempts ?? DEFAULT_RETRY.failureAttempts ?? 4);
+        if (attempt >= limit)
+          throw new LookupFailed(
+            `gave up after ${attempt} attempts, the last one ${kind}: ${describeError(error)}`,
+            false,
+          );
         this.stats.retries += 1;
         this.options.progress?.retried(region, kind);
         // A first throttle widened the region's pacer, which spaces the retry: no backoff on top.

@@ -52,7 +52,12 @@ export const FORMATS = {
       if (batch !== "") yield batch;
     },
   },
-  markdown: { flag: "markdown", usage: "  --markdown         the review as markdown, for a pull request comment, with its timeline and blast radius", render: (review, context) => [displaySafe(renderMarkdown(review, context))] },
+  markdown: {
+    flag: "markdown",
+    usage:
+      "  --markdown         the review as markdown, for a pull request comment, with its timeline and blast radius",
+    render: (review, context) => [displaySafe(renderMarkdown(review, context))],
+  },
   html: {
     flag: "html",
     to: "file",

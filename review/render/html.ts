@@ -8,11 +8,26 @@
 import type { Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import type { ReviewContext } from "./context.ts";
-import { CATEGORY_TITLES, conflictMark, count, headline, keyLine, keyTree, pictures, plural, problems, roleName, roleSuggestion, userSuggestion, windowText } from "./parts.ts";
+import {
+  CATEGORY_TITLES,
+  conflictMark,
+  count,
+  headline,
+  keyLine,
+  keyTree,
+  pictures,
+  plural,
+  problems,
+  roleName,
+  roleSuggestion,
+  userSuggestion,
+  windowText,
+} from "./parts.ts";
 import { reachSvg, timelineSvg, xmlText } from "./svg.ts";
 
 /** No request of any kind: inline styles and `data:` images only. */
-export const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'";
+export const PAGE_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'";
 
 const STYLE = `body{font-family:sans-serif;margin:24px;color:#212121;max-width:1400px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}code,pre{font-family:monospace}
@@ -31,7 +46,10 @@ export function renderHtml(review: Review, context: ReviewContext): string {
   const { timeline, reach, title } = pictures(review, context);
   const out: string[] = [];
   out.push("<!doctype html>", '<html lang="en"><head><meta charset="utf-8">');
-  out.push(`<meta http-equiv="Content-Security-Policy" content="${PAGE_POLICY}">`, '<meta name="referrer" content="no-referrer">');
+  out.push(
+    `<meta http-equiv="Content-Security-Policy" content="${PAGE_POLICY}">`,
+    '<meta name="referrer" content="no-referrer">',
+  );
   out.push(`<title>${xmlText(`cordon review of ${review.root}`)}</title>`, `<style>${STYLE}</style></head><body>`);
   out.push(`<h1>cordon review of <code>${xmlText(review.root)}</code></h1>`);
   out.push(`<p>${xmlText(`${context.sourceSummary} · ${windowText(review)}`)}</p>`);
@@ -45,23 +63,73 @@ export function renderHtml(review: Review, context: ReviewContext): string {
 
   const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
   const other = review.findings.filter((f) => !PERSISTENCE_CATEGORIES.includes(f.category));
-  const rows = (findings: typeof review.findings) => findings.map((f) => [f.eventTime, CATEGORY_TITLES[f.category], f.eventName, `${f.target || "-"}${conflictMark(f)}`, f.by, f.region]);
+  const rows = (findings: typeof review.findings) =>
+    findings.map((f) => [
+      f.eventTime,
+      CATEGORY_TITLES[f.category],
+      f.eventName,
+      `${f.target || "-"}${conflictMark(f)}`,
+      f.by,
+      f.region,
+    ]);
   const headers = ["time", "category", "call", "target", "by", "region"];
-  out.push(`<h2>Persistence and privilege escalation (${xmlText(count(persistence.length))})</h2>`, persistence.length === 0 ? "<p>None found.</p>" : table(headers, rows(persistence)));
-  out.push(`<h2>Defense evasion, credential access, exfiltration, execution (${xmlText(count(other.length))})</h2>`, other.length === 0 ? "<p>None found.</p>" : table(headers, rows(other)));
+  out.push(
+    `<h2>Persistence and privilege escalation (${xmlText(count(persistence.length))})</h2>`,
+    persistence.length === 0 ? "<p>None found.</p>" : table(headers, rows(persistence)),
+  );
+  out.push(
+    `<h2>Defense evasion, credential access, exfiltration, execution (${xmlText(count(other.length))})</h2>`,
+    other.length === 0 ? "<p>None found.</p>" : table(headers, rows(other)),
+  );
 
-  out.push("<h2>Keys</h2>", table(["key", "how"], keyTree(review.keys).map(({ key, depth }) => [`${"  ".repeat(depth)}${key.accessKeyId}`, keyLine(key).slice(key.accessKeyId.length).trim()])));
+  out.push(
+    "<h2>Keys</h2>",
+    table(
+      ["key", "how"],
+      keyTree(review.keys).map(({ key, depth }) => [
+        `${"  ".repeat(depth)}${key.accessKeyId}`,
+        keyLine(key).slice(key.accessKeyId.length).trim(),
+      ]),
+    ),
+  );
   const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
-  out.push(`<h2>Denied calls (${xmlText(count(deniedCalls))})</h2>`, review.denied.length === 0 ? "<p>None.</p>" : table(["service", "action", "calls", "errors"], review.denied.map((g) => [g.service, g.action, count(g.count), g.errorCodes.join(", ")])));
+  out.push(
+    `<h2>Denied calls (${xmlText(count(deniedCalls))})</h2>`,
+    review.denied.length === 0
+      ? "<p>None.</p>"
+      : table(
+          ["service", "action", "calls", "errors"],
+          review.denied.map((g) => [g.service, g.action, count(g.count), g.errorCodes.join(", ")]),
+        ),
+  );
   out.push(
     `<h2>Accounts reached (${xmlText(count(review.accounts.length))})</h2>`,
     review.accounts.length === 0
       ? "<p>None named in the events.</p>"
-      : table(["account", "whose", "events received", "roles assumed"], review.accounts.map((a) => [a.account, a.reviewedKey ? "the reviewed key's" : "-", count(a.events), a.roles.map(roleName).join(", ") || "-"])),
+      : table(
+          ["account", "whose", "events received", "roles assumed"],
+          review.accounts.map((a) => [
+            a.account,
+            a.reviewedKey ? "the reviewed key's" : "-",
+            count(a.events),
+            a.roles.map(roleName).join(", ") || "-",
+          ]),
+        ),
   );
-  out.push(`<h2>Source addresses (${xmlText(plural(review.sourceIPs.length, "address", "addresses"))})</h2>`, table(["address", "calls", "first", "last"], review.sourceIPs.map((t) => [t.value, count(t.count), t.firstSeen, t.lastSeen])));
+  out.push(
+    `<h2>Source addresses (${xmlText(plural(review.sourceIPs.length, "address", "addresses"))})</h2>`,
+    table(
+      ["address", "calls", "first", "last"],
+      review.sourceIPs.map((t) => [t.value, count(t.count), t.firstSeen, t.lastSeen]),
+    ),
+  );
   const suggestion = [...userSuggestion(review), ...roleSuggestion(review)];
-  if (suggestion.length > 0) out.push("<h2>Add to the incident</h2>", "<p>Sessions of these roles, and these users and keys, must be cut off too:</p>", `<pre>${suggestion.map(xmlText).join("\n")}</pre>`);
+  if (suggestion.length > 0)
+    out.push(
+      "<h2>Add to the incident</h2>",
+      "<p>Sessions of these roles, and these users and keys, must be cut off too:</p>",
+      `<pre>${suggestion.map(xmlText).join("\n")}</pre>`,
+    );
   out.push("</body></html>");
   return `${out.join("\n")}\n`;
 }

@@ -95,8 +95,18 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
     accounts: review.accounts,
     writes: review.writes,
     denied: review.denied,
-    sourceIPs: review.sourceIPs.map((t) => ({ address: t.value, count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen })),
-    userAgents: review.userAgents.map((t) => ({ userAgent: t.value, count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen })),
+    sourceIPs: review.sourceIPs.map((t) => ({
+      address: t.value,
+      count: t.count,
+      firstSeen: t.firstSeen,
+      lastSeen: t.lastSeen,
+    })),
+    userAgents: review.userAgents.map((t) => ({
+      userAgent: t.value,
+      count: t.count,
+      firstSeen: t.firstSeen,
+      lastSeen: t.lastSeen,
+    })),
     regions: review.regions.map((t) => ({ region: t.value, count: t.count })),
     reach: reachOf(review, context.capabilities ?? null),
   };
@@ -110,7 +120,8 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
     }
     yield `  ${JSON.stringify(name)}: [\n`;
     const last = value.items.length - 1;
-    for (const [j, item] of value.items.entries()) yield `    ${nestedJson(value.map(item), 2)}${j < last ? "," : ""}\n`;
+    for (const [j, item] of value.items.entries())
+      yield `    ${nestedJson(value.map(item), 2)}${j < last ? "," : ""}\n`;
     yield `  ]${comma}\n`;
   }
   yield "}\n";

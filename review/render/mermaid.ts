@@ -67,7 +67,10 @@ const count = (n: number) => n.toLocaleString("en-US");
  * minute sit side by side): `410`, `59 (6 denied)`.
  */
 export function barText(bar: TimelineBar): string {
-  const refused = [...(bar.denied > 0 ? [`${count(bar.denied)} denied`] : []), ...(bar.failed > 0 ? [`${count(bar.failed)} failed`] : [])];
+  const refused = [
+    ...(bar.denied > 0 ? [`${count(bar.denied)} denied`] : []),
+    ...(bar.failed > 0 ? [`${count(bar.failed)} failed`] : []),
+  ];
   return refused.length === 0 ? count(bar.calls) : `${count(bar.calls)} (${refused.join(", ")})`;
 }
 
@@ -126,7 +129,10 @@ export function timelineMermaid(timeline: Timeline, title: string): string | nul
     const marks = timeline.marks.filter((mark) => kinds.includes(mark.kind));
     if (marks.length === 0) continue;
     lines.push(`  section ${name}`);
-    for (const mark of marks) lines.push(`    ${mermaidText(markText(mark), 40)} :milestone, ${mark.kind === "containment" ? "done, " : tag}${ganttTime(mark.at)}, 0m`);
+    for (const mark of marks)
+      lines.push(
+        `    ${mermaidText(markText(mark), 40)} :milestone, ${mark.kind === "containment" ? "done, " : tag}${ganttTime(mark.at)}, 0m`,
+      );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -143,7 +149,13 @@ function ids(prefix: string, names: Iterable<string>): Map<string, string> {
 
 /** What the blast radius draws: nodes, edges and the counts of what it leaves out. */
 export interface ReachGraph {
-  nodes: { id: string; label: string; group: "touched" | "could"; column: number; style?: "exposed" | "beyond" | "denied" }[];
+  nodes: {
+    id: string;
+    label: string;
+    group: "touched" | "could";
+    column: number;
+    style?: "exposed" | "beyond" | "denied";
+  }[];
   edges: { from: string; to: string; label?: string; dotted?: boolean }[];
 }
 
@@ -154,8 +166,13 @@ export interface ReachGraph {
 export function reachGraph(reach: Reach): ReachGraph {
   const nodes: ReachGraph["nodes"] = [];
   const edges: ReachGraph["edges"] = [];
-  const node = (id: string, label: string, column: number, style?: ReachGraph["nodes"][number]["style"], group: "touched" | "could" = "touched") =>
-    nodes.push({ id, label, group, column, ...(style === undefined ? {} : { style }) });
+  const node = (
+    id: string,
+    label: string,
+    column: number,
+    style?: ReachGraph["nodes"][number]["style"],
+    group: "touched" | "could" = "touched",
+  ) => nodes.push({ id, label, group, column, ...(style === undefined ? {} : { style }) });
   node("K", `${reach.key} exposed key`, 0, "exposed");
   node("U", `user ${reach.user ?? "(not named in its events)"}`, 1);
   edges.push({ from: "K", to: "U" });
@@ -163,10 +180,15 @@ export function reachGraph(reach: Reach): ReachGraph {
   // Sessions and keys: the busiest first, then by when they were made; parents before children when they can.
   const shown = [...reach.sessions].sort((a, b) => b.calls - a.calls).slice(0, REACH_CAPS.sessions);
   const shownIds = new Set(shown.map((session) => session.id));
-  const sessionIds = ids("S", shown.map((session) => session.id));
+  const sessionIds = ids(
+    "S",
+    shown.map((session) => session.id),
+  );
   const sessionLabel = (session: ReachSession) => {
     const what = session.user !== null && session.how === "CreateAccessKey" ? `for ${session.user}` : session.how;
-    return session.id.startsWith("user:") ? `user ${session.user} (${session.how})` : `${session.id} ${what}, ${count(session.calls)} ${session.calls === 1 ? "call" : "calls"}`;
+    return session.id.startsWith("user:")
+      ? `user ${session.user} (${session.how})`
+      : `${session.id} ${what}, ${count(session.calls)} ${session.calls === 1 ? "call" : "calls"}`;
   };
   const hidden = reach.sessions.length - shown.length;
   if (hidden > 0) {
@@ -175,18 +197,28 @@ export function reachGraph(reach: Reach): ReachGraph {
   }
   for (const session of reach.sessions.filter((s) => shownIds.has(s.id))) {
     const id = sessionIds.get(session.id) as string;
-    node(id, sessionLabel(session), 2, session.how.startsWith("Create") || session.how === "UpdateLoginProfile" ? "beyond" : undefined);
-    const parent = session.parent === reach.key ? "U" : (sessionIds.get(session.parent) ?? (hidden > 0 ? "SMORE" : "U"));
+    node(
+      id,
+      sessionLabel(session),
+      2,
+      session.how.startsWith("Create") || session.how === "UpdateLoginProfile" ? "beyond" : undefined,
+    );
+    const parent =
+      session.parent === reach.key ? "U" : (sessionIds.get(session.parent) ?? (hidden > 0 ? "SMORE" : "U"));
     edges.push({ from: parent, to: id, label: session.how });
   }
 
   const roles = reach.roles.slice(0, REACH_CAPS.roles);
-  const roleIds = ids("R", roles.map((role) => role.arn));
+  const roleIds = ids(
+    "R",
+    roles.map((role) => role.arn),
+  );
   for (const role of roles) {
     const id = roleIds.get(role.arn) as string;
     const said = role.assumable === null ? "" : role.assumable ? " (in assess)" : " (not in assess)";
     node(id, `role ${roleName(role.arn)}${said}`, 3, role.assumable === false ? "beyond" : undefined);
-    for (const session of shown) if (session.role === role.arn) edges.push({ from: sessionIds.get(session.id) as string, to: id });
+    for (const session of shown)
+      if (session.role === role.arn) edges.push({ from: sessionIds.get(session.id) as string, to: id });
   }
   if (reach.roles.length > roles.length) node("RMORE", `${reach.roles.length - roles.length} more roles`, 3);
 
@@ -199,9 +231,21 @@ export function reachGraph(reach: Reach): ReachGraph {
     if (account.roles.some((role) => !roleIds.has(role))) edges.push({ from: "RMORE", to: id });
     const services = account.services.slice(0, REACH_CAPS.services);
     services.forEach((service) => {
-      const serviceId = `V${account.account}x${ids("", account.services.map((s) => s.service)).get(service.service)}`;
-      const detail = [`${count(service.calls)} calls`, ...(service.writes > 0 ? [`${count(service.writes)} writes`] : []), ...(service.denied > 0 ? [`${count(service.denied)} denied`] : [])].join(", ");
-      node(serviceId, `${service.service}, ${detail}`, 5, service.denied > 0 && service.denied === service.calls ? "denied" : undefined);
+      const serviceId = `V${account.account}x${ids(
+        "",
+        account.services.map((s) => s.service),
+      ).get(service.service)}`;
+      const detail = [
+        `${count(service.calls)} calls`,
+        ...(service.writes > 0 ? [`${count(service.writes)} writes`] : []),
+        ...(service.denied > 0 ? [`${count(service.denied)} denied`] : []),
+      ].join(", ");
+      node(
+        serviceId,
+        `${service.service}, ${detail}`,
+        5,
+        service.denied > 0 && service.denied === service.calls ? "denied" : undefined,
+      );
       edges.push({ from: id, to: serviceId });
     });
     if (account.services.length > services.length) {
@@ -209,7 +253,8 @@ export function reachGraph(reach: Reach): ReachGraph {
       edges.push({ from: id, to: `V${account.account}more` });
     }
   }
-  if (reach.accounts.length > accounts.length) node("AMORE", `${reach.accounts.length - accounts.length} more accounts`, 4);
+  if (reach.accounts.length > accounts.length)
+    node("AMORE", `${reach.accounts.length - accounts.length} more accounts`, 4);
 
   // What assess says, beside it: its own user, what it can do, the roles it can assume.
   const could = reach.could;
@@ -237,8 +282,12 @@ export function reachGraph(reach: Reach): ReachGraph {
       edges.push({ from: "CU", to: id });
     }
     const more = [
-      ...(could.assumableRoles.length > assumable.length ? [`${could.assumableRoles.length - assumable.length} more roles`] : []),
-      ...(could.assumableRolesInOtherAccounts.length > 0 ? [`roles of other accounts (${could.assumableRolesInOtherAccounts.length} patterns)`] : []),
+      ...(could.assumableRoles.length > assumable.length
+        ? [`${could.assumableRoles.length - assumable.length} more roles`]
+        : []),
+      ...(could.assumableRolesInOtherAccounts.length > 0
+        ? [`roles of other accounts (${could.assumableRolesInOtherAccounts.length} patterns)`]
+        : []),
     ];
     if (more.length > 0) {
       node("CMORE", `can assume ${more.join(", ")}`, 1, undefined, "could");
@@ -254,16 +303,25 @@ export function reachMermaid(reach: Reach): string {
   // Top to bottom, each side left to right: dagre lays the two unlinked sides next to each other.
   const lines = ["flowchart TB"];
   const shape = (n: ReachGraph["nodes"][number]) => `${n.id}["${mermaidText(n.label, 64)}"]`;
-  for (const [group, title] of [["could", "could reach, says assess"], ["touched", "touched, says the review"]] as const) {
+  for (const [group, title] of [
+    ["could", "could reach, says assess"],
+    ["touched", "touched, says the review"],
+  ] as const) {
     lines.push(`  subgraph ${group === "could" ? "could" : "touched"}["${title}"]`, "    direction LR");
     for (const n of graph.nodes.filter((candidate) => candidate.group === group)) lines.push(`    ${shape(n)}`);
     lines.push("  end");
   }
   for (const edge of graph.edges) {
     const arrow = edge.dotted === true ? "-.->" : "-->";
-    lines.push(`  ${edge.from} ${arrow}${edge.label === undefined ? "" : `|${mermaidText(edge.label, 24)}|`} ${edge.to}`);
+    lines.push(
+      `  ${edge.from} ${arrow}${edge.label === undefined ? "" : `|${mermaidText(edge.label, 24)}|`} ${edge.to}`,
+    );
   }
-  lines.push("  classDef exposed stroke:#c62828,stroke-width:2px", "  classDef beyond stroke:#ef6c00,stroke-width:2px,stroke-dasharray:4 2", "  classDef denied stroke:#6d4c41,stroke-dasharray:2 2");
+  lines.push(
+    "  classDef exposed stroke:#c62828,stroke-width:2px",
+    "  classDef beyond stroke:#ef6c00,stroke-width:2px,stroke-dasharray:4 2",
+    "  classDef denied stroke:#6d4c41,stroke-dasharray:2 2",
+  );
   for (const style of ["exposed", "beyond", "denied"] as const) {
     const styled = graph.nodes.filter((n) => n.style === style).map((n) => n.id);
     if (styled.length > 0) lines.push(`  class ${styled.join(",")} ${style}`);

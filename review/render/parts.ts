@@ -23,7 +23,12 @@ export const CATEGORY_TITLES: Record<Category, string> = {
   exfiltration: "exfiltration and exposure",
   execution: "execution",
 };
-export const OTHER_CATEGORIES: readonly Category[] = ["defense-evasion", "credential-access", "exfiltration", "execution"];
+export const OTHER_CATEGORIES: readonly Category[] = [
+  "defense-evasion",
+  "credential-access",
+  "exfiltration",
+  "execution",
+];
 
 /** A count as the reports write it: `1,234`. */
 export const count = (n: number) => n.toLocaleString("en-US");
@@ -42,7 +47,12 @@ export function windowText(review: Review): string {
 
 export function keyLine(key: KeyNode): string {
   const how = key.mintedBy === null ? "the reviewed key" : `${key.mintedBy} ${key.mintedAt}`;
-  const what = key.roleArn !== null ? ` role ${roleName(key.roleArn)}` : key.userName !== null && key.mintedBy === "CreateAccessKey" ? ` for user ${key.userName}` : "";
+  const what =
+    key.roleArn !== null
+      ? ` role ${roleName(key.roleArn)}`
+      : key.userName !== null && key.mintedBy === "CreateAccessKey"
+        ? ` for user ${key.userName}`
+        : "";
   return `${key.accessKeyId}  ${how}${what}  ${plural(key.events, "event")}`;
 }
 
@@ -68,14 +78,17 @@ export function keyTree(keys: KeyNode[]): { prefix: string; key: KeyNode; depth:
     lines.push({ prefix: indent + branch, key, depth });
     const kids = children.get(key.accessKeyId) ?? [];
     const nextIndent = indent + (branch === "" ? "" : branch === "└─ " ? "   " : "│  ");
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ key: kids[i], indent: nextIndent, branch: i === kids.length - 1 ? "└─ " : "├─ ", depth: depth + 1 });
+    for (let i = kids.length - 1; i >= 0; i--)
+      stack.push({ key: kids[i], indent: nextIndent, branch: i === kids.length - 1 ? "└─ " : "├─ ", depth: depth + 1 });
   }
   return lines;
 }
 
 /** Marks a copy of an event that conflicts with another under the same id. */
 export function conflictMark(finding: Finding): string {
-  return finding.conflict === undefined ? "" : `  [conflicting copy: ${finding.conflict.file}, record ${finding.conflict.record}]`;
+  return finding.conflict === undefined
+    ? ""
+    : `  [conflicting copy: ${finding.conflict.file}, record ${finding.conflict.record}]`;
 }
 
 export function findingLine(finding: Finding): string {
@@ -98,17 +111,23 @@ export function userSuggestion(review: Review): string[] {
   for (const user of review.users) created.set(user.userName, { keys: [], account: user.accountId });
   // A key created for a user lives in the account of the call that created it.
   const minting = new Map<string, string | null>();
-  for (const key of review.keys) if (key.mintedBy === "CreateAccessKey" && key.mintedEventId !== null) minting.set(key.mintedEventId, null);
+  for (const key of review.keys)
+    if (key.mintedBy === "CreateAccessKey" && key.mintedEventId !== null) minting.set(key.mintedEventId, null);
   for (const event of review.events) if (minting.has(event.eventId)) minting.set(event.eventId, event.accountId);
   for (const key of review.keys) {
     if (key.mintedBy !== "CreateAccessKey" || key.userName === null) continue;
     const user = created.get(key.userName);
-    if (user === undefined) created.set(key.userName, { keys: [key.accessKeyId], account: minting.get(key.mintedEventId ?? "") ?? null });
+    if (user === undefined)
+      created.set(key.userName, { keys: [key.accessKeyId], account: minting.get(key.mintedEventId ?? "") ?? null });
     else user.keys.push(key.accessKeyId);
   }
   const lines: string[] = [];
   for (const [name, { keys, account }] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`  - name: ${yamlScalar(name)}`, ...accountLine(review, account), ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlScalar).join(", ")}]`] : []));
+    lines.push(
+      `  - name: ${yamlScalar(name)}`,
+      ...accountLine(review, account),
+      ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlScalar).join(", ")}]`] : []),
+    );
   }
   return lines.length === 0 ? [] : ["users:", ...lines];
 }
@@ -116,7 +135,11 @@ export function userSuggestion(review: Review): string[] {
 export function roleSuggestion(review: Review): string[] {
   if (review.rolesAssumed.length === 0) return [];
   const lines: string[] = [];
-  for (const arn of review.rolesAssumed) lines.push(`  - name: ${yamlScalar(roleName(arn))}  # ${yamlScalar(arn)}`, ...accountLine(review, accountOfRoleArn(arn)));
+  for (const arn of review.rolesAssumed)
+    lines.push(
+      `  - name: ${yamlScalar(roleName(arn))}  # ${yamlScalar(arn)}`,
+      ...accountLine(review, accountOfRoleArn(arn)),
+    );
   return ["roles:", ...lines];
 }
 
@@ -138,7 +161,11 @@ function yamlQuoted(text: string): string {
   let out = "";
   for (const char of JSON.stringify(text)) {
     const code = char.codePointAt(0) as number;
-    out += !isUnsafeCharacter(char) ? char : code <= 0xffff ? `\\u${code.toString(16).padStart(4, "0")}` : `\\U${code.toString(16).padStart(8, "0")}`;
+    out += !isUnsafeCharacter(char)
+      ? char
+      : code <= 0xffff
+        ? `\\u${code.toString(16).padStart(4, "0")}`
+        : `\\U${code.toString(16).padStart(8, "0")}`;
   }
   return out;
 }
@@ -152,7 +179,11 @@ export function keyNotFound(review: Review): boolean {
 }
 
 /** The warning of a key found nowhere: the window and the sources read, and what to check. */
-export function notFoundText(review: Review, context: ReviewContext, show: (value: string) => string = (value) => value): string {
+export function notFoundText(
+  review: Review,
+  context: ReviewContext,
+  show: (value: string) => string = (value) => value,
+): string {
   return `NOT FOUND: ${show(review.root)} appears in no event read (${show(context.sourceSummary)} · ${show(windowText(review))}). Check the key id, the window (--since, --until) and the source: a key not used in the window leaves no trace there. This is not a clean review.`;
 }
 
@@ -161,20 +192,31 @@ export function notFoundText(review: Review, context: ReviewContext, show: (valu
  * what is not enabled, conflicting copies, a key found nowhere. Values go through `show`, the
  * escaping of the output they are written to.
  */
-export function problems(review: Review, context: ReviewContext, show: (value: string) => string = (value) => value): string[] {
+export function problems(
+  review: Review,
+  context: ReviewContext,
+  show: (value: string) => string = (value) => value,
+): string[] {
   const lines: string[] = [];
   const unreadable = context.unreadable ?? [];
   if (context.failed.length > 0) {
-    lines.push(`INCOMPLETE: ${plural(context.failed.length, "region")} could not be read; their events are missing from this review:`);
+    lines.push(
+      `INCOMPLETE: ${plural(context.failed.length, "region")} could not be read; their events are missing from this review:`,
+    );
     for (const failure of context.failed) lines.push(`  ${show(failure.region)}: ${show(failure.reason)}`);
   }
   if (unreadable.length > 0) {
-    lines.push(`INCOMPLETE: ${plural(unreadable.length, "part")} of the source could not be read; their events are missing from this review:`);
+    lines.push(
+      `INCOMPLETE: ${plural(unreadable.length, "part")} of the source could not be read; their events are missing from this review:`,
+    );
     for (const part of unreadable) lines.push(`  ${show(part.part)}: ${show(part.reason)}`);
   }
-  if (context.notEnabled.length > 0) lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.map(show).join(", ")}`);
+  if (context.notEnabled.length > 0)
+    lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.map(show).join(", ")}`);
   for (const conflict of context.conflicts ?? []) {
-    lines.push(`CONFLICT: event ${show(conflict.eventId)} differs between ${conflict.files.map(show).join(" and ")}; every copy is in this review, marked as conflicting`);
+    lines.push(
+      `CONFLICT: event ${show(conflict.eventId)} differs between ${conflict.files.map(show).join(" and ")}; every copy is in this review, marked as conflicting`,
+    );
   }
   if (keyNotFound(review)) lines.push(notFoundText(review, context, show));
   return lines;
@@ -182,7 +224,11 @@ export function problems(review: Review, context: ReviewContext, show: (value: s
 
 /** What the pictures draw (the timeline and the blast radius), made once from the review and what else is known. */
 export function pictures(review: Review, context: ReviewContext): { timeline: Timeline; reach: Reach; title: string } {
-  return { timeline: timelineOf(review, context.instants ?? NO_INSTANTS), reach: reachOf(review, context.capabilities ?? null), title: `calls of ${review.root} and the keys it made` };
+  return {
+    timeline: timelineOf(review, context.instants ?? NO_INSTANTS),
+    reach: reachOf(review, context.capabilities ?? null),
+    title: `calls of ${review.root} and the keys it made`,
+  };
 }
 
 export function headline(review: Review): string {

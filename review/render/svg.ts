@@ -14,7 +14,18 @@ export function xmlText(text: string): string {
   return displayValue(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-export const COLOURS = { ok: "#5c6bc0", failed: "#9fa8da", denied: "#c62828", cutoff: "#ef6c00", containment: "#2e7d32", persistence: "#ad1457", exfiltration: "#6a1b9a", grid: "#e0e0e0", text: "#212121", muted: "#616161" } as const;
+export const COLOURS = {
+  ok: "#5c6bc0",
+  failed: "#9fa8da",
+  denied: "#c62828",
+  cutoff: "#ef6c00",
+  containment: "#2e7d32",
+  persistence: "#ad1457",
+  exfiltration: "#6a1b9a",
+  grid: "#e0e0e0",
+  text: "#212121",
+  muted: "#616161",
+} as const;
 
 const MINUTE = 60_000;
 /** Steps between the axis's ticks: round numbers of minutes, hours and days. */
@@ -48,13 +59,20 @@ export function timelineSvg(timeline: Timeline, title: string): string | null {
         bars.map((bar) => {
           const colour = bar.denied > 0 ? COLOURS.denied : bar.failed > 0 ? COLOURS.failed : COLOURS.ok;
           const when = `${new Date(bar.start).toISOString().slice(11, 16)} to ${new Date(bar.end).toISOString().slice(11, 16)} UTC`;
-          const refused = [...(bar.denied > 0 ? [`${bar.denied} denied`] : []), ...(bar.failed > 0 ? [`${bar.failed} failed`] : [])];
+          const refused = [
+            ...(bar.denied > 0 ? [`${bar.denied} denied`] : []),
+            ...(bar.failed > 0 ? [`${bar.failed} failed`] : []),
+          ];
           const what = `${laneText(lane)}: ${bar.calls} ${bar.calls === 1 ? "call" : "calls"}${refused.length > 0 ? ` (${refused.join(", ")})` : ""}, ${when}`;
           return `<rect x="${x(bar.start).toFixed(1)}" y="${y + 4}" width="${Math.max(2, x(bar.end) - x(bar.start)).toFixed(1)}" height="${rowHeight - 8}" fill="${colour}"><title>${xmlText(what)}</title></rect>`;
         }),
     });
   });
-  const markRows: [string, TimelineMark["kind"][]][] = [["incident", ["cutoff", "containment"]], ["persistence", ["persistence"]], ["exfiltration", ["exfiltration"]]];
+  const markRows: [string, TimelineMark["kind"][]][] = [
+    ["incident", ["cutoff", "containment"]],
+    ["persistence", ["persistence"]],
+    ["exfiltration", ["exfiltration"]],
+  ];
   for (const [name, kinds] of markRows) {
     const marks = timeline.marks.filter((mark) => kinds.includes(mark.kind));
     if (marks.length === 0) continue;
@@ -64,7 +82,10 @@ export function timelineSvg(timeline: Timeline, title: string): string | null {
         marks.map((mark) => {
           const cx = x(mark.at);
           const cy = y + rowHeight / 2;
-          const what = mark.kind === "cutoff" || mark.kind === "containment" ? `${markText(mark)} ${new Date(mark.at).toISOString()}` : `${mark.count} ${mark.kind} ${mark.count === 1 ? "call" : "calls"}: ${mark.calls.join(", ")}`;
+          const what =
+            mark.kind === "cutoff" || mark.kind === "containment"
+              ? `${markText(mark)} ${new Date(mark.at).toISOString()}`
+              : `${mark.count} ${mark.kind} ${mark.count === 1 ? "call" : "calls"}: ${mark.calls.join(", ")}`;
           return `<path d="M${cx.toFixed(1)} ${cy - 7} l7 7 l-7 7 l-7 -7 z" fill="${COLOURS[mark.kind]}"><title>${xmlText(what)}</title></path>`;
         }),
     });
@@ -72,16 +93,24 @@ export function timelineSvg(timeline: Timeline, title: string): string | null {
 
   const height = top + rows.length * rowHeight + 56;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" id="timeline" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" id="timeline" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="11">`,
+  );
   out.push(`<title>${xmlText(`${title}: calls per ${bucketText(timeline.bucketMs)}, by identity`)}</title>`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" fill="${COLOURS.text}">${xmlText(`${title} (UTC, ${bucketText(timeline.bucketMs)} buckets)`)}</text>`);
+  out.push(
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" fill="${COLOURS.text}">${xmlText(`${title} (UTC, ${bucketText(timeline.bucketMs)} buckets)`)}</text>`,
+  );
   // The axis: ticks at round steps, about eight across.
   const step = TICKS.find((candidate) => span / candidate <= 10) ?? span;
   const axisY = top + rows.length * rowHeight;
   for (let tick = Math.ceil(timeline.start / step) * step; tick <= timeline.end; tick += step) {
-    out.push(`<line x1="${x(tick).toFixed(1)}" y1="${top - 6}" x2="${x(tick).toFixed(1)}" y2="${axisY}" stroke="${COLOURS.grid}"/>`);
-    out.push(`<text x="${x(tick).toFixed(1)}" y="${axisY + 14}" text-anchor="middle" fill="${COLOURS.muted}">${xmlText(tickText(tick, span))}</text>`);
+    out.push(
+      `<line x1="${x(tick).toFixed(1)}" y1="${top - 6}" x2="${x(tick).toFixed(1)}" y2="${axisY}" stroke="${COLOURS.grid}"/>`,
+    );
+    out.push(
+      `<text x="${x(tick).toFixed(1)}" y="${axisY + 14}" text-anchor="middle" fill="${COLOURS.muted}">${xmlText(tickText(tick, span))}</text>`,
+    );
   }
   rows.forEach((row, i) => {
     const y = top + i * rowHeight;
@@ -91,13 +120,27 @@ export function timelineSvg(timeline: Timeline, title: string): string | null {
   });
   // The incident's instants as lines across every lane.
   for (const mark of timeline.marks.filter((m) => m.kind === "cutoff" || m.kind === "containment")) {
-    out.push(`<line x1="${x(mark.at).toFixed(1)}" y1="${top - 6}" x2="${x(mark.at).toFixed(1)}" y2="${axisY}" stroke="${COLOURS[mark.kind]}" stroke-width="2" stroke-dasharray="6 3"/>`);
-    out.push(`<text x="${(x(mark.at) + 4).toFixed(1)}" y="${top - 10}" fill="${COLOURS[mark.kind]}">${xmlText(markText(mark))}</text>`);
+    out.push(
+      `<line x1="${x(mark.at).toFixed(1)}" y1="${top - 6}" x2="${x(mark.at).toFixed(1)}" y2="${axisY}" stroke="${COLOURS[mark.kind]}" stroke-width="2" stroke-dasharray="6 3"/>`,
+    );
+    out.push(
+      `<text x="${(x(mark.at) + 4).toFixed(1)}" y="${top - 10}" fill="${COLOURS[mark.kind]}">${xmlText(markText(mark))}</text>`,
+    );
   }
-  const legend: [string, string][] = [[COLOURS.ok, "calls"], [COLOURS.failed, "some failed"], [COLOURS.denied, "some denied"], [COLOURS.persistence, "persistence"], [COLOURS.exfiltration, "exfiltration"], [COLOURS.cutoff, "cutoff"], [COLOURS.containment, "contained"]];
+  const legend: [string, string][] = [
+    [COLOURS.ok, "calls"],
+    [COLOURS.failed, "some failed"],
+    [COLOURS.denied, "some denied"],
+    [COLOURS.persistence, "persistence"],
+    [COLOURS.exfiltration, "exfiltration"],
+    [COLOURS.cutoff, "cutoff"],
+    [COLOURS.containment, "contained"],
+  ];
   legend.forEach(([colour, label], i) => {
     const lx = left + i * 100;
-    out.push(`<rect x="${lx}" y="${axisY + 30}" width="12" height="12" fill="${colour}"/><text x="${lx + 16}" y="${axisY + 40}" fill="${COLOURS.muted}">${xmlText(label)}</text>`);
+    out.push(
+      `<rect x="${lx}" y="${axisY + 30}" width="12" height="12" fill="${colour}"/><text x="${lx + 16}" y="${axisY + 40}" fill="${COLOURS.muted}">${xmlText(label)}</text>`,
+    );
   });
   out.push("</svg>");
   return out.join("\n");
@@ -119,7 +162,9 @@ function wrapLabel(text: string, width: number): string[] {
     line = line === "" ? word : `${line} ${word}`;
   }
   if (line !== "") lines.push(line);
-  return lines.length <= 3 ? lines.map((l) => cut(l, width)) : [...lines.slice(0, 2), cut(lines.slice(2).join(" "), width)];
+  return lines.length <= 3
+    ? lines.map((l) => cut(l, width))
+    : [...lines.slice(0, 2), cut(lines.slice(2).join(" "), width)];
 }
 
 /** The blast radius as an SVG: the review's columns (key to services), and beside them what assess says. */
@@ -137,7 +182,9 @@ export function reachSvg(reach: Reach): string {
     const heights: number[] = [];
     for (let column = 0; column < count; column++) {
       const inColumn = nodes.filter((n) => n.column === column);
-      inColumn.forEach((n, i) => place.set(n.id, { x: x0 + column * (boxWidth + gapX), y: top + i * (boxHeight + gapY) }));
+      inColumn.forEach((n, i) =>
+        place.set(n.id, { x: x0 + column * (boxWidth + gapX), y: top + i * (boxHeight + gapY) }),
+      );
       heights.push(inColumn.length * (boxHeight + gapY));
     }
     return { width: count * (boxWidth + gapX), height: Math.max(...heights) };
@@ -149,12 +196,16 @@ export function reachSvg(reach: Reach): string {
   const height = top + Math.max(touched.height, could.height) + 16;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" id="reach" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" id="reach" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="11">`,
+  );
   out.push(`<title>${xmlText(`blast radius of ${reach.key}`)}</title>`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<rect x="4" y="4" width="${touched.width + 12}" height="${height - 8}" fill="#fffde7" stroke="#e0e0a0"/>`);
   out.push(`<text x="16" y="24" font-size="13" fill="${COLOURS.text}">touched, says the review</text>`);
-  out.push(`<rect x="${couldX - 12}" y="4" width="${could.width + 4}" height="${height - 8}" fill="#f1f8e9" stroke="#c5e1a5"/>`);
+  out.push(
+    `<rect x="${couldX - 12}" y="4" width="${could.width + 4}" height="${height - 8}" fill="#f1f8e9" stroke="#c5e1a5"/>`,
+  );
   out.push(`<text x="${couldX}" y="24" font-size="13" fill="${COLOURS.text}">could reach, says assess</text>`);
   for (const edge of graph.edges) {
     const from = place.get(edge.from);
@@ -162,17 +213,23 @@ export function reachSvg(reach: Reach): string {
     if (from === undefined || to === undefined) continue;
     const [x1, y1, x2, y2] = [from.x + boxWidth, from.y + boxHeight / 2, to.x, to.y + boxHeight / 2];
     const mid = (x1 + x2) / 2;
-    out.push(`<path d="M${x1} ${y1} C${mid} ${y1} ${mid} ${y2} ${x2} ${y2}" fill="none" stroke="#757575" stroke-width="1.2"${edge.dotted === true ? ' stroke-dasharray="4 3"' : ""}/>`);
+    out.push(
+      `<path d="M${x1} ${y1} C${mid} ${y1} ${mid} ${y2} ${x2} ${y2}" fill="none" stroke="#757575" stroke-width="1.2"${edge.dotted === true ? ' stroke-dasharray="4 3"' : ""}/>`,
+    );
   }
   const strokes = { exposed: COLOURS.denied, beyond: COLOURS.cutoff, denied: "#6d4c41" } as const;
   for (const n of graph.nodes) {
     const at = place.get(n.id) as { x: number; y: number };
     const stroke = n.style === undefined ? "#7986cb" : strokes[n.style];
-    out.push(`<g><title>${xmlText(n.label)}</title><rect x="${at.x}" y="${at.y}" width="${boxWidth}" height="${boxHeight}" rx="4" fill="#e8eaf6" stroke="${stroke}" stroke-width="${n.style === undefined ? 1 : 2}"/>`);
+    out.push(
+      `<g><title>${xmlText(n.label)}</title><rect x="${at.x}" y="${at.y}" width="${boxWidth}" height="${boxHeight}" rx="4" fill="#e8eaf6" stroke="${stroke}" stroke-width="${n.style === undefined ? 1 : 2}"/>`,
+    );
     const lines = wrapLabel(n.label, 30);
     lines.forEach((line, i) => {
       const y = at.y + boxHeight / 2 + (i - (lines.length - 1) / 2) * 13 + 4;
-      out.push(`<text x="${at.x + boxWidth / 2}" y="${y.toFixed(1)}" text-anchor="middle" fill="${COLOURS.text}">${xmlText(line)}</text>`);
+      out.push(
+        `<text x="${at.x + boxWidth / 2}" y="${y.toFixed(1)}" text-anchor="middle" fill="${COLOURS.text}">${xmlText(line)}</text>`,
+      );
     });
     out.push("</g>");
   }

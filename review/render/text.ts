@@ -10,7 +10,22 @@ import { displayValues } from "../../incident/display.ts";
 import type { AccountReached, Finding, Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import type { ReviewContext } from "./context.ts";
-import { append, CATEGORY_TITLES, count, findingLine, headline, keyLine, keyTree, OTHER_CATEGORIES, plural, problems, roleName, roleSuggestion, userSuggestion, windowText } from "./parts.ts";
+import {
+  append,
+  CATEGORY_TITLES,
+  count,
+  findingLine,
+  headline,
+  keyLine,
+  keyTree,
+  OTHER_CATEGORIES,
+  plural,
+  problems,
+  roleName,
+  roleSuggestion,
+  userSuggestion,
+  windowText,
+} from "./parts.ts";
 
 /**
  * Repeated calls of one kind by one key fold into one line (forty GetSecretValue calls are one
@@ -20,7 +35,10 @@ function foldedLines(findings: Finding[]): string[] {
   const groups = new Map<string, Finding[]>();
   for (const finding of findings) {
     // Conflicting copies keep a line each: each is a claim to check.
-    const key = finding.conflict === undefined ? `${finding.eventName} ${finding.by} ${finding.region}` : `${finding.eventId} ${finding.conflict.file} ${finding.conflict.record}`;
+    const key =
+      finding.conflict === undefined
+        ? `${finding.eventName} ${finding.by} ${finding.region}`
+        : `${finding.eventId} ${finding.conflict.file} ${finding.conflict.record}`;
     const group = groups.get(key);
     if (group === undefined) groups.set(key, [finding]);
     else group.push(finding);
@@ -29,7 +47,10 @@ function foldedLines(findings: Finding[]): string[] {
     if (group.length === 1) return findingLine(group[0]);
     const first = group[0];
     const targets = [...new Set(group.map((f) => f.target).filter((t) => t !== ""))];
-    const shown = targets.length <= 2 ? targets.join(", ") : `${targets.slice(0, 2).join(", ")} and ${count(targets.length - 2)} more`;
+    const shown =
+      targets.length <= 2
+        ? targets.join(", ")
+        : `${targets.slice(0, 2).join(", ")} and ${count(targets.length - 2)} more`;
     return `${first.eventTime} → ${group[group.length - 1].eventTime}  ${first.eventName} ×${count(group.length)}  ${first.eventSource.replace(/\.amazonaws\.com$/, "")}  ${shown || "-"}  by ${first.by}  (${first.region})`;
   });
 }
@@ -72,7 +93,13 @@ function shown(review: Review, context: ReviewContext): [Review, ReviewContext] 
 export function renderText(raw: Review, rawContext: ReviewContext): string {
   const [review, context] = shown(raw, rawContext);
   const out: string[] = [];
-  out.push(`review of ${review.root}`, `source: ${context.sourceSummary} · ${windowText(review)}`, ...problems(review, context), headline(review), "");
+  out.push(
+    `review of ${review.root}`,
+    `source: ${context.sourceSummary} · ${windowText(review)}`,
+    ...problems(review, context),
+    headline(review),
+    "",
+  );
 
   out.push("keys (minted and created keys are followed within their lifetime)");
   for (const { prefix, key } of keyTree(review.keys)) out.push(`  ${prefix}${keyLine(key)}`);
@@ -80,7 +107,8 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
 
   if (review.users.length > 0) {
     out.push("users the keys created or gave a console password (their own activity is included)");
-    for (const user of review.users) out.push(`  ${user.userName}  ${user.reason} ${user.at} by ${user.parent}  ${plural(user.events, "event")}`);
+    for (const user of review.users)
+      out.push(`  ${user.userName}  ${user.reason} ${user.at} by ${user.parent}  ${plural(user.events, "event")}`);
     out.push("");
   }
 
@@ -102,7 +130,9 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
   out.push(`write actions (${plural(writeCalls, "call")}, ${plural(review.writes.length, "action")})`);
   const services = [...new Set(review.writes.map((group) => group.service))];
   for (const service of services) {
-    const actions = review.writes.filter((group) => group.service === service).map((group) => `${group.action} ${count(group.count)}`);
+    const actions = review.writes
+      .filter((group) => group.service === service)
+      .map((group) => `${group.action} ${count(group.count)}`);
     append(out, wrap(`  ${service}: `, actions));
   }
   if (services.length === 0) out.push("  none");
@@ -110,15 +140,22 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
 
   const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
   out.push(`denied calls, probing for permissions (${count(deniedCalls)})`);
-  for (const group of review.denied) out.push(`  ${group.service} ${group.action} ${count(group.count)}  ${group.errorCodes.join(", ")}`);
+  for (const group of review.denied)
+    out.push(`  ${group.service} ${group.action} ${count(group.count)}  ${group.errorCodes.join(", ")}`);
   if (review.denied.length === 0) out.push("  none");
   out.push("");
 
   out.push(`source addresses (${count(review.sourceIPs.length)})`);
-  append(out, head(review.sourceIPs, (ip) => `  ${ip.value}  ${plural(ip.count, "call")}  ${ip.firstSeen} → ${ip.lastSeen}`));
+  append(
+    out,
+    head(review.sourceIPs, (ip) => `  ${ip.value}  ${plural(ip.count, "call")}  ${ip.firstSeen} → ${ip.lastSeen}`),
+  );
   out.push("");
   out.push(`user agents (${count(review.userAgents.length)})`);
-  append(out, head(review.userAgents, (agent) => `  ${count(agent.count).padStart(6)}  ${agent.value}`));
+  append(
+    out,
+    head(review.userAgents, (agent) => `  ${count(agent.count).padStart(6)}  ${agent.value}`),
+  );
   out.push("");
   out.push(`regions: ${review.regions.map((region) => `${region.value} ${count(region.count)}`).join(", ") || "none"}`);
   out.push("", `accounts reached (${count(review.accounts.length)})`);
@@ -139,5 +176,9 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
 
 /** One account reached, as the text shows it: whose it is, and the events it received. */
 function accountSummary(account: AccountReached): string {
-  return [account.account, ...(account.reviewedKey ? ["the reviewed key's account"] : []), `${plural(account.events, "event")} received`].join("  ");
+  return [
+    account.account,
+    ...(account.reviewedKey ? ["the reviewed key's account"] : []),
+    `${plural(account.events, "event")} received`,
+  ].join("  ");
 }

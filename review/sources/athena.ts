@@ -37,7 +37,12 @@ const dollars = (usd: number) => `$${usd.toFixed(usd < 0.01 ? 6 : 2)}`;
 export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
   name: "athena",
   selector: { flag: "athena", value: "TABLE" },
-  flags: { accounts: { type: "string" }, database: { type: "string" }, workgroup: { type: "string" }, "output-location": { type: "string" } },
+  flags: {
+    accounts: { type: "string" },
+    database: { type: "string" },
+    workgroup: { type: "string" },
+    "output-location": { type: "string" },
+  },
   usage: {
     synopsis: "--athena TABLE --accounts LIST [--database DB] [--workgroup WG]\n[--output-location s3://...]",
     options: `  --athena TABLE     run the review as SQL on Athena over TABLE (see \`cordon athena-table\`), one
@@ -52,12 +57,22 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
     const table = text("athena") as string;
     const accounts = accountsFlag(text("accounts"));
     const since = needSince("athena", request);
-    if (!SQL_NAME.test(table)) throw new FlagError(`--athena "${table}": not a table name; expected letters, digits and _ (the database goes in --database)`);
-    if (accounts === undefined) throw new FlagError("--athena needs --accounts: the table's account partition is injected, and every query names the accounts it reads");
+    if (!SQL_NAME.test(table))
+      throw new FlagError(
+        `--athena "${table}": not a table name; expected letters, digits and _ (the database goes in --database)`,
+      );
+    if (accounts === undefined)
+      throw new FlagError(
+        "--athena needs --accounts: the table's account partition is injected, and every query names the accounts it reads",
+      );
     const database = text("database") ?? "default";
-    if (!SQL_NAME.test(database)) throw new FlagError(`--database "${database}": not a database name; expected letters, digits and _`);
+    if (!SQL_NAME.test(database))
+      throw new FlagError(`--database "${database}": not a database name; expected letters, digits and _`);
     const workgroup = text("workgroup");
-    if (workgroup !== undefined && !WORKGROUP.test(workgroup)) throw new FlagError(`--workgroup "${workgroup}": not a workgroup name; expected letters, digits, ".", "_" and "-"`);
+    if (workgroup !== undefined && !WORKGROUP.test(workgroup))
+      throw new FlagError(
+        `--workgroup "${workgroup}": not a workgroup name; expected letters, digits, ".", "_" and "-"`,
+      );
     const outputLocation = text("output-location");
     if (outputLocation !== undefined) s3Flag("output-location", outputLocation);
     return { table, database, workgroup, outputLocation, accounts, since };
@@ -65,7 +80,11 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
 
   async review(request, options, io, dependencies) {
     // Loaded when used: the Athena client costs a LookupEvents review its start.
-    const [{ AthenaRunner, describeAthenaError, sdkAthenaClient }, { signingRegion }, { athenaDialect, ATHENA_USD_PER_TB, reviewSql }] = await Promise.all([
+    const [
+      { AthenaRunner, describeAthenaError, sdkAthenaClient },
+      { signingRegion },
+      { athenaDialect, ATHENA_USD_PER_TB, reviewSql },
+    ] = await Promise.all([
       import("../../aws/athena.ts"),
       import("../../aws/clients.ts"),
       import("../trail/athena.ts"),
@@ -73,17 +92,34 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
     const window = { start: options.since.getTime(), end: (request.until ?? io.now()).getTime() };
     const usdPerTb = dependencies.usdPerTb ?? ATHENA_USD_PER_TB;
     const client = () => dependencies.client ?? sdkAthenaClient(signingRegion(io.env));
-    const runner = dependencies.runner ?? new AthenaRunner({ client: client(), database: options.database, workgroup: options.workgroup, outputLocation: options.outputLocation });
+    const runner =
+      dependencies.runner ??
+      new AthenaRunner({
+        client: client(),
+        database: options.database,
+        workgroup: options.workgroup,
+        outputLocation: options.outputLocation,
+      });
     let scanned = 0;
     let cost = 0;
     const onQuery = (query: QueryRecord) => {
       scanned += query.dataScannedBytes;
       cost += query.costUsd;
-      io.err(`review: athena round ${query.round} · query ${displayValue(query.queryId)} · ${query.subjects === 1 ? "1 key or user" : `${count(query.subjects)} keys and users`} · ${count(query.rows)} rows · ${megabytes(query.dataScannedBytes)} scanned (${megabytes(scanned)} in all, ≈ ${dollars(cost)} at $${usdPerTb}/TB)\n`);
+      io.err(
+        `review: athena round ${query.round} · query ${displayValue(query.queryId)} · ${query.subjects === 1 ? "1 key or user" : `${count(query.subjects)} keys and users`} · ${count(query.rows)} rows · ${megabytes(query.dataScannedBytes)} scanned (${megabytes(scanned)} in all, ≈ ${dollars(cost)} at $${usdPerTb}/TB)\n`,
+      );
     };
-    let review;
+    let review: Awaited<ReturnType<typeof reviewSql>>;
     try {
-      review = await reviewSql(runner, dependencies.dialect ?? athenaDialect(options.database, options.table), { accounts: options.accounts, regions: request.regions }, request.accessKeyId, window, onQuery, usdPerTb);
+      review = await reviewSql(
+        runner,
+        dependencies.dialect ?? athenaDialect(options.database, options.table),
+        { accounts: options.accounts, regions: request.regions },
+        request.accessKeyId,
+        window,
+        onQuery,
+        usdPerTb,
+      );
     } catch (error) {
       io.err(`cordon review: Athena: ${displayValue(describeAthenaError(error))}\n`);
       return { chain: null, exit: 2 };
@@ -99,6 +135,9 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
       usdPerTb,
     };
     const sourceSummary = `Athena table ${source.table}, ${plural(source.queries.length, "query", "queries")}, ${megabytes(scanned)} scanned (≈ ${dollars(cost)})`;
-    return { chain: review.chain, context: { source, sourceSummary, notEnabled: [], failed: [], conflicts: review.conflicts } };
+    return {
+      chain: review.chain,
+      context: { source, sourceSummary, notEnabled: [], failed: [], conflicts: review.conflicts },
+    };
   },
 };

@@ -25,15 +25,33 @@ export const logs: ReviewSource<{ dir: string }> = {
 
   async review(request, { dir }, io) {
     // Loaded when used: the log reader costs a LookupEvents review its start.
-    const [{ reviewLogFolder }, { ReadProgress }] = await Promise.all([import("../logs/two-passes.ts"), import("../logs/read-progress.ts")]);
+    const [{ reviewLogFolder }, { ReadProgress }] = await Promise.all([
+      import("../logs/two-passes.ts"),
+      import("../logs/read-progress.ts"),
+    ]);
     const window = { start: request.since?.getTime() ?? null, end: request.until?.getTime() ?? null };
-    const read = await reviewLogFolder(resolve(io.cwd, dir), dir, request.accessKeyId, window, request.regions, new ReadProgress(io));
+    const read = await reviewLogFolder(
+      resolve(io.cwd, dir),
+      dir,
+      request.accessKeyId,
+      window,
+      request.regions,
+      new ReadProgress(io),
+    );
     if (read.chain === null) return refuseFiles(io, read.problems);
     const digests = read.digests > 0 ? ` (${read.digests} digest files skipped)` : "";
-    io.err(`review: read ${read.files.toLocaleString("en-US")} log files · ${read.records.toLocaleString("en-US")} events${digests}\n`);
+    io.err(
+      `review: read ${read.files.toLocaleString("en-US")} log files · ${read.records.toLocaleString("en-US")} events${digests}\n`,
+    );
     return {
       chain: read.chain,
-      context: { source: { kind: "logs", dir, files: read.files }, sourceSummary: `${plural(read.files, "log file")} under ${dir}`, notEnabled: [], failed: [], conflicts: read.conflicts },
+      context: {
+        source: { kind: "logs", dir, files: read.files },
+        sourceSummary: `${plural(read.files, "log file")} under ${dir}`,
+        notEnabled: [],
+        failed: [],
+        conflicts: read.conflicts,
+      },
     };
   },
 };

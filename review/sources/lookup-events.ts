@@ -28,14 +28,20 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
     const until = request.until ?? now;
     const since = request.since ?? new Date(until.getTime() - LOOKUP_EVENTS_DAYS * DAY);
     if (since.getTime() < now.getTime() - LOOKUP_EVENTS_DAYS * DAY) {
-      io.err(`review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${new Date(now.getTime() - LOOKUP_EVENTS_DAYS * DAY).toISOString()} is only in the log files (--from-logs)\n`);
+      io.err(
+        `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${new Date(now.getTime() - LOOKUP_EVENTS_DAYS * DAY).toISOString()} is only in the log files (--from-logs)\n`,
+      );
     }
     const regions = request.regions ?? COMMERCIAL_REGIONS;
     // Loaded when used: the SDK's CloudTrail client costs a review of log files its start.
-    const [{ CloudTrailReader }, { ScanProgress }, { followChain }] = await Promise.all([import("../lookup/reader.ts"), import("../lookup/progress.ts"), import("../core/chain.ts")]);
+    const [{ CloudTrailReader }, { ScanProgress }, { followChain }] = await Promise.all([
+      import("../lookup/reader.ts"),
+      import("../lookup/progress.ts"),
+      import("../core/chain.ts"),
+    ]);
     const progress = new ScanProgress(io, regions);
     const reader = new CloudTrailReader({ ...dependencies, regions, progress });
-    let chain;
+    let chain: Awaited<ReturnType<typeof followChain>>;
     try {
       chain = await followChain(request.accessKeyId, { start: since.getTime(), end: until.getTime() }, reader.source);
     } finally {
@@ -43,22 +49,37 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
       progress.finish();
     }
 
-    const notEnabled = [...new Set(reader.failures.filter((failure) => failure.notEnabled).map((failure) => failure.region))].sort();
+    const notEnabled = [
+      ...new Set(reader.failures.filter((failure) => failure.notEnabled).map((failure) => failure.region)),
+    ].sort();
     const failedByRegion = new Map<string, string>();
-    for (const failure of reader.failures) if (!failure.notEnabled && !failedByRegion.has(failure.region)) failedByRegion.set(failure.region, failure.reason);
-    const failed = [...failedByRegion.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([region, reason]) => ({ region, reason }));
+    for (const failure of reader.failures)
+      if (!failure.notEnabled && !failedByRegion.has(failure.region))
+        failedByRegion.set(failure.region, failure.reason);
+    const failed = [...failedByRegion.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([region, reason]) => ({ region, reason }));
 
     if (failed.length > 0) {
       // One line per distinct reason: a missing credential fails every region the same way.
       const byReason = new Map<string, string[]>();
       for (const { region, reason } of failed) byReason.set(reason, [...(byReason.get(reason) ?? []), region]);
-      for (const [reason, where] of byReason) io.err(`cordon review: could not read CloudTrail in ${where.join(", ")}: ${displayValue(reason)}\n`);
+      for (const [reason, where] of byReason)
+        io.err(`cordon review: could not read CloudTrail in ${where.join(", ")}: ${displayValue(reason)}\n`);
     }
     const readRegions = regions.filter((region) => !failedByRegion.has(region) && !notEnabled.includes(region));
     if (readRegions.length === 0) {
       io.err("cordon review: CloudTrail could not be read in any region; nothing reviewed\n");
       return { chain: null, exit: 2 };
     }
-    return { chain, context: { source: { kind: "cloudtrail", regions }, sourceSummary: `CloudTrail LookupEvents in ${plural(regions.length, "region")}`, notEnabled, failed } };
+    return {
+      chain,
+      context: {
+        source: { kind: "cloudtrail", regions },
+        sourceSummary: `CloudTrail LookupEvents in ${plural(regions.length, "region")}`,
+        notEnabled,
+        failed,
+      },
+    };
   },
 };

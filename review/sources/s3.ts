@@ -43,32 +43,49 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
 
   async review(request, { location, accounts, since }, io, dependencies) {
     // Loaded when used: the S3 client and the log reader cost a LookupEvents review its start.
-    const [{ sdkS3Client }, { signingRegion }, { listTrail }, { reviewLogObjects }, { ReadProgress }, { LogReaders }] = await Promise.all([
-      import("../../aws/s3-logs.ts"),
-      import("../../aws/clients.ts"),
-      import("../trail/listing.ts"),
-      import("../logs/two-passes.ts"),
-      import("../logs/read-progress.ts"),
-      import("../logs/readers.ts"),
-    ]);
+    const [{ sdkS3Client }, { signingRegion }, { listTrail }, { reviewLogObjects }, { ReadProgress }, { LogReaders }] =
+      await Promise.all([
+        import("../../aws/s3-logs.ts"),
+        import("../../aws/clients.ts"),
+        import("../trail/listing.ts"),
+        import("../logs/two-passes.ts"),
+        import("../logs/read-progress.ts"),
+        import("../logs/readers.ts"),
+      ]);
     // The reader threads load while the bucket is listed.
     const readers = new LogReaders();
     readers.start();
     const window = { start: since.getTime(), end: (request.until ?? io.now()).getTime() };
     const shown = `s3://${location.bucket}${location.prefix === "" ? "" : `/${location.prefix}`}`;
-    const listing = await listTrail(dependencies.client ?? sdkS3Client(signingRegion(io.env)), { location, accounts, regions: request.regions, ...window });
+    const listing = await listTrail(dependencies.client ?? sdkS3Client(signingRegion(io.env)), {
+      location,
+      accounts,
+      regions: request.regions,
+      ...window,
+    });
     for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
     if (listing.objects.length === 0 && listing.problems.length > 0) {
       const listFailed = listing.problems.some((problem) => problem.code === "E_S3_LIST");
-      io.err(`cordon review: ${listFailed ? "could not list the trail's folders" : "no trail files to read"} in ${displayValue(shown)}; nothing reviewed\n`);
+      io.err(
+        `cordon review: ${listFailed ? "could not list the trail's folders" : "no trail files to read"} in ${displayValue(shown)}; nothing reviewed\n`,
+      );
       await readers.close();
       return { chain: null, exit: listFailed ? 2 : 1 };
     }
     // Folders that could not be listed: unread, and the review goes on with the others.
     const unreadable = unreadParts(listing.problems);
-    io.err(`review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region ${listing.folders === 1 ? "folder" : "folders"} of ${displayValue(shown)} (${count(listing.requests)} listings)\n`);
+    io.err(
+      `review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region ${listing.folders === 1 ? "folder" : "folders"} of ${displayValue(shown)} (${count(listing.requests)} listings)\n`,
+    );
     let objects: readonly LogObject[] = listing.objects;
-    let read = await reviewLogObjects(objects, request.accessKeyId, window, request.regions, new ReadProgress(io), readers);
+    let read = await reviewLogObjects(
+      objects,
+      request.accessKeyId,
+      window,
+      request.regions,
+      new ReadProgress(io),
+      readers,
+    );
     // Each round leaves out the files that could not be read; every round reads fewer, so it ends.
     while (read.chain === null) {
       const broken = new Set(read.problems.map((problem) => problem.file));
@@ -76,7 +93,9 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
       if (others.length === 0 || others.length === objects.length) return refuseFiles(io, read.problems);
       for (const problem of read.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
       unreadable.push(...unreadParts(read.problems));
-      io.err(`review: ${plural(broken.size, "log file")} could not be read (listed in the review); reading the ${count(others.length)} others again without ${broken.size === 1 ? "it" : "them"}\n`);
+      io.err(
+        `review: ${plural(broken.size, "log file")} could not be read (listed in the review); reading the ${count(others.length)} others again without ${broken.size === 1 ? "it" : "them"}\n`,
+      );
       objects = others;
       const again = new LogReaders();
       again.start();
@@ -85,7 +104,14 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
     io.err(`review: read ${count(read.files)} log files · ${count(read.records)} events\n`);
     return {
       chain: read.chain,
-      context: { source: { kind: "s3", url: shown, files: read.files }, sourceSummary: `${plural(read.files, "log file")} in ${shown}`, notEnabled: [], failed: [], unreadable, conflicts: read.conflicts },
+      context: {
+        source: { kind: "s3", url: shown, files: read.files },
+        sourceSummary: `${plural(read.files, "log file")} in ${shown}`,
+        notEnabled: [],
+        failed: [],
+        unreadable,
+        conflicts: read.conflicts,
+      },
     };
   },
 };
@@ -94,5 +120,8 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
 function unreadParts(problems: readonly LogProblem[]): { part: string; reason: string }[] {
   const byFile = new Map<string, LogProblem[]>();
   for (const problem of problems) byFile.set(problem.file, [...(byFile.get(problem.file) ?? []), problem]);
-  return [...byFile].map(([part, [first, ...rest]]) => ({ part, reason: `${first.code} ${first.message}${rest.length > 0 ? ` (and ${plural(rest.length, "more problem")})` : ""}` }));
+  return [...byFile].map(([part, [first, ...rest]]) => ({
+    part,
+    reason: `${first.code} ${first.message}${rest.length > 0 ? ` (and ${plural(rest.length, "more problem")})` : ""}`,
+  }));
 }

@@ -77,13 +77,18 @@ export interface ReviewSource<Options = unknown, Dependencies extends object = o
 /** Log files that cannot be read: every problem, then why nothing is reviewed (exit 1). */
 export function refuseFiles(io: SourceIo, problems: readonly LogProblem[]): SourceOutcome {
   for (const problem of problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
-  io.err(`cordon review: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the log files; nothing reviewed\n`);
+  io.err(
+    `cordon review: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the log files; nothing reviewed\n`,
+  );
   return { chain: null, exit: 1 };
 }
 
 /** A trail's files are kept by day: a source that reads them needs a start. */
 export function needSince(flag: string, request: ReviewRequest): Date {
-  if (request.since === undefined) throw new FlagError(`--${flag} needs --since: a trail's files are kept by day, and a review without a start would read the whole trail`);
+  if (request.since === undefined)
+    throw new FlagError(
+      `--${flag} needs --since: a trail's files are kept by day, and a review without a start would read the whole trail`,
+    );
   return request.since;
 }
 
@@ -92,7 +97,10 @@ export function accountsFlag(value: string | undefined): readonly string[] | und
   if (value === undefined) return undefined;
   const accounts = [...new Set(value.split(",").map((account) => account.trim()))].sort();
   const wrong = accounts.find((account) => !ACCOUNT_ID.test(account));
-  if (wrong !== undefined) throw new FlagError(`--accounts "${value}": "${wrong}" is not an account id; expected 12 digits, such as 111122223333,444455556666`);
+  if (wrong !== undefined)
+    throw new FlagError(
+      `--accounts "${value}": "${wrong}" is not an account id; expected 12 digits, such as 111122223333,444455556666`,
+    );
   return accounts;
 }
 

@@ -95,7 +95,11 @@ const ATHENA_COLUMNS: Record<(typeof COLUMNS)[number], string> = {
 
 /** Athena (Trino) over the table `athena-table` declares. */
 export function athenaDialect(database: string, table: string): Dialect {
-  return { from: `${sqlName(database)}.${sqlName(table)}`, column: (name) => ATHENA_COLUMNS[name], partition: { account: "account", region: "region", day: '"timestamp"' } };
+  return {
+    from: `${sqlName(database)}.${sqlName(table)}`,
+    column: (name) => ATHENA_COLUMNS[name],
+    partition: { account: "account", region: "region", day: '"timestamp"' },
+  };
 }
 
 /** What one round asks: each subject over its window. */
@@ -127,19 +131,31 @@ const second = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOStrin
 export function roundQuery(dialect: Dialect, scope: RoundScope, requests: readonly RoundRequest[]): string {
   const start = requests.reduce((least, r) => Math.min(least, lo(r.window)), Infinity);
   const end = requests.reduce((most, r) => Math.max(most, hi(r.window)), -Infinity);
-  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error("a round needs a bounded window: without one, a query would scan the whole trail");
-  if (scope.accounts.length === 0) throw new Error("a round needs the accounts to read: the table's account partition is injected");
-  for (const account of scope.accounts) if (!ACCOUNT_ID.test(account)) throw new Error(`"${account}" is not an account id`);
-  for (const region of scope.regions ?? []) if (!REGION_NAME.test(region)) throw new Error(`"${region}" is not a region name`);
-  const keys = [...new Set(requests.flatMap((r) => (r.subject.kind === "key" ? [r.subject.accessKeyId] : [])))].sort(compareText);
-  const users = [...new Set(requests.flatMap((r) => (r.subject.kind === "user" ? [r.subject.userName] : [])))].sort(compareText);
+  if (!Number.isFinite(start) || !Number.isFinite(end))
+    throw new Error("a round needs a bounded window: without one, a query would scan the whole trail");
+  if (scope.accounts.length === 0)
+    throw new Error("a round needs the accounts to read: the table's account partition is injected");
+  for (const account of scope.accounts)
+    if (!ACCOUNT_ID.test(account)) throw new Error(`"${account}" is not an account id`);
+  for (const region of scope.regions ?? [])
+    if (!REGION_NAME.test(region)) throw new Error(`"${region}" is not a region name`);
+  const keys = [...new Set(requests.flatMap((r) => (r.subject.kind === "key" ? [r.subject.accessKeyId] : [])))].sort(
+    compareText,
+  );
+  const users = [...new Set(requests.flatMap((r) => (r.subject.kind === "user" ? [r.subject.userName] : [])))].sort(
+    compareText,
+  );
   const list = (values: readonly string[]) => `(${values.map(sqlString).join(", ")})`;
   const c = dialect.column;
   const { first, last } = deliveryDays(start, end);
   const who = [
     ...(keys.length > 0 ? [`${c("accesskeyid")} IN ${list(keys)}`] : []),
     // fromRecord names an IAM user by its userName, else its session issuer's.
-    ...(users.length > 0 ? [`(${c("identitytype")} = 'IAMUser' AND coalesce(nullif(${c("username")}, ''), ${c("issuerusername")}) IN ${list(users)})`] : []),
+    ...(users.length > 0
+      ? [
+          `(${c("identitytype")} = 'IAMUser' AND coalesce(nullif(${c("username")}, ''), ${c("issuerusername")}) IN ${list(users)})`,
+        ]
+      : []),
   ];
   const where = [
     `${dialect.partition.day} BETWEEN ${sqlString(first)} AND ${sqlString(last)}`,
@@ -170,7 +186,14 @@ export function rowEvent(row: Row): ReviewEvent | string {
     eventSource: v("eventsource"),
     eventTime: v("eventtime"),
     awsRegion: v("awsregion"),
-    userIdentity: { type: v("identitytype"), accessKeyId: v("accesskeyid"), userName: v("username"), arn: v("arn"), accountId: v("accountid"), sessionContext: { sessionIssuer: { userName: v("issuerusername") } } },
+    userIdentity: {
+      type: v("identitytype"),
+      accessKeyId: v("accesskeyid"),
+      userName: v("username"),
+      arn: v("arn"),
+      accountId: v("accountid"),
+      sessionContext: { sessionIssuer: { userName: v("issuerusername") } },
+    },
     recipientAccountId: v("recipientaccountid"),
     readOnly: v("readonly"),
     sourceIPAddress: v("sourceipaddress"),
@@ -217,8 +240,12 @@ export function rowEvents(rows: readonly Row[]): ReviewEvent[] {
 /** Different events under one id among `events`, as the report lists them. */
 export function conflictsOf(events: readonly ReviewEvent[]): Conflict[] {
   const files = new Map<string, string[]>();
-  for (const event of events) if (event.conflict !== undefined) files.set(event.eventId, [...(files.get(event.eventId) ?? []), event.conflict.file]);
-  return [...files.entries()].map(([eventId, list]) => ({ eventId, files: list.sort(compareText) })).sort((a, b) => compareText(a.eventId, b.eventId));
+  for (const event of events)
+    if (event.conflict !== undefined)
+      files.set(event.eventId, [...(files.get(event.eventId) ?? []), event.conflict.file]);
+  return [...files.entries()]
+    .map(([eventId, list]) => ({ eventId, files: list.sort(compareText) }))
+    .sort((a, b) => compareText(a.eventId, b.eventId));
 }
 
 const inWindow = (event: ReviewEvent, window: Window) => {
@@ -231,16 +258,29 @@ const inWindow = (event: ReviewEvent, window: Window) => {
  * answers are delivered (the subjects those answers reveal) waits for the next round, which asks
  * for all of them at once through `round`.
  */
-export function roundSource(round: (requests: RoundRequest[], index: number) => Promise<ReviewEvent[]>, regions?: readonly string[]): EventSource {
-  let pending: (RoundRequest & { deliver: (events: ReviewEvent[]) => void; resolve: () => void; reject: (error: unknown) => void })[] = [];
+export function roundSource(
+  round: (requests: RoundRequest[], index: number) => Promise<ReviewEvent[]>,
+  regions?: readonly string[],
+): EventSource {
+  let pending: (RoundRequest & {
+    deliver: (events: ReviewEvent[]) => void;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  })[] = [];
   let rounds = 0;
   const flush = async () => {
     const batch = pending;
     pending = [];
     try {
-      const events = (await round(batch.map(({ subject, window }) => ({ subject, window })), ++rounds)).filter((event) => regions === undefined || regions.includes(event.region));
+      const events = (
+        await round(
+          batch.map(({ subject, window }) => ({ subject, window })),
+          ++rounds,
+        )
+      ).filter((event) => regions === undefined || regions.includes(event.region));
       // Delivered together, so that every read they cause joins the next round.
-      for (const request of batch) request.deliver(events.filter((event) => belongsTo(request.subject, event) && inWindow(event, request.window)));
+      for (const request of batch)
+        request.deliver(events.filter((event) => belongsTo(request.subject, event) && inWindow(event, request.window)));
       for (const request of batch) request.resolve();
     } catch (error) {
       for (const request of batch) request.reject(error);
@@ -275,14 +315,29 @@ export interface SqlReview {
 }
 
 /** Reviews `root` within `window` with one query per round (more for rounds of over {@link SUBJECTS_PER_QUERY} subjects). */
-export async function reviewSql(runner: QueryRunner, dialect: Dialect, scope: RoundScope, root: string, window: Window, onQuery: (query: QueryRecord) => void = () => {}, usdPerTb = ATHENA_USD_PER_TB): Promise<SqlReview> {
+export async function reviewSql(
+  runner: QueryRunner,
+  dialect: Dialect,
+  scope: RoundScope,
+  root: string,
+  window: Window,
+  onQuery: (query: QueryRecord) => void = () => {},
+  usdPerTb = ATHENA_USD_PER_TB,
+): Promise<SqlReview> {
   const queries: QueryRecord[] = [];
   const source = roundSource(async (requests, index) => {
     const events: ReviewEvent[] = [];
     for (let i = 0; i < requests.length; i += SUBJECTS_PER_QUERY) {
       const part = requests.slice(i, i + SUBJECTS_PER_QUERY);
       const result = await runner.run(roundQuery(dialect, scope, part));
-      const record = { round: index, queryId: result.queryId, subjects: part.length, rows: result.rows.length, dataScannedBytes: result.dataScannedBytes, costUsd: queryCost(result.dataScannedBytes, usdPerTb) };
+      const record = {
+        round: index,
+        queryId: result.queryId,
+        subjects: part.length,
+        rows: result.rows.length,
+        dataScannedBytes: result.dataScannedBytes,
+        costUsd: queryCost(result.dataScannedBytes, usdPerTb),
+      };
       queries.push(record);
       onQuery(record);
       for (const event of rowEvents(result.rows)) events.push(event);

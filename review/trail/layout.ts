@@ -37,10 +37,12 @@ export function parseS3Url(value: string): S3Location | string {
   const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(value);
   if (match === null) return `"${value}" is not an S3 location; expected s3://BUCKET or s3://BUCKET/PREFIX`;
   const [, bucket, rest = ""] = match;
-  if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) return `"${bucket}" is not an S3 bucket name; expected 3 to 63 lowercase letters, digits, dots and hyphens`;
+  if (!BUCKET_NAME.test(bucket) || bucket.includes(".."))
+    return `"${bucket}" is not an S3 bucket name; expected 3 to 63 lowercase letters, digits, dots and hyphens`;
   const prefix = rest.replace(/^\/+|\/+$/g, "");
   // A key is any text, but one that cannot be a folder (control characters) is a typo or worse.
-  if (/[\u0000-\u001f\u007f]/.test(prefix)) return `the prefix of "${value}" holds control characters; expected a folder of the bucket`;
+  if (/[\u0000-\u001f\u007f]/.test(prefix))
+    return `the prefix of "${value}" holds control characters; expected a folder of the bucket`;
   return { bucket, prefix };
 }
 

@@ -69,13 +69,24 @@ const stamp = (key: string) => /_(\d{8}T\d{4}Z)_[^/]*$/.exec(key)?.[1] ?? "";
  * The trail's log files within `scope`, each a {@link LogObject} whose bytes come from S3. A folder
  * that cannot be listed is a problem; the others are still listed.
  */
-export async function listTrail(client: S3Like, scope: TrailScope, options: S3FetchOptions = {}): Promise<TrailListing> {
+export async function listTrail(
+  client: S3Like,
+  scope: TrailScope,
+  options: S3FetchOptions = {},
+): Promise<TrailListing> {
   const { bucket, prefix } = scope.location;
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const url = (key: string) => `s3://${bucket}/${key}`;
   const problems: LogProblem[] = [];
   let requests = 0;
-  const problem = (key: string, error: unknown) => problems.push({ file: url(key), line: 1, col: 1, code: "E_S3_LIST", message: `cannot list the folder: ${describeError(error)}` });
+  const problem = (key: string, error: unknown) =>
+    problems.push({
+      file: url(key),
+      line: 1,
+      col: 1,
+      code: "E_S3_LIST",
+      message: `cannot list the folder: ${describeError(error)}`,
+    });
 
   /** The sub-folders of a folder (one level, names without slashes), or null if it cannot be listed. */
   const subfolders = async (folder: string): Promise<string[] | null> => {
@@ -100,7 +111,10 @@ export async function listTrail(client: S3Like, scope: TrailScope, options: S3Fe
   const top = await subfolders(logs);
   if (top === null) return { objects: [], problems, folders: 0, requests };
   const orgs = top.filter((name) => ORG_ID.test(name));
-  const containers: (string | null)[] = [...orgs, ...(top.some((name) => ACCOUNT_ID.test(name)) || orgs.length === 0 ? [null] : [])];
+  const containers: (string | null)[] = [
+    ...orgs,
+    ...(top.some((name) => ACCOUNT_ID.test(name)) || orgs.length === 0 ? [null] : []),
+  ];
   const accountFolders = (
     await bounded(
       concurrency,
@@ -120,7 +134,13 @@ export async function listTrail(client: S3Like, scope: TrailScope, options: S3Fe
     )
   ).flat();
   if (folders.length === 0 && problems.length === 0) {
-    problems.push({ file: url(logs), line: 1, col: 1, code: "E_S3_EMPTY", message: `no CloudTrail folders${scope.accounts === undefined ? "" : ` of account ${scope.accounts.join(", ")}`} here; expected AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/ as CloudTrail delivers` });
+    problems.push({
+      file: url(logs),
+      line: 1,
+      col: 1,
+      code: "E_S3_EMPTY",
+      message: `no CloudTrail folders${scope.accounts === undefined ? "" : ` of account ${scope.accounts.join(", ")}`} here; expected AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/ as CloudTrail delivers`,
+    });
   }
 
   const { first, last } = deliveryDays(scope.start, scope.end);
@@ -133,7 +153,12 @@ export async function listTrail(client: S3Like, scope: TrailScope, options: S3Fe
         page: do {
           requests++;
           // Keys sort by day within a region folder: start just before the first day, stop past the last.
-          const page = await listPage(client, { bucket, prefix: folder, startAfter: token === undefined ? `${folder}${first}` : undefined, token });
+          const page = await listPage(client, {
+            bucket,
+            prefix: folder,
+            startAfter: token === undefined ? `${folder}${first}` : undefined,
+            token,
+          });
           for (const object of page.objects) {
             const day = dayOfKey(folder, object.key);
             if (day === null || day < first) continue;
@@ -148,15 +173,31 @@ export async function listTrail(client: S3Like, scope: TrailScope, options: S3Fe
       return found;
     }),
   );
-  const entries = listed.flat().sort((a, b) => (stamp(a.key) < stamp(b.key) ? -1 : stamp(a.key) > stamp(b.key) ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const fetcher = new Fetcher(client, bucket, entries, concurrency, options.aheadBytes ?? 64 * MIB, options.aheadObjectBytes ?? 8 * MIB);
+  const entries = listed
+    .flat()
+    .sort((a, b) =>
+      stamp(a.key) < stamp(b.key) ? -1 : stamp(a.key) > stamp(b.key) ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
+  const fetcher = new Fetcher(
+    client,
+    bucket,
+    entries,
+    concurrency,
+    options.aheadBytes ?? 64 * MIB,
+    options.aheadObjectBytes ?? 8 * MIB,
+  );
   const objects: LogObject[] = entries.map((entry, index) => ({
     name: url(entry.key),
     size: entry.size,
     gzip: entry.key.toLowerCase().endsWith(".gz"),
     open: () => fetcher.open(index),
   }));
-  return { objects, problems: problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), folders: folders.length, requests };
+  return {
+    objects,
+    problems: problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+    folders: folders.length,
+    requests,
+  };
 }
 
 /**
@@ -180,7 +221,14 @@ class Fetcher {
   private readonly budget: number;
   private readonly largest: number;
 
-  constructor(client: S3Like, bucket: string, entries: readonly { key: string; size: number }[], limit: number, budget: number, largest: number) {
+  constructor(
+    client: S3Like,
+    bucket: string,
+    entries: readonly { key: string; size: number }[],
+    limit: number,
+    budget: number,
+    largest: number,
+  ) {
     this.client = client;
     this.bucket = bucket;
     this.entries = entries;

@@ -9,7 +9,8 @@ export const SQL_NAME = /^[A-Za-z0-9_]{1,128}$/;
 
 /** A name checked and quoted; throws on anything else (callers validate flags first). */
 export function sqlName(name: string): string {
-  if (!SQL_NAME.test(name)) throw new Error(`"${name}" is not a table or database name; expected letters, digits and _`);
+  if (!SQL_NAME.test(name))
+    throw new Error(`"${name}" is not a table or database name; expected letters, digits and _`);
   return `"${name.toLowerCase()}"`;
 }
 

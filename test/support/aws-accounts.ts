@@ -35,7 +35,10 @@ const TRUST = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 /** What a busy principal is allowed: everything (cordon's deny must win over it). */
-export const ALLOW_ALL: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+export const ALLOW_ALL: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+};
 
 /** An AWS SDK client against moto, in `account` (moto's default one when not given). */
 function inAccount<T extends IAMClient | OrganizationsClient>(client: T, account?: string): T {
@@ -71,7 +74,9 @@ export class Account {
   /** A user, with a key when asked (its id); allowed everything, as a busy user would be. */
   async user(name: string, options: { key?: boolean } = {}): Promise<string | undefined> {
     await this.iam.send(new CreateUserCommand({ UserName: name }));
-    await this.iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: "work", PolicyDocument: JSON.stringify(ALLOW_ALL) }));
+    await this.iam.send(
+      new PutUserPolicyCommand({ UserName: name, PolicyName: "work", PolicyDocument: JSON.stringify(ALLOW_ALL) }),
+    );
     if (!options.key) return undefined;
     return (await this.iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!.AccessKeyId!;
   }
@@ -83,8 +88,11 @@ export class Account {
   /** A deployer user of this account, allowed `policy` (everything by default), and its key: runs in this account use it. */
   async deployer(policy: PolicyDocument = ALLOW_ALL): Promise<Credentials> {
     await this.iam.send(new CreateUserCommand({ UserName: "cordon-deployer" }));
-    const arn = (await this.iam.send(new CreatePolicyCommand({ PolicyName: "cordon-deploy", PolicyDocument: JSON.stringify(policy) })))
-      .Policy!.Arn!;
+    const arn = (
+      await this.iam.send(
+        new CreatePolicyCommand({ PolicyName: "cordon-deploy", PolicyDocument: JSON.stringify(policy) }),
+      )
+    ).Policy!.Arn!;
     await this.iam.send(new AttachUserPolicyCommand({ UserName: "cordon-deployer", PolicyArn: arn }));
     const key = (await this.iam.send(new CreateAccessKeyCommand({ UserName: "cordon-deployer" }))).AccessKey!;
     return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
@@ -95,12 +103,22 @@ export class Account {
     const parse = (text: string | undefined) => JSON.parse(decodeURIComponent(text ?? "")) as PolicyDocument;
     const documents: PolicyDocument[] = [];
     if (type === "user") {
-      for (const policyName of (await this.iam.send(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames ?? []) {
-        documents.push(parse((await this.iam.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }))).PolicyDocument));
+      for (const policyName of (await this.iam.send(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames ??
+        []) {
+        documents.push(
+          parse(
+            (await this.iam.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }))).PolicyDocument,
+          ),
+        );
       }
     } else {
-      for (const policyName of (await this.iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? []) {
-        documents.push(parse((await this.iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))).PolicyDocument));
+      for (const policyName of (await this.iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ??
+        []) {
+        documents.push(
+          parse(
+            (await this.iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))).PolicyDocument,
+          ),
+        );
       }
     }
     const attached =
@@ -111,7 +129,8 @@ export class Account {
       const policy = (await this.iam.send(new GetPolicyCommand({ PolicyArn }))).Policy!;
       documents.push(
         parse(
-          (await this.iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: policy.DefaultVersionId }))).PolicyVersion?.Document,
+          (await this.iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: policy.DefaultVersionId })))
+            .PolicyVersion?.Document,
         ),
       );
     }

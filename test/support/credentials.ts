@@ -14,7 +14,7 @@ import {
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
-  IAMClient,
+  type IAMClient,
   UploadSigningCertificateCommand,
   UploadSSHPublicKeyCommand,
 } from "@aws-sdk/client-iam";
@@ -45,23 +45,52 @@ export interface SeedOptions {
 
 export async function seedUser(iam: IAMClient, user: string, options: SeedOptions = {}): Promise<SeededUser> {
   await iam.send(new CreateUserCommand({ UserName: user }));
-  const seeded: SeededUser = { user, accessKeys: [], sshPublicKeys: [], signingCertificates: [], serviceSpecificCredentials: [], mfaDevices: [] };
-  for (let i = 0; i < (options.accessKeys ?? 1); i++) seeded.accessKeys.push((await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!);
+  const seeded: SeededUser = {
+    user,
+    accessKeys: [],
+    sshPublicKeys: [],
+    signingCertificates: [],
+    serviceSpecificCredentials: [],
+    mfaDevices: [],
+  };
+  for (let i = 0; i < (options.accessKeys ?? 1); i++)
+    seeded.accessKeys.push((await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!);
   for (let i = 0; i < (options.sshPublicKeys ?? 0); i++) {
-    seeded.sshPublicKeys.push((await iam.send(new UploadSSHPublicKeyCommand({ UserName: user, SSHPublicKeyBody: SSH_PUBLIC_KEY }))).SSHPublicKey!.SSHPublicKeyId!);
+    seeded.sshPublicKeys.push(
+      (await iam.send(new UploadSSHPublicKeyCommand({ UserName: user, SSHPublicKeyBody: SSH_PUBLIC_KEY })))
+        .SSHPublicKey!.SSHPublicKeyId!,
+    );
   }
   for (let i = 0; i < (options.signingCertificates ?? 0); i++) {
-    seeded.signingCertificates.push((await iam.send(new UploadSigningCertificateCommand({ UserName: user, CertificateBody: SIGNING_CERTIFICATE }))).Certificate!.CertificateId!);
+    seeded.signingCertificates.push(
+      (await iam.send(new UploadSigningCertificateCommand({ UserName: user, CertificateBody: SIGNING_CERTIFICATE })))
+        .Certificate!.CertificateId!,
+    );
   }
   for (const service of options.services ?? []) {
-    const created = await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: user, ServiceName: service }));
-    seeded.serviceSpecificCredentials.push({ id: created.ServiceSpecificCredential!.ServiceSpecificCredentialId!, service });
+    const created = await iam.send(
+      new CreateServiceSpecificCredentialCommand({ UserName: user, ServiceName: service }),
+    );
+    seeded.serviceSpecificCredentials.push({
+      id: created.ServiceSpecificCredential!.ServiceSpecificCredentialId!,
+      service,
+    });
   }
-  if (options.consolePassword) await iam.send(new CreateLoginProfileCommand({ UserName: user, Password: `${randomBytes(18).toString("base64")}aA1!` }));
+  if (options.consolePassword)
+    await iam.send(
+      new CreateLoginProfileCommand({ UserName: user, Password: `${randomBytes(18).toString("base64")}aA1!` }),
+    );
   for (const name of options.mfaDevices ?? []) {
     const device = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name }));
     const serial = device.VirtualMFADevice!.SerialNumber!;
-    await iam.send(new EnableMFADeviceCommand({ UserName: user, SerialNumber: serial, AuthenticationCode1: "123456", AuthenticationCode2: "654321" }));
+    await iam.send(
+      new EnableMFADeviceCommand({
+        UserName: user,
+        SerialNumber: serial,
+        AuthenticationCode1: "123456",
+        AuthenticationCode2: "654321",
+      }),
+    );
     seeded.mfaDevices.push(serial);
   }
   return seeded;

@@ -8,7 +8,11 @@ export const ACCOUNT = "123456789012";
 
 /** A job using `secrets`, in `environment` (none when null). */
 function job(environment: string | null, secrets: string[]) {
-  return { "runs-on": "ubuntu-latest", ...(environment ? { environment } : {}), steps: [{ run: "true", env: Object.fromEntries(secrets.map((s) => [s, `\${{ secrets.${s} }}`])) }] };
+  return {
+    "runs-on": "ubuntu-latest",
+    ...(environment ? { environment } : {}),
+    steps: [{ run: "true", env: Object.fromEntries(secrets.map((s) => [s, `\${{ secrets.${s} }}`])) }],
+  };
 }
 
 /** What the broken repository changes in the workflows. */
@@ -25,25 +29,42 @@ export function correctFiles(broken: Breakage = {}): Record<string, string> {
   return {
     "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
     "Pulumi.prod-123456789012.yaml": 'config:\n  cordon:account: "123456789012"\n',
-    "Pulumi.prod-999999999999.yaml": 'config:\n  cordon:account: "999999999999"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "999999999999"\n',
+    "Pulumi.prod-999999999999.yaml":
+      'config:\n  cordon:account: "999999999999"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "999999999999"\n',
     ".github/CODEOWNERS": "* @acme/security\n/incidents/ @acme/security\n",
     ".github/workflows/apply.yml": stringify({
       name: "apply",
       on: { push: {} },
       env: { PULUMI_PROJECT: broken.applyProject ?? env.PULUMI_PROJECT },
-      jobs: { up: job(broken.applyUpEnvironment === undefined ? "cordon-apply" : broken.applyUpEnvironment, ["PULUMI_ACCESS_TOKEN", "CORDON_AWS_ROLE_ARN_TEMPLATE", "GITHUB_TOKEN"]), "propose-removals": job("cordon-apply", ["PULUMI_READ_ACCESS_TOKEN", "CORDON_PR_TOKEN"]) },
+      jobs: {
+        up: job(broken.applyUpEnvironment === undefined ? "cordon-apply" : broken.applyUpEnvironment, [
+          "PULUMI_ACCESS_TOKEN",
+          "CORDON_AWS_ROLE_ARN_TEMPLATE",
+          "GITHUB_TOKEN",
+        ]),
+        "propose-removals": job("cordon-apply", ["PULUMI_READ_ACCESS_TOKEN", "CORDON_PR_TOKEN"]),
+      },
     }),
     ".github/workflows/incident-pull-request.yml": stringify({
       name: "pr",
       on: { pull_request: {} },
       env: { PULUMI_PROJECT: broken.previewProject ?? env.PULUMI_PROJECT },
-      jobs: { preview: job(null, broken.previewSecrets ?? ["PULUMI_READ_ACCESS_TOKEN", "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE"]) },
+      jobs: {
+        preview: job(
+          null,
+          broken.previewSecrets ?? ["PULUMI_READ_ACCESS_TOKEN", "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE"],
+        ),
+      },
     }),
     ".github/workflows/contain.yml": stringify({
       name: "contain",
       on: { workflow_dispatch: {} },
       env,
-      jobs: { contain: job("cordon-contain", ["CORDON_CONTAIN_TOKEN", "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE"]), up: job("cordon-apply", ["PULUMI_ACCESS_TOKEN", "CORDON_AWS_ROLE_ARN_TEMPLATE"]), report: job("cordon-contain", ["CORDON_AWS_VERIFY_ROLE_ARN"]) },
+      jobs: {
+        contain: job("cordon-contain", ["CORDON_CONTAIN_TOKEN", "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE"]),
+        up: job("cordon-apply", ["PULUMI_ACCESS_TOKEN", "CORDON_AWS_ROLE_ARN_TEMPLATE"]),
+        report: job("cordon-contain", ["CORDON_AWS_VERIFY_ROLE_ARN"]),
+      },
     }),
     "incidents/2026-11-28-ci-key.yaml": stringify({
       id: "2026-11-28-ci-key",
@@ -55,4 +76,3 @@ export function correctFiles(broken: Breakage = {}): Record<string, string> {
     }),
   };
 }
-

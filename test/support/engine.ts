@@ -56,7 +56,9 @@ export function engineEnv(moto: Moto, credentials?: EngineOptions["credentials"]
   return {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !own(name))),
     ...moto.env,
-    ...(credentials ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey } : {}),
+    ...(credentials
+      ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey }
+      : {}),
   };
 }
 
@@ -64,7 +66,8 @@ export function engineEnv(moto: Moto, credentials?: EngineOptions["credentials"]
 export async function runEngine(command: "preview" | "up", options: EngineOptions): Promise<EngineRun> {
   const args = ["run", "--silent", "engine", "--", command, "--stack", options.stack, "--state", options.state];
   if (options.dir) args.push("--dir", options.dir);
-  for (const [key, value] of Object.entries(projectRelative(options.config ?? {}))) args.push("--config", `${key}=${value}`);
+  for (const [key, value] of Object.entries(projectRelative(options.config ?? {})))
+    args.push("--config", `${key}=${value}`);
   if (options.continueOnError) args.push("--continue-on-error");
   for (const pack of options.policyPacks ?? []) args.push("--policy-pack", pack);
   const { status, stdout, stderr } = await npm(args, engineEnv(options.moto, options.credentials));
@@ -81,7 +84,9 @@ export async function runEngine(command: "preview" | "up", options: EngineOption
 }
 
 /** `npm run --silent engine -- output`: the stack's outputs, as `pulumi stack output --json` prints them. */
-export async function stackOutputs(options: Pick<EngineOptions, "moto" | "stack" | "state">): Promise<Record<string, unknown>> {
+export async function stackOutputs(
+  options: Pick<EngineOptions, "moto" | "stack" | "state">,
+): Promise<Record<string, unknown>> {
   const { status, stdout, stderr } = await npm(
     ["run", "--silent", "engine", "--", "output", "--stack", options.stack, "--state", options.state],
     engineEnv(options.moto),
@@ -91,18 +96,28 @@ export async function stackOutputs(options: Pick<EngineOptions, "moto" | "stack"
 }
 
 /** The steps as `op type name` (with the result when not a success), for comparing whole runs. */
-export function stepLines(run: EngineRun, filter: (step: Step) => boolean = (s) => !s.type.startsWith("pulumi:")): string[] {
+export function stepLines(
+  run: EngineRun,
+  filter: (step: Step) => boolean = (s) => !s.type.startsWith("pulumi:"),
+): string[] {
   return run.steps
     .filter(filter)
     .map((s) => `${s.op} ${s.type} ${s.name}${s.result ? ` ${s.result}` : ""}${s.retained ? " retained" : ""}`);
 }
 
-async function npm(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+async function npm(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number; stdout: string; stderr: string }> {
   // npm as the user's shell finds it, or the npm that runs these tests.
   const execPath = process.env.npm_execpath;
   const [command, prefix] = execPath && /npm-cli\.js$/.test(execPath) ? [process.execPath, [execPath]] : ["npm", []];
   try {
-    const { stdout, stderr } = await promisify(execFile)(command, [...prefix, ...args], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(command, [...prefix, ...args], {
+      cwd: ROOT,
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { status: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };

@@ -15,7 +15,12 @@ export function readInputPath(event: unknown, path: string): unknown {
 }
 
 /** The input template filled as EventBridge fills a placeholder outside quotes: the value as JSON. */
-export function transformInput(transformer: { inputPaths: Record<string, string>; inputTemplate: string }, event: unknown): unknown {
-  const values = Object.fromEntries(Object.entries(transformer.inputPaths).map(([name, path]) => [name, readInputPath(event, path)]));
+export function transformInput(
+  transformer: { inputPaths: Record<string, string>; inputTemplate: string },
+  event: unknown,
+): unknown {
+  const values = Object.fromEntries(
+    Object.entries(transformer.inputPaths).map(([name, path]) => [name, readInputPath(event, path)]),
+  );
   return JSON.parse(transformer.inputTemplate.replace(/<(\w+)>/g, (_, name: string) => JSON.stringify(values[name])));
 }

@@ -9,7 +9,10 @@ export const GENERATED_NOW = new Date("2026-11-28T12:00:00Z");
 
 const iamName = fc
   .stringMatching(/^[A-Za-z0-9+=,.@_-]{1,24}$/)
-  .filter((name) => name.toLowerCase() !== "root" && !name.startsWith("AWSServiceRoleFor") && !name.startsWith("AWSReservedSSO_"));
+  .filter(
+    (name) =>
+      name.toLowerCase() !== "root" && !name.startsWith("AWSServiceRoleFor") && !name.startsWith("AWSReservedSSO_"),
+  );
 const accessKeyId = fc.stringMatching(/^AKIA[A-Z0-9]{16}$/);
 const instant = fc
   .integer({ min: Date.parse("2026-01-01T00:00:00Z") / 1000, max: GENERATED_NOW.getTime() / 1000 })
@@ -32,8 +35,14 @@ const incidentBody = fc
     account,
     cutoff: fc.oneof({ weight: 3, arbitrary: instant }, { weight: 1, arbitrary: fc.constant("at-containment") }),
     mode: fc.constantFrom("revoke-older-sessions" as const, "deny-all" as const),
-    users: fc.uniqueArray(fc.record({ name: iamName, accessKeys: fc.uniqueArray(accessKeyId, { maxLength: 2 }) }), { maxLength: 3, selector: (u) => u.name.toLowerCase() }),
-    roles: fc.uniqueArray(iamName.map((name) => ({ name })), { maxLength: 3, selector: (r) => r.name.toLowerCase() }),
+    users: fc.uniqueArray(fc.record({ name: iamName, accessKeys: fc.uniqueArray(accessKeyId, { maxLength: 2 }) }), {
+      maxLength: 3,
+      selector: (u) => u.name.toLowerCase(),
+    }),
+    roles: fc.uniqueArray(
+      iamName.map((name) => ({ name })),
+      { maxLength: 3, selector: (r) => r.name.toLowerCase() },
+    ),
   })
   .filter((body) => body.users.length + body.roles.length > 0);
 
@@ -48,7 +57,10 @@ export const incidentSet = fc
     const owners = new Map<string, string>();
     const spellings = new Map<string, string>();
     for (const incident of incidents) {
-      for (const [type, name] of [...incident.users.map((u) => ["user", u.name]), ...incident.roles.map((r) => ["role", r.name])]) {
+      for (const [type, name] of [
+        ...incident.users.map((u) => ["user", u.name]),
+        ...incident.roles.map((r) => ["role", r.name]),
+      ]) {
         const key = `${incident.account}/${type}/${name.toLowerCase()}`;
         if ((spellings.get(key) ?? name) !== name) return false;
         spellings.set(key, name);

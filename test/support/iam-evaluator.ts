@@ -19,7 +19,11 @@ export interface EvalRequest {
 }
 
 /** The decision for a request under identity policies (and optionally a resource policy). */
-export async function decide(identityPolicies: PolicyDocument[], request: EvalRequest, resourcePolicy?: PolicyDocument): Promise<Decision> {
+export async function decide(
+  identityPolicies: PolicyDocument[],
+  request: EvalRequest,
+  resourcePolicy?: PolicyDocument,
+): Promise<Decision> {
   const response = await runSimulation(
     {
       identityPolicies: identityPolicies.map((policy, i) => ({ name: `policy-${i}`, policy })),
@@ -35,7 +39,8 @@ export async function decide(identityPolicies: PolicyDocument[], request: EvalRe
     } as Parameters<typeof runSimulation>[0],
     {},
   );
-  if (response.resultType === "error") throw new Error(`iam-simulate rejected the simulation: ${JSON.stringify(response.errors)}`);
+  if (response.resultType === "error")
+    throw new Error(`iam-simulate rejected the simulation: ${JSON.stringify(response.errors)}`);
   return response.overallResult as Decision;
 }
 
@@ -54,7 +59,12 @@ export function decideTrustUnvalidated(trustPolicy: PolicyDocument, request: Eva
   const { DiscoveryContextKeyConstraints } = require(join(root, "context_keys/discoveryContextKeyConstraints.js"));
   const { loadPolicy } = require("@cloud-copilot/iam-policy");
   const analysis = authorize({
-    request: new AwsRequestImpl(request.principal, { resource: request.resource, accountId: request.account }, request.action, new RequestContextImpl(request.context ?? {})),
+    request: new AwsRequestImpl(
+      request.principal,
+      { resource: request.resource, accountId: request.account },
+      request.action,
+      new RequestContextImpl(request.context ?? {}),
+    ),
     sessionPolicy: undefined,
     identityPolicies: [],
     serviceControlPolicies: [],
@@ -62,7 +72,10 @@ export function decideTrustUnvalidated(trustPolicy: PolicyDocument, request: Eva
     resourcePolicy: loadPolicy(trustPolicy, { name: "trust" }),
     permissionBoundaries: undefined,
     vpcEndpointPolicies: undefined,
-    simulationParameters: { simulationMode: "Strict", discoveryContextKeyConstraints: new DiscoveryContextKeyConstraints([]) },
+    simulationParameters: {
+      simulationMode: "Strict",
+      discoveryContextKeyConstraints: new DiscoveryContextKeyConstraints([]),
+    },
     serviceSettings: { s3: { blockPublicAccess: undefined } },
   });
   return analysis.result as Decision;

@@ -17,8 +17,19 @@ export function importGraph(): Map<string, string[]> {
       const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
       if (entry.isDirectory()) walk(path);
       else if (/\.(ts|js|mts)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
-        const imported = ts.preProcessFile(readFileSync(join(ROOT, path), "utf8"), true, true).importedFiles.map((file) => file.fileName);
-        graph.set(path, imported.filter((specifier) => specifier.startsWith(".")).map((specifier) => normalize(join(dirname(path), specifier)).split("\\").join("/")));
+        const imported = ts
+          .preProcessFile(readFileSync(join(ROOT, path), "utf8"), true, true)
+          .importedFiles.map((file) => file.fileName);
+        graph.set(
+          path,
+          imported
+            .filter((specifier) => specifier.startsWith("."))
+            .map((specifier) =>
+              normalize(join(dirname(path), specifier))
+                .split("\\")
+                .join("/"),
+            ),
+        );
       }
     }
   };
@@ -52,7 +63,8 @@ export function circles(graph: ReadonlyMap<string, readonly string[]>): string[]
           stack.push(target);
           onStack.add(target);
           work.push({ node: target, edge: 0 });
-        } else if (onStack.has(target)) low.set(frame.node, Math.min(low.get(frame.node) as number, index.get(target) as number));
+        } else if (onStack.has(target))
+          low.set(frame.node, Math.min(low.get(frame.node) as number, index.get(target) as number));
         continue;
       }
       work.pop();
@@ -73,4 +85,3 @@ export function circles(graph: ReadonlyMap<string, readonly string[]>): string[]
   }
   return found;
 }
-

@@ -14,7 +14,8 @@ export interface Pixels {
 }
 
 export function readPng(file: Buffer): Pixels {
-  if (!file.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new Error("not a PNG file");
+  if (!file.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    throw new Error("not a PNG file");
   let width = 0;
   let height = 0;
   let channels = 0;
@@ -27,7 +28,8 @@ export function readPng(file: Buffer): Pixels {
       width = body.readUInt32BE(0);
       height = body.readUInt32BE(4);
       const [depth, colour, , , interlace] = body.subarray(8, 13);
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0) throw new Error(`PNG of bit depth ${depth}, colour type ${colour}, interlace ${interlace}: not read here`);
+      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0)
+        throw new Error(`PNG of bit depth ${depth}, colour type ${colour}, interlace ${interlace}: not read here`);
       channels = colour === 6 ? 4 : 3;
     }
     if (type === "IDAT") compressed.push(body);
@@ -62,13 +64,15 @@ export function readPng(file: Buffer): Pixels {
 export function countColour(pixels: Pixels, hex: string): number {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
   let found = 0;
-  for (let i = 0; i < pixels.data.length; i += pixels.channels) if (pixels.data[i] === r && pixels.data[i + 1] === g && pixels.data[i + 2] === b) found++;
+  for (let i = 0; i < pixels.data.length; i += pixels.channels)
+    if (pixels.data[i] === r && pixels.data[i + 1] === g && pixels.data[i + 2] === b) found++;
   return found;
 }
 
 /** How many pixels are not white (any channel below 250). */
 export function nonWhite(pixels: Pixels): number {
   let found = 0;
-  for (let i = 0; i < pixels.data.length; i += pixels.channels) if (pixels.data[i] < 250 || pixels.data[i + 1] < 250 || pixels.data[i + 2] < 250) found++;
+  for (let i = 0; i < pixels.data.length; i += pixels.channels)
+    if (pixels.data[i] < 250 || pixels.data[i + 1] < 250 || pixels.data[i + 2] < 250) found++;
   return found;
 }

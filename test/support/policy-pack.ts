@@ -20,8 +20,18 @@ const require = createRequire(import.meta.filename);
 const analyzerproto = require("@pulumi/pulumi/proto/analyzer_pb.js");
 const structproto = require("google-protobuf/google/protobuf/struct_pb.js");
 const server = require("@pulumi/policy/server.js") as {
-  makeAnalyzeRpcFun(name: string, version: string, level: string, policies: unknown[]): (call: { request: unknown }, callback: (error: unknown, response?: unknown) => void) => Promise<void>;
-  makeAnalyzeStackRpcFun(name: string, version: string, level: string, policies: unknown[]): (call: { request: unknown }, callback: (error: unknown, response?: unknown) => void) => Promise<void>;
+  makeAnalyzeRpcFun(
+    name: string,
+    version: string,
+    level: string,
+    policies: unknown[],
+  ): (call: { request: unknown }, callback: (error: unknown, response?: unknown) => void) => Promise<void>;
+  makeAnalyzeStackRpcFun(
+    name: string,
+    version: string,
+    level: string,
+    policies: unknown[],
+  ): (call: { request: unknown }, callback: (error: unknown, response?: unknown) => void) => Promise<void>;
 };
 
 /** What the engine sends for an unknown value (pulumi.runtime's sentinel). */
@@ -49,7 +59,8 @@ export function asAnalyzed(resources: readonly RecordedResource[], options: { pr
   return resources.map((r) => {
     const created = r.custom && r.importId === undefined;
     const outputs = { ...r.inputs };
-    if (r.type === "aws:iam/accessKey:AccessKey" && created) outputs.secret = options.preview ? UNKNOWN : "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    if (r.type === "aws:iam/accessKey:AccessKey" && created)
+      outputs.secret = options.preview ? UNKNOWN : "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     return {
       urn: engineUrn(r.urn),
       type: r.type,
@@ -85,8 +96,25 @@ export interface Diagnostic {
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
 
-function diagnosticsOf(response: { getDiagnosticsList(): { getPolicyname(): string; getMessage(): string; getEnforcementlevel(): number; getUrn(): string }[] }, urn = ""): Diagnostic[] {
-  return response.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), enforcement: LEVELS[d.getEnforcementlevel()], urn: d.getUrn() || urn }));
+function diagnosticsOf(
+  response: {
+    getDiagnosticsList(): {
+      getPolicyname(): string;
+      getMessage(): string;
+      getEnforcementlevel(): number;
+      getUrn(): string;
+    }[];
+  },
+  urn = "",
+): Diagnostic[] {
+  return response
+    .getDiagnosticsList()
+    .map((d) => ({
+      policy: d.getPolicyname(),
+      message: d.getMessage(),
+      enforcement: LEVELS[d.getEnforcementlevel()],
+      urn: d.getUrn() || urn,
+    }));
 }
 
 /** What the pack reports over these resources: Analyze on each (its inputs), then AnalyzeStack (the outputs). */
@@ -121,6 +149,8 @@ export async function analyze(policies: unknown[], resources: readonly AnalyzedR
       }),
     ),
   );
-  out.push(...diagnosticsOf(await call(server.makeAnalyzeStackRpcFun("cordon", "0.1.0", "mandatory", policies), request)));
+  out.push(
+    ...diagnosticsOf(await call(server.makeAnalyzeStackRpcFun("cordon", "0.1.0", "mandatory", policies), request)),
+  );
   return out;
 }

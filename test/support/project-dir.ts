@@ -20,6 +20,7 @@ export function projectRelative(config: Record<string, string>): Record<string, 
   const dir = config["cordon:incidentsDir"];
   if (dir === undefined || !isAbsolute(dir)) return config;
   const inside = relative(PROJECT_ROOT, dir);
-  if (inside.startsWith("..")) throw new Error(`cordon:incidentsDir ${dir} is outside the project: make it with projectTempDir`);
+  if (inside.startsWith(".."))
+    throw new Error(`cordon:incidentsDir ${dir} is outside the project: make it with projectTempDir`);
   return { ...config, "cordon:incidentsDir": inside };
 }

@@ -92,11 +92,21 @@ export class FakeCloud {
    */
   organization = {
     managementAccount: "999999999999",
-    roots: [{ id: "r-abcd", policyTypes: [{ type: "SERVICE_CONTROL_POLICY", status: "ENABLED" }, { type: "RESOURCE_CONTROL_POLICY", status: "ENABLED" }] }],
-    attached: { "r-abcd": { SERVICE_CONTROL_POLICY: [{ id: "p-FullAWSAccess", name: "FullAWSAccess", awsManaged: true }], RESOURCE_CONTROL_POLICY: [{ id: "p-RCPFullAWSAccess", name: "RCPFullAWSAccess", awsManaged: true }] } } as Record<
-      string,
-      Record<string, AttachedPolicy[]>
-    >,
+    roots: [
+      {
+        id: "r-abcd",
+        policyTypes: [
+          { type: "SERVICE_CONTROL_POLICY", status: "ENABLED" },
+          { type: "RESOURCE_CONTROL_POLICY", status: "ENABLED" },
+        ],
+      },
+    ],
+    attached: {
+      "r-abcd": {
+        SERVICE_CONTROL_POLICY: [{ id: "p-FullAWSAccess", name: "FullAWSAccess", awsManaged: true }],
+        RESOURCE_CONTROL_POLICY: [{ id: "p-RCPFullAWSAccess", name: "RCPFullAWSAccess", awsManaged: true }],
+      },
+    } as Record<string, Record<string, AttachedPolicy[]>>,
   };
   /** Outputs kept in the stack's state, by URN (only providers that keep a value need it). */
   readonly state = new Map<string, Record<string, unknown>>();
@@ -122,7 +132,12 @@ export class FakeCloud {
     this.account = options.account;
     this.accessKeys = options.accessKeys ?? {};
     this.now = options.now ?? new Date("2026-11-28T12:00:00Z");
-    this.roles = Object.fromEntries((options.roles ?? []).map((name) => [name, { name, path: "/", tags: {}, inlinePolicies: {}, attachedPolicies: [] }]));
+    this.roles = Object.fromEntries(
+      (options.roles ?? []).map((name) => [
+        name,
+        { name, path: "/", tags: {}, inlinePolicies: {}, attachedPolicies: [] },
+      ]),
+    );
     this.userPolicies = {};
   }
 
@@ -132,17 +147,32 @@ export class FakeCloud {
       account: async () => this.account,
       accessKeys: async (user) => {
         this.reads.push(`accessKeys ${user}`);
-        return Object.hasOwn(this.accessKeys, user) ? this.accessKeys[user].map((accessKeyId) => ({ accessKeyId, status: this.keyStatus.get(accessKeyId) ?? "Active" })) : null;
+        return Object.hasOwn(this.accessKeys, user)
+          ? this.accessKeys[user].map((accessKeyId) => ({
+              accessKeyId,
+              status: this.keyStatus.get(accessKeyId) ?? "Active",
+            }))
+          : null;
       },
       keyOwner: async (id) => Object.entries(this.accessKeys).find(([, keys]) => keys.includes(id))?.[0] ?? null,
-      role: async (name) => Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
+      role: async (name) =>
+        Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
       quotas: async () => this.quotas,
       // A user exists when the table lists its keys (none, or some), as `accessKeys` answers.
       listUser: async (account, user) => {
         this.reads.push(`listUser ${user}`);
         const exists = Object.hasOwn(this.accessKeys, user);
-        const keys = exists ? this.accessKeys[user].map((id): ListedCredential => ({ kind: "access-key", id, status: this.keyStatus.get(id) ?? "Active", createdAt: null })) : [];
+        const keys = exists
+          ? this.accessKeys[user].map(
+              (id): ListedCredential => ({
+                kind: "access-key",
+                id,
+                status: this.keyStatus.get(id) ?? "Active",
+                createdAt: null,
+              }),
+            )
+          : [];
         return {
           account,
           user,
@@ -172,14 +202,20 @@ export class FakeCloud {
     return {
       managementAccount: async () => this.organization.managementAccount,
       roots: async () => this.organization.roots,
-      policiesForTarget: async (target, type) => (Object.hasOwn(this.organization.attached, target) ? (this.organization.attached[target][type] ?? []) : null),
+      policiesForTarget: async (target, type) =>
+        Object.hasOwn(this.organization.attached, target) ? (this.organization.attached[target][type] ?? []) : null,
     };
   }
 
   call(token: string, inputs: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>> {
     switch (token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: this.account, arn: `arn:aws:sts::${this.account}:assumed-role/deployer/cordon`, userId: "AROAEXAMPLEDEPLOYER:cordon", id: this.account };
+        return {
+          accountId: this.account,
+          arn: `arn:aws:sts::${this.account}:assumed-role/deployer/cordon`,
+          userId: "AROAEXAMPLEDEPLOYER:cordon",
+          id: this.account,
+        };
       case "pulumi:pulumi:readStackOutputs": {
         // The engine's own reader of another stack's outputs (builtins.go): `org/project/stack`.
         const name = String(inputs.name);
@@ -192,7 +228,12 @@ export class FakeCloud {
     }
   }
 
-  newResource(urn: string, args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } | Promise<{ id: string | undefined; state: Record<string, unknown> }> {
+  newResource(
+    urn: string,
+    args: pulumi.runtime.MockResourceArgs,
+  ):
+    | { id: string | undefined; state: Record<string, unknown> }
+    | Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     const inputs = args.inputs as Record<string, unknown>;
     if (!args.custom) return { id: undefined, state: {} };
     switch (args.type) {
@@ -204,7 +245,10 @@ export class FakeCloud {
         // of `triggers` replaces the resource (the provider's documented behaviour): a new instant.
         const previous = this.state.get(urn);
         const triggers = JSON.stringify(inputs.triggers ?? {});
-        const kept = previous && previous.triggersKey === triggers ? previous : { ...staticState(this.now), triggersKey: triggers };
+        const kept =
+          previous && previous.triggersKey === triggers
+            ? previous
+            : { ...staticState(this.now), triggersKey: triggers };
         this.state.set(urn, kept);
         const { triggersKey: _, ...outputs } = kept;
         return { id: String(kept.rfc3339), state: { ...inputs, ...outputs } };
@@ -214,11 +258,17 @@ export class FakeCloud {
         return { id: arn, state: { ...inputs, arn } };
       }
       case "aws:iam/role:Role":
-        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:iam::${this.account}:role${inputs.path ?? "/"}${inputs.name}` } };
+        return {
+          id: String(inputs.name),
+          state: { ...inputs, arn: `arn:aws:iam::${this.account}:role${inputs.path ?? "/"}${inputs.name}` },
+        };
       // EventBridge's ARNs (auto-contain's resources live in us-east-1); an API destination's and a
       // connection's end with an id EventBridge makes up, as does the connection's secret.
       case "aws:cloudwatch/eventRule:EventRule":
-        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:events:us-east-1:${this.account}:rule/${inputs.name}` } };
+        return {
+          id: String(inputs.name),
+          state: { ...inputs, arn: `arn:aws:events:us-east-1:${this.account}:rule/${inputs.name}` },
+        };
       case "aws:cloudwatch/eventConnection:EventConnection":
         return {
           id: String(inputs.name),
@@ -229,7 +279,13 @@ export class FakeCloud {
           },
         };
       case "aws:cloudwatch/eventApiDestination:EventApiDestination":
-        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:events:us-east-1:${this.account}:api-destination/${inputs.name}/0f3e0d7c-0000-4000-8000-000000000002` } };
+        return {
+          id: String(inputs.name),
+          state: {
+            ...inputs,
+            arn: `arn:aws:events:us-east-1:${this.account}:api-destination/${inputs.name}/0f3e0d7c-0000-4000-8000-000000000002`,
+          },
+        };
       case "aws:organizations/policy:Policy":
         return { id: `p-${String(inputs.name).replace(/^cordon-/, "")}`, state: { ...inputs } };
       default:
@@ -249,7 +305,11 @@ export class MotoCloud extends FakeCloud {
   /** `env`: moto's endpoint, region and dummy credentials (`Moto.env`). */
   constructor(env: Record<string, string>, options: { account?: string; now?: Date } = {}) {
     super({ account: options.account ?? "123456789012", now: options.now });
-    const config = { endpoint: env.AWS_ENDPOINT_URL, region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } };
+    const config = {
+      endpoint: env.AWS_ENDPOINT_URL,
+      region: env.AWS_REGION,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    };
     this.stsClient = new STSClient(config);
     this.iamClient = new IAMClient(config);
   }
@@ -258,10 +318,19 @@ export class MotoCloud extends FakeCloud {
    * A key's status is applied to moto, as the provider's update would: the program reads the keys
    * back from IAM once their steps are done, before it records an instant.
    */
-  override async newResource(urn: string, args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
+  override async newResource(
+    urn: string,
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     const inputs = args.inputs as Record<string, unknown>;
-    if (args.type === "aws:iam/accessKey:AccessKey" && args.id && (inputs.status === "Active" || inputs.status === "Inactive")) {
-      await this.iamClient.send(new UpdateAccessKeyCommand({ AccessKeyId: args.id, UserName: String(inputs.user), Status: inputs.status }));
+    if (
+      args.type === "aws:iam/accessKey:AccessKey" &&
+      args.id &&
+      (inputs.status === "Active" || inputs.status === "Inactive")
+    ) {
+      await this.iamClient.send(
+        new UpdateAccessKeyCommand({ AccessKeyId: args.id, UserName: String(inputs.user), Status: inputs.status }),
+      );
     }
     return super.newResource(urn, args);
   }
@@ -295,7 +364,10 @@ function staticState(now: Date): Record<string, unknown> {
 /** The slice of the SDK's MockMonitor and of RegisterResourceRequest that the recorder reads. */
 interface Monitor {
   mocks: pulumi.runtime.Mocks;
-  registerResource(req: RegisterRequest, callback: (error: unknown, response?: { getUrn(): string }) => void): Promise<void>;
+  registerResource(
+    req: RegisterRequest,
+    callback: (error: unknown, response?: { getUrn(): string }) => void,
+  ): Promise<void>;
   registerResourceOutputs(req: RegisterOutputsRequest, callback: (error: unknown, response?: unknown) => void): void;
 }
 interface RegisterOutputsRequest {
@@ -328,7 +400,10 @@ function mockUrn(stack: string, parent: string, type: string, name: string): str
  * Runs `program` as `pulumi up` would (preview false), against `cloud`, with `config` (`cordon:key`
  * → value), in the stack `stack` (default: the account's own, `prod-<account>`).
  */
-export async function runProgram(program: () => Promise<unknown>, options: { cloud: FakeCloud; config: Record<string, string>; stack?: string }): Promise<ProgramRun> {
+export async function runProgram(
+  program: () => Promise<unknown>,
+  options: { cloud: FakeCloud; config: Record<string, string>; stack?: string },
+): Promise<ProgramRun> {
   const { cloud } = options;
   const stack = options.stack ?? stackOf(options.config);
   const resources: RecordedResource[] = [];
@@ -385,9 +460,17 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
       provider: req.getProvider(),
     });
     // The monitor's own code, with mocks that know the URN (a Static's state is kept by URN).
-    const scoped = Object.create(monitor, { mocks: { value: { ...monitor.mocks, newResource: (args: pulumi.runtime.MockResourceArgs) => cloud.newResource(urn, args) } } });
+    const scoped = Object.create(monitor, {
+      mocks: {
+        value: {
+          ...monitor.mocks,
+          newResource: (args: pulumi.runtime.MockResourceArgs) => cloud.newResource(urn, args),
+        },
+      },
+    });
     return register.call(scoped, req, (error, response) => {
-      if (!error && response && response.getUrn() !== urn) error = new Error(`pulumi-mocks: expected URN ${urn}, the mock monitor gave ${response.getUrn()}`);
+      if (!error && response && response.getUrn() !== urn)
+        error = new Error(`pulumi-mocks: expected URN ${urn}, the mock monitor gave ${response.getUrn()}`);
       callback(error, response);
     });
   };
@@ -396,7 +479,8 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
   monitor.registerResourceOutputs = (req, callback) => {
     const recorded = resources.find((r) => r.urn === req.getUrn());
     const outputs = req.getOutputs();
-    if (recorded && outputs) recorded.registeredOutputs = pulumi.runtime.deserializeProperties(outputs) as Record<string, unknown>;
+    if (recorded && outputs)
+      recorded.registeredOutputs = pulumi.runtime.deserializeProperties(outputs) as Record<string, unknown>;
     registerOutputs.call(monitor, req, callback);
   };
 
@@ -437,7 +521,8 @@ export async function runProgram(program: () => Promise<unknown>, options: { clo
     console.log = log;
     console.warn = warn;
   }
-  if (unexpected.length > 0) throw new AggregateError(unexpected, "the program left unhandled rejections besides its error");
+  if (unexpected.length > 0)
+    throw new AggregateError(unexpected, "the program left unhandled rejections besides its error");
   resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return { resources, calls, outputs, error, infos, warnings };
 }
