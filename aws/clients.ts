@@ -72,9 +72,9 @@ export function actionOfCommand(serviceId: string, command: object): string {
 }
 
 /** Sends one command; credential, permission and network failures become {@link AwsUnavailableError}. */
-// biome-ignore lint/suspicious/noExplicitAny: any command of any client: the SDK types each input and its middleware apart
 export async function send<Output extends MetadataBearer>(
   client: SdkClient,
+  // biome-ignore lint/suspicious/noExplicitAny: any command of any client: the SDK types each input and its middleware apart
   command: Command<any, any, any, Output, any>,
 ): Promise<Output> {
   const action = actionOfCommand(client.config.serviceId, command);

@@ -19,8 +19,8 @@
  * separators, every space but the plain one (NBSP and its kin look like a space and are not one),
  * and the fillers that render as nothing.
  */
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible or combining code point is listed on its own, on purpose
 const UNSAFE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible or combining code point is listed on its own, on purpose
   /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]/u;
 
 /** Whether a character (one code point) is shown as an escape. */

@@ -284,17 +284,15 @@ const ID_SHAPE: Record<CredentialKind, fc.Arbitrary<string>> = {
   "ssh-public-key": fc.stringMatching(/^APKA[A-Z0-9]{16}$/),
   "signing-certificate": fc.stringMatching(/^[a-z0-9]{32}$/),
 };
-const listedCredential = fc
-  .constantFrom(...CREDENTIAL_KINDS)
-  .chain((kind) =>
-    fc.record({
-      kind: fc.constant(kind),
-      id: ID_SHAPE[kind],
-      status: fc.constantFrom("Active", "Inactive", ...(kind === "service-specific-credential" ? ["Expired"] : [])),
-      createdAt: fc.constant(null),
-      service: fc.constant(kind === "service-specific-credential" ? "codecommit.amazonaws.com" : undefined),
-    }),
-  );
+const listedCredential = fc.constantFrom(...CREDENTIAL_KINDS).chain((kind) =>
+  fc.record({
+    kind: fc.constant(kind),
+    id: ID_SHAPE[kind],
+    status: fc.constantFrom("Active", "Inactive", ...(kind === "service-specific-credential" ? ["Expired"] : [])),
+    createdAt: fc.constant(null),
+    service: fc.constant(kind === "service-specific-credential" ? "codecommit.amazonaws.com" : undefined),
+  }),
+);
 const USERS = ["ci-deployer", "dana"];
 
 /** Generated credential sets per user, and incidents that keep (or expose) some of them, others and none. */

@@ -82,7 +82,10 @@ function engine(
     stack: STACK,
     state: join(dir, "state", `${STACK}.json`),
     dir: projectDir,
-    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": options.incidents ?? (projectDir === undefined ? join(dir, "incidents") : "incidents") },
+    config: {
+      "cordon:account": ACCOUNT,
+      "cordon:incidentsDir": options.incidents ?? (projectDir === undefined ? join(dir, "incidents") : "incidents"),
+    },
     policyPacks: options.pack === false ? [] : ["policy"],
     continueOnError: options.continueOnError,
   });

@@ -490,13 +490,11 @@ describe("aws/deploy.ts takes only IAM's NoSuchEntity for a deleted key", () => 
       await expect(deployIam(awsClients()).keyOwner("AKIAIOSFODNN7EXAMPLE")).rejects.toThrow(
         "iam:GetAccessKeyLastUsed answered for AKIAIOSFODNN7EXAMPLE without a user name",
       );
-      iamMock
-        .on(GetAccessKeyLastUsedCommand)
-        .rejects(
-          Object.assign(new Error("The Access Key with id AKIAIOSFODNN7EXAMPLE cannot be found"), {
-            name: "NoSuchEntityException",
-          }),
-        );
+      iamMock.on(GetAccessKeyLastUsedCommand).rejects(
+        Object.assign(new Error("The Access Key with id AKIAIOSFODNN7EXAMPLE cannot be found"), {
+          name: "NoSuchEntityException",
+        }),
+      );
       expect(await deployIam(awsClients()).keyOwner("AKIAIOSFODNN7EXAMPLE")).toBeNull();
     } finally {
       iamMock.restore();

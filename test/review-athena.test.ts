@@ -512,11 +512,9 @@ describe("what moto's Athena cannot do, against a stub of the client", () => {
   it("reads every page, the header only on the first, and the bytes scanned", async () => {
     athena.reset();
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-2" });
-    athena
-      .on(GetQueryExecutionCommand)
-      .resolves({
-        QueryExecution: { Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 123_456_789 } },
-      });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: { Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 123_456_789 } },
+    });
     const meta = { ColumnInfo: [{ Name: "eventid", Type: "varchar" }] };
     athena
       .on(GetQueryResultsCommand)

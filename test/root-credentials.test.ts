@@ -29,16 +29,14 @@ describe("deleting a member account's root access keys", () => {
   it("assumes root with IAMDeleteRootUserCredentials for 15 minutes, then the root session lists and deletes its keys", async () => {
     sts.reset();
     iam.reset();
-    sts
-      .on(AssumeRootCommand)
-      .resolves({
-        Credentials: {
-          AccessKeyId: "ASIAROOTSESSION00001",
-          SecretAccessKey: "root-session-secret",
-          SessionToken: "token",
-          Expiration: new Date(),
-        },
-      });
+    sts.on(AssumeRootCommand).resolves({
+      Credentials: {
+        AccessKeyId: "ASIAROOTSESSION00001",
+        SecretAccessKey: "root-session-secret",
+        SessionToken: "token",
+        Expiration: new Date(),
+      },
+    });
     iam.on(ListAccessKeysCommand).resolves({
       AccessKeyMetadata: [
         { AccessKeyId: "AKIAROOTKEY000000002", Status: "Active" },

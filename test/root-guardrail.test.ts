@@ -122,13 +122,10 @@ describe("the SCP denies a member account's root user every action", () => {
     const name = fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,20}$/);
     const principal = fc.oneof(
       // Users and roles of the same account, a user or role even named "root".
-      fc
-        .tuple(fc.constantFrom("user", "role"), fc.oneof(name, fc.constant("root")))
-        .map(([type, n]) => ({
-          arn: `arn:aws:iam::${MEMBER}:${type}/${n}`,
-          principal:
-            type === "role" ? `arn:aws:sts::${MEMBER}:assumed-role/${n}/s` : `arn:aws:iam::${MEMBER}:user/${n}`,
-        })),
+      fc.tuple(fc.constantFrom("user", "role"), fc.oneof(name, fc.constant("root"))).map(([type, n]) => ({
+        arn: `arn:aws:iam::${MEMBER}:${type}/${n}`,
+        principal: type === "role" ? `arn:aws:sts::${MEMBER}:assumed-role/${n}/s` : `arn:aws:iam::${MEMBER}:user/${n}`,
+      })),
       // The root user of another member account.
       fc.constant({ arn: `arn:aws:iam::${OTHER_MEMBER}:root`, principal: `arn:aws:iam::${OTHER_MEMBER}:root` }),
       // A federated user of the account.

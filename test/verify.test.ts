@@ -624,12 +624,10 @@ describe("verify against moto", () => {
     await applyPlan();
     await disable(key);
     // moto does not record use of a key: IAM's answer is given here.
-    iamMock
-      .on(GetAccessKeyLastUsedCommand)
-      .resolves({
-        UserName: "ci-deployer",
-        AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T10:20:00Z"), ServiceName: "sts", Region: "us-east-1" },
-      });
+    iamMock.on(GetAccessKeyLastUsedCommand).resolves({
+      UserName: "ci-deployer",
+      AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T10:20:00Z"), ServiceName: "sts", Region: "us-east-1" },
+    });
     const { code, stdout } = await verify();
     expect(stdout).toContain(
       `  ! ${key} was last used at 2026-11-28T10:20:00Z, after the cutoff 2026-11-28T10:00:00Z: sessions it minted then are not revoked (the cutoff gap); use \`cutoff: at-containment\` or a later cutoff\n`,
@@ -642,12 +640,10 @@ describe("verify against moto", () => {
     ciIncident(key);
     await applyPlan();
     await disable(key);
-    iamMock
-      .on(GetAccessKeyLastUsedCommand)
-      .resolves({
-        UserName: "ci-deployer",
-        AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T09:58:00Z"), ServiceName: "s3", Region: "us-east-1" },
-      });
+    iamMock.on(GetAccessKeyLastUsedCommand).resolves({
+      UserName: "ci-deployer",
+      AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T09:58:00Z"), ServiceName: "s3", Region: "us-east-1" },
+    });
     const { code, stdout } = await verify("--json");
     expect(JSON.parse(stdout).principals.flatMap((p: { warnings: string[] }) => p.warnings)).toEqual([]);
     expect(code).toBe(0);

@@ -107,14 +107,12 @@ function diagnosticsOf(
   },
   urn = "",
 ): Diagnostic[] {
-  return response
-    .getDiagnosticsList()
-    .map((d) => ({
-      policy: d.getPolicyname(),
-      message: d.getMessage(),
-      enforcement: LEVELS[d.getEnforcementlevel()],
-      urn: d.getUrn() || urn,
-    }));
+  return response.getDiagnosticsList().map((d) => ({
+    policy: d.getPolicyname(),
+    message: d.getMessage(),
+    enforcement: LEVELS[d.getEnforcementlevel()],
+    urn: d.getUrn() || urn,
+  }));
 }
 
 /** What the pack reports over these resources: Analyze on each (its inputs), then AnalyzeStack (the outputs). */
