@@ -42,14 +42,8 @@ export const componentDeclarations: readonly Record<string, string[]>[] = [
 /** Resource type token or invoke token → the IAM actions it needs (sorted, without duplicates). */
 export const deployPermissions: Record<string, string[]> = merge([
   programPermissions,
-  disabledAccessKeyPermissions,
-  disabledServiceSpecificCredentialPermissions,
-  disabledSigningCertificatePermissions,
-  disabledSshPublicKeyPermissions,
-  containmentInstantPermissions,
-  sessionRevocationPermissions,
-  replacementRolePermissions,
-  autoContainPermissions,
+  // Every component but the guardrails, which only the organization stack declares (below).
+  ...componentDeclarations.filter((declaration) => declaration !== organizationGuardrailPermissions),
 ]);
 
 /**
