@@ -2084,6 +2084,58 @@ describe("the contain workflow", () => {
         },
       );
 
+      it.each([
+        [
+          "success",
+          "2",
+          "**First strike**: the key was set Inactive by direct IAM calls before anything was installed, and 2 other credentials of its user with it.",
+        ],
+        [
+          "success",
+          "2; rm -rf /",
+          "**First strike**: the key was set Inactive by direct IAM calls before anything was installed, and 0 other credentials of its user with it.",
+        ],
+        ["failure", "", "**The first strike failed** (see the run): the key was left to the steps below."],
+      ])(
+        "the first strike (%s, %j other credentials) is said first, before the rest (issue 20)",
+        (strike, others, said) => {
+          const run = runStep(report, root, {
+            ...base,
+            EVENT: "workflow_dispatch",
+            MODE: "key",
+            ACCESS_KEY: KEY,
+            ACCOUNT: "123456789012",
+            FILES: JSON.stringify([file]),
+            COMMIT: "0123abc",
+            PUSH: "pushed",
+            CONTAINED: "success",
+            APPLIED: "success",
+            STRIKE: strike,
+            STRIKE_DISABLED: others,
+          });
+          const text = written(run);
+          const at = text.indexOf(said);
+          expect(at).toBeGreaterThan(-1);
+          expect(at).toBeLessThan(text.indexOf("Committed to main: 0123abc."));
+        },
+      );
+
+      it("says nothing of a first strike that did not run (a pull request's /contain)", () => {
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "workflow_dispatch",
+          MODE: "key",
+          ACCESS_KEY: KEY,
+          FILES: JSON.stringify([file]),
+          COMMIT: "0123abc",
+          CONTAINED: "success",
+          APPLIED: "success",
+          STRIKE: "skipped",
+        });
+        expect(written(run)).not.toContain("first strike");
+        expect(written(run)).not.toContain("First strike");
+      });
+
       it("a pulumi up that failed: the key disabled directly is said, beside what was applied", () => {
         const run = runStep(report, root, {
           ...base,
