@@ -494,15 +494,15 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
   };
 }
 
+/** What the program needs of its stack: the stack's settings and the project's. */
+export type EngineSettings = StackSettings & { stackPrefix: string; protectedPrincipals: ProtectedPrincipal[] };
+
 /**
  * One stack's settings from the configuration Pulumi's engine gives the program
  * (`pulumi.runtime.allConfig()`: every key with its namespace, project defaults included; lists,
  * mappings and booleans as JSON text), with the same checks and messages as the files'. Keys of
  * other namespaces are ignored.
  */
-/** What the program needs of its stack: the stack's settings and the project's. */
-export type EngineSettings = StackSettings & { stackPrefix: string; protectedPrincipals: ProtectedPrincipal[] };
-
 export function stackSettingsFromEngine(
   stack: string,
   config: Readonly<Record<string, string>>,

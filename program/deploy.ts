@@ -378,14 +378,14 @@ async function keysStillUsable(
 function readSettings(): Settings {
   const { settings, problems } = stackSettingsFromEngine(pulumi.getStack(), pulumi.runtime.allConfig());
   if (settings === undefined || problems.length > 0) {
-    refuse(
+    throw new pulumi.RunError(
       [
         `cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`,
         ...problems,
       ].join("\n"),
     );
   }
-  const { account, stackPrefix, incidentsDir, organization, autoContain } = settings!;
+  const { account, stackPrefix, incidentsDir, organization, autoContain } = settings;
   return {
     account,
     prefix: stackPrefix,
