@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { ListRootsCommand } from "@aws-sdk/client-organizations";
 import type { LiveOidcProvider, LiveRole, LiveSetup } from "../doctor/live.ts";
-import { allPages, send, type Clients } from "./clients.ts";
+import { allPages, send, tokenPages, type Clients } from "./clients.ts";
 import { orIfMissing } from "./errors.ts";
 import { callerAccount, parsePolicyText } from "./iam.ts";
 
@@ -66,13 +66,10 @@ export function liveSetup(clients: Clients): LiveSetup {
       };
     },
     async roots() {
-      const roots: { Id?: string; PolicyTypes?: { Type?: string; Status?: string }[] }[] = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await send(organizations, new ListRootsCommand({ NextToken }));
-        roots.push(...(page.Roots ?? []));
-        NextToken = page.NextToken;
-      } while (NextToken !== undefined);
+      const roots = await tokenPages(
+        (NextToken) => send(organizations, new ListRootsCommand({ NextToken })),
+        (page) => page.Roots,
+      );
       return roots.map((root) => ({
         id: root.Id ?? "",
         enabled: (root.PolicyTypes ?? [])
