@@ -13,6 +13,7 @@ import { autoContainPlan } from "../plan/auto-contain.ts";
 import { autoContainNote, instantsToRecord, replacementRolesAfter } from "../plan/declarations.ts";
 import type { RootUserPlan } from "../plan/organization.ts";
 import { buildPlan } from "../plan/plan.ts";
+import { uncompletedProblem } from "../plan/policies.ts";
 import { stackSettingsProblem } from "../program/checks.ts";
 import { cutoffsRead, instantsKept, recordedHere, stackDuties } from "../program/containment.ts";
 import { rootAccessProblem } from "../program/credentials.ts";
@@ -138,5 +139,15 @@ describe("the refusals before declaring", () => {
     expect(rootAccessProblem([root({ deleteAccessKeys: false })], false)).toBeUndefined();
     expect(rootAccessProblem([root({ guardrail: "unreachable" })], false)).toBeUndefined();
     expect(rootAccessProblem([], false)).toBeUndefined();
+  });
+});
+
+describe("plan/policies.ts: a document the components cannot complete", () => {
+  it("names every incident without a recorded instant, an own property only", () => {
+    expect(uncompletedProblem("g", "guardrail", ["a", "constructor", "b"], { b: "2026-11-28T11:02:00Z" })).toBe(
+      "g: no containment instant for incident a, constructor: the guardrail document cannot be completed",
+    );
+    expect(uncompletedProblem("d", "deny", ["a"], { a: "2026-11-28T11:02:00Z" })).toBeUndefined();
+    expect(uncompletedProblem("d", "deny", [], {})).toBeUndefined();
   });
 });
