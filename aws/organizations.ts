@@ -40,6 +40,20 @@ async function managementAccount(organizations: Clients["organizations"]): Promi
   return Organization?.MasterAccountId ?? "";
 }
 
+/** The organization's roots, and the status of each policy type in each (ListRoots). */
+export async function readRoots(
+  organizations: Clients["organizations"],
+): Promise<{ id: string; policyTypes: { type: string; status: string }[] }[]> {
+  const roots = await tokenPages(
+    (NextToken) => send(organizations, new ListRootsCommand({ NextToken })),
+    (page) => page.Roots,
+  );
+  return roots.map((root) => ({
+    id: root.Id ?? "",
+    policyTypes: (root.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? "", status: t.Status ?? "" })),
+  }));
+}
+
 function isTargetNotFound(error: unknown): boolean {
   const name = (error as { name?: string }).name;
   return name === "TargetNotFoundException";
@@ -49,16 +63,7 @@ export function deployOrganizations(clients: Clients): DeployOrganizations {
   const { organizations } = clients;
   return {
     managementAccount: () => managementAccount(organizations),
-    async roots() {
-      const roots = await tokenPages(
-        (NextToken) => send(organizations, new ListRootsCommand({ NextToken })),
-        (page) => page.Roots,
-      );
-      return roots.map((root) => ({
-        id: root.Id ?? "",
-        policyTypes: (root.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? "", status: t.Status ?? "" })),
-      }));
-    },
+    roots: () => readRoots(organizations),
     async policiesForTarget(target, type) {
       try {
         const policies = await tokenPages(
