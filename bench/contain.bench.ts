@@ -23,18 +23,13 @@ import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment } from "../plan/policies.ts";
 import { ensureMoto, spawnMotoServer, type MotoProcess } from "../emulators/moto.ts";
+import { median } from "./stats.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const REPO = resolve(import.meta.dirname, "..");
 const CLI = join(REPO, "cli", "cordon.js");
 const ACCOUNT = "123456789012";
 const CONTAINED_AT = "2026-11-28T02:13:40Z";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /**
  * Wall time of one `node cli/cordon.js ...` process, which must exit with `expected`. Asynchronous:
