@@ -110,22 +110,22 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanE
   }
   lines.push("");
 
-  const disable = "(imported and set Inactive; never deleted, never re-enabled)";
-  lines.push(
-    ...keySection(style, plan.accessKeys, inAccount, {
-      heading: "access keys to disable",
-      why: disable,
-      fate: "-> Inactive",
-    }),
-  );
-  const gone = "(IAM no longer has them: contained, nothing to disable)";
-  lines.push(
-    ...keySection(style, plan.goneAccessKeys, inAccount, {
-      heading: "access keys already deleted",
-      why: gone,
-      fate: "deleted",
-    }),
-  );
+  const keySections = [
+    [
+      plan.accessKeys,
+      "access keys to disable",
+      "(imported and set Inactive; never deleted, never re-enabled)",
+      "-> Inactive",
+    ],
+    [
+      plan.goneAccessKeys,
+      "access keys already deleted",
+      "(IAM no longer has them: contained, nothing to disable)",
+      "deleted",
+    ],
+  ] as const;
+  for (const [keys, heading, why, fate] of keySections)
+    lines.push(...keySection(style, keys, inAccount, { heading, why, fate }));
 
   if (plan.replacementRoles.length > 0) {
     const paths = [...new Set(plan.replacementRoles.map((r) => r.path))].join(", ");
