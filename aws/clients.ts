@@ -86,17 +86,34 @@ export async function send<Output extends MetadataBearer>(
   }
 }
 
-/** Every page of a Marker/IsTruncated listing. */
-export async function allPages<Page extends { IsTruncated?: boolean; Marker?: string }, T>(
+/** Every page of a Marker/IsTruncated listing (IAM). */
+export function allPages<Page extends { IsTruncated?: boolean; Marker?: string }, T>(
   page: (marker: string | undefined) => Promise<Page>,
   items: (page: Page) => T[] | undefined,
 ): Promise<T[]> {
+  return pagesFollowing(page, items, (result) => (result.IsTruncated ? result.Marker : undefined));
+}
+
+/** Every page of a NextToken listing (Organizations). */
+export function tokenPages<Page extends { NextToken?: string }, T>(
+  page: (token: string | undefined) => Promise<Page>,
+  items: (page: Page) => T[] | undefined,
+): Promise<T[]> {
+  return pagesFollowing(page, items, (result) => result.NextToken);
+}
+
+/** Every page of a listing: the first, then each that `next` names, until it names none. */
+async function pagesFollowing<Page, T>(
+  page: (next: string | undefined) => Promise<Page>,
+  items: (page: Page) => T[] | undefined,
+  next: (page: Page) => string | undefined,
+): Promise<T[]> {
   const out: T[] = [];
-  let marker: string | undefined;
+  let token: string | undefined;
   do {
-    const result = await page(marker);
+    const result = await page(token);
     out.push(...(items(result) ?? []));
-    marker = result.IsTruncated ? result.Marker : undefined;
-  } while (marker !== undefined);
+    token = next(result);
+  } while (token !== undefined);
   return out;
 }

@@ -10,9 +10,9 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
-import { ListRootsCommand } from "@aws-sdk/client-organizations";
 import type { LiveOidcProvider, LiveRole, LiveSetup } from "../doctor/live.ts";
 import { allPages, send, type Clients } from "./clients.ts";
+import { readRoots } from "./organizations.ts";
 import { orIfMissing } from "./errors.ts";
 import { callerAccount, parsePolicyText } from "./iam.ts";
 
@@ -66,18 +66,11 @@ export function liveSetup(clients: Clients): LiveSetup {
       };
     },
     async roots() {
-      const roots: { Id?: string; PolicyTypes?: { Type?: string; Status?: string }[] }[] = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await send(organizations, new ListRootsCommand({ NextToken }));
-        roots.push(...(page.Roots ?? []));
-        NextToken = page.NextToken;
-      } while (NextToken !== undefined);
-      return roots.map((root) => ({
-        id: root.Id ?? "",
-        enabled: (root.PolicyTypes ?? [])
-          .filter((t) => t.Status === "ENABLED")
-          .map((t) => t.Type ?? "")
+      return (await readRoots(organizations)).map((root) => ({
+        id: root.id,
+        enabled: root.policyTypes
+          .filter((t) => t.status === "ENABLED")
+          .map((t) => t.type)
           .sort(),
       }));
     },

@@ -312,10 +312,24 @@ export async function readLiveUser(clients: Clients, userName: string, policyArn
   const user = await orIfMissing(send(iam, new GetUserCommand({ UserName: userName })), () => null);
   if (user === null) return { arn: null, policy: { state: "missing" } };
   const arn = user.User?.Arn ?? null;
-  const attached = await allPages(
-    (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: userName, Marker })),
-    (page) => page.AttachedPolicies,
+  return readManagedPolicy(clients, arn, policyArn, (Marker) =>
+    send(iam, new ListAttachedUserPoliciesCommand({ UserName: userName, Marker })),
   );
+}
+
+/**
+ * A principal's cordon managed policy, from the policies attached to it (`attachedPage`, one page
+ * of them): missing, detached from the principal, or attached with its document.
+ */
+async function readManagedPolicy(
+  clients: Clients,
+  arn: string | null,
+  policyArn: string,
+  attachedPage: (
+    marker: string | undefined,
+  ) => Promise<{ AttachedPolicies?: { PolicyArn?: string }[]; IsTruncated?: boolean; Marker?: string }>,
+): Promise<LivePrincipal> {
+  const attached = await allPages(attachedPage, (page) => page.AttachedPolicies);
   const text = await readManagedDocumentText(clients, policyArn);
   if (text === null) return { arn, policy: { state: "missing" } };
   if (!attached.some((p) => p.PolicyArn === policyArn)) return { arn, policy: { state: "detached" } };
@@ -337,14 +351,9 @@ export async function readLiveRole(
   if (role === null) return { arn: null, policy: { state: "missing" } };
   const arn = role.Role?.Arn ?? null;
   if (policyArn !== undefined) {
-    const attached = await allPages(
-      (Marker) => send(iam, new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker })),
-      (page) => page.AttachedPolicies,
+    return readManagedPolicy(clients, arn, policyArn, (Marker) =>
+      send(iam, new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker })),
     );
-    const text = await readManagedDocumentText(clients, policyArn);
-    if (text === null) return { arn, policy: { state: "missing" } };
-    if (!attached.some((p) => p.PolicyArn === policyArn)) return { arn, policy: { state: "detached" } };
-    return { arn, policy: { state: "attached", document: parsePolicyText(text) } };
   }
   const inline = await orIfMissing(
     send(iam, new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),

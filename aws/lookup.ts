@@ -8,6 +8,7 @@
 import { GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { assess } from "../assess/assessment.ts";
+import type { RolesLookup } from "../incident/new-draft.ts";
 import { awsClients, REQUEST_LIMITS, signingRegion } from "./clients.ts";
 import { assessPermissions, readUserFacts } from "./iam.ts";
 
@@ -55,19 +56,8 @@ export interface Lookup {
   assumableRoles(user: string, account: string): Promise<RolesLookup>;
 }
 
-/** What a roles lookup found: role ARNs, and the regions it could not read; or why it found nothing. */
-export type RolesLookup =
-  | {
-      kind: "found";
-      roleArns: string[];
-      /** What was read: "CloudTrail LookupEvents in 33 regions", "IAM (every role's trust policy)". */
-      source: string;
-      /** Regions CloudTrail could not be read in (roles assumed there are not known). */
-      failed: { region: string; reason: string }[];
-      /** Patterns of the user's policies reaching roles of other accounts, which IAM here cannot see (assumable only). */
-      elsewhere: string[];
-    }
-  | { kind: "failed"; reason: string };
+/** What a roles lookup found, as `new` writes it into the file (incident/new-draft.ts decides what it says). */
+export type { RolesLookup };
 
 /**
  * Clients with the SDK's default configuration: credentials from the usual chain, the endpoint

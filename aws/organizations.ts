@@ -16,7 +16,7 @@ import {
 import { GUARDRAIL_PREFIX, POLICY_TYPE, type GuardrailKind } from "../plan/organization.ts";
 import type { DeployOrganizations } from "../program/organization.ts";
 import type { LiveGuardrail, LiveOrganizations } from "../verify/organization.ts";
-import { send, type Clients } from "./clients.ts";
+import { send, tokenPages, type Clients } from "./clients.ts";
 import { parsePolicyText } from "./iam.ts";
 
 /** What the organization stack calls through `deployOrganizations`. */
@@ -34,19 +34,24 @@ export const verifyOrganizationsPermissions: readonly string[] = [
   "organizations:ListTargetsForPolicy",
 ];
 
-/** Every page of a NextToken listing. */
-async function everyPage<Page extends { NextToken?: string }, T>(
-  page: (token: string | undefined) => Promise<Page>,
-  items: (page: Page) => T[] | undefined,
-): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const result = await page(token);
-    out.push(...(items(result) ?? []));
-    token = result.NextToken;
-  } while (token !== undefined);
-  return out;
+/** The organization's management account (DescribeOrganization's MasterAccountId). */
+async function managementAccount(organizations: Clients["organizations"]): Promise<string> {
+  const { Organization } = await send(organizations, new DescribeOrganizationCommand({}));
+  return Organization?.MasterAccountId ?? "";
+}
+
+/** The organization's roots, and the status of each policy type in each (ListRoots). */
+export async function readRoots(
+  organizations: Clients["organizations"],
+): Promise<{ id: string; policyTypes: { type: string; status: string }[] }[]> {
+  const roots = await tokenPages(
+    (NextToken) => send(organizations, new ListRootsCommand({ NextToken })),
+    (page) => page.Roots,
+  );
+  return roots.map((root) => ({
+    id: root.Id ?? "",
+    policyTypes: (root.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? "", status: t.Status ?? "" })),
+  }));
 }
 
 function isTargetNotFound(error: unknown): boolean {
@@ -57,23 +62,11 @@ function isTargetNotFound(error: unknown): boolean {
 export function deployOrganizations(clients: Clients): DeployOrganizations {
   const { organizations } = clients;
   return {
-    async managementAccount() {
-      const { Organization } = await send(organizations, new DescribeOrganizationCommand({}));
-      return Organization?.MasterAccountId ?? "";
-    },
-    async roots() {
-      const roots = await everyPage(
-        (NextToken) => send(organizations, new ListRootsCommand({ NextToken })),
-        (page) => page.Roots,
-      );
-      return roots.map((root) => ({
-        id: root.Id ?? "",
-        policyTypes: (root.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? "", status: t.Status ?? "" })),
-      }));
-    },
+    managementAccount: () => managementAccount(organizations),
+    roots: () => readRoots(organizations),
     async policiesForTarget(target, type) {
       try {
-        const policies = await everyPage(
+        const policies = await tokenPages(
           (NextToken) =>
             send(
               organizations,
@@ -93,20 +86,17 @@ export function deployOrganizations(clients: Clients): DeployOrganizations {
 export function liveOrganizations(clients: Clients): LiveOrganizations {
   const { organizations } = clients;
   return {
-    async managementAccount() {
-      const { Organization } = await send(organizations, new DescribeOrganizationCommand({}));
-      return Organization?.MasterAccountId ?? "";
-    },
+    managementAccount: () => managementAccount(organizations),
     async guardrails(): Promise<LiveGuardrail[]> {
       const out: LiveGuardrail[] = [];
       for (const kind of ["scp", "rcp"] as GuardrailKind[]) {
-        const policies = await everyPage(
+        const policies = await tokenPages(
           (NextToken) => send(organizations, new ListPoliciesCommand({ Filter: POLICY_TYPE[kind], NextToken })),
           (page) => page.Policies,
         );
         for (const summary of policies.filter((p) => (p.Name ?? "").startsWith(GUARDRAIL_PREFIX[kind]))) {
           const { Policy } = await send(organizations, new DescribePolicyCommand({ PolicyId: summary.Id }));
-          const targets = await everyPage(
+          const targets = await tokenPages(
             (NextToken) => send(organizations, new ListTargetsForPolicyCommand({ PolicyId: summary.Id, NextToken })),
             (page) => page.Targets,
           );

@@ -23,18 +23,13 @@ import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment } from "../plan/policies.ts";
 import { ensureMoto, spawnMotoServer, type MotoProcess } from "../emulators/moto.ts";
+import { median } from "./stats.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const REPO = resolve(import.meta.dirname, "..");
 const CLI = join(REPO, "cli", "cordon.js");
 const ACCOUNT = "123456789012";
 const CONTAINED_AT = "2026-11-28T02:13:40Z";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /**
  * Wall time of one `node cli/cordon.js ...` process, which must exit with `expected`. Asynchronous:
@@ -201,27 +196,21 @@ try {
   // The id new gives the workflow's default title.
   const id = `2026-11-28-exposed-access-key-${key.toLowerCase()}`;
   const file = `incidents/${id}.yaml`;
+  // What the contain workflow runs.
+  const contain = [
+    "new",
+    `--access-key=${key}`,
+    "--cutoff=at-containment",
+    `--title=Exposed access key ${key}`,
+    "--now",
+    "2026-11-28T02:11:30Z",
+  ];
 
   for (let run = 0; run <= RUNS; run++) {
     // Run 0 warms the file caches and is not counted.
     const count = run > 0 ? record : () => {};
     count("plan --json (already declared?)", await time(["plan", "--json"], work, env));
-    count(
-      "new --access-key (moto)",
-      await time(
-        [
-          "new",
-          `--access-key=${key}`,
-          "--cutoff=at-containment",
-          `--title=Exposed access key ${key}`,
-          "--ticket=SEC-1",
-          "--now",
-          "2026-11-28T02:11:30Z",
-        ],
-        work,
-        env,
-      ),
-    );
+    count("new --access-key (moto)", await time([...contain, "--ticket=SEC-1"], work, env));
     git(work, "add", "-A");
     git(work, "commit", "-qm", "contain");
     count(`guard${additive ? " --additive" : ""} (git)`, await time(guardArgs, work, env));
@@ -232,18 +221,7 @@ try {
 
   // verify after pulumi up: the deny attached with the recorded instant, the key Inactive.
   git(work, "reset", "-q", "--hard", "HEAD");
-  await time(
-    [
-      "new",
-      `--access-key=${key}`,
-      "--cutoff=at-containment",
-      `--title=Exposed access key ${key}`,
-      "--now",
-      "2026-11-28T02:11:30Z",
-    ],
-    work,
-    env,
-  );
+  await time(contain, work, env);
   const loaded = loadIncidentPaths([file], work, new Date("2026-11-28T02:12:00Z"));
   const [deny] = buildPlan(loaded.incidents, {}).denyPolicies;
   const created = await seedIam(moto.endpoint, "CreatePolicy", {

@@ -18,16 +18,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ensureMoto, spawnMotoServer } from "../emulators/moto.ts";
 import { startServiceCredentialsProxy } from "../emulators/service-credentials.ts";
+import { median } from "./stats.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SCRIPT = resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh");
 const SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDbench cordon-bench";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 async function main(): Promise<void> {
   const moto = await spawnMotoServer(ensureMoto((line) => process.stderr.write(`${line}\n`)).command, false);

@@ -22,6 +22,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { dataset, REVIEWED_KEY } from "./logs-dataset.ts";
+import { fixed, median } from "./stats.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const RUNS = Number(process.env.BENCH_LOGS_RUNS ?? 3);
@@ -34,14 +35,6 @@ interface Run {
   peakMB: number;
   stdout: string;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-const fixed = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** One whole process: wall time from outside, peak resident memory from GNU time. */
 function measure(command: string[], keepOutput: boolean): Promise<Run> {

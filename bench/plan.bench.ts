@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { buildPlan } from "../plan/plan.ts";
+import { median } from "./stats.ts";
 
 const FILES = Number(process.env.BENCH_FILES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -43,12 +44,6 @@ function incidentText(i: number): string {
     `ticket: SEC-${i}`,
     "",
   ].join("\n");
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "cordon-bench-"));

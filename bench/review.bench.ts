@@ -25,6 +25,7 @@ import { CloudTrailReader } from "../review/lookup/reader.ts";
 import { followChain } from "../review/core/chain.ts";
 import { LOOKUP_EVENTS_PER_SECOND } from "../review/lookup/limits.ts";
 import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
+import { fixed, median } from "./stats.ts";
 
 const run = promisify(execFile);
 const KEY = "AKIAEXAMPLEBENCH0001";
@@ -48,13 +49,6 @@ interface Result {
 }
 
 const eventsPerSecond = (result: Result) => result.events / result.seconds;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-const fixed = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function seed(server: CloudTrailServer, key = KEY, perRegion = EVENTS_PER_REGION): void {
   const records = [];

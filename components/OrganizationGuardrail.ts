@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { POLICY_TYPE, type OrganizationPolicyPlan } from "../plan/organization.ts";
-import { fillContainment, recordedFor } from "../plan/policies.ts";
+import { fillContainment, uncompletedProblem } from "../plan/policies.ts";
 
 export interface OrganizationGuardrailArgs {
   /** One entry of `plan.organizationPolicies`. */
@@ -36,13 +36,8 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
     super(OrganizationGuardrail.type, name, {}, opts);
     const { policy } = args;
     const containment = args.containment ?? {};
-    const missing = policy.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
-    if (missing.length > 0) {
-      // A placeholder sent to Organizations would fail the update with MalformedPolicyDocument.
-      throw new Error(
-        `${name}: no containment instant for incident ${missing.join(", ")}: the guardrail document cannot be completed`,
-      );
-    }
+    const unfilled = uncompletedProblem(name, "guardrail", policy.pendingContainment, containment);
+    if (unfilled !== undefined) throw new Error(unfilled);
     this.content = pulumi
       .output(containment)
       .apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { INCIDENT_TAG, POLICY_PATH, type DenyPolicy } from "../plan/plan.ts";
-import { fillContainment, recordedFor } from "../plan/policies.ts";
+import { fillContainment, uncompletedProblem } from "../plan/policies.ts";
 
 export interface SessionRevocationArgs {
   /** One entry of `plan.denyPolicies`. */
@@ -33,13 +33,8 @@ export class SessionRevocation extends pulumi.ComponentResource {
     super(SessionRevocation.type, name, {}, opts);
     const { policy } = args;
     const containment = args.containment ?? {};
-    const missing = policy.pendingContainment.filter((id) => recordedFor(containment, id) === undefined);
-    if (missing.length > 0) {
-      // A placeholder sent to IAM would fail the whole update with an unreadable MalformedPolicyDocument.
-      throw new Error(
-        `${name}: no containment instant for incident ${missing.join(", ")}: the deny document cannot be completed`,
-      );
-    }
+    const unfilled = uncompletedProblem(name, "deny", policy.pendingContainment, containment);
+    if (unfilled !== undefined) throw new Error(unfilled);
     this.document = pulumi
       .output(containment)
       .apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));

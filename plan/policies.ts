@@ -56,6 +56,22 @@ export function recordedFor<T>(instants: Record<string, T>, id: string): T | und
   return Object.hasOwn(instants, id) ? instants[id] : undefined;
 }
 
+/**
+ * Why the document of `name` (a `what` document: "deny", "guardrail") cannot be completed: an
+ * incident it waits for has no recorded instant. A placeholder sent to AWS would fail the whole
+ * update with an unreadable MalformedPolicyDocument, so the component stops first, naming them.
+ */
+export function uncompletedProblem(
+  name: string,
+  what: string,
+  pending: readonly string[],
+  instants: Record<string, unknown>,
+): string | undefined {
+  const missing = pending.filter((id) => recordedFor(instants, id) === undefined);
+  if (missing.length === 0) return undefined;
+  return `${name}: no containment instant for incident ${missing.join(", ")}: the ${what} document cannot be completed`;
+}
+
 /** Stands for the instant `pulumi up` records when it contains incident `id`. */
 export function containmentPlaceholder(id: string): string {
   return `{{containment:${id}}}`;

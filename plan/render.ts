@@ -40,6 +40,26 @@ export interface PlanExtras {
   rootUsers?: readonly RootUserPlan[];
 }
 
+/** A section of access keys (none: no section): its heading, then each key under its user, and its fate. */
+function keySection(
+  style: RenderStyle,
+  keys: readonly { accessKeyId: string; user: string; account: string; incidents: string[] }[],
+  inAccount: (account: string) => string,
+  { heading, why, fate }: { heading: string; why: string; fate: string },
+): string[] {
+  if (keys.length === 0) return [];
+  const owner = (key: (typeof keys)[number]) => `${key.user}${inAccount(key.account)}`;
+  const width = Math.max(...keys.map((key) => owner(key).length));
+  return [
+    style.bold(`${heading}: ${keys.length}`) + style.dim(` ${why}`),
+    ...keys.map(
+      (key) =>
+        `  ${key.accessKeyId}  user ${owner(key).padEnd(width)}  ${fate}  ${style.dim(key.incidents.join(", "))}`,
+    ),
+    "",
+  ];
+}
+
 export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanExtras = {}): string {
   const lines: string[] = [];
   const accounts = [
@@ -90,33 +110,22 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanE
   }
   lines.push("");
 
-  if (plan.accessKeys.length > 0) {
-    lines.push(
-      style.bold(`access keys to disable: ${plan.accessKeys.length}`) +
-        style.dim(" (imported and set Inactive; never deleted, never re-enabled)"),
-    );
-    const userWidth = Math.max(...plan.accessKeys.map((k) => `${k.user}${inAccount(k.account)}`.length));
-    for (const key of plan.accessKeys) {
-      lines.push(
-        `  ${key.accessKeyId}  user ${`${key.user}${inAccount(key.account)}`.padEnd(userWidth)}  -> Inactive  ${style.dim(key.incidents.join(", "))}`,
-      );
-    }
-    lines.push("");
-  }
-
-  if (plan.goneAccessKeys.length > 0) {
-    lines.push(
-      style.bold(`access keys already deleted: ${plan.goneAccessKeys.length}`) +
-        style.dim(" (IAM no longer has them: contained, nothing to disable)"),
-    );
-    const userWidth = Math.max(...plan.goneAccessKeys.map((k) => `${k.user}${inAccount(k.account)}`.length));
-    for (const key of plan.goneAccessKeys) {
-      lines.push(
-        `  ${key.accessKeyId}  user ${`${key.user}${inAccount(key.account)}`.padEnd(userWidth)}  deleted  ${style.dim(key.incidents.join(", "))}`,
-      );
-    }
-    lines.push("");
-  }
+  const keySections = [
+    [
+      plan.accessKeys,
+      "access keys to disable",
+      "(imported and set Inactive; never deleted, never re-enabled)",
+      "-> Inactive",
+    ],
+    [
+      plan.goneAccessKeys,
+      "access keys already deleted",
+      "(IAM no longer has them: contained, nothing to disable)",
+      "deleted",
+    ],
+  ] as const;
+  for (const [keys, heading, why, fate] of keySections)
+    lines.push(...keySection(style, keys, inAccount, { heading, why, fate }));
 
   if (plan.replacementRoles.length > 0) {
     const paths = [...new Set(plan.replacementRoles.map((r) => r.path))].join(", ");

@@ -117,6 +117,34 @@ function guardrailProblem(statement: PolicyStatement): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a credential (an access key, or another kind) is not as its Disabled component alone
+ * declares it: declared by another, not Inactive, or replaceable (an input whose change would
+ * create a new credential and delete this one, not ignored).
+ */
+function notDisabledProblems(
+  args: { urn: string; props: Record<string, unknown>; opts: { ignoreChanges: string[] } },
+  component: string,
+  replacing: readonly string[],
+  words: { many: string; one: string },
+): string[] {
+  const problems: string[] = [];
+  if (parentType(args.urn) !== component)
+    problems.push(
+      `declared outside ${component} (parent ${parentType(args.urn) ?? "none"}): ${words.many} are only imported and disabled`,
+    );
+  if (args.props.status !== "Inactive")
+    problems.push(
+      `status is ${JSON.stringify(args.props.status ?? null)}: cordon sets ${words.many} Inactive and never re-enables one`,
+    );
+  const missing = replacing.filter((input) => !args.opts.ignoreChanges.includes(input));
+  if (missing.length > 0)
+    problems.push(
+      `ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the ${words.one}, creating a new one and deleting this one`,
+    );
+  return problems;
+}
+
 export const accessKeysDisabled: ResourceValidationPolicy = {
   name: "access-keys-imported-and-disabled",
   description:
@@ -124,20 +152,7 @@ export const accessKeysDisabled: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== ACCESS_KEY) return;
-    const problems: string[] = [];
-    if (parentType(args.urn) !== DISABLED_ACCESS_KEY)
-      problems.push(
-        `declared outside ${DISABLED_ACCESS_KEY} (parent ${parentType(args.urn) ?? "none"}): keys are only imported and disabled`,
-      );
-    if (args.props.status !== "Inactive")
-      problems.push(
-        `status is ${JSON.stringify(args.props.status ?? null)}: cordon sets keys Inactive and never re-enables one`,
-      );
-    const missing = KEY_REPLACING_INPUTS.filter((input) => !args.opts.ignoreChanges.includes(input));
-    if (missing.length > 0)
-      problems.push(
-        `ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the key, creating a new one and deleting this one`,
-      );
+    const problems = notDisabledProblems(args, DISABLED_ACCESS_KEY, KEY_REPLACING_INPUTS, { many: "keys", one: "key" });
     if (args.props.pgpKey !== undefined) problems.push("pgpKey is set: only a key being created gets one");
     for (const problem of problems) report(`${args.name}: ${problem}`);
   },
@@ -198,20 +213,10 @@ export const otherCredentialsDisabled: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     const kind = OTHER_CREDENTIALS.find((c) => c.type === args.type);
     if (kind === undefined) return;
-    const problems: string[] = [];
-    if (parentType(args.urn) !== kind.component)
-      problems.push(
-        `declared outside ${kind.component} (parent ${parentType(args.urn) ?? "none"}): credentials are only imported and disabled`,
-      );
-    if (args.props.status !== "Inactive")
-      problems.push(
-        `status is ${JSON.stringify(args.props.status ?? null)}: cordon sets credentials Inactive and never re-enables one`,
-      );
-    const missing = kind.replacing.filter((input) => !args.opts.ignoreChanges.includes(input));
-    if (missing.length > 0)
-      problems.push(
-        `ignoreChanges lacks ${missing.join(", ")}: a change of it would replace the credential, creating a new one and deleting this one`,
-      );
+    const problems = notDisabledProblems(args, kind.component, kind.replacing, {
+      many: "credentials",
+      one: "credential",
+    });
     for (const problem of problems) report(`${args.name}: ${problem}`);
   },
 };

@@ -65,6 +65,14 @@ export function sharesNotes(
   return notes;
 }
 
+/** The stack's settings as the one reader found them (plan/project.ts) have problems: the run stops, every one said. */
+export function stackSettingsProblem(problems: readonly string[]): string {
+  return [
+    `cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`,
+    ...problems,
+  ].join("\n");
+}
+
 /** While any incident file is invalid, nothing is planned and nothing is declared. */
 export function invalidFilesProblem(incidentsDir: string, errors: Diagnostic[]): string | undefined {
   if (errors.length === 0) return undefined;

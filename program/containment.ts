@@ -8,6 +8,9 @@
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { containmentOwner } from "../plan/containment.ts";
+import type { OrganizationConfig } from "../plan/organization.ts";
+import { buildPlan, type Plan, type PlanOptions } from "../plan/plan.ts";
+import { stackName } from "../plan/project.ts";
 import type { ListedKey } from "./iam.ts";
 
 export interface ContainmentDuties {
@@ -39,6 +42,26 @@ export function containmentDuties(
   return { records, reads };
 }
 
+/**
+ * The duties of the stack of `options.account`, named with `prefix`, towards the at-containment
+ * incidents it applies (those with a share in its account, as the plan of `options` says); in the
+ * organization stack, the owner of an incident of no key.
+ */
+export function stackDuties(
+  incidents: readonly Incident[],
+  options: PlanOptions & { account: string; organization?: OrganizationConfig },
+  prefix: string,
+): ContainmentDuties {
+  const applied = new Set(buildPlan([...incidents], options).incidents.map((i) => i.id));
+  const { account, organization } = options;
+  return containmentDuties(
+    incidents.filter((i) => applied.has(i.id)),
+    account,
+    (owner) => stackName(prefix, owner),
+    organization !== undefined ? account : undefined,
+  );
+}
+
 /** What an owner's stack outputs say of one incident: its cutoff and the instant behind it, once recorded. */
 export interface Recorded {
   cutoff: string;
@@ -64,6 +87,45 @@ export function recordedIn(outputs: unknown, id: string): Recorded | undefined {
   if (!cutoff) return undefined;
   const containedAt = typeof value.containedAt === "string" ? parseInstant(value.containedAt) : undefined;
   return { cutoff: formatInstant(cutoff), ...(containedAt ? { containedAt: formatInstant(containedAt) } : {}) };
+}
+
+/**
+ * What the owners' stacks recorded, as the plan takes it: the cutoff of each incident read, and
+ * the incidents whose owner has recorded none yet (denied everything here until it has).
+ */
+export function cutoffsRead(
+  reads: Readonly<Record<string, string>>,
+  recorded: Readonly<Record<string, Recorded>>,
+): { containment: Record<string, string>; awaiting: string[] } {
+  return {
+    containment: Object.fromEntries(Object.entries(recorded).map(([id, found]) => [id, found.cutoff])),
+    awaiting: Object.keys(reads).filter((id) => !Object.hasOwn(recorded, id)),
+  };
+}
+
+/** The incidents this stack records the instant of in this run: its duties that the plan applies. */
+export function recordedHere(duties: ContainmentDuties, plan: Plan): string[] {
+  return duties.records.filter((id) => plan.incidents.some((i) => i.id === id));
+}
+
+/**
+ * Where each at-containment incident's instant is kept, for the stack's outputs: this stack
+ * (`ownStack`) for those it records, the owner's stack (and when it contained the keys, once
+ * recorded) for those it reads.
+ */
+export function instantsKept(
+  recordedHereIds: readonly string[],
+  ownStack: string,
+  reads: Readonly<Record<string, string>>,
+  recorded: Readonly<Record<string, Recorded>>,
+): Record<string, { stack: string; containedAt?: string }> {
+  return Object.fromEntries([
+    ...recordedHereIds.map((id) => [id, { stack: ownStack }] as const),
+    ...Object.entries(reads).map(
+      ([id, stack]) =>
+        [id, { stack, ...(recorded[id]?.containedAt ? { containedAt: recorded[id].containedAt } : {}) }] as const,
+    ),
+  ]);
 }
 
 /** One key of an incident and what IAM listed under its user after the run's key steps (null: no such user). */

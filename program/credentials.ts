@@ -139,6 +139,12 @@ export function rootKeysAtUp(roots: readonly RootUserPlan[]): string[] {
   );
 }
 
+/** An incident asks to delete a root user's access keys, but the program has no way to (no centralized root access given). */
+export function rootAccessProblem(roots: readonly RootUserPlan[], rootAccess: boolean): string | undefined {
+  if (rootAccess || rootKeysToDelete(roots).length === 0) return undefined;
+  return "cordon declared nothing: an incident asks to delete a root user's access keys, but the program was given no way to use centralized root access";
+}
+
 /** The root users whose keys are deleted: asked by a file, and in a member account (an SCP reaches it). */
 function rootKeysToDelete(roots: readonly RootUserPlan[]): RootUserPlan[] {
   return roots.filter((root) => root.deleteAccessKeys && root.guardrail === "denied");

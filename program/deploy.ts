@@ -1,7 +1,7 @@
 /**
  * The program itself, as a shell that reads, checks and declares; what to declare is decided by
- * pure functions (plan/, program/checks.ts, program/containment.ts). It reads the stack's settings
- * and the incident files, asks IAM (and, in the organization stack, Organizations) everything that
+ * pure functions (plan/, plan/declarations.ts, program/checks.ts, program/containment.ts). It
+ * reads the stack's settings and the incident files, asks IAM (and, in the organization stack, Organizations) everything that
  * could stop `pulumi up` before declaring anything (every credential of each compromised user
  * included), reads the containment instants other stacks recorded, then declares the plan's
  * components: every credential that must not work first, the containment instants once the
@@ -25,8 +25,9 @@ import { SessionRevocation } from "../components/SessionRevocation.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
-import { credentialsToDisable } from "../plan/credentials.ts";
-import { rootUserPlans, type OrganizationConfig } from "../plan/organization.ts";
+import { type CredentialPlan, credentialsToDisable } from "../plan/credentials.ts";
+import { autoContainNote, instantsToRecord, replacementRolesAfter } from "../plan/declarations.ts";
+import { rootUserPlans, type OrganizationConfig, type RootUserPlan } from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
 import { stackName, stackSettingsFromEngine } from "../plan/project.ts";
@@ -42,11 +43,16 @@ import {
   sdkAccountProblem,
   sharesNotes,
   stackNameProblem,
+  stackSettingsProblem,
 } from "./checks.ts";
 import { MINIMUM_PULUMI_CLI } from "./cli-version.ts";
 import {
   awaitingOwnerNote,
-  containmentDuties,
+  type ContainmentDuties,
+  cutoffsRead,
+  instantsKept,
+  recordedHere,
+  stackDuties,
   keysStillActiveNote,
   keysUnreadNote,
   recordedIn,
@@ -59,6 +65,7 @@ import {
   deleteRootAccessKeys,
   irreversibleAtUp,
   readCredentialPlan,
+  rootAccessProblem,
   rootKeysAtUp,
   type ActsDone,
   type RootCredentials,
@@ -89,6 +96,21 @@ interface Facts {
   notes: string[];
 }
 
+/** What the program read before declaring anything, and the plan it makes of it. */
+interface World {
+  settings: Settings;
+  incidents: Incident[];
+  /** The plan's options from the settings and IAM, without the cutoffs read from other stacks. */
+  base: PlanOptions & { account: string };
+  duties: ContainmentDuties;
+  owners: { recorded: Record<string, Recorded>; notes: string[] };
+  containment: Record<string, string>;
+  awaiting: string[];
+  plan: Plan;
+  credentials: CredentialPlan;
+  roots: RootUserPlan[];
+}
+
 /**
  * The program, reading IAM through `iam` (and, for the organization stack, Organizations through
  * `organizations`) before it declares anything; `root` deletes a member account's root access keys
@@ -100,6 +122,62 @@ export async function deploy(
   root?: RootCredentials,
 ): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
   await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);
+  const world = await readWorld(iam, organizations, root);
+  const { settings, incidents, base, duties, owners, containment, awaiting, credentials, roots } = world;
+  const { account, organization, prefix } = settings;
+
+  // Every credential that must not work first: the incidents' keys, every other access key of
+  // their users, their SSH public keys, signing certificates and service-specific credentials, each
+  // imported and set Inactive. The instants wait for every access key's step, without depending on
+  // any: a key that fails must not make the engine skip what denies sessions; and sessions that an
+  // attacker's second key minted before it was disabled fall before the cutoff too.
+  const disabled = credentialsToDisable(world.plan, credentials);
+  const keys = disabled.accessKeys.map((key) => new DisabledAccessKey(key.resourceName, { accessKey: key }));
+  for (const credential of disabled.others) disabledCredential(credential);
+  await Promise.all(keys.map((key) => key.settled));
+  // What no resource can do: at `up`, the console passwords and MFA devices; a preview says so.
+  if (pulumi.runtime.isDryRun())
+    for (const note of [...irreversibleAtUp(credentials), ...rootKeysAtUp(roots)]) pulumi.log.warn(note);
+  else {
+    say(await applyIrreversible(credentials, iam));
+    if (root !== undefined) say(await deleteRootAccessKeys(roots, root));
+  }
+  const recorded = recordedHere(duties, world.plan);
+  const unconfirmed = pulumi.runtime.isDryRun()
+    ? { ids: [], notes: [] }
+    : await keysStillUsable(world.plan, recorded, iam);
+  for (const note of unconfirmed.notes) pulumi.log.warn(note);
+  const plan =
+    unconfirmed.ids.length > 0
+      ? buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] })
+      : world.plan;
+
+  const instants = declarePlan(plan, account);
+  if (settings.autoContain !== undefined) {
+    new AutoContain(`${account}-auto-contain`, { plan: settings.autoContain });
+    pulumi.log.info(autoContainNote(settings.autoContain));
+  }
+  const where = instantsKept(recorded, stackName(prefix, account), duties.reads, owners.recorded);
+  return stackOutputs(
+    account,
+    plan,
+    (id, output) => instants[id].instant.apply(output),
+    organization,
+    where,
+    credentials,
+  );
+}
+
+/**
+ * Everything read before declaring anything, each read checked: the settings, the incident files,
+ * the credentials' account, what IAM (and Organizations) says, the cutoffs other stacks recorded,
+ * and every credential of each compromised user. A problem stops the run, declaring nothing.
+ */
+async function readWorld(
+  iam: DeployIam,
+  organizations: DeployOrganizations | undefined,
+  root: RootCredentials | undefined,
+): Promise<World> {
   const settings = readSettings();
   const { account, organization, prefix } = settings;
   refuse(stackNameProblem(pulumi.getStack(), prefix, account));
@@ -113,7 +191,7 @@ export async function deploy(
   // Everything that could fail at `up` but not at `preview` is asked of IAM now, before declaring.
   refuse(await credentialsProblem(account, async () => (await aws.getCallerIdentity()).accountId));
   const facts = await readFacts(incidents, settings, iam, organizations);
-  const base: PlanOptions = {
+  const base = {
     account,
     organization,
     goneAccessKeys: facts.goneAccessKeys,
@@ -122,74 +200,39 @@ export async function deploy(
   };
 
   // Each at-containment incident's instant is recorded by one stack, and read by every other.
-  const applied = new Set(buildPlan(incidents, base).incidents.map((i) => i.id));
-  const duties = containmentDuties(
-    incidents.filter((i) => applied.has(i.id)),
-    account,
-    (owner) => stackName(prefix, owner),
-    organization !== undefined ? account : undefined,
-  );
+  const duties = stackDuties(incidents, base, prefix);
   const owners = await readOwners(duties.reads);
-  const containment = Object.fromEntries(
-    Object.entries(owners.recorded).map(([id, recorded]) => [id, recorded.cutoff]),
-  );
-  const awaiting = Object.keys(duties.reads).filter((id) => !Object.hasOwn(owners.recorded, id));
-  let plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
+  const { containment, awaiting } = cutoffsRead(duties.reads, owners.recorded);
+  const plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
   refuse(oversizedDeniesProblem(plan));
   // Every credential IAM lists for each compromised user, and its fate (plan/credentials.ts).
   const credentials = await beforeDeclaring("IAM", () => readCredentialPlan(incidents, account, iam, containment));
   const roots = organization === undefined ? [] : rootUserPlans(incidents, organization);
-  if (root === undefined && rootKeysAtUp(roots).length > 0)
-    refuse(
-      "cordon declared nothing: an incident asks to delete a root user's access keys, but the program was given no way to use centralized root access",
-    );
+  refuse(rootAccessProblem(roots, root !== undefined));
   for (const note of facts.notes) pulumi.log.info(note);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
+  return { settings, incidents, base, duties, owners, containment, awaiting, plan, credentials, roots };
+}
 
-  // Every credential that must not work first: the incidents' keys, every other access key of
-  // their users, their SSH public keys, signing certificates and service-specific credentials, each
-  // imported and set Inactive. The instants wait for every access key's step, without depending on
-  // any: a key that fails must not make the engine skip what denies sessions; and sessions that an
-  // attacker's second key minted before it was disabled fall before the cutoff too.
-  const disabled = credentialsToDisable(plan, credentials);
-  const keys = disabled.accessKeys.map((key) => new DisabledAccessKey(key.resourceName, { accessKey: key }));
-  for (const credential of disabled.others) disabledCredential(credential);
-  await Promise.all(keys.map((key) => key.settled));
-  // What no resource can do: at `up`, the console passwords and MFA devices; a preview says so.
-  if (pulumi.runtime.isDryRun())
-    for (const note of [...irreversibleAtUp(credentials), ...rootKeysAtUp(roots)]) pulumi.log.warn(note);
-  else {
-    say(await applyIrreversible(credentials, iam));
-    if (root !== undefined) say(await deleteRootAccessKeys(roots, root));
-  }
-  const recorded = duties.records.filter((id) => plan.incidents.some((i) => i.id === id));
-  const unconfirmed = pulumi.runtime.isDryRun() ? { ids: [], notes: [] } : await keysStillUsable(plan, recorded, iam);
-  for (const note of unconfirmed.notes) pulumi.log.warn(note);
-  if (unconfirmed.ids.length > 0)
-    plan = buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] });
-
+/**
+ * The plan's containment instants, deny policies, replacement roles and guardrails, in that order
+ * (plan/declarations.ts says after what); the instants by incident id, for the outputs.
+ */
+function declarePlan(plan: Plan, account: string): Record<string, ContainmentInstant> {
   const instants: Record<string, ContainmentInstant> = {};
-  for (const incident of plan.incidents.filter((i) => i.cutoffPending && !i.deniedUntilContained)) {
-    // Every listed key triggers the instant, a deleted one too: deleting a key must not move it.
-    instants[incident.id] = new ContainmentInstant(`${account}-${incident.id}`, {
-      incident: incident.id,
-      accessKeyIds: incident.accessKeys,
-    });
-  }
+  for (const { name, incident, accessKeyIds } of instantsToRecord(plan, account))
+    instants[incident] = new ContainmentInstant(name, { incident, accessKeyIds });
   const cutoffsOf = (pending: string[]) => Object.fromEntries(pending.map((id) => [id, instants[id].cutoff]));
-  const revocations = plan.denyPolicies.map((policy) => ({
-    policy,
-    component: new SessionRevocation(policy.resourceName, {
-      policy,
-      containment: cutoffsOf(policy.pendingContainment),
-    }),
-  }));
-  // Replacement roles after their incident's deny policies and instant: a role that fails to be
-  // created (with `pulumi up --continue-on-error`) can neither delay nor stop them.
-  for (const role of plan.replacementRoles) {
+  const revocations = new Map(
+    plan.denyPolicies.map((policy) => [
+      policy.resourceName,
+      new SessionRevocation(policy.resourceName, { policy, containment: cutoffsOf(policy.pendingContainment) }),
+    ]),
+  );
+  for (const { role, denyPolicies } of replacementRolesAfter(plan)) {
     const after: pulumi.Resource[] = [
-      ...revocations.filter((r) => r.policy.incidents.includes(role.incident)).map((r) => r.component),
+      ...denyPolicies.map((name) => revocations.get(name)!),
       ...(instants[role.incident] ? [instants[role.incident]] : []),
     ];
     new ReplacementRole(role.resourceName, { role, after });
@@ -197,33 +240,7 @@ export async function deploy(
   // The guardrails: the SCP's statements take the same cutoffs.
   for (const policy of plan.organizationPolicies)
     new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
-
-  if (settings.autoContain !== undefined) {
-    const auto = settings.autoContain;
-    new AutoContain(`${account}-auto-contain`, { plan: auto });
-    pulumi.log.info(
-      `auto-contain: AWS Health's exposed-key events (${auto.region}) dispatch the contain workflow (${auto.endpoint}); until its token is set with aws events update-connection, the connection ${auto.connectionName} holds a placeholder (docs/contain.md)`,
-    );
-  }
-
-  const where = Object.fromEntries([
-    ...recorded.map((id) => [id, { stack: stackName(prefix, account) }] as const),
-    ...Object.entries(duties.reads).map(
-      ([id, stack]) =>
-        [
-          id,
-          { stack, ...(owners.recorded[id]?.containedAt ? { containedAt: owners.recorded[id].containedAt } : {}) },
-        ] as const,
-    ),
-  ]);
-  return stackOutputs(
-    account,
-    plan,
-    (id, output) => instants[id].instant.apply(output),
-    organization,
-    where,
-    credentials,
-  );
+  return instants;
 }
 
 /** The program's own acts in its log: what was done as information, what failed as errors (the run goes on). */
@@ -377,14 +394,7 @@ async function keysStillUsable(
  */
 function readSettings(): Settings {
   const { settings, problems } = stackSettingsFromEngine(pulumi.getStack(), pulumi.runtime.allConfig());
-  if (settings === undefined || problems.length > 0) {
-    throw new pulumi.RunError(
-      [
-        `cordon declared nothing: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the stack's config:`,
-        ...problems,
-      ].join("\n"),
-    );
-  }
+  if (settings === undefined || problems.length > 0) throw new pulumi.RunError(stackSettingsProblem(problems));
   const { account, stackPrefix, incidentsDir, organization, autoContain } = settings;
   return {
     account,

@@ -9,16 +9,17 @@ import type { Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import type { ReviewContext } from "./context.ts";
 import {
-  CATEGORY_TITLES,
-  conflictMark,
+  ACCOUNT_COLUMNS,
+  accountRows,
   count,
+  FINDING_COLUMNS,
+  findingRows,
   headline,
   keyLine,
   keyTree,
   pictures,
   plural,
   problems,
-  roleName,
   roleSuggestion,
   userSuggestion,
   windowText,
@@ -36,7 +37,7 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}code,pre{font-family:monospa
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #e0e0e0;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#f5f5f5}pre{background:#f5f5f5;padding:8px;overflow-x:auto}`;
 
-function table(headers: string[], rows: string[][]): string {
+function table(headers: readonly string[], rows: string[][]): string {
   const head = `<tr>${headers.map((h) => `<th>${xmlText(h)}</th>`).join("")}</tr>`;
   return `<table>${head}${rows.map((row) => `<tr>${row.map((cell) => `<td>${xmlText(cell)}</td>`).join("")}</tr>`).join("\n")}</table>`;
 }
@@ -63,23 +64,13 @@ export function renderHtml(review: Review, context: ReviewContext): string {
 
   const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
   const other = review.findings.filter((f) => !PERSISTENCE_CATEGORIES.includes(f.category));
-  const rows = (findings: typeof review.findings) =>
-    findings.map((f) => [
-      f.eventTime,
-      CATEGORY_TITLES[f.category],
-      f.eventName,
-      `${f.target || "-"}${conflictMark(f)}`,
-      f.by,
-      f.region,
-    ]);
-  const headers = ["time", "category", "call", "target", "by", "region"];
   out.push(
     `<h2>Persistence and privilege escalation (${xmlText(count(persistence.length))})</h2>`,
-    persistence.length === 0 ? "<p>None found.</p>" : table(headers, rows(persistence)),
+    persistence.length === 0 ? "<p>None found.</p>" : table(FINDING_COLUMNS, findingRows(persistence)),
   );
   out.push(
     `<h2>Defense evasion, credential access, exfiltration, execution (${xmlText(count(other.length))})</h2>`,
-    other.length === 0 ? "<p>None found.</p>" : table(headers, rows(other)),
+    other.length === 0 ? "<p>None found.</p>" : table(FINDING_COLUMNS, findingRows(other)),
   );
 
   out.push(
@@ -106,15 +97,7 @@ export function renderHtml(review: Review, context: ReviewContext): string {
     `<h2>Accounts reached (${xmlText(count(review.accounts.length))})</h2>`,
     review.accounts.length === 0
       ? "<p>None named in the events.</p>"
-      : table(
-          ["account", "whose", "events received", "roles assumed"],
-          review.accounts.map((a) => [
-            a.account,
-            a.reviewedKey ? "the reviewed key's" : "-",
-            count(a.events),
-            a.roles.map(roleName).join(", ") || "-",
-          ]),
-        ),
+      : table(ACCOUNT_COLUMNS, accountRows(review.accounts)),
   );
   out.push(
     `<h2>Source addresses (${xmlText(plural(review.sourceIPs.length, "address", "addresses"))})</h2>`,

@@ -4,16 +4,18 @@
  * the same facts as the text, in tables that fold away when long, every value from the logs
  * escaped as text (incident/display.ts), and the YAML to add.
  */
-import type { Finding, Review } from "../core/findings.ts";
+import type { Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import { markdownSafe } from "../../incident/display.ts";
 import type { ReviewContext } from "./context.ts";
 import { reachMermaid, timelineMermaid } from "./mermaid.ts";
 import {
+  ACCOUNT_COLUMNS,
+  accountRows,
   append,
-  CATEGORY_TITLES,
-  conflictMark,
   count,
+  FINDING_COLUMNS,
+  findingRows,
   headline,
   keyLine,
   keyTree,
@@ -38,7 +40,7 @@ function cell(value: string): string {
   return markdownSafe(value);
 }
 
-function table(headers: string[], rows: string[][]): string[] {
+function table(headers: readonly string[], rows: string[][]): string[] {
   return [
     `| ${headers.join(" | ")} |`,
     `|${headers.map(() => "---").join("|")}|`,
@@ -100,36 +102,18 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   }
 
   const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
-  const findingRows = (findings: Finding[]) =>
-    findings.map((f) => [
-      f.eventTime,
-      CATEGORY_TITLES[f.category],
-      f.eventName,
-      `${f.target || "-"}${conflictMark(f)}`,
-      f.by,
-      f.region,
-    ]);
   out.push(`#### Persistence and privilege escalation (${count(persistence.length)})`, "");
   append(
     out,
     persistence.length === 0
       ? ["None found."]
-      : details(
-          `${plural(persistence.length, "call")}`,
-          table(["time", "category", "call", "target", "by", "region"], findingRows(persistence)),
-        ),
+      : details(`${plural(persistence.length, "call")}`, table(FINDING_COLUMNS, findingRows(persistence))),
   );
   out.push("");
   const other = review.findings.filter((f) => OTHER_CATEGORIES.includes(f.category));
   if (other.length > 0) {
     out.push(`#### Defense evasion, credential access, exfiltration, execution (${count(other.length)})`, "");
-    append(
-      out,
-      details(
-        `${plural(other.length, "call")}`,
-        table(["time", "category", "call", "target", "by", "region"], findingRows(other)),
-      ),
-    );
+    append(out, details(`${plural(other.length, "call")}`, table(FINDING_COLUMNS, findingRows(other))));
     out.push("");
   }
 
@@ -193,18 +177,7 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
     out,
     review.accounts.length === 0
       ? ["None named in the events."]
-      : details(
-          `${plural(review.accounts.length, "account")}`,
-          table(
-            ["account", "whose", "events received", "roles assumed"],
-            review.accounts.map((a) => [
-              a.account,
-              a.reviewedKey ? "the reviewed key's" : "-",
-              count(a.events),
-              a.roles.map(roleName).join(", ") || "-",
-            ]),
-          ),
-        ),
+      : details(`${plural(review.accounts.length, "account")}`, table(ACCOUNT_COLUMNS, accountRows(review.accounts))),
   );
   out.push("");
 

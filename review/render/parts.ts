@@ -1,10 +1,10 @@
 /**
- * What the text and the markdown both show, made once: the headline, the window and the problems
+ * What the text, the markdown and the HTML page show alike, made once: the headline, the window and the problems
  * at the top, the key tree, the findings' lines, and the YAML of the principals to add.
  */
 import { isUnsafeCharacter } from "../../incident/display.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
-import type { Category, Finding, KeyNode, Review } from "../core/findings.ts";
+import type { AccountReached, Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import { reachOf, type Reach } from "../core/reach.ts";
 import { NO_INSTANTS, timelineOf, type Timeline } from "../core/timeline.ts";
@@ -89,6 +89,34 @@ export function conflictMark(finding: Finding): string {
   return finding.conflict === undefined
     ? ""
     : `  [conflicting copy: ${finding.conflict.file}, record ${finding.conflict.record}]`;
+}
+
+/** The findings as a table's columns, in the HTML page and the markdown comment alike. */
+export const FINDING_COLUMNS: readonly string[] = ["time", "category", "call", "target", "by", "region"];
+
+/** One row of {@link FINDING_COLUMNS} a finding. */
+export function findingRows(findings: readonly Finding[]): string[][] {
+  return findings.map((f) => [
+    f.eventTime,
+    CATEGORY_TITLES[f.category],
+    f.eventName,
+    `${f.target || "-"}${conflictMark(f)}`,
+    f.by,
+    f.region,
+  ]);
+}
+
+/** The accounts reached as a table's columns, in the HTML page and the markdown comment alike. */
+export const ACCOUNT_COLUMNS: readonly string[] = ["account", "whose", "events received", "roles assumed"];
+
+/** One row of {@link ACCOUNT_COLUMNS} an account. */
+export function accountRows(accounts: readonly AccountReached[]): string[][] {
+  return accounts.map((a) => [
+    a.account,
+    a.reviewedKey ? "the reviewed key's" : "-",
+    count(a.events),
+    a.roles.map(roleName).join(", ") || "-",
+  ]);
 }
 
 export function findingLine(finding: Finding): string {
