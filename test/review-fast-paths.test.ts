@@ -1,0 +1,96 @@
+/**
+ * The review's shortcuts for speed (issue 21, the `bench:logs` goal), each held to the plain path
+ * it stands for, on generated hostile text: control characters, bidi and zero-width characters,
+ * lone surrogates, quotes, backslashes, `##[`, secrets and their names, very long strings. A
+ * shortcut that differs by one character from the plain path fails here.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { eachMatch } from "../review/core/secrets.ts";
+
+/** Pieces that hostile log text is made of, and that the review's patterns look for. */
+const PIECES = [
+  "a",
+  "Z",
+  "0",
+  "/",
+  "+",
+  "=",
+  "-",
+  "_",
+  ":",
+  " ",
+  "\t",
+  "%",
+  "%3D",
+  "%2F",
+  '"',
+  "\\",
+  "\n",
+  "\u0000",
+  "\u001b",
+  "\u007f",
+  "\u0085",
+  "\u00a0",
+  "\u200b",
+  "\u202e",
+  "\u2066",
+  "\u2028",
+  "\ufeff",
+  "\ud800",
+  "\udc00",
+  "\ud83d\ude00",
+  "\u{e0041}",
+  "é",
+  "##[",
+  "::",
+  "IQoJb3JpZ2lu",
+  "AQoDYXdz",
+  "SecretAccessKey",
+  "aws_secret_access_key",
+  "X-Amz-Security-Token",
+  "password",
+  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  "AKIAIOSFODNN7EXAMPLE",
+];
+const hostileText = fc.oneof(
+  fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((pieces) => pieces.join("")),
+  fc.string({ unit: "binary", maxLength: 60 }),
+  // Very long: a run of one piece, with others around it.
+  fc
+    .tuple(fc.constantFrom(...PIECES), fc.integer({ min: 1, max: 3000 }), fc.constantFrom(...PIECES))
+    .map(([piece, times, end]) => piece.repeat(times) + end),
+);
+
+describe("eachMatch finds what matchAll finds", () => {
+  // Patterns as the redaction writes them (lookbehinds, lookaheads, groups), and patterns that match
+  // the empty string, where matchAll steps one character on.
+  const patterns = [
+    /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    /(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])/g,
+    /(?<![A-Za-z0-9/+])(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AQoEXAMPLE)[A-Za-z0-9/+=]*/g,
+    /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{2,40})(?:"?[ \t]*=[ \t]*"?|"[ \t]*:[ \t]*"?|:[ \t]+"?)([^\s&;,"'<>]+)/g,
+    /a*/g,
+    /(?:)/g,
+    /\b/g,
+    /[=:]?/g,
+  ];
+
+  it.each(patterns.map((pattern) => [String(pattern), pattern]))(
+    "%s, at the same places, in the same order",
+    (_, pattern) => {
+      fc.assert(
+        fc.property(hostileText, fc.nat(50), (text, leftOver) => {
+          // A lastIndex left over from elsewhere changes nothing: eachMatch starts at 0, as matchAll does here.
+          const expected = [...text.matchAll(pattern)].map((match) => [match.index, ...match]);
+          pattern.lastIndex = leftOver;
+          const found: unknown[][] = [];
+          eachMatch(pattern, text, (match) => found.push([match.index, ...match]));
+          expect(found).toEqual(expected);
+          expect(pattern.lastIndex).toBe(0);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
+});
