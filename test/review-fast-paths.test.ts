@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { escapeUnsafeInJson, jsonSafe } from "../incident/display.ts";
 import { eachMatch } from "../review/core/secrets.ts";
 
 /** Pieces that hostile log text is made of, and that the review's patterns look for. */
@@ -93,4 +94,60 @@ describe("eachMatch finds what matchAll finds", () => {
       );
     },
   );
+});
+
+describe("jsonSafe's shortcut for printable ASCII", () => {
+  // The whole path, as jsonSafe was before it had a shortcut: every unsafe character escaped, then every `##[`.
+  const slowPath = (json: string) => escapeUnsafeInJson(json).replace(/##\[/g, "#\\u0023[");
+  // JSON as the review writes it: hostile values, stringified (with line breaks between lines), and raw text.
+  const json = fc.oneof(
+    hostileText,
+    fc.array(hostileText, { maxLength: 8 }).map((values) => JSON.stringify({ values }, null, 2)),
+    fc.array(fc.constantFrom(...'{}[]:,"\\ \n#[abc019~\u007f'), { maxLength: 80 }).map((chars) => chars.join("")),
+  );
+
+  it("gives what the whole path gives, on any text", () => {
+    fc.assert(
+      fc.property(json, (text) => {
+        expect(jsonSafe(text)).toBe(slowPath(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("leaves printable ASCII as it is, but for the `#` of `##[`", () => {
+    const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(printable, fc.constant("\n"), fc.constant("##[")), { maxLength: 20 }), (parts) => {
+        const text = parts.join("");
+        expect(jsonSafe(text)).toBe(text.replaceAll("##[", "#\\u0023["));
+      }),
+    );
+  });
+
+  it("escapes every character beyond printable ASCII that the whole path escapes, wherever it stands", () => {
+    // One unsafe character in a long run of plain text: the shortcut must not pass over it.
+    const unsafe = fc.constantFrom(
+      "\u0000",
+      "\u001b",
+      "\u007f",
+      "\u0085",
+      "\u00a0",
+      "\u200b",
+      "\u202e",
+      "\u2028",
+      "\ufeff",
+      "\ud800",
+      "\udc00",
+      "\u{e0041}",
+    );
+    fc.assert(
+      fc.property(fc.nat(5000), unsafe, fc.nat(5000), (before, char, after) => {
+        const text = `${"a".repeat(before)}${char}${"b".repeat(after)}`;
+        const safe = jsonSafe(text);
+        expect(safe).toBe(slowPath(text));
+        expect(safe).not.toContain(char);
+      }),
+    );
+  });
 });
