@@ -7,7 +7,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeUnsafeInJson, jsonSafe } from "../incident/display.ts";
-import { eachMatch } from "../review/core/secrets.ts";
+import { SECRET_ACCESS_KEY_IN_TEXT } from "../incident/fields.ts";
+import {
+  eachMatch,
+  mayHoldKey,
+  mayNameSecret,
+  NAMED_SECRET,
+  STANDALONE_SECRET_IN_TEXT,
+} from "../review/core/secrets.ts";
 
 /** Pieces that hostile log text is made of, and that the review's patterns look for. */
 const PIECES = [
@@ -149,5 +156,50 @@ describe("jsonSafe's shortcut for printable ASCII", () => {
         expect(safe).not.toContain(char);
       }),
     );
+  });
+});
+
+describe("the searches redaction skips find nothing where they are skipped", () => {
+  const matches = (pattern: RegExp, text: string) => [...text.matchAll(pattern)].map((match) => match[0]);
+  // Texts near the bounds: around 40 characters of key alphabet, names and values with and without `=` or `:`.
+  const keyish = fc
+    .tuple(fc.integer({ min: 0, max: 45 }), fc.constantFrom("", " ", "=", "-", "/", "\u200b"))
+    .map(([n, edge]) => `${edge}${"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYwJalr".slice(0, n)}${edge}`);
+  const named = fc
+    .tuple(
+      fc.constantFrom("password", "aws_secret_access_key", "X-Amz-Security-Token", "SecretAccessKey", "tokenValue"),
+      fc.constantFrom("=", ":", ": ", '":"', " = ", "", " ", "\t", "%3D", "%3A"),
+      fc.constantFrom("hunter2", '"quoted"', "IQoJb3JpZ2luX2VjE", "a%2Fb"),
+    )
+    .map((parts) => parts.join(""));
+  const text = fc.oneof(hostileText, keyish, named);
+
+  it("keys: none in a text shorter than a key", () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        if (mayHoldKey(value)) return;
+        expect(matches(SECRET_ACCESS_KEY_IN_TEXT, value)).toEqual([]);
+        expect(matches(STANDALONE_SECRET_IN_TEXT, value)).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("named secrets: none in a text without `=` or `:`", () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        if (mayNameSecret(value)) return;
+        expect(matches(NAMED_SECRET, value)).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("each skip is taken only where its search finds nothing: texts at the bounds are searched", () => {
+    const key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    expect(mayHoldKey(key)).toBe(true);
+    expect(matches(SECRET_ACCESS_KEY_IN_TEXT, key)).toEqual([key]);
+    for (const secret of ["password=hunter2", "password: hunter2", '"password":"hunter2"'])
+      expect([mayNameSecret(secret), matches(NAMED_SECRET, secret).length]).toEqual([true, 1]);
   });
 });

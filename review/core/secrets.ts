@@ -30,7 +30,7 @@ const SESSION_TOKEN_IN_TEXT = new RegExp(`(?<![A-Za-z0-9/+])(?:${SESSION_TOKEN_P
  * quote or a space around it: `secret:name` is how an ARN names a Secrets Manager secret, not a
  * secret. The value runs to the next delimiter; its name is judged by {@link SECRET_FIELD}.
  */
-const NAMED_SECRET =
+export const NAMED_SECRET =
   /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{2,40})(?:"?[ \t]*=[ \t]*"?|"[ \t]*:[ \t]*"?|:[ \t]+"?)([^\s&;,"'<>]+)/g;
 
 /**
@@ -39,7 +39,7 @@ const NAMED_SECRET =
  * authorization failure message" of every denied EC2 call), in which any stretch of 40 letters
  * and digits between a `-` and a `_` looks like a key and is not one.
  */
-const STANDALONE_SECRET_IN_TEXT = /(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])/g;
+export const STANDALONE_SECRET_IN_TEXT = /(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])/g;
 
 /** At most this many layers of percent-encoding are looked through (a URL inside a URL inside a form). */
 const MAX_DECODINGS = 4;
@@ -100,19 +100,35 @@ export function eachMatch(pattern: RegExp, text: string, found: (match: RegExpEx
 /** This module's copies of the key patterns of incident/fields.ts: {@link eachMatch} moves a pattern's `lastIndex`. */
 const SECRET_KEY_IN_VALUE = new RegExp(SECRET_ACCESS_KEY_IN_TEXT.source, SECRET_ACCESS_KEY_IN_TEXT.flags);
 
+/**
+ * Whether a text is long enough to hold a key as the key patterns find one (both match exactly 40
+ * characters). Shorter texts, most strings of a record, are not searched for keys.
+ */
+export function mayHoldKey(text: string): boolean {
+  return text.length >= 40;
+}
+
+/** Whether a text can hold a named secret ({@link NAMED_SECRET} needs a `=` or a `:` after the name): else it is not searched for one. */
+export function mayNameSecret(text: string): boolean {
+  return text.includes("=") || text.includes(":");
+}
+
 /** Where secrets are in `view.text`, as pieces of the original text. */
 function secretsIn(view: View, keys: RegExp, found: [number, number][]): void {
+  const { text } = view;
   const piece = (start: number, end: number) =>
     found.push(view.from === null || view.to === null ? [start, end] : [view.from[start], view.to[end - 1]]);
-  eachMatch(keys, view.text, (match) => {
-    if (isSecretShaped(match[0])) piece(match.index, match.index + match[0].length);
-  });
-  eachMatch(SESSION_TOKEN_IN_TEXT, view.text, (match) => piece(match.index, match.index + match[0].length));
-  eachMatch(NAMED_SECRET, view.text, (match) => {
-    if (!SECRET_FIELD.test(match[1].replace(/[-_]/g, ""))) return;
-    const end = match.index + match[0].length;
-    piece(end - match[2].length, end);
-  });
+  if (mayHoldKey(text))
+    eachMatch(keys, text, (match) => {
+      if (isSecretShaped(match[0])) piece(match.index, match.index + match[0].length);
+    });
+  eachMatch(SESSION_TOKEN_IN_TEXT, text, (match) => piece(match.index, match.index + match[0].length));
+  if (mayNameSecret(text))
+    eachMatch(NAMED_SECRET, text, (match) => {
+      if (!SECRET_FIELD.test(match[1].replace(/[-_]/g, ""))) return;
+      const end = match.index + match[0].length;
+      piece(end - match[2].length, end);
+    });
 }
 
 /**
