@@ -97,7 +97,7 @@ export function eachMatch(pattern: RegExp, text: string, found: (match: RegExpEx
   }
 }
 
-/** This module's copies of the key patterns of incident/fields.ts: {@link eachMatch} moves a pattern's `lastIndex`. */
+/** This module's copy of the key pattern of incident/fields.ts: {@link eachMatch} moves a pattern's `lastIndex`. */
 const SECRET_KEY_IN_VALUE = new RegExp(SECRET_ACCESS_KEY_IN_TEXT.source, SECRET_ACCESS_KEY_IN_TEXT.flags);
 
 /**
