@@ -29,14 +29,14 @@ export const logs: ReviewSource<{ dir: string }> = {
     const { LogReaders } = await import("../logs/readers.ts");
     const readers = new LogReaders();
     readers.start();
-    let modules;
-    try {
-      modules = await Promise.all([import("../logs/two-passes.ts"), import("../logs/read-progress.ts")]);
-    } catch (error) {
+    const [{ reviewLogFolder }, { ReadProgress }] = await Promise.all([
+      import("../logs/two-passes.ts"),
+      import("../logs/read-progress.ts"),
+    ]).catch(async (error: unknown) => {
+      // Threads left running would keep the process alive.
       await readers.close();
       throw error;
-    }
-    const [{ reviewLogFolder }, { ReadProgress }] = modules;
+    });
     const window = { start: request.since?.getTime() ?? null, end: request.until?.getTime() ?? null };
     const read = await reviewLogFolder(
       resolve(io.cwd, dir),
