@@ -8,7 +8,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
-import { readPreamble } from "../cli/incidents.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError, writePieces, type Io } from "../cli/io.ts";
 import { displayValue } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
@@ -180,10 +179,12 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
  * The incident's instants the timeline marks: the flags' first, then what the stacks recorded of
  * the incidents that list the key. A file that cannot be read is a usage error: it was named.
  */
-function incidentInstants(options: ReviewOptions, io: Io): IncidentInstants {
+async function incidentInstants(options: ReviewOptions, io: Io): Promise<IncidentInstants> {
   const given = options.stackOutputs ?? [];
   let recorded: IncidentInstants = { cutoff: null, containedAt: null };
   if (given.length > 0) {
+    // Loaded when used: the incident files' reader (YAML, the schema) costs every other review its start.
+    const { readPreamble } = await import("../cli/incidents.ts");
     const { outputs } = readPreamble({ "stack-outputs": [...given] }, io);
     try {
       recorded = keyInstantsFromStackOutputs(
@@ -249,7 +250,7 @@ export async function runReview(
   const { source, options: sourceOptions } = options.source ?? selectSource({}, options);
   const now = dependencies.now ?? (() => new Date());
   // What the flags name is read first: a file that cannot be read stops the review before it starts.
-  const instants = incidentInstants(options, io);
+  const instants = await incidentInstants(options, io);
   const could = capabilities(options.assess, io);
   const outcome = await source.review(
     options,

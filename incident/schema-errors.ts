@@ -3,7 +3,7 @@
  * of the shape), and ajv's errors reworded field by field: the field, what was found, what is
  * expected, in the words of fields.ts.
  */
-import { Ajv, type ErrorObject } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import schema from "../schema/incident.schema.json" with { type: "json" };
 import { closestName } from "./spelling.ts";
 import {
@@ -29,11 +29,20 @@ import type { ParsedYaml } from "./yaml.ts";
 
 type Code = Diagnostic["code"];
 
-const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true });
-const validateShape = ajv.compile(schema);
+/**
+ * The schema's validator, compiled when a file is first checked: compiling it is most of the time
+ * a command takes to load, and many commands (`review` among them) load this module without ever
+ * reading an incident file.
+ */
+let compiled: ValidateFunction | null = null;
+function shapeValidator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(schema);
+  return compiled;
+}
 
 /** Every way `yaml.value` departs from the schema, worded and located; empty when it fits. */
 export function shapeDiagnostics(yaml: ParsedYaml, file: string): Diagnostic[] {
+  const validateShape = shapeValidator();
   if (validateShape(yaml.value)) return [];
   const errors = validateShape.errors ?? [];
   // anyOf/not branches produce one error per branch; the anyOf error itself says it once.

@@ -125,14 +125,19 @@ export function keptText(event: ReviewEvent): { head: string; text: string } {
   };
 }
 
+/** Where each of {@link EVENT_FIELDS} is in a kept text: its place in the head, or -1 when it is in the body. */
+const IN_HEAD = EVENT_FIELDS.map((field) => HEAD_FIELDS.indexOf(field));
+/** Its place in the body, or -1 when it is in the head. */
+const IN_BODY = EVENT_FIELDS.map((field) => BODY_FIELDS.indexOf(field));
+
 /** The event a kept text holds; `head` is its head's values, parsed (and shared by the events that have the same head). */
 export function keptEvent(head: readonly unknown[], text: string): ReviewEvent {
   const body = JSON.parse(text) as unknown[];
-  const values: Record<string, unknown> = {};
-  HEAD_FIELDS.forEach((field, i) => (values[field] = head[i]));
-  BODY_FIELDS.forEach((field, i) => (values[field] = body[i]));
+  // One object, its fields set in one order for every event (one shape), with no object between:
+  // the main thread makes every kept event so, after the reading, while the other cores wait.
   const event: Record<string, unknown> = {};
-  for (const field of EVENT_FIELDS) event[field] = values[field];
+  for (let i = 0; i < EVENT_FIELDS.length; i++)
+    event[EVENT_FIELDS[i]] = IN_HEAD[i] >= 0 ? head[IN_HEAD[i]] : body[IN_BODY[i]];
   return event as unknown as ReviewEvent;
 }
 

@@ -374,7 +374,10 @@ export async function reviewLogObjects(
   }
 }
 
-/** Reviews `root` over the log files under `dir`; problems name files under `shownAs`. */
+/**
+ * Reviews `root` over the log files under `dir`; problems name files under `shownAs`. `readers` may
+ * have been started by the caller; they are closed when the review returns.
+ */
 export async function reviewLogFolder(
   dir: string,
   shownAs: string,
@@ -382,9 +385,9 @@ export async function reviewLogFolder(
   window: Window,
   regions: readonly string[] | undefined,
   progress?: LogsProgress,
+  readers: LogReaders = new LogReaders(),
 ): Promise<LogsReview> {
-  // The reader threads load while the folder is listed.
-  const readers = new LogReaders();
+  // The reader threads load while the folder is listed (if the caller has not started them already).
   readers.start();
   const { objects, problems } = await listLogFolder(dir, shownAs);
   if (problems.length > 0 && objects.length === 0) {

@@ -24,11 +24,19 @@ export const logs: ReviewSource<{ dir: string }> = {
   },
 
   async review(request, { dir }, io) {
-    // Loaded when used: the log reader costs a LookupEvents review its start.
+    // Loaded when used: the log reader costs a LookupEvents review its start. The reader threads
+    // start first, and load their modules while this thread loads its own.
+    const { LogReaders } = await import("../logs/readers.ts");
+    const readers = new LogReaders();
+    readers.start();
     const [{ reviewLogFolder }, { ReadProgress }] = await Promise.all([
       import("../logs/two-passes.ts"),
       import("../logs/read-progress.ts"),
-    ]);
+    ]).catch(async (error: unknown) => {
+      // Threads left running would keep the process alive.
+      await readers.close();
+      throw error;
+    });
     const window = { start: request.since?.getTime() ?? null, end: request.until?.getTime() ?? null };
     const read = await reviewLogFolder(
       resolve(io.cwd, dir),
@@ -37,6 +45,7 @@ export const logs: ReviewSource<{ dir: string }> = {
       window,
       request.regions,
       new ReadProgress(io),
+      readers,
     );
     if (read.chain === null) return refuseFiles(io, read.problems);
     const digests = read.digests > 0 ? ` (${read.digests} digest files skipped)` : "";
