@@ -52,7 +52,7 @@ import { buildPlan } from "../plan/plan.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
-import { FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { exampleCloud, FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 import { usageOutput } from "./support/usage.ts";
 
 const ACCOUNT = "123456789012";
@@ -71,15 +71,7 @@ function undeclaredTokens(run: ProgramRun, declared: Record<string, readonly str
 describe("deploy: the program declares nothing whose actions are not declared", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    const cloud = new FakeCloud({
-      account: ACCOUNT,
-      accessKeys: {
-        "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
-        dana: ["AKIAJ7Q2EXAMPLEKEY77"],
-        "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
-      },
-      roles: ["analytics-readonly", "deploy"],
-    });
+    const cloud = exampleCloud();
     run = await runProgram(() => deploy(cloud.iam), {
       cloud,
       config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" },

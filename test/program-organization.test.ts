@@ -29,6 +29,9 @@ import { fillContainment, sidPart } from "../plan/policies.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import {
   declared,
+  EXAMPLE_ACCOUNT,
+  EXAMPLE_KEYS,
+  EXAMPLE_ROLES,
   FakeCloud,
   MotoCloud,
   projectTempDir,
@@ -48,14 +51,10 @@ const CROSS = "2026-11-28-build-key-cross-account";
 function cloudOf(account: string): FakeCloud {
   const keys: Record<string, Record<string, string[]>> = {
     "111111111111": { "build-bot": ["AKIAQ3EGKB4TBUILDB0T"] },
-    "123456789012": {
-      "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
-      dana: ["AKIAJ7Q2EXAMPLEKEY77"],
-      "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
-    },
+    [EXAMPLE_ACCOUNT]: { ...EXAMPLE_KEYS },
   };
   const roles: Record<string, string[]> = {
-    "123456789012": ["analytics-readonly", "deploy"],
+    [EXAMPLE_ACCOUNT]: [...EXAMPLE_ROLES],
     "444444444444": ["data-loader"],
     "555555555555": ["OrganizationAccountAccessRole"],
     [MANAGEMENT]: ["audit-reader"],

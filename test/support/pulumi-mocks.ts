@@ -538,3 +538,29 @@ export function resource(run: ProgramRun, type: string, name: string): RecordedR
   if (!found) throw new Error(`no ${type} named ${name} among:\n${declared(run).join("\n")}`);
   return found;
 }
+
+/** The account of examples/incidents. */
+export const EXAMPLE_ACCOUNT = "123456789012";
+/** The users of examples/incidents in that account and their keys, as IAM must list them for the examples to deploy. */
+export const EXAMPLE_KEYS: Readonly<Record<string, string[]>> = {
+  "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
+  dana: ["AKIAJ7Q2EXAMPLEKEY77"],
+  "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
+};
+/** The roles examples/incidents revokes in that account. */
+export const EXAMPLE_ROLES: readonly string[] = ["analytics-readonly", "deploy"];
+
+/**
+ * That account's IAM as the examples expect it: every key belongs to the user the files name, the
+ * roles to revoke exist, the replacement roles do not yet; plus what a test adds.
+ */
+export function exampleCloud(
+  options: { accessKeys?: Record<string, string[]>; roles?: string[]; now?: Date } = {},
+): FakeCloud {
+  return new FakeCloud({
+    account: EXAMPLE_ACCOUNT,
+    accessKeys: { ...EXAMPLE_KEYS, ...options.accessKeys },
+    roles: [...EXAMPLE_ROLES, ...(options.roles ?? [])],
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
