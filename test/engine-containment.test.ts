@@ -5,7 +5,7 @@
  * (iam-simulate). The CLI is run as users run it.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -21,37 +21,23 @@ import {
   ListPoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Account } from "./support/aws-accounts.ts";
-import { ROOT, engineEnv, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Account } from "./support/aws-accounts.ts";
+import { ROOT, engineEnv, engineSuite, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
-import { startMoto, type Moto } from "./support/moto.ts";
-import { projectTempDir } from "./support/project-dir.ts";
+import type { Moto } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";
 const STACK = `prod-${ACCOUNT}`;
 const ID = "2026-11-28-key-in-ticket";
 
+const suite = engineSuite("cordon-engine-");
 let moto: Moto;
 let dir: string;
 let account: Account;
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 /** An empty account and an empty incidents folder. */
 async function freshAccount(): Promise<void> {
-  await moto.reset();
-  account = new Account(moto);
-  dir = projectTempDir("cordon-engine-");
-  dirs.push(dir);
-  mkdirSync(join(dir, "incidents"));
+  ({ moto, account, dir } = await suite.fresh());
 }
 
 const incidentsDir = () => join(dir, "incidents");

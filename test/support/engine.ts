@@ -5,11 +5,13 @@
  * in on purpose. The program then runs under Pulumi's own `cmd/run`, as `pulumi up` runs it.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import type { Moto } from "./moto.ts";
-import { projectRelative } from "./project-dir.ts";
+import { afterAll } from "vitest";
+import { Account } from "./aws-accounts.ts";
+import { motoForSuite, type Moto, type MotoOptions } from "./moto.ts";
+import { projectRelative, projectTempDir } from "./project-dir.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -155,4 +157,39 @@ async function engineScript(
 /** The state folder of a test: one file per stack. */
 export function stateFile(dir: string, stack: string): string {
   return join(dir, `${stack}.json`);
+}
+
+/** What a test of the program through the stand-in starts from: an empty account and incidents folder. */
+export interface EngineWorkspace {
+  moto: Moto;
+  /** The account moto's default credentials belong to. */
+  account: Account;
+  /** A new folder inside the project (the program reads no incidents outside it), with an empty `incidents`. */
+  dir: string;
+}
+
+/**
+ * One moto for the test file, as the program needs it (no AWS managed policies: resets stay fast;
+ * the proxy that answers service-specific credentials in front), with this process's SDK pointed
+ * at it; `fresh()` resets it and makes a new workspace. The folders go when the file is done.
+ */
+export function engineSuite(
+  prefix: string,
+  options: MotoOptions = { managedPolicies: false, serviceCredentials: true },
+): { fresh(): Promise<EngineWorkspace> } {
+  const suite = motoForSuite(options);
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    async fresh() {
+      const moto = suite.current();
+      await moto.reset();
+      const dir = projectTempDir(prefix);
+      dirs.push(dir);
+      mkdirSync(join(dir, "incidents"));
+      return { moto, account: new Account(moto), dir };
+    },
+  };
 }
