@@ -468,6 +468,9 @@ describe("commands policy", () => {
   });
 });
 
+/** Every policy `permissions` prints, in the order `--json` gives them. */
+const POLICIES = ["deploy", "organization", "preview", "preview-organization", "verify", "contain", "commands"];
+
 describe("cordon permissions", () => {
   it("--json prints every document, the reasons and the declarations they come from", async () => {
     const io = memoryIo();
@@ -476,15 +479,7 @@ describe("cordon permissions", () => {
     expect(json.deploy).toEqual(deployPolicy(deployDeclarations).document);
     expect(json.organization).toEqual(organizationPolicy(organizationDeclarations).document);
     expect(json.commands).toEqual(commandsPolicy(commandPermissions).document);
-    expect(Object.keys(json.why)).toEqual([
-      "deploy",
-      "organization",
-      "preview",
-      "preview-organization",
-      "verify",
-      "contain",
-      "commands",
-    ]);
+    expect(Object.keys(json.why)).toEqual(POLICIES);
     expect(json.byResourceType).toEqual({ ...deployDeclarations, ...organizationDeclarations });
     expect(Object.keys(json.byCommand)).toEqual(["assess", "doctor", "new", "review", "verify"]);
   });
@@ -582,15 +577,7 @@ describe("cordon permissions", () => {
   );
 
   it("prints one document on stdout that can be pasted as it is, and why each statement is scoped so on stderr", async () => {
-    for (const policy of [
-      "deploy",
-      "organization",
-      "preview",
-      "preview-organization",
-      "verify",
-      "contain",
-      "commands",
-    ]) {
+    for (const policy of POLICIES) {
       const io = memoryIo();
       expect(
         await main(

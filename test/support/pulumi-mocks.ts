@@ -22,6 +22,7 @@ import { projectRelative } from "./project-dir.ts";
 export { projectTempDir } from "./project-dir.ts";
 import type { DeployIam, IamQuotas, RoleState } from "../../program/iam.ts";
 import type { AttachedPolicy, DeployOrganizations } from "../../program/organization.ts";
+import { timeStaticState } from "../../emulators/engine/rows.ts";
 
 export const PROJECT = "cordon";
 
@@ -348,17 +349,7 @@ export class MotoCloud extends FakeCloud {
 }
 
 function staticState(now: Date): Record<string, unknown> {
-  const second = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  return {
-    rfc3339: second.toISOString().replace(/\.000Z$/, "Z"),
-    unix: second.getTime() / 1000,
-    year: second.getUTCFullYear(),
-    month: second.getUTCMonth() + 1,
-    day: second.getUTCDate(),
-    hour: second.getUTCHours(),
-    minute: second.getUTCMinutes(),
-    second: second.getUTCSeconds(),
-  };
+  return timeStaticState(new Date(Math.floor(now.getTime() / 1000) * 1000));
 }
 
 /** The slice of the SDK's MockMonitor and of RegisterResourceRequest that the recorder reads. */
