@@ -115,6 +115,7 @@ async function leakedUser(): Promise<{ exposed: string; second: string; ssh: str
 }
 
 describe("every credential of a compromised user, through the engine", () => {
+  // Six engine runs, each with the policy pack's own process: the suite's minute timed out on a loaded 2-core machine.
   it("one up leaves all three Inactive; a later up changes nothing; a credential created between two runs is disabled by the next", async () => {
     const { exposed, second, ssh } = await leakedUser();
 
@@ -205,7 +206,7 @@ describe("every credential of a compromised user, through the engine", () => {
         "iam:UpdateSigningCertificate",
       ].sort(),
     );
-  });
+  }, 180_000);
 
   it("after the first strike, up imports every credential already Inactive, without a diff", async () => {
     const { exposed, second, ssh } = await leakedUser();
