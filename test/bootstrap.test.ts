@@ -185,21 +185,65 @@ const CREATED = [
   "create aws:iam/rolePolicy:RolePolicy cordon-verify-cordon-verify",
 ].sort();
 
+/** A role as moto held it, read back as doctor reads it, in the form the evaluator judges. */
+function heldRole(role: RoleState): HeldRole {
+  return {
+    name: role.name,
+    trust: role.trust,
+    policies: Object.entries(role.inline).map(([policy, document]) => ({ name: policy, document })),
+  };
+}
+
+/**
+ * A first up of a member account (the preview before it, a second up after), and all that the tests
+ * read from moto while it holds that up's work: made once for the file, since the runs are the
+ * expensive part (each starts the stand-in and the program). Later tests reset moto; they use what
+ * was read here, never moto's state.
+ */
+let memberAccount: Promise<Awaited<ReturnType<typeof upMemberAccount>>> | undefined;
+async function upMemberAccount() {
+  await suite.current().reset();
+  const state = tempDir("cordon-bootstrap-");
+  const preview = await bootstrapRun("preview", state);
+  const rolesAfterPreview = (await iam().send(new ListRolesCommand({}))).Roles;
+  const first = await bootstrapRun("up", state);
+  const roles = await heldRoles();
+  const provider = await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN);
+  // doctor --aws, from a repository set up as documented, in this (member) account.
+  const repository = tempDir("cordon-bootstrap-doctor-");
+  for (const [path, text] of Object.entries(correctFiles())) {
+    mkdirSync(dirname(join(repository, path)), { recursive: true });
+    writeFileSync(join(repository, path), text);
+  }
+  const io = memoryIo({ cwd: repository, env: suite.current().env });
+  const code = await main(["doctor", "--aws", "--repository", REPOSITORY, "--now", "2026-11-28T12:00:00Z"], io);
+  const doctor = { code, stdout: io.stdout, stderr: io.stderr };
+  const second = await bootstrapRun("up", state);
+  return { state, preview, rolesAfterPreview, first, roles, provider, doctor, second };
+}
+
+/** The organization stack's account after its up (every policy is there): made once, like the member's. */
+let organizationAccount: Promise<RoleState[]> | undefined;
+async function upOrganizationAccount(): Promise<RoleState[]> {
+  await suite.current().reset();
+  const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), { ...CONFIG, "cordon:organizationStack": "true" });
+  expect([run.status, run.errors]).toEqual([0, []]);
+  return heldRoles();
+}
+
 describe("the bootstrap project through the engine stand-in, against moto", () => {
   it("has only a default export, as Pulumi's entrypoint loader requires", async () => {
     expect(Object.keys(await import("../bootstrap/index.ts"))).toEqual(["default"]);
   });
 
   it("up creates the provider and the four roles with their policies, doctor --aws passes, a second up changes nothing", async () => {
-    await suite.current().reset();
-    const state = tempDir("cordon-bootstrap-");
-    const preview = await bootstrapRun("preview", state);
+    const { preview, rolesAfterPreview, first, roles, provider, doctor, second } = await (memberAccount ??=
+      upMemberAccount());
     expect(preview.status).toBe(0);
     expect(steps(preview)).toEqual(CREATED);
     // A preview applies nothing.
-    expect((await iam().send(new ListRolesCommand({}))).Roles).toEqual([]);
+    expect(rolesAfterPreview).toEqual([]);
 
-    const first = await bootstrapRun("up", state);
     expect([first.status, first.errors]).toEqual([0, []]);
     expect(steps(first)).toEqual(CREATED);
     const description = bootstrapFor(bootstrapDescription(), {
@@ -207,7 +251,7 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
       repository: REPOSITORY,
       organizationStack: false,
     });
-    expect(await heldRoles()).toEqual(
+    expect(roles).toEqual(
       description.roles
         .map((role) => ({
           name: role.name,
@@ -219,7 +263,7 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
         }))
         .sort((a, b) => a.name.localeCompare(b.name)),
     );
-    expect(await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN)).toEqual({
+    expect(provider).toEqual({
       arn: PROVIDER_ARN,
       url: OIDC,
       clientIds: ["sts.amazonaws.com"],
@@ -227,18 +271,15 @@ describe("the bootstrap project through the engine stand-in, against moto", () =
       tags: {},
     });
 
-    // doctor --aws, from a repository set up as documented, in this (member) account.
-    const repository = tempDir("cordon-bootstrap-doctor-");
-    for (const [path, text] of Object.entries(correctFiles())) {
-      mkdirSync(dirname(join(repository, path)), { recursive: true });
-      writeFileSync(join(repository, path), text);
-    }
-    const io = memoryIo({ cwd: repository, env: suite.current().env });
-    const code = await main(["doctor", "--aws", "--repository", REPOSITORY, "--now", "2026-11-28T12:00:00Z"], io);
-    expect([code, io.stderr, io.stdout.split("\n").filter((line) => line.startsWith("✗"))]).toEqual([0, "", []]);
-    expect(io.stdout).toContain(`✓ ${ACCOUNT}: role cordon-deployer: trust and policy as the bootstrap declares them`);
+    expect([doctor.code, doctor.stderr, doctor.stdout.split("\n").filter((line) => line.startsWith("✗"))]).toEqual([
+      0,
+      "",
+      [],
+    ]);
+    expect(doctor.stdout).toContain(
+      `✓ ${ACCOUNT}: role cordon-deployer: trust and policy as the bootstrap declares them`,
+    );
 
-    const second = await bootstrapRun("up", state);
     expect(second.status).toBe(0);
     expect(second.steps.filter((s) => s.op !== "same")).toEqual([]);
     expect(second.steps.map((s) => `${s.type} ${s.name}`).sort()).toEqual(
@@ -333,13 +374,14 @@ describe("the StackSet template and the bootstrap project give the same roles an
     ["a member account", "false"],
     ["the organization stack's account", "true"],
   ])("%s: the same four roles, trusts, descriptions and inline policies in IAM", async (_, organizationStack) => {
-    await suite.current().reset();
-    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), {
-      ...CONFIG,
-      "cordon:organizationStack": organizationStack,
-    });
-    expect(run.status).toBe(0);
-    const fromProject = await heldRoles();
+    // The project's up of that account, as the other tests read it back.
+    let fromProject: RoleState[];
+    if (organizationStack === "true") fromProject = await (organizationAccount ??= upOrganizationAccount());
+    else {
+      const member = await (memberAccount ??= upMemberAccount());
+      expect([member.first.status, member.first.errors]).toEqual([0, []]);
+      fromProject = member.roles;
+    }
 
     await suite.current().reset();
     // moto's CloudFormation has no AWS::IAM::OIDCProvider: the roles trust the provider by its ARN.
@@ -368,10 +410,8 @@ describe("the StackSet template and the bootstrap project give the same roles an
   });
 
   it("the same provider: GitHub's issuer and the audience sts.amazonaws.com, kept when the stack goes", async () => {
-    await suite.current().reset();
-    const state = tempDir("cordon-bootstrap-");
-    expect((await bootstrapRun("up", state)).status).toBe(0);
-    const held = await liveSetup(awsClients()).oidcProvider(PROVIDER_ARN);
+    const { first, state, provider: held } = await (memberAccount ??= upMemberAccount());
+    expect(first.status).toBe(0);
     // Kept when the stack goes: the engine only forgets a resource registered with retainOnDelete.
     const recorded = JSON.parse(readFileSync(stateFile(state, STACK), "utf8")) as {
       resources: { type: string; retainOnDelete: boolean }[];
@@ -425,23 +465,13 @@ async function decideFor(
 
 describe("what the roles the bootstrap's up left in moto can do, as an evaluator cordon did not write decides", () => {
   beforeAll(async () => {
-    await suite.current().reset();
-    const run = await bootstrapRun("up", tempDir("cordon-bootstrap-"), {
-      ...CONFIG,
-      "cordon:organizationStack": "true",
-    });
-    expect(run.status).toBe(0);
-    const byName = Object.fromEntries((await heldRoles()).map((role) => [role.name, role]));
-    held = Object.fromEntries(
-      Object.entries(ROLE_NAMES).map(([id, name]) => [
-        id,
-        {
-          name,
-          trust: byName[name].trust,
-          policies: Object.entries(byName[name].inline).map(([policy, document]) => ({ name: policy, document })),
-        },
-      ]),
-    ) as Record<RoleId, HeldRole>;
+    const byName = Object.fromEntries(
+      (await (organizationAccount ??= upOrganizationAccount())).map((role) => [role.name, role]),
+    );
+    held = Object.fromEntries(Object.entries(ROLE_NAMES).map(([id, name]) => [id, heldRole(byName[name])])) as Record<
+      RoleId,
+      HeldRole
+    >;
   }, 60_000);
 
   it.each([

@@ -10,7 +10,7 @@ import { SessionRevocation } from "../components/SessionRevocation.ts";
 import { deploy } from "../program/deploy.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
 import { containmentPlaceholder } from "../plan/policies.ts";
-import { FakeCloud, declared, resource, runProgram } from "./support/pulumi-mocks.ts";
+import { FakeCloud, declared, exampleCloud, resource, runProgram } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
 const cloud = () => new FakeCloud({ account: ACCOUNT, now: new Date("2026-11-28T12:26:00Z") });
@@ -184,15 +184,7 @@ describe("deployPermissions", () => {
   });
 
   it("covers every resource type and invoke the program uses on the examples", async () => {
-    const examples = new FakeCloud({
-      account: ACCOUNT,
-      accessKeys: {
-        "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
-        dana: ["AKIAJ7Q2EXAMPLEKEY77"],
-        "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
-      },
-      roles: ["analytics-readonly", "deploy"],
-    });
+    const examples = exampleCloud();
     const run = await runProgram(() => deploy(examples.iam), {
       cloud: examples,
       config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" },

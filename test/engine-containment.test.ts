@@ -5,7 +5,7 @@
  * (iam-simulate). The CLI is run as users run it.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -21,33 +21,24 @@ import {
   ListPoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Account } from "./support/aws-accounts.ts";
-import { ROOT, engineEnv, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Account } from "./support/aws-accounts.ts";
+import { ROOT, engineEnv, engineSuite, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
-import { startMoto, type Moto } from "./support/moto.ts";
-import { projectTempDir } from "./support/project-dir.ts";
+import type { Moto } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";
 const STACK = `prod-${ACCOUNT}`;
 const ID = "2026-11-28-key-in-ticket";
 
+const suite = engineSuite("cordon-engine-");
 let moto: Moto;
 let dir: string;
 let account: Account;
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async (context) => {
-  await moto.reset();
-  account = new Account(moto);
-  dir = projectTempDir("cordon-engine-");
-  mkdirSync(join(dir, "incidents"));
-  context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-});
+/** An empty account and an empty incidents folder. */
+async function freshAccount(): Promise<void> {
+  ({ moto, account, dir } = await suite.fresh());
+}
 
 const incidentsDir = () => join(dir, "incidents");
 const state = () => join(dir, "state", `${STACK}.json`);
@@ -106,11 +97,31 @@ async function newIncident(): Promise<string> {
   return key;
 }
 
+/**
+ * The incident's preview and first up, made once for the three tests that start from them (a run is
+ * the expensive part), with what they read while the preview had run and the up had not. Those
+ * tests follow each other in the file, and the last of them (the file removed) changes what moto
+ * holds.
+ */
+let firstUp: Promise<Awaited<ReturnType<typeof previewAndUp>>> | undefined;
+async function previewAndUp() {
+  await freshAccount();
+  const key = await newIncident();
+  const preview = await engine("preview");
+  const afterPreview = {
+    key: await keyStatus("dana", key),
+    attached: await attached("dana"),
+    state: existsSync(state()),
+  };
+  const before = Date.now();
+  const up = await engine("up");
+  const outputs = await stackOutputs({ moto, stack: STACK, state: state() });
+  return { key, preview, afterPreview, before, up, outputs };
+}
+
 describe("a new incident", () => {
   it("preview shows the steps and applies nothing; up disables the key, attaches the denies, creates the replacement role; IAM then denies exactly the older sessions", async () => {
-    const key = await newIncident();
-
-    const preview = await engine("preview");
+    const { key, preview, afterPreview, before, up, outputs: upOutputs } = await (firstUp ??= previewAndUp());
     expect(preview.errors).toEqual([]);
     expect(preview.status).toBe(0);
     expect(stepLines(preview, (s) => s.type.startsWith("aws:") || s.type.startsWith("time:"))).toEqual(
@@ -127,12 +138,8 @@ describe("a new incident", () => {
       ]),
     );
     // A preview applies nothing and keeps no state.
-    expect(await keyStatus("dana", key)).toBe("Active");
-    expect(await attached("dana")).toEqual([]);
-    expect(existsSync(state())).toBe(false);
+    expect(afterPreview).toEqual({ key: "Active", attached: [], state: false });
 
-    const before = Date.now();
-    const up = await engine("up");
     expect(up.errors).toEqual([]);
     expect(up.status).toBe(0);
     expect(await keyStatus("dana", key)).toBe("Inactive");
@@ -153,7 +160,7 @@ describe("a new incident", () => {
     expect(order.indexOf("update aws:iam/accessKey:AccessKey")).toBeLessThan(
       order.indexOf("create time:index/static:Static"),
     );
-    const outputs = (await stackOutputs({ moto, stack: STACK, state: state() })) as {
+    const outputs = upOutputs as {
       incidents: Record<string, { cutoff: string; containedAt: string; containmentStack: string }>;
     };
     const { cutoff, containedAt, containmentStack } = outputs.incidents[ID];
@@ -181,8 +188,7 @@ describe("a new incident", () => {
   });
 
   it("a second up changes nothing", async () => {
-    await newIncident();
-    expect((await engine("up")).status).toBe(0);
+    expect((await (firstUp ??= previewAndUp())).up.status).toBe(0);
     const second = await engine("up");
     expect(second.status).toBe(0);
     expect(second.steps.filter((s) => s.op !== "same")).toEqual([]);
@@ -192,11 +198,11 @@ describe("a new incident", () => {
 
 describe("the file removed after expiry", () => {
   it("deletes the denies, keeps the key Inactive and the replacement role", async () => {
-    const key = await newIncident();
-    expect((await engine("up")).status).toBe(0);
+    const { key, up, outputs: upOutputs } = await (firstUp ??= previewAndUp());
+    expect(up.status).toBe(0);
     // `status` says when the file may go: at the expiry the outputs give.
     const outputs = join(dir, "outputs.json");
-    writeFileSync(outputs, JSON.stringify(await stackOutputs({ moto, stack: STACK, state: state() })));
+    writeFileSync(outputs, JSON.stringify(upOutputs));
     const expiresAt = (
       JSON.parse(readFileSync(outputs, "utf8")) as { incidents: Record<string, { expiresAt: string }> }
     ).incidents[ID].expiresAt;
@@ -249,6 +255,7 @@ describe("the file removed after expiry", () => {
 });
 
 describe("a principal deleted by hand", () => {
+  beforeEach(freshAccount);
   it("is contained: the stack is not stuck, new incidents are declared, the run and the outputs say so, and a user created again gets its deny back", async () => {
     const key = (await account.user("carol", { key: true }))!;
     await account.role("deploy");
@@ -321,6 +328,7 @@ describe("a principal deleted by hand", () => {
 });
 
 describe("pulumi up --continue-on-error with a key that cannot be imported", () => {
+  beforeEach(freshAccount);
   /** moto checks every request against the caller's IAM policies from now on (`off`: no more). */
   async function enforceIam(on: boolean): Promise<void> {
     const response = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: "POST", body: on ? "0" : "inf" });

@@ -10,19 +10,18 @@
  * Each run has cordon's policy pack, as the workflows run it.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { CreateServiceSpecificCredentialCommand, UploadSigningCertificateCommand } from "@aws-sdk/client-iam";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
 import { listUserCredentials } from "../aws/credentials.ts";
 import { resourceNameOf, type CredentialKind } from "../plan/credentials.ts";
-import { Account } from "./support/aws-accounts.ts";
+import type { Account } from "./support/aws-accounts.ts";
 import { SIGNING_CERTIFICATE, seedUser } from "./support/credentials.ts";
-import { ROOT, runEngine, stepLines, type EngineRun } from "./support/engine.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
-import { projectTempDir } from "./support/project-dir.ts";
+import { ROOT, engineSuite, runEngine, stepLines, type EngineRun } from "./support/engine.ts";
+import type { Moto } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";
 const STACK = `prod-${ACCOUNT}`;
@@ -48,24 +47,12 @@ const NEVER = [
   "iam:DeleteServiceSpecificCredential",
 ];
 
+const suite = engineSuite("cordon-engine-credentials-");
 let moto: Moto;
-let restore: () => void;
 let dir: string;
 let account: Account;
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-  restore = useMotoEnv(moto);
-});
-afterAll(async () => {
-  restore?.();
-  await moto?.stop();
-});
-beforeEach(async (context) => {
-  await moto.reset();
-  account = new Account(moto);
-  dir = projectTempDir("cordon-engine-credentials-");
-  mkdirSync(join(dir, "incidents"));
-  context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(async () => {
+  ({ moto, account, dir } = await suite.fresh());
 });
 
 const incidentsDir = () => join(dir, "incidents");
@@ -128,6 +115,7 @@ async function leakedUser(): Promise<{ exposed: string; second: string; ssh: str
 }
 
 describe("every credential of a compromised user, through the engine", () => {
+  // Six engine runs, each with the policy pack's own process: the suite's minute timed out on a loaded 2-core machine.
   it("one up leaves all three Inactive; a later up changes nothing; a credential created between two runs is disabled by the next", async () => {
     const { exposed, second, ssh } = await leakedUser();
 
@@ -218,7 +206,7 @@ describe("every credential of a compromised user, through the engine", () => {
         "iam:UpdateSigningCertificate",
       ].sort(),
     );
-  });
+  }, 180_000);
 
   it("after the first strike, up imports every credential already Inactive, without a diff", async () => {
     const { exposed, second, ssh } = await leakedUser();

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe("the entry point", () => {
-  it("is accepted by cmd/run: the program runs, and an empty incidents folder declares only the stack", async () => {
+  it("is accepted by cmd/run: the program runs (through `npm run --silent engine`, as the docs say), and an empty incidents folder declares only the stack", async () => {
     const incidents = join(dir, "none");
     mkdirSync(incidents);
     const run = await runEngine("preview", {
@@ -30,6 +30,7 @@ describe("the entry point", () => {
       stack: "prod-123456789012",
       state: join(dir, "state", "prod-123456789012.json"),
       config: { "cordon:account": "123456789012", "cordon:incidentsDir": incidents },
+      viaNpm: true,
     });
     expect(run.errors).toEqual([]);
     expect(run.status).toBe(0);

@@ -16,37 +16,25 @@ import {
   ListPoliciesCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { Account } from "./support/aws-accounts.ts";
-import { ROOT, runEngine, stepLines, type EngineRun } from "./support/engine.ts";
+import type { Account } from "./support/aws-accounts.ts";
+import { ROOT, engineSuite, runEngine, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
-import { startMoto, type Moto } from "./support/moto.ts";
-import { projectTempDir } from "./support/project-dir.ts";
+import type { Moto } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";
 const STACK = `prod-${ACCOUNT}`;
 const PACK = "cordon@v0.1.0";
 const KEY_TYPE = "aws:iam/accessKey:AccessKey";
 
+const suite = engineSuite("cordon-pack-");
 let moto: Moto;
 let account: Account;
 let dir: string;
-const dirs: string[] = [];
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-});
-afterAll(async () => {
-  await moto?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 beforeEach(async () => {
-  await moto.reset();
-  account = new Account(moto);
-  dir = projectTempDir("cordon-pack-");
-  dirs.push(dir);
-  mkdirSync(join(dir, "incidents"));
+  ({ moto, account, dir } = await suite.fresh());
 });
 
 /** The project as a pull request's checkout holds it: every tracked file the program may load, and the installed dependencies. */

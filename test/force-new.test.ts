@@ -9,7 +9,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
-import { FakeCloud, projectTempDir, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { exampleCloud, projectTempDir, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
 const EXAMPLES = resolve(import.meta.dirname, "../examples/incidents");
@@ -47,15 +47,9 @@ function incidents(change: (dir: string) => void): string {
 }
 
 async function up(dir: string, managedDenyRole = false): Promise<ProgramRun> {
-  const cloud = new FakeCloud({
-    account: ACCOUNT,
-    accessKeys: {
-      "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
-      dana: ["AKIAJ7Q2EXAMPLEKEY77"],
-      "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
-      builder: ["AKIAQ3BUILDERKEY0001"],
-    },
-    roles: ["analytics-readonly", "deploy", "etl"],
+  const cloud = exampleCloud({
+    accessKeys: { builder: ["AKIAQ3BUILDERKEY0001"] },
+    roles: ["etl"],
     now: new Date("2026-11-28T12:26:00Z"),
   });
   // A role whose inline policies are full gets cordon's managed deny instead.

@@ -52,7 +52,7 @@ import { buildPlan } from "../plan/plan.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
-import { FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { exampleCloud, FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 import { usageOutput } from "./support/usage.ts";
 
 const ACCOUNT = "123456789012";
@@ -71,15 +71,7 @@ function undeclaredTokens(run: ProgramRun, declared: Record<string, readonly str
 describe("deploy: the program declares nothing whose actions are not declared", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    const cloud = new FakeCloud({
-      account: ACCOUNT,
-      accessKeys: {
-        "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
-        dana: ["AKIAJ7Q2EXAMPLEKEY77"],
-        "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
-      },
-      roles: ["analytics-readonly", "deploy"],
-    });
+    const cloud = exampleCloud();
     run = await runProgram(() => deploy(cloud.iam), {
       cloud,
       config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": "examples/incidents" },
@@ -476,6 +468,9 @@ describe("commands policy", () => {
   });
 });
 
+/** Every policy `permissions` prints, in the order `--json` gives them. */
+const POLICIES = ["deploy", "organization", "preview", "preview-organization", "verify", "contain", "commands"];
+
 describe("cordon permissions", () => {
   it("--json prints every document, the reasons and the declarations they come from", async () => {
     const io = memoryIo();
@@ -484,15 +479,7 @@ describe("cordon permissions", () => {
     expect(json.deploy).toEqual(deployPolicy(deployDeclarations).document);
     expect(json.organization).toEqual(organizationPolicy(organizationDeclarations).document);
     expect(json.commands).toEqual(commandsPolicy(commandPermissions).document);
-    expect(Object.keys(json.why)).toEqual([
-      "deploy",
-      "organization",
-      "preview",
-      "preview-organization",
-      "verify",
-      "contain",
-      "commands",
-    ]);
+    expect(Object.keys(json.why)).toEqual(POLICIES);
     expect(json.byResourceType).toEqual({ ...deployDeclarations, ...organizationDeclarations });
     expect(Object.keys(json.byCommand)).toEqual(["assess", "doctor", "new", "review", "verify"]);
   });
@@ -590,15 +577,7 @@ describe("cordon permissions", () => {
   );
 
   it("prints one document on stdout that can be pasted as it is, and why each statement is scoped so on stderr", async () => {
-    for (const policy of [
-      "deploy",
-      "organization",
-      "preview",
-      "preview-organization",
-      "verify",
-      "contain",
-      "commands",
-    ]) {
+    for (const policy of POLICIES) {
       const io = memoryIo();
       expect(
         await main(

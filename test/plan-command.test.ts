@@ -14,6 +14,18 @@ async function plan(...argv: string[]) {
   return { code, ...io };
 }
 
+/** `use` given a file holding `outputs` as `pulumi stack output --json` writes them, for `--stack-outputs`. */
+async function withOutputsFile<T>(outputs: unknown, use: (file: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "cordon-outputs-"));
+  try {
+    const file = join(dir, "outputs.json");
+    writeFileSync(file, JSON.stringify(outputs));
+    return await use(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("plan --json on the examples follows the contract", () => {
   it("has every field of issue 2's contract, with the promised types", async () => {
     const { code, stdout, stderr } = await plan("examples/incidents", "--json", "--now", NOW);
@@ -84,49 +96,37 @@ describe("plan --json on the examples follows the contract", () => {
   });
 
   it("fills recorded containment instants from --stack-outputs", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-outputs-"));
-    try {
-      const outputs = join(dir, "outputs.json");
-      writeFileSync(
-        outputs,
-        JSON.stringify({
-          account: "123456789012",
-          incidents: { "2026-11-28-key-in-ticket": { cutoff: "2026-11-28T10:26:00Z", atContainment: true } },
-        }),
-      );
-      const { code, stdout } = await plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs);
-      expect(code).toBe(0);
-      const json = JSON.parse(stdout);
-      const ticket = json.incidents.find((i: { id: string }) => i.id === "2026-11-28-key-in-ticket");
-      expect(ticket).toMatchObject({
-        cutoff: "2026-11-28T10:26:00Z",
-        expiresAt: "2026-11-29T22:26:00Z",
-        cutoffPending: false,
-      });
-      expect(JSON.stringify(json.denyPolicies)).not.toContain("{{containment:");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { code, stdout } = await withOutputsFile(
+      {
+        account: "123456789012",
+        incidents: { "2026-11-28-key-in-ticket": { cutoff: "2026-11-28T10:26:00Z", atContainment: true } },
+      },
+      (outputs) => plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs),
+    );
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    const ticket = json.incidents.find((i: { id: string }) => i.id === "2026-11-28-key-in-ticket");
+    expect(ticket).toMatchObject({
+      cutoff: "2026-11-28T10:26:00Z",
+      expiresAt: "2026-11-29T22:26:00Z",
+      cutoffPending: false,
+    });
+    expect(JSON.stringify(json.denyPolicies)).not.toContain("{{containment:");
   });
 
   it("takes from --stack-outputs the keys IAM no longer had and the roles given a managed deny", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-outputs-"));
-    try {
-      const outputs = join(dir, "outputs.json");
-      writeFileSync(
-        outputs,
-        JSON.stringify({
-          account: "123456789012",
-          incidents: {
-            "2026-11-28-ci-deploy-key": {
-              cutoff: "2026-11-28T10:00:00Z",
-              atContainment: false,
-              goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"],
-            },
-          },
-          rolesWithManagedDeny: ["deploy"],
-        }),
-      );
+    const stackOutputs = {
+      account: "123456789012",
+      incidents: {
+        "2026-11-28-ci-deploy-key": {
+          cutoff: "2026-11-28T10:00:00Z",
+          atContainment: false,
+          goneAccessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+        },
+      },
+      rolesWithManagedDeny: ["deploy"],
+    };
+    await withOutputsFile(stackOutputs, async (outputs) => {
       const json = await plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs);
       const parsed = JSON.parse(json.stdout);
       expect(parsed.accessKeys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual([
@@ -160,9 +160,7 @@ describe("plan --json on the examples follows the contract", () => {
         "  AKIAIOSFODNN7EXAMPLE  user ci-deployer (123456789012)  deleted  2026-11-28-ci-deploy-key",
       );
       expect(stdout).not.toMatch(/AKIAIOSFODNN7EXAMPLE {2}user ci-deployer \(123456789012\) +-> Inactive/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("keeps one account's incidents with --account", async () => {

@@ -16,22 +16,17 @@ import { deploy } from "../program/deploy.ts";
 import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
 import { CHILD_TYPES, policies } from "../policy/policies.ts";
 import { analyze, asAnalyzed, type AnalyzedResource, type Diagnostic } from "./support/policy-pack.ts";
-import { FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import { EXAMPLE_KEYS, exampleCloud, FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
 const MANAGEMENT = "999999999999";
 const EXAMPLES = "examples/incidents";
-const KEYS = {
-  "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
-  dana: ["AKIAJ7Q2EXAMPLEKEY77"],
-  "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
-};
 
 let accountRun: ProgramRun;
 let organizationRun: ProgramRun;
 
 beforeAll(async () => {
-  const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: KEYS, roles: ["analytics-readonly", "deploy"] });
+  const cloud = exampleCloud();
   // What the attacker added to ci-deployer: one credential of every other kind, each disabled by the run.
   cloud.otherCredentials = {
     "ci-deployer": [
@@ -285,7 +280,7 @@ describe("each broken invariant fails the pack", () => {
   });
 
   it("a program that creates a key, or declares anything outside cordon's components: a real program, run", async () => {
-    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: KEYS });
+    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: { ...EXAMPLE_KEYS } });
     const run = await runProgram(
       async () => {
         // A key created at the stack's top, Active; a user; and a key under cordon's own component, not imported.

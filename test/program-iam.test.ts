@@ -21,7 +21,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { actionOfCommand as actionOf, awsClients } from "../aws/clients.ts";
 import { credentialReadPermissions } from "../aws/credentials.ts";
 import { deployIam, programReadPermissions } from "../aws/deploy.ts";
@@ -31,7 +31,7 @@ import program from "../index.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { policySize } from "../plan/policies.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { motoForSuite, type Moto } from "./support/moto.ts";
 import { declared, MotoCloud, projectTempDir, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
 const ACCOUNT = "123456789012";
@@ -44,22 +44,17 @@ const TRUST = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
+// No AWS managed policies: every policy here is seeded, and resets stay fast.
+const suite = motoForSuite({ managedPolicies: false, serviceCredentials: true });
 let moto: Moto;
-let restoreEnv: () => void;
 let iam: IAMClient;
 let dir: string;
 
-beforeAll(async () => {
-  // No AWS managed policies: every policy here is seeded, and resets stay fast.
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-  restoreEnv = useMotoEnv(moto);
+beforeAll(() => {
   iam = new IAMClient({});
 });
-afterAll(async () => {
-  restoreEnv?.();
-  await moto?.stop();
-});
 beforeEach(async () => {
+  moto = suite.current();
   await moto.reset();
   dir = projectTempDir("cordon-program-iam-");
 });

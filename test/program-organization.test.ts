@@ -17,7 +17,7 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { actionOfCommand as actionOf, awsClients } from "../aws/clients.ts";
 import { deployIam } from "../aws/deploy.ts";
 import { deployOrganizations, programOrganizationsPermissions } from "../aws/organizations.ts";
@@ -26,9 +26,12 @@ import { loadIncidentPaths } from "../incident/read.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment, sidPart } from "../plan/policies.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { motoForSuite, type Moto } from "./support/moto.ts";
 import {
   declared,
+  EXAMPLE_ACCOUNT,
+  EXAMPLE_KEYS,
+  EXAMPLE_ROLES,
   FakeCloud,
   MotoCloud,
   projectTempDir,
@@ -48,14 +51,10 @@ const CROSS = "2026-11-28-build-key-cross-account";
 function cloudOf(account: string): FakeCloud {
   const keys: Record<string, Record<string, string[]>> = {
     "111111111111": { "build-bot": ["AKIAQ3EGKB4TBUILDB0T"] },
-    "123456789012": {
-      "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
-      dana: ["AKIAJ7Q2EXAMPLEKEY77"],
-      "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
-    },
+    [EXAMPLE_ACCOUNT]: { ...EXAMPLE_KEYS },
   };
   const roles: Record<string, string[]> = {
-    "123456789012": ["analytics-readonly", "deploy"],
+    [EXAMPLE_ACCOUNT]: [...EXAMPLE_ROLES],
     "444444444444": ["data-loader"],
     "555555555555": ["OrganizationAccountAccessRole"],
     [MANAGEMENT]: ["audit-reader"],
@@ -381,22 +380,17 @@ describe("declares nothing when", () => {
 });
 
 describe("against moto's Organizations, which enforces none of it", () => {
+  const suite = motoForSuite({ managedPolicies: false });
   let moto: Moto;
-  let restoreEnv: () => void;
   let organizations: OrganizationsClient;
   let dir: string;
   const ACCOUNT = "123456789012";
 
-  beforeAll(async () => {
-    moto = await startMoto({ managedPolicies: false });
-    restoreEnv = useMotoEnv(moto);
+  beforeAll(() => {
     organizations = new OrganizationsClient({});
   });
-  afterAll(async () => {
-    restoreEnv?.();
-    await moto?.stop();
-  });
   beforeEach(async () => {
+    moto = suite.current();
     await moto.reset();
     dir = projectTempDir("cordon-org-moto-");
     // An incident of a member account that asks for both guardrails: this stack has no share of

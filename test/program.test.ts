@@ -10,7 +10,15 @@ import { deploy } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { containmentFromStackOutputs, type StackOutputs, type UserCredentialsOutput } from "../plan/outputs.ts";
-import { FakeCloud, declared, projectTempDir, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
+import {
+  type FakeCloud,
+  declared,
+  exampleCloud,
+  projectTempDir,
+  resource,
+  runProgram,
+  type ProgramRun,
+} from "./support/pulumi-mocks.ts";
 
 const PROJECT_DIR = resolve(import.meta.dirname, "..");
 const EXAMPLES = join(PROJECT_DIR, "examples/incidents");
@@ -21,22 +29,10 @@ const CONTAINED_AT = "2026-11-28T12:26:00Z";
 const CUTOFF = "2026-11-28T12:28:00Z";
 
 /**
- * IAM as the examples expect it: every key belongs to the user the files name, the roles to revoke
- * exist, the replacement roles do not yet. (The examples' key ids are fixed, and moto makes up its
- * own: test/program-iam.test.ts runs the program against moto's IAM.)
+ * IAM as the examples expect it, at the instant they are contained. (The examples' key ids are
+ * fixed, and moto makes up its own: test/program-iam.test.ts runs the program against moto's IAM.)
  */
-function exampleCloud(): FakeCloud {
-  return new FakeCloud({
-    account: ACCOUNT,
-    accessKeys: {
-      "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
-      dana: ["AKIAJ7Q2EXAMPLEKEY77"],
-      "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
-    },
-    roles: ["analytics-readonly", "deploy"],
-    now: new Date(CONTAINED_AT),
-  });
-}
+const examplesAtContainment = (): FakeCloud => exampleCloud({ now: new Date(CONTAINED_AT) });
 
 function up(cloud: FakeCloud, incidentsDir: string, config: Record<string, string> = {}): Promise<ProgramRun> {
   return runProgram(() => deploy(cloud.iam), {
@@ -103,7 +99,7 @@ function foundDisabled(outputs: Record<string, unknown>): Record<string, unknown
 
 describe("the examples", () => {
   it("declare exactly one component per piece of the plan, and its resources", async () => {
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     expect(run.error).toBeUndefined();
     expect(declared(run).sort()).toEqual(
       [
@@ -143,7 +139,7 @@ describe("the examples", () => {
   });
 
   it("parent every resource to its component, and every component to the stack", async () => {
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     const stack = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
     for (const r of run.resources.filter((r) => r !== stack)) {
       const parent = run.resources.find((p) => p.urn === r.parent);
@@ -153,7 +149,7 @@ describe("the examples", () => {
   });
 
   it("asks the provider for the deploying account, and IAM for the keys of each user once, then of the at-containment incident's once its keys' steps are done", async () => {
-    const cloud = exampleCloud();
+    const cloud = examplesAtContainment();
     await up(cloud, "examples/incidents");
     expect(cloud.reads.filter((r) => r.startsWith("accessKeys "))).toEqual([
       "accessKeys ci-deployer",
@@ -161,7 +157,7 @@ describe("the examples", () => {
       "accessKeys svc-backup",
       "accessKeys dana",
     ]);
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     expect(run.calls).toEqual([{ token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} }]);
   });
 
@@ -170,7 +166,7 @@ describe("the examples", () => {
     ["dana", "AKIAJ7Q2EXAMPLEKEY77"],
     ["svc-backup", "AKIAI44QH8DHBEXAMPLE"],
   ])("import key %s/%s by its id, set it Inactive, and never replace or delete it", async (user, id) => {
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     const key = resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-${user}-${id}`);
     expect(key.inputs).toEqual({ user, status: "Inactive" });
     expect(key.importId).toBe(id);
@@ -193,7 +189,7 @@ describe("the examples", () => {
     ["dana", ["2026-11-28-key-in-ticket"], [beforeContainment(CUTOFF)]],
     ["svc-backup", ["2026-11-27-laptop-backup-key"], [denyAll]],
   ])("attach a managed deny policy to user %s", async (user, incidents, statements) => {
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     const policy = resource(run, "aws:iam/policy:Policy", `${ACCOUNT}-user-${user}`);
     expect({ ...policy.inputs, policy: JSON.parse(String(policy.inputs.policy)) }).toEqual({
       name: `cordon-revoke-sessions-${user}`,
@@ -215,7 +211,7 @@ describe("the examples", () => {
     ["analytics-readonly", [beforeContainment(CUTOFF)]],
     ["deploy", [beforeContainment(CUTOFF), beforeCutoff("2026-11-28T10:00:00Z")]],
   ])("put an inline deny policy on role %s", async (role, statements) => {
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     const inline = resource(run, "aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-${role}`);
     expect({ ...inline.inputs, policy: JSON.parse(String(inline.inputs.policy)) }).toEqual({
       role,
@@ -226,7 +222,7 @@ describe("the examples", () => {
   });
 
   it("declare the replacement roles with their trust and policies, all retained", async () => {
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     const role = (name: string) => {
       const r = resource(run, "aws:iam/role:Role", `${ACCOUNT}-${name}`);
       return { ...r.inputs, assumeRolePolicy: JSON.parse(String(r.inputs.assumeRolePolicy)) };
@@ -309,7 +305,7 @@ describe("the examples", () => {
   });
 
   it("publish the stack outputs that status, guard and verify read back", async () => {
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     const expected: StackOutputs = {
       account: ACCOUNT,
       incidents: {
@@ -381,7 +377,7 @@ describe("the examples", () => {
 
 describe("the at-containment cutoff", () => {
   it("is recorded after the incident's keys were disabled, without depending on them", async () => {
-    const run = await up(exampleCloud(), "examples/incidents");
+    const run = await up(examplesAtContainment(), "examples/incidents");
     const instant = resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-key-in-ticket`);
     expect(instant.inputs).toEqual({ triggers: { accessKeys: "AKIAJ7Q2EXAMPLEKEY77" } });
     // Registered once the key's step was answered; a key that fails cannot make the engine skip it.
@@ -399,7 +395,7 @@ describe("the at-containment cutoff", () => {
   });
 
   it("keeps the recorded instant on every later run", async () => {
-    const cloud = exampleCloud();
+    const cloud = examplesAtContainment();
     const first = await up(cloud, "examples/incidents");
     cloud.now = new Date("2026-11-29T08:00:00Z");
     const second = await up(cloud, "examples/incidents");
@@ -411,7 +407,7 @@ describe("the at-containment cutoff", () => {
   });
 
   it("is recorded again, later, when a follow-up pull request adds a key to the incident", async () => {
-    const cloud = exampleCloud();
+    const cloud = examplesAtContainment();
     const first = await up(cloud, "examples/incidents");
     const ticket = readFileSync(join(EXAMPLES, "2026-11-28-key-in-ticket.yaml"), "utf8");
     const withKey = ticket.replace(
@@ -438,8 +434,8 @@ describe("the at-containment cutoff", () => {
   });
 
   it("is a new instant for a new stack (no recorded state yet)", async () => {
-    const first = await up(exampleCloud(), "examples/incidents");
-    const other = exampleCloud();
+    const first = await up(examplesAtContainment(), "examples/incidents");
+    const other = examplesAtContainment();
     other.now = new Date("2026-11-29T08:00:00Z");
     const fresh = await up(other, "examples/incidents");
     expect(documentOf(first, "aws:iam/policy:Policy", `${ACCOUNT}-user-dana`).Statement).toEqual([
@@ -456,7 +452,7 @@ describe("reconciliation", () => {
   // the second run declares exactly what the first did, a deny policy deleted by hand is created
   // again and a key re-enabled by hand is set Inactive again.
   it("declares the same resources with the same inputs and options on every run", async () => {
-    const cloud = exampleCloud();
+    const cloud = examplesAtContainment();
     const first = await up(cloud, "examples/incidents");
     cloud.now = new Date("2026-11-28T13:00:00Z");
     const second = await up(cloud, "examples/incidents");
@@ -470,7 +466,7 @@ describe("reconciliation", () => {
 
 describe("removing an incident", () => {
   it("leaves every other resource's URN unchanged, retains its replacement role, and keeps disabling the key of a user still named", async () => {
-    const cloud = exampleCloud();
+    const cloud = examplesAtContainment();
     const dir = incidentsFolder();
     const before = await up(cloud, dir);
     rmSync(join(dir, "2026-11-28-ci-deploy-key.yaml"));
@@ -504,7 +500,7 @@ describe("removing an incident", () => {
   });
 
   it("declares nothing once every file is gone (and each deny policy is then removed)", async () => {
-    const run = await up(exampleCloud(), incidentsFolder({}, false));
+    const run = await up(examplesAtContainment(), incidentsFolder({}, false));
     expect(run.error).toBeUndefined();
     expect(declared(run)).toEqual([]);
     expect(run.outputs).toEqual({
@@ -530,8 +526,8 @@ describe("other accounts", () => {
   ].join("\n");
 
   it("ignores their incidents and says so", async () => {
-    const examples = await up(exampleCloud(), "examples/incidents");
-    const cloud = exampleCloud();
+    const examples = await up(examplesAtContainment(), "examples/incidents");
+    const cloud = examplesAtContainment();
     const run = await up(cloud, incidentsFolder({ "2026-11-28-other-account.yaml": otherAccount }));
     expect(declared(run)).toEqual(declared(examples));
     expect(cloud.reads.filter((r) => r.startsWith("accessKeys ")).map((r) => r.slice("accessKeys ".length))).toEqual([
@@ -555,7 +551,7 @@ describe("other accounts", () => {
 
 describe("declares nothing when", () => {
   it("the deploying credentials belong to another account", async () => {
-    const cloud = exampleCloud();
+    const cloud = examplesAtContainment();
     cloud.account = "210987654321";
     const run = await up(cloud, "examples/incidents");
     expect(run.error?.message).toBe(
@@ -585,7 +581,7 @@ describe("declares nothing when", () => {
         "",
       ].join("\n"),
     });
-    const run = await up(exampleCloud(), dir);
+    const run = await up(examplesAtContainment(), dir);
     const { errors } = loadIncidentPaths([dir], PROJECT_DIR, new Date());
     expect(errors.map((e) => e.code).sort()).toEqual(["E_ACCOUNT", "E_UNKNOWN_FIELD"]);
     expect(run.error?.message).toBe(
@@ -599,7 +595,7 @@ describe("declares nothing when", () => {
   });
 
   it("the incidents folder does not exist (a typo must not remove every remediation)", async () => {
-    const run = await up(exampleCloud(), "no-such-folder");
+    const run = await up(examplesAtContainment(), "no-such-folder");
     expect(run.error?.message).toBe(
       "cordon declared nothing: 1 problem in the incident files (`npx cordon validate no-such-folder` shows the same):\nno-such-folder:1:1 E_READ no such file or folder",
     );
@@ -624,7 +620,7 @@ describe("declares nothing when", () => {
     ],
     [{ "cordon:stackprefix": "prod" }, expect.stringContaining("(did you mean cordon:stackPrefix?)")],
   ])("the stack's settings are wrong: %j", async (config, message) => {
-    const run = await up(exampleCloud(), "examples/incidents", config);
+    const run = await up(examplesAtContainment(), "examples/incidents", config);
     expect(run.error?.message.split("\n")).toEqual([
       "cordon declared nothing: 1 problem in the stack's config:",
       message,
@@ -633,7 +629,7 @@ describe("declares nothing when", () => {
   });
 
   it("the stack has no account", async () => {
-    const cloud = exampleCloud();
+    const cloud = examplesAtContainment();
     const run = await runProgram(() => deploy(cloud.iam), {
       cloud,
       config: { "cordon:incidentsDir": "examples/incidents" },

@@ -811,6 +811,20 @@ const organizationsPolicyAttachment: ResourceRow = {
   },
 };
 
+/** What the time provider's `time_static` records of an instant (whole seconds): its RFC 3339 text and UTC fields. */
+export function timeStaticState(at: Date): Properties {
+  return {
+    rfc3339: at.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    unix: at.getTime() / 1000,
+    year: at.getUTCFullYear(),
+    month: at.getUTCMonth() + 1,
+    day: at.getUTCDate(),
+    hour: at.getUTCHours(),
+    minute: at.getUTCMinutes(),
+    second: at.getUTCSeconds(),
+  };
+}
+
 /** The time provider's `time_static`: the current UTC time, to the second, taken when it is created; no cloud call. */
 const timeStatic: ResourceRow = {
   replaceOn: ["triggers", "rfc3339"],
@@ -820,19 +834,8 @@ const timeStatic: ResourceRow = {
       typeof inputs.rfc3339 === "string"
         ? new Date(inputs.rfc3339)
         : new Date(Math.floor(cloud.now().getTime() / 1000) * 1000);
-    const rfc3339 = at.toISOString().replace(/\.\d{3}Z$/, "Z");
-    const outputs: Properties = {
-      ...inputs,
-      rfc3339,
-      unix: at.getTime() / 1000,
-      year: at.getUTCFullYear(),
-      month: at.getUTCMonth() + 1,
-      day: at.getUTCDate(),
-      hour: at.getUTCHours(),
-      minute: at.getUTCMinutes(),
-      second: at.getUTCSeconds(),
-    };
-    return { id: rfc3339, inputs, outputs };
+    const outputs: Properties = { ...inputs, ...timeStaticState(at) };
+    return { id: String(outputs.rfc3339), inputs, outputs };
   },
   async read() {
     return null;

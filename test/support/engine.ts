@@ -1,14 +1,17 @@
 /**
- * Runs the engine stand-in (emulators/engine) as its users run it: `npm run --silent engine -- ...`
+ * Runs the engine stand-in (emulators/engine) as its users run it: package.json's `engine` script
  * from the repository root, in a process of its own, with the test's own PULUMI_*, AWS_*, VITEST*
  * and NODE_OPTIONS left out of its environment and moto's endpoint and the given credentials put
  * in on purpose. The program then runs under Pulumi's own `cmd/run`, as `pulumi up` runs it.
  */
 import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import type { Moto } from "./moto.ts";
-import { projectRelative } from "./project-dir.ts";
+import { afterAll } from "vitest";
+import { Account } from "./aws-accounts.ts";
+import { motoForSuite, type Moto, type MotoOptions } from "./moto.ts";
+import { projectRelative, projectTempDir } from "./project-dir.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -47,6 +50,13 @@ export interface EngineOptions {
   dir?: string;
   /** `--policy-pack DIR` for each, relative to the repository root (where the stand-in runs). */
   policyPacks?: string[];
+  /**
+   * Through `npm run --silent engine -- ...`, as the docs tell users to type it. Otherwise the
+   * script's own command (`node emulators/engine/main.ts`), which is all npm runs: npm's own start
+   * is a sixth of a run's CPU, and one test through npm shows the script works.
+   * @default false
+   */
+  viaNpm?: boolean;
 }
 
 /** The environment a user's shell would give the stand-in: the test's own settings out, moto's in. */
@@ -62,15 +72,15 @@ export function engineEnv(moto: Moto, credentials?: EngineOptions["credentials"]
   };
 }
 
-/** `npm run --silent engine -- COMMAND --stack ...`: resolves with the exit status, never rejects on it. */
+/** `npm run --silent engine -- COMMAND --stack ...` (see `viaNpm`): resolves with the exit status, never rejects on it. */
 export async function runEngine(command: "preview" | "up", options: EngineOptions): Promise<EngineRun> {
-  const args = ["run", "--silent", "engine", "--", command, "--stack", options.stack, "--state", options.state];
+  const args = [command, "--stack", options.stack, "--state", options.state];
   if (options.dir) args.push("--dir", options.dir);
   for (const [key, value] of Object.entries(projectRelative(options.config ?? {})))
     args.push("--config", `${key}=${value}`);
   if (options.continueOnError) args.push("--continue-on-error");
   for (const pack of options.policyPacks ?? []) args.push("--policy-pack", pack);
-  const { status, stdout, stderr } = await npm(args, engineEnv(options.moto, options.credentials));
+  const { status, stdout, stderr } = await engineScript(args, engineEnv(options.moto, options.credentials), options);
   const steps = stdout
     .split("\n")
     .filter((line) => line.startsWith("{"))
@@ -87,9 +97,10 @@ export async function runEngine(command: "preview" | "up", options: EngineOption
 export async function stackOutputs(
   options: Pick<EngineOptions, "moto" | "stack" | "state">,
 ): Promise<Record<string, unknown>> {
-  const { status, stdout, stderr } = await npm(
-    ["run", "--silent", "engine", "--", "output", "--stack", options.stack, "--state", options.state],
+  const { status, stdout, stderr } = await engineScript(
+    ["output", "--stack", options.stack, "--state", options.state],
     engineEnv(options.moto),
+    {},
   );
   if (status !== 0) throw new Error(`engine output failed (${status}): ${stderr}`);
   return JSON.parse(stdout) as Record<string, unknown>;
@@ -105,13 +116,30 @@ export function stepLines(
     .map((s) => `${s.op} ${s.type} ${s.name}${s.result ? ` ${s.result}` : ""}${s.retained ? " retained" : ""}`);
 }
 
-async function npm(
+/** package.json's `engine` script, `node FILE`: what `npm run engine` runs, from the repository root. */
+function scriptCommand(): string[] {
+  const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
+    .scripts.engine;
+  const [program, ...args] = script.split(/\s+/);
+  if (program !== "node") throw new Error(`package.json's engine script is not "node FILE": ${script}`);
+  return args;
+}
+
+/** The engine script with `args`, through npm or as the script's own command (the Node.js that runs these tests). */
+async function engineScript(
   args: string[],
   env: NodeJS.ProcessEnv,
+  options: Pick<EngineOptions, "viaNpm">,
 ): Promise<{ status: number; stdout: string; stderr: string }> {
-  // npm as the user's shell finds it, or the npm that runs these tests.
-  const execPath = process.env.npm_execpath;
-  const [command, prefix] = execPath && /npm-cli\.js$/.test(execPath) ? [process.execPath, [execPath]] : ["npm", []];
+  let command = process.execPath;
+  let prefix = scriptCommand();
+  if (options.viaNpm) {
+    // npm as the user's shell finds it, or the npm that runs these tests.
+    const execPath = process.env.npm_execpath;
+    const npmCli = execPath && /npm-cli\.js$/.test(execPath) ? [execPath] : undefined;
+    command = npmCli ? process.execPath : "npm";
+    prefix = [...(npmCli ?? []), "run", "--silent", "engine", "--"];
+  }
   try {
     const { stdout, stderr } = await promisify(execFile)(command, [...prefix, ...args], {
       cwd: ROOT,
@@ -129,4 +157,39 @@ async function npm(
 /** The state folder of a test: one file per stack. */
 export function stateFile(dir: string, stack: string): string {
   return join(dir, `${stack}.json`);
+}
+
+/** What a test of the program through the stand-in starts from: an empty account and incidents folder. */
+export interface EngineWorkspace {
+  moto: Moto;
+  /** The account moto's default credentials belong to. */
+  account: Account;
+  /** A new folder inside the project (the program reads no incidents outside it), with an empty `incidents`. */
+  dir: string;
+}
+
+/**
+ * One moto for the test file, as the program needs it (no AWS managed policies: resets stay fast;
+ * the proxy that answers service-specific credentials in front), with this process's SDK pointed
+ * at it; `fresh()` resets it and makes a new workspace. The folders go when the file is done.
+ */
+export function engineSuite(
+  prefix: string,
+  options: MotoOptions = { managedPolicies: false, serviceCredentials: true },
+): { fresh(): Promise<EngineWorkspace> } {
+  const suite = motoForSuite(options);
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    async fresh() {
+      const moto = suite.current();
+      await moto.reset();
+      const dir = projectTempDir(prefix);
+      dirs.push(dir);
+      mkdirSync(join(dir, "incidents"));
+      return { moto, account: new Account(moto), dir };
+    },
+  };
 }

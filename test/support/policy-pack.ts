@@ -115,6 +115,16 @@ function diagnosticsOf(
   }));
 }
 
+/** The setters an AnalyzeRequest and an AnalyzerResource share (analyzer_pb.js); only the latter has a parent. */
+interface ResourceMessage {
+  setType(type: string): void;
+  setUrn(urn: string): void;
+  setName(name: string): void;
+  setProperties(properties: unknown): void;
+  setOptions(options: unknown): void;
+  setParent?(parent: string): void;
+}
+
 /** What the pack reports over these resources: Analyze on each (its inputs), then AnalyzeStack (the outputs). */
 export async function analyze(policies: unknown[], resources: readonly AnalyzedResource[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -123,29 +133,23 @@ export async function analyze(policies: unknown[], resources: readonly AnalyzedR
     new Promise<never>((resolve, reject) => {
       void fn({ request }, (error, response) => (error ? reject(error) : resolve(response as never)));
     });
+  // An AnalyzeRequest and an AnalyzerResource carry a resource alike: Analyze its inputs, AnalyzeStack its outputs.
+  const filled = async <M extends ResourceMessage>(message: M, r: AnalyzedResource, stack: boolean) => {
+    message.setType(r.type);
+    message.setUrn(r.urn);
+    message.setName(r.name);
+    message.setProperties(await struct(stack ? r.outputs : r.inputs));
+    message.setOptions(resourceOptions(r));
+    if (stack) message.setParent?.(r.parent);
+    return message;
+  };
   for (const r of resources) {
-    const request = new analyzerproto.AnalyzeRequest();
-    request.setType(r.type);
-    request.setUrn(r.urn);
-    request.setName(r.name);
-    request.setProperties(await struct(r.inputs));
-    request.setOptions(resourceOptions(r));
+    const request = await filled(new analyzerproto.AnalyzeRequest(), r, false);
     out.push(...diagnosticsOf(await call(analyzeOne, request), r.urn));
   }
   const request = new analyzerproto.AnalyzeStackRequest();
   request.setResourcesList(
-    await Promise.all(
-      resources.map(async (r) => {
-        const resource = new analyzerproto.AnalyzerResource();
-        resource.setType(r.type);
-        resource.setUrn(r.urn);
-        resource.setName(r.name);
-        resource.setProperties(await struct(r.outputs));
-        resource.setOptions(resourceOptions(r));
-        resource.setParent(r.parent);
-        return resource;
-      }),
-    ),
+    await Promise.all(resources.map((r) => filled(new analyzerproto.AnalyzerResource(), r, true))),
   );
   out.push(
     ...diagnosticsOf(await call(server.makeAnalyzeStackRpcFun("cordon", "0.1.0", "mandatory", policies), request)),

@@ -22,6 +22,7 @@ import { projectRelative } from "./project-dir.ts";
 export { projectTempDir } from "./project-dir.ts";
 import type { DeployIam, IamQuotas, RoleState } from "../../program/iam.ts";
 import type { AttachedPolicy, DeployOrganizations } from "../../program/organization.ts";
+import { timeStaticState } from "../../emulators/engine/rows.ts";
 
 export const PROJECT = "cordon";
 
@@ -348,17 +349,7 @@ export class MotoCloud extends FakeCloud {
 }
 
 function staticState(now: Date): Record<string, unknown> {
-  const second = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  return {
-    rfc3339: second.toISOString().replace(/\.000Z$/, "Z"),
-    unix: second.getTime() / 1000,
-    year: second.getUTCFullYear(),
-    month: second.getUTCMonth() + 1,
-    day: second.getUTCDate(),
-    hour: second.getUTCHours(),
-    minute: second.getUTCMinutes(),
-    second: second.getUTCSeconds(),
-  };
+  return timeStaticState(new Date(Math.floor(now.getTime() / 1000) * 1000));
 }
 
 /** The slice of the SDK's MockMonitor and of RegisterResourceRequest that the recorder reads. */
@@ -537,4 +528,30 @@ export function resource(run: ProgramRun, type: string, name: string): RecordedR
   const found = run.resources.find((r) => r.type === type && r.name === name);
   if (!found) throw new Error(`no ${type} named ${name} among:\n${declared(run).join("\n")}`);
   return found;
+}
+
+/** The account of examples/incidents. */
+export const EXAMPLE_ACCOUNT = "123456789012";
+/** The users of examples/incidents in that account and their keys, as IAM must list them for the examples to deploy. */
+export const EXAMPLE_KEYS: Readonly<Record<string, string[]>> = {
+  "ci-deployer": ["AKIAIOSFODNN7EXAMPLE"],
+  dana: ["AKIAJ7Q2EXAMPLEKEY77"],
+  "svc-backup": ["AKIAI44QH8DHBEXAMPLE"],
+};
+/** The roles examples/incidents revokes in that account. */
+export const EXAMPLE_ROLES: readonly string[] = ["analytics-readonly", "deploy"];
+
+/**
+ * That account's IAM as the examples expect it: every key belongs to the user the files name, the
+ * roles to revoke exist, the replacement roles do not yet; plus what a test adds.
+ */
+export function exampleCloud(
+  options: { accessKeys?: Record<string, string[]>; roles?: string[]; now?: Date } = {},
+): FakeCloud {
+  return new FakeCloud({
+    account: EXAMPLE_ACCOUNT,
+    accessKeys: { ...EXAMPLE_KEYS, ...options.accessKeys },
+    roles: [...EXAMPLE_ROLES, ...(options.roles ?? [])],
+    ...(options.now ? { now: options.now } : {}),
+  });
 }
