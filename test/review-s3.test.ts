@@ -21,7 +21,7 @@ import { parseReviewFlags, runReview } from "../commands/review.ts";
 import type { S3Like } from "../aws/s3-logs.ts";
 import { listTrail } from "../review/trail/listing.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
-import { startMoto, type Moto } from "./support/moto.ts";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 
 const BUCKET = "trail-bucket";
 const A = "111122223333";
@@ -99,22 +99,16 @@ function recording(
 describe("--from-s3 against moto", () => {
   let moto: Moto;
   let client: S3Client;
-  const saved = { ...process.env };
+  let restoreEnv: (() => void) | undefined;
 
   beforeAll(async () => {
     moto = await startMoto({ managedPolicies: false });
-    Object.assign(process.env, moto.env, {
-      AWS_CONFIG_FILE: "/nonexistent/cordon-test",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-test",
-    });
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_SESSION_TOKEN;
+    restoreEnv = useMotoEnv(moto);
     client = new S3Client({ region: "us-east-1" });
   });
   afterAll(async () => {
     client?.destroy();
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
+    restoreEnv?.();
     await moto?.stop();
   });
 
