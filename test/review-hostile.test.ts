@@ -37,6 +37,17 @@ const REPO = resolve(import.meta.dirname, "..");
 const OTHER = "AKIAEXAMPLEOTHER0001";
 const run = promisify(execFile);
 
+/** The arguments of node for `cordon review` of `dir`'s logs, as users call it, in a process of its own. */
+const cordonReview = (dir: string, ...flags: string[]) => [
+  join(REPO, "cli", "cordon.js"),
+  "review",
+  "--access-key",
+  KEY,
+  "--from-logs",
+  dir,
+  ...flags,
+];
+
 async function review(dir: string, ...flags: string[]) {
   const io = memoryIo({ cwd: dir });
   const code = await main(["review", "--access-key", KEY, "--from-logs", ".", ...flags], io);
@@ -190,17 +201,7 @@ describe("no input crashes the review or exhausts its memory (issue 10, item 6)"
       const peakFile = join(dir, "..", `${dir.split("/").pop()}.peak`);
       const { stdout } = await run(
         process.execPath,
-        [
-          "--import",
-          join(REPO, "test", "support", "peak-rss.ts"),
-          join(REPO, "cli", "cordon.js"),
-          "review",
-          "--access-key",
-          KEY,
-          "--from-logs",
-          dir,
-          "--json",
-        ],
+        ["--import", join(REPO, "test", "support", "peak-rss.ts"), ...cordonReview(dir, "--json")],
         { env: { ...process.env, PEAK_RSS_FILE: peakFile }, maxBuffer: 64 * 1024 * 1024 },
       );
       return {
@@ -569,19 +570,7 @@ describe("an eventTime without an offset (issue 10, item 9)", () => {
             .sort();
           const outputs = await Promise.all(
             ["America/New_York", "Asia/Kolkata"].map(async (TZ) => {
-              const args = [
-                join(REPO, "cli", "cordon.js"),
-                "review",
-                "--access-key",
-                KEY,
-                "--from-logs",
-                dir,
-                "--since",
-                since,
-                "--until",
-                until,
-                "--json",
-              ];
+              const args = cordonReview(dir, "--since", since, "--until", until, "--json");
               // A window that holds none of the key's events is exit 3, not a clean review (issue 22).
               const { stdout, code } = await run(process.execPath, args, {
                 env: { ...process.env, TZ },

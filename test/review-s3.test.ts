@@ -68,6 +68,16 @@ const EVERY_EVENT = [
   "b-2026/11/12",
 ].sort();
 
+/** The trail's files of account A in us-east-1 over the window. */
+const listOneFolder = (s3: S3Like) =>
+  listTrail(s3, {
+    location: { bucket: BUCKET, prefix: "trail" },
+    accounts: [A],
+    regions: ["us-east-1"],
+    start: START,
+    end: END,
+  });
+
 /** What S3 answers a listing the credentials may not make. */
 const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
 
@@ -138,13 +148,7 @@ describe("--from-s3 against moto", () => {
 
   it("lists one account's region folder from the first day to the day after the last, and nothing else", async () => {
     const { s3, calls } = recording(client);
-    const listing = await listTrail(s3, {
-      location: { bucket: BUCKET, prefix: "trail" },
-      accounts: [A],
-      regions: ["us-east-1"],
-      start: START,
-      end: END,
-    });
+    const listing = await listOneFolder(s3);
     expect(listing.problems).toEqual([]);
     expect(listing.objects.map((object) => object.name)).toEqual(
       [
@@ -335,13 +339,7 @@ describe("--from-s3 against moto", () => {
 
   it("a file deleted between the listing and the read is that file's problem", async () => {
     const { s3 } = recording(client);
-    const listing = await listTrail(s3, {
-      location: { bucket: BUCKET, prefix: "trail" },
-      accounts: [A],
-      regions: ["us-east-1"],
-      start: START,
-      end: END,
-    });
+    const listing = await listOneFolder(s3);
     await client.send(
       new DeleteObjectCommand({ Bucket: BUCKET, Key: file(A, "us-east-1", "2026/11/12", "20261112T0005Z") }),
     );
