@@ -33,7 +33,6 @@ import {
   GetPolicyVersionCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
-  IAMClient,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -47,7 +46,6 @@ import {
   type SimulatePrincipalPolicyCommandInput,
   type SimulatePrincipalPolicyCommandOutput,
 } from "@aws-sdk/client-iam";
-import { STSClient } from "@aws-sdk/client-sts";
 import {
   AttachPolicyCommand as AttachOrganizationsPolicyCommand,
   CreateOrganizationCommand,
@@ -55,18 +53,16 @@ import {
   ListRootsCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
-import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
-import { actionOfCommand as actionOf } from "../aws/clients.ts";
 import { parsePolicyText as parseDocument, verifyPermissions } from "../aws/iam.ts";
 import { SIMULATED_ACTIONS } from "../verify/checks.ts";
 import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, type PolicyDocument } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { recordedIam } from "./support/recorded-iam.ts";
 import { SSH_PUBLIC_KEY } from "./support/credentials.ts";
 import { randomBytes } from "node:crypto";
 
@@ -87,45 +83,17 @@ const EC2_TRUST = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
-let moto: Moto;
-let restoreEnv: () => void;
 let dir: string;
-const iamMock = mockClient(IAMClient);
-const stsMock = mockClient(STSClient);
-/** The SDK's own `send`, for seeding and for the simulator mock: their calls are not the command's. */
-const realSend = (client: IAMClient, command: unknown) =>
-  (iamMock.send.wrappedMethod as (c: unknown) => Promise<never>).call(client, command);
-const iam = new IAMClient({});
-const seed = <T>(command: unknown): Promise<T> => realSend(iam, command);
+const { iamMock, stsMock, seed, resetHistory } = recordedIam(verifyPermissions, {
+  managedPolicies: false,
+  serviceCredentials: true,
+});
 
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-  restoreEnv = useMotoEnv(moto);
-});
-afterAll(async () => {
-  iamMock.restore();
-  stsMock.restore();
-  restoreEnv?.();
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
+beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "cordon-verify-"));
-  iamMock.reset();
-  stsMock.reset();
-  iamMock.send.callThrough();
-  stsMock.send.callThrough();
   iamMock.on(SimulatePrincipalPolicyCommand).callsFake(simulateWithLiveDocuments);
 });
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-  // Least privilege cannot drift: whatever verify sent must be declared.
-  const sent = [
-    ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
-    ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
-  ];
-  expect(sent.filter((action) => !verifyPermissions.includes(action))).toEqual([]);
-});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * SimulatePrincipalPolicy as IAM answers it, evaluated by iam-simulate over the principal's live
@@ -330,8 +298,7 @@ async function verify(...args: string[]) {
 /** verify run from `cwd`: the project whose stack files it reads (cordon:organization). */
 async function verifyIn(cwd: string, ...args: string[]) {
   const io = memoryIo({ cwd });
-  iamMock.resetHistory();
-  stsMock.resetHistory();
+  resetHistory();
   const code = await main(["verify", dir, "--now", NOW, ...args], io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
