@@ -95,6 +95,22 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The default version of an attached managed policy, as IAM's simulator reads it. */
+async function managedDocument(policy: {
+  PolicyArn: string;
+  PolicyName: string;
+}): Promise<{ name: string; policy: PolicyDocument }> {
+  const version = (
+    await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
+  ).Policy.DefaultVersionId;
+  const document = (
+    await seed<{ PolicyVersion: { Document: string } }>(
+      new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
+    )
+  ).PolicyVersion.Document;
+  return { name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument };
+}
+
 /**
  * SimulatePrincipalPolicy as IAM answers it, evaluated by iam-simulate over the principal's live
  * policies read from moto. An explicit deny names the policies that deny on their own.
@@ -146,17 +162,7 @@ async function liveDocuments(kind: "user" | "role", name: string): Promise<{ nam
             new ListAttachedRolePoliciesCommand({ RoleName: name }),
           )
         ).AttachedPolicies;
-  for (const policy of attached) {
-    const version = (
-      await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
-    ).Policy.DefaultVersionId;
-    const document = (
-      await seed<{ PolicyVersion: { Document: string } }>(
-        new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
-      )
-    ).PolicyVersion.Document;
-    out.push({ name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument });
-  }
+  for (const policy of attached) out.push(await managedDocument(policy));
   const inline =
     kind === "user"
       ? (await seed<{ PolicyNames: string[] }>(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames
@@ -179,17 +185,8 @@ async function liveDocuments(kind: "user" | "role", name: string): Promise<{ nam
         await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
           new ListAttachedGroupPoliciesCommand({ GroupName: group.GroupName }),
         )
-      ).AttachedPolicies) {
-        const version = (
-          await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
-        ).Policy.DefaultVersionId;
-        const document = (
-          await seed<{ PolicyVersion: { Document: string } }>(
-            new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
-          )
-        ).PolicyVersion.Document;
-        out.push({ name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument });
-      }
+      ).AttachedPolicies)
+        out.push(await managedDocument(policy));
       for (const policyName of (
         await seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName: group.GroupName }))
       ).PolicyNames) {
