@@ -160,6 +160,14 @@ function write(records: ReturnType<typeof generate>, sizes: number[], stamps: nu
   return dir;
 }
 
+/** What {@link write} makes a folder of logs from: the chain's plan, then the files' sizes, time stamps and compression. */
+const generatedLogs = [
+  steps,
+  fc.array(fc.nat(), { minLength: 1 }),
+  fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }),
+  fc.array(fc.boolean(), { minLength: 1 }),
+] as const;
+
 const windows = fc.option(fc.tuple(fc.integer({ min: -100, max: 800 }), fc.integer({ min: 0, max: 900 })), {
   nil: undefined,
 });
@@ -169,10 +177,7 @@ describe("the review in passes follows the same chain as over every event", () =
     let passes = 0;
     await fc.assert(
       fc.asyncProperty(
-        steps,
-        fc.array(fc.nat(), { minLength: 1 }),
-        fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }),
-        fc.array(fc.boolean(), { minLength: 1 }),
+        ...generatedLogs,
         windows,
         fc.option(fc.constantFrom(["us-east-1"], ["eu-west-1"]), { nil: undefined }),
         async (plan, sizes, stamps, gzip, span, regions) => {
@@ -215,22 +220,15 @@ describe("log objects streamed by the main thread (as S3's would be)", () => {
 
   it("give the review of the same files read from the folder", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        steps,
-        fc.array(fc.nat(), { minLength: 1 }),
-        fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }),
-        fc.array(fc.boolean(), { minLength: 1 }),
-        fc.integer({ min: 1, max: 300 }),
-        async (plan, sizes, stamps, gzip, chunk) => {
-          const dir = write(generate(plan), sizes, stamps, gzip);
-          const window: Window = { start: null, end: null };
-          const { objects } = await listLogFolder(dir);
-          const fromFolder = await reviewLogObjects(objects, ROOT, window, undefined);
-          const fromStreams = await reviewLogObjects(streamed(objects, chunk), ROOT, window, undefined);
-          // The passes depend on the order results arrive in; what they find does not.
-          expect({ ...fromStreams, passes: 0 }).toEqual({ ...fromFolder, passes: 0 });
-        },
-      ),
+      fc.asyncProperty(...generatedLogs, fc.integer({ min: 1, max: 300 }), async (plan, sizes, stamps, gzip, chunk) => {
+        const dir = write(generate(plan), sizes, stamps, gzip);
+        const window: Window = { start: null, end: null };
+        const { objects } = await listLogFolder(dir);
+        const fromFolder = await reviewLogObjects(objects, ROOT, window, undefined);
+        const fromStreams = await reviewLogObjects(streamed(objects, chunk), ROOT, window, undefined);
+        // The passes depend on the order results arrive in; what they find does not.
+        expect({ ...fromStreams, passes: 0 }).toEqual({ ...fromFolder, passes: 0 });
+      }),
       { numRuns: 15, endOnFailure: true },
     );
   }, 180_000);
