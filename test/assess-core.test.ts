@@ -28,6 +28,16 @@ const inline = (name: string, document: Document): SourcedPolicy => ({
   source: { type: "inline", name, through: { type: "user", name: "ci-deployer" } },
   document,
 });
+/** An AWS managed policy attached to the user itself (its document is not what these tests read). */
+const managed = (name: string): SourcedPolicy => ({
+  source: {
+    type: "managed",
+    name,
+    arn: `arn:aws:iam::aws:policy/${name}`,
+    through: { type: "user", name: "ci-deployer" },
+  },
+  document: doc(),
+});
 const viaGroup = (name: string, group: string, document: Document): SourcedPolicy => ({
   source: { type: "managed", name, arn: `arn:aws:iam::aws:policy/${name}`, through: { type: "group", name: group } },
   document,
@@ -252,15 +262,6 @@ describe("room for cordon's policy", () => {
 
   it("subtracts the user's own inline policies and attachments, never its groups'", () => {
     const text = JSON.stringify(doc(allow("s3:GetObject", "arn:aws:s3:::exports/*")), null, 2);
-    const managed = (name: string): SourcedPolicy => ({
-      source: {
-        type: "managed",
-        name,
-        arn: `arn:aws:iam::aws:policy/${name}`,
-        through: { type: "user", name: "ci-deployer" },
-      },
-      document: doc(),
-    });
     const a = assess(
       facts({
         policies: [
@@ -291,16 +292,7 @@ describe("room for cordon's policy", () => {
     ["AWSCompromisedKeyQuarantineExtra", false],
     ["MyAWSCompromisedKeyQuarantine", false],
   ])("%s attached to the user means quarantined: %s", (name, quarantined) => {
-    const policy: SourcedPolicy = {
-      source: {
-        type: "managed",
-        name,
-        arn: `arn:aws:iam::aws:policy/${name}`,
-        through: { type: "user", name: "ci-deployer" },
-      },
-      document: doc(),
-    };
-    expect(assess(facts({ policies: [policy] })).quarantined).toBe(quarantined);
+    expect(assess(facts({ policies: [managed(name)] })).quarantined).toBe(quarantined);
   });
 
   it("a quarantine policy on a group is not AWS's quarantine of this key", () => {

@@ -17,7 +17,6 @@ import {
   EnableMFADeviceCommand,
   GetAccessKeyLastUsedCommand,
   GetUserCommand,
-  IAMClient,
   PutGroupPolicyCommand,
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
@@ -25,59 +24,23 @@ import {
   type GetUserCommandInput,
   type GetUserCommandOutput,
 } from "@aws-sdk/client-iam";
-import { GetAccessKeyInfoCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { GetAccessKeyInfoCommand } from "@aws-sdk/client-sts";
+import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { actionOfCommand as actionOf } from "../aws/clients.ts";
 import { assessPermissions } from "../aws/iam.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { recordedIam } from "./support/recorded-iam.ts";
 import { usageOutput } from "./support/usage.ts";
 
 const ACCOUNT = "123456789012";
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 
-let moto: Moto;
-let restoreEnv: () => void;
-const iamMock = mockClient(IAMClient);
-const stsMock = mockClient(STSClient);
-const iam = new IAMClient({});
-/** Seeding goes around the mock: only the command's own calls are recorded. */
-const seed = <T = unknown>(command: unknown): Promise<T> =>
-  (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
-
-beforeAll(async () => {
-  moto = await startMoto({ serviceCredentials: true });
-  restoreEnv = useMotoEnv(moto);
-});
-afterAll(async () => {
-  iamMock.restore();
-  stsMock.restore();
-  restoreEnv?.();
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  iamMock.reset();
-  stsMock.reset();
-  iamMock.send.callThrough();
-  stsMock.send.callThrough();
-});
-afterEach(() => {
-  // Least privilege cannot drift: whatever assess sent must be declared.
-  const sent = [
-    ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
-    ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
-  ];
-  expect(sent.filter((action) => !assessPermissions.includes(action))).toEqual([]);
-});
+const { iamMock, stsMock, seed, resetHistory } = recordedIam(assessPermissions, { serviceCredentials: true });
 
 async function assess(...args: string[]) {
   const io = memoryIo();
-  iamMock.resetHistory();
-  stsMock.resetHistory();
+  resetHistory();
   const code = await main(["assess", ...args], io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }

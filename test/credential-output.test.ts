@@ -15,6 +15,7 @@ import { main } from "../cli/main.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { credentialPlan, type ListedCredential, type UserListing } from "../plan/credentials.ts";
 import { credentialsOutput, listingsFromStackOutputs } from "../plan/outputs.ts";
+import { PLAN_JSON_FIELDS } from "./support/plan-json.ts";
 
 const ACCOUNT = "123456789012";
 const NOW = "2026-11-28T12:00:00Z";
@@ -159,17 +160,7 @@ describe("plan", () => {
   it("--json adds credentials and rootUsers, and keeps every field it had", async () => {
     const { dir } = workspace();
     const json = JSON.parse((await cordon("plan", dir, "--now", NOW, "--json")).stdout);
-    expect(Object.keys(json).sort()).toEqual([
-      "accessKeys",
-      "credentials",
-      "denyPolicies",
-      "goneAccessKeys",
-      "incidents",
-      "organizationExclusions",
-      "organizationPolicies",
-      "replacementRoles",
-      "rootUsers",
-    ]);
+    expect(Object.keys(json).sort()).toEqual(PLAN_JSON_FIELDS);
     expect(json.credentials.users[0]).toMatchObject({
       user: "ci-deployer",
       listed: false,

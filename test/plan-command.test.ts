@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { usageOutput } from "./support/usage.ts";
+import { PLAN_JSON_FIELDS } from "./support/plan-json.ts";
 
 const NOW = "2026-11-28T18:00:00Z";
 
@@ -33,17 +34,7 @@ describe("plan --json on the examples follows the contract", () => {
     expect(stderr).toBe("");
     const json = JSON.parse(stdout);
     // Issue 20 added credentials and rootUsers: additive, every earlier field stays.
-    expect(Object.keys(json).sort()).toEqual([
-      "accessKeys",
-      "credentials",
-      "denyPolicies",
-      "goneAccessKeys",
-      "incidents",
-      "organizationExclusions",
-      "organizationPolicies",
-      "replacementRoles",
-      "rootUsers",
-    ]);
+    expect(Object.keys(json).sort()).toEqual(PLAN_JSON_FIELDS);
     for (const incident of json.incidents) {
       expect(incident).toMatchObject({
         id: expect.any(String),

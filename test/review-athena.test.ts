@@ -26,7 +26,7 @@ import { tableDdl } from "../review/trail/ddl.ts";
 import { sqlString } from "../review/trail/sql.ts";
 import type { Clock } from "../review/lookup/pacer.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
-import { startMoto, type Moto } from "./support/moto.ts";
+import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { DuckDbRunner, duckDialect } from "./support/duckdb-runner.ts";
 import { usageOutput } from "./support/usage.ts";
 
@@ -314,21 +314,15 @@ function athenaResult(records: Record<string, unknown>[]) {
 
 describe("review --athena against moto's Athena", () => {
   let moto: Moto;
-  const saved = { ...process.env };
+  let restoreEnv: (() => void) | undefined;
   const ROOT = "AKIAEXAMPLEROOT00001";
   const MINTED = "ASIAEXAMPLEMINTED001";
   beforeAll(async () => {
     moto = await startMoto({ managedPolicies: false });
-    Object.assign(process.env, moto.env, {
-      AWS_CONFIG_FILE: "/nonexistent/cordon-test",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-test",
-    });
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_SESSION_TOKEN;
+    restoreEnv = useMotoEnv(moto);
   });
   afterAll(async () => {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
+    restoreEnv?.();
     await moto?.stop();
   });
 
@@ -338,6 +332,14 @@ describe("review --athena against moto's Athena", () => {
       body: JSON.stringify({ account_id: "123456789012", region: "us-east-1", results }),
     });
     expect(response.status).toBe(201);
+  };
+
+  /** `cordon review --athena` of ROOT in ACCOUNT on the 1st of November, with `more` flags. */
+  const athenaReview = async (...more: string[]) => {
+    const io = memoryIo({ env: moto.env });
+    const window = ["--since", "2026-11-01T00:00:00Z", "--until", "2026-11-02T00:00:00Z"];
+    const argv = ["review", "--access-key", ROOT, "--athena", "cloudtrail_logs", "--accounts", ACCOUNT, ...window];
+    return { code: await main([...argv, ...more], io), io };
   };
 
   it("runs one query per round, polls until done, and reports the queries in the JSON", async () => {
@@ -376,27 +378,12 @@ describe("review --athena against moto's Athena", () => {
       readOnly: false,
     });
     await queue(athenaResult([mint]), athenaResult([used]));
-    const io = memoryIo({ env: moto.env });
-    const code = await main(
-      [
-        "review",
-        "--access-key",
-        ROOT,
-        "--athena",
-        "cloudtrail_logs",
-        "--accounts",
-        ACCOUNT,
-        "--workgroup",
-        "primary",
-        "--output-location",
-        "s3://athena-results/cordon/",
-        "--since",
-        "2026-11-01T00:00:00Z",
-        "--until",
-        "2026-11-02T00:00:00Z",
-        "--json",
-      ],
-      io,
+    const { code, io } = await athenaReview(
+      "--workgroup",
+      "primary",
+      "--output-location",
+      "s3://athena-results/cordon/",
+      "--json",
     );
     expect({ code, stderr: io.stderr }).toEqual({
       code: 0,
@@ -445,25 +432,7 @@ describe("review --athena against moto's Athena", () => {
   });
 
   it("an unknown workgroup is Athena's error, in one line", async () => {
-    const io = memoryIo({ env: moto.env });
-    const code = await main(
-      [
-        "review",
-        "--access-key",
-        ROOT,
-        "--athena",
-        "cloudtrail_logs",
-        "--accounts",
-        ACCOUNT,
-        "--workgroup",
-        "nope",
-        "--since",
-        "2026-11-01T00:00:00Z",
-        "--until",
-        "2026-11-02T00:00:00Z",
-      ],
-      io,
-    );
+    const { code, io } = await athenaReview("--workgroup", "nope");
     expect({ code, stderr: io.stderr }).toEqual({
       code: 2,
       stderr: "cordon review: Athena: InvalidRequestException, HTTP 400: WorkGroup does not exist\n",

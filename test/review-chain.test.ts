@@ -282,19 +282,19 @@ describe("followChain", () => {
     ]);
   });
 
+  /** The user svc-backup given a password later: a second call that reveals a user already followed from an earlier instant. */
+  const passwordLater = () =>
+    event({
+      eventId: "s3",
+      eventName: "CreateLoginProfile",
+      eventTime: "2026-11-28T03:30:00Z",
+      accessKeyId: ASIA1,
+      eventSource: "iam.amazonaws.com",
+      requestParameters: { userName: "svc-backup" },
+    });
+
   it("reads each subject once, even when two calls reveal it", async () => {
-    const events = [
-      ...chainEvents(),
-      // The same user given a password later: already followed from an earlier instant.
-      event({
-        eventId: "s3",
-        eventName: "CreateLoginProfile",
-        eventTime: "2026-11-28T03:30:00Z",
-        accessKeyId: ASIA1,
-        eventSource: "iam.amazonaws.com",
-        requestParameters: { userName: "svc-backup" },
-      }),
-    ];
+    const events = chainEvents().concat(passwordLater());
     const asked: string[] = [];
     await followChain(ROOT, { start: null, end: null }, memorySource(events, asked));
     expect([...asked].sort()).toEqual([ASIA1, ASIA2, ROOT, "user:svc-backup"].sort());
@@ -324,17 +324,7 @@ describe("followChain", () => {
 
   it("gives the same chain whatever order and batches the source answers in (property)", async () => {
     // Two calls reveal svc-backup: the report must name the earlier one, whichever arrives first.
-    const events = [
-      ...chainEvents(),
-      event({
-        eventId: "s3",
-        eventName: "CreateLoginProfile",
-        eventTime: "2026-11-28T03:30:00Z",
-        accessKeyId: ASIA1,
-        eventSource: "iam.amazonaws.com",
-        requestParameters: { userName: "svc-backup" },
-      }),
-    ];
+    const events = chainEvents().concat(passwordLater());
     const expected = await followChain(ROOT, { start: null, end: null }, memorySource(events));
     await fc.assert(
       fc.asyncProperty(

@@ -15,27 +15,10 @@ import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { EXIT_NOT_FOUND } from "../commands/review.ts";
 import { isUnsafeCharacter } from "../incident/display.ts";
-import { trailRecord } from "../emulators/cloudtrail-server.ts";
+import { KEY, keyRecord, logFolder } from "./support/review-logs.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
-const KEY = "AKIAEXAMPLEROOT00001";
 const run = promisify(execFile);
-
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "cordon-never-clean-"));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  return dir;
-}
-
-const record = (id: string, fields: Partial<Parameters<typeof trailRecord>[0]> = {}) =>
-  trailRecord({
-    eventId: id,
-    eventName: "DescribeInstances",
-    eventTime: "2026-11-28T02:00:00Z",
-    region: "us-east-1",
-    accessKeyId: KEY,
-    ...fields,
-  });
 
 const keyId = fc
   .tuple(fc.constantFrom("AKIA", "ASIA"), fc.stringMatching(/^[A-Z0-9]{16}$/))
@@ -48,8 +31,8 @@ describe("a key that appears in no event read", () => {
         keyId.filter((key) => key !== KEY),
         fc.integer({ min: 0, max: 20 }),
         async (missing, others) => {
-          const dir = folder({
-            "trail.json": JSON.stringify({ Records: Array.from({ length: others }, (_, i) => record(`e${i}`)) }),
+          const dir = logFolder({
+            "trail.json": JSON.stringify({ Records: Array.from({ length: others }, (_, i) => keyRecord(`e${i}`)) }),
           });
           const window = ["--since", "2026-11-28T00:00:00Z", "--until", "2026-11-28T06:00:00Z"];
           const said = `NOT FOUND: ${missing} appears in no event read (1 log file under . · 2026-11-28T00:00:00Z → 2026-11-28T06:00:00Z). Check the key id, the window (--since, --until) and the source: a key not used in the window leaves no trace there. This is not a clean review.`;
@@ -92,7 +75,7 @@ describe("a key that appears in no event read", () => {
   });
 
   it("a key found once is a review like any other (exit 0, keyFound)", async () => {
-    const dir = folder({ "trail.json": JSON.stringify({ Records: [record("e0")] }) });
+    const dir = logFolder({ "trail.json": JSON.stringify({ Records: [keyRecord("e0")] }) });
     const io = memoryIo({ cwd: dir });
     expect(await main(["review", "--access-key", KEY, "--from-logs", ".", "--json"], io)).toBe(0);
     expect(JSON.parse(io.stdout).review.keyFound).toBe(true);
@@ -140,25 +123,25 @@ describe("the text report", () => {
         }),
         async (values) => {
           const records = values.flatMap((v, i) => [
-            record(`ua${i}`, { userAgent: v.userAgent, eventName: v.name }),
-            record(`cu${i}`, {
+            keyRecord(`ua${i}`, { userAgent: v.userAgent, eventName: v.name }),
+            keyRecord(`cu${i}`, {
               eventName: "CreateUser",
               eventSource: "iam.amazonaws.com",
               requestParameters: { userName: v.user },
             }),
-            record(`ar${i}`, {
+            keyRecord(`ar${i}`, {
               eventName: "AssumeRole",
               eventSource: "sts.amazonaws.com",
               requestParameters: { roleArn: `arn:aws:iam::111122223333:role/${v.role}`, roleSessionName: "s" },
               responseElements: { credentials: { accessKeyId: `ASIAEXAMPLESESS0000${i}` } },
             }),
-            record(`gb${i}`, {
+            keyRecord(`gb${i}`, {
               eventName: "PutBucketPolicy",
               eventSource: "s3.amazonaws.com",
               requestParameters: { bucketName: v.bucket },
             }),
           ]);
-          const io = memoryIo({ cwd: folder({ "trail.json": JSON.stringify({ Records: records }) }) });
+          const io = memoryIo({ cwd: logFolder({ "trail.json": JSON.stringify({ Records: records }) }) });
           expect(await main(["review", "--access-key", KEY, "--from-logs", "."], io)).toBe(0);
           expect(io.stdout.split("\n").filter((line) => /^\s*INJECTED/.test(line))).toEqual([]);
           expect([...io.stdout].filter((char) => char !== "\n" && isUnsafeCharacter(char))).toEqual([]);

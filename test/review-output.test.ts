@@ -8,16 +8,10 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo, writePieces } from "../cli/io.ts";
+import { INVICTUS } from "./support/review-logs.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
-const ARGS = [
-  "review",
-  "--access-key",
-  "AKIATFQR7NSC8Q4X20BJ",
-  "--from-logs",
-  "test/fixtures/cloudtrail/invictus-aws",
-  "--json",
-];
+const ARGS = ["review", ...INVICTUS, "--json"];
 
 /** The review in a child process, its stdout read by `reader`; its exit code, stdout and stderr. */
 function child(reader: (stdout: NodeJS.ReadableStream, chunk: Buffer) => void) {

@@ -11,13 +11,7 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { followChain, type Window } from "../review/core/chain.ts";
-import {
-  logSource,
-  readLogs,
-  reviewLogFolder,
-  reviewLogObjects,
-  type LogsProgress,
-} from "../review/logs/two-passes.ts";
+import { logSource, readLogs, reviewLogFolder, reviewLogObjects } from "../review/logs/two-passes.ts";
 import { listLogFolder, type LogObject } from "../review/logs/log-objects.ts";
 import { ReadProgress } from "../review/logs/read-progress.ts";
 import { fieldHash, KEY, NEEDS_TEXT, SubjectFilter, SubjectSet, subjectHash, USER } from "../review/logs/subjects.ts";
@@ -166,6 +160,14 @@ function write(records: ReturnType<typeof generate>, sizes: number[], stamps: nu
   return dir;
 }
 
+/** What {@link write} makes a folder of logs from: the chain's plan, then the files' sizes, time stamps and compression. */
+const generatedLogs = [
+  steps,
+  fc.array(fc.nat(), { minLength: 1 }),
+  fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }),
+  fc.array(fc.boolean(), { minLength: 1 }),
+] as const;
+
 const windows = fc.option(fc.tuple(fc.integer({ min: -100, max: 800 }), fc.integer({ min: 0, max: 900 })), {
   nil: undefined,
 });
@@ -175,10 +177,7 @@ describe("the review in passes follows the same chain as over every event", () =
     let passes = 0;
     await fc.assert(
       fc.asyncProperty(
-        steps,
-        fc.array(fc.nat(), { minLength: 1 }),
-        fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }),
-        fc.array(fc.boolean(), { minLength: 1 }),
+        ...generatedLogs,
         windows,
         fc.option(fc.constantFrom(["us-east-1"], ["eu-west-1"]), { nil: undefined }),
         async (plan, sizes, stamps, gzip, span, regions) => {
@@ -221,22 +220,15 @@ describe("log objects streamed by the main thread (as S3's would be)", () => {
 
   it("give the review of the same files read from the folder", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        steps,
-        fc.array(fc.nat(), { minLength: 1 }),
-        fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1 }),
-        fc.array(fc.boolean(), { minLength: 1 }),
-        fc.integer({ min: 1, max: 300 }),
-        async (plan, sizes, stamps, gzip, chunk) => {
-          const dir = write(generate(plan), sizes, stamps, gzip);
-          const window: Window = { start: null, end: null };
-          const { objects } = await listLogFolder(dir);
-          const fromFolder = await reviewLogObjects(objects, ROOT, window, undefined);
-          const fromStreams = await reviewLogObjects(streamed(objects, chunk), ROOT, window, undefined);
-          // The passes depend on the order results arrive in; what they find does not.
-          expect({ ...fromStreams, passes: 0 }).toEqual({ ...fromFolder, passes: 0 });
-        },
-      ),
+      fc.asyncProperty(...generatedLogs, fc.integer({ min: 1, max: 300 }), async (plan, sizes, stamps, gzip, chunk) => {
+        const dir = write(generate(plan), sizes, stamps, gzip);
+        const window: Window = { start: null, end: null };
+        const { objects } = await listLogFolder(dir);
+        const fromFolder = await reviewLogObjects(objects, ROOT, window, undefined);
+        const fromStreams = await reviewLogObjects(streamed(objects, chunk), ROOT, window, undefined);
+        // The passes depend on the order results arrive in; what they find does not.
+        expect({ ...fromStreams, passes: 0 }).toEqual({ ...fromFolder, passes: 0 });
+      }),
       { numRuns: 15, endOnFailure: true },
     );
   }, 180_000);
@@ -379,46 +371,41 @@ describe("a subject told from a record's bytes", () => {
 });
 
 describe("the progress of a read", () => {
-  const output = (tty: boolean) => {
+  /** A read's progress, on a terminal or in a log, on a clock of its own; `read(n)`: n files of 1 MB and 2,500 events, a second each. */
+  const started = (tty: boolean) => {
     const out = { text: "", errIsTTY: tty, err: (text: string) => (out.text += text) };
-    return out;
-  };
-  const clock = () => {
-    const c = { time: 0, now: () => c.time };
-    return c;
-  };
-  const read = (progress: LogsProgress, time: { time: number }, files: number) => {
-    for (let f = 0; f < files; f++) {
-      time.time += 1000;
-      progress.read(1_000_000);
-      progress.records(2500);
-      progress.fileDone();
-    }
+    const clock = { time: 0, now: () => clock.time };
+    const progress = new ReadProgress(out, { clock });
+    const read = (files: number) => {
+      for (let f = 0; f < files; f++) {
+        clock.time += 1000;
+        progress.read(1_000_000);
+        progress.records(2500);
+        progress.fileDone();
+      }
+    };
+    return { out, progress, read };
   };
 
   it("in a log, says nothing for a short read", () => {
-    const out = output(false);
-    const time = clock();
-    const progress = new ReadProgress(out, { clock: time });
+    const { out, progress, read } = started(false);
     progress.passStarted(1, 5, 5_000_000, "the key's events");
-    read(progress, time, 5);
+    read(5);
     progress.chainFound(3, 2);
     progress.passStarted(2, 1, 1_000_000, "1 file");
-    read(progress, time, 1);
+    read(1);
     progress.finish();
     expect(out.text).toBe("");
   });
 
   it("in a log, a line every ten seconds of a long read, why a second pass begins, and the whole read at its end", () => {
-    const out = output(false);
-    const time = clock();
-    const progress = new ReadProgress(out, { clock: time });
+    const { out, progress, read } = started(false);
     progress.passStarted(1, 30, 30_000_000, "the key's events, and calls that mint keys or create users");
-    read(progress, time, 25);
+    read(25);
     progress.chainFound(17, 2);
-    read(progress, time, 5);
+    read(5);
     progress.passStarted(2, 4, 4_000_000, "4 files read before the keys and users they may hold were found");
-    read(progress, time, 4);
+    read(4);
     progress.finish();
     // Each line is drawn as a file's last bytes arrive, before the file is counted done.
     expect(out.text.split("\n")).toEqual([
@@ -432,11 +419,9 @@ describe("the progress of a read", () => {
   });
 
   it("on a terminal, one line redrawn in place, left on screen at the end", () => {
-    const out = output(true);
-    const time = clock();
-    const progress = new ReadProgress(out, { clock: time });
+    const { out, progress, read } = started(true);
     progress.passStarted(1, 2, 2_000_000, "the key's events");
-    read(progress, time, 2);
+    read(2);
     progress.chainFound(0, 0);
     progress.finish();
     const frames = out.text.split("\r\u001b[2K").slice(1);

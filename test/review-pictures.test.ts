@@ -24,9 +24,9 @@ import { renderMarkdown } from "../review/render/markdown.ts";
 import { COLOURS } from "../review/render/svg.ts";
 import { trailRecord } from "../emulators/cloudtrail-server.ts";
 import { countColour, nonWhite, readPng } from "./support/png.ts";
+import { INVICTUS, INVICTUS_KEY, INVICTUS_LOGS, ONE_LOG_FILE } from "./support/review-logs.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
-const LOGS = "test/fixtures/cloudtrail";
 const ROOT = "AKIAEXAMPLEROOT00001";
 const run = promisify(execFile);
 
@@ -82,12 +82,22 @@ async function markdownOf(flags: string[]): Promise<string> {
 }
 
 describe("the markdown's pictures on the recordings", () => {
+  /** The recording's review with the incident's instants marked, as docs/review.md runs it: once, read by two tests. */
+  let marked: Promise<string> | undefined;
+  const markedMarkdown = () =>
+    (marked ??= markdownOf([
+      ...INVICTUS,
+      "--cutoff",
+      "2023-07-10T12:00:00Z",
+      "--contained-at",
+      "2023-07-10T12:20:30Z",
+    ]));
   const recordings: [string, string[]][] = [
-    ["invictus-aws", ["--access-key", "AKIATFQR7NSC8Q4X20BJ", "--from-logs", `${LOGS}/invictus-aws`]],
+    ["invictus-aws", INVICTUS],
     ...["AKIA6V1GNZTT65XQH36M", "AKIAW9X2Q2U25SK79UCX", "AKIAAM80VXLJF8NPK4VC", "AKIAZI86ACIZ2J9CV86Z"].map(
       (key): [string, string[]] => [
         `stratus-red-team ${key}`,
-        ["--access-key", key, "--from-logs", `${LOGS}/stratus-red-team`],
+        ["--access-key", key, "--from-logs", "test/fixtures/cloudtrail/stratus-red-team"],
       ],
     ),
   ];
@@ -104,16 +114,7 @@ describe("the markdown's pictures on the recordings", () => {
   });
 
   it("invictus-aws: the timeline marks the cutoff, the containment and the findings where they happened", async () => {
-    const markdown = await markdownOf([
-      "--access-key",
-      "AKIATFQR7NSC8Q4X20BJ",
-      "--from-logs",
-      `${LOGS}/invictus-aws`,
-      "--cutoff",
-      "2023-07-10T12:00:00Z",
-      "--contained-at",
-      "2023-07-10T12:20:30Z",
-    ]);
+    const markdown = await markedMarkdown();
     const [gantt] = mermaidBlocks(markdown);
     const { tasks } = await parse(gantt);
     const milestones = tasks.filter((task) => task.milestone).map((task) => task.start);
@@ -140,16 +141,7 @@ describe("the markdown's pictures on the recordings", () => {
     expect(section).toContain(
       "npx cordon review --access-key AKIATFQR7NSC8Q4X20BJ --from-logs test/fixtures/cloudtrail/invictus-aws \\\n  --cutoff 2023-07-10T12:00:00Z --contained-at 2023-07-10T12:20:30Z --markdown --html review.html\n",
     );
-    const markdown = await markdownOf([
-      "--access-key",
-      "AKIATFQR7NSC8Q4X20BJ",
-      "--from-logs",
-      `${LOGS}/invictus-aws`,
-      "--cutoff",
-      "2023-07-10T12:00:00Z",
-      "--contained-at",
-      "2023-07-10T12:20:30Z",
-    ]);
+    const markdown = await markedMarkdown();
     expect(mermaidBlocks(section)).toEqual(mermaidBlocks(markdown));
   });
 
@@ -165,14 +157,7 @@ describe("the markdown's pictures on the recordings", () => {
       risk: { admin: true, iamWrite: true, dataRead: true, secretsRead: true, dataWrite: true },
     };
     writeFileSync(join(dir, "assess.json"), JSON.stringify(assessment));
-    const flags = [
-      "--access-key",
-      "AKIATFQR7NSC8Q4X20BJ",
-      "--from-logs",
-      join(REPO, LOGS, "invictus-aws"),
-      "--assess",
-      "assess.json",
-    ];
+    const flags = ["--access-key", INVICTUS_KEY, "--from-logs", join(REPO, INVICTUS_LOGS), "--assess", "assess.json"];
     const io = memoryIo({ cwd: dir });
     expect(await main(["review", ...flags, "--markdown"], io)).toBe(0);
     const [, reach] = mermaidBlocks(io.stdout);
@@ -210,9 +195,9 @@ describe("the markdown's pictures on the recordings", () => {
         [
           "review",
           "--access-key",
-          "AKIATFQR7NSC8Q4X20BJ",
+          INVICTUS_KEY,
           "--from-logs",
-          join(REPO, LOGS, "invictus-aws"),
+          join(REPO, INVICTUS_LOGS),
           "--assess",
           "assess.json",
           "--markdown",
@@ -386,19 +371,13 @@ describe("the pictures of any review", () => {
     await fc.assert(
       fc.asyncProperty(generatedEvents, async (events) => {
         const review = analyze(await followChain(ROOT, { start: null, end: null }, logSource(events)));
-        const context = {
-          source: { kind: "logs", dir: ".", files: 1 },
-          sourceSummary: "1 log file under .",
-          notEnabled: [],
-          failed: [],
-        };
-        const page = renderHtml(review, context);
+        const page = renderHtml(review, ONE_LOG_FILE);
         // No markup but the page's own: no script, no element that fetches, no URL but the SVG namespace.
         expect(page).not.toMatch(/<script|<img|<link|<iframe|<object|<embed|url\(|@import/i);
         expect(page.match(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]*/gi) ?? []).toEqual(expect.arrayContaining([]));
         for (const url of page.match(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]*/gi) ?? [])
           expect(url).toBe("http://www.w3.org/2000/svg");
-        const markdown = renderMarkdown(review, context);
+        const markdown = renderMarkdown(review, ONE_LOG_FILE);
         for (const block of mermaidBlocks(markdown)) await parse(block);
       }),
       { numRuns: 15 },
@@ -419,15 +398,7 @@ describe("review --html, drawn by a browser", () => {
       const io = memoryIo({ cwd: dir });
       expect(
         await main(
-          [
-            "review",
-            "--access-key",
-            "AKIATFQR7NSC8Q4X20BJ",
-            "--from-logs",
-            join(REPO, LOGS, "invictus-aws"),
-            "--html",
-            "review.html",
-          ],
+          ["review", "--access-key", INVICTUS_KEY, "--from-logs", join(REPO, INVICTUS_LOGS), "--html", "review.html"],
           io,
         ),
       ).toBe(0);

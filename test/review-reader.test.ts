@@ -10,9 +10,7 @@ import { LOOKUP_EVENTS_DAYS } from "../review/lookup/limits.ts";
 import { CloudTrailReader } from "../review/lookup/reader.ts";
 import { LOOKUP_PACE, Pacer, type Clock, type Outcome } from "../review/lookup/pacer.ts";
 import type { ReviewEvent } from "../review/core/event.ts";
-import { trailRecord } from "../emulators/cloudtrail-server.ts";
-
-const KEY = "AKIAEXAMPLEROOT00001";
+import { KEY, keyRecord } from "./support/review-logs.ts";
 
 /** Virtual time: sleeps resolve when `run` moves the clock to them, in order. */
 class VirtualClock implements Clock {
@@ -59,15 +57,7 @@ function page(ids: string[], next?: string): LookupEventsCommandOutput {
     Events: ids.map((id) => ({
       EventId: id,
       EventName: "DescribeInstances",
-      CloudTrailEvent: JSON.stringify(
-        trailRecord({
-          eventId: id,
-          eventName: "DescribeInstances",
-          eventTime: "2026-11-28T02:00:00Z",
-          region: "us-east-1",
-          accessKeyId: KEY,
-        }),
-      ),
+      CloudTrailEvent: JSON.stringify(keyRecord(id)),
     })),
     NextToken: next,
   };

@@ -274,6 +274,19 @@ describe("reading CloudTrail through the SDK", () => {
 });
 
 describe("cordon review against CloudTrail", () => {
+  /** runReview of ROOT over the window, in `regions`, as text, with the LookupEvents reader's `options`. */
+  const reviewOf = async (regions: string[], options: object) => {
+    const io = memoryIo();
+    const review = {
+      accessKeyId: ROOT,
+      since: new Date(SINCE),
+      until: new Date(UNTIL),
+      regions,
+      format: "text" as const,
+    };
+    return { code: await runReview(review, io, { sources: { lookupEvents: options } }), io };
+  };
+
   const argv = ["review", "--access-key", ROOT, "--since", SINCE, "--until", UNTIL, "--regions", REGIONS.join(",")];
 
   it("reviews the chain through AWS_ENDPOINT_URL, with progress on stderr and only JSON on stdout", async () => {
@@ -313,36 +326,17 @@ describe("cordon review against CloudTrail", () => {
 
   it("reports opt-in regions the account has not enabled, and still succeeds", async () => {
     await serve({ ...FAST, disabledRegions: ["af-south-1"] }, seed(0.1).records);
-    const io = memoryIo();
-    const code = await runReview(
-      {
-        accessKeyId: ROOT,
-        since: new Date(SINCE),
-        until: new Date(UNTIL),
-        regions: ["us-east-1", "af-south-1"],
-        format: "text",
-      },
-      io,
-      { sources: { lookupEvents: FAST_READER } },
-    );
+    const { code, io } = await reviewOf(["us-east-1", "af-south-1"], FAST_READER);
     expect(code).toBe(0);
     expect(io.stdout).toContain("\nnot enabled in this account, so nothing to read: af-south-1\n");
   });
 
   it("prints what it found and exits 2 when a region could not be read", async () => {
     await serve({ ...FAST, faults: ({ region }) => (region === "eu-west-1" ? "500" : undefined) }, seed(0.1).records);
-    const io = memoryIo();
-    const code = await runReview(
-      {
-        accessKeyId: ROOT,
-        since: new Date(SINCE),
-        until: new Date(UNTIL),
-        regions: ["us-east-1", "eu-west-1"],
-        format: "text",
-      },
-      io,
-      { sources: { lookupEvents: { ...FAST_READER, retry: { attempts: 3, baseMs: 1, capMs: 1 } } } },
-    );
+    const { code, io } = await reviewOf(["us-east-1", "eu-west-1"], {
+      ...FAST_READER,
+      retry: { attempts: 3, baseMs: 1, capMs: 1 },
+    });
     expect(code).toBe(2);
     expect(io.stderr).toContain(
       "cordon review: could not read CloudTrail in eu-west-1: gave up after 3 attempts, the last one server error: InternalFailure, HTTP 500: injected fault\n",
@@ -358,20 +352,9 @@ describe("cordon review against CloudTrail", () => {
       { ...FAST, faults: ({ region }) => (region === "eu-west-1" ? "500-page" : undefined) },
       seed(0.1).records,
     );
-    const io = memoryIo();
     const started = Date.now();
     // The retry policy production uses: only the pace is the test's.
-    const code = await runReview(
-      {
-        accessKeyId: ROOT,
-        since: new Date(SINCE),
-        until: new Date(UNTIL),
-        regions: ["us-east-1", "eu-west-1"],
-        format: "text",
-      },
-      io,
-      { sources: { lookupEvents: { pace: FAST_READER.pace } } },
-    );
+    const { code, io } = await reviewOf(["us-east-1", "eu-west-1"], { pace: FAST_READER.pace });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(code).toBe(2);
     const said =

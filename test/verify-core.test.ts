@@ -270,17 +270,16 @@ describe("simulationChecks", () => {
     "iam:CreateUser": { decision, policies },
   });
 
+  /** The after-cutoff check of a revoke-older-sessions policy whose tokens before the cutoff are denied. */
+  const afterCutoff = (after: Parameters<typeof simulationChecks>[3]) =>
+    simulationChecks(policy("revoke-older-sessions"), "2026-11-28T10:00:00Z", all("explicitDeny"), after)[1];
+
   it("after the cutoff, a deny from another policy (AWS's quarantine) is not cordon's", () => {
     const after = {
       ...all("allowed"),
       "iam:CreateUser": { decision: "explicitDeny" as const, policies: ["AWSCompromisedKeyQuarantineV3"] },
     };
-    const [, check] = simulationChecks(
-      policy("revoke-older-sessions"),
-      "2026-11-28T10:00:00Z",
-      all("explicitDeny"),
-      after,
-    );
+    const check = afterCutoff(after);
     expect(check).toMatchObject({
       check: "after-cutoff",
       ok: true,
@@ -290,12 +289,7 @@ describe("simulationChecks", () => {
 
   it("after the cutoff, a deny from cordon's managed policy (named by its ARN) is cordon's", () => {
     const after = all("explicitDeny", ["arn:aws:iam::123456789012:policy/cordon/cordon-revoke-sessions-ci-deployer"]);
-    const [, check] = simulationChecks(
-      policy("revoke-older-sessions"),
-      "2026-11-28T10:00:00Z",
-      all("explicitDeny"),
-      after,
-    );
+    const check = afterCutoff(after);
     expect(check).toMatchObject({
       ok: false,
       message: "a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for iam:CreateUser, s3:GetObject",

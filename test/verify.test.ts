@@ -33,7 +33,6 @@ import {
   GetPolicyVersionCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
-  IAMClient,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -47,7 +46,6 @@ import {
   type SimulatePrincipalPolicyCommandInput,
   type SimulatePrincipalPolicyCommandOutput,
 } from "@aws-sdk/client-iam";
-import { STSClient } from "@aws-sdk/client-sts";
 import {
   AttachPolicyCommand as AttachOrganizationsPolicyCommand,
   CreateOrganizationCommand,
@@ -55,18 +53,16 @@ import {
   ListRootsCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
-import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
-import { actionOfCommand as actionOf } from "../aws/clients.ts";
 import { parsePolicyText as parseDocument, verifyPermissions } from "../aws/iam.ts";
 import { SIMULATED_ACTIONS } from "../verify/checks.ts";
 import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, type PolicyDocument } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { recordedIam } from "./support/recorded-iam.ts";
 import { SSH_PUBLIC_KEY } from "./support/credentials.ts";
 import { randomBytes } from "node:crypto";
 
@@ -87,45 +83,33 @@ const EC2_TRUST = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
-let moto: Moto;
-let restoreEnv: () => void;
 let dir: string;
-const iamMock = mockClient(IAMClient);
-const stsMock = mockClient(STSClient);
-/** The SDK's own `send`, for seeding and for the simulator mock: their calls are not the command's. */
-const realSend = (client: IAMClient, command: unknown) =>
-  (iamMock.send.wrappedMethod as (c: unknown) => Promise<never>).call(client, command);
-const iam = new IAMClient({});
-const seed = <T>(command: unknown): Promise<T> => realSend(iam, command);
+const { iamMock, stsMock, seed, resetHistory } = recordedIam(verifyPermissions, {
+  managedPolicies: false,
+  serviceCredentials: true,
+});
 
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-  restoreEnv = useMotoEnv(moto);
-});
-afterAll(async () => {
-  iamMock.restore();
-  stsMock.restore();
-  restoreEnv?.();
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
+beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "cordon-verify-"));
-  iamMock.reset();
-  stsMock.reset();
-  iamMock.send.callThrough();
-  stsMock.send.callThrough();
   iamMock.on(SimulatePrincipalPolicyCommand).callsFake(simulateWithLiveDocuments);
 });
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-  // Least privilege cannot drift: whatever verify sent must be declared.
-  const sent = [
-    ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
-    ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
-  ];
-  expect(sent.filter((action) => !verifyPermissions.includes(action))).toEqual([]);
-});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The default version of an attached managed policy, as IAM's simulator reads it. */
+async function managedDocument(policy: {
+  PolicyArn: string;
+  PolicyName: string;
+}): Promise<{ name: string; policy: PolicyDocument }> {
+  const version = (
+    await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
+  ).Policy.DefaultVersionId;
+  const document = (
+    await seed<{ PolicyVersion: { Document: string } }>(
+      new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
+    )
+  ).PolicyVersion.Document;
+  return { name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument };
+}
 
 /**
  * SimulatePrincipalPolicy as IAM answers it, evaluated by iam-simulate over the principal's live
@@ -178,17 +162,7 @@ async function liveDocuments(kind: "user" | "role", name: string): Promise<{ nam
             new ListAttachedRolePoliciesCommand({ RoleName: name }),
           )
         ).AttachedPolicies;
-  for (const policy of attached) {
-    const version = (
-      await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
-    ).Policy.DefaultVersionId;
-    const document = (
-      await seed<{ PolicyVersion: { Document: string } }>(
-        new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
-      )
-    ).PolicyVersion.Document;
-    out.push({ name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument });
-  }
+  for (const policy of attached) out.push(await managedDocument(policy));
   const inline =
     kind === "user"
       ? (await seed<{ PolicyNames: string[] }>(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames
@@ -211,17 +185,8 @@ async function liveDocuments(kind: "user" | "role", name: string): Promise<{ nam
         await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
           new ListAttachedGroupPoliciesCommand({ GroupName: group.GroupName }),
         )
-      ).AttachedPolicies) {
-        const version = (
-          await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
-        ).Policy.DefaultVersionId;
-        const document = (
-          await seed<{ PolicyVersion: { Document: string } }>(
-            new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
-          )
-        ).PolicyVersion.Document;
-        out.push({ name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument });
-      }
+      ).AttachedPolicies)
+        out.push(await managedDocument(policy));
       for (const policyName of (
         await seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName: group.GroupName }))
       ).PolicyNames) {
@@ -274,6 +239,15 @@ function ciIncident(key: string, extra: string[] = []): void {
   ]);
 }
 
+/** The CI incident as pulumi up leaves it: the account seeded, the plan applied, the key disabled; the key. */
+async function containedCiIncident(): Promise<string> {
+  const key = await seedAccount();
+  ciIncident(key);
+  await applyPlan();
+  await disable(key);
+  return key;
+}
+
 /** The planned deny policies; `managedRoles`: as the program plans them for roles without inline room. */
 function plannedPolicies(managedRoles = false): DenyPolicy[] {
   const loaded = loadIncidentPaths([dir], process.cwd(), new Date(NOW));
@@ -321,18 +295,14 @@ async function verify(...args: string[]) {
 /** verify run from `cwd`: the project whose stack files it reads (cordon:organization). */
 async function verifyIn(cwd: string, ...args: string[]) {
   const io = memoryIo({ cwd });
-  iamMock.resetHistory();
-  stsMock.resetHistory();
+  resetHistory();
   const code = await main(["verify", dir, "--now", NOW, ...args], io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
 describe("verify against moto", () => {
   it("passes when the deny policies are attached as planned, the key is Inactive and IAM denies older tokens only", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    const key = await containedCiIncident();
 
     const { code, stdout, stderr } = await verify();
     expect(stderr).toBe("");
@@ -400,10 +370,7 @@ describe("verify against moto", () => {
   });
 
   it("fails when the user's deny policy exists but was detached", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    await containedCiIncident();
     const arn = `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`;
     await seed(
       new (await import("@aws-sdk/client-iam")).DetachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: arn }),
@@ -416,10 +383,7 @@ describe("verify against moto", () => {
   });
 
   it("fails when the role's inline deny policy is missing", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    await containedCiIncident();
     await seed(
       new (await import("@aws-sdk/client-iam")).DeleteRolePolicyCommand({
         RoleName: "deploy",
@@ -434,10 +398,7 @@ describe("verify against moto", () => {
   });
 
   it("fails when the live document was changed, and says how", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    await containedCiIncident();
     // Someone moved the role's cutoff an hour back: sessions minted 09:00-10:00 survive.
     const changed = {
       Version: "2012-10-17",
@@ -578,10 +539,7 @@ describe("verify against moto", () => {
   });
 
   it("fails when IAM's simulator does not deny older tokens", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    await containedCiIncident();
     // A simulator that allows everything: the documents look right but do not take effect.
     iamMock.on(SimulatePrincipalPolicyCommand).callsFake(async (input: SimulatePrincipalPolicyCommandInput) => ({
       EvaluationResults: (input.ActionNames ?? []).map((a) => ({ EvalActionName: a, EvalDecision: "allowed" })),
@@ -598,10 +556,7 @@ describe("verify against moto", () => {
   });
 
   it("fails when cordon's policy denies tokens issued after the cutoff", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    const key = await containedCiIncident();
     iamMock.on(SimulatePrincipalPolicyCommand).callsFake(async (input: SimulatePrincipalPolicyCommandInput) => ({
       EvaluationResults: (input.ActionNames ?? []).map((a) => ({
         EvalActionName: a,
@@ -619,10 +574,7 @@ describe("verify against moto", () => {
   });
 
   it("warns when a listed key was used after the cutoff: the sessions it minted then are not revoked", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    const key = await containedCiIncident();
     // moto does not record use of a key: IAM's answer is given here.
     iamMock.on(GetAccessKeyLastUsedCommand).resolves({
       UserName: "ci-deployer",
@@ -636,10 +588,7 @@ describe("verify against moto", () => {
   });
 
   it("does not warn about a key last used before the cutoff", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    await containedCiIncident();
     iamMock.on(GetAccessKeyLastUsedCommand).resolves({
       UserName: "ci-deployer",
       AccessKeyLastUsed: { LastUsedDate: new Date("2026-11-28T09:58:00Z"), ServiceName: "s3", Region: "us-east-1" },
@@ -648,6 +597,26 @@ describe("verify against moto", () => {
     expect(JSON.parse(stdout).principals.flatMap((p: { warnings: string[] }) => p.warnings)).toEqual([]);
     expect(code).toBe(0);
   });
+
+  /** The key-in-ticket incident, cut off at containment: the user and its key, then `extra` lines. */
+  function ticketIncident(key: string, extra: string[] = []): void {
+    writeIncident("2026-11-28-key-in-ticket", [
+      "cutoff: at-containment",
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+      ...extra,
+    ]);
+  }
+
+  /** The key-in-ticket incident as pulumi up leaves it, contained at `instant`; the key. */
+  async function containedTicketIncident(instant: string): Promise<string> {
+    const key = await seedAccount();
+    ticketIncident(key);
+    await applyPlan({ containment: { "2026-11-28-key-in-ticket": instant } });
+    await disable(key);
+    return key;
+  }
 
   /** The stack outputs of a run of pulumi up that recorded `instant` for the key-in-ticket incident. */
   function outputsRecording(instant: string): string {
@@ -673,15 +642,7 @@ describe("verify against moto", () => {
   }
 
   it("checks an at-containment incident around the instant the stack outputs recorded", async () => {
-    const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", [
-      "cutoff: at-containment",
-      "users:",
-      "  - name: ci-deployer",
-      `    accessKeys: [${key}]`,
-    ]);
-    await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
-    await disable(key);
+    await containedTicketIncident("2026-11-28T11:30:00Z");
     const { code, stdout } = await verify("--json", "--stack-outputs", outputsRecording("2026-11-28T11:30:00Z"));
     const [user] = JSON.parse(stdout).principals;
     expect(user).toMatchObject({ cutoff: "2026-11-28T11:30:00Z", cutoffSource: "stack-outputs", ok: true });
@@ -693,12 +654,7 @@ describe("verify against moto", () => {
 
   it("never takes the instant from the live policy: without the stack outputs it cannot verify the incident, and exits 1", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", [
-      "cutoff: at-containment",
-      "users:",
-      "  - name: ci-deployer",
-      `    accessKeys: [${key}]`,
-    ]);
+    ticketIncident(key);
     // The live policy was edited to an instant years back: it revokes nothing that is still alive.
     await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2016-11-28T11:30:00Z" } });
     await disable(key);
@@ -720,14 +676,7 @@ describe("verify against moto", () => {
 
   it("a principal whose policy is gone is still simulated around the recorded instant", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", [
-      "cutoff: at-containment",
-      "users:",
-      "  - name: ci-deployer",
-      `    accessKeys: [${key}]`,
-      "roles:",
-      "  - name: deploy",
-    ]);
+    ticketIncident(key, ["roles:", "  - name: deploy"]);
     await applyPlan({
       containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" },
       skip: (deny) => deny.principal.type === "role",
@@ -743,15 +692,7 @@ describe("verify against moto", () => {
   });
 
   it("with --stack-outputs, a live instant other than the recorded one is a changed document", async () => {
-    const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", [
-      "cutoff: at-containment",
-      "users:",
-      "  - name: ci-deployer",
-      `    accessKeys: [${key}]`,
-    ]);
-    await applyPlan({ containment: { "2026-11-28-key-in-ticket": "2026-11-28T11:30:00Z" } });
-    await disable(key);
+    await containedTicketIncident("2026-11-28T11:30:00Z");
     const { code, stdout } = await verify("--stack-outputs", outputsRecording("2026-11-28T11:45:00Z"));
     expect(code).toBe(1);
     expect(stdout).toMatch(
@@ -761,12 +702,7 @@ describe("verify against moto", () => {
 
   it("fails without simulating when an at-containment instant is nowhere to be found", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-key-in-ticket", [
-      "cutoff: at-containment",
-      "users:",
-      "  - name: ci-deployer",
-      `    accessKeys: [${key}]`,
-    ]);
+    ticketIncident(key);
     await disable(key);
     const { code, stdout } = await verify();
     expect(code).toBe(1);
@@ -848,11 +784,16 @@ describe("verify at organization scale (issue 11)", () => {
     ]);
   }
 
-  it("checks the share of the credentials' account, and names each other account's share as not checked", async () => {
+  /** The cross-account incident (with guardrails, or not) as pulumi up in the credentials' account leaves it: its share. */
+  async function containedCrossIncident(organization = true): Promise<void> {
     const key = await seedAccount();
-    crossIncident(key);
+    crossIncident(key, organization);
     await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
     await disable(key);
+  }
+
+  it("checks the share of the credentials' account, and names each other account's share as not checked", async () => {
+    await containedCrossIncident(false);
     const { code, stdout, stderr } = await verify();
     expect(stderr).toBe(
       `not checked: incident 2026-11-28-cross has a share in account ${MEMBER}; the credentials in use are for ${ACCOUNT}: run verify with credentials for it\n`,
@@ -910,11 +851,8 @@ describe("verify at organization scale (issue 11)", () => {
     }
 
     it("checks that each planned SCP and RCP is live, word for word, and attached to the planned targets", async () => {
-      const key = await seedAccount();
-      crossIncident(key, true);
+      await containedCrossIncident();
       const root = await organizationRoot();
-      await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
-      await disable(key);
       const [scp, rcp] = await applyGuardrails(root);
       const { code, stdout } = await verifyIn(project, "--json");
       const report = JSON.parse(stdout);
@@ -932,11 +870,8 @@ describe("verify at organization scale (issue 11)", () => {
     });
 
     it("fails when a guardrail was changed by hand, or is missing", async () => {
-      const key = await seedAccount();
-      crossIncident(key, true);
+      await containedCrossIncident();
       const root = await organizationRoot();
-      await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
-      await disable(key);
       // Someone took the member account's role out of the SCP.
       const [scp] = await applyGuardrails(root, (content) =>
         content.replaceAll(`arn:aws:iam::${MEMBER}:role/data-loader`, `arn:aws:iam::${MEMBER}:role/nobody`),
@@ -950,11 +885,8 @@ describe("verify at organization scale (issue 11)", () => {
     });
 
     it("fails when no guardrail was declared at all", async () => {
-      const key = await seedAccount();
-      crossIncident(key, true);
+      await containedCrossIncident();
       await organizationRoot();
-      await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
-      await disable(key);
       const { code, stdout } = await verifyIn(project, "--json");
       const report = JSON.parse(stdout);
       expect(report.guardrails.map((g: { checks: { check: string; ok: boolean }[] }) => g.checks)).toEqual([
@@ -967,10 +899,7 @@ describe("verify at organization scale (issue 11)", () => {
   });
 
   it("without the organization stack's file, says the guardrails were not checked", async () => {
-    const key = await seedAccount();
-    crossIncident(key, true);
-    await applyPlan({ skip: (deny) => deny.account !== ACCOUNT });
-    await disable(key);
+    await containedCrossIncident();
     const { stderr } = await verify();
     expect(stderr.split("\n")).toContain(
       "not checked: the organization guardrails of incident 2026-11-28-cross: no stack file here sets cordon:organization, so verify does not know where they are",
@@ -980,10 +909,7 @@ describe("verify at organization scale (issue 11)", () => {
 
 describe("verify cannot ask AWS", () => {
   it("exits 2 with what to grant when IAM denies the simulator", async () => {
-    const key = await seedAccount();
-    ciIncident(key);
-    await applyPlan();
-    await disable(key);
+    await containedCiIncident();
     iamMock
       .on(SimulatePrincipalPolicyCommand)
       .rejects(

@@ -116,7 +116,7 @@ export function timelineSvg(timeline: Timeline, title: string): string | null {
     const y = top + i * rowHeight;
     if (i % 2 === 0) out.push(`<rect x="0" y="${y}" width="${width}" height="${rowHeight}" fill="#f5f5f5"/>`);
     out.push(`<text x="8" y="${y + 15}" fill="${COLOURS.text}">${xmlText(cut(row.title, 36))}</text>`);
-    out.push(...row.draw(y));
+    for (const drawn of row.draw(y)) out.push(drawn);
   });
   // The incident's instants as lines across every lane.
   for (const mark of timeline.marks.filter((m) => m.kind === "cutoff" || m.kind === "containment")) {
@@ -178,7 +178,7 @@ export function reachSvg(reach: Reach): string {
   const place = new Map<string, { x: number; y: number }>();
   const columns = (group: ReachGraph["nodes"][number]["group"], x0: number) => {
     const nodes = graph.nodes.filter((n) => n.group === group);
-    const count = Math.max(0, ...nodes.map((n) => n.column)) + 1;
+    const count = nodes.reduce((most, n) => Math.max(most, n.column), 0) + 1;
     const heights: number[] = [];
     for (let column = 0; column < count; column++) {
       const inColumn = nodes.filter((n) => n.column === column);
@@ -187,7 +187,7 @@ export function reachSvg(reach: Reach): string {
       );
       heights.push(inColumn.length * (boxHeight + gapY));
     }
-    return { width: count * (boxWidth + gapX), height: Math.max(...heights) };
+    return { width: count * (boxWidth + gapX), height: heights.reduce((most, h) => Math.max(most, h), 0) };
   };
   const touched = columns("touched", 16);
   const couldX = 16 + touched.width + 40;

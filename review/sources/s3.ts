@@ -92,7 +92,7 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
       const others = objects.filter((object) => !broken.has(object.name));
       if (others.length === 0 || others.length === objects.length) return refuseFiles(io, read.problems);
       for (const problem of read.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
-      unreadable.push(...unreadParts(read.problems));
+      for (const part of unreadParts(read.problems)) unreadable.push(part);
       io.err(
         `review: ${plural(broken.size, "log file")} could not be read (listed in the review); reading the ${count(others.length)} others again without ${broken.size === 1 ? "it" : "them"}\n`,
       );

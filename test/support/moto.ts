@@ -61,17 +61,27 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   };
 }
 
-/** Points this test process's AWS SDK at moto; returns a function that restores the environment. */
+/**
+ * Points this test process's AWS SDK at moto, and at nothing else: no profile, no session token, no
+ * configuration or credentials file of the machine's user. Returns a function that restores the environment.
+ */
 export function useMotoEnv(moto: Moto): () => void {
-  const saved = Object.fromEntries(Object.keys(moto.env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, moto.env);
-  for (const key of ["AWS_PROFILE", "AWS_SESSION_TOKEN"]) delete process.env[key];
-  return () => {
-    for (const [key, value] of Object.entries(saved)) {
+  const env: Record<string, string | undefined> = {
+    ...moto.env,
+    AWS_PROFILE: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_CONFIG_FILE: "/nonexistent/cordon-test-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cordon-test-credentials",
+  };
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values)) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
   };
+  apply(env);
+  return () => apply(saved);
 }
 
 /**
