@@ -1,13 +1,5 @@
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
-
-// Node's on-disk compile cache for the workers and every process they start (the engine stand-in,
-// the program under Pulumi's cmd/run, policy packs, the CLI): each loads @pulumi/pulumi,
-// @pulumi/aws and the AWS SDK again, and compiling them was about a third of a program run's CPU.
-// It changes no behaviour (a stale or corrupt entry is checked and recompiled); vitest turns it off
-// itself under V8 coverage. https://nodejs.org/api/module.html#module-compile-cache
-process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), "node-compile-cache");
 
 export default defineConfig({
   test: {

@@ -8,9 +8,10 @@ import type { TestProject } from "vitest/node";
 import { ensureMoto } from "../../emulators/moto.ts";
 
 export default function setup(project: TestProject): void {
-  // Every test worker, reader thread (review/logs/readers.ts passes the cache on) and CLI child
-  // compiles the same modules again (type stripping included): the cache halves the CPU time of a
-  // file that runs reviews (review-never-clean: 14 to 6 CPU-seconds). In the checkout's ignored tmp/,
+  // Every test worker, reader thread (review/logs/readers.ts passes the cache on), CLI child, engine
+  // stand-in, program under Pulumi's cmd/run and policy pack compiles the same modules again (type
+  // stripping included): the cache halves the CPU time of a file that runs reviews (review-never-clean:
+  // 14 to 6 CPU-seconds), and compiling @pulumi/pulumi and @pulumi/aws was a third of a program run's. In the checkout's ignored tmp/,
   // which a fresh checkout does not have: never a folder that another job or user shares (the reason
   // cli/cordon.js keeps it off in CI). An entry serves only a module whose contents are unchanged.
   // NODE_COMPILE_CACHE chooses another folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
