@@ -4,13 +4,13 @@
  * the emergency override and git errors.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
+import { main } from "../cli/main.ts";
+import { git, newFolder, newRepo, removeRepos, runGuard } from "./support/git-repo.ts";
 import { usageOutput } from "./support/usage.ts";
 
 /** The guard judges at this instant: the ci-key incident (cutoff 10:00 the day before, a user) has 10 h left. */
@@ -43,25 +43,7 @@ const ticket = (): Raw => ({
   users: [{ name: "dana", accessKeys: ["AKIAJ7Q2EXAMPLEKEY77"] }],
 });
 
-const repos: string[] = [];
-afterAll(() => {
-  for (const dir of repos) rmSync(dir, { recursive: true, force: true });
-});
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-    },
-  }).trim();
-}
+afterAll(removeRepos);
 
 /** A repository whose `incidents/` holds exactly `files` (path -> incident), committed; returns the commit. */
 function commitIncidents(dir: string, files: Record<string, Raw>, message: string): string {
@@ -77,20 +59,9 @@ function commitIncidents(dir: string, files: Record<string, Raw>, message: strin
   return git(dir, "rev-parse", "HEAD");
 }
 
-function newRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), "cordon-guard-"));
-  repos.push(dir);
-  git(dir, "init", "-q", "-b", "main");
-  return dir;
-}
-
 const byPath = (...incidents: Raw[]) => Object.fromEntries(incidents.map((i) => [`incidents/${i.id}.yaml`, i]));
 
-async function guard(dir: string, args: string[]) {
-  const io = memoryIo({ cwd: dir });
-  const code = await main(["guard", ...args], io);
-  return { code, stdout: io.stdout, stderr: io.stderr };
-}
+const guard = (dir: string, args: string[]) => runGuard(dir, args);
 
 /** Commits `base`, then `head`, and runs guard between them. */
 async function guardChange(base: Raw[], head: Raw[], extra: string[] = []) {
@@ -470,8 +441,7 @@ describe("what guard cannot judge", () => {
   });
 
   it("outside a git repository exits 2", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-not-a-repo-"));
-    repos.push(dir);
+    const dir = newFolder("cordon-not-a-repo-");
     const result = await guard(dir, ["--base", "main", "--now", NOW]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(

@@ -27,6 +27,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCom
 import { transformInput } from "./support/event-bridge.ts";
 import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import { GIT_IDENTITY, git } from "./support/git-repo.ts";
 import { runEngine } from "./support/engine.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { decideTrustUnvalidated } from "./support/iam-evaluator.ts";
@@ -479,14 +480,6 @@ describe("the pull request workflow", () => {
 
   describe("its scripts, run", () => {
     let root: string;
-    const identity = {
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    };
-    const git = (cwd: string, ...args: string[]) =>
-      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(() => {
       root = mkdtempSync(join(tmpdir(), "cordon-workflow-"));
     });
@@ -550,7 +543,7 @@ describe("the pull request workflow", () => {
         encoding: "utf8",
         env: {
           ...process.env,
-          ...identity,
+          ...GIT_IDENTITY,
           GITHUB_OUTPUT: output,
           RUNNER_TEMP: root,
           GITHUB_REPOSITORY: "example-org/cordon-incidents",
@@ -672,13 +665,7 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
     execFileSync("git", args, {
       cwd: repo,
       encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@example.com",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@example.com",
-      },
+      env: { ...process.env, ...GIT_IDENTITY },
     }).trim();
   const incident = (id: string, account: string, roles: string) =>
     `id: ${id}\ntitle: t\naccount: "${account}"\ncutoff: 2026-11-28T10:00:00Z\nroles: ${roles}\n`;
@@ -3170,14 +3157,8 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       );
     });
     afterAll(() => rmSync(work, { recursive: true, force: true }));
-    const identity = {
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    };
     const git = (cwd: string, ...args: string[]) =>
-      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } });
+      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_IDENTITY } });
     let count = 0;
 
     /**
@@ -3443,14 +3424,6 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
   describe("run", () => {
     let moto: Moto;
     let work: string;
-    const identity = {
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    };
-    const git = (cwd: string, ...args: string[]) =>
-      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(async () => {
       // The proxy in front answers service-specific credentials, which the program lists for each user.
       moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
@@ -3474,7 +3447,7 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
         encoding: "utf8",
         env: {
           ...process.env,
-          ...identity,
+          ...GIT_IDENTITY,
           ...step.env,
           ...env,
           PATH: `${join(work, "bin")}:${process.env.PATH}`,
