@@ -8,12 +8,21 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { ALWAYS_PROTECTED } from "../guard/guard.ts";
-import { commitTree, newRepo, removeRepos, runGuard, writeTree, type Content } from "./support/git-repo.ts";
+import {
+  byPath,
+  type Content,
+  commitTree,
+  edit,
+  newRepo,
+  type Raw,
+  removeRepos,
+  runGuard,
+  writeTree,
+} from "./support/git-repo.ts";
 
 afterAll(removeRepos);
 
 const NOW = "2026-11-29T12:00:00Z";
-type Raw = Record<string, unknown> & { id: string };
 
 const ciKey = (): Raw => ({
   id: "2026-11-28-ci-key",
@@ -23,14 +32,7 @@ const ciKey = (): Raw => ({
   users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
   roles: [{ name: "deploy" }],
 });
-const edit = (incident: Raw, change: (i: Raw) => void): Raw => {
-  const copy = structuredClone(incident);
-  change(copy);
-  return copy;
-};
 const FILE = "incidents/2026-11-28-ci-key.yaml";
-const byPath = (...incidents: Raw[]): Record<string, Content> =>
-  Object.fromEntries(incidents.map((i) => [`incidents/${i.id}.yaml`, i]));
 const role = { name: "ci-deployer-oidc", trust: { githubOidc: { repository: "example/app", ref: "refs/heads/main" } } };
 const fresh = (more: Partial<Raw> = {}): Raw => ({
   id: "2026-11-29-new-key",

@@ -10,13 +10,21 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
-import { git, newFolder, newRepo, removeRepos, runGuard } from "./support/git-repo.ts";
+import {
+  byPath,
+  type Content,
+  edit,
+  git,
+  newFolder,
+  newRepo,
+  type Raw,
+  removeRepos,
+  runGuard as guard,
+} from "./support/git-repo.ts";
 import { usageOutput } from "./support/usage.ts";
 
 /** The guard judges at this instant: the ci-key incident (cutoff 10:00 the day before, a user) has 10 h left. */
 const NOW = "2026-11-29T12:00:00Z";
-
-type Raw = Record<string, unknown> & { id: string };
 
 const ciKey = (): Raw => ({
   id: "2026-11-28-ci-key",
@@ -46,7 +54,7 @@ const ticket = (): Raw => ({
 afterAll(removeRepos);
 
 /** A repository whose `incidents/` holds exactly `files` (path -> incident), committed; returns the commit. */
-function commitIncidents(dir: string, files: Record<string, Raw>, message: string): string {
+function commitIncidents(dir: string, files: Record<string, Content>, message: string): string {
   rmSync(join(dir, "incidents"), { recursive: true, force: true });
   mkdirSync(join(dir, "incidents"), { recursive: true });
   writeFileSync(join(dir, "incidents", "README.md"), "incidents\n");
@@ -58,10 +66,6 @@ function commitIncidents(dir: string, files: Record<string, Raw>, message: strin
   git(dir, "commit", "-q", "--allow-empty", "-m", message);
   return git(dir, "rev-parse", "HEAD");
 }
-
-const byPath = (...incidents: Raw[]) => Object.fromEntries(incidents.map((i) => [`incidents/${i.id}.yaml`, i]));
-
-const guard = (dir: string, args: string[]) => runGuard(dir, args);
 
 /** Commits `base`, then `head`, and runs guard between them. */
 async function guardChange(base: Raw[], head: Raw[], extra: string[] = []) {
@@ -79,12 +83,6 @@ const TICKET =
   "incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket is active until an unknown instant (cutoff at-containment, no recorded instant: pass --stack-outputs FILE)";
 const refusal = (n: number) =>
   `guard: ${n} ${n === 1 ? "change weakens an incident" : "changes weaken incidents"} that ${n === 1 ? "is" : "are"} still active: keep ${n === 1 ? "it" : "them"} until ${n === 1 ? "it expires" : "they expire"} (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`;
-
-const edit = (incident: Raw, change: (i: Raw) => void): Raw => {
-  const copy = structuredClone(incident);
-  change(copy);
-  return copy;
-};
 
 describe("a weakening of an active incident fails with its exact message; the matching strengthening passes", () => {
   it.each([

@@ -48,6 +48,20 @@ export function newRepo(): string {
 /** A file's content: text as it is, anything else as YAML. */
 export type Content = string | Record<string, unknown>;
 
+/** An incident as its file holds it, before any validation. */
+export type Raw = Record<string, unknown> & { id: string };
+
+/** A copy of `incident` with `change` made to it. */
+export function edit(incident: Raw, change: (i: Raw) => void): Raw {
+  const copy = structuredClone(incident);
+  change(copy);
+  return copy;
+}
+
+/** Incidents, each in its file named after its id. */
+export const byPath = (...incidents: Raw[]): Record<string, Content> =>
+  Object.fromEntries(incidents.map((i) => [`incidents/${i.id}.yaml`, i]));
+
 /** Makes the working tree exactly `files` (path -> content) and commits it; returns the commit. */
 export function commitTree(dir: string, files: Record<string, Content>, message = "change"): string {
   writeTree(dir, files);
