@@ -106,6 +106,15 @@ const workflows: Record<string, Workflow> = Object.fromEntries(
 const allJobs = Object.entries(workflows).flatMap(([file, workflow]) =>
   Object.entries(workflow.jobs).map(([id, job]) => ({ file, id, job, workflow })),
 );
+/** What a step wrote to GITHUB_OUTPUT: one name=value a line. */
+const readOutputs = (file: string): Record<string, string> =>
+  Object.fromEntries(
+    readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
 const stepIndex = (job: Job, match: (step: Step) => boolean) => job.steps.findIndex(match);
 const usesAction = (action: string) => (step: Step) => step.uses?.split("@")[0] === action;
 const runs = (text: string) => (step: Step) => step.run?.includes(text) === true;
@@ -550,13 +559,7 @@ describe("the pull request workflow", () => {
           ...env,
         },
       });
-      const outputs = Object.fromEntries(
-        readFileSync(output, "utf8")
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-      );
+      const outputs = readOutputs(output);
       return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
     }
 
@@ -1185,13 +1188,7 @@ describe("the contain workflow", () => {
         },
       };
       const finish = (status: number | null, stdout: string, stderr: string): StepRun => {
-        const outputs = Object.fromEntries(
-          readFileSync(output, "utf8")
-            .trim()
-            .split("\n")
-            .filter(Boolean)
-            .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-        );
+        const outputs = readOutputs(output);
         return {
           status: status ?? -1,
           outputs,
@@ -1911,18 +1908,15 @@ describe("the contain workflow", () => {
         VERIFY: "",
       };
       const file = "incidents/2026-11-28-exposed-access-key-akiaiosfodnn7example.yaml";
+      // A dispatch for a key; and the same once the contain job committed its incident.
+      const keyDispatch = { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY };
+      const committed = { ...keyDispatch, FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success" };
       const written = (run: { temp: string }) => readFileSync(join(run.temp, "report.md"), "utf8");
 
       it("after pulumi up: the plan of the committed file, verify with the stack outputs, the next steps, in a new issue", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
+          ...committed,
           DISPATCHER: "@dana (workflow_dispatch)",
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
-          CONTAINED: "success",
           APPLIED: "success",
           VERIFY: "true",
           CORDON_STACK_OUTPUTS: "/tmp/outputs.json",
@@ -1963,13 +1957,7 @@ describe("the contain workflow", () => {
 
       it("passes plan and verify the outputs of every stack the incident touches", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
-          CONTAINED: "success",
+          ...committed,
           APPLIED: "success",
           VERIFY: "true",
           CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json",
@@ -1982,13 +1970,7 @@ describe("the contain workflow", () => {
 
       it("a pulumi up replaced in the queue says so; without the verify role, verify is said not to have run", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
-          CONTAINED: "success",
+          ...committed,
           APPLIED: "cancelled",
         });
         expect(run.status).toBe(0);
@@ -2054,10 +2036,7 @@ describe("the contain workflow", () => {
         "a contain job that failed (push %j) and a key the disable job could not disable: says the key may still be active, and how to disable it",
         (push, said) => {
           const run = runStep(report, root, {
-            ...base,
-            EVENT: "workflow_dispatch",
-            MODE: "key",
-            ACCESS_KEY: KEY,
+            ...keyDispatch,
             ACCOUNT: "123456789012",
             PUSH: push,
             CONTAINED: "failure",
@@ -2087,15 +2066,9 @@ describe("the contain workflow", () => {
         "the first strike (%s, %j other credentials) is said first, before the rest (issue 20)",
         (strike, others, said) => {
           const run = runStep(report, root, {
-            ...base,
-            EVENT: "workflow_dispatch",
-            MODE: "key",
-            ACCESS_KEY: KEY,
+            ...committed,
             ACCOUNT: "123456789012",
-            FILES: JSON.stringify([file]),
-            COMMIT: "0123abc",
             PUSH: "pushed",
-            CONTAINED: "success",
             APPLIED: "success",
             STRIKE: strike,
             STRIKE_DISABLED: others,
@@ -2109,13 +2082,7 @@ describe("the contain workflow", () => {
 
       it("says nothing of a first strike that did not run (a pull request's /contain)", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
-          CONTAINED: "success",
+          ...committed,
           APPLIED: "success",
           STRIKE: "skipped",
         });
@@ -2125,15 +2092,9 @@ describe("the contain workflow", () => {
 
       it("a pulumi up that failed: the key disabled directly is said, beside what was applied", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
+          ...committed,
           ACCOUNT: "123456789012",
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
           PUSH: "pushed",
-          CONTAINED: "success",
           APPLIED: "failure",
           KEY: "was-inactive",
           DROPPED: "true",
@@ -3455,13 +3416,7 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
           GITHUB_OUTPUT: output,
         },
       });
-      const outputs = Object.fromEntries(
-        readFileSync(output, "utf8")
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-      );
+      const outputs = readOutputs(output);
       return { status: result.status, stderr: result.stderr, outputs };
     }
 
