@@ -1362,6 +1362,19 @@ describe("the contain workflow", () => {
       git(cwd, "add", "-A");
       git(cwd, "commit", "-qm", message);
     };
+    /** main moves: `file` committed in the second clone (after whatever it holds already) and pushed. */
+    const mainMoves = (seed: string, file: string, content: string, message: string) => {
+      addFile(seed, file, content, message);
+      git(seed, "push", "-q", "origin", "HEAD:main");
+    };
+    /** Another run's incident lands on main first: another key, of `user`. */
+    const anotherContainLands = (seed: string, user: string, message: string) =>
+      mainMoves(
+        seed,
+        "incidents/2026-11-28-other.yaml",
+        incident("2026-11-28-other", user, ["AKIAJ7Q2EXAMPLEKEY77"]),
+        message,
+      );
     const OURS = "incidents/2026-11-28-exposed-access-key.yaml";
     const ours = incident("2026-11-28-exposed-access-key", "ci-deployer", [KEY]);
 
@@ -1385,13 +1398,7 @@ describe("the contain workflow", () => {
     it("puts the commit again on top of a main that moved, judges the result with guard --additive again (cordon's own), and pushes it", () => {
       const { origin, seed, runner } = repos("moved");
       const { temp } = committed(runner, OURS, ours);
-      addFile(
-        seed,
-        "incidents/2026-11-28-other.yaml",
-        incident("2026-11-28-other", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]),
-        "another contain",
-      );
-      git(seed, "push", "-q", "origin", "HEAD:main");
+      anotherContainLands(seed, "dana", "another contain");
       const result = pushed(runner, temp);
       expect(result.status).toBe(0);
       expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
@@ -1419,13 +1426,7 @@ describe("the contain workflow", () => {
     it("pushes nothing when guard refuses the new commit: what landed meanwhile makes it invalid (the same user spelt otherwise)", () => {
       const { origin, seed, runner } = repos("refused");
       const { temp } = committed(runner, OURS, ours);
-      addFile(
-        seed,
-        "incidents/2026-11-28-other.yaml",
-        incident("2026-11-28-other", "CI-Deployer", ["AKIAJ7Q2EXAMPLEKEY77"]),
-        "another",
-      );
-      git(seed, "push", "-q", "origin", "HEAD:main");
+      anotherContainLands(seed, "CI-Deployer", "another");
       const result = pushed(runner, temp);
       expect(result.status).toBe(1);
       expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
@@ -1436,8 +1437,7 @@ describe("the contain workflow", () => {
     it("a second run for the same key that lost the race pushes nothing and succeeds: main declares the key", () => {
       const { origin, seed, runner } = repos("same-key");
       const { temp } = committed(runner, OURS, `# ours\n${ours}`);
-      addFile(seed, OURS, `# theirs\n${ours}`, "contain (first)");
-      git(seed, "push", "-q", "origin", "HEAD:main");
+      mainMoves(seed, OURS, `# theirs\n${ours}`, "contain (first)");
       const result = pushed(runner, temp);
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`main declares ${KEY} already (another run): nothing to push`);
@@ -1449,8 +1449,12 @@ describe("the contain workflow", () => {
       const { origin, seed, runner } = repos("conflict");
       const file = "incidents/2026-11-28-same-title.yaml";
       const { temp } = committed(runner, file, incident("2026-11-28-same-title", "ci-deployer", [KEY]));
-      addFile(seed, file, incident("2026-11-28-same-title", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]), "other key, same title");
-      git(seed, "push", "-q", "origin", "HEAD:main");
+      mainMoves(
+        seed,
+        file,
+        incident("2026-11-28-same-title", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]),
+        "other key, same title",
+      );
       const result = pushed(runner, temp);
       expect(result.status).toBe(1);
       expect(result.stdout).toContain(
@@ -1723,13 +1727,12 @@ describe("the contain workflow", () => {
           "utf8",
         );
         addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
-        addFile(
+        mainMoves(
           seed,
           "incidents/2026-11-20-older.yaml",
           `id: 2026-11-20-older\nusers:\n  - name: leaked-user\n    keep: { accessKeys: [${keys[1]}] }\n`,
           "an older incident",
         );
-        git(seed, "push", "-q", "origin", "HEAD:main");
         git(runner, "pull", "-q", "origin", "main");
         // The checkout's own copy says otherwise: the step must read the blobs, not these files.
         writeFileSync(join(runner, ".github", "scripts", "first-strike.sh"), "#!/bin/bash\necho tampered; exit 3\n");
@@ -1753,11 +1756,13 @@ describe("the contain workflow", () => {
     });
 
     describe("against moto, with the AWS CLI (the disable job) and cordon's CLI (new)", () => {
-      let moto: Moto;
-      let iam: IAMClient;
       // moto has no LookupEvents (it answers HTTP 500): `new`'s CloudTrail lookup goes to the
       // CloudTrail-compatible server of emulators/, which answers as CloudTrail does.
       let trail: CloudTrailServer;
+      // Its own moto, without the proxy: the disable job runs with runStep, which blocks this process,
+      // and the proxy answers from this process.
+      let moto: Moto;
+      let iam: IAMClient;
       beforeAll(async () => {
         moto = await startMoto({ managedPolicies: false });
         trail = await startCloudTrailServer();
