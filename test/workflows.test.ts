@@ -106,6 +106,19 @@ const workflows: Record<string, Workflow> = Object.fromEntries(
 const allJobs = Object.entries(workflows).flatMap(([file, workflow]) =>
   Object.entries(workflow.jobs).map(([id, job]) => ({ file, id, job, workflow })),
 );
+/** An IAM client of moto's, for seeding and reading what the scripts did. */
+const motoIam = (moto: Moto) =>
+  new IAMClient({
+    endpoint: moto.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
+
+/** The status of one access key of `user`, as IAM lists it. */
+const keyStatus = async (iam: IAMClient, user: string, key: string) =>
+  (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === key)
+    ?.Status;
+
 /** What a step wrote to GITHUB_OUTPUT: one name=value a line. */
 const readOutputs = (file: string): Record<string, string> =>
   Object.fromEntries(
@@ -1700,20 +1713,13 @@ describe("the contain workflow", () => {
       let iam: IAMClient;
       beforeAll(async () => {
         moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-        iam = new IAMClient({
-          endpoint: moto.endpoint,
-          region: "us-east-1",
-          credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-        });
+        iam = motoIam(moto);
       });
       afterAll(async () => {
         iam?.destroy();
         await moto?.stop();
       });
-      const statusOf = async (user: string, key: string) =>
-        (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
-          (k) => k.AccessKeyId === key,
-        )?.Status;
+      const statusOf = (user: string, key: string) => keyStatus(iam, user, key);
 
       it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
         await iam.send(new CreateUserCommand({ UserName: "leaked-user" }));
@@ -1766,11 +1772,7 @@ describe("the contain workflow", () => {
       beforeAll(async () => {
         moto = await startMoto({ managedPolicies: false });
         trail = await startCloudTrailServer();
-        iam = new IAMClient({
-          endpoint: moto.endpoint,
-          region: "us-east-1",
-          credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-        });
+        iam = motoIam(moto);
       });
       afterAll(async () => {
         iam?.destroy();
@@ -1781,10 +1783,7 @@ describe("the contain workflow", () => {
         await iam.send(new CreateUserCommand({ UserName: user }));
         return (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
       }
-      const statusOf = async (user: string, key: string) =>
-        (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
-          (k) => k.AccessKeyId === key,
-        )?.Status;
+      const statusOf = (user: string, key: string) => keyStatus(iam, user, key);
 
       describe("the disable job", () => {
         const disableStep = step(disable, (s) => s.name === "disable the key");
@@ -3427,11 +3426,7 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
 
     it("a pull request that weakens the pack and breaks its invariant is refused by the base branch's pack, which its own would have passed", async () => {
       // The account: a user whose key an incident on main disables.
-      const iam = new IAMClient({
-        endpoint: moto.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-      });
+      const iam = motoIam(moto);
       await iam.send(new CreateUserCommand({ UserName: "dana" }));
       const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "dana" }))).AccessKey!.AccessKeyId!;
       const cutoff = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, "Z");
