@@ -35,6 +35,24 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** One account as `accounts --json` lists it: by default a prod- stack, no guardrails, nothing recorded, after no other. */
+function accountEntry(
+  account: string,
+  incidents: string[],
+  more: { organization?: boolean; recordsContainment?: string[]; after?: string[]; prefix?: string } = {},
+) {
+  const { prefix = "prod", organization = false, recordsContainment = [], after = [] } = more;
+  return { account, stack: `${prefix}-${account}`, incidents, organization, recordsContainment, after };
+}
+
+/** The folder's incidents: only this one file (its lines); and the organization's stack file. */
+function onlyIncident(name: string, lines: string[]) {
+  rmSync(join(dir, "incidents"), { recursive: true });
+  mkdirSync(join(dir, "incidents"));
+  writeFileSync(join(dir, "incidents", name), [...lines, ""].join("\n"));
+  writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
+}
+
 async function accounts(...argv: string[]) {
   const io = memoryIo({ cwd: dir });
   const code = await main(["accounts", ...argv], io);
@@ -47,47 +65,16 @@ describe("cordon accounts", () => {
     expect([code, stderr]).toEqual([0, ""]);
     expect(JSON.parse(stdout)).toEqual({
       accounts: [
-        {
-          account: "111111111111",
-          stack: "prod-111111111111",
-          incidents: [CROSS],
-          organization: false,
-          recordsContainment: [],
-          after: [],
-        },
-        {
-          account: "123456789012",
-          stack: "prod-123456789012",
-          incidents: ["2026-11-27-laptop-backup-key", "2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"],
-          organization: false,
-          // The at-containment example's keys are in this account: its stack records the instant.
-          recordsContainment: ["2026-11-28-key-in-ticket"],
-          after: [],
-        },
-        {
-          account: "444444444444",
-          stack: "prod-444444444444",
-          incidents: [CROSS],
-          organization: false,
-          recordsContainment: [],
-          after: [],
-        },
-        {
-          account: "555555555555",
-          stack: "prod-555555555555",
-          incidents: [CROSS],
-          organization: false,
-          recordsContainment: [],
-          after: [],
-        },
-        {
-          account: "999999999999",
-          stack: "prod-999999999999",
-          incidents: [CROSS],
-          organization: false,
-          recordsContainment: [],
-          after: [],
-        },
+        accountEntry("111111111111", [CROSS]),
+        // The at-containment example's keys are in this account: its stack records the instant.
+        accountEntry(
+          "123456789012",
+          ["2026-11-27-laptop-backup-key", "2026-11-28-ci-deploy-key", "2026-11-28-key-in-ticket"],
+          { recordsContainment: ["2026-11-28-key-in-ticket"] },
+        ),
+        accountEntry("444444444444", [CROSS]),
+        accountEntry("555555555555", [CROSS]),
+        accountEntry("999999999999", [CROSS]),
       ],
     });
   });
@@ -112,22 +99,12 @@ describe("cordon accounts", () => {
       "sec-777777777777",
       "sec-999999999999",
     ]);
-    expect(listed.find((a) => a.account === "777777777777")).toEqual({
-      account: "777777777777",
-      stack: "sec-777777777777",
-      incidents: [],
-      organization: false,
-      recordsContainment: [],
-      after: [],
-    });
-    expect(listed.find((a) => a.account === "999999999999")).toEqual({
-      account: "999999999999",
-      stack: "sec-999999999999",
-      incidents: [CROSS],
-      organization: true,
-      recordsContainment: [],
-      after: [],
-    });
+    expect(listed.find((a) => a.account === "777777777777")).toEqual(
+      accountEntry("777777777777", [], { prefix: "sec" }),
+    );
+    expect(listed.find((a) => a.account === "999999999999")).toEqual(
+      accountEntry("999999999999", [CROSS], { organization: true, prefix: "sec" }),
+    );
 
     const text = await accounts();
     expect(text.stdout.split("\n")).toContain(
@@ -137,85 +114,36 @@ describe("cordon accounts", () => {
   });
 
   it("the organization stack is listed for the guardrails even when no principal is in its account", async () => {
-    rmSync(join(dir, "incidents"), { recursive: true });
-    mkdirSync(join(dir, "incidents"));
-    writeFileSync(
-      join(dir, "incidents", "ic-1.yaml"),
-      [
-        "id: ic-1",
-        "title: t",
-        'account: "444444444444"',
-        "cutoff: 2026-11-28T10:00:00Z",
-        "roles: [{ name: data-loader }]",
-        "organization: { scp: true }",
-        "",
-      ].join("\n"),
-    );
-    writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
+    onlyIncident("ic-1.yaml", [
+      "id: ic-1",
+      "title: t",
+      'account: "444444444444"',
+      "cutoff: 2026-11-28T10:00:00Z",
+      "roles: [{ name: data-loader }]",
+      "organization: { scp: true }",
+    ]);
     const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
     expect(JSON.parse(stdout).accounts).toEqual([
-      {
-        account: "444444444444",
-        stack: "prod-444444444444",
-        incidents: ["ic-1"],
-        organization: false,
-        recordsContainment: [],
-        after: [],
-      },
-      {
-        account: "999999999999",
-        stack: "prod-999999999999",
-        incidents: ["ic-1"],
-        organization: true,
-        recordsContainment: [],
-        after: [],
-      },
+      accountEntry("444444444444", ["ic-1"]),
+      accountEntry("999999999999", ["ic-1"], { organization: true }),
     ]);
   });
 
   it("says which stack records an at-containment incident's instant, and which run after it to read it", async () => {
-    rmSync(join(dir, "incidents"), { recursive: true });
-    mkdirSync(join(dir, "incidents"));
-    writeFileSync(
-      join(dir, "incidents", "ic-2.yaml"),
-      [
-        "id: ic-2",
-        "title: t",
-        'account: "111111111111"',
-        "cutoff: at-containment",
-        "users: [{ name: build-bot, accessKeys: [AKIAQ3EGKB4TBUILDB0T] }]",
-        'roles: [{ name: data-loader, account: "444444444444" }]',
-        "organization: { scp: true }",
-        "",
-      ].join("\n"),
-    );
-    writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
+    onlyIncident("ic-2.yaml", [
+      "id: ic-2",
+      "title: t",
+      'account: "111111111111"',
+      "cutoff: at-containment",
+      "users: [{ name: build-bot, accessKeys: [AKIAQ3EGKB4TBUILDB0T] }]",
+      'roles: [{ name: data-loader, account: "444444444444" }]',
+      "organization: { scp: true }",
+    ]);
     const { stdout } = await accounts("--json", "--now", "2026-11-28T12:00:00Z");
     expect(JSON.parse(stdout).accounts).toEqual([
-      {
-        account: "111111111111",
-        stack: "prod-111111111111",
-        incidents: ["ic-2"],
-        organization: false,
-        recordsContainment: ["ic-2"],
-        after: [],
-      },
-      {
-        account: "444444444444",
-        stack: "prod-444444444444",
-        incidents: ["ic-2"],
-        organization: false,
-        recordsContainment: [],
-        after: ["prod-111111111111"],
-      },
-      {
-        account: "999999999999",
-        stack: "prod-999999999999",
-        incidents: ["ic-2"],
-        organization: true,
-        recordsContainment: [],
-        after: ["prod-111111111111"],
-      },
+      accountEntry("111111111111", ["ic-2"], { recordsContainment: ["ic-2"] }),
+      accountEntry("444444444444", ["ic-2"], { after: ["prod-111111111111"] }),
+      accountEntry("999999999999", ["ic-2"], { organization: true, after: ["prod-111111111111"] }),
     ]);
     const text = await accounts("--now", "2026-11-28T12:00:00Z");
     expect(text.stdout.split("\n").slice(0, 3)).toEqual([

@@ -17,7 +17,7 @@ import {
   UpdateServiceSpecificCredentialCommand,
 } from "@aws-sdk/client-iam";
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
 import {
   credentialIam,
@@ -30,30 +30,24 @@ import {
 import { credentialPlan } from "../plan/credentials.ts";
 import { applyIrreversible, readCredentialPlan } from "../program/credentials.ts";
 import { loadIncidents } from "../incident/load.ts";
-import { seedUser } from "./support/credentials.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { EVERY_KIND, seedUser } from "./support/credentials.ts";
+import { motoForSuite } from "./support/moto.ts";
 
 const ACCOUNT = "123456789012";
-let moto: Moto;
-let restore: () => void;
 let iam: IAMClient;
 
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-  restore = useMotoEnv(moto);
+const suite = motoForSuite({ managedPolicies: false, serviceCredentials: true });
+const moto = () => suite.current();
+beforeAll(() => {
   iam = new IAMClient({});
 });
-afterAll(async () => {
-  restore?.();
-  await moto?.stop();
-});
 beforeEach(async () => {
-  await moto.reset();
-  moto.proxy!.calls.length = 0;
+  await moto().reset();
+  moto().proxy!.calls.length = 0;
 });
 
 /** The IAM actions sent since the test began, minus the seeding's. */
-const sentSince = (from: number) => [...new Set(moto.proxy!.calls.slice(from))].sort();
+const sentSince = (from: number) => [...new Set(moto().proxy!.calls.slice(from))].sort();
 
 describe("the service-specific credentials API, answered in front of moto", () => {
   it("create, list, update, reset, delete, as IAM documents them; a secret only on create and reset", async () => {
@@ -117,7 +111,11 @@ describe("the service-specific credentials API, answered in front of moto", () =
         ServiceSpecificCredentialId: created.ServiceSpecificCredentialId,
       }),
     );
-    expect(moto.proxy!.credentials().map((c) => c.serviceName)).toEqual(["bedrock.amazonaws.com"]);
+    expect(
+      moto()
+        .proxy!.credentials()
+        .map((c) => c.serviceName),
+    ).toEqual(["bedrock.amazonaws.com"]);
   });
 
   it.each([
@@ -153,23 +151,16 @@ describe("the service-specific credentials API, answered in front of moto", () =
   it("forwards everything else to moto, and a reset forgets its credentials too", async () => {
     await seedUser(iam, "dana", { accessKeys: 0, services: ["codecommit.amazonaws.com"] });
     expect((await iam.send(new ListUsersCommand({}))).Users!.map((u) => u.UserName)).toEqual(["dana"]);
-    await moto.reset();
-    expect(moto.proxy!.credentials()).toEqual([]);
+    await moto().reset();
+    expect(moto().proxy!.credentials()).toEqual([]);
     expect((await iam.send(new ListUsersCommand({}))).Users).toEqual([]);
   });
 });
 
 describe("aws/credentials.ts", () => {
   it("lists every credential of the user, its console password, MFA devices and attached policies; only declared calls", async () => {
-    const seeded = await seedUser(iam, "ci-deployer", {
-      accessKeys: 2,
-      sshPublicKeys: 1,
-      signingCertificates: 1,
-      services: ["codecommit.amazonaws.com", "bedrock.amazonaws.com"],
-      consolePassword: true,
-      mfaDevices: ["attacker"],
-    });
-    const from = moto.proxy!.calls.length;
+    const seeded = await seedUser(iam, "ci-deployer", EVERY_KIND);
+    const from = moto().proxy!.calls.length;
     const listing = await listUserCredentials(awsClients(), ACCOUNT, "ci-deployer");
     expect(sentSince(from).filter((action) => !credentialReadPermissions.includes(action))).toEqual([]);
     expect(listing.exists).toBe(true);
@@ -210,7 +201,7 @@ describe("aws/credentials.ts", () => {
     const clients = awsClients();
     const before = await listUserCredentials(clients, ACCOUNT, "ci-deployer");
     for (const credential of before.credentials) {
-      const from = moto.proxy!.calls.length;
+      const from = moto().proxy!.calls.length;
       await setInactive(clients, "ci-deployer", credential);
       expect(sentSince(from)).toEqual([INACTIVE_ACTION[credential.kind]]);
     }
@@ -234,7 +225,7 @@ describe("aws/credentials.ts", () => {
       now: new Date("2026-11-28T12:00:00Z"),
     }).incidents;
     const live = credentialIam(awsClients());
-    const from = moto.proxy!.calls.length;
+    const from = moto().proxy!.calls.length;
     const plan = await readCredentialPlan(incidents, ACCOUNT, live);
     expect(plan.users[0].credentials.map((c) => c.fate)).toEqual(["disable", "disable", "disable"]);
     expect(plan.users[0].consolePassword.fate).toBe("delete");

@@ -151,14 +151,19 @@ describe("doctor --aws, against moto", () => {
         ThumbprintList: [],
       }),
     );
-    for (const role of description.roles) {
+    await createRoles(description.roles, { settings: true });
+  }
+
+  /** Roles with their inline policies, made with the SDK; with `settings`, their description and session length too. */
+  async function createRoles(roles: ReturnType<typeof bootstrapFor>["roles"], { settings }: { settings: boolean }) {
+    const { iam } = clients();
+    for (const role of roles) {
       await iam.send(
         new CreateRoleCommand({
           RoleName: role.name,
           Path: role.path,
-          Description: role.description,
           AssumeRolePolicyDocument: JSON.stringify(role.trust),
-          MaxSessionDuration: role.maxSessionDuration,
+          ...(settings ? { Description: role.description, MaxSessionDuration: role.maxSessionDuration } : {}),
         }),
       );
       for (const policy of role.policies)
@@ -208,8 +213,6 @@ describe("doctor --aws, against moto", () => {
   });
 
   it("reports a missing provider and role, a changed policy, an extra policy, a trust for another repository, SCPs off", async () => {
-    await suite.current().reset();
-    await bootstrapAccount(false);
     const { iam, organizations } = clients();
     // The provider and one role gone; the deployer without its organization policy; an extra attachment; another repository.
     await suite.current().reset();
@@ -218,23 +221,10 @@ describe("doctor --aws, against moto", () => {
       repository: "someone/else",
       organizationStack: false,
     });
-    for (const role of description.roles.filter((r) => r.id !== "contain")) {
-      await iam.send(
-        new CreateRoleCommand({
-          RoleName: role.name,
-          Path: role.path,
-          AssumeRolePolicyDocument: JSON.stringify(role.trust),
-        }),
-      );
-      for (const policy of role.policies)
-        await iam.send(
-          new PutRolePolicyCommand({
-            RoleName: role.name,
-            PolicyName: policy.name,
-            PolicyDocument: JSON.stringify(policy.document),
-          }),
-        );
-    }
+    await createRoles(
+      description.roles.filter((r) => r.id !== "contain"),
+      { settings: false },
+    );
     const { Policy } = await iam.send(
       new CreatePolicyCommand({
         PolicyName: "admin",

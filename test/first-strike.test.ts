@@ -17,28 +17,24 @@ import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { firstStrikePermissions, listUserCredentials } from "../aws/credentials.ts";
 import { awsClients } from "../aws/clients.ts";
-import { seedUser } from "./support/credentials.ts";
-import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
+import { EVERY_KIND, seedUser } from "./support/credentials.ts";
+import { motoForSuite } from "./support/moto.ts";
 
 const SCRIPT = resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh");
 const ACCOUNT = "123456789012";
-let moto: Moto;
-let restore: () => void;
 let iam: IAMClient;
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-  restore = useMotoEnv(moto);
+const suite = motoForSuite({ managedPolicies: false, serviceCredentials: true });
+const moto = () => suite.current();
+beforeAll(() => {
   iam = new IAMClient({});
 });
-afterAll(async () => {
-  restore?.();
-  await moto?.stop();
+afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  await moto.reset();
+  await moto().reset();
 });
 
 function workdir(files: Record<string, string> = {}): string {
@@ -53,13 +49,13 @@ function workdir(files: Record<string, string> = {}): string {
 async function strike(env: Record<string, string>, cwd = workdir()) {
   const output = join(cwd, "github-output");
   writeFileSync(output, "");
-  const from = moto.proxy!.calls.length;
+  const from = moto().proxy!.calls.length;
   const run = await promisify(execFile)("bash", [SCRIPT], {
     cwd,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: cwd,
-      ...moto.env,
+      ...moto().env,
       AWS_DEFAULT_REGION: "us-east-1",
       AWS_CONFIG_FILE: join(cwd, "no-aws-config"),
       AWS_SHARED_CREDENTIALS_FILE: join(cwd, "no-aws-credentials"),
@@ -74,7 +70,7 @@ async function strike(env: Record<string, string>, cwd = workdir()) {
       stderr: error.stderr,
     }),
   );
-  return { ...run, calls: moto.proxy!.calls.slice(from), output: readFileSync(output, "utf8") };
+  return { ...run, calls: moto().proxy!.calls.slice(from), output: readFileSync(output, "utf8") };
 }
 
 const listed = async (user: string) =>
@@ -82,14 +78,7 @@ const listed = async (user: string) =>
 
 describe("the first strike", () => {
   it("disables the exposed key with its first two calls, then every other credential of the user; the console password and MFA devices are left to pulumi up", async () => {
-    const seeded = await seedUser(iam, "ci-deployer", {
-      accessKeys: 2,
-      sshPublicKeys: 1,
-      signingCertificates: 1,
-      services: ["codecommit.amazonaws.com", "bedrock.amazonaws.com"],
-      consolePassword: true,
-      mfaDevices: ["attacker"],
-    });
+    const seeded = await seedUser(iam, "ci-deployer", EVERY_KIND);
     const [exposed, second] = seeded.accessKeys;
     const run = await strike({ ACCESS_KEY: exposed });
     expect([run.code, run.stderr]).toEqual([0, ""]);

@@ -8,12 +8,21 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { ALWAYS_PROTECTED } from "../guard/guard.ts";
-import { commitTree, newRepo, removeRepos, runGuard, writeTree, type Content } from "./support/git-repo.ts";
+import {
+  byPath,
+  type Content,
+  commitTree,
+  edit,
+  newRepo,
+  type Raw,
+  removeRepos,
+  runGuard,
+  writeTree,
+} from "./support/git-repo.ts";
 
 afterAll(removeRepos);
 
 const NOW = "2026-11-29T12:00:00Z";
-type Raw = Record<string, unknown> & { id: string };
 
 const ciKey = (): Raw => ({
   id: "2026-11-28-ci-key",
@@ -23,14 +32,7 @@ const ciKey = (): Raw => ({
   users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
   roles: [{ name: "deploy" }],
 });
-const edit = (incident: Raw, change: (i: Raw) => void): Raw => {
-  const copy = structuredClone(incident);
-  change(copy);
-  return copy;
-};
 const FILE = "incidents/2026-11-28-ci-key.yaml";
-const byPath = (...incidents: Raw[]): Record<string, Content> =>
-  Object.fromEntries(incidents.map((i) => [`incidents/${i.id}.yaml`, i]));
 const role = { name: "ci-deployer-oidc", trust: { githubOidc: { repository: "example/app", ref: "refs/heads/main" } } };
 const fresh = (more: Partial<Raw> = {}): Raw => ({
   id: "2026-11-29-new-key",
@@ -41,19 +43,37 @@ const fresh = (more: Partial<Raw> = {}): Raw => ({
   ...more,
 });
 
+/**
+ * One repository for the file: each case commits its base and then its head (commitTree makes the
+ * tree exactly what it is given), and guard compares those two commits, never the working tree.
+ */
+const repo = newRepo();
+
+/** base, then head, committed; guard's arguments to compare them at `now`. */
+function change(base: Record<string, Content>, head: Record<string, Content>, now = NOW): string[] {
+  const from = commitTree(repo, base, "base");
+  const to = commitTree(repo, head, "head");
+  return ["--base", from, "--head", to, "--now", now];
+}
+
+/** guard run three ways on one change: --additive as text, --additive --json, and --json alone. */
 async function classify(base: Record<string, Content>, head: Record<string, Content>, now = NOW) {
-  const dir = newRepo();
-  const from = commitTree(dir, base, "base");
-  const to = commitTree(dir, head, "head");
-  const text = await runGuard(dir, ["--base", from, "--head", to, "--now", now, "--additive"]);
-  const json = await runGuard(dir, ["--base", from, "--head", to, "--now", now, "--additive", "--json"]);
-  const plain = await runGuard(dir, ["--base", from, "--head", to, "--now", now, "--json"]);
+  const args = change(base, head, now);
+  const text = await runGuard(repo, [...args, "--additive"]);
+  const json = await runGuard(repo, [...args, "--additive", "--json"]);
+  const plain = await runGuard(repo, [...args, "--json"]);
   return {
     text,
     json: JSON.parse(json.stdout) as { ok: boolean; additive: boolean; reasons: string[] },
     jsonCode: json.code,
     plain: JSON.parse(plain.stdout) as { additive: boolean; reasons: string[]; ok: boolean },
   };
+}
+
+/** What `guard --additive --json` says of a change, for the cases that read only that. */
+async function additiveJson(base: Record<string, Content>, head: Record<string, Content>) {
+  const json = await runGuard(repo, [...change(base, head), "--additive", "--json"]);
+  return JSON.parse(json.stdout) as { ok: boolean; additive: boolean; reasons: string[] };
 }
 
 describe("additive changes are accepted", () => {
@@ -408,7 +428,7 @@ describe("principals no additive change may lock out (issue 19): cordon:protecte
   const IC = "906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a";
   const breakGlass = (more: Partial<Raw> = {}) => fresh({ users: [{ name: "Break-Glass" }], ...more });
   const reasonsOf = async (base: Record<string, Content>, head: Record<string, Content>) =>
-    (await classify(base, head)).json.reasons;
+    (await additiveJson(base, head)).reasons;
 
   it.each([
     {
@@ -454,7 +474,7 @@ describe("principals no additive change may lock out (issue 19): cordon:protecte
 
   it("what already covered a protected principal at the base is not added by the change: additive", async () => {
     const held = { "Pulumi.yaml": project("user/break-glass"), ...byPath(ciKey(), breakGlass({ mode: "deny-all" })) };
-    const { json } = await classify(held, {
+    const json = await additiveJson(held, {
       ...held,
       ...byPath(
         ciKey(),
@@ -478,7 +498,7 @@ describe("principals no additive change may lock out (issue 19): cordon:protecte
     );
     await fc.assert(
       fc.asyncProperty(spelt, fc.constantFrom("123456789012", "444444444444"), how, async (name, account, lock) => {
-        const { json } = await classify(
+        const json = await additiveJson(
           byPath(ciKey()),
           byPath(ciKey(), fresh({ users: [], roles: [{ name, account }], ...lock })),
         );
@@ -495,7 +515,7 @@ describe("principals no additive change may lock out (issue 19): cordon:protecte
 
   it("a principal the list does not name may be put under deny-all", async () => {
     const files = { "Pulumi.yaml": project("user/someone-else"), ...byPath(ciKey()) };
-    const { json } = await classify(files, { ...files, ...byPath(ciKey(), breakGlass({ mode: "deny-all" })) });
+    const json = await additiveJson(files, { ...files, ...byPath(ciKey(), breakGlass({ mode: "deny-all" })) });
     expect([json.additive, json.reasons]).toEqual([true, []]);
   });
 });
@@ -739,17 +759,14 @@ function activeAtNow(incident: Raw): boolean {
 }
 
 describe("properties over generated incident sets and edits", () => {
-  const repo = newRepo();
-
-  async function judge(base: Raw[], head: Raw[]) {
-    const from = commitTree(repo, byPath(...base), "base");
-    const to = commitTree(repo, byPath(...head), "head");
-    const json = await runGuard(repo, ["--base", from, "--head", to, "--now", NOW, "--json"]);
-    const additive = await runGuard(repo, ["--base", from, "--head", to, "--now", NOW, "--additive"]);
+  /** guard --json on the change; and guard --additive's exit code, for the properties that read it. */
+  async function judge(base: Raw[], head: Raw[], { additive = true } = {}) {
+    const args = change(byPath(...base), byPath(...head));
+    const json = await runGuard(repo, [...args, "--json"]);
     return {
       report: JSON.parse(json.stdout) as { additive: boolean; reasons: string[]; ok: boolean; errors: string[] },
       guardCode: json.code,
-      additiveCode: additive.code,
+      additiveCode: additive ? (await runGuard(repo, [...args, "--additive"])).code : undefined,
     };
   }
 
@@ -845,6 +862,7 @@ describe("properties over generated incident sets and edits", () => {
         const { report, guardCode } = await judge(
           base,
           head.filter((i) => i.id !== victim.id),
+          { additive: false },
         );
         if (activeAtNow(victim)) expect(guardCode).toBe(1);
         expect(report.additive).toBe(false);
@@ -865,7 +883,7 @@ describe("properties over generated incident sets and edits", () => {
         fc.nat(),
         async (base, edits, kind, at) => {
           const { head } = applyEdits(base, [...edits, { kind, at, minutes: 7 }]);
-          const { report } = await judge(base, head);
+          const { report } = await judge(base, head, { additive: false });
           expect(report.additive).toBe(false);
           // (Unless the head does not validate at all: that is then the reason.)
           expect(

@@ -49,11 +49,13 @@ const GONE = "its deny policies would go with the next pulumi up";
 const refusal = (n: number) =>
   `guard: ${n} ${n === 1 ? "change weakens an incident" : "changes weaken incidents"} that ${n === 1 ? "is" : "are"} still active: keep ${n === 1 ? "it" : "them"} until ${n === 1 ? "it expires" : "they expire"} (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`;
 
+/** One repository for every change compared: guard reads the two commits it is given, never the working tree. */
+const repo = newRepo();
+
 async function between(base: Record<string, Content>, head: Record<string, Content>, extra: string[] = []) {
-  const dir = newRepo();
-  const from = commitTree(dir, base, "base");
-  const to = commitTree(dir, head, "head");
-  return runGuard(dir, ["--base", from, "--head", to, "--now", NOW, ...extra]);
+  const from = commitTree(repo, base, "base");
+  const to = commitTree(repo, head, "head");
+  return runGuard(repo, ["--base", from, "--head", to, "--now", NOW, ...extra]);
 }
 
 describe("what each stack applies (item 1)", () => {

@@ -4,19 +4,27 @@
  * the emergency override and git errors.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
+import { main } from "../cli/main.ts";
+import {
+  byPath,
+  type Content,
+  edit,
+  git,
+  newFolder,
+  newRepo,
+  type Raw,
+  removeRepos,
+  runGuard as guard,
+} from "./support/git-repo.ts";
 import { usageOutput } from "./support/usage.ts";
 
 /** The guard judges at this instant: the ci-key incident (cutoff 10:00 the day before, a user) has 10 h left. */
 const NOW = "2026-11-29T12:00:00Z";
-
-type Raw = Record<string, unknown> & { id: string };
 
 const ciKey = (): Raw => ({
   id: "2026-11-28-ci-key",
@@ -43,28 +51,10 @@ const ticket = (): Raw => ({
   users: [{ name: "dana", accessKeys: ["AKIAJ7Q2EXAMPLEKEY77"] }],
 });
 
-const repos: string[] = [];
-afterAll(() => {
-  for (const dir of repos) rmSync(dir, { recursive: true, force: true });
-});
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-    },
-  }).trim();
-}
+afterAll(removeRepos);
 
 /** A repository whose `incidents/` holds exactly `files` (path -> incident), committed; returns the commit. */
-function commitIncidents(dir: string, files: Record<string, Raw>, message: string): string {
+function commitIncidents(dir: string, files: Record<string, Content>, message: string): string {
   rmSync(join(dir, "incidents"), { recursive: true, force: true });
   mkdirSync(join(dir, "incidents"), { recursive: true });
   writeFileSync(join(dir, "incidents", "README.md"), "incidents\n");
@@ -75,21 +65,6 @@ function commitIncidents(dir: string, files: Record<string, Raw>, message: strin
   git(dir, "add", "-A");
   git(dir, "commit", "-q", "--allow-empty", "-m", message);
   return git(dir, "rev-parse", "HEAD");
-}
-
-function newRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), "cordon-guard-"));
-  repos.push(dir);
-  git(dir, "init", "-q", "-b", "main");
-  return dir;
-}
-
-const byPath = (...incidents: Raw[]) => Object.fromEntries(incidents.map((i) => [`incidents/${i.id}.yaml`, i]));
-
-async function guard(dir: string, args: string[]) {
-  const io = memoryIo({ cwd: dir });
-  const code = await main(["guard", ...args], io);
-  return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
 /** Commits `base`, then `head`, and runs guard between them. */
@@ -108,12 +83,6 @@ const TICKET =
   "incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket is active until an unknown instant (cutoff at-containment, no recorded instant: pass --stack-outputs FILE)";
 const refusal = (n: number) =>
   `guard: ${n} ${n === 1 ? "change weakens an incident" : "changes weaken incidents"} that ${n === 1 ? "is" : "are"} still active: keep ${n === 1 ? "it" : "them"} until ${n === 1 ? "it expires" : "they expire"} (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`;
-
-const edit = (incident: Raw, change: (i: Raw) => void): Raw => {
-  const copy = structuredClone(incident);
-  change(copy);
-  return copy;
-};
 
 describe("a weakening of an active incident fails with its exact message; the matching strengthening passes", () => {
   it.each([
@@ -470,8 +439,7 @@ describe("what guard cannot judge", () => {
   });
 
   it("outside a git repository exits 2", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-not-a-repo-"));
-    repos.push(dir);
+    const dir = newFolder("cordon-not-a-repo-");
     const result = await guard(dir, ["--base", "main", "--now", NOW]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(

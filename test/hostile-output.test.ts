@@ -5,7 +5,6 @@
  * the commands as a user and CI run them; no raw control character reaches stdout or stderr, and
  * no line is a workflow command but the annotations cordon itself writes.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { stringify } from "yaml";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { isUnsafeCharacter } from "../incident/display.ts";
+import { git } from "./support/git-repo.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -156,17 +156,9 @@ describe("hostile text in incident folders stays inert in every command's output
     await fc.assert(
       fc.asyncProperty(folderName, title, async (folder, title) => {
         const dir = hostileFolder(folder, title);
-        const env = {
-          ...process.env,
-          GIT_AUTHOR_NAME: "t",
-          GIT_AUTHOR_EMAIL: "t@example.com",
-          GIT_COMMITTER_NAME: "t",
-          GIT_COMMITTER_EMAIL: "t@example.com",
-          GIT_CONFIG_GLOBAL: "/dev/null",
-        };
-        execFileSync("git", ["init", "-q", "-b", "main"], { cwd: dir, env });
-        execFileSync("git", ["add", "-A"], { cwd: dir, env });
-        execFileSync("git", ["commit", "-q", "-m", "base"], { cwd: dir, env });
+        git(dir, "init", "-q", "-b", "main");
+        git(dir, "add", "-A");
+        git(dir, "commit", "-q", "-m", "base");
         rmSync(join(dir, "incidents"), { recursive: true, force: true });
         for (const ci of [false, true]) {
           const result = await run(dir, ["guard", "--base", "main", "--now", "2026-11-28T12:00:00Z"], ci);

@@ -15,8 +15,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { usageOutput } from "./support/usage.ts";
 import fc from "fast-check";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../cli/io.ts";
@@ -31,6 +30,7 @@ import { loadIncidents } from "../incident/load.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { incidentTemplate, rolesFromArns } from "../incident/template.ts";
 import { isUnsafeCharacter } from "../incident/display.ts";
+import { newCheckout, removeCheckouts } from "./support/checkout.ts";
 import { commitTree, newRepo, removeRepos, runGuard } from "./support/git-repo.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { startWedgedServer } from "./support/wedged-server.ts";
@@ -42,7 +42,6 @@ let moto: Moto;
 let restore: () => void;
 let trail: CloudTrailServer | undefined;
 const iam = () => new IAMClient({});
-const dirs: string[] = [];
 
 beforeAll(async () => {
   moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
@@ -52,7 +51,7 @@ afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_CLOUDTRAIL;
   restore?.();
   await moto?.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  removeCheckouts();
   removeRepos();
 });
 afterEach(async () => {
@@ -72,15 +71,7 @@ async function exposedKey(user = "ci-deployer"): Promise<string> {
   return (await iam().send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
 }
 
-function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "cordon-new-roles-"));
-  dirs.push(dir);
-  // A checkout: the project file (new finds the project from it), the schema beside incidents/.
-  writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
-  mkdirSync(join(dir, "schema"));
-  writeFileSync(join(dir, "schema", "incident.schema.json"), "{}");
-  return dir;
-}
+const workdir = () => newCheckout("cordon-new-roles-");
 
 async function run(cwd: string, args: string[]) {
   const io = memoryIo({ cwd });

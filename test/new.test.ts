@@ -7,8 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { execFile } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
@@ -26,22 +25,14 @@ import { NOTHING_KEPT } from "../incident/types.ts";
 import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 import { usageOutput } from "./support/usage.ts";
 import { startCloudTrailServer, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
+import { newCheckout, removeCheckouts } from "./support/checkout.ts";
 import { startWedgedServer } from "./support/wedged-server.ts";
 
 const NOW = "2026-11-28T02:16:00Z";
-const dirs: string[] = [];
-function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "cordon-new-"));
-  dirs.push(dir);
-  // A checkout: the project file, and the schema beside incidents/ (the file's $schema line points at it).
-  writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
-  mkdirSync(join(dir, "schema"));
-  writeFileSync(join(dir, "schema", "incident.schema.json"), "{}");
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const workdir = () => newCheckout("cordon-new-");
+/** A user and account given: new writes the file without asking AWS. */
+const DANA = ["--user", "dana", "--account", "123456789012"];
+afterAll(removeCheckouts);
 
 async function run(cwd: string, args: string[]) {
   const io = memoryIo({ cwd });
@@ -198,16 +189,7 @@ describe("against moto_server", () => {
     const cwd = workdir();
     mkdirSync(join(cwd, "incidents", "2026"), { recursive: true });
     writeFileSync(join(cwd, "incidents", "2026", "2026-11-28-moved.yml"), "id: 2026-11-28-moved\n");
-    const result = await run(cwd, [
-      "--user",
-      "dana",
-      "--account",
-      "123456789012",
-      "--title",
-      "Moved",
-      "--id",
-      "2026-11-28-moved",
-    ]);
+    const result = await run(cwd, [...DANA, "--title", "Moved", "--id", "2026-11-28-moved"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       "cordon new: incidents/2026/2026-11-28-moved.yml already exists: new never overwrites an incident; edit that file, or choose another --id\n",
@@ -309,7 +291,7 @@ describe("the AWS calls it makes are the ones it declares", () => {
 describe("flags", () => {
   it.each([
     {
-      args: ["--user", "dana", "--account", "123456789012"],
+      args: [...DANA],
       message: 'cordon new: --title is required: what happened, in one line, such as --title "CI key in public repo"',
     },
     {
@@ -441,21 +423,8 @@ describe("flags", () => {
 
   it("--ticket is written as the ticket field (the contain workflow passes it through), and without it the field stays a comment", async () => {
     const cwd = workdir();
-    expect(
-      (
-        await run(cwd, [
-          "--title",
-          "With ticket",
-          "--user",
-          "dana",
-          "--account",
-          "123456789012",
-          "--ticket",
-          "SEC-1234: #pager",
-        ])
-      ).code,
-    ).toBe(0);
-    expect((await run(cwd, ["--title", "Without", "--user", "dana", "--account", "123456789012"])).code).toBe(0);
+    expect((await run(cwd, ["--title", "With ticket", ...DANA, "--ticket", "SEC-1234: #pager"])).code).toBe(0);
+    expect((await run(cwd, ["--title", "Without", ...DANA])).code).toBe(0);
     const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW)).incidents;
     expect(loaded.find((i) => i.id === "2026-11-28-with-ticket")?.ticket).toBe("SEC-1234: #pager");
     expect(loaded.find((i) => i.id === "2026-11-28-without")).toBeDefined();
@@ -514,7 +483,7 @@ describe("beside the incidents already in the folder", () => {
       join(cwd, "incidents", "old", "renamed.yaml"),
       'id: 2026-11-28-x\ntitle: t\naccount: "123456789012"\ncutoff: 2026-11-28T01:00:00Z\nusers: [{ name: dana }]\n',
     );
-    const result = await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012"]);
+    const result = await run(cwd, ["--title", "x", ...DANA]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("E_DUPLICATE_ID");
     expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(false);
@@ -524,7 +493,7 @@ describe("beside the incidents already in the folder", () => {
     const cwd = workdir();
     mkdirSync(join(cwd, "incidents"));
     writeFileSync(join(cwd, "incidents", "broken.yaml"), "id: broken\n");
-    const result = await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012"]);
+    const result = await run(cwd, ["--title", "x", ...DANA]);
     expect(result.code).toBe(0);
   });
 
@@ -584,17 +553,7 @@ describe("once it knows the key, new writes the incident whatever was typed (iss
   const KEY = "AKIAIOSFODNN7EXAMPLE";
   const write = async (...args: string[]) => {
     const cwd = workdir();
-    const result = await run(cwd, [
-      "--access-key",
-      KEY,
-      "--user",
-      "dana",
-      "--account",
-      "123456789012",
-      "--id",
-      "2026-11-28-typed",
-      ...args,
-    ]);
+    const result = await run(cwd, ["--access-key", KEY, ...DANA, "--id", "2026-11-28-typed", ...args]);
     const loaded = loadIncidentPaths(["incidents"], cwd, new Date(NOW));
     return { ...result, loaded };
   };
@@ -681,16 +640,7 @@ describe("once it knows the key, new writes the incident whatever was typed (iss
 describe("a cutoff that revokes nothing", () => {
   it("is written, with a warning: every session it would revoke has expired", async () => {
     const cwd = workdir();
-    const result = await run(cwd, [
-      "--title",
-      "x",
-      "--user",
-      "dana",
-      "--account",
-      "123456789012",
-      "--cutoff",
-      "2025-11-28T01:00:00Z",
-    ]);
+    const result = await run(cwd, ["--title", "x", ...DANA, "--cutoff", "2025-11-28T01:00:00Z"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(
       "cordon new: warning: cutoff 2025-11-28T01:00:00Z is 8,761 h before now (2026-11-28T02:16:00Z), longer ago than the longest session it revokes can live (36 h): it revokes no session still alive; a cutoff in the wrong year? (guard refuses to add an incident that has already expired)\n",
@@ -736,10 +686,7 @@ describe("a cutoff that revokes nothing", () => {
         const at = (minutes: number) =>
           new Date(Date.parse(NOW) + minutes * 60_000).toISOString().replace(/\.000Z$/, "Z");
         const cwd = workdir();
-        expect(
-          (await run(cwd, ["--title", "x", "--user", "dana", "--account", "123456789012", "--cutoff", at(-minutesAgo)]))
-            .code,
-        ).toBe(0);
+        expect((await run(cwd, ["--title", "x", ...DANA, "--cutoff", at(-minutesAgo)])).code).toBe(0);
         appendFileSync(join(cwd, "incidents", "2026-11-28-x.yaml"), `holdUntil: ${at(holdInMinutes)}\n`);
         const plan = memoryIo({ cwd });
         expect(await main(["plan", "--now", NOW], plan)).toBe(0);
@@ -877,7 +824,9 @@ describe("through the real CLI", () => {
   });
 });
 
-describe("no endpoint can hold new (the contain workflow waits for it)", () => {
+// Both wait out the SDK's bound (REQUEST_LIMITS, no user option shortens it: it is what production
+// waits) on their own wedged server, and neither reads what the other changes: run side by side.
+describe.concurrent("no endpoint can hold new (the contain workflow waits for it)", () => {
   const cordon = (args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
     promisify(execFile)(
       process.execPath,

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
+import { gitEnv } from "./support/git-repo.ts";
 
 const BIN = resolve(import.meta.dirname, "..", "cli", "cordon.js");
 const NOW = "2026-11-29T12:00:00Z";
@@ -29,16 +30,7 @@ const active = {
   cutoff: "2026-11-28T10:00:00Z",
   users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
 };
-const env = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.com",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.com",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  NO_COLOR: "1",
-  CI: "true",
-};
+const env = { ...gitEnv(), NO_COLOR: "1", CI: "true" };
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env, encoding: "utf8" }).trim();
 
 /**

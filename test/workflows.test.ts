@@ -27,6 +27,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCom
 import { transformInput } from "./support/event-bridge.ts";
 import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import { GIT_IDENTITY, git } from "./support/git-repo.ts";
 import { runEngine } from "./support/engine.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { decideTrustUnvalidated } from "./support/iam-evaluator.ts";
@@ -105,6 +106,28 @@ const workflows: Record<string, Workflow> = Object.fromEntries(
 const allJobs = Object.entries(workflows).flatMap(([file, workflow]) =>
   Object.entries(workflow.jobs).map(([id, job]) => ({ file, id, job, workflow })),
 );
+/** An IAM client of moto's, for seeding and reading what the scripts did. */
+const motoIam = (moto: Moto) =>
+  new IAMClient({
+    endpoint: moto.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
+
+/** The status of one access key of `user`, as IAM lists it. */
+const keyStatus = async (iam: IAMClient, user: string, key: string) =>
+  (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === key)
+    ?.Status;
+
+/** What a step wrote to GITHUB_OUTPUT: one name=value a line. */
+const readOutputs = (file: string): Record<string, string> =>
+  Object.fromEntries(
+    readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
 const stepIndex = (job: Job, match: (step: Step) => boolean) => job.steps.findIndex(match);
 const usesAction = (action: string) => (step: Step) => step.uses?.split("@")[0] === action;
 const runs = (text: string) => (step: Step) => step.run?.includes(text) === true;
@@ -479,14 +502,6 @@ describe("the pull request workflow", () => {
 
   describe("its scripts, run", () => {
     let root: string;
-    const identity = {
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    };
-    const git = (cwd: string, ...args: string[]) =>
-      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(() => {
       root = mkdtempSync(join(tmpdir(), "cordon-workflow-"));
     });
@@ -550,20 +565,14 @@ describe("the pull request workflow", () => {
         encoding: "utf8",
         env: {
           ...process.env,
-          ...identity,
+          ...GIT_IDENTITY,
           GITHUB_OUTPUT: output,
           RUNNER_TEMP: root,
           GITHUB_REPOSITORY: "example-org/cordon-incidents",
           ...env,
         },
       });
-      const outputs = Object.fromEntries(
-        readFileSync(output, "utf8")
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-      );
+      const outputs = readOutputs(output);
       return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
     }
 
@@ -672,13 +681,7 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
     execFileSync("git", args, {
       cwd: repo,
       encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@example.com",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@example.com",
-      },
+      env: { ...process.env, ...GIT_IDENTITY },
     }).trim();
   const incident = (id: string, account: string, roles: string) =>
     `id: ${id}\ntitle: t\naccount: "${account}"\ncutoff: 2026-11-28T10:00:00Z\nroles: ${roles}\n`;
@@ -1198,13 +1201,7 @@ describe("the contain workflow", () => {
         },
       };
       const finish = (status: number | null, stdout: string, stderr: string): StepRun => {
-        const outputs = Object.fromEntries(
-          readFileSync(output, "utf8")
-            .trim()
-            .split("\n")
-            .filter(Boolean)
-            .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-        );
+        const outputs = readOutputs(output);
         return {
           status: status ?? -1,
           outputs,
@@ -1378,6 +1375,19 @@ describe("the contain workflow", () => {
       git(cwd, "add", "-A");
       git(cwd, "commit", "-qm", message);
     };
+    /** main moves: `file` committed in the second clone (after whatever it holds already) and pushed. */
+    const mainMoves = (seed: string, file: string, content: string, message: string) => {
+      addFile(seed, file, content, message);
+      git(seed, "push", "-q", "origin", "HEAD:main");
+    };
+    /** Another run's incident lands on main first: another key, of `user`. */
+    const anotherContainLands = (seed: string, user: string, message: string) =>
+      mainMoves(
+        seed,
+        "incidents/2026-11-28-other.yaml",
+        incident("2026-11-28-other", user, ["AKIAJ7Q2EXAMPLEKEY77"]),
+        message,
+      );
     const OURS = "incidents/2026-11-28-exposed-access-key.yaml";
     const ours = incident("2026-11-28-exposed-access-key", "ci-deployer", [KEY]);
 
@@ -1401,13 +1411,7 @@ describe("the contain workflow", () => {
     it("puts the commit again on top of a main that moved, judges the result with guard --additive again (cordon's own), and pushes it", () => {
       const { origin, seed, runner } = repos("moved");
       const { temp } = committed(runner, OURS, ours);
-      addFile(
-        seed,
-        "incidents/2026-11-28-other.yaml",
-        incident("2026-11-28-other", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]),
-        "another contain",
-      );
-      git(seed, "push", "-q", "origin", "HEAD:main");
+      anotherContainLands(seed, "dana", "another contain");
       const result = pushed(runner, temp);
       expect(result.status).toBe(0);
       expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
@@ -1435,13 +1439,7 @@ describe("the contain workflow", () => {
     it("pushes nothing when guard refuses the new commit: what landed meanwhile makes it invalid (the same user spelt otherwise)", () => {
       const { origin, seed, runner } = repos("refused");
       const { temp } = committed(runner, OURS, ours);
-      addFile(
-        seed,
-        "incidents/2026-11-28-other.yaml",
-        incident("2026-11-28-other", "CI-Deployer", ["AKIAJ7Q2EXAMPLEKEY77"]),
-        "another",
-      );
-      git(seed, "push", "-q", "origin", "HEAD:main");
+      anotherContainLands(seed, "CI-Deployer", "another");
       const result = pushed(runner, temp);
       expect(result.status).toBe(1);
       expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
@@ -1452,8 +1450,7 @@ describe("the contain workflow", () => {
     it("a second run for the same key that lost the race pushes nothing and succeeds: main declares the key", () => {
       const { origin, seed, runner } = repos("same-key");
       const { temp } = committed(runner, OURS, `# ours\n${ours}`);
-      addFile(seed, OURS, `# theirs\n${ours}`, "contain (first)");
-      git(seed, "push", "-q", "origin", "HEAD:main");
+      mainMoves(seed, OURS, `# theirs\n${ours}`, "contain (first)");
       const result = pushed(runner, temp);
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`main declares ${KEY} already (another run): nothing to push`);
@@ -1465,8 +1462,12 @@ describe("the contain workflow", () => {
       const { origin, seed, runner } = repos("conflict");
       const file = "incidents/2026-11-28-same-title.yaml";
       const { temp } = committed(runner, file, incident("2026-11-28-same-title", "ci-deployer", [KEY]));
-      addFile(seed, file, incident("2026-11-28-same-title", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]), "other key, same title");
-      git(seed, "push", "-q", "origin", "HEAD:main");
+      mainMoves(
+        seed,
+        file,
+        incident("2026-11-28-same-title", "dana", ["AKIAJ7Q2EXAMPLEKEY77"]),
+        "other key, same title",
+      );
       const result = pushed(runner, temp);
       expect(result.status).toBe(1);
       expect(result.stdout).toContain(
@@ -1712,20 +1713,13 @@ describe("the contain workflow", () => {
       let iam: IAMClient;
       beforeAll(async () => {
         moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
-        iam = new IAMClient({
-          endpoint: moto.endpoint,
-          region: "us-east-1",
-          credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-        });
+        iam = motoIam(moto);
       });
       afterAll(async () => {
         iam?.destroy();
         await moto?.stop();
       });
-      const statusOf = async (user: string, key: string) =>
-        (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
-          (k) => k.AccessKeyId === key,
-        )?.Status;
+      const statusOf = (user: string, key: string) => keyStatus(iam, user, key);
 
       it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
         await iam.send(new CreateUserCommand({ UserName: "leaked-user" }));
@@ -1739,13 +1733,12 @@ describe("the contain workflow", () => {
           "utf8",
         );
         addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
-        addFile(
+        mainMoves(
           seed,
           "incidents/2026-11-20-older.yaml",
           `id: 2026-11-20-older\nusers:\n  - name: leaked-user\n    keep: { accessKeys: [${keys[1]}] }\n`,
           "an older incident",
         );
-        git(seed, "push", "-q", "origin", "HEAD:main");
         git(runner, "pull", "-q", "origin", "main");
         // The checkout's own copy says otherwise: the step must read the blobs, not these files.
         writeFileSync(join(runner, ".github", "scripts", "first-strike.sh"), "#!/bin/bash\necho tampered; exit 3\n");
@@ -1769,19 +1762,17 @@ describe("the contain workflow", () => {
     });
 
     describe("against moto, with the AWS CLI (the disable job) and cordon's CLI (new)", () => {
-      let moto: Moto;
-      let iam: IAMClient;
       // moto has no LookupEvents (it answers HTTP 500): `new`'s CloudTrail lookup goes to the
       // CloudTrail-compatible server of emulators/, which answers as CloudTrail does.
       let trail: CloudTrailServer;
+      // Its own moto, without the proxy: the disable job runs with runStep, which blocks this process,
+      // and the proxy answers from this process.
+      let moto: Moto;
+      let iam: IAMClient;
       beforeAll(async () => {
         moto = await startMoto({ managedPolicies: false });
         trail = await startCloudTrailServer();
-        iam = new IAMClient({
-          endpoint: moto.endpoint,
-          region: "us-east-1",
-          credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-        });
+        iam = motoIam(moto);
       });
       afterAll(async () => {
         iam?.destroy();
@@ -1792,10 +1783,7 @@ describe("the contain workflow", () => {
         await iam.send(new CreateUserCommand({ UserName: user }));
         return (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
       }
-      const statusOf = async (user: string, key: string) =>
-        (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
-          (k) => k.AccessKeyId === key,
-        )?.Status;
+      const statusOf = (user: string, key: string) => keyStatus(iam, user, key);
 
       describe("the disable job", () => {
         const disableStep = step(disable, (s) => s.name === "disable the key");
@@ -1924,18 +1912,15 @@ describe("the contain workflow", () => {
         VERIFY: "",
       };
       const file = "incidents/2026-11-28-exposed-access-key-akiaiosfodnn7example.yaml";
+      // A dispatch for a key; and the same once the contain job committed its incident.
+      const keyDispatch = { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY };
+      const committed = { ...keyDispatch, FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success" };
       const written = (run: { temp: string }) => readFileSync(join(run.temp, "report.md"), "utf8");
 
       it("after pulumi up: the plan of the committed file, verify with the stack outputs, the next steps, in a new issue", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
+          ...committed,
           DISPATCHER: "@dana (workflow_dispatch)",
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
-          CONTAINED: "success",
           APPLIED: "success",
           VERIFY: "true",
           CORDON_STACK_OUTPUTS: "/tmp/outputs.json",
@@ -1976,13 +1961,7 @@ describe("the contain workflow", () => {
 
       it("passes plan and verify the outputs of every stack the incident touches", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
-          CONTAINED: "success",
+          ...committed,
           APPLIED: "success",
           VERIFY: "true",
           CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json",
@@ -1995,13 +1974,7 @@ describe("the contain workflow", () => {
 
       it("a pulumi up replaced in the queue says so; without the verify role, verify is said not to have run", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
-          CONTAINED: "success",
+          ...committed,
           APPLIED: "cancelled",
         });
         expect(run.status).toBe(0);
@@ -2067,10 +2040,7 @@ describe("the contain workflow", () => {
         "a contain job that failed (push %j) and a key the disable job could not disable: says the key may still be active, and how to disable it",
         (push, said) => {
           const run = runStep(report, root, {
-            ...base,
-            EVENT: "workflow_dispatch",
-            MODE: "key",
-            ACCESS_KEY: KEY,
+            ...keyDispatch,
             ACCOUNT: "123456789012",
             PUSH: push,
             CONTAINED: "failure",
@@ -2100,15 +2070,9 @@ describe("the contain workflow", () => {
         "the first strike (%s, %j other credentials) is said first, before the rest (issue 20)",
         (strike, others, said) => {
           const run = runStep(report, root, {
-            ...base,
-            EVENT: "workflow_dispatch",
-            MODE: "key",
-            ACCESS_KEY: KEY,
+            ...committed,
             ACCOUNT: "123456789012",
-            FILES: JSON.stringify([file]),
-            COMMIT: "0123abc",
             PUSH: "pushed",
-            CONTAINED: "success",
             APPLIED: "success",
             STRIKE: strike,
             STRIKE_DISABLED: others,
@@ -2122,13 +2086,7 @@ describe("the contain workflow", () => {
 
       it("says nothing of a first strike that did not run (a pull request's /contain)", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
-          CONTAINED: "success",
+          ...committed,
           APPLIED: "success",
           STRIKE: "skipped",
         });
@@ -2138,15 +2096,9 @@ describe("the contain workflow", () => {
 
       it("a pulumi up that failed: the key disabled directly is said, beside what was applied", () => {
         const run = runStep(report, root, {
-          ...base,
-          EVENT: "workflow_dispatch",
-          MODE: "key",
-          ACCESS_KEY: KEY,
+          ...committed,
           ACCOUNT: "123456789012",
-          FILES: JSON.stringify([file]),
-          COMMIT: "0123abc",
           PUSH: "pushed",
-          CONTAINED: "success",
           APPLIED: "failure",
           KEY: "was-inactive",
           DROPPED: "true",
@@ -3170,14 +3122,8 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       );
     });
     afterAll(() => rmSync(work, { recursive: true, force: true }));
-    const identity = {
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    };
     const git = (cwd: string, ...args: string[]) =>
-      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } });
+      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_IDENTITY } });
     let count = 0;
 
     /**
@@ -3443,14 +3389,6 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
   describe("run", () => {
     let moto: Moto;
     let work: string;
-    const identity = {
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    };
-    const git = (cwd: string, ...args: string[]) =>
-      execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...identity } }).trim();
     beforeAll(async () => {
       // The proxy in front answers service-specific credentials, which the program lists for each user.
       moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
@@ -3474,7 +3412,7 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
         encoding: "utf8",
         env: {
           ...process.env,
-          ...identity,
+          ...GIT_IDENTITY,
           ...step.env,
           ...env,
           PATH: `${join(work, "bin")}:${process.env.PATH}`,
@@ -3482,23 +3420,13 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
           GITHUB_OUTPUT: output,
         },
       });
-      const outputs = Object.fromEntries(
-        readFileSync(output, "utf8")
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-      );
+      const outputs = readOutputs(output);
       return { status: result.status, stderr: result.stderr, outputs };
     }
 
     it("a pull request that weakens the pack and breaks its invariant is refused by the base branch's pack, which its own would have passed", async () => {
       // The account: a user whose key an incident on main disables.
-      const iam = new IAMClient({
-        endpoint: moto.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-      });
+      const iam = motoIam(moto);
       await iam.send(new CreateUserCommand({ UserName: "dana" }));
       const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "dana" }))).AccessKey!.AccessKeyId!;
       const cutoff = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, "Z");

@@ -43,6 +43,19 @@ export interface SeedOptions {
   mfaDevices?: string[];
 }
 
+/**
+ * Every kind at once: two access keys (the exposed one and another), an SSH key, a signing
+ * certificate, two services' credentials, a console password and an MFA device.
+ */
+export const EVERY_KIND: SeedOptions = {
+  accessKeys: 2,
+  sshPublicKeys: 1,
+  signingCertificates: 1,
+  services: ["codecommit.amazonaws.com", "bedrock.amazonaws.com"],
+  consolePassword: true,
+  mfaDevices: ["attacker"],
+};
+
 export async function seedUser(iam: IAMClient, user: string, options: SeedOptions = {}): Promise<SeededUser> {
   await iam.send(new CreateUserCommand({ UserName: user }));
   const seeded: SeededUser = {

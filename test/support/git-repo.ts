@@ -17,30 +17,50 @@ export function removeRepos(): void {
   for (const dir of repos.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Who commits in the tests' repositories: any name will do, but git refuses to commit without one. */
+export const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@example.com",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@example.com",
+};
+
+/** This process's environment, the identity, and no user configuration of git's: the same git on every machine. */
+export const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ...GIT_IDENTITY, GIT_CONFIG_GLOBAL: "/dev/null" });
+
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-    },
-  }).trim();
+  return execFileSync("git", args, { cwd, encoding: "utf8", env: gitEnv() }).trim();
+}
+
+/** An empty temporary folder, removed with the repositories. */
+export function newFolder(prefix = "cordon-guard-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  repos.push(dir);
+  return dir;
 }
 
 export function newRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), "cordon-guard-"));
-  repos.push(dir);
+  const dir = newFolder();
   git(dir, "init", "-q", "-b", "main");
   return dir;
 }
 
 /** A file's content: text as it is, anything else as YAML. */
 export type Content = string | Record<string, unknown>;
+
+/** An incident as its file holds it, before any validation. */
+export type Raw = Record<string, unknown> & { id: string };
+
+/** A copy of `incident` with `change` made to it. */
+export function edit(incident: Raw, change: (i: Raw) => void): Raw {
+  const copy = structuredClone(incident);
+  change(copy);
+  return copy;
+}
+
+/** Incidents, each in its file named after its id. */
+export const byPath = (...incidents: Raw[]): Record<string, Content> =>
+  Object.fromEntries(incidents.map((i) => [`incidents/${i.id}.yaml`, i]));
 
 /** Makes the working tree exactly `files` (path -> content) and commits it; returns the commit. */
 export function commitTree(dir: string, files: Record<string, Content>, message = "change"): string {
