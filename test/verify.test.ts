@@ -520,15 +520,7 @@ describe("verify against moto", () => {
 
   it("fails when the principal does not exist", async () => {
     const key = await seedAccount();
-    writeIncident("2026-11-28-ci-deploy-key", [
-      `cutoff: ${CUTOFF}`,
-      "users:",
-      "  - name: ci-deployer",
-      `    accessKeys: [${key}]`,
-      "roles:",
-      "  - name: deploy",
-      "  - name: gone",
-    ]);
+    ciIncident(key, ["  - name: gone"]);
     await applyPlan({ skip: (deny) => deny.principal.name === "gone" });
     await disable(key);
     const { code, stdout } = await verify();

@@ -1498,6 +1498,16 @@ describe("the contain workflow", () => {
       expect(git(origin, "log", "--format=%s", "main")).toBe("seed");
     });
 
+    /** The contain job's step for pull request 7's incident files, as Dana runs it. */
+    const copyPullRequest = (runner: string) =>
+      runStep(pullRequestFiles, runner, {
+        PULL_REQUEST: "7",
+        COMMENTER: "dana",
+        GH_TOKEN: "t",
+        GIT_TOKEN: "t",
+        CORDON_REAL_CLI: "1",
+      });
+
     /** A pull request as GitHub keeps it: refs/pull/7/head, from a branch of main. */
     function pullRequest(name: string, change: (seed: string) => void) {
       const repositories = repos(name);
@@ -1522,13 +1532,7 @@ describe("the contain workflow", () => {
           "new incident",
         );
       });
-      const result = runStep(pullRequestFiles, runner, {
-        PULL_REQUEST: "7",
-        COMMENTER: "dana",
-        GH_TOKEN: "t",
-        GIT_TOKEN: "t",
-        CORDON_REAL_CLI: "1",
-      });
+      const result = copyPullRequest(runner);
       expect(result.status, result.stdout + result.stderr).toBe(0);
       const base = git(runner, "merge-base", "origin/main", "refs/cordon/pull-request");
       expect(result.calls).toEqual([
@@ -1582,13 +1586,7 @@ describe("the contain workflow", () => {
         );
         change(seed);
       });
-      const result = runStep(pullRequestFiles, runner, {
-        PULL_REQUEST: "7",
-        COMMENTER: "dana",
-        GH_TOKEN: "t",
-        GIT_TOKEN: "t",
-        CORDON_REAL_CLI: "1",
-      });
+      const result = copyPullRequest(runner);
       expect(result.status).toBe(1);
       expect(result.stderr).toContain("not additive");
       expect(result.stderr).toContain(reason);
