@@ -1,11 +1,5 @@
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import type { DisabledCredentialPlan } from "../plan/credentials.ts";
-
-export interface DisabledServiceSpecificCredentialArgs {
-  /** One service-specific credential of `credentialsToDisable(...).others`. */
-  credential: DisabledCredentialPlan & { kind: "service-specific-credential" };
-}
+import { disabledCredentialComponent } from "./disabled-credential-component.ts";
 
 /**
  * A service-specific credential of a compromised user (CodeCommit, Keyspaces, a Bedrock API key),
@@ -16,29 +10,14 @@ export interface DisabledServiceSpecificCredentialArgs {
  * the incident keeps it as it is (disabled); cordon never deletes, resets or re-enables one.
  * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateServiceSpecificCredential.html
  */
-export class DisabledServiceSpecificCredential extends pulumi.ComponentResource {
-  static readonly type = "cordon:iam:DisabledServiceSpecificCredential";
-
-  readonly status: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: DisabledServiceSpecificCredentialArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(DisabledServiceSpecificCredential.type, name, {}, opts);
-    const { user, id, status, service, importId } = args.credential;
-    const credential = new aws.iam.ServiceSpecificCredential(
-      name,
-      { userName: user, serviceName: service ?? "", status },
-      {
-        parent: this,
-        import: importId,
-        retainOnDelete: true,
-        ignoreChanges: ["userName", "serviceName", "credentialAgeDays"],
-      },
-    );
-    this.status = credential.status;
-    // Only identifiers and the status: the resource's secret outputs are never exported.
-    this.registerOutputs({ serviceSpecificCredentialId: id, service, user, status: this.status });
-  }
-}
+export const DisabledServiceSpecificCredential = disabledCredentialComponent<"service-specific-credential">({
+  type: "cordon:iam:DisabledServiceSpecificCredential",
+  forceNew: ["userName", "serviceName", "credentialAgeDays"],
+  declare: (name, { user, service, status }, options) =>
+    new aws.iam.ServiceSpecificCredential(name, { userName: user, serviceName: service ?? "", status }, options),
+  // Only identifiers and the status: the resource's secret outputs are never exported.
+  outputs: ({ id, service, user }) => ({ serviceSpecificCredentialId: id, service, user }),
+});
 
 /** Import and refresh list the user's credentials of the service (the provider finds one so), update disables it. Never Create, Reset nor Delete. */
 export const disabledServiceSpecificCredentialPermissions: Record<string, string[]> = {

@@ -1,11 +1,5 @@
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import type { DisabledCredentialPlan } from "../plan/credentials.ts";
-
-export interface DisabledSigningCertificateArgs {
-  /** One signing certificate of `credentialsToDisable(...).others`. */
-  credential: DisabledCredentialPlan & { kind: "signing-certificate" };
-}
+import { disabledCredentialComponent } from "./disabled-credential-component.ts";
 
 /**
  * An X.509 signing certificate of a compromised user, taken under management and set to
@@ -15,24 +9,14 @@ export interface DisabledSigningCertificateArgs {
  * as it is (disabled); cordon never deletes or re-enables one.
  * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateSigningCertificate.html
  */
-export class DisabledSigningCertificate extends pulumi.ComponentResource {
-  static readonly type = "cordon:iam:DisabledSigningCertificate";
-
-  readonly status: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: DisabledSigningCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(DisabledSigningCertificate.type, name, {}, opts);
-    const { user, id, status, importId } = args.credential;
-    const certificate = new aws.iam.SigningCertificate(
-      name,
-      // The certificate's body is not the plan's to know: ignored, it is taken from the imported certificate.
-      { userName: user, certificateBody: "", status },
-      { parent: this, import: importId, retainOnDelete: true, ignoreChanges: ["userName", "certificateBody"] },
-    );
-    this.status = certificate.status;
-    this.registerOutputs({ certificateId: id, user, status: this.status });
-  }
-}
+export const DisabledSigningCertificate = disabledCredentialComponent<"signing-certificate">({
+  type: "cordon:iam:DisabledSigningCertificate",
+  forceNew: ["userName", "certificateBody"],
+  // The certificate's body is not the plan's to know: ignored, it is taken from the imported certificate.
+  declare: (name, { user, status }, options) =>
+    new aws.iam.SigningCertificate(name, { userName: user, certificateBody: "", status }, options),
+  outputs: ({ id, user }) => ({ certificateId: id, user }),
+});
 
 /** Import and refresh list the user's certificates (the provider finds one so), update disables it. Never Upload nor Delete. */
 export const disabledSigningCertificatePermissions: Record<string, string[]> = {
