@@ -36,40 +36,43 @@ export const SCRATCH_BYTES = 1024 * 1024;
 const PAGE = 64 * 1024;
 
 // Instructions (https://webassembly.github.io/spec/core/binary/instructions.html).
-const BLOCK = 0x02,
-  LOOP = 0x03,
-  IF = 0x04,
-  END = 0x0b,
-  BR = 0x0c,
-  BR_IF = 0x0d,
-  RETURN = 0x0f,
-  VOID = 0x40;
-const LOCAL_GET = 0x20,
-  LOCAL_SET = 0x21,
-  LOCAL_TEE = 0x22;
-const I32_LOAD8_S = 0x2c,
-  I32_LOAD8_U = 0x2d,
-  I32_CONST = 0x41;
-const I32_EQ = 0x46,
-  I32_LT_S = 0x48,
-  I32_GT_U = 0x4b,
-  I32_GE_U = 0x4f,
-  I32_CTZ = 0x68,
-  I32_ADD = 0x6a,
-  I32_OR = 0x72;
-const SIMD = 0xfd,
-  V128_LOAD = 0x00,
-  V128_CONST = 0x0c,
-  I8X16_EQ = 0x23,
-  I8X16_LT_S = 0x25,
-  V128_OR = 0x50,
-  I8X16_BITMASK = 0x64;
-const I32 = 0x7f,
-  V128 = 0x7b;
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const IF = 0x04;
+const END = 0x0b;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const RETURN = 0x0f;
+/** A block's type when it leaves nothing on the stack. */
+const VOID = 0x40;
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const I32_LOAD8_S = 0x2c;
+const I32_LOAD8_U = 0x2d;
+const I32_CONST = 0x41;
+const I32_EQ = 0x46;
+const I32_LT_S = 0x48;
+const I32_GT_U = 0x4b;
+const I32_GE_U = 0x4f;
+const I32_CTZ = 0x68;
+const I32_ADD = 0x6a;
+const I32_OR = 0x72;
+/** The prefix of the SIMD instructions, whose own numbers follow. */
+const SIMD = 0xfd;
+const V128_LOAD = 0x00;
+const V128_CONST = 0x0c;
+const I8X16_EQ = 0x23;
+const I8X16_LT_S = 0x25;
+const V128_OR = 0x50;
+const I8X16_BITMASK = 0x64;
+// Value types.
+const I32 = 0x7f;
+const V128 = 0x7b;
 /** A byte's offset and alignment hint, for loads. */
 const MEMARG = [0, 0];
 
-/** An unsigned LEB128 number; signed ones below are small and written by hand. */
+/** An unsigned LEB128 number. */
 function leb(n: number): number[] {
   const out: number[] = [];
   do {
@@ -81,10 +84,31 @@ function leb(n: number): number[] {
 }
 const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
 const name = (text: string) => [...leb(text.length), ...Buffer.from(text)];
-/** A v128 of 16 times `byte`. */
-const splat = (byte: number) => [SIMD, V128_CONST, ...new Array<number>(16).fill(byte)];
+
 // The locals: 0 `from` (then the position), 1 `to`, 2 `stops` (a bit per byte of 16), 3 `v` (16 bytes).
 const [from, to, stops, v] = [0, 1, 2, 3];
+
+// The instruction sequences the function repeats, each named after what it does.
+const get = (local: number) => [LOCAL_GET, local];
+/**
+ * `i32.const n` for n from 0 to 0x1fff: signed LEB128, one byte below 0x40, two from there (the
+ * seventh bit of a last byte is the sign's).
+ */
+const i32Const = (n: number) => (n < 0x40 ? [I32_CONST, n] : [I32_CONST, (n & 0x7f) | 0x80, n >> 7]);
+/** `$from += n`. */
+const advance = (n: number) => [...get(from), ...i32Const(n), I32_ADD, LOCAL_SET, from];
+/** `block loop BODY br 0 end end`: BODY again and again, until a `br_if 1` in it leaves. */
+const loop = (...body: number[][]) => [BLOCK, VOID, LOOP, VOID, ...body.flat(), BR, 0, END, END];
+/** `br_if 1`: out of the loop when `condition` is true. */
+const leaveIf = (condition: number[]) => [...condition, BR_IF, 1];
+/** A v128 of 16 times `byte`. */
+const splat = (byte: number) => [SIMD, V128_CONST, ...new Array<number>(16).fill(byte)];
+/** The lanes of `$v` that are `byte`: all ones; the others zero. */
+const lanesAre = (byte: number) => [...get(v), ...splat(byte), SIMD, I8X16_EQ];
+/** The byte at `$from`, read as signed (`I32_LOAD8_S`) or unsigned (`I32_LOAD8_U`). */
+const byteAt = (load: number) => [...get(from), load, ...MEMARG];
+/** Whether the byte at `$from` is `byte`. */
+const byteIs = (byte: number) => [...byteAt(I32_LOAD8_U), ...i32Const(byte), I32_EQ];
 
 /*
  * (func (export "runEnd") (param $from i32) (param $to i32) (result i32) (local $stops i32) (local $v v128)
@@ -106,138 +130,28 @@ const [from, to, stops, v] = [0, 1, 2, 3];
  *   (local.get $from))
  */
 const body = [
-  2,
-  1,
-  I32,
-  1,
-  V128,
-  BLOCK,
-  VOID,
-  LOOP,
-  VOID,
-  LOCAL_GET,
-  from,
-  I32_CONST,
-  16,
-  I32_ADD,
-  LOCAL_GET,
-  to,
-  I32_GT_U,
-  BR_IF,
-  1,
-  LOCAL_GET,
-  from,
-  SIMD,
-  V128_LOAD,
-  ...MEMARG,
-  LOCAL_SET,
-  v,
-  LOCAL_GET,
-  v,
-  ...splat(0x22),
-  SIMD,
-  I8X16_EQ,
-  LOCAL_GET,
-  v,
-  ...splat(0x5c),
-  SIMD,
-  I8X16_EQ,
-  SIMD,
-  V128_OR,
-  LOCAL_GET,
-  v,
-  ...splat(0x20),
-  SIMD,
-  I8X16_LT_S,
-  SIMD,
-  V128_OR,
-  SIMD,
-  I8X16_BITMASK,
-  LOCAL_TEE,
-  stops,
-  IF,
-  VOID,
-  LOCAL_GET,
-  from,
-  LOCAL_GET,
-  stops,
-  I32_CTZ,
-  I32_ADD,
-  RETURN,
-  END,
-  LOCAL_GET,
-  from,
-  I32_CONST,
-  16,
-  I32_ADD,
-  LOCAL_SET,
-  from,
-  BR,
-  0,
-  END,
-  END,
-  BLOCK,
-  VOID,
-  LOOP,
-  VOID,
-  LOCAL_GET,
-  from,
-  LOCAL_GET,
-  to,
-  I32_GE_U,
-  BR_IF,
-  1,
-  // 0x22 and 0x20 are one-byte signed LEB128; 0x5c is two (0xdc 0x00), its seventh bit being the sign's.
-  LOCAL_GET,
-  from,
-  I32_LOAD8_S,
-  ...MEMARG,
-  I32_CONST,
-  0x20,
-  I32_LT_S,
-  LOCAL_GET,
-  from,
-  I32_LOAD8_U,
-  ...MEMARG,
-  I32_CONST,
-  0x22,
-  I32_EQ,
-  I32_OR,
-  LOCAL_GET,
-  from,
-  I32_LOAD8_U,
-  ...MEMARG,
-  I32_CONST,
-  0xdc,
-  0x00,
-  I32_EQ,
-  I32_OR,
-  BR_IF,
-  1,
-  LOCAL_GET,
-  from,
-  I32_CONST,
-  1,
-  I32_ADD,
-  LOCAL_SET,
-  from,
-  BR,
-  0,
-  END,
-  END,
-  LOCAL_GET,
-  from,
+  // The locals after the parameters: one i32, one v128.
+  ...[2, 1, I32, 1, V128],
+  ...loop(
+    leaveIf([...get(from), ...i32Const(16), I32_ADD, ...get(to), I32_GT_U]),
+    [...get(from), SIMD, V128_LOAD, ...MEMARG, LOCAL_SET, v],
+    [...lanesAre(0x22), ...lanesAre(0x5c), SIMD, V128_OR],
+    [...get(v), ...splat(0x20), SIMD, I8X16_LT_S, SIMD, V128_OR],
+    [SIMD, I8X16_BITMASK, LOCAL_TEE, stops],
+    [IF, VOID, ...get(from), ...get(stops), I32_CTZ, I32_ADD, RETURN, END],
+    advance(16),
+  ),
+  ...loop(
+    leaveIf([...get(from), ...get(to), I32_GE_U]),
+    leaveIf([...byteAt(I32_LOAD8_S), ...i32Const(0x20), I32_LT_S, ...byteIs(0x22), I32_OR, ...byteIs(0x5c), I32_OR]),
+    advance(1),
+  ),
+  ...get(from),
   END,
 ];
 const module = new Uint8Array([
-  0x00,
-  0x61,
-  0x73,
-  0x6d,
-  0x01,
-  0x00,
-  0x00,
-  0x00,
+  // The magic number and the version.
+  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
   // One type, (i32, i32) -> i32; one function of it.
   ...section(1, [1, 0x60, 2, I32, I32, 1, I32]),
   ...section(3, [1, 0]),
