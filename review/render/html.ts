@@ -8,22 +8,7 @@
 import type { Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import type { ReviewContext } from "./context.ts";
-import {
-  ACCOUNT_COLUMNS,
-  accountRows,
-  count,
-  FINDING_COLUMNS,
-  findingRows,
-  headline,
-  keyLine,
-  keyTree,
-  pictures,
-  plural,
-  problems,
-  roleSuggestion,
-  userSuggestion,
-  windowText,
-} from "./parts.ts";
+import * as parts from "./parts.ts";
 import { reachSvg, timelineSvg, xmlText } from "./svg.ts";
 
 /** No request of any kind: inline styles and `data:` images only. */
@@ -44,7 +29,7 @@ function table(headers: readonly string[], rows: string[][]): string {
 
 /** The review as one HTML page. */
 export function renderHtml(review: Review, context: ReviewContext): string {
-  const { timeline, reach, title } = pictures(review, context);
+  const { timeline, reach, title } = parts.pictures(review, context);
   const out: string[] = [];
   out.push("<!doctype html>", '<html lang="en"><head><meta charset="utf-8">');
   out.push(
@@ -53,9 +38,9 @@ export function renderHtml(review: Review, context: ReviewContext): string {
   );
   out.push(`<title>${xmlText(`cordon review of ${review.root}`)}</title>`, `<style>${STYLE}</style></head><body>`);
   out.push(`<h1>cordon review of <code>${xmlText(review.root)}</code></h1>`);
-  out.push(`<p>${xmlText(`${context.sourceSummary} · ${windowText(review)}`)}</p>`);
-  for (const line of problems(review, context)) out.push(`<p class="problem">${xmlText(line.trim())}</p>`);
-  out.push(`<p class="headline">${xmlText(headline(review))}</p>`);
+  out.push(`<p>${xmlText(`${context.sourceSummary} · ${parts.windowText(review)}`)}</p>`);
+  for (const line of parts.problems(review, context)) out.push(`<p class="problem">${xmlText(line.trim())}</p>`);
+  out.push(`<p class="headline">${xmlText(parts.headline(review))}</p>`);
 
   out.push("<h2>Timeline</h2>");
   const drawn = timelineSvg(timeline, title);
@@ -65,48 +50,50 @@ export function renderHtml(review: Review, context: ReviewContext): string {
   const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
   const other = review.findings.filter((f) => !PERSISTENCE_CATEGORIES.includes(f.category));
   out.push(
-    `<h2>Persistence and privilege escalation (${xmlText(count(persistence.length))})</h2>`,
-    persistence.length === 0 ? "<p>None found.</p>" : table(FINDING_COLUMNS, findingRows(persistence)),
+    `<h2>Persistence and privilege escalation (${xmlText(parts.count(persistence.length))})</h2>`,
+    persistence.length === 0 ? "<p>None found.</p>" : table(parts.FINDING_COLUMNS, parts.findingRows(persistence)),
   );
   out.push(
-    `<h2>Defense evasion, credential access, exfiltration, execution (${xmlText(count(other.length))})</h2>`,
-    other.length === 0 ? "<p>None found.</p>" : table(FINDING_COLUMNS, findingRows(other)),
+    `<h2>Defense evasion, credential access, exfiltration, execution (${xmlText(parts.count(other.length))})</h2>`,
+    other.length === 0 ? "<p>None found.</p>" : table(parts.FINDING_COLUMNS, parts.findingRows(other)),
   );
 
   out.push(
     "<h2>Keys</h2>",
     table(
       ["key", "how"],
-      keyTree(review.keys).map(({ key, depth }) => [
-        `${"  ".repeat(depth)}${key.accessKeyId}`,
-        keyLine(key).slice(key.accessKeyId.length).trim(),
-      ]),
+      parts
+        .keyTree(review.keys)
+        .map(({ key, depth }) => [
+          `${"  ".repeat(depth)}${key.accessKeyId}`,
+          parts.keyLine(key).slice(key.accessKeyId.length).trim(),
+        ]),
     ),
   );
-  const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
+  const deniedCalls = parts.callCount(review.denied);
   out.push(
-    `<h2>Denied calls (${xmlText(count(deniedCalls))})</h2>`,
+    `<h2>Denied calls (${xmlText(parts.count(deniedCalls))})</h2>`,
     review.denied.length === 0
       ? "<p>None.</p>"
       : table(
           ["service", "action", "calls", "errors"],
-          review.denied.map((g) => [g.service, g.action, count(g.count), g.errorCodes.join(", ")]),
+          review.denied.map((g) => [g.service, g.action, parts.count(g.count), g.errorCodes.join(", ")]),
         ),
   );
   out.push(
-    `<h2>Accounts reached (${xmlText(count(review.accounts.length))})</h2>`,
+    `<h2>Accounts reached (${xmlText(parts.count(review.accounts.length))})</h2>`,
     review.accounts.length === 0
       ? "<p>None named in the events.</p>"
-      : table(ACCOUNT_COLUMNS, accountRows(review.accounts)),
+      : table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts)),
   );
   out.push(
-    `<h2>Source addresses (${xmlText(plural(review.sourceIPs.length, "address", "addresses"))})</h2>`,
+    `<h2>Source addresses (${xmlText(parts.plural(review.sourceIPs.length, "address", "addresses"))})</h2>`,
     table(
       ["address", "calls", "first", "last"],
-      review.sourceIPs.map((t) => [t.value, count(t.count), t.firstSeen, t.lastSeen]),
+      review.sourceIPs.map((t) => [t.value, parts.count(t.count), t.firstSeen, t.lastSeen]),
     ),
   );
-  const suggestion = [...userSuggestion(review), ...roleSuggestion(review)];
+  const suggestion = [...parts.userSuggestion(review), ...parts.roleSuggestion(review)];
   if (suggestion.length > 0)
     out.push(
       "<h2>Add to the incident</h2>",

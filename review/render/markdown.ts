@@ -4,30 +4,12 @@
  * the same facts as the text, in tables that fold away when long, every value from the logs
  * escaped as text (incident/display.ts), and the YAML to add.
  */
-import type { Review } from "../core/findings.ts";
+import type { ActionGroup, Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import { markdownSafe } from "../../incident/display.ts";
 import type { ReviewContext } from "./context.ts";
 import { reachMermaid, timelineMermaid } from "./mermaid.ts";
-import {
-  ACCOUNT_COLUMNS,
-  accountRows,
-  append,
-  count,
-  FINDING_COLUMNS,
-  findingRows,
-  headline,
-  keyLine,
-  keyTree,
-  OTHER_CATEGORIES,
-  pictures,
-  plural,
-  problems,
-  roleName,
-  roleSuggestion,
-  userSuggestion,
-  windowText,
-} from "./parts.ts";
+import * as parts from "./parts.ts";
 
 /**
  * The line that ends the part of the markdown read at a glance (the headline and the pictures):
@@ -53,18 +35,34 @@ function details(summary: string, lines: string[]): string[] {
   return lines.length <= 12 ? lines : ["<details>", `<summary>${summary}</summary>`, "", ...lines, "", "</details>"];
 }
 
+/** Calls grouped by service and action (the writes, the denied calls), with `more` columns: "None." when empty. */
+function actionTable<G extends ActionGroup>(
+  groups: readonly G[],
+  more: string[],
+  columns: (group: G) => string[],
+): string[] {
+  if (groups.length === 0) return ["None."];
+  const rows = groups.map((g) => [g.service, g.action, parts.count(g.count), ...columns(g)]);
+  return details(parts.plural(groups.length, "action"), table(["service", "action", "calls", ...more], rows));
+}
+
 /** The review as a pull request comment. */
 export function renderMarkdown(review: Review, context: ReviewContext): string {
   const out: string[] = [];
-  out.push(`### cordon review of \`${review.root}\``, "", `${cell(context.sourceSummary)} · ${windowText(review)}`, "");
-  const issues = problems(review, context, cell);
-  if (issues.length > 0) append(out, [...issues.map((line) => `> ${line.trim()}`), ""]);
-  out.push(`**${headline(review)}**`, "");
+  out.push(
+    `### cordon review of \`${review.root}\``,
+    "",
+    `${cell(context.sourceSummary)} · ${parts.windowText(review)}`,
+    "",
+  );
+  const issues = parts.problems(review, context, cell);
+  if (issues.length > 0) parts.append(out, [...issues.map((line) => `> ${line.trim()}`), ""]);
+  out.push(`**${parts.headline(review)}**`, "");
 
-  const { timeline, reach, title } = pictures(review, context);
+  const { timeline, reach, title } = parts.pictures(review, context);
   const drawn = timelineMermaid(timeline, title);
   out.push("#### Timeline", "");
-  append(
+  parts.append(
     out,
     drawn === null ? ["No call to draw in the window."] : ["```mermaid", ...drawn.trimEnd().split("\n"), "```"],
   );
@@ -75,7 +73,8 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
       "",
     );
   } else {
-    const names = (arns: string[]) => (arns.length === 0 ? "none" : arns.map((arn) => cell(roleName(arn))).join(", "));
+    const names = (arns: string[]) =>
+      arns.length === 0 ? "none" : arns.map((arn) => cell(parts.roleName(arn))).join(", ");
     out.push(
       `Assumed, though \`assess\` does not list them: ${names(reach.assumedBeyondAssessment)}. Assumable, not assumed: ${names(reach.assumableNotAssumed)}.`,
       "",
@@ -84,104 +83,97 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   out.push(GLANCE_END, "");
 
   out.push("#### Keys", "");
-  for (const { key, depth } of keyTree(review.keys))
+  for (const { key, depth } of parts.keyTree(review.keys))
     out.push(
-      `${"  ".repeat(depth)}- \`${key.accessKeyId}\` ${cell(keyLine(key).slice(key.accessKeyId.length).trim())}`,
+      `${"  ".repeat(depth)}- \`${key.accessKeyId}\` ${cell(parts.keyLine(key).slice(key.accessKeyId.length).trim())}`,
     );
   out.push("");
   if (review.users.length > 0) {
     out.push("#### Users created or given a console password", "");
-    append(
+    parts.append(
       out,
       table(
         ["user", "how", "when", "by", "events"],
-        review.users.map((user) => [user.userName, user.reason, user.at, user.parent, count(user.events)]),
+        review.users.map((user) => [user.userName, user.reason, user.at, user.parent, parts.count(user.events)]),
       ),
     );
     out.push("");
   }
 
   const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
-  out.push(`#### Persistence and privilege escalation (${count(persistence.length)})`, "");
-  append(
+  out.push(`#### Persistence and privilege escalation (${parts.count(persistence.length)})`, "");
+  parts.append(
     out,
     persistence.length === 0
       ? ["None found."]
-      : details(`${plural(persistence.length, "call")}`, table(FINDING_COLUMNS, findingRows(persistence))),
+      : details(
+          `${parts.plural(persistence.length, "call")}`,
+          table(parts.FINDING_COLUMNS, parts.findingRows(persistence)),
+        ),
   );
   out.push("");
-  const other = review.findings.filter((f) => OTHER_CATEGORIES.includes(f.category));
+  const other = review.findings.filter((f) => parts.OTHER_CATEGORIES.includes(f.category));
   if (other.length > 0) {
-    out.push(`#### Defense evasion, credential access, exfiltration, execution (${count(other.length)})`, "");
-    append(out, details(`${plural(other.length, "call")}`, table(FINDING_COLUMNS, findingRows(other))));
+    out.push(`#### Defense evasion, credential access, exfiltration, execution (${parts.count(other.length)})`, "");
+    parts.append(
+      out,
+      details(`${parts.plural(other.length, "call")}`, table(parts.FINDING_COLUMNS, parts.findingRows(other))),
+    );
     out.push("");
   }
 
-  const writeCalls = review.writes.reduce((sum, group) => sum + group.count, 0);
-  out.push(`#### Write actions (${plural(writeCalls, "call")})`, "");
-  append(
+  const writeCalls = parts.callCount(review.writes);
+  out.push(`#### Write actions (${parts.plural(writeCalls, "call")})`, "");
+  parts.append(
     out,
-    review.writes.length === 0
-      ? ["None."]
-      : details(
-          `${plural(review.writes.length, "action")}`,
-          table(
-            ["service", "action", "calls", "first", "last"],
-            review.writes.map((g) => [g.service, g.action, count(g.count), g.firstSeen, g.lastSeen]),
-          ),
-        ),
+    actionTable(review.writes, ["first", "last"], (g) => [g.firstSeen, g.lastSeen]),
   );
   out.push("");
-  const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
-  out.push(`#### Denied calls: probing (${count(deniedCalls)})`, "");
-  append(
+  const deniedCalls = parts.callCount(review.denied);
+  out.push(`#### Denied calls: probing (${parts.count(deniedCalls)})`, "");
+  parts.append(
     out,
-    review.denied.length === 0
-      ? ["None."]
-      : details(
-          `${plural(review.denied.length, "action")}`,
-          table(
-            ["service", "action", "calls", "errors"],
-            review.denied.map((g) => [g.service, g.action, count(g.count), g.errorCodes.join(", ")]),
-          ),
-        ),
+    actionTable(review.denied, ["errors"], (g) => [g.errorCodes.join(", ")]),
   );
   out.push("");
 
   out.push("#### Source addresses and user agents", "");
-  append(
+  parts.append(
     out,
     details(
-      `${plural(review.sourceIPs.length, "address", "addresses")}`,
+      `${parts.plural(review.sourceIPs.length, "address", "addresses")}`,
       table(
         ["address", "calls", "first", "last"],
-        review.sourceIPs.map((t) => [t.value, count(t.count), t.firstSeen, t.lastSeen]),
+        review.sourceIPs.map((t) => [t.value, parts.count(t.count), t.firstSeen, t.lastSeen]),
       ),
     ),
   );
   out.push("");
-  append(
+  parts.append(
     out,
     details(
-      `${plural(review.userAgents.length, "user agent")}`,
+      `${parts.plural(review.userAgents.length, "user agent")}`,
       table(
         ["user agent", "calls"],
-        review.userAgents.map((t) => [t.value, count(t.count)]),
+        review.userAgents.map((t) => [t.value, parts.count(t.count)]),
       ),
     ),
   );
   out.push("");
 
-  out.push(`#### Accounts reached (${count(review.accounts.length)})`, "");
-  append(
+  out.push(`#### Accounts reached (${parts.count(review.accounts.length)})`, "");
+  parts.append(
     out,
     review.accounts.length === 0
       ? ["None named in the events."]
-      : details(`${plural(review.accounts.length, "account")}`, table(ACCOUNT_COLUMNS, accountRows(review.accounts))),
+      : details(
+          `${parts.plural(review.accounts.length, "account")}`,
+          table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts)),
+        ),
   );
   out.push("");
 
-  const suggestion = [...userSuggestion(review), ...roleSuggestion(review)];
+  const suggestion = [...parts.userSuggestion(review), ...parts.roleSuggestion(review)];
   if (suggestion.length > 0) {
     out.push(
       "#### Add to the incident",

@@ -259,9 +259,12 @@ export function pictures(review: Review, context: ReviewContext): { timeline: Ti
   };
 }
 
+/** The calls of action groups (the writes, the denied calls), all together. */
+export const callCount = (groups: readonly { count: number }[]) => groups.reduce((sum, group) => sum + group.count, 0);
+
 export function headline(review: Review): string {
   const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)).length;
-  const denied = review.denied.reduce((sum, group) => sum + group.count, 0);
+  const denied = callCount(review.denied);
   return [
     plural(review.events.length, "event"),
     plural(review.keys.length, "key"),

@@ -10,22 +10,7 @@ import { displayValues } from "../../incident/display.ts";
 import type { AccountReached, Finding, Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import type { ReviewContext } from "./context.ts";
-import {
-  append,
-  CATEGORY_TITLES,
-  count,
-  findingLine,
-  headline,
-  keyLine,
-  keyTree,
-  OTHER_CATEGORIES,
-  plural,
-  problems,
-  roleName,
-  roleSuggestion,
-  userSuggestion,
-  windowText,
-} from "./parts.ts";
+import * as parts from "./parts.ts";
 
 /**
  * Repeated calls of one kind by one key fold into one line (forty GetSecretValue calls are one
@@ -44,14 +29,14 @@ function foldedLines(findings: Finding[]): string[] {
     else group.push(finding);
   }
   return [...groups.values()].map((group) => {
-    if (group.length === 1) return findingLine(group[0]);
+    if (group.length === 1) return parts.findingLine(group[0]);
     const first = group[0];
     const targets = [...new Set(group.map((f) => f.target).filter((t) => t !== ""))];
     const shown =
       targets.length <= 2
         ? targets.join(", ")
-        : `${targets.slice(0, 2).join(", ")} and ${count(targets.length - 2)} more`;
-    return `${first.eventTime} → ${group[group.length - 1].eventTime}  ${first.eventName} ×${count(group.length)}  ${first.eventSource.replace(/\.amazonaws\.com$/, "")}  ${shown || "-"}  by ${first.by}  (${first.region})`;
+        : `${targets.slice(0, 2).join(", ")} and ${parts.count(targets.length - 2)} more`;
+    return `${first.eventTime} → ${group[group.length - 1].eventTime}  ${first.eventName} ×${parts.count(group.length)}  ${first.eventSource.replace(/\.amazonaws\.com$/, "")}  ${shown || "-"}  by ${first.by}  (${first.region})`;
   });
 }
 
@@ -76,7 +61,8 @@ const TEXT_TOP = 10;
 
 function head<T>(items: T[], line: (item: T) => string): string[] {
   const lines = items.slice(0, TEXT_TOP).map(line);
-  if (items.length > TEXT_TOP) lines.push(`  … and ${count(items.length - TEXT_TOP)} more (--json lists them all)`);
+  if (items.length > TEXT_TOP)
+    lines.push(`  … and ${parts.count(items.length - TEXT_TOP)} more (--json lists them all)`);
   return lines;
 }
 
@@ -95,78 +81,85 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
   const out: string[] = [];
   out.push(
     `review of ${review.root}`,
-    `source: ${context.sourceSummary} · ${windowText(review)}`,
-    ...problems(review, context),
-    headline(review),
+    `source: ${context.sourceSummary} · ${parts.windowText(review)}`,
+    ...parts.problems(review, context),
+    parts.headline(review),
     "",
   );
 
   out.push("keys (minted and created keys are followed within their lifetime)");
-  for (const { prefix, key } of keyTree(review.keys)) out.push(`  ${prefix}${keyLine(key)}`);
+  for (const { prefix, key } of parts.keyTree(review.keys)) out.push(`  ${prefix}${parts.keyLine(key)}`);
   out.push("");
 
   if (review.users.length > 0) {
     out.push("users the keys created or gave a console password (their own activity is included)");
     for (const user of review.users)
-      out.push(`  ${user.userName}  ${user.reason} ${user.at} by ${user.parent}  ${plural(user.events, "event")}`);
+      out.push(
+        `  ${user.userName}  ${user.reason} ${user.at} by ${user.parent}  ${parts.plural(user.events, "event")}`,
+      );
     out.push("");
   }
 
   // Persistence is listed call by call: each one is something to undo.
   const persistence = review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category));
-  out.push(`persistence and privilege escalation (${count(persistence.length)})`);
-  for (const finding of persistence) out.push(`  ${findingLine(finding)}`);
+  out.push(`persistence and privilege escalation (${parts.count(persistence.length)})`);
+  for (const finding of persistence) out.push(`  ${parts.findingLine(finding)}`);
   if (persistence.length === 0) out.push("  none found");
   out.push("");
-  for (const category of OTHER_CATEGORIES) {
+  for (const category of parts.OTHER_CATEGORIES) {
     const findings = review.findings.filter((f) => f.category === category);
     if (findings.length === 0) continue;
-    out.push(`${CATEGORY_TITLES[category]} (${plural(findings.length, "call")})`);
+    out.push(`${parts.CATEGORY_TITLES[category]} (${parts.plural(findings.length, "call")})`);
     for (const line of foldedLines(findings)) out.push(`  ${line}`);
     out.push("");
   }
 
-  const writeCalls = review.writes.reduce((sum, group) => sum + group.count, 0);
-  out.push(`write actions (${plural(writeCalls, "call")}, ${plural(review.writes.length, "action")})`);
+  const writeCalls = parts.callCount(review.writes);
+  out.push(`write actions (${parts.plural(writeCalls, "call")}, ${parts.plural(review.writes.length, "action")})`);
   const services = [...new Set(review.writes.map((group) => group.service))];
   for (const service of services) {
     const actions = review.writes
       .filter((group) => group.service === service)
-      .map((group) => `${group.action} ${count(group.count)}`);
-    append(out, wrap(`  ${service}: `, actions));
+      .map((group) => `${group.action} ${parts.count(group.count)}`);
+    parts.append(out, wrap(`  ${service}: `, actions));
   }
   if (services.length === 0) out.push("  none");
   out.push("");
 
-  const deniedCalls = review.denied.reduce((sum, group) => sum + group.count, 0);
-  out.push(`denied calls, probing for permissions (${count(deniedCalls)})`);
+  const deniedCalls = parts.callCount(review.denied);
+  out.push(`denied calls, probing for permissions (${parts.count(deniedCalls)})`);
   for (const group of review.denied)
-    out.push(`  ${group.service} ${group.action} ${count(group.count)}  ${group.errorCodes.join(", ")}`);
+    out.push(`  ${group.service} ${group.action} ${parts.count(group.count)}  ${group.errorCodes.join(", ")}`);
   if (review.denied.length === 0) out.push("  none");
   out.push("");
 
-  out.push(`source addresses (${count(review.sourceIPs.length)})`);
-  append(
+  out.push(`source addresses (${parts.count(review.sourceIPs.length)})`);
+  parts.append(
     out,
-    head(review.sourceIPs, (ip) => `  ${ip.value}  ${plural(ip.count, "call")}  ${ip.firstSeen} → ${ip.lastSeen}`),
+    head(
+      review.sourceIPs,
+      (ip) => `  ${ip.value}  ${parts.plural(ip.count, "call")}  ${ip.firstSeen} → ${ip.lastSeen}`,
+    ),
   );
   out.push("");
-  out.push(`user agents (${count(review.userAgents.length)})`);
-  append(
+  out.push(`user agents (${parts.count(review.userAgents.length)})`);
+  parts.append(
     out,
-    head(review.userAgents, (agent) => `  ${count(agent.count).padStart(6)}  ${agent.value}`),
+    head(review.userAgents, (agent) => `  ${parts.count(agent.count).padStart(6)}  ${agent.value}`),
   );
   out.push("");
-  out.push(`regions: ${review.regions.map((region) => `${region.value} ${count(region.count)}`).join(", ") || "none"}`);
-  out.push("", `accounts reached (${count(review.accounts.length)})`);
+  out.push(
+    `regions: ${review.regions.map((region) => `${region.value} ${parts.count(region.count)}`).join(", ") || "none"}`,
+  );
+  out.push("", `accounts reached (${parts.count(review.accounts.length)})`);
   for (const account of review.accounts) {
     out.push(`  ${accountSummary(account)}`);
-    if (account.roles.length > 0) append(out, wrap("    roles assumed: ", account.roles.map(roleName)));
+    if (account.roles.length > 0) parts.append(out, wrap("    roles assumed: ", account.roles.map(parts.roleName)));
   }
   if (review.accounts.length === 0) out.push("  none named in the events");
 
-  const roles = roleSuggestion(review);
-  const users = userSuggestion(review);
+  const roles = parts.roleSuggestion(review);
+  const users = parts.userSuggestion(review);
   if (roles.length + users.length > 0) {
     out.push("", "add to the incident (sessions of these roles, these users and keys must be cut off too):");
     for (const line of [...users, ...roles]) out.push(`  ${line}`);
@@ -179,6 +172,6 @@ function accountSummary(account: AccountReached): string {
   return [
     account.account,
     ...(account.reviewedKey ? ["the reviewed key's account"] : []),
-    `${plural(account.events, "event")} received`,
+    `${parts.plural(account.events, "event")} received`,
   ].join("  ");
 }
