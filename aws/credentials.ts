@@ -70,6 +70,16 @@ export const credentialWritePermissions: readonly string[] = ["iam:DeactivateMFA
 
 const instant = (date: Date | undefined) => (date === undefined ? null : formatInstant(date));
 
+/** One credential as IAM lists it, whatever its kind: a field IAM leaves out is empty. */
+function listed(
+  kind: ListedCredential["kind"],
+  id: string | undefined,
+  status: string | undefined,
+  created: Date | undefined,
+): ListedCredential {
+  return { kind, id: id ?? "", status: status ?? "", createdAt: instant(created) };
+}
+
 /** Everything IAM lists for one user. */
 export async function listUserCredentials(clients: Clients, account: string, user: string): Promise<UserListing> {
   const { iam } = clients;
@@ -114,31 +124,13 @@ export async function listUserCredentials(clients: Clients, account: string, use
     ],
   );
   const credentials: ListedCredential[] = [
-    ...accessKeys.map((k) => ({
-      kind: "access-key" as const,
-      id: k.AccessKeyId ?? "",
-      status: k.Status ?? "",
-      createdAt: instant(k.CreateDate),
-    })),
+    ...accessKeys.map((k) => listed("access-key", k.AccessKeyId, k.Status, k.CreateDate)),
     ...serviceCredentials.map((c) => ({
-      kind: "service-specific-credential" as const,
-      id: c.ServiceSpecificCredentialId ?? "",
-      status: c.Status ?? "",
-      createdAt: instant(c.CreateDate),
+      ...listed("service-specific-credential", c.ServiceSpecificCredentialId, c.Status, c.CreateDate),
       service: c.ServiceName ?? "",
     })),
-    ...sshKeys.map((k) => ({
-      kind: "ssh-public-key" as const,
-      id: k.SSHPublicKeyId ?? "",
-      status: k.Status ?? "",
-      createdAt: instant(k.UploadDate),
-    })),
-    ...certificates.map((c) => ({
-      kind: "signing-certificate" as const,
-      id: c.CertificateId ?? "",
-      status: c.Status ?? "",
-      createdAt: instant(c.UploadDate),
-    })),
+    ...sshKeys.map((k) => listed("ssh-public-key", k.SSHPublicKeyId, k.Status, k.UploadDate)),
+    ...certificates.map((c) => listed("signing-certificate", c.CertificateId, c.Status, c.UploadDate)),
   ];
   return {
     account,
