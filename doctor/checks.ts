@@ -25,6 +25,21 @@ export interface Check {
 export const PLACEHOLDER_OWNER = "@example-org/security-team";
 export const PLACEHOLDER_PULUMI_ORGANIZATION = "example-org";
 
+/** What a workflow secret is, and who may use it. */
+export interface WorkflowSecret {
+  /** The GitHub environments a job that uses it may name (`null`: none). */
+  environments: readonly (string | null)[];
+  /** Whether it can write (then only jobs in an environment that only `main` deploys to hold it). */
+  write: boolean;
+  what: string;
+}
+const { apply: APPLY, contain: CONTAIN } = ENVIRONMENTS;
+const secret =
+  (write: boolean) =>
+  (what: string, ...environments: (string | null)[]): WorkflowSecret => ({ environments, write, what });
+const writeSecret = secret(true);
+const readSecret = secret(false);
+
 /**
  * The secrets the workflows may use (docs/setup.md, docs/lifecycle.md), the GitHub environments a
  * job that uses each may name (`null`: none), and whether it can write. The one list: `doctor`
@@ -33,60 +48,18 @@ export const PLACEHOLDER_PULUMI_ORGANIZATION = "example-org";
  * and the roles' OIDC trust pins the environment; the preview role trusts pull requests and
  * merge-queue runs, whose subject an environment would replace, so its job names none.
  */
-export const WORKFLOW_SECRETS: Readonly<
-  Record<string, { environments: readonly (string | null)[]; write: boolean; what: string }>
-> = {
-  PULUMI_ACCESS_TOKEN: {
-    environments: [ENVIRONMENTS.apply],
-    write: true,
-    what: "a Pulumi token that can update the stacks",
-  },
-  CORDON_AWS_ROLE_ARN_TEMPLATE: {
-    environments: [ENVIRONMENTS.apply],
-    write: false,
-    what: "the deployer role, with {account}",
-  },
-  CORDON_PR_TOKEN: {
-    environments: [ENVIRONMENTS.apply],
-    write: true,
-    what: "a token that opens the removal pull requests",
-  },
-  CORDON_CONTAIN_TOKEN: { environments: [ENVIRONMENTS.contain], write: true, what: "a token allowed to push to main" },
-  CORDON_CONTAIN_APP_CLIENT_ID: {
-    environments: [ENVIRONMENTS.contain],
-    write: true,
-    what: "the GitHub App that may push to main (its client id)",
-  },
-  CORDON_CONTAIN_APP_PRIVATE_KEY: {
-    environments: [ENVIRONMENTS.contain],
-    write: true,
-    what: "the GitHub App that may push to main (its private key)",
-  },
-  CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE: {
-    environments: [ENVIRONMENTS.contain],
-    write: false,
-    what: "the contain role, with {account}",
-  },
-  CORDON_AWS_VERIFY_ROLE_ARN: {
-    environments: [ENVIRONMENTS.apply, ENVIRONMENTS.contain],
-    write: false,
-    what: "the verify role",
-  },
-  CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE: {
-    environments: [null],
-    write: false,
-    what: "the preview role, with {account}",
-  },
-  PULUMI_READ_ACCESS_TOKEN: {
-    environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain],
-    write: false,
-    what: "a Pulumi token that can read the stacks and preview",
-  },
-  GITHUB_TOKEN: {
-    environments: [null, ENVIRONMENTS.apply, ENVIRONMENTS.contain],
-    write: false,
-    what: "GitHub's own token for the run",
-  },
+export const WORKFLOW_SECRETS: Readonly<Record<string, WorkflowSecret>> = {
+  PULUMI_ACCESS_TOKEN: writeSecret("a Pulumi token that can update the stacks", APPLY),
+  CORDON_AWS_ROLE_ARN_TEMPLATE: readSecret("the deployer role, with {account}", APPLY),
+  CORDON_PR_TOKEN: writeSecret("a token that opens the removal pull requests", APPLY),
+  CORDON_CONTAIN_TOKEN: writeSecret("a token allowed to push to main", CONTAIN),
+  CORDON_CONTAIN_APP_CLIENT_ID: writeSecret("the GitHub App that may push to main (its client id)", CONTAIN),
+  CORDON_CONTAIN_APP_PRIVATE_KEY: writeSecret("the GitHub App that may push to main (its private key)", CONTAIN),
+  CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE: readSecret("the contain role, with {account}", CONTAIN),
+  CORDON_AWS_VERIFY_ROLE_ARN: readSecret("the verify role", APPLY, CONTAIN),
+  CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE: readSecret("the preview role, with {account}", null),
+  PULUMI_READ_ACCESS_TOKEN: readSecret("a Pulumi token that can read the stacks and preview", null, APPLY, CONTAIN),
+  GITHUB_TOKEN: readSecret("GitHub's own token for the run", null, APPLY, CONTAIN),
 };
 
 export interface RepositoryInput {
