@@ -159,6 +159,11 @@ function record(call: Call, n: number): Record<string, unknown> {
 const at = (base: string, seconds: number) =>
   new Date(Date.parse(base) + seconds * 1000).toISOString().replace(".000Z", "Z");
 
+/** One call for each of `items`, `step` seconds apart from `base`; `call` says the rest of it. */
+function spaced<T>(base: string, step: number, items: readonly T[], call: (item: T) => Omit<Call, "at">): Call[] {
+  return items.map((item, i) => ({ at: at(base, i * step), ...call(item) }));
+}
+
 /** The incident, call by call, in time order. */
 export function demoCalls(): Call[] {
   const calls: Call[] = [];
@@ -207,15 +212,14 @@ export function demoCalls(): Call[] {
     "iam:ListPolicies",
     "s3:ListBuckets",
   ];
-  iamReads.forEach((call, i) =>
-    calls.push({
-      at: at("2026-11-28T00:40:30Z", i * 10),
+  calls.push(
+    ...spaced("2026-11-28T00:40:30Z", 10, iamReads, (call) => ({
       region: "us-east-1",
       as: "ci",
       call,
       readOnly: true,
       requestParameters: call.includes("User") && !call.endsWith("ListUsers") ? { userName: "ci-deployer" } : null,
-    }),
+    })),
   );
   const regionalReads = [
     "ec2:DescribeInstances",
@@ -232,9 +236,8 @@ export function demoCalls(): Call[] {
     "ecs:ListClusters",
   ];
   for (const [r, region] of DEMO_REGIONS.entries()) {
-    regionalReads.forEach((call, i) =>
-      calls.push({ at: at("2026-11-28T00:42:00Z", r * 150 + i * 10), region, as: "ci", call, readOnly: true }),
-    );
+    const start = at("2026-11-28T00:42:00Z", r * 150);
+    calls.push(...spaced(start, 10, regionalReads, (call) => ({ region, as: "ci", call, readOnly: true })));
   }
   // Probing: what the CI user may not do.
   const names = [
@@ -248,9 +251,8 @@ export function demoCalls(): Call[] {
     "monitoring",
     "breakglass",
   ];
-  names.forEach((userName, i) =>
-    calls.push({
-      at: at("2026-11-28T00:50:00Z", i * 20),
+  calls.push(
+    ...spaced("2026-11-28T00:50:00Z", 20, names, (userName) => ({
       region: "us-east-1",
       as: "ci",
       call: "iam:CreateUser",
@@ -258,7 +260,7 @@ export function demoCalls(): Call[] {
       requestParameters: { userName },
       errorCode: "AccessDenied",
       errorMessage: `User: arn:aws:iam::${ACCOUNT}:user/ci-deployer is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::${ACCOUNT}:user/${userName} because no identity-based policy allows the iam:CreateUser action`,
-    }),
+    })),
   );
   // A session token, and with it the role the pipeline deploys with.
   calls.push({
@@ -394,14 +396,13 @@ export function demoCalls(): Call[] {
     "ec2:DescribeSubnets",
     "ec2:DescribeSecurityGroups",
   ];
-  sydney.forEach((call, i) =>
-    calls.push({
-      at: at("2026-11-28T01:05:00Z", i * 30),
+  calls.push(
+    ...spaced("2026-11-28T01:05:00Z", 30, sydney, (call) => ({
       region: "ap-southeast-2",
       as: "deploy",
       call,
       readOnly: true,
-    }),
+    })),
   );
   calls.push({
     at: "2026-11-28T01:10:00Z",
