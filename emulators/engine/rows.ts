@@ -240,6 +240,18 @@ const sshKey: ResourceRow = {
   },
 };
 
+/** Whose credential a status update is (`userName`) and its new status, from a row's inputs. */
+const statusUpdate = (inputs: Properties) => ({
+  UserName: text(inputs.userName),
+  Status: text(inputs.status) as StatusType,
+});
+
+/** A signing certificate's resource id, `certificate_id:user_name`, in its parts. */
+function certificateIdParts(id: string): { certificateId: string; userName: string } {
+  const colon = id.indexOf(":");
+  return { certificateId: id.slice(0, colon), userName: id.slice(colon + 1) };
+}
+
 const signingCertificate: ResourceRow = {
   // signing_certificate.go: `certificate_body` and `user_name` are ForceNew; `status` defaults to
   // Active. Imported by its own id, `certificate_id:user_name` (ImportStatePassthrough), read from
@@ -257,16 +269,12 @@ const signingCertificate: ResourceRow = {
     const certificateId = uploaded.Certificate?.CertificateId ?? "";
     if (inputs.status !== "Active")
       await cloud.iam.send(
-        new UpdateSigningCertificateCommand({
-          UserName: text(inputs.userName),
-          CertificateId: certificateId,
-          Status: text(inputs.status) as StatusType,
-        }),
+        new UpdateSigningCertificateCommand({ ...statusUpdate(inputs), CertificateId: certificateId }),
       );
     return { id: `${certificateId}:${text(inputs.userName)}`, inputs, outputs: { ...inputs, certificateId } };
   },
   async read(cloud, id) {
-    const [certificateId, userName] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
+    const { certificateId, userName } = certificateIdParts(id);
     if (!certificateId || !userName)
       throw new Error(`unexpected format for ID (${id}), expected CERTIFICATE-ID:USER-NAME`);
     const listed = await orGone(cloud.iam.send(new ListSigningCertificatesCommand({ UserName: userName })));
@@ -283,23 +291,14 @@ const signingCertificate: ResourceRow = {
     return this.read(cloud, id, {});
   },
   async update(cloud, id, _olds, news, outputs) {
-    await cloud.iam.send(
-      new UpdateSigningCertificateCommand({
-        UserName: text(news.userName),
-        CertificateId: id.slice(0, id.indexOf(":")),
-        Status: text(news.status) as StatusType,
-      }),
-    );
+    const { certificateId } = certificateIdParts(id);
+    await cloud.iam.send(new UpdateSigningCertificateCommand({ ...statusUpdate(news), CertificateId: certificateId }));
     return { ...outputs, ...news };
   },
   async delete(cloud, id) {
+    const { certificateId, userName } = certificateIdParts(id);
     await orGone(
-      cloud.iam.send(
-        new DeleteSigningCertificateCommand({
-          UserName: id.slice(id.indexOf(":") + 1),
-          CertificateId: id.slice(0, id.indexOf(":")),
-        }),
-      ),
+      cloud.iam.send(new DeleteSigningCertificateCommand({ UserName: userName, CertificateId: certificateId })),
     );
   },
 };
@@ -335,9 +334,8 @@ const serviceSpecificCredential: ResourceRow = {
     if (inputs.status !== "Active")
       await cloud.iam.send(
         new UpdateServiceSpecificCredentialCommand({
-          UserName: text(inputs.userName),
+          ...statusUpdate(inputs),
           ServiceSpecificCredentialId: credentialId,
-          Status: text(inputs.status) as StatusType,
         }),
       );
     // The real provider's outputs hold the new credential's password or secret; the stand-in keeps
@@ -383,12 +381,9 @@ const serviceSpecificCredential: ResourceRow = {
     return this.read(cloud, id, {});
   },
   async update(cloud, id, _olds, news, outputs) {
+    const credentialId = id.split(":")[2];
     await cloud.iam.send(
-      new UpdateServiceSpecificCredentialCommand({
-        UserName: text(news.userName),
-        ServiceSpecificCredentialId: id.split(":")[2],
-        Status: text(news.status) as StatusType,
-      }),
+      new UpdateServiceSpecificCredentialCommand({ ...statusUpdate(news), ServiceSpecificCredentialId: credentialId }),
     );
     return { ...outputs, ...news };
   },
