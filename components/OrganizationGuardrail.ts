@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { POLICY_TYPE, type OrganizationPolicyPlan } from "../plan/organization.ts";
-import { fillContainment, uncompletedProblem } from "../plan/policies.ts";
+import { fillContainment } from "../plan/policies.ts";
+import { recordedInstants } from "./recorded-instants.ts";
 
 export interface OrganizationGuardrailArgs {
   /** One entry of `plan.organizationPolicies`. */
@@ -35,12 +36,9 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
   constructor(name: string, args: OrganizationGuardrailArgs, opts?: pulumi.ComponentResourceOptions) {
     super(OrganizationGuardrail.type, name, {}, opts);
     const { policy } = args;
-    const containment = args.containment ?? {};
-    const unfilled = uncompletedProblem(name, "guardrail", policy.pendingContainment, containment);
-    if (unfilled !== undefined) throw new Error(unfilled);
-    this.content = pulumi
-      .output(containment)
-      .apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));
+    this.content = recordedInstants(name, "guardrail", policy.pendingContainment, args.containment).apply((instants) =>
+      JSON.stringify(fillContainment(policy.document, instants)),
+    );
     const declared = new aws.organizations.Policy(
       name,
       {

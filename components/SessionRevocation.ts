@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { INCIDENT_TAG, POLICY_PATH, type DenyPolicy } from "../plan/plan.ts";
-import { fillContainment, uncompletedProblem } from "../plan/policies.ts";
+import { fillContainment } from "../plan/policies.ts";
+import { recordedInstants } from "./recorded-instants.ts";
 
 export interface SessionRevocationArgs {
   /** One entry of `plan.denyPolicies`. */
@@ -32,12 +33,9 @@ export class SessionRevocation extends pulumi.ComponentResource {
   constructor(name: string, args: SessionRevocationArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SessionRevocation.type, name, {}, opts);
     const { policy } = args;
-    const containment = args.containment ?? {};
-    const unfilled = uncompletedProblem(name, "deny", policy.pendingContainment, containment);
-    if (unfilled !== undefined) throw new Error(unfilled);
-    this.document = pulumi
-      .output(containment)
-      .apply((instants) => JSON.stringify(fillContainment(policy.document, instants)));
+    this.document = recordedInstants(name, "deny", policy.pendingContainment, args.containment).apply((instants) =>
+      JSON.stringify(fillContainment(policy.document, instants)),
+    );
 
     const { type, name: principal } = policy.principal;
     if (policy.attachment === "managed") {
