@@ -7,8 +7,6 @@ import { UsageError, type Io } from "./io.ts";
 /** One CLI command: `npx cordon <name> ...`. */
 export interface Command {
   name: string;
-  /** One line for `cordon --help`. */
-  summary: string;
   /** The full `--help` text. */
   usage: string;
   run(argv: string[], io: Io): Promise<number>;

@@ -7,64 +7,44 @@ import { closestName } from "../incident/spelling.ts";
 import { CannotRunError, EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
 
-interface Entry {
-  summary: string;
-  load(): Promise<Command>;
-}
+/**
+ * What `cordon --help` says of each command, in the order it lists them: kept here, so that
+ * `--help` loads none of them.
+ */
+const SUMMARIES = {
+  new: "write a new incident file from flags (and IAM, for --access-key alone)",
+  validate: "check incident files; every error of every file in one run",
+  plan: "print what `pulumi up` would declare for the incident files",
+  accounts: "the accounts the incident files touch, and the stack that deploys each",
+  status: "per incident: cutoff, expiry, time left, whether the file can be removed",
+  guard: "fail a change that removes or weakens an incident that is still active",
+  assess: "what an exposed key can reach, before writing the incident",
+  verify: "prove with IAM's simulator that the containment holds",
+  review: "what the key (and the keys it minted) did, from CloudTrail",
+  "athena-table": "the Athena table over a trail's bucket that `review --athena` queries",
+  permissions: "the least-privilege IAM policies that deploying and the commands need",
+  "bootstrap-template": "the CloudFormation template of the accounts' roles, for a StackSet",
+  doctor: "check a repository's setup: a checklist, with the command that fixes each gap",
+};
 
-const commands: Record<string, Entry> = {
-  new: {
-    summary: "write a new incident file from flags (and IAM, for --access-key alone)",
-    load: async () => (await import("../commands/new.ts")).newCommand,
-  },
-  validate: {
-    summary: "check incident files; every error of every file in one run",
-    load: async () => (await import("../commands/validate.ts")).validateCommand,
-  },
-  plan: {
-    summary: "print what `pulumi up` would declare for the incident files",
-    load: async () => (await import("../commands/plan.ts")).planCommand,
-  },
-  accounts: {
-    summary: "the accounts the incident files touch, and the stack that deploys each",
-    load: async () => (await import("../commands/accounts.ts")).accountsCommand,
-  },
-  status: {
-    summary: "per incident: cutoff, expiry, time left, whether the file can be removed",
-    load: async () => (await import("../commands/status.ts")).statusCommand,
-  },
-  guard: {
-    summary: "fail a change that removes or weakens an incident that is still active",
-    load: async () => (await import("../commands/guard.ts")).guardCommand,
-  },
-  assess: {
-    summary: "what an exposed key can reach, before writing the incident",
-    load: async () => (await import("../commands/assess.ts")).assessCommand,
-  },
-  verify: {
-    summary: "prove with IAM's simulator that the containment holds",
-    load: async () => (await import("../commands/verify.ts")).verifyCommand,
-  },
-  review: {
-    summary: "what the key (and the keys it minted) did, from CloudTrail",
-    load: async () => (await import("../commands/review.ts")).reviewCommand,
-  },
-  "athena-table": {
-    summary: "the Athena table over a trail's bucket that `review --athena` queries",
-    load: async () => (await import("../commands/athena-table.ts")).athenaTableCommand,
-  },
-  permissions: {
-    summary: "the least-privilege IAM policies that deploying and the commands need",
-    load: async () => (await import("../commands/permissions.ts")).permissionsCommand,
-  },
-  "bootstrap-template": {
-    summary: "the CloudFormation template of the accounts' roles, for a StackSet",
-    load: async () => (await import("../commands/bootstrap-template.ts")).bootstrapTemplateCommand,
-  },
-  doctor: {
-    summary: "check a repository's setup: a checklist, with the command that fixes each gap",
-    load: async () => (await import("../commands/doctor.ts")).doctorCommand,
-  },
+/**
+ * Each command's module, loaded only when it runs; one for each command of {@link SUMMARIES}, and
+ * no other.
+ */
+const LOADERS: Record<keyof typeof SUMMARIES, () => Promise<Command>> = {
+  new: async () => (await import("../commands/new.ts")).newCommand,
+  validate: async () => (await import("../commands/validate.ts")).validateCommand,
+  plan: async () => (await import("../commands/plan.ts")).planCommand,
+  accounts: async () => (await import("../commands/accounts.ts")).accountsCommand,
+  status: async () => (await import("../commands/status.ts")).statusCommand,
+  guard: async () => (await import("../commands/guard.ts")).guardCommand,
+  assess: async () => (await import("../commands/assess.ts")).assessCommand,
+  verify: async () => (await import("../commands/verify.ts")).verifyCommand,
+  review: async () => (await import("../commands/review.ts")).reviewCommand,
+  "athena-table": async () => (await import("../commands/athena-table.ts")).athenaTableCommand,
+  permissions: async () => (await import("../commands/permissions.ts")).permissionsCommand,
+  "bootstrap-template": async () => (await import("../commands/bootstrap-template.ts")).bootstrapTemplateCommand,
+  doctor: async () => (await import("../commands/doctor.ts")).doctorCommand,
 };
 
 /**
@@ -77,11 +57,11 @@ async function masked(text: string): Promise<string> {
 }
 
 /** The commands' names, in the order `--help` lists them. */
-export const COMMAND_NAMES: readonly string[] = Object.keys(commands);
+export const COMMAND_NAMES: readonly string[] = Object.keys(SUMMARIES);
 
 export function mainUsage(): string {
-  const width = Math.max(...Object.keys(commands).map((name) => name.length));
-  const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  const width = Math.max(...COMMAND_NAMES.map((name) => name.length));
+  const lines = Object.entries(SUMMARIES).map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`);
   return [
     "usage: npx cordon <command> [options]",
     "",
@@ -101,15 +81,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
     (name === undefined ? io.err : io.out)(mainUsage());
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
-  if (!entry) {
-    const meant = closestName(name, Object.keys(commands));
+  const load = Object.hasOwn(LOADERS, name) ? LOADERS[name as keyof typeof LOADERS] : undefined;
+  if (!load) {
+    const meant = closestName(name, COMMAND_NAMES);
     io.err(
       `cordon: unknown command "${displayValue(await masked(name))}"${meant === undefined ? "" : ` (did you mean "${meant}"?)`}; run \`npx cordon --help\` for the commands\n`,
     );
     return EXIT_USAGE;
   }
-  const command = await entry.load();
+  const command = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     io.out(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
     return 0;

@@ -8,7 +8,6 @@ import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 
 export const accountsCommand: Command = {
   name: "accounts",
-  summary: "the accounts the incident files touch, and the stack that deploys each",
   usage: `usage: npx cordon accounts [PATH...] [--now ISO] [--json]
 
 Lists every account whose stack a run must update (PATH: files or folders, default the project's

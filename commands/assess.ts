@@ -10,7 +10,6 @@ import { EXIT_OK, UsageError } from "../cli/io.ts";
 
 export const assessCommand: Command = {
   name: "assess",
-  summary: "what an exposed key can reach, before writing the incident",
   usage: `usage: npx cordon assess (--access-key ID | --user NAME) [--json]
 
 Step 1 of the response: what the key's user can reach, read from IAM with the credentials in use

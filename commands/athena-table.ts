@@ -35,7 +35,6 @@ exit codes: 0 printed · 2 misused
 
 export const athenaTableCommand: Command = {
   name: "athena-table",
-  summary: "the Athena table over a trail's bucket that `review --athena` queries",
   usage,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {

@@ -5,7 +5,6 @@ import { EXIT_OK, UsageError } from "../cli/io.ts";
 
 export const bootstrapTemplateCommand: Command = {
   name: "bootstrap-template",
-  summary: "the CloudFormation template of the accounts' roles, for a StackSet",
   usage: `usage: npx cordon bootstrap-template
 
 Prints the CloudFormation template (JSON) that gives an account what the bootstrap project gives

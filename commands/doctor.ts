@@ -21,7 +21,6 @@ const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]
 
 export const doctorCommand: Command = {
   name: "doctor",
-  summary: "check a repository's setup: a checklist, with the command that fixes each gap",
   usage: `usage: npx cordon doctor [--aws] [--repository OWNER/NAME] [--now ISO]
 
 Checks that the repository is set up as docs/setup.md says, and prints a checklist in which each

@@ -19,7 +19,6 @@ import {
 
 export const guardCommand: Command = {
   name: "guard",
-  summary: "fail a change that removes or weakens an incident that is still active",
   usage: `usage: npx cordon guard --base REV [--head REV] [--now ISO] [--stack-outputs FILE]
                                          [--allow-early-removal] [--additive] [--json] [--dir DIR]
 

@@ -78,7 +78,6 @@ exit: 0 written, 1 the file exists or IAM does not know the key, 2 usage error o
 
 export const newCommand: Command = {
   name: "new",
-  summary: "write a new incident file from flags (and IAM, for --access-key alone)",
   usage,
   async run(argv, io) {
     return runNew(argv, io, { ...awsLookup(io.env), assumedRoles: lookupAssumedRoles });

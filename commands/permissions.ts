@@ -36,7 +36,6 @@ type PolicyName = keyof typeof POLICIES;
 
 export const permissionsCommand: Command = {
   name: "permissions",
-  summary: "the least-privilege IAM policies that deploying and the commands need",
   usage: `usage: npx cordon permissions [--policy NAME] [--deployer-role-arn ARN] [--json]
 
 Prints one IAM policy document, generated from what the code declares (never kept by hand), as

@@ -13,7 +13,6 @@ import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "../cli/io.ts";
 
 export const planCommand: Command = {
   name: "plan",
-  summary: "print what `pulumi up` would declare for the incident files",
   usage: `usage: npx cordon plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE]... [--json]
 
 Validates the incident files (PATH: files or folders, default the project's incidents/, found from

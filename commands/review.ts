@@ -284,7 +284,6 @@ export async function runReview(
 
 export const reviewCommand: Command = {
   name: "review",
-  summary: "what the key (and the keys it minted) did, from CloudTrail",
   usage,
   run: async (argv, io) => runReview(parseReviewFlags(argv), io),
 };

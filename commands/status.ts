@@ -10,7 +10,6 @@ import type { UserCredentialsOutput } from "../plan/outputs.ts";
 
 export const statusCommand: Command = {
   name: "status",
-  summary: "per incident: cutoff, expiry, time left, whether the file can be removed",
   usage: `usage: npx cordon status [PATH...] [--now ISO] [--stack-outputs FILE]... [--json]
 
 Per incident (PATH: files or folders, default the project's incidents/, found from any of its

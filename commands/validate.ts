@@ -5,7 +5,6 @@ import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 
 export const validateCommand: Command = {
   name: "validate",
-  summary: "check incident files; every error of every file in one run",
   usage: `usage: npx cordon validate [PATH...] [--now ISO]
 
 Checks incident files (PATH: files or folders, default the project's incidents/, found from any of

@@ -14,7 +14,6 @@ import { EXIT_INVALID, EXIT_OK, palette } from "../cli/io.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
-  summary: "prove with IAM's simulator that the containment holds",
   usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE]... [--now ISO] [--json]
 
 After \`pulumi up\`: for each principal of every active incident (PATH: files or folders, default
