@@ -27,6 +27,17 @@ export const COLOURS = {
   muted: "#616161",
 } as const;
 
+/** The timeline's legend: what each colour stands for, in the order it is drawn. */
+const LEGEND: readonly [keyof typeof COLOURS, string][] = [
+  ["ok", "calls"],
+  ["failed", "some failed"],
+  ["denied", "some denied"],
+  ["persistence", "persistence"],
+  ["exfiltration", "exfiltration"],
+  ["cutoff", "cutoff"],
+  ["containment", "contained"],
+];
+
 const MINUTE = 60_000;
 /** Steps between the axis's ticks: round numbers of minutes, hours and days. */
 const TICKS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080, 20160, 43200].map((m) => m * MINUTE);
@@ -127,19 +138,10 @@ export function timelineSvg(timeline: Timeline, title: string): string | null {
       `<text x="${(x(mark.at) + 4).toFixed(1)}" y="${top - 10}" fill="${COLOURS[mark.kind]}">${xmlText(markText(mark))}</text>`,
     );
   }
-  const legend: [string, string][] = [
-    [COLOURS.ok, "calls"],
-    [COLOURS.failed, "some failed"],
-    [COLOURS.denied, "some denied"],
-    [COLOURS.persistence, "persistence"],
-    [COLOURS.exfiltration, "exfiltration"],
-    [COLOURS.cutoff, "cutoff"],
-    [COLOURS.containment, "contained"],
-  ];
-  legend.forEach(([colour, label], i) => {
+  LEGEND.forEach(([colour, label], i) => {
     const lx = left + i * 100;
     out.push(
-      `<rect x="${lx}" y="${axisY + 30}" width="12" height="12" fill="${colour}"/><text x="${lx + 16}" y="${axisY + 40}" fill="${COLOURS.muted}">${xmlText(label)}</text>`,
+      `<rect x="${lx}" y="${axisY + 30}" width="12" height="12" fill="${COLOURS[colour]}"/><text x="${lx + 16}" y="${axisY + 40}" fill="${COLOURS.muted}">${xmlText(label)}</text>`,
     );
   });
   out.push("</svg>");
