@@ -3,6 +3,9 @@
  * soon as the limit allows (never more than `limit` in any window, plus a margin), and the margin
  * tightens with every request the service accepts and widens with every one it throttles. A
  * service that refuses even `limit` requests close together teaches the pacer to space them out.
+ * It also watches how late this machine's event loop runs (how late its sleeps end), since a
+ * request let go while the loop runs late reaches the service late: on a loaded machine the
+ * margin stays above that lateness, on an idle one it tightens to its least.
  */
 import { LOOKUP_EVENTS_PER_SECOND } from "./limits.ts";
 
