@@ -3,6 +3,9 @@
  * soon as the limit allows (never more than `limit` in any window, plus a margin), and the margin
  * tightens with every request the service accepts and widens with every one it throttles. A
  * service that refuses even `limit` requests close together teaches the pacer to space them out.
+ * It also watches how late this machine's event loop runs (how late its sleeps end), since a
+ * request let go while the loop runs late reaches the service late: on a loaded machine the
+ * margin stays above that lateness, on an idle one it tightens to its least.
  */
 import { LOOKUP_EVENTS_PER_SECOND } from "./limits.ts";
 
@@ -56,9 +59,25 @@ export type Outcome = "accepted" | "throttled" | "other";
  */
 const THROTTLES_BEFORE_SPACING = 2;
 
+/**
+ * The margin kept for the event loop's lateness, as a multiple of it: a request let go while the
+ * loop runs late reaches a server sharing the loop (or the wire) up to about that late again after
+ * the loop comes back, and lateness comes and goes.
+ */
+const LATENESS_FACTOR = 1.5;
+
+/**
+ * How long the event loop's lateness is remembered: it halves every this many milliseconds unless
+ * seen again, so that a loaded machine keeps its margin from one window to the next, and an idle
+ * one loses it within seconds.
+ */
+const LATENESS_HALF_LIFE_MS = 2000;
+
 /** What the pacers of one client learn together: the least margin worth keeping. */
 export interface Learned {
   floor: number;
+  /** The most the event loop was seen late (ms), and when (it halves every {@link LATENESS_HALF_LIFE_MS} from then). */
+  late?: { ms: number; at: number };
 }
 
 /** One request let go by the pacer: say how it was answered. */
@@ -75,6 +94,8 @@ interface Sent {
   concurrency: number;
   /** The margin it left with. */
   margin: number;
+  /** The margin the event loop's lateness asks after it: as seen when it left, and while it was being sent. */
+  late: number;
   /** It left less than an even share of the window after the request before it. */
   close: boolean;
 }
@@ -114,6 +135,24 @@ export class Pacer {
 
   private get floor(): number {
     return Math.max(this.options.minMarginMs, this.learned.floor);
+  }
+
+  /**
+   * The margin the event loop's lateness asks for now: {@link LATENESS_FACTOR} times the most it
+   * was seen late, halving every {@link LATENESS_HALF_LIFE_MS}, and never more than a window.
+   */
+  private get lateness(): number {
+    const late = this.learned.late;
+    if (late === undefined) return 0;
+    const ms = late.ms * 0.5 ** ((this.clock.now() - late.at) / LATENESS_HALF_LIFE_MS);
+    return Math.min(this.options.windowMs, ms * LATENESS_FACTOR);
+  }
+
+  /** A sleep due at `due` ended now: how late it came is how late the event loop runs (for every pacer of the client). */
+  private overslept(due: number): void {
+    const now = this.clock.now();
+    const late = now - due;
+    if (late * LATENESS_FACTOR > this.lateness) this.learned.late = { ms: late, at: now };
   }
 
   /** Requests per window the pacer now lets go together (the limit, or one after repeated throttles). */
@@ -172,6 +211,19 @@ export class Pacer {
     wake?.();
   }
 
+  /**
+   * Watches the event loop after a request is let go, by a sleep of no time: the request is signed
+   * and written before the loop comes back, so it counts from then; how late the loop came back
+   * is how late it runs, remembered for this request's margin and the requests to come.
+   */
+  private async watch(request: Sent): Promise<void> {
+    const left = this.clock.now();
+    await this.clock.sleep(0);
+    this.overslept(left);
+    request.at = Math.max(request.at, this.clock.now());
+    request.late = Math.max(request.late, this.lateness);
+  }
+
   private async drain(): Promise<void> {
     this.draining = true;
     while (this.waiting.length > 0) {
@@ -182,9 +234,12 @@ export class Pacer {
         continue;
       }
       const earlier = before?.at ?? -Infinity;
-      const wait = earlier + this.window + this.margin - this.clock.now();
+      const margin = Math.max(this.margin, before?.late ?? 0);
+      const due = earlier + this.window + margin;
+      const wait = due - this.clock.now();
       if (wait > 0) {
         await this.clock.sleep(wait);
+        this.overslept(due);
         continue; // answers that came meanwhile may have moved the time
       }
       this.inFlight++;
@@ -195,10 +250,12 @@ export class Pacer {
         at: now,
         cold: this.inFlight > this.open,
         concurrency: this.inFlight,
-        margin: this.margin,
+        margin,
         close,
+        late: this.lateness,
       };
       this.sent.push(request);
+      void this.watch(request);
       if (this.sent.length > this.options.limit) this.sent.shift();
       let done = false;
       this.waiting.shift()?.({

@@ -1,8 +1,8 @@
 /**
  * Reads a subject's events from CloudTrail's LookupEvents, in every region at once, as fast as
  * CloudTrail allows and no faster: each region's client has its own pacer at the documented limit,
- * which learns its margin from CloudTrail's answers (pacer.ts), and every attempt, first or retried,
- * waits for its slot. A failed page is asked again with the same NextToken, so retries neither lose
+ * which learns its margin from CloudTrail's answers and from how late this machine's event loop
+ * runs (pacer.ts), and every attempt, first or retried, waits for its slot. A failed page is asked again with the same NextToken, so retries neither lose
  * nor repeat a page; events are deduplicated by id anyway. It is the review's event source for
  * LookupEvents (core/chain.ts's EventSource); aws/cloudtrail.ts makes the calls.
  */
@@ -87,7 +87,7 @@ export class CloudTrailReader {
   readonly failures: RegionFailure[] = [];
   readonly stats: ReaderStats = { requests: 0, retries: 0, pages: 0, events: 0 };
   private readonly clients = new Map<string, LookupClient>();
-  /** What the regions' pacers learn together (pacer.ts). */
+  /** What the regions' pacers learn together (pacer.ts): the least margin, the event loop's lateness. */
   private readonly learned = { floor: 0 };
   /** Regions that failed once: later lookups there would only fail again, slowly. */
   private readonly broken = new Map<string, RegionFailure>();
