@@ -120,7 +120,7 @@ async function simulateWithLiveDocuments(
 ): Promise<SimulatePrincipalPolicyCommandOutput> {
   const arn = input.PolicySourceArn ?? "";
   const [, kind, name] = /^arn:aws:iam::\d{12}:(user|role)\/(.+)$/.exec(arn) ?? [];
-  const policies = await liveDocuments(kind as "user" | "role", name);
+  const policies = await liveDocumentsOfRun(kind as "user" | "role", name);
   // A role's requests come from its sessions.
   const principal = kind === "role" ? `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/session` : arn;
   const context = Object.fromEntries(
@@ -146,6 +146,24 @@ async function simulateWithLiveDocuments(
     });
   }
   return { EvaluationResults: results, IsTruncated: false, $metadata: {} } as SimulatePrincipalPolicyCommandOutput;
+}
+
+/**
+ * Each principal's live documents as one run of the command finds them: read from moto at the run's
+ * first simulation of the principal, and kept for its others (up to four a user: before and after the
+ * cutoff, and both kinds of token). The command only reads, so IAM's documents cannot change within a
+ * run; every run starts afresh (`verifyIn`), so what a test changes between two runs is read again.
+ */
+let runReads = new Map<string, Promise<{ name: string; policy: PolicyDocument }[]>>();
+
+function liveDocumentsOfRun(kind: "user" | "role", name: string): Promise<{ name: string; policy: PolicyDocument }[]> {
+  const key = `${kind}/${name}`;
+  let read = runReads.get(key);
+  if (read === undefined) {
+    read = liveDocuments(kind, name);
+    runReads.set(key, read);
+  }
+  return read;
 }
 
 async function liveDocuments(kind: "user" | "role", name: string): Promise<{ name: string; policy: PolicyDocument }[]> {
@@ -296,6 +314,7 @@ async function verify(...args: string[]) {
 async function verifyIn(cwd: string, ...args: string[]) {
   const io = memoryIo({ cwd });
   resetHistory();
+  runReads = new Map();
   const code = await main(["verify", dir, "--now", NOW, ...args], io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
