@@ -61,7 +61,7 @@ import { parsePolicyText as parseDocument, verifyPermissions } from "../aws/iam.
 import { SIMULATED_ACTIONS } from "../verify/checks.ts";
 import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, type PolicyDocument } from "../plan/policies.ts";
-import { decide } from "./support/iam-evaluator.ts";
+import { decide, type Decision, type EvalRequest } from "./support/iam-evaluator.ts";
 import { recordedIam } from "./support/recorded-iam.ts";
 import { SSH_PUBLIC_KEY } from "./support/credentials.ts";
 import { randomBytes } from "node:crypto";
@@ -95,20 +95,27 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The default version of an attached managed policy, as IAM's simulator reads it. */
+/** The default version of an attached managed policy, as IAM's simulator reads it; once per run of verify. */
 async function managedDocument(policy: {
   PolicyArn: string;
   PolicyName: string;
 }): Promise<{ name: string; policy: PolicyDocument }> {
-  const version = (
-    await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
-  ).Policy.DefaultVersionId;
-  const document = (
+  let read = run.managed.get(policy.PolicyArn);
+  if (read === undefined) {
+    read = managedDocumentText(policy.PolicyArn);
+    run.managed.set(policy.PolicyArn, read);
+  }
+  return { name: policy.PolicyName, policy: parseDocument(await read) as PolicyDocument };
+}
+
+async function managedDocumentText(arn: string): Promise<string> {
+  const version = (await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: arn })))
+    .Policy.DefaultVersionId;
+  return (
     await seed<{ PolicyVersion: { Document: string } }>(
-      new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
+      new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }),
     )
   ).PolicyVersion.Document;
-  return { name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument };
 }
 
 /**
@@ -129,13 +136,14 @@ async function simulateWithLiveDocuments(
   const results = [];
   for (const action of input.ActionNames ?? []) {
     const request = { principal, action, resource: "*", account: ACCOUNT, context };
-    const overall = await decide(
+    const overall = await decideOnce(
       policies.map((p) => p.policy),
       request,
     );
     const denying = [];
     if (overall === "ExplicitlyDenied") {
-      for (const p of policies) if ((await decide([p.policy], request)) === "ExplicitlyDenied") denying.push(p.name);
+      for (const p of policies)
+        if ((await decideOnce([p.policy], request)) === "ExplicitlyDenied") denying.push(p.name);
     }
     results.push({
       EvalActionName: action,
@@ -149,19 +157,40 @@ async function simulateWithLiveDocuments(
 }
 
 /**
- * Each principal's live documents as one run of the command finds them: read from moto at the run's
- * first simulation of the principal, and kept for its others (up to four a user: before and after the
- * cutoff, and both kinds of token). The command only reads, so IAM's documents cannot change within a
- * run; every run starts afresh (`verifyIn`), so what a test changes between two runs is read again.
+ * iam-simulate's answers so far. It is a pure function of the documents and the request, and this
+ * file asks it the same questions again and again (more than four times in five): most tests hold
+ * the same documents, principals and instants, and a test that runs verify twice asks all twice.
  */
-let runReads = new Map<string, Promise<{ name: string; policy: PolicyDocument }[]>>();
+const answers = new Map<string, Promise<Decision>>();
+
+function decideOnce(policies: PolicyDocument[], request: EvalRequest): Promise<Decision> {
+  const key = JSON.stringify([policies, request]);
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = decide(policies, request);
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
+/**
+ * The live documents as one run of the command finds them: each principal's read from moto at the
+ * run's first simulation of it, and kept for its others (up to four a user: before and after the
+ * cutoff, and both kinds of token); each managed policy's read once, however many principals and
+ * groups it is attached to. The command only reads, so IAM's documents cannot change within a run;
+ * every run starts afresh (`verifyIn`), so what a test changes between two runs is read again.
+ */
+let run = {
+  principals: new Map<string, Promise<{ name: string; policy: PolicyDocument }[]>>(),
+  managed: new Map<string, Promise<string>>(),
+};
 
 function liveDocumentsOfRun(kind: "user" | "role", name: string): Promise<{ name: string; policy: PolicyDocument }[]> {
   const key = `${kind}/${name}`;
-  let read = runReads.get(key);
+  let read = run.principals.get(key);
   if (read === undefined) {
     read = liveDocuments(kind, name);
-    runReads.set(key, read);
+    run.principals.set(key, read);
   }
   return read;
 }
@@ -314,7 +343,7 @@ async function verify(...args: string[]) {
 async function verifyIn(cwd: string, ...args: string[]) {
   const io = memoryIo({ cwd });
   resetHistory();
-  runReads = new Map();
+  run = { principals: new Map(), managed: new Map() };
   const code = await main(["verify", dir, "--now", NOW, ...args], io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
