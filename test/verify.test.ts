@@ -396,6 +396,15 @@ describe("verify against moto", () => {
     expect(after.decisions).toEqual(Object.fromEntries([...SIMULATED_ACTIONS].map((a) => [a, "allowed"])));
   });
 
+  it("asks IAM once a run for a user's record, attached policies and access keys, which three of its questions start from", async () => {
+    await containedCiIncident();
+    expect((await verify()).code).toBe(0);
+    const asked = (command: string) => iamMock.calls().filter((c) => c.args[0].constructor.name === command).length;
+    expect([asked("GetUserCommand"), asked("ListAttachedUserPoliciesCommand"), asked("ListAccessKeysCommand")]).toEqual(
+      [1, 1, 1],
+    );
+  });
+
   it("fails when the user's deny policy does not exist", async () => {
     const key = await seedAccount();
     ciIncident(key);
