@@ -196,57 +196,65 @@ function liveDocumentsOfRun(kind: "user" | "role", name: string): Promise<{ name
 }
 
 async function liveDocuments(kind: "user" | "role", name: string): Promise<{ name: string; policy: PolicyDocument }[]> {
-  const out: { name: string; policy: PolicyDocument }[] = [];
-  const attached =
-    kind === "user"
-      ? (
-          await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
-            new ListAttachedUserPoliciesCommand({ UserName: name }),
-          )
-        ).AttachedPolicies
-      : (
-          await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
-            new ListAttachedRolePoliciesCommand({ RoleName: name }),
-          )
-        ).AttachedPolicies;
-  for (const policy of attached) out.push(await managedDocument(policy));
-  const inline =
-    kind === "user"
-      ? (await seed<{ PolicyNames: string[] }>(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames
-      : (await seed<{ PolicyNames: string[] }>(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames;
-  for (const policyName of inline) {
-    const text =
-      kind === "user"
-        ? (await seed<{ PolicyDocument: string }>(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName })))
-            .PolicyDocument
-        : (await seed<{ PolicyDocument: string }>(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })))
-            .PolicyDocument;
-    out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
-  }
-  if (kind === "user") {
-    // A user's groups' policies count too, as IAM's simulator counts them.
-    for (const group of (
-      await seed<{ Groups: { GroupName: string }[] }>(new ListGroupsForUserCommand({ UserName: name }))
-    ).Groups) {
-      for (const policy of (
-        await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
-          new ListAttachedGroupPoliciesCommand({ GroupName: group.GroupName }),
+  type Attached = { AttachedPolicies: { PolicyArn: string; PolicyName: string }[] };
+  const inlineDocument = async (policyName: string, get: unknown) => ({
+    name: policyName,
+    policy: parseDocument((await seed<{ PolicyDocument: string }>(get)).PolicyDocument) as PolicyDocument,
+  });
+  // The principal's managed and inline policies, and a user's groups', are read side by side (reads
+  // only), and listed in that order.
+  const managed = async () =>
+    Promise.all(
+      (
+        await seed<Attached>(
+          kind === "user"
+            ? new ListAttachedUserPoliciesCommand({ UserName: name })
+            : new ListAttachedRolePoliciesCommand({ RoleName: name }),
         )
-      ).AttachedPolicies)
-        out.push(await managedDocument(policy));
-      for (const policyName of (
-        await seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName: group.GroupName }))
-      ).PolicyNames) {
-        const text = (
-          await seed<{ PolicyDocument: string }>(
-            new GetGroupPolicyCommand({ GroupName: group.GroupName, PolicyName: policyName }),
-          )
-        ).PolicyDocument;
-        out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
-      }
-    }
-  }
-  return out;
+      ).AttachedPolicies.map(managedDocument),
+    );
+  const inline = async () =>
+    Promise.all(
+      (
+        await seed<{ PolicyNames: string[] }>(
+          kind === "user"
+            ? new ListUserPoliciesCommand({ UserName: name })
+            : new ListRolePoliciesCommand({ RoleName: name }),
+        )
+      ).PolicyNames.map((policyName) =>
+        inlineDocument(
+          policyName,
+          kind === "user"
+            ? new GetUserPolicyCommand({ UserName: name, PolicyName: policyName })
+            : new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }),
+        ),
+      ),
+    );
+  // A user's groups' policies count too, as IAM's simulator counts them.
+  const groups = async () => {
+    if (kind !== "user") return [];
+    const { Groups } = await seed<{ Groups: { GroupName: string }[] }>(
+      new ListGroupsForUserCommand({ UserName: name }),
+    );
+    const each = await Promise.all(
+      Groups.map(async ({ GroupName }) => {
+        const [attached, names] = await Promise.all([
+          seed<Attached>(new ListAttachedGroupPoliciesCommand({ GroupName })),
+          seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName })),
+        ]);
+        return [
+          ...(await Promise.all(attached.AttachedPolicies.map(managedDocument))),
+          ...(await Promise.all(
+            names.PolicyNames.map((policyName) =>
+              inlineDocument(policyName, new GetGroupPolicyCommand({ GroupName, PolicyName: policyName })),
+            ),
+          )),
+        ];
+      }),
+    );
+    return each.flat();
+  };
+  return (await Promise.all([managed(), inline(), groups()])).flat();
 }
 
 /** An administrator user with one key, and an administrator role: what an exposed key usually reaches. */
