@@ -1,8 +1,8 @@
 /**
  * `verify`: for every principal of every active incident in the account of the credentials in use,
  * read what is live and check it (checks.ts). Every read goes through `LiveIam`, which aws/iam.ts
- * implements over IAM and STS; here are the order of the reads and every decision, so a test can
- * run it on a fake.
+ * implements over IAM and STS; here are which reads are made, which wait for which (a principal's
+ * independent questions go side by side), and every decision, so a test can run it on a fake.
  */
 import { sameIamName } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
