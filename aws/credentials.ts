@@ -21,6 +21,9 @@ import {
   UpdateServiceSpecificCredentialCommand,
   UpdateSigningCertificateCommand,
   UpdateSSHPublicKeyCommand,
+  type AccessKeyMetadata,
+  type AttachedPolicy,
+  type GetUserCommandOutput,
 } from "@aws-sdk/client-iam";
 import { formatInstant } from "../incident/time.ts";
 import type { CredentialKind, ListedCredential, UserListing } from "../plan/credentials.ts";
@@ -80,8 +83,56 @@ function listed(
   return { kind, id: id ?? "", status: status ?? "", createdAt: instant(created) };
 }
 
-/** Everything IAM lists for one user. */
-export async function listUserCredentials(clients: Clients, account: string, user: string): Promise<UserListing> {
+/**
+ * A user's record, its attached managed policies and its access keys: what more than one question
+ * about the user starts from (verify's cordon policy, listed keys and every credential; assess's
+ * facts and every credential). Each is asked of IAM once per `userReads`, whichever question comes
+ * first; a NoSuchEntity is kept too, and each question decides what a missing user means to it.
+ */
+export interface UserReads {
+  user(name: string): Promise<GetUserCommandOutput>;
+  attachedPolicies(name: string): Promise<AttachedPolicy[]>;
+  accessKeys(name: string): Promise<AccessKeyMetadata[]>;
+}
+
+/** One command run's reads of its users (`UserReads`): IAM throttles, and a listing asked twice tells nothing new. */
+export function userReads(clients: Clients): UserReads {
+  const { iam } = clients;
+  const asked = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, ask: () => Promise<T>): Promise<T> => {
+    let answer = asked.get(key) as Promise<T> | undefined;
+    if (answer === undefined) {
+      answer = ask();
+      asked.set(key, answer);
+    }
+    return answer;
+  };
+  return {
+    user: (name) => once(`user ${name}`, () => send(iam, new GetUserCommand({ UserName: name }))),
+    attachedPolicies: (name) =>
+      once(`attached ${name}`, () =>
+        allPages(
+          (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: name, Marker })),
+          (page) => page.AttachedPolicies,
+        ),
+      ),
+    accessKeys: (name) =>
+      once(`access keys ${name}`, () =>
+        allPages(
+          (Marker) => send(iam, new ListAccessKeysCommand({ UserName: name, Marker })),
+          (page) => page.AccessKeyMetadata,
+        ),
+      ),
+  };
+}
+
+/** Everything IAM lists for one user; `reads`: the run's reads of its users, shared with its other questions. */
+export async function listUserCredentials(
+  clients: Clients,
+  account: string,
+  user: string,
+  reads: UserReads = userReads(clients),
+): Promise<UserListing> {
   const { iam } = clients;
   const empty: UserListing = {
     account,
@@ -92,14 +143,11 @@ export async function listUserCredentials(clients: Clients, account: string, use
     mfaDevices: [],
     attachedPolicies: [],
   };
-  const found = await orIfMissing(send(iam, new GetUserCommand({ UserName: user })), () => null);
+  const found = await orIfMissing(reads.user(user), () => null);
   if (found === null) return empty;
   const [accessKeys, serviceCredentials, sshKeys, certificates, loginProfile, mfaDevices, attached] = await Promise.all(
     [
-      allPages(
-        (Marker) => send(iam, new ListAccessKeysCommand({ UserName: user, Marker })),
-        (page) => page.AccessKeyMetadata,
-      ),
+      reads.accessKeys(user),
       // Not paginated: IAM lists a user's service-specific credentials in one answer (two per service).
       send(iam, new ListServiceSpecificCredentialsCommand({ UserName: user })).then(
         (page) => page.ServiceSpecificCredentials ?? [],
@@ -117,10 +165,7 @@ export async function listUserCredentials(clients: Clients, account: string, use
         (Marker) => send(iam, new ListMFADevicesCommand({ UserName: user, Marker })),
         (page) => page.MFADevices,
       ),
-      allPages(
-        (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: user, Marker })),
-        (page) => page.AttachedPolicies,
-      ),
+      reads.attachedPolicies(user),
     ],
   );
   const credentials: ListedCredential[] = [

@@ -11,12 +11,9 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
-  GetUserCommand,
   GetUserPolicyCommand,
-  ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
   ListGroupPoliciesCommand,
   ListGroupsForUserCommand,
   ListMFADevicesCommand,
@@ -34,7 +31,7 @@ import type { LiveIam } from "../verify/verify.ts";
 import { formatInstant } from "../incident/time.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
-import { credentialReadPermissions, listUserCredentials } from "./credentials.ts";
+import { credentialReadPermissions, listUserCredentials, userReads, type UserReads } from "./credentials.ts";
 import { NotFoundError, orIfMissing } from "./errors.ts";
 
 /** What `assess` calls (`callerAccount`, `userOfAccessKey`, `readUserFacts`, and every credential of the user). Read-only. */
@@ -134,7 +131,8 @@ export async function readUserFacts(
   exposedKey: string | null,
 ): Promise<UserFacts> {
   const { iam } = clients;
-  const { User: user } = await orIfMissing(send(iam, new GetUserCommand({ UserName: userName })), () => {
+  const reads = userReads(clients);
+  const { User: user } = await orIfMissing(reads.user(userName), () => {
     throw new NotFoundError(
       `user "${userName}" not found in account ${account}: check the name (IAM user names, not role names)`,
     );
@@ -146,10 +144,7 @@ export async function readUserFacts(
     (page) => page.Groups?.map((g) => g.GroupName ?? ""),
   );
 
-  const userAttached = await allPages(
-    (Marker) => send(iam, new ListAttachedUserPoliciesCommand({ UserName: userName, Marker })),
-    (page) => page.AttachedPolicies,
-  );
+  const userAttached = await reads.attachedPolicies(userName);
   const userInlineNames = await allPages(
     (Marker) => send(iam, new ListUserPoliciesCommand({ UserName: userName, Marker })),
     (page) => page.PolicyNames,
@@ -200,10 +195,7 @@ export async function readUserFacts(
   const boundaryArn = user?.PermissionsBoundary?.PermissionsBoundaryArn;
   const permissionsBoundary = boundaryArn ? { arn: boundaryArn, document: await managed.document(boundaryArn) } : null;
 
-  const keys = await allPages(
-    (Marker) => send(iam, new ListAccessKeysCommand({ UserName: userName, Marker })),
-    (page) => page.AccessKeyMetadata,
-  );
+  const keys = await reads.accessKeys(userName);
   const accessKeys = await Promise.all(
     keys.map(async (key): Promise<AccessKeyFacts> => {
       const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId })))
@@ -239,7 +231,7 @@ export async function readUserFacts(
       })),
   );
 
-  const listing = await listUserCredentials(clients, account, userName);
+  const listing = await listUserCredentials(clients, account, userName, reads);
 
   return {
     account,
@@ -293,43 +285,44 @@ async function readManagedDocumentText(clients: Clients, arn: string): Promise<s
   return version.PolicyVersion?.Document ?? null;
 }
 
-/** What `verify` reads, over IAM and STS. */
+/** What `verify` reads, over IAM and STS; a user's record, attached policies and access keys once (`UserReads`). */
 export function liveIam(clients: Clients): LiveIam {
+  const reads = userReads(clients);
   return {
     account: () => callerAccount(clients),
-    user: (name, policyArn) => readLiveUser(clients, name, policyArn),
+    user: (name, policyArn) => readLiveUser(clients, name, policyArn, reads),
     role: (name, policyName, policyArn) => readLiveRole(clients, name, policyName, policyArn),
-    keys: (user, accessKeyIds) => readLiveKeys(clients, user, accessKeyIds),
+    keys: (user, accessKeyIds) => readLiveKeys(clients, user, accessKeyIds, reads),
     simulate: (principalArn, actions, tokenIssueTime, context) =>
       simulate(clients, principalArn, actions, tokenIssueTime, context),
-    credentials: (account, user) => listUserCredentials(clients, account, user),
+    credentials: (account, user) => listUserCredentials(clients, account, user, reads),
   };
 }
 
 /** Reads a user's cordon policy: the customer managed policy `arn:aws:iam::<account>:policy/cordon/<name>`. */
-export async function readLiveUser(clients: Clients, userName: string, policyArn: string): Promise<LivePrincipal> {
-  const { iam } = clients;
-  const user = await orIfMissing(send(iam, new GetUserCommand({ UserName: userName })), () => null);
+export async function readLiveUser(
+  clients: Clients,
+  userName: string,
+  policyArn: string,
+  reads: UserReads = userReads(clients),
+): Promise<LivePrincipal> {
+  const user = await orIfMissing(reads.user(userName), () => null);
   if (user === null) return { arn: null, policy: { state: "missing" } };
   const arn = user.User?.Arn ?? null;
-  return readManagedPolicy(clients, arn, policyArn, (Marker) =>
-    send(iam, new ListAttachedUserPoliciesCommand({ UserName: userName, Marker })),
-  );
+  return readManagedPolicy(clients, arn, policyArn, () => reads.attachedPolicies(userName));
 }
 
 /**
- * A principal's cordon managed policy, from the policies attached to it (`attachedPage`, one page
- * of them): missing, detached from the principal, or attached with its document.
+ * A principal's cordon managed policy, from the policies attached to it (`listAttached`): missing,
+ * detached from the principal, or attached with its document.
  */
 async function readManagedPolicy(
   clients: Clients,
   arn: string | null,
   policyArn: string,
-  attachedPage: (
-    marker: string | undefined,
-  ) => Promise<{ AttachedPolicies?: { PolicyArn?: string }[]; IsTruncated?: boolean; Marker?: string }>,
+  listAttached: () => Promise<{ PolicyArn?: string }[]>,
 ): Promise<LivePrincipal> {
-  const attached = await allPages(attachedPage, (page) => page.AttachedPolicies);
+  const attached = await listAttached();
   const text = await readManagedDocumentText(clients, policyArn);
   if (text === null) return { arn, policy: { state: "missing" } };
   if (!attached.some((p) => p.PolicyArn === policyArn)) return { arn, policy: { state: "detached" } };
@@ -351,8 +344,11 @@ export async function readLiveRole(
   if (role === null) return { arn: null, policy: { state: "missing" } };
   const arn = role.Role?.Arn ?? null;
   if (policyArn !== undefined) {
-    return readManagedPolicy(clients, arn, policyArn, (Marker) =>
-      send(iam, new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker })),
+    return readManagedPolicy(clients, arn, policyArn, () =>
+      allPages(
+        (Marker) => send(iam, new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker })),
+        (page) => page.AttachedPolicies,
+      ),
     );
   }
   const inline = await orIfMissing(
@@ -368,15 +364,10 @@ export async function readLiveKeys(
   clients: Clients,
   userName: string,
   accessKeyIds: string[],
+  reads: UserReads = userReads(clients),
 ): Promise<Record<string, LiveKey>> {
   const { iam } = clients;
-  const keys = await orIfMissing(
-    allPages(
-      (Marker) => send(iam, new ListAccessKeysCommand({ UserName: userName, Marker })),
-      (page) => page.AccessKeyMetadata,
-    ),
-    (): AccessKeyMetadata[] => [],
-  );
+  const keys = await orIfMissing(reads.accessKeys(userName), (): AccessKeyMetadata[] => []);
   const out: Record<string, LiveKey> = {};
   for (const id of accessKeyIds) {
     const key = keys.find((k) => k.AccessKeyId === id);

@@ -1,7 +1,7 @@
 /**
  * The one door to git (as aws/ is to AWS): incident files as they are at a revision, and the paths a
- * change touches, for `cordon guard`. Two processes per
- * revision whatever the number of files (`git ls-tree`, then one `git cat-file --batch`), so a
+ * change touches, for `cordon guard`. One `git ls-tree` per revision, whatever the number of folders
+ * and files, and one `git cat-file --batch` for the blobs of every revision a step reads, so a
  * folder of a thousand incidents is read as fast as one.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -60,57 +60,66 @@ export function resolveCommit(root: string, rev: string): string {
   return result.stdout.trim();
 }
 
-/**
- * Every incident file under `dir` (relative to the repository root, `/`-separated) at `commit`,
- * with paths relative to the root. Hidden files and folders are skipped, as the folder reader does.
- */
-export function incidentSourcesAt(root: string, commit: string, dir: string): SourceFile[] {
-  const wanted = (path: string) =>
-    INCIDENT_FILE.test(path) && !path.split("/").some((s) => s.startsWith(".") || s === "node_modules");
-  return contentsOf(root, regularFiles(root, ["-r", commit, "--", dir === "" ? "." : dir], wanted));
+/** A regular file of a commit: its path from the repository's root, `/`-separated, and its blob. */
+export interface Blob {
+  path: string;
+  object: string;
 }
 
 /**
- * The regular files `git ls-tree ARGS` lists whose paths pass `wanted`. Regular files only, as the
- * folder reader reads them: a symlink's blob is its target, any text at all, and could show guard
- * an incident or a stack that `pulumi up` never reads.
+ * The regular files of `commit`, every folder's, from one `git ls-tree -r`: what the other readers
+ * of a revision pick from. Regular files only, as the folder reader reads them: a symlink's blob is
+ * its target, any text at all, and could show guard an incident or a stack that `pulumi up` never
+ * reads.
  */
-function regularFiles(
-  root: string,
-  args: string[],
-  wanted: (path: string) => boolean,
-): { path: string; object: string }[] {
-  const listing = git(root, ["ls-tree", "-z", "--full-tree", ...args]).toString("utf8");
-  const blobs: { path: string; object: string }[] = [];
+export function treeAt(root: string, commit: string): Blob[] {
+  const listing = git(root, ["ls-tree", "-r", "-z", "--full-tree", commit]).toString("utf8");
+  const blobs: Blob[] = [];
   for (const entry of listing.split("\0")) {
     if (entry === "") continue;
     const tab = entry.indexOf("\t");
     const [mode, type, object] = entry.slice(0, tab).split(" ");
-    const path = entry.slice(tab + 1);
-    if (type === "blob" && (mode === "100644" || mode === "100755") && wanted(path)) blobs.push({ path, object });
+    if (type === "blob" && (mode === "100644" || mode === "100755")) blobs.push({ path: entry.slice(tab + 1), object });
   }
   return blobs;
 }
 
-/** The texts of blobs, in one `git cat-file --batch`, sorted by path. */
-function contentsOf(root: string, blobs: { path: string; object: string }[]): SourceFile[] {
-  if (blobs.length === 0) return [];
-  const output = git(root, ["cat-file", "--batch"], `${blobs.map((b) => b.object).join("\n")}\n`);
-  const files: SourceFile[] = [];
-  let offset = 0;
-  for (const blob of blobs) {
-    // Each answer: "<object> blob <size>\n<content>\n".
-    const newline = output.indexOf(0x0a, offset);
-    const size = Number(output.subarray(offset, newline).toString("latin1").split(" ")[2]);
-    files.push({ path: blob.path, text: output.subarray(newline + 1, newline + 1 + size).toString("utf8") });
-    offset = newline + 1 + size + 1;
-  }
-  return files.sort((a, b) => compareText(a.path, b.path));
+/**
+ * Every incident file of `tree` under `dir` (relative to the repository root, `/`-separated; `""`
+ * is the root; a file's own path names that file), as git's ls-tree takes a path: whole names only,
+ * literally. Hidden files and folders are skipped, as the folder reader does.
+ */
+export function incidentFilesIn(tree: Blob[], dir: string): Blob[] {
+  return tree.filter(
+    ({ path }) =>
+      (dir === "" || path === dir || path.startsWith(`${dir}/`)) &&
+      INCIDENT_FILE.test(path) &&
+      !path.split("/").some((s) => s.startsWith(".") || s === "node_modules"),
+  );
 }
 
-/** The regular files at the root of the repository at `commit` whose names pass `wanted` (stack files). */
-export function rootFilesAt(root: string, commit: string, wanted: (name: string) => boolean): SourceFile[] {
-  return contentsOf(root, regularFiles(root, [commit], wanted));
+/** The regular files at the root of `tree` whose names pass `wanted` (the project and stack files). */
+export function rootFilesIn(tree: Blob[], wanted: (name: string) => boolean): Blob[] {
+  return tree.filter(({ path }) => !path.includes("/") && wanted(path));
+}
+
+/** The texts of each list of blobs, all in one `git cat-file --batch`; each list sorted by path. */
+export function contentsOf(root: string, lists: Blob[][]): SourceFile[][] {
+  const blobs = lists.flat();
+  if (blobs.length === 0) return lists.map(() => []);
+  const output = git(root, ["cat-file", "--batch"], `${blobs.map((b) => b.object).join("\n")}\n`);
+  let offset = 0;
+  return lists.map((list) => {
+    const files: SourceFile[] = [];
+    for (const blob of list) {
+      // Each answer: "<object> blob <size>\n<content>\n".
+      const newline = output.indexOf(0x0a, offset);
+      const size = Number(output.subarray(offset, newline).toString("latin1").split(" ")[2]);
+      files.push({ path: blob.path, text: output.subarray(newline + 1, newline + 1 + size).toString("utf8") });
+      offset = newline + 1 + size + 1;
+    }
+    return files.sort((a, b) => compareText(a.path, b.path));
+  });
 }
 
 /**

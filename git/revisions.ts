@@ -9,7 +9,17 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../incident/diagnostics.ts";
 import { readIncidentSources } from "../incident/read.ts";
 import type { SourceFile } from "../incident/types.ts";
-import { changedEntries, incidentSourcesAt, repoPath, repoRoot, resolveCommit, rootFilesAt } from "./repository.ts";
+import {
+  changedEntries,
+  contentsOf,
+  incidentFilesIn,
+  repoPath,
+  repoRoot,
+  resolveCommit,
+  rootFilesIn,
+  treeAt,
+  type Blob,
+} from "./repository.ts";
 import type { Revision, Revisions } from "../guard/judge.ts";
 import { DEFAULT_INCIDENTS_DIR, PROJECT_FILE, readProjectFiles, STACK_FILE } from "../plan/project.ts";
 import { stacksOf } from "../guard/stacks.ts";
@@ -60,10 +70,15 @@ export function readRevisions(
   const baseCommit = resolveCommit(root, baseRev);
   const headCommit = headRev === undefined ? undefined : resolveCommit(root, headRev);
 
-  const baseStacks = projectOf(rootFilesAt(root, baseCommit, isStackOrProject));
-  const headStacks = projectOf(
-    headCommit === undefined ? workingTreeRootFiles(root) : rootFilesAt(root, headCommit, isStackOrProject),
-  );
+  // Each commit's tree is listed once; its root files are read first, as they name the folders.
+  const baseTree = treeAt(root, baseCommit);
+  const headTree = headCommit === undefined ? undefined : treeAt(root, headCommit);
+  const [baseRoot, headRoot] = contentsOf(root, [
+    rootFilesIn(baseTree, isStackOrProject),
+    headTree === undefined ? [] : rootFilesIn(headTree, isStackOrProject),
+  ]);
+  const baseStacks = projectOf(baseRoot);
+  const headStacks = projectOf(headTree === undefined ? workingTreeRootFiles(root) : headRoot);
   const folders = [
     ...new Set([dir, ...baseStacks.stacks.stacks.map((s) => s.dir), ...headStacks.stacks.stacks.map((s) => s.dir)]),
   ];
@@ -78,13 +93,15 @@ export function readRevisions(
     });
   const union = (lists: SourceFile[][]) => [...new Map(lists.flat().map((file) => [file.path, file])).values()];
 
-  const baseSources = shown(union(folders.map((folder) => incidentSourcesAt(root, baseCommit, folder))));
+  const inFolders = (tree: Blob[]) => folders.map((folder) => incidentFilesIn(tree, folder));
+  const read = contentsOf(root, [...inFolders(baseTree), ...(headTree === undefined ? [] : inFolders(headTree))]);
+  const baseSources = shown(union(read.slice(0, folders.length)));
   // The stack outputs given are the state guard judges against, not part of the change.
   const given = new Set(stackOutputs.map((file) => repoPath(relative(root, resolve(cwd, file)))));
   let headSources: SourceFile[];
   const readErrors: Diagnostic[] = [];
-  if (headCommit !== undefined) {
-    headSources = shown(union(folders.map((folder) => incidentSourcesAt(root, headCommit, folder))));
+  if (headTree !== undefined) {
+    headSources = shown(union(read.slice(folders.length)));
   } else {
     const lists = folders.map((folder) => {
       const absolute = join(root, folder);

@@ -99,7 +99,7 @@ async function seedJourney(): Promise<{ exposed: string; old: string }> {
 }
 
 describe("assess against moto", () => {
-  it("tells what the exposed key's user can reach, in the words of docs/assess-verify.md", async () => {
+  it("tells what the exposed key's user can reach, in the words of docs/assess-verify.md, asking IAM once for each listing of the user", async () => {
     const { exposed, old } = await seedJourney();
     const [first, second] = [exposed, old].sort();
     const line = (id: string) => (id === exposed ? `${id} Active, never used ← exposed` : `${id} Inactive, never used`);
@@ -119,6 +119,11 @@ describe("assess against moto", () => {
       ].join("\n"),
     );
     expect(code).toBe(0);
+    // The user's facts and its credential listing start from the same three reads: IAM is asked each once.
+    const asked = (command: string) => iamMock.calls().filter((c) => c.args[0].constructor.name === command).length;
+    expect([asked("GetUserCommand"), asked("ListAttachedUserPoliciesCommand"), asked("ListAccessKeysCommand")]).toEqual(
+      [1, 1, 1],
+    );
   });
 
   it("--json follows the contract", async () => {

@@ -743,3 +743,20 @@ describe("at organization scale (issue 11): each account's share and the guardra
     );
   });
 });
+
+describe("a stack's folder is read as pulumi reads it: by its literal name, never as a git pathspec", () => {
+  it("refused: an active incident removed from a folder whose name git would read as magic (:(top)incidents)", async () => {
+    const base = {
+      "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
+      "Pulumi.prod.yaml": stackFile(A, ":(top)incidents"),
+      ":(top)incidents/2026-11-28-ci-key.yaml": ciKey(),
+    };
+    const head = { "Pulumi.yaml": base["Pulumi.yaml"], "Pulumi.prod.yaml": base["Pulumi.prod.yaml"] };
+    const result = await between(base, head);
+    // Before: git read incidents/ in its place, so the removal was no weakening at all (exit 0).
+    expect(result.stderr).toBe(
+      `error :(top)${CI}: removing it re-enables sessions minted before the cutoff\n${refusal(1)}`,
+    );
+    expect(result.code).toBe(1);
+  });
+});

@@ -61,7 +61,7 @@ import { parsePolicyText as parseDocument, verifyPermissions } from "../aws/iam.
 import { SIMULATED_ACTIONS } from "../verify/checks.ts";
 import { buildPlan, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment, type PolicyDocument } from "../plan/policies.ts";
-import { decide } from "./support/iam-evaluator.ts";
+import { decide, type Decision, type EvalRequest } from "./support/iam-evaluator.ts";
 import { recordedIam } from "./support/recorded-iam.ts";
 import { SSH_PUBLIC_KEY } from "./support/credentials.ts";
 import { randomBytes } from "node:crypto";
@@ -95,20 +95,27 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The default version of an attached managed policy, as IAM's simulator reads it. */
+/** The default version of an attached managed policy, as IAM's simulator reads it; once per run of verify. */
 async function managedDocument(policy: {
   PolicyArn: string;
   PolicyName: string;
 }): Promise<{ name: string; policy: PolicyDocument }> {
-  const version = (
-    await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }))
-  ).Policy.DefaultVersionId;
-  const document = (
+  let read = run.managed.get(policy.PolicyArn);
+  if (read === undefined) {
+    read = managedDocumentText(policy.PolicyArn);
+    run.managed.set(policy.PolicyArn, read);
+  }
+  return { name: policy.PolicyName, policy: parseDocument(await read) as PolicyDocument };
+}
+
+async function managedDocumentText(arn: string): Promise<string> {
+  const version = (await seed<{ Policy: { DefaultVersionId: string } }>(new GetPolicyCommand({ PolicyArn: arn })))
+    .Policy.DefaultVersionId;
+  return (
     await seed<{ PolicyVersion: { Document: string } }>(
-      new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: version }),
+      new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }),
     )
   ).PolicyVersion.Document;
-  return { name: policy.PolicyName, policy: parseDocument(document) as PolicyDocument };
 }
 
 /**
@@ -120,7 +127,7 @@ async function simulateWithLiveDocuments(
 ): Promise<SimulatePrincipalPolicyCommandOutput> {
   const arn = input.PolicySourceArn ?? "";
   const [, kind, name] = /^arn:aws:iam::\d{12}:(user|role)\/(.+)$/.exec(arn) ?? [];
-  const policies = await liveDocuments(kind as "user" | "role", name);
+  const policies = await liveDocumentsOfRun(kind as "user" | "role", name);
   // A role's requests come from its sessions.
   const principal = kind === "role" ? `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/session` : arn;
   const context = Object.fromEntries(
@@ -129,13 +136,14 @@ async function simulateWithLiveDocuments(
   const results = [];
   for (const action of input.ActionNames ?? []) {
     const request = { principal, action, resource: "*", account: ACCOUNT, context };
-    const overall = await decide(
+    const overall = await decideOnce(
       policies.map((p) => p.policy),
       request,
     );
     const denying = [];
     if (overall === "ExplicitlyDenied") {
-      for (const p of policies) if ((await decide([p.policy], request)) === "ExplicitlyDenied") denying.push(p.name);
+      for (const p of policies)
+        if ((await decideOnce([p.policy], request)) === "ExplicitlyDenied") denying.push(p.name);
     }
     results.push({
       EvalActionName: action,
@@ -148,58 +156,105 @@ async function simulateWithLiveDocuments(
   return { EvaluationResults: results, IsTruncated: false, $metadata: {} } as SimulatePrincipalPolicyCommandOutput;
 }
 
+/**
+ * iam-simulate's answers so far. It is a pure function of the documents and the request, and this
+ * file asks it the same questions again and again (more than four times in five): most tests hold
+ * the same documents, principals and instants, and a test that runs verify twice asks all twice.
+ */
+const answers = new Map<string, Promise<Decision>>();
+
+function decideOnce(policies: PolicyDocument[], request: EvalRequest): Promise<Decision> {
+  const key = JSON.stringify([policies, request]);
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = decide(policies, request);
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
+/**
+ * The live documents as one run of the command finds them: each principal's read from moto at the
+ * run's first simulation of it, and kept for its others (up to four a user: before and after the
+ * cutoff, and both kinds of token); each managed policy's read once, however many principals and
+ * groups it is attached to. The command only reads, so IAM's documents cannot change within a run;
+ * every run starts afresh (`verifyIn`), so what a test changes between two runs is read again.
+ */
+let run = {
+  principals: new Map<string, Promise<{ name: string; policy: PolicyDocument }[]>>(),
+  managed: new Map<string, Promise<string>>(),
+};
+
+function liveDocumentsOfRun(kind: "user" | "role", name: string): Promise<{ name: string; policy: PolicyDocument }[]> {
+  const key = `${kind}/${name}`;
+  let read = run.principals.get(key);
+  if (read === undefined) {
+    read = liveDocuments(kind, name);
+    run.principals.set(key, read);
+  }
+  return read;
+}
+
 async function liveDocuments(kind: "user" | "role", name: string): Promise<{ name: string; policy: PolicyDocument }[]> {
-  const out: { name: string; policy: PolicyDocument }[] = [];
-  const attached =
-    kind === "user"
-      ? (
-          await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
-            new ListAttachedUserPoliciesCommand({ UserName: name }),
-          )
-        ).AttachedPolicies
-      : (
-          await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
-            new ListAttachedRolePoliciesCommand({ RoleName: name }),
-          )
-        ).AttachedPolicies;
-  for (const policy of attached) out.push(await managedDocument(policy));
-  const inline =
-    kind === "user"
-      ? (await seed<{ PolicyNames: string[] }>(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames
-      : (await seed<{ PolicyNames: string[] }>(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames;
-  for (const policyName of inline) {
-    const text =
-      kind === "user"
-        ? (await seed<{ PolicyDocument: string }>(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName })))
-            .PolicyDocument
-        : (await seed<{ PolicyDocument: string }>(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })))
-            .PolicyDocument;
-    out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
-  }
-  if (kind === "user") {
-    // A user's groups' policies count too, as IAM's simulator counts them.
-    for (const group of (
-      await seed<{ Groups: { GroupName: string }[] }>(new ListGroupsForUserCommand({ UserName: name }))
-    ).Groups) {
-      for (const policy of (
-        await seed<{ AttachedPolicies: { PolicyArn: string; PolicyName: string }[] }>(
-          new ListAttachedGroupPoliciesCommand({ GroupName: group.GroupName }),
+  type Attached = { AttachedPolicies: { PolicyArn: string; PolicyName: string }[] };
+  const inlineDocument = async (policyName: string, get: unknown) => ({
+    name: policyName,
+    policy: parseDocument((await seed<{ PolicyDocument: string }>(get)).PolicyDocument) as PolicyDocument,
+  });
+  // The principal's managed and inline policies, and a user's groups', are read side by side (reads
+  // only), and listed in that order.
+  const managed = async () =>
+    Promise.all(
+      (
+        await seed<Attached>(
+          kind === "user"
+            ? new ListAttachedUserPoliciesCommand({ UserName: name })
+            : new ListAttachedRolePoliciesCommand({ RoleName: name }),
         )
-      ).AttachedPolicies)
-        out.push(await managedDocument(policy));
-      for (const policyName of (
-        await seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName: group.GroupName }))
-      ).PolicyNames) {
-        const text = (
-          await seed<{ PolicyDocument: string }>(
-            new GetGroupPolicyCommand({ GroupName: group.GroupName, PolicyName: policyName }),
-          )
-        ).PolicyDocument;
-        out.push({ name: policyName, policy: parseDocument(text) as PolicyDocument });
-      }
-    }
-  }
-  return out;
+      ).AttachedPolicies.map(managedDocument),
+    );
+  const inline = async () =>
+    Promise.all(
+      (
+        await seed<{ PolicyNames: string[] }>(
+          kind === "user"
+            ? new ListUserPoliciesCommand({ UserName: name })
+            : new ListRolePoliciesCommand({ RoleName: name }),
+        )
+      ).PolicyNames.map((policyName) =>
+        inlineDocument(
+          policyName,
+          kind === "user"
+            ? new GetUserPolicyCommand({ UserName: name, PolicyName: policyName })
+            : new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }),
+        ),
+      ),
+    );
+  // A user's groups' policies count too, as IAM's simulator counts them.
+  const groups = async () => {
+    if (kind !== "user") return [];
+    const { Groups } = await seed<{ Groups: { GroupName: string }[] }>(
+      new ListGroupsForUserCommand({ UserName: name }),
+    );
+    const each = await Promise.all(
+      Groups.map(async ({ GroupName }) => {
+        const [attached, names] = await Promise.all([
+          seed<Attached>(new ListAttachedGroupPoliciesCommand({ GroupName })),
+          seed<{ PolicyNames: string[] }>(new ListGroupPoliciesCommand({ GroupName })),
+        ]);
+        return [
+          ...(await Promise.all(attached.AttachedPolicies.map(managedDocument))),
+          ...(await Promise.all(
+            names.PolicyNames.map((policyName) =>
+              inlineDocument(policyName, new GetGroupPolicyCommand({ GroupName, PolicyName: policyName })),
+            ),
+          )),
+        ];
+      }),
+    );
+    return each.flat();
+  };
+  return (await Promise.all([managed(), inline(), groups()])).flat();
 }
 
 /** An administrator user with one key, and an administrator role: what an exposed key usually reaches. */
@@ -296,6 +351,7 @@ async function verify(...args: string[]) {
 async function verifyIn(cwd: string, ...args: string[]) {
   const io = memoryIo({ cwd });
   resetHistory();
+  run = { principals: new Map(), managed: new Map() };
   const code = await main(["verify", dir, "--now", NOW, ...args], io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
@@ -346,6 +402,15 @@ describe("verify against moto", () => {
     const after = user.checks.find((c: { check: string }) => c.check === "after-cutoff");
     expect(after.tokenIssueTime).toBe("2026-11-28T10:01:00Z");
     expect(after.decisions).toEqual(Object.fromEntries([...SIMULATED_ACTIONS].map((a) => [a, "allowed"])));
+  });
+
+  it("asks IAM once a run for a user's record, attached policies and access keys, which three of its questions start from", async () => {
+    await containedCiIncident();
+    expect((await verify()).code).toBe(0);
+    const asked = (command: string) => iamMock.calls().filter((c) => c.args[0].constructor.name === command).length;
+    expect([asked("GetUserCommand"), asked("ListAttachedUserPoliciesCommand"), asked("ListAccessKeysCommand")]).toEqual(
+      [1, 1, 1],
+    );
   });
 
   it("fails when the user's deny policy does not exist", async () => {

@@ -1,8 +1,8 @@
 /**
  * `verify`: for every principal of every active incident in the account of the credentials in use,
  * read what is live and check it (checks.ts). Every read goes through `LiveIam`, which aws/iam.ts
- * implements over IAM and STS; here are the order of the reads and every decision, so a test can
- * run it on a fake.
+ * implements over IAM and STS; here are which reads are made, which wait for which (a principal's
+ * independent questions go side by side), and every decision, so a test can run it on a fake.
  */
 import { sameIamName } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
@@ -201,46 +201,61 @@ async function verifyPrincipal(
 
   const checks = policyChecks(deny, live, comparison);
   const warnings: string[] = [];
-  if (type === "user" && live.arn !== null) {
-    // Every listed key, those the stack outputs say were deleted too: verify asks IAM itself.
-    const listed = [...plan.accessKeys, ...plan.goneAccessKeys]
-      .filter((k) => k.account === deny.account && sameIamName(k.user, name))
-      .map((k) => k.accessKeyId)
-      .sort();
-    if (listed.length > 0) {
-      const keys = keyChecks(name, await iam.keys(name, listed), cutoff);
-      checks.push(...keys.checks);
-      warnings.push(...keys.warnings);
-    }
+  const user = type === "user" && live.arn !== null;
+  // Every listed key, those the stack outputs say were deleted too: verify asks IAM itself.
+  const listed = user
+    ? [...plan.accessKeys, ...plan.goneAccessKeys]
+        .filter((k) => k.account === deny.account && sameIamName(k.user, name))
+        .map((k) => k.accessKeyId)
+        .sort()
+    : [];
+  // IAM's simulator, for a principal that exists and an instant that is known: just before and just after it.
+  const simulated =
+    live.arn === null || cutoff === null
+      ? null
+      : {
+          arn: live.arn,
+          before: offsetInstant(cutoff, -SIMULATION_OFFSET_MS),
+          after: offsetInstant(cutoff, SIMULATION_OFFSET_MS),
+        };
+  const simulate = (at: "before" | "after", context?: Record<string, string>) =>
+    simulated === null ? Promise.resolve(null) : iam.simulate(simulated.arn, SIMULATED_ACTIONS, simulated[at], context);
+  // A user's own temporary credentials, of either kind, issued before the cutoff.
+  const tokenKinds = type === "user" ? (["session-token-denied", "federation-token-denied"] as const) : [];
+  // Independent questions about one principal: asked side by side, judged in this order.
+  const [keys, listing, before, after, ...tokens] = await sideBySide([
+    listed.length > 0 ? iam.keys(name, listed) : Promise.resolve(null),
+    user && incidents !== undefined ? iam.credentials(deny.account, name) : Promise.resolve(null),
+    simulate("before"),
+    simulate("after"),
+    ...tokenKinds.map((check) => simulate("before", TOKEN_CONTEXT[check].context)),
+  ] as const);
+  if (keys !== null) {
+    const judged = keyChecks(name, keys, cutoff);
+    checks.push(...judged.checks);
+    warnings.push(...judged.warnings);
   }
-  if (type === "user" && live.arn !== null && incidents !== undefined) {
+  if (listing !== null && incidents !== undefined) {
     const naming = incidents.filter((i) => deny.incidents.includes(i.id));
-    const user = credentialPlan(naming, {
+    const credentials = credentialPlan(naming, {
       account: deny.account,
       containment: known,
-      listings: [await iam.credentials(deny.account, name)],
+      listings: [listing],
     }).users[0];
-    if (user !== undefined) {
-      const credentials = credentialChecks(user);
-      checks.push(...credentials.checks);
-      warnings.push(...credentials.warnings);
+    if (credentials !== undefined) {
+      const judged = credentialChecks(credentials);
+      checks.push(...judged.checks);
+      warnings.push(...judged.warnings);
     }
   }
   if (live.arn !== null) {
-    if (cutoff === null) {
+    if (simulated === null || cutoff === null || before === null || after === null) {
       checks.push(unknownInstant(deny.pendingContainment.filter((id) => recordedFor(known, id) === undefined)));
     } else {
-      const before = await iam.simulate(live.arn, SIMULATED_ACTIONS, offsetInstant(cutoff, -SIMULATION_OFFSET_MS));
-      const after = await iam.simulate(live.arn, SIMULATED_ACTIONS, offsetInstant(cutoff, SIMULATION_OFFSET_MS));
       checks.push(...simulationChecks(deny, cutoff, before, after));
-      if (type === "user") {
-        // A user's own temporary credentials, of either kind, issued before the cutoff.
-        for (const check of ["session-token-denied", "federation-token-denied"] as const) {
-          const at = offsetInstant(cutoff, -SIMULATION_OFFSET_MS);
-          checks.push(
-            tokenChecks(check, at, await iam.simulate(live.arn, SIMULATED_ACTIONS, at, TOKEN_CONTEXT[check].context)),
-          );
-        }
+      for (const [i, check] of tokenKinds.entries()) {
+        const decisions = tokens[i];
+        if (decisions !== null) checks.push(tokenChecks(check, simulated.before, decisions));
       }
     }
   }
@@ -258,4 +273,16 @@ async function verifyPrincipal(
     checks,
     warnings,
   };
+}
+
+/**
+ * Reads asked side by side: their answers in the order given, or, when any fails, the failure of
+ * the first in that order, whichever came first in time (the same run fails the same way).
+ */
+async function sideBySide<T extends readonly unknown[]>(
+  reads: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(reads);
+  for (const result of settled) if (result.status === "rejected") throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
