@@ -106,6 +106,23 @@ const workflows: Record<string, Workflow> = Object.fromEntries(
 const allJobs = Object.entries(workflows).flatMap(([file, workflow]) =>
   Object.entries(workflow.jobs).map(([id, job]) => ({ file, id, job, workflow })),
 );
+/**
+ * One moto for the file, with the proxy that answers service-specific credentials in front: started
+ * by the first block that needs it, reset (moto's and the proxy's resources forgotten) for each
+ * block that asks, stopped when the file is done. A start costs seconds of Python imports; a reset
+ * costs one request.
+ */
+let fileMoto: Promise<Moto> | undefined;
+async function freshMoto(): Promise<Moto> {
+  fileMoto ??= startMoto({ managedPolicies: false, serviceCredentials: true });
+  const moto = await fileMoto;
+  await moto.reset();
+  return moto;
+}
+afterAll(async () => {
+  await (await fileMoto)?.stop();
+});
+
 /** An IAM client of moto's, for seeding and reading what the scripts did. */
 const motoIam = (moto: Moto) =>
   new IAMClient({
@@ -1710,13 +1727,10 @@ describe("the contain workflow", () => {
       let moto: Moto;
       let iam: IAMClient;
       beforeAll(async () => {
-        moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
+        moto = await freshMoto();
         iam = motoIam(moto);
       });
-      afterAll(async () => {
-        iam?.destroy();
-        await moto?.stop();
-      });
+      afterAll(() => iam?.destroy());
       const statusOf = (user: string, key: string) => keyStatus(iam, user, key);
 
       it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
@@ -1763,18 +1777,17 @@ describe("the contain workflow", () => {
       // moto has no LookupEvents (it answers HTTP 500): `new`'s CloudTrail lookup goes to the
       // CloudTrail-compatible server of emulators/, which answers as CloudTrail does.
       let trail: CloudTrailServer;
-      // Its own moto, without the proxy: the disable job runs with runStep, which blocks this process,
-      // and the proxy answers from this process.
+      // The file's moto: the proxy in front answers from this process, so every script that reaches
+      // it runs with runStepAsync.
       let moto: Moto;
       let iam: IAMClient;
       beforeAll(async () => {
-        moto = await startMoto({ managedPolicies: false });
+        moto = await freshMoto();
         trail = await startCloudTrailServer();
         iam = motoIam(moto);
       });
       afterAll(async () => {
         iam?.destroy();
-        await moto?.stop();
         await trail?.close();
       });
       async function seedKey(user: string): Promise<string> {
@@ -1787,25 +1800,25 @@ describe("the contain workflow", () => {
         const disableStep = step(disable, (s) => s.name === "disable the key");
         // configure-aws-credentials sets AWS_DEFAULT_REGION beside AWS_REGION; the AWS CLI reads the former.
         const run = (key: string) =>
-          runStep(disableStep, root, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ACCESS_KEY: key });
+          runStepAsync(disableStep, root, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ACCESS_KEY: key });
 
         it("sets an Active key Inactive, says so, and never deletes it; an Inactive key is left as it is", async () => {
           const key = await seedKey("ci-deployer");
-          const first = run(key);
+          const first = await run(key);
           expect(first.status, first.stdout + first.stderr).toBe(0);
           expect(first.outputs).toEqual({ key: "disabled" });
           expect(first.stdout).toBe(
             `::warning title=cordon contain::${key} of user ci-deployer disabled directly: the sessions it minted are not denied until the incident is applied from main\n`,
           );
           expect(await statusOf("ci-deployer", key)).toBe("Inactive");
-          const again = run(key);
+          const again = await run(key);
           expect(again.status).toBe(0);
           expect(again.outputs).toEqual({ key: "was-inactive" });
           expect(await statusOf("ci-deployer", key)).toBe("Inactive");
         });
 
-        it("a key IAM does not know: fails, saying the key may still be active", () => {
-          const result = run("AKIAZZZZZZZZZZZZZZZZ");
+        it("a key IAM does not know: fails, saying the key may still be active", async () => {
+          const result = await run("AKIAZZZZZZZZZZZZZZZZ");
           expect(result.status).toBe(1);
           expect(result.outputs).toEqual({ key: "failed" });
           expect(result.stdout).toBe(
@@ -3389,17 +3402,14 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
     let work: string;
     beforeAll(async () => {
       // The proxy in front answers service-specific credentials, which the program lists for each user.
-      moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
+      moto = await freshMoto();
       work = mkdtempSync(join(tmpdir(), "cordon-pack-workflow-"));
       mkdirSync(join(work, "bin"));
       writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $* in $PWD" >> "$RUNNER_TEMP/npm-calls"\n`, {
         mode: 0o755,
       });
     });
-    afterAll(async () => {
-      await moto?.stop();
-      rmSync(work, { recursive: true, force: true });
-    });
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
 
     /** Runs a step's script as the runner does, in `cwd`, with npm standing in (it records its calls). */
     function runStep(step: Step, cwd: string, env: Record<string, string> = {}) {
