@@ -3,7 +3,7 @@
  * check can fail), and each workflow does what the lifecycle needs, read from its YAML.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import fc from "fast-check";
@@ -1366,24 +1366,47 @@ describe("the contain workflow", () => {
         "",
       ].join("\n");
 
-    /** An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves main. */
+    /** The repositories of repos(), made once by git: each call copies them. */
+    let made: { origin: string; seed: string; runner: string } | undefined;
+    /**
+     * An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves
+     * main. Copies of the ones git made first (no git process: a copy costs a tenth of init, commit,
+     * push and two clones), each clone's origin pointed at the copy's.
+     */
     function repos(name: string) {
+      if (made === undefined) {
+        const origin = join(root, "made.git");
+        execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+        const seed = join(root, "made-seed");
+        execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
+        mkdirSync(join(seed, "incidents"));
+        writeFileSync(
+          join(seed, "incidents", "2026-11-27-old.yaml"),
+          incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]),
+        );
+        // A real checkout of main: the project the commands find from its root.
+        writeFileSync(join(seed, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+        git(seed, "add", "-A");
+        git(seed, "commit", "-qm", "seed");
+        git(seed, "push", "-q", "origin", "HEAD:main");
+        const runner = join(root, "made-runner");
+        execFileSync("git", ["clone", "-q", "-b", "main", origin, runner]);
+        made = { origin, seed, runner };
+      }
       const origin = join(root, `${name}.git`);
-      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
       const seed = join(root, `${name}-seed`);
-      execFileSync("git", ["clone", "-q", origin, seed]);
-      mkdirSync(join(seed, "incidents"));
-      writeFileSync(
-        join(seed, "incidents", "2026-11-27-old.yaml"),
-        incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]),
-      );
-      // A real checkout of main: the project the commands find from its root.
-      writeFileSync(join(seed, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
-      git(seed, "add", "-A");
-      git(seed, "commit", "-qm", "seed");
-      git(seed, "push", "-q", "origin", "HEAD:main");
       const runner = join(root, `${name}-runner`);
-      execFileSync("git", ["clone", "-q", "-b", "main", origin, runner]);
+      cpSync(made.origin, origin, { recursive: true });
+      for (const [from, to] of [
+        [made.seed, seed],
+        [made.runner, runner],
+      ]) {
+        cpSync(from, to, { recursive: true });
+        const config = join(to, ".git", "config");
+        const text = readFileSync(config, "utf8");
+        expect(text).toContain(`\turl = ${made.origin}\n`);
+        writeFileSync(config, text.replace(`\turl = ${made.origin}\n`, `\turl = ${origin}\n`));
+      }
       return { origin, seed, runner };
     }
     const addFile = (cwd: string, file: string, content: string, message: string) => {
