@@ -538,41 +538,45 @@ describe("the pull request workflow", () => {
       const name = `pr-${count++}`;
       const origin = join(root, `${name}.git`);
       execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
-      const seed = join(root, `${name}-seed`);
-      execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
-      const write = (files: Record<string, string | null>) => {
-        for (const [file, content] of Object.entries(files)) {
-          if (content === null) rmSync(join(seed, file));
-          else {
-            mkdirSync(dirname(join(seed, file)), { recursive: true });
-            writeFileSync(join(seed, file), content);
-          }
-        }
-        git(seed, "add", "-A");
-      };
-      write({ "README.md": "x\n", ...base });
-      git(seed, "commit", "-qm", "base");
-      git(seed, "push", "-q", "origin", "HEAD:main");
-      const eventBase = git(seed, "rev-parse", "HEAD");
-      git(seed, "checkout", "-q", "-b", "change");
-      write(change);
-      git(seed, "commit", "-qm", "change");
-      git(seed, "checkout", "-q", "main");
-      if (options.moveMain) {
-        writeFileSync(join(seed, "NOTES.md"), "moved\n");
-        git(seed, "add", "-A");
-        git(seed, "commit", "-qm", "main moved");
-        git(seed, "push", "-q", "origin", "HEAD:main");
-      }
-      git(seed, "checkout", "-q", "--detach");
-      git(seed, "merge", "-q", "--no-ff", "-m", "merge", "change");
-      const merge = git(seed, "rev-parse", "HEAD");
-      git(seed, "push", "-q", "origin", "HEAD:refs/pull/1/merge");
+      // The origin's commits in one git fast-import: main's, the pull request's on it (refs/pull/1/head),
+      // main's next one when it moved, and the merge of the pull request onto main (its first parent).
+      const when = `${Math.floor(Date.now() / 1000)} +0000`;
+      const commit = (ref: string, mark: number, parents: number[], files: Record<string, string | null>) => [
+        Buffer.from(
+          `commit ${ref}\nmark :${mark}\ncommitter t <t@example.com> ${when}\ndata ${ref.length}\n${ref}\n${parents
+            .map((parent, i) => `${i === 0 ? "from" : "merge"} :${parent}\n`)
+            .join("")}`,
+        ),
+        ...Object.entries(files).flatMap(([file, content]) =>
+          content === null
+            ? [Buffer.from(`D ${file}\n`)]
+            : [Buffer.from(`M 100644 inline ${file}\ndata ${Buffer.byteLength(content)}\n${content}\n`)],
+        ),
+      ];
+      const [BASE, CHANGE, MOVED, MERGE] = [1, 2, 3, 4];
+      const mainNow = options.moveMain ? MOVED : BASE;
+      const marks = join(root, `${name}.marks`);
+      execFileSync("git", ["fast-import", "--quiet", `--export-marks=${marks}`], {
+        cwd: origin,
+        input: Buffer.concat([
+          ...commit("refs/heads/main", BASE, [], { "README.md": "x\n", ...base }),
+          ...commit("refs/pull/1/head", CHANGE, [BASE], change),
+          ...(options.moveMain ? commit("refs/heads/main", MOVED, [BASE], { "NOTES.md": "moved\n" }) : []),
+          ...commit("refs/pull/1/merge", MERGE, [mainNow, CHANGE], change),
+        ]),
+      });
+      const commits = Object.fromEntries(
+        readFileSync(marks, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => [Number(line.slice(1, line.indexOf(" "))), line.slice(line.indexOf(" ") + 1)]),
+      ) as Record<number, string>;
+      const eventBase = commits[BASE];
       // actions/checkout with ref: the event's base, fetch-depth 0.
       const checkout = join(root, `${name}-judge`);
       execFileSync("git", ["clone", "-q", origin, checkout], { stdio: "ignore" });
       git(checkout, "checkout", "-q", "--detach", eventBase);
-      return { origin, checkout, merge, eventBase, mainNow: git(seed, "rev-parse", "main") };
+      return { origin, checkout, merge: commits[MERGE], eventBase, mainNow: commits[mainNow] };
     }
     function runJudgeStep(s: Step, cwd: string, env: Record<string, string>) {
       const output = join(root, `output-${count++}`);
