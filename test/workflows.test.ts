@@ -3468,37 +3468,54 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       // drops the pack's check of it. GitHub keeps its merge commit as refs/pull/1/merge.
       const origin = join(work, "origin.git");
       execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
-      const seed = join(work, "seed");
-      execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
       const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
         .split("\0")
         .filter((file) => file !== "" && !/^(test|docs|bench|examples|emulators|incidents|\.github)\//.test(file));
-      for (const file of tracked) {
-        mkdirSync(dirname(join(seed, file)), { recursive: true });
-        writeFileSync(join(seed, file), readFileSync(join(root, file)));
-      }
-      mkdirSync(join(seed, "incidents"));
-      writeFileSync(
-        join(seed, "incidents", "2026-11-28-dana.yaml"),
+      const files: Record<string, Buffer> = Object.fromEntries(
+        tracked.map((file) => [file, readFileSync(join(root, file))]),
+      );
+      files["incidents/2026-11-28-dana.yaml"] = Buffer.from(
         `id: 2026-11-28-dana\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: dana, accessKeys: [${key}] }]\n`,
       );
-      git(seed, "add", "-A");
-      git(seed, "commit", "-qm", "main");
-      git(seed, "push", "-q", "origin", "HEAD:main");
-      const base = git(seed, "rev-parse", "HEAD");
-      git(seed, "checkout", "-q", "-b", "change");
+      const changed: Record<string, Buffer> = {};
       const edit = (file: string, from: string, to: string) => {
-        const text = readFileSync(join(seed, file), "utf8");
+        const text = files[file].toString("utf8");
         expect([file, text.includes(from)]).toEqual([file, true]);
-        writeFileSync(join(seed, file), text.replace(from, to));
+        changed[file] = Buffer.from(text.replace(from, to));
       };
       edit("components/DisabledAccessKey.ts", "{ user, status },", '{ user, status: "Active" },');
       edit("policy/policies.ts", 'if (args.props.status !== "Inactive")', "if (false)");
-      git(seed, "commit", "-qam", "keys stay Active");
-      git(seed, "checkout", "-q", "--detach", base);
-      git(seed, "merge", "-q", "--no-ff", "-m", "merge", "change");
-      const merge = git(seed, "rev-parse", "HEAD");
-      git(seed, "push", "-q", "origin", "HEAD:refs/pull/1/merge");
+      // The commits in one git fast-import: main's, the pull request's on it (refs/pull/1/head), and
+      // the merge of the pull request onto main that GitHub keeps (main its first parent).
+      const when = `${Math.floor(Date.now() / 1000)} +0000`;
+      const commit = (ref: string, mark: number, parents: number[], content: Record<string, Buffer>) => [
+        Buffer.from(
+          `commit ${ref}\nmark :${mark}\ncommitter t <t@example.com> ${when}\ndata ${ref.length}\n${ref}\n${parents
+            .map((parent, i) => `${i === 0 ? "from" : "merge"} :${parent}\n`)
+            .join("")}`,
+        ),
+        ...Object.entries(content).flatMap(([file, bytes]) => [
+          Buffer.from(`M 100644 inline ${file}\ndata ${bytes.length}\n`),
+          bytes,
+          Buffer.from("\n"),
+        ]),
+      ];
+      const marks = join(work, "marks");
+      execFileSync("git", ["fast-import", "--quiet", `--export-marks=${marks}`], {
+        cwd: origin,
+        input: Buffer.concat([
+          ...commit("refs/heads/main", 1, [], files),
+          ...commit("refs/pull/1/head", 2, [1], changed),
+          ...commit("refs/pull/1/merge", 3, [1, 2], changed),
+        ]),
+      });
+      const commits = Object.fromEntries(
+        readFileSync(marks, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => [line.slice(0, line.indexOf(" ")), line.slice(line.indexOf(" ") + 1)]),
+      );
+      const [base, merge] = [commits[":1"], commits[":3"]];
 
       // The judge: its checkout of the event's base, and its revisions step, which names the base.
       const judged = join(work, "judge");
