@@ -1372,12 +1372,7 @@ describe("the contain workflow", () => {
 
     /** The repositories of repos(), made once by git: each call copies them. */
     let made: { origin: string; seed: string; runner: string } | undefined;
-    /**
-     * An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves
-     * main. Copies of the ones git made first (no git process: a copy costs a fraction of init,
-     * commit, push and two clones), each clone's origin pointed at the copy's.
-     */
-    function repos(name: string) {
+    function madeByGit() {
       if (made === undefined) {
         const origin = join(root, "made.git");
         execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
@@ -1401,21 +1396,38 @@ describe("the contain workflow", () => {
           for (const sample of readdirSync(hooks).filter((name) => name.endsWith(".sample")))
             rmSync(join(hooks, sample));
       }
+      return made;
+    }
+    /** A copy of the clone `from` at `to`, its origin `origin` (the template's never: a push cannot reach it). */
+    function copyClone(from: string, to: string, origin: string) {
+      cpSync(from, to, { recursive: true });
+      const config = join(to, ".git", "config");
+      const text = readFileSync(config, "utf8");
+      expect(text).toContain(`\turl = ${madeByGit().origin}\n`);
+      writeFileSync(config, text.replace(`\turl = ${madeByGit().origin}\n`, `\turl = ${origin}\n`));
+    }
+    /**
+     * An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves
+     * main. Copies of the ones git made first (no git process: a copy costs a fraction of init,
+     * commit, push and two clones), each clone's origin pointed at the copy's.
+     */
+    function repos(name: string) {
       const origin = join(root, `${name}.git`);
       const seed = join(root, `${name}-seed`);
       const runner = join(root, `${name}-runner`);
-      cpSync(made.origin, origin, { recursive: true });
-      for (const [from, to] of [
-        [made.seed, seed],
-        [made.runner, runner],
-      ]) {
-        cpSync(from, to, { recursive: true });
-        const config = join(to, ".git", "config");
-        const text = readFileSync(config, "utf8");
-        expect(text).toContain(`\turl = ${made.origin}\n`);
-        writeFileSync(config, text.replace(`\turl = ${made.origin}\n`, `\turl = ${origin}\n`));
-      }
+      cpSync(madeByGit().origin, origin, { recursive: true });
+      copyClone(madeByGit().seed, seed, origin);
+      copyClone(madeByGit().runner, runner, origin);
       return { origin, seed, runner };
+    }
+    /**
+     * The runner's checkout of main alone, for a step that reads and commits without reaching the
+     * origin (its origin is a folder that does not exist).
+     */
+    function mainCheckout(name: string): string {
+      const runner = join(root, `${name}-runner`);
+      copyClone(madeByGit().runner, runner, join(root, `${name}.git`));
+      return runner;
     }
     const addFile = (cwd: string, file: string, content: string, message: string) => {
       mkdirSync(dirname(join(cwd, file)), { recursive: true });
@@ -1899,7 +1911,7 @@ describe("the contain workflow", () => {
             .map((name) => readFileSync(join(runner, "incidents", name), "utf8"));
 
         it("writes the incident with the title and ticket given, and the roles CloudTrail says the key assumed (none here)", async () => {
-          const { runner } = repos("write-given");
+          const runner = mainCheckout("write-given");
           const result = await runWrite(runner, "CI key in public repo", "SEC-1");
           expect(result.status, result.stdout + result.stderr).toBe(0);
           expect(result.outputs).toEqual({});
@@ -1922,7 +1934,7 @@ describe("the contain workflow", () => {
           );
           await fc.assert(
             fc.asyncProperty(text, text, async (title, ticket) => {
-              const { runner } = repos(`write-${n++}`);
+              const runner = mainCheckout(`write-${n++}`);
               const result = await runWrite(runner, title, ticket);
               expect(result.status, `${JSON.stringify({ title, ticket })}\n${result.stdout}${result.stderr}`).toBe(0);
               const files = declaring(runner);
@@ -2346,7 +2358,7 @@ describe("the contain workflow", () => {
     });
 
     it("commits the written incident files with the message naming the dispatcher, and says which files", () => {
-      const { runner } = repos("commit");
+      const runner = mainCheckout("commit");
       writeFileSync(join(runner, "incidents", "2026-11-28-exposed-access-key.yaml"), "x\n");
       const result = runStep(commit, runner, {
         MODE: "key",
@@ -2417,7 +2429,7 @@ describe("the contain workflow", () => {
       let n = 0;
       fc.assert(
         fc.property(hostileTree, writtenBytes, writtenBytes, (tree, added, changed) => {
-          const { runner } = repos(`hostile-${n++}`);
+          const runner = mainCheckout(`hostile-${n++}`);
           // main as a code owner might have approved it: committed, then checked out afresh.
           writeFileSync(join(runner, ".gitignore"), `${tree.gitignore.join("\n")}\n`);
           writeFileSync(join(runner, ".gitattributes"), `${tree.attributes.join("\n")}\n`);
