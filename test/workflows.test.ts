@@ -307,6 +307,12 @@ describe("the pull request workflow", () => {
   describe("one comment per pull request: the plan and every stack's preview, edited on each push (issue 22)", () => {
     const commentJob = workflow.jobs.comment;
     const script = commentJob.steps.find((s) => s.name === "the comment") as Step;
+    // The runs' folders, removed with the block (each run left one behind in the system's temp).
+    let runs: string;
+    beforeAll(() => {
+      runs = mkdtempSync(join(tmpdir(), "cordon-comment-"));
+    });
+    afterAll(() => rmSync(runs, { recursive: true, force: true }));
 
     it("the check job plans, each preview keeps its output, and the comment job joins them, running nothing of the pull request's", () => {
       const plan = stepIndex(job, (s) => s.name === "the plan, for the comment");
@@ -342,7 +348,7 @@ describe("the pull request workflow", () => {
       parts: Record<string, string>,
       comments: { id: number; user: { login: string }; body: string }[],
     ) {
-      const temp = mkdtempSync(join(tmpdir(), "cordon-comment-"));
+      const temp = mkdtempSync(join(runs, "run-"));
       for (const [file, content] of Object.entries(parts)) {
         mkdirSync(dirname(join(temp, "parts", file)), { recursive: true });
         writeFileSync(join(temp, "parts", file), content);
