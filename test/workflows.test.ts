@@ -123,6 +123,13 @@ afterAll(async () => {
   await (await fileMoto)?.stop();
 });
 
+/**
+ * For the git repositories the tests make: no template folder, so none of git's sample hooks (inert,
+ * named .sample) and default descriptions, which were most of the files each new repository wrote
+ * and each test's clean-up removed.
+ */
+const NO_TEMPLATE = "--template=";
+
 /** An IAM client of moto's, for seeding and reading what the scripts did. */
 const motoIam = (moto: Moto) =>
   new IAMClient({
@@ -543,7 +550,7 @@ describe("the pull request workflow", () => {
     ) {
       const name = `pr-${count++}`;
       const origin = join(root, `${name}.git`);
-      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+      execFileSync("git", ["init", "-q", NO_TEMPLATE, "--bare", "-b", "main", origin]);
       // The origin's commits in one git fast-import: main's, the pull request's on it (refs/pull/1/head),
       // main's next one when it moved, and the merge of the pull request onto main (its first parent).
       const when = `${Math.floor(Date.now() / 1000)} +0000`;
@@ -580,7 +587,7 @@ describe("the pull request workflow", () => {
       const eventBase = commits[BASE];
       // actions/checkout with ref: the event's base, fetch-depth 0.
       const checkout = join(root, `${name}-judge`);
-      execFileSync("git", ["clone", "-q", origin, checkout], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", NO_TEMPLATE, origin, checkout], { stdio: "ignore" });
       git(checkout, "checkout", "-q", "--detach", eventBase);
       return { origin, checkout, merge: commits[MERGE], eventBase, mainNow: commits[mainNow] };
     }
@@ -3193,7 +3200,7 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
      */
     function checkout(files: Record<string, Buffer | string>) {
       const runner = join(work, `runner-${count++}`);
-      git(work, "init", "-q", "-b", "main", runner);
+      git(work, "init", "-q", NO_TEMPLATE, "-b", "main", runner);
       const stream: Buffer[] = [
         Buffer.from("commit refs/remotes/origin/main\ncommitter t <t@example.com> 0 +0000\ndata 4\nmain\n"),
       ];
@@ -3485,7 +3492,7 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       // main: this repository's program and pack, and the incident; the pull request sets keys Active and
       // drops the pack's check of it. GitHub keeps its merge commit as refs/pull/1/merge.
       const origin = join(work, "origin.git");
-      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+      execFileSync("git", ["init", "-q", NO_TEMPLATE, "--bare", "-b", "main", origin]);
       const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
         .split("\0")
         .filter((file) => file !== "" && !/^(test|docs|bench|examples|emulators|incidents|\.github)\//.test(file));
@@ -3537,7 +3544,7 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
 
       // The judge: its checkout of the event's base, and its revisions step, which names the base.
       const judged = join(work, "judge");
-      execFileSync("git", ["clone", "-q", origin, judged], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", NO_TEMPLATE, origin, judged], { stdio: "ignore" });
       git(judged, "checkout", "-q", "--detach", base);
       const revisions = runStep(judge.steps.find((s) => s.name === "revisions")!, judged, {
         EVENT: "pull_request",
@@ -3548,10 +3555,10 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
 
       // The preview job: the pull request's merge commit, then the base's checkout where the step says, its install.
       const workspace = join(work, "workspace");
-      execFileSync("git", ["clone", "-q", origin, workspace], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", NO_TEMPLATE, origin, workspace], { stdio: "ignore" });
       git(workspace, "checkout", "-q", "--detach", merge);
       const baseDir = join(workspace, String(baseCheckout.with?.path));
-      execFileSync("git", ["clone", "-q", origin, baseDir], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", NO_TEMPLATE, origin, baseDir], { stdio: "ignore" });
       git(baseDir, "checkout", "-q", "--detach", revisions.outputs.base);
       const installed = runStep(baseInstall, join(workspace, baseInstall["working-directory"] ?? "."));
       expect(installed.status).toBe(0);
