@@ -3,7 +3,7 @@
  * check can fail), and each workflow does what the lifecycle needs, read from its YAML.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import fc from "fast-check";
@@ -106,6 +106,30 @@ const workflows: Record<string, Workflow> = Object.fromEntries(
 const allJobs = Object.entries(workflows).flatMap(([file, workflow]) =>
   Object.entries(workflow.jobs).map(([id, job]) => ({ file, id, job, workflow })),
 );
+/**
+ * One moto for the file, with the proxy that answers service-specific credentials in front: started
+ * by the first block that needs it, reset (moto's and the proxy's resources forgotten) for each
+ * block that asks, stopped when the file is done. A start costs seconds of Python imports; a reset
+ * costs one request.
+ */
+let fileMoto: Promise<Moto> | undefined;
+async function freshMoto(): Promise<Moto> {
+  fileMoto ??= startMoto({ managedPolicies: false, serviceCredentials: true });
+  const moto = await fileMoto;
+  await moto.reset();
+  return moto;
+}
+afterAll(async () => {
+  await (await fileMoto)?.stop();
+});
+
+/**
+ * For the git repositories the tests make: no template folder, so none of git's sample hooks (inert,
+ * named .sample) and default descriptions, which were most of the files each new repository wrote
+ * and each test's clean-up removed.
+ */
+const NO_TEMPLATE = "--template=";
+
 /** An IAM client of moto's, for seeding and reading what the scripts did. */
 const motoIam = (moto: Moto) =>
   new IAMClient({
@@ -290,6 +314,12 @@ describe("the pull request workflow", () => {
   describe("one comment per pull request: the plan and every stack's preview, edited on each push (issue 22)", () => {
     const commentJob = workflow.jobs.comment;
     const script = commentJob.steps.find((s) => s.name === "the comment") as Step;
+    // The runs' folders, removed with the block (each run left one behind in the system's temp).
+    let runs: string;
+    beforeAll(() => {
+      runs = mkdtempSync(join(tmpdir(), "cordon-comment-"));
+    });
+    afterAll(() => rmSync(runs, { recursive: true, force: true }));
 
     it("the check job plans, each preview keeps its output, and the comment job joins them, running nothing of the pull request's", () => {
       const plan = stepIndex(job, (s) => s.name === "the plan, for the comment");
@@ -325,7 +355,7 @@ describe("the pull request workflow", () => {
       parts: Record<string, string>,
       comments: { id: number; user: { login: string }; body: string }[],
     ) {
-      const temp = mkdtempSync(join(tmpdir(), "cordon-comment-"));
+      const temp = mkdtempSync(join(runs, "run-"));
       for (const [file, content] of Object.entries(parts)) {
         mkdirSync(dirname(join(temp, "parts", file)), { recursive: true });
         writeFileSync(join(temp, "parts", file), content);
@@ -520,42 +550,46 @@ describe("the pull request workflow", () => {
     ) {
       const name = `pr-${count++}`;
       const origin = join(root, `${name}.git`);
-      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
-      const seed = join(root, `${name}-seed`);
-      execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
-      const write = (files: Record<string, string | null>) => {
-        for (const [file, content] of Object.entries(files)) {
-          if (content === null) rmSync(join(seed, file));
-          else {
-            mkdirSync(dirname(join(seed, file)), { recursive: true });
-            writeFileSync(join(seed, file), content);
-          }
-        }
-        git(seed, "add", "-A");
-      };
-      write({ "README.md": "x\n", ...base });
-      git(seed, "commit", "-qm", "base");
-      git(seed, "push", "-q", "origin", "HEAD:main");
-      const eventBase = git(seed, "rev-parse", "HEAD");
-      git(seed, "checkout", "-q", "-b", "change");
-      write(change);
-      git(seed, "commit", "-qm", "change");
-      git(seed, "checkout", "-q", "main");
-      if (options.moveMain) {
-        writeFileSync(join(seed, "NOTES.md"), "moved\n");
-        git(seed, "add", "-A");
-        git(seed, "commit", "-qm", "main moved");
-        git(seed, "push", "-q", "origin", "HEAD:main");
-      }
-      git(seed, "checkout", "-q", "--detach");
-      git(seed, "merge", "-q", "--no-ff", "-m", "merge", "change");
-      const merge = git(seed, "rev-parse", "HEAD");
-      git(seed, "push", "-q", "origin", "HEAD:refs/pull/1/merge");
+      execFileSync("git", ["init", "-q", NO_TEMPLATE, "--bare", "-b", "main", origin]);
+      // The origin's commits in one git fast-import: main's, the pull request's on it (refs/pull/1/head),
+      // main's next one when it moved, and the merge of the pull request onto main (its first parent).
+      const when = `${Math.floor(Date.now() / 1000)} +0000`;
+      const commit = (ref: string, mark: number, parents: number[], files: Record<string, string | null>) => [
+        Buffer.from(
+          `commit ${ref}\nmark :${mark}\ncommitter t <t@example.com> ${when}\ndata ${ref.length}\n${ref}\n${parents
+            .map((parent, i) => `${i === 0 ? "from" : "merge"} :${parent}\n`)
+            .join("")}`,
+        ),
+        ...Object.entries(files).flatMap(([file, content]) =>
+          content === null
+            ? [Buffer.from(`D ${file}\n`)]
+            : [Buffer.from(`M 100644 inline ${file}\ndata ${Buffer.byteLength(content)}\n${content}\n`)],
+        ),
+      ];
+      const [BASE, CHANGE, MOVED, MERGE] = [1, 2, 3, 4];
+      const mainNow = options.moveMain ? MOVED : BASE;
+      const marks = join(root, `${name}.marks`);
+      execFileSync("git", ["fast-import", "--quiet", `--export-marks=${marks}`], {
+        cwd: origin,
+        input: Buffer.concat([
+          ...commit("refs/heads/main", BASE, [], { "README.md": "x\n", ...base }),
+          ...commit("refs/pull/1/head", CHANGE, [BASE], change),
+          ...(options.moveMain ? commit("refs/heads/main", MOVED, [BASE], { "NOTES.md": "moved\n" }) : []),
+          ...commit("refs/pull/1/merge", MERGE, [mainNow, CHANGE], change),
+        ]),
+      });
+      const commits = Object.fromEntries(
+        readFileSync(marks, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => [Number(line.slice(1, line.indexOf(" "))), line.slice(line.indexOf(" ") + 1)]),
+      ) as Record<number, string>;
+      const eventBase = commits[BASE];
       // actions/checkout with ref: the event's base, fetch-depth 0.
       const checkout = join(root, `${name}-judge`);
-      execFileSync("git", ["clone", "-q", origin, checkout], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", NO_TEMPLATE, origin, checkout], { stdio: "ignore" });
       git(checkout, "checkout", "-q", "--detach", eventBase);
-      return { origin, checkout, merge, eventBase, mainNow: git(seed, "rev-parse", "main") };
+      return { origin, checkout, merge: commits[MERGE], eventBase, mainNow: commits[mainNow] };
     }
     function runJudgeStep(s: Step, cwd: string, env: Record<string, string>) {
       const output = join(root, `output-${count++}`);
@@ -1349,25 +1383,64 @@ describe("the contain workflow", () => {
         "",
       ].join("\n");
 
-    /** An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves main. */
+    /** The repositories of repos(), made once by git: each call copies them. */
+    let made: { origin: string; seed: string; runner: string } | undefined;
+    function madeByGit() {
+      if (made === undefined) {
+        const origin = join(root, "made.git");
+        execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+        const seed = join(root, "made-seed");
+        execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
+        mkdirSync(join(seed, "incidents"));
+        writeFileSync(
+          join(seed, "incidents", "2026-11-27-old.yaml"),
+          incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]),
+        );
+        // A real checkout of main: the project the commands find from its root.
+        writeFileSync(join(seed, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+        git(seed, "add", "-A");
+        git(seed, "commit", "-qm", "seed");
+        git(seed, "push", "-q", "origin", "HEAD:main");
+        const runner = join(root, "made-runner");
+        execFileSync("git", ["clone", "-q", "-b", "main", origin, runner]);
+        made = { origin, seed, runner };
+        // git's sample hooks (inert: named .sample) are half the files to copy.
+        for (const hooks of [join(origin, "hooks"), join(seed, ".git", "hooks"), join(runner, ".git", "hooks")])
+          for (const sample of readdirSync(hooks).filter((name) => name.endsWith(".sample")))
+            rmSync(join(hooks, sample));
+      }
+      return made;
+    }
+    /** A copy of the clone `from` at `to`, its origin `origin` (the template's never: a push cannot reach it). */
+    function copyClone(from: string, to: string, origin: string) {
+      cpSync(from, to, { recursive: true });
+      const config = join(to, ".git", "config");
+      const text = readFileSync(config, "utf8");
+      expect(text).toContain(`\turl = ${madeByGit().origin}\n`);
+      writeFileSync(config, text.replace(`\turl = ${madeByGit().origin}\n`, `\turl = ${origin}\n`));
+    }
+    /**
+     * An origin with main, a runner's checkout of it (fetch-depth 0), and a second clone that moves
+     * main. Copies of the ones git made first (no git process: a copy costs a fraction of init,
+     * commit, push and two clones), each clone's origin pointed at the copy's.
+     */
     function repos(name: string) {
       const origin = join(root, `${name}.git`);
-      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
       const seed = join(root, `${name}-seed`);
-      execFileSync("git", ["clone", "-q", origin, seed]);
-      mkdirSync(join(seed, "incidents"));
-      writeFileSync(
-        join(seed, "incidents", "2026-11-27-old.yaml"),
-        incident("2026-11-27-old", "svc-backup", ["AKIAI44QH8DHBEXAMPLE"]),
-      );
-      // A real checkout of main: the project the commands find from its root.
-      writeFileSync(join(seed, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
-      git(seed, "add", "-A");
-      git(seed, "commit", "-qm", "seed");
-      git(seed, "push", "-q", "origin", "HEAD:main");
       const runner = join(root, `${name}-runner`);
-      execFileSync("git", ["clone", "-q", "-b", "main", origin, runner]);
+      cpSync(madeByGit().origin, origin, { recursive: true });
+      copyClone(madeByGit().seed, seed, origin);
+      copyClone(madeByGit().runner, runner, origin);
       return { origin, seed, runner };
+    }
+    /**
+     * The runner's checkout of main alone, for a step that reads and commits without reaching the
+     * origin (its origin is a folder that does not exist).
+     */
+    function mainCheckout(name: string): string {
+      const runner = join(root, `${name}-runner`);
+      copyClone(madeByGit().runner, runner, join(root, `${name}.git`));
+      return runner;
     }
     const addFile = (cwd: string, file: string, content: string, message: string) => {
       mkdirSync(dirname(join(cwd, file)), { recursive: true });
@@ -1710,13 +1783,10 @@ describe("the contain workflow", () => {
       let moto: Moto;
       let iam: IAMClient;
       beforeAll(async () => {
-        moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
+        moto = await freshMoto();
         iam = motoIam(moto);
       });
-      afterAll(async () => {
-        iam?.destroy();
-        await moto?.stop();
-      });
+      afterAll(() => iam?.destroy());
       const statusOf = (user: string, key: string) => keyStatus(iam, user, key);
 
       it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
@@ -1763,18 +1833,17 @@ describe("the contain workflow", () => {
       // moto has no LookupEvents (it answers HTTP 500): `new`'s CloudTrail lookup goes to the
       // CloudTrail-compatible server of emulators/, which answers as CloudTrail does.
       let trail: CloudTrailServer;
-      // Its own moto, without the proxy: the disable job runs with runStep, which blocks this process,
-      // and the proxy answers from this process.
+      // The file's moto: the proxy in front answers from this process, so every script that reaches
+      // it runs with runStepAsync.
       let moto: Moto;
       let iam: IAMClient;
       beforeAll(async () => {
-        moto = await startMoto({ managedPolicies: false });
+        moto = await freshMoto();
         trail = await startCloudTrailServer();
         iam = motoIam(moto);
       });
       afterAll(async () => {
         iam?.destroy();
-        await moto?.stop();
         await trail?.close();
       });
       async function seedKey(user: string): Promise<string> {
@@ -1787,25 +1856,25 @@ describe("the contain workflow", () => {
         const disableStep = step(disable, (s) => s.name === "disable the key");
         // configure-aws-credentials sets AWS_DEFAULT_REGION beside AWS_REGION; the AWS CLI reads the former.
         const run = (key: string) =>
-          runStep(disableStep, root, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ACCESS_KEY: key });
+          runStepAsync(disableStep, root, { ...moto.env, AWS_DEFAULT_REGION: "us-east-1", ACCESS_KEY: key });
 
         it("sets an Active key Inactive, says so, and never deletes it; an Inactive key is left as it is", async () => {
           const key = await seedKey("ci-deployer");
-          const first = run(key);
+          const first = await run(key);
           expect(first.status, first.stdout + first.stderr).toBe(0);
           expect(first.outputs).toEqual({ key: "disabled" });
           expect(first.stdout).toBe(
             `::warning title=cordon contain::${key} of user ci-deployer disabled directly: the sessions it minted are not denied until the incident is applied from main\n`,
           );
           expect(await statusOf("ci-deployer", key)).toBe("Inactive");
-          const again = run(key);
+          const again = await run(key);
           expect(again.status).toBe(0);
           expect(again.outputs).toEqual({ key: "was-inactive" });
           expect(await statusOf("ci-deployer", key)).toBe("Inactive");
         });
 
-        it("a key IAM does not know: fails, saying the key may still be active", () => {
-          const result = run("AKIAZZZZZZZZZZZZZZZZ");
+        it("a key IAM does not know: fails, saying the key may still be active", async () => {
+          const result = await run("AKIAZZZZZZZZZZZZZZZZ");
           expect(result.status).toBe(1);
           expect(result.outputs).toEqual({ key: "failed" });
           expect(result.stdout).toBe(
@@ -1855,7 +1924,7 @@ describe("the contain workflow", () => {
             .map((name) => readFileSync(join(runner, "incidents", name), "utf8"));
 
         it("writes the incident with the title and ticket given, and the roles CloudTrail says the key assumed (none here)", async () => {
-          const { runner } = repos("write-given");
+          const runner = mainCheckout("write-given");
           const result = await runWrite(runner, "CI key in public repo", "SEC-1");
           expect(result.status, result.stdout + result.stderr).toBe(0);
           expect(result.outputs).toEqual({});
@@ -1878,7 +1947,7 @@ describe("the contain workflow", () => {
           );
           await fc.assert(
             fc.asyncProperty(text, text, async (title, ticket) => {
-              const { runner } = repos(`write-${n++}`);
+              const runner = mainCheckout(`write-${n++}`);
               const result = await runWrite(runner, title, ticket);
               expect(result.status, `${JSON.stringify({ title, ticket })}\n${result.stdout}${result.stderr}`).toBe(0);
               const files = declaring(runner);
@@ -2302,7 +2371,7 @@ describe("the contain workflow", () => {
     });
 
     it("commits the written incident files with the message naming the dispatcher, and says which files", () => {
-      const { runner } = repos("commit");
+      const runner = mainCheckout("commit");
       writeFileSync(join(runner, "incidents", "2026-11-28-exposed-access-key.yaml"), "x\n");
       const result = runStep(commit, runner, {
         MODE: "key",
@@ -2373,7 +2442,7 @@ describe("the contain workflow", () => {
       let n = 0;
       fc.assert(
         fc.property(hostileTree, writtenBytes, writtenBytes, (tree, added, changed) => {
-          const { runner } = repos(`hostile-${n++}`);
+          const runner = mainCheckout(`hostile-${n++}`);
           // main as a code owner might have approved it: committed, then checked out afresh.
           writeFileSync(join(runner, ".gitignore"), `${tree.gitignore.join("\n")}\n`);
           writeFileSync(join(runner, ".gitattributes"), `${tree.attributes.join("\n")}\n`);
@@ -3125,23 +3194,22 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
     let count = 0;
 
     /**
-     * A commit of exactly `files` (blobs written raw, as a push could carry them), and a fresh clone
-     * of it, as actions/checkout leaves it (its attributes applied).
+     * A commit of exactly `files` (blobs written raw, as a push could carry them, by one git
+     * fast-import), checked out as actions/checkout checks out what it fetched (`git checkout
+     * --force -B main`, its attributes applied): the runner's folder.
      */
     function checkout(files: Record<string, Buffer | string>) {
-      const seed = join(work, `seed-${count}`);
       const runner = join(work, `runner-${count++}`);
-      git(work, "init", "-q", "-b", "main", seed);
+      git(work, "init", "-q", NO_TEMPLATE, "-b", "main", runner);
+      const stream: Buffer[] = [
+        Buffer.from("commit refs/remotes/origin/main\ncommitter t <t@example.com> 0 +0000\ndata 4\nmain\n"),
+      ];
       for (const [file, content] of Object.entries(files)) {
-        const blob = execFileSync("git", ["hash-object", "-w", "--no-filters", "--stdin"], {
-          cwd: seed,
-          input: content,
-          encoding: "utf8",
-        }).trim();
-        git(seed, "update-index", "--add", "--cacheinfo", `100644,${blob},${file}`);
+        const bytes = Buffer.from(content);
+        stream.push(Buffer.from(`M 100644 inline ${file}\ndata ${bytes.length}\n`), bytes, Buffer.from("\n"));
       }
-      git(seed, "commit", "-qm", "main");
-      execFileSync("git", ["clone", "-q", seed, runner], { stdio: "ignore" });
+      execFileSync("git", ["fast-import", "--quiet"], { cwd: runner, input: Buffer.concat(stream) });
+      git(runner, "checkout", "-q", "--force", "-B", "main", "refs/remotes/origin/main");
       return runner;
     }
     function run(cwd: string) {
@@ -3154,29 +3222,27 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       const npm = existsSync(join(temp, "npm-calls")) ? readFileSync(join(temp, "npm-calls"), "utf8") : "";
       return { status: result.status, stdout: result.stdout, npm };
     }
-    /** What the step must decide, found without it: every committed file on disk as its blob, raw, and nothing else. */
-    function isTheCommit(cwd: string): boolean {
-      const committed = execFileSync("git", ["ls-tree", "-r", "-z", "--full-tree", "HEAD"], { cwd, encoding: "utf8" })
-        .split("\0")
-        .filter(Boolean);
+    /**
+     * What the step must decide, found without it or git: every committed file (`files`, the bytes
+     * checkout() committed) on disk as those bytes, and nothing else.
+     */
+    function isTheCommit(cwd: string, files: Record<string, string>): boolean {
       const onDisk = (dir: string): string[] =>
         readdirSync(join(cwd, dir), { withFileTypes: true }).flatMap((entry) => {
           const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
           if (path === ".git") return [];
           return entry.isDirectory() ? onDisk(path) : [path];
         });
-      const paths = committed.map((entry) => entry.slice(entry.indexOf("\t") + 1));
+      const paths = Object.keys(files);
       if (JSON.stringify([...paths].sort()) !== JSON.stringify(onDisk("").sort())) return false;
-      return committed.every((entry) => {
-        const [meta, path] = [entry.slice(0, entry.indexOf("\t")), entry.slice(entry.indexOf("\t") + 1)];
-        const blob = execFileSync("git", ["cat-file", "blob", meta.split(" ")[2]], { cwd });
-        return meta.startsWith("100") && blob.equals(readFileSync(join(cwd, path)));
-      });
+      return paths.every((path) => Buffer.from(files[path]).equals(readFileSync(join(cwd, path))));
     }
 
     it("passes this repository's own tree as committed, and installs with npm ci --ignore-scripts, no npm or git configuration but the pinned ones", () => {
       const runner = mkdtempSync(join(work, "self-"));
-      execFileSync("git", ["clone", "-q", "--no-local", root, runner], { stdio: "ignore" });
+      // The last commit only, as actions/checkout fetches by default: the step reads HEAD's tree, and
+      // a copy of the whole history cost most of this test.
+      execFileSync("git", ["clone", "-q", "--depth", "1", `file://${root}`, runner], { stdio: "ignore" });
       const result = run(runner);
       expect(result.stdout).toBe("");
       expect(result.status).toBe(0);
@@ -3237,11 +3303,8 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       let passed = 0;
       fc.assert(
         fc.property(tree, ({ files, attributes, after }) => {
-          const runner = checkout({
-            ...files,
-            ".gitattributes": `${attributes.join("\n")}\n`,
-            ".gitignore": "ignored.txt\n",
-          });
+          const committed = { ...files, ".gitattributes": `${attributes.join("\n")}\n`, ".gitignore": "ignored.txt\n" };
+          const runner = checkout(committed);
           const first = Object.keys(files).sort()[0];
           if (after === "an extra file") writeFileSync(join(runner, "extra.ts"), "evil()\n");
           if (after === "an ignored file") writeFileSync(join(runner, "ignored.txt"), "x\n");
@@ -3249,7 +3312,7 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
           if (after === "a file removed") rmSync(join(runner, first));
           if (after === "a sparse checkout")
             git(runner, "sparse-checkout", "set", "--no-cone", ".gitattributes", ".gitignore");
-          const expected = isTheCommit(runner);
+          const expected = isTheCommit(runner, committed);
           const result = run(runner);
           expect(result.status, `${JSON.stringify({ attributes, after })}\n${result.stdout}`).toBe(expected ? 0 : 1);
           expect(result.npm === "").toBe(!expected);
@@ -3389,17 +3452,14 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
     let work: string;
     beforeAll(async () => {
       // The proxy in front answers service-specific credentials, which the program lists for each user.
-      moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
+      moto = await freshMoto();
       work = mkdtempSync(join(tmpdir(), "cordon-pack-workflow-"));
       mkdirSync(join(work, "bin"));
       writeFileSync(join(work, "bin", "npm"), `#!/bin/bash\necho "npm $* in $PWD" >> "$RUNNER_TEMP/npm-calls"\n`, {
         mode: 0o755,
       });
     });
-    afterAll(async () => {
-      await moto?.stop();
-      rmSync(work, { recursive: true, force: true });
-    });
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
 
     /** Runs a step's script as the runner does, in `cwd`, with npm standing in (it records its calls). */
     function runStep(step: Step, cwd: string, env: Record<string, string> = {}) {
@@ -3432,42 +3492,59 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       // main: this repository's program and pack, and the incident; the pull request sets keys Active and
       // drops the pack's check of it. GitHub keeps its merge commit as refs/pull/1/merge.
       const origin = join(work, "origin.git");
-      execFileSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
-      const seed = join(work, "seed");
-      execFileSync("git", ["clone", "-q", origin, seed], { stdio: "ignore" });
+      execFileSync("git", ["init", "-q", NO_TEMPLATE, "--bare", "-b", "main", origin]);
       const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
         .split("\0")
         .filter((file) => file !== "" && !/^(test|docs|bench|examples|emulators|incidents|\.github)\//.test(file));
-      for (const file of tracked) {
-        mkdirSync(dirname(join(seed, file)), { recursive: true });
-        writeFileSync(join(seed, file), readFileSync(join(root, file)));
-      }
-      mkdirSync(join(seed, "incidents"));
-      writeFileSync(
-        join(seed, "incidents", "2026-11-28-dana.yaml"),
+      const files: Record<string, Buffer> = Object.fromEntries(
+        tracked.map((file) => [file, readFileSync(join(root, file))]),
+      );
+      files["incidents/2026-11-28-dana.yaml"] = Buffer.from(
         `id: 2026-11-28-dana\ntitle: t\naccount: "123456789012"\ncutoff: ${cutoff}\nusers: [{ name: dana, accessKeys: [${key}] }]\n`,
       );
-      git(seed, "add", "-A");
-      git(seed, "commit", "-qm", "main");
-      git(seed, "push", "-q", "origin", "HEAD:main");
-      const base = git(seed, "rev-parse", "HEAD");
-      git(seed, "checkout", "-q", "-b", "change");
+      const changed: Record<string, Buffer> = {};
       const edit = (file: string, from: string, to: string) => {
-        const text = readFileSync(join(seed, file), "utf8");
+        const text = files[file].toString("utf8");
         expect([file, text.includes(from)]).toEqual([file, true]);
-        writeFileSync(join(seed, file), text.replace(from, to));
+        changed[file] = Buffer.from(text.replace(from, to));
       };
       edit("components/DisabledAccessKey.ts", "{ user, status },", '{ user, status: "Active" },');
       edit("policy/policies.ts", 'if (args.props.status !== "Inactive")', "if (false)");
-      git(seed, "commit", "-qam", "keys stay Active");
-      git(seed, "checkout", "-q", "--detach", base);
-      git(seed, "merge", "-q", "--no-ff", "-m", "merge", "change");
-      const merge = git(seed, "rev-parse", "HEAD");
-      git(seed, "push", "-q", "origin", "HEAD:refs/pull/1/merge");
+      // The commits in one git fast-import: main's, the pull request's on it (refs/pull/1/head), and
+      // the merge of the pull request onto main that GitHub keeps (main its first parent).
+      const when = `${Math.floor(Date.now() / 1000)} +0000`;
+      const commit = (ref: string, mark: number, parents: number[], content: Record<string, Buffer>) => [
+        Buffer.from(
+          `commit ${ref}\nmark :${mark}\ncommitter t <t@example.com> ${when}\ndata ${ref.length}\n${ref}\n${parents
+            .map((parent, i) => `${i === 0 ? "from" : "merge"} :${parent}\n`)
+            .join("")}`,
+        ),
+        ...Object.entries(content).flatMap(([file, bytes]) => [
+          Buffer.from(`M 100644 inline ${file}\ndata ${bytes.length}\n`),
+          bytes,
+          Buffer.from("\n"),
+        ]),
+      ];
+      const marks = join(work, "marks");
+      execFileSync("git", ["fast-import", "--quiet", `--export-marks=${marks}`], {
+        cwd: origin,
+        input: Buffer.concat([
+          ...commit("refs/heads/main", 1, [], files),
+          ...commit("refs/pull/1/head", 2, [1], changed),
+          ...commit("refs/pull/1/merge", 3, [1, 2], changed),
+        ]),
+      });
+      const commits = Object.fromEntries(
+        readFileSync(marks, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => [line.slice(0, line.indexOf(" ")), line.slice(line.indexOf(" ") + 1)]),
+      );
+      const [base, merge] = [commits[":1"], commits[":3"]];
 
       // The judge: its checkout of the event's base, and its revisions step, which names the base.
       const judged = join(work, "judge");
-      execFileSync("git", ["clone", "-q", origin, judged], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", NO_TEMPLATE, origin, judged], { stdio: "ignore" });
       git(judged, "checkout", "-q", "--detach", base);
       const revisions = runStep(judge.steps.find((s) => s.name === "revisions")!, judged, {
         EVENT: "pull_request",
@@ -3478,10 +3555,10 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
 
       // The preview job: the pull request's merge commit, then the base's checkout where the step says, its install.
       const workspace = join(work, "workspace");
-      execFileSync("git", ["clone", "-q", origin, workspace], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", NO_TEMPLATE, origin, workspace], { stdio: "ignore" });
       git(workspace, "checkout", "-q", "--detach", merge);
       const baseDir = join(workspace, String(baseCheckout.with?.path));
-      execFileSync("git", ["clone", "-q", origin, baseDir], { stdio: "ignore" });
+      execFileSync("git", ["clone", "-q", NO_TEMPLATE, origin, baseDir], { stdio: "ignore" });
       git(baseDir, "checkout", "-q", "--detach", revisions.outputs.base);
       const installed = runStep(baseInstall, join(workspace, baseInstall["working-directory"] ?? "."));
       expect(installed.status).toBe(0);
