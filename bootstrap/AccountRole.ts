@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RoleDescription } from "../permissions/roles.ts";
+import { declaration } from "../components/provider-calls.ts";
 
 export interface AccountRoleArgs {
   /** One role of the accounts' description, its placeholders filled in (permissions/roles.ts). */
@@ -45,21 +46,9 @@ export class AccountRole extends pulumi.ComponentResource {
 
 /**
  * What an administrator's credentials need to run the bootstrap project: the roles and their
- * inline policies, create to delete (terraform-provider-aws internal/service/iam/role.go lists a
- * role's instance profiles and policies before deleting it).
+ * inline policies, create to delete.
  */
-export const accountRolePermissions: Record<string, string[]> = {
-  [AccountRole.type]: [],
-  "aws:iam/role:Role": [
-    "iam:CreateRole",
-    "iam:DeleteRole",
-    "iam:GetRole",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole",
-    "iam:ListRolePolicies",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRole",
-    "iam:UpdateRoleDescription",
-  ],
-  "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
-};
+export const accountRolePermissions: Record<string, string[]> = declaration(AccountRole.type, {
+  "aws:iam/role:Role": ["create", "read", "update", "maxSessionDuration", "delete"],
+  "aws:iam/rolePolicy:RolePolicy": ["create", "read", "update", "delete"],
+});

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AutoContainPlan } from "../plan/auto-contain.ts";
+import { declaration } from "./provider-calls.ts";
 
 export interface AutoContainArgs {
   /** `autoContainPlan(...)`: the event pattern, the dispatch, the names and the role's policies. */
@@ -100,57 +101,17 @@ export class AutoContain extends pulumi.ComponentResource {
 }
 
 /**
- * What auto-contain needs, from the provider's calls for each resource (terraform-provider-aws
- * internal/service/events and iam): the rule's tags are read with ListTagsForResource; a target
- * that names a role needs iam:PassRole; creating a connection has EventBridge create its secret in
- * Secrets Manager with the caller's rights, and its service-linked role on first use. The deployer
- * never reads the secret (no GetSecretValue). The role is the one resource here that Pulumi
- * deletes (when auto-contain is turned off): iam:DeleteRole, which the deploy policy grants under
- * its path only, where no replacement role lives.
+ * What auto-contain needs, create to delete. The deployer never reads the connection's secret (no
+ * GetSecretValue). The role is the one resource here that Pulumi deletes (when auto-contain is
+ * turned off): iam:DeleteRole, which the deploy policy grants under its path only, where no
+ * replacement role lives. It keeps the default session duration and carries no tags.
  */
-export const autoContainPermissions: Record<string, string[]> = {
-  [AutoContain.type]: [],
-  "pulumi:providers:aws": ["sts:GetCallerIdentity"],
-  "aws:cloudwatch/eventRule:EventRule": [
-    "events:DeleteRule",
-    "events:DescribeRule",
-    "events:ListTagsForResource",
-    "events:PutRule",
-  ],
-  "aws:cloudwatch/eventTarget:EventTarget": [
-    "events:ListTargetsByRule",
-    "events:PutTargets",
-    "events:RemoveTargets",
-    "iam:PassRole",
-  ],
-  "aws:cloudwatch/eventConnection:EventConnection": [
-    "events:CreateConnection",
-    "events:DeleteConnection",
-    "events:DescribeConnection",
-    "events:UpdateConnection",
-    "iam:CreateServiceLinkedRole",
-    "secretsmanager:CreateSecret",
-    "secretsmanager:DeleteSecret",
-    "secretsmanager:DescribeSecret",
-    "secretsmanager:PutSecretValue",
-    "secretsmanager:UpdateSecret",
-  ],
-  "aws:cloudwatch/eventApiDestination:EventApiDestination": [
-    "events:CreateApiDestination",
-    "events:DeleteApiDestination",
-    "events:DescribeApiDestination",
-    "events:UpdateApiDestination",
-  ],
-  "aws:iam/role:Role": [
-    "iam:CreateRole",
-    "iam:DeleteRole",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole",
-    "iam:ListRolePolicies",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRoleDescription",
-  ],
-  "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
-};
+export const autoContainPermissions: Record<string, string[]> = declaration(AutoContain.type, {
+  "pulumi:providers:aws": ["configure"],
+  "aws:cloudwatch/eventRule:EventRule": ["create", "read", "update", "delete"],
+  "aws:cloudwatch/eventTarget:EventTarget": ["create", "read", "update", "delete"],
+  "aws:cloudwatch/eventConnection:EventConnection": ["create", "read", "update", "delete", "secret"],
+  "aws:cloudwatch/eventApiDestination:EventApiDestination": ["create", "read", "update", "delete"],
+  "aws:iam/role:Role": ["create", "read", "update", "delete"],
+  "aws:iam/rolePolicy:RolePolicy": ["create", "read", "update", "delete"],
+});

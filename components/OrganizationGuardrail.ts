@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { POLICY_TYPE, type OrganizationPolicyPlan } from "../plan/organization.ts";
 import { fillContainment } from "../plan/policies.ts";
 import { recordedInstants } from "./recorded-instants.ts";
+import { declaration } from "./provider-calls.ts";
 
 export interface OrganizationGuardrailArgs {
   /** One entry of `plan.organizationPolicies`. */
@@ -68,25 +69,8 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
   }
 }
 
-/**
- * What the guardrails need, create to delete. The provider creates a policy with CreatePolicy,
- * reads it with DescribePolicy and its tags with ListTagsForResource, changes it with UpdatePolicy
- * and deletes it with DeletePolicy; an attachment is AttachPolicy, read back with
- * ListTargetsForPolicy, and DetachPolicy (terraform-provider-aws
- * internal/service/organizations/policy.go, policy_attachment.go).
- */
-export const organizationGuardrailPermissions: Record<string, string[]> = {
-  [OrganizationGuardrail.type]: [],
-  "aws:organizations/policy:Policy": [
-    "organizations:CreatePolicy",
-    "organizations:DeletePolicy",
-    "organizations:DescribePolicy",
-    "organizations:ListTagsForResource",
-    "organizations:UpdatePolicy",
-  ],
-  "aws:organizations/policyAttachment:PolicyAttachment": [
-    "organizations:AttachPolicy",
-    "organizations:DetachPolicy",
-    "organizations:ListTargetsForPolicy",
-  ],
-};
+/** What the guardrails need, create to delete. */
+export const organizationGuardrailPermissions: Record<string, string[]> = declaration(OrganizationGuardrail.type, {
+  "aws:organizations/policy:Policy": ["create", "read", "update", "delete"],
+  "aws:organizations/policyAttachment:PolicyAttachment": ["create", "read", "delete"],
+});

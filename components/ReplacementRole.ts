@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ReplacementRolePlan } from "../plan/plan.ts";
+import { declaration } from "./provider-calls.ts";
 
 export interface ReplacementRoleArgs {
   /** One entry of `plan.replacementRoles`. */
@@ -74,26 +75,11 @@ export function policyArnName(arn: string): string {
 }
 
 /**
- * What the replacement roles need. The provider creates a role with its tags in one CreateRole
- * (TagRole and UntagRole when the tags change later), and reads it with GetRole (tags included, so
- * never ListRoleTags) together with its inline and attached policies (terraform-provider-aws
- * internal/service/iam/role.go). No Delete* or Detach* action: the role and its policies are
- * retained.
+ * What the replacement roles need: no delete, as the role and its policies are retained. The role
+ * carries its incident's tag.
  */
-export const replacementRolePermissions: Record<string, string[]> = {
-  [ReplacementRole.type]: [],
-  "aws:iam/role:Role": [
-    "iam:CreateRole",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListRolePolicies",
-    "iam:TagRole",
-    "iam:UntagRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRole",
-    "iam:UpdateRoleDescription",
-  ],
-  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["iam:AttachRolePolicy", "iam:ListAttachedRolePolicies"],
-  "aws:iam/rolePolicy:RolePolicy": ["iam:GetRolePolicy", "iam:PutRolePolicy"],
-};
+export const replacementRolePermissions: Record<string, string[]> = declaration(ReplacementRole.type, {
+  "aws:iam/role:Role": ["create", "read", "update", "maxSessionDuration", "tags"],
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["create", "read"],
+  "aws:iam/rolePolicy:RolePolicy": ["create", "read", "update"],
+});

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { INCIDENT_TAG, POLICY_PATH, type DenyPolicy } from "../plan/plan.ts";
 import { fillContainment } from "../plan/policies.ts";
 import { recordedInstants } from "./recorded-instants.ts";
+import { declaration } from "./provider-calls.ts";
 
 export interface SessionRevocationArgs {
   /** One entry of `plan.denyPolicies`. */
@@ -67,35 +68,12 @@ export class SessionRevocation extends pulumi.ComponentResource {
 }
 
 /**
- * What the deny policies need, create to delete (they are removed once the incident expired). The
- * provider reads a managed policy with GetPolicy (its tags too) and GetPolicyVersion, prunes old
- * versions before a new one, and deletes the versions before the policy; the attachment is deleted
- * first, by its own resource. It never calls ListEntitiesForPolicy (only the exclusive
- * `aws.iam.PolicyAttachment`, which cordon does not use, does) nor ListPolicyTags (GetPolicy
- * returns the tags): terraform-provider-aws internal/service/iam/policy.go, policy_attachment.go.
+ * What the deny policies need, create to delete (they are removed once the incident expired); the
+ * attachment is deleted first, by its own resource.
  */
-export const sessionRevocationPermissions: Record<string, string[]> = {
-  [SessionRevocation.type]: [],
-  "aws:iam/policy:Policy": [
-    "iam:CreatePolicy",
-    "iam:CreatePolicyVersion",
-    "iam:DeletePolicy",
-    "iam:DeletePolicyVersion",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-    "iam:ListPolicyVersions",
-    "iam:TagPolicy",
-    "iam:UntagPolicy",
-  ],
-  "aws:iam/userPolicyAttachment:UserPolicyAttachment": [
-    "iam:AttachUserPolicy",
-    "iam:DetachUserPolicy",
-    "iam:ListAttachedUserPolicies",
-  ],
-  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": [
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:ListAttachedRolePolicies",
-  ],
-  "aws:iam/rolePolicy:RolePolicy": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
-};
+export const sessionRevocationPermissions: Record<string, string[]> = declaration(SessionRevocation.type, {
+  "aws:iam/policy:Policy": ["create", "read", "update", "tags", "delete"],
+  "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["create", "read", "delete"],
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["create", "read", "delete"],
+  "aws:iam/rolePolicy:RolePolicy": ["create", "read", "update", "delete"],
+});

@@ -12,13 +12,14 @@ import { disabledServiceSpecificCredentialPermissions } from "./DisabledServiceS
 import { disabledSigningCertificatePermissions } from "./DisabledSigningCertificate.ts";
 import { disabledSshPublicKeyPermissions } from "./DisabledSshPublicKey.ts";
 import { organizationGuardrailPermissions } from "./OrganizationGuardrail.ts";
+import { providerCalls } from "./provider-calls.ts";
 import { replacementRolePermissions } from "./ReplacementRole.ts";
 import { sessionRevocationPermissions } from "./SessionRevocation.ts";
 
 /** The program's invokes, made before anything is declared. */
 export const programPermissions: Record<string, string[]> = {
   // The AWS provider itself asks STS who the credentials are when it is configured.
-  "pulumi:providers:aws": ["sts:GetCallerIdentity"],
+  "pulumi:providers:aws": providerCalls("pulumi:providers:aws", ["configure"]),
   // The stack's account is checked against the deploying credentials.
   "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
 };

@@ -1,0 +1,154 @@
+/**
+ * What the AWS provider calls for each resource type cordon declares, by part of the resource's
+ * life: the one home of these facts. Each component's permission declaration picks the parts it
+ * uses (`declaration`): a retained resource picks no `delete`, a role that never changes its
+ * session duration no `maxSessionDuration`. The deployer's policy is generated from those
+ * declarations (components/permissions.ts), so a call written here once reaches every component
+ * that declares the type.
+ *
+ * Read in terraform-provider-aws (the provider @pulumi/aws bridges), in the file each entry names.
+ * A part lists the IAM actions its calls need, which are the calls' own names unless said
+ * otherwise.
+ */
+import { compareText } from "../incident/order.ts";
+
+/** The calls of one resource type, by part of its life. */
+interface Calls {
+  /** Where the provider makes them, in terraform-provider-aws. */
+  readonly source: string;
+  readonly [part: string]: readonly string[] | string;
+}
+
+export const PROVIDER_CALLS = {
+  // The provider asks STS who its credentials are when it is configured (aws-sdk-go-base's
+  // GetAwsAccountIDAndPartition, unless skipCredentialsValidation).
+  "pulumi:providers:aws": { source: "internal/conns/config.go", configure: ["sts:GetCallerIdentity"] },
+  "aws:iam/role:Role": {
+    source: "internal/service/iam/role.go",
+    create: ["iam:CreateRole"],
+    // The role with its tags (GetRole returns them, so never ListRoleTags), then its inline
+    // policies, each read with GetRolePolicy, and its attached ones.
+    read: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"],
+    update: ["iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription"],
+    // A change of maxSessionDuration alone goes through UpdateRole.
+    maxSessionDuration: ["iam:UpdateRole"],
+    // A role is created with its tags in CreateRole; a later change tags and untags.
+    tags: ["iam:TagRole", "iam:UntagRole"],
+    // Its instance profiles are listed (and left) before the role is deleted.
+    delete: ["iam:DeleteRole", "iam:ListInstanceProfilesForRole"],
+  },
+  "aws:iam/rolePolicy:RolePolicy": {
+    source: "internal/service/iam/role_policy.go",
+    create: ["iam:PutRolePolicy"],
+    read: ["iam:GetRolePolicy"],
+    update: ["iam:PutRolePolicy"],
+    delete: ["iam:DeleteRolePolicy"],
+  },
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+    source: "internal/service/iam/role_policy_attachment.go",
+    create: ["iam:AttachRolePolicy"],
+    read: ["iam:ListAttachedRolePolicies"],
+    delete: ["iam:DetachRolePolicy"],
+  },
+  "aws:iam/userPolicyAttachment:UserPolicyAttachment": {
+    source: "internal/service/iam/user_policy_attachment.go",
+    create: ["iam:AttachUserPolicy"],
+    read: ["iam:ListAttachedUserPolicies"],
+    delete: ["iam:DetachUserPolicy"],
+  },
+  // Never ListEntitiesForPolicy (only the exclusive `aws.iam.PolicyAttachment` calls it) nor
+  // ListPolicyTags (GetPolicy returns the tags).
+  "aws:iam/policy:Policy": {
+    source: "internal/service/iam/policy.go",
+    create: ["iam:CreatePolicy"],
+    read: ["iam:GetPolicy", "iam:GetPolicyVersion"],
+    // A new version, after pruning the oldest when the policy holds five.
+    update: ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:ListPolicyVersions"],
+    tags: ["iam:TagPolicy", "iam:UntagPolicy"],
+    // Its versions first, then the policy.
+    delete: ["iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:ListPolicyVersions"],
+  },
+  "aws:organizations/policy:Policy": {
+    source: "internal/service/organizations/policy.go",
+    create: ["organizations:CreatePolicy"],
+    read: ["organizations:DescribePolicy", "organizations:ListTagsForResource"],
+    update: ["organizations:UpdatePolicy"],
+    delete: ["organizations:DeletePolicy"],
+  },
+  "aws:organizations/policyAttachment:PolicyAttachment": {
+    source: "internal/service/organizations/policy_attachment.go",
+    create: ["organizations:AttachPolicy"],
+    read: ["organizations:ListTargetsForPolicy"],
+    delete: ["organizations:DetachPolicy"],
+  },
+  "aws:cloudwatch/eventRule:EventRule": {
+    source: "internal/service/events/rule.go",
+    create: ["events:PutRule"],
+    read: ["events:DescribeRule", "events:ListTagsForResource"],
+    update: ["events:PutRule"],
+    delete: ["events:DeleteRule"],
+  },
+  "aws:cloudwatch/eventTarget:EventTarget": {
+    source: "internal/service/events/target.go",
+    // A target that names a role needs iam:PassRole for it.
+    create: ["events:PutTargets", "iam:PassRole"],
+    read: ["events:ListTargetsByRule"],
+    update: ["events:PutTargets", "iam:PassRole"],
+    delete: ["events:RemoveTargets"],
+  },
+  "aws:cloudwatch/eventConnection:EventConnection": {
+    source: "internal/service/events/connection.go",
+    // EventBridge creates its service-linked role on a first connection.
+    create: ["events:CreateConnection", "iam:CreateServiceLinkedRole"],
+    read: ["events:DescribeConnection"],
+    update: ["events:UpdateConnection"],
+    delete: ["events:DeleteConnection"],
+    // EventBridge keeps the connection's credentials in a secret of Secrets Manager, which it
+    // writes with the caller's rights; never GetSecretValue.
+    secret: [
+      "secretsmanager:CreateSecret",
+      "secretsmanager:DeleteSecret",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:PutSecretValue",
+      "secretsmanager:UpdateSecret",
+    ],
+  },
+  "aws:cloudwatch/eventApiDestination:EventApiDestination": {
+    source: "internal/service/events/api_destination.go",
+    create: ["events:CreateApiDestination"],
+    read: ["events:DescribeApiDestination"],
+    update: ["events:UpdateApiDestination"],
+    delete: ["events:DeleteApiDestination"],
+  },
+} as const satisfies Record<string, Calls>;
+
+type ProviderCalls = typeof PROVIDER_CALLS;
+
+/** The parts of a type's life that the provider makes calls for. */
+export type Part<T extends keyof ProviderCalls> = Exclude<keyof ProviderCalls[T], "source">;
+
+/** Resource type → the parts a component uses of it. */
+export type Uses = { [T in keyof ProviderCalls]?: readonly Part<T>[] };
+
+/** The actions of some parts of a type's life, sorted, without duplicates. */
+export function providerCalls<T extends keyof ProviderCalls>(type: T, parts: readonly Part<T>[]): string[] {
+  const calls: Calls = PROVIDER_CALLS[type];
+  return [...new Set(parts.flatMap((part) => calls[part as string]))].sort(compareText);
+}
+
+/**
+ * A component's permission declaration: its own type token (no action), then each type it
+ * declares as a child with the actions of the parts it uses. The policy pack reads the children's
+ * types from it (policy/policies.ts), the deployer's policy their actions.
+ */
+export function declaration(component: string, uses: Uses): Record<string, string[]> {
+  return {
+    [component]: [],
+    ...Object.fromEntries(
+      Object.entries(uses).map(([type, parts]) => [
+        type,
+        providerCalls(type as keyof ProviderCalls, parts as readonly Part<keyof ProviderCalls>[]),
+      ]),
+    ),
+  };
+}
