@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessKeyPlan } from "../plan/plan.ts";
+import { declaration } from "./provider-calls.ts";
 
 export interface DisabledAccessKeyArgs {
   /** One entry of `plan.accessKeys`. */
@@ -48,11 +49,9 @@ export class DisabledAccessKey extends pulumi.ComponentResource {
 }
 
 /**
- * What managing the key needs: import and refresh read it (the import finds its user with
- * GetAccessKeyLastUsed), update disables it. Never CreateAccessKey (keys are imported) nor
- * DeleteAccessKey (retainOnDelete).
+ * What managing the key needs: import and refresh read it, update disables it. Never
+ * CreateAccessKey (keys are imported) nor DeleteAccessKey (retainOnDelete).
  */
-export const disabledAccessKeyPermissions: Record<string, string[]> = {
-  [DisabledAccessKey.type]: [],
-  "aws:iam/accessKey:AccessKey": ["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys", "iam:UpdateAccessKey"],
-};
+export const disabledAccessKeyPermissions: Record<string, string[]> = declaration(DisabledAccessKey.type, {
+  "aws:iam/accessKey:AccessKey": ["import", "read", "update"],
+});

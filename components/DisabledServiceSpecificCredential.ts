@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { disabledCredentialComponent } from "./disabled-credential-component.ts";
+import { declaration } from "./provider-calls.ts";
 
 /**
  * A service-specific credential of a compromised user (CodeCommit, Keyspaces, a Bedrock API key),
@@ -19,11 +20,8 @@ export const DisabledServiceSpecificCredential = disabledCredentialComponent<"se
   outputs: ({ id, service, user }) => ({ serviceSpecificCredentialId: id, service, user }),
 });
 
-/** Import and refresh list the user's credentials of the service (the provider finds one so), update disables it. Never Create, Reset nor Delete. */
-export const disabledServiceSpecificCredentialPermissions: Record<string, string[]> = {
-  [DisabledServiceSpecificCredential.type]: [],
-  "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": [
-    "iam:ListServiceSpecificCredentials",
-    "iam:UpdateServiceSpecificCredential",
-  ],
-};
+/** Import and refresh read the credential, update disables it. Never Create, Reset nor Delete. */
+export const disabledServiceSpecificCredentialPermissions: Record<string, string[]> = declaration(
+  DisabledServiceSpecificCredential.type,
+  { "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": ["read", "update"] },
+);

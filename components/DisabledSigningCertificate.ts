@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { disabledCredentialComponent } from "./disabled-credential-component.ts";
+import { declaration } from "./provider-calls.ts";
 
 /**
  * An X.509 signing certificate of a compromised user, taken under management and set to
@@ -18,8 +19,8 @@ export const DisabledSigningCertificate = disabledCredentialComponent<"signing-c
   outputs: ({ id, user }) => ({ certificateId: id, user }),
 });
 
-/** Import and refresh list the user's certificates (the provider finds one so), update disables it. Never Upload nor Delete. */
-export const disabledSigningCertificatePermissions: Record<string, string[]> = {
-  [DisabledSigningCertificate.type]: [],
-  "aws:iam/signingCertificate:SigningCertificate": ["iam:ListSigningCertificates", "iam:UpdateSigningCertificate"],
-};
+/** Import and refresh read the certificate, update disables it. Never Upload nor Delete. */
+export const disabledSigningCertificatePermissions: Record<string, string[]> = declaration(
+  DisabledSigningCertificate.type,
+  { "aws:iam/signingCertificate:SigningCertificate": ["read", "update"] },
+);

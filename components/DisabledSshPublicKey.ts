@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { disabledCredentialComponent } from "./disabled-credential-component.ts";
+import { declaration } from "./provider-calls.ts";
 
 /**
  * An SSH public key of a compromised user (AWS CodeCommit), taken under management and set to
@@ -18,8 +19,7 @@ export const DisabledSshPublicKey = disabledCredentialComponent<"ssh-public-key"
   outputs: ({ id, user }) => ({ sshPublicKeyId: id, user }),
 });
 
-/** Import and refresh read the key (GetSSHPublicKey), update disables it. Never Upload nor Delete. */
-export const disabledSshPublicKeyPermissions: Record<string, string[]> = {
-  [DisabledSshPublicKey.type]: [],
-  "aws:iam/sshKey:SshKey": ["iam:GetSSHPublicKey", "iam:UpdateSSHPublicKey"],
-};
+/** Import and refresh read the key, update disables it. Never Upload nor Delete. */
+export const disabledSshPublicKeyPermissions: Record<string, string[]> = declaration(DisabledSshPublicKey.type, {
+  "aws:iam/sshKey:SshKey": ["read", "update"],
+});

@@ -1,8 +1,8 @@
 /**
- * What the AWS provider calls for each resource type cordon declares, by part of the resource's
- * life: the one home of these facts. Each component's permission declaration picks the parts it
- * uses (`declaration`): a retained resource picks no `delete`, a role that never changes its
- * session duration no `maxSessionDuration`. The deployer's policy is generated from those
+ * What the AWS provider calls for each of its resource types cordon declares, by part of the
+ * resource's life: the one home of these facts. Each component's permission declaration picks the
+ * parts it uses (`declaration`): a retained resource picks no `delete`, a role that never changes
+ * its session duration no `maxSessionDuration`. The deployer's policy is generated from those
  * declarations (components/permissions.ts), so a call written here once reaches every component
  * that declares the type.
  *
@@ -23,6 +23,33 @@ export const PROVIDER_CALLS = {
   // The provider asks STS who its credentials are when it is configured (aws-sdk-go-base's
   // GetAwsAccountIDAndPartition, unless skipCredentialsValidation).
   "pulumi:providers:aws": { source: "internal/conns/config.go", configure: ["sts:GetCallerIdentity"] },
+  // A compromised user's credentials are imported, refreshed and set Inactive: cordon never
+  // creates, replaces or deletes one, so their create and delete are not here for a component to
+  // pick (the deployer's policy denies them besides: permissions/policies.ts).
+  "aws:iam/accessKey:AccessKey": {
+    source: "internal/service/iam/access_key.go",
+    // The import finds the key's user with GetAccessKeyLastUsed.
+    import: ["iam:GetAccessKeyLastUsed"],
+    read: ["iam:ListAccessKeys"],
+    update: ["iam:UpdateAccessKey"],
+  },
+  "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": {
+    source: "internal/service/iam/service_specific_credential.go",
+    // The provider finds a credential among its user's credentials of the service.
+    read: ["iam:ListServiceSpecificCredentials"],
+    update: ["iam:UpdateServiceSpecificCredential"],
+  },
+  "aws:iam/signingCertificate:SigningCertificate": {
+    source: "internal/service/iam/signing_certificate.go",
+    // The provider finds a certificate among its user's certificates.
+    read: ["iam:ListSigningCertificates"],
+    update: ["iam:UpdateSigningCertificate"],
+  },
+  "aws:iam/sshKey:SshKey": {
+    source: "internal/service/iam/user_ssh_key.go",
+    read: ["iam:GetSSHPublicKey"],
+    update: ["iam:UpdateSSHPublicKey"],
+  },
   "aws:iam/role:Role": {
     source: "internal/service/iam/role.go",
     create: ["iam:CreateRole"],
