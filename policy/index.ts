@@ -4,6 +4,6 @@
  * workflows through pulumi/actions' `policyPacks`); a mandatory violation fails the run.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { policies } from "./policies.ts";
+import { ENFORCEMENT_LEVEL, policies } from "./policies.ts";
 
-new PolicyPack("cordon", { policies, enforcementLevel: "mandatory" });
+new PolicyPack("cordon", { policies, enforcementLevel: ENFORCEMENT_LEVEL });

@@ -11,13 +11,40 @@
  * is stopped by the deployer role's explicit Deny of iam:DeleteAccessKey (docs/setup.md), which
  * the pack cannot replace.
  */
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  EnforcementLevel,
+  PolicyResource,
+  ResourceValidation,
+  ResourceValidationPolicy,
+  StackValidation,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { UnknownValueError } from "@pulumi/policy";
 import { componentDeclarations } from "../components/permissions.ts";
 import { INCIDENT_ID } from "../incident/fields.ts";
 import { GUARDRAIL_SELECTORS } from "../plan/organization.ts";
 import { INCIDENT_TAG, ROLE_PATH } from "../plan/plan.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
+
+/**
+ * Every policy of cordon's pack is mandatory: a violation fails the preview and the up, it is
+ * never a warning to read past. The pack's default too (policy/index.ts).
+ */
+export const ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
+
+/** A policy that judges each resource on its own. */
+function resourcePolicy(
+  name: string,
+  description: string,
+  validateResource: ResourceValidation,
+): ResourceValidationPolicy {
+  return { name, description, enforcementLevel: ENFORCEMENT_LEVEL, validateResource };
+}
+
+/** A policy that judges the stack's resources together. */
+function stackPolicy(name: string, description: string, validateStack: StackValidation): StackValidationPolicy {
+  return { name, description, enforcementLevel: ENFORCEMENT_LEVEL, validateStack };
+}
 
 const ACCESS_KEY = "aws:iam/accessKey:AccessKey";
 const DISABLED_ACCESS_KEY = "cordon:iam:DisabledAccessKey";
@@ -145,25 +172,21 @@ function notDisabledProblems(
   return problems;
 }
 
-export const accessKeysDisabled: ResourceValidationPolicy = {
-  name: "access-keys-imported-and-disabled",
-  description:
-    "An access key is declared only by cordon's DisabledAccessKey, set Inactive, and never replaced (a replacement creates a key and deletes the old one).",
-  enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
+export const accessKeysDisabled: ResourceValidationPolicy = resourcePolicy(
+  "access-keys-imported-and-disabled",
+  "An access key is declared only by cordon's DisabledAccessKey, set Inactive, and never replaced (a replacement creates a key and deletes the old one).",
+  (args, report) => {
     if (args.type !== ACCESS_KEY) return;
     const problems = notDisabledProblems(args, DISABLED_ACCESS_KEY, KEY_REPLACING_INPUTS, { many: "keys", one: "key" });
     if (args.props.pgpKey !== undefined) problems.push("pgpKey is set: only a key being created gets one");
     for (const problem of problems) report(`${args.name}: ${problem}`);
   },
-};
+);
 
-export const accessKeysNeverCreated: StackValidationPolicy = {
-  name: "access-keys-never-created",
-  description:
-    "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
-  enforcementLevel: "mandatory",
-  validateStack: (args, report) => {
+export const accessKeysNeverCreated: StackValidationPolicy = stackPolicy(
+  "access-keys-never-created",
+  "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
+  (args, report) => {
     for (const resource of args.resources.filter((r) => r.type === ACCESS_KEY)) {
       let created: boolean;
       try {
@@ -180,7 +203,7 @@ export const accessKeysNeverCreated: StackValidationPolicy = {
         );
     }
   },
-};
+);
 
 /**
  * The other credentials cordon disables (issue 20): each type, the component that alone declares
@@ -205,12 +228,10 @@ const OTHER_CREDENTIALS: readonly { type: string; component: string; replacing: 
   },
 ];
 
-export const otherCredentialsDisabled: ResourceValidationPolicy = {
-  name: "credentials-imported-and-disabled",
-  description:
-    "An SSH public key, a signing certificate or a service-specific credential is declared only by its Disabled component, set Inactive, and never replaced.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
+export const otherCredentialsDisabled: ResourceValidationPolicy = resourcePolicy(
+  "credentials-imported-and-disabled",
+  "An SSH public key, a signing certificate or a service-specific credential is declared only by its Disabled component, set Inactive, and never replaced.",
+  (args, report) => {
     const kind = OTHER_CREDENTIALS.find((c) => c.type === args.type);
     if (kind === undefined) return;
     const problems = notDisabledProblems(args, kind.component, kind.replacing, {
@@ -219,14 +240,12 @@ export const otherCredentialsDisabled: ResourceValidationPolicy = {
     });
     for (const problem of problems) report(`${args.name}: ${problem}`);
   },
-};
+);
 
-export const deniesOnlyDeny: ResourceValidationPolicy = {
-  name: "denies-are-only-denies",
-  description:
-    "Every deny cordon declares (a session revocation, a guardrail) holds only Deny statements with the condition cordon writes.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
+export const deniesOnlyDeny: ResourceValidationPolicy = resourcePolicy(
+  "denies-are-only-denies",
+  "Every deny cordon declares (a session revocation, a guardrail) holds only Deny statements with the condition cordon writes.",
+  (args, report) => {
     const parent = parentType(args.urn);
     if (parent !== SESSION_REVOCATION && parent !== ORGANIZATION_GUARDRAIL) return;
     const field = args.type === "aws:organizations/policy:Policy" ? "content" : "policy";
@@ -243,13 +262,12 @@ export const deniesOnlyDeny: ResourceValidationPolicy = {
       if (problem !== undefined) report(`${args.name}: ${problem}`);
     }
   },
-};
+);
 
-export const replacementRolesUnderCordon: ResourceValidationPolicy = {
-  name: "replacement-roles-under-cordon",
-  description: `A replacement role lives under ${ROLE_PATH}, where the deployer may change roles, with its incident's ${INCIDENT_TAG} tag.`,
-  enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
+export const replacementRolesUnderCordon: ResourceValidationPolicy = resourcePolicy(
+  "replacement-roles-under-cordon",
+  `A replacement role lives under ${ROLE_PATH}, where the deployer may change roles, with its incident's ${INCIDENT_TAG} tag.`,
+  (args, report) => {
     if (args.type !== "aws:iam/role:Role" || parentType(args.urn) !== REPLACEMENT_ROLE) return;
     if (args.props.path !== ROLE_PATH)
       report(
@@ -261,14 +279,12 @@ export const replacementRolesUnderCordon: ResourceValidationPolicy = {
         `${args.name}: tag ${INCIDENT_TAG} is ${JSON.stringify(tag ?? null)}: expected the id of the incident that asks for the role`,
       );
   },
-};
+);
 
-export const onlyCordonTypes: ResourceValidationPolicy = {
-  name: "only-cordon-resource-types",
-  description:
-    "The stack declares only cordon's components, each with only the resource types it declares (components/permissions.ts).",
-  enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
+export const onlyCordonTypes: ResourceValidationPolicy = resourcePolicy(
+  "only-cordon-resource-types",
+  "The stack declares only cordon's components, each with only the resource types it declares (components/permissions.ts).",
+  (args, report) => {
     const chain = typeChain(args.urn);
     const type = args.type;
     if (type === STACK || PROVIDERS.has(type)) return;
@@ -287,7 +303,7 @@ export const onlyCordonTypes: ResourceValidationPolicy = {
       );
     }
   },
-};
+);
 
 /** Every policy of the pack. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
