@@ -29,6 +29,19 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
   }
 }
 
+/** Flags of one kind, by name: `stringFlags("bucket", "prefix")` for parseFlags. */
+function flagsOf<const O extends { type: "string" | "boolean"; multiple?: boolean }>(option: O) {
+  return <const N extends string>(...names: N[]): Record<N, O> =>
+    Object.fromEntries(names.map((name) => [name, option])) as Record<N, O>;
+}
+
+/** Flags that take a value once (`--name VALUE`). */
+export const stringFlags = flagsOf({ type: "string" });
+/** Flags that take a value and may repeat (`--name A --name B`): their values come as a list. */
+export const listFlags = flagsOf({ type: "string", multiple: true });
+/** Flags that take no value (`--json`). */
+export const booleanFlags = flagsOf({ type: "boolean" });
+
 /**
  * Node's parser messages, said in one short clause each, with the flag a misspelt one most likely
  * meant: Node's own ("Unknown option '--usr'. To specify a positional argument starting with a

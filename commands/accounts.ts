@@ -1,7 +1,7 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { accountStacks, type AccountStack } from "../plan/project.ts";
-import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
 import { readProject } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
@@ -30,7 +30,7 @@ options:
 
 exit: 0 listed, 1 any incident file invalid or the stack files contradict each other, 2 usage error`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { now: { type: "string" }, json: { type: "boolean" } });
+    const { values, positionals } = parseFlags(argv, { ...stringFlags("now"), ...booleanFlags("json") });
     const now = parseInstantFlag("now", values.now) ?? new Date();
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;

@@ -5,7 +5,7 @@ import { KIND_NOUN, type UserCredentialPlan } from "../plan/credentials.ts";
 import { awsClients } from "../aws/clients.ts";
 import { failureOf } from "../aws/errors.ts";
 import { callerAccount, readUserFacts, userOfAccessKey } from "../aws/iam.ts";
-import { parseFlags, type Command } from "../cli/command.ts";
+import { booleanFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 
 export const assessCommand: Command = {
@@ -33,11 +33,7 @@ options:
 
 exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, {
-      "access-key": { type: "string" },
-      user: { type: "string" },
-      json: { type: "boolean" },
-    });
+    const { values, positionals } = parseFlags(argv, { ...stringFlags("access-key", "user"), ...booleanFlags("json") });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}": assess takes --access-key ID or --user NAME`);
     const key = values["access-key"];

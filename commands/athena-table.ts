@@ -2,7 +2,7 @@
  * `athena-table`: the CREATE TABLE that `review --athena` queries, for one trail's bucket. Prints,
  * never runs: creating a table is the account owner's decision, and needs no AWS call here.
  */
-import { parseFlags, type Command } from "../cli/command.ts";
+import { parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 import { COMMERCIAL_REGIONS, REGION_NAME } from "../review/core/regions.ts";
 import { DDL_PREFIX, tableDdl } from "../review/trail/ddl.ts";
@@ -37,14 +37,10 @@ export const athenaTableCommand: Command = {
   name: "athena-table",
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, {
-      bucket: { type: "string" },
-      prefix: { type: "string" },
-      org: { type: "string" },
-      name: { type: "string" },
-      regions: { type: "string" },
-      "first-day": { type: "string" },
-    });
+    const { values, positionals } = parseFlags(
+      argv,
+      stringFlags("bucket", "prefix", "org", "name", "regions", "first-day"),
+    );
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}"; the bucket goes in --bucket`);
     const bucket = values.bucket;

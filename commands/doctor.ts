@@ -12,7 +12,7 @@ import { loadIncidentPaths } from "../incident/read.ts";
 import { GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
 import { accountStacks, STACK_FILE } from "../plan/project.ts";
 import { bootstrapFor, ROLE_NAMES } from "../permissions/roles.ts";
-import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { readProject } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, UsageError } from "../cli/io.ts";
 
@@ -46,11 +46,7 @@ options:
 
 exit: 0 no gap, 1 a gap is open, 2 usage error or AWS could not be asked`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, {
-      aws: { type: "boolean" },
-      repository: { type: "string" },
-      now: { type: "string" },
-    });
+    const { values, positionals } = parseFlags(argv, { ...booleanFlags("aws"), ...stringFlags("repository", "now") });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}": doctor checks the repository it runs in`);
     const now = parseInstantFlag("now", values.now) ?? new Date();

@@ -4,7 +4,7 @@ import { maskSecrets } from "../incident/load.ts";
 import { GitError } from "../git/repository.ts";
 import { judgeChange, verdict, type Judgement, type Revisions } from "../guard/judge.ts";
 import { OutsideRepositoryError, ProjectNotAtRootError, readRevisions } from "../git/revisions.ts";
-import { parseFlags, type Command } from "../cli/command.ts";
+import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { readPreamble, reportDiagnostics } from "../cli/incidents.ts";
 import {
   CannotRunError,
@@ -62,14 +62,10 @@ invalid, or (--additive) the change is not additive, 2 usage error, git error, o
 invalid and no --stack-outputs says what is applied`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
-      base: { type: "string" },
-      head: { type: "string" },
-      now: { type: "string" },
-      "stack-outputs": { type: "string", multiple: true },
-      "allow-early-removal": { type: "boolean" },
-      additive: { type: "boolean" },
-      json: { type: "boolean" },
-      dir: { type: "string" },
+      ...stringFlags("base", "head", "now"),
+      ...listFlags("stack-outputs"),
+      ...booleanFlags("allow-early-removal", "additive", "json"),
+      ...stringFlags("dir"),
     });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}": name revisions with --base and --head`);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { awsLookup, LookupError, lookupFailure, type Lookup } from "../aws/lookup.ts";
-import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { listFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 import { projectIncidentsDir, readProject } from "../cli/project.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
@@ -86,21 +86,12 @@ export const newCommand: Command = {
 
 /** The flags of `new`, as parseFlags reads them. */
 const FLAGS = {
-  title: { type: "string" },
-  "access-key": { type: "string", multiple: true },
-  user: { type: "string", multiple: true },
-  role: { type: "string", multiple: true },
-  account: { type: "string" },
-  mode: { type: "string" },
-  id: { type: "string" },
-  cutoff: { type: "string" },
-  ticket: { type: "string" },
-  dir: { type: "string" },
-  "roles-from": { type: "string" },
-  "lookup-seconds": { type: "string" },
-  root: { type: "string", multiple: true },
-  now: { type: "string" },
-} as const;
+  ...stringFlags("title"),
+  ...listFlags("access-key", "user", "role"),
+  ...stringFlags("account", "mode", "id", "cutoff", "ticket", "dir", "roles-from", "lookup-seconds"),
+  ...listFlags("root"),
+  ...stringFlags("now"),
+};
 
 /**
  * `new` with the AWS lookups passed in, so that a test can count what it calls. The shell: it

@@ -7,7 +7,7 @@ import {
   organizationDeclarations,
   rolePolicies,
 } from "../bootstrap/declared.ts";
-import { parseFlags, type Command } from "../cli/command.ts";
+import { booleanFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, UsageError } from "../cli/io.ts";
 
 // Where they are gathered; the tests and older callers import them from here.
@@ -68,9 +68,8 @@ options:
 exit: 0 printed, 2 usage error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
-      json: { type: "boolean" },
-      policy: { type: "string" },
-      "deployer-role-arn": { type: "string" },
+      ...booleanFlags("json"),
+      ...stringFlags("policy", "deployer-role-arn"),
     });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}": permissions takes no arguments`);

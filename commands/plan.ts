@@ -6,7 +6,7 @@ import { accountsOf, buildPlan, oversizedDenies } from "../plan/plan.ts";
 import { credentialPlan } from "../plan/credentials.ts";
 import { rootUserPlans } from "../plan/organization.ts";
 import { renderPlan } from "../plan/render.ts";
-import { parseFlags, type Command } from "../cli/command.ts";
+import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { readProject } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "../cli/io.ts";
@@ -37,10 +37,9 @@ options:
 exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM, 2 usage error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
-      account: { type: "string" },
-      now: { type: "string" },
-      "stack-outputs": { type: "string", multiple: true },
-      json: { type: "boolean" },
+      ...stringFlags("account", "now"),
+      ...listFlags("stack-outputs"),
+      ...booleanFlags("json"),
     });
     const account = values.account;
     if (account !== undefined && !ACCOUNT_ID.test(account)) throw new UsageError(accountFlagProblem(account));

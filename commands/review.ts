@@ -7,7 +7,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { booleanFlags, listFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError, writePieces, type Io } from "../cli/io.ts";
 import { displayValue } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
@@ -106,16 +106,12 @@ export interface ReviewOptions extends ReviewRequest {
 /** Parses and checks the flags; every misuse is a UsageError (exit 2). */
 export function parseReviewFlags(argv: string[]): ReviewOptions {
   const { values: parsed, positionals } = parseFlags(argv, {
-    "access-key": { type: "string" },
-    since: { type: "string" },
-    until: { type: "string" },
-    regions: { type: "string" },
-    ...Object.fromEntries(formats.map((format) => [format.flag, { type: "boolean" } as const])),
-    ...Object.fromEntries(fileFormats.map((format) => [format.flag, { type: "string" } as const])),
-    cutoff: { type: "string" },
-    "contained-at": { type: "string" },
-    "stack-outputs": { type: "string", multiple: true },
-    assess: { type: "string" },
+    ...stringFlags("access-key", "since", "until", "regions"),
+    ...booleanFlags(...formats.map((format) => format.flag)),
+    ...stringFlags(...fileFormats.map((format) => format.flag)),
+    ...stringFlags("cutoff", "contained-at"),
+    ...listFlags("stack-outputs"),
+    ...stringFlags("assess"),
     ...sourceFlags(),
   });
   // The formats' and the sources' flags come from their tables: read by name.

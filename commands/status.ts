@@ -1,7 +1,7 @@
 import { displaySafe, jsonSafe } from "../incident/display.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
 import { incidentStatuses, type IncidentStatus } from "../plan/lifecycle.ts";
-import { parseFlags, type Command } from "../cli/command.ts";
+import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { projectIncidentsDir } from "../cli/project.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
@@ -33,9 +33,9 @@ options:
 exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
-      now: { type: "string" },
-      "stack-outputs": { type: "string", multiple: true },
-      json: { type: "boolean" },
+      ...stringFlags("now"),
+      ...listFlags("stack-outputs"),
+      ...booleanFlags("json"),
     });
     const { now, containment, recorded, credentials } = readPreamble(values, io);
     const paths =

@@ -1,5 +1,5 @@
 import { displaySafe } from "../incident/display.ts";
-import { parseFlags, parseInstantFlag, type Command } from "../cli/command.ts";
+import { parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 
@@ -17,7 +17,7 @@ options:
 
 exit: 0 all valid, 1 any invalid, 2 usage error`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { now: { type: "string" } });
+    const { values, positionals } = parseFlags(argv, stringFlags("now"));
     const now = parseInstantFlag("now", values.now) ?? new Date();
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;

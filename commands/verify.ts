@@ -7,7 +7,7 @@ import { buildPlan } from "../plan/plan.ts";
 import type { Check } from "../verify/checks.ts";
 import { guardrailChecks } from "../verify/organization.ts";
 import { verifyContainment, type VerifyReport } from "../verify/verify.ts";
-import { parseFlags, type Command } from "../cli/command.ts";
+import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { readProject } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, palette } from "../cli/io.ts";
@@ -50,9 +50,9 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
       2 usage error or AWS could not be asked`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
-      "stack-outputs": { type: "string", multiple: true },
-      now: { type: "string" },
-      json: { type: "boolean" },
+      ...listFlags("stack-outputs"),
+      ...stringFlags("now"),
+      ...booleanFlags("json"),
     });
     const { now, containment: known, recorded } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
