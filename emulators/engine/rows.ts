@@ -73,7 +73,14 @@ import {
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { isNoSuchEntity, type Cloud, type Equivalence, type InvokeRow, type ResourceRow } from "./provider.ts";
+import {
+  isNoSuchEntity,
+  type Cloud,
+  type Equivalence,
+  type InvokeRow,
+  type ReadResult,
+  type ResourceRow,
+} from "./provider.ts";
 import { sameValue, type Properties, type Value } from "./properties.ts";
 
 const text = (value: Value | undefined): string | undefined => (typeof value === "string" ? value : undefined);
@@ -97,6 +104,14 @@ async function orGone<T>(call: Promise<T>): Promise<T | null> {
 let unique = 0;
 const uniqueId = (prefix: string) =>
   `${prefix}${Date.now().toString().padStart(20, "0")}${String(++unique).padStart(8, "0")}`;
+
+/**
+ * ImportStatePassthrough, the provider's import of a resource by its own id: read as a refresh
+ * reads it, with no inputs in state yet.
+ */
+function importStatePassthrough(this: ResourceRow, cloud: Cloud, id: string): Promise<ReadResult | null> {
+  return this.read(cloud, id, {});
+}
 
 /** Tags to add and keys to remove, from the old and new `tags` inputs. */
 function tagChanges(olds: Properties, news: Properties): { add: Tag[]; remove: string[] } {
@@ -246,10 +261,16 @@ const statusUpdate = (inputs: Properties) => ({
   Status: text(inputs.status) as StatusType,
 });
 
-/** A signing certificate's resource id, `certificate_id:user_name`, in its parts. */
+/**
+ * A signing certificate's resource id, `certificate_id:user_name`, in its parts; the provider
+ * parses it so, and refuses any other, in its read, update and delete.
+ */
 function certificateIdParts(id: string): { certificateId: string; userName: string } {
   const colon = id.indexOf(":");
-  return { certificateId: id.slice(0, colon), userName: id.slice(colon + 1) };
+  const [certificateId, userName] = colon < 0 ? [id, ""] : [id.slice(0, colon), id.slice(colon + 1)];
+  if (!certificateId || !userName)
+    throw new Error(`unexpected format for ID (${id}), expected CERTIFICATE-ID:USER-NAME`);
+  return { certificateId, userName };
 }
 
 const signingCertificate: ResourceRow = {
@@ -275,8 +296,6 @@ const signingCertificate: ResourceRow = {
   },
   async read(cloud, id) {
     const { certificateId, userName } = certificateIdParts(id);
-    if (!certificateId || !userName)
-      throw new Error(`unexpected format for ID (${id}), expected CERTIFICATE-ID:USER-NAME`);
     const listed = await orGone(cloud.iam.send(new ListSigningCertificatesCommand({ UserName: userName })));
     const found = listed?.Certificates?.find((c) => c.CertificateId === certificateId);
     if (!found) return null;
@@ -287,9 +306,7 @@ const signingCertificate: ResourceRow = {
     };
     return { id, inputs: read, outputs: { ...read, certificateId } };
   },
-  async import(cloud, id) {
-    return this.read(cloud, id, {});
-  },
+  import: importStatePassthrough,
   async update(cloud, id, _olds, news, outputs) {
     const { certificateId } = certificateIdParts(id);
     await cloud.iam.send(new UpdateSigningCertificateCommand({ ...statusUpdate(news), CertificateId: certificateId }));
@@ -302,6 +319,17 @@ const signingCertificate: ResourceRow = {
     );
   },
 };
+
+/**
+ * A service-specific credential's resource id, `service_name:user_name:credential_id`, in its
+ * parts; the provider parses it so, and refuses any other, in its read, update and delete.
+ */
+function serviceCredentialIdParts(id: string): { serviceName: string; userName: string; credentialId: string } {
+  const [serviceName, userName, credentialId, ...rest] = id.split(":");
+  if (credentialId === undefined || rest.length > 0)
+    throw new Error("unknown IAM Service Specific Credential ID format");
+  return { serviceName, userName, credentialId };
+}
 
 const serviceSpecificCredential: ResourceRow = {
   // service_specific_credential.go: `service_name` and `user_name` are ForceNew (and, in the
@@ -352,9 +380,7 @@ const serviceSpecificCredential: ResourceRow = {
     };
   },
   async read(cloud, id) {
-    const [serviceName, userName, credentialId, ...rest] = id.split(":");
-    if (credentialId === undefined || rest.length > 0)
-      throw new Error("unknown IAM Service Specific Credential ID format");
+    const { serviceName, userName, credentialId } = serviceCredentialIdParts(id);
     const listed = await orGone(
       cloud.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName, ServiceName: serviceName })),
     );
@@ -377,18 +403,16 @@ const serviceSpecificCredential: ResourceRow = {
       },
     };
   },
-  async import(cloud, id) {
-    return this.read(cloud, id, {});
-  },
+  import: importStatePassthrough,
   async update(cloud, id, _olds, news, outputs) {
-    const credentialId = id.split(":")[2];
+    const { credentialId } = serviceCredentialIdParts(id);
     await cloud.iam.send(
       new UpdateServiceSpecificCredentialCommand({ ...statusUpdate(news), ServiceSpecificCredentialId: credentialId }),
     );
     return { ...outputs, ...news };
   },
   async delete(cloud, id) {
-    const [, userName, credentialId] = id.split(":");
+    const { userName, credentialId } = serviceCredentialIdParts(id);
     await orGone(
       cloud.iam.send(
         new DeleteServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: credentialId }),
@@ -695,9 +719,7 @@ const openIdConnectProvider: ResourceRow = {
     };
     return { id, inputs, outputs: { ...inputs, arn: id, tagsAll: inputs.tags } };
   },
-  async import(cloud, id) {
-    return this.read(cloud, id, {});
-  },
+  import: importStatePassthrough,
   async update(cloud, id, olds, news, outputs) {
     const thumbprints = strings(news.thumbprintLists);
     if (thumbprints.length > 0 && !sameValue(strings(olds.thumbprintLists), thumbprints))
