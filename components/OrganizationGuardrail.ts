@@ -1,8 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { POLICY_TYPE, type OrganizationPolicyPlan } from "../plan/organization.ts";
-import { fillContainment } from "../plan/policies.ts";
-import { recordedInstants } from "./recorded-instants.ts";
+import { filledDocument } from "./filled-document.ts";
 import { declaration } from "./provider-calls.ts";
 
 export interface OrganizationGuardrailArgs {
@@ -24,8 +23,8 @@ export interface OrganizationGuardrailArgs {
  * statements change becomes a new policy, and Pulumi creates and attaches it before it detaches and
  * deletes the one it replaces, so that no moment goes without the guardrail (the program checks
  * that each target has room for both meanwhile). Nothing is retained: an incident removed (once
- * guard allows) takes its statements with it. The content is `JSON.stringify`'d: minified, since
- * through the API every character counts against the policy's size.
+ * guard allows) takes its statements with it. The content is the plan's document, its containment
+ * filled in (`filledDocument`).
  * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies.html
  */
 export class OrganizationGuardrail extends pulumi.ComponentResource {
@@ -37,9 +36,7 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
   constructor(name: string, args: OrganizationGuardrailArgs, opts?: pulumi.ComponentResourceOptions) {
     super(OrganizationGuardrail.type, name, {}, opts);
     const { policy } = args;
-    this.content = recordedInstants(name, "guardrail", policy.pendingContainment, args.containment).apply((instants) =>
-      JSON.stringify(fillContainment(policy.document, instants)),
-    );
+    this.content = filledDocument(name, "guardrail", policy, args.containment);
     const declared = new aws.organizations.Policy(
       name,
       {

@@ -1,8 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { INCIDENT_TAG, POLICY_PATH, type DenyPolicy } from "../plan/plan.ts";
-import { fillContainment } from "../plan/policies.ts";
-import { recordedInstants } from "./recorded-instants.ts";
+import { filledDocument } from "./filled-document.ts";
 import { declaration } from "./provider-calls.ts";
 
 export interface SessionRevocationArgs {
@@ -21,9 +20,8 @@ export const INCIDENT_TAG_PREFIX = `${INCIDENT_TAG}:`;
 
 /**
  * The deny policy of one principal: a customer managed policy attached to a user (or to a role
- * without room for an inline policy), or an inline policy on a role (the plan decides which, and why). The document is the plan's, with the
- * containment placeholders filled in from the recorded instants, serialised with `JSON.stringify`
- * so that the same plan gives the same bytes and no spurious diff.
+ * without room for an inline policy), or an inline policy on a role (the plan decides which, and
+ * why). The document is the plan's, its containment filled in (`filledDocument`).
  */
 export class SessionRevocation extends pulumi.ComponentResource {
   static readonly type = "cordon:iam:SessionRevocation";
@@ -34,9 +32,7 @@ export class SessionRevocation extends pulumi.ComponentResource {
   constructor(name: string, args: SessionRevocationArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SessionRevocation.type, name, {}, opts);
     const { policy } = args;
-    this.document = recordedInstants(name, "deny", policy.pendingContainment, args.containment).apply((instants) =>
-      JSON.stringify(fillContainment(policy.document, instants)),
-    );
+    this.document = filledDocument(name, "deny", policy, args.containment);
 
     const { type, name: principal } = policy.principal;
     if (policy.attachment === "managed") {

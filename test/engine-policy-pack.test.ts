@@ -98,10 +98,9 @@ async function keyStatus(user: string, id: string): Promise<string | undefined> 
   )?.Status;
 }
 
-const DENY_DOCUMENT = "JSON.stringify(fillContainment(policy.document, instants))";
+const DENY_DOCUMENT = 'filledDocument(name, "deny", policy, args.containment)';
 const WITH_ALLOW =
-  'JSON.stringify(((d) => ({ ...d, Statement: [...d.Statement, { Sid: "Oops", Effect: "Allow", Action: "*", Resource: "*" }] }))' +
-  "(fillContainment(policy.document, instants)))";
+  'filledDocument(name, "deny", { ...policy, document: { ...policy.document, Statement: [...policy.document.Statement, { Sid: "Oops", Effect: "Allow", Action: "*", Resource: "*" }] } }, args.containment)';
 /** What @pulumi/policy reports for a policy that read a value a preview does not know. */
 const cantRunAtPreview = (type: string, name: string) =>
   `${PACK} [advisory]  denies-are-only-denies  (${type}: ${name})\n` +
