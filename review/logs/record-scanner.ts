@@ -207,6 +207,8 @@ const SLOTS: readonly Field[] = [
 const USER_IDENTITY = 7;
 /** The first of userIdentity's own fields in {@link SLOTS}: they are absent again when another userIdentity begins. */
 const IDENTITY_FIELDS = 4;
+/** userIdentity's own fields' bits, in a set of fields by their places in {@link SLOTS}. */
+const IDENTITY_ESCAPES = ((1 << (USER_IDENTITY - IDENTITY_FIELDS)) - 1) << IDENTITY_FIELDS;
 
 /** The keys read in a record, and in its userIdentity. */
 const RECORD_KEYS = new KeyNames({
@@ -328,6 +330,8 @@ export class RecordScanner {
   private inScratch = false;
   /** Records read by {@link wholeRecord} (the tests check that it reads). */
   wholeRecordsRead = 0;
+  /** Of those, records read in WebAssembly (the tests check that it reads). */
+  webAssemblyRecordsRead = 0;
   /** {@link wholeRecord}'s field spans, made once. */
   private readonly spans = new Int32Array(2 * USER_IDENTITY);
   /** Whether records wholly inside a chunk are read by {@link wholeRecord}. */
@@ -708,6 +712,7 @@ export class RecordScanner {
         const results = WHOLE_RECORDS.results;
         this.position.nonAsciiCounted(results[RESULT.CONTINUATIONS], results[RESULT.FOUR_BYTE_LEADS]);
         if (results[RESULT.UNICODE] !== 0) this.unicodeEscapes = true;
+        this.webAssemblyRecordsRead++;
         return this.recordRead(i, end, results[RESULT.ESCAPED], results);
       }
     }
@@ -768,6 +773,7 @@ export class RecordScanner {
           if (pending >= 0) {
             if (pending === USER_IDENTITY) {
               for (let k = 2 * IDENTITY_FIELDS; k < 2 * USER_IDENTITY; k++) spans[k] = -1;
+              escapedFields &= ~IDENTITY_ESCAPES;
               identity = false;
             } else {
               spans[2 * pending] = from - start;
@@ -783,8 +789,12 @@ export class RecordScanner {
           if (pending >= 0) {
             if (pending === USER_IDENTITY) {
               for (let k = 2 * IDENTITY_FIELDS; k < 2 * USER_IDENTITY; k++) spans[k] = -1;
+              escapedFields &= ~IDENTITY_ESCAPES;
               identity = c === 0x7b;
-            } else spans[2 * pending] = spans[2 * pending + 1] = -1;
+            } else {
+              spans[2 * pending] = spans[2 * pending + 1] = -1;
+              escapedFields &= ~(1 << pending);
+            }
             pending = -1;
           }
           if (c === 0x7b || c === 0x5b) {

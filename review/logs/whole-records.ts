@@ -109,7 +109,10 @@ const storeSpan = (end: 0 | 1, value: Code[]): Code[] => [
   ...memarg(RESULTS_AT + 4 * (SPANS + end)),
 ];
 
-/** Past white space other than a line feed (the JavaScript counts lines); C is then the byte at `i`. */
+/**
+ * Past spaces, tabs and carriage returns; C is then the byte at `i`. A line feed stops it, and no
+ * token takes one: the function gives up, and the JavaScript, which counts lines, reads the record.
+ */
 const skipSpaces: Code[] = [
   block(
     "spaced",
@@ -117,7 +120,6 @@ const skipSpaces: Code[] = [
       "space",
       set(C, byteAt()),
       brIf("spaced", [...get(C), ...i32(0x20), OP.i32GtU]),
-      brIf("bail", is(C, 0x0a)),
       brIf("spaced", [...anyOf(C, 0x20, 0x09, 0x0d), OP.i32Eqz]),
       add(I, 1),
       br("space"),
@@ -223,14 +225,18 @@ const matchKey = (keys: readonly FieldKey[]): Code[] => [
 function functionBody(layout: FieldLayout): number[] {
   const identitySpans = 2 * layout.identityFields;
   const identityBytes = 4 * 2 * (layout.userIdentity - layout.identityFields);
-  /** userIdentity begins: its fields are absent until read in it. */
+  const identityEscapes = ((1 << (layout.userIdentity - layout.identityFields)) - 1) << layout.identityFields;
+  /** userIdentity begins: its fields are absent (and not escaped) until read in it. */
   const identityBegins = (inside: Code[]): Code[] => [
     ...i32(RESULTS_AT + 4 * identitySpans),
     ...i32(0xff),
     ...i32(identityBytes),
     ...MEMORY_FILL,
+    ...set(ESC, [...get(ESC), ...i32(~identityEscapes), OP.i32And]),
     ...set(IDENTITY, inside),
   ];
+  /** ESC without the bit of the field in PENDING. */
+  const pendingNotEscaped = [...get(ESC), ...i32(1), ...get(PENDING), OP.i32Shl, ...i32(-1), OP.i32Xor, OP.i32And];
   /** A container ends: `objects` loses its bit, and userIdentity's object, if it was that one, ends. */
   const containerEnds: Code[] = [
     add(DEPTH, -1),
@@ -299,10 +305,7 @@ function functionBody(layout: FieldLayout): number[] {
                   when(is(PENDING, layout.userIdentity), identityBegins(i32(0)), [
                     storeSpan(0, [...get(FROM), ...get(START), OP.i32Sub]),
                     storeSpan(1, [...get(I), ...get(START), OP.i32Sub]),
-                    set(ESC, [
-                      ...[...get(ESC), ...i32(1), ...get(PENDING), OP.i32Shl, ...i32(-1), OP.i32Xor, OP.i32And],
-                      ...[...get(STR_ESC), ...get(PENDING), OP.i32Shl, OP.i32Or],
-                    ]),
+                    set(ESC, [...pendingNotEscaped, ...[...get(STR_ESC), ...get(PENDING), OP.i32Shl, OP.i32Or]]),
                   ]),
                   set(PENDING, i32(-1)),
                 ],
@@ -317,6 +320,7 @@ function functionBody(layout: FieldLayout): number[] {
                 when(is(PENDING, layout.userIdentity), identityBegins(is(C, 0x7b)), [
                   storeSpan(0, i32(-1)),
                   storeSpan(1, i32(-1)),
+                  set(ESC, pendingNotEscaped),
                 ]),
                 set(PENDING, i32(-1)),
               ],
