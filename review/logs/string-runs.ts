@@ -18,6 +18,7 @@ import {
   assemble,
   block,
   br,
+  type Code,
   brIf,
   get,
   I32,
@@ -63,7 +64,19 @@ const [from, to, stops, v] = [0, 1, 2, 3];
 /** `$from += n`. */
 const advance = (n: number) => set(from, [...get(from), ...i32(n), OP.i32Add]);
 /** The lanes of `$v` that are `byte`: all ones; the others zero. */
-const lanesAre = (byte: number) => [...get(v), ...splat(byte), SIMD, SIMD_OP.i8x16Eq];
+const lanesAre = (v: number, byte: number) => [...get(v), ...splat(byte), SIMD, SIMD_OP.i8x16Eq];
+/**
+ * The 16 bytes at `$at` into `$v`, and a bit for each that ends a run of plain characters (a quote,
+ * a backslash, a control character, a non-ASCII byte) into `$stops`, left on the stack too: the
+ * loop of this module and of whole-records.ts.
+ */
+export const runStops = (at: number, v: number, stops: number): Code[] => [
+  [...get(at), SIMD, SIMD_OP.v128Load, ...memarg(), OP.localSet, v],
+  [...lanesAre(v, 0x22), ...lanesAre(v, 0x5c), SIMD, SIMD_OP.v128Or],
+  // Signed: below 0x20, and 0x80 and up.
+  [...get(v), ...splat(0x20), SIMD, SIMD_OP.i8x16LtS, SIMD, SIMD_OP.v128Or],
+  [SIMD, SIMD_OP.i8x16Bitmask, OP.localTee, stops],
+];
 /** The byte at `$from`, read as signed (`i32Load8S`) or unsigned (`i32Load8U`). */
 const byteAt = (load: number) => [...get(from), load, ...memarg()];
 /** Whether the byte at `$from` is `byte`. */
@@ -97,10 +110,7 @@ const body = [
       loop(
         "sixteen",
         brIf("wide", [...get(from), ...i32(16), OP.i32Add, ...get(to), OP.i32GtU]),
-        [...get(from), SIMD, SIMD_OP.v128Load, ...memarg(), OP.localSet, v],
-        [...lanesAre(0x22), ...lanesAre(0x5c), SIMD, SIMD_OP.v128Or],
-        [...get(v), ...splat(0x20), SIMD, SIMD_OP.i8x16LtS, SIMD, SIMD_OP.v128Or],
-        [SIMD, SIMD_OP.i8x16Bitmask, OP.localTee, stops],
+        runStops(from, v, stops),
         when([], [...get(from), ...get(stops), OP.i32Ctz, OP.i32Add, OP.return]),
         advance(16),
         br("sixteen"),

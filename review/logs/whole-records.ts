@@ -16,7 +16,7 @@
  * it stops. The scratch's memory has a page past the largest chunk: the byte, the 16-byte loads
  * from it, and the results ({@link RESULTS}) fit there.
  */
-import { SCRATCH_BYTES, SCRATCH_MEMORY } from "./string-runs.ts";
+import { runStops, SCRATCH_BYTES, SCRATCH_MEMORY } from "./string-runs.ts";
 import {
   assemble,
   block,
@@ -26,7 +26,6 @@ import {
   get,
   i32,
   set,
-  splat,
   I32,
   leb,
   loop,
@@ -35,8 +34,6 @@ import {
   name,
   OP,
   section,
-  SIMD,
-  SIMD_OP,
   sleb,
   V128,
   when,
@@ -128,21 +125,19 @@ const skipSpaces: Code[] = [
 ];
 
 /**
- * From `i` just past a string's opening quote, to its closing quote: runs of plain bytes 16 at a
- * time, escapes checked, non-ASCII bytes counted for the error positions the JavaScript keeps.
- * Gives up at a control character, a bad escape, or the chunk's end (its 0).
+ * From `i` at a string's opening quote to its closing quote, FROM at its first byte: runs of plain
+ * bytes 16 at a time, escapes checked, non-ASCII bytes counted for the error positions the
+ * JavaScript keeps. Gives up at a control character, a bad escape, or the chunk's end (its 0).
  */
 const string: Code[] = [
+  add(I, 1),
+  set(FROM, get(I)),
   set(STR_ESC, i32(0)),
   block(
     "quote",
     loop(
       "run",
-      [...get(I), SIMD, SIMD_OP.v128Load, ...memarg(), OP.localSet, V],
-      [...get(V), ...splat(0x22), SIMD, SIMD_OP.i8x16Eq, ...get(V), ...splat(0x5c), SIMD, SIMD_OP.i8x16Eq],
-      // Signed: below 0x20, and 0x80 and up.
-      [SIMD, SIMD_OP.v128Or, ...get(V), ...splat(0x20), SIMD, SIMD_OP.i8x16LtS, SIMD, SIMD_OP.v128Or],
-      [SIMD, SIMD_OP.i8x16Bitmask, OP.localTee, STOPS],
+      runStops(I, V, STOPS),
       when([OP.i32Eqz], [add(I, 16), br("run")]),
       set(I, [...get(I), ...get(STOPS), OP.i32Ctz, OP.i32Add]),
       set(C, byteAt()),
@@ -273,8 +268,6 @@ function functionBody(layout: FieldLayout): number[] {
               block("key", brTable(get(STATE), "key", "value", "after")),
               // A key, at its quote.
               brIf("bail", [...byteAt(), ...i32(0x22), OP.i32Ne]),
-              add(I, 1),
-              set(FROM, get(I)),
               string,
               // The record's own keys, and its userIdentity's, may name a field; escaped, the JavaScript decodes them.
               when(
@@ -296,8 +289,6 @@ function functionBody(layout: FieldLayout): number[] {
             // A value.
             skipSpaces,
             when(is(C, 0x22), [
-              add(I, 1),
-              set(FROM, get(I)),
               string,
               when(
                 [...get(PENDING), ...i32(0), OP.i32GeS],
