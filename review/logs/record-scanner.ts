@@ -704,6 +704,8 @@ export class RecordScanner {
    * the record ends, or -1, having changed nothing, for the general way to read it from its `{`:
    * when the chunk ends inside it, it is not valid JSON (the general way says why, and where), it
    * nests deeper than {@link WHOLE_RECORD_DEPTH}, or a key that may name a field is escaped.
+   * A chunk in the scratch is read first by the same loop in WebAssembly (whole-records.ts), in
+   * one call; what that one leaves (a line feed between tokens, or any of the above) is read here.
    */
   private wholeRecord(i: number): number {
     if (this.inScratch && this.webAssembly) {
