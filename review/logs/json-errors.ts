@@ -70,6 +70,12 @@ export class Position {
     else if (byte >= 0xf0 && byte < 0xf8) this.fourByteLeads++;
   }
 
+  /** Non-ASCII bytes inside strings, counted elsewhere: `continuations` of them continue a character, `fourByteLeads` begin one of four bytes. */
+  nonAsciiCounted(continuations: number, fourByteLeads: number): void {
+    this.continuations += continuations;
+    this.fourByteLeads += fourByteLeads;
+  }
+
   /** A line feed at `absolute` (a byte offset in the file). */
   lineFeed(absolute: number): void {
     this.line++;

@@ -14,6 +14,7 @@
  * over the chunk. No recursion: nesting is a byte per level, bounded by {@link MAX_DEPTH}.
  */
 import { plainRunOf, runEnd, SCRATCH, SCRATCH_BYTES } from "./string-runs.ts";
+import { RESULT, wholeRecords, type FieldKey } from "./whole-records.ts";
 import {
   characterLength,
   isDigit,
@@ -140,6 +141,8 @@ interface KeyName {
 class KeyNames {
   /** By length: the place where its keys differ, and each key by its byte there. */
   private readonly byLength: { at: number; byByte: (KeyName | null)[] }[] = [];
+  /** Each key, and its field's place in {@link SLOTS}. */
+  readonly keys: readonly FieldKey[];
 
   constructor(fields: Record<string, Field>) {
     const names = Object.entries(fields).map(([text, field]) => ({
@@ -148,6 +151,7 @@ class KeyNames {
       field,
       slot: SLOTS.indexOf(field),
     }));
+    this.keys = names.map(({ text, slot }) => ({ text, slot }));
     for (const length of new Set(names.map((name) => name.text.length))) {
       const same = names.filter((name) => name.text.length === length);
       const at = [...Array(length).keys()].find((i) => new Set(same.map((name) => name.bytes[i])).size === same.length);
@@ -203,6 +207,8 @@ const SLOTS: readonly Field[] = [
 const USER_IDENTITY = 7;
 /** The first of userIdentity's own fields in {@link SLOTS}: they are absent again when another userIdentity begins. */
 const IDENTITY_FIELDS = 4;
+/** userIdentity's own fields' bits, in a set of fields by their places in {@link SLOTS}. */
+const IDENTITY_ESCAPES = ((1 << (USER_IDENTITY - IDENTITY_FIELDS)) - 1) << IDENTITY_FIELDS;
 
 /** The keys read in a record, and in its userIdentity. */
 const RECORD_KEYS = new KeyNames({
@@ -222,6 +228,14 @@ const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x6
 const isWhiteSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 /** Containers a record may nest in {@link RecordScanner.wholeRecord}'s bit set, the record included; deeper ones go the general way. */
 const WHOLE_RECORD_DEPTH = 30;
+/** {@link RecordScanner.wholeRecord} in WebAssembly, for a chunk in the scratch (whole-records.ts). */
+const WHOLE_RECORDS = wholeRecords({
+  recordKeys: RECORD_KEYS.keys,
+  identityKeys: IDENTITY_KEYS.keys,
+  userIdentity: USER_IDENTITY,
+  identityFields: IDENTITY_FIELDS,
+  maxDepth: WHOLE_RECORD_DEPTH,
+});
 
 const absent = (): Capture => ({ start: -1, end: -1, escaped: false });
 const EMPTY = Buffer.alloc(0);
@@ -316,21 +330,33 @@ export class RecordScanner {
   private inScratch = false;
   /** Records read by {@link wholeRecord} (the tests check that it reads). */
   wholeRecordsRead = 0;
+  /** Of those, records read in WebAssembly (the tests check that it reads). */
+  webAssemblyRecordsRead = 0;
   /** {@link wholeRecord}'s field spans, made once. */
   private readonly spans = new Int32Array(2 * USER_IDENTITY);
   /** Whether records wholly inside a chunk are read by {@link wholeRecord}. */
   private readonly wholeRecords: boolean;
+  /** Whether {@link wholeRecord} reads in WebAssembly first. */
+  private readonly webAssembly: boolean;
 
   /**
    * @param from to begin inside a file known to be valid JSON, at the start of one of its records,
    * as if what comes before had been read; errors are then not V8's (they count from there).
    * @param wholeRecords false: every byte through the general state machine, without the fast path
    * for records wholly inside a chunk (the tests' control; both read alike).
+   * @param webAssembly false: that fast path in JavaScript only (the tests' control for whole-records.ts).
    */
-  constructor(handler: ScanHandler, maxRecordBytes: number, from?: RecordsFrom, wholeRecords = true) {
+  constructor(
+    handler: ScanHandler,
+    maxRecordBytes: number,
+    from?: RecordsFrom,
+    wholeRecords = true,
+    webAssembly = true,
+  ) {
     this.handler = handler;
     this.maxRecordBytes = maxRecordBytes;
     this.wholeRecords = wholeRecords;
+    this.webAssembly = webAssembly;
     if (from === undefined) return;
     this.base = from.offset;
     this.recordLevel = from.recordLevel;
@@ -678,8 +704,20 @@ export class RecordScanner {
    * the record ends, or -1, having changed nothing, for the general way to read it from its `{`:
    * when the chunk ends inside it, it is not valid JSON (the general way says why, and where), it
    * nests deeper than {@link WHOLE_RECORD_DEPTH}, or a key that may name a field is escaped.
+   * A chunk in the scratch is read first by the same loop in WebAssembly (whole-records.ts), in
+   * one call; what that one leaves (a line feed between tokens, or any of the above) is read here.
    */
   private wholeRecord(i: number): number {
+    if (this.inScratch && this.webAssembly) {
+      const end = WHOLE_RECORDS.read(i, this.chunkLength);
+      if (end >= 0) {
+        const results = WHOLE_RECORDS.results;
+        this.position.nonAsciiCounted(results[RESULT.CONTINUATIONS], results[RESULT.FOUR_BYTE_LEADS]);
+        if (results[RESULT.UNICODE] !== 0) this.unicodeEscapes = true;
+        this.webAssemblyRecordsRead++;
+        return this.recordRead(i, end, results[RESULT.ESCAPED], results);
+      }
+    }
     const b = this.chunk;
     const start = i;
     const scratch = this.inScratch;
@@ -702,7 +740,7 @@ export class RecordScanner {
       if (c === 0x0a) position.lineFeed(this.base + i);
       c = b[++i];
     }
-    if (c === 0x7d) return this.recordRead(start, i + 1, escapedFields);
+    if (c === 0x7d) return this.recordRead(start, i + 1, escapedFields, spans);
     // At a key: `c` is its first byte, at `i`.
     key: for (;;) {
       if (c !== 0x22) return this.notWhole();
@@ -737,6 +775,7 @@ export class RecordScanner {
           if (pending >= 0) {
             if (pending === USER_IDENTITY) {
               for (let k = 2 * IDENTITY_FIELDS; k < 2 * USER_IDENTITY; k++) spans[k] = -1;
+              escapedFields &= ~IDENTITY_ESCAPES;
               identity = false;
             } else {
               spans[2 * pending] = from - start;
@@ -752,8 +791,12 @@ export class RecordScanner {
           if (pending >= 0) {
             if (pending === USER_IDENTITY) {
               for (let k = 2 * IDENTITY_FIELDS; k < 2 * USER_IDENTITY; k++) spans[k] = -1;
+              escapedFields &= ~IDENTITY_ESCAPES;
               identity = c === 0x7b;
-            } else spans[2 * pending] = spans[2 * pending + 1] = -1;
+            } else {
+              spans[2 * pending] = spans[2 * pending + 1] = -1;
+              escapedFields &= ~(1 << pending);
+            }
             pending = -1;
           }
           if (c === 0x7b || c === 0x5b) {
@@ -824,15 +867,17 @@ export class RecordScanner {
           objects &= ~(1 << --depth);
           if (depth === 1) identity = false;
           // The record's own `}`: what follows is the general way's.
-          else if (depth === 0) return this.recordRead(start, i, escapedFields);
+          else if (depth === 0) return this.recordRead(start, i, escapedFields, spans);
         }
       }
     }
   }
 
-  /** {@link wholeRecord} read a record, `[start, end)` of the chunk: to the handler, as {@link recordEnds} gives one. */
-  private recordRead(start: number, end: number, escapedFields: number): number {
-    const spans = this.spans;
+  /**
+   * {@link wholeRecord} read a record, `[start, end)` of the chunk: to the handler, as {@link recordEnds} gives one.
+   * `spans`: each field's start and end, relative to the record (-1: absent).
+   */
+  private recordRead(start: number, end: number, escapedFields: number, spans: Int32Array): number {
     const captures = this.captures;
     for (let k = 0; k < captures.length; k++) {
       const capture = captures[k];
