@@ -15,6 +15,7 @@
  * The spec of every instruction used: https://webassembly.github.io/spec/core/binary/instructions.html
  */
 import {
+  anyHolds,
   assemble,
   block,
   br,
@@ -121,15 +122,7 @@ const body = [
       loop(
         "one",
         brIf("few", [...get(from), ...get(to), OP.i32GeU]),
-        brIf("few", [
-          ...byteAt(OP.i32Load8S),
-          ...i32(0x20),
-          OP.i32LtS,
-          ...byteIs(0x22),
-          OP.i32Or,
-          ...byteIs(0x5c),
-          OP.i32Or,
-        ]),
+        brIf("few", anyHolds([...byteAt(OP.i32Load8S), ...i32(0x20), OP.i32LtS], byteIs(0x22), byteIs(0x5c))),
         advance(1),
         br("one"),
       ),

@@ -106,6 +106,16 @@ export const i32 = (n: number): Code[] => [OP.i32Const, ...sleb(n | 0)];
 /** A v128 of 16 times `byte`. */
 export const splat = (byte: number): Code[] => [SIMD, SIMD_OP.v128Const, ...new Array<number>(16).fill(byte)];
 
+/** The conditions in order, each after the first joined by `op`: i32 truth values, combined. */
+const joined =
+  (op: number) =>
+  (...conditions: Code[][]): Code[] =>
+    conditions.flatMap((condition, k) => [...condition, ...(k > 0 ? [op] : [])]);
+/** Whether any of the conditions holds (`i32.or`). */
+export const anyHolds = joined(OP.i32Or);
+/** Whether every one of the conditions holds (`i32.and`). */
+export const allHold = joined(OP.i32And);
+
 /**
  * Code: bytes, with structured control whose branches name their targets. {@link assemble} turns
  * it into bytes.

@@ -18,6 +18,8 @@
  */
 import { runStops, SCRATCH_BYTES, SCRATCH_MEMORY } from "./string-runs.ts";
 import {
+  allHold,
+  anyHolds,
   assemble,
   block,
   br,
@@ -79,15 +81,15 @@ const add = (local: number, n: number): Code[] => set(local, [...get(local), ...
 /** The byte at `i + k`. */
 const byteAt = (k = 0): Code[] => [...get(I), OP.i32Load8U, ...memarg(k)];
 const is = (local: number, n: number): Code[] => [...get(local), ...i32(n), OP.i32Eq];
-const anyOf = (local: number, ...values: number[]): Code[] =>
-  values.flatMap((n, k) => [...is(local, n), ...(k > 0 ? [OP.i32Or] : [])]);
+const anyOf = (local: number, ...values: number[]): Code[] => anyHolds(...values.map((n) => is(local, n)));
 const isDigit = (local: number): Code[] => [...get(local), ...i32(0x30), OP.i32Sub, ...i32(10), OP.i32LtU];
 /** Whether the byte at `i + k` is a hex digit (uses T). */
 const isHexAt = (k: number): Code[] => [
   ...set(T, byteAt(k)),
-  ...[...get(T), ...i32(0x30), OP.i32Sub, ...i32(10), OP.i32LtU],
-  ...[...get(T), ...i32(0x20), OP.i32Or, ...i32(0x61), OP.i32Sub, ...i32(6), OP.i32LtU],
-  OP.i32Or,
+  ...anyHolds(
+    [...get(T), ...i32(0x30), OP.i32Sub, ...i32(10), OP.i32LtU],
+    [...get(T), ...i32(0x20), OP.i32Or, ...i32(0x61), OP.i32Sub, ...i32(6), OP.i32LtU],
+  ),
 ];
 /** Results' number `k`, stored from `value`. */
 const storeResult = (k: number, value: Code[]): Code[] => [
@@ -148,16 +150,7 @@ const string: Code[] = [
         set(C, byteAt(1)),
         when(anyOf(C, 0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74), [add(I, 2), br("run")]),
         brIf("bail", [...is(C, 0x75), OP.i32Eqz]),
-        brIf("bail", [
-          ...isHexAt(2),
-          ...isHexAt(3),
-          OP.i32And,
-          ...isHexAt(4),
-          OP.i32And,
-          ...isHexAt(5),
-          OP.i32And,
-          OP.i32Eqz,
-        ]),
+        brIf("bail", [...allHold(isHexAt(2), isHexAt(3), isHexAt(4), isHexAt(5)), OP.i32Eqz]),
         set(UNI, i32(1)),
         add(I, 6),
         br("run"),
@@ -200,7 +193,7 @@ function keyIs(text: string): Code[] {
       OP.i64Eq,
     ]);
   }
-  return compares.flatMap((compare, k) => [...compare, ...(k > 0 ? [OP.i32And] : [])]);
+  return allHold(...compares);
 }
 
 /** PENDING := the slot the key `[FROM, i)` names among `keys`, or -1. */
@@ -328,21 +321,18 @@ function functionBody(layout: FieldLayout): number[] {
               set(STATE, [...get(T), ...i32(0x7d), OP.i32Ne]),
               br("main"),
             ]),
-            when(
-              [...isDigit(C), ...is(C, 0x2d), OP.i32Or],
-              [
-                when(is(C, 0x2d), nextByte),
-                when(is(C, 0x30), nextByte, [brIf("bail", [...isDigit(C), OP.i32Eqz]), digits]),
-                when(is(C, 0x2e), [nextByte, brIf("bail", [...isDigit(C), OP.i32Eqz]), digits]),
-                when(anyOf(C, 0x65, 0x45), [
-                  nextByte,
-                  when(anyOf(C, 0x2b, 0x2d), nextByte),
-                  brIf("bail", [...isDigit(C), OP.i32Eqz]),
-                  digits,
-                ]),
-                then(AFTER),
-              ],
-            ),
+            when(anyHolds(isDigit(C), is(C, 0x2d)), [
+              when(is(C, 0x2d), nextByte),
+              when(is(C, 0x30), nextByte, [brIf("bail", [...isDigit(C), OP.i32Eqz]), digits]),
+              when(is(C, 0x2e), [nextByte, brIf("bail", [...isDigit(C), OP.i32Eqz]), digits]),
+              when(anyOf(C, 0x65, 0x45), [
+                nextByte,
+                when(anyOf(C, 0x2b, 0x2d), nextByte),
+                brIf("bail", [...isDigit(C), OP.i32Eqz]),
+                digits,
+              ]),
+              then(AFTER),
+            ]),
             when(
               [...is(C, 0x74), ...get(I), OP.i32Load, ...memarg(), ...i32(word("true")), OP.i32Eq, OP.i32And],
               [add(I, 4), then(AFTER)],
