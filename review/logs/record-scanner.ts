@@ -104,20 +104,6 @@ type Expect =
 /** The token a chunk ended in, if any: its next bytes go on with it. */
 type Token = "none" | "string" | "escape" | "unicode" | "number" | "literal";
 
-/**
- * The method that goes on from inside each token (outside any, between tokens) and returns where
- * it stopped. Nearly every record is read by one call, in WebAssembly, from between tokens: this
- * dispatch is not in the bytes' hot loop.
- */
-const TOKEN_READERS = {
-  none: "betweenTokens",
-  string: "inString",
-  escape: "inEscape",
-  unicode: "inUnicodeEscape",
-  number: "inNumber",
-  literal: "inLiteral",
-} as const satisfies Record<Token, string>;
-
 /** Where in a number: after `-`, after a leading 0, in the integer, after `.`, in the fraction, after `e`, after the exponent's sign, in the exponent. */
 type NumberPart = "minus" | "zero" | "integer" | "dot" | "fraction" | "exponentMark" | "exponentSign" | "exponent";
 
@@ -459,7 +445,28 @@ export class RecordScanner {
   private scan(): void {
     const n = this.chunkLength;
     let i = 0;
-    while (i < n && this.error === null) i = this[TOKEN_READERS[this.token]](i);
+    while (i < n && this.error === null) {
+      switch (this.token) {
+        case "string":
+          i = this.inString(i);
+          break;
+        case "none":
+          i = this.betweenTokens(i);
+          break;
+        case "escape":
+          i = this.inEscape(i);
+          break;
+        case "unicode":
+          i = this.inUnicodeEscape(i);
+          break;
+        case "number":
+          i = this.inNumber(i);
+          break;
+        case "literal":
+          i = this.inLiteral(i);
+          break;
+      }
+    }
   }
 
   // ---- Strings: most bytes of a log file are in one.
