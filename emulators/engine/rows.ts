@@ -113,6 +113,17 @@ function importStatePassthrough(this: ResourceRow, cloud: Cloud, id: string): Pr
   return this.read(cloud, id, {});
 }
 
+/**
+ * What a read of a credential gives back, as the provider's read sets it: the properties read are
+ * its inputs (so that the next diff compares against them), and its outputs are those and what AWS
+ * computed.
+ */
+const readBack = (id: string, read: Properties, computed: Properties): ReadResult => ({
+  id,
+  inputs: read,
+  outputs: { ...read, ...computed },
+});
+
 /** Tags to add and keys to remove, from the old and new `tags` inputs. */
 function tagChanges(olds: Properties, news: Properties): { add: Tag[]; remove: string[] } {
   const before = tagMap(tagsOf(olds.tags));
@@ -156,8 +167,11 @@ const accessKey: ResourceRow = {
     const listed = await orGone(cloud.iam.send(new ListAccessKeysCommand({ UserName: text(inputs.user) })));
     const key = listed?.AccessKeyMetadata?.find((k) => k.AccessKeyId === id);
     if (!key) return null;
-    const read = { user: key.UserName ?? null, status: key.Status ?? null };
-    return { id, inputs: read, outputs: { ...read, createDate: key.CreateDate?.toISOString() ?? null } };
+    return readBack(
+      id,
+      { user: key.UserName ?? null, status: key.Status ?? null },
+      { createDate: key.CreateDate?.toISOString() ?? null },
+    );
   },
   // The importer finds the key's user with GetAccessKeyLastUsed, then reads it.
   async import(cloud, id) {
@@ -227,11 +241,7 @@ const sshKey: ResourceRow = {
       encoding,
       status: found.Status ?? null,
     };
-    return {
-      id,
-      inputs: read,
-      outputs: { ...read, fingerprint: found.Fingerprint ?? null, sshPublicKeyId: found.SSHPublicKeyId ?? id },
-    };
+    return readBack(id, read, { fingerprint: found.Fingerprint ?? null, sshPublicKeyId: found.SSHPublicKeyId ?? id });
   },
   async import(cloud, id) {
     const [username, keyId, encoding] = id.split(":");
@@ -299,12 +309,15 @@ const signingCertificate: ResourceRow = {
     const listed = await orGone(cloud.iam.send(new ListSigningCertificatesCommand({ UserName: userName })));
     const found = listed?.Certificates?.find((c) => c.CertificateId === certificateId);
     if (!found) return null;
-    const read: Properties = {
-      certificateBody: found.CertificateBody ?? null,
-      status: found.Status ?? null,
-      userName: found.UserName ?? userName,
-    };
-    return { id, inputs: read, outputs: { ...read, certificateId } };
+    return readBack(
+      id,
+      {
+        certificateBody: found.CertificateBody ?? null,
+        status: found.Status ?? null,
+        userName: found.UserName ?? userName,
+      },
+      { certificateId },
+    );
   },
   import: importStatePassthrough,
   async update(cloud, id, _olds, news, outputs) {
@@ -386,22 +399,20 @@ const serviceSpecificCredential: ResourceRow = {
     );
     const found = listed?.ServiceSpecificCredentials?.find((c) => c.ServiceSpecificCredentialId === credentialId);
     if (!found) return null;
-    const read: Properties = {
-      serviceName: found.ServiceName ?? serviceName,
-      userName: found.UserName ?? userName,
-      status: found.Status ?? null,
-    };
-    return {
+    return readBack(
       id,
-      inputs: read,
-      outputs: {
-        ...read,
+      {
+        serviceName: found.ServiceName ?? serviceName,
+        userName: found.UserName ?? userName,
+        status: found.Status ?? null,
+      },
+      {
         serviceSpecificCredentialId: credentialId,
         serviceUserName: found.ServiceUserName ?? null,
         createDate: found.CreateDate?.toISOString() ?? null,
         expirationDate: found.ExpirationDate?.toISOString() ?? null,
       },
-    };
+    );
   },
   import: importStatePassthrough,
   async update(cloud, id, _olds, news, outputs) {
