@@ -446,26 +446,13 @@ export class RecordScanner {
     const n = this.chunkLength;
     let i = 0;
     while (i < n && this.error === null) {
-      switch (this.token) {
-        case "string":
-          i = this.inString(i);
-          break;
-        case "none":
-          i = this.betweenTokens(i);
-          break;
-        case "escape":
-          i = this.inEscape(i);
-          break;
-        case "unicode":
-          i = this.inUnicodeEscape(i);
-          break;
-        case "number":
-          i = this.inNumber(i);
-          break;
-        case "literal":
-          i = this.inLiteral(i);
-          break;
-      }
+      const token = this.token;
+      if (token === "string") i = this.inString(i);
+      else if (token === "none") i = this.betweenTokens(i);
+      else if (token === "escape") i = this.inEscape(i);
+      else if (token === "unicode") i = this.inUnicodeEscape(i);
+      else if (token === "number") i = this.inNumber(i);
+      else i = this.inLiteral(i);
     }
   }
 
