@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { chunkSizes, told, withEscapedKeys } from "./support/scanner.ts";
 import {
   MAX_DEPTH,
   RecordScanner,
@@ -237,13 +238,6 @@ const broken = fc.tuple(written, fc.array(edit, { minLength: 1, maxLength: 4 }))
 // V8 quotes these whole instead of naming a token.
 const special = (source: string) => ["undefined", "NaN", "Infinity", "[object Object]"].includes(source);
 
-// Small chunks, which cut most records (the general way reads them); larger ones; the whole text in one (the fast path reads most records).
-const chunkSizes = fc.oneof(
-  fc.integer({ min: 1, max: 97 }),
-  fc.integer({ min: 98, max: 4096 }),
-  fc.constant(Number.MAX_SAFE_INTEGER),
-);
-
 describe("the record scanner agrees with JSON.parse", () => {
   it("on valid documents, cut into chunks anywhere: the same records and fields", () => {
     fc.assert(
@@ -280,34 +274,6 @@ describe("the record scanner agrees with JSON.parse", () => {
   });
 });
 
-/** Everything a scan tells, as it tells it: each record's index, bytes, offset and fields' places; the error; the top level. */
-function told(text: string, chunkSize: number, wholeRecords: boolean): { told: unknown; wholeRecordsRead: number } {
-  const bytes = Buffer.from(text, "utf8");
-  const records: unknown[] = [];
-  const scanner = new RecordScanner(
-    {
-      record: (index, record, fields, offset) =>
-        records.push([index, record?.toString("hex") ?? null, offset, structuredClone(fields)]),
-      recordsMember: () => records.push("Records"),
-    },
-    1 << 30,
-    undefined,
-    wholeRecords,
-  );
-  for (let i = 0; i < bytes.length; i += chunkSize) scanner.write(bytes.subarray(i, i + chunkSize));
-  scanner.end();
-  return {
-    told: {
-      records,
-      error: scanner.error,
-      top: scanner.top,
-      recordDepth: scanner.recordDepth,
-      unicode: scanner.sawUnicodeEscape,
-    },
-    wholeRecordsRead: scanner.wholeRecordsRead,
-  };
-}
-
 // Records written as a log's attacker may write them: keys escaped, spaces and lines anywhere, nested deep.
 const spelt = fc
   .tuple(
@@ -327,24 +293,7 @@ const spelt = fc
     return result;
   });
 // The keys that name fields, some of them escaped (`"event\u004eame"` is eventName), wherever they are.
-const FIELD_KEYS = [
-  "eventID",
-  "eventName",
-  "eventTime",
-  "errorCode",
-  "userIdentity",
-  "accessKeyId",
-  "type",
-  "userName",
-];
-const escapedKeys = fc.tuple(written, fc.infiniteStream(fc.nat())).map(([source, choices]) => {
-  const pattern = new RegExp(`"(${FIELD_KEYS.join("|")})"`, "g");
-  return source.replace(pattern, (_, key: string) => {
-    const at = choices.next().value % (key.length + 1);
-    if (at === key.length) return `"${key}"`;
-    return `"${key.slice(0, at)}\\u${key.charCodeAt(at).toString(16).padStart(4, "0")}${key.slice(at + 1)}"`;
-  });
-});
+const escapedKeys = withEscapedKeys(written);
 const deep = fc
   .integer({ min: 25, max: 40 })
   .map(
@@ -356,7 +305,7 @@ describe("the fast path for records wholly inside a chunk", () => {
   it("tells what the general way tells: the same records, bytes, offsets, fields and errors, at the same places", () => {
     fc.assert(
       fc.property(fc.oneof(written, broken, spelt, escapedKeys, deep), chunkSizes, (source, chunkSize) => {
-        expect(told(source, chunkSize, true).told).toEqual(told(source, chunkSize, false).told);
+        expect(told(source, chunkSize, "webAssembly").told).toEqual(told(source, chunkSize, "general").told);
       }),
       { numRuns: 4000 },
     );
@@ -370,8 +319,10 @@ describe("the fast path for records wholly inside a chunk", () => {
     fc.assert(
       fc.property(fc.array(record, { minLength: 1 }), (records) => {
         const source = JSON.stringify({ Records: records });
-        expect(told(source, Number.MAX_SAFE_INTEGER, true).wholeRecordsRead).toBe(records.filter(plain).length);
-        expect(told(source, Number.MAX_SAFE_INTEGER, false).wholeRecordsRead).toBe(0);
+        expect(told(source, Number.MAX_SAFE_INTEGER, "webAssembly").wholeRecordsRead).toBe(
+          records.filter(plain).length,
+        );
+        expect(told(source, Number.MAX_SAFE_INTEGER, "general").wholeRecordsRead).toBe(0);
       }),
     );
   });
@@ -491,14 +442,14 @@ describe("the runs of plain characters, 16 bytes at a time in WebAssembly", () =
           {
             record: (_index, bytes) => {
               outerIds.push((JSON.parse(bytes!.toString("utf8")) as { eventID: string }).eventID);
-              inside ??= told(source, chunkSize, true).told;
+              inside ??= told(source, chunkSize, "webAssembly").told;
             },
           },
           1 << 30,
         );
         outer.write(Buffer.from(outerSource));
         outer.end();
-        expect(inside).toEqual(told(source, chunkSize, true).told);
+        expect(inside).toEqual(told(source, chunkSize, "webAssembly").told);
         expect([outer.error, outerIds]).toEqual([null, ["first", "second", "third"]]);
       }),
       { numRuns: 1000 },
@@ -521,6 +472,6 @@ describe("the runs of plain characters, 16 bytes at a time in WebAssembly", () =
     expect(whole.records.map((found) => found.fields.userName)).toEqual(
       Array.from({ length: 1200 }, (_, i) => `é${i}`),
     );
-    expect(told(source, Number.MAX_SAFE_INTEGER, true).told).toEqual(told(source, 4096, false).told);
+    expect(told(source, Number.MAX_SAFE_INTEGER, "webAssembly").told).toEqual(told(source, 4096, "general").told);
   });
 });

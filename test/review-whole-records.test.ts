@@ -8,38 +8,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { chunkSizes, told, withEscapedKeys } from "./support/scanner.ts";
 import { RecordScanner } from "../review/logs/record-scanner.ts";
 import { SCRATCH } from "../review/logs/string-runs.ts";
-
-type Way = "webAssembly" | "javascript" | "general";
-
-/** Everything a scan tells, as it tells it, read `way`, in chunks of `chunkSize`. */
-function told(bytes: Buffer, chunkSize: number, way: Way) {
-  const records: unknown[] = [];
-  const scanner = new RecordScanner(
-    {
-      record: (index, record, fields, offset) =>
-        records.push([index, record?.toString("hex") ?? null, offset, structuredClone(fields)]),
-      recordsMember: () => records.push("Records"),
-    },
-    1 << 30,
-    undefined,
-    way !== "general",
-    way === "webAssembly",
-  );
-  for (let i = 0; i < bytes.length; i += chunkSize) scanner.write(bytes.subarray(i, i + chunkSize));
-  scanner.end();
-  return {
-    told: {
-      records,
-      error: scanner.error,
-      top: scanner.top,
-      recordDepth: scanner.recordDepth,
-      unicode: scanner.sawUnicodeEscape,
-    },
-    webAssemblyRecordsRead: scanner.webAssemblyRecordsRead,
-  };
-}
 
 /** Numbers as JSON writes them and as it does not; each replaces a placeholder string after JSON.stringify. */
 const NUMBERS = [
@@ -204,21 +175,7 @@ const edited = fc
     return result;
   });
 // A field's key escaped where it names a field: the WebAssembly leaves it to the JavaScript, which decodes it.
-const escapedKeys = fc.tuple(file, fc.infiniteStream(fc.nat())).map(([source, choices]) =>
-  source.replace(
-    /"(eventID|eventName|eventTime|errorCode|userIdentity|accessKeyId|type|userName)"/g,
-    (_, key: string) => {
-      const at = choices.next().value % (key.length + 1);
-      if (at === key.length) return `"${key}"`;
-      return `"${key.slice(0, at)}\\u${key.charCodeAt(at).toString(16).padStart(4, "0")}${key.slice(at + 1)}"`;
-    },
-  ),
-);
-const chunkSizes = fc.oneof(
-  fc.integer({ min: 1, max: 97 }),
-  fc.integer({ min: 98, max: 4096 }),
-  fc.constant(Number.MAX_SAFE_INTEGER),
-);
+const escapedKeys = withEscapedKeys(file);
 
 describe("the fast path in WebAssembly", () => {
   it("tells what the fast path in JavaScript and the general way tell, on any file cut anywhere", () => {
