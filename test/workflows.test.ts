@@ -1122,9 +1122,14 @@ describe("the contain workflow", () => {
 
   it("writes the incident with new --access-key and an at-containment cutoff, unless main already declares the key", () => {
     expect(write.if).toBe("steps.request.outputs.mode == 'key'");
-    expect(write.run).toContain('args=(--access-key="$ACCESS_KEY" --cutoff=at-containment)');
-    expect(write.run).toContain('given+=(--title="$(cat "$RUNNER_TEMP/title")")');
-    expect(write.run).toContain('given+=(--ticket="$(cat "$RUNNER_TEMP/ticket")")');
+    // Named after the key, whatever the title: the id new would take from the title for the default one.
+    expect(write.run).toContain(
+      'args=(--access-key="$ACCESS_KEY" --cutoff=at-containment --id="$(date -u +%Y-%m-%d)-exposed-access-key-${ACCESS_KEY,,}")',
+    );
+    expect(write.run).toContain('cat "$RUNNER_TEMP/title"; else echo "Exposed access key $ACCESS_KEY"; fi');
+    expect(write.run).toContain('args+=(--ticket="$(cat "$RUNNER_TEMP/ticket")")');
+    // Run once: a failure is new's own, said in its words.
+    expect(write.run?.match(/npx cordon new/g)).toHaveLength(1);
     expect(write.run?.indexOf("npx cordon plan --json")).toBeLessThan(write.run?.indexOf("npx cordon new") ?? 0);
     // The new command needs IAM: the key's account's contain role, assumed before.
     expect(contain.steps.findIndex(usesAction("aws-actions/configure-aws-credentials"))).toBeLessThan(
@@ -1900,8 +1905,8 @@ describe("the contain workflow", () => {
         });
       });
 
-      describe("writing the incident (cordon new, then without what it refused)", () => {
-        const runWrite = (runner: string, title: string, ticket: string) => {
+      describe("writing the incident (cordon new, in a file named after the key)", () => {
+        const runWrite = (runner: string, title: string, ticket: string, accessKey = key) => {
           const temp = mkdtempSync(join(root, "write-"));
           writeFileSync(join(temp, "title"), title);
           writeFileSync(join(temp, "ticket"), ticket);
@@ -1909,7 +1914,7 @@ describe("the contain workflow", () => {
           return runStepAsync(
             write,
             runner,
-            { ...moto.env, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, ACCESS_KEY: key, CORDON_REAL_CLI: "1" },
+            { ...moto.env, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, ACCESS_KEY: accessKey, CORDON_REAL_CLI: "1" },
             temp,
           );
         };
@@ -1934,7 +1939,11 @@ describe("the contain workflow", () => {
           expect(file).toContain("(CloudTrail LookupEvents in 33 regions; a role session lives at most 12 h): none.\n");
         });
 
-        it("whatever title and ticket were dispatched, writes one incident for the key, and says when it dropped them (generated; issue 19)", async () => {
+        /** The file `new` writes for `key` today: named after the key, whatever title was typed. */
+        const fileOf = (key: string) =>
+          `${new Date().toISOString().slice(0, 10)}-exposed-access-key-${key.toLowerCase()}.yaml`;
+
+        it("whatever title and ticket were dispatched, writes one incident for the key, named after it, with the title and ticket as new fits them (generated; issue 19)", async () => {
           let n = 0;
           const text = fc.oneof(
             fc.string({ maxLength: 40 }),
@@ -1949,19 +1958,45 @@ describe("the contain workflow", () => {
             fc.asyncProperty(text, text, async (title, ticket) => {
               const runner = mainCheckout(`write-${n++}`);
               const result = await runWrite(runner, title, ticket);
-              expect(result.status, `${JSON.stringify({ title, ticket })}\n${result.stdout}${result.stderr}`).toBe(0);
-              const files = declaring(runner);
-              expect(files).toHaveLength(1);
-              if (result.outputs.dropped === "true") {
-                expect(files[0]).toContain(`title: Exposed access key ${key}\n`);
-                expect(result.stdout).toContain(
-                  "::warning title=cordon contain::cordon new refused the title or ticket given (above): the incident is written without them; add them by pull request",
-                );
-              }
+              const shown = `${JSON.stringify({ title, ticket })}\n${result.stdout}${result.stderr}`;
+              expect(result.status, shown).toBe(0);
+              expect(result.outputs, shown).toEqual({});
+              expect(declaring(runner), shown).toHaveLength(1);
+              expect(readdirSync(join(runner, "incidents")), shown).toContain(fileOf(key));
+              // What was typed reaches the file (as new fits it): it is never dropped.
+              const written = readFileSync(join(runner, "incidents", fileOf(key)), "utf8");
+              // new keeps at least the first 199 characters of the joined lines.
+              const words = title.slice(0, 150).match(/[a-z]{2,}/g) ?? [];
+              for (const word of words.slice(0, 3)) expect(written, shown).toContain(word);
             }),
             { numRuns: 8 },
           );
         }, 60_000);
+
+        it("two keys dispatched with one title on one day: a file each, both with that title (before, the second collided)", async () => {
+          const runner = mainCheckout("write-same-title");
+          const other = await seedKey("release-bot");
+          for (const each of [key, other]) {
+            const result = await runWrite(runner, "CI key in a public repo", "SEC-7", each);
+            expect(result.status, result.stdout + result.stderr).toBe(0);
+            expect(result.outputs).toEqual({});
+          }
+          for (const each of [key, other]) {
+            const written = readFileSync(join(runner, "incidents", fileOf(each)), "utf8");
+            expect(written).toContain("title: CI key in a public repo\n");
+            expect(written).toContain("ticket: SEC-7\n");
+          }
+        });
+
+        it("a key IAM does not know, with a title given: fails once, in new's own words, and claims nothing of the title", async () => {
+          const runner = mainCheckout("write-unknown");
+          const result = await runWrite(runner, "CI key in public repo", "SEC-1", "AKIAZZZZZZZZZZZZZZZZ");
+          expect(result.status).not.toBe(0);
+          expect(result.outputs).toEqual({});
+          expect(result.stderr.match(/cordon new: /g), result.stderr).toHaveLength(1);
+          expect(result.stdout + result.stderr).not.toContain("title or ticket");
+          expect(readdirSync(join(runner, "incidents")).filter((name) => name.includes("akiazzzz"))).toEqual([]);
+        });
       });
     });
 
@@ -2168,14 +2203,11 @@ describe("the contain workflow", () => {
           PUSH: "pushed",
           APPLIED: "failure",
           KEY: "was-inactive",
-          DROPPED: "true",
         });
         expect(run.status).toBe(1);
         const text = written(run);
         expect(text).toContain("**The key is Inactive** (it already was when the disable job looked).");
-        expect(text).toContain(
-          "Committed to main: 0123abc.\nThe title or ticket given was refused by `cordon new` (see the run): the incident has the default title and no ticket; add them by pull request.\npulumi up: **failed**",
-        );
+        expect(text).toContain("Committed to main: 0123abc.\npulumi up: **failed**");
       });
     });
 
