@@ -583,6 +583,24 @@ describe("verify against moto", () => {
     });
   });
 
+  it("says a role's managed deny detached by hand is not attached to the role", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan({ managedRoles: true });
+    await disable(key);
+    await seed(
+      new (await import("@aws-sdk/client-iam")).DetachRolePolicyCommand({
+        RoleName: "deploy",
+        PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`,
+      }),
+    );
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      "  ✗ deny policy cordon-revoke-role-sessions-deploy exists but is not attached to role deploy → run `pulumi up --refresh` to attach it, then verify again\n",
+    );
+  });
+
   it("fails when the principal does not exist", async () => {
     const key = await seedAccount();
     ciIncident(key, ["  - name: gone"]);
@@ -1079,6 +1097,32 @@ describe("verify: every credential of the user, its console password, and its to
       `  ✗ user ci-deployer still has MFA device ${mfa}, which an incident asks to deactivate → run \`pulumi up\`, which deactivates it`,
       "  ! AWS's quarantine policy AWSCompromisedKeyQuarantineV3 is still attached to user ci-deployer: cordon never detaches it; detach it in IAM once the user is trusted again",
     ]);
+  });
+
+  it("judges each user of a two-user incident by its own credentials, not the first user's", async () => {
+    // ci-deployer, with what an attacker added, sorts after alice, whose only key is Inactive.
+    const { key, second } = await seedAttacker();
+    await seed(new CreateUserCommand({ UserName: "alice" }));
+    const alices = (
+      await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "alice" }))
+    ).AccessKey.AccessKeyId;
+    await seed(new UpdateAccessKeyCommand({ UserName: "alice", AccessKeyId: alices, Status: "Inactive" }));
+    writeIncident("2026-11-28-two-keys", [
+      `cutoff: ${CUTOFF}`,
+      "users:",
+      "  - name: alice",
+      `    accessKeys: [${alices}]`,
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+    ]);
+    await applyPlan();
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(code).toBe(1);
+    const line = (user: string) => stdout.split("\n").find((text) => text.startsWith(`user ${user} `)) ?? "";
+    expect(line("alice")).toContain("every other credential Inactive or kept ✓  console password none ✓");
+    expect(line("ci-deployer")).toContain("every other credential Inactive or kept ✗  console password present ✗");
+    expect(stdout).toContain(`user ci-deployer has 3 credentials that no incident keeps, still Active: ${second}`);
   });
 
   it("holds once every credential is Inactive or kept by name, the password deleted and the device deactivated, as pulumi up leaves them", async () => {

@@ -205,7 +205,7 @@ export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: 
       {
         check: "deny-attached",
         ok: false,
-        message: `deny policy ${deny.policyName} exists but is not attached to user ${name}`,
+        message: `deny policy ${deny.policyName} exists but is not attached to ${type} ${name}`,
         fix: "run `pulumi up --refresh` to attach it, then verify again",
       },
     ];

@@ -237,11 +237,13 @@ async function verifyPrincipal(
   }
   if (listing !== null && incidents !== undefined) {
     const naming = incidents.filter((i) => deny.incidents.includes(i.id));
+    // The plan holds every user of the naming incidents in the account; this principal's is the
+    // one judged (its listing is the only one given).
     const credentials = credentialPlan(naming, {
       account: deny.account,
       containment: known,
       listings: [listing],
-    }).users[0];
+    }).users.find((u) => u.account === deny.account && sameIamName(u.user, name));
     if (credentials !== undefined) {
       const judged = credentialChecks(credentials);
       checks.push(...judged.checks);
