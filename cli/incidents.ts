@@ -11,13 +11,13 @@ import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
 import {
   containmentFromStackOutputs,
+  type RecordedInstants,
   factsFromStackOutputs,
   listingsFromStackOutputs,
   type RecordedFacts,
   type UserCredentialsOutput,
 } from "../plan/outputs.ts";
 import type { UserListing } from "../plan/credentials.ts";
-import type { ContainmentInstants } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { parseInstantFlag } from "./command.ts";
 import { projectIncidentsDir, readProject } from "./project.ts";
@@ -30,7 +30,8 @@ export interface GivenOutputs {
   json: unknown;
   /** The stack's `account` output, when the file has one. */
   account?: string;
-  containment: ContainmentInstants;
+  /** The instants the stack recorded, with the keys each was recorded for: `currentInstants` says which hold. */
+  containment: RecordedInstants;
   recorded: RecordedFacts;
   /** Every credential of every compromised user, as the stack's last run found it (outputs of older programs: none). */
   listings: UserListing[];
@@ -42,10 +43,11 @@ export interface GivenOutputs {
 export interface Preamble {
   now: Date;
   /**
-   * The instants recorded by every stack given, the latest per incident: each account's stack
-   * records its own, and an incident lasts until the latest has expired.
+   * The instants recorded by the stacks given, the latest per incident, with the keys each was
+   * recorded for. The stack of the incident's keys records it and the others copy it, so the latest
+   * is the one that counts; `currentInstants` keeps those recorded for the keys the files list now.
    */
-  containment: ContainmentInstants;
+  containment: RecordedInstants;
   /** The facts of every stack given, together. */
   recorded: RecordedFacts;
   /** Each file given, in order. */
@@ -83,11 +85,11 @@ export function readPreamble(
       throw new UsageError(`--stack-outputs ${file}: ${(error as Error).message}`);
     }
   });
-  const containment: ContainmentInstants = {};
+  const containment: RecordedInstants = {};
   for (const { containment: instants } of outputs) {
     for (const [id, instant] of Object.entries(instants)) {
       const known = recordedFor(containment, id);
-      if (known === undefined || Date.parse(instant) > Date.parse(known)) containment[id] = instant;
+      if (known === undefined || Date.parse(instant.cutoff) > Date.parse(known.cutoff)) containment[id] = instant;
     }
   }
   const union = (pick: (facts: RecordedFacts) => string[]) =>

@@ -1,4 +1,5 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
+import { currentInstants } from "../plan/outputs.ts";
 import { displayValue, displayValues, jsonSafe } from "../incident/display.ts";
 import { staleCutoff } from "../incident/expiry.ts";
 import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
@@ -43,7 +44,7 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     });
     const account = values.account;
     if (account !== undefined && !ACCOUNT_ID.test(account)) throw new UsageError(accountFlagProblem(account));
-    const { now, containment, recorded, outputs, listings } = readPreamble(values, io);
+    const { now, containment: recordedInstants, recorded, outputs, listings } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const project = readProject(io.cwd);
@@ -51,6 +52,8 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
       io.err(`cordon plan: warning: ${displayValue(formatDiagnostic(problem))}\n`);
     // One account: as its stack declares it, with the instants and facts that stack recorded.
     const own = account === undefined ? undefined : outputs.find((o) => o.account === account);
+    // The instants that hold for the files as they are: of that stack, or of every stack given.
+    const containment = currentInstants(own?.containment ?? recordedInstants, incidents);
     // Every account: the guardrails too, attached to no target when no stack file configures them.
     const organization =
       account === undefined
@@ -61,7 +64,7 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     const plan = buildPlan(incidents, {
       account,
       organization,
-      containment: own?.containment ?? containment,
+      containment,
       ...(own?.recorded ?? recorded),
     });
     for (const incident of incidents.filter((i) => account === undefined || accountsOf(i).includes(account))) {
@@ -75,7 +78,7 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     const ownListings = account === undefined ? listings : (own?.listings ?? []);
     const credentials = credentialPlan(incidents, {
       account,
-      containment: own?.containment ?? containment,
+      containment,
       ...(ownListings.length > 0 ? { listings: ownListings } : {}),
     });
     const rootUsers = organization === undefined ? [] : rootUserPlans(incidents, organization);

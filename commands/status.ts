@@ -1,4 +1,5 @@
 import { displaySafe, jsonSafe } from "../incident/display.ts";
+import { currentInstants } from "../plan/outputs.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
 import { incidentStatuses, type IncidentStatus } from "../plan/lifecycle.ts";
 import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
@@ -37,14 +38,19 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
       ...listFlags("stack-outputs"),
       ...booleanFlags("json"),
     });
-    const { now, containment, recorded, credentials } = readPreamble(values, io);
+    const { now, containment: recordedInstants, recorded, credentials } = readPreamble(values, io);
     const paths =
       positionals.length > 0
         ? positionals
         : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
     const incidents = loadOrReport(paths, io, now);
     if (!incidents) return EXIT_INVALID;
-    const statuses = incidentStatuses(incidents, now, containment, recorded.goneAccessKeys);
+    const statuses = incidentStatuses(
+      incidents,
+      now,
+      currentInstants(recordedInstants, incidents),
+      recorded.goneAccessKeys,
+    );
     // What the last runs made of every credential of the incidents' users (from the stack outputs).
     const ids = new Set(statuses.map((s) => s.id));
     const users = credentials.filter((u) => u.incidents.some((id) => ids.has(id)));

@@ -1,4 +1,5 @@
 import { awsClients } from "../aws/clients.ts";
+import { currentInstants } from "../plan/outputs.ts";
 import { failureOf } from "../aws/errors.ts";
 import { liveIam } from "../aws/iam.ts";
 import { liveOrganizations } from "../aws/organizations.ts";
@@ -54,9 +55,10 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
       ...stringFlags("now"),
       ...booleanFlags("json"),
     });
-    const { now, containment: known, recorded } = readPreamble(values, io);
+    const { now, containment: recordedInstants, recorded } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
+    const known = currentInstants(recordedInstants, incidents);
 
     const project = readProject(io.cwd);
     let report: VerifyReport;

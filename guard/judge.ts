@@ -10,8 +10,7 @@ import { computeExpiry } from "../incident/expiry.ts";
 import { principalKey } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
-import { appliedState, type StackOutputs } from "../plan/outputs.ts";
-import type { ContainmentInstants } from "../plan/plan.ts";
+import { appliedState, currentInstants, type RecordedInstants, type StackOutputs } from "../plan/outputs.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
 import {
   classifyChange,
@@ -69,7 +68,8 @@ export interface JudgeInput extends Revisions {
   /** The base as the user named it (`--base`), for the messages. */
   baseName: string;
   now: Date;
-  containment: ContainmentInstants;
+  /** The instants the stacks given recorded: those that hold for the base's incidents count. */
+  containment: RecordedInstants;
   /** Every `--stack-outputs` given; judged against when the base does not validate. */
   outputs: GivenOutputs[];
 }
@@ -102,7 +102,7 @@ export type JudgeResult =
   | { badOutputs: { file: string; message: string } };
 
 export function judgeChange(input: JudgeInput): JudgeResult {
-  const { now, containment } = input;
+  const { now } = input;
   // The base as it was applied: its files, or, when they do not validate, the stacks' outputs.
   const beforeLoaded = loadIncidents(input.base.sources, { now });
   const baseProblems = [...input.base.stacks.problems, ...beforeLoaded.errors.map(formatDiagnostic)];
@@ -128,6 +128,8 @@ export function judgeChange(input: JudgeInput): JudgeResult {
   const base: BaseIncident[] = fromOutputs
     ? mergeApplied(applied.flatMap((a) => baseFromOutputs(a.state, a.file, head)))
     : beforeLoaded.incidents;
+  // An instant recorded while a base incident had other keys is not its instant: it stays pending.
+  const containment = currentInstants(input.containment, base);
 
   const side = (revision: Revision): StackSide => ({
     stacks: revision.stacks.stacks.length > 0 || revision.stackFiles > 0 ? revision.stacks.stacks : null,

@@ -5,11 +5,18 @@
  */
 import { ACCOUNT_ID, MODES } from "../incident/fields.ts";
 import { parseInstant, formatInstant } from "../incident/time.ts";
-import { AT_CONTAINMENT } from "../incident/types.ts";
+import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { containmentCutoff } from "./containment.ts";
 import { expiryOnceContained } from "./lifecycle.ts";
 import type { OrganizationConfig } from "./organization.ts";
-import type { ContainmentInstants, Plan, PlannedIncident, Principal, PrincipalType } from "./plan.ts";
+import {
+  type ContainmentInstants,
+  incidentKeyIds,
+  type Plan,
+  type PlannedIncident,
+  type Principal,
+  type PrincipalType,
+} from "./plan.ts";
 import {
   CREDENTIAL_KINDS,
   type CredentialFate,
@@ -344,17 +351,27 @@ export function appliedState(json: unknown): Pick<StackOutputs, "account" | "inc
   return { account, incidents: out };
 }
 
+/** A cutoff a stack recorded for an at-containment incident, and the incident's keys when it did. */
+export interface RecordedInstant {
+  cutoff: string;
+  /** The incident's key ids as the run that recorded it planned them (sorted); none in outputs that have none. */
+  accessKeys: string[];
+}
+
+/** Per incident id. */
+export type RecordedInstants = Record<string, RecordedInstant>;
+
 /**
  * The cutoffs of the at-containment incidents whose instant is recorded (the instant plus the
- * propagation margin), from `pulumi stack output --json`; a pending one is left out. Throws with a
- * plain message when the JSON is not what the program exports.
+ * propagation margin), with the keys they were recorded for, from `pulumi stack output --json`; a
+ * pending one is left out. Throws with a plain message when the JSON is not what the program exports.
  */
-export function containmentFromStackOutputs(json: unknown): ContainmentInstants {
+export function containmentFromStackOutputs(json: unknown): RecordedInstants {
   const incidents = (json as { incidents?: unknown } | null)?.incidents;
   if (typeof incidents !== "object" || incidents === null || Array.isArray(incidents)) {
     throw new Error('expected the JSON of `pulumi stack output --json`, with an "incidents" object');
   }
-  const instants: ContainmentInstants = {};
+  const instants: RecordedInstants = {};
   for (const [id, value] of Object.entries(incidents as Record<string, Partial<IncidentOutput>>)) {
     if (value?.atContainment !== true || value.cutoff === AT_CONTAINMENT) continue;
     const instant = typeof value.cutoff === "string" ? parseInstant(value.cutoff) : undefined;
@@ -362,7 +379,33 @@ export function containmentFromStackOutputs(json: unknown): ContainmentInstants 
       throw new Error(
         `incidents.${id}.cutoff: expected the recorded containment instant, found ${JSON.stringify(value.cutoff)}`,
       );
-    instants[id] = formatInstant(instant);
+    const keys = Array.isArray(value.accessKeys) ? value.accessKeys.filter((k) => typeof k === "string") : [];
+    instants[id] = { cutoff: formatInstant(instant), accessKeys: [...new Set(keys)].sort() };
+  }
+  return instants;
+}
+
+/** Whether an instant was recorded for exactly the keys the incident lists now. */
+export function recordedForKeys(recordedKeys: readonly string[], incident: Pick<Incident, "users">): boolean {
+  const now = incidentKeyIds(incident);
+  const then = [...new Set(recordedKeys)].sort();
+  return now.length === then.length && now.every((id, i) => id === then[i]);
+}
+
+/**
+ * The recorded cutoffs that hold for `incidents` as their files are now: an instant recorded while
+ * an incident had other keys is not its instant any more (a follow-up added a key: the next
+ * pulumi up records a new, later one), so that incident is pending again until then. Instants of
+ * incidents not given are left out.
+ */
+export function currentInstants(
+  recorded: RecordedInstants,
+  incidents: readonly Pick<Incident, "id" | "users">[],
+): ContainmentInstants {
+  const instants: ContainmentInstants = {};
+  for (const incident of incidents) {
+    const found = Object.hasOwn(recorded, incident.id) ? recorded[incident.id] : undefined;
+    if (found !== undefined && recordedForKeys(found.accessKeys, incident)) instants[incident.id] = found.cutoff;
   }
   return instants;
 }

@@ -146,6 +146,15 @@ export interface ReplacementRolePlan {
  */
 export type ContainmentInstants = Record<string, string>;
 
+/**
+ * An incident's access key ids, sorted: the set its containment instant is recorded for. A new
+ * key takes a new instant (ContainmentInstant's trigger), so an instant recorded for another set
+ * no longer holds: sessions the new key minted in between would escape it.
+ */
+export function incidentKeyIds(incident: Pick<Incident, "users">): string[] {
+  return [...new Set(incident.users.flatMap((u) => u.accessKeys))].sort();
+}
+
 export interface Plan {
   incidents: PlannedIncident[];
   denyPolicies: DenyPolicy[];
@@ -399,7 +408,7 @@ function plannedIncident(
     deniedUntilContained: pending && uncontained,
     holdUntil: incident.holdUntil ?? null,
     principals,
-    accessKeys: incident.users.flatMap((u) => u.accessKeys).sort(),
+    accessKeys: incidentKeyIds(incident),
     goneAccessKeys: incident.users
       .flatMap((u) => u.accessKeys)
       .filter((id) => gone.has(id))

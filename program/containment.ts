@@ -11,6 +11,7 @@ import { containmentOwner } from "../plan/containment.ts";
 import type { OrganizationConfig } from "../plan/organization.ts";
 import { buildPlan, type Plan, type PlanOptions } from "../plan/plan.ts";
 import { stackName } from "../plan/project.ts";
+import { recordedForKeys } from "../plan/outputs.ts";
 import type { ListedKey } from "./iam.ts";
 
 export interface ContainmentDuties {
@@ -69,20 +70,25 @@ export interface Recorded {
 }
 
 /**
- * The recorded cutoff of incident `id` in another stack's outputs (`pulumi stack output --json`
- * of the owner), or undefined while the owner has not recorded it (the incident is new to it, or
- * pending there). Anything that is not what the program exports counts as not recorded: a
- * damaged output must never give a cutoff, only the safe side.
+ * The recorded cutoff of `incident` in another stack's outputs (`pulumi stack output --json` of
+ * the owner), or undefined while the owner has not recorded it (the incident is new to it, or
+ * pending there), or recorded it while the incident had other keys (a follow-up added one: the
+ * owner's next run records a new, later instant). Anything that is not what the program exports
+ * counts as not recorded: a damaged output must never give a cutoff, only the safe side.
  */
-export function recordedIn(outputs: unknown, id: string): Recorded | undefined {
+export function recordedIn(outputs: unknown, incident: Pick<Incident, "id" | "users">): Recorded | undefined {
+  const { id } = incident;
   const incidents = (outputs as { incidents?: unknown } | null | undefined)?.incidents;
   if (typeof incidents !== "object" || incidents === null || !Object.hasOwn(incidents, id)) return undefined;
   const value = (incidents as Record<string, unknown>)[id] as {
     atContainment?: unknown;
     cutoff?: unknown;
     containedAt?: unknown;
+    accessKeys?: unknown;
   } | null;
   if (value?.atContainment !== true || typeof value.cutoff !== "string") return undefined;
+  if (!Array.isArray(value.accessKeys) || value.accessKeys.some((k) => typeof k !== "string")) return undefined;
+  if (!recordedForKeys(value.accessKeys as string[], incident)) return undefined;
   const cutoff = parseInstant(value.cutoff);
   if (!cutoff) return undefined;
   const containedAt = typeof value.containedAt === "string" ? parseInstant(value.containedAt) : undefined;
@@ -147,7 +153,10 @@ export function stillActive(keys: readonly KeyAfterRun[]): KeyAfterRun[] {
 
 /** The run's line about an incident whose owner has not recorded the instant yet, or whose outputs cannot be read. */
 export function awaitingOwnerNote(id: string, ownerStack: string, readProblem?: string): string {
-  const why = readProblem === undefined ? `has not recorded it yet` : `cannot be read (${readProblem})`;
+  const why =
+    readProblem === undefined
+      ? "has not recorded it yet for the keys the incident lists now"
+      : `cannot be read (${readProblem})`;
   return `incident ${id}: its containment instant is recorded by stack ${ownerStack} (the account of its keys), which ${why}: until it has, this stack denies the incident's principals everything; run that stack, then this one again`;
 }
 

@@ -201,7 +201,7 @@ async function readWorld(
 
   // Each at-containment incident's instant is recorded by one stack, and read by every other.
   const duties = stackDuties(incidents, base, prefix);
-  const owners = await readOwners(duties.reads);
+  const owners = await readOwners(duties.reads, incidents);
   const { containment, awaiting } = cutoffsRead(duties.reads, owners.recorded);
   const plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
   refuse(oversizedDeniesProblem(plan));
@@ -323,6 +323,7 @@ async function readFacts(
  */
 async function readOwners(
   reads: Record<string, string>,
+  incidents: readonly Incident[],
 ): Promise<{ recorded: Record<string, Recorded>; notes: string[] }> {
   const recorded: Record<string, Recorded> = {};
   const notes: string[] = [];
@@ -341,7 +342,8 @@ async function readOwners(
       continue;
     }
     for (const id of ids) {
-      const found = recordedIn(outputs, id);
+      const incident = incidents.find((i) => i.id === id);
+      const found = incident === undefined ? undefined : recordedIn(outputs, incident);
       if (found) recorded[id] = found;
       else notes.push(awaitingOwnerNote(id, stack));
     }

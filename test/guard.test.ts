@@ -229,7 +229,7 @@ describe("with recorded containment instants (--stack-outputs)", () => {
         expiresAt: "",
         mode: "revoke-older-sessions",
         principals: [],
-        accessKeys: [],
+        accessKeys: ["AKIAJ7Q2EXAMPLEKEY77"],
       },
     },
   });
@@ -267,6 +267,21 @@ describe("with recorded containment instants (--stack-outputs)", () => {
     );
     const active = await withOutputs([ticket()], [], "2026-11-28T12:00:00Z");
     expect(active.code).toBe(1);
+  });
+
+  it("an instant recorded before a follow-up added a key is not the incident's: deleting it is refused until pulumi up records the new one", async () => {
+    // The base lists a second key; the outputs still hold the instant recorded for the first alone.
+    const twoKeys = edit(
+      ticket(),
+      (i) => (i.users = [{ name: "dana", accessKeys: ["AKIAJ7Q2EXAMPLEKEY77", "AKIAI44QH8DHBEXAMPLE"] }]),
+    );
+    const stale = await withOutputs([twoKeys], [], "2026-11-27T12:00:00Z");
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(
+      "incident 2026-11-28-ticket is active until an unknown instant (cutoff at-containment, no recorded instant",
+    );
+    // The same removal, of the file as the instant was recorded for it, passes.
+    expect((await withOutputs([ticket()], [], "2026-11-27T12:00:00Z")).code).toBe(0);
   });
 
   it("without the recorded instant, deleting an at-containment incident is refused: its expiry is unknown", async () => {

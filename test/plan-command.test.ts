@@ -90,7 +90,13 @@ describe("plan --json on the examples follows the contract", () => {
     const { code, stdout } = await withOutputsFile(
       {
         account: "123456789012",
-        incidents: { "2026-11-28-key-in-ticket": { cutoff: "2026-11-28T10:26:00Z", atContainment: true } },
+        incidents: {
+          "2026-11-28-key-in-ticket": {
+            cutoff: "2026-11-28T10:26:00Z",
+            atContainment: true,
+            accessKeys: ["AKIAJ7Q2EXAMPLEKEY77"],
+          },
+        },
       },
       (outputs) => plan("examples/incidents", "--json", "--now", NOW, "--stack-outputs", outputs),
     );

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadIncidents } from "../incident/load.ts";
+import type { Incident } from "../incident/types.ts";
 import { appliedState, containmentFromStackOutputs, stackOutputs } from "../plan/outputs.ts";
 import { sidPart } from "../plan/policies.ts";
 import { recordedIn } from "../program/containment.ts";
@@ -152,7 +153,9 @@ describe("stack outputs", () => {
       replacementRoles: [],
       rolesWithManagedDeny: [],
     });
-    expect(containmentFromStackOutputs(outputs)).toEqual({ contained: "2026-11-28T12:28:00Z" });
+    expect(containmentFromStackOutputs(outputs)).toEqual({
+      contained: { cutoff: "2026-11-28T12:28:00Z", accessKeys: [] },
+    });
   });
 
   it("leave an at-containment incident to the program until its instant is recorded", () => {
@@ -202,10 +205,18 @@ describe("an at-containment incident whose instant cannot be had", () => {
   });
 
   it("reads another stack's recorded cutoff only when it is what the program exports: anything else gives none (the safe side)", () => {
+    const x = { id: "x", users: [{ accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }] } as Pick<Incident, "id" | "users">;
     const recorded = {
-      incidents: { x: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: "2026-11-28T12:26:00Z" } },
+      incidents: {
+        x: {
+          atContainment: true,
+          cutoff: "2026-11-28T12:28:00Z",
+          containedAt: "2026-11-28T12:26:00Z",
+          accessKeys: ["AKIAIOSFODNN7EXAMPLE"],
+        },
+      },
     };
-    expect(recordedIn(recorded, "x")).toEqual({ cutoff: "2026-11-28T12:28:00Z", containedAt: "2026-11-28T12:26:00Z" });
+    expect(recordedIn(recorded, x)).toEqual({ cutoff: "2026-11-28T12:28:00Z", containedAt: "2026-11-28T12:26:00Z" });
     for (const damaged of [
       undefined,
       {},
@@ -215,8 +226,31 @@ describe("an at-containment incident whose instant cannot be had", () => {
       { incidents: { x: { atContainment: true, cutoff: "tomorrow" } } },
       { incidents: { y: recorded.incidents.x } },
       { incidents: Object.create({ x: recorded.incidents.x }) },
+      // No keys, or keys the file no longer lists as they were: recorded for another incident.
+      { incidents: { x: { ...recorded.incidents.x, accessKeys: undefined } } },
+      { incidents: { x: { ...recorded.incidents.x, accessKeys: [] } } },
+      { incidents: { x: { ...recorded.incidents.x, accessKeys: [42] } } },
     ]) {
-      expect(recordedIn(damaged, "x"), JSON.stringify(damaged)).toBeUndefined();
+      expect(recordedIn(damaged, x), JSON.stringify(damaged)).toBeUndefined();
     }
+  });
+
+  it("takes an instant recorded while the incident had other keys as not recorded: a follow-up that adds a key waits for the owner's new instant", () => {
+    const recordedFor = (accessKeys: string[]) => ({
+      incidents: { x: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", accessKeys } },
+    });
+    const now = {
+      id: "x",
+      users: [{ accessKeys: ["AKIAK1K1K1K1K1K1K1K1"] }, { accessKeys: ["AKIAK2K2K2K2K2K2K2K2"] }],
+    };
+    const incident = now as Pick<Incident, "id" | "users">;
+    expect(recordedIn(recordedFor(["AKIAK1K1K1K1K1K1K1K1"]), incident)).toBeUndefined();
+    expect(
+      recordedIn(recordedFor(["AKIAK1K1K1K1K1K1K1K1", "AKIAK2K2K2K2K2K2K2K2", "AKIAK3K3K3K3K3K3K3K3"]), incident),
+    ).toBeUndefined();
+    // The same set, in any order.
+    expect(recordedIn(recordedFor(["AKIAK2K2K2K2K2K2K2K2", "AKIAK1K1K1K1K1K1K1K1"]), incident)).toEqual({
+      cutoff: "2026-11-28T12:28:00Z",
+    });
   });
 });

@@ -371,7 +371,9 @@ describe("the examples", () => {
       ],
     };
     expect(run.outputs).toEqual(expected);
-    expect(containmentFromStackOutputs(run.outputs)).toEqual({ "2026-11-28-key-in-ticket": CUTOFF });
+    expect(containmentFromStackOutputs(run.outputs)).toEqual({
+      "2026-11-28-key-in-ticket": { cutoff: CUTOFF, accessKeys: ["AKIAJ7Q2EXAMPLEKEY77"] },
+    });
   });
 });
 

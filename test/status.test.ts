@@ -2,7 +2,7 @@
  * status at, before and after each boundary: cutoff + 36 h when a user is named, + 12 h for roles
  * only, holdUntil when later, and the recorded instant of an at-containment incident.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -185,6 +185,15 @@ it("prints a readable table, says what can go and how to learn the pending expir
   });
 });
 
+it("an instant recorded for other keys than the file lists now is not the incident's: pending, never removable", async () => {
+  const recorded = JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8"));
+  recorded.incidents["2026-11-28-at-containment"].accessKeys = ["AKIAJ7Q2EXAMPLEKEY77"];
+  writeFileSync(join(dir, "outputs-other-keys.json"), JSON.stringify(recorded));
+  expect(
+    await statusOf("2026-11-28-at-containment", "2026-12-05T00:00:00Z", ["--stack-outputs", "outputs-other-keys.json"]),
+  ).toMatchObject({ removable: false, cutoffPending: true, expiresAt: null });
+});
+
 it("says which listed keys IAM no longer had at the last pulumi up (from --stack-outputs): deleted, contained", async () => {
   writeFileSync(
     join(dir, "outputs-gone.json"),
@@ -289,7 +298,7 @@ describe("an incident over several accounts (issue 11)", () => {
       organization: { scp: true, rcp: true },
     };
     writeFileSync(join(multi, "incidents", `${id}.yaml`), stringify(body));
-    // Each account's stack records its own instant; the later one decides when the file may go.
+    // Several stacks' instants of one incident (the owner's and a copy): the later one decides when the file may go.
     const outputs = (account: string, cutoff: string) =>
       JSON.stringify({ account, incidents: { [id]: { cutoff, atContainment: true } } });
     writeFileSync(join(multi, "a.json"), outputs("111111111111", "2026-11-28T12:00:00Z"));

@@ -673,8 +673,11 @@ describe("verify against moto", () => {
     expect(code).toBe(0);
   });
 
+  /** The keys of the key-in-ticket incident as last written: what pulumi up records its instant for. */
+  let ticketKeys: string[] = [];
   /** The key-in-ticket incident, cut off at containment: the user and its key, then `extra` lines. */
   function ticketIncident(key: string, extra: string[] = []): void {
+    ticketKeys = [key];
     writeIncident("2026-11-28-key-in-ticket", [
       "cutoff: at-containment",
       "users:",
@@ -694,7 +697,7 @@ describe("verify against moto", () => {
   }
 
   /** The stack outputs of a run of pulumi up that recorded `instant` for the key-in-ticket incident. */
-  function outputsRecording(instant: string): string {
+  function outputsRecording(instant: string, accessKeys = ticketKeys): string {
     const outputs = join(dir, "outputs.json");
     writeFileSync(
       outputs,
@@ -707,7 +710,7 @@ describe("verify against moto", () => {
             expiresAt: "2026-11-29T23:30:00Z",
             mode: "revoke-older-sessions",
             principals: [],
-            accessKeys: [],
+            accessKeys,
           },
         },
         replacementRoles: [],
@@ -773,6 +776,15 @@ describe("verify against moto", () => {
     expect(stdout).toMatch(
       /✗ deny policy cordon-revoke-sessions-ci-deployer differs from the plan: statement CordonRevokeSessionsBeforeContainment2026112\w+ differs: found .*2026-11-28T11:30:00.000Z.*, planned .*2026-11-28T11:45:00.000Z/,
     );
+  });
+
+  it("an instant recorded while the incident had other keys is not its instant: verify cannot verify it yet", async () => {
+    const key = await containedTicketIncident("2026-11-28T11:30:00Z");
+    // Recorded for the first key alone; a follow-up added a second, and no pulumi up has run since.
+    ticketIncident(key, ["  - name: dana", "    accessKeys: [AKIAJ7Q2EXAMPLEKEY77]"]);
+    const { code, stdout } = await verify("--stack-outputs", outputsRecording("2026-11-28T11:30:00Z", [key]));
+    expect(code).toBe(1);
+    expect(stdout).toContain("✗ cannot verify 2026-11-28-key-in-ticket: the containment instant is not known");
   });
 
   it("fails without simulating when an at-containment instant is nowhere to be found", async () => {
