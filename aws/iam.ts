@@ -32,7 +32,7 @@ import { formatInstant } from "../incident/time.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
 import { credentialReadPermissions, listUserCredentials, userReads, type UserReads } from "./credentials.ts";
-import { NotFoundError, orIfMissing } from "./errors.ts";
+import { AwsUnavailableError, NotFoundError, orIfMissing } from "./errors.ts";
 
 /** What `assess` calls (`callerAccount`, `userOfAccessKey`, `readUserFacts`, and every credential of the user). Read-only. */
 export const assessPermissions: readonly string[] = [
@@ -372,13 +372,22 @@ export async function readLiveKeys(
   for (const id of accessKeyIds) {
     const key = keys.find((k) => k.AccessKeyId === id);
     if (!key) {
-      // Not the user's: IAM names its owner, or has no such key (deleted).
-      const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id })), () => null);
+      // Not the user's: IAM names its owner, or has no such key (deleted). IAM answers AccessDenied
+      // for a key of another account as for a caller that may not ask: this key's check fails and
+      // says both, and the other principals are still judged.
+      const used = await orIfMissing(send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id })), () => null).catch(
+        (error: unknown) => {
+          if (error instanceof AwsUnavailableError && error.reason === "denied") return "denied" as const;
+          throw error;
+        },
+      );
       // Deleted only on IAM's NoSuchEntity; an answer without an owner is not proof of anything.
       out[id] =
         used === null
           ? { status: null, lastUsed: null, owner: null }
-          : { status: null, lastUsed: null, ...(used.UserName ? { owner: used.UserName } : {}) };
+          : used === "denied"
+            ? { status: null, lastUsed: null, ownerRefused: true }
+            : { status: null, lastUsed: null, ...(used.UserName ? { owner: used.UserName } : {}) };
       continue;
     }
     const used = (await send(iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: id }))).AccessKeyLastUsed

@@ -16,9 +16,12 @@ import {
   DeleteAccessKeyCommand,
   GetAccessKeyLastUsedCommand,
   IAMClient,
+  ListAccessKeysCommand,
   PutRolePolicyCommand,
   type Tag,
 } from "@aws-sdk/client-iam";
+import { readLiveKeys } from "../aws/iam.ts";
+import { keyChecks } from "../verify/checks.ts";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -491,6 +494,43 @@ describe("aws/deploy.ts takes only IAM's NoSuchEntity for a deleted key", () => 
         }),
       );
       expect(await deployIam(awsClients()).keyOwner("AKIAIOSFODNN7EXAMPLE")).toBeNull();
+    } finally {
+      iamMock.restore();
+    }
+  });
+});
+
+describe("verify's reading of a listed key the user has not (aws/iam.ts readLiveKeys)", () => {
+  it("IAM refusing to say whose it is (AccessDenied, as for a key of another account) fails that key's check, naming both causes; other errors still stop verify", async () => {
+    const iamMock = mockClient(IAMClient);
+    try {
+      iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [], IsTruncated: false });
+      iamMock
+        .on(GetAccessKeyLastUsedCommand)
+        .rejects(
+          Object.assign(new Error("User is not authorized to perform: iam:GetAccessKeyLastUsed"), {
+            name: "AccessDenied",
+          }),
+        );
+      const keys = await readLiveKeys(awsClients(), "ci-deployer", ["AKIAIOSFODNN7EXAMPLE"]);
+      expect(keys).toEqual({ AKIAIOSFODNN7EXAMPLE: { status: null, lastUsed: null, ownerRefused: true } });
+      expect(keyChecks("ci-deployer", keys, null).checks).toEqual([
+        {
+          check: "key-inactive",
+          accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+          status: null,
+          ok: false,
+          message:
+            "AKIAIOSFODNN7EXAMPLE is not a key of user ci-deployer, and IAM refused to say whose it is (AccessDenied): it may be a key of another account",
+          fix: "a key of another account belongs in an incident of that account, verified with its credentials; otherwise allow these credentials iam:GetAccessKeyLastUsed (npx cordon permissions)",
+        },
+      ]);
+      iamMock
+        .on(GetAccessKeyLastUsedCommand)
+        .rejects(Object.assign(new Error("Rate exceeded"), { name: "Throttling" }));
+      await expect(readLiveKeys(awsClients(), "ci-deployer", ["AKIAIOSFODNN7EXAMPLE"])).rejects.toThrow(
+        "Rate exceeded",
+      );
     } finally {
       iamMock.restore();
     }

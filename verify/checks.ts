@@ -38,6 +38,8 @@ export interface LiveKey {
    * when IAM has no such key at all: it was deleted. Undefined when not asked.
    */
   owner?: string | null;
+  /** For a key the user has not: IAM refused to say whose it is (AccessDenied), as it does for a key of another account. */
+  ownerRefused?: boolean;
 }
 
 /** IAM's decision for one action, and the policies whose statements decided it. */
@@ -291,6 +293,15 @@ export function keyChecks(
         ok: false,
         message: `${id} is not a key of user ${user}: IAM names user ${key.owner} as its owner`,
         fix: `list the key under user ${key.owner} in the incident file`,
+      });
+    } else if (key.status === null && key.ownerRefused === true) {
+      checks.push({
+        check: "key-inactive",
+        accessKeyId: id,
+        status: null,
+        ok: false,
+        message: `${id} is not a key of user ${user}, and IAM refused to say whose it is (AccessDenied): it may be a key of another account`,
+        fix: "a key of another account belongs in an incident of that account, verified with its credentials; otherwise allow these credentials iam:GetAccessKeyLastUsed (npx cordon permissions)",
       });
     } else if (key.status === null) {
       checks.push({
