@@ -505,13 +505,11 @@ describe("verify's reading of a listed key the user has not (aws/iam.ts readLive
     const iamMock = mockClient(IAMClient);
     try {
       iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [], IsTruncated: false });
-      iamMock
-        .on(GetAccessKeyLastUsedCommand)
-        .rejects(
-          Object.assign(new Error("User is not authorized to perform: iam:GetAccessKeyLastUsed"), {
-            name: "AccessDenied",
-          }),
-        );
+      iamMock.on(GetAccessKeyLastUsedCommand).rejects(
+        Object.assign(new Error("User is not authorized to perform: iam:GetAccessKeyLastUsed"), {
+          name: "AccessDenied",
+        }),
+      );
       const keys = await readLiveKeys(awsClients(), "ci-deployer", ["AKIAIOSFODNN7EXAMPLE"]);
       expect(keys).toEqual({ AKIAIOSFODNN7EXAMPLE: { status: null, lastUsed: null, ownerRefused: true } });
       expect(keyChecks("ci-deployer", keys, null).checks).toEqual([
