@@ -200,7 +200,10 @@ describe("the organization stack", () => {
       // The stack of account 444444444444 recorded the instant at 12:26:00; its cutoff is two minutes later.
       cloud.otherStacks["prod-444444444444"] = {
         account: "444444444444",
-        incidents: { later: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT } },
+        // Recorded for the incident's keys as they are (it has none), as the program exports them.
+        incidents: {
+          later: { atContainment: true, cutoff: "2026-11-28T12:28:00Z", containedAt: CONTAINED_AT, accessKeys: [] },
+        },
       };
       const run = await up(cloud, { "cordon:organization": ORGANIZATION }, dir);
       expect(run.error).toBeUndefined();
