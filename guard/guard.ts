@@ -387,6 +387,10 @@ function otherChanges(before: BaseIncident, after: Incident): string[] {
   for (const field of ["title", "ticket", "owner"] as const) {
     if (before[field] !== after[field]) out.push(`${field} changed: not containment`);
   }
+  // The incident's account is where its replacement roles are made: with every principal pinned to
+  // its own account, a change of it moves nothing else, but is never containment.
+  if (after.account !== before.account)
+    out.push(`account changed from ${before.account} to ${after.account}: not containment`);
   // A new user that keeps credentials: what keeps working is a reviewer's to approve.
   const known = new Set(before.users.map((u) => `${u.account}/${u.name.toLowerCase()}`));
   for (const user of after.users.filter(
@@ -826,6 +830,11 @@ export function classifyChange(input: ClassifyInput): string[] {
     for (const root of (after.rootUsers ?? []).filter((r) => r.deleteAccessKeys)) {
       reasons.push(
         `${after.file}: incident ${after.id} added deleting the root access keys of account ${root.account}: it cannot be undone, which a reviewer must approve`,
+      );
+    }
+    for (const user of after.users.filter((u) => (u.deactivateMfaDevices ?? []).length > 0)) {
+      reasons.push(
+        `${after.file}: incident ${after.id} added deactivating MFA devices of user "${user.name}": cordon cannot undo that, which a reviewer must approve`,
       );
     }
   }

@@ -166,5 +166,27 @@ describe("root users, MFA devices", () => {
     };
     expect(judge(base(), device)).toEqual(expected);
     expect(judge(device, base())).toEqual(expected);
+    // In a new incident too: --additive must not let a pull request deactivate anyone's device unreviewed.
+    expect(judge(undefined, device)).toEqual({
+      violations: [],
+      reasons: [
+        'incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key added deactivating MFA devices of user "ci-deployer": cordon cannot undo that, which a reviewer must approve',
+      ],
+    });
+  });
+
+  it("an incident's account changed, its principals pinned where they were: never additive (its replacement roles would be made in the new account)", () => {
+    const pinned = (account: string) =>
+      base({
+        account,
+        users: [{ name: "ci-deployer", account: "123456789012", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+        roles: [{ name: "deploy", account: "123456789012" }],
+      });
+    expect(judge(pinned("123456789012"), pinned("210987654321"))).toEqual({
+      violations: [],
+      reasons: [
+        "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: account changed from 123456789012 to 210987654321: not containment",
+      ],
+    });
   });
 });
