@@ -13,7 +13,12 @@ import { execFile } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { CreateServiceSpecificCredentialCommand, UploadSigningCertificateCommand } from "@aws-sdk/client-iam";
+import {
+  CreateServiceSpecificCredentialCommand,
+  UpdateAccessKeyCommand,
+  UpdateSSHPublicKeyCommand,
+  UploadSigningCertificateCommand,
+} from "@aws-sdk/client-iam";
 import { beforeEach, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
 import { listUserCredentials } from "../aws/credentials.ts";
@@ -74,9 +79,10 @@ function writeIncident(exposed: string): void {
 }
 
 /** A run of the stand-in, and the IAM calls it sent (the proxy in front of moto sees every one). */
-async function engine(command: "preview" | "up"): Promise<EngineRun & { calls: string[] }> {
+async function engine(command: "preview" | "up", refresh = false): Promise<EngineRun & { calls: string[] }> {
   const from = moto.proxy!.calls.length;
   const run = await runEngine(command, {
+    refresh,
     moto,
     stack: STACK,
     state: join(dir, "state", `${STACK}.json`),
@@ -206,6 +212,38 @@ describe("every credential of a compromised user, through the engine", () => {
         "iam:UpdateSigningCertificate",
       ].sort(),
     );
+  }, 180_000);
+
+  it("a credential set Active again by hand stays Active through a plain up, and up --refresh (what the workflows run) sets it Inactive again", async () => {
+    const { exposed, second, ssh } = await leakedUser();
+    expect((await engine("up")).status).toBe(0);
+    // Someone with IAM rights re-enables the second key and the SSH key.
+    await account.iam.send(
+      new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: second, Status: "Active" }),
+    );
+    await account.iam.send(
+      new UpdateSSHPublicKeyCommand({ UserName: "ci-deployer", SSHPublicKeyId: ssh, Status: "Active" }),
+    );
+    // Without --refresh the state still says Inactive: nothing to do, and nothing is done.
+    const plain = await engine("up");
+    expect([plain.status, plain.errors]).toEqual([0, []]);
+    expect(plain.steps.filter((s) => s.op !== "same")).toEqual([]);
+    expect(await credentials()).toContain(`access-key ${second} Active`);
+    // With it, the state is read back first: the diff sees Active, and the update sets it Inactive.
+    const refreshed = await engine("up", true);
+    expect([refreshed.status, refreshed.errors]).toEqual([0, []]);
+    expect(credentialSteps(refreshed).filter((line) => !line.startsWith("same "))).toEqual(
+      [`update ${KEY} ${name(KEY, second)}`, `update ${SSH_KEY} ${name(SSH_KEY, ssh)}`].sort(),
+    );
+    expect(await credentials()).toEqual(
+      [`access-key ${exposed} Inactive`, `access-key ${second} Inactive`, `ssh-public-key ${ssh} Inactive`].sort(),
+    );
+    expect(refreshed.calls.filter((call) => NEVER.includes(call))).toEqual([]);
+    // And a refreshed up when nothing was touched changes nothing: the instant included (time_static's
+    // Read keeps its state), so no cutoff moves.
+    const again = await engine("up", true);
+    expect([again.status, again.errors]).toEqual([0, []]);
+    expect(again.steps.filter((s) => s.op !== "same")).toEqual([]);
   }, 180_000);
 
   it("after the first strike, up imports every credential already Inactive, without a diff", async () => {

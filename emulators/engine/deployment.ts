@@ -110,6 +110,36 @@ export class Deployment {
     this.olds = new Map((this.old?.resources ?? []).map((r) => [r.urn, r]));
   }
 
+  /**
+   * `--refresh`: before the program runs, each custom resource of the old state read back from the
+   * cloud, as the engine's refresh steps do (`RefreshStep.Apply`, pkg/resource/deploy/step.go: the
+   * provider's Read with the resource's id, inputs and state; components and providers unchanged): its outputs as the provider reads
+   * them, and of its inputs those it already had, taken from what was read (the bridge's
+   * ExtractInputsFromOutputs keeps only inputs already present). A resource the provider no longer
+   * finds leaves the state, and the program's registration of it is then a create (or an import).
+   * The diff that follows compares the program's inputs with these.
+   */
+  async refresh(): Promise<void> {
+    const resources = this.old?.resources ?? [];
+    for (const resource of [...resources]) {
+      const row = this.options.rows[resource.type];
+      if (!resource.custom || resource.id === undefined || row === undefined) continue;
+      const read = await row.read(this.options.cloud, resource.id, resource.inputs);
+      if (read === null) {
+        resources.splice(resources.indexOf(resource), 1);
+        this.olds.delete(resource.urn);
+        continue;
+      }
+      resource.outputs = read.outputs;
+      resource.inputs = Object.fromEntries(
+        Object.entries(resource.inputs).map(([key, value]) => [
+          key,
+          Object.hasOwn(read.outputs, key) ? read.outputs[key] : value,
+        ]),
+      );
+    }
+  }
+
   /** The engine's URN: the parent's qualified type (unless the parent is the stack) before the type. */
   urnOf(parent: string, type: string, name: string): string {
     const parentType = parent ? parent.split("::")[2] : "";

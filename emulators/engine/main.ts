@@ -4,7 +4,7 @@
  * tests), printing one JSON line per step on standard output.
  *
  *   npm run --silent engine -- preview|up --stack NAME [--dir PROJECT] [--config KEY=VALUE ...]
- *                                         [--state FILE] [--continue-on-error] [--policy-pack DIR ...]
+ *                                         [--state FILE] [--refresh] [--continue-on-error] [--policy-pack DIR ...]
  *   npm run --silent engine -- output --stack NAME [--dir PROJECT] [--state FILE]
  *
  * `output` prints the stack's outputs as `pulumi stack output --json` does. `--policy-pack DIR`
@@ -31,7 +31,7 @@ const ORGANIZATION = "organization";
 const PARALLEL = 16;
 
 const USAGE =
-  "usage: npm run --silent engine -- preview|up --stack NAME [--dir PROJECT] [--config KEY=VALUE ...] [--state FILE] [--continue-on-error] [--policy-pack DIR ...]\n       npm run --silent engine -- output --stack NAME [--dir PROJECT] [--state FILE]";
+  "usage: npm run --silent engine -- preview|up --stack NAME [--dir PROJECT] [--config KEY=VALUE ...] [--state FILE] [--refresh] [--continue-on-error] [--policy-pack DIR ...]\n       npm run --silent engine -- output --stack NAME [--dir PROJECT] [--state FILE]";
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: "string", multiple: true },
         state: { type: "string" },
         "continue-on-error": { type: "boolean" },
+        refresh: { type: "boolean" },
         "policy-pack": { type: "string", multiple: true },
       },
     });
@@ -102,6 +103,15 @@ async function main(argv: string[]): Promise<number> {
     emit: (line) => process.stdout.write(`${JSON.stringify(line)}\n`),
     violation: (v) => process.stderr.write(`${v.level === "advisory" ? "warning" : "error"}: ${violationText(v)}\n`),
   });
+  // `pulumi up --refresh`: the state read back from the cloud first, as the workflows run it.
+  if (values.refresh === true) {
+    try {
+      await deployment.refresh();
+    } catch (error) {
+      process.stderr.write(`error: refresh: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
   const servers = await serve({
     deployment,
     cliVersion: projectSdkVersion(dir),

@@ -865,8 +865,12 @@ const timeStatic: ResourceRow = {
     const outputs: Properties = { ...inputs, ...timeStaticState(at) };
     return { id: String(outputs.rfc3339), inputs, outputs };
   },
-  async read() {
-    return null;
+  // terraform-provider-time's Read of time_static does nothing: the state stays as it was. Its id
+  // is the instant, from which the state is made again.
+  async read(_cloud, id, inputs) {
+    const at = new Date(id);
+    if (Number.isNaN(at.getTime())) return null;
+    return { id, inputs, outputs: { ...inputs, ...timeStaticState(at) } };
   },
   async update(_cloud, _id, _olds, news, outputs) {
     return { ...outputs, ...news };

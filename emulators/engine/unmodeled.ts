@@ -4,7 +4,7 @@
  * provider behaviours were read in their source and which are exercised here.
  */
 export const UNMODELED: readonly string[] = [
-  "refresh (state is never read back from AWS before a diff: --refresh, pulumi refresh)",
+  "pulumi refresh as a command of its own (--refresh reads the state back before the program runs)",
   "--target, --exclude, --diff, plans, and --parallel (steps run as the program sends them)",
   "the provider's own Diff and Check (inputs are compared as JSON but where a row names the provider's equivalences; equivalent policy documents are not recognised; inputs are not validated)",
   "explicit providers' configuration (every call uses the environment's credentials and region)",

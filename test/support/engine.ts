@@ -47,6 +47,8 @@ export interface EngineOptions {
   /** Credentials of the account the run deploys (moto maps an access key to its account); default: moto's. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   continueOnError?: boolean;
+  /** `--refresh`: the state read back from the cloud before the program runs, as the workflows' `pulumi up --refresh`. */
+  refresh?: boolean;
   dir?: string;
   /** `--policy-pack DIR` for each, relative to the repository root (where the stand-in runs). */
   policyPacks?: string[];
@@ -78,6 +80,7 @@ export async function runEngine(command: "preview" | "up", options: EngineOption
   if (options.dir) args.push("--dir", options.dir);
   for (const [key, value] of Object.entries(projectRelative(options.config ?? {})))
     args.push("--config", `${key}=${value}`);
+  if (options.refresh) args.push("--refresh");
   if (options.continueOnError) args.push("--continue-on-error");
   for (const pack of options.policyPacks ?? []) args.push("--policy-pack", pack);
   const { status, stdout, stderr } = await engineScript(args, engineEnv(options.moto, options.credentials), options);
