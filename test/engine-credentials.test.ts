@@ -62,7 +62,7 @@ beforeEach(async () => {
 
 const incidentsDir = () => join(dir, "incidents");
 const incidentFile = () => join(incidentsDir(), `${ID}.yaml`);
-function writeIncident(exposed: string): void {
+function writeIncident(exposed: string, more: string[] = []): void {
   writeFileSync(
     incidentFile(),
     [
@@ -73,6 +73,7 @@ function writeIncident(exposed: string): void {
       "users:",
       "  - name: ci-deployer",
       `    accessKeys: [${exposed}]`,
+      ...more,
       "",
     ].join("\n"),
   );
@@ -244,6 +245,32 @@ describe("every credential of a compromised user, through the engine", () => {
     const again = await engine("up", true);
     expect([again.status, again.errors]).toEqual([0, []]);
     expect(again.steps.filter((s) => s.op !== "same")).toEqual([]);
+  }, 180_000);
+
+  it("keep: added by a later pull request forgets a disabled credential and re-enables nothing", async () => {
+    const { exposed, second, ssh } = await leakedUser();
+    expect((await engine("up")).status).toBe(0);
+    // The workload's second key is to keep working: a reviewer approved keep for it (and its SSH key).
+    writeIncident(exposed, [`    keep: { accessKeys: [${second}], sshPublicKeys: [${ssh}] }`]);
+    const kept = await engine("up", true);
+    expect([kept.status, kept.errors]).toEqual([0, []]);
+    // Their resources leave the program: forgotten (retainOnDelete), with no call that changes IAM.
+    expect(
+      kept.steps
+        .filter((s) => CREDENTIAL_TYPES.includes(s.type) && s.op !== "same")
+        .map((s) => `${s.op} ${s.type} ${s.name} retained=${s.retained}`)
+        .sort(),
+    ).toEqual(
+      [
+        `delete ${KEY} ${name(KEY, second)} retained=true`,
+        `delete ${SSH_KEY} ${name(SSH_KEY, ssh)} retained=true`,
+      ].sort(),
+    );
+    expect(kept.calls.filter((call) => /^iam:Update/.test(call) || NEVER.includes(call))).toEqual([]);
+    // Kept means cordon stops disabling them, not that it enables them: enabling is the owner's act.
+    expect(await credentials()).toEqual(
+      [`access-key ${exposed} Inactive`, `access-key ${second} Inactive`, `ssh-public-key ${ssh} Inactive`].sort(),
+    );
   }, 180_000);
 
   it("after the first strike, up imports every credential already Inactive, without a diff", async () => {
