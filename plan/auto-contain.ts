@@ -104,12 +104,15 @@ export function autoContainPlan(options: { account: string; repository: string }
     headers: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
     targetId: "github-dispatch",
     // The key id is the first affected entity (AWS's sample event and its own remediation read it
-    // there); an event naming several keys dispatches the first only. The event's account is the
-    // key's: the contain workflow asks IAM about the key with that account's role (IAM answers
-    // GetAccessKeyLastUsed only in the key's own account).
+    // there); an event naming several keys dispatches the first only. The account is the key's,
+    // `detail.affectedAccount`, not the event's `account`: that is the account the event was sent
+    // to, which with Health's organizational view is the management or delegated administrator
+    // account for every member's event. The contain workflow asks IAM about the key with the
+    // account's role (IAM answers GetAccessKeyLastUsed only in the key's own account).
+    // https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html
     inputPaths: {
       accessKey: "$.detail.affectedEntities[0].entityValue",
-      account: "$.account",
+      account: "$.detail.affectedAccount",
       eventTypeCode: "$.detail.eventTypeCode",
     },
     // Placeholders outside quotes: EventBridge writes each value as a JSON string, escaped.

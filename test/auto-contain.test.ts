@@ -46,6 +46,7 @@ function healthEvent(detail: Record<string, unknown> = {}): Record<string, unkno
       startTime: "Tue, 28 Nov 2026 02:09:00 GMT",
       eventDescription: [{ language: "en_US", latestDescription: "Your AWS access key was found publicly available." }],
       affectedEntities: [{ entityValue: KEY }],
+      affectedAccount: ACCOUNT,
       ...detail,
     },
   };
@@ -98,10 +99,10 @@ describe("the plan: what dispatches, and what the dispatch carries", () => {
     ).toBe(false);
   });
 
-  it("turns the event into the repository_dispatch the contain workflow accepts: the key id, the event's account and code", () => {
+  it("turns the event into the repository_dispatch the contain workflow accepts: the key id, the key's account and the code", () => {
     expect(plan.inputPaths).toEqual({
       accessKey: "$.detail.affectedEntities[0].entityValue",
-      account: "$.account",
+      account: "$.detail.affectedAccount",
       eventTypeCode: "$.detail.eventTypeCode",
     });
     expect(plan.inputTemplate).toBe(
@@ -110,6 +111,12 @@ describe("the plan: what dispatches, and what the dispatch carries", () => {
     expect(transform(healthEvent())).toEqual({
       event_type: "cordon-contain",
       client_payload: { access_key: KEY, account: ACCOUNT, source: "AWS_RISK_CREDENTIALS_EXPOSED" },
+    });
+    // Health's organizational view: a member's event, received in the management account. The
+    // dispatch names the member, whose contain role can ask IAM about the key.
+    expect(transform({ ...healthEvent({ affectedAccount: "222233334444" }), account: "111122223333" })).toEqual({
+      event_type: "cordon-contain",
+      client_payload: { access_key: KEY, account: "222233334444", source: "AWS_RISK_CREDENTIALS_EXPOSED" },
     });
     // Whatever the entity holds arrives as one JSON string, for the workflow to check.
     expect(transform(healthEvent({ affectedEntities: [{ entityValue: 'x", "access_key": "AKIA' }] }))).toEqual({
@@ -240,7 +247,7 @@ describe("the program, with cordon:autoContain, under mocks", () => {
       inputTransformer: {
         inputPaths: {
           accessKey: "$.detail.affectedEntities[0].entityValue",
-          account: "$.account",
+          account: "$.detail.affectedAccount",
           eventTypeCode: "$.detail.eventTypeCode",
         },
         inputTemplate:

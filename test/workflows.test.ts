@@ -1830,11 +1830,17 @@ describe("the contain workflow", () => {
 
       it("AWS Health's event in another account reaches the contain role of that account: transformer, request, role", () => {
         const plan = autoContainPlan({ account: "444444444444", repository: "example-org/cordon-incidents" });
+        // Received in the organization's management account (Health's organizational view): the
+        // key's account is the one the event is about, not the one it was sent to.
         const event = {
           "detail-type": "AWS Health Event",
           source: "aws.health",
-          account: "444444444444",
-          detail: { eventTypeCode: "AWS_RISK_CREDENTIALS_EXPOSED", affectedEntities: [{ entityValue: KEY }] },
+          account: "111122223333",
+          detail: {
+            eventTypeCode: "AWS_RISK_CREDENTIALS_EXPOSED",
+            affectedEntities: [{ entityValue: KEY }],
+            affectedAccount: "444444444444",
+          },
         };
         const payload = (
           transformInput(plan, event) as { client_payload: { access_key: string; account: string; source: string } }
