@@ -91,17 +91,23 @@ export const DEPLOYER_ROLE_ARN = `arn:aws:iam::${ACCOUNT_PLACEHOLDER}:role${ROLE
 
 /**
  * The roles whose rights the deployer must never change, in the deployer's partition and account
- * (12 digits, `{account}` or `*`): the deployer as given, and the preview, verify and contain
- * roles by their names. The deployer may put an inline policy on any role (an incident's revoke
- * policy), so without a Deny on these it could raise its own rights, or write rights into the
- * preview role that every pull request's job assumes. Sorted.
+ * (12 digits, `{account}` or `*`): the deployer as given, and the deployer, preview, verify and
+ * contain roles by their names at any path. A role's name is unique in its account whatever its
+ * path, and a name holds no slash: the name at the root path, and the name after any path (a
+ * wildcard, then a slash), are that one role wherever an administrator made it (a hand-made
+ * `/ops/` or `/cordon/` path included, where the deploy policy's own scope would otherwise reach it). The deployer may put an inline policy on any role
+ * (an incident's revoke policy), so without a Deny on these it could raise its own rights, or
+ * write rights into the preview role that every pull request's job assumes. Sorted.
  */
 export function cordonRoleArns(deployerRoleArn: string): string[] {
   const [, partition, , , account] = deployerRoleArn.split(":");
-  const others = (["preview", "verify", "contain"] as const).map(
-    (id) => `arn:${partition}:iam::${account}:role${ROLE_PATH}${ROLE_NAMES[id]}`,
-  );
-  return [...new Set([deployerRoleArn, ...others])].sort(compareText);
+  const deployerName = deployerRoleArn.slice(deployerRoleArn.lastIndexOf("/") + 1);
+  const names = [deployerName, ...(["preview", "verify", "contain"] as const).map((id) => ROLE_NAMES[id])];
+  const anyPath = names.flatMap((name) => [
+    `arn:${partition}:iam::${account}:role${ROLE_PATH}${name}`,
+    `arn:${partition}:iam::${account}:role/*/${name}`,
+  ]);
+  return [...new Set([deployerRoleArn, ...anyPath])].sort(compareText);
 }
 
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT_PLACEHOLDER}:oidc-provider/${GITHUB_OIDC_HOST}`;

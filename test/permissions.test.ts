@@ -502,9 +502,15 @@ describe("cordon permissions", () => {
         "iam:Untag*",
         "iam:Update*",
       ],
+      // Each of cordon's four roles by its name, at the root path and under any other.
       Resource: [
+        `arn:aws:iam::${ACCOUNT}:role/*/cordon-contain`,
+        `arn:aws:iam::${ACCOUNT}:role/*/cordon-deployer`,
+        `arn:aws:iam::${ACCOUNT}:role/*/cordon-preview`,
+        `arn:aws:iam::${ACCOUNT}:role/*/cordon-verify`,
         `arn:aws:iam::${ACCOUNT}:role/ci/cordon-deployer`,
         `arn:aws:iam::${ACCOUNT}:role/cordon-contain`,
+        `arn:aws:iam::${ACCOUNT}:role/cordon-deployer`,
         `arn:aws:iam::${ACCOUNT}:role/cordon-preview`,
         `arn:aws:iam::${ACCOUNT}:role/cordon-verify`,
       ],
@@ -554,9 +560,14 @@ describe("cordon permissions", () => {
       expect(deny).toMatchObject({
         Sid: "NotCordonsOwnRoles",
         Effect: "Deny",
-        Resource: ["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"].map(
-          (name) => `arn:aws:iam::*:role/${name}`,
-        ),
+        Resource: [
+          ...["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"].map(
+            (name) => `arn:aws:iam::*:role/*/${name}`,
+          ),
+          ...["cordon-contain", "cordon-deployer", "cordon-preview", "cordon-verify"].map(
+            (name) => `arn:aws:iam::*:role/${name}`,
+          ),
+        ],
       });
       // In any account, the Deny holds on that account's cordon roles and on no other role.
       for (const account of ["123456789012", "210987654321"]) {
@@ -569,9 +580,13 @@ describe("cordon permissions", () => {
           });
         for (const role of ["cordon-deployer", "cordon-preview", "cordon-verify", "cordon-contain"]) {
           expect([role, await on(role)]).toEqual([role, "ExplicitlyDenied"]);
+          // Made by hand under a path (the deploy policy's own /cordon/ scope included): the same role.
+          for (const path of ["cordon", "ops/ci"])
+            expect([`${path}/${role}`, await on(`${path}/${role}`)]).toEqual([`${path}/${role}`, "ExplicitlyDenied"]);
         }
         expect(await on("deploy")).toBe("Allowed");
         expect(await on("cordon-previewer")).toBe("Allowed");
+        expect(await on("cordon/cordon-previewer")).toBe("Allowed");
       }
     },
   );
