@@ -16,7 +16,13 @@ import { rootCredentialPermissions } from "../aws/root.ts";
 import { programOrganizationsPermissions, verifyOrganizationsPermissions } from "../aws/organizations.ts";
 import { doctorPermissions } from "../aws/doctor.ts";
 import { compareText } from "../incident/order.ts";
-import { commandsPolicy, deployPolicy, organizationPolicy, readOnlyPart } from "../permissions/policies.ts";
+import {
+  commandsPolicy,
+  containPolicy,
+  deployPolicy,
+  organizationPolicy,
+  readOnlyPart,
+} from "../permissions/policies.ts";
 import {
   accountBootstrap,
   cordonRoleArns,
@@ -95,7 +101,7 @@ export function rolePolicies(options: { deployerRoleArn?: string } = {}): RolePo
     previewOrganization: readOnlyPart(organization, "what pulumi preview reads of it"),
     // The contain report also reviews the key's last 24 hours with this role (LookupEvents, a read).
     verify: commandsPolicy({ verify: commandPermissions.verify, review: reviewPermissions }),
-    contain: commandsPolicy(containPermissions),
+    contain: containPolicy(containPermissions),
   };
 }
 

@@ -29,7 +29,7 @@ const POLICIES = {
   "preview-organization":
     "on top of preview, for the organization stack's preview only: the organization policy's reads",
   verify: `for the role of the contain report's verify (${ROLE_NAMES.verify}): simulate and read`,
-  contain: `for the contain job's role (${ROLE_NAMES.contain}): the lookups of new --access-key`,
+  contain: `for the contain job's role (${ROLE_NAMES.contain}): the first strike, which sets the key and its user's other credentials Inactive, and new --access-key's lookups`,
   commands: `for whoever runs ${Object.keys(commandPermissions).join(", ")} by hand`,
 } as const;
 type PolicyName = keyof typeof POLICIES;

@@ -369,6 +369,35 @@ export function commandsPolicy(byCommand: Record<string, readonly string[]>): Sc
 }
 
 /**
+ * The contain role's policy: what the contain job's steps read, and the first strike's credential
+ * updates in a statement of their own, named for what they do. IAM has no condition key on the
+ * status an update sets, so that grant could also set a credential Active: cordon never does
+ * (first-strike.sh sets Inactive only, and test/first-strike.test.ts checks every call it sends),
+ * and only the contain job, in its environment, can assume the role.
+ */
+export function containPolicy(byStep: Record<string, readonly string[]>): ScopedPolicy {
+  const actions = [...new Set(Object.values(byStep).flat())].sort(compareText);
+  const steps = Object.keys(byStep).sort(compareText).join(", ");
+  const writes = actions.filter((action) => !isReadOnly(action));
+  return {
+    document: {
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "CordonContainReads", Effect: "Allow", Action: actions.filter(isReadOnly), Resource: "*" },
+        ...(writes.length > 0
+          ? [{ Sid: "FirstStrikeSetsInactive", Effect: "Allow" as const, Action: writes, Resource: "*" }]
+          : []),
+      ],
+    },
+    why: {
+      CordonContainReads: `read-only, for ${steps}: whose key it is, which account, what the user holds, which roles its sessions assumed`,
+      FirstStrikeSetsInactive:
+        "the first strike sets the key and every other credential of its user Inactive, before anything is installed; IAM has no condition on the status an update sets, so these also allow setting one Active, which cordon never does (first-strike.sh sets Inactive only; a test checks every call it sends)",
+    },
+  };
+}
+
+/**
  * The read-only part of a policy: each Allow statement keeps its scope (resources, conditions) and
  * only its actions that read, so a role with it reads what the deployer reads, where the deployer
  * reads it, and writes nothing. A statement left with no action is dropped; Denies are not needed

@@ -9,7 +9,8 @@
  *   deployer  the jobs that run `pulumi up` (apply, contain's up), in the environment cordon-apply
  *   preview   pull requests and merge-queue runs: `pulumi preview`, read-only
  *   verify    the contain report's `verify`, from either environment: simulate and read only
- *   contain   the contain job, in the environment cordon-contain: `new --access-key`'s lookups
+ *   contain   the contain job, in the environment cordon-contain: the first strike (it sets the key and
+ *             its user's other credentials Inactive) and `new --access-key`'s lookups
  * The environments allow deployments from `main` only: that, not the role, pins `main`.
  * @see https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims
  */
@@ -189,7 +190,7 @@ export function accountBootstrap(policies: RolePolicies): AccountBootstrap {
         secret: "CORDON_AWS_VERIFY_ROLE_ARN",
       }),
       role("contain", {
-        description: `cordon: the contain workflow's lookups for ${REPOSITORY_PLACEHOLDER} (GitHub environment ${ENVIRONMENTS.contain})`,
+        description: `cordon: the contain workflow's first strike and lookups for ${REPOSITORY_PLACEHOLDER} (GitHub environment ${ENVIRONMENTS.contain})`,
         trust: githubTrust([subject.environment(ENVIRONMENTS.contain)]),
         policies: [inline("cordon-contain", policies.contain)],
         secret: "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE",

@@ -655,6 +655,12 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
     expect(await decideFor(held.verify, "iam:SimulatePrincipalPolicy", arn("user", "ci-deployer"))).toBe("Allowed");
     // The strike can disable a key, and never make or delete one.
     expect(await decideFor(held.contain, "iam:UpdateAccessKey", arn("user", "ci-deployer"))).toBe("Allowed");
+    // Those writes are said for what they are, in a statement of their own: IAM cannot limit the
+    // status an update sets, so the role could also set one Active (cordon never does).
+    const statements = held.contain.policies.flatMap((p) => p.document.Statement);
+    expect(statements.map((s) => s.Sid)).toEqual(["CordonContainReads", "FirstStrikeSetsInactive"]);
+    expect([statements[1].Action ?? []].flat().sort()).toEqual(FIRST_STRIKE);
+    expect([statements[0].Action ?? []].flat().every((action) => isReadOnly(action))).toBe(true);
     for (const action of ["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:DeleteLoginProfile"]) {
       expect([action, await decideFor(held.contain, action, arn("user", "ci-deployer"))]).not.toEqual([
         action,
