@@ -8,6 +8,7 @@ import { compareText } from "../incident/order.ts";
 import type { Incident } from "../incident/types.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import type { AccountStack, Project } from "../plan/project.ts";
+import { ROLE_PATH as REPLACEMENT_ROLE_PATH } from "../plan/plan.ts";
 import { ENVIRONMENTS, OIDC_AUDIENCE, type AccountBootstrap } from "../permissions/roles.ts";
 import type { LiveOidcProvider, LiveRole, LiveRoot } from "./live.ts";
 
@@ -368,6 +369,12 @@ export function accountChecks(input: AccountInput): Check[] {
     }
     const problems: string[] = [];
     const fixes: string[] = [];
+    // A role made by hand at another path than the bootstrap's (IAM cannot move one): under the
+    // replacement roles' path, only the Deny on cordon's own roles keeps the deployer off it.
+    if (live.path !== role.path)
+      problems.push(
+        `its path is ${live.path}, not the bootstrap's ${role.path}${live.path.startsWith(REPLACEMENT_ROLE_PATH) ? ` (${REPLACEMENT_ROLE_PATH} is the replacement roles' path, which the deploy policy may change)` : ""}`,
+      );
     if (!same(live.trust, role.trust))
       problems.push(
         `its trust differs from the bootstrap's (expected ${describeSubjects(role.trust)}, found ${describeSubjects(live.trust)})`,

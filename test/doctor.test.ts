@@ -212,6 +212,37 @@ describe("doctor --aws, against moto", () => {
     expect(code).toBe(0);
   });
 
+  it("a role made by hand at another path than the bootstrap's is a gap", async () => {
+    await suite.current().reset();
+    const description = bootstrapFor(bootstrapDescription(), {
+      account: ACCOUNT,
+      repository: REPOSITORY,
+      organizationStack: true,
+    });
+    await clients().iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: description.oidcProvider.url,
+        ClientIDList: description.oidcProvider.clientIds,
+        ThumbprintList: [],
+      }),
+    );
+    // The contain role with the bootstrap's trust and policy, under the replacement roles' path.
+    await createRoles(
+      description.roles.map((role) => (role.name === "cordon-contain" ? { ...role, path: "/cordon/" } : role)),
+      { settings: true },
+    );
+    const { code, stdout } = await doctor(
+      repository(files()),
+      ["--aws", "--repository", REPOSITORY],
+      suite.current().env,
+    );
+    expect(stdout).toContain(
+      `✗ ${ACCOUNT}: role cordon-contain: its path is /cordon/, not the bootstrap's / (/cordon/ is the replacement roles' path, which the deploy policy may change)\n`,
+    );
+    expect(stdout).toContain(`✓ ${ACCOUNT}: role cordon-verify: trust and policy as the bootstrap declares them`);
+    expect(code).toBe(1);
+  });
+
   it("reports a missing provider and role, a changed policy, an extra policy, a trust for another repository, SCPs off", async () => {
     const { iam, organizations } = clients();
     // The provider and one role gone; the deployer without its organization policy; an extra attachment; another repository.
