@@ -1144,6 +1144,17 @@ describe("the contain workflow", () => {
     expect(text.match(untrusted)?.length).toBe((envLines.match(untrusted)?.length ?? 0) + 2); // + the comment body twice in the job's if
   });
 
+  it("asks whether main declares the key one way, in the write, push and report steps: the incidents whose plan disables it", () => {
+    const questions = [write, push, step(workflow.jobs.report, (s) => s.name === "plan, verify and the report")].map(
+      (s) => s.run?.match(/jq -r --arg key "\$\w+" '([^']*)'/g) ?? [],
+    );
+    for (const found of questions) expect(found).toHaveLength(1);
+    const filter = (found: string[]) => found[0].slice(found[0].indexOf("'"));
+    expect(new Set(questions.map(filter)).size).toBe(1);
+    // A key an incident only keeps is no key the plan disables: the question is the plan's, never the text's.
+    expect(filter(questions[0])).toContain("[$plan.accessKeys[], ($plan.goneAccessKeys // [])[]]");
+  });
+
   it("writes the incident with new --access-key and an at-containment cutoff, unless main already declares the key", () => {
     expect(write.if).toBe("steps.request.outputs.mode == 'key'");
     // Named after the key, whatever the title: the id new would take from the title for the default one.
