@@ -60,6 +60,7 @@ import {
   UpdateSSHPublicKeyCommand,
   UploadSigningCertificateCommand,
   UploadSSHPublicKeyCommand,
+  type ServiceSpecificCredentialMetadata,
   type StatusType,
   type Tag,
 } from "@aws-sdk/client-iam";
@@ -88,6 +89,15 @@ const tagsOf = (value: Value | undefined): Tag[] =>
   value !== null && typeof value === "object" && !Array.isArray(value)
     ? Object.entries(value).map(([Key, v]) => ({ Key, Value: String(v ?? "") }))
     : [];
+/** The `tags` input as a create call takes it: none when there are none. */
+const tagsIn = (inputs: Properties): Tag[] | undefined =>
+  tagsOf(inputs.tags).length > 0 ? tagsOf(inputs.tags) : undefined;
+/** What a create of a role or a managed policy takes alike from its inputs. */
+const pathDescriptionTags = (inputs: Properties) => ({
+  Path: text(inputs.path),
+  Description: text(inputs.description),
+  Tags: tagsIn(inputs),
+});
 const tagMap = (tags: Tag[] | undefined): Properties =>
   Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 const decoded = (document: string | undefined): string => decodeURIComponent(document ?? "");
@@ -123,6 +133,21 @@ const readBack = (id: string, read: Properties, computed: Properties): ReadResul
   inputs: read,
   outputs: { ...read, ...computed },
 });
+
+/**
+ * A credential as the provider reads it from its user's list: gone when the list does not hold
+ * it, else read back with what `back` takes from the list's entry (the inputs read, and what AWS
+ * computed).
+ */
+function readListed<T>(
+  id: string,
+  listed: T[] | undefined,
+  isIt: (entry: T) => boolean,
+  back: (entry: T) => [read: Properties, computed: Properties],
+): ReadResult | null {
+  const entry = listed?.find(isIt);
+  return entry ? readBack(id, ...back(entry)) : null;
+}
 
 /** Tags to add and keys to remove, from the old and new `tags` inputs. */
 function tagChanges(olds: Properties, news: Properties): { add: Tag[]; remove: string[] } {
@@ -165,12 +190,14 @@ const accessKey: ResourceRow = {
   },
   async read(cloud, id, inputs) {
     const listed = await orGone(cloud.iam.send(new ListAccessKeysCommand({ UserName: text(inputs.user) })));
-    const key = listed?.AccessKeyMetadata?.find((k) => k.AccessKeyId === id);
-    if (!key) return null;
-    return readBack(
+    return readListed(
       id,
-      { user: key.UserName ?? null, status: key.Status ?? null },
-      { createDate: key.CreateDate?.toISOString() ?? null },
+      listed?.AccessKeyMetadata,
+      (k) => k.AccessKeyId === id,
+      (key) => [
+        { user: key.UserName ?? null, status: key.Status ?? null },
+        { createDate: key.CreateDate?.toISOString() ?? null },
+      ],
     );
   },
   // The importer finds the key's user with GetAccessKeyLastUsed, then reads it.
@@ -307,16 +334,18 @@ const signingCertificate: ResourceRow = {
   async read(cloud, id) {
     const { certificateId, userName } = certificateIdParts(id);
     const listed = await orGone(cloud.iam.send(new ListSigningCertificatesCommand({ UserName: userName })));
-    const found = listed?.Certificates?.find((c) => c.CertificateId === certificateId);
-    if (!found) return null;
-    return readBack(
+    return readListed(
       id,
-      {
-        certificateBody: found.CertificateBody ?? null,
-        status: found.Status ?? null,
-        userName: found.UserName ?? userName,
-      },
-      { certificateId },
+      listed?.Certificates,
+      (c) => c.CertificateId === certificateId,
+      (found) => [
+        {
+          certificateBody: found.CertificateBody ?? null,
+          status: found.Status ?? null,
+          userName: found.UserName ?? userName,
+        },
+        { certificateId },
+      ],
     );
   },
   import: importStatePassthrough,
@@ -397,10 +426,8 @@ const serviceSpecificCredential: ResourceRow = {
     const listed = await orGone(
       cloud.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName, ServiceName: serviceName })),
     );
-    const found = listed?.ServiceSpecificCredentials?.find((c) => c.ServiceSpecificCredentialId === credentialId);
-    if (!found) return null;
-    return readBack(
-      id,
+    const isIt = (c: ServiceSpecificCredentialMetadata) => c.ServiceSpecificCredentialId === credentialId;
+    return readListed(id, listed?.ServiceSpecificCredentials, isIt, (found) => [
       {
         serviceName: found.ServiceName ?? serviceName,
         userName: found.UserName ?? userName,
@@ -412,7 +439,7 @@ const serviceSpecificCredential: ResourceRow = {
         createDate: found.CreateDate?.toISOString() ?? null,
         expirationDate: found.ExpirationDate?.toISOString() ?? null,
       },
-    );
+    ]);
   },
   import: importStatePassthrough,
   async update(cloud, id, _olds, news, outputs) {
@@ -441,10 +468,8 @@ const managedPolicy: ResourceRow = {
     const created = await cloud.iam.send(
       new CreatePolicyCommand({
         PolicyName: text(inputs.name),
-        Path: text(inputs.path),
-        Description: text(inputs.description),
         PolicyDocument: text(inputs.policy),
-        Tags: tagsOf(inputs.tags).length > 0 ? tagsOf(inputs.tags) : undefined,
+        ...pathDescriptionTags(inputs),
       }),
     );
     const arn = created.Policy?.Arn ?? "";
@@ -609,11 +634,9 @@ const role: ResourceRow = {
     const created = await cloud.iam.send(
       new CreateRoleCommand({
         RoleName: text(inputs.name),
-        Path: text(inputs.path),
-        Description: text(inputs.description),
         AssumeRolePolicyDocument: text(inputs.assumeRolePolicy),
         MaxSessionDuration: typeof inputs.maxSessionDuration === "number" ? inputs.maxSessionDuration : undefined,
-        Tags: tagsOf(inputs.tags).length > 0 ? tagsOf(inputs.tags) : undefined,
+        ...pathDescriptionTags(inputs),
       }),
     );
     const made = created.Role;
@@ -711,7 +734,7 @@ const openIdConnectProvider: ResourceRow = {
         Url: text(inputs.url),
         ClientIDList: strings(inputs.clientIdLists),
         ThumbprintList: thumbprints.length > 0 ? thumbprints : undefined,
-        Tags: tagsOf(inputs.tags).length > 0 ? tagsOf(inputs.tags) : undefined,
+        Tags: tagsIn(inputs),
       }),
     );
     const arn = created.OpenIDConnectProviderArn ?? "";
