@@ -497,6 +497,13 @@ export class RecordScanner {
     this.stringEscaped = false;
   }
 
+  /** A key begins at `i` (its first byte, after the quote); a top-level one is kept until it ends, for the shape message. Returns `i`. */
+  private keyBegins(i: number): number {
+    if (this.depth === 1) this.topKeyBegins(i);
+    this.stringBegins(i, true);
+    return i;
+  }
+
   /** The closing quote at `quote`: the key or the value ends; returns where to go on. */
   private stringEnds(quote: number): number {
     this.token = "none";
@@ -542,12 +549,7 @@ export class RecordScanner {
     }
     if (c !== 0x7b) return i;
     if (!this.containerBegins(true, i)) return n;
-    if (++i < n && chunk[i] === 0x22) {
-      if (this.depth === 1) this.topKeyBegins(i + 1);
-      this.stringBegins(i + 1, true);
-      return i + 1;
-    }
-    return i;
+    return ++i < n && chunk[i] === 0x22 ? this.keyBegins(i + 1) : i;
   }
 
   /** Just after a value, the common cases: the ends of containers, then `,"` (the next key). */
@@ -563,9 +565,7 @@ export class RecordScanner {
     }
     if (i + 1 < n && chunk[i] === 0x2c && chunk[i + 1] === 0x22 && this.stack[this.depth - 1] === OBJECT) {
       this.expect = "key";
-      if (this.depth === 1) this.topKeyBegins(i + 2);
-      this.stringBegins(i + 2, true);
-      return i + 2;
+      return this.keyBegins(i + 2);
     }
     return i;
   }
@@ -669,11 +669,8 @@ export class RecordScanner {
   /** A quote between tokens: a key or a string value begins, if the grammar wants one. */
   private quote(i: number): number {
     const expect = this.expect;
-    if (expect === "key" || expect === "keyOrEnd") {
-      // Top-level keys are kept until they end, for the shape message.
-      if (this.depth === 1) this.topKeyBegins(i + 1);
-      this.stringBegins(i + 1, true);
-    } else if (expect === "value" || expect === "valueOrEnd") {
+    if (expect === "key" || expect === "keyOrEnd") this.keyBegins(i + 1);
+    else if (expect === "value" || expect === "valueOrEnd") {
       if (this.depth <= this.recordLevel || this.depth <= 1) this.valueBegins("string", this.base + i);
       this.stringBegins(i + 1, false);
     } else return this.unexpectedAt(0x22, i);
