@@ -990,7 +990,7 @@ describe("the contain workflow", () => {
   });
 
   it("commits, then runs pulumi up, then disables the key if that failed, then reports: each job with its own permissions and environment", () => {
-    expect(Object.keys(workflow.jobs)).toEqual(["contain", "up", "disable", "report"]);
+    expect(Object.keys(workflow.jobs)).toEqual(["contain", "up", "after", "disable", "report"]);
     expect(workflow.permissions).toEqual({ contents: "read" });
     expect(contain.permissions).toEqual({ contents: "write", "id-token": "write" });
     expect(contain.concurrency).toBeUndefined();
@@ -1004,7 +1004,7 @@ describe("the contain workflow", () => {
     expect(up.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(disable.needs).toEqual(["contain", "up"]);
     expect(disable.permissions).toEqual({ "id-token": "write" });
-    expect(report.needs).toEqual(["contain", "up", "disable"]);
+    expect(report.needs).toEqual(["contain", "up", "after", "disable"]);
     expect(report.if).toBe("always() && needs.contain.result != 'skipped' && needs.contain.result != 'cancelled'");
     expect(report.permissions).toEqual({
       contents: "read",
@@ -1014,16 +1014,21 @@ describe("the contain workflow", () => {
     });
   });
 
-  it("runs the same pulumi up as apply.yml: the same job, step for step, for the accounts the contain job names", () => {
+  it("runs the same pulumi up as apply.yml, in the same two waves: the same jobs, step for step, for the accounts the contain job names", () => {
+    const fromApply = (job: Job) => JSON.parse(JSON.stringify(job).replaceAll("needs.contain.", "needs.accounts."));
     const { needs, ...job } = up;
     expect(needs).toBe("contain");
     const { needs: applyNeeds, ...applyUp } = workflows["apply.yml"].jobs.up;
     expect(applyNeeds).toBe("accounts");
     // Only where the accounts come from differs: the contain job's output, apply.yml's accounts job's.
-    expect(
-      JSON.parse(JSON.stringify(job).replaceAll("needs.contain.outputs.accounts", "needs.accounts.outputs.accounts")),
-    ).toEqual(applyUp);
-    expect(contain.outputs?.accounts).toBe("${{ steps.accounts.outputs.accounts }}");
+    expect(fromApply(job as Job)).toEqual(applyUp);
+    const { needs: afterNeeds, ...after } = workflow.jobs.after;
+    expect(afterNeeds).toEqual(["contain", "up"]);
+    const { needs: applyAfterNeeds, ...applyAfter } = workflows["apply.yml"].jobs.after;
+    expect(applyAfterNeeds).toEqual(["accounts", "up"]);
+    expect(fromApply(after as Job)).toEqual(applyAfter);
+    for (const wave of ["accounts", "first", "after"])
+      expect(contain.outputs?.[wave]).toBe(`\${{ steps.accounts.outputs.${wave} }}`);
   });
 
   /**
@@ -1790,7 +1795,7 @@ describe("the contain workflow", () => {
         "prod-444444444444",
         "prod-777777777777",
       ]);
-      expect(up.if).toBe("needs.contain.outputs.accounts != '[]'");
+      expect(up.if).toBe("needs.contain.outputs.first != '[]'");
     });
 
     describe("the account of the key (issue 18)", () => {
@@ -2702,19 +2707,38 @@ describe("the apply workflow", () => {
 
   it("runs one pulumi up per account's stack that `cordon accounts --json` lists, and one failing does not stop the others (issue 11)", () => {
     const accounts = workflow.jobs.accounts;
-    expect(accounts.outputs).toEqual({ accounts: "${{ steps.accounts.outputs.accounts }}" });
+    expect(accounts.outputs).toEqual({
+      accounts: "${{ steps.accounts.outputs.accounts }}",
+      first: "${{ steps.accounts.outputs.first }}",
+      after: "${{ steps.accounts.outputs.after }}",
+    });
     // An invalid incident file fails the assignment (bash -e), and with it the run: no partial matrix.
-    expect(accounts.steps.find((s) => s.name === "accounts")?.run).toBe(
-      `listed="$(npx cordon accounts --json)"\necho "accounts=$(jq -c '.accounts' <<< "$listed")" >> "$GITHUB_OUTPUT"\n`,
+    expect(accounts.steps.find((s) => s.name === "accounts")?.run).toMatch(
+      /^listed="\$\(npx cordon accounts --json\)"\n/,
     );
     expect(accounts.permissions).toEqual({ contents: "read" });
     const up = workflow.jobs.up as Job & { strategy?: unknown };
     expect(up.needs).toBe("accounts");
-    expect(up.if).toBe("needs.accounts.outputs.accounts != '[]'");
+    expect(up.if).toBe("needs.accounts.outputs.first != '[]'");
     expect(up.strategy).toEqual({
       "fail-fast": false,
-      matrix: { include: "${{ fromJSON(needs.accounts.outputs.accounts) }}" },
+      matrix: { include: "${{ fromJSON(needs.accounts.outputs.first) }}" },
     });
+    const after = workflow.jobs.after as Job & { strategy?: unknown };
+    expect(after.needs).toEqual(["accounts", "up"]);
+    // Whatever became of the first wave: a stack whose instant is missing denies everything, never less.
+    expect(after.if).toBe("!cancelled() && needs.accounts.result == 'success' && needs.accounts.outputs.after != '[]'");
+    expect(after.strategy).toEqual({
+      "fail-fast": false,
+      matrix: { include: "${{ fromJSON(needs.accounts.outputs.after) }}" },
+    });
+    /** A job without what sets its place in the run: its name, needs, condition and matrix. */
+    const body = (job: Job) => {
+      const { name, needs, if: condition, strategy, ...rest } = job as Job & { name?: string; strategy?: unknown };
+      return rest;
+    };
+    // Step for step the same job: change one, change the other.
+    expect(body(after)).toEqual(body(up));
     const role = up.steps.find((s) => s.name === "the account's role");
     expect(role?.env).toEqual({
       TEMPLATE: "${{ secrets.CORDON_AWS_ROLE_ARN_TEMPLATE }}",
@@ -2734,10 +2758,92 @@ describe("the apply workflow", () => {
     rmSync(dirname(output), { recursive: true, force: true });
   });
 
-  it("proposes the removal of what status --json reports removable, on the schedule only, after up", () => {
+  describe('the two waves of stacks, run (docs/program.md, "The order the workflows need")', () => {
+    let project: string;
+    let bin: string;
+    beforeAll(() => {
+      project = mkdtempSync(join(tmpdir(), "cordon-waves-"));
+      bin = mkdtempSync(join(tmpdir(), "cordon-waves-bin-"));
+      writeFileSync(join(project, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+      mkdirSync(join(project, "incidents"));
+      const incident = (id: string, lines: string[]) =>
+        writeFileSync(join(project, "incidents", `${id}.yaml`), [`id: ${id}`, "title: t", ...lines, ""].join("\n"));
+      // ic-a: its key's stack (111111111111) records the instant; 444444444444's copies it.
+      incident("ic-a", [
+        'account: "111111111111"',
+        "cutoff: at-containment",
+        "users: [{ name: build-bot, accessKeys: [AKIAQ3EGKB4TBUILDB0T] }]",
+        'roles: [{ name: data-loader, account: "444444444444" }]',
+      ]);
+      // ic-b: 444444444444 records its own incident's instant too: it runs in both waves.
+      incident("ic-b", [
+        'account: "444444444444"',
+        "cutoff: at-containment",
+        "users: [{ name: ci, accessKeys: [AKIAQ3EGKB4TCIKEY000] }]",
+      ]);
+      // ic-c: a fixed cutoff, nothing to record or read: the first wave only.
+      incident("ic-c", ['account: "555555555555"', "cutoff: 2026-11-28T10:00:00Z", "roles: [{ name: deploy }]"]);
+      writeFileSync(
+        join(bin, "npx"),
+        `#!/bin/bash\n[ "$1" = cordon ] && shift\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+        {
+          mode: 0o755,
+        },
+      );
+    });
+    afterAll(() => {
+      rmSync(project, { recursive: true, force: true });
+      rmSync(bin, { recursive: true, force: true });
+    });
+
+    /** The stacks of each of a step's outputs, the step run as the workflow runs it. */
+    function waves(script: string, env: Record<string, string> = {}): Record<string, string[]> {
+      const output = join(bin, "output");
+      writeFileSync(output, "");
+      execFileSync("bash", [...BASH, script], {
+        cwd: project,
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GITHUB_OUTPUT: output, ...env },
+      });
+      return Object.fromEntries(
+        readFileSync(output, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => {
+            const [name, json] = [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)];
+            return [name, (JSON.parse(json) as { stack: string }[]).map((a) => a.stack)];
+          }),
+      );
+    }
+
+    const expected = {
+      accounts: ["prod-111111111111", "prod-444444444444", "prod-555555555555"],
+      first: ["prod-111111111111", "prod-444444444444", "prod-555555555555"],
+      after: ["prod-444444444444"],
+    };
+
+    it("apply.yml: first every stack that records an instant or reads none, then every stack that reads one", () => {
+      expect(waves(workflow.jobs.accounts.steps.find((s) => s.name === "accounts")?.run ?? "")).toEqual(expected);
+    });
+
+    it("contain.yml: the same waves, of the stacks the committed incidents touch", () => {
+      const contain = workflows["contain.yml"].jobs.contain;
+      const script = contain.steps.find((s) => s.name === "the accounts it touches")?.run ?? "";
+      expect(waves(script, { FILES: "[]" })).toEqual(expected);
+      const touched = waves(script, { FILES: JSON.stringify(["incidents/ic-a.yaml"]) });
+      expect(touched).toEqual({
+        accounts: ["prod-111111111111", "prod-444444444444"],
+        first: ["prod-111111111111"],
+        after: ["prod-444444444444"],
+      });
+    });
+  });
+
+  it("proposes the removal of what status --json reports removable, on the schedule only, after both waves of up", () => {
     const job = workflow.jobs["propose-removals"];
-    expect(job.needs).toEqual(["accounts", "up"]);
-    expect(job.if).toBe("github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'");
+    expect(job.needs).toEqual(["accounts", "up", "after"]);
+    expect(job.if).toBe(
+      "(github.event_name == 'schedule' || github.event_name == 'workflow_dispatch') && !cancelled() && needs.up.result == 'success' && (needs.after.result == 'success' || needs.after.result == 'skipped')",
+    );
     const remove = job.steps[stepIndex(job, runs("cordon status --json"))].run ?? "";
     // Every stack's outputs: an incident over several accounts goes once its last share expired.
     expect(remove).toContain(`done < <(jq -r '.[].stack' <<< "\${STACKS:-[]}")`);
@@ -2807,7 +2913,12 @@ describe("every workflow", () => {
     const withUp = allJobs.filter(({ job }) =>
       job.steps.some((s) => usesAction("pulumi/actions")(s) && s.with?.command === "up"),
     );
-    expect(withUp.map(({ file, id }) => `${file} ${id}`)).toEqual(["apply.yml up", "contain.yml up"]);
+    expect(withUp.map(({ file, id }) => `${file} ${id}`)).toEqual([
+      "apply.yml up",
+      "apply.yml after",
+      "contain.yml up",
+      "contain.yml after",
+    ]);
     // On the job that runs it (the group holds pulumi up, not what comes before or after it), one
     // group per stack: accounts deploy side by side, a stack never twice at once.
     for (const { job } of withUp)
@@ -2816,7 +2927,12 @@ describe("every workflow", () => {
     const inGroup = allJobs.filter(({ job, workflow }) =>
       (job.concurrency ?? workflow.concurrency)?.group.startsWith("cordon-pulumi-up"),
     );
-    expect(inGroup.map(({ file, id }) => `${file} ${id}`)).toEqual(["apply.yml up", "contain.yml up"]);
+    expect(inGroup.map(({ file, id }) => `${file} ${id}`)).toEqual([
+      "apply.yml up",
+      "apply.yml after",
+      "contain.yml up",
+      "contain.yml after",
+    ]);
   });
 
   it("name one Pulumi project (PULUMI_PROJECT), the same in every workflow, and each stack in it as `cordon accounts` names it", () => {
@@ -2848,7 +2964,9 @@ describe("every workflow", () => {
         "incident-pull-request.yml preview": "CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE",
         "apply.yml up": "CORDON_AWS_ROLE_ARN_TEMPLATE",
         "contain.yml contain": "CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE",
+        "apply.yml after": "CORDON_AWS_ROLE_ARN_TEMPLATE",
         "contain.yml up": "CORDON_AWS_ROLE_ARN_TEMPLATE",
+        "contain.yml after": "CORDON_AWS_ROLE_ARN_TEMPLATE",
         "contain.yml disable": "CORDON_AWS_ROLE_ARN_TEMPLATE",
       };
       if (file === "contain.yml" && id === "report") {
@@ -3054,9 +3172,11 @@ describe("what runs with which credentials (issue 19)", () => {
       .map(({ file, id, job }) => `${file} ${id} ${environmentOf(job)}`);
     expect(holders).toEqual([
       "apply.yml up cordon-apply",
+      "apply.yml after cordon-apply",
       "apply.yml propose-removals cordon-apply",
       "contain.yml contain cordon-contain",
       "contain.yml up cordon-apply",
+      "contain.yml after cordon-apply",
     ]);
   });
 
@@ -3155,7 +3275,7 @@ describe("what runs with which credentials (issue 19)", () => {
     const pushes = cloneOf("apply.yml");
     pushes.on = { ...pushes.on, push: { branches: ["main", "release/*"] } };
     expect(environmentsOutsideMain(pushes)).toEqual([
-      "up, propose-removals: runs for pushes to other branches than main",
+      "up, after, propose-removals: runs for pushes to other branches than main",
     ]);
   });
 
@@ -3327,9 +3447,11 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
     ]);
     expect(withStep.map(({ file, id }) => `${file} ${id}`)).toEqual([
       "apply.yml up",
+      "apply.yml after",
       "apply.yml propose-removals",
       "contain.yml contain",
       "contain.yml up",
+      "contain.yml after",
       "contain.yml report",
       "incident-pull-request.yml judge",
     ]);
@@ -3602,7 +3724,9 @@ describe("the policy pack, on every preview and up (issue 23)", () => {
       programSteps.map(({ file, id, step }) => [`${file} ${id} ${step.with?.command}`, policyPacks(step)]),
     ).toEqual([
       ["apply.yml up up", ["policy"]],
+      ["apply.yml after up", ["policy"]],
       ["contain.yml up up", ["policy"]],
+      ["contain.yml after up", ["policy"]],
       ["incident-pull-request.yml preview preview", [".cordon-base/policy"]],
     ]);
     // Each is a policy pack: the repository's own folder, in the base's checkout for the preview.
