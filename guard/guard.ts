@@ -34,7 +34,8 @@ export type WeakeningKind =
   | "cutoff-earlier"
   | "mode-lowered"
   | "hold-shortened"
-  | "not-applied";
+  | "not-applied"
+  | "unaccounted";
 
 /**
  * A change refused whatever the override: not a weakening, a mistake in what is added (an

@@ -10,6 +10,7 @@ import { computeExpiry } from "../incident/expiry.ts";
 import { principalKey } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
+import { accountsOf } from "../plan/plan.ts";
 import { appliedState, currentInstants, type RecordedInstants, type StackOutputs } from "../plan/outputs.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
 import {
@@ -153,7 +154,12 @@ export function judgeChange(input: JudgeInput): JudgeResult {
         // What the stack outputs name is what was applied.
         baseApplied: fromOutputs ? () => true : undefined,
       });
-  const violations = [...result.violations, ...coverage, ...notRegular(input.changed, input.shown)];
+  const violations = [
+    ...result.violations,
+    ...coverage,
+    ...notRegular(input.changed, input.shown),
+    ...(fromOutputs ? unaccounted(input.changed, applied, input.base.sources, input.shown, now) : []),
+  ];
   const problemCount = headErrors.length + input.head.stacks.problems.length;
   const unreadable = [
     ...(headInvalid
@@ -231,6 +237,56 @@ function notRegular(changes: PathChange[], shown: (path: string) => string): Vio
         overridable: false,
       };
     });
+}
+
+/**
+ * Judged against stack outputs, every incident file the change deletes that a stack whose outputs
+ * were not given may apply. Those outputs are all guard knows of what is applied: a deletion is
+ * let through only when each account the incident has a share in (its file at the base, read
+ * alone) has its outputs given, and none names it; when the file cannot be read alone, its
+ * accounts are unknown. Its id is its file name (incident/rules.ts). A weakening, so the override
+ * lets it through.
+ */
+function unaccounted(
+  changes: PathChange[],
+  applied: Applied[],
+  base: SourceFile[],
+  shown: (path: string) => string,
+  now: Date,
+): Violation[] {
+  const named = new Set(applied.flatMap((a) => Object.keys(a.state.incidents)));
+  const given = new Set(applied.map((a) => a.state.account));
+  const deleted = changes.filter(
+    (change) => isIncidentFilePath(change.path) && change.before === REGULAR_FILE_MODE && change.after === ABSENT_MODE,
+  );
+  return deleted.flatMap((change) => {
+    const path = shown(change.path);
+    const id = change.path.slice(change.path.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
+    if (named.has(id)) return [];
+    const alone = loadIncidents(
+      base.filter((file) => file.path === path),
+      { now },
+    ).incidents[0];
+    const missing =
+      alone === undefined
+        ? null
+        : [...new Set([alone.account, ...accountsOf(alone)])].filter((a) => !given.has(a)).sort();
+    if (missing !== null && missing.length === 0) return [];
+    const whose =
+      missing === null
+        ? "its file does not validate alone, so the accounts that may apply it are unknown"
+        : `the outputs of account ${missing.join(", ")}, where it has a share, were not given`;
+    return [
+      {
+        kind: "unaccounted",
+        id,
+        file: path,
+        until: null,
+        message: `${path}: deletes incident ${id}, which no --stack-outputs given names, and ${whose}: a stack may apply it (pass every stack's outputs, or fix the file rather than delete it)`,
+        overridable: true,
+      },
+    ];
+  });
 }
 
 /** What the judgement comes to: whether the change is blocked, and what it rests on. */

@@ -515,6 +515,113 @@ describe("a base that does not validate (item 3)", () => {
     ).toMatchObject({ judgedAgainst: "stack-outputs", appliedAccount: A, ok: true });
   });
 
+  it("deleting an incident that no output given names is refused: a stack whose outputs are missing may apply it", async () => {
+    // Active, in account B, whose stack's outputs were not given: only A's are.
+    const other = {
+      id: "2026-11-29-other",
+      title: "t",
+      account: B,
+      cutoff: "2026-11-29T06:00:00Z",
+      roles: [{ name: "deploy" }],
+    };
+    const otherOutputs = JSON.stringify({
+      account: B,
+      incidents: {
+        "2026-11-29-other": {
+          cutoff: "2026-11-29T06:00:00Z",
+          atContainment: false,
+          expiresAt: "2026-11-29T18:00:00Z",
+          mode: "revoke-older-sessions",
+          principals: [{ type: "role", name: "deploy" }],
+          accessKeys: [],
+        },
+      },
+      replacementRoles: [],
+    });
+    const dir = newRepo();
+    const from = commitTree(dir, { ...broken, "incidents/2026-11-29-other.yaml": other, "outputs.json": outputs });
+    const to = commitTree(dir, {
+      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+      "outputs.json": outputs,
+      "other-outputs.json": otherOutputs,
+    });
+    const args = ["--base", from, "--head", to, "--now", NOW, "--stack-outputs", "outputs.json"];
+    const refused = await runGuard(dir, args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `error incidents/2026-11-29-other.yaml: deletes incident 2026-11-29-other, which no --stack-outputs given names, and the outputs of account ${B}, where it has a share, were not given: a stack may apply it (pass every stack's outputs, or fix the file rather than delete it)\n`,
+    );
+    expect(refused.stderr).toContain(refusal(1));
+    // A weakening like any other: an approved emergency (or a file that never validated) may go.
+    expect((await runGuard(dir, [...args, "--allow-early-removal"])).code).toBe(0);
+    // Named by the outputs given, the deletion is judged by what they say of it, as before.
+    const judged = await runGuard(dir, [...args, "--stack-outputs", "other-outputs.json"]);
+    expect(judged.code).toBe(1);
+    expect(judged.stderr).toContain(
+      "error other-outputs.json: incident 2026-11-29-other is active until 2026-11-29T18:00:00Z (6 h left): removing it re-enables sessions minted before the cutoff\n",
+    );
+    expect(judged.stderr).not.toContain("which no --stack-outputs given names");
+    // B's outputs given, naming nothing: no stack of B applies it, and it may go.
+    const none = commitTree(dir, {
+      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+      "outputs.json": outputs,
+      "other-outputs.json": JSON.stringify({ account: B, incidents: {}, replacementRoles: [] }),
+    });
+    expect(
+      (
+        await runGuard(dir, [
+          "--base",
+          from,
+          "--head",
+          none,
+          "--now",
+          NOW,
+          "--stack-outputs",
+          "outputs.json",
+          "--stack-outputs",
+          "other-outputs.json",
+        ])
+      ).code,
+    ).toBe(0);
+  });
+
+  it("deleting a file that does not validate alone, which no output given names, is refused: its accounts are unknown", async () => {
+    const dir = newRepo();
+    const from = commitTree(dir, {
+      ...broken,
+      "incidents/2026-11-29-bad.yaml": "id: 2026-11-29-bad\ntitle: [\n",
+      "outputs.json": outputs,
+    });
+    const to = commitTree(dir, {
+      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+      "outputs.json": outputs,
+    });
+    const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--stack-outputs", "outputs.json"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "error incidents/2026-11-29-bad.yaml: deletes incident 2026-11-29-bad, which no --stack-outputs given names, and its file does not validate alone, so the accounts that may apply it are unknown: a stack may apply it (pass every stack's outputs, or fix the file rather than delete it)\n",
+    );
+    expect(result.stderr).toContain(refusal(1));
+    expect(
+      (
+        await runGuard(dir, [
+          "--base",
+          from,
+          "--head",
+          to,
+          "--now",
+          NOW,
+          "--stack-outputs",
+          "outputs.json",
+          "--allow-early-removal",
+        ])
+      ).code,
+    ).toBe(0);
+  });
+
   it("an expired incident of another account, already there at the base, is not taken for a new one", async () => {
     const old = {
       id: "2026-11-01-old",
