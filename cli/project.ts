@@ -35,15 +35,26 @@ export function readProject(cwd: string): Project & { dir?: string } {
 }
 
 /**
+ * The project of `cwd`, or a CannotRunError, one line saying where to run, outside any project.
+ * `instead`: what the command takes to name a folder itself, if anything.
+ */
+export function requireProject(cwd: string, instead?: string): Project & { dir: string } {
+  const project = readProject(cwd);
+  if (project.dir === undefined) {
+    const where = "run cordon in the cordon project (the folder that holds Pulumi.yaml) or a folder inside it";
+    throw new CannotRunError(
+      `no Pulumi.yaml in ${cwd} or any folder above it: ${where}${instead === undefined ? "" : `, or ${instead}`}`,
+    );
+  }
+  return { ...project, dir: project.dir };
+}
+
+/**
  * The project's incidents folder (`cordon:incidentsDir` of Pulumi.yaml, default `incidents`), as
  * a path from `cwd`; a CannotRunError, one line saying where to run, outside any project.
  * `instead`: what the command takes to name a folder itself.
  */
 export function projectIncidentsDir(cwd: string, instead: string): string {
-  const project = readProject(cwd);
-  if (project.dir === undefined) {
-    const where = "run cordon in the cordon project (the folder that holds Pulumi.yaml) or a folder inside it";
-    throw new CannotRunError(`no Pulumi.yaml in ${cwd} or any folder above it: ${where}, or ${instead}`);
-  }
+  const project = requireProject(cwd, instead);
   return relative(cwd, join(project.dir, project.incidentsDir)) || ".";
 }

@@ -13,7 +13,7 @@ import { GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
 import { accountStacks, STACK_FILE } from "../plan/project.ts";
 import { bootstrapFor, ROLE_NAMES } from "../permissions/roles.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
-import { readProject } from "../cli/project.ts";
+import { requireProject } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, UsageError } from "../cli/io.ts";
 
 /** Where GitHub looks for CODEOWNERS, in its order. */
@@ -44,14 +44,15 @@ options:
   --now ISO                the instant the incident files are judged at (default: now)
   -h, --help               this text
 
-exit: 0 no gap, 1 a gap is open, 2 usage error or AWS could not be asked`,
+exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or AWS could not be asked`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, { ...booleanFlags("aws"), ...stringFlags("repository", "now") });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}": doctor checks the repository it runs in`);
     const now = parseInstantFlag("now", values.now) ?? new Date();
-    const project = readProject(io.cwd);
-    const root = project.dir ?? io.cwd;
+    // Outside any project there is nothing to check: one line saying where to run, as every command says.
+    const project = requireProject(io.cwd);
+    const root = project.dir;
     const loaded = loadIncidentPaths([project.incidentsDir], root, now);
     const files = existsSync(root) ? readdirSync(root) : [];
     const workflowsDir = join(root, ".github", "workflows");

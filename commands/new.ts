@@ -54,10 +54,6 @@ options:
   --id ID               the incident id (default: <UTC date>-<slug of the title>)
   --cutoff VALUE        at-containment (default) or an RFC 3339 instant with offset
   --ticket TEXT         the tracking ticket, such as SEC-1234 (default: none)
-
-A title over 200 characters or a ticket over 100 is shortened, several lines are joined, and a
-value shaped like a secret access key is masked, each with a note: once new knows the key, what
-was typed never stops the incident being written.
   --dir DIR             the incidents folder (default: the project's incidents/, the folder of
                         Pulumi.yaml found from any of its subfolders)
   --roles-from SOURCE   cloudtrail: the roles the key and its sessions assumed (the default when
@@ -70,6 +66,10 @@ was typed never stops the incident being written.
                         management account: there, only the root user can act; new says how)
   --now ISO             the current instant (default: now), for the id's date and the checks
   -h, --help            this text
+
+A title over 200 characters or a ticket over 100 is shortened, several lines are joined, and a
+value shaped like a secret access key is masked, each with a note: once new knows the key, what
+was typed never stops the incident being written.
 
 AWS permissions: iam:GetAccessKeyLastUsed, sts:GetCallerIdentity (only when IAM is asked);
 cloudtrail:LookupEvents with --roles-from cloudtrail; what assess reads with --roles-from assumable.

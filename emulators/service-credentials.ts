@@ -47,7 +47,20 @@ export interface ServiceCredentialsProxy {
   calls: string[];
   /** The credentials held, as IAM lists them (no secret). */
   credentials(): { id: string; userName: string; serviceName: string; status: string }[];
+  /**
+   * Answers every later request for `action` (`ListSSHPublicKeys`) with `reply` instead, as a
+   * failing service or a proxy in front of it would (an HTML error page); `undefined` stops it.
+   * A reset forgets every fault.
+   */
+  fault(action: string, reply: FaultReply | undefined): void;
   close(): Promise<void>;
+}
+
+/** What a faulty endpoint answers: any status and body, XML or not. */
+export interface FaultReply {
+  status: number;
+  contentType: string;
+  body: string;
 }
 
 class ApiError extends Error {
@@ -92,6 +105,7 @@ export async function startServiceCredentialsProxy(
 ): Promise<ServiceCredentialsProxy> {
   const store = new Map<string, Stored>();
   const calls: string[] = [];
+  const faults = new Map<string, FaultReply>();
   const upstream = new URL(target);
 
   /**
@@ -254,13 +268,22 @@ export async function startServiceCredentialsProxy(
   const server = createServer(async (request, response) => {
     try {
       const body = await readBody(request);
-      if (request.url?.startsWith("/moto-api/reset")) store.clear();
+      if (request.url?.startsWith("/moto-api/reset")) {
+        store.clear();
+        faults.clear();
+      }
       const form = (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")
         ? new URLSearchParams(body.toString("utf8"))
         : undefined;
       const action = form?.get("Action") ?? request.headers["x-amz-target"]?.toString().split(".").pop();
       if (action !== undefined && action !== null) calls.push(`${serviceOf(request.headers.authorization)}:${action}`);
       const service = serviceOf(request.headers.authorization);
+      const fault = action === undefined || action === null ? undefined : faults.get(action);
+      if (fault !== undefined) {
+        response.writeHead(fault.status, { "content-type": fault.contentType });
+        response.end(fault.body);
+        return;
+      }
       if (form !== undefined && service === "iam" && (ANSWERED as readonly string[]).includes(action ?? "")) {
         const requestId = randomUUID();
         try {
@@ -288,6 +311,10 @@ export async function startServiceCredentialsProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    fault(action, reply) {
+      if (reply === undefined) faults.delete(action);
+      else faults.set(action, reply);
+    },
     credentials: () =>
       [...store.values()].map((c) => ({
         id: c.id,

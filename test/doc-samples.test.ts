@@ -2,7 +2,8 @@
  * The outputs the README and the docs show are what the commands print: each sample block that
  * starts `$ npx cordon <offline command>` is run as written and its output compared, line for line.
  * And the README's first command is quiet and the same whatever today's date: the examples are a
- * story on 2026-11-28, which `--now` places the run in.
+ * story on 2026-11-28, which `--now` places the run in. And the README's annotated incident file
+ * validates as shown, and with its commented fields written in where a stack sets what they need.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -118,6 +119,58 @@ describe("the README's first command", () => {
     vi.useRealTimers();
     expect(io.stderr).toContain(
       "cordon plan: warning: incident 2026-11-28-ci-deploy-key: cutoff 2026-11-28T10:00:00Z is ",
+    );
+  });
+});
+
+describe("the README's annotated incident file", () => {
+  const example = () => {
+    const text = readFileSync(join(ROOT, "README.md"), "utf8");
+    return /^```yaml\n(# yaml-language-server[\s\S]*?)^```$/m.exec(text)![1];
+  };
+  /** A folder holding the example as `incidents/<id>.yaml`, and the project files given. */
+  const folder = (incident: string, files: Record<string, string> = {}) => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-readme-incident-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "incidents"));
+    writeFileSync(join(dir, "incidents", "2026-11-28-ci-deploy-key.yaml"), incident);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return dir;
+  };
+  const validate = async (cwd: string) => {
+    const io = memoryIo({ cwd });
+    const code = await main(["validate", "incidents", "--now", "2026-11-28T12:00:00Z"], io);
+    return { code, stdout: io.stdout, stderr: io.stderr };
+  };
+
+  it("validates as shown, where no stack declares guardrails", async () => {
+    expect(await validate(folder(example()))).toEqual({
+      code: 0,
+      stdout: "1 incident valid: 2026-11-28-ci-deploy-key\n",
+      stderr: "",
+    });
+  });
+
+  it("validates with its commented guardrail fields written in, where a stack sets cordon:organization, as it says", async () => {
+    const uncommented = example().replace(/^# ((?:organization|rootUsers|identityCenterUsers):| {2}- | {4}\S)/gm, "$1");
+    expect(uncommented).toMatch(/^organization: \{ scp: true, rcp: true \}/m);
+    expect(uncommented).toMatch(/^rootUsers:.*\n {2}- account: "444444444444"\n {4}deleteAccessKeys: false/m);
+    expect(uncommented).toMatch(/^identityCenterUsers:.*\n {2}- userId: /m);
+    const project = {
+      "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
+      "Pulumi.prod-999999999999.yaml":
+        'config:\n  cordon:account: "999999999999"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "999999999999"\n',
+    };
+    expect(await validate(folder(uncommented, project))).toEqual({
+      code: 0,
+      stdout: "1 incident valid: 2026-11-28-ci-deploy-key\n",
+      stderr: "",
+    });
+    // As the comment says: without that stack, the root user is refused.
+    const refused = await validate(folder(uncommented, { "Pulumi.yaml": project["Pulumi.yaml"] }));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      " E_ROOT_ACCOUNT rootUsers[0].account: no stack file here sets cordon:organization",
     );
   });
 });

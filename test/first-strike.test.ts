@@ -160,6 +160,52 @@ describe("the first strike", () => {
   });
 });
 
+describe("a call that fails is said, from the start of its error, on one line", () => {
+  /** The warning the script printed for the listing of `kind`, and the error inside it. */
+  const warningOf = (stdout: string, kind: string) => {
+    const line = stdout.split("\n").find((l) => l.includes(`could not list the ${kind}s`)) ?? "";
+    const error = /\((.*)\): pulumi up lists them again$/.exec(line)?.[1];
+    return { line, error };
+  };
+
+  it("an HTML page instead of IAM's answer (a proxy in front of it failing): the error's start is kept, its cut marked, and the rest goes on", async () => {
+    const seeded = await seedUser(iam, "ci-deployer", { accessKeys: 2, sshPublicKeys: 1 });
+    const page =
+      "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>\n";
+    moto().proxy!.fault("ListSSHPublicKeys", { status: 400, contentType: "text/html", body: page.repeat(4) });
+    const run = await strike({ ACCESS_KEY: seeded.accessKeys[0] });
+    expect(run.code).toBe(0);
+    const { line, error } = warningOf(run.stdout, "ssh-public-key");
+    expect(
+      line.startsWith("::warning title=cordon first strike::could not list the ssh-public-keys of user ci-deployer ("),
+    ).toBe(true);
+    // botocore's words, from their first letter: what went wrong comes first.
+    expect(error).toMatch(
+      /^Unable to parse response \(.*\), invalid XML received\. Further retries may succeed: b'<html>/,
+    );
+    expect(error!.endsWith("...")).toBe(true);
+    expect(error!.length).toBe(303);
+    expect(run.stdout).toContain(`first strike: access-key ${seeded.accessKeys[1]} of user ci-deployer Inactive\n`);
+    expect(run.stdout).toContain(
+      "first strike: 2 credentials of user ci-deployer Inactive, 0 left to the incident files, 1 problems\n",
+    );
+  });
+
+  it("a short error is whole, its lines joined, a % escaped for the annotation", async () => {
+    const seeded = await seedUser(iam, "ci-deployer", { accessKeys: 1 });
+    moto().proxy!.fault("ListSigningCertificates", {
+      status: 403,
+      contentType: "text/xml",
+      body: `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>denied at 100% by\r\nan SCP</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
+    });
+    const run = await strike({ ACCESS_KEY: seeded.accessKeys[0] });
+    expect(run.code).toBe(0);
+    expect(warningOf(run.stdout, "signing-certificate").line).toBe(
+      "::warning title=cordon first strike::could not list the signing-certificates of user ci-deployer (An error occurred (AccessDenied) when calling the ListSigningCertificates operation: denied at 100%25 by an SCP): pulumi up lists them again",
+    );
+  });
+});
+
 describe("hostile input is refused before any AWS call, never echoed, never run", () => {
   it.each([
     ["", "found 0 characters, not shown"],

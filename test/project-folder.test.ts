@@ -135,7 +135,7 @@ describe("from a subfolder, the bin finds the project", () => {
   });
 });
 
-describe("outside any project, a command that would read or write the project's incidents refuses in one line", () => {
+describe("outside any project, a command that would read or write the project's incidents, or check its setup, refuses in one line", () => {
   const outside = realpathSync(mkdtempSync(join(tmpdir(), "cordon-nowhere-")));
   made.push(outside);
   it.each([
@@ -144,12 +144,15 @@ describe("outside any project, a command that would read or write the project's 
     ["plan", [], "name the incident files or folders to read"],
     ["accounts", [], "name the incident files or folders to read"],
     ["new", ["--title", "t", "--user", "dana", "--account", "123456789012"], "name the folder with --dir"],
-  ])("%s", (command, args, instead) => {
+    // doctor checks the project it runs in: there is nothing to name instead.
+    ["doctor", [], undefined],
+    ["doctor", ["--aws", "--repository", "acme/cordon-incidents"], undefined],
+  ])("%s %j", (command, args, instead) => {
     const result = cordon(outside, command, ...args, "--now", NOW);
     expect(result).toEqual({
       code: 2,
       stdout: "",
-      stderr: `cordon ${command}: no Pulumi.yaml in ${outside} or any folder above it: run cordon in the cordon project (the folder that holds Pulumi.yaml) or a folder inside it, or ${instead}\n`,
+      stderr: `cordon ${command}: no Pulumi.yaml in ${outside} or any folder above it: run cordon in the cordon project (the folder that holds Pulumi.yaml) or a folder inside it${instead === undefined ? "" : `, or ${instead}`}\n`,
     });
     expect(readdirSync(outside)).toEqual([]);
   });

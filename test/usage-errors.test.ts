@@ -128,3 +128,24 @@ describe("a misspelt flag", () => {
     expect(stderr).not.toContain("wJalrXUtnFEMI");
   });
 });
+
+describe("every command's --help", () => {
+  /** The lines of the options list: from `options:` to the first blank line. */
+  const optionsOf = (help: string) => {
+    const lines = help.split("\n");
+    const start = lines.indexOf("options:");
+    const end = lines.indexOf("", start);
+    return { block: lines.slice(start + 1, end), after: lines.slice(end) };
+  };
+
+  it.each(COMMAND_NAMES)("%s lists its options in one block, with no paragraph among them", async (command) => {
+    const { code, stdout } = await run(command, "--help");
+    expect(code).toBe(0);
+    const { block, after } = optionsOf(stdout);
+    expect(block.length).toBeGreaterThan(0);
+    // Each line names an option, or continues the one above it, indented under its description.
+    expect(block.filter((line) => !/^ {2}-/.test(line) && !/^ {3,}\S/.test(line))).toEqual([]);
+    // No option after the list has ended: a paragraph in the middle would split it in two.
+    expect(after.filter((line) => /^ {2}-/.test(line))).toEqual([]);
+  });
+});

@@ -24,7 +24,14 @@ export AWS_PAGER=""
 
 fail() { echo "::error title=cordon first strike::$1" >&2; exit "${2:-1}"; }
 # An AWS CLI error, on one line and short, for an annotation (a % would start an escape there).
-said() { tr -d '\r\n' < "$1" | tail -c 300 | sed 's/%/%25/g'; }
+# Its start says what failed (`An error occurred (Throttling) when calling ...`, `Unable to parse
+# response ...`): the first 300 characters are kept, and a cut is marked.
+said() {
+  local text
+  text="$(tr -s '\r\n' '  ' < "$1" | sed 's/^ *//; s/ *$//')"
+  [ "${#text}" -gt 300 ] && text="${text:0:300}..."
+  printf '%s' "${text//\%/%25}"
+}
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
