@@ -323,6 +323,11 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
         Resource: "arn:aws:sqs:us-east-1:*:cordon-auto-contain-*",
       },
     ]);
+    // doctor counts what waits in it, and reads no message.
+    expect(commandPermissions.doctor.filter((action) => action.startsWith("sqs:"))).toEqual([
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+    ]);
   });
 });
 
