@@ -33,7 +33,10 @@ export interface LiveRoot {
 /** A queue, and how many messages wait in it. */
 export interface LiveQueue {
   url: string;
-  /** SQS's ApproximateNumberOfMessages: the messages available to receive (approximate, and late by up to a minute). */
+  /**
+   * SQS's ApproximateNumberOfMessages: the messages available to receive, an approximate count
+   * that settles about a minute after messages stop arriving.
+   */
   messages: number;
 }
 
