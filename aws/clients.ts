@@ -6,6 +6,8 @@
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
+// Type-only: `doctor` alone builds an SQS client (aws/doctor.ts), so no other command loads it.
+import type { SQSClient } from "@aws-sdk/client-sqs";
 // Type-only: the SDK clients are built on these types (a dependency of every @aws-sdk client).
 import type { Command, MetadataBearer } from "@smithy/types";
 import { explainFailure } from "./errors.ts";
@@ -60,7 +62,7 @@ export function awsClients(env: Record<string, string | undefined> = process.env
 }
 
 /** Any SDK client: `send` is typed per command below. */
-type SdkClient = IAMClient | STSClient | OrganizationsClient;
+type SdkClient = IAMClient | STSClient | OrganizationsClient | SQSClient;
 
 /**
  * The IAM action an SDK command needs: `GetUserCommand` sent by the IAM client is `iam:GetUser`.

@@ -1,7 +1,8 @@
 /**
  * What `doctor` and the bootstrap project read of an account's setup (doctor/live.ts's LiveSetup):
- * the GitHub OIDC provider, cordon's roles with their trust and policies, and the organization's
- * roots. Read-only; each call goes through `send`, so its action is one of `doctorPermissions`.
+ * the GitHub OIDC provider, cordon's roles with their trust and policies, the organization's
+ * roots, and how many events wait in auto-contain's dead-letter queue. Read-only; each call goes
+ * through `send`, so its action is one of `doctorPermissions`.
  */
 import {
   GetOpenIDConnectProviderCommand,
@@ -10,13 +11,17 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
-import type { LiveOidcProvider, LiveRole, LiveSetup } from "../doctor/live.ts";
-import { allPages, send, type Clients } from "./clients.ts";
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { LiveOidcProvider, LiveQueue, LiveRole, LiveSetup } from "../doctor/live.ts";
+import { allPages, REQUEST_LIMITS, send, type Clients } from "./clients.ts";
 import { readRoots } from "./organizations.ts";
 import { orIfMissing } from "./errors.ts";
 import { callerAccount, parsePolicyText } from "./iam.ts";
 
-/** What `doctor --aws` calls. Read-only. */
+/**
+ * What `doctor --aws` calls. Read-only: of auto-contain's dead-letter queue it reads the count of
+ * messages (GetQueueAttributes), never a message (no ReceiveMessage, which would hide it).
+ */
 export const doctorPermissions: readonly string[] = [
   "iam:GetOpenIDConnectProvider",
   "iam:GetRole",
@@ -24,6 +29,8 @@ export const doctorPermissions: readonly string[] = [
   "iam:ListAttachedRolePolicies",
   "iam:ListRolePolicies",
   "organizations:ListRoots",
+  "sqs:GetQueueAttributes",
+  "sqs:GetQueueUrl",
   "sts:GetCallerIdentity",
 ];
 
@@ -65,6 +72,7 @@ export function liveSetup(clients: Clients): LiveSetup {
         attached: attached.map((policy) => policy.PolicyArn ?? "").sort(),
       };
     },
+    queue: (region, name) => readQueue(new SQSClient({ region, ...REQUEST_LIMITS }), name),
     async roots() {
       return (await readRoots(organizations)).map((root) => ({
         id: root.id,
@@ -91,4 +99,25 @@ export async function readOidcProvider(clients: Clients, arn: string): Promise<L
     thumbprints: [...(found.ThumbprintList ?? [])],
     tags: Object.fromEntries((found.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
   };
+}
+
+/** SQS's answer when a queue does not exist: its JSON name, and the query protocol's code. */
+const NO_QUEUE = new Set(["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"]);
+
+/** The queue `name` in the credentials' account and the messages it holds; null when there is none. */
+async function readQueue(sqs: SQSClient, name: string): Promise<LiveQueue | null> {
+  let url: string | undefined;
+  try {
+    url = (await send(sqs, new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+  } catch (error) {
+    const e = error as { name?: string; Code?: string };
+    if (NO_QUEUE.has(e.name ?? "") || NO_QUEUE.has(e.Code ?? "")) return null;
+    throw error;
+  }
+  if (url === undefined) return null;
+  const { Attributes } = await send(
+    sqs,
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+  );
+  return { url, messages: Number(Attributes?.ApproximateNumberOfMessages ?? "0") };
 }

@@ -9,7 +9,7 @@ import { accountChecks, renderChecklist, repositoryChecks, type Check } from "..
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
-import { GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
+import { autoContainPlan, GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
 import { accountStacks, STACK_FILE } from "../plan/project.ts";
 import { bootstrapFor, ROLE_NAMES } from "../permissions/roles.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
@@ -35,7 +35,9 @@ With --aws, in the account of the credentials in use (run it once per account):
   - the roles ${Object.values(ROLE_NAMES).join(", ")} have the trust and exactly the
     policies the bootstrap gives them (\`cordon permissions\`);
   - from the organization stack's account, when incident files ask for guardrails, the
-    organization's policy types are enabled.
+    organization's policy types are enabled;
+  - when a stack of the account turns auto-contain on, its dead-letter queue exists and holds no
+    event (the count only: no message is received, so none is hidden).
 
 options:
   --aws                    check the account of the credentials in use too (read-only calls:
@@ -108,6 +110,18 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or AWS could no
         if (guardrails && organizationAccount === account) {
           roots = await live.roots().catch((error: unknown) => (error as Error).message);
         }
+        // The stack files are sorted: the first that turns auto-contain on for this account.
+        const autoContain = project.stacks.find((s) => s.account === account && s.autoContain !== null);
+        let deadLetter: Parameters<typeof accountChecks>[0]["deadLetter"];
+        if (autoContain?.autoContain) {
+          const plan = autoContainPlan({ account, repository: autoContain.autoContain.repository });
+          deadLetter = {
+            stack: autoContain.name,
+            region: plan.region,
+            queue: plan.deadLetterQueueName,
+            live: await live.queue(plan.region, plan.deadLetterQueueName),
+          };
+        }
         checks.push(
           ...accountChecks({
             account,
@@ -118,6 +132,7 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or AWS could no
             incidents: loaded.incidents,
             organizationAccount,
             roots,
+            ...(deadLetter === undefined ? {} : { deadLetter }),
           }),
         );
       } catch (error) {

@@ -12,7 +12,8 @@ export interface AutoContainArgs {
  * No human on the path: AWS Health's exposed-key event dispatches the contain workflow. An
  * EventBridge rule in us-east-1 (where IAM's Health events arrive) sends the key id, through an
  * input transformer, to an API destination that posts GitHub's `repository_dispatch`, with a role
- * EventBridge assumes to invoke it.
+ * EventBridge assumes to invoke it. What GitHub does not take goes to an SQS dead-letter queue,
+ * which only that rule may write to (`cordon doctor --aws` counts what waits there).
  *
  * The GitHub token never passes through Pulumi. A connection cannot reference an existing secret
  * (EventBridge creates its own in Secrets Manager from the value it is given), so the connection is
@@ -78,6 +79,20 @@ export class AutoContain extends pulumi.ComponentResource {
       { role: role.name, name: plan.invokePolicyName, policy: JSON.stringify(plan.invokePolicy) },
       on,
     );
+    const deadLetter = new aws.sqs.Queue(
+      name,
+      {
+        name: plan.deadLetterQueueName,
+        messageRetentionSeconds: plan.deadLetterRetentionSeconds,
+        sqsManagedSseEnabled: true,
+      },
+      on,
+    );
+    const deadLetterPolicy = new aws.sqs.QueuePolicy(
+      name,
+      { queueUrl: deadLetter.url, policy: JSON.stringify(plan.deadLetterQueuePolicy) },
+      on,
+    );
     new aws.cloudwatch.EventTarget(
       name,
       {
@@ -87,24 +102,29 @@ export class AutoContain extends pulumi.ComponentResource {
         roleArn: role.arn,
         inputTransformer: { inputPaths: plan.inputPaths, inputTemplate: plan.inputTemplate },
         httpTarget: { headerParameters: plan.headers },
+        retryPolicy: plan.retryPolicy,
+        deadLetterConfig: { arn: deadLetter.arn },
       },
-      // The role may invoke the destination before EventBridge is told to use it.
-      { ...on, dependsOn: [invoke] },
+      // The role may invoke the destination, and EventBridge send to the queue, before EventBridge
+      // is told to use them.
+      { ...on, dependsOn: [invoke, deadLetterPolicy] },
     );
     this.registerOutputs({
       rule: rule.arn,
       destination: destination.arn,
       connection: connection.name,
       secret: connection.secretArn,
+      deadLetterQueue: deadLetter.url,
     });
   }
 }
 
 /**
  * What auto-contain needs, create to delete. The deployer never reads the connection's secret (no
- * GetSecretValue). The role is the one resource here that Pulumi deletes (when auto-contain is
- * turned off): iam:DeleteRole, which the deploy policy grants under its path only, where no
- * replacement role lives. It keeps the default session duration and carries no tags.
+ * GetSecretValue), nor a message of the queue (no ReceiveMessage). The role is deleted when
+ * auto-contain is turned off: iam:DeleteRole, which the deploy policy grants under its path only,
+ * where no replacement role lives. It keeps the default session duration; it and the queue carry
+ * no tags.
  */
 export const autoContainPermissions: Record<string, string[]> = declaration(AutoContain.type, {
   "pulumi:providers:aws": ["configure"],
@@ -114,4 +134,6 @@ export const autoContainPermissions: Record<string, string[]> = declaration(Auto
   "aws:cloudwatch/eventApiDestination:EventApiDestination": ["create", "read", "update", "delete"],
   "aws:iam/role:Role": ["create", "read", "update", "delete"],
   "aws:iam/rolePolicy:RolePolicy": ["create", "read", "update", "delete"],
+  "aws:sqs/queue:Queue": ["create", "read", "update", "delete"],
+  "aws:sqs/queuePolicy:QueuePolicy": ["create", "read", "update", "delete"],
 });

@@ -147,6 +147,29 @@ export const PROVIDER_CALLS = {
     update: ["events:UpdateApiDestination"],
     delete: ["events:DeleteApiDestination"],
   },
+  // Every call names the queue by its URL; IAM authorizes it on the queue's ARN. Each write is
+  // followed by GetQueueAttributes until SQS answers the attributes written (waitQueueAttributesPropagated),
+  // and a delete by GetQueueAttributes until the queue is gone (waitQueueDeleted).
+  "aws:sqs/queue:Queue": {
+    source: "internal/service/sqs/queue.go",
+    // A queue created without tags: CreateQueue alone (with tags it would need sqs:TagQueue too).
+    create: ["sqs:CreateQueue", "sqs:GetQueueAttributes"],
+    // Every attribute (QueueAttributeNameAll), then its tags: the resource's transparent tagging
+    // (@Tags(identifierAttribute="id"), tags_gen.go's ListQueueTags).
+    read: ["sqs:GetQueueAttributes", "sqs:ListQueueTags"],
+    update: ["sqs:GetQueueAttributes", "sqs:SetQueueAttributes"],
+    tags: ["sqs:TagQueue", "sqs:UntagQueue"],
+    delete: ["sqs:DeleteQueue", "sqs:GetQueueAttributes"],
+  },
+  // The queue's Policy attribute (attribute_funcs.go's queueAttributeHandler): set, read, and set
+  // to "" on delete, each write waited for with GetQueueAttributes.
+  "aws:sqs/queuePolicy:QueuePolicy": {
+    source: "internal/service/sqs/queue_policy.go",
+    create: ["sqs:GetQueueAttributes", "sqs:SetQueueAttributes"],
+    read: ["sqs:GetQueueAttributes"],
+    update: ["sqs:GetQueueAttributes", "sqs:SetQueueAttributes"],
+    delete: ["sqs:GetQueueAttributes", "sqs:SetQueueAttributes"],
+  },
 } as const satisfies Record<string, Calls>;
 
 type ProviderCalls = typeof PROVIDER_CALLS;

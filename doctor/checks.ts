@@ -10,7 +10,7 @@ import type { PolicyDocument } from "../plan/policies.ts";
 import type { AccountStack, Project } from "../plan/project.ts";
 import { ROLE_PATH as REPLACEMENT_ROLE_PATH } from "../plan/plan.ts";
 import { ENVIRONMENTS, OIDC_AUDIENCE, type AccountBootstrap } from "../permissions/roles.ts";
-import type { LiveOidcProvider, LiveRole, LiveRoot } from "./live.ts";
+import type { LiveOidcProvider, LiveQueue, LiveRole, LiveRoot } from "./live.ts";
 
 export interface Check {
   /** What is checked, in a few words. */
@@ -324,6 +324,11 @@ export interface AccountInput {
   organizationAccount?: string;
   /** The organization's roots, or why they could not be read; undefined when not asked. */
   roots?: LiveRoot[] | string;
+  /**
+   * Auto-contain's dead-letter queue, when a stack of this account turns auto-contain on: the
+   * stack, the queue's name and region (the plan's), and what SQS answered (null: no such queue).
+   */
+  deadLetter?: { stack: string; region: string; queue: string; live: LiveQueue | null };
 }
 
 /** The bootstrap command that creates or restores what the description says, in `account`. */
@@ -439,7 +444,34 @@ export function accountChecks(input: AccountInput): Check[] {
       );
     }
   }
+  if (input.deadLetter !== undefined) checks.push(deadLetterCheck(account, input.deadLetter));
   return checks;
+}
+
+/**
+ * Auto-contain's dead-letter queue: empty, or events that never reached GitHub, each a key that
+ * may still be active, with how to dispatch them by hand (docs/contain.md).
+ */
+function deadLetterCheck(account: string, dead: NonNullable<AccountInput["deadLetter"]>): Check {
+  const name = `${account}: auto-contain's dead-letter queue`;
+  const where = `${dead.queue} (${dead.region})`;
+  if (dead.live === null) {
+    return {
+      name,
+      ok: false,
+      detail: `${dead.stack} turns auto-contain on, but there is no queue ${where}: an event GitHub refuses would be lost`,
+      fix: `pulumi up --stack ${dead.stack}`,
+    };
+  }
+  const { url, messages } = dead.live;
+  if (messages === 0) return { name, ok: true, detail: `${where} is empty: every exposed-key event reached GitHub` };
+  const sqs = `--region ${dead.region} --queue-url ${url}`;
+  return {
+    name,
+    ok: false,
+    detail: `${messages === 1 ? "1 event waits" : `${messages} events wait`} in ${where}: EventBridge could not dispatch ${messages === 1 ? "it" : "them"} to GitHub (refused, or still throttled when its retries ran out), so ${messages === 1 ? "its key" : "their keys"} may still be active`,
+    fix: `for each message of aws sqs receive-message ${sqs} --max-number-of-messages 10 --message-attribute-names All: gh workflow run contain.yml -f access-key=<detail.affectedEntities[0].entityValue of its Body> -f account=<detail.affectedAccount>, then aws sqs delete-message ${sqs} --receipt-handle <its ReceiptHandle> (docs/contain.md#when-github-does-not-take-the-dispatch)`,
+  };
 }
 
 /** A trust's GitHub subjects, for a message. */

@@ -30,6 +30,16 @@ export interface LiveRoot {
   enabled: string[];
 }
 
+/** A queue, and how many messages wait in it. */
+export interface LiveQueue {
+  url: string;
+  /**
+   * SQS's ApproximateNumberOfMessages: the messages available to receive, an approximate count
+   * that settles about a minute after messages stop arriving.
+   */
+  messages: number;
+}
+
 export interface LiveSetup {
   /** The account of the credentials in use. */
   account(): Promise<string>;
@@ -37,4 +47,10 @@ export interface LiveSetup {
   role(name: string): Promise<LiveRole | null>;
   /** The organization's roots (only the management account or a delegated administrator may ask). */
   roots(): Promise<LiveRoot[]>;
+  /**
+   * The queue `name` of `region` in this account and how many messages wait in it, read without
+   * receiving any (a received message is hidden from everyone else for a while); null when there
+   * is no such queue.
+   */
+  queue(region: string, name: string): Promise<LiveQueue | null>;
 }

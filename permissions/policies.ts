@@ -94,6 +94,12 @@ const SCOPES: readonly Scope[] = [
     why: `auto-contain's API destination only: ${AUTO_CONTAIN_REGION}, names starting ${AUTO_CONTAIN_PREFIX}`,
   },
   {
+    sid: "AutoContainDeadLetterQueue",
+    match: /^sqs:(CreateQueue|DeleteQueue|GetQueueAttributes|ListQueueTags|SetQueueAttributes|TagQueue|UntagQueue)$/,
+    resource: `arn:aws:sqs:${AUTO_CONTAIN_REGION}:*:${AUTO_CONTAIN_PREFIX}*`,
+    why: `auto-contain's dead-letter queue only: ${AUTO_CONTAIN_REGION}, names starting ${AUTO_CONTAIN_PREFIX}; never ReceiveMessage or SendMessage: the deployer neither reads nor writes the events waiting there`,
+  },
+  {
     sid: "AutoContainConnectionSecret",
     match: /^secretsmanager:(CreateSecret|DeleteSecret|DescribeSecret|PutSecretValue|UpdateSecret)$/,
     resource: `arn:aws:secretsmanager:${AUTO_CONTAIN_REGION}:*:secret:events!connection/${AUTO_CONTAIN_PREFIX}*`,

@@ -6,7 +6,8 @@
  * The path: AWS Health raises an event when it finds an exposed key; an EventBridge rule matches
  * it, an input transformer keeps the key id, and an API destination posts a `repository_dispatch`
  * to GitHub, whose token lives only in the connection's Secrets Manager secret; the contain
- * workflow takes it from there. @see docs/contain.md
+ * workflow takes it from there. An event GitHub does not take (refused, or still throttled when
+ * the retries run out) goes to a dead-letter queue, never nowhere. @see docs/contain.md
  */
 import type { PolicyDocument } from "./policies.ts";
 
@@ -49,6 +50,24 @@ export const HEALTH_EVENT_CODES = [
  */
 export const TOKEN_PLACEHOLDER = "Bearer cordon-placeholder-set-the-token-with-aws-events-update-connection";
 
+/**
+ * How long and how often EventBridge retries a dispatch GitHub did not take: both at EventBridge's
+ * own defaults, which are also its maxima (24 hours, 185 attempts), written out so that nobody
+ * lowers them by accident. EventBridge retries an API destination's 429 and 5xx answers and
+ * timeouts (its current guide adds 401, 407 and 409) and never another 4xx: a refused dispatch
+ * (403, 404, 422) goes to the dead-letter queue at once, a throttled one when these run out.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
+ */
+export const DISPATCH_RETRY_POLICY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 } as const;
+
+/**
+ * How long an undelivered event waits in the dead-letter queue: 14 days, the longest SQS keeps a
+ * message, so that a weekend and a holiday pass before anything is lost.
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+ */
+export const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+
 /** `owner/name`, as GitHub spells a repository. */
 export const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 
@@ -64,11 +83,25 @@ export interface AutoContainPlan {
   destinationName: string;
   endpoint: string;
   httpMethod: "POST";
-  /** Dispatches per second at most: a burst of events for many keys is spread, never dropped. */
+  /**
+   * Dispatches per second at most: a burst of events for many keys waits in EventBridge's retries
+   * (`retryPolicy`), and what is still waiting when they run out goes to the dead-letter queue.
+   */
   invocationRateLimitPerSecond: number;
   /** Headers GitHub's REST API asks for (EventBridge sets User-Agent and Content-Type itself). */
   headers: Record<string, string>;
   targetId: string;
+  /** EventBridge's retries of a dispatch GitHub did not take ({@link DISPATCH_RETRY_POLICY}). */
+  retryPolicy: { maximumEventAgeInSeconds: number; maximumRetryAttempts: number };
+  /** The rule's ARN (the default bus's rules are `rule/NAME`): what the queue policy admits. */
+  ruleArn: string;
+  /** The standard SQS queue where EventBridge puts what it could not dispatch, in the rule's region. */
+  deadLetterQueueName: string;
+  deadLetterQueueArn: string;
+  /** @default 1209600 (14 days, SQS's maximum) */
+  deadLetterRetentionSeconds: number;
+  /** Only EventBridge, and only for this rule, may send to the queue. */
+  deadLetterQueuePolicy: PolicyDocument;
   inputPaths: Record<string, string>;
   inputTemplate: string;
   roleName: string;
@@ -86,9 +119,13 @@ export function autoContainPlan(options: { account: string; repository: string }
     );
   }
   const destinationName = `${AUTO_CONTAIN_PREFIX}github-dispatch`;
+  const ruleName = `${AUTO_CONTAIN_PREFIX}health`;
+  const ruleArn = `arn:aws:events:${AUTO_CONTAIN_REGION}:${options.account}:rule/${ruleName}`;
+  const deadLetterQueueName = `${AUTO_CONTAIN_PREFIX}dead-letter`;
+  const deadLetterQueueArn = `arn:aws:sqs:${AUTO_CONTAIN_REGION}:${options.account}:${deadLetterQueueName}`;
   return {
     region: AUTO_CONTAIN_REGION,
-    ruleName: `${AUTO_CONTAIN_PREFIX}health`,
+    ruleName,
     eventPattern: {
       source: ["aws.health"],
       "detail-type": ["AWS Health Event"],
@@ -103,6 +140,36 @@ export function autoContainPlan(options: { account: string; repository: string }
     invocationRateLimitPerSecond: 5,
     headers: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
     targetId: "github-dispatch",
+    retryPolicy: { ...DISPATCH_RETRY_POLICY },
+    ruleArn,
+    deadLetterQueueName,
+    deadLetterQueueArn,
+    deadLetterRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+    // AWS's own form (eb-rule-dlq.html): EventBridge, for this rule only. The Deny keeps everyone
+    // else out, an administrator of the account included (an identity policy would otherwise let
+    // them send): a message here is read as an exposed key to contain, so only the rule writes one.
+    // A principal without aws:SourceArn meets ArnNotEquals, so the Deny holds for it too.
+    deadLetterQueuePolicy: {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "EventBridgeFromTheRuleOnly",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: deadLetterQueueArn,
+          Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+        },
+        {
+          Sid: "NoOneElseSends",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sqs:SendMessage",
+          Resource: deadLetterQueueArn,
+          Condition: { ArnNotEquals: { "aws:SourceArn": ruleArn } },
+        },
+      ],
+    },
     // The key id is the first affected entity (AWS's sample event and its own remediation read it
     // there); an event naming several keys dispatches the first only. The account is the key's,
     // `detail.affectedAccount`, not the event's `account`: that is the account the event was sent

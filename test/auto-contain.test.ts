@@ -1,18 +1,27 @@
 /**
  * Auto-contain (cordon:autoContain): the event pattern matches AWS Health's exposed-key event and
  * nothing else, the input transformer turns it into the repository_dispatch the contain workflow
- * accepts, and the program declares it in us-east-1 under mocks, without the GitHub token in any
- * input, and with every action it needs declared and scoped.
+ * accepts, what GitHub does not take goes to a dead-letter queue only the rule may write to, and
+ * the program declares it in us-east-1 under mocks, without the GitHub token in any input, and
+ * with every action it needs declared and scoped.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import fc from "fast-check";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
 import { AutoContain } from "../components/AutoContain.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import { deployDeclarations } from "../commands/permissions.ts";
-import { autoContainPlan, DISPATCH_EVENT_TYPE, HEALTH_EVENT_CODES, TOKEN_PLACEHOLDER } from "../plan/auto-contain.ts";
+import {
+  autoContainPlan,
+  DEAD_LETTER_RETENTION_SECONDS,
+  DISPATCH_EVENT_TYPE,
+  DISPATCH_RETRY_POLICY,
+  HEALTH_EVENT_CODES,
+  TOKEN_PLACEHOLDER,
+} from "../plan/auto-contain.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
 import { transformInput } from "./support/event-bridge.ts";
@@ -141,6 +150,125 @@ describe("the plan: what dispatches, and what the dispatch carries", () => {
     });
   });
 
+  it("retries a dispatch as long and as often as EventBridge can (its defaults, written out), then keeps it 14 days", () => {
+    expect(plan.retryPolicy).toEqual({ maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 });
+    expect(DISPATCH_RETRY_POLICY).toEqual(plan.retryPolicy);
+    expect({
+      name: plan.deadLetterQueueName,
+      arn: plan.deadLetterQueueArn,
+      retention: plan.deadLetterRetentionSeconds,
+      rule: plan.ruleArn,
+    }).toEqual({
+      name: "cordon-auto-contain-dead-letter",
+      arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:cordon-auto-contain-dead-letter`,
+      retention: 14 * 24 * 3600,
+      rule: `arn:aws:events:us-east-1:${ACCOUNT}:rule/cordon-auto-contain-health`,
+    });
+    expect(DEAD_LETTER_RETENTION_SECONDS).toBe(1_209_600);
+  });
+
+  it("the dead-letter queue's policy: EventBridge sends for this rule, and no one else", () => {
+    expect(plan.deadLetterQueuePolicy).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "EventBridgeFromTheRuleOnly",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:cordon-auto-contain-dead-letter`,
+          Condition: {
+            ArnEquals: { "aws:SourceArn": `arn:aws:events:us-east-1:${ACCOUNT}:rule/cordon-auto-contain-health` },
+          },
+        },
+        {
+          Sid: "NoOneElseSends",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sqs:SendMessage",
+          Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:cordon-auto-contain-dead-letter`,
+          Condition: {
+            ArnNotEquals: { "aws:SourceArn": `arn:aws:events:us-east-1:${ACCOUNT}:rule/cordon-auto-contain-health` },
+          },
+        },
+      ],
+    });
+  });
+
+  describe("the dead-letter queue's policy, as an IAM evaluator cordon did not write decides", () => {
+    const RULE = plan.ruleArn;
+    const ADMIN: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+    };
+    const send = (principal: string, context: Record<string, string>, identity: PolicyDocument[] = []) =>
+      decide(
+        identity,
+        { principal, action: "sqs:SendMessage", resource: plan.deadLetterQueueArn, account: ACCOUNT, context },
+        plan.deadLetterQueuePolicy,
+      );
+    it.each([
+      [
+        "EventBridge, for the rule",
+        "events.amazonaws.com",
+        { "aws:SourceArn": RULE, "aws:SourceAccount": ACCOUNT },
+        [],
+        "Allowed",
+      ],
+      [
+        "EventBridge, for another rule of the account",
+        "events.amazonaws.com",
+        {
+          "aws:SourceArn": `arn:aws:events:us-east-1:${ACCOUNT}:rule/someone-elses-rule`,
+          "aws:SourceAccount": ACCOUNT,
+        },
+        [],
+        "ExplicitlyDenied",
+      ],
+      [
+        "EventBridge, for a rule of that name in another account",
+        "events.amazonaws.com",
+        { "aws:SourceArn": RULE.replace(ACCOUNT, "999999999999"), "aws:SourceAccount": "999999999999" },
+        [],
+        "ExplicitlyDenied",
+      ],
+      ["EventBridge, for no rule", "events.amazonaws.com", {}, [], "ExplicitlyDenied"],
+      ["another service, naming the rule", "sns.amazonaws.com", { "aws:SourceArn": RULE }, [], "ImplicitlyDenied"],
+      ["an administrator of the account", `arn:aws:iam::${ACCOUNT}:user/admin`, {}, [ADMIN], "ExplicitlyDenied"],
+      [
+        "a role of the account, naming the rule",
+        `arn:aws:iam::${ACCOUNT}:role/ops`,
+        { "aws:SourceArn": RULE },
+        [],
+        "ImplicitlyDenied",
+      ],
+      ["a role of another account", "arn:aws:iam::999999999999:role/ops", {}, [ADMIN], "ExplicitlyDenied"],
+    ] as const)("%s: %s %j → %s", async (_, principal, context, identity, decision) => {
+      expect(await send(principal, context, [...identity])).toBe(decision);
+    });
+
+    it("for any account, only its own rule's events reach its queue", async () => {
+      const account = fc.stringMatching(/^\d{12}$/);
+      await fc.assert(
+        fc.asyncProperty(account, account, async (mine, other) => {
+          const own = autoContainPlan({ account: mine, repository: REPOSITORY });
+          const foreign = autoContainPlan({ account: other, repository: REPOSITORY });
+          const request = (sourceArn: string) => ({
+            principal: "events.amazonaws.com",
+            action: "sqs:SendMessage",
+            resource: own.deadLetterQueueArn,
+            account: mine,
+            context: { "aws:SourceArn": sourceArn },
+          });
+          expect(await decide([], request(own.ruleArn), own.deadLetterQueuePolicy)).toBe("Allowed");
+          if (other !== mine)
+            expect(await decide([], request(foreign.ruleArn), own.deadLetterQueuePolicy)).toBe("ExplicitlyDenied");
+        }),
+        { numRuns: 25 },
+      );
+    });
+  });
+
   it.each([
     ["example-org"],
     ["example-org/"],
@@ -203,7 +331,7 @@ describe("the program, with cordon:autoContain, under mocks", () => {
     }
   });
 
-  it("declares the rule, the connection, the API destination, the role and its policy, and the target", () => {
+  it("declares the rule, the connection, the API destination, the role and its policy, the dead-letter queue and its policy, and the target", () => {
     expect(run.error).toBeUndefined();
     // In URN order: the component's children carry its type in theirs.
     expect(declared(run)).toEqual([
@@ -213,6 +341,8 @@ describe("the program, with cordon:autoContain, under mocks", () => {
       `aws:cloudwatch/eventTarget:EventTarget ${NAME}`,
       `aws:iam/role:Role ${NAME}`,
       `aws:iam/rolePolicy:RolePolicy ${NAME}-invoke-github-dispatch`,
+      `aws:sqs/queue:Queue ${NAME}`,
+      `aws:sqs/queuePolicy:QueuePolicy ${NAME}`,
       `pulumi:providers:aws ${NAME}-us-east-1`,
       `cordon:events:AutoContain ${NAME}`,
     ]);
@@ -227,7 +357,7 @@ describe("the program, with cordon:autoContain, under mocks", () => {
     const children = run.resources.filter(
       (r) => r.parent === resource(run, AutoContain.type, NAME).urn && r.type !== "pulumi:providers:aws",
     );
-    expect(children).toHaveLength(6);
+    expect(children).toHaveLength(8);
     for (const child of children) expect(child.provider, child.name).toBe(`${provider.urn}::${NAME}-us-east-1-id`);
   });
 
@@ -254,11 +384,31 @@ describe("the program, with cordon:autoContain, under mocks", () => {
           '{"event_type": "cordon-contain", "client_payload": {"access_key": <accessKey>, "account": <account>, "source": <eventTypeCode>}}',
       },
       httpTarget: { headerParameters: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" } },
+      retryPolicy: { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 },
+      deadLetterConfig: { arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:cordon-auto-contain-dead-letter` },
     });
-    // The role may invoke the destination before the target uses it.
+    // The role may invoke the destination, and EventBridge send to the queue, before the target uses them.
     expect(target.dependencies).toContain(
       resource(run, "aws:iam/rolePolicy:RolePolicy", `${NAME}-invoke-github-dispatch`).urn,
     );
+    expect(target.dependencies).toContain(resource(run, "aws:sqs/queuePolicy:QueuePolicy", NAME).urn);
+  });
+
+  it("the dead-letter queue: a standard queue, encrypted by SQS, keeping a message 14 days, with the plan's policy", () => {
+    const queue = resource(run, "aws:sqs/queue:Queue", NAME);
+    expect(queue.inputs).toEqual({
+      name: "cordon-auto-contain-dead-letter",
+      messageRetentionSeconds: 1_209_600,
+      sqsManagedSseEnabled: true,
+    });
+    const policy = resource(run, "aws:sqs/queuePolicy:QueuePolicy", NAME);
+    expect(policy.inputs.queueUrl).toBe(
+      `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/cordon-auto-contain-dead-letter`,
+    );
+    expect(JSON.parse(String(policy.inputs.policy))).toEqual(plan.deadLetterQueuePolicy);
+    expect(resource(run, AutoContain.type, NAME).registeredOutputs).toMatchObject({
+      deadLetterQueue: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/cordon-auto-contain-dead-letter`,
+    });
   });
 
   it("the destination posts to this repository's dispatches endpoint through the connection", () => {
@@ -389,6 +539,7 @@ describe("the deploy policy for auto-contain: scoped to its own names, in us-eas
   const events = (type: string, name: string, region = "us-east-1") =>
     `arn:aws:events:${region}:${ACCOUNT}:${type}/${name}`;
   const SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:events!connection/cordon-auto-contain-github/0f3e0d7c-AbCdEf`;
+  const QUEUE = `arn:aws:sqs:us-east-1:${ACCOUNT}:cordon-auto-contain-dead-letter`;
 
   it.each([
     ["events:PutRule", events("rule", "cordon-auto-contain-health"), {}, "Allowed"],
@@ -446,6 +597,18 @@ describe("the deploy policy for auto-contain: scoped to its own names, in us-eas
       { "iam:AWSServiceName": "ec2.amazonaws.com" },
       "ImplicitlyDenied",
     ],
+    // The dead-letter queue: made, read, changed and deleted; never read from or written to.
+    ["sqs:CreateQueue", QUEUE, {}, "Allowed"],
+    ["sqs:GetQueueAttributes", QUEUE, {}, "Allowed"],
+    ["sqs:ListQueueTags", QUEUE, {}, "Allowed"],
+    ["sqs:SetQueueAttributes", QUEUE, {}, "Allowed"],
+    ["sqs:DeleteQueue", QUEUE, {}, "Allowed"],
+    ["sqs:ReceiveMessage", QUEUE, {}, "ImplicitlyDenied"],
+    ["sqs:SendMessage", QUEUE, {}, "ImplicitlyDenied"],
+    ["sqs:PurgeQueue", QUEUE, {}, "ImplicitlyDenied"],
+    ["sqs:DeleteQueue", `arn:aws:sqs:us-east-1:${ACCOUNT}:orders`, {}, "ImplicitlyDenied"],
+    ["sqs:SetQueueAttributes", `arn:aws:sqs:us-east-1:${ACCOUNT}:orders`, {}, "ImplicitlyDenied"],
+    ["sqs:CreateQueue", `arn:aws:sqs:eu-west-1:${ACCOUNT}:cordon-auto-contain-dead-letter`, {}, "ImplicitlyDenied"],
   ])("%s on %s %j: %s", async (action, resourceArn, context, decision) => {
     expect(await at(action, resourceArn, context)).toBe(decision);
   });

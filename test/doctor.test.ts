@@ -1,7 +1,8 @@
 /**
  * `cordon doctor` on a repository set up as docs/setup.md says (no gap, exit 0) and on one broken
  * in every way it checks (each gap reported with its fix, exit 1), offline and, against moto, in an
- * account: the provider, the roles' trust and policies, the organization's policy types.
+ * account: the provider, the roles' trust and policies, the organization's policy types, and
+ * auto-contain's dead-letter queue.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +21,17 @@ import {
   ListRootsCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, expect, it } from "vitest";
+import { actionOfCommand } from "../aws/clients.ts";
+import { doctorPermissions } from "../aws/doctor.ts";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { bootstrapDescription } from "../bootstrap/declared.ts";
@@ -133,7 +144,7 @@ describe("doctor --aws, against moto", () => {
       region: "us-east-1",
       credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
     };
-    return { iam: new IAMClient(config), organizations: new OrganizationsClient(config) };
+    return { iam: new IAMClient(config), organizations: new OrganizationsClient(config), sqs: new SQSClient(config) };
   };
 
   /** What the bootstrap makes in the account, made with the SDK from the same description. */
@@ -177,6 +188,19 @@ describe("doctor --aws, against moto", () => {
     }
   }
 
+  /** An account the bootstrap set up, whose organization has SCPs enabled: no gap. Returns its roots. */
+  async function accountWithoutGap() {
+    await suite.current().reset();
+    await bootstrapAccount(true);
+    const { organizations } = clients();
+    await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+    const { Roots } = await organizations.send(new ListRootsCommand({}));
+    await organizations.send(
+      new EnablePolicyTypeCommand({ RootId: Roots![0].Id, PolicyType: "SERVICE_CONTROL_POLICY" }),
+    );
+    return Roots;
+  }
+
   /** The correct repository, with the organization stack in this account so the guardrail check applies. */
   function files(): Record<string, string> {
     const all = correctFiles();
@@ -187,14 +211,7 @@ describe("doctor --aws, against moto", () => {
   }
 
   it("passes an account the bootstrap set up, whose organization has SCPs enabled", async () => {
-    await suite.current().reset();
-    await bootstrapAccount(true);
-    const { organizations } = clients();
-    await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
-    const { Roots } = await organizations.send(new ListRootsCommand({}));
-    await organizations.send(
-      new EnablePolicyTypeCommand({ RootId: Roots![0].Id, PolicyType: "SERVICE_CONTROL_POLICY" }),
-    );
+    const Roots = await accountWithoutGap();
     const { code, stdout, stderr } = await doctor(
       repository(files()),
       ["--aws", "--repository", REPOSITORY],
@@ -318,6 +335,121 @@ describe("doctor --aws, against moto", () => {
     ]);
     expect(lines.at(-2)).toBe("6 gaps: run each fix, then npx cordon doctor again");
     expect(code).toBe(1);
+  });
+
+  describe("auto-contain's dead-letter queue, in an account whose stack turns auto-contain on", () => {
+    const QUEUE = "cordon-auto-contain-dead-letter";
+    const NAME = `✗ ${ACCOUNT}: auto-contain's dead-letter queue`;
+    /** The repository of `files()`, its stack turning auto-contain on. */
+    function autoContainFiles(): Record<string, string> {
+      const all = files();
+      all["Pulumi.prod-123456789012.yaml"] +=
+        '  cordon:autoContain: "true"\n  cordon:autoContainRepository: example-org/cordon-incidents\n';
+      return all;
+    }
+    /** AWS Health's event for an exposed key, as EventBridge puts it in the queue (the event the rule matched). */
+    const healthEvent = (key: string) =>
+      JSON.stringify({
+        "detail-type": "AWS Health Event",
+        source: "aws.health",
+        account: ACCOUNT,
+        detail: {
+          service: "RISK",
+          eventTypeCode: "AWS_RISK_CREDENTIALS_EXPOSED",
+          eventTypeCategory: "issue",
+          affectedEntities: [{ entityValue: key }],
+          affectedAccount: ACCOUNT,
+        },
+      });
+    /** An account without gap, with the queue holding `events`; returns the queue's URL. */
+    async function accountWithQueue(events: number): Promise<string> {
+      await accountWithoutGap();
+      const { sqs } = clients();
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: QUEUE }));
+      for (let i = 0; i < events; i++)
+        await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: healthEvent(`AKIAIOSFODNN7EXAMPL${i}`) }));
+      return QueueUrl!;
+    }
+    const waiting = async (url: string) =>
+      Number(
+        (
+          await clients().sqs.send(
+            new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+          )
+        ).Attributes?.ApproximateNumberOfMessages,
+      );
+    const run = () =>
+      doctor(repository(autoContainFiles()), ["--aws", "--repository", REPOSITORY], suite.current().env);
+
+    it("an empty queue holds", async () => {
+      await accountWithQueue(0);
+      const { code, stdout } = await run();
+      expect(stdout).toContain(
+        `✓ ${ACCOUNT}: auto-contain's dead-letter queue: ${QUEUE} (us-east-1) is empty: every exposed-key event reached GitHub\n`,
+      );
+      expect(code).toBe(0);
+    });
+
+    it.each([
+      [1, "1 event waits", "it", "its key"],
+      [3, "3 events wait", "them", "their keys"],
+    ])(
+      "%i event(s) waiting are a gap, named with the queue and how to dispatch each by hand; none is received",
+      async (events, count, them, keys) => {
+        const url = await accountWithQueue(events);
+        const sqsCalls = mockClient(SQSClient);
+        sqsCalls.send.callThrough();
+        try {
+          const { code, stdout } = await run();
+          const lines = stdout.split("\n");
+          const at = lines.findIndex((line) => line.startsWith(NAME));
+          expect(lines.slice(at, at + 2)).toEqual([
+            `${NAME}: ${count} in ${QUEUE} (us-east-1): EventBridge could not dispatch ${them} to GitHub (refused, or still throttled when its retries ran out), so ${keys} may still be active`,
+            `    fix: for each message of aws sqs receive-message --region us-east-1 --queue-url ${url} --max-number-of-messages 10 --message-attribute-names All: gh workflow run contain.yml -f access-key=<detail.affectedEntities[0].entityValue of its Body> -f account=<detail.affectedAccount>, then aws sqs delete-message --region us-east-1 --queue-url ${url} --receipt-handle <its ReceiptHandle> (docs/contain.md#when-github-does-not-take-the-dispatch)`,
+          ]);
+          expect(lines.at(-2)).toBe("1 gap: run each fix, then npx cordon doctor again");
+          expect(code).toBe(1);
+          // Only the count was read, with actions doctor declares: never ReceiveMessage.
+          const sent = sqsCalls.calls().map((call) => actionOfCommand("SQS", call.args[0]));
+          expect(sent).toEqual(["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]);
+          expect(sent.filter((action) => !doctorPermissions.includes(action))).toEqual([]);
+        } finally {
+          sqsCalls.restore();
+        }
+        // Every message is still there for the one who replays it.
+        expect(await waiting(url)).toBe(events);
+        const received = await clients().sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }),
+        );
+        expect(received.Messages?.length).toBe(events);
+      },
+    );
+
+    it("no queue at all is a gap: the stack was not applied since auto-contain was turned on", async () => {
+      await accountWithoutGap();
+      const { code, stdout } = await run();
+      expect(stdout).toContain(
+        `${NAME}: prod-123456789012 turns auto-contain on, but there is no queue ${QUEUE} (us-east-1): an event GitHub refuses would be lost\n    fix: pulumi up --stack prod-123456789012\n`,
+      );
+      expect(code).toBe(1);
+    });
+
+    it("without auto-contain, the queue is not asked about", async () => {
+      await accountWithQueue(2);
+      const sqsCalls = mockClient(SQSClient);
+      sqsCalls.send.callThrough();
+      try {
+        const { stdout } = await doctor(
+          repository(files()),
+          ["--aws", "--repository", REPOSITORY],
+          suite.current().env,
+        );
+        expect(stdout).not.toContain("dead-letter");
+        expect(sqsCalls.calls()).toEqual([]);
+      } finally {
+        sqsCalls.restore();
+      }
+    });
   });
 
   it("when AWS cannot be asked, says so and exits 2", async () => {

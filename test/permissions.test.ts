@@ -296,6 +296,39 @@ describe("deploy: the scopes mean what they say (issue 9, point 6)", () => {
   it("never assumes a role, so a role it creates under /cordon/ cannot lift it", async () => {
     expect(await at("sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/cordon/ci-oidc`)).toBe("ExplicitlyDenied");
   });
+
+  it("auto-contain's dead-letter queue: the provider's calls, in one statement on the queue's names; the preview role only reads them", () => {
+    const policies = rolePolicies({ deployerRoleArn: DEPLOYER });
+    const sqs = (document: PolicyDocument) =>
+      document.Statement.filter((s) => [s.Action].flat().some((action) => String(action).startsWith("sqs:")));
+    expect(sqs(policies.deploy.document)).toEqual([
+      {
+        Sid: "AutoContainDeadLetterQueue",
+        Effect: "Allow",
+        Action: [
+          "sqs:CreateQueue",
+          "sqs:DeleteQueue",
+          "sqs:GetQueueAttributes",
+          "sqs:ListQueueTags",
+          "sqs:SetQueueAttributes",
+        ],
+        Resource: "arn:aws:sqs:us-east-1:*:cordon-auto-contain-*",
+      },
+    ]);
+    expect(sqs(policies.preview.document)).toEqual([
+      {
+        Sid: "AutoContainDeadLetterQueue",
+        Effect: "Allow",
+        Action: ["sqs:GetQueueAttributes", "sqs:ListQueueTags"],
+        Resource: "arn:aws:sqs:us-east-1:*:cordon-auto-contain-*",
+      },
+    ]);
+    // doctor counts what waits in it, and reads no message.
+    expect(commandPermissions.doctor.filter((action) => action.startsWith("sqs:"))).toEqual([
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+    ]);
+  });
 });
 
 describe("commands: every call the CLI sends is declared and granted", () => {

@@ -287,6 +287,16 @@ export class FakeCloud {
             arn: `arn:aws:events:us-east-1:${this.account}:api-destination/${inputs.name}/0f3e0d7c-0000-4000-8000-000000000002`,
           },
         };
+      // SQS names a queue by its URL (the provider's id), IAM by its ARN.
+      case "aws:sqs/queue:Queue":
+        return {
+          id: `https://sqs.us-east-1.amazonaws.com/${this.account}/${inputs.name}`,
+          state: {
+            ...inputs,
+            arn: `arn:aws:sqs:us-east-1:${this.account}:${inputs.name}`,
+            url: `https://sqs.us-east-1.amazonaws.com/${this.account}/${inputs.name}`,
+          },
+        };
       case "aws:organizations/policy:Policy":
         return { id: `p-${String(inputs.name).replace(/^cordon-/, "")}`, state: { ...inputs } };
       default:
