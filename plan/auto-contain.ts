@@ -86,6 +86,9 @@ export interface AutoContainPlan {
   /**
    * Dispatches per second at most: a burst of events for many keys waits in EventBridge's retries
    * (`retryPolicy`), and what is still waiting when they run out goes to the dead-letter queue.
+   * One, the lowest EventBridge takes: GitHub's secondary limits allow about 80 content-creating
+   * requests a minute (and 500 an hour), and what exceeds them is answered 403, which EventBridge
+   * does not retry.
    */
   invocationRateLimitPerSecond: number;
   /** Headers GitHub's REST API asks for (EventBridge sets User-Agent and Content-Type itself). */
@@ -137,7 +140,7 @@ export function autoContainPlan(options: { account: string; repository: string }
     destinationName,
     endpoint: `https://api.github.com/repos/${options.repository}/dispatches`,
     httpMethod: "POST",
-    invocationRateLimitPerSecond: 5,
+    invocationRateLimitPerSecond: 1,
     headers: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
     targetId: "github-dispatch",
     retryPolicy: { ...DISPATCH_RETRY_POLICY },

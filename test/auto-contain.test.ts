@@ -417,7 +417,7 @@ describe("the program, with cordon:autoContain, under mocks", () => {
       connectionArn: `arn:aws:events:us-east-1:${ACCOUNT}:connection/cordon-auto-contain-github/0f3e0d7c-0000-4000-8000-000000000001`,
       invocationEndpoint: "https://api.github.com/repos/example-org/cordon-incidents/dispatches",
       httpMethod: "POST",
-      invocationRateLimitPerSecond: 5,
+      invocationRateLimitPerSecond: 1,
     });
   });
 
