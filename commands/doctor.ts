@@ -6,6 +6,8 @@ import { liveSetup } from "../aws/doctor.ts";
 import { failureOf } from "../aws/errors.ts";
 import { bootstrapDescription } from "../bootstrap/declared.ts";
 import { accountChecks, renderChecklist, repositoryChecks, type Check } from "../doctor/checks.ts";
+import { environmentChecks, writeEnvironments } from "../doctor/environments.ts";
+import { githubAccess, githubEnvironments, GitHubUnavailableError } from "../github/environments.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
@@ -21,7 +23,7 @@ const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]
 
 export const doctorCommand: Command = {
   name: "doctor",
-  usage: `usage: npx cordon doctor [--aws] [--repository OWNER/NAME] [--now ISO]
+  usage: `usage: npx cordon doctor [--github] [--aws] [--repository OWNER/NAME] [--now ISO]
 
 Checks that the repository is set up as docs/setup.md says, and prints a checklist in which each
 gap comes with the command that fixes it. Run it from the repository (any folder of it).
@@ -30,6 +32,9 @@ Offline:
   - every account from \`cordon accounts\` has a stack file with its cordon:account;
   - CODEOWNERS has a real default owner, not the placeholder;
   - the workflows use only the documented secrets, each in a job of its environment.
+With --github, in the repository on GitHub (GH_TOKEN or GITHUB_TOKEN; GITHUB_API_URL):
+  - each environment of the write secrets (${writeEnvironments().join(", ")}) exists, and only
+    main may deploy to it: custom branch policies, exactly one, the branch main.
 With --aws, in the account of the credentials in use (run it once per account):
   - GitHub's OIDC provider exists and accepts sts.amazonaws.com;
   - the roles ${Object.values(ROLE_NAMES).join(", ")} have the trust and exactly the
@@ -40,15 +45,21 @@ With --aws, in the account of the credentials in use (run it once per account):
     event (the count only: no message is received, so none is hidden).
 
 options:
+  --github                 check the repository's environments on GitHub too (read-only; a token
+                           that can read them: fine-grained, "Actions" read; classic, repo scope)
   --aws                    check the account of the credentials in use too (read-only calls:
                            \`cordon permissions --policy commands\`)
-  --repository OWNER/NAME  the repository the roles trust (default: git's origin, on github.com)
+  --repository OWNER/NAME  the repository the roles trust, and --github reads (default: git's
+                           origin, on github.com)
   --now ISO                the instant the incident files are judged at (default: now)
   -h, --help               this text
 
-exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or AWS could not be asked`,
+exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AWS could not be asked`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { ...booleanFlags("aws"), ...stringFlags("repository", "now") });
+    const { values, positionals } = parseFlags(argv, {
+      ...booleanFlags("aws", "github"),
+      ...stringFlags("repository", "now"),
+    });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}": doctor checks the repository it runs in`);
     const now = parseInstantFlag("now", values.now) ?? new Date();
@@ -86,13 +97,28 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or AWS could no
       incidentErrors: loaded.errors.map((d) => formatDiagnostic(d)),
     });
 
-    if (values.aws) {
-      const repository = values.repository ?? originRepository(root);
-      if (repository === undefined || !GITHUB_REPOSITORY.test(repository)) {
-        throw new UsageError(
-          `--repository: ${repository === undefined ? "not given, and git's origin is not a github.com repository" : `found ${JSON.stringify(repository)}`}: expected OWNER/NAME, the repository the roles trust`,
-        );
+    const repository = values.aws || values.github ? (values.repository ?? originRepository(root)) : undefined;
+    if ((values.aws || values.github) && (repository === undefined || !GITHUB_REPOSITORY.test(repository))) {
+      throw new UsageError(
+        `--repository: ${repository === undefined ? "not given, and git's origin is not a github.com repository" : `found ${JSON.stringify(repository)}`}: expected OWNER/NAME, the repository the roles trust`,
+      );
+    }
+
+    if (values.github && repository !== undefined) {
+      try {
+        const live = githubEnvironments(githubAccess(io.env, repository));
+        // One after the other: the first that cannot be read ends the run, with nothing left waiting.
+        const environments: Record<string, Awaited<ReturnType<typeof live.environment>>> = {};
+        for (const name of writeEnvironments()) environments[name] = await live.environment(name);
+        checks.push(...environmentChecks({ repository, environments }));
+      } catch (error) {
+        if (!(error instanceof GitHubUnavailableError)) throw error;
+        io.err(`cordon doctor: ${displayValue(error.message)}\n`);
+        return 2;
       }
+    }
+
+    if (values.aws && repository !== undefined) {
       try {
         const live = liveSetup(awsClients(io.env));
         const account = await live.account();

@@ -1,5 +1,6 @@
 /**
  * What `doctor` reads of one account (aws/doctor.ts answers it with the SDK; the tests with moto).
+ * And of the GitHub repository (github/environments.ts, with the REST API; the tests with a loopback server).
  */
 import type { PolicyDocument } from "../plan/policies.ts";
 
@@ -53,4 +54,41 @@ export interface LiveSetup {
    * is no such queue.
    */
   queue(region: string, name: string): Promise<LiveQueue | null>;
+}
+
+/**
+ * One of a repository's GitHub environments, as GitHub's REST API answers "Get an environment"
+ * (GET /repos/{owner}/{repo}/environments/{environment_name}) and "List deployment branch
+ * policies" (…/deployment-branch-policies, every page). github/environments.ts reads it; the tests
+ * answer it from a loopback server.
+ * @see https://docs.github.com/en/rest/deployments/environments#get-an-environment
+ * @see https://docs.github.com/en/rest/deployments/branch-policies#list-deployment-branch-policies
+ */
+export interface LiveEnvironment {
+  name: string;
+  /**
+   * `deployment_branch_policy`: `null` (GitHub's "No restriction": every branch and tag may deploy),
+   * or which of the two rules holds.
+   */
+  deploymentBranchPolicy: { protectedBranches: boolean; customBranchPolicies: boolean } | null;
+  /** The branch and tag policies, read only when `customBranchPolicies` is true. */
+  branchPolicies?: LiveBranchPolicy[];
+}
+
+export interface LiveBranchPolicy {
+  /** What deleting it takes (`…/deployment-branch-policies/{id}`); the API marks it optional. */
+  id?: number;
+  /** The name pattern (Ruby's File.fnmatch: `*` matches within one path segment). */
+  name: string;
+  /**
+   * `branch` or `tag`. GitHub added tag policies in October 2023; an answer without `type` comes
+   * from before them, when every policy was a branch policy.
+   */
+  type: "branch" | "tag";
+}
+
+/** What `doctor --github` reads of the repository (github/environments.ts answers it). */
+export interface LiveGitHub {
+  /** The environment, or null when the repository has none of that name. */
+  environment(name: string): Promise<LiveEnvironment | null>;
 }

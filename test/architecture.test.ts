@@ -36,6 +36,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // The policy pack: what the program must never declare, from the components' own declarations.
   policy: ["components", "plan", "incident"],
   doctor: ["permissions", "plan", "incident"],
+  // The one door to GitHub's REST API (as aws/ is to AWS): what doctor --github reads, with fetch.
+  github: ["doctor"],
   // The review's sources read AWS through aws/ (SDK calls only); review/'s own rooms are held by
   // test/review-architecture.test.ts (its core, outputs and log reader never import aws/).
   review: ["aws", "plan", "incident"],
@@ -53,6 +55,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     "review",
     "guard",
     "doctor",
+    "github",
     "bootstrap",
     "components",
     "plan",

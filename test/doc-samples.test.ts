@@ -5,6 +5,7 @@
  * story on 2026-11-28, which `--now` places the run in. And the README's annotated incident file
  * validates as shown, and with its commented fields written in where a stack sets what they need.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,6 +14,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { correctFiles } from "./support/doctor-repository.ts";
+import { setUpEnvironments, startFakeGitHub, type FakeEnvironment } from "./support/github-api.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -43,13 +45,37 @@ afterAll(() => {
 /** Where a sample runs: the repository itself, or (doctor in docs/setup.md) a repository set up as it says. */
 function cwdOf(sample: Sample): string {
   if (sample.argv[0] !== "doctor") return ROOT;
+  return setUpRepository();
+}
+
+/** A clone of acme/cordon-incidents set up as docs/setup.md says: its files, and git's origin on github.com. */
+function setUpRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), "cordon-setup-"));
   dirs.push(dir);
   for (const [path, text] of Object.entries(correctFiles())) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
+  execFileSync("git", ["init", "--quiet", dir]);
+  execFileSync("git", ["-C", dir, "remote", "add", "origin", "https://github.com/acme/cordon-incidents.git"]);
   return dir;
+}
+
+/**
+ * Runs `argv` in-process in `cwd`; `doctor --github` asks a fake of GitHub's REST API on loopback
+ * holding the repository's environments as `environments` (docs/setup.md's step 3 by default).
+ */
+async function run(argv: string[], cwd: string, environments: Record<string, FakeEnvironment> = setUpEnvironments()) {
+  const github = argv.includes("--github")
+    ? await startFakeGitHub({ "acme/cordon-incidents": environments })
+    : undefined;
+  try {
+    const io = memoryIo({ cwd, env: github ? { GH_TOKEN: github.token, GITHUB_API_URL: github.url } : {} });
+    const code = await main(argv, io);
+    return { code, stdout: io.stdout, stderr: io.stderr };
+  } finally {
+    await github?.close();
+  }
 }
 
 describe("the samples are what the commands print", () => {
@@ -60,17 +86,29 @@ describe("the samples are what the commands print", () => {
   ];
 
   it("finds the samples it keeps equal", () => {
-    expect(all.map((s) => `${s.file} ${s.argv[0]}`)).toEqual([
-      "README.md plan",
+    expect(all.map((s) => `${s.file} ${s.argv.join(" ")}`)).toEqual([
+      "README.md plan examples/incidents --now 2026-11-28T12:00:00Z",
+      "docs/setup.md doctor --github",
       "docs/setup.md doctor",
-      "docs/assess-verify.md permissions",
+      "docs/assess-verify.md permissions --policy contain",
     ]);
   });
 
   it.each(all.map((s) => [`${s.file}:${s.line} ${s.argv.join(" ")}`, s] as const))("%s", async (_, sample) => {
-    const io = memoryIo({ cwd: cwdOf(sample) });
-    await main(sample.argv, io);
-    expect(io.stdout).toBe(sample.output);
+    const { stdout } = await run(sample.argv, cwdOf(sample));
+    expect(stdout).toBe(sample.output);
+  });
+
+  it("docs/setup.md's gap of an environment made in GitHub's settings (no rule) is what doctor --github prints", async () => {
+    const text = readFileSync(join(ROOT, "docs/setup.md"), "utf8");
+    const block =
+      /^```\n(✗ GitHub environment cordon-apply: no deployment branch rule[^\n]*\n {4}fix: [^\n]*\n)```$/m.exec(text);
+    expect(block).not.toBeNull();
+    const environments = setUpEnvironments();
+    environments["cordon-apply"] = { deployment_branch_policy: null };
+    const { code, stdout } = await run(["doctor", "--github"], setUpRepository(), environments);
+    expect(code).toBe(1);
+    expect(stdout).toContain(block![1]);
   });
 });
 
