@@ -147,13 +147,13 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     const result = await run(cwd, ["--access-key", key]);
     expect([result.code, result.stderr]).toEqual([0, ""]);
     expect(result.stdout).toContain(
-      "  role deploy\n  role data-loader (account 444455556666)\n  roles looked up in CloudTrail LookupEvents in 33 regions: 3 found\n",
+      "  role deploy\n  role data-loader (account 444455556666)\n  roles looked up in CloudTrail LookupEvents in 36 regions: 3 found\n",
     );
     expect(rolesSection(result.text)).toBe(
       [
         "# Roles the exposed credentials could assume: their older sessions are revoked too.",
         "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z",
-        "# (CloudTrail LookupEvents in 33 regions; a role session lives at most 12 h).",
+        "# (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
         `# Left out: arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef (AWS manages it: it cannot carry a deny).`,
         "roles:",
         "  - name: deploy",
@@ -210,7 +210,7 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     const result = await run(workdir(), ["--access-key", key]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      "  roles looked up in CloudTrail LookupEvents in 32 regions: 1 found; not read in eu-west-1\n",
+      "  roles looked up in CloudTrail LookupEvents in 35 regions: 1 found; not read in eu-west-1\n",
     );
     expect(result.text).toContain(
       `# Not read in eu-west-1: roles assumed there are not listed (cordon review --access-key ${key}).\nroles:\n  - name: deploy\n`,

@@ -1,12 +1,14 @@
 /** `cordon review`: flags, exit codes, the three outputs and the progress display. */
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { parseReviewFlags } from "../commands/review.ts";
 import { ScanProgress } from "../review/lookup/progress.ts";
 import { reviewPermissions } from "../aws/cloudtrail.ts";
-import { COMMERCIAL_REGIONS } from "../review/core/regions.ts";
+import { ALWAYS_ENABLED_REGIONS, COMMERCIAL_REGIONS, OPT_IN_REGIONS } from "../review/core/regions.ts";
 import { usageOutput } from "./support/usage.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -161,9 +163,26 @@ describe("what review needs and reads by default", () => {
   });
 
   it("reads every commercial region by default, once each", () => {
-    expect(COMMERCIAL_REGIONS).toHaveLength(33);
-    expect(new Set(COMMERCIAL_REGIONS).size).toBe(33);
+    expect(COMMERCIAL_REGIONS).toHaveLength(36);
+    expect(new Set(COMMERCIAL_REGIONS).size).toBe(36);
     expect(COMMERCIAL_REGIONS.slice(0, 4)).toEqual(["us-east-1", "us-east-2", "us-west-1", "us-west-2"]);
+  });
+
+  it("knows every region of the aws partition the bundled SDK knows", () => {
+    // The partition data the CloudTrail client resolves endpoints with, read as a file: only aws/ imports the SDK.
+    const client = createRequire(import.meta.url).resolve("@aws-sdk/client-cloudtrail");
+    const core = dirname(createRequire(client).resolve("@aws-sdk/core/package.json"));
+    const text = readFileSync(join(core, "dist-es/submodules/client/util-endpoints/lib/aws/partitions.js"), "utf8");
+    const { partitions } = JSON.parse(text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1)) as {
+      partitions: { id: string; regionRegex: string; regions: Record<string, unknown> }[];
+    };
+    const aws = partitions.find((partition) => partition.id === "aws");
+    if (aws === undefined) throw new Error("the bundled SDK has no aws partition");
+    // Its regions by the partition's own pattern: `aws-global` is an endpoint, not a region.
+    const known = Object.keys(aws.regions).filter((region) => new RegExp(aws.regionRegex).test(region));
+    expect(known).toEqual(expect.arrayContaining(["us-east-1", "ap-southeast-6", "me-west-1", "sa-west-1"]));
+    expect(known.filter((region) => !COMMERCIAL_REGIONS.includes(region))).toEqual([]);
+    expect([...ALWAYS_ENABLED_REGIONS, ...OPT_IN_REGIONS].filter((region) => !known.includes(region))).toEqual([]);
   });
 });
 
