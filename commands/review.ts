@@ -13,6 +13,7 @@ import { displayValue } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
 import { keyInstantsFromStackOutputs } from "../plan/outputs.ts";
+import { LOOKBACK_MS } from "../review/core/chain.ts";
 import { analyze } from "../review/core/findings.ts";
 import { capabilitiesFrom, type Capabilities } from "../review/core/reach.ts";
 import { REGION_NAME } from "../review/core/regions.ts";
@@ -52,7 +53,8 @@ each within its lifetime; and what the users it created or gave a password did.
 options:
   --access-key KEY   the key to review, AKIA... or ASIA... (required)
   --since ISO        start of the review (default: ${LOOKUP_EVENTS_DAYS} days before --until, all LookupEvents keeps;
-                     with --from-logs: the first event in the logs)
+                     with --from-logs: the first event in the logs); the key is read from ${LOOKBACK_MS / 3_600_000} h before
+                     it, for the sessions it minted that live into the review
   --until ISO        end of the review (default: now; with --from-logs: the last event in the logs)
   --regions LIST     all, or regions separated by commas (default: all commercial regions)
 ${sources.options}

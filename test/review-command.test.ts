@@ -279,11 +279,22 @@ describe("the outputs, on the invictus-aws dataset", () => {
     const review = JSON.parse(
       (await run("--json", "--since", "2023-07-10T12:24:00Z", "--until", "2023-07-10T12:25:00Z")).stdout,
     );
+    type Event = { eventTime: string; eventName: string; beforeWindow?: true };
     expect(
-      review.events.every(
-        (e: { eventTime: string }) => e.eventTime >= "2023-07-10T12:24:00Z" && e.eventTime <= "2023-07-10T12:25:00Z",
-      ),
+      review.events
+        .filter((e: Event) => e.beforeWindow === undefined)
+        .every((e: Event) => e.eventTime >= "2023-07-10T12:24:00Z" && e.eventTime <= "2023-07-10T12:25:00Z"),
     ).toBe(true);
+    // Before the window, only the calls that made what was still alive at its start: two role
+    // sessions of 15 minutes, and a user.
+    expect(
+      review.events.filter((e: Event) => e.beforeWindow === true).map((e: Event) => [e.eventTime, e.eventName]),
+    ).toEqual([
+      ["2023-07-10T12:09:30Z", "AssumeRole"],
+      ["2023-07-10T12:09:30Z", "AssumeRole"],
+      ["2023-07-10T12:23:05Z", "CreateUser"],
+      ["2023-07-10T12:23:06Z", "CreateLoginProfile"],
+    ]);
     expect(review.persistence.map((p: { eventName: string }) => p.eventName)).toEqual([
       "CreateRole",
       "AttachRolePolicy",

@@ -6,9 +6,12 @@
  *
  * The dataset: the invictus-aws recording (55 files, 2,900 events of one account), and a second
  * account where the reviewed key mints a session key just before midnight, delivered in a file of
- * the next day (CloudTrail's delivery lag), with the session key's events on that day. Decoys,
- * only in S3 and for the SQL engine: files of another account and of days outside the window,
- * holding the key's events; read by mistake, they would change the findings.
+ * the next day (CloudTrail's delivery lag), with the session key's events on that day; and where,
+ * the day before the window, it mints a session that lives into the window and is used there
+ * (found only through its mint call, 18 h before --since), and another that ends before it.
+ * Decoys, only in S3 and for the SQL engine: files of another account and of days outside what a
+ * review reads (from 36 h before the window to the day after it), holding the key's events; read
+ * by mistake, they would change the findings.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +35,8 @@ const REPO = resolve(import.meta.dirname, "..");
 const INVICTUS = join(REPO, "test", "fixtures", "cloudtrail", "invictus-aws", "CloudTrail");
 const ROOT = "AKIATFQR7NSC8Q4X20BJ";
 const SESSION = "ASIAEXAMPLELATE00001";
+const EARLY = "ASIAEXAMPLEEARLY0001";
+const GONE = "ASIAEXAMPLEGONE00001";
 const ORG = "o-cordonexample1";
 const A1 = "218007301253";
 const A2 = "444455556666";
@@ -127,6 +132,76 @@ function dataset(): void {
       readOnly: false,
     },
   ];
+  // The day before the window: a session that lives into it, one that ends before it, and a read.
+  const dayBefore: RecordFields[] = [
+    {
+      eventId: "early-read",
+      eventName: "DescribeInstances",
+      eventTime: "2023-07-09T05:00:00Z",
+      region: "eu-west-1",
+      accessKeyId: ROOT,
+      accountId: A2,
+      userName: "late-user",
+    },
+    {
+      eventId: "early-mint",
+      eventName: "GetSessionToken",
+      eventTime: "2023-07-09T06:00:00Z",
+      region: "eu-west-1",
+      accessKeyId: ROOT,
+      accountId: A2,
+      userName: "late-user",
+      eventSource: "sts.amazonaws.com",
+      readOnly: false,
+      responseElements: {
+        credentials: { accessKeyId: EARLY, expiration: "Jul 10, 2023, 6:00:00 PM", sessionToken: TOKEN },
+      },
+    },
+    {
+      eventId: "gone-mint",
+      eventName: "AssumeRole",
+      eventTime: "2023-07-09T07:00:00Z",
+      region: "eu-west-1",
+      accessKeyId: ROOT,
+      accountId: A2,
+      userName: "late-user",
+      eventSource: "sts.amazonaws.com",
+      requestParameters: { roleArn: `arn:aws:iam::${A2}:role/gone`, roleSessionName: "s" },
+      responseElements: { credentials: { accessKeyId: GONE, expiration: "2023-07-09T08:00:00Z" } },
+    },
+    {
+      eventId: "gone-use",
+      eventName: "DescribeInstances",
+      eventTime: "2023-07-09T07:30:00Z",
+      region: "eu-west-1",
+      accessKeyId: GONE,
+      accountId: A2,
+    },
+  ];
+  const earlyUse: RecordFields = {
+    eventId: "early-use",
+    eventName: "AttachUserPolicy",
+    eventTime: "2023-07-10T01:00:00Z",
+    region: "eu-west-1",
+    accessKeyId: EARLY,
+    accountId: A2,
+    eventSource: "iam.amazonaws.com",
+    readOnly: false,
+    requestParameters: { userName: "late-user", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+  };
+  const dayBeforeRecords = dayBefore.map(trailRecord);
+  const earlyUseRecords = [trailRecord(earlyUse)];
+  write(
+    clean,
+    join(folder(A2, "eu-west-1", "2023/07/09"), fileName(A2, "eu-west-1", "20230709T0735Z", "daybefore")),
+    dayBeforeRecords,
+  );
+  write(
+    clean,
+    join(folder(A2, "eu-west-1", "2023/07/10"), fileName(A2, "eu-west-1", "20230710T0105Z", "earlyuse")),
+    earlyUseRecords,
+  );
+  seeded.push(...dayBeforeRecords, ...earlyUseRecords);
   const lateRecords = late.map(trailRecord);
   const nextRecords = next.map(trailRecord);
   // Delivered after midnight: the folder of the 11th holds events of the 10th.
@@ -163,9 +238,10 @@ function dataset(): void {
     join(folder(A1, "us-east-1", "2023/07/13"), fileName(A1, "us-east-1", "20230713T1200Z", "decoyafter")),
     [decoy("decoy-after", A1)],
   );
+  // Before the lookback: the window starts on the 10th at 00:00, the review reads from the 8th's files.
   write(
     decoys,
-    join(folder(A1, "us-east-1", "2023/07/09"), fileName(A1, "us-east-1", "20230709T1200Z", "decoybefore")),
+    join(folder(A1, "us-east-1", "2023/07/07"), fileName(A1, "us-east-1", "20230707T1200Z", "decoybefore")),
     [decoy("decoy-before", A1)],
   );
 }
@@ -233,7 +309,7 @@ describe("the same findings from every source", () => {
     const json = JSON.parse(fromLogs.stdout) as {
       keys: { accessKeyId: string }[];
       users: unknown[];
-      events: { eventId: string }[];
+      events: { eventId: string; beforeWindow?: true }[];
     };
     expect(json.keys.map((key) => key.accessKeyId)).toContain(SESSION);
     expect(json.events.map((event) => event.eventId)).toEqual(
@@ -241,6 +317,19 @@ describe("the same findings from every source", () => {
     );
     expect(json.events.map((event) => event.eventId)).not.toEqual(expect.arrayContaining(["decoy-account"]));
     expect(fromLogs.stdout).not.toContain(TOKEN);
+  });
+
+  it("--from-logs follows the session minted the day before, which lives into the window, and nothing else of that day", () => {
+    const json = JSON.parse(fromLogs.stdout) as {
+      keys: { accessKeyId: string }[];
+      events: { eventId: string; beforeWindow?: true }[];
+    };
+    expect(json.keys.map((key) => key.accessKeyId)).toEqual(expect.arrayContaining([EARLY]));
+    expect(json.keys.map((key) => key.accessKeyId)).not.toContain(GONE);
+    expect(json.events.filter((event) => event.beforeWindow).map((event) => event.eventId)).toEqual(["early-mint"]);
+    expect(json.events.map((event) => event.eventId)).toContain("early-use");
+    for (const id of ["early-read", "gone-mint", "gone-use"])
+      expect(json.events.map((event) => event.eventId)).not.toContain(id);
   });
 
   it("LookupEvents gives the same findings", async () => {
@@ -265,8 +354,8 @@ describe("the same findings from every source", () => {
       err: io.stderr,
     }).toEqual({ code: 0, err: expect.any(String) });
     expect(findings(io.stdout)).toEqual(findings(fromLogs.stdout));
-    expect(JSON.parse(io.stdout).review.source).toEqual({ kind: "s3", url: `s3://${BUCKET}/org`, files: 57 });
-    expect(io.stderr).toContain("review: 57 log files in 2 account and region folders of s3://cordon-trail/org");
+    expect(JSON.parse(io.stdout).review.source).toEqual({ kind: "s3", url: `s3://${BUCKET}/org`, files: 59 });
+    expect(io.stderr).toContain("review: 59 log files in 2 account and region folders of s3://cordon-trail/org");
   });
 
   it("negative control: --from-s3 without --accounts reads the decoy account, and the findings change", async () => {

@@ -66,10 +66,17 @@ export function renderHtml(review: Review, context: ReviewContext): string {
         .keyTree(review.keys)
         .map(({ key, depth }) => [
           `${"  ".repeat(depth)}${key.accessKeyId}`,
-          parts.keyLine(key).slice(key.accessKeyId.length).trim(),
+          parts.keyLine(key, review).slice(key.accessKeyId.length).trim(),
         ]),
     ),
   );
+  if (review.earlier.length > 0) {
+    const title = parts.earlierTitle(review);
+    out.push(
+      `<h2>${xmlText(`${title[0].toUpperCase()}${title.slice(1)}`)}</h2>`,
+      table(parts.EARLIER_COLUMNS, parts.earlierRows(review)),
+    );
+  }
   const deniedCalls = parts.callCount(review.denied);
   out.push(
     `<h2>Denied calls (${xmlText(parts.count(deniedCalls))})</h2>`,

@@ -58,6 +58,7 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
     target: f.target,
     ...(f.conflict === undefined ? {} : { conflict: f.conflict }),
   });
+  const earlier = new Set(review.earlier);
   const document = {
     review: {
       accessKeyId: review.root,
@@ -74,7 +75,8 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
     conflicts: context.conflicts ?? [],
     keys: review.keys,
     users: review.users,
-    events: new Items(review.events, (event) => ({
+    // The calls before the window the review followed into it come first (they are earlier), marked.
+    events: new Items([...review.earlier, ...review.events], (event) => ({
       ...eventHeader(event),
       accessKeyId: event.accessKeyId,
       readOnly: event.readOnly,
@@ -88,6 +90,7 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
       requestParameters: event.requestParameters,
       responseElements: event.responseElements,
       ...(event.conflict === undefined ? {} : { conflict: event.conflict }),
+      ...(earlier.has(event) ? { beforeWindow: true } : {}),
     })),
     persistence: review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),
     otherFindings: review.findings.filter((f) => !PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),

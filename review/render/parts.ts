@@ -6,6 +6,7 @@ import { isUnsafeCharacter } from "../../incident/display.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import type { AccountReached, Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
+import { callerOf, leadsFrom } from "../core/chain.ts";
 import { reachOf, type Reach } from "../core/reach.ts";
 import { NO_INSTANTS, timelineOf, type Timeline } from "../core/timeline.ts";
 import type { ReviewContext } from "./context.ts";
@@ -45,8 +46,16 @@ export function windowText(review: Review): string {
   return `${review.since ?? "the first event"} → ${review.until ?? "the last event"}`;
 }
 
-export function keyLine(key: KeyNode): string {
-  const how = key.mintedBy === null ? "the reviewed key" : `${key.mintedBy} ${key.mintedAt}`;
+/** Whether an instant CloudTrail wrote is before the review's window: a mint call the review followed into it. */
+function beforeWindow(review: Pick<Review, "since">, at: string | null): boolean {
+  return review.since !== null && at !== null && Date.parse(at) < Date.parse(review.since);
+}
+
+export function keyLine(key: KeyNode, review: Pick<Review, "since">): string {
+  const how =
+    key.mintedBy === null
+      ? "the reviewed key"
+      : `${key.mintedBy} ${key.mintedAt}${beforeWindow(review, key.mintedAt) ? " (before the window)" : ""}`;
   const what =
     key.roleArn !== null
       ? ` role ${roleName(key.roleArn)}`
@@ -141,7 +150,8 @@ export function userSuggestion(review: Review): string[] {
   const minting = new Map<string, string | null>();
   for (const key of review.keys)
     if (key.mintedBy === "CreateAccessKey" && key.mintedEventId !== null) minting.set(key.mintedEventId, null);
-  for (const event of review.events) if (minting.has(event.eventId)) minting.set(event.eventId, event.accountId);
+  for (const event of [...review.earlier, ...review.events])
+    if (minting.has(event.eventId)) minting.set(event.eventId, event.accountId);
   for (const key of review.keys) {
     if (key.mintedBy !== "CreateAccessKey" || key.userName === null) continue;
     const user = created.get(key.userName);
@@ -203,7 +213,28 @@ function yamlQuoted(text: string): string {
  * like a clean one (a typo in the key, a window that misses its use, the wrong account or source).
  */
 export function keyNotFound(review: Review): boolean {
-  return review.events.length === 0;
+  return review.events.length === 0 && review.earlier.length === 0;
+}
+
+/** The columns of the calls before the window that the review followed into it. */
+export const EARLIER_COLUMNS: readonly string[] = ["time", "call", "by", "minted or created", "region"];
+
+/** The calls before the window that minted or created a key or user still alive at its start, one row each, with what each made. */
+export function earlierRows(review: Review): string[][] {
+  return review.earlier.map((event) => [
+    event.eventTime,
+    event.eventName,
+    callerOf(event),
+    leadsFrom(event, null)
+      .map(({ subject }) => (subject.kind === "key" ? subject.accessKeyId : `user ${subject.userName}`))
+      .join(", "),
+    event.region,
+  ]);
+}
+
+/** The title of the calls before the window: how many, and why they are there. */
+export function earlierTitle(review: Review): string {
+  return `minted before the window, still alive at ${review.since} and followed into it (${count(review.earlier.length)})`;
 }
 
 /** The warning of a key found nowhere: the window and the sources read, and what to check. */
@@ -267,6 +298,7 @@ export function headline(review: Review): string {
   const denied = callCount(review.denied);
   return [
     plural(review.events.length, "event"),
+    ...(review.earlier.length > 0 ? [`${plural(review.earlier.length, "mint call")} before the window`] : []),
     plural(review.keys.length, "key"),
     ...(review.users.length > 0 ? [plural(review.users.length, "user")] : []),
     `${count(persistence)} persistence and escalation`,

@@ -88,8 +88,15 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
   );
 
   out.push("keys (minted and created keys are followed within their lifetime)");
-  for (const { prefix, key } of parts.keyTree(review.keys)) out.push(`  ${prefix}${parts.keyLine(key)}`);
+  for (const { prefix, key } of parts.keyTree(review.keys)) out.push(`  ${prefix}${parts.keyLine(key, review)}`);
   out.push("");
+
+  if (review.earlier.length > 0) {
+    out.push(parts.earlierTitle(review));
+    for (const [time, call, by, made, region] of parts.earlierRows(review))
+      out.push(`  ${time}  ${call}  by ${by}  → ${made}  (${region})`);
+    out.push("");
+  }
 
   if (review.users.length > 0) {
     out.push("users the keys created or gave a console password (their own activity is included)");
