@@ -246,6 +246,69 @@ function dataset(): void {
   );
 }
 
+/**
+ * A second key, of A2, that assumes a role of A3; the session creates a user there. A3's
+ * CloudTrail holds what the session did: LookupEvents in A2 never sees it, nor a copy of A2's
+ * files, nor a bucket or a table read for A2 alone.
+ */
+const CROSS = "AKIAEXAMPLECROSS0001";
+const CROSS_SESSION = "ASIAEXAMPLECROSS0002";
+const A3 = "777788889999";
+let crossOwn: string;
+let crossBoth: string;
+const crossSeeded: object[] = [];
+
+function crossDataset(): void {
+  crossOwn = join(work, "cross-own");
+  crossBoth = join(work, "cross-both");
+  const own = [
+    trailRecord({
+      eventId: "x-own",
+      eventName: "ListBuckets",
+      eventTime: "2023-07-10T10:00:00Z",
+      region: "eu-west-1",
+      accessKeyId: CROSS,
+      accountId: A2,
+      eventSource: "s3.amazonaws.com",
+    }),
+    trailRecord({
+      eventId: "x-assume",
+      eventName: "AssumeRole",
+      eventTime: "2023-07-10T10:05:00Z",
+      region: "eu-west-1",
+      accessKeyId: CROSS,
+      accountId: A2,
+      eventSource: "sts.amazonaws.com",
+      requestParameters: { roleArn: `arn:aws:iam::${A3}:role/data-loader`, roleSessionName: "s" },
+      responseElements: { credentials: { accessKeyId: CROSS_SESSION, expiration: "2023-07-10T11:05:00Z" } },
+    }),
+  ];
+  const theirs = [
+    trailRecord({
+      eventId: "x-session",
+      eventName: "CreateUser",
+      eventTime: "2023-07-10T10:10:00Z",
+      region: "eu-west-1",
+      accessKeyId: CROSS_SESSION,
+      accountId: A3,
+      identityType: "AssumedRole",
+      eventSource: "iam.amazonaws.com",
+      readOnly: false,
+      requestParameters: { userName: "backdoor" },
+    }),
+  ];
+  const ownFile = join(folder(A2, "eu-west-1", "2023/07/10"), fileName(A2, "eu-west-1", "20230710T1010Z", "crossown"));
+  const theirFile = join(
+    folder(A3, "eu-west-1", "2023/07/10"),
+    fileName(A3, "eu-west-1", "20230710T1015Z", "crosstheirs"),
+  );
+  write(crossOwn, ownFile, own);
+  write(crossBoth, ownFile, own);
+  write(crossBoth, theirFile, theirs);
+  // LookupEvents in A2: A2's events only.
+  crossSeeded.push(...own);
+}
+
 /** The JSON review without its `review.source`, which names where the events came from. */
 function findings(stdout: string): unknown {
   const json = JSON.parse(stdout) as { review: Record<string, unknown> };
@@ -266,7 +329,8 @@ describe("the same findings from every source", () => {
       startMoto({ managedPolicies: false }),
       startCloudTrailServer({ limit: 1000 }),
     ]);
-    cloudtrail.seed(seeded);
+    crossDataset();
+    cloudtrail.seed([...seeded, ...crossSeeded]);
     const s3 = new S3Client({
       region: "us-east-1",
       endpoint: moto.endpoint,
@@ -274,10 +338,14 @@ describe("the same findings from every source", () => {
       credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
     });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    for (const root of [clean, decoys]) {
+    for (const [root, prefix] of [
+      [clean, "org"],
+      [decoys, "org"],
+      [crossBoth, "cross"],
+    ]) {
       for (const path of filesUnder(root))
         await s3.send(
-          new PutObjectCommand({ Bucket: BUCKET, Key: `org/${path}`, Body: readFileSync(join(root, path)) }),
+          new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${path}`, Body: readFileSync(join(root, path)) }),
         );
     }
     s3.destroy();
@@ -391,5 +459,105 @@ describe("the same findings from every source", () => {
     } finally {
       await runner.close();
     }
+  });
+
+  describe("a role session in an account the source did not read", () => {
+    const crossSpan = ["--access-key", CROSS, "--since", SINCE, "--until", UNTIL, "--json"];
+    /** The review's JSON: whether it is complete, what it could not read, and whether the session's CreateUser is in it. */
+    const outcome = (code: number, stdout: string) => {
+      const json = JSON.parse(stdout) as {
+        review: { complete: boolean; unreadable: { part: string; reason: string }[] };
+        events: { eventId: string }[];
+      };
+      return {
+        code,
+        complete: json.review.complete,
+        unread: json.review.unreadable.map((part) => part.part),
+        reason: json.review.unreadable[0]?.reason ?? null,
+        backdoor: json.events.some((event) => event.eventId === "x-session"),
+      };
+    };
+    const why = "role data-loader assumed there, and none of its CloudTrail was read: ";
+    const duck = async (accounts: string) => {
+      const runner = new DuckDbRunner();
+      try {
+        const io = memoryIo();
+        const code = await runReview(
+          parseReviewFlags([...crossSpan, "--athena", "cloudtrail_logs", "--accounts", accounts]),
+          io,
+          { sources: { athena: { runner, dialect: duckDialect([crossBoth]) } } },
+        );
+        return outcome(code, io.stdout);
+      } finally {
+        await runner.close();
+      }
+    };
+
+    it("LookupEvents, which reads the caller's account: INCOMPLETE, exit 2, and how to read it", async () => {
+      pointAt(cloudtrail.url);
+      const io = memoryIo();
+      const code = await runReview(parseReviewFlags([...crossSpan, "--regions", "eu-west-1"]), io, {
+        sources: { lookupEvents: { pace: { limit: 1000 } } },
+      });
+      expect(outcome(code, io.stdout)).toEqual({
+        code: 2,
+        complete: false,
+        unread: [`account ${A3}`],
+        reason: `${why}LookupEvents reads only the account of the credentials the review runs with; review again with credentials of ${A3}, or read its trail (--from-s3 or --athena with --accounts ${A3})`,
+        backdoor: false,
+      });
+    });
+
+    it("--from-logs over the caller's account's files: INCOMPLETE; with the other account's files: complete", async () => {
+      const io = memoryIo();
+      const code = await main(["review", "--from-logs", crossOwn, ...crossSpan], io);
+      expect(outcome(code, io.stdout)).toEqual({
+        code: 2,
+        complete: false,
+        unread: [`account ${A3}`],
+        reason: `${why}no log file under ${crossOwn} is of it, and no event read was received by it; add its log files there, or read its trail (--from-s3 or --athena with --accounts ${A3})`,
+        backdoor: false,
+      });
+      const both = memoryIo();
+      expect(outcome(await main(["review", "--from-logs", crossBoth, ...crossSpan], both), both.stdout)).toEqual({
+        code: 0,
+        complete: true,
+        unread: [],
+        reason: null,
+        backdoor: true,
+      });
+    });
+
+    it("--from-s3 with --accounts of the caller's account alone: INCOMPLETE; with both, or all the bucket holds: complete", async () => {
+      pointAt(moto.endpoint);
+      const s3 = async (...flags: string[]) => {
+        const io = memoryIo();
+        return outcome(
+          await main(["review", "--from-s3", `s3://${BUCKET}/cross`, ...flags, ...crossSpan], io),
+          io.stdout,
+        );
+      };
+      expect(await s3("--accounts", A2)).toEqual({
+        code: 2,
+        complete: false,
+        unread: [`account ${A3}`],
+        reason: `${why}not in --accounts; review again with --accounts ${A2},${A3}, if its trail delivers to s3://${BUCKET}/cross`,
+        backdoor: false,
+      });
+      const whole = { code: 0, complete: true, unread: [], reason: null, backdoor: true };
+      expect(await s3("--accounts", `${A2},${A3}`)).toEqual(whole);
+      expect(await s3()).toEqual(whole);
+    });
+
+    it("--athena with --accounts of the caller's account alone: INCOMPLETE; with both: complete", async () => {
+      expect(await duck(A2)).toEqual({
+        code: 2,
+        complete: false,
+        unread: [`account ${A3}`],
+        reason: `${why}not in --accounts; review again with --accounts ${A2},${A3}, if the table holds its trail`,
+        backdoor: false,
+      });
+      expect(await duck(`${A2},${A3}`)).toEqual({ code: 0, complete: true, unread: [], reason: null, backdoor: true });
+    });
   });
 });

@@ -91,7 +91,7 @@ export function renderHtml(review: Review, context: ReviewContext): string {
     `<h2>Accounts reached (${xmlText(parts.count(review.accounts.length))})</h2>`,
     review.accounts.length === 0
       ? "<p>None named in the events.</p>"
-      : table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts)),
+      : table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts, parts.unreadSet(review, context))),
   );
   out.push(
     `<h2>Source addresses (${xmlText(parts.plural(review.sourceIPs.length, "address", "addresses"))})</h2>`,

@@ -8,7 +8,7 @@ import { eventHeader } from "../core/event.ts";
 import { reachOf } from "../core/reach.ts";
 import { NO_INSTANTS } from "../core/timeline.ts";
 import { incomplete, type ReviewContext } from "./context.ts";
-import { keyNotFound } from "./parts.ts";
+import { keyNotFound, unreadAccountReasons } from "./parts.ts";
 
 /**
  * The `--json` contract: `keys`, `events`, `persistence`, `rolesAssumed` with the fields
@@ -65,10 +65,18 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
       since: review.since,
       until: review.until,
       source: context.source,
-      complete: !incomplete(context),
+      complete: !incomplete(review, context),
       failedRegions: context.failed,
       notEnabledRegions: context.notEnabled,
-      unreadable: context.unreadable ?? [],
+      // The parts of the source, then the accounts reached, that were not read.
+      unreadable: [
+        ...(context.unreadable ?? []),
+        ...unreadAccountReasons(review, context).map(({ account, reason }) => ({
+          part: `account ${account}`,
+          reason,
+          account,
+        })),
+      ],
       keyFound: !keyNotFound(review),
       incident: context.instants ?? NO_INSTANTS,
     },

@@ -174,7 +174,7 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
       ? ["None named in the events."]
       : details(
           `${parts.plural(review.accounts.length, "account")}`,
-          table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts)),
+          table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts, parts.unreadSet(review, context))),
         ),
   );
   out.push("");

@@ -9,7 +9,7 @@ import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import { callerOf, leadsFrom } from "../core/chain.ts";
 import { reachOf, type Reach } from "../core/reach.ts";
 import { NO_INSTANTS, timelineOf, type Timeline } from "../core/timeline.ts";
-import type { ReviewContext } from "./context.ts";
+import { unreadAccounts, type ReviewContext } from "./context.ts";
 
 /** Appends lines one by one: `push(...lines)` passes each line as an argument, and overflows the stack for long lists. */
 export function append(out: string[], lines: readonly string[]): void {
@@ -118,14 +118,38 @@ export function findingRows(findings: readonly Finding[]): string[][] {
 /** The accounts reached as a table's columns, in the HTML page and the markdown comment alike. */
 export const ACCOUNT_COLUMNS: readonly string[] = ["account", "whose", "events received", "roles assumed"];
 
-/** One row of {@link ACCOUNT_COLUMNS} an account. */
-export function accountRows(accounts: readonly AccountReached[]): string[][] {
+/** One row of {@link ACCOUNT_COLUMNS} an account; an account not read says so where its events would be. */
+export function accountRows(accounts: readonly AccountReached[], unread: ReadonlySet<string>): string[][] {
   return accounts.map((a) => [
     a.account,
     a.reviewedKey ? "the reviewed key's" : "-",
-    count(a.events),
+    unread.has(a.account) ? "not read (INCOMPLETE)" : count(a.events),
     a.roles.map(roleName).join(", ") || "-",
   ]);
+}
+
+/**
+ * Each account reached and not read ({@link unreadAccounts}), with why it matters and how to read
+ * it: as the INCOMPLETE lines and the JSON's `unreadable` give them.
+ */
+export function unreadAccountReasons(review: Review, context: ReviewContext): { account: string; reason: string }[] {
+  return unreadAccounts(review, context).map((account) => {
+    const why =
+      account.roles.length > 0
+        ? `${account.roles.length === 1 ? "role" : "roles"} ${account.roles.map(roleName).join(", ")} assumed there`
+        : account.reviewedKey
+          ? "the reviewed key's account"
+          : "the chain reached it";
+    const how =
+      context.accountsRead?.toRead(account.account) ??
+      `read its CloudTrail (--from-s3 or --athena with --accounts ${account.account})`;
+    return { account: account.account, reason: `${why}, and none of its CloudTrail was read: ${how}` };
+  });
+}
+
+/** The accounts reached and not read, by id. */
+export function unreadSet(review: Review, context: ReviewContext): Set<string> {
+  return new Set(unreadAccounts(review, context).map((account) => account.account));
 }
 
 export function findingLine(finding: Finding): string {
@@ -269,6 +293,13 @@ export function problems(
       `INCOMPLETE: ${plural(unreadable.length, "part")} of the source could not be read; their events are missing from this review:`,
     );
     for (const part of unreadable) lines.push(`  ${show(part.part)}: ${show(part.reason)}`);
+  }
+  const accounts = unreadAccountReasons(review, context);
+  if (accounts.length > 0) {
+    lines.push(
+      `INCOMPLETE: ${plural(accounts.length, "account")} the key reached ${accounts.length === 1 ? "was" : "were"} not read; what was done there is missing from this review:`,
+    );
+    for (const { account, reason } of accounts) lines.push(`  ${show(account)}: ${show(reason)}`);
   }
   if (context.notEnabled.length > 0)
     lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.map(show).join(", ")}`);

@@ -120,6 +120,14 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
         notEnabled: [],
         failed: [],
         unreadable,
+        // The accounts whose folders were listed, and those the files read are of.
+        accountsRead: {
+          accounts: [...new Set([...listing.accounts, ...read.accounts])].sort(),
+          toRead: (account) =>
+            accounts === undefined
+              ? `${shown} holds no CloudTrail folder of it; read the trail that logs it (--from-s3 with its bucket, or --athena with --accounts ${account})`
+              : `not in --accounts; review again with --accounts ${[...accounts, account].sort().join(",")}, if its trail delivers to ${shown}`,
+        },
         conflicts: read.conflicts,
       },
     };
