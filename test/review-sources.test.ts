@@ -189,33 +189,17 @@ function dataset(): void {
     readOnly: false,
     requestParameters: { userName: "late-user", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
   };
-  const dayBeforeRecords = dayBefore.map(trailRecord);
-  const earlyUseRecords = [trailRecord(earlyUse)];
-  write(
-    clean,
-    join(folder(A2, "eu-west-1", "2023/07/09"), fileName(A2, "eu-west-1", "20230709T0735Z", "daybefore")),
-    dayBeforeRecords,
-  );
-  write(
-    clean,
-    join(folder(A2, "eu-west-1", "2023/07/10"), fileName(A2, "eu-west-1", "20230710T0105Z", "earlyuse")),
-    earlyUseRecords,
-  );
-  seeded.push(...dayBeforeRecords, ...earlyUseRecords);
-  const lateRecords = late.map(trailRecord);
-  const nextRecords = next.map(trailRecord);
+  /** A2's events in eu-west-1, in a file delivered on `day` (LookupEvents holds them too). */
+  const deliver = (day: string, stamp: string, unique: string, fields: RecordFields[]) => {
+    const records = fields.map(trailRecord);
+    write(clean, join(folder(A2, "eu-west-1", day), fileName(A2, "eu-west-1", stamp, unique)), records);
+    seeded.push(...records);
+  };
+  deliver("2023/07/09", "20230709T0735Z", "daybefore", dayBefore);
+  deliver("2023/07/10", "20230710T0105Z", "earlyuse", [earlyUse]);
   // Delivered after midnight: the folder of the 11th holds events of the 10th.
-  write(
-    clean,
-    join(folder(A2, "eu-west-1", "2023/07/11"), fileName(A2, "eu-west-1", "20230711T0005Z", "late")),
-    lateRecords,
-  );
-  write(
-    clean,
-    join(folder(A2, "eu-west-1", "2023/07/11"), fileName(A2, "eu-west-1", "20230711T0015Z", "next")),
-    nextRecords,
-  );
-  seeded.push(...lateRecords, ...nextRecords);
+  deliver("2023/07/11", "20230711T0005Z", "late", late);
+  deliver("2023/07/11", "20230711T0015Z", "next", next);
   // Decoys: the key's events inside the window, in folders the review must not read.
   const decoy = (id: string, account: string) =>
     trailRecord({
