@@ -13,6 +13,7 @@ import { displayValue } from "../incident/display.ts";
 import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
 import { keyInstantsFromStackOutputs } from "../plan/outputs.ts";
+import { LOOKBACK_MS } from "../review/core/chain.ts";
 import { analyze } from "../review/core/findings.ts";
 import { capabilitiesFrom, type Capabilities } from "../review/core/reach.ts";
 import { REGION_NAME } from "../review/core/regions.ts";
@@ -20,7 +21,7 @@ import type { IncidentInstants } from "../review/core/timeline.ts";
 import { LOOKUP_EVENTS_DAYS } from "../review/lookup/limits.ts";
 import { incomplete } from "../review/render/context.ts";
 import { FORMATS, type FormatName } from "../review/render/formats.ts";
-import { keyNotFound, notFoundText } from "../review/render/parts.ts";
+import { keyNotFound, notFoundText, unreadAccountReasons } from "../review/render/parts.ts";
 import type { Format } from "../review/render/formats.ts";
 import { FlagError, type FlagValues, type ReviewRequest } from "../review/sources/source.ts";
 import { selectSource, sourceFlags, sourcesUsage, type SelectedSource } from "../review/sources/table.ts";
@@ -52,7 +53,8 @@ each within its lifetime; and what the users it created or gave a password did.
 options:
   --access-key KEY   the key to review, AKIA... or ASIA... (required)
   --since ISO        start of the review (default: ${LOOKUP_EVENTS_DAYS} days before --until, all LookupEvents keeps;
-                     with --from-logs: the first event in the logs)
+                     with --from-logs: the first event in the logs); the key is read from ${LOOKBACK_MS / 3_600_000} h before
+                     it, for the sessions it minted that live into the review
   --until ISO        end of the review (default: now; with --from-logs: the last event in the logs)
   --regions LIST     all, or regions separated by commas (default: all commercial regions)
 ${sources.options}
@@ -72,9 +74,9 @@ a trail's bucket, --from-s3; an organization trail, --athena. Progress goes to s
 to stdout.
 
 exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,
-or CloudTrail, the bucket or Athena could not be read (or a part of it: the review is printed, marked
-INCOMPLETE) · 3 the key appears in no event read (a typo, the wrong window, account or source): not a
-clean review
+or CloudTrail, the bucket or Athena could not be read (or a part of it, or an account the key reached:
+the review is printed, marked INCOMPLETE) · 3 the key appears in no event read (a typo, the wrong
+window, account or source): not a clean review
 `;
 
 function parseRegions(value: string | undefined): readonly string[] | undefined {
@@ -270,10 +272,13 @@ export async function runReview(
       exit = EXIT_USAGE;
     }
   }
-  // A key found nowhere is said on stderr too: a review of nothing must never pass for a clean one.
+  // A key found nowhere, an account reached and not read, are said on stderr too: a review of
+  // nothing, or of a part, must never pass for a clean one.
   if (keyNotFound(review)) io.err(`cordon review: ${displayValue(notFoundText(review, context))}\n`);
+  for (const { account, reason } of unreadAccountReasons(review, context))
+    io.err(`cordon review: INCOMPLETE: account ${account} not read: ${displayValue(reason)}\n`);
   // Reviewed, but with parts that could not be read: the review says which, and the exit says so.
-  if (incomplete(context)) return EXIT_USAGE;
+  if (incomplete(review, context)) return EXIT_USAGE;
   if (keyNotFound(review)) return EXIT_NOT_FOUND;
   return exit;
 }

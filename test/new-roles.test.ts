@@ -132,8 +132,13 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
       assumeRole("e3", at("2026-11-28T01:10:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/admin`, null, {
         errorCode: "AccessDenied",
       }),
-      // Older than 12 hours: any session it minted has expired.
-      assumeRole("e4", at("2026-11-27T13:00:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/old`, "ASIAOLDSESSION000001"),
+      // Older than 12 hours, its session of an hour (AssumeRole's default) ended before them.
+      {
+        ...assumeRole("e4", at("2026-11-27T13:00:00Z"), key, `arn:aws:iam::${ACCOUNT}:role/old`, null),
+        responseElements: {
+          credentials: { accessKeyId: "ASIAOLDSESSION000001", expiration: "Nov 27, 2026, 2:00:00 PM" },
+        },
+      },
       // A role AWS manages cannot carry a deny: left out, and said.
       assumeRole(
         "e5",
@@ -147,13 +152,13 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     const result = await run(cwd, ["--access-key", key]);
     expect([result.code, result.stderr]).toEqual([0, ""]);
     expect(result.stdout).toContain(
-      "  role deploy\n  role data-loader (account 444455556666)\n  roles looked up in CloudTrail LookupEvents in 33 regions: 3 found\n",
+      "  role deploy\n  role data-loader (account 444455556666)\n  roles looked up in CloudTrail LookupEvents in 36 regions: 3 found\n",
     );
     expect(rolesSection(result.text)).toBe(
       [
         "# Roles the exposed credentials could assume: their older sessions are revoked too.",
         "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z",
-        "# (CloudTrail LookupEvents in 33 regions; a role session lives at most 12 h).",
+        "# (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
         `# Left out: arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef (AWS manages it: it cannot carry a deny).`,
         "roles:",
         "  - name: deploy",
@@ -178,6 +183,29 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     const guard = await runGuard(repo, ["--base", base, "--head", head, "--now", "2026-11-28T02:17:00Z", "--additive"]);
     expect(guard.stdout).toContain("guard: additive: the change only adds containment");
     expect(guard.code).toBe(0);
+  });
+
+  it("a session minted before the 12 hours, still alive in them, is followed to the role it assumed", async () => {
+    const key = await exposedKey();
+    await serve([
+      // GetSessionToken's session lives up to 36 h: minted a day before, it assumes a role an hour ago.
+      trailRecord({
+        eventId: "g1",
+        eventName: "GetSessionToken",
+        eventTime: "2026-11-27T02:00:00Z",
+        region: "us-east-1",
+        accessKeyId: key,
+        accountId: ACCOUNT,
+        eventSource: "sts.amazonaws.com",
+        responseElements: { credentials: { accessKeyId: "ASIASESSIONDAYBEFORE", expiration: "2026-11-28T14:00:00Z" } },
+      }),
+      assumeRole("e1", at("2026-11-28T01:00:00Z"), "ASIASESSIONDAYBEFORE", `arn:aws:iam::${ACCOUNT}:role/deploy`, null),
+    ]);
+    const result = await run(workdir(), ["--access-key", key]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "  role deploy\n  roles looked up in CloudTrail LookupEvents in 36 regions: 1 found\n",
+    );
   });
 
   it("a role named with --role is written once, whatever CloudTrail adds", async () => {
@@ -210,7 +238,7 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     const result = await run(workdir(), ["--access-key", key]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      "  roles looked up in CloudTrail LookupEvents in 32 regions: 1 found; not read in eu-west-1\n",
+      "  roles looked up in CloudTrail LookupEvents in 35 regions: 1 found; not read in eu-west-1\n",
     );
     expect(result.text).toContain(
       `# Not read in eu-west-1: roles assumed there are not listed (cordon review --access-key ${key}).\nroles:\n  - name: deploy\n`,

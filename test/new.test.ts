@@ -83,7 +83,7 @@ describe("against moto_server", () => {
         `  user ci-deployer: ${key} (owner from IAM)`,
         "    every other credential of ci-deployer set Inactive at pulumi up; its console password deleted (keep: in the file says what to keep)",
         "  role deploy",
-        "  roles looked up in CloudTrail LookupEvents in 33 regions: none assumed",
+        "  roles looked up in CloudTrail LookupEvents in 36 regions: none assumed",
         "",
         "next:",
         `  1. commit it on a branch: git switch -c incident/2026-11-28-ci-key-in-public-repo && git add ${file} && git commit -m "incident 2026-11-28-ci-key-in-public-repo"`,
@@ -249,7 +249,7 @@ describe("the AWS calls it makes are the ones it declares", () => {
     ].map((a) => a.replace(/Command$/, ""));
     expect([...new Set(called)].sort()).toEqual([...newPermissions, ...newRolePermissions.cloudtrail].sort());
     // Every region once, for the one key.
-    expect(trailMock.calls()).toHaveLength(33);
+    expect(trailMock.calls()).toHaveLength(36);
   });
 
   it("--user and --account: no AWS call at all", async () => {

@@ -3,7 +3,7 @@
  * (`recipientAccountId`) and the account in each role ARN it assumed, in every format; and in the
  * YAML to paste into the incident, `account:` on each principal of another account than the key's.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -14,8 +14,10 @@ import { memoryIo } from "../cli/io.ts";
 import { fromRecord, type ReviewEvent } from "../review/core/event.ts";
 import { followChain } from "../review/core/chain.ts";
 import { accountOfRoleArn, analyze } from "../review/core/findings.ts";
+import { accountOfLogFile } from "../review/logs/log-objects.ts";
 import { logSource } from "../review/logs/two-passes.ts";
-import type { ReviewContext } from "../review/render/context.ts";
+import { incomplete, unreadAccounts, type ReviewContext } from "../review/render/context.ts";
+import { renderHtml } from "../review/render/html.ts";
 import { renderJson } from "../review/render/json.ts";
 import { renderMarkdown } from "../review/render/markdown.ts";
 import { renderText } from "../review/render/text.ts";
@@ -267,5 +269,183 @@ describe("the accounts the key reached (issue 11, item 4)", () => {
         "```",
       ].join("\n"),
     );
+  });
+});
+
+describe("an account the key reached that the review did not read (review item 2)", () => {
+  /**
+   * The key's own call, received by its account; each role assumed in some account (the caller's
+   * copy of AssumeRole, received by the key's account), its session making calls there or not (a
+   * role session's calls are logged in the role's account); the accounts the source says it read.
+   */
+  const drawnReads = fc.record({
+    roles: fc.uniqueArray(
+      fc.record({
+        account: fc.constantFrom(HOME, ...OTHERS),
+        name: fc.constantFrom("deploy", "data-loader"),
+        calls: fc.nat({ max: 2 }),
+      }),
+      { maxLength: 4, selector: (role) => `${role.account}/${role.name}` },
+    ),
+    named: fc.subarray([HOME, ...OTHERS]),
+  });
+  const recordsRead = ({ roles }: { roles: { account: string; name: string; calls: number }[] }) => [
+    record({ eventId: "own", eventName: "ListBuckets", eventSource: "s3.amazonaws.com" }),
+    ...roles.flatMap((role, i) => {
+      const session = `ASIAEXAMPLESESSION${String(i).padStart(2, "0")}`;
+      return [
+        record({
+          eventId: `assume-${i}`,
+          eventName: "AssumeRole",
+          eventSource: "sts.amazonaws.com",
+          requestParameters: { roleArn: `arn:aws:iam::${role.account}:role/${role.name}`, roleSessionName: "s" },
+          responseElements: { credentials: { accessKeyId: session, expiration: "2026-11-28T03:00:00Z" } },
+        }),
+        ...Array.from({ length: role.calls }, (_, c) =>
+          record({
+            eventId: `session-${i}-${c}`,
+            eventName: "DescribeInstances",
+            eventTime: "2026-11-28T02:10:00Z",
+            accessKeyId: session,
+            identityType: "AssumedRole",
+            accountId: role.account,
+          }),
+        ),
+      ];
+    }),
+  ];
+
+  it("is each account reached, neither named read by the source nor the recipient of an event read: said in every format, and the review is incomplete (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(drawnReads, async (drawn) => {
+        const review = await reviewOf(recordsRead(drawn));
+        const read: ReviewContext = {
+          ...context,
+          accountsRead: { accounts: drawn.named, toRead: (account) => `read ${account} so` },
+        };
+        const received = new Set([HOME, ...drawn.roles.filter((role) => role.calls > 0).map((role) => role.account)]);
+        const expected = [...new Set(drawn.roles.map((role) => role.account))]
+          .filter((account) => !received.has(account) && !drawn.named.includes(account))
+          .sort();
+        expect(unreadAccounts(review, read).map((account) => account.account)).toEqual(expected);
+        expect(incomplete(review, read)).toBe(expected.length > 0);
+
+        const text = renderText(review, read);
+        const markdown = renderMarkdown(review, read);
+        const html = renderHtml(review, read);
+        const json = JSON.parse(renderJson(review, read)) as {
+          review: { complete: boolean; unreadable: { part: string; reason: string; account?: string }[] };
+        };
+        expect(json.review.complete).toBe(expected.length === 0);
+        expect(json.review.unreadable.map((part) => [part.part, part.account])).toEqual(
+          expected.map((account) => [`account ${account}`, account]),
+        );
+        for (const account of expected) {
+          const roles = drawn.roles
+            .filter((role) => role.account === account)
+            .map((role) => role.name)
+            .sort();
+          const reason = `${roles.length === 1 ? "role" : "roles"} ${roles.join(", ")} assumed there, and none of its CloudTrail was read: read ${account} so`;
+          expect(json.review.unreadable).toContainEqual({ part: `account ${account}`, reason, account });
+          expect(text).toContain(`\n  ${account}: ${reason}\n`);
+          expect(text).toContain(`\n  ${account}  not read (INCOMPLETE above)\n`);
+          expect(markdown).toContain(`\n> ${account}: ${reason}\n`);
+          expect(markdown).toContain(`\n| ${account} | - | not read (INCOMPLETE) |`);
+          expect(html).toContain(`<p class="problem">${account}: ${reason}</p>`);
+        }
+        const said = `INCOMPLETE: ${expected.length === 1 ? "1 account the key reached was" : `${expected.length} accounts the key reached were`} not read; what was done there is missing from this review:`;
+        for (const output of [text, markdown, html]) expect(output.includes(said)).toBe(expected.length > 0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  /** The key assumes data-loader in 444455556666; the session's calls there are logged there, in a file of that account's. */
+  const crossAccount = (withTheirFile: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-accounts-"));
+    const [own, assume, ...theirs] = recordsRead({
+      roles: [{ account: "444455556666", name: "data-loader", calls: 1 }],
+    });
+    writeFileSync(
+      join(dir, `${HOME}_CloudTrail_us-east-1_20261128T0205Z_abcdefghijklmnop.json`),
+      JSON.stringify({ Records: [own, assume] }),
+    );
+    if (withTheirFile)
+      writeFileSync(
+        join(dir, "444455556666_CloudTrail_us-east-1_20261128T0215Z_abcdefghijklmnop.json"),
+        JSON.stringify({ Records: theirs }),
+      );
+    return dir;
+  };
+
+  it("from log files: a role session in an account whose files are not there is INCOMPLETE, exit 2, in every format", async () => {
+    const dir = crossAccount(false);
+    const reason =
+      "role data-loader assumed there, and none of its CloudTrail was read: no log file under . is of it, and no event read was received by it; add its log files there, or read its trail (--from-s3 or --athena with --accounts 444455556666)";
+    const outputs: Record<string, string> = {};
+    for (const flags of [[], ["--markdown"], ["--json"], ["--html", "review.html"]]) {
+      const io = memoryIo({ cwd: dir });
+      expect(await main(["review", "--access-key", KEY, "--from-logs", ".", ...flags], io)).toBe(2);
+      expect(io.stderr).toContain(`cordon review: INCOMPLETE: account 444455556666 not read: ${reason}\n`);
+      outputs[flags[0] ?? "text"] = io.stdout;
+    }
+    expect(outputs.text).toContain(
+      `INCOMPLETE: 1 account the key reached was not read; what was done there is missing from this review:\n  444455556666: ${reason}\n`,
+    );
+    expect(outputs.text).toContain("\n  444455556666  not read (INCOMPLETE above)\n    roles assumed: data-loader\n");
+    expect(outputs["--markdown"]).toContain(`> 444455556666: ${reason}\n`);
+    expect(JSON.parse(outputs["--json"]).review).toMatchObject({
+      complete: false,
+      unreadable: [{ part: "account 444455556666", reason, account: "444455556666" }],
+    });
+    expect(readFileSync(join(dir, "review.html"), "utf8")).toContain(`<p class="problem">444455556666: ${reason}</p>`);
+  });
+
+  it("from log files: the account of a file is what CloudTrail's name or folder says, and nothing else (property)", () => {
+    const account = fc.stringMatching(/^\d{12}$/);
+    const region = fc.constantFrom("us-east-1", "eu-west-1", "ap-southeast-6");
+    const name = fc
+      .tuple(
+        account,
+        region,
+        fc.date({ min: new Date("2015-01-01"), max: new Date("2035-01-01"), noInvalidDate: true }),
+      )
+      .map(([id, where, at]) => {
+        const stamp = at.toISOString().slice(0, 16).replace(/[-:]/g, "");
+        return [id, `${id}_CloudTrail_${where}_${stamp}Z_AbCdEfGhIjKlMnOp.json.gz`, where] as const;
+      });
+    fc.assert(
+      fc.property(
+        name,
+        fc.constantFrom("", "logs/", "o-abc1234567/"),
+        fc.boolean(),
+        ([id, file, where], before, folders) => {
+          const path = folders ? `${before}AWSLogs/${id}/CloudTrail/${where}/2026/11/28/${file}` : `${before}${file}`;
+          expect(accountOfLogFile(path)).toBe(id);
+          // In a folder of CloudTrail's, the folder says it even when the file is renamed.
+          if (folders) expect(accountOfLogFile(path.replace(file, "export.json"))).toBe(id);
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), (text) => {
+        fc.pre(!/\d{12}_CloudTrail_|AWSLogs/.test(text));
+        expect(accountOfLogFile(text)).toBe(null);
+      }),
+    );
+    expect(
+      [
+        "trail.json",
+        "111122223333.json",
+        "111122223333_CloudTrail_us-east-1.json",
+        "x/1111222233334_CloudTrail_us-east-1_20261128T0205Z_a.json",
+      ].map(accountOfLogFile),
+    ).toEqual([null, null, null, null]);
+  });
+
+  it("from log files: with that account's files beside them (CloudTrail's names), it is read, exit 0", async () => {
+    const io = memoryIo({ cwd: crossAccount(true) });
+    expect(await main(["review", "--access-key", KEY, "--from-logs", ".", "--json"], io)).toBe(0);
+    expect(JSON.parse(io.stdout).review).toMatchObject({ complete: true, unreadable: [] });
   });
 });

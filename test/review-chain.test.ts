@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   followChain,
+  LOOKBACK_MS,
   leadsFrom,
+  MAX_LIFETIME_MS,
   parseExpiration,
   uncoveredWindows as uncovered,
   type EventSource,
@@ -349,5 +351,107 @@ describe("followChain", () => {
       ),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("credentials minted before the window (issue: sessions minted before --since)", () => {
+  const SINCE = at("2026-11-29T10:00:00Z");
+  const UNTIL = at("2026-11-30T10:00:00Z");
+  const MINUTE = 60_000;
+  const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+
+  it("reads back as far as the longest lifetime of a minted credential, 36 h", () => {
+    expect(LOOKBACK_MS).toBe(36 * HOUR);
+  });
+
+  it("follows a key minted before the window while it lives into it, keeps only its mint call from before (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("GetSessionToken", "GetFederationToken", "AssumeRole"),
+        fc.integer({ min: 1, max: 48 * 60 }),
+        fc.option(fc.integer({ min: 15, max: 36 * 60 }), { nil: undefined }),
+        fc.integer({ min: 0, max: 24 * 60 }),
+        fc.integer({ min: 1, max: 48 * 60 }),
+        fc.boolean(),
+        async (call, mintedBefore, lifetime, usedAfter, otherBefore, keyInWindow) => {
+          const mintedAt = SINCE - mintedBefore * MINUTE;
+          const expiry = mintedAt + (lifetime === undefined ? MAX_LIFETIME_MS[call] : lifetime * MINUTE);
+          const events = [
+            event({
+              eventId: "mint",
+              eventName: call,
+              eventTime: iso(mintedAt),
+              accessKeyId: ROOT,
+              eventSource: "sts.amazonaws.com",
+              requestParameters: call === "AssumeRole" ? { roleArn: "arn:aws:iam::111122223333:role/deploy" } : {},
+              responseElements: {
+                credentials: { accessKeyId: ASIA1, ...(lifetime === undefined ? {} : { expiration: iso(expiry) }) },
+              },
+            }),
+            // The session, in the window: a way back in.
+            event({
+              eventId: "use",
+              eventName: "CreateUser",
+              eventTime: iso(SINCE + usedAfter * MINUTE),
+              accessKeyId: ASIA1,
+              eventSource: "iam.amazonaws.com",
+              requestParameters: { userName: "backdoor" },
+            }),
+            // The key's other calls before the window: never part of the review.
+            event({
+              eventId: "before",
+              eventName: "DescribeInstances",
+              eventTime: iso(SINCE - otherBefore * MINUTE),
+              accessKeyId: ROOT,
+            }),
+            ...(keyInWindow
+              ? [event({ eventId: "key", eventName: "ListUsers", eventTime: iso(SINCE + HOUR), accessKeyId: ROOT })]
+              : []),
+          ];
+          const chain = await followChain(ROOT, { start: SINCE, end: UNTIL }, memorySource(events));
+          const alive = expiry >= SINCE;
+          const used = alive && SINCE + usedAfter * MINUTE <= expiry;
+          expect(chain.earlier.map((e) => e.eventId)).toEqual(alive ? ["mint"] : []);
+          expect(chain.events.map((e) => e.eventId).sort()).toEqual(
+            [...(used ? ["use"] : []), ...(keyInWindow ? ["key"] : [])].sort(),
+          );
+          expect(chain.leads.map((lead) => lead.subject)).toEqual([
+            { kind: "key", accessKeyId: ROOT },
+            ...(alive ? [{ kind: "key", accessKeyId: ASIA1 }] : []),
+            ...(used ? [{ kind: "user", userName: "backdoor", accountId: "111122223333" }] : []),
+          ]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads the reviewed key from 36 h before the window, and a session minted then from its minting", async () => {
+    const asked: [string, Window][] = [];
+    const source: EventSource = async (subject, window, deliver) => {
+      asked.push([subject.kind === "key" ? subject.accessKeyId : subject.userName, window]);
+      return memorySource(chainEvents())(subject, window, deliver);
+    };
+    const chain = await followChain(
+      ROOT,
+      { start: at("2026-11-28T03:30:00Z"), end: at("2026-11-28T12:00:00Z") },
+      source,
+    );
+    expect(asked.sort(([a], [b]) => a.localeCompare(b))).toEqual([
+      [ROOT, { start: at("2026-11-28T03:30:00Z") - 36 * HOUR, end: at("2026-11-28T12:00:00Z") }],
+      // ASIA1's AssumeRole at 04:00 is in the window: ASIA2 is minted in it.
+      [ASIA2, { start: at("2026-11-28T04:00:00Z"), end: at("2026-11-28T05:00:00Z") }],
+      // Minted before the window, alive in it: read from its minting.
+      [ASIA1, { start: at("2026-11-28T02:00:00Z"), end: at("2026-11-28T08:00:00Z") }],
+      ["svc-backup", { start: at("2026-11-28T03:00:00Z"), end: at("2026-11-28T12:00:00Z") }],
+    ]);
+    // ASIA1's CreateUser at 03:00 is before the window and leads to a user still alive in it.
+    expect(chain.earlier.map((e) => e.eventId)).toEqual(["r2", "s1"]);
+    expect(chain.events.map((e) => e.eventId)).toEqual(["s2", "a1", "u1"]);
+  });
+
+  it("without a start, there is nothing before the window", async () => {
+    const chain = await followChain(ROOT, { start: null, end: null }, memorySource(chainEvents()));
+    expect(chain.earlier).toEqual([]);
   });
 });

@@ -1,12 +1,14 @@
 /** `cordon review`: flags, exit codes, the three outputs and the progress display. */
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { parseReviewFlags } from "../commands/review.ts";
 import { ScanProgress } from "../review/lookup/progress.ts";
 import { reviewPermissions } from "../aws/cloudtrail.ts";
-import { COMMERCIAL_REGIONS } from "../review/core/regions.ts";
+import { ALWAYS_ENABLED_REGIONS, COMMERCIAL_REGIONS, OPT_IN_REGIONS } from "../review/core/regions.ts";
 import { usageOutput } from "./support/usage.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -150,7 +152,7 @@ describe("flags", () => {
     expect(await main(["review", "--help"], io)).toBe(0);
     expect(io.stdout).toMatch(/^usage: npx cordon review --access-key KEY/);
     expect(io.stdout).toContain(
-      "exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,\nor CloudTrail, the bucket or Athena could not be read (or a part of it: the review is printed, marked\nINCOMPLETE) · 3 the key appears in no event read (a typo, the wrong window, account or source): not a\nclean review\n",
+      "exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,\nor CloudTrail, the bucket or Athena could not be read (or a part of it, or an account the key reached:\nthe review is printed, marked INCOMPLETE) · 3 the key appears in no event read (a typo, the wrong\nwindow, account or source): not a clean review\n",
     );
   });
 });
@@ -161,9 +163,26 @@ describe("what review needs and reads by default", () => {
   });
 
   it("reads every commercial region by default, once each", () => {
-    expect(COMMERCIAL_REGIONS).toHaveLength(33);
-    expect(new Set(COMMERCIAL_REGIONS).size).toBe(33);
+    expect(COMMERCIAL_REGIONS).toHaveLength(36);
+    expect(new Set(COMMERCIAL_REGIONS).size).toBe(36);
     expect(COMMERCIAL_REGIONS.slice(0, 4)).toEqual(["us-east-1", "us-east-2", "us-west-1", "us-west-2"]);
+  });
+
+  it("knows every region of the aws partition the bundled SDK knows", () => {
+    // The partition data the CloudTrail client resolves endpoints with, read as a file: only aws/ imports the SDK.
+    const client = createRequire(import.meta.url).resolve("@aws-sdk/client-cloudtrail");
+    const core = dirname(createRequire(client).resolve("@aws-sdk/core/package.json"));
+    const text = readFileSync(join(core, "dist-es/submodules/client/util-endpoints/lib/aws/partitions.js"), "utf8");
+    const { partitions } = JSON.parse(text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1)) as {
+      partitions: { id: string; regionRegex: string; regions: Record<string, unknown> }[];
+    };
+    const aws = partitions.find((partition) => partition.id === "aws");
+    if (aws === undefined) throw new Error("the bundled SDK has no aws partition");
+    // Its regions by the partition's own pattern: `aws-global` is an endpoint, not a region.
+    const known = Object.keys(aws.regions).filter((region) => new RegExp(aws.regionRegex).test(region));
+    expect(known).toEqual(expect.arrayContaining(["us-east-1", "ap-southeast-6", "me-west-1", "sa-west-1"]));
+    expect(known.filter((region) => !COMMERCIAL_REGIONS.includes(region))).toEqual([]);
+    expect([...ALWAYS_ENABLED_REGIONS, ...OPT_IN_REGIONS].filter((region) => !known.includes(region))).toEqual([]);
   });
 });
 
@@ -260,11 +279,22 @@ describe("the outputs, on the invictus-aws dataset", () => {
     const review = JSON.parse(
       (await run("--json", "--since", "2023-07-10T12:24:00Z", "--until", "2023-07-10T12:25:00Z")).stdout,
     );
+    type Event = { eventTime: string; eventName: string; beforeWindow?: true };
     expect(
-      review.events.every(
-        (e: { eventTime: string }) => e.eventTime >= "2023-07-10T12:24:00Z" && e.eventTime <= "2023-07-10T12:25:00Z",
-      ),
+      review.events
+        .filter((e: Event) => e.beforeWindow === undefined)
+        .every((e: Event) => e.eventTime >= "2023-07-10T12:24:00Z" && e.eventTime <= "2023-07-10T12:25:00Z"),
     ).toBe(true);
+    // Before the window, only the calls that made what was still alive at its start: two role
+    // sessions of 15 minutes, and a user.
+    expect(
+      review.events.filter((e: Event) => e.beforeWindow === true).map((e: Event) => [e.eventTime, e.eventName]),
+    ).toEqual([
+      ["2023-07-10T12:09:30Z", "AssumeRole"],
+      ["2023-07-10T12:09:30Z", "AssumeRole"],
+      ["2023-07-10T12:23:05Z", "CreateUser"],
+      ["2023-07-10T12:23:06Z", "CreateLoginProfile"],
+    ]);
     expect(review.persistence.map((p: { eventName: string }) => p.eventName)).toEqual([
       "CreateRole",
       "AttachRolePolicy",

@@ -8,11 +8,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeUnsafeInJson, jsonSafe } from "../incident/display.ts";
 import { SECRET_ACCESS_KEY_IN_TEXT } from "../incident/fields.ts";
+import { redact } from "../review/core/event.ts";
 import {
   eachMatch,
   mayHoldKey,
   mayNameSecret,
   NAMED_SECRET,
+  redactText,
   STANDALONE_SECRET_IN_TEXT,
 } from "../review/core/secrets.ts";
 
@@ -193,5 +195,22 @@ describe("the searches redaction skips find nothing where they are skipped", () 
     expect(matches(SECRET_ACCESS_KEY_IN_TEXT, key)).toEqual([key]);
     for (const secret of ["password=hunter2", "password: hunter2", '"password":"hunter2"'])
       expect([mayNameSecret(secret), matches(NAMED_SECRET, secret).length]).toEqual([true, 1]);
+  });
+});
+
+describe("field names, redacted once by name", () => {
+  it("are what redactText makes of them, the first time, again, and after the memo is cleared", () => {
+    const nameOf = (name: string) => Object.keys(redact({ [name]: 1 }) as object);
+    // More distinct names than the memo holds: it is cleared in between.
+    const others = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`field${i}`, i]));
+    fc.assert(
+      fc.property(fc.array(hostileText, { minLength: 1, maxLength: 10 }), (names) => {
+        for (let round = 0; round < 3; round++) {
+          for (const name of names) expect(nameOf(name)).toEqual([redactText(name)]);
+          if (round === 1) redact(others);
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -369,7 +369,13 @@ const encoding = fc.constantFrom<[string, (text: string) => string]>(
     (text) => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
   ],
   ["twice", (text) => encodeURIComponent(encodeURIComponent(text))],
+  // As text in a JSON string written by Gson, which escapes =, &, <, > and ' (then read as text, the escapes stay).
+  ["\\u escapes, as Gson writes them", (text) => text.replace(/[=&<>']/g, (char) => gsonEscape(char))],
 );
+/** One character as Gson's HTML-safe writer escapes it: `=` is `\u003d`. */
+function gsonEscape(char: string): string {
+  return `\\u${(char.codePointAt(0) as number).toString(16).padStart(4, "0")}`;
+}
 /** Where a secret sits in a text: a presigned URL, a form body, a name=value pair encoded whole, JSON in a string, a shell line, a URL inside a URL. */
 const container = fc.constantFrom<
   [string, (secret: string, token: string, encode: (text: string) => string) => string]
@@ -388,6 +394,12 @@ const container = fc.constantFrom<
     (secret, token, encode) => `config=${encode(`aws_secret_access_key=${secret}&aws_session_token=${token}`)}`,
   ],
   ["after %3D", (secret, _token, encode) => `key%3D${encode(secret)}%26next%3D1`],
+  // Glued to the name before it by an escaped `=`: no boundary before the secret until the escape is read.
+  [
+    "after \\u003d",
+    (secret, token, encode) =>
+      `SecretAccessKey${gsonEscape("=")}${encode(secret)}${gsonEscape("&")}Token${gsonEscape("=")}${encode(token)}`,
+  ],
   [
     "JSON in a string",
     (secret, token, encode) =>
@@ -427,10 +439,13 @@ describe("secrets in encoded forms (issue 10, item 8)", () => {
     if (where === "nested")
       return { ...base, requestParameters: { userName: "mallory", tags: [{ key: "u", value: { urls: [text] } }] } };
     if (where === "response") return { ...base, responseElements: { user: { userName: "mallory", path: text } } };
+    // A name the caller chose: a tag's key, a variable's name.
+    if (where === "field name")
+      return { ...base, requestParameters: { userName: "mallory", tags: { [text]: "v", team: "ops" } } };
     if (where === "userAgent") return { ...base, userAgent: text };
     return { ...base, errorCode: "ValidationException", errorMessage: text };
   };
-  const place = fc.constantFrom("userName", "nested", "response", "userAgent", "errorMessage");
+  const place = fc.constantFrom("userName", "nested", "response", "field name", "userAgent", "errorMessage");
   /** A secret and a token, encoded, in a container, at a place of the event: what both properties below draw. */
   const secretPlaced = [secretKey, sessionToken, encoding, container, place] as const;
   /** Whether an output shows the secret or the token, once markdown's and JSON's backslashes are off and every %XX decoded. */
@@ -489,6 +504,24 @@ describe("secrets in encoded forms (issue 10, item 8)", () => {
     expect(
       redactText(`SecretAccessKey%3D${encodeURIComponent("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")}%26Version%3D1`),
     ).toBe(`SecretAccessKey%3D${REDACTED}%26Version%3D1`);
+    expect(redactText("SecretAccessKey\\u003dwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\\u0026Version\\u003d1")).toBe(
+      `SecretAccessKey\\u003d${REDACTED}\\u0026Version\\u003d1`,
+    );
+  });
+
+  it("cut a secret out of a field name, and keep every field: two names redacted alike are numbered", () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const event = fromRecord({
+      ...keyRecord("tags", { eventName: "TagUser", eventSource: "iam.amazonaws.com", readOnly: false }),
+      requestParameters: {
+        userName: "mallory",
+        tags: { [secret]: "a", [`SecretAccessKey=${secret}`]: "b", [REDACTED]: "c" },
+      },
+    }) as ReviewEvent;
+    expect(event.requestParameters).toEqual({
+      userName: "mallory",
+      tags: { [REDACTED]: "a", [`SecretAccessKey=${REDACTED}`]: "b", [`${REDACTED} (2)`]: "c" },
+    });
   });
 
   it("leave text without secrets as it is: URLs, ARNs of Secrets Manager secrets, encoded parameters", () => {

@@ -5,7 +5,7 @@
  * read: review-server.test.ts and review-s3.test.ts; API failures in one line: review-reader.test.ts.)
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -70,7 +70,6 @@ describe("a key that appears in no event read", () => {
     const io = memoryIo();
     expect(await main(["review", "--help"], io)).toBe(0);
     expect(io.stdout).toContain("· 3 the key appears in no event read");
-    const { readFileSync } = await import("node:fs");
     expect(readFileSync(join(REPO, "docs", "review.md"), "utf8")).toMatch(/\| *3 *\| the key appears in no event read/);
   });
 
@@ -80,6 +79,104 @@ describe("a key that appears in no event read", () => {
     expect(await main(["review", "--access-key", KEY, "--from-logs", ".", "--json"], io)).toBe(0);
     expect(JSON.parse(io.stdout).review.keyFound).toBe(true);
     expect(io.stderr).not.toContain("NOT FOUND");
+  });
+});
+
+describe("a session minted before --since", () => {
+  // The key mints a session at 09:00 that lives until the next evening; at 11:00 the session
+  // creates a backdoor user; at 12:00 the key itself lists users. The review starts at 10:00.
+  const SESSION = "ASIAEXAMPLESESSION01";
+  const records = (keyInWindow: boolean) => [
+    keyRecord("mint", {
+      eventName: "GetSessionToken",
+      eventTime: "2026-11-29T09:00:00Z",
+      eventSource: "sts.amazonaws.com",
+      readOnly: false,
+      accountId: "111122223333",
+      responseElements: { credentials: { accessKeyId: SESSION, expiration: "Nov 30, 2026, 9:00:00 PM" } },
+    }),
+    keyRecord("read-before", { eventName: "ListRoles", eventTime: "2026-11-29T09:30:00Z", accountId: "111122223333" }),
+    keyRecord("backdoor", {
+      eventName: "CreateUser",
+      eventTime: "2026-11-29T11:00:00Z",
+      eventSource: "iam.amazonaws.com",
+      readOnly: false,
+      accessKeyId: SESSION,
+      accountId: "111122223333",
+      requestParameters: { userName: "backdoor" },
+    }),
+    ...(keyInWindow
+      ? [keyRecord("list", { eventName: "ListUsers", eventTime: "2026-11-29T12:00:00Z", accountId: "111122223333" })]
+      : []),
+  ];
+  const review = async (keyInWindow: boolean, ...flags: string[]) => {
+    const dir = logFolder({ "trail.json": JSON.stringify({ Records: records(keyInWindow) }) });
+    const io = memoryIo({ cwd: dir });
+    const window = ["--since", "2026-11-29T10:00:00Z", "--until", "2026-11-29T23:00:00Z"];
+    const code = await main(["review", "--access-key", KEY, "--from-logs", ".", ...window, ...flags], io);
+    return { code, stdout: io.stdout, stderr: io.stderr, dir };
+  };
+
+  it("is followed into the window: what it did there is reviewed, and its mint call is shown as before the window", async () => {
+    const text = await review(true);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      [
+        "2 events · 1 mint call before the window · 2 keys · 1 user · 1 persistence and escalation · 0 denied calls",
+        "",
+        "keys (minted and created keys are followed within their lifetime)",
+        `  ${KEY}  the reviewed key  1 event`,
+        `  └─ ${SESSION}  GetSessionToken 2026-11-29T09:00:00Z (before the window)  1 event`,
+        "",
+        "minted before the window, still alive at 2026-11-29T10:00:00Z and followed into it (1)",
+        `  2026-11-29T09:00:00Z  GetSessionToken  by ${KEY}  → ${SESSION}  (us-east-1)`,
+        "",
+      ].join("\n"),
+    );
+    expect(text.stdout).toContain(
+      `  2026-11-29T11:00:00Z  CreateUser  iam  userName=backdoor  by ${SESSION}  (us-east-1)\n`,
+    );
+    expect(text.stdout).toContain("  users:\n    - name: backdoor\n");
+    expect(text.stdout).not.toContain("ListRoles");
+
+    const json = await review(true, "--json");
+    const parsed = JSON.parse(json.stdout) as {
+      review: { keyFound: boolean };
+      events: { eventId: string; beforeWindow?: boolean }[];
+      persistence: { eventId: string }[];
+    };
+    expect(parsed.events.map((event) => [event.eventId, event.beforeWindow ?? false])).toEqual([
+      ["mint", true],
+      ["backdoor", false],
+      ["list", false],
+    ]);
+    expect(parsed.persistence.map((finding) => finding.eventId)).toEqual(["backdoor"]);
+    expect(parsed.review.keyFound).toBe(true);
+
+    const markdown = await review(true, "--markdown");
+    expect(markdown.stdout).toContain(
+      [
+        "#### Minted before the window, still alive at 2026-11-29T10:00:00Z and followed into it (1)",
+        "",
+        "| time | call | by | minted or created | region |",
+        "|---|---|---|---|---|",
+        `| 2026-11-29T09:00:00Z | GetSessionToken | ${KEY} | ${SESSION} | us-east-1 |`,
+      ].join("\n"),
+    );
+    const html = await review(true, "--html", "review.html");
+    expect(html.code).toBe(0);
+    expect(readFileSync(join(html.dir, "review.html"), "utf8")).toContain(
+      "<h2>Minted before the window, still alive at 2026-11-29T10:00:00Z and followed into it (1)</h2>",
+    );
+  });
+
+  it("when the key itself made no call in the window, what its session did is the review, not NOT FOUND", async () => {
+    const { code, stdout, stderr } = await review(false);
+    expect(code).toBe(0);
+    expect(stderr).not.toContain("NOT FOUND");
+    expect(stdout).toContain(
+      `  2026-11-29T11:00:00Z  CreateUser  iam  userName=backdoor  by ${SESSION}  (us-east-1)\n`,
+    );
   });
 });
 

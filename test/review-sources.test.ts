@@ -6,9 +6,12 @@
  *
  * The dataset: the invictus-aws recording (55 files, 2,900 events of one account), and a second
  * account where the reviewed key mints a session key just before midnight, delivered in a file of
- * the next day (CloudTrail's delivery lag), with the session key's events on that day. Decoys,
- * only in S3 and for the SQL engine: files of another account and of days outside the window,
- * holding the key's events; read by mistake, they would change the findings.
+ * the next day (CloudTrail's delivery lag), with the session key's events on that day; and where,
+ * the day before the window, it mints a session that lives into the window and is used there
+ * (found only through its mint call, 18 h before --since), and another that ends before it.
+ * Decoys, only in S3 and for the SQL engine: files of another account and of days outside what a
+ * review reads (from 36 h before the window to the day after it), holding the key's events; read
+ * by mistake, they would change the findings.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +35,8 @@ const REPO = resolve(import.meta.dirname, "..");
 const INVICTUS = join(REPO, "test", "fixtures", "cloudtrail", "invictus-aws", "CloudTrail");
 const ROOT = "AKIATFQR7NSC8Q4X20BJ";
 const SESSION = "ASIAEXAMPLELATE00001";
+const EARLY = "ASIAEXAMPLEEARLY0001";
+const GONE = "ASIAEXAMPLEGONE00001";
 const ORG = "o-cordonexample1";
 const A1 = "218007301253";
 const A2 = "444455556666";
@@ -127,20 +132,74 @@ function dataset(): void {
       readOnly: false,
     },
   ];
-  const lateRecords = late.map(trailRecord);
-  const nextRecords = next.map(trailRecord);
+  // The day before the window: a session that lives into it, one that ends before it, and a read.
+  const dayBefore: RecordFields[] = [
+    {
+      eventId: "early-read",
+      eventName: "DescribeInstances",
+      eventTime: "2023-07-09T05:00:00Z",
+      region: "eu-west-1",
+      accessKeyId: ROOT,
+      accountId: A2,
+      userName: "late-user",
+    },
+    {
+      eventId: "early-mint",
+      eventName: "GetSessionToken",
+      eventTime: "2023-07-09T06:00:00Z",
+      region: "eu-west-1",
+      accessKeyId: ROOT,
+      accountId: A2,
+      userName: "late-user",
+      eventSource: "sts.amazonaws.com",
+      readOnly: false,
+      responseElements: {
+        credentials: { accessKeyId: EARLY, expiration: "Jul 10, 2023, 6:00:00 PM", sessionToken: TOKEN },
+      },
+    },
+    {
+      eventId: "gone-mint",
+      eventName: "AssumeRole",
+      eventTime: "2023-07-09T07:00:00Z",
+      region: "eu-west-1",
+      accessKeyId: ROOT,
+      accountId: A2,
+      userName: "late-user",
+      eventSource: "sts.amazonaws.com",
+      requestParameters: { roleArn: `arn:aws:iam::${A2}:role/gone`, roleSessionName: "s" },
+      responseElements: { credentials: { accessKeyId: GONE, expiration: "2023-07-09T08:00:00Z" } },
+    },
+    {
+      eventId: "gone-use",
+      eventName: "DescribeInstances",
+      eventTime: "2023-07-09T07:30:00Z",
+      region: "eu-west-1",
+      accessKeyId: GONE,
+      accountId: A2,
+    },
+  ];
+  const earlyUse: RecordFields = {
+    eventId: "early-use",
+    eventName: "AttachUserPolicy",
+    eventTime: "2023-07-10T01:00:00Z",
+    region: "eu-west-1",
+    accessKeyId: EARLY,
+    accountId: A2,
+    eventSource: "iam.amazonaws.com",
+    readOnly: false,
+    requestParameters: { userName: "late-user", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+  };
+  /** A2's events in eu-west-1, in a file delivered on `day` (LookupEvents holds them too). */
+  const deliver = (day: string, stamp: string, unique: string, fields: RecordFields[]) => {
+    const records = fields.map(trailRecord);
+    write(clean, join(folder(A2, "eu-west-1", day), fileName(A2, "eu-west-1", stamp, unique)), records);
+    seeded.push(...records);
+  };
+  deliver("2023/07/09", "20230709T0735Z", "daybefore", dayBefore);
+  deliver("2023/07/10", "20230710T0105Z", "earlyuse", [earlyUse]);
   // Delivered after midnight: the folder of the 11th holds events of the 10th.
-  write(
-    clean,
-    join(folder(A2, "eu-west-1", "2023/07/11"), fileName(A2, "eu-west-1", "20230711T0005Z", "late")),
-    lateRecords,
-  );
-  write(
-    clean,
-    join(folder(A2, "eu-west-1", "2023/07/11"), fileName(A2, "eu-west-1", "20230711T0015Z", "next")),
-    nextRecords,
-  );
-  seeded.push(...lateRecords, ...nextRecords);
+  deliver("2023/07/11", "20230711T0005Z", "late", late);
+  deliver("2023/07/11", "20230711T0015Z", "next", next);
   // Decoys: the key's events inside the window, in folders the review must not read.
   const decoy = (id: string, account: string) =>
     trailRecord({
@@ -163,11 +222,75 @@ function dataset(): void {
     join(folder(A1, "us-east-1", "2023/07/13"), fileName(A1, "us-east-1", "20230713T1200Z", "decoyafter")),
     [decoy("decoy-after", A1)],
   );
+  // Before the lookback: the window starts on the 10th at 00:00, the review reads from the 8th's files.
   write(
     decoys,
-    join(folder(A1, "us-east-1", "2023/07/09"), fileName(A1, "us-east-1", "20230709T1200Z", "decoybefore")),
+    join(folder(A1, "us-east-1", "2023/07/07"), fileName(A1, "us-east-1", "20230707T1200Z", "decoybefore")),
     [decoy("decoy-before", A1)],
   );
+}
+
+/**
+ * A second key, of A2, that assumes a role of A3; the session creates a user there. A3's
+ * CloudTrail holds what the session did: LookupEvents in A2 never sees it, nor a copy of A2's
+ * files, nor a bucket or a table read for A2 alone.
+ */
+const CROSS = "AKIAEXAMPLECROSS0001";
+const CROSS_SESSION = "ASIAEXAMPLECROSS0002";
+const A3 = "777788889999";
+let crossOwn: string;
+let crossBoth: string;
+const crossSeeded: object[] = [];
+
+function crossDataset(): void {
+  crossOwn = join(work, "cross-own");
+  crossBoth = join(work, "cross-both");
+  const own = [
+    trailRecord({
+      eventId: "x-own",
+      eventName: "ListBuckets",
+      eventTime: "2023-07-10T10:00:00Z",
+      region: "eu-west-1",
+      accessKeyId: CROSS,
+      accountId: A2,
+      eventSource: "s3.amazonaws.com",
+    }),
+    trailRecord({
+      eventId: "x-assume",
+      eventName: "AssumeRole",
+      eventTime: "2023-07-10T10:05:00Z",
+      region: "eu-west-1",
+      accessKeyId: CROSS,
+      accountId: A2,
+      eventSource: "sts.amazonaws.com",
+      requestParameters: { roleArn: `arn:aws:iam::${A3}:role/data-loader`, roleSessionName: "s" },
+      responseElements: { credentials: { accessKeyId: CROSS_SESSION, expiration: "2023-07-10T11:05:00Z" } },
+    }),
+  ];
+  const theirs = [
+    trailRecord({
+      eventId: "x-session",
+      eventName: "CreateUser",
+      eventTime: "2023-07-10T10:10:00Z",
+      region: "eu-west-1",
+      accessKeyId: CROSS_SESSION,
+      accountId: A3,
+      identityType: "AssumedRole",
+      eventSource: "iam.amazonaws.com",
+      readOnly: false,
+      requestParameters: { userName: "backdoor" },
+    }),
+  ];
+  const ownFile = join(folder(A2, "eu-west-1", "2023/07/10"), fileName(A2, "eu-west-1", "20230710T1010Z", "crossown"));
+  const theirFile = join(
+    folder(A3, "eu-west-1", "2023/07/10"),
+    fileName(A3, "eu-west-1", "20230710T1015Z", "crosstheirs"),
+  );
+  write(crossOwn, ownFile, own);
+  write(crossBoth, ownFile, own);
+  write(crossBoth, theirFile, theirs);
+  // LookupEvents in A2: A2's events only.
+  crossSeeded.push(...own);
 }
 
 /** The JSON review without its `review.source`, which names where the events came from. */
@@ -190,7 +313,8 @@ describe("the same findings from every source", () => {
       startMoto({ managedPolicies: false }),
       startCloudTrailServer({ limit: 1000 }),
     ]);
-    cloudtrail.seed(seeded);
+    crossDataset();
+    cloudtrail.seed([...seeded, ...crossSeeded]);
     const s3 = new S3Client({
       region: "us-east-1",
       endpoint: moto.endpoint,
@@ -198,10 +322,14 @@ describe("the same findings from every source", () => {
       credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
     });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    for (const root of [clean, decoys]) {
+    for (const [root, prefix] of [
+      [clean, "org"],
+      [decoys, "org"],
+      [crossBoth, "cross"],
+    ]) {
       for (const path of filesUnder(root))
         await s3.send(
-          new PutObjectCommand({ Bucket: BUCKET, Key: `org/${path}`, Body: readFileSync(join(root, path)) }),
+          new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${path}`, Body: readFileSync(join(root, path)) }),
         );
     }
     s3.destroy();
@@ -233,7 +361,7 @@ describe("the same findings from every source", () => {
     const json = JSON.parse(fromLogs.stdout) as {
       keys: { accessKeyId: string }[];
       users: unknown[];
-      events: { eventId: string }[];
+      events: { eventId: string; beforeWindow?: true }[];
     };
     expect(json.keys.map((key) => key.accessKeyId)).toContain(SESSION);
     expect(json.events.map((event) => event.eventId)).toEqual(
@@ -241,6 +369,19 @@ describe("the same findings from every source", () => {
     );
     expect(json.events.map((event) => event.eventId)).not.toEqual(expect.arrayContaining(["decoy-account"]));
     expect(fromLogs.stdout).not.toContain(TOKEN);
+  });
+
+  it("--from-logs follows the session minted the day before, which lives into the window, and nothing else of that day", () => {
+    const json = JSON.parse(fromLogs.stdout) as {
+      keys: { accessKeyId: string }[];
+      events: { eventId: string; beforeWindow?: true }[];
+    };
+    expect(json.keys.map((key) => key.accessKeyId)).toEqual(expect.arrayContaining([EARLY]));
+    expect(json.keys.map((key) => key.accessKeyId)).not.toContain(GONE);
+    expect(json.events.filter((event) => event.beforeWindow).map((event) => event.eventId)).toEqual(["early-mint"]);
+    expect(json.events.map((event) => event.eventId)).toContain("early-use");
+    for (const id of ["early-read", "gone-mint", "gone-use"])
+      expect(json.events.map((event) => event.eventId)).not.toContain(id);
   });
 
   it("LookupEvents gives the same findings", async () => {
@@ -265,8 +406,8 @@ describe("the same findings from every source", () => {
       err: io.stderr,
     }).toEqual({ code: 0, err: expect.any(String) });
     expect(findings(io.stdout)).toEqual(findings(fromLogs.stdout));
-    expect(JSON.parse(io.stdout).review.source).toEqual({ kind: "s3", url: `s3://${BUCKET}/org`, files: 57 });
-    expect(io.stderr).toContain("review: 57 log files in 2 account and region folders of s3://cordon-trail/org");
+    expect(JSON.parse(io.stdout).review.source).toEqual({ kind: "s3", url: `s3://${BUCKET}/org`, files: 59 });
+    expect(io.stderr).toContain("review: 59 log files in 2 account and region folders of s3://cordon-trail/org");
   });
 
   it("negative control: --from-s3 without --accounts reads the decoy account, and the findings change", async () => {
@@ -302,5 +443,105 @@ describe("the same findings from every source", () => {
     } finally {
       await runner.close();
     }
+  });
+
+  describe("a role session in an account the source did not read", () => {
+    const crossSpan = ["--access-key", CROSS, "--since", SINCE, "--until", UNTIL, "--json"];
+    /** The review's JSON: whether it is complete, what it could not read, and whether the session's CreateUser is in it. */
+    const outcome = (code: number, stdout: string) => {
+      const json = JSON.parse(stdout) as {
+        review: { complete: boolean; unreadable: { part: string; reason: string }[] };
+        events: { eventId: string }[];
+      };
+      return {
+        code,
+        complete: json.review.complete,
+        unread: json.review.unreadable.map((part) => part.part),
+        reason: json.review.unreadable[0]?.reason ?? null,
+        backdoor: json.events.some((event) => event.eventId === "x-session"),
+      };
+    };
+    const why = "role data-loader assumed there, and none of its CloudTrail was read: ";
+    const duck = async (accounts: string) => {
+      const runner = new DuckDbRunner();
+      try {
+        const io = memoryIo();
+        const code = await runReview(
+          parseReviewFlags([...crossSpan, "--athena", "cloudtrail_logs", "--accounts", accounts]),
+          io,
+          { sources: { athena: { runner, dialect: duckDialect([crossBoth]) } } },
+        );
+        return outcome(code, io.stdout);
+      } finally {
+        await runner.close();
+      }
+    };
+
+    it("LookupEvents, which reads the caller's account: INCOMPLETE, exit 2, and how to read it", async () => {
+      pointAt(cloudtrail.url);
+      const io = memoryIo();
+      const code = await runReview(parseReviewFlags([...crossSpan, "--regions", "eu-west-1"]), io, {
+        sources: { lookupEvents: { pace: { limit: 1000 } } },
+      });
+      expect(outcome(code, io.stdout)).toEqual({
+        code: 2,
+        complete: false,
+        unread: [`account ${A3}`],
+        reason: `${why}LookupEvents reads only the account of the credentials the review runs with; review again with credentials of ${A3}, or read its trail (--from-s3 or --athena with --accounts ${A3})`,
+        backdoor: false,
+      });
+    });
+
+    it("--from-logs over the caller's account's files: INCOMPLETE; with the other account's files: complete", async () => {
+      const io = memoryIo();
+      const code = await main(["review", "--from-logs", crossOwn, ...crossSpan], io);
+      expect(outcome(code, io.stdout)).toEqual({
+        code: 2,
+        complete: false,
+        unread: [`account ${A3}`],
+        reason: `${why}no log file under ${crossOwn} is of it, and no event read was received by it; add its log files there, or read its trail (--from-s3 or --athena with --accounts ${A3})`,
+        backdoor: false,
+      });
+      const both = memoryIo();
+      expect(outcome(await main(["review", "--from-logs", crossBoth, ...crossSpan], both), both.stdout)).toEqual({
+        code: 0,
+        complete: true,
+        unread: [],
+        reason: null,
+        backdoor: true,
+      });
+    });
+
+    it("--from-s3 with --accounts of the caller's account alone: INCOMPLETE; with both, or all the bucket holds: complete", async () => {
+      pointAt(moto.endpoint);
+      const s3 = async (...flags: string[]) => {
+        const io = memoryIo();
+        return outcome(
+          await main(["review", "--from-s3", `s3://${BUCKET}/cross`, ...flags, ...crossSpan], io),
+          io.stdout,
+        );
+      };
+      expect(await s3("--accounts", A2)).toEqual({
+        code: 2,
+        complete: false,
+        unread: [`account ${A3}`],
+        reason: `${why}not in --accounts; review again with --accounts ${A2},${A3}, if its trail delivers to s3://${BUCKET}/cross`,
+        backdoor: false,
+      });
+      const whole = { code: 0, complete: true, unread: [], reason: null, backdoor: true };
+      expect(await s3("--accounts", `${A2},${A3}`)).toEqual(whole);
+      expect(await s3()).toEqual(whole);
+    });
+
+    it("--athena with --accounts of the caller's account alone: INCOMPLETE; with both: complete", async () => {
+      expect(await duck(A2)).toEqual({
+        code: 2,
+        complete: false,
+        unread: [`account ${A3}`],
+        reason: `${why}not in --accounts; review again with --accounts ${A2},${A3}, if the table holds its trail`,
+        backdoor: false,
+      });
+      expect(await duck(`${A2},${A3}`)).toEqual({ code: 0, complete: true, unread: [], reason: null, backdoor: true });
+    });
   });
 });

@@ -2052,7 +2052,7 @@ describe("the contain workflow", () => {
           const [file] = declaring(runner);
           expect(file).toContain("title: CI key in public repo\n");
           expect(file).toContain("ticket: SEC-1\n");
-          expect(file).toContain("(CloudTrail LookupEvents in 33 regions; a role session lives at most 12 h): none.\n");
+          expect(file).toContain("(CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h): none.\n");
         });
 
         /** The file `new` writes for `key` today: named after the key, whatever title was typed. */

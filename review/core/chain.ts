@@ -44,6 +44,22 @@ export const MAX_LIFETIME_MS: Readonly<Record<string, number>> = {
   AssumeRoleWithWebIdentity: ROLE_CREDENTIAL_LIFETIME_MS,
 };
 
+/**
+ * How far before a review's start the chain reads: the longest a minted credential lives. A
+ * session minted before the window can be used in it, and is found only through the call that
+ * minted it; every credential alive at the window's start was minted at most this long before.
+ */
+export const LOOKBACK_MS = Object.values(MAX_LIFETIME_MS).reduce((longest, ms) => Math.max(longest, ms), 0);
+
+/**
+ * What a review of `window` reads: from {@link LOOKBACK_MS} before its start, for the calls that
+ * minted credentials still alive at its start. Sources that choose what to read by time (the days
+ * of a trail's bucket) read this; the events before the window's start count only as those calls.
+ */
+export function readWindow(window: Window): Window {
+  return { start: window.start === null ? null : window.start - LOOKBACK_MS, end: window.end };
+}
+
 /** Where a key or user came from: shared by the chain's leads and the report's key nodes. */
 export interface Provenance {
   /** The key (or `user:NAME`) whose call revealed the subject; null for the reviewed key. */
@@ -251,8 +267,14 @@ export interface Chain {
   window: Window;
   /** One lead per subject: the reviewed key first, then in the order of the calls that revealed them. */
   leads: Lead[];
-  /** Every event of every subject, once (each conflicting copy once), in time order. */
+  /** Every event of every subject within the window, once (each conflicting copy once), in time order. */
   events: ReviewEvent[];
+  /**
+   * The calls before the window that minted or created what was still alive at its start, and
+   * which the chain followed into it (see {@link readWindow}), in time order. Every other event
+   * before the window is left out.
+   */
+  earlier: ReviewEvent[];
 }
 
 /** What makes an event itself: its id, and for copies that conflict, where the copy was read. */
@@ -286,11 +308,15 @@ function leadOrder(a: Lead, b: Lead): number {
 
 /**
  * Reviews `root` within `window`, then every subject its events reveal, recursively; a subject
- * reached twice is read once, over the union of its windows. Subjects are read concurrently as
- * they are found. Rejects with the first error of the source, after every read has settled.
+ * reached twice is read once, over the union of its windows. The reviewed key is read from
+ * {@link LOOKBACK_MS} before the window: a call there that minted or created something still
+ * alive at the window's start is followed, and kept in {@link Chain.earlier}. Subjects are read
+ * concurrently as they are found. Rejects with the first error of the source, after every read
+ * has settled.
  */
 export async function followChain(root: string, window: Window, source: EventSource): Promise<Chain> {
   const events = new Map<string, ReviewEvent>();
+  const earlier = new Map<string, ReviewEvent>();
   const leads = new Map<string, Lead[]>();
   const covered = new Map<string, Window>();
   const running = new Set<Promise<void>>();
@@ -315,9 +341,15 @@ export async function followChain(root: string, window: Window, source: EventSou
   const deliver = (batch: ReviewEvent[]) => {
     for (const event of batch) {
       const key = eventKey(event);
-      if (events.has(key)) continue;
-      events.set(key, event);
-      for (const lead of leadsFrom(event, window.end)) {
+      if (events.has(key) || earlier.has(key)) continue;
+      const before = window.start !== null && Date.parse(event.eventTime) < window.start;
+      // Before the window, only what is still alive at its start leads anywhere.
+      const leads = leadsFrom(event, window.end).filter(
+        (lead) => !before || lead.window.end === null || lead.window.end >= (window.start as number),
+      );
+      if (before && leads.length === 0) continue;
+      (before ? earlier : events).set(key, event);
+      for (const lead of leads) {
         if (subjectId(lead.subject) !== root) follow(lead);
       }
     }
@@ -325,7 +357,7 @@ export async function followChain(root: string, window: Window, source: EventSou
 
   follow({
     subject: { kind: "key", accessKeyId: root },
-    window,
+    window: readWindow(window),
     parent: null,
     mintedBy: null,
     mintedAt: null,
@@ -338,8 +370,18 @@ export async function followChain(root: string, window: Window, source: EventSou
 
   // The first lead by time, not by arrival: sources answer in any order, reports must not vary.
   const firstLeads = [...leads.values()].map((all) => [...all].sort(leadOrder)[0]).sort(leadOrder);
+  return {
+    root,
+    window,
+    leads: firstLeads,
+    events: inTimeOrder(events.values()),
+    earlier: inTimeOrder(earlier.values()),
+  };
+}
+
+function inTimeOrder(events: Iterable<ReviewEvent>): ReviewEvent[] {
   // Each event's instant read once, not at every comparison of the sort.
-  const byTime = [...events.values()].map((event) => ({ at: Date.parse(event.eventTime), event }));
+  const byTime = [...events].map((event) => ({ at: Date.parse(event.eventTime), event }));
   byTime.sort((a, b) => a.at - b.at || byTimeThenId(a.event, b.event));
-  return { root, window, leads: firstLeads, events: byTime.map(({ event }) => event) };
+  return byTime.map(({ event }) => event);
 }

@@ -104,9 +104,34 @@ function setField(target: Json, key: string, value: unknown): void {
 }
 
 /**
- * A deep copy with secret values replaced by {@link REDACTED}. Key ids and expirations stay:
- * they are what the review follows, and an access key id alone grants nothing. Containers deeper
- * than {@link MAX_NESTING} levels become {@link TOO_DEEP}. No recursion: any input is walked.
+ * Field names as {@link redactText} leaves them, by name: records share a few hundred names
+ * (`userName`, `roleArn`), and every kept record's names are redacted. Cleared when full, so that a
+ * log of made-up names costs time, not memory.
+ */
+const FIELD_NAMES = new Map<string, string>();
+const MAX_FIELD_NAMES = 4096;
+
+/**
+ * A field name as the copy keeps it: redacted as a value is, since a caller chooses names too (a
+ * TagSet's keys, a map of environment variables); a name that two redacted names would share
+ * is numbered, `[redacted by cordon] (2)`, so that neither field hides the other.
+ */
+function fieldName(target: Json, key: string): string {
+  let redacted = FIELD_NAMES.get(key);
+  if (redacted === undefined) {
+    if (FIELD_NAMES.size >= MAX_FIELD_NAMES) FIELD_NAMES.clear();
+    FIELD_NAMES.set(key, (redacted = redactText(key)));
+  }
+  let name = redacted;
+  for (let n = 2; Object.hasOwn(target, name); n++) name = `${redacted} (${n})`;
+  return name;
+}
+
+/**
+ * A deep copy with secret values, and field names that are or hold one, replaced by
+ * {@link REDACTED}. Key ids and expirations stay: they are what the review follows, and an access
+ * key id alone grants nothing. Containers deeper than {@link MAX_NESTING} levels become
+ * {@link TOO_DEEP}. No recursion: any input is walked.
  */
 export function redact(value: unknown): unknown {
   const pending: { source: unknown[] | Json; target: unknown[] | Json; depth: number }[] = [];
@@ -129,7 +154,7 @@ export function redact(value: unknown): unknown {
       // Field names as services and people spell them: secretAccessKey, SecretAccessKey, aws_secret_access_key.
       setField(
         target as Json,
-        key,
+        fieldName(target as Json, key),
         SECRET_FIELD.test(key.replace(/[-_]/g, "")) && field !== null && typeof field !== "boolean"
           ? REDACTED
           : copy(field, depth + 1),

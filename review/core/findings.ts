@@ -274,7 +274,13 @@ export interface Review {
   until: string | null;
   keys: KeyNode[];
   users: UserNode[];
+  /** The events within the window: what every finding, tally and picture is made of. */
   events: ReviewEvent[];
+  /**
+   * The calls before the window that minted or created credentials still alive at its start,
+   * which the review followed into it (core/chain.ts): shown as such, and no finding of the window.
+   */
+  earlier: ReviewEvent[];
   /** Successful calls that change something (readOnly false), by service and action. */
   writes: ActionGroup[];
   /** Calls refused for lack of permission, by service and action. */
@@ -425,8 +431,9 @@ export function analyze(chain: Chain): Review {
     });
   }
 
+  // A role assumed before the window counts when its session was still alive in it: it must be cut off too.
   const rolesAssumed = new Set<string>();
-  for (const event of events) {
+  for (const event of [...chain.earlier, ...events]) {
     const roleArn = (event.requestParameters as { roleArn?: unknown } | null)?.roleArn;
     if (event.eventName.startsWith("AssumeRole") && event.errorCode === null && typeof roleArn === "string")
       rolesAssumed.add(roleArn);
@@ -434,7 +441,7 @@ export function analyze(chain: Chain): Review {
 
   const roles = [...rolesAssumed].sort(compareText);
   const keyAccount = mostFrequent(
-    events.filter((event) => event.accessKeyId === chain.root).map((event) => event.accountId),
+    [...chain.earlier, ...events].filter((event) => event.accessKeyId === chain.root).map((event) => event.accountId),
   );
   return {
     root: chain.root,
@@ -443,6 +450,7 @@ export function analyze(chain: Chain): Review {
     keys: asTree(keys),
     users,
     events,
+    earlier: chain.earlier,
     writes: group(events.filter((event) => !event.readOnly && event.errorCode === null)).map(
       ({ errorCodes: _errorCodes, ...rest }) => rest,
     ),

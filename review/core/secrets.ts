@@ -2,8 +2,10 @@
  * Secrets in the text of a log: where they hide, and how they are cut out. A CloudTrail record is
  * written by services and by callers: a presigned URL in a parameter carries its session token as
  * `X-Amz-Security-Token=IQoJ...%2F...%3D`, a form-encoded body carries `SecretAccessKey%3D...`, a
- * user agent or an error message can carry anything. Every string the review keeps goes through
- * {@link redactText}, so that no output (text, markdown, JSON) can echo one, encoded or not.
+ * user agent or an error message can carry anything, JSON written by a library that escapes `=`
+ * (Gson writes `SecretAccessKey\u003d...`) too. Every string the review keeps, and every field
+ * name, goes through {@link redactText}, so that no output (text, markdown, JSON) can echo one,
+ * encoded or not.
  */
 import { isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "../../incident/fields.ts";
 
@@ -41,7 +43,7 @@ export const NAMED_SECRET =
  */
 export const STANDALONE_SECRET_IN_TEXT = /(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])/g;
 
-/** At most this many layers of percent-encoding are looked through (a URL inside a URL inside a form). */
+/** At most this many layers of encoding are looked through (a URL inside a URL inside a form). */
 const MAX_DECODINGS = 4;
 
 /**
@@ -55,15 +57,25 @@ interface View {
 }
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
+const HEX4 = /^[0-9A-Fa-f]{4}$/;
+
+/** How many characters of `text` at `i` are an escape: `%XX` (3), `\uXXXX` (6), or none (0). */
+function escapeAt(text: string, i: number): number {
+  if (text[i] === "%") return HEX.test(text.slice(i + 1, i + 3)) ? 3 : 0;
+  if (text[i] === "\\" && text[i + 1] === "u") return HEX4.test(text.slice(i + 2, i + 6)) ? 6 : 0;
+  return 0;
+}
 
 /**
- * One layer of percent-encoding taken off `view`. Every `%XX` becomes one character: the ASCII
- * character it encodes, or U+FFFD for a byte of a longer UTF-8 sequence (never a character of a
- * secret, so it bounds one as the sequence would). Null when there is nothing to decode.
+ * One layer of encoding taken off `view`: percent-encoding, and the `\uXXXX` escapes JSON writers
+ * leave in text (Gson writes `=` as `\u003d`; JSON inside a string keeps them as text). Every escape
+ * becomes one character: the ASCII character it encodes, or U+FFFD for anything else (never a
+ * character of a secret, so it bounds one as the sequence would). Null when there is nothing to
+ * decode.
  */
 function decodeOnce(view: View): View | null {
   const { text } = view;
-  if (!text.includes("%")) return null;
+  if (!text.includes("%") && !text.includes("\\u")) return null;
   const fromOf = (i: number) => (view.from === null ? i : view.from[i]);
   const toOf = (i: number) => (view.to === null ? i + 1 : view.to[i]);
   const chars: string[] = [];
@@ -71,13 +83,14 @@ function decodeOnce(view: View): View | null {
   const to: number[] = [];
   let changed = false;
   for (let i = 0; i < text.length; ) {
-    const escaped = text[i] === "%" && HEX.test(text.slice(i + 1, i + 3));
-    const byte = escaped ? Number.parseInt(text.slice(i + 1, i + 3), 16) : -1;
-    chars.push(!escaped ? text[i] : byte < 0x80 ? String.fromCharCode(byte) : "\uFFFD");
+    const width = escapeAt(text, i);
+    // The hex digits: after `%`, or after `\u`.
+    const code = width === 0 ? -1 : Number.parseInt(text.slice(i + (width === 3 ? 1 : 2), i + width), 16);
+    chars.push(width === 0 ? text[i] : code < 0x80 ? String.fromCharCode(code) : "\uFFFD");
     from.push(fromOf(i));
-    to.push(toOf(escaped ? i + 2 : i));
-    i += escaped ? 3 : 1;
-    changed ||= escaped;
+    to.push(toOf(width === 0 ? i : i + width - 1));
+    i += width === 0 ? 1 : width;
+    changed ||= width > 0;
   }
   return changed ? { text: chars.join(""), from, to } : null;
 }
@@ -134,7 +147,7 @@ function secretsIn(view: View, keys: RegExp, found: [number, number][]): void {
 /**
  * `value` with every secret in it replaced by {@link REDACTED}: a secret access key (40 characters
  * of base64 in mixed case), a session token, a value given under a secret's name; each found in the
- * text as it is and in the text percent-decoded, up to {@link MAX_DECODINGS} times, and cut out of
+ * text as it is and in the text decoded (`%XX`, `\uXXXX`), up to {@link MAX_DECODINGS} times, and cut out of
  * the text as it is (so `X-Amz-Security-Token=IQoJ...%2F...` keeps its name and loses its value).
  * A text that is a session token is replaced whole. `kind` says where the text was: a value (of a
  * request parameter, say), or free text, where a key must stand alone ({@link STANDALONE_SECRET_IN_TEXT}).

@@ -25,6 +25,19 @@ export interface LogObject {
 /** The files a review reads: CloudTrail's `.json.gz`, and `.json`. */
 export const LOG_FILE = /\.json(\.gz)?$/i;
 
+/**
+ * The account a log file is of, as CloudTrail names it (`ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_…`)
+ * or files it (`AWSLogs/[o-…/]ACCOUNT/CloudTrail/…`); null for a file named otherwise (an export).
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html
+ */
+export function accountOfLogFile(name: string): string | null {
+  return (
+    /(?:^|[/\\])(\d{12})_CloudTrail_[a-z0-9-]+_\d{8}T\d{4}Z_[^/\\]*$/.exec(name)?.[1] ??
+    /(?:^|[/\\])AWSLogs[/\\](?:o-[a-z0-9]+[/\\])?(\d{12})[/\\]CloudTrail[/\\]/.exec(name)?.[1] ??
+    null
+  );
+}
+
 /** Files whose size is asked for at once, listing a folder. */
 const STATS_AT_ONCE = 32;
 

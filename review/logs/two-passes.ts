@@ -30,7 +30,7 @@ import {
   type LogProblem,
 } from "./log-file.ts";
 import { SubjectFilter } from "./subjects.ts";
-import { listLogFolder, type LogObject } from "./log-objects.ts";
+import { accountOfLogFile, listLogFolder, type LogObject } from "./log-objects.ts";
 import { LogReaders, problemsOf, type PassProgress } from "./readers.ts";
 
 export { MAX_LOG_BYTES, type Conflict, type LogProblem };
@@ -173,6 +173,8 @@ export interface LogsReview {
   /** Records read in the first pass, which reads every file. */
   records: number;
   passes: number;
+  /** The accounts the files read are of, by their names as CloudTrail writes them ({@link accountOfLogFile}), sorted. */
+  accounts: string[];
 }
 
 /**
@@ -299,10 +301,16 @@ export async function reviewLogObjects(
       progress,
     )) as FileResult[];
     const files = first.filter((result) => !result.digest).length;
+    const accounts = new Set<string>();
+    first.forEach((result, file) => {
+      const account = result.digest ? null : accountOfLogFile(objects[file].name);
+      if (account !== null) accounts.add(account);
+    });
     const summary = {
       files,
       digests: objects.length - files,
       records: first.reduce((sum, result) => sum + result.records, 0),
+      accounts: [...accounts].sort(),
     };
     const firstProblems = problemsOf(first);
     if (firstProblems.length > 0) return { chain: null, problems: firstProblems, conflicts: [], ...summary, passes: 1 };
@@ -392,7 +400,7 @@ export async function reviewLogFolder(
   const { objects, problems } = await listLogFolder(dir, shownAs);
   if (problems.length > 0 && objects.length === 0) {
     await readers.close();
-    return { chain: null, problems, conflicts: [], files: 0, digests: 0, records: 0, passes: 0 };
+    return { chain: null, problems, conflicts: [], files: 0, digests: 0, records: 0, passes: 0, accounts: [] };
   }
   const review = await reviewLogObjects(objects, root, window, regions, progress, readers);
   if (problems.length === 0) return review;

@@ -66,10 +66,17 @@ export function renderHtml(review: Review, context: ReviewContext): string {
         .keyTree(review.keys)
         .map(({ key, depth }) => [
           `${"  ".repeat(depth)}${key.accessKeyId}`,
-          parts.keyLine(key).slice(key.accessKeyId.length).trim(),
+          parts.keyLine(key, review).slice(key.accessKeyId.length).trim(),
         ]),
     ),
   );
+  if (review.earlier.length > 0) {
+    const title = parts.earlierTitle(review);
+    out.push(
+      `<h2>${xmlText(`${title[0].toUpperCase()}${title.slice(1)}`)}</h2>`,
+      table(parts.EARLIER_COLUMNS, parts.earlierRows(review)),
+    );
+  }
   const deniedCalls = parts.callCount(review.denied);
   out.push(
     `<h2>Denied calls (${xmlText(parts.count(deniedCalls))})</h2>`,
@@ -84,7 +91,7 @@ export function renderHtml(review: Review, context: ReviewContext): string {
     `<h2>Accounts reached (${xmlText(parts.count(review.accounts.length))})</h2>`,
     review.accounts.length === 0
       ? "<p>None named in the events.</p>"
-      : table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts)),
+      : table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts, parts.unreadSet(review, context))),
   );
   out.push(
     `<h2>Source addresses (${xmlText(parts.plural(review.sourceIPs.length, "address", "addresses"))})</h2>`,

@@ -8,7 +8,7 @@ import { eventHeader } from "../core/event.ts";
 import { reachOf } from "../core/reach.ts";
 import { NO_INSTANTS } from "../core/timeline.ts";
 import { incomplete, type ReviewContext } from "./context.ts";
-import { keyNotFound } from "./parts.ts";
+import { keyNotFound, unreadAccountReasons } from "./parts.ts";
 
 /**
  * The `--json` contract: `keys`, `events`, `persistence`, `rolesAssumed` with the fields
@@ -58,23 +58,33 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
     target: f.target,
     ...(f.conflict === undefined ? {} : { conflict: f.conflict }),
   });
+  const earlier = new Set(review.earlier);
   const document = {
     review: {
       accessKeyId: review.root,
       since: review.since,
       until: review.until,
       source: context.source,
-      complete: !incomplete(context),
+      complete: !incomplete(review, context),
       failedRegions: context.failed,
       notEnabledRegions: context.notEnabled,
-      unreadable: context.unreadable ?? [],
+      // The parts of the source, then the accounts reached, that were not read.
+      unreadable: [
+        ...(context.unreadable ?? []),
+        ...unreadAccountReasons(review, context).map(({ account, reason }) => ({
+          part: `account ${account}`,
+          reason,
+          account,
+        })),
+      ],
       keyFound: !keyNotFound(review),
       incident: context.instants ?? NO_INSTANTS,
     },
     conflicts: context.conflicts ?? [],
     keys: review.keys,
     users: review.users,
-    events: new Items(review.events, (event) => ({
+    // The calls before the window the review followed into it come first (they are earlier), marked.
+    events: new Items([...review.earlier, ...review.events], (event) => ({
       ...eventHeader(event),
       accessKeyId: event.accessKeyId,
       readOnly: event.readOnly,
@@ -88,6 +98,7 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
       requestParameters: event.requestParameters,
       responseElements: event.responseElements,
       ...(event.conflict === undefined ? {} : { conflict: event.conflict }),
+      ...(earlier.has(event) ? { beforeWindow: true } : {}),
     })),
     persistence: review.findings.filter((f) => PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),
     otherFindings: review.findings.filter((f) => !PERSISTENCE_CATEGORIES.includes(f.category)).map(toFinding),

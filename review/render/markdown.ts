@@ -85,9 +85,15 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   out.push("#### Keys", "");
   for (const { key, depth } of parts.keyTree(review.keys))
     out.push(
-      `${"  ".repeat(depth)}- \`${key.accessKeyId}\` ${cell(parts.keyLine(key).slice(key.accessKeyId.length).trim())}`,
+      `${"  ".repeat(depth)}- \`${key.accessKeyId}\` ${cell(parts.keyLine(key, review).slice(key.accessKeyId.length).trim())}`,
     );
   out.push("");
+  if (review.earlier.length > 0) {
+    const title = parts.earlierTitle(review);
+    out.push(`#### ${title[0].toUpperCase()}${title.slice(1)}`, "");
+    parts.append(out, table(parts.EARLIER_COLUMNS, parts.earlierRows(review)));
+    out.push("");
+  }
   if (review.users.length > 0) {
     out.push("#### Users created or given a console password", "");
     parts.append(
@@ -168,7 +174,7 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
       ? ["None named in the events."]
       : details(
           `${parts.plural(review.accounts.length, "account")}`,
-          table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts)),
+          table(parts.ACCOUNT_COLUMNS, parts.accountRows(review.accounts, parts.unreadSet(review, context))),
         ),
   );
   out.push("");

@@ -6,9 +6,10 @@ import { isUnsafeCharacter } from "../../incident/display.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import type { AccountReached, Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
+import { callerOf, leadsFrom } from "../core/chain.ts";
 import { reachOf, type Reach } from "../core/reach.ts";
 import { NO_INSTANTS, timelineOf, type Timeline } from "../core/timeline.ts";
-import type { ReviewContext } from "./context.ts";
+import { unreadAccounts, type ReviewContext } from "./context.ts";
 
 /** Appends lines one by one: `push(...lines)` passes each line as an argument, and overflows the stack for long lists. */
 export function append(out: string[], lines: readonly string[]): void {
@@ -45,8 +46,16 @@ export function windowText(review: Review): string {
   return `${review.since ?? "the first event"} → ${review.until ?? "the last event"}`;
 }
 
-export function keyLine(key: KeyNode): string {
-  const how = key.mintedBy === null ? "the reviewed key" : `${key.mintedBy} ${key.mintedAt}`;
+/** Whether an instant CloudTrail wrote is before the review's window: a mint call the review followed into it. */
+function beforeWindow(review: Pick<Review, "since">, at: string | null): boolean {
+  return review.since !== null && at !== null && Date.parse(at) < Date.parse(review.since);
+}
+
+export function keyLine(key: KeyNode, review: Pick<Review, "since">): string {
+  const how =
+    key.mintedBy === null
+      ? "the reviewed key"
+      : `${key.mintedBy} ${key.mintedAt}${beforeWindow(review, key.mintedAt) ? " (before the window)" : ""}`;
   const what =
     key.roleArn !== null
       ? ` role ${roleName(key.roleArn)}`
@@ -109,14 +118,38 @@ export function findingRows(findings: readonly Finding[]): string[][] {
 /** The accounts reached as a table's columns, in the HTML page and the markdown comment alike. */
 export const ACCOUNT_COLUMNS: readonly string[] = ["account", "whose", "events received", "roles assumed"];
 
-/** One row of {@link ACCOUNT_COLUMNS} an account. */
-export function accountRows(accounts: readonly AccountReached[]): string[][] {
+/** One row of {@link ACCOUNT_COLUMNS} an account; an account not read says so where its events would be. */
+export function accountRows(accounts: readonly AccountReached[], unread: ReadonlySet<string>): string[][] {
   return accounts.map((a) => [
     a.account,
     a.reviewedKey ? "the reviewed key's" : "-",
-    count(a.events),
+    unread.has(a.account) ? "not read (INCOMPLETE)" : count(a.events),
     a.roles.map(roleName).join(", ") || "-",
   ]);
+}
+
+/**
+ * Each account reached and not read ({@link unreadAccounts}), with why it matters and how to read
+ * it: as the INCOMPLETE lines and the JSON's `unreadable` give them.
+ */
+export function unreadAccountReasons(review: Review, context: ReviewContext): { account: string; reason: string }[] {
+  return unreadAccounts(review, context).map((account) => {
+    const why =
+      account.roles.length > 0
+        ? `${account.roles.length === 1 ? "role" : "roles"} ${account.roles.map(roleName).join(", ")} assumed there`
+        : account.reviewedKey
+          ? "the reviewed key's account"
+          : "the chain reached it";
+    const how =
+      context.accountsRead?.toRead(account.account) ??
+      `read its CloudTrail (--from-s3 or --athena with --accounts ${account.account})`;
+    return { account: account.account, reason: `${why}, and none of its CloudTrail was read: ${how}` };
+  });
+}
+
+/** The accounts reached and not read, by id. */
+export function unreadSet(review: Review, context: ReviewContext): Set<string> {
+  return new Set(unreadAccounts(review, context).map((account) => account.account));
 }
 
 export function findingLine(finding: Finding): string {
@@ -141,7 +174,8 @@ export function userSuggestion(review: Review): string[] {
   const minting = new Map<string, string | null>();
   for (const key of review.keys)
     if (key.mintedBy === "CreateAccessKey" && key.mintedEventId !== null) minting.set(key.mintedEventId, null);
-  for (const event of review.events) if (minting.has(event.eventId)) minting.set(event.eventId, event.accountId);
+  for (const event of [...review.earlier, ...review.events])
+    if (minting.has(event.eventId)) minting.set(event.eventId, event.accountId);
   for (const key of review.keys) {
     if (key.mintedBy !== "CreateAccessKey" || key.userName === null) continue;
     const user = created.get(key.userName);
@@ -203,7 +237,28 @@ function yamlQuoted(text: string): string {
  * like a clean one (a typo in the key, a window that misses its use, the wrong account or source).
  */
 export function keyNotFound(review: Review): boolean {
-  return review.events.length === 0;
+  return review.events.length === 0 && review.earlier.length === 0;
+}
+
+/** The columns of the calls before the window that the review followed into it. */
+export const EARLIER_COLUMNS: readonly string[] = ["time", "call", "by", "minted or created", "region"];
+
+/** The calls before the window that minted or created a key or user still alive at its start, one row each, with what each made. */
+export function earlierRows(review: Review): string[][] {
+  return review.earlier.map((event) => [
+    event.eventTime,
+    event.eventName,
+    callerOf(event),
+    leadsFrom(event, null)
+      .map(({ subject }) => (subject.kind === "key" ? subject.accessKeyId : `user ${subject.userName}`))
+      .join(", "),
+    event.region,
+  ]);
+}
+
+/** The title of the calls before the window: how many, and why they are there. */
+export function earlierTitle(review: Review): string {
+  return `minted before the window, still alive at ${review.since} and followed into it (${count(review.earlier.length)})`;
 }
 
 /** The warning of a key found nowhere: the window and the sources read, and what to check. */
@@ -239,6 +294,13 @@ export function problems(
     );
     for (const part of unreadable) lines.push(`  ${show(part.part)}: ${show(part.reason)}`);
   }
+  const accounts = unreadAccountReasons(review, context);
+  if (accounts.length > 0) {
+    lines.push(
+      `INCOMPLETE: ${plural(accounts.length, "account")} the key reached ${accounts.length === 1 ? "was" : "were"} not read; what was done there is missing from this review:`,
+    );
+    for (const { account, reason } of accounts) lines.push(`  ${show(account)}: ${show(reason)}`);
+  }
   if (context.notEnabled.length > 0)
     lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.map(show).join(", ")}`);
   for (const conflict of context.conflicts ?? []) {
@@ -267,6 +329,7 @@ export function headline(review: Review): string {
   const denied = callCount(review.denied);
   return [
     plural(review.events.length, "event"),
+    ...(review.earlier.length > 0 ? [`${plural(review.earlier.length, "mint call")} before the window`] : []),
     plural(review.keys.length, "key"),
     ...(review.users.length > 0 ? [plural(review.users.length, "user")] : []),
     `${count(persistence)} persistence and escalation`,

@@ -6,7 +6,7 @@
  * break inside a logged value is an escape, never a line of the report, so that a forged record
  * cannot print report lines of its choosing.
  */
-import { displayValues } from "../../incident/display.ts";
+import { displayValue, displayValues } from "../../incident/display.ts";
 import type { AccountReached, Finding, Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
 import type { ReviewContext } from "./context.ts";
@@ -72,7 +72,17 @@ function head<T>(items: T[], line: (item: T) => string): string[] {
  */
 function shown(review: Review, context: ReviewContext): [Review, ReviewContext] {
   const { events, ...rest } = review;
-  return [{ ...displayValues(rest), events }, displayValues(context)];
+  const { accountsRead } = context;
+  return [
+    { ...displayValues(rest), events },
+    {
+      ...displayValues(context),
+      // What the source says of reading an account is made when asked: escaped then.
+      ...(accountsRead === undefined
+        ? {}
+        : { accountsRead: { ...accountsRead, toRead: (account) => displayValue(accountsRead.toRead(account)) } }),
+    },
+  ];
 }
 
 /** The readable summary `review` prints by default, every value escaped. */
@@ -88,8 +98,15 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
   );
 
   out.push("keys (minted and created keys are followed within their lifetime)");
-  for (const { prefix, key } of parts.keyTree(review.keys)) out.push(`  ${prefix}${parts.keyLine(key)}`);
+  for (const { prefix, key } of parts.keyTree(review.keys)) out.push(`  ${prefix}${parts.keyLine(key, review)}`);
   out.push("");
+
+  if (review.earlier.length > 0) {
+    out.push(parts.earlierTitle(review));
+    for (const [time, call, by, made, region] of parts.earlierRows(review))
+      out.push(`  ${time}  ${call}  by ${by}  → ${made}  (${region})`);
+    out.push("");
+  }
 
   if (review.users.length > 0) {
     out.push("users the keys created or gave a console password (their own activity is included)");
@@ -152,8 +169,9 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
     `regions: ${review.regions.map((region) => `${region.value} ${parts.count(region.count)}`).join(", ") || "none"}`,
   );
   out.push("", `accounts reached (${parts.count(review.accounts.length)})`);
+  const unread = parts.unreadSet(raw, rawContext);
   for (const account of review.accounts) {
-    out.push(`  ${accountSummary(account)}`);
+    out.push(`  ${accountSummary(account, unread.has(account.account))}`);
     if (account.roles.length > 0) parts.append(out, wrap("    roles assumed: ", account.roles.map(parts.roleName)));
   }
   if (review.accounts.length === 0) out.push("  none named in the events");
@@ -167,11 +185,11 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
   return `${out.join("\n")}\n`;
 }
 
-/** One account reached, as the text shows it: whose it is, and the events it received. */
-function accountSummary(account: AccountReached): string {
+/** One account reached, as the text shows it: whose it is, and the events it received, or that it was not read. */
+function accountSummary(account: AccountReached, unread: boolean): string {
   return [
     account.account,
     ...(account.reviewedKey ? ["the reviewed key's account"] : []),
-    `${parts.plural(account.events, "event")} received`,
+    unread ? "not read (INCOMPLETE above)" : `${parts.plural(account.events, "event")} received`,
   ].join("  ");
 }

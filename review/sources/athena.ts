@@ -137,7 +137,18 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
     const sourceSummary = `Athena table ${source.table}, ${plural(source.queries.length, "query", "queries")}, ${megabytes(scanned)} scanned (≈ ${dollars(cost)})`;
     return {
       chain: review.chain,
-      context: { source, sourceSummary, notEnabled: [], failed: [], conflicts: review.conflicts },
+      context: {
+        source,
+        sourceSummary,
+        notEnabled: [],
+        failed: [],
+        accountsRead: {
+          accounts: options.accounts,
+          toRead: (account) =>
+            `not in --accounts; review again with --accounts ${[...options.accounts, account].sort().join(",")}, if the table holds its trail`,
+        },
+        conflicts: review.conflicts,
+      },
     };
   },
 };

@@ -59,6 +59,12 @@ export const logs: ReviewSource<{ dir: string }> = {
         sourceSummary: `${plural(read.files, "log file")} under ${dir}`,
         notEnabled: [],
         failed: [],
+        // The accounts of the files by CloudTrail's names; an export named otherwise names none.
+        accountsRead: {
+          accounts: read.accounts,
+          toRead: (account) =>
+            `no log file under ${dir} is of it, and no event read was received by it; add its log files there, or read its trail (--from-s3 or --athena with --accounts ${account})`,
+        },
         conflicts: read.conflicts,
       },
     };

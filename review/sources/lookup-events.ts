@@ -79,6 +79,13 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
         sourceSummary: `CloudTrail LookupEvents in ${plural(regions.length, "region")}`,
         notEnabled,
         failed,
+        // LookupEvents reads the account of the credentials it runs with, and names no account:
+        // that account is the one that received the events it gave.
+        accountsRead: {
+          accounts: [],
+          toRead: (account) =>
+            `LookupEvents reads only the account of the credentials the review runs with; review again with credentials of ${account}, or read its trail (--from-s3 or --athena with --accounts ${account})`,
+        },
       },
     };
   },

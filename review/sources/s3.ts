@@ -43,25 +43,35 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
 
   async review(request, { location, accounts, since }, io, dependencies) {
     // Loaded when used: the S3 client and the log reader cost a LookupEvents review its start.
-    const [{ sdkS3Client }, { signingRegion }, { listTrail }, { reviewLogObjects }, { ReadProgress }, { LogReaders }] =
-      await Promise.all([
-        import("../../aws/s3-logs.ts"),
-        import("../../aws/clients.ts"),
-        import("../trail/listing.ts"),
-        import("../logs/two-passes.ts"),
-        import("../logs/read-progress.ts"),
-        import("../logs/readers.ts"),
-      ]);
+    const [
+      { sdkS3Client },
+      { signingRegion },
+      { listTrail },
+      { reviewLogObjects },
+      { ReadProgress },
+      { LogReaders },
+      { readWindow },
+    ] = await Promise.all([
+      import("../../aws/s3-logs.ts"),
+      import("../../aws/clients.ts"),
+      import("../trail/listing.ts"),
+      import("../logs/two-passes.ts"),
+      import("../logs/read-progress.ts"),
+      import("../logs/readers.ts"),
+      import("../core/chain.ts"),
+    ]);
     // The reader threads load while the bucket is listed.
     const readers = new LogReaders();
     readers.start();
     const window = { start: since.getTime(), end: (request.until ?? io.now()).getTime() };
     const shown = `s3://${location.bucket}${location.prefix === "" ? "" : `/${location.prefix}`}`;
+    // The days from the chain's lookback on: a session minted before --since is found by the call that minted it.
     const listing = await listTrail(dependencies.client ?? sdkS3Client(signingRegion(io.env)), {
       location,
       accounts,
       regions: request.regions,
-      ...window,
+      start: readWindow(window).start ?? window.start,
+      end: window.end,
     });
     for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
     if (listing.objects.length === 0 && listing.problems.length > 0) {
@@ -110,6 +120,14 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
         notEnabled: [],
         failed: [],
         unreadable,
+        // The accounts whose folders were listed, and those the files read are of.
+        accountsRead: {
+          accounts: [...new Set([...listing.accounts, ...read.accounts])].sort(),
+          toRead: (account) =>
+            accounts === undefined
+              ? `${shown} holds no CloudTrail folder of it; read the trail that logs it (--from-s3 with its bucket, or --athena with --accounts ${account})`
+              : `not in --accounts; review again with --accounts ${[...accounts, account].sort().join(",")}, if its trail delivers to ${shown}`,
+        },
         conflicts: read.conflicts,
       },
     };

@@ -42,6 +42,8 @@ export interface TrailListing {
   problems: LogProblem[];
   /** Region folders listed (one per account and region). */
   folders: number;
+  /** The accounts of the region folders listed, sorted: those whose files the review read (or found none of in its days). */
+  accounts: string[];
   /** ListObjectsV2 requests made. */
   requests: number;
 }
@@ -109,7 +111,7 @@ export async function listTrail(
   // AWSLogs/ holds account folders, or organization folders that hold them (an organization trail).
   const logs = awsLogsFolder(prefix);
   const top = await subfolders(logs);
-  if (top === null) return { objects: [], problems, folders: 0, requests };
+  if (top === null) return { objects: [], problems, folders: 0, requests, accounts: [] };
   const orgs = top.filter((name) => ORG_ID.test(name));
   const containers: (string | null)[] = [
     ...orgs,
@@ -124,15 +126,16 @@ export async function listTrail(
       }),
     )
   ).flat();
-  const folders = (
+  const regionFolders = (
     await bounded(
       concurrency,
       accountFolders.map(({ org, account }) => async () => {
         const regions = scope.regions ?? (await subfolders(regionFolder(prefix, org, account, "").slice(0, -1))) ?? [];
-        return regions.map((region) => regionFolder(prefix, org, account, region));
+        return regions.map((region) => ({ account, folder: regionFolder(prefix, org, account, region) }));
       }),
     )
   ).flat();
+  const folders = regionFolders.map(({ folder }) => folder);
   if (folders.length === 0 && problems.length === 0) {
     problems.push({
       file: url(logs),
@@ -144,6 +147,7 @@ export async function listTrail(
   }
 
   const { first, last } = deliveryDays(scope.start, scope.end);
+  const unlisted = new Set<string>();
   const listed = await bounded(
     concurrency,
     folders.map((folder) => async () => {
@@ -169,6 +173,7 @@ export async function listTrail(
         } while (token !== undefined);
       } catch (error) {
         problem(folder, error);
+        unlisted.add(folder);
       }
       return found;
     }),
@@ -197,6 +202,9 @@ export async function listTrail(
     problems: problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     folders: folders.length,
     requests,
+    accounts: [
+      ...new Set(regionFolders.filter(({ folder }) => !unlisted.has(folder)).map(({ account }) => account)),
+    ].sort(),
   };
 }
 
