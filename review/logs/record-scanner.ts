@@ -984,8 +984,7 @@ export class RecordScanner {
   // ---- Numbers and literals, a byte at a time.
 
   private inNumber(i: number): number {
-    const chunk = this.chunk;
-    const n = this.chunkLength;
+    const { chunk, chunkLength: n } = this;
     for (; i < n; i++) {
       const c = chunk[i];
       const part = this.numberPart;
