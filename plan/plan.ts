@@ -268,8 +268,12 @@ export function cordonPolicyArn(account: string, policyName: string): string {
 export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const inAccount = (account: string) => options.account === undefined || account === options.account;
   const guarded = options.organization !== undefined ? all.filter((i) => i.organization.scp || i.organization.rcp) : [];
+  // Without an account, every incident: one that only asks for guardrails (Identity Center users,
+  // root users) has a share in no account's stack, yet its lifecycle is still the plan's to say.
   const incidents = all
-    .filter((incident) => accountsOf(incident).some(inAccount) || guarded.includes(incident))
+    .filter(
+      (incident) => options.account === undefined || accountsOf(incident).some(inAccount) || guarded.includes(incident),
+    )
     .sort(byKey((i) => i.id));
   const containment = options.containment ?? {};
   const gone = new Set(options.goneAccessKeys ?? []);

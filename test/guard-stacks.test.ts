@@ -815,6 +815,27 @@ describe("at organization scale (issue 11): each account's share and the guardra
     expect(result.stderr).toBe(`error ${message}\n${refusal(1)}`);
   });
 
+  it("an incident that only asks for guardrails (an Identity Center user) can be added, and is kept while active", async () => {
+    // It has a share in no account's stack: guard once took its lifecycle from a plan that left it out, and failed.
+    const identityCenter = {
+      id: "2026-11-29-idc",
+      title: "a compromised Identity Center user",
+      account: A,
+      cutoff: "2026-11-29T10:00:00Z",
+      identityCenterUsers: [{ userId: "906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a" }],
+      organization: { scp: true },
+    };
+    const withIt = { ...base, "incidents/2026-11-29-idc.yaml": identityCenter };
+    const added = await between(base, withIt);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain("ok  incidents/2026-11-29-idc.yaml: incident 2026-11-29-idc added\n");
+    const removed = await between(withIt, base);
+    expect(removed.code).toBe(1);
+    expect(removed.stderr).toBe(
+      `error incidents/2026-11-29-idc.yaml: incident 2026-11-29-idc is active until 2026-11-29T22:00:00Z (10 h left): removing it re-enables sessions minted before the cutoff\n${refusal(1)}`,
+    );
+  });
+
   it.each([
     {
       what: "a stack added for another account",
