@@ -158,7 +158,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
     ...result.violations,
     ...coverage,
     ...notRegular(input.changed, input.shown),
-    ...(fromOutputs ? unaccounted(input.changed, applied, input.base.sources, input.shown, now) : []),
+    ...(fromOutputs ? unaccounted(input, applied) : []),
   ];
   const problemCount = headErrors.length + input.head.stacks.problems.length;
   const unreadable = [
@@ -243,39 +243,36 @@ function notRegular(changes: PathChange[], shown: (path: string) => string): Vio
  * Judged against stack outputs, every incident file the change deletes that a stack whose outputs
  * were not given may apply. Those outputs are all guard knows of what is applied: a deletion is
  * let through only when each account the incident has a share in (its file at the base, read
- * alone) has its outputs given, and none names it; when the file cannot be read alone, its
- * accounts are unknown. Its id is its file name (incident/rules.ts). A weakening, so the override
- * lets it through.
+ * alone), and the organization stack's when it asks for guardrails, has its outputs given, and
+ * none names it; when the file cannot be read alone, its accounts are unknown. Deleted means: a
+ * file of a folder some stack reads at the base (not only incidents/), gone at the head. Its id
+ * is its file name (incident/rules.ts). A weakening, so the override lets it through.
  */
-function unaccounted(
-  changes: PathChange[],
-  applied: Applied[],
-  base: SourceFile[],
-  shown: (path: string) => string,
-  now: Date,
-): Violation[] {
+function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
   const named = new Set(applied.flatMap((a) => Object.keys(a.state.incidents)));
   const given = new Set(applied.map((a) => a.state.account));
-  const deleted = changes.filter(
-    (change) => isIncidentFilePath(change.path) && change.before === REGULAR_FILE_MODE && change.after === ABSENT_MODE,
-  );
-  return deleted.flatMap((change) => {
-    const path = shown(change.path);
+  const organization = input.base.stacks.stacks.find((stack) => stack.guardrailTargets !== null)?.account;
+  const sources = new Map(input.base.sources.map((file) => [file.path, file]));
+  return input.changed.flatMap((change) => {
+    const path = input.shown(change.path);
+    const file = sources.get(path);
+    if (change.after !== ABSENT_MODE || file === undefined) return [];
     const id = change.path.slice(change.path.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
     if (named.has(id)) return [];
-    const alone = loadIncidents(
-      base.filter((file) => file.path === path),
-      { now },
-    ).incidents[0];
-    const missing =
-      alone === undefined
-        ? null
-        : [...new Set([alone.account, ...accountsOf(alone)])].filter((a) => !given.has(a)).sort();
-    if (missing !== null && missing.length === 0) return [];
-    const whose =
-      missing === null
-        ? "its file does not validate alone, so the accounts that may apply it are unknown"
-        : `the outputs of account ${missing.join(", ")}, where it has a share, were not given`;
+    const alone = loadIncidents([file], { now: input.now }).incidents[0];
+    let whose: string;
+    if (alone === undefined) whose = "its file does not validate alone, so the accounts that may apply it are unknown";
+    else {
+      const guarded = alone.organization.scp || alone.organization.rcp;
+      const shares = [alone.account, ...accountsOf(alone), ...(guarded && organization ? [organization] : [])];
+      const missing = [...new Set(shares)].filter((account) => !given.has(account)).sort();
+      if (guarded && organization === undefined)
+        whose =
+          "it asks for guardrails, and no stack file at the base names the organization stack, whose outputs would say";
+      else if (missing.length > 0)
+        whose = `the outputs of account ${missing.join(", ")}, where it has a share, were not given`;
+      else return [];
+    }
     return [
       {
         kind: "unaccounted",

@@ -587,6 +587,59 @@ describe("a base that does not validate (item 3)", () => {
     ).toBe(0);
   });
 
+  it.each<{ what: string; files: Record<string, Content>; file: string; whose: string }>([
+    {
+      what: "an incident that asks for guardrails, without the organization stack's outputs",
+      files: {
+        [`Pulumi.prod-${A}.yaml`]: stackFile(A),
+        "Pulumi.prod-999999999999.yaml":
+          'config:\n  cordon:account: "999999999999"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "999999999999"\n',
+        "incidents/2026-11-29-guarded.yaml": {
+          id: "2026-11-29-guarded",
+          title: "t",
+          account: A,
+          cutoff: "2026-11-29T06:00:00Z",
+          identityCenterUsers: [{ userId: "906747e8d1-6b3fbf5c-1b55-4ad0-9c32-58a1d22f0d5a" }],
+          organization: { scp: true },
+        },
+      },
+      file: "incidents/2026-11-29-guarded.yaml",
+      whose: "the outputs of account 999999999999, where it has a share, were not given",
+    },
+    {
+      what: "a file of another folder a stack reads",
+      files: {
+        [`Pulumi.prod-${A}.yaml`]: stackFile(A),
+        [`Pulumi.prod-${B}.yaml`]: stackFile(B, "other"),
+        "other/2026-11-29-other.yaml": other(),
+      },
+      file: "other/2026-11-29-other.yaml",
+      whose: `the outputs of account ${B}, where it has a share, were not given`,
+    },
+  ])("deleting $what is refused the same way", async ({ files, file, whose }) => {
+    const project: Record<string, Content> = {
+      "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
+      ...files,
+      "outputs.json": outputs,
+    };
+    const fixed = {
+      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+    };
+    const dir = newRepo();
+    const from = commitTree(dir, { ...project, ...broken });
+    const to = commitTree(dir, {
+      ...Object.fromEntries(Object.entries(project).filter(([path]) => path !== file)),
+      ...fixed,
+    });
+    const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--stack-outputs", "outputs.json"]);
+    expect(result.code).toBe(1);
+    const id = file.slice(file.lastIndexOf("/") + 1, -".yaml".length);
+    expect(result.stderr).toContain(
+      `error ${file}: deletes incident ${id}, which no --stack-outputs given names, and ${whose}: a stack may apply it (pass every stack's outputs, or fix the file rather than delete it)\n`,
+    );
+  });
+
   it("deleting a file that does not validate alone, which no output given names, is refused: its accounts are unknown", async () => {
     const dir = newRepo();
     const from = commitTree(dir, {
