@@ -2118,6 +2118,24 @@ describe("the contain workflow", () => {
 
     describe("the report", () => {
       const report = step(workflow.jobs.report, (s) => s.name === "plan, verify and the report");
+
+      it("says pulumi up failed when either wave failed, was replaced when either was, and applied only when both did (or the second had nothing to do)", () => {
+        const expression = /^\$\{\{ (.*) \}\}$/.exec(report.env?.APPLIED ?? "")?.[1] ?? "";
+        // GitHub's && and || give back an operand as JavaScript's do; its == on these lowercase words is ===.
+        const applied = new Function("needs", `return ${expression.replaceAll("==", "===")};`) as (
+          needs: unknown,
+        ) => string;
+        const results = ["success", "failure", "cancelled", "skipped"];
+        for (const up of results)
+          for (const after of results) {
+            const expected = [up, after].includes("failure")
+              ? "failure"
+              : [up, after].includes("cancelled")
+                ? "cancelled"
+                : up;
+            expect(applied({ up: { result: up }, after: { result: after } }), `${up}, ${after}`).toBe(expected);
+          }
+      });
       const base = {
         RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
         GH_TOKEN: "t",
