@@ -83,14 +83,16 @@ export function githubAccess(env: Record<string, string | undefined>, repository
   }
   if (
     url === undefined ||
-    (url.protocol !== "https:" && url.protocol !== "http:") ||
+    // The token goes in a header: in clear text only to this machine (a test's or a proxy's loopback).
+    (url.protocol !== "https:" &&
+      !(url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))) ||
     url.username !== "" ||
     url.password !== "" ||
     url.search !== "" ||
     url.hash !== ""
   )
     throw new GitHubUnavailableError(
-      `GITHUB_API_URL: found ${JSON.stringify(raw)}, expected the REST API's base URL, such as https://api.github.com or https://HOST/api/v3 (no credentials, query or fragment)`,
+      `GITHUB_API_URL: found ${JSON.stringify(raw)}, expected the REST API's base URL, such as https://api.github.com or https://HOST/api/v3 (https, or http on this machine only; no credentials, query or fragment)`,
     );
   return { base: url.href.replace(/\/+$/, ""), token: env[tokenName]!, tokenName, repository };
 }

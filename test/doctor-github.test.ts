@@ -632,13 +632,16 @@ describe("doctor --github: when GitHub cannot be asked, one line, exit 2", () =>
     ["ftp://example.com", '"ftp://example.com"'],
     ["https://user:pass@api.github.com", '"https://user:pass@api.github.com"'],
     ["api.github.com", '"api.github.com"'],
+    // The token would cross the network in clear text.
+    ["http://api.github.com", '"http://api.github.com"'],
+    ["http://10.0.0.5/api/v3", '"http://10.0.0.5/api/v3"'],
   ])(
     "GITHUB_API_URL %s is refused",
     async (value, shown) => {
       expect(await doctor({ GH_TOKEN: "ghp_x", GITHUB_API_URL: value })).toEqual({
         code: 2,
         stdout: "",
-        stderr: `cordon doctor: GITHUB_API_URL: found ${shown}, expected the REST API's base URL, such as https://api.github.com or https://HOST/api/v3 (no credentials, query or fragment)\n`,
+        stderr: `cordon doctor: GITHUB_API_URL: found ${shown}, expected the REST API's base URL, such as https://api.github.com or https://HOST/api/v3 (https, or http on this machine only; no credentials, query or fragment)\n`,
       });
     },
     30_000,
