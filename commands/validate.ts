@@ -1,4 +1,6 @@
-import { displaySafe } from "../incident/display.ts";
+import { formatDiagnostic } from "../incident/diagnostics.ts";
+import { displaySafe, displayValue } from "../incident/display.ts";
+import { readProject } from "../cli/project.ts";
 import { parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
@@ -9,7 +11,9 @@ export const validateCommand: Command = {
 
 Checks incident files (PATH: files or folders, default the project's incidents/, found from any of
 its subfolders) against the schema and cordon's rules, and lists every error of every file, as
-FILE:LINE:COL CODE message. Outside a project (no Pulumi.yaml here or above), name the files.
+FILE:LINE:COL CODE message. Inside a project, its Pulumi.yaml and stack files too (their cordon:*
+settings): with a problem there, cordon accounts lists no account and no stack is deployed.
+Outside a project (no Pulumi.yaml here or above), name the files.
 
 options:
   --now ISO   the instant the cutoff is checked against (default: now)
@@ -19,7 +23,14 @@ exit: 0 all valid, 1 any invalid, 2 usage error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, stringFlags("now"));
     const now = parseInstantFlag("now", values.now) ?? new Date();
+    const project = readProject(io.cwd);
     const incidents = loadOrReport(positionals, io, now);
+    const problems = project.dir === undefined ? [] : project.problems;
+    for (const problem of problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
+    if (problems.length > 0)
+      io.err(
+        `${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the project's Pulumi.yaml and stack files: cordon accounts lists no account, and no stack is deployed, until they are fixed\n`,
+      );
     if (!incidents) return EXIT_INVALID;
     const count = incidents.length;
     io.out(
@@ -29,6 +40,6 @@ exit: 0 all valid, 1 any invalid, 2 usage error`,
           : `${count} ${count === 1 ? "incident" : "incidents"} valid: ${incidents.map((i) => i.id).join(", ")}\n`,
       ),
     );
-    return EXIT_OK;
+    return problems.length > 0 ? EXIT_INVALID : EXIT_OK;
   },
 };

@@ -97,6 +97,27 @@ describe("from a subfolder, the bin finds the project", () => {
     );
   });
 
+  it("validate also says what is wrong in the project's stack files, where accounts would list nothing and no stack deploy", () => {
+    const fresh = project();
+    writeFileSync(
+      join(fresh, "Pulumi.prod-999999999999.yaml"),
+      'config:\n  cordon:account: "999999999999"\n  cordon:organization: { roots: [r-abcd] }\n',
+    );
+    const result = cordon(join(fresh, "docs", "notes"), "validate", "--now", NOW);
+    expect(result).toEqual({
+      code: 1,
+      stdout: "1 incident valid: 2026-11-28-ci-key\n",
+      stderr: [
+        "../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization.managementAccount: expected the organization's management account, 12 digits, quoted, found null",
+        "../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization.targets: expected a list of at least one root (r-…), organizational unit (ou-…-…) or account id, found null",
+        '../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization: unknown field "roots", expected targets and managementAccount',
+        "3 problems in the project's Pulumi.yaml and stack files: cordon accounts lists no account, and no stack is deployed, until they are fixed",
+        "",
+      ].join("\n"),
+    });
+    expect(cordon(join(fresh, "docs", "notes"), "accounts", "--now", NOW).code).toBe(1);
+  });
+
   it("new writes the incident into the project's incidents/, not under the subfolder", () => {
     const result = cordon(
       sub,
