@@ -20,6 +20,7 @@ import {
   CreatePolicyVersionCommand,
   CreateRoleCommand,
   DeleteAccessKeyCommand,
+  DeleteConflictException,
   DeleteOpenIDConnectProviderCommand,
   DeletePolicyCommand,
   DeletePolicyVersionCommand,
@@ -536,6 +537,12 @@ const managedPolicy: ResourceRow = {
     const versions = (await orGone(cloud.iam.send(new ListPolicyVersionsCommand({ PolicyArn: id }))))?.Versions ?? [];
     for (const version of versions.filter((v) => !v.IsDefaultVersion))
       await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: version.VersionId }));
+    // IAM refuses to delete a policy still attached to a user, group or role; moto deletes it
+    // (and leaves the attachment pointing at nothing), so the row answers as IAM does.
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html
+    const attached = (await orGone(cloud.iam.send(new GetPolicyCommand({ PolicyArn: id }))))?.Policy?.AttachmentCount;
+    if ((attached ?? 0) > 0)
+      throw new DeleteConflictException({ message: "Cannot delete a policy attached to entities.", $metadata: {} });
     await orGone(cloud.iam.send(new DeletePolicyCommand({ PolicyArn: id })));
   },
 };

@@ -5,7 +5,7 @@
  */
 export const UNMODELED: readonly string[] = [
   "pulumi refresh as a command of its own (--refresh reads the state back before the program runs)",
-  "--target, --exclude, --diff, plans, and --parallel (steps run as the program sends them)",
+  "--target, --exclude, --diff, plans, and --parallel (steps run as the program sends them; a round of deletes 16 at a time)",
   "the provider's own Diff and Check (inputs are compared as JSON but where a row names the provider's equivalences; equivalent policy documents are not recognised; inputs are not validated)",
   "explicit providers' configuration (every call uses the environment's credentials and region)",
   "aliases, protect, deleteBeforeReplace, replaceOnChanges, deletedWith, replaceWith, customTimeouts, hideDiffs, additionalSecretOutputs",
