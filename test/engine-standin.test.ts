@@ -4,7 +4,8 @@
  * (created first, the old one deleted after), what --continue-on-error skips (the dependents of a
  * failed step, through dependsOn and through their parent) and what it does not, deletes that
  * fail or never run (their resources stay in the state, and the next run tries again), a program
- * that fails (nothing deleted), and a stack reference read from the other stack's state file.
+ * that fails (nothing deleted), an import under another id, and a stack reference read from the
+ * other stack's state file.
  * Later branches add rows to the provider table; these keep the engine part honest.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   AttachRolePolicyCommand,
+  CreateAccessKeyCommand,
   CreateUserCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
@@ -49,6 +51,8 @@ export default async function () {
       new aws.iam.RolePolicy("after-key", { role: "no-such-role", name: "after-key", policy: document }, { dependsOn: [rotated] });
   }
   if (config.get("soloPolicy") !== undefined) new aws.iam.Policy("solo", { name: "solo", policy: document });
+  const importKey = config.get("importKey");
+  if (importKey !== undefined) new aws.iam.AccessKey("imported", { user: "other", status: "Inactive" }, { import: importKey });
   const missing = config.get("missingRole");
   if (missing !== undefined) {
     const broken = new aws.iam.RolePolicy("broken", { role: missing, name: "broken", policy: document });
@@ -278,6 +282,34 @@ describe("the engine stand-in", () => {
     ]);
     expect(await attachedTo("worker")).toContain(arn);
     expect(stateLines("conflict")).toContain("aws:iam/policy:Policy solo");
+  });
+
+  it("imports under another id than the state's as a replacement: the resource the state had is deleted with the deletes", async () => {
+    const iam = new Account(moto).iam;
+    const made: string[] = [];
+    for (let n = 0; n < 2; n++)
+      made.push((await iam.send(new CreateAccessKeyCommand({ UserName: "other" }))).AccessKey!.AccessKeyId!);
+    const base = { "standin:policyName": "import" };
+    const imported = await up("import", { ...base, "standin:importKey": made[0] });
+    expect(stepLines(imported, (s) => s.type.startsWith("aws:iam/accessKey"))).toEqual([
+      "import aws:iam/accessKey:AccessKey imported",
+      "update aws:iam/accessKey:AccessKey imported",
+    ]);
+    const run = await up("import", { ...base, "standin:importKey": made[1] });
+    expect([run.status, run.errors]).toEqual([0, []]);
+    expect(stepLines(run, (s) => s.type.startsWith("aws:iam/accessKey"))).toEqual([
+      "import-replacement aws:iam/accessKey:AccessKey imported",
+      "update aws:iam/accessKey:AccessKey imported",
+      "delete-replaced aws:iam/accessKey:AccessKey imported",
+    ]);
+    expect(await keysOf("other")).toEqual(expect.arrayContaining([made[1]]));
+    expect(await keysOf("other")).not.toContain(made[0]);
+    expect(
+      stateOf("import")
+        .resources.filter((r) => r.type === "aws:iam/accessKey:AccessKey")
+        .map((r) => r.id),
+    ).toEqual([made[1]]);
+    await up("import", { "standin:declare": "nothing" });
   });
 
   it("with --continue-on-error, skips what depends on a failed step (dependsOn, parent), goes on with the rest, and fails the run", async () => {

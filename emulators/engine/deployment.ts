@@ -39,7 +39,16 @@ export interface Goal {
   ignoreChanges: string[];
 }
 
-export type Op = "same" | "create" | "update" | "replace" | "import" | "delete" | "delete-replaced" | "read";
+export type Op =
+  | "same"
+  | "create"
+  | "update"
+  | "replace"
+  | "import"
+  | "import-replacement"
+  | "delete"
+  | "delete-replaced"
+  | "read";
 
 /** One line of the stand-in's output: a step. */
 export interface StepLine {
@@ -308,13 +317,16 @@ export class Deployment {
       const news = { ...(row.defaults ?? {}), ...goal.inputs };
       let base: StateResource | undefined = old;
 
-      if (op === "import") {
+      if (op === "import" || op === "import-replacement") {
         if (!row.import) throw new Error(`resource type ${goal.type} cannot be imported`);
         // The import reads the resource, in a preview too (step.go, ImportStep.Apply).
         const read = await row.import(this.options.cloud, goal.importId);
         if (!read) throw new Error(`resource '${goal.importId}' does not exist`);
         imported = entry(read.id, read.inputs, read.outputs);
         base = imported;
+        // An import under another id than the state's replaces that resource: it is deleted with
+        // the deletes, unless retained (step.go: the import marks it Delete).
+        if (old) this.condemn(old);
         this.options.emit({ op, ...line });
       }
 
@@ -374,7 +386,8 @@ export class Deployment {
 
   /** The step the engine would take, decided without the provider (for a skipped step, and before applying). */
   private plannedOp(goal: Goal, old: StateResource | undefined): Op {
-    if (goal.custom && goal.importId && (!old || (old.importId ?? old.id) !== goal.importId)) return "import";
+    if (goal.custom && goal.importId && (!old || (old.importId ?? old.id) !== goal.importId))
+      return old ? "import-replacement" : "import";
     if (!old) return "create";
     if (!goal.custom) return "same";
     const row = this.options.rows[goal.type];

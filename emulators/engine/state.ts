@@ -29,9 +29,9 @@ export interface StateResource {
   /** True for a resource read, never managed (a stack reference). */
   external?: boolean;
   /**
-   * The engine's `Delete`: an old resource that a replacement superseded, pending its delete. It
-   * stays in the state, after the one that replaced it under the same URN, until a run deletes it
-   * (every run tries).
+   * The engine's `Delete`: an old resource that a replacement (or an import under another id)
+   * superseded, pending its delete. It stays in the state, after the one that replaced it under
+   * the same URN, until a run deletes it (every run tries).
    */
   delete?: true;
 }
