@@ -1,12 +1,12 @@
 /**
  * The engine stand-in's own behaviours that cordon's program does not reach on its own paths, on a
  * small program of its own: a replacement when an input the provider marks ForceNew changes
- * (created first, the old one deleted after), what --continue-on-error skips (the dependents of a
- * failed step, through dependsOn and through their parent) and what it does not, deletes that
- * fail or never run (their resources stay in the state, and the next run tries again), a program
- * that fails (nothing deleted), an import under another id, and a stack reference read from the
- * other stack's state file.
- * Later branches add rows to the provider table; these keep the engine part honest.
+ * (created first and the old one deleted after, or deleted first where the provider asks so),
+ * what --continue-on-error skips (the dependents of a failed step, through dependsOn and through
+ * their parent) and what it does not, deletes that fail or never run (their resources stay in the
+ * state, and the next run tries again), a program that fails (nothing deleted), an import under
+ * another id, and a stack reference read from the other stack's state file. Later branches add
+ * rows to the provider table; these keep the engine part honest.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,9 +14,11 @@ import { join } from "node:path";
 import {
   AttachRolePolicyCommand,
   CreateAccessKeyCommand,
+  CreatePolicyCommand,
   CreateUserCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
+  ListPoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +51,13 @@ export default async function () {
     const rotated = new aws.iam.AccessKey("rotated", { user: keyUser });
     if (config.get("failAfterKey") !== undefined)
       new aws.iam.RolePolicy("after-key", { role: "no-such-role", name: "after-key", policy: document }, { dependsOn: [rotated] });
+  }
+  const attachArn = config.get("attachArn");
+  if (attachArn !== undefined) new aws.iam.RolePolicyAttachment("attached", { role: "worker", policyArn: attachArn });
+  const policyPath = config.get("policyPath");
+  if (policyPath !== undefined) {
+    const deny = new aws.iam.Policy("deny", { name: "deny", path: policyPath, policy: document });
+    new aws.iam.RolePolicyAttachment("deny", { role: "worker", policyArn: deny.arn });
   }
   if (config.get("soloPolicy") !== undefined) new aws.iam.Policy("solo", { name: "solo", policy: document });
   const importKey = config.get("importKey");
@@ -122,9 +131,12 @@ const attachedTo = async (role: string) =>
     .map((p) => p.PolicyArn ?? "")
     .sort();
 const stateOf = (stack: string) => readEngineState(join(dir, "state", `${stack}.json`));
-/** `type name` of each resource of a stack's state, in the state's order, with `pending delete`. */
+/** `type name` of each resource of a stack's state, in the state's order, with `pending delete` or `pending replacement`. */
 const stateLines = (stack: string) =>
-  stateOf(stack).resources.map((r) => `${r.type} ${r.urn.split("::").pop()}${r.delete ? " pending delete" : ""}`);
+  stateOf(stack).resources.map(
+    (r) =>
+      `${r.type} ${r.urn.split("::").pop()}${r.delete ? " pending delete" : ""}${r.pendingReplacement ? " pending replacement" : ""}`,
+  );
 /** The resources listed before one it needs (its parent, provider, dependencies): none, in an order the engine trusts. */
 function outOfOrder(stack: string): string[] {
   const seen = new Set<string>();
@@ -139,15 +151,136 @@ function outOfOrder(stack: string): string[] {
 
 describe("the engine stand-in", () => {
   it("replaces a resource whose ForceNew input changed: the new one first, the old one deleted after", async () => {
-    expect((await up("replace", { "standin:policyName": "first" })).status).toBe(0);
-    const run = await up("replace", { "standin:policyName": "second" });
+    const before = await keysOf("keyholder");
+    expect((await up("replace", { "standin:policyName": "p", "standin:keyUser": "keyholder" })).status).toBe(0);
+    const [first] = (await keysOf("keyholder")).filter((key) => !before.includes(key));
+    const run = await up("replace", { "standin:policyName": "p", "standin:keyUser": "other" });
     expect(run.status).toBe(0);
-    const lines = stepLines(run, (s) => s.type.startsWith("aws:"));
+    const lines = stepLines(run, (s) => s.type.startsWith("aws:iam/accessKey"));
     expect(lines).toEqual([
-      "replace aws:iam/rolePolicy:RolePolicy kept",
+      "replace aws:iam/accessKey:AccessKey rotated",
+      "delete-replaced aws:iam/accessKey:AccessKey rotated",
+    ]);
+    expect(await keysOf("keyholder")).toEqual(before);
+    expect(stateOf("replace").resources.find((r) => r.type === "aws:iam/accessKey:AccessKey")?.inputs.user).toBe(
+      "other",
+    );
+    expect(await keysOf("other")).toContain(
+      stateOf("replace").resources.find((r) => r.type === "aws:iam/accessKey:AccessKey")?.id,
+    );
+    expect(first).toBeDefined();
+    await up("replace", { "standin:declare": "nothing" });
+  });
+
+  it("replaces a resource whose name the program sets, and which the bridge would auto-name, by deleting it first: the new one takes the name", async () => {
+    // pulumi-terraform-bridge, nameRequiresDeleteBeforeReplace: the new inline policy could not be
+    // put beside the old one under a name both have.
+    expect((await up("named", { "standin:policyName": "first" })).status).toBe(0);
+    const run = await up("named", { "standin:policyName": "second" });
+    expect(run.status).toBe(0);
+    expect(stepLines(run, (s) => s.type.startsWith("aws:"))).toEqual([
       "delete-replaced aws:iam/rolePolicy:RolePolicy kept",
+      "replace aws:iam/rolePolicy:RolePolicy kept",
     ]);
     expect(await inlineOf("worker")).toEqual(["second"]);
+    expect(stateLines("named")).toEqual([
+      "pulumi:pulumi:Stack standin-named",
+      "pulumi:providers:aws default_7_48_0",
+      "aws:iam/rolePolicy:RolePolicy kept",
+    ]);
+    await up("named", { "standin:declare": "nothing" });
+  });
+
+  it("keeps what a delete-before-replace deleted in the state, marked so, when the create fails: the next run creates it without deleting it again, or only forgets it", async () => {
+    expect((await up("recreate", { "standin:policyName": "first" })).status).toBe(0);
+    refuse("PutRolePolicy");
+    let failed: EngineRun;
+    try {
+      failed = await up("recreate", { "standin:policyName": "second" });
+    } finally {
+      moto.proxy!.fault("PutRolePolicy", undefined);
+    }
+    expect(failed.status).toBe(1);
+    expect(stepLines(failed, (s) => s.type.startsWith("aws:"))).toEqual([
+      "delete-replaced aws:iam/rolePolicy:RolePolicy kept",
+      "replace aws:iam/rolePolicy:RolePolicy kept failed",
+    ]);
+    expect(await inlineOf("worker")).not.toContain("first");
+    expect(stateLines("recreate")).toContain("aws:iam/rolePolicy:RolePolicy kept pending replacement");
+
+    const created = await up("recreate", { "standin:policyName": "second" });
+    expect([created.status, created.errors]).toEqual([0, []]);
+    expect(stepLines(created, (s) => s.type.startsWith("aws:"))).toEqual([
+      "replace aws:iam/rolePolicy:RolePolicy kept",
+    ]);
+    expect(await inlineOf("worker")).toContain("second");
+    expect(stateLines("recreate")).toContain("aws:iam/rolePolicy:RolePolicy kept");
+
+    refuse("PutRolePolicy");
+    try {
+      expect((await up("recreate", { "standin:policyName": "third" })).status).toBe(1);
+    } finally {
+      moto.proxy!.fault("PutRolePolicy", undefined);
+    }
+    const forgotten = await up("recreate", { "standin:declare": "nothing" });
+    expect([forgotten.status, forgotten.errors]).toEqual([0, []]);
+    expect(stepLines(forgotten, (s) => s.type.startsWith("aws:"))).toEqual([
+      "remove-pending-replace aws:iam/rolePolicy:RolePolicy kept",
+    ]);
+    expect(stateLines("recreate")).toEqual(["pulumi:pulumi:Stack standin-recreate"]);
+    expect(await inlineOf("worker")).not.toContain("second");
+  });
+
+  it("replaces a policy attachment by detaching first, as pulumi-aws asks (a create would attach what is attached already, and the delete detach it)", async () => {
+    const iam = new Account(moto).iam;
+    const arns: string[] = [];
+    for (const name of ["attach-one", "attach-two"])
+      arns.push(
+        (
+          await iam.send(
+            new CreatePolicyCommand({
+              PolicyName: name,
+              PolicyDocument: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }],
+              }),
+            }),
+          )
+        ).Policy!.Arn!,
+      );
+    expect((await up("attach", { "standin:policyName": "attach", "standin:attachArn": arns[0] })).status).toBe(0);
+    const run = await up("attach", { "standin:policyName": "attach", "standin:attachArn": arns[1] });
+    expect([run.status, run.errors]).toEqual([0, []]);
+    expect(stepLines(run, (s) => s.type.startsWith("aws:iam/rolePolicyAttachment"))).toEqual([
+      "delete-replaced aws:iam/rolePolicyAttachment:RolePolicyAttachment attached",
+      "replace aws:iam/rolePolicyAttachment:RolePolicyAttachment attached",
+    ]);
+    expect((await attachedTo("worker")).filter((arn) => arns.includes(arn))).toEqual([arns[1]]);
+    await up("attach", { "standin:declare": "nothing" });
+  });
+
+  it("deleting first, deletes first what an input of which would force it to be replaced too (the attachment of a policy replaced), and creates both again", async () => {
+    expect((await up("dependents", { "standin:policyName": "dependents", "standin:policyPath": "/one/" })).status).toBe(
+      0,
+    );
+    const run = await up("dependents", { "standin:policyName": "dependents", "standin:policyPath": "/two/" });
+    expect([run.status, run.errors]).toEqual([0, []]);
+    expect(stepLines(run, (s) => s.type.startsWith("aws:") && s.name === "deny")).toEqual([
+      "delete-replaced aws:iam/rolePolicyAttachment:RolePolicyAttachment deny",
+      "delete-replaced aws:iam/policy:Policy deny",
+      "replace aws:iam/policy:Policy deny",
+      "replace aws:iam/rolePolicyAttachment:RolePolicyAttachment deny",
+    ]);
+    const policies = (await new Account(moto).iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies ?? [];
+    const deny = policies.filter((p) => p.PolicyName === "deny");
+    expect(deny.map((p) => p.Path)).toEqual(["/two/"]);
+    expect(await attachedTo("worker")).toContain(deny[0].Arn);
+    expect(outOfOrder("dependents")).toEqual([]);
+    expect(stateLines("dependents").filter((line) => line.endsWith(" deny"))).toEqual([
+      "aws:iam/policy:Policy deny",
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment deny",
+    ]);
+    await up("dependents", { "standin:declare": "nothing" });
   });
 
   it("keeps in the state what a delete did not delete (failed, or never tried after a failure), in an order the engine trusts, and tries again next run", async () => {

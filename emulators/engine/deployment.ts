@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import type { AnalyzedResource, PolicyPack, Violation } from "./analyzer.ts";
 import type { Cloud, InvokeRow, ResourceRow } from "./provider.ts";
 import { awsMessage } from "./provider.ts";
-import { scheduleDeletes, transitiveDependenciesOf } from "./graph.ts";
+import { dependingOn, providerUrn, scheduleDeletes, transitiveDependenciesOf } from "./graph.ts";
 import { UNKNOWN, sameValue, type Properties } from "./properties.ts";
 import { readState, siblingStateFile, writeState, type StackState, type StateResource } from "./state.ts";
 
@@ -48,6 +48,7 @@ export type Op =
   | "import-replacement"
   | "delete"
   | "delete-replaced"
+  | "remove-pending-replace"
   | "read";
 
 /** One line of the stand-in's output: a step. */
@@ -72,6 +73,9 @@ export interface Registered {
 
 /** The monitor was shut down after a failed step (no `--continue-on-error`): the engine cancels the deployment. */
 export class Cancelled extends Error {}
+
+/** A step of a registration's chain failed, and said so: the registration fails with it. */
+class StepFailed extends Error {}
 
 export interface DeploymentOptions {
   project: string;
@@ -99,8 +103,10 @@ export class Deployment {
   private readonly seen = new Set<string>();
   /** Resources whose step failed or was skipped: their dependents are skipped (`--continue-on-error`). */
   private readonly unsettled = new Set<string>();
-  /** Old resources that leave the state: deleted. */
+  /** Old resources that leave the state: deleted, or superseded by a replacement after their delete. */
   private readonly done = new Set<StateResource>();
+  /** URNs whose old resource a delete-before-replace deleted in this run (the engine's `deletes`). */
+  private readonly deletedFirst = new Set<string>();
   /** The old state of each failed step: `--continue-on-error` deletes nothing they depend on. */
   private readonly erroredOlds: StateResource[] = [];
   private stackOutputs: Properties | undefined;
@@ -342,17 +348,22 @@ export class Deployment {
       const goalInputs = ignoring(news, base.inputs, goal.ignoreChanges);
       await this.analyze(urn, goal, goalInputs, provider, imported);
       const changed = changedKeys(base.inputs, goalInputs, row);
-      if (changed.length === 0) {
+      // Deleted by a delete-before-replace, its create still to come: a replacement, whatever the diff.
+      const alreadyDeleted = base === old && this.deletedAlready(old);
+      if (changed.length === 0 && !alreadyDeleted) {
         if (imported) return this.settle(entry(base.id ?? "", goalInputs, base.outputs), undefined, line);
         return this.settle(entry(base.id ?? "", goalInputs, base.outputs), "same", line);
       }
-      if (changed.some((key) => row.replaceOn.includes(key))) {
+      if (alreadyDeleted || changed.some((key) => row.replaceOn.includes(key))) {
         op = "replace";
+        const deleteFirst = deletesBeforeReplace(row, goalInputs);
+        if (deleteFirst && old && !alreadyDeleted) await this.deleteBeforeReplace(old);
         const created = this.options.dryRun
           ? { id: "", outputs: previewOutputs(row, goalInputs) }
           : await row.create(this.options.cloud, goalInputs);
-        // Created first, the old one is deleted with the deletes.
-        if (old) this.condemn(old);
+        // Created first, the old one is deleted with the deletes; deleted first, it leaves the state now.
+        if (old && (deleteFirst || alreadyDeleted)) this.done.add(old);
+        else if (old) this.condemn(old);
         return this.settle(entry(created.id, goalInputs, created.outputs), op, line);
       }
       op = "update";
@@ -363,9 +374,12 @@ export class Deployment {
     } catch (error) {
       if (error instanceof Cancelled) throw error;
       const message = errorMessage(error);
-      this.options.emit({ op, ...line, result: "failed", error: message });
-      this.failures.push(`${urn}: ${message}`);
-      if (old) this.erroredOlds.push(old);
+      // A delete of the registration's chain said so itself.
+      if (!(error instanceof StepFailed)) {
+        this.options.emit({ op, ...line, result: "failed", error: message });
+        this.failures.push(`${urn}: ${message}`);
+        if (old) this.erroredOlds.push(old);
+      }
       // The resource keeps what it had: its old state, or what the import found.
       const kept = imported ?? old;
       if (kept) this.next.set(urn, kept);
@@ -390,6 +404,7 @@ export class Deployment {
       return old ? "import-replacement" : "import";
     if (!old) return "create";
     if (!goal.custom) return "same";
+    if (this.deletedAlready(old)) return "replace";
     const row = this.options.rows[goal.type];
     const news = ignoring({ ...(row?.defaults ?? {}), ...goal.inputs }, old.inputs, goal.ignoreChanges);
     const changed = changedKeys(old.inputs, news, row);
@@ -403,11 +418,61 @@ export class Deployment {
   }
 
   /**
-   * Whether this run took a step for the URN (the engine's isOperatedOn): registered it, a default
-   * provider and a read included.
+   * Whether this run took a step for the URN (the engine's isOperatedOn): registered it (a default
+   * provider and a read included), or deleted it first for a replacement.
    */
   private operatedOn(urn: string): boolean {
-    return this.seen.has(urn) || this.next.has(urn);
+    return this.seen.has(urn) || this.next.has(urn) || this.deletedFirst.has(urn);
+  }
+
+  /** Whether a delete-before-replace deleted `old` already (in this run, or in one whose create then failed). */
+  private deletedAlready(old: StateResource): boolean {
+    return old.pendingReplacement === true || this.deletedFirst.has(old.urn);
+  }
+
+  /**
+   * A replacement that deletes first (step_generator.go, the delete-before-replace of
+   * continueStepsFromDiff): first what would be replaced with it, dependents first (an old
+   * resource that an input of it takes from this one, where that input forces a replacement:
+   * calculateDependentReplacements), then the resource itself; each stays in the state marked as
+   * deleted until its create (PendingReplacement). A delete that fails fails the registration.
+   */
+  private async deleteBeforeReplace(old: StateResource): Promise<void> {
+    const list = this.old?.resources ?? [];
+    const replacing = new Set([old.urn]);
+    // What this run registered already cannot depend on what it registers now.
+    const dependents = dependingOn(list, old, (urn) => this.operatedOn(urn)).filter((dependent) => {
+      const row = this.options.rows[dependent.type];
+      const replaced =
+        dependent.custom &&
+        !dependent.external &&
+        ((providerUrn(dependent) !== undefined && replacing.has(providerUrn(dependent) ?? "")) ||
+          Object.entries(dependent.propertyDependencies).some(
+            ([key, urns]) => urns.some((urn) => replacing.has(urn)) && (row?.replaceOn.includes(key) ?? false),
+          ));
+      if (replaced) replacing.add(dependent.urn);
+      return replaced;
+    });
+    for (const dependent of dependents.reverse()) {
+      if (this.deletedFirst.has(dependent.urn) || this.done.has(dependent)) continue;
+      if (dependent.delete) {
+        await this.deleteInChain(dependent, "delete");
+        this.done.add(dependent);
+      } else {
+        await this.deleteInChain(dependent, "delete-replaced");
+        this.deletedFirst.add(dependent.urn);
+      }
+    }
+    await this.deleteInChain(old, "delete-replaced");
+    this.deletedFirst.add(old.urn);
+  }
+
+  /** A delete within a registration's chain: on failure, the chain stops there (StepFailed). */
+  private async deleteInChain(resource: StateResource, op: "delete" | "delete-replaced"): Promise<void> {
+    const line = await this.deleteStep(resource, op);
+    this.options.emit(line);
+    if (line.result === "failed") throw new StepFailed(line.error);
+    if (op === "delete-replaced" && !this.options.dryRun) resource.pendingReplacement = true;
   }
 
   /**
@@ -627,7 +692,12 @@ export class Deployment {
     for (const resource of list) {
       if (this.done.has(resource)) continue;
       if (resource.delete) condemned.set(resource, "delete-replaced");
-      else if (!this.operatedOn(resource.urn)) condemned.set(resource, "delete");
+      else if (this.operatedOn(resource.urn)) continue;
+      else if (resource.pendingReplacement) {
+        // Deleted by a delete-before-replace whose create never came, and no longer declared.
+        this.done.add(resource);
+        this.options.emit({ op: "remove-pending-replace", type: resource.type, name: nameOf(resource) });
+      } else condemned.set(resource, "delete");
     }
     for (const round of scheduleDeletes(list, [...condemned.keys()])) {
       const needed = new Set(this.erroredOlds.flatMap((failed) => [...transitiveDependenciesOf(list, failed)]));
@@ -665,8 +735,8 @@ export class Deployment {
   /**
    * The state to write (the snapshot manager's Snap, pkg/backend/snapshot.go): what this run
    * registered, in the order its steps finished, then every old resource still there, in its old
-   * order: not reached, not deleted (failed or never tried), or pending deletion. Each is after
-   * its parent and what it depends on.
+   * order: not reached, not deleted (failed or never tried), pending deletion, or deleted first
+   * and not yet created again. Each is after its parent and what it depends on.
    */
   private newState(): StateResource[] {
     const registered = [...this.next.values()];
@@ -674,7 +744,7 @@ export class Deployment {
       (resource) =>
         !registered.includes(resource) &&
         !this.done.has(resource) &&
-        (resource.delete === true || !this.next.has(resource.urn)),
+        (resource.delete === true || resource.pendingReplacement === true || !this.next.has(resource.urn)),
     );
     return [...registered, ...kept];
   }
@@ -688,6 +758,18 @@ function nameOf(resource: StateResource): string {
 /** A failure as the step's line gives it: the stand-in's own words, or the provider's for an AWS error. */
 function errorMessage(error: unknown): string {
   return error instanceof Error && error.name === "Error" ? error.message : awsMessage(error);
+}
+
+/**
+ * Whether the provider's Diff asks to delete the old resource before creating the new one: the
+ * type asks so always, or its `name` is auto-named and the program set it (the bridge's
+ * `len(replaces) > 0 && (DeleteBeforeReplace || nameRequiresDeleteBeforeReplace)`, provider.go).
+ * The `deleteBeforeReplace` resource option, which overrides it, is not modelled.
+ */
+function deletesBeforeReplace(row: ResourceRow, inputs: Properties): boolean {
+  return (
+    row.deleteBeforeReplace === true || (row.autonamed === true && inputs.name !== undefined && inputs.name !== null)
+  );
 }
 
 /** Outputs of a resource a preview would create: its inputs, and unknown for what only the provider knows. */

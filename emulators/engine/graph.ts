@@ -3,13 +3,14 @@
  * in pulumi/pulumi): the state's list is a topological order (a resource after its parent, its
  * provider and what it depends on), and a resource depends on its parent, its provider, its
  * `dependencies` and its `propertyDependencies`. The deletes are scheduled on it
- * (step_generator.go, ScheduleDeletes), and `--continue-on-error` keeps on it what a failed step
- * still needs (TransitiveDependenciesOf).
+ * (step_generator.go, ScheduleDeletes), a delete-before-replace finds on it what goes with the
+ * resource (DependingOn), and `--continue-on-error` keeps on it what a failed step still needs
+ * (TransitiveDependenciesOf).
  */
 import type { StateResource } from "./state.ts";
 
 /** The URN of a provider reference (`<URN>::<id>`). */
-function providerUrn(resource: StateResource): string | undefined {
+export function providerUrn(resource: StateResource): string | undefined {
   return resource.provider ? resource.provider.slice(0, resource.provider.lastIndexOf("::")) : undefined;
 }
 
@@ -70,6 +71,27 @@ export function transitiveDependenciesOf(list: readonly StateResource[], resourc
     }
   }
   found.delete(resource);
+  return found;
+}
+
+/**
+ * DependingOn (children not counted): the resources after `resource` in the list that depend on it
+ * through their provider, `dependencies` or `propertyDependencies`, directly or through others,
+ * in the list's order; those whose URN `ignore` holds are left out, and nothing depends on them.
+ */
+export function dependingOn(
+  list: readonly StateResource[],
+  resource: StateResource,
+  ignore: (urn: string) => boolean,
+): StateResource[] {
+  const reached = new Set([resource.urn]);
+  const found: StateResource[] = [];
+  for (const candidate of list.slice(list.indexOf(resource) + 1)) {
+    if (ignore(candidate.urn)) continue;
+    if (![...dependencyUrns(candidate)].some((urn) => reached.has(urn))) continue;
+    found.push(candidate);
+    reached.add(candidate.urn);
+  }
   return found;
 }
 

@@ -34,6 +34,12 @@ export interface StateResource {
    * the same URN, until a run deletes it (every run tries).
    */
   delete?: true;
+  /**
+   * The engine's `PendingReplacement`: deleted by a delete-before-replace whose create has not
+   * happened yet. The next registration of its URN creates it without deleting it again; a run
+   * that no longer declares it only forgets it.
+   */
+  pendingReplacement?: true;
 }
 
 export interface StackState {
