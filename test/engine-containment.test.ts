@@ -23,7 +23,16 @@ import {
 } from "@aws-sdk/client-iam";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Account } from "./support/aws-accounts.ts";
-import { ROOT, engineEnv, engineSuite, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
+import {
+  ROOT,
+  engineEnv,
+  engineSuite,
+  readEngineState,
+  runEngine,
+  stackOutputs,
+  stepLines,
+  type EngineRun,
+} from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import type { Moto } from "./support/moto.ts";
 
@@ -48,7 +57,10 @@ function write(id: string, lines: string[]): void {
     [`id: ${id}`, "title: t", `account: "${ACCOUNT}"`, ...lines, ""].join("\n"),
   );
 }
-function engine(command: "preview" | "up", options: { continueOnError?: boolean } = {}): Promise<EngineRun> {
+function engine(
+  command: "preview" | "up",
+  options: { continueOnError?: boolean; refresh?: boolean } = {},
+): Promise<EngineRun> {
   return runEngine(command, {
     moto,
     stack: STACK,
@@ -251,6 +263,66 @@ describe("the file removed after expiry", () => {
       (await account.iam.send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/cordon/" }))).Policies,
     ).toEqual([]);
     expect((await account.iam.send(new GetRoleCommand({ RoleName: "dana-from-builder" }))).Role?.Path).toBe("/cordon/");
+  });
+});
+
+describe("the file removed after expiry, and the deployer refused DetachUserPolicy", () => {
+  beforeEach(freshAccount);
+  it("with --continue-on-error, keeps each user's deny policy attached and in the state (no delete of what a failed detach needs), deletes the rest, and a later run finishes", async () => {
+    const key = await newIncident();
+    expect((await engine("up")).status).toBe(0);
+    const denies = [`${ACCOUNT}-user-ci-deployer`, `${ACCOUNT}-user-dana`];
+    const managedOf = async (user: string) => (await attached(user)).filter((arn) => arn.includes(":policy/cordon/"));
+    const before = { dana: await managedOf("dana"), ciDeployer: await managedOf("ci-deployer") };
+    expect(before.dana).toHaveLength(1);
+
+    rmSync(join(incidentsDir(), `${ID}.yaml`));
+    moto.proxy!.fault("DetachUserPolicy", {
+      status: 403,
+      contentType: "text/xml",
+      body: `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::${ACCOUNT}:user/cordon-deployer is not authorized to perform: iam:DetachUserPolicy</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`,
+    });
+    // As the workflows run it.
+    const refused = await engine("up", { refresh: true, continueOnError: true });
+    moto.proxy!.fault("DetachUserPolicy", undefined);
+    expect(refused.status).toBe(1);
+    // No delete of a policy still attached: IAM would refuse it (DeleteConflict), and the user keeps its deny.
+    expect(stepLines(refused, (s) => s.op.startsWith("delete") && s.type.startsWith("aws:")).sort()).toEqual(
+      [
+        `delete aws:iam/accessKey:AccessKey ${ACCOUNT}-dana-${key} retained`,
+        `delete aws:iam/role:Role ${ACCOUNT}-dana-from-builder retained`,
+        `delete aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-dana-from-builder-read retained`,
+        `delete aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-analytics-readonly`,
+        `delete aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-deploy`,
+        ...denies.map((name) => `delete aws:iam/userPolicyAttachment:UserPolicyAttachment ${name} failed`),
+      ].sort(),
+    );
+    expect({ dana: await managedOf("dana"), ciDeployer: await managedOf("ci-deployer") }).toEqual(before);
+    const kept = readEngineState(state()).resources;
+    for (const name of denies)
+      expect(kept.filter((r) => r.urn.endsWith(`::${name}`)).map((r) => r.type)).toEqual([
+        "cordon:iam:SessionRevocation",
+        "aws:iam/policy:Policy",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+      ]);
+    expect(kept.some((r) => r.urn.endsWith(`-role-deploy`))).toBe(false);
+
+    // Once the deployer may detach again, the next run deletes what is left.
+    const again = await engine("up", { refresh: true });
+    expect([again.status, again.errors]).toEqual([0, []]);
+    expect(stepLines(again, (s) => s.op.startsWith("delete") && s.type.startsWith("aws:")).sort()).toEqual(
+      denies
+        .flatMap((name) => [
+          `delete aws:iam/policy:Policy ${name}`,
+          `delete aws:iam/userPolicyAttachment:UserPolicyAttachment ${name}`,
+        ])
+        .sort(),
+    );
+    expect([await managedOf("dana"), await managedOf("ci-deployer")]).toEqual([[], []]);
+    expect(
+      (await account.iam.send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/cordon/" }))).Policies,
+    ).toEqual([]);
+    expect(readEngineState(state()).resources.filter((r) => r.type === "cordon:iam:SessionRevocation")).toEqual([]);
   });
 });
 

@@ -1,18 +1,29 @@
 /**
  * The engine stand-in's own behaviours that cordon's program does not reach on its own paths, on a
  * small program of its own: a replacement when an input the provider marks ForceNew changes
- * (created first, the old one deleted after), what --continue-on-error skips (the dependents of a
- * failed step, through dependsOn and through their parent) and what it does not, a program that
- * fails (nothing deleted), and a stack reference read from the other stack's state file. Later
- * branches add rows to the provider table; these keep the engine part honest.
+ * (created first and the old one deleted after, or deleted first where the provider asks so),
+ * what --continue-on-error skips (the dependents of a failed step, through dependsOn and through
+ * their parent) and what it does not, deletes that fail or never run (their resources stay in the
+ * state, and the next run tries again), a program that fails (nothing deleted), an import under
+ * another id, and a stack reference read from the other stack's state file. Later branches add
+ * rows to the provider table; these keep the engine part honest.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  AttachRolePolicyCommand,
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateUserCommand,
+  ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
+  ListPoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Account } from "./support/aws-accounts.ts";
-import { ROOT, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
+import { ROOT, readEngineState, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
@@ -31,8 +42,26 @@ export default async function () {
   const document = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] });
   const fail = config.get("fail");
   if (fail !== undefined) throw new pulumi.RunError("the program refuses: " + fail);
+  if (config.get("declare") === "nothing") return {};
   const kept = new aws.iam.RolePolicy("kept", { role: "worker", name: config.require("policyName"), policy: document });
   const outputs = { policy: kept.name };
+  for (let n = 1; n <= Number(config.get("keys") ?? 0); n++) new aws.iam.AccessKey("key-" + n, { user: "keyholder" });
+  const keyUser = config.get("keyUser");
+  if (keyUser !== undefined) {
+    const rotated = new aws.iam.AccessKey("rotated", { user: keyUser });
+    if (config.get("failAfterKey") !== undefined)
+      new aws.iam.RolePolicy("after-key", { role: "no-such-role", name: "after-key", policy: document }, { dependsOn: [rotated] });
+  }
+  const attachArn = config.get("attachArn");
+  if (attachArn !== undefined) new aws.iam.RolePolicyAttachment("attached", { role: "worker", policyArn: attachArn });
+  const policyPath = config.get("policyPath");
+  if (policyPath !== undefined) {
+    const deny = new aws.iam.Policy("deny", { name: "deny", path: policyPath, policy: document });
+    new aws.iam.RolePolicyAttachment("deny", { role: "worker", policyArn: deny.arn });
+  }
+  if (config.get("soloPolicy") !== undefined) new aws.iam.Policy("solo", { name: "solo", policy: document });
+  const importKey = config.get("importKey");
+  if (importKey !== undefined) new aws.iam.AccessKey("imported", { user: "other", status: "Inactive" }, { import: importKey });
   const missing = config.get("missingRole");
   if (missing !== undefined) {
     const broken = new aws.iam.RolePolicy("broken", { role: missing, name: "broken", policy: document });
@@ -51,7 +80,8 @@ let moto: Moto;
 let dir: string;
 let project: string;
 beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
+  // The proxy in front of moto refuses a call on demand, as AWS refuses a deployer a permission.
+  moto = await startMoto({ managedPolicies: false, serviceCredentials: true });
   dir = mkdtempSync(join(tmpdir(), "cordon-standin-"));
   project = join(dir, "project");
   mkdirSync(project);
@@ -62,12 +92,23 @@ beforeAll(async () => {
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "standin", type: "module", main: "index.js" }));
   writeFileSync(join(project, "index.js"), PROGRAM);
   symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"), "dir");
-  await new Account(moto).role("worker");
+  const account = new Account(moto);
+  await account.role("worker");
+  for (const user of ["keyholder", "other"]) await account.iam.send(new CreateUserCommand({ UserName: user }));
 });
 afterAll(async () => {
   await moto?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** What IAM answers a deployer refused a permission: a 403 with AccessDenied. */
+function refuse(action: string): void {
+  moto.proxy!.fault(action, {
+    status: 403,
+    contentType: "text/xml",
+    body: `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/cordon-deployer is not authorized to perform: iam:${action}</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`,
+  });
+}
 
 function up(stack: string, config: Record<string, string>, continueOnError = false): Promise<EngineRun> {
   return runEngine("up", {
@@ -81,18 +122,327 @@ function up(stack: string, config: Record<string, string>, continueOnError = fal
 }
 const inlineOf = async (role: string) =>
   ((await new Account(moto).iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? []).sort();
+const keysOf = async (user: string) =>
+  ((await new Account(moto).iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? [])
+    .map((k) => k.AccessKeyId ?? "")
+    .sort();
+const attachedTo = async (role: string) =>
+  ((await new Account(moto).iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }))).AttachedPolicies ?? [])
+    .map((p) => p.PolicyArn ?? "")
+    .sort();
+const stateOf = (stack: string) => readEngineState(join(dir, "state", `${stack}.json`));
+/** `type name` of each resource of a stack's state, in the state's order, with `pending delete` or `pending replacement`. */
+const stateLines = (stack: string) =>
+  stateOf(stack).resources.map(
+    (r) =>
+      `${r.type} ${r.urn.split("::").pop()}${r.delete ? " pending delete" : ""}${r.pendingReplacement ? " pending replacement" : ""}`,
+  );
+/** The resources listed before one it needs (its parent, provider, dependencies): none, in an order the engine trusts. */
+function outOfOrder(stack: string): string[] {
+  const seen = new Set<string>();
+  const wrong: string[] = [];
+  for (const r of stateOf(stack).resources) {
+    const needs = [r.parent, r.provider?.slice(0, r.provider.lastIndexOf("::")) ?? "", ...r.dependencies];
+    for (const urn of needs) if (urn !== "" && !seen.has(urn)) wrong.push(`${r.urn} before ${urn}`);
+    seen.add(r.urn);
+  }
+  return wrong;
+}
 
 describe("the engine stand-in", () => {
   it("replaces a resource whose ForceNew input changed: the new one first, the old one deleted after", async () => {
-    expect((await up("replace", { "standin:policyName": "first" })).status).toBe(0);
-    const run = await up("replace", { "standin:policyName": "second" });
+    const before = await keysOf("keyholder");
+    expect((await up("replace", { "standin:policyName": "p", "standin:keyUser": "keyholder" })).status).toBe(0);
+    const [first] = (await keysOf("keyholder")).filter((key) => !before.includes(key));
+    const run = await up("replace", { "standin:policyName": "p", "standin:keyUser": "other" });
     expect(run.status).toBe(0);
-    const lines = stepLines(run, (s) => s.type.startsWith("aws:"));
+    const lines = stepLines(run, (s) => s.type.startsWith("aws:iam/accessKey"));
     expect(lines).toEqual([
-      "replace aws:iam/rolePolicy:RolePolicy kept",
+      "replace aws:iam/accessKey:AccessKey rotated",
+      "delete-replaced aws:iam/accessKey:AccessKey rotated",
+    ]);
+    expect(await keysOf("keyholder")).toEqual(before);
+    expect(stateOf("replace").resources.find((r) => r.type === "aws:iam/accessKey:AccessKey")?.inputs.user).toBe(
+      "other",
+    );
+    expect(await keysOf("other")).toContain(
+      stateOf("replace").resources.find((r) => r.type === "aws:iam/accessKey:AccessKey")?.id,
+    );
+    expect(first).toBeDefined();
+    await up("replace", { "standin:declare": "nothing" });
+  });
+
+  it("replaces a resource whose name the program sets, and which the bridge would auto-name, by deleting it first: the new one takes the name", async () => {
+    // pulumi-terraform-bridge, nameRequiresDeleteBeforeReplace: the new inline policy could not be
+    // put beside the old one under a name both have.
+    expect((await up("named", { "standin:policyName": "first" })).status).toBe(0);
+    const run = await up("named", { "standin:policyName": "second" });
+    expect(run.status).toBe(0);
+    expect(stepLines(run, (s) => s.type.startsWith("aws:"))).toEqual([
       "delete-replaced aws:iam/rolePolicy:RolePolicy kept",
+      "replace aws:iam/rolePolicy:RolePolicy kept",
     ]);
     expect(await inlineOf("worker")).toEqual(["second"]);
+    expect(stateLines("named")).toEqual([
+      "pulumi:pulumi:Stack standin-named",
+      "pulumi:providers:aws default_7_48_0",
+      "aws:iam/rolePolicy:RolePolicy kept",
+    ]);
+    await up("named", { "standin:declare": "nothing" });
+  });
+
+  it("keeps what a delete-before-replace deleted in the state, marked so, when the create fails: the next run creates it without deleting it again, or only forgets it", async () => {
+    expect((await up("recreate", { "standin:policyName": "first" })).status).toBe(0);
+    refuse("PutRolePolicy");
+    let failed: EngineRun;
+    try {
+      failed = await up("recreate", { "standin:policyName": "second" });
+    } finally {
+      moto.proxy!.fault("PutRolePolicy", undefined);
+    }
+    expect(failed.status).toBe(1);
+    expect(stepLines(failed, (s) => s.type.startsWith("aws:"))).toEqual([
+      "delete-replaced aws:iam/rolePolicy:RolePolicy kept",
+      "replace aws:iam/rolePolicy:RolePolicy kept failed",
+    ]);
+    expect(await inlineOf("worker")).not.toContain("first");
+    expect(stateLines("recreate")).toContain("aws:iam/rolePolicy:RolePolicy kept pending replacement");
+
+    const created = await up("recreate", { "standin:policyName": "second" });
+    expect([created.status, created.errors]).toEqual([0, []]);
+    expect(stepLines(created, (s) => s.type.startsWith("aws:"))).toEqual([
+      "replace aws:iam/rolePolicy:RolePolicy kept",
+    ]);
+    expect(await inlineOf("worker")).toContain("second");
+    expect(stateLines("recreate")).toContain("aws:iam/rolePolicy:RolePolicy kept");
+
+    refuse("PutRolePolicy");
+    try {
+      expect((await up("recreate", { "standin:policyName": "third" })).status).toBe(1);
+    } finally {
+      moto.proxy!.fault("PutRolePolicy", undefined);
+    }
+    const forgotten = await up("recreate", { "standin:declare": "nothing" });
+    expect([forgotten.status, forgotten.errors]).toEqual([0, []]);
+    expect(stepLines(forgotten, (s) => s.type.startsWith("aws:"))).toEqual([
+      "remove-pending-replace aws:iam/rolePolicy:RolePolicy kept",
+    ]);
+    expect(stateLines("recreate")).toEqual(["pulumi:pulumi:Stack standin-recreate"]);
+    expect(await inlineOf("worker")).not.toContain("second");
+  });
+
+  it("replaces a policy attachment by detaching first, as pulumi-aws asks (a create would attach what is attached already, and the delete detach it)", async () => {
+    const iam = new Account(moto).iam;
+    const arns: string[] = [];
+    for (const name of ["attach-one", "attach-two"])
+      arns.push(
+        (
+          await iam.send(
+            new CreatePolicyCommand({
+              PolicyName: name,
+              PolicyDocument: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }],
+              }),
+            }),
+          )
+        ).Policy!.Arn!,
+      );
+    expect((await up("attach", { "standin:policyName": "attach", "standin:attachArn": arns[0] })).status).toBe(0);
+    const run = await up("attach", { "standin:policyName": "attach", "standin:attachArn": arns[1] });
+    expect([run.status, run.errors]).toEqual([0, []]);
+    expect(stepLines(run, (s) => s.type.startsWith("aws:iam/rolePolicyAttachment"))).toEqual([
+      "delete-replaced aws:iam/rolePolicyAttachment:RolePolicyAttachment attached",
+      "replace aws:iam/rolePolicyAttachment:RolePolicyAttachment attached",
+    ]);
+    expect((await attachedTo("worker")).filter((arn) => arns.includes(arn))).toEqual([arns[1]]);
+    await up("attach", { "standin:declare": "nothing" });
+  });
+
+  it("deleting first, deletes first what an input of which would force it to be replaced too (the attachment of a policy replaced), and creates both again", async () => {
+    expect((await up("dependents", { "standin:policyName": "dependents", "standin:policyPath": "/one/" })).status).toBe(
+      0,
+    );
+    const run = await up("dependents", { "standin:policyName": "dependents", "standin:policyPath": "/two/" });
+    expect([run.status, run.errors]).toEqual([0, []]);
+    expect(stepLines(run, (s) => s.type.startsWith("aws:") && s.name === "deny")).toEqual([
+      "delete-replaced aws:iam/rolePolicyAttachment:RolePolicyAttachment deny",
+      "delete-replaced aws:iam/policy:Policy deny",
+      "replace aws:iam/policy:Policy deny",
+      "replace aws:iam/rolePolicyAttachment:RolePolicyAttachment deny",
+    ]);
+    const policies = (await new Account(moto).iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies ?? [];
+    const deny = policies.filter((p) => p.PolicyName === "deny");
+    expect(deny.map((p) => p.Path)).toEqual(["/two/"]);
+    expect(await attachedTo("worker")).toContain(deny[0].Arn);
+    expect(outOfOrder("dependents")).toEqual([]);
+    expect(stateLines("dependents").filter((line) => line.endsWith(" deny"))).toEqual([
+      "aws:iam/policy:Policy deny",
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment deny",
+    ]);
+    await up("dependents", { "standin:declare": "nothing" });
+  });
+
+  it("keeps in the state what a delete did not delete (failed, or never tried after a failure), in an order the engine trusts, and tries again next run", async () => {
+    // Two keys: IAM's limit for a user.
+    const keys = { "standin:policyName": "leftovers", "standin:keys": "2" };
+    const before = await keysOf("keyholder");
+    expect((await up("leftovers", keys)).status).toBe(0);
+    const created = await keysOf("keyholder");
+    expect(created.filter((key) => !before.includes(key))).toHaveLength(2);
+    refuse("DeleteAccessKey");
+    try {
+      // Nothing declared: the two keys and the inline policy go in one round, at once, and the
+      // provider they all use in the next one, which the failures cancel.
+      const stopped = await up("leftovers", { "standin:declare": "nothing" });
+      expect(stopped.status).toBe(1);
+      expect(stepLines(stopped, (s) => s.op === "delete").sort()).toEqual([
+        "delete aws:iam/accessKey:AccessKey key-1 failed",
+        "delete aws:iam/accessKey:AccessKey key-2 failed",
+        "delete aws:iam/rolePolicy:RolePolicy kept",
+      ]);
+      expect(
+        stopped.errors.some((e) =>
+          e.includes(
+            "AccessDenied: User: arn:aws:iam::123456789012:user/cordon-deployer is not authorized to perform: iam:DeleteAccessKey",
+          ),
+        ),
+      ).toBe(true);
+      // The keys in the order their creates finished, which ran at once.
+      expect(stateLines("leftovers").slice(0, 2)).toEqual([
+        "pulumi:pulumi:Stack standin-leftovers",
+        "pulumi:providers:aws default_7_48_0",
+      ]);
+      expect(stateLines("leftovers").slice(2).sort()).toEqual([
+        "aws:iam/accessKey:AccessKey key-1",
+        "aws:iam/accessKey:AccessKey key-2",
+      ]);
+      expect(outOfOrder("leftovers")).toEqual([]);
+
+      // With --continue-on-error, the provider the failed deletes' keys need is not deleted either.
+      const going = await up("leftovers", { "standin:declare": "nothing" }, true);
+      expect(going.status).toBe(1);
+      expect(stepLines(going, (s) => s.op === "delete").sort()).toEqual([
+        "delete aws:iam/accessKey:AccessKey key-1 failed",
+        "delete aws:iam/accessKey:AccessKey key-2 failed",
+      ]);
+      expect(stateLines("leftovers")).toHaveLength(4);
+      expect(outOfOrder("leftovers")).toEqual([]);
+      expect(await keysOf("keyholder")).toEqual(created);
+    } finally {
+      moto.proxy!.fault("DeleteAccessKey", undefined);
+    }
+    const done = await up("leftovers", { "standin:declare": "nothing" });
+    expect([done.status, done.errors]).toEqual([0, []]);
+    expect(stepLines(done, (s) => s.op === "delete").sort()).toEqual([
+      "delete aws:iam/accessKey:AccessKey key-1",
+      "delete aws:iam/accessKey:AccessKey key-2",
+      "delete pulumi:providers:aws default_7_48_0",
+    ]);
+    expect(
+      done.steps
+        .filter((s) => s.op === "delete")
+        .map((s) => s.name)
+        .at(-1),
+    ).toBe("default_7_48_0");
+    expect(stateLines("leftovers")).toEqual(["pulumi:pulumi:Stack standin-leftovers"]);
+    expect(await keysOf("keyholder")).toEqual(before);
+  });
+
+  it("keeps a replaced resource pending deletion when its delete did not run (a later step failed) or failed, and deletes it in a later run", async () => {
+    const base = { "standin:policyName": "pending" };
+    const before = await keysOf("keyholder");
+    expect((await up("pending", { ...base, "standin:keyUser": "keyholder" })).status).toBe(0);
+    const [old] = (await keysOf("keyholder")).filter((key) => !before.includes(key));
+
+    // The new key is created, then a step that waits for it fails: the run stops, nothing is deleted.
+    const cancelled = await up("pending", { ...base, "standin:keyUser": "other", "standin:failAfterKey": "yes" });
+    expect(cancelled.status).toBe(1);
+    expect(stepLines(cancelled, (s) => s.type.startsWith("aws:iam/accessKey") || s.result === "failed")).toEqual([
+      "replace aws:iam/accessKey:AccessKey rotated",
+      "create aws:iam/rolePolicy:RolePolicy after-key failed",
+    ]);
+    expect(stateLines("pending").filter((line) => line.includes("rotated"))).toEqual([
+      "aws:iam/accessKey:AccessKey rotated",
+      "aws:iam/accessKey:AccessKey rotated pending delete",
+    ]);
+    expect(outOfOrder("pending")).toEqual([]);
+
+    refuse("DeleteAccessKey");
+    try {
+      const failed = await up("pending", { ...base, "standin:keyUser": "other" });
+      expect(failed.status).toBe(1);
+      expect(stepLines(failed, (s) => s.type.startsWith("aws:iam/accessKey"))).toEqual([
+        "same aws:iam/accessKey:AccessKey rotated",
+        "delete-replaced aws:iam/accessKey:AccessKey rotated failed",
+      ]);
+      expect(stateLines("pending").filter((line) => line.includes("rotated"))).toEqual([
+        "aws:iam/accessKey:AccessKey rotated",
+        "aws:iam/accessKey:AccessKey rotated pending delete",
+      ]);
+    } finally {
+      moto.proxy!.fault("DeleteAccessKey", undefined);
+    }
+    const done = await up("pending", { ...base, "standin:keyUser": "other" });
+    expect([done.status, done.errors]).toEqual([0, []]);
+    expect(stepLines(done, (s) => s.type.startsWith("aws:iam/accessKey"))).toEqual([
+      "same aws:iam/accessKey:AccessKey rotated",
+      "delete-replaced aws:iam/accessKey:AccessKey rotated",
+    ]);
+    expect(stateLines("pending").filter((line) => line.includes("rotated"))).toEqual([
+      "aws:iam/accessKey:AccessKey rotated",
+    ]);
+    expect(old).toBeDefined();
+    expect(await keysOf("keyholder")).toEqual(before);
+    await up("pending", { "standin:declare": "nothing" });
+  });
+
+  it("answers a delete of a managed policy still attached as IAM does (DeleteConflict), and keeps it in the state", async () => {
+    expect((await up("conflict", { "standin:policyName": "conflict", "standin:soloPolicy": "yes" })).status).toBe(0);
+    const arn = stateOf("conflict").resources.find((r) => r.type === "aws:iam/policy:Policy")!.id!;
+    // Attached by hand, outside the stack.
+    await new Account(moto).iam.send(new AttachRolePolicyCommand({ RoleName: "worker", PolicyArn: arn }));
+    const run = await up("conflict", { "standin:policyName": "conflict" });
+    expect(run.status).toBe(1);
+    expect(run.steps.filter((s) => s.type === "aws:iam/policy:Policy")).toEqual([
+      {
+        op: "delete",
+        type: "aws:iam/policy:Policy",
+        name: "solo",
+        result: "failed",
+        error: "DeleteConflictException: Cannot delete a policy attached to entities.",
+      },
+    ]);
+    expect(await attachedTo("worker")).toContain(arn);
+    expect(stateLines("conflict")).toContain("aws:iam/policy:Policy solo");
+  });
+
+  it("imports under another id than the state's as a replacement: the resource the state had is deleted with the deletes", async () => {
+    const iam = new Account(moto).iam;
+    const made: string[] = [];
+    for (let n = 0; n < 2; n++)
+      made.push((await iam.send(new CreateAccessKeyCommand({ UserName: "other" }))).AccessKey!.AccessKeyId!);
+    const base = { "standin:policyName": "import" };
+    const imported = await up("import", { ...base, "standin:importKey": made[0] });
+    expect(stepLines(imported, (s) => s.type.startsWith("aws:iam/accessKey"))).toEqual([
+      "import aws:iam/accessKey:AccessKey imported",
+      "update aws:iam/accessKey:AccessKey imported",
+    ]);
+    const run = await up("import", { ...base, "standin:importKey": made[1] });
+    expect([run.status, run.errors]).toEqual([0, []]);
+    expect(stepLines(run, (s) => s.type.startsWith("aws:iam/accessKey"))).toEqual([
+      "import-replacement aws:iam/accessKey:AccessKey imported",
+      "update aws:iam/accessKey:AccessKey imported",
+      "delete-replaced aws:iam/accessKey:AccessKey imported",
+    ]);
+    expect(await keysOf("other")).toEqual(expect.arrayContaining([made[1]]));
+    expect(await keysOf("other")).not.toContain(made[0]);
+    expect(
+      stateOf("import")
+        .resources.filter((r) => r.type === "aws:iam/accessKey:AccessKey")
+        .map((r) => r.id),
+    ).toEqual([made[1]]);
+    await up("import", { "standin:declare": "nothing" });
   });
 
   it("with --continue-on-error, skips what depends on a failed step (dependsOn, parent), goes on with the rest, and fails the run", async () => {

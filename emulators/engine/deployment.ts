@@ -5,12 +5,13 @@
  * decided from the old state and the goal, then applied through the provider rows; the answer goes
  * back to the program only once the step is done, which is what keeps a dependent after its
  * dependencies. Once the program has finished, what it no longer declares is deleted, dependents
- * first. What the engine does that this does not is listed in unmodeled.ts.
+ * first (graph.ts). What the engine does that this does not is listed in unmodeled.ts.
  */
 import { randomUUID } from "node:crypto";
 import type { AnalyzedResource, PolicyPack, Violation } from "./analyzer.ts";
 import type { Cloud, InvokeRow, ResourceRow } from "./provider.ts";
 import { awsMessage } from "./provider.ts";
+import { dependingOn, providerUrn, scheduleDeletes, transitiveDependenciesOf } from "./graph.ts";
 import { UNKNOWN, sameValue, type Properties } from "./properties.ts";
 import { readState, siblingStateFile, writeState, type StackState, type StateResource } from "./state.ts";
 
@@ -38,7 +39,17 @@ export interface Goal {
   ignoreChanges: string[];
 }
 
-export type Op = "same" | "create" | "update" | "replace" | "import" | "delete" | "delete-replaced" | "read";
+export type Op =
+  | "same"
+  | "create"
+  | "update"
+  | "replace"
+  | "import"
+  | "import-replacement"
+  | "delete"
+  | "delete-replaced"
+  | "remove-pending-replace"
+  | "read";
 
 /** One line of the stand-in's output: a step. */
 export interface StepLine {
@@ -63,11 +74,16 @@ export interface Registered {
 /** The monitor was shut down after a failed step (no `--continue-on-error`): the engine cancels the deployment. */
 export class Cancelled extends Error {}
 
+/** A step of a registration's chain failed, and said so: the registration fails with it. */
+class StepFailed extends Error {}
+
 export interface DeploymentOptions {
   project: string;
   stack: string;
   dryRun: boolean;
   continueOnError: boolean;
+  /** How many deletes run at once (`--parallel`; the CLI's default is 16). */
+  parallel: number;
   stateFile: string;
   cloud: Cloud;
   rows: Readonly<Record<string, ResourceRow>>;
@@ -79,6 +95,7 @@ export interface DeploymentOptions {
 
 export class Deployment {
   private readonly old: StackState | undefined;
+  /** The old resources by URN, those pending deletion left out (the engine's `olds`). */
   private readonly olds: Map<string, StateResource>;
   /** The new state, in the order the steps finished (a resource after what it depends on). */
   private readonly next = new Map<string, StateResource>();
@@ -86,8 +103,12 @@ export class Deployment {
   private readonly seen = new Set<string>();
   /** Resources whose step failed or was skipped: their dependents are skipped (`--continue-on-error`). */
   private readonly unsettled = new Set<string>();
-  /** Old resources replaced in this run, deleted with the deletes. */
-  private readonly replaced: StateResource[] = [];
+  /** Old resources that leave the state: deleted, or superseded by a replacement after their delete. */
+  private readonly done = new Set<StateResource>();
+  /** URNs whose old resource a delete-before-replace deleted in this run (the engine's `deletes`). */
+  private readonly deletedFirst = new Set<string>();
+  /** The old state of each failed step: `--continue-on-error` deletes nothing they depend on. */
+  private readonly erroredOlds: StateResource[] = [];
   private stackOutputs: Properties | undefined;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -107,7 +128,7 @@ export class Deployment {
   constructor(options: DeploymentOptions) {
     this.options = options;
     this.old = readState(options.stateFile);
-    this.olds = new Map((this.old?.resources ?? []).map((r) => [r.urn, r]));
+    this.olds = new Map((this.old?.resources ?? []).filter((r) => !r.delete).map((r) => [r.urn, r]));
   }
 
   /**
@@ -127,7 +148,7 @@ export class Deployment {
       const read = await row.read(this.options.cloud, resource.id, resource.inputs);
       if (read === null) {
         resources.splice(resources.indexOf(resource), 1);
-        this.olds.delete(resource.urn);
+        if (this.olds.get(resource.urn) === resource) this.olds.delete(resource.urn);
         continue;
       }
       resource.outputs = read.outputs;
@@ -302,14 +323,17 @@ export class Deployment {
       const news = { ...(row.defaults ?? {}), ...goal.inputs };
       let base: StateResource | undefined = old;
 
-      if (op === "import") {
+      if (op === "import" || op === "import-replacement") {
         if (!row.import) throw new Error(`resource type ${goal.type} cannot be imported`);
         // The import reads the resource, in a preview too (step.go, ImportStep.Apply).
         const read = await row.import(this.options.cloud, goal.importId);
         if (!read) throw new Error(`resource '${goal.importId}' does not exist`);
         imported = entry(read.id, read.inputs, read.outputs);
         base = imported;
-        this.options.emit({ op: "import", ...line });
+        // An import under another id than the state's replaces that resource: it is deleted with
+        // the deletes, unless retained (step.go: the import marks it Delete).
+        if (old) this.condemn(old);
+        this.options.emit({ op, ...line });
       }
 
       if (!base) {
@@ -324,16 +348,22 @@ export class Deployment {
       const goalInputs = ignoring(news, base.inputs, goal.ignoreChanges);
       await this.analyze(urn, goal, goalInputs, provider, imported);
       const changed = changedKeys(base.inputs, goalInputs, row);
-      if (changed.length === 0) {
-        if (op === "import") return this.settle(entry(base.id ?? "", goalInputs, base.outputs), undefined, line);
+      // Deleted by a delete-before-replace, its create still to come: a replacement, whatever the diff.
+      const alreadyDeleted = base === old && this.deletedAlready(old);
+      if (changed.length === 0 && !alreadyDeleted) {
+        if (imported) return this.settle(entry(base.id ?? "", goalInputs, base.outputs), undefined, line);
         return this.settle(entry(base.id ?? "", goalInputs, base.outputs), "same", line);
       }
-      if (changed.some((key) => row.replaceOn.includes(key))) {
+      if (alreadyDeleted || changed.some((key) => row.replaceOn.includes(key))) {
         op = "replace";
+        const deleteFirst = deletesBeforeReplace(row, goalInputs);
+        if (deleteFirst && old && !alreadyDeleted) await this.deleteBeforeReplace(old);
         const created = this.options.dryRun
           ? { id: "", outputs: previewOutputs(row, goalInputs) }
           : await row.create(this.options.cloud, goalInputs);
-        if (old) this.replaced.push(old);
+        // Created first, the old one is deleted with the deletes; deleted first, it leaves the state now.
+        if (old && (deleteFirst || alreadyDeleted)) this.done.add(old);
+        else if (old) this.condemn(old);
         return this.settle(entry(created.id, goalInputs, created.outputs), op, line);
       }
       op = "update";
@@ -343,9 +373,13 @@ export class Deployment {
       return this.settle(entry(base.id ?? "", goalInputs, outputs), op, line);
     } catch (error) {
       if (error instanceof Cancelled) throw error;
-      const message = error instanceof Error && error.name === "Error" ? error.message : awsMessage(error);
-      this.options.emit({ op, ...line, result: "failed", error: message });
-      this.failures.push(`${urn}: ${message}`);
+      const message = errorMessage(error);
+      // A delete of the registration's chain said so itself.
+      if (!(error instanceof StepFailed)) {
+        this.options.emit({ op, ...line, result: "failed", error: message });
+        this.failures.push(`${urn}: ${message}`);
+        if (old) this.erroredOlds.push(old);
+      }
       // The resource keeps what it had: its old state, or what the import found.
       const kept = imported ?? old;
       if (kept) this.next.set(urn, kept);
@@ -366,14 +400,102 @@ export class Deployment {
 
   /** The step the engine would take, decided without the provider (for a skipped step, and before applying). */
   private plannedOp(goal: Goal, old: StateResource | undefined): Op {
-    if (goal.custom && goal.importId && (!old || (old.importId ?? old.id) !== goal.importId)) return "import";
+    if (goal.custom && goal.importId && (!old || (old.importId ?? old.id) !== goal.importId))
+      return old ? "import-replacement" : "import";
     if (!old) return "create";
     if (!goal.custom) return "same";
+    if (this.deletedAlready(old)) return "replace";
     const row = this.options.rows[goal.type];
     const news = ignoring({ ...(row?.defaults ?? {}), ...goal.inputs }, old.inputs, goal.ignoreChanges);
     const changed = changedKeys(old.inputs, news, row);
     if (changed.length === 0) return "same";
     return changed.some((key) => row?.replaceOn.includes(key)) ? "replace" : "update";
+  }
+
+  /** An old resource replaced: it stays in the state, pending its delete, until a delete of it succeeds. */
+  private condemn(old: StateResource): void {
+    old.delete = true;
+  }
+
+  /**
+   * Whether this run took a step for the URN (the engine's isOperatedOn): registered it (a default
+   * provider and a read included), or deleted it first for a replacement.
+   */
+  private operatedOn(urn: string): boolean {
+    return this.seen.has(urn) || this.next.has(urn) || this.deletedFirst.has(urn);
+  }
+
+  /** Whether a delete-before-replace deleted `old` already (in this run, or in one whose create then failed). */
+  private deletedAlready(old: StateResource): boolean {
+    return old.pendingReplacement === true || this.deletedFirst.has(old.urn);
+  }
+
+  /**
+   * A replacement that deletes first (step_generator.go, the delete-before-replace of
+   * continueStepsFromDiff): first what would be replaced with it, dependents first (an old
+   * resource that an input of it takes from this one, where that input forces a replacement:
+   * calculateDependentReplacements), then the resource itself; each stays in the state marked as
+   * deleted until its create (PendingReplacement). A delete that fails fails the registration.
+   */
+  private async deleteBeforeReplace(old: StateResource): Promise<void> {
+    const list = this.old?.resources ?? [];
+    const replacing = new Set([old.urn]);
+    // What this run registered already cannot depend on what it registers now.
+    const dependents = dependingOn(list, old, (urn) => this.operatedOn(urn)).filter((dependent) => {
+      const row = this.options.rows[dependent.type];
+      const replaced =
+        dependent.custom &&
+        !dependent.external &&
+        ((providerUrn(dependent) !== undefined && replacing.has(providerUrn(dependent) ?? "")) ||
+          Object.entries(dependent.propertyDependencies).some(
+            ([key, urns]) => urns.some((urn) => replacing.has(urn)) && (row?.replaceOn.includes(key) ?? false),
+          ));
+      if (replaced) replacing.add(dependent.urn);
+      return replaced;
+    });
+    for (const dependent of dependents.reverse()) {
+      if (this.deletedFirst.has(dependent.urn) || this.done.has(dependent)) continue;
+      if (dependent.delete) {
+        await this.deleteInChain(dependent, "delete");
+        this.done.add(dependent);
+      } else {
+        await this.deleteInChain(dependent, "delete-replaced");
+        this.deletedFirst.add(dependent.urn);
+      }
+    }
+    await this.deleteInChain(old, "delete-replaced");
+    this.deletedFirst.add(old.urn);
+  }
+
+  /** A delete within a registration's chain: on failure, the chain stops there (StepFailed). */
+  private async deleteInChain(resource: StateResource, op: "delete" | "delete-replaced"): Promise<void> {
+    const line = await this.deleteStep(resource, op);
+    this.options.emit(line);
+    if (line.result === "failed") throw new StepFailed(line.error);
+    if (op === "delete-replaced" && !this.options.dryRun) resource.pendingReplacement = true;
+  }
+
+  /**
+   * One delete (step.go, DeleteStep.Apply): the provider's Delete, unless the resource is retained
+   * (`retainOnDelete`: only forgotten), read rather than managed, a provider or a component; nothing
+   * in a preview. A failure is recorded, and its line says so.
+   */
+  private async deleteStep(resource: StateResource, op: "delete" | "delete-replaced"): Promise<StepLine> {
+    const line: StepLine = { op, type: resource.type, name: nameOf(resource) };
+    if (resource.retainOnDelete) return { ...line, retained: true };
+    const row = this.options.rows[resource.type];
+    const managed = resource.custom && !resource.external && !resource.type.startsWith(PROVIDER_TYPE_PREFIX);
+    try {
+      if (managed && !row) throw new Error(`the engine stand-in does not model resource type ${resource.type}`);
+      if (managed && !this.options.dryRun)
+        await row.delete(this.options.cloud, resource.id ?? "", resource.inputs, resource.outputs);
+      return line;
+    } catch (error) {
+      const message = errorMessage(error);
+      this.failures.push(`${resource.urn}: ${message}`);
+      this.erroredOlds.push(resource);
+      return { ...line, result: "failed", error: message };
+    }
   }
 
   /** A component: no provider, no diff; its outputs come with RegisterResourceOutputs. */
@@ -522,40 +644,12 @@ export class Deployment {
   }
 
   /**
-   * After the program: when it succeeded, deletes what it no longer declares and the resources it
-   * replaced, dependents first (the reverse of the order they were created in); then, for an update,
-   * writes the state. A program that failed deletes nothing. Returns whether the run succeeded.
+   * After the program: when it succeeded, deletes what it no longer declares and the resources
+   * replaced (now or in an earlier run); then, for an update, writes the state. A program that
+   * failed deletes nothing. Returns whether the run succeeded.
    */
   async finish(programSucceeded: boolean): Promise<boolean> {
-    const leftovers: StateResource[] = [];
-    if (programSucceeded && !this.cancelled) {
-      const gone = (this.old?.resources ?? []).filter((r) => !this.next.has(r.urn) || this.replaced.includes(r));
-      for (const resource of gone.reverse()) {
-        const op: Op = this.replaced.includes(resource) ? "delete-replaced" : "delete";
-        const line = { op, type: resource.type, name: resource.urn.split("::").pop() ?? resource.urn };
-        if (resource.retainOnDelete) {
-          this.options.emit({ ...line, retained: true });
-          continue;
-        }
-        const row = this.options.rows[resource.type];
-        const managed = resource.custom && !resource.external && !resource.type.startsWith(PROVIDER_TYPE_PREFIX);
-        try {
-          if (managed && !row) throw new Error(`the engine stand-in does not model resource type ${resource.type}`);
-          if (managed && !this.options.dryRun)
-            await row.delete(this.options.cloud, resource.id ?? "", resource.inputs, resource.outputs);
-          this.options.emit(line);
-        } catch (error) {
-          const message = error instanceof Error && error.name === "Error" ? error.message : awsMessage(error);
-          this.options.emit({ ...line, result: "failed", error: message });
-          this.failures.push(`${resource.urn}: ${message}`);
-          leftovers.push(resource);
-          if (!this.options.continueOnError) break;
-        }
-      }
-    } else {
-      // Nothing is deleted: every old resource the program did not reach stays as it was.
-      for (const resource of this.old?.resources ?? []) if (!this.next.has(resource.urn)) leftovers.push(resource);
-    }
+    if (programSucceeded && !this.cancelled) await this.deleteLeftovers();
     // AnalyzeStack once every step is done, deletes included, and only when none failed
     // (deployment_executor.go, Execute; step_generator.go, AnalyzeResources): the resources of
     // this run with their outputs. In an update, whatever it finds was already applied.
@@ -578,11 +672,104 @@ export class Deployment {
         project: this.options.project,
         stack: this.options.stack,
         outputs,
-        resources: [...leftovers.filter((r) => !this.next.has(r.urn)), ...this.next.values()],
+        resources: this.newState(),
       });
     }
     return succeeded;
   }
+
+  /**
+   * The deletes once the program is done (step_generator.go, GenerateDeletes and ScheduleDeletes;
+   * deployment_executor.go, performPostSteps): every old resource the program did not register, and
+   * every one pending deletion, in rounds over the dependency graph, dependents first; a round's
+   * deletes run at once (`--parallel` at a time). Without `--continue-on-error` the first failure
+   * stops them: what was not started is not. With it, no delete runs of a resource that a failed
+   * step's resource (a registration's or a delete's) depends on, directly or not: it stays.
+   */
+  private async deleteLeftovers(): Promise<void> {
+    const list = this.old?.resources ?? [];
+    const condemned = new Map<StateResource, "delete" | "delete-replaced">();
+    for (const resource of list) {
+      if (this.done.has(resource)) continue;
+      if (resource.delete) condemned.set(resource, "delete-replaced");
+      else if (this.operatedOn(resource.urn)) continue;
+      else if (resource.pendingReplacement) {
+        // Deleted by a delete-before-replace whose create never came, and no longer declared.
+        this.done.add(resource);
+        this.options.emit({ op: "remove-pending-replace", type: resource.type, name: nameOf(resource) });
+      } else condemned.set(resource, "delete");
+    }
+    for (const round of scheduleDeletes(list, [...condemned.keys()])) {
+      const needed = new Set(this.erroredOlds.flatMap((failed) => [...transitiveDependenciesOf(list, failed)]));
+      const lines = await this.inParallel(
+        round.filter((resource) => !needed.has(resource)),
+        async (resource) => {
+          const line = await this.deleteStep(resource, condemned.get(resource) ?? "delete");
+          if (line.result !== "failed") this.done.add(resource);
+          else if (!this.options.continueOnError) this.cancelled = true;
+          return line;
+        },
+      );
+      for (const line of lines) this.options.emit(line);
+      if (this.cancelled) break;
+    }
+  }
+
+  /**
+   * `work` on each item, `--parallel` at a time, in the items' order; once the deployment is
+   * cancelled, no more start. The answers in the items' order (of those that started).
+   */
+  private async inParallel<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+    const answers: (R | undefined)[] = items.map(() => undefined);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length && !this.cancelled) {
+        const at = next++;
+        answers[at] = await work(items[at]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.options.parallel) }, worker));
+    return answers.filter((answer): answer is R => answer !== undefined);
+  }
+
+  /**
+   * The state to write (the snapshot manager's Snap, pkg/backend/snapshot.go): what this run
+   * registered, in the order its steps finished, then every old resource still there, in its old
+   * order: not reached, not deleted (failed or never tried), pending deletion, or deleted first
+   * and not yet created again. Each is after its parent and what it depends on.
+   */
+  private newState(): StateResource[] {
+    const registered = [...this.next.values()];
+    const kept = (this.old?.resources ?? []).filter(
+      (resource) =>
+        !registered.includes(resource) &&
+        !this.done.has(resource) &&
+        (resource.delete === true || resource.pendingReplacement === true || !this.next.has(resource.urn)),
+    );
+    return [...registered, ...kept];
+  }
+}
+
+/** A resource's name, the last part of its URN. */
+function nameOf(resource: StateResource): string {
+  return resource.urn.split("::").pop() ?? resource.urn;
+}
+
+/** A failure as the step's line gives it: the stand-in's own words, or the provider's for an AWS error. */
+function errorMessage(error: unknown): string {
+  return error instanceof Error && error.name === "Error" ? error.message : awsMessage(error);
+}
+
+/**
+ * Whether the provider's Diff asks to delete the old resource before creating the new one: the
+ * type asks so always, or its `name` is auto-named and the program set it (the bridge's
+ * `len(replaces) > 0 && (DeleteBeforeReplace || nameRequiresDeleteBeforeReplace)`, provider.go).
+ * The `deleteBeforeReplace` resource option, which overrides it, is not modelled.
+ */
+function deletesBeforeReplace(row: ResourceRow, inputs: Properties): boolean {
+  return (
+    row.deleteBeforeReplace === true || (row.autonamed === true && inputs.name !== undefined && inputs.name !== null)
+  );
 }
 
 /** Outputs of a resource a preview would create: its inputs, and unknown for what only the provider knows. */

@@ -96,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
     stack,
     dryRun,
     continueOnError: values["continue-on-error"] === true,
+    parallel: PARALLEL,
     stateFile,
     cloud: cloudFromEnvironment(),
     rows: RESOURCE_ROWS,

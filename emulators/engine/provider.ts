@@ -7,7 +7,8 @@
  *
  * To model a new type, add a row to the table in rows.ts: its type token, `replaceOn` read from the
  * provider's schema (cite the file), the defaults its Check fills in, the outputs only the
- * provider knows, and the four calls against moto. A type without a row fails its step with a
+ * provider knows, whether pulumi-aws replaces it delete-first or auto-names it, and the four calls
+ * against moto. A type without a row fails its step with a
  * message that names it.
  */
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -57,6 +58,22 @@ export interface ResourceRow {
   defaults?: Properties;
   /** Outputs that only the provider knows: unknown in a preview until the resource exists. */
   computed: readonly string[];
+  /**
+   * The provider replaces it by deleting the old one first (its Diff answers
+   * `DeleteBeforeReplace`): pulumi-aws sets it on a type whose new and old resource would be the
+   * same thing in AWS (provider/resources.go: the policy attachments, "a create followed by a
+   * delete actually deletes the same attachment we just created").
+   * @default false
+   */
+  deleteBeforeReplace?: boolean;
+  /**
+   * The bridged provider names the resource when the program does not (pulumi-aws gives every type
+   * with a `name` input Pulumi's auto-naming: setAutonaming in provider/resources.go). A `name` the
+   * program sets itself makes any replacement delete first, since the new resource would take the
+   * same name (pulumi-terraform-bridge, nameRequiresDeleteBeforeReplace in pkg/tfbridge/schema.go).
+   * @default false
+   */
+  autonamed?: boolean;
   create(cloud: Cloud, inputs: Properties): Promise<ReadResult>;
   /** The resource as the cloud has it, by the id and inputs in state; null when it is gone. */
   read(cloud: Cloud, id: string, inputs: Properties): Promise<ReadResult | null>;

@@ -6,8 +6,9 @@
  * service_specific_credential.go, policy.go, role.go, role_policy.go, role_policy_attachment.go,
  * user_policy_attachment.go, openid_connect_provider.go (and diff.go's suppressOpenIDURL),
  * internal/service/organizations/policy.go, policy_attachment.go; and the time
- * provider's static resource (`triggers` and `rfc3339` force a
- * new resource). docs/program.md lists what is read and what is exercised.
+ * provider's static resource (`triggers` and `rfc3339` force a new resource). Which types
+ * pulumi-aws replaces delete-first, and which it auto-names, follow its provider/resources.go.
+ * docs/program.md lists what is read and what is exercised.
  */
 import {
   AddClientIDToOpenIDConnectProviderCommand,
@@ -20,6 +21,7 @@ import {
   CreatePolicyVersionCommand,
   CreateRoleCommand,
   DeleteAccessKeyCommand,
+  DeleteConflictException,
   DeleteOpenIDConnectProviderCommand,
   DeletePolicyCommand,
   DeletePolicyVersionCommand,
@@ -462,6 +464,7 @@ const serviceSpecificCredential: ResourceRow = {
 const managedPolicy: ResourceRow = {
   // policy.go: `name`, `name_prefix`, `path` and `description` are ForceNew; `path` defaults to "/".
   replaceOn: ["name", "namePrefix", "path", "description"],
+  autonamed: true,
   defaults: { path: "/" },
   computed: ["arn", "attachmentCount", "policyId", "tagsAll"],
   async create(cloud, inputs) {
@@ -536,15 +539,25 @@ const managedPolicy: ResourceRow = {
     const versions = (await orGone(cloud.iam.send(new ListPolicyVersionsCommand({ PolicyArn: id }))))?.Versions ?? [];
     for (const version of versions.filter((v) => !v.IsDefaultVersion))
       await cloud.iam.send(new DeletePolicyVersionCommand({ PolicyArn: id, VersionId: version.VersionId }));
+    // IAM refuses to delete a policy still attached to a user, group or role; moto deletes it
+    // (and leaves the attachment pointing at nothing), so the row answers as IAM does.
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html
+    const attached = (await orGone(cloud.iam.send(new GetPolicyCommand({ PolicyArn: id }))))?.Policy?.AttachmentCount;
+    if ((attached ?? 0) > 0)
+      throw new DeleteConflictException({ message: "Cannot delete a policy attached to entities.", $metadata: {} });
     await orGone(cloud.iam.send(new DeletePolicyCommand({ PolicyArn: id })));
   },
 };
 
-/** user_policy_attachment.go and role_policy_attachment.go: every input is ForceNew; a detach that finds nothing is done. */
+/**
+ * user_policy_attachment.go and role_policy_attachment.go: every input is ForceNew; a detach that
+ * finds nothing is done. pulumi-aws replaces them delete-first (provider/resources.go).
+ */
 function policyAttachment(principal: "user" | "role"): ResourceRow {
   const name = (inputs: Properties) => text(inputs[principal]);
   return {
     replaceOn: [principal, "policyArn"],
+    deleteBeforeReplace: true,
     computed: [],
     async create(cloud, inputs) {
       if (principal === "user")
@@ -585,6 +598,7 @@ function policyAttachment(principal: "user" | "role"): ResourceRow {
 const rolePolicy: ResourceRow = {
   // role_policy.go: `name`, `name_prefix` and `role` are ForceNew; the document is updated in place.
   replaceOn: ["name", "namePrefix", "role"],
+  autonamed: true,
   computed: [],
   async create(cloud, inputs) {
     await cloud.iam.send(
@@ -628,6 +642,7 @@ const rolePolicy: ResourceRow = {
 const role: ResourceRow = {
   // role.go: `name`, `name_prefix` and `path` are ForceNew; `path` defaults to "/", `max_session_duration` to 3600.
   replaceOn: ["name", "namePrefix", "path"],
+  autonamed: true,
   defaults: { path: "/", maxSessionDuration: 3600, forceDetachPolicies: false },
   computed: ["arn", "createDate", "uniqueId", "tagsAll", "managedPolicyArns", "inlinePolicies"],
   async create(cloud, inputs) {
@@ -784,6 +799,7 @@ const openIdConnectProvider: ResourceRow = {
 const organizationsPolicy: ResourceRow = {
   // organizations/policy.go: only `type` is ForceNew (default SERVICE_CONTROL_POLICY); name, description and content update in place.
   replaceOn: ["type"],
+  autonamed: true,
   defaults: { type: "SERVICE_CONTROL_POLICY" },
   computed: ["arn", "awsManaged", "tagsAll"],
   async create(cloud, inputs) {

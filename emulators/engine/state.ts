@@ -1,8 +1,10 @@
 /**
  * A stack's state between runs, in one JSON file per stack, as the engine's checkpoint keeps it:
- * every resource with its inputs, outputs, dependencies and options, and the stack's outputs. Other
- * stacks' files sit beside it (`<folder>/<stack>.json`): that is where a stack reference reads
- * them, as the engine's backend reads another stack's last checkpoint.
+ * every resource with its inputs, outputs, dependencies and options, and the stack's outputs. The
+ * resources are in an order the engine can trust: each after its parent, its provider and what it
+ * depends on (pkg/resource/graph reads them so). Other stacks' files sit beside it
+ * (`<folder>/<stack>.json`): that is where a stack reference reads them, as the engine's backend
+ * reads another stack's last checkpoint.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,6 +28,18 @@ export interface StateResource {
   retainOnDelete: boolean;
   /** True for a resource read, never managed (a stack reference). */
   external?: boolean;
+  /**
+   * The engine's `Delete`: an old resource that a replacement (or an import under another id)
+   * superseded, pending its delete. It stays in the state, after the one that replaced it under
+   * the same URN, until a run deletes it (every run tries).
+   */
+  delete?: true;
+  /**
+   * The engine's `PendingReplacement`: deleted by a delete-before-replace whose create has not
+   * happened yet. The next registration of its URN creates it without deleting it again; a run
+   * that no longer declares it only forgets it.
+   */
+  pendingReplacement?: true;
 }
 
 export interface StackState {

@@ -5,10 +5,11 @@
  */
 export const UNMODELED: readonly string[] = [
   "pulumi refresh as a command of its own (--refresh reads the state back before the program runs)",
-  "--target, --exclude, --diff, plans, and --parallel (steps run as the program sends them)",
+  "--target, --exclude, --diff, plans, and --parallel (steps run as the program sends them; a round of deletes 16 at a time)",
   "the provider's own Diff and Check (inputs are compared as JSON but where a row names the provider's equivalences; equivalent policy documents are not recognised; inputs are not validated)",
   "explicit providers' configuration (every call uses the environment's credentials and region)",
-  "aliases, protect, deleteBeforeReplace, replaceOnChanges, deletedWith, replaceWith, customTimeouts, hideDiffs, additionalSecretOutputs",
+  "aliases, protect, the deleteBeforeReplace option (the provider's own delete-first is modelled), replaceOnChanges, deletedWith, replaceWith, customTimeouts, hideDiffs, additionalSecretOutputs",
+  "the refusal to replace a resource that still has `import`",
   "secrets (kept in clear in the state file) and secret config",
   "transforms, resource hooks, error hooks, components from other languages (Call, Construct)",
   "of policy packs: remediations (Remediate is not called), --policy-pack-config, packs in other languages than Node.js, Pulumi Cloud's policy groups",

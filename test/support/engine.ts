@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll } from "vitest";
+import { readState, type StackState } from "../../emulators/engine/state.ts";
 import { Account } from "./aws-accounts.ts";
 import { motoForSuite, type Moto, type MotoOptions } from "./moto.ts";
 import { projectRelative, projectTempDir } from "./project-dir.ts";
@@ -155,6 +156,13 @@ async function engineScript(
     if (typeof e.code !== "number") throw error;
     return { status: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
   }
+}
+
+/** A stack's state as the stand-in wrote it (the file must exist). */
+export function readEngineState(file: string): StackState {
+  const state = readState(file);
+  if (!state) throw new Error(`no state file at ${file}`);
+  return state;
 }
 
 /** The state folder of a test: one file per stack. */
