@@ -22,8 +22,8 @@ import type {
 import { UnknownValueError } from "@pulumi/policy";
 import { componentDeclarations } from "../components/permissions.ts";
 import { INCIDENT_ID } from "../incident/fields.ts";
-import { GUARDRAIL_SELECTORS } from "../plan/organization.ts";
-import { INCIDENT_TAG, ROLE_PATH } from "../plan/plan.ts";
+import { GUARDRAIL_SELECTORS, RCP_ACTIONS } from "../plan/organization.ts";
+import { INCIDENT_TAG, ROLE_PATH, ROLE_POLICY_NAME } from "../plan/plan.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 
 /**
@@ -124,11 +124,34 @@ function revocationProblem(statement: PolicyStatement): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a guardrail's statement denies what cordon's do: an SCP's every action on every
+ * resource; an RCP's, any principal's actions of RCP_ACTIONS on every resource. No Not* element.
+ */
+function deniesWhatGuardrailsDeny(statement: PolicyStatement): boolean {
+  const s = statement as PolicyStatement & { Principal?: unknown; NotPrincipal?: unknown };
+  if (s.NotAction !== undefined || s.NotResource !== undefined || s.NotPrincipal !== undefined || s.Resource !== "*")
+    return false;
+  if (s.Principal === undefined) return s.Action === "*";
+  const actions = Array.isArray(s.Action) ? [...s.Action].sort() : [];
+  const expected = [...RCP_ACTIONS].sort();
+  return s.Principal === "*" && actions.length === expected.length && actions.every((a, i) => a === expected[i]);
+}
+
 /** Why a statement of a guardrail is not one cordon writes; undefined when it is. */
 function guardrailProblem(statement: PolicyStatement): string | undefined {
   if (statement.Effect !== "Deny")
     return `statement ${statement.Sid ?? "(no Sid)"} is ${statement.Effect}: cordon's guardrails hold only Deny statements`;
+  if (!deniesWhatGuardrailsDeny(statement))
+    return `statement ${statement.Sid ?? "(no Sid)"} denies ${JSON.stringify(statement.NotAction ?? statement.Action)} on ${JSON.stringify(statement.NotResource ?? statement.Resource)}: an SCP's guardrail denies every action ("*") on every resource ("*"), an RCP's denies any principal ("*") ${RCP_ACTIONS.join(", ")} on every resource`;
   const condition = statement.Condition ?? {};
+  const empty = Object.entries(condition).flatMap(([operator, entries]) =>
+    Object.entries(entries)
+      .filter(([, value]) => value === "" || (Array.isArray(value) && value.length === 0))
+      .map(([key]) => `${operator} ${key}`),
+  );
+  if (empty.length > 0)
+    return `statement ${statement.Sid ?? "(no Sid)"} names nobody in ${empty.join(", ")}: a guardrail names the principals it denies`;
   const cutoff = `DateLessThan:${TOKEN_ISSUE_TIME}`;
   const keys = Object.entries(condition)
     .flatMap(([operator, entries]) => Object.keys(entries).map((key) => `${operator}:${key}`))
@@ -281,6 +304,48 @@ export const replacementRolesUnderCordon: ResourceValidationPolicy = resourcePol
   },
 );
 
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+
+export const rolePoliciesNeverOverwriteDenies: ResourceValidationPolicy = resourcePolicy(
+  "role-policies-never-overwrite-denies",
+  `Only a session revocation writes a role's inline policy named ${ROLE_POLICY_NAME}: under that name, any other would replace a compromised role's deny.`,
+  (args, report) => {
+    if (args.type !== ROLE_POLICY || parentType(args.urn) === SESSION_REVOCATION) return;
+    if (args.props.name === ROLE_POLICY_NAME)
+      report(
+        `${args.name}: named ${ROLE_POLICY_NAME} outside ${SESSION_REVOCATION}: IAM would replace the deny of role ${JSON.stringify(args.props.role ?? null)} with this document`,
+      );
+  },
+);
+
+export const rolePoliciesOnTheirOwnRole: StackValidationPolicy = stackPolicy(
+  "role-policies-on-their-own-role",
+  "A role policy outside a session revocation (a replacement role's, auto-contain's) is on the role its own component declares, never on another role.",
+  (args, report) => {
+    for (const resource of args.resources) {
+      if (resource.type !== ROLE_POLICY) continue;
+      const parent = resource.parent;
+      if (parent === undefined || parent.type === SESSION_REVOCATION) continue;
+      const own = args.resources.filter((r) => r.type === "aws:iam/role:Role" && r.parent?.urn === parent.urn);
+      let role: unknown;
+      let names: unknown[];
+      try {
+        role = resource.props.role;
+        names = own.map((r) => r.props.name);
+      } catch (error) {
+        // At a first preview the role's name may not be known yet: up decides.
+        if (!(error instanceof UnknownValueError)) throw error;
+        continue;
+      }
+      if (!names.includes(role))
+        report(
+          `${resource.name}: on role ${JSON.stringify(role ?? null)}, not the role ${parent.type} declares (${names.map((n) => JSON.stringify(n)).join(", ") || "none"}): it would give another role rights`,
+          resource.urn,
+        );
+    }
+  },
+);
+
 export const onlyCordonTypes: ResourceValidationPolicy = resourcePolicy(
   "only-cordon-resource-types",
   "The stack declares only cordon's components, each with only the resource types it declares (components/permissions.ts).",
@@ -311,6 +376,8 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   accessKeysNeverCreated,
   otherCredentialsDisabled,
   deniesOnlyDeny,
+  rolePoliciesNeverOverwriteDenies,
+  rolePoliciesOnTheirOwnRole,
   replacementRolesUnderCordon,
   onlyCordonTypes,
 ];

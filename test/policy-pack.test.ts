@@ -260,6 +260,59 @@ describe("each broken invariant fails the pack", () => {
     ]);
   });
 
+  it("a guardrail that denies less than cordon's, by its actions, resources or Not* elements, or names nobody", async () => {
+    const violations = await broken(
+      () => organizationRun,
+      (rs) => {
+        const scp = find(rs, "aws:organizations/policy:Policy");
+        const document = JSON.parse(String(scp.inputs.content));
+        const [first] = document.Statement;
+        const narrow = { ...structuredClone(first), Sid: "Narrow", Action: "iam:ListUsers" };
+        const inverted = { ...structuredClone(first), Sid: "Inverted", NotAction: "*" };
+        delete inverted.Action;
+        const nobody = structuredClone(first);
+        nobody.Sid = "Nobody";
+        for (const [operator, entries] of Object.entries(nobody.Condition as Record<string, Record<string, unknown>>))
+          if (operator !== "DateLessThan") for (const key of Object.keys(entries)) entries[key] = [];
+        document.Statement.push(narrow, inverted, nobody);
+        scp.inputs.content = JSON.stringify(document);
+      },
+      false,
+    );
+    expect(violations).toEqual([
+      expect.stringMatching(
+        /: statement Narrow denies "iam:ListUsers" on "\*": an SCP's guardrail denies every action \("\*"\) on every resource \("\*"\), an RCP's denies any principal \("\*"\) kms:\*, s3:\*, secretsmanager:\*, sqs:\*, sts:AssumeRole\* on every resource$/,
+      ),
+      expect.stringMatching(/: statement Inverted denies "\*" on "\*": an SCP's guardrail denies every action/),
+      expect.stringMatching(
+        /: statement Nobody names nobody in \w+ [\w:/]+.*: a guardrail names the principals it denies$/,
+      ),
+    ]);
+  });
+
+  it("a role policy outside a session revocation that takes the deny's name, or sits on another role", async () => {
+    const violations = await broken(
+      () => accountRun,
+      (rs) => {
+        const inline = find(rs, "aws:iam/rolePolicy:RolePolicy", (r) => r.urn.includes("cordon:iam:ReplacementRole$"));
+        // Named as the session revocation's inline policy, on a compromised role: IAM would replace that role's deny.
+        for (const props of [inline.inputs, inline.outputs]) {
+          props.name = "cordon-revoke-sessions";
+          props.role = "deploy";
+        }
+      },
+      false,
+    );
+    expect(violations).toEqual([
+      expect.stringMatching(
+        /^role-policies-never-overwrite-denies: .*: named cordon-revoke-sessions outside cordon:iam:SessionRevocation: IAM would replace the deny of role "deploy" with this document$/,
+      ),
+      expect.stringMatching(
+        /^role-policies-on-their-own-role: .*: on role "deploy", not the role cordon:iam:ReplacementRole declares \("[\w-]+"\): it would give another role rights$/,
+      ),
+    ]);
+  });
+
   it("a replacement role outside /cordon/ or without its incident's tag", async () => {
     const violations = await broken(
       () => accountRun,
