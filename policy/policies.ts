@@ -23,7 +23,7 @@ import { UnknownValueError } from "@pulumi/policy";
 import { componentDeclarations } from "../components/permissions.ts";
 import { INCIDENT_ID } from "../incident/fields.ts";
 import { GUARDRAIL_SELECTORS, RCP_ACTIONS } from "../plan/organization.ts";
-import { INCIDENT_TAG, ROLE_PATH, ROLE_POLICY_NAME } from "../plan/plan.ts";
+import { denyPolicyName, INCIDENT_TAG, POLICY_PATH, ROLE_PATH, ROLE_POLICY_NAME } from "../plan/plan.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 
 /**
@@ -306,6 +306,32 @@ export const replacementRolesUnderCordon: ResourceValidationPolicy = resourcePol
 
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
+/** A session revocation's attachments, and which input names their principal. */
+const DENY_ATTACHMENTS: Record<string, { kind: "user" | "role"; principal: "user" | "role" }> = {
+  "aws:iam/userPolicyAttachment:UserPolicyAttachment": { kind: "user", principal: "user" },
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { kind: "role", principal: "role" },
+};
+
+export const denyAttachmentsOnTheirPrincipal: ResourceValidationPolicy = resourcePolicy(
+  "deny-attachments-on-their-principal",
+  `A session revocation attaches a principal's own deny (${POLICY_PATH}${denyPolicyName("user", "NAME", "managed")} or ${denyPolicyName("role", "NAME", "managed")}) to that principal, and nothing else: another policy there would take the deny's place.`,
+  (args, report) => {
+    const attachment = DENY_ATTACHMENTS[args.type];
+    if (attachment === undefined || parentType(args.urn) !== SESSION_REVOCATION) return;
+    const principal = args.props[attachment.principal];
+    const arn = args.props.policyArn;
+    const expected =
+      typeof principal === "string"
+        ? `:policy${POLICY_PATH}${denyPolicyName(attachment.kind, principal, "managed")}`
+        : null;
+    // IAM's names are case-insensitive.
+    if (expected === null || typeof arn !== "string" || !arn.toLowerCase().endsWith(expected.toLowerCase()))
+      report(
+        `${args.name}: attaches ${JSON.stringify(arn ?? null)} to ${attachment.kind} ${JSON.stringify(principal ?? null)}: a session revocation attaches only that ${attachment.kind}'s own deny (...${expected ?? ""})`,
+      );
+  },
+);
+
 export const rolePoliciesNeverOverwriteDenies: ResourceValidationPolicy = resourcePolicy(
   "role-policies-never-overwrite-denies",
   `Only a session revocation writes a role's inline policy named ${ROLE_POLICY_NAME}: under that name, any other would replace a compromised role's deny.`,
@@ -376,6 +402,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   accessKeysNeverCreated,
   otherCredentialsDisabled,
   deniesOnlyDeny,
+  denyAttachmentsOnTheirPrincipal,
   rolePoliciesNeverOverwriteDenies,
   rolePoliciesOnTheirOwnRole,
   replacementRolesUnderCordon,

@@ -313,6 +313,33 @@ describe("each broken invariant fails the pack", () => {
     ]);
   });
 
+  it("a deny's attachment that points at another policy, or at another principal", async () => {
+    const violations = await broken(
+      () => accountRun,
+      (rs) => {
+        const attachments = rs.filter(
+          (r) =>
+            r.type === "aws:iam/userPolicyAttachment:UserPolicyAttachment" &&
+            r.urn.includes("cordon:iam:SessionRevocation$"),
+        );
+        expect(attachments.length).toBeGreaterThanOrEqual(2);
+        const [other, moved] = attachments;
+        // Replaced, the attachment of a harmless policy under /cordon/ would go on before the deny's came off.
+        other.inputs.policyArn = `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-nobody`;
+        moved.inputs.user = "someone-else";
+      },
+      false,
+    );
+    expect(violations).toEqual([
+      expect.stringMatching(
+        /^deny-attachments-on-their-principal: .*: attaches "arn:aws:iam::123456789012:policy\/cordon\/cordon-revoke-sessions-nobody" to user "[\w-]+": a session revocation attaches only that user's own deny \(\.\.\.:policy\/cordon\/cordon-revoke-sessions-[\w-]+\)$/,
+      ),
+      expect.stringMatching(
+        /^deny-attachments-on-their-principal: .*: attaches ".*:policy\/cordon\/cordon-revoke-sessions-[\w-]+" to user "someone-else": a session revocation attaches only that user's own deny \(\.\.\.:policy\/cordon\/cordon-revoke-sessions-someone-else\)$/,
+      ),
+    ]);
+  });
+
   it("a replacement role outside /cordon/ or without its incident's tag", async () => {
     const violations = await broken(
       () => accountRun,
