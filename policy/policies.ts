@@ -319,7 +319,15 @@ export const denyAttachmentsOnTheirPrincipal: ResourceValidationPolicy = resourc
     const attachment = DENY_ATTACHMENTS[args.type];
     if (attachment === undefined || parentType(args.urn) !== SESSION_REVOCATION) return;
     const principal = args.props[attachment.principal];
-    const arn = args.props.policyArn;
+    let arn: unknown;
+    try {
+      arn = args.props.policyArn;
+    } catch (error) {
+      // At a first preview the deny is not created yet, so its ARN is unknown: up, which knows it
+      // before the attachment's step, decides (an advisory here would only repeat for each principal).
+      if (!(error instanceof UnknownValueError)) throw error;
+      return;
+    }
     const expected =
       typeof principal === "string"
         ? `:policy${POLICY_PATH}${denyPolicyName(attachment.kind, principal, "managed")}`
