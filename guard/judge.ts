@@ -7,7 +7,7 @@
  */
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import { computeExpiry } from "../incident/expiry.ts";
-import { principalKey } from "../incident/fields.ts";
+import { incidentIdOfPath, principalKey } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
 import { accountsOf } from "../plan/plan.ts";
@@ -257,7 +257,7 @@ function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
     const path = input.shown(change.path);
     const file = sources.get(path);
     if (change.after !== ABSENT_MODE || file === undefined) return [];
-    const id = change.path.slice(change.path.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
+    const id = incidentIdOfPath(change.path);
     if (named.has(id)) return [];
     const alone = loadIncidents([file], { now: input.now }).incidents[0];
     let whose: string;

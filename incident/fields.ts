@@ -36,6 +36,12 @@ export function describeFound(value: unknown): string {
 // ---- The incident id: the file's name, and the root of every resource name derived from it.
 
 export const INCIDENT_ID = /^[a-z0-9][a-z0-9-]{2,63}$/;
+
+/** The id an incident file's name gives it: the name without `.yaml` (or `.yml`), whatever the folder. */
+export function incidentIdOfPath(path: string): string {
+  return (path.split(/[\\/]/).pop() ?? path).replace(/\.ya?ml$/i, "");
+}
+
 export const INCIDENT_ID_MAX_LENGTH = 64;
 const INCIDENT_ID_EXPECTED = "3 to 64 of lowercase letters, digits and dashes, starting with a letter or digit";
 

@@ -13,6 +13,7 @@ import {
   fieldName,
   iamNameKey,
   impossibleInstantProblem,
+  incidentIdOfPath,
   KEPT_CREDENTIAL_FIELDS,
   principalKey,
   rootUserSteps,
@@ -142,7 +143,7 @@ export const RULES = {
   E_ID_FILENAME: {
     rule: "id is the file name without .yaml",
     file({ raw, file }, report) {
-      const stem = (file.split(/[\\/]/).pop() ?? file).replace(/\.ya?ml$/i, "");
+      const stem = incidentIdOfPath(file);
       if (raw.id !== stem)
         report(
           ["id"],

@@ -452,6 +452,11 @@ describe("a base that does not validate (item 3)", () => {
     "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
     "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "builder"),
   };
+  // The fix: one spelling.
+  const fixed = {
+    "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
+    "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+  };
   const outputs = JSON.stringify({
     account: A,
     incidents: {
@@ -475,10 +480,7 @@ describe("a base that does not validate (item 3)", () => {
   }
 
   it("without stack outputs, guard still refuses everything, and says what to pass", async () => {
-    const result = await fromBroken({
-      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
-      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
-    });
+    const result = await fromBroken(fixed);
     expect(result.code).toBe(2);
     expect(result.stderr.split("\n").at(-2)).toBe(
       "cordon guard: pass --stack-outputs FILE (pulumi stack output --json) to judge the head against the last applied state instead",
@@ -486,13 +488,7 @@ describe("a base that does not validate (item 3)", () => {
   });
 
   it("with them, the fix is judged against what is applied, and lands; the output says so", async () => {
-    const result = await fromBroken(
-      {
-        "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
-        "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
-      },
-      ["--stack-outputs", "outputs.json"],
-    );
+    const result = await fromBroken(fixed, ["--stack-outputs", "outputs.json"]);
     expect(result.code).toBe(0);
     expect(result.stderr.split("\n")[0]).toMatch(
       /^cordon guard: the incident files or stack files at --base [0-9a-f]{40} are invalid; judging the head against the last applied state instead \(outputs\.json, account 123456789012; incidents of other accounts are judged as added\):$/,
@@ -517,13 +513,6 @@ describe("a base that does not validate (item 3)", () => {
 
   it("deleting an incident that no output given names is refused: a stack whose outputs are missing may apply it", async () => {
     // Active, in account B, whose stack's outputs were not given: only A's are.
-    const other = {
-      id: "2026-11-29-other",
-      title: "t",
-      account: B,
-      cutoff: "2026-11-29T06:00:00Z",
-      roles: [{ name: "deploy" }],
-    };
     const otherOutputs = JSON.stringify({
       account: B,
       incidents: {
@@ -539,10 +528,9 @@ describe("a base that does not validate (item 3)", () => {
       replacementRoles: [],
     });
     const dir = newRepo();
-    const from = commitTree(dir, { ...broken, "incidents/2026-11-29-other.yaml": other, "outputs.json": outputs });
+    const from = commitTree(dir, { ...broken, "incidents/2026-11-29-other.yaml": other(), "outputs.json": outputs });
     const to = commitTree(dir, {
-      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
-      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+      ...fixed,
       "outputs.json": outputs,
       "other-outputs.json": otherOutputs,
     });
@@ -564,8 +552,7 @@ describe("a base that does not validate (item 3)", () => {
     expect(judged.stderr).not.toContain("which no --stack-outputs given names");
     // B's outputs given, naming nothing: no stack of B applies it, and it may go.
     const none = commitTree(dir, {
-      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
-      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+      ...fixed,
       "outputs.json": outputs,
       "other-outputs.json": JSON.stringify({ account: B, incidents: {}, replacementRoles: [] }),
     });
@@ -622,10 +609,6 @@ describe("a base that does not validate (item 3)", () => {
       ...files,
       "outputs.json": outputs,
     };
-    const fixed = {
-      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
-      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
-    };
     const dir = newRepo();
     const from = commitTree(dir, { ...project, ...broken });
     const to = commitTree(dir, {
@@ -648,8 +631,7 @@ describe("a base that does not validate (item 3)", () => {
       "outputs.json": outputs,
     });
     const to = commitTree(dir, {
-      "incidents/2026-11-29-one.yaml": builder("2026-11-29-one", "Builder"),
-      "incidents/2026-11-29-two.yaml": builder("2026-11-29-two", "Builder"),
+      ...fixed,
       "outputs.json": outputs,
     });
     const result = await runGuard(dir, ["--base", from, "--head", to, "--now", NOW, "--stack-outputs", "outputs.json"]);
