@@ -389,6 +389,34 @@ describe("cordon review against CloudTrail", () => {
     expect(io.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it("says what LookupEvents no longer keeps: the window's start, or the 36 h before --since where minted sessions are found", async () => {
+    await serve({}, []);
+    const DAY = 86_400_000;
+    const warningsAt = async (now: number) => {
+      const io = memoryIo();
+      const review = { accessKeyId: ROOT, since: new Date(SINCE), until: new Date(UNTIL), regions: ["us-east-1"] };
+      await runReview({ ...review, format: "json" }, io, {
+        now: () => new Date(now),
+        sources: { lookupEvents: FAST_READER },
+      });
+      return io.stderr.split("\n").filter((line) => line.startsWith("review: LookupEvents keeps"));
+    };
+    const kept = (now: number) => new Date(now - 90 * DAY).toISOString();
+    // --since 90 days ago less an hour: the window itself starts before what is kept.
+    const late = Date.parse(SINCE) + 90 * DAY + 3_600_000;
+    expect(await warningsAt(late)).toEqual([
+      `review: LookupEvents keeps 90 days of events; anything before ${kept(late)} is only in the log files (--from-logs)`,
+    ]);
+    // 89 days ago: the window is kept, the first 12 of the 36 h before it are not.
+    const close = Date.parse(SINCE) + 89 * DAY;
+    expect(await warningsAt(close)).toEqual([
+      `review: LookupEvents keeps 90 days of events: of the 36 h before --since, where the sessions the key minted into the window are found, only those from ${kept(close)} are kept; a session minted earlier, and what it did, is only in the log files (--from-logs)`,
+    ]);
+    // 36 h and a second more than 90 days: everything the review reads is kept.
+    expect(await warningsAt(Date.parse(SINCE) + 90 * DAY - 36 * 3_600_000 - 1000)).toEqual([]);
+    expect(await warningsAt(Date.parse(UNTIL))).toEqual([]);
+  });
+
   it("exits 2 and says so when there are no credentials", async () => {
     await serve({}, []);
     vi.stubEnv("AWS_ACCESS_KEY_ID", undefined);

@@ -4,13 +4,15 @@
  * review stops only when no region could be read.
  */
 import { displayValue } from "../../incident/display.ts";
+import { LOOKBACK_MS } from "../core/chain.ts";
 import { COMMERCIAL_REGIONS } from "../core/regions.ts";
 import { LOOKUP_EVENTS_DAYS } from "../lookup/limits.ts";
 import type { ReaderOptions } from "../lookup/reader.ts";
 import { plural } from "../render/parts.ts";
 import type { ReviewSource } from "./source.ts";
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** What tests may change: the clients, the pace, the clock and the retries of the reader. */
 export type LookupEventsDependencies = Omit<ReaderOptions, "regions" | "progress">;
@@ -27,9 +29,17 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
     const now = io.now();
     const until = request.until ?? now;
     const since = request.since ?? new Date(until.getTime() - LOOKUP_EVENTS_DAYS * DAY);
-    if (since.getTime() < now.getTime() - LOOKUP_EVENTS_DAYS * DAY) {
+    const kept = now.getTime() - LOOKUP_EVENTS_DAYS * DAY;
+    const keptSince = new Date(kept).toISOString();
+    if (since.getTime() < kept) {
       io.err(
-        `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${new Date(now.getTime() - LOOKUP_EVENTS_DAYS * DAY).toISOString()} is only in the log files (--from-logs)\n`,
+        `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${keptSince} is only in the log files (--from-logs)\n`,
+      );
+    } else if (request.since !== undefined && since.getTime() - LOOKBACK_MS < kept) {
+      // The window is kept, but not all of the 36 h before it: a session the key minted there, and
+      // what it did in the window, cannot be found, since only the minting call names the key.
+      io.err(
+        `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events: of the ${LOOKBACK_MS / HOUR} h before --since, where the sessions the key minted into the window are found, only those from ${keptSince} are kept; a session minted earlier, and what it did, is only in the log files (--from-logs)\n`,
       );
     }
     const regions = request.regions ?? COMMERCIAL_REGIONS;
