@@ -389,7 +389,7 @@ describe("cordon review against CloudTrail", () => {
     expect(io.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  it("says what LookupEvents no longer keeps: the window's start, or the 36 h before --since where minted sessions are found", async () => {
+  it("says what LookupEvents no longer keeps: the window's start, or the 36 h before it where minted sessions are found (the default window included)", async () => {
     await serve({}, []);
     const DAY = 86_400_000;
     const warningsAt = async (now: number) => {
@@ -410,11 +410,21 @@ describe("cordon review against CloudTrail", () => {
     // 89 days ago: the window is kept, the first 12 of the 36 h before it are not.
     const close = Date.parse(SINCE) + 89 * DAY;
     expect(await warningsAt(close)).toEqual([
-      `review: LookupEvents keeps 90 days of events: of the 36 h before --since, where the sessions the key minted into the window are found, only those from ${kept(close)} are kept; a session minted earlier, and what it did, is only in the log files (--from-logs)`,
+      `review: LookupEvents keeps 90 days of events: of the 36 h before the window, where the sessions the key minted into the window are found, only those from ${kept(close)} are kept; a session minted earlier, and what it did, is only in the log files (--from-logs)`,
     ]);
     // 36 h and a second more than 90 days: everything the review reads is kept.
     expect(await warningsAt(Date.parse(SINCE) + 90 * DAY - 36 * 3_600_000 - 1000)).toEqual([]);
     expect(await warningsAt(Date.parse(UNTIL))).toEqual([]);
+    // The default window, all 90 days LookupEvents keeps: never the 36 h before them.
+    const io = memoryIo();
+    const now = Date.parse(UNTIL);
+    await runReview({ accessKeyId: ROOT, regions: ["us-east-1"], format: "json" }, io, {
+      now: () => new Date(now),
+      sources: { lookupEvents: FAST_READER },
+    });
+    expect(io.stderr.split("\n").filter((line) => line.startsWith("review: LookupEvents keeps"))).toEqual([
+      `review: LookupEvents keeps 90 days of events: of the 36 h before the window, where the sessions the key minted into the window are found, only those from ${kept(now)} are kept; a session minted earlier, and what it did, is only in the log files (--from-logs)`,
+    ]);
   });
 
   it("exits 2 and says so when there are no credentials", async () => {

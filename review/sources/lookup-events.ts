@@ -35,11 +35,11 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
       io.err(
         `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${keptSince} is only in the log files (--from-logs)\n`,
       );
-    } else if (request.since !== undefined && since.getTime() - LOOKBACK_MS < kept) {
+    } else if (since.getTime() - LOOKBACK_MS < kept) {
       // The window is kept, but not all of the 36 h before it: a session the key minted there, and
       // what it did in the window, cannot be found, since only the minting call names the key.
       io.err(
-        `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events: of the ${LOOKBACK_MS / HOUR} h before --since, where the sessions the key minted into the window are found, only those from ${keptSince} are kept; a session minted earlier, and what it did, is only in the log files (--from-logs)\n`,
+        `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events: of the ${LOOKBACK_MS / HOUR} h before the window, where the sessions the key minted into the window are found, only those from ${keptSince} are kept; a session minted earlier, and what it did, is only in the log files (--from-logs)\n`,
       );
     }
     const regions = request.regions ?? COMMERCIAL_REGIONS;
