@@ -215,8 +215,9 @@ export function roleNotes(lookedUp: RolesLookedUp, skipped: readonly string[], k
           `Every role of this account the user can assume, as ${result.source} allows it (cordon new --roles-from assumable).`,
         ]
       : [
-          `Found by cordon new: the roles the key and the sessions it minted assumed from ${lookedUp.since} to ${lookedUp.until}`,
-          `(${result.source}; a role session lives at most ${ROLE_LOOKUP_HOURS} h)${result.roleArns.length === 0 ? ": none." : "."}`,
+          // The chain is read from before `since` too: a role assumed earlier counts while its session lives.
+          `Found by cordon new: the roles the key and the sessions it minted assumed from ${lookedUp.since} to ${lookedUp.until},`,
+          `or earlier with a session still alive at ${lookedUp.since} (${result.source}; a role session lives at most ${ROLE_LOOKUP_HOURS} h)${result.roleArns.length === 0 ? ": none." : "."}`,
         ];
   if (result.failed.length > 0)
     notes.push(

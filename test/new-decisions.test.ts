@@ -243,8 +243,8 @@ describe("draftIncident", () => {
     expect(incident.roles).toEqual([{ name: "Deploy" }, { name: "Audit", account: OTHER }]);
     expect(incident.ownersFromIam).toEqual([KEY, KEY2]);
     expect(incident.rolesNote).toEqual([
-      "Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z",
-      "(CloudTrail LookupEvents in 2 regions; a role session lives at most 12 h).",
+      "Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z,",
+      "or earlier with a session still alive at 2026-11-27T14:16:00Z (CloudTrail LookupEvents in 2 regions; a role session lives at most 12 h).",
       `Left out: arn:aws:iam::${ACCOUNT}:role/aws-service-role/AWSServiceRoleForSupport (AWS manages it: it cannot carry a deny).`,
     ]);
     expect(notes).toEqual([]);

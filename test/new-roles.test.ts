@@ -157,8 +157,8 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     expect(rolesSection(result.text)).toBe(
       [
         "# Roles the exposed credentials could assume: their older sessions are revoked too.",
-        "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z",
-        "# (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
+        "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z,",
+        "# or earlier with a session still alive at 2026-11-27T14:16:00Z (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
         `# Left out: arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef (AWS manages it: it cannot carry a deny).`,
         "roles:",
         "  - name: deploy",
@@ -205,6 +205,33 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
       "  role deploy\n  roles looked up in CloudTrail LookupEvents in 36 regions: 1 found\n",
+    );
+  });
+
+  it("a role assumed before the 12 hours is listed while its session was alive in them, and the file says so", async () => {
+    const key = await exposedKey();
+    const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+    await serve([
+      // Two hours before the window, for six hours: alive in its first four.
+      assumeRole("e1", at("2026-11-27T12:16:00Z"), key, role("early"), null, {
+        responseElements: { credentials: { accessKeyId: "ASIAEARLYSESSION0001", expiration: "2026-11-27T18:16:00Z" } },
+      }),
+      // Three hours before the window, for one hour: over before it.
+      assumeRole("e2", at("2026-11-27T11:16:00Z"), key, role("over"), null, {
+        responseElements: { credentials: { accessKeyId: "ASIAOVERSESSION00001", expiration: "2026-11-27T12:16:00Z" } },
+      }),
+    ]);
+    const result = await run(workdir(), ["--access-key", key]);
+    expect([result.code, result.stderr]).toEqual([0, ""]);
+    expect(rolesSection(result.text)).toBe(
+      [
+        "# Roles the exposed credentials could assume: their older sessions are revoked too.",
+        "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z,",
+        "# or earlier with a session still alive at 2026-11-27T14:16:00Z (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
+        "roles:",
+        "  - name: early",
+        "",
+      ].join("\n"),
     );
   });
 
