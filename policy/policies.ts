@@ -206,26 +206,102 @@ export const accessKeysDisabled: ResourceValidationPolicy = resourcePolicy(
   },
 );
 
-export const accessKeysNeverCreated: StackValidationPolicy = stackPolicy(
-  "access-keys-never-created",
-  "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
-  (args, report) => {
-    for (const resource of args.resources.filter((r) => r.type === ACCESS_KEY)) {
-      let created: boolean;
-      try {
-        created = resource.props.secret !== undefined && resource.props.secret !== null && resource.props.secret !== "";
-      } catch (error) {
-        // At preview, a key about to be created has a secret that is not known yet.
-        if (!(error instanceof UnknownValueError)) throw error;
-        created = true;
-      }
-      if (created)
+/**
+ * What shows, in the outputs a stack policy sees, that Pulumi creates a credential rather than
+ * imports it. An import reads the credential before any step, a preview's too (pulumi/pulumi
+ * step.go, ImportStep), so its outputs are known; a create's are not known at preview, and
+ * only a create gets a credential's secret (AWS returns it once, to the call that makes it:
+ * terraform-provider-aws sets `secret`, `service_password` and `service_credential_secret` in
+ * its create alone, and its import tests ignore them, having none).
+ *  - `secrets`: outputs that only a create sets: set after up, unknown at preview.
+ *  - `ids`: outputs AWS gives at create: unknown at a preview of a create, known for an import.
+ * An SSH public key or a signing certificate has no secret (AWS keeps only the public half), so
+ * after up one that was uploaded looks imported: there the deployer's explicit Deny of
+ * iam:UploadSSHPublicKey and iam:UploadSigningCertificate stops the step itself (docs/setup.md).
+ */
+interface CreatedCredential {
+  type: string;
+  /** What the messages call it. */
+  what: string;
+  secrets: readonly string[];
+  ids: readonly string[];
+  /** What a refusal says of a created one, in place of naming the output. */
+  says?: string;
+}
+const CREATED_CREDENTIALS: readonly CreatedCredential[] = [
+  { type: ACCESS_KEY, what: "access key", secrets: ["secret"], ids: [], says: "it has a secret" },
+  { type: "aws:iam/sshKey:SshKey", what: "SSH public key", secrets: [], ids: ["sshPublicKeyId"] },
+  {
+    type: "aws:iam/signingCertificate:SigningCertificate",
+    what: "signing certificate",
+    secrets: [],
+    ids: ["certificateId"],
+  },
+  {
+    type: "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+    what: "service-specific credential",
+    secrets: ["servicePassword", "serviceCredentialSecret"],
+    ids: ["serviceSpecificCredentialId"],
+  },
+];
+
+const UNKNOWN_AT_PREVIEW = Symbol("unknown at preview");
+
+/** An output of a stack policy's resource; UNKNOWN_AT_PREVIEW when a preview does not know it yet. */
+function outputOf(props: Record<string, unknown>, key: string): unknown {
+  try {
+    return props[key];
+  } catch (error) {
+    if (!(error instanceof UnknownValueError)) throw error;
+    return UNKNOWN_AT_PREVIEW;
+  }
+}
+
+/** Why a credential's outputs show that Pulumi creates it; undefined when they show an import. */
+function createdSign(kind: CreatedCredential, props: Record<string, unknown>): string | undefined {
+  const set = kind.secrets.find((key) => {
+    const value = outputOf(props, key);
+    return value !== UNKNOWN_AT_PREVIEW && value !== undefined && value !== null && value !== "";
+  });
+  if (set !== undefined) return kind.says ?? `it has a secret: ${set}`;
+  const unknown = [...kind.ids, ...kind.secrets].find((key) => outputOf(props, key) === UNKNOWN_AT_PREVIEW);
+  if (unknown !== undefined)
+    return kind.says ?? `its ${unknown} is not known yet: AWS gives it to the call that creates the ${kind.what}`;
+  return undefined;
+}
+
+/** A stack policy that refuses each credential of `kinds` that Pulumi would create. */
+function neverCreated(
+  name: string,
+  description: string,
+  kinds: readonly CreatedCredential[],
+  plural: string,
+): StackValidationPolicy {
+  return stackPolicy(name, description, (args, report) => {
+    for (const resource of args.resources) {
+      const kind = kinds.find((k) => k.type === resource.type);
+      const sign = kind && createdSign(kind, resource.props);
+      if (kind && sign)
         report(
-          `${resource.name}: this access key would be created by Pulumi (it has a secret): cordon only imports existing keys`,
+          `${resource.name}: this ${kind.what} would be created by Pulumi (${sign}): cordon only imports existing ${plural}`,
           resource.urn,
         );
     }
-  },
+  });
+}
+
+export const accessKeysNeverCreated: StackValidationPolicy = neverCreated(
+  "access-keys-never-created",
+  "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
+  CREATED_CREDENTIALS.filter((k) => k.type === ACCESS_KEY),
+  "keys",
+);
+
+export const otherCredentialsNeverCreated: StackValidationPolicy = neverCreated(
+  "credentials-never-created",
+  "No SSH public key, signing certificate or service-specific credential is created: an imported one's outputs are read before any step; a created one's id is unknown at preview, and only a created service-specific credential has a password or secret.",
+  CREATED_CREDENTIALS.filter((k) => k.type !== ACCESS_KEY),
+  "credentials",
 );
 
 /**
@@ -409,6 +485,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   accessKeysDisabled,
   accessKeysNeverCreated,
   otherCredentialsDisabled,
+  otherCredentialsNeverCreated,
   deniesOnlyDeny,
   denyAttachmentsOnTheirPrincipal,
   rolePoliciesNeverOverwriteDenies,

@@ -14,6 +14,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
 import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
+import { DisabledServiceSpecificCredential } from "../components/DisabledServiceSpecificCredential.ts";
+import { DisabledSigningCertificate } from "../components/DisabledSigningCertificate.ts";
+import { DisabledSshPublicKey } from "../components/DisabledSshPublicKey.ts";
 import { CHILD_TYPES, policies } from "../policy/policies.ts";
 import { analyze, asAnalyzed, type AnalyzedResource, type Diagnostic } from "./support/policy-pack.ts";
 import { EXAMPLE_KEYS, exampleCloud, FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
@@ -396,6 +399,84 @@ describe("each broken invariant fails the pack", () => {
       ),
     ).toHaveLength(2);
   });
+
+  it("a program that creates an SSH public key, a signing certificate or a service-specific credential under its component, Inactive, with its ForceNew inputs ignored: a real program, run", async () => {
+    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: { ...EXAMPLE_KEYS } });
+    const forceNew = { ignoreChanges: ["username", "publicKey", "encoding", "userName", "certificateBody"] };
+    const run = await runProgram(
+      async () => {
+        // Each as its Disabled component declares one, but without `import`: Pulumi would create it.
+        const under = (type: string) => ({
+          parent: new pulumi.ComponentResource(type, "planted", {}, {}),
+          ...forceNew,
+        });
+        new aws.iam.SshKey(
+          "planted-ssh",
+          {
+            username: "dana",
+            encoding: "SSH",
+            publicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ",
+            status: "Inactive",
+          },
+          under(DisabledSshPublicKey.type),
+        );
+        new aws.iam.SigningCertificate(
+          "planted-certificate",
+          { userName: "dana", certificateBody: "-----BEGIN CERTIFICATE-----", status: "Inactive" },
+          under(DisabledSigningCertificate.type),
+        );
+        new aws.iam.ServiceSpecificCredential(
+          "planted-credential",
+          { userName: "dana", serviceName: "bedrock.amazonaws.com", status: "Inactive" },
+          {
+            ...under(DisabledServiceSpecificCredential.type),
+            ignoreChanges: ["userName", "serviceName", "credentialAgeDays"],
+          },
+        );
+        return {};
+      },
+      { cloud, config: { "cordon:account": ACCOUNT } },
+    );
+    expect(run.error).toBeUndefined();
+    // At preview every one is refused, by what only a create leaves unknown, and by nothing else.
+    expect(mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: true }))).sort()).toEqual([
+      "credentials-never-created: planted-certificate: this signing certificate would be created by Pulumi (its certificateId is not known yet: AWS gives it to the call that creates the signing certificate): cordon only imports existing credentials",
+      "credentials-never-created: planted-credential: this service-specific credential would be created by Pulumi (its serviceSpecificCredentialId is not known yet: AWS gives it to the call that creates the service-specific credential): cordon only imports existing credentials",
+      "credentials-never-created: planted-ssh: this SSH public key would be created by Pulumi (its sshPublicKeyId is not known yet: AWS gives it to the call that creates the SSH public key): cordon only imports existing credentials",
+    ]);
+    // After up, only a service-specific credential shows it (its password); an uploaded key or
+    // certificate has no secret and reads as an imported one: the deployer's Deny of its upload stops it.
+    expect(mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: false })))).toEqual([
+      "credentials-never-created: planted-credential: this service-specific credential would be created by Pulumi (it has a secret: servicePassword): cordon only imports existing credentials",
+    ]);
+  });
+
+  it.each([
+    ["servicePassword", "a CodeCommit or Keyspaces credential"],
+    ["serviceCredentialSecret", "a Bedrock API key"],
+  ])(
+    "a service-specific credential with a %s (%s) after up: created; one whose secret is empty or absent: imported",
+    async (key) => {
+      const outputsWith = (value: unknown) =>
+        broken(
+          () => accountRun,
+          (rs) => {
+            const credential = find(rs, "aws:iam/serviceSpecificCredential:ServiceSpecificCredential");
+            credential.outputs[key] = value;
+          },
+          false,
+        );
+      expect(await outputsWith("c2VjcmV0")).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^credentials-never-created: .*: this service-specific credential would be created by Pulumi \\(it has a secret: ${key}\\): cordon only imports existing credentials$`,
+          ),
+        ),
+      ]);
+      expect(await outputsWith("")).toEqual([]);
+      expect(await outputsWith(null)).toEqual([]);
+    },
+  );
 
   it("a type a component does not declare, under it", async () => {
     const violations = await broken(
