@@ -14,12 +14,15 @@ import {
   CreateAccessKeyCommand,
   ListAccessKeysCommand,
   ListPoliciesCommand,
+  ListServiceSpecificCredentialsCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
+import { resourceNameOf } from "../plan/credentials.ts";
 import type { Account } from "./support/aws-accounts.ts";
+import { seedUser } from "./support/credentials.ts";
 import { ROOT, engineSuite, runEngine, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import type { Moto } from "./support/moto.ts";
@@ -38,8 +41,8 @@ beforeEach(async () => {
 });
 
 /** The project as a pull request's checkout holds it: every tracked file the program may load, and the installed dependencies. */
-function project(patches: { file: string; from: string; to: string }[] = []): string {
-  const copy = join(dir, "project");
+function project(patches: { file: string; from: string; to: string }[] = [], name = "project"): string {
+  const copy = join(dir, name);
   const files = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
     .split("\0")
     .filter((file) => file !== "" && !/^(test|docs|bench|emulators|examples|incidents|policy|\.github)\//.test(file));
@@ -245,6 +248,91 @@ describe("the policy pack, run by the engine stand-in as the engine runs an anal
     expect([up.status, mandatory(up)]).toEqual([1, [violation]]);
     expect((await account.iam.send(new ListAccessKeysCommand({ UserName: "dana" }))).AccessKeyMetadata).toHaveLength(2);
     expect(await deployerMay("iam:CreateAccessKey")).toBe("ExplicitlyDenied");
+  });
+
+  it("fails a program that creates an SSH public key, a signing certificate or a service-specific credential: the preview by the ids only a create leaves unknown; the up by a created credential's secret, after the steps", async () => {
+    const seeded = await seedUser(account.iam, "dana", {
+      sshPublicKeys: 1,
+      signingCertificates: 1,
+      services: ["bedrock.amazonaws.com"],
+    });
+    incident("2026-11-28-dana", [
+      `cutoff: ${recentCutoff()}`,
+      `users: [{ name: dana, accessKeys: [${seeded.accessKeys[0]}] }]`,
+    ]);
+    const [ssh, certificate, bedrock] = [
+      resourceNameOf(ACCOUNT, "dana", "ssh-public-key", seeded.sshPublicKeys[0]),
+      resourceNameOf(ACCOUNT, "dana", "signing-certificate", seeded.signingCertificates[0]),
+      resourceNameOf(ACCOUNT, "dana", "service-specific-credential", seeded.serviceSpecificCredentials[0].id),
+    ];
+    // Each declared as its component declares it, Inactive, its ForceNew inputs ignored: only the import is gone.
+    const IMPORTED = "import: credential.importId,";
+    const created = project([{ file: "components/disabled-credential-component.ts", from: IMPORTED, to: "" }]);
+    const refusal = (type: string, name: string, what: string, sign: string) =>
+      [
+        `${PACK} [mandatory]  credentials-never-created  (${type}: ${name})`,
+        "    No SSH public key, signing certificate or service-specific credential is created: an imported one's outputs are read before any step; a created one's id is unknown at preview, and only a created service-specific credential has a password or secret.",
+        `    ${name}: this ${what} would be created by Pulumi (${sign}): cordon only imports existing credentials`,
+      ].join("\n");
+    const unknown = (key: string, what: string) =>
+      `its ${key} is not known yet: AWS gives it to the call that creates the ${what}`;
+
+    const preview = await engine("preview", created);
+    expect([preview.status, mandatory(preview).sort()]).toEqual([
+      1,
+      [
+        refusal("aws:iam/sshKey:SshKey", ssh, "SSH public key", unknown("sshPublicKeyId", "SSH public key")),
+        refusal(
+          "aws:iam/signingCertificate:SigningCertificate",
+          certificate,
+          "signing certificate",
+          unknown("certificateId", "signing certificate"),
+        ),
+        refusal(
+          "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+          bedrock,
+          "service-specific credential",
+          unknown("serviceSpecificCredentialId", "service-specific credential"),
+        ),
+      ].sort(),
+    ]);
+
+    // At up the stack policy runs once the steps are done: a Bedrock API key created has its secret
+    // by then (its SSH key and certificate, still imported, are disabled as usual).
+    const bedrockCreated = project(
+      [
+        {
+          file: "components/disabled-credential-component.ts",
+          from: IMPORTED,
+          to: 'import: credential.kind === "service-specific-credential" ? undefined : credential.importId,',
+        },
+      ],
+      "project-bedrock-created",
+    );
+    const up = await engine("up", bedrockCreated);
+    expect([up.status, mandatory(up)]).toEqual([
+      1,
+      [
+        refusal(
+          "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+          bedrock,
+          "service-specific credential",
+          "it has a secret: serviceCredentialSecret",
+        ),
+      ],
+    ]);
+    expect(
+      (await account.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: "dana" })))
+        .ServiceSpecificCredentials,
+    ).toHaveLength(2);
+    // In AWS the deployer's Deny fails each such step itself; after up, an uploaded SSH key or
+    // certificate (no secret) looks imported, so that Deny is all that stops one.
+    for (const action of [
+      "iam:CreateServiceSpecificCredential",
+      "iam:UploadSSHPublicKey",
+      "iam:UploadSigningCertificate",
+    ])
+      expect([action, await deployerMay(action)]).toEqual([action, "ExplicitlyDenied"]);
   });
 
   it("cannot see a key deleted: the engine shows no analyzer a delete, nor retainOnDelete; the deployer's Deny of iam:DeleteAccessKey is what stops it", async () => {
