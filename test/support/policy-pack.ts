@@ -82,13 +82,19 @@ export function asAnalyzed(resources: readonly RecordedResource[], options: { pr
     if (created)
       for (const [key, value] of Object.entries(CREATED_OUTPUTS[r.type] ?? {}))
         outputs[key] = options.preview ? UNKNOWN : value;
+    // A provider's version, which the engine adds to its inputs beside an empty `__internal`
+    // (pulumi/pulumi source_eval.go; providers/registry.go, SetProviderVersion).
+    const inputs =
+      r.type.startsWith("pulumi:providers:") && r.version
+        ? { ...r.inputs, __internal: {}, version: r.version }
+        : r.inputs;
     return {
       urn: engineUrn(r.urn),
       type: r.type,
       name: r.name,
       parent: r.parent === "" ? "" : engineUrn(r.parent),
-      inputs: r.inputs,
-      outputs,
+      inputs,
+      outputs: r.type.startsWith("pulumi:providers:") ? inputs : outputs,
       ignoreChanges: r.ignoreChanges,
       protect: false,
     };
