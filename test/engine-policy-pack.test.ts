@@ -66,7 +66,7 @@ function project(patches: { file: string; from: string; to: string }[] = [], nam
 function engine(
   command: "preview" | "up",
   projectDir: string | undefined,
-  options: { pack?: boolean; incidents?: string; continueOnError?: boolean } = {},
+  options: { pack?: boolean; incidents?: string; continueOnError?: boolean; config?: Record<string, string> } = {},
 ): Promise<EngineRun> {
   return runEngine(command, {
     moto,
@@ -76,6 +76,7 @@ function engine(
     config: {
       "cordon:account": ACCOUNT,
       "cordon:incidentsDir": options.incidents ?? (projectDir === undefined ? join(dir, "incidents") : "incidents"),
+      ...options.config,
     },
     policyPacks: options.pack === false ? [] : ["policy"],
     continueOnError: options.continueOnError,
@@ -333,6 +334,41 @@ describe("the policy pack, run by the engine stand-in as the engine runs an anal
       "iam:UploadSigningCertificate",
     ])
       expect([action, await deployerMay(action)]).toEqual([action, "ExplicitlyDenied"]);
+  });
+
+  it("fails a stack whose aws: config points the default provider elsewhere or at other credentials: the preview names each setting, the up stops before any step", async () => {
+    const key = (await account.user("dana", { key: true }))!;
+    incident("2026-11-28-dana", [`cutoff: ${recentCutoff()}`, `users: [{ name: dana, accessKeys: [${key}] }]`]);
+    // What a change to a stack file could add: IAM answered from elsewhere, credentials from a profile, no check of them.
+    const config = {
+      "aws:endpoints": '[{"iam":"https://iam.attacker.example"}]',
+      "aws:profile": "other-account",
+      "aws:skipCredentialsValidation": "true",
+      "aws:region": "eu-west-1",
+    };
+    const PROVIDER = "default_7_48_0";
+    const messages = [
+      `    ${PROVIDER}: endpoints is set: it sends the provider's calls to other endpoints: IAM answered from elsewhere, an up succeeds and contains nothing`,
+      `    ${PROVIDER}: profile is set: it takes credentials from the program, a file or another role, not the job's: the calls would act as someone else, maybe in another account`,
+      `    ${PROVIDER}: skipCredentialsValidation is "true": expected false: the provider checks its credentials with STS before any call`,
+    ];
+    const heading = `${PACK} [mandatory]  aws-providers-only-cordon-settings  (pulumi:providers:aws: ${PROVIDER})`;
+
+    const preview = await engine("preview", undefined, { config });
+    expect([
+      preview.status,
+      mandatory(preview).map((v) => v.split("\n")[0]),
+      mandatory(preview).map((v) => v.split("\n")[2]),
+    ]).toEqual([1, messages.map(() => heading), messages]);
+
+    // The default provider is registered before the first resource that needs it: nothing is applied.
+    const up = await engine("up", undefined, { config });
+    expect([up.status, mandatory(up).map((v) => v.split("\n")[2])]).toEqual([1, messages]);
+    expect(up.errors).toContain(
+      `urn:pulumi:${STACK}::cordon::pulumi:providers:aws::${PROVIDER}: resource is invalid: a mandatory policy refused it, before any step of it was applied`,
+    );
+    expect(stepLines(up, (s) => s.type === KEY_TYPE)).toEqual([]);
+    expect(await keyStatus("dana", key)).toBe("Active");
   });
 
   it("cannot see a key deleted: the engine shows no analyzer a delete, nor retainOnDelete; the deployer's Deny of iam:DeleteAccessKey is what stops it", async () => {
