@@ -206,26 +206,102 @@ export const accessKeysDisabled: ResourceValidationPolicy = resourcePolicy(
   },
 );
 
-export const accessKeysNeverCreated: StackValidationPolicy = stackPolicy(
-  "access-keys-never-created",
-  "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
-  (args, report) => {
-    for (const resource of args.resources.filter((r) => r.type === ACCESS_KEY)) {
-      let created: boolean;
-      try {
-        created = resource.props.secret !== undefined && resource.props.secret !== null && resource.props.secret !== "";
-      } catch (error) {
-        // At preview, a key about to be created has a secret that is not known yet.
-        if (!(error instanceof UnknownValueError)) throw error;
-        created = true;
-      }
-      if (created)
+/**
+ * What shows, in the outputs a stack policy sees, that Pulumi creates a credential rather than
+ * imports it. An import reads the credential before any step, a preview's too (pulumi/pulumi
+ * step.go, ImportStep), so its outputs are known; a create's are not known at preview, and
+ * only a create gets a credential's secret (AWS returns it once, to the call that makes it:
+ * terraform-provider-aws sets `secret`, `service_password` and `service_credential_secret` in
+ * its create alone, and its import tests ignore them, having none).
+ *  - `secrets`: outputs that only a create sets: set after up, unknown at preview.
+ *  - `ids`: outputs AWS gives at create: unknown at a preview of a create, known for an import.
+ * An SSH public key or a signing certificate has no secret (AWS keeps only the public half), so
+ * after up one that was uploaded looks imported: there the deployer's explicit Deny of
+ * iam:UploadSSHPublicKey and iam:UploadSigningCertificate stops the step itself (docs/setup.md).
+ */
+interface CreatedCredential {
+  type: string;
+  /** What the messages call it. */
+  what: string;
+  secrets: readonly string[];
+  ids: readonly string[];
+  /** What a refusal says of a created one, in place of naming the output. */
+  says?: string;
+}
+const CREATED_CREDENTIALS: readonly CreatedCredential[] = [
+  { type: ACCESS_KEY, what: "access key", secrets: ["secret"], ids: [], says: "it has a secret" },
+  { type: "aws:iam/sshKey:SshKey", what: "SSH public key", secrets: [], ids: ["sshPublicKeyId"] },
+  {
+    type: "aws:iam/signingCertificate:SigningCertificate",
+    what: "signing certificate",
+    secrets: [],
+    ids: ["certificateId"],
+  },
+  {
+    type: "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+    what: "service-specific credential",
+    secrets: ["servicePassword", "serviceCredentialSecret"],
+    ids: ["serviceSpecificCredentialId"],
+  },
+];
+
+const UNKNOWN_AT_PREVIEW = Symbol("unknown at preview");
+
+/** An output of a stack policy's resource; UNKNOWN_AT_PREVIEW when a preview does not know it yet. */
+function outputOf(props: Record<string, unknown>, key: string): unknown {
+  try {
+    return props[key];
+  } catch (error) {
+    if (!(error instanceof UnknownValueError)) throw error;
+    return UNKNOWN_AT_PREVIEW;
+  }
+}
+
+/** Why a credential's outputs show that Pulumi creates it; undefined when they show an import. */
+function createdSign(kind: CreatedCredential, props: Record<string, unknown>): string | undefined {
+  const set = kind.secrets.find((key) => {
+    const value = outputOf(props, key);
+    return value !== UNKNOWN_AT_PREVIEW && value !== undefined && value !== null && value !== "";
+  });
+  if (set !== undefined) return kind.says ?? `it has a secret: ${set}`;
+  const unknown = [...kind.ids, ...kind.secrets].find((key) => outputOf(props, key) === UNKNOWN_AT_PREVIEW);
+  if (unknown !== undefined)
+    return kind.says ?? `its ${unknown} is not known yet: AWS gives it to the call that creates the ${kind.what}`;
+  return undefined;
+}
+
+/** A stack policy that refuses each credential of `kinds` that Pulumi would create. */
+function neverCreated(
+  name: string,
+  description: string,
+  kinds: readonly CreatedCredential[],
+  plural: string,
+): StackValidationPolicy {
+  return stackPolicy(name, description, (args, report) => {
+    for (const resource of args.resources) {
+      const kind = kinds.find((k) => k.type === resource.type);
+      const sign = kind && createdSign(kind, resource.props);
+      if (kind && sign)
         report(
-          `${resource.name}: this access key would be created by Pulumi (it has a secret): cordon only imports existing keys`,
+          `${resource.name}: this ${kind.what} would be created by Pulumi (${sign}): cordon only imports existing ${plural}`,
           resource.urn,
         );
     }
-  },
+  });
+}
+
+export const accessKeysNeverCreated: StackValidationPolicy = neverCreated(
+  "access-keys-never-created",
+  "No access key is created: an imported key has no secret; a key Pulumi creates (or replaces) has one, unknown at preview and set after up.",
+  CREATED_CREDENTIALS.filter((k) => k.type === ACCESS_KEY),
+  "keys",
+);
+
+export const otherCredentialsNeverCreated: StackValidationPolicy = neverCreated(
+  "credentials-never-created",
+  "No SSH public key, signing certificate or service-specific credential is created: an imported one's outputs are read before any step; a created one's id is unknown at preview, and only a created service-specific credential has a password or secret.",
+  CREATED_CREDENTIALS.filter((k) => k.type !== ACCESS_KEY),
+  "credentials",
 );
 
 /**
@@ -404,16 +480,126 @@ export const onlyCordonTypes: ResourceValidationPolicy = resourcePolicy(
   },
 );
 
+const AWS_PROVIDER = "pulumi:providers:aws";
+
+const isBoolean = (value: unknown) => value === true || value === false || value === "true" || value === "false";
+
+/**
+ * The settings an AWS provider of cordon's may have, each with the values it may take: what the
+ * program sets (AutoContain's `region`, and the SDK's defaults for an explicit provider:
+ * `skipCredentialsValidation` false, `skipRegionValidation` true; @pulumi/aws provider.js), what a
+ * stack file may set for the default provider (`aws:region`; the workflows give the region as
+ * AWS_REGION instead), and what the engine adds to every provider (`version` beside an empty
+ * `__internal`; pulumi/pulumi providers/registry.go, SetProviderVersion). Every credential comes
+ * from the job's environment: the OIDC role, or AWS_PROFILE by hand.
+ */
+export const AWS_PROVIDER_SETTINGS: Readonly<Record<string, { allows(value: unknown): boolean; expected: string }>> = {
+  region: {
+    allows: (value) => typeof value === "string" && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value),
+    expected: "an AWS region's name, such as us-east-1",
+  },
+  skipCredentialsValidation: {
+    allows: (value) => value === false || value === "false",
+    expected: "false: the provider checks its credentials with STS before any call",
+  },
+  skipRegionValidation: { allows: isBoolean, expected: "true or false" },
+  version: { allows: (value) => typeof value === "string", expected: "the plugin's version, as the engine sets it" },
+  __internal: {
+    allows: (value) => value !== null && typeof value === "object" && Object.keys(value).length === 0,
+    expected: "nothing: the engine keeps a plugin's download URL or environment variable mappings there",
+  },
+};
+
+const REDIRECTS =
+  "it sends the provider's calls to other endpoints: IAM answered from elsewhere, an up succeeds and contains nothing";
+const OTHER_CREDENTIALS_FROM =
+  "it takes credentials from the program, a file or another role, not the job's: the calls would act as someone else, maybe in another account";
+const INTERCEPTED = "whoever runs it sees every call, credentials included, and can answer for AWS";
+
+/** Why each setting cordon does not allow matters; any other gets the general reason. */
+const AWS_PROVIDER_REFUSALS: Readonly<Record<string, string>> = {
+  endpoints: REDIRECTS,
+  useFipsEndpoint: REDIRECTS,
+  useDualstackEndpoint: REDIRECTS,
+  stsRegion: REDIRECTS,
+  accessKey: OTHER_CREDENTIALS_FROM,
+  secretKey: OTHER_CREDENTIALS_FROM,
+  token: OTHER_CREDENTIALS_FROM,
+  profile: OTHER_CREDENTIALS_FROM,
+  sharedCredentialsFiles: OTHER_CREDENTIALS_FROM,
+  sharedConfigFiles: OTHER_CREDENTIALS_FROM,
+  assumeRole: OTHER_CREDENTIALS_FROM,
+  assumeRoles: OTHER_CREDENTIALS_FROM,
+  assumeRoleWithWebIdentity: OTHER_CREDENTIALS_FROM,
+  ec2MetadataServiceEndpoint: OTHER_CREDENTIALS_FROM,
+  ec2MetadataServiceEndpointMode: OTHER_CREDENTIALS_FROM,
+  skipMetadataApiCheck: OTHER_CREDENTIALS_FROM,
+  skipRequestingAccountId: "the provider would not learn which account it acts in",
+  allowedAccountIds:
+    "which account a stack acts in is cordon:account's to say, checked against the credentials' account before anything is declared",
+  forbiddenAccountIds:
+    "which account a stack acts in is cordon:account's to say, checked against the credentials' account before anything is declared",
+  insecure: `it skips TLS verification: ${INTERCEPTED}`,
+  httpProxy: `it routes the calls through a proxy: ${INTERCEPTED}`,
+  httpsProxy: `it routes the calls through a proxy: ${INTERCEPTED}`,
+  noProxy: `it routes the calls through a proxy: ${INTERCEPTED}`,
+  customCaBundle: `it trusts another certificate authority for AWS's endpoints: ${INTERCEPTED}`,
+  "__internal.pluginDownloadURL":
+    "the engine would fetch the provider's plugin from there: code nobody reviewed would run with the deployer's credentials",
+  "__internal.envVarMappings":
+    "the provider would read its credentials or settings from other environment variables than the job's",
+};
+const REFUSED_BY_DEFAULT =
+  "cordon's program and docs set no such setting, and one could send the calls elsewhere or act as someone else";
+
+/** The settings an AWS provider's inputs hold, `__internal`'s as `__internal.KEY`, with their values. */
+function providerSettings(props: Record<string, unknown>): [string, unknown][] {
+  return Object.keys(props)
+    .sort()
+    .flatMap((key): [string, unknown][] => {
+      let value: unknown;
+      try {
+        value = props[key];
+      } catch (error) {
+        // Unknown at preview (set from another resource's output): up decides, with its value.
+        if (!(error instanceof UnknownValueError)) throw error;
+        return [];
+      }
+      if (key === "__internal" && value !== null && typeof value === "object" && !Array.isArray(value))
+        return Object.keys(value)
+          .sort()
+          .map((inner): [string, unknown] => [`__internal.${inner}`, (value as Record<string, unknown>)[inner]]);
+      return [[key, value]];
+    });
+}
+
+export const awsProviderSettings: ResourceValidationPolicy = resourcePolicy(
+  "aws-providers-only-cordon-settings",
+  `An AWS provider, explicit or the default one from the stack's aws: config, sets only ${Object.keys(AWS_PROVIDER_SETTINGS).join(", ")}: any other setting could send the calls elsewhere, act with other credentials or in another account, and make containment a silent no-op.`,
+  (args, report) => {
+    if (args.type !== AWS_PROVIDER) return;
+    for (const [key, value] of providerSettings(args.props)) {
+      const allowed = AWS_PROVIDER_SETTINGS[key];
+      if (allowed === undefined)
+        report(`${args.name}: ${key} is set: ${AWS_PROVIDER_REFUSALS[key] ?? REFUSED_BY_DEFAULT}`);
+      else if (!allowed.allows(value))
+        report(`${args.name}: ${key} is ${JSON.stringify(value)}: expected ${allowed.expected}`);
+    }
+  },
+);
+
 /** Every policy of the pack. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   accessKeysDisabled,
   accessKeysNeverCreated,
   otherCredentialsDisabled,
+  otherCredentialsNeverCreated,
   deniesOnlyDeny,
   denyAttachmentsOnTheirPrincipal,
   rolePoliciesNeverOverwriteDenies,
   rolePoliciesOnTheirOwnRole,
   replacementRolesUnderCordon,
+  awsProviderSettings,
   onlyCordonTypes,
 ];
 

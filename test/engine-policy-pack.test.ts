@@ -14,12 +14,15 @@ import {
   CreateAccessKeyCommand,
   ListAccessKeysCommand,
   ListPoliciesCommand,
+  ListServiceSpecificCredentialsCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
+import { resourceNameOf } from "../plan/credentials.ts";
 import type { Account } from "./support/aws-accounts.ts";
+import { seedUser } from "./support/credentials.ts";
 import { ROOT, engineSuite, runEngine, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide } from "./support/iam-evaluator.ts";
 import type { Moto } from "./support/moto.ts";
@@ -38,8 +41,8 @@ beforeEach(async () => {
 });
 
 /** The project as a pull request's checkout holds it: every tracked file the program may load, and the installed dependencies. */
-function project(patches: { file: string; from: string; to: string }[] = []): string {
-  const copy = join(dir, "project");
+function project(patches: { file: string; from: string; to: string }[] = [], name = "project"): string {
+  const copy = join(dir, name);
   const files = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
     .split("\0")
     .filter((file) => file !== "" && !/^(test|docs|bench|emulators|examples|incidents|policy|\.github)\//.test(file));
@@ -63,7 +66,7 @@ function project(patches: { file: string; from: string; to: string }[] = []): st
 function engine(
   command: "preview" | "up",
   projectDir: string | undefined,
-  options: { pack?: boolean; incidents?: string; continueOnError?: boolean } = {},
+  options: { pack?: boolean; incidents?: string; continueOnError?: boolean; config?: Record<string, string> } = {},
 ): Promise<EngineRun> {
   return runEngine(command, {
     moto,
@@ -73,6 +76,7 @@ function engine(
     config: {
       "cordon:account": ACCOUNT,
       "cordon:incidentsDir": options.incidents ?? (projectDir === undefined ? join(dir, "incidents") : "incidents"),
+      ...options.config,
     },
     policyPacks: options.pack === false ? [] : ["policy"],
     continueOnError: options.continueOnError,
@@ -245,6 +249,126 @@ describe("the policy pack, run by the engine stand-in as the engine runs an anal
     expect([up.status, mandatory(up)]).toEqual([1, [violation]]);
     expect((await account.iam.send(new ListAccessKeysCommand({ UserName: "dana" }))).AccessKeyMetadata).toHaveLength(2);
     expect(await deployerMay("iam:CreateAccessKey")).toBe("ExplicitlyDenied");
+  });
+
+  it("fails a program that creates an SSH public key, a signing certificate or a service-specific credential: the preview by the ids only a create leaves unknown; the up by a created credential's secret, after the steps", async () => {
+    const seeded = await seedUser(account.iam, "dana", {
+      sshPublicKeys: 1,
+      signingCertificates: 1,
+      services: ["bedrock.amazonaws.com"],
+    });
+    incident("2026-11-28-dana", [
+      `cutoff: ${recentCutoff()}`,
+      `users: [{ name: dana, accessKeys: [${seeded.accessKeys[0]}] }]`,
+    ]);
+    const [ssh, certificate, bedrock] = [
+      resourceNameOf(ACCOUNT, "dana", "ssh-public-key", seeded.sshPublicKeys[0]),
+      resourceNameOf(ACCOUNT, "dana", "signing-certificate", seeded.signingCertificates[0]),
+      resourceNameOf(ACCOUNT, "dana", "service-specific-credential", seeded.serviceSpecificCredentials[0].id),
+    ];
+    // Each declared as its component declares it, Inactive, its ForceNew inputs ignored: only the import is gone.
+    const IMPORTED = "import: credential.importId,";
+    const created = project([{ file: "components/disabled-credential-component.ts", from: IMPORTED, to: "" }]);
+    const refusal = (type: string, name: string, what: string, sign: string) =>
+      [
+        `${PACK} [mandatory]  credentials-never-created  (${type}: ${name})`,
+        "    No SSH public key, signing certificate or service-specific credential is created: an imported one's outputs are read before any step; a created one's id is unknown at preview, and only a created service-specific credential has a password or secret.",
+        `    ${name}: this ${what} would be created by Pulumi (${sign}): cordon only imports existing credentials`,
+      ].join("\n");
+    const unknown = (key: string, what: string) =>
+      `its ${key} is not known yet: AWS gives it to the call that creates the ${what}`;
+
+    const preview = await engine("preview", created);
+    expect([preview.status, mandatory(preview).sort()]).toEqual([
+      1,
+      [
+        refusal("aws:iam/sshKey:SshKey", ssh, "SSH public key", unknown("sshPublicKeyId", "SSH public key")),
+        refusal(
+          "aws:iam/signingCertificate:SigningCertificate",
+          certificate,
+          "signing certificate",
+          unknown("certificateId", "signing certificate"),
+        ),
+        refusal(
+          "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+          bedrock,
+          "service-specific credential",
+          unknown("serviceSpecificCredentialId", "service-specific credential"),
+        ),
+      ].sort(),
+    ]);
+
+    // At up the stack policy runs once the steps are done: a Bedrock API key created has its secret
+    // by then (its SSH key and certificate, still imported, are disabled as usual).
+    const bedrockCreated = project(
+      [
+        {
+          file: "components/disabled-credential-component.ts",
+          from: IMPORTED,
+          to: 'import: credential.kind === "service-specific-credential" ? undefined : credential.importId,',
+        },
+      ],
+      "project-bedrock-created",
+    );
+    const up = await engine("up", bedrockCreated);
+    expect([up.status, mandatory(up)]).toEqual([
+      1,
+      [
+        refusal(
+          "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+          bedrock,
+          "service-specific credential",
+          "it has a secret: serviceCredentialSecret",
+        ),
+      ],
+    ]);
+    expect(
+      (await account.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: "dana" })))
+        .ServiceSpecificCredentials,
+    ).toHaveLength(2);
+    // In AWS the deployer's Deny fails each such step itself; after up, an uploaded SSH key or
+    // certificate (no secret) looks imported, so that Deny is all that stops one.
+    for (const action of [
+      "iam:CreateServiceSpecificCredential",
+      "iam:UploadSSHPublicKey",
+      "iam:UploadSigningCertificate",
+    ])
+      expect([action, await deployerMay(action)]).toEqual([action, "ExplicitlyDenied"]);
+  });
+
+  it("fails a stack whose aws: config points the default provider elsewhere or at other credentials: the preview names each setting, the up stops before any step", async () => {
+    const key = (await account.user("dana", { key: true }))!;
+    incident("2026-11-28-dana", [`cutoff: ${recentCutoff()}`, `users: [{ name: dana, accessKeys: [${key}] }]`]);
+    // What a change to a stack file could add: IAM answered from elsewhere, credentials from a profile, no check of them.
+    const config = {
+      "aws:endpoints": '[{"iam":"https://iam.attacker.example"}]',
+      "aws:profile": "other-account",
+      "aws:skipCredentialsValidation": "true",
+      "aws:region": "eu-west-1",
+    };
+    const PROVIDER = "default_7_48_0";
+    const messages = [
+      `    ${PROVIDER}: endpoints is set: it sends the provider's calls to other endpoints: IAM answered from elsewhere, an up succeeds and contains nothing`,
+      `    ${PROVIDER}: profile is set: it takes credentials from the program, a file or another role, not the job's: the calls would act as someone else, maybe in another account`,
+      `    ${PROVIDER}: skipCredentialsValidation is "true": expected false: the provider checks its credentials with STS before any call`,
+    ];
+    const heading = `${PACK} [mandatory]  aws-providers-only-cordon-settings  (pulumi:providers:aws: ${PROVIDER})`;
+
+    const preview = await engine("preview", undefined, { config });
+    expect([
+      preview.status,
+      mandatory(preview).map((v) => v.split("\n")[0]),
+      mandatory(preview).map((v) => v.split("\n")[2]),
+    ]).toEqual([1, messages.map(() => heading), messages]);
+
+    // The default provider is registered before the first resource that needs it: nothing is applied.
+    const up = await engine("up", undefined, { config });
+    expect([up.status, mandatory(up).map((v) => v.split("\n")[2])]).toEqual([1, messages]);
+    expect(up.errors).toContain(
+      `urn:pulumi:${STACK}::cordon::pulumi:providers:aws::${PROVIDER}: resource is invalid: a mandatory policy refused it, before any step of it was applied`,
+    );
+    expect(stepLines(up, (s) => s.type === KEY_TYPE)).toEqual([]);
+    expect(await keyStatus("dana", key)).toBe("Active");
   });
 
   it("cannot see a key deleted: the engine shows no analyzer a delete, nor retainOnDelete; the deployer's Deny of iam:DeleteAccessKey is what stops it", async () => {

@@ -11,9 +11,13 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
 import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
+import { DisabledServiceSpecificCredential } from "../components/DisabledServiceSpecificCredential.ts";
+import { DisabledSigningCertificate } from "../components/DisabledSigningCertificate.ts";
+import { DisabledSshPublicKey } from "../components/DisabledSshPublicKey.ts";
 import { CHILD_TYPES, policies } from "../policy/policies.ts";
 import { analyze, asAnalyzed, type AnalyzedResource, type Diagnostic } from "./support/policy-pack.ts";
 import { EXAMPLE_KEYS, exampleCloud, FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
@@ -43,7 +47,13 @@ beforeAll(async () => {
   };
   accountRun = await runProgram(() => deploy(cloud.iam), {
     cloud,
-    config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": EXAMPLES },
+    config: {
+      "cordon:account": ACCOUNT,
+      "cordon:incidentsDir": EXAMPLES,
+      // Auto-contain brings the program's one explicit provider.
+      "cordon:autoContain": "true",
+      "cordon:autoContainRepository": "example-org/cordon",
+    },
   });
   const management = new FakeCloud({ account: MANAGEMENT });
   organizationRun = await runProgram(() => deploy(management.iam, management.organizations), {
@@ -97,6 +107,7 @@ describe("the program's own resources pass every policy", () => {
       "aws:iam/rolePolicy:RolePolicy",
       "aws:organizations/policy:Policy",
       "aws:iam/role:Role",
+      "pulumi:providers:aws",
     ])
       expect(types).toContain(type);
   });
@@ -397,6 +408,84 @@ describe("each broken invariant fails the pack", () => {
     ).toHaveLength(2);
   });
 
+  it("a program that creates an SSH public key, a signing certificate or a service-specific credential under its component, Inactive, with its ForceNew inputs ignored: a real program, run", async () => {
+    const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: { ...EXAMPLE_KEYS } });
+    const forceNew = { ignoreChanges: ["username", "publicKey", "encoding", "userName", "certificateBody"] };
+    const run = await runProgram(
+      async () => {
+        // Each as its Disabled component declares one, but without `import`: Pulumi would create it.
+        const under = (type: string) => ({
+          parent: new pulumi.ComponentResource(type, "planted", {}, {}),
+          ...forceNew,
+        });
+        new aws.iam.SshKey(
+          "planted-ssh",
+          {
+            username: "dana",
+            encoding: "SSH",
+            publicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ",
+            status: "Inactive",
+          },
+          under(DisabledSshPublicKey.type),
+        );
+        new aws.iam.SigningCertificate(
+          "planted-certificate",
+          { userName: "dana", certificateBody: "-----BEGIN CERTIFICATE-----", status: "Inactive" },
+          under(DisabledSigningCertificate.type),
+        );
+        new aws.iam.ServiceSpecificCredential(
+          "planted-credential",
+          { userName: "dana", serviceName: "bedrock.amazonaws.com", status: "Inactive" },
+          {
+            ...under(DisabledServiceSpecificCredential.type),
+            ignoreChanges: ["userName", "serviceName", "credentialAgeDays"],
+          },
+        );
+        return {};
+      },
+      { cloud, config: { "cordon:account": ACCOUNT } },
+    );
+    expect(run.error).toBeUndefined();
+    // At preview every one is refused, by what only a create leaves unknown, and by nothing else.
+    expect(mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: true }))).sort()).toEqual([
+      "credentials-never-created: planted-certificate: this signing certificate would be created by Pulumi (its certificateId is not known yet: AWS gives it to the call that creates the signing certificate): cordon only imports existing credentials",
+      "credentials-never-created: planted-credential: this service-specific credential would be created by Pulumi (its serviceSpecificCredentialId is not known yet: AWS gives it to the call that creates the service-specific credential): cordon only imports existing credentials",
+      "credentials-never-created: planted-ssh: this SSH public key would be created by Pulumi (its sshPublicKeyId is not known yet: AWS gives it to the call that creates the SSH public key): cordon only imports existing credentials",
+    ]);
+    // After up, only a service-specific credential shows it (its password); an uploaded key or
+    // certificate has no secret and reads as an imported one: the deployer's Deny of its upload stops it.
+    expect(mandatory(await analyze(policies, asAnalyzed(run.resources, { preview: false })))).toEqual([
+      "credentials-never-created: planted-credential: this service-specific credential would be created by Pulumi (it has a secret: servicePassword): cordon only imports existing credentials",
+    ]);
+  });
+
+  it.each([
+    ["servicePassword", "a CodeCommit or Keyspaces credential"],
+    ["serviceCredentialSecret", "a Bedrock API key"],
+  ])(
+    "a service-specific credential with a %s (%s) after up: created; one whose secret is empty or absent: imported",
+    async (key) => {
+      const outputsWith = (value: unknown) =>
+        broken(
+          () => accountRun,
+          (rs) => {
+            const credential = find(rs, "aws:iam/serviceSpecificCredential:ServiceSpecificCredential");
+            credential.outputs[key] = value;
+          },
+          false,
+        );
+      expect(await outputsWith("c2VjcmV0")).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^credentials-never-created: .*: this service-specific credential would be created by Pulumi \\(it has a secret: ${key}\\): cordon only imports existing credentials$`,
+          ),
+        ),
+      ]);
+      expect(await outputsWith("")).toEqual([]);
+      expect(await outputsWith(null)).toEqual([]);
+    },
+  );
+
   it("a type a component does not declare, under it", async () => {
     const violations = await broken(
       () => accountRun,
@@ -415,6 +504,142 @@ describe("each broken invariant fails the pack", () => {
     expect(violations).toEqual([
       "only-cordon-resource-types: extra: aws:iam/userPolicy:UserPolicy is not a type cordon:iam:DisabledAccessKey declares: the stack declares nothing else",
     ]);
+  });
+});
+
+describe("an AWS provider sets only what cordon's program and docs need", () => {
+  const DEFAULT_PROVIDER = `urn:pulumi:prod-${ACCOUNT}::cordon::pulumi:providers:aws::default_7_48_0`;
+  /** The default provider as the engine registers it: the stack's aws: config, and its version. */
+  const defaultProvider = (settings: Record<string, unknown>): AnalyzedResource => {
+    const inputs = { __internal: {}, version: "7.48.0", ...settings };
+    return {
+      urn: DEFAULT_PROVIDER,
+      type: "pulumi:providers:aws",
+      name: "default_7_48_0",
+      parent: "",
+      inputs,
+      outputs: inputs,
+      ignoreChanges: [],
+      protect: false,
+    };
+  };
+  const judged = async (settings: Record<string, unknown>) =>
+    mandatory(await analyze(policies, [defaultProvider(settings)]));
+
+  it("auto-contain's explicit provider, as the SDK and the engine fill it in, passes; so does a default provider with the stack's aws:region", async () => {
+    const provider = find(asAnalyzed(accountRun.resources, { preview: true }), "pulumi:providers:aws");
+    expect(provider.inputs).toEqual({
+      region: "us-east-1",
+      skipCredentialsValidation: "false",
+      skipRegionValidation: "true",
+      __internal: {},
+      version: "7.48.0",
+    });
+    expect(await judged({})).toEqual([]);
+    expect(await judged({ region: "eu-west-1" })).toEqual([]);
+  });
+
+  const CREDENTIALS_REASON =
+    "it takes credentials from the program, a file or another role, not the job's: the calls would act as someone else, maybe in another account";
+  it.each([
+    [
+      { endpoints: '[{"iam":"https://iam.attacker.example"}]' },
+      "endpoints is set: it sends the provider's calls to other endpoints: IAM answered from elsewhere, an up succeeds and contains nothing",
+    ],
+    [
+      { skipCredentialsValidation: "true" },
+      'skipCredentialsValidation is "true": expected false: the provider checks its credentials with STS before any call',
+    ],
+    [
+      { skipRequestingAccountId: "true" },
+      "skipRequestingAccountId is set: the provider would not learn which account it acts in",
+    ],
+    [{ accessKey: "AKIAIOSFODNN7EXAMPLE" }, `accessKey is set: ${CREDENTIALS_REASON}`],
+    [{ profile: "other-account" }, `profile is set: ${CREDENTIALS_REASON}`],
+    [{ sharedCredentialsFiles: '["/tmp/credentials"]' }, `sharedCredentialsFiles is set: ${CREDENTIALS_REASON}`],
+    [
+      { assumeRoles: '[{"roleArn":"arn:aws:iam::444455556666:role/admin"}]' },
+      `assumeRoles is set: ${CREDENTIALS_REASON}`,
+    ],
+    [
+      { allowedAccountIds: '["444455556666"]' },
+      "allowedAccountIds is set: which account a stack acts in is cordon:account's to say, checked against the credentials' account before anything is declared",
+    ],
+    [
+      { insecure: "true" },
+      "insecure is set: it skips TLS verification: whoever runs it sees every call, credentials included, and can answer for AWS",
+    ],
+    [
+      { httpProxy: "http://proxy.attacker.example:3128" },
+      "httpProxy is set: it routes the calls through a proxy: whoever runs it sees every call, credentials included, and can answer for AWS",
+    ],
+    [
+      { __internal: { pluginDownloadURL: "https://plugins.attacker.example" } },
+      "__internal.pluginDownloadURL is set: the engine would fetch the provider's plugin from there: code nobody reviewed would run with the deployer's credentials",
+    ],
+    [
+      { __internal: { envVarMappings: { AWS_ACCESS_KEY_ID: "ATTACKER_KEY_ID" } } },
+      "__internal.envVarMappings is set: the provider would read its credentials or settings from other environment variables than the job's",
+    ],
+    [
+      { region: "us-east-1.attacker.example" },
+      'region is "us-east-1.attacker.example": expected an AWS region\'s name, such as us-east-1',
+    ],
+    [
+      { defaultTags: '{"tags":{"a":"b"}}' },
+      "defaultTags is set: cordon's program and docs set no such setting, and one could send the calls elsewhere or act as someone else",
+    ],
+  ])("refuses %j: %s", async (settings, message) => {
+    expect(await judged(settings)).toEqual([`aws-providers-only-cordon-settings: default_7_48_0: ${message}`]);
+  });
+
+  const ALLOWED = ["region", "skipCredentialsValidation", "skipRegionValidation", "version", "__internal"];
+  /** What cordon's program and docs set, in any combination. */
+  const allowedSettings = fc.record(
+    {
+      region: fc.constantFrom(
+        "us-east-1",
+        "eu-west-1",
+        "ap-southeast-2",
+        "us-gov-west-1",
+        "cn-north-1",
+        "me-central-1",
+      ),
+      skipCredentialsValidation: fc.constantFrom(false, "false"),
+      skipRegionValidation: fc.constantFrom(true, false, "true", "false"),
+    },
+    { requiredKeys: [] },
+  );
+  const settingName = fc
+    .stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,24}$/)
+    .filter((key) => !ALLOWED.includes(key) && key !== "__proto__");
+  const settingValue = fc.oneof(fc.string(), fc.boolean(), fc.integer(), fc.constant("true"));
+
+  it("passes every combination of the allowed settings", async () => {
+    await fc.assert(
+      fc.asyncProperty(allowedSettings, async (settings) => {
+        expect(await judged(settings)).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("refuses each other setting, by name, whatever its value and whatever else is allowed beside it", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        allowedSettings,
+        fc.dictionary(settingName, settingValue, { minKeys: 1, maxKeys: 4 }),
+        async (allowed, extra) => {
+          const refused = await judged({ ...allowed, ...extra });
+          expect(
+            refused.map(
+              (line) => /^aws-providers-only-cordon-settings: default_7_48_0: (\w+) is set: /.exec(line)?.[1],
+            ),
+          ).toEqual(Object.keys(extra).sort());
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 

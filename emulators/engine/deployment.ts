@@ -91,6 +91,12 @@ export interface DeploymentOptions {
   emit(line: StepLine): void;
   /** A policy pack's diagnostic (`--policy-pack`), as it comes. */
   violation?(violation: Violation): void;
+  /**
+   * The stack's config by full key (`aws:region`): a default provider's inputs are its package's
+   * keys, without the namespace.
+   * @default {}
+   */
+  config?: Readonly<Record<string, string>>;
 }
 
 export class Deployment {
@@ -293,8 +299,9 @@ export class Deployment {
       return this.component(urn, goal, old);
     }
     if (goal.type.startsWith(PROVIDER_TYPE_PREFIX)) {
-      await this.analyze(urn, goal, goal.inputs, "");
-      return this.providerResource(urn, goal, old);
+      const inputs = providerInputs(goal.inputs, goal.version);
+      await this.analyze(urn, goal, inputs, "");
+      return this.providerResource(urn, goal, inputs, old);
     }
 
     let op: Op = this.plannedOp(goal, old);
@@ -517,23 +524,32 @@ export class Deployment {
   }
 
   /** An explicit provider: configured, never called (the rows use the environment's credentials and region). */
-  private providerResource(urn: string, goal: Goal, old: StateResource | undefined): Registered {
+  private providerResource(urn: string, goal: Goal, inputs: Properties, old: StateResource | undefined): Registered {
     const id = old?.id ?? randomUUID();
-    const same = old !== undefined && changedKeys(old.inputs, goal.inputs).length === 0;
+    const same = old !== undefined && changedKeys(old.inputs, inputs).length === 0;
     this.next.set(urn, {
       urn,
       type: goal.type,
       custom: true,
       id,
       parent: goal.parent,
-      inputs: goal.inputs,
-      outputs: goal.inputs,
+      inputs,
+      outputs: inputs,
       dependencies: goal.dependencies,
       propertyDependencies: goal.propertyDependencies,
       retainOnDelete: goal.retainOnDelete,
     });
     this.options.emit({ op: old ? (same ? "same" : "update") : "create", type: goal.type, name: goal.name });
-    return { urn, id, outputs: goal.inputs, result: "success" };
+    return { urn, id, outputs: inputs, result: "success" };
+  }
+
+  /** A package's config (`aws:region` as `region`), as the engine gives it to its default provider (target.go, GetPackageConfig). */
+  private packageConfig(pkg: string): Properties {
+    return Object.fromEntries(
+      Object.entries(this.options.config ?? {})
+        .filter(([key]) => key.startsWith(`${pkg}:`))
+        .map(([key, value]) => [key.slice(pkg.length + 1), value]),
+    );
   }
 
   /** The default provider of a type's package, registered once per run (`pulumi:providers:aws::default_7_48_0`). */
@@ -553,13 +569,15 @@ export class Deployment {
   private async registerDefaultProvider(urn: string, pkg: string, name: string, version: string): Promise<string> {
     const old = this.olds.get(urn);
     const id = old?.id ?? randomUUID();
-    // The engine registers a default provider as the program would an explicit one: analyzed too.
+    // The engine registers a default provider as the program would an explicit one, its inputs the
+    // stack's config of its package (default_providers.go, newRegisterDefaultProviderEvent): analyzed too.
+    const inputs = providerInputs(this.packageConfig(pkg), version);
     const goal: Goal = {
       type: `${PROVIDER_TYPE_PREFIX}${pkg}`,
       name,
       custom: true,
       parent: "",
-      inputs: { version },
+      inputs,
       dependencies: [],
       propertyDependencies: {},
       provider: "",
@@ -576,8 +594,8 @@ export class Deployment {
       custom: true,
       id,
       parent: "",
-      inputs: { version },
-      outputs: { version },
+      inputs,
+      outputs: inputs,
       dependencies: [],
       propertyDependencies: {},
       retainOnDelete: false,
@@ -770,6 +788,17 @@ function deletesBeforeReplace(row: ResourceRow, inputs: Properties): boolean {
   return (
     row.deleteBeforeReplace === true || (row.autonamed === true && inputs.name !== undefined && inputs.name !== null)
   );
+}
+
+/**
+ * A provider's inputs as the engine keeps them: the program's (or the config's), with the
+ * package's version, which the engine adds beside an empty `__internal` that holds its own
+ * settings (a plugin's download URL, environment variable mappings: none here) apart from the
+ * provider's (providers/registry.go, SetProviderVersion; source_eval.go). The provider's
+ * CheckConfig passes them through (pulumi-terraform-bridge, CheckConfig): an analyzer sees these.
+ */
+function providerInputs(inputs: Properties, version: string): Properties {
+  return version ? { ...inputs, __internal: {}, version } : { ...inputs };
 }
 
 /** Outputs of a resource a preview would create: its inputs, and unknown for what only the provider knows. */

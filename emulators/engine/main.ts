@@ -97,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
     dryRun,
     continueOnError: values["continue-on-error"] === true,
     parallel: PARALLEL,
+    config: project.config,
     stateFile,
     cloud: cloudFromEnvironment(),
     rows: RESOURCE_ROWS,

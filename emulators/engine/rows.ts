@@ -410,8 +410,11 @@ const serviceSpecificCredential: ResourceRow = {
           ServiceSpecificCredentialId: credentialId,
         }),
       );
-    // The real provider's outputs hold the new credential's password or secret; the stand-in keeps
-    // a marker in its place, never the secret (a policy pack sees it set: the credential was created).
+    // The provider's create sets `service_password` and `service_credential_secret` from the answer:
+    // a password for CodeCommit and Keyspaces, a secret (and no password) for a Bedrock API key. The
+    // stand-in keeps a marker in place of the one AWS returned, never the secret (a policy pack sees
+    // it set: the credential was created).
+    const secret = (value: string | undefined) => (value ? "[secret]" : null);
     return {
       id: `${text(inputs.serviceName)}:${text(inputs.userName)}:${credentialId}`,
       inputs,
@@ -419,7 +422,8 @@ const serviceSpecificCredential: ResourceRow = {
         ...inputs,
         serviceSpecificCredentialId: credentialId,
         serviceUserName: created?.ServiceUserName ?? null,
-        servicePassword: "[secret]",
+        servicePassword: secret(created?.ServicePassword),
+        serviceCredentialSecret: secret(created?.ServiceCredentialSecret),
       },
     };
   },

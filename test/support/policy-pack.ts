@@ -9,8 +9,8 @@
  *  - URNs as the engine builds them: the root stack's type is left out of its children's
  *    (pulumi/pulumi pkg/resource/deploy/deployment.go; the SDK's mock monitor puts it in);
  *  - Analyze gets each resource's inputs; AnalyzeStack its outputs. Under mocks the outputs are
- *    the inputs; a key declared without `import` is created, and at preview a created resource's
- *    computed outputs (a key's secret) are unknown.
+ *    the inputs; a credential declared without `import` is created, and at preview a created
+ *    credential's computed outputs (a key's secret, an SSH key's id) are unknown.
  */
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
@@ -37,6 +37,26 @@ const server = require("@pulumi/policy/server.js") as {
 /** What the engine sends for an unknown value (pulumi.runtime's sentinel). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/**
+ * What AWS gives only the call that creates a credential, as terraform-provider-aws's create sets
+ * it (access_key.go `secret`; service_specific_credential.go `service_password` and
+ * `service_credential_secret`, from CreateServiceSpecificCredential's answer; the ids of
+ * user_ssh_key.go and signing_certificate.go, from the upload's): unknown at a preview of the
+ * create, set after it. An import reads only what the credential's list or Get returns.
+ */
+const CREATED_OUTPUTS: Record<string, Record<string, string>> = {
+  "aws:iam/accessKey:AccessKey": { secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+  "aws:iam/sshKey:SshKey": {
+    sshPublicKeyId: "APKAEIBAERJR2EXAMPLE",
+    fingerprint: "32:5b:2c:7e:ba:27:0e:7e:3a:8e:ae:ec:f2:de:90:a2",
+  },
+  "aws:iam/signingCertificate:SigningCertificate": { certificateId: "ID123456789012345EXAMPLE" },
+  "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": {
+    serviceSpecificCredentialId: "ACCAEXAMPLE123EXAMPLE",
+    servicePassword: "xTBAr/czp+D3EXAMPLE47lrJ3R7GEXAMPLE=",
+  },
+};
+
 /** A resource as the engine describes it to an analyzer. */
 export interface AnalyzedResource {
   urn: string;
@@ -59,15 +79,22 @@ export function asAnalyzed(resources: readonly RecordedResource[], options: { pr
   return resources.map((r) => {
     const created = r.custom && r.importId === undefined;
     const outputs = { ...r.inputs };
-    if (r.type === "aws:iam/accessKey:AccessKey" && created)
-      outputs.secret = options.preview ? UNKNOWN : "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    if (created)
+      for (const [key, value] of Object.entries(CREATED_OUTPUTS[r.type] ?? {}))
+        outputs[key] = options.preview ? UNKNOWN : value;
+    // A provider's version, which the engine adds to its inputs beside an empty `__internal`
+    // (pulumi/pulumi source_eval.go; providers/registry.go, SetProviderVersion).
+    const inputs =
+      r.type.startsWith("pulumi:providers:") && r.version
+        ? { ...r.inputs, __internal: {}, version: r.version }
+        : r.inputs;
     return {
       urn: engineUrn(r.urn),
       type: r.type,
       name: r.name,
       parent: r.parent === "" ? "" : engineUrn(r.parent),
-      inputs: r.inputs,
-      outputs,
+      inputs,
+      outputs: r.type.startsWith("pulumi:providers:") ? inputs : outputs,
       ignoreChanges: r.ignoreChanges,
       protect: false,
     };

@@ -51,6 +51,8 @@ export interface RecordedResource {
   dependencies: string[];
   /** The explicit provider it was given (`<provider URN>::<id>`), "" for the default one. */
   provider: string;
+  /** The `version` option: the package's version, which its SDK sets. */
+  version?: string;
   /** What a component passed to `registerOutputs`, resolved. */
   registeredOutputs?: Record<string, unknown>;
 }
@@ -386,6 +388,7 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getProvider(): string;
+  getVersion(): string;
 }
 
 /**
@@ -459,6 +462,7 @@ export async function runProgram(
       ignoreChanges: req.getIgnorechangesList(),
       dependencies: req.getDependenciesList(),
       provider: req.getProvider(),
+      version: req.getVersion() || undefined,
     });
     // The monitor's own code, with mocks that know the URN (a Static's state is kept by URN).
     const scoped = Object.create(monitor, {
