@@ -484,6 +484,28 @@ const AWS_PROVIDER = "pulumi:providers:aws";
 
 const isBoolean = (value: unknown) => value === true || value === false || value === "true" || value === "false";
 
+/** `defaultTags` as an object or as the JSON a stack's config holds: `{"tags": {...}}` of strings, nothing else. */
+function isDefaultTags(value: unknown): boolean {
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return false;
+    }
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return false;
+  const { tags, ...rest } = parsed as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) return false;
+  if (tags === undefined) return true;
+  return (
+    tags !== null &&
+    typeof tags === "object" &&
+    !Array.isArray(tags) &&
+    Object.values(tags).every((tag) => typeof tag === "string")
+  );
+}
+
 /**
  * The settings an AWS provider of cordon's may have, each with the values it may take: what the
  * program sets (AutoContain's `region`, and the SDK's defaults for an explicit provider:
@@ -503,6 +525,9 @@ export const AWS_PROVIDER_SETTINGS: Readonly<Record<string, { allows(value: unkn
     expected: "false: the provider checks its credentials with STS before any call",
   },
   skipRegionValidation: { allows: isBoolean, expected: "true or false" },
+  // Tags only: many organizations require them on every resource (tag policies, SCPs on
+  // aws:RequestTag), and a resource's own tags, cordon's incident tag among them, win over them.
+  defaultTags: { allows: isDefaultTags, expected: 'tags only: {"tags": {"KEY": "VALUE", ...}}' },
   version: { allows: (value) => typeof value === "string", expected: "the plugin's version, as the engine sets it" },
   __internal: {
     allows: (value) => value !== null && typeof value === "object" && Object.keys(value).length === 0,

@@ -586,14 +586,25 @@ describe("an AWS provider sets only what cordon's program and docs need", () => 
       'region is "us-east-1.attacker.example": expected an AWS region\'s name, such as us-east-1',
     ],
     [
-      { defaultTags: '{"tags":{"a":"b"}}' },
-      "defaultTags is set: cordon's program and docs set no such setting, and one could send the calls elsewhere or act as someone else",
+      { defaultTags: '{"tags":{"a":"b"},"ignoreTags":{"keys":["cordon:incident"]}}' },
+      'defaultTags is "{\\"tags\\":{\\"a\\":\\"b\\"},\\"ignoreTags\\":{\\"keys\\":[\\"cordon:incident\\"]}}": expected tags only: {"tags": {"KEY": "VALUE", ...}}',
+    ],
+    [
+      { ignoreTags: '{"keys":["cordon:incident"]}' },
+      "ignoreTags is set: cordon's program and docs set no such setting, and one could send the calls elsewhere or act as someone else",
     ],
   ])("refuses %j: %s", async (settings, message) => {
     expect(await judged(settings)).toEqual([`aws-providers-only-cordon-settings: default_7_48_0: ${message}`]);
   });
 
-  const ALLOWED = ["region", "skipCredentialsValidation", "skipRegionValidation", "version", "__internal"];
+  const ALLOWED = [
+    "region",
+    "skipCredentialsValidation",
+    "skipRegionValidation",
+    "defaultTags",
+    "version",
+    "__internal",
+  ];
   /** What cordon's program and docs set, in any combination. */
   const allowedSettings = fc.record(
     {
@@ -607,6 +618,10 @@ describe("an AWS provider sets only what cordon's program and docs need", () => 
       ),
       skipCredentialsValidation: fc.constantFrom(false, "false"),
       skipRegionValidation: fc.constantFrom(true, false, "true", "false"),
+      // As a stack's config holds it (JSON), or as an object.
+      defaultTags: fc
+        .dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 20 }), { maxKeys: 4 })
+        .chain((tags) => fc.constantFrom<unknown>({ tags }, JSON.stringify({ tags }))),
     },
     { requiredKeys: [] },
   );
