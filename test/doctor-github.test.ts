@@ -41,6 +41,8 @@ const OFFLINE = [
 ];
 const PASSES = (environment: string) =>
   `✓ GitHub environment ${environment}: only main may deploy to it (one custom branch policy: the branch main)`;
+const STARTS = (environment: string) =>
+  `✓ GitHub environment ${environment} protection rules: a job that names it starts at once (no required reviewers, no wait timer, no custom deployment protection rule)`;
 const RULE_FIX = (environment: string) =>
   `    fix: gh api -X PUT repos/${REPOSITORY}/environments/${environment} -F 'deployment_branch_policy[protected_branches]=false' -F 'deployment_branch_policy[custom_branch_policies]=true' && gh api -X POST repos/${REPOSITORY}/environments/${environment}/deployment-branch-policies -f name=main -f type=branch`;
 const ADD_MAIN = `gh api -X POST repos/${REPOSITORY}/environments/cordon-apply/deployment-branch-policies -f name=main -f type=branch`;
@@ -119,7 +121,9 @@ describe("doctor --github: the environments of the write secrets", () => {
       expect(stdout.split("\n")).toEqual([
         ...OFFLINE,
         PASSES("cordon-apply"),
+        STARTS("cordon-apply"),
         PASSES("cordon-contain"),
+        STARTS("cordon-contain"),
         "",
         "no gap: set up as docs/setup.md says",
         "",
@@ -132,6 +136,11 @@ describe("doctor --github: the environments of the write secrets", () => {
           {
             method: "GET",
             path: `/repos/${REPOSITORY}/environments/${name}/deployment-branch-policies?per_page=100&page=1`,
+            authorized: true,
+          },
+          {
+            method: "GET",
+            path: `/repos/${REPOSITORY}/environments/${name}/deployment_protection_rules`,
             authorized: true,
           },
         ]),
@@ -230,7 +239,10 @@ describe("doctor --github: the environments of the write secrets", () => {
         expect(stdout.split("\n")).toEqual([
           ...OFFLINE,
           ...lines,
+          // A missing environment has no protection rules to check: its one gap is that it is missing.
+          ...(apply === null ? [] : [STARTS("cordon-apply")]),
           PASSES("cordon-contain"),
+          STARTS("cordon-contain"),
           "",
           "1 gap: run each fix, then npx cordon doctor again",
           "",
@@ -251,6 +263,7 @@ describe("doctor --github: the environments of the write secrets", () => {
         RULE_FIX("cordon-apply"),
         "✗ GitHub environment cordon-contain: no deployment branch rule: a run on any branch or tag may name it, and get its secrets and the AWS roles that trust it",
         RULE_FIX("cordon-contain"),
+        STARTS("cordon-contain"),
         "",
         "2 gaps: run each fix, then npx cordon doctor again",
         "",
@@ -364,7 +377,11 @@ describe("doctor --github: generated lists of branch policies (fast-check)", () 
           name: p.name,
           type: p.type ?? "branch",
         }));
-        const good = { deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } };
+        const good = {
+          deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+          protectionRules: [{ type: "branch_policy" }],
+          customProtectionRules: [],
+        };
         const [apply] = environmentChecks({
           repository: REPOSITORY,
           environments: {
