@@ -9,7 +9,7 @@
  *   `{ total_count, branch_policies }`, paginated by `per_page` (default 30, at most 100) and
  *   `page` (from 1);
  * - GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules: 200
- *   `{ total_count, custom_deployment_protection_rules }`, the enabled custom rules (GitHub Apps);
+ *   `{ total_count, custom_deployment_protection_rules }`, the custom rules (GitHub Apps);
  * - each environment's `protection_rules`: the rules a test gives, then `branch_policy` when it
  *   has a deployment branch rule (as GitHub lists a rule of each kind the environment has);
  * - a missing or wrong `Authorization: Bearer` token: 401 `{"message": "Bad credentials"}`; a
@@ -42,7 +42,7 @@ export type FakeProtectionRule =
 export interface FakeCustomRule {
   id: number;
   app: string;
-  /** Default true: the endpoint lists the enabled rules. */
+  /** Default true (the endpoint documents the enabled rules; false is listed, for the reader's sake). */
   enabled?: boolean;
 }
 
@@ -178,7 +178,9 @@ export async function startFakeGitHub(
     if (below === undefined)
       return { status: 200, body: environmentJson(owner, repo, name, environment, names.indexOf(name)) };
     if (below === "/deployment_protection_rules") {
-      const rules = (environment.custom_rules ?? []).filter((rule) => rule.enabled !== false);
+      // GitHub documents the list as the enabled rules; one a test marks not enabled is listed with
+      // enabled: false all the same, so that the reader's handling of the field is tried.
+      const rules = environment.custom_rules ?? [];
       return {
         status: 200,
         body: {
@@ -186,7 +188,7 @@ export async function startFakeGitHub(
           custom_deployment_protection_rules: rules.map((rule) => ({
             id: rule.id,
             node_id: `MDQ6R2F0ZTM3NTU${rule.id}`,
-            enabled: true,
+            enabled: rule.enabled !== false,
             app: {
               id: 3515 + rule.id,
               slug: rule.app,
