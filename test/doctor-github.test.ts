@@ -45,6 +45,19 @@ const PASSES = (environment: string) =>
   `✓ GitHub environment ${environment}: only main may deploy to it (one custom branch policy: the branch main)`;
 const STARTS = (environment: string) =>
   `✓ GitHub environment ${environment} protection rules: a job that names it starts at once (no required reviewers, no wait timer, no custom deployment protection rule)`;
+/** What the command prints for a repository and environments set up as docs/setup.md says. */
+const NO_GAP = [
+  ...OFFLINE,
+  PASSES("cordon-apply"),
+  STARTS("cordon-apply"),
+  PASSES("cordon-contain"),
+  STARTS("cordon-contain"),
+  "",
+  "no gap: set up as docs/setup.md says",
+  "",
+];
+/** The checklist's end when one gap is open. */
+const ONE_GAP = ["", "1 gap: run each fix, then npx cordon doctor again", ""];
 const RULE_FIX = (environment: string) =>
   `    fix: gh api -X PUT repos/${REPOSITORY}/environments/${environment} -F 'deployment_branch_policy[protected_branches]=false' -F 'deployment_branch_policy[custom_branch_policies]=true' && gh api -X POST repos/${REPOSITORY}/environments/${environment}/deployment-branch-policies -f name=main -f type=branch`;
 const ADD_MAIN = `gh api -X POST repos/${REPOSITORY}/environments/cordon-apply/deployment-branch-policies -f name=main -f type=branch`;
@@ -120,16 +133,7 @@ describe("doctor --github: the environments of the write secrets", () => {
   it("passes the environments docs/setup.md's step 3 makes (exit 0), with the token, one page each", async () => {
     await withGitHub(setUpEnvironments()["cordon-apply"], async (github, env) => {
       const { code, stdout, stderr } = await doctor(env);
-      expect(stdout.split("\n")).toEqual([
-        ...OFFLINE,
-        PASSES("cordon-apply"),
-        STARTS("cordon-apply"),
-        PASSES("cordon-contain"),
-        STARTS("cordon-contain"),
-        "",
-        "no gap: set up as docs/setup.md says",
-        "",
-      ]);
+      expect(stdout.split("\n")).toEqual(NO_GAP);
       expect(stderr).toBe("");
       expect(code).toBe(0);
       expect(github.requests).toEqual(
@@ -245,9 +249,7 @@ describe("doctor --github: the environments of the write secrets", () => {
           ...(apply === null ? [] : [STARTS("cordon-apply")]),
           PASSES("cordon-contain"),
           STARTS("cordon-contain"),
-          "",
-          "1 gap: run each fix, then npx cordon doctor again",
-          "",
+          ...ONE_GAP,
         ]);
         expect(stderr).toBe("");
         expect(code).toBe(1);
@@ -438,9 +440,7 @@ describe("doctor --github: the write environments' protection rules (nothing may
       expect(stdout.split("\n")).toEqual([
         ...OFFLINE,
         ...(environment === "cordon-apply" ? [...own, ...theirs] : [...theirs, ...own]),
-        "",
-        "1 gap: run each fix, then npx cordon doctor again",
-        "",
+        ...ONE_GAP,
       ]);
       expect(stderr).toBe("");
       expect(code).toBe(1);
@@ -475,16 +475,7 @@ describe("doctor --github: the write environments' protection rules (nothing may
     "passes (exit 0): %s",
     async (_, extra) => {
       const { code, stdout, stderr } = await run(withRules("cordon-contain", extra));
-      expect(stdout.split("\n")).toEqual([
-        ...OFFLINE,
-        PASSES("cordon-apply"),
-        STARTS("cordon-apply"),
-        PASSES("cordon-contain"),
-        STARTS("cordon-contain"),
-        "",
-        "no gap: set up as docs/setup.md says",
-        "",
-      ]);
+      expect(stdout.split("\n")).toEqual(NO_GAP);
       expect(stderr).toBe("");
       expect(code).toBe(0);
     },
