@@ -34,7 +34,9 @@ Offline:
   - the workflows use only the documented secrets, each in a job of its environment.
 With --github, in the repository on GitHub (GH_TOKEN or GITHUB_TOKEN; GITHUB_API_URL):
   - each environment of the write secrets (${writeEnvironments().join(", ")}) exists, and only
-    main may deploy to it: custom branch policies, exactly one, the branch main.
+    main may deploy to it: custom branch policies, exactly one, the branch main;
+  - nothing holds a job that names one: no required reviewers, no wait timer, no custom
+    deployment protection rule (the contain job and the reconcile must not wait).
 With --aws, in the account of the credentials in use (run it once per account):
   - GitHub's OIDC provider exists and accepts sts.amazonaws.com;
   - the roles ${Object.values(ROLE_NAMES).join(", ")} have the trust and exactly the

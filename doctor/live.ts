@@ -73,6 +73,44 @@ export interface LiveEnvironment {
   deploymentBranchPolicy: { protectedBranches: boolean; customBranchPolicies: boolean } | null;
   /** The branch and tag policies, read only when `customBranchPolicies` is true. */
   branchPolicies?: LiveBranchPolicy[];
+  /**
+   * `protection_rules`: the built-in deployment protection rules, as the environment lists them
+   * (absent, as the API marks it optional: none).
+   */
+  protectionRules: LiveProtectionRule[];
+  /**
+   * The enabled custom deployment protection rules (GitHub Apps that approve or reject each
+   * deployment): "Get all deployment protection rules for an environment",
+   * GET …/environments/{environment_name}/deployment_protection_rules.
+   * @see https://docs.github.com/en/rest/deployments/protection-rules#get-all-deployment-protection-rules-for-an-environment
+   */
+  customProtectionRules: LiveCustomProtectionRule[];
+}
+
+/**
+ * One of `protection_rules`: `type` is `required_reviewers`, `wait_timer` or `branch_policy` in the
+ * API's description (its examples; the field is a free string), any other type kept as GitHub named it.
+ * @see https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments#deployment-protection-rules
+ */
+export interface LiveProtectionRule {
+  type: string;
+  /** A `wait_timer` rule's minutes (0 to 43,200) a job waits once it names the environment. */
+  minutes?: number;
+  /** A `required_reviewers` rule's reviewers, any one of whom approves a job. */
+  reviewers?: LiveReviewer[];
+}
+
+/** Who may approve: a user by login, a team by slug. */
+export interface LiveReviewer {
+  type: "User" | "Team";
+  name: string;
+}
+
+export interface LiveCustomProtectionRule {
+  /** What disabling it takes (…/deployment_protection_rules/{id}). */
+  id: number;
+  /** The GitHub App's slug. */
+  app: string;
 }
 
 export interface LiveBranchPolicy {

@@ -1,6 +1,6 @@
 /**
  * The one door to GitHub's REST API (as aws/ is to AWS): what `doctor --github` reads of a
- * repository's environments (doctor/live.ts's LiveGitHub), with Node's own fetch. Read-only: three
+ * repository's environments (doctor/live.ts's LiveGitHub), with Node's own fetch. Read-only: four
  * GET endpoints, each answer checked against the shape GitHub's REST API documents. Any answer that
  * is not a usable one (a token GitHub refuses, a repository it will not show, a 5xx, no answer at
  * all) is a {@link GitHubUnavailableError}: one line, and the command could not run (exit 2).
@@ -8,10 +8,17 @@
  * What the endpoints answer, as GitHub's REST API description says (read, not run against GitHub):
  * - GET /repos/{owner}/{repo}/environments/{environment_name}: 200 with the environment, whose
  *   `deployment_branch_policy` is null ("To allow all branches to deploy, set to `null`") or
- *   `{ protected_branches, custom_branch_policies }`, exactly one of them true.
+ *   `{ protected_branches, custom_branch_policies }`, exactly one of them true; and whose
+ *   `protection_rules` (optional) lists the built-in rules `[{ id, node_id, type, ... }]`: a
+ *   `wait_timer` rule with `wait_timer` (minutes, 0 to 43,200), a `required_reviewers` rule with
+ *   `prevent_self_review` and `reviewers: [{ type: "User" | "Team", reviewer }]`, a `branch_policy`
+ *   rule (the deployment branch rule); `type` is a free string there.
  * - GET …/environments/{environment_name}/deployment-branch-policies?per_page=&page=: 200 with
  *   `{ total_count, branch_policies: [{ id, node_id, name, type: "branch" | "tag" }] }`, at most
  *   100 a page; used only with custom_branch_policies.
+ * - GET …/environments/{environment_name}/deployment_protection_rules: 200 with `{ total_count,
+ *   custom_deployment_protection_rules: [{ id, node_id, enabled, app: { id, slug, integration_url,
+ *   node_id } }] }`, the enabled custom rules (GitHub Apps), without pages.
  * - GET /repos/{owner}/{repo}/environments?per_page=1: 200 with `{ total_count, environments }`,
  *   a repository without any included. Asked only after a 404 (below).
  * Each needs read access to the repository: a fine-grained token with the "Actions" repository
@@ -21,9 +28,17 @@
  * environment" only when the list of the repository's environments answers 200.
  * @see https://docs.github.com/en/rest/deployments/environments
  * @see https://docs.github.com/en/rest/deployments/branch-policies
+ * @see https://docs.github.com/en/rest/deployments/protection-rules
  * @see https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api
  */
-import type { LiveBranchPolicy, LiveEnvironment, LiveGitHub } from "../doctor/live.ts";
+import type {
+  LiveBranchPolicy,
+  LiveCustomProtectionRule,
+  LiveEnvironment,
+  LiveGitHub,
+  LiveProtectionRule,
+  LiveReviewer,
+} from "../doctor/live.ts";
 
 /** The command could not ask GitHub, or GitHub would not answer: exit 2, with this one line. */
 export class GitHubUnavailableError extends Error {}
@@ -130,9 +145,35 @@ export function githubEnvironments(access: GitHubAccess): LiveGitHub {
       const environment = readEnvironment(path, answer.body, name);
       if (environment.deploymentBranchPolicy?.customBranchPolicies)
         environment.branchPolicies = await branchPolicies(`${path}/deployment-branch-policies`);
+      environment.customProtectionRules = await customProtectionRules(`${path}/deployment_protection_rules`);
       return environment;
     },
   };
+
+  /** The enabled custom deployment protection rules: one answer, which lists them all (the API takes no page). */
+  async function customProtectionRules(path: string): Promise<LiveCustomProtectionRule[]> {
+    const answer = await get(path);
+    if (answer.status !== 200) refuse(path, answer);
+    const body = answer.body;
+    if (
+      !isObject(body) ||
+      typeof body.total_count !== "number" ||
+      !Array.isArray(body.custom_deployment_protection_rules)
+    )
+      unexpected(path, "expected total_count and custom_deployment_protection_rules");
+    const items = body.custom_deployment_protection_rules as unknown[];
+    // A rule doctor was not shown could hold the job: a list shorter than its count is no answer.
+    if (items.length < (body.total_count as number))
+      unexpected(path, `total_count is ${body.total_count}, but ${items.length} rules are listed`);
+    return items.flatMap((item, index) => {
+      const at = `custom_deployment_protection_rules[${index}]`;
+      if (!isObject(item) || typeof item.id !== "number" || !Number.isSafeInteger(item.id))
+        unexpected(path, `${at} has no id`);
+      if (!isObject(item.app) || typeof item.app.slug !== "string") unexpected(path, `${at} has no app slug`);
+      if (typeof item.enabled !== "boolean") unexpected(path, `${at}.enabled is not a boolean`);
+      return item.enabled ? [{ id: item.id as number, app: (item.app as Record<string, unknown>).slug as string }] : [];
+    });
+  }
 
   /** Every page of the branch policies: until a page holds fewer than a full page, or total_count is reached. */
   async function branchPolicies(path: string): Promise<LiveBranchPolicy[]> {
@@ -167,6 +208,7 @@ function unexpected(path: string, what: string): never {
 
 function readEnvironment(path: string, body: unknown, name: string): LiveEnvironment {
   if (!isObject(body) || typeof body.name !== "string") unexpected(path, "no environment name");
+  const protectionRules = readProtectionRules(path, body.protection_rules);
   // Absent is read as null, GitHub's "no restriction": the rule doctor wants is always there.
   const rule = body.deployment_branch_policy ?? null;
   if (rule !== null) {
@@ -182,9 +224,55 @@ function readEnvironment(path: string, body: unknown, name: string): LiveEnviron
         protectedBranches: rule.protected_branches as boolean,
         customBranchPolicies: rule.custom_branch_policies as boolean,
       },
+      protectionRules,
+      customProtectionRules: [],
     };
   }
-  return { name, deploymentBranchPolicy: null };
+  return { name, deploymentBranchPolicy: null, protectionRules, customProtectionRules: [] };
+}
+
+/** The most minutes a wait timer holds a job (30 days), as the API documents it. */
+const MAX_WAIT_MINUTES = 43_200;
+
+/**
+ * `protection_rules`, which the API marks optional (absent: none). Each needs its `type`; a
+ * `wait_timer` its minutes and a `required_reviewers` rule readable reviewers, or the answer is not
+ * one doctor can judge.
+ */
+function readProtectionRules(path: string, rules: unknown): LiveProtectionRule[] {
+  if (rules === undefined) return [];
+  if (!Array.isArray(rules)) unexpected(path, "protection_rules is not a list");
+  return (rules as unknown[]).map((item, index): LiveProtectionRule => {
+    const at = `protection_rules[${index}]`;
+    if (!isObject(item) || typeof item.type !== "string") unexpected(path, `${at} has no type`);
+    const rule = item as Record<string, unknown>;
+    if (rule.type === "wait_timer") {
+      const minutes = rule.wait_timer;
+      if (typeof minutes !== "number" || !Number.isInteger(minutes) || minutes < 0 || minutes > MAX_WAIT_MINUTES)
+        unexpected(path, `${at}.wait_timer is not a number of minutes from 0 to ${MAX_WAIT_MINUTES}`);
+      return { type: "wait_timer", minutes: minutes as number };
+    }
+    if (rule.type === "required_reviewers") {
+      if (rule.reviewers !== undefined && !Array.isArray(rule.reviewers))
+        unexpected(path, `${at}.reviewers is not a list`);
+      const reviewers = ((rule.reviewers ?? []) as unknown[]).map((entry, i) =>
+        readReviewer(path, `${at}.reviewers[${i}]`, entry),
+      );
+      return { type: "required_reviewers", reviewers };
+    }
+    return { type: rule.type as string };
+  });
+}
+
+/** A reviewer: a user by its login, a team by its slug (`type` may be absent: the API marks it optional). */
+function readReviewer(path: string, at: string, entry: unknown): LiveReviewer {
+  const reviewer = isObject(entry) && isObject(entry.reviewer) ? entry.reviewer : undefined;
+  const type = isObject(entry) ? entry.type : undefined;
+  if (reviewer !== undefined && (type === "User" || type === undefined) && typeof reviewer.login === "string")
+    return { type: "User", name: reviewer.login };
+  if (reviewer !== undefined && (type === "Team" || type === undefined) && typeof reviewer.slug === "string")
+    return { type: "Team", name: reviewer.slug };
+  return unexpected(path, `${at} is neither a user with a login nor a team with a slug`);
 }
 
 function readPolicy(path: string, item: unknown, index: number): LiveBranchPolicy {

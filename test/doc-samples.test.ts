@@ -110,6 +110,22 @@ describe("the samples are what the commands print", () => {
     expect(code).toBe(1);
     expect(stdout).toContain(block![1]);
   });
+
+  it("docs/setup.md's gap of required reviewers and a wait timer on cordon-contain is what doctor --github prints", async () => {
+    const text = readFileSync(join(ROOT, "docs/setup.md"), "utf8");
+    const block = /^```\n(✗ GitHub environment cordon-contain protection rules: [^\n]*\n {4}fix: [^\n]*\n)```$/m.exec(
+      text,
+    );
+    expect(block).not.toBeNull();
+    const environments = setUpEnvironments();
+    environments["cordon-contain"].protection_rules = [
+      { type: "required_reviewers", prevent_self_review: false, reviewers: [{ type: "Team", name: "security" }] },
+      { type: "wait_timer", wait_timer: 15 },
+    ];
+    const { code, stdout } = await run(["doctor", "--github"], setUpRepository(), environments);
+    expect(code).toBe(1);
+    expect(stdout).toContain(block![1]);
+  });
 });
 
 describe("the README's first command", () => {

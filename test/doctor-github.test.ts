@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { environmentChecks, writeEnvironments } from "../doctor/environments.ts";
-import type { LiveBranchPolicy } from "../doctor/live.ts";
+import type { LiveBranchPolicy, LiveEnvironment } from "../doctor/live.ts";
 import { MAX_POLICY_PAGES, REQUEST_TIMEOUT_MS } from "../github/environments.ts";
 import { correctFiles } from "./support/doctor-repository.ts";
 import {
@@ -22,8 +22,10 @@ import {
   startFakeGitHub,
   type FakeAnswer,
   type FakeBranchPolicy,
+  type FakeCustomRule,
   type FakeEnvironment,
   type FakeGitHub,
+  type FakeProtectionRule,
 } from "./support/github-api.ts";
 import { startWedgedServer } from "./support/wedged-server.ts";
 
@@ -41,6 +43,21 @@ const OFFLINE = [
 ];
 const PASSES = (environment: string) =>
   `✓ GitHub environment ${environment}: only main may deploy to it (one custom branch policy: the branch main)`;
+const STARTS = (environment: string) =>
+  `✓ GitHub environment ${environment} protection rules: a job that names it starts at once (no required reviewers, no wait timer, no custom deployment protection rule)`;
+/** What the command prints for a repository and environments set up as docs/setup.md says. */
+const NO_GAP = [
+  ...OFFLINE,
+  PASSES("cordon-apply"),
+  STARTS("cordon-apply"),
+  PASSES("cordon-contain"),
+  STARTS("cordon-contain"),
+  "",
+  "no gap: set up as docs/setup.md says",
+  "",
+];
+/** The checklist's end when one gap is open. */
+const ONE_GAP = ["", "1 gap: run each fix, then npx cordon doctor again", ""];
 const RULE_FIX = (environment: string) =>
   `    fix: gh api -X PUT repos/${REPOSITORY}/environments/${environment} -F 'deployment_branch_policy[protected_branches]=false' -F 'deployment_branch_policy[custom_branch_policies]=true' && gh api -X POST repos/${REPOSITORY}/environments/${environment}/deployment-branch-policies -f name=main -f type=branch`;
 const ADD_MAIN = `gh api -X POST repos/${REPOSITORY}/environments/cordon-apply/deployment-branch-policies -f name=main -f type=branch`;
@@ -116,14 +133,7 @@ describe("doctor --github: the environments of the write secrets", () => {
   it("passes the environments docs/setup.md's step 3 makes (exit 0), with the token, one page each", async () => {
     await withGitHub(setUpEnvironments()["cordon-apply"], async (github, env) => {
       const { code, stdout, stderr } = await doctor(env);
-      expect(stdout.split("\n")).toEqual([
-        ...OFFLINE,
-        PASSES("cordon-apply"),
-        PASSES("cordon-contain"),
-        "",
-        "no gap: set up as docs/setup.md says",
-        "",
-      ]);
+      expect(stdout.split("\n")).toEqual(NO_GAP);
       expect(stderr).toBe("");
       expect(code).toBe(0);
       expect(github.requests).toEqual(
@@ -132,6 +142,11 @@ describe("doctor --github: the environments of the write secrets", () => {
           {
             method: "GET",
             path: `/repos/${REPOSITORY}/environments/${name}/deployment-branch-policies?per_page=100&page=1`,
+            authorized: true,
+          },
+          {
+            method: "GET",
+            path: `/repos/${REPOSITORY}/environments/${name}/deployment_protection_rules`,
             authorized: true,
           },
         ]),
@@ -230,10 +245,11 @@ describe("doctor --github: the environments of the write secrets", () => {
         expect(stdout.split("\n")).toEqual([
           ...OFFLINE,
           ...lines,
+          // A missing environment has no protection rules to check: its one gap is that it is missing.
+          ...(apply === null ? [] : [STARTS("cordon-apply")]),
           PASSES("cordon-contain"),
-          "",
-          "1 gap: run each fix, then npx cordon doctor again",
-          "",
+          STARTS("cordon-contain"),
+          ...ONE_GAP,
         ]);
         expect(stderr).toBe("");
         expect(code).toBe(1);
@@ -251,6 +267,7 @@ describe("doctor --github: the environments of the write secrets", () => {
         RULE_FIX("cordon-apply"),
         "✗ GitHub environment cordon-contain: no deployment branch rule: a run on any branch or tag may name it, and get its secrets and the AWS roles that trust it",
         RULE_FIX("cordon-contain"),
+        STARTS("cordon-contain"),
         "",
         "2 gaps: run each fix, then npx cordon doctor again",
         "",
@@ -300,6 +317,283 @@ describe("doctor --github: the environments of the write secrets", () => {
       });
     });
   }, 30_000);
+});
+
+describe("doctor --github: the write environments' protection rules (nothing may hold their jobs)", () => {
+  /** docs/setup.md's step 3, with `extra` added to the environment `name`. */
+  const withRules = (name: string, extra: Partial<FakeEnvironment>) => {
+    const environments = setUpEnvironments();
+    environments[name] = { ...environments[name], ...extra };
+    return environments;
+  };
+  const run = async (environments: Record<string, FakeEnvironment>) => {
+    const github = await startFakeGitHub({ [REPOSITORY]: environments });
+    try {
+      return await doctor({ GH_TOKEN: github.token, GITHUB_API_URL: github.url });
+    } finally {
+      await github.close();
+    }
+  };
+  const CONTAIN_WHY =
+    "contain.yml's contain job, which disables the leaked key, names cordon-contain: it must not wait for a review, a timer or an app, since a leaked key is used within minutes";
+  const APPLY_WHY =
+    "apply.yml's pulumi up (after each merge and in the hourly reconcile) and contain.yml's pulumi up name cordon-apply: they must not stall waiting for an approval nobody gives during an incident";
+  const PUT = (environment: string, fields: string) =>
+    `gh api -X PUT repos/${REPOSITORY}/environments/${environment} ${fields} -F 'deployment_branch_policy[protected_branches]=false' -F 'deployment_branch_policy[custom_branch_policies]=true'`;
+  const DISABLE = (environment: string, id: number) =>
+    `gh api -X DELETE repos/${REPOSITORY}/environments/${environment}/deployment_protection_rules/${id}`;
+
+  const GAPS: [string, string, Partial<FakeEnvironment>, string[]][] = [
+    [
+      "required reviewers on cordon-contain (a user and a team)",
+      "cordon-contain",
+      {
+        protection_rules: [
+          {
+            type: "required_reviewers",
+            prevent_self_review: false,
+            reviewers: [
+              { type: "User", name: "dana" },
+              { type: "Team", name: "security" },
+            ],
+          },
+        ],
+      },
+      [
+        `✗ GitHub environment cordon-contain protection rules: required reviewers (the team "security", the user "dana"): each job waits until one of them approves it. ${CONTAIN_WHY}`,
+        `    fix: ${PUT("cordon-contain", "-F reviewers=null")}`,
+      ],
+    ],
+    [
+      "a wait timer of 30 minutes on cordon-contain",
+      "cordon-contain",
+      { protection_rules: [{ type: "wait_timer", wait_timer: 30 }] },
+      [
+        `✗ GitHub environment cordon-contain protection rules: a wait timer of 30 minutes: each job waits that long before it starts. ${CONTAIN_WHY}`,
+        `    fix: ${PUT("cordon-contain", "-F wait_timer=0")}`,
+      ],
+    ],
+    [
+      "a wait timer of 1 minute on cordon-apply",
+      "cordon-apply",
+      { protection_rules: [{ type: "wait_timer", wait_timer: 1 }] },
+      [
+        `✗ GitHub environment cordon-apply protection rules: a wait timer of 1 minute: each job waits that long before it starts. ${APPLY_WHY}`,
+        `    fix: ${PUT("cordon-apply", "-F wait_timer=0")}`,
+      ],
+    ],
+    [
+      "required reviewers without a listed reviewer, on cordon-apply",
+      "cordon-apply",
+      { protection_rules: [{ type: "required_reviewers", reviewers: [] }] },
+      [
+        `✗ GitHub environment cordon-apply protection rules: required reviewers: each job waits until one of them approves it. ${APPLY_WHY}`,
+        `    fix: ${PUT("cordon-apply", "-F reviewers=null")}`,
+      ],
+    ],
+    [
+      "a custom deployment protection rule (a GitHub App) on cordon-contain",
+      "cordon-contain",
+      { custom_rules: [{ id: 7, app: "change-gate" }] },
+      [
+        `✗ GitHub environment cordon-contain protection rules: the custom deployment protection rule of the app "change-gate": each job waits until the app approves it. ${CONTAIN_WHY}`,
+        `    fix: ${DISABLE("cordon-contain", 7)}`,
+      ],
+    ],
+    [
+      "a protection rule of a type GitHub's description does not name, on cordon-apply",
+      "cordon-apply",
+      { protection_rules: [{ type: "change_window" }] },
+      [
+        `✗ GitHub environment cordon-apply protection rules: a protection rule of type "change_window": each job waits until it passes. ${APPLY_WHY}`,
+        `    fix: remove the "change_window" rule in the repository's settings (Environments, cordon-apply)`,
+      ],
+    ],
+    [
+      "all of them at once on cordon-apply, in the order of their types and apps",
+      "cordon-apply",
+      {
+        protection_rules: [
+          { type: "wait_timer", wait_timer: 43200 },
+          { type: "change_window" },
+          { type: "required_reviewers", reviewers: [{ type: "User", name: "dana" }] },
+        ],
+        custom_rules: [
+          { id: 9, app: "zeta-approvals" },
+          { id: 8, app: "change-gate" },
+        ],
+      },
+      [
+        `✗ GitHub environment cordon-apply protection rules: a protection rule of type "change_window": each job waits until it passes; required reviewers (the user "dana"): each job waits until one of them approves it; a wait timer of 43200 minutes: each job waits that long before it starts; the custom deployment protection rule of the app "change-gate": each job waits until the app approves it; the custom deployment protection rule of the app "zeta-approvals": each job waits until the app approves it. ${APPLY_WHY}`,
+        `    fix: ${PUT("cordon-apply", "-F reviewers=null -F wait_timer=0")} && remove the "change_window" rule in the repository's settings (Environments, cordon-apply) && ${DISABLE("cordon-apply", 8)} && ${DISABLE("cordon-apply", 9)}`,
+      ],
+    ],
+  ];
+
+  it.each(GAPS)(
+    "a gap, word for word, with its fix (exit 1): %s",
+    async (_, environment, extra, lines) => {
+      const { code, stdout, stderr } = await run(withRules(environment, extra));
+      const other = environment === "cordon-apply" ? "cordon-contain" : "cordon-apply";
+      const own = [PASSES(environment), ...lines];
+      const theirs = [PASSES(other), STARTS(other)];
+      expect(stdout.split("\n")).toEqual([
+        ...OFFLINE,
+        ...(environment === "cordon-apply" ? [...own, ...theirs] : [...theirs, ...own]),
+        ...ONE_GAP,
+      ]);
+      expect(stderr).toBe("");
+      expect(code).toBe(1);
+    },
+    30_000,
+  );
+
+  it("a branch rule's gap and a protection rule's gap on one environment: two gaps, each with its fix", async () => {
+    const { code, stdout } = await run(
+      withRules("cordon-contain", {
+        deployment_branch_policy: null,
+        protection_rules: [{ type: "wait_timer", wait_timer: 5 }],
+      }),
+    );
+    expect(stdout.split("\n").slice(OFFLINE.length + 2)).toEqual([
+      "✗ GitHub environment cordon-contain: no deployment branch rule: a run on any branch or tag may name it, and get its secrets and the AWS roles that trust it",
+      RULE_FIX("cordon-contain"),
+      `✗ GitHub environment cordon-contain protection rules: a wait timer of 5 minutes: each job waits that long before it starts. ${CONTAIN_WHY}`,
+      `    fix: ${PUT("cordon-contain", "-F wait_timer=0")}`,
+      "",
+      "2 gaps: run each fix, then npx cordon doctor again",
+      "",
+    ]);
+    expect(code).toBe(1);
+  }, 30_000);
+
+  it.each<[string, Partial<FakeEnvironment>]>([
+    ["only the branch policy rule (docs/setup.md's step 3)", {}],
+    ["a wait timer of 0 minutes", { protection_rules: [{ type: "wait_timer", wait_timer: 0 }] }],
+    ["a custom rule GitHub lists as not enabled", { custom_rules: [{ id: 3, app: "change-gate", enabled: false }] }],
+  ])(
+    "passes (exit 0): %s",
+    async (_, extra) => {
+      const { code, stdout, stderr } = await run(withRules("cordon-contain", extra));
+      expect(stdout.split("\n")).toEqual(NO_GAP);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    },
+    30_000,
+  );
+
+  describe("generated rule lists (fast-check)", () => {
+    const rule: fc.Arbitrary<FakeProtectionRule> = fc.oneof(
+      fc.constant({ type: "branch_policy" }),
+      fc.record({
+        type: fc.constant("wait_timer"),
+        wait_timer: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 43_200 })),
+      }),
+      fc.record({
+        type: fc.constant("required_reviewers"),
+        reviewers: fc.array(
+          fc.record({
+            type: fc.constantFrom<"User" | "Team">("User", "Team"),
+            name: fc.string({ minLength: 1, maxLength: 8 }),
+          }),
+          { maxLength: 3 },
+        ),
+      }),
+      // Any other type GitHub may add (the field is a free string there).
+      fc.record({
+        type: fc
+          .string({ minLength: 1, maxLength: 12 })
+          .filter((type) => !["branch_policy", "wait_timer", "required_reviewers"].includes(type)),
+      }),
+    );
+    const custom = fc.record({
+      id: fc.integer({ min: 1, max: 1_000_000 }),
+      app: fc.string({ minLength: 1, maxLength: 12 }),
+      enabled: fc.boolean(),
+    });
+    const environment = fc.record({
+      protection_rules: fc.array(rule, { maxLength: 4 }),
+      custom_rules: fc.uniqueArray(custom, { maxLength: 2, selector: (c) => c.id }),
+    });
+    /** Whether nothing holds a job: only branch_policy and zero-minute wait timers, no enabled app. */
+    const startsAtOnce = (env: { protection_rules: FakeProtectionRule[]; custom_rules: FakeCustomRule[] }) =>
+      env.protection_rules.every(
+        (r) => r.type === "branch_policy" || (r.type === "wait_timer" && "wait_timer" in r && r.wait_timer === 0),
+      ) && env.custom_rules.every((c) => c.enabled === false);
+
+    it("the decision: ok exactly when nothing holds a job, and each rule that does is named with its fix", () => {
+      fc.assert(
+        fc.property(environment, (env) => {
+          const live = (name: string, rules: FakeEnvironment): LiveEnvironment => ({
+            name,
+            deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+            branchPolicies: [{ id: 1, name: "main", type: "branch" }],
+            protectionRules: (rules.protection_rules ?? []).map((r) =>
+              "wait_timer" in r
+                ? { type: r.type, minutes: r.wait_timer }
+                : "reviewers" in r
+                  ? { type: r.type, reviewers: r.reviewers }
+                  : { type: r.type },
+            ),
+            customProtectionRules: (rules.custom_rules ?? []).filter((c) => c.enabled !== false),
+          });
+          const checks = environmentChecks({
+            repository: REPOSITORY,
+            environments: { "cordon-apply": live("cordon-apply", {}), "cordon-contain": live("cordon-contain", env) },
+          });
+          expect(checks.map((c) => [c.name, c.ok])).toEqual([
+            ["GitHub environment cordon-apply", true],
+            ["GitHub environment cordon-apply protection rules", true],
+            ["GitHub environment cordon-contain", true],
+            ["GitHub environment cordon-contain protection rules", startsAtOnce(env)],
+          ]);
+          const check = checks[3];
+          if (check.ok) return;
+          const types = new Set(env.protection_rules.map((r) => r.type));
+          expect(check.fix?.includes("-F reviewers=null")).toBe(types.has("required_reviewers"));
+          const waits = env.protection_rules.some((r) => "wait_timer" in r && r.wait_timer > 0);
+          expect(check.fix?.includes("-F wait_timer=0")).toBe(waits);
+          for (const type of types)
+            if (!["branch_policy", "wait_timer", "required_reviewers"].includes(type))
+              expect(check.detail).toContain(`a protection rule of type ${JSON.stringify(type)}`);
+          for (const c of env.custom_rules) {
+            expect(check.detail.includes(`the app ${JSON.stringify(c.app)}:`)).toBe(
+              c.enabled || env.custom_rules.some((d) => d.enabled && d.app === c.app),
+            );
+            // Each fix whole: the rule 1's call is a prefix of the rule 12's.
+            const fixes = check.fix?.split(" && ") ?? [];
+            expect(fixes.includes(DISABLE("cordon-contain", c.id))).toBe(c.enabled);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it("through the CLI: exit 0 exactly when nothing holds a job of either environment", async () => {
+      await fc.assert(
+        fc.asyncProperty(environment, environment, async (apply, contain) => {
+          const environments = setUpEnvironments();
+          environments["cordon-apply"] = { ...environments["cordon-apply"], ...apply };
+          environments["cordon-contain"] = { ...environments["cordon-contain"], ...contain };
+          const { code, stdout, stderr } = await run(environments);
+          expect(stderr).toBe("");
+          for (const [name, env] of [
+            ["cordon-apply", apply],
+            ["cordon-contain", contain],
+          ] as const) {
+            const line = stdout.split("\n").find((l) => l.includes(` GitHub environment ${name} protection rules: `));
+            if (startsAtOnce(env)) expect(line).toBe(STARTS(name));
+            else {
+              expect(line?.startsWith(`✗ GitHub environment ${name} protection rules: `)).toBe(true);
+              expect(line?.endsWith(`. ${name === "cordon-apply" ? APPLY_WHY : CONTAIN_WHY}`)).toBe(true);
+            }
+          }
+          expect(code).toBe(startsAtOnce(apply) && startsAtOnce(contain) ? 0 : 1);
+        }),
+        { numRuns: 12 },
+      );
+    }, 180_000);
+  });
 });
 
 describe("doctor --github: generated lists of branch policies (fast-check)", () => {
@@ -364,7 +658,11 @@ describe("doctor --github: generated lists of branch policies (fast-check)", () 
           name: p.name,
           type: p.type ?? "branch",
         }));
-        const good = { deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } };
+        const good = {
+          deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+          protectionRules: [{ type: "branch_policy" }],
+          customProtectionRules: [],
+        };
         const [apply] = environmentChecks({
           repository: REPOSITORY,
           environments: {
@@ -498,6 +796,17 @@ describe("doctor --github: when GitHub cannot be asked, one line, exit 2", () =>
     });
   }, 30_000);
 
+  it("a server error (500), on the custom protection rules", async () => {
+    await withGitHub(setUpEnvironments()["cordon-apply"], async (github, env) => {
+      github.answer = (path) => (path.endsWith("/deployment_protection_rules") ? { status: 500, body: {} } : undefined);
+      expect(await doctor(env)).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `cordon doctor: GitHub answered 500 to GET repos/${REPOSITORY}/environments/cordon-apply/deployment_protection_rules: GitHub could not answer; run doctor again later\n`,
+      });
+    });
+  }, 30_000);
+
   it("a redirect is not followed (the token stays home): a moved repository", async () => {
     await withGitHub(setUpEnvironments()["cordon-apply"], async (github, env) => {
       const elsewhere = await startFakeGitHub();
@@ -567,6 +876,76 @@ describe("doctor --github: when GitHub cannot be asked, one line, exit 2", () =>
       { status: 200, body: { total_count: 1, branch_policies: [{ id: 1, name: "main", type: "commit" }] } },
       `${POLICIES} is not what its REST API documents (branch_policies[0].type is neither branch nor tag)`,
     ],
+    ...(
+      [
+        ["protection_rules that is not a list", { type: "wait_timer" }, "protection_rules is not a list"],
+        ["a protection rule without a type", [{ id: 1 }], "protection_rules[0] has no type"],
+        [
+          "a wait timer without its minutes",
+          [{ id: 1, type: "wait_timer" }],
+          "protection_rules[0].wait_timer is not a number of minutes from 0 to 43200",
+        ],
+        [
+          "a wait timer of more than 30 days",
+          [{ type: "branch_policy" }, { id: 2, type: "wait_timer", wait_timer: 43_201 }],
+          "protection_rules[1].wait_timer is not a number of minutes from 0 to 43200",
+        ],
+        [
+          "a wait timer of a fraction of a minute",
+          [{ id: 1, type: "wait_timer", wait_timer: 0.5 }],
+          "protection_rules[0].wait_timer is not a number of minutes from 0 to 43200",
+        ],
+        [
+          "required reviewers that are not a list",
+          [{ id: 1, type: "required_reviewers", reviewers: "dana" }],
+          "protection_rules[0].reviewers is not a list",
+        ],
+        [
+          "a reviewer that is neither a user nor a team",
+          [{ id: 1, type: "required_reviewers", reviewers: [{ type: "User", reviewer: { slug: "security" } }] }],
+          "protection_rules[0].reviewers[0] is neither a user with a login nor a team with a slug",
+        ],
+      ] as const
+    ).map(([what, rules, said]): [string, string, FakeAnswer, string] => [
+      what,
+      "/cordon-apply",
+      { status: 200, body: { name: "cordon-apply", deployment_branch_policy: CUSTOM, protection_rules: rules } },
+      `${APPLY} is not what its REST API documents (${said})`,
+    ]),
+    ...(
+      [
+        [
+          "a list of custom rules without total_count",
+          { custom_deployment_protection_rules: [] },
+          "expected total_count and custom_deployment_protection_rules",
+        ],
+        [
+          "a list of custom rules shorter than its count (a rule not shown could hold the job)",
+          { total_count: 2, custom_deployment_protection_rules: [] },
+          "total_count is 2, but 0 rules are listed",
+        ],
+        [
+          "a custom rule without an id",
+          { total_count: 1, custom_deployment_protection_rules: [{ enabled: true, app: { slug: "gate" } }] },
+          "custom_deployment_protection_rules[0] has no id",
+        ],
+        [
+          "a custom rule without its app's slug",
+          { total_count: 1, custom_deployment_protection_rules: [{ id: 1, enabled: true, app: { id: 2 } }] },
+          "custom_deployment_protection_rules[0] has no app slug",
+        ],
+        [
+          "a custom rule that does not say whether it is enabled",
+          { total_count: 1, custom_deployment_protection_rules: [{ id: 1, app: { slug: "gate" } }] },
+          "custom_deployment_protection_rules[0].enabled is not a boolean",
+        ],
+      ] as const
+    ).map(([what, body, said]): [string, string, FakeAnswer, string] => [
+      what,
+      "/deployment_protection_rules",
+      { status: 200, body },
+      `${APPLY}/deployment_protection_rules is not what its REST API documents (${said})`,
+    ]),
   ])(
     "%s: one line, exit 2",
     async (_, suffix, answer, said) => {

@@ -8,6 +8,10 @@
  * - GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies: 200
  *   `{ total_count, branch_policies }`, paginated by `per_page` (default 30, at most 100) and
  *   `page` (from 1);
+ * - GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules: 200
+ *   `{ total_count, custom_deployment_protection_rules }`, the custom rules (GitHub Apps);
+ * - each environment's `protection_rules`: the rules a test gives, then `branch_policy` when it
+ *   has a deployment branch rule (as GitHub lists a rule of each kind the environment has);
  * - a missing or wrong `Authorization: Bearer` token: 401 `{"message": "Bad credentials"}`; a
  *   repository the token may not see: 404 for all of it, as GitHub answers for a private one.
  * What it does not model is said where a test needs it (`answer` replaces any answer).
@@ -22,10 +26,34 @@ export interface FakeBranchPolicy {
   type?: "branch" | "tag";
 }
 
+/** A user by login or a team by slug, answered as GitHub's `simple-user` or `team`. */
+export interface FakeReviewer {
+  type: "User" | "Team";
+  name: string;
+}
+
+/** A built-in protection rule, as the environment's `protection_rules` lists it (the fake adds id and node_id). */
+export type FakeProtectionRule =
+  | { type: "wait_timer"; wait_timer: number }
+  | { type: "required_reviewers"; reviewers: FakeReviewer[]; prevent_self_review?: boolean }
+  | { type: string };
+
+/** A custom deployment protection rule: a GitHub App's, by its slug. */
+export interface FakeCustomRule {
+  id: number;
+  app: string;
+  /** Default true (the endpoint documents the enabled rules; false is listed, for the reader's sake). */
+  enabled?: boolean;
+}
+
 export interface FakeEnvironment {
   /** null: no restriction; omitted from the answer when undefined. */
   deployment_branch_policy?: { protected_branches: boolean; custom_branch_policies: boolean } | null;
   branch_policies?: FakeBranchPolicy[];
+  /** Listed in `protection_rules` before the `branch_policy` rule GitHub lists for a branch rule. */
+  protection_rules?: FakeProtectionRule[];
+  /** Answered at …/deployment_protection_rules. */
+  custom_rules?: FakeCustomRule[];
 }
 
 export interface FakeAnswer {
@@ -69,6 +97,17 @@ function page<T>(items: T[], url: URL): T[] {
   return items.slice((number - 1) * perPage, number * perPage);
 }
 
+function reviewerJson(reviewer: FakeReviewer, index: number) {
+  const id = 4532992 + index;
+  return {
+    type: reviewer.type,
+    reviewer:
+      reviewer.type === "User"
+        ? { login: reviewer.name, id, node_id: "MDQ6VXNlcjE=", type: "User", site_admin: false }
+        : { id, node_id: "MDQ6VGVhbTE=", name: reviewer.name, slug: reviewer.name, privacy: "closed" },
+  };
+}
+
 function environmentJson(owner: string, repo: string, name: string, env: FakeEnvironment, index: number) {
   const rule = env.deployment_branch_policy;
   return {
@@ -79,7 +118,15 @@ function environmentJson(owner: string, repo: string, name: string, env: FakeEnv
     html_url: `https://github.com/${owner}/${repo}/deployments/activity_log?environments_filter=${name}`,
     created_at: "2026-11-20T22:00:40Z",
     updated_at: "2026-11-20T22:00:40Z",
-    protection_rules: rule ? [{ id: 3515, node_id: "MDQ6R2F0ZTM1MTU=", type: "branch_policy" }] : [],
+    protection_rules: [
+      ...(env.protection_rules ?? []).map((r, i) => ({
+        id: 3600 + i,
+        node_id: `MDQ6R2F0ZTM2MD${i}=`,
+        ...r,
+        ...("reviewers" in r ? { reviewers: r.reviewers.map(reviewerJson) } : {}),
+      })),
+      ...(rule ? [{ id: 3515, node_id: "MDQ6R2F0ZTM1MTU=", type: "branch_policy" }] : []),
+    ],
     ...(rule === undefined ? {} : { deployment_branch_policy: rule }),
   };
 }
@@ -105,11 +152,12 @@ export async function startFakeGitHub(
         status: 401,
         body: { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" },
       };
-    const match = /^\/repos\/([^/]+)\/([^/]+)\/environments(?:\/([^/]+)(\/deployment-branch-policies)?)?$/.exec(
-      url.pathname,
-    );
+    const match =
+      /^\/repos\/([^/]+)\/([^/]+)\/environments(?:\/([^/]+)(\/deployment-branch-policies|\/deployment_protection_rules)?)?$/.exec(
+        url.pathname,
+      );
     if (request.method !== "GET" || match === null) return { status: 404, body: NOT_FOUND };
-    const [, owner, repo, encodedName, policies] = match;
+    const [, owner, repo, encodedName, below] = match;
     const environments = fake.repositories[`${owner}/${repo}`];
     if (environments === undefined) return { status: 404, body: NOT_FOUND };
     const names = Object.keys(environments).sort();
@@ -127,8 +175,30 @@ export async function startFakeGitHub(
     const name = decodeURIComponent(encodedName);
     const environment = environments[name];
     if (environment === undefined) return { status: 404, body: NOT_FOUND };
-    if (policies === undefined)
+    if (below === undefined)
       return { status: 200, body: environmentJson(owner, repo, name, environment, names.indexOf(name)) };
+    if (below === "/deployment_protection_rules") {
+      // GitHub documents the list as the enabled rules; one a test marks not enabled is listed with
+      // enabled: false all the same, so that the reader's handling of the field is tried.
+      const rules = environment.custom_rules ?? [];
+      return {
+        status: 200,
+        body: {
+          total_count: rules.length,
+          custom_deployment_protection_rules: rules.map((rule) => ({
+            id: rule.id,
+            node_id: `MDQ6R2F0ZTM3NTU${rule.id}`,
+            enabled: rule.enabled !== false,
+            app: {
+              id: 3515 + rule.id,
+              slug: rule.app,
+              integration_url: `https://api.github.com/apps/${rule.app}`,
+              node_id: "UHVsbFJlcXVlc3Q6MTI=",
+            },
+          })),
+        },
+      };
+    }
     const all = environment.branch_policies ?? [];
     return {
       status: 200,
