@@ -1590,12 +1590,7 @@ describe("the contain workflow", () => {
       mainMoves(
         seed,
         "incidents/2026-11-27-keeps.yaml",
-        incident(
-          "2026-11-27-keeps",
-          "ci-deployer",
-          ["AKIAJ7Q2EXAMPLEKEY77"],
-          ["    keep: { accessKeys: [" + KEY + "] }"],
-        ),
+        incident("2026-11-27-keeps", "ci-deployer", ["AKIAJ7Q2EXAMPLEKEY77"], [`    keep: { accessKeys: [${KEY}] }`]),
         "an incident that keeps the key",
       );
       const result = pushed(runner, temp);
