@@ -125,6 +125,24 @@ const custom = (branch_policies: FakeBranchPolicy[]): FakeEnvironment => ({
   branch_policies,
 });
 
+// An endpoint that never answers is waited out for REQUEST_TIMEOUT_MS, which no option shortens (it
+// is what production waits): started before the file's first test, so that the wait runs beside
+// the others, and awaited by its own test at the end.
+let wedged: Promise<Run & { seconds: number; url: string }>;
+beforeAll(() => {
+  wedged = (async () => {
+    const server = await startWedgedServer();
+    try {
+      const started = performance.now();
+      const run = await doctor({ GH_TOKEN: "ghp_wedged", GITHUB_API_URL: server.url });
+      return { ...run, seconds: (performance.now() - started) / 1000, url: server.url };
+    } finally {
+      await server.close();
+    }
+  })();
+  wedged.catch(() => {});
+});
+
 describe("doctor --github: the environments of the write secrets", () => {
   it("checks the environments the write secrets live in", () => {
     expect(writeEnvironments()).toEqual(["cordon-apply", "cordon-contain"]);
@@ -689,23 +707,6 @@ describe("doctor --github: generated lists of branch policies (fast-check)", () 
 });
 
 describe("doctor --github: when GitHub cannot be asked, one line, exit 2", () => {
-  // An endpoint that never answers is waited out for REQUEST_TIMEOUT_MS, which no option shortens
-  // (it is what production waits): started before the other tests, awaited by its own.
-  let wedged: Promise<Run & { seconds: number; url: string }>;
-  beforeAll(() => {
-    wedged = (async () => {
-      const server = await startWedgedServer();
-      try {
-        const started = performance.now();
-        const run = await doctor({ GH_TOKEN: "ghp_wedged", GITHUB_API_URL: server.url });
-        return { ...run, seconds: (performance.now() - started) / 1000, url: server.url };
-      } finally {
-        await server.close();
-      }
-    })();
-    wedged.catch(() => {});
-  });
-
   it("a GitHub that accepts the connection and never answers: gives up within the bound", async () => {
     const { code, stdout, stderr, seconds, url } = await wedged;
     expect({ code, stdout, stderr }).toEqual({
