@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { AnalyzedResource, PolicyPack, Violation } from "./analyzer.ts";
 import type { Cloud, InvokeRow, ResourceRow } from "./provider.ts";
-import { awsMessage } from "./provider.ts";
+import { awsCheckConfig, awsMessage } from "./provider.ts";
 import { dependingOn, providerUrn, scheduleDeletes, transitiveDependenciesOf } from "./graph.ts";
 import { UNKNOWN, sameValue, type Properties } from "./properties.ts";
 import { readState, siblingStateFile, writeState, type StackState, type StateResource } from "./state.ts";
@@ -97,6 +97,12 @@ export interface DeploymentOptions {
    * @default {}
    */
   config?: Readonly<Record<string, string>>;
+  /**
+   * The environment the provider plugins run in (the CLI's): an AWS provider's CheckConfig takes
+   * its region from AWS_REGION when the inputs have none.
+   * @default {}
+   */
+  providerEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export class Deployment {
@@ -216,7 +222,7 @@ export class Deployment {
       urn,
       type: goal.type,
       name: goal.name,
-      properties: inputs,
+      properties: analyzed(inputs),
       ignoreChanges: goal.ignoreChanges,
       parent: goal.parent,
       dependencies: goal.dependencies,
@@ -248,7 +254,7 @@ export class Deployment {
         urn: state.urn,
         type: state.type,
         name: state.urn.split("::").pop() ?? "",
-        properties: state.outputs,
+        properties: analyzed(state.outputs),
         ignoreChanges: goal?.ignoreChanges ?? [],
         parent: state.parent,
         dependencies: state.dependencies,
@@ -299,7 +305,7 @@ export class Deployment {
       return this.component(urn, goal, old);
     }
     if (goal.type.startsWith(PROVIDER_TYPE_PREFIX)) {
-      const inputs = providerInputs(goal.inputs, goal.version);
+      const inputs = this.checkedProviderInputs(goal.type, goal.inputs, goal.version);
       await this.analyze(urn, goal, inputs, "");
       return this.providerResource(urn, goal, inputs, old);
     }
@@ -543,6 +549,13 @@ export class Deployment {
     return { urn, id, outputs: inputs, result: "success" };
   }
 
+  /** A provider's inputs as the engine keeps and analyzes them: its package's CheckConfig applied (AWS's only, here). */
+  private checkedProviderInputs(type: string, inputs: Properties, version: string): Properties {
+    const checked =
+      type === `${PROVIDER_TYPE_PREFIX}aws` ? awsCheckConfig(inputs, this.options.providerEnv ?? {}) : inputs;
+    return providerInputs(checked, version);
+  }
+
   /** A package's config (`aws:region` as `region`), as the engine gives it to its default provider (target.go, GetPackageConfig). */
   private packageConfig(pkg: string): Properties {
     return Object.fromEntries(
@@ -571,7 +584,7 @@ export class Deployment {
     const id = old?.id ?? randomUUID();
     // The engine registers a default provider as the program would an explicit one, its inputs the
     // stack's config of its package (default_providers.go, newRegisterDefaultProviderEvent): analyzed too.
-    const inputs = providerInputs(this.packageConfig(pkg), version);
+    const inputs = this.checkedProviderInputs(`${PROVIDER_TYPE_PREFIX}${pkg}`, this.packageConfig(pkg), version);
     const goal: Goal = {
       type: `${PROVIDER_TYPE_PREFIX}${pkg}`,
       name,
@@ -791,14 +804,23 @@ function deletesBeforeReplace(row: ResourceRow, inputs: Properties): boolean {
 }
 
 /**
- * A provider's inputs as the engine keeps them: the program's (or the config's), with the
- * package's version, which the engine adds beside an empty `__internal` that holds its own
- * settings (a plugin's download URL, environment variable mappings: none here) apart from the
- * provider's (providers/registry.go, SetProviderVersion; source_eval.go). The provider's
- * CheckConfig passes them through (pulumi-terraform-bridge, CheckConfig): an analyzer sees these.
+ * A provider's inputs as the engine keeps them: the program's (or the config's) after the
+ * provider's CheckConfig, with the package's version, which the engine adds beside an empty
+ * `__internal` that holds its own settings (a plugin's download URL, environment variable
+ * mappings: none here) apart from the provider's (providers/registry.go, SetProviderVersion;
+ * source_eval.go). An analyzer sees them without `__internal` ({@link analyzed}).
  */
 function providerInputs(inputs: Properties, version: string): Properties {
   return version ? { ...inputs, __internal: {}, version } : { ...inputs };
+}
+
+/**
+ * Properties as the engine marshals them for an analyzer: without the engine's own keys, those
+ * that start with `__` (plugin/analyzer_plugin.go, `SkipInternalKeys: true`; plugin/rpc.go and
+ * resource/properties.go, IsInternalPropertyKey).
+ */
+function analyzed(properties: Properties): Properties {
+  return Object.fromEntries(Object.entries(properties).filter(([key]) => !key.startsWith("__")));
 }
 
 /** Outputs of a resource a preview would create: its inputs, and unknown for what only the provider knows. */

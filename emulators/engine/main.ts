@@ -98,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
     continueOnError: values["continue-on-error"] === true,
     parallel: PARALLEL,
     config: project.config,
+    providerEnv: process.env,
     stateFile,
     cloud: cloudFromEnvironment(),
     rows: RESOURCE_ROWS,

@@ -24,6 +24,33 @@ export interface Cloud {
   now(): Date;
 }
 
+/**
+ * What pulumi-aws's CheckConfig adds to an AWS provider's inputs, default or explicit, before the
+ * engine hands them to anything, an analyzer included: the defaults of its provider config
+ * (pulumi-aws provider/resources.go, `Config`), applied by the bridge's plugin-framework half
+ * (pulumi-terraform-bridge pkg/pf/tfbridge/provider_checkconfig.go) and merged by its muxer
+ * (pkg/x/muxer/muxer.go, CheckConfig); the SDKv2 half passes the inputs through. @pulumi/aws's
+ * config/vars.js carries the same defaults, and a test keeps this table equal to it, so that a
+ * release of pulumi-aws adding one shows here (and in what cordon's policy pack allows) first.
+ */
+export const AWS_CONFIG_DEFAULTS: Readonly<
+  Record<string, (env: Readonly<Record<string, string | undefined>>) => Value | undefined>
+> = {
+  region: (env) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+  skipCredentialsValidation: () => false,
+  skipRegionValidation: () => true,
+};
+
+/** An AWS provider's inputs after its CheckConfig: each default set where the inputs have none. */
+export function awsCheckConfig(inputs: Properties, env: Readonly<Record<string, string | undefined>>): Properties {
+  const checked = { ...inputs };
+  for (const [key, value] of Object.entries(AWS_CONFIG_DEFAULTS)) {
+    const given = value(env);
+    if (checked[key] === undefined && given !== undefined) checked[key] = given;
+  }
+  return checked;
+}
+
 /** The clients the AWS provider would make from the environment's credentials and region. */
 export function cloudFromEnvironment(): Cloud {
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";

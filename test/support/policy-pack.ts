@@ -14,6 +14,8 @@
  */
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
+import type { Properties } from "../../emulators/engine/properties.ts";
+import { awsCheckConfig } from "../../emulators/engine/provider.ts";
 import type { RecordedResource } from "./pulumi-mocks.ts";
 
 const require = createRequire(import.meta.filename);
@@ -82,12 +84,11 @@ export function asAnalyzed(resources: readonly RecordedResource[], options: { pr
     if (created)
       for (const [key, value] of Object.entries(CREATED_OUTPUTS[r.type] ?? {}))
         outputs[key] = options.preview ? UNKNOWN : value;
-    // A provider's version, which the engine adds to its inputs beside an empty `__internal`
-    // (pulumi/pulumi source_eval.go; providers/registry.go, SetProviderVersion).
-    const inputs =
-      r.type.startsWith("pulumi:providers:") && r.version
-        ? { ...r.inputs, __internal: {}, version: r.version }
-        : r.inputs;
+    // A provider's inputs after its CheckConfig (AWS's defaults), with the version the engine adds
+    // (pulumi/pulumi providers/registry.go, SetProviderVersion); never the engine's own `__internal`,
+    // which it does not hand an analyzer (plugin/analyzer_plugin.go, SkipInternalKeys).
+    const checked = r.type === "pulumi:providers:aws" ? awsCheckConfig(r.inputs as Properties, {}) : r.inputs;
+    const inputs = r.type.startsWith("pulumi:providers:") && r.version ? { ...checked, version: r.version } : r.inputs;
     return {
       urn: engineUrn(r.urn),
       type: r.type,
