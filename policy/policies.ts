@@ -508,16 +508,18 @@ function isDefaultTags(value: unknown): boolean {
 
 /**
  * The settings an AWS provider of cordon's may have, each with the values it may take: what the
- * program sets (AutoContain's `region`, and the SDK's defaults for an explicit provider:
- * `skipCredentialsValidation` false, `skipRegionValidation` true; @pulumi/aws provider.js), what a
- * stack file may set for the default provider (`aws:region`; the workflows give the region as
- * AWS_REGION instead), and what the engine adds to every provider (`version` beside an empty
- * `__internal`; pulumi/pulumi providers/registry.go, SetProviderVersion). Every credential comes
- * from the job's environment: the OIDC role, or AWS_PROFILE by hand.
+ * program sets (AutoContain's `region`), what pulumi-aws's CheckConfig adds to every AWS provider
+ * before an analyzer sees it (its config defaults: `region` from AWS_REGION, `skipCredentialsValidation`
+ * false, `skipRegionValidation` true; a test keeps this table covering @pulumi/aws's
+ * config/vars.js, so that a pulumi-aws release adding a default fails the tests before it refuses
+ * every real up), what a stack file may set for the default provider (`aws:region`,
+ * `aws:defaultTags`; the workflows give the region as AWS_REGION), and what the engine adds
+ * (`version`; pulumi/pulumi providers/registry.go, SetProviderVersion). Every credential comes from
+ * the job's environment: the OIDC role, or AWS_PROFILE by hand.
  */
 export const AWS_PROVIDER_SETTINGS: Readonly<Record<string, { allows(value: unknown): boolean; expected: string }>> = {
   region: {
-    allows: (value) => typeof value === "string" && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value),
+    allows: (value) => typeof value === "string" && /^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(value),
     expected: "an AWS region's name, such as us-east-1",
   },
   skipCredentialsValidation: {
@@ -529,10 +531,6 @@ export const AWS_PROVIDER_SETTINGS: Readonly<Record<string, { allows(value: unkn
   // aws:RequestTag), and a resource's own tags, cordon's incident tag among them, win over them.
   defaultTags: { allows: isDefaultTags, expected: 'tags only: {"tags": {"KEY": "VALUE", ...}}' },
   version: { allows: (value) => typeof value === "string", expected: "the plugin's version, as the engine sets it" },
-  __internal: {
-    allows: (value) => value !== null && typeof value === "object" && Object.keys(value).length === 0,
-    expected: "nothing: the engine keeps a plugin's download URL or environment variable mappings there",
-  },
 };
 
 const REDIRECTS =
@@ -569,32 +567,28 @@ const AWS_PROVIDER_REFUSALS: Readonly<Record<string, string>> = {
   httpsProxy: `it routes the calls through a proxy: ${INTERCEPTED}`,
   noProxy: `it routes the calls through a proxy: ${INTERCEPTED}`,
   customCaBundle: `it trusts another certificate authority for AWS's endpoints: ${INTERCEPTED}`,
-  "__internal.pluginDownloadURL":
-    "the engine would fetch the provider's plugin from there: code nobody reviewed would run with the deployer's credentials",
-  "__internal.envVarMappings":
-    "the provider would read its credentials or settings from other environment variables than the job's",
 };
 const REFUSED_BY_DEFAULT =
   "cordon's program and docs set no such setting, and one could send the calls elsewhere or act as someone else";
 
-/** The settings an AWS provider's inputs hold, `__internal`'s as `__internal.KEY`, with their values. */
+/**
+ * The settings an AWS provider's inputs hold, with their values. The engine never hands an
+ * analyzer its own keys, those that start with `__` (`__internal`: a plugin's download URL,
+ * environment variable mappings; plugin/analyzer_plugin.go, SkipInternalKeys), and loads the
+ * plugin before any analyzer runs: the pack cannot see nor stop them (docs/setup.md).
+ */
 function providerSettings(props: Record<string, unknown>): [string, unknown][] {
   return Object.keys(props)
+    .filter((key) => !key.startsWith("__"))
     .sort()
     .flatMap((key): [string, unknown][] => {
-      let value: unknown;
       try {
-        value = props[key];
+        return [[key, props[key]]];
       } catch (error) {
         // Unknown at preview (set from another resource's output): up decides, with its value.
         if (!(error instanceof UnknownValueError)) throw error;
         return [];
       }
-      if (key === "__internal" && value !== null && typeof value === "object" && !Array.isArray(value))
-        return Object.keys(value)
-          .sort()
-          .map((inner): [string, unknown] => [`__internal.${inner}`, (value as Record<string, unknown>)[inner]]);
-      return [[key, value]];
     });
 }
 

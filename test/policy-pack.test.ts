@@ -6,7 +6,8 @@
  * (test/support/policy-pack.ts), and once through the pack's own process, started as Pulumi's
  * Node.js language host starts a policy pack, over gRPC.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as aws from "@pulumi/aws";
@@ -18,7 +19,8 @@ import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
 import { DisabledServiceSpecificCredential } from "../components/DisabledServiceSpecificCredential.ts";
 import { DisabledSigningCertificate } from "../components/DisabledSigningCertificate.ts";
 import { DisabledSshPublicKey } from "../components/DisabledSshPublicKey.ts";
-import { CHILD_TYPES, policies } from "../policy/policies.ts";
+import { AWS_CONFIG_DEFAULTS, awsCheckConfig } from "../emulators/engine/provider.ts";
+import { AWS_PROVIDER_SETTINGS, CHILD_TYPES, policies } from "../policy/policies.ts";
 import { analyze, asAnalyzed, type AnalyzedResource, type Diagnostic } from "./support/policy-pack.ts";
 import { EXAMPLE_KEYS, exampleCloud, FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
@@ -509,9 +511,12 @@ describe("each broken invariant fails the pack", () => {
 
 describe("an AWS provider sets only what cordon's program and docs need", () => {
   const DEFAULT_PROVIDER = `urn:pulumi:prod-${ACCOUNT}::cordon::pulumi:providers:aws::default_7_48_0`;
-  /** The default provider as the engine registers it: the stack's aws: config, and its version. */
+  /**
+   * The default provider as an analyzer sees it: the stack's aws: config after pulumi-aws's
+   * CheckConfig (its defaults, the region from the workflows' AWS_REGION), and the version.
+   */
   const defaultProvider = (settings: Record<string, unknown>): AnalyzedResource => {
-    const inputs = { __internal: {}, version: "7.48.0", ...settings };
+    const inputs = { ...awsCheckConfig({}, { AWS_REGION: "us-east-1" }), version: "7.48.0", ...settings };
     return {
       urn: DEFAULT_PROVIDER,
       type: "pulumi:providers:aws",
@@ -532,7 +537,6 @@ describe("an AWS provider sets only what cordon's program and docs need", () => 
       region: "us-east-1",
       skipCredentialsValidation: "false",
       skipRegionValidation: "true",
-      __internal: {},
       version: "7.48.0",
     });
     expect(await judged({})).toEqual([]);
@@ -574,14 +578,6 @@ describe("an AWS provider sets only what cordon's program and docs need", () => 
       "httpProxy is set: it routes the calls through a proxy: whoever runs it sees every call, credentials included, and can answer for AWS",
     ],
     [
-      { __internal: { pluginDownloadURL: "https://plugins.attacker.example" } },
-      "__internal.pluginDownloadURL is set: the engine would fetch the provider's plugin from there: code nobody reviewed would run with the deployer's credentials",
-    ],
-    [
-      { __internal: { envVarMappings: { AWS_ACCESS_KEY_ID: "ATTACKER_KEY_ID" } } },
-      "__internal.envVarMappings is set: the provider would read its credentials or settings from other environment variables than the job's",
-    ],
-    [
       { region: "us-east-1.attacker.example" },
       'region is "us-east-1.attacker.example": expected an AWS region\'s name, such as us-east-1',
     ],
@@ -597,14 +593,7 @@ describe("an AWS provider sets only what cordon's program and docs need", () => 
     expect(await judged(settings)).toEqual([`aws-providers-only-cordon-settings: default_7_48_0: ${message}`]);
   });
 
-  const ALLOWED = [
-    "region",
-    "skipCredentialsValidation",
-    "skipRegionValidation",
-    "defaultTags",
-    "version",
-    "__internal",
-  ];
+  const ALLOWED = ["region", "skipCredentialsValidation", "skipRegionValidation", "defaultTags", "version"];
   /** What cordon's program and docs set, in any combination. */
   const allowedSettings = fc.record(
     {
@@ -615,6 +604,7 @@ describe("an AWS provider sets only what cordon's program and docs need", () => 
         "us-gov-west-1",
         "cn-north-1",
         "me-central-1",
+        "eusc-de-east-1",
       ),
       skipCredentialsValidation: fc.constantFrom(false, "false"),
       skipRegionValidation: fc.constantFrom(true, false, "true", "false"),
@@ -627,7 +617,7 @@ describe("an AWS provider sets only what cordon's program and docs need", () => 
   );
   const settingName = fc
     .stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,24}$/)
-    .filter((key) => !ALLOWED.includes(key) && key !== "__proto__");
+    .filter((key) => !ALLOWED.includes(key) && !key.startsWith("__"));
   const settingValue = fc.oneof(fc.string(), fc.boolean(), fc.integer(), fc.constant("true"));
 
   it("passes every combination of the allowed settings", async () => {
@@ -655,6 +645,37 @@ describe("an AWS provider sets only what cordon's program and docs need", () => 
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("what pulumi-aws adds to every AWS provider, and what the pack cannot see", () => {
+  /** The config keys @pulumi/aws's config/vars.js gives a default (`?? VALUE`): its schema's defaults. */
+  const defaulted = () => {
+    const source = readFileSync(createRequire(import.meta.filename).resolve("@pulumi/aws/config/vars.js"), "utf8");
+    return [...source.matchAll(/__config\.\w+\("(\w+)"\)\s*\?\?/g)].map((match) => match[1]).sort();
+  };
+
+  it("the engine stand-in's CheckConfig adds exactly the defaults @pulumi/aws's config carries, and the pack allows each", () => {
+    // A pulumi-aws release that adds one (6.x added skipMetadataApiCheck) fails here, before the
+    // pack refuses every real up for a setting cordon never made.
+    expect(defaulted()).toEqual(Object.keys(AWS_CONFIG_DEFAULTS).sort());
+    expect(defaulted()).toEqual(["region", "skipCredentialsValidation", "skipRegionValidation"]);
+    for (const env of [{ AWS_REGION: "us-east-1" }, { AWS_DEFAULT_REGION: "eu-west-1" }, {}]) {
+      const checked = awsCheckConfig({}, env);
+      for (const [key, value] of Object.entries(checked))
+        expect([key, AWS_PROVIDER_SETTINGS[key]?.allows(value)]).toEqual([key, true]);
+    }
+  });
+
+  it("the program never sets a plugin download URL or environment variable mappings, which no analyzer sees", () => {
+    const root = join(import.meta.dirname, "..");
+    const listed = ["index.ts", "program", "components", "plan", "bootstrap", "policy"];
+    const sources = execFileSync("git", ["ls-files", "-z", "--", ...listed], { cwd: root, encoding: "utf8" })
+      .split("\0")
+      .filter((file) => /\.[cm]?[jt]s$/.test(file));
+    expect(sources.length).toBeGreaterThan(20);
+    const pattern = /pluginDownloadU[Rr][Ll]|envVarMappings/;
+    expect(sources.filter((file) => pattern.test(readFileSync(join(root, file), "utf8")))).toEqual([]);
   });
 });
 
