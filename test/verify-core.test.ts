@@ -3,8 +3,16 @@
  * that a containment instant is never read back from it, and which instant a principal's
  * sessions are revoked before.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareDocuments, keyChecks, principalCutoff, simulationChecks } from "../verify/checks.ts";
+import {
+  compareDocuments,
+  keyChecks,
+  principalCutoff,
+  SIMULATED_ACTIONS,
+  simulationChecks,
+  tokenChecks,
+} from "../verify/checks.ts";
 import type { Decision } from "../verify/checks.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
 import type { PolicyDocument, PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
@@ -265,10 +273,11 @@ describe("simulationChecks", () => {
     policyName: "cordon-revoke-sessions-ci-deployer",
     resourceName: "x",
   });
-  const all = (decision: Decision["decision"], policies: string[] = []): Record<string, Decision> => ({
-    "s3:GetObject": { decision, policies },
-    "iam:CreateUser": { decision, policies },
-  });
+  /** The simulator's answer for every sampled action, as IAM gives one per action asked. */
+  const all = (decision: Decision["decision"], policies: string[] = []): Record<string, Decision> =>
+    Object.fromEntries(SIMULATED_ACTIONS.map((action) => [action, { decision, policies }]));
+  const each = (decision: Decision["decision"]) =>
+    Object.fromEntries([...SIMULATED_ACTIONS].sort().map((action) => [action, decision]));
 
   /** The after-cutoff check of a revoke-older-sessions policy whose tokens before the cutoff are denied. */
   const afterCutoff = (after: Parameters<typeof simulationChecks>[3]) =>
@@ -292,7 +301,7 @@ describe("simulationChecks", () => {
     const check = afterCutoff(after);
     expect(check).toMatchObject({
       ok: false,
-      message: "a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for iam:CreateUser, s3:GetObject",
+      message: `a token issued at 2026-11-28T10:01:00Z is denied by cordon's policy for ${[...SIMULATED_ACTIONS].sort().join(", ")}`,
     });
   });
 
@@ -302,19 +311,43 @@ describe("simulationChecks", () => {
       {
         check: "denied-before-cutoff",
         ok: true,
-        message: "a token issued at 2026-11-28T09:59:00Z is explicitly denied for 2 sampled actions",
+        message: `a token issued at 2026-11-28T09:59:00Z is explicitly denied for ${SIMULATED_ACTIONS.length} sampled actions`,
         tokenIssueTime: "2026-11-28T09:59:00Z",
-        decisions: { "iam:CreateUser": "explicitDeny", "s3:GetObject": "explicitDeny" },
+        decisions: each("explicitDeny"),
       },
       {
         check: "after-cutoff",
         ok: false,
-        message:
-          "deny-all: a token issued at 2026-11-28T10:01:00Z is not explicitly denied for iam:CreateUser (allowed), s3:GetObject (allowed)",
+        message: `deny-all: a token issued at 2026-11-28T10:01:00Z is not explicitly denied for ${[...SIMULATED_ACTIONS]
+          .sort()
+          .map((action) => `${action} (allowed)`)
+          .join(", ")}`,
         fix: "run `pulumi up --refresh`, then verify again",
         tokenIssueTime: "2026-11-28T10:01:00Z",
-        decisions: { "iam:CreateUser": "allowed", "s3:GetObject": "allowed" },
+        decisions: each("allowed"),
       },
     ]);
+  });
+
+  it("an answer that leaves out sampled actions proves nothing for them: each missing one fails the deny (empty, partial, any subset)", () => {
+    fc.assert(
+      fc.property(fc.subarray([...SIMULATED_ACTIONS], { maxLength: SIMULATED_ACTIONS.length - 1 }), (answered) => {
+        const partial = Object.fromEntries(
+          answered.map((action) => [action, { decision: "explicitDeny" as const, policies: [] }]),
+        );
+        const missing = SIMULATED_ACTIONS.filter((action) => !answered.includes(action)).sort();
+        for (const mode of ["revoke-older-sessions", "deny-all"] as const) {
+          const [before] = simulationChecks(policy(mode), "2026-11-28T10:00:00Z", partial, all("explicitDeny"));
+          expect(before).toMatchObject({
+            check: "denied-before-cutoff",
+            ok: false,
+            message: `a token issued at 2026-11-28T09:59:00Z is not explicitly denied for ${missing.map((action) => `${action} (no answer)`).join(", ")}`,
+          });
+        }
+        const token = tokenChecks("session-token-denied", "2026-11-28T09:00:00Z", partial);
+        expect(token.ok).toBe(false);
+        expect(token.message).toContain(`${missing[0]} (no answer)`);
+      }),
+    );
   });
 });

@@ -67,6 +67,22 @@ export const SIMULATED_ACTIONS = [
 ] as const;
 
 /**
+ * The sampled actions the simulator did not explicitly deny, sorted: an action it gave no answer
+ * for counts as not denied (an empty or partial answer proves nothing), and so does any other
+ * action it answered without an explicit deny.
+ */
+function notExplicitlyDenied(results: Record<string, Decision>): string[] {
+  return [...new Set([...SIMULATED_ACTIONS, ...Object.keys(results)])]
+    .filter((action) => results[action]?.decision !== "explicitDeny")
+    .sort(compareText);
+}
+
+/** Each action with the simulator's decision, or that it gave none. */
+function decided(actions: readonly string[], results: Record<string, Decision>): string {
+  return actions.map((action) => `${action} (${results[action]?.decision ?? "no answer"})`).join(", ");
+}
+
+/**
  * Tokens issued this long before the cutoff must be denied, this long after it must not be: close
  * enough to the cutoff to catch an instant that is off by an hour (a time zone), far enough that
  * second rounding does not matter.
@@ -354,21 +370,15 @@ export function simulationChecks(
 ): Check[] {
   const beforeAt = offsetInstant(cutoff, -SIMULATION_OFFSET_MS);
   const afterAt = offsetInstant(cutoff, SIMULATION_OFFSET_MS);
-  const notDenied = (results: Record<string, Decision>) =>
-    Object.keys(results)
-      .filter((a) => results[a].decision !== "explicitDeny")
-      .sort(compareText);
   const decisions = (results: Record<string, Decision>) =>
     Object.fromEntries(
       Object.keys(results)
         .sort(compareText)
         .map((a) => [a, results[a].decision]),
     );
-  const list = (actions: string[], results: Record<string, Decision>) =>
-    actions.map((a) => `${a} (${results[a].decision})`).join(", ");
   const fix = "run `pulumi up --refresh`, then verify again";
 
-  const open = notDenied(before);
+  const open = notExplicitlyDenied(before);
   const checks: Check[] = [
     open.length === 0
       ? {
@@ -381,14 +391,14 @@ export function simulationChecks(
       : {
           check: "denied-before-cutoff",
           ok: false,
-          message: `a token issued at ${beforeAt} is not explicitly denied for ${list(open, before)}`,
+          message: `a token issued at ${beforeAt} is not explicitly denied for ${decided(open, before)}`,
           fix,
           tokenIssueTime: beforeAt,
           decisions: decisions(before),
         },
   ];
   if (deny.mode === "deny-all") {
-    const stillOpen = notDenied(after);
+    const stillOpen = notExplicitlyDenied(after);
     checks.push(
       stillOpen.length === 0
         ? {
@@ -401,7 +411,7 @@ export function simulationChecks(
         : {
             check: "after-cutoff",
             ok: false,
-            message: `deny-all: a token issued at ${afterAt} is not explicitly denied for ${list(stillOpen, after)}`,
+            message: `deny-all: a token issued at ${afterAt} is not explicitly denied for ${decided(stillOpen, after)}`,
             fix,
             tokenIssueTime: afterAt,
             decisions: decisions(after),
@@ -554,9 +564,7 @@ export function tokenChecks(
   results: Record<string, Decision>,
 ): Check {
   const { call } = TOKEN_CONTEXT[check];
-  const open = Object.keys(results)
-    .filter((a) => results[a].decision !== "explicitDeny")
-    .sort(compareText);
+  const open = notExplicitlyDenied(results);
   const decisions = Object.fromEntries(
     Object.keys(results)
       .sort(compareText)
@@ -573,7 +581,7 @@ export function tokenChecks(
     : {
         check,
         ok: false,
-        message: `a ${call} token issued at ${tokenIssueTime} is not explicitly denied for ${open.map((a) => `${a} (${results[a].decision})`).join(", ")}`,
+        message: `a ${call} token issued at ${tokenIssueTime} is not explicitly denied for ${decided(open, results)}`,
         fix: "run `pulumi up --refresh`, then verify again",
         tokenIssueTime,
         decisions,
