@@ -198,6 +198,12 @@ describe("assumableRoles", () => {
   it("without sts:AssumeRole in its policies: only roles whose trust names the user itself (or anyone)", () => {
     expect(assumableRoles([inline("p", doc(allow("s3:*")))], undefined, roles, USER)).toEqual({
       roles: [arn("trusts-anyone"), arn("trusts-user")],
+      chains: [],
+      // The roles that trust the account, through a role reached: if its own policies allow it.
+      mayAssume: [
+        { role: arn("deploy"), via: [arn("trusts-anyone")] },
+        { role: arn("deploy-prod"), via: [arn("trusts-anyone")] },
+      ],
       otherAccounts: [],
     });
   });
@@ -205,6 +211,8 @@ describe("assumableRoles", () => {
   it("with sts:AssumeRole on *: also the roles that trust the account, and any role elsewhere", () => {
     expect(assumableRoles([inline("p", doc(allow("*")))], undefined, roles, USER)).toEqual({
       roles: [arn("deploy"), arn("deploy-prod"), arn("trusts-anyone"), arn("trusts-user")],
+      chains: [],
+      mayAssume: [],
       otherAccounts: ["*"],
     });
   });
@@ -227,14 +235,28 @@ describe("assumableRoles", () => {
     );
     expect(assumableRoles([policy], undefined, roles, USER)).toEqual({
       roles: [arn("deploy"), arn("trusts-anyone"), arn("trusts-user")],
+      chains: [],
+      mayAssume: [{ role: arn("deploy-prod"), via: [arn("deploy")] }],
       otherAccounts: ["arn:aws:iam::*:role/deploy", "arn:aws:iam::210987654321:role/builder"],
     });
   });
 
-  it("an explicit deny, or a boundary without sts:AssumeRole, keeps a role out", () => {
-    const denied = [inline("p", doc(allow("*"), deny("sts:AssumeRole", arn("deploy"))))];
-    expect(assumableRoles(denied, undefined, roles, USER).roles).not.toContain(arn("deploy"));
-    expect(assumableRoles([inline("p", doc(allow("*")))], doc(allow("s3:*")), roles, USER).roles).toEqual([]);
+  it("an explicit deny keeps a role out, even one whose trust names the user", () => {
+    const denied = [inline("p", doc(allow("*"), deny("sts:AssumeRole", [arn("deploy"), arn("trusts-user")])))];
+    const reached = assumableRoles(denied, undefined, roles, USER).roles;
+    expect(reached).not.toContain(arn("deploy"));
+    expect(reached).not.toContain(arn("trusts-user"));
+  });
+
+  // Same account, a trust policy that names the user's ARN (or `*`) grants the call by itself: the
+  // implicit deny of a permissions boundary does not limit it. Only roles that trust the account,
+  // which need the user's own Allow, stay within the boundary. iam-simulate says the same (the
+  // property below checks every kind of trust against it).
+  it("a boundary without sts:AssumeRole keeps out the roles that trust the account, not those that name the user", () => {
+    expect(assumableRoles([inline("p", doc(allow("*")))], doc(allow("s3:*")), roles, USER).roles).toEqual([
+      arn("trusts-anyone"),
+      arn("trusts-user"),
+    ]);
   });
 });
 
