@@ -147,7 +147,7 @@ export function assess(facts: UserFacts): Assessment {
     mayAssumeRoles: roles.mayAssume,
     assumableRolesInOtherAccounts: roles.otherAccounts,
     risk,
-    containmentOrder: containmentOrder(risk),
+    containmentOrder: containmentOrder(risk, roles),
     credentials:
       facts.listing === undefined
         ? null

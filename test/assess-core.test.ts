@@ -174,7 +174,22 @@ describe("containmentOrder", () => {
       "it reaches no data and cannot write IAM: move the workload to a role first, then disable the key",
     ],
   ])("%j → %s", (flagsSet, order, reason) => {
-    expect(containmentOrder(risk(flagsSet))).toEqual({ order, reason });
+    expect(containmentOrder(risk(flagsSet), { roles: [], otherAccounts: [] })).toEqual({ order, reason });
+  });
+
+  // Replace first leaves the key Active while the workload moves: time enough to mint a role's
+  // session (up to 12 h) whose permissions assess does not read.
+  it.each([
+    ["a role of this account", { roles: [`arn:aws:iam::${ACCOUNT}:role/hop`], otherAccounts: [] }],
+    ["roles of other accounts", { roles: [], otherAccounts: ["arn:aws:iam::210987654321:role/builder"] }],
+  ])("a key that can assume %s is contained first, whatever else it reaches", (_name, assumes) => {
+    const expected = { order: "contain-first", reason: "it can assume roles whose permissions assess does not read" };
+    expect(containmentOrder(risk({}), assumes)).toEqual(expected);
+    expect(containmentOrder(risk({ dataRead: true }), assumes)).toEqual(expected);
+    // What the key can do itself still comes first as the reason.
+    expect(containmentOrder(risk({ iamWrite: true }), assumes).reason).toBe(
+      "it can change IAM: create users and keys, attach policies, detach cordon's deny policy",
+    );
   });
 });
 
