@@ -6,7 +6,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { assess } from "../assess/assessment.ts";
 import { assumableRoles, type RoleTrust } from "../assess/assumable.ts";
+import { renderAssessment } from "../commands/assess.ts";
 import type { SourcedPolicy } from "../assess/risk.ts";
 import type { PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 import { decide } from "./support/iam-evaluator.ts";
@@ -67,6 +69,39 @@ describe("roles reached through roles", () => {
     expect(reached.roles).toHaveLength(n);
     expect(reached.chains.find((c) => c.role === roleArn(names[n - 1]))?.via).toEqual(names.slice(0, -1).map(roleArn));
     expect(reached.mayAssume).toEqual([]);
+  });
+});
+
+describe("the may-also-assume line", () => {
+  it("names five roles and counts the rest, which --json lists", () => {
+    const names = ["a", "b", "c", "d", "e", "f", "g"].map((n) => `trusts-root-${n}`);
+    const a = assess({
+      account: ACCOUNT,
+      user: { name: "ci", arn: USER.arn },
+      groups: [],
+      policies: onlyHop,
+      userInlineTexts: [],
+      permissionsBoundary: null,
+      accessKeys: [],
+      consolePassword: false,
+      mfaDevices: [],
+      roles: [
+        { arn: roleArn("hop"), trust: trust({ AWS: root }) },
+        ...names.map((n) => ({ arn: roleArn(n), trust: trust({ AWS: root }) })),
+      ],
+      exposedKey: null,
+    });
+    expect(a.mayAssumeRoles.map((m) => m.role)).toEqual(names.map(roleArn));
+    expect(
+      renderAssessment(a)
+        .split("\n")
+        .filter((line) => line.startsWith("may also assume")),
+    ).toEqual([
+      `may also assume, if the policies of role/hop allow sts:AssumeRole (assess does not read a role's policies): ${names
+        .slice(0, 5)
+        .map(roleArn)
+        .join(", ")} and 2 more (--json lists them)`,
+    ]);
   });
 });
 
