@@ -79,8 +79,13 @@ export function assumableRoles(
     .map((role) => role.arn);
 
   const { reached, maybe } = closure(sorted, trusts, first, user.account);
+  // Another account's role needs the user's Allow, within its boundary, whatever its trust says:
+  // a boundary that allows no sts:AssumeRole, or a Deny of it everywhere, leaves no pattern.
+  const anywhere = "arn:aws:iam::*:role/*";
+  const crossAccount =
+    (!boundary || boundary.Statement.some((s) => s.Effect === "Allow" && applies(s))) && !denied(anywhere);
   const otherAccounts = identity
-    .filter((s) => s.Effect === "Allow" && applies(s))
+    .filter((s) => crossAccount && s.Effect === "Allow" && applies(s))
     .flatMap((s) => (s.NotResource !== undefined ? ["*"] : list(s.Resource)))
     .filter((pattern) => pattern === "*" || pattern.split(":")[4] !== user.account);
 

@@ -223,6 +223,34 @@ async function evaluatorClosure(
 }
 
 describe("assumableRoles against iam-simulate", () => {
+  // Another account's role trusting the user by name still needs the user's own Allow within its
+  // boundary: a pattern is listed exactly when the evaluator lets the call through.
+  const OTHER = "arn:aws:iam::210987654321:role/builder";
+  const identities: Record<string, Document[]> = {
+    none: [],
+    "assume *": [doc({ Effect: "Allow", Action: ASSUME, Resource: "*" })],
+    "* minus a Deny of sts:AssumeRole": [
+      doc({ Effect: "Allow", Action: "*", Resource: "*" }, { Effect: "Deny", Action: ASSUME, Resource: "*" }),
+    ],
+  };
+  const boundaries: Record<string, Document | undefined> = {
+    none: undefined,
+    "s3 only": doc({ Effect: "Allow", Action: "s3:*", Resource: "*" }),
+    "sts:AssumeRole": doc({ Effect: "Allow", Action: ASSUME, Resource: "*" }),
+  };
+  it.each(
+    Object.keys(identities).flatMap((identity) => Object.keys(boundaries).map((boundary) => [identity, boundary])),
+  )("identity %s, boundary %s: other accounts listed as the evaluator decides", async (identity, boundary) => {
+    const decision = await decide(
+      identities[identity],
+      { principal: USER.arn, action: ASSUME, resource: OTHER, account: "210987654321" },
+      trust({ AWS: USER.arn }),
+      boundaries[boundary],
+    );
+    const listed = assumableRoles(identities[identity].map(inline), boundaries[boundary], [], USER).otherAccounts;
+    expect(listed.length > 0).toBe(decision === "Allowed");
+  });
+
   it("reaches what the evaluator reaches when roles have no policies of their own, and may reach what it reaches when they allow sts:AssumeRole on *", async () => {
     await fc.assert(
       fc.asyncProperty(graph, async (g) => {
