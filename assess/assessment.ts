@@ -2,7 +2,7 @@
  * `assess`: everything a responder learns about an exposed key's user before writing the incident.
  * Pure: the facts read from IAM in, the assessment (the `--json` contract, docs/assess-verify.md) out.
  */
-import { assumableRoles, type RoleTrust } from "./assumable.ts";
+import { assumableRoles, type RoleChain, type RoleTrust } from "./assumable.ts";
 import { compareText } from "../incident/order.ts";
 import { policySize } from "../plan/policies.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
@@ -75,8 +75,15 @@ export interface Assessment {
   mfaDevices: string[];
   quarantined: boolean;
   quarantinePolicies: string[];
-  /** Roles of this account the user can assume. */
+  /** Roles of this account the user can assume, directly or through other roles. */
   assumableRoles: string[];
+  /** For the roles of `assumableRoles` reached through other roles: the shortest chain (`via`, the user's first). */
+  assumableRoleChains: RoleChain[];
+  /**
+   * Roles that trust the account, reachable from a role of `assumableRoles` if that role's own
+   * policies (not read) allow `sts:AssumeRole` on them: `via` ends with the role whose policies decide.
+   */
+  mayAssumeRoles: RoleChain[];
   /** Patterns of its policies that reach roles in other accounts (whose trust this account cannot see). */
   assumableRolesInOtherAccounts: string[];
   risk: Risk;
@@ -136,9 +143,11 @@ export function assess(facts: UserFacts): Assessment {
     quarantined: quarantinePolicies.length > 0,
     quarantinePolicies,
     assumableRoles: roles.roles,
+    assumableRoleChains: roles.chains,
+    mayAssumeRoles: roles.mayAssume,
     assumableRolesInOtherAccounts: roles.otherAccounts,
     risk,
-    containmentOrder: containmentOrder(risk),
+    containmentOrder: containmentOrder(risk, roles),
     credentials:
       facts.listing === undefined
         ? null

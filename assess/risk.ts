@@ -167,6 +167,7 @@ function labels(policies: SourcedPolicy[]): string[] {
 /**
  * What to do first. Credentials that can change IAM, write data or read secrets: disable them now
  * and restore access later (every minute they stay enabled is a minute of possible damage).
+ * Credentials that can assume a role: contain first too, since what the role can do is not read.
  * Credentials that only read: moving the workload to a role first avoids an outage, which is right
  * only when what they read is public, so the reason says so.
  */
@@ -175,7 +176,21 @@ export interface ContainmentOrder {
   reason: string;
 }
 
-export function containmentOrder(risk: Risk): ContainmentOrder {
+/**
+ * Why a key that can assume a role is contained first, whatever its own policies grant: the roles'
+ * own policies are not read, and while the key stays Active it can mint role sessions that outlive
+ * it (up to 12 hours each).
+ */
+export const ASSUMES_ROLES_REASON = "it can assume roles whose permissions assess does not read";
+
+/**
+ * `assumes`: the roles the user can assume (assumable.ts): any role of this account, or any pattern
+ * reaching other accounts, means contain first.
+ */
+export function containmentOrder(
+  risk: Risk,
+  assumes: { roles: readonly string[]; otherAccounts: readonly string[] },
+): ContainmentOrder {
   if (risk.admin) return { order: "contain-first", reason: "it is administrator-equivalent" };
   if (risk.iamWrite)
     return {
@@ -184,6 +199,8 @@ export function containmentOrder(risk: Risk): ContainmentOrder {
     };
   if (risk.dataWrite) return { order: "contain-first", reason: "it can write or delete data" };
   if (risk.secretsRead) return { order: "contain-first", reason: "it can read secrets" };
+  if (assumes.roles.length > 0 || assumes.otherAccounts.length > 0)
+    return { order: "contain-first", reason: ASSUMES_ROLES_REASON };
   if (risk.dataRead) {
     return {
       order: "replace-first",

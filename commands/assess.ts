@@ -1,6 +1,8 @@
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { ACCESS_KEY_ID, exposedKeyFlagProblem } from "../incident/fields.ts";
 import { assess, type Assessment } from "../assess/assessment.ts";
+import type { RoleChain } from "../assess/assumable.ts";
+import { ASSUMES_ROLES_REASON } from "../assess/risk.ts";
 import { KIND_NOUN, type UserCredentialPlan } from "../plan/credentials.ts";
 import { awsClients } from "../aws/clients.ts";
 import { failureOf } from "../aws/errors.ts";
@@ -17,16 +19,16 @@ Step 1 of the response: what the key's user can reach, read from IAM with the cr
 attached and inline policies, the permissions boundary, the access keys with status and last use,
 console password and MFA, every other credential (service-specific credentials, SSH public keys,
 signing certificates) and what a new incident would make of each, whether AWS quarantined the key
-(AWSCompromisedKeyQuarantine*), the
-roles it can assume (name them in the incident too), what it can do: administrator-equivalent,
-IAM write, data read and write, and so what to do first. And the room left on the user for
-cordon's deny policy.
+(AWSCompromisedKeyQuarantine*), the roles it can assume, directly or through other roles (name
+them in the incident too), what it can do: administrator-equivalent, IAM write, data read and
+write, and so what to do first. And the room left on the user for cordon's deny policy.
 
 options:
   --access-key ID  the exposed key (AKIA...); its user is looked up
   --user NAME      the IAM user to assess
   --json           {"user", "groups", "attachedPolicies", "inlinePolicies", "accessKeys":
                    [{"accessKeyId", "status", "lastUsed"}], "quarantined", "assumableRoles",
+                   "assumableRoleChains", "mayAssumeRoles",
                    "risk": {"admin", "iamWrite", "dataRead", "dataWrite", ...}, "containmentOrder",
                    "room", ...} (docs/assess-verify.md)
   -h, --help       this text
@@ -90,19 +92,27 @@ export function renderAssessment(a: Assessment): string {
   );
   lines.push(`policies: ${policies.length > 0 ? policies.join(", ") : "none"}`);
 
-  // For contain-first the capabilities are the reason; replace-first needs its condition said.
+  // For contain-first the capabilities are the reason, except for the roles it can assume (listed
+  // below, not among the capabilities); replace-first needs its condition said.
   const order =
-    a.containmentOrder.order === "contain-first"
-      ? "contain first, restore later"
-      : `replace first, then contain: ${a.containmentOrder.reason}`;
+    a.containmentOrder.order === "replace-first"
+      ? `replace first, then contain: ${a.containmentOrder.reason}`
+      : a.containmentOrder.reason === ASSUMES_ROLES_REASON
+        ? `contain first, restore later: ${ASSUMES_ROLES_REASON}`
+        : "contain first, restore later";
   lines.push(`can: ${capabilities(a)} → ${order}`);
 
-  const assume = a.assumableRoles.length > 0 ? a.assumableRoles.join(", ") : "no role of this account";
+  const chains = new Map(a.assumableRoleChains.map((c) => [c.role, c.via]));
+  const assume =
+    a.assumableRoles.length > 0
+      ? a.assumableRoles.map((arn) => (chains.has(arn) ? `${arn} (via ${chainText(chains.get(arn))})` : arn)).join(", ")
+      : "no role of this account";
   const elsewhere =
     a.assumableRolesInOtherAccounts.length > 0
       ? ` · in other accounts, roles matching ${a.assumableRolesInOtherAccounts.join(", ")} that trust this account`
       : "";
   lines.push(`can assume: ${assume}${elsewhere}`);
+  if (a.mayAssumeRoles.length > 0) lines.push(mayAssumeLine(a.mayAssumeRoles));
 
   const { room } = a;
   lines.push(
@@ -114,6 +124,31 @@ export function renderAssessment(a: Assessment): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** How many roles the "may also assume" line names before it counts the rest: `--json` lists them all. */
+const MAY_ASSUME_SHOWN = 5;
+
+/**
+ * The roles that trust the account, reachable if a reached role's own policies allow it: one line,
+ * a few names and a count, since in an account where every role trusts the account root they are
+ * all of them.
+ */
+function mayAssumeLine(roles: RoleChain[]): string {
+  const deciding = [...new Set(roles.map((r) => r.via.at(-1) as string))].sort().map(shortRole);
+  const shown = roles.slice(0, MAY_ASSUME_SHOWN).map((r) => r.role);
+  const more = roles.length - shown.length;
+  return `may also assume, if the policies of ${deciding.join(" or ")} allow sts:AssumeRole (assess does not read a role's policies): ${shown.join(", ")}${more > 0 ? ` and ${more} more (--json lists them)` : ""}`;
+}
+
+/** `role/hop → role/ops/next`: the roles of a chain, in the order they are assumed. */
+function chainText(via: string[] | undefined): string {
+  return (via ?? []).map(shortRole).join(" → ");
+}
+
+/** `arn:aws:iam::123456789012:role/ops/hop` → `role/ops/hop`: in a chain, every role is of the account. */
+function shortRole(arn: string): string {
+  return arn.split(":").slice(5).join(":");
 }
 
 /** Each credential of the user and what a new incident would make of it, on one line. */

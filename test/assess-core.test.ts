@@ -174,7 +174,22 @@ describe("containmentOrder", () => {
       "it reaches no data and cannot write IAM: move the workload to a role first, then disable the key",
     ],
   ])("%j → %s", (flagsSet, order, reason) => {
-    expect(containmentOrder(risk(flagsSet))).toEqual({ order, reason });
+    expect(containmentOrder(risk(flagsSet), { roles: [], otherAccounts: [] })).toEqual({ order, reason });
+  });
+
+  // Replace first leaves the key Active while the workload moves: time enough to mint a role's
+  // session (up to 12 h) whose permissions assess does not read.
+  it.each([
+    ["a role of this account", { roles: [`arn:aws:iam::${ACCOUNT}:role/hop`], otherAccounts: [] }],
+    ["roles of other accounts", { roles: [], otherAccounts: ["arn:aws:iam::210987654321:role/builder"] }],
+  ])("a key that can assume %s is contained first, whatever else it reaches", (_name, assumes) => {
+    const expected = { order: "contain-first", reason: "it can assume roles whose permissions assess does not read" };
+    expect(containmentOrder(risk({}), assumes)).toEqual(expected);
+    expect(containmentOrder(risk({ dataRead: true }), assumes)).toEqual(expected);
+    // What the key can do itself still comes first as the reason.
+    expect(containmentOrder(risk({ iamWrite: true }), assumes).reason).toBe(
+      "it can change IAM: create users and keys, attach policies, detach cordon's deny policy",
+    );
   });
 });
 
@@ -198,6 +213,12 @@ describe("assumableRoles", () => {
   it("without sts:AssumeRole in its policies: only roles whose trust names the user itself (or anyone)", () => {
     expect(assumableRoles([inline("p", doc(allow("s3:*")))], undefined, roles, USER)).toEqual({
       roles: [arn("trusts-anyone"), arn("trusts-user")],
+      chains: [],
+      // The roles that trust the account, through a role reached: if its own policies allow it.
+      mayAssume: [
+        { role: arn("deploy"), via: [arn("trusts-anyone")] },
+        { role: arn("deploy-prod"), via: [arn("trusts-anyone")] },
+      ],
       otherAccounts: [],
     });
   });
@@ -205,6 +226,8 @@ describe("assumableRoles", () => {
   it("with sts:AssumeRole on *: also the roles that trust the account, and any role elsewhere", () => {
     expect(assumableRoles([inline("p", doc(allow("*")))], undefined, roles, USER)).toEqual({
       roles: [arn("deploy"), arn("deploy-prod"), arn("trusts-anyone"), arn("trusts-user")],
+      chains: [],
+      mayAssume: [],
       otherAccounts: ["*"],
     });
   });
@@ -227,14 +250,28 @@ describe("assumableRoles", () => {
     );
     expect(assumableRoles([policy], undefined, roles, USER)).toEqual({
       roles: [arn("deploy"), arn("trusts-anyone"), arn("trusts-user")],
+      chains: [],
+      mayAssume: [{ role: arn("deploy-prod"), via: [arn("deploy")] }],
       otherAccounts: ["arn:aws:iam::*:role/deploy", "arn:aws:iam::210987654321:role/builder"],
     });
   });
 
-  it("an explicit deny, or a boundary without sts:AssumeRole, keeps a role out", () => {
-    const denied = [inline("p", doc(allow("*"), deny("sts:AssumeRole", arn("deploy"))))];
-    expect(assumableRoles(denied, undefined, roles, USER).roles).not.toContain(arn("deploy"));
-    expect(assumableRoles([inline("p", doc(allow("*")))], doc(allow("s3:*")), roles, USER).roles).toEqual([]);
+  it("an explicit deny keeps a role out, even one whose trust names the user", () => {
+    const denied = [inline("p", doc(allow("*"), deny("sts:AssumeRole", [arn("deploy"), arn("trusts-user")])))];
+    const reached = assumableRoles(denied, undefined, roles, USER).roles;
+    expect(reached).not.toContain(arn("deploy"));
+    expect(reached).not.toContain(arn("trusts-user"));
+  });
+
+  // Same account, a trust policy that names the user's ARN (or `*`) grants the call by itself: the
+  // implicit deny of a permissions boundary does not limit it. Only roles that trust the account,
+  // which need the user's own Allow, stay within the boundary. iam-simulate says the same (the
+  // property below checks every kind of trust against it).
+  it("a boundary without sts:AssumeRole keeps out the roles that trust the account, not those that name the user", () => {
+    expect(assumableRoles([inline("p", doc(allow("*")))], doc(allow("s3:*")), roles, USER).roles).toEqual([
+      arn("trusts-anyone"),
+      arn("trusts-user"),
+    ]);
   });
 });
 

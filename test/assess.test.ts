@@ -25,6 +25,11 @@ import {
   type GetUserCommandOutput,
 } from "@aws-sdk/client-iam";
 import { GetAccessKeyInfoCommand } from "@aws-sdk/client-sts";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -282,6 +287,84 @@ describe("assess against moto", () => {
       "room for cordon's policy: 0 of 10 managed policy attachments left (10 is the default quota; it can be raised) · 2,048 of 2,048 inline policy characters left\n" +
         "no managed policy attachment left: `pulumi up` cannot attach cordon's deny policy; detach one, or raise the quota in Service Quotas\n",
     );
+  });
+});
+
+describe("assess through the cordon bin, as users call it", () => {
+  const BIN = resolve(import.meta.dirname, "..", "cli", "cordon.js");
+
+  /** `node cli/cordon.js ARGS` from a folder outside the repository, against this file's moto. */
+  async function cordon(...args: string[]) {
+    const cwd = mkdtempSync(join(tmpdir(), "cordon-assess-"));
+    try {
+      // Not spawnSync: the proxy in front of moto answers from this process.
+      const run = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd, env: process.env }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      return { code: run.code, stdout: run.stdout, stderr: run.stderr };
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }
+
+  it("a key that can only read and assume role/hop: role/admin named through hop's trust, and contained first", async () => {
+    await seed(new CreateUserCommand({ UserName: "ci" }));
+    await seed(
+      new PutUserPolicyCommand({
+        UserName: "ci",
+        PolicyName: "hop",
+        PolicyDocument: policy([
+          { Effect: "Allow", Action: "sts:AssumeRole", Resource: `arn:aws:iam::${ACCOUNT}:role/hop` },
+          { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::public-site/*" },
+        ]),
+      }),
+    );
+    const key = (await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci" })))
+      .AccessKey.AccessKeyId;
+    const role = (RoleName: string, principal: object, Path?: string) =>
+      seed(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: trust(principal), ...(Path ? { Path } : {}) }));
+    await role("hop", { AWS: `arn:aws:iam::${ACCOUNT}:root` });
+    await role("admin", { AWS: `arn:aws:iam::${ACCOUNT}:role/hop` });
+    await role("break-glass", { AWS: `arn:aws:sts::${ACCOUNT}:assumed-role/admin/oncall` }, "/ops/");
+    await role("deploy", { AWS: ACCOUNT });
+    await role("backup-instance", { Service: "ec2.amazonaws.com" });
+
+    const { code, stdout, stderr } = await cordon("assess", "--access-key", key);
+    expect(stderr).toBe("");
+    expect(stdout.split("\n").slice(4, 8)).toEqual([
+      "policies: inline hop",
+      "can: read data through inline hop → contain first, restore later: it can assume roles whose permissions assess does not read",
+      `can assume: arn:aws:iam::${ACCOUNT}:role/admin (via role/hop), arn:aws:iam::${ACCOUNT}:role/hop, arn:aws:iam::${ACCOUNT}:role/ops/break-glass (via role/hop → role/admin)`,
+      `may also assume, if the policies of role/hop allow sts:AssumeRole (assess does not read a role's policies): arn:aws:iam::${ACCOUNT}:role/deploy`,
+    ]);
+    expect(code).toBe(0);
+
+    const json = JSON.parse((await cordon("assess", "--access-key", key, "--json")).stdout);
+    expect({
+      assumableRoles: json.assumableRoles,
+      assumableRoleChains: json.assumableRoleChains,
+      mayAssumeRoles: json.mayAssumeRoles,
+      containmentOrder: json.containmentOrder,
+    }).toEqual({
+      assumableRoles: [
+        `arn:aws:iam::${ACCOUNT}:role/admin`,
+        `arn:aws:iam::${ACCOUNT}:role/hop`,
+        `arn:aws:iam::${ACCOUNT}:role/ops/break-glass`,
+      ],
+      assumableRoleChains: [
+        { role: `arn:aws:iam::${ACCOUNT}:role/admin`, via: [`arn:aws:iam::${ACCOUNT}:role/hop`] },
+        {
+          role: `arn:aws:iam::${ACCOUNT}:role/ops/break-glass`,
+          via: [`arn:aws:iam::${ACCOUNT}:role/hop`, `arn:aws:iam::${ACCOUNT}:role/admin`],
+        },
+      ],
+      mayAssumeRoles: [{ role: `arn:aws:iam::${ACCOUNT}:role/deploy`, via: [`arn:aws:iam::${ACCOUNT}:role/hop`] }],
+      containmentOrder: {
+        order: "contain-first",
+        reason: "it can assume roles whose permissions assess does not read",
+      },
+    });
   });
 });
 

@@ -18,11 +18,15 @@ export interface EvalRequest {
   context?: Record<string, string | string[]>;
 }
 
-/** The decision for a request under identity policies (and optionally a resource policy). */
+/**
+ * The decision for a request under identity policies (and optionally a resource policy, and the
+ * principal's permissions boundary).
+ */
 export async function decide(
   identityPolicies: PolicyDocument[],
   request: EvalRequest,
   resourcePolicy?: PolicyDocument,
+  permissionsBoundary?: PolicyDocument,
 ): Promise<Decision> {
   const response = await runSimulation(
     {
@@ -30,6 +34,9 @@ export async function decide(
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(resourcePolicy ? { resourcePolicy } : {}),
+      ...(permissionsBoundary
+        ? { permissionBoundaryPolicies: [{ name: "boundary", policy: permissionsBoundary }] }
+        : {}),
       request: {
         principal: request.principal,
         action: request.action,
