@@ -2781,6 +2781,17 @@ describe("the contain workflow", () => {
         );
       });
 
+      it("a verify role given but not assumed (not a role ARN, or not in the key's account): not run, and not told to give it", () => {
+        const run = runStep(review, root, { ...base, VERIFY: "false", VERIFY_ROLE: "true" }, afterReport());
+        expect(run.status).toBe(0);
+        expect(run.calls.filter((call) => call.startsWith("npx"))).toEqual([]);
+        const comment = readFileSync(join(run.temp, "review-comment.md"), "utf8");
+        expect(comment).toContain(
+          `Not run: the verify role of the key's account was not assumed (the report says why). Run \`npx cordon review --access-key ${KEY} --since `,
+        );
+        expect(comment).not.toContain("give CORDON_AWS_VERIFY_ROLE_ARN");
+      });
+
       it("no issue opened (the report failed to open one, or a /contain comment): nothing posted, a warning", () => {
         for (const temp of [afterReport("write"), mkdtempSync(join(root, "run-"))]) {
           const run = runStep(review, root, base, temp);
