@@ -2574,7 +2574,7 @@ describe("the contain workflow", () => {
           expect(text).toContain(
             "cordon verify: 1 share not checked (--all-shares): the containment is proven in account 123456789012 only",
           );
-          expect(run.stderr).toContain(
+          expect(run.stdout).toContain(
             `::error title=cordon verify::partly verified: NOT CHECKED: incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
           );
           expect(run.status).toBe(1);
