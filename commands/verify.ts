@@ -15,7 +15,7 @@ import { EXIT_INVALID, EXIT_OK, palette } from "../cli/io.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
-  usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE]... [--now ISO] [--json]
+  usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE]... [--now ISO] [--all-shares] [--json]
 
 After \`pulumi up\`: for each principal of every active incident (PATH: files or folders, default
 incidents/) in the account of the credentials in use (an incident's share there: run verify once
@@ -42,18 +42,22 @@ options:
   --stack-outputs FILE  \`pulumi stack output --json\` of this account's stack: the recorded
                         at-containment instants (needed to verify an at-containment incident)
   --now ISO             which incidents are active (default: now)
+  --all-shares          exit 1 when a share in another account, or an organization guardrail, was
+                        not checked (each is named on stderr as "not checked"): what the contain
+                        workflow's report runs, so that a partial verify never passes for a proof
   --json                {"account", "ok", "principals": [{"type", "name", "ok", "checks": [...],
                         "warnings": [...]}], "guardrails": [{"kind", "name", "ok", "checks"}],
                         "notChecked": [...]} (docs/assess-verify.md)
   -h, --help            this text
 
-exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
-      2 usage error or AWS could not be asked`,
+exit: 0 the containment holds (in the credentials' account; with --all-shares, every share was
+      checked), 1 a check failed or an incident file is invalid (with --all-shares, or a share or
+      guardrail was not checked), 2 usage error or AWS could not be asked`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...listFlags("stack-outputs"),
       ...stringFlags("now"),
-      ...booleanFlags("json"),
+      ...booleanFlags("json", "all-shares"),
     });
     const { now, containment: recordedInstants, recorded } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
@@ -104,6 +108,13 @@ exit: 0 the containment holds, 1 a check failed or an incident file is invalid,
     }
     // What AWS returned (a live policy's text, an ARN) is shown escaped.
     io.out(values.json ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : displaySafe(renderVerify(report)));
+    if (report.ok && values["all-shares"] && report.notChecked.length > 0) {
+      const n = report.notChecked.length;
+      io.err(
+        `cordon verify: ${colours.red(`${n} ${n === 1 ? "share" : "shares"} not checked`)} (--all-shares): the containment is proven in account ${displayValue(report.account)} only\n`,
+      );
+      return EXIT_INVALID;
+    }
     if (report.ok) return EXIT_OK;
     const failed = [
       ...report.principals.flatMap((p) => p.checks),

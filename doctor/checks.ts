@@ -57,7 +57,7 @@ export const WORKFLOW_SECRETS: Readonly<Record<string, WorkflowSecret>> = {
   CORDON_CONTAIN_APP_CLIENT_ID: writeSecret("the GitHub App that may push to main (its client id)", CONTAIN),
   CORDON_CONTAIN_APP_PRIVATE_KEY: writeSecret("the GitHub App that may push to main (its private key)", CONTAIN),
   CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE: readSecret("the contain role, with {account}", CONTAIN),
-  CORDON_AWS_VERIFY_ROLE_ARN: readSecret("the verify role", APPLY, CONTAIN),
+  CORDON_AWS_VERIFY_ROLE_ARN: readSecret("the verify role, with {account} (or one account's)", APPLY, CONTAIN),
   CORDON_AWS_PREVIEW_ROLE_ARN_TEMPLATE: readSecret("the preview role, with {account}", null),
   PULUMI_READ_ACCESS_TOKEN: readSecret("a Pulumi token that can read the stacks and preview", null, APPLY, CONTAIN),
   GITHUB_TOKEN: readSecret("GitHub's own token for the run", null, APPLY, CONTAIN),

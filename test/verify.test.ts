@@ -844,6 +844,33 @@ describe("verify against moto", () => {
     );
     expect(stdout).toBe(`no active incident for account ${ACCOUNT} at ${NOW}: nothing to verify\n`);
     expect(code).toBe(0);
+
+    // --all-shares (the contain workflow's report): the share left unchecked fails verify.
+    const strict = await verify("--all-shares");
+    expect(strict.stderr).toBe(
+      [
+        "not checked: incident 2026-11-28-other-account has a share in account 210987654321; the credentials in use are for 123456789012: run verify with credentials for it",
+        "cordon verify: 1 share not checked (--all-shares): the containment is proven in account 123456789012 only",
+        "",
+      ].join("\n"),
+    );
+    expect(strict.stdout).toBe(stdout);
+    expect(strict.code).toBe(1);
+  });
+
+  it("--all-shares: passes when every share was checked, and fails as without it when a check failed", async () => {
+    const key = await containedCiIncident();
+    const held = await verify("--all-shares");
+    expect(held.stderr).toBe("");
+    expect(held.stdout.split("\n").at(-2)).toBe(
+      `containment holds: 2 principals of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
+    );
+    expect(held.code).toBe(0);
+
+    await seed(new UpdateAccessKeyCommand({ UserName: "ci-deployer", AccessKeyId: key, Status: "Active" }));
+    const broken = await verify("--all-shares");
+    expect(broken.stderr).toBe("cordon verify: 1 check failed: the containment is not proven\n");
+    expect(broken.code).toBe(1);
   });
 
   it("asks nothing of AWS while an incident file is invalid", async () => {
@@ -889,6 +916,14 @@ describe("verify at organization scale (issue 11)", () => {
       `containment holds: 1 principal of 1 active incident in account ${ACCOUNT} (cutoff ${CUTOFF})`,
     );
     expect(code).toBe(0);
+
+    const strict = await verify("--all-shares", "--json");
+    expect(strict.stderr.split("\n").slice(1)).toEqual([
+      `cordon verify: 1 share not checked (--all-shares): the containment is proven in account ${ACCOUNT} only`,
+      "",
+    ]);
+    expect(JSON.parse(strict.stdout).notChecked).toEqual([{ incident: "2026-11-28-cross", account: MEMBER }]);
+    expect(strict.code).toBe(1);
   });
 
   describe("from the organization stack's account", () => {
@@ -991,6 +1026,12 @@ describe("verify at organization scale (issue 11)", () => {
     expect(stderr.split("\n")).toContain(
       "not checked: the organization guardrails of incident 2026-11-28-cross: no stack file here sets cordon:organization, so verify does not know where they are",
     );
+    // The member account's share and the guardrails: two left unchecked.
+    const strict = await verify("--all-shares");
+    expect(strict.stderr.split("\n").at(-2)).toBe(
+      `cordon verify: 2 shares not checked (--all-shares): the containment is proven in account ${ACCOUNT} only`,
+    );
+    expect(strict.code).toBe(1);
   });
 });
 

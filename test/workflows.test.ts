@@ -1212,7 +1212,7 @@ describe("the contain workflow", () => {
   it("reports with plan and verify (after pulumi up, with the read-only verify role), as an issue or a comment on the pull request", () => {
     const run = step(report, (s) => s.name === "plan, verify and the report").run ?? "";
     expect(run).toContain('npx cordon plan "${files[@]}" "${outputs[@]}"');
-    expect(run).toContain('npx cordon verify "${outputs[@]}"');
+    expect(run).toContain('npx cordon verify --all-shares "${outputs[@]}"');
     expect(run).toContain('gh pr comment "$PULL_REQUEST"');
     expect(run).toContain("gh issue create");
     expect(run).toContain("by pull request");
@@ -2159,7 +2159,7 @@ describe("the contain workflow", () => {
         expect(run.status).toBe(0);
         expect(run.calls).toEqual([
           `npx cordon plan ${file} --stack-outputs /tmp/outputs.json`,
-          "npx cordon verify --stack-outputs /tmp/outputs.json",
+          "npx cordon verify --all-shares --stack-outputs /tmp/outputs.json",
           `gh issue create --repo example-org/cordon-incidents --title cordon contain: ${KEY} --body-file ${join(run.temp, "report.md")}`,
         ]);
         const text = written(run);
@@ -2168,7 +2168,10 @@ describe("the contain workflow", () => {
         );
         expect(text).toContain("Committed to main: 0123abc.\npulumi up: **applied**.");
         expect(text).toContain(`(output of npx cordon plan ${file} --stack-outputs /tmp/outputs.json)`);
-        expect(text).toContain("(output of npx cordon verify --stack-outputs /tmp/outputs.json)");
+        expect(text).toContain("(output of npx cordon verify --all-shares --stack-outputs /tmp/outputs.json)");
+        // Every share checked (the stand-in's verify names none as not checked): a pass.
+        expect(text).not.toContain("NOT CHECKED");
+        expect(text).not.toContain("Not verified");
         expect(text).toContain("by pull request");
         expect(readFileSync(join(run.temp, "summary"), "utf8")).toBe(text);
       });
@@ -2199,7 +2202,7 @@ describe("the contain workflow", () => {
         });
         expect(run.calls.slice(0, 2)).toEqual([
           `npx cordon plan ${file} --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json`,
-          "npx cordon verify --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json",
+          "npx cordon verify --all-shares --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json",
         ]);
       });
 
@@ -2385,6 +2388,220 @@ describe("the contain workflow", () => {
       });
     });
 
+    describe("the report's verify: the verify role of the key's account, and a partial verify is no pass", () => {
+      const roleStep = step(workflow.jobs.report, (s) => s.id === "verify-role");
+      const credentials = step(workflow.jobs.report, (s) => s.id === "verify-credentials");
+      const report = step(workflow.jobs.report, (s) => s.name === "plan, verify and the report");
+      const TEMPLATE = "arn:aws:iam::{account}:role/cordon-verify";
+      const role = (env: Record<string, string>) => runStep(roleStep, root, { VERIFY_ROLE: "", ACCOUNT: "", ...env });
+      const base = {
+        RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
+        GH_TOKEN: "t",
+        PULL_REQUEST: "",
+        DISPATCHER: "@dana (workflow_dispatch)",
+        EVENT: "workflow_dispatch",
+        MODE: "key",
+        ACCESS_KEY: KEY,
+        ACCOUNT: "444444444444",
+        COMMIT: "0123abc",
+        CONTAINED: "success",
+        APPLIED: "success",
+        VERIFY: "false",
+        VERIFY_ROLE: "",
+        VERIFY_PROBLEM: "",
+      };
+      const written = (run: { temp: string }) => readFileSync(join(run.temp, "report.md"), "utf8");
+
+      it("is assumed from the step's ARN, for the account the contain job checked; a role that cannot be assumed fails that step only", () => {
+        expect(roleStep.env).toEqual({
+          VERIFY_ROLE: "${{ secrets.CORDON_AWS_VERIFY_ROLE_ARN }}",
+          ACCOUNT: "${{ needs.contain.outputs.account }}",
+        });
+        expect(contain.outputs?.account).toBe("${{ steps.request.outputs.account }}");
+        expect(credentials.if).toBe("steps.verify-role.outputs.arn != ''");
+        expect(credentials["continue-on-error"]).toBe(true);
+        expect(credentials.with?.["role-to-assume"]).toBe("${{ steps.verify-role.outputs.arn }}");
+        expect(report.env?.VERIFY).toBe("${{ steps.verify-credentials.outcome == 'success' }}");
+        expect(report.env?.VERIFY_ROLE).toBe("${{ steps.verify-role.outputs.present }}");
+        expect(report.env?.VERIFY_PROBLEM).toBe("${{ steps.verify-role.outputs.problem }}");
+        const review = step(workflow.jobs.report, (s) => s.name === "review of the key's last 24 hours, on the issue");
+        expect(review.env?.VERIFY).toBe(report.env?.VERIFY);
+      });
+
+      it("a template: {account} replaced by the dispatch's account, as the contain role's", () => {
+        const request = dispatch("repository_dispatch", { PAYLOAD_ACCESS_KEY: KEY, PAYLOAD_ACCOUNT: "444444444444" });
+        const run = role({ VERIFY_ROLE: TEMPLATE, ACCOUNT: request.outputs.account });
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe("");
+        expect(run.outputs).toEqual({ present: "true", arn: "arn:aws:iam::444444444444:role/cordon-verify" });
+        // Every {account}, in any partition.
+        expect(
+          role({ VERIFY_ROLE: "arn:aws-us-gov:iam::{account}:role/cordon/{account}-verify", ACCOUNT: "444444444444" })
+            .outputs.arn,
+        ).toBe("arn:aws-us-gov:iam::444444444444:role/cordon/444444444444-verify");
+      });
+
+      it("a value without {account}: used as it is, whatever the account", () => {
+        const run = role({ VERIFY_ROLE: "arn:aws:iam::123456789012:role/cordon-verify", ACCOUNT: "444444444444" });
+        expect(run.outputs).toEqual({ present: "true", arn: "arn:aws:iam::123456789012:role/cordon-verify" });
+        expect(role({ VERIFY_ROLE: "arn:aws:iam::123456789012:role/cordon-verify" }).outputs.arn).toBe(
+          "arn:aws:iam::123456789012:role/cordon-verify",
+        );
+      });
+
+      it("no secret: nothing to assume, and the report says verify did not run (as before)", () => {
+        expect(role({ ACCOUNT: "444444444444" }).outputs).toEqual({});
+        const run = runStep(report, root, { ...base, FILES: "[]" });
+        expect(run.status).toBe(0);
+        expect(written(run)).toContain("Not run: give CORDON_AWS_VERIFY_ROLE_ARN");
+      });
+
+      it.each([
+        [
+          "a role ARN with a space and a command",
+          "arn:aws:iam::{account}:role/cordon verify; id",
+          "444444444444",
+          "CORDON_AWS_VERIFY_ROLE_ARN with {account} replaced by 444444444444 is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME, or arn:aws:iam::{account}:role/NAME for each account's; its value is not shown): docs/lifecycle.md#secrets",
+        ],
+        [
+          "a user's ARN",
+          "arn:aws:iam::123456789012:user/cordon-verify",
+          "444444444444",
+          "CORDON_AWS_VERIFY_ROLE_ARN is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME, or arn:aws:iam::{account}:role/NAME for each account's; its value is not shown): docs/lifecycle.md#secrets",
+        ],
+        [
+          "a template in a run that names no account (a /contain on a pull request)",
+          TEMPLATE,
+          "",
+          "CORDON_AWS_VERIFY_ROLE_ARN holds {account}, and this run names no account of a key (a /contain on a pull request, or a dispatch that did not pass its checks): run `npx cordon verify` with the verify role of each account the incident touches",
+        ],
+      ])("%s: refused, said by the report, and the job fails", (_, value, account, problem) => {
+        const run = role({ VERIFY_ROLE: value, ACCOUNT: account });
+        expect(run.status).toBe(0);
+        expect(run.outputs).toEqual({ present: "true", problem });
+        expect(run.stdout).toBe(`::error title=cordon verify::${problem}\n`);
+        const said = runStep(report, root, {
+          ...base,
+          FILES: "[]",
+          VERIFY_ROLE: run.outputs.present,
+          VERIFY_PROBLEM: run.outputs.problem,
+        });
+        expect(said.status).toBe(1);
+        expect(written(said)).toContain(`### \`cordon verify\`\n**Not verified**: ${problem}.\n`);
+        expect(said.calls.filter((call) => call.includes("verify"))).toEqual([]);
+      });
+
+      const shape =
+        "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME, or arn:aws:iam::{account}:role/NAME for each account's; its value is not shown): docs/lifecycle.md#secrets";
+      const refusals = (account: string) => [
+        `CORDON_AWS_VERIFY_ROLE_ARN ${shape}`,
+        `CORDON_AWS_VERIFY_ROLE_ARN with {account} replaced by ${account} ${shape}`,
+        "CORDON_AWS_VERIFY_ROLE_ARN holds {account}, and this run names no account of a key (a /contain on a pull request, or a dispatch that did not pass its checks): run `npx cordon verify` with the verify role of each account the incident touches",
+      ];
+
+      it("gives an ARN only when the result is a role ARN, and never shows a value it refuses (generated)", () => {
+        const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]+$/;
+        const value = fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc
+            .tuple(
+              fc.constantFrom("arn:aws", "arn:aws-cn", "arn:AWS", "arn:aws:s3", ""),
+              fc.constantFrom(":iam::", ":iam:us-east-1:", "::"),
+              fc.constantFrom("{account}", "123456789012", "12345", "{ACCOUNT}"),
+              fc.constantFrom(":role/", ":user/", ":role"),
+              fc.stringMatching(/^[A-Za-z0-9+=,.@_/ ;$`'\n-]{0,12}$/),
+            )
+            .map((parts) => parts.join("")),
+        );
+        fc.assert(
+          fc.property(value, fc.constantFrom("444444444444", ""), (secret, account) => {
+            fc.pre(secret !== "");
+            const run = role({ VERIFY_ROLE: secret, ACCOUNT: account });
+            expect(run.status).toBe(0);
+            const result = secret.replaceAll("{account}", account);
+            const valid = (account !== "" || !secret.includes("{account}")) && ROLE_ARN.test(result);
+            expect(run.outputs.arn, JSON.stringify(secret)).toBe(valid ? result : undefined);
+            // A refusal is one of the fixed sentences: nothing of the value is in it.
+            if (!valid) expect(refusals(account)).toContain(run.outputs.problem);
+          }),
+          { numRuns: 60 },
+        );
+      });
+
+      it("a role that could not be assumed (not made in the key's account): not verified, said, and the job fails", () => {
+        const run = runStep(report, root, { ...base, FILES: "[]", VERIFY_ROLE: "true" });
+        expect(run.status).toBe(1);
+        expect(written(run)).toContain(
+          "**Not verified**: the verify role of account 444444444444 could not be assumed (configure-aws-credentials' words are in the run): make `cordon-verify` in that account (docs/setup.md), trusting the environment `cordon-contain`, and run `npx cordon verify` with it.",
+        );
+      });
+
+      describe("verify itself, this repository's CLI against moto", () => {
+        let moto: Moto;
+        beforeAll(async () => {
+          moto = await freshMoto();
+        });
+        /** A project whose incident has its share in `account`; moto's credentials are 123456789012's. */
+        function project(account: string): { cwd: string; file: string } {
+          const cwd = mkdtempSync(join(root, "verify-"));
+          mkdirSync(join(cwd, "incidents"));
+          writeFileSync(join(cwd, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+          const file = `incidents/2026-11-28-exposed-access-key-${KEY.toLowerCase()}.yaml`;
+          // Active from now on: the report's verify reads the clock.
+          const cutoff = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+          writeFileSync(
+            join(cwd, file),
+            `id: 2026-11-28-exposed-access-key-${KEY.toLowerCase()}\ntitle: t\naccount: "${account}"\ncutoff: ${cutoff}\nusers: [{ name: ci, accessKeys: [${KEY}] }]\n`,
+          );
+          return { cwd, file };
+        }
+
+        it("the verify role of another account than the key's (a value without {account}): partly verified, NOT CHECKED, and the job fails", async () => {
+          const { cwd, file } = project("444444444444");
+          const run = await runStepAsync(report, cwd, {
+            ...base,
+            ...moto.env,
+            CORDON_REAL_CLI: "1",
+            FILES: JSON.stringify([file]),
+            VERIFY: "true",
+            VERIFY_ROLE: "true",
+          });
+          expect(run.calls.slice(0, 2)).toEqual([`npx cordon plan ${file}`, "npx cordon verify --all-shares"]);
+          const text = written(run);
+          expect(text).toContain(
+            `\n\n**Partly verified: NOT CHECKED**:\n- incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
+          );
+          expect(text).toContain(
+            "cordon verify: 1 share not checked (--all-shares): the containment is proven in account 123456789012 only",
+          );
+          expect(run.stdout).toContain(
+            `::error title=cordon verify::partly verified: NOT CHECKED: incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
+          );
+          expect(run.status).toBe(1);
+        }, 60_000);
+
+        it("with nothing left unchecked, verify's own exit decides: nothing partial is said", async () => {
+          // The incident in moto's own account, expired: verify has nothing to check and nothing it skipped.
+          const { cwd, file } = project("123456789012");
+          writeFileSync(
+            join(cwd, file),
+            readFileSync(join(cwd, file), "utf8").replace(/cutoff: .*/, "cutoff: 2020-01-01T00:00:00Z"),
+          );
+          const run = await runStepAsync(report, cwd, {
+            ...base,
+            ...moto.env,
+            CORDON_REAL_CLI: "1",
+            FILES: JSON.stringify([file]),
+            VERIFY: "true",
+            VERIFY_ROLE: "true",
+          });
+          expect(written(run)).toContain("no active incident for account 123456789012");
+          expect(written(run)).not.toContain("NOT CHECKED");
+          expect(run.status).toBe(0);
+        }, 60_000);
+      });
+    });
+
     describe("the review of the key's last 24 hours, on the issue the report opened (issue 22)", () => {
       const review = step(workflow.jobs.report, (s) => s.name === "review of the key's last 24 hours, on the issue");
       const ISSUE = "https://github.com/example-org/cordon-incidents/issues/7";
@@ -2562,6 +2779,17 @@ describe("the contain workflow", () => {
         expect(readFileSync(join(run.temp, "review-comment.md"), "utf8")).toContain(
           "Not run: give CORDON_AWS_VERIFY_ROLE_ARN",
         );
+      });
+
+      it("a verify role given but not assumed (not a role ARN, or not in the key's account): not run, and not told to give it", () => {
+        const run = runStep(review, root, { ...base, VERIFY: "false", VERIFY_ROLE: "true" }, afterReport());
+        expect(run.status).toBe(0);
+        expect(run.calls.filter((call) => call.startsWith("npx"))).toEqual([]);
+        const comment = readFileSync(join(run.temp, "review-comment.md"), "utf8");
+        expect(comment).toContain(
+          `Not run: the verify role of the key's account was not assumed (the report says why). Run \`npx cordon review --access-key ${KEY} --since `,
+        );
+        expect(comment).not.toContain("give CORDON_AWS_VERIFY_ROLE_ARN");
       });
 
       it("no issue opened (the report failed to open one, or a /contain comment): nothing posted, a warning", () => {
@@ -2983,7 +3211,11 @@ describe("every workflow", () => {
         "contain.yml disable": "CORDON_AWS_ROLE_ARN_TEMPLATE",
       };
       if (file === "contain.yml" && id === "report") {
-        expect(step?.with?.["role-to-assume"]).toBe("${{ secrets.CORDON_AWS_VERIFY_ROLE_ARN }}");
+        // The verify role of the key's account: "the account's verify role" (tested with the report).
+        expect(step?.with?.["role-to-assume"]).toBe("${{ steps.verify-role.outputs.arn }}");
+        expect(job.steps.find((s) => s.id === "verify-role")?.env?.VERIFY_ROLE).toBe(
+          "${{ secrets.CORDON_AWS_VERIFY_ROLE_ARN }}",
+        );
       } else {
         expect(step?.with?.["role-to-assume"]).toBe("${{ steps.role.outputs.arn }}");
         const role = job.steps.find((s) => s.name === "the account's role");
@@ -3366,10 +3598,10 @@ describe("what runs with which credentials (issue 19)", () => {
         job.steps.find(usesAction("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"] ?? "",
       );
       const direct = /secrets\.(\w+)/.exec(assume)?.[1];
-      return (
-        direct ??
-        /secrets\.(\w+)/.exec(job.steps.find((s) => s.name === "the account's role")?.env?.TEMPLATE ?? "")?.[1]
-      );
+      // Or the step whose output it is: a template's (the account's role, the account's verify role).
+      const from = /steps\.([\w-]+)\.outputs\./.exec(assume)?.[1];
+      const env = Object.values(job.steps.find((s) => s.id === from)?.env ?? {}).join(" ");
+      return direct ?? /secrets\.(\w+)/.exec(env)?.[1];
     };
     /** The subjects GitHub gives a job's OIDC token (its environment's, or those of its workflow's events). */
     const subjectsOf = (job: Job, workflow: Workflow) => {
