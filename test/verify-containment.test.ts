@@ -164,17 +164,17 @@ describe("an at-containment instant comes from the stack outputs only (issue 10,
 describe("a principal's questions are asked side by side (each is a round trip to IAM)", () => {
   const incidents = loadIncidents([file("current", "123456789012", "2026-11-28T10:00:00Z")], { now: NOW }).incidents;
   /** Answers a simulation once the event loop has turned (setImmediate: no timer), counting those in flight. */
-  const counting = (answer: (tokenIssueTime: string) => Promise<Record<string, Decision>>) => {
+  const counting = (answer: (actions: string[], tokenIssueTime: string) => Promise<Record<string, Decision>>) => {
     let inFlight = 0;
     let most = 0;
     const iam: LiveIam = {
       ...fakeIam("123456789012", []),
-      simulate: async (_arn, _actions, tokenIssueTime) => {
+      simulate: async (_arn, actions, tokenIssueTime) => {
         inFlight += 1;
         most = Math.max(most, inFlight);
         await new Promise((resolve) => setImmediate(resolve));
         inFlight -= 1;
-        return answer(tokenIssueTime);
+        return answer([...actions], tokenIssueTime);
       },
     };
     return { iam, most: () => most };
@@ -182,14 +182,14 @@ describe("a principal's questions are asked side by side (each is a round trip t
 
   it("the simulations before and after the cutoff are in flight together", async () => {
     const honest = fakeIam("123456789012", []);
-    const { iam, most } = counting((at) => honest.simulate("arn", ["sts:AssumeRole"], at));
+    const { iam, most } = counting((actions, at) => honest.simulate("arn", actions, at));
     const report = await verifyContainment(iam, buildPlan(incidents), {}, NOW);
     expect(report.principals.map((p) => p.checks.every((c) => c.ok))).toEqual([true]);
     expect(most()).toBe(2);
   });
 
   it("when several fail, the run fails with the first in order (before the cutoff), whichever failed first in time", async () => {
-    const { iam } = counting(async (at) => {
+    const { iam } = counting(async (_actions, at) => {
       if (at < "2026-11-28T10:00:00Z") {
         // The first question fails last.
         await new Promise((resolve) => setImmediate(resolve));
