@@ -5,7 +5,7 @@ import { liveIam } from "../aws/iam.ts";
 import { liveOrganizations } from "../aws/organizations.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { buildPlan } from "../plan/plan.ts";
-import type { Check } from "../verify/checks.ts";
+import { type Check, PASSWORD_KEPT } from "../verify/checks.ts";
 import { guardrailChecks } from "../verify/organization.ts";
 import { verifyContainment, type VerifyReport } from "../verify/verify.ts";
 import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
@@ -151,7 +151,7 @@ export function renderVerify(report: VerifyReport): string {
     const password = find("console-password");
     if (password)
       parts.push(
-        `console password ${password.message.includes("kept") ? "kept" : password.ok ? "none" : "present"} ${mark(password.ok)}`,
+        `console password ${password.message.endsWith(PASSWORD_KEPT) ? "kept" : password.ok ? "none" : "present"} ${mark(password.ok)}`,
       );
     const mfa = find("mfa-deactivated");
     if (mfa) parts.push(`MFA devices deactivated ${mark(mfa.ok)}`);

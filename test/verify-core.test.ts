@@ -5,9 +5,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { renderVerify } from "../commands/verify.ts";
 import {
   compareDocuments,
+  type Check,
   keyChecks,
+  PASSWORD_KEPT,
   principalCutoff,
   SIMULATED_ACTIONS,
   simulationChecks,
@@ -15,6 +18,7 @@ import {
 } from "../verify/checks.ts";
 import type { Decision } from "../verify/checks.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
+import type { VerifyReport } from "../verify/verify.ts";
 import type { PolicyDocument, PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 
 const ACCOUNT = "123456789012";
@@ -349,5 +353,43 @@ describe("simulationChecks", () => {
         expect(token.message).toContain(`${missing[0]} (no answer)`);
       }),
     );
+  });
+});
+
+describe("verify's line for a principal", () => {
+  const report = (name: string, password: Check): VerifyReport => ({
+    account: "123456789012",
+    now: "2026-11-28T12:00:00Z",
+    ok: password.ok,
+    incidents: ["a"],
+    principals: [
+      {
+        type: "user",
+        name,
+        arn: `arn:aws:iam::123456789012:user/${name}`,
+        incidents: ["a"],
+        mode: "revoke-older-sessions",
+        policyName: `cordon-revoke-sessions-${name}`,
+        policyArn: null,
+        cutoff: "2026-11-28T10:00:00Z",
+        cutoffSource: "incident",
+        ok: password.ok,
+        checks: [password],
+        warnings: [],
+      },
+    ],
+    guardrails: [],
+    notChecked: [],
+  });
+
+  it("says what became of the console password from the check, whatever the user's name holds (kept, keep)", () => {
+    for (const name of ["ci-deployer", "kept", "keep-kept", "kept.consolePassword"]) {
+      const none = { check: "console-password" as const, ok: true, message: `user ${name} has no console password` };
+      const kept = { ...none, message: `user ${name}'s console password is kept ${PASSWORD_KEPT}` };
+      const present = { ...none, ok: false, message: `user ${name} has a console password, which no incident keeps` };
+      expect(renderVerify(report(name, none))).toContain("console password none ✓");
+      expect(renderVerify(report(name, kept))).toContain("console password kept ✓");
+      expect(renderVerify(report(name, present))).toContain("console password present ✗");
+    }
   });
 });

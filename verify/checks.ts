@@ -54,6 +54,9 @@ export interface Decision {
  * role assumption. `sts:GetCallerIdentity` is left out on purpose: AWS answers it even under an
  * explicit deny, so the simulator's answer for it would prove nothing.
  */
+/** How the console-password check says an incident keeps it: no IAM user name holds its spaces, colons or parentheses. */
+export const PASSWORD_KEPT = "(keep: consolePassword: true)";
+
 export const SIMULATED_ACTIONS = [
   "ec2:DescribeInstances",
   "ec2:RunInstances",
@@ -511,7 +514,7 @@ export function credentialChecks(user: UserCredentialPlan): { checks: Check[]; w
           ok: true,
           message:
             password.fate === "kept"
-              ? `user ${user.user}'s console password is kept (keep: consolePassword: true)`
+              ? `user ${user.user}'s console password is kept ${PASSWORD_KEPT}`
               : `user ${user.user} has no console password`,
         },
   );
