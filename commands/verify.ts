@@ -11,11 +11,12 @@ import { verifyContainment, type VerifyReport } from "../verify/verify.ts";
 import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { readProject } from "../cli/project.ts";
-import { EXIT_INVALID, EXIT_OK, palette } from "../cli/io.ts";
+import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "../cli/io.ts";
+import { INCIDENT_ID, incidentIdProblem } from "../incident/fields.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
-  usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE]... [--now ISO] [--all-shares] [--json]
+  usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE]... [--now ISO] [--all-shares [--incident ID]...] [--json]
 
 After \`pulumi up\`: for each principal of every active incident (PATH: files or folders, default
 incidents/) in the account of the credentials in use (an incident's share there: run verify once
@@ -44,7 +45,11 @@ options:
   --now ISO             which incidents are active (default: now)
   --all-shares          exit 1 when a share in another account, or an organization guardrail, was
                         not checked (each is named on stderr as "not checked"): what the contain
-                        workflow's report runs, so that a partial verify never passes for a proof
+                        workflow's report runs, so that a partial verify never passes for a proof;
+                        with --json, "ok" is false then too
+  --incident ID         with --all-shares, only the shares of these incidents count (the others are
+                        still named as not checked): the contain workflow names its key's incidents,
+                        so that another incident's share elsewhere does not fail its report
   --json                {"account", "ok", "principals": [{"type", "name", "ok", "checks": [...],
                         "warnings": [...]}], "guardrails": [{"kind", "name", "ok", "checks"}],
                         "notChecked": [...]} (docs/assess-verify.md)
@@ -55,10 +60,14 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
       guardrail was not checked), 2 usage error or AWS could not be asked`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
-      ...listFlags("stack-outputs"),
+      ...listFlags("stack-outputs", "incident"),
       ...stringFlags("now"),
       ...booleanFlags("json", "all-shares"),
     });
+    const scope = values.incident ?? [];
+    if (scope.length > 0 && !values["all-shares"])
+      throw new UsageError("--incident narrows what --all-shares counts: give --all-shares too");
+    for (const id of scope) if (!INCIDENT_ID.test(id)) throw new UsageError(`--incident: ${incidentIdProblem(id)}`);
     const { now, containment: recordedInstants, recorded } = readPreamble(values, io);
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
@@ -106,12 +115,20 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
           : `incident ${skipped.incident} has a share in account ${skipped.account}; the credentials in use are for ${report.account}: run verify with credentials for it`;
       io.err(`${colours.yellow("not checked")}: ${displayValue(what)}\n`);
     }
-    // What AWS returned (a live policy's text, an ARN) is shown escaped.
-    io.out(values.json ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : displaySafe(renderVerify(report)));
-    if (report.ok && values["all-shares"] && report.notChecked.length > 0) {
-      const n = report.notChecked.length;
+    // With --all-shares, what was not checked fails it: every share, or those of the named incidents.
+    const counted = values["all-shares"]
+      ? report.notChecked.filter((n) => scope.length === 0 || scope.includes(n.incident))
+      : [];
+    const partial = report.ok && counted.length > 0;
+    // What AWS returned (a live policy's text, an ARN) is shown escaped. The text proves its
+    // account's share and says so; the JSON's "ok" is the exit's.
+    const shown = partial ? { ...report, ok: false } : report;
+    io.out(values.json ? `${jsonSafe(JSON.stringify(shown, null, 2))}\n` : displaySafe(renderVerify(report)));
+    if (partial) {
+      const n = counted.length;
+      const which = scope.length > 0 ? ` of ${[...new Set(counted.map((c) => c.incident))].join(", ")}` : "";
       io.err(
-        `cordon verify: ${colours.red(`${n} ${n === 1 ? "share" : "shares"} not checked`)} (--all-shares): the containment is proven in account ${displayValue(report.account)} only\n`,
+        `cordon verify: ${colours.red(`${n} ${n === 1 ? "share" : "shares"}${which} not checked`)} (--all-shares): the containment is proven in account ${displayValue(report.account)} only\n`,
       );
       return EXIT_INVALID;
     }

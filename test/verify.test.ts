@@ -856,6 +856,38 @@ describe("verify against moto", () => {
     );
     expect(strict.stdout).toBe(stdout);
     expect(strict.code).toBe(1);
+
+    // --incident: only the named incidents' shares count (the contain report names its key's), the
+    // others are still said.
+    const elsewhere = await verify("--all-shares", "--incident", "2026-11-28-ci-key-in-public-repo");
+    expect(elsewhere.stderr).toBe(stderr);
+    expect(elsewhere.code).toBe(0);
+    const named = await verify(
+      "--all-shares",
+      "--incident",
+      "2026-11-28-ci-key",
+      "--incident",
+      "2026-11-28-other-account",
+    );
+    expect(named.stderr.split("\n").slice(1)).toEqual([
+      "cordon verify: 1 share of 2026-11-28-other-account not checked (--all-shares): the containment is proven in account 123456789012 only",
+      "",
+    ]);
+    expect(named.code).toBe(1);
+  });
+
+  it("--incident: only with --all-shares, and only an incident id", async () => {
+    const alone = await verify("--incident", "2026-11-28-ci");
+    expect([alone.code, alone.stderr.split("\n")[0]]).toEqual([
+      2,
+      "cordon verify: --incident narrows what --all-shares counts: give --all-shares too; run `npx cordon verify --help` for its options",
+    ]);
+    const bad = await verify("--all-shares", "--incident", "../incidents/x");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split("\n")[0]).toMatch(
+      /^cordon verify: --incident: id: found "\.\.\/incidents\/x", expected 3 to 64/,
+    );
+    expect(iamMock.calls()).toEqual([]);
   });
 
   it("--all-shares: passes when every share was checked, and fails as without it when a check failed", async () => {
@@ -923,6 +955,9 @@ describe("verify at organization scale (issue 11)", () => {
       "",
     ]);
     expect(JSON.parse(strict.stdout).notChecked).toEqual([{ incident: "2026-11-28-cross", account: MEMBER }]);
+    // The JSON's ok is the exit's: a partial verify is no pass there either.
+    expect(JSON.parse(strict.stdout).ok).toBe(false);
+    expect(JSON.parse((await verify("--json")).stdout).ok).toBe(true);
     expect(strict.code).toBe(1);
   });
 

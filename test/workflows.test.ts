@@ -1212,7 +1212,7 @@ describe("the contain workflow", () => {
   it("reports with plan and verify (after pulumi up, with the read-only verify role), as an issue or a comment on the pull request", () => {
     const run = step(report, (s) => s.name === "plan, verify and the report").run ?? "";
     expect(run).toContain('npx cordon plan "${files[@]}" "${outputs[@]}"');
-    expect(run).toContain('npx cordon verify --all-shares "${outputs[@]}"');
+    expect(run).toContain('npx cordon verify --all-shares "${scope[@]}" "${outputs[@]}"');
     expect(run).toContain('gh pr comment "$PULL_REQUEST"');
     expect(run).toContain("gh issue create");
     expect(run).toContain("by pull request");
@@ -2143,6 +2143,8 @@ describe("the contain workflow", () => {
         VERIFY: "",
       };
       const file = "incidents/2026-11-28-exposed-access-key-akiaiosfodnn7example.yaml";
+      /** The committed incident's id, which the report names to verify (--incident). */
+      const ID = "2026-11-28-exposed-access-key-akiaiosfodnn7example";
       // A dispatch for a key; and the same once the contain job committed its incident.
       const keyDispatch = { ...base, EVENT: "workflow_dispatch", MODE: "key", ACCESS_KEY: KEY };
       const committed = { ...keyDispatch, FILES: JSON.stringify([file]), COMMIT: "0123abc", CONTAINED: "success" };
@@ -2159,7 +2161,7 @@ describe("the contain workflow", () => {
         expect(run.status).toBe(0);
         expect(run.calls).toEqual([
           `npx cordon plan ${file} --stack-outputs /tmp/outputs.json`,
-          "npx cordon verify --all-shares --stack-outputs /tmp/outputs.json",
+          `npx cordon verify --all-shares --incident ${ID} --stack-outputs /tmp/outputs.json`,
           `gh issue create --repo example-org/cordon-incidents --title cordon contain: ${KEY} --body-file ${join(run.temp, "report.md")}`,
         ]);
         const text = written(run);
@@ -2168,7 +2170,9 @@ describe("the contain workflow", () => {
         );
         expect(text).toContain("Committed to main: 0123abc.\npulumi up: **applied**.");
         expect(text).toContain(`(output of npx cordon plan ${file} --stack-outputs /tmp/outputs.json)`);
-        expect(text).toContain("(output of npx cordon verify --all-shares --stack-outputs /tmp/outputs.json)");
+        expect(text).toContain(
+          `(output of npx cordon verify --all-shares --incident ${ID} --stack-outputs /tmp/outputs.json)`,
+        );
         // Every share checked (the stand-in's verify names none as not checked): a pass.
         expect(text).not.toContain("NOT CHECKED");
         expect(text).not.toContain("Not verified");
@@ -2202,7 +2206,7 @@ describe("the contain workflow", () => {
         });
         expect(run.calls.slice(0, 2)).toEqual([
           `npx cordon plan ${file} --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json`,
-          "npx cordon verify --all-shares --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json",
+          `npx cordon verify --all-shares --incident ${ID} --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json`,
         ]);
       });
 
@@ -2566,18 +2570,51 @@ describe("the contain workflow", () => {
             VERIFY: "true",
             VERIFY_ROLE: "true",
           });
-          expect(run.calls.slice(0, 2)).toEqual([`npx cordon plan ${file}`, "npx cordon verify --all-shares"]);
+          expect(run.calls.slice(0, 2)).toEqual([
+            `npx cordon plan ${file}`,
+            `npx cordon verify --all-shares --incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()}`,
+          ]);
           const text = written(run);
           expect(text).toContain(
             `\n\n**Partly verified: NOT CHECKED**:\n- incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
           );
           expect(text).toContain(
-            "cordon verify: 1 share not checked (--all-shares): the containment is proven in account 123456789012 only",
+            `cordon verify: 1 share of 2026-11-28-exposed-access-key-${KEY.toLowerCase()} not checked (--all-shares): the containment is proven in account 123456789012 only`,
           );
           expect(run.stdout).toContain(
             `::error title=cordon verify::partly verified: NOT CHECKED: incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
           );
           expect(run.status).toBe(1);
+        }, 60_000);
+
+        it("another incident's share elsewhere fails nothing: only this run's incidents count (--incident), the other is said by verify", async () => {
+          // This run's incident in moto's own account, expired: nothing to check, nothing skipped. Another
+          // incident, active, of account 444444444444: verify names it, and the report stays whole.
+          const { cwd, file } = project("123456789012");
+          writeFileSync(
+            join(cwd, file),
+            readFileSync(join(cwd, file), "utf8").replace(/cutoff: .*/, "cutoff: 2020-01-01T00:00:00Z"),
+          );
+          const cutoff = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+          writeFileSync(
+            join(cwd, "incidents", "2026-12-01-unrelated.yaml"),
+            `id: 2026-12-01-unrelated\ntitle: t\naccount: "444444444444"\ncutoff: ${cutoff}\nusers: [{ name: other }]\n`,
+          );
+          const run = await runStepAsync(report, cwd, {
+            ...base,
+            ...moto.env,
+            CORDON_REAL_CLI: "1",
+            FILES: JSON.stringify([file]),
+            VERIFY: "true",
+            VERIFY_ROLE: "true",
+          });
+          const text = written(run);
+          expect(text).toContain(
+            "not checked: incident 2026-12-01-unrelated has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it",
+          );
+          expect(text).not.toContain("NOT CHECKED");
+          expect(run.stdout).not.toContain("::error");
+          expect(run.status).toBe(0);
         }, 60_000);
 
         it("with nothing left unchecked, verify's own exit decides: nothing partial is said", async () => {
