@@ -80,10 +80,19 @@ export function assumableRoles(
 
   const { reached, maybe } = closure(sorted, trusts, first, user.account);
   // Another account's role needs the user's Allow, within its boundary, whatever its trust says:
-  // a boundary that allows no sts:AssumeRole, or a Deny of it everywhere, leaves no pattern.
+  // a boundary that allows no sts:AssumeRole, or a Deny of it everywhere, leaves no pattern. A Deny
+  // by NotResource ("every role but deploy") denies everywhere but what it names: never everywhere.
   const anywhere = "arn:aws:iam::*:role/*";
+  const deniedEverywhere = [...identity, ...(boundary ? boundary.Statement : [])].some(
+    (s) =>
+      s.Effect === "Deny" &&
+      s.Condition === undefined &&
+      s.NotResource === undefined &&
+      applies(s) &&
+      coversResource(s, anywhere),
+  );
   const crossAccount =
-    (!boundary || boundary.Statement.some((s) => s.Effect === "Allow" && applies(s))) && !denied(anywhere);
+    (!boundary || boundary.Statement.some((s) => s.Effect === "Allow" && applies(s))) && !deniedEverywhere;
   const otherAccounts = identity
     .filter((s) => crossAccount && s.Effect === "Allow" && applies(s))
     .flatMap((s) => (s.NotResource !== undefined ? ["*"] : list(s.Resource)))

@@ -232,6 +232,10 @@ describe("assumableRoles against iam-simulate", () => {
     "* minus a Deny of sts:AssumeRole": [
       doc({ Effect: "Allow", Action: "*", Resource: "*" }, { Effect: "Deny", Action: ASSUME, Resource: "*" }),
     ],
+    // "Every role but builder": the Deny's NotResource leaves the one role the Allow names.
+    "builder, and a Deny of every other role": [
+      doc({ Effect: "Allow", Action: ASSUME, Resource: OTHER }, { Effect: "Deny", Action: ASSUME, NotResource: OTHER }),
+    ],
   };
   const boundaries: Record<string, Document | undefined> = {
     none: undefined,
