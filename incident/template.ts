@@ -3,7 +3,7 @@
  * The text explains every field in comments, because the person reading it first is a reviewer
  * who may never have seen cordon, at two in the morning.
  */
-import { stringify } from "yaml";
+import { yamlName, yamlText } from "./yaml-scalar.ts";
 import { isUnsafeCharacter } from "./display.ts";
 import { credentialLifetimeMs } from "./expiry.ts";
 import { maskSecrets } from "./load.ts";
@@ -112,7 +112,6 @@ export function rolesFromArns(
 
 /** The file text. Every value is written through `yaml`, so a title with `:` or `#` stays a title. */
 export function incidentTemplate(incident: NewIncident): string {
-  const scalar = (value: string) => stringify(value, { lineWidth: 0 }).trimEnd();
   const hours = credentialLifetimeMs(incident.users.length > 0) / HOUR_MS;
   const lifetime =
     incident.users.length > 0
@@ -126,7 +125,7 @@ export function incidentTemplate(incident: NewIncident): string {
     "# The incident id: equals this file's name. Resource names derive from it: never rename it.",
     `id: ${incident.id}`,
     "# What happened, in one line.",
-    `title: ${scalar(incident.title)}`,
+    `title: ${yamlText(incident.title)}`,
     "# The AWS account the principals below live in. Quoted: an account id may start with 0.",
     `account: "${incident.account}"`,
   ];
@@ -162,7 +161,7 @@ export function incidentTemplate(incident: NewIncident): string {
       "users:",
     );
     for (const user of incident.users) {
-      lines.push(`  - name: ${scalar(user.name)}`);
+      lines.push(`  - name: ${yamlName(user.name)}`);
       if (user.accessKeys.length > 0) {
         const note = user.accessKeys.some((key) => fromIam.has(key))
           ? "   # owner looked up in IAM (GetAccessKeyLastUsed)"
@@ -194,7 +193,7 @@ export function incidentTemplate(incident: NewIncident): string {
   if (incident.roles.length > 0) {
     lines.push("roles:");
     for (const role of incident.roles) {
-      lines.push(`  - name: ${scalar(role.name)}`);
+      lines.push(`  - name: ${yamlName(role.name)}`);
       if (role.account !== undefined && role.account !== incident.account) lines.push(`    account: "${role.account}"`);
     }
   } else {
@@ -218,7 +217,7 @@ export function incidentTemplate(incident: NewIncident): string {
     "#       githubOidc: { repository: example/app, ref: refs/heads/main }",
     '#     managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]',
     "# Optional: the tracking ticket, and who answers for this incident.",
-    incident.ticket === undefined ? "# ticket: SEC-1234" : `ticket: ${scalar(incident.ticket)}`,
+    incident.ticket === undefined ? "# ticket: SEC-1234" : `ticket: ${yamlText(incident.ticket)}`,
     "# owner: security@example.com",
     "",
   );

@@ -470,6 +470,11 @@ describe("hostile role ARNs from CloudTrail (the caller chose them)", () => {
             .map((tail) => `${prefix}${tail}`),
         ),
       fc.constant("arn:aws:iam::123456789012:role/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+      // Names IAM allows that YAML reads otherwise when written plain: a document marker (which the
+      // yaml library wrote as a block scalar, breaking the file), a reserved indicator, a boolean.
+      fc
+        .constantFrom("...", "---", "....", "@admin", "true", "123", "-")
+        .map((name) => `arn:aws:iam::123456789012:role/${name}`),
     );
     fc.assert(
       fc.property(

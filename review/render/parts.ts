@@ -2,7 +2,7 @@
  * What the text, the markdown and the HTML page show alike, made once: the headline, the window and the problems
  * at the top, the key tree, the findings' lines, and the YAML of the principals to add.
  */
-import { isUnsafeCharacter } from "../../incident/display.ts";
+import { yamlListItem, yamlName, yamlQuoted } from "../../incident/yaml-scalar.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import type { AccountReached, Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
@@ -186,9 +186,9 @@ export function userSuggestion(review: Review): string[] {
   const lines: string[] = [];
   for (const [name, { keys, account }] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(
-      `  - name: ${yamlScalar(name)}`,
+      `  - name: ${yamlName(name)}`,
       ...accountLine(review, account),
-      ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlScalar).join(", ")}]`] : []),
+      ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlListItem).join(", ")}]`] : []),
     );
   }
   return lines.length === 0 ? [] : ["users:", ...lines];
@@ -199,37 +199,10 @@ export function roleSuggestion(review: Review): string[] {
   const lines: string[] = [];
   for (const arn of review.rolesAssumed)
     lines.push(
-      `  - name: ${yamlScalar(roleName(arn))}  # ${yamlScalar(arn)}`,
+      `  - name: ${yamlName(roleName(arn))}  # ${yamlName(arn)}`,
       ...accountLine(review, accountOfRoleArn(arn)),
     );
   return ["roles:", ...lines];
-}
-
-/**
- * A name or ARN from the logs in the YAML to paste: as it is when it has the characters of one,
- * else quoted with its line breaks escaped, so that a forged log cannot end the markdown's code
- * block or start a line of its own.
- */
-function yamlScalar(text: string): string {
-  return /^[\w+=,.@:/-]+$/.test(text) ? text : yamlQuoted(text);
-}
-
-/**
- * A YAML double-quoted string that shows on one line, safely: JSON's escapes (which YAML reads the
- * same), and `\uXXXX` (`\UXXXXXXXX` beyond the basic plane) for what JSON leaves raw (line separators,
- * bidi controls, invisible characters).
- */
-function yamlQuoted(text: string): string {
-  let out = "";
-  for (const char of JSON.stringify(text)) {
-    const code = char.codePointAt(0) as number;
-    out += !isUnsafeCharacter(char)
-      ? char
-      : code <= 0xffff
-        ? `\\u${code.toString(16).padStart(4, "0")}`
-        : `\\U${code.toString(16).padStart(8, "0")}`;
-  }
-  return out;
 }
 
 /**
