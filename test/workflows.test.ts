@@ -2559,10 +2559,16 @@ describe("the contain workflow", () => {
           );
           return { cwd, file };
         }
-
-        it("the verify role of another account than the key's (a value without {account}): partly verified, NOT CHECKED, and the job fails", async () => {
-          const { cwd, file } = project("444444444444");
-          const run = await runStepAsync(report, cwd, {
+        /** `project` with its incident expired: verify has nothing of it to check, nor to skip. */
+        function expiredProject(): { cwd: string; file: string } {
+          const made = project("123456789012");
+          const path = join(made.cwd, made.file);
+          writeFileSync(path, readFileSync(path, "utf8").replace(/cutoff: .*/, "cutoff: 2020-01-01T00:00:00Z"));
+          return made;
+        }
+        /** The report step, with this repository's CLI against moto and the verify role assumed. */
+        const reportOf = (cwd: string, file: string) =>
+          runStepAsync(report, cwd, {
             ...base,
             ...moto.env,
             CORDON_REAL_CLI: "1",
@@ -2570,6 +2576,10 @@ describe("the contain workflow", () => {
             VERIFY: "true",
             VERIFY_ROLE: "true",
           });
+
+        it("the verify role of another account than the key's (a value without {account}): partly verified, NOT CHECKED, and the job fails", async () => {
+          const { cwd, file } = project("444444444444");
+          const run = await reportOf(cwd, file);
           expect(run.calls.slice(0, 2)).toEqual([
             `npx cordon plan ${file}`,
             `npx cordon verify --all-shares --incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()}`,
@@ -2590,24 +2600,13 @@ describe("the contain workflow", () => {
         it("another incident's share elsewhere fails nothing: only this run's incidents count (--incident), the other is said by verify", async () => {
           // This run's incident in moto's own account, expired: nothing to check, nothing skipped. Another
           // incident, active, of account 444444444444: verify names it, and the report stays whole.
-          const { cwd, file } = project("123456789012");
-          writeFileSync(
-            join(cwd, file),
-            readFileSync(join(cwd, file), "utf8").replace(/cutoff: .*/, "cutoff: 2020-01-01T00:00:00Z"),
-          );
+          const { cwd, file } = expiredProject();
           const cutoff = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
           writeFileSync(
             join(cwd, "incidents", "2026-12-01-unrelated.yaml"),
             `id: 2026-12-01-unrelated\ntitle: t\naccount: "444444444444"\ncutoff: ${cutoff}\nusers: [{ name: other }]\n`,
           );
-          const run = await runStepAsync(report, cwd, {
-            ...base,
-            ...moto.env,
-            CORDON_REAL_CLI: "1",
-            FILES: JSON.stringify([file]),
-            VERIFY: "true",
-            VERIFY_ROLE: "true",
-          });
+          const run = await reportOf(cwd, file);
           const text = written(run);
           expect(text).toContain(
             "not checked: incident 2026-12-01-unrelated has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it",
@@ -2619,19 +2618,8 @@ describe("the contain workflow", () => {
 
         it("with nothing left unchecked, verify's own exit decides: nothing partial is said", async () => {
           // The incident in moto's own account, expired: verify has nothing to check and nothing it skipped.
-          const { cwd, file } = project("123456789012");
-          writeFileSync(
-            join(cwd, file),
-            readFileSync(join(cwd, file), "utf8").replace(/cutoff: .*/, "cutoff: 2020-01-01T00:00:00Z"),
-          );
-          const run = await runStepAsync(report, cwd, {
-            ...base,
-            ...moto.env,
-            CORDON_REAL_CLI: "1",
-            FILES: JSON.stringify([file]),
-            VERIFY: "true",
-            VERIFY_ROLE: "true",
-          });
+          const { cwd, file } = expiredProject();
+          const run = await reportOf(cwd, file);
           expect(written(run)).toContain("no active incident for account 123456789012");
           expect(written(run)).not.toContain("NOT CHECKED");
           expect(run.status).toBe(0);
