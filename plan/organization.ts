@@ -173,6 +173,20 @@ export const USERNAME_KEY = "aws:username";
 export const PRINCIPAL_ACCOUNT_KEY = "aws:PrincipalAccount";
 
 /**
+ * What spares centralized root access from the root user's statement: a session that
+ * `sts:AssumeRoot` started (only the management account or the delegated administrator for root
+ * access can start one) carries `aws:AssumedRoot` true; a request signed with the root user's own
+ * password session or access keys carries no `aws:AssumedRoot` at all. Without this exemption the SCP
+ * would deny the very session that deletes the root user's access keys (`aws:PrincipalArn` is the
+ * root's ARN in both). AWS's own AWS-GR_RESTRICT_ROOT_USER control exempts the same way
+ * (`ExemptAssumeRoot`).
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-assumedroot
+ * @see https://docs.aws.amazon.com/controlcatalog/latest/APIReference/API_ControlParameter.html
+ */
+export const ASSUMED_ROOT_KEY = "aws:AssumedRoot";
+export const ROOT_SESSION_EXEMPTION = { Null: { [ASSUMED_ROOT_KEY]: "true" } } as const;
+
+/**
  * Every way a guardrail statement names its principals, as the `operator:key` pairs of its
  * condition (besides the cutoff's `DateLessThan aws:TokenIssueTime`): the policy pack refuses a
  * guardrail statement whose condition is not exactly one of these, since anything else would deny
@@ -183,8 +197,9 @@ export const GUARDRAIL_SELECTORS: readonly (readonly string[])[] = [
   [`ArnLike:${PRINCIPAL_ARN_KEY}`],
   [`StringEqualsIgnoreCase:${USERNAME_KEY}`, `StringEquals:${PRINCIPAL_ACCOUNT_KEY}`],
   [`StringEquals:${IDENTITY_STORE_USER_ID_KEY}`],
-  // A root user, by its ARN (arn:aws:iam::ACCOUNT:root: no name, no case to miss).
-  [`ArnEquals:${PRINCIPAL_ARN_KEY}`],
+  // A root user, by its ARN (arn:aws:iam::ACCOUNT:root: no name, no case to miss), its centralized
+  // root access sessions spared (ROOT_SESSION_EXEMPTION, whose value the policy pack checks).
+  [`ArnEquals:${PRINCIPAL_ARN_KEY}`, `Null:${ASSUMED_ROOT_KEY}`],
 ];
 
 /** A role's ARN without a path: what `aws:PrincipalArn` holds for it, compared ignoring case. */
@@ -403,7 +418,9 @@ function statementsOf(
     }));
     // A root user's requests are signed with its password's session or its long-term access keys,
     // which no cutoff can tell apart: the SCP denies it every action, whatever the mode, until the
-    // file is removed. The management account's root is out of any SCP's reach (validate refuses it).
+    // file is removed, except a centralized root access session (ROOT_SESSION_EXEMPTION), which is
+    // how the organization stack deletes its access keys. The management account's root is out of
+    // any SCP's reach (validate refuses it).
     const roots = (incident.rootUsers ?? [])
       .filter((root) => root.account !== config.managementAccount)
       .map((root) => rootUserArn(root.account));
@@ -411,7 +428,7 @@ function statementsOf(
       const made: PolicyStatement = {
         Sid: `CordonDenyRootUser${sid}`,
         ...base,
-        Condition: { ArnEquals: { [PRINCIPAL_ARN_KEY]: values } },
+        Condition: { ArnEquals: { [PRINCIPAL_ARN_KEY]: values }, ...ROOT_SESSION_EXEMPTION },
       };
       return {
         incident: incident.id,

@@ -5,6 +5,7 @@
 import type { Plan } from "./plan.ts";
 import { POLICY_PATH } from "./plan.ts";
 import {
+  ASSUMED_ROOT_KEY,
   GUARDRAIL_MAX_CHARACTERS,
   guardrailSize,
   IDENTITY_STORE_USER_ID_KEY,
@@ -248,6 +249,10 @@ function describeGuardrail(policy: OrganizationPolicyPlan, statement: PolicyStat
     ...underPath,
     ...ids.map((id) => `Identity Center user ${id}`),
     ...roots.map((a) => `the root user of ${a}`),
+    // Said, since it is how the organization stack deletes the root user's access keys.
+    ...(roots.length > 0 && condition.Null?.[ASSUMED_ROOT_KEY] === "true"
+      ? ["but for centralized root access sessions (sts:AssumeRoot)"]
+      : []),
   ].join(", ");
   const issued = condition.DateLessThan?.[TOKEN_ISSUE_TIME];
   const pending = placeholderIncident(issued);

@@ -22,7 +22,7 @@ import type {
 import { UnknownValueError } from "@pulumi/policy";
 import { componentDeclarations } from "../components/permissions.ts";
 import { INCIDENT_ID } from "../incident/fields.ts";
-import { GUARDRAIL_SELECTORS, RCP_ACTIONS } from "../plan/organization.ts";
+import { ASSUMED_ROOT_KEY, GUARDRAIL_SELECTORS, RCP_ACTIONS, ROOT_SESSION_EXEMPTION } from "../plan/organization.ts";
 import { denyPolicyName, INCIDENT_TAG, POLICY_PATH, ROLE_PATH, ROLE_POLICY_NAME } from "../plan/plan.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 
@@ -164,6 +164,9 @@ function guardrailProblem(statement: PolicyStatement): string | undefined {
     const ways = GUARDRAIL_SELECTORS.map((selector) => selector.join(" and ")).join("; or ");
     return `statement ${statement.Sid ?? "(no Sid)"} has the condition ${JSON.stringify(condition)}: a guardrail names its principals (${ways}), and may add ${cutoff.replace(":", " ")}; anything else would deny the whole organization or someone unnamed`;
   }
+  const exempted = condition.Null;
+  if (exempted !== undefined && JSON.stringify(exempted) !== JSON.stringify(ROOT_SESSION_EXEMPTION.Null))
+    return `statement ${statement.Sid ?? "(no Sid)"} has Null ${JSON.stringify(exempted)}: a root user's statement spares only centralized root access sessions (Null ${ASSUMED_ROOT_KEY} "true"); anything else would let the root user's own password or access keys through`;
   return undefined;
 }
 

@@ -14,6 +14,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadIncidents } from "../incident/load.ts";
+import { buildPlan } from "../plan/plan.ts";
 import { deploy } from "../program/deploy.ts";
 import { DisabledAccessKey } from "../components/DisabledAccessKey.ts";
 import { DisabledServiceSpecificCredential } from "../components/DisabledServiceSpecificCredential.ts";
@@ -270,6 +272,50 @@ describe("each broken invariant fails the pack", () => {
     expect(violations).toEqual([
       expect.stringMatching(/anything else would deny the whole organization or someone unnamed$/),
       expect.stringMatching(/statement Open is Allow: cordon's guardrails hold only Deny statements$/),
+    ]);
+  });
+
+  it("a root user's statement that spares anything but centralized root access sessions", async () => {
+    // The statement as the plan writes it for a member account's root user, which passes as is.
+    const rootStatement = () => {
+      const root = buildPlan(
+        loadIncidents(
+          [
+            {
+              path: "incidents/2026-11-28-root-key.yaml",
+              text: 'id: 2026-11-28-root-key\ntitle: root key\naccount: "444444444444"\ncutoff: at-containment\nrootUsers:\n  - account: "444444444444"\norganization: { scp: true }\n',
+            },
+          ],
+          { now: new Date("2026-11-28T12:00:00Z"), organization: { managementAccount: MANAGEMENT } },
+        ).incidents,
+        { organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT } },
+      ).organizationPolicies[0].document.Statement[0];
+      expect(root.Condition?.Null).toEqual({ "aws:AssumedRoot": "true" });
+      return structuredClone(root);
+    };
+    const withStatements = (...statements: object[]) =>
+      broken(
+        () => organizationRun,
+        (rs) => {
+          const scp = find(rs, "aws:organizations/policy:Policy");
+          const document = JSON.parse(String(scp.inputs.content));
+          document.Statement.push(...statements);
+          scp.inputs.content = JSON.stringify(document);
+        },
+        false,
+      );
+    expect(await withStatements(rootStatement())).toEqual([]);
+    const sparesAll = { ...rootStatement(), Sid: "SparesAll" };
+    sparesAll.Condition!.Null = { "aws:AssumedRoot": "false" };
+    const sparesOther = { ...rootStatement(), Sid: "SparesOther" };
+    sparesOther.Condition!.Null = { "aws:MultiFactorAuthAge": "false" };
+    expect(await withStatements(sparesAll, sparesOther)).toEqual([
+      expect.stringMatching(
+        /: statement SparesAll has Null \{"aws:AssumedRoot":"false"\}: a root user's statement spares only centralized root access sessions \(Null aws:AssumedRoot "true"\); anything else would let the root user's own password or access keys through$/,
+      ),
+      expect.stringMatching(
+        /: statement SparesOther has the condition .*"Null":\{"aws:MultiFactorAuthAge":"false"\}.*: a guardrail names its principals \(.*ArnEquals:aws:PrincipalArn and Null:aws:AssumedRoot\), and may add DateLessThan aws:TokenIssueTime; anything else would deny the whole organization or someone unnamed$/,
+      ),
     ]);
   });
 

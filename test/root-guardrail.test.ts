@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
+import { ROOT_TASK_ACTIONS } from "../aws/root.ts";
 import { rootUserSteps } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { rootUserPlans, type OrganizationPolicyPlan } from "../plan/organization.ts";
@@ -50,12 +51,16 @@ function guardrails(raw: Record<string, unknown>): OrganizationPolicyPlan[] {
   return buildPlan(loaded.incidents, { organization: ORGANIZATION }).organizationPolicies;
 }
 
-/** A request of `principalArn` in its (member) account, under the root's SCPs with FullAWSAccess, as an administrator. */
+/**
+ * A request of `principalArn` in its (member) account, under the root's SCPs with FullAWSAccess, as an
+ * administrator; `context` adds keys AWS sets (a centralized root access session: `aws:AssumedRoot`).
+ */
 async function decide(
   scps: OrganizationPolicyPlan[],
   principalArn: string,
   principal: string,
   action: string,
+  context: Record<string, string> = {},
 ): Promise<string> {
   const account = /::(\d{12}):/.exec(principalArn)![1];
   const response = await runSimulation(
@@ -76,7 +81,7 @@ async function decide(
         principal,
         action,
         resource: { resource: "*", accountId: account },
-        contextVariables: { "aws:PrincipalArn": principalArn, "aws:PrincipalAccount": account },
+        contextVariables: { "aws:PrincipalArn": principalArn, "aws:PrincipalAccount": account, ...context },
       },
     } as Parameters<typeof runSimulation>[0],
     {},
@@ -85,6 +90,22 @@ async function decide(
     throw new Error(`iam-simulate rejected the simulation: ${JSON.stringify(response.errors)}`);
   return response.overallResult;
 }
+
+/**
+ * What the task policy IAMDeleteRootUserCredentials grants a centralized root access session.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/security-iam-awsmanpol.html#security-iam-awsmanpol-IAMDeleteRootUserCredentials
+ */
+const ROOT_TASK_POLICY_ACTIONS = [
+  "iam:DeactivateMFADevice",
+  "iam:DeleteAccessKey",
+  "iam:DeleteLoginProfile",
+  "iam:DeleteSigningCertificate",
+  "iam:GetLoginProfile",
+  "iam:GetUser",
+  "iam:ListAccessKeys",
+  "iam:ListMFADevices",
+  "iam:ListSigningCertificates",
+];
 
 const ACTIONS = [
   "s3:GetObject",
@@ -96,7 +117,7 @@ const ACTIONS = [
 ];
 
 describe("the SCP denies a member account's root user every action", () => {
-  it("one statement, unconditional whatever the mode: a root user's long-term keys carry no token issue time", () => {
+  it("one statement, without a cutoff whatever the mode (a root user's long-term keys carry no token issue time), sparing centralized root access sessions", () => {
     for (const mode of ["revoke-older-sessions", "deny-all"]) {
       const [scp] = guardrails(rootIncident({ mode }));
       expect(scp.document.Statement).toEqual([
@@ -105,7 +126,10 @@ describe("the SCP denies a member account's root user every action", () => {
           Effect: "Deny",
           Action: "*",
           Resource: "*",
-          Condition: { ArnEquals: { "aws:PrincipalArn": [`arn:aws:iam::${MEMBER}:root`] } },
+          Condition: {
+            ArnEquals: { "aws:PrincipalArn": [`arn:aws:iam::${MEMBER}:root`] },
+            Null: { "aws:AssumedRoot": "true" },
+          },
         },
       ]);
     }
@@ -115,6 +139,39 @@ describe("the SCP denies a member account's root user every action", () => {
     expect(
       await decide(guardrails(rootIncident()), `arn:aws:iam::${MEMBER}:root`, `arn:aws:iam::${MEMBER}:root`, action),
     ).toBe("ExplicitlyDenied");
+  });
+
+  it("its own password session or long-term access key (no aws:AssumedRoot) is denied every action, generated", async () => {
+    const scps = guardrails(rootIncident({ rootUsers: [{ account: MEMBER, deleteAccessKeys: true }] }));
+    // A root request carries no aws:AssumedRoot unless sts:AssumeRoot started its session; whatever
+    // other keys it carries, it stays denied.
+    const context = fc.dictionary(
+      fc.constantFrom("aws:SourceIp", "aws:RequestedRegion", "aws:MultiFactorAuthPresent", "aws:SecureTransport"),
+      fc.constantFrom("true", "false", "203.0.113.7", "us-east-1"),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ACTIONS, ...ROOT_TASK_POLICY_ACTIONS), context, async (action, more) => {
+        const root = `arn:aws:iam::${MEMBER}:root`;
+        expect(await decide(scps, root, root, action, more)).toBe("ExplicitlyDenied");
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  // The deletion (aws/root.ts) runs as the root user, in a session sts:AssumeRoot started from the
+  // management account: aws:PrincipalArn is the root's, and aws:AssumedRoot is true.
+  it.each(ROOT_TASK_POLICY_ACTIONS)(
+    "a centralized root access session (aws:AssumedRoot) is allowed %s, which IAMDeleteRootUserCredentials grants",
+    async (action) => {
+      const root = `arn:aws:iam::${MEMBER}:root`;
+      const scps = guardrails(rootIncident({ rootUsers: [{ account: MEMBER, deleteAccessKeys: true }] }));
+      expect(await decide(scps, root, root, action, { "aws:AssumedRoot": "true" })).toBe("Allowed");
+      expect(await decide(scps, root, root, action)).toBe("ExplicitlyDenied");
+    },
+  );
+
+  it("every action the deletion sends is one the session is allowed", () => {
+    for (const action of ROOT_TASK_ACTIONS) expect(ROOT_TASK_POLICY_ACTIONS).toContain(action);
   });
 
   it("and nobody else: generated principals of the member account and others are allowed as before", async () => {
@@ -266,7 +323,9 @@ describe("plan shows the root users and their guardrail", () => {
     const organization = make({ "Pulumi.prod-999999999999.yaml": ORGANIZATION_STACK });
     const io = memoryIo({ cwd: organization });
     expect(await main(["plan", "--now", NOW.toISOString()], io)).toBe(0);
-    expect(io.stdout).toContain(`    deny every action to the root user of ${MEMBER} (deny-all)\n`);
+    expect(io.stdout).toContain(
+      `    deny every action to the root user of ${MEMBER}, but for centralized root access sessions (sts:AssumeRoot) (deny-all)\n`,
+    );
     expect(io.stdout).toContain(
       `root users: 1 (the organization's SCP denies each every action until its file is removed)\n  root user of ${MEMBER}  denied every action by the SCP; its access keys deleted through centralized root access (sts:AssumeRoot, IAMDeleteRootUserCredentials): cannot be undone  2026-11-28-root-key\n`,
     );
