@@ -72,6 +72,17 @@ export default async function () {
   }
   const other = config.get("readStack");
   if (other !== undefined) outputs.read = new pulumi.StackReference(other).getOutput("policy");
+  for (const name of (config.get("inline") ?? "").split(",").filter(Boolean))
+    new aws.iam.RolePolicy("inline-" + name, { role: "worker", name, policy: document });
+  const note = config.get("note");
+  if (note !== undefined) outputs.note = note;
+  // An act of the program's own that failed, once everything is declared: said as an error, and the
+  // run ends failed (exit code 32: the program said why), as cordon's program ends it.
+  const actFailed = config.get("actFailed");
+  if (actFailed !== undefined) {
+    pulumi.log.error("could not " + actFailed);
+    process.exitCode = 32;
+  }
   return outputs;
 }
 `;
@@ -482,6 +493,44 @@ describe("the engine stand-in", () => {
     expect(run.errors).toEqual(["the program refuses: on purpose"]);
     expect(run.steps.filter((s) => s.op.startsWith("delete"))).toEqual([]);
     expect(await inlineOf("worker")).toContain("stays");
+  });
+
+  // What the engine does when the language host answers Bail (the program exited 32 after saying
+  // why; pulumi-language-nodejs main.go): the source iterator ends with that bail, so no delete
+  // runs (deployment_executor.go, Execute: performPostSteps only after a nil event); every step
+  // already done stays in the snapshot; the stack outputs are finalized as errored, the new ones
+  // over the old (step_executor.go, executeRegisterResourceOutputs); the CLI exits 1 (exit_codes.go).
+  it("a program that exits 32 after saying why: nothing deleted, what it declared kept, its outputs over the old, no other message, and the run fails", async () => {
+    const base = { "standin:policyName": "acts" };
+    const first = await up("acts", { ...base, "standin:inline": "acts-gone", "standin:note": "one" });
+    expect([first.status, first.errors]).toEqual([0, []]);
+    const run = await up("acts", {
+      ...base,
+      "standin:inline": "acts-new",
+      "standin:note": "two",
+      "standin:actFailed": "delete the root access keys of account 444444444444",
+    });
+    expect(run.status).toBe(1);
+    expect(run.errors).toEqual(["could not delete the root access keys of account 444444444444"]);
+    expect(stepLines(run)).toEqual([
+      "same aws:iam/rolePolicy:RolePolicy kept",
+      "create aws:iam/rolePolicy:RolePolicy inline-acts-new",
+    ]);
+    expect(stateLines("acts").filter((line) => line.startsWith("aws:"))).toEqual([
+      "aws:iam/rolePolicy:RolePolicy kept",
+      "aws:iam/rolePolicy:RolePolicy inline-acts-new",
+      "aws:iam/rolePolicy:RolePolicy inline-acts-gone",
+    ]);
+    expect(await inlineOf("worker")).toEqual(expect.arrayContaining(["acts", "acts-gone", "acts-new"]));
+    expect(await stackOutputs({ moto, stack: "acts", state: join(dir, "state", "acts.json") })).toEqual({
+      policy: "acts",
+      note: "two",
+    });
+    // Once the act succeeds, the run is green and what the program no longer declares goes.
+    const green = await up("acts", { ...base, "standin:inline": "acts-new" });
+    expect([green.status, green.errors]).toEqual([0, []]);
+    expect(stepLines(green)).toContain("delete aws:iam/rolePolicy:RolePolicy inline-acts-gone");
+    expect(await inlineOf("worker")).not.toContain("acts-gone");
   });
 
   it.each([
