@@ -35,7 +35,10 @@ export async function readCredentialPlan(
   return credentialPlan(incidents, { account, containment, listings });
 }
 
-/** What an act of the program did, for its log: `done` lines are info, `failed` lines errors (the run goes on). */
+/**
+ * What an act of the program did, for its log: `done` lines are info, `failed` lines errors (the run
+ * goes on, and fails at its end: program/deploy.ts).
+ */
 export interface ActsDone {
   done: string[];
   failed: string[];

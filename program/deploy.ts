@@ -136,11 +136,12 @@ export async function deploy(
   for (const credential of disabled.others) disabledCredential(credential);
   await Promise.all(keys.map((key) => key.settled));
   // What no resource can do: at `up`, the console passwords and MFA devices; a preview says so.
+  const failed: string[] = [];
   if (pulumi.runtime.isDryRun())
     for (const note of [...irreversibleAtUp(credentials), ...rootKeysAtUp(roots)]) pulumi.log.warn(note);
   else {
-    say(await applyIrreversible(credentials, iam));
-    if (root !== undefined) say(await deleteRootAccessKeys(roots, root));
+    failed.push(...say(await applyIrreversible(credentials, iam)));
+    if (root !== undefined) failed.push(...say(await deleteRootAccessKeys(roots, root)));
   }
   const recorded = recordedHere(duties, world.plan);
   const unconfirmed = pulumi.runtime.isDryRun()
@@ -158,7 +159,7 @@ export async function deploy(
     pulumi.log.info(autoContainNote(settings.autoContain));
   }
   const where = instantsKept(recorded, stackName(prefix, account), duties.reads, owners.recorded);
-  return stackOutputs(
+  const outputs = stackOutputs(
     account,
     plan,
     (id, output) => instants[id].instant.apply(output),
@@ -166,6 +167,37 @@ export async function deploy(
     where,
     credentials,
   );
+  // Everything is declared, and the outputs are returned to be registered: only now does a failed
+  // act fail the run.
+  failRunIfActsFailed(failed);
+  return outputs;
+}
+
+/**
+ * The exit code with which the Node.js program says it has already logged why it failed
+ * (`nodeJSProcessExitedAfterLoggingUserActionableMessage` in @pulumi/pulumi's cmd/run): the language
+ * host answers the engine Bail, which ends the update failed without another message.
+ */
+export const PROGRAM_SAID_WHY = 32;
+
+/**
+ * A failed act (a console password, an MFA device, a root user's access keys) fails the run: pulumi
+ * up exits non-zero and the job is red, where `pulumi.log.error` alone leaves it green
+ * (pulumi/pulumi#5085). The exit code is set, not thrown: the program goes on to the end, so every
+ * resource is declared and the stack outputs are registered; the engine then keeps every step done,
+ * finalizes the outputs and deletes nothing the program no longer declares (docs/program.md, "A
+ * failed act").
+ */
+function failRunIfActsFailed(failed: readonly string[]): void {
+  if (failed.length === 0) return;
+  pulumi.log.error(actsFailedMessage(failed.length));
+  process.exitCode = PROGRAM_SAID_WHY;
+}
+
+/** The run's last word when an act failed, after each failure's own error. */
+export function actsFailedMessage(count: number): string {
+  const acts = count === 1 ? "1 act" : `${count} acts`;
+  return `cordon declared everything, but ${acts} of its own failed (said above): this update fails so that it is seen and run again; what was declared stays, and nothing the files no longer declare is deleted until a run succeeds`;
 }
 
 /**
@@ -243,10 +275,14 @@ function declarePlan(plan: Plan, account: string): Record<string, ContainmentIns
   return instants;
 }
 
-/** The program's own acts in its log: what was done as information, what failed as errors (the run goes on). */
-function say(acts: ActsDone): void {
+/**
+ * The program's own acts in its log: what was done as information, what failed as errors. The run
+ * goes on, and fails at its end (failRunIfActsFailed); returns what failed.
+ */
+function say(acts: ActsDone): string[] {
   for (const line of acts.done) pulumi.log.info(line);
   for (const line of acts.failed) pulumi.log.error(line);
+  return acts.failed;
 }
 
 /** A read before anything is declared: a failure stops the run, declaring nothing. */

@@ -6,7 +6,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { deploy } from "../program/deploy.ts";
+import { actsFailedMessage, deploy, PROGRAM_SAID_WHY } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { containmentFromStackOutputs, type StackOutputs, type UserCredentialsOutput } from "../plan/outputs.ts";
@@ -640,5 +640,40 @@ describe("declares nothing when", () => {
       "cordon declared nothing: 1 problem in the stack's config:\ncordon:account: not set, expected the 12-digit AWS account id this stack deploys (pulumi config set cordon:account 123456789012)",
     );
     expect(declared(run)).toEqual([]);
+  });
+});
+
+describe("an act of the program's own that fails fails the run, at its end", () => {
+  it("a console password that cannot be deleted: everything declared, the outputs returned, and the process ends 32; deleted, the process ends as usual", async () => {
+    const green = examplesAtContainment();
+    green.loginProfiles.add("ci-deployer");
+    const done = await up(green, EXAMPLES);
+    expect([done.error, done.exitCode]).toEqual([undefined, undefined]);
+    expect(green.acts).toEqual(["deleteLoginProfile ci-deployer"]);
+
+    const cloud = examplesAtContainment();
+    cloud.loginProfiles.add("ci-deployer");
+    const iam = {
+      ...cloud.iam,
+      deleteLoginProfile: async () => {
+        throw new Error("AccessDenied: not authorized to perform iam:DeleteLoginProfile");
+      },
+    };
+    const run = await runProgram(() => deploy(iam), {
+      cloud,
+      config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": EXAMPLES },
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    expect(declared(run)).toEqual(declared(done));
+    expect(Object.keys(run.outputs ?? {})).toEqual(Object.keys(done.outputs ?? {}));
+    expect(PROGRAM_SAID_WHY).toBe(32);
+  });
+
+  it("its last word, word for word", () => {
+    expect(actsFailedMessage(1)).toBe(
+      "cordon declared everything, but 1 act of its own failed (said above): this update fails so that it is seen and run again; what was declared stays, and nothing the files no longer declare is deleted until a run succeeds",
+    );
+    expect(actsFailedMessage(2)).toMatch(/^cordon declared everything, but 2 acts of its own failed \(said above\)/);
   });
 });

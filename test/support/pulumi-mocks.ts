@@ -73,6 +73,8 @@ export interface ProgramRun {
   infos: string[];
   /** Messages of `pulumi.log.warn`. */
   warnings: string[];
+  /** The exit code the program set (`process.exitCode`), as the Node.js process would end with it; undefined when none. */
+  exitCode?: number;
 }
 
 /** The AWS account behind the deploying credentials, and the engine's state, across runs. */
@@ -512,6 +514,10 @@ export async function runProgram(
     if (reason !== error) unexpected.push(reason);
   });
   let outputs: Record<string, unknown> | undefined;
+  // The exit code the program sets is its process's: recorded, and the test worker's own restored.
+  const workerExitCode = process.exitCode;
+  process.exitCode = undefined;
+  let exitCode: number | undefined;
   try {
     outputs = (await pulumi.runtime.runInPulumiStack(program)) as Record<string, unknown> | undefined;
   } catch (caught) {
@@ -525,11 +531,13 @@ export async function runProgram(
     for (const listener of listeners) process.on("unhandledRejection", listener);
     console.log = log;
     console.warn = warn;
+    exitCode = process.exitCode === undefined ? undefined : Number(process.exitCode);
+    process.exitCode = workerExitCode;
   }
   if (unexpected.length > 0)
     throw new AggregateError(unexpected, "the program left unhandled rejections besides its error");
   resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return { resources, calls, outputs, error, infos, warnings };
+  return { resources, calls, outputs, error, infos, warnings, exitCode };
 }
 
 /** The resources of a run without the stack itself, as `type name` lines: quick to compare. */
