@@ -49,8 +49,9 @@ export interface ServiceCredentialsProxy {
   credentials(): { id: string; userName: string; serviceName: string; status: string }[];
   /**
    * Answers every later request for `action` (`ListSSHPublicKeys`) with `reply` instead, as a
-   * failing service or a proxy in front of it would (an HTML error page); `undefined` stops it.
-   * A reset forgets every fault.
+   * failing service or a proxy in front of it would (an HTML error page), or as AWS answers a call
+   * moto lacks (`AssumeRoot`, with a session's credentials); `undefined` stops it. A reset forgets
+   * every fault.
    */
   fault(action: string, reply: FaultReply | undefined): void;
   close(): Promise<void>;
