@@ -13,6 +13,7 @@ import { AssumeRootCommand } from "@aws-sdk/client-sts";
 import { DELETE_ROOT_CREDENTIALS_TASK_POLICY } from "../plan/organization.ts";
 import type { RootCredentials } from "../program/credentials.ts";
 import { allPages, REQUEST_LIMITS, send, signingRegion, type Clients } from "./clients.ts";
+import { AwsUnavailableError } from "./errors.ts";
 
 /** What the organization stack's role calls: AssumeRoot, with that one task policy (permissions/policies.ts scopes it). */
 export const rootCredentialPermissions: readonly string[] = ["sts:AssumeRoot"];
@@ -62,9 +63,24 @@ export function rootCredentials(
           deleted.push(key.AccessKeyId);
         }
         return deleted.sort();
+      } catch (error) {
+        // The deployer's permissions are not what denies the root session: an SCP is.
+        if (error instanceof AwsUnavailableError && error.reason === "denied")
+          throw new Error(rootSessionDenied(account, error.action));
+        throw error;
       } finally {
         root.destroy();
       }
     },
   };
+}
+
+/**
+ * Why the root session could not list or delete the root user's keys: a service control policy
+ * denies the root user. cordon's own spares a centralized root access session (`Null
+ * aws:AssumedRoot`); one attached before it did is brought up to date by this same run, after the
+ * acts, so the next run deletes the keys.
+ */
+export function rootSessionDenied(account: string, action: string): string {
+  return `access denied to the root session of account ${account} (sts:AssumeRoot) calling ${action}: a service control policy denies it. cordon's own spares such sessions (Null aws:AssumedRoot), and this run brings an older one up to date: run pulumi up again; if it is still denied, another SCP denies the root user`;
 }

@@ -21,6 +21,7 @@ import {
   ListRootsCommand,
 } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rootSessionDenied } from "../aws/root.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { actsFailedMessage } from "../program/deploy.ts";
 import { Account, type Credentials } from "./support/aws-accounts.ts";
@@ -133,8 +134,7 @@ describe("the organization stack deletes a member account's root access keys", (
     const failed = await up();
     expect(failed.status).toBe(1);
     expect(failed.errors).toEqual([
-      // aws/clients.ts words every AccessDenied as a missing permission of the deployer's.
-      `could not delete the root access keys of account ${MEMBER} through centralized root access: access denied: the credentials may not call iam:DeleteAccessKey; grant them the commands policy that \`cordon permissions\` prints`,
+      `could not delete the root access keys of account ${MEMBER} through centralized root access: ${rootSessionDenied(MEMBER, "iam:DeleteAccessKey")}`,
       actsFailedMessage(1),
     ]);
     expect(failed.stderr).not.toContain("Program exited with non-zero exit code");

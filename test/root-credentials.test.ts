@@ -11,7 +11,7 @@ import { AssumeRootCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
-import { ROOT_TASK_ACTIONS, rootCredentials } from "../aws/root.ts";
+import { ROOT_TASK_ACTIONS, rootCredentials, rootSessionDenied } from "../aws/root.ts";
 import { organizationDeclarations, PROGRAM_ROOT_CREDENTIALS } from "../commands/permissions.ts";
 import { organizationPolicy } from "../permissions/policies.ts";
 import { DELETE_ROOT_CREDENTIALS_TASK_POLICY } from "../plan/organization.ts";
@@ -67,6 +67,45 @@ describe("deleting a member account's root access keys", () => {
     }
     expect(ROOT_TASK_ACTIONS).toEqual(["iam:DeleteAccessKey", "iam:ListAccessKeys"]);
   });
+
+  it.each([
+    ["ListAccessKeys", "iam:ListAccessKeys"],
+    ["DeleteAccessKey", "iam:DeleteAccessKey"],
+  ])(
+    "the root session denied %s (an SCP): said as the SCP's doing, not the deployer's permissions",
+    async (call, action) => {
+      sts.reset();
+      iam.reset();
+      sts.on(AssumeRootCommand).resolves({
+        Credentials: {
+          AccessKeyId: "ASIAROOTSESSION00001",
+          SecretAccessKey: "root-session-secret",
+          SessionToken: "token",
+          Expiration: new Date(),
+        },
+      });
+      const denied = Object.assign(new Error("with an explicit deny in a service control policy"), {
+        name: "AccessDenied",
+      });
+      iam.on(ListAccessKeysCommand).resolves({
+        AccessKeyMetadata: [{ AccessKeyId: "AKIAROOTKEY000000001", Status: "Active" }],
+        IsTruncated: false,
+      });
+      iam.on(DeleteAccessKeyCommand).resolves({});
+      if (call === "ListAccessKeys") iam.on(ListAccessKeysCommand).rejects(denied);
+      else iam.on(DeleteAccessKeyCommand).rejects(denied);
+      await expect(
+        rootCredentials(awsClients({ AWS_REGION: "us-east-1" }), { AWS_REGION: "us-east-1" }).deleteRootAccessKeys(
+          "444455556666",
+        ),
+      ).rejects.toThrow(
+        new Error(
+          `access denied to the root session of account 444455556666 (sts:AssumeRoot) calling ${action}: a service control policy denies it. cordon's own spares such sessions (Null aws:AssumedRoot), and this run brings an older one up to date: run pulumi up again; if it is still denied, another SCP denies the root user`,
+        ),
+      );
+      expect(rootSessionDenied("444455556666", action)).toContain(action);
+    },
+  );
 
   it("no credentials from AssumeRoot: nothing is deleted, and it says so", async () => {
     sts.reset();
