@@ -27,6 +27,11 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCom
 import { transformInput } from "./support/event-bridge.ts";
 import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import {
+  startFakePullRequestGitHub,
+  type FakePullRequest,
+  type FakePullRequestGitHub,
+} from "./support/github-pull-requests.ts";
 import { GIT_IDENTITY, git } from "./support/git-repo.ts";
 import { runEngine } from "./support/engine.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
@@ -992,7 +997,14 @@ describe("the contain workflow", () => {
   it("commits, then runs pulumi up, then disables the key if that failed, then reports: each job with its own permissions and environment", () => {
     expect(Object.keys(workflow.jobs)).toEqual(["contain", "up", "after", "disable", "report"]);
     expect(workflow.permissions).toEqual({ contents: "read" });
-    expect(contain.permissions).toEqual({ contents: "write", "id-token": "write" });
+    // Read-only GitHub scopes for `/contain`: the pull request's state, base and head, and the runs
+    // that say when its head was pushed.
+    expect(contain.permissions).toEqual({
+      contents: "write",
+      "id-token": "write",
+      "pull-requests": "read",
+      actions: "read",
+    });
     expect(contain.concurrency).toBeUndefined();
     expect([contain, up, disable, report].map((job) => (job as Job & { environment?: string }).environment)).toEqual([
       "cordon-contain",
@@ -1119,23 +1131,36 @@ describe("the contain workflow", () => {
         expect(checkouts[0].with, id).toMatchObject({ ref: "main", "persist-credentials": false });
     }
     expect(text).not.toMatch(/\bgit (checkout|switch|worktree|restore)\b/);
-    expect(text).not.toMatch(/github\.event\.pull_request|head_ref|head\.sha|head\.ref/);
+    expect(text).not.toMatch(/github\.event\.pull_request|head_ref/);
+    // The head GitHub's API names is only compared with the commit fetched, and its branch only
+    // names the runs to read: nothing is fetched or checked out by them.
+    expect(
+      text
+        .split("\n")
+        .filter((line) => /head\.(sha|ref)/.test(line))
+        .map((line) => line.trim()),
+    ).toEqual([
+      `[ "$(jq -r '.head.sha // ""' "$RUNNER_TEMP/pull-request.json")" = "$head" ] \\`,
+      `branch="$(jq -r '.head.ref // "" | @uri' "$RUNNER_TEMP/pull-request.json")"`,
+    ]);
     // Every use of the fetched branch reads it: fetch, merge-base, guard (which reads git), diff,
     // ls-tree (then cat-file of the blob it names).
     const uses = (pullRequestFiles.run ?? "").split("\n").filter((line) => line.includes("refs/cordon/pull-request"));
     expect(uses.map((line) => line.trim().split(" ").slice(0, 2).join(" "))).toEqual([
       "git -c",
+      'head="$(git rev-parse',
       'base="$(git merge-base',
       "npx cordon",
       "mapfile -d",
       "read -r",
     ]);
-    expect(uses[4].trim()).toBe('read -r mode _ blob _ < <(git ls-tree refs/cordon/pull-request -- "$file")');
+    expect(uses[1].trim()).toBe(`head="$(git rev-parse --verify 'refs/cordon/pull-request^{commit}')"`);
+    expect(uses[5].trim()).toBe('read -r mode _ blob _ < <(git ls-tree refs/cordon/pull-request -- "$file")');
     expect(pullRequestFiles.run).toContain('git cat-file blob "$blob" > "$file"');
     expect(uses[0]).toContain(
       'fetch --quiet --no-tags origin "+refs/pull/$PULL_REQUEST/head:refs/cordon/pull-request"',
     );
-    expect(uses[2]).toBe('npx cordon guard --base "$base" --head refs/cordon/pull-request --additive');
+    expect(uses[3]).toBe('npx cordon guard --base "$base" --head refs/cordon/pull-request --additive');
   });
 
   it("passes every input through env: no expression in any script", () => {
@@ -1225,10 +1250,14 @@ describe("the contain workflow", () => {
     let root: string;
     const git = (cwd: string, ...args: string[]) =>
       execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...contain.env } }).trim();
-    beforeAll(() => {
+    beforeAll(async () => {
       root = mkdtempSync(join(tmpdir(), "cordon-contain-"));
+      github = await startFakePullRequestGitHub("example-org/cordon-incidents", "t");
     });
-    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    afterAll(async () => {
+      await github.close();
+      rmSync(root, { recursive: true, force: true });
+    });
 
     /**
      * Runs a step's script as GitHub does (bash -eo pipefail), with the job's env and `env`; the
@@ -1259,9 +1288,27 @@ describe("the contain workflow", () => {
         `#!/bin/bash\necho "npx $*" >> "${calls}"\nif [ -n "$CORDON_REAL_CLI" ] && [ "$1" = cordon ]; then shift; exec "${process.execPath}" "${CLI}" "$@"; fi\necho "(output of npx $*)"\n`,
         { mode: 0o755 },
       );
+      // With GH_FAKE_URL, `gh api PATH [--jq FILTER]` asks the fake GitHub on loopback, as gh asks
+      // api.github.com: a GET with the token, gh's exit 1 on an HTTP error, the filter applied by jq.
       writeFileSync(
         join(scratch, "bin", "gh"),
-        `#!/bin/bash\necho "gh $*" >> "${calls}"\necho "\${GH_PERMISSION:-write}"\n`,
+        [
+          "#!/bin/bash",
+          `echo "gh $*" >> "${calls}"`,
+          'if [ -n "$GH_FAKE_URL" ] && [ "$1" = api ]; then',
+          '  shift; path=""; filter=""',
+          "  while [ $# -gt 0 ]; do",
+          '    case "$1" in --jq) filter="$2"; shift 2 ;; -*) echo "fake gh: $1 is not modelled" >&2; exit 2 ;; *) path="$1"; shift ;; esac',
+          "  done",
+          String.raw`  answer="$(curl -sS -H "Authorization: Bearer $GH_TOKEN" -w '\n%{http_code}' "$GH_FAKE_URL/$path")" || exit 1`,
+          `  status="$(tail -n 1 <<< "$answer")"; body="$(sed '$d' <<< "$answer")"`,
+          String.raw`  if [ "$status" -ge 400 ]; then printf '%s\n' "$body"; echo "gh: HTTP $status" >&2; exit 1; fi`,
+          String.raw`  if [ -n "$filter" ]; then jq -r "$filter" <<< "$body"; else printf '%s\n' "$body"; fi`,
+          "  exit",
+          "fi",
+          'echo "${GH_PERMISSION:-write}"',
+          "",
+        ].join("\n"),
         { mode: 0o755 },
       );
       const args = [...BASH, s.run ?? ""];
@@ -1332,6 +1379,8 @@ describe("the contain workflow", () => {
             "PAYLOAD_ACCOUNT",
             "PAYLOAD_SOURCE",
             "PULL_REQUEST",
+            "COMMENT_BODY",
+            "COMMENTED_AT",
           ].map((name) => [name, ""]),
         ),
         ...env,
@@ -1364,8 +1413,20 @@ describe("the contain workflow", () => {
       ],
       [
         "issue_comment",
-        { PULL_REQUEST: "12", CORDON_CONTAIN_PULL_REQUESTS: "true" },
-        { mode: "pull-request", "access-key": "", "pull-request": "12", dispatcher: "@dana (/contain on #12)" },
+        {
+          PULL_REQUEST: "12",
+          CORDON_CONTAIN_PULL_REQUESTS: "true",
+          COMMENT_BODY: "/contain",
+          COMMENTED_AT: "2026-11-28T12:00:00Z",
+        },
+        {
+          mode: "pull-request",
+          "access-key": "",
+          "pull-request": "12",
+          dispatcher: "@dana (/contain on #12)",
+          pin: "",
+          "commented-at": "2026-11-28T12:00:00Z",
+        },
       ],
     ])("%s %j is accepted: %j", (event, env, outputs) => {
       const result = dispatch(event, env);
@@ -1402,16 +1463,97 @@ describe("the contain workflow", () => {
       expect(existsSync(join(root, "pwned"))).toBe(false);
     });
 
+    describe("the comment: `/contain`, or `/contain <sha>` with 7 to 64 hex digits of the commit reviewed", () => {
+      const hex = (min: number, max: number) =>
+        fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF"), minLength: min, maxLength: max });
+      const blanks = fc.string({ unit: fc.constantFrom(" ", "\t"), minLength: 1, maxLength: 3 });
+      /** What GitHub may keep after the words: blanks and line ends. */
+      const trailing = fc.string({ unit: fc.constantFrom(" ", "\t", "\r\n", "\n"), maxLength: 3 });
+      const comment = (body: string) =>
+        dispatch("issue_comment", {
+          PULL_REQUEST: "12",
+          CORDON_CONTAIN_PULL_REQUESTS: "true",
+          COMMENT_BODY: body,
+          COMMENTED_AT: "2026-11-28T12:00:00Z",
+        });
+      const REFUSED =
+        "the comment is neither `/contain` nor `/contain <sha>` (the commit you reviewed, at least 7 hex digits of it) alone: nothing was landed; comment again";
+
+      it("takes `/contain` alone, and `/contain <sha>` with the SHA in lower case (generated)", () => {
+        fc.assert(
+          fc.property(fc.option(fc.tuple(blanks, hex(7, 64)), { nil: undefined }), trailing, (sha, after) => {
+            const result = comment(`/contain${sha === undefined ? "" : sha.join("")}${after}`);
+            expect(result.status, result.stdout).toBe(0);
+            expect(result.outputs).toMatchObject({
+              pin: sha === undefined ? "" : sha[1].toLowerCase(),
+              mode: "pull-request",
+            });
+          }),
+          { numRuns: 40 },
+        );
+      });
+
+      it("refuses anything else, and says why on the pull request (generated)", () => {
+        const otherWord = fc
+          .string({ minLength: 1, maxLength: 12 })
+          .filter((word) => word.trim() !== "")
+          .map((word) => word.replaceAll("\0", "x"));
+        const others = fc.oneof(
+          // Too short or too long for a SHA.
+          fc.tuple(blanks, hex(1, 6)).map((parts) => parts.join("")),
+          fc.tuple(blanks, hex(65, 70)).map((parts) => parts.join("")),
+          // Not hex.
+          fc
+            .tuple(blanks, hex(0, 10), fc.constantFrom(..."ghijklmnopqrstuvwxyzGXZ-_./"), hex(0, 10))
+            .map((parts) => parts.join("")),
+          // Words after the SHA, or on a line of their own.
+          fc.tuple(blanks, hex(7, 40), blanks, otherWord).map((parts) => parts.join("")),
+          fc
+            .tuple(hex(0, 40), fc.constantFrom("\n", "\r\n"), otherWord)
+            .map(([sha, line, word]) => ` ${sha}${line}${word}`),
+          // Glued to the command.
+          fc.tuple(fc.constantFrom("ment", "s", "-now", "_x", "7"), hex(0, 8)).map((parts) => parts.join("")),
+        );
+        fc.assert(
+          fc.property(others, trailing, (rest, after) => {
+            const result = comment(`/contain${rest}${after}`);
+            expect(result.status).toBe(1);
+            expect(result.outputs).toEqual({ refusal: REFUSED });
+            expect(result.stdout).toBe(`::error title=cordon contain::${REFUSED}\n`);
+            expect(readFileSync(join(result.temp, "summary"), "utf8")).toBe(`**/contain was refused**: ${REFUSED}\n`);
+          }),
+          { numRuns: 60 },
+        );
+      });
+
+      it("refuses an event without GitHub's time of the comment", () => {
+        const result = dispatch("issue_comment", {
+          PULL_REQUEST: "12",
+          CORDON_CONTAIN_PULL_REQUESTS: "true",
+          COMMENT_BODY: "/contain",
+          COMMENTED_AT: "",
+        });
+        expect(result.status).toBe(1);
+        expect(result.outputs).toEqual({
+          refusal:
+            "GitHub's event does not say when the comment was made (found 0 characters): nothing was landed; comment again",
+        });
+      });
+    });
+
     it("gives the title a default that names the key, and keeps the free text out of the outputs", () => {
       const result = dispatch("workflow_dispatch", { INPUT_ACCESS_KEY: KEY, INPUT_TITLE: "", INPUT_TICKET: "SEC-1" });
       expect(result.status).toBe(0);
       expect(Object.keys(result.outputs).sort()).toEqual([
         "access-key",
         "account",
+        "commented-at",
         "dispatcher",
         "mode",
+        "pin",
         "pull-request",
       ]);
+      expect(result.outputs).toMatchObject({ pin: "", "commented-at": "" });
     });
 
     /** A valid incident file: a user's exposed keys, contained at containment. */
@@ -1657,27 +1799,71 @@ describe("the contain workflow", () => {
       expect(git(origin, "log", "--format=%s", "main")).toBe("seed");
     });
 
-    /** The contain job's step for pull request 7's incident files, as Dana runs it. */
-    const copyPullRequest = (runner: string) =>
-      runStep(pullRequestFiles, runner, {
+    /** GitHub as the `/contain` step asks it, on loopback: pull request 7 and the runs it started. */
+    let github: FakePullRequestGitHub;
+    /** When Dana commented `/contain`, by GitHub's clock; `at(s)` is `s` seconds from then. */
+    const COMMENTED = "2026-11-28T12:00:00Z";
+    const at = (seconds: number) =>
+      new Date(Date.parse(COMMENTED) + seconds * 1000).toISOString().replace(".000Z", "Z");
+    const FORK = "responder/cordon-incidents";
+    let runIds = 1000;
+    /**
+     * GitHub's pull request 7 (open, into main, from the branch `pr` of a fork) with head `sha`,
+     * and the runs of incident-pull-request.yml it started, each `[head, seconds from the comment]`.
+     * Beside them, after the comment, runs of other heads that are not this pull request's: a
+     * branch `pr` of another fork, and a merge-queue run. Counted, they would refuse everything.
+     */
+    function gitHubSays(sha: string, runs: [string, number][], pull: Partial<FakePullRequest> = {}) {
+      github.permissions = { dana: "write", eve: "read" };
+      github.pulls = { 7: { state: "open", base: { ref: "main" }, head: { ref: "pr", sha, repo: FORK }, ...pull } };
+      const run = (head: string, seconds: number, repository = FORK, event = "pull_request") => ({
+        id: runIds++,
+        workflow: "incident-pull-request.yml",
+        event,
+        head_branch: "pr",
+        head_sha: head,
+        head_repository: repository,
+        created_at: at(seconds),
+      });
+      github.runs = [
+        ...runs.map(([head, seconds]) => run(head, seconds)),
+        run("0".repeat(40), 600, "mallory/cordon-incidents"),
+        run("1".repeat(40), 600, FORK, "merge_group"),
+      ];
+      github.requests = [];
+      github.answer = undefined;
+    }
+    /** The contain job's step for pull request 7's incident files, as Dana's `/contain` runs it. */
+    const copyPullRequest = (runner: string, env: Record<string, string> = {}) =>
+      runStepAsync(pullRequestFiles, runner, {
         PULL_REQUEST: "7",
+        PIN: "",
+        COMMENTED_AT: COMMENTED,
         COMMENTER: "dana",
         GH_TOKEN: "t",
         GIT_TOKEN: "t",
+        GH_FAKE_URL: github.url,
         CORDON_REAL_CLI: "1",
+        ...env,
       });
+    /** What the step asks GitHub, in order, before guard: who commented, the pull request, its runs. */
+    const ASKED = [
+      "gh api repos/example-org/cordon-incidents/collaborators/dana/permission --jq .permission",
+      "gh api repos/example-org/cordon-incidents/pulls/7",
+      "gh api repos/example-org/cordon-incidents/actions/workflows/incident-pull-request.yml/runs?event=pull_request&branch=pr&per_page=100",
+    ];
 
-    /** A pull request as GitHub keeps it: refs/pull/7/head, from a branch of main. */
+    /** A pull request as GitHub keeps it: refs/pull/7/head, from a branch of main; with its head. */
     function pullRequest(name: string, change: (seed: string) => void) {
       const repositories = repos(name);
       git(repositories.seed, "checkout", "-q", "-b", "pr");
       change(repositories.seed);
       git(repositories.seed, "push", "-q", "origin", "HEAD:refs/pull/7/head");
-      return repositories;
+      return { ...repositories, head: git(repositories.seed, "rev-parse", "HEAD") };
     }
 
-    it("copies an additive pull request's added and changed incident files onto main, reading them from git, after guard (cordon's own) judged the whole pull request", () => {
-      const { runner } = pullRequest("pull-request", (seed) => {
+    it("copies an additive pull request's added and changed incident files onto main, reading them from git, after guard (cordon's own) judged the whole pull request", async () => {
+      const { runner, head } = pullRequest("pull-request", (seed) => {
         addFile(
           seed,
           "incidents/2026-11-27-old.yaml",
@@ -1691,11 +1877,12 @@ describe("the contain workflow", () => {
           "new incident",
         );
       });
-      const result = copyPullRequest(runner);
+      gitHubSays(head, [[head, -60]]);
+      const result = await copyPullRequest(runner);
       expect(result.status, result.stdout + result.stderr).toBe(0);
       const base = git(runner, "merge-base", "origin/main", "refs/cordon/pull-request");
       expect(result.calls).toEqual([
-        "gh api repos/example-org/cordon-incidents/collaborators/dana/permission --jq .permission",
+        ...ASKED,
         `npx cordon guard --base ${base} --head refs/cordon/pull-request --additive`,
       ]);
       expect(result.stdout).toContain("guard: additive: the change only adds containment");
@@ -1704,6 +1891,7 @@ describe("the contain workflow", () => {
       expect(readFileSync(join(runner, "incidents/team/2026-11-28-new.yaml"), "utf8")).toBe(
         incident("2026-11-28-new", "ci-deployer", [KEY]),
       );
+      expect(result.outputs).toEqual({});
     });
 
     it.each([
@@ -1735,8 +1923,8 @@ describe("the contain workflow", () => {
         ),
         "2026-11-27-old",
       ],
-    ])("copies nothing from a pull request that is not additive (%s): guard lists why", (_, change, reason) => {
-      const { runner } = pullRequest(`not-additive-${reason.replace(/[^a-z0-9]/gi, "")}`, (seed) => {
+    ])("copies nothing from a pull request that is not additive (%s): guard lists why", async (_, change, reason) => {
+      const { runner, head } = pullRequest(`not-additive-${reason.replace(/[^a-z0-9]/gi, "")}`, (seed) => {
         addFile(
           seed,
           "incidents/2026-11-28-new.yaml",
@@ -1745,7 +1933,8 @@ describe("the contain workflow", () => {
         );
         change(seed);
       });
-      const result = copyPullRequest(runner);
+      gitHubSays(head, [[head, -60]]);
+      const result = await copyPullRequest(runner);
       expect(result.status).toBe(1);
       expect(result.stderr).toContain("not additive");
       expect(result.stderr).toContain(reason);
@@ -1753,18 +1942,251 @@ describe("the contain workflow", () => {
       expect(existsSync(join(runner, "index.ts"))).toBe(false);
     });
 
-    it("refuses /contain from someone without write access, before fetching anything", () => {
-      const { runner } = repos("read-only");
-      const result = runStep(pullRequestFiles, runner, {
-        PULL_REQUEST: "7",
-        COMMENTER: "eve",
-        GH_TOKEN: "t",
-        GIT_TOKEN: "t",
-        GH_PERMISSION: "read",
-      });
+    it("refuses /contain from someone without write access, before fetching anything", async () => {
+      const { runner, head } = pullRequest("read-only", (seed) =>
+        addFile(seed, "incidents/2026-11-28-new.yaml", incident("2026-11-28-new", "ci-deployer", [KEY]), "new"),
+      );
+      gitHubSays(head, [[head, -60]]);
+      const result = await copyPullRequest(runner, { COMMENTER: "eve" });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain("@eve has read access: /contain needs write access to the repository");
       expect(result.calls).toHaveLength(1);
+      expect(git(runner, "for-each-ref", "refs/cordon")).toBe("");
+    });
+
+    describe("what is applied is what the maintainer reviewed: the head when they commented, or the commit they named", () => {
+      /** Pull request 7 in two versions: `reviewed`, one incident; `pushed`, another, pushed instead. */
+      let repositories: { origin: string; runner: string; reviewed: string; pushed: string };
+      beforeAll(() => {
+        const { origin, seed, runner } = repos("toctou");
+        git(seed, "checkout", "-q", "-b", "pr");
+        addFile(seed, "incidents/2026-11-28-new.yaml", incident("2026-11-28-new", "ci-deployer", [KEY]), "reviewed");
+        const reviewed = git(seed, "rev-parse", "HEAD");
+        git(seed, "checkout", "-q", "main");
+        git(seed, "checkout", "-q", "-b", "pushed");
+        addFile(
+          seed,
+          "incidents/2026-11-28-new.yaml",
+          incident(
+            "2026-11-28-new",
+            "ci-deployer",
+            [KEY],
+            ["  - name: svc-other", "    accessKeys: [AKIAJ7Q2EXAMPLEKEY77]"],
+          ),
+          "pushed after the review",
+        );
+        const pushed = git(seed, "rev-parse", "HEAD");
+        git(seed, "push", "-q", "origin", `${reviewed}:refs/heads/reviewed`, `${pushed}:refs/heads/pushed`);
+        // A prefix of one is never a prefix of the other below.
+        expect(reviewed.slice(0, 7)).not.toBe(pushed.slice(0, 7));
+        repositories = { origin, runner, reviewed, pushed };
+      });
+      /** refs/pull/7/head at `head`, the runner's checkout clean again, and the step run (guard stood in for). */
+      async function contain(
+        head: string,
+        runs: [string, number][],
+        env: Record<string, string>,
+        pull: Partial<FakePullRequest> = {},
+        answer?: FakePullRequestGitHub["answer"],
+      ) {
+        const { origin, runner } = repositories;
+        git(origin, "update-ref", "refs/pull/7/head", head);
+        git(runner, "reset", "-q", "--hard");
+        git(runner, "clean", "-qfd");
+        gitHubSays(head, runs, pull);
+        github.answer = answer;
+        const result = await copyPullRequest(runner, { CORDON_REAL_CLI: "", ...env });
+        const summary = existsSync(join(result.temp, "summary"))
+          ? readFileSync(join(result.temp, "summary"), "utf8")
+          : "";
+        return { ...result, summary, landed: git(runner, "status", "--porcelain") !== "" };
+      }
+      const again =
+        "nothing was landed. Review the pull request as it is now, and comment `/contain` again, or `/contain <sha>` with the whole SHA of the commit you reviewed";
+      /** A refusal: failed as the step's other refusals, said in the step's outputs, its summary and its error. */
+      const refused = (result: Awaited<ReturnType<typeof contain>>, message: string) => {
+        expect(result.status, result.stdout + result.stderr).toBe(1);
+        expect(result.outputs).toEqual({ refusal: message });
+        expect(result.summary).toBe(`**/contain was refused**: ${message}\n`);
+        expect(result.stdout).toContain(`::error title=cordon contain::${message}\n`);
+        expect(result.landed).toBe(false);
+        expect(result.calls.filter((call) => call.startsWith("npx"))).toEqual([]);
+      };
+
+      it("a plain /contain, nothing pushed since: applied; a head pushed after the comment: refused, and said", async () => {
+        const { reviewed, pushed } = repositories;
+        const kept = await contain(reviewed, [[reviewed, -300]], {});
+        expect(kept.status, kept.stdout + kept.stderr).toBe(0);
+        expect(kept.landed).toBe(true);
+        refused(
+          await contain(
+            pushed,
+            [
+              [reviewed, -300],
+              [pushed, 20],
+            ],
+            {},
+          ),
+          `the head ${pushed} was pushed after your comment, or the pull request changed since (GitHub started incident-pull-request.yml for it at ${at(20)}, the comment is of ${COMMENTED}): ${again}`,
+        );
+      });
+
+      it.each([
+        [
+          "closed",
+          { state: "closed" as const },
+          "pull request #7 is closed: /contain applies an open pull request only; nothing was landed",
+        ],
+        [
+          "into another branch",
+          { base: { ref: "release/v1" } },
+          "pull request #7 is into example-org/cordon-incidents/release/v1, not main: /contain applies a pull request into main, this repository's default branch, only; nothing was landed",
+        ],
+        [
+          "into main of another repository",
+          { base: { ref: "main", repo: "mallory/cordon-incidents" } },
+          "pull request #7 is into mallory/cordon-incidents/main, not main: /contain applies a pull request into main, this repository's default branch, only; nothing was landed",
+        ],
+      ])("a pull request %s is refused, even with the commit named", async (_, pull, message) => {
+        const { reviewed } = repositories;
+        refused(await contain(reviewed, [[reviewed, -300]], {}, pull), message);
+        refused(await contain(reviewed, [[reviewed, -300]], { PIN: reviewed }, pull), message);
+      });
+
+      it("refuses what GitHub cannot vouch for: no run of the head yet, a head that moved, a deleted fork, GitHub not answering", async () => {
+        const { reviewed, pushed } = repositories;
+        // The head pushed after the comment, before GitHub started its run: the last run is another head's.
+        refused(
+          await contain(pushed, [[reviewed, -300]], {}),
+          `GitHub's last run of incident-pull-request.yml for this pull request is not of its head ${pushed} (GitHub starts one for each push), so when that head was pushed cannot be told, and it may have been after your comment; ${again}`,
+        );
+        // A head that was the head once, then replaced, then pushed back after the comment, before its new run.
+        refused(
+          await contain(
+            pushed,
+            [
+              [pushed, -600],
+              [reviewed, -300],
+            ],
+            {},
+          ),
+          `GitHub's last run of incident-pull-request.yml for this pull request is not of its head ${pushed} (GitHub starts one for each push), so when that head was pushed cannot be told, and it may have been after your comment; ${again}`,
+        );
+        refused(
+          await contain(reviewed, [[reviewed, -300]], {}, { head: { ref: "pr", sha: pushed, repo: FORK } }),
+          `the pull request's head moved while this run read it: ${again}`,
+        );
+        refused(
+          await contain(reviewed, [[reviewed, -300]], {}, { head: { ref: "pr", sha: reviewed, repo: null } }),
+          `GitHub does not say which branch pull request #7 is from (a deleted fork?), so not when its head ${reviewed} was pushed: ${again}`,
+        );
+        refused(
+          await contain(reviewed, [[reviewed, -300]], {}, {}, (path) =>
+            path.endsWith("/runs")
+              ? { status: 403, body: { message: "Resource not accessible by integration" } }
+              : undefined,
+          ),
+          `GitHub did not list the runs of incident-pull-request.yml (gh's words are in the run), so not when the head ${reviewed} was pushed: ${again}`,
+        );
+      });
+
+      /**
+       * The pushes and labels of pull request 7 around Dana's comment (second 0), each starting a
+       * run of incident-pull-request.yml for the head it leaves, as GitHub does (a label too: the
+       * workflow runs on labeled). The head fetched is the last pushed.
+       */
+      const histories = fc
+        .array(
+          fc.record({
+            push: fc.option(fc.constantFrom<"reviewed" | "pushed">("reviewed", "pushed"), { nil: undefined }),
+            second: fc.integer({ min: -900, max: 900 }),
+          }),
+          { minLength: 0, maxLength: 5 },
+        )
+        .chain((events) =>
+          fc.record({
+            first: fc.record({
+              push: fc.constantFrom<"reviewed" | "pushed">("reviewed", "pushed"),
+              second: fc.integer({ min: -1800, max: -901 }),
+            }),
+            events: fc.constant(events.sort((a, b) => a.second - b.second)),
+          }),
+        );
+      /** The head after each event, and the run each starts: [head, second]. */
+      function replay(history: {
+        first: { push: "reviewed" | "pushed"; second: number };
+        events: { push?: "reviewed" | "pushed"; second: number }[];
+      }) {
+        let head = history.first.push;
+        let atComment: typeof head | undefined = history.first.push;
+        const runs: ["reviewed" | "pushed", number][] = [[head, history.first.second]];
+        for (const event of history.events) {
+          if (event.push !== undefined) head = event.push;
+          if (event.second < 0) atComment = head;
+          runs.push([head, event.second]);
+        }
+        return { head, atComment, runs, after: history.events.some((event) => event.second >= 0) };
+      }
+
+      it("a plain /contain applies only the head of the comment's time, and always when nothing happened after it (generated push orders)", async () => {
+        await fc.assert(
+          fc.asyncProperty(histories, async (history) => {
+            const { head, atComment, runs, after } = replay(history);
+            const sha = repositories[head];
+            const result = await contain(
+              sha,
+              runs.map(([h, s]) => [repositories[h], s]),
+              {},
+            );
+            // Never another head than the one the comment saw.
+            if (result.status === 0) expect(head).toBe(atComment);
+            else
+              expect(result.outputs.refusal).toMatch(
+                /nothing was landed\. Review the pull request as it is now, and comment `\/contain` again/,
+              );
+            // Nothing pushed or labelled since: applied.
+            if (!after) expect(result.status, result.stdout + result.stderr).toBe(0);
+            expect(result.landed).toBe(result.status === 0);
+          }),
+          { numRuns: 25 },
+        );
+      });
+
+      it("/contain <sha>: the whole SHA of the head applies it whenever it was pushed; a prefix also needs the push before the comment; another commit is refused (generated)", async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            histories,
+            fc.constantFrom("head", "other"),
+            fc.integer({ min: 7, max: 40 }),
+            async (history, named, length) => {
+              const { head, atComment, runs, after } = replay(history);
+              const sha = repositories[head];
+              const pin =
+                named === "head"
+                  ? sha.slice(0, length)
+                  : repositories[head === "reviewed" ? "pushed" : "reviewed"].slice(0, length);
+              const result = await contain(
+                sha,
+                runs.map(([h, s]) => [repositories[h], s]),
+                { PIN: pin },
+              );
+              if (named === "other") {
+                expect(result.outputs).toEqual({
+                  refusal: `the pull request's head is ${sha}, not the commit ${pin} your comment names: it was pushed after the comment, or the comment names another commit; ${again}`,
+                });
+                expect(result.status).toBe(1);
+              } else if (length === 40) {
+                expect(result.status, result.stdout + result.stderr).toBe(0);
+              } else {
+                if (result.status === 0) expect(head).toBe(atComment);
+                if (!after) expect(result.status, result.stdout + result.stderr).toBe(0);
+              }
+              expect(result.landed).toBe(result.status === 0);
+            },
+          ),
+          { numRuns: 25 },
+        );
+      });
     });
 
     it("names the accounts the committed incident touches, for pulumi up's matrix; with nothing committed, every account's stack (issue 11)", () => {
@@ -2323,6 +2745,39 @@ describe("the contain workflow", () => {
         const at = text.indexOf(said);
         expect(at).toBeGreaterThan(-1);
         expect(at).toBeLessThan(text.indexOf("Committed to main: 0123abc."));
+      });
+
+      it("a /contain refused: says why on the pull request and in the run's summary, nothing committed, and the run fails", () => {
+        expect(report.env?.REFUSAL).toBe("${{ needs.contain.outputs.refusal }}");
+        expect(contain.outputs?.refusal).toBe(
+          "${{ steps.request.outputs.refusal || steps.pull-request.outputs.refusal }}",
+        );
+        const refusal =
+          "the head 0123456789abcdef0123456789abcdef01234567 was pushed after your comment, or the pull request changed since (GitHub started incident-pull-request.yml for it at 2026-11-28T12:00:20Z, the comment is of 2026-11-28T12:00:00Z): nothing was landed. Review the pull request as it is now, and comment `/contain` again, or `/contain <sha>` with the whole SHA of the commit you reviewed";
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "issue_comment",
+          PULL_REQUEST: "12",
+          MODE: "pull-request",
+          DISPATCHER: "@dana (/contain on #12)",
+          CONTAINED: "failure",
+          APPLIED: "skipped",
+          REFUSAL: refusal,
+        });
+        expect(run.status).toBe(1);
+        expect(run.calls.at(-1)).toBe(
+          `gh pr comment 12 --repo example-org/cordon-incidents --body-file ${join(run.temp, "report.md")}`,
+        );
+        const said = written(run).split("\n");
+        expect(said.slice(0, 5)).toEqual([
+          "## cordon contain: pull request #12",
+          "",
+          "Dispatched by @dana (/contain on #12). [The run](https://github.com/example-org/cordon-incidents/actions/runs/1).",
+          "",
+          `**/contain was refused**: ${refusal}.`,
+        ]);
+        expect(written(run)).not.toContain("the contain job failed");
+        expect(readFileSync(join(run.temp, "summary"), "utf8")).toContain(`**/contain was refused**: ${refusal}.`);
       });
 
       it("says nothing of a first strike that did not run (a pull request's /contain)", () => {
