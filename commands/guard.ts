@@ -50,7 +50,9 @@ options:
                           replacement roles, principals or keys added, deny-all, a later holdUntil
                           or cutoff), and is valid; every reason otherwise. Never additive: code, a
                           deny-all or guardrail over cordon's own roles, OrganizationAccountAccessRole
-                          or Pulumi.yaml's cordon:protectedPrincipals, a holdUntil over 30 days away
+                          or Pulumi.yaml's cordon:protectedPrincipals, a user of that list named by
+                          an incident (its credentials disabled, its password deleted), a credential
+                          the base keeps that the head would not, a holdUntil over 30 days away
   --json                  {"ok", "additive", "reasons", "violations", "notes", "codeChanges", ...}
   --dir DIR               the incidents folder (default: incidents/ at the repository's root,
                           where guard finds the project from any subfolder)
@@ -58,7 +60,8 @@ options:
 
 exit: 0 nothing active is weakened (or --allow-early-removal; with --additive: the change is
 additive), 1 an active incident is removed or weakened, an incident added expired, a head file
-invalid, or (--additive) the change is not additive, 2 usage error, git error, or the base is
+invalid, a plan at the head that pulumi up would refuse whole (a deny policy over IAM's size), or
+(--additive) the change is not additive, 2 usage error, git error, or the base is
 invalid and no --stack-outputs says what is applied`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -139,7 +142,7 @@ function printJson(judged: Judgement, options: Options, io: Io): number {
     allowedEarlyRemoval: options.allowEarlyRemoval && weakened.length > 0,
     notes: judged.notes,
     codeChanges: judged.codeChanges,
-    errors: [...judged.headErrors.map(formatDiagnostic), ...judged.headStackProblems],
+    errors: [...judged.headErrors.map(formatDiagnostic), ...judged.headStackProblems, ...judged.headPlanProblems],
     incidents: judged.counts,
   };
   io.out(`${jsonSafe(JSON.stringify(document, null, 2))}\n`);
@@ -147,7 +150,7 @@ function printJson(judged: Judgement, options: Options, io: Io): number {
 }
 
 function printText(judged: Judgement, options: Options, io: Io): number {
-  const { invalid, weakened, refused, additive, blocked } = verdict(judged, options);
+  const { invalid, unappliable, weakened, refused, additive, blocked } = verdict(judged, options);
   const code = blocked ? EXIT_INVALID : EXIT_OK;
   const colour = palette(io, io.errIsTTY);
   const ci = io.env.GITHUB_ACTIONS === "true";
@@ -168,6 +171,15 @@ function printText(judged: Judgement, options: Options, io: Io): number {
     for (const problem of judged.headStackProblems) io.err(`${displayValue(problem)}\n`);
     io.err(
       `cordon guard: fix the ${judged.headStackProblems.length > 0 && judged.headErrors.length === 0 ? "stack files" : "incident files"} above: a change that cannot be read cannot be proven safe\n`,
+    );
+  }
+  if (unappliable) {
+    for (const problem of judged.headPlanProblems) io.err(`${colour.red("error")} ${displayValue(problem)}\n`);
+    if (ci)
+      for (const problem of judged.headPlanProblems)
+        io.err(`::error title=cordon guard::${escapeAnnotation(displayValue(problem))}\n`);
+    io.err(
+      `cordon guard: the head's plan cannot be applied: pulumi up would declare nothing in ${judged.headPlanProblems.length === 1 ? "the account" : "each account"} named above, on every run until it is fixed (drift repair and later contains there included) (--allow-early-removal does not apply)\n`,
     );
   }
   for (const note of judged.notes) io.out(`ok  ${displayValue(note.message)}\n`);

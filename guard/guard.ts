@@ -12,6 +12,7 @@ import { compareText } from "../incident/order.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, keptBy, type Incident, type IncidentUser } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
+import { credentialPlan, type UserCredentialPlan } from "../plan/credentials.ts";
 import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { iamNameKey, KEPT_CREDENTIAL_FIELDS, principalKey, sameIamName } from "../incident/fields.ts";
@@ -809,6 +810,17 @@ export function classifyChange(input: ClassifyInput): string[] {
         reasons.push(`${after.file}: incident ${after.id}: ${what} would cover ${subject}, ${because}: ${why}`);
       }
     }
+    // Naming a user, in any mode, sets its credentials Inactive and deletes its console password.
+    const named = new Set((before?.users ?? []).map((u) => principalKey(u.account, "user", u.name)));
+    for (const user of after.users.filter((u) => !named.has(principalKey(u.account, "user", u.name)))) {
+      const because = protectedBecause({ type: "user", name: user.name }, input.protectedPrincipals);
+      if (because !== undefined) {
+        const why = "it could lock the responders out; a pull request and a reviewer decide that";
+        reasons.push(
+          `${after.file}: incident ${after.id}: names ${userSubject(user, after)}, ${because}: its credentials would be set Inactive and its console password deleted, which cannot be undone: ${why}`,
+        );
+      }
+    }
     const hold = after.holdUntil === undefined ? undefined : Date.parse(after.holdUntil);
     if (
       hold !== undefined &&
@@ -846,9 +858,67 @@ export function classifyChange(input: ClassifyInput): string[] {
       );
     }
   }
+  reasons.push(...keepsLost(input.base, input.head));
   // Weakenings were said above, incident by incident; the others only guard knows.
   for (const violation of input.violations) {
     if (violation.kind === "not-applied" || violation.kind === "added-expired") reasons.push(violation.message);
   }
   return [...new Set(reasons)];
+}
+
+/** A user as an incident's messages name it: its account only when it is not the incident's. */
+function userSubject(user: { name: string; account: string }, incident: Incident): string {
+  return `user "${user.name}"${user.account === incident.account ? "" : ` (account ${user.account})`}`;
+}
+
+/**
+ * What the base keeps working that the head no longer does, each said by the head incident that
+ * makes it so. What is kept is the plan's to say (plan/credentials.ts: kept only when every
+ * incident naming the user keeps it, and never an exposed key), so an incident that names a user
+ * without its `keep:` disables what a reviewer kept, and deletes a console password for good.
+ */
+function keepsLost(base: readonly Incident[], head: readonly Incident[]): string[] {
+  const key = (u: UserCredentialPlan) => principalKey(u.account, "user", u.user);
+  const kept = (incidents: readonly Incident[]) => new Map(credentialPlan(incidents).users.map((u) => [key(u), u]));
+  const after = kept(head);
+  const baseById = new Map(base.map((incident) => [incident.id, incident]));
+  const headById = new Map(head.map((incident) => [incident.id, incident]));
+  const reasons: string[] = [];
+  for (const [userKey, was] of kept(base)) {
+    // A user no incident names any more is a removal, said with the incident it was removed from.
+    const now = after.get(userKey);
+    if (now === undefined) continue;
+    const keepers = was.incidents.map((id) => `${id} (${baseById.get(id)?.file ?? id})`).join(", ");
+    const keptAt = `kept at the base by ${was.incidents.length === 1 ? "incident" : "incidents"} ${keepers}`;
+    const lost = [
+      ...KEPT_CREDENTIAL_FIELDS.flatMap((field) =>
+        was.keep[field].filter((id) => !now.keep[field].includes(id)).map((id) => ({ field, id })),
+      ),
+      ...(was.keep.consolePassword && !now.keep.consolePassword ? [{ field: "consolePassword" as const, id: "" }] : []),
+    ];
+    for (const { field, id } of lost) {
+      for (const incidentId of now.incidents) {
+        const incident = headById.get(incidentId)!;
+        const user = incident.users.find((u) => principalKey(u.account, "user", u.name) === userKey)!;
+        const subject = userSubject(user, incident);
+        const where = `${incident.file}: incident ${incident.id}`;
+        const review = "a pull request and a reviewer decide that";
+        if (field === "consolePassword") {
+          if (keptBy(user).consolePassword) continue;
+          reasons.push(
+            `${where}: names ${subject} without keeping its console password, ${keptAt}: a credential is kept only when every incident naming its user keeps it, so the password would be deleted, which cannot be undone; ${review}`,
+          );
+        } else if (field === "accessKeys" && user.accessKeys.includes(id)) {
+          reasons.push(
+            `${where}: lists access key ${id} of ${subject} as exposed, ${keptAt}: an exposed key is never kept, so it would be set Inactive; ${review}`,
+          );
+        } else if (!keptBy(user)[field].includes(id)) {
+          reasons.push(
+            `${where}: names ${subject} without keeping ${KEPT_NOUN[field]} ${id}, ${keptAt}: a credential is kept only when every incident naming its user keeps it, so it would be set Inactive; ${review}`,
+          );
+        }
+      }
+    }
+  }
+  return reasons;
 }

@@ -10,7 +10,13 @@ import { computeExpiry } from "../incident/expiry.ts";
 import { incidentIdOfPath, principalKey } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
-import { accountsOf } from "../plan/plan.ts";
+import {
+  accountsOf,
+  buildPlan,
+  oversizedDenyPolicies,
+  type ContainmentInstants,
+  type OversizedDeny,
+} from "../plan/plan.ts";
 import { appliedState, currentInstants, type RecordedInstants, type StackOutputs } from "../plan/outputs.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
 import {
@@ -82,6 +88,11 @@ export interface Judgement {
   judgedAgainst: Judged;
   headErrors: Diagnostic[];
   headStackProblems: string[];
+  /**
+   * What would make the program refuse the head's plan whole (program/deploy.ts declares nothing
+   * then, on every run, until it is fixed), that the base's plan did not have: each a head problem.
+   */
+  headPlanProblems: string[];
   /** Stack files that import ESC environments, whose config guard cannot see. */
   environments: string[];
   violations: Violation[];
@@ -160,6 +171,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
     ...notRegular(input.changed, input.shown),
     ...(fromOutputs ? unaccounted(input, applied) : []),
   ];
+  const headPlanProblems = headInvalid ? [] : newPlanProblems(base, head, containment);
   const problemCount = headErrors.length + input.head.stacks.problems.length;
   const unreadable = [
     ...(headInvalid
@@ -172,6 +184,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
           `the incident files at --base ${input.baseName} do not validate: judged against the last applied state, which cannot tell what was only added`,
         ]
       : []),
+    ...headPlanProblems.map((problem) => `the head's plan cannot be applied: ${problem}`),
   ];
   const reasons = classifyChange({
     // An invalid head has no incidents to compare: its one reason is that it does not validate.
@@ -192,6 +205,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
       judgedAgainst,
       headErrors,
       headStackProblems: input.head.stacks.problems,
+      headPlanProblems,
       environments: [...input.base.stacks.stacks, ...input.head.stacks.stacks]
         .filter((s) => s.environments)
         .map((s) => s.file),
@@ -205,6 +219,21 @@ export function judgeChange(input: JudgeInput): JudgeResult {
       counts: { base: base.length, head: head.length },
     },
   };
+}
+
+/**
+ * What would make the program refuse the head's whole plan, by the program's own rules, that the
+ * base's plan did not have: a deny policy over IAM's size (plan/plan.ts, oversizedDenyPolicies),
+ * for a principal whose deny fitted at the base. One that was already too large is no problem of
+ * this change (a change that shrinks it must land). The program's other refusals hang on what
+ * IAM, Organizations or the run's credentials say, which guard cannot read.
+ */
+function newPlanProblems(base: BaseIncident[], head: Incident[], containment: ContainmentInstants): string[] {
+  const principal = ({ deny }: OversizedDeny) => principalKey(deny.account, deny.principal.type, deny.principal.name);
+  const had = new Set(oversizedDenyPolicies(buildPlan(base, { containment })).map(principal));
+  return oversizedDenyPolicies(buildPlan(head, { containment }))
+    .filter((oversized) => !had.has(principal(oversized)))
+    .map((oversized) => oversized.message);
 }
 
 /**
@@ -289,15 +318,17 @@ function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
 /** What the judgement comes to: whether the change is blocked, and what it rests on. */
 export function verdict(judged: Judgement, options: { additive: boolean; allowEarlyRemoval: boolean }) {
   const invalid = judged.headErrors.length > 0 || judged.headStackProblems.length > 0;
+  const unappliable = judged.headPlanProblems.length > 0;
   const weakened = judged.violations.filter((v) => v.overridable);
   const refused = judged.violations.filter((v) => !v.overridable);
   const additive = judged.reasons.length === 0;
   const blocked =
     invalid ||
+    unappliable ||
     refused.length > 0 ||
     (weakened.length > 0 && !options.allowEarlyRemoval) ||
     (options.additive && !additive);
-  return { invalid, weakened, refused, additive, blocked };
+  return { invalid, unappliable, weakened, refused, additive, blocked };
 }
 
 /**

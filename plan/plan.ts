@@ -242,13 +242,23 @@ export function denyPolicyName(type: PrincipalType, name: string, attachment: "m
   return attachment === "managed" ? `${ROLE_MANAGED_POLICY_PREFIX}${name}` : ROLE_POLICY_NAME;
 }
 
+/** A deny policy IAM would refuse for its size, and the line that says so. */
+export interface OversizedDeny {
+  deny: DenyPolicy;
+  /** Its size once its instants are filled in, as IAM counts it. */
+  size: number;
+  message: string;
+}
+
 /**
  * The deny policies IAM would refuse for their size, once their instants are filled in: a managed
- * policy holds at most 6,144 characters ({@link MANAGED_POLICY_MAX_CHARACTERS}). One line each,
- * saying which incidents make it that long and what to do; empty when every one fits. (A role's
- * inline deny shares the role's inline quota with its other policies: program/checks.ts asks IAM.)
+ * policy holds at most 6,144 characters ({@link MANAGED_POLICY_MAX_CHARACTERS}). One each, with
+ * the line saying which incidents make it that long and what to do; empty when every one fits. (A
+ * role's inline deny shares the role's inline quota with its other policies: program/checks.ts
+ * asks IAM.) The one size rule: the program refuses such a plan whole, and `plan`, `validate` and
+ * guard say so from here.
  */
-export function oversizedDenies(plan: Plan): string[] {
+export function oversizedDenyPolicies(plan: Plan): OversizedDeny[] {
   return plan.denyPolicies
     .filter((deny) => deny.attachment === "managed")
     .map((deny) => ({ deny, size: filledSize(deny.document, deny.pendingContainment) }))
@@ -256,8 +266,14 @@ export function oversizedDenies(plan: Plan): string[] {
     .map(({ deny, size }) => {
       const { type, name } = deny.principal;
       const statements = deny.document.Statement.length;
-      return `${type} ${name} (account ${deny.account}; incidents ${deny.incidents.join(", ")}): its deny policy would hold ${size.toLocaleString("en-US")} characters in ${statements} statements, over the ${MANAGED_POLICY_MAX_CHARACTERS.toLocaleString("en-US")} IAM allows a managed policy, so pulumi up would fail (LimitExceeded): each at-containment incident that names it adds a statement; remove the incidents cordon status says can be removed, or give the others one explicit cutoff (the latest covers the earlier ones)`;
+      const message = `${type} ${name} (account ${deny.account}; incidents ${deny.incidents.join(", ")}): its deny policy would hold ${size.toLocaleString("en-US")} characters in ${statements} statements, over the ${MANAGED_POLICY_MAX_CHARACTERS.toLocaleString("en-US")} IAM allows a managed policy, so pulumi up would fail (LimitExceeded): each at-containment incident that names it adds a statement; remove the incidents cordon status says can be removed, or give the others one explicit cutoff (the latest covers the earlier ones)`;
+      return { deny, size, message };
     });
+}
+
+/** {@link oversizedDenyPolicies}, one line each. */
+export function oversizedDenies(plan: Plan): string[] {
+  return oversizedDenyPolicies(plan).map((oversized) => oversized.message);
 }
 
 /** The ARN of one of cordon's managed policies in `account`. */

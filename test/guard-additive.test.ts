@@ -430,18 +430,27 @@ describe("principals no additive change may lock out (issue 19): cordon:protecte
   const reasonsOf = async (base: Record<string, Content>, head: Record<string, Content>) =>
     (await additiveJson(base, head)).reasons;
 
+  /** Naming a protected user at all (any mode) is a reason of its own, besides what covers it. */
+  const NAMED =
+    'names user "Break-Glass", named in cordon:protectedPrincipals: its credentials would be set Inactive and its console password deleted, which cannot be undone';
   it.each([
     {
       what: "a user named there, under deny-all, in any spelling",
       listed: ["user/break-glass"],
       head: breakGlass({ mode: "deny-all" }),
-      reason: 'deny-all would cover user "Break-Glass", named in cordon:protectedPrincipals',
+      reasons: ['deny-all would cover user "Break-Glass", named in cordon:protectedPrincipals', NAMED],
     },
     {
       what: "a user named there, under the SCP",
       listed: ["user/break-glass"],
       head: breakGlass({ organization: { scp: true } }),
-      reason: 'organization.scp would cover user "Break-Glass", named in cordon:protectedPrincipals',
+      reasons: ['organization.scp would cover user "Break-Glass", named in cordon:protectedPrincipals', NAMED],
+    },
+    {
+      what: "a user named there, only its older sessions revoked (the default mode)",
+      listed: ["user/break-glass"],
+      head: breakGlass(),
+      reasons: [NAMED],
     },
     {
       what: "an Identity Center user named there, under the SCP",
@@ -451,14 +460,17 @@ describe("principals no additive change may lock out (issue 19): cordon:protecte
         organization: { scp: true },
         identityCenterUsers: [{ userId: IC }],
       }),
-      reason: `organization.scp would cover Identity Center user ${IC}, named in cordon:protectedPrincipals`,
+      reasons: [`organization.scp would cover Identity Center user ${IC}, named in cordon:protectedPrincipals`],
     },
-  ])("$what", async ({ listed, head, reason }) => {
+  ])("$what", async ({ listed, head, reasons: expected }) => {
     const files = { "Pulumi.yaml": project(...listed), ...byPath(ciKey()) };
     const reasons = await reasonsOf(files, { ...files, ...byPath(ciKey(), head) });
-    expect(reasons).toEqual([
-      `incidents/2026-11-29-new-key.yaml: incident 2026-11-29-new-key: ${reason}: it could lock the responders out; a pull request and a reviewer decide that`,
-    ]);
+    expect(reasons).toEqual(
+      expected.map(
+        (reason) =>
+          `incidents/2026-11-29-new-key.yaml: incident 2026-11-29-new-key: ${reason}: it could lock the responders out; a pull request and a reviewer decide that`,
+      ),
+    );
   });
 
   it("a name taken off the list in the same change is still protected (the base's list counts)", async () => {

@@ -86,13 +86,18 @@ describe("a kept credential added to an active incident is a weakening, never ad
     expect(reasons).toEqual([`incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: ${what}`]);
   });
 
-  it("keeping less is a strengthening, and additive", () => {
+  it("keeping less is a strengthening, yet not additive: a reviewer kept it, and a deleted password cannot come back", () => {
     const { violations, reasons } = judge(
       withUser({ keep: { accessKeys: ["AKIAI44QH8DHBEXAMPLE"], consolePassword: true } }),
       withUser({ keep: { consolePassword: false } }),
     );
     expect(violations).toEqual([]);
-    expect(reasons).toEqual([]);
+    const keptAt =
+      "kept at the base by incident 2026-11-28-ci-key (incidents/2026-11-28-ci-key.yaml): a credential is kept only when every incident naming its user keeps it";
+    expect(reasons).toEqual([
+      `incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: names user "ci-deployer" without keeping access key AKIAI44QH8DHBEXAMPLE, ${keptAt}, so it would be set Inactive; a pull request and a reviewer decide that`,
+      `incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: names user "ci-deployer" without keeping its console password, ${keptAt}, so the password would be deleted, which cannot be undone; a pull request and a reviewer decide that`,
+    ]);
   });
 
   it("the same keep, written in another order, changes nothing", () => {

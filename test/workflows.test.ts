@@ -1150,7 +1150,7 @@ describe("the contain workflow", () => {
       "git -c",
       'head="$(git rev-parse',
       'base="$(git merge-base',
-      "npx cordon",
+      "judged --base",
       "mapfile -d",
       "read -r",
     ]);
@@ -1160,7 +1160,8 @@ describe("the contain workflow", () => {
     expect(uses[0]).toContain(
       'fetch --quiet --no-tags origin "+refs/pull/$PULL_REQUEST/head:refs/cordon/pull-request"',
     );
-    expect(uses[3]).toBe('npx cordon guard --base "$base" --head refs/cordon/pull-request --additive');
+    expect(uses[3].trim()).toBe('judged --base "$base" --head refs/cordon/pull-request');
+    expect(pullRequestFiles.run).toContain('npx cordon guard "$@" --additive || status=$?');
   });
 
   it("passes every input through env: no expression in any script", () => {
@@ -1214,7 +1215,16 @@ describe("the contain workflow", () => {
       GIT_COMMITTER_EMAIL: "41898282+github-actions[bot]@users.noreply.github.com",
     });
     expect(commit.run).toContain('echo "Dispatched by $DISPATCHER."');
-    expect(guardStep.run).toBe("npx cordon guard --base origin/main --head HEAD --additive");
+    expect(guardStep.run?.trimEnd().split("\n").at(-1)).toBe("judged --base origin/main --head HEAD");
+    // One judged() in the three steps that run guard --additive: what it says of a refusal is said alike.
+    const judged = (s: Step) => /^ *judged\(\) \{\n[\s\S]*?\n *\}\n/m.exec(s.run ?? "")?.[0].replace(/^ +/gm, "");
+    expect(judged(guardStep)).toContain('npx cordon guard "$@" --additive || status=$?');
+    expect([judged(pullRequestFiles), judged(push)]).toEqual([judged(guardStep), judged(guardStep)]);
+    expect(contain.outputs).toMatchObject({
+      guard: "${{ steps.pull-request.outputs.guard || steps.guard.outputs.guard || steps.push.outputs.guard }}",
+      "guard-reasons":
+        "${{ steps.pull-request.outputs.guard-reasons || steps.guard.outputs.guard-reasons || steps.push.outputs.guard-reasons }}",
+    });
     const order = [commit, guardStep, push].map((s) => contain.steps.indexOf(s));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(push.env?.PUSH_TOKEN).toBe(
@@ -1709,9 +1719,36 @@ describe("the contain workflow", () => {
       expect(result.calls).toEqual([
         `npx cordon plan ${join(temp, "main-now", "incidents")} --json`,
         "npx cordon guard --base origin/main --head HEAD --additive",
+        // Refused: asked again for its reasons, for the report.
+        "npx cordon guard --base origin/main --head HEAD --additive --json",
       ]);
       expect(result.stdout + result.stderr).toContain("E_PRINCIPAL_SPELLING");
       expect(git(origin, "log", "--format=%s", "main")).toBe("another\nseed");
+    });
+
+    it("a reviewed keep: for the user lands on main meanwhile: guard refuses the commit on top of it, nothing is pushed, and the report is told why", () => {
+      const { origin, seed, runner } = repos("keep-meanwhile");
+      const { temp } = committed(runner, OURS, ours);
+      mainMoves(
+        seed,
+        "incidents/2026-11-20-ci.yaml",
+        'id: 2026-11-20-ci\ntitle: reviewed\naccount: "123456789012"\ncutoff: 2026-11-20T10:00:00Z\nusers:\n  - name: ci-deployer\n    keep: { consolePassword: true }\n',
+        "a reviewed keep",
+      );
+      const result = pushed(runner, temp);
+      expect(result.status).toBe(1);
+      const reason =
+        'incidents/2026-11-28-exposed-access-key.yaml: incident 2026-11-28-exposed-access-key: names user "ci-deployer" without keeping its console password, kept at the base by incident 2026-11-20-ci (incidents/2026-11-20-ci.yaml): a credential is kept only when every incident naming its user keeps it, so the password would be deleted, which cannot be undone; a pull request and a reviewer decide that';
+      expect(result.outputs).toEqual({
+        push: "not-additive",
+        reason: "",
+        guard: "refused",
+        "guard-reasons": JSON.stringify([reason]),
+      });
+      expect(result.stdout).toContain(
+        "::error title=cordon contain::guard --additive refuses the commit on top of main as it is now (above): nothing is pushed; the incident needs a pull request. The disable job disables the key directly.",
+      );
+      expect(git(origin, "log", "--format=%s", "main")).toBe("a reviewed keep\nseed");
     });
 
     it("a second run for the same key that lost the race pushes nothing and succeeds: main declares the key", () => {
@@ -1725,7 +1762,7 @@ describe("the contain workflow", () => {
       expect(git(origin, "log", "--format=%s", "main")).toBe("contain (first)\nseed");
     });
 
-    it("a key that an incident of main keeps (keep: accessKeys) is not declared there: the commit goes on top of main and is pushed", () => {
+    it("a key that an incident of main keeps (keep: accessKeys) is not declared there: the commit goes on top of main, where guard refuses to drop the keep unreviewed", () => {
       const { origin, seed, runner } = repos("kept");
       const { temp } = committed(runner, OURS, ours);
       // Landed meanwhile: an incident of the same user that disables another key and keeps this one.
@@ -1736,12 +1773,21 @@ describe("the contain workflow", () => {
         "an incident that keeps the key",
       );
       const result = pushed(runner, temp);
-      expect(result.status, result.stdout + result.stderr).toBe(0);
+      // Not taken for declared (a keep is no declaration): put on top of main and judged there.
       expect(result.stdout).not.toContain("nothing to push");
-      expect(result.outputs).toEqual({ push: "pushed", commit: git(origin, "rev-parse", "main") });
-      expect(git(origin, "log", "--format=%s", "main")).toBe(
-        `contain ${KEY}: ${OURS}\nan incident that keeps the key\nseed`,
-      );
+      expect(result.stdout).toContain("main moved (attempt 1): the commit goes again on top of it");
+      // Listing the kept key as exposed would disable what a reviewer kept: a pull request decides
+      // (the disable job disables the dispatched key directly).
+      expect(result.status).toBe(1);
+      expect(result.outputs).toEqual({
+        push: "not-additive",
+        reason: "",
+        guard: "refused",
+        "guard-reasons": JSON.stringify([
+          `${OURS}: incident 2026-11-28-exposed-access-key: lists access key ${KEY} of user "ci-deployer" as exposed, kept at the base by incident 2026-11-27-keeps (incidents/2026-11-27-keeps.yaml): an exposed key is never kept, so it would be set Inactive; a pull request and a reviewer decide that`,
+        ]),
+      });
+      expect(git(origin, "log", "--format=%s", "main")).toBe("an incident that keeps the key\nseed");
     });
 
     it("a key an incident of main declares in another file (another run's, another title) pushes nothing and succeeds", () => {
@@ -1938,6 +1984,9 @@ describe("the contain workflow", () => {
       expect(result.status).toBe(1);
       expect(result.stderr).toContain("not additive");
       expect(result.stderr).toContain(reason);
+      // For the report: guard refused, and why.
+      expect(result.outputs.guard).toBe("refused");
+      expect((JSON.parse(result.outputs["guard-reasons"]) as string[]).join("\n")).toContain(reason);
       expect(git(runner, "status", "--porcelain")).toBe("");
       expect(existsSync(join(runner, "index.ts"))).toBe(false);
     });
@@ -2531,6 +2580,120 @@ describe("the contain workflow", () => {
           expect(readdirSync(join(runner, "incidents")).filter((name) => name.includes("akiazzzz"))).toEqual([]);
         });
       });
+
+      describe("a key whose user main protects, or whose credentials main keeps: guard refuses the commit", () => {
+        const disableStep = step(disable, (s) => s.name === "disable the key");
+        const reportStep = step(report, (s) => s.name === "plan, verify and the report");
+        const REVIEW = "a pull request and a reviewer decide that";
+        const today = () => new Date().toISOString().slice(0, 10);
+
+        it.each([
+          {
+            what: "a user of cordon:protectedPrincipals",
+            user: "break-glass-x",
+            main: (seed: string, user: string) =>
+              mainMoves(
+                seed,
+                "Pulumi.yaml",
+                `name: cordon\nruntime: nodejs\nconfig:\n  protectedPrincipals:\n    type: array\n    items: { type: string }\n    default: ["user/${user}"]\n`,
+                "protect the break-glass user",
+              ),
+            reason: (file: string, id: string, user: string) =>
+              `${file}: incident ${id}: names user "${user}", named in cordon:protectedPrincipals: its credentials would be set Inactive and its console password deleted, which cannot be undone: it could lock the responders out; ${REVIEW}`,
+          },
+          {
+            what: "a user whose console password a reviewed incident keeps",
+            user: "ops-kept-x",
+            main: (seed: string, user: string) =>
+              mainMoves(
+                seed,
+                "incidents/2026-11-20-ops.yaml",
+                `id: 2026-11-20-ops\ntitle: reviewed\naccount: "123456789012"\ncutoff: 2026-11-20T10:00:00Z\nusers:\n  - name: ${user}\n    keep: { consolePassword: true }\n`,
+                "a reviewed incident that keeps the password",
+              ),
+            reason: (file: string, id: string, user: string) =>
+              `${file}: incident ${id}: names user "${user}" without keeping its console password, kept at the base by incident 2026-11-20-ops (incidents/2026-11-20-ops.yaml): a credential is kept only when every incident naming its user keeps it, so the password would be deleted, which cannot be undone; ${REVIEW}`,
+          },
+        ])(
+          "$what: nothing pushed, the key disabled directly, and the report says the incident was NOT committed",
+          async ({ user, main, reason }) => {
+            const key = await seedKey(user);
+            const { origin, seed, runner } = repos(`guard-refuses-${user}`);
+            main(seed, user);
+            git(runner, "pull", "-q", "origin", "main");
+            const mainBefore = git(origin, "rev-parse", "main");
+            // The contain job's steps, in order, on one runner (one RUNNER_TEMP).
+            const temp = mkdtempSync(join(root, "refused-"));
+            writeFileSync(join(temp, "title"), "");
+            writeFileSync(join(temp, "ticket"), "");
+            const written = await runStepAsync(
+              write,
+              runner,
+              { ...moto.env, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, ACCESS_KEY: key, CORDON_REAL_CLI: "1" },
+              temp,
+            );
+            expect(written.status, written.stdout + written.stderr).toBe(0);
+            const id = `${today()}-exposed-access-key-${key.toLowerCase()}`;
+            const file = `incidents/${id}.yaml`;
+            const commitRun = runStep(
+              commit,
+              runner,
+              { MODE: "key", ACCESS_KEY: key, DISPATCHER: "@dana (workflow_dispatch)", PULL_REQUEST: "", RUN_URL: "u" },
+              temp,
+            );
+            expect(commitRun.outputs.files).toBe(JSON.stringify([file]));
+            const guarded = runStep(guardStep, runner, { CORDON_REAL_CLI: "1" }, temp);
+            expect(guarded.status).toBe(1);
+            expect(guarded.stderr).toContain(`not additive ${reason(file, id, user)}\n`);
+            expect(guarded.outputs).toEqual({
+              guard: "refused",
+              "guard-reasons": JSON.stringify([reason(file, id, user)]),
+            });
+            // The job stops at the failed step: the push never runs, and main is as it was.
+            expect(git(origin, "rev-parse", "main")).toBe(mainBefore);
+            // The disable job: the key Inactive all the same.
+            const disabled = await runStepAsync(disableStep, root, {
+              ...moto.env,
+              AWS_DEFAULT_REGION: "us-east-1",
+              ACCESS_KEY: key,
+            });
+            expect(disabled.outputs).toEqual({ key: "disabled" });
+            expect(await statusOf(user, key)).toBe("Inactive");
+            // The report, from the jobs' outputs.
+            const reported = runStep(reportStep, root, {
+              EVENT: "workflow_dispatch",
+              PULL_REQUEST: "",
+              MODE: "key",
+              ACCESS_KEY: key,
+              ACCOUNT: "123456789012",
+              DISPATCHER: "@dana (workflow_dispatch)",
+              FILES: commitRun.outputs.files,
+              COMMIT: "",
+              PUSH: "",
+              PUSH_REASON: "",
+              GUARD: guarded.outputs.guard,
+              GUARD_REASONS: guarded.outputs["guard-reasons"],
+              CONTAINED: "failure",
+              APPLIED: "skipped",
+              KEY: disabled.outputs.key,
+              STRIKE: "",
+              STRIKE_DISABLED: "",
+              VERIFY: "false",
+              VERIFY_ROLE: "",
+              VERIFY_PROBLEM: "",
+              RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
+              GH_TOKEN: "t",
+            });
+            expect(reported.status).toBe(1);
+            const text = readFileSync(join(reported.temp, "report.md"), "utf8");
+            expect(text).toContain(
+              `**The key is Inactive**: the incident was not applied (below), so the disable job set the key Inactive directly (UpdateAccessKey, account 123456789012). **The sessions it minted are not denied** until the incident is applied from main.\n\n**The incident was NOT committed**: guard --additive refused it (below), so it needs a pull request and a reviewer. Write it in a branch (\`npx cordon new --access-key ${key} --cutoff at-containment\`) and open a pull request: until it is merged and applied, the sessions the key minted are not denied.\n\n\`\`\`\n${reason(file, id, user)}\n\`\`\`\n\n### Next\n`,
+            );
+            expect(text).not.toContain("the contain job failed");
+            expect(text).not.toContain("Committed to main");
+          },
+        );
+      });
     });
 
     describe("the report", () => {
@@ -2617,6 +2780,25 @@ describe("the contain workflow", () => {
           "## cordon contain: a repository_dispatch that did not pass its checks\n\nDispatched by a repository_dispatch.",
         );
         expect(written(run)).toContain("**Nothing was committed: the contain job failed**");
+      });
+
+      it("for /contain refused by guard: nothing committed, guard's reasons in a block no backtick can end, a failed run", () => {
+        const run = runStep(report, root, {
+          ...base,
+          EVENT: "issue_comment",
+          PULL_REQUEST: "12",
+          MODE: "pull-request",
+          DISPATCHER: "@dana (/contain on #12)",
+          CONTAINED: "failure",
+          APPLIED: "skipped",
+          GUARD: "refused",
+          GUARD_REASONS: JSON.stringify(["incidents/a```b.yaml changed: not an incident file", "second"]),
+        });
+        expect(run.status).toBe(1);
+        expect(written(run)).toContain(
+          "**Nothing was committed**: guard --additive refused pull request #12 (below): it lands once a reviewer approves it and it is merged.\n\n```\nincidents/a'''b.yaml changed: not an incident file\nsecond\n```\nThe keys may still be active: contain them by hand",
+        );
+        expect(written(run)).not.toContain("the contain job failed");
       });
 
       it("passes plan and verify the outputs of every stack the incident touches", () => {
