@@ -35,8 +35,9 @@ export interface ContainmentInstantArgs {
  * `pulumi up` creates it.
  *
  * It depends on no resource: the program declares it only once every access key of the
- * incident's users that the files do not keep is Inactive in IAM (program/deploy.ts), so that a key that fails under `--continue-on-error` cannot
- * make the engine skip it, and the deny policies that use it with it.
+ * incident's users that the files do not keep is Inactive in IAM (program/deploy.ts), so that a
+ * key that fails under `--continue-on-error` cannot make the engine skip it, and the deny policies
+ * that use it with it.
  * @see https://registry.terraform.io/providers/hashicorp/time/latest/docs/resources/static
  */
 export class ContainmentInstant extends pulumi.ComponentResource {

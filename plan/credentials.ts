@@ -456,8 +456,6 @@ export function irreversibleActions(credentials: CredentialPlan): {
 export interface KeyToContain {
   user: string;
   accessKeyId: string;
-  /** An access key an incident lists as exposed. */
-  exposed: boolean;
 }
 
 /**
@@ -472,7 +470,7 @@ export function accessKeysToContain(credentials: CredentialPlan, incident: strin
     .flatMap((u) =>
       u.credentials
         .filter((c) => c.kind === "access-key" && (c.fate === "disable" || c.fate === "already-inactive"))
-        .map((c) => ({ user: u.user, accessKeyId: c.id, exposed: c.exposed })),
+        .map((c) => ({ user: u.user, accessKeyId: c.id })),
     )
     .sort(byKey((k) => k.accessKeyId));
 }

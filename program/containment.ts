@@ -134,7 +134,10 @@ export function instantsKept(
   ]);
 }
 
-/** One user of an incident, the access keys the files keep, and what IAM listed for it after the run's key steps (null: no such user). */
+/**
+ * One user of an incident, the access keys the files keep, and what IAM listed for it after the
+ * run's key steps (null: no such user).
+ */
 export interface UserKeysAfterRun {
   user: string;
   keep: readonly string[];

@@ -5,7 +5,8 @@
  * could stop `pulumi up` before declaring anything (every credential of each compromised user
  * included), reads the containment instants other stacks recorded, then declares the plan's
  * components: every credential that must not work first, the containment instants once the
- * incidents' users' access keys are Inactive, then the deny policies, the replacement roles and the guardrails;
+ * access keys of the incidents' users are Inactive, then the deny policies, the replacement roles
+ * and the guardrails;
  * at `up` only, it deletes the console passwords and deactivates the MFA devices the plan says
  * (and, in the organization stack, the root access keys a file asks to delete).
  * index.ts, the entry point Pulumi loads, passes the readers over the AWS SDK; the tests pass
