@@ -32,7 +32,8 @@ per account, as the workflows do), reads IAM and checks that
     actions to a token issued one minute before the cutoff, and none from cordon's policy to a
     token issued one minute after it (deny-all: an explicit deny to both); for a user, to its
     GetSessionToken and GetFederationToken tokens issued before the cutoff too.
-A listed key last used after the cutoff gets a warning: sessions it minted then are not revoked.
+An access key of the user last used after the cutoff gets a warning, listed or not (a key kept by
+name works after it on purpose): sessions it minted then are not revoked.
 The instant of an at-containment incident comes from FILE only, never from the live policy (which
 anyone allowed to edit it could have changed): without it, such an incident cannot be verified.
 With the credentials of the stack that sets cordon:organization, also reads each of cordon's SCPs

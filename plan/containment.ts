@@ -2,8 +2,9 @@
  * The containment instant of an incident whose file says `cutoff: at-containment`: which stack
  * records it, and which cutoff follows from it. Pure.
  *
- * One instant per incident, recorded once, after every key of the incident is Inactive, by the
- * stack of the account that holds the keys (the owner); every other stack that applies the
+ * One instant per incident, recorded after every access key of its users that the files do not
+ * keep is Inactive (again when a run finds a key no earlier instant knew), by the stack of the
+ * account that holds the keys (the owner); every other stack that applies the
  * incident (the accounts of its other principals, the organization stack's guardrails) reads the
  * owner's stack outputs and never records an instant of its own. A stack that cannot read one yet
  * denies the incident's principals everything until it can.

@@ -451,3 +451,37 @@ export function irreversibleActions(credentials: CredentialPlan): {
     ),
   };
 }
+
+/** An access key that must be Inactive before an incident's containment instant is recorded. */
+export interface KeyToContain {
+  user: string;
+  accessKeyId: string;
+}
+
+/**
+ * Every access key IAM listed for the users of `incident` that the files do not keep, sorted by
+ * id: the exposed keys, and every other one, Active or already Inactive. Any of them could have
+ * minted sessions until it was disabled, so each must be Inactive before the incident's instant
+ * is recorded, and a key none of the earlier instants knew records it again (plan/declarations.ts).
+ */
+export function accessKeysToContain(credentials: CredentialPlan, incident: string): KeyToContain[] {
+  return credentials.users
+    .filter((u) => u.incidents.includes(incident))
+    .flatMap((u) =>
+      u.credentials
+        .filter((c) => c.kind === "access-key" && (c.fate === "disable" || c.fate === "already-inactive"))
+        .map((c) => ({ user: u.user, accessKeyId: c.id })),
+    )
+    .sort(byKey((k) => k.accessKeyId));
+}
+
+/**
+ * The users of `incident` whose access keys are read back after the run's key steps, each with the
+ * keys the files keep: every other key IAM lists then must be Inactive, one created since the
+ * listing too.
+ */
+export function keyHoldersOf(credentials: CredentialPlan, incident: string): { user: string; keep: string[] }[] {
+  return credentials.users
+    .filter((u) => u.incidents.includes(incident))
+    .map((u) => ({ user: u.user, keep: u.keep.accessKeys }));
+}

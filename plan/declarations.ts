@@ -7,6 +7,7 @@
  * @see ../docs/program.md
  */
 import type { AutoContainPlan } from "./auto-contain.ts";
+import { accessKeysToContain, type CredentialPlan } from "./credentials.ts";
 import type { Plan, ReplacementRolePlan } from "./plan.ts";
 
 /** A containment instant this stack records in this run. */
@@ -16,19 +17,35 @@ export interface InstantToRecord {
   incident: string;
   /** Every key the incident lists triggers the instant, a deleted one too: deleting a key must not move it. */
   accessKeyIds: string[];
+  /**
+   * Every other access key IAM lists for the incident's users that the files do not keep, Active
+   * or Inactive, sorted: each triggers the instant too. A key no earlier instant knew (an
+   * attacker's second key, found Active, or already Inactive and disabled by whoever made it)
+   * could have minted sessions after the recorded cutoff, so it records a new instant, after it
+   * was disabled: the cutoff moves later, which denies more, never less.
+   */
+  otherAccessKeyIds: string[];
 }
 
 /**
  * The instants to record: the incidents whose cutoff waits for this run's containment, but those
- * denied everything until their instant can be recorded.
+ * denied everything until their instant can be recorded. `credentials` is IAM's listing of the
+ * incidents' users, as the run found it (none without one).
  */
-export function instantsToRecord(plan: Plan, account: string): InstantToRecord[] {
+export function instantsToRecord(
+  plan: Plan,
+  account: string,
+  credentials: CredentialPlan = { users: [] },
+): InstantToRecord[] {
   return plan.incidents
     .filter((incident) => incident.cutoffPending && !incident.deniedUntilContained)
     .map((incident) => ({
       name: `${account}-${incident.id}`,
       incident: incident.id,
       accessKeyIds: incident.accessKeys,
+      otherAccessKeyIds: accessKeysToContain(credentials, incident.id)
+        .map((key) => key.accessKeyId)
+        .filter((id) => !incident.accessKeys.includes(id)),
     }));
 }
 

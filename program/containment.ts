@@ -134,20 +134,33 @@ export function instantsKept(
   ]);
 }
 
-/** One key of an incident and what IAM listed under its user after the run's key steps (null: no such user). */
-export interface KeyAfterRun {
-  accessKeyId: string;
+/**
+ * One user of an incident, the access keys the files keep, and what IAM listed for it after the
+ * run's key steps (null: no such user).
+ */
+export interface UserKeysAfterRun {
   user: string;
+  keep: readonly string[];
   listed: ListedKey[] | null;
 }
 
+/** An access key IAM still lists as usable. */
+export interface UsableKey {
+  accessKeyId: string;
+  user: string;
+}
+
 /**
- * The keys that are still usable after the run's key steps: listed under their user and not
- * Inactive. A key IAM no longer lists (deleted, or gone with its user) is contained.
+ * The access keys still usable after the run's key steps: every key IAM lists for the incident's
+ * users that the files do not keep and that is not Inactive, the exposed keys and every other one,
+ * a key created since the run's listing too (it could mint sessions after the instant). A key IAM
+ * no longer lists (deleted, or gone with its user) is contained.
  */
-export function stillActive(keys: readonly KeyAfterRun[]): KeyAfterRun[] {
-  return keys.filter((key) =>
-    key.listed?.some((listed) => listed.accessKeyId === key.accessKeyId && listed.status !== "Inactive"),
+export function stillActive(users: readonly UserKeysAfterRun[]): UsableKey[] {
+  return users.flatMap(({ user, keep, listed }) =>
+    (listed ?? [])
+      .filter((key) => key.status !== "Inactive" && !keep.includes(key.accessKeyId))
+      .map((key) => ({ accessKeyId: key.accessKeyId, user })),
   );
 }
 
@@ -160,13 +173,13 @@ export function awaitingOwnerNote(id: string, ownerStack: string, readProblem?: 
   return `incident ${id}: its containment instant is recorded by stack ${ownerStack} (the account of its keys), which ${why}: until it has, this stack denies the incident's principals everything; run that stack, then this one again`;
 }
 
-/** The run's line about an incident of this stack whose keys are not all disabled after the key steps. */
-export function keysStillActiveNote(id: string, active: readonly KeyAfterRun[]): string {
+/** The run's line about an incident of this stack whose users' keys are not all disabled after the key steps. */
+export function keysStillActiveNote(id: string, active: readonly UsableKey[]): string {
   const keys = active.map((key) => `${key.accessKeyId} (user ${key.user})`).join(", ");
-  return `incident ${id}: IAM still lists ${active.length === 1 ? "access key" : "access keys"} ${keys} as Active after this run's key steps (a failed import or update), so no containment instant is recorded: the incident's principals are denied everything until a run finds every key of the incident Inactive`;
+  return `incident ${id}: IAM still lists ${active.length === 1 ? "access key" : "access keys"} ${keys} as Active after this run's key steps (a failed import or update, or a key created since this run listed them), so no containment instant is recorded: the incident's principals are denied everything until a run finds every access key of its users that the files do not keep Inactive`;
 }
 
 /** The run's line about an incident whose keys could not be read back after the key steps. */
 export function keysUnreadNote(id: string, problem: string): string {
-  return `incident ${id}: cannot read the incident's keys back from IAM after this run's key steps (${problem}), so no containment instant is recorded: the incident's principals are denied everything until a run finds every key of the incident Inactive`;
+  return `incident ${id}: cannot read the incident's keys back from IAM after this run's key steps (${problem}), so no containment instant is recorded: the incident's principals are denied everything until a run finds every access key of its users that the files do not keep Inactive`;
 }

@@ -5,7 +5,8 @@
  * could stop `pulumi up` before declaring anything (every credential of each compromised user
  * included), reads the containment instants other stacks recorded, then declares the plan's
  * components: every credential that must not work first, the containment instants once the
- * incidents' keys are Inactive, then the deny policies, the replacement roles and the guardrails;
+ * access keys of the incidents' users are Inactive, then the deny policies, the replacement roles
+ * and the guardrails;
  * at `up` only, it deletes the console passwords and deactivates the MFA devices the plan says
  * (and, in the organization stack, the root access keys a file asks to delete).
  * index.ts, the entry point Pulumi loads, passes the readers over the AWS SDK; the tests pass
@@ -25,7 +26,7 @@ import { SessionRevocation } from "../components/SessionRevocation.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
-import { type CredentialPlan, credentialsToDisable } from "../plan/credentials.ts";
+import { type CredentialPlan, credentialsToDisable, keyHoldersOf } from "../plan/credentials.ts";
 import { autoContainNote, instantsToRecord, replacementRolesAfter } from "../plan/declarations.ts";
 import { rootUserPlans, type OrganizationConfig, type RootUserPlan } from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
@@ -57,8 +58,8 @@ import {
   keysUnreadNote,
   recordedIn,
   stillActive,
-  type KeyAfterRun,
   type Recorded,
+  type UserKeysAfterRun,
 } from "./containment.ts";
 import {
   applyIrreversible,
@@ -129,8 +130,10 @@ export async function deploy(
   // Every credential that must not work first: the incidents' keys, every other access key of
   // their users, their SSH public keys, signing certificates and service-specific credentials, each
   // imported and set Inactive. The instants wait for every access key's step, without depending on
-  // any: a key that fails must not make the engine skip what denies sessions; and sessions that an
-  // attacker's second key minted before it was disabled fall before the cutoff too.
+  // any: a key that fails must not make the engine skip what denies sessions. Every access key of
+  // the users that the files do not keep triggers the instant, and must be Inactive before it is
+  // recorded (keysStillUsable): the sessions an attacker's second key minted before it was disabled
+  // fall before the cutoff too, one found on a later run included (the instant moves after it).
   const disabled = credentialsToDisable(world.plan, credentials);
   const keys = disabled.accessKeys.map((key) => new DisabledAccessKey(key.resourceName, { accessKey: key }));
   for (const credential of disabled.others) disabledCredential(credential);
@@ -146,14 +149,14 @@ export async function deploy(
   const recorded = recordedHere(duties, world.plan);
   const unconfirmed = pulumi.runtime.isDryRun()
     ? { ids: [], notes: [] }
-    : await keysStillUsable(world.plan, recorded, iam);
+    : await keysStillUsable(credentials, recorded, iam);
   for (const note of unconfirmed.notes) pulumi.log.warn(note);
   const plan =
     unconfirmed.ids.length > 0
       ? buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] })
       : world.plan;
 
-  const instants = declarePlan(plan, account);
+  const instants = declarePlan(plan, account, credentials);
   if (settings.autoContain !== undefined) {
     new AutoContain(`${account}-auto-contain`, { plan: settings.autoContain });
     pulumi.log.info(autoContainNote(settings.autoContain));
@@ -251,10 +254,10 @@ async function readWorld(
  * The plan's containment instants, deny policies, replacement roles and guardrails, in that order
  * (plan/declarations.ts says after what); the instants by incident id, for the outputs.
  */
-function declarePlan(plan: Plan, account: string): Record<string, ContainmentInstant> {
+function declarePlan(plan: Plan, account: string, credentials: CredentialPlan): Record<string, ContainmentInstant> {
   const instants: Record<string, ContainmentInstant> = {};
-  for (const { name, incident, accessKeyIds } of instantsToRecord(plan, account))
-    instants[incident] = new ContainmentInstant(name, { incident, accessKeyIds });
+  for (const { name, incident, accessKeyIds, otherAccessKeyIds } of instantsToRecord(plan, account, credentials))
+    instants[incident] = new ContainmentInstant(name, { incident, accessKeyIds, otherAccessKeyIds });
   const cutoffsOf = (pending: string[]) => Object.fromEntries(pending.map((id) => [id, instants[id].cutoff]));
   const revocations = new Map(
     plan.denyPolicies.map((policy) => [
@@ -388,28 +391,29 @@ async function readOwners(
 }
 
 /**
- * After the key steps of this run: the incidents this stack records whose keys are not all
- * Inactive in IAM (a failed import or update), or cannot be read back. IAM's API answers with
- * what it just applied (eventual consistency is in enforcing it, which the margin covers).
+ * After the key steps of this run: the incidents this stack records whose users still have an
+ * access key the files do not keep that is not Inactive in IAM (a failed import or update, or a
+ * key created since the listing), or whose keys cannot be read back. IAM's API answers with what
+ * it just applied (eventual consistency is in enforcing it, which the margin covers).
  */
 async function keysStillUsable(
-  plan: Plan,
+  credentials: CredentialPlan,
   recorded: string[],
   iam: DeployIam,
 ): Promise<{ ids: string[]; notes: string[] }> {
   const listed = new Map<string, Promise<ListedKey[] | null>>();
   const listOf = (user: string) => {
-    if (!listed.has(user)) listed.set(user, iam.accessKeys(user));
-    return listed.get(user)!;
+    const key = user.toLowerCase();
+    if (!listed.has(key)) listed.set(key, iam.accessKeys(user));
+    return listed.get(key)!;
   };
   const ids: string[] = [];
   const notes: string[] = [];
   for (const id of recorded) {
-    const keys = plan.accessKeys.filter((key) => key.incidents.includes(id));
-    let after: KeyAfterRun[];
+    let after: UserKeysAfterRun[];
     try {
       after = await Promise.all(
-        keys.map(async (key) => ({ accessKeyId: key.accessKeyId, user: key.user, listed: await listOf(key.user) })),
+        keyHoldersOf(credentials, id).map(async ({ user, keep }) => ({ user, keep, listed: await listOf(user) })),
       );
     } catch (error) {
       ids.push(id);

@@ -38,7 +38,7 @@ describe("plan/declarations.ts", () => {
   it("one instant per incident whose cutoff waits for this run, named after the account and the incident", () => {
     const plan = buildPlan(examples(), { account: ACCOUNT });
     expect(instantsToRecord(plan, ACCOUNT)).toEqual([
-      { name: `${ACCOUNT}-${TICKET}`, incident: TICKET, accessKeyIds: ["AKIAJ7Q2EXAMPLEKEY77"] },
+      { name: `${ACCOUNT}-${TICKET}`, incident: TICKET, accessKeyIds: ["AKIAJ7Q2EXAMPLEKEY77"], otherAccessKeyIds: [] },
     ]);
   });
 

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
+  CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
@@ -20,8 +21,9 @@ import {
   ListAttachedUserPoliciesCommand,
   ListPoliciesCommand,
   ListRolePoliciesCommand,
+  UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Account } from "./support/aws-accounts.ts";
 import {
   ROOT,
@@ -465,7 +467,7 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
       }),
     ]);
     expect(run.warnings).toEqual([
-      `incident ${ID}: IAM still lists access key ${key} (user bob) as Active after this run's key steps (a failed import or update), so no containment instant is recorded: the incident's principals are denied everything until a run finds every key of the incident Inactive`,
+      `incident ${ID}: IAM still lists access key ${key} (user bob) as Active after this run's key steps (a failed import or update, or a key created since this run listed them), so no containment instant is recorded: the incident's principals are denied everything until a run finds every access key of its users that the files do not keep Inactive`,
     ]);
     expect(await keyStatus("bob", key)).toBe("Active");
     // The revocation landed all the same, and the replacement role with it; no instant was taken.
@@ -533,4 +535,156 @@ describe("pulumi up --continue-on-error with a key that cannot be imported", () 
       "Allowed",
     );
   });
+});
+
+describe("an access key an attacker added to the incident's user", () => {
+  beforeEach(freshAccount);
+  const user = "ci-deployer";
+  const principal = `arn:aws:iam::${ACCOUNT}:user/${user}`;
+  type Recorded = { incidents: Record<string, { cutoff: string; containedAt: string; accessKeys: string[] }> };
+  const recorded = async () => ((await stackOutputs({ moto, stack: STACK, state: state() })) as Recorded).incidents[ID];
+  /** iam-simulate's decisions for a session of the user issued at `issued` (what GetSessionToken gives, with key A or B). */
+  async function sessionIssuedAt(issued: number): Promise<Record<string, string>> {
+    const policies = await account.policiesOf("user", user);
+    const decisions: Record<string, string> = {};
+    for (const [action, resource] of [
+      ["iam:CreateAccessKey", principal],
+      ["iam:DetachUserPolicy", principal],
+      ["s3:GetObject", "arn:aws:s3:::data/report.csv"],
+    ])
+      decisions[action] = await decide(policies, {
+        principal,
+        action,
+        resource,
+        account: ACCOUNT,
+        context: { "aws:TokenIssueTime": iso(issued) },
+      });
+    return decisions;
+  }
+  const denied = {
+    "iam:CreateAccessKey": "ExplicitlyDenied",
+    "iam:DetachUserPolicy": "ExplicitlyDenied",
+    "s3:GetObject": "ExplicitlyDenied",
+  };
+  const allowed = { "iam:CreateAccessKey": "Allowed", "iam:DetachUserPolicy": "Allowed", "s3:GetObject": "Allowed" };
+  /** The runs are seconds apart; a later instant must be a later second, which the cutoffs below compare. */
+  const aSecondAfter = (instant: string) =>
+    vi.waitFor(() => expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(instant) + 2000), {
+      timeout: 5000,
+      interval: 50,
+    });
+
+  it("found Active by the next run, is disabled and records the instant again after it: its session minted after the first cutoff is denied; one found already Inactive moves it too, and the cutoff never moves earlier", async () => {
+    const exposed = (await account.user(user, { key: true }))!;
+    await account.user("dana");
+    write(ID, [
+      "cutoff: at-containment",
+      "users:",
+      `  - name: ${user}`,
+      `    accessKeys: [${exposed}]`,
+      "  - name: dana",
+    ]);
+    const first = await engine("up");
+    expect([first.status, first.errors]).toEqual([0, []]);
+    const one = await recorded();
+
+    // The attacker adds key B (a session minted before the deny landed can). B mints a session after
+    // the first cutoff: moto cannot issue one at a chosen time, so iam-simulate is told when it was issued.
+    const second = (await account.iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
+    const attackersSession = Date.parse(one.cutoff) + 1000;
+    expect(await sessionIssuedAt(attackersSession)).toEqual(allowed);
+    await aSecondAfter(one.containedAt);
+    const startedAt = Math.floor(Date.now() / 1000) * 1000;
+
+    // The hourly run.
+    const hourly = await engine("up", { refresh: true });
+    expect([hourly.status, hourly.errors, hourly.warnings]).toEqual([0, [], []]);
+    expect(await keyStatus(user, second)).toBe("Inactive");
+    const order = hourly.steps.map((s) => `${s.op} ${s.type} ${s.name}`);
+    expect(order).toEqual(
+      expect.arrayContaining([
+        `import aws:iam/accessKey:AccessKey ${ACCOUNT}-${user}-${second}`,
+        `update aws:iam/accessKey:AccessKey ${ACCOUNT}-${user}-${second}`,
+        `replace time:index/static:Static ${ACCOUNT}-${ID}`,
+      ]),
+    );
+    expect(order.indexOf(`update aws:iam/accessKey:AccessKey ${ACCOUNT}-${user}-${second}`)).toBeLessThan(
+      order.indexOf(`replace time:index/static:Static ${ACCOUNT}-${ID}`),
+    );
+    const two = await recorded();
+    // Recorded after B was disabled (B was Active when the run started), and the contract other stacks read is the same.
+    expect(Date.parse(two.containedAt)).toBeGreaterThanOrEqual(startedAt);
+    expect(Date.parse(two.cutoff)).toBeGreaterThan(Date.parse(one.cutoff));
+    expect(two.accessKeys).toEqual([exposed]);
+    expect(await sessionIssuedAt(attackersSession)).toEqual(denied);
+    expect(await sessionIssuedAt(Date.parse(two.cutoff) + 1000)).toEqual(allowed);
+
+    // Key C of the incident's other user, created and disabled by whoever made it before any run saw
+    // it: its sessions could be after the cutoff too, so it moves the instant as well.
+    const third = (await account.iam.send(new CreateAccessKeyCommand({ UserName: "dana" }))).AccessKey!.AccessKeyId!;
+    await account.iam.send(new UpdateAccessKeyCommand({ UserName: "dana", AccessKeyId: third, Status: "Inactive" }));
+    await aSecondAfter(two.containedAt);
+    const again = await engine("up", { refresh: true });
+    expect([again.status, again.errors]).toEqual([0, []]);
+    expect(stepLines(again, (s) => s.type === "time:index/static:Static")).toEqual([
+      `replace time:index/static:Static ${ACCOUNT}-${ID}`,
+      `delete-replaced time:index/static:Static ${ACCOUNT}-${ID}`,
+    ]);
+    const three = await recorded();
+    expect(Date.parse(three.cutoff)).toBeGreaterThan(Date.parse(two.cutoff));
+    expect(await sessionIssuedAt(Date.parse(two.cutoff) + 1000)).toEqual(denied);
+
+    // Nothing new: the instant stays.
+    const quiet = await engine("up", { refresh: true });
+    expect(quiet.status).toBe(0);
+    expect(ofType(quiet, "time:index/static:Static").map((s) => s.op)).toEqual(["same"]);
+    expect((await recorded()).cutoff).toBe(three.cutoff);
+  }, 240_000);
+
+  it("whose step fails on the incident's first run leaves the incident denied everything, with no instant, until a run finds it Inactive", async () => {
+    // An older incident disabled key A; the attacker's key B came after it.
+    const exposed = (await account.user(user, { key: true }))!;
+    write("2026-11-27-older", [
+      "cutoff: 2026-11-27T10:00:00Z",
+      "users:",
+      `  - name: ${user}`,
+      `    accessKeys: [${exposed}]`,
+    ]);
+    expect((await engine("up")).status).toBe(0);
+    const second = (await account.iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
+    write(ID, ["cutoff: at-containment", "users:", `  - name: ${user}`, `    accessKeys: [${exposed}]`]);
+
+    // B's update is refused; A is already Inactive and in the state, so only B's step fails.
+    moto.proxy!.fault("UpdateAccessKey", {
+      status: 403,
+      contentType: "text/xml",
+      body: `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::${ACCOUNT}:user/cordon-deployer is not authorized to perform: iam:UpdateAccessKey</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`,
+    });
+    let run: EngineRun;
+    try {
+      run = await engine("up", { continueOnError: true });
+    } finally {
+      moto.proxy!.fault("UpdateAccessKey", undefined);
+    }
+    expect(run.status).toBe(1);
+    expect(run.steps.filter((s) => s.result).map((s) => `${s.op} ${s.name} ${s.result}`)).toEqual([
+      `update ${ACCOUNT}-${user}-${second} failed`,
+    ]);
+    expect(await keyStatus(user, second)).toBe("Active");
+    expect(run.warnings).toEqual([
+      `incident ${ID}: IAM still lists access key ${second} (user ${user}) as Active after this run's key steps (a failed import or update, or a key created since this run listed them), so no containment instant is recorded: the incident's principals are denied everything until a run finds every access key of its users that the files do not keep Inactive`,
+    ]);
+    expect(stepLines(run).filter((l) => l.includes("time:index/static:Static"))).toEqual([]);
+    // B's sessions, however new, are denied.
+    expect(await sessionIssuedAt(Date.now() + 3_600_000)).toEqual(denied);
+    expect(await recorded()).toMatchObject({ cutoff: "at-containment", deniedUntilContained: true });
+
+    const after = await engine("up");
+    expect([after.status, after.errors, after.warnings]).toEqual([0, [], []]);
+    expect(await keyStatus(user, second)).toBe("Inactive");
+    const { cutoff, containedAt } = await recorded();
+    expect(Date.parse(cutoff) - Date.parse(containedAt)).toBe(120_000);
+    expect(await sessionIssuedAt(Date.parse(cutoff) - 1000)).toEqual(denied);
+    expect(await sessionIssuedAt(Date.parse(cutoff) + 1000)).toEqual(allowed);
+  }, 240_000);
 });

@@ -31,6 +31,7 @@ import type { Moto } from "./support/moto.ts";
 const ACCOUNT = "123456789012";
 const STACK = `prod-${ACCOUNT}`;
 const ID = "2026-11-28-ci-key-in-public-repo";
+const STATIC = "time:index/static:Static";
 const FIRST_STRIKE = resolve(ROOT, ".github", "scripts", "first-strike.sh");
 
 const KEY = "aws:iam/accessKey:AccessKey";
@@ -215,7 +216,7 @@ describe("every credential of a compromised user, through the engine", () => {
     );
   }, 180_000);
 
-  it("a credential set Active again by hand stays Active through a plain up, and up --refresh (what the workflows run) sets it Inactive again", async () => {
+  it("a credential set Active again by hand stays Active through a plain up (an access key then has the incident denied everything), and up --refresh (what the workflows run) sets it Inactive again and records the instant again", async () => {
     const { exposed, second, ssh } = await leakedUser();
     expect((await engine("up")).status).toBe(0);
     // Someone with IAM rights re-enables the second key and the SSH key.
@@ -225,10 +226,18 @@ describe("every credential of a compromised user, through the engine", () => {
     await account.iam.send(
       new UpdateSSHPublicKeyCommand({ UserName: "ci-deployer", SSHPublicKeyId: ssh, Status: "Active" }),
     );
-    // Without --refresh the state still says Inactive: nothing to do, and nothing is done.
+    // Without --refresh the state still says Inactive: no credential's step. But IAM lists the
+    // second key Active after the key steps: it can mint sessions, so the incident's principals are
+    // denied everything and the instant waits for a run that finds it Inactive.
     const plain = await engine("up");
     expect([plain.status, plain.errors]).toEqual([0, []]);
-    expect(plain.steps.filter((s) => s.op !== "same")).toEqual([]);
+    expect(credentialSteps(plain).filter((line) => !line.startsWith("same "))).toEqual([]);
+    expect(
+      stepLines(plain, (s) => s.op !== "same" && (s.type === STATIC || s.type === "aws:iam/policy:Policy")),
+    ).toEqual([`update aws:iam/policy:Policy ${ACCOUNT}-user-ci-deployer`, `delete ${STATIC} ${ACCOUNT}-${ID}`]);
+    expect(plain.warnings).toEqual([
+      `incident ${ID}: IAM still lists access key ${second} (user ci-deployer) as Active after this run's key steps (a failed import or update, or a key created since this run listed them), so no containment instant is recorded: the incident's principals are denied everything until a run finds every access key of its users that the files do not keep Inactive`,
+    ]);
     expect(await credentials()).toContain(`access-key ${second} Active`);
     // With it, the state is read back first: the diff sees Active, and the update sets it Inactive.
     const refreshed = await engine("up", true);
@@ -240,6 +249,8 @@ describe("every credential of a compromised user, through the engine", () => {
       [`access-key ${exposed} Inactive`, `access-key ${second} Inactive`, `ssh-public-key ${ssh} Inactive`].sort(),
     );
     expect(refreshed.calls.filter((call) => NEVER.includes(call))).toEqual([]);
+    // The key worked until now: the instant is recorded again, after it was disabled.
+    expect(stepLines(refreshed, (s) => s.type === STATIC)).toEqual([`create ${STATIC} ${ACCOUNT}-${ID}`]);
     // And a refreshed up when nothing was touched changes nothing: the instant included (time_static's
     // Read keeps its state), so no cutoff moves.
     const again = await engine("up", true);

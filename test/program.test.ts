@@ -148,13 +148,16 @@ describe("the examples", () => {
     }
   });
 
-  it("asks the provider for the deploying account, and IAM for the keys of each user once, then of the at-containment incident's once its keys' steps are done", async () => {
+  it("asks the provider for the deploying account, and IAM for the keys of each user once, then of the at-containment incident's users once its keys' steps are done", async () => {
     const cloud = examplesAtContainment();
     await up(cloud, "examples/incidents");
+    // The at-containment incident names dana (its key) and ci-deployer (whose key another incident
+    // lists): every key of both must be Inactive before its instant is recorded.
     expect(cloud.reads.filter((r) => r.startsWith("accessKeys "))).toEqual([
       "accessKeys ci-deployer",
       "accessKeys dana",
       "accessKeys svc-backup",
+      "accessKeys ci-deployer",
       "accessKeys dana",
     ]);
     const run = await up(examplesAtContainment(), "examples/incidents");
@@ -381,7 +384,11 @@ describe("the at-containment cutoff", () => {
   it("is recorded after the incident's keys were disabled, without depending on them", async () => {
     const run = await up(examplesAtContainment(), "examples/incidents");
     const instant = resource(run, "time:index/static:Static", `${ACCOUNT}-2026-11-28-key-in-ticket`);
-    expect(instant.inputs).toEqual({ triggers: { accessKeys: "AKIAJ7Q2EXAMPLEKEY77" } });
+    // Its own key, and the other key of its users that the files do not keep (ci-deployer's, which
+    // another incident lists as exposed): a key found later would record the instant again.
+    expect(instant.inputs).toEqual({
+      triggers: { accessKeys: "AKIAJ7Q2EXAMPLEKEY77", otherAccessKeys: "AKIAIOSFODNN7EXAMPLE" },
+    });
     // Registered once the key's step was answered; a key that fails cannot make the engine skip it.
     expect(instant.sequence).toBeGreaterThan(
       resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-dana-AKIAJ7Q2EXAMPLEKEY77`).sequence,
@@ -536,6 +543,7 @@ describe("other accounts", () => {
       "ci-deployer",
       "dana",
       "svc-backup",
+      "ci-deployer",
       "dana",
     ]);
     const guardrails =

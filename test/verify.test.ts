@@ -673,6 +673,46 @@ describe("verify against moto", () => {
     expect(code).toBe(0);
   });
 
+  it("warns when another access key of the user, one no incident lists, was used after the cutoff; a key kept by name is left out", async () => {
+    const key = await containedCiIncident();
+    // The attacker's second key, disabled by pulumi up; and a key the file keeps, which works on purpose.
+    const added = (
+      await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "ci-deployer" }))
+    ).AccessKey.AccessKeyId;
+    await disable(added);
+    const lastUsed: Record<string, string> = {
+      [key]: "2026-11-28T09:58:00Z",
+      [added]: "2026-11-28T10:20:00Z",
+    };
+    iamMock.on(GetAccessKeyLastUsedCommand).callsFake(async (input: { AccessKeyId: string }) => ({
+      UserName: "ci-deployer",
+      AccessKeyLastUsed: {
+        LastUsedDate: new Date(lastUsed[input.AccessKeyId]),
+        ServiceName: "sts",
+        Region: "us-east-1",
+      },
+    }));
+    const { code, stdout } = await verify();
+    expect(stdout).toContain(
+      `  ! ${added} (access key of user ci-deployer that no incident lists) was last used at 2026-11-28T10:20:00Z, after the cutoff 2026-11-28T10:00:00Z: sessions it minted then are not revoked; run \`pulumi up --refresh\` (with \`cutoff: at-containment\`, it records the instant again after the key), or list the key as exposed with a later cutoff\n`,
+    );
+    expect(stdout).not.toContain(`${key} was last used`);
+    expect(code).toBe(0);
+
+    // Kept by name: it is meant to work after the cutoff, so no warning.
+    writeIncident("2026-11-28-ci-deploy-key", [
+      `cutoff: ${CUTOFF}`,
+      "users:",
+      "  - name: ci-deployer",
+      `    accessKeys: [${key}]`,
+      `    keep: { accessKeys: [${added}] }`,
+      "roles:",
+      "  - name: deploy",
+    ]);
+    const kept = await verify("--json");
+    expect(JSON.parse(kept.stdout).principals.flatMap((p: { warnings: string[] }) => p.warnings)).toEqual([]);
+  });
+
   /** The keys of the key-in-ticket incident as last written: what pulumi up records its instant for. */
   let ticketKeys: string[] = [];
   /** The key-in-ticket incident, cut off at containment: the user and its key, then `extra` lines. */

@@ -349,15 +349,35 @@ export function keyChecks(
         message: `${id} is Inactive`,
       });
     }
-    const used = key.lastUsed ? parseInstant(key.lastUsed) : undefined;
-    const limit = cutoff ? parseInstant(cutoff) : undefined;
-    if (used && limit && used.getTime() > limit.getTime()) {
+    if (usedAfter(key, cutoff))
       warnings.push(
         `${id} was last used at ${key.lastUsed}, after the cutoff ${cutoff}: sessions it minted then are not revoked (the cutoff gap); use \`cutoff: at-containment\` or a later cutoff`,
       );
-    }
   }
   return { checks, warnings };
+}
+
+/** Whether a key was last used after the cutoff: the sessions it minted then carry a later aws:TokenIssueTime. */
+function usedAfter(key: LiveKey, cutoff: string | null): boolean {
+  const used = key.lastUsed ? parseInstant(key.lastUsed) : undefined;
+  const limit = cutoff ? parseInstant(cutoff) : undefined;
+  return used !== undefined && limit !== undefined && used.getTime() > limit.getTime();
+}
+
+/**
+ * The other access keys of a user (not listed as exposed, not kept by name: a kept key works after
+ * the cutoff on purpose) last used after the cutoff: an attacker's second key minted sessions the
+ * deny does not reach. With `cutoff: at-containment`, the next `pulumi up` that finds such a key
+ * records the instant again, after it.
+ */
+export function otherKeysUsedAfterCutoff(user: string, keys: Record<string, LiveKey>, cutoff: string | null): string[] {
+  return Object.keys(keys)
+    .sort(compareText)
+    .filter((id) => usedAfter(keys[id], cutoff))
+    .map(
+      (id) =>
+        `${id} (access key of user ${user} that no incident lists) was last used at ${keys[id].lastUsed}, after the cutoff ${cutoff}: sessions it minted then are not revoked; run \`pulumi up --refresh\` (with \`cutoff: at-containment\`, it records the instant again after the key), or list the key as exposed with a later cutoff`,
+    );
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   compareDocuments,
   credentialChecks,
   keyChecks,
+  otherKeysUsedAfterCutoff,
   offsetInstant,
   policyChecks,
   principalCutoff,
@@ -248,6 +249,12 @@ async function verifyPrincipal(
       const judged = credentialChecks(credentials);
       checks.push(...judged.checks);
       warnings.push(...judged.warnings);
+      // Every other access key of the user could have minted sessions after the cutoff too.
+      const others = credentials.credentials
+        .filter((c) => c.kind === "access-key" && !c.exposed && c.fate !== "kept" && c.status !== null)
+        .map((c) => c.id);
+      if (others.length > 0 && cutoff !== null)
+        warnings.push(...otherKeysUsedAfterCutoff(name, await iam.keys(name, others), cutoff));
     }
   }
   if (live.arn !== null) {
