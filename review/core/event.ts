@@ -171,8 +171,8 @@ export function redact(value: unknown): unknown {
  * glance, a write hidden among the reads could cost the incident.
  */
 const READ_PREFIX = /^(Get|List|Describe|Head|Lookup|Search|BatchGet|Query|Scan)[A-Z]/;
-/** Named like reads, but they mint credentials: writes as far as an investigation is concerned. */
-const MINTING_READ_NAMES = new Set(["GetSessionToken", "GetFederationToken"]);
+/** Named like reads, but they mint credentials (GetSigninToken, a console session): writes as far as an investigation is concerned. */
+const MINTING_READ_NAMES = new Set(["GetSessionToken", "GetFederationToken", "GetSigninToken"]);
 
 export function deriveReadOnly(eventName: string): boolean {
   return READ_PREFIX.test(eventName) && !MINTING_READ_NAMES.has(eventName);

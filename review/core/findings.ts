@@ -64,6 +64,8 @@ export const CALL_RULES: Readonly<Record<string, Rule>> = {
   ImportKeyPair: { category: "persistence" },
   CreateKeyPair: { category: "persistence" },
   ConsoleLogin: { category: "persistence" },
+  // A console session made from a session's key: its calls are signed with keys the chain never sees.
+  GetSigninToken: { category: "persistence" },
   // Privilege escalation: more permissions for a principal the attacker holds.
   AttachUserPolicy: { category: "privilege-escalation" },
   PutUserPolicy: { category: "privilege-escalation" },
@@ -191,7 +193,8 @@ function targetOf(event: ReviewEvent): string {
   const response = event.responseElements as { accessKey?: { accessKeyId?: unknown } } | null;
   const createdKey = response?.accessKey?.accessKeyId;
   if (typeof createdKey === "string") parts.push(`accessKeyId=${createdKey}`);
-  if (event.eventName === "ConsoleLogin" && event.principalArn !== null) parts.push(event.principalArn);
+  if ((event.eventName === "ConsoleLogin" || event.eventName === "GetSigninToken") && event.principalArn !== null)
+    parts.push(event.principalArn);
   return parts.join(" ");
 }
 
@@ -295,6 +298,62 @@ export interface Review {
   keyAccount: string | null;
   /** The accounts the chain reached: the reviewed key's first, then by account id. */
   accounts: AccountReached[];
+  /** The console sessions the chain's keys opened, whose calls the review did not follow: it is incomplete. */
+  consoleSessions: ConsoleSession[];
+}
+
+/**
+ * A console session opened from a followed key (`GetSigninToken`, the federation endpoint's call
+ * that aws_consoler makes): the console signs its calls with keys of its own, which no event the
+ * chain reads mints or names. Only the principal ties them to the chain.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html
+ */
+export interface ConsoleSession {
+  /** The principal the console acts as: the `userIdentity.arn` of the GetSigninToken call, null when it names none. */
+  principalArn: string | null;
+  /** The key whose session became a console session, or `user:NAME`. */
+  by: string;
+  eventId: string;
+  /** When the console session was opened: the GetSigninToken call. */
+  from: string;
+  /** The latest it can end (see {@link CONSOLE_SESSION_MS}), within the review's window; null for the window's open end. */
+  until: string | null;
+}
+
+/**
+ * The longest a console session made by the federation endpoint lasts: its `SessionDuration`, at most
+ * 12 hours, which for a role session is separate from the credentials' own expiry. A session of
+ * GetFederationToken credentials lasts as those do, which the key's window already bounds.
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (DurationSeconds: "separate from the duration of a console session")
+ */
+export const CONSOLE_SESSION_MS = 12 * 60 * 60 * 1000;
+
+/**
+ * The console sessions the chain's keys opened: each successful GetSigninToken, from its call to
+ * the later of the key's window's end and {@link CONSOLE_SESSION_MS} after it, never past the
+ * review's end. In time order.
+ */
+function consoleSessionsOf(chain: Chain): ConsoleSession[] {
+  const keyEnds = new Map<string, number | null>();
+  for (const lead of chain.leads)
+    if (lead.subject.kind === "key") keyEnds.set(lead.subject.accessKeyId, lead.window.end);
+  const sessions: ConsoleSession[] = [];
+  for (const event of chain.events) {
+    if (event.eventName !== "GetSigninToken" || event.errorCode !== null) continue;
+    const at = Date.parse(event.eventTime);
+    const keyEnd = event.accessKeyId === null ? null : (keyEnds.get(event.accessKeyId) ?? null);
+    const latest = keyEnd === null ? null : Math.max(keyEnd, at + CONSOLE_SESSION_MS);
+    const end =
+      chain.window.end === null ? latest : latest === null ? chain.window.end : Math.min(latest, chain.window.end);
+    sessions.push({
+      principalArn: event.principalArn,
+      by: callerOf(event),
+      eventId: event.eventId,
+      from: event.eventTime,
+      until: iso(end),
+    });
+  }
+  return sessions;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : formatInstant(new Date(ms)));
@@ -462,6 +521,7 @@ export function analyze(chain: Chain): Review {
     rolesAssumed: roles,
     keyAccount,
     accounts: accountsReached(events, roles, keyAccount),
+    consoleSessions: consoleSessionsOf(chain),
   };
 }
 
