@@ -75,8 +75,8 @@ to stdout.
 
 exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,
 or CloudTrail, the bucket or Athena could not be read (or a part of it, an account the key reached,
-or a console session its chain opened: the review is printed, marked INCOMPLETE) · 3 the key appears
-in no event read (a typo, the wrong window, account or source): not a clean review
+or a console session its chain opened: the review is printed, marked INCOMPLETE)
+· 3 the key appears in no event read (a typo, the wrong window, account or source): not a clean review
 `;
 
 function parseRegions(value: string | undefined): readonly string[] | undefined {
