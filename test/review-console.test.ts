@@ -191,6 +191,36 @@ describe("a console session opened from a followed key", () => {
     expect(JSON.parse(stdout).review.unreadable[0].until).toBe("2026-11-28T20:00:00Z");
   });
 
+  it("opened before --since and alive into the window, is named as well, among the calls before the window", async () => {
+    const { code, stdout } = await review(
+      consoleAttack(),
+      "--since",
+      "2026-11-28T03:00:00Z",
+      "--until",
+      "2026-11-29T00:00:00Z",
+    );
+    expect(code).toBe(2);
+    const lines = stdout.split("\n");
+    expect(lines[lines.indexOf(INCOMPLETE_LINE) + 1]).toBe(`  ${SESSION_PART}: ${SESSION_REASON}`);
+    expect(stdout).toContain(
+      `  2026-11-28T02:05:00Z  GetSigninToken  by ${SESSION_KEY}  → console session of ${FEDERATED}, not followed (INCOMPLETE)  (us-east-1)`,
+    );
+  });
+
+  it("opened before --since and over before it, is none", async () => {
+    const { code, stdout } = await review(
+      consoleAttack(),
+      "--since",
+      "2026-11-28T15:00:00Z",
+      "--until",
+      "2026-11-29T00:00:00Z",
+      "--json",
+    );
+    // Nothing of the key's chain is in the window: not found, and nothing left unfollowed.
+    expect(code).toBe(3);
+    expect(JSON.parse(stdout).review.unreadable).toEqual([]);
+  });
+
   it("is none when GetSigninToken failed: the review is complete", async () => {
     const { code, stdout } = await review(consoleAttack("AccessDenied"), ...window, "--json");
     expect(code).toBe(0);

@@ -7,7 +7,7 @@ import { ACCOUNT_ID } from "../../incident/fields.ts";
 import { compareText } from "../../incident/order.ts";
 import { formatInstant } from "../../incident/time.ts";
 import { actionOfEvent, eventHeader, serviceOf, type EventCopy, type EventHeader, type ReviewEvent } from "./event.ts";
-import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
+import { callerOf, consoleSessionEnd, opensConsole, type Chain, type Lead, type Provenance } from "./chain.ts";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
 export type Category =
@@ -316,33 +316,25 @@ export interface ConsoleSession {
   eventId: string;
   /** When the console session was opened: the GetSigninToken call. */
   from: string;
-  /** The latest it can end (see {@link CONSOLE_SESSION_MS}), within the review's window; null for the window's open end. */
+  /** The latest it can end ({@link consoleSessionEnd}), within the review's window; null for the window's open end. */
   until: string | null;
 }
 
 /**
- * The longest a console session made by the federation endpoint lasts: its `SessionDuration`, at most
- * 12 hours, which for a role session is separate from the credentials' own expiry. A session of
- * GetFederationToken credentials lasts as those do, which the key's window already bounds.
- * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (DurationSeconds: "separate from the duration of a console session")
- */
-export const CONSOLE_SESSION_MS = 12 * 60 * 60 * 1000;
-
-/**
- * The console sessions the chain's keys opened: each successful GetSigninToken, from its call to
- * the later of the key's window's end and {@link CONSOLE_SESSION_MS} after it, never past the
- * review's end. In time order.
+ * The console sessions the chain's keys opened: each successful GetSigninToken, in the window or
+ * before it and alive into it ({@link consoleSessionEnd}), never past the review's end. In time order.
  */
 function consoleSessionsOf(chain: Chain): ConsoleSession[] {
   const keyEnds = new Map<string, number | null>();
   for (const lead of chain.leads)
     if (lead.subject.kind === "key") keyEnds.set(lead.subject.accessKeyId, lead.window.end);
   const sessions: ConsoleSession[] = [];
-  for (const event of chain.events) {
-    if (event.eventName !== "GetSigninToken" || event.errorCode !== null) continue;
-    const at = Date.parse(event.eventTime);
-    const keyEnd = event.accessKeyId === null ? null : (keyEnds.get(event.accessKeyId) ?? null);
-    const latest = keyEnd === null ? null : Math.max(keyEnd, at + CONSOLE_SESSION_MS);
+  for (const event of [...chain.earlier, ...chain.events]) {
+    if (!opensConsole(event)) continue;
+    const latest = consoleSessionEnd(
+      Date.parse(event.eventTime),
+      event.accessKeyId === null ? null : (keyEnds.get(event.accessKeyId) ?? null),
+    );
     const end =
       chain.window.end === null ? latest : latest === null ? chain.window.end : Math.min(latest, chain.window.end);
     sessions.push({

@@ -6,7 +6,7 @@ import { yamlListItem, yamlName, yamlQuoted } from "../../incident/yaml-scalar.t
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import type { AccountReached, Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
-import { callerOf, leadsFrom } from "../core/chain.ts";
+import { callerOf, leadsFrom, opensConsole } from "../core/chain.ts";
 import { reachOf, type Reach } from "../core/reach.ts";
 import { NO_INSTANTS, timelineOf, type Timeline } from "../core/timeline.ts";
 import { unreadAccounts, type ReviewContext } from "./context.ts";
@@ -234,9 +234,11 @@ export function earlierRows(review: Review): string[][] {
     event.eventTime,
     event.eventName,
     callerOf(event),
-    leadsFrom(event, null)
-      .map(({ subject }) => (subject.kind === "key" ? subject.accessKeyId : `user ${subject.userName}`))
-      .join(", "),
+    opensConsole(event)
+      ? `console session of ${event.principalArn ?? "?"}, not followed (INCOMPLETE)`
+      : leadsFrom(event, null)
+          .map(({ subject }) => (subject.kind === "key" ? subject.accessKeyId : `user ${subject.userName}`))
+          .join(", "),
     event.region,
   ]);
 }
