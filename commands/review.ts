@@ -21,7 +21,7 @@ import type { IncidentInstants } from "../review/core/timeline.ts";
 import { LOOKUP_EVENTS_DAYS } from "../review/lookup/limits.ts";
 import { incomplete } from "../review/render/context.ts";
 import { FORMATS, type FormatName } from "../review/render/formats.ts";
-import { keyNotFound, notFoundText, unreadAccountReasons } from "../review/render/parts.ts";
+import { consoleSessionReasons, keyNotFound, notFoundText, unreadAccountReasons } from "../review/render/parts.ts";
 import type { Format } from "../review/render/formats.ts";
 import { FlagError, type FlagValues, type ReviewRequest } from "../review/sources/source.ts";
 import { selectSource, sourceFlags, sourcesUsage, type SelectedSource } from "../review/sources/table.ts";
@@ -74,9 +74,9 @@ a trail's bucket, --from-s3; an organization trail, --athena. Progress goes to s
 to stdout.
 
 exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,
-or CloudTrail, the bucket or Athena could not be read (or a part of it, or an account the key reached:
-the review is printed, marked INCOMPLETE) · 3 the key appears in no event read (a typo, the wrong
-window, account or source): not a clean review
+or CloudTrail, the bucket or Athena could not be read (or a part of it, an account the key reached,
+or a console session its chain opened: the review is printed, marked INCOMPLETE)
+· 3 the key appears in no event read (a typo, the wrong window, account or source): not a clean review
 `;
 
 function parseRegions(value: string | undefined): readonly string[] | undefined {
@@ -277,6 +277,8 @@ export async function runReview(
   if (keyNotFound(review)) io.err(`cordon review: ${displayValue(notFoundText(review, context))}\n`);
   for (const { account, reason } of unreadAccountReasons(review, context))
     io.err(`cordon review: INCOMPLETE: account ${account} not read: ${displayValue(reason)}\n`);
+  for (const { part, reason } of consoleSessionReasons(review))
+    io.err(`cordon review: INCOMPLETE: ${displayValue(part)} not followed: ${displayValue(reason)}\n`);
   // Reviewed, but with parts that could not be read: the review says which, and the exit says so.
   if (incomplete(review, context)) return EXIT_USAGE;
   if (keyNotFound(review)) return EXIT_NOT_FOUND;

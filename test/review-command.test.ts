@@ -152,7 +152,7 @@ describe("flags", () => {
     expect(await main(["review", "--help"], io)).toBe(0);
     expect(io.stdout).toMatch(/^usage: npx cordon review --access-key KEY/);
     expect(io.stdout).toContain(
-      "exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,\nor CloudTrail, the bucket or Athena could not be read (or a part of it, or an account the key reached:\nthe review is printed, marked INCOMPLETE) · 3 the key appears in no event read (a typo, the wrong\nwindow, account or source): not a clean review\n",
+      "exit codes: 0 reviewed · 1 the log files on disk, or every log file in S3, cannot be read · 2 misused,\nor CloudTrail, the bucket or Athena could not be read (or a part of it, an account the key reached,\nor a console session its chain opened: the review is printed, marked INCOMPLETE)\n· 3 the key appears in no event read (a typo, the wrong window, account or source): not a clean review\n",
     );
   });
 });

@@ -96,6 +96,7 @@ describe("readOnly", () => {
     ["LookupEvents", true],
     ["GetSessionToken", false],
     ["GetFederationToken", false],
+    ["GetSigninToken", false],
     ["CreateUser", false],
     ["Getaway", false],
     ["ConsoleLogin", false],

@@ -11,7 +11,8 @@
  * (found only through its mint call, 18 h before --since), and another that ends before it.
  * Decoys, only in S3 and for the SQL engine: files of another account and of days outside what a
  * review reads (from 36 h before the window to the day after it), holding the key's events; read
- * by mistake, they would change the findings.
+ * by mistake, they would change the findings. And a third account's key whose federation session
+ * opens a console (GetSigninToken): every source names the console session and is INCOMPLETE.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -293,6 +294,71 @@ function crossDataset(): void {
   crossSeeded.push(...own);
 }
 
+/**
+ * A console session opened from a session of another key (aws_consoler's path), in A2: the key's
+ * GetFederationToken, the session's GetSigninToken, and a backdoor made from the console with a key
+ * of its own. Every source must name the console session and say the review is INCOMPLETE.
+ */
+const CONSOLE = "AKIAEXAMPLECONSOLE01";
+const CONSOLE_SESSION = "ASIAEXAMPLECONSOLE02";
+const CONSOLE_OWN_KEY = "ASIAEXAMPLECONSOLE03";
+const FEDERATED = `arn:aws:sts::${A2}:federated-user/x`;
+let consoleDir: string;
+const consoleSeeded: object[] = [];
+
+function consoleDataset(): void {
+  consoleDir = join(work, "console");
+  const federated = (record: Record<string, unknown>) => {
+    record.userIdentity = { ...(record.userIdentity as object), type: "FederatedUser", arn: FEDERATED };
+    return record;
+  };
+  const records = [
+    trailRecord({
+      eventId: "c-federation",
+      eventName: "GetFederationToken",
+      eventTime: "2023-07-10T10:00:00Z",
+      region: "us-east-1",
+      accessKeyId: CONSOLE,
+      accountId: A2,
+      eventSource: "sts.amazonaws.com",
+      readOnly: false,
+      requestParameters: { name: "x" },
+      responseElements: { credentials: { accessKeyId: CONSOLE_SESSION, expiration: "2023-07-10T11:00:00Z" } },
+    }),
+    federated(
+      trailRecord({
+        eventId: "c-signin",
+        eventName: "GetSigninToken",
+        eventTime: "2023-07-10T10:05:00Z",
+        region: "us-east-1",
+        accessKeyId: CONSOLE_SESSION,
+        accountId: A2,
+        eventSource: "signin.amazonaws.com",
+        responseElements: { GetSigninToken: "Success" },
+      }),
+    ),
+    federated(
+      trailRecord({
+        eventId: "c-backdoor",
+        eventName: "CreateUser",
+        eventTime: "2023-07-10T10:10:00Z",
+        region: "us-east-1",
+        accessKeyId: CONSOLE_OWN_KEY,
+        accountId: A2,
+        eventSource: "iam.amazonaws.com",
+        readOnly: false,
+        requestParameters: { userName: "backdoor" },
+      }),
+    ),
+  ];
+  write(
+    consoleDir,
+    join(folder(A2, "us-east-1", "2023/07/10"), fileName(A2, "us-east-1", "20230710T1015Z", "console")),
+    records,
+  );
+  consoleSeeded.push(...records);
+}
+
 /** The JSON review without its `review.source`, which names where the events came from. */
 function findings(stdout: string): unknown {
   const json = JSON.parse(stdout) as { review: Record<string, unknown> };
@@ -314,7 +380,8 @@ describe("the same findings from every source", () => {
       startCloudTrailServer({ limit: 1000 }),
     ]);
     crossDataset();
-    cloudtrail.seed([...seeded, ...crossSeeded]);
+    consoleDataset();
+    cloudtrail.seed([...seeded, ...crossSeeded, ...consoleSeeded]);
     const s3 = new S3Client({
       region: "us-east-1",
       endpoint: moto.endpoint,
@@ -326,6 +393,7 @@ describe("the same findings from every source", () => {
       [clean, "org"],
       [decoys, "org"],
       [crossBoth, "cross"],
+      [consoleDir, "console"],
     ]) {
       for (const path of filesUnder(root))
         await s3.send(
@@ -542,6 +610,81 @@ describe("the same findings from every source", () => {
         backdoor: false,
       });
       expect(await duck(`${A2},${A3}`)).toEqual({ code: 0, complete: true, unread: [], reason: null, backdoor: true });
+    });
+  });
+  describe("a console session opened from a followed key", () => {
+    const consoleSpan = ["--access-key", CONSOLE, "--since", SINCE, "--until", UNTIL, "--json"];
+    /** Exit, completeness, what was left unfollowed, and the finding. */
+    const outcome = (code: number, stdout: string) => {
+      const json = JSON.parse(stdout) as {
+        review: {
+          complete: boolean;
+          unreadable: { part: string; principalArn: string; from: string; until: string }[];
+        };
+        persistence: { eventId: string }[];
+      };
+      return {
+        code,
+        complete: json.review.complete,
+        unfollowed: json.review.unreadable.map(({ part, principalArn, from, until }) => ({
+          part,
+          principalArn,
+          from,
+          until,
+        })),
+        findings: json.persistence.map((finding) => finding.eventId),
+      };
+    };
+    const expected = {
+      code: 2,
+      complete: false,
+      unfollowed: [
+        {
+          part: `console session of ${FEDERATED}`,
+          principalArn: FEDERATED,
+          from: "2023-07-10T10:05:00Z",
+          until: "2023-07-10T22:05:00Z",
+        },
+      ],
+      findings: ["c-signin"],
+    };
+
+    it("LookupEvents: INCOMPLETE, exit 2", async () => {
+      pointAt(cloudtrail.url);
+      const io = memoryIo();
+      const code = await runReview(parseReviewFlags([...consoleSpan, "--regions", "us-east-1"]), io, {
+        sources: { lookupEvents: { pace: { limit: 1000 } } },
+      });
+      expect(outcome(code, io.stdout)).toEqual(expected);
+    });
+
+    it("--from-logs: INCOMPLETE, exit 2", async () => {
+      const io = memoryIo();
+      expect(outcome(await main(["review", "--from-logs", consoleDir, ...consoleSpan], io), io.stdout)).toEqual(
+        expected,
+      );
+    });
+
+    it("--from-s3: INCOMPLETE, exit 2", async () => {
+      pointAt(moto.endpoint);
+      const io = memoryIo();
+      const code = await main(["review", "--from-s3", `s3://${BUCKET}/console`, ...consoleSpan], io);
+      expect(outcome(code, io.stdout)).toEqual(expected);
+    });
+
+    it("--athena: INCOMPLETE, exit 2", async () => {
+      const runner = new DuckDbRunner();
+      try {
+        const io = memoryIo();
+        const code = await runReview(
+          parseReviewFlags([...consoleSpan, "--athena", "cloudtrail_logs", "--accounts", A2]),
+          io,
+          { sources: { athena: { runner, dialect: duckDialect([consoleDir]) } } },
+        );
+        expect(outcome(code, io.stdout)).toEqual(expected);
+      } finally {
+        await runner.close();
+      }
     });
   });
 });

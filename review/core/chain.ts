@@ -45,6 +45,31 @@ export const MAX_LIFETIME_MS: Readonly<Record<string, number>> = {
 };
 
 /**
+ * The longest a console session made by the federation endpoint lasts: its `SessionDuration`, at most
+ * 12 hours, which for a role session is separate from the credentials' own expiry.
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (DurationSeconds: "separate from the duration of a console session")
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html
+ */
+export const CONSOLE_SESSION_MS = 12 * 60 * 60 * 1000;
+
+/**
+ * Whether an event opened a console session from its caller's key: a successful GetSigninToken of
+ * the federation endpoint. The console then signs its calls with keys of its own, which no event
+ * the chain reads mints or names.
+ */
+export function opensConsole(event: Pick<ReviewEvent, "eventName" | "errorCode">): boolean {
+  return event.eventName === "GetSigninToken" && event.errorCode === null;
+}
+
+/**
+ * The latest a console session opened at `at` can end: the later of its key's own end (null:
+ * unbounded) and {@link CONSOLE_SESSION_MS} after it.
+ */
+export function consoleSessionEnd(at: number, keyEnd: number | null): number | null {
+  return keyEnd === null ? null : Math.max(keyEnd, at + CONSOLE_SESSION_MS);
+}
+
+/**
  * How far before a review's start the chain reads: the longest a minted credential lives. A
  * session minted before the window can be used in it, and is found only through the call that
  * minted it; every credential alive at the window's start was minted at most this long before.
@@ -271,8 +296,9 @@ export interface Chain {
   events: ReviewEvent[];
   /**
    * The calls before the window that minted or created what was still alive at its start, and
-   * which the chain followed into it (see {@link readWindow}), in time order. Every other event
-   * before the window is left out.
+   * which the chain followed into it (see {@link readWindow}), and the console sessions opened
+   * before it and alive into it ({@link opensConsole}), in time order. Every other event before the
+   * window is left out.
    */
   earlier: ReviewEvent[];
 }
@@ -347,7 +373,13 @@ export async function followChain(root: string, window: Window, source: EventSou
       const leads = leadsFrom(event, window.end).filter(
         (lead) => !before || lead.window.end === null || lead.window.end >= (window.start as number),
       );
-      if (before && leads.length === 0) continue;
+      // A console session opened before the window and alive into it is named as one opened in it.
+      const liveConsole =
+        before &&
+        opensConsole(event) &&
+        hi(consoleSessionEnd(Date.parse(event.eventTime), covered.get(event.accessKeyId ?? "")?.end ?? null)) >=
+          (window.start as number);
+      if (before && leads.length === 0 && !liveConsole) continue;
       (before ? earlier : events).set(key, event);
       for (const lead of leads) {
         if (subjectId(lead.subject) !== root) follow(lead);

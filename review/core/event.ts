@@ -7,7 +7,7 @@
  * text, markdown, JSON) can print one by accident.
  */
 import { formatInstant } from "../../incident/time.ts";
-import { REDACTED, redactText, SECRET_FIELD } from "./secrets.ts";
+import { isSecretName, REDACTED, redactText } from "./secrets.ts";
 
 export { REDACTED };
 
@@ -128,37 +128,93 @@ function fieldName(target: Json, key: string): string {
 }
 
 /**
+ * The fields that name the value beside them in a pair (`{name: "DB_PASSWORD", value: "…"}`:
+ * CodeBuild's and ECS's environment variables, CloudFormation's `ParameterKey`/`ParameterValue`,
+ * Parameter Store's `Name`/`Value`, tags' `key`/`value`), and the fields that hold that value; both
+ * lowercased, `-` and `_` out.
+ */
+const PAIR_NAMES: ReadonlySet<string> = new Set(["name", "key", "parameterkey", "parametername", "optionname"]);
+const PAIR_VALUES: ReadonlySet<string> = new Set(["value", "values", "parametervalue", "optionvalue"]);
+
+/** Field names as {@link isSecretName} and the pairs judge them, by name: a few hundred names recur. */
+const NAME_KINDS = new Map<string, number>();
+const SECRET = 1;
+/** A secret's name that, on an object, holds what the review follows too: `credentials` of a minted session. */
+const HOLDER = 2;
+const PAIR_NAME = 4;
+const PAIR_VALUE = 8;
+
+function nameKind(key: string): number {
+  let kind = NAME_KINDS.get(key);
+  if (kind === undefined) {
+    if (NAME_KINDS.size >= MAX_FIELD_NAMES) NAME_KINDS.clear();
+    const plain = key.replace(/[-_]/g, "").toLowerCase();
+    const secret = isSecretName(key);
+    kind =
+      (secret ? SECRET : 0) |
+      (secret && /credentials?$/.test(plain) ? HOLDER : 0) |
+      (PAIR_NAMES.has(plain) ? PAIR_NAME : 0) |
+      (PAIR_VALUES.has(plain) ? PAIR_VALUE : 0);
+    NAME_KINDS.set(key, kind);
+  }
+  return kind;
+}
+
+/** Whether an object names a secret in a pair: a `name` (or `Key`, `ParameterKey`…) field whose text is a secret's name. */
+function namesSecret(source: Json): boolean {
+  for (const key in source) {
+    if (!Object.hasOwn(source, key) || (nameKind(key) & PAIR_NAME) === 0) continue;
+    const named = source[key];
+    if (typeof named === "string" && isSecretName(named)) return true;
+  }
+  return false;
+}
+
+/** How a field is copied: as any other, as a secret (replaced whole), or as a secret's holder (an object copied field by field). */
+type Copying = "plain" | "secret" | "holder";
+
+/**
  * A deep copy with secret values, and field names that are or hold one, replaced by
- * {@link REDACTED}. Key ids and expirations stay: they are what the review follows, and an access
- * key id alone grants nothing. Containers deeper than {@link MAX_NESTING} levels become
- * {@link TOO_DEEP}. No recursion: any input is walked.
+ * {@link REDACTED}. A value is secret, and replaced whole (a list or an object too), when its
+ * field's name is a secret's ({@link isSecretName}), or when it is the `value` of a pair whose
+ * `name` is one (`{name: "DB_PASSWORD", value: "…"}`). An object under a name ending in
+ * `credential(s)` is copied field by field, each judged by its own name: the `credentials` of a
+ * minted session hold the key id and expiration the review follows beside the token it redacts.
+ * Key ids and expirations stay: an access key id alone grants nothing. Containers deeper than
+ * {@link MAX_NESTING} levels become {@link TOO_DEEP}. No recursion: any input is walked.
  */
 export function redact(value: unknown): unknown {
-  const pending: { source: unknown[] | Json; target: unknown[] | Json; depth: number }[] = [];
-  const copy = (field: unknown, depth: number): unknown => {
+  const pending: { source: unknown[] | Json; target: unknown[] | Json; depth: number; holder: boolean }[] = [];
+  const copy = (field: unknown, depth: number, copying: Copying): unknown => {
+    if (copying !== "plain" && field !== null && typeof field !== "boolean") {
+      // A secret's holder is walked only when it is an object: its text, or its list, is the secret.
+      if (copying === "secret" || typeof field !== "object" || Array.isArray(field)) return REDACTED;
+    }
     if (typeof field === "string") return redactText(field);
     if (typeof field !== "object" || field === null) return field;
     if (depth > MAX_NESTING) return TOO_DEEP;
     const target: unknown[] | Json = Array.isArray(field) ? new Array<unknown>(field.length) : {};
-    pending.push({ source: field as unknown[] | Json, target, depth });
+    pending.push({ source: field as unknown[] | Json, target, depth, holder: copying === "holder" });
     return target;
   };
-  const result = copy(value, 1);
+  const result = copy(value, 1, "plain");
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { source, target, depth } = next;
+    const { source, target, depth, holder } = next;
     if (Array.isArray(source)) {
-      for (let i = 0; i < source.length; i++) (target as unknown[])[i] = copy(source[i], depth + 1);
+      for (let i = 0; i < source.length; i++) (target as unknown[])[i] = copy(source[i], depth + 1, "plain");
       continue;
     }
+    // The `value` of a pair that names a secret, or of a secret's holder, is the secret.
+    const paired = holder || namesSecret(source);
     for (const [key, field] of Object.entries(source)) {
-      // Field names as services and people spell them: secretAccessKey, SecretAccessKey, aws_secret_access_key.
-      setField(
-        target as Json,
-        fieldName(target as Json, key),
-        SECRET_FIELD.test(key.replace(/[-_]/g, "")) && field !== null && typeof field !== "boolean"
-          ? REDACTED
-          : copy(field, depth + 1),
-      );
+      const kind = nameKind(key);
+      const copying: Copying =
+        (kind & HOLDER) !== 0
+          ? "holder"
+          : (kind & SECRET) !== 0 || (paired && (kind & PAIR_VALUE) !== 0)
+            ? "secret"
+            : "plain";
+      setField(target as Json, fieldName(target as Json, key), copy(field, depth + 1, copying));
     }
   }
   return result;
@@ -171,8 +227,8 @@ export function redact(value: unknown): unknown {
  * glance, a write hidden among the reads could cost the incident.
  */
 const READ_PREFIX = /^(Get|List|Describe|Head|Lookup|Search|BatchGet|Query|Scan)[A-Z]/;
-/** Named like reads, but they mint credentials: writes as far as an investigation is concerned. */
-const MINTING_READ_NAMES = new Set(["GetSessionToken", "GetFederationToken"]);
+/** Named like reads, but they mint credentials (GetSigninToken, a console session): writes as far as an investigation is concerned. */
+const MINTING_READ_NAMES = new Set(["GetSessionToken", "GetFederationToken", "GetSigninToken"]);
 
 export function deriveReadOnly(eventName: string): boolean {
   return READ_PREFIX.test(eventName) && !MINTING_READ_NAMES.has(eventName);

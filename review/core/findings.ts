@@ -7,7 +7,7 @@ import { ACCOUNT_ID } from "../../incident/fields.ts";
 import { compareText } from "../../incident/order.ts";
 import { formatInstant } from "../../incident/time.ts";
 import { actionOfEvent, eventHeader, serviceOf, type EventCopy, type EventHeader, type ReviewEvent } from "./event.ts";
-import { callerOf, type Chain, type Lead, type Provenance } from "./chain.ts";
+import { callerOf, consoleSessionEnd, opensConsole, type Chain, type Lead, type Provenance } from "./chain.ts";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
 export type Category =
@@ -64,6 +64,8 @@ export const CALL_RULES: Readonly<Record<string, Rule>> = {
   ImportKeyPair: { category: "persistence" },
   CreateKeyPair: { category: "persistence" },
   ConsoleLogin: { category: "persistence" },
+  // A console session made from a session's key: its calls are signed with keys the chain never sees.
+  GetSigninToken: { category: "persistence" },
   // Privilege escalation: more permissions for a principal the attacker holds.
   AttachUserPolicy: { category: "privilege-escalation" },
   PutUserPolicy: { category: "privilege-escalation" },
@@ -191,7 +193,8 @@ function targetOf(event: ReviewEvent): string {
   const response = event.responseElements as { accessKey?: { accessKeyId?: unknown } } | null;
   const createdKey = response?.accessKey?.accessKeyId;
   if (typeof createdKey === "string") parts.push(`accessKeyId=${createdKey}`);
-  if (event.eventName === "ConsoleLogin" && event.principalArn !== null) parts.push(event.principalArn);
+  if ((event.eventName === "ConsoleLogin" || event.eventName === "GetSigninToken") && event.principalArn !== null)
+    parts.push(event.principalArn);
   return parts.join(" ");
 }
 
@@ -295,6 +298,54 @@ export interface Review {
   keyAccount: string | null;
   /** The accounts the chain reached: the reviewed key's first, then by account id. */
   accounts: AccountReached[];
+  /** The console sessions the chain's keys opened, whose calls the review did not follow: it is incomplete. */
+  consoleSessions: ConsoleSession[];
+}
+
+/**
+ * A console session opened from a followed key (`GetSigninToken`, the federation endpoint's call
+ * that aws_consoler makes): the console signs its calls with keys of its own, which no event the
+ * chain reads mints or names. Only the principal ties them to the chain.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html
+ */
+export interface ConsoleSession {
+  /** The principal the console acts as: the `userIdentity.arn` of the GetSigninToken call, null when it names none. */
+  principalArn: string | null;
+  /** The key whose session became a console session, or `user:NAME`. */
+  by: string;
+  eventId: string;
+  /** When the console session was opened: the GetSigninToken call. */
+  from: string;
+  /** The latest it can end ({@link consoleSessionEnd}), within the review's window; null for the window's open end. */
+  until: string | null;
+}
+
+/**
+ * The console sessions the chain's keys opened: each successful GetSigninToken, in the window or
+ * before it and alive into it ({@link consoleSessionEnd}), never past the review's end. In time order.
+ */
+function consoleSessionsOf(chain: Chain): ConsoleSession[] {
+  const keyEnds = new Map<string, number | null>();
+  for (const lead of chain.leads)
+    if (lead.subject.kind === "key") keyEnds.set(lead.subject.accessKeyId, lead.window.end);
+  const sessions: ConsoleSession[] = [];
+  for (const event of [...chain.earlier, ...chain.events]) {
+    if (!opensConsole(event)) continue;
+    const latest = consoleSessionEnd(
+      Date.parse(event.eventTime),
+      event.accessKeyId === null ? null : (keyEnds.get(event.accessKeyId) ?? null),
+    );
+    const end =
+      chain.window.end === null ? latest : latest === null ? chain.window.end : Math.min(latest, chain.window.end);
+    sessions.push({
+      principalArn: event.principalArn,
+      by: callerOf(event),
+      eventId: event.eventId,
+      from: event.eventTime,
+      until: iso(end),
+    });
+  }
+  return sessions;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : formatInstant(new Date(ms)));
@@ -462,6 +513,7 @@ export function analyze(chain: Chain): Review {
     rolesAssumed: roles,
     keyAccount,
     accounts: accountsReached(events, roles, keyAccount),
+    consoleSessions: consoleSessionsOf(chain),
   };
 }
 

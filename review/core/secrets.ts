@@ -12,13 +12,34 @@ import { isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "../../incident/fields
 export const REDACTED = "[redacted by cordon]";
 
 /**
- * Field names that hold secrets in CloudTrail records: `sessionToken` of minted credentials,
- * `secretAccessKey` in some CreateAccessKey logs, passwords, private keys; matched once `-` and `_`
- * are taken out (services and people spell them `secretAccessKey`, `SecretAccessKey`,
- * `aws_secret_access_key`, `X-Amz-Security-Token`).
+ * Whether a name is a secret's: a field of a record, a `NAME=value` in a text, the `name` of a
+ * `{name, value}` pair. Judged once `-` and `_` are taken out and case is ignored (services and
+ * people spell one name `secretAccessKey`, `SecretAccessKey`, `aws_secret_access_key`,
+ * `X-Amz-Security-Token`), by how the name ends: `DB_PASSWORD`, `PGPASSWORD`, `mysql_password`,
+ * `API_SECRET`, `STRIPE_API_KEY`, `github-token`, `sessionToken`, `ssh_private_key`,
+ * `db-credentials`, `STRIPE_SECRET_KEY`, `SecretString`, `passwords`; or by the whole name, for the
+ * short ones (`pwd`, `pass`). The names that end like a secret's and are not one
+ * ({@link NOT_SECRET_NAME}) stay. Not plurals of `token` (Bedrock's `maxTokens` is a number) nor of
+ * `secret` (ECS's `secrets` list the ARNs a container reads, which the review shows).
  */
-export const SECRET_FIELD =
-  /^(?:aws|xamz)?(sessiontoken|securitytoken|secretaccesskey|secretkey|secret|password|newpassword|oldpassword|masteruserpassword|tokenvalue|privatekey|secretstring|secretbinary|clientsecret)$/i;
+export function isSecretName(name: string): boolean {
+  const plain = name.replace(/[-_]/g, "").toLowerCase();
+  return (SECRET_NAME_END.test(plain) || SECRET_NAMES.has(plain)) && !NOT_SECRET_NAME.test(plain);
+}
+
+/** How a secret's name ends, `-` and `_` out, lowercased. */
+const SECRET_NAME_END =
+  /(passwords?|passwd|passphrases?|secret|secretkey|secretaccesskey|token|tokenvalue|apikeys?|privatekeys?|credentials?|secretstring|secretbinary)$/;
+/** Whole names too short to judge by how they end. */
+const SECRET_NAMES: ReadonlySet<string> = new Set(["pwd", "pass"]);
+/**
+ * Names that end like a secret's and hold none: a page's token (`nextToken`, `NextToken`,
+ * `paginationToken`), an idempotency token (`clientToken`, `ClientRequestToken`) and WAF's change
+ * token say where a list goes on or that a call is repeated, and grant nothing;
+ * `X-Amz-Credential` is a key id and a scope (the signature's, not a secret).
+ */
+const NOT_SECRET_NAME =
+  /^(?:(?:next|client|clientrequest|request|pagination|continuation|starting|idempotency|page|change)token|xamzcredential)$/;
 
 /** Prefixes of AWS session tokens (STS v1 and v2 tokens), caught wherever they appear, whatever the field is called. */
 const SESSION_TOKEN_PREFIX = "IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AQoEXAMPLE";
@@ -30,7 +51,7 @@ const SESSION_TOKEN_IN_TEXT = new RegExp(`(?<![A-Za-z0-9/+])(?:${SESSION_TOKEN_P
  * A secret given by name inside a text: `name=value` (a query string, a form body, an environment
  * assignment), `"name": "value"` (JSON inside a string) or `name: value` (YAML). A colon needs a
  * quote or a space around it: `secret:name` is how an ARN names a Secrets Manager secret, not a
- * secret. The value runs to the next delimiter; its name is judged by {@link SECRET_FIELD}.
+ * secret. The value runs to the next delimiter; its name is judged by {@link isSecretName}.
  */
 export const NAMED_SECRET =
   /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{2,40})(?:"?[ \t]*=[ \t]*"?|"[ \t]*:[ \t]*"?|:[ \t]+"?)([^\s&;,"'<>]+)/g;
@@ -138,7 +159,7 @@ function secretsIn(view: View, keys: RegExp, found: [number, number][]): void {
   eachMatch(SESSION_TOKEN_IN_TEXT, text, (match) => piece(match.index, match.index + match[0].length));
   if (mayNameSecret(text))
     eachMatch(NAMED_SECRET, text, (match) => {
-      if (!SECRET_FIELD.test(match[1].replace(/[-_]/g, ""))) return;
+      if (!isSecretName(match[1])) return;
       const end = match.index + match[0].length;
       piece(end - match[2].length, end);
     });

@@ -63,9 +63,15 @@ export function unreadAccounts(review: Review, context: ReviewContext): AccountR
   return review.accounts.filter((account) => !read.has(account.account));
 }
 
-/** Whether some part of the source, or an account the chain reached, was not read: the review is incomplete, and says so. */
+/**
+ * Whether some part of the source, or an account the chain reached, was not read, or a console
+ * session opened from the chain's keys was not followed: the review is incomplete, and says so.
+ */
 export function incomplete(review: Review, context: ReviewContext): boolean {
   return (
-    context.failed.length > 0 || (context.unreadable?.length ?? 0) > 0 || unreadAccounts(review, context).length > 0
+    context.failed.length > 0 ||
+    (context.unreadable?.length ?? 0) > 0 ||
+    unreadAccounts(review, context).length > 0 ||
+    review.consoleSessions.length > 0
   );
 }

@@ -8,7 +8,7 @@ import { eventHeader } from "../core/event.ts";
 import { reachOf } from "../core/reach.ts";
 import { NO_INSTANTS } from "../core/timeline.ts";
 import { incomplete, type ReviewContext } from "./context.ts";
-import { keyNotFound, unreadAccountReasons } from "./parts.ts";
+import { consoleSessionReasons, keyNotFound, unreadAccountReasons } from "./parts.ts";
 
 /**
  * The `--json` contract: `keys`, `events`, `persistence`, `rolesAssumed` with the fields
@@ -68,13 +68,20 @@ export function* renderJsonChunks(review: Review, context: ReviewContext): Gener
       complete: !incomplete(review, context),
       failedRegions: context.failed,
       notEnabledRegions: context.notEnabled,
-      // The parts of the source, then the accounts reached, that were not read.
+      // The parts of the source, then the accounts reached, that were not read, then the console sessions not followed.
       unreadable: [
         ...(context.unreadable ?? []),
         ...unreadAccountReasons(review, context).map(({ account, reason }) => ({
           part: `account ${account}`,
           reason,
           account,
+        })),
+        ...consoleSessionReasons(review).map(({ part, reason }, i) => ({
+          part,
+          reason,
+          principalArn: review.consoleSessions[i].principalArn,
+          from: review.consoleSessions[i].from,
+          until: review.consoleSessions[i].until,
         })),
       ],
       keyFound: !keyNotFound(review),

@@ -6,7 +6,7 @@ import { yamlListItem, yamlName, yamlQuoted } from "../../incident/yaml-scalar.t
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import type { AccountReached, Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
-import { callerOf, leadsFrom } from "../core/chain.ts";
+import { callerOf, leadsFrom, opensConsole } from "../core/chain.ts";
 import { reachOf, type Reach } from "../core/reach.ts";
 import { NO_INSTANTS, timelineOf, type Timeline } from "../core/timeline.ts";
 import { unreadAccounts, type ReviewContext } from "./context.ts";
@@ -147,6 +147,18 @@ export function unreadAccountReasons(review: Review, context: ReviewContext): { 
   });
 }
 
+/**
+ * Each console session the chain's keys opened ({@link Review.consoleSessions}), named by its
+ * principal, with what the review did not follow and how to read it: as the INCOMPLETE lines and
+ * the JSON's `unreadable` give them.
+ */
+export function consoleSessionReasons(review: Review): { part: string; reason: string }[] {
+  return review.consoleSessions.map((session) => ({
+    part: `console session of ${session.principalArn ?? "a principal the call does not name"}`,
+    reason: `opened at ${session.from} by ${session.by} (GetSigninToken, event ${session.eventId}); the console signs its calls with keys of its own, which no event read ties to the chain, so they were not followed: read the calls whose userIdentity.arn is this principal from ${session.from} until ${session.until ?? "now"}`,
+  }));
+}
+
 /** The accounts reached and not read, by id. */
 export function unreadSet(review: Review, context: ReviewContext): Set<string> {
   return new Set(unreadAccounts(review, context).map((account) => account.account));
@@ -222,9 +234,11 @@ export function earlierRows(review: Review): string[][] {
     event.eventTime,
     event.eventName,
     callerOf(event),
-    leadsFrom(event, null)
-      .map(({ subject }) => (subject.kind === "key" ? subject.accessKeyId : `user ${subject.userName}`))
-      .join(", "),
+    opensConsole(event)
+      ? `console session of ${event.principalArn ?? "?"}, not followed (INCOMPLETE)`
+      : leadsFrom(event, null)
+          .map(({ subject }) => (subject.kind === "key" ? subject.accessKeyId : `user ${subject.userName}`))
+          .join(", "),
     event.region,
   ]);
 }
@@ -273,6 +287,13 @@ export function problems(
       `INCOMPLETE: ${plural(accounts.length, "account")} the key reached ${accounts.length === 1 ? "was" : "were"} not read; what was done there is missing from this review:`,
     );
     for (const { account, reason } of accounts) lines.push(`  ${show(account)}: ${show(reason)}`);
+  }
+  const sessions = consoleSessionReasons(review);
+  if (sessions.length > 0) {
+    lines.push(
+      `INCOMPLETE: ${plural(sessions.length, "console session")} ${sessions.length === 1 ? "was" : "were"} opened from the chain's keys and not followed; what was done in ${sessions.length === 1 ? "it" : "them"} is missing from this review:`,
+    );
+    for (const { part, reason } of sessions) lines.push(`  ${show(part)}: ${show(reason)}`);
   }
   if (context.notEnabled.length > 0)
     lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.map(show).join(", ")}`);
