@@ -5,9 +5,10 @@
  * only in the regions enabled by default). Both answer LookupEvents with the same error; what the
  * answer means for a review is review/lookup/reader.ts's decision.
  *
- * Why DescribeRegions and not Account Management's ListRegions: it is a read that the read-only
- * managed policies (ReadOnlyAccess, ViewOnlyAccess, SecurityAudit) already grant, it is asked of a
- * region's own endpoint (so of a region enabled by default, where every token works), and moto serves it.
+ * Why DescribeRegions and not Account Management's ListRegions: it is an `ec2:Describe*` read, which
+ * read-only policies commonly grant already (AmazonEC2ReadOnlyAccess does), it is asked of a
+ * region's own endpoint (so of a region enabled by default, where every token works), and moto
+ * serves it; moto has no Account Management API.
  * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html
  */
