@@ -5,9 +5,15 @@
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
  */
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import { regionStatusPermissions } from "./regions.ts";
 
-/** The IAM actions `review` calls, for the least-privilege policy that `permissions` prints. */
-export const reviewPermissions: readonly string[] = ["cloudtrail:LookupEvents"];
+/**
+ * The IAM actions a reading of CloudTrail by LookupEvents calls (`review`, `new`'s roles lookup, the
+ * contain report's review), for the least-privilege policies that `permissions` prints: LookupEvents,
+ * and the account's list of enabled regions (aws/regions.ts), asked when an opt-in region refuses
+ * the credentials.
+ */
+export const reviewPermissions: readonly string[] = ["cloudtrail:LookupEvents", ...regionStatusPermissions];
 
 /** LookupEvents returns at most 50 events per page. */
 export const PAGE_SIZE = 50;
@@ -70,8 +76,13 @@ const NETWORK = new Set([
   "ENETUNREACH",
   "EAI_AGAIN",
 ]);
-/** What an opt-in region the account has not enabled answers. */
-const NOT_ENABLED = new Set(["UnrecognizedClientException", "InvalidClientTokenId"]);
+/**
+ * What a region answers credentials it does not accept: an opt-in region the account has not
+ * enabled, and as well one it has enabled, to a session token from the global STS endpoint (valid
+ * only in the regions enabled by default). The name alone cannot tell the two apart.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html
+ */
+const REFUSED = new Set(["UnrecognizedClientException", "InvalidClientTokenId"]);
 
 interface AwsError {
   name?: string;
@@ -96,9 +107,14 @@ export function transientKind(error: unknown): "throttled" | "server error" | "c
   return null;
 }
 
-/** Whether an error is what a region answers when the account has not enabled it (in an opt-in region). */
-export function isNotEnabledAnswer(error: unknown): boolean {
-  return NOT_ENABLED.has((error as AwsError | undefined)?.name ?? "");
+/**
+ * The error's name when the region refused the credentials (UnrecognizedClientException,
+ * InvalidClientTokenId); otherwise null. In an opt-in region that means it is not enabled, or it is
+ * and the token is one from the global STS endpoint: only the account's list of regions tells which.
+ */
+export function refusedCredentials(error: unknown): string | null {
+  const name = (error as AwsError | undefined)?.name ?? "";
+  return REFUSED.has(name) ? name : null;
 }
 
 /**

@@ -11,6 +11,7 @@ import { assess } from "../assess/assessment.ts";
 import type { RolesLookup } from "../incident/new-draft.ts";
 import { awsClients, REQUEST_LIMITS, signingRegion } from "./clients.ts";
 import { assessPermissions, readUserFacts } from "./iam.ts";
+import { regionStatusPermissions } from "./regions.ts";
 
 /** The IAM actions `cordon new` calls (with `--access-key` and no `--user`, or no `--account`). */
 export const newPermissions = ["iam:GetAccessKeyLastUsed", "sts:GetCallerIdentity"];
@@ -21,7 +22,8 @@ export const newPermissions = ["iam:GetAccessKeyLastUsed", "sts:GetCallerIdentit
  * (every role the user can assume, `--roles-from assumable`).
  */
 export const newRolePermissions: Readonly<Record<"cloudtrail" | "assumable", readonly string[]>> = {
-  cloudtrail: ["cloudtrail:LookupEvents"],
+  // The account's enabled regions too: asked when an opt-in region refuses the credentials (aws/regions.ts).
+  cloudtrail: ["cloudtrail:LookupEvents", ...regionStatusPermissions],
   assumable: assessPermissions,
 };
 

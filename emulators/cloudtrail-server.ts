@@ -95,7 +95,11 @@ export interface CloudTrailServerOptions {
   faults?: (request: RequestInfo) => Fault | undefined;
   /** @default 50 */
   pageSize?: number;
-  /** Opt-in regions the account has not enabled: they answer UnrecognizedClientException. */
+  /**
+   * Regions that refuse the credentials with UnrecognizedClientException: an opt-in region the account
+   * has not enabled, or one it has, to a session token from the global STS endpoint (which of the
+   * two, only the account's list of regions says).
+   */
   disabledRegions?: string[];
   /** Credentials without cloudtrail:LookupEvents: every request is refused with AccessDeniedException. */
   accessDenied?: boolean;

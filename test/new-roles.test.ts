@@ -271,6 +271,30 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
       `# Not read in eu-west-1: roles assumed there are not listed (cordon review --access-key ${key}).\nroles:\n  - name: deploy\n`,
     );
   });
+  it("an opt-in region that refuses the credentials is skipped only when the account says it is not enabled (moto answers DescribeRegions)", async () => {
+    const key = await exposedKey();
+    await serve(
+      [
+        assumeRole(
+          "e1",
+          at("2026-11-28T01:00:00Z"),
+          key,
+          `arn:aws:iam::${ACCOUNT}:role/deploy`,
+          "ASIAMINTEDBYTHEKEY01",
+        ),
+      ],
+      // moto's table: af-south-1 opt-in-not-required (enabled), me-south-1 not-opted-in.
+      { disabledRegions: ["af-south-1", "me-south-1"] },
+    );
+    const result = await run(workdir(), ["--access-key", key]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "  roles looked up in CloudTrail LookupEvents in 34 regions: 1 found; not read in af-south-1\n",
+    );
+    expect(result.text).toContain(
+      `# Not read in af-south-1: roles assumed there are not listed (cordon review --access-key ${key}).\nroles:\n  - name: deploy\n`,
+    );
+  });
 });
 
 describe("a lookup that is refused or runs out of time never stops the file", () => {

@@ -5,6 +5,7 @@
 import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { execFile } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -223,33 +224,49 @@ describe("the AWS calls it makes are the ones it declares", () => {
   let iamMock: AwsClientStub<IAMClient>;
   let stsMock: AwsClientStub<STSClient>;
   let trailMock: AwsClientStub<CloudTrailClient>;
+  let ec2Mock: AwsClientStub<EC2Client>;
   beforeAll(() => {
     iamMock = mockClient(IAMClient);
     stsMock = mockClient(STSClient);
     trailMock = mockClient(CloudTrailClient);
+    ec2Mock = mockClient(EC2Client);
   });
   afterAll(() => {
     iamMock.restore();
     stsMock.restore();
     trailMock.restore();
+    ec2Mock.restore();
   });
 
-  it("--access-key alone calls exactly newPermissions, and CloudTrail's LookupEvents for the roles (newRolePermissions)", async () => {
+  it("--access-key alone calls exactly newPermissions, and for the roles CloudTrail's LookupEvents and, when an opt-in region refuses, EC2's DescribeRegions (newRolePermissions)", async () => {
     iamMock.reset();
     stsMock.reset();
     trailMock.reset();
+    ec2Mock.reset();
     iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "ci-deployer" });
     stsMock.on(GetCallerIdentityCommand).resolves({ Account: "123456789012" });
-    trailMock.on(LookupEventsCommand).resolves({ Events: [] });
+    trailMock.on(LookupEventsCommand).callsFake(async (_input, getClient) => {
+      if ((await getClient().config.region()) === "me-south-1")
+        throw Object.assign(new Error("The security token included in the request is invalid."), {
+          name: "UnrecognizedClientException",
+          $metadata: { httpStatusCode: 400 },
+        });
+      return { Events: [] };
+    });
+    ec2Mock
+      .on(DescribeRegionsCommand)
+      .resolves({ Regions: [{ RegionName: "me-south-1", OptInStatus: "not-opted-in" }] });
     expect((await run(workdir(), ["--access-key", "AKIAIOSFODNN7EXAMPLE", "--title", "Declared calls"])).code).toBe(0);
     const called = [
       ...iamMock.calls().map((c) => `iam:${c.args[0].constructor.name}`),
       ...stsMock.calls().map((c) => `sts:${c.args[0].constructor.name}`),
       ...trailMock.calls().map((c) => `cloudtrail:${c.args[0].constructor.name}`),
+      ...ec2Mock.calls().map((c) => `ec2:${c.args[0].constructor.name}`),
     ].map((a) => a.replace(/Command$/, ""));
     expect([...new Set(called)].sort()).toEqual([...newPermissions, ...newRolePermissions.cloudtrail].sort());
-    // Every region once, for the one key.
+    // Every region once, for the one key; the account asked once.
     expect(trailMock.calls()).toHaveLength(36);
+    expect(ec2Mock.calls()).toHaveLength(1);
   });
 
   it("--user and --account: no AWS call at all", async () => {

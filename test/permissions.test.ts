@@ -25,6 +25,7 @@ import {
   type SimulatePrincipalPolicyCommandInput,
 } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploy } from "../program/deploy.ts";
@@ -338,6 +339,8 @@ describe("commands: every call the CLI sends is declared and granted", () => {
   const iamMock = mockClient(IAMClient);
   const stsMock = mockClient(STSClient);
   const trailMock = mockClient(CloudTrailClient);
+  // The account's list of regions is moto's own answer (DescribeRegions): recorded, sent through.
+  const ec2Mock = mockClient(EC2Client);
   const iam = new IAMClient({});
   const seed = <T>(command: unknown): Promise<T> =>
     (iamMock.send.wrappedMethod as (c: unknown) => Promise<T>).call(iam, command);
@@ -358,8 +361,17 @@ describe("commands: every call the CLI sends is declared and granted", () => {
         IsTruncated: false,
       };
     });
-    // moto has no CloudTrail: an empty trail.
-    trailMock.on(LookupEventsCommand).resolves({ Events: [] });
+    // moto has no CloudTrail: an empty trail, and an opt-in region that refuses the credentials
+    // (moto calls me-south-1 not-opted-in), so that review asks the account which regions it has enabled.
+    trailMock.on(LookupEventsCommand).callsFake(async (_input, getClient) => {
+      if ((await getClient().config.region()) === "me-south-1")
+        throw Object.assign(new Error("The security token included in the request is invalid."), {
+          name: "UnrecognizedClientException",
+          $metadata: { httpStatusCode: 400 },
+        });
+      return { Events: [] };
+    });
+    ec2Mock.send.callThrough();
     await seed(new CreateUserCommand({ UserName: "ci-deployer" }));
     await seed(
       new AttachUserPolicyCommand({
@@ -420,6 +432,7 @@ describe("commands: every call the CLI sends is declared and granted", () => {
     iamMock.restore();
     stsMock.restore();
     trailMock.restore();
+    ec2Mock.restore();
     restoreEnv?.();
     rmSync(dir, { recursive: true, force: true });
     await moto?.stop();
@@ -427,7 +440,7 @@ describe("commands: every call the CLI sends is declared and granted", () => {
 
   /** Runs one command and returns the actions of the AWS calls it sent. */
   async function sentBy(args: string[]): Promise<string[]> {
-    for (const mock of [iamMock, stsMock, trailMock]) mock.resetHistory();
+    for (const mock of [iamMock, stsMock, trailMock, ec2Mock]) mock.resetHistory();
     const io = memoryIo();
     const code = await main(args, io);
     // Each run must succeed, so that it makes every call a real run makes: review's mocked CloudTrail
@@ -440,6 +453,7 @@ describe("commands: every call the CLI sends is declared and granted", () => {
       ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
       ...stsMock.calls().map((c) => actionOf("STS", c.args[0])),
       ...trailMock.calls().map((c) => actionOf("CloudTrail", c.args[0])),
+      ...ec2Mock.calls().map((c) => actionOf("EC2", c.args[0])),
     ];
   }
 
@@ -468,13 +482,27 @@ describe("commands: every call the CLI sends is declared and granted", () => {
       "2026-11-28T00:00:00Z",
       "--json",
     ],
+    // An opt-in region that refuses the credentials: the review asks the account about its regions.
+    "review in an opt-in region": () => [
+      "review",
+      "--access-key",
+      key,
+      "--regions",
+      "us-east-1,me-south-1",
+      "--since",
+      "2026-11-27T00:00:00Z",
+      "--until",
+      "2026-11-28T00:00:00Z",
+      "--json",
+    ],
     verify: () => ["verify", join(dir, "applied"), "--now", NOW, "--json"],
   };
 
   it.each(Object.keys(runs))("%s sends only calls it declares, and the commands policy grants them", async (name) => {
-    const sent = await sentBy(runs[name]());
+    const args = runs[name]();
+    const sent = await sentBy(args);
     expect(sent.length).toBeGreaterThan(0);
-    expect(sent.filter((action) => !commandPermissions[name].includes(action))).toEqual([]);
+    expect(sent.filter((action) => !commandPermissions[args[0]].includes(action))).toEqual([]);
     expect(uncovered(sent, commandsPolicy(commandPermissions).document)).toEqual([]);
   });
 
@@ -482,6 +510,9 @@ describe("commands: every call the CLI sends is declared and granted", () => {
     const sent = await sentBy(runs.review());
     expect(sent).toContain("cloudtrail:LookupEvents");
     expect(uncovered(sent, rolePolicies().verify.document)).toEqual([]);
+    const optIn = await sentBy(runs["review in an opt-in region"]());
+    expect(optIn).toContain("ec2:DescribeRegions");
+    expect(uncovered(optIn, rolePolicies().verify.document)).toEqual([]);
     expect(uncovered(await sentBy(runs.verify()), rolePolicies().verify.document)).toEqual([]);
   });
 

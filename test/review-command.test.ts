@@ -159,7 +159,7 @@ describe("flags", () => {
 
 describe("what review needs and reads by default", () => {
   it("declares the IAM actions it calls", () => {
-    expect(reviewPermissions).toEqual(["cloudtrail:LookupEvents"]);
+    expect(reviewPermissions).toEqual(["cloudtrail:LookupEvents", "ec2:DescribeRegions"]);
   });
 
   it("reads every commercial region by default, once each", () => {

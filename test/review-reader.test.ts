@@ -8,6 +8,7 @@ import type { LookupEventsCommand, LookupEventsCommandOutput } from "@aws-sdk/cl
 import { describeError, transientKind, type LookupClient } from "../aws/cloudtrail.ts";
 import { LOOKUP_EVENTS_DAYS } from "../review/lookup/limits.ts";
 import { CloudTrailReader } from "../review/lookup/reader.ts";
+import { COMMERCIAL_REGIONS, OPT_IN_REGIONS } from "../review/core/regions.ts";
 import { LOOKUP_PACE, Pacer, type Clock, type Outcome } from "../review/lookup/pacer.ts";
 import type { ReviewEvent } from "../review/core/event.ts";
 import { KEY, keyRecord } from "./support/review-logs.ts";
@@ -505,25 +506,77 @@ describe("CloudTrailReader", () => {
   });
 
   it.each([
+    ["us-east-1", "UnrecognizedClientException"],
+    ["eu-west-1", "InvalidClientTokenId"],
+  ])(
+    "%s, enabled in every account, refusing the credentials (%s) fails, and the account is not asked",
+    async (region, name) => {
+      const clock = new VirtualClock();
+      let asked = 0;
+      const reader = new CloudTrailReader({
+        regions: [region],
+        clock,
+        regionStatus: async () => {
+          asked += 1;
+          return { kind: "answered", status: new Map() };
+        },
+        clientFor: scripted(
+          clock,
+          { [region]: [awsError(name, 400, "The security token included in the request is invalid.")] },
+          [],
+        ),
+      });
+      await read(reader, clock);
+      expect(reader.failures).toEqual([
+        {
+          region,
+          subject: KEY,
+          reason: `${name}, HTTP 400: The security token included in the request is invalid.`,
+          notEnabled: false,
+        },
+      ]);
+      expect(asked).toBe(0);
+    },
+  );
+
+  it.each([
     [
-      "af-south-1",
+      "the account says not-opted-in: not enabled",
+      { kind: "answered", status: new Map([["af-south-1", "not-opted-in"]]) },
       true,
-      "UnrecognizedClientException, HTTP 400: The security token included in the request is invalid. (an opt-in region this account has not enabled)",
+      "UnrecognizedClientException, HTTP 400: The security token included in the request is invalid. (an opt-in region this account has not enabled: not-opted-in)",
     ],
     [
-      "us-east-1",
+      "the account says opted-in: a failure, with how to get a token that works there",
+      { kind: "answered", status: new Map([["af-south-1", "opted-in"]]) },
       false,
-      "UnrecognizedClientException, HTTP 400: The security token included in the request is invalid.",
+      "refused the credentials (UnrecognizedClientException): the region is enabled in this account (ec2:DescribeRegions: opted-in); a session token from the global STS endpoint (sts.amazonaws.com) works only in the regions enabled by default: get one from a regional endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) and run again",
     ],
-  ])("UnrecognizedClientException in %s: not enabled %s", async (region, notEnabled, reason) => {
+    [
+      "the account does not name the region: a failure",
+      { kind: "answered", status: new Map([["us-east-1", "opt-in-not-required"]]) },
+      false,
+      "refused the credentials (UnrecognizedClientException), and ec2:DescribeRegions does not name the region, so it may be enabled in this account; a session token from the global STS endpoint (sts.amazonaws.com) works only in the regions enabled by default: get one from a regional endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) and run again",
+    ],
+    [
+      "the question is denied: a failure",
+      {
+        kind: "failed",
+        error: awsError("UnauthorizedOperation", 403, "You are not authorized to perform this operation."),
+      },
+      false,
+      "refused the credentials (UnrecognizedClientException), and whether the region is enabled in this account could not be checked (ec2:DescribeRegions: UnauthorizedOperation, HTTP 403: You are not authorized to perform this operation.); if it is, a session token from the global STS endpoint (sts.amazonaws.com) works only in the regions enabled by default: get one from a regional endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) and run again; or allow ec2:DescribeRegions, to tell",
+    ],
+  ] as const)("an opt-in region refusing the credentials, %s", async (_, answer, notEnabled, reason) => {
     const clock = new VirtualClock();
     const reader = new CloudTrailReader({
-      regions: [region],
+      regions: ["af-south-1"],
       clock,
+      regionStatus: async () => answer,
       clientFor: scripted(
         clock,
         {
-          [region]: [
+          "af-south-1": [
             awsError("UnrecognizedClientException", 400, "The security token included in the request is invalid."),
           ],
         },
@@ -531,7 +584,76 @@ describe("CloudTrailReader", () => {
       ),
     });
     await read(reader, clock);
-    expect(reader.failures).toEqual([{ region, subject: KEY, reason, notEnabled }]);
+    expect(reader.failures).toEqual([{ region: "af-south-1", subject: KEY, reason, notEnabled }]);
+  });
+
+  it("calls a region not enabled only when the account says so, and asks the account at most once (generated regions and answers)", async () => {
+    const ANSWERS = ["page", "UnrecognizedClientException", "InvalidClientTokenId", "AccessDeniedException"] as const;
+    const STATUSES = ["not-opted-in", "opted-in", "opt-in-not-required", "enabling", undefined] as const;
+    const denied = awsError("UnauthorizedOperation", 403, "You are not authorized to perform this operation.");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(
+          fc.record({
+            region: fc.constantFrom(...COMMERCIAL_REGIONS),
+            answer: fc.constantFrom(...ANSWERS),
+            status: fc.constantFrom(...STATUSES),
+          }),
+          { minLength: 1, maxLength: 8, selector: (r) => r.region },
+        ),
+        fc.boolean(),
+        async (regions, questionDenied) => {
+          const clock = new VirtualClock();
+          let asked = 0;
+          const status = new Map<string, string>();
+          for (const r of regions) if (r.status !== undefined) status.set(r.region, r.status);
+          const reader = new CloudTrailReader({
+            regions: regions.map((r) => r.region),
+            clock,
+            regionStatus: async () => {
+              asked += 1;
+              return questionDenied ? { kind: "failed", error: denied } : { kind: "answered", status };
+            },
+            clientFor: scripted(
+              clock,
+              Object.fromEntries(
+                regions.map((r) => [r.region, [r.answer === "page" ? page([]) : awsError(r.answer, 400, "refused")]]),
+              ),
+              [],
+            ),
+          });
+          await read(reader, clock);
+          const expected = regions
+            .filter((r) => r.answer !== "page")
+            .map((r) => {
+              const said = `${r.answer}, HTTP 400: refused`;
+              if (r.answer === "AccessDeniedException" || !OPT_IN_REGIONS.includes(r.region))
+                return { region: r.region, subject: KEY, reason: said, notEnabled: false };
+              const how =
+                "a session token from the global STS endpoint (sts.amazonaws.com) works only in the regions enabled by default: get one from a regional endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) and run again";
+              const reason = questionDenied
+                ? `refused the credentials (${r.answer}), and whether the region is enabled in this account could not be checked (ec2:DescribeRegions: UnauthorizedOperation, HTTP 403: You are not authorized to perform this operation.); if it is, ${how}; or allow ec2:DescribeRegions, to tell`
+                : r.status === "not-opted-in"
+                  ? `${said} (an opt-in region this account has not enabled: not-opted-in)`
+                  : r.status === undefined
+                    ? `refused the credentials (${r.answer}), and ec2:DescribeRegions does not name the region, so it may be enabled in this account; ${how}`
+                    : `refused the credentials (${r.answer}): the region is enabled in this account (ec2:DescribeRegions: ${r.status}); ${how}`;
+              return {
+                region: r.region,
+                subject: KEY,
+                reason,
+                notEnabled: !questionDenied && r.status === "not-opted-in",
+              };
+            });
+          const byRegion = (a: { region: string }, b: { region: string }) => a.region.localeCompare(b.region);
+          expect([...reader.failures].sort(byRegion)).toEqual(expected.sort(byRegion));
+          const refusedOptIn = regions.some(
+            (r) => OPT_IN_REGIONS.includes(r.region) && r.answer !== "page" && r.answer !== "AccessDeniedException",
+          );
+          expect(asked).toBe(refusedOptIn ? 1 : 0);
+        },
+      ),
+    );
   });
 });
 

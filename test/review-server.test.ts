@@ -8,6 +8,9 @@ import { followChain, type EventSource } from "../review/core/chain.ts";
 import { main } from "../cli/main.ts";
 import { runReview } from "../commands/review.ts";
 import { memoryIo } from "../cli/io.ts";
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
+import { sdkRegionStatus } from "../aws/regions.ts";
+import { startMoto, type Moto } from "./support/moto.ts";
 import {
   startCloudTrailServer,
   trailRecord,
@@ -124,6 +127,7 @@ beforeEach(() => {
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_ROLE_ARN",
     "AWS_ENDPOINT_URL_CLOUDTRAIL",
+    "AWS_ENDPOINT_URL_EC2",
   ])
     vi.stubEnv(name, undefined);
 });
@@ -324,13 +328,6 @@ describe("cordon review against CloudTrail", () => {
     expect(fake.totals().throttled).toBe(0);
   });
 
-  it("reports opt-in regions the account has not enabled, and still succeeds", async () => {
-    await serve({ ...FAST, disabledRegions: ["af-south-1"] }, seed(0.1).records);
-    const { code, io } = await reviewOf(["us-east-1", "af-south-1"], FAST_READER);
-    expect(code).toBe(0);
-    expect(io.stdout).toContain("\nnot enabled in this account, so nothing to read: af-south-1\n");
-  });
-
   it("prints what it found and exits 2 when a region could not be read", async () => {
     await serve({ ...FAST, faults: ({ region }) => (region === "eu-west-1" ? "500" : undefined) }, seed(0.1).records);
     const { code, io } = await reviewOf(["us-east-1", "eu-west-1"], {
@@ -438,6 +435,112 @@ describe("cordon review against CloudTrail", () => {
     expect(code).toBe(2);
     expect(io.stderr).toContain("cordon review: could not read CloudTrail in us-east-1: no AWS credentials found (");
     expect(server?.totals().requests).toBe(0);
+  });
+});
+
+describe("opt-in regions that refuse the credentials: the account asked of moto (ec2:DescribeRegions)", () => {
+  let moto: Moto | undefined;
+  beforeAll(async () => {
+    moto = await startMoto({ managedPolicies: false });
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  /** The CloudTrail server answers LookupEvents; EC2's DescribeRegions goes to moto, as its own endpoint. */
+  const askMoto = () => vi.stubEnv("AWS_ENDPOINT_URL_EC2", moto!.endpoint);
+  const cli = async (regions: string[]) => {
+    const io = memoryIo();
+    const code = await main(
+      ["review", "--access-key", ROOT, "--since", SINCE, "--until", UNTIL, "--regions", regions.join(",")],
+      io,
+    );
+    return { code, io };
+  };
+  const HOW =
+    "a session token from the global STS endpoint (sts.amazonaws.com) works only in the regions enabled by default: get one from a regional endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) and run again";
+
+  it("moto answers DescribeRegions with every region's OptInStatus", async () => {
+    askMoto();
+    const answer = await sdkRegionStatus("us-east-1")();
+    if (answer.kind !== "answered") throw new Error(`not answered: ${String(answer.error)}`);
+    // moto's table, not AWS's: it calls af-south-1 opt-in-not-required, and no region opted-in.
+    expect(["us-east-1", "af-south-1", "me-south-1", "ap-east-1"].map((region) => answer.status.get(region))).toEqual([
+      "opt-in-not-required",
+      "opt-in-not-required",
+      "not-opted-in",
+      "not-opted-in",
+    ]);
+  });
+
+  it("a region the account says is not opted in is not enabled, and the review is complete (exit 0)", async () => {
+    askMoto();
+    await serve({ disabledRegions: ["me-south-1"] }, seed(0.1).records);
+    const { code, io } = await cli(["us-east-1", "me-south-1"]);
+    expect(code).toBe(0);
+    expect(io.stdout).toContain("\nnot enabled in this account, so nothing to read: me-south-1\n");
+    expect(io.stdout).not.toContain("INCOMPLETE");
+  });
+
+  it("a region the account has enabled that refuses the credentials is a failure, and the review is incomplete (exit 2)", async () => {
+    askMoto();
+    await serve({ disabledRegions: ["af-south-1", "me-south-1"] }, seed(0.1).records);
+    const { code, io } = await cli(["us-east-1", "af-south-1", "me-south-1"]);
+    expect(code).toBe(2);
+    const reason = `refused the credentials (UnrecognizedClientException): the region is enabled in this account (ec2:DescribeRegions: opt-in-not-required); ${HOW}`;
+    expect(io.stderr).toContain(`cordon review: could not read CloudTrail in af-south-1: ${reason}\n`);
+    expect(io.stdout).toContain(
+      `INCOMPLETE: 1 region could not be read; their events are missing from this review:\n  af-south-1: ${reason}\n`,
+    );
+    expect(io.stdout).toContain("\nnot enabled in this account, so nothing to read: me-south-1\n");
+  });
+
+  it("when the question is denied, every refusing opt-in region is a failure (exit 2)", async () => {
+    // A moto that checks its own IAM policies after the three calls that make the responder:
+    // allowed LookupEvents, not ec2:DescribeRegions.
+    vi.stubEnv("INITIAL_NO_AUTH_ACTION_COUNT", "3");
+    const guarded = await startMoto({ managedPolicies: false });
+    try {
+      const iam = new IAMClient({ region: "us-east-1", endpoint: guarded.endpoint });
+      await iam.send(new CreateUserCommand({ UserName: "responder" }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: "responder",
+          PolicyName: "lookup-only",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "cloudtrail:LookupEvents", Resource: "*" }],
+          }),
+        }),
+      );
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "responder" }))).AccessKey!;
+      iam.destroy();
+      vi.stubEnv("AWS_ACCESS_KEY_ID", key.AccessKeyId!);
+      vi.stubEnv("AWS_SECRET_ACCESS_KEY", key.SecretAccessKey!);
+      vi.stubEnv("AWS_ENDPOINT_URL_EC2", guarded.endpoint);
+      await serve({ disabledRegions: ["af-south-1", "me-south-1"] }, seed(0.1).records);
+      const { code, io } = await cli(["us-east-1", "af-south-1", "me-south-1"]);
+      expect(code).toBe(2);
+      const reason = `refused the credentials (UnrecognizedClientException), and whether the region is enabled in this account could not be checked (ec2:DescribeRegions: AccessDenied, HTTP 403: User: arn:aws:iam::123456789012:user/responder is not authorized to perform: ec2:DescribeRegions); if it is, ${HOW}; or allow ec2:DescribeRegions, to tell`;
+      expect(io.stderr).toContain(`cordon review: could not read CloudTrail in af-south-1, me-south-1: ${reason}\n`);
+      expect(io.stdout).toContain(
+        `INCOMPLETE: 2 regions could not be read; their events are missing from this review:\n  af-south-1: ${reason}\n  me-south-1: ${reason}\n`,
+      );
+      expect(io.stdout).not.toContain("not enabled in this account");
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it("when the answer is not one, every refusing opt-in region is a failure (exit 2)", async () => {
+    const fake = await serve({ disabledRegions: ["me-south-1"] }, seed(0.1).records);
+    // DescribeRegions to a server that answers only LookupEvents.
+    vi.stubEnv("AWS_ENDPOINT_URL_EC2", fake.url);
+    const { code, io } = await cli(["us-east-1", "me-south-1"]);
+    expect(code).toBe(2);
+    expect(io.stderr).toContain(
+      `cordon review: could not read CloudTrail in me-south-1: refused the credentials (UnrecognizedClientException), and whether the region is enabled in this account could not be checked (ec2:DescribeRegions: HTTP 400, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service)); if it is, ${HOW}; or allow ec2:DescribeRegions, to tell\n`,
+    );
+    expect(io.stdout).not.toContain("not enabled in this account");
   });
 });
 

@@ -10,8 +10,9 @@ export const REGION_NAME = /^[a-z]{2}(-[a-z0-9]+)+$/;
 
 /**
  * The regions of the commercial partition enabled in every account. The others are opt-in and
- * answer UnrecognizedClientException until the account enables them, which the review reports as
- * "not enabled" rather than as a failure: a region nobody enabled holds no activity.
+ * answer UnrecognizedClientException until the account enables them, and after, to a session token
+ * from the global STS endpoint: the review reports one as "not enabled" rather than as a failure
+ * only when the account says it is not (review/lookup/reader.ts): a region nobody enabled holds no activity.
  */
 export const ALWAYS_ENABLED_REGIONS: readonly string[] = [
   "us-east-1",

@@ -7,11 +7,12 @@
  */
 import { describeError, sdkClient, type LookupClient } from "../../aws/cloudtrail.ts";
 import { oneLine, type RolesLookup } from "../../aws/lookup.ts";
+import { sdkRegionStatus, type RegionStatusQuestion } from "../../aws/regions.ts";
 import { followChain } from "../core/chain.ts";
 import { analyze } from "../core/findings.ts";
 import { COMMERCIAL_REGIONS } from "../core/regions.ts";
 import { systemClock, type Clock, type Pacer } from "./pacer.ts";
-import { CloudTrailReader, type RetryPolicy } from "./reader.ts";
+import { CloudTrailReader, REGION_STATUS_FROM, type RetryPolicy } from "./reader.ts";
 
 /** How the CloudTrail reads of a roles lookup are made; tests pass their own clients, regions and clock. */
 export interface RolesLookupOptions {
@@ -20,6 +21,8 @@ export interface RolesLookupOptions {
   clock?: Clock;
   /** @default {@link LOOKUP_RETRY} */
   retry?: RetryPolicy;
+  /** Which regions the account has enabled (reader.ts asks when an opt-in region refuses the credentials). */
+  regionStatus?: RegionStatusQuestion;
 }
 
 /**
@@ -74,7 +77,14 @@ export async function lookupAssumedRoles(
     };
   };
   const regions = options.regions ?? COMMERCIAL_REGIONS;
-  const reader = new CloudTrailReader({ regions, clientFor, clock: bounded, retry: options.retry ?? LOOKUP_RETRY });
+  const reader = new CloudTrailReader({
+    regions,
+    clientFor,
+    clock: bounded,
+    retry: options.retry ?? LOOKUP_RETRY,
+    // Aborted at the deadline like every LookupEvents request.
+    regionStatus: options.regionStatus ?? sdkRegionStatus(REGION_STATUS_FROM, { abortSignal: abort.signal }),
+  });
   const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
   try {
     const chain = await followChain(accessKeyId, { start: since.getTime(), end: until.getTime() }, reader.source);

@@ -8,16 +8,17 @@
  */
 import {
   describeError,
-  isNotEnabledAnswer,
   lookupPage,
+  refusedCredentials,
   sdkClient,
   transientKind,
   type LookupClient,
   type LookupPage,
 } from "../../aws/cloudtrail.ts";
+import { sdkRegionStatus, type RegionStatusAnswer, type RegionStatusQuestion } from "../../aws/regions.ts";
 import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "../core/chain.ts";
 import { fromLookupEvent, type ReviewEvent } from "../core/event.ts";
-import { OPT_IN_REGIONS } from "../core/regions.ts";
+import { ALWAYS_ENABLED_REGIONS, OPT_IN_REGIONS } from "../core/regions.ts";
 import { Pacer, systemClock, type Clock, type PaceOptions } from "./pacer.ts";
 import type { ReaderProgress } from "./progress.ts";
 
@@ -57,13 +58,61 @@ export interface ReaderOptions {
   /** @default Math.random */
   random?: () => number;
   progress?: ReaderProgress;
+  /**
+   * Which regions the account has enabled: asked once, and only when an opt-in region refuses the
+   * credentials (see {@link refusedInOptInRegion}).
+   * @default aws/regions.ts's sdkRegionStatus, asked in {@link REGION_STATUS_FROM}
+   */
+  regionStatus?: RegionStatusQuestion;
+}
+
+/**
+ * Where the account is asked which regions it has enabled: a region enabled in every account, where
+ * a token from the global STS endpoint works too.
+ */
+export const REGION_STATUS_FROM = ALWAYS_ENABLED_REGIONS[0];
+
+/** Why an enabled opt-in region refuses a token, and how to get one it takes. */
+const HOW_TO_READ =
+  "a session token from the global STS endpoint (sts.amazonaws.com) works only in the regions enabled by default: get one from a regional endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) and run again";
+
+/**
+ * What an opt-in region that refused the credentials (`refused`: the error's name) means, given the
+ * account's answer to which regions it has enabled: "not enabled" (nothing can have happened there)
+ * only when the account says `not-opted-in`; otherwise the region is enabled, or may be, and could
+ * not be read: a failure, which makes the review incomplete, with what to do about it.
+ */
+export function refusedInOptInRegion(
+  region: string,
+  refused: string,
+  said: string,
+  answer: RegionStatusAnswer,
+): { notEnabled: boolean; reason: string } {
+  if (answer.kind === "failed")
+    return {
+      notEnabled: false,
+      reason: `refused the credentials (${refused}), and whether the region is enabled in this account could not be checked (ec2:DescribeRegions: ${describeError(answer.error)}); if it is, ${HOW_TO_READ}; or allow ec2:DescribeRegions, to tell`,
+    };
+  const status = answer.status.get(region);
+  if (status === "not-opted-in")
+    return { notEnabled: true, reason: `${said} (an opt-in region this account has not enabled: not-opted-in)` };
+  return {
+    notEnabled: false,
+    reason:
+      status === undefined
+        ? `refused the credentials (${refused}), and ec2:DescribeRegions does not name the region, so it may be enabled in this account; ${HOW_TO_READ}`
+        : `refused the credentials (${refused}): the region is enabled in this account (ec2:DescribeRegions: ${status}); ${HOW_TO_READ}`,
+  };
 }
 
 export interface RegionFailure {
   region: string;
   subject: string;
   reason: string;
-  /** An opt-in region the account has not enabled: nothing can have happened there. */
+  /**
+   * An opt-in region the account has not enabled, as the account itself says (ec2:DescribeRegions):
+   * nothing can have happened there.
+   */
   notEnabled: boolean;
 }
 
@@ -96,6 +145,8 @@ export class CloudTrailReader {
   private readonly random: () => number;
 
   private readonly options: ReaderOptions;
+  /** The account's answer to which regions it has enabled, once asked (by the first opt-in region that refuses). */
+  private regionStatus: Promise<RegionStatusAnswer> | undefined;
 
   constructor(options: ReaderOptions) {
     this.options = options;
@@ -185,13 +236,16 @@ export class CloudTrailReader {
       } catch (error) {
         const kind = transientKind(error);
         if (kind === null) {
-          const notEnabled = isNotEnabledAnswer(error) && OPT_IN_REGIONS.includes(region);
-          throw new LookupFailed(
-            notEnabled
-              ? `${describeError(error)} (an opt-in region this account has not enabled)`
-              : describeError(error),
-            notEnabled,
+          const refused = refusedCredentials(error);
+          if (refused === null || !OPT_IN_REGIONS.includes(region)) throw new LookupFailed(describeError(error), false);
+          this.regionStatus ??= (this.options.regionStatus ?? sdkRegionStatus(REGION_STATUS_FROM))();
+          const { notEnabled, reason } = refusedInOptInRegion(
+            region,
+            refused,
+            describeError(error),
+            await this.regionStatus,
           );
+          throw new LookupFailed(reason, notEnabled);
         }
         const limit =
           kind === "throttled"
