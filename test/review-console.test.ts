@@ -221,6 +221,25 @@ describe("a console session opened from a followed key", () => {
     expect(JSON.parse(stdout).review.unreadable).toEqual([]);
   });
 
+  it("is none when GetSigninToken says Failure without an error code: the review is complete, and says Failure", async () => {
+    const records = consoleAttack();
+    records[1].responseElements = { GetSigninToken: "Failure" };
+    const { code, stdout } = await review(records, ...window, "--json");
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.review.complete).toBe(true);
+    expect(json.review.unreadable).toEqual([]);
+    expect(json.persistence).toEqual([]);
+    const signin = json.events.find((e: { eventId: string }) => e.eventId === "e2-signin-token");
+    expect(signin.responseElements).toEqual({ GetSigninToken: "Failure" });
+  });
+
+  it("shows GetSigninToken's Success as CloudTrail wrote it: a result, not a token", async () => {
+    const { stdout } = await review(consoleAttack(), ...window, "--json");
+    const signin = JSON.parse(stdout).events.find((e: { eventId: string }) => e.eventId === "e2-signin-token");
+    expect(signin.responseElements).toEqual({ GetSigninToken: "Success" });
+  });
+
   it("is none when GetSigninToken failed: the review is complete", async () => {
     const { code, stdout } = await review(consoleAttack("AccessDenied"), ...window, "--json");
     expect(code).toBe(0);
@@ -228,6 +247,29 @@ describe("a console session opened from a followed key", () => {
     expect(json.review.complete).toBe(true);
     expect(json.review.unreadable).toEqual([]);
   });
+});
+
+describe("whatever a GetSigninToken's record says of its result", () => {
+  // Every combination, not a sample: the space is small, and each one is a rule.
+  const results = [undefined, "Success", "Failure", "success", "Pending"];
+  const errorCodes = [undefined, "AccessDenied", "InvalidToken"];
+  const cases = results.flatMap((result) => errorCodes.map((errorCode) => ({ result, errorCode })));
+
+  it.each(cases)(
+    "GetSigninToken: $result, errorCode: $errorCode: opened, and the review INCOMPLETE, unless it says Failure or carries an error code",
+    async ({ result, errorCode }) => {
+      const records = consoleAttack();
+      records[1].responseElements = result === undefined ? null : { GetSigninToken: result };
+      if (errorCode !== undefined) records[1].errorCode = errorCode;
+      const { code, stdout } = await review(records, "--since", "2026-11-28T00:00:00Z", "--json");
+      const opened = errorCode === undefined && result !== "Failure";
+      expect(code).toBe(opened ? 2 : 0);
+      const json = JSON.parse(stdout);
+      expect(json.review.complete).toBe(!opened);
+      expect(json.review.unreadable.map((u: { part: string }) => u.part)).toEqual(opened ? [SESSION_PART] : []);
+      expect(json.persistence.map((f: { eventName: string }) => f.eventName)).toEqual(opened ? ["GetSigninToken"] : []);
+    },
+  );
 });
 
 describe("whatever principal a GetSigninToken names", () => {

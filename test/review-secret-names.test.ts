@@ -165,6 +165,8 @@ const plainName = fc.oneof(
     "LOG_LEVEL",
     "region",
     "keyName",
+    "GetSigninToken",
+    "ConsoleLogin",
   ),
   fc
     .stringMatching(/^[A-Za-z][A-Za-z0-9_]{2,20}$/)
@@ -227,6 +229,29 @@ describe("the names the reviewer found and the pairs services write", () => {
     expect(redact({ script: `export ${name}=hunter2 && run` })).toEqual({
       script: `export ${name}=${REDACTED} && run`,
     });
+  });
+
+  it("a sign-in record's result is kept, and a sign-in token under any other name is not", () => {
+    expect(redact({ GetSigninToken: "Failure", ConsoleLogin: "Success" })).toEqual({
+      GetSigninToken: "Failure",
+      ConsoleLogin: "Success",
+    });
+    expect(
+      redact({ SigninToken: "hunter2", url: "https://signin.aws.amazon.com/federation?SigninToken=hunter2" }),
+    ).toEqual({
+      SigninToken: REDACTED,
+      url: `https://signin.aws.amazon.com/federation?SigninToken=${REDACTED}`,
+    });
+  });
+
+  it("every name ending in api key stays redacted: AppSync's key id is the key, a tag api-key holds one", () => {
+    expect(
+      redact({
+        apiKey: { id: "da2-abcdefghijklmnopqrstuvwxyz", expires: 1 },
+        api_Key: "k2mbx0fq1a",
+        tags: [{ key: "api-key", value: "hunter2" }],
+      }),
+    ).toEqual({ apiKey: REDACTED, api_Key: REDACTED, tags: [{ key: "api-key", value: REDACTED }] });
   });
 
   it("token=ghp_… in a text is redacted", () => {

@@ -55,10 +55,12 @@ export const CONSOLE_SESSION_MS = 12 * 60 * 60 * 1000;
 /**
  * Whether an event opened a console session from its caller's key: a successful GetSigninToken of
  * the federation endpoint. The console then signs its calls with keys of its own, which no event
- * the chain reads mints or names.
+ * the chain reads mints or names. CloudTrail writes a refused one with `GetSigninToken: "Failure"`
+ * in its response, with or without an error code; one that says neither counts as opened.
  */
-export function opensConsole(event: Pick<ReviewEvent, "eventName" | "errorCode">): boolean {
-  return event.eventName === "GetSigninToken" && event.errorCode === null;
+export function opensConsole(event: Pick<ReviewEvent, "eventName" | "errorCode" | "responseElements">): boolean {
+  const response = event.responseElements as { GetSigninToken?: unknown } | null;
+  return event.eventName === "GetSigninToken" && event.errorCode === null && response?.GetSigninToken !== "Failure";
 }
 
 /**

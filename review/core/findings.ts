@@ -208,6 +208,8 @@ export function classify(event: ReviewEvent): Category | null {
     (event.responseElements as { ConsoleLogin?: unknown } | null)?.ConsoleLogin !== "Success"
   )
     return null;
+  // A refused sign-in token opened nothing: `Failure`, with or without an error code.
+  if (event.eventName === "GetSigninToken" && !opensConsole(event)) return null;
   return rule.when === undefined || rule.when(event) ? rule.category : null;
 }
 

@@ -36,10 +36,15 @@ const SECRET_NAMES: ReadonlySet<string> = new Set(["pwd", "pass"]);
  * Names that end like a secret's and hold none: a page's token (`nextToken`, `NextToken`,
  * `paginationToken`), an idempotency token (`clientToken`, `ClientRequestToken`) and WAF's change
  * token say where a list goes on or that a call is repeated, and grant nothing;
- * `X-Amz-Credential` is a key id and a scope (the signature's, not a secret).
+ * `X-Amz-Credential` is a key id and a scope (the signature's, not a secret); `GetSigninToken`
+ * is how the federation endpoint's record says whether it gave a sign-in token (`Success` or
+ * `Failure`, never the token), which the review reads to tell an opened console session from a
+ * refused one. Names ending in `apikey` all stay secret: AppSync's API key id is the key itself,
+ * and a tag `api-key` holds a key more often than a name; an API Gateway `apiKey` (the key's id)
+ * is hidden with them, which costs the reader an id the review never follows.
  */
 const NOT_SECRET_NAME =
-  /^(?:(?:next|client|clientrequest|request|pagination|continuation|starting|idempotency|page|change)token|xamzcredential)$/;
+  /^(?:(?:next|client|clientrequest|request|pagination|continuation|starting|idempotency|page|change|getsignin)token|xamzcredential)$/;
 
 /** Prefixes of AWS session tokens (STS v1 and v2 tokens), caught wherever they appear, whatever the field is called. */
 const SESSION_TOKEN_PREFIX = "IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AQoEXAMPLE";
