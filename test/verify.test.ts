@@ -694,7 +694,7 @@ describe("verify against moto", () => {
     }));
     const { code, stdout } = await verify();
     expect(stdout).toContain(
-      `  ! ${added} (access key of user ci-deployer that no incident lists) was last used at 2026-11-28T10:20:00Z, after the cutoff 2026-11-28T10:00:00Z: sessions it minted then are not revoked; run \`pulumi up --refresh\` (with \`cutoff: at-containment\`, it records the instant again after the key), or list the key as exposed with a later cutoff\n`,
+      `  ! ${added} (access key of user ci-deployer that no incident lists) was last used at 2026-11-28T10:20:00Z, after the cutoff 2026-11-28T10:00:00Z: sessions it minted then are not revoked; list the key as exposed in an incident (with \`cutoff: at-containment\`, that changes the instant's triggers: it is recorded again, after the key is disabled), give the incident an explicit cutoff after its last use, or \`mode: deny-all\`\n`,
     );
     expect(stdout).not.toContain(`${key} was last used`);
     expect(code).toBe(0);

@@ -367,8 +367,11 @@ function usedAfter(key: LiveKey, cutoff: string | null): boolean {
 /**
  * The other access keys of a user (not listed as exposed, not kept by name: a kept key works after
  * the cutoff on purpose) last used after the cutoff: an attacker's second key minted sessions the
- * deny does not reach. With `cutoff: at-containment`, the next `pulumi up` that finds such a key
- * records the instant again, after it.
+ * deny does not reach. What the warning offers holds in every case: a run does not move the
+ * instant for a key an earlier instant already knew (set Active again by hand, then disabled by
+ * `--refresh`), nor for a key of a user in another account than the one recording the instant;
+ * listing the key as exposed changes the instant's triggers, and a later explicit cutoff or
+ * deny-all needs no instant at all.
  */
 export function otherKeysUsedAfterCutoff(user: string, keys: Record<string, LiveKey>, cutoff: string | null): string[] {
   return Object.keys(keys)
@@ -376,7 +379,7 @@ export function otherKeysUsedAfterCutoff(user: string, keys: Record<string, Live
     .filter((id) => usedAfter(keys[id], cutoff))
     .map(
       (id) =>
-        `${id} (access key of user ${user} that no incident lists) was last used at ${keys[id].lastUsed}, after the cutoff ${cutoff}: sessions it minted then are not revoked; run \`pulumi up --refresh\` (with \`cutoff: at-containment\`, it records the instant again after the key), or list the key as exposed with a later cutoff`,
+        `${id} (access key of user ${user} that no incident lists) was last used at ${keys[id].lastUsed}, after the cutoff ${cutoff}: sessions it minted then are not revoked; list the key as exposed in an incident (with \`cutoff: at-containment\`, that changes the instant's triggers: it is recorded again, after the key is disabled), give the incident an explicit cutoff after its last use, or \`mode: deny-all\``,
     );
 }
 
