@@ -5,6 +5,7 @@ import { staleCutoff } from "../incident/expiry.ts";
 import { ACCOUNT_ID, accountFlagProblem, staleCutoffProblem } from "../incident/fields.ts";
 import { accountsOf, buildPlan, oversizedDenies } from "../plan/plan.ts";
 import { credentialPlan } from "../plan/credentials.ts";
+import { instantOutreachProblem } from "../plan/containment.ts";
 import { rootUserPlans } from "../plan/organization.ts";
 import { renderPlan } from "../plan/render.ts";
 import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
@@ -70,6 +71,8 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     for (const incident of incidents.filter((i) => account === undefined || accountsOf(i).includes(account))) {
       const stale = staleCutoff(incident, now);
       if (stale !== undefined) io.err(`cordon plan: warning: incident ${incident.id}: ${staleCutoffProblem(stale)}\n`);
+      const outreach = instantOutreachProblem(incident);
+      if (outreach !== undefined) io.err(`cordon plan: warning: incident ${incident.id}: ${displayValue(outreach)}\n`);
     }
     // What IAM would refuse at pulumi up: said before the plan, and the plan is not one to merge.
     const oversized = oversizedDenies(plan);

@@ -5,6 +5,7 @@ import { parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/
 import { loadOrReport } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 import { buildPlan, oversizedDenies } from "../plan/plan.ts";
+import { instantOutreachProblem } from "../plan/containment.ts";
 
 export const validateCommand: Command = {
   name: "validate",
@@ -35,6 +36,12 @@ exit: 0 all valid, 1 any invalid, 2 usage error`,
       );
     if (!incidents) return EXIT_INVALID;
     const count = incidents.length;
+    // Valid, and covered less than the file may suggest: said, and the files stay valid.
+    for (const incident of incidents) {
+      const outreach = instantOutreachProblem(incident);
+      if (outreach !== undefined)
+        io.err(`cordon validate: warning: incident ${incident.id}: ${displayValue(outreach)}\n`);
+    }
     // Valid one by one, yet a plan pulumi up refuses whole: the program's own size rule says so.
     const oversized = oversizedDenies(buildPlan(incidents));
     for (const line of oversized) io.err(`cordon validate: error: ${displayValue(line)}\n`);

@@ -12,6 +12,7 @@
  */
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
+import { compareText } from "../incident/order.ts";
 import { accountsOf } from "./plan.ts";
 
 /**
@@ -49,4 +50,29 @@ export function containmentOwner(
   if (withKeys) return withKeys.account;
   const accounts = accountsOf(incident);
   return accounts.includes(incident.account) ? incident.account : accounts[0];
+}
+
+/**
+ * What an at-containment incident's instant does not cover: its users in accounts other than the
+ * owner's ({@link containmentOwner}). Their own account's stack disables their keys, but the owner
+ * records the instant after, and moves it for, the keys of its own account only (a stack deploys
+ * one account and sees that account's keys), so a key the attacker adds to one of them, or sets
+ * Active again, can mint sessions after the cutoff that no run revokes. Undefined when nothing is
+ * left out: another cutoff, `mode: deny-all` (which denies after the cutoff too), or one account.
+ */
+export function instantOutreachProblem(
+  incident: Pick<Incident, "id" | "cutoff" | "mode" | "account" | "users" | "roles" | "replacementRoles">,
+): string | undefined {
+  if (incident.mode === "deny-all") return undefined;
+  const owner = containmentOwner(incident);
+  if (owner === undefined) return undefined;
+  const elsewhere = new Map<string, string[]>();
+  for (const user of incident.users)
+    if (user.account !== owner) elsewhere.set(user.account, [...(elsewhere.get(user.account) ?? []), user.name]);
+  if (elsewhere.size === 0) return undefined;
+  const named = [...elsewhere.keys()]
+    .sort(compareText)
+    .map((account) => `account ${account}: ${elsewhere.get(account)!.sort(compareText).join(", ")}`)
+    .join("; ");
+  return `cutoff at-containment: the instant is recorded by the stack of account ${owner} once the access keys of the incident's users in that account are Inactive, and moved by a key found there later; the users in other accounts (${named}) have their keys disabled by their own account's stack, but no key of theirs holds the instant back or moves it (no stack sees another account's keys): a key added to one of them, or set Active again, mints sessions after the cutoff that stay valid; to cover them, list such a key as exposed in an at-containment incident of its own account, give this incident an explicit cutoff after their keys were disabled, or use mode: deny-all`;
 }
