@@ -3102,6 +3102,48 @@ describe("the contain workflow", () => {
         expect(text).toContain("**The key is Inactive** (it already was when the disable job looked).");
         expect(text).toContain("Committed to main: 0123abc.\npulumi up: **failed**");
       });
+
+      it("a pulumi up that failed on an act of cordon's own (the stack outputs' failedActs): says the incident was declared and which acts failed, not that the sessions wait for main", () => {
+        const outputs = join(mkdtempSync(join(root, "outputs-")), "stack-outputs-prod-123456789012.json");
+        const act =
+          "could not delete the root access keys of account 444444444444 through centralized root access: `iam:DeleteAccessKey` denied";
+        const recorded = (run: string) =>
+          writeFileSync(
+            outputs,
+            JSON.stringify({ account: "123456789012", incidents: {}, failedActs: { run, acts: [act] } }),
+          );
+        recorded("1");
+        const failedOn = (KEY: string) =>
+          runStep(report, root, {
+            ...committed,
+            GITHUB_RUN_ID: "1",
+            ACCOUNT: "123456789012",
+            PUSH: "pushed",
+            APPLIED: "failure",
+            KEY,
+            CORDON_STACK_OUTPUTS: outputs,
+          });
+        const inactive = written(failedOn("was-inactive"));
+        expect(inactive).toContain(
+          "**The key is Inactive** (it already was when the disable job looked). The incident was declared, and what failed is 1 act(s) of cordon's own (below): verify says whether the sessions the key minted are denied.\n",
+        );
+        expect(inactive).toContain(
+          "Committed to main: 0123abc.\npulumi up: **failed**: everything was declared, and 1 act(s) of cordon's own failed, as the program said:\n- could not delete the root access keys of account 444444444444 through centralized root access: 'iam:DeleteAccessKey' denied\nFix what each says and run apply.yml again (its hourly run retries them too); verify below says whether what was declared is in place.\n",
+        );
+        expect(inactive).not.toContain("not denied until the incident is applied from main");
+        expect(inactive).not.toContain("what did not fail was applied");
+        const disabled = written(failedOn("disabled"));
+        expect(disabled).toContain(
+          "**The key is Inactive**: pulumi up failed, so the disable job set it Inactive directly too (UpdateAccessKey, account 123456789012). The incident was declared, and what failed is 1 act(s) of cordon's own (below): verify says whether the sessions the key minted are denied.\n",
+        );
+        expect(disabled).not.toContain("**The sessions it minted are not denied**");
+        // Without failedActs (a step failed), or another run's (outputs outlive a run): as before.
+        const before = "The sessions it minted are not denied until the incident is applied from main.";
+        recorded("0");
+        expect(written(failedOn("was-inactive"))).toContain(before);
+        writeFileSync(outputs, JSON.stringify({ account: "123456789012", incidents: {} }));
+        expect(written(failedOn("was-inactive"))).toContain(before);
+      });
     });
 
     describe("the report's verify: the verify role of the key's account, and a partial verify is no pass", () => {
