@@ -909,6 +909,10 @@ function keepsLost(base: readonly Incident[], head: readonly Incident[]): string
             `${where}: names ${subject} without keeping its console password, ${keptAt}: a credential is kept only when every incident naming its user keeps it, so the password would be deleted, which cannot be undone; ${review}`,
           );
         } else if (field === "accessKeys" && user.accessKeys.includes(id)) {
+          // A new incident that declares the kept key exposed: the contain workflow disables a
+          // dispatched key whatever guard says, so refusing would only lose the deny of its
+          // sessions. A changed incident that does so is still a reviewer's.
+          if (!baseById.has(incident.id)) continue;
           reasons.push(
             `${where}: lists access key ${id} of ${subject} as exposed, ${keptAt}: an exposed key is never kept, so it would be set Inactive; ${review}`,
           );

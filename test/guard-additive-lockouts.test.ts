@@ -155,11 +155,14 @@ describe("what the base keeps working stays so, or a reviewer decides (the plan'
           const at = `kept at the base by incident 2026-11-20-ops (${OPS_FILE})`;
           const rule = "a credential is kept only when every incident naming its user keeps it";
           const expected = [
-            ...kept.accessKeys.map((key) =>
-              exposed.includes(key)
-                ? `${NEW_FILE}: incident ${NEW_ID}: lists access key ${key} of user "ops" as exposed, ${at}: an exposed key is never kept, so it would be set Inactive; ${REVIEW}`
-                : `${NEW_FILE}: incident ${NEW_ID}: names user "ops" without keeping access key ${key}, ${at}: ${rule}, so it would be set Inactive; ${REVIEW}`,
-            ),
+            // A kept key the new incident declares exposed is no lost keep: the disable job
+            // disables a dispatched key anyway, and refusing would only lose its sessions' deny.
+            ...kept.accessKeys
+              .filter((key) => !exposed.includes(key))
+              .map(
+                (key) =>
+                  `${NEW_FILE}: incident ${NEW_ID}: names user "ops" without keeping access key ${key}, ${at}: ${rule}, so it would be set Inactive; ${REVIEW}`,
+              ),
             ...kept.sshPublicKeys.map(
               (id) =>
                 `${NEW_FILE}: incident ${NEW_ID}: names user "ops" without keeping SSH public key ${id}, ${at}: ${rule}, so it would be set Inactive; ${REVIEW}`,
@@ -180,8 +183,7 @@ describe("what the base keeps working stays so, or a reviewer decides (the plan'
     );
   });
 
-  it("the dispatched key is the kept key itself: not additive, said so (the disable job disables it directly)", async () => {
-    const kept = { consolePassword: true, accessKeys: [K[0]], sshPublicKeys: [] };
+  it("the dispatched key is the kept key itself: no lost keep (the disable job disables it directly), but a kept console password still is", async () => {
     const added: Raw = {
       id: NEW_ID,
       title: "new",
@@ -189,12 +191,33 @@ describe("what the base keeps working stays so, or a reviewer decides (the plan'
       cutoff: "at-containment",
       users: [{ name: "ops", accessKeys: [K[0]] }],
     };
+    const keyOnly = { consolePassword: false, accessKeys: [K[0]], sshPublicKeys: [] };
+    const landed = await additive(byPath(reviewed(keyOnly)), byPath(reviewed(keyOnly), added));
+    expect([landed.additive, landed.reasons, landed.code]).toEqual([true, [], 0]);
+
+    const kept = { consolePassword: true, accessKeys: [K[0]], sshPublicKeys: [] };
     const result = await additive(byPath(reviewed(kept)), byPath(reviewed(kept), added));
     expect(result.reasons).toEqual([
-      `${NEW_FILE}: incident ${NEW_ID}: lists access key ${K[0]} of user "ops" as exposed, kept at the base by incident 2026-11-20-ops (${OPS_FILE}): an exposed key is never kept, so it would be set Inactive; ${REVIEW}`,
       `${NEW_FILE}: incident ${NEW_ID}: names user "ops" without keeping its console password, kept at the base by incident 2026-11-20-ops (${OPS_FILE}): a credential is kept only when every incident naming its user keeps it, so the password would be deleted, which cannot be undone; ${REVIEW}`,
     ]);
-    expect(result.text.stderr).toContain("guard: not additive (2 reasons): it needs a pull request and a reviewer\n");
+    expect(result.text.stderr).toContain("guard: not additive (1 reason): it needs a pull request and a reviewer\n");
+    expect(result.code).toBe(1);
+  });
+
+  it("a changed incident that lists a kept key as exposed is still a reviewer's", async () => {
+    const kept = { consolePassword: false, accessKeys: [K[0]], sshPublicKeys: [] };
+    const other: Raw = {
+      id: "2026-11-21-ops",
+      title: "ops again",
+      account: ACCOUNT,
+      cutoff: "2026-11-28T10:00:00Z",
+      users: [{ name: "ops", accessKeys: ["AKIAEXPOSED000000002"], keep: { accessKeys: [K[0]] } }],
+    };
+    const changed: Raw = { ...other, users: [{ name: "ops", accessKeys: ["AKIAEXPOSED000000002", K[0]] }] };
+    const result = await additive(byPath(reviewed(kept), other), byPath(reviewed(kept), changed));
+    expect(result.reasons).toContain(
+      `incidents/2026-11-21-ops.yaml: incident 2026-11-21-ops: lists access key ${K[0]} of user "ops" as exposed, kept at the base by incidents 2026-11-20-ops (${OPS_FILE}), 2026-11-21-ops (incidents/2026-11-21-ops.yaml): an exposed key is never kept, so it would be set Inactive; ${REVIEW}`,
+    );
     expect(result.code).toBe(1);
   });
 

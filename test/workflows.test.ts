@@ -1815,7 +1815,7 @@ describe("the contain workflow", () => {
       expect(git(origin, "log", "--format=%s", "main")).toBe("contain (first)\nseed");
     });
 
-    it("a key that an incident of main keeps (keep: accessKeys) is not declared there: the commit goes on top of main, where guard refuses to drop the keep unreviewed", () => {
+    it("a key that an incident of main keeps (keep: accessKeys) is not declared there: the commit goes on top of main, and lands (a dispatched key is disabled anyway; refusing would only lose its sessions' deny)", () => {
       const { origin, seed, runner } = repos("kept");
       const { temp } = committed(runner, OURS, ours);
       // Landed meanwhile: an incident of the same user that disables another key and keeps this one.
@@ -1829,18 +1829,13 @@ describe("the contain workflow", () => {
       // Not taken for declared (a keep is no declaration): put on top of main and judged there.
       expect(result.stdout).not.toContain("nothing to push");
       expect(result.stdout).toContain("main moved (attempt 1): the commit goes again on top of it");
-      // Listing the kept key as exposed would disable what a reviewer kept: a pull request decides
-      // (the disable job disables the dispatched key directly).
-      expect(result.status).toBe(1);
-      expect(result.outputs).toEqual({
-        push: "not-additive",
-        reason: "",
-        guard: "refused",
-        "guard-reasons": JSON.stringify([
-          `${OURS}: incident 2026-11-28-exposed-access-key: lists access key ${KEY} of user "ci-deployer" as exposed, kept at the base by incident 2026-11-27-keeps (incidents/2026-11-27-keeps.yaml): an exposed key is never kept, so it would be set Inactive; a pull request and a reviewer decide that`,
-        ]),
-      });
-      expect(git(origin, "log", "--format=%s", "main")).toBe("an incident that keeps the key\nseed");
+      // The new incident declares the kept key exposed: not a lost keep (guard), so it is pushed.
+      expect(result.status).toBe(0);
+      expect(result.outputs.push).toBe("pushed");
+      expect(git(origin, "log", "--format=%s", "main").split("\n").slice(1)).toEqual([
+        "an incident that keeps the key",
+        "seed",
+      ]);
     });
 
     it("a key an incident of main declares in another file (another run's, another title) pushes nothing and succeeds", () => {
