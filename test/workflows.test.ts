@@ -1103,8 +1103,12 @@ describe("the contain workflow", () => {
     expect(strike.run).toContain(
       'git cat-file blob HEAD:.github/scripts/first-strike.sh > "$RUNNER_TEMP/first-strike.sh"\n',
     );
+    // And main's Pulumi.yaml, from its blob too: the users its cordon:protectedPrincipals names.
+    expect(strike.run).toContain(
+      'git cat-file blob HEAD:Pulumi.yaml > "$RUNNER_TEMP/main-Pulumi.yaml" || rm -f "$RUNNER_TEMP/main-Pulumi.yaml"\n',
+    );
     expect(strike.run?.trimEnd().split("\n").at(-1)).toBe(
-      'INCIDENTS_DIR="$RUNNER_TEMP/main-incidents" bash "$RUNNER_TEMP/first-strike.sh"',
+      'INCIDENTS_DIR="$RUNNER_TEMP/main-incidents" PROJECT_FILE="$RUNNER_TEMP/main-Pulumi.yaml" bash "$RUNNER_TEMP/first-strike.sh"',
     );
     // Everything that installs comes after it, in the same job.
     for (const match of [usesAction("actions/setup-node"), runs("npm ci"), runs("npx cordon new")])
@@ -1210,7 +1214,8 @@ describe("the contain workflow", () => {
     // What a dispatcher controls is read from the event in the request step's env only.
     const untrusted = /github\.event\.(inputs|client_payload|comment\.body)/g;
     const envLines = Object.values(request.env ?? {}).join("\n");
-    expect(text.match(untrusted)?.length).toBe((envLines.match(untrusted)?.length ?? 0) + 2); // + the comment body twice in the job's if
+    // + the comment body four times in the job's if (`/contain` alone, then a blank, \n or \r\n after it)
+    expect(text.match(untrusted)?.length).toBe((envLines.match(untrusted)?.length ?? 0) + 4);
   });
 
   it("asks whether main declares the key one way, in the write, push and report steps: the incidents whose plan disables it", () => {
@@ -2437,6 +2442,40 @@ describe("the contain workflow", () => {
         expect(await statusOf("leaked-user", keys[0])).toBe("Inactive");
         // main's file names it: pulumi up decides, by its keep:.
         expect(await statusOf("leaked-user", keys[1])).toBe("Active");
+      });
+
+      it("a user main's committed Pulumi.yaml protects: only the exposed key, its other key left to a reviewer", async () => {
+        await iam.send(new CreateUserCommand({ UserName: "Break.Glass" }));
+        const keys: string[] = [];
+        for (let i = 0; i < 2; i++)
+          keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: "Break.Glass" }))).AccessKey!.AccessKeyId!);
+        const { runner, seed } = repos("first-strike-protected");
+        const script = readFileSync(
+          resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh"),
+          "utf8",
+        );
+        addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
+        mainMoves(
+          seed,
+          "Pulumi.yaml",
+          'name: cordon\nruntime: nodejs\nconfig:\n  cordon:protectedPrincipals:\n    type: array\n    items: { type: string }\n    default: ["user/break.glass"]\n',
+          "protect the break-glass user",
+        );
+        git(runner, "pull", "-q", "origin", "main");
+        // The checkout's own copy says otherwise: the step must read main's blob.
+        writeFileSync(join(runner, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+        const strike = step(contain, (s) => s.name === "first strike");
+        const result = await runStepAsync(strike, runner, {
+          ...moto.env,
+          AWS_DEFAULT_REGION: "us-east-1",
+          ...strike.env,
+          ACCESS_KEY: keys[0],
+        });
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+        expect(result.stdout).toContain("first strike: user Break.Glass is protected");
+        expect(result.outputs).toEqual({ user: "Break.Glass", disabled: "1", left: "0" });
+        expect(await statusOf("Break.Glass", keys[0])).toBe("Inactive");
+        expect(await statusOf("Break.Glass", keys[1])).toBe("Active");
       });
     });
 
