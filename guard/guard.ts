@@ -834,8 +834,22 @@ export function classifyChange(input: ClassifyInput): string[] {
       );
     }
   }
+  // What each user keeps at the base, by the plan's rule: a new incident's keep within it changes
+  // nothing (adding an incident can only shrink what is kept), so only a keep beyond it is a reviewer's.
+  const baseKeeps = new Map(
+    credentialPlan(input.base).users.map((u) => [principalKey(u.account, "user", u.user), u.keep]),
+  );
+  const keepsBeyondBase = (user: IncidentUser) => {
+    const had = baseKeeps.get(principalKey(user.account, "user", user.name));
+    if (had === undefined) return keepsAnything(user);
+    const kept = keptBy(user);
+    return (
+      (kept.consolePassword && !had.consolePassword) ||
+      KEPT_CREDENTIAL_FIELDS.some((field) => kept[field].some((id) => !had[field].includes(id)))
+    );
+  };
   for (const after of input.head.filter((incident) => !baseIds.has(incident.id))) {
-    for (const user of after.users.filter(keepsAnything)) {
+    for (const user of after.users.filter(keepsBeyondBase)) {
       reasons.push(
         `${after.file}: incident ${after.id} added with credentials user "${user.name}" keeps: what keeps working is a reviewer's to approve`,
       );

@@ -174,8 +174,16 @@ describe("what the base keeps working stays so, or a reviewer decides (the plan'
               : []),
           ];
           expect(result.reasons.filter((r) => r.includes("kept at the base"))).toEqual(expected);
-          // A new incident that keeps anything needs a reviewer anyway; one that keeps nothing, only when it loses a keep.
-          expect(result.additive).toBe(expected.length === 0 && !keepsPassword);
+          // A new incident that keeps what the base does not keep needs a reviewer; one that keeps
+          // only what the base keeps (the password here) changes nothing kept, and is additive
+          // unless it loses a keep.
+          const beyond = keepsPassword && !kept.consolePassword;
+          expect(
+            result.reasons.includes(
+              `${NEW_FILE}: incident ${NEW_ID} added with credentials user "ops" keeps: what keeps working is a reviewer's to approve`,
+            ),
+          ).toBe(beyond);
+          expect(result.additive).toBe(expected.length === 0 && !beyond);
           expect(result.code).toBe(result.additive ? 0 : 1);
         },
       ),
@@ -219,6 +227,38 @@ describe("what the base keeps working stays so, or a reviewer decides (the plan'
       `incidents/2026-11-21-ops.yaml: incident 2026-11-21-ops: lists access key ${K[0]} of user "ops" as exposed, kept at the base by incidents 2026-11-20-ops (${OPS_FILE}), 2026-11-21-ops (incidents/2026-11-21-ops.yaml): an exposed key is never kept, so it would be set Inactive; ${REVIEW}`,
     );
     expect(result.code).toBe(1);
+  });
+
+  it("a new incident that writes the keeps the base has for the user (as cordon new does) is additive; a keep the base lacks is a reviewer's", async () => {
+    const kept = { consolePassword: true, accessKeys: [K[1]], sshPublicKeys: [SSH] };
+    const writes = (keep: Record<string, unknown>): Raw => ({
+      id: NEW_ID,
+      title: "new",
+      account: ACCOUNT,
+      cutoff: "at-containment",
+      users: [{ name: "ops", accessKeys: [K[0]], keep }],
+    });
+    const same = await additive(
+      byPath(reviewed(kept)),
+      byPath(reviewed(kept), writes({ consolePassword: true, accessKeys: [K[1]], sshPublicKeys: [SSH] })),
+    );
+    expect([same.additive, same.reasons, same.code]).toEqual([true, [], 0]);
+    // Less than the base keeps: the lost keep is named (the plan keeps only what every incident keeps).
+    const less = await additive(byPath(reviewed(kept)), byPath(reviewed(kept), writes({ consolePassword: true })));
+    expect(less.additive).toBe(false);
+    expect(less.reasons.filter((r) => r.includes(" added with credentials"))).toEqual([]);
+    // A key the base does not keep: what keeps working is a reviewer's.
+    const beyond = await additive(
+      byPath(reviewed(kept)),
+      byPath(
+        reviewed(kept),
+        writes({ consolePassword: true, accessKeys: [K[1], "AKIANEWKEY0000000001"], sshPublicKeys: [SSH] }),
+      ),
+    );
+    expect(beyond.reasons).toEqual([
+      `${NEW_FILE}: incident ${NEW_ID} added with credentials user "ops" keeps: what keeps working is a reviewer's to approve`,
+    ]);
+    expect(beyond.code).toBe(1);
   });
 
   it("a base that keeps nothing loses nothing: a new incident for the same user is additive", async () => {
