@@ -834,8 +834,22 @@ export function classifyChange(input: ClassifyInput): string[] {
       );
     }
   }
+  // What each user keeps at the base, by the plan's rule: a new incident's keep within it changes
+  // nothing (adding an incident can only shrink what is kept), so only a keep beyond it is a reviewer's.
+  const baseKeeps = new Map(
+    credentialPlan(input.base).users.map((u) => [principalKey(u.account, "user", u.user), u.keep]),
+  );
+  const keepsBeyondBase = (user: IncidentUser) => {
+    const had = baseKeeps.get(principalKey(user.account, "user", user.name));
+    if (had === undefined) return keepsAnything(user);
+    const kept = keptBy(user);
+    return (
+      (kept.consolePassword && !had.consolePassword) ||
+      KEPT_CREDENTIAL_FIELDS.some((field) => kept[field].some((id) => !had[field].includes(id)))
+    );
+  };
   for (const after of input.head.filter((incident) => !baseIds.has(incident.id))) {
-    for (const user of after.users.filter(keepsAnything)) {
+    for (const user of after.users.filter(keepsBeyondBase)) {
       reasons.push(
         `${after.file}: incident ${after.id} added with credentials user "${user.name}" keeps: what keeps working is a reviewer's to approve`,
       );
@@ -909,6 +923,10 @@ function keepsLost(base: readonly Incident[], head: readonly Incident[]): string
             `${where}: names ${subject} without keeping its console password, ${keptAt}: a credential is kept only when every incident naming its user keeps it, so the password would be deleted, which cannot be undone; ${review}`,
           );
         } else if (field === "accessKeys" && user.accessKeys.includes(id)) {
+          // A new incident that declares the kept key exposed: the contain workflow disables a
+          // dispatched key whatever guard says, so refusing would only lose the deny of its
+          // sessions. A changed incident that does so is still a reviewer's.
+          if (!baseById.has(incident.id)) continue;
           reasons.push(
             `${where}: lists access key ${id} of ${subject} as exposed, ${keptAt}: an exposed key is never kept, so it would be set Inactive; ${review}`,
           );

@@ -77,6 +77,14 @@ export interface StackOutputs {
    * and what the run made of it (plan/credentials.ts). Outputs of older programs lack it.
    */
   credentials?: UserCredentialsOutput[];
+  /**
+   * What of cordon's own acts (a console password, an MFA device, a root user's access keys) failed
+   * in a run, each as its error said, and that run (GITHUB_RUN_ID, null outside GitHub Actions);
+   * absent when none did. The run then failed after declaring everything (docs/program.md, "A
+   * failed act"): the contain report tells that apart from a failed step, for its own run only (an
+   * errored update keeps old outputs it did not register, and a refused run registers none).
+   */
+  failedActs?: { run: string | null; acts: string[] };
 }
 
 /** One user's credentials, as a run found them and what it made of each. */

@@ -173,7 +173,10 @@ export async function deploy(
   // Everything is declared, and the outputs are returned to be registered: only now does a failed
   // act fail the run.
   failRunIfActsFailed(failed);
-  return outputs;
+  // Which run failed them: outputs outlive a run (docs/program.md, "A failed act").
+  return failed.length > 0
+    ? { ...outputs, failedActs: { run: process.env.GITHUB_RUN_ID ?? null, acts: failed } }
+    : outputs;
 }
 
 /**

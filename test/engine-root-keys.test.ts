@@ -145,8 +145,16 @@ describe("the organization stack deletes a member account's root access keys", (
     // And the outputs recorded.
     const outputs = (await stackOutputs({ moto, stack: `prod-${MANAGEMENT}`, state })) as {
       incidents: Record<string, unknown>;
+      failedActs?: { run: string | null; acts: string[] };
     };
     expect(Object.keys(outputs.incidents)).toEqual([ID]);
+    // What failed, for the contain report to tell a failed act from a failed step.
+    expect(outputs.failedActs).toEqual({
+      run: process.env.GITHUB_RUN_ID ?? null,
+      acts: [
+        `could not delete the root access keys of account ${MEMBER} through centralized root access: ${rootSessionDenied(MEMBER, "iam:DeleteAccessKey")}`,
+      ],
+    });
     expect(await rootKeys()).toEqual(keys);
 
     moto.proxy!.fault("DeleteAccessKey", undefined);
@@ -156,5 +164,7 @@ describe("the organization stack deletes a member account's root access keys", (
       `deleted the root access keys ${keys.join(", ")} of account ${MEMBER} through centralized root access (${ID}: deleteAccessKeys); it cannot be undone`,
     );
     expect(await rootKeys()).toEqual([]);
+    // A green run records no failed act.
+    expect(await stackOutputs({ moto, stack: `prod-${MANAGEMENT}`, state })).not.toHaveProperty("failedActs");
   });
 });

