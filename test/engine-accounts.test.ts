@@ -7,13 +7,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetRolePolicyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
-import {
-  CreateOrganizationCommand,
-  DescribePolicyCommand,
-  EnablePolicyTypeCommand,
-  ListPoliciesForTargetCommand,
-  ListRootsCommand,
-} from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PolicyDocument } from "../plan/policies.ts";
 import { Account, ALLOW_ALL, type Credentials } from "./support/aws-accounts.ts";
@@ -49,15 +42,7 @@ describe("an at-containment incident across accounts", () => {
     const management = new Account(moto, MANAGEMENT);
     const key = (await keys.user("build-bot", { key: true }))!;
     await data.role("data-loader");
-    await management.organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
-    const root = (await management.organizations.send(new ListRootsCommand({}))).Roots![0].Id!;
-    try {
-      await management.organizations.send(
-        new EnablePolicyTypeCommand({ RootId: root, PolicyType: "SERVICE_CONTROL_POLICY" }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== "PolicyTypeAlreadyEnabledException") throw error;
-    }
+    const root = await management.organizationWithScps();
     const credentials: Record<string, Credentials> = {
       [KEYS]: await keys.deployer(),
       [DATA]: await data.deployer(),
@@ -99,17 +84,9 @@ describe("an at-containment incident across accounts", () => {
         ),
       ) as PolicyDocument;
     const guardrail = async () => {
-      const attached =
-        (
-          await management.organizations.send(
-            new ListPoliciesForTargetCommand({ TargetId: root, Filter: "SERVICE_CONTROL_POLICY" }),
-          )
-        ).Policies ?? [];
-      const cordon = attached.filter((p) => p.Name?.startsWith("cordon-"));
+      const cordon = await management.cordonScps(root);
       expect(cordon).toHaveLength(1);
-      return JSON.parse(
-        (await management.organizations.send(new DescribePolicyCommand({ PolicyId: cordon[0].Id }))).Policy!.Content!,
-      ) as PolicyDocument;
+      return cordon[0];
     };
     const recordedInstants = (account: string) =>
       (JSON.parse(readFileSync(state(account), "utf8")) as { resources: { type: string }[] }).resources.filter(

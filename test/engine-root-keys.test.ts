@@ -13,16 +13,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
-import {
-  CreateOrganizationCommand,
-  DescribePolicyCommand,
-  EnablePolicyTypeCommand,
-  ListPoliciesForTargetCommand,
-  ListRootsCommand,
-} from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rootSessionDenied } from "../aws/root.ts";
-import type { PolicyDocument } from "../plan/policies.ts";
 import { actsFailedMessage } from "../program/deploy.ts";
 import { Account, type Credentials } from "./support/aws-accounts.ts";
 import { runEngine, stackOutputs, type EngineRun } from "./support/engine.ts";
@@ -70,15 +62,7 @@ describe("the organization stack deletes a member account's root access keys", (
     const keys = [session.AccessKeyId!, other.AccessKeyId!].sort();
     expect(await rootKeys()).toEqual(keys);
 
-    await management.organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
-    const root = (await management.organizations.send(new ListRootsCommand({}))).Roots![0].Id!;
-    try {
-      await management.organizations.send(
-        new EnablePolicyTypeCommand({ RootId: root, PolicyType: "SERVICE_CONTROL_POLICY" }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== "PolicyTypeAlreadyEnabledException") throw error;
-    }
+    const root = await management.organizationWithScps();
     const credentials: Credentials = await management.deployer();
     const incidents = join(dir, "incidents");
     mkdirSync(incidents);
@@ -107,23 +91,7 @@ describe("the organization stack deletes a member account's root access keys", (
           "cordon:organization": JSON.stringify({ targets: [root], managementAccount: MANAGEMENT }),
         },
       });
-    const guardrail = async () => {
-      const attached =
-        (
-          await management.organizations.send(
-            new ListPoliciesForTargetCommand({ TargetId: root, Filter: "SERVICE_CONTROL_POLICY" }),
-          )
-        ).Policies ?? [];
-      const cordon = attached.filter((p) => p.Name?.startsWith("cordon-"));
-      return Promise.all(
-        cordon.map(
-          async (p) =>
-            JSON.parse(
-              (await management.organizations.send(new DescribePolicyCommand({ PolicyId: p.Id }))).Policy!.Content!,
-            ) as PolicyDocument,
-        ),
-      );
-    };
+    const guardrail = () => management.cordonScps(root);
 
     moto.proxy!.fault("AssumeRoot", assumeRootAnswer(session));
     moto.proxy!.fault("DeleteAccessKey", {

@@ -21,7 +21,14 @@ import {
   ListUserPoliciesCommand,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import {
+  CreateOrganizationCommand,
+  DescribePolicyCommand,
+  EnablePolicyTypeCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
 import type { PolicyDocument } from "../../plan/policies.ts";
 import type { Moto } from "./moto.ts";
 
@@ -96,6 +103,40 @@ export class Account {
     await this.iam.send(new AttachUserPolicyCommand({ UserName: "cordon-deployer", PolicyArn: arn }));
     const key = (await this.iam.send(new CreateAccessKeyCommand({ UserName: "cordon-deployer" }))).AccessKey!;
     return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+  }
+
+  /** This account as the management account of an organization with service control policies on: the root's id. */
+  async organizationWithScps(): Promise<string> {
+    await this.organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+    const root = (await this.organizations.send(new ListRootsCommand({}))).Roots![0].Id!;
+    try {
+      await this.organizations.send(
+        new EnablePolicyTypeCommand({ RootId: root, PolicyType: "SERVICE_CONTROL_POLICY" }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== "PolicyTypeAlreadyEnabledException") throw error;
+    }
+    return root;
+  }
+
+  /** The documents of cordon's service control policies (named `cordon-...`) attached to a target. */
+  async cordonScps(target: string): Promise<PolicyDocument[]> {
+    const attached =
+      (
+        await this.organizations.send(
+          new ListPoliciesForTargetCommand({ TargetId: target, Filter: "SERVICE_CONTROL_POLICY" }),
+        )
+      ).Policies ?? [];
+    return Promise.all(
+      attached
+        .filter((p) => p.Name?.startsWith("cordon-"))
+        .map(
+          async (p) =>
+            JSON.parse(
+              (await this.organizations.send(new DescribePolicyCommand({ PolicyId: p.Id }))).Policy!.Content!,
+            ) as PolicyDocument,
+        ),
+    );
   }
 
   /** Every identity policy moto holds for a user or role: inline ones, and the default version of each attached one. */
