@@ -2404,19 +2404,39 @@ describe("the contain workflow", () => {
       });
       afterAll(() => iam?.destroy());
       const statusOf = (user: string, key: string) => keyStatus(iam, user, key);
-
-      it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
-        await iam.send(new CreateUserCommand({ UserName: "leaked-user" }));
+      /** A user with two access keys; their ids. */
+      const userWithTwoKeys = async (user: string) => {
+        await iam.send(new CreateUserCommand({ UserName: user }));
         const keys: string[] = [];
         for (let i = 0; i < 2; i++)
-          keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: "leaked-user" }))).AccessKey!.AccessKeyId!);
-        // main: this repository's script, and an incident file that names the second key.
-        const { runner, seed } = repos("first-strike");
+          keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!);
+        return keys;
+      };
+      /** A main that holds this repository's script, and its runner's clone. */
+      const mainWithScript = (name: string) => {
+        const { runner, seed } = repos(name);
         const script = readFileSync(
           resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh"),
           "utf8",
         );
         addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
+        return { runner, seed };
+      };
+      /** The workflow's step, as the job runs it, for one key. Not runStep: the proxy in front of moto answers from this process, which must not block. */
+      const strikeIn = (runner: string, key: string) => {
+        const strike = step(contain, (s) => s.name === "first strike");
+        return runStepAsync(strike, runner, {
+          ...moto.env,
+          AWS_DEFAULT_REGION: "us-east-1",
+          ...strike.env,
+          ACCESS_KEY: key,
+        });
+      };
+
+      it("sets the key Inactive with its first two IAM calls, then the user's other key, with main's committed script, leaving what main's incident files name", async () => {
+        const keys = await userWithTwoKeys("leaked-user");
+        // main: this repository's script, and an incident file that names the second key.
+        const { runner, seed } = mainWithScript("first-strike");
         mainMoves(
           seed,
           "incidents/2026-11-20-older.yaml",
@@ -2427,15 +2447,8 @@ describe("the contain workflow", () => {
         // The checkout's own copy says otherwise: the step must read the blobs, not these files.
         writeFileSync(join(runner, ".github", "scripts", "first-strike.sh"), "#!/bin/bash\necho tampered; exit 3\n");
         rmSync(join(runner, "incidents", "2026-11-20-older.yaml"));
-        const strike = step(contain, (s) => s.name === "first strike");
         const from = moto.proxy!.calls.length;
-        // Not runStep: the proxy in front of moto answers from this process, which must not block.
-        const result = await runStepAsync(strike, runner, {
-          ...moto.env,
-          AWS_DEFAULT_REGION: "us-east-1",
-          ...strike.env,
-          ACCESS_KEY: keys[0],
-        });
+        const result = await strikeIn(runner, keys[0]);
         expect(result.status, result.stdout + result.stderr).toBe(0);
         expect(moto.proxy!.calls.slice(from, from + 2)).toEqual(["iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"]);
         expect(result.outputs).toEqual({ user: "leaked-user", disabled: "1", left: "1" });
@@ -2445,16 +2458,8 @@ describe("the contain workflow", () => {
       });
 
       it("a user main's committed Pulumi.yaml protects: only the exposed key, its other key left to a reviewer", async () => {
-        await iam.send(new CreateUserCommand({ UserName: "Break.Glass" }));
-        const keys: string[] = [];
-        for (let i = 0; i < 2; i++)
-          keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: "Break.Glass" }))).AccessKey!.AccessKeyId!);
-        const { runner, seed } = repos("first-strike-protected");
-        const script = readFileSync(
-          resolve(import.meta.dirname, "..", ".github", "scripts", "first-strike.sh"),
-          "utf8",
-        );
-        addFile(seed, ".github/scripts/first-strike.sh", script, "the script");
+        const keys = await userWithTwoKeys("Break.Glass");
+        const { runner, seed } = mainWithScript("first-strike-protected");
         mainMoves(
           seed,
           "Pulumi.yaml",
@@ -2464,13 +2469,7 @@ describe("the contain workflow", () => {
         git(runner, "pull", "-q", "origin", "main");
         // The checkout's own copy says otherwise: the step must read main's blob.
         writeFileSync(join(runner, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
-        const strike = step(contain, (s) => s.name === "first strike");
-        const result = await runStepAsync(strike, runner, {
-          ...moto.env,
-          AWS_DEFAULT_REGION: "us-east-1",
-          ...strike.env,
-          ACCESS_KEY: keys[0],
-        });
+        const result = await strikeIn(runner, keys[0]);
         expect(result.status, result.stdout + result.stderr).toBe(0);
         expect(result.stdout).toContain("first strike: user Break.Glass is protected");
         expect(result.outputs).toEqual({ user: "Break.Glass", disabled: "1", left: "0" });
