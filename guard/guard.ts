@@ -836,11 +836,9 @@ export function classifyChange(input: ClassifyInput): string[] {
   }
   // What each user keeps at the base, by the plan's rule: a new incident's keep within it changes
   // nothing (adding an incident can only shrink what is kept), so only a keep beyond it is a reviewer's.
-  const baseKeeps = new Map(
-    credentialPlan(input.base).users.map((u) => [principalKey(u.account, "user", u.user), u.keep]),
-  );
+  const baseKeeps = keptByUser(input.base);
   const keepsBeyondBase = (user: IncidentUser) => {
-    const had = baseKeeps.get(principalKey(user.account, "user", user.name));
+    const had = baseKeeps.get(principalKey(user.account, "user", user.name))?.keep;
     if (had === undefined) return keepsAnything(user);
     const kept = keptBy(user);
     return (
@@ -872,7 +870,7 @@ export function classifyChange(input: ClassifyInput): string[] {
       );
     }
   }
-  reasons.push(...keepsLost(input.base, input.head));
+  reasons.push(...keepsLost(input.base, baseKeeps, input.head));
   // Weakenings were said above, incident by incident; the others only guard knows.
   for (const violation of input.violations) {
     if (violation.kind === "not-applied" || violation.kind === "added-expired") reasons.push(violation.message);
@@ -885,20 +883,27 @@ function userSubject(user: { name: string; account: string }, incident: Incident
   return `user "${user.name}"${user.account === incident.account ? "" : ` (account ${user.account})`}`;
 }
 
+/** What the plan keeps for each user of these incidents (plan/credentials.ts), by the user's principal key. */
+function keptByUser(incidents: readonly Incident[]): Map<string, UserCredentialPlan> {
+  return new Map(credentialPlan(incidents).users.map((u) => [principalKey(u.account, "user", u.user), u]));
+}
+
 /**
  * What the base keeps working that the head no longer does, each said by the head incident that
  * makes it so. What is kept is the plan's to say (plan/credentials.ts: kept only when every
  * incident naming the user keeps it, and never an exposed key), so an incident that names a user
  * without its `keep:` disables what a reviewer kept, and deletes a console password for good.
  */
-function keepsLost(base: readonly Incident[], head: readonly Incident[]): string[] {
-  const key = (u: UserCredentialPlan) => principalKey(u.account, "user", u.user);
-  const kept = (incidents: readonly Incident[]) => new Map(credentialPlan(incidents).users.map((u) => [key(u), u]));
-  const after = kept(head);
+function keepsLost(
+  base: readonly Incident[],
+  baseKeeps: ReadonlyMap<string, UserCredentialPlan>,
+  head: readonly Incident[],
+): string[] {
+  const after = keptByUser(head);
   const baseById = new Map(base.map((incident) => [incident.id, incident]));
   const headById = new Map(head.map((incident) => [incident.id, incident]));
   const reasons: string[] = [];
-  for (const [userKey, was] of kept(base)) {
+  for (const [userKey, was] of baseKeeps) {
     // A user no incident names any more is a removal, said with the incident it was removed from.
     const now = after.get(userKey);
     if (now === undefined) continue;
