@@ -12,10 +12,10 @@ import { compareText } from "../incident/order.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, keptBy, type Incident, type IncidentUser } from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
-import { credentialPlan, type UserCredentialPlan } from "../plan/credentials.ts";
+import { keepsAnything, keptByUser, type UserCredentialPlan } from "../plan/credentials.ts";
 import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident } from "../plan/plan.ts";
 import { recordedFor } from "../plan/policies.ts";
-import { iamNameKey, KEPT_CREDENTIAL_FIELDS, principalKey, sameIamName } from "../incident/fields.ts";
+import { iamNameKey, KEPT_CREDENTIAL_FIELDS, KEPT_NOUN, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
 import { ROLE_NAMES } from "../plan/own-roles.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
@@ -361,19 +361,6 @@ function newlyKept(before: IncidentUser, after: IncidentUser, incidentAccount: s
   return out;
 }
 
-const KEPT_NOUN: Record<(typeof KEPT_CREDENTIAL_FIELDS)[number], string> = {
-  accessKeys: "access key",
-  serviceSpecificCredentials: "service-specific credential",
-  sshPublicKeys: "SSH public key",
-  signingCertificates: "signing certificate",
-};
-
-/** Whether a user keeps anything at all: a reviewer must approve what keeps working. */
-function keepsAnything(user: IncidentUser): boolean {
-  const kept = keptBy(user);
-  return kept.consolePassword || KEPT_CREDENTIAL_FIELDS.some((field) => kept[field].length > 0);
-}
-
 /** Changes that weaken nothing and add no containment: each needs a reviewer, so none is additive. */
 function otherChanges(before: BaseIncident, after: Incident): string[] {
   const out: string[] = [];
@@ -396,7 +383,7 @@ function otherChanges(before: BaseIncident, after: Incident): string[] {
   // A new user that keeps credentials: what keeps working is a reviewer's to approve.
   const known = new Set(before.users.map((u) => `${u.account}/${u.name.toLowerCase()}`));
   for (const user of after.users.filter(
-    (u) => !known.has(`${u.account}/${u.name.toLowerCase()}`) && keepsAnything(u),
+    (u) => !known.has(`${u.account}/${u.name.toLowerCase()}`) && keepsAnything(keptBy(u)),
   )) {
     out.push(`user "${user.name}" added with credentials it keeps: what keeps working is a reviewer's to approve`);
   }
@@ -839,7 +826,7 @@ export function classifyChange(input: ClassifyInput): string[] {
   const baseKeeps = keptByUser(input.base);
   const keepsBeyondBase = (user: IncidentUser) => {
     const had = baseKeeps.get(principalKey(user.account, "user", user.name))?.keep;
-    if (had === undefined) return keepsAnything(user);
+    if (had === undefined) return keepsAnything(keptBy(user));
     const kept = keptBy(user);
     return (
       (kept.consolePassword && !had.consolePassword) ||
@@ -881,11 +868,6 @@ export function classifyChange(input: ClassifyInput): string[] {
 /** A user as an incident's messages name it: its account only when it is not the incident's. */
 function userSubject(user: { name: string; account: string }, incident: Incident): string {
   return `user "${user.name}"${user.account === incident.account ? "" : ` (account ${user.account})`}`;
-}
-
-/** What the plan keeps for each user of these incidents (plan/credentials.ts), by the user's principal key. */
-function keptByUser(incidents: readonly Incident[]): Map<string, UserCredentialPlan> {
-  return new Map(credentialPlan(incidents).users.map((u) => [principalKey(u.account, "user", u.user), u]));
 }
 
 /**

@@ -347,6 +347,14 @@ export const KEPT_CREDENTIAL_FIELDS = [
 ] as const;
 export type KeptCredentialField = (typeof KEPT_CREDENTIAL_FIELDS)[number];
 
+/** A kept credential, as messages name it. */
+export const KEPT_NOUN: Record<KeptCredentialField, string> = {
+  accessKeys: "access key",
+  serviceSpecificCredentials: "service-specific credential",
+  sshPublicKeys: "SSH public key",
+  signingCertificates: "signing certificate",
+};
+
 const CREDENTIAL_EXPECTED: Record<Exclude<KeptCredentialField, "accessKeys">, string> = {
   serviceSpecificCredentials:
     "a service-specific credential id: ACCA followed by 16 or more of A-Z and 0-9 (aws iam list-service-specific-credentials)",

@@ -12,7 +12,7 @@
  * Inactive stays Inactive.
  * @see https://docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/awssupport-contain-iam-principal.html
  */
-import { KEPT_CREDENTIAL_FIELDS, type KeptCredentialField } from "../incident/fields.ts";
+import { KEPT_CREDENTIAL_FIELDS, type KeptCredentialField, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, keptBy, type Incident, type KeptCredentials } from "../incident/types.ts";
 import { recordedFor } from "./policies.ts";
@@ -473,6 +473,38 @@ export function accessKeysToContain(credentials: CredentialPlan, incident: strin
         .map((c) => ({ user: u.user, accessKeyId: c.id })),
     )
     .sort(byKey((k) => k.accessKeyId));
+}
+
+/** What the plan keeps for each user of these incidents, by the user's principal key (`principalKey`). */
+export function keptByUser(incidents: readonly Incident[]): Map<string, UserCredentialPlan> {
+  return new Map(credentialPlan(incidents).users.map((u) => [principalKey(u.account, "user", u.user), u]));
+}
+
+/** Whether anything is kept at all. */
+export function keepsAnything(kept: KeptCredentials): boolean {
+  return kept.consolePassword || KEPT_CREDENTIAL_FIELDS.some((field) => kept[field].length > 0);
+}
+
+/** What the incidents keep for one user, and which of them keep it (each with its file). */
+export interface KeptAlready {
+  keep: KeptCredentials;
+  incidents: { id: string; file: string }[];
+}
+
+/**
+ * What a new incident must repeat so as to take nothing away: for each user these incidents keep
+ * something of, what the plan keeps (a credential is kept only when every incident naming its user
+ * keeps it), by the user's principal key. A new incident naming the user without it would disable
+ * what a reviewer kept, and delete a console password for good.
+ */
+export function keepsToRepeat(incidents: readonly Incident[]): Map<string, KeptAlready> {
+  const files = new Map(incidents.map((incident) => [incident.id, incident.file]));
+  const repeat = new Map<string, KeptAlready>();
+  for (const [key, user] of keptByUser(incidents)) {
+    if (!keepsAnything(user.keep)) continue;
+    repeat.set(key, { keep: user.keep, incidents: user.incidents.map((id) => ({ id, file: files.get(id) ?? id })) });
+  }
+  return repeat;
 }
 
 /**
