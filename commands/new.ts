@@ -26,6 +26,7 @@ import {
 import { DEFAULT_LOOKUP_SECONDS, type NewRequest, newRequest, ROLE_LOOKUP_HOURS } from "../incident/new-request.ts";
 import { readIncidentSources } from "../incident/read.ts";
 import { formatInstant, HOUR_MS } from "../incident/time.ts";
+import { keepsToRepeat } from "../plan/credentials.ts";
 import { incidentTemplate } from "../incident/template.ts";
 import { lookupAssumedRoles } from "../review/lookup/assumed-roles.ts";
 
@@ -120,13 +121,17 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
 
   // Where the project's incidents are, from any subfolder; --dir as given, from where new runs.
   const dir = resolve(io.cwd, values.dir ?? projectIncidentsDir(io.cwd, "name the folder with --dir"));
-  const spelled = spellingsOf(folderFiles(dir, io.cwd), now);
+  const present = folderFiles(dir, io.cwd);
+  const spelled = spellingsOf(present, now);
+  // What main's incidents keep for each user: the new incident repeats it (a contain must not take
+  // away what a reviewer kept). A folder that does not validate keeps nothing the program would apply.
+  const kept = keepsToRepeat(loadIncidents(present, { now, organization }).incidents);
   // The roles to revoke: those named, and those a lookup finds; a lookup never stops the file.
   const user = request.userNames[0] ?? owners.get(request.keys[0]);
   const lookedUp = await lookUpRoles(request, lookup, { user, account, now });
   const file = join(dir, `${request.id}.yaml`);
   const shown = relative(io.cwd, file) || file;
-  const context = { account, owners, lookedUp, spelled, schemaPath: schemaPathFrom(dir), now };
+  const context = { account, owners, lookedUp, spelled, schemaPath: schemaPathFrom(dir), now, kept };
   const { incident, notes } = draftIncident(request, context);
   const text = incidentTemplate(incident);
   const refused = writeIncident({ dir, id: request.id, file, shown, text }, io, now, organization);

@@ -7,13 +7,20 @@
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
 import { displayValue } from "./display.ts";
 import { staleCutoff } from "./expiry.ts";
-import { principalKey, rootUserSteps, sameIamName, staleCutoffProblem } from "./fields.ts";
+import {
+  KEPT_CREDENTIAL_FIELDS,
+  KEPT_NOUN,
+  principalKey,
+  rootUserSteps,
+  sameIamName,
+  staleCutoffProblem,
+} from "./fields.ts";
 import { loadIncidents } from "./load.ts";
-import type { SourceFile } from "./types.ts";
+import type { KeptCredentials, SourceFile } from "./types.ts";
 import type { NewRequest, RolesFrom } from "./new-request.ts";
 import { ROLE_LOOKUP_HOURS } from "./new-request.ts";
 import { compareText } from "./order.ts";
-import { rolesFromArns, type NewIncident } from "./template.ts";
+import { rolesFromArns, type NewIncident, type NewUser } from "./template.ts";
 import { AT_CONTAINMENT } from "./types.ts";
 
 /** What a roles lookup found: role ARNs, and the regions it could not read; or why it found nothing. */
@@ -145,6 +152,11 @@ export interface DraftContext {
   /** The `$schema` path from the incidents folder. */
   schemaPath: string;
   now: Date;
+  /**
+   * What the folder's incidents keep for each user, by principal key (plan/credentials.ts,
+   * `keepsToRepeat`): repeated in the new incident. @default nothing kept
+   */
+  kept?: ReadonlyMap<string, { keep: KeptCredentials; incidents: readonly { id: string; file: string }[] }>;
 }
 
 /**
@@ -161,7 +173,8 @@ export function draftIncident(request: NewRequest, context: DraftContext): { inc
     const known = spelled.get(principalKey(account, type, name));
     if (known === undefined || known.name === name) return name;
     const why = `IAM takes both for one ${type}, and cordon names its resources after one spelling`;
-    notes.push(`${type} "${name}" is written "${known.name}", as ${known.file} spells it: ${why}`);
+    const note = `${type} "${name}" is written "${known.name}", as ${known.file} spells it: ${why}`;
+    if (!notes.includes(note)) notes.push(note);
     return known.name;
   };
   const found =
@@ -185,7 +198,11 @@ export function draftIncident(request: NewRequest, context: DraftContext): { inc
     account,
     cutoff: request.cutoff,
     mode: request.mode,
-    users: [...users.entries()].map(([name, accessKeys]) => ({ name, accessKeys })),
+    users: [...users.entries()].map(([name, accessKeys]) => ({
+      name,
+      accessKeys,
+      ...repeatedKeep(context.kept?.get(principalKey(account, "user", name)), name, accessKeys, notes),
+    })),
     roles,
     rolesNote: roleNotes(lookedUp, found.skipped, request.keys),
     rootUsers: request.roots,
@@ -195,6 +212,34 @@ export function draftIncident(request: NewRequest, context: DraftContext): { inc
     ...(request.ticket !== undefined ? { ticket: request.ticket } : {}),
   };
   return { incident, notes };
+}
+
+/**
+ * What a user of the new incident keeps: what the folder's incidents keep for it, so that the new
+ * incident takes nothing away that a reviewer kept (guard refuses a contain that would), its
+ * exposed keys left out (an exposed key is never kept). Each is said in a note.
+ */
+function repeatedKeep(
+  kept: { keep: KeptCredentials; incidents: readonly { id: string; file: string }[] } | undefined,
+  user: string,
+  exposed: readonly string[],
+  notes: string[],
+): Pick<NewUser, "keep" | "keptBy"> {
+  if (kept === undefined) return {};
+  const keptBy = kept.incidents.map(({ id, file }) => `${id} (${file})`);
+  const by = `${kept.incidents.length === 1 ? "incident" : "incidents"} ${keptBy.join(", ")}`;
+  const keep = { ...kept.keep, accessKeys: kept.keep.accessKeys.filter((id) => !exposed.includes(id)) };
+  const named = [
+    ...(keep.consolePassword ? ["its console password"] : []),
+    ...KEPT_CREDENTIAL_FIELDS.flatMap((field) => keep[field].map((id) => `${KEPT_NOUN[field]} ${id}`)),
+  ];
+  if (named.length > 0)
+    notes.push(
+      `user "${user}" keeps ${named.join(", ")}, as ${by} ${kept.incidents.length === 1 ? "keeps" : "keep"} it: written in its keep:, so that this incident takes nothing a reviewer kept (to take it, change keep: by pull request)`,
+    );
+  for (const id of kept.keep.accessKeys.filter((id) => exposed.includes(id)))
+    notes.push(`access key ${id} is kept by ${by}, but exposed here: an exposed key is never kept, it is set Inactive`);
+  return { keep, keptBy };
 }
 
 /** What the file says above its roles about the lookup: one comment line each, without `#`. */
@@ -266,6 +311,18 @@ export function draftWarnings(
   return warnings;
 }
 
+/** What `pulumi up` does to a user's other credentials: all set Inactive, but what its `keep:` repeats. */
+function credentialsFate(user: NewUser): string {
+  const keep = user.keep;
+  if (keep === undefined)
+    return `every other credential of ${user.name} set Inactive at pulumi up; its console password deleted (keep: in the file says what to keep)`;
+  const ids = KEPT_CREDENTIAL_FIELDS.flatMap((field) => keep[field]);
+  const kept =
+    ids.length > 0 ? `, but ${ids.join(", ")}, which keep: repeats from ${(user.keptBy ?? []).join(", ")}` : "";
+  const password = keep.consolePassword ? "kept (keep: repeats it)" : "deleted";
+  return `every other credential of ${user.name} set Inactive at pulumi up${kept}; its console password ${password}`;
+}
+
 /** What `new` prints once the file is written: what it holds, and the steps to containment. */
 export function nextSteps(incident: NewIncident, shown: string, lookedUp: RolesLookedUp): string {
   return [...summaryLines(incident, shown, lookedUp), ...stepLines(incident, shown)].join("\n");
@@ -281,9 +338,7 @@ function summaryLines(incident: NewIncident, shown: string, lookedUp: RolesLooke
   for (const user of incident.users) {
     const keys = user.accessKeys.map((key) => `${key}${fromIam.has(key) ? " (owner from IAM)" : ""}`);
     lines.push(`  user ${user.name}${keys.length > 0 ? `: ${keys.join(", ")}` : ""}`);
-    lines.push(
-      `    every other credential of ${user.name} set Inactive at pulumi up; its console password deleted (keep: in the file says what to keep)`,
-    );
+    lines.push(`    ${credentialsFate(user)}`);
   }
   for (const role of incident.roles)
     lines.push(

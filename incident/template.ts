@@ -3,13 +3,13 @@
  * The text explains every field in comments, because the person reading it first is a reviewer
  * who may never have seen cordon, at two in the morning.
  */
-import { yamlName, yamlText } from "./yaml-scalar.ts";
+import { yamlListItem, yamlName, yamlText } from "./yaml-scalar.ts";
 import { isUnsafeCharacter } from "./display.ts";
 import { credentialLifetimeMs } from "./expiry.ts";
 import { maskSecrets } from "./load.ts";
-import { INCIDENT_ID_MAX_LENGTH } from "./fields.ts";
+import { INCIDENT_ID_MAX_LENGTH, KEPT_CREDENTIAL_FIELDS } from "./fields.ts";
 import { formatInstant, HOUR_MS } from "./time.ts";
-import { AT_CONTAINMENT, type Mode } from "./types.ts";
+import { AT_CONTAINMENT, type KeptCredentials, type Mode } from "./types.ts";
 
 /** What `new` knows once its flags (and IAM, for `--access-key` alone) are resolved. */
 export interface NewIncident {
@@ -20,7 +20,7 @@ export interface NewIncident {
   cutoff: string;
   /** @default "revoke-older-sessions" */
   mode: Mode;
-  users: { name: string; accessKeys: string[] }[];
+  users: NewUser[];
   /** Roles to revoke; `account` when it is not the incident's (a role the key assumed in another account). */
   roles: { name: string; account?: string }[];
   /**
@@ -38,6 +38,41 @@ export interface NewIncident {
   ownersFromIam?: string[];
   /** The tracking ticket (`--ticket`). @default none: the field is written as a comment */
   ticket?: string;
+}
+
+/** A user of the new incident: its exposed keys, and what main's incidents already keep of it. */
+export interface NewUser {
+  name: string;
+  accessKeys: string[];
+  /**
+   * What the incidents already in the folder keep for this user (a credential is kept only when
+   * every incident naming the user keeps it), its exposed keys left out: repeated, so that the new
+   * incident takes nothing away that a reviewer kept. @default nothing kept
+   */
+  keep?: KeptCredentials;
+  /** The incidents that keep it, as `id (file)`, for the comment above `keep:`. */
+  keptBy?: string[];
+}
+
+/**
+ * The user's `keep:`: nothing kept, with an example; or what the folder's incidents already keep,
+ * said with the incidents that keep it.
+ */
+function keepLines(user: NewUser): string[] {
+  const keep = user.keep;
+  if (keep === undefined)
+    return ["    keep:", "      consolePassword: false", "      # accessKeys: [AKIAI44QH8DHBEXAMPLE]"];
+  const by = user.keptBy ?? [];
+  return [
+    "    # Repeated from what the folder's incidents keep for this user: a credential is kept only when",
+    "    # every incident naming its user keeps it, so a new incident without it would take it away.",
+    `    # Kept by: ${commentText(by.join(", "))}`,
+    "    keep:",
+    `      consolePassword: ${keep.consolePassword}`,
+    ...KEPT_CREDENTIAL_FIELDS.filter((field) => keep[field].length > 0).map(
+      (field) => `      ${field}: [${keep[field].map(yamlListItem).join(", ")}]`,
+    ),
+  ];
 }
 
 /**
@@ -175,10 +210,8 @@ export function incidentTemplate(incident: NewIncident): string {
         "    # AWS cannot disable a console password, only delete it: with consolePassword: false, pulumi up",
         "    # deletes it and it is lost (to restore console access later, set a new one:",
         "    # aws iam create-login-profile --user-name NAME --password-reset-required ...).",
-        "    keep:",
-        "      consolePassword: false",
-        "      # accessKeys: [AKIAI44QH8DHBEXAMPLE]",
       );
+      lines.push(...keepLines(user));
     }
   } else {
     lines.push(

@@ -2667,7 +2667,7 @@ describe("the contain workflow", () => {
         });
       });
 
-      describe("a key whose user main protects, or whose credentials main keeps: guard refuses the commit", () => {
+      describe("a key whose user main protects: guard refuses the commit; one whose credentials main keeps: new repeats the keep", () => {
         const disableStep = step(disable, (s) => s.name === "disable the key");
         const reportStep = step(report, (s) => s.name === "plan, verify and the report");
         const REVIEW = "a pull request and a reviewer decide that";
@@ -2686,19 +2686,6 @@ describe("the contain workflow", () => {
               ),
             reason: (file: string, id: string, user: string) =>
               `${file}: incident ${id}: names user "${user}", named in cordon:protectedPrincipals: its credentials would be set Inactive and its console password deleted, which cannot be undone: it could lock the responders out; ${REVIEW}`,
-          },
-          {
-            what: "a user whose console password a reviewed incident keeps",
-            user: "ops-kept-x",
-            main: (seed: string, user: string) =>
-              mainMoves(
-                seed,
-                "incidents/2026-11-20-ops.yaml",
-                `id: 2026-11-20-ops\ntitle: reviewed\naccount: "123456789012"\ncutoff: 2026-11-20T10:00:00Z\nusers:\n  - name: ${user}\n    keep: { consolePassword: true }\n`,
-                "a reviewed incident that keeps the password",
-              ),
-            reason: (file: string, id: string, user: string) =>
-              `${file}: incident ${id}: names user "${user}" without keeping its console password, kept at the base by incident 2026-11-20-ops (incidents/2026-11-20-ops.yaml): a credential is kept only when every incident naming its user keeps it, so the password would be deleted, which cannot be undone; ${REVIEW}`,
           },
         ])(
           "$what: nothing pushed, the key disabled directly, and the report says the incident was NOT committed",
@@ -2779,6 +2766,49 @@ describe("the contain workflow", () => {
             expect(text).not.toContain("Committed to main");
           },
         );
+
+        it("a user whose console password a reviewed incident keeps: new repeats the keep, guard accepts the commit, and the file keeps the password", async () => {
+          const user = "ops-kept-x";
+          const key = await seedKey(user);
+          const { seed, runner } = repos(`keeps-repeated-${user}`);
+          mainMoves(
+            seed,
+            "incidents/2026-11-20-ops.yaml",
+            `id: 2026-11-20-ops\ntitle: reviewed\naccount: "123456789012"\ncutoff: 2026-11-20T10:00:00Z\nusers:\n  - name: ${user}\n    keep: { consolePassword: true }\n`,
+            "a reviewed incident that keeps the password",
+          );
+          git(runner, "pull", "-q", "origin", "main");
+          const temp = mkdtempSync(join(root, "keeps-repeated-"));
+          writeFileSync(join(temp, "title"), "");
+          writeFileSync(join(temp, "ticket"), "");
+          const written = await runStepAsync(
+            write,
+            runner,
+            { ...moto.env, AWS_ENDPOINT_URL_CLOUDTRAIL: trail.url, ACCESS_KEY: key, CORDON_REAL_CLI: "1" },
+            temp,
+          );
+          expect(written.status, written.stdout + written.stderr).toBe(0);
+          expect(written.stderr).toContain(
+            `cordon new: note: user "${user}" keeps its console password, as incident 2026-11-20-ops (incidents/2026-11-20-ops.yaml) keeps it: written in its keep:`,
+          );
+          const id = `${today()}-exposed-access-key-${key.toLowerCase()}`;
+          const file = `incidents/${id}.yaml`;
+          const commitRun = runStep(
+            commit,
+            runner,
+            { MODE: "key", ACCESS_KEY: key, DISPATCHER: "@dana (workflow_dispatch)", PULL_REQUEST: "", RUN_URL: "u" },
+            temp,
+          );
+          expect(commitRun.outputs.files).toBe(JSON.stringify([file]));
+          const guarded = runStep(guardStep, runner, { CORDON_REAL_CLI: "1" }, temp);
+          expect(guarded.status, guarded.stdout + guarded.stderr).toBe(0);
+          expect(guarded.outputs.guard).toBeUndefined();
+          // What lands keeps the password, and disables the key: the plan of main with it says so.
+          const landed = parse(readFileSync(join(runner, file), "utf8")) as {
+            users: { name: string; accessKeys: string[]; keep: unknown }[];
+          };
+          expect(landed.users).toEqual([{ name: user, accessKeys: [key], keep: { consolePassword: true } }]);
+        });
       });
     });
 
