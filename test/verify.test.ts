@@ -443,7 +443,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      "  ✗ deny policy cordon-revoke-sessions-ci-deployer exists but is not attached to user ci-deployer → run `pulumi up --refresh` to attach it, then verify again\n",
+      "  ✗ deny policy cordon-revoke-sessions-ci-deployer exists but is not attached to user ci-deployer → run `pulumi up --refresh` to attach it, then verify again; if pulumi up fails to create it (EntityAlreadyExists), this stack did not make it: read it (aws iam get-policy --policy-arn arn:aws:iam::123456789012:policy/cordon/cordon-revoke-sessions-ci-deployer), detach it from every principal and delete it, then run pulumi up\n",
     );
   });
 
@@ -597,7 +597,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      "  ✗ deny policy cordon-revoke-role-sessions-deploy exists but is not attached to role deploy → run `pulumi up --refresh` to attach it, then verify again\n",
+      "  ✗ deny policy cordon-revoke-role-sessions-deploy exists but is not attached to role deploy → run `pulumi up --refresh` to attach it, then verify again; if pulumi up fails to create it (EntityAlreadyExists), this stack did not make it: read it (aws iam get-policy --policy-arn arn:aws:iam::123456789012:policy/cordon/cordon-revoke-role-sessions-deploy), detach it from every principal and delete it, then run pulumi up\n",
     );
   });
 

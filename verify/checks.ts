@@ -4,7 +4,7 @@
  * simulator through aws/; every judgement is here, testable without AWS.
  */
 import { formatInstant, parseInstant } from "../incident/time.ts";
-import type { ContainmentInstants, DenyPolicy } from "../plan/plan.ts";
+import { type ContainmentInstants, cordonPolicyArn, type DenyPolicy } from "../plan/plan.ts";
 import { canonicalStatement } from "../plan/policy-grammar.ts";
 import {
   fillContainment,
@@ -227,7 +227,9 @@ export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: 
         check: "deny-attached",
         ok: false,
         message: `deny policy ${deny.policyName} exists but is not attached to ${type} ${name}`,
-        fix: "run `pulumi up --refresh` to attach it, then verify again",
+        // A policy of that name that this stack did not create (made beforehand, by whoever held
+        // the key) makes pulumi up fail to create cordon's, run after run: said, with what to do.
+        fix: `run \`pulumi up --refresh\` to attach it, then verify again; if pulumi up fails to create it (EntityAlreadyExists), this stack did not make it: read it (aws iam get-policy --policy-arn ${cordonPolicyArn(deny.account, deny.policyName)}), detach it from every principal and delete it, then run pulumi up`,
       },
     ];
   }
