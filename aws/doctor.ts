@@ -1,7 +1,8 @@
 /**
  * What `doctor` and the bootstrap project read of an account's setup (doctor/live.ts's LiveSetup):
  * the GitHub OIDC provider, cordon's roles with their trust and policies, the organization's
- * roots, and how many events wait in auto-contain's dead-letter queue. Read-only; each call goes
+ * roots and its centralized root access, and how many events wait in auto-contain's dead-letter
+ * queue. Read-only; each call goes
  * through `send`, so its action is one of `doctorPermissions`.
  */
 import {
@@ -9,10 +10,11 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
+  ListOrganizationsFeaturesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { LiveOidcProvider, LiveQueue, LiveRole, LiveSetup } from "../doctor/live.ts";
+import type { LiveOidcProvider, LiveQueue, LiveRole, LiveRootAccess, LiveSetup } from "../doctor/live.ts";
 import { allPages, REQUEST_LIMITS, send, type Clients } from "./clients.ts";
 import { readRoots } from "./organizations.ts";
 import { orIfMissing } from "./errors.ts";
@@ -27,6 +29,7 @@ export const doctorPermissions: readonly string[] = [
   "iam:GetRole",
   "iam:GetRolePolicy",
   "iam:ListAttachedRolePolicies",
+  "iam:ListOrganizationsFeatures",
   "iam:ListRolePolicies",
   "organizations:ListRoots",
   "sqs:GetQueueAttributes",
@@ -73,6 +76,7 @@ export function liveSetup(clients: Clients): LiveSetup {
       };
     },
     queue: (region, name) => readQueue(new SQSClient({ region, ...REQUEST_LIMITS }), name),
+    rootAccess: () => readRootAccess(clients),
     async roots() {
       return (await readRoots(organizations)).map((root) => ({
         id: root.id,
@@ -99,6 +103,26 @@ export async function readOidcProvider(clients: Clients, arn: string): Promise<L
     thumbprints: [...(found.ThumbprintList ?? [])],
     tags: Object.fromEntries((found.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
   };
+}
+
+/** IAM's refusals that say how the organization is set up, rather than that doctor could not ask. */
+const ROOT_ACCESS_REFUSALS = new Set([
+  "AccountNotManagementOrDelegatedAdministratorException",
+  "OrganizationNotFoundException",
+  "OrganizationNotInAllFeaturesModeException",
+  "ServiceAccessNotEnabledException",
+]);
+
+/** The organization's centralized root access features, or IAM's refusal to say (by name). */
+async function readRootAccess(clients: Clients): Promise<LiveRootAccess> {
+  try {
+    const { EnabledFeatures } = await send(clients.iam, new ListOrganizationsFeaturesCommand({}));
+    return { enabled: [...(EnabledFeatures ?? [])].sort() };
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? "";
+    if (ROOT_ACCESS_REFUSALS.has(name)) return { refused: name };
+    throw error;
+  }
 }
 
 /** SQS's answer when a queue does not exist: its JSON name, and the query protocol's code. */

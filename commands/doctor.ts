@@ -5,7 +5,13 @@ import { awsClients } from "../aws/clients.ts";
 import { liveSetup } from "../aws/doctor.ts";
 import { failureOf } from "../aws/errors.ts";
 import { bootstrapDescription } from "../bootstrap/declared.ts";
-import { accountChecks, renderChecklist, repositoryChecks, type Check } from "../doctor/checks.ts";
+import {
+  accountChecks,
+  deletesRootAccessKeys,
+  renderChecklist,
+  repositoryChecks,
+  type Check,
+} from "../doctor/checks.ts";
 import { environmentChecks, writeEnvironments } from "../doctor/environments.ts";
 import { githubAccess, githubEnvironments, GitHubUnavailableError } from "../github/environments.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
@@ -42,7 +48,9 @@ With --aws, in the account of the credentials in use (run it once per account):
   - the roles ${Object.values(ROLE_NAMES).join(", ")} have the trust and exactly the
     policies the bootstrap gives them (\`cordon permissions\`);
   - from the organization stack's account, when incident files ask for guardrails, the
-    organization's policy types are enabled;
+    organization's policy types are enabled; when one deletes a root user's access keys
+    (rootUsers[].deleteAccessKeys), that the account may use centralized root access
+    (sts:AssumeRoot): IAM's trusted access, RootCredentialsManagement and RootSessions enabled;
   - when a stack of the account turns auto-contain on, its dead-letter queue exists and holds no
     event (the count only: no message is received, so none is hidden).
 
@@ -138,6 +146,11 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
         if (guardrails && organizationAccount === account) {
           roots = await live.roots().catch((error: unknown) => (error as Error).message);
         }
+        // sts:AssumeRoot, from the organization stack's account, only for files that ask it.
+        let rootAccess: Awaited<ReturnType<typeof live.rootAccess>> | string | undefined;
+        if (organizationAccount === account && loaded.incidents.some(deletesRootAccessKeys)) {
+          rootAccess = await live.rootAccess().catch((error: unknown) => (error as Error).message);
+        }
         // The stack files are sorted: the first that turns auto-contain on for this account.
         const autoContain = project.stacks.find((s) => s.account === account && s.autoContain !== null);
         let deadLetter: Parameters<typeof accountChecks>[0]["deadLetter"];
@@ -160,6 +173,7 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
             incidents: loaded.incidents,
             organizationAccount,
             roots,
+            ...(rootAccess === undefined ? {} : { rootAccess }),
             ...(deadLetter === undefined ? {} : { deadLetter }),
           }),
         );

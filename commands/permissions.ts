@@ -24,7 +24,7 @@ export {
 /** The policies `--policy` prints, each with what it is for (the first line on stderr). */
 const POLICIES = {
   deploy: `for the role that runs pulumi up (${ROLE_NAMES.deployer}): what each component, invoke and the program's own reads declare`,
-  organization: `on top of deploy, for the organization stack's deployer only (cordon:organization: the management account or a delegated administrator for policies)`,
+  organization: `on top of deploy, for the organization stack's deployer only (cordon:organization: the management account, or a delegated administrator for Organizations' policies, and for IAM when an incident deletes root access keys)`,
   preview: `for the role that runs pulumi preview on pull requests and the merge queue (${ROLE_NAMES.preview}): the deploy policy's reads, in its scopes`,
   "preview-organization":
     "on top of preview, for the organization stack's preview only: the organization policy's reads",

@@ -66,8 +66,13 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
   }
 }
 
-/** What the guardrails need, create to delete. */
+/**
+ * What the guardrails need, create to delete. The policy sets no tags of its own, but the stack's
+ * `aws:defaultTags` (which the policy pack allows: organizations may require them) reach it as
+ * `tagsAll`, and then CreatePolicy carries them: without TagResource, the first guardrail of an
+ * incident would be refused.
+ */
 export const organizationGuardrailPermissions: Record<string, string[]> = declaration(OrganizationGuardrail.type, {
-  "aws:organizations/policy:Policy": ["create", "read", "update", "delete"],
+  "aws:organizations/policy:Policy": ["create", "read", "update", "tags", "delete"],
   "aws:organizations/policyAttachment:PolicyAttachment": ["create", "read", "delete"],
 });

@@ -100,6 +100,11 @@ export const PROVIDER_CALLS = {
     create: ["organizations:CreatePolicy"],
     read: ["organizations:DescribePolicy", "organizations:ListTagsForResource"],
     update: ["organizations:UpdatePolicy"],
+    // The resource is tagged (@Tags(identifierAttribute="id")): a policy is created with its tags
+    // in CreatePolicy, which Organizations allows only with TagResource too; a later change tags
+    // and untags.
+    // @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_tagging.html
+    tags: ["organizations:TagResource", "organizations:UntagResource"],
     delete: ["organizations:DeletePolicy"],
   },
   "aws:organizations/policyAttachment:PolicyAttachment": {

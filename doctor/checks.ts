@@ -10,7 +10,7 @@ import type { PolicyDocument } from "../plan/policies.ts";
 import type { AccountStack, Project } from "../plan/project.ts";
 import { ROLE_PATH as REPLACEMENT_ROLE_PATH } from "../plan/plan.ts";
 import { ENVIRONMENTS, OIDC_AUDIENCE, type AccountBootstrap } from "../permissions/roles.ts";
-import type { LiveOidcProvider, LiveQueue, LiveRole, LiveRoot } from "./live.ts";
+import type { LiveOidcProvider, LiveQueue, LiveRole, LiveRoot, LiveRootAccess } from "./live.ts";
 
 export interface Check {
   /** What is checked, in a few words. */
@@ -325,6 +325,11 @@ export interface AccountInput {
   /** The organization's roots, or why they could not be read; undefined when not asked. */
   roots?: LiveRoot[] | string;
   /**
+   * The organization's centralized root access as this account sees it, or why it could not be
+   * read; undefined when not asked (no incident deletes a root user's access keys).
+   */
+  rootAccess?: LiveRootAccess | string;
+  /**
    * Auto-contain's dead-letter queue, when a stack of this account turns auto-contain on: the
    * stack, the queue's name and region (the plan's), and what SQS answered (null: no such queue).
    */
@@ -444,8 +449,89 @@ export function accountChecks(input: AccountInput): Check[] {
       );
     }
   }
+  if (organizationStack && input.incidents.some(deletesRootAccessKeys))
+    checks.push(rootAccessCheck(account, input.incidents, input.rootAccess));
   if (input.deadLetter !== undefined) checks.push(deadLetterCheck(account, input.deadLetter));
   return checks;
+}
+
+/** Whether an incident asks to delete a root user's access keys (`rootUsers[].deleteAccessKeys`). */
+export function deletesRootAccessKeys(incident: Incident): boolean {
+  return (incident.rootUsers ?? []).some((root) => root.deleteAccessKeys);
+}
+
+/** What the organization stack's sts:AssumeRoot needs enabled, as ListOrganizationsFeatures names it, each with its command. */
+const ROOT_ACCESS_FEATURES: Readonly<Record<string, string>> = {
+  RootCredentialsManagement: "aws iam enable-organizations-root-credentials-management",
+  RootSessions: "aws iam enable-organizations-root-sessions",
+};
+const TRUSTED_ACCESS = "aws organizations enable-aws-service-access --service-principal iam.amazonaws.com";
+
+/**
+ * Centralized root access, which deleting a member account's root access keys goes through
+ * (aws/root.ts): sts:AssumeRoot works only from the management account or IAM's delegated
+ * administrator (a delegated administrator for Organizations' policies is not one), once IAM's
+ * trusted access and both features are enabled in the organization.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management
+ */
+function rootAccessCheck(
+  account: string,
+  incidents: readonly Incident[],
+  live: LiveRootAccess | string | undefined,
+): Check {
+  const name = `${account}: centralized root access`;
+  const asking = incidents
+    .filter(deletesRootAccessKeys)
+    .map((i) => i.id)
+    .sort(compareText);
+  const why = `${asking.join(", ")} ${asking.length === 1 ? "asks" : "ask"} to delete root access keys (rootUsers[].deleteAccessKeys), which the organization stack does with sts:AssumeRoot`;
+  const enableAll = [TRUSTED_ACCESS, ...Object.values(ROOT_ACCESS_FEATURES)].join(" && ");
+  if (live === undefined || typeof live === "string") {
+    return {
+      name,
+      ok: false,
+      detail: `${why}, but IAM could not be asked whether this account may: ${live ?? "not asked"}`,
+      fix: "run npx cordon doctor --aws with the organization stack's credentials (iam:ListOrganizationsFeatures)",
+    };
+  }
+  if ("refused" in live) {
+    switch (live.refused) {
+      case "ServiceAccessNotEnabledException":
+        return {
+          name,
+          ok: false,
+          detail: `${why}, but IAM's trusted access is not enabled in the organization (${live.refused}): every AssumeRoot would be refused`,
+          fix: `from the management account: ${enableAll}`,
+        };
+      case "AccountNotManagementOrDelegatedAdministratorException":
+        return {
+          name,
+          ok: false,
+          detail: `${why}, but account ${account} is neither the management account nor IAM's delegated administrator (${live.refused}): AssumeRoot is refused from it; a delegated administrator for Organizations' policies is not one for IAM`,
+          fix: `from the management account: aws organizations register-delegated-administrator --service-principal iam.amazonaws.com --account-id ${account}`,
+        };
+      default:
+        return {
+          name,
+          ok: false,
+          detail: `${why}, but IAM refused to list the organization's root access features (${live.refused})`,
+          fix: `from the management account, in an organization with all features: ${enableAll}`,
+        };
+    }
+  }
+  const off = Object.keys(ROOT_ACCESS_FEATURES).filter((feature) => !live.enabled.includes(feature));
+  if (off.length === 0)
+    return {
+      name,
+      ok: true,
+      detail: `${Object.keys(ROOT_ACCESS_FEATURES).join(" and ")} enabled, and this account may use them: ${why}`,
+    };
+  return {
+    name,
+    ok: false,
+    detail: `${why}, but ${off.join(" and ")} ${off.length === 1 ? "is" : "are"} not enabled in the organization: AssumeRoot would be refused and no key deleted`,
+    fix: off.map((feature) => ROOT_ACCESS_FEATURES[feature]).join(" && "),
+  };
 }
 
 /**

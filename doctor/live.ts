@@ -41,13 +41,25 @@ export interface LiveQueue {
   messages: number;
 }
 
+/**
+ * What IAM answers about the organization's centralized root access (ListOrganizationsFeatures):
+ * the features enabled, or why it refused to say, by its error's name
+ * (`ServiceAccessNotEnabledException`: IAM's trusted access is off;
+ * `AccountNotManagementOrDelegatedAdministratorException`: this account may not use it;
+ * `OrganizationNotFoundException`, `OrganizationNotInAllFeaturesModeException`).
+ * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html
+ */
+export type LiveRootAccess = { enabled: string[] } | { refused: string };
+
 export interface LiveSetup {
   /** The account of the credentials in use. */
   account(): Promise<string>;
   oidcProvider(arn: string): Promise<LiveOidcProvider | null>;
   role(name: string): Promise<LiveRole | null>;
-  /** The organization's roots (only the management account or a delegated administrator may ask). */
+  /** The organization's roots (only the management account or a delegated administrator for policies may ask). */
   roots(): Promise<LiveRoot[]>;
+  /** The organization's centralized root access, as this account sees it. */
+  rootAccess(): Promise<LiveRootAccess>;
   /**
    * The queue `name` of `region` in this account and how many messages wait in it, read without
    * receiving any (a received message is hidden from everyone else for a while); null when there

@@ -15,7 +15,7 @@ interface Scope {
   sid: string;
   /** The declared actions it grants. An action may be granted by several statements, each with its own scope. */
   match: RegExp;
-  resource: string;
+  resource: string | string[];
   condition?: PolicyStatement["Condition"];
   why: string;
 }
@@ -275,6 +275,25 @@ export function deployPolicy(
   };
 }
 
+/** The SCPs and RCPs of any organization the caller administers: what a guardrail is. */
+const GUARDRAIL_POLICIES = [
+  "arn:aws:organizations::*:policy/o-*/service_control_policy/*",
+  "arn:aws:organizations::*:policy/o-*/resource_control_policy/*",
+];
+
+/** What a guardrail action may touch: the SCPs and RCPs, and their targets. */
+const GUARDRAIL_RESOURCES = [
+  ...GUARDRAIL_POLICIES,
+  "arn:aws:organizations::*:root/o-*/r-*",
+  "arn:aws:organizations::*:ou/o-*/ou-*",
+  "arn:aws:organizations::*:account/o-*/*",
+];
+
+/** CreatePolicy names no existing policy: the type it creates is what can be held to SCPs and RCPs. */
+const GUARDRAIL_TYPES: PolicyStatement["Condition"] = {
+  StringEqualsIfExists: { "organizations:PolicyType": ["RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY"] },
+};
+
 /**
  * Where the organization stack's actions are granted. Organizations names a policy by its id
  * (`p-…`), not its name, so cordon's own guardrails cannot be singled out: the grant reaches every
@@ -287,8 +306,16 @@ const ORGANIZATION_SCOPES: readonly Scope[] = [
     sid: "CordonGuardrails",
     match:
       /^organizations:(AttachPolicy|CreatePolicy|DeletePolicy|DescribePolicy|DetachPolicy|ListPoliciesForTarget|ListTagsForResource|ListTargetsForPolicy|UpdatePolicy)$/,
-    resource: "",
+    resource: GUARDRAIL_RESOURCES,
+    condition: GUARDRAIL_TYPES,
     why: "service and resource control policies only (organizations:PolicyType), and the roots, OUs and accounts they attach to: Organizations names policies by id, so cordon's own cannot be singled out; keep this role for the organization stack alone",
+  },
+  {
+    sid: "CordonGuardrailTags",
+    match: /^organizations:(TagResource|UntagResource)$/,
+    resource: GUARDRAIL_POLICIES,
+    condition: GUARDRAIL_TYPES,
+    why: "the tags of service and resource control policies only, never of a root, OU or account: the stack's aws:defaultTags reach cordon's guardrails, and CreatePolicy with tags needs TagResource; like the other guardrail actions, it reaches every SCP and RCP, which this role may already change or delete",
   },
   {
     sid: "DeleteRootAccessKeysOnly",
@@ -311,15 +338,6 @@ const ORGANIZATION_SCOPES: readonly Scope[] = [
   },
 ];
 
-/** What a guardrail action may touch: SCPs and RCPs of any organization the caller administers, and their targets. */
-const GUARDRAIL_RESOURCES = [
-  "arn:aws:organizations::*:policy/o-*/service_control_policy/*",
-  "arn:aws:organizations::*:policy/o-*/resource_control_policy/*",
-  "arn:aws:organizations::*:root/o-*/r-*",
-  "arn:aws:organizations::*:ou/o-*/ou-*",
-  "arn:aws:organizations::*:account/o-*/*",
-];
-
 /**
  * The organization stack's deployer needs this on top of the deploy policy: the guardrails
  * (components/OrganizationGuardrail.ts) and the program's checks before declaring them.
@@ -338,15 +356,7 @@ export function organizationPolicy(declared: Record<string, readonly string[]>):
     Sid: scope.sid,
     Effect: "Allow",
     Action: [...groups.get(scope.sid)!].sort(compareText),
-    Resource: scope.sid === "CordonGuardrails" ? GUARDRAIL_RESOURCES : scope.resource,
-    // CreatePolicy names no existing policy: the type it creates is what can be held to SCPs and RCPs.
-    ...(scope.sid === "CordonGuardrails"
-      ? {
-          Condition: {
-            StringEqualsIfExists: { "organizations:PolicyType": ["RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY"] },
-          },
-        }
-      : {}),
+    Resource: scope.resource,
     ...(scope.condition !== undefined ? { Condition: scope.condition } : {}),
   }));
   return {

@@ -174,8 +174,8 @@ export const PRINCIPAL_ACCOUNT_KEY = "aws:PrincipalAccount";
 
 /**
  * What spares centralized root access from the root user's statement: a session that
- * `sts:AssumeRoot` started (only the management account or the delegated administrator for root
- * access can start one) carries `aws:AssumedRoot` true; a request signed with the root user's own
+ * `sts:AssumeRoot` started (only the management account or IAM's delegated administrator can
+ * start one) carries `aws:AssumedRoot` true; a request signed with the root user's own
  * password session or access keys carries no `aws:AssumedRoot` at all. Without this exemption the SCP
  * would deny the very session that deletes the root user's access keys (`aws:PrincipalArn` is the
  * root's ARN in both). AWS's own AWS-GR_RESTRICT_ROOT_USER control exempts the same way

@@ -79,7 +79,10 @@ export interface StackSettings {
 
 /** The stack configured with `cordon:organization`. */
 export interface OrganizationStack {
-  /** The account it deploys: the management account, or a delegated administrator for policies. */
+  /**
+   * The account it deploys: the management account, or a delegated administrator for
+   * Organizations' policies (and for IAM, whose centralized root access deletes root access keys).
+   */
   account: string;
   stack: string;
   file: string;

@@ -83,6 +83,7 @@ describe("the samples are what the commands print", () => {
     ...samples("README.md", ["plan", "permissions"]),
     ...samples("docs/setup.md", ["doctor", "permissions"]),
     ...samples("docs/assess-verify.md", ["permissions"]),
+    ...samples("docs/organization.md", ["permissions"]),
   ];
 
   it("finds the samples it keeps equal", () => {
@@ -91,6 +92,7 @@ describe("the samples are what the commands print", () => {
       "docs/setup.md doctor --github",
       "docs/setup.md doctor",
       "docs/assess-verify.md permissions --policy contain",
+      "docs/organization.md permissions --policy organization",
     ]);
   });
 

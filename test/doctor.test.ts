@@ -13,6 +13,7 @@ import {
   CreatePolicyCommand,
   CreateRoleCommand,
   IAMClient,
+  ListOrganizationsFeaturesCommand,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
@@ -29,6 +30,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
+import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { actionOfCommand } from "../aws/clients.ts";
 import { doctorPermissions } from "../aws/doctor.ts";
@@ -40,6 +42,7 @@ import { motoForSuite } from "./support/moto.ts";
 import { ACCOUNT, correctFiles } from "./support/doctor-repository.ts";
 
 const REPOSITORY = "example-org/cordon-incidents";
+const mockIam = () => mockClient(IAMClient);
 const NOW = "2026-11-28T12:00:00Z";
 
 const dirs: string[] = [];
@@ -335,6 +338,124 @@ describe("doctor --aws, against moto", () => {
     ]);
     expect(lines.at(-2)).toBe("6 gaps: run each fix, then npx cordon doctor again");
     expect(code).toBe(1);
+  });
+
+  describe("centralized root access, when an incident deletes a root user's access keys", () => {
+    type IamStub = ReturnType<typeof mockIam>;
+    const NAME = `${ACCOUNT}: centralized root access`;
+    const WHY =
+      "2026-11-28-root-key asks to delete root access keys (rootUsers[].deleteAccessKeys), which the organization stack does with sts:AssumeRoot";
+    /** The repository of `files()`, with an incident that deletes a member account's root access keys. */
+    function rootKeyFiles(): Record<string, string> {
+      return {
+        ...files(),
+        "incidents/2026-11-28-root-key.yaml": stringify({
+          id: "2026-11-28-root-key",
+          title: "root key in a ticket",
+          account: ACCOUNT,
+          cutoff: "2026-11-28T10:00:00Z",
+          rootUsers: [{ account: "444444444444", deleteAccessKeys: true }],
+          organization: { scp: true },
+        }),
+      };
+    }
+    /**
+     * doctor --aws on `repositoryFiles`, IAM's ListOrganizationsFeatures answered by `answer` (moto
+     * 5.2.1 does not implement it: only that call is mocked, everything else goes to moto). Returns
+     * the output and the IAM actions doctor sent.
+     */
+    async function run(answer: (iam: IamStub) => void, repositoryFiles = rootKeyFiles()) {
+      await accountWithoutGap();
+      const iam = mockIam();
+      iam.send.callThrough();
+      answer(iam);
+      try {
+        const result = await doctor(
+          repository(repositoryFiles),
+          ["--aws", "--repository", REPOSITORY],
+          suite.current().env,
+        );
+        return { ...result, sent: iam.calls().map((call) => actionOfCommand("IAM", call.args[0])) };
+      } finally {
+        iam.restore();
+      }
+    }
+    const refusal = (name: string) => Object.assign(new Error(name), { name });
+
+    it("holds when IAM's trusted access and both features are enabled; the one call doctor adds is declared", async () => {
+      const { code, stdout, sent } = await run((iam) =>
+        iam
+          .on(ListOrganizationsFeaturesCommand)
+          .resolves({ OrganizationId: "o-a1b2c3d4e5", EnabledFeatures: ["RootSessions", "RootCredentialsManagement"] }),
+      );
+      expect(stdout).toContain(
+        `✓ ${NAME}: RootCredentialsManagement and RootSessions enabled, and this account may use them: ${WHY}\n`,
+      );
+      expect(code).toBe(0);
+      expect(sent).toContain("iam:ListOrganizationsFeatures");
+      expect(sent.filter((action) => !doctorPermissions.includes(action))).toEqual([]);
+    });
+
+    it.each([
+      [
+        "a feature off",
+        { enabled: ["RootCredentialsManagement"] },
+        `${WHY}, but RootSessions is not enabled in the organization: AssumeRoot would be refused and no key deleted`,
+        "aws iam enable-organizations-root-sessions",
+      ],
+      [
+        "both features off",
+        { enabled: [] },
+        `${WHY}, but RootCredentialsManagement and RootSessions are not enabled in the organization: AssumeRoot would be refused and no key deleted`,
+        "aws iam enable-organizations-root-credentials-management && aws iam enable-organizations-root-sessions",
+      ],
+      [
+        "IAM's trusted access off",
+        { refused: "ServiceAccessNotEnabledException" },
+        `${WHY}, but IAM's trusted access is not enabled in the organization (ServiceAccessNotEnabledException): every AssumeRoot would be refused`,
+        "from the management account: aws organizations enable-aws-service-access --service-principal iam.amazonaws.com && aws iam enable-organizations-root-credentials-management && aws iam enable-organizations-root-sessions",
+      ],
+      [
+        "an account that is a delegated administrator for policies, not for IAM",
+        { refused: "AccountNotManagementOrDelegatedAdministratorException" },
+        `${WHY}, but account ${ACCOUNT} is neither the management account nor IAM's delegated administrator (AccountNotManagementOrDelegatedAdministratorException): AssumeRoot is refused from it; a delegated administrator for Organizations' policies is not one for IAM`,
+        `from the management account: aws organizations register-delegated-administrator --service-principal iam.amazonaws.com --account-id ${ACCOUNT}`,
+      ],
+    ])("%s is a gap, with the command that closes it", async (_, answer, detail, fix) => {
+      const { code, stdout } = await run((iam) => {
+        if ("enabled" in answer)
+          iam.on(ListOrganizationsFeaturesCommand).resolves({
+            OrganizationId: "o-a1b2c3d4e5",
+            EnabledFeatures: answer.enabled as ("RootCredentialsManagement" | "RootSessions")[],
+          });
+        else iam.on(ListOrganizationsFeaturesCommand).rejects(refusal(answer.refused));
+      });
+      const lines = stdout.split("\n");
+      const at = lines.findIndex((line) => line.startsWith(`✗ ${NAME}`));
+      expect(lines.slice(at, at + 2)).toEqual([`✗ ${NAME}: ${detail}`, `    fix: ${fix}`]);
+      expect(lines.at(-2)).toBe("1 gap: run each fix, then npx cordon doctor again");
+      expect(code).toBe(1);
+    });
+
+    it("a denied call is a gap that says so", async () => {
+      const { code, stdout } = await run((iam) =>
+        iam.on(ListOrganizationsFeaturesCommand).rejects(refusal("AccessDeniedException")),
+      );
+      expect(stdout).toContain(
+        `✗ ${NAME}: ${WHY}, but IAM could not be asked whether this account may: access denied: the credentials may not call iam:ListOrganizationsFeatures; grant them the commands policy that \`cordon permissions\` prints\n    fix: run npx cordon doctor --aws with the organization stack's credentials (iam:ListOrganizationsFeatures)\n`,
+      );
+      expect(code).toBe(1);
+    });
+
+    it("without an incident that deletes root access keys, IAM is not asked", async () => {
+      const { code, stdout, sent } = await run(
+        (iam) => iam.on(ListOrganizationsFeaturesCommand).rejects(refusal("ServiceAccessNotEnabledException")),
+        files(),
+      );
+      expect(stdout).not.toContain("centralized root access");
+      expect(sent).not.toContain("iam:ListOrganizationsFeatures");
+      expect(code).toBe(0);
+    });
   });
 
   describe("auto-contain's dead-letter queue, in an account whose stack turns auto-contain on", () => {

@@ -39,7 +39,9 @@ import {
   PROGRAM_READS,
 } from "../commands/permissions.ts";
 import { rolePolicies } from "../bootstrap/declared.ts";
-import { deployPermissions, organizationDeployPermissions } from "../components/permissions.ts";
+import { componentDeclarations, deployPermissions, organizationDeployPermissions } from "../components/permissions.ts";
+import { organizationGuardrailPermissions } from "../components/OrganizationGuardrail.ts";
+import { PROVIDER_CALLS } from "../components/provider-calls.ts";
 import { actionOfCommand as actionOf } from "../aws/clients.ts";
 import {
   commandsPolicy,
@@ -169,6 +171,100 @@ describe("organization: the organization stack declares nothing whose actions ar
     expect(() => organizationPolicy({ ...organizationDeclarations, x: ["organizations:EnablePolicyType"] })).toThrow(
       "no scope for the organization action organizations:EnablePolicyType: add it to ORGANIZATION_SCOPES in permissions/policies.ts",
     );
+  });
+});
+
+describe("the stack's aws:defaultTags: every tagged resource on the default provider may be created with them", () => {
+  /** Whether @pulumi/aws's resource type carries `tagsAll`: the provider's defaultTags reach it. */
+  const tagged = (type: string) => {
+    const module = /^aws:([\w-]+\/\w+):\w+$/.exec(type)?.[1];
+    if (module === undefined) return false;
+    return /readonly tagsAll: /.test(
+      readFileSync(join(import.meta.dirname, "..", "node_modules", "@pulumi", "aws", `${module}.d.ts`), "utf8"),
+    );
+  };
+  /** Each tagged type a component declares without the provider's tag calls among its actions. */
+  const untaggable = (declarations: readonly Record<string, string[]>[]) =>
+    declarations
+      // A component with a provider of its own (auto-contain's, its region only) gets no defaultTags:
+      // the stack's aws: config is the default provider's.
+      .filter((declaration) => !Object.hasOwn(declaration, "pulumi:providers:aws"))
+      .flatMap((declaration) =>
+        Object.entries(declaration)
+          .filter(([type]) => tagged(type))
+          .filter(([type, actions]) => {
+            const calls = (PROVIDER_CALLS as Record<string, { tags?: readonly string[] }>)[type]?.tags;
+            return calls === undefined || calls.some((action) => !actions.includes(action));
+          })
+          .map(([type]) => `${Object.keys(declaration)[0]} ${type}`),
+      );
+
+  it("each declares the provider's tag calls (CreatePolicy, CreateRole... with tags need them), the guardrails' SCPs and RCPs included", () => {
+    expect(tagged("aws:organizations/policy:Policy")).toBe(true);
+    expect(tagged("aws:organizations/policyAttachment:PolicyAttachment")).toBe(false);
+    expect(untaggable(componentDeclarations)).toEqual([]);
+    // negative control: the guardrails as they were, without tags.
+    const { "aws:organizations/policy:Policy": _, ...rest } = organizationGuardrailPermissions;
+    expect(
+      untaggable([
+        {
+          ...rest,
+          "aws:organizations/policy:Policy": [
+            "organizations:CreatePolicy",
+            "organizations:DeletePolicy",
+            "organizations:DescribePolicy",
+            "organizations:ListTagsForResource",
+            "organizations:UpdatePolicy",
+          ],
+        },
+      ]),
+    ).toEqual(["cordon:organizations:OrganizationGuardrail aws:organizations/policy:Policy"]);
+  });
+
+  const MANAGEMENT = "999999999999";
+  const organization = rolePolicies().organization.document;
+  const deployer = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    decide([organization], {
+      principal: `arn:aws:sts::${MANAGEMENT}:assumed-role/cordon-deployer/ci`,
+      action,
+      resource,
+      account: MANAGEMENT,
+      context,
+    });
+  const policy = (type: string) => `arn:aws:organizations::${MANAGEMENT}:policy/o-a1b2c3d4e5/${type}/p-a1b2c3d4`;
+  const TYPE = { service_control_policy: "SERVICE_CONTROL_POLICY", resource_control_policy: "RESOURCE_CONTROL_POLICY" };
+
+  it.each(["organizations:TagResource", "organizations:UntagResource"])(
+    "the organization stack's deployer may %s the guardrails' SCPs and RCPs, as created with the stack's tags",
+    async (action) => {
+      for (const [type, name] of Object.entries(TYPE)) {
+        expect(
+          await deployer(action, policy(type), {
+            "organizations:PolicyType": name,
+            "aws:RequestTag/CostCenter": "security",
+            "aws:TagKeys": ["CostCenter"],
+          }),
+        ).toBe("Allowed");
+      }
+      expect(
+        await deployer("organizations:CreatePolicy", policy("service_control_policy"), {
+          "organizations:PolicyType": "SERVICE_CONTROL_POLICY",
+          "aws:RequestTag/CostCenter": "security",
+          "aws:TagKeys": ["CostCenter"],
+        }),
+      ).toBe("Allowed");
+    },
+  );
+
+  it.each([
+    ["an account", `arn:aws:organizations::${MANAGEMENT}:account/o-a1b2c3d4e5/444444444444`, {}],
+    ["an OU", `arn:aws:organizations::${MANAGEMENT}:ou/o-a1b2c3d4e5/ou-a1b2-c3d4e5f6`, {}],
+    ["the root", `arn:aws:organizations::${MANAGEMENT}:root/o-a1b2c3d4e5/r-a1b2`, {}],
+    ["a tag policy", policy("tag_policy"), { "organizations:PolicyType": "TAG_POLICY" }],
+    ["a backup policy", policy("backup_policy"), { "organizations:PolicyType": "BACKUP_POLICY" }],
+  ])("but tags nothing else: not %s", async (_, resource, context) => {
+    expect(await deployer("organizations:TagResource", resource, context)).toBe("ImplicitlyDenied");
+    expect(await deployer("organizations:UntagResource", resource, context)).toBe("ImplicitlyDenied");
   });
 });
 
