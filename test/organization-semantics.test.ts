@@ -6,6 +6,8 @@
  *     denied by the SCP, and one issued one second after is not (revoke-older-sessions);
  *   - in deny-all mode every request of the principal is denied, whatever its session;
  *   - an Identity Center user is denied by `identitystore:userId` in the same way;
+ *   - a federated user's session (GetFederationToken, no `aws:username`) of a compromised user's
+ *     account is denied by both, as the statement's condition says, and no other account's;
  *   - any other principal (another name, or the same name in another account) is never denied;
  *   - `sts:AssumeRole` by a compromised user on a role in another member account is denied by the
  *     RCP, and S3, KMS, SQS and Secrets Manager in member accounts too;
