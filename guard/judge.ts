@@ -10,13 +10,8 @@ import { computeExpiry } from "../incident/expiry.ts";
 import { incidentIdOfPath, principalKey } from "../incident/fields.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
-import {
-  accountsOf,
-  buildPlan,
-  oversizedDenyPolicies,
-  type ContainmentInstants,
-  type OversizedDeny,
-} from "../plan/plan.ts";
+import { accountsOf } from "../plan/accounts.ts";
+import { buildPlan, oversizedDenyPolicies, type ContainmentInstants, type OversizedDeny } from "../plan/plan.ts";
 import { appliedState, currentInstants, type RecordedInstants, type StackOutputs } from "../plan/outputs.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
 import {

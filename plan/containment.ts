@@ -13,7 +13,7 @@
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { compareText } from "../incident/order.ts";
-import { accountsOf } from "./plan.ts";
+import { accountsOf } from "./accounts.ts";
 
 /**
  * How long after the recorded instant the cutoff falls: IAM is eventually consistent, so a key

@@ -8,7 +8,8 @@
  */
 import { ACCOUNT_ID, iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
-import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
+import { AT_CONTAINMENT, type Incident, keptBy } from "../incident/types.ts";
+import { containmentOwner } from "./containment.ts";
 import {
   containmentPlaceholder,
   fillContainment,
@@ -187,6 +188,19 @@ export const ASSUMED_ROOT_KEY = "aws:AssumedRoot";
 export const ROOT_SESSION_EXEMPTION = { Null: { [ASSUMED_ROOT_KEY]: "true" } } as const;
 
 /**
+ * What names a federated user's session: one that `sts:GetFederationToken` started (principal
+ * `arn:aws:sts::ACCOUNT:federated-user/NAME`, any name its caller chose). Only an IAM user's
+ * long-term access key can start one, so a leaked key can mint them (they live up to 36 h) before it
+ * is disabled; AWS sets no `aws:username` in their requests, and no condition key names the user that
+ * minted one. The guardrails deny them by `aws:PrincipalType` `FederatedUser` within the account of
+ * the incident's users: every federated session of that account the mode covers, other users' too.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltype
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
+ */
+export const PRINCIPAL_TYPE_KEY = "aws:PrincipalType";
+export const FEDERATED_USER = "FederatedUser";
+
+/**
  * Every way a guardrail statement names its principals, as the `operator:key` pairs of its
  * condition (besides the cutoff's `DateLessThan aws:TokenIssueTime`): the policy pack refuses a
  * guardrail statement whose condition is not exactly one of these, since anything else would deny
@@ -196,6 +210,9 @@ export const GUARDRAIL_SELECTORS: readonly (readonly string[])[] = [
   [`StringEqualsIgnoreCase:${PRINCIPAL_ARN_KEY}`],
   [`ArnLike:${PRINCIPAL_ARN_KEY}`],
   [`StringEqualsIgnoreCase:${USERNAME_KEY}`, `StringEquals:${PRINCIPAL_ACCOUNT_KEY}`],
+  // The federated users of one account (FEDERATED_USER, the only type the policy pack lets through,
+  // and one account): without the account, every federated user of the organization.
+  [`StringEquals:${PRINCIPAL_TYPE_KEY}`, `StringEquals:${PRINCIPAL_ACCOUNT_KEY}`],
   [`StringEquals:${IDENTITY_STORE_USER_ID_KEY}`],
   // A root user, by its ARN (arn:aws:iam::ACCOUNT:root: no name, no case to miss), its centralized
   // root access sessions spared (ROOT_SESSION_EXEMPTION, whose value the policy pack checks).
@@ -337,6 +354,32 @@ function modeCondition(
   return { DateLessThan: { [TOKEN_ISSUE_TIME]: cutoff } };
 }
 
+/**
+ * The condition of the statement on `account`'s federated users. In revoke mode, the users' own:
+ * a federated session is a session of the user that minted it, issued when it was minted. In
+ * deny-all mode nothing ties it to the user, and denying every federated session of the account
+ * until the file is removed would stop the new ones of every other user too; yet a federated
+ * session of the incident's users can only have been minted before their keys stopped working.
+ * Where the plan knows that instant, the deny ends there: the recorded containment cutoff, for the
+ * account whose stack records it (the instant waits for every key of the incident's users there to
+ * be Inactive) when none of them keeps an access key. Anywhere else (an explicit cutoff says nothing
+ * of when the keys were disabled; another account's keys do not hold the instant back) it denies
+ * them all.
+ */
+function federationCondition(
+  incident: Incident,
+  account: string,
+  containment: Record<string, string>,
+  uncontained: readonly string[],
+): Record<string, Record<string, string>> {
+  if (incident.mode !== "deny-all") return modeCondition(incident, containment, uncontained);
+  const recorded = incident.cutoff === AT_CONTAINMENT ? recordedFor(containment, incident.id) : undefined;
+  const keysStopped =
+    containmentOwner(incident) === account &&
+    incident.users.filter((u) => u.account === account).every((u) => keptBy(u).accessKeys.length === 0);
+  return recorded !== undefined && keysStopped ? { DateLessThan: { [TOKEN_ISSUE_TIME]: recorded } } : {};
+}
+
 function statementsOf(
   kind: GuardrailKind,
   incident: Incident,
@@ -361,14 +404,19 @@ function statementsOf(
   const sid = sidPart(incident.id);
   const out: Candidate[] = [];
   /** One statement over `values` (split when one would not fit), its condition made from a chunk of them. */
-  const add = (name: string, values: string[], condition: (chunk: string[]) => PolicyStatement["Condition"]) => {
+  const add = (
+    name: string,
+    values: string[],
+    condition: (chunk: string[]) => PolicyStatement["Condition"],
+    when: PolicyStatement["Condition"] = mode,
+  ) => {
     const unique = [...new Set(values)].sort(compareText);
     if (unique.length === 0) return;
     const make = (suffix: string, chunk: string[]): Candidate => {
       const statement: PolicyStatement = {
         Sid: `${name}${suffix}`,
         ...base,
-        Condition: { ...condition(chunk), ...mode },
+        Condition: { ...condition(chunk), ...when },
       };
       return {
         incident: incident.id,
@@ -410,6 +458,13 @@ function statementsOf(
       StringEqualsIgnoreCase: { [USERNAME_KEY]: chunk },
       StringEquals: { [PRINCIPAL_ACCOUNT_KEY]: account },
     }));
+    // Their GetFederationToken sessions, which carry no aws:username (FEDERATED_USER).
+    add(
+      `Cordon${verb}Federated${account}${sid}`,
+      [account],
+      () => ({ StringEquals: { [PRINCIPAL_TYPE_KEY]: FEDERATED_USER, [PRINCIPAL_ACCOUNT_KEY]: account } }),
+      federationCondition(incident, account, containment, uncontained),
+    );
   }
   if (kind === "scp") {
     const ids = incident.identityCenterUsers.map((u) => u.userId);

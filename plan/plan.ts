@@ -3,6 +3,7 @@
  * deterministic: no Pulumi, no AWS SDK, no clock, no file system; the same incidents give a
  * byte-identical plan whatever their order.
  */
+import { accountsOf } from "./accounts.ts";
 import { computeExpiry } from "../incident/expiry.ts";
 import { iamNameKey, principalKey } from "../incident/fields.ts";
 import { byKey, compareText } from "../incident/order.ts";
@@ -387,20 +388,6 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     organizationPolicies: organization.policies,
     organizationExclusions: organization.exclusions,
   };
-}
-
-/**
- * Every account whose stack declares a share of the incident: its principals' accounts, and its
- * own when it has replacement roles (created there). Sorted. An incident that names only Identity
- * Center users has none: the organization stack alone declares it.
- */
-export function accountsOf(incident: Pick<Incident, "account" | "users" | "roles" | "replacementRoles">): string[] {
-  const accounts = [
-    ...incident.users.map((u) => u.account),
-    ...incident.roles.map((r) => r.account),
-    ...(incident.replacementRoles.length > 0 ? [incident.account] : []),
-  ];
-  return [...new Set(accounts)].sort();
 }
 
 function plannedIncident(

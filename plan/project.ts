@@ -20,7 +20,7 @@ import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from "../incident/yaml.ts";
 import { GITHUB_REPOSITORY } from "./auto-contain.ts";
 import { containmentOwner } from "./containment.ts";
 import { parseOrganizationConfig, type OrganizationConfig } from "./organization.ts";
-import { accountsOf } from "./plan.ts";
+import { accountsOf } from "./accounts.ts";
 
 /**
  * The prefix of every stack's name when the project does not set `cordon:stackPrefix`.

@@ -6,11 +6,13 @@ import type { Plan } from "./plan.ts";
 import { POLICY_PATH } from "./plan.ts";
 import {
   ASSUMED_ROOT_KEY,
+  FEDERATED_USER,
   GUARDRAIL_MAX_CHARACTERS,
   guardrailSize,
   IDENTITY_STORE_USER_ID_KEY,
   PRINCIPAL_ACCOUNT_KEY,
   PRINCIPAL_ARN_KEY,
+  PRINCIPAL_TYPE_KEY,
   USERNAME_KEY,
   type OrganizationPolicyPlan,
   type RootUserPlan,
@@ -213,6 +215,15 @@ function renderOrganization(plan: Plan, style: RenderStyle): string[] {
       "  a user's long-term access key carries no token issue time: the revoke form stops its sessions, and disabling the key (its account's stack) stops the key itself",
     );
   }
+  // No condition key names the user a GetFederationToken session came from: said, since it denies others' too.
+  const federated = plan.organizationPolicies.some((p) =>
+    p.document.Statement.some((s) => s.Condition?.StringEquals?.[PRINCIPAL_TYPE_KEY] !== undefined),
+  );
+  if (federated) {
+    lines.push(
+      "  no condition key names the IAM user that minted a federated user's session (GetFederationToken): the statements on federated users deny every user's in those accounts, not only the compromised users'",
+    );
+  }
   for (const exclusion of plan.organizationExclusions) {
     lines.push(
       `  not in the SCP: ${exclusion.principal.type} ${exclusion.principal.name} (${exclusion.account}, the management account: SCPs do not apply to it); its IAM deny above still applies` +
@@ -238,6 +249,9 @@ function describeGuardrail(policy: OrganizationPolicyPlan, statement: PolicyStat
   const pathed = named(values("ArnLike", PRINCIPAL_ARN_KEY));
   const account = values("StringEquals", PRINCIPAL_ACCOUNT_KEY)[0];
   const users = values("StringEqualsIgnoreCase", USERNAME_KEY).map((name) => `user ${name} (${account})`);
+  const federated = values("StringEquals", PRINCIPAL_TYPE_KEY).includes(FEDERATED_USER)
+    ? [`federated users of ${account} (GetFederationToken sessions, whichever user minted them)`]
+    : [];
   const ids = values("StringEquals", IDENTITY_STORE_USER_ID_KEY);
   const roots = values("ArnEquals", PRINCIPAL_ARN_KEY)
     .map((arn) => /^arn:aws:iam::(\d{12}):root$/.exec(arn)?.[1])
@@ -245,6 +259,7 @@ function describeGuardrail(policy: OrganizationPolicyPlan, statement: PolicyStat
   const underPath = pathed.length > 0 ? [`roles under a path, spelt as in IAM: ${pathed.join(", ")}`] : [];
   const whom = [
     ...users,
+    ...federated,
     ...roles,
     ...underPath,
     ...ids.map((id) => `Identity Center user ${id}`),

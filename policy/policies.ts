@@ -21,8 +21,16 @@ import type {
 } from "@pulumi/policy";
 import { UnknownValueError } from "@pulumi/policy";
 import { componentDeclarations } from "../components/permissions.ts";
-import { INCIDENT_ID } from "../incident/fields.ts";
-import { ASSUMED_ROOT_KEY, GUARDRAIL_SELECTORS, RCP_ACTIONS, ROOT_SESSION_EXEMPTION } from "../plan/organization.ts";
+import { ACCOUNT_ID, INCIDENT_ID } from "../incident/fields.ts";
+import {
+  ASSUMED_ROOT_KEY,
+  FEDERATED_USER,
+  GUARDRAIL_SELECTORS,
+  PRINCIPAL_ACCOUNT_KEY,
+  PRINCIPAL_TYPE_KEY,
+  RCP_ACTIONS,
+  ROOT_SESSION_EXEMPTION,
+} from "../plan/organization.ts";
 import { denyPolicyName, INCIDENT_TAG, POLICY_PATH, ROLE_PATH, ROLE_POLICY_NAME } from "../plan/plan.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 
@@ -164,6 +172,15 @@ function guardrailProblem(statement: PolicyStatement): string | undefined {
     const ways = GUARDRAIL_SELECTORS.map((selector) => selector.join(" and ")).join("; or ");
     return `statement ${statement.Sid ?? "(no Sid)"} has the condition ${JSON.stringify(condition)}: a guardrail names its principals (${ways}), and may add ${cutoff.replace(":", " ")}; anything else would deny the whole organization or someone unnamed`;
   }
+  const types = condition.StringEquals?.[PRINCIPAL_TYPE_KEY];
+  const accounts = [condition.StringEquals?.[PRINCIPAL_ACCOUNT_KEY] ?? []].flat();
+  if (
+    types !== undefined &&
+    (JSON.stringify([types].flat()) !== JSON.stringify([FEDERATED_USER]) ||
+      accounts.length !== 1 ||
+      !ACCOUNT_ID.test(String(accounts[0])))
+  )
+    return `statement ${statement.Sid ?? "(no Sid)"} has StringEquals ${JSON.stringify({ [PRINCIPAL_TYPE_KEY]: types, [PRINCIPAL_ACCOUNT_KEY]: condition.StringEquals?.[PRINCIPAL_ACCOUNT_KEY] })}: a guardrail names by principal type only the federated users of one account (${PRINCIPAL_TYPE_KEY} "${FEDERATED_USER}", ${PRINCIPAL_ACCOUNT_KEY} one account id); any other type or more accounts would deny sessions no incident names`;
   const exempted = condition.Null;
   if (exempted !== undefined && JSON.stringify(exempted) !== JSON.stringify(ROOT_SESSION_EXEMPTION.Null))
     return `statement ${statement.Sid ?? "(no Sid)"} has Null ${JSON.stringify(exempted)}: a root user's statement spares only centralized root access sessions (Null ${ASSUMED_ROOT_KEY} "true"); anything else would let the root user's own password or access keys through`;

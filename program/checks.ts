@@ -13,8 +13,8 @@ import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
 import type { OrganizationConfig } from "../plan/organization.ts";
 import { stackName } from "../plan/project.ts";
+import { accountsOf } from "../plan/accounts.ts";
 import {
-  accountsOf,
   cordonPolicyArn,
   denyPolicyName,
   oversizedDenies,

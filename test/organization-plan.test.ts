@@ -18,6 +18,7 @@ import {
   type OrganizationConfig,
 } from "../plan/organization.ts";
 import { buildPlan } from "../plan/plan.ts";
+import { sidPart } from "../plan/policies.ts";
 import { renderPlan } from "../plan/render.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -48,6 +49,10 @@ const userCondition = (account: string, ...names: string[]) => ({
   StringEqualsIgnoreCase: { "aws:username": names },
   StringEquals: { "aws:PrincipalAccount": account },
 });
+/** The federated users of an account (GetFederationToken sessions, which carry no aws:username). */
+const federatedCondition = (account: string) => ({
+  StringEquals: { "aws:PrincipalType": "FederatedUser", "aws:PrincipalAccount": account },
+});
 
 describe("the documents", () => {
   it("SCP: deny every action to the principals, before the cutoff; RCP: the lateral actions, to any principal matching", () => {
@@ -60,6 +65,11 @@ describe("the documents", () => {
     const [roles, paths] = roleConditions("444444444444", "data-loader");
     const statements = (deny: Record<string, unknown>) => [
       { Sid: "CordonRevokeCross29f5189b", ...deny, Condition: { ...roles, ...before } },
+      {
+        Sid: "CordonRevokeFederated111111111111Cross29f5189b",
+        ...deny,
+        Condition: { ...federatedCondition("111111111111"), ...before },
+      },
       { Sid: "CordonRevokePathCross29f5189b", ...deny, Condition: { ...paths, ...before } },
       {
         Sid: "CordonRevokeUsers111111111111Cross29f5189b",
@@ -102,7 +112,10 @@ describe("the documents", () => {
       'users: [{ name: build-bot }, { name: dana, account: "444444444444" }, { name: eve }]\norganization: { scp: true }\n',
     ]);
     const [scp] = organizationPlan(incidents, CONFIG).policies;
+    const before = { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } };
     expect(scp.document.Statement.map((s) => [s.Sid, s.Condition])).toEqual([
+      ["CordonRevokeFederated111111111111Twobe248829", { ...federatedCondition("111111111111"), ...before }],
+      ["CordonRevokeFederated444444444444Twobe248829", { ...federatedCondition("444444444444"), ...before }],
       [
         "CordonRevokeUsers111111111111Twobe248829",
         {
@@ -115,6 +128,117 @@ describe("the documents", () => {
         { ...userCondition("444444444444", "dana"), DateLessThan: { "aws:TokenIssueTime": "2026-11-28T10:00:00Z" } },
       ],
     ]);
+  });
+
+  describe("federated users (GetFederationToken sessions carry no aws:username): one statement per account of the incident's users", () => {
+    const KEY = "AKIAQ3EGKB4TBUILDB0T";
+    const RECORDED = "2026-11-28T11:32:00Z";
+    const bob = `users:\n  - { name: build-bot, accessKeys: [${KEY}] }\n`;
+    const keeps = `users:\n  - { name: build-bot, accessKeys: [${KEY}], keep: { accessKeys: [AKIAI44QH8DHBEXAMPLE] } }\n`;
+    const dana = '  - { name: dana, account: "444444444444" }\n';
+    const conditions = (body: string, cutoff: string, containment: Record<string, string> = {}) => {
+      const incidents = load(["fed", `${body}organization: { scp: true, rcp: true }\n`]).map((i) => ({ ...i, cutoff }));
+      const { policies } = organizationPlan(incidents, CONFIG, containment);
+      expect(policies.map((p) => p.kind)).toEqual(["scp", "rcp"]);
+      const [scp, rcp] = policies.map((p) =>
+        p.document.Statement.filter((s) => s.Sid?.includes("Federated")).map((s) => [s.Sid, s.Condition]),
+      );
+      expect(rcp).toEqual(scp);
+      return scp;
+    };
+    const until = (instant: string) => ({ DateLessThan: { "aws:TokenIssueTime": instant } });
+
+    it.each([
+      // revoke-older-sessions: the users' own condition, whatever the cutoff.
+      [
+        "revoke, an explicit cutoff",
+        bob,
+        "2026-11-28T10:00:00Z",
+        {},
+        { "111111111111": until("2026-11-28T10:00:00Z") },
+      ],
+      [
+        "revoke, at-containment, recorded",
+        bob,
+        "at-containment",
+        { fed: RECORDED },
+        { "111111111111": until(RECORDED) },
+      ],
+      [
+        "revoke, at-containment, not recorded yet (the placeholder the program fills)",
+        bob,
+        "at-containment",
+        {},
+        { "111111111111": until("{{containment:fed}}") },
+      ],
+      // deny-all: before the keys' containment where the recorded instant bounds every key of the account's users, else all.
+      [
+        "deny-all, an explicit cutoff (it says nothing of when the keys stopped)",
+        bob,
+        "2026-11-28T10:00:00Z",
+        {},
+        { "111111111111": {} },
+      ],
+      [
+        "deny-all, at-containment, recorded, the keys' account",
+        bob,
+        "at-containment",
+        { fed: RECORDED },
+        { "111111111111": until(RECORDED) },
+      ],
+      ["deny-all, at-containment, not recorded yet", bob, "at-containment", {}, { "111111111111": {} }],
+      [
+        "deny-all, at-containment, recorded, a user there keeps an access key",
+        keeps,
+        "at-containment",
+        { fed: RECORDED },
+        { "111111111111": {} },
+      ],
+      [
+        "deny-all, at-containment, recorded: another account's keys do not hold the instant back",
+        bob + dana,
+        "at-containment",
+        { fed: RECORDED },
+        { "111111111111": until(RECORDED), "444444444444": {} },
+      ],
+    ])("%s", (name, body, cutoff, containment, expected) => {
+      const mode = name.startsWith("deny-all") ? "mode: deny-all\n" : "";
+      const verb = mode === "" ? "Revoke" : "DenyAll";
+      expect(conditions(mode + body, cutoff, containment)).toEqual(
+        Object.entries(expected).map(([account, when]) => [
+          `Cordon${verb}Federated${account}${sidPart("fed")}`,
+          { ...federatedCondition(account), ...when },
+        ]),
+      );
+    });
+
+    it("none for roles or Identity Center users alone, and none for the management account's users in the SCP (the RCP keeps them)", () => {
+      const roles = load(["roles", "roles: [{ name: deploy }]\norganization: { scp: true, rcp: true }\n"]);
+      for (const policy of organizationPlan(roles, CONFIG).policies)
+        expect(JSON.stringify(policy.document)).not.toContain("FederatedUser");
+      const management = load([
+        "mgmt",
+        `users: [{ name: ops, account: "${MANAGEMENT}" }]\norganization: { scp: true, rcp: true }\n`,
+      ]);
+      const [rcp] = organizationPlan(management, CONFIG).policies;
+      expect(rcp.kind).toBe("rcp");
+      expect(rcp.document.Statement.map((s) => s.Condition?.StringEquals)).toContainEqual(
+        federatedCondition(MANAGEMENT).StringEquals,
+      );
+    });
+
+    it("says, in the readable plan, whose federated sessions a statement denies: every user's of the account", () => {
+      const plan = buildPlan(load(["fed", "users: [{ name: build-bot }]\norganization: { scp: true }\n"]), {
+        organization: CONFIG,
+      });
+      const lines = renderPlan(plan).split("\n");
+      expect(lines).toContain(
+        "    deny every action to federated users of 111111111111 (GetFederationToken sessions, whichever user minted them) for sessions issued before 2026-11-28T10:00:00Z",
+      );
+      expect(lines).toContain(
+        "  no condition key names the IAM user that minted a federated user's session (GetFederationToken): the statements on federated users deny every user's in those accounts, not only the compromised users'",
+      );
+    });
   });
 
   it('never lets an RCP deny "*" (AWS refuses it): every action names its service', () => {

@@ -6,6 +6,8 @@
  *     denied by the SCP, and one issued one second after is not (revoke-older-sessions);
  *   - in deny-all mode every request of the principal is denied, whatever its session;
  *   - an Identity Center user is denied by `identitystore:userId` in the same way;
+ *   - a federated user's session (GetFederationToken, no `aws:username`) of a compromised user's
+ *     account is denied by both, as the statement's condition says, and no other account's;
  *   - any other principal (another name, or the same name in another account) is never denied;
  *   - `sts:AssumeRole` by a compromised user on a role in another member account is denied by the
  *     RCP, and S3, KMS, SQS and Secrets Manager in member accounts too;
@@ -25,6 +27,7 @@ import {
   guardrailSpellingProblems,
   type OrganizationPolicyPlan,
 } from "../plan/organization.ts";
+import { containmentOwner } from "../plan/containment.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { fillContainment, pendingPlaceholders, type PolicyDocument } from "../plan/policies.ts";
 
@@ -348,6 +351,118 @@ describe("the SCP, for generated incidents", () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe("federated users (GetFederationToken sessions), which AWS gives no aws:username", () => {
+  /**
+   * A federated user's session of `account`, issued at `issued`, as AWS describes its request
+   * (aws:PrincipalArn the federated user's ARN, aws:PrincipalType FederatedUser, aws:userid
+   * ACCOUNT:NAME; iam-simulate derives none of them): one the compromised user minted with its key,
+   * or another user's, which nothing tells apart.
+   */
+  const federated = (account: string, issued: string, action: string, resource: string, resourceAccount: string) => {
+    const principal = `arn:aws:sts::${account}:federated-user/ci-proxy`;
+    return {
+      principal,
+      principalArn: principal,
+      action,
+      resource,
+      resourceAccount,
+      context: {
+        "aws:PrincipalType": "FederatedUser",
+        "aws:userid": `${account}:ci-proxy`,
+        "aws:TokenIssueTime": issued,
+      },
+    };
+  };
+
+  /**
+   * Until when a guardrail denies the federated sessions of `account`: each incident asking for it
+   * that names a user there denies those issued before its cutoff in revoke mode; in deny-all mode
+   * before its recorded containment where that instant bounds the account's keys (the account that
+   * records it, no key kept: the generated users keep none), and every one otherwise.
+   */
+  const deniedUntil = (incidents: Generated[], loaded: Incident[], kind: "scp" | "rcp", account: string) =>
+    Math.max(
+      -Infinity,
+      ...incidents.flatMap((incident, i) => {
+        if (!incident.organization[kind] || !incident.users.some((u) => u.account === account)) return [];
+        if (incident.mode !== "deny-all") return [cutoffOf(incident)];
+        const bounded = incident.cutoff === "at-containment" && containmentOwner(loaded[i]) === account;
+        return [bounded ? Date.parse(CONTAINED_AT) : Infinity];
+      }),
+    );
+
+  it("the SCP and the RCP deny those of a compromised user's account issued before the cutoff, not after; no other account's (fast-check)", async () => {
+    await fc.assert(
+      fc.asyncProperty(generated(2), instant, async (incidents, other) => {
+        const loaded = load(incidents);
+        expect(loaded.map((i) => i.id)).toEqual(incidents.map((_, i) => `generated-${i}`));
+        const guardrails = guardrailsOf(loaded);
+        const instants = [Date.parse(other), ...incidents.flatMap((i) => [cutoffOf(i) - 1000, cutoffOf(i) + 1000])];
+        for (const account of [...MEMBERS, MANAGEMENT]) {
+          const elsewhere = MEMBERS.find((m) => m !== account)!;
+          for (const ms of instants) {
+            // The SCP, in the account itself (it does not reach the management account).
+            if (account !== MANAGEMENT) {
+              const scp = evaluate(
+                guardrails,
+                federated(account, iso(ms), "iam:CreateUser", `arn:aws:iam::${account}:user/backdoor`, account),
+              );
+              expect(await scp, `${account} at ${iso(ms)}`).toBe(
+                ms < deniedUntil(incidents, loaded, "scp", account) ? "ExplicitlyDenied" : "Allowed",
+              );
+            }
+            // The RCP, on another member account's data (a federated user's session may call no STS
+            // operation but GetCallerIdentity: it cannot assume a role).
+            for (const [action, resource] of [
+              ["s3:GetObject", "arn:aws:s3:::customer-data/export.csv"],
+              ["kms:Decrypt", `arn:aws:kms:us-east-1:${elsewhere}:key/1234abcd-12ab-34cd-56ef-1234567890ab`],
+            ]) {
+              const rcp = evaluate(guardrails, federated(account, iso(ms), action, resource, elsewhere));
+              // The SCP stops them there too, but for the management account's.
+              const until = Math.max(
+                deniedUntil(incidents, loaded, "rcp", account),
+                account === MANAGEMENT ? -Infinity : deniedUntil(incidents, loaded, "scp", account),
+              );
+              expect(await rcp, `${account} ${action} at ${iso(ms)}`).toBe(ms < until ? "ExplicitlyDenied" : "Allowed");
+            }
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("the reviewer's case: build-bot's own session and a federated one its key minted before the cutoff are denied; one minted after, or another account's, is not", async () => {
+    const [incident] = load([
+      {
+        account: MEMBERS[0],
+        cutoff: "2026-11-28T09:30:00Z",
+        mode: "revoke-older-sessions",
+        users: [{ name: "build-bot", account: MEMBERS[0], path: "", iam: "build-bot" }],
+        roles: [],
+        organization: { scp: true, rcp: true },
+        identityCenterUsers: [],
+      },
+    ]);
+    const guardrails = guardrailsOf([incident]);
+    const user = arn(MEMBERS[0], "user", "build-bot");
+    const data = ["s3:GetObject", "arn:aws:s3:::data/report.csv", MEMBERS[0]] as const;
+    expect(
+      await evaluate(guardrails, {
+        principal: user,
+        principalArn: user,
+        action: data[0],
+        resource: data[1],
+        resourceAccount: data[2],
+        context: { "aws:PrincipalType": "User", "aws:TokenIssueTime": "2026-11-28T09:00:00Z" },
+      }),
+    ).toBe("ExplicitlyDenied");
+    expect(await evaluate(guardrails, federated(MEMBERS[0], "2026-11-28T09:00:00Z", ...data))).toBe("ExplicitlyDenied");
+    expect(await evaluate(guardrails, federated(MEMBERS[0], "2026-11-28T10:00:00Z", ...data))).toBe("Allowed");
+    expect(await evaluate(guardrails, federated(MEMBERS[1], "2026-11-28T09:00:00Z", ...data))).toBe("Allowed");
   });
 });
 

@@ -22,6 +22,7 @@ import { DisabledServiceSpecificCredential } from "../components/DisabledService
 import { DisabledSigningCertificate } from "../components/DisabledSigningCertificate.ts";
 import { DisabledSshPublicKey } from "../components/DisabledSshPublicKey.ts";
 import { AWS_CONFIG_DEFAULTS, awsCheckConfig } from "../emulators/engine/provider.ts";
+import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
 import { AWS_PROVIDER_SETTINGS, CHILD_TYPES, policies } from "../policy/policies.ts";
 import { analyze, asAnalyzed, type AnalyzedResource, type Diagnostic } from "./support/policy-pack.ts";
 import { EXAMPLE_KEYS, exampleCloud, FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
@@ -315,6 +316,68 @@ describe("each broken invariant fails the pack", () => {
       ),
       expect.stringMatching(
         /: statement SparesOther has the condition .*"Null":\{"aws:MultiFactorAuthAge":"false"\}.*: a guardrail names its principals \(.*ArnEquals:aws:PrincipalArn and Null:aws:AssumedRoot\), and may add DateLessThan aws:TokenIssueTime; anything else would deny the whole organization or someone unnamed$/,
+      ),
+    ]);
+  });
+
+  it("a federated users' statement broader than one account's federated users: without the account, another type, more accounts", async () => {
+    const withStatements = (change: (federated: PolicyStatement) => PolicyStatement[]) =>
+      broken(
+        () => organizationRun,
+        (rs) => {
+          const scp = find(rs, "aws:organizations/policy:Policy", (r) =>
+            String(r.inputs.content).includes('"aws:PrincipalType"'),
+          );
+          const document: PolicyDocument = JSON.parse(String(scp.inputs.content));
+          const federated = document.Statement.find((s) => s.Condition?.StringEquals?.["aws:PrincipalType"])!;
+          expect(federated.Condition?.StringEquals).toEqual({
+            "aws:PrincipalType": "FederatedUser",
+            "aws:PrincipalAccount": "111111111111",
+          });
+          document.Statement.push(...change(federated));
+          scp.inputs.content = JSON.stringify(document);
+        },
+        false,
+      );
+    // As the plan writes it (the examples' build-bot, in 111111111111), it passes.
+    expect(await withStatements(() => [])).toEqual([]);
+    const variant = (federated: PolicyStatement, sid: string, equals: Record<string, string | string[]>) => ({
+      ...structuredClone(federated),
+      Sid: sid,
+      Condition: { ...structuredClone(federated.Condition), StringEquals: equals },
+    });
+    const violations = await withStatements((federated) => [
+      // Every federated user of the organization.
+      variant(federated, "AnyAccount", { "aws:PrincipalType": "FederatedUser" }),
+      // Every user's own requests and sessions in the account, or every role session.
+      variant(federated, "Users", { "aws:PrincipalType": "User", "aws:PrincipalAccount": "111111111111" }),
+      variant(federated, "AndRoles", {
+        "aws:PrincipalType": ["FederatedUser", "AssumedRole"],
+        "aws:PrincipalAccount": "111111111111",
+      }),
+      variant(federated, "TwoAccounts", {
+        "aws:PrincipalType": "FederatedUser",
+        "aws:PrincipalAccount": ["111111111111", "444444444444"],
+      }),
+    ]);
+    const broader = (sid: string, equals: string) =>
+      `: statement ${sid} has StringEquals ${equals}: a guardrail names by principal type only the federated users of one account (aws:PrincipalType "FederatedUser", aws:PrincipalAccount one account id); any other type or more accounts would deny sessions no incident names`;
+    expect(violations).toEqual([
+      expect.stringMatching(
+        /: statement AnyAccount has the condition .*: a guardrail names its principals \(.*StringEquals:aws:PrincipalType and StringEquals:aws:PrincipalAccount.*\), and may add DateLessThan aws:TokenIssueTime; anything else would deny the whole organization or someone unnamed$/,
+      ),
+      expect.stringContaining(broader("Users", '{"aws:PrincipalType":"User","aws:PrincipalAccount":"111111111111"}')),
+      expect.stringContaining(
+        broader(
+          "AndRoles",
+          '{"aws:PrincipalType":["FederatedUser","AssumedRole"],"aws:PrincipalAccount":"111111111111"}',
+        ),
+      ),
+      expect.stringContaining(
+        broader(
+          "TwoAccounts",
+          '{"aws:PrincipalType":"FederatedUser","aws:PrincipalAccount":["111111111111","444444444444"]}',
+        ),
       ),
     ]);
   });
