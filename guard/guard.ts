@@ -566,16 +566,20 @@ export function stackCoverage(input: CoverageInput): Violation[] {
         (stacksMoved(baseSide, headSide, account) !== undefined ||
           !appliesShare(headSide, account, repoPath(after.file))),
     );
+    // Moved only (the head's stack of another name reads the file): the old stack keeps what it
+    // applied, but no run would ever update or repair it again.
+    const consequence = (account: string, where: string) =>
+      appliesShare(headSide, account, repoPath(after.file))
+        ? `no run would update or repair what it applies${where} any more (a key enabled by hand would stay enabled)`
+        : `its deny policies${where} would go with the next pulumi up`;
     if (lost.length > 0 && shared.length === 1 && shared[0] === before.account) {
       const why = whyNotApplied(before, after, input).join("; ");
-      violations.push(
-        violation(`no stack applies it any more (${why}): its deny policies would go with the next pulumi up`),
-      );
+      violations.push(violation(`no stack applies it any more (${why}): ${consequence(before.account, "")}`));
     } else {
       for (const account of lost) {
         violations.push(
           violation(
-            `no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): its deny policies in account ${account} would go with the next pulumi up`,
+            `no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): ${consequence(account, ` in account ${account}`)}`,
           ),
         );
       }

@@ -30,6 +30,7 @@ const ciKey = {
 const CI =
   "incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key is active until 2026-11-29T22:00:00Z (10 h left)";
 const GONE = "its deny policies would go with the next pulumi up";
+const STRANDED = "no run would update or repair what it applies any more (a key enabled by hand would stay enabled)";
 const REFUSED = `guard: 1 change weakens an incident that is still active: keep it until it expires (cordon status), or, for an approved emergency, run guard with --allow-early-removal\n`;
 const UNREADABLE = "cordon guard: fix the stack files above: a change that cannot be read cannot be proven safe\n";
 const MERGE =
@@ -226,7 +227,7 @@ describe("what names the stacks: cordon:stackPrefix and the project's name", () 
   it("a new prefix, every stack file renamed with it, moves every stack: refused while an incident it applies is active", async () => {
     const result = await between(base(), renamed("sec"));
     expect(result.stderr).toBe(
-      `error ${CI}: no stack applies it any more (cordon:stackPrefix changes from "prod" to "sec": the workflows would deploy stack sec-${A} and never again prod-${A}, which applies it now): ${GONE}\n${REFUSED}`,
+      `error ${CI}: no stack applies it any more (cordon:stackPrefix changes from "prod" to "sec": the workflows would deploy stack sec-${A} and never again prod-${A}, which applies it now): ${STRANDED}\n${REFUSED}`,
     );
     expect(result.code).toBe(1);
   });
@@ -235,7 +236,7 @@ describe("what names the stacks: cordon:stackPrefix and the project's name", () 
     const head = { ...base("cordon-prod") };
     const result = await between(base(), head);
     expect(result.stderr).toBe(
-      `error ${CI}: no stack applies it any more (Pulumi.yaml's name changes from "cordon" to "cordon-prod": the workflows would deploy stack cordon-prod/prod-${A} and never again cordon/prod-${A}, which applies it now): ${GONE}\n${REFUSED}`,
+      `error ${CI}: no stack applies it any more (Pulumi.yaml's name changes from "cordon" to "cordon-prod": the workflows would deploy stack cordon-prod/prod-${A} and never again cordon/prod-${A}, which applies it now): ${STRANDED}\n${REFUSED}`,
     );
     expect(result.code).toBe(1);
   });
