@@ -7,10 +7,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { PROJECT_FILE, readProjectFiles, STACK_FILE, type Project } from "../plan/project.ts";
+import { PROJECT_FILE, readProjectFiles, readProjectFolder, STACK_FILE, type Project } from "../plan/project.ts";
 import { CannotRunError } from "./io.ts";
 
-/** The folder of the project `cwd` is in: the nearest one up that holds `Pulumi.yaml` (or `.yml`). */
+/** The folder of the project `cwd` is in: the nearest one up that holds a project file Pulumi finds (`Pulumi.yaml`, `.yml`, `.json`). */
 export function findProject(cwd: string): string | undefined {
   for (let dir = cwd; ; dir = dirname(dir)) {
     if (existsSync(dir) && readdirSync(dir).some((name) => PROJECT_FILE.test(name))) return dir;
@@ -27,10 +27,7 @@ export function readProject(cwd: string): Project & { dir?: string } {
     path: relative(cwd, join(dir, name)) || name,
     text: readFileSync(join(dir, name), "utf8"),
   });
-  const project = readProjectFiles(
-    read(names.find((name) => PROJECT_FILE.test(name))!),
-    names.filter((name) => STACK_FILE.test(name)).map(read),
-  );
+  const project = readProjectFolder(names.filter((name) => PROJECT_FILE.test(name) || STACK_FILE.test(name)).map(read));
   return { ...project, dir };
 }
 

@@ -18,7 +18,7 @@ import { displaySafe, displayValue } from "../incident/display.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { autoContainPlan, GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
-import { accountStacks, STACK_FILE } from "../plan/project.ts";
+import { accountStacks } from "../plan/project.ts";
 import { bootstrapFor, ROLE_NAMES } from "../permissions/roles.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { requireProject } from "../cli/project.ts";
@@ -88,7 +88,7 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
         )
       : {};
     const codeownersPath = CODEOWNERS_PATHS.find((path) => existsSync(join(root, path)));
-    const projectFile = files.find((name) => /^Pulumi\.ya?ml$/.test(name));
+    const projectFile = files.find((name) => name === "Pulumi.yaml");
     const checks: Check[] = repositoryChecks({
       projectText: projectFile === undefined ? undefined : readFileSync(join(root, projectFile), "utf8"),
       project,
@@ -96,9 +96,6 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
         loaded.errors.length > 0
           ? accountStacks([], project, project.stackAccounts)
           : accountStacks(loaded.incidents, project, project.stackAccounts),
-      stackFiles: Object.fromEntries(
-        files.filter((name) => STACK_FILE.test(name)).map((name) => [name, readFileSync(join(root, name), "utf8")]),
-      ),
       workflows,
       codeowners:
         codeownersPath === undefined

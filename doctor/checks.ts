@@ -69,8 +69,6 @@ export interface RepositoryInput {
   project: Project;
   /** `cordon accounts`: every stack a run must update. */
   accounts: AccountStack[];
-  /** The stack files beside Pulumi.yaml, by file name. */
-  stackFiles: Record<string, string>;
   /** `.github/workflows/*.yml`, path → text, sorted. */
   workflows: Record<string, string>;
   /** The CODEOWNERS file GitHub reads, if any. */
@@ -172,10 +170,10 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
     });
   }
   const organization = projects.map((p) => p.value.split("/")[0])[0] ?? "<your Pulumi organization>";
-  const missing = input.accounts.filter((a) => {
-    const text = input.stackFiles[`Pulumi.${a.stack}.yaml`] ?? input.stackFiles[`Pulumi.${a.stack}.yml`];
-    return text === undefined || !new RegExp(`cordon:account:\\s*["']${a.account}["']`).test(text);
-  });
+  // The stack files as the one reader reads them (plan/project.ts): what Pulumi reads, and nothing else.
+  const missing = input.accounts.filter(
+    (a) => !input.project.stacks.some((stack) => stack.name === a.stack && stack.account === a.account),
+  );
   const problems = input.project.problems;
   checks.push(
     missing.length === 0 && problems.length === 0

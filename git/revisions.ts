@@ -21,7 +21,7 @@ import {
   type Blob,
 } from "./repository.ts";
 import type { Revision, Revisions } from "../guard/judge.ts";
-import { DEFAULT_INCIDENTS_DIR, PROJECT_FILE, readProjectFiles, STACK_FILE } from "../plan/project.ts";
+import { DEFAULT_INCIDENTS_DIR, PROJECT_FILE, readProjectFolder, STACK_FILE } from "../plan/project.ts";
 import { stacksOf } from "../guard/stacks.ts";
 
 /** DIR names a folder outside the repository. */
@@ -34,12 +34,12 @@ const isStackOrProject = (name: string) => STACK_FILE.test(name) || PROJECT_FILE
 
 /** The stacks of a revision, from its project file and stack files (at the repository's root). */
 function projectOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles" | "protectedPrincipals"> {
-  const stackFiles = files.filter((file) => STACK_FILE.test(file.path));
-  const project = readProjectFiles(
-    files.find((file) => PROJECT_FILE.test(file.path)),
-    stackFiles,
-  );
-  return { stacks: stacksOf(project), stackFiles: stackFiles.length, protectedPrincipals: project.protectedPrincipals };
+  const project = readProjectFolder(files);
+  return {
+    stacks: stacksOf(project),
+    stackFiles: files.filter((file) => STACK_FILE.test(file.path)).length,
+    protectedPrincipals: project.protectedPrincipals,
+  };
 }
 
 /**

@@ -19,9 +19,9 @@ import { recordedFor } from "../plan/policies.ts";
 import { iamNameKey, KEPT_CREDENTIAL_FIELDS, KEPT_NOUN, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
 import { ROLE_NAMES } from "../plan/own-roles.ts";
-import type { ProtectedPrincipal } from "../plan/project.ts";
+import { stackName, type ProtectedPrincipal } from "../plan/project.ts";
 import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
-import { insideFolder, type Stack } from "./stacks.ts";
+import { insideFolder, type Stack, type StacksResult } from "./stacks.ts";
 
 /** How a change weakens an incident: one kind per rule of the guard. */
 export type WeakeningKind =
@@ -497,6 +497,8 @@ function sameIncident(a: BaseIncident, b: Incident): boolean {
 export interface StackSide {
   stacks: Stack[] | null;
   legacyDir: string;
+  /** The project and the prefix that name each account's stack, `<project>/<prefix>-<account>`. */
+  identity: StacksResult["identity"];
 }
 
 /** Whether a stack of the side applies the incident found at repository path `path`. */
@@ -558,19 +560,27 @@ export function stackCoverage(input: CoverageInput): Violation[] {
     // stack of its own account, must be applied by one at the head.
     const shared = accountsOf(before).filter((account) => accountsOf(after).includes(account));
     const appliedAt = (account: string) => fromOutputs || appliesShare(baseSide, account, repoPath(before.file));
+    // A stack renamed is another stack: the one that applies it now would never run again.
     const lost = shared.filter(
-      (account) => appliedAt(account) && !appliesShare(headSide, account, repoPath(after.file)),
+      (account) =>
+        appliedAt(account) &&
+        (stacksMoved(baseSide, headSide, account) !== undefined ||
+          !appliesShare(headSide, account, repoPath(after.file))),
     );
+    // Moved only (the head's stack of another name reads the file): the old stack keeps what it
+    // applied, but no run would ever update or repair it again.
+    const consequence = (account: string, where: string) =>
+      appliesShare(headSide, account, repoPath(after.file))
+        ? `no run would update or repair what it applies${where} any more (a key enabled by hand would stay enabled)`
+        : `its deny policies${where} would go with the next pulumi up`;
     if (lost.length > 0 && shared.length === 1 && shared[0] === before.account) {
       const why = whyNotApplied(before, after, input).join("; ");
-      violations.push(
-        violation(`no stack applies it any more (${why}): its deny policies would go with the next pulumi up`),
-      );
+      violations.push(violation(`no stack applies it any more (${why}): ${consequence(before.account, "")}`));
     } else {
       for (const account of lost) {
         violations.push(
           violation(
-            `no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): its deny policies in account ${account} would go with the next pulumi up`,
+            `no stack of account ${account} applies its share any more (${whyNotApplied(before, after, input, account).join("; ")}): ${consequence(account, ` in account ${account}`)}`,
           ),
         );
       }
@@ -578,18 +588,48 @@ export function stackCoverage(input: CoverageInput): Violation[] {
     const guarded = (["scp", "rcp"] as const).filter((kind) => before.organization[kind] && after.organization[kind]);
     if (guarded.length > 0 && baseSide.stacks !== null) {
       const baseTargets = guardrailTargetsOf(baseSide, repoPath(before.file));
-      const headTargets = headSide.stacks === null ? [] : guardrailTargetsOf(headSide, repoPath(after.file));
+      const organization = baseSide.stacks.find((stack) => stack.guardrailTargets !== null)?.account;
+      const moved = organization === undefined ? undefined : stacksMoved(baseSide, headSide, organization);
+      const headTargets =
+        headSide.stacks === null || moved !== undefined ? [] : guardrailTargetsOf(headSide, repoPath(after.file));
       const lost = baseTargets.filter((target) => !headTargets.includes(target));
+      const why =
+        moved !== undefined
+          ? `the stack that declares its organization guardrails would be another one (${moved})`
+          : headTargets.length === 0
+            ? "no stack declares its organization guardrails any more (no stack file sets cordon:organization and reads its file)"
+            : `its organization guardrails would no longer be attached to ${lost.join(", ")}`;
       if (lost.length > 0) {
         violations.push(
           violation(
-            `${headTargets.length === 0 ? "no stack declares its organization guardrails any more (no stack file sets cordon:organization and reads its file)" : `its organization guardrails would no longer be attached to ${lost.join(", ")}`}: the ${guarded.map((kind) => kind.toUpperCase()).join(" and ")} entries of its principals would go with the next pulumi up`,
+            `${why}: the ${guarded.map((kind) => kind.toUpperCase()).join(" and ")} entries of its principals would go with the next pulumi up`,
           ),
         );
       }
     }
   }
   return violations.sort(order);
+}
+
+/**
+ * Why the head's stack of `account` is not the base's, when it is not: the workflows deploy
+ * `<prefix>-<account>` of the project Pulumi.yaml names, so a new prefix or project name is a new
+ * stack (created empty by the first run), and the stack that applies the account's incidents now
+ * is never run again: nothing repairs what is undone by hand, nothing updates its deny policies.
+ */
+function stacksMoved(base: StackSide, head: StackSide, account: string): string | undefined {
+  const [was, is] = [base.identity, head.identity];
+  const changes: string[] = [];
+  // A revision without Pulumi.yaml names no project (nothing runs there): only a rename moves the stacks.
+  if (was.project !== undefined && is.project !== undefined && was.project !== is.project)
+    changes.push(`Pulumi.yaml's name changes from ${JSON.stringify(was.project)} to ${JSON.stringify(is.project)}`);
+  if (was.stackPrefix !== is.stackPrefix)
+    changes.push(`cordon:stackPrefix changes from "${was.stackPrefix}" to "${is.stackPrefix}"`);
+  if (changes.length === 0) return undefined;
+  const [from, to] = [stackName(was.stackPrefix, account), stackName(is.stackPrefix, account)];
+  const named = (identity: StackSide["identity"], stack: string) =>
+    was.project === is.project ? stack : `${identity.project ?? "(no name)"}/${stack}`;
+  return `${changes.join(" and ")}: the workflows would deploy stack ${named(is, to)} and never again ${named(was, from)}, which applies it now`;
 }
 
 /** Whether a stack of the side deploys `account` from a folder that holds `path`. */
@@ -618,22 +658,26 @@ function whyNotApplied(
   const { baseSide, headSide, repoPath } = input;
   const path = repoPath(after.file);
   const folder = (dir: string) => (dir === "" ? "the repository's root" : `${dir}/`);
+  const moved = stacksMoved(baseSide, headSide, account);
+  if (moved !== undefined && appliesShare(headSide, account, path)) return [moved];
+  const first = moved === undefined ? [] : [moved];
   if (headSide.stacks === null)
-    return [`no stack file is left, and ${after.file} is outside ${folder(headSide.legacyDir)}`];
-  const reasons: string[] = [];
+    return [...first, `no stack file is left, and ${after.file} is outside ${folder(headSide.legacyDir)}`];
+  const reasons: string[] = [...first];
   const baseStacks = baseSide.stacks?.filter(
     (stack) => stack.account === account && insideFolder(repoPath(before.file), stack.dir),
   );
   for (const stack of baseStacks ?? []) {
+    // A stack file's name says its account (plan/project.ts, E_STACK_NAME): one that deploys another
+    // account now is refused before guard judges what it applies.
     const now = headSide.stacks.find((candidate) => candidate.file === stack.file);
     if (now === undefined) reasons.push(`${stack.file} is removed`);
-    else if (now.account !== stack.account)
-      reasons.push(`${stack.file} now deploys account ${now.account}, not ${stack.account}`);
     else if (now.dir !== stack.dir)
       reasons.push(`${stack.file} now reads ${folder(now.dir)} instead of ${folder(stack.dir)}`);
     else reasons.push(`${after.file} is outside ${folder(stack.dir)}, which ${stack.file} reads`);
   }
-  if (reasons.length === 0) reasons.push(`no stack file deploys account ${account} from a folder that holds ${path}`);
+  if (reasons.length === first.length)
+    reasons.push(`no stack file deploys account ${account} from a folder that holds ${path}`);
   return reasons;
 }
 

@@ -28,6 +28,11 @@ export interface Stack {
 
 export interface StacksResult {
   stacks: Stack[];
+  /**
+   * What names every stack of the project: Pulumi.yaml's `name` and `cordon:stackPrefix`. The
+   * workflows deploy `<prefix>-<account>` of that project; a change to either moves every stack.
+   */
+  identity: { project: string | undefined; stackPrefix: string };
   /** One line each: `FILE:LINE:COL CODE message`. */
   problems: string[];
 }
@@ -43,6 +48,7 @@ export function stacksOf(project: Project): StacksResult {
       environments: s.environments,
       guardrailTargets: s.organization?.targets ?? null,
     })),
+    identity: { project: project.name, stackPrefix: project.stackPrefix },
     problems: project.problems.map(formatDiagnostic),
   };
 }

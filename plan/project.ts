@@ -11,7 +11,7 @@
  * @see https://www.pulumi.com/docs/iac/concepts/config/
  * @see ../docs/organization.md
  */
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { ACCOUNT_ID, describeFound, IAM_NAME, iamNameKey, IDENTITY_STORE_USER_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";
 import { closestName } from "../incident/spelling.ts";
@@ -38,9 +38,19 @@ export const STACK_PREFIX = /^[A-Za-z0-9_.-]{1,80}$/;
  */
 export const DEFAULT_INCIDENTS_DIR = "incidents";
 
-/** A stack file's name: `Pulumi.<stack>.yaml`; `Pulumi.yaml` itself is the project file. */
-export const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
-export const PROJECT_FILE = /^Pulumi\.ya?ml$/;
+/**
+ * Every name Pulumi finds a project file by (`Pulumi.json`, then `Pulumi.yaml`, then `Pulumi.yml`),
+ * and every name it may read a stack's settings from (`Pulumi.<stack>` and the project file's
+ * extension): the shells hand the reader each such file, which reads `Pulumi.yaml` and
+ * `Pulumi.<stack>.yaml` and refuses the others (`E_PROJECT_FILE`), so that guard never judges a
+ * file Pulumi does not read, nor misses one it does.
+ * @see https://github.com/pulumi/pulumi/blob/master/sdk/go/common/workspace/paths.go (findProjectInDir, ProjectStackPath)
+ */
+export const PROJECT_FILE = /^Pulumi\.(json|ya?ml)$/;
+export const STACK_FILE = /^Pulumi\.(.+)\.(json|ya?ml)$/;
+/** The only project file cordon reads, and the extension it gives the stack files. */
+const READ_PROJECT_FILE = "Pulumi.yaml";
+const READ_EXTENSION = ".yaml";
 
 /** The stack that deploys an account's share: `<prefix>-<account>`. */
 export function stackName(prefix: string, account: string): string {
@@ -58,7 +68,7 @@ export type ProtectedPrincipal =
 
 /** What one stack deploys, from its file and the project's defaults. */
 export interface StackSettings {
-  /** The stack's name, from its file's name. */
+  /** The stack's name, from its file's name: always `<prefix>-<account>` (others are refused). */
   name: string;
   /** The stack file, as given. */
   file: string;
@@ -105,12 +115,21 @@ export const PROJECT_RULES = {
   E_SETTING_UNKNOWN: "every cordon:* key is a setting cordon reads",
   E_SETTING: "every cordon:* setting has the value its check expects, in a file where it may be set",
   E_SETTING_MISSING: "every stack file sets cordon:account (or the project gives a default)",
-  E_ORGANIZATION_STACK: "one stack at most sets cordon:organization, named <prefix>-<account>",
+  E_ORGANIZATION_STACK: "one stack at most sets cordon:organization",
+  E_STACK_NAME:
+    "every stack file is Pulumi.<prefix>-<account>.yaml for the account it deploys: the one stack of it the workflows deploy, and the only name the program runs under",
+  E_PROJECT_FILE:
+    "the project is Pulumi.yaml, its stack files Pulumi.<stack>.yaml beside it, and no merge key (<<), no stackConfigDir: the files, and the reading, Pulumi's CLI uses",
 } as const;
 export type ProjectProblemCode = keyof typeof PROJECT_RULES;
 
 /** The project: its defaults and every stack, checked. */
 export interface Project {
+  /**
+   * Pulumi.yaml's `name`: the project every stack belongs to (a stack is found as
+   * `<organization>/<project>/<stack>`), and the namespace of a key written without one.
+   */
+  name?: string;
   /** `cordon:stackPrefix` (Pulumi.yaml only). */
   stackPrefix: string;
   /** The project's `cordon:incidentsDir`: where commands without a PATH read incidents. */
@@ -290,6 +309,8 @@ interface ReadFile {
   config: Map<string, { value: unknown; at: { line: number; col: number }; keyAt: { line: number; col: number } }>;
   /** Where `config:` is, or the top of the file. */
   configAt: { line: number; col: number };
+  /** Where `stackConfigDir:` is, when the file sets it. */
+  stackConfigDirAt?: { line: number; col: number };
   environments: boolean;
   /** The project's name (Pulumi.yaml), which is the namespace of its keys written without one. */
   name?: string;
@@ -328,6 +349,22 @@ function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
     }
     return undefined;
   }
+  // Pulumi reads these files with Go's YAML, which merges a `<<` key's mapping into the one that
+  // holds it; `yaml` reads YAML 1.2, which has no merge key, and would see a key named `<<`. So a
+  // setting written through one would be applied but not judged: refused wherever it is.
+  let merges = 0;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === "<<") {
+        const pos = lines.linePos(pair.key.range?.[0] ?? 0);
+        const message =
+          "a merge key (<<): Pulumi's YAML reader merges its mapping into this one, cordon's (YAML 1.2) has none, so guard would not see what Pulumi applies: write the keys out";
+        problem(pos.line, pos.col, "E_PROJECT_FILE", message);
+        merges++;
+      }
+    },
+  });
+  if (merges > 0) return undefined;
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -350,9 +387,14 @@ function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
   const { config, environment, name } = value as { config?: unknown; environment?: unknown; name?: unknown };
   out.environments = environment !== undefined && environment !== null;
   if (typeof name === "string") out.name = name;
+  const topKey = (key: string) =>
+    isMap(doc.contents)
+      ? doc.contents.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key)
+      : undefined;
+  const stackConfigDir = topKey("stackConfigDir");
+  if (stackConfigDir !== undefined) out.stackConfigDirAt = at(stackConfigDir.key);
   if (config === undefined || config === null) return out;
-  const isConfig = (item: unknown) => isPair(item) && isScalar(item.key) && item.key.value === "config";
-  const configPair = isMap(doc.contents) ? doc.contents.items.find(isConfig) : undefined;
+  const configPair = topKey("config");
   out.configAt = at(configPair?.key);
   if (typeof config !== "object" || Array.isArray(config) || !isPair(configPair) || !isMap(configPair.value)) {
     problem(
@@ -376,15 +418,68 @@ function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
 }
 
 /**
- * Each `cordon:*` setting of a file's config, checked. In Pulumi.yaml a key without a namespace
- * is the project's, and a mapping declares a setting (its `default` or `value` is the value).
+ * What a config key names, as Pulumi reads it: a key written without a namespace is the
+ * project's (`<project>:key`, stackConfigNamespacedWithProject; without a project Pulumi cannot
+ * read it), `<namespace>:<name>` is the preferred form and `<namespace>:config:<name>` an older one
+ * of the same key (ParseKey); any other key stops Pulumi reading the file. `setting`: the name
+ * after `cordon:`, for a key of cordon's namespace.
+ * @see https://github.com/pulumi/pulumi/blob/master/sdk/go/common/workspace/loaders.go
+ * @see https://github.com/pulumi/pulumi/blob/master/sdk/go/common/resource/config/key.go
  */
-function settingsOf(read: ReadFile, kind: "project" | "stack", problem: Reporter): Values {
+export function configKey(
+  rawKey: string,
+  project: string | undefined,
+): { setting: string } | { other: true } | { unreadable: string } {
+  if (!rawKey.includes(":") && project === undefined)
+    return { unreadable: "written without a namespace, and no Pulumi.yaml names the project it would belong to" };
+  const parts = (rawKey.includes(":") ? rawKey : `${project}:${rawKey}`).split(":");
+  if (parts.length === 3 && parts[1] === "config") parts.splice(1, 1);
+  if (parts.length !== 2) {
+    // cordon's own namespace keeps its message: an unknown setting, with the one it most likely meant.
+    if (parts[0] === "cordon") return { setting: parts.slice(1).join(":") };
+    return {
+      unreadable: "Pulumi reads a key as <namespace>:<name> (or <namespace>:config:<name>), and cannot read this one",
+    };
+  }
+  return parts[0] === "cordon" ? { setting: parts[1] } : { other: true };
+}
+
+/** The settings of one file, and each setting it writes, valid or not (to tell "not set" from "set wrong"). */
+interface FileSettings {
+  values: Values;
+  written: Set<string>;
+}
+
+/**
+ * Each `cordon:*` setting of a file's config, checked, its keys read as Pulumi reads them
+ * ({@link configKey}). In Pulumi.yaml a mapping declares a setting (its `default` or `value` is the
+ * value). A setting written twice (`incidentsDir` and `cordon:incidentsDir`) is refused: Pulumi
+ * keeps either.
+ */
+function settingsOf(
+  read: ReadFile,
+  kind: "project" | "stack",
+  project: string | undefined,
+  problem: Reporter,
+): FileSettings {
   const values: Values = {};
-  for (const [rawKey, { value: written, at, keyAt }] of read.config) {
-    const namespaced = rawKey.includes(":");
-    if (namespaced ? !rawKey.startsWith("cordon:") : kind === "stack" || read.name !== "cordon") continue;
-    const key = namespaced ? rawKey.slice("cordon:".length) : rawKey;
+  const written = new Map<string, string>();
+  for (const [rawKey, { value: given, at, keyAt }] of read.config) {
+    const resolved = configKey(rawKey, project);
+    if ("other" in resolved) continue;
+    if ("unreadable" in resolved) {
+      problem(keyAt.line, keyAt.col, "E_PROJECT_FILE", `${rawKey}: ${resolved.unreadable}`);
+      continue;
+    }
+    const key = resolved.setting;
+    const before = written.get(key);
+    written.set(key, rawKey);
+    if (before !== undefined) {
+      const message = `cordon:${key}: set twice, as ${before} and as ${rawKey}, which Pulumi reads as the same key and keeps either one: keep one`;
+      problem(keyAt.line, keyAt.col, "E_SETTING", message);
+      delete (values as Record<string, unknown>)[key];
+      continue;
+    }
     if (!(SETTING_NAMES as string[]).includes(key)) {
       problem(keyAt.line, keyAt.col, "E_SETTING_UNKNOWN", unknownSetting(key));
       continue;
@@ -396,9 +491,9 @@ function settingsOf(read: ReadFile, kind: "project" | "stack", problem: Reporter
       problem(keyAt.line, keyAt.col, "E_SETTING", message);
       continue;
     }
-    let value = written;
-    if (kind === "project" && written !== null && typeof written === "object" && !Array.isArray(written)) {
-      const declared = written as { default?: unknown; value?: unknown };
+    let value = given;
+    if (kind === "project" && given !== null && typeof given === "object" && !Array.isArray(given)) {
+      const declared = given as { default?: unknown; value?: unknown };
       value = declared.value ?? declared.default;
       if (value === undefined) continue;
     }
@@ -406,12 +501,55 @@ function settingsOf(read: ReadFile, kind: "project" | "stack", problem: Reporter
     if ("problems" in checked) for (const message of checked.problems) problem(at.line, at.col, "E_SETTING", message);
     else (values as Record<string, unknown>)[name] = checked.value;
   }
-  return values;
+  return { values, written: new Set(written.keys()) };
+}
+
+/** Problems sorted as they are printed: by file, then where in it. */
+function sortProblems(problems: ProjectProblem[]): ProjectProblem[] {
+  return problems.sort(
+    (a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.message, b.message),
+  );
+}
+
+const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;
+
+/**
+ * The project of a folder from every file Pulumi may read there ({@link PROJECT_FILE},
+ * {@link STACK_FILE}): `Pulumi.yaml` and the `Pulumi.<stack>.yaml` files, read; any other project
+ * file (Pulumi finds `Pulumi.json` before `Pulumi.yaml`) and any stack file of another extension
+ * (Pulumi reads only the project file's), refused, each with every other problem.
+ */
+export function readProjectFolder(files: readonly SourceFile[]): Project {
+  const refused: ProjectProblem[] = [];
+  const refuse = (file: SourceFile, message: string) =>
+    refused.push({ file: file.path, line: 1, col: 1, code: "E_PROJECT_FILE", message });
+  let projectFile: SourceFile | undefined;
+  const stackFiles: SourceFile[] = [];
+  for (const file of files) {
+    const name = baseName(file.path);
+    if (name === READ_PROJECT_FILE) projectFile = file;
+    else if (PROJECT_FILE.test(name)) {
+      refuse(
+        file,
+        `a project file named ${name}: Pulumi finds Pulumi.json, then Pulumi.yaml, then Pulumi.yml, and reads the stack files with that file's extension; cordon (guard, accounts, the workflows) reads Pulumi.yaml and Pulumi.<stack>.yaml: remove it, or make it Pulumi.yaml`,
+      );
+    } else if (STACK_FILE.test(name) && !name.endsWith(READ_EXTENSION)) {
+      refuse(
+        file,
+        `a stack file named ${name}: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: rename it Pulumi.${STACK_FILE.exec(name)?.[1]}.yaml, or remove it`,
+      );
+    } else if (STACK_FILE.test(name)) stackFiles.push(file);
+  }
+  const project = readProjectFiles(projectFile, stackFiles);
+  return { ...project, problems: sortProblems([...refused, ...project.problems]) };
 }
 
 /**
  * The project from its file (if any) and its stack files. A stack file with a problem is left out
  * of `stacks`; every consumer decides what a problem means for it (guard refuses, `plan` warns).
+ * Each stack file is named `Pulumi.<prefix>-<account>.yaml` for the account it deploys: the
+ * workflows deploy that stack of the account and no other, and the program refuses to run under any
+ * other name, so another file saying it deploys the account would be judged and never applied.
  */
 export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles: readonly SourceFile[]): Project {
   const problems: ProjectProblem[] = [];
@@ -421,10 +559,23 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
       problems.push({ file, line, col, code, message });
 
   let defaults: Values = {};
+  let name: string | undefined;
   if (projectFile !== undefined) {
     const report = reporter(projectFile.path);
     const read = readFile(projectFile, report);
-    if (read !== undefined) defaults = settingsOf(read, "project", report);
+    if (read?.stackConfigDirAt !== undefined) {
+      const { line, col } = read.stackConfigDirAt;
+      const message =
+        "stackConfigDir: Pulumi would read the stack files from that folder, the workflows and guard from the project folder: remove it, and keep the stack files beside Pulumi.yaml";
+      report(line, col, "E_PROJECT_FILE", message);
+    }
+    name = read?.name;
+    if (read !== undefined && (name === undefined || name === "")) {
+      const message =
+        "name: not set, expected the project's name: Pulumi runs no project without one, and a config key written without a namespace is the project's";
+      report(1, 1, "E_PROJECT_FILE", message);
+    }
+    if (read !== undefined) defaults = settingsOf(read, "project", name, report).values;
   }
   const stackPrefix = defaults.stackPrefix ?? DEFAULT_STACK_PREFIX;
 
@@ -435,19 +586,19 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
     const before = problems.length;
     const read = readFile(file, report);
     if (read === undefined) continue;
-    const own = settingsOf(read, "stack", report);
+    const { values: own, written } = settingsOf(read, "stack", name, report);
     const account = own.account ?? defaults.account;
-    if (account === undefined && !read.config.has("cordon:account")) {
+    if (account === undefined && !written.has("account")) {
       report(read.configAt.line, read.configAt.col, "E_SETTING_MISSING", MISSING_ACCOUNT);
     }
     const autoContain = own.autoContain ?? defaults.autoContain ?? false;
     const repository = own.autoContainRepository ?? defaults.autoContainRepository;
-    if (autoContain && repository === undefined && !read.config.has("cordon:autoContainRepository")) {
+    if (autoContain && repository === undefined && !written.has("autoContainRepository")) {
       report(read.configAt.line, read.configAt.col, "E_SETTING_MISSING", MISSING_REPOSITORY);
     }
     if (problems.length > before || account === undefined) continue;
     const stack: StackSettings = {
-      name: STACK_FILE.exec(file.path.split("/").pop() ?? file.path)?.[1] ?? file.path,
+      name: STACK_FILE.exec(baseName(file.path))?.[1] ?? file.path,
       file: file.path,
       account,
       incidentsDir: own.incidentsDir ?? defaults.incidentsDir ?? DEFAULT_INCIDENTS_DIR,
@@ -455,19 +606,22 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
       autoContain: autoContain && repository !== undefined ? { repository } : null,
       environments: read.environments,
     };
-    if (stack.organization !== null) {
-      // The workflows find the organization stack by its name; a stack misnamed would be skipped.
-      const expected = stackName(stackPrefix, account);
-      if (stack.name !== expected) {
-        const at = read.config.get("cordon:organization")?.keyAt ?? read.configAt;
-        const message =
-          `the organization stack deploys account ${account}, so it is named ${expected} ` +
-          `(cordon:stackPrefix "${stackPrefix}"): rename the file Pulumi.${expected}.yaml`;
-        report(at.line, at.col, "E_ORGANIZATION_STACK", message);
-        continue;
-      }
-      organizations.push({ account, stack: stack.name, file: file.path, config: stack.organization });
+    const expected = stackName(stackPrefix, account);
+    if (stack.name !== expected) {
+      const accountKey = [...read.config.keys()].find((key) => {
+        const resolved = configKey(key, name);
+        return "setting" in resolved && resolved.setting === "account";
+      });
+      const at = (accountKey === undefined ? undefined : read.config.get(accountKey)?.keyAt) ?? read.configAt;
+      const message =
+        `this file deploys account ${account}, whose stack is ${expected} (cordon:stackPrefix "${stackPrefix}", then the account): ` +
+        `the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: ` +
+        `rename the file Pulumi.${expected}.yaml (and the stack: pulumi stack rename ${expected})`;
+      report(at.line, at.col, "E_STACK_NAME", message);
+      continue;
     }
+    if (stack.organization !== null)
+      organizations.push({ account, stack: stack.name, file: file.path, config: stack.organization });
     stacks.push(stack);
   }
   if (organizations.length > 1) {
@@ -483,17 +637,15 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
       });
     }
   }
-  problems.sort(
-    (a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.message, b.message),
-  );
   return {
+    ...(name !== undefined ? { name } : {}),
     stackPrefix,
     incidentsDir: defaults.incidentsDir ?? DEFAULT_INCIDENTS_DIR,
     protectedPrincipals: defaults.protectedPrincipals ?? [],
     stacks,
     ...(organizations.length === 1 ? { organization: organizations[0] } : {}),
     stackAccounts: [...new Set(stacks.map((s) => s.account))].sort(compareText),
-    problems,
+    problems: sortProblems(problems),
   };
 }
 
@@ -512,9 +664,13 @@ export function stackSettingsFromEngine(
 ): { settings?: EngineSettings; problems: string[] } {
   const problems: string[] = [];
   const values: Values = {};
+  const written = new Set<string>();
   for (const [rawKey, raw] of Object.entries(config).sort(([a], [b]) => compareText(a, b))) {
-    if (!rawKey.startsWith("cordon:")) continue;
-    const key = rawKey.slice("cordon:".length);
+    // The engine names every key with its namespace; read as the files are.
+    const resolved = configKey(rawKey, undefined);
+    if (!("setting" in resolved)) continue;
+    const key = resolved.setting;
+    written.add(key);
     if (!(SETTING_NAMES as string[]).includes(key)) {
       problems.push(unknownSetting(key));
       continue;
@@ -533,9 +689,9 @@ export function stackSettingsFromEngine(
     if ("problems" in checked) problems.push(...checked.problems);
     else (values as Record<string, unknown>)[name] = checked.value;
   }
-  if (values.account === undefined && config["cordon:account"] === undefined) problems.push(MISSING_ACCOUNT);
+  if (values.account === undefined && !written.has("account")) problems.push(MISSING_ACCOUNT);
   const repository = values.autoContainRepository;
-  if (values.autoContain === true && repository === undefined && config["cordon:autoContainRepository"] === undefined)
+  if (values.autoContain === true && repository === undefined && !written.has("autoContainRepository"))
     problems.push(MISSING_REPOSITORY);
   if (problems.length > 0 || values.account === undefined) return { problems };
   return {

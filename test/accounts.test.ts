@@ -191,7 +191,7 @@ describe("cordon accounts", () => {
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr.split("\n")).toEqual([
-      'Pulumi.mgmt.yaml:3:3 E_ORGANIZATION_STACK the organization stack deploys account 999999999999, so it is named prod-999999999999 (cordon:stackPrefix "prod"): rename the file Pulumi.prod-999999999999.yaml',
+      'Pulumi.mgmt.yaml:2:3 E_STACK_NAME this file deploys account 999999999999, whose stack is prod-999999999999 (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: rename the file Pulumi.prod-999999999999.yaml (and the stack: pulumi stack rename prod-999999999999)',
       "cordon accounts: 1 problem in the project's files: no account listed",
       "",
     ]);

@@ -333,8 +333,8 @@ describe("anything else is refused, with its reason", () => {
     refused(
       "a stack file",
       byPath(ciKey()),
-      { ...byPath(ciKey()), "Pulumi.prod.yaml": 'config:\n  cordon:account: "123456789012"\n' },
-      "Pulumi.prod.yaml changed, outside incidents/: code, which a code owner must review",
+      { ...byPath(ciKey()), "Pulumi.prod-123456789012.yaml": 'config:\n  cordon:account: "123456789012"\n' },
+      "Pulumi.prod-123456789012.yaml changed, outside incidents/: code, which a code owner must review",
     ),
     refused(
       "a file in incidents/ that is not an incident",

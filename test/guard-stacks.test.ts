@@ -28,6 +28,9 @@ afterAll(removeRepos);
 const NOW = "2026-11-29T12:00:00Z";
 const A = "123456789012";
 const B = "210987654321";
+/** The stack file of each account: the only one the workflows deploy (plan/project.ts, E_STACK_NAME). */
+const PROD = `Pulumi.prod-${A}.yaml`;
+const PROD_B = `Pulumi.prod-${B}.yaml`;
 
 const ciKey = (account = A) => ({
   id: "2026-11-28-ci-key",
@@ -61,34 +64,29 @@ async function between(base: Record<string, Content>, head: Record<string, Conte
 describe("what each stack applies (item 1)", () => {
   const base = {
     "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
-    "Pulumi.prod.yaml": stackFile(A),
+    [PROD]: stackFile(A),
     "incidents/2026-11-28-ci-key.yaml": ciKey(),
   };
 
   it.each([
     {
       what: "cordon:incidentsDir pointed at an empty folder",
-      head: { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere") },
-      why: "Pulumi.prod.yaml now reads elsewhere/ instead of incidents/",
+      head: { ...base, [PROD]: stackFile(A, "elsewhere") },
+      why: `${PROD} now reads elsewhere/ instead of incidents/`,
     },
     {
       what: "cordon:incidentsDir set to a folder that does not hold it",
-      head: { ...base, "Pulumi.prod.yaml": stackFile(A, "incidents/prod"), "incidents/prod/README.md": "prod\n" },
-      why: "Pulumi.prod.yaml now reads incidents/prod/ instead of incidents/",
-    },
-    {
-      what: "the stack moved to another account",
-      head: { ...base, "Pulumi.prod.yaml": stackFile(B) },
-      why: `Pulumi.prod.yaml now deploys account ${B}, not ${A}`,
+      head: { ...base, [PROD]: stackFile(A, "incidents/prod"), "incidents/prod/README.md": "prod\n" },
+      why: `${PROD} now reads incidents/prod/ instead of incidents/`,
     },
     {
       what: "the stack file removed",
       head: {
         "Pulumi.yaml": base["Pulumi.yaml"],
-        "Pulumi.staging.yaml": stackFile(B),
+        [PROD_B]: stackFile(B),
         "incidents/2026-11-28-ci-key.yaml": ciKey(),
       },
-      why: "Pulumi.prod.yaml is removed",
+      why: `${PROD} is removed`,
     },
     {
       what: "the project's default folder changed",
@@ -96,7 +94,7 @@ describe("what each stack applies (item 1)", () => {
         ...base,
         "Pulumi.yaml": "name: cordon\nruntime: nodejs\nconfig:\n  cordon:incidentsDir:\n    default: elsewhere\n",
       },
-      why: "Pulumi.prod.yaml now reads elsewhere/ instead of incidents/",
+      why: `${PROD} now reads elsewhere/ instead of incidents/`,
     },
   ])("refused: $what", async ({ head, why }) => {
     const result = await between(base, head as Record<string, Content>);
@@ -107,7 +105,7 @@ describe("what each stack applies (item 1)", () => {
   it("refused: a first stack file added that reads another folder (before it, the program read incidents/)", async () => {
     const result = await between(
       { "incidents/2026-11-28-ci-key.yaml": ciKey() },
-      { "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "incidents/2026-11-28-ci-key.yaml": ciKey() },
+      { [PROD]: stackFile(A, "elsewhere"), "incidents/2026-11-28-ci-key.yaml": ciKey() },
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -121,18 +119,14 @@ describe("what each stack applies (item 1)", () => {
       head: {
         ...base,
         "incidents/2026-11-28-ci-key.yaml": undefined,
-        "Pulumi.prod.yaml": stackFile(A, "ops/incidents"),
+        [PROD]: stackFile(A, "ops/incidents"),
         "ops/incidents/2026-11-28-ci-key.yaml": ciKey(),
       },
     },
-    {
-      what: "another stack of the account still reads the folder",
-      head: { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere"), "Pulumi.prod-eu.yaml": stackFile(A) },
-    },
-    { what: "a stack added for another account", head: { ...base, "Pulumi.staging.yaml": stackFile(B, "staging") } },
+    { what: "a stack added for another account", head: { ...base, [PROD_B]: stackFile(B, "staging") } },
     {
       what: "the stack file spelled another way but saying the same",
-      head: { ...base, "Pulumi.prod.yaml": `config:\n  cordon:account: '${A}'\n  cordon:incidentsDir: ./incidents/\n` },
+      head: { ...base, [PROD]: `config:\n  cordon:account: '${A}'\n  cordon:incidentsDir: ./incidents/\n` },
     },
   ])("passes: $what", async ({ head }) => {
     const files = Object.fromEntries(Object.entries(head).filter(([, content]) => content !== undefined)) as Record<
@@ -153,11 +147,11 @@ describe("what each stack applies (item 1)", () => {
     const result = await between(from, {
       ...from,
       "incidents/2026-11-28-ci-key.yaml": pinned(B),
-      "Pulumi.prod.yaml": stackFile(A, "elsewhere"),
+      [PROD]: stackFile(A, "elsewhere"),
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `error ${CI}: no stack applies it any more (Pulumi.prod.yaml now reads elsewhere/ instead of incidents/): ${GONE}\n${refusal(1)}`,
+      `error ${CI}: no stack applies it any more (${PROD} now reads elsewhere/ instead of incidents/): ${GONE}\n${refusal(1)}`,
     );
     // The account changed alone (its stack still reading the folder) weakens nothing: the principals stay where they are.
     expect(await between(from, { ...from, "incidents/2026-11-28-ci-key.yaml": pinned(B) })).toMatchObject({
@@ -169,7 +163,7 @@ describe("what each stack applies (item 1)", () => {
   it("an expired incident may stop being applied", async () => {
     const dir = newRepo();
     const from = commitTree(dir, base, "base");
-    const to = commitTree(dir, { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere") }, "head");
+    const to = commitTree(dir, { ...base, [PROD]: stackFile(A, "elsewhere") }, "head");
     const result = await runGuard(dir, ["--base", from, "--head", to, "--now", "2026-11-30T00:00:00Z"]);
     expect(result.code).toBe(0);
   });
@@ -179,7 +173,7 @@ describe("what each stack applies (item 1)", () => {
     const { "incidents/2026-11-28-ci-key.yaml": _moved, ...rest } = files;
     const result = await between(files, {
       ...rest,
-      "Pulumi.prod.yaml": stackFile(A, "elsewhere"),
+      [PROD]: stackFile(A, "elsewhere"),
       "elsewhere/2026-11-28-ci-key.yaml": ciKey(),
     });
     expect(result.stderr).toBe("");
@@ -190,29 +184,30 @@ describe("what each stack applies (item 1)", () => {
     {
       what: "a folder outside the repository",
       stack: stackFile(A, "../elsewhere"),
-      problem:
-        'Pulumi.prod.yaml:3:24 E_SETTING cordon:incidentsDir: found "../elsewhere", expected a folder inside the project (relative, not above it): guard judges what each stack applies from the repository, and cannot see outside it',
+      problem: `${PROD}:3:24 E_SETTING cordon:incidentsDir: found "../elsewhere", expected a folder inside the project (relative, not above it): guard judges what each stack applies from the repository, and cannot see outside it`,
     },
     {
       what: "an account that is not one",
       stack: "config:\n  cordon:account: 12345\n",
-      problem:
-        'Pulumi.prod.yaml:2:19 E_SETTING cordon:account: found number 12345, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
+      problem: `${PROD}:2:19 E_SETTING cordon:account: found number 12345, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros`,
     },
     {
       what: "a stack file that is not YAML",
       stack: "config: [\n",
-      problem:
-        "Pulumi.prod.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      problem: `${PROD}:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    },
+    {
+      what: "the stack file now deploys another account (whose stack is another one)",
+      stack: stackFile(B),
+      problem: `${PROD}:2:3 E_STACK_NAME this file deploys account ${B}, whose stack is prod-${B} (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: rename the file Pulumi.prod-${B}.yaml (and the stack: pulumi stack rename prod-${B})`,
     },
     {
       what: "a misspelt setting",
       stack: `config:\n  cordon:account: "${A}"\n  cordon:incidentDir: elsewhere\n`,
-      problem:
-        "Pulumi.prod.yaml:3:3 E_SETTING_UNKNOWN cordon:incidentDir: cordon reads no such setting (did you mean cordon:incidentsDir?); expected one of cordon:account, cordon:autoContain, cordon:autoContainRepository, cordon:incidentsDir, cordon:organization, cordon:protectedPrincipals, cordon:stackPrefix",
+      problem: `${PROD}:3:3 E_SETTING_UNKNOWN cordon:incidentDir: cordon reads no such setting (did you mean cordon:incidentsDir?); expected one of cordon:account, cordon:autoContain, cordon:autoContainRepository, cordon:incidentsDir, cordon:organization, cordon:protectedPrincipals, cordon:stackPrefix`,
     },
   ])("a stack file guard cannot read at the head is refused: $what", async ({ stack, problem }) => {
-    const result = await between(base, { ...base, "Pulumi.prod.yaml": stack });
+    const result = await between(base, { ...base, [PROD]: stack });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `${problem}\ncordon guard: fix the stack files above: a change that cannot be read cannot be proven safe\n`,
@@ -222,17 +217,20 @@ describe("what each stack applies (item 1)", () => {
   it("judges the working tree's stack files when --head is not given", async () => {
     const dir = newRepo();
     commitTree(dir, base, "base");
-    writeTree(dir, { ...base, "Pulumi.prod.yaml": stackFile(A, "elsewhere") });
+    writeTree(dir, { ...base, [PROD]: stackFile(A, "elsewhere") });
     const result = await runGuard(dir, ["--base", "main", "--now", NOW]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("Pulumi.prod.yaml now reads elsewhere/ instead of incidents/");
+    expect(result.stderr).toContain(`${PROD} now reads elsewhere/ instead of incidents/`);
   });
 
   /** Where an incident ends up, and which stacks there are: generated, and judged by an oracle written apart from guard. */
   it("whatever the stacks and folders at the head, guard refuses exactly when an active incident applied at the base is applied by no stack at the head", async () => {
     const folder = fc.constantFrom("incidents", "incidents/prod", "ops/incidents", "elsewhere");
+    // One stack file at most per account, named for it: any other name is refused (E_STACK_NAME).
     const stack = fc.record({ account: fc.constantFrom(A, B), dir: folder });
-    const stacks = fc.dictionary(fc.constantFrom("prod", "staging", "eu"), stack, { maxKeys: 3 });
+    const stacks = fc
+      .uniqueArray(stack, { selector: (s) => s.account, maxLength: 2 })
+      .map((list) => Object.fromEntries(list.map((s) => [`prod-${s.account}`, s])));
     await fc.assert(
       // The incident's own account may change at the head (its principals stay pinned to theirs).
       fc.asyncProperty(
@@ -911,10 +909,10 @@ describe("a stack's folder is read as pulumi reads it: by its literal name, neve
   it("refused: an active incident removed from a folder whose name git would read as magic (:(top)incidents)", async () => {
     const base = {
       "Pulumi.yaml": "name: cordon\nruntime: nodejs\n",
-      "Pulumi.prod.yaml": stackFile(A, ":(top)incidents"),
+      [PROD]: stackFile(A, ":(top)incidents"),
       ":(top)incidents/2026-11-28-ci-key.yaml": ciKey(),
     };
-    const head = { "Pulumi.yaml": base["Pulumi.yaml"], "Pulumi.prod.yaml": base["Pulumi.prod.yaml"] };
+    const head = { "Pulumi.yaml": base["Pulumi.yaml"], [PROD]: base[PROD] };
     const result = await between(base, head);
     // Before: git read incidents/ in its place, so the removal was no weakening at all (exit 0).
     expect(result.stderr).toBe(

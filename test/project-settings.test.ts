@@ -5,18 +5,32 @@
  * over generated values, the same settings and messages whether the files are read or Pulumi's
  * engine hands the program the same values.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { readProject as readEngineProject } from "../emulators/engine/project.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
-import { DEFAULT_INCIDENTS_DIR, PROJECT_RULES, readProjectFiles, stackSettingsFromEngine } from "../plan/project.ts";
+import {
+  DEFAULT_INCIDENTS_DIR,
+  PROJECT_RULES,
+  readProjectFiles,
+  readProjectFolder,
+  stackSettingsFromEngine,
+} from "../plan/project.ts";
 
 const A = "123456789012";
 const project = (text: string) => ({ path: "Pulumi.yaml", text });
 const stack = (name: string, text: string) => ({ path: `Pulumi.${name}.yaml`, text });
 const lines = (result: ReturnType<typeof readProjectFiles>) => result.problems.map(formatDiagnostic);
+const misnamed = (account: string) =>
+  `this file deploys account ${account}, whose stack is prod-${account} (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: rename the file Pulumi.prod-${account}.yaml (and the stack: pulumi stack rename prod-${account})`;
+const organization = (account: string) =>
+  `config:\n  cordon:account: "${account}"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "${account}"\n`;
+const MERGE =
+  "a merge key (<<): Pulumi's YAML reader merges its mapping into this one, cordon's (YAML 1.2) has none, so guard would not see what Pulumi applies: write the keys out";
 
 describe("every rule, with its exact message, beside a compliant file", () => {
   it.each([
@@ -68,22 +82,98 @@ describe("every rule, with its exact message, beside a compliant file", () => {
       problem: 'Pulumi.prod.yaml:3:23 E_SETTING cordon:autoContain: found "yes please", expected true or false',
     },
     {
-      code: "E_ORGANIZATION_STACK",
+      code: "E_STACK_NAME",
       files: [
         stack(
           "mgmt",
           `config:\n  cordon:account: "${A}"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "${A}"\n`,
         ),
       ],
-      problem: `Pulumi.mgmt.yaml:3:3 E_ORGANIZATION_STACK the organization stack deploys account ${A}, so it is named prod-${A} (cordon:stackPrefix "prod"): rename the file Pulumi.prod-${A}.yaml`,
+      problem: `Pulumi.mgmt.yaml:2:3 E_STACK_NAME ${misnamed(A)}`,
+    },
+    {
+      code: "E_STACK_NAME",
+      files: [
+        project("name: cordon\nruntime: nodejs\n"),
+        stack(`prod-${A}`, `config:\n  cordon:account: "${A}"\n`),
+        stack("decoy", `config:\n  account: "${A}"\n`),
+      ],
+      problem: `Pulumi.decoy.yaml:2:3 E_STACK_NAME ${misnamed(A)}`,
+    },
+    {
+      code: "E_ORGANIZATION_STACK",
+      files: [stack(`prod-${A}`, organization(A)), stack("prod-999999999999", organization("999999999999"))],
+      problem: `Pulumi.prod-999999999999.yaml:1:1 E_ORGANIZATION_STACK Pulumi.prod-${A}.yaml, Pulumi.prod-999999999999.yaml: 2 stacks set cordon:organization: one stack declares the organization guardrails (the management account's, or a delegated administrator's)`,
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [stack(`prod-${A}`, `config:\n  cordon:account: "${A}"\n  <<: { "cordon:incidentsDir": elsewhere }\n`)],
+      problem: `Pulumi.prod-${A}.yaml:3:3 E_PROJECT_FILE ${MERGE}`,
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [
+        project(
+          "name: cordon\nruntime: nodejs\nconfig:\n  incidentsDir:\n    type: string\n    <<: *dir\ndefaults: &dir\n  default: elsewhere\n",
+        ),
+      ],
+      problem: `Pulumi.yaml:6:5 E_PROJECT_FILE ${MERGE}`,
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [project("name: cordon\nruntime: nodejs\nstackConfigDir: conf\n")],
+      problem:
+        "Pulumi.yaml:3:1 E_PROJECT_FILE stackConfigDir: Pulumi would read the stack files from that folder, the workflows and guard from the project folder: remove it, and keep the stack files beside Pulumi.yaml",
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [project("runtime: nodejs\n")],
+      problem:
+        "Pulumi.yaml:1:1 E_PROJECT_FILE name: not set, expected the project's name: Pulumi runs no project without one, and a config key written without a namespace is the project's",
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [
+        project("name: cordon\nruntime: nodejs\n"),
+        { path: "Pulumi.json", text: '{"name":"cordon","runtime":"nodejs"}' },
+      ],
+      problem:
+        "Pulumi.json:1:1 E_PROJECT_FILE a project file named Pulumi.json: Pulumi finds Pulumi.json, then Pulumi.yaml, then Pulumi.yml, and reads the stack files with that file's extension; cordon (guard, accounts, the workflows) reads Pulumi.yaml and Pulumi.<stack>.yaml: remove it, or make it Pulumi.yaml",
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [
+        project("name: cordon\nruntime: nodejs\n"),
+        { path: `Pulumi.prod-${A}.yml`, text: `config:\n  cordon:account: "${A}"\n` },
+      ],
+      problem: `Pulumi.prod-${A}.yml:1:1 E_PROJECT_FILE a stack file named Pulumi.prod-${A}.yml: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: rename it Pulumi.prod-${A}.yaml, or remove it`,
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [stack(`prod-${A}`, `config:\n  cordon:account: "${A}"\n  incidentsDir: elsewhere\n`)],
+      problem: `Pulumi.prod-${A}.yaml:3:3 E_PROJECT_FILE incidentsDir: written without a namespace, and no Pulumi.yaml names the project it would belong to`,
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [
+        project("name: cordon\nruntime: nodejs\n"),
+        stack(`prod-${A}`, `config:\n  cordon:account: "${A}"\n  aws:a:b: x\n`),
+      ],
+      problem: `Pulumi.prod-${A}.yaml:3:3 E_PROJECT_FILE aws:a:b: Pulumi reads a key as <namespace>:<name> (or <namespace>:config:<name>), and cannot read this one`,
+    },
+    {
+      code: "E_SETTING",
+      files: [
+        project("name: cordon\nruntime: nodejs\n"),
+        stack(
+          `prod-${A}`,
+          `config:\n  cordon:account: "${A}"\n  cordon:incidentsDir: incidents\n  incidentsDir: elsewhere\n`,
+        ),
+      ],
+      problem: `Pulumi.prod-${A}.yaml:4:3 E_SETTING cordon:incidentsDir: set twice, as cordon:incidentsDir and as incidentsDir, which Pulumi reads as the same key and keeps either one: keep one`,
     },
   ])("$code: $problem", ({ files, problem }) => {
-    const projectFile = files.find((f) => f.path === "Pulumi.yaml");
-    const result = readProjectFiles(
-      projectFile,
-      files.filter((f) => f !== projectFile),
-    );
-    expect(lines(result)).toEqual([problem]);
+    expect(lines(readProjectFolder(files))).toEqual([problem]);
   });
 
   it("a compliant project: every setting read, from the stack or the project's default", () => {
@@ -143,10 +233,12 @@ describe("every rule, with its exact message, beside a compliant file", () => {
   it("every rule has a case above", () => {
     expect(Object.keys(PROJECT_RULES).sort()).toEqual([
       "E_ORGANIZATION_STACK",
+      "E_PROJECT_FILE",
       "E_PROJECT_YAML",
       "E_SETTING",
       "E_SETTING_MISSING",
       "E_SETTING_UNKNOWN",
+      "E_STACK_NAME",
     ]);
   });
 
@@ -227,6 +319,45 @@ describe("the program reads the same settings through the engine", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("whatever the keys' spelling and the project's name: the files and the engine stand-in (which names keys as Pulumi's CLI does) give the same stack, or the same refusal", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-keys-"));
+    try {
+      const spelling = (key: string) => fc.constantFrom(`cordon:${key}`, key, `cordon:config:${key}`);
+      fc.assert(
+        fc.property(
+          fc.constantFrom("cordon", "other"),
+          spelling("account"),
+          fc.option(spelling("incidentsDir"), { nil: undefined }),
+          fc.constantFrom("elsewhere", "ops/incidents"),
+          (name, accountKey, dirKey, folder) => {
+            const projectText = `name: ${name}\nruntime: nodejs\n`;
+            const stackText = `config:\n  ${accountKey}: "${A}"\n${dirKey === undefined ? "" : `  ${dirKey}: ${folder}\n`}`;
+            writeFileSync(join(dir, "Pulumi.yaml"), projectText);
+            writeFileSync(join(dir, `Pulumi.prod-${A}.yaml`), stackText);
+            const fromFiles = readProjectFolder([project(projectText), stack(`prod-${A}`, stackText)]);
+            const fromEngine = stackSettingsFromEngine(`prod-${A}`, readEngineProject(dir, `prod-${A}`, {}).config);
+            if (fromEngine.settings === undefined) {
+              expect(fromFiles.stacks).toEqual([]);
+              expect(fromFiles.problems.map((p) => p.message)).toEqual(fromEngine.problems);
+            } else {
+              const { stackPrefix: _prefix, protectedPrincipals: _protected, ...settings } = fromEngine.settings;
+              expect(fromFiles.problems).toEqual([]);
+              expect(fromFiles.stacks).toEqual([settings]);
+            }
+            // Pulumi's rule, written apart: a key without a namespace is the project's.
+            const ours = (key: string | undefined) => key !== undefined && (key.includes(":") || name === "cordon");
+            expect(fromFiles.stacks.map((s) => s.incidentsDir)).toEqual(
+              ours(accountKey) ? [ours(dirKey) ? folder : DEFAULT_INCIDENTS_DIR] : [],
+            );
+          },
+        ),
+        { numRuns: 100 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("arbitrary text as a stack file never throws: a stack is read, or a problem names the file", () => {
