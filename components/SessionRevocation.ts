@@ -13,6 +13,12 @@ export interface SessionRevocationArgs {
    * @default {}
    */
   containment?: Record<string, pulumi.Input<string>>;
+  /**
+   * Keep the document IAM has (`ignoreChanges`): the program found no room for the new one, and a
+   * deny left out would be deleted.
+   * @default false
+   */
+  keepAsIs?: boolean;
 }
 
 /** The tag that names, on a managed deny policy, one incident the policy answers. */
@@ -35,6 +41,7 @@ export class SessionRevocation extends pulumi.ComponentResource {
     this.document = filledDocument(name, "deny", policy, args.containment);
 
     const { type, name: principal } = policy.principal;
+    const keep = args.keepAsIs ? { ignoreChanges: ["policy"] } : {};
     if (policy.attachment === "managed") {
       const managed = new aws.iam.Policy(
         name,
@@ -47,7 +54,7 @@ export class SessionRevocation extends pulumi.ComponentResource {
           policy: this.document,
           tags: Object.fromEntries(policy.incidents.map((id) => [`${INCIDENT_TAG_PREFIX}${id}`, ""])),
         },
-        { parent: this },
+        { parent: this, ...keep },
       );
       if (type === "user")
         new aws.iam.UserPolicyAttachment(name, { user: principal, policyArn: managed.arn }, { parent: this });
@@ -56,7 +63,7 @@ export class SessionRevocation extends pulumi.ComponentResource {
       new aws.iam.RolePolicy(
         name,
         { role: principal, name: policy.policyName, policy: this.document },
-        { parent: this },
+        { parent: this, ...keep },
       );
     }
     this.registerOutputs({ principal: policy.principal, incidents: policy.incidents, document: this.document });
