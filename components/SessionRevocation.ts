@@ -26,8 +26,8 @@ export const INCIDENT_TAG_PREFIX = `${INCIDENT_TAG}:`;
 
 /**
  * The deny policy of one principal: a customer managed policy attached to a user (or to a role
- * without room for an inline policy), or an inline policy on a role (the plan decides which, and
- * why). The document is the plan's, its containment filled in (`filledDocument`).
+ * without room for an inline policy), or an inline policy on a role (or on a user without a free
+ * attachment for the managed one): the plan decides which, and why. The document is the plan's, its containment filled in (`filledDocument`).
  */
 export class SessionRevocation extends pulumi.ComponentResource {
   static readonly type = "cordon:iam:SessionRevocation";
@@ -59,6 +59,12 @@ export class SessionRevocation extends pulumi.ComponentResource {
       if (type === "user")
         new aws.iam.UserPolicyAttachment(name, { user: principal, policyArn: managed.arn }, { parent: this });
       else new aws.iam.RolePolicyAttachment(name, { role: principal, policyArn: managed.arn }, { parent: this });
+    } else if (type === "user") {
+      new aws.iam.UserPolicy(
+        name,
+        { user: principal, name: policy.policyName, policy: this.document },
+        { parent: this, ...keep },
+      );
     } else {
       new aws.iam.RolePolicy(
         name,
@@ -79,4 +85,5 @@ export const sessionRevocationPermissions: Record<string, string[]> = declaratio
   "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["create", "read", "delete"],
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["create", "read", "delete"],
   "aws:iam/rolePolicy:RolePolicy": ["create", "read", "update", "delete"],
+  "aws:iam/userPolicy:UserPolicy": ["create", "read", "update", "delete"],
 });

@@ -24,6 +24,7 @@ import {
   POLICY_PATH,
   ROLE_POLICY_NAME,
   type AccessKeyPlan,
+  type DenyPolicy,
   type Plan,
   type Principal,
 } from "../plan/plan.ts";
@@ -248,6 +249,8 @@ export function takenRoleNamesError(problems: readonly string[]): string | undef
 export interface DenyRoom {
   /** Roles without room for the inline deny that get the managed one attached instead. */
   managedDenyRoles: string[];
+  /** Users without a free attachment for the managed deny that get the inline one instead. */
+  inlineDenyUsers: string[];
   /**
    * Principals IAM does not have (deleted by hand): contained, with nothing to attach. Their deny
    * is not declared, so it cannot fail at `pulumi up`; it comes back once IAM has them again.
@@ -272,8 +275,10 @@ export interface DenyRoom {
 /**
  * Whether each principal has room for cordon's deny policy, read from IAM before declaring: a
  * full principal fails at `pulumi up` (LimitExceeded), which `pulumi preview` does not show.
- *  - A user gets a managed policy: it needs a free attachment (AttachedPoliciesPerUserQuota), not
- *    counting cordon's own one.
+ *  - A user gets a managed policy when an attachment is free (AttachedPoliciesPerUserQuota, cordon's
+ *    own one not counted), else the inline policy when it fits among the user's other inline
+ *    policies (UserPolicySizeQuota, counted as for roles). A user that already carries cordon's
+ *    inline policy keeps it while it fits, so the choice does not flip between runs.
  *  - A role gets the inline policy when it fits among the role's other inline policies
  *    (RolePolicySizeQuota, counted as IAM counts: no white space, cordon's own inline policy not
  *    counted), else a managed policy attached, like a user's, when an attachment is free
@@ -289,27 +294,64 @@ export async function denyRoom(
   iam: {
     role(name: string): Promise<RoleState | null>;
     userAttachedPolicies(name: string): Promise<string[] | null>;
+    userInlinePolicies(name: string): Promise<Record<string, string> | null>;
     quotas(): Promise<IamQuotas>;
   },
 ): Promise<DenyRoom> {
-  const room: DenyRoom = { managedDenyRoles: [], gone: [], notes: [], undeclared: [], kept: [], problems: [] };
+  const room: DenyRoom = {
+    managedDenyRoles: [],
+    inlineDenyUsers: [],
+    gone: [],
+    notes: [],
+    undeclared: [],
+    kept: [],
+    problems: [],
+  };
   if (plan.denyPolicies.length === 0) return room;
   const quotas = await iam.quotas();
+  const where = (deny: DenyPolicy) =>
+    `${deny.incidents.map((id) => fileOf(plan, id)).join(", ")}: ${deny.principal.type} ${deny.principal.name} (incident ${deny.incidents.join(", ")})`;
+  // Neither fits. IAM never let an inline deny it has outgrow the quota: only what this run adds
+  // does not fit, and the deny stays as IAM has it.
+  const withhold = (deny: DenyPolicy, hasInline: boolean, full: string, fix: string) => {
+    (hasInline ? room.kept : room.undeclared).push(deny.resourceName);
+    const what = hasInline
+      ? "its inline deny stays as IAM has it, without what this run adds"
+      : "its sessions are not denied";
+    room.problems.push(`${where(deny)}: ${full}: ${what}; ${fix}`);
+  };
   for (const deny of plan.denyPolicies) {
     const { type, name } = deny.principal;
-    const where = `${deny.incidents.map((id) => fileOf(plan, id)).join(", ")}: ${type} ${name} (incident ${deny.incidents.join(", ")})`;
     if (type === "user") {
       const attached = await iam.userAttachedPolicies(name);
-      if (attached === null) {
+      const inline = attached === null ? null : await iam.userInlinePolicies(name);
+      if (attached === null || inline === null) {
         room.gone.push({ type, name, account: deny.account });
         continue;
       }
-      const others = attached.filter((arn) => arn !== cordonPolicyArn(deny.account, deny.policyName));
-      if (others.length + 1 > quotas.attachedPoliciesPerUser) {
-        room.undeclared.push(deny.resourceName);
-        room.problems.push(
-          `${where}: ${others.length} of ${quotas.attachedPoliciesPerUser} managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching cordon's deny policy would fail (LimitExceeded): its sessions are not denied; detach one (${others.map(policyNameOf).join(", ")}), or have the quota raised (Service Quotas), then run again`,
+      const others = attached.filter(
+        (arn) => arn !== cordonPolicyArn(deny.account, denyPolicyName("user", name, "managed")),
+      );
+      const inlineUsed = Object.entries(inline)
+        .filter(([policyName]) => policyName !== ROLE_POLICY_NAME)
+        .reduce((sum, [, text]) => sum + policySize(text), 0);
+      const needed = filledSize(deny.document, deny.pendingContainment);
+      const managedFits = others.length + 1 <= quotas.attachedPoliciesPerUser;
+      const inlineFits = inlineUsed + needed <= quotas.userPolicySize;
+      const hasInline = ROLE_POLICY_NAME in inline;
+      const attachments = `${others.length} of ${quotas.attachedPoliciesPerUser} managed policies are attached to it (AttachedPoliciesPerUserQuota)`;
+      if ((hasInline && inlineFits) || (!managedFits && inlineFits)) {
+        room.inlineDenyUsers.push(name);
+        const why = managedFits
+          ? "it already carries it, and keeps it so that runs do not flip between the two"
+          : `${attachments}, so attaching the managed one would fail (LimitExceeded)`;
+        room.notes.push(
+          `user ${name} (incident ${deny.incidents.join(", ")}): its deny is the inline policy ${ROLE_POLICY_NAME} instead of the managed policy ${POLICY_PATH}${denyPolicyName("user", name, "managed")}: ${why}`,
         );
+      } else if (!managedFits) {
+        const full = `no room for cordon's deny policy: ${attachments}, and its other inline policies use ${inlineUsed} of ${quotas.userPolicySize} characters (UserPolicySizeQuota; cordon's needs ${needed})`;
+        const fix = `detach one (${others.map(policyNameOf).join(", ")}) or delete an inline policy of user ${name}, or have a quota raised (Service Quotas), then run again`;
+        withhold(deny, hasInline, full, fix);
       }
       continue;
     }
@@ -338,19 +380,11 @@ export async function denyRoom(
     } else if (!inlineFits) {
       const full = `no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota)`;
       const fix = `detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`;
-      // IAM never let the inline deny it has outgrow the quota: only what this run adds does not fit.
-      if (ROLE_POLICY_NAME in role.inlinePolicies) {
-        room.kept.push(deny.resourceName);
-        room.problems.push(
-          `${where}: ${full}: its inline deny stays as IAM has it, without what this run adds; ${fix}`,
-        );
-      } else {
-        room.undeclared.push(deny.resourceName);
-        room.problems.push(`${where}: ${full}: its sessions are not denied; ${fix}`);
-      }
+      withhold(deny, ROLE_POLICY_NAME in role.inlinePolicies, full, fix);
     }
   }
   room.managedDenyRoles.sort();
+  room.inlineDenyUsers.sort();
   room.undeclared.sort();
   room.kept.sort();
   return room;

@@ -95,6 +95,7 @@ interface Settings {
 interface Facts {
   goneAccessKeys: string[];
   managedDenyRoles: string[];
+  inlineDenyUsers: string[];
   gonePrincipals: Principal[];
   notes: string[];
   withheld: Withheld;
@@ -271,6 +272,7 @@ async function readWorld(
     organization,
     goneAccessKeys: facts.goneAccessKeys,
     managedDenyRoles: facts.managedDenyRoles,
+    inlineDenyUsers: facts.inlineDenyUsers,
     gonePrincipals: facts.gonePrincipals,
   };
 
@@ -399,6 +401,7 @@ async function readFacts(
     const room = await denyRoom(declared, {
       role,
       userAttachedPolicies: (name) => iam.userAttachedPolicies(name),
+      userInlinePolicies: (name) => iam.userInlinePolicies(name),
       quotas: () => iam.quotas(),
     });
     if (organization !== undefined) {
@@ -411,6 +414,7 @@ async function readFacts(
     return {
       goneAccessKeys: keys.gone,
       managedDenyRoles: room.managedDenyRoles,
+      inlineDenyUsers: room.inlineDenyUsers,
       gonePrincipals: room.gone,
       notes: room.notes,
       withheld: {

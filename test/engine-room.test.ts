@@ -12,8 +12,11 @@ import {
   CreatePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
+  GetUserPolicyCommand,
   ListAccessKeysCommand,
+  PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
+import { policySize } from "../plan/policies.ts";
 import { beforeEach, describe, expect, it } from "vitest";
 import { withheldMessage } from "../program/deploy.ts";
 import type { Account } from "./support/aws-accounts.ts";
@@ -50,6 +53,8 @@ function up(): Promise<EngineRun> {
     stack: STACK,
     state: state(),
     config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() },
+    // cordon's policy pack, as the workflows run it: an inline user deny must pass it too.
+    policyPacks: ["policy"],
   });
 }
 async function keyStatus(user: string, id: string): Promise<string | undefined> {
@@ -92,12 +97,53 @@ async function fillAttachments(user: string): Promise<string[]> {
   return names;
 }
 
+/** An inline policy of about `size` characters as IAM counts them (no white space), under the user's quota. */
+function fillerDocument(size: number): string {
+  const resources: string[] = [];
+  const text = () =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resources }],
+    });
+  do resources.push(`arn:aws:s3:::bucket-${String(resources.length).padStart(6, "0")}/*`);
+  while (policySize(text()) < size - 40);
+  return text();
+}
+/** The inline policy `work` every seeded user has (test/support/aws-accounts.ts). */
+async function workPolicy(user: string): Promise<unknown> {
+  const found = await account.iam.send(new GetUserPolicyCommand({ UserName: user, PolicyName: "work" }));
+  return JSON.parse(decodeURIComponent(found.PolicyDocument!));
+}
+
 describe("a compromised user whose managed-policy attachments are full", () => {
-  it("has its key disabled, the other incident's deny applied, and the run fails saying why", async () => {
+  it("gets its deny as an inline policy: an older session is denied, a newer one not, and the run succeeds", async () => {
+    const dana = (await account.user("dana", { key: true }))!;
+    // Nine of the user's own, and AWS's quarantine policy would be the tenth: the leaked key's holder needs none.
+    await fillAttachments("dana");
+    incident(FULL, ["users:", "  - name: dana", `    accessKeys: [${dana}]`]);
+
+    const run = await up();
+    expect([run.status, run.errors]).toEqual([0, []]);
+    expect(await keyStatus("dana", dana)).toBe("Inactive");
+    expect(stepLines(run).filter((line) => line.includes("user-dana"))).toEqual([
+      `create cordon:iam:SessionRevocation ${ACCOUNT}-user-dana`,
+      `create aws:iam/userPolicy:UserPolicy ${ACCOUNT}-user-dana`,
+    ]);
+    const cutoff = await cutoffOf(FULL);
+    expect(await sessionOf("dana", cutoff, -60_000)).toBe("ExplicitlyDenied");
+    expect(await sessionOf("dana", cutoff, 60_000)).toBe("Allowed");
+  });
+
+  it("without inline room either, has its key disabled, the other incident's deny applied, and the run fails saying why", async () => {
     const dana = (await account.user("dana", { key: true }))!;
     const erin = (await account.user("erin", { key: true }))!;
-    // What the leaked key may do to its own user: fill its attachments before cordon's run.
+    // What the leaked key may do to its own user: fill its attachments and its inline room before cordon's run.
     const filled = await fillAttachments("dana");
+    const inline = fillerDocument(1_900);
+    await account.iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "filler", PolicyDocument: inline }),
+    );
+    const used = policySize(inline) + policySize(JSON.stringify(await workPolicy("dana")));
     incident(FULL, ["users:", "  - name: dana", `    accessKeys: [${dana}]`]);
     incident(OTHER, ["users:", "  - name: erin", `    accessKeys: [${erin}]`]);
 
@@ -108,11 +154,11 @@ describe("a compromised user whose managed-policy attachments are full", () => {
     expect(run.errors).toEqual([
       [
         "cordon cannot declare the deny policy of 1 principal as planned: no room for it, so pulumi up would fail (LimitExceeded); everything else is declared, and this update fails at its end:",
-        `${relativeFile(FULL)}: user dana (incident ${FULL}): 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching cordon's deny policy would fail (LimitExceeded): its sessions are not denied; detach one (${filled.join(", ")}), or have the quota raised (Service Quotas), then run again`,
+        `${relativeFile(FULL)}: user dana (incident ${FULL}): no room for cordon's deny policy: 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), and its other inline policies use ${used} of 2048 characters (UserPolicySizeQuota; cordon's needs 236): its sessions are not denied; detach one (${filled.join(", ")}) or delete an inline policy of user dana, or have a quota raised (Service Quotas), then run again`,
       ].join("\n"),
       withheldMessage(1, 0),
     ]);
-    expect(stepLines(run).filter((line) => line.includes("failed"))).toEqual([]);
+    expect(stepLines(run).filter((line) => line.includes("failed") || line.includes("user-dana"))).toEqual([]);
 
     // erin's incident is contained: a session from before its cutoff is denied, one after is not.
     const cutoff = await cutoffOf(OTHER);

@@ -14,10 +14,12 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
+  DetachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
   PutRolePolicyCommand,
+  PutUserPolicyCommand,
   type Tag,
 } from "@aws-sdk/client-iam";
 import { readLiveKeys } from "../aws/iam.ts";
@@ -461,18 +463,64 @@ describe("point 3: what would fail at pulumi up, left out and said before declar
     expect(kept.ignoreChanges).toEqual(["policy"]);
   });
 
-  it("leaves out the deny of a user at its quota of attached managed policies, not counting cordon's own, and still disables its key", async () => {
+  it("puts the deny of a user at its quota of attached managed policies inline, where it fits, and keeps it there once an attachment frees", async () => {
     await user("dana");
     const key = await accessKey("dana");
     const policies = await customerPolicies(10);
     for (const arn of policies) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "app", PolicyDocument: inlineDocument(1_500) }),
+    );
     incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana", `    accessKeys: [${key}]`]);
     const run = await up();
+    expect([run.error, run.errors, run.exitCode]).toEqual([undefined, [], undefined]);
+    expect(declared(run).filter((r) => r.endsWith("-user-dana"))).toEqual([
+      `aws:iam/userPolicy:UserPolicy ${ACCOUNT}-user-dana`,
+      `cordon:iam:SessionRevocation ${ACCOUNT}-user-dana`,
+    ]);
+    const inline = resource(run, "aws:iam/userPolicy:UserPolicy", `${ACCOUNT}-user-dana`).inputs;
+    expect(inline).toMatchObject({ user: "dana", name: "cordon-revoke-sessions" });
+    expect(JSON.parse(String(inline.policy)).Statement.every((s: { Effect: string }) => s.Effect === "Deny")).toBe(
+      true,
+    );
+    expect(outputsOf(run).usersWithInlineDeny).toEqual(["dana"]);
+    expect(run.infos).toContain(
+      "user dana (incident 2026-11-28-ci-key): its deny is the inline policy cordon-revoke-sessions instead of the managed policy /cordon/cordon-revoke-sessions-dana: 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching the managed one would fail (LimitExceeded)",
+    );
+
+    // What `pulumi up` did, then an attachment frees: the user keeps its inline deny (no flip between runs).
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: "dana",
+        PolicyName: "cordon-revoke-sessions",
+        PolicyDocument: String(inline.policy),
+      }),
+    );
+    await iam.send(new DetachUserPolicyCommand({ UserName: "dana", PolicyArn: policies[0] }));
+    const next = await up();
+    expect([next.error, next.errors, next.exitCode]).toEqual([undefined, [], undefined]);
+    expect(declared(next)).toContain(`aws:iam/userPolicy:UserPolicy ${ACCOUNT}-user-dana`);
+    expect(next.infos).toContain(
+      "user dana (incident 2026-11-28-ci-key): its deny is the inline policy cordon-revoke-sessions instead of the managed policy /cordon/cordon-revoke-sessions-dana: it already carries it, and keeps it so that runs do not flip between the two",
+    );
+  });
+
+  it("leaves out the deny of a user with neither a free attachment nor inline room, still disables its key, and fails at its end", async () => {
+    await user("dana");
+    const key = await accessKey("dana");
+    const policies = await customerPolicies(10);
+    for (const arn of policies) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "app", PolicyDocument: inlineDocument(2_000) }),
+    );
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana", `    accessKeys: [${key}]`]);
+    const run = await up();
+    const used = policySize(inlineDocument(2_000));
     expect(run.error).toBeUndefined();
     expect(run.errors).toEqual([
       [
         "cordon cannot declare the deny policy of 1 principal as planned: no room for it, so pulumi up would fail (LimitExceeded); everything else is declared, and this update fails at its end:",
-        `${fileShown()}: user dana (incident 2026-11-28-ci-key): 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching cordon's deny policy would fail (LimitExceeded): its sessions are not denied; detach one (${policies.map((arn) => arn.split("/").pop()).join(", ")}), or have the quota raised (Service Quotas), then run again`,
+        `${fileShown()}: user dana (incident 2026-11-28-ci-key): no room for cordon's deny policy: 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), and its other inline policies use ${used} of 2048 characters (UserPolicySizeQuota; cordon's needs 226): its sessions are not denied; detach one (${policies.map((arn) => arn.split("/").pop()).join(", ")}) or delete an inline policy of user dana, or have a quota raised (Service Quotas), then run again`,
       ].join("\n"),
       withheldMessage(1, 0),
     ]);
@@ -623,6 +671,9 @@ describe("verify's reading of a listed key the user has not (aws/iam.ts readLive
 describe("the program's own IAM reads are declared for the deployer", () => {
   it("sends only calls that programReadPermissions, credentialReadPermissions or the invokes declare, and the deploy policy grants them", async () => {
     await user("ci-deployer");
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "ci-deployer", PolicyName: "app", PolicyDocument: inlineDocument(100) }),
+    );
     await role("deploy");
     await iam.send(
       new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }),
@@ -660,6 +711,7 @@ describe("the program's own IAM reads are declared for the deployer", () => {
         "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:GetUser",
+        "iam:GetUserPolicy",
         "iam:ListAccessKeys",
         "iam:ListAttachedRolePolicies",
         "iam:ListAttachedUserPolicies",
@@ -668,6 +720,7 @@ describe("the program's own IAM reads are declared for the deployer", () => {
         "iam:ListSSHPublicKeys",
         "iam:ListServiceSpecificCredentials",
         "iam:ListSigningCertificates",
+        "iam:ListUserPolicies",
         "sts:GetCallerIdentity",
       ]);
       const invokes = [...deployPermissions["aws:index/getCallerIdentity:getCallerIdentity"]];

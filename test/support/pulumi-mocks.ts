@@ -91,7 +91,14 @@ export class FakeCloud {
   roles: Record<string, RoleState>;
   /** Managed policies attached to each user; a user not here exists, with none attached. */
   userPolicies: Record<string, string[]>;
-  quotas: IamQuotas = { attachedPoliciesPerUser: 10, attachedPoliciesPerRole: 10, rolePolicySize: 10240 };
+  /** Inline policies of each user (name → document text); a user not here has none. */
+  userInlinePolicies: Record<string, Record<string, string>> = {};
+  quotas: IamQuotas = {
+    attachedPoliciesPerUser: 10,
+    attachedPoliciesPerRole: 10,
+    rolePolicySize: 10240,
+    userPolicySize: 2048,
+  };
   /**
    * The organization as the organization stack's reads find it: its management account, its root
    * with the policy types enabled there, and the policies attached to each target by type (every
@@ -165,6 +172,7 @@ export class FakeCloud {
       role: async (name) =>
         Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
+      userInlinePolicies: async (name) => this.userInlinePolicies[name] ?? {},
       quotas: async () => this.quotas,
       // A user exists when the table lists its keys (none, or some), as `accessKeys` answers.
       listUser: async (account, user) => {
