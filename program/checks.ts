@@ -284,8 +284,8 @@ export interface DenyRoom {
  *    counted), else a managed policy attached, like a user's, when an attachment is free
  *    (AttachedPoliciesPerRoleQuota, cordon's own not counted). A role that already carries
  *    cordon's managed policy keeps it while it fits, so the choice does not flip between runs.
- *  - When neither fits, the deny is left out (`undeclared`), or kept as IAM has it when a role
- *    already carries cordon's inline deny (`kept`: a deny left out would be deleted), and the
+ *  - When neither fits, the deny is left out (`undeclared`), or kept as IAM has it when the role
+ *    or user already carries cordon's inline deny (`kept`: a deny left out would be deleted), and the
  *    line says why. Whoever holds a leaked key can fill its user's attachments: that must not stop
  *    the run from disabling the key and declaring every other deny.
  */
@@ -351,6 +351,8 @@ export async function denyRoom(
       } else if (!managedFits) {
         const full = `no room for cordon's deny policy: ${attachments}, and its other inline policies use ${inlineUsed} of ${quotas.userPolicySize} characters (UserPolicySizeQuota; cordon's needs ${needed})`;
         const fix = `detach one (${others.map(policyNameOf).join(", ")}) or delete an inline policy of user ${name}, or have a quota raised (Service Quotas), then run again`;
+        // A user whose inline deny stays keeps it inline: declared managed, it would be deleted.
+        if (hasInline) room.inlineDenyUsers.push(name);
         withhold(deny, hasInline, full, fix);
       }
       continue;

@@ -505,6 +505,43 @@ describe("point 3: what would fail at pulumi up, left out and said before declar
     );
   });
 
+  it("keeps a user's inline deny as IAM has it when what the run adds leaves it no room: still inline, never deleted, and the run fails at its end", async () => {
+    await user("dana");
+    const key = await accessKey("dana");
+    const policies = await customerPolicies(10);
+    for (const arn of policies) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
+    const earlier = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-01T00:00:00Z" } },
+        },
+      ],
+    });
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "cordon-revoke-sessions", PolicyDocument: earlier }),
+    );
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "app", PolicyDocument: inlineDocument(1_900) }),
+    );
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana", `    accessKeys: [${key}]`]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(run.errors).toHaveLength(2);
+    expect(run.errors[0]).toContain("its inline deny stays as IAM has it, without what this run adds; detach one");
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    expect(declared(run).filter((r) => r.endsWith("-user-dana"))).toEqual([
+      `aws:iam/userPolicy:UserPolicy ${ACCOUNT}-user-dana`,
+      `cordon:iam:SessionRevocation ${ACCOUNT}-user-dana`,
+    ]);
+    const kept = resource(run, "aws:iam/userPolicy:UserPolicy", `${ACCOUNT}-user-dana`);
+    expect(kept.inputs).toMatchObject({ user: "dana", name: "cordon-revoke-sessions" });
+    expect(kept.ignoreChanges).toEqual(["policy"]);
+  });
+
   it("leaves out the deny of a user with neither a free attachment nor inline room, still disables its key, and fails at its end", async () => {
     await user("dana");
     const key = await accessKey("dana");
