@@ -10,10 +10,12 @@ import {
   GetAccountSummaryCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  GetUserPolicyCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
 } from "@aws-sdk/client-iam";
 import type { DeployIam, IamQuotas, RoleState } from "../program/iam.ts";
 import { allPages, send, type Clients } from "./clients.ts";
@@ -27,15 +29,22 @@ export const programReadPermissions: readonly string[] = [
   "iam:GetAccountSummary",
   "iam:GetRole",
   "iam:GetRolePolicy",
+  "iam:GetUserPolicy",
   "iam:ListAccessKeys",
   "iam:ListAttachedRolePolicies",
   "iam:ListAttachedUserPolicies",
   "iam:ListRolePolicies",
+  "iam:ListUserPolicies",
   "sts:GetCallerIdentity",
 ];
 
 /** IAM's defaults, for a summary that leaves a quota out. */
-const DEFAULT_QUOTAS: IamQuotas = { attachedPoliciesPerUser: 10, attachedPoliciesPerRole: 10, rolePolicySize: 10240 };
+const DEFAULT_QUOTAS: IamQuotas = {
+  attachedPoliciesPerUser: 10,
+  attachedPoliciesPerRole: 10,
+  rolePolicySize: 10240,
+  userPolicySize: 2048,
+};
 
 export function deployIam(clients: Clients): DeployIam {
   const { iam } = clients;
@@ -96,12 +105,29 @@ export function deployIam(clients: Clients): DeployIam {
         () => null,
       );
     },
+    async userInlinePolicies(name) {
+      const names = await orIfMissing(
+        allPages(
+          (Marker) => send(iam, new ListUserPoliciesCommand({ UserName: name, Marker })),
+          (page) => page.PolicyNames,
+        ),
+        () => null,
+      );
+      if (names === null) return null;
+      const inlinePolicies: Record<string, string> = {};
+      for (const policyName of names) {
+        const policy = await send(iam, new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }));
+        inlinePolicies[policyName] = decodePolicyText(policy.PolicyDocument ?? "");
+      }
+      return inlinePolicies;
+    },
     async quotas() {
       const summary = (await send(iam, new GetAccountSummaryCommand({}))).SummaryMap ?? {};
       return {
         attachedPoliciesPerUser: summary.AttachedPoliciesPerUserQuota ?? DEFAULT_QUOTAS.attachedPoliciesPerUser,
         attachedPoliciesPerRole: summary.AttachedPoliciesPerRoleQuota ?? DEFAULT_QUOTAS.attachedPoliciesPerRole,
         rolePolicySize: summary.RolePolicySizeQuota ?? DEFAULT_QUOTAS.rolePolicySize,
+        userPolicySize: summary.UserPolicySizeQuota ?? DEFAULT_QUOTAS.userPolicySize,
       };
     },
   };

@@ -67,6 +67,7 @@ export const verifyPermissions: readonly string[] = [
     "iam:GetRole",
     "iam:GetRolePolicy",
     "iam:GetUser",
+    "iam:GetUserPolicy",
     "iam:ListAccessKeys",
     "iam:ListAttachedRolePolicies",
     "iam:ListAttachedUserPolicies",
@@ -290,7 +291,7 @@ export function liveIam(clients: Clients): LiveIam {
   const reads = userReads(clients);
   return {
     account: () => callerAccount(clients),
-    user: (name, policyArn) => readLiveUser(clients, name, policyArn, reads),
+    user: (name, policyName, policyArn) => readLiveUser(clients, name, policyName, policyArn, reads),
     role: (name, policyName, policyArn) => readLiveRole(clients, name, policyName, policyArn),
     keys: (user, accessKeyIds) => readLiveKeys(clients, user, accessKeyIds, reads),
     simulate: (principalArn, actions, tokenIssueTime, context) =>
@@ -299,17 +300,29 @@ export function liveIam(clients: Clients): LiveIam {
   };
 }
 
-/** Reads a user's cordon policy: the customer managed policy `arn:aws:iam::<account>:policy/cordon/<name>`. */
+/**
+ * Reads a user's cordon policy: with `policyArn`, the customer managed policy
+ * `arn:aws:iam::<account>:policy/cordon/<name>` attached to it; without, the inline user policy
+ * `policyName` (a user without a free attachment).
+ */
 export async function readLiveUser(
   clients: Clients,
   userName: string,
-  policyArn: string,
+  policyName: string,
+  policyArn?: string,
   reads: UserReads = userReads(clients),
 ): Promise<LivePrincipal> {
   const user = await orIfMissing(reads.user(userName), () => null);
   if (user === null) return { arn: null, policy: { state: "missing" } };
   const arn = user.User?.Arn ?? null;
-  return readManagedPolicy(clients, arn, policyArn, () => reads.attachedPolicies(userName));
+  if (policyArn !== undefined)
+    return readManagedPolicy(clients, arn, policyArn, () => reads.attachedPolicies(userName));
+  const inline = await orIfMissing(
+    send(clients.iam, new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName })),
+    () => null,
+  );
+  if (inline === null) return { arn, policy: { state: "missing" } };
+  return { arn, policy: { state: "attached", document: parsePolicyText(inline.PolicyDocument ?? "") } };
 }
 
 /**

@@ -97,7 +97,11 @@ export function readPreamble(
   return {
     now,
     containment,
-    recorded: { goneAccessKeys: union((f) => f.goneAccessKeys), managedDenyRoles: union((f) => f.managedDenyRoles) },
+    recorded: {
+      goneAccessKeys: union((f) => f.goneAccessKeys),
+      managedDenyRoles: union((f) => f.managedDenyRoles),
+      inlineDenyUsers: union((f) => f.inlineDenyUsers),
+    },
     outputs,
     listings: outputs.flatMap((o) => o.listings),
     credentials: outputs.flatMap((o) => o.credentials),

@@ -120,7 +120,7 @@ export function renderAssessment(a: Assessment): string {
   );
   if (room.managedAttachmentsLeft === 0) {
     lines.push(
-      "no managed policy attachment left: `pulumi up` cannot attach cordon's deny policy; detach one, or raise the quota in Service Quotas",
+      "no managed policy attachment left: `pulumi up` puts cordon's deny policy inline instead when it fits in the inline characters left, else leaves it out and fails; detach one, or raise the quota in Service Quotas",
     );
   }
   return `${lines.join("\n")}\n`;

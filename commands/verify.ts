@@ -82,6 +82,7 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
       const plan = buildPlan(incidents, {
         containment: known,
         managedDenyRoles: recorded.managedDenyRoles,
+        inlineDenyUsers: recorded.inlineDenyUsers,
         goneAccessKeys: recorded.goneAccessKeys,
         ...(organization ? { organization: organization.config } : {}),
       });

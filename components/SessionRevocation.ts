@@ -13,6 +13,12 @@ export interface SessionRevocationArgs {
    * @default {}
    */
   containment?: Record<string, pulumi.Input<string>>;
+  /**
+   * Keep the document IAM has (`ignoreChanges`): the program found no room for the new one, and a
+   * deny left out would be deleted.
+   * @default false
+   */
+  keepAsIs?: boolean;
 }
 
 /** The tag that names, on a managed deny policy, one incident the policy answers. */
@@ -20,8 +26,8 @@ export const INCIDENT_TAG_PREFIX = `${INCIDENT_TAG}:`;
 
 /**
  * The deny policy of one principal: a customer managed policy attached to a user (or to a role
- * without room for an inline policy), or an inline policy on a role (the plan decides which, and
- * why). The document is the plan's, its containment filled in (`filledDocument`).
+ * without room for an inline policy), or an inline policy on a role (or on a user without a free
+ * attachment for the managed one): the plan decides which, and why. The document is the plan's, its containment filled in (`filledDocument`).
  */
 export class SessionRevocation extends pulumi.ComponentResource {
   static readonly type = "cordon:iam:SessionRevocation";
@@ -35,6 +41,7 @@ export class SessionRevocation extends pulumi.ComponentResource {
     this.document = filledDocument(name, "deny", policy, args.containment);
 
     const { type, name: principal } = policy.principal;
+    const keep = args.keepAsIs ? { ignoreChanges: ["policy"] } : {};
     if (policy.attachment === "managed") {
       const managed = new aws.iam.Policy(
         name,
@@ -47,16 +54,22 @@ export class SessionRevocation extends pulumi.ComponentResource {
           policy: this.document,
           tags: Object.fromEntries(policy.incidents.map((id) => [`${INCIDENT_TAG_PREFIX}${id}`, ""])),
         },
-        { parent: this },
+        { parent: this, ...keep },
       );
       if (type === "user")
         new aws.iam.UserPolicyAttachment(name, { user: principal, policyArn: managed.arn }, { parent: this });
       else new aws.iam.RolePolicyAttachment(name, { role: principal, policyArn: managed.arn }, { parent: this });
+    } else if (type === "user") {
+      new aws.iam.UserPolicy(
+        name,
+        { user: principal, name: policy.policyName, policy: this.document },
+        { parent: this, ...keep },
+      );
     } else {
       new aws.iam.RolePolicy(
         name,
         { role: principal, name: policy.policyName, policy: this.document },
-        { parent: this },
+        { parent: this, ...keep },
       );
     }
     this.registerOutputs({ principal: policy.principal, incidents: policy.incidents, document: this.document });
@@ -72,4 +85,5 @@ export const sessionRevocationPermissions: Record<string, string[]> = declaratio
   "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["create", "read", "delete"],
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["create", "read", "delete"],
   "aws:iam/rolePolicy:RolePolicy": ["create", "read", "update", "delete"],
+  "aws:iam/userPolicy:UserPolicy": ["create", "read", "update", "delete"],
 });

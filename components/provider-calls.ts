@@ -71,6 +71,13 @@ export const PROVIDER_CALLS = {
     update: ["iam:PutRolePolicy"],
     delete: ["iam:DeleteRolePolicy"],
   },
+  "aws:iam/userPolicy:UserPolicy": {
+    source: "internal/service/iam/user_policy.go",
+    create: ["iam:PutUserPolicy"],
+    read: ["iam:GetUserPolicy"],
+    update: ["iam:PutUserPolicy"],
+    delete: ["iam:DeleteUserPolicy"],
+  },
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
     source: "internal/service/iam/role_policy_attachment.go",
     create: ["iam:AttachRolePolicy"],

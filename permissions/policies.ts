@@ -69,6 +69,12 @@ const SCOPES: readonly Scope[] = [
     why: `any role: incident files name the roles whose sessions to revoke (the inline policy ${ROLE_POLICY_NAME}), so no name is known in advance; the program reads each role's room first (review those files: CODEOWNERS)`,
   },
   {
+    sid: "RevokeSessionsOfAnyUser",
+    match: /^iam:(DeleteUserPolicy|GetUserPolicy|ListUserPolicies|PutUserPolicy)$/,
+    resource: "arn:aws:iam::*:user/*",
+    why: `any user: a compromised user whose managed-policy attachments are full (its key's holder may fill them) gets its deny as the inline policy ${ROLE_POLICY_NAME}; the program reads each user's room first, and the policy pack lets only Deny statements through`,
+  },
+  {
     sid: "Users",
     match:
       /^iam:(DeactivateMFADevice|DeleteLoginProfile|GetAccessKeyLastUsed|GetLoginProfile|GetSSHPublicKey|GetUser|ListAccessKeys|ListAttachedUserPolicies|ListMFADevices|ListSSHPublicKeys|ListServiceSpecificCredentials|ListSigningCertificates|UpdateAccessKey|UpdateSSHPublicKey|UpdateServiceSpecificCredential|UpdateSigningCertificate)$/,

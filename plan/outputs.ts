@@ -66,6 +66,11 @@ export interface StackOutputs {
   replacementRoles: string[];
   /** Roles whose deny is a managed policy attached to them (no room for the inline one). */
   rolesWithManagedDeny: string[];
+  /**
+   * Users whose deny is the inline policy (no free attachment for the managed one). Outputs of
+   * older programs lack it.
+   */
+  usersWithInlineDeny?: string[];
   /** The organization stack only: its `cordon:organization`, and the guardrails it declared. */
   organization?: {
     targets: string[];
@@ -155,6 +160,9 @@ export function stackOutputs<Deferred>(
     replacementRoles: plan.replacementRoles.map((role) => role.name),
     rolesWithManagedDeny: plan.denyPolicies
       .filter((deny) => deny.principal.type === "role" && deny.attachment === "managed")
+      .map((deny) => deny.principal.name),
+    usersWithInlineDeny: plan.denyPolicies
+      .filter((deny) => deny.principal.type === "user" && deny.attachment === "inline")
       .map((deny) => deny.principal.name),
     ...(organization !== undefined && organization.managementAccount !== null
       ? {
@@ -424,6 +432,8 @@ export interface RecordedFacts {
   goneAccessKeys: string[];
   /** Roles given the managed deny (PlanOptions.managedDenyRoles). */
   managedDenyRoles: string[];
+  /** Users given the inline deny (PlanOptions.inlineDenyUsers). */
+  inlineDenyUsers: string[];
 }
 
 /**
@@ -434,6 +444,7 @@ export function factsFromStackOutputs(json: unknown): RecordedFacts {
   const outputs = (json ?? {}) as {
     incidents?: Record<string, { goneAccessKeys?: unknown }>;
     rolesWithManagedDeny?: unknown;
+    usersWithInlineDeny?: unknown;
   };
   const strings = (value: unknown, field: string): string[] => {
     if (value === undefined) return [];
@@ -451,6 +462,7 @@ export function factsFromStackOutputs(json: unknown): RecordedFacts {
       ),
     ].sort(),
     managedDenyRoles: strings(outputs.rolesWithManagedDeny, "rolesWithManagedDeny"),
+    inlineDenyUsers: strings(outputs.usersWithInlineDeny, "usersWithInlineDeny"),
   };
 }
 

@@ -93,7 +93,9 @@ export interface DenyPolicy {
   pendingContainment: string[];
   /**
    * Users get a customer managed policy: a user's inline policies share 2,048 characters, which a
-   * busy user may have used up. Roles get an inline policy, as the console's "Revoke active
+   * busy user may have used up; unless the program found no free attachment for it (10 by default,
+   * which the leaked key's holder may fill): then an inline policy, when it fits
+   * (`PlanOptions.inlineDenyUsers`). Roles get an inline policy, as the console's "Revoke active
    * sessions" does, unless the program found no room for it among the role's inline policies
    * (10,240 characters for all of them by default): then a managed policy, as users get
    * (`PlanOptions.managedDenyRoles`).
@@ -210,6 +212,12 @@ export interface PlanOptions {
    * @default []
    */
   managedDenyRoles?: readonly string[];
+  /**
+   * Users whose deny is an inline policy instead of the managed one: the program found no free
+   * managed-policy attachment for it, or the user already carries it (case-insensitive).
+   * @default []
+   */
+  inlineDenyUsers?: readonly string[];
 }
 
 export const USER_POLICY_PREFIX = "cordon-revoke-sessions-";
@@ -234,13 +242,14 @@ export const ROLE_PATH = "/cordon/";
 export const INCIDENT_TAG = "cordon:incident";
 
 /**
- * The name of a principal's deny policy: a user's managed policy, a role's inline policy, or the
- * managed policy of a role without room for the inline one. Every place that names or looks for
- * one asks here.
+ * The name of a principal's deny policy: a user's managed policy, a role's inline policy, the
+ * managed policy of a role without room for the inline one, or the inline policy of a user without
+ * a free attachment for the managed one (named as a role's: an inline policy's name is the
+ * principal's own). Every place that names or looks for one asks here.
  */
 export function denyPolicyName(type: PrincipalType, name: string, attachment: "managed" | "inline"): string {
-  if (type === "user") return `${USER_POLICY_PREFIX}${name}`;
-  return attachment === "managed" ? `${ROLE_MANAGED_POLICY_PREFIX}${name}` : ROLE_POLICY_NAME;
+  if (attachment === "inline") return ROLE_POLICY_NAME;
+  return type === "user" ? `${USER_POLICY_PREFIX}${name}` : `${ROLE_MANAGED_POLICY_PREFIX}${name}`;
 }
 
 /** A deny policy IAM would refuse for its size, and the line that says so. */
@@ -298,6 +307,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const keyOf = (p: Principal) => principalKey(p.account, p.type, p.name);
   const gonePrincipals = new Set((options.gonePrincipals ?? []).map(keyOf));
   const managedRoles = new Set((options.managedDenyRoles ?? []).map(iamNameKey));
+  const inlineUsers = new Set((options.inlineDenyUsers ?? []).map(iamNameKey));
 
   const principals = new Map<string, { account: string; type: PrincipalType; name: string; incidents: Incident[] }>();
   const keys = new Map<string, AccessKeyPlan>();
@@ -332,7 +342,14 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     .filter((p) => !gonePrincipals.has(keyOf(p)))
     .map((p): DenyPolicy => {
       const { document, mode, pendingContainment } = denyDocument(p.incidents, containment, uncontained);
-      const managedRole = p.type === "role" && managedRoles.has(iamNameKey(p.name));
+      const attachment =
+        p.type === "user"
+          ? inlineUsers.has(iamNameKey(p.name))
+            ? "inline"
+            : "managed"
+          : managedRoles.has(iamNameKey(p.name))
+            ? "managed"
+            : "inline";
       return {
         account: p.account,
         principal: { type: p.type, name: p.name },
@@ -340,8 +357,8 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
         mode,
         document,
         pendingContainment,
-        attachment: p.type === "user" || managedRole ? "managed" : "inline",
-        policyName: denyPolicyName(p.type, p.name, managedRole ? "managed" : p.type === "user" ? "managed" : "inline"),
+        attachment,
+        policyName: denyPolicyName(p.type, p.name, attachment),
         resourceName: `${p.account}-${p.type}-${p.name}`,
       };
     });

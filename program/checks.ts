@@ -1,9 +1,11 @@
 /**
  * What the Pulumi program checks before it declares anything: the incident files, the account of
  * the deploying credentials, the owner of every key, the replacement roles' names, and the room
- * each principal has for cordon's deny policy. A run either declares the whole plan or
- * fails having declared nothing: a half-declared plan would make Pulumi delete the remediations of
- * the incidents it did not reach.
+ * each principal has for cordon's deny policy. A problem with the repository's own inputs (a file,
+ * the stack's settings, the credentials' account) stops the run having declared nothing. What IAM
+ * state in the account decides (a full principal, a role squatting a replacement role's name), and
+ * whoever holds a leaked key can create, stops nothing: the run declares everything else, every
+ * credential disabled first, and fails at its end.
  *
  * Each check answers with the reason the run must stop, or undefined. They ask AWS through the
  * functions they are given (index.ts passes Pulumi's invokes), so they run in a test without Pulumi.
@@ -22,6 +24,7 @@ import {
   POLICY_PATH,
   ROLE_POLICY_NAME,
   type AccessKeyPlan,
+  type DenyPolicy,
   type Plan,
   type Principal,
 } from "../plan/plan.ts";
@@ -191,16 +194,26 @@ export function goneKeysNote(plan: Plan): string | undefined {
   return `already contained: IAM no longer has ${plan.goneAccessKeys.length === 1 ? "access key" : "access keys"} ${keys.join(", ")}: deleted, so there is nothing to disable; the deny policies stay until the incident expires`;
 }
 
+/** The replacement roles whose name IAM already has for another role, and why each. */
+export interface TakenRoleNames {
+  /** Their resource names: not declared, so that `CreateRole` cannot fail at `pulumi up`. */
+  taken: string[];
+  /** One line each, naming the file, the role and what to do. */
+  problems: string[];
+}
+
 /**
  * A replacement role is created with `CreateRole`, which fails at `pulumi up` (never at preview)
  * when IAM already has a role of that name: the provider does not adopt it. A role of that name is
  * accepted only when it is this incident's: tagged `cordon:incident` with the incident's id (every
- * role cordon creates is) and under cordon's path.
+ * role cordon creates is) and under cordon's path. Any other is not the run's to stop: whoever holds
+ * a leaked key may create one, so the role is left out and the rest declared.
  */
-export async function replacementRolesProblem(
+export async function takenRoleNames(
   plan: Plan,
   role: (name: string) => Promise<RoleState | null>,
-): Promise<string | undefined> {
+): Promise<TakenRoleNames> {
+  const taken: string[] = [];
   const problems: string[] = [];
   for (const planned of plan.replacementRoles) {
     const existing = await role(planned.name);
@@ -209,27 +222,35 @@ export async function replacementRolesProblem(
     const tag = existing.tags[INCIDENT_TAG];
     const where = `${file}: replacement role ${planned.name} (incident ${planned.incident})`;
     if (tag !== planned.incident) {
+      taken.push(planned.resourceName);
       problems.push(
         `${where}: IAM already has a role ${existing.name} (path ${existing.path}) that is not this incident's (tag ${INCIDENT_TAG}: ${tag === undefined ? "none" : JSON.stringify(tag)}), so CreateRole would fail (EntityAlreadyExists); give the replacement role a name IAM does not have yet, or, to keep using the existing role, remove it from replacementRoles`,
       );
     } else if (existing.path !== planned.path) {
+      taken.push(planned.resourceName);
       problems.push(
         `${where}: the role of that name is this incident's but lives at path ${existing.path}, not ${planned.path}, where cordon keeps the roles it manages (IAM cannot move a role); give the replacement role a new name: the existing role stays as it is`,
       );
     }
   }
+  return { taken, problems };
+}
+
+/** The run's error, before declaring, about the replacement roles it leaves out; undefined when none. */
+export function takenRoleNamesError(problems: readonly string[]): string | undefined {
   if (problems.length === 0) return undefined;
   return [
-    `cordon declared nothing: ${problems.length === 1 ? "1 replacement role" : `${problems.length} replacement roles`} cannot be created as declared:`,
+    `cordon does not declare ${problems.length === 1 ? "1 replacement role" : `${problems.length} replacement roles`}: IAM already has a role of that name, so CreateRole would fail; everything else is declared, and this update fails at its end:`,
     ...problems,
   ].join("\n");
 }
 
-/** Where each principal's deny policy goes, and what stops the run. */
+/** Where each principal's deny policy goes, and which cannot be declared as planned. */
 export interface DenyRoom {
-  problem?: string;
   /** Roles without room for the inline deny that get the managed one attached instead. */
   managedDenyRoles: string[];
+  /** Users without a free attachment for the managed deny that get the inline one instead. */
+  inlineDenyUsers: string[];
   /**
    * Principals IAM does not have (deleted by hand): contained, with nothing to attach. Their deny
    * is not declared, so it cannot fail at `pulumi up`; it comes back once IAM has them again.
@@ -237,54 +258,108 @@ export interface DenyRoom {
   gone: Principal[];
   /** What the run says about each role given the managed deny, and why. */
   notes: string[];
+  /**
+   * Resource names of the deny policies with no room anywhere: not declared, so that attaching
+   * them cannot fail at `pulumi up` and stop the rest (sorted).
+   */
+  undeclared: string[];
+  /**
+   * Resource names of the deny policies with no room for their new document but already in IAM
+   * (a role's inline deny grown past the quota): declared as IAM has them, never deleted (sorted).
+   */
+  kept: string[];
+  /** One line for each deny in `undeclared` or `kept`: the file, the principal and what to do. */
+  problems: string[];
 }
 
 /**
  * Whether each principal has room for cordon's deny policy, read from IAM before declaring: a
  * full principal fails at `pulumi up` (LimitExceeded), which `pulumi preview` does not show.
- *  - A user gets a managed policy: it needs a free attachment (AttachedPoliciesPerUserQuota), not
- *    counting cordon's own one.
+ *  - A user gets a managed policy when an attachment is free (AttachedPoliciesPerUserQuota, cordon's
+ *    own one not counted), else the inline policy when it fits among the user's other inline
+ *    policies (UserPolicySizeQuota, counted as for roles). A user that already carries cordon's
+ *    inline policy keeps it while it fits, so the choice does not flip between runs.
  *  - A role gets the inline policy when it fits among the role's other inline policies
  *    (RolePolicySizeQuota, counted as IAM counts: no white space, cordon's own inline policy not
  *    counted), else a managed policy attached, like a user's, when an attachment is free
  *    (AttachedPoliciesPerRoleQuota, cordon's own not counted). A role that already carries
  *    cordon's managed policy keeps it while it fits, so the choice does not flip between runs.
- *  - Only when neither fits does the run stop, naming the file, the principal and what to do.
+ *  - When neither fits, the deny is left out (`undeclared`), or kept as IAM has it when the role
+ *    or user already carries cordon's inline deny (`kept`: a deny left out would be deleted), and the
+ *    line says why. Whoever holds a leaked key can fill its user's attachments: that must not stop
+ *    the run from disabling the key and declaring every other deny.
  */
 export async function denyRoom(
   plan: Plan,
   iam: {
     role(name: string): Promise<RoleState | null>;
     userAttachedPolicies(name: string): Promise<string[] | null>;
+    userInlinePolicies(name: string): Promise<Record<string, string> | null>;
     quotas(): Promise<IamQuotas>;
   },
 ): Promise<DenyRoom> {
-  if (plan.denyPolicies.length === 0) return { managedDenyRoles: [], gone: [], notes: [] };
+  const room: DenyRoom = {
+    managedDenyRoles: [],
+    inlineDenyUsers: [],
+    gone: [],
+    notes: [],
+    undeclared: [],
+    kept: [],
+    problems: [],
+  };
+  if (plan.denyPolicies.length === 0) return room;
   const quotas = await iam.quotas();
-  const problems: string[] = [];
-  const gone: Principal[] = [];
-  const notes: string[] = [];
-  const managedDenyRoles: string[] = [];
+  const where = (deny: DenyPolicy) =>
+    `${deny.incidents.map((id) => fileOf(plan, id)).join(", ")}: ${deny.principal.type} ${deny.principal.name} (incident ${deny.incidents.join(", ")})`;
+  // Neither fits. IAM never let an inline deny it has outgrow the quota: only what this run adds
+  // does not fit, and the deny stays as IAM has it.
+  const withhold = (deny: DenyPolicy, hasInline: boolean, full: string, fix: string) => {
+    (hasInline ? room.kept : room.undeclared).push(deny.resourceName);
+    const what = hasInline
+      ? "its inline deny stays as IAM has it, without what this run adds"
+      : "its sessions are not denied";
+    room.problems.push(`${where(deny)}: ${full}: ${what}; ${fix}`);
+  };
   for (const deny of plan.denyPolicies) {
     const { type, name } = deny.principal;
-    const where = `${deny.incidents.map((id) => fileOf(plan, id)).join(", ")}: ${type} ${name} (incident ${deny.incidents.join(", ")})`;
     if (type === "user") {
       const attached = await iam.userAttachedPolicies(name);
-      if (attached === null) {
-        gone.push({ type, name, account: deny.account });
+      const inline = attached === null ? null : await iam.userInlinePolicies(name);
+      if (attached === null || inline === null) {
+        room.gone.push({ type, name, account: deny.account });
         continue;
       }
-      const others = attached.filter((arn) => arn !== cordonPolicyArn(deny.account, deny.policyName));
-      if (others.length + 1 > quotas.attachedPoliciesPerUser) {
-        problems.push(
-          `${where}: ${others.length} of ${quotas.attachedPoliciesPerUser} managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching cordon's deny policy would fail (LimitExceeded); detach one (${others.map(policyNameOf).join(", ")}), or have the quota raised (Service Quotas), then run again`,
+      const others = attached.filter(
+        (arn) => arn !== cordonPolicyArn(deny.account, denyPolicyName("user", name, "managed")),
+      );
+      const inlineUsed = Object.entries(inline)
+        .filter(([policyName]) => policyName !== ROLE_POLICY_NAME)
+        .reduce((sum, [, text]) => sum + policySize(text), 0);
+      const needed = filledSize(deny.document, deny.pendingContainment);
+      const managedFits = others.length + 1 <= quotas.attachedPoliciesPerUser;
+      const inlineFits = inlineUsed + needed <= quotas.userPolicySize;
+      const hasInline = ROLE_POLICY_NAME in inline;
+      const attachments = `${others.length} of ${quotas.attachedPoliciesPerUser} managed policies are attached to it (AttachedPoliciesPerUserQuota)`;
+      if ((hasInline && inlineFits) || (!managedFits && inlineFits)) {
+        room.inlineDenyUsers.push(name);
+        const why = managedFits
+          ? "it already carries it, and keeps it so that runs do not flip between the two"
+          : `${attachments}, so attaching the managed one would fail (LimitExceeded)`;
+        room.notes.push(
+          `user ${name} (incident ${deny.incidents.join(", ")}): its deny is the inline policy ${ROLE_POLICY_NAME} instead of the managed policy ${POLICY_PATH}${denyPolicyName("user", name, "managed")}: ${why}`,
         );
+      } else if (!managedFits) {
+        const full = `no room for cordon's deny policy: ${attachments}, and its other inline policies use ${inlineUsed} of ${quotas.userPolicySize} characters (UserPolicySizeQuota; cordon's needs ${needed})`;
+        const fix = `detach one (${others.map(policyNameOf).join(", ")}) or delete an inline policy of user ${name}, or have a quota raised (Service Quotas), then run again`;
+        // A user whose inline deny stays keeps it inline: declared managed, it would be deleted.
+        if (hasInline) room.inlineDenyUsers.push(name);
+        withhold(deny, hasInline, full, fix);
       }
       continue;
     }
     const role = await iam.role(name);
     if (role === null) {
-      gone.push({ type, name, account: deny.account });
+      room.gone.push({ type, name, account: deny.account });
       continue;
     }
     const managedArn = cordonPolicyArn(deny.account, denyPolicyName("role", name, "managed"));
@@ -297,27 +372,33 @@ export async function denyRoom(
     const managedFits = othersAttached.length + 1 <= quotas.attachedPoliciesPerRole;
     const hasManaged = role.attachedPolicies.includes(managedArn);
     if ((hasManaged && managedFits) || (!inlineFits && managedFits)) {
-      managedDenyRoles.push(name);
+      room.managedDenyRoles.push(name);
       const why = inlineFits
         ? "it already carries it, and keeps it so that runs do not flip between the two"
         : `the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota) and cordon's needs ${needed}`;
-      notes.push(
+      room.notes.push(
         `role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${denyPolicyName("role", name, "managed")}, attached, instead of an inline policy: ${why}`,
       );
     } else if (!inlineFits) {
-      problems.push(
-        `${where}: no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota); detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`,
-      );
+      const full = `no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota)`;
+      const fix = `detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`;
+      withhold(deny, ROLE_POLICY_NAME in role.inlinePolicies, full, fix);
     }
   }
-  const problem =
-    problems.length === 0
-      ? undefined
-      : [
-          `cordon declared nothing: ${problems.length === 1 ? "1 principal has" : `${problems.length} principals have`} no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):`,
-          ...problems,
-        ].join("\n");
-  return { problem, managedDenyRoles: managedDenyRoles.sort(), gone, notes };
+  room.managedDenyRoles.sort();
+  room.inlineDenyUsers.sort();
+  room.undeclared.sort();
+  room.kept.sort();
+  return room;
+}
+
+/** The run's error, before declaring, about the deny policies it cannot declare as planned; undefined when none. */
+export function denyRoomError(problems: readonly string[]): string | undefined {
+  if (problems.length === 0) return undefined;
+  return [
+    `cordon cannot declare the deny policy of ${problems.length === 1 ? "1 principal" : `${problems.length} principals`} as planned: no room for it, so pulumi up would fail (LimitExceeded); everything else is declared, and this update fails at its end:`,
+    ...problems,
+  ].join("\n");
 }
 
 function fileOf(plan: Plan, incident: string): string {

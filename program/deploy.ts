@@ -35,16 +35,18 @@ import { stackName, stackSettingsFromEngine } from "../plan/project.ts";
 import {
   credentialsProblem,
   denyRoom,
+  denyRoomError,
   goneKeysNote,
   gonePrincipalsNote,
   invalidFilesProblem,
   keyOwnership,
   oversizedDeniesProblem,
-  replacementRolesProblem,
   sdkAccountProblem,
   sharesNotes,
   stackNameProblem,
   stackSettingsProblem,
+  takenRoleNames,
+  takenRoleNamesError,
 } from "./checks.ts";
 import { MINIMUM_PULUMI_CLI } from "./cli-version.ts";
 import {
@@ -93,8 +95,26 @@ interface Settings {
 interface Facts {
   goneAccessKeys: string[];
   managedDenyRoles: string[];
+  inlineDenyUsers: string[];
   gonePrincipals: Principal[];
   notes: string[];
+  withheld: Withheld;
+}
+
+/**
+ * What the account's IAM state keeps the run from declaring as planned, by resource name: each
+ * said as an error before declaring, and the run fails at its end. Whoever holds a leaked key can
+ * make any of it, so none of it stops the rest of the plan.
+ */
+interface Withheld {
+  /** Deny policies with no room anywhere: left out. */
+  denies: string[];
+  /** Deny policies whose new document has no room: declared as IAM has them, never deleted. */
+  keptDenies: string[];
+  /** Replacement roles whose name IAM has for another role: left out. */
+  roles: string[];
+  /** The errors that say why. */
+  errors: string[];
 }
 
 /** What the program read before declaring anything, and the plan it makes of it. */
@@ -110,6 +130,7 @@ interface World {
   plan: Plan;
   credentials: CredentialPlan;
   roots: RootUserPlan[];
+  withheld: Withheld;
 }
 
 /**
@@ -156,7 +177,7 @@ export async function deploy(
       ? buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] })
       : world.plan;
 
-  const instants = declarePlan(plan, account, credentials);
+  const instants = declarePlan(plan, account, credentials, world.withheld);
   if (settings.autoContain !== undefined) {
     new AutoContain(`${account}-auto-contain`, { plan: settings.autoContain });
     pulumi.log.info(autoContainNote(settings.autoContain));
@@ -171,8 +192,8 @@ export async function deploy(
     credentials,
   );
   // Everything is declared, and the outputs are returned to be registered: only now does a failed
-  // act fail the run.
-  failRunIfActsFailed(failed);
+  // act, or what could not be declared as planned, fail the run.
+  failRunIfActsFailed(failed, world.withheld);
   // Which run failed them: outputs outlive a run (docs/program.md, "A failed act").
   return failed.length > 0
     ? { ...outputs, failedActs: { run: process.env.GITHUB_RUN_ID ?? null, acts: failed } }
@@ -187,17 +208,32 @@ export async function deploy(
 export const PROGRAM_SAID_WHY = 32;
 
 /**
- * A failed act (a console password, an MFA device, a root user's access keys) fails the run: pulumi
- * up exits non-zero and the job is red, where `pulumi.log.error` alone leaves it green
+ * A failed act (a console password, an MFA device, a root user's access keys), or a deny policy or
+ * replacement role that IAM's state kept from being declared as planned, fails the run: pulumi up
+ * exits non-zero and the job is red, where `pulumi.log.error` alone leaves it green
  * (pulumi/pulumi#5085). The exit code is set, not thrown: the program goes on to the end, so every
  * resource is declared and the stack outputs are registered; the engine then keeps every step done,
  * finalizes the outputs and deletes nothing the program no longer declares (docs/program.md, "A
  * failed act").
  */
-function failRunIfActsFailed(failed: readonly string[]): void {
-  if (failed.length === 0) return;
-  pulumi.log.error(actsFailedMessage(failed.length));
+function failRunIfActsFailed(failed: readonly string[], withheld: Withheld): void {
+  const left = withheld.denies.length + withheld.keptDenies.length;
+  if (failed.length === 0 && left === 0 && withheld.roles.length === 0) return;
+  if (failed.length > 0) pulumi.log.error(actsFailedMessage(failed.length));
+  if (left > 0 || withheld.roles.length > 0) pulumi.log.error(withheldMessage(left, withheld.roles.length));
   process.exitCode = PROGRAM_SAID_WHY;
+}
+
+/**
+ * The run's last word when IAM's state kept deny policies or replacement roles from being declared
+ * as planned, after the errors that said which and why.
+ */
+export function withheldMessage(denies: number, roles: number): string {
+  const what = [
+    ...(denies > 0 ? [denies === 1 ? "1 deny policy" : `${denies} deny policies`] : []),
+    ...(roles > 0 ? [roles === 1 ? "1 replacement role" : `${roles} replacement roles`] : []),
+  ].join(" and ");
+  return `cordon declared everything else, but not ${what} as planned (said above, before declaring): this update fails so that it is seen and run again; what was declared stays, and nothing the files no longer declare is deleted until a run succeeds`;
 }
 
 /** The run's last word when an act failed, after each failure's own error. */
@@ -209,7 +245,9 @@ export function actsFailedMessage(count: number): string {
 /**
  * Everything read before declaring anything, each read checked: the settings, the incident files,
  * the credentials' account, what IAM (and Organizations) says, the cutoffs other stacks recorded,
- * and every credential of each compromised user. A problem stops the run, declaring nothing.
+ * and every credential of each compromised user. A problem with the repository's inputs, or a read
+ * that fails, stops the run, declaring nothing; what IAM's state keeps from being declared as
+ * planned is said as an error here, and left out (`Withheld`).
  */
 async function readWorld(
   iam: DeployIam,
@@ -234,6 +272,7 @@ async function readWorld(
     organization,
     goneAccessKeys: facts.goneAccessKeys,
     managedDenyRoles: facts.managedDenyRoles,
+    inlineDenyUsers: facts.inlineDenyUsers,
     gonePrincipals: facts.gonePrincipals,
   };
 
@@ -250,27 +289,53 @@ async function readWorld(
   for (const note of facts.notes) pulumi.log.info(note);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
-  return { settings, incidents, base, duties, owners, containment, awaiting, plan, credentials, roots };
+  for (const error of facts.withheld.errors) pulumi.log.error(error);
+  return {
+    settings,
+    incidents,
+    base,
+    duties,
+    owners,
+    containment,
+    awaiting,
+    plan,
+    credentials,
+    roots,
+    withheld: facts.withheld,
+  };
 }
 
 /**
  * The plan's containment instants, deny policies, replacement roles and guardrails, in that order
- * (plan/declarations.ts says after what); the instants by incident id, for the outputs.
+ * (plan/declarations.ts says after what), but what IAM's state withholds; the instants by incident
+ * id, for the outputs.
  */
-function declarePlan(plan: Plan, account: string, credentials: CredentialPlan): Record<string, ContainmentInstant> {
+function declarePlan(
+  plan: Plan,
+  account: string,
+  credentials: CredentialPlan,
+  withheld: Withheld,
+): Record<string, ContainmentInstant> {
   const instants: Record<string, ContainmentInstant> = {};
   for (const { name, incident, accessKeyIds, otherAccessKeyIds } of instantsToRecord(plan, account, credentials))
     instants[incident] = new ContainmentInstant(name, { incident, accessKeyIds, otherAccessKeyIds });
   const cutoffsOf = (pending: string[]) => Object.fromEntries(pending.map((id) => [id, instants[id].cutoff]));
   const revocations = new Map(
-    plan.denyPolicies.map((policy) => [
-      policy.resourceName,
-      new SessionRevocation(policy.resourceName, { policy, containment: cutoffsOf(policy.pendingContainment) }),
-    ]),
+    plan.denyPolicies
+      .filter((policy) => !withheld.denies.includes(policy.resourceName))
+      .map((policy) => [
+        policy.resourceName,
+        new SessionRevocation(policy.resourceName, {
+          policy,
+          containment: cutoffsOf(policy.pendingContainment),
+          keepAsIs: withheld.keptDenies.includes(policy.resourceName),
+        }),
+      ]),
   );
   for (const { role, denyPolicies } of replacementRolesAfter(plan)) {
+    if (withheld.roles.includes(role.resourceName)) continue;
     const after: pulumi.Resource[] = [
-      ...denyPolicies.map((name) => revocations.get(name)!),
+      ...denyPolicies.flatMap((name) => revocations.get(name) ?? []),
       ...(instants[role.incident] ? [instants[role.incident]] : []),
     ];
     new ReplacementRole(role.resourceName, { role, after });
@@ -304,8 +369,10 @@ async function beforeDeclaring<T>(what: string, read: () => Promise<T>): Promise
 
 /**
  * What IAM (and, in the organization stack, Organizations) says before anything is declared: the
- * keys and principals it no longer has, where each role's deny fits; and whatever would make
- * `pulumi up` fail, which stops the run here.
+ * keys and principals it no longer has, where each role's deny fits, what IAM's state keeps from
+ * being declared as planned (a full principal, a replacement role's name taken: whoever holds a
+ * leaked key can do either, so neither stops the rest); and whatever else would make `pulumi up`
+ * fail, which stops the run here.
  */
 async function readFacts(
   incidents: Incident[],
@@ -330,13 +397,13 @@ async function readFacts(
       if (!roles.has(key)) roles.set(key, iam.role(name));
       return roles.get(key)!;
     };
-    refuse(await replacementRolesProblem(declared, role));
+    const taken = await takenRoleNames(declared, role);
     const room = await denyRoom(declared, {
       role,
       userAttachedPolicies: (name) => iam.userAttachedPolicies(name),
+      userInlinePolicies: (name) => iam.userInlinePolicies(name),
       quotas: () => iam.quotas(),
     });
-    refuse(room.problem);
     if (organization !== undefined) {
       if (organizations === undefined)
         refuse(
@@ -347,8 +414,15 @@ async function readFacts(
     return {
       goneAccessKeys: keys.gone,
       managedDenyRoles: room.managedDenyRoles,
+      inlineDenyUsers: room.inlineDenyUsers,
       gonePrincipals: room.gone,
       notes: room.notes,
+      withheld: {
+        denies: room.undeclared,
+        keptDenies: room.kept,
+        roles: taken.taken,
+        errors: [takenRoleNamesError(taken.problems), denyRoomError(room.problems)].filter((e) => e !== undefined),
+      },
     };
   } catch (error) {
     if (error instanceof pulumi.RunError) throw error;

@@ -32,6 +32,8 @@ export interface IamQuotas {
   attachedPoliciesPerRole: number;
   /** `RolePolicySizeQuota`: all of a role's inline policies together, white space not counted (10,240 by default). */
   rolePolicySize: number;
+  /** `UserPolicySizeQuota`: all of a user's inline policies together, white space not counted (2,048 by default). */
+  userPolicySize: number;
 }
 
 /** An access key as IAM lists it under its user. */
@@ -62,5 +64,10 @@ export interface DeployIam extends CredentialIam {
   role(name: string): Promise<RoleState | null>;
   /** ARNs of the managed policies attached to the user, or null when IAM has no user of that name. */
   userAttachedPolicies(name: string): Promise<string[] | null>;
+  /**
+   * The user's inline policies: name → document text (decoded JSON, as IAM counts its size); null
+   * when IAM has no user of that name.
+   */
+  userInlinePolicies(name: string): Promise<Record<string, string> | null>;
   quotas(): Promise<IamQuotas>;
 }

@@ -285,7 +285,7 @@ describe("assess against moto", () => {
     expect(stdout).toContain("not quarantined by AWS · console password · MFA (1 device) · no permissions boundary\n");
     expect(stdout).toContain(
       "room for cordon's policy: 0 of 10 managed policy attachments left (10 is the default quota; it can be raised) · 2,048 of 2,048 inline policy characters left\n" +
-        "no managed policy attachment left: `pulumi up` cannot attach cordon's deny policy; detach one, or raise the quota in Service Quotas\n",
+        "no managed policy attachment left: `pulumi up` puts cordon's deny policy inline instead when it fits in the inline characters left, else leaves it out and fails; detach one, or raise the quota in Service Quotas\n",
     );
   });
 });

@@ -169,6 +169,7 @@ describe("deployPermissions", () => {
         "iam:DetachUserPolicy",
         "iam:ListAttachedUserPolicies",
       ],
+      "aws:iam/userPolicy:UserPolicy": ["iam:DeleteUserPolicy", "iam:GetUserPolicy", "iam:PutUserPolicy"],
       "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
       "aws:sqs/queue:Queue": [
         "sqs:CreateQueue",

@@ -152,6 +152,7 @@ describe("stack outputs", () => {
       },
       replacementRoles: [],
       rolesWithManagedDeny: [],
+      usersWithInlineDeny: [],
     });
     expect(containmentFromStackOutputs(outputs)).toEqual({
       contained: { cutoff: "2026-11-28T12:28:00Z", accessKeys: [] },

@@ -14,10 +14,12 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
+  DetachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
   PutRolePolicyCommand,
+  PutUserPolicyCommand,
   type Tag,
 } from "@aws-sdk/client-iam";
 import { readLiveKeys } from "../aws/iam.ts";
@@ -31,6 +33,7 @@ import { deployIam, programReadPermissions } from "../aws/deploy.ts";
 import { deployDeclarations } from "../commands/permissions.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import program from "../index.ts";
+import { PROGRAM_SAID_WHY, withheldMessage } from "../program/deploy.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { policySize } from "../plan/policies.ts";
@@ -228,7 +231,7 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
   });
 });
 
-describe("point 3: what would fail at pulumi up, stopped before declaring", () => {
+describe("point 3: what would fail at pulumi up, left out and said before declaring, the run failing at its end", () => {
   const replacement = (name: string) => [
     "roles:",
     "  - name: deploy",
@@ -274,19 +277,40 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
       { path: "/", tags: [{ Key: "cordon:incident", Value: "2026-11-28-ci-key" }] },
       "the role of that name is this incident's but lives at path /, not /cordon/, where cordon keeps the roles it manages (IAM cannot move a role); give the replacement role a new name: the existing role stays as it is",
     ],
-  ])("stops for a replacement role whose name IAM already has, %s", async (_, existing, reason) => {
-    await role("deploy");
-    await role("ci-oidc", existing);
-    incidentFile("2026-11-28-ci-key", replacement("ci-oidc"));
-    const run = await up();
-    expect(run.error?.message).toBe(
-      [
-        "cordon declared nothing: 1 replacement role cannot be created as declared:",
-        `${fileShown()}: replacement role ci-oidc (incident 2026-11-28-ci-key): ${reason}`,
-      ].join("\n"),
-    );
-    expect(declared(run)).toEqual([]);
-  });
+  ])(
+    "leaves out a replacement role whose name IAM already has, %s: the rest declared, the run failing at its end",
+    async (_, existing, reason) => {
+      await user("dana");
+      const key = await accessKey("dana");
+      await role("deploy");
+      await role("ci-oidc", existing);
+      incidentFile("2026-11-28-ci-key", [
+        "users:",
+        "  - name: dana",
+        `    accessKeys: [${key}]`,
+        ...replacement("ci-oidc"),
+      ]);
+      const run = await up();
+      expect(run.error).toBeUndefined();
+      expect(run.errors).toEqual([
+        [
+          "cordon does not declare 1 replacement role: IAM already has a role of that name, so CreateRole would fail; everything else is declared, and this update fails at its end:",
+          `${fileShown()}: replacement role ci-oidc (incident 2026-11-28-ci-key): ${reason}`,
+        ].join("\n"),
+        withheldMessage(0, 1),
+      ]);
+      expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+      expect(declared(run).filter((r) => r.includes("ci-oidc"))).toEqual([]);
+      expect(declared(run)).toEqual(
+        expect.arrayContaining([
+          `aws:iam/accessKey:AccessKey ${ACCOUNT}-dana-${key}`,
+          `aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-dana`,
+          `aws:iam/rolePolicy:RolePolicy ${ACCOUNT}-role-deploy`,
+          `cordon:iam:ContainmentInstant ${ACCOUNT}-2026-11-28-ci-key`,
+        ]),
+      );
+    },
+  );
 
   it("puts the inline deny on a role with room for it, not counting cordon's own inline policy", async () => {
     await role("deploy");
@@ -364,8 +388,59 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
     ]);
   });
 
-  it("stops for a role with neither inline room nor a free attachment", async () => {
+  it("leaves out the deny of a role with neither inline room nor a free attachment, disables the key and declares the rest, and fails at its end", async () => {
+    await user("dana");
+    const key = await accessKey("dana");
     await role("deploy");
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(10_200) }),
+    );
+    for (const arn of await customerPolicies(10))
+      await iam.send(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: arn }));
+    incidentFile("2026-11-28-ci-key", [
+      "users:",
+      "  - name: dana",
+      `    accessKeys: [${key}]`,
+      "roles:",
+      "  - name: deploy",
+    ]);
+    const run = await up();
+    const used = policySize(inlineDocument(10_200));
+    expect(run.error).toBeUndefined();
+    expect(run.errors).toEqual([
+      [
+        "cordon cannot declare the deny policy of 1 principal as planned: no room for it, so pulumi up would fail (LimitExceeded); everything else is declared, and this update fails at its end:",
+        `${fileShown()}: role deploy (incident 2026-11-28-ci-key): no room for cordon's deny policy: the role's other inline policies use ${used} of 10240 characters (RolePolicySizeQuota; cordon's needs 226), and 10 of 10 managed policies are attached (AttachedPoliciesPerRoleQuota): its sessions are not denied; detach a managed policy or delete an inline policy of role deploy, or have a quota raised (Service Quotas), then run again`,
+      ].join("\n"),
+      withheldMessage(1, 0),
+    ]);
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    expect(declared(run).filter((r) => r.endsWith("-role-deploy"))).toEqual([]);
+    expect(declared(run)).toEqual(
+      expect.arrayContaining([
+        `aws:iam/accessKey:AccessKey ${ACCOUNT}-dana-${key}`,
+        `aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-dana`,
+        `cordon:iam:ContainmentInstant ${ACCOUNT}-2026-11-28-ci-key`,
+      ]),
+    );
+  });
+
+  it("keeps a role's inline deny as IAM has it when what the run adds leaves it no room: never deleted, and the run fails at its end", async () => {
+    await role("deploy");
+    const earlier = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-01T00:00:00Z" } },
+        },
+      ],
+    });
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "cordon-revoke-sessions", PolicyDocument: earlier }),
+    );
     await iam.send(
       new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(10_200) }),
     );
@@ -374,28 +449,123 @@ describe("point 3: what would fail at pulumi up, stopped before declaring", () =
     incidentFile("2026-11-28-ci-key", ["roles:", "  - name: deploy"]);
     const run = await up();
     const used = policySize(inlineDocument(10_200));
-    expect(run.error?.message).toBe(
+    expect(run.error).toBeUndefined();
+    expect(run.errors).toEqual([
       [
-        "cordon declared nothing: 1 principal has no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):",
-        `${fileShown()}: role deploy (incident 2026-11-28-ci-key): no room for cordon's deny policy: the role's other inline policies use ${used} of 10240 characters (RolePolicySizeQuota; cordon's needs 226), and 10 of 10 managed policies are attached (AttachedPoliciesPerRoleQuota); detach a managed policy or delete an inline policy of role deploy, or have a quota raised (Service Quotas), then run again`,
+        "cordon cannot declare the deny policy of 1 principal as planned: no room for it, so pulumi up would fail (LimitExceeded); everything else is declared, and this update fails at its end:",
+        `${fileShown()}: role deploy (incident 2026-11-28-ci-key): no room for cordon's deny policy: the role's other inline policies use ${used} of 10240 characters (RolePolicySizeQuota; cordon's needs 226), and 10 of 10 managed policies are attached (AttachedPoliciesPerRoleQuota): its inline deny stays as IAM has it, without what this run adds; detach a managed policy or delete an inline policy of role deploy, or have a quota raised (Service Quotas), then run again`,
       ].join("\n"),
-    );
-    expect(declared(run)).toEqual([]);
+      withheldMessage(1, 0),
+    ]);
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    const kept = resource(run, "aws:iam/rolePolicy:RolePolicy", `${ACCOUNT}-role-deploy`);
+    expect(kept.inputs).toMatchObject({ role: "deploy", name: "cordon-revoke-sessions" });
+    expect(kept.ignoreChanges).toEqual(["policy"]);
   });
 
-  it("stops for a user at its quota of attached managed policies, not counting cordon's own", async () => {
+  it("puts the deny of a user at its quota of attached managed policies inline, where it fits, and keeps it there once an attachment frees", async () => {
     await user("dana");
+    const key = await accessKey("dana");
     const policies = await customerPolicies(10);
     for (const arn of policies) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
-    incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana"]);
-    const run = await up();
-    expect(run.error?.message).toBe(
-      [
-        "cordon declared nothing: 1 principal has no room for cordon's deny policy, so pulumi up would fail (LimitExceeded):",
-        `${fileShown()}: user dana (incident 2026-11-28-ci-key): 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching cordon's deny policy would fail (LimitExceeded); detach one (${policies.map((arn) => arn.split("/").pop()).join(", ")}), or have the quota raised (Service Quotas), then run again`,
-      ].join("\n"),
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "app", PolicyDocument: inlineDocument(1_500) }),
     );
-    expect(declared(run)).toEqual([]);
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana", `    accessKeys: [${key}]`]);
+    const run = await up();
+    expect([run.error, run.errors, run.exitCode]).toEqual([undefined, [], undefined]);
+    expect(declared(run).filter((r) => r.endsWith("-user-dana"))).toEqual([
+      `aws:iam/userPolicy:UserPolicy ${ACCOUNT}-user-dana`,
+      `cordon:iam:SessionRevocation ${ACCOUNT}-user-dana`,
+    ]);
+    const inline = resource(run, "aws:iam/userPolicy:UserPolicy", `${ACCOUNT}-user-dana`).inputs;
+    expect(inline).toMatchObject({ user: "dana", name: "cordon-revoke-sessions" });
+    expect(JSON.parse(String(inline.policy)).Statement.every((s: { Effect: string }) => s.Effect === "Deny")).toBe(
+      true,
+    );
+    expect(outputsOf(run).usersWithInlineDeny).toEqual(["dana"]);
+    expect(run.infos).toContain(
+      "user dana (incident 2026-11-28-ci-key): its deny is the inline policy cordon-revoke-sessions instead of the managed policy /cordon/cordon-revoke-sessions-dana: 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), so attaching the managed one would fail (LimitExceeded)",
+    );
+
+    // What `pulumi up` did, then an attachment frees: the user keeps its inline deny (no flip between runs).
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: "dana",
+        PolicyName: "cordon-revoke-sessions",
+        PolicyDocument: String(inline.policy),
+      }),
+    );
+    await iam.send(new DetachUserPolicyCommand({ UserName: "dana", PolicyArn: policies[0] }));
+    const next = await up();
+    expect([next.error, next.errors, next.exitCode]).toEqual([undefined, [], undefined]);
+    expect(declared(next)).toContain(`aws:iam/userPolicy:UserPolicy ${ACCOUNT}-user-dana`);
+    expect(next.infos).toContain(
+      "user dana (incident 2026-11-28-ci-key): its deny is the inline policy cordon-revoke-sessions instead of the managed policy /cordon/cordon-revoke-sessions-dana: it already carries it, and keeps it so that runs do not flip between the two",
+    );
+  });
+
+  it("keeps a user's inline deny as IAM has it when what the run adds leaves it no room: still inline, never deleted, and the run fails at its end", async () => {
+    await user("dana");
+    const key = await accessKey("dana");
+    const policies = await customerPolicies(10);
+    for (const arn of policies) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
+    const earlier = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-01T00:00:00Z" } },
+        },
+      ],
+    });
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "cordon-revoke-sessions", PolicyDocument: earlier }),
+    );
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "app", PolicyDocument: inlineDocument(1_900) }),
+    );
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana", `    accessKeys: [${key}]`]);
+    const run = await up();
+    expect(run.error).toBeUndefined();
+    expect(run.errors).toHaveLength(2);
+    expect(run.errors[0]).toContain("its inline deny stays as IAM has it, without what this run adds; detach one");
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    expect(declared(run).filter((r) => r.endsWith("-user-dana"))).toEqual([
+      `aws:iam/userPolicy:UserPolicy ${ACCOUNT}-user-dana`,
+      `cordon:iam:SessionRevocation ${ACCOUNT}-user-dana`,
+    ]);
+    const kept = resource(run, "aws:iam/userPolicy:UserPolicy", `${ACCOUNT}-user-dana`);
+    expect(kept.inputs).toMatchObject({ user: "dana", name: "cordon-revoke-sessions" });
+    expect(kept.ignoreChanges).toEqual(["policy"]);
+  });
+
+  it("leaves out the deny of a user with neither a free attachment nor inline room, still disables its key, and fails at its end", async () => {
+    await user("dana");
+    const key = await accessKey("dana");
+    const policies = await customerPolicies(10);
+    for (const arn of policies) await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: arn }));
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "dana", PolicyName: "app", PolicyDocument: inlineDocument(2_000) }),
+    );
+    incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana", `    accessKeys: [${key}]`]);
+    const run = await up();
+    const used = policySize(inlineDocument(2_000));
+    expect(run.error).toBeUndefined();
+    expect(run.errors).toEqual([
+      [
+        "cordon cannot declare the deny policy of 1 principal as planned: no room for it, so pulumi up would fail (LimitExceeded); everything else is declared, and this update fails at its end:",
+        `${fileShown()}: user dana (incident 2026-11-28-ci-key): no room for cordon's deny policy: 10 of 10 managed policies are attached to it (AttachedPoliciesPerUserQuota), and its other inline policies use ${used} of 2048 characters (UserPolicySizeQuota; cordon's needs 226): its sessions are not denied; detach one (${policies.map((arn) => arn.split("/").pop()).join(", ")}) or delete an inline policy of user dana, or have a quota raised (Service Quotas), then run again`,
+      ].join("\n"),
+      withheldMessage(1, 0),
+    ]);
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    expect(declared(run).filter((r) => r.endsWith("-user-dana"))).toEqual([]);
+    expect(resource(run, "aws:iam/accessKey:AccessKey", `${ACCOUNT}-dana-${key}`).inputs).toMatchObject({
+      status: "Inactive",
+    });
   });
 
   it("passes a user whose tenth attachment is cordon's own deny policy", async () => {
@@ -538,6 +708,9 @@ describe("verify's reading of a listed key the user has not (aws/iam.ts readLive
 describe("the program's own IAM reads are declared for the deployer", () => {
   it("sends only calls that programReadPermissions, credentialReadPermissions or the invokes declare, and the deploy policy grants them", async () => {
     await user("ci-deployer");
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "ci-deployer", PolicyName: "app", PolicyDocument: inlineDocument(100) }),
+    );
     await role("deploy");
     await iam.send(
       new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }),
@@ -575,6 +748,7 @@ describe("the program's own IAM reads are declared for the deployer", () => {
         "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:GetUser",
+        "iam:GetUserPolicy",
         "iam:ListAccessKeys",
         "iam:ListAttachedRolePolicies",
         "iam:ListAttachedUserPolicies",
@@ -583,6 +757,7 @@ describe("the program's own IAM reads are declared for the deployer", () => {
         "iam:ListSSHPublicKeys",
         "iam:ListServiceSpecificCredentials",
         "iam:ListSigningCertificates",
+        "iam:ListUserPolicies",
         "sts:GetCallerIdentity",
       ]);
       const invokes = [...deployPermissions["aws:index/getCallerIdentity:getCallerIdentity"]];

@@ -364,6 +364,7 @@ describe("the examples", () => {
       },
       replacementRoles: ["backup-instance", "ci-deployer-oidc", "dana-from-builder"],
       rolesWithManagedDeny: [],
+      usersWithInlineDeny: [],
       credentials: [
         userCredentials("ci-deployer", "AKIAIOSFODNN7EXAMPLE", [
           "2026-11-28-ci-deploy-key",
@@ -517,6 +518,7 @@ describe("removing an incident", () => {
       incidents: {},
       replacementRoles: [],
       rolesWithManagedDeny: [],
+      usersWithInlineDeny: [],
       credentials: [],
     });
   });

@@ -41,6 +41,7 @@ import {
   ListRolePoliciesCommand,
   ListUserPoliciesCommand,
   PutRolePolicyCommand,
+  PutUserPolicyCommand,
   SimulatePrincipalPolicyCommand,
   UpdateAccessKeyCommand,
   type SimulatePrincipalPolicyCommandInput,
@@ -304,18 +305,24 @@ async function containedCiIncident(): Promise<string> {
 }
 
 /** The planned deny policies; `managedRoles`: as the program plans them for roles without inline room. */
-function plannedPolicies(managedRoles = false): DenyPolicy[] {
+function plannedPolicies(managedRoles = false, inlineUsers = false): DenyPolicy[] {
   const loaded = loadIncidentPaths([dir], process.cwd(), new Date(NOW));
   expect(loaded.errors).toEqual([]);
   const roles = managedRoles ? loaded.incidents.flatMap((i) => i.roles.map((r) => r.name)) : [];
-  return buildPlan(loaded.incidents, { managedDenyRoles: roles }).denyPolicies;
+  const users = inlineUsers ? loaded.incidents.flatMap((i) => i.users.map((u) => u.name)) : [];
+  return buildPlan(loaded.incidents, { managedDenyRoles: roles, inlineDenyUsers: users }).denyPolicies;
 }
 
 /** What `pulumi up` leaves behind: the deny policies with the planned documents, the keys disabled. */
 async function applyPlan(
-  options: { containment?: Record<string, string>; skip?: (deny: DenyPolicy) => boolean; managedRoles?: boolean } = {},
+  options: {
+    containment?: Record<string, string>;
+    skip?: (deny: DenyPolicy) => boolean;
+    managedRoles?: boolean;
+    inlineUsers?: boolean;
+  } = {},
 ): Promise<void> {
-  for (const deny of plannedPolicies(options.managedRoles === true)) {
+  for (const deny of plannedPolicies(options.managedRoles === true, options.inlineUsers === true)) {
     if (options.skip?.(deny)) continue;
     const document = JSON.stringify(fillContainment(deny.document, options.containment ?? {}));
     if (deny.attachment === "managed") {
@@ -325,6 +332,14 @@ async function applyPlan(
       if (deny.principal.type === "user")
         await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
       else await seed(new AttachRolePolicyCommand({ RoleName: deny.principal.name, PolicyArn: created.Policy.Arn }));
+    } else if (deny.principal.type === "user") {
+      await seed(
+        new PutUserPolicyCommand({
+          UserName: deny.principal.name,
+          PolicyName: deny.policyName,
+          PolicyDocument: document,
+        }),
+      );
     } else {
       await seed(
         new PutRolePolicyCommand({
@@ -579,6 +594,23 @@ describe("verify against moto", () => {
     expect(json.principals.find((p: { name: string }) => p.name === "deploy")).toMatchObject({
       policyName: "cordon-revoke-role-sessions-deploy",
       policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`,
+      ok: true,
+    });
+  });
+
+  it("finds a user's inline deny, which the program gives a user without a free managed-policy attachment", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan({ inlineUsers: true });
+    await disable(key);
+    const { code, stdout } = await verify();
+    expect(stdout).toMatch(
+      /^user ci-deployer {2}deny attached ✓ .* token before cutoff: explicit deny ✓ .*after: allowed ✓$/m,
+    );
+    expect(code).toBe(0);
+    const json = JSON.parse((await verify("--json")).stdout);
+    expect(json.principals.find((p: { name: string }) => p.name === "ci-deployer")).toMatchObject({
+      policyName: "cordon-revoke-sessions",
       ok: true,
     });
   });

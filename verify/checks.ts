@@ -211,7 +211,7 @@ export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: 
     const what =
       deny.attachment === "managed"
         ? `deny policy ${deny.policyName} does not exist`
-        : `inline policy ${deny.policyName} is not on role ${name}`;
+        : `inline policy ${deny.policyName} is not on ${type} ${name}`;
     return [
       {
         check: "deny-attached",

@@ -36,8 +36,11 @@ import {
 export interface LiveIam {
   /** The account of the credentials in use. */
   account(): Promise<string>;
-  /** A user and its cordon policy: the customer managed policy `policyArn`. */
-  user(name: string, policyArn: string): Promise<LivePrincipal>;
+  /**
+   * A user and its cordon policy: the customer managed policy `policyArn` attached to it, or,
+   * without one, the inline user policy `policyName` (a user without a free attachment).
+   */
+  user(name: string, policyName: string, policyArn?: string): Promise<LivePrincipal>;
   /**
    * A role and its cordon policy: the inline role policy `policyName`, or, with `policyArn`, the
    * customer managed policy attached to it (a role without room for the inline one).
@@ -119,18 +122,14 @@ export async function verifyContainment(
   const live: LivePrincipal[] = [];
   for (const [i, deny] of checked.entries()) {
     const read = await readLive(iam, deny);
-    // The program gives a role without room for the inline deny a managed one: without the stack
-    // outputs that say so, verify finds it where it is.
-    if (
-      deny.principal.type === "role" &&
-      deny.attachment === "inline" &&
-      read.arn !== null &&
-      read.policy.state === "missing"
-    ) {
-      const managed = managedRoleDeny(deny);
-      const found = await readLive(iam, managed);
+    // The program gives a role without room for the inline deny a managed one, and a user without
+    // a free attachment an inline one: without the stack outputs that say so, verify finds it where
+    // it is.
+    if (read.arn !== null && read.policy.state === "missing") {
+      const other = otherAttachment(deny);
+      const found = await readLive(iam, other);
       if (found.policy.state !== "missing") {
-        checked[i] = managed;
+        checked[i] = other;
         live.push(found);
         continue;
       }
@@ -156,8 +155,10 @@ export async function verifyContainment(
   };
 }
 
-function managedRoleDeny(deny: DenyPolicy): DenyPolicy {
-  return { ...deny, attachment: "managed", policyName: denyPolicyName("role", deny.principal.name, "managed") };
+/** The same deny where the program puts it when the principal has no room for the usual one. */
+function otherAttachment(deny: DenyPolicy): DenyPolicy {
+  const attachment = deny.attachment === "managed" ? "inline" : "managed";
+  return { ...deny, attachment, policyName: denyPolicyName(deny.principal.type, deny.principal.name, attachment) };
 }
 
 function policyArnOf(deny: DenyPolicy): string | null {
@@ -166,7 +167,10 @@ function policyArnOf(deny: DenyPolicy): string | null {
 
 function readLive(iam: LiveIam, deny: DenyPolicy): Promise<LivePrincipal> {
   const { type, name } = deny.principal;
-  if (type === "user") return iam.user(name, policyArnOf(deny) as string);
+  if (type === "user")
+    return deny.attachment === "managed"
+      ? iam.user(name, deny.policyName, policyArnOf(deny) as string)
+      : iam.user(name, deny.policyName);
   return deny.attachment === "managed"
     ? iam.role(name, deny.policyName, policyArnOf(deny) as string)
     : iam.role(name, deny.policyName);

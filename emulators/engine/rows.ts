@@ -46,6 +46,9 @@ import {
   ListServiceSpecificCredentialsCommand,
   ListSigningCertificatesCommand,
   PutRolePolicyCommand,
+  DeleteUserPolicyCommand,
+  GetUserPolicyCommand,
+  PutUserPolicyCommand,
   RemoveClientIDFromOpenIDConnectProviderCommand,
   TagOpenIDConnectProviderCommand,
   TagPolicyCommand,
@@ -599,49 +602,58 @@ function policyAttachment(principal: "user" | "role"): ResourceRow {
   };
 }
 
-const rolePolicy: ResourceRow = {
-  // role_policy.go: `name`, `name_prefix` and `role` are ForceNew; the document is updated in place.
-  replaceOn: ["name", "namePrefix", "role"],
-  autonamed: true,
-  computed: [],
-  async create(cloud, inputs) {
-    await cloud.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: text(inputs.role),
-        PolicyName: text(inputs.name),
-        PolicyDocument: text(inputs.policy),
-      }),
-    );
-    return { id: `${text(inputs.role)}:${text(inputs.name)}`, inputs, outputs: { ...inputs } };
-  },
-  async read(cloud, id) {
-    const [role, name] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
-    const found = await orGone(cloud.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name })));
-    if (!found) return null;
-    const inputs = { role, name, policy: decoded(found.PolicyDocument) };
-    return { id, inputs, outputs: { ...inputs } };
-  },
-  async update(cloud, _id, _olds, news) {
-    await cloud.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: text(news.role),
-        PolicyName: text(news.name),
-        PolicyDocument: text(news.policy),
-      }),
-    );
-    return { ...news };
-  },
-  async delete(cloud, id) {
-    await orGone(
-      cloud.iam.send(
-        new DeleteRolePolicyCommand({
-          RoleName: id.slice(0, id.indexOf(":")),
-          PolicyName: id.slice(id.indexOf(":") + 1),
-        }),
-      ),
-    );
-  },
-};
+/** An inline policy of a role or a user: role_policy.go and user_policy.go do the same with their own calls. */
+function inlinePolicy(principal: "role" | "user"): ResourceRow {
+  const put = (cloud: Cloud, inputs: Properties) =>
+    principal === "role"
+      ? cloud.iam.send(
+          new PutRolePolicyCommand({
+            RoleName: text(inputs.role),
+            PolicyName: text(inputs.name),
+            PolicyDocument: text(inputs.policy),
+          }),
+        )
+      : cloud.iam.send(
+          new PutUserPolicyCommand({
+            UserName: text(inputs.user),
+            PolicyName: text(inputs.name),
+            PolicyDocument: text(inputs.policy),
+          }),
+        );
+  const split = (id: string) => [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
+  return {
+    // `name`, `name_prefix` and the principal are ForceNew; the document is updated in place.
+    replaceOn: ["name", "namePrefix", principal],
+    autonamed: true,
+    computed: [],
+    async create(cloud, inputs) {
+      await put(cloud, inputs);
+      return { id: `${text(inputs[principal])}:${text(inputs.name)}`, inputs, outputs: { ...inputs } };
+    },
+    async read(cloud, id) {
+      const [owner, name] = split(id);
+      const found =
+        principal === "role"
+          ? await orGone(cloud.iam.send(new GetRolePolicyCommand({ RoleName: owner, PolicyName: name })))
+          : await orGone(cloud.iam.send(new GetUserPolicyCommand({ UserName: owner, PolicyName: name })));
+      if (!found) return null;
+      const inputs = { [principal]: owner, name, policy: decoded(found.PolicyDocument) };
+      return { id, inputs, outputs: { ...inputs } };
+    },
+    async update(cloud, _id, _olds, news) {
+      await put(cloud, news);
+      return { ...news };
+    },
+    async delete(cloud, id) {
+      const [owner, name] = split(id);
+      await orGone(
+        principal === "role"
+          ? cloud.iam.send(new DeleteRolePolicyCommand({ RoleName: owner, PolicyName: name }))
+          : cloud.iam.send(new DeleteUserPolicyCommand({ UserName: owner, PolicyName: name })),
+      );
+    },
+  };
+}
 
 const role: ResourceRow = {
   // role.go: `name`, `name_prefix` and `path` are ForceNew; `path` defaults to "/", `max_session_duration` to 3600.
@@ -930,7 +942,8 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
   "aws:iam/policy:Policy": managedPolicy,
   "aws:iam/userPolicyAttachment:UserPolicyAttachment": policyAttachment("user"),
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": policyAttachment("role"),
-  "aws:iam/rolePolicy:RolePolicy": rolePolicy,
+  "aws:iam/rolePolicy:RolePolicy": inlinePolicy("role"),
+  "aws:iam/userPolicy:UserPolicy": inlinePolicy("user"),
   "aws:iam/role:Role": role,
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": openIdConnectProvider,
   "aws:organizations/policy:Policy": organizationsPolicy,

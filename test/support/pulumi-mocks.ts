@@ -73,6 +73,8 @@ export interface ProgramRun {
   infos: string[];
   /** Messages of `pulumi.log.warn`. */
   warnings: string[];
+  /** Messages of `pulumi.log.error`. */
+  errors: string[];
   /** The exit code the program set (`process.exitCode`), as the Node.js process would end with it; undefined when none. */
   exitCode?: number;
 }
@@ -89,7 +91,14 @@ export class FakeCloud {
   roles: Record<string, RoleState>;
   /** Managed policies attached to each user; a user not here exists, with none attached. */
   userPolicies: Record<string, string[]>;
-  quotas: IamQuotas = { attachedPoliciesPerUser: 10, attachedPoliciesPerRole: 10, rolePolicySize: 10240 };
+  /** Inline policies of each user (name → document text); a user not here has none. */
+  userInlinePolicies: Record<string, Record<string, string>> = {};
+  quotas: IamQuotas = {
+    attachedPoliciesPerUser: 10,
+    attachedPoliciesPerRole: 10,
+    rolePolicySize: 10240,
+    userPolicySize: 2048,
+  };
   /**
    * The organization as the organization stack's reads find it: its management account, its root
    * with the policy types enabled there, and the policies attached to each target by type (every
@@ -163,6 +172,7 @@ export class FakeCloud {
       role: async (name) =>
         Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
+      userInlinePolicies: async (name) => this.userInlinePolicies[name] ?? {},
       quotas: async () => this.quotas,
       // A user exists when the table lists its keys (none, or some), as `accessKeys` answers.
       listUser: async (account, user) => {
@@ -416,6 +426,7 @@ export async function runProgram(
   const calls: RecordedCall[] = [];
   const infos: string[] = [];
   const warnings: string[] = [];
+  const errors: string[] = [];
 
   await pulumi.runtime.setMocks(
     {
@@ -503,6 +514,12 @@ export async function runProgram(
     if (text.startsWith("warning: [runtime] ")) warnings.push(text.slice("warning: [runtime] ".length));
     else warn(...args);
   };
+  const logError = console.error;
+  console.error = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    if (text.startsWith("error: [runtime] ")) errors.push(text.slice("error: [runtime] ".length));
+    else logError(...args);
+  };
   // A failing program rejects several promises inside the SDK (the stack's data and the outputs
   // derived from it). The CLI reports the error once and ignores its echoes (cmd/run/run.js,
   // isErrorReported); the recorder does the same, and lets any other rejection fail the run.
@@ -531,13 +548,14 @@ export async function runProgram(
     for (const listener of listeners) process.on("unhandledRejection", listener);
     console.log = log;
     console.warn = warn;
+    console.error = logError;
     exitCode = process.exitCode === undefined ? undefined : Number(process.exitCode);
     process.exitCode = workerExitCode;
   }
   if (unexpected.length > 0)
     throw new AggregateError(unexpected, "the program left unhandled rejections besides its error");
   resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return { resources, calls, outputs, error, infos, warnings, exitCode };
+  return { resources, calls, outputs, error, infos, warnings, errors, exitCode };
 }
 
 /** The resources of a run without the stack itself, as `type name` lines: quick to compare. */
