@@ -18,7 +18,7 @@ import { recordedFor } from "../plan/policies.ts";
 import { iamNameKey, KEPT_CREDENTIAL_FIELDS, KEPT_NOUN, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
 import { ROLE_NAMES } from "../plan/own-roles.ts";
-import type { ProtectedPrincipal } from "../plan/project.ts";
+import { stackReads, type ProtectedPrincipal, type StackFolders } from "../plan/project.ts";
 import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
 import { insideFolder, type Stack } from "./stacks.ts";
 
@@ -491,11 +491,21 @@ function sameIncident(a: BaseIncident, b: Incident): boolean {
 /**
  * The stacks of one side of a change. `null`: the side has no stack file at all, and every
  * account's incidents are taken to be applied from the incidents folder (`legacyDir`), as the
- * program's default reads them.
+ * program's default reads them. Otherwise an account without a stack file reads the project's
+ * folder (`projectDir`), as the stack the workflows create for it does.
  */
 export interface StackSide {
   stacks: Stack[] | null;
   legacyDir: string;
+  projectDir: string;
+}
+
+/** The side as the project's rule (plan/project.ts, stackReads) reads it. */
+function foldersOf(side: StackSide): StackFolders {
+  return {
+    stacks: (side.stacks ?? []).map((stack) => ({ account: stack.account, file: stack.file, incidentsDir: stack.dir })),
+    incidentsDir: side.stacks === null ? side.legacyDir : side.projectDir,
+  };
 }
 
 /** Whether a stack of the side applies the incident found at repository path `path`. */
@@ -504,9 +514,7 @@ export function applies(
   incident: Pick<Incident, "account" | "users" | "roles" | "replacementRoles">,
   path: string,
 ): boolean {
-  if (side.stacks === null) return insideFolder(path, side.legacyDir);
-  const accounts = new Set([incident.account, ...accountsOf(incident)]);
-  return side.stacks.some((stack) => accounts.has(stack.account) && insideFolder(path, stack.dir));
+  return [incident.account, ...accountsOf(incident)].some((account) => appliesShare(side, account, path));
 }
 
 export interface CoverageInput {
@@ -591,10 +599,9 @@ export function stackCoverage(input: CoverageInput): Violation[] {
   return violations.sort(order);
 }
 
-/** Whether a stack of the side deploys `account` from a folder that holds `path`. */
+/** Whether the stack of `account` on the side reads `path`: the project's rule (stackReads). */
 function appliesShare(side: StackSide, account: string, path: string): boolean {
-  if (side.stacks === null) return insideFolder(path, side.legacyDir);
-  return side.stacks.some((stack) => stack.account === account && insideFolder(path, stack.dir));
+  return stackReads(foldersOf(side), account, path);
 }
 
 /** The targets the side's organization stack attaches guardrails to, when it reads `path`. */
@@ -625,14 +632,24 @@ function whyNotApplied(
   );
   for (const stack of baseStacks ?? []) {
     const now = headSide.stacks.find((candidate) => candidate.file === stack.file);
-    if (now === undefined) reasons.push(`${stack.file} is removed`);
+    if (now === undefined)
+      reasons.push(
+        headSide.stacks.some((candidate) => candidate.account === account)
+          ? `${stack.file} is removed`
+          : `${stack.file} is removed, and ${after.file} is outside ${folder(headSide.projectDir)}, the project's folder, which the stack of an account without a stack file reads`,
+      );
     else if (now.account !== stack.account)
       reasons.push(`${stack.file} now deploys account ${now.account}, not ${stack.account}`);
     else if (now.dir !== stack.dir)
       reasons.push(`${stack.file} now reads ${folder(now.dir)} instead of ${folder(stack.dir)}`);
     else reasons.push(`${after.file} is outside ${folder(stack.dir)}, which ${stack.file} reads`);
   }
-  if (reasons.length === 0) reasons.push(`no stack file deploys account ${account} from a folder that holds ${path}`);
+  if (reasons.length === 0)
+    reasons.push(
+      headSide.stacks.some((stack) => stack.account === account)
+        ? `no stack file deploys account ${account} from a folder that holds ${path}`
+        : `no stack file deploys account ${account}, and ${after.file} is outside ${folder(headSide.projectDir)}, the project's folder, which its stack then reads`,
+    );
   return reasons;
 }
 

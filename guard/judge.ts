@@ -29,7 +29,7 @@ import {
   type Violation,
 } from "./guard.ts";
 import { ABSENT_MODE, codeReason, isIncidentFilePath, REGULAR_FILE_MODE, type PathChange } from "./protected-paths.ts";
-import type { Stack } from "./stacks.ts";
+import type { StacksResult } from "./stacks.ts";
 
 /** One revision, read: its incident files and its stacks. */
 export interface Revision {
@@ -38,7 +38,7 @@ export interface Revision {
   /** Folders of the working tree that could not be read. */
   readErrors: Diagnostic[];
   /** The stacks its stack files declare, and the problems of those files. */
-  stacks: { stacks: Stack[]; problems: string[] };
+  stacks: StacksResult;
   /** How many stack files there are, valid or not. */
   stackFiles: number;
   /** `cordon:protectedPrincipals` of its Pulumi.yaml. */
@@ -146,6 +146,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
   const side = (revision: Revision): StackSide => ({
     stacks: revision.stacks.stacks.length > 0 || revision.stackFiles > 0 ? revision.stacks.stacks : null,
     legacyDir: input.dir,
+    projectDir: revision.stacks.incidentsDir,
   });
   // Judged against the outputs, an incident they do not name looks added; one whose file was
   // already there at the base was not added by this change, expired or not.

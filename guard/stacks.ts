@@ -28,6 +28,8 @@ export interface Stack {
 
 export interface StacksResult {
   stacks: Stack[];
+  /** The project's `cordon:incidentsDir` (default `incidents`): what the stack of an account without a stack file reads. */
+  incidentsDir: string;
   /** One line each: `FILE:LINE:COL CODE message`. */
   problems: string[];
 }
@@ -43,11 +45,10 @@ export function stacksOf(project: Project): StacksResult {
       environments: s.environments,
       guardrailTargets: s.organization?.targets ?? null,
     })),
+    incidentsDir: project.incidentsDir,
     problems: project.problems.map(formatDiagnostic),
   };
 }
 
-/** Whether a repository path lies inside a folder (the root, `""`, holds everything). */
-export function insideFolder(path: string, dir: string): boolean {
-  return dir === "" || path.startsWith(`${dir}/`);
-}
+/** Whether a repository path lies inside a folder (the root, `""`, holds everything): the project's rule, at the root. */
+export { insideFolder } from "../plan/project.ts";
