@@ -121,6 +121,19 @@ describe("the reviewer's layout: the stack reads incidents/a, the incident sits 
   });
 });
 
+describe("doctor reads every stack's folder", () => {
+  it("an invalid file in a stack's own folder is an incident-files problem", async () => {
+    const dir = project({
+      [`Pulumi.prod-${A}.yaml`]: stackFile(A, "ops"),
+      "incidents/README.md": "the project's folder\n",
+      "ops/2026-11-28-bad.yaml": { ...incident("2026-11-28-bad", A), cutoff: "yesterday" },
+    });
+    const result = await cordon(dir, "doctor");
+    expect(result.stdout).toContain("✗ incident files: 1 error: nothing is deployed while any file is invalid");
+    expect(result.code).toBe(1);
+  });
+});
+
 describe("over generated layouts: which stack files set which folder, where the files sit", () => {
   const FOLDERS = ["incidents", "incidents/a", "incidents/b", "ops", "teams/b"] as const;
   const folder = fc.constantFrom(...FOLDERS);
