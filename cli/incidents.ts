@@ -20,7 +20,7 @@ import {
 import type { UserListing } from "../plan/credentials.ts";
 import { recordedFor } from "../plan/policies.ts";
 import { parseInstantFlag } from "./command.ts";
-import { projectIncidentsDir, readProject } from "./project.ts";
+import { projectIncidentsDirs, readProject } from "./project.ts";
 import { displayValue } from "../incident/display.ts";
 import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
 
@@ -126,12 +126,20 @@ function readStackOutputs(given: string, cwd: string): unknown {
 }
 
 /**
- * Loads PATHs (default: the project's incidents folder, found from any subfolder); prints every
- * diagnostic and returns undefined when any file is invalid. The project's organization stack (or
- * its absence) decides whether a root user can be contained (E_ROOT_ACCOUNT).
+ * PATH..., or by default every folder a stack of the project reads: the project's incidents folder
+ * and each stack file's own `cordon:incidentsDir` (found from any subfolder).
+ */
+export function incidentPaths(paths: string[], io: Pick<Io, "cwd">): string[] {
+  return paths.length > 0 ? paths : projectIncidentsDirs(io.cwd, "name the incident files or folders to read");
+}
+
+/**
+ * Loads PATHs (default: every folder a stack of the project reads, found from any subfolder);
+ * prints every diagnostic and returns undefined when any file is invalid. The project's
+ * organization stack (or its absence) decides whether a root user can be contained (E_ROOT_ACCOUNT).
  */
 export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | undefined {
-  const read = paths.length > 0 ? paths : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
+  const read = incidentPaths(paths, io);
   const organization = readProject(io.cwd).organization;
   const result = loadIncidentPaths(read, io.cwd, now, undefined, {
     organization:

@@ -6,8 +6,22 @@
  * any project it refuses, in one line, rather than read or write a folder nothing applies.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { PROJECT_FILE, readProjectFiles, readProjectFolder, STACK_FILE, type Project } from "../plan/project.ts";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { compareText } from "../incident/order.ts";
+import type { Incident } from "../incident/types.ts";
+import {
+  incidentShares,
+  insideFolder,
+  PROJECT_FILE,
+  stackName,
+  stackReads,
+  readProjectFiles,
+  readProjectFolder,
+  STACK_FILE,
+  type Project,
+  type StackFolders,
+  type StackSettings,
+} from "../plan/project.ts";
 import { CannotRunError } from "./io.ts";
 
 /** The folder of the project `cwd` is in: the nearest one up that holds a project file Pulumi finds (`Pulumi.yaml`, `.yml`, `.json`). */
@@ -47,11 +61,125 @@ export function requireProject(cwd: string, instead?: string): Project & { dir: 
 }
 
 /**
- * The project's incidents folder (`cordon:incidentsDir` of Pulumi.yaml, default `incidents`), as
- * a path from `cwd`; a CannotRunError, one line saying where to run, outside any project.
+ * Every folder a stack of the project reads incidents from, as paths from `cwd`, sorted: the
+ * project's (`cordon:incidentsDir` of Pulumi.yaml, default `incidents`), and each stack file's own
+ * `cordon:incidentsDir` that exists (one that does not fails that stack's pulumi up, and validate
+ * says so: readStackFolders). A CannotRunError, one line saying where to run, outside any project.
  * `instead`: what the command takes to name a folder itself.
  */
-export function projectIncidentsDir(cwd: string, instead: string): string {
+export function projectIncidentsDirs(cwd: string, instead: string): string[] {
   const project = requireProject(cwd, instead);
-  return relative(cwd, join(project.dir, project.incidentsDir)) || ".";
+  const own = project.stacks.map((stack) => stack.incidentsDir).filter((dir) => existsSync(join(project.dir, dir)));
+  return [...new Set([project.incidentsDir, ...own])]
+    .sort(compareText)
+    .map((dir) => relative(cwd, join(project.dir, dir)) || ".");
+}
+
+/** The stack files whose `cordon:incidentsDir` does not exist: their pulumi up fails, declaring nothing. */
+export function missingStackFolders(project: Project & { dir?: string }): StackSettings[] {
+  const dir = project.dir;
+  return dir === undefined ? [] : project.stacks.filter((stack) => !existsSync(join(dir, stack.incidentsDir)));
+}
+
+/**
+ * What `stackReads` (plan/project.ts) needs to say which stack declares an incident file: the
+ * project's folders, and each file's path from the project folder, `/`-separated. Undefined for a
+ * file outside every folder a stack reads (the project's and each stack's), named on the command
+ * line (an example, a copy): no stack applies it, and the commands say what it would declare in
+ * its accounts' stacks; undefined altogether outside any project, where every share counts.
+ */
+export function stackFoldersOf(
+  project: Project & { dir?: string },
+  cwd: string,
+): { folders: StackFolders; pathOf: (incident: { file: string }) => string | undefined } | undefined {
+  const dir = project.dir;
+  if (dir === undefined) return undefined;
+  return {
+    folders: project,
+    pathOf: ({ file }) => {
+      const path = relative(dir, resolve(cwd, file));
+      if (path.startsWith("..") || isAbsolute(path)) return undefined;
+      const shown = path.split(sep).join("/");
+      const folders = [project.incidentsDir, ...project.stacks.map((stack) => stack.incidentsDir)];
+      return folders.some((folder) => insideFolder(shown, folder)) ? shown : undefined;
+    },
+  };
+}
+
+/**
+ * One line per share of an incident that no stack declares (plan/project.ts, stackReads): its
+ * file lies in a folder a stack of the project reads, but outside every folder its account's stack
+ * reads, so pulumi up never applies it, whatever the file says. Folders and files as paths from
+ * `cwd`. None outside any project, nor for a file outside every stack's folder (stackFoldersOf).
+ */
+export function unreadSharesProblems(
+  incidents: readonly Incident[],
+  project: Project & { dir?: string },
+  cwd: string,
+): { id: string; message: string }[] {
+  const read = stackFoldersOf(project, cwd);
+  const dir = project.dir;
+  if (read === undefined || dir === undefined) return [];
+  const folder = (f: string) => `${relative(cwd, join(dir, f)) || "."}/`;
+  const lines: { id: string; message: string }[] = [];
+  for (const incident of incidents) {
+    const path = read.pathOf(incident);
+    if (path === undefined) continue;
+    const shares = incidentShares(incident, read.folders, path);
+    for (const account of shares.unread) {
+      const stacks = project.stacks.filter((stack) => stack.account === account);
+      const reads =
+        stacks.length === 0
+          ? `no stack file deploys account ${account}, so its stack reads the project's ${folder(project.incidentsDir)}`
+          : stacks.map((stack) => `${stack.file} reads ${folder(stack.incidentsDir)}`).join(", ");
+      lines.push({
+        id: incident.id,
+        message: `incident ${incident.id}: ${incident.file} is outside every folder the stack of account ${account} reads (${reads}): its share there is never applied; move the file there`,
+      });
+    }
+    if (shares.guardrailsUnread) {
+      const organization = project.stacks.find((stack) => stack.file === project.organization?.file);
+      lines.push({
+        id: incident.id,
+        message: `incident ${incident.id}: ${incident.file} is outside ${folder(organization?.incidentsDir ?? project.incidentsDir)}, which the organization stack (${project.organization?.file}) reads: its organization guardrails are never attached; move the file there`,
+      });
+    }
+  }
+  return lines;
+}
+
+/**
+ * The incidents that some stack declares, by stackReads: a share, or the organization guardrails
+ * (`account` given: only those that account's stack reads, as its pulumi up loads them). Every
+ * incident outside any project, and every file outside every stack's folder (stackFoldersOf).
+ */
+export function declaredIncidents(
+  incidents: readonly Incident[],
+  project: Project & { dir?: string },
+  cwd: string,
+  account?: string,
+): Incident[] {
+  const read = stackFoldersOf(project, cwd);
+  if (read === undefined) return [...incidents];
+  return incidents.filter((incident) => {
+    const path = read.pathOf(incident);
+    if (path === undefined) return true;
+    if (account !== undefined) return stackReads(read.folders, account, path);
+    const shares = incidentShares(incident, read.folders, path);
+    const guardrails = (incident.organization.scp || incident.organization.rcp) && !shares.guardrailsUnread;
+    return shares.applied.length > 0 || guardrails || (shares.unread.length === 0 && !shares.guardrailsUnread);
+  });
+}
+
+/**
+ * Where `new` writes an incident of `account`, as a path from `cwd`: the folder its stack reads
+ * (stackReads), that of the stack file named `<prefix>-<account>`, the one the workflows run, or
+ * else the first stack file of the account; the project's folder when no stack file deploys it.
+ * A CannotRunError outside any project; `instead`: what the command takes to name a folder itself.
+ */
+export function accountIncidentsDir(cwd: string, account: string, instead: string): string {
+  const project = requireProject(cwd, instead);
+  const stacks = project.stacks.filter((stack) => stack.account === account);
+  const stack = stacks.find((s) => s.name === stackName(project.stackPrefix, account)) ?? stacks[0];
+  return relative(cwd, join(project.dir, stack?.incidentsDir ?? project.incidentsDir)) || ".";
 }

@@ -3,18 +3,20 @@ import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { accountStacks, type AccountStack } from "../plan/project.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
-import { readProject } from "../cli/project.ts";
+import { readProject, stackFoldersOf, unreadSharesProblems } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 
 export const accountsCommand: Command = {
   name: "accounts",
   usage: `usage: npx cordon accounts [PATH...] [--now ISO] [--json]
 
-Lists every account whose stack a run must update (PATH: files or folders, default the project's
-incidents/, found from any of its subfolders): each account an incident has a principal in (or its
-replacement roles), the stack that sets cordon:organization when an incident asks for a
-guardrail, and each account a stack file names, even with no incident left, so that removing an
-expired file still reaches its stack. The stack of an account is <prefix>-<account>, the prefix
+Lists every account whose stack a run must update (PATH: files or folders, default every folder a
+stack of the project reads, found from any of its subfolders): each account an incident has a
+principal in (or its replacement roles), the stack that sets cordon:organization when an incident
+asks for a guardrail, and each account a stack file names, even with no incident left, so that
+removing an expired file still reaches its stack. An incident counts for an account only when its
+file is under the folder that account's stack reads (its cordon:incidentsDir, or the project's):
+any other share is never applied, and is named in a warning. The stack of an account is <prefix>-<account>, the prefix
 being the project's cordon:stackPrefix (default prod).
 The pull-request and apply workflows build their matrix from --json (docs/organization.md).
 An at-containment incident's instant is recorded by one stack, the one of its keys' account
@@ -42,7 +44,10 @@ exit: 0 listed, 1 any incident file invalid or the stack files contradict each o
       io.err(`cordon accounts: ${n === 1 ? "1 problem" : `${n} problems`} in the project's files: no account listed\n`);
       return EXIT_INVALID;
     }
-    const accounts = accountStacks(incidents, project, project.stackAccounts);
+    // A share the account's stack does not read is not listed: its pulumi up would not declare it.
+    for (const line of unreadSharesProblems(incidents, project, io.cwd).map((u) => u.message))
+      io.err(`cordon accounts: warning: ${displayValue(line)}\n`);
+    const accounts = accountStacks(incidents, project, project.stackAccounts, stackFoldersOf(project, io.cwd));
     io.out(
       values.json ? `${jsonSafe(JSON.stringify({ accounts }, null, 2))}\n` : displaySafe(renderAccounts(accounts)),
     );

@@ -21,7 +21,7 @@ import { autoContainPlan, GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
 import { accountStacks } from "../plan/project.ts";
 import { bootstrapFor, ROLE_NAMES } from "../permissions/roles.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
-import { requireProject } from "../cli/project.ts";
+import { projectIncidentsDirs, requireProject, stackFoldersOf } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, UsageError } from "../cli/io.ts";
 
 /** Where GitHub looks for CODEOWNERS, in its order. */
@@ -76,7 +76,8 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
     // Outside any project there is nothing to check: one line saying where to run, as every command says.
     const project = requireProject(io.cwd);
     const root = project.dir;
-    const loaded = loadIncidentPaths([project.incidentsDir], root, now);
+    // Every folder a stack reads, and a share counted only where its account's stack reads it, as accounts does.
+    const loaded = loadIncidentPaths(projectIncidentsDirs(root, "run doctor in the project"), root, now);
     const files = existsSync(root) ? readdirSync(root) : [];
     const workflowsDir = join(root, ".github", "workflows");
     const workflows = existsSync(workflowsDir)
@@ -95,7 +96,7 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
       accounts:
         loaded.errors.length > 0
           ? accountStacks([], project, project.stackAccounts)
-          : accountStacks(loaded.incidents, project, project.stackAccounts),
+          : accountStacks(loaded.incidents, project, project.stackAccounts, stackFoldersOf(project, root)),
       workflows,
       codeowners:
         codeownersPath === undefined

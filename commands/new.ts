@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { awsLookup, LookupError, lookupFailure, type Lookup } from "../aws/lookup.ts";
 import { listFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
-import { projectIncidentsDir, readProject } from "../cli/project.ts";
+import { accountIncidentsDir, readProject, unreadSharesProblems } from "../cli/project.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { loadIncidents } from "../incident/load.ts";
 import type { SourceFile } from "../incident/types.ts";
@@ -55,7 +55,8 @@ options:
   --id ID               the incident id (default: <UTC date>-<slug of the title>)
   --cutoff VALUE        at-containment (default) or an RFC 3339 instant with offset
   --ticket TEXT         the tracking ticket, such as SEC-1234 (default: none)
-  --dir DIR             the incidents folder (default: the project's incidents/, the folder of
+  --dir DIR             the incidents folder (default: the folder the stack of the account reads,
+                        its cordon:incidentsDir, or the project's incidents/, in the folder of
                         Pulumi.yaml found from any of its subfolders)
   --roles-from SOURCE   cloudtrail: the roles the key and its sessions assumed (the default when
                         IAM is asked for the key's user); assumable: every role of the account the
@@ -119,8 +120,9 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   }
   const { account, owners } = asked;
 
-  // Where the project's incidents are, from any subfolder; --dir as given, from where new runs.
-  const dir = resolve(io.cwd, values.dir ?? projectIncidentsDir(io.cwd, "name the folder with --dir"));
+  // The folder the account's stack reads (found from any subfolder), so that its pulumi up applies
+  // the file; --dir as given, from where new runs.
+  const dir = resolve(io.cwd, values.dir ?? accountIncidentsDir(io.cwd, account, "name the folder with --dir"));
   const present = folderFiles(dir, io.cwd);
   const spelled = spellingsOf(present, now);
   // What main's incidents keep for each user: the new incident repeats it (a contain must not take
@@ -142,6 +144,10 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   for (const note of notes) io.err(`cordon new: note: ${displayValue(note)}\n`);
   for (const warning of draftWarnings(incident, lookedUp, request.keys, now))
     io.err(`cordon new: warning: ${warning}\n`);
+  // A share whose stack reads another folder (--dir elsewhere, a role in another account): said.
+  const written = loadIncidents([{ path: shown, text }], { now, organization }).incidents;
+  for (const { message } of unreadSharesProblems(written, readProject(io.cwd), io.cwd))
+    io.err(`cordon new: warning: ${displayValue(message)}\n`);
   return EXIT_OK;
 }
 

@@ -11,19 +11,21 @@ import { rootUserPlans } from "../plan/organization.ts";
 import { renderPlan } from "../plan/render.ts";
 import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport, readPreamble } from "../cli/incidents.ts";
-import { readProject } from "../cli/project.ts";
+import { declaredIncidents, readProject, unreadSharesProblems } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "../cli/io.ts";
 
 export const planCommand: Command = {
   name: "plan",
   usage: `usage: npx cordon plan [PATH...] [--account ID] [--now ISO] [--stack-outputs FILE]... [--json]
 
-Validates the incident files (PATH: files or folders, default the project's incidents/, found from
-any of its subfolders) and prints the plan: the deny policy of each principal, the keys to
-disable, every other credential of each user and its fate (what IAM lists at pulumi up, or what
-the last run listed, with --stack-outputs), the console passwords deleted, the replacement roles,
-when each incident expires, and the organization guardrails (SCP and RCP, root users included) of
-the incidents that ask for them, with the targets of the stack file that sets cordon:organization.
+Validates the incident files (PATH: files or folders, default every folder a stack of the project
+reads, found from any of its subfolders) and prints the plan of those a stack reads: the deny
+policy of each principal, the keys to disable, every other credential of each user and its fate
+(what IAM lists at pulumi up, or what the last run listed, with --stack-outputs), the console
+passwords deleted, the replacement roles, when each incident expires, and the organization
+guardrails (SCP and RCP, root users included) of the incidents that ask for them, with the
+targets of the stack file that sets cordon:organization. An incident outside the folder its
+account's stack reads (cordon:incidentsDir) is never applied: it is left out, named in a warning.
 Needs no cloud account: it is what \`pulumi preview\` will show, in cordon's words.
 
 options:
@@ -47,11 +49,15 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     const account = values.account;
     if (account !== undefined && !ACCOUNT_ID.test(account)) throw new UsageError(accountFlagProblem(account));
     const { now, containment: recordedInstants, recorded, outputs, listings } = readPreamble(values, io);
-    const incidents = loadOrReport(positionals, io, now);
-    if (!incidents) return EXIT_INVALID;
+    const loaded = loadOrReport(positionals, io, now);
+    if (!loaded) return EXIT_INVALID;
     const project = readProject(io.cwd);
     for (const problem of project.problems)
       io.err(`cordon plan: warning: ${displayValue(formatDiagnostic(problem))}\n`);
+    // What the stacks declare: an incident no stack reads is left out, and each share never applied is said.
+    for (const line of unreadSharesProblems(loaded, project, io.cwd).map((u) => u.message))
+      io.err(`cordon plan: warning: ${displayValue(line)}\n`);
+    const incidents = declaredIncidents(loaded, project, io.cwd, account);
     // One account: as its stack declares it, with the instants and facts that stack recorded.
     const own = account === undefined ? undefined : outputs.find((o) => o.account === account);
     // The instants that hold for the files as they are: of that stack, or of every stack given.

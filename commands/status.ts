@@ -1,10 +1,10 @@
-import { displaySafe, jsonSafe } from "../incident/display.ts";
+import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { currentInstants } from "../plan/outputs.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
 import { incidentStatuses, type IncidentStatus } from "../plan/lifecycle.ts";
 import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
-import { projectIncidentsDir } from "../cli/project.ts";
-import { loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { readProject, unreadSharesProblems } from "../cli/project.ts";
+import { incidentPaths, loadOrReport, readPreamble } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
 import { KIND_NOUN, type CredentialKind } from "../plan/credentials.ts";
 import type { UserCredentialsOutput } from "../plan/outputs.ts";
@@ -13,8 +13,9 @@ export const statusCommand: Command = {
   name: "status",
   usage: `usage: npx cordon status [PATH...] [--now ISO] [--stack-outputs FILE]... [--json]
 
-Per incident (PATH: files or folders, default the project's incidents/, found from any of its
-subfolders): the cutoff, when it expires (cutoff + 36 h when it names a user, + 12 h for roles
+Per incident (PATH: files or folders, default every folder a stack of the project reads, found
+from any of its subfolders; a share outside the folder its account's stack reads is named in a
+warning: it is never applied): the cutoff, when it expires (cutoff + 36 h when it names a user, + 12 h for roles
 only, or holdUntil when later), the time left, and whether its file can now be removed. An
 at-containment incident whose instant is not known is never removable: pass the stack outputs to
 know it.
@@ -39,12 +40,12 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
       ...booleanFlags("json"),
     });
     const { now, containment: recordedInstants, recorded, credentials } = readPreamble(values, io);
-    const paths =
-      positionals.length > 0
-        ? positionals
-        : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
+    const paths = incidentPaths(positionals, io);
     const incidents = loadOrReport(paths, io, now);
     if (!incidents) return EXIT_INVALID;
+    // Every file's lifecycle is shown; a share its account's stack does not read is said to be never applied.
+    for (const line of unreadSharesProblems(incidents, readProject(io.cwd), io.cwd).map((u) => u.message))
+      io.err(`cordon status: warning: ${displayValue(line)}\n`);
     const statuses = incidentStatuses(
       incidents,
       now,
@@ -58,8 +59,11 @@ exit: 0 status shown, 1 any incident file invalid (no status then), 2 usage erro
     else
       io.out(
         displaySafe(
-          renderStatus(statuses, now, positionals.length > 0 ? positionals.join(", ") : `${paths[0]}/`) +
-            renderCredentialStatus(users),
+          renderStatus(
+            statuses,
+            now,
+            positionals.length > 0 ? positionals.join(", ") : paths.map((p) => `${p}/`).join(", "),
+          ) + renderCredentialStatus(users),
         ),
       );
     return EXIT_OK;

@@ -1,6 +1,6 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
-import { readProject } from "../cli/project.ts";
+import { missingStackFolders, readProject, unreadSharesProblems } from "../cli/project.ts";
 import { parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
@@ -11,9 +11,11 @@ export const validateCommand: Command = {
   name: "validate",
   usage: `usage: npx cordon validate [PATH...] [--now ISO]
 
-Checks incident files (PATH: files or folders, default the project's incidents/, found from any of
-its subfolders) against the schema and cordon's rules, and lists every error of every file, as
-FILE:LINE:COL CODE message. Then their plan, as pulumi up would refuse it in one account: a deny
+Checks incident files (PATH: files or folders, default every folder a stack of the project reads,
+found from any of its subfolders) against the schema and cordon's rules, and lists every error of
+every file, as FILE:LINE:COL CODE message. A valid file outside the folder its account's stack
+reads (cordon:incidentsDir), whose share there is never applied, is a warning (exit 0), as is a
+stack whose folder does not exist. Then their plan, as pulumi up would refuse it in one account: a deny
 policy over IAM's size (one user or role named by too many at-containment incidents), a warning
 (exit 0: the other accounts are still applied; guard blocks a change that makes one). Inside a project, its Pulumi.yaml and stack files too (their cordon:*
 settings): with a problem there, cordon accounts lists no account and no stack is deployed.
@@ -37,6 +39,14 @@ exit: 0 all valid, 1 any invalid, 2 usage error`,
       );
     if (!incidents) return EXIT_INVALID;
     const count = incidents.length;
+    // Valid, and never applied where the file says: a warning, as below (a failure would stop
+    // pulumi up in every account for one file put in the wrong folder).
+    const folders = missingStackFolders(project).map(
+      (stack) =>
+        `${stack.file}: cordon:incidentsDir ${stack.incidentsDir} does not exist: that stack's pulumi up fails (E_READ no such file or folder), declaring nothing`,
+    );
+    for (const line of [...folders, ...unreadSharesProblems(incidents, project, io.cwd).map((u) => u.message)])
+      io.err(`cordon validate: warning: ${displayValue(line)}\n`);
     // Valid, and covered less than the file may suggest: said, and the files stay valid.
     for (const incident of incidents) {
       const outreach = instantOutreachProblem(incident);

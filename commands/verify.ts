@@ -9,8 +9,8 @@ import { type Check, PASSWORD_KEPT } from "../verify/checks.ts";
 import { guardrailChecks } from "../verify/organization.ts";
 import { verifyContainment, type VerifyReport } from "../verify/verify.ts";
 import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
-import { loadOrReport, readPreamble } from "../cli/incidents.ts";
-import { readProject } from "../cli/project.ts";
+import { incidentPaths, loadOrReport, readPreamble } from "../cli/incidents.ts";
+import { declaredIncidents, readProject, unreadSharesProblems } from "../cli/project.ts";
 import { EXIT_INVALID, EXIT_OK, palette, UsageError } from "../cli/io.ts";
 import { INCIDENT_ID, incidentIdProblem } from "../incident/fields.ts";
 
@@ -19,7 +19,7 @@ export const verifyCommand: Command = {
   usage: `usage: npx cordon verify [PATH...] [--stack-outputs FILE]... [--now ISO] [--all-shares [--incident ID]...] [--json]
 
 After \`pulumi up\`: for each principal of every active incident (PATH: files or folders, default
-incidents/) in the account of the credentials in use (an incident's share there: run verify once
+every folder a stack of the project reads) in the account of the credentials in use (an incident's share there: run verify once
 per account, as the workflows do), reads IAM and checks that
   - its deny policy is attached, with the planned document;
   - its listed access keys are Inactive, or deleted (IAM no longer has them: contained);
@@ -45,20 +45,23 @@ options:
                         at-containment instants (needed to verify an at-containment incident)
   --now ISO             which incidents are active (default: now)
   --all-shares          exit 1 when a share in another account, or an organization guardrail, was
-                        not checked (each is named on stderr as "not checked"): what the contain
-                        workflow's report runs, so that a partial verify never passes for a proof;
-                        with --json, "ok" is false then too
+                        not checked (each is named on stderr as "not checked"), or is never
+                        applied (its file outside the folder its account's stack reads,
+                        cordon:incidentsDir: named as "not applied"): what the contain workflow's
+                        report runs, so that a partial verify never passes for a proof; with
+                        --json, "ok" is false then too
   --incident ID         with --all-shares, only the shares of these incidents count (the others are
                         still named as not checked): the contain workflow names its key's incidents,
-                        so that another incident's share elsewhere does not fail its report
+                        so that another incident's share elsewhere does not fail its report; an id
+                        no incident file has is refused (exit 1)
   --json                {"account", "ok", "principals": [{"type", "name", "ok", "checks": [...],
                         "warnings": [...]}], "guardrails": [{"kind", "name", "ok", "checks"}],
                         "notChecked": [...]} (docs/assess-verify.md)
   -h, --help            this text
 
 exit: 0 the containment holds (in the credentials' account; with --all-shares, every share was
-      checked), 1 a check failed or an incident file is invalid (with --all-shares, or a share or
-      guardrail was not checked), 2 usage error or AWS could not be asked`,
+      checked), 1 a check failed, an incident file is invalid or --incident names no file's id
+      (with --all-shares, or a share or guardrail was not checked), 2 usage error or AWS could not be asked`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...listFlags("stack-outputs", "incident"),
@@ -70,11 +73,24 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
       throw new UsageError("--incident narrows what --all-shares counts: give --all-shares too");
     for (const id of scope) if (!INCIDENT_ID.test(id)) throw new UsageError(`--incident: ${incidentIdProblem(id)}`);
     const { now, containment: recordedInstants, recorded } = readPreamble(values, io);
-    const incidents = loadOrReport(positionals, io, now);
-    if (!incidents) return EXIT_INVALID;
+    const loaded = loadOrReport(positionals, io, now);
+    if (!loaded) return EXIT_INVALID;
+    // An id no file has would otherwise verify nothing, and pass for a proof.
+    const unknown = scope.filter((id) => !loaded.some((incident) => incident.id === id));
+    if (unknown.length > 0) {
+      const where = incidentPaths(positionals, io).join(", ");
+      for (const id of unknown)
+        io.err(
+          `cordon verify: --incident ${id}: no incident file in ${displayValue(where)} has this id: nothing of it can be verified\n`,
+        );
+      return EXIT_INVALID;
+    }
+    const project = readProject(io.cwd);
+    // What the stacks declare: a share no stack reads is never applied, so never proven.
+    const unapplied = unreadSharesProblems(loaded, project, io.cwd);
+    const incidents = declaredIncidents(loaded, project, io.cwd);
     const known = currentInstants(recordedInstants, incidents);
 
-    const project = readProject(io.cwd);
     let report: VerifyReport;
     try {
       const clients = awsClients(io.env);
@@ -117,9 +133,12 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
           : `incident ${skipped.incident} has a share in account ${skipped.account}; the credentials in use are for ${report.account}: run verify with credentials for it`;
       io.err(`${colours.yellow("not checked")}: ${displayValue(what)}\n`);
     }
-    // With --all-shares, what was not checked fails it: every share, or those of the named incidents.
+    for (const { message } of unapplied) io.err(`${colours.yellow("not applied")}: ${displayValue(message)}\n`);
+    // With --all-shares, what was not checked (or is never applied) fails it: every share, or those of the named incidents.
     const counted = values["all-shares"]
-      ? report.notChecked.filter((n) => scope.length === 0 || scope.includes(n.incident))
+      ? [...report.notChecked.map((n) => n.incident), ...unapplied.map((u) => u.id)].filter(
+          (id) => scope.length === 0 || scope.includes(id),
+        )
       : [];
     const partial = report.ok && counted.length > 0;
     // What AWS returned (a live policy's text, an ARN) is shown escaped. The text proves its
@@ -128,7 +147,7 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
     io.out(values.json ? `${jsonSafe(JSON.stringify(shown, null, 2))}\n` : displaySafe(renderVerify(report)));
     if (partial) {
       const n = counted.length;
-      const which = scope.length > 0 ? ` of ${[...new Set(counted.map((c) => c.incident))].join(", ")}` : "";
+      const which = scope.length > 0 ? ` of ${[...new Set(counted)].join(", ")}` : "";
       io.err(
         `cordon verify: ${colours.red(`${n} ${n === 1 ? "share" : "shares"}${which} not checked`)} (--all-shares): the containment is proven in account ${displayValue(report.account)} only\n`,
       );

@@ -19,7 +19,7 @@ import { recordedFor } from "../plan/policies.ts";
 import { iamNameKey, KEPT_CREDENTIAL_FIELDS, KEPT_NOUN, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
 import { ROLE_NAMES } from "../plan/own-roles.ts";
-import { stackName, type ProtectedPrincipal } from "../plan/project.ts";
+import { stackName, stackReads, type ProtectedPrincipal, type StackFolders } from "../plan/project.ts";
 import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
 import { insideFolder, type Stack, type StacksResult } from "./stacks.ts";
 
@@ -492,13 +492,23 @@ function sameIncident(a: BaseIncident, b: Incident): boolean {
 /**
  * The stacks of one side of a change. `null`: the side has no stack file at all, and every
  * account's incidents are taken to be applied from the incidents folder (`legacyDir`), as the
- * program's default reads them.
+ * program's default reads them. Otherwise an account without a stack file reads the project's
+ * folder (`projectDir`), as the stack the workflows create for it does.
  */
 export interface StackSide {
   stacks: Stack[] | null;
   legacyDir: string;
   /** The project and the prefix that name each account's stack, `<project>/<prefix>-<account>`. */
   identity: StacksResult["identity"];
+  projectDir: string;
+}
+
+/** The side as the project's rule (plan/project.ts, stackReads) reads it. */
+function foldersOf(side: StackSide): StackFolders {
+  return {
+    stacks: (side.stacks ?? []).map((stack) => ({ account: stack.account, file: stack.file, incidentsDir: stack.dir })),
+    incidentsDir: side.stacks === null ? side.legacyDir : side.projectDir,
+  };
 }
 
 /** Whether a stack of the side applies the incident found at repository path `path`. */
@@ -507,9 +517,7 @@ export function applies(
   incident: Pick<Incident, "account" | "users" | "roles" | "replacementRoles">,
   path: string,
 ): boolean {
-  if (side.stacks === null) return insideFolder(path, side.legacyDir);
-  const accounts = new Set([incident.account, ...accountsOf(incident)]);
-  return side.stacks.some((stack) => accounts.has(stack.account) && insideFolder(path, stack.dir));
+  return [incident.account, ...accountsOf(incident)].some((account) => appliesShare(side, account, path));
 }
 
 export interface CoverageInput {
@@ -632,10 +640,9 @@ function stacksMoved(base: StackSide, head: StackSide, account: string): string 
   return `${changes.join(" and ")}: the workflows would deploy stack ${named(is, to)} and never again ${named(was, from)}, which applies it now`;
 }
 
-/** Whether a stack of the side deploys `account` from a folder that holds `path`. */
+/** Whether the stack of `account` on the side reads `path`: the project's rule (stackReads). */
 function appliesShare(side: StackSide, account: string, path: string): boolean {
-  if (side.stacks === null) return insideFolder(path, side.legacyDir);
-  return side.stacks.some((stack) => stack.account === account && insideFolder(path, stack.dir));
+  return stackReads(foldersOf(side), account, path);
 }
 
 /** The targets the side's organization stack attaches guardrails to, when it reads `path`. */
@@ -671,13 +678,22 @@ function whyNotApplied(
     // A stack file's name says its account (plan/project.ts, E_STACK_NAME): one that deploys another
     // account now is refused before guard judges what it applies.
     const now = headSide.stacks.find((candidate) => candidate.file === stack.file);
-    if (now === undefined) reasons.push(`${stack.file} is removed`);
+    if (now === undefined)
+      reasons.push(
+        headSide.stacks.some((candidate) => candidate.account === account)
+          ? `${stack.file} is removed`
+          : `${stack.file} is removed, and ${after.file} is outside ${folder(headSide.projectDir)}, the project's folder, which the stack of an account without a stack file reads`,
+      );
     else if (now.dir !== stack.dir)
       reasons.push(`${stack.file} now reads ${folder(now.dir)} instead of ${folder(stack.dir)}`);
     else reasons.push(`${after.file} is outside ${folder(stack.dir)}, which ${stack.file} reads`);
   }
   if (reasons.length === first.length)
-    reasons.push(`no stack file deploys account ${account} from a folder that holds ${path}`);
+    reasons.push(
+      headSide.stacks.some((stack) => stack.account === account)
+        ? `no stack file deploys account ${account} from a folder that holds ${path}`
+        : `no stack file deploys account ${account}, and ${after.file} is outside ${folder(headSide.projectDir)}, the project's folder, which its stack then reads`,
+    );
   return reasons;
 }
 

@@ -142,6 +142,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
     stacks: revision.stacks.stacks.length > 0 || revision.stackFiles > 0 ? revision.stacks.stacks : null,
     legacyDir: input.dir,
     identity: revision.stacks.identity,
+    projectDir: revision.stacks.incidentsDir,
   });
   // Judged against the outputs, an incident they do not name looks added; one whose file was
   // already there at the base was not added by this change, expired or not.

@@ -33,6 +33,8 @@ export interface StacksResult {
    * workflows deploy `<prefix>-<account>` of that project; a change to either moves every stack.
    */
   identity: { project: string | undefined; stackPrefix: string };
+  /** The project's `cordon:incidentsDir` (default `incidents`): what the stack of an account without a stack file reads. */
+  incidentsDir: string;
   /** One line each: `FILE:LINE:COL CODE message`. */
   problems: string[];
 }
@@ -49,11 +51,10 @@ export function stacksOf(project: Project): StacksResult {
       guardrailTargets: s.organization?.targets ?? null,
     })),
     identity: { project: project.name, stackPrefix: project.stackPrefix },
+    incidentsDir: project.incidentsDir,
     problems: project.problems.map(formatDiagnostic),
   };
 }
 
-/** Whether a repository path lies inside a folder (the root, `""`, holds everything). */
-export function insideFolder(path: string, dir: string): boolean {
-  return dir === "" || path.startsWith(`${dir}/`);
-}
+/** Whether a repository path lies inside a folder (the root, `""`, holds everything): the project's rule, at the root. */
+export { insideFolder } from "../plan/project.ts";

@@ -710,6 +710,62 @@ export function stackSettingsFromEngine(
   };
 }
 
+// ---- Which stack declares which incident file.
+
+/** Whether a path from the project folder lies inside one of its folders (`""`, the project folder, holds everything). */
+export function insideFolder(path: string, dir: string): boolean {
+  return dir === "" || path.startsWith(`${dir}/`);
+}
+
+/** What the rule below needs of the project: its stacks' folders and its own. */
+export type StackFolders = Pick<Project, "incidentsDir" | "organization"> & {
+  stacks: readonly Pick<StackSettings, "account" | "file" | "incidentsDir">[];
+};
+
+/**
+ * The folders the stack of `account` reads incident files from: the `cordon:incidentsDir` of each
+ * stack file that deploys the account (or the project's), or, with no stack file, the project's:
+ * the stack the workflows create for an account's first incident sets only `cordon:account`.
+ */
+export function accountFolders(project: StackFolders, account: string): string[] {
+  const own = project.stacks.filter((stack) => stack.account === account).map((stack) => stack.incidentsDir);
+  return own.length > 0 ? [...new Set(own)].sort(compareText) : [project.incidentsDir];
+}
+
+/**
+ * The rule of what `pulumi up` declares, asked by accounts, plan, validate, status, verify, new and
+ * guard: an incident's share in `account` is declared only when its file (at `path`, from the
+ * project folder, `/`-separated) lies under a folder that account's stack reads, since the program
+ * reads its own stack's folder and nothing else (program/deploy.ts). A file outside the project
+ * (`path` undefined) is declared by no stack.
+ */
+export function stackReads(project: StackFolders, account: string, path: string | undefined): boolean {
+  return path !== undefined && accountFolders(project, account).some((dir) => insideFolder(path, dir));
+}
+
+/** What the stacks declare of one incident, by {@link stackReads}. */
+export interface IncidentShares {
+  /** The accounts it has a share in (accountsOf) whose stack reads its file (sorted). */
+  applied: string[];
+  /** Those whose stack does not: that share is never applied (sorted). */
+  unread: string[];
+  /** It asks for a guardrail and the organization stack does not read its file: the guardrail is never attached. */
+  guardrailsUnread: boolean;
+}
+
+export function incidentShares(incident: Incident, project: StackFolders, path: string | undefined): IncidentShares {
+  const accounts = accountsOf(incident);
+  const organization = project.organization;
+  const guarded = organization !== undefined && (incident.organization.scp || incident.organization.rcp);
+  const organizationDir = project.stacks.find((stack) => stack.file === organization?.file)?.incidentsDir;
+  return {
+    applied: accounts.filter((account) => stackReads(project, account, path)),
+    unread: accounts.filter((account) => !stackReads(project, account, path)),
+    guardrailsUnread:
+      guarded && (path === undefined || organizationDir === undefined || !insideFolder(path, organizationDir)),
+  };
+}
+
 /** One account's stack, as `cordon accounts --json` lists it. */
 export interface AccountStack {
   account: string;
@@ -736,12 +792,16 @@ export interface AccountStack {
  * (every file is declared until it is removed, expired or not), the organization stack when any
  * incident asks for a guardrail or the project configures it, and each account a stack file names,
  * even with no incident left: removing an expired incident's file must still reach its stack, or
- * its deny policies would stay for ever. Sorted by account.
+ * its deny policies would stay for ever. Sorted by account. `read`: the project's folders and each
+ * incident's path from the project folder; a share counts only when its account's stack reads the
+ * file ({@link stackReads}); a file without a path (outside every stack's folder, or no `read`)
+ * counts in every account it has a share in.
  */
 export function accountStacks(
   incidents: readonly Incident[],
   project: Pick<Project, "stackPrefix" | "organization">,
   stackAccounts: readonly string[] = [],
+  read?: { folders: StackFolders; pathOf: (incident: Incident) => string | undefined },
 ): AccountStack[] {
   const byAccount = new Map<string, { ids: Set<string>; records: Set<string>; after: Set<string> }>();
   const touch = (account: string) =>
@@ -749,8 +809,15 @@ export function accountStacks(
     byAccount.set(account, { ids: new Set(), records: new Set(), after: new Set() }).get(account)!;
   for (const account of stackAccounts) touch(account);
   for (const incident of incidents) {
-    const shares = new Set(accountsOf(incident));
-    if (project.organization !== undefined && (incident.organization.scp || incident.organization.rcp))
+    // In a project, only the shares its stacks read (stackReads); with no path, every share.
+    const path = read?.pathOf(incident);
+    const deployed = read && path !== undefined ? incidentShares(incident, read.folders, path) : undefined;
+    const shares = new Set(deployed?.applied ?? accountsOf(incident));
+    if (
+      project.organization !== undefined &&
+      (incident.organization.scp || incident.organization.rcp) &&
+      deployed?.guardrailsUnread !== true
+    )
       shares.add(project.organization.account);
     // One stack records an at-containment incident's instant; every other stack of it reads it there.
     const owner =

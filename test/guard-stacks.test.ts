@@ -80,15 +80,6 @@ describe("what each stack applies (item 1)", () => {
       why: `${PROD} now reads incidents/prod/ instead of incidents/`,
     },
     {
-      what: "the stack file removed",
-      head: {
-        "Pulumi.yaml": base["Pulumi.yaml"],
-        [PROD_B]: stackFile(B),
-        "incidents/2026-11-28-ci-key.yaml": ciKey(),
-      },
-      why: `${PROD} is removed`,
-    },
-    {
       what: "the project's default folder changed",
       head: {
         ...base,
@@ -101,6 +92,50 @@ describe("what each stack applies (item 1)", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`error ${CI}: no stack applies it any more (${why}): ${GONE}\n${refusal(1)}`);
   });
+
+  // A stack reading its own folder: without its stack file (removed, or moved to another account),
+  // the account's stack is the one the workflows create, which reads the project's incidents/.
+  const own = {
+    "Pulumi.yaml": base["Pulumi.yaml"],
+    "Pulumi.prod.yaml": stackFile(A, "ops"),
+    "ops/2026-11-28-ci-key.yaml": ciKey(),
+  };
+  it.each([
+    {
+      what: "the stack moved to another account",
+      head: { ...own, "Pulumi.prod.yaml": stackFile(B, "ops") },
+      why: `Pulumi.prod.yaml now deploys account ${B}, not ${A}`,
+    },
+    {
+      what: "the stack file removed",
+      head: { ...own, "Pulumi.prod.yaml": undefined, "Pulumi.staging.yaml": stackFile(B) },
+      why: "Pulumi.prod.yaml is removed, and ops/2026-11-28-ci-key.yaml is outside incidents/, the project's folder, which the stack of an account without a stack file reads",
+    },
+  ])("refused: $what, its folder not the project's", async ({ head, why }) => {
+    const files = Object.fromEntries(Object.entries(head).filter(([, content]) => content !== undefined));
+    const result = await between(own, files as Record<string, Content>);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error ${CI.replace("incidents/", "ops/")}: no stack applies it any more (${why}): ${GONE}\n${refusal(1)}`,
+    );
+  });
+
+  it.each([
+    { what: "the stack moved to another account", head: { ...base, "Pulumi.prod.yaml": stackFile(B) } },
+    {
+      what: "the stack file removed",
+      head: {
+        "Pulumi.yaml": base["Pulumi.yaml"],
+        "Pulumi.staging.yaml": stackFile(B),
+        "incidents/2026-11-28-ci-key.yaml": ciKey(),
+      },
+    },
+  ])(
+    "passes: $what, the account's stack then reading the project's incidents/, which holds the file",
+    async ({ head }) => {
+      expect(await between(base, head as Record<string, Content>)).toMatchObject({ code: 0, stderr: "" });
+    },
+  );
 
   it("refused: a first stack file added that reads another folder (before it, the program read incidents/)", async () => {
     const result = await between(
@@ -255,10 +290,10 @@ describe("what each stack applies (item 1)", () => {
             },
           });
           const applied = (stackSet: Record<string, { account: string; dir: string }>, where: string) => {
-            const list = Object.values(stackSet);
-            // No stack file at all: the program's default folder, for every account.
-            if (list.length === 0) return where === "incidents" || where.startsWith("incidents/");
-            return list.some((s) => s.account === account && (where === s.dir || where.startsWith(`${s.dir}/`)));
+            const own = Object.values(stackSet).filter((s) => s.account === account);
+            // No stack file of the account: the stack the workflows create reads the project's folder.
+            if (own.length === 0) return where === "incidents" || where.startsWith("incidents/");
+            return own.some((s) => where === s.dir || where.startsWith(`${s.dir}/`));
           };
           const result = await between(files(before, from), files(after, to, headAccount), ["--dir", "incidents"]);
           // guard reads DIR and every stack's folder, on both sides: a file that leaves them is deleted.
@@ -821,12 +856,29 @@ describe("at organization scale (issue 11): each account's share and the guardra
   const without = (files: Record<string, Content>, name: string) =>
     Object.fromEntries(Object.entries(files).filter(([file]) => file !== name));
 
+  // Every stack reads ops/: without its stack file, an account's stack reads the project's incidents/.
+  const ops = Object.fromEntries(
+    Object.entries(base).map(([file, content]) =>
+      file === "incidents/2026-11-28-cross.yaml"
+        ? ["ops/2026-11-28-cross.yaml", content]
+        : file === `Pulumi.prod-${M}.yaml`
+          ? [file, `${organizationStack(["r-abcd"])}  cordon:incidentsDir: ops\n`]
+          : file.startsWith("Pulumi.prod-")
+            ? [file, stackFile(file.slice("Pulumi.prod-".length, -".yaml".length), "ops")]
+            : [file, content],
+    ),
+  ) as Record<string, Content>;
+  it("refused: the stack of one account's share removed, its folder not the project's", async () => {
+    const result = await between(ops, without(ops, `Pulumi.prod-${B}.yaml`));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error ${CROSS.replace("incidents/", "ops/")}: no stack of account ${B} applies its share any more (Pulumi.prod-${B}.yaml is removed, and ops/2026-11-28-cross.yaml is outside incidents/, the project's folder, which the stack of an account without a stack file reads): its deny policies in account ${B} would go with the next pulumi up\n${refusal(1)}`,
+    );
+    // Reading the project's folder, which holds the file, the account's stack still applies it.
+    expect(await between(base, without(base, `Pulumi.prod-${B}.yaml`))).toMatchObject({ code: 0, stderr: "" });
+  });
+
   it.each([
-    {
-      what: "the stack of one account's share removed",
-      head: without(base, `Pulumi.prod-${B}.yaml`),
-      message: `${CROSS}: no stack of account ${B} applies its share any more (Pulumi.prod-${B}.yaml is removed): its deny policies in account ${B} would go with the next pulumi up`,
-    },
     {
       what: "one account's stack pointed at another folder",
       head: { ...base, [`Pulumi.prod-${B}.yaml`]: stackFile(B, "elsewhere") },

@@ -930,14 +930,15 @@ describe("verify against moto", () => {
     expect(strict.code).toBe(1);
 
     // --incident: only the named incidents' shares count (the contain report names its key's), the
-    // others are still said.
-    const elsewhere = await verify("--all-shares", "--incident", "2026-11-28-ci-key-in-public-repo");
+    // others are still said. (An incident of this account, expired: nothing of it to check.)
+    writeIncident("2026-11-20-expired", ["cutoff: 2026-11-20T10:00:00Z", "roles:", "  - name: deploy"]);
+    const elsewhere = await verify("--all-shares", "--incident", "2026-11-20-expired");
     expect(elsewhere.stderr).toBe(stderr);
     expect(elsewhere.code).toBe(0);
     const named = await verify(
       "--all-shares",
       "--incident",
-      "2026-11-28-ci-key",
+      "2026-11-20-expired",
       "--incident",
       "2026-11-28-other-account",
     );
@@ -946,6 +947,14 @@ describe("verify against moto", () => {
       "",
     ]);
     expect(named.code).toBe(1);
+
+    // An id no file has verifies nothing: refused, rather than passed for a proof.
+    const unknown = await verify("--all-shares", "--incident", "2026-11-28-ci-key", "--incident", "2026-11-20-expired");
+    expect(unknown).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `cordon verify: --incident 2026-11-28-ci-key: no incident file in ${dir} has this id: nothing of it can be verified\n`,
+    });
   });
 
   it("--incident: only with --all-shares, and only an incident id", async () => {
