@@ -236,7 +236,7 @@ describe("new writes into the folder of the account's stack", () => {
       .map((e) => relative(dir, join(e.parentPath, e.name)))
       .sort();
 
-  it("over generated layouts: the stack's own folder, the one named <prefix>-<account> among several, else the project's", async () => {
+  it("over generated layouts: the folder of the stack named <prefix>-<account>, else the project's", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(A, B),
@@ -246,7 +246,8 @@ describe("new writes into the folder of the account's stack", () => {
         async (account, prodDir, otherDir, sub) => {
           const tree: Record<string, string> = { "incidents/README.md": "the project's folder\n" };
           if (prodDir !== undefined) tree[`Pulumi.prod-${A}.yaml`] = stackFile(A, prodDir);
-          // Another stack file of the same account, sorted first: the workflows run prod-<account>.
+          // Another stack file of the same account, sorted first: a stack file's name says its account
+          // (plan/project.ts, E_STACK_NAME), so this one deploys nothing, and new never writes for it.
           if (otherDir !== undefined) tree[`Pulumi.a-extra-${A}.yaml`] = stackFile(A, otherDir);
           const dir = project(tree);
           const io = memoryIo({ cwd: sub ? join(dir, "docs") : dir, env: { NO_COLOR: "1" } });
@@ -256,7 +257,7 @@ describe("new writes into the folder of the account's stack", () => {
             lookup(account),
           );
           expect([code, io.stderr]).toEqual([0, ""]);
-          const expected = account === A ? (prodDir ?? otherDir ?? "incidents") : "incidents";
+          const expected = account === A ? (prodDir ?? "incidents") : "incidents";
           expect(written(dir)).toEqual([`${expected}/2026-11-29-key.yaml`]);
         },
       ),
