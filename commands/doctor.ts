@@ -56,7 +56,8 @@ options:
   --now ISO                the instant the incident files are judged at (default: now)
   -h, --help               this text
 
-exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AWS could not be asked`,
+exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AWS could not be asked
+      (when AWS could not be asked, the offline checklist is printed all the same)`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...booleanFlags("aws", "github"),
@@ -164,8 +165,11 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
           }),
         );
       } catch (error) {
+        // The offline checks still stand: printed, with the account's as not checked, and why.
         const failure = failureOf(error);
-        io.err(`cordon doctor: ${displayValue(failure.message)}\n`);
+        checks.push({ name: "--aws", ok: false, detail: `the account was not checked: ${failure.message}` });
+        io.out(displaySafe(renderChecklist(checks)));
+        io.err("cordon doctor: AWS could not be asked: the checklist is the offline part only\n");
         return 2;
       }
     }
