@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { awsClients } from "../aws/clients.ts";
 import { liveSetup } from "../aws/doctor.ts";
 import { failureOf } from "../aws/errors.ts";
@@ -69,6 +69,8 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
     // Outside any project there is nothing to check: one line saying where to run, as every command says.
     const project = requireProject(io.cwd);
     const root = project.dir;
+    // From a subfolder (doctor finds the project upwards), the fixes that name files cd to the root.
+    const fixesFrom = relative(io.cwd, root) === "" ? undefined : root;
     const loaded = loadIncidentPaths([project.incidentsDir], root, now);
     const files = existsSync(root) ? readdirSync(root) : [];
     const workflowsDir = join(root, ".github", "workflows");
@@ -168,13 +170,13 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
         // The offline checks still stand: printed, with the account's as not checked, and why.
         const failure = failureOf(error);
         checks.push({ name: "--aws", ok: false, detail: `the account was not checked: ${failure.message}` });
-        io.out(displaySafe(renderChecklist(checks)));
+        io.out(displaySafe(renderChecklist(checks, fixesFrom)));
         io.err("cordon doctor: AWS could not be asked: the checklist is the offline part only\n");
         return 2;
       }
     }
     // Paths, names and policies come from files and AWS: shown escaped.
-    io.out(displaySafe(renderChecklist(checks)));
+    io.out(displaySafe(renderChecklist(checks, fixesFrom)));
     return checks.every((check) => check.ok) ? EXIT_OK : EXIT_INVALID;
   },
 };
