@@ -16,7 +16,7 @@ import {
   type GetQueryResultsCommandOutput,
   type StartQueryExecutionCommandOutput,
 } from "@aws-sdk/client-athena";
-import { describeError } from "./cloudtrail.ts";
+import { describeError } from "./errors.ts";
 
 /**
  * The IAM actions `review --athena` calls, and what Athena does for it: read the table (Glue), read

@@ -5,6 +5,7 @@
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
  */
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import { transientKind } from "./errors.ts";
 import { regionStatusPermissions } from "./regions.ts";
 
 /**
@@ -58,24 +59,6 @@ export function lookupPage(client: LookupClient, request: PageRequest): Promise<
   );
 }
 
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-]);
-const NETWORK = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ECONNABORTED",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EAI_AGAIN",
-]);
 /**
  * What a region answers credentials it does not accept: an opt-in region the account has not
  * enabled, and as well one it has enabled, to a session token from the global STS endpoint (valid
@@ -84,72 +67,14 @@ const NETWORK = new Set([
  */
 const REFUSED = new Set(["UnrecognizedClientException", "InvalidClientTokenId"]);
 
-interface AwsError {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: { throttling?: boolean };
-}
-
-/** Whether an error is worth asking again: throttling, a server error, or a connection that failed. */
-export function transientKind(error: unknown): "throttled" | "server error" | "connection" | null {
-  const e = (error ?? {}) as AwsError;
-  const status = e.$metadata?.httpStatusCode;
-  if (THROTTLING.has(e.name ?? "") || status === 429 || e.$retryable?.throttling === true) return "throttled";
-  if (status !== undefined && status >= 500) return "server error";
-  if (
-    NETWORK.has(e.code ?? "") ||
-    e.name === "TimeoutError" ||
-    /socket hang up|ECONNRESET|aborted/i.test(e.message ?? "")
-  )
-    return "connection";
-  return null;
-}
-
 /**
  * The error's name when the region refused the credentials (UnrecognizedClientException,
  * InvalidClientTokenId); otherwise null. In an opt-in region that means it is not enabled, or it is
  * and the token is one from the global STS endpoint: only the account's list of regions tells which.
  */
 export function refusedCredentials(error: unknown): string | null {
-  const name = (error as AwsError | undefined)?.name ?? "";
+  const name = (error as { name?: string } | undefined)?.name ?? "";
   return REFUSED.has(name) ? name : null;
-}
-
-/**
- * What the SDK says of an answer it could not read as an AWS error (an HTML page from a proxy or a
- * load balancer): its JSON parser's words and a pointer to its internals (`$response`), which
- * mean nothing to the person reading.
- */
-const UNREADABLE_ANSWER = /Deserialization error|\$response|is not valid JSON|Unexpected token|Unexpected end of JSON/;
-
-/** One line for a person: the error's name, code and message; never a stack, request data or the SDK's internals. */
-export function describeError(error: unknown): string {
-  const e = (error ?? {}) as AwsError;
-  // The first line only: the SDK appends its own hints on lines of their own.
-  const message = String(e.message ?? "")
-    .split("\n")[0]
-    .trim();
-  const status = e.$metadata?.httpStatusCode;
-  let said: string;
-  if (e.name === "CredentialsProviderError") {
-    said = `no AWS credentials found (${message}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
-  } else if (status !== undefined && (e.name === "SyntaxError" || UNREADABLE_ANSWER.test(String(e.message ?? "")))) {
-    said = `HTTP ${status}, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service)`;
-  } else {
-    const head = [
-      e.name && e.name !== "Error" ? e.name : undefined,
-      e.code,
-      status === undefined ? undefined : `HTTP ${status}`,
-    ]
-      .filter(Boolean)
-      .join(", ");
-    said = head === "" ? message || String(error).split("\n")[0] : `${head}: ${message}`.replace(/: $/, "");
-  }
-  // One line, whatever a name or a code holds; and short, whatever a server answers.
-  const characters = [...said.replace(/[\r\n\u0085\u2028\u2029]+/g, " ")];
-  return characters.length <= 300 ? characters.join("") : `${characters.slice(0, 299).join("")}…`;
 }
 
 /**

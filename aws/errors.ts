@@ -1,16 +1,19 @@
 /**
- * How a failed AWS call ends a command. Credential, permission and network failures mean the
- * command could not run (exit 2); an entity that does not exist means the input or the state is
- * wrong (exit 1), the exit codes every command shares. Messages name actions, codes and endpoints
- * only, never a secret.
+ * How a failed AWS call reads, and how it ends a command. Credential, permission and network
+ * failures, throttling, AWS's own faults and answers that are not AWS's mean the command could not
+ * run (exit 2); an entity that does not exist means the input or the state is wrong (exit 1), the
+ * exit codes every command shares. Messages name actions, codes and endpoints only, never a secret.
  */
+
+/** Why a call could not be answered, when it is not about the entity asked for. */
+export type UnavailableReason = "credentials" | "denied" | "unreachable" | "throttled" | "server error" | "not AWS";
 
 /** Why a call failed, when it is not about the entity asked for: the command could not run (exit 2). */
 export class AwsUnavailableError extends Error {
-  readonly reason: "credentials" | "denied" | "unreachable";
+  readonly reason: UnavailableReason;
   readonly action: string;
 
-  constructor(message: string, reason: "credentials" | "denied" | "unreachable", action: string) {
+  constructor(message: string, reason: UnavailableReason, action: string) {
     super(message);
     this.reason = reason;
     this.action = action;
@@ -39,9 +42,13 @@ const NETWORK = new Set([
   "ENETUNREACH",
 ]);
 
-/** Turns credential, permission and network failures into {@link AwsUnavailableError}; anything else is returned as it is. */
+/**
+ * Turns credential, permission and network failures, throttling, AWS's faults and answers that are
+ * not AWS's into {@link AwsUnavailableError}, each saying what to do; anything else (an entity that
+ * does not exist, a refused request) is returned as it is, for the caller to judge.
+ */
 export function explainFailure(error: unknown, action: string): unknown {
-  const e = error as { name?: string; code?: string; Code?: string; message?: string; cause?: { code?: string } };
+  const e = (error ?? {}) as AwsError;
   const name = e.name ?? "";
   if (name === "CredentialsProviderError" || /could not load credentials/i.test(e.message ?? "")) {
     return new AwsUnavailableError(
@@ -72,12 +79,131 @@ export function explainFailure(error: unknown, action: string): unknown {
       action,
     );
   }
+  // The SDK has already retried these (REQUEST_LIMITS in clients.ts): say how often.
+  const attempts = e.$metadata?.attempts;
+  const tried = attempts !== undefined && attempts > 1 ? `, ${attempts} attempts` : "";
+  if (unreadableAnswer(e)) {
+    return new AwsUnavailableError(
+      `calling ${action}: ${describeError(error)}${tried}: check AWS_ENDPOINT_URL and the proxy settings (HTTPS_PROXY), then run again`,
+      "not AWS",
+      action,
+    );
+  }
+  const transient = transientKind(error);
+  if (transient === "throttled") {
+    return new AwsUnavailableError(
+      `AWS throttled ${action} (${describeError(error)})${tried}: other callers are using the account's request rate; wait a minute and run again`,
+      "throttled",
+      action,
+    );
+  }
+  if (transient === "server error") {
+    return new AwsUnavailableError(
+      `AWS failed to answer ${action} (${describeError(error)})${tried}: a fault on AWS's side (or the endpoint's); run again in a few minutes, and see https://health.aws.amazon.com/health/status if it lasts`,
+      "server error",
+      action,
+    );
+  }
   return error;
+}
+
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+]);
+/**
+ * Connection failures worth asking again (the CloudTrail reader retries them): not ENOTFOUND, a
+ * name that does not resolve will not a moment later.
+ */
+const TRANSIENT_NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
+
+interface AwsError {
+  name?: string;
+  code?: string;
+  Code?: string;
+  message?: string;
+  cause?: { code?: string };
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+/** Whether an error is worth asking again: throttling, a server error, or a connection that failed. */
+export function transientKind(error: unknown): "throttled" | "server error" | "connection" | null {
+  const e = (error ?? {}) as AwsError;
+  const status = e.$metadata?.httpStatusCode;
+  if (THROTTLING.has(e.name ?? "") || status === 429 || e.$retryable?.throttling === true) return "throttled";
+  if (status !== undefined && status >= 500) return "server error";
+  if (
+    TRANSIENT_NETWORK.has(e.code ?? "") ||
+    e.name === "TimeoutError" ||
+    /socket hang up|ECONNRESET|aborted/i.test(e.message ?? "")
+  )
+    return "connection";
+  return null;
+}
+
+/**
+ * What the SDK says of an answer it could not read as an AWS error (an HTML page from a proxy or a
+ * load balancer): its JSON parser's words and a pointer to its internals (`$response`), which
+ * mean nothing to the person reading.
+ */
+const UNREADABLE_ANSWER = /Deserialization error|\$response|is not valid JSON|Unexpected token|Unexpected end of JSON/;
+
+/**
+ * Whether an HTTP answer was not an AWS error: one the SDK could not parse, or one in which it found
+ * no error code (it names those `Unknown`).
+ */
+function unreadableAnswer(e: AwsError): boolean {
+  return (
+    e.$metadata?.httpStatusCode !== undefined &&
+    (e.name === "SyntaxError" || e.name === "Unknown" || UNREADABLE_ANSWER.test(String(e.message ?? "")))
+  );
+}
+
+/** One line for a person: the error's name, code and message; never a stack, request data or the SDK's internals. */
+export function describeError(error: unknown): string {
+  const e = (error ?? {}) as AwsError;
+  // The first line only: the SDK appends its own hints on lines of their own.
+  const message = String(e.message ?? "")
+    .split("\n")[0]
+    .trim();
+  const status = e.$metadata?.httpStatusCode;
+  let said: string;
+  if (e.name === "CredentialsProviderError") {
+    said = `no AWS credentials found (${message}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
+  } else if (status !== undefined && unreadableAnswer(e)) {
+    said = `HTTP ${status}, with an answer that is not an AWS error (an error page of a proxy or load balancer in front of the service)`;
+  } else {
+    const head = [
+      e.name && e.name !== "Error" ? e.name : undefined,
+      e.code,
+      status === undefined ? undefined : `HTTP ${status}`,
+    ]
+      .filter(Boolean)
+      .join(", ");
+    said = head === "" ? message || String(error).split("\n")[0] : `${head}: ${message}`.replace(/: $/, "");
+  }
+  // One line, whatever a name or a code holds; and short, whatever a server answers.
+  const characters = [...said.replace(/[\r\n\u0085\u2028\u2029]+/g, " ")];
+  return characters.length <= 300 ? characters.join("") : `${characters.slice(0, 299).join("")}…`;
 }
 
 /**
  * How a command ends on an error from AWS: exit 2 when AWS could not be asked (credentials, denied,
- * network), exit 1 when what was asked for does not exist. Anything else is unexpected: rethrown.
+ * network, throttling, AWS's faults, an answer not AWS's), exit 1 when what was asked for does not exist. Anything else is unexpected: rethrown.
  */
 export function failureOf(error: unknown): { exit: 1 | 2; message: string } {
   if (error instanceof AwsUnavailableError) return { exit: 2, message: error.message };

@@ -4,7 +4,7 @@
  * review/trail/listing.ts's decisions.
  */
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
-import { describeError } from "./cloudtrail.ts";
+import { describeError } from "./errors.ts";
 
 /**
  * The IAM actions `--from-s3` calls: ListObjectsV2 is authorized as `s3:ListBucket`.

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { maskSecrets } from "../incident/load.ts";
+import { maskSecrets } from "../incident/secrets.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";

@@ -3,6 +3,7 @@
  * Commands load lazily, so `validate` never pays for the AWS SDK or the Pulumi SDK.
  */
 import { displaySafe, displayValue } from "../incident/display.ts";
+import { maskSecrets } from "../incident/secrets.ts";
 import { closestName } from "../incident/spelling.ts";
 import { CannotRunError, EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
@@ -47,15 +48,6 @@ const LOADERS: Record<keyof typeof SUMMARIES, () => Promise<Command>> = {
   doctor: async () => (await import("../commands/doctor.ts")).doctorCommand,
 };
 
-/**
- * Masks secrets in what a user typed, loaded only when a message needs it: the incident loader it
- * lives in (YAML, the schema) costs every command's start, `review`'s pacing included.
- */
-async function masked(text: string): Promise<string> {
-  const { maskSecrets } = await import("../incident/load.ts");
-  return maskSecrets(text);
-}
-
 /** The commands' names, in the order `--help` lists them. */
 export const COMMAND_NAMES: readonly string[] = Object.keys(SUMMARIES);
 
@@ -85,7 +77,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (!load) {
     const meant = closestName(name, COMMAND_NAMES);
     io.err(
-      `cordon: unknown command "${displayValue(await masked(name))}"${meant === undefined ? "" : ` (did you mean "${meant}"?)`}; run \`npx cordon --help\` for the commands\n`,
+      `cordon: unknown command "${displayValue(maskSecrets(name))}"${meant === undefined ? "" : ` (did you mean "${meant}"?)`}; run \`npx cordon --help\` for the commands\n`,
     );
     return EXIT_USAGE;
   }
@@ -98,7 +90,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof CannotRunError) {
-      io.err(`cordon ${name}: ${displaySafe(await masked(error.message))}\n`);
+      io.err(`cordon ${name}: ${displaySafe(maskSecrets(error.message))}\n`);
       return EXIT_USAGE;
     }
     if (error instanceof UsageError) {
@@ -106,7 +98,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       // echoed is shown escaped (in CI, a flag's value can come from an event's payload).
       // One line: what was wrong and where the options are, not the whole help around it.
       io.err(
-        `cordon ${name}: ${displayValue(await masked(error.message))}; run \`npx cordon ${name} --help\` for its options\n`,
+        `cordon ${name}: ${displayValue(maskSecrets(error.message))}; run \`npx cordon ${name} --help\` for its options\n`,
       );
       return EXIT_USAGE;
     }
@@ -121,7 +113,7 @@ export async function runCli(): Promise<void> {
   } catch (error) {
     // An unexpected failure: say what it was without a stack dump (which could echo request data).
     process.stderr.write(
-      `cordon: ${displaySafe(await masked(error instanceof Error ? error.message : String(error)))}\n`,
+      `cordon: ${displaySafe(maskSecrets(error instanceof Error ? error.message : String(error)))}\n`,
     );
     process.exitCode = EXIT_USAGE;
   }

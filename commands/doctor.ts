@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { awsClients } from "../aws/clients.ts";
 import { liveSetup } from "../aws/doctor.ts";
 import { failureOf } from "../aws/errors.ts";
@@ -64,7 +64,8 @@ options:
   --now ISO                the instant the incident files are judged at (default: now)
   -h, --help               this text
 
-exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AWS could not be asked`,
+exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AWS could not be asked
+      (when AWS could not be asked, the offline checklist is printed all the same)`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...booleanFlags("aws", "github"),
@@ -76,6 +77,8 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
     // Outside any project there is nothing to check: one line saying where to run, as every command says.
     const project = requireProject(io.cwd);
     const root = project.dir;
+    // From a subfolder (doctor finds the project upwards), the fixes that name files cd to the root.
+    const fixesFrom = relative(io.cwd, root) === "" ? undefined : root;
     // Every folder a stack reads, and a share counted only where its account's stack reads it, as accounts does.
     const loaded = loadIncidentPaths(projectIncidentsDirs(root, "run doctor in the project"), root, now);
     const files = existsSync(root) ? readdirSync(root) : [];
@@ -176,13 +179,16 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
           }),
         );
       } catch (error) {
+        // The offline checks still stand: printed, with the account's as not checked, and why.
         const failure = failureOf(error);
-        io.err(`cordon doctor: ${displayValue(failure.message)}\n`);
+        checks.push({ name: "--aws", ok: false, detail: `the account was not checked: ${failure.message}` });
+        io.out(displaySafe(renderChecklist(checks, fixesFrom)));
+        io.err("cordon doctor: AWS could not be asked: the checklist is the offline part only\n");
         return 2;
       }
     }
     // Paths, names and policies come from files and AWS: shown escaped.
-    io.out(displaySafe(renderChecklist(checks)));
+    io.out(displaySafe(renderChecklist(checks, fixesFrom)));
     return checks.every((check) => check.ok) ? EXIT_OK : EXIT_INVALID;
   },
 };

@@ -1,6 +1,6 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displayValue, jsonSafe } from "../incident/display.ts";
-import { maskSecrets } from "../incident/load.ts";
+import { maskSecrets } from "../incident/secrets.ts";
 import { GitError } from "../git/repository.ts";
 import { judgeChange, verdict, type Judgement, type Revisions } from "../guard/judge.ts";
 import { OutsideRepositoryError, ProjectNotAtRootError, readRevisions } from "../git/revisions.ts";

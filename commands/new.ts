@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { awsLookup, LookupError, lookupFailure, type Lookup } from "../aws/lookup.ts";
 import { listFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
+import { CannotRunError, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
 import { accountIncidentsDir, readProject, unreadSharesProblems } from "../cli/project.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { loadIncidents } from "../incident/load.ts";
@@ -24,7 +24,7 @@ import {
   unreachableRoots,
 } from "../incident/new-draft.ts";
 import { DEFAULT_LOOKUP_SECONDS, type NewRequest, newRequest, ROLE_LOOKUP_HOURS } from "../incident/new-request.ts";
-import { readIncidentSources } from "../incident/read.ts";
+import { readFailure, readIncidentSources } from "../incident/read.ts";
 import { formatInstant, HOUR_MS } from "../incident/time.ts";
 import { keepsToRepeat } from "../plan/credentials.ts";
 import { incidentTemplate } from "../incident/template.ts";
@@ -123,7 +123,11 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   // The folder the account's stack reads (found from any subfolder), so that its pulumi up applies
   // the file; --dir as given, from where new runs.
   const dir = resolve(io.cwd, values.dir ?? accountIncidentsDir(io.cwd, account, "name the folder with --dir"));
-  const present = folderFiles(dir, io.cwd);
+  const folder = {
+    dir,
+    named: `${values.dir === undefined ? "the incidents folder" : "--dir"} ${relative(io.cwd, dir) || dir}`,
+  };
+  const present = folderFiles(folder, io.cwd);
   const spelled = spellingsOf(present, now);
   // What main's incidents keep for each user: the new incident repeats it (a contain must not take
   // away what a reviewer kept). A folder that does not validate keeps nothing the program would apply.
@@ -136,7 +140,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   const context = { account, owners, lookedUp, spelled, schemaPath: schemaPathFrom(dir), now, kept };
   const { incident, notes } = draftIncident(request, context);
   const text = incidentTemplate(incident);
-  const refused = writeIncident({ dir, id: request.id, file, shown, text }, io, now, organization);
+  const refused = writeIncident({ folder, id: request.id, file, shown, text }, io, now, organization);
   if (refused !== undefined) return refused;
 
   // The user's name may come from IAM, the path from the folder: shown escaped.
@@ -195,7 +199,7 @@ async function askAws(
  * the folder invalid; then says why and gives the exit code. Nothing is written on a refusal.
  */
 function writeIncident(
-  { dir, id, file, shown, text }: { dir: string; id: string; file: string; shown: string; text: string },
+  { folder, id, file, shown, text }: { folder: Folder; id: string; file: string; shown: string; text: string },
   io: Io,
   now: Date,
   organization: ReturnType<typeof newOrganization>,
@@ -206,6 +210,7 @@ function writeIncident(
     io.err(`cordon new: ${invalidDraft(shown, loaded.errors)}`);
     return EXIT_USAGE;
   }
+  const { dir } = folder;
   const existing = findIncidentFile(dir, id);
   if (existing !== undefined) {
     io.err(`cordon new: ${alreadyExists(relative(io.cwd, existing) || existing)}`);
@@ -214,26 +219,46 @@ function writeIncident(
   // Valid alone is not enough: beside the incidents already there, the folder must stay valid
   // (an id used by another file, a principal spelled another way, a key under another user or
   // account), or the next pulumi up would refuse every incident. Checked before writing.
-  const collisions = existsSync(dir) ? collisionsOf(folderFiles(dir, io.cwd), { path: shown, text }, now) : [];
+  const collisions = existsSync(dir) ? collisionsOf(folderFiles(folder, io.cwd), { path: shown, text }, now) : [];
   if (collisions.length > 0) {
     io.err(`cordon new: ${collidesWith(shown, relative(io.cwd, dir) || dir, collisions)}`);
     return EXIT_INVALID;
   }
-  mkdirSync(dir, { recursive: true });
   try {
+    mkdirSync(dir, { recursive: true });
     // "wx": fails if the file appeared since the check above, rather than overwrite it.
     writeFileSync(file, text, { flag: "wx" });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+      throw new CannotRunError(`${folder.named}: cannot write ${shown} there: ${readFailure(error)}`);
     io.err(`cordon new: ${alreadyExists(shown)}`);
     return EXIT_INVALID;
   }
   return undefined;
 }
 
-/** The incident files already in the folder (none when it does not exist yet). */
-function folderFiles(dir: string, cwd: string): SourceFile[] {
-  return existsSync(dir) ? readIncidentSources([dir], cwd).files : [];
+/** Where the incident goes, and how messages name it: by --dir when given. */
+interface Folder {
+  dir: string;
+  named: string;
+}
+
+/**
+ * The incident files already in the folder (none when it does not exist yet). A folder that is a
+ * file, or that cannot be read, ends the command (exit 2): the new incident cannot be checked
+ * against those in it, nor what they keep repeated.
+ */
+function folderFiles({ dir, named }: Folder, cwd: string): SourceFile[] {
+  if (!existsSync(dir)) return [];
+  if (!statSync(dir).isDirectory())
+    throw new CannotRunError(`${named}: a file, not a folder: name the folder the incident files are in`);
+  const read = readIncidentSources([dir], cwd);
+  const failed = read.errors[0];
+  if (failed !== undefined) {
+    const where = failed.file === (relative(cwd, dir) || dir) ? "" : `${failed.file}: `;
+    throw new CannotRunError(`${named}: ${where}${failed.message}`);
+  }
+  return read.files;
 }
 
 /** The roles the request's lookup finds (none when `--roles-from none`), and between which instants. */

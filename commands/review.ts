@@ -281,8 +281,11 @@ export async function runReview(
     io.err(`cordon review: INCOMPLETE: ${displayValue(part)} not followed: ${displayValue(reason)}\n`);
   // Reviewed, but with parts that could not be read: the review says which, and the exit says so.
   if (incomplete(review, context)) return EXIT_USAGE;
+  // An output file that could not be written (exit 2, set above) wins over a key found nowhere:
+  // what was asked for was not all done.
+  if (exit !== EXIT_OK) return exit;
   if (keyNotFound(review)) return EXIT_NOT_FOUND;
-  return exit;
+  return EXIT_OK;
 }
 
 export const reviewCommand: Command = {

@@ -118,7 +118,7 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
         report.ok = report.ok && report.guardrails.every((g) => g.ok);
       } else {
         for (const incident of guarded)
-          report.notChecked.push({ incident: incident.id, account: organization?.account ?? "organization" });
+          report.notChecked.push({ kind: "guardrails", incident: incident.id, account: organization?.account ?? null });
       }
     } catch (error) {
       const failure = failureOf(error);
@@ -128,17 +128,20 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
     const colours = palette(io, io.errIsTTY);
     for (const skipped of report.notChecked) {
       const what =
-        skipped.account === "organization"
-          ? `the organization guardrails of incident ${skipped.incident}: no stack file here sets cordon:organization, so verify does not know where they are`
-          : `incident ${skipped.incident} has a share in account ${skipped.account}; the credentials in use are for ${report.account}: run verify with credentials for it`;
+        skipped.kind === "share"
+          ? `incident ${skipped.incident} has a share in account ${skipped.account}; the credentials in use are for ${report.account}: run verify with credentials for it`
+          : skipped.account === null
+            ? `the organization guardrails of incident ${skipped.incident}: no stack file here sets cordon:organization, so verify does not know where they are`
+            : `the organization guardrails of incident ${skipped.incident}: only the organization stack's account ${skipped.account} can read them; the credentials in use are for ${report.account}: run verify with credentials for it`;
       io.err(`${colours.yellow("not checked")}: ${displayValue(what)}\n`);
     }
     for (const { message } of unapplied) io.err(`${colours.yellow("not applied")}: ${displayValue(message)}\n`);
     // With --all-shares, what was not checked (or is never applied) fails it: every share, or those of the named incidents.
     const counted = values["all-shares"]
-      ? [...report.notChecked.map((n) => n.incident), ...unapplied.map((u) => u.id)].filter(
-          (id) => scope.length === 0 || scope.includes(id),
-        )
+      ? [
+          ...report.notChecked.map((n) => ({ kind: n.kind, incident: n.incident })),
+          ...unapplied.map((u) => ({ kind: "share" as const, incident: u.id })),
+        ].filter((c) => scope.length === 0 || scope.includes(c.incident))
       : [];
     const partial = report.ok && counted.length > 0;
     // What AWS returned (a live policy's text, an ARN) is shown escaped. The text proves its
@@ -146,10 +149,15 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
     const shown = partial ? { ...report, ok: false } : report;
     io.out(values.json ? `${jsonSafe(JSON.stringify(shown, null, 2))}\n` : displaySafe(renderVerify(report)));
     if (partial) {
-      const n = counted.length;
-      const which = scope.length > 0 ? ` of ${[...new Set(counted)].join(", ")}` : "";
+      const shares = counted.filter((c) => c.kind === "share").length;
+      const guardrails = counted.length - shares;
+      const what = [
+        ...(shares > 0 ? [`${shares} ${shares === 1 ? "share" : "shares"}`] : []),
+        ...(guardrails > 0 ? [`the guardrails of ${guardrails} ${guardrails === 1 ? "incident" : "incidents"}`] : []),
+      ].join(" and ");
+      const which = scope.length > 0 ? ` of ${[...new Set(counted.map((c) => c.incident))].join(", ")}` : "";
       io.err(
-        `cordon verify: ${colours.red(`${n} ${n === 1 ? "share" : "shares"}${which} not checked`)} (--all-shares): the containment is proven in account ${displayValue(report.account)} only\n`,
+        `cordon verify: ${colours.red(`${what}${which} not checked`)} (--all-shares): the containment is proven in account ${displayValue(report.account)} only\n`,
       );
       return EXIT_INVALID;
     }

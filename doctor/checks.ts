@@ -20,6 +20,8 @@ export interface Check {
   detail: string;
   /** The command (or the one edit) that closes the gap; none when it holds. */
   fix?: string;
+  /** The fix names files from the repository's root: run from elsewhere, it goes there first. */
+  fixAtRoot?: true;
 }
 
 /** The placeholders the repository ships with, which a team replaces by its own. */
@@ -156,6 +158,7 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
               ),
             ].join("; "),
             fix: `sed -i 's#^  PULUMI_PROJECT: .*#  PULUMI_PROJECT: ${organization}/${name}#' ${files.join(" ")}`,
+            fixAtRoot: true,
           },
     );
   }
@@ -212,6 +215,7 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
       ok: false,
       detail: "no CODEOWNERS file: nobody must approve a change to the code",
       fix: "printf '* @YOUR-ORG/YOUR-SECURITY-TEAM\\n' > .github/CODEOWNERS",
+      fixAtRoot: true,
     });
   } else {
     const lines = input.codeowners.text
@@ -227,6 +231,7 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
         ok: false,
         detail: `${path} has no default owner (a line "* @owner"): a change outside the listed paths needs nobody's approval`,
         fix: `sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' ${path}`,
+        fixAtRoot: true,
       });
     } else if (placeholder) {
       checks.push({
@@ -234,6 +239,7 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
         ok: false,
         detail: `${path} names the placeholder ${PLACEHOLDER_OWNER}: no real team approves`,
         fix: `sed -i 's#${PLACEHOLDER_OWNER}#@YOUR-ORG/YOUR-SECURITY-TEAM#g' ${path}`,
+        fixAtRoot: true,
       });
     } else {
       checks.push({ name: "CODEOWNERS", ok: true, detail: `${path}: default owner ${defaults.at(-1)!.join(" ")}` });
@@ -570,12 +576,17 @@ function describeSubjects(trust: PolicyDocument): string {
   return subjects.length === 0 ? "no GitHub subject" : subjects.map(String).join(", ");
 }
 
-/** The checklist as printed: one line per check, its detail, and the fix of each gap. */
-export function renderChecklist(checks: readonly Check[]): string {
+/**
+ * The checklist as printed: one line per check, its detail, and the fix of each gap. `root`: the
+ * repository's root when doctor runs from another folder, which the fixes that name its files
+ * `cd` to first (quoted for the shell).
+ */
+export function renderChecklist(checks: readonly Check[], root?: string): string {
   const lines: string[] = [];
+  const from = root === undefined ? "" : `cd ${shellWord(root)} && `;
   for (const check of checks) {
     lines.push(`${check.ok ? "✓" : "✗"} ${check.name}: ${check.detail}`);
-    if (!check.ok && check.fix) lines.push(`    fix: ${check.fix}`);
+    if (!check.ok && check.fix) lines.push(`    fix: ${check.fixAtRoot ? from : ""}${check.fix}`);
   }
   const gaps = checks.filter((c) => !c.ok).length;
   lines.push(
@@ -585,4 +596,9 @@ export function renderChecklist(checks: readonly Check[]): string {
       : `${gaps === 1 ? "1 gap" : `${gaps} gaps`}: run each fix, then npx cordon doctor again`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** A word for a POSIX shell: as it is when it holds nothing the shell reads, else in single quotes. */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }

@@ -254,17 +254,6 @@ export function reviewedKeyFlagProblem(value: string): string {
   );
 }
 
-// ---- Secret access keys in text: 40 characters of base64 with mixed case, alone. A hex digest of
-// that length is all one case, and is not one. Not after "=": `AWS_SECRET_ACCESS_KEY=...` is how a
-// secret is usually pasted, and base64 pads only at the end.
-
-export const SECRET_ACCESS_KEY_IN_TEXT = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
-
-/** Whether a 40-character token found by {@link SECRET_ACCESS_KEY_IN_TEXT} has a secret's mixed case. */
-export function isSecretShaped(token: string): boolean {
-  return /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9/+]/.test(token);
-}
-
 // ---- Instants. In a file: RFC 3339 with seconds and an offset, as the schema says. On the command
 // line (`--now`, `--since`, `--until`), seconds may be left out.
 // @see https://www.rfc-editor.org/rfc/rfc3339#section-5.6

@@ -7,7 +7,7 @@
  * and the rules of one file; then the rules of every file together run once, over every file that
  * has its shape (rules.ts).
  */
-import { describeFound, isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "./fields.ts";
+import { describeFound } from "./fields.ts";
 import { compareText } from "./order.ts";
 import { RULES, type DiagnosticCode, type RawIncident, type Rule, type RuleContext, type ShapedFile } from "./rules.ts";
 import { shapeDiagnostics } from "./schema-errors.ts";
@@ -15,6 +15,7 @@ import { formatInstant, parseInstant } from "./time.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { AT_CONTAINMENT, type Incident, type ReplacementRoleSpec, type SourceFile } from "./types.ts";
 import { parseYaml } from "./yaml.ts";
+import { maskSecrets, secretIn, type SecretKind } from "./secrets.ts";
 
 export interface LoadResult {
   /** Empty whenever `errors` is not: no partial result, ever. */
@@ -69,13 +70,12 @@ function loadOne(file: SourceFile, options: LoadOptions): { shaped?: ShapedFile;
   if (!yaml.parsed) return { errors: yaml.errors };
   const { value, locate } = yaml.parsed;
 
-  const secretErrors: Diagnostic[] = secretLines(file.text).map((line) => ({
+  const secretErrors: Diagnostic[] = secretLines(file.text).map(({ line, kind }) => ({
     file: file.path,
     line,
     col: 1,
     code: "E_SECRET",
-    message:
-      "this line looks like a secret access key (not shown): never commit a secret; remove it, and treat the key as exposed",
+    message: SECRET_LINE[kind],
   }));
   if (value === null || value === undefined || typeof value !== "object" || Array.isArray(value)) {
     return {
@@ -160,21 +160,20 @@ function normalise(raw: RawIncident, file: string): Incident {
   };
 }
 
-/** The text with every secret-shaped token replaced: what a message may quote from a file. */
-export function maskSecrets(text: string): string {
-  return text.replace(SECRET_ACCESS_KEY_IN_TEXT, (token) => (isSecretShaped(token) ? "(secret not shown)" : token));
-}
+/** What E_SECRET says of a line, by what it holds. */
+const SECRET_LINE: Record<SecretKind, string> = {
+  "secret access key":
+    "this line looks like a secret access key (not shown): never commit a secret; remove it, and treat the key as exposed",
+  "session token":
+    "this line looks like a session token (not shown): never commit a secret; remove it, and treat the session as exposed: the cutoff of an incident listing the user or role it belongs to revokes it",
+};
 
-/** Lines that hold something shaped like a secret access key. Only their numbers are kept, never the text. */
-function secretLines(text: string): number[] {
-  const lines: number[] = [];
+/** Lines that hold something shaped like a secret, and what: only their numbers are kept, never the text. */
+function secretLines(text: string): { line: number; kind: SecretKind }[] {
+  const lines: { line: number; kind: SecretKind }[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
-    for (const match of line.matchAll(SECRET_ACCESS_KEY_IN_TEXT)) {
-      if (isSecretShaped(match[0])) {
-        lines.push(i + 1);
-        break;
-      }
-    }
+    const kind = secretIn(line);
+    if (kind !== undefined) lines.push({ line: i + 1, kind });
   });
   return lines;
 }

@@ -23,7 +23,7 @@ import {
   TICKET_MAX_LENGTH,
   TITLE_MAX_LENGTH,
 } from "./fields.ts";
-import { maskSecrets } from "./load.ts";
+import { maskSecrets, secretIn } from "./secrets.ts";
 import { defaultIncidentId } from "./template.ts";
 import { formatInstant, HOUR_MS, impossibleInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Mode } from "./types.ts";
@@ -141,16 +141,17 @@ function checkedRequest(flags: NewFlags, now: Date): NewRequest {
 }
 
 /**
- * A text flag as its field takes it: a value shaped like a secret access key masked (it would make
+ * A text flag as its field takes it: a value shaped like a secret access key or a session token masked (it would make
  * the file invalid, and a secret must never be committed), then made to fit one line of `max`
  * characters (fields.ts); the notes say what was changed. Once new knows the key, nothing a
  * dispatcher typed may stop the incident being written.
  */
 function textFlag(flag: string, value: string, max: number, notes: string[]): string {
   const masked = maskSecrets(value);
-  if (masked !== value) {
+  const secret = secretIn(value);
+  if (secret !== undefined) {
     notes.push(
-      `${flag} held what looks like a secret access key: written as "(secret not shown)"; treat that key as exposed`,
+      `${flag} held what looks like a ${secret}: written as "(secret not shown)"; treat that ${secret === "session token" ? "session" : "key"} as exposed`,
     );
   }
   const fitted = fitOneLine(flag, masked, max);

@@ -25,13 +25,16 @@ export type ListFolder = (dir: string) => Dirent[];
 const listFolder: ListFolder = (dir) => readdirSync(dir, { withFileTypes: true });
 
 /** Why a file or folder could not be read, in words as well as its code. */
-function readFailure(error: unknown): string {
+export function readFailure(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   const words: Record<string, string> = {
     EACCES: "permission denied",
     EPERM: "operation not permitted",
     ELOOP: "too many symbolic links",
     EIO: "input/output error",
+    ENOTDIR: "a file where a folder should be",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on the device",
   };
   return code === undefined ? (error as Error).message : words[code] ? `${code} (${words[code]})` : code;
 }

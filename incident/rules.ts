@@ -113,7 +113,7 @@ export const RULES = {
   E_DUPLICATE_KEY: { rule: "no mapping repeats a key" },
   E_ALIAS_LIMIT: { rule: "aliases expand into at most 100 nodes" },
   E_YAML_TAG: { rule: "no value carries an explicit tag (but !!str): a field's type comes from the schema" },
-  E_SECRET: { rule: "no line holds what looks like a secret access key" },
+  E_SECRET: { rule: "no line holds what looks like a secret access key or a session token" },
 
   // ---- The shape (schema/incident.schema.json, worded by schema-errors.ts)
   E_TYPE: { rule: "the file is a mapping, and every field has its type" },

@@ -6,7 +6,7 @@
 import { yamlListItem, yamlName, yamlText } from "./yaml-scalar.ts";
 import { isUnsafeCharacter } from "./display.ts";
 import { credentialLifetimeMs } from "./expiry.ts";
-import { maskSecrets } from "./load.ts";
+import { maskSecrets } from "./secrets.ts";
 import { INCIDENT_ID_MAX_LENGTH, KEPT_CREDENTIAL_FIELDS } from "./fields.ts";
 import { formatInstant, HOUR_MS } from "./time.ts";
 import { AT_CONTAINMENT, type KeptCredentials, type Mode } from "./types.ts";

@@ -4,6 +4,7 @@
  * account: the provider, the roles' trust and policies, the organization's policy types, and
  * auto-contain's dead-letter queue.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -93,14 +94,16 @@ describe("doctor, offline", () => {
     });
     files[".github/CODEOWNERS"] = "/incidents/ @example-org/security-team\n* @example-org/security-team\n";
     delete files["Pulumi.prod-123456789012.yaml"];
-    const { code, stdout } = await doctor(repository(files));
+    const dir = repository(files);
+    const { code, stdout } = await doctor(dir);
+    // Run from a subfolder: the fixes that name files go to the root first.
     expect(stdout.split("\n")).toEqual([
       "✗ project name: .github/workflows/apply.yml: PULUMI_PROJECT is acme/cordon-prod, but Pulumi.yaml names the project cordon: the workflows would look for stacks of another project; .github/workflows/incident-pull-request.yml: PULUMI_PROJECT's organization is the placeholder example-org",
-      "    fix: sed -i 's#^  PULUMI_PROJECT: .*#  PULUMI_PROJECT: acme/cordon#' .github/workflows/apply.yml .github/workflows/incident-pull-request.yml",
+      `    fix: cd ${dir} && sed -i 's#^  PULUMI_PROJECT: .*#  PULUMI_PROJECT: acme/cordon#' .github/workflows/apply.yml .github/workflows/incident-pull-request.yml`,
       '✗ stack files: account 123456789012 (2026-11-28-ci-key) has no Pulumi.prod-123456789012.yaml setting cordon:account: "123456789012"',
       "    fix: pulumi stack init acme/prod-123456789012 && pulumi config set --stack acme/prod-123456789012 cordon:account 123456789012",
       "✗ CODEOWNERS: .github/CODEOWNERS names the placeholder @example-org/security-team: no real team approves",
-      "    fix: sed -i 's#@example-org/security-team#@YOUR-ORG/YOUR-SECURITY-TEAM#g' .github/CODEOWNERS",
+      `    fix: cd ${dir} && sed -i 's#@example-org/security-team#@YOUR-ORG/YOUR-SECURITY-TEAM#g' .github/CODEOWNERS`,
       "✗ workflows' environments and secrets: .github/workflows/apply.yml, job up: uses secrets.CORDON_AWS_ROLE_ARN_TEMPLATE (the deployer role, with {account}) outside any environment; expected environment cordon-apply; .github/workflows/apply.yml, job up: uses secrets.PULUMI_ACCESS_TOKEN (a Pulumi token that can update the stacks) outside any environment; expected environment cordon-apply; .github/workflows/incident-pull-request.yml, job preview: uses secrets.PULUMI_ACCESS_TOKEN (a Pulumi token that can update the stacks) outside any environment; expected environment cordon-apply",
       "    fix: in .github/workflows/apply.yml, job up: environment: cordon-apply; in .github/workflows/incident-pull-request.yml, job preview: environment: cordon-apply",
       "",
@@ -120,12 +123,13 @@ describe("doctor, offline", () => {
       )
       .replaceAll("CORDON_AWS_CONTAIN_ROLE_ARN_TEMPLATE", "CORDON_AWS_ROLE_ARN");
     files["incidents/2026-11-28-ci-key.yaml"] = "id: 2026-11-28-ci-key\n";
-    const { code, stdout } = await doctor(repository(files));
+    const dir = repository(files);
+    const { code, stdout } = await doctor(dir);
     const lines = stdout.split("\n");
     expect(lines).toContain(
       '✗ CODEOWNERS: .github/CODEOWNERS has no default owner (a line "* @owner"): a change outside the listed paths needs nobody\'s approval',
     );
-    expect(lines).toContain("    fix: sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' .github/CODEOWNERS");
+    expect(lines).toContain(`    fix: cd ${dir} && sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' .github/CODEOWNERS`);
     expect(stdout).toContain(
       ".github/workflows/contain.yml: the workflow's env: holds secrets.CORDON_CONTAIN_TOKEN: every job would get it; move it to the job that needs it",
     );
@@ -135,6 +139,40 @@ describe("doctor, offline", () => {
     expect(lines).toContain("✗ incident files: 3 errors: nothing is deployed while any file is invalid");
     expect(lines).toContain("    fix: npx cordon validate");
     expect(code).toBe(1);
+  });
+
+  it("each fix that names files works from the subfolder doctor ran in, whatever the root's name holds", async () => {
+    const files = correctFiles();
+    files[".github/CODEOWNERS"] = "* @example-org/security-team\n";
+    const parent = repository({});
+    const root = join(parent, "it's a $(repo) & more");
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    const first = await doctor(root);
+    const fix = first.stdout
+      .split("\n")
+      .find((line) => line.startsWith("    fix: cd "))
+      ?.slice("    fix: ".length);
+    expect(fix).toBe(
+      `cd '${parent}/it'\\''s a $(repo) & more' && sed -i 's#@example-org/security-team#@YOUR-ORG/YOUR-SECURITY-TEAM#g' .github/CODEOWNERS`,
+    );
+    execFileSync("sh", ["-c", fix as string], { cwd: join(root, "incidents") });
+    const second = await doctor(root);
+    expect(second.stdout).toContain("✓ CODEOWNERS: .github/CODEOWNERS: default owner @YOUR-ORG/YOUR-SECURITY-TEAM\n");
+    expect(second.code).toBe(0);
+  });
+
+  it("from the root, the fixes are as they are", async () => {
+    const files = correctFiles();
+    files[".github/CODEOWNERS"] = "* @example-org/security-team\n";
+    const dir = repository(files);
+    const io = memoryIo({ cwd: dir });
+    expect(await main(["doctor", "--now", NOW], io)).toBe(1);
+    expect(io.stdout).toContain(
+      "    fix: sed -i 's#@example-org/security-team#@YOUR-ORG/YOUR-SECURITY-TEAM#g' .github/CODEOWNERS\n",
+    );
   });
 });
 

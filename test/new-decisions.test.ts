@@ -15,7 +15,8 @@ import {
   TICKET_MAX_LENGTH,
   TITLE_MAX_LENGTH,
 } from "../incident/fields.ts";
-import { loadIncidents, maskSecrets } from "../incident/load.ts";
+import { loadIncidents } from "../incident/load.ts";
+import { maskSecrets } from "../incident/secrets.ts";
 import {
   accountMismatch,
   collisionsOf,

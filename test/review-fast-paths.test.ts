@@ -7,11 +7,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeUnsafeInJson, jsonSafe } from "../incident/display.ts";
-import { SECRET_ACCESS_KEY_IN_TEXT } from "../incident/fields.ts";
+import { mayHoldKey, SECRET_ACCESS_KEY_IN_TEXT } from "../incident/secrets.ts";
 import { redact } from "../review/core/event.ts";
 import {
   eachMatch,
-  mayHoldKey,
   mayNameSecret,
   NAMED_SECRET,
   redactText,

@@ -23,7 +23,7 @@ import {
   type ReviewEvent,
 } from "../review/core/event.ts";
 import { redactText } from "../review/core/secrets.ts";
-import { isSecretShaped } from "../incident/fields.ts";
+import { isSecretShaped } from "../incident/secrets.ts";
 import { followChain } from "../review/core/chain.ts";
 import { analyze } from "../review/core/findings.ts";
 import { logSource } from "../review/logs/two-passes.ts";

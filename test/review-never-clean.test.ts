@@ -73,6 +73,17 @@ describe("a key that appears in no event read", () => {
     expect(readFileSync(join(REPO, "docs", "review.md"), "utf8")).toMatch(/\| *3 *\| the key appears in no event read/);
   });
 
+  it("an output file that cannot be written wins over a key found nowhere: exit 2, and both said", async () => {
+    const dir = logFolder({ "trail.json": JSON.stringify({ Records: [keyRecord("e0")] }) });
+    const io = memoryIo({ cwd: dir });
+    const missing = "AKIAIOSFODNN7EXAMPLE";
+    expect(
+      await main(["review", "--access-key", missing, "--from-logs", ".", "--html", "no-such-folder/r.html"], io),
+    ).toBe(2);
+    expect(io.stderr).toContain("cordon review: --html no-such-folder/r.html: cannot write it (ENOENT)\n");
+    expect(io.stderr).toContain(`cordon review: NOT FOUND: ${missing} appears in no event read`);
+  });
+
   it("a key found once is a review like any other (exit 0, keyFound)", async () => {
     const dir = logFolder({ "trail.json": JSON.stringify({ Records: [keyRecord("e0")] }) });
     const io = memoryIo({ cwd: dir });

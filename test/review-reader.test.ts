@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LookupEventsCommand, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
-import { describeError, transientKind, type LookupClient } from "../aws/cloudtrail.ts";
+import type { LookupClient } from "../aws/cloudtrail.ts";
+import { describeError, transientKind } from "../aws/errors.ts";
 import { LOOKUP_EVENTS_DAYS } from "../review/lookup/limits.ts";
 import { CloudTrailReader } from "../review/lookup/reader.ts";
 import { COMMERCIAL_REGIONS, OPT_IN_REGIONS } from "../review/core/regions.ts";

@@ -1,18 +1,34 @@
 /**
- * A secret access key pasted where a value goes (a key id, a name, a revision, a file) is never
- * printed back: whatever the command and the flag, its usage error says what was wrong without
- * the value. Checked over generated secrets, of the shape of incident/fields.ts.
+ * A secret access key or a session token pasted where a value goes (a key id, a name, a revision,
+ * a file, a command, an option) is never printed back: whatever the command and the flag, its
+ * usage error says what was wrong without the value; nor is one in an incident file, wherever it
+ * is. Checked over generated secrets, of the shapes of incident/secrets.ts.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
-import { isSecretShaped } from "../incident/fields.ts";
+import { isSecretShaped, SESSION_TOKEN_PREFIXES } from "../incident/secrets.ts";
+import { redactText } from "../review/core/secrets.ts";
 import { usageOutput } from "./support/usage.ts";
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
 /** 40 characters of base64, mixed case, as AWS issues secret access keys. */
-const secret = fc.string({ unit: fc.constantFrom(...BASE64), minLength: 40, maxLength: 40 }).filter(isSecretShaped);
+const secretKey = fc.string({ unit: fc.constantFrom(...BASE64), minLength: 40, maxLength: 40 }).filter(isSecretShaped);
+/** A session token: one of STS's prefixes, then hundreds of characters of base64, padded or not. */
+const sessionToken = fc
+  .tuple(
+    fc.constantFrom(...SESSION_TOKEN_PREFIXES),
+    fc.string({ unit: fc.constantFrom(...BASE64), minLength: 8, maxLength: 800 }),
+    fc.constantFrom("", "=", "=="),
+  )
+  .map((parts) => parts.join(""));
+const secret = fc.oneof(secretKey, sessionToken);
+/** What no output may hold: the secret, or enough of its start to be of use (a display may cut a long value). */
+const shown = (value: string) => value.slice(0, 40);
 
 const SECRET = "$SECRET";
 const CASES: string[][] = [
@@ -40,7 +56,12 @@ const CASES: string[][] = [
   ["guard", "--base", "main", SECRET],
   ["guard", "--base", "main", "--stack-outputs", SECRET],
   ["status", `--${SECRET}`],
+  ["plan", "--now", SECRET],
+  ["plan", `--account=${SECRET}`],
+  ["verify", "--incident", SECRET, "--all-shares"],
+  ["doctor", SECRET],
   [SECRET],
+  [SECRET, "--help"],
 ];
 
 describe("a pasted secret is never echoed", () => {
@@ -54,9 +75,17 @@ describe("a pasted secret is never echoed", () => {
         );
         expect(code).not.toBe(0);
         expect(io.stderr.length).toBeGreaterThan(0);
-        expect(io.stdout + io.stderr).not.toContain(value);
+        expect(io.stdout + io.stderr).not.toContain(shown(value));
       }),
       { numRuns: 10 },
+    );
+  });
+
+  it("the review's redaction cuts out what the CLI masks: one matcher", () => {
+    fc.assert(
+      fc.property(secret, fc.constantFrom("", " ", "token ", "a="), (value, before) => {
+        expect(redactText(`${before}${value}`, "free text")).toBe(`${before}[redacted by cordon]`);
+      }),
     );
   });
 
@@ -74,6 +103,58 @@ describe("a pasted secret is never echoed", () => {
       usageOutput(
         "cordon review: --access-key: found a value of 37 characters (not shown), expected AKIA or ASIA followed by 16 capital letters or digits, such as AKIAIOSFODNN7EXAMPLE",
       ),
+    );
+  });
+});
+
+describe("a secret in an incident file is never echoed by validate", () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  const FILE = (line: string) =>
+    [
+      "id: 2026-11-28-pasted",
+      "title: a pasted secret",
+      'account: "123456789012"',
+      "cutoff: 2026-11-28T10:00:00Z",
+      "users: [{ name: ci-deployer }]",
+      line,
+      "",
+    ].join("\n");
+
+  it.each([
+    ["as an unknown field's name", (value: string) => `${value}: x`],
+    ["as a field's value", (value: string) => `ticket: ${value}`],
+    ["in a comment", (value: string) => `# AWS_SESSION_TOKEN=${value}`],
+  ])("%s: E_SECRET names the line, never the secret", async (_, line) => {
+    dir = mkdtempSync(join(tmpdir(), "cordon-secret-"));
+    const at = dir;
+    await fc.assert(
+      fc.asyncProperty(secret, async (value) => {
+        writeFileSync(join(at, "2026-11-28-pasted.yaml"), FILE(line(value)));
+        const io = memoryIo({ cwd: at });
+        expect(await main(["validate", "2026-11-28-pasted.yaml", "--now", "2026-11-28T12:00:00Z"], io)).toBe(1);
+        const kind = value.length === 40 && isSecretShaped(value) ? "a secret access key" : "a session token";
+        expect(io.stderr).toContain(`2026-11-28-pasted.yaml:6:1 E_SECRET this line looks like ${kind} (not shown)`);
+        expect(io.stdout + io.stderr).not.toContain(shown(value));
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it("says what to do with a session token", async () => {
+    dir = mkdtempSync(join(tmpdir(), "cordon-secret-"));
+    writeFileSync(
+      join(dir, "2026-11-28-pasted.yaml"),
+      FILE(`IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD: x`),
+    );
+    const io = memoryIo({ cwd: dir });
+    expect(await main(["validate", "2026-11-28-pasted.yaml", "--now", "2026-11-28T12:00:00Z"], io)).toBe(1);
+    expect(io.stderr.split("\n")).toContain(
+      "2026-11-28-pasted.yaml:6:1 E_SECRET this line looks like a session token (not shown): never commit a secret; remove it, and treat the session as exposed: the cutoff of an incident listing the user or role it belongs to revokes it",
     );
   });
 });

@@ -68,7 +68,7 @@ describe("verifyContainment", () => {
       account: "123456789012",
       ok: true,
       incidents: ["current"],
-      notChecked: [{ incident: "elsewhere", account: "210987654321" }],
+      notChecked: [{ kind: "share", incident: "elsewhere", account: "210987654321" }],
     });
     expect(
       report.principals.map((p) => [p.name, p.cutoff, p.cutoffSource, p.checks.map((c) => `${c.check} ${c.ok}`)]),

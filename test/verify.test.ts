@@ -1035,7 +1035,9 @@ describe("verify at organization scale (issue 11)", () => {
       `cordon verify: 1 share not checked (--all-shares): the containment is proven in account ${ACCOUNT} only`,
       "",
     ]);
-    expect(JSON.parse(strict.stdout).notChecked).toEqual([{ incident: "2026-11-28-cross", account: MEMBER }]);
+    expect(JSON.parse(strict.stdout).notChecked).toEqual([
+      { kind: "share", incident: "2026-11-28-cross", account: MEMBER },
+    ]);
     // The JSON's ok is the exit's: a partial verify is no pass there either.
     expect(JSON.parse(strict.stdout).ok).toBe(false);
     expect(JSON.parse((await verify("--json")).stdout).ok).toBe(true);
@@ -1100,7 +1102,7 @@ describe("verify at organization scale (issue 11)", () => {
           ["rcp", rcp, true],
         ],
       );
-      expect(report.notChecked).toEqual([{ incident: "2026-11-28-cross", account: MEMBER }]);
+      expect(report.notChecked).toEqual([{ kind: "share", incident: "2026-11-28-cross", account: MEMBER }]);
       expect(code).toBe(0);
       const text = await verifyIn(project);
       expect(text.stdout).toContain(`scp ${scp}  live ✓  document ✓  attached ✓  (2026-11-28-cross)\n`);
@@ -1145,9 +1147,37 @@ describe("verify at organization scale (issue 11)", () => {
     // The member account's share and the guardrails: two left unchecked.
     const strict = await verify("--all-shares");
     expect(strict.stderr.split("\n").at(-2)).toBe(
-      `cordon verify: 2 shares not checked (--all-shares): the containment is proven in account ${ACCOUNT} only`,
+      `cordon verify: 1 share and the guardrails of 1 incident not checked (--all-shares): the containment is proven in account ${ACCOUNT} only`,
     );
     expect(strict.code).toBe(1);
+  });
+
+  it("from another account than the organization stack's: its share and its guardrails, each said once as what it is", async () => {
+    await containedCrossIncident();
+    // The organization stack is the member account's, where the incident has a share too.
+    const project = mkdtempSync(join(tmpdir(), "cordon-verify-org-"));
+    try {
+      writeFileSync(join(project, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+      writeFileSync(
+        join(project, `Pulumi.prod-${MEMBER}.yaml`),
+        `config:\n  cordon:account: "${MEMBER}"\n  cordon:organization:\n    targets: [r-a1b2]\n    managementAccount: "${MEMBER}"\n`,
+      );
+      const strict = await verifyIn(project, "--all-shares");
+      expect(strict.stderr.split("\n")).toEqual([
+        `not checked: incident 2026-11-28-cross has a share in account ${MEMBER}; the credentials in use are for ${ACCOUNT}: run verify with credentials for it`,
+        `not checked: the organization guardrails of incident 2026-11-28-cross: only the organization stack's account ${MEMBER} can read them; the credentials in use are for ${ACCOUNT}: run verify with credentials for it`,
+        `cordon verify: 1 share and the guardrails of 1 incident not checked (--all-shares): the containment is proven in account ${ACCOUNT} only`,
+        "",
+      ]);
+      expect(strict.code).toBe(1);
+      const json = await verifyIn(project, "--json");
+      expect(JSON.parse(json.stdout).notChecked).toEqual([
+        { kind: "share", incident: "2026-11-28-cross", account: MEMBER },
+        { kind: "guardrails", incident: "2026-11-28-cross", account: MEMBER },
+      ]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
 

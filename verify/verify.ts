@@ -92,13 +92,18 @@ export interface VerifyReport {
    * account (verify/organization.ts); empty otherwise.
    */
   guardrails: GuardrailReport[];
-  /**
-   * Shares of active incidents in other accounts (one entry per incident and account), and
-   * `organization` for guardrails only the organization stack's account can read: the credentials
-   * in use cannot see them.
-   */
-  notChecked: { incident: string; account: string }[];
+  /** What the credentials in use could not see, and so was not checked. */
+  notChecked: NotChecked[];
 }
+
+/**
+ * Left unchecked: an active incident's share in another account (one entry per incident and
+ * account), or its organization guardrails, which only the organization stack's account can read
+ * (`account` null when no stack file says which account that is).
+ */
+export type NotChecked =
+  | { kind: "share"; incident: string; account: string }
+  | { kind: "guardrails"; incident: string; account: string | null };
 
 /**
  * Reads IAM for every principal of every active incident of the credentials' account and checks it.
@@ -150,7 +155,9 @@ export async function verifyContainment(
     principals,
     guardrails: [],
     notChecked: active.flatMap((i) =>
-      i.accounts.filter((other) => other !== account).map((other) => ({ incident: i.id, account: other })),
+      i.accounts
+        .filter((other) => other !== account)
+        .map((other) => ({ kind: "share" as const, incident: i.id, account: other })),
     ),
   };
 }

@@ -7,7 +7,7 @@
  * name, goes through {@link redactText}, so that no output (text, markdown, JSON) can echo one,
  * encoded or not.
  */
-import { isSecretShaped, SECRET_ACCESS_KEY_IN_TEXT } from "../../incident/fields.ts";
+import { findSecrets, isSessionToken, SECRET_ACCESS_KEY_IN_TEXT } from "../../incident/secrets.ts";
 
 export const REDACTED = "[redacted by cordon]";
 
@@ -45,12 +45,6 @@ const SECRET_NAMES: ReadonlySet<string> = new Set(["pwd", "pass"]);
  */
 const NOT_SECRET_NAME =
   /^(?:(?:next|client|clientrequest|request|pagination|continuation|starting|idempotency|page|change|getsignin)token|xamzcredential)$/;
-
-/** Prefixes of AWS session tokens (STS v1 and v2 tokens), caught wherever they appear, whatever the field is called. */
-const SESSION_TOKEN_PREFIX = "IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AQoEXAMPLE";
-const SESSION_TOKEN_VALUE = new RegExp(`^(${SESSION_TOKEN_PREFIX})`);
-/** A session token inside a longer text: the prefix, then the rest of its base64. */
-const SESSION_TOKEN_IN_TEXT = new RegExp(`(?<![A-Za-z0-9/+])(?:${SESSION_TOKEN_PREFIX})[A-Za-z0-9/+=]*`, "g");
 
 /**
  * A secret given by name inside a text: `name=value` (a query string, a form body, an environment
@@ -136,16 +130,8 @@ export function eachMatch(pattern: RegExp, text: string, found: (match: RegExpEx
   }
 }
 
-/** This module's copy of the key pattern of incident/fields.ts: {@link eachMatch} moves a pattern's `lastIndex`. */
+/** This module's copy of the key pattern of incident/secrets.ts: {@link findSecrets} moves a pattern's `lastIndex`. */
 const SECRET_KEY_IN_VALUE = new RegExp(SECRET_ACCESS_KEY_IN_TEXT.source, SECRET_ACCESS_KEY_IN_TEXT.flags);
-
-/**
- * Whether a text is long enough to hold a key as the key patterns find one (both match exactly 40
- * characters). Shorter texts, most strings of a record, are not searched for keys.
- */
-export function mayHoldKey(text: string): boolean {
-  return text.length >= 40;
-}
 
 /** Whether a text can hold a named secret ({@link NAMED_SECRET} needs a `=` or a `:` after the name): else it is not searched for one. */
 export function mayNameSecret(text: string): boolean {
@@ -157,11 +143,8 @@ function secretsIn(view: View, keys: RegExp, found: [number, number][]): void {
   const { text } = view;
   const piece = (start: number, end: number) =>
     found.push(view.from === null || view.to === null ? [start, end] : [view.from[start], view.to[end - 1]]);
-  if (mayHoldKey(text))
-    eachMatch(keys, text, (match) => {
-      if (isSecretShaped(match[0])) piece(match.index, match.index + match[0].length);
-    });
-  eachMatch(SESSION_TOKEN_IN_TEXT, text, (match) => piece(match.index, match.index + match[0].length));
+  // Secret access keys and session tokens: found as incident/secrets.ts finds them everywhere.
+  findSecrets(text, piece, keys);
   if (mayNameSecret(text))
     eachMatch(NAMED_SECRET, text, (match) => {
       if (!isSecretName(match[1])) return;
@@ -179,7 +162,7 @@ function secretsIn(view: View, keys: RegExp, found: [number, number][]): void {
  * request parameter, say), or free text, where a key must stand alone ({@link STANDALONE_SECRET_IN_TEXT}).
  */
 export function redactText(value: string, kind: "value" | "free text" = "value"): string {
-  if (SESSION_TOKEN_VALUE.test(value)) return REDACTED;
+  if (isSessionToken(value)) return REDACTED;
   const found: [number, number][] = [];
   let view: View | null = { text: value, from: null, to: null };
   for (let layer = 0; view !== null && layer <= MAX_DECODINGS; layer++) {

@@ -5,7 +5,8 @@
  * keys assumed (core/findings.ts). It lives in the review because it is the review's reading of
  * CloudTrail; aws/lookup.ts asks IAM and STS the rest, and never imports the review.
  */
-import { describeError, sdkClient, type LookupClient } from "../../aws/cloudtrail.ts";
+import { sdkClient, type LookupClient } from "../../aws/cloudtrail.ts";
+import { describeError } from "../../aws/errors.ts";
 import { oneLine, type RolesLookup } from "../../aws/lookup.ts";
 import { sdkRegionStatus, type RegionStatusQuestion } from "../../aws/regions.ts";
 import { followChain } from "../core/chain.ts";

@@ -6,15 +6,8 @@
  * nor repeat a page; events are deduplicated by id anyway. It is the review's event source for
  * LookupEvents (core/chain.ts's EventSource); aws/cloudtrail.ts makes the calls.
  */
-import {
-  describeError,
-  lookupPage,
-  refusedCredentials,
-  sdkClient,
-  transientKind,
-  type LookupClient,
-  type LookupPage,
-} from "../../aws/cloudtrail.ts";
+import { lookupPage, refusedCredentials, sdkClient, type LookupClient, type LookupPage } from "../../aws/cloudtrail.ts";
+import { describeError, transientKind } from "../../aws/errors.ts";
 import { sdkRegionStatus, type RegionStatusAnswer, type RegionStatusQuestion } from "../../aws/regions.ts";
 import { belongsTo, subjectId, type EventSource, type Subject, type Window } from "../core/chain.ts";
 import { fromLookupEvent, type ReviewEvent } from "../core/event.ts";

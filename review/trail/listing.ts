@@ -8,7 +8,7 @@
  * of the whole trail. Objects are fetched a few at a time ahead of the reader threads, within a
  * memory budget, and streamed when they are large. aws/s3-logs.ts makes the calls.
  */
-import { describeError } from "../../aws/cloudtrail.ts";
+import { describeError } from "../../aws/errors.ts";
 import { listPage, objectBytes, type S3Like } from "../../aws/s3-logs.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import { LOG_FILE, type LogObject } from "../logs/log-objects.ts";
