@@ -155,7 +155,7 @@ export interface LiveReviewRules {
 export interface LiveBranchRules {
   /** null: no rule requires a pull request's review. */
   reviews: LiveReviewRules | null;
-  /** The contexts of the required status checks, sorted, each once. */
+  /** The contexts of the required status checks, each once. */
   checks: string[];
   /**
    * The rulesets the rules come from (rulesets only): the id, whether the repository (not its

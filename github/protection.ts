@@ -26,7 +26,6 @@
  */
 import type { LiveRepositoryRules, LiveReviewRules } from "../doctor/live.ts";
 import { either } from "../doctor/protection.ts";
-import { compareText } from "../incident/order.ts";
 import {
   GitHubUnavailableError,
   isObject,
@@ -96,7 +95,7 @@ export function githubProtection(access: GitHubAccess): LiveRepositoryRules {
       if (!isObject(item) || typeof item.name !== "string") unexpected(pagePath, `secrets[${index}] has no name`);
       return item.name as string;
     });
-    return [...new Set(names)].sort(compareText);
+    return [...new Set(names)];
   }
 
   return {
@@ -120,7 +119,7 @@ export function githubProtection(access: GitHubAccess): LiveRepositoryRules {
             repository: rule.ruleset_source_type === "Repository" && rule.ruleset_source === access.repository,
             types: [],
           };
-          ruleset.types = [...new Set([...ruleset.types, rule.type as string])].sort(compareText);
+          ruleset.types = [...new Set([...ruleset.types, rule.type as string])];
           rulesets.set(ruleset.id, ruleset);
         }
         if (rule.type === "pull_request") {
@@ -149,7 +148,7 @@ export function githubProtection(access: GitHubAccess): LiveRepositoryRules {
       }
       return {
         reviews,
-        checks: [...new Set(checks)].sort(compareText),
+        checks: [...new Set(checks)],
         rulesets: [...rulesets.values()].sort((a, b) => a.id - b.id),
       };
     },
@@ -195,7 +194,7 @@ export function githubProtection(access: GitHubAccess): LiveRepositoryRules {
           ...((listed ?? []) as Record<string, unknown>[]).map((check) => check.context as string),
         );
       }
-      return { reviews, checks: [...new Set(checks)].sort(compareText) };
+      return { reviews, checks: [...new Set(checks)] };
     },
 
     async secrets() {

@@ -36,6 +36,7 @@ import {
 import { GIT_IDENTITY, git } from "./support/git-repo.ts";
 import { runEngine } from "./support/engine.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
+import { REQUIRED_CHECKS } from "../doctor/protection.ts";
 import { decideTrustUnvalidated } from "./support/iam-evaluator.ts";
 
 /** `version` satisfies `>=X.Y.Z`. */
@@ -248,6 +249,10 @@ describe("the pull request workflow", () => {
   const accounts = step((s) => s.name === "accounts");
   const preview =
     previewJob.steps[stepIndex(previewJob, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")];
+
+  it("names the judge and the check job as main's rules require them (doctor --github's REQUIRED_CHECKS)", () => {
+    expect([judge.name, job.name]).toEqual(REQUIRED_CHECKS);
+  });
 
   it("installs every tree without install scripts: a pull request's lockfile may bring one, and nothing cordon runs needs it", () => {
     const installs = Object.values(workflow.jobs).flatMap((each) =>
