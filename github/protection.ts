@@ -116,7 +116,10 @@ export function githubProtection(access: GitHubAccess): LiveRepositoryRules {
         if (typeof rule.ruleset_id === "number" && Number.isSafeInteger(rule.ruleset_id)) {
           const ruleset = rulesets.get(rule.ruleset_id) ?? {
             id: rule.ruleset_id,
-            repository: rule.ruleset_source_type === "Repository" && rule.ruleset_source === access.repository,
+            repository:
+              rule.ruleset_source_type === "Repository" &&
+              typeof rule.ruleset_source === "string" &&
+              rule.ruleset_source.toLowerCase() === access.repository.toLowerCase(),
             types: [],
           };
           ruleset.types = [...new Set([...ruleset.types, rule.type as string])];
