@@ -12,8 +12,10 @@ import {
   repositoryChecks,
   type Check,
 } from "../doctor/checks.ts";
-import { environmentChecks, writeEnvironments } from "../doctor/environments.ts";
+import { DEPLOY_BRANCH, environmentChecks, writeEnvironments } from "../doctor/environments.ts";
+import { mainProtectionCheck, protectionProblems, secretsCheck, writeSecrets } from "../doctor/protection.ts";
 import { githubAccess, githubEnvironments, GitHubUnavailableError } from "../github/environments.ts";
+import { githubProtection } from "../github/protection.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
@@ -42,7 +44,11 @@ With --github, in the repository on GitHub (GH_TOKEN or GITHUB_TOKEN; GITHUB_API
   - each environment of the write secrets (${writeEnvironments().join(", ")}) exists, and only
     main may deploy to it: custom branch policies, exactly one, the branch main;
   - nothing holds a job that names one: no required reviewers, no wait timer, no custom
-    deployment protection rule (the contain job and the reconcile must not wait).
+    deployment protection rule (the contain job and the reconcile must not wait);
+  - main's rulesets (or its branch protection) require code owner review, dismiss stale
+    approvals on push, require approval of the most recent push, and require the two checks;
+  - none of the write secrets (${writeSecrets().join(", ")})
+    is a repository or organization secret.
 With --aws, in the account of the credentials in use (run it once per account):
   - GitHub's OIDC provider exists and accepts sts.amazonaws.com;
   - the roles ${Object.values(ROLE_NAMES).join(", ")} have the trust and exactly the
@@ -55,8 +61,10 @@ With --aws, in the account of the credentials in use (run it once per account):
     event (the count only: no message is received, so none is hidden).
 
 options:
-  --github                 check the repository's environments on GitHub too (read-only; a token
-                           that can read them: fine-grained, "Actions" read; classic, repo scope)
+  --github                 check the repository on GitHub too (read-only; a token that can read
+                           it: fine-grained, "Actions", "Metadata" and "Secrets" read, and
+                           "Administration" read where main's rules are branch protection's;
+                           classic, repo scope)
   --aws                    check the account of the credentials in use too (read-only calls:
                            \`cordon permissions --policy commands\`)
   --repository OWNER/NAME  the repository the roles trust, and --github reads (default: git's
@@ -117,11 +125,20 @@ exit: 0 no gap, 1 a gap is open, 2 usage error, no project here, or GitHub or AW
 
     if (values.github && repository !== undefined) {
       try {
-        const live = githubEnvironments(githubAccess(io.env, repository));
+        const access = githubAccess(io.env, repository);
+        const live = githubEnvironments(access);
         // One after the other: the first that cannot be read ends the run, with nothing left waiting.
         const environments: Record<string, Awaited<ReturnType<typeof live.environment>>> = {};
         for (const name of writeEnvironments()) environments[name] = await live.environment(name);
         checks.push(...environmentChecks({ repository, environments }));
+        const rules = githubProtection(access);
+        const rulesets = await rules.branchRules(DEPLOY_BRANCH);
+        // Branch protection can only add to what the rulesets require, and reading it takes an
+        // administrator's token: asked only when the rulesets leave something open.
+        const protection =
+          protectionProblems(rulesets).length === 0 ? undefined : await rules.branchProtection(DEPLOY_BRANCH);
+        checks.push(mainProtectionCheck({ repository, rules: rulesets, protection }));
+        checks.push(secretsCheck(repository, await rules.secrets()));
       } catch (error) {
         if (!(error instanceof GitHubUnavailableError)) throw error;
         io.err(`cordon doctor: ${displayValue(error.message)}\n`);

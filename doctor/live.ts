@@ -142,3 +142,54 @@ export interface LiveGitHub {
   /** The environment, or null when the repository has none of that name. */
   environment(name: string): Promise<LiveEnvironment | null>;
 }
+
+/**
+ * What the rules of one source (main's rulesets, or its classic branch protection) require of a
+ * pull request into main. GitHub enforces every rule that applies, so a flag is true when any rule
+ * of the source sets it.
+ */
+export interface LiveReviewRules {
+  /** Rulesets' `require_code_owner_review`; branch protection's `require_code_owner_reviews`. */
+  codeOwnerReview: boolean;
+  /** Rulesets' `dismiss_stale_reviews_on_push`; branch protection's `dismiss_stale_reviews`. */
+  dismissStaleReviews: boolean;
+  /** `require_last_push_approval`: the most recent push approved by someone other than its pusher. */
+  lastPushApproval: boolean;
+}
+
+/**
+ * What one source of main's rules requires: "Get rules for a branch" (GET
+ * /repos/{owner}/{repo}/rules/branches/{branch}, the active rulesets' rules, every page), or "Get
+ * branch protection" (GET /repos/{owner}/{repo}/branches/{branch}/protection).
+ * @see https://docs.github.com/en/rest/repos/rules#get-rules-for-a-branch
+ * @see https://docs.github.com/en/rest/branches/branch-protection#get-branch-protection
+ */
+export interface LiveBranchRules {
+  /** null: no rule requires a pull request's review. */
+  reviews: LiveReviewRules | null;
+  /** The contexts of the required status checks, each once. */
+  checks: string[];
+  /**
+   * The rulesets the rules come from (rulesets only): the id, whether the repository (not its
+   * organization) holds it, and the types of its rules that apply to the branch.
+   */
+  rulesets?: { id: number; repository: boolean; types: string[] }[];
+}
+
+/** A secret's name, where GitHub keeps it: the repository's own, or one its organization shares with it. */
+export interface LiveSecrets {
+  /** "List repository secrets": GET /repos/{owner}/{repo}/actions/secrets, every page. Names only. */
+  repository: string[];
+  /** "List repository organization secrets": GET /repos/{owner}/{repo}/actions/organization-secrets. */
+  organization: string[];
+}
+
+/** What `doctor --github` reads of main's rules and of where the secrets live (github/protection.ts answers it). */
+export interface LiveRepositoryRules {
+  /** The active rulesets' rules for `branch` (none: empty). */
+  branchRules(branch: string): Promise<LiveBranchRules>;
+  /** The branch's classic protection; null when GitHub answers 404 (not protected). */
+  branchProtection(branch: string): Promise<LiveBranchRules | null>;
+  /** The names of the secrets outside the environments. GitHub never answers a value. */
+  secrets(): Promise<LiveSecrets>;
+}

@@ -113,7 +113,7 @@ export function githubAccess(env: Record<string, string | undefined>, repository
 }
 
 /** One answer: its status, headers and parsed body (undefined when it was not JSON). */
-interface Answer {
+export interface Answer {
   status: number;
   headers: Headers;
   body: unknown;
@@ -196,11 +196,11 @@ export function githubEnvironments(access: GitHubAccess): LiveGitHub {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function unexpected(path: string, what: string): never {
+export function unexpected(path: string, what: string): never {
   throw new GitHubUnavailableError(
     `GitHub's answer to GET ${path} is not what its REST API documents (${what}): is GITHUB_API_URL GitHub's REST API?`,
   );
@@ -284,7 +284,7 @@ function readPolicy(path: string, item: unknown, index: number): LiveBranchPolic
 }
 
 /** One GET, bounded by REQUEST_TIMEOUT_MS; a network failure or no answer is a GitHubUnavailableError. */
-async function request(access: GitHubAccess, path: string): Promise<Answer> {
+export async function request(access: GitHubAccess, path: string): Promise<Answer> {
   const url = `${access.base}/${path}`;
   let response: Response;
   let text: string;
@@ -322,14 +322,27 @@ async function request(access: GitHubAccess, path: string): Promise<Answer> {
   return { status: response.status, headers: response.headers, body };
 }
 
+/** What an endpoint shows, and the token that may read it, for the lines that refuse an answer. */
+export interface Reading {
+  /** What a 404 says the token may not read, such as `environments`. */
+  what: string;
+  /** The token that would do: tokenNeeds() for the environments. */
+  needs: string;
+}
+
 /** The line for an answer doctor cannot use: who refused what, and what would do. */
-function refusal(access: GitHubAccess, path: string, answer: Answer): string {
+export function refusal(
+  access: GitHubAccess,
+  path: string,
+  answer: Answer,
+  reading: Reading = { what: "environments", needs: tokenNeeds(access.repository) },
+): string {
   const { status, headers } = answer;
   const said = isObject(answer.body) && typeof answer.body.message === "string" ? answer.body.message : undefined;
   // GitHub's own words, short, and never the token (a server that echoes it back gets it masked).
   const quoted = said === undefined ? "" : ` (${JSON.stringify(said.slice(0, 200).replaceAll(access.token, "***"))})`;
   const head = `GitHub answered ${status} to GET ${path}${quoted}`;
-  const needs = `--github needs ${tokenNeeds(access.repository)}`;
+  const needs = `--github needs ${reading.needs}`;
   if (status === 429 || (status === 403 && headers.get("x-ratelimit-remaining") === "0")) {
     const reset = Number(headers.get("x-ratelimit-reset"));
     const when =
@@ -340,7 +353,7 @@ function refusal(access: GitHubAccess, path: string, answer: Answer): string {
     return `${head}: GitHub does not accept the token in ${access.tokenName} (expired or revoked?); ${needs}`;
   if (status === 403) return `${head}: the token in ${access.tokenName} may not read it; ${needs}`;
   if (status === 404)
-    return `${head}: no repository ${access.repository} whose environments the token in ${access.tokenName} may read (GitHub answers 404, not 403, for what a token may not see); ${needs}`;
+    return `${head}: no repository ${access.repository} whose ${reading.what} the token in ${access.tokenName} may read (GitHub answers 404, not 403, for what a token may not see); ${needs}`;
   if (status >= 300 && status < 400)
     return `${head}: the repository was renamed or moved? pass --repository as GitHub spells it now (the roles' trust names it exactly)`;
   if (status >= 500) return `${head}: GitHub could not answer; run doctor again later`;

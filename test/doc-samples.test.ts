@@ -14,7 +14,15 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { correctFiles } from "./support/doctor-repository.ts";
-import { setUpEnvironments, startFakeGitHub, type FakeEnvironment } from "./support/github-api.ts";
+import {
+  setUpEnvironments,
+  setUpRules,
+  setUpSettings,
+  startFakeGitHub,
+  type FakeEnvironment,
+  type FakeRepositorySettings,
+} from "./support/github-api.ts";
+import { rulesetCommand } from "../doctor/protection.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -65,10 +73,16 @@ function setUpRepository(): string {
  * Runs `argv` in-process in `cwd`; `doctor --github` asks a fake of GitHub's REST API on loopback
  * holding the repository's environments as `environments` (docs/setup.md's step 3 by default).
  */
-async function run(argv: string[], cwd: string, environments: Record<string, FakeEnvironment> = setUpEnvironments()) {
+async function run(
+  argv: string[],
+  cwd: string,
+  environments: Record<string, FakeEnvironment> = setUpEnvironments(),
+  settings: Partial<FakeRepositorySettings> = {},
+) {
   const github = argv.includes("--github")
     ? await startFakeGitHub({ "acme/cordon-incidents": environments })
     : undefined;
+  if (github) github.settings["acme/cordon-incidents"] = { ...setUpSettings(), ...settings };
   try {
     const io = memoryIo({ cwd, env: github ? { GH_TOKEN: github.token, GITHUB_API_URL: github.url } : {} });
     const code = await main(argv, io);
@@ -127,6 +141,51 @@ describe("the samples are what the commands print", () => {
     const { code, stdout } = await run(["doctor", "--github"], setUpRepository(), environments);
     expect(code).toBe(1);
     expect(stdout).toContain(block![1]);
+  });
+
+  it("docs/setup.md's gap of a ruleset that keeps approvals across pushes is what doctor --github prints", async () => {
+    const text = readFileSync(join(ROOT, "docs/setup.md"), "utf8");
+    const block = /^```\n(✗ branch main's rules: [^\n]*\n {4}fix: [^\n]*\n)```$/m.exec(text);
+    expect(block).not.toBeNull();
+    // A pull_request rule as the settings page makes it with code owner review ticked: GitHub's defaults besides.
+    const rules = setUpRules().map((rule) =>
+      rule.type === "pull_request"
+        ? {
+            ...rule,
+            parameters: { ...rule.parameters, dismiss_stale_reviews_on_push: false, require_last_push_approval: false },
+          }
+        : rule,
+    );
+    const { code, stdout } = await run(["doctor", "--github"], setUpRepository(), setUpEnvironments(), { rules });
+    expect(code).toBe(1);
+    expect(stdout).toContain(block![1]);
+  });
+
+  it("docs/setup.md's gap of PULUMI_ACCESS_TOKEN set without --env is what doctor --github prints", async () => {
+    const text = readFileSync(join(ROOT, "docs/setup.md"), "utf8");
+    const block = /^```\n(✗ write secrets outside the environments: [^\n]*\n {4}fix: [^\n]*\n)```$/m.exec(text);
+    expect(block).not.toBeNull();
+    const secrets = [...setUpSettings().secrets, "PULUMI_ACCESS_TOKEN"];
+    const { code, stdout } = await run(["doctor", "--github"], setUpRepository(), setUpEnvironments(), { secrets });
+    expect(code).toBe(1);
+    expect(stdout).toContain(block![1]);
+  });
+
+  it("docs/setup.md's ruleset command makes the ruleset doctor --github's fix makes (both run by jq)", () => {
+    const text = readFileSync(join(ROOT, "docs/setup.md"), "utf8");
+    const block = /^```sh\n(jq -n --argjson app [\s\S]*?)\n```$/m.exec(text);
+    expect(block).not.toBeNull();
+    // The App's id and the POST replaced: what jq gives is the ruleset's body.
+    const body = (command: string) => {
+      const script = command
+        .replace('"$(gh api apps/YOUR-CONTAIN-APP --jq .id)"', "123456")
+        .replace(/\s*\| gh api -X POST repos\/acme\/cordon-incidents\/rulesets --input -$/, "");
+      return JSON.parse(execFileSync("bash", ["-c", script], { encoding: "utf8" }));
+    };
+    expect(body(block![1])).toEqual(body(rulesetCommand("acme/cordon-incidents")));
+    expect(body(block![1]).bypass_actors).toEqual([
+      { actor_id: 123456, actor_type: "Integration", bypass_mode: "always" },
+    ]);
   });
 });
 

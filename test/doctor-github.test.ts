@@ -6,7 +6,7 @@
  * one line and exit 2; the branch policies are read across pages; and over generated lists of
  * branch policies, exactly [the branch main] passes and anything else is a gap.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -14,7 +14,8 @@ import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { environmentChecks, writeEnvironments } from "../doctor/environments.ts";
-import type { LiveBranchPolicy, LiveEnvironment } from "../doctor/live.ts";
+import type { LiveBranchPolicy, LiveBranchRules, LiveEnvironment } from "../doctor/live.ts";
+import { mainProtectionCheck, REQUIRED_CHECKS } from "../doctor/protection.ts";
 import { MAX_POLICY_PAGES, REQUEST_TIMEOUT_MS } from "../github/environments.ts";
 import { correctFiles } from "./support/doctor-repository.ts";
 import {
@@ -25,7 +26,12 @@ import {
   type FakeCustomRule,
   type FakeEnvironment,
   type FakeGitHub,
+  type FakeProtection,
   type FakeProtectionRule,
+  type FakeRepositorySettings,
+  type FakeRule,
+  setUpRules,
+  setUpSettings,
 } from "./support/github-api.ts";
 import { startWedgedServer } from "./support/wedged-server.ts";
 
@@ -45,6 +51,10 @@ const PASSES = (environment: string) =>
   `✓ GitHub environment ${environment}: only main may deploy to it (one custom branch policy: the branch main)`;
 const STARTS = (environment: string) =>
   `✓ GitHub environment ${environment} protection rules: a job that names it starts at once (no required reviewers, no wait timer, no custom deployment protection rule)`;
+/** main's rules and the secrets' names as docs/setup.md's step 3 leaves them. */
+const RULES_OK = `✓ branch main's rules: a pull request needs a code owner's approval of its last push, by someone other than its pusher, stale approvals dismissed, and the checks "guard, with the base branch's code" and "validate, the accounts to preview" (rulesets)`;
+const SECRETS_OK =
+  "✓ write secrets outside the environments: none of CORDON_CONTAIN_APP_CLIENT_ID, CORDON_CONTAIN_APP_PRIVATE_KEY, CORDON_CONTAIN_TOKEN, CORDON_PR_TOKEN, PULUMI_ACCESS_TOKEN is a repository or organization secret of acme/cordon-incidents";
 /** What the command prints for a repository and environments set up as docs/setup.md says. */
 const NO_GAP = [
   ...OFFLINE,
@@ -52,6 +62,8 @@ const NO_GAP = [
   STARTS("cordon-apply"),
   PASSES("cordon-contain"),
   STARTS("cordon-contain"),
+  RULES_OK,
+  SECRETS_OK,
   "",
   "no gap: set up as docs/setup.md says",
   "",
@@ -155,8 +167,10 @@ describe("doctor --github: the environments of the write secrets", () => {
       expect(stdout.split("\n")).toEqual(NO_GAP);
       expect(stderr).toBe("");
       expect(code).toBe(0);
-      expect(github.requests).toEqual(
-        ["cordon-apply", "cordon-contain"].flatMap((name) => [
+      // main's rulesets hold everything: its branch protection, which only an administrator's
+      // token may read, is not asked.
+      expect(github.requests).toEqual([
+        ...["cordon-apply", "cordon-contain"].flatMap((name) => [
           { method: "GET", path: `/repos/${REPOSITORY}/environments/${name}`, authorized: true },
           {
             method: "GET",
@@ -169,7 +183,12 @@ describe("doctor --github: the environments of the write secrets", () => {
             authorized: true,
           },
         ]),
-      );
+        ...["rules/branches/main", "actions/secrets", "actions/organization-secrets"].map((path) => ({
+          method: "GET",
+          path: `/repos/${REPOSITORY}/${path}?per_page=100&page=1`,
+          authorized: true,
+        })),
+      ]);
     });
   }, 30_000);
 
@@ -268,6 +287,8 @@ describe("doctor --github: the environments of the write secrets", () => {
           ...(apply === null ? [] : [STARTS("cordon-apply")]),
           PASSES("cordon-contain"),
           STARTS("cordon-contain"),
+          RULES_OK,
+          SECRETS_OK,
           ...ONE_GAP,
         ]);
         expect(stderr).toBe("");
@@ -287,6 +308,8 @@ describe("doctor --github: the environments of the write secrets", () => {
         "✗ GitHub environment cordon-contain: no deployment branch rule: a run on any branch or tag may name it, and get its secrets and the AWS roles that trust it",
         RULE_FIX("cordon-contain"),
         STARTS("cordon-contain"),
+        RULES_OK,
+        SECRETS_OK,
         "",
         "2 gaps: run each fix, then npx cordon doctor again",
         "",
@@ -459,6 +482,8 @@ describe("doctor --github: the write environments' protection rules (nothing may
       expect(stdout.split("\n")).toEqual([
         ...OFFLINE,
         ...(environment === "cordon-apply" ? [...own, ...theirs] : [...theirs, ...own]),
+        RULES_OK,
+        SECRETS_OK,
         ...ONE_GAP,
       ]);
       expect(stderr).toBe("");
@@ -479,6 +504,8 @@ describe("doctor --github: the write environments' protection rules (nothing may
       RULE_FIX("cordon-contain"),
       `✗ GitHub environment cordon-contain protection rules: a wait timer of 5 minutes: each job waits that long before it starts. ${CONTAIN_WHY}`,
       `    fix: ${PUT("cordon-contain", "-F wait_timer=0")}`,
+      RULES_OK,
+      SECRETS_OK,
       "",
       "2 gaps: run each fix, then npx cordon doctor again",
       "",
@@ -1046,4 +1073,483 @@ describe("doctor --github: when GitHub cannot be asked, one line, exit 2", () =>
       "cordon doctor: --repository: not given, and git's origin is not a github.com repository: expected OWNER/NAME, the repository the roles trust; run `npx cordon doctor --help` for its options\n",
     );
   }, 30_000);
+});
+
+describe("doctor --github: main's rules, and the write secrets outside the environments", () => {
+  /** docs/setup.md's step 3 for the environments; main's rules and the secrets as `settings` say. */
+  const run = async (settings: Partial<FakeRepositorySettings>) => {
+    const github = await startFakeGitHub({ [REPOSITORY]: setUpEnvironments() });
+    github.settings[REPOSITORY] = { ...setUpSettings(), ...settings };
+    try {
+      return { ...(await doctor({ GH_TOKEN: github.token, GITHUB_API_URL: github.url })), github };
+    } finally {
+      await github.close();
+    }
+  };
+  const ENVIRONMENTS_OK = [
+    PASSES("cordon-apply"),
+    STARTS("cordon-apply"),
+    PASSES("cordon-contain"),
+    STARTS("cordon-contain"),
+  ];
+  const OWNER =
+    "code owner review is not required: a change to program/, policy/ or a workflow merges without the security team's approval";
+  const STALE =
+    "stale pull request approvals are not dismissed when new commits are pushed: an approval survives the pushes after it, so what merges can be what no code owner saw";
+  const LAST =
+    "approval of the most recent reviewable push is not required: whoever pushes last can merge on approvals given before that push";
+  const BOTH_CHECKS = `the required checks "guard, with the base branch's code" and "validate, the accounts to preview" are not required: a pull request merges without them`;
+  const NOTHING = "no ruleset or branch protection requires anything of a pull request into main: ";
+  const WHY = ". apply.yml's up runs what merges to main with the deployer role";
+  const CHECK_ARGS = `--arg check1 "guard, with the base branch's code" --arg check2 "validate, the accounts to preview"`;
+  /** docs/setup.md's ruleset, for a repository whose rulesets hold no review or check rule. */
+  const CREATE = `jq -n --argjson app "$(gh api apps/YOUR-CONTAIN-APP --jq .id)" ${CHECK_ARGS} '{"name":"cordon main","target":"branch","enforcement":"active","conditions":{"ref_name":{"include":["refs/heads/main"],"exclude":[]}},"bypass_actors":[{"actor_id":$app,"actor_type":"Integration","bypass_mode":"always"}],"rules":[{"type":"pull_request","parameters":{"required_approving_review_count":1,"dismiss_stale_reviews_on_push":true,"require_code_owner_review":true,"require_last_push_approval":true,"required_review_thread_resolution":false}},{"type":"required_status_checks","parameters":{"strict_required_status_checks_policy":false,"required_status_checks":[{context: $check1}, {context: $check2}]}},{"type":"merge_queue","parameters":{"check_response_timeout_minutes":60,"grouping_strategy":"ALLGREEN","max_entries_to_build":5,"max_entries_to_merge":5,"merge_method":"MERGE","min_entries_to_merge":1,"min_entries_to_merge_wait_minutes":5}}]}' | gh api -X POST repos/${REPOSITORY}/rulesets --input -`;
+  const EDIT_JQ = `'{name, target, enforcement, conditions, bypass_actors, rules: ((.rules + (if any(.rules[]; .type == "pull_request") then [] else [{type: "pull_request", parameters: {required_approving_review_count: 1, dismiss_stale_reviews_on_push: true, require_code_owner_review: true, require_last_push_approval: true, required_review_thread_resolution: false}}] end) + (if any(.rules[]; .type == "required_status_checks") then [] else [{type: "required_status_checks", parameters: {strict_required_status_checks_policy: false, required_status_checks: []}}] end)) | map(if .type == "pull_request" then .parameters += {dismiss_stale_reviews_on_push: true, require_code_owner_review: true, require_last_push_approval: true} elif .type == "required_status_checks" then .parameters.required_status_checks += ([{context: $check1}, {context: $check2}] - [.parameters.required_status_checks[] | {context}]) else . end))}'`;
+  /** The edit of the repository's ruleset `id` that already applies to main. */
+  const EDIT = (id: number) =>
+    `gh api repos/${REPOSITORY}/rulesets/${id} | jq ${CHECK_ARGS} ${EDIT_JQ} | gh api -X PUT repos/${REPOSITORY}/rulesets/${id} --input -`;
+  const RULES_GAP = (problems: string[], fix: string, nothing = false) => [
+    `✗ branch main's rules: ${nothing ? NOTHING : ""}${problems.join("; ")}${WHY}`,
+    `    fix: ${fix}`,
+  ];
+  /** setUpRules() with the pull_request rule's `parameters` changed. */
+  const reviewRule = (parameters: Record<string, unknown>): FakeRule[] =>
+    setUpRules().map((rule) =>
+      rule.type === "pull_request" ? { ...rule, parameters: { ...rule.parameters, ...parameters } } : rule,
+    );
+  const guardOnly = setUpRules().map((rule) =>
+    rule.type === "required_status_checks"
+      ? {
+          ...rule,
+          parameters: {
+            ...rule.parameters,
+            required_status_checks: [{ context: "guard, with the base branch's code" }],
+          },
+        }
+      : rule,
+  );
+  /** Branch protection as GitHub's settings page leaves it with "Require review from Code Owners" ticked. */
+  const CLASSIC: FakeProtection = {
+    required_pull_request_reviews: { dismiss_stale_reviews: false, require_code_owner_reviews: true },
+    required_status_checks: [...REQUIRED_CHECKS],
+  };
+
+  const GAPS: [string, Partial<FakeRepositorySettings>, string[]][] = [
+    [
+      "no ruleset and no branch protection (GitHub's default)",
+      { rules: [], protection: null },
+      RULES_GAP([OWNER, STALE, LAST, BOTH_CHECKS], CREATE, true),
+    ],
+    [
+      "a ruleset that keeps approvals across pushes (dismiss_stale_reviews_on_push: false, GitHub's default)",
+      { rules: reviewRule({ dismiss_stale_reviews_on_push: false }) },
+      RULES_GAP([STALE], EDIT(4242)),
+    ],
+    [
+      "a ruleset without last-push approval (require_last_push_approval: false, GitHub's default)",
+      { rules: reviewRule({ require_last_push_approval: false }) },
+      RULES_GAP([LAST], EDIT(4242)),
+    ],
+    [
+      "a ruleset without code owner review",
+      { rules: reviewRule({ require_code_owner_review: false }) },
+      RULES_GAP([OWNER], EDIT(4242)),
+    ],
+    [
+      "a ruleset without the check validate, the accounts to preview",
+      { rules: guardOnly },
+      RULES_GAP(
+        [`the required check "validate, the accounts to preview" is not required: a pull request merges without it`],
+        EDIT(4242),
+      ),
+    ],
+    [
+      "a ruleset with the merge queue alone: its rules are added to it",
+      { rules: [{ ...setUpRules()[2], ruleset_id: 7 }] },
+      RULES_GAP([OWNER, STALE, LAST, BOTH_CHECKS], EDIT(7), true),
+    ],
+    [
+      "the review rule in the organization's ruleset (not the repository's to edit), no checks",
+      { rules: [{ ...setUpRules()[0], ruleset_source_type: "Organization", ruleset_id: 9 }] },
+      RULES_GAP([BOTH_CHECKS], CREATE),
+    ],
+    [
+      "branch protection as the settings page leaves it (stale approvals kept, no last-push approval)",
+      { rules: [], protection: CLASSIC },
+      RULES_GAP([STALE, LAST], CREATE),
+    ],
+  ];
+
+  it.each(GAPS)(
+    "a gap, word for word, with its fix (exit 1): %s",
+    async (_, settings, lines) => {
+      const { code, stdout, stderr } = await run(settings);
+      expect(stdout.split("\n")).toEqual([...OFFLINE, ...ENVIRONMENTS_OK, ...lines, SECRETS_OK, ...ONE_GAP]);
+      expect(stderr).toBe("");
+      expect(code).toBe(1);
+    },
+    30_000,
+  );
+
+  const RULES_FROM = (sources: string) => RULES_OK.replace("(rulesets)", `(${sources})`);
+  it.each<[string, Partial<FakeRepositorySettings>, string]>([
+    ["docs/setup.md's ruleset", {}, RULES_OK],
+    [
+      "branch protection with each setting, no ruleset",
+      {
+        rules: [],
+        protection: {
+          required_pull_request_reviews: {
+            dismiss_stale_reviews: true,
+            require_code_owner_reviews: true,
+            require_last_push_approval: true,
+          },
+          required_status_checks: [...REQUIRED_CHECKS],
+        },
+      },
+      RULES_FROM("branch protection"),
+    ],
+    [
+      "the reviews from a ruleset, the checks from branch protection (GitHub enforces both)",
+      { rules: setUpRules().filter((rule) => rule.type === "pull_request"), protection: CLASSIC },
+      RULES_FROM("rulesets and branch protection"),
+    ],
+    [
+      "the settings split across two rulesets, one of them the organization's",
+      {
+        rules: [
+          { ...setUpRules()[0], ruleset_source_type: "Organization", ruleset_id: 1 },
+          { ...setUpRules()[1], ruleset_id: 2 },
+        ],
+      },
+      RULES_OK,
+    ],
+  ])(
+    "passes (exit 0): %s",
+    async (_, settings, line) => {
+      const { code, stdout, stderr } = await run(settings);
+      expect(stdout.split("\n")).toEqual([
+        ...OFFLINE,
+        ...ENVIRONMENTS_OK,
+        line,
+        SECRETS_OK,
+        "",
+        "no gap: set up as docs/setup.md says",
+        "",
+      ]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    },
+    30_000,
+  );
+
+  /** A fix's jq, run: the GitHub calls around it replaced by what they would give or take. */
+  const jq = (fix: string, ruleset?: unknown) => {
+    const program = fix.replace(/ \| gh api -X (POST|PUT) \S+ --input -$/, "").replace(/^gh api \S+ \| /, "");
+    const script = program.replace('"$(gh api apps/YOUR-CONTAIN-APP --jq .id)"', "123456");
+    return JSON.parse(
+      execFileSync("bash", ["-c", script], {
+        input: ruleset === undefined ? "" : JSON.stringify(ruleset),
+        encoding: "utf8",
+      }),
+    ) as { rules: FakeRule[]; bypass_actors: unknown };
+  };
+
+  it("each fix, run by jq, gives rules that pass: a new ruleset (the contain App on its bypass list), or the ruleset edited, its other rules and bypass list kept", async () => {
+    const created = jq(CREATE);
+    expect(created.bypass_actors).toEqual([{ actor_id: 123456, actor_type: "Integration", bypass_mode: "always" }]);
+    expect((await run({ rules: created.rules })).code).toBe(0);
+    for (const rules of [
+      [setUpRules()[2]],
+      reviewRule({ dismiss_stale_reviews_on_push: false, require_last_push_approval: false }),
+      guardOnly,
+    ]) {
+      const bypass = [{ actor_id: 5, actor_type: "Integration", bypass_mode: "always" }];
+      // GET repos/{owner}/{repo}/rulesets/{id}, as GitHub answers it (its rules without the ruleset_* fields).
+      const edited = jq(EDIT(4242), {
+        id: 4242,
+        name: "main",
+        target: "branch",
+        source_type: "Repository",
+        source: REPOSITORY,
+        enforcement: "active",
+        conditions: { ref_name: { include: ["~DEFAULT_BRANCH"], exclude: [] } },
+        bypass_actors: bypass,
+        rules: rules.map(({ type, parameters }) => ({ type, parameters })),
+      });
+      expect(edited.bypass_actors).toEqual(bypass);
+      expect(edited.rules.map((r) => r.type)).toEqual(expect.arrayContaining(rules.map((r) => r.type)));
+      const { code, stdout } = await run({ rules: edited.rules });
+      expect(stdout).toContain(RULES_OK);
+      expect(code).toBe(0);
+    }
+  }, 60_000);
+
+  it("asks for main's branch protection only when the rulesets leave something open", async () => {
+    const { github } = await run({ rules: reviewRule({ require_last_push_approval: false }) });
+    expect(github.requests.map((r) => r.path)).toContain(`/repos/${REPOSITORY}/branches/main/protection`);
+  }, 30_000);
+
+  const SECRETS_WHY =
+    "every job of every branch gets it, a pull request's from a branch of the repository included, running the workflow file that branch holds; a write secret belongs in its environment only (gh secret set NAME --env ENVIRONMENT, docs/setup.md's step 3)";
+  it.each<[string, Partial<FakeRepositorySettings>, string[]]>([
+    [
+      "PULUMI_ACCESS_TOKEN set without --env (a repository secret)",
+      { secrets: [...setUpSettings().secrets, "PULUMI_ACCESS_TOKEN"] },
+      [
+        `✗ write secrets outside the environments: PULUMI_ACCESS_TOKEN is a repository secret: ${SECRETS_WHY}`,
+        `    fix: gh secret delete PULUMI_ACCESS_TOKEN --repo ${REPOSITORY}`,
+      ],
+    ],
+    [
+      "CORDON_CONTAIN_APP_PRIVATE_KEY as an organization secret",
+      { organizationSecrets: ["CORDON_CONTAIN_APP_PRIVATE_KEY", "NPM_TOKEN"] },
+      [
+        `✗ write secrets outside the environments: CORDON_CONTAIN_APP_PRIVATE_KEY is an organization secret of acme that ${REPOSITORY} may use (deleting it takes it from every repository of acme it is shared with): ${SECRETS_WHY}`,
+        "    fix: gh secret delete CORDON_CONTAIN_APP_PRIVATE_KEY --org acme",
+      ],
+    ],
+    [
+      "several, at both levels, one spelt in lower case (GitHub compares secret names without case)",
+      {
+        secrets: ["cordon_pr_token", "PULUMI_ACCESS_TOKEN", "PULUMI_READ_ACCESS_TOKEN"],
+        organizationSecrets: ["CORDON_CONTAIN_TOKEN"],
+      },
+      [
+        `✗ write secrets outside the environments: CORDON_PR_TOKEN is a repository secret; PULUMI_ACCESS_TOKEN is a repository secret; CORDON_CONTAIN_TOKEN is an organization secret of acme that ${REPOSITORY} may use (deleting it takes it from every repository of acme it is shared with): ${SECRETS_WHY.replace("gets it", "gets them")}`,
+        `    fix: gh secret delete CORDON_PR_TOKEN --repo ${REPOSITORY} && gh secret delete PULUMI_ACCESS_TOKEN --repo ${REPOSITORY} && gh secret delete CORDON_CONTAIN_TOKEN --org acme`,
+      ],
+    ],
+    [
+      "PULUMI_ACCESS_TOKEN on the second page of the repository's secrets",
+      { secrets: [...Array.from({ length: 100 }, (_, i) => `A_${String(i).padStart(3, "0")}`), "PULUMI_ACCESS_TOKEN"] },
+      [
+        `✗ write secrets outside the environments: PULUMI_ACCESS_TOKEN is a repository secret: ${SECRETS_WHY}`,
+        `    fix: gh secret delete PULUMI_ACCESS_TOKEN --repo ${REPOSITORY}`,
+      ],
+    ],
+  ])(
+    "a gap, word for word, with its fix (exit 1): %s",
+    async (_, settings, lines) => {
+      const { code, stdout, stderr } = await run(settings);
+      expect(stdout.split("\n")).toEqual([...OFFLINE, ...ENVIRONMENTS_OK, RULES_OK, ...lines, ...ONE_GAP]);
+      expect(stderr).toBe("");
+      expect(code).toBe(1);
+    },
+    30_000,
+  );
+
+  const RULES_NEEDS = `a token that can read ${REPOSITORY}'s rules (fine-grained: the repository's "Metadata" permission, read; classic: the repo scope for a private repository)`;
+  const PROTECTION_NEEDS = `a token that can read main's branch protection in ${REPOSITORY}, an administrator's (fine-grained: the repository's "Administration" permission, read; classic: the repo scope), or a ruleset that requires what docs/setup.md says, which any token that can read the repository reads`;
+  const SECRETS_NEEDS = `a token that can list ${REPOSITORY}'s secrets, names only (fine-grained: the repository's "Secrets" permission, read; classic: the repo scope)`;
+  const FORBIDDEN = { status: 403, body: { message: "Resource not accessible by personal access token" } };
+  it.each<[string, Partial<FakeRepositorySettings>, string, FakeAnswer, string]>([
+    [
+      "a token that may not read the rules (403)",
+      {},
+      "/rules/branches/main",
+      FORBIDDEN,
+      `GitHub answered 403 to GET repos/${REPOSITORY}/rules/branches/main?per_page=100&page=1 ("Resource not accessible by personal access token"): the token in GH_TOKEN may not read it; --github needs ${RULES_NEEDS}`,
+    ],
+    [
+      "a token that may not read the branch protection (403), asked since the rulesets leave a gap",
+      { rules: [] },
+      "/branches/main/protection",
+      FORBIDDEN,
+      `GitHub answered 403 to GET repos/${REPOSITORY}/branches/main/protection ("Resource not accessible by personal access token"): the token in GH_TOKEN may not read it; --github needs ${PROTECTION_NEEDS}`,
+    ],
+    [
+      "a token that may not list the secrets (403)",
+      {},
+      "/actions/secrets",
+      FORBIDDEN,
+      `GitHub answered 403 to GET repos/${REPOSITORY}/actions/secrets?per_page=100&page=1 ("Resource not accessible by personal access token"): the token in GH_TOKEN may not read it; --github needs ${SECRETS_NEEDS}`,
+    ],
+    [
+      "the organization's secrets not found (404): not taken for none",
+      {},
+      "/actions/organization-secrets",
+      { status: 404, body: { message: "Not Found" } },
+      `GitHub answered 404 to GET repos/${REPOSITORY}/actions/organization-secrets?per_page=100&page=1 ("Not Found"): no repository ${REPOSITORY} whose secrets the token in GH_TOKEN may read (GitHub answers 404, not 403, for what a token may not see); --github needs ${SECRETS_NEEDS}`,
+    ],
+    [
+      "a server error on the rules (500)",
+      {},
+      "/rules/branches/main",
+      { status: 500, body: {} },
+      `GitHub answered 500 to GET repos/${REPOSITORY}/rules/branches/main?per_page=100&page=1: GitHub could not answer; run doctor again later`,
+    ],
+    [
+      "rules that are not a list",
+      {},
+      "/rules/branches/main",
+      { status: 200, body: { rules: [] } },
+      `GitHub's answer to GET repos/${REPOSITORY}/rules/branches/main?per_page=100&page=1 is not what its REST API documents (not a list of rules): is GITHUB_API_URL GitHub's REST API?`,
+    ],
+    [
+      "a pull_request rule whose setting is not a boolean",
+      {},
+      "/rules/branches/main",
+      { status: 200, body: [{ type: "pull_request", parameters: { require_code_owner_review: "yes" } }] },
+      `GitHub's answer to GET repos/${REPOSITORY}/rules/branches/main?per_page=100&page=1 is not what its REST API documents ([0].parameters.require_code_owner_review is not a boolean): is GITHUB_API_URL GitHub's REST API?`,
+    ],
+    [
+      "branch protection whose reviews are not an object",
+      { rules: [] },
+      "/branches/main/protection",
+      { status: 200, body: { required_pull_request_reviews: true } },
+      `GitHub's answer to GET repos/${REPOSITORY}/branches/main/protection is not what its REST API documents (required_pull_request_reviews is not an object): is GITHUB_API_URL GitHub's REST API?`,
+    ],
+    [
+      "a list of secrets without total_count",
+      {},
+      "/actions/secrets",
+      { status: 200, body: { secrets: [] } },
+      `GitHub's answer to GET repos/${REPOSITORY}/actions/secrets?per_page=100&page=1 is not what its REST API documents (expected total_count and secrets): is GITHUB_API_URL GitHub's REST API?`,
+    ],
+  ])(
+    "%s: one line, exit 2",
+    async (_, settings, suffix, answer, said) => {
+      const github = await startFakeGitHub({ [REPOSITORY]: setUpEnvironments() });
+      github.settings[REPOSITORY] = { ...setUpSettings(), ...settings };
+      github.answer = (path) => (path.endsWith(suffix) ? answer : undefined);
+      try {
+        expect(await doctor({ GH_TOKEN: github.token, GITHUB_API_URL: github.url })).toEqual({
+          code: 2,
+          stdout: "",
+          stderr: `cordon doctor: ${said}\n`,
+        });
+      } finally {
+        await github.close();
+      }
+    },
+    30_000,
+  );
+
+  describe("generated settings (fast-check): exactly the documented ones pass", () => {
+    const reviews = fc.option(
+      fc.record({ codeOwnerReview: fc.boolean(), dismissStaleReviews: fc.boolean(), lastPushApproval: fc.boolean() }),
+    );
+    const checks = fc
+      .uniqueArray(fc.oneof(fc.constantFrom(...REQUIRED_CHECKS), fc.string({ maxLength: 12 })), { maxLength: 4 })
+      .map((list) => [...new Set(list)].sort());
+    const source: fc.Arbitrary<LiveBranchRules> = fc.record({ reviews, checks });
+    /** What docs/setup.md says, from both sources together. */
+    const documented = (rules: LiveBranchRules, protection: LiveBranchRules | null) => {
+      const all = [rules, ...(protection === null ? [] : [protection])];
+      const any = (flag: "codeOwnerReview" | "dismissStaleReviews" | "lastPushApproval") =>
+        all.some((s) => s.reviews?.[flag] === true);
+      return (
+        any("codeOwnerReview") &&
+        any("dismissStaleReviews") &&
+        any("lastPushApproval") &&
+        REQUIRED_CHECKS.every((check) => all.some((s) => s.checks.includes(check)))
+      );
+    };
+
+    it("the decision: ok exactly when the rulesets and branch protection together require each setting and both checks", () => {
+      fc.assert(
+        fc.property(source, fc.option(source), (rules, protection) => {
+          const check = mainProtectionCheck({ repository: REPOSITORY, rules, protection });
+          expect(check.ok).toBe(documented(rules, protection));
+          if (check.ok) return;
+          const all = [rules.reviews, protection?.reviews ?? null];
+          expect(check.detail.includes(OWNER)).toBe(!all.some((r) => r?.codeOwnerReview));
+          expect(check.detail.includes(STALE)).toBe(!all.some((r) => r?.dismissStaleReviews));
+          expect(check.detail.includes(LAST)).toBe(!all.some((r) => r?.lastPushApproval));
+          expect(check.fix).toBe(CREATE);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    it("through GitHub's answers (the fake's rules and branch protection, read by the command)", async () => {
+      const flag = fc.option(fc.boolean(), { nil: undefined });
+      const fakeRules: fc.Arbitrary<FakeRule[]> = fc
+        .record({
+          review: fc.option(fc.record({ owner: fc.boolean(), stale: fc.boolean(), last: flag })),
+          checks: fc.option(fc.subarray([...REQUIRED_CHECKS, "lint"])),
+        })
+        .map(({ review, checks }) => [
+          ...(review === null
+            ? []
+            : [
+                {
+                  type: "pull_request",
+                  parameters: {
+                    required_approving_review_count: 1,
+                    require_code_owner_review: review.owner,
+                    dismiss_stale_reviews_on_push: review.stale,
+                    ...(review.last === undefined ? {} : { require_last_push_approval: review.last }),
+                  },
+                },
+              ]),
+          ...(checks === null
+            ? []
+            : [
+                {
+                  type: "required_status_checks",
+                  parameters: { required_status_checks: checks.map((context) => ({ context })) },
+                },
+              ]),
+        ]);
+      const fakeProtection: fc.Arbitrary<FakeProtection | null> = fc.option(
+        fc.record(
+          {
+            required_pull_request_reviews: fc.record(
+              {
+                dismiss_stale_reviews: fc.boolean(),
+                require_code_owner_reviews: fc.boolean(),
+                require_last_push_approval: flag,
+              },
+              { requiredKeys: ["dismiss_stale_reviews", "require_code_owner_reviews"] },
+            ),
+            required_status_checks: fc.subarray([...REQUIRED_CHECKS, "lint"]),
+          },
+          { requiredKeys: [] },
+        ),
+      );
+      const read = (rules: FakeRule[], protection: FakeProtection | null) => {
+        const rule = (type: string) => rules.find((r) => r.type === type)?.parameters;
+        const pr = rule("pull_request");
+        const live: LiveBranchRules = {
+          reviews:
+            pr === undefined
+              ? null
+              : {
+                  codeOwnerReview: pr.require_code_owner_review === true,
+                  dismissStaleReviews: pr.dismiss_stale_reviews_on_push === true,
+                  lastPushApproval: pr.require_last_push_approval === true,
+                },
+          checks: ((rule("required_status_checks")?.required_status_checks ?? []) as { context: string }[]).map(
+            (c) => c.context,
+          ),
+        };
+        const reviews = protection?.required_pull_request_reviews;
+        const classic: LiveBranchRules | null =
+          protection === null
+            ? null
+            : {
+                reviews:
+                  reviews === undefined
+                    ? null
+                    : {
+                        codeOwnerReview: reviews.require_code_owner_reviews,
+                        dismissStaleReviews: reviews.dismiss_stale_reviews,
+                        lastPushApproval: reviews.require_last_push_approval === true,
+                      },
+                checks: protection.required_status_checks ?? [],
+              };
+        return documented(live, classic);
+      };
+      await fc.assert(
+        fc.asyncProperty(fakeRules, fakeProtection, async (rules, protection) => {
+          const { code, stdout } = await run({ rules, protection });
+          expect(code).toBe(read(rules, protection) ? 0 : 1);
+          expect(stdout.includes("✗ branch main's rules: ")).toBe(code === 1);
+        }),
+        { numRuns: 25 },
+      );
+    }, 120_000);
+  });
 });

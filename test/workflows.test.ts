@@ -36,6 +36,7 @@ import {
 import { GIT_IDENTITY, git } from "./support/git-repo.ts";
 import { runEngine } from "./support/engine.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
+import { REQUIRED_CHECKS } from "../doctor/protection.ts";
 import { decideTrustUnvalidated } from "./support/iam-evaluator.ts";
 
 /** `version` satisfies `>=X.Y.Z`. */
@@ -248,6 +249,10 @@ describe("the pull request workflow", () => {
   const accounts = step((s) => s.name === "accounts");
   const preview =
     previewJob.steps[stepIndex(previewJob, (s) => usesAction("pulumi/actions")(s) && s.with?.command === "preview")];
+
+  it("names the judge and the check job as main's rules require them (doctor --github's REQUIRED_CHECKS)", () => {
+    expect([judge.name, job.name]).toEqual(REQUIRED_CHECKS);
+  });
 
   it("installs every tree without install scripts: a pull request's lockfile may bring one, and nothing cordon runs needs it", () => {
     const installs = Object.values(workflow.jobs).flatMap((each) =>
@@ -4528,11 +4533,13 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       ({ job }) =>
         secretReferences(job).some((name) => name !== "GITHUB_TOKEN") && job.steps.some(usesAction("actions/checkout")),
     );
+    // apply.yml's accounts job holds none, and has the step all the same (below).
     expect(holders.map(({ file, id }) => `${file} ${id}`)).toEqual([
-      ...withStep.map(({ file, id }) => `${file} ${id}`),
+      ...withStep.map(({ file, id }) => `${file} ${id}`).filter((job) => job !== "apply.yml accounts"),
       "incident-pull-request.yml preview",
     ]);
     expect(withStep.map(({ file, id }) => `${file} ${id}`)).toEqual([
+      "apply.yml accounts",
       "apply.yml up",
       "apply.yml after",
       "apply.yml propose-removals",
@@ -4542,6 +4549,20 @@ describe("the committed tree, installed from package-lock.json (issue 19)", () =
       "contain.yml report",
       "incident-pull-request.yml judge",
     ]);
+  });
+
+  it("is in every job of every workflow that runs npm ci, but the pull request's own jobs (its tree is what they judge); every npm ci runs no install scripts", () => {
+    const installs = allJobs.filter(({ job }) => job.steps.some((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? "")));
+    // On main (apply.yml, contain.yml) a job's output can decide what the write jobs do, as
+    // apply.yml's accounts job decides which stacks they update: none installs anything but the
+    // committed tree.
+    expect(
+      installs.filter(({ job }) => !withStep.some((w) => w.job === job)).map(({ file, id }) => `${file} ${id}`),
+    ).toEqual(["incident-pull-request.yml check", "incident-pull-request.yml preview"]);
+    for (const { job } of installs)
+      for (const install of job.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? "")))
+        for (const line of (install.run ?? "").split("\n").filter((l) => /\bnpm (ci|install|i)\b/.test(l)))
+          expect(line.trim()).toBe("npm ci --ignore-scripts --no-audit --no-fund");
   });
 
   it.each(withStep)(
