@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { maskSecrets } from "../incident/load.ts";
+import { ownRepositories } from "../incident/own-roles.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
 import type { Incident } from "../incident/types.ts";
@@ -124,12 +125,15 @@ function readStackOutputs(given: string, cwd: string): unknown {
 /**
  * Loads PATHs (default: the project's incidents folder, found from any subfolder); prints every
  * diagnostic and returns undefined when any file is invalid. The project's organization stack (or
- * its absence) decides whether a root user can be contained (E_ROOT_ACCOUNT).
+ * its absence) decides whether a root user can be contained (E_ROOT_ACCOUNT); the repositories the
+ * project and the run name as cordon's own, which a replacement role may not trust (E_TRUST_CORDON).
  */
 export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | undefined {
   const read = paths.length > 0 ? paths : [projectIncidentsDir(io.cwd, "name the incident files or folders to read")];
-  const organization = readProject(io.cwd).organization;
+  const project = readProject(io.cwd);
+  const organization = project.organization;
   const result = loadIncidentPaths(read, io.cwd, now, undefined, {
+    repositories: ownRepositories(project.stacks, io.env),
     organization:
       organization === undefined
         ? null

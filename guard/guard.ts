@@ -17,7 +17,7 @@ import { accountsOf, buildPlan, type ContainmentInstants, type PlannedIncident }
 import { recordedFor } from "../plan/policies.ts";
 import { iamNameKey, KEPT_CREDENTIAL_FIELDS, KEPT_NOUN, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
-import { ROLE_NAMES } from "../plan/own-roles.ts";
+import { ROLE_NAMES } from "../incident/own-roles.ts";
 import type { ProtectedPrincipal } from "../plan/project.ts";
 import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
 import { insideFolder, type Stack } from "./stacks.ts";
