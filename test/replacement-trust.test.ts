@@ -10,11 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { bootstrapDescription } from "../bootstrap/declared.ts";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { loadIncidents } from "../incident/load.ts";
 import { ownRepositories, ownRoleNamedBy, repositoryOfRun, ROLE_NAMES } from "../incident/own-roles.ts";
+import { bootstrapFor, type RoleId } from "../permissions/roles.ts";
+import { trustPolicy } from "../plan/policies.ts";
+import { decide } from "./support/iam-evaluator.ts";
 
 const ACCOUNT = "123456789012";
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -169,4 +173,56 @@ describe("validate refuses a GitHub trust in cordon's own repository, when it kn
       expect(await validate(dir)).toEqual({ code: 1, codes: ["E_TRUST_CORDON"] });
     });
   });
+});
+
+describe("the preview, verify and contain roles may assume no role, whatever trusts them", () => {
+  const described = bootstrapFor(bootstrapDescription(), {
+    account: ACCOUNT,
+    repository: OWN,
+    organizationStack: true,
+  });
+  const documents = (id: RoleId) => described.roles.find((r) => r.id === id)!.policies.map((p) => p.document);
+  const REPLACEMENT = `arn:aws:iam::${ACCOUNT}:role/cordon/ci-deployer-oidc`;
+  const assume = (id: RoleId, trust: Parameters<typeof trustPolicy>[0], resource = REPLACEMENT) =>
+    decide(
+      documents(id),
+      {
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAMES[id]}/GitHubActions`,
+        action: "sts:AssumeRole",
+        resource,
+        account: ACCOUNT,
+        context: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAMES[id]}` },
+      },
+      trustPolicy(trust, ACCOUNT),
+    );
+
+  it.each(["preview", "verify", "contain", "deployer"] as const)(
+    "%s: explicitly denied sts:AssumeRole on a replacement role whose trust names it, or its account",
+    async (id) => {
+      const own = `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAMES[id]}`;
+      expect(await assume(id, { principals: [own] })).toBe("ExplicitlyDenied");
+      expect(await assume(id, { principals: [`arn:aws:iam::${ACCOUNT}:root`] })).toBe("ExplicitlyDenied");
+      // Nor any other role that names it, wherever an administrator made it.
+      expect(await assume(id, { principals: [own] }, `arn:aws:iam::${ACCOUNT}:role/ops/admin`)).toBe(
+        "ExplicitlyDenied",
+      );
+    },
+  );
+
+  it.each(["preview", "verify", "contain", "deployer"] as const)(
+    "%s: the Deny names every form of assuming a role, on every resource",
+    (id) => {
+      const denies = documents(id)
+        .flatMap((d) => d.Statement)
+        .filter((s) => s.Sid === "AssumeNoRole");
+      expect(denies).toEqual([
+        {
+          Sid: "AssumeNoRole",
+          Effect: "Deny",
+          Action: ["sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+          Resource: "*",
+        },
+      ]);
+    },
+  );
 });
