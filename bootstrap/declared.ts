@@ -17,6 +17,7 @@ import { programOrganizationsPermissions, verifyOrganizationsPermissions } from 
 import { doctorPermissions } from "../aws/doctor.ts";
 import { compareText } from "../incident/order.ts";
 import {
+  assumingNoRole,
   commandsPolicy,
   containPolicy,
   deployPolicy,
@@ -27,6 +28,7 @@ import {
   accountBootstrap,
   cordonRoleArns,
   DEPLOYER_ROLE_ARN,
+  ROLE_NAMES,
   type AccountBootstrap,
   type RolePolicies,
 } from "../permissions/roles.ts";
@@ -97,11 +99,14 @@ export function rolePolicies(options: { deployerRoleArn?: string } = {}): RolePo
   return {
     deploy,
     organization,
-    preview: readOnlyPart(deploy, "what pulumi preview reads of it"),
+    preview: assumingNoRole(readOnlyPart(deploy, "what pulumi preview reads of it"), ROLE_NAMES.preview),
     previewOrganization: readOnlyPart(organization, "what pulumi preview reads of it"),
     // The contain report also reviews the key's last 24 hours with this role (LookupEvents, a read).
-    verify: commandsPolicy({ verify: commandPermissions.verify, review: reviewPermissions }),
-    contain: containPolicy(containPermissions),
+    verify: assumingNoRole(
+      commandsPolicy({ verify: commandPermissions.verify, review: reviewPermissions }),
+      ROLE_NAMES.verify,
+    ),
+    contain: assumingNoRole(containPolicy(containPermissions), ROLE_NAMES.contain),
   };
 }
 

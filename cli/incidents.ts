@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { ownRepositories } from "../incident/own-roles.ts";
 import { maskSecrets } from "../incident/secrets.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import { formatDiagnostic, type Diagnostic } from "../incident/diagnostics.ts";
@@ -136,12 +137,16 @@ export function incidentPaths(paths: string[], io: Pick<Io, "cwd">): string[] {
 /**
  * Loads PATHs (default: every folder a stack of the project reads, found from any subfolder);
  * prints every diagnostic and returns undefined when any file is invalid. The project's
- * organization stack (or its absence) decides whether a root user can be contained (E_ROOT_ACCOUNT).
+ * organization stack (or its absence) decides whether a root user can be contained (E_ROOT_ACCOUNT);
+ * the repositories the project and the run name as cordon's own, which a replacement role may not
+ * trust (E_TRUST_CORDON).
  */
 export function loadOrReport(paths: string[], io: Io, now: Date): Incident[] | undefined {
   const read = incidentPaths(paths, io);
-  const organization = readProject(io.cwd).organization;
+  const project = readProject(io.cwd);
+  const organization = project.organization;
   const result = loadIncidentPaths(read, io.cwd, now, undefined, {
+    repositories: ownRepositories(project.stacks, io.env),
     organization:
       organization === undefined
         ? null

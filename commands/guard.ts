@@ -33,7 +33,8 @@ account, or removed). Also fails on a new incident that has already expired, and
 link, submodule or executable among the incident files. Adding, strengthening, and removing
 expired incidents pass. Reports every other path the change touches as code, which a code owner
 must review: only regular files incidents/**/*.yaml and incidents/**/*.yml are not (the allowlist,
-guard/protected-paths.ts).
+guard/protected-paths.ts). Lists each replacement role added or changed on a line of its own, who
+may assume it and what it gets: it weakens nothing, but it is a new access path to review.
 
 When the incident files at --base are invalid, the head is judged against the last applied state
 (--stack-outputs) instead, so that a fix can land.
@@ -53,7 +54,8 @@ options:
                           or Pulumi.yaml's cordon:protectedPrincipals, a user of that list named by
                           an incident (its credentials disabled, its password deleted), a credential
                           the base keeps that the head would not, a holdUntil over 30 days away
-  --json                  {"ok", "additive", "reasons", "violations", "notes", "codeChanges", ...}
+  --json                  {"ok", "additive", "reasons", "violations", "notes", "accessPaths",
+                          "codeChanges", ...}
   --dir DIR               the incidents folder (default: incidents/ at the repository's root,
                           where guard finds the project from any subfolder)
   -h, --help              this text
@@ -141,6 +143,7 @@ function printJson(judged: Judgement, options: Options, io: Io): number {
     violations: judged.violations,
     allowedEarlyRemoval: options.allowEarlyRemoval && weakened.length > 0,
     notes: judged.notes,
+    accessPaths: judged.accessPaths,
     codeChanges: judged.codeChanges,
     errors: [...judged.headErrors.map(formatDiagnostic), ...judged.headStackProblems, ...judged.headPlanProblems],
     incidents: judged.counts,
@@ -183,6 +186,11 @@ function printText(judged: Judgement, options: Options, io: Io): number {
     );
   }
   for (const note of judged.notes) io.out(`ok  ${displayValue(note.message)}\n`);
+  // A replacement role weakens nothing, but it is a new way in: said on its own line, for a reviewer.
+  for (const path of judged.accessPaths) {
+    io.out(`review  ${displayValue(path.message)}\n`);
+    if (ci) io.err(`::warning title=cordon guard: new access path::${escapeAnnotation(displayValue(path.message))}\n`);
+  }
   for (const { path, reason } of judged.codeChanges) {
     const line = `${path}: ${reason}: code, which a code owner must review`;
     io.out(`review  ${displayValue(line)}\n`);

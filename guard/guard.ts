@@ -10,7 +10,14 @@
  */
 import { compareText } from "../incident/order.ts";
 import { formatDuration, formatInstant } from "../incident/time.ts";
-import { AT_CONTAINMENT, keptBy, type Incident, type IncidentUser } from "../incident/types.ts";
+import {
+  AT_CONTAINMENT,
+  keptBy,
+  type Incident,
+  type IncidentUser,
+  type ReplacementRoleSpec,
+  type Trust,
+} from "../incident/types.ts";
 import { isActive, timeLeftMs } from "../plan/lifecycle.ts";
 import { keepsAnything, keptByUser, type UserCredentialPlan } from "../plan/credentials.ts";
 import { accountsOf } from "../plan/accounts.ts";
@@ -18,7 +25,7 @@ import { buildPlan, type ContainmentInstants, type PlannedIncident } from "../pl
 import { recordedFor } from "../plan/policies.ts";
 import { iamNameKey, KEPT_CREDENTIAL_FIELDS, KEPT_NOUN, principalKey, sameIamName } from "../incident/fields.ts";
 import { INCIDENT_FILE } from "../incident/read.ts";
-import { ROLE_NAMES } from "../plan/own-roles.ts";
+import { ROLE_NAMES } from "../incident/own-roles.ts";
 import { stackName, stackReads, type ProtectedPrincipal, type StackFolders } from "../plan/project.ts";
 import { codeReason, INCIDENTS_ROOT, type PathChange } from "./protected-paths.ts";
 import { insideFolder, type Stack, type StacksResult } from "./stacks.ts";
@@ -69,6 +76,12 @@ export interface Note {
 export interface GuardResult {
   violations: Violation[];
   notes: Note[];
+  /**
+   * Each replacement role added, or whose trust or policies changed: a new access path, which a
+   * reviewer must see for what it is (who may assume it, what it gets), not as a change "without
+   * weakening".
+   */
+  accessPaths: Note[];
 }
 
 /**
@@ -169,7 +182,53 @@ export function guardChange(
       overridable: false,
     });
   }
-  return { violations: violations.sort(order), notes: notes.sort(order) };
+  const baseById = new Map(base.map((incident) => [incident.id, incident]));
+  const accessPaths = head.flatMap((after) =>
+    newAccessPaths(baseById.get(after.id), after).map((message) => ({ id: after.id, file: after.file, message })),
+  );
+  return { violations: violations.sort(order), notes: notes.sort(order), accessPaths: accessPaths.sort(order) };
+}
+
+/** Who may assume a replacement role, as a reviewer reads it. */
+function trustedBy(trust: Trust): string {
+  if ("service" in trust) return `the service ${trust.service}`;
+  if ("githubOidc" in trust) {
+    const { repository, ref, environment } = trust.githubOidc;
+    return `GitHub's jobs of ${repository} ${ref !== undefined ? `on ${ref}` : `in the environment ${environment}`}`;
+  }
+  return [...new Set(trust.principals)].sort(compareText).join(", ");
+}
+
+/** What a replacement role's sessions get, as a reviewer reads it. */
+function rightsOf(role: ReplacementRoleSpec): string {
+  const rights = [
+    ...role.managedPolicyArns,
+    ...Object.keys(role.inlinePolicies)
+      .sort(compareText)
+      .map((name) => `the inline policy ${name}`),
+  ];
+  return rights.length === 0 ? "no policy" : rights.join(", ");
+}
+
+/**
+ * Each replacement role of `after` that `before` did not have, or whose trust or policies it
+ * changed, in one line: the role, who may assume it, and what it gets.
+ */
+function newAccessPaths(before: Incident | undefined, after: Incident): string[] {
+  const had = new Map((before?.replacementRoles ?? []).map((role) => [iamNameKey(role.name), role]));
+  const same = (a: ReplacementRoleSpec, b: ReplacementRoleSpec) =>
+    JSON.stringify([a.trust, a.managedPolicyArns, a.inlinePolicies, a.maxSessionDuration]) ===
+    JSON.stringify([b.trust, b.managedPolicyArns, b.inlinePolicies, b.maxSessionDuration]);
+  return [...after.replacementRoles]
+    .sort((a, b) => compareText(a.name, b.name))
+    .flatMap((role) => {
+      const was = had.get(iamNameKey(role.name));
+      if (was !== undefined && same(was, role)) return [];
+      const what = was === undefined ? "added" : "changed";
+      return [
+        `${after.file}: incident ${after.id}: replacement role "${role.name}" ${what} in account ${after.account}, a new access path: ${trustedBy(role.trust)} may assume it and get ${rightsOf(role)}`,
+      ];
+    });
 }
 
 interface Weakening {

@@ -92,6 +92,8 @@ export interface Judgement {
   environments: string[];
   violations: Violation[];
   notes: Note[];
+  /** Each replacement role added or changed, with who may assume it and what it gets (`GuardResult`). */
+  accessPaths: Note[];
   /** Every change that is code (protected-paths.ts), with why, sorted by path. */
   codeChanges: { path: string; reason: string }[];
   /** Why the change is not additive; empty when it is. */
@@ -148,7 +150,9 @@ export function judgeChange(input: JudgeInput): JudgeResult {
   // already there at the base was not added by this change, expired or not.
   const baseFiles = new Set(input.base.sources.map((file) => file.path));
   const inBase = fromOutputs ? (file: string) => baseFiles.has(file) : undefined;
-  const result = headInvalid ? { violations: [], notes: [] } : guardChange(base, head, now, containment, inBase);
+  const result = headInvalid
+    ? { violations: [], notes: [], accessPaths: [] }
+    : guardChange(base, head, now, containment, inBase);
   const coverage = headInvalid
     ? []
     : stackCoverage({
@@ -208,6 +212,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
         .map((s) => s.file),
       violations,
       notes: result.notes,
+      accessPaths: result.accessPaths,
       codeChanges: input.changed.flatMap((change) => {
         const reason = codeReason(change);
         return reason === undefined ? [] : [{ path: input.shown(change.path), reason }];

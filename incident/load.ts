@@ -31,6 +31,8 @@ export interface LoadOptions {
    * user can be contained (`RuleContext`). Undefined: not known, and not checked.
    */
   organization?: RuleContext["organization"];
+  /** cordon's own repositories (`RuleContext`). Undefined: not known, and not checked. */
+  repositories?: RuleContext["repositories"];
 }
 
 const rules = Object.entries(RULES) as [DiagnosticCode, Rule][];
@@ -105,7 +107,7 @@ function loadOne(file: SourceFile, options: LoadOptions): { shaped?: ShapedFile;
         ruleErrors.push({ file: file.path, line: pos.line, col: pos.col, code, message });
       },
       options.now,
-      { organization: options.organization },
+      { organization: options.organization, repositories: options.repositories },
     );
   }
   return { shaped, errors: [...secretErrors, ...ruleErrors] };

@@ -21,6 +21,7 @@ import {
   type FieldPath,
   type Locator,
 } from "./fields.ts";
+import { ownRoleNamedBy, ROLE_NAMES, sameRepository } from "./own-roles.ts";
 import { formatInstant, impossibleInstant, parseInstant } from "./time.ts";
 import { AT_CONTAINMENT, type Incident, type Mode, type Trust } from "./types.ts";
 
@@ -91,6 +92,12 @@ export interface ShapedFile {
  */
 export interface RuleContext {
   organization?: { managementAccount: string } | null;
+  /**
+   * cordon's own GitHub repositories (`OWNER/NAME`), whose jobs hold cordon's roles: the project's
+   * `cordon:autoContainRepository`, and in GitHub Actions the run's own (`GITHUB_REPOSITORY`).
+   * Undefined or empty: not known, and a trust in a repository is not checked against them.
+   */
+  repositories?: readonly string[];
 }
 
 /** Reports a problem at a field of one file, under the rule's own code. */
@@ -455,6 +462,38 @@ export const RULES = {
           report(
             ["replacementRoles", i, "name"],
             `replacementRoles[${i}].name "${role.name}": names starting with AWSServiceRoleFor or AWSReservedSSO_ are reserved for roles that AWS manages`,
+          );
+        }
+      });
+    },
+  },
+  E_TRUST_CORDON: {
+    rule: "no replacement role trusts one of cordon's own roles (in any account, path or case), nor GitHub's jobs of cordon's own repository",
+    file({ raw }, report, _now, { repositories = [] }) {
+      // The deployer creates a replacement role with whatever policy its file gives it: a trust in
+      // cordon's own roles or jobs would give those rights to them (the preview role's jobs run
+      // every pull request's code), past every Deny that keeps them read-only.
+      (raw.replacementRoles ?? []).forEach((role, i) => {
+        const trust = role.trust;
+        if ("principals" in trust) {
+          trust.principals.forEach((principal, j) => {
+            const own = ownRoleNamedBy(principal);
+            if (own === undefined) return;
+            const path = ["replacementRoles", i, "trust", "principals", j];
+            const whose = own === ROLE_NAMES.preview ? "every pull request's job" : `every job that assumes ${own}`;
+            report(
+              path,
+              `${fieldName(path)}: found "${principal}", cordon's own role ${own}: a replacement role gets whatever rights its file gives it, and this trust would give them to ${whose}; trust the workload that used the exposed key instead`,
+            );
+          });
+        }
+        if ("githubOidc" in trust) {
+          const { repository } = trust.githubOidc;
+          if (!repositories.some((own) => sameRepository(own, repository))) return;
+          const path = ["replacementRoles", i, "trust", "githubOidc", "repository"];
+          report(
+            path,
+            `${fieldName(path)}: found "${repository}", cordon's own repository, whose jobs hold cordon's roles (its pull requests' among them): a replacement role gets whatever rights its file gives it, and this trust would give them to cordon's own jobs; trust the repository of the workload that used the exposed key instead`,
           );
         }
       });

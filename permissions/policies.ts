@@ -141,6 +141,48 @@ const SCOPES: readonly Scope[] = [
 ];
 
 /**
+ * Every way of taking a role's rights, with the session's tags: what none of cordon's four roles
+ * ever does. AssumeRoleWithWebIdentity and AssumeRoleWithSAML are called with a token, not with
+ * the role's session, so no policy of the role reaches them: only a trust decides those, which is
+ * why validate and the policy pack refuse a replacement role trusting cordon's own repository
+ * (incident/own-roles.ts). They are denied all the same, so that the statement says every form.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_assumerole.html
+ */
+export const ASSUME_ROLE_ACTIONS = [
+  "sts:AssumeRole",
+  "sts:AssumeRoleWithSAML",
+  "sts:AssumeRoleWithWebIdentity",
+  "sts:TagSession",
+] as const;
+
+/** The Deny of {@link ASSUME_ROLE_ACTIONS} on every role. */
+const ASSUME_NO_ROLE: PolicyStatement = {
+  Sid: "AssumeNoRole",
+  Effect: "Deny",
+  Action: [...ASSUME_ROLE_ACTIONS],
+  Resource: "*",
+};
+
+const TOKEN_CALLS =
+  "; AssumeRoleWithWebIdentity and AssumeRoleWithSAML take a token, not this role's session, so only a role's trust decides them: validate and the policy pack refuse a replacement role trusting cordon's own roles or repository";
+
+/**
+ * `policy` with a Deny of every way of assuming a role (`AssumeNoRole`): for the preview, verify
+ * and contain roles, which need no other role's rights. A replacement role is created by the
+ * deployer with whatever policy its file names; one trusting the preview role (by name, or the
+ * whole account) would otherwise give its rights to every pull request's job.
+ */
+export function assumingNoRole(policy: ScopedPolicy, role: string): ScopedPolicy {
+  return {
+    document: { ...policy.document, Statement: [...policy.document.Statement, ASSUME_NO_ROLE] },
+    why: {
+      ...policy.why,
+      [ASSUME_NO_ROLE.Sid!]: `${role} needs no other role's rights: a role that trusts it (a replacement role naming it, or trusting its whole account) gives it nothing${TOKEN_CALLS}`,
+    },
+  };
+}
+
+/**
  * Denies that hold whatever else the deployer is granted: it never creates or deletes an access
  * key (keys are imported and retained), and it never assumes a role, so a role it creates under
  * /cordon/ with a trust in itself cannot lift it to that role's rights.
@@ -181,11 +223,8 @@ const ALWAYS_DENIED: readonly (PolicyStatement & { why: string })[] = [
     why: "AWS's quarantine policy stays where AWS attached it: reverting an incident never lifts it (status and verify report it still attached)",
   },
   {
-    Sid: "AssumeNoRole",
-    Effect: "Deny",
-    Action: ["sts:AssumeRole"],
-    Resource: "*",
-    why: "the deployer needs no other role's rights: it cannot take those of a role it created or changed",
+    ...ASSUME_NO_ROLE,
+    why: `the deployer needs no other role's rights: it cannot take those of a role it created or changed${TOKEN_CALLS}`,
   },
 ];
 

@@ -15,7 +15,7 @@
  * @see https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims
  */
 import { GITHUB_REPOSITORY } from "../plan/auto-contain.ts";
-import { ROLE_NAMES, type RoleId } from "../plan/own-roles.ts";
+import { ROLE_NAMES, type RoleId } from "../incident/own-roles.ts";
 import { GITHUB_OIDC_HOST, type PolicyDocument } from "../plan/policies.ts";
 import { ACCOUNT_ID } from "../incident/fields.ts";
 import { compareText } from "../incident/order.ts";

@@ -4,6 +4,13 @@
  * workflows through pulumi/actions' `policyPacks`); a mandatory violation fails the run.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { ENFORCEMENT_LEVEL, policies } from "./policies.ts";
+import { repositoryOfRun } from "../incident/own-roles.ts";
+import { ENFORCEMENT_LEVEL, packPolicies } from "./policies.ts";
 
-new PolicyPack("cordon", { policies, enforcementLevel: ENFORCEMENT_LEVEL });
+// The engine starts the pack with the CLI's environment: in GitHub Actions, the run's repository is
+// cordon's own, whose jobs no role of the stack may trust.
+const run = repositoryOfRun(process.env);
+new PolicyPack("cordon", {
+  policies: packPolicies(run === undefined ? [] : [run]),
+  enforcementLevel: ENFORCEMENT_LEVEL,
+});

@@ -22,6 +22,7 @@ import type {
 import { UnknownValueError } from "@pulumi/policy";
 import { componentDeclarations } from "../components/permissions.ts";
 import { ACCOUNT_ID, INCIDENT_ID } from "../incident/fields.ts";
+import { ownRoleNamedBy, ROLE_NAMES, sameRepository } from "../incident/own-roles.ts";
 import {
   ASSUMED_ROOT_KEY,
   FEDERATED_USER,
@@ -32,7 +33,7 @@ import {
   ROOT_SESSION_EXEMPTION,
 } from "../plan/organization.ts";
 import { denyPolicyName, INCIDENT_TAG, POLICY_PATH, ROLE_PATH, ROLE_POLICY_NAME } from "../plan/plan.ts";
-import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
+import { GITHUB_OIDC_HOST, TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 
 /**
  * Every policy of cordon's pack is mandatory: a violation fails the preview and the up, it is
@@ -400,6 +401,91 @@ export const replacementRolesUnderCordon: ResourceValidationPolicy = resourcePol
   },
 );
 
+/** A principal element's values of one kind (`AWS`, `Federated`, `Service`), as a list. */
+function principalsOf(principal: unknown, kind: string): string[] {
+  if (principal === "*") return ["*"];
+  if (principal === null || typeof principal !== "object") return [];
+  const value = (principal as Record<string, unknown>)[kind];
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
+}
+
+/**
+ * Why a role's trust admits cordon's own roles or jobs; empty when it admits none. What the loader
+ * refuses in a file (E_TRUST_CORDON), asked again of what the stack would send to IAM: any
+ * principal (`*`), one of cordon's roles by any spelling IAM takes, GitHub's tokens without a
+ * subject or with one that is not one repository, or a subject of one of `repositories`.
+ */
+export function trustProblems(document: PolicyDocument, repositories: readonly string[]): string[] {
+  const problems: string[] = [];
+  const subjectKey = `${GITHUB_OIDC_HOST}:sub`.toLowerCase();
+  for (const statement of document.Statement) {
+    if (statement.Effect !== "Allow") continue;
+    const s = statement as PolicyStatement & { Principal?: unknown; NotPrincipal?: unknown };
+    const sid = `statement ${statement.Sid ?? "(no Sid)"}`;
+    if (s.NotPrincipal !== undefined)
+      problems.push(`${sid} trusts every principal but those of NotPrincipal: cordon's own roles among them`);
+    for (const principal of principalsOf(s.Principal, "AWS")) {
+      if (principal === "*") problems.push(`${sid} trusts any principal ("*"): cordon's own roles among them`);
+      const own = ownRoleNamedBy(principal);
+      if (own !== undefined)
+        problems.push(
+          `${sid} trusts ${principal}, cordon's own role ${own}: the role's rights would be its jobs'${own === ROLE_NAMES.preview ? " (every pull request's)" : ""}`,
+        );
+    }
+    if (!principalsOf(s.Principal, "Federated").some((p) => p.endsWith(`:oidc-provider/${GITHUB_OIDC_HOST}`))) continue;
+    const subjects = Object.values(statement.Condition ?? {}).flatMap((entries) =>
+      Object.entries(entries)
+        .filter(([key]) => key.toLowerCase() === subjectKey)
+        .flatMap(([, value]) => (Array.isArray(value) ? value : [value]).map(String)),
+    );
+    if (subjects.length === 0)
+      problems.push(
+        `${sid} trusts GitHub's tokens without a condition on ${GITHUB_OIDC_HOST}:sub: every repository's jobs, cordon's own among them`,
+      );
+    for (const subject of subjects) {
+      const repository = /^repo:([^:]*):/i.exec(subject)?.[1];
+      if (repository === undefined || /[*?]/.test(repository))
+        problems.push(
+          `${sid} trusts the GitHub subject ${JSON.stringify(subject)}, which names no one repository: it could be cordon's own`,
+        );
+      else if (repositories.some((own) => sameRepository(own, repository)))
+        problems.push(
+          `${sid} trusts the GitHub subject ${JSON.stringify(subject)}, of cordon's own repository ${repository}, whose jobs hold cordon's roles: the role's rights would be theirs`,
+        );
+    }
+  }
+  return problems;
+}
+
+/**
+ * The policy that no role the stack declares (a replacement role, auto-contain's) trusts cordon's
+ * own roles or jobs. `repositories`: cordon's own, as far as the pack's process can tell (the run's
+ * GITHUB_REPOSITORY, policy/index.ts); empty, a subject is checked for being one repository only.
+ */
+export function rolesTrustNoneOfCordon(repositories: readonly string[]): ResourceValidationPolicy {
+  return resourcePolicy(
+    "roles-trust-none-of-cordon",
+    `No role the stack declares trusts any principal, one of cordon's own roles (${Object.values(ROLE_NAMES).join(", ")}, in any account, path or case), or GitHub's jobs of cordon's own repository: a replacement role gets whatever policy its file names, and would hand it to cordon's jobs, every pull request's among them.`,
+    (args, report) => {
+      if (args.type !== "aws:iam/role:Role") return;
+      let text: unknown;
+      try {
+        text = args.props.assumeRolePolicy;
+      } catch (error) {
+        // Unknown at preview (set from another resource's output): up decides, with its value.
+        if (!(error instanceof UnknownValueError)) throw error;
+        return;
+      }
+      const document = documentOf(text);
+      if (typeof document === "string") {
+        report(`${args.name}: assumeRolePolicy: ${document}`);
+        return;
+      }
+      for (const problem of trustProblems(document, repositories)) report(`${args.name}: ${problem}`);
+    },
+  );
+}
+
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 /** A session revocation's attachments, and which input names their principal. */
@@ -627,20 +713,29 @@ export const awsProviderSettings: ResourceValidationPolicy = resourcePolicy(
   },
 );
 
-/** Every policy of the pack. */
-export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
-  accessKeysDisabled,
-  accessKeysNeverCreated,
-  otherCredentialsDisabled,
-  otherCredentialsNeverCreated,
-  deniesOnlyDeny,
-  denyAttachmentsOnTheirPrincipal,
-  rolePoliciesNeverOverwriteDenies,
-  rolePoliciesOnTheirOwnRole,
-  replacementRolesUnderCordon,
-  awsProviderSettings,
-  onlyCordonTypes,
-];
+/**
+ * Every policy of the pack, given cordon's own repositories (the pack's process passes the run's,
+ * policy/index.ts).
+ */
+export function packPolicies(repositories: readonly string[]): (ResourceValidationPolicy | StackValidationPolicy)[] {
+  return [
+    accessKeysDisabled,
+    accessKeysNeverCreated,
+    otherCredentialsDisabled,
+    otherCredentialsNeverCreated,
+    deniesOnlyDeny,
+    denyAttachmentsOnTheirPrincipal,
+    rolePoliciesNeverOverwriteDenies,
+    rolePoliciesOnTheirOwnRole,
+    replacementRolesUnderCordon,
+    rolesTrustNoneOfCordon(repositories),
+    awsProviderSettings,
+    onlyCordonTypes,
+  ];
+}
+
+/** Every policy of the pack, no repository known as cordon's own. */
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = packPolicies([]);
 
 /** For a test: the resources a stack policy reads, as the package builds them. */
 export type StackResource = PolicyResource;

@@ -23,6 +23,7 @@ import { disabledCredential } from "../components/disabled-credentials.ts";
 import { OrganizationGuardrail } from "../components/OrganizationGuardrail.ts";
 import { ReplacementRole } from "../components/ReplacementRole.ts";
 import { SessionRevocation } from "../components/SessionRevocation.ts";
+import { ownRepositories } from "../incident/own-roles.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
@@ -89,6 +90,8 @@ interface Settings {
   prefix: string;
   organization?: OrganizationConfig;
   autoContain?: AutoContainPlan;
+  /** cordon's own repositories (the run's, auto-contain's): no replacement role may trust their jobs. */
+  repositories: string[];
 }
 
 /** What IAM (and Organizations) said before anything was declared. */
@@ -259,7 +262,9 @@ async function readWorld(
   refuse(stackNameProblem(pulumi.getStack(), prefix, account));
 
   // Paths in messages stay relative to the project folder, where index.ts and Pulumi.yaml live.
-  const loaded = loadIncidentPaths([settings.incidentsDir], PROJECT_DIR, new Date());
+  const loaded = loadIncidentPaths([settings.incidentsDir], PROJECT_DIR, new Date(), undefined, {
+    repositories: settings.repositories,
+  });
   refuse(invalidFilesProblem(settings.incidentsDir, loaded.errors));
   const incidents = loaded.incidents;
   for (const note of sharesNotes(incidents, account, organization)) pulumi.log.info(note);
@@ -521,6 +526,7 @@ function readSettings(): Settings {
     incidentsDir,
     ...(organization === null ? {} : { organization }),
     ...(autoContain === null ? {} : { autoContain: autoContainFor(account, autoContain.repository) }),
+    repositories: ownRepositories([{ autoContain }], process.env),
   };
 }
 

@@ -41,7 +41,7 @@ import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { isReadOnly } from "../permissions/policies.ts";
 import { bootstrapFor, ROLE_NAMES, type RoleDescription, type RoleId } from "../permissions/roles.ts";
-import type { PolicyDocument } from "../plan/policies.ts";
+import { trustPolicy, type PolicyDocument } from "../plan/policies.ts";
 import { correctFiles } from "./support/doctor-repository.ts";
 import { runEngine, stateFile, stepLines, type EngineRun } from "./support/engine.ts";
 import { decide, decideTrustUnvalidated, type Decision } from "./support/iam-evaluator.ts";
@@ -636,9 +636,36 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
     "iam:UpdateSigningCertificate",
   ];
   const writesOf = (role: HeldRole) =>
-    [...new Set(role.policies.flatMap((p) => p.document.Statement.flatMap((s) => [s.Action ?? []].flat())))]
+    [
+      ...new Set(
+        role.policies.flatMap((p) =>
+          p.document.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action ?? []].flat()),
+        ),
+      ),
+    ]
       .filter((a) => !isReadOnly(a))
       .sort();
+
+  it.each(["preview", "verify", "contain", "deployer"] as const)(
+    "the %s role is explicitly denied assuming a replacement role whose trust names it (or its account), as IAM holds it",
+    async (id) => {
+      const self = arn("role", held[id].name);
+      for (const principals of [[self], [`arn:aws:iam::${ACCOUNT}:root`]]) {
+        const decision = await decide(
+          held[id].policies.map((p) => p.document),
+          {
+            principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${held[id].name}/GitHubActions`,
+            action: "sts:AssumeRole",
+            resource: arn("role", "cordon/ci-deployer-oidc"),
+            account: ACCOUNT,
+            context: { "aws:PrincipalArn": self },
+          },
+          trustPolicy({ principals }, ACCOUNT),
+        );
+        expect([principals, decision]).toEqual([principals, "ExplicitlyDenied"]);
+      }
+    },
+  );
 
   it("the verify role only simulates and reads; the contain role writes only what the first strike does, no other write of the deployer's", async () => {
     expect(writesOf(held.verify)).toEqual([]);
@@ -658,7 +685,7 @@ describe("what the roles the bootstrap's up left in moto can do, as an evaluator
     // Those writes are said for what they are, in a statement of their own: IAM cannot limit the
     // status an update sets, so the role could also set one Active (cordon never does).
     const statements = held.contain.policies.flatMap((p) => p.document.Statement);
-    expect(statements.map((s) => s.Sid)).toEqual(["CordonContainReads", "FirstStrikeSetsInactive"]);
+    expect(statements.map((s) => s.Sid)).toEqual(["CordonContainReads", "FirstStrikeSetsInactive", "AssumeNoRole"]);
     expect([statements[1].Action ?? []].flat().sort()).toEqual(FIRST_STRIKE);
     expect([statements[0].Action ?? []].flat().every((action) => isReadOnly(action))).toBe(true);
     for (const action of ["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:DeleteLoginProfile"]) {

@@ -327,6 +327,57 @@ describe("changes that pass", () => {
     );
   });
 
+  it("a replacement role added or changed passes, each on a line of its own: who may assume it, what it gets", async () => {
+    const oidc = {
+      name: "ci-deployer-oidc",
+      trust: { githubOidc: { repository: "example/app", environment: "prod" } },
+      managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    };
+    const builder = {
+      name: "from-builder",
+      trust: { principals: ["arn:aws:iam::210987654321:role/builder"] },
+      inlinePolicies: { "read-input": { Version: "2012-10-17", Statement: [] } },
+    };
+    const dir = newRepo();
+    const from = commitIncidents(
+      dir,
+      byPath(
+        ciKey(),
+        edit(laptop(), (i) => (i.replacementRoles = [oidc])),
+      ),
+      "base",
+    );
+    const to = commitIncidents(
+      dir,
+      byPath(
+        edit(ciKey(), (i) => (i.replacementRoles = [builder])),
+        edit(laptop(), (i) => {
+          i.replacementRoles = [{ ...oidc, managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }];
+        }),
+        edit(ticket(), (i) => (i.replacementRoles = [{ name: "ec2-app", trust: { service: "ec2.amazonaws.com" } }])),
+      ),
+      "head",
+    );
+    const result = await guard(dir, ["--base", from, "--head", to, "--now", NOW]);
+    expect(result).toEqual({
+      code: 0,
+      stderr: "",
+      stdout:
+        "ok  incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key changed without weakening\n" +
+        "ok  incidents/2026-11-28-laptop.yaml: incident 2026-11-28-laptop changed without weakening\n" +
+        "ok  incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket added\n" +
+        'review  incidents/2026-11-28-ci-key.yaml: incident 2026-11-28-ci-key: replacement role "from-builder" added in account 123456789012, a new access path: arn:aws:iam::210987654321:role/builder may assume it and get the inline policy read-input\n' +
+        'review  incidents/2026-11-28-laptop.yaml: incident 2026-11-28-laptop: replacement role "ci-deployer-oidc" changed in account 123456789012, a new access path: GitHub\'s jobs of example/app in the environment prod may assume it and get arn:aws:iam::aws:policy/AdministratorAccess\n' +
+        'review  incidents/2026-11-28-ticket.yaml: incident 2026-11-28-ticket: replacement role "ec2-app" added in account 123456789012, a new access path: the service ec2.amazonaws.com may assume it and get no policy\n' +
+        `guard: no active incident is removed or weakened (2 incidents at ${from}, 3 incidents at ${to})\n`,
+    });
+    // In GitHub Actions, each is an annotation too; an unchanged role is not listed again.
+    const ci = await guard(dir, ["--base", to, "--head", to, "--now", NOW], { GITHUB_ACTIONS: "true" });
+    expect(ci.stdout).not.toContain("review");
+    const annotated = await guard(dir, ["--base", from, "--head", to, "--now", NOW], { GITHUB_ACTIONS: "true" });
+    expect(annotated.stderr.split("\n").filter((line) => line.startsWith("::warning"))).toHaveLength(3);
+  });
+
   it("without --head, the working tree is the head", async () => {
     const dir = newRepo();
     commitIncidents(dir, byPath(ciKey()), "base");

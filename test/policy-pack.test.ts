@@ -22,8 +22,9 @@ import { DisabledServiceSpecificCredential } from "../components/DisabledService
 import { DisabledSigningCertificate } from "../components/DisabledSigningCertificate.ts";
 import { DisabledSshPublicKey } from "../components/DisabledSshPublicKey.ts";
 import { AWS_CONFIG_DEFAULTS, awsCheckConfig } from "../emulators/engine/provider.ts";
+import { ROLE_NAMES } from "../incident/own-roles.ts";
 import type { PolicyDocument, PolicyStatement } from "../plan/policies.ts";
-import { AWS_PROVIDER_SETTINGS, CHILD_TYPES, policies } from "../policy/policies.ts";
+import { AWS_PROVIDER_SETTINGS, CHILD_TYPES, packPolicies, policies, trustProblems } from "../policy/policies.ts";
 import { analyze, asAnalyzed, type AnalyzedResource, type Diagnostic } from "./support/policy-pack.ts";
 import { EXAMPLE_KEYS, exampleCloud, FakeCloud, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
@@ -481,6 +482,86 @@ describe("each broken invariant fails the pack", () => {
     ]);
   });
 
+  it("a role trusting cordon's own roles, anyone, or GitHub's jobs of cordon's own repository", async () => {
+    const trusting = async (document: unknown, repositories: string[] = []) => {
+      const resources = structuredClone(asAnalyzed(accountRun.resources, { preview: true }));
+      const role = find(resources, "aws:iam/role:Role", (r) => r.urn.includes("cordon:iam:ReplacementRole$"));
+      role.inputs.assumeRolePolicy = JSON.stringify(document);
+      return mandatory(await analyze(packPolicies(repositories), resources));
+    };
+    const allow = (Principal: unknown, Condition?: unknown) => ({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "T", Effect: "Allow", Principal, Action: "sts:AssumeRole", ...(Condition ? { Condition } : {}) },
+      ],
+    });
+    const github = (sub?: string) =>
+      allow(
+        { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
+        sub === undefined ? undefined : { StringEquals: { "token.actions.githubusercontent.com:sub": sub } },
+      );
+    const refused = (why: string) => [expect.stringMatching(new RegExp(`^roles-trust-none-of-cordon: \\S+: ${why}$`))];
+    expect(await trusting(allow({ AWS: `arn:aws:iam::${ACCOUNT}:role/cordon-preview` }))).toEqual(
+      refused(
+        `statement T trusts arn:aws:iam::${ACCOUNT}:role/cordon-preview, cordon's own role cordon-preview: the role's rights would be its jobs' \\(every pull request's\\)`,
+      ),
+    );
+    expect(await trusting(allow({ AWS: ["arn:aws:iam::210987654321:role/x", "*"] }))).toEqual(
+      refused(`statement T trusts any principal \\("\\*"\\): cordon's own roles among them`),
+    );
+    expect(await trusting(github())).toEqual(
+      refused(
+        "statement T trusts GitHub's tokens without a condition on token.actions.githubusercontent.com:sub: every repository's jobs, cordon's own among them",
+      ),
+    );
+    expect(await trusting(github("repo:acme/*:ref:refs/heads/main"))).toEqual(
+      refused(
+        `statement T trusts the GitHub subject "repo:acme/\\*:ref:refs/heads/main", which names no one repository: it could be cordon's own`,
+      ),
+    );
+    expect(await trusting(github("repo:ACME/cordon:environment:cordon-apply"), ["acme/cordon"])).toEqual(
+      refused(
+        `statement T trusts the GitHub subject "repo:ACME/cordon:environment:cordon-apply", of cordon's own repository ACME/cordon, whose jobs hold cordon's roles: the role's rights would be theirs`,
+      ),
+    );
+    // The compliant neighbours: another role, another repository, the repository when the run is another's.
+    expect(await trusting(allow({ AWS: "arn:aws:iam::210987654321:role/cordon-builder" }))).toEqual([]);
+    expect(await trusting(github("repo:acme/app:environment:cordon-apply"), ["acme/cordon"])).toEqual([]);
+    expect(await trusting(github("repo:acme/cordon:environment:cordon-apply"))).toEqual([]);
+  });
+
+  it("trustProblems: cordon's roles by any ARN IAM takes are refused, and only those (fast-check)", () => {
+    const partition = fc.constantFrom("aws", "aws-cn", "aws-us-gov");
+    const account = fc.stringMatching(/^[0-9]{12}$/);
+    const path = fc
+      .array(fc.stringMatching(/^[\w+=,.@-]{1,8}$/), { maxLength: 3 })
+      .map((p) => p.map((x) => `${x}/`).join(""));
+    const cased = (name: string) =>
+      fc
+        .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+        .map((up) => [...name].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(""));
+    const own = fc.constantFrom(...Object.values(ROLE_NAMES)).chain(cased);
+    const other = fc
+      .stringMatching(/^[\w+=,.@-]{1,64}$/)
+      .filter((n) => !Object.values(ROLE_NAMES).includes(n.toLowerCase()));
+    const role = (name: fc.Arbitrary<string>) =>
+      fc.oneof(
+        fc.tuple(partition, account, path, name).map(([p, a, at, n]) => `arn:${p}:iam::${a}:role/${at}${n}`),
+        fc.tuple(partition, account, name).map(([p, a, n]) => `arn:${p}:sts::${a}:assumed-role/${n}/session`),
+      );
+    const doc = (principal: string) => ({
+      Version: "2012-10-17" as const,
+      Statement: [{ Effect: "Allow" as const, Principal: { AWS: principal }, Action: "sts:AssumeRole" }],
+    });
+    fc.assert(
+      fc.property(role(own), role(other), (mine, theirs) => {
+        expect(trustProblems(doc(mine), [])).toHaveLength(1);
+        expect(trustProblems(doc(theirs), [])).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("a program that creates a key, or declares anything outside cordon's components: a real program, run", async () => {
     const cloud = new FakeCloud({ account: ACCOUNT, accessKeys: { ...EXAMPLE_KEYS } });
     const run = await runProgram(
@@ -809,8 +890,10 @@ describe("the pack's own process, started as Pulumi starts a policy pack", () =>
     // <engine address> <pack folder>, in the pack folder; the pack prints its port on stdout.
     const require = createRequire(join(PACK, "package.json"));
     const env = Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !/^(PULUMI_|AWS_|VITEST|NODE_OPTIONS)/.test(key)),
+      Object.entries(process.env).filter(([key]) => !/^(PULUMI_|AWS_|VITEST|NODE_OPTIONS|GITHUB_)/.test(key)),
     );
+    // As in a workflow: the engine hands the pack the CLI's environment, the run's repository in it.
+    Object.assign(env, { GITHUB_ACTIONS: "true", GITHUB_REPOSITORY: "example-org/cordon-incidents" });
     child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:1", PACK], {
       cwd: PACK,
       env,
@@ -849,6 +932,52 @@ describe("the pack's own process, started as Pulumi starts a policy pack", () =>
     expect(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()])).toEqual(
       policies.map((p) => [p.name, 1]),
     );
+  });
+
+  it("fails, over gRPC, a role that trusts the jobs of the run's own repository (GITHUB_REPOSITORY)", async () => {
+    const require = createRequire(join(PACK, "package.json"));
+    const analyzerproto = require("@pulumi/pulumi/proto/analyzer_pb.js");
+    const structproto = require("google-protobuf/google/protobuf/struct_pb.js");
+    const analyze = async (repository: string) => {
+      const request = new analyzerproto.AnalyzeRequest();
+      request.setType("aws:iam/role:Role");
+      request.setUrn(`urn:pulumi:prod-${ACCOUNT}::cordon::cordon:iam:ReplacementRole$aws:iam/role:Role::r`);
+      request.setName("r");
+      request.setProperties(
+        structproto.Struct.fromJavaScript({
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                  StringEquals: {
+                    "token.actions.githubusercontent.com:sub": `repo:${repository}:environment:cordon-apply`,
+                  },
+                },
+              },
+            ],
+          }),
+        }),
+      );
+      request.setOptions(new analyzerproto.AnalyzerResourceOptions());
+      const response = await new Promise<{
+        getDiagnosticsList(): { getPolicyname(): string; getEnforcementlevel(): number }[];
+      }>((resolve, reject) =>
+        (client as unknown as { analyze: typeof client.analyzeStack }).analyze(request, (error, answer) =>
+          error ? reject(error) : resolve(answer as never),
+        ),
+      );
+      // The role lacks its path and tag: only this policy's verdict is looked at.
+      return response
+        .getDiagnosticsList()
+        .map((d) => [d.getPolicyname(), d.getEnforcementlevel()])
+        .filter(([name]) => name === "roles-trust-none-of-cordon");
+    };
+    expect(await analyze("example-org/cordon-incidents")).toEqual([["roles-trust-none-of-cordon", 1]]);
+    expect(await analyze("example-org/app")).toEqual([]);
   });
 
   it("fails, over gRPC, a stack whose key would be created", async () => {

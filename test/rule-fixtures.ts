@@ -11,10 +11,13 @@ import type { DiagnosticCode, RuleContext } from "../incident/rules.ts";
 import type { SourceFile } from "../incident/types.ts";
 
 /**
- * Files to load together (with the project's organization, for the rules that need it), or paths
+ * Files to load together (with the project's organization and cordon's own repositories, for the
+ * rules that need them), or paths
  * to read (for the rule about reading them).
  */
-export type Fixture = { files: SourceFile[]; organization?: RuleContext["organization"] } | { paths: string[] };
+export type Fixture =
+  | { files: SourceFile[]; organization?: RuleContext["organization"]; repositories?: RuleContext["repositories"] }
+  | { paths: string[] };
 
 /** The instant the fixtures are judged at. */
 export const FIXTURE_NOW = new Date("2026-11-28T12:00:00Z");
@@ -243,6 +246,32 @@ export const RULE_FIXTURES: Record<DiagnosticCode, { invalid: Fixture; valid: Fi
   E_IAM_NAME: {
     invalid: invalid("bad-names.yaml"),
     valid: one("names", 'users: [{ name: "ci+deploy=1,a.b@c_d-e" }]\n'),
+  },
+  // cordon's preview role in another account, path and case; a workflow of cordon's own repository.
+  E_TRUST_CORDON: {
+    invalid: {
+      files: [
+        incident("trusts-preview", role('{ principals: ["arn:aws:iam::210987654321:role/ops/Cordon-Preview"] }')),
+        incident(
+          "trusts-apply",
+          role("{ githubOidc: { repository: Acme/Cordon-Incidents, environment: cordon-apply } }").replace(
+            "new-path",
+            "apply-path",
+          ),
+        ),
+      ],
+      repositories: ["acme/cordon-incidents"],
+    },
+    valid: {
+      files: [
+        incident("trusts-builder", role('{ principals: ["arn:aws:iam::210987654321:role/ops/cordon-builder"] }')),
+        incident(
+          "trusts-app",
+          role("{ githubOidc: { repository: acme/app, environment: cordon-apply } }").replace("new-path", "app-path"),
+        ),
+      ],
+      repositories: ["acme/cordon-incidents"],
+    },
   },
   E_REPLACEMENT_ROLE_CONFLICT: {
     invalid: files(

@@ -13,7 +13,11 @@ const codes = Object.keys(RULES) as DiagnosticCode[];
 const load = (fixture: Fixture): LoadResult =>
   "paths" in fixture
     ? loadIncidentPaths(fixture.paths, process.cwd(), FIXTURE_NOW)
-    : loadIncidents(fixture.files, { now: FIXTURE_NOW, organization: fixture.organization });
+    : loadIncidents(fixture.files, {
+        now: FIXTURE_NOW,
+        organization: fixture.organization,
+        repositories: fixture.repositories,
+      });
 
 describe("every rule has a valid and an invalid fixture", () => {
   it("none is missing", () => {
