@@ -79,8 +79,16 @@ export function readRevisions(
   ]);
   const baseStacks = projectOf(baseRoot);
   const headStacks = projectOf(headTree === undefined ? workingTreeRootFiles(root) : headRoot);
+  // --dir, the project's own folder (Pulumi.yaml's cordon:incidentsDir, which the stack of an
+  // account without a stack file reads), and each stack file's: an incident in any of them is judged.
   const folders = [
-    ...new Set([dir, ...baseStacks.stacks.stacks.map((s) => s.dir), ...headStacks.stacks.stacks.map((s) => s.dir)]),
+    ...new Set([
+      dir,
+      ...[baseStacks, headStacks].flatMap((side) => [
+        side.stacks.incidentsDir,
+        ...side.stacks.stacks.map((s) => s.dir),
+      ]),
+    ]),
   ];
 
   // Paths as the user sees them: relative to where guard runs, like every other command.

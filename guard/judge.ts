@@ -142,7 +142,9 @@ export function judgeChange(input: JudgeInput): JudgeResult {
 
   const side = (revision: Revision): StackSide => ({
     stacks: revision.stacks.stacks.length > 0 || revision.stackFiles > 0 ? revision.stacks.stacks : null,
-    legacyDir: input.dir,
+    // A revision with a project reads the project's folder where no stack file says otherwise; one
+    // without (an incidents folder alone) reads --dir.
+    legacyDir: revision.stacks.identity.project === undefined ? input.dir : revision.stacks.incidentsDir,
     identity: revision.stacks.identity,
     projectDir: revision.stacks.incidentsDir,
   });

@@ -125,6 +125,16 @@ describe("what each stack applies (item 1)", () => {
     expect(await between(base, head as Record<string, Content>)).toMatchObject({ code: 0, stderr: "" });
   });
 
+  it("the project's own folder (Pulumi.yaml's cordon:incidentsDir), without stack files, is read: an active incident deleted from it is refused", async () => {
+    const project = "name: cordon\nruntime: nodejs\nconfig:\n  cordon:incidentsDir:\n    default: cases\n";
+    const before = { "Pulumi.yaml": project, "cases/2026-11-28-ci-key.yaml": ciKey() };
+    const deleted = await between(before, { "Pulumi.yaml": project, "cases/README.md": "cases\n" });
+    expect(deleted.code).toBe(1);
+    expect(deleted.stderr).toContain("cases/2026-11-28-ci-key.yaml");
+    // Kept, it is judged as any incident: nothing weakened.
+    expect(await between(before, { ...before, "cases/README.md": "cases\n" })).toMatchObject({ code: 0 });
+  });
+
   it("refused: a first stack file added that reads another folder (before it, the program read incidents/)", async () => {
     const result = await between(
       { "incidents/2026-11-28-ci-key.yaml": ciKey() },
