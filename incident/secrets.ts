@@ -99,11 +99,19 @@ export function secretIn(text: string): SecretKind | undefined {
 export function maskSecrets(text: string, mask = "(secret not shown)"): string {
   const pieces: [number, number][] = [];
   findSecrets(text, (start, end) => pieces.push([start, end]));
+  return maskPieces(text, pieces, mask);
+}
+
+/**
+ * `text` with each piece (`[start, end)`, in any order, overlapping or nested) replaced by `mask`:
+ * pieces that overlap or touch one another become one mask.
+ */
+export function maskPieces(text: string, pieces: [number, number][], mask: string): string {
   if (pieces.length === 0) return text;
-  pieces.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const sorted = [...pieces].sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let out = "";
   let at = 0;
-  for (const [start, end] of pieces) {
+  for (const [start, end] of sorted) {
     if (end <= at) continue;
     if (start >= at) out += text.slice(at, start) + mask;
     at = end;

@@ -7,7 +7,7 @@
  * name, goes through {@link redactText}, so that no output (text, markdown, JSON) can echo one,
  * encoded or not.
  */
-import { findSecrets, isSessionToken, SECRET_ACCESS_KEY_IN_TEXT } from "../../incident/secrets.ts";
+import { findSecrets, isSessionToken, maskPieces, SECRET_ACCESS_KEY_IN_TEXT } from "../../incident/secrets.ts";
 
 export const REDACTED = "[redacted by cordon]";
 
@@ -169,14 +169,5 @@ export function redactText(value: string, kind: "value" | "free text" = "value")
     secretsIn(view, kind === "value" ? SECRET_KEY_IN_VALUE : STANDALONE_SECRET_IN_TEXT, found);
     view = decodeOnce(view);
   }
-  if (found.length === 0) return value;
-  found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
-  let out = "";
-  let at = 0;
-  for (const [start, end] of found) {
-    if (end <= at) continue;
-    if (start >= at) out += value.slice(at, start) + REDACTED;
-    at = end;
-  }
-  return out + value.slice(at);
+  return maskPieces(value, found, REDACTED);
 }
