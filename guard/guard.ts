@@ -845,6 +845,15 @@ function lockouts(incident: Incident): Map<string, { what: string; subject: stri
   return out;
 }
 
+/** `organization.scp|ACCOUNT` (and `.rcp`) for each account whose federated-user sessions the incident's guardrails deny. */
+function federatedGuardrails(incident: Incident): Set<string> {
+  const hows = [
+    ...(incident.organization.scp ? ["organization.scp"] : []),
+    ...(incident.organization.rcp ? ["organization.rcp"] : []),
+  ];
+  return new Set(hows.flatMap((how) => incident.users.map((u) => `${how}|${u.account}`)));
+}
+
 /** Why a principal is protected, or undefined when it is not. */
 function protectedBecause(covered: Covered, configured: readonly ProtectedPrincipal[]): string | undefined {
   const matches = (p: ProtectedPrincipal) => {
@@ -916,6 +925,21 @@ export function classifyChange(input: ClassifyInput): string[] {
         const why = "it could lock the responders out; a pull request and a reviewer decide that";
         reasons.push(`${after.file}: incident ${after.id}: ${what} would cover ${subject}, ${because}: ${why}`);
       }
+    }
+    // The guardrails deny every federated-user session of an account whose users they name
+    // (plan/organization.ts): GetFederationToken sessions carry no user name, so a protected user's
+    // are among them, whoever the incident names.
+    const protectedUsers = [
+      ...new Set(input.protectedPrincipals.flatMap((p) => (p.type === "user" ? [`"${p.name}"`] : []))),
+    ];
+    const hadFederated = before === undefined ? new Set<string>() : federatedGuardrails(before);
+    for (const key of protectedUsers.length > 0 ? federatedGuardrails(after) : []) {
+      if (hadFederated.has(key)) continue;
+      const [how, account] = key.split("|");
+      const why = "it could lock the responders out; a pull request and a reviewer decide that";
+      reasons.push(
+        `${after.file}: incident ${after.id}: ${how} would deny every federated-user session of account ${account} (GetFederationToken sessions name no user), those of user ${protectedUsers.join(", ")}, named in cordon:protectedPrincipals, among them: ${why}`,
+      );
     }
     // Naming a user, in any mode, sets its credentials Inactive and deletes its console password.
     const named = new Set((before?.users ?? []).map((u) => principalKey(u.account, "user", u.name)));

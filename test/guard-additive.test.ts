@@ -433,6 +433,8 @@ describe("principals no additive change may lock out (issue 19): cordon:protecte
   /** Naming a protected user at all (any mode) is a reason of its own, besides what covers it. */
   const NAMED =
     'names user "Break-Glass", named in cordon:protectedPrincipals: its credentials would be set Inactive and its console password deleted, which cannot be undone';
+  const FEDERATED = (how: string) =>
+    `${how} would deny every federated-user session of account 123456789012 (GetFederationToken sessions name no user), those of user "break-glass", named in cordon:protectedPrincipals, among them`;
   it.each([
     {
       what: "a user named there, under deny-all, in any spelling",
@@ -444,7 +446,17 @@ describe("principals no additive change may lock out (issue 19): cordon:protecte
       what: "a user named there, under the SCP",
       listed: ["user/break-glass"],
       head: breakGlass({ organization: { scp: true } }),
-      reasons: ['organization.scp would cover user "Break-Glass", named in cordon:protectedPrincipals', NAMED],
+      reasons: [
+        'organization.scp would cover user "Break-Glass", named in cordon:protectedPrincipals',
+        FEDERATED("organization.scp"),
+        NAMED,
+      ],
+    },
+    {
+      what: "another user of the account under the guardrails: their deny of the account's federated-user sessions covers the protected user's",
+      listed: ["user/break-glass"],
+      head: breakGlass({ users: [{ name: "svc" }], organization: { scp: true, rcp: true } }),
+      reasons: [FEDERATED("organization.scp"), FEDERATED("organization.rcp")],
     },
     {
       what: "a user named there, only its older sessions revoked (the default mode)",
