@@ -42,3 +42,37 @@ describe("the cordon bin's start", () => {
     expect(existsSync(run.cache)).toBe(false);
   });
 });
+
+/**
+ * The AWS SDK packages a command's module graph loads: `cordon NAME --help` loads the command's
+ * module (cli/main.ts) and returns, and a resolve hook names every @aws-sdk package resolved.
+ */
+function sdkLoadedBy(name: string): string[] {
+  const hook = String.raw`import { registerHooks } from "node:module";
+registerHooks({ resolve(specifier, context, next) {
+  const resolved = next(specifier, context);
+  const [, inside] = resolved.url.split("/node_modules/@aws-sdk/");
+  if (inside !== undefined) process.stderr.write("sdk @aws-sdk/" + inside.split("/")[0] + "\n");
+  return resolved;
+} });`;
+  const result = spawnSync(
+    process.execPath,
+    ["--import", `data:text/javascript,${encodeURIComponent(hook)}`, BIN, name, "--help"],
+    { env: { ...process.env, CI: "true" }, encoding: "utf8" },
+  );
+  const lines = result.stderr.split("\n").filter((line) => line !== "");
+  expect([result.status, lines.filter((line) => !line.startsWith("sdk "))]).toEqual([0, []]);
+  return [...new Set(lines)].sort();
+}
+
+describe("a command loads the AWS SDK only where it calls AWS", () => {
+  // doctor calls AWS only with --aws, which loads the clients then: its offline and --github
+  // checks start without them (0.8 s -> 0.15 s a start).
+  it.each(["doctor", "validate", "plan"])("%s loads none of it", (name) => {
+    expect(sdkLoadedBy(name)).toEqual([]);
+  });
+
+  it("assess, which calls IAM, loads it (the hook sees what a command loads)", () => {
+    expect(sdkLoadedBy("assess")).toContain("sdk @aws-sdk/client-iam");
+  });
+});
