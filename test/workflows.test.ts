@@ -3799,6 +3799,7 @@ describe("the apply workflow", () => {
       accounts: "${{ steps.accounts.outputs.accounts }}",
       first: "${{ steps.accounts.outputs.first }}",
       after: "${{ steps.accounts.outputs.after }}",
+      problems: "${{ steps.accounts.outputs.problems }}",
     });
     // An invalid incident file fails the assignment (bash -e), and with it the run: no partial matrix.
     expect(accounts.steps.find((s) => s.name === "accounts")?.run).toMatch(
