@@ -1,6 +1,6 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
-import { accountStacks, type AccountStack } from "../plan/project.ts";
+import { accountStacks, problemsReach, type AccountStack } from "../plan/project.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
 import { readProject, stackFoldersOf, unreadSharesProblems } from "../cli/project.ts";
@@ -22,34 +22,58 @@ The pull-request and apply workflows build their matrix from --json (docs/organi
 An at-containment incident's instant is recorded by one stack, the one of its keys' account
 (recordsContainment), and read by its other stacks (after): run the stacks that record first,
 then those that read (docs/program.md).
-Nothing is listed while any incident file is invalid. Needs no cloud account.
+Nothing is listed while any incident file is invalid, or while Pulumi.yaml (or another project
+file) has a problem. A problem of one stack file is a warning, in "problems": a file no stack
+the workflows deploy reads stops nothing; Pulumi.<prefix>-<account>.yaml withholds its account
+("withheld": not listed, so not deployed); every other account is listed (docs/lifecycle.md,
+"When a stack file is refused"). Needs no cloud account.
 
 options:
   --now ISO   the instant the cutoff is checked against (default: now)
   --json      {"accounts": [{"account", "stack", "incidents": [...], "organization",
-              "recordsContainment": [...], "after": [...]}]}
+              "recordsContainment": [...], "after": [...]}], "problems": ["FILE:LINE:COL CODE
+              message", ...], "withheld": [ACCOUNT, ...]}
   -h, --help  this text
 
-exit: 0 listed, 1 any incident file invalid or the stack files contradict each other, 2 usage error`,
+exit: 0 listed (with "problems", the accounts they do not stop), 1 any incident file invalid, a
+problem of Pulumi.yaml, or two stacks set cordon:organization, 2 usage error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, { ...stringFlags("now"), ...booleanFlags("json") });
     const now = parseInstantFlag("now", values.now) ?? new Date();
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const project = readProject(io.cwd);
-    if (project.problems.length > 0) {
-      // A matrix built from a wrong reading would skip a stack: list nothing rather than part.
-      for (const problem of project.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
-      const n = project.problems.length;
-      io.err(`cordon accounts: ${n === 1 ? "1 problem" : `${n} problems`} in the project's files: no account listed\n`);
+    const { everyStack, withheld } = problemsReach(project);
+    const problems = project.problems.map(formatDiagnostic);
+    const n = problems.length;
+    const count = n === 1 ? "1 problem" : `${n} problems`;
+    if (everyStack) {
+      // Every stack's reading hangs on it: a matrix built from a wrong reading would skip a stack,
+      // or deploy one unread. List nothing rather than part.
+      for (const problem of problems) io.err(`${displayValue(problem)}\n`);
+      io.err(`cordon accounts: ${count} in the project's files: no account listed\n`);
       return EXIT_INVALID;
+    }
+    // A problem of one stack file stops only the stack that reads it, if any (problemReach): the
+    // other accounts are listed, so that their containment goes on; the workflows still fail on it.
+    for (const problem of problems) io.err(`cordon accounts: warning: ${displayValue(problem)}\n`);
+    if (n > 0) {
+      const held =
+        withheld.length === 0
+          ? "they apply nothing, and stop no stack"
+          : `account ${withheld.join(", ")} withheld (its stack would read a file cordon cannot: not listed, not deployed)`;
+      io.err(`cordon accounts: warning: ${count} in the stack files: ${held}; every other account is listed\n`);
     }
     // A share the account's stack does not read is not listed: its pulumi up would not declare it.
     for (const line of unreadSharesProblems(incidents, project, io.cwd).map((u) => u.message))
       io.err(`cordon accounts: warning: ${displayValue(line)}\n`);
-    const accounts = accountStacks(incidents, project, project.stackAccounts, stackFoldersOf(project, io.cwd));
+    const accounts = accountStacks(incidents, project, project.stackAccounts, stackFoldersOf(project, io.cwd)).filter(
+      (stack) => !withheld.includes(stack.account),
+    );
     io.out(
-      values.json ? `${jsonSafe(JSON.stringify({ accounts }, null, 2))}\n` : displaySafe(renderAccounts(accounts)),
+      values.json
+        ? `${jsonSafe(JSON.stringify({ accounts, problems, withheld }, null, 2))}\n`
+        : displaySafe(renderAccounts(accounts)),
     );
     return EXIT_OK;
   },

@@ -37,7 +37,9 @@ guard/protected-paths.ts). Lists each replacement role added or changed on a lin
 may assume it and what it gets: it weakens nothing, but it is a new access path to review.
 
 When the incident files at --base are invalid, the head is judged against the last applied state
-(--stack-outputs) instead, so that a fix can land.
+(--stack-outputs) instead, so that a fix can land. A stack file no stack reads (a second file of an
+account, a .yml copy) applies nothing: at the base it is judged without, and at the head too when
+the change leaves it as it was (a warning); one the change adds or edits fails the head.
 
 options:
   --base REV              the revision the change starts from (in CI: origin/<base branch>)
@@ -55,7 +57,7 @@ options:
                           an incident (its credentials disabled, its password deleted), a credential
                           the base keeps that the head would not, a holdUntil over 30 days away
   --json                  {"ok", "additive", "reasons", "violations", "notes", "accessPaths",
-                          "codeChanges", ...}
+                          "codeChanges", "unreadStackFiles", ...}
   --dir DIR               the incidents folder (default: incidents/ at the repository's root,
                           where guard finds the project from any subfolder)
   -h, --help              this text
@@ -146,6 +148,7 @@ function printJson(judged: Judgement, options: Options, io: Io): number {
     accessPaths: judged.accessPaths,
     codeChanges: judged.codeChanges,
     errors: [...judged.headErrors.map(formatDiagnostic), ...judged.headStackProblems, ...judged.headPlanProblems],
+    unreadStackFiles: judged.unreadStackFiles,
     incidents: judged.counts,
   };
   io.out(`${jsonSafe(JSON.stringify(document, null, 2))}\n`);
@@ -163,6 +166,13 @@ function printText(judged: Judgement, options: Options, io: Io): number {
       `cordon guard: the incident files or stack files at --base ${displayValue(options.base)} are invalid; judging the head against the last applied state instead (${displayValue(options.stackOutputsFile ?? "")}, account ${judgedAgainst.account}; incidents of other accounts are judged as added):\n`,
     );
     for (const problem of judgedAgainst.problems) io.err(`  ${displayValue(problem)}\n`);
+  }
+  if (judged.unreadStackFiles.length > 0) {
+    for (const problem of judged.unreadStackFiles) io.err(`cordon guard: warning: ${displayValue(problem)}\n`);
+    const files = new Set(judged.unreadStackFiles.map((problem) => problem.split(":")[0])).size;
+    io.err(
+      `cordon guard: warning: ${files === 1 ? "1 stack file" : `${files} stack files`} above, as at --base ${displayValue(options.base)}, ${files === 1 ? "is" : "are"} read by no stack: ${files === 1 ? "it applies" : "they apply"} nothing, and the change is judged without ${files === 1 ? "it" : "them"}; remove ${files === 1 ? "it" : "them"} (docs/lifecycle.md, "When a stack file is refused")\n`,
+    );
   }
   for (const file of judged.environments)
     io.err(

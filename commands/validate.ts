@@ -1,6 +1,7 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { missingStackFolders, readProject, unreadSharesProblems } from "../cli/project.ts";
+import { problemsReach } from "../plan/project.ts";
 import { parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
 import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
@@ -18,24 +19,38 @@ reads (cordon:incidentsDir), whose share there is never applied, is a warning (e
 stack whose folder does not exist. Then their plan, as pulumi up would refuse it in one account: a deny
 policy over IAM's size (one user or role named by too many at-containment incidents), a warning
 (exit 0: the other accounts are still applied; guard blocks a change that makes one). Inside a project, its Pulumi.yaml and stack files too (their cordon:*
-settings): with a problem there, cordon accounts lists no account and no stack is deployed.
+settings): with a problem of Pulumi.yaml, cordon accounts lists no account and no stack is
+deployed (exit 1); a problem of one stack file is a warning, and stops at most the account it is
+named for (docs/lifecycle.md, "When a stack file is refused").
 Outside a project (no Pulumi.yaml here or above), name the files.
 
 options:
   --now ISO   the instant the cutoff is checked against (default: now)
   -h, --help  this text
 
-exit: 0 all valid, 1 any invalid, 2 usage error`,
+exit: 0 all valid (a problem of one stack file is a warning), 1 an incident file invalid, or a
+problem that stops every stack (of Pulumi.yaml, two stacks setting cordon:organization), 2 usage
+error`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, stringFlags("now"));
     const now = parseInstantFlag("now", values.now) ?? new Date();
     const project = readProject(io.cwd);
     const incidents = loadOrReport(positionals, io, now);
     const problems = project.dir === undefined ? [] : project.problems;
-    for (const problem of problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
-    if (problems.length > 0)
+    // A problem of one stack file stops only the stack that reads it (problemReach): a warning, as
+    // cordon accounts says it, for every workflow leg validates with no account scope, and a
+    // failure there would stop pulumi up in every account. Any other stops every stack.
+    const { everyStack, withheld } = problemsReach(project);
+    const problemCount = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    for (const problem of problems)
+      io.err(`${everyStack ? "" : "cordon validate: warning: "}${displayValue(formatDiagnostic(problem))}\n`);
+    if (everyStack)
       io.err(
-        `${problems.length === 1 ? "1 problem" : `${problems.length} problems`} in the project's Pulumi.yaml and stack files: cordon accounts lists no account, and no stack is deployed, until they are fixed\n`,
+        `${problemCount} in the project's Pulumi.yaml and stack files: cordon accounts lists no account, and no stack is deployed, until they are fixed\n`,
+      );
+    else if (problems.length > 0)
+      io.err(
+        `cordon validate: warning: ${problemCount} in the stack files: ${withheld.length === 0 ? "they apply nothing, and stop no stack" : `account ${withheld.join(", ")} is not deployed until they are fixed`}; guard refuses a change that brings one, and apply.yml's run fails while one is there\n`,
       );
     if (!incidents) return EXIT_INVALID;
     const count = incidents.length;
@@ -70,6 +85,6 @@ exit: 0 all valid, 1 any invalid, 2 usage error`,
           : `${count} ${count === 1 ? "incident" : "incidents"} valid: ${incidents.map((i) => i.id).join(", ")}\n`,
       ),
     );
-    return problems.length > 0 ? EXIT_INVALID : EXIT_OK;
+    return everyStack ? EXIT_INVALID : EXIT_OK;
   },
 };

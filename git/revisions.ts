@@ -35,9 +35,11 @@ const isStackOrProject = (name: string) => STACK_FILE.test(name) || PROJECT_FILE
 /** The stacks of a revision, from its project file and stack files (at the repository's root). */
 function projectOf(files: SourceFile[]): Pick<Revision, "stacks" | "stackFiles" | "protectedPrincipals"> {
   const project = readProjectFolder(files);
+  const stacks = stacksOf(project, files);
   return {
-    stacks: stacksOf(project),
-    stackFiles: files.filter((file) => STACK_FILE.test(file.path)).length,
+    stacks,
+    // A file no stack reads counts as none: the side is judged without it.
+    stackFiles: files.filter((file) => STACK_FILE.test(file.path)).length - stacks.unread.length,
     protectedPrincipals: project.protectedPrincipals,
   };
 }

@@ -84,6 +84,12 @@ export interface Judgement {
   headErrors: Diagnostic[];
   headStackProblems: string[];
   /**
+   * The problems of the stack files no stack reads that the change leaves as they were at the
+   * base, already refused there: they apply nothing, so the change is judged without them, and
+   * they are said as warnings.
+   */
+  unreadStackFiles: string[];
+  /**
    * What would make the program refuse the head's plan whole (program/deploy.ts declares nothing
    * then, on every run, until it is fixed), that the base's plan did not have: each a head problem.
    */
@@ -132,7 +138,16 @@ export function judgeChange(input: JudgeInput): JudgeResult {
 
   const afterLoaded = loadIncidents(input.head.sources, { now });
   const headErrors = [...input.head.readErrors, ...afterLoaded.errors];
-  const headInvalid = headErrors.length > 0 || input.head.stacks.problems.length > 0;
+  // A stack file no stack reads applies nothing on either side (plan/project.ts, problemReach):
+  // one the change leaves as the base had it, already refused there, is said and judged without;
+  // one it adds or edits is the head's problem, as any other, so that none lands unseen.
+  const baseUnread = new Map(input.base.stacks.unread.map((file) => [file.file, file.text]));
+  const inherited = input.head.stacks.unread.filter((file) => baseUnread.get(file.file) === file.text);
+  const headStackProblems = [
+    ...input.head.stacks.problems,
+    ...input.head.stacks.unread.filter((file) => !inherited.includes(file)).flatMap((file) => file.problems),
+  ];
+  const headInvalid = headErrors.length > 0 || headStackProblems.length > 0;
   const head = afterLoaded.incidents;
   const base: BaseIncident[] = fromOutputs
     ? mergeApplied(applied.flatMap((a) => baseFromOutputs(a.state, a.file, head)))
@@ -175,7 +190,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
     ...(fromOutputs ? unaccounted(input, applied) : []),
   ];
   const headPlanProblems = headInvalid ? [] : newPlanProblems(base, head, containment);
-  const problemCount = headErrors.length + input.head.stacks.problems.length;
+  const problemCount = headErrors.length + headStackProblems.length;
   const unreadable = [
     ...(headInvalid
       ? [
@@ -207,7 +222,8 @@ export function judgeChange(input: JudgeInput): JudgeResult {
     judgement: {
       judgedAgainst,
       headErrors,
-      headStackProblems: input.head.stacks.problems,
+      headStackProblems,
+      unreadStackFiles: inherited.flatMap((file) => file.problems),
       headPlanProblems,
       environments: [...input.base.stacks.stacks, ...input.head.stacks.stacks]
         .filter((s) => s.environments)

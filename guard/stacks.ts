@@ -7,7 +7,8 @@
  * also its path from the root.
  */
 import { formatDiagnostic } from "../incident/diagnostics.ts";
-import type { Project } from "../plan/project.ts";
+import type { SourceFile } from "../incident/types.ts";
+import { problemReach, type Project } from "../plan/project.ts";
 
 export interface Stack {
   /** The stack's name, from its file name. */
@@ -35,12 +36,29 @@ export interface StacksResult {
   identity: { project: string | undefined; stackPrefix: string };
   /** The project's `cordon:incidentsDir` (default `incidents`): what the stack of an account without a stack file reads. */
   incidentsDir: string;
-  /** One line each: `FILE:LINE:COL CODE message`. */
+  /**
+   * What stops reading what the stacks apply, one line each (`FILE:LINE:COL CODE message`): every
+   * problem but those of the files in `unread`.
+   */
   problems: string[];
+  /**
+   * The stack files refused that no stack the workflows deploy reads (plan/project.ts,
+   * problemReach: a second file of an account, another extension): they apply nothing, so guard
+   * judges the stacks without them; each with its text and its problems' lines, sorted by file.
+   */
+  unread: { file: string; text: string; problems: string[] }[];
 }
 
-/** The stacks of a revision's project, and its problems as lines. */
-export function stacksOf(project: Project): StacksResult {
+/** The stacks of a revision's project (from `files`, its project and stack files), and its problems as lines. */
+export function stacksOf(project: Project, files: readonly SourceFile[]): StacksResult {
+  const unread = new Map<string, string[]>();
+  const problems: string[] = [];
+  for (const problem of project.problems) {
+    if (problemReach(problem, project.stackPrefix).kind === "unread")
+      unread.set(problem.file, [...(unread.get(problem.file) ?? []), formatDiagnostic(problem)]);
+    else problems.push(formatDiagnostic(problem));
+  }
+  const text = new Map(files.map((file) => [file.path, file.text]));
   return {
     stacks: project.stacks.map((s) => ({
       name: s.name,
@@ -52,7 +70,8 @@ export function stacksOf(project: Project): StacksResult {
     })),
     identity: { project: project.name, stackPrefix: project.stackPrefix },
     incidentsDir: project.incidentsDir,
-    problems: project.problems.map(formatDiagnostic),
+    problems,
+    unread: [...unread].map(([file, lines]) => ({ file, text: text.get(file) ?? "", problems: lines })),
   };
 }
 

@@ -525,6 +525,7 @@ export function readProjectFolder(files: readonly SourceFile[]): Project {
     refused.push({ file: file.path, line: 1, col: 1, code: "E_PROJECT_FILE", message });
   let projectFile: SourceFile | undefined;
   const stackFiles: SourceFile[] = [];
+  const names = new Set(files.map((file) => baseName(file.path)));
   for (const file of files) {
     const name = baseName(file.path);
     if (name === READ_PROJECT_FILE) projectFile = file;
@@ -534,14 +535,62 @@ export function readProjectFolder(files: readonly SourceFile[]): Project {
         `a project file named ${name}: Pulumi finds Pulumi.json, then Pulumi.yaml, then Pulumi.yml, and reads the stack files with that file's extension; cordon (guard, accounts, the workflows) reads Pulumi.yaml and Pulumi.<stack>.yaml: remove it, or make it Pulumi.yaml`,
       );
     } else if (STACK_FILE.test(name) && !name.endsWith(READ_EXTENSION)) {
+      const read = `Pulumi.${STACK_FILE.exec(name)?.[1]}${READ_EXTENSION}`;
+      // Beside the file Pulumi reads, this one is a copy that applies nothing: renaming it would clobber that one.
+      const fix = names.has(read)
+        ? `remove it (Pulumi reads that stack's settings from ${read})`
+        : `rename it ${read}, or remove it`;
       refuse(
         file,
-        `a stack file named ${name}: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: rename it Pulumi.${STACK_FILE.exec(name)?.[1]}.yaml, or remove it`,
+        `a stack file named ${name}: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: ${fix}`,
       );
     } else if (STACK_FILE.test(name)) stackFiles.push(file);
   }
   const project = readProjectFiles(projectFile, stackFiles);
   return { ...project, problems: sortProblems([...refused, ...project.problems]) };
+}
+
+/**
+ * What a problem of the project's files stops, so that a stack file nothing deploys cannot take
+ * every account's containment down, and a file that something deploys is never deployed unread
+ * (docs/lifecycle.md, "When a stack file is refused"):
+ * - `every-stack`: a problem of Pulumi.yaml or of a project file Pulumi would find before it, or two
+ *   stacks each declaring the organization guardrails: every stack's reading hangs on them, so no
+ *   stack is listed or deployed.
+ * - `stack`: a problem of `Pulumi.<prefix>-<account>.yaml`, the file Pulumi reads when the
+ *   workflows deploy that account's stack: what it would apply cannot be read, so that account is
+ *   withheld (not listed, not deployed); every other account goes on.
+ * - `unread`: a problem of a stack file no stack the workflows deploy reads (another name, another
+ *   extension: a second file of an account, a copy, a leftover): it applies nothing, and stops
+ *   nothing but itself.
+ */
+export type ProblemReach = { kind: "every-stack" } | { kind: "stack"; account: string } | { kind: "unread" };
+
+export function problemReach(problem: Pick<ProjectProblem, "file" | "code">, stackPrefix: string): ProblemReach {
+  const name = baseName(problem.file);
+  const stack = STACK_FILE.exec(name);
+  if (problem.code === "E_ORGANIZATION_STACK" || PROJECT_FILE.test(name) || stack === null)
+    return { kind: "every-stack" };
+  const account = stack[1].slice(stackPrefix.length + 1);
+  return name === `Pulumi.${stackName(stackPrefix, account)}${READ_EXTENSION}` && ACCOUNT_ID.test(account)
+    ? { kind: "stack", account }
+    : { kind: "unread" };
+}
+
+/**
+ * What the project's problems stop, together ({@link problemReach}): whether every stack stops, and
+ * else the accounts withheld (sorted).
+ */
+export function problemsReach(project: Pick<Project, "problems" | "stackPrefix">): {
+  everyStack: boolean;
+  withheld: string[];
+} {
+  const reaches = project.problems.map((problem) => problemReach(problem, project.stackPrefix));
+  const withheld = reaches.flatMap((reach) => (reach.kind === "stack" ? [reach.account] : []));
+  return {
+    everyStack: reaches.some((reach) => reach.kind === "every-stack"),
+    withheld: [...new Set(withheld)].sort(compareText),
+  };
 }
 
 /**
@@ -581,6 +630,7 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
 
   const stacks: StackSettings[] = [];
   const organizations: OrganizationStack[] = [];
+  const stackFileNames = new Set(stackFiles.map((file) => baseName(file.path)));
   for (const file of [...stackFiles].sort((a, b) => compareText(a.path, b.path))) {
     const report = reporter(file.path);
     const before = problems.length;
@@ -613,10 +663,13 @@ export function readProjectFiles(projectFile: SourceFile | undefined, stackFiles
         return "setting" in resolved && resolved.setting === "account";
       });
       const at = (accountKey === undefined ? undefined : read.config.get(accountKey)?.keyAt) ?? read.configAt;
+      // The account's own file exists: this one is a second file of it, and renaming it would clobber that one.
+      const fix = stackFileNames.has(`Pulumi.${expected}${READ_EXTENSION}`)
+        ? `remove it (the account's stack is Pulumi.${expected}.yaml)`
+        : `rename the file Pulumi.${expected}.yaml (and the stack: pulumi stack rename ${expected})`;
       const message =
         `this file deploys account ${account}, whose stack is ${expected} (cordon:stackPrefix "${stackPrefix}", then the account): ` +
-        `the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: ` +
-        `rename the file Pulumi.${expected}.yaml (and the stack: pulumi stack rename ${expected})`;
+        `the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: ${fix}`;
       report(at.line, at.col, "E_STACK_NAME", message);
       continue;
     }

@@ -76,6 +76,8 @@ describe("cordon accounts", () => {
         accountEntry("555555555555", [CROSS]),
         accountEntry("999999999999", [CROSS]),
       ],
+      problems: [],
+      withheld: [],
     });
   });
 
@@ -171,36 +173,172 @@ describe("cordon accounts", () => {
     expect(stderr).toContain("nothing is planned while any incident file is invalid");
   });
 
-  it("lists nothing when a stack file cannot be read or names no account: its stack would be missing from the matrix", async () => {
+  it("withholds the account whose own stack file cannot be read or names no account, and lists every other", async () => {
     writeFileSync(join(dir, "Pulumi.prod-777777777777.yaml"), "config: [\n");
     writeFileSync(join(dir, "Pulumi.prod-888888888888.yaml"), "config:\n  cordon:account: 888888888888\n");
+    // 123456789012's own file is unreadable too: its incidents' stack would read it, so it is not listed.
+    writeFileSync(join(dir, "Pulumi.prod-123456789012.yaml"), "config:\n  <<: { cordon:account: '123456789012' }\n");
     const { code, stdout, stderr } = await accounts("--json");
-    expect([code, stdout]).toEqual([1, ""]);
+    expect(code).toBe(0);
     expect(stderr.split("\n")).toEqual([
-      "Pulumi.prod-777777777777.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
-      'Pulumi.prod-888888888888.yaml:2:19 E_SETTING cordon:account: found number 888888888888, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
-      "cordon accounts: 2 problems in the project's files: no account listed",
+      "cordon accounts: warning: Pulumi.prod-123456789012.yaml:2:3 E_PROJECT_FILE a merge key (<<): Pulumi's YAML reader merges its mapping into this one, cordon's (YAML 1.2) has none, so guard would not see what Pulumi applies: write the keys out",
+      "cordon accounts: warning: Pulumi.prod-777777777777.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      'cordon accounts: warning: Pulumi.prod-888888888888.yaml:2:19 E_SETTING cordon:account: found number 888888888888, expected the 12-digit AWS account id the stack deploys, quoted ("123456789012"): unquoted, YAML reads a number and drops leading zeros',
+      "cordon accounts: warning: 3 problems in the stack files: account 123456789012, 777777777777, 888888888888 withheld (its stack would read a file cordon cannot: not listed, not deployed); every other account is listed",
+      "",
+    ]);
+    const listed = JSON.parse(stdout);
+    expect(listed.accounts.map((a: { stack: string }) => a.stack)).toEqual([
+      "prod-111111111111",
+      "prod-444444444444",
+      "prod-555555555555",
+      "prod-999999999999",
+    ]);
+    expect(listed.withheld).toEqual(["123456789012", "777777777777", "888888888888"]);
+    expect(listed.problems).toEqual(
+      stderr
+        .split("\n")
+        .slice(0, 3)
+        .map((line) => line.slice("cordon accounts: warning: ".length)),
+    );
+  });
+
+  it("lists nothing when Pulumi.yaml has a problem, or two stack files set cordon:organization: every stack's reading hangs on them", async () => {
+    writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
+    writeFileSync(
+      join(dir, "Pulumi.prod-888888888888.yaml"),
+      ORGANIZATION_STACK.replace('cordon:account: "999999999999"', 'cordon:account: "888888888888"'),
+    );
+    const two = await accounts("--json");
+    expect([two.code, two.stdout]).toEqual([1, ""]);
+    expect(two.stderr.split("\n")).toEqual([
+      "Pulumi.prod-999999999999.yaml:1:1 E_ORGANIZATION_STACK Pulumi.prod-888888888888.yaml, Pulumi.prod-999999999999.yaml: 2 stacks set cordon:organization: one stack declares the organization guardrails (the management account's, or a delegated administrator's)",
+      "cordon accounts: 1 problem in the project's files: no account listed",
+      "",
+    ]);
+    rmSync(join(dir, "Pulumi.prod-888888888888.yaml"));
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\nstackConfigDir: conf\n");
+    const project = await accounts("--json");
+    expect([project.code, project.stdout]).toEqual([1, ""]);
+    expect(project.stderr.split("\n")).toEqual([
+      "Pulumi.yaml:3:1 E_PROJECT_FILE stackConfigDir: Pulumi would read the stack files from that folder, the workflows and guard from the project folder: remove it, and keep the stack files beside Pulumi.yaml",
+      "cordon accounts: 1 problem in the project's files: no account listed",
       "",
     ]);
   });
 
-  it("lists nothing when two stack files set cordon:organization, or one is misnamed", async () => {
+  it("a second stack file of an account is a warning that says to remove it, naming the account's own file; the organization stack is listed", async () => {
     writeFileSync(join(dir, "Pulumi.prod-999999999999.yaml"), ORGANIZATION_STACK);
     writeFileSync(join(dir, "Pulumi.mgmt.yaml"), ORGANIZATION_STACK);
     const { code, stdout, stderr } = await accounts("--json");
-    expect(code).toBe(1);
-    expect(stdout).toBe("");
+    expect(code).toBe(0);
     expect(stderr.split("\n")).toEqual([
-      'Pulumi.mgmt.yaml:2:3 E_STACK_NAME this file deploys account 999999999999, whose stack is prod-999999999999 (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: rename the file Pulumi.prod-999999999999.yaml (and the stack: pulumi stack rename prod-999999999999)',
-      "cordon accounts: 1 problem in the project's files: no account listed",
+      'cordon accounts: warning: Pulumi.mgmt.yaml:2:3 E_STACK_NAME this file deploys account 999999999999, whose stack is prod-999999999999 (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: remove it (the account\'s stack is Pulumi.prod-999999999999.yaml)',
+      "cordon accounts: warning: 1 problem in the stack files: they apply nothing, and stop no stack; every other account is listed",
       "",
     ]);
+    const listed = JSON.parse(stdout);
+    expect(listed.withheld).toEqual([]);
+    expect(listed.accounts.find((a: { account: string }) => a.account === "999999999999")).toEqual(
+      accountEntry("999999999999", [CROSS], { organization: true }),
+    );
   });
 
   it("exits 2 on a usage error", async () => {
     const { code, stderr } = await accounts("--acount", "1");
     expect(code).toBe(2);
     expect(stderr).toMatch(/^cordon accounts: /);
+  });
+});
+
+describe('a refused stack file stops only the stack that would read it (docs/lifecycle.md, "When a stack file is refused")', () => {
+  const NOW = "2026-11-28T12:00:00Z";
+  const digits = fc.stringMatching(/^\d{12}$/);
+  /** A stack file name that is no account's own (`prod-` and 12 digits). */
+  const otherName = fc
+    .stringMatching(/^[a-z][a-z0-9_.-]{0,15}$/)
+    .filter((name) => !/^prod-\d{12}$/.test(name) && !/\.(json|ya?ml)$/.test(name));
+  const extra = fc.record({
+    kind: fc.constantFrom("second", "orphan", "yml", "broken"),
+    of: fc.nat(),
+    name: otherName,
+    orphan: digits,
+  });
+
+  it("whatever the accounts and the extra files: each account is listed unless its own file cannot be read, and each extra file is a warning that says what fixes it", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(digits, { minLength: 1, maxLength: 4 }),
+        fc.uniqueArray(extra, { minLength: 1, maxLength: 4, selector: (e) => e.name }),
+        async (own, extras) => {
+          const folder = mkdtempSync(join(tmpdir(), "cordon-accounts-upgrade-"));
+          try {
+            mkdirSync(join(folder, "incidents"));
+            writeFileSync(join(folder, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+            own.forEach((account, i) => {
+              writeFileSync(join(folder, `Pulumi.prod-${account}.yaml`), `config:\n  cordon:account: "${account}"\n`);
+              writeFileSync(
+                join(folder, "incidents", `inc-${i}.yaml`),
+                `id: inc-${i}\ntitle: t\naccount: "${account}"\ncutoff: 2026-11-28T10:00:00Z\nroles: [{ name: r }]\n`,
+              );
+            });
+            const orphans = extras.filter((e) => e.kind === "orphan" && !own.includes(e.orphan)).map((e) => e.orphan);
+            const expected = new Map<string, string>();
+            const broken = new Set<string>();
+            for (const e of extras) {
+              const account = own[e.of % own.length];
+              if (e.kind === "second") {
+                writeFileSync(join(folder, `Pulumi.${e.name}.yaml`), `config:\n  cordon:account: "${account}"\n`);
+                expected.set(`Pulumi.${e.name}.yaml`, `remove it (the account's stack is Pulumi.prod-${account}.yaml)`);
+              } else if (e.kind === "orphan" && !own.includes(e.orphan)) {
+                writeFileSync(join(folder, `Pulumi.${e.name}.yaml`), `config:\n  cordon:account: "${e.orphan}"\n`);
+                expected.set(
+                  `Pulumi.${e.name}.yaml`,
+                  `rename the file Pulumi.prod-${e.orphan}.yaml (and the stack: pulumi stack rename prod-${e.orphan})`,
+                );
+              } else if (e.kind === "yml") {
+                writeFileSync(join(folder, `Pulumi.prod-${account}.yml`), `config:\n  cordon:account: "${account}"\n`);
+                expected.set(
+                  `Pulumi.prod-${account}.yml`,
+                  `remove it (Pulumi reads that stack's settings from Pulumi.prod-${account}.yaml)`,
+                );
+              } else if (e.kind === "broken") {
+                writeFileSync(join(folder, `Pulumi.prod-${account}.yaml`), "config: [\n");
+                broken.add(account);
+              }
+            }
+            const io = memoryIo({ cwd: folder });
+            const code = await main(["accounts", "--json", "--now", NOW], io);
+            expect(code).toBe(0);
+            const listed = JSON.parse(io.stdout) as {
+              accounts: { stack: string }[];
+              problems: string[];
+              withheld: string[];
+            };
+            // Every account whose own file reads, and none whose own file does not; an orphan's
+            // account has neither incident nor file of its own: nothing to list.
+            const readable = own.filter((account) => !broken.has(account));
+            expect(listed.accounts.map((a) => a.stack)).toEqual(readable.map((a) => `prod-${a}`).sort());
+            expect(listed.withheld).toEqual([...broken].sort());
+            for (const account of orphans) expect(listed.accounts.map((a) => a.stack)).not.toContain(`prod-${account}`);
+            for (const [file, fix] of expected) {
+              const lines = listed.problems.filter((p) => p.startsWith(`${file}:`));
+              expect(lines, file).toHaveLength(1);
+              expect(lines[0].endsWith(`: ${fix}`), lines[0]).toBe(true);
+            }
+            for (const account of broken)
+              expect(listed.problems.some((p) => p.startsWith(`Pulumi.prod-${account}.yaml:`))).toBe(true);
+            // Said on stderr as warnings, each problem, then what they stop.
+            const warnings = io.stderr.trimEnd().split("\n");
+            expect(warnings.slice(0, -1)).toEqual(listed.problems.map((p) => `cordon accounts: warning: ${p}`));
+            expect(warnings.at(-1)).toMatch(/^cordon accounts: warning: \d+ problems? in the stack files: /);
+          } finally {
+            rmSync(folder, { recursive: true, force: true });
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });
 

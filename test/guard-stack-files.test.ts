@@ -169,11 +169,11 @@ describe("the files Pulumi reads, and no others", () => {
   const decoys = {
     yml: {
       files: { [`Pulumi.prod-${A}.yml`]: stackFile(A) },
-      line: `Pulumi.prod-${A}.yml:1:1 E_PROJECT_FILE a stack file named Pulumi.prod-${A}.yml: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: rename it Pulumi.prod-${A}.yaml, or remove it`,
+      line: `Pulumi.prod-${A}.yml:1:1 E_PROJECT_FILE a stack file named Pulumi.prod-${A}.yml: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: remove it (Pulumi reads that stack's settings from Pulumi.prod-${A}.yaml)`,
     },
     decoy: {
       files: { "Pulumi.decoy.yaml": stackFile(A) },
-      line: `Pulumi.decoy.yaml:2:3 E_STACK_NAME this file deploys account ${A}, whose stack is prod-${A} (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: rename the file Pulumi.prod-${A}.yaml (and the stack: pulumi stack rename prod-${A})`,
+      line: `Pulumi.decoy.yaml:2:3 E_STACK_NAME this file deploys account ${A}, whose stack is prod-${A} (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: remove it (the account's stack is Pulumi.prod-${A}.yaml)`,
     },
     json: {
       files: {
@@ -182,7 +182,7 @@ describe("the files Pulumi reads, and no others", () => {
       },
       line: [
         "Pulumi.json:1:1 E_PROJECT_FILE a project file named Pulumi.json: Pulumi finds Pulumi.json, then Pulumi.yaml, then Pulumi.yml, and reads the stack files with that file's extension; cordon (guard, accounts, the workflows) reads Pulumi.yaml and Pulumi.<stack>.yaml: remove it, or make it Pulumi.yaml",
-        `Pulumi.prod-${A}.json:1:1 E_PROJECT_FILE a stack file named Pulumi.prod-${A}.json: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: rename it Pulumi.prod-${A}.yaml, or remove it`,
+        `Pulumi.prod-${A}.json:1:1 E_PROJECT_FILE a stack file named Pulumi.prod-${A}.json: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: remove it (Pulumi reads that stack's settings from Pulumi.prod-${A}.yaml)`,
       ].join("\n"),
     },
     stackConfigDir: {

@@ -97,7 +97,7 @@ describe("from a subfolder, the bin finds the project", () => {
     );
   });
 
-  it("validate also says what is wrong in the project's stack files, where accounts would list nothing and no stack deploy", () => {
+  it("validate also says what is wrong in the project's stack files: a warning for one stack file, whose account accounts withholds; a failure for Pulumi.yaml, where accounts lists nothing", () => {
     const fresh = project();
     writeFileSync(
       join(fresh, "Pulumi.prod-999999999999.yaml"),
@@ -105,16 +105,27 @@ describe("from a subfolder, the bin finds the project", () => {
     );
     const result = cordon(join(fresh, "docs", "notes"), "validate", "--now", NOW);
     expect(result).toEqual({
-      code: 1,
+      code: 0,
       stdout: "1 incident valid: 2026-11-28-ci-key\n",
       stderr: [
-        "../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization.managementAccount: expected the organization's management account, 12 digits, quoted, found null",
-        "../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization.targets: expected a list of at least one root (r-…), organizational unit (ou-…-…) or account id, found null",
-        '../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization: unknown field "roots", expected targets and managementAccount',
-        "3 problems in the project's Pulumi.yaml and stack files: cordon accounts lists no account, and no stack is deployed, until they are fixed",
+        "cordon validate: warning: ../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization.managementAccount: expected the organization's management account, 12 digits, quoted, found null",
+        "cordon validate: warning: ../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization.targets: expected a list of at least one root (r-…), organizational unit (ou-…-…) or account id, found null",
+        'cordon validate: warning: ../../Pulumi.prod-999999999999.yaml:3:24 E_SETTING cordon:organization: unknown field "roots", expected targets and managementAccount',
+        "cordon validate: warning: 3 problems in the stack files: account 999999999999 is not deployed until they are fixed; guard refuses a change that brings one, and apply.yml's run fails while one is there",
         "",
       ].join("\n"),
     });
+    const listed = cordon(join(fresh, "docs", "notes"), "accounts", "--json", "--now", NOW);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).withheld).toEqual(["999999999999"]);
+
+    writeFileSync(join(fresh, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\nstackConfigDir: conf\n");
+    const whole = cordon(join(fresh, "docs", "notes"), "validate", "--now", NOW);
+    expect(whole.code).toBe(1);
+    expect(whole.stderr.split("\n").slice(-2)).toEqual([
+      "4 problems in the project's Pulumi.yaml and stack files: cordon accounts lists no account, and no stack is deployed, until they are fixed",
+      "",
+    ]);
     expect(cordon(join(fresh, "docs", "notes"), "accounts", "--now", NOW).code).toBe(1);
   });
 

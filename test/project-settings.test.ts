@@ -27,6 +27,9 @@ const stack = (name: string, text: string) => ({ path: `Pulumi.${name}.yaml`, te
 const lines = (result: ReturnType<typeof readProjectFiles>) => result.problems.map(formatDiagnostic);
 const misnamed = (account: string) =>
   `this file deploys account ${account}, whose stack is prod-${account} (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: rename the file Pulumi.prod-${account}.yaml (and the stack: pulumi stack rename prod-${account})`;
+/** A second file of an account whose own file exists: renaming it would clobber that one. */
+const second = (account: string) =>
+  `this file deploys account ${account}, whose stack is prod-${account} (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: remove it (the account's stack is Pulumi.prod-${account}.yaml)`;
 const organization = (account: string) =>
   `config:\n  cordon:account: "${account}"\n  cordon:organization:\n    targets: [r-abcd]\n    managementAccount: "${account}"\n`;
 const MERGE =
@@ -98,7 +101,7 @@ describe("every rule, with its exact message, beside a compliant file", () => {
         stack(`prod-${A}`, `config:\n  cordon:account: "${A}"\n`),
         stack("decoy", `config:\n  account: "${A}"\n`),
       ],
-      problem: `Pulumi.decoy.yaml:2:3 E_STACK_NAME ${misnamed(A)}`,
+      problem: `Pulumi.decoy.yaml:2:3 E_STACK_NAME ${second(A)}`,
     },
     {
       code: "E_ORGANIZATION_STACK",
@@ -147,6 +150,15 @@ describe("every rule, with its exact message, beside a compliant file", () => {
         { path: `Pulumi.prod-${A}.yml`, text: `config:\n  cordon:account: "${A}"\n` },
       ],
       problem: `Pulumi.prod-${A}.yml:1:1 E_PROJECT_FILE a stack file named Pulumi.prod-${A}.yml: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: rename it Pulumi.prod-${A}.yaml, or remove it`,
+    },
+    {
+      code: "E_PROJECT_FILE",
+      files: [
+        project("name: cordon\nruntime: nodejs\n"),
+        stack(`prod-${A}`, `config:\n  cordon:account: "${A}"\n`),
+        { path: `Pulumi.prod-${A}.yml`, text: `config:\n  cordon:account: "${A}"\n` },
+      ],
+      problem: `Pulumi.prod-${A}.yml:1:1 E_PROJECT_FILE a stack file named Pulumi.prod-${A}.yml: Pulumi reads a stack's settings from Pulumi.<stack>.yaml beside Pulumi.yaml, never from this file, which guard would judge all the same: remove it (Pulumi reads that stack's settings from Pulumi.prod-${A}.yaml)`,
     },
     {
       code: "E_PROJECT_FILE",

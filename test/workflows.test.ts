@@ -3799,6 +3799,7 @@ describe("the apply workflow", () => {
       accounts: "${{ steps.accounts.outputs.accounts }}",
       first: "${{ steps.accounts.outputs.first }}",
       after: "${{ steps.accounts.outputs.after }}",
+      problems: "${{ steps.accounts.outputs.problems }}",
     });
     // An invalid incident file fails the assignment (bash -e), and with it the run: no partial matrix.
     expect(accounts.steps.find((s) => s.name === "accounts")?.run).toMatch(
@@ -3910,7 +3911,66 @@ describe("the apply workflow", () => {
     };
 
     it("apply.yml: first every stack that records an instant or reads none, then every stack that reads one", () => {
-      expect(waves(workflow.jobs.accounts.steps.find((s) => s.name === "accounts")?.run ?? "")).toEqual(expected);
+      // No stack file refused: no problem to fail the run with.
+      expect(waves(workflow.jobs.accounts.steps.find((s) => s.name === "accounts")?.run ?? "")).toEqual({
+        ...expected,
+        problems: [],
+      });
+    });
+
+    it('apply.yml: a refused stack file stops only the stack that would read it; every other account is updated, and the stack-files job fails the run naming each file (docs/lifecycle.md, "When a stack file is refused")', () => {
+      const script = workflow.jobs.accounts.steps.find((s) => s.name === "accounts")?.run ?? "";
+      const failing = workflow.jobs["stack-files"];
+      expect(failing.needs).toBe("accounts");
+      expect(failing.if).toBe("needs.accounts.outputs.problems != '[]'");
+      expect(workflow.jobs.accounts.outputs?.problems).toBe("${{ steps.accounts.outputs.problems }}");
+      // The up jobs need only the accounts job, never this one: they run beside it.
+      expect([workflow.jobs.up.needs, workflow.jobs.after.needs]).toEqual(["accounts", ["accounts", "up"]]);
+      const decoys = {
+        // A second file of 111111111111, whose own file exists: it applies nothing.
+        "Pulumi.old.yaml": 'config:\n  cordon:account: "111111111111"\n  cordon:incidentsDir: elsewhere\n',
+        "Pulumi.prod-111111111111.yaml": 'config:\n  cordon:account: "111111111111"\n',
+        // 555555555555's own file, unreadable: its stack is withheld.
+        "Pulumi.prod-555555555555.yaml": "config: [\n",
+      };
+      try {
+        for (const [name, text] of Object.entries(decoys)) writeFileSync(join(project, name), text);
+        const output = join(bin, "output");
+        writeFileSync(output, "");
+        execFileSync("bash", [...BASH, script], {
+          cwd: project,
+          env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GITHUB_OUTPUT: output },
+          stdio: "pipe",
+        });
+        const outputs = Object.fromEntries(
+          readFileSync(output, "utf8")
+            .trim()
+            .split("\n")
+            .map((line) => [line.slice(0, line.indexOf("=")), JSON.parse(line.slice(line.indexOf("=") + 1))]),
+        ) as Record<string, ({ stack: string } | string)[]>;
+        const stacks = (wave: string) => outputs[wave].map((a) => (a as { stack: string }).stack);
+        expect(stacks("first")).toEqual(["prod-111111111111", "prod-444444444444"]);
+        expect(stacks("after")).toEqual(["prod-444444444444"]);
+        expect(outputs.problems).toEqual([
+          'Pulumi.old.yaml:2:3 E_STACK_NAME this file deploys account 111111111111, whose stack is prod-111111111111 (cordon:stackPrefix "prod", then the account): the workflows deploy that stack and no other, and the program refuses to run under another name, so nothing here would be applied: remove it (the account\'s stack is Pulumi.prod-111111111111.yaml)',
+          "Pulumi.prod-555555555555.yaml:2:1 E_PROJECT_YAML not YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+        ]);
+        // The job that fails the run: each problem on a line, as JSON text, then the error.
+        const run = spawnSync("bash", [...BASH, failing.steps[0].run ?? ""], {
+          encoding: "utf8",
+          env: { ...process.env, PROBLEMS: JSON.stringify(outputs.problems) },
+        });
+        expect(run.status).toBe(1);
+        expect(
+          run.stdout
+            .split("\n")
+            .slice(0, 2)
+            .map((line) => JSON.parse(line)),
+        ).toEqual(outputs.problems);
+        expect(run.stdout.split("\n")[2]).toMatch(/^::error title=cordon::2 problem\(s\) in the stack files \(above\)/);
+      } finally {
+        for (const name of Object.keys(decoys)) rmSync(join(project, name), { force: true });
+      }
     });
 
     it("contain.yml: the same waves, of the stacks the committed incidents touch", () => {
