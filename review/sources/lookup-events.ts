@@ -31,7 +31,15 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
     const since = request.since ?? new Date(until.getTime() - LOOKUP_EVENTS_DAYS * DAY);
     const kept = now.getTime() - LOOKUP_EVENTS_DAYS * DAY;
     const keptSince = new Date(kept).toISOString();
+    // The part of the window before what LookupEvents keeps is not read: an unread part of the
+    // review (INCOMPLETE, exit 2), never a quiet warning under a review that looks whole.
+    const unreadable: { part: string; reason: string }[] = [];
     if (since.getTime() < kept) {
+      const end = new Date(Math.min(kept, until.getTime())).toISOString();
+      unreadable.push({
+        part: `the window from ${since.toISOString()} to ${end}`,
+        reason: `LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events, from ${keptSince} on; read this part from the trail's log files (--from-s3, --athena or --from-logs)`,
+      });
       io.err(
         `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${keptSince} is only in the log files (--from-logs)\n`,
       );
@@ -89,6 +97,7 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
         sourceSummary: `CloudTrail LookupEvents in ${plural(regions.length, "region")}`,
         notEnabled,
         failed,
+        unreadable,
         // LookupEvents reads the account of the credentials it runs with, and names no account:
         // that account is the one that received the events it gave.
         accountsRead: {
