@@ -8,6 +8,7 @@ import { CloudTrailReader } from "../review/lookup/reader.ts";
 import { followChain, type EventSource } from "../review/core/chain.ts";
 import { main } from "../cli/main.ts";
 import { runReview } from "../commands/review.ts";
+import { formatInstant } from "../incident/time.ts";
 import { memoryIo } from "../cli/io.ts";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import { sdkRegionStatus } from "../aws/regions.ts";
@@ -453,7 +454,7 @@ describe("cordon review against CloudTrail", () => {
     expect(exit).toBe(2);
     expect(io.stdout.split("\n").slice(2, 4)).toEqual([
       "INCOMPLETE: 1 part of the source could not be read; their events are missing from this review:",
-      "  the window from 2026-06-01T00:00:00.000Z to 2026-09-01T00:00:00.000Z: LookupEvents keeps 90 days of events, from 2026-09-01T00:00:00.000Z on; read this part from the trail's log files (--from-s3, --athena or --from-logs)",
+      "  the window from 2026-06-01T00:00:00Z to 2026-09-01T00:00:00Z: LookupEvents keeps 90 days of events, from 2026-09-01T00:00:00Z on; read this part from the trail's log files (--from-s3, --athena or --from-logs)",
     ]);
     await fc.assert(
       fc.asyncProperty(
@@ -473,8 +474,8 @@ describe("cordon review against CloudTrail", () => {
             since < kept
               ? [
                   {
-                    part: `the window from ${new Date(since).toISOString()} to ${new Date(Math.min(kept, until)).toISOString()}`,
-                    reason: `LookupEvents keeps 90 days of events, from ${new Date(kept).toISOString()} on; read this part from the trail's log files (--from-s3, --athena or --from-logs)`,
+                    part: `the window from ${formatInstant(new Date(since))} to ${formatInstant(new Date(Math.min(kept, until)))}`,
+                    reason: `LookupEvents keeps 90 days of events, from ${formatInstant(new Date(kept))} on; read this part from the trail's log files (--from-s3, --athena or --from-logs)`,
                   },
                 ]
               : [];

@@ -4,6 +4,7 @@
  * review stops only when no region could be read.
  */
 import { displayValue } from "../../incident/display.ts";
+import { formatInstant } from "../../incident/time.ts";
 import { LOOKBACK_MS } from "../core/chain.ts";
 import { COMMERCIAL_REGIONS } from "../core/regions.ts";
 import { LOOKUP_EVENTS_DAYS } from "../lookup/limits.ts";
@@ -35,10 +36,9 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
     // review (INCOMPLETE, exit 2), never a quiet warning under a review that looks whole.
     const unreadable: { part: string; reason: string }[] = [];
     if (since.getTime() < kept) {
-      const end = new Date(Math.min(kept, until.getTime())).toISOString();
       unreadable.push({
-        part: `the window from ${since.toISOString()} to ${end}`,
-        reason: `LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events, from ${keptSince} on; read this part from the trail's log files (--from-s3, --athena or --from-logs)`,
+        part: `the window from ${formatInstant(since)} to ${formatInstant(new Date(Math.min(kept, until.getTime())))}`,
+        reason: `LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events, from ${formatInstant(new Date(kept))} on; read this part from the trail's log files (--from-s3, --athena or --from-logs)`,
       });
       io.err(
         `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${keptSince} is only in the log files (--from-logs)\n`,
