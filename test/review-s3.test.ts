@@ -219,6 +219,20 @@ describe("--from-s3 against moto", () => {
     expect(most()).toBeLessThanOrEqual(8);
   });
 
+  it("on a terminal, draws the listing's progress as it goes, and ends its line before the summary", async () => {
+    const io = memoryIo({ env: moto.env });
+    io.errIsTTY = true;
+    expect(await runReview(windowFlags("--json"), io, {})).toBe(0);
+    const frames = io.stderr.split("\r\u001b[2K").slice(1);
+    expect(frames.some((frame) => /^listing the trail · [12]\/2 account folders · \d listings$/.test(frame))).toBe(
+      true,
+    );
+    // The last frame of the listing: every listing made (AWSLogs/, the organization's, 2 accounts', 3 region folders).
+    expect(frames.filter((frame) => frame.startsWith("listing the trail")).at(-1)).toBe(
+      `listing the trail · 3/3 region folders · 7 listings · 9 log files\nreview: 9 log files in 3 account and region folders of s3://${BUCKET}/trail (7 listings)\n`,
+    );
+  });
+
   it("lists every file in range it cannot read by its URL, and reviews the others (exit 2, INCOMPLETE; issue 22)", async () => {
     const broken = file(A, "us-east-1", "2026/11/11", "20261111T0010Z");
     await client.send(

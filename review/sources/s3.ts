@@ -65,14 +65,21 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
     readers.start();
     const window = { start: since.getTime(), end: (request.until ?? io.now()).getTime() };
     const shown = `s3://${location.bucket}${location.prefix === "" ? "" : `/${location.prefix}`}`;
+    // The listing of a large trail takes a while: its progress is drawn as the read's is.
+    const progress = new ReadProgress(io);
     // The days from the chain's lookback on: a session minted before --since is found by the call that minted it.
-    const listing = await listTrail(dependencies.client ?? sdkS3Client(signingRegion(io.env)), {
-      location,
-      accounts,
-      regions: request.regions,
-      start: readWindow(window).start ?? window.start,
-      end: window.end,
-    });
+    const listing = await listTrail(
+      dependencies.client ?? sdkS3Client(signingRegion(io.env)),
+      {
+        location,
+        accounts,
+        regions: request.regions,
+        start: readWindow(window).start ?? window.start,
+        end: window.end,
+      },
+      { progress },
+    );
+    progress.listed();
     for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
     // Nothing to read, and something could not be: the review would be of nothing. A folder
     // that --accounts or --regions names and the bucket lacks is an unread part of a review of
@@ -91,14 +98,7 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
       `review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region ${listing.folders === 1 ? "folder" : "folders"} of ${displayValue(shown)} (${count(listing.requests)} listings)\n`,
     );
     let objects: readonly LogObject[] = listing.objects;
-    let read = await reviewLogObjects(
-      objects,
-      request.accessKeyId,
-      window,
-      request.regions,
-      new ReadProgress(io),
-      readers,
-    );
+    let read = await reviewLogObjects(objects, request.accessKeyId, window, request.regions, progress, readers);
     // Each round leaves out the files that could not be read; every round reads fewer, so it ends.
     while (read.chain === null) {
       const broken = new Set(read.problems.map((problem) => problem.file));

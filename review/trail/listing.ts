@@ -14,6 +14,7 @@ import { listPage, objectBytes, type S3Like } from "../../aws/s3-logs.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import { LOG_FILE, type LogObject } from "../logs/log-objects.ts";
 import type { LogProblem } from "../logs/log-file.ts";
+import type { ListingProgress } from "../logs/read-progress.ts";
 import { awsLogsFolder, dayOfKey, deliveryDays, ORG_ID, regionFolder, type S3Location } from "./layout.ts";
 
 export interface TrailScope {
@@ -34,6 +35,8 @@ export interface S3FetchOptions {
   aheadBytes?: number;
   /** Objects larger than this are streamed when read, never fetched ahead. @default 8 MiB */
   aheadObjectBytes?: number;
+  /** Told after each listing: a large trail takes a while to list, and silence looks like a hang. */
+  progress?: { listing(progress: ListingProgress): void };
 }
 
 export interface TrailListing {
@@ -133,16 +136,21 @@ export async function listTrail(
       }),
     )
   ).flat();
+  let done = 0;
+  let files = 0;
+  const tell = (stage: ListingProgress["stage"], of: number) =>
+    options.progress?.listing({ stage, done, of, requests, files });
   // Each account's CloudTrail/ folder, one level down: the regions it holds, whether or not
   // --regions names some. A folder named by --accounts or --regions that the bucket does not hold
   // was not read, and must never count as read with 0 events.
   const held = await bounded(
     concurrency,
-    accountFolders.map(({ org, account }) => async () => ({
-      org,
-      account,
-      regions: await subfolders(regionFolder(prefix, org, account, "").slice(0, -1)),
-    })),
+    accountFolders.map(({ org, account }) => async () => {
+      const regions = await subfolders(regionFolder(prefix, org, account, "").slice(0, -1));
+      done++;
+      tell("accounts", accountFolders.length);
+      return { org, account, regions };
+    }),
   );
   const regionFolders = held.flatMap(({ org, account, regions }) =>
     (regions ?? [])
@@ -175,6 +183,7 @@ export async function listTrail(
 
   const { first, last } = deliveryDays(scope.start, scope.end);
   const unlisted = new Set<string>();
+  done = 0;
   const listed = await bounded(
     concurrency,
     folders.map((folder) => async () => {
@@ -194,14 +203,20 @@ export async function listTrail(
             const day = dayOfKey(folder, object.key);
             if (day === null || day < first) continue;
             if (day > last) break page;
-            if (LOG_FILE.test(object.key)) found.push(object);
+            if (LOG_FILE.test(object.key)) {
+              found.push(object);
+              files++;
+            }
           }
           token = page.next;
+          if (token !== undefined) tell("regions", folders.length);
         } while (token !== undefined);
       } catch (error) {
         problem(folder, error);
         unlisted.add(folder);
       }
+      done++;
+      tell("regions", folders.length);
       return found;
     }),
   );
