@@ -443,14 +443,14 @@ describe("the progress of a read", () => {
     expect(lines[23]).toBe("review: listing the trail · 80/80 region folders · 281 listings · 200,000 log files");
   });
 
-  it("on a terminal, the listing redraws in place, and its line is ended before the read's", () => {
+  it("on a terminal, the listing redraws in place, and its line is drawn as it ended and left before the read's", () => {
     const { out, progress } = started(true);
     progress.listing({ stage: "regions", done: 1, of: 2, requests: 3, files: 1000 });
     progress.listed();
     progress.passStarted(1, 2, 2_000_000, "the key's events");
     progress.read(1_000_000);
     expect(out.text).toBe(
-      "\r\u001b[2Klisting the trail · 1/2 region folders · 3 listings · 1,000 log files\n\r\u001b[2Kreading log files ▕██████████          ▏ pass 1 · 0/2 files · 1/2 MB · 0 events · 0 events/s",
+      "\r\u001b[2Klisting the trail · 1/2 region folders · 3 listings · 1,000 log files\r\u001b[2Klisting the trail · 1/2 region folders · 3 listings · 1,000 log files\n\r\u001b[2Kreading log files ▕██████████          ▏ pass 1 · 0/2 files · 1/2 MB · 0 events · 0 events/s",
     );
   });
 

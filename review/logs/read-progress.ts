@@ -57,6 +57,8 @@ export class ReadProgress implements LogsProgress {
   private allFiles = 0;
   private allRecords = 0;
   private chain: string | null = null;
+  /** The listing's last state, drawn once more when it ends: a terminal's redraws skip some. */
+  private listingText: string | null = null;
 
   constructor(output: ProgressOutput, options: ReadProgressOptions = {}) {
     this.output = output;
@@ -78,13 +80,16 @@ export class ReadProgress implements LogsProgress {
       `${count(requests)} ${requests === 1 ? "listing" : "listings"}`,
       ...(stage === "regions" ? [`${count(files)} log files`] : []),
     ];
-    const text = `listing the trail · ${parts.join(" · ")}`;
-    this.line(text, text);
+    this.listingText = `listing the trail · ${parts.join(" · ")}`;
+    this.line(this.listingText, this.listingText);
   }
 
-  /** The listing is done: a terminal's line is ended, and the read's own clock starts. */
+  /** The listing is done: a terminal's line is drawn as it ended and left, and the read's own clock starts. */
   listed(): void {
-    if (this.output.errIsTTY && this.drawn) this.output.err("\n");
+    if (this.output.errIsTTY && this.drawn && this.listingText !== null) {
+      this.line(this.listingText, this.listingText, true);
+      this.output.err("\n");
+    }
     this.drawn = false;
     this.began = this.clock.now();
     this.lastDraw = -Infinity;
