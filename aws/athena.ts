@@ -1,8 +1,9 @@
 /**
  * Runs SQL on Athena (the QueryRunner of review/trail/athena.ts): start, wait for a terminal
  * state with a growing pause, then every page of the results. A query that fails or is cancelled
- * is an error that says why, in Athena's words; a query still running when cordon gives up is
- * stopped, so that nobody pays for an answer no one reads.
+ * is an error that says why, in Athena's words; a query still running when cordon gives up, or
+ * when the review is interrupted ({@link AthenaRunner.stop}), is stopped, so that nobody pays for
+ * an answer no one reads. While a query waits, what it is doing is told every few seconds.
  * @see https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html
  * @see https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html
  */
@@ -62,6 +63,23 @@ export interface AthenaOptions {
   timeoutMs?: number;
   /** Rows per page of results: GetQueryResults takes 1 to 1000. @default 1000 */
   pageSize?: number;
+  /** Told when a query starts, and while it waits (QUEUED, RUNNING) every `progressMs`. */
+  progress?: AthenaProgress;
+  /** @default 10000 */
+  progressMs?: number;
+}
+
+/** What a query is doing while the review waits for it. */
+export interface AthenaProgress {
+  started(queryId: string): void;
+  /** `state` as Athena last said it; `elapsedMs` since the query started. */
+  waiting(queryId: string, state: string, elapsedMs: number): void;
+}
+
+/** A query {@link AthenaRunner.stop} was asked to stop, and the error if StopQueryExecution failed. */
+export interface StoppedQuery {
+  queryId: string;
+  error?: unknown;
 }
 
 /** One row of results, by column name (lowercase); null for a NULL. */
@@ -89,6 +107,11 @@ export function sdkAthenaClient(region: string): AthenaClient {
 export class AthenaRunner {
   private readonly options: AthenaOptions;
   private readonly clock: AthenaClock;
+  /** Queries started and not yet ended: what {@link stop} stops. */
+  private readonly live = new Set<string>();
+  /** StartQueryExecution calls not yet answered: each may start a query that must be stopped too. */
+  private readonly starting = new Set<Promise<string | undefined>>();
+  private stopping = false;
 
   constructor(options: AthenaOptions) {
     this.options = options;
@@ -97,25 +120,62 @@ export class AthenaRunner {
 
   async run(sql: string): Promise<{ rows: AthenaRow[]; dataScannedBytes: number; queryId: string }> {
     const { client, database, workgroup, outputLocation } = this.options;
-    const started = await client.send(
-      new StartQueryExecutionCommand({
-        QueryString: sql,
-        QueryExecutionContext: { Database: database },
-        ...(workgroup === undefined ? {} : { WorkGroup: workgroup }),
-        ...(outputLocation === undefined ? {} : { ResultConfiguration: { OutputLocation: outputLocation } }),
-      }),
-    );
-    const id = started.QueryExecutionId;
+    if (this.stopping) throw new AthenaQueryError("interrupted: no query started");
+    const start = client
+      .send(
+        new StartQueryExecutionCommand({
+          QueryString: sql,
+          QueryExecutionContext: { Database: database },
+          ...(workgroup === undefined ? {} : { WorkGroup: workgroup }),
+          ...(outputLocation === undefined ? {} : { ResultConfiguration: { OutputLocation: outputLocation } }),
+        }),
+      )
+      .then((started) => started.QueryExecutionId);
+    this.starting.add(start);
+    let id: string | undefined;
+    try {
+      id = await start;
+    } finally {
+      this.starting.delete(start);
+    }
     if (id === undefined) throw new AthenaQueryError("Athena started the query but returned no QueryExecutionId");
-    const execution = await this.wait(id);
-    const rows = await this.results(id);
-    return { rows, dataScannedBytes: execution.QueryExecution?.Statistics?.DataScannedInBytes ?? 0, queryId: id };
+    this.live.add(id);
+    try {
+      this.options.progress?.started(id);
+      const execution = await this.wait(id);
+      const rows = await this.results(id);
+      return { rows, dataScannedBytes: execution.QueryExecution?.Statistics?.DataScannedInBytes ?? 0, queryId: id };
+    } finally {
+      this.live.delete(id);
+    }
+  }
+
+  /**
+   * Stops every query started and not ended, those whose start is still unanswered included (once
+   * answered), and starts no more: what an interrupted review leaves running would be billed for
+   * an answer nobody reads.
+   * @see https://docs.aws.amazon.com/athena/latest/APIReference/API_StopQueryExecution.html
+   */
+  async stop(): Promise<StoppedQuery[]> {
+    this.stopping = true;
+    const ids = new Set(this.live);
+    for (const id of await Promise.all([...this.starting].map((start) => start.catch(() => undefined))))
+      if (id !== undefined) ids.add(id);
+    return Promise.all(
+      [...ids].map((queryId) =>
+        this.options.client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryId })).then(
+          () => ({ queryId }),
+          (error: unknown) => ({ queryId, error }),
+        ),
+      ),
+    );
   }
 
   /** Looks at the query until it succeeds; throws if it fails, is cancelled or takes too long. */
   private async wait(id: string): Promise<GetQueryExecutionCommandOutput> {
     const { client } = this.options;
     const began = this.clock.now();
+    let told = began;
     let pause = this.options.pollMs ?? 200;
     for (;;) {
       const execution = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
@@ -126,13 +186,21 @@ export class AthenaRunner {
         const why = status.AthenaError?.ErrorMessage ?? status.StateChangeReason ?? "Athena gave no reason";
         throw new AthenaQueryError(`query ${id} ${status.State === "FAILED" ? "failed" : "was cancelled"}: ${why}`);
       }
+      if (this.stopping) throw new AthenaQueryError(`query ${id} interrupted: stopped`);
+      // A long query is not a silent one: what it is doing, every so often.
+      const now = this.clock.now();
+      if (now - told >= (this.options.progressMs ?? 10_000)) {
+        told = now;
+        this.options.progress?.waiting(id, status?.State ?? "unknown", now - began);
+      }
       if (this.clock.now() - began >= (this.options.timeoutMs ?? 30 * 60_000)) {
         await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
         throw new AthenaQueryError(
           `query ${id} still ${status?.State ?? "unknown"} after ${Math.round((this.clock.now() - began) / 1000)} s: stopped`,
         );
       }
-      await this.clock.sleep(pause);
+      // No later than the next progress line is due, so that lines come every `progressMs`.
+      await this.clock.sleep(Math.min(pause, Math.max(1, told + (this.options.progressMs ?? 10_000) - now)));
       pause = Math.min(this.options.maxPollMs ?? 5000, pause * 1.5);
     }
   }

@@ -17,6 +17,12 @@ export interface Io {
    * text pile up in memory. Absent where writes never queue (tests).
    */
   outDrained?(): Promise<void>;
+  /**
+   * Registers how to stop what the command leaves running elsewhere (an Athena query) when the
+   * process gets SIGINT or SIGTERM (cli/interrupt.ts); returns how to unregister it. Absent in
+   * tests that run commands in-process.
+   */
+  onInterrupt?(stop: () => Promise<void>): () => void;
 }
 
 /** Writes `pieces` to stdout one after the other, waiting whenever stdout's buffer is full. */

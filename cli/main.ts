@@ -7,6 +7,7 @@ import { maskSecrets } from "../incident/secrets.ts";
 import { closestName } from "../incident/spelling.ts";
 import { CannotRunError, EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
+import { catchInterrupts } from "./interrupt.ts";
 
 /**
  * What `cordon --help` says of each command, in the order it lists them: kept here, so that
@@ -108,13 +109,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 /** The process's entry point: `cli/cordon.js` calls it. */
 export async function runCli(): Promise<void> {
+  const interrupts = catchInterrupts({ err: (text) => process.stderr.write(text) });
   try {
-    process.exitCode = await main(process.argv.slice(2), processIo());
+    process.exitCode = await main(process.argv.slice(2), { ...processIo(), onInterrupt: interrupts.onInterrupt });
   } catch (error) {
     // An unexpected failure: say what it was without a stack dump (which could echo request data).
     process.stderr.write(
       `cordon: ${displaySafe(maskSecrets(error instanceof Error ? error.message : String(error)))}\n`,
     );
     process.exitCode = EXIT_USAGE;
+  } finally {
+    interrupts.dispose();
   }
 }

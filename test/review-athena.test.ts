@@ -4,6 +4,7 @@
  * results, a cancelled query), and what moto cannot do (a failed query, pages, bytes scanned, a
  * query given up on) against a stub of the SDK client.
  */
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -387,8 +388,9 @@ describe("review --athena against moto's Athena", () => {
     );
     expect({ code, stderr: io.stderr }).toEqual({
       code: 0,
+      // Each query told as it starts, and as it ends.
       stderr: expect.stringMatching(
-        /^review: athena round 1 · query [0-9a-f-]+ · 1 key or user · 1 rows · 0 MB scanned \(0 MB in all, ≈ \$0\.000048 at \$5\/TB\)\nreview: athena round 2 · query [0-9a-f-]+ · 1 key or user · 1 rows/,
+        /^review: athena round 1 · query ([0-9a-f-]+) started · 1 key or user\nreview: athena round 1 · query \1 · 1 key or user · 1 rows · 0 MB scanned \(0 MB in all, ≈ \$0\.000048 at \$5\/TB\)\nreview: athena round 2 · query ([0-9a-f-]+) started · 1 key or user\nreview: athena round 2 · query \2 · 1 key or user · 1 rows/,
       ),
     });
     const json = JSON.parse(io.stdout);
@@ -430,6 +432,100 @@ describe("review --athena against moto's Athena", () => {
     await expect(runner.run("SELECT 1")).rejects.toThrow(/^query [0-9a-f-]+ was cancelled: Athena gave no reason$/);
     client.destroy();
   });
+
+  const transition = (times: number) =>
+    fetch(`${moto.endpoint}/moto-api/state-manager/set-transition`, {
+      method: "POST",
+      body: JSON.stringify({ model_name: "athena::execution", transition: { progression: "manual", times } }),
+    });
+
+  it("a query that waits is told as it starts, then every ten seconds with its state", async () => {
+    await moto.reset();
+    // QUEUED for 12 looks, RUNNING for 12 more, then SUCCEEDED.
+    await transition(12);
+    const client = new AthenaClient({ region: "us-east-1" });
+    const clock = fakeClock();
+    const told: { queryId: string; state: string; elapsedMs: number }[] = [];
+    const runner = new AthenaRunner({
+      client,
+      database: "default",
+      clock,
+      progress: {
+        started: (queryId) => told.push({ queryId, state: "started", elapsedMs: 0 }),
+        waiting: (queryId, state, elapsedMs) => told.push({ queryId, state, elapsedMs }),
+      },
+    });
+    const { queryId } = await runner.run("SELECT 1");
+    client.destroy();
+    expect(told.every((entry) => entry.queryId === queryId)).toBe(true);
+    const states = told.map((entry) => entry.state);
+    expect(states[0]).toBe("started");
+    expect([...new Set(states)]).toEqual(["started", "QUEUED", "RUNNING"]);
+    // Every ten seconds of waiting, as the looks at the query are timed to be due then.
+    const times = told.map((entry) => entry.elapsedMs);
+    expect(times.slice(1).map((at, i) => at - times[i])).toEqual(times.slice(1).map(() => 10_000));
+    expect(clock.slept.reduce((a, b) => a + b, 0) - times.at(-1)!).toBeLessThanOrEqual(10_000);
+  });
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s stops the query the review waits for, then ends the process as the signal would (the shell's %i)",
+    async (signal, _code) => {
+      await moto.reset();
+      // A query that stays QUEUED: only the stop ends it.
+      await transition(1_000_000);
+      const child = spawn(
+        process.execPath,
+        [
+          join(import.meta.dirname, "..", "cli", "cordon.js"),
+          "review",
+          "--access-key",
+          ROOT,
+          "--athena",
+          "cloudtrail_logs",
+          "--accounts",
+          ACCOUNT,
+          "--since",
+          "2026-11-01T00:00:00Z",
+          "--until",
+          "2026-11-02T00:00:00Z",
+        ],
+        { env: process.env, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (text: string) => void (stdout += text));
+      const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        child.on("close", (code, killedBy) => resolve([code, killedBy])),
+      );
+      // Sent once the query has started, as a responder would press Ctrl-C while it runs.
+      await Promise.race([
+        new Promise<void>((resolve) =>
+          child.stderr.setEncoding("utf8").on("data", (text: string) => {
+            stderr += text;
+            if (stderr.includes(" started · ")) resolve();
+          }),
+        ),
+        closed,
+      ]);
+      child.kill(signal);
+      expect(await closed).toEqual([null, signal]);
+      const queryId = /query ([0-9a-f-]+) started/.exec(stderr)?.[1];
+      expect(stderr.split("\n").filter((line) => !/ · QUEUED for \d+ s$/.test(line))).toEqual([
+        `review: athena round 1 · query ${queryId} started · 1 key or user`,
+        `cordon review: interrupted: stopped Athena query ${queryId}`,
+        "",
+      ]);
+      expect(stdout).toBe("");
+      const client = new AthenaClient({ region: "us-east-1" });
+      const execution = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId }));
+      client.destroy();
+      expect(execution.QueryExecution?.Status?.State).toBe("CANCELLED");
+    },
+    30_000,
+  );
 
   it("an unknown workgroup is Athena's error, in one line", async () => {
     const { code, io } = await athenaReview("--workgroup", "nope");
@@ -518,6 +614,32 @@ describe("what moto's Athena cannot do, against a stub of the client", () => {
       [undefined, 2],
       ["t1", 2],
       ["t2", 2],
+    ]);
+  });
+
+  it("stop() stops the queries started, and one whose start is still unanswered once it is, and starts no more", async () => {
+    const sent: string[] = [];
+    let answer: (id: string) => void = () => {};
+    const stub: AthenaLike = {
+      send: (async (command: StartQueryExecutionCommand | StopQueryExecutionCommand | GetQueryExecutionCommand) => {
+        const id = "QueryExecutionId" in command.input ? command.input.QueryExecutionId : undefined;
+        sent.push(`${command.constructor.name} ${id ?? ""}`.trim());
+        if (command instanceof StartQueryExecutionCommand)
+          return { QueryExecutionId: await new Promise<string>((resolve) => (answer = resolve)) };
+        if (command instanceof StopQueryExecutionCommand) return {};
+        return { QueryExecution: { Status: { State: "RUNNING" } } };
+      }) as AthenaLike["send"],
+    };
+    const runner = new AthenaRunner({ client: stub, database: "default", clock: fakeClock() });
+    const running = runner.run("SELECT 1");
+    const stopped = runner.stop();
+    answer("q-late");
+    expect(await stopped).toEqual([{ queryId: "q-late" }]);
+    await expect(running).rejects.toThrow(/^query q-late interrupted: stopped$/);
+    await expect(runner.run("SELECT 2")).rejects.toThrow("interrupted: no query started");
+    expect(sent.filter((call) => !call.startsWith("GetQueryExecution"))).toEqual([
+      "StartQueryExecutionCommand",
+      "StopQueryExecutionCommand q-late",
     ]);
   });
 

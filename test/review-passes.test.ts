@@ -384,7 +384,7 @@ describe("the progress of a read", () => {
         progress.fileDone();
       }
     };
-    return { out, progress, read };
+    return { out, progress, read, clock };
   };
 
   it("in a log, says nothing for a short read", () => {
@@ -416,6 +416,42 @@ describe("the progress of a read", () => {
       "review: read in 34.0 s · 2 passes over 34 files · 85,000 events scanned · 2,500 events/s · chain: 17 more keys and users, 2 rounds deep",
       "",
     ]);
+  });
+
+  it("in a log, a long listing of a trail's bucket says where it is every ten seconds; the read then has its own clock", () => {
+    const { out, progress, read, clock } = started(false);
+    // 40 account folders, then 80 region folders, each listing 2 s after the last; 3 pages in each region folder.
+    for (let done = 1; done <= 40; done++) {
+      clock.time += 2000;
+      progress.listing({ stage: "accounts", done, of: 40, requests: 1 + done, files: 0 });
+    }
+    for (let done = 1; done <= 80; done++) {
+      clock.time += 2000;
+      progress.listing({ stage: "regions", done, of: 80, requests: 41 + 3 * done, files: 2500 * done });
+    }
+    progress.listed();
+    progress.passStarted(1, 5, 5_000_000, "the key's events");
+    read(5);
+    progress.finish();
+    const lines = out.text.split("\n");
+    // One line every ten seconds of the listing (240 s), none for the short read after it.
+    expect(lines.length - 1).toBe(24);
+    expect(lines.slice(0, 2)).toEqual([
+      "review: listing the trail · 5/40 account folders · 6 listings",
+      "review: listing the trail · 10/40 account folders · 11 listings",
+    ]);
+    expect(lines[23]).toBe("review: listing the trail · 80/80 region folders · 281 listings · 200,000 log files");
+  });
+
+  it("on a terminal, the listing redraws in place, and its line is drawn as it ended and left before the read's", () => {
+    const { out, progress } = started(true);
+    progress.listing({ stage: "regions", done: 1, of: 2, requests: 3, files: 1000 });
+    progress.listed();
+    progress.passStarted(1, 2, 2_000_000, "the key's events");
+    progress.read(1_000_000);
+    expect(out.text).toBe(
+      "\r\u001b[2Klisting the trail · 1/2 region folders · 3 listings · 1,000 log files\r\u001b[2Klisting the trail · 1/2 region folders · 3 listings · 1,000 log files\n\r\u001b[2Kreading log files ▕██████████          ▏ pass 1 · 0/2 files · 1/2 MB · 0 events · 0 events/s",
+    );
   });
 
   it("on a terminal, one line redrawn in place, left on screen at the end", () => {

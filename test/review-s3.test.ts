@@ -26,6 +26,8 @@ import { startMoto, useMotoEnv, type Moto } from "./support/moto.ts";
 const BUCKET = "trail-bucket";
 const A = "111122223333";
 const B = "444455556666";
+/** An account the bucket holds no folder of. */
+const C = "777788889999";
 const ORG = "o-exampleorg01";
 const KEY = "AKIAEXAMPLEROOT00001";
 const START = Date.parse("2026-11-10T12:00:00Z");
@@ -165,6 +167,16 @@ describe("--from-s3 against moto", () => {
         name: "ListObjectsV2Command",
         input: { Bucket: BUCKET, Prefix: "trail/AWSLogs/", Delimiter: "/", ContinuationToken: undefined },
       },
+      // The regions the account's folder holds, even with --regions: one it lacks was not read.
+      {
+        name: "ListObjectsV2Command",
+        input: {
+          Bucket: BUCKET,
+          Prefix: `trail/AWSLogs/${ORG}/${A}/CloudTrail/`,
+          Delimiter: "/",
+          ContinuationToken: undefined,
+        },
+      },
       {
         name: "ListObjectsV2Command",
         input: {
@@ -175,7 +187,7 @@ describe("--from-s3 against moto", () => {
         },
       },
     ]);
-    expect({ folders: listing.folders, requests: listing.requests }).toEqual({ folders: 1, requests: 2 });
+    expect({ folders: listing.folders, requests: listing.requests }).toEqual({ folders: 1, requests: 3 });
   });
 
   it("finds the accounts and regions a bucket holds when none are named, one level at a time", async () => {
@@ -205,6 +217,20 @@ describe("--from-s3 against moto", () => {
       calls.flatMap((call) => (call.input.StartAfter === undefined ? [] : [String(call.input.StartAfter).slice(-10)])),
     ).toEqual(["2026/11/09", "2026/11/09", "2026/11/09"]);
     expect(most()).toBeLessThanOrEqual(8);
+  });
+
+  it("on a terminal, draws the listing's progress as it goes, and ends its line before the summary", async () => {
+    const io = memoryIo({ env: moto.env });
+    io.errIsTTY = true;
+    expect(await runReview(windowFlags("--json"), io, {})).toBe(0);
+    const frames = io.stderr.split("\r\u001b[2K").slice(1);
+    expect(frames.some((frame) => /^listing the trail · [12]\/2 account folders · \d listings$/.test(frame))).toBe(
+      true,
+    );
+    // The last frame of the listing: every listing made (AWSLogs/, the organization's, 2 accounts', 3 region folders).
+    expect(frames.filter((frame) => frame.startsWith("listing the trail")).at(-1)).toBe(
+      `listing the trail · 3/3 region folders · 7 listings · 9 log files\nreview: 9 log files in 3 account and region folders of s3://${BUCKET}/trail (7 listings)\n`,
+    );
   });
 
   it("lists every file in range it cannot read by its URL, and reviews the others (exit 2, INCOMPLETE; issue 22)", async () => {
@@ -330,6 +356,134 @@ describe("--from-s3 against moto", () => {
     );
     expect(io.stdout).toBe("");
   });
+
+  it("an account in --accounts the bucket holds no folder of is not read, with or without --regions: INCOMPLETE, never 0 events", async () => {
+    // The key assumes a role in B; the bucket holds only A's files (and, under B, a region B lacks).
+    const key = file(A, "us-east-1", "2026/11/10", "20261110T1300Z");
+    const assume = trailRecord({
+      eventId: "assume",
+      eventName: "AssumeRole",
+      eventTime: "2026-11-10T13:00:00Z",
+      region: "us-east-1",
+      accessKeyId: KEY,
+      accountId: A,
+      eventSource: "sts.amazonaws.com",
+      readOnly: false,
+      requestParameters: { roleArn: `arn:aws:iam::${C}:role/data-loader`, roleSessionName: "x" },
+      responseElements: { credentials: { accessKeyId: "ASIAEXAMPLELOADER001", expiration: "2026-11-10T14:00:00Z" } },
+    });
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gzipSync(JSON.stringify({ Records: [assume] })) }),
+    );
+    const folder = `s3://${BUCKET}/trail/AWSLogs/${ORG}/${C}/CloudTrail/`;
+    for (const regions of [[], ["--regions", "us-east-1"]]) {
+      const io = memoryIo({ env: moto.env });
+      expect(await runReview(windowFlags("--accounts", `${A},${C}`, ...regions), io, {})).toBe(2);
+      const lines = io.stdout.split("\n");
+      expect(lines.filter((line) => line.includes(C))).toEqual([
+        `  ${folder}: E_S3_NO_FOLDER no such folder: the bucket holds no CloudTrail folder of account ${C} (in --accounts); its events are not in this review`,
+        `  ${C}: role data-loader assumed there, and none of its CloudTrail was read: s3://${BUCKET}/trail holds no CloudTrail folder of account ${C}; read the trail that logs it (--from-s3 with its bucket, or --athena with --accounts ${C})`,
+        `  ${C}  not read (INCOMPLETE above)`,
+        `    - name: data-loader  # arn:aws:iam::${C}:role/data-loader`,
+        `      account: "${C}"`,
+      ]);
+      expect(io.stderr).toContain(
+        `${folder}:1:1 E_S3_NO_FOLDER no such folder: the bucket holds no CloudTrail folder of account ${C} (in --accounts); its events are not in this review\n`,
+      );
+    }
+  });
+
+  it("an account or region that --accounts or --regions names and the bucket lacks is an unread part; what it holds is read (generated)", async () => {
+    const ACCOUNTS = [A, B, C];
+    const REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"];
+    const PAIRS = ACCOUNTS.flatMap((account) => REGIONS.map((region) => [account, region] as const));
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          org: fc.boolean(),
+          held: fc.subarray(PAIRS, { minLength: 1 }),
+          accounts: fc.option(fc.subarray(ACCOUNTS, { minLength: 1 }), { nil: undefined }),
+          regions: fc.option(fc.subarray(REGIONS, { minLength: 1 }), { nil: undefined }),
+        }),
+        async ({ org, held, accounts, regions }) => {
+          const bucket = `layout-${++runs}`;
+          const logs = `trail/AWSLogs/${org ? `${ORG}/` : ""}`;
+          await client.send(new CreateBucketCommand({ Bucket: bucket }));
+          for (const [account, region] of held) {
+            const record = trailRecord({
+              eventId: `${account}-${region}`,
+              eventName: "ListBuckets",
+              eventTime: "2026-11-10T13:00:00Z",
+              region,
+              accessKeyId: KEY,
+              accountId: account,
+            });
+            await client.send(
+              new PutObjectCommand({
+                Bucket: bucket,
+                Key: `${logs}${account}/CloudTrail/${region}/2026/11/10/${account}_CloudTrail_${region}_20261110T1300Z_x.json.gz`,
+                Body: gzipSync(JSON.stringify({ Records: [record] })),
+              }),
+            );
+          }
+          const flags = [
+            "--access-key",
+            KEY,
+            "--from-s3",
+            `s3://${bucket}/trail`,
+            "--since",
+            "2026-11-10T12:00:00Z",
+            "--until",
+            "2026-11-11T06:00:00Z",
+            "--json",
+            ...(accounts === undefined ? [] : ["--accounts", accounts.join(",")]),
+            ...(regions === undefined ? [] : ["--regions", regions.join(",")]),
+          ];
+          const io = memoryIo({ env: moto.env });
+          const exit = await runReview(parseReviewFlags(flags), io, {});
+
+          const holds = (account: string, region?: string) =>
+            held.some(([a, r]) => a === account && (region === undefined || r === region));
+          const asked = accounts ?? ACCOUNTS.filter((account) => holds(account));
+          const read = held.filter(
+            ([account, region]) => asked.includes(account) && (regions === undefined || regions.includes(region)),
+          );
+          const missing = [
+            ...(accounts ?? []).filter((account) => !holds(account)).map((account) => `${account}/CloudTrail/`),
+            ...asked
+              .filter((account) => holds(account))
+              .flatMap((account) =>
+                (regions ?? [])
+                  .filter((region) => !holds(account, region))
+                  .map((region) => `${account}/CloudTrail/${region}/`),
+              ),
+          ].map((folder) => `s3://${bucket}/${logs}${folder}`);
+          if (read.length === 0) {
+            // Nothing the review could read: it says so, and reviews nothing.
+            expect({ exit, stdout: io.stdout }).toEqual({ exit: 1, stdout: "" });
+            return;
+          }
+          const review = JSON.parse(io.stdout) as {
+            review: { complete: boolean; unreadable: { part: string }[] };
+            events: { eventId: string }[];
+          };
+          expect({
+            exit,
+            complete: review.review.complete,
+            unreadable: review.review.unreadable.map((part) => part.part).sort(),
+            events: review.events.map((event) => event.eventId).sort(),
+          }).toEqual({
+            exit: missing.length === 0 ? 0 : 2,
+            complete: missing.length === 0,
+            unreadable: missing.sort(),
+            events: read.map(([account, region]) => `${account}-${region}`).sort(),
+          });
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
 
   it("a bucket without a trail's folders is said so (exit 1)", async () => {
     const io = memoryIo({ env: moto.env });

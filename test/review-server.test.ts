@@ -2,11 +2,13 @@
  * The LookupEvents reader and the `review` command through the real AWS SDK, against the
  * CloudTrail-compatible server on loopback (AWS_ENDPOINT_URL), under every fault mix.
  */
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloudTrailReader } from "../review/lookup/reader.ts";
 import { followChain, type EventSource } from "../review/core/chain.ts";
 import { main } from "../cli/main.ts";
 import { runReview } from "../commands/review.ts";
+import { formatInstant } from "../incident/time.ts";
 import { memoryIo } from "../cli/io.ts";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import { sdkRegionStatus } from "../aws/regions.ts";
@@ -423,6 +425,70 @@ describe("cordon review against CloudTrail", () => {
       `review: LookupEvents keeps 90 days of events: of the 36 h before the window, where the sessions the key minted into the window are found, only those from ${kept(now)} are kept; a session minted earlier, and what it did, is only in the log files (--from-logs)`,
     ]);
   });
+
+  it("a window that starts before what LookupEvents keeps is INCOMPLETE (exit 2), naming the part not read (generated)", async () => {
+    // The server keeps everything, and paces as FAST_READER does; AWS would hold only the last 90 days.
+    await serve({ windowMs: 100 }, [
+      trailRecord({
+        eventId: "kept",
+        eventName: "DescribeInstances",
+        eventTime: "2026-11-20T00:00:00Z",
+        region: "us-east-1",
+        accessKeyId: ROOT,
+      }),
+    ]);
+    const DAY = 86_400_000;
+    const now = Date.parse("2026-11-30T00:00:00Z");
+    const kept = now - 90 * DAY;
+    const review = async (since: number, until: number, format: "json" | "text") => {
+      const io = memoryIo();
+      const exit = await runReview(
+        { accessKeyId: ROOT, since: new Date(since), until: new Date(until), regions: ["us-east-1"], format },
+        io,
+        { now: () => new Date(now), sources: { lookupEvents: FAST_READER } },
+      );
+      return { exit, io };
+    };
+    // The reviewer's case: --since 2026-06-01, five and a half months before now.
+    const { exit, io } = await review(Date.parse("2026-06-01T00:00:00Z"), now, "text");
+    expect(exit).toBe(2);
+    expect(io.stdout.split("\n").slice(2, 4)).toEqual([
+      "INCOMPLETE: 1 part of the source could not be read; their events are missing from this review:",
+      "  the window from 2026-06-01T00:00:00Z to 2026-09-01T00:00:00Z: LookupEvents keeps 90 days of events, from 2026-09-01T00:00:00Z on; read this part from the trail's log files (--from-s3, --athena or --from-logs)",
+    ]);
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .integer({ min: 0, max: 200 * 24 })
+          .chain((sinceHours) => fc.tuple(fc.constant(sinceHours), fc.integer({ min: 0, max: sinceHours }))),
+        async ([sinceHours, untilHours]) => {
+          const since = now - sinceHours * 3_600_000;
+          const until = now - untilHours * 3_600_000;
+          const { exit, io } = await review(since, until, "json");
+          const json = JSON.parse(io.stdout).review as {
+            complete: boolean;
+            keyFound: boolean;
+            unreadable: { part: string; reason: string }[];
+          };
+          const unread =
+            since < kept
+              ? [
+                  {
+                    part: `the window from ${formatInstant(new Date(since))} to ${formatInstant(new Date(Math.min(kept, until)))}`,
+                    reason: `LookupEvents keeps 90 days of events, from ${formatInstant(new Date(kept))} on; read this part from the trail's log files (--from-s3, --athena or --from-logs)`,
+                  },
+                ]
+              : [];
+          expect({ complete: json.complete, unreadable: json.unreadable, exit }).toEqual({
+            complete: unread.length === 0,
+            unreadable: unread,
+            exit: unread.length > 0 ? 2 : json.keyFound ? 0 : 3,
+          });
+        },
+      ),
+      { numRuns: 20 },
+    );
+  }, 60_000);
 
   it("exits 2 and says so when there are no credentials", async () => {
     await serve({}, []);

@@ -457,6 +457,8 @@ describe("the same findings from every source", () => {
     const io = memoryIo();
     expect(
       await runReview(parseReviewFlags(["--access-key", ROOT, "--regions", "us-east-1,eu-west-1", ...span]), io, {
+        // Run when the recording was made: LookupEvents keeps 90 days, the test server everything.
+        now: () => new Date(UNTIL),
         sources: { lookupEvents: { pace: { limit: 1000 } } },
       }),
     ).toBe(0);
@@ -549,6 +551,8 @@ describe("the same findings from every source", () => {
       pointAt(cloudtrail.url);
       const io = memoryIo();
       const code = await runReview(parseReviewFlags([...crossSpan, "--regions", "eu-west-1"]), io, {
+        // Run when the recording was made: LookupEvents keeps 90 days, the test server everything.
+        now: () => new Date(UNTIL),
         sources: { lookupEvents: { pace: { limit: 1000 } } },
       });
       expect(outcome(code, io.stdout)).toEqual({
@@ -653,6 +657,8 @@ describe("the same findings from every source", () => {
       pointAt(cloudtrail.url);
       const io = memoryIo();
       const code = await runReview(parseReviewFlags([...consoleSpan, "--regions", "us-east-1"]), io, {
+        // Run when the recording was made: LookupEvents keeps 90 days, the test server everything.
+        now: () => new Date(UNTIL),
         sources: { lookupEvents: { pace: { limit: 1000 } } },
       });
       expect(outcome(code, io.stdout)).toEqual(expected);

@@ -1,5 +1,6 @@
 /**
- * What a review of log files looks like on stderr while it reads: the pass, files and bytes done,
+ * What a review of log files looks like on stderr while it reads (and, for --from-s3, while it
+ * lists the bucket first): the pass, files and bytes done,
  * events per second, and the chain found between passes. On a terminal one line redraws in place;
  * in a log (CI, a pipe) nothing for a short read, then a plain line every few seconds, so that a
  * log never fills with redraws. Never on stdout, where the review goes.
@@ -20,6 +21,19 @@ export interface ReadProgressOptions {
   lineMs?: number;
 }
 
+/** Where the listing of a trail's bucket is (review/trail/listing.ts). */
+export interface ListingProgress {
+  /** Account folders (the regions each holds), then region folders (the days of the window). */
+  stage: "accounts" | "regions";
+  /** Folders of this stage listed, of those known. */
+  done: number;
+  of: number;
+  /** ListObjectsV2 requests so far, pages included. */
+  requests: number;
+  /** Log files found so far. */
+  files: number;
+}
+
 const BAR_WIDTH = 20;
 const MB = 1_000_000;
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -29,7 +43,7 @@ export class ReadProgress implements LogsProgress {
   private readonly clock: { now(): number };
   private readonly redrawMs: number;
   private readonly lineMs: number;
-  private readonly began: number;
+  private began: number;
   private lastDraw = -Infinity;
   private drawn = false;
   private pass = 0;
@@ -43,6 +57,8 @@ export class ReadProgress implements LogsProgress {
   private allFiles = 0;
   private allRecords = 0;
   private chain: string | null = null;
+  /** The listing's last state, drawn once more when it ends: a terminal's redraws skip some. */
+  private listingText: string | null = null;
 
   constructor(output: ProgressOutput, options: ReadProgressOptions = {}) {
     this.output = output;
@@ -50,6 +66,33 @@ export class ReadProgress implements LogsProgress {
     this.redrawMs = options.redrawMs ?? 100;
     this.lineMs = options.lineMs ?? 10_000;
     this.began = this.clock.now();
+  }
+
+  /**
+   * The listing of a trail's bucket before the read (review --from-s3): the account folders
+   * listed of those known, then the region folders, the listings made and the log files found.
+   * Drawn as the read is: redrawn on a terminal, a line every few seconds of a long one in a log.
+   */
+  listing(progress: ListingProgress): void {
+    const { stage, done, of, requests, files } = progress;
+    const parts = [
+      `${count(done)}/${count(of)} ${stage === "accounts" ? "account" : "region"} folders`,
+      `${count(requests)} ${requests === 1 ? "listing" : "listings"}`,
+      ...(stage === "regions" ? [`${count(files)} log files`] : []),
+    ];
+    this.listingText = `listing the trail · ${parts.join(" · ")}`;
+    this.line(this.listingText, this.listingText);
+  }
+
+  /** The listing is done: a terminal's line is drawn as it ended and left, and the read's own clock starts. */
+  listed(): void {
+    if (this.output.errIsTTY && this.drawn && this.listingText !== null) {
+      this.line(this.listingText, this.listingText, true);
+      this.output.err("\n");
+    }
+    this.drawn = false;
+    this.began = this.clock.now();
+    this.lastDraw = -Infinity;
   }
 
   passStarted(pass: number, files: number, bytes: number, reason: string): void {
@@ -125,20 +168,27 @@ export class ReadProgress implements LogsProgress {
   }
 
   private draw(final = false): void {
+    const share = this.bytes === 0 ? 1 : Math.min(1, this.bytesDone / this.bytes);
+    const filled = Math.round(share * BAR_WIDTH);
+    this.line(
+      `reading · ${this.summary()}`,
+      `reading log files ▕${"█".repeat(filled)}${" ".repeat(BAR_WIDTH - filled)}▏ ${this.summary()}`,
+      final,
+    );
+  }
+
+  /** In a log, `plain` as a line every `lineMs` once the work has taken that long; on a terminal, `redrawn` in place. */
+  private line(plain: string, redrawn: string, final = false): void {
     const now = this.clock.now();
     if (!this.output.errIsTTY) {
       if (now - this.began < this.lineMs || now - this.lastDraw < this.lineMs) return;
       this.lastDraw = now;
-      this.output.err(`review: reading · ${this.summary()}\n`);
+      this.output.err(`review: ${plain}\n`);
       return;
     }
     if (!final && now - this.lastDraw < this.redrawMs) return;
     this.lastDraw = now;
-    const share = this.bytes === 0 ? 1 : Math.min(1, this.bytesDone / this.bytes);
-    const filled = Math.round(share * BAR_WIDTH);
-    this.output.err(
-      `\r\u001b[2Kreading log files ▕${"█".repeat(filled)}${" ".repeat(BAR_WIDTH - filled)}▏ ${this.summary()}`,
-    );
+    this.output.err(`\r\u001b[2K${redrawn}`);
     this.drawn = true;
   }
 }

@@ -1,14 +1,15 @@
 /**
  * `--athena TABLE`: the review as SQL over a trail's Athena table (the one `athena-table`
- * declares), one query per round of the chain (review/trail/athena.ts), each query's data scanned
- * and cost told as it ends.
+ * declares), one query per round of the chain (review/trail/athena.ts): each query told as it
+ * starts, every few seconds while it waits, and with its data scanned and cost as it ends; an
+ * interrupted review stops the query it waits for.
  */
 import { displayValue } from "../../incident/display.ts";
-import type { AthenaLike } from "../../aws/athena.ts";
+import type { AthenaLike, AthenaRunner } from "../../aws/athena.ts";
 import type { Dialect, QueryRecord, QueryRunner } from "../trail/athena.ts";
 import { SQL_NAME } from "../trail/sql.ts";
 import { count, plural } from "../render/parts.ts";
-import { accountsFlag, FlagError, needSince, s3Flag, type ReviewSource } from "./source.ts";
+import { accountsFlag, FlagError, needSince, s3Flag, type ReviewSource, type SourceIo } from "./source.ts";
 
 export interface AthenaOptions {
   table: string;
@@ -33,6 +34,19 @@ const WORKGROUP = /^[a-zA-Z0-9._-]{1,128}$/;
 
 const megabytes = (bytes: number) => `${(bytes / 1_000_000).toLocaleString("en-US", { maximumFractionDigits: 1 })} MB`;
 const dollars = (usd: number) => `$${usd.toFixed(usd < 0.01 ? 6 : 2)}`;
+
+/** Stops the queries `runner` left running, saying which, and how to stop one StopQueryExecution could not. */
+async function stopQueries(runner: AthenaRunner, io: SourceIo): Promise<void> {
+  const { describeAthenaError } = await import("../../aws/athena.ts");
+  for (const { queryId, error } of await runner.stop()) {
+    const id = displayValue(queryId);
+    io.err(
+      error === undefined
+        ? `cordon review: interrupted: stopped Athena query ${id}\n`
+        : `cordon review: interrupted: could not stop Athena query ${id} (${displayValue(describeAthenaError(error))}); stop it: aws athena stop-query-execution --query-execution-id ${id}\n`,
+    );
+  }
+}
 
 export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
   name: "athena",
@@ -92,6 +106,9 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
     const window = { start: options.since.getTime(), end: (request.until ?? io.now()).getTime() };
     const usdPerTb = dependencies.usdPerTb ?? ATHENA_USD_PER_TB;
     const client = () => dependencies.client ?? sdkAthenaClient(signingRegion(io.env));
+    const subjects = (n: number) => (n === 1 ? "1 key or user" : `${count(n)} keys and users`);
+    // Queries run one at a time: the round and subjects of the one running, for its progress lines.
+    let current = { round: 0, subjects: 0 };
     const runner =
       dependencies.runner ??
       new AthenaRunner({
@@ -99,6 +116,16 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
         database: options.database,
         workgroup: options.workgroup,
         outputLocation: options.outputLocation,
+        progress: {
+          started: (queryId) =>
+            io.err(
+              `review: athena round ${current.round} · query ${displayValue(queryId)} started · ${subjects(current.subjects)}\n`,
+            ),
+          waiting: (queryId, state, elapsedMs) =>
+            io.err(
+              `review: athena round ${current.round} · query ${displayValue(queryId)} · ${displayValue(state)} for ${Math.round(elapsedMs / 1000)} s\n`,
+            ),
+        },
       });
     let scanned = 0;
     let cost = 0;
@@ -106,9 +133,18 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
       scanned += query.dataScannedBytes;
       cost += query.costUsd;
       io.err(
-        `review: athena round ${query.round} · query ${displayValue(query.queryId)} · ${query.subjects === 1 ? "1 key or user" : `${count(query.subjects)} keys and users`} · ${count(query.rows)} rows · ${megabytes(query.dataScannedBytes)} scanned (${megabytes(scanned)} in all, ≈ ${dollars(cost)} at $${usdPerTb}/TB)\n`,
+        `review: athena round ${query.round} · query ${displayValue(query.queryId)} · ${subjects(query.subjects)} · ${count(query.rows)} rows · ${megabytes(query.dataScannedBytes)} scanned (${megabytes(scanned)} in all, ≈ ${dollars(cost)} at $${usdPerTb}/TB)\n`,
       );
     };
+    // Interrupted (Ctrl-C), the review stops the query it waits for: Athena would run it on, and bill it.
+    let interrupted = false;
+    const unregister =
+      runner instanceof AthenaRunner
+        ? io.onInterrupt?.(() => {
+            interrupted = true;
+            return stopQueries(runner, io);
+          })
+        : undefined;
     let review: Awaited<ReturnType<typeof reviewSql>>;
     try {
       review = await reviewSql(
@@ -117,12 +153,14 @@ export const athena: ReviewSource<AthenaOptions, AthenaDependencies> = {
         { accounts: options.accounts, regions: request.regions },
         request.accessKeyId,
         window,
-        onQuery,
-        usdPerTb,
+        { onQueryStart: (round, n) => void (current = { round, subjects: n }), onQuery, usdPerTb },
       );
     } catch (error) {
-      io.err(`cordon review: Athena: ${displayValue(describeAthenaError(error))}\n`);
+      // Interrupted, the query ends as stopped or cancelled: the stop says so, once.
+      if (!interrupted) io.err(`cordon review: Athena: ${displayValue(describeAthenaError(error))}\n`);
       return { chain: null, exit: 2 };
+    } finally {
+      unregister?.();
     }
     const source = {
       kind: "athena",

@@ -4,6 +4,7 @@
  * review stops only when no region could be read.
  */
 import { displayValue } from "../../incident/display.ts";
+import { formatInstant } from "../../incident/time.ts";
 import { LOOKBACK_MS } from "../core/chain.ts";
 import { COMMERCIAL_REGIONS } from "../core/regions.ts";
 import { LOOKUP_EVENTS_DAYS } from "../lookup/limits.ts";
@@ -31,7 +32,14 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
     const since = request.since ?? new Date(until.getTime() - LOOKUP_EVENTS_DAYS * DAY);
     const kept = now.getTime() - LOOKUP_EVENTS_DAYS * DAY;
     const keptSince = new Date(kept).toISOString();
+    // The part of the window before what LookupEvents keeps is not read: an unread part of the
+    // review (INCOMPLETE, exit 2), never a quiet warning under a review that looks whole.
+    const unreadable: { part: string; reason: string }[] = [];
     if (since.getTime() < kept) {
+      unreadable.push({
+        part: `the window from ${formatInstant(since)} to ${formatInstant(new Date(Math.min(kept, until.getTime())))}`,
+        reason: `LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events, from ${formatInstant(new Date(kept))} on; read this part from the trail's log files (--from-s3, --athena or --from-logs)`,
+      });
       io.err(
         `review: LookupEvents keeps ${LOOKUP_EVENTS_DAYS} days of events; anything before ${keptSince} is only in the log files (--from-logs)\n`,
       );
@@ -89,6 +97,7 @@ export const lookupEvents: ReviewSource<null, LookupEventsDependencies> = {
         sourceSummary: `CloudTrail LookupEvents in ${plural(regions.length, "region")}`,
         notEnabled,
         failed,
+        unreadable,
         // LookupEvents reads the account of the credentials it runs with, and names no account:
         // that account is the one that received the events it gave.
         accountsRead: {

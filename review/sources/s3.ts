@@ -65,37 +65,40 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
     readers.start();
     const window = { start: since.getTime(), end: (request.until ?? io.now()).getTime() };
     const shown = `s3://${location.bucket}${location.prefix === "" ? "" : `/${location.prefix}`}`;
+    // The listing of a large trail takes a while: its progress is drawn as the read's is.
+    const progress = new ReadProgress(io);
     // The days from the chain's lookback on: a session minted before --since is found by the call that minted it.
-    const listing = await listTrail(dependencies.client ?? sdkS3Client(signingRegion(io.env)), {
-      location,
-      accounts,
-      regions: request.regions,
-      start: readWindow(window).start ?? window.start,
-      end: window.end,
-    });
+    const listing = await listTrail(
+      dependencies.client ?? sdkS3Client(signingRegion(io.env)),
+      {
+        location,
+        accounts,
+        regions: request.regions,
+        start: readWindow(window).start ?? window.start,
+        end: window.end,
+      },
+      { progress },
+    );
+    progress.listed();
     for (const problem of listing.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
-    if (listing.objects.length === 0 && listing.problems.length > 0) {
-      const listFailed = listing.problems.some((problem) => problem.code === "E_S3_LIST");
+    // Nothing to read, and something could not be: the review would be of nothing. A folder
+    // that --accounts or --regions names and the bucket lacks is an unread part of a review of
+    // the others, even when they hold no file in the window.
+    const listFailed = listing.problems.some((problem) => problem.code === "E_S3_LIST");
+    if (listing.folders === 0 || (listing.objects.length === 0 && listFailed)) {
       io.err(
         `cordon review: ${listFailed ? "could not list the trail's folders" : "no trail files to read"} in ${displayValue(shown)}; nothing reviewed\n`,
       );
       await readers.close();
       return { chain: null, exit: listFailed ? 2 : 1 };
     }
-    // Folders that could not be listed: unread, and the review goes on with the others.
+    // Folders that could not be listed, or are not there: unread, and the review goes on with the others.
     const unreadable = unreadParts(listing.problems);
     io.err(
       `review: ${count(listing.objects.length)} log files in ${count(listing.folders)} account and region ${listing.folders === 1 ? "folder" : "folders"} of ${displayValue(shown)} (${count(listing.requests)} listings)\n`,
     );
     let objects: readonly LogObject[] = listing.objects;
-    let read = await reviewLogObjects(
-      objects,
-      request.accessKeyId,
-      window,
-      request.regions,
-      new ReadProgress(io),
-      readers,
-    );
+    let read = await reviewLogObjects(objects, request.accessKeyId, window, request.regions, progress, readers);
     // Each round leaves out the files that could not be read; every round reads fewer, so it ends.
     while (read.chain === null) {
       const broken = new Set(read.problems.map((problem) => problem.file));
@@ -123,10 +126,14 @@ export const s3: ReviewSource<S3Options, { client?: S3Like }> = {
         // The accounts whose folders were listed, and those the files read are of.
         accountsRead: {
           accounts: [...new Set([...listing.accounts, ...read.accounts])].sort(),
-          toRead: (account) =>
-            accounts === undefined
-              ? `${shown} holds no CloudTrail folder of it; read the trail that logs it (--from-s3 with its bucket, or --athena with --accounts ${account})`
-              : `not in --accounts; review again with --accounts ${[...accounts, account].sort().join(",")}, if its trail delivers to ${shown}`,
+          toRead: (account) => {
+            const missing = listing.missing.find((entry) => entry.account === account);
+            if (accounts === undefined || missing !== undefined)
+              return `${shown} holds no CloudTrail folder of ${accounts === undefined ? "it" : `account ${account}`}${missing?.regions == null ? "" : ` in ${missing.regions.join(", ")}`}; read the trail that logs it (--from-s3 with its bucket, or --athena with --accounts ${account})`;
+            if (accounts.includes(account))
+              return `its folders in ${shown} could not be listed (an unread part of this review); review again once they can be`;
+            return `not in --accounts; review again with --accounts ${[...accounts, account].sort().join(",")}, if its trail delivers to ${shown}`;
+          },
         },
         conflicts: read.conflicts,
       },

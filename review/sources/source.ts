@@ -37,6 +37,12 @@ export interface SourceIo {
   env: Record<string, string | undefined>;
   /** Now, for defaults such as `--until`. */
   now(): Date;
+  /**
+   * Registers how to stop what the source leaves running elsewhere (an Athena query) if the
+   * process is interrupted (SIGINT, SIGTERM); returns how to unregister. Absent when nothing
+   * interrupts (tests in-process).
+   */
+  onInterrupt?(stop: () => Promise<void>): () => void;
 }
 
 /** Flag values as node:util's parseArgs gives them. */

@@ -314,6 +314,16 @@ export interface SqlReview {
   queries: QueryRecord[];
 }
 
+/** What {@link reviewSql} tells as it goes, and the price it counts with. */
+export interface SqlReviewOptions {
+  /** Before each query: its round, and the keys and users it asks for. */
+  onQueryStart?(round: number, subjects: number): void;
+  /** After each query, with what it returned and cost. */
+  onQuery?(query: QueryRecord): void;
+  /** @default ATHENA_USD_PER_TB */
+  usdPerTb?: number;
+}
+
 /** Reviews `root` within `window` with one query per round (more for rounds of over {@link SUBJECTS_PER_QUERY} subjects). */
 export async function reviewSql(
   runner: QueryRunner,
@@ -321,14 +331,14 @@ export async function reviewSql(
   scope: RoundScope,
   root: string,
   window: Window,
-  onQuery: (query: QueryRecord) => void = () => {},
-  usdPerTb = ATHENA_USD_PER_TB,
+  { onQueryStart, onQuery, usdPerTb = ATHENA_USD_PER_TB }: SqlReviewOptions = {},
 ): Promise<SqlReview> {
   const queries: QueryRecord[] = [];
   const source = roundSource(async (requests, index) => {
     const events: ReviewEvent[] = [];
     for (let i = 0; i < requests.length; i += SUBJECTS_PER_QUERY) {
       const part = requests.slice(i, i + SUBJECTS_PER_QUERY);
+      onQueryStart?.(index, part.length);
       const result = await runner.run(roundQuery(dialect, scope, part));
       const record = {
         round: index,
@@ -339,7 +349,7 @@ export async function reviewSql(
         costUsd: queryCost(result.dataScannedBytes, usdPerTb),
       };
       queries.push(record);
-      onQuery(record);
+      onQuery?.(record);
       for (const event of rowEvents(result.rows)) events.push(event);
     }
     return events;

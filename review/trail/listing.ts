@@ -2,8 +2,9 @@
  * `review --from-s3 s3://BUCKET/PREFIX`: which of a trail's log files the review reads, as
  * {@link LogObject}s for the same streaming reader `--from-logs` uses (review/logs/).
  *
- * Only what the review can need is listed: the accounts and regions asked for (else those the
- * bucket holds), and in each account's region folder only the delivery days of the window, found
+ * Only what the review can need is listed: the accounts asked for (else those the bucket holds),
+ * the regions each account's folder holds (one listing per account), those asked for among them,
+ * and in each account's region folder only the delivery days of the window, found
  * with one listing that starts at the first day (StartAfter) and stops past the last, never a walk
  * of the whole trail. Objects are fetched a few at a time ahead of the reader threads, within a
  * memory budget, and streamed when they are large. aws/s3-logs.ts makes the calls.
@@ -13,6 +14,7 @@ import { listPage, objectBytes, type S3Like } from "../../aws/s3-logs.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import { LOG_FILE, type LogObject } from "../logs/log-objects.ts";
 import type { LogProblem } from "../logs/log-file.ts";
+import type { ListingProgress } from "../logs/read-progress.ts";
 import { awsLogsFolder, dayOfKey, deliveryDays, ORG_ID, regionFolder, type S3Location } from "./layout.ts";
 
 export interface TrailScope {
@@ -33,12 +35,14 @@ export interface S3FetchOptions {
   aheadBytes?: number;
   /** Objects larger than this are streamed when read, never fetched ahead. @default 8 MiB */
   aheadObjectBytes?: number;
+  /** Told after each listing: a large trail takes a while to list, and silence looks like a hang. */
+  progress?: { listing(progress: ListingProgress): void };
 }
 
 export interface TrailListing {
   /** In the order CloudTrail wrote them (the time in their names), then by key. */
   objects: LogObject[];
-  /** Folders that could not be listed: the review would miss their files. */
+  /** Folders that could not be listed, or that --accounts and --regions name and the bucket does not hold: the review misses their files. */
   problems: LogProblem[];
   /** Region folders listed (one per account and region). */
   folders: number;
@@ -46,6 +50,12 @@ export interface TrailListing {
   accounts: string[];
   /** ListObjectsV2 requests made. */
   requests: number;
+  /**
+   * Accounts named by --accounts that the bucket holds no CloudTrail folder of (`regions` null),
+   * and accounts (named or found) that hold no folder of some regions named by --regions (those
+   * regions): not read, and each folder an E_S3_NO_FOLDER problem too.
+   */
+  missing: { account: string; regions: string[] | null }[];
 }
 
 const MIB = 1024 * 1024;
@@ -111,7 +121,7 @@ export async function listTrail(
   // AWSLogs/ holds account folders, or organization folders that hold them (an organization trail).
   const logs = awsLogsFolder(prefix);
   const top = await subfolders(logs);
-  if (top === null) return { objects: [], problems, folders: 0, requests, accounts: [] };
+  if (top === null) return { objects: [], problems, folders: 0, requests, accounts: [], missing: [] };
   const orgs = top.filter((name) => ORG_ID.test(name));
   const containers: (string | null)[] = [
     ...orgs,
@@ -126,15 +136,28 @@ export async function listTrail(
       }),
     )
   ).flat();
-  const regionFolders = (
-    await bounded(
-      concurrency,
-      accountFolders.map(({ org, account }) => async () => {
-        const regions = scope.regions ?? (await subfolders(regionFolder(prefix, org, account, "").slice(0, -1))) ?? [];
-        return regions.map((region) => ({ account, folder: regionFolder(prefix, org, account, region) }));
-      }),
-    )
-  ).flat();
+  let done = 0;
+  let files = 0;
+  const tell = (stage: ListingProgress["stage"], of: number) =>
+    options.progress?.listing({ stage, done, of, requests, files });
+  // Each account's CloudTrail/ folder, one level down: the regions it holds, whether or not
+  // --regions names some. A folder named by --accounts or --regions that the bucket does not hold
+  // was not read, and must never count as read with 0 events.
+  const held = await bounded(
+    concurrency,
+    accountFolders.map(({ org, account }) => async () => {
+      const regions = await subfolders(regionFolder(prefix, org, account, "").slice(0, -1));
+      done++;
+      tell("accounts", accountFolders.length);
+      return { org, account, regions };
+    }),
+  );
+  const regionFolders = held.flatMap(({ org, account, regions }) =>
+    (regions ?? [])
+      .filter((region) => scope.regions === undefined || scope.regions.includes(region))
+      .map((region) => ({ account, folder: regionFolder(prefix, org, account, region) })),
+  );
+  const missing = missingFolders(scope, held);
   const folders = regionFolders.map(({ folder }) => folder);
   if (folders.length === 0 && problems.length === 0) {
     problems.push({
@@ -144,10 +167,23 @@ export async function listTrail(
       code: "E_S3_EMPTY",
       message: `no CloudTrail folders${scope.accounts === undefined ? "" : ` of account ${scope.accounts.join(", ")}`} here; expected AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/ as CloudTrail delivers`,
     });
+  } else {
+    for (const { folder, account, regions } of missing.folders)
+      problems.push({
+        file: url(folder),
+        line: 1,
+        col: 1,
+        code: "E_S3_NO_FOLDER",
+        message:
+          regions === null
+            ? `no such folder: the bucket holds no CloudTrail folder of account ${account} (in --accounts); its events are not in this review`
+            : `no such folder: the bucket holds no CloudTrail folder of account ${account} in ${regions.join(", ")} (in --regions); its events there are not in this review`,
+      });
   }
 
   const { first, last } = deliveryDays(scope.start, scope.end);
   const unlisted = new Set<string>();
+  done = 0;
   const listed = await bounded(
     concurrency,
     folders.map((folder) => async () => {
@@ -167,14 +203,20 @@ export async function listTrail(
             const day = dayOfKey(folder, object.key);
             if (day === null || day < first) continue;
             if (day > last) break page;
-            if (LOG_FILE.test(object.key)) found.push(object);
+            if (LOG_FILE.test(object.key)) {
+              found.push(object);
+              files++;
+            }
           }
           token = page.next;
+          if (token !== undefined) tell("regions", folders.length);
         } while (token !== undefined);
       } catch (error) {
         problem(folder, error);
         unlisted.add(folder);
       }
+      done++;
+      tell("regions", folders.length);
       return found;
     }),
   );
@@ -202,10 +244,52 @@ export async function listTrail(
     problems: problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     folders: folders.length,
     requests,
+    missing: missing.accounts,
     accounts: [
       ...new Set(regionFolders.filter(({ folder }) => !unlisted.has(folder)).map(({ account }) => account)),
     ].sort(),
   };
+}
+
+/**
+ * What `scope` names and the bucket does not hold: an account of --accounts with no CloudTrail
+ * folder under any organization folder (the folder it would be in, under each), and, for an
+ * account that has one, the regions of --regions it holds no folder of. A folder that could not be
+ * listed (null) is a problem of its own, never "missing".
+ */
+export function missingFolders(
+  scope: Pick<TrailScope, "location" | "accounts" | "regions">,
+  held: readonly { org: string | null; account: string; regions: readonly string[] | null }[],
+): {
+  accounts: { account: string; regions: string[] | null }[];
+  folders: { folder: string; account: string; regions: string[] | null }[];
+} {
+  const accounts: { account: string; regions: string[] | null }[] = [];
+  const folders: { folder: string; account: string; regions: string[] | null }[] = [];
+  const { prefix } = scope.location;
+  // Without --accounts, the accounts listed are those the bucket holds: only their regions can be missing.
+  const asked = scope.accounts ?? [...new Set(held.map((entry) => entry.account))];
+  for (const account of asked) {
+    const mine = held.filter((entry) => entry.account === account);
+    if (mine.some((entry) => entry.regions === null)) continue;
+    const present = mine.filter((entry) => (entry.regions ?? []).length > 0);
+    if (present.length === 0) {
+      if (scope.accounts === undefined) continue;
+      accounts.push({ account, regions: null });
+      for (const { org } of mine)
+        folders.push({ folder: regionFolder(prefix, org, account, "").slice(0, -1), account, regions: null });
+      continue;
+    }
+    const regions = (scope.regions ?? []).filter(
+      (region) => !present.some((entry) => (entry.regions ?? []).includes(region)),
+    );
+    if (regions.length === 0) continue;
+    accounts.push({ account, regions });
+    for (const { org } of present)
+      for (const region of regions)
+        folders.push({ folder: regionFolder(prefix, org, account, region), account, regions: [region] });
+  }
+  return { accounts, folders };
 }
 
 /**
