@@ -15,12 +15,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { followChain, LEAD_CALLS, leadsFrom, mayLead } from "../review/core/chain.ts";
 import { fromRecord, type ReviewEvent } from "../review/core/event.ts";
 import { analyze, classify } from "../review/core/findings.ts";
 import { logSource } from "../review/logs/two-passes.ts";
+import { rootUserSuggestion } from "../review/render/parts.ts";
 import { trailRecord, type RecordFields } from "../emulators/cloudtrail-server.ts";
 
 const KEY = "AKIAEXAMPLEROOT00001";
@@ -405,7 +407,7 @@ describe("review --from-logs of a key that took a member account's root session"
     ]);
     expect(json.persistence.map((f: { eventName: string; target: string }) => [f.eventName, f.target])).toEqual([
       ["AssumeRoot", `targetPrincipal=${MEMBER} taskPolicyArn=${TASK}`],
-      ["CreateLoginProfile", ""],
+      ["CreateLoginProfile", `arn:aws:iam::${MEMBER}:root`],
     ]);
   });
 
@@ -426,5 +428,41 @@ describe("review --from-logs of a key that took a member account's root session"
     const json = JSON.parse(io.stdout);
     expect(json.keys.map((key: { accessKeyId: string }) => key.accessKeyId)).toEqual([KEY, session, ROOT_SESSION]);
     expect(json.events.map((e: { eventId: string }) => e.eventId)).toEqual(["e0", "e1", "e2"]);
+  });
+});
+
+describe("a root session in an account the review did not read", () => {
+  it("makes the review INCOMPLETE, says why in every format, and gives the root user to add to the incident", async () => {
+    const dir = folder({ [MGMT]: managementFile });
+    const text = memoryIo();
+    expect(await main(["review", "--access-key", KEY, "--from-logs", dir], text)).toBe(2);
+    expect(text.stdout).toContain(
+      `  ${MEMBER}: its root user's session taken there (AssumeRoot: IAMCreateRootUserPassword), and none of its CloudTrail was read:`,
+    );
+    expect(text.stdout).toContain("    root sessions (AssumeRoot): IAMCreateRootUserPassword\n");
+    expect(text.stdout).toContain(
+      `  rootUsers:\n    - account: "${MEMBER}"  # root session (AssumeRoot: IAMCreateRootUserPassword); needs organization: { scp: true }\n`,
+    );
+    const markdown = memoryIo();
+    expect(await main(["review", "--access-key", KEY, "--from-logs", dir, "--markdown"], markdown)).toBe(2);
+    expect(markdown.stdout).toContain(
+      `| ${MEMBER} | - | not read (INCOMPLETE) | root session (IAMCreateRootUserPassword) |`,
+    );
+    const block = /```yaml\n([\s\S]*?)```/.exec(markdown.stdout);
+    expect(parse(block?.[1] ?? "")).toEqual({ rootUsers: [{ account: MEMBER }] });
+  });
+
+  it("names any task policy a forged record writes without breaking the YAML (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 40 }), async (task) => {
+        const made = assumeRoot({
+          targetPrincipal: MEMBER,
+          taskPolicyArn: { arn: `arn:aws:iam::aws:policy/root-task/${task}` },
+        });
+        const review = analyze(await followChain(KEY, { start: null, end: null }, logSource([made])));
+        const lines = rootUserSuggestion(review);
+        expect(parse(lines.join("\n"))).toEqual({ rootUsers: [{ account: MEMBER }] });
+      }),
+    );
   });
 });

@@ -231,6 +231,13 @@ function targetOf(event: ReviewEvent, rule: Rule): string {
   if (typeof createdKey === "string") parts.push(`accessKeyId=${createdKey}`);
   if ((event.eventName === "ConsoleLogin" || event.eventName === "GetSigninToken") && event.principalArn !== null)
     parts.push(event.principalArn);
+  // Without userName, a login profile call sets the caller's own password: a root session's is the root user's.
+  if (
+    (event.eventName === "CreateLoginProfile" || event.eventName === "UpdateLoginProfile") &&
+    typeof parameters.userName !== "string" &&
+    event.principalArn !== null
+  )
+    parts.push(event.principalArn);
   return parts.join(" ");
 }
 
