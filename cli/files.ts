@@ -1,5 +1,5 @@
 /**
- * Files the command line writes for the user (`review --html FILE`, `--markdown-file`…): one home
+ * Files the command line writes for the user (`review --html FILE`): one home
  * for writing one whole and safely.
  */
 import { randomBytes } from "node:crypto";

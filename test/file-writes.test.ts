@@ -1,5 +1,5 @@
 /**
- * The files the command line writes (`review --html FILE`, `--markdown-file FILE`…): whole or not at
+ * The files the command line writes (`review --html FILE`): whole or not at
  * all, and never through a symbolic link someone planted in a shared folder at a name the writer
  * would use (it wrote FILE.PID.tmp, a name anyone could predict, and followed a link there).
  */
