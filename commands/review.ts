@@ -5,8 +5,9 @@
  * review/sources/table.ts, the chain and the findings are review/core/'s, the outputs rows of
  * review/render/formats.ts.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { writeFileWhole } from "../cli/files.ts";
 import { booleanFlags, listFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError, writePieces, type Io } from "../cli/io.ts";
 import { displayValue } from "../incident/display.ts";
@@ -220,18 +221,6 @@ function capabilities(file: string | undefined, io: Io): Capabilities | undefine
   return undefined;
 }
 
-/** Writes a file whole or not at all: to a file beside it, then renamed over it. */
-function writeWhole(path: string, pieces: Iterable<string>): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, [...pieces].join(""));
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-}
-
 /** What tests can change in the shell: the clock, and what each source would build, by the source's name. */
 export interface ReviewDependencies {
   now?: () => Date;
@@ -263,7 +252,7 @@ export async function runReview(
   let exit = EXIT_OK;
   for (const { format, path } of options.files ?? []) {
     try {
-      writeWhole(resolve(io.cwd, path), FORMATS[format].render(review, context));
+      writeFileWhole(resolve(io.cwd, path), FORMATS[format].render(review, context));
       io.err(`review: wrote ${displayValue(path)}\n`);
     } catch (error) {
       io.err(

@@ -132,8 +132,10 @@ const MARKDOWN_PUNCTUATION = /[\\`*_[\]<>|~&$!]/;
  * The punctuation of links, images, emphasis, code, HTML, tables and math is backslash-escaped
  * (GitHub accepts a backslash before any ASCII punctuation), and so are the `:` of `://` and the
  * `.` of `www.`, which would make an autolink; a line break becomes the escape `\u000a` (a table
- * row is one line); `@` is followed by a zero-width space (`&#8203;`, as Dependabot writes it), so
- * that `@team` notifies nobody and `a@b.c` is no e-mail link. Timestamps, versions and paths stay
+ * row is one line); `@` and `#` are followed by a zero-width space (`&#8203;`, as Dependabot writes
+ * it), and so is the `GH` of `GH-`, so that `@team` notifies nobody, `a@b.c` is no e-mail link and
+ * `#1`, `octo-org/infra#12` and `GH-7` link to no issue or pull request (GitHub's autolinked
+ * references, in a user agent or an error message). Timestamps, versions and paths stay
  * readable in the raw markdown. Other control characters are the job of `displaySafe`, applied to
  * the whole markdown once it is written. A backslash is always escaped, so two different values
  * never give the same markdown.
@@ -146,7 +148,8 @@ export function markdownSafe(value: string): string {
       (char === ":" && chars[i + 1] === "/" && chars[i + 2] === "/") ||
       (char === "." && /(^|[^A-Za-z0-9])www$/i.test(chars.slice(Math.max(0, i - 4), i).join("")));
     if (char === "\n") out += "\\u000a";
-    else if (char === "@") out += "@&#8203;";
+    else if (char === "@" || char === "#") out += `${char}&#8203;`;
+    else if (char === "-" && /^gh$/i.test(chars.slice(Math.max(0, i - 2), i).join(""))) out += "&#8203;-";
     else if (autolink || MARKDOWN_PUNCTUATION.test(char)) out += `\\${char}`;
     else out += char;
   });

@@ -44,8 +44,9 @@ function decode(shown: string): string {
 
 /** The inverse of `markdownSafe`. */
 function unmarkdown(markdown: string): string {
-  return markdown.replace(/@&#8203;|\\u000a|\\([\s\S])/g, (match, escaped: string | undefined) =>
-    match === "@&#8203;" ? "@" : match === "\\u000a" ? "\n" : (escaped as string),
+  // Every unescaped zero-width space is markdownSafe's own: a `&` of the value is always escaped.
+  return markdown.replace(/&#8203;|\\u000a|\\([\s\S])/g, (match, escaped: string | undefined) =>
+    match === "&#8203;" ? "" : match === "\\u000a" ? "\n" : (escaped as string),
   );
 }
 
@@ -108,6 +109,12 @@ const DANGEROUS = [
   "https://evil.example",
   "www.evil.example",
   "$x$",
+  "#1",
+  "octo-org/infra#12",
+  "GH-7",
+  "gh-",
+  "1",
+  "&#8203;",
 ];
 
 /** Strings built from the dangerous pieces and arbitrary text, including lone surrogates. */
@@ -261,6 +268,9 @@ describe("markdownSafe: values inside --markdown", () => {
     /(^|[^\\])https?:\/\//,
     /(^|[^A-Za-z0-9\\])www\./i,
     /(^|[^\\])\|/,
+    // GitHub's autolinked references to issues and pull requests: #1, octo-org/infra#12, GH-7.
+    /(?<!&)#[0-9]/,
+    /gh-[0-9]/i,
   ];
 
   it("holds no active markup, and is injective", () => {
@@ -285,8 +295,12 @@ describe("markdownSafe: values inside --markdown", () => {
     [
       "a timestamp, a user agent and a path stay readable",
       "2023-07-10T11:54:47Z aws-cli/2.13.0 md/Botocore#1.29 C:\\x",
-      "2023-07-10T11:54:47Z aws-cli/2.13.0 md/Botocore#1.29 C:\\\\x",
+      "2023-07-10T11:54:47Z aws-cli/2.13.0 md/Botocore#&#8203;1.29 C:\\\\x",
     ],
+    ["an issue reference", "aws-cli/2.15.0 see #1", "aws-cli/2.15.0 see #&#8203;1"],
+    ["another repository's issue", "Boto3/1.34 octo-org/infra#12", "Boto3/1.34 octo-org/infra#&#8203;12"],
+    ["a GH- reference, in any case", "GH-7 fixed, gh-8 too", "GH&#8203;-7 fixed, gh&#8203;-8 too"],
+    ["the zero-width space itself, as a value writes it", "#&#8203;1", "#&#8203;\\&#&#8203;8203;1"],
     ["backticks", "`code`", "\\`code\\`"],
     ["a table cell break", "a|b", "a\\|b"],
     ["a line break", "a\nb", "a\\u000ab"],

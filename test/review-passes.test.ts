@@ -66,6 +66,15 @@ const steps = fc.array(
   { minLength: 1, maxLength: 25 },
 );
 
+/** The service of each lead call the plan makes. */
+const SERVICE_OF: Readonly<Record<string, string>> = {
+  AssumeRole: "sts.amazonaws.com",
+  GetSessionToken: "sts.amazonaws.com",
+  CreateAccessKey: "iam.amazonaws.com",
+  CreateUser: "iam.amazonaws.com",
+  CreateLoginProfile: "iam.amazonaws.com",
+};
+
 /** The generated records, each with the minute it happened in. */
 function generate(plan: Step[]): { at: number; region: string; record: Record<string, unknown> }[] {
   const principals: Principal[] = [
@@ -91,6 +100,8 @@ function generate(plan: Step[]): { at: number; region: string; record: Record<st
       record: trailRecord({
         eventId: `e${n++}`,
         eventName,
+        // A lead call leads only from its own service, as CloudTrail writes it.
+        ...(Object.hasOwn(SERVICE_OF, eventName) ? { eventSource: SERVICE_OF[eventName] } : {}),
         eventTime: iso(START + at * MINUTE),
         region,
         ...identity,

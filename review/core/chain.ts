@@ -1,6 +1,7 @@
 /**
  * The chain of credentials that grows from an exposed key: the temporary keys it minted
- * (GetSessionToken, GetFederationToken, AssumeRole, and role chaining from those), the long-term
+ * (GetSessionToken, GetFederationToken, AssumeRole, and role chaining from those; AssumeRoot, a
+ * member account's root session), the long-term
  * keys it created (CreateAccessKey), and the users it created or gave a console password.
  *
  * Pure apart from the event source it is given: no AWS SDK, no clock, no file system here. The
@@ -29,20 +30,57 @@ export interface Window {
  */
 export type EventSource = (subject: Subject, window: Window, deliver: (events: ReviewEvent[]) => void) => Promise<void>;
 
+/** The services whose calls reveal a subject: a call of the same name from any other service is another thing. */
+const STS = "sts.amazonaws.com";
+const IAM = "iam.amazonaws.com";
+
 /**
- * The longest a minted credential can live, used when the event does not give its expiration: the
- * lifetimes an incident's expiry stands on.
+ * The longest a root session lives: AssumeRoot's `DurationSeconds` is at most 900 seconds.
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html
+ */
+export const ROOT_SESSION_MS = 900_000;
+
+/**
+ * The calls that reveal a key or a user ({@link leadsFrom}), each with the one service whose call
+ * it is (CloudTrail's `eventSource`), and, for those that mint a temporary key, the longest that
+ * key can live when the event does not give its expiration (the lifetimes an incident's expiry
+ * stands on). Another service's call of the same name reveals nothing: Transfer Family's
+ * `CreateUser` makes an SFTP user, and the IAM user of that name, if one exists, is someone else's.
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html (36 h)
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html (36 h)
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (12 h, the largest MaxSessionDuration)
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html (900 s: a member account's root session)
  */
-export const MAX_LIFETIME_MS: Readonly<Record<string, number>> = {
-  GetSessionToken: USER_CREDENTIAL_LIFETIME_MS,
-  GetFederationToken: USER_CREDENTIAL_LIFETIME_MS,
-  AssumeRole: ROLE_CREDENTIAL_LIFETIME_MS,
-  AssumeRoleWithSAML: ROLE_CREDENTIAL_LIFETIME_MS,
-  AssumeRoleWithWebIdentity: ROLE_CREDENTIAL_LIFETIME_MS,
+export const LEAD_CALL_TABLE: Readonly<Record<string, { eventSource: string; lifetimeMs?: number }>> = {
+  GetSessionToken: { eventSource: STS, lifetimeMs: USER_CREDENTIAL_LIFETIME_MS },
+  GetFederationToken: { eventSource: STS, lifetimeMs: USER_CREDENTIAL_LIFETIME_MS },
+  AssumeRole: { eventSource: STS, lifetimeMs: ROLE_CREDENTIAL_LIFETIME_MS },
+  AssumeRoleWithSAML: { eventSource: STS, lifetimeMs: ROLE_CREDENTIAL_LIFETIME_MS },
+  AssumeRoleWithWebIdentity: { eventSource: STS, lifetimeMs: ROLE_CREDENTIAL_LIFETIME_MS },
+  AssumeRoot: { eventSource: STS, lifetimeMs: ROOT_SESSION_MS },
+  CreateAccessKey: { eventSource: IAM },
+  CreateUser: { eventSource: IAM },
+  CreateLoginProfile: { eventSource: IAM },
+  UpdateLoginProfile: { eventSource: IAM },
 };
+
+/** The longest a credential minted by each minting call of {@link LEAD_CALL_TABLE} can live. */
+export const MAX_LIFETIME_MS: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(LEAD_CALL_TABLE).flatMap(([name, { lifetimeMs }]) =>
+    lifetimeMs === undefined ? [] : [[name, lifetimeMs]],
+  ),
+);
+
+/**
+ * Whether an event is a call of {@link LEAD_CALL_TABLE}: its name, from its own service. Only the
+ * table's own keys: `__proto__` in a forged record is no lead call.
+ */
+export function isLeadCall(event: Pick<ReviewEvent, "eventName" | "eventSource">): boolean {
+  return (
+    Object.hasOwn(LEAD_CALL_TABLE, event.eventName) &&
+    LEAD_CALL_TABLE[event.eventName].eventSource === event.eventSource
+  );
+}
 
 /**
  * The longest a console session made by the federation endpoint lasts: its `SessionDuration`, at most
@@ -173,23 +211,22 @@ function minEnd(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
-/** The calls {@link leadsFrom} reads leads from; no other call can reveal a key or a user. */
-export const LEAD_CALLS: ReadonlySet<string> = new Set([
-  ...Object.keys(MAX_LIFETIME_MS),
-  "CreateAccessKey",
-  "CreateUser",
-  "CreateLoginProfile",
-  "UpdateLoginProfile",
-]);
+/** The names of the calls {@link leadsFrom} reads leads from; no other call can reveal a key or a user. */
+export const LEAD_CALLS: ReadonlySet<string> = new Set(Object.keys(LEAD_CALL_TABLE));
 
 /**
  * Whether an event may reveal a subject that the chain can reach: a successful lead call whose
  * caller can be a subject (a key, or an IAM user). Readers note these, and only these, to find
- * the chain's subjects before they read the subjects' own events.
+ * the chain's subjects before they read the subjects' own events. A reader that sees only the
+ * record's name (the log readers' byte-level look, before a record is parsed) leaves
+ * `eventSource` out and keeps a superset; given, it must be the call's own service.
  */
-export function mayLead(event: Pick<ReviewEvent, "eventName" | "errorCode" | "accessKeyId" | "identityType">): boolean {
+export function mayLead(
+  event: Pick<ReviewEvent, "eventName" | "errorCode" | "accessKeyId" | "identityType"> & { eventSource?: string },
+): boolean {
   return (
     LEAD_CALLS.has(event.eventName) &&
+    (event.eventSource === undefined || isLeadCall({ eventName: event.eventName, eventSource: event.eventSource })) &&
     event.errorCode === null &&
     (event.accessKeyId !== null || event.identityType === "IAMUser")
   );
@@ -201,7 +238,7 @@ export function mayLead(event: Pick<ReviewEvent, "eventName" | "errorCode" | "ac
  * creation to the review's end. Only successful calls reveal anything.
  */
 export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] {
-  if (event.errorCode !== null) return [];
+  if (event.errorCode !== null || !isLeadCall(event)) return [];
   const at = Date.parse(event.eventTime);
   const base = {
     parent: callerOf(event),
@@ -211,8 +248,7 @@ export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] 
     roleArn: null,
     userName: null,
   };
-  // Its own keys only: `__proto__` in a forged record is no minting call.
-  const lifetime = Object.hasOwn(MAX_LIFETIME_MS, event.eventName) ? MAX_LIFETIME_MS[event.eventName] : undefined;
+  const lifetime = LEAD_CALL_TABLE[event.eventName].lifetimeMs;
   if (lifetime !== undefined) {
     const minted = stringField(event.responseElements, "credentials", "accessKeyId");
     if (minted === null || !ANY_KEY_ID.test(minted)) return [];
@@ -248,7 +284,14 @@ export function leadsFrom(event: ReviewEvent, reviewEnd: number | null): Lead[] 
     event.eventName === "CreateLoginProfile" ||
     event.eventName === "UpdateLoginProfile"
   ) {
-    // Without userName, a login profile call changes the caller's own password.
+    // Without userName, a login profile call changes the caller's own password: a root session's
+    // (AssumeRoot with IAMCreateRootUserPassword) is the root user's, which is no IAM user.
+    if (
+      event.eventName !== "CreateUser" &&
+      event.identityType === "Root" &&
+      stringField(event.requestParameters, "userName") === null
+    )
+      return [];
     const userName =
       stringField(event.responseElements, "user", "userName") ??
       stringField(event.requestParameters, "userName") ??

@@ -7,7 +7,16 @@ import { ACCOUNT_ID } from "../../incident/fields.ts";
 import { compareText } from "../../incident/order.ts";
 import { formatInstant } from "../../incident/time.ts";
 import { actionOfEvent, eventHeader, serviceOf, type EventCopy, type EventHeader, type ReviewEvent } from "./event.ts";
-import { callerOf, consoleSessionEnd, opensConsole, type Chain, type Lead, type Provenance } from "./chain.ts";
+import {
+  callerOf,
+  consoleSessionEnd,
+  isLeadCall,
+  LEAD_CALL_TABLE,
+  opensConsole,
+  type Chain,
+  type Lead,
+  type Provenance,
+} from "./chain.ts";
 
 /** Why a call matters to an incident, in MITRE ATT&CK's words. */
 export type Category =
@@ -20,9 +29,22 @@ export type Category =
 
 interface Rule {
   category: Category;
+  /**
+   * The service whose call the name means (CloudTrail's `eventSource`). A call of that name from
+   * another service is still a finding of the category (Transfer Family's `CreateUser` makes an
+   * SFTP user, a way back in too), but its target names that service first (`transfer: …`), so
+   * that no report reads it as the IAM call.
+   */
+  eventSource?: string;
   /** Only events that match (for calls that matter only with some parameters). */
   when?: (event: ReviewEvent) => boolean;
 }
+
+const IAM = "iam.amazonaws.com";
+const LAMBDA = "lambda.amazonaws.com";
+const EC2 = "ec2.amazonaws.com";
+/** The service of a lead call, from the chain's own table: one home for which service's `CreateUser` is IAM's. */
+const leadSource = (name: string) => LEAD_CALL_TABLE[name].eventSource;
 
 const requestField = (event: ReviewEvent, name: string): unknown =>
   typeof event.requestParameters === "object" && event.requestParameters !== null
@@ -38,50 +60,53 @@ const requestField = (event: ReviewEvent, name: string): unknown =>
  */
 export const CALL_RULES: Readonly<Record<string, Rule>> = {
   // Persistence: a way back in that survives the exposed key being disabled.
-  CreateUser: { category: "persistence" },
-  CreateAccessKey: { category: "persistence" },
-  CreateLoginProfile: { category: "persistence" },
-  UpdateLoginProfile: { category: "persistence" },
-  CreateRole: { category: "persistence" },
-  UpdateAssumeRolePolicy: { category: "persistence" },
-  CreateServiceSpecificCredential: { category: "persistence" },
-  UploadSSHPublicKey: { category: "persistence" },
-  UploadSigningCertificate: { category: "persistence" },
-  CreateVirtualMFADevice: { category: "persistence" },
-  EnableMFADevice: { category: "persistence" },
-  CreateSAMLProvider: { category: "persistence" },
-  UpdateSAMLProvider: { category: "persistence" },
-  CreateOpenIDConnectProvider: { category: "persistence" },
-  AddClientIDToOpenIDConnectProvider: { category: "persistence" },
+  CreateUser: { eventSource: leadSource("CreateUser"), category: "persistence" },
+  CreateAccessKey: { eventSource: leadSource("CreateAccessKey"), category: "persistence" },
+  CreateLoginProfile: { eventSource: leadSource("CreateLoginProfile"), category: "persistence" },
+  UpdateLoginProfile: { eventSource: leadSource("UpdateLoginProfile"), category: "persistence" },
+  CreateRole: { eventSource: IAM, category: "persistence" },
+  UpdateAssumeRolePolicy: { eventSource: IAM, category: "persistence" },
+  CreateServiceSpecificCredential: { eventSource: IAM, category: "persistence" },
+  UploadSSHPublicKey: { eventSource: IAM, category: "persistence" },
+  UploadSigningCertificate: { eventSource: IAM, category: "persistence" },
+  CreateVirtualMFADevice: { eventSource: IAM, category: "persistence" },
+  EnableMFADevice: { eventSource: IAM, category: "persistence" },
+  CreateSAMLProvider: { eventSource: IAM, category: "persistence" },
+  UpdateSAMLProvider: { eventSource: IAM, category: "persistence" },
+  CreateOpenIDConnectProvider: { eventSource: IAM, category: "persistence" },
+  AddClientIDToOpenIDConnectProvider: { eventSource: IAM, category: "persistence" },
   CreateTrustAnchor: { category: "persistence" },
   UpdateTrustAnchor: { category: "persistence" },
   CreateProfile: { category: "persistence", when: (event) => event.eventSource === "rolesanywhere.amazonaws.com" },
-  UpdateFunctionCode: { category: "persistence" },
-  UpdateFunctionConfiguration: { category: "persistence" },
-  PublishLayerVersion: { category: "persistence" },
+  UpdateFunctionCode: { eventSource: LAMBDA, category: "persistence" },
+  UpdateFunctionConfiguration: { eventSource: LAMBDA, category: "persistence" },
+  PublishLayerVersion: { eventSource: LAMBDA, category: "persistence" },
   AddPermission: { category: "persistence", when: (event) => event.eventSource === "lambda.amazonaws.com" },
-  CreateFunctionUrlConfig: { category: "persistence" },
-  ImportKeyPair: { category: "persistence" },
-  CreateKeyPair: { category: "persistence" },
+  CreateFunctionUrlConfig: { eventSource: LAMBDA, category: "persistence" },
+  ImportKeyPair: { eventSource: EC2, category: "persistence" },
+  CreateKeyPair: { eventSource: EC2, category: "persistence" },
   ConsoleLogin: { category: "persistence" },
   // A console session made from a session's key: its calls are signed with keys the chain never sees.
   GetSigninToken: { category: "persistence" },
   // Privilege escalation: more permissions for a principal the attacker holds.
-  AttachUserPolicy: { category: "privilege-escalation" },
-  PutUserPolicy: { category: "privilege-escalation" },
-  AttachRolePolicy: { category: "privilege-escalation" },
-  PutRolePolicy: { category: "privilege-escalation" },
-  AttachGroupPolicy: { category: "privilege-escalation" },
-  PutGroupPolicy: { category: "privilege-escalation" },
-  CreatePolicyVersion: { category: "privilege-escalation" },
-  SetDefaultPolicyVersion: { category: "privilege-escalation" },
-  AddUserToGroup: { category: "privilege-escalation" },
-  PutUserPermissionsBoundary: { category: "privilege-escalation" },
-  DeleteUserPermissionsBoundary: { category: "privilege-escalation" },
-  DeleteRolePermissionsBoundary: { category: "privilege-escalation" },
+  // A member account's root session, from the management account or IAM's delegated administrator:
+  // its task policy says which root tasks (a root password, unlocking a bucket's policy…).
+  AssumeRoot: { eventSource: leadSource("AssumeRoot"), category: "privilege-escalation" },
+  AttachUserPolicy: { eventSource: IAM, category: "privilege-escalation" },
+  PutUserPolicy: { eventSource: IAM, category: "privilege-escalation" },
+  AttachRolePolicy: { eventSource: IAM, category: "privilege-escalation" },
+  PutRolePolicy: { eventSource: IAM, category: "privilege-escalation" },
+  AttachGroupPolicy: { eventSource: IAM, category: "privilege-escalation" },
+  PutGroupPolicy: { eventSource: IAM, category: "privilege-escalation" },
+  CreatePolicyVersion: { eventSource: IAM, category: "privilege-escalation" },
+  SetDefaultPolicyVersion: { eventSource: IAM, category: "privilege-escalation" },
+  AddUserToGroup: { eventSource: IAM, category: "privilege-escalation" },
+  PutUserPermissionsBoundary: { eventSource: IAM, category: "privilege-escalation" },
+  DeleteUserPermissionsBoundary: { eventSource: IAM, category: "privilege-escalation" },
+  DeleteRolePermissionsBoundary: { eventSource: IAM, category: "privilege-escalation" },
   // Passing a role to code the attacker controls gives the attacker the role.
-  CreateFunction: { category: "privilege-escalation" },
-  AddRoleToInstanceProfile: { category: "privilege-escalation" },
+  CreateFunction: { eventSource: LAMBDA, category: "privilege-escalation" },
+  AddRoleToInstanceProfile: { eventSource: IAM, category: "privilege-escalation" },
   AssociateIamInstanceProfile: { category: "privilege-escalation" },
   ReplaceIamInstanceProfileAssociation: { category: "privilege-escalation" },
   // Defense evasion: blinding the logs and detectors the response relies on.
@@ -102,8 +127,8 @@ export const CALL_RULES: Readonly<Record<string, Rule>> = {
   DeleteLogGroup: { category: "defense-evasion" },
   DeleteLogStream: { category: "defense-evasion" },
   LeaveOrganization: { category: "defense-evasion" },
-  DeactivateMFADevice: { category: "defense-evasion" },
-  DeleteVirtualMFADevice: { category: "defense-evasion" },
+  DeactivateMFADevice: { eventSource: IAM, category: "defense-evasion" },
+  DeleteVirtualMFADevice: { eventSource: IAM, category: "defense-evasion" },
   // Credential access: secrets read with the key.
   GetSecretValue: { category: "credential-access" },
   BatchGetSecretValue: { category: "credential-access" },
@@ -180,28 +205,50 @@ const TARGET_FIELDS = [
   "target",
 ];
 
-function targetOf(event: ReviewEvent): string {
+function targetOf(event: ReviewEvent, rule: Rule): string {
   const parts: string[] = [];
+  // Another service's call of an IAM name (a Transfer Family user named like an IAM user) says whose it is.
+  if (rule.eventSource !== undefined && event.eventSource !== rule.eventSource)
+    parts.push(`${serviceOf(event.eventSource)}:`);
   const parameters =
     typeof event.requestParameters === "object" && event.requestParameters !== null
       ? (event.requestParameters as Record<string, unknown>)
       : {};
+  const named = parts.length;
   for (const name of TARGET_FIELDS) {
     const value = parameters[name];
-    if (typeof value === "string" && value !== "" && parts.length < 2) parts.push(`${name}=${value}`);
+    if (typeof value === "string" && value !== "" && parts.length < named + 2) parts.push(`${name}=${value}`);
+  }
+  if (event.eventName === "AssumeRoot" && isLeadCall(event)) {
+    const { account, taskPolicy } = rootSessionOf(event);
+    parts.push(
+      `targetPrincipal=${account ?? stringOf(parameters.targetPrincipal) ?? "?"}`,
+      `taskPolicyArn=${taskPolicy}`,
+    );
   }
   const response = event.responseElements as { accessKey?: { accessKeyId?: unknown } } | null;
   const createdKey = response?.accessKey?.accessKeyId;
   if (typeof createdKey === "string") parts.push(`accessKeyId=${createdKey}`);
   if ((event.eventName === "ConsoleLogin" || event.eventName === "GetSigninToken") && event.principalArn !== null)
     parts.push(event.principalArn);
+  // Without userName, a login profile call sets the caller's own password: a root session's is the root user's.
+  if (
+    (event.eventName === "CreateLoginProfile" || event.eventName === "UpdateLoginProfile") &&
+    typeof parameters.userName !== "string" &&
+    event.principalArn !== null
+  )
+    parts.push(event.principalArn);
   return parts.join(" ");
 }
 
-export function classify(event: ReviewEvent): Category | null {
-  // Its own keys only: a call named `__proto__` or `constructor` in a forged record is no rule's.
+/** The rule of an event's call; its own keys only: a call named `__proto__` or `constructor` in a forged record is no rule's. */
+function ruleOf(event: ReviewEvent): Rule | undefined {
   const action = actionOfEvent(event.eventName);
-  const rule = Object.hasOwn(CALL_RULES, action) ? CALL_RULES[action] : undefined;
+  return Object.hasOwn(CALL_RULES, action) ? CALL_RULES[action] : undefined;
+}
+
+export function classify(event: ReviewEvent): Category | null {
+  const rule = ruleOf(event);
   if (rule === undefined || event.errorCode !== null) return null;
   if (
     event.eventName === "ConsoleLogin" &&
@@ -265,11 +312,51 @@ export interface AccountReached {
   events: number;
   /** Roles assumed in this account (successfully), sorted. */
   roles: string[];
+  /**
+   * The task policies of the root sessions the chain took in this account (sts:AssumeRoot,
+   * successfully), sorted; absent when it took none. A root session's calls are the root user's.
+   */
+  rootSessions?: string[];
 }
 
 /** The account in a role ARN (`arn:aws:iam::444455556666:role/path/name`), or null. */
 export function accountOfRoleArn(roleArn: string): string | null {
   return /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(roleArn)?.[1] ?? null;
+}
+
+const stringOf = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
+
+/** What an AssumeRoot names in its request (as CloudTrail writes it), each part null or `?` where it says nothing usable. */
+export interface RootSession {
+  /** The member account: `targetPrincipal`, an account id or a principal ARN of the account. */
+  account: string | null;
+  /** `taskPolicyArn.arn`: which root tasks the session may do. */
+  taskPolicy: string;
+}
+
+/**
+ * The member account and task policy of an AssumeRoot call. `targetPrincipal` is "the member
+ * account principal ARN or account ID"; only 12 digits, or the account of an IAM ARN, name one: a
+ * forged log can write anything there.
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-track-privileged-tasks.html
+ */
+export function rootSessionOf(event: Pick<ReviewEvent, "requestParameters">): RootSession {
+  const parameters =
+    typeof event.requestParameters === "object" && event.requestParameters !== null
+      ? (event.requestParameters as Record<string, unknown>)
+      : {};
+  const target = stringOf(parameters.targetPrincipal);
+  const account =
+    target === null
+      ? null
+      : ACCOUNT_ID.test(target)
+        ? target
+        : (/^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(target)?.[1] ?? null);
+  const policy = parameters.taskPolicyArn;
+  const taskPolicy =
+    stringOf(typeof policy === "object" && policy !== null ? (policy as { arn?: unknown }).arn : policy) ?? "?";
+  return { account, taskPolicy };
 }
 
 /** Everything the reports show. */
@@ -479,17 +566,26 @@ export function analyze(chain: Chain): Review {
       ...eventHeader(event),
       by: callerOf(event),
       accessKeyId: event.accessKeyId,
-      target: targetOf(event),
+      target: targetOf(event, ruleOf(event) as Rule),
       ...(event.conflict === undefined ? {} : { conflict: event.conflict }),
     });
   }
 
   // A role assumed before the window counts when its session was still alive in it: it must be cut off too.
   const rolesAssumed = new Set<string>();
+  // Likewise a root session (AssumeRoot lives 15 minutes at most, but what it did there stays).
+  const rootSessions = new Map<string, Set<string>>();
   for (const event of [...chain.earlier, ...events]) {
+    if (event.errorCode !== null || !isLeadCall(event)) continue;
     const roleArn = (event.requestParameters as { roleArn?: unknown } | null)?.roleArn;
-    if (event.eventName.startsWith("AssumeRole") && event.errorCode === null && typeof roleArn === "string")
-      rolesAssumed.add(roleArn);
+    if (event.eventName.startsWith("AssumeRole") && typeof roleArn === "string") rolesAssumed.add(roleArn);
+    if (event.eventName === "AssumeRoot") {
+      const { account, taskPolicy } = rootSessionOf(event);
+      if (account === null) continue;
+      const tasks = rootSessions.get(account);
+      if (tasks === undefined) rootSessions.set(account, new Set([taskPolicy]));
+      else tasks.add(taskPolicy);
+    }
   }
 
   const roles = [...rolesAssumed].sort(compareText);
@@ -514,7 +610,7 @@ export function analyze(chain: Chain): Review {
     findings,
     rolesAssumed: roles,
     keyAccount,
-    accounts: accountsReached(events, roles, keyAccount),
+    accounts: accountsReached(events, roles, rootSessions, keyAccount),
     consoleSessions: consoleSessionsOf(chain),
   };
 }
@@ -531,7 +627,12 @@ function mostFrequent(values: (string | null)[]): string | null {
   return best;
 }
 
-function accountsReached(events: ReviewEvent[], roles: string[], keyAccount: string | null): AccountReached[] {
+function accountsReached(
+  events: ReviewEvent[],
+  roles: string[],
+  rootSessions: ReadonlyMap<string, ReadonlySet<string>>,
+  keyAccount: string | null,
+): AccountReached[] {
   const accounts = new Map<string, AccountReached>();
   const entry = (account: string) => {
     let found = accounts.get(account);
@@ -548,6 +649,7 @@ function accountsReached(events: ReviewEvent[], roles: string[], keyAccount: str
     const account = accountOfRoleArn(role);
     if (account !== null) entry(account).roles.push(role);
   }
+  for (const [account, tasks] of rootSessions) entry(account).rootSessions = [...tasks].sort(compareText);
   return [...accounts.values()].sort(
     (a, b) => Number(b.reviewedKey) - Number(a.reviewedKey) || compareText(a.account, b.account),
   );

@@ -100,7 +100,7 @@ export function renderHtml(review: Review, context: ReviewContext): string {
       review.sourceIPs.map((t) => [t.value, parts.count(t.count), t.firstSeen, t.lastSeen]),
     ),
   );
-  const suggestion = [...parts.userSuggestion(review), ...parts.roleSuggestion(review)];
+  const suggestion = parts.incidentSuggestion(review);
   if (suggestion.length > 0)
     out.push(
       "<h2>Add to the incident</h2>",

@@ -179,7 +179,7 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   );
   out.push("");
 
-  const suggestion = [...parts.userSuggestion(review), ...parts.roleSuggestion(review)];
+  const suggestion = parts.incidentSuggestion(review);
   if (suggestion.length > 0) {
     out.push(
       "#### Add to the incident",

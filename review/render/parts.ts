@@ -41,6 +41,19 @@ export function roleName(roleArn: string): string {
   return roleArn.slice(roleArn.lastIndexOf("/") + 1);
 }
 
+/** The name of a root session's task policy: the last part of its ARN (`IAMCreateRootUserPassword`). */
+export function rootTaskName(taskPolicyArn: string): string {
+  return taskPolicyArn.slice(taskPolicyArn.lastIndexOf("/") + 1);
+}
+
+/** What the chain did in an account: the roles it assumed there and the root sessions it took there (AssumeRoot), by name. */
+function takenThere(account: AccountReached): string[] {
+  return [
+    ...account.roles.map(roleName),
+    ...(account.rootSessions ?? []).map((task) => `root session (${rootTaskName(task)})`),
+  ];
+}
+
 export function windowText(review: Review): string {
   if (review.since === null && review.until === null) return "all events in the logs";
   return `${review.since ?? "the first event"} → ${review.until ?? "the last event"}`;
@@ -124,7 +137,7 @@ export function accountRows(accounts: readonly AccountReached[], unread: Readonl
     a.account,
     a.reviewedKey ? "the reviewed key's" : "-",
     unread.has(a.account) ? "not read (INCOMPLETE)" : count(a.events),
-    a.roles.map(roleName).join(", ") || "-",
+    takenThere(a).join(", ") || "-",
   ]);
 }
 
@@ -134,12 +147,16 @@ export function accountRows(accounts: readonly AccountReached[], unread: Readonl
  */
 export function unreadAccountReasons(review: Review, context: ReviewContext): { account: string; reason: string }[] {
   return unreadAccounts(review, context).map((account) => {
+    const taken = [
+      ...(account.roles.length > 0
+        ? [`${account.roles.length === 1 ? "role" : "roles"} ${account.roles.map(roleName).join(", ")} assumed there`]
+        : []),
+      ...(account.rootSessions !== undefined
+        ? [`its root user's session taken there (AssumeRoot: ${account.rootSessions.map(rootTaskName).join(", ")})`]
+        : []),
+    ];
     const why =
-      account.roles.length > 0
-        ? `${account.roles.length === 1 ? "role" : "roles"} ${account.roles.map(roleName).join(", ")} assumed there`
-        : account.reviewedKey
-          ? "the reviewed key's account"
-          : "the chain reached it";
+      taken.length > 0 ? taken.join(", ") : account.reviewedKey ? "the reviewed key's account" : "the chain reached it";
     const how =
       context.accountsRead?.toRead(account.account) ??
       `read its CloudTrail (--from-s3 or --athena with --accounts ${account.account})`;
@@ -215,6 +232,28 @@ export function roleSuggestion(review: Review): string[] {
       ...accountLine(review, accountOfRoleArn(arn)),
     );
   return ["roles:", ...lines];
+}
+
+/**
+ * The root users of the accounts where the chain took a root session (AssumeRoot): only the
+ * organization's SCP restrains a member account's root user, so each entry says so.
+ */
+export function rootUserSuggestion(review: Review): string[] {
+  const lines: string[] = [];
+  for (const account of review.accounts) {
+    if (account.rootSessions === undefined) continue;
+    // A task policy's name, as a forged record writes it, can be any text: each escaped as a name.
+    const tasks = account.rootSessions.map((task) => yamlName(rootTaskName(task))).join(", ");
+    lines.push(
+      `  - account: "${account.account}"  # root session (AssumeRoot: ${tasks}); needs organization: { scp: true }`,
+    );
+  }
+  return lines.length === 0 ? [] : ["rootUsers:", ...lines];
+}
+
+/** Everything to add to the incident, in the incident file's own YAML: users, roles, root users. */
+export function incidentSuggestion(review: Review): string[] {
+  return [...userSuggestion(review), ...roleSuggestion(review), ...rootUserSuggestion(review)];
 }
 
 /**

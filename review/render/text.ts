@@ -173,14 +173,15 @@ export function renderText(raw: Review, rawContext: ReviewContext): string {
   for (const account of review.accounts) {
     out.push(`  ${accountSummary(account, unread.has(account.account))}`);
     if (account.roles.length > 0) parts.append(out, wrap("    roles assumed: ", account.roles.map(parts.roleName)));
+    if (account.rootSessions !== undefined)
+      parts.append(out, wrap("    root sessions (AssumeRoot): ", account.rootSessions.map(parts.rootTaskName)));
   }
   if (review.accounts.length === 0) out.push("  none named in the events");
 
-  const roles = parts.roleSuggestion(review);
-  const users = parts.userSuggestion(review);
-  if (roles.length + users.length > 0) {
+  const suggestion = parts.incidentSuggestion(review);
+  if (suggestion.length > 0) {
     out.push("", "add to the incident (sessions of these roles, these users and keys must be cut off too):");
-    for (const line of [...users, ...roles]) out.push(`  ${line}`);
+    for (const line of suggestion) out.push(`  ${line}`);
   }
   return `${out.join("\n")}\n`;
 }
