@@ -157,8 +157,7 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   // The user's name may come from IAM, the path from the folder: shown escaped.
   io.out(displaySafe(nextSteps(incident, shown, lookedUp)));
   for (const note of notes) io.err(`cordon new: note: ${displayValue(note)}\n`);
-  for (const warning of draftWarnings(incident, lookedUp, request.keys, now))
-    io.err(`cordon new: warning: ${warning}\n`);
+  for (const warning of draftWarnings(lookedUp, request.keys)) io.err(`cordon new: warning: ${warning}\n`);
   // A share whose stack reads another folder (--dir elsewhere, a role in another account): said.
   const written = loadIncidents([{ path: shown, text }], { now, organization }).incidents;
   for (const { message } of unreadSharesProblems(written, project, io.cwd))

@@ -304,6 +304,20 @@ export function staleCutoffProblem(stale: { cutoff: string; now: string; ageMs: 
   return `cutoff ${stale.cutoff} is ${hours(stale.ageMs)} before now (${stale.now}), longer ago than the longest session it revokes can live (${hours(stale.lifetimeMs)}): it revokes no session still alive; a cutoff in the wrong year? (guard refuses to add an incident that has already expired)`;
 }
 
+/**
+ * `new --cutoff` so old that the incident is over as soon as it is written: guard refuses to add
+ * it (an incident added already expired), so new writes nothing, as for a future cutoff.
+ */
+export function staleCutoffFlagProblem(stale: {
+  cutoff: string;
+  now: string;
+  ageMs: number;
+  lifetimeMs: number;
+}): string {
+  const hours = (ms: number) => `${Math.floor(ms / 3_600_000).toLocaleString("en-US")} h`;
+  return `--cutoff ${stale.cutoff}: ${hours(stale.ageMs)} before now (${stale.now}), longer ago than the longest session it revokes can live (${hours(stale.lifetimeMs)}): the incident would revoke no session still alive and expire as soon as written, and guard refuses to add an incident that has already expired; a cutoff in the wrong year? Give the instant the key was disabled, or at-containment`;
+}
+
 /** `new --cutoff`. */
 export function cutoffFlagProblem(value: string): string {
   return `--cutoff "${value}": expected at-containment or an RFC 3339 instant with offset, such as 2026-11-28T10:00:00Z`;
