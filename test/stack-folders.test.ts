@@ -353,7 +353,7 @@ describe("verify follows the stack's folder (against moto)", () => {
     expect(await verify(dir, "--all-shares", "--incident", "2026-11-28-ci-key")).toEqual({
       code: 1,
       stdout: `no active incident for account ${A} at ${NOW}: nothing to verify\n`,
-      stderr: `${notApplied}cordon verify: 1 share of 2026-11-28-ci-key not checked (--all-shares): the containment is proven in account ${A} only\n`,
+      stderr: `${notApplied}cordon verify: 1 share of 2026-11-28-ci-key not checked (--all-shares): nothing was checked in account ${A} either (no active incident's principal there): the containment is proven nowhere\n`,
     });
     expect(await verify(dir, "--all-shares", "--incident", "2026-11-28-ci-key-typo")).toEqual({
       code: 1,

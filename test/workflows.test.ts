@@ -3411,7 +3411,7 @@ describe("the contain workflow", () => {
             `\n\n**Partly verified: NOT CHECKED**:\n- incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
           );
           expect(text).toContain(
-            `cordon verify: 1 share of 2026-11-28-exposed-access-key-${KEY.toLowerCase()} not checked (--all-shares): the containment is proven in account 123456789012 only`,
+            `cordon verify: 1 share of 2026-11-28-exposed-access-key-${KEY.toLowerCase()} not checked (--all-shares): nothing was checked in account 123456789012 either (no active incident's principal there): the containment is proven nowhere`,
           );
           expect(run.stdout).toContain(
             `::error title=cordon verify::partly verified: NOT CHECKED: incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
