@@ -20,6 +20,7 @@ import {
   incidentIdFlagProblem,
   MODES,
   modeFlagProblem,
+  pastedKeyId,
   staleCutoffFlagProblem,
   TICKET_MAX_LENGTH,
   TITLE_MAX_LENGTH,
@@ -96,7 +97,7 @@ export function newRequest(flags: NewFlags, now: Date): NewRequest | NewRefusal 
 }
 
 function checkedRequest(flags: NewFlags, now: Date): NewRequest {
-  const keys = unique((flags["access-key"] ?? []).map(checkAccessKey));
+  const keys = unique((flags["access-key"] ?? []).map((key) => checkAccessKey(pastedKeyId(key))));
   const notes: string[] = [];
   const title = titleOf(flags.title, keys, notes);
   const mode = checkMode(flags.mode);
