@@ -32,9 +32,11 @@ export function yamlErrorSummary(message: string): string {
   if (quoted === null) return summary;
   const token = Array.from(quoted[2]);
   if (token.length <= QUOTED_TOKEN_CHARS) return summary;
-  // Never half an escape (`\n` is two characters of the quoted token).
-  let cut = token.slice(0, QUOTED_TOKEN_CHARS).join("");
-  if (/(^|[^\\])(\\\\)*\\$/.test(cut)) cut = cut.slice(0, -1);
+  // Never half an escape (`\n` is two characters of the quoted token, `\u001b` six).
+  const cut = token
+    .slice(0, QUOTED_TOKEN_CHARS)
+    .join("")
+    .replace(/(^|[^\\])((?:\\\\)*)\\(u[0-9a-fA-F]{0,3})?$/, "$1$2");
   return `${quoted[1]}"${cut}…"`;
 }
 
