@@ -103,7 +103,7 @@ describe("over generated folders: written exactly under the folder the stack rea
           expect([code, io.stdout, io.stderr]).toEqual([
             2,
             "",
-            refusal(`${typed}/`, fromDocs ? "../incidents/" : "incidents/"),
+            refusal(`${relative(cwd, join(dir, dirName)) || "."}/`, fromDocs ? "../incidents/" : "incidents/"),
           ]);
           expect(written(dir)).toEqual([]);
         }
