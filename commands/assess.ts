@@ -1,5 +1,5 @@
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
-import { ACCESS_KEY_ID, exposedKeyFlagProblem } from "../incident/fields.ts";
+import { ACCESS_KEY_ID, exposedKeyFlagProblem, pastedKeyId } from "../incident/fields.ts";
 import { assess, type Assessment } from "../assess/assessment.ts";
 import type { RoleChain } from "../assess/assumable.ts";
 import { ASSUMES_ROLES_REASON } from "../assess/risk.ts";
@@ -38,7 +38,7 @@ exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked
     const { values, positionals } = parseFlags(argv, { ...stringFlags("access-key", "user"), ...booleanFlags("json") });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}": assess takes --access-key ID or --user NAME`);
-    const key = values["access-key"];
+    const key = values["access-key"] === undefined ? undefined : pastedKeyId(values["access-key"]);
     if ((key === undefined) === (values.user === undefined))
       throw new UsageError("give exactly one of --access-key ID or --user NAME");
     if (key !== undefined && !ACCESS_KEY_ID.test(key)) throw new UsageError(exposedKeyFlagProblem(key));

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { awsLookup, LookupError, lookupFailure, type Lookup } from "../aws/lookup.ts";
 import { listFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { CannotRunError, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "../cli/io.ts";
-import { accountIncidentsDir, readProject, unreadSharesProblems } from "../cli/project.ts";
+import { accountIncidentsDir, readProject, stackFoldersOf, unreadSharesProblems } from "../cli/project.ts";
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { loadIncidents } from "../incident/load.ts";
 import type { SourceFile } from "../incident/types.ts";
@@ -27,6 +27,7 @@ import { DEFAULT_LOOKUP_SECONDS, type NewRequest, newRequest, ROLE_LOOKUP_HOURS 
 import { readFailure, readIncidentSources } from "../incident/read.ts";
 import { formatInstant, HOUR_MS } from "../incident/time.ts";
 import { keepsToRepeat } from "../plan/credentials.ts";
+import { accountFolders, type Project, stackReads } from "../plan/project.ts";
 import { incidentTemplate } from "../incident/template.ts";
 import { lookupAssumedRoles } from "../review/lookup/assumed-roles.ts";
 
@@ -57,7 +58,9 @@ options:
   --ticket TEXT         the tracking ticket, such as SEC-1234 (default: none)
   --dir DIR             the incidents folder (default: the folder the stack of the account reads,
                         its cordon:incidentsDir, or the project's incidents/, in the folder of
-                        Pulumi.yaml found from any of its subfolders)
+                        Pulumi.yaml found from any of its subfolders); in a project, only a folder
+                        that stack reads (another is refused: pulumi up would never apply the
+                        file); outside any project, any folder
   --roles-from SOURCE   cloudtrail: the roles the key and its sessions assumed (the default when
                         IAM is asked for the key's user); assumable: every role of the account the
                         user can assume (what assess finds); none: no role looked up (the default
@@ -107,7 +110,8 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   const now = parseInstantFlag("now", values.now) ?? new Date();
   const request = newRequest(values, now);
   if ("usage" in request) throw new UsageError(request.usage);
-  const organization = newOrganization(readProject(io.cwd).organization);
+  const project = readProject(io.cwd);
+  const organization = newOrganization(project.organization);
   const unreachable = unreachableRoots(request.roots, organization);
   if (unreachable.length > 0) {
     for (const why of unreachable) io.err(`cordon new: ${why}`);
@@ -127,6 +131,13 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
     dir,
     named: `${values.dir === undefined ? "the incidents folder" : "--dir"} ${relative(io.cwd, dir) || dir}`,
   };
+  // A file no pulumi up applies (--dir misspelt, or naming a folder of code) is not written: its
+  // next steps would promise a containment that never happens.
+  const unread = unreadFolder(project, io.cwd, join(dir, `${request.id}.yaml`), account);
+  if (unread !== undefined) {
+    io.err(`cordon new: ${displayValue(unread)}\n`);
+    return EXIT_USAGE;
+  }
   const present = folderFiles(folder, io.cwd);
   const spelled = spellingsOf(present, now);
   // What main's incidents keep for each user: the new incident repeats it (a contain must not take
@@ -146,11 +157,10 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   // The user's name may come from IAM, the path from the folder: shown escaped.
   io.out(displaySafe(nextSteps(incident, shown, lookedUp)));
   for (const note of notes) io.err(`cordon new: note: ${displayValue(note)}\n`);
-  for (const warning of draftWarnings(incident, lookedUp, request.keys, now))
-    io.err(`cordon new: warning: ${warning}\n`);
+  for (const warning of draftWarnings(lookedUp, request.keys)) io.err(`cordon new: warning: ${warning}\n`);
   // A share whose stack reads another folder (--dir elsewhere, a role in another account): said.
   const written = loadIncidents([{ path: shown, text }], { now, organization }).incidents;
-  for (const { message } of unreadSharesProblems(written, readProject(io.cwd), io.cwd))
+  for (const { message } of unreadSharesProblems(written, project, io.cwd))
     io.err(`cordon new: warning: ${displayValue(message)}\n`);
   return EXIT_OK;
 }
@@ -235,6 +245,29 @@ function writeIncident(
     return EXIT_INVALID;
   }
   return undefined;
+}
+
+/**
+ * Why the stack of `account` would never read `file` (absolute), by stackReads: the folder is read
+ * by no stack of the project, or by others but not that account's. Undefined when it reads it, and
+ * outside any project, where no stack says which folder is read: --dir is taken as given.
+ */
+function unreadFolder(project: Project & { dir?: string }, cwd: string, file: string, account: string) {
+  const read = stackFoldersOf(project, cwd);
+  const root = project.dir;
+  if (read === undefined || root === undefined) return undefined;
+  const path = read.pathOf({ file });
+  if (stackReads(read.folders, account, path)) return undefined;
+  const shown = (dir: string) => `${relative(cwd, dir) || "."}/`;
+  const reads = accountFolders(read.folders, account)
+    .map((dir) => shown(join(root, dir)))
+    .join(" and ");
+  const folder = shown(dirname(file));
+  const why =
+    path === undefined
+      ? `${folder} is read by no stack: pulumi up never applies this file`
+      : `${folder} is not read by the stack of ${account}: pulumi up never applies this file's share there`;
+  return `${why} (the stack of ${account} reads ${reads}): not written; leave out --dir, or name that folder`;
 }
 
 /** Where the incident goes, and how messages name it: by --dir when given. */

@@ -96,11 +96,12 @@ exit: 0 planned, 1 any incident file invalid or a deny policy too large for IAM,
     // Values escaped before the colours go in: the colours are cordon's, the values are not.
     else
       io.out(
-        renderPlan(
-          displayValues(plan),
-          palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true),
-          displayValues({ credentials, rootUsers }),
-        ),
+        renderPlan(displayValues(plan), palette(io, !io.env.NO_COLOR && process.stdout.isTTY === true), {
+          ...displayValues({ credentials, rootUsers }),
+          ...(account === undefined
+            ? {}
+            : { found: { account, incidents: loaded.map((i) => ({ accounts: accountsOf(i) })) } }),
+        }),
       );
     return oversized.length > 0 ? EXIT_INVALID : EXIT_OK;
   },

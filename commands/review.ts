@@ -11,7 +11,7 @@ import { writeFileWhole } from "../cli/files.ts";
 import { booleanFlags, listFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError, writePieces, type Io } from "../cli/io.ts";
 import { displayValue } from "../incident/display.ts";
-import { ANY_KEY_ID, reviewedKeyFlagProblem } from "../incident/fields.ts";
+import { ANY_KEY_ID, pastedKeyId, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
 import { keyInstantsFromStackOutputs } from "../plan/outputs.ts";
 import { LOOKBACK_MS } from "../review/core/chain.ts";
@@ -121,7 +121,8 @@ export function parseReviewFlags(argv: string[]): ReviewOptions {
   const values = parsed as FlagValues;
   if (positionals.length > 0)
     throw new UsageError(`unexpected argument "${positionals[0]}"; the key goes in --access-key`);
-  const accessKeyId = values["access-key"] as string | undefined;
+  const typed = values["access-key"] as string | undefined;
+  const accessKeyId = typed === undefined ? undefined : pastedKeyId(typed);
   if (accessKeyId === undefined) throw new UsageError("--access-key is required: the AKIA... or ASIA... key to review");
   if (!ANY_KEY_ID.test(accessKeyId)) throw new UsageError(reviewedKeyFlagProblem(accessKeyId));
   const asked = formats.filter((format) => values[format.flag] === true);

@@ -156,9 +156,13 @@ exit: 0 the containment holds (in the credentials' account; with --all-shares, e
         ...(guardrails > 0 ? [`the guardrails of ${guardrails} ${guardrails === 1 ? "incident" : "incidents"}`] : []),
       ].join(" and ");
       const which = scope.length > 0 ? ` of ${[...new Set(counted.map((c) => c.incident))].join(", ")}` : "";
-      io.err(
-        `cordon verify: ${colours.red(`${what}${which} not checked`)} (--all-shares): the containment is proven in account ${displayValue(report.account)} only\n`,
-      );
+      // Proven "only" where something was proven: in the credentials' account, nothing may have been checked.
+      const here = displayValue(report.account);
+      const proven =
+        report.principals.length + report.guardrails.length > 0
+          ? `the containment is proven in account ${here} only`
+          : `nothing was checked in account ${here} either (no active incident's principal there): the containment is proven nowhere`;
+      io.err(`cordon verify: ${colours.red(`${what}${which} not checked`)} (--all-shares): ${proven}\n`);
       return EXIT_INVALID;
     }
     if (report.ok) return EXIT_OK;

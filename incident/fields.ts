@@ -201,8 +201,29 @@ export const ANY_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
 /** 40 characters of base64: what a secret access key looks like when it is pasted where an id goes. */
 export const SECRET_ACCESS_KEY = /^[A-Za-z0-9/+]{40}$/;
 
-/** A value that is not a key id, quoted only when it is short and plain enough not to be a secret. */
+/**
+ * The white space a paste carries around a key id (a space, a tab, a line end): never part of a
+ * key id, so the flags that take one and the contain workflow's form drop it. ASCII only, as the
+ * workflow's bash drops `[:space:]` in the C locale (test/workflows.test.ts checks they agree);
+ * anything else around a key id is refused, said by {@link shownKey}.
+ */
+const PASTED_BLANKS = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g;
+
+/** A key id as pasted into a flag: the white space around it dropped, the rest as typed. */
+export function pastedKeyId(value: string): string {
+  return value.replace(PASTED_BLANKS, "");
+}
+
+/** White space, or an invisible character, at either end of a value. */
+const AROUND = /^[\s\u200B-\u200D\u2060]+|[\s\u200B-\u200D\u2060]+$/g;
+
+/**
+ * A value that is not a key id, quoted only when it is short and plain enough not to be a secret;
+ * a key id with white space around it (a paste) is named as such, since only that is wrong.
+ */
 function shownKey(value: string): string {
+  const inner = value.replace(AROUND, "");
+  if (inner !== value && ANY_KEY_ID.test(inner)) return `${inner} with white space around it`;
   return value.length <= 24 && /^[A-Za-z0-9]*$/.test(value)
     ? `"${value}"`
     : `a value of ${value.length} characters (not shown)`;
@@ -302,6 +323,20 @@ export function impossibleInstantProblem(field: "cutoff" | "holdUntil", value: s
 export function staleCutoffProblem(stale: { cutoff: string; now: string; ageMs: number; lifetimeMs: number }): string {
   const hours = (ms: number) => `${Math.floor(ms / 3_600_000).toLocaleString("en-US")} h`;
   return `cutoff ${stale.cutoff} is ${hours(stale.ageMs)} before now (${stale.now}), longer ago than the longest session it revokes can live (${hours(stale.lifetimeMs)}): it revokes no session still alive; a cutoff in the wrong year? (guard refuses to add an incident that has already expired)`;
+}
+
+/**
+ * `new --cutoff` so old that the incident is over as soon as it is written: guard refuses to add
+ * it (an incident added already expired), so new writes nothing, as for a future cutoff.
+ */
+export function staleCutoffFlagProblem(stale: {
+  cutoff: string;
+  now: string;
+  ageMs: number;
+  lifetimeMs: number;
+}): string {
+  const hours = (ms: number) => `${Math.floor(ms / 3_600_000).toLocaleString("en-US")} h`;
+  return `--cutoff ${stale.cutoff}: ${hours(stale.ageMs)} before now (${stale.now}), longer ago than the longest session it revokes can live (${hours(stale.lifetimeMs)}): the incident would revoke no session still alive and expire as soon as written, and guard refuses to add an incident that has already expired; a cutoff in the wrong year? Give the instant the key was disabled, or at-containment`;
 }
 
 /** `new --cutoff`. */

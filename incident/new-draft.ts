@@ -6,15 +6,7 @@
  */
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
 import { displayValue } from "./display.ts";
-import { staleCutoff } from "./expiry.ts";
-import {
-  KEPT_CREDENTIAL_FIELDS,
-  KEPT_NOUN,
-  principalKey,
-  rootUserSteps,
-  sameIamName,
-  staleCutoffProblem,
-} from "./fields.ts";
+import { KEPT_CREDENTIAL_FIELDS, KEPT_NOUN, principalKey, rootUserSteps, sameIamName } from "./fields.ts";
 import { loadIncidents } from "./load.ts";
 import type { KeptCredentials, SourceFile } from "./types.ts";
 import type { NewRequest, RolesFrom } from "./new-request.ts";
@@ -291,13 +283,11 @@ export function collidesWith(shown: string, folder: string, collisions: readonly
   return `${displayValue(shown)} not written: it collides with the incidents already in ${displayValue(folder)}:\n${collisions.map((line) => `  ${displayValue(line)}\n`).join("")}`;
 }
 
-/** The warnings once the file is written: roles not looked up, a cutoff already past the keys' sessions. */
-export function draftWarnings(
-  incident: NewIncident,
-  lookedUp: RolesLookedUp,
-  keys: readonly string[],
-  now: Date,
-): string[] {
+/**
+ * The warnings once the file is written: roles not looked up. (A cutoff already past the keys'
+ * sessions is refused before, by newRequest: guard would refuse the file.)
+ */
+export function draftWarnings(lookedUp: RolesLookedUp, keys: readonly string[]): string[] {
   const warnings: string[] = [];
   if (lookedUp.result?.kind === "failed") {
     warnings.push(
@@ -306,8 +296,6 @@ export function draftWarnings(
       ),
     );
   }
-  const stale = staleCutoff({ cutoff: incident.cutoff, users: incident.users }, now);
-  if (stale !== undefined) warnings.push(staleCutoffProblem(stale));
   return warnings;
 }
 

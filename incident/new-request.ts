@@ -4,7 +4,7 @@
  * `now` in, a request or a refusal out. commands/new.ts parses the flags, reads the project and
  * asks AWS; what the file will say is incident/new-draft.ts's.
  */
-import { ROLE_CREDENTIAL_LIFETIME_MS } from "./expiry.ts";
+import { ROLE_CREDENTIAL_LIFETIME_MS, staleCutoff } from "./expiry.ts";
 import {
   ACCESS_KEY_ID,
   ACCOUNT_ID,
@@ -20,6 +20,8 @@ import {
   incidentIdFlagProblem,
   MODES,
   modeFlagProblem,
+  pastedKeyId,
+  staleCutoffFlagProblem,
   TICKET_MAX_LENGTH,
   TITLE_MAX_LENGTH,
 } from "./fields.ts";
@@ -95,7 +97,7 @@ export function newRequest(flags: NewFlags, now: Date): NewRequest | NewRefusal 
 }
 
 function checkedRequest(flags: NewFlags, now: Date): NewRequest {
-  const keys = unique((flags["access-key"] ?? []).map(checkAccessKey));
+  const keys = unique((flags["access-key"] ?? []).map((key) => checkAccessKey(pastedKeyId(key))));
   const notes: string[] = [];
   const title = titleOf(flags.title, keys, notes);
   const mode = checkMode(flags.mode);
@@ -113,6 +115,10 @@ function checkedRequest(flags: NewFlags, now: Date): NewRequest {
       "name at least one principal: --access-key ID (IAM finds its user), --user NAME, --role NAME or --root ACCOUNT",
     );
   }
+  // The rule guard applies to an added incident (expired before it is added), with the lifetime
+  // of what this one revokes: 36 h once it names a user, 12 h with roles or roots only.
+  const stale = staleCutoff({ cutoff, users: [...keys, ...userNames] }, now);
+  if (stale !== undefined) throw new FlagProblem(staleCutoffFlagProblem(stale));
   const lookupSeconds = checkLookupSeconds(flags["lookup-seconds"]);
   const askIam = keys.length > 0 && userNames.length !== 1;
   const rolesFrom = checkRolesFrom(flags["roles-from"], askIam ? "cloudtrail" : "none");

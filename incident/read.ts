@@ -82,7 +82,11 @@ export function readIncidentSources(paths: string[], cwd: string, list: ListFold
     for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
+      if (entry.isSymbolicLink()) {
+        const link = linkProblem(full, entry.name);
+        if (link !== undefined)
+          errors.push({ file: relative(cwd, full) || full, line: 1, col: 1, code: "E_READ", message: link });
+      } else if (entry.isDirectory()) walk(full);
       else if (entry.isFile() && INCIDENT_FILE.test(entry.name)) add(full);
     }
   };
@@ -99,6 +103,24 @@ export function readIncidentSources(paths: string[], cwd: string, list: ListFold
     else add(absolute);
   }
   return { files, errors };
+}
+
+/**
+ * Why a symbolic link inside a folder is an error: one named like an incident file, or one to a
+ * folder, would be read as an incident or a folder of them, but git stores a link's target, not
+ * the file, and guard treats a link under incidents/ as code (guard/protected-paths.ts): skipping
+ * it silently would drop an incident the author meant to apply. Undefined for a link that is
+ * neither (a README.md linked from elsewhere), which the reader skips as any other file.
+ */
+function linkProblem(full: string, name: string): string | undefined {
+  if (INCIDENT_FILE.test(name)) return "a symbolic link, not a regular file: commit the file itself";
+  let folder: boolean;
+  try {
+    folder = statSync(full).isDirectory();
+  } catch {
+    return undefined;
+  }
+  return folder ? "a symbolic link, not a folder: commit the folder itself" : undefined;
 }
 
 /** Reads one byte past the limit at most: a huge file is rejected without being loaded. */

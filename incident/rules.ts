@@ -114,7 +114,9 @@ export interface Rule {
 
 export const RULES = {
   // ---- Reading and parsing (read.ts, yaml.ts, load.ts)
-  E_READ: { rule: "every PATH names a file or folder that can be read" },
+  E_READ: {
+    rule: "every PATH names a file or folder that can be read, and no symbolic link in a folder stands for an incident file or a folder of them",
+  },
   E_FILE_TOO_LARGE: { rule: "a file is at most 64 KiB, checked before it is parsed" },
   E_YAML_SYNTAX: { rule: "a file is YAML" },
   E_DUPLICATE_KEY: { rule: "no mapping repeats a key" },

@@ -14,6 +14,45 @@ export const MAX_FILE_BYTES = 64 * 1024;
 /** Aliases are legal YAML, but a few hundred expand into millions of nodes (the "billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
 
+/**
+ * The most of a token a YAML error quotes: the parser quotes the whole token it did not expect,
+ * which in a file that is not YAML at all (a README) is a paragraph.
+ */
+export const QUOTED_TOKEN_CHARS = 60;
+/** The most YAML errors said of one file: past the first few, a file is not an incident file at all. */
+export const MAX_YAML_ERRORS = 10;
+
+/**
+ * A YAML error in one line: the parser's first line without its position (the diagnostic has
+ * it), the token it quotes cut to {@link QUOTED_TOKEN_CHARS} characters, with "…".
+ */
+export function yamlErrorSummary(message: string): string {
+  const summary = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  const quoted = /^(.*?: )"((?:[^"\\]|\\.)*)"$/.exec(summary);
+  if (quoted === null) return summary;
+  const token = Array.from(quoted[2]);
+  if (token.length <= QUOTED_TOKEN_CHARS) return summary;
+  // Never half an escape (`\n` is two characters of the quoted token, `\u001b` six).
+  const cut = token
+    .slice(0, QUOTED_TOKEN_CHARS)
+    .join("")
+    .replace(/(^|[^\\])((?:\\\\)*)\\(u[0-9a-fA-F]{0,3})?$/, "$1$2");
+  return `${quoted[1]}"${cut}…"`;
+}
+
+/**
+ * At most {@link MAX_YAML_ERRORS} of a file's YAML errors (sorted by position), then one that
+ * says how many more there are, where the first of them is: `more` makes it.
+ */
+export function capYamlErrors<T extends { line: number; col: number }>(
+  errors: readonly T[],
+  more: (count: number, at: { line: number; col: number }) => T,
+): T[] {
+  if (errors.length <= MAX_YAML_ERRORS) return [...errors];
+  const rest = errors.slice(MAX_YAML_ERRORS);
+  return [...errors.slice(0, MAX_YAML_ERRORS), more(rest.length, rest[0])];
+}
+
 export interface ParsedYaml {
   value: unknown;
   locate: Locator;
@@ -54,24 +93,32 @@ export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diag
   );
   const syntax = doc.errors.filter((error) => tagged.length === 0 || error.code !== "TAG_RESOLVE_FAILED");
   if (syntax.length > 0 || tagged.length > 0) {
+    const errors = syntax
+      .map((error) => {
+        const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+        const summary = yamlErrorSummary(error.message);
+        if (error.code === "DUPLICATE_KEY") {
+          const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(file.text.split(/\r?\n/)[pos.line - 1] ?? "")?.[1];
+          return diagnostic(
+            pos.line,
+            pos.col,
+            "E_DUPLICATE_KEY",
+            `duplicate field${key ? ` "${key}"` : ""}: a repeated field would silently override the first one`,
+          );
+        }
+        return diagnostic(pos.line, pos.col, "E_YAML_SYNTAX", summary);
+      })
+      .concat(tagged)
+      .sort((x, y) => x.line - y.line || x.col - y.col);
     return {
-      errors: syntax
-        .map((error) => {
-          const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
-          const summary = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-          if (error.code === "DUPLICATE_KEY") {
-            const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(file.text.split(/\r?\n/)[pos.line - 1] ?? "")?.[1];
-            return diagnostic(
-              pos.line,
-              pos.col,
-              "E_DUPLICATE_KEY",
-              `duplicate field${key ? ` "${key}"` : ""}: a repeated field would silently override the first one`,
-            );
-          }
-          return diagnostic(pos.line, pos.col, "E_YAML_SYNTAX", summary);
-        })
-        .concat(tagged)
-        .sort((x, y) => x.line - y.line || x.col - y.col),
+      errors: capYamlErrors(errors, (count, at) =>
+        diagnostic(
+          at.line,
+          at.col,
+          "E_YAML_SYNTAX",
+          `and ${count} more YAML ${count === 1 ? "error" : "errors"} from here, not shown: is this an incident file?`,
+        ),
+      ),
     };
   }
 

@@ -16,7 +16,7 @@ import { ACCOUNT_ID, describeFound, IAM_NAME, iamNameKey, IDENTITY_STORE_USER_ID
 import { compareText } from "../incident/order.ts";
 import { closestName } from "../incident/spelling.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
-import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from "../incident/yaml.ts";
+import { capYamlErrors, MAX_ALIAS_COUNT, MAX_FILE_BYTES, yamlErrorSummary } from "../incident/yaml.ts";
 import { GITHUB_REPOSITORY } from "./auto-contain.ts";
 import { containmentOwner } from "./containment.ts";
 import { parseOrganizationConfig, type OrganizationConfig } from "./organization.ts";
@@ -338,15 +338,15 @@ function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
     logLevel: "error",
   });
   if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const pos = error.linePos?.[0] ?? top;
-      problem(
-        pos.line,
-        pos.col,
-        "E_PROJECT_YAML",
-        `not YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
-      );
-    }
+    const errors = doc.errors.map((error) => ({
+      ...(error.linePos?.[0] ?? top),
+      message: `not YAML: ${yamlErrorSummary(error.message)}`,
+    }));
+    const more = (count: number, at: { line: number; col: number }) => ({
+      ...at,
+      message: `not YAML: and ${count} more YAML ${count === 1 ? "error" : "errors"} from here, not shown`,
+    });
+    for (const { line, col, message } of capYamlErrors(errors, more)) problem(line, col, "E_PROJECT_YAML", message);
     return undefined;
   }
   // Pulumi reads these files with Go's YAML, which merges a `<<` key's mapping into the one that

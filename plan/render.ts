@@ -41,6 +41,11 @@ const plain: RenderStyle = { bold: (t) => t, dim: (t) => t };
 export interface PlanExtras {
   credentials?: CredentialPlan;
   rootUsers?: readonly RootUserPlan[];
+  /**
+   * With `--account`: the account, and the incidents found in the files, each with the accounts it
+   * has a share in, so that a plan of an account none of them touches says so (not "no incidents").
+   */
+  found?: { account: string; incidents: readonly { accounts: readonly string[] }[] };
 }
 
 /** A section of access keys (none: no section): its heading, then each key under its user, and its fate. */
@@ -74,6 +79,12 @@ export function renderPlan(plan: Plan, style: RenderStyle = plain, extras: PlanE
     ]),
   ].sort();
   if (plan.incidents.length === 0) {
+    const found = extras.found;
+    if (found !== undefined && found.incidents.length > 0) {
+      const touched = [...new Set(found.incidents.flatMap((i) => i.accounts))].sort();
+      const n = found.incidents.length;
+      return `no incident has a share in account ${found.account} that its stack reads: nothing to declare there (the ${n === 1 ? "incident" : `${n} incidents`} found ${n === 1 ? "touches" : "touch"} ${touched.length === 1 ? "account" : "accounts"} ${touched.join(", ")})\n`;
+    }
     return "no incidents: nothing to declare (an empty incidents folder declares no deny policy)\n";
   }
   const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

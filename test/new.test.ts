@@ -14,6 +14,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { guardChange } from "../guard/guard.ts";
 import { memoryIo } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
 import { CALL_BOUND_SECONDS, REQUEST_LIMITS } from "../aws/clients.ts";
@@ -419,12 +420,12 @@ describe("flags", () => {
       "--cutoff",
       "2026-11-27T21:30:00+01:00",
       "--dir",
-      "ops/incidents",
+      "incidents/ops",
       "--id",
       "2026-11-27-laptop",
     ]);
     expect(result.code).toBe(0);
-    const [incident] = loadIncidentPaths(["ops/incidents"], cwd, new Date(NOW)).incidents;
+    const [incident] = loadIncidentPaths(["incidents/ops"], cwd, new Date(NOW)).incidents;
     expect(incident).toMatchObject({
       id: "2026-11-27-laptop",
       account: "012345678901",
@@ -433,7 +434,7 @@ describe("flags", () => {
       users: [{ name: "svc-backup", accessKeys: [] }],
       roles: [],
     });
-    expect(readFileSync(join(cwd, "ops/incidents/2026-11-27-laptop.yaml"), "utf8").split("\n")[0]).toBe(
+    expect(readFileSync(join(cwd, "incidents/ops/2026-11-27-laptop.yaml"), "utf8").split("\n")[0]).toBe(
       "# yaml-language-server: $schema=../../schema/incident.schema.json",
     );
   });
@@ -654,38 +655,42 @@ describe("once it knows the key, new writes the incident whatever was typed (iss
   });
 });
 
-describe("a cutoff that revokes nothing", () => {
-  it("is written, with a warning: every session it would revoke has expired", async () => {
+describe("a cutoff that revokes nothing: refused, as guard refuses to add it", () => {
+  const STALE =
+    "cordon new: --cutoff 2025-11-28T01:00:00Z: 8,761 h before now (2026-11-28T02:16:00Z), longer ago than the longest session it revokes can live (36 h): the incident would revoke no session still alive and expire as soon as written, and guard refuses to add an incident that has already expired; a cutoff in the wrong year? Give the instant the key was disabled, or at-containment; run `npx cordon new --help` for its options\n";
+
+  it("a year old: exit 2, said before anything else, nothing written", async () => {
     const cwd = workdir();
     const result = await run(cwd, ["--title", "x", ...DANA, "--cutoff", "2025-11-28T01:00:00Z"]);
-    expect(result.code).toBe(0);
-    expect(result.stderr).toBe(
-      "cordon new: warning: cutoff 2025-11-28T01:00:00Z is 8,761 h before now (2026-11-28T02:16:00Z), longer ago than the longest session it revokes can live (36 h): it revokes no session still alive; a cutoff in the wrong year? (guard refuses to add an incident that has already expired)\n",
-    );
+    expect(result).toEqual({ code: 2, stdout: "", stderr: STALE });
+    expect(existsSync(join(cwd, "incidents", "2026-11-28-x.yaml"))).toBe(false);
   });
 
-  it("warns exactly when the cutoff is older than the lifetime of what it revokes (36 h with a user, 12 h with roles only)", async () => {
+  it("refused exactly when guard would refuse the file it would write (36 h with a user, 12 h with roles only)", async () => {
+    const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString().replace(/\.000Z$/, "Z");
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 80 * 60 }), fc.boolean(), async (minutesAgo, withUser) => {
-        const cutoff = new Date(Date.parse(NOW) - minutesAgo * 60_000).toISOString().replace(/\.000Z$/, "Z");
-        const cwd = workdir();
-        const result = await run(cwd, [
-          "--title",
-          "x",
-          withUser ? "--user" : "--role",
-          "dana",
-          "--account",
-          "123456789012",
-          "--cutoff",
-          cutoff,
-        ]);
-        expect(result.code).toBe(0);
-        expect(result.stderr.includes("warning")).toBe(minutesAgo >= (withUser ? 36 : 12) * 60);
-        const plan = memoryIo({ cwd });
-        expect(await main(["plan", "--now", NOW], plan)).toBe(0);
-        expect(plan.stderr.includes("cordon plan: warning: incident 2026-11-28-x: cutoff")).toBe(
-          minutesAgo >= (withUser ? 36 : 12) * 60,
+        const cutoff = at(-minutesAgo);
+        const principal = [withUser ? "--user" : "--role", "dana", "--account", "123456789012"];
+        const args = ["--title", "x", "--id", "2026-11-28-x", ...principal, "--cutoff", cutoff];
+        // The file new writes, written at its cutoff (never stale then), judged by guard now.
+        const then = workdir();
+        const io = memoryIo({ cwd: then });
+        expect(await main(["new", ...args, "--now", cutoff], io)).toBe(0);
+        const file = "incidents/2026-11-28-x.yaml";
+        const loaded = loadIncidents([{ path: file, text: readFileSync(join(then, file), "utf8") }], {
+          now: new Date(NOW),
+        });
+        const refused = guardChange([], loaded.incidents, new Date(NOW)).violations.some(
+          (v) => v.kind === "added-expired",
         );
+        expect(refused).toBe(minutesAgo >= (withUser ? 36 : 12) * 60);
+
+        const cwd = workdir();
+        const result = await run(cwd, args);
+        expect(result.code).toBe(refused ? 2 : 0);
+        expect(existsSync(join(cwd, file))).toBe(!refused);
+        expect(result.stderr.includes("--cutoff")).toBe(refused);
       }),
       { numRuns: 25 },
     );
@@ -703,7 +708,10 @@ describe("a cutoff that revokes nothing", () => {
         const at = (minutes: number) =>
           new Date(Date.parse(NOW) + minutes * 60_000).toISOString().replace(/\.000Z$/, "Z");
         const cwd = workdir();
-        expect((await run(cwd, ["--title", "x", ...DANA, "--cutoff", at(-minutesAgo)])).code).toBe(0);
+        // Written when the cutoff was recent (new refuses a stale one), then held by hand.
+        const io = memoryIo({ cwd });
+        const args = ["--title", "x", "--id", "2026-11-28-x", ...DANA, "--cutoff", at(-minutesAgo)];
+        expect(await main(["new", ...args, "--now", at(-minutesAgo)], io)).toBe(0);
         appendFileSync(join(cwd, "incidents", "2026-11-28-x.yaml"), `holdUntil: ${at(holdInMinutes)}\n`);
         const plan = memoryIo({ cwd });
         expect(await main(["plan", "--now", NOW], plan)).toBe(0);

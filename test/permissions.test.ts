@@ -537,7 +537,9 @@ describe("commands: every call the CLI sends is declared and granted", () => {
   /** Runs one command and returns the actions of the AWS calls it sent. */
   async function sentBy(args: string[]): Promise<string[]> {
     for (const mock of [iamMock, stsMock, trailMock, ec2Mock]) mock.resetHistory();
-    const io = memoryIo();
+    // new runs outside any project, where --dir is taken as given (in this repository, only a
+    // folder a stack reads is).
+    const io = memoryIo(args[0] === "new" ? { cwd: dir } : {});
     const code = await main(args, io);
     // Each run must succeed, so that it makes every call a real run makes: review's mocked CloudTrail
     // holds no event of the key, which is its exit 3 (not found), after every call.

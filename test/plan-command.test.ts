@@ -221,6 +221,24 @@ describe("plan, readable", () => {
     }
   });
 
+  it("--account that no incident touches: says so, and which accounts the incidents found touch", async () => {
+    const { code, stdout } = await plan("examples/incidents", "--account", "999999999998", "--now", NOW);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      "no incident has a share in account 999999999998 that its stack reads: nothing to declare there (the 4 incidents found touch accounts 111111111111, 123456789012, 444444444444, 555555555555, 999999999999)\n",
+    );
+    const one = await plan(
+      "examples/incidents/2026-11-28-key-in-ticket.yaml",
+      "--account",
+      "999999999998",
+      "--now",
+      NOW,
+    );
+    expect(one.stdout).toBe(
+      "no incident has a share in account 999999999998 that its stack reads: nothing to declare there (the incident found touches account 123456789012)\n",
+    );
+  });
+
   it.each([
     [["--account", "12"], 'cordon plan: --account "12": expected an AWS account id of 12 digits'],
     [

@@ -265,14 +265,50 @@ describe("new writes into the folder of the account's stack", () => {
     );
   });
 
-  it("--dir elsewhere writes there, and warns that the account's stack never reads it", async () => {
-    const dir = project({ [`Pulumi.prod-${A}.yaml`]: stackFile(A, "incidents/a"), "incidents/a/README.md": "x\n" });
-    const io = memoryIo({ cwd: dir, env: { NO_COLOR: "1" } });
+  it("--dir a folder the account's stack does not read: refused, nothing written (another stack reads it)", async () => {
+    const dir = project({
+      [`Pulumi.prod-${A}.yaml`]: stackFile(A, "incidents/a"),
+      [`Pulumi.prod-${B}.yaml`]: stackFile(B, "incidents/b"),
+      "incidents/a/README.md": "x\n",
+    });
+    const io = memoryIo({ cwd: join(dir, "docs"), env: { NO_COLOR: "1" } });
     const args = ["--title", "Exposed", "--user", "ci-deployer", "--account", A, "--roles-from", "none"];
-    const code = await main(["new", ...args, "--id", "2026-11-29-key", "--dir", "incidents/b", "--now", NOW], io);
+    const code = await main(["new", ...args, "--id", "2026-11-29-key", "--dir", "../incidents/b", "--now", NOW], io);
+    expect([code, io.stdout, io.stderr]).toEqual([
+      2,
+      "",
+      `cordon new: ../incidents/b/ is not read by the stack of ${A}: pulumi up never applies this file's share there (the stack of ${A} reads ../incidents/a/): not written; leave out --dir, or name that folder\n`,
+    ]);
+    expect(written(dir)).toEqual([]);
+  });
+
+  it("a share in another account whose stack reads another folder: written where the key's stack reads, and warned", async () => {
+    const dir = project({
+      [`Pulumi.prod-${A}.yaml`]: stackFile(A, "incidents/a"),
+      [`Pulumi.prod-${B}.yaml`]: stackFile(B, "teams/b"),
+      "incidents/a/README.md": "x\n",
+      "teams/b/README.md": "x\n",
+    });
+    const io = memoryIo({ cwd: dir, env: { NO_COLOR: "1" } });
+    const roles: Lookup = {
+      ...lookup(A),
+      assumedRoles: async () => ({
+        kind: "found",
+        roleArns: [`arn:aws:iam::${B}:role/data-loader`],
+        source: "a test",
+        failed: [],
+        elsewhere: [],
+      }),
+    };
+    const code = await runNew(
+      ["--title", "Exposed", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--id", "2026-11-29-key", "--now", NOW],
+      io,
+      roles,
+    );
     expect(code).toBe(0);
+    expect(written(dir)).toEqual(["incidents/a/2026-11-29-key.yaml"]);
     expect(io.stderr).toBe(
-      `cordon new: warning: incident 2026-11-29-key: incidents/b/2026-11-29-key.yaml is outside every folder the stack of account ${A} reads (Pulumi.prod-${A}.yaml reads incidents/a/): its share there is never applied; move the file there\n`,
+      `cordon new: warning: incident 2026-11-29-key: incidents/a/2026-11-29-key.yaml is outside every folder the stack of account ${B} reads (Pulumi.prod-${B}.yaml reads teams/b/): its share there is never applied; move the file there\n`,
     );
   });
 });
@@ -317,7 +353,7 @@ describe("verify follows the stack's folder (against moto)", () => {
     expect(await verify(dir, "--all-shares", "--incident", "2026-11-28-ci-key")).toEqual({
       code: 1,
       stdout: `no active incident for account ${A} at ${NOW}: nothing to verify\n`,
-      stderr: `${notApplied}cordon verify: 1 share of 2026-11-28-ci-key not checked (--all-shares): the containment is proven in account ${A} only\n`,
+      stderr: `${notApplied}cordon verify: 1 share of 2026-11-28-ci-key not checked (--all-shares): nothing was checked in account ${A} either (no active incident's principal there): the containment is proven nowhere\n`,
     });
     expect(await verify(dir, "--all-shares", "--incident", "2026-11-28-ci-key-typo")).toEqual({
       code: 1,

