@@ -2,6 +2,8 @@
  * What a command may touch of the outside world. Commands receive an `Io` instead of reaching for
  * `process` so that tests run them in-process and read exactly what a user would see.
  */
+import { maskSecrets } from "../incident/secrets.ts";
+
 export interface Io {
   /** Writes to standard output (results: the plan, the JSON, the report). */
   out(text: string): void;
@@ -17,6 +19,18 @@ export interface Io {
    * text pile up in memory. Absent where writes never queue (tests).
    */
   outDrained?(): Promise<void>;
+}
+
+/**
+ * The `Io` every command is given (cli/main.ts): the same, but what it writes to stderr passes
+ * through the secret matcher first. Stderr carries messages, and a message quotes what it was
+ * given (a flag, a file's name, AWS's answer about either), which may be a secret pasted in the
+ * wrong place: masked here, no command can forget to. Stdout is left as it is: it carries results
+ * (JSON, policies, templates) that other tools read byte for byte, and what a command prints there
+ * comes from files it validated and from AWS, each masked where it is read.
+ */
+export function maskedErrors(io: Io): Io {
+  return { ...io, err: (text) => io.err(maskSecrets(text)) };
 }
 
 /** Writes `pieces` to stdout one after the other, waiting whenever stdout's buffer is full. */
