@@ -41,7 +41,20 @@ export async function writePieces(io: Io, pieces: Iterable<string>): Promise<voi
   }
 }
 
+/**
+ * The process's own streams. A write to stdout that fails is never an unhandled error with a
+ * stack: when the reader has gone (EPIPE: `cordon plan | head -1`), the process ends without a
+ * word, as a Unix tool killed by SIGPIPE does, with exit 2 (nothing was proven to have been
+ * read, so it is no success); any other failure (ENOSPC, `> /dev/full`; EIO) is one line on
+ * stderr, and exit 2: the output could not be written. A failed stderr ends the process too, with
+ * nothing left to tell.
+ */
 export function processIo(): Io {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") process.stderr.write(`cordon: ${outputFailure(error)}\n`);
+    process.exit(EXIT_USAGE);
+  });
+  process.stderr.on("error", () => process.exit(EXIT_USAGE));
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
@@ -61,6 +74,11 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
     };
     for (const event of ["drain", "close", "error"]) stream.once(event, done);
   });
+}
+
+/** What a failed write to stdout says: `cannot write the output (ENOSPC: no space left on device)`. */
+function outputFailure(error: NodeJS.ErrnoException): string {
+  return `cannot write the output (${error.message.replace(/, write$/, "")})`;
 }
 
 /** An `Io` that records everything, for tests. */
