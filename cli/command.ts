@@ -13,20 +13,33 @@ export interface Command {
 }
 
 /**
- * `util.parseArgs` with cordon's rules: unknown flags and missing values are usage errors (exit 2),
- * never silently ignored.
+ * `util.parseArgs` with cordon's rules: unknown flags, missing values and a flag that takes one
+ * value given twice are usage errors (exit 2), never silently ignored. parseArgs keeps the last of
+ * `--account A --account B`: the run would act on B while the one who typed it may have meant A.
  */
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(flagProblem(error as Error & { code?: string }, [...Object.keys(options), "help"]));
+  const parse = () => {
+    try {
+      return parseArgs({
+        args: argv,
+        options: { ...options, help: { type: "boolean", short: "h" } },
+        allowPositionals: true,
+        strict: true,
+        tokens: true,
+      });
+    } catch (error) {
+      throw new UsageError(flagProblem(error as Error & { code?: string }, [...Object.keys(options), "help"]));
+    }
+  };
+  const parsed = parse();
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== "option" || (Object.hasOwn(options, token.name) && options[token.name].multiple)) continue;
+    if (seen.has(token.name)) throw new UsageError(`option --${token.name} given twice`);
+    seen.add(token.name);
   }
+  const { tokens: _, ...result } = parsed;
+  return result;
 }
 
 /** Flags of one kind, by name: `stringFlags("bucket", "prefix")` for parseFlags. */

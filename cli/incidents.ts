@@ -24,6 +24,7 @@ import { parseInstantFlag } from "./command.ts";
 import { projectIncidentsDirs, readProject } from "./project.ts";
 import { displayValue } from "../incident/display.ts";
 import { escapeAnnotation, escapeAnnotationProperty, UsageError, type Io } from "./io.ts";
+import { notJsonProblem } from "./json-file.ts";
 
 /** One `--stack-outputs FILE`: as given, its JSON, and the account of the stack it comes from. */
 export interface GivenOutputs {
@@ -121,8 +122,10 @@ function readStackOutputs(given: string, cwd: string): unknown {
   }
   try {
     return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--stack-outputs ${given}: ${(error as Error).message}`);
+  } catch {
+    throw new UsageError(
+      `--stack-outputs ${given}: ${notJsonProblem(text)}: expected the output of \`pulumi stack output --json\``,
+    );
   }
 }
 

@@ -2,6 +2,8 @@
  * What a command may touch of the outside world. Commands receive an `Io` instead of reaching for
  * `process` so that tests run them in-process and read exactly what a user would see.
  */
+import { maskSecrets } from "../incident/secrets.ts";
+
 export interface Io {
   /** Writes to standard output (results: the plan, the JSON, the report). */
   out(text: string): void;
@@ -25,6 +27,18 @@ export interface Io {
   onInterrupt?(stop: () => Promise<void>): () => void;
 }
 
+/**
+ * The `Io` every command is given (cli/main.ts): the same, but what it writes to stderr passes
+ * through the secret matcher first. Stderr carries messages, and a message quotes what it was
+ * given (a flag, a file's name, AWS's answer about either), which may be a secret pasted in the
+ * wrong place: masked here, no command can forget to. Stdout is left as it is: it carries results
+ * (JSON, policies, templates) that other tools read byte for byte, and what a command prints there
+ * comes from files it validated and from AWS, each masked where it is read.
+ */
+export function maskedErrors(io: Io): Io {
+  return { ...io, err: (text) => io.err(maskSecrets(text)) };
+}
+
 /** Writes `pieces` to stdout one after the other, waiting whenever stdout's buffer is full. */
 export async function writePieces(io: Io, pieces: Iterable<string>): Promise<void> {
   for (const piece of pieces) {
@@ -33,7 +47,20 @@ export async function writePieces(io: Io, pieces: Iterable<string>): Promise<voi
   }
 }
 
+/**
+ * The process's own streams. A write to stdout that fails is never an unhandled error with a
+ * stack: when the reader has gone (EPIPE: `cordon plan | head -1`), the process ends without a
+ * word, as a Unix tool killed by SIGPIPE does, with exit 2 (nothing was proven to have been
+ * read, so it is no success); any other failure (ENOSPC, `> /dev/full`; EIO) is one line on
+ * stderr, and exit 2: the output could not be written. A failed stderr ends the process too, with
+ * nothing left to tell.
+ */
 export function processIo(): Io {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") process.stderr.write(`cordon: ${outputFailure(error)}\n`);
+    process.exit(EXIT_USAGE);
+  });
+  process.stderr.on("error", () => process.exit(EXIT_USAGE));
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
@@ -53,6 +80,11 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
     };
     for (const event of ["drain", "close", "error"]) stream.once(event, done);
   });
+}
+
+/** What a failed write to stdout says: `cannot write the output (ENOSPC: no space left on device)`. */
+function outputFailure(error: NodeJS.ErrnoException): string {
+  return `cannot write the output (${error.message.replace(/, write$/, "")})`;
 }
 
 /** An `Io` that records everything, for tests. */

@@ -5,7 +5,7 @@
 import { displaySafe, displayValue } from "../incident/display.ts";
 import { maskSecrets } from "../incident/secrets.ts";
 import { closestName } from "../incident/spelling.ts";
-import { CannotRunError, EXIT_USAGE, UsageError, processIo, type Io } from "./io.ts";
+import { CannotRunError, EXIT_USAGE, maskedErrors, UsageError, processIo, type Io } from "./io.ts";
 import type { Command } from "./command.ts";
 import { catchInterrupts } from "./interrupt.ts";
 
@@ -68,7 +68,8 @@ export function mainUsage(): string {
   ].join("\n");
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], given: Io): Promise<number> {
+  const io = maskedErrors(given);
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.err : io.out)(mainUsage());

@@ -1,5 +1,5 @@
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
-import { ACCESS_KEY_ID, exposedKeyFlagProblem, pastedKeyId } from "../incident/fields.ts";
+import { ACCESS_KEY_ID, exposedKeyFlagProblem, iamNameFlagCheck, pastedKeyId } from "../incident/fields.ts";
 import { assess, type Assessment } from "../assess/assessment.ts";
 import type { RoleChain } from "../assess/assumable.ts";
 import { ASSUMES_ROLES_REASON } from "../assess/risk.ts";
@@ -42,6 +42,8 @@ exit: 0 assessed, 1 no such key or user, 2 usage error or AWS could not be asked
     if ((key === undefined) === (values.user === undefined))
       throw new UsageError("give exactly one of --access-key ID or --user NAME");
     if (key !== undefined && !ACCESS_KEY_ID.test(key)) throw new UsageError(exposedKeyFlagProblem(key));
+    const userProblem = values.user === undefined ? undefined : iamNameFlagCheck("user", values.user);
+    if (userProblem !== undefined) throw new UsageError(userProblem);
 
     try {
       const clients = awsClients(io.env);

@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { writeFileWhole } from "../cli/files.ts";
 import { booleanFlags, listFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError, writePieces, type Io } from "../cli/io.ts";
+import { notJsonProblem } from "../cli/json-file.ts";
 import { displayValue } from "../incident/display.ts";
 import { ANY_KEY_ID, pastedKeyId, reviewedKeyFlagProblem } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
@@ -210,10 +211,14 @@ function capabilities(file: string | undefined, io: Io): Capabilities | undefine
   if (file === undefined) return undefined;
   let found: Capabilities | string;
   try {
-    found = capabilitiesFrom(JSON.parse(readFileSync(resolve(io.cwd, file), "utf8")));
+    const text = readFileSync(resolve(io.cwd, file), "utf8");
+    try {
+      found = capabilitiesFrom(JSON.parse(text));
+    } catch {
+      found = `${notJsonProblem(text)}: expected what \`cordon assess --json\` wrote`;
+    }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    found = code !== undefined ? `cannot read it (${code})` : `not JSON (${(error as Error).message})`;
+    found = `cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
   }
   if (typeof found !== "string") return found;
   io.err(

@@ -24,9 +24,50 @@ export interface Check {
   fixAtRoot?: true;
 }
 
-/** The placeholders the repository ships with, which a team replaces by its own. */
-export const PLACEHOLDER_OWNER = "@example-org/security-team";
-export const PLACEHOLDER_PULUMI_ORGANIZATION = "example-org";
+/**
+ * The placeholders, in one place: the values the repository ships with, which a team replaces by
+ * its own, and those doctor's own fixes print where only the team knows the value. The fixes are
+ * written with them, and the checks refuse every value that holds one, in any case (GitHub's and
+ * Pulumi's names ignore it): a fix pasted as printed never turns a check green, since a
+ * CODEOWNERS team that does not exist means no code owner's review at all.
+ */
+export const PLACEHOLDERS = {
+  /** The default owner the repository's .github/CODEOWNERS ships with. */
+  shippedOwner: "@example-org/security-team",
+  /** The organization the repository's workflows' PULUMI_PROJECT ships with. */
+  shippedPulumiOrganization: "example-org",
+  /** What a fix names for the security team's handle. */
+  owner: "@YOUR-ORG/YOUR-SECURITY-TEAM",
+  /** What a fix names for the Pulumi organization. */
+  pulumiOrganization: "<your Pulumi organization>",
+} as const;
+
+/** The words of a handle or an organization that only the placeholders use. */
+const PLACEHOLDER_WORDS = ["example-org", "your-org", "your-security-team"];
+
+/**
+ * Whether a GitHub handle (`@org/team`, `@user`, an email) or a Pulumi organization is, or holds,
+ * a placeholder: one of {@link PLACEHOLDER_WORDS} as one of its names, in any case, or a `<...>`
+ * (a `<` or `>`, which no GitHub or Pulumi name holds).
+ */
+export function isPlaceholder(value: string): boolean {
+  return /[<>]/.test(value) || value.split(/[@/]/).some((word) => PLACEHOLDER_WORDS.includes(word.toLowerCase()));
+}
+
+/**
+ * A Pulumi Cloud organization's name, as the Pulumi CLI checks a stack's owner: 3 to 40 letters,
+ * digits, `-` and `_`, beginning and ending with a letter or a digit.
+ * @see https://github.com/pulumi/pulumi/blob/master/pkg/backend/httpstate/backend.go (validateOwnerName)
+ */
+export const PULUMI_ORGANIZATION = /^[a-zA-Z0-9][a-zA-Z0-9-_]{1,38}[a-zA-Z0-9]$/;
+
+/** What is wrong with PULUMI_PROJECT's organization, or undefined when it is one a fix may name. */
+function organizationProblem(organization: string): string | undefined {
+  if (isPlaceholder(organization)) return `PULUMI_PROJECT's organization is the placeholder ${organization}`;
+  if (!PULUMI_ORGANIZATION.test(organization))
+    return `PULUMI_PROJECT's organization ${organization} is not a Pulumi organization name (3 to 40 letters, digits, - and _, beginning and ending with a letter or digit)`;
+  return undefined;
+}
 
 /** What a workflow secret is, and who may use it. */
 export interface WorkflowSecret {
@@ -117,6 +158,10 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
     const value = typeof parsed === "string" ? undefined : parsed.env?.PULUMI_PROJECT;
     return typeof value === "string" ? [{ path, value }] : [];
   });
+  // The organization the fixes name: the first a workflow gives that is a real one, never a placeholder.
+  const pulumiOrganization = projects
+    .map((p) => p.value.split("/"))
+    .find((parts) => parts.length >= 2 && organizationProblem(parts[0]) === undefined)?.[0];
   if (name === undefined) {
     checks.push({
       name: "project name",
@@ -129,17 +174,19 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
       name: "project name",
       ok: false,
       detail: "no workflow sets PULUMI_PROJECT (organization/project): the workflows cannot name the stacks",
-      fix: `add PULUMI_PROJECT: <your Pulumi organization>/${name} to the env: of each workflow`,
+      fix: `add PULUMI_PROJECT: ${PLACEHOLDERS.pulumiOrganization}/${name} to the env: of each workflow, with your Pulumi organization's name (pulumi org get-default)`,
     });
   } else {
     const wrong = projects.filter((p) => p.value.split("/").pop() !== name);
-    const placeholder = projects.filter((p) => p.value.split("/")[0] === PLACEHOLDER_PULUMI_ORGANIZATION);
-    const organization =
-      projects.map((p) => p.value.split("/")[0]).find((o) => o !== PLACEHOLDER_PULUMI_ORGANIZATION) ??
-      "<your Pulumi organization>";
-    const files = [...new Set([...wrong, ...placeholder].map((p) => p.path))].sort(compareText);
+    const organizations = projects.flatMap((p) => {
+      const parts = p.value.split("/");
+      const problem =
+        parts.length < 2 ? `PULUMI_PROJECT ${p.value} names no organization` : organizationProblem(parts[0]);
+      return problem === undefined ? [] : [{ path: p.path, problem }];
+    });
+    const files = [...new Set([...wrong, ...organizations].map((p) => p.path))].sort(compareText);
     checks.push(
-      wrong.length === 0 && placeholder.length === 0
+      wrong.length === 0 && organizations.length === 0
         ? {
             name: "project name",
             ok: true,
@@ -153,12 +200,15 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
                 (p) =>
                   `${p.path}: PULUMI_PROJECT is ${p.value}, but Pulumi.yaml names the project ${name}: the workflows would look for stacks of another project`,
               ),
-              ...placeholder.map(
-                (p) => `${p.path}: PULUMI_PROJECT's organization is the placeholder ${PLACEHOLDER_PULUMI_ORGANIZATION}`,
-              ),
+              ...organizations.map((p) => `${p.path}: ${p.problem}`),
             ].join("; "),
-            fix: `sed -i 's#^  PULUMI_PROJECT: .*#  PULUMI_PROJECT: ${organization}/${name}#' ${files.join(" ")}`,
-            fixAtRoot: true,
+            // Only an organization found in a workflow and fit to name makes a command; else the
+            // one edit, whose placeholder this check refuses when it is pasted as it is.
+            fix:
+              pulumiOrganization === undefined
+                ? `set PULUMI_PROJECT: ${PLACEHOLDERS.pulumiOrganization}/${name} in the env: of ${files.join(", ")}, with your Pulumi organization's name (pulumi org get-default)`
+                : `sed -i 's#^  PULUMI_PROJECT: .*#  PULUMI_PROJECT: ${pulumiOrganization}/${name}#' ${files.join(" ")}`,
+            ...(pulumiOrganization === undefined ? {} : { fixAtRoot: true as const }),
           },
     );
   }
@@ -172,7 +222,6 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
       fix: "npx cordon validate",
     });
   }
-  const organization = projects.map((p) => p.value.split("/")[0])[0] ?? "<your Pulumi organization>";
   // The stack files as the one reader reads them (plan/project.ts): what Pulumi reads, and nothing else.
   const missing = input.accounts.filter(
     (a) => !input.project.stacks.some((stack) => stack.name === a.stack && stack.account === a.account),
@@ -198,13 +247,16 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
                 `account ${a.account} (${a.incidents.length > 0 ? a.incidents.join(", ") : "organization stack"}) has no Pulumi.${a.stack}.yaml setting cordon:account: "${a.account}"`,
             ),
           ].join("; "),
+          // Built from a real organization only: never from a placeholder a workflow holds.
           fix:
-            missing
-              .map(
-                (a) =>
-                  `pulumi stack init ${organization}/${a.stack} && pulumi config set --stack ${organization}/${a.stack} cordon:account ${a.account}`,
-              )
-              .join(" && ") || "npx cordon accounts",
+            missing.length === 0
+              ? "npx cordon accounts"
+              : `${pulumiOrganization === undefined ? "once PULUMI_PROJECT names your Pulumi organization (project name): " : ""}${missing
+                  .map((a) => {
+                    const stack = `${pulumiOrganization ?? PLACEHOLDERS.pulumiOrganization}/${a.stack}`;
+                    return `pulumi stack init ${stack} && pulumi config set --stack ${stack} cordon:account ${a.account}`;
+                  })
+                  .join(" && ")}`,
         },
   );
 
@@ -214,7 +266,7 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
       name: "CODEOWNERS",
       ok: false,
       detail: "no CODEOWNERS file: nobody must approve a change to the code",
-      fix: "printf '* @YOUR-ORG/YOUR-SECURITY-TEAM\\n' > .github/CODEOWNERS",
+      fix: `printf '* ${PLACEHOLDERS.owner}\\n' > .github/CODEOWNERS`,
       fixAtRoot: true,
     });
   } else {
@@ -223,23 +275,32 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
       .map((line) => line.replace(/#.*/, "").trim())
       .filter(Boolean);
     const defaults = lines.filter((line) => line.split(/\s+/)[0] === "*").map((line) => line.split(/\s+/).slice(1));
-    const placeholder = lines.some((line) => line.split(/\s+/).slice(1).includes(PLACEHOLDER_OWNER));
+    const placeholders = [...new Set(lines.flatMap((line) => line.split(/\s+/).slice(1).filter(isPlaceholder)))].sort(
+      compareText,
+    );
     const path = input.codeowners.path;
     if (defaults.length === 0 || defaults.at(-1)!.length === 0) {
       checks.push({
         name: "CODEOWNERS",
         ok: false,
         detail: `${path} has no default owner (a line "* @owner"): a change outside the listed paths needs nobody's approval`,
-        fix: `sed -i '1i * @YOUR-ORG/YOUR-SECURITY-TEAM' ${path}`,
+        fix: `sed -i '1i * ${PLACEHOLDERS.owner}' ${path}`,
         fixAtRoot: true,
       });
-    } else if (placeholder) {
+    } else if (placeholders.length > 0) {
+      // The shipped placeholder is replaced by a command; any other is named, never put in a
+      // command: it comes from the file, and could hold what a shell reads.
+      const shipped = placeholders.includes(PLACEHOLDERS.shippedOwner);
+      const others = placeholders.filter((owner) => owner !== PLACEHOLDERS.shippedOwner);
       checks.push({
         name: "CODEOWNERS",
         ok: false,
-        detail: `${path} names the placeholder ${PLACEHOLDER_OWNER}: no real team approves`,
-        fix: `sed -i 's#${PLACEHOLDER_OWNER}#@YOUR-ORG/YOUR-SECURITY-TEAM#g' ${path}`,
-        fixAtRoot: true,
+        detail: `${path} names the ${placeholders.length === 1 ? "placeholder" : "placeholders"} ${placeholders.join(", ")}: no real team approves`,
+        fix: [
+          ...(shipped ? [`sed -i 's#${PLACEHOLDERS.shippedOwner}#${PLACEHOLDERS.owner}#g' ${path}`] : []),
+          ...(others.length > 0 ? [`put your security team's handle in place of ${others.join(", ")} in ${path}`] : []),
+        ].join("; "),
+        ...(shipped ? { fixAtRoot: true as const } : {}),
       });
     } else {
       checks.push({ name: "CODEOWNERS", ok: true, detail: `${path}: default owner ${defaults.at(-1)!.join(" ")}` });

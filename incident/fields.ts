@@ -8,6 +8,7 @@
  * Messages never echo what could be a secret access key: a key id field or flag is exactly where
  * one gets pasted by mistake.
  */
+import { secretIn } from "./secrets.ts";
 import type { Mode } from "./types.ts";
 
 /** A path to a field, as the loader and the schema's errors name it: `["users", 0, "accessKeys", 1]`. */
@@ -174,6 +175,19 @@ export function iamNameProblem(field: string, found: unknown): string {
 /** `new --user` and `new --role`. */
 export function iamNameFlagProblem(kind: "user" | "role", value: string): string {
   return `--${kind} "${value}": expected an IAM ${kind} name: 1 to 64 of ${IAM_NAME_CHARACTERS}`;
+}
+
+/**
+ * What is wrong with a user or role name given as a flag (`new --user`, `new --role`, `assess
+ * --user`), or undefined when it is a name. IAM's characters allow a secret access key (40 of
+ * base64 with `+`) and the start of a session token: such a value is refused without being quoted,
+ * before it is sent to IAM or echoed in IAM's "not found".
+ */
+export function iamNameFlagCheck(kind: "user" | "role", value: string): string | undefined {
+  const secret = secretIn(value);
+  if (secret !== undefined)
+    return `--${kind}: found what looks like a ${secret} (not shown), expected an IAM ${kind} name; treat that ${secret === "session token" ? "session" : "key"} as exposed`;
+  return IAM_NAME.test(value) ? undefined : iamNameFlagProblem(kind, value);
 }
 
 /**

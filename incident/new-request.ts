@@ -12,8 +12,7 @@ import {
   accountFlagProblem,
   cutoffFlagProblem,
   fitOneLine,
-  IAM_NAME,
-  iamNameFlagProblem,
+  iamNameFlagCheck,
   impossibleInstantFlagProblem,
   INCIDENT_ID,
   INSTANT,
@@ -226,7 +225,8 @@ function checkAccessKey(key: string): string {
 }
 
 function checkName(kind: "user" | "role", name: string): string {
-  if (!IAM_NAME.test(name)) throw new FlagProblem(iamNameFlagProblem(kind, name));
+  const problem = iamNameFlagCheck(kind, name);
+  if (problem !== undefined) throw new FlagProblem(problem);
   return name;
 }
 

@@ -30,10 +30,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { assessPermissions } from "../aws/iam.ts";
+import { isSecretShaped, SESSION_TOKEN_PREFIXES } from "../incident/secrets.ts";
 import { recordedIam } from "./support/recorded-iam.ts";
 import { usageOutput } from "./support/usage.ts";
 
@@ -365,6 +367,56 @@ describe("assess through the cordon bin, as users call it", () => {
         reason: "it can assume roles whose permissions assess does not read",
       },
     });
+  });
+});
+
+describe("assess --user, through the cordon bin: a pasted secret", () => {
+  const BIN = resolve(import.meta.dirname, "..", "cli", "cordon.js");
+  /** Base64 without "/": every character of it is one IAM takes in a user's name. */
+  const NAME_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+";
+  const secrets = fc.oneof(
+    fc
+      .string({ unit: fc.constantFrom(...NAME_BASE64), minLength: 40, maxLength: 40 })
+      .filter(isSecretShaped)
+      .map((value) => ({ value, kind: "secret access key", what: "key" })),
+    fc
+      .tuple(
+        fc.constantFrom(...SESSION_TOKEN_PREFIXES),
+        fc.string({ unit: fc.constantFrom(...NAME_BASE64), minLength: 8, maxLength: 40 }),
+      )
+      .map(([prefix, rest]) => ({ value: prefix + rest, kind: "session token", what: "session" })),
+  );
+
+  it("is refused before IAM is asked (exit 2), and never printed", async () => {
+    await fc.assert(
+      fc.asyncProperty(secrets, async ({ value, kind, what }) => {
+        resetHistory();
+        const run = await promisify(execFile)(process.execPath, [BIN, "assess", "--user", value], {
+          env: process.env,
+        }).then(
+          ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+          (error: { code: number; stdout: string; stderr: string }) => error,
+        );
+        expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+          code: 2,
+          stdout: "",
+          stderr: usageOutput(
+            `cordon assess: --user: found what looks like a ${kind} (not shown), expected an IAM user name; treat that ${what} as exposed`,
+          ),
+        });
+      }),
+      { numRuns: 5 },
+    );
+  });
+
+  it("a name IAM would refuse is refused too, quoted", async () => {
+    const { code, stderr } = await assess("--user", "ci deployer");
+    expect(stderr).toBe(
+      usageOutput(
+        'cordon assess: --user "ci deployer": expected an IAM user name: 1 to 64 of letters, digits and +=,.@_-',
+      ),
+    );
+    expect(code).toBe(2);
   });
 });
 

@@ -4,10 +4,10 @@
  * account: the provider, the roles' trust and policies, the organization's policy types, and
  * auto-contain's dead-letter queue.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   AttachRolePolicyCommand,
   CreateOpenIDConnectProviderCommand,
@@ -30,6 +30,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import fc from "fast-check";
 import { mockClient } from "aws-sdk-client-mock";
 import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,6 +40,8 @@ import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
 import { bootstrapDescription } from "../bootstrap/declared.ts";
 import { bootstrapFor } from "../permissions/roles.ts";
+import { repositoryChecks } from "../doctor/checks.ts";
+import { readProject } from "../cli/project.ts";
 import { motoForSuite } from "./support/moto.ts";
 import { ACCOUNT, correctFiles } from "./support/doctor-repository.ts";
 
@@ -158,10 +161,21 @@ describe("doctor, offline", () => {
     expect(fix).toBe(
       `cd '${parent}/it'\\''s a $(repo) & more' && sed -i 's#@example-org/security-team#@YOUR-ORG/YOUR-SECURITY-TEAM#g' .github/CODEOWNERS`,
     );
+    // Run as printed, it replaces the shipped placeholder by the fix's own, which is no team either.
     execFileSync("sh", ["-c", fix as string], { cwd: join(root, "incidents") });
     const second = await doctor(root);
-    expect(second.stdout).toContain("✓ CODEOWNERS: .github/CODEOWNERS: default owner @YOUR-ORG/YOUR-SECURITY-TEAM\n");
-    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(
+      "✗ CODEOWNERS: .github/CODEOWNERS names the placeholder @YOUR-ORG/YOUR-SECURITY-TEAM: no real team approves\n",
+    );
+    expect(second.code).toBe(1);
+    // With the team's handle put in, as the fix means it to be run.
+    writeFileSync(join(root, ".github/CODEOWNERS"), files[".github/CODEOWNERS"]);
+    execFileSync("sh", ["-c", (fix as string).replace("@YOUR-ORG/YOUR-SECURITY-TEAM", "@acme/security")], {
+      cwd: join(root, "incidents"),
+    });
+    const third = await doctor(root);
+    expect(third.stdout).toContain("✓ CODEOWNERS: .github/CODEOWNERS: default owner @acme/security\n");
+    expect(third.code).toBe(0);
   });
 
   it("from the root, the fixes are as they are", async () => {
@@ -172,6 +186,176 @@ describe("doctor, offline", () => {
     expect(await main(["doctor", "--now", NOW], io)).toBe(1);
     expect(io.stdout).toContain(
       "    fix: sed -i 's#@example-org/security-team#@YOUR-ORG/YOUR-SECURITY-TEAM#g' .github/CODEOWNERS\n",
+    );
+  });
+});
+
+describe("doctor, its own fixes pasted as printed", () => {
+  const BIN = resolve(import.meta.dirname, "..", "cli", "cordon.js");
+
+  /** `npx cordon doctor` as users run it: a process, from the repository's root. */
+  function cordonDoctor(dir: string) {
+    const run = spawnSync(process.execPath, [BIN, "doctor", "--now", NOW], { cwd: dir, encoding: "utf8" });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  }
+  const line = (stdout: string, name: string) => stdout.split("\n").find((l) => l.slice(2).startsWith(`${name}`));
+  const fixOf = (stdout: string, name: string) => {
+    const lines = stdout.split("\n");
+    return lines[lines.findIndex((l) => l.slice(2).startsWith(name)) + 1].replace(/^ {4}fix: /, "");
+  };
+  /** The repository as it ships: example-org in every workflow and in CODEOWNERS. */
+  const shipped = () => {
+    const files = correctFiles();
+    for (const [path, text] of Object.entries(files))
+      files[path] = text
+        .replaceAll("acme/cordon", "example-org/cordon")
+        .replaceAll("@acme/security", "@example-org/security-team");
+    return files;
+  };
+
+  it("CODEOWNERS: each command doctor prints leaves a gap, until a real handle is put in", () => {
+    for (const text of [undefined, "/incidents/ @acme/security\n", "* @example-org/security-team\n"]) {
+      const files = correctFiles();
+      if (text === undefined) delete files[".github/CODEOWNERS"];
+      else files[".github/CODEOWNERS"] = text;
+      const dir = repository(files);
+      const first = cordonDoctor(dir);
+      expect(line(first.stdout, "CODEOWNERS")?.[0], first.stdout).toBe("✗");
+      const fix = fixOf(first.stdout, "CODEOWNERS");
+      expect(fix).toContain("@YOUR-ORG/YOUR-SECURITY-TEAM");
+      execFileSync("sh", ["-c", fix], { cwd: dir });
+      const second = cordonDoctor(dir);
+      expect(line(second.stdout, "CODEOWNERS")).toBe(
+        "✗ CODEOWNERS: .github/CODEOWNERS names the placeholder @YOUR-ORG/YOUR-SECURITY-TEAM: no real team approves",
+      );
+      expect(fixOf(second.stdout, "CODEOWNERS")).toBe(
+        "put your security team's handle in place of @YOUR-ORG/YOUR-SECURITY-TEAM in .github/CODEOWNERS",
+      );
+      expect(second.code).toBe(1);
+    }
+  });
+
+  it("PULUMI_PROJECT: the edit doctor prints, pasted as it is, leaves a gap; no fix is built from example-org", () => {
+    const files = shipped();
+    delete files["Pulumi.prod-123456789012.yaml"];
+    const dir = repository(files);
+    const first = cordonDoctor(dir);
+    expect(first.stdout.split("\n").slice(0, 4)).toEqual([
+      "✗ project name: .github/workflows/apply.yml: PULUMI_PROJECT's organization is the placeholder example-org; .github/workflows/contain.yml: PULUMI_PROJECT's organization is the placeholder example-org; .github/workflows/incident-pull-request.yml: PULUMI_PROJECT's organization is the placeholder example-org",
+      "    fix: set PULUMI_PROJECT: <your Pulumi organization>/cordon in the env: of .github/workflows/apply.yml, .github/workflows/contain.yml, .github/workflows/incident-pull-request.yml, with your Pulumi organization's name (pulumi org get-default)",
+      '✗ stack files: account 123456789012 (2026-11-28-ci-key) has no Pulumi.prod-123456789012.yaml setting cordon:account: "123456789012"',
+      "    fix: once PULUMI_PROJECT names your Pulumi organization (project name): pulumi stack init <your Pulumi organization>/prod-123456789012 && pulumi config set --stack <your Pulumi organization>/prod-123456789012 cordon:account 123456789012",
+    ]);
+    const pasted = /set (PULUMI_PROJECT: \S+ \S+ \S+)/.exec(fixOf(first.stdout, "project name"))?.[1] as string;
+    for (const path of Object.keys(files).filter((p) => p.startsWith(".github/workflows/")))
+      writeFileSync(join(dir, path), files[path].replace(/PULUMI_PROJECT: .*/, pasted));
+    const second = cordonDoctor(dir);
+    expect(line(second.stdout, "project name")).toBe(
+      "✗ project name: .github/workflows/apply.yml: PULUMI_PROJECT's organization is the placeholder <your Pulumi organization>; .github/workflows/contain.yml: PULUMI_PROJECT's organization is the placeholder <your Pulumi organization>; .github/workflows/incident-pull-request.yml: PULUMI_PROJECT's organization is the placeholder <your Pulumi organization>",
+    );
+    expect(second.stdout.split("\n").slice(0, 4).join("\n")).not.toContain("example-org");
+    expect(second.code).toBe(1);
+  });
+});
+
+describe("doctor's placeholders, in any spelling", () => {
+  /** A placeholder as a team may leave it: in any case. */
+  const anyCase = (text: string) =>
+    fc
+      .array(fc.boolean(), { minLength: text.length, maxLength: text.length })
+      .map((upper) => [...text].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(""));
+  const owners = fc.oneof(
+    anyCase("@YOUR-ORG/YOUR-SECURITY-TEAM"),
+    anyCase("@example-org/security-team"),
+    anyCase("@your-org/security"),
+    anyCase("@acme/your-security-team"),
+    anyCase("@example-org/secops"),
+    fc.stringMatching(/^@[a-z]{1,8}\/<[a-z-]{1,12}>$/),
+  );
+  const organizations = fc.oneof(
+    anyCase("example-org"),
+    anyCase("YOUR-ORG"),
+    fc.constant("<your Pulumi organization>"),
+    // Not a Pulumi organization's name: too short, too long, or a character Pulumi refuses.
+    fc.stringMatching(/^[a-z]{1,2}$/),
+    fc.stringMatching(/^[a-z]{41,45}$/),
+    fc.stringMatching(/^[a-z]{2,6}[.@ '#$][a-z]{2,6}$/),
+    fc.stringMatching(/^-[a-z]{3,6}$/),
+  );
+  const checksOf = (files: Record<string, string>) => {
+    const dir = repository(files);
+    return repositoryChecks({
+      projectText: files["Pulumi.yaml"],
+      project: readProject(dir),
+      accounts: [
+        {
+          account: ACCOUNT,
+          stack: `prod-${ACCOUNT}`,
+          incidents: ["2026-11-28-ci-key"],
+          organization: false,
+          recordsContainment: [],
+          after: [],
+        },
+      ],
+      workflows: Object.fromEntries(Object.entries(files).filter(([path]) => path.startsWith(".github/workflows/"))),
+      codeowners: { path: ".github/CODEOWNERS", text: files[".github/CODEOWNERS"] },
+      incidentErrors: [],
+    });
+  };
+
+  it("a CODEOWNERS owner that is or holds a placeholder is a gap; a real handle holds", () => {
+    fc.assert(
+      fc.property(owners, fc.boolean(), (owner, asDefault) => {
+        const files = correctFiles();
+        files[".github/CODEOWNERS"] = asDefault ? `* ${owner}\n` : `* @acme/security\n/incidents/ ${owner}\n`;
+        const check = checksOf(files).find((c) => c.name === "CODEOWNERS");
+        expect(check?.ok).toBe(false);
+        expect(check?.detail).toContain(`names the placeholder ${owner}: no real team approves`);
+      }),
+      { numRuns: 60 },
+    );
+    const files = correctFiles();
+    files[".github/CODEOWNERS"] = "* @acme/security-team @example-organisation/org\n";
+    expect(checksOf(files).find((c) => c.name === "CODEOWNERS")?.ok).toBe(true);
+  });
+
+  it("a PULUMI_PROJECT organization that is a placeholder or no Pulumi organization is a gap, and no fix names it", () => {
+    fc.assert(
+      fc.property(organizations, fc.boolean(), (organization, everywhere) => {
+        const files = correctFiles();
+        delete files["Pulumi.prod-123456789012.yaml"];
+        for (const path of Object.keys(files).filter((p) => p.startsWith(".github/workflows/")))
+          if (everywhere || path.endsWith("apply.yml"))
+            files[path] = files[path].replace("acme/cordon", JSON.stringify(`${organization}/cordon`));
+        const checks = checksOf(files);
+        const project = checks.find((c) => c.name === "project name");
+        expect(project?.ok).toBe(false);
+        const apply = project?.detail.split("; ").find((part) => part.startsWith(".github/workflows/apply.yml: "));
+        expect(apply).toMatch(/^.github\/workflows\/apply.yml: PULUMI_PROJECT's organization /);
+        expect(apply).toContain(organization);
+        const stacks = checks.find((c) => c.name === "stack files");
+        // Every organization a fix names: the one real organization given, else the fix's own placeholder.
+        for (const fix of [project?.fix, stacks?.fix]) {
+          const named = [...(fix ?? "").matchAll(/(?:PULUMI_PROJECT: |stack init |--stack )(<[^>]*>|[^/\s]+)\//g)];
+          expect(named.length).toBeGreaterThan(0);
+          for (const [, name] of named) expect(name).toBe(everywhere ? "<your Pulumi organization>" : "acme");
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("a Pulumi organization's name, as Pulumi checks it, holds", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9_-]{1,38}[a-zA-Z0-9]$/), (organization) => {
+        fc.pre(!/example-org|your-org|your-security-team/i.test(organization));
+        const files = correctFiles();
+        for (const path of Object.keys(files).filter((p) => p.startsWith(".github/workflows/")))
+          files[path] = files[path].replace("acme/cordon", `${organization}/cordon`);
+        const project = checksOf(files).find((c) => c.name === "project name");
+        expect(project?.ok, project?.detail).toBe(true);
+      }),
+      { numRuns: 40 },
     );
   });
 });

@@ -38,6 +38,9 @@ const SECRET = "$SECRET";
 const CASES: string[][] = [
   ["assess", "--access-key", SECRET],
   ["assess", "--access-key", "AKIAIOSFODNN7EXAMPLE", SECRET],
+  ["assess", "--user", SECRET],
+  // A warning, not a usage error: the review goes on without the file (and stops on no credentials).
+  ["review", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--assess", SECRET],
   ["review", "--access-key", SECRET],
   ["review", "--access-key", "AKIAIOSFODNN7EXAMPLE", SECRET],
   ["review", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--since", SECRET],
