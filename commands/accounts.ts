@@ -1,14 +1,15 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
-import { accountStacks, type AccountStack } from "../plan/project.ts";
+import { accountStacks, type AccountStack, type ProjectProblem } from "../plan/project.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
-import { readProject, stackFoldersOf, unreadSharesProblems } from "../cli/project.ts";
-import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
+import { readProject, requireProject, stackFoldersFrom, stackFoldersOf, unreadSharesProblems } from "../cli/project.ts";
+import { EXIT_INVALID, EXIT_OK, UsageError, type Io } from "../cli/io.ts";
 
 export const accountsCommand: Command = {
   name: "accounts",
   usage: `usage: npx cordon accounts [PATH...] [--now ISO] [--json]
+       npx cordon accounts --folders [--json]
 
 Lists every account whose stack a run must update (PATH: files or folders, default every folder a
 stack of the project reads, found from any of its subfolders): each account an incident has a
@@ -26,34 +27,70 @@ Nothing is listed while any incident file is invalid. Needs no cloud account.
 
 options:
   --now ISO   the instant the cutoff is checked against (default: now)
+  --folders   only the folders (below), one a line, from the project's files alone: no incident
+              file is read, so a folder holding an invalid file is named all the same
   --json      {"accounts": [{"account", "stack", "incidents": [...], "organization",
-              "recordsContainment": [...], "after": [...]}]}
+              "recordsContainment": [...], "after": [...]}], "folders": [...]}
+              folders: every folder a stack of the project reads (each stack file's
+              cordon:incidentsDir and the project's), as paths from here, "." for the project
+              folder, whether or not it exists yet: the contain and apply workflows commit,
+              copy and remove incident files there, and the pull-request workflow takes a
+              change there for an incident file (docs/lifecycle.md); with --folders,
+              {"folders": [...]} alone
   -h, --help  this text
 
-exit: 0 listed, 1 any incident file invalid or the stack files contradict each other, 2 usage error`,
+exit: 0 listed, 1 any incident file invalid or the stack files contradict each other, 2 usage error
+(--folders: or outside any project)`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { ...stringFlags("now"), ...booleanFlags("json") });
+    const { values, positionals } = parseFlags(argv, {
+      ...stringFlags("now"),
+      ...booleanFlags("json", "folders"),
+    });
+    if (values.folders) return listFolders(positionals, values.json === true, io);
     const now = parseInstantFlag("now", values.now) ?? new Date();
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const project = readProject(io.cwd);
-    if (project.problems.length > 0) {
-      // A matrix built from a wrong reading would skip a stack: list nothing rather than part.
-      for (const problem of project.problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
-      const n = project.problems.length;
-      io.err(`cordon accounts: ${n === 1 ? "1 problem" : `${n} problems`} in the project's files: no account listed\n`);
-      return EXIT_INVALID;
-    }
+    if (project.problems.length > 0) return projectProblems(project.problems, "no account listed", io);
     // A share the account's stack does not read is not listed: its pulumi up would not declare it.
     for (const line of unreadSharesProblems(incidents, project, io.cwd).map((u) => u.message))
       io.err(`cordon accounts: warning: ${displayValue(line)}\n`);
     const accounts = accountStacks(incidents, project, project.stackAccounts, stackFoldersOf(project, io.cwd));
     io.out(
-      values.json ? `${jsonSafe(JSON.stringify({ accounts }, null, 2))}\n` : displaySafe(renderAccounts(accounts)),
+      values.json
+        ? `${jsonSafe(JSON.stringify({ accounts, folders: stackFoldersFrom(project, io.cwd) }, null, 2))}\n`
+        : displaySafe(renderAccounts(accounts)),
     );
     return EXIT_OK;
   },
 };
+
+/** The project's problems, each located, then one line: nothing is listed from a wrong reading. */
+function projectProblems(problems: readonly ProjectProblem[], what: string, io: Io): number {
+  // A matrix built from a wrong reading would skip a stack: list nothing rather than part.
+  for (const problem of problems) io.err(`${displayValue(formatDiagnostic(problem))}\n`);
+  const n = problems.length;
+  io.err(`cordon accounts: ${n === 1 ? "1 problem" : `${n} problems`} in the project's files: ${what}\n`);
+  return EXIT_INVALID;
+}
+
+/**
+ * `--folders`: every folder a stack reads, from the project's files alone. The contain workflow
+ * asks it before guard judges what it commits: an invalid incident file is guard's to refuse, and
+ * must not hide where the files are.
+ */
+function listFolders(positionals: string[], json: boolean, io: Io): number {
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}": --folders reads the project's files only`);
+  const project = requireProject(io.cwd);
+  if (project.problems.length > 0) return projectProblems(project.problems, "no folder listed", io);
+  const folders = stackFoldersFrom(project, io.cwd);
+  // One a line, a line break in a name escaped: --json gives each name as it is.
+  io.out(
+    json ? `${jsonSafe(JSON.stringify({ folders }, null, 2))}\n` : folders.map((f) => `${displayValue(f)}\n`).join(""),
+  );
+  return EXIT_OK;
+}
 
 /** One line per account: its stack, and what it declares. */
 export function renderAccounts(accounts: AccountStack[]): string {

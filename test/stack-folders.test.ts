@@ -189,10 +189,15 @@ describe("over generated layouts: which stack files set which folder, where the 
           after: [],
         }));
 
+        // Every folder a stack reads, the project's included: what the workflows commit and copy.
+        const folders = [
+          ...new Set([own, ...Object.values(stacks).flatMap((s) => (s === null ? [] : [s ?? own]))]),
+        ].sort();
         for (const cwd of [dir, join(dir, "docs")]) {
           const listed = await cordon(cwd, "accounts", "--json");
           expect(listed.code).toBe(0);
           expect(JSON.parse(listed.stdout).accounts).toEqual(expected);
+          expect(JSON.parse(listed.stdout).folders).toEqual(folders.map((f) => relative(cwd, join(dir, f))));
           const warned = listed.stderr.split("\n").filter(Boolean);
           expect(warned).toHaveLength(unread.length);
           for (const f of unread)
