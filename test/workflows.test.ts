@@ -1285,9 +1285,12 @@ describe("the contain workflow", () => {
       'head="$(git rev-parse',
       'base="$(git merge-base',
       "judged --base",
-      "mapfile -d",
+      "done <",
       "read -r",
     ]);
+    expect(uses[4].trim()).toBe(
+      'done < <(git diff -z --name-only --no-renames --diff-filter=AM "$base" refs/cordon/pull-request)',
+    );
     expect(uses[1].trim()).toBe(`head="$(git rev-parse --verify 'refs/cordon/pull-request^{commit}')"`);
     expect(uses[5].trim()).toBe('read -r mode _ blob _ < <(git ls-tree refs/cordon/pull-request -- "$file")');
     expect(pullRequestFiles.run).toContain('git cat-file blob "$blob" > "$file"');
@@ -1427,10 +1430,12 @@ describe("the contain workflow", () => {
       writeFileSync(calls, "");
       // npx and gh stand in for what the runner has: they record their calls.
       mkdirSync(join(scratch, "bin"), { recursive: true });
-      // With CORDON_REAL_CLI, `npx cordon` is this repository's own CLI, as npx finds it on a runner.
+      // With CORDON_REAL_CLI, `npx cordon` is this repository's own CLI, as npx finds it on a runner;
+      // `accounts --folders` always is: it reads the project's files only, and where the incident
+      // files are is the CLI's to say, never a stand-in's.
       writeFileSync(
         join(scratch, "bin", "npx"),
-        `#!/bin/bash\necho "npx $*" >> "${calls}"\nif [ -n "$CORDON_REAL_CLI" ] && [ "$1" = cordon ]; then shift; exec "${process.execPath}" "${CLI}" "$@"; fi\necho "(output of npx $*)"\n`,
+        `#!/bin/bash\necho "npx $*" >> "${calls}"\nif [ "$1" = cordon ] && { [ -n "$CORDON_REAL_CLI" ] || [ "$2 $3" = "accounts --folders" ]; }; then shift; exec "${process.execPath}" "${CLI}" "$@"; fi\necho "(output of npx $*)"\n`,
         { mode: 0o755 },
       );
       // With GH_FAKE_URL, `gh api PATH [--jq FILTER]` asks the fake GitHub on loopback, as gh asks
