@@ -4214,7 +4214,8 @@ describe("the apply workflow", () => {
       const outputs = outputsOf(readFileSync(join(temp, "output"), "utf8"));
       const addPaths = String(propose.with?.["add-paths"]).replace(
         "${{ steps.remove.outputs.paths }}",
-        outputs.paths ?? "",
+        // A function: a replacement string would read $& and $1 in a folder's name as patterns.
+        () => outputs.paths ?? "",
       );
       const paths = addPaths
         .split(/[\n,]+/)
