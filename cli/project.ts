@@ -7,13 +7,13 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { compareText } from "../incident/order.ts";
 import type { Incident } from "../incident/types.ts";
 import {
   incidentShares,
   insideFolder,
   PROJECT_FILE,
   stackName,
+  stackIncidentsDirs,
   stackReads,
   readProjectFiles,
   readProjectFolder,
@@ -69,10 +69,19 @@ export function requireProject(cwd: string, instead?: string): Project & { dir: 
  */
 export function projectIncidentsDirs(cwd: string, instead: string): string[] {
   const project = requireProject(cwd, instead);
-  const own = project.stacks.map((stack) => stack.incidentsDir).filter((dir) => existsSync(join(project.dir, dir)));
-  return [...new Set([project.incidentsDir, ...own])]
-    .sort(compareText)
+  return stackIncidentsDirs(project)
+    .filter((dir) => dir === project.incidentsDir || existsSync(join(project.dir, dir)))
     .map((dir) => relative(cwd, join(project.dir, dir)) || ".");
+}
+
+/**
+ * Every folder a stack of the project reads (stackIncidentsDirs), whether it exists yet or not, as
+ * paths from `cwd` (`.` for the project folder itself), sorted; none outside any project.
+ */
+export function stackFoldersFrom(project: Project & { dir?: string }, cwd: string): string[] {
+  const dir = project.dir;
+  if (dir === undefined) return [];
+  return stackIncidentsDirs(project).map((folder) => relative(cwd, join(dir, folder)) || ".");
 }
 
 /** The stack files whose `cordon:incidentsDir` does not exist: their pulumi up fails, declaring nothing. */
@@ -100,8 +109,7 @@ export function stackFoldersOf(
       const path = relative(dir, resolve(cwd, file));
       if (path.startsWith("..") || isAbsolute(path)) return undefined;
       const shown = path.split(sep).join("/");
-      const folders = [project.incidentsDir, ...project.stacks.map((stack) => stack.incidentsDir)];
-      return folders.some((folder) => insideFolder(shown, folder)) ? shown : undefined;
+      return stackIncidentsDirs(project).some((folder) => insideFolder(shown, folder)) ? shown : undefined;
     },
   };
 }

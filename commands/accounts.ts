@@ -1,14 +1,15 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
-import { accountStacks, problemsReach, type AccountStack } from "../plan/project.ts";
+import { accountStacks, problemsReach, type AccountStack, type Project } from "../plan/project.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
-import { readProject, stackFoldersOf, unreadSharesProblems } from "../cli/project.ts";
-import { EXIT_INVALID, EXIT_OK } from "../cli/io.ts";
+import { readProject, requireProject, stackFoldersFrom, stackFoldersOf, unreadSharesProblems } from "../cli/project.ts";
+import { EXIT_INVALID, EXIT_OK, UsageError, type Io } from "../cli/io.ts";
 
 export const accountsCommand: Command = {
   name: "accounts",
   usage: `usage: npx cordon accounts [PATH...] [--now ISO] [--json]
+       npx cordon accounts --folders [--json]
 
 Lists every account whose stack a run must update (PATH: files or folders, default every folder a
 stack of the project reads, found from any of its subfolders): each account an incident has a
@@ -30,40 +31,35 @@ the workflows deploy reads stops nothing; Pulumi.<prefix>-<account>.yaml withhol
 
 options:
   --now ISO   the instant the cutoff is checked against (default: now)
+  --folders   only the folders (below), one a line, from the project's files alone: no incident
+              file is read, so a folder holding an invalid file is named all the same
   --json      {"accounts": [{"account", "stack", "incidents": [...], "organization",
               "recordsContainment": [...], "after": [...]}], "problems": ["FILE:LINE:COL CODE
-              message", ...], "withheld": [ACCOUNT, ...]}
+              message", ...], "withheld": [ACCOUNT, ...], "folders": [...]}
+              folders: every folder a stack of the project reads (each stack file's
+              cordon:incidentsDir and the project's), as paths from here, "." for the project
+              folder, whether or not it exists yet: the contain and apply workflows commit,
+              copy and remove incident files there, and the pull-request workflow takes a
+              change there for an incident file (docs/lifecycle.md); with --folders,
+              {"folders": [...]} alone
+              (a withheld account's stack file cannot be read: its folder is not listed)
   -h, --help  this text
 
 exit: 0 listed (with "problems", the accounts they do not stop), 1 any incident file invalid, a
-problem of Pulumi.yaml, or two stacks set cordon:organization, 2 usage error`,
+problem of Pulumi.yaml, or two stacks set cordon:organization, 2 usage error (--folders: or outside
+any project)`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { ...stringFlags("now"), ...booleanFlags("json") });
+    const { values, positionals } = parseFlags(argv, {
+      ...stringFlags("now"),
+      ...booleanFlags("json", "folders"),
+    });
+    if (values.folders) return listFolders(positionals, values.json === true, io);
     const now = parseInstantFlag("now", values.now) ?? new Date();
     const incidents = loadOrReport(positionals, io, now);
     if (!incidents) return EXIT_INVALID;
     const project = readProject(io.cwd);
-    const { everyStack, withheld } = problemsReach(project);
-    const problems = project.problems.map(formatDiagnostic);
-    const n = problems.length;
-    const count = n === 1 ? "1 problem" : `${n} problems`;
-    if (everyStack) {
-      // Every stack's reading hangs on it: a matrix built from a wrong reading would skip a stack,
-      // or deploy one unread. List nothing rather than part.
-      for (const problem of problems) io.err(`${displayValue(problem)}\n`);
-      io.err(`cordon accounts: ${count} in the project's files: no account listed\n`);
-      return EXIT_INVALID;
-    }
-    // A problem of one stack file stops only the stack that reads it, if any (problemReach): the
-    // other accounts are listed, so that their containment goes on; the workflows still fail on it.
-    for (const problem of problems) io.err(`cordon accounts: warning: ${displayValue(problem)}\n`);
-    if (n > 0) {
-      const held =
-        withheld.length === 0
-          ? "they apply nothing, and stop no stack"
-          : `account ${withheld.join(", ")} withheld (its stack would read a file cordon cannot: not listed, not deployed)`;
-      io.err(`cordon accounts: warning: ${count} in the stack files: ${held}; every other account is listed\n`);
-    }
+    const withheld = reportProblems(project, "account", io);
+    if (withheld === undefined) return EXIT_INVALID;
     // A share the account's stack does not read is not listed: its pulumi up would not declare it.
     for (const line of unreadSharesProblems(incidents, project, io.cwd).map((u) => u.message))
       io.err(`cordon accounts: warning: ${displayValue(line)}\n`);
@@ -72,12 +68,60 @@ problem of Pulumi.yaml, or two stacks set cordon:organization, 2 usage error`,
     );
     io.out(
       values.json
-        ? `${jsonSafe(JSON.stringify({ accounts, problems, withheld }, null, 2))}\n`
+        ? `${jsonSafe(JSON.stringify({ accounts, problems: project.problems.map(formatDiagnostic), withheld, folders: stackFoldersFrom(project, io.cwd) }, null, 2))}\n`
         : displaySafe(renderAccounts(accounts)),
     );
     return EXIT_OK;
   },
 };
+
+/**
+ * The project's problems, each located, then one line; the accounts whose stacks they withhold, or
+ * undefined when a problem reaches every stack (nothing is listed from a wrong reading).
+ */
+function reportProblems(project: Project, what: "account" | "folder", io: Io): string[] | undefined {
+  const { everyStack, withheld } = problemsReach(project);
+  const problems = project.problems.map(formatDiagnostic);
+  const n = problems.length;
+  const count = n === 1 ? "1 problem" : `${n} problems`;
+  if (everyStack) {
+    // Every stack's reading hangs on it: a matrix built from a wrong reading would skip a stack,
+    // or deploy one unread. List nothing rather than part.
+    for (const problem of problems) io.err(`${displayValue(problem)}\n`);
+    io.err(`cordon accounts: ${count} in the project's files: no ${what} listed\n`);
+    return undefined;
+  }
+  // A problem of one stack file stops only the stack that reads it, if any (problemReach): the
+  // other accounts are listed, so that their containment goes on; the workflows still fail on it.
+  for (const problem of problems) io.err(`cordon accounts: warning: ${displayValue(problem)}\n`);
+  if (n > 0) {
+    const held =
+      withheld.length === 0
+        ? "they apply nothing, and stop no stack"
+        : `account ${withheld.join(", ")} withheld (its stack would read a file cordon cannot: not listed, not deployed)`;
+    io.err(`cordon accounts: warning: ${count} in the stack files: ${held}; every other ${what} is listed\n`);
+  }
+  return withheld;
+}
+
+/**
+ * `--folders`: every folder a stack reads, from the project's files alone. The contain workflow
+ * asks it before guard judges what it commits: an invalid incident file is guard's to refuse, and
+ * must not hide where the files are.
+ */
+function listFolders(positionals: string[], json: boolean, io: Io): number {
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}": --folders reads the project's files only`);
+  const project = requireProject(io.cwd);
+  // The readable stacks' folders (a withheld stack's file cannot say which folder it reads).
+  if (reportProblems(project, "folder", io) === undefined) return EXIT_INVALID;
+  const folders = stackFoldersFrom(project, io.cwd);
+  // One a line, a line break in a name escaped: --json gives each name as it is.
+  io.out(
+    json ? `${jsonSafe(JSON.stringify({ folders }, null, 2))}\n` : folders.map((f) => `${displayValue(f)}\n`).join(""),
+  );
+  return EXIT_OK;
+}
 
 /** One line per account: its stack, and what it declares. */
 export function renderAccounts(accounts: AccountStack[]): string {

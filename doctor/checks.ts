@@ -7,7 +7,8 @@ import { parse } from "yaml";
 import { compareText } from "../incident/order.ts";
 import type { Incident } from "../incident/types.ts";
 import type { PolicyDocument } from "../plan/policies.ts";
-import type { AccountStack, Project } from "../plan/project.ts";
+import { INCIDENTS_ROOT } from "../guard/protected-paths.ts";
+import { insideFolder, stackIncidentsDirs, type AccountStack, type Project } from "../plan/project.ts";
 import { ROLE_PATH as REPLACEMENT_ROLE_PATH } from "../plan/plan.ts";
 import { ENVIRONMENTS, OIDC_AUDIENCE, type AccountBootstrap } from "../permissions/roles.ts";
 import type { LiveOidcProvider, LiveQueue, LiveRole, LiveRoot, LiveRootAccess } from "./live.ts";
@@ -260,6 +261,10 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
         },
   );
 
+  // 2b. The folders the stacks read, where the workflows commit, copy and remove incident files;
+  // said only when one is not served as the workflows need.
+  checks.push(...folderChecks(input.project));
+
   // 3. CODEOWNERS: a real default owner, who must approve every change but an incident file.
   if (input.codeowners === undefined) {
     checks.push({
@@ -364,6 +369,48 @@ export function repositoryChecks(input: RepositoryInput): Check[] {
 }
 
 /** The secret names an expression text references (`secrets.NAME`, `secrets['NAME']`). */
+/** What create-pull-request's add-paths cannot name: it splits the list at commas and line ends, trims each, and git reads a leading colon as pathspec magic. */
+const UNNAMEABLE_PATH = /[,\n\r]|^\s|\s$|^:/;
+
+/**
+ * The gaps of the folders the stacks read (stackIncidentsDirs): one outside incidents/, whose files
+ * guard and CODEOWNERS take for code (guard/protected-paths.ts: the allowlist does not follow
+ * cordon:incidentsDir, or a change of it could make any path data), so that every incident there
+ * needs a code owner and the contain workflow cannot commit one (guard --additive refuses it; its
+ * disable job still disables the key); and one whose name the removal pull request's add-paths
+ * cannot hold (apply.yml then fails, saying so). None when every folder is served.
+ */
+function folderChecks(project: Project): Check[] {
+  const readers = (folder: string) => [
+    ...(folder === project.incidentsDir ? ["Pulumi.yaml"] : []),
+    ...project.stacks.filter((stack) => stack.incidentsDir === folder).map((stack) => stack.file),
+  ];
+  const shown = (folder: string) => JSON.stringify(folder === "" ? "." : folder);
+  const gaps: string[] = [];
+  const fixes: string[] = [];
+  for (const folder of stackIncidentsDirs(project)) {
+    const who = `${readers(folder).join(", ")} (cordon:incidentsDir)`;
+    if (folder !== INCIDENTS_ROOT && !insideFolder(folder, INCIDENTS_ROOT)) {
+      gaps.push(
+        `${who} reads ${shown(folder)}, outside ${INCIDENTS_ROOT}/: guard and CODEOWNERS take every file there for code (guard/protected-paths.ts), so each incident there needs a code owner, and the contain workflow cannot commit one (guard --additive refuses it; the key is still disabled)`,
+      );
+      const name = (folder.split("/").pop() ?? "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.-]+/, "") || "main";
+      fixes.push(
+        `set cordon:incidentsDir to ${INCIDENTS_ROOT}/${name} in ${readers(folder).join(", ")}, and git mv the incident files there`,
+      );
+    }
+    if (UNNAMEABLE_PATH.test(folder)) {
+      gaps.push(
+        `${who} reads ${shown(folder)}, which holds a comma, a line end, a blank at either end or a leading colon: the apply workflow's removal pull request cannot name it (create-pull-request's add-paths), so it fails rather than propose removing an expired incident there`,
+      );
+      fixes.push(`rename the folder ${shown(folder)} without them, and set cordon:incidentsDir to the new name`);
+    }
+  }
+  return gaps.length === 0
+    ? []
+    : [{ name: "incident folders", ok: false, detail: gaps.join("; "), fix: fixes.join("; ") }];
+}
+
 function secretsIn(text: string): string[] {
   return [
     ...new Set(

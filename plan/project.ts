@@ -776,6 +776,16 @@ export type StackFolders = Pick<Project, "incidentsDir" | "organization"> & {
 };
 
 /**
+ * Every folder a stack of the project reads incident files from, from the project folder, sorted:
+ * the project's `cordon:incidentsDir` (the stack of an account without a stack file reads it) and
+ * each stack file's. The one list that the commands read without a PATH and that the workflows
+ * commit, diff and copy incident files from (`cordon accounts --json`, `folders`).
+ */
+export function stackIncidentsDirs(project: Pick<StackFolders, "incidentsDir" | "stacks">): string[] {
+  return [...new Set([project.incidentsDir, ...project.stacks.map((stack) => stack.incidentsDir)])].sort(compareText);
+}
+
+/**
  * The folders the stack of `account` reads incident files from: the `cordon:incidentsDir` of each
  * stack file that deploys the account (or the project's), or, with no stack file, the project's:
  * the stack the workflows create for an account's first incident sets only `cordon:account`.

@@ -78,6 +78,7 @@ describe("cordon accounts", () => {
       ],
       problems: [],
       withheld: [],
+      folders: ["incidents"],
     });
   });
 
@@ -242,6 +243,71 @@ describe("cordon accounts", () => {
     expect(listed.accounts.find((a: { account: string }) => a.account === "999999999999")).toEqual(
       accountEntry("999999999999", [CROSS], { organization: true }),
     );
+  });
+
+  describe("--folders: every folder a stack reads, from the project's files alone", () => {
+    beforeEach(() => {
+      writeFileSync(
+        join(dir, "Pulumi.prod-777777777777.yaml"),
+        'config:\n  cordon:account: "777777777777"\n  cordon:incidentsDir: "ops/on call\\n[eu]"\n',
+      );
+      writeFileSync(join(dir, "Pulumi.prod-888888888888.yaml"), 'config:\n  cordon:account: "888888888888"\n');
+    });
+
+    it("lists them, with an invalid incident file present all the same (guard refuses it, not this)", async () => {
+      writeFileSync(join(dir, "incidents", "bad.yaml"), "id: bad\n");
+      expect(await accounts("--folders", "--json")).toEqual({
+        code: 0,
+        stdout: `${JSON.stringify({ folders: ["incidents", "ops/on call\n[eu]"] }, null, 2)}\n`,
+        stderr: "",
+      });
+      expect(await accounts("--folders")).toEqual({
+        code: 0,
+        stdout: "incidents\nops/on call\\u000a[eu]\n",
+        stderr: "",
+      });
+    });
+
+    it("as paths from a subfolder, the project folder itself as `..`", async () => {
+      mkdirSync(join(dir, "docs"));
+      writeFileSync(
+        join(dir, "Pulumi.prod-888888888888.yaml"),
+        'config:\n  cordon:account: "888888888888"\n  cordon:incidentsDir: .\n',
+      );
+      const io = memoryIo({ cwd: join(dir, "docs") });
+      expect(await main(["accounts", "--folders", "--json"], io)).toBe(0);
+      expect(JSON.parse(io.stdout)).toEqual({ folders: ["..", "../incidents", "../ops/on call\n[eu]"] });
+    });
+
+    it("leaves out a withheld stack's folder, lists nothing when Pulumi.yaml cannot be read, takes no PATH, and needs a project", async () => {
+      // An account's own stack file that cannot be read withholds that stack alone: the other
+      // stacks' folders are listed, so that their contains go on (it says which it could not read).
+      writeFileSync(join(dir, "Pulumi.prod-777777777777.yaml"), "config: [\n");
+      const withheld = await accounts("--folders", "--json");
+      expect([withheld.code, withheld.stdout]).toEqual([0, `${JSON.stringify({ folders: ["incidents"] }, null, 2)}\n`]);
+      expect(withheld.stderr.split("\n").slice(-2)).toEqual([
+        "cordon accounts: warning: 1 problem in the stack files: account 777777777777 withheld (its stack would read a file cordon cannot: not listed, not deployed); every other folder is listed",
+        "",
+      ]);
+      // Pulumi.yaml is every stack's: nothing is listed from a wrong reading.
+      writeFileSync(join(dir, "Pulumi.yaml"), "name: [\n");
+      const broken = await accounts("--folders", "--json");
+      expect([broken.code, broken.stdout]).toEqual([1, ""]);
+      expect(broken.stderr.split("\n").slice(-2)).toEqual([
+        "cordon accounts: 2 problems in the project's files: no folder listed",
+        "",
+      ]);
+      const path = await accounts("--folders", "incidents");
+      expect([path.code, path.stderr]).toEqual([
+        2,
+        'cordon accounts: unexpected argument "incidents": --folders reads the project\'s files only; run `npx cordon accounts --help` for its options\n',
+      ]);
+      rmSync(join(dir, "Pulumi.yaml"));
+      for (const name of readdirSync(dir).filter((n) => n.startsWith("Pulumi."))) rmSync(join(dir, name));
+      const outside = await accounts("--folders");
+      expect(outside.code).toBe(2);
+      expect(outside.stderr).toContain("no Pulumi.yaml in");
+    });
   });
 
   it("exits 2 on a usage error", async () => {

@@ -35,7 +35,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   bootstrap: ["components", "aws", "permissions", "plan", "incident"],
   // The policy pack: what the program must never declare, from the components' own declarations.
   policy: ["components", "plan", "incident"],
-  doctor: ["permissions", "plan", "incident"],
+  // guard/protected-paths.ts: the allowlist says which folders the contain workflow may commit to unreviewed.
+  doctor: ["permissions", "guard", "plan", "incident"],
   // The one door to GitHub's REST API (as aws/ is to AWS): what doctor --github reads, with fetch.
   github: ["doctor"],
   // The review's sources read AWS through aws/ (SDK calls only); review/'s own rooms are held by

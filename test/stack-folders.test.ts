@@ -134,6 +134,38 @@ describe("doctor reads every stack's folder", () => {
   });
 });
 
+describe("doctor says which folders the workflows cannot serve", () => {
+  it.each([
+    [
+      "a stack reads ops, outside incidents/",
+      "ops",
+      `✗ incident folders: Pulumi.prod-${A}.yaml (cordon:incidentsDir) reads "ops", outside incidents/: guard and CODEOWNERS take every file there for code (guard/protected-paths.ts), so each incident there needs a code owner, and the contain workflow cannot commit one (guard --additive refuses it; the key is still disabled)\n    fix: set cordon:incidentsDir to incidents/ops in Pulumi.prod-${A}.yaml, and git mv the incident files there\n`,
+    ],
+    [
+      "a stack reads incidents/eu, west: its name holds a comma",
+      "incidents/eu, west",
+      `✗ incident folders: Pulumi.prod-${A}.yaml (cordon:incidentsDir) reads "incidents/eu, west", which holds a comma, a line end, a blank at either end or a leading colon: the apply workflow's removal pull request cannot name it (create-pull-request's add-paths), so it fails rather than propose removing an expired incident there\n    fix: rename the folder "incidents/eu, west" without them, and set cordon:incidentsDir to the new name\n`,
+    ],
+  ])("%s: a gap, with its fix", async (_, folder, said) => {
+    const dir = project({
+      [`Pulumi.prod-${A}.yaml`]: `config:\n  cordon:account: "${A}"\n  cordon:incidentsDir: ${JSON.stringify(folder)}\n`,
+      "incidents/README.md": "the project's folder\n",
+      [`${folder}/README.md`]: "the stack's folder\n",
+    });
+    const result = await cordon(dir, "doctor");
+    expect(result.stdout).toContain(said);
+    expect(result.code).toBe(1);
+  });
+
+  it("every stack reads a folder under incidents/: no line about the folders", async () => {
+    const dir = project({
+      [`Pulumi.prod-${A}.yaml`]: stackFile(A, "incidents/a"),
+      "incidents/a/README.md": "the stack's folder\n",
+    });
+    expect((await cordon(dir, "doctor")).stdout).not.toContain("incident folders");
+  });
+});
+
 describe("over generated layouts: which stack files set which folder, where the files sit", () => {
   const FOLDERS = ["incidents", "incidents/a", "incidents/b", "ops", "teams/b"] as const;
   const folder = fc.constantFrom(...FOLDERS);
@@ -189,10 +221,15 @@ describe("over generated layouts: which stack files set which folder, where the 
           after: [],
         }));
 
+        // Every folder a stack reads, the project's included: what the workflows commit and copy.
+        const folders = [
+          ...new Set([own, ...Object.values(stacks).flatMap((s) => (s === null ? [] : [s ?? own]))]),
+        ].sort();
         for (const cwd of [dir, join(dir, "docs")]) {
           const listed = await cordon(cwd, "accounts", "--json");
           expect(listed.code).toBe(0);
           expect(JSON.parse(listed.stdout).accounts).toEqual(expected);
+          expect(JSON.parse(listed.stdout).folders).toEqual(folders.map((f) => relative(cwd, join(dir, f))));
           const warned = listed.stderr.split("\n").filter(Boolean);
           expect(warned).toHaveLength(unread.length);
           for (const f of unread)

@@ -28,6 +28,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCom
 import { transformInput } from "./support/event-bridge.ts";
 import { startCloudTrailServer, trailRecord, type CloudTrailServer } from "../emulators/cloudtrail-server.ts";
 import { startMoto, type Moto } from "./support/moto.ts";
+import { oddFolder } from "./support/generators.ts";
 import {
   startFakePullRequestGitHub,
   type FakePullRequest,
@@ -889,6 +890,92 @@ describe("the pull request workflow's accounts to preview, run (issue 11)", () =
   });
 });
 
+describe("the pull request workflow's accounts to preview, when a stack reads a folder other than incidents/ (cordon:incidentsDir)", () => {
+  const accounts = workflows["incident-pull-request.yml"].jobs.check.steps.find((s) => s.name === "accounts")!;
+  const incident = (id: string, account: string) =>
+    `id: ${id}\ntitle: t\naccount: "${account}"\ncutoff: 2026-11-28T10:00:00Z\nroles: [{ name: deploy }]\n`;
+  const stackFile = (account: string, folder: string) =>
+    `config:\n  cordon:account: "${account}"\n  cordon:incidentsDir: ${JSON.stringify(folder)}\n`;
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * A main whose stack of 111111111111 reads `folder` (an incident of it there), and an incident of
+   * 555555555555 in incidents/; then the step's `accounts` for the change `change` makes.
+   */
+  function previewed(folder: string, change: (repo: string) => void): string[] {
+    const repo = mkdtempSync(join(tmpdir(), "cordon-pr-folders-"));
+    const temp = mkdtempSync(join(tmpdir(), "cordon-pr-folders-runner-"));
+    made.push(repo, temp);
+    const git = (...args: string[]) =>
+      execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, ...GIT_IDENTITY } }).trim();
+    const write = (path: string, text: string) => {
+      mkdirSync(dirname(join(repo, path)), { recursive: true });
+      writeFileSync(join(repo, path), text);
+    };
+    git("init", "-q", "-b", "main");
+    write("Pulumi.yaml", "name: cordon\nruntime: nodejs\n");
+    write("Pulumi.prod-111111111111.yaml", stackFile("111111111111", folder));
+    write(`${folder}/2026-11-28-one.yaml`, incident("2026-11-28-one", "111111111111"));
+    write("incidents/2026-11-28-five.yaml", incident("2026-11-28-five", "555555555555"));
+    git("add", "-A");
+    git("commit", "-qm", "base");
+    change(repo);
+    git("add", "-A");
+    git("commit", "-qm", "change");
+    mkdirSync(join(temp, "bin"));
+    writeFileSync(
+      join(temp, "bin", "npx"),
+      `#!/bin/bash\n[ "$1" = cordon ] && shift\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const output = join(temp, "output");
+    writeFileSync(output, "");
+    execFileSync("bash", [...BASH, accounts.run ?? ""], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        PATH: `${join(temp, "bin")}:${process.env.PATH}`,
+        RUNNER_TEMP: temp,
+        GITHUB_OUTPUT: output,
+        BASE_SHA: git("rev-parse", "HEAD^"),
+        HEAD_SHA: git("rev-parse", "HEAD"),
+      },
+    });
+    const line = readFileSync(output, "utf8").trim();
+    return (JSON.parse(line.slice("accounts=".length)) as { stack: string }[]).map((a) => a.stack);
+  }
+
+  it("an incident file changed in that folder: only the accounts it has a share in, whatever the folder's name (generated)", () => {
+    fc.assert(
+      fc.property(oddFolder, (folder) => {
+        expect(
+          previewed(folder, (repo) =>
+            writeFileSync(
+              join(repo, folder, "2026-11-28-one.yaml"),
+              incident("2026-11-28-one", "111111111111").replace("deploy", "release"),
+            ),
+          ),
+        ).toEqual(["prod-111111111111"]);
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  it("the stack's folder changed (its stack file): every account's stack, though the incident files moved with it", () => {
+    expect(
+      previewed("ops/a", (repo) => {
+        writeFileSync(join(repo, "Pulumi.prod-111111111111.yaml"), stackFile("111111111111", "ops/b"));
+        mkdirSync(join(repo, "ops", "b"));
+        writeFileSync(join(repo, "ops", "b", "2026-11-28-one.yaml"), incident("2026-11-28-one", "111111111111"));
+        rmSync(join(repo, "ops", "a"), { recursive: true });
+      }),
+    ).toEqual(["prod-111111111111", "prod-555555555555"]);
+  });
+});
+
 describe("the allowlist (guard/protected-paths.ts)", () => {
   const change = (path: string, after = REGULAR_FILE_MODE, before = ABSENT_MODE) => ({ path, before, after });
   it.each([
@@ -1198,9 +1285,12 @@ describe("the contain workflow", () => {
       'head="$(git rev-parse',
       'base="$(git merge-base',
       "judged --base",
-      "mapfile -d",
+      "done <",
       "read -r",
     ]);
+    expect(uses[4].trim()).toBe(
+      'done < <(git diff -z --name-only --no-renames --diff-filter=AM "$base" refs/cordon/pull-request)',
+    );
     expect(uses[1].trim()).toBe(`head="$(git rev-parse --verify 'refs/cordon/pull-request^{commit}')"`);
     expect(uses[5].trim()).toBe('read -r mode _ blob _ < <(git ls-tree refs/cordon/pull-request -- "$file")');
     expect(pullRequestFiles.run).toContain('git cat-file blob "$blob" > "$file"');
@@ -1340,10 +1430,12 @@ describe("the contain workflow", () => {
       writeFileSync(calls, "");
       // npx and gh stand in for what the runner has: they record their calls.
       mkdirSync(join(scratch, "bin"), { recursive: true });
-      // With CORDON_REAL_CLI, `npx cordon` is this repository's own CLI, as npx finds it on a runner.
+      // With CORDON_REAL_CLI, `npx cordon` is this repository's own CLI, as npx finds it on a runner;
+      // `accounts --folders` always is: it reads the project's files only, and where the incident
+      // files are is the CLI's to say, never a stand-in's.
       writeFileSync(
         join(scratch, "bin", "npx"),
-        `#!/bin/bash\necho "npx $*" >> "${calls}"\nif [ -n "$CORDON_REAL_CLI" ] && [ "$1" = cordon ]; then shift; exec "${process.execPath}" "${CLI}" "$@"; fi\necho "(output of npx $*)"\n`,
+        `#!/bin/bash\necho "npx $*" >> "${calls}"\nif [ "$1" = cordon ] && { [ -n "$CORDON_REAL_CLI" ] || [ "$2 $3" = "accounts --folders" ]; }; then shift; exec "${process.execPath}" "${CLI}" "$@"; fi\necho "(output of npx $*)"\n`,
         { mode: 0o755 },
       );
       // With GH_FAKE_URL, `gh api PATH [--jq FILTER]` asks the fake GitHub on loopback, as gh asks
@@ -1741,6 +1833,7 @@ describe("the contain workflow", () => {
         DISPATCHER: "@dana (workflow_dispatch)",
         PULL_REQUEST: "",
         RUN_URL: "u",
+        CORDON_REAL_CLI: "1",
       });
       expect(run.status, run.stdout + run.stderr).toBe(0);
       return run;
@@ -1925,6 +2018,72 @@ describe("the contain workflow", () => {
       expect(git(origin, "log", "--format=%s", "main")).toBe("seed");
     });
 
+    describe("an account whose stack reads a folder other than incidents/ (cordon:incidentsDir)", () => {
+      /** A stack file for the key's account that reads `folder`, committed by `commit`. */
+      const readsFolder = (folder: string, commit: (file: string, text: string) => void) =>
+        commit(
+          "Pulumi.prod-123456789012.yaml",
+          `config:\n  cordon:account: "123456789012"\n  cordon:incidentsDir: ${JSON.stringify(folder)}\n`,
+        );
+      const FOLDER = "ops/on call, [eu]*";
+
+      it("commits the file new wrote into the account's folder, named with any character the reader takes (generated): never nothing", () => {
+        let n = 0;
+        fc.assert(
+          fc.property(oddFolder, (folder) => {
+            const runner = mainCheckout(`odd-folder-${n++}`);
+            readsFolder(folder, (file, text) => addFile(runner, file, text, "the stack's folder"));
+            const file = `${folder}/2026-11-28-exposed-access-key.yaml`;
+            const { outputs } = committed(runner, file, ours);
+            expect(JSON.parse(outputs.files)).toEqual([file]);
+            expect(
+              execFileSync("git", ["diff-tree", "-r", "-z", "--no-commit-id", "--name-only", "HEAD"], {
+                cwd: runner,
+                encoding: "utf8",
+              }),
+            ).toBe(`${file}\0`);
+            expect(execFileSync("git", ["cat-file", "blob", `HEAD:${file}`], { cwd: runner, encoding: "utf8" })).toBe(
+              ours,
+            );
+            rmSync(runner, { recursive: true, force: true });
+          }),
+          { numRuns: 12 },
+        );
+      });
+
+      it("and guard --additive then refuses it loudly, for the report: outside incidents/, a file there is code (doctor says so too)", () => {
+        const runner = mainCheckout("odd-folder-guard");
+        readsFolder(FOLDER, (file, text) => addFile(runner, file, text, "the stack's folder"));
+        const { temp } = committed(runner, `${FOLDER}/2026-11-28-exposed-access-key.yaml`, ours);
+        const judged = runStep(guardStep, runner, { CORDON_REAL_CLI: "1" }, temp);
+        expect(judged.status).toBe(1);
+        expect(judged.outputs.guard).toBe("refused");
+        expect(JSON.parse(judged.outputs["guard-reasons"])).toContain(
+          `${FOLDER}/2026-11-28-exposed-access-key.yaml changed, outside incidents/: code, which a code owner must review`,
+        );
+      });
+
+      it("a run that landed the key in that folder meanwhile: main declares it, nothing is pushed", () => {
+        const { origin, seed, runner } = repos("odd-folder-declared");
+        readsFolder(FOLDER, (file, text) => mainMoves(seed, file, text, "the stack's folder"));
+        git(runner, "pull", "-q", "origin", "main");
+        const { temp } = committed(runner, `${FOLDER}/2026-11-28-exposed-access-key.yaml`, ours);
+        mainMoves(
+          seed,
+          `${FOLDER}/2026-11-28-other-run.yaml`,
+          incident("2026-11-28-other-run", "ci-deployer", [KEY]),
+          "contain (the other run)",
+        );
+        const result = pushed(runner, temp);
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+        expect(result.calls).toEqual([
+          `npx cordon plan ${join(temp, "main-now", "incidents")} ${join(temp, "main-now", FOLDER)} --json`,
+        ]);
+        expect(result.outputs).toEqual({ push: "declared" });
+        expect(git(origin, "log", "--format=%s", "main")).toBe("contain (the other run)\nthe stack's folder\nseed");
+      });
+    });
+
     /** GitHub as the `/contain` step asks it, on loopback: pull request 7 and the runs it started. */
     let github: FakePullRequestGitHub;
     /** When Dana commented `/contain`, by GitHub's clock; `at(s)` is `s` seconds from then. */
@@ -2010,6 +2169,8 @@ describe("the contain workflow", () => {
       expect(result.calls).toEqual([
         ...ASKED,
         `npx cordon guard --base ${base} --head refs/cordon/pull-request --additive`,
+        // Where main's stacks read incident files: the files copied are those under them.
+        "npx cordon accounts --folders --json",
       ]);
       expect(result.stdout).toContain("guard: additive: the change only adds containment");
       expect(git(runner, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
@@ -2482,6 +2643,31 @@ describe("the contain workflow", () => {
         expect(await statusOf("leaked-user", keys[0])).toBe("Inactive");
         // main's file names it: pulumi up decides, by its keep:.
         expect(await statusOf("leaked-user", keys[1])).toBe("Active");
+      });
+
+      it("leaves a key that an incident keeps in the folder the account's stack reads, outside incidents/ (cordon:incidentsDir)", async () => {
+        const keys = await userWithTwoKeys("leaked-elsewhere");
+        const { runner, seed } = mainWithScript("first-strike-folder");
+        const folder = "ops/on call, [eu]*";
+        mainMoves(
+          seed,
+          "Pulumi.prod-123456789012.yaml",
+          `config:\n  cordon:account: "123456789012"\n  cordon:incidentsDir: ${JSON.stringify(folder)}\n`,
+          "the stack reads its own folder",
+        );
+        mainMoves(
+          seed,
+          `${folder}/2026-11-20-older.YML`,
+          `id: 2026-11-20-older\nusers:\n  - name: leaked-elsewhere\n    keep: { accessKeys: [${keys[1]}] }\n`,
+          "an older incident, in the stack's folder",
+        );
+        git(runner, "pull", "-q", "origin", "main");
+        const result = await strikeIn(runner, keys[0]);
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+        expect(result.outputs).toEqual({ user: "leaked-elsewhere", disabled: "1", left: "1" });
+        expect(await statusOf("leaked-elsewhere", keys[0])).toBe("Inactive");
+        // main's file names it, where the stack reads: pulumi up decides, by its keep:.
+        expect(await statusOf("leaked-elsewhere", keys[1])).toBe("Active");
       });
 
       it("a user main's committed Pulumi.yaml protects: only the exposed key, its other key left to a reviewer", async () => {
@@ -3682,6 +3868,7 @@ describe("the contain workflow", () => {
         DISPATCHER: "@dana (workflow_dispatch)",
         PULL_REQUEST: "",
         RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
+        CORDON_REAL_CLI: "1",
       });
       expect(result.status).toBe(0);
       expect(result.outputs.files).toBe('["incidents/2026-11-28-exposed-access-key.yaml"]');
@@ -3699,6 +3886,7 @@ describe("the contain workflow", () => {
         DISPATCHER: "x",
         PULL_REQUEST: "",
         RUN_URL: "u",
+        CORDON_REAL_CLI: "1",
       });
       expect(again.outputs.files).toBe("[]");
       expect(git(runner, "log", "-1", "--format=%s")).toBe(
@@ -3764,6 +3952,7 @@ describe("the contain workflow", () => {
             DISPATCHER: "x",
             PULL_REQUEST: "",
             RUN_URL: "u",
+            CORDON_REAL_CLI: "1",
           });
           expect(result.status, result.stdout + result.stderr).toBe(0);
           const written = [file, existing].sort();
@@ -4018,8 +4207,8 @@ describe("the apply workflow", () => {
     // Every stack's outputs: an incident over several accounts goes once its last share expired.
     expect(remove).toContain(`done < <(jq -r '.[].stack' <<< "\${STACKS:-[]}")`);
     expect(remove).toContain('args+=(--stack-outputs "$RUNNER_TEMP/stack-outputs-$stack.json")');
-    expect(remove).toContain(`jq -r '.incidents[] | select(.removable) | .file'`);
-    expect(remove).toContain('git rm --quiet -- "$file"');
+    expect(remove).toContain(`jq -j '.incidents[] | select(.removable) | .file + "\\u0000"'`);
+    expect(remove).toContain('git rm --quiet -- ":(literal)$file"');
     expect(job.steps.at(-1)).toMatchObject({
       uses: expect.stringMatching(/^peter-evans\/create-pull-request@/),
       if: "steps.token.outputs.present == 'true'",
@@ -4027,12 +4216,121 @@ describe("the apply workflow", () => {
         token: "${{ secrets.CORDON_PR_TOKEN }}",
         branch: "cordon/remove-expired-incidents",
         "delete-branch": true,
-        "add-paths": "incidents/",
+        "add-paths": "${{ steps.remove.outputs.paths }}",
       },
     });
     // The pull request is opened with CORDON_PR_TOKEN, never GITHUB_TOKEN, which needs no write.
     expect(job.permissions).toEqual({ contents: "read" });
     expect((job as Job & { environment?: string }).environment).toBe("cordon-apply");
+  });
+
+  describe("the removal pull request, run where a stack reads a folder other than incidents/ (cordon:incidentsDir)", () => {
+    const job = workflow.jobs["propose-removals"];
+    const remove = job.steps.find((s) => s.id === "remove")!;
+    const propose = job.steps.find(usesAction("peter-evans/create-pull-request"))!;
+    const made: string[] = [];
+    afterAll(() => {
+      for (const dir of made) rmSync(dir, { recursive: true, force: true });
+    });
+    /** What a step wrote to GITHUB_OUTPUT, `name=value` lines and `name<<DELIMITER` blocks. */
+    const outputsOf = (text: string): Record<string, string> => {
+      const outputs: Record<string, string> = {};
+      const lines = text.split("\n");
+      for (let i = 0; i < lines.length; i++) {
+        const block = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+        if (block !== null) {
+          const end = lines.indexOf(block[2], i + 1);
+          outputs[block[1]] = lines.slice(i + 1, end).join("\n");
+          i = end;
+        } else if (lines[i].includes("="))
+          outputs[lines[i].slice(0, lines[i].indexOf("="))] = lines[i].slice(lines[i].indexOf("=") + 1);
+      }
+      return outputs;
+    };
+    /**
+     * main with an incident that expired long ago in `folder`, which the stack of its account
+     * reads; the step run on it; then what create-pull-request would commit: it splits add-paths at
+     * commas and line ends and trims each (its getInputAsArray), and commits only when
+     * `git status --porcelain -- <add-paths>` shows a change (its isDirty).
+     */
+    function removal(folder: string) {
+      const repo = mkdtempSync(join(tmpdir(), "cordon-removal-"));
+      const temp = mkdtempSync(join(tmpdir(), "cordon-removal-runner-"));
+      made.push(repo, temp);
+      const git = (...args: string[]) =>
+        execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, ...GIT_IDENTITY } });
+      const file = `${folder}/2026-11-01-old.yaml`;
+      mkdirSync(join(repo, folder), { recursive: true });
+      mkdirSync(join(repo, "incidents"));
+      writeFileSync(join(repo, "incidents", "README.md"), "the project's folder\n");
+      writeFileSync(join(repo, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+      writeFileSync(
+        join(repo, "Pulumi.prod-111111111111.yaml"),
+        `config:\n  cordon:account: "111111111111"\n  cordon:incidentsDir: ${JSON.stringify(folder)}\n`,
+      );
+      writeFileSync(
+        join(repo, file),
+        'id: 2026-11-01-old\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-01T10:00:00Z\nroles: [{ name: deploy }]\n',
+      );
+      git("init", "-q", "-b", "main");
+      git("add", "-A");
+      git("commit", "-qm", "main");
+      mkdirSync(join(temp, "bin"));
+      writeFileSync(
+        join(temp, "bin", "npx"),
+        `#!/bin/bash\n[ "$1" = cordon ] && shift\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+        { mode: 0o755 },
+      );
+      writeFileSync(join(temp, "output"), "");
+      const run = spawnSync("bash", [...BASH, remove.run ?? ""], {
+        cwd: repo,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          PATH: `${join(temp, "bin")}:${process.env.PATH}`,
+          RUNNER_TEMP: temp,
+          GITHUB_OUTPUT: join(temp, "output"),
+          STACKS: "[]",
+        },
+      });
+      const outputs = outputsOf(readFileSync(join(temp, "output"), "utf8"));
+      const addPaths = String(propose.with?.["add-paths"]).replace(
+        "${{ steps.remove.outputs.paths }}",
+        // A function: a replacement string would read $& and $1 in a folder's name as patterns.
+        () => outputs.paths ?? "",
+      );
+      const paths = addPaths
+        .split(/[\n,]+/)
+        .map((path) => path.trim())
+        .filter((path) => path !== "");
+      const committed = paths.length === 0 ? "" : git("status", "--porcelain", "-z", "--", ...paths);
+      return { run, outputs, committed, file };
+    }
+
+    it("proposes removing the expired file from the stack's folder, whatever the folder's name, or fails saying why (generated)", () => {
+      fc.assert(
+        fc.property(oddFolder, (folder) => {
+          const { run, outputs, committed, file } = removal(folder);
+          if (/[,\n\r]|^\s|\s$|^:/.test(folder)) {
+            expect(run.status).toBe(1);
+            expect(run.stdout).toMatch(
+              /^::error title=cordon::the folder .* that a stack reads \(cordon:incidentsDir\) holds a comma, a line end, a blank at either end or a leading colon, which create-pull-request's add-paths cannot name: expired incidents there are never proposed for removal; rename the folder \(npx cordon doctor\)\n$/,
+            );
+          } else {
+            expect(run.status, run.stdout + run.stderr).toBe(0);
+            expect(outputs.removable).toBe("1");
+            expect(committed).toBe(`D  ${file}\0`);
+          }
+        }),
+        { numRuns: 10 },
+      );
+    });
+
+    it("ops/incidents: the pull request removes the file there", () => {
+      const { run, committed } = removal("ops/incidents");
+      expect(run.status, run.stderr).toBe(0);
+      expect(committed).toBe("D  ops/incidents/2026-11-01-old.yaml\0");
+    });
   });
 
   describe("the removal pull request's token, run (issue 18)", () => {

@@ -5,10 +5,11 @@
 # access keys, service-specific credentials (CodeCommit, Keyspaces, Bedrock API keys), SSH public
 # keys and signing certificates. Each is set Inactive, never deleted; cordon never re-enables one.
 #
-# What it leaves alone: any credential whose id appears in an incident file of the folder given
-# (INCIDENTS_DIR, main's incidents/): an incident may keep it by name, and `pulumi up` decides its
-# fate from the file a moment later; the console password, whose deletion cannot be undone and is
-# shown in the plan before pulumi up applies it; MFA devices. `pulumi up` then imports what this
+# What it leaves alone: any credential whose id appears in a YAML file of the folder given
+# (INCIDENTS_DIR: the contain workflow gives every YAML file of main, a superset of the folders the
+# stacks read, which only cordon, not installed yet, can name): an incident may keep it by name,
+# and `pulumi up` decides its fate from the file a moment later; the console password, whose
+# deletion cannot be undone and is shown in the plan before pulumi up applies it; MFA devices. `pulumi up` then imports what this
 # disabled, already Inactive, without a diff, and disables anything created in between. And every
 # credential but the exposed key of a user that main's Pulumi.yaml names in
 # cordon:protectedPrincipals (`user/NAME`): naming such a user needs a reviewer (guard --additive),
@@ -19,7 +20,7 @@
 #
 # Input, through the environment only (never an expression in the workflow):
 #   ACCESS_KEY      the exposed key id, AKIA + 16 capital letters or digits (checked here again)
-#   INCIDENTS_DIR   the incident files of main (default: incidents)
+#   INCIDENTS_DIR   the incident files of main, or more (default: incidents)
 #   PROJECT_FILE    main's Pulumi.yaml (default: Pulumi.yaml, when there is one); given and not
 #                   readable, every user counts as protected
 # Output: one line per credential set Inactive, then `user=`, `disabled=` and `left=` to

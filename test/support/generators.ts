@@ -79,3 +79,24 @@ export const incidentSet = fc
 export function toFiles(incidents: RawGenerated[]) {
   return incidents.map((incident) => ({ path: `incidents/${incident.id}.yaml`, text: stringify(incident) }));
 }
+
+/**
+ * A folder a stack may read (`cordon:incidentsDir`) outside incidents/, from the project folder:
+ * one to three segments of characters the reader permits (plan/project.ts, projectFolder: any but
+ * the separators / and \, and NUL), blanks, quotes, glob and pathspec characters, a comma, a line
+ * end and letters beyond ASCII among them; never `.`, `..` or `.git` (git refuses it), and not
+ * `X:` first (the reader takes it for a Windows drive).
+ */
+export const oddFolder = fc
+  .array(
+    fc
+      .string({
+        unit: fc.constantFrom(..."ab-_. *?[]{}:,'\"$`!#&;=+~é中\n\t"),
+        minLength: 1,
+        maxLength: 6,
+      })
+      .filter((segment) => segment !== "." && segment !== ".." && !segment.toLowerCase().startsWith(".git")),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((segments) => segments.join("/"))
+  .filter((folder) => !/^[A-Za-z]:/.test(folder) && folder.split("/")[0] !== "incidents");
