@@ -647,7 +647,7 @@ describe("verify against moto", () => {
     const without = await verify();
     expect(without.code).toBe(1);
     expect(without.stdout).toContain(
-      `differs from the plan: statement CordonRevokeSessionsBeforeCutoff is not in the plan`,
+      "differs from the plan: statement CordonRevokeSessionsBeforeCutoff is missing; a statement without Sid is not in the plan",
     );
     expect(without.stdout).toContain(
       `CloudTrail says who changed it; if the run says IAM has a policy there that this stack did not create, it is not cordon's deny`,
