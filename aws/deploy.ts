@@ -8,6 +8,7 @@
 import {
   GetAccessKeyLastUsedCommand,
   GetAccountSummaryCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
@@ -27,6 +28,7 @@ import { callerAccount, decodePolicyText } from "./iam.ts";
 export const programReadPermissions: readonly string[] = [
   "iam:GetAccessKeyLastUsed",
   "iam:GetAccountSummary",
+  "iam:GetPolicy",
   "iam:GetRole",
   "iam:GetRolePolicy",
   "iam:GetUserPolicy",
@@ -129,6 +131,13 @@ export function deployIam(clients: Clients): DeployIam {
         rolePolicySize: summary.RolePolicySizeQuota ?? DEFAULT_QUOTAS.rolePolicySize,
         userPolicySize: summary.UserPolicySizeQuota ?? DEFAULT_QUOTAS.userPolicySize,
       };
+    },
+    async managedPolicy(arn) {
+      const found = await orIfMissing(send(iam, new GetPolicyCommand({ PolicyArn: arn })), () => null);
+      if (found === null) return null;
+      // An answer without an id is not taken for a policy of cordon's, nor for none.
+      if (!found.Policy?.PolicyId) throw new Error(`iam:GetPolicy answered for ${arn} without a policy id`);
+      return { policyId: found.Policy.PolicyId };
     },
   };
 }

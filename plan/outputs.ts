@@ -71,6 +71,12 @@ export interface StackOutputs {
    * older programs lack it.
    */
   usersWithInlineDeny?: string[];
+  /**
+   * Policies IAM had, at the run, at the name of a principal's managed deny that this stack did not
+   * create: never taken for cordon's deny, never deleted (the principal's deny is inline). Outputs
+   * of older programs lack it.
+   */
+  denyImpostors?: DenyImpostorOutput[];
   /** The organization stack only: its `cordon:organization`, and the guardrails it declared. */
   organization?: {
     targets: string[];
@@ -90,6 +96,18 @@ export interface StackOutputs {
    * errored update keeps old outputs it did not register, and a refused run registers none).
    */
   failedActs?: { run: string | null; acts: string[] };
+}
+
+/** A policy at the name of a principal's managed deny that the stack did not create. */
+export interface DenyImpostorOutput {
+  type: PrincipalType;
+  name: string;
+  account: string;
+  policyArn: string;
+  /** IAM's id of the policy found there. */
+  policyId: string;
+  /** The id the stack's state recorded there for cordon's own policy, since replaced; null when none. */
+  recordedPolicyId: string | null;
 }
 
 /** One user's credentials, as a run found them and what it made of each. */
@@ -134,6 +152,7 @@ export function stackOutputs<Deferred>(
   organization?: OrganizationConfig,
   containment: Record<string, { stack: string; containedAt?: string }> = {},
   credentials?: CredentialPlan,
+  impostors: readonly DenyImpostorOutput[] = [],
 ): PendingStackOutputs<Deferred> {
   const recordsNow = (planned: PlannedIncident) => planned.cutoffPending && !planned.deniedUntilContained;
   return {
@@ -164,6 +183,7 @@ export function stackOutputs<Deferred>(
     usersWithInlineDeny: plan.denyPolicies
       .filter((deny) => deny.principal.type === "user" && deny.attachment === "inline")
       .map((deny) => deny.principal.name),
+    ...(impostors.length > 0 ? { denyImpostors: impostors.map((impostor) => ({ ...impostor })) } : {}),
     ...(organization !== undefined && organization.managementAccount !== null
       ? {
           organization: {

@@ -29,7 +29,7 @@ import {
   type Principal,
 } from "../plan/plan.ts";
 import { filledSize, policySize } from "../plan/policies.ts";
-import type { IamQuotas, RoleState } from "./iam.ts";
+import type { IamQuotas, ManagedPolicyState, RoleState } from "./iam.ts";
 
 /**
  * The stack must be named `<prefix>-<account>`: two stacks of one account would each own its deny
@@ -270,7 +270,44 @@ export interface DenyRoom {
   kept: string[];
   /** One line for each deny in `undeclared` or `kept`: the file, the principal and what to do. */
   problems: string[];
+  /**
+   * The policies IAM has at the name of a principal's managed deny that this stack did not create
+   * (`DenyImpostor`): never trusted, never deleted; the principal's deny goes inline instead.
+   */
+  impostors: DenyImpostor[];
+  /** What the run says of each impostor, as a warning. */
+  warnings: string[];
+  /**
+   * Resource names of the denies whose managed policy this stack's state records at an ARN where
+   * IAM now has another policy: the engine would delete that one once the deny is declared inline,
+   * so the run fails at its end, which deletes nothing (sorted).
+   */
+  foreign: string[];
+  /** One line for each deny in `foreign`. */
+  foreignProblems: string[];
 }
+
+/**
+ * A policy at the name of a principal's managed deny that this stack did not create: made
+ * beforehand by whoever could write IAM (the name can be worked out), so that creating cordon's
+ * would fail (EntityAlreadyExists), or made again after cordon's was deleted.
+ */
+export interface DenyImpostor {
+  type: "user" | "role";
+  name: string;
+  account: string;
+  policyArn: string;
+  /** IAM's id of the policy found there. */
+  policyId: string;
+  /** The id this stack's state records at that ARN: cordon's own policy, since replaced; null when none. */
+  recordedPolicyId: string | null;
+}
+
+/**
+ * The managed policies this stack's state holds (the engine's last checkpoint of the stack): ARN
+ * in lower case (IAM's names ignore case) → PolicyId; or why the state cannot be read.
+ */
+export type StatePolicies = { policies: ReadonlyMap<string, string> } | { unreadable: string };
 
 /**
  * Whether each principal has room for cordon's deny policy, read from IAM before declaring: a
@@ -296,6 +333,9 @@ export async function denyRoom(
     userAttachedPolicies(name: string): Promise<string[] | null>;
     userInlinePolicies(name: string): Promise<Record<string, string> | null>;
     quotas(): Promise<IamQuotas>;
+    managedPolicy(arn: string): Promise<ManagedPolicyState | null>;
+    /** Asked once, and only when IAM has a policy at the name of a managed deny. */
+    statePolicies(): Promise<StatePolicies>;
   },
 ): Promise<DenyRoom> {
   const room: DenyRoom = {
@@ -306,11 +346,57 @@ export async function denyRoom(
     undeclared: [],
     kept: [],
     problems: [],
+    impostors: [],
+    warnings: [],
+    foreign: [],
+    foreignProblems: [],
   };
   if (plan.denyPolicies.length === 0) return room;
   const quotas = await iam.quotas();
   const where = (deny: DenyPolicy) =>
     `${deny.incidents.map((id) => fileOf(plan, id)).join(", ")}: ${deny.principal.type} ${deny.principal.name} (incident ${deny.incidents.join(", ")})`;
+  // A policy at the managed deny's name is cordon's only when this stack's state records its id
+  // there: a name anyone can work out, a document anyone can copy and tags anyone can set prove
+  // nothing. Anything else is an impostor: never trusted, never deleted, and the deny goes inline.
+  let state: Promise<StatePolicies> | undefined;
+  const impostorAt = async (deny: DenyPolicy, arn: string): Promise<DenyImpostor | undefined> => {
+    const found = await iam.managedPolicy(arn);
+    if (found === null) return undefined;
+    state ??= iam.statePolicies();
+    const known = await state;
+    const recorded = "policies" in known ? (known.policies.get(arn.toLowerCase()) ?? null) : null;
+    if (recorded === found.policyId) return undefined;
+    const { type, name } = deny.principal;
+    const impostor = {
+      type,
+      name,
+      account: deny.account,
+      policyArn: arn,
+      policyId: found.policyId,
+      recordedPolicyId: recorded,
+    };
+    room.impostors.push(impostor);
+    const why =
+      recorded !== null
+        ? `this stack's state records cordon's own policy there with id ${recorded}: it was deleted, and another made under its name`
+        : "unreadable" in known
+          ? `this stack's state, which would say whether cordon created it, cannot be read (${known.unreadable})`
+          : "this stack's state records no policy there: it was made beforehand, under a name anyone can work out";
+    const instead =
+      type === "user"
+        ? `its deny is the inline policy ${ROLE_POLICY_NAME} instead, where it fits`
+        : `its deny stays the inline policy ${ROLE_POLICY_NAME}, where it fits`;
+    room.warnings.push(
+      `${where(deny)}: IAM has a policy ${arn} (id ${found.policyId}) that this stack did not create: ${why}. cordon trusts no policy by its name and never deletes one it did not create: ${instead}. Whoever made it can write IAM: read it and what it is attached to (aws iam get-policy --policy-arn ${arn}; aws iam list-entities-for-policy --policy-arn ${arn}), then delete it yourself once nothing needs it`,
+    );
+    if (recorded !== null) {
+      room.foreign.push(deny.resourceName);
+      room.foreignProblems.push(
+        `${where(deny)}: the policy at ${arn} is not the one this stack created (id ${found.policyId}, created as ${recorded}), and the engine would delete it as cordon's: read it, and delete it yourself once nothing needs it (or, to keep it, forget cordon's record of it: pulumi state delete), then run again`,
+      );
+    }
+    return impostor;
+  };
   // Neither fits. IAM never let an inline deny it has outgrow the quota: only what this run adds
   // does not fit, and the deny stays as IAM has it.
   const withhold = (deny: DenyPolicy, hasInline: boolean, full: string, fix: string) => {
@@ -329,28 +415,36 @@ export async function denyRoom(
         room.gone.push({ type, name, account: deny.account });
         continue;
       }
-      const others = attached.filter(
-        (arn) => arn !== cordonPolicyArn(deny.account, denyPolicyName("user", name, "managed")),
-      );
+      const managedArn = cordonPolicyArn(deny.account, denyPolicyName("user", name, "managed"));
+      const others = attached.filter((arn) => arn !== managedArn);
       const inlineUsed = Object.entries(inline)
         .filter(([policyName]) => policyName !== ROLE_POLICY_NAME)
         .reduce((sum, [, text]) => sum + policySize(text), 0);
       const needed = filledSize(deny.document, deny.pendingContainment);
-      const managedFits = others.length + 1 <= quotas.attachedPoliciesPerUser;
+      const impostor = await impostorAt(deny, managedArn);
+      const managedFits = impostor === undefined && others.length + 1 <= quotas.attachedPoliciesPerUser;
       const inlineFits = inlineUsed + needed <= quotas.userPolicySize;
       const hasInline = ROLE_POLICY_NAME in inline;
-      const attachments = `${others.length} of ${quotas.attachedPoliciesPerUser} managed policies are attached to it (AttachedPoliciesPerUserQuota)`;
+      const attachments =
+        impostor === undefined
+          ? `${others.length} of ${quotas.attachedPoliciesPerUser} managed policies are attached to it (AttachedPoliciesPerUserQuota)`
+          : `IAM has a policy at the managed deny's name that this stack did not create (id ${impostor.policyId})`;
       if ((hasInline && inlineFits) || (!managedFits && inlineFits)) {
         room.inlineDenyUsers.push(name);
         const why = managedFits
           ? "it already carries it, and keeps it so that runs do not flip between the two"
-          : `${attachments}, so attaching the managed one would fail (LimitExceeded)`;
+          : impostor === undefined
+            ? `${attachments}, so attaching the managed one would fail (LimitExceeded)`
+            : `${attachments}, so creating the managed one would fail (EntityAlreadyExists)`;
         room.notes.push(
           `user ${name} (incident ${deny.incidents.join(", ")}): its deny is the inline policy ${ROLE_POLICY_NAME} instead of the managed policy ${POLICY_PATH}${denyPolicyName("user", name, "managed")}: ${why}`,
         );
       } else if (!managedFits) {
         const full = `no room for cordon's deny policy: ${attachments}, and its other inline policies use ${inlineUsed} of ${quotas.userPolicySize} characters (UserPolicySizeQuota; cordon's needs ${needed})`;
-        const fix = `detach one (${others.map(policyNameOf).join(", ")}) or delete an inline policy of user ${name}, or have a quota raised (Service Quotas), then run again`;
+        const fix =
+          impostor === undefined
+            ? `detach one (${others.map(policyNameOf).join(", ")}) or delete an inline policy of user ${name}, or have a quota raised (Service Quotas), then run again`
+            : `delete an inline policy of user ${name}, or have the quota raised (Service Quotas), or, once you have read it, delete the policy at cordon's name yourself, then run again`;
         // A user whose inline deny stays keeps it inline: declared managed, it would be deleted.
         if (hasInline) room.inlineDenyUsers.push(name);
         withhold(deny, hasInline, full, fix);
@@ -368,9 +462,11 @@ export async function denyRoom(
       .reduce((sum, [, text]) => sum + policySize(text), 0);
     const needed = filledSize(deny.document, deny.pendingContainment);
     const othersAttached = role.attachedPolicies.filter((arn) => arn !== managedArn);
+    const impostor = await impostorAt(deny, managedArn);
     const inlineFits = inlineUsed + needed <= quotas.rolePolicySize;
-    const managedFits = othersAttached.length + 1 <= quotas.attachedPoliciesPerRole;
-    const hasManaged = role.attachedPolicies.includes(managedArn);
+    const managedFits = impostor === undefined && othersAttached.length + 1 <= quotas.attachedPoliciesPerRole;
+    // Attached is not enough: only the policy this stack created is cordon's.
+    const hasManaged = impostor === undefined && role.attachedPolicies.includes(managedArn);
     if ((hasManaged && managedFits) || (!inlineFits && managedFits)) {
       room.managedDenyRoles.push(name);
       const why = inlineFits
@@ -380,8 +476,15 @@ export async function denyRoom(
         `role ${name} (incident ${deny.incidents.join(", ")}): its deny is the managed policy ${POLICY_PATH}${denyPolicyName("role", name, "managed")}, attached, instead of an inline policy: ${why}`,
       );
     } else if (!inlineFits) {
-      const full = `no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota)`;
-      const fix = `detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`;
+      const managed =
+        impostor === undefined
+          ? `${othersAttached.length} of ${quotas.attachedPoliciesPerRole} managed policies are attached (AttachedPoliciesPerRoleQuota)`
+          : `IAM has a policy at the managed deny's name that this stack did not create (id ${impostor.policyId})`;
+      const full = `no room for cordon's deny policy: the role's other inline policies use ${inlineUsed} of ${quotas.rolePolicySize} characters (RolePolicySizeQuota; cordon's needs ${needed}), and ${managed}`;
+      const fix =
+        impostor === undefined
+          ? `detach a managed policy or delete an inline policy of role ${name}, or have a quota raised (Service Quotas), then run again`
+          : `delete an inline policy of role ${name}, or have the quota raised (Service Quotas), or, once you have read it, delete the policy at cordon's name yourself, then run again`;
       withhold(deny, ROLE_POLICY_NAME in role.inlinePolicies, full, fix);
     }
   }
@@ -389,6 +492,7 @@ export async function denyRoom(
   room.inlineDenyUsers.sort();
   room.undeclared.sort();
   room.kept.sort();
+  room.foreign.sort();
   return room;
 }
 
@@ -397,6 +501,15 @@ export function denyRoomError(problems: readonly string[]): string | undefined {
   if (problems.length === 0) return undefined;
   return [
     `cordon cannot declare the deny policy of ${problems.length === 1 ? "1 principal" : `${problems.length} principals`} as planned: no room for it, so pulumi up would fail (LimitExceeded); everything else is declared, and this update fails at its end:`,
+    ...problems,
+  ].join("\n");
+}
+
+/** The run's error, before declaring, about cordon's own managed denies replaced under their name; undefined when none. */
+export function foreignDeniesError(problems: readonly string[]): string | undefined {
+  if (problems.length === 0) return undefined;
+  return [
+    `cordon's managed deny of ${problems.length === 1 ? "1 principal was" : `${problems.length} principals were`} replaced by a policy this stack did not create: the deny is declared inline instead, and this update fails at its end, so that the engine deletes nothing:`,
     ...problems,
   ].join("\n");
 }

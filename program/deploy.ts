@@ -37,11 +37,14 @@ import {
   credentialsProblem,
   denyRoom,
   denyRoomError,
+  type DenyImpostor,
+  foreignDeniesError,
   goneKeysNote,
   gonePrincipalsNote,
   invalidFilesProblem,
   keyOwnership,
   oversizedDeniesProblem,
+  type StatePolicies,
   sdkAccountProblem,
   sharesNotes,
   stackNameProblem,
@@ -82,6 +85,11 @@ const PROJECT_DIR = join(import.meta.dirname, "..");
 
 /** The engine's own function that reads another stack's outputs (pkg/resource/deploy/builtins.go). */
 const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+/**
+ * The engine's own function that reads every resource's outputs from a stack's last checkpoint
+ * (builtins.go, readStackResourceOutputs; pkg/backend/backend.go, GetStackResourceOutputs).
+ */
+const READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs";
 
 /** The stack's settings, checked before anything is declared. */
 interface Settings {
@@ -101,6 +109,9 @@ interface Facts {
   inlineDenyUsers: string[];
   gonePrincipals: Principal[];
   notes: string[];
+  /** Policies at the name of a managed deny that this stack did not create (program/checks.ts). */
+  impostors: DenyImpostor[];
+  warnings: string[];
   withheld: Withheld;
 }
 
@@ -116,6 +127,11 @@ interface Withheld {
   keptDenies: string[];
   /** Replacement roles whose name IAM has for another role: left out. */
   roles: string[];
+  /**
+   * Denies whose managed policy this stack created and IAM now has another policy in place of:
+   * declared inline, and the run fails at its end so that the engine deletes nothing.
+   */
+  foreign: string[];
   /** The errors that say why. */
   errors: string[];
 }
@@ -126,6 +142,7 @@ interface World {
   incidents: Incident[];
   /** The plan's options from the settings and IAM, without the cutoffs read from other stacks. */
   base: PlanOptions & { account: string };
+  impostors: DenyImpostor[];
   duties: ContainmentDuties;
   owners: { recorded: Record<string, Recorded>; notes: string[] };
   containment: Record<string, string>;
@@ -193,6 +210,7 @@ export async function deploy(
     organization,
     where,
     credentials,
+    world.impostors,
   );
   // Everything is declared, and the outputs are returned to be registered: only now does a failed
   // act, or what could not be declared as planned, fail the run.
@@ -220,7 +238,7 @@ export const PROGRAM_SAID_WHY = 32;
  * failed act").
  */
 function failRunIfActsFailed(failed: readonly string[], withheld: Withheld): void {
-  const left = withheld.denies.length + withheld.keptDenies.length;
+  const left = withheld.denies.length + withheld.keptDenies.length + withheld.foreign.length;
   if (failed.length === 0 && left === 0 && withheld.roles.length === 0) return;
   if (failed.length > 0) pulumi.log.error(actsFailedMessage(failed.length));
   if (left > 0 || withheld.roles.length > 0) pulumi.log.error(withheldMessage(left, withheld.roles.length));
@@ -292,6 +310,7 @@ async function readWorld(
   const roots = organization === undefined ? [] : rootUserPlans(incidents, organization);
   refuse(rootAccessProblem(roots, root !== undefined));
   for (const note of facts.notes) pulumi.log.info(note);
+  for (const warning of facts.warnings) pulumi.log.warn(warning);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
   for (const error of facts.withheld.errors) pulumi.log.error(error);
@@ -299,6 +318,7 @@ async function readWorld(
     settings,
     incidents,
     base,
+    impostors: facts.impostors,
     duties,
     owners,
     containment,
@@ -408,6 +428,8 @@ async function readFacts(
       userAttachedPolicies: (name) => iam.userAttachedPolicies(name),
       userInlinePolicies: (name) => iam.userInlinePolicies(name),
       quotas: () => iam.quotas(),
+      managedPolicy: (arn) => iam.managedPolicy(arn),
+      statePolicies,
     });
     if (organization !== undefined) {
       if (organizations === undefined)
@@ -422,11 +444,18 @@ async function readFacts(
       inlineDenyUsers: room.inlineDenyUsers,
       gonePrincipals: room.gone,
       notes: room.notes,
+      impostors: room.impostors,
+      warnings: room.warnings,
       withheld: {
         denies: room.undeclared,
         keptDenies: room.kept,
         roles: taken.taken,
-        errors: [takenRoleNamesError(taken.problems), denyRoomError(room.problems)].filter((e) => e !== undefined),
+        foreign: room.foreign,
+        errors: [
+          takenRoleNamesError(taken.problems),
+          denyRoomError(room.problems),
+          foreignDeniesError(room.foreignProblems),
+        ].filter((e) => e !== undefined),
       },
     };
   } catch (error) {
@@ -434,6 +463,35 @@ async function readFacts(
     throw new pulumi.RunError(
       `cordon declared nothing: cannot read ${organization === undefined ? "IAM" : "IAM and Organizations"} before declaring: ${(error as Error).message}`,
     );
+  }
+}
+
+/**
+ * The managed policies this stack created, as its last checkpoint records them (ARN → PolicyId),
+ * read through the engine: the only record of which policy at a deny's name is cordon's that whoever
+ * writes IAM cannot forge. A stack without outputs has recorded nothing of cordon's yet, and is not
+ * asked further: the engine's GetStackResourceOutputs reads the checkpoint's snapshot without
+ * checking that there is one (pkg/backend/backend.go), which a stack never updated has not.
+ */
+async function statePolicies(): Promise<StatePolicies> {
+  const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+  try {
+    const own = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name })) as { outputs?: unknown } | undefined;
+    const outputs = own?.outputs;
+    if (typeof outputs !== "object" || outputs === null || Object.keys(outputs).length === 0)
+      return { policies: new Map() };
+    const read = (await pulumi.runtime.invoke(READ_STACK_RESOURCE_OUTPUTS, { stackName: name })) as
+      | { outputs?: Record<string, { type?: unknown; outputs?: { arn?: unknown; policyId?: unknown } }> }
+      | undefined;
+    const policies = new Map<string, string>();
+    for (const resource of Object.values(read?.outputs ?? {})) {
+      const { arn, policyId } = resource?.outputs ?? {};
+      if (resource?.type === "aws:iam/policy:Policy" && typeof arn === "string" && typeof policyId === "string")
+        policies.set(arn.toLowerCase(), policyId);
+    }
+    return { policies };
+  } catch (error) {
+    return { unreadable: ((error as { details?: string }).details ?? (error as Error).message).split("\n")[0] };
   }
 }
 

@@ -70,4 +70,17 @@ export interface DeployIam extends CredentialIam {
    */
   userInlinePolicies(name: string): Promise<Record<string, string> | null>;
   quotas(): Promise<IamQuotas>;
+  /**
+   * The customer managed policy IAM has at `arn` (`GetPolicy`): its `PolicyId`, which IAM makes up
+   * at creation and never gives another policy, or null when there is none. Whoever can write IAM
+   * can create a policy at any name, so only the id says whether the policy is the one this stack
+   * created.
+   */
+  managedPolicy(arn: string): Promise<ManagedPolicyState | null>;
+}
+
+/** A customer managed policy as IAM has it. */
+export interface ManagedPolicyState {
+  /** IAM's unique id of the policy (`ANPA…`): a policy created again under the same name gets another. */
+  policyId: string;
 }

@@ -117,6 +117,22 @@ function up(cloud = new MotoCloud(moto.env, { now: new Date(CONTAINED_AT) })): P
 }
 
 const outputsOf = (run: ProgramRun) => run.outputs as unknown as StackOutputs;
+/**
+ * A cloud whose stack state records `policy` as cordon's own (what an earlier `pulumi up` that
+ * created it leaves): the engine reads it back for the program through its builtin invokes.
+ */
+function withOwnPolicy(policy: { Arn?: string; PolicyId?: string } | undefined): MotoCloud {
+  const cloud = new MotoCloud(moto.env, { now: new Date(CONTAINED_AT) });
+  const stack = `prod-${ACCOUNT}`;
+  cloud.otherStacks[stack] = { account: ACCOUNT };
+  cloud.stackResources[stack] = {
+    [`urn:pulumi:${stack}::cordon::cordon:iam:SessionRevocation$aws:iam/policy:Policy::own`]: {
+      type: "aws:iam/policy:Policy",
+      outputs: { arn: policy?.Arn, policyId: policy?.PolicyId },
+    },
+  };
+  return cloud;
+}
 /** The incident file as the program's messages name it: relative to the project folder. */
 const fileShown = () => relative(PROJECT_DIR, join(dir, "2026-11-28-ci-key.yaml"));
 
@@ -381,7 +397,7 @@ describe("point 3: what would fail at pulumi up, left out and said before declar
     await iam.send(
       new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "app", PolicyDocument: inlineDocument(100) }),
     );
-    const next = await up();
+    const next = await up(withOwnPolicy(created.Policy));
     expect(declared(next)).toContain(`aws:iam/rolePolicyAttachment:RolePolicyAttachment ${ACCOUNT}-role-deploy`);
     expect(next.infos).toEqual([
       "role deploy (incident 2026-11-28-ci-key): its deny is the managed policy /cordon/cordon-revoke-role-sessions-deploy, attached, instead of an inline policy: it already carries it, and keeps it so that runs do not flip between the two",
@@ -578,7 +594,7 @@ describe("point 3: what would fail at pulumi up, left out and said before declar
     );
     await iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: own.Policy!.Arn }));
     incidentFile("2026-11-28-ci-key", ["users:", "  - name: dana"]);
-    const run = await up();
+    const run = await up(withOwnPolicy(own.Policy));
     expect(run.error).toBeUndefined();
     expect(declared(run)).toContain(`aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-dana`);
   });
@@ -745,6 +761,7 @@ describe("the program's own IAM reads are declared for the deployer", () => {
         "iam:GetAccessKeyLastUsed",
         "iam:GetAccountSummary",
         "iam:GetLoginProfile",
+        "iam:GetPolicy",
         "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:GetUser",

@@ -27,6 +27,7 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
+  DeleteUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand,
@@ -458,7 +459,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      "  ✗ deny policy cordon-revoke-sessions-ci-deployer exists but is not attached to user ci-deployer → run `pulumi up --refresh` to attach it, then verify again; if pulumi up fails to create it (EntityAlreadyExists), this stack did not make it: read it (aws iam get-policy --policy-arn arn:aws:iam::123456789012:policy/cordon/cordon-revoke-sessions-ci-deployer), detach it from every principal and delete it, then run pulumi up\n",
+      "  ✗ deny policy cordon-revoke-sessions-ci-deployer exists but is not attached to user ci-deployer → run `pulumi up --refresh` to attach it, then verify again; if the run says IAM has a policy there that this stack did not create, it is not cordon's deny: the run puts the deny inline instead, and cordon never deletes that policy: read it and what it is attached to (aws iam get-policy --policy-arn arn:aws:iam::123456789012:policy/cordon/cordon-revoke-sessions-ci-deployer; aws iam list-entities-for-policy --policy-arn arn:aws:iam::123456789012:policy/cordon/cordon-revoke-sessions-ci-deployer), and delete it yourself once nothing needs it\n",
     );
   });
 
@@ -615,6 +616,44 @@ describe("verify against moto", () => {
     });
   });
 
+  it("does not take a policy at the managed deny's name for cordon's deny: it finds the inline one the program put instead, and says what to do", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan({ inlineUsers: true });
+    await disable(key);
+    // Made beforehand under cordon's name by whoever could write IAM, and attached as if it were the deny.
+    const arn = `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-ci-deployer`;
+    const allow = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "*" }] };
+    await seed(
+      new CreatePolicyCommand({
+        PolicyName: "cordon-revoke-sessions-ci-deployer",
+        Path: "/cordon/",
+        PolicyDocument: JSON.stringify(allow),
+      }),
+    );
+    await seed(new AttachUserPolicyCommand({ UserName: "ci-deployer", PolicyArn: arn }));
+    const { code, stdout } = await verify("--json");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).principals.find((p: { name: string }) => p.name === "ci-deployer")).toMatchObject({
+      policyName: "cordon-revoke-sessions",
+      ok: true,
+      warnings: [
+        `policy ${arn} is not cordon's deny (its document is not the plan's, or it is not attached): the user's deny is the inline policy found instead; cordon never deletes a policy it did not create: read it and what it is attached to (aws iam get-policy --policy-arn ${arn}; aws iam list-entities-for-policy --policy-arn ${arn}), and delete it yourself once nothing needs it`,
+      ],
+    });
+
+    // Without the inline deny, the policy at cordon's name is what verify judges: not the plan's, a failure.
+    await seed(new DeleteUserPolicyCommand({ UserName: "ci-deployer", PolicyName: "cordon-revoke-sessions" }));
+    const without = await verify();
+    expect(without.code).toBe(1);
+    expect(without.stdout).toContain(
+      "differs from the plan: statement CordonRevokeSessionsBeforeCutoff is missing; a statement without Sid is not in the plan",
+    );
+    expect(without.stdout).toContain(
+      `CloudTrail says who changed it; if the run says IAM has a policy there that this stack did not create, it is not cordon's deny`,
+    );
+  });
+
   it("says a role's managed deny detached by hand is not attached to the role", async () => {
     const key = await seedAccount();
     ciIncident(key);
@@ -629,7 +668,7 @@ describe("verify against moto", () => {
     const { code, stdout } = await verify();
     expect(code).toBe(1);
     expect(stdout).toContain(
-      "  ✗ deny policy cordon-revoke-role-sessions-deploy exists but is not attached to role deploy → run `pulumi up --refresh` to attach it, then verify again; if pulumi up fails to create it (EntityAlreadyExists), this stack did not make it: read it (aws iam get-policy --policy-arn arn:aws:iam::123456789012:policy/cordon/cordon-revoke-role-sessions-deploy), detach it from every principal and delete it, then run pulumi up\n",
+      "  ✗ deny policy cordon-revoke-role-sessions-deploy exists but is not attached to role deploy → run `pulumi up --refresh` to attach it, then verify again; if the run says IAM has a policy there that this stack did not create, it is not cordon's deny: the run puts the deny inline instead, and cordon never deletes that policy: read it and what it is attached to (aws iam get-policy --policy-arn arn:aws:iam::123456789012:policy/cordon/cordon-revoke-role-sessions-deploy; aws iam list-entities-for-policy --policy-arn arn:aws:iam::123456789012:policy/cordon/cordon-revoke-role-sessions-deploy), and delete it yourself once nothing needs it\n",
     );
   });
 

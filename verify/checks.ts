@@ -193,6 +193,15 @@ function same(a: PolicyStatement, b: PolicyStatement): boolean {
   return JSON.stringify(canonicalStatement(a)) === JSON.stringify(canonicalStatement(b));
 }
 
+/**
+ * What to do when the policy at a managed deny's name may not be cordon's: the run says whether the
+ * stack created it (it compares IAM's id with the one its state recorded); one it did not is never
+ * trusted nor deleted by cordon.
+ */
+function notCreatedFix(arn: string): string {
+  return `if the run says IAM has a policy there that this stack did not create, it is not cordon's deny: the run puts the deny inline instead, and cordon never deletes that policy: read it and what it is attached to (aws iam get-policy --policy-arn ${arn}; aws iam list-entities-for-policy --policy-arn ${arn}), and delete it yourself once nothing needs it`;
+}
+
 /** The checks on cordon's deny policy of one principal. */
 export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: DocumentComparison | null): Check[] {
   const { type, name } = deny.principal;
@@ -228,8 +237,8 @@ export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: 
         ok: false,
         message: `deny policy ${deny.policyName} exists but is not attached to ${type} ${name}`,
         // A policy of that name that this stack did not create (made beforehand, by whoever held
-        // the key) makes pulumi up fail to create cordon's, run after run: said, with what to do.
-        fix: `run \`pulumi up --refresh\` to attach it, then verify again; if pulumi up fails to create it (EntityAlreadyExists), this stack did not make it: read it (aws iam get-policy --policy-arn ${cordonPolicyArn(deny.account, deny.policyName)}), detach it from every principal and delete it, then run pulumi up`,
+        // the key): the run puts the deny inline and says so; verify says what to do with it.
+        fix: `run \`pulumi up --refresh\` to attach it, then verify again; ${notCreatedFix(cordonPolicyArn(deny.account, deny.policyName))}`,
       },
     ];
   }
@@ -247,7 +256,10 @@ export function policyChecks(deny: DenyPolicy, live: LivePrincipal, comparison: 
       check: "document-matches",
       ok: false,
       message: `deny policy ${deny.policyName} differs from the plan: ${differences.join("; ")}`,
-      fix: `${fix}; CloudTrail says who changed it`,
+      fix:
+        deny.attachment === "managed"
+          ? `${fix}; CloudTrail says who changed it; ${notCreatedFix(cordonPolicyArn(deny.account, deny.policyName))}`
+          : `${fix}; CloudTrail says who changed it`,
     },
   ];
 }

@@ -125,17 +125,23 @@ export async function verifyContainment(
   );
 
   const live: LivePrincipal[] = [];
+  const notes = new Map<number, string>();
   for (const [i, deny] of checked.entries()) {
     const read = await readLive(iam, deny);
     // The program gives a role without room for the inline deny a managed one, and a user without
-    // a free attachment an inline one: without the stack outputs that say so, verify finds it where
-    // it is.
-    if (read.arn !== null && read.policy.state === "missing") {
+    // a free attachment (or with a policy at its managed deny's name that the stack did not create)
+    // an inline one: without the stack outputs that say so, verify finds it where it is. A policy
+    // at the managed name is cordon's deny only when it holds the plan's document, attached: a name
+    // anyone can take proves nothing.
+    if (read.arn !== null && !holdsPlanned(deny, read, known)) {
       const other = otherAttachment(deny);
       const found = await readLive(iam, other);
-      if (found.policy.state !== "missing") {
+      if (holdsPlanned(other, found, known) || (read.policy.state === "missing" && found.policy.state !== "missing")) {
         checked[i] = other;
         live.push(found);
+        const managed = deny.attachment === "managed" ? deny : other;
+        const at = deny.attachment === "managed" ? read : found;
+        if (at.policy.state !== "missing") notes.set(i, notCordonsNote(managed));
         continue;
       }
     }
@@ -145,8 +151,11 @@ export async function verifyContainment(
   const principals: PrincipalReport[] = [];
   // Only the active incidents decide what a user keeps: an expired one keeps nothing any more.
   const activeIncidents = incidents?.filter((i) => activeIds.has(i.id));
-  for (const [i, deny] of checked.entries())
-    principals.push(await verifyPrincipal(iam, all, deny, live[i], known, now, activeIncidents));
+  for (const [i, deny] of checked.entries()) {
+    const report = await verifyPrincipal(iam, all, deny, live[i], known, now, activeIncidents);
+    const note = notes.get(i);
+    principals.push(note === undefined ? report : { ...report, warnings: [note, ...report.warnings] });
+  }
   return {
     account,
     now: formatInstant(now),
@@ -160,6 +169,23 @@ export async function verifyContainment(
         .map((other) => ({ kind: "share" as const, incident: i.id, account: other })),
     ),
   };
+}
+
+/** Whether IAM has the deny where `deny` says, attached, with the plan's document. */
+function holdsPlanned(deny: DenyPolicy, live: LivePrincipal, known: ContainmentInstants): boolean {
+  return (
+    live.policy.state === "attached" &&
+    compareDocuments(deny.document, live.policy.document, known).differences.length === 0
+  );
+}
+
+/**
+ * What verify says of a policy at the name of a managed deny that is not the deny it found in use:
+ * not cordon's (made beforehand by whoever could write IAM, or changed since), and never deleted by it.
+ */
+export function notCordonsNote(managed: DenyPolicy): string {
+  const arn = policyArnOf(managed);
+  return `policy ${arn} is not cordon's deny (its document is not the plan's, or it is not attached): the ${managed.principal.type}'s deny is the inline policy found instead; cordon never deletes a policy it did not create: read it and what it is attached to (aws iam get-policy --policy-arn ${arn}; aws iam list-entities-for-policy --policy-arn ${arn}), and delete it yourself once nothing needs it`;
 }
 
 /** The same deny where the program puts it when the principal has no room for the usual one. */

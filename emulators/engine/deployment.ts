@@ -19,6 +19,7 @@ export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
 const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+const READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs";
 
 /** What the program asks for in one RegisterResource. */
 export interface Goal {
@@ -649,10 +650,14 @@ export class Deployment {
     });
   }
 
-  /** Invoke: the engine's own `pulumi:pulumi:readStackOutputs`, or a provider's data source. */
+  /**
+   * Invoke: the engine's own `pulumi:pulumi:readStackOutputs` and `readStackResourceOutputs`, or a
+   * provider's data source.
+   */
   invoke(token: string, args: Properties): Promise<Properties> {
     return this.tracked(async () => {
       if (token === READ_STACK_OUTPUTS) return this.readStackOutputs(String(args.name ?? ""));
+      if (token === READ_STACK_RESOURCE_OUTPUTS) return this.readStackResourceOutputs(String(args.stackName ?? ""));
       const row = this.options.invokes[token];
       if (!row) throw new Error(`the engine stand-in does not answer invoke ${token}`);
       try {
@@ -670,8 +675,28 @@ export class Deployment {
   private readStackOutputs(name: string): Properties {
     const stack = name.split("/").pop() ?? name;
     const state = readState(siblingStateFile(this.options.stateFile, stack));
+    // The stack being updated exists (backend.go, GetStackOutputs): never updated, it has no outputs.
+    if (!state && stack === this.options.stack) return { name, outputs: {}, secretOutputNames: [] };
     if (!state) throw new Error(`unknown stack "${name}"`);
     return { name, outputs: state.outputs, secretOutputNames: [] };
+  }
+
+  /**
+   * Every resource's type and outputs from a stack's last checkpoint, by URN, but those pending
+   * deletion (builtins.go, readStackResourceOutputs; backend.go, GetStackResourceOutputs). The
+   * engine dereferences the checkpoint's snapshot unchecked: a stack never updated has none, and
+   * the CLI would crash, so the stand-in refuses, loudly.
+   */
+  private readStackResourceOutputs(name: string): Properties {
+    const stack = name.split("/").pop() ?? name;
+    const state = readState(siblingStateFile(this.options.stateFile, stack));
+    if (!state && stack === this.options.stack)
+      throw new Error(`${READ_STACK_RESOURCE_OUTPUTS} of stack "${name}", never updated: the engine would crash`);
+    if (!state) throw new Error(`unknown stack "${name}"`);
+    const outputs: Properties = {};
+    for (const resource of state.resources.filter((r) => !r.delete))
+      outputs[resource.urn] = { type: resource.type, outputs: resource.outputs };
+    return { name, outputs };
   }
 
   /**

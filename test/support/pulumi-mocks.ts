@@ -131,6 +131,13 @@ export class FakeCloud {
    * a stack not here does not exist.
    */
   otherStacks: Record<string, unknown> = {};
+  /**
+   * The resources of the stacks' last checkpoints, by stack name, then URN, as the engine reads them
+   * for `pulumi:pulumi:readStackResourceOutputs`.
+   */
+  stackResources: Record<string, Record<string, { type: string; outputs: Record<string, unknown> }>> = {};
+  /** Customer managed policies IAM has, by ARN, with their ids (none by default). */
+  readonly managedPolicies = new Map<string, { policyId: string }>();
   /** The program's own IAM reads through `iam`, in order: `method argument`. */
   readonly reads: string[] = [];
   /** A user's credentials besides its access keys (SSH public keys, signing certificates, service-specific credentials), as IAM lists them. */
@@ -174,6 +181,10 @@ export class FakeCloud {
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
       userInlinePolicies: async (name) => this.userInlinePolicies[name] ?? {},
       quotas: async () => this.quotas,
+      managedPolicy: async (arn) => {
+        this.reads.push(`managedPolicy ${arn}`);
+        return this.managedPolicies.get(arn) ?? null;
+      },
       // A user exists when the table lists its keys (none, or some), as `accessKeys` answers.
       listUser: async (account, user) => {
         this.reads.push(`listUser ${user}`);
@@ -237,6 +248,12 @@ export class FakeCloud {
         const stack = name.split("/").pop()!;
         if (!Object.hasOwn(this.otherStacks, stack)) throw new Error(`unknown stack "${name}"`);
         return { name, outputs: this.otherStacks[stack], secretOutputNames: [] };
+      }
+      case "pulumi:pulumi:readStackResourceOutputs": {
+        const name = String(inputs.stackName);
+        const stack = name.split("/").pop()!;
+        if (!Object.hasOwn(this.stackResources, stack)) throw new Error(`unknown stack "${name}"`);
+        return { name, outputs: this.stackResources[stack] };
       }
       default:
         throw new Error(`FakeCloud: no answer for invoke ${token}`);
