@@ -49,15 +49,17 @@ export async function writePieces(io: Io, pieces: Iterable<string>): Promise<voi
 
 /**
  * The process's own streams. A write to stdout that fails is never an unhandled error with a
- * stack: when the reader has gone (EPIPE: `cordon plan | head -1`), the process ends without a
- * word, as a Unix tool killed by SIGPIPE does, with exit 2 (nothing was proven to have been
- * read, so it is no success); any other failure (ENOSPC, `> /dev/full`; EIO) is one line on
- * stderr, and exit 2: the output could not be written. A failed stderr ends the process too, with
+ * stack: when the reader has gone (EPIPE: `cordon plan | head -1`, `| grep -q`), it took what it
+ * wanted, and the process ends without a word, with 0 (under `set -o pipefail`, as GitHub's bash
+ * steps run, the reader's own status then decides; a 2 would fail `cordon plan | grep -q X` where
+ * X was found); any other failure (ENOSPC, `> /dev/full`; EIO) is one line on stderr, and exit 2:
+ * the output could not be written. A failed stderr ends the process too, with
  * nothing left to tell.
  */
 export function processIo(): Io {
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") process.stderr.write(`cordon: ${outputFailure(error)}\n`);
+    if (error.code === "EPIPE") process.exit(EXIT_OK);
+    process.stderr.write(`cordon: ${outputFailure(error)}\n`);
     process.exit(EXIT_USAGE);
   });
   process.stderr.on("error", () => process.exit(EXIT_USAGE));

@@ -26,7 +26,11 @@ const secretKey = fc.string({ unit: fc.constantFrom(...BASE64), minLength: 40, m
 const sessionToken = fc
   .tuple(
     fc.constantFrom(...SESSION_TOKEN_PREFIXES),
-    fc.string({ unit: fc.constantFrom(...BASE64), minLength: 29, maxLength: 800 }),
+    fc.string({
+      unit: fc.constantFrom(...BASE64),
+      minLength: 41 - Math.min(...SESSION_TOKEN_PREFIXES.map((prefix) => prefix.length)),
+      maxLength: 800,
+    }),
     fc.constantFrom("", "=", "=="),
   )
   .map((parts) => parts.join(""));

@@ -368,7 +368,9 @@ async function verifyIn(cwd: string, ...args: string[]) {
   const io = memoryIo({ cwd });
   resetHistory();
   run = { principals: new Map(), managed: new Map() };
-  const code = await main(["verify", dir, "--now", NOW, ...args], io);
+  // --now once: a one-value flag given twice is a usage error.
+  const now = args.includes("--now") ? [] : ["--now", NOW];
+  const code = await main(["verify", dir, ...now, ...args], io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
