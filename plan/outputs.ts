@@ -106,7 +106,11 @@ export interface DenyImpostorOutput {
   policyArn: string;
   /** IAM's id of the policy found there. */
   policyId: string;
-  /** The id the stack's state recorded there for cordon's own policy, since replaced; null when none. */
+  /**
+   * The id the stack's state recorded there: cordon's own policy, since replaced, or this policy's
+   * own id once a refresh read it into the state; null when none (the next run trusts only a listing
+   * with one: program/checks.ts, listedImpostors).
+   */
   recordedPolicyId: string | null;
 }
 

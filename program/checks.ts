@@ -279,8 +279,9 @@ export interface DenyRoom {
   warnings: string[];
   /**
    * Resource names of the denies whose managed policy this stack's state records at an ARN where
-   * IAM now has another policy: the engine would delete that one once the deny is declared inline,
-   * so the run fails at its end, which deletes nothing (sorted).
+   * IAM now has another policy, or an impostor an earlier run listed (read into the state by a
+   * refresh): the engine would delete that one once the deny is declared inline, so the run fails
+   * at its end, which deletes nothing (sorted).
    */
   foreign: string[];
   /** One line for each deny in `foreign`. */
@@ -299,15 +300,40 @@ export interface DenyImpostor {
   policyArn: string;
   /** IAM's id of the policy found there. */
   policyId: string;
-  /** The id this stack's state records at that ARN: cordon's own policy, since replaced; null when none. */
+  /**
+   * The id this stack's state records at that ARN: cordon's own policy, since replaced; or this very
+   * policy's id, read into the state by a refresh after an earlier run listed it as an impostor;
+   * null when none.
+   */
   recordedPolicyId: string | null;
 }
 
 /**
  * The managed policies this stack's state holds (the engine's last checkpoint of the stack): ARN
- * in lower case (IAM's names ignore case) → PolicyId; or why the state cannot be read.
+ * in lower case (IAM's names ignore case) → PolicyId, and the ids the stack's outputs list as
+ * impostors found where the state recorded a policy (`listedImpostors`); or why the state cannot be
+ * read.
  */
-export type StatePolicies = { policies: ReadonlyMap<string, string> } | { unreadable: string };
+export type StatePolicies =
+  | { policies: ReadonlyMap<string, string>; impostors: ReadonlySet<string> }
+  | { unreadable: string };
+
+/**
+ * The ids of the policies the stack's outputs list as impostors (`denyImpostors`) found where its
+ * state recorded a policy: cordon's own replaced, or such an impostor read into the state by a
+ * refresh since. One listed where the state recorded nothing, or could not be read, is left out:
+ * the state then holds nothing a refresh could take for cordon's, or holds cordon's own, which a run
+ * that cannot read the state lists too and must not be refused ever after.
+ */
+export function listedImpostors(outputs: unknown): Set<string> {
+  const listed = (outputs as { denyImpostors?: unknown } | null | undefined)?.denyImpostors;
+  const ids = new Set<string>();
+  for (const impostor of Array.isArray(listed) ? listed : []) {
+    const { policyId, recordedPolicyId } = (impostor ?? {}) as { policyId?: unknown; recordedPolicyId?: unknown };
+    if (typeof policyId === "string" && typeof recordedPolicyId === "string") ids.add(policyId);
+  }
+  return ids;
+}
 
 /**
  * Whether each principal has room for cordon's deny policy, read from IAM before declaring: a
@@ -358,6 +384,9 @@ export async function denyRoom(
   // A policy at the managed deny's name is cordon's only when this stack's state records its id
   // there: a name anyone can work out, a document anyone can copy and tags anyone can set prove
   // nothing. Anything else is an impostor: never trusted, never deleted, and the deny goes inline.
+  // Nor is one an earlier run listed as an impostor, even where the state now records its id: a
+  // refresh (the workflows run `pulumi up --refresh`) reads whatever IAM has at the resource's ARN
+  // into the state, a failed run's included, and the state would then vouch for the impostor.
   let state: Promise<StatePolicies> | undefined;
   const impostorAt = async (deny: DenyPolicy, arn: string): Promise<DenyImpostor | undefined> => {
     const found = await iam.managedPolicy(arn);
@@ -365,7 +394,8 @@ export async function denyRoom(
     state ??= iam.statePolicies();
     const known = await state;
     const recorded = "policies" in known ? (known.policies.get(arn.toLowerCase()) ?? null) : null;
-    if (recorded === found.policyId) return undefined;
+    const listed = "impostors" in known && known.impostors.has(found.policyId);
+    if (recorded === found.policyId && !listed) return undefined;
     const { type, name } = deny.principal;
     const impostor = {
       type,
@@ -377,11 +407,13 @@ export async function denyRoom(
     };
     room.impostors.push(impostor);
     const why =
-      recorded !== null
-        ? `this stack's state records cordon's own policy there with id ${recorded}: it was deleted, and another made under its name`
-        : "unreadable" in known
-          ? `this stack's state, which would say whether cordon created it, cannot be read (${known.unreadable})`
-          : "this stack's state records no policy there: it was made beforehand, under a name anyone can work out";
+      recorded === found.policyId
+        ? "an earlier run found it there and listed it as an impostor (denyImpostors); a refresh has since read it into this stack's state, which does not make it cordon's"
+        : recorded !== null
+          ? `this stack's state records cordon's own policy there with id ${recorded}: it was deleted, and another made under its name`
+          : "unreadable" in known
+            ? `this stack's state, which would say whether cordon created it, cannot be read (${known.unreadable})`
+            : "this stack's state records no policy there: it was made beforehand, under a name anyone can work out";
     const instead =
       type === "user"
         ? `its deny is the inline policy ${ROLE_POLICY_NAME} instead, where it fits`
@@ -389,10 +421,16 @@ export async function denyRoom(
     room.warnings.push(
       `${where(deny)}: IAM has a policy ${arn} (id ${found.policyId}) that this stack did not create: ${why}. cordon trusts no policy by its name and never deletes one it did not create: ${instead}. Whoever made it can write IAM: read it and what it is attached to (aws iam get-policy --policy-arn ${arn}; aws iam list-entities-for-policy --policy-arn ${arn}), then delete it yourself once nothing needs it`,
     );
+    // The state holds a resource at that ARN: once the deny is declared inline, the engine would
+    // delete the policy now there as cordon's (the resource's id is the ARN), or update its document.
     if (recorded !== null) {
+      const which =
+        recorded === found.policyId
+          ? `(id ${found.policyId}, listed as an impostor by an earlier run and read into this stack's state by a refresh)`
+          : `(id ${found.policyId}, created as ${recorded})`;
       room.foreign.push(deny.resourceName);
       room.foreignProblems.push(
-        `${where(deny)}: the policy at ${arn} is not the one this stack created (id ${found.policyId}, created as ${recorded}), and the engine would delete it as cordon's: read it, and delete it yourself once nothing needs it (or, to keep it, forget cordon's record of it: pulumi state delete), then run again`,
+        `${where(deny)}: the policy at ${arn} is not the one this stack created ${which}, and the engine would delete it as cordon's: read it, and delete it yourself once nothing needs it (or, to keep it, forget cordon's record of it: pulumi state delete), then run again`,
       );
     }
     return impostor;

@@ -43,6 +43,7 @@ import {
   gonePrincipalsNote,
   invalidFilesProblem,
   keyOwnership,
+  listedImpostors,
   oversizedDeniesProblem,
   type StatePolicies,
   sdkAccountProblem,
@@ -472,6 +473,10 @@ async function readFacts(
  * writes IAM cannot forge. A stack without outputs has recorded nothing of cordon's yet, and is not
  * asked further: the engine's GetStackResourceOutputs reads the checkpoint's snapshot without
  * checking that there is one (pkg/backend/backend.go), which a stack never updated has not.
+ * With them, the ids its outputs list as impostors (`denyImpostors`): a refresh reads whatever IAM
+ * has at a policy's ARN into the state, so the state alone would vouch for an impostor once an
+ * update with `--refresh` has run (a failed one included: the program registers its outputs before
+ * it fails, at its end).
  */
 async function statePolicies(): Promise<StatePolicies> {
   const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
@@ -479,7 +484,8 @@ async function statePolicies(): Promise<StatePolicies> {
     const own = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name })) as { outputs?: unknown } | undefined;
     const outputs = own?.outputs;
     if (typeof outputs !== "object" || outputs === null || Object.keys(outputs).length === 0)
-      return { policies: new Map() };
+      return { policies: new Map(), impostors: new Set() };
+    const impostors = listedImpostors(outputs);
     const read = (await pulumi.runtime.invoke(READ_STACK_RESOURCE_OUTPUTS, { stackName: name })) as
       | { outputs?: Record<string, { type?: unknown; outputs?: { arn?: unknown; policyId?: unknown } }> }
       | undefined;
@@ -489,7 +495,7 @@ async function statePolicies(): Promise<StatePolicies> {
       if (resource?.type === "aws:iam/policy:Policy" && typeof arn === "string" && typeof policyId === "string")
         policies.set(arn.toLowerCase(), policyId);
     }
-    return { policies };
+    return { policies, impostors };
   } catch (error) {
     return { unreadable: ((error as { details?: string }).details ?? (error as Error).message).split("\n")[0] };
   }

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadIncidents } from "../incident/load.ts";
 import { buildPlan, cordonPolicyArn, denyPolicyName, type PrincipalType } from "../plan/plan.ts";
-import { denyRoom, type StatePolicies } from "../program/checks.ts";
+import { denyRoom, listedImpostors, type StatePolicies } from "../program/checks.ts";
 import type { RoleState } from "../program/iam.ts";
 
 const ACCOUNT = "123456789012";
@@ -21,8 +21,12 @@ const QUOTAS = {
   userPolicySize: 2048,
 };
 
-/** What IAM has at the principal's managed deny name, against what the stack's state records there. */
-type AtName = "none" | "own" | "impostor" | "replaced";
+/**
+ * What IAM has at the principal's managed deny name, against what the stack's state records there:
+ * `adopted` is an impostor an earlier run found where cordon's was (`replaced`) and listed in the
+ * outputs, whose id a refresh has since read into the state.
+ */
+type AtName = "none" | "own" | "impostor" | "replaced" | "adopted";
 
 interface Case {
   type: PrincipalType;
@@ -34,16 +38,22 @@ interface Case {
   others: number;
   /** A role whose inline policies leave no room for the inline deny. */
   inlineFull: boolean;
+  /**
+   * The outputs also list the policy now at the name with no recorded id, as a run that could not
+   * read the state lists even cordon's own: that proves nothing, and changes nothing.
+   */
+  listedUnrecorded: boolean;
 }
 
 const caseOf = (type: PrincipalType) =>
   fc.record({
     type: fc.constant(type),
     name: fc.constantFrom("dana", "erin", "deploy", "ci-deployer", "reporting"),
-    atName: fc.constantFrom<AtName>("none", "own", "impostor", "replaced"),
+    atName: fc.constantFrom<AtName>("none", "own", "impostor", "replaced", "adopted"),
     attached: fc.boolean(),
     others: fc.integer({ min: 0, max: 9 }),
     inlineFull: fc.boolean(),
+    listedUnrecorded: fc.boolean(),
   });
 const cases = fc
   .tuple(
@@ -55,8 +65,10 @@ const cases = fc
 
 const arnOf = (c: Pick<Case, "type" | "name">) => cordonPolicyArn(ACCOUNT, denyPolicyName(c.type, c.name, "managed"));
 const iamId = (c: Case) => `ANPA${c.type.toUpperCase()}${c.name.toUpperCase().replace(/-/g, "")}IAM`;
-const stateId = (c: Case) =>
-  c.atName === "own" ? iamId(c) : `ANPA${c.type.toUpperCase()}${c.name.toUpperCase().replace(/-/g, "")}OLD`;
+const oldId = (c: Case) => `ANPA${c.type.toUpperCase()}${c.name.toUpperCase().replace(/-/g, "")}OLD`;
+const stateId = (c: Case) => (c.atName === "own" || c.atName === "adopted" ? iamId(c) : oldId(c));
+/** Whether the stack's state holds a policy at the principal's managed deny name. */
+const inState = (c: Case) => c.atName === "own" || c.atName === "replaced" || c.atName === "adopted";
 
 async function room(all: Case[], readable: boolean) {
   const users = all.filter((c) => c.type === "user").map((c) => `  - name: ${c.name}`);
@@ -102,12 +114,14 @@ async function room(all: Case[], readable: boolean) {
     statePolicies: async (): Promise<StatePolicies> => {
       stateReads++;
       if (!readable) return { unreadable: "the backend said no" };
+      // The stack's outputs as the earlier runs left them (plan/outputs.ts, DenyImpostorOutput).
+      const denyImpostors = all.flatMap((c) => [
+        ...(c.atName === "adopted" ? [{ policyId: iamId(c), recordedPolicyId: oldId(c) }] : []),
+        ...(c.atName !== "none" && c.listedUnrecorded ? [{ policyId: iamId(c), recordedPolicyId: null }] : []),
+      ]);
       return {
-        policies: new Map(
-          all
-            .filter((c) => c.atName === "own" || c.atName === "replaced")
-            .map((c) => [arnOf(c).toLowerCase(), stateId(c)]),
-        ),
+        policies: new Map(all.filter(inState).map((c) => [arnOf(c).toLowerCase(), stateId(c)])),
+        impostors: listedImpostors({ incidents: {}, denyImpostors }),
       };
     },
   });
@@ -138,14 +152,14 @@ describe("a policy at the name of a managed deny", () => {
             account: ACCOUNT,
             policyArn: arnOf(c),
             policyId: iamId(c),
-            recordedPolicyId: c.atName === "replaced" && readable ? stateId(c) : null,
+            recordedPolicyId: inState(c) && c.atName !== "own" && readable ? stateId(c) : null,
           });
         }
         expect(result.warnings).toHaveLength(impostors.length);
-        // cordon's own, replaced: the run fails, so that the engine deletes nothing at that name.
+        // cordon's own, replaced, or read back by a refresh: the run fails, so that the engine deletes nothing at that name.
         expect(result.foreign).toEqual(
           all
-            .filter((c) => c.atName === "replaced" && readable)
+            .filter((c) => (c.atName === "replaced" || c.atName === "adopted") && readable)
             .map((c) => `${ACCOUNT}-${c.type}-${c.name}`)
             .sort(),
         );
@@ -173,8 +187,24 @@ describe("a policy at the name of a managed deny", () => {
 
   it("says an impostor made beforehand, word for word, and what a role without inline room is left with", async () => {
     const all: Case[] = [
-      { type: "user", name: "dana", atName: "impostor", attached: true, others: 0, inlineFull: false },
-      { type: "role", name: "deploy", atName: "impostor", attached: false, others: 0, inlineFull: true },
+      {
+        type: "user",
+        name: "dana",
+        atName: "impostor",
+        attached: true,
+        others: 0,
+        inlineFull: false,
+        listedUnrecorded: false,
+      },
+      {
+        type: "role",
+        name: "deploy",
+        atName: "impostor",
+        attached: false,
+        others: 0,
+        inlineFull: true,
+        listedUnrecorded: false,
+      },
     ];
     const { result } = await room(all, true);
     const userArn = arnOf(all[0]);
@@ -188,5 +218,27 @@ describe("a policy at the name of a managed deny", () => {
       ),
     ]);
     expect(result.undeclared).toEqual([`${ACCOUNT}-role-deploy`]);
+  });
+});
+
+describe("the impostors a stack's outputs list", () => {
+  it("counts only those found where the state recorded a policy; any shape of outputs is read without throwing", () => {
+    expect(
+      listedImpostors({
+        denyImpostors: [
+          { policyId: "ANPAREPLACED", recordedPolicyId: "ANPAOWN" },
+          { policyId: "ANPAADOPTED", recordedPolicyId: "ANPAADOPTED" },
+          { policyId: "ANPAUNREAD", recordedPolicyId: null },
+          { policyId: 7, recordedPolicyId: "ANPAOWN" },
+          null,
+        ],
+      }),
+    ).toEqual(new Set(["ANPAREPLACED", "ANPAADOPTED"]));
+    fc.assert(
+      fc.property(fc.anything(), (outputs) => {
+        for (const id of listedImpostors(outputs)) expect(typeof id).toBe("string");
+        expect(listedImpostors({ denyImpostors: [outputs] }).size).toBeLessThanOrEqual(1);
+      }),
+    );
   });
 });

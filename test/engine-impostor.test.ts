@@ -13,13 +13,17 @@ import {
   AttachUserPolicyCommand,
   CreatePolicyCommand,
   DeletePolicyCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   GetPolicyCommand,
+  GetPolicyVersionCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListRolePoliciesCommand,
   ListUserPoliciesCommand,
+  PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { beforeEach, describe, expect, it } from "vitest";
 import { withheldMessage } from "../program/deploy.ts";
@@ -57,13 +61,15 @@ function incident(lines: string[]): void {
     [`id: ${ID}`, "title: t", `account: "${ACCOUNT}"`, "cutoff: at-containment", ...lines, ""].join("\n"),
   );
 }
-function up(): Promise<EngineRun> {
+/** `refresh`: as the workflows run it, `pulumi up --refresh`. */
+function up(options: { refresh?: boolean } = {}): Promise<EngineRun> {
   return runEngine("up", {
     moto,
     stack: STACK,
     state: state(),
     config: { "cordon:account": ACCOUNT, "cordon:incidentsDir": incidentsDir() },
     policyPacks: ["policy"],
+    refresh: options.refresh === true,
   });
 }
 async function outputs(): Promise<{
@@ -83,6 +89,14 @@ async function impostor(name: string): Promise<string> {
 }
 async function policyId(arn: string): Promise<string | undefined> {
   return (await account.iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.PolicyId;
+}
+/** The document of the policy's default version, as IAM has it now. */
+async function documentOf(arn: string): Promise<unknown> {
+  const policy = (await account.iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy!;
+  const version = await account.iam.send(
+    new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.DefaultVersionId }),
+  );
+  return JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!));
 }
 /** What IAM decides for a session of the principal issued `offset` milliseconds from the cutoff. */
 async function sessionOf(type: "user" | "role", name: string, cutoff: string, offset: number): Promise<string> {
@@ -211,5 +225,151 @@ describe("a policy made beforehand under the name of a role's managed deny", () 
     expect(await sessionOf("role", "deploy", cutoff, -60_000)).toBe("ExplicitlyDenied");
     // The role allows nothing of its own: a newer session is not denied by cordon, only not allowed.
     expect(await sessionOf("role", "deploy", cutoff, 60_000)).toBe("ImplicitlyDenied");
+  });
+});
+
+/**
+ * The workflows run `pulumi up --refresh`: the refresh reads whatever IAM has at the ARN of cordon's
+ * managed policy into the state, a failed run's included, so from the second run on the state
+ * records the impostor's id there. The outputs' `denyImpostors` keep it from being taken for
+ * cordon's: every run declares the deny inline and fails, deleting and changing nothing, until
+ * someone deletes the impostor.
+ */
+describe("with --refresh, as the workflows run pulumi up, cordon's own deleted and another made in its place", () => {
+  const foreignError = (who: string, arn: string, which: string) =>
+    [
+      "cordon's managed deny of 1 principal was replaced by a policy this stack did not create: the deny is declared inline instead, and this update fails at its end, so that the engine deletes nothing:",
+      `${file()}: ${who} (incident ${ID}): the policy at ${arn} is not the one this stack created ${which}, and the engine would delete it as cordon's: read it, and delete it yourself once nothing needs it (or, to keep it, forget cordon's record of it: pulumi state delete), then run again`,
+    ].join("\n");
+
+  it("a user's: never deleted, detached nor changed run after run; once a human deletes it, the deny stays inline", async () => {
+    const dana = (await account.user("dana", { key: true }))!;
+    incident(["users:", "  - name: dana", `    accessKeys: [${dana}]`]);
+    const first = await up({ refresh: true });
+    expect([first.status, first.errors]).toEqual([0, []]);
+    const own = (await policyId(USER_ARN))!;
+
+    await account.iam.send(new DetachUserPolicyCommand({ UserName: "dana", PolicyArn: USER_ARN }));
+    await account.iam.send(new DeletePolicyCommand({ PolicyArn: USER_ARN }));
+    const id = await impostor("cordon-revoke-sessions-dana");
+    await account.iam.send(new AttachUserPolicyCommand({ UserName: "dana", PolicyArn: USER_ARN }));
+
+    const which = [
+      `(id ${id}, created as ${own})`,
+      `(id ${id}, listed as an impostor by an earlier run and read into this stack's state by a refresh)`,
+      `(id ${id}, listed as an impostor by an earlier run and read into this stack's state by a refresh)`,
+    ];
+    for (const [i, expected] of which.entries()) {
+      const run = await up({ refresh: true });
+      expect([i, run.status, run.errors]).toEqual([
+        i,
+        1,
+        [foreignError("user dana", USER_ARN, expected), withheldMessage(1, 0)],
+      ]);
+      expect(warningFor(run, USER_ARN)[0]).toContain(
+        i === 0
+          ? `this stack's state records cordon's own policy there with id ${own}: it was deleted, and another made under its name`
+          : "an earlier run found it there and listed it as an impostor (denyImpostors); a refresh has since read it into this stack's state, which does not make it cordon's",
+      );
+      expect(await policyId(USER_ARN)).toBe(id);
+      expect(await documentOf(USER_ARN)).toEqual(JSON.parse(IMPOSTOR_DOCUMENT));
+      expect(await userPolicies("dana")).toEqual({ attached: [USER_ARN], inline: ["cordon-revoke-sessions", "work"] });
+      const recorded = await outputs();
+      expect(recorded.denyImpostors).toEqual([
+        {
+          type: "user",
+          name: "dana",
+          account: ACCOUNT,
+          policyArn: USER_ARN,
+          policyId: id,
+          recordedPolicyId: i === 0 ? own : id,
+        },
+      ]);
+      expect(await sessionOf("user", "dana", recorded.incidents[ID].cutoff, -60_000)).toBe("ExplicitlyDenied");
+    }
+
+    // Deleted by a human: the refresh drops it from the state, and the user keeps its inline deny.
+    await account.iam.send(new DetachUserPolicyCommand({ UserName: "dana", PolicyArn: USER_ARN }));
+    await account.iam.send(new DeletePolicyCommand({ PolicyArn: USER_ARN }));
+    const after = await up({ refresh: true });
+    expect([after.status, after.errors]).toEqual([0, []]);
+    expect(await userPolicies("dana")).toEqual({ attached: [], inline: ["cordon-revoke-sessions", "work"] });
+    const recorded = await outputs();
+    expect([recorded.usersWithInlineDeny, recorded.denyImpostors]).toEqual([["dana"], undefined]);
+    expect(await sessionOf("user", "dana", recorded.incidents[ID].cutoff, -60_000)).toBe("ExplicitlyDenied");
+  });
+
+  it("a role's, attached in its place: its document is never overwritten nor the policy deleted; the deny stays inline", async () => {
+    const dana = (await account.user("dana", { key: true }))!;
+    await account.role("deploy");
+    // Inline policies that leave no room for cordon's inline deny: the role gets the managed one.
+    const bulk = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: Array.from({ length: 350 }, (_, i) => `arn:aws:s3:::bucket-${String(i).padStart(4, "0")}/*`),
+        },
+      ],
+    });
+    await account.iam.send(new PutRolePolicyCommand({ RoleName: "deploy", PolicyName: "bulk", PolicyDocument: bulk }));
+    incident(["users:", "  - name: dana", `    accessKeys: [${dana}]`, "roles:", "  - name: deploy"]);
+    const first = await up({ refresh: true });
+    expect([first.status, first.errors]).toEqual([0, []]);
+    expect((await outputs()).rolesWithManagedDeny).toEqual(["deploy"]);
+    const own = (await policyId(ROLE_ARN))!;
+
+    await account.iam.send(new DetachRolePolicyCommand({ RoleName: "deploy", PolicyArn: ROLE_ARN }));
+    await account.iam.send(new DeletePolicyCommand({ PolicyArn: ROLE_ARN }));
+    const id = await impostor("cordon-revoke-role-sessions-deploy");
+    await account.iam.send(new AttachRolePolicyCommand({ RoleName: "deploy", PolicyArn: ROLE_ARN }));
+    // Room for the inline deny now, so that the role's sessions stay denied while the runs fail.
+    await account.iam.send(new DeleteRolePolicyCommand({ RoleName: "deploy", PolicyName: "bulk" }));
+
+    const rolePolicies = async () => ({
+      attached: (
+        (await account.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: "deploy" }))).AttachedPolicies ?? []
+      ).map((p) => p.PolicyArn),
+      inline: (await account.iam.send(new ListRolePoliciesCommand({ RoleName: "deploy" }))).PolicyNames,
+    });
+    for (const i of [0, 1, 2]) {
+      const run = await up({ refresh: true });
+      const which =
+        i === 0
+          ? `(id ${id}, created as ${own})`
+          : `(id ${id}, listed as an impostor by an earlier run and read into this stack's state by a refresh)`;
+      expect([i, run.status, run.errors]).toEqual([
+        i,
+        1,
+        [foreignError("role deploy", ROLE_ARN, which), withheldMessage(1, 0)],
+      ]);
+      expect(await policyId(ROLE_ARN)).toBe(id);
+      expect(await documentOf(ROLE_ARN)).toEqual(JSON.parse(IMPOSTOR_DOCUMENT));
+      expect(await rolePolicies()).toEqual({ attached: [ROLE_ARN], inline: ["cordon-revoke-sessions"] });
+      const recorded = await outputs();
+      expect([recorded.rolesWithManagedDeny, recorded.denyImpostors]).toEqual([
+        [],
+        [
+          {
+            type: "role",
+            name: "deploy",
+            account: ACCOUNT,
+            policyArn: ROLE_ARN,
+            policyId: id,
+            recordedPolicyId: i === 0 ? own : id,
+          },
+        ],
+      ]);
+      expect(await sessionOf("role", "deploy", recorded.incidents[ID].cutoff, -60_000)).toBe("ExplicitlyDenied");
+    }
+
+    // Deleted by a human: the role keeps its inline deny, which fits.
+    await account.iam.send(new DetachRolePolicyCommand({ RoleName: "deploy", PolicyArn: ROLE_ARN }));
+    await account.iam.send(new DeletePolicyCommand({ PolicyArn: ROLE_ARN }));
+    const after = await up({ refresh: true });
+    expect([after.status, after.errors]).toEqual([0, []]);
+    expect(await rolePolicies()).toEqual({ attached: [], inline: ["cordon-revoke-sessions"] });
+    expect((await outputs()).denyImpostors).toBeUndefined();
   });
 });
