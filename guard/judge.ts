@@ -289,13 +289,16 @@ function notRegular(changes: PathChange[], shown: (path: string) => string): Vio
 }
 
 /**
- * Judged against stack outputs, every incident file the change deletes that a stack whose outputs
- * were not given may apply. Those outputs are all guard knows of what is applied: a deletion is
- * let through only when each account the incident has a share in (its file at the base, read
- * alone), and the organization stack's when it asks for guardrails, has its outputs given, and
- * none names it; when the file cannot be read alone, its accounts are unknown. Deleted means: a
- * file of a folder some stack reads at the base (not only incidents/), gone at the head. Its id
- * is its file name (incident/rules.ts). A weakening, so the override lets it through.
+ * Judged against stack outputs, every incident file the change deletes or edits that a stack whose
+ * outputs were not given may apply. Those outputs are all guard knows of what is applied: an
+ * incident they do not name is judged as added, so an edit that takes a user off an active
+ * incident of a withheld account (whose stack file cannot be read, so its outputs may be missing)
+ * would pass as an addition. A deletion or an edit is let through only when each account the
+ * incident has a share in (its file at the base, read alone), and the organization stack's when it
+ * asks for guardrails, has its outputs given, and none names it; when the file cannot be read
+ * alone, its accounts are unknown. Deleted or edited means: a file of a folder some stack reads at
+ * the base (not only incidents/), gone or different at the head. Its id is its file name
+ * (incident/rules.ts). A weakening, so the override lets it through.
  */
 function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
   const named = new Set(applied.flatMap((a) => Object.keys(a.state.incidents)));
@@ -305,7 +308,8 @@ function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
   return input.changed.flatMap((change) => {
     const path = input.shown(change.path);
     const file = sources.get(path);
-    if (change.after !== ABSENT_MODE || file === undefined) return [];
+    if (file === undefined) return [];
+    const deleted = change.after === ABSENT_MODE;
     const id = incidentIdOfPath(change.path);
     if (named.has(id)) return [];
     const alone = loadIncidents([file], { now: input.now }).incidents[0];
@@ -328,7 +332,9 @@ function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
         id,
         file: path,
         until: null,
-        message: `${path}: deletes incident ${id}, which no --stack-outputs given names, and ${whose}: a stack may apply it (pass every stack's outputs, or fix the file rather than delete it)`,
+        message: deleted
+          ? `${path}: deletes incident ${id}, which no --stack-outputs given names, and ${whose}: a stack may apply it (pass every stack's outputs, or fix the file rather than delete it)`
+          : `${path}: changes incident ${id}, which no --stack-outputs given names, and ${whose}: a stack may apply it as the base has it, so the change cannot be judged against what it applied (pass every stack's outputs)`,
         overridable: true,
       },
     ];

@@ -564,7 +564,7 @@ describe("the pull request workflow", () => {
     );
     expect(outputs).toBeLessThan(stepIndex(judge, (s) => s.name === "guard"));
     expect(judge.steps[outputs].run).toContain(
-      `done < <(node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack')`,
+      `done < <(node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack, .withheldStacks[]?')`,
     );
     expect(judge.steps[outputs].run).toContain('pulumi stack output --json --stack "$PULUMI_PROJECT/$stack"');
     expect(guard.run).toContain('for file in "${given[@]}"; do args+=(--stack-outputs "$file"); done');
