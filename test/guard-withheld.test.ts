@@ -100,10 +100,15 @@ describe("a base whose account is withheld, judged against the stacks' outputs",
         fc.array(fc.constantFrom<Edit>("none", "remove", "add"), { minLength: 3, maxLength: 3 }),
         // Which stacks' outputs the judge got: at least one (else nothing is judged).
         fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }),
+        // The change fixes the withheld account's stack file, or edits it and leaves it broken.
         fc.boolean(),
         async (edits, given, fixed) => {
           const base = commitTree(repo, tree(broken(WITHHELD), ["none", "none", "none"]), "base");
-          const head = commitTree(repo, tree(fixed ? stackFile(WITHHELD) : broken(WITHHELD), edits), "head");
+          const head = commitTree(
+            repo,
+            tree(fixed ? stackFile(WITHHELD) : `${broken(WITHHELD)}  cordon:other: 2\n`, edits),
+            "head",
+          );
           const args = ["--base", base, "--head", head, "--now", NOW];
           for (const i of given) args.push("--stack-outputs", `outputs-${i}.json`);
           const result = await runGuard(repo, args);
@@ -118,10 +123,54 @@ describe("a base whose account is withheld, judged against the stacks' outputs",
           const weakened = fixed ? edits.flatMap((edit, i) => (edit === "remove" && given.includes(i) ? [i] : [])) : [];
           for (const i of weakened)
             expect(result.stderr).toContain(`incident 2026-12-01-${i} is active until 2026-12-02T12:00:00Z`);
-          // A head that keeps the stack file broken does not validate, whatever else it does.
+          // A head that edits the stack file and leaves it broken does not validate, whatever else it does.
           const refused = unaccounted.length > 0 || weakened.length > 0 || !fixed;
           expect(result.code).toBe(refused ? 1 : 0);
           if (!refused) expect(result.stdout).toContain("guard: no active incident is removed or weakened");
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("a change that leaves the withheld account's stack file as it was (contain's commit) is judged without it: a new incident passes --additive, in any account; a change to one of the withheld account's incidents is refused", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // A new incident in each account chosen, and an edit of each incident chosen.
+        fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 3 }),
+        fc.array(fc.constantFrom<Edit>("none", "remove", "add"), { minLength: 3, maxLength: 3 }),
+        fc.boolean(),
+        async (added, edits, additive) => {
+          const from = tree(broken(WITHHELD), ["none", "none", "none"]);
+          const base = commitTree(repo, from, "base");
+          const news = Object.fromEntries(
+            added.map((i) => [
+              `incidents/2026-12-01-new-${i}.yaml`,
+              { ...incident(i, ["gail"]), id: `2026-12-01-new-${i}` },
+            ]),
+          );
+          const head = commitTree(repo, { ...tree(broken(WITHHELD), edits), ...news }, "contain");
+          const args = ["--base", base, "--head", head, "--now", NOW, ...(additive ? ["--additive"] : [])];
+          const result = await runGuard(repo, args);
+          const lines = result.stderr.trimEnd().split("\n");
+          // Said, never hidden: the file's problem, then what it means for the change.
+          expect(lines[0]).toBe(
+            `cordon guard: warning: Pulumi.prod-${WITHHELD}.yaml:3:3 E_SETTING_UNKNOWN cordon:bogus: cordon reads no such setting; expected one of cordon:account, cordon:autoContain, cordon:autoContainRepository, cordon:incidentsDir, cordon:organization, cordon:protectedPrincipals, cordon:stackPrefix`,
+          );
+          expect(lines[1]).toBe(
+            `cordon guard: warning: 1 stack file above, as at --base ${base}, withholds its account: nothing is applied there until it is fixed, and the change is judged without it; a change to an incident of that account is refused until then (docs/lifecycle.md, "When a stack file is refused")`,
+          );
+          const held = edits[0] !== "none";
+          if (held)
+            expect(result.stderr).toContain(
+              `error incidents/2026-12-01-0.yaml: changes incident 2026-12-01-0, which has a share in account ${WITHHELD}, withheld at --base ${base} (its own stack file cannot be read): what that stack last applied cannot be judged from the files; fix the stack file first (that change is judged against --stack-outputs)\n`,
+            );
+          else expect(result.stderr).not.toContain("withheld at --base");
+          const weakened = edits.slice(1).includes("remove");
+          // Adding a user to an incident only adds containment.
+          expect(result.code).toBe(held || weakened ? 1 : 0);
+          if (additive && !held && !weakened)
+            expect(result.stdout).toContain("guard: additive: the change only adds containment\n");
         },
       ),
       { numRuns: 25 },
