@@ -1,6 +1,6 @@
 import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
-import { accountStacks, problemsReach, type AccountStack, type Project } from "../plan/project.ts";
+import { accountStacks, problemsReach, stackName, type AccountStack, type Project } from "../plan/project.ts";
 import { booleanFlags, parseFlags, parseInstantFlag, stringFlags, type Command } from "../cli/command.ts";
 import { loadOrReport } from "../cli/incidents.ts";
 import { readProject, requireProject, stackFoldersFrom, stackFoldersOf, unreadSharesProblems } from "../cli/project.ts";
@@ -35,7 +35,11 @@ options:
               file is read, so a folder holding an invalid file is named all the same
   --json      {"accounts": [{"account", "stack", "incidents": [...], "organization",
               "recordsContainment": [...], "after": [...]}], "problems": ["FILE:LINE:COL CODE
-              message", ...], "withheld": [ACCOUNT, ...], "folders": [...]}
+              message", ...], "withheld": [ACCOUNT, ...], "withheldStacks": [STACK, ...],
+              "folders": [...]}
+              withheldStacks: each withheld account's stack (<prefix>-<account>), whose last
+              applied state the pull-request workflow still reads (its outputs), so that guard
+              judges a change to that account's incidents against what is applied
               folders: every folder a stack of the project reads (each stack file's
               cordon:incidentsDir and the project's), as paths from here, "." for the project
               folder, whether or not it exists yet: the contain and apply workflows commit,
@@ -68,7 +72,7 @@ any project)`,
     );
     io.out(
       values.json
-        ? `${jsonSafe(JSON.stringify({ accounts, problems: project.problems.map(formatDiagnostic), withheld, folders: stackFoldersFrom(project, io.cwd) }, null, 2))}\n`
+        ? `${jsonSafe(JSON.stringify({ accounts, problems: project.problems.map(formatDiagnostic), withheld, withheldStacks: withheld.map((account) => stackName(project.stackPrefix, account)), folders: stackFoldersFrom(project, io.cwd) }, null, 2))}\n`
         : displaySafe(renderAccounts(accounts)),
     );
     return EXIT_OK;

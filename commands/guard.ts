@@ -57,7 +57,7 @@ options:
                           an incident (its credentials disabled, its password deleted), a credential
                           the base keeps that the head would not, a holdUntil over 30 days away
   --json                  {"ok", "additive", "reasons", "violations", "notes", "accessPaths",
-                          "codeChanges", "unreadStackFiles", ...}
+                          "codeChanges", "unreadStackFiles", "withheldStackFiles", ...}
   --dir DIR               the incidents folder (default: incidents/ at the repository's root,
                           where guard finds the project from any subfolder)
   -h, --help              this text
@@ -149,6 +149,7 @@ function printJson(judged: Judgement, options: Options, io: Io): number {
     codeChanges: judged.codeChanges,
     errors: [...judged.headErrors.map(formatDiagnostic), ...judged.headStackProblems, ...judged.headPlanProblems],
     unreadStackFiles: judged.unreadStackFiles,
+    withheldStackFiles: judged.withheldStackFiles,
     incidents: judged.counts,
   };
   io.out(`${jsonSafe(JSON.stringify(document, null, 2))}\n`);
@@ -172,6 +173,13 @@ function printText(judged: Judgement, options: Options, io: Io): number {
     const files = new Set(judged.unreadStackFiles.map((problem) => problem.split(":")[0])).size;
     io.err(
       `cordon guard: warning: ${files === 1 ? "1 stack file" : `${files} stack files`} above, as at --base ${displayValue(options.base)}, ${files === 1 ? "is" : "are"} read by no stack: ${files === 1 ? "it applies" : "they apply"} nothing, and the change is judged without ${files === 1 ? "it" : "them"}; remove ${files === 1 ? "it" : "them"} (docs/lifecycle.md, "When a stack file is refused")\n`,
+    );
+  }
+  if (judged.withheldStackFiles.length > 0) {
+    for (const problem of judged.withheldStackFiles) io.err(`cordon guard: warning: ${displayValue(problem)}\n`);
+    const files = new Set(judged.withheldStackFiles.map((problem) => problem.split(":")[0])).size;
+    io.err(
+      `cordon guard: warning: ${files === 1 ? "1 stack file" : `${files} stack files`} above, as at --base ${displayValue(options.base)}, ${files === 1 ? "withholds its account" : "withhold their accounts"}: nothing is applied there until ${files === 1 ? "it is" : "they are"} fixed, and the change is judged without ${files === 1 ? "it" : "them"}; a change to an incident of ${files === 1 ? "that account" : "those accounts"} is refused until then (docs/lifecycle.md, "When a stack file is refused")\n`,
     );
   }
   for (const file of judged.environments)

@@ -27,7 +27,8 @@ import { DEFAULT_LOOKUP_SECONDS, type NewRequest, newRequest, ROLE_LOOKUP_HOURS 
 import { readFailure, readIncidentSources } from "../incident/read.ts";
 import { formatInstant, HOUR_MS } from "../incident/time.ts";
 import { keepsToRepeat } from "../plan/credentials.ts";
-import { accountFolders, type Project, stackReads } from "../plan/project.ts";
+import { accountFolders, problemReach, type Project, stackReads } from "../plan/project.ts";
+import { formatDiagnostic } from "../incident/diagnostics.ts";
 import { incidentTemplate } from "../incident/template.ts";
 import { lookupAssumedRoles } from "../review/lookup/assumed-roles.ts";
 
@@ -154,8 +155,21 @@ export async function runNew(argv: string[], io: Io, lookup: Lookup): Promise<nu
   const refused = writeIncident({ folder, id: request.id, file, shown, text }, io, now, organization);
   if (refused !== undefined) return refused;
 
+  // The account's own stack file cannot be read (plan/project.ts, problemReach): the account is
+  // withheld, so apply.yml and contain.yml deploy nothing there until the file is fixed; said,
+  // never a silent promise. The folder its stack reads once fixed may not be this one.
+  const withheld = project.problems.filter((problem) => {
+    const reach = problemReach(problem, project.stackPrefix);
+    return reach.kind === "stack" && reach.account === account;
+  });
+  const withheldBy = withheld[0] === undefined ? undefined : relative(io.cwd, withheld[0].file) || withheld[0].file;
   // The user's name may come from IAM, the path from the folder: shown escaped.
-  io.out(displaySafe(nextSteps(incident, shown, lookedUp)));
+  io.out(displaySafe(nextSteps(incident, shown, lookedUp, withheldBy)));
+  for (const problem of withheld) io.err(`cordon new: warning: ${displayValue(formatDiagnostic(problem))}\n`);
+  if (withheldBy !== undefined)
+    io.err(
+      `cordon new: warning: account ${account} is withheld: its stack file ${displayValue(withheldBy)} cannot be read, so nothing is applied for that account until it is fixed (and its stack may then read another folder than ${displayValue(relative(io.cwd, dir) || ".")}/)\n`,
+    );
   for (const note of notes) io.err(`cordon new: note: ${displayValue(note)}\n`);
   for (const warning of draftWarnings(lookedUp, request.keys)) io.err(`cordon new: warning: ${warning}\n`);
   // A share whose stack reads another folder (--dir elsewhere, a role in another account): said.

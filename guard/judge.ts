@@ -94,6 +94,12 @@ export interface Judgement {
    * then, on every run, until it is fixed), that the base's plan did not have: each a head problem.
    */
   headPlanProblems: string[];
+  /**
+   * The problems of the stack files that withhold their account at the base and that the change
+   * leaves as they were: the change is judged without them, and they are said as warnings; a
+   * change to an incident with a share in such an account is refused (withheldChanges).
+   */
+  withheldStackFiles: string[];
   /** Stack files that import ESC environments, whose config guard cannot see. */
   environments: string[];
   violations: Violation[];
@@ -120,7 +126,18 @@ export function judgeChange(input: JudgeInput): JudgeResult {
   const { now } = input;
   // The base as it was applied: its files, or, when they do not validate, the stacks' outputs.
   const beforeLoaded = loadIncidents(input.base.sources, { now });
-  const baseProblems = [...input.base.stacks.problems, ...beforeLoaded.errors.map(formatDiagnostic)];
+  // An account's own stack file that the base withholds it for, and that the change leaves byte
+  // for byte as it was (contain's commit of an incident elsewhere): no stack of the base or the
+  // head reads it, so the change is judged without it, on both sides, as files no stack reads
+  // are; what the change does to that account's own incidents is judged by withheldChanges.
+  const baseHeld = new Map(input.base.stacks.withheld.map((file) => [file.file, file]));
+  const held = input.head.stacks.withheld.filter((file) => baseHeld.get(file.file)?.text === file.text);
+  const heldLines = new Set(held.flatMap((file) => [...file.problems, ...(baseHeld.get(file.file)?.problems ?? [])]));
+  const heldAccounts = new Set(held.map((file) => file.account));
+  const baseProblems = [
+    ...input.base.stacks.problems.filter((problem) => !heldLines.has(problem)),
+    ...beforeLoaded.errors.map(formatDiagnostic),
+  ];
   const fromOutputs = baseProblems.length > 0;
   if (fromOutputs && input.outputs.length === 0) return { unjudgeable: baseProblems };
   const applied: Applied[] = [];
@@ -144,7 +161,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
   const baseUnread = new Map(input.base.stacks.unread.map((file) => [file.file, file.text]));
   const inherited = input.head.stacks.unread.filter((file) => baseUnread.get(file.file) === file.text);
   const headStackProblems = [
-    ...input.head.stacks.problems,
+    ...input.head.stacks.problems.filter((problem) => !heldLines.has(problem)),
     ...input.head.stacks.unread.filter((file) => !inherited.includes(file)).flatMap((file) => file.problems),
   ];
   const headInvalid = headErrors.length > 0 || headStackProblems.length > 0;
@@ -187,7 +204,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
     ...result.violations,
     ...coverage,
     ...notRegular(input.changed, input.shown),
-    ...(fromOutputs ? unaccounted(input, applied) : []),
+    ...(fromOutputs ? unaccounted(input, applied) : withheldChanges(input, beforeLoaded.incidents, heldAccounts)),
   ];
   const headPlanProblems = headInvalid ? [] : newPlanProblems(base, head, containment);
   const problemCount = headErrors.length + headStackProblems.length;
@@ -224,6 +241,7 @@ export function judgeChange(input: JudgeInput): JudgeResult {
       headErrors,
       headStackProblems,
       unreadStackFiles: inherited.flatMap((file) => file.problems),
+      withheldStackFiles: held.flatMap((file) => file.problems),
       headPlanProblems,
       environments: [...input.base.stacks.stacks, ...input.head.stacks.stacks]
         .filter((s) => s.environments)
@@ -289,13 +307,16 @@ function notRegular(changes: PathChange[], shown: (path: string) => string): Vio
 }
 
 /**
- * Judged against stack outputs, every incident file the change deletes that a stack whose outputs
- * were not given may apply. Those outputs are all guard knows of what is applied: a deletion is
- * let through only when each account the incident has a share in (its file at the base, read
- * alone), and the organization stack's when it asks for guardrails, has its outputs given, and
- * none names it; when the file cannot be read alone, its accounts are unknown. Deleted means: a
- * file of a folder some stack reads at the base (not only incidents/), gone at the head. Its id
- * is its file name (incident/rules.ts). A weakening, so the override lets it through.
+ * Judged against stack outputs, every incident file the change deletes or edits that a stack whose
+ * outputs were not given may apply. Those outputs are all guard knows of what is applied: an
+ * incident they do not name is judged as added, so an edit that takes a user off an active
+ * incident of a withheld account (whose stack file cannot be read, so its outputs may be missing)
+ * would pass as an addition. A deletion or an edit is let through only when each account the
+ * incident has a share in (its file at the base, read alone), and the organization stack's when it
+ * asks for guardrails, has its outputs given, and none names it; when the file cannot be read
+ * alone, its accounts are unknown. Deleted or edited means: a file of a folder some stack reads at
+ * the base (not only incidents/), gone or different at the head. Its id is its file name
+ * (incident/rules.ts). A weakening, so the override lets it through.
  */
 function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
   const named = new Set(applied.flatMap((a) => Object.keys(a.state.incidents)));
@@ -305,7 +326,8 @@ function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
   return input.changed.flatMap((change) => {
     const path = input.shown(change.path);
     const file = sources.get(path);
-    if (change.after !== ABSENT_MODE || file === undefined) return [];
+    if (file === undefined) return [];
+    const deleted = change.after === ABSENT_MODE;
     const id = incidentIdOfPath(change.path);
     if (named.has(id)) return [];
     const alone = loadIncidents([file], { now: input.now }).incidents[0];
@@ -328,7 +350,40 @@ function unaccounted(input: JudgeInput, applied: Applied[]): Violation[] {
         id,
         file: path,
         until: null,
-        message: `${path}: deletes incident ${id}, which no --stack-outputs given names, and ${whose}: a stack may apply it (pass every stack's outputs, or fix the file rather than delete it)`,
+        message: deleted
+          ? `${path}: deletes incident ${id}, which no --stack-outputs given names, and ${whose}: a stack may apply it (pass every stack's outputs, or fix the file rather than delete it)`
+          : `${path}: changes incident ${id}, which no --stack-outputs given names, and ${whose}: a stack may apply it as the base has it, so the change cannot be judged against what it applied (pass every stack's outputs)`,
+        overridable: true,
+      },
+    ];
+  });
+}
+
+/**
+ * Judged against the base's files while an account is withheld (its own stack file cannot be read,
+ * at the base and as the change leaves it): every base incident file the change deletes or edits
+ * that has a share in that account. No stack of that account has run since its file broke, so
+ * what it last applied may not be what the base's files say, and only its outputs would tell: the
+ * change that fixes the stack file is judged against them (unaccounted). A new incident there is
+ * no weakening, and is applied once the file is fixed. A weakening, so the override lets it through.
+ */
+function withheldChanges(input: JudgeInput, base: Incident[], held: Set<string>): Violation[] {
+  if (held.size === 0) return [];
+  const byFile = new Map(base.map((incident) => [incident.file, incident]));
+  return input.changed.flatMap((change) => {
+    const path = input.shown(change.path);
+    const incident = byFile.get(path);
+    if (incident === undefined) return [];
+    const accounts = [...new Set([incident.account, ...accountsOf(incident)])].filter((a) => held.has(a)).sort();
+    if (accounts.length === 0) return [];
+    const deleted = change.after === ABSENT_MODE;
+    return [
+      {
+        kind: "unaccounted",
+        id: incident.id,
+        file: path,
+        until: null,
+        message: `${path}: ${deleted ? "deletes" : "changes"} incident ${incident.id}, which has a share in account ${accounts.join(", ")}, withheld at --base ${input.baseName} (its own stack file cannot be read): what that stack last applied cannot be judged from the files; fix the stack file first (that change is judged against --stack-outputs)`,
         overridable: true,
       },
     ];

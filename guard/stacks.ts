@@ -47,16 +47,28 @@ export interface StacksResult {
    * judges the stacks without them; each with its text and its problems' lines, sorted by file.
    */
   unread: { file: string; text: string; problems: string[] }[];
+  /**
+   * The stack files that withhold their account (plan/project.ts, problemReach `stack`), each with
+   * its text, its account and its problems' lines (which stay in `problems` too), sorted by file.
+   */
+  withheld: { file: string; text: string; account: string; problems: string[] }[];
 }
 
 /** The stacks of a revision's project (from `files`, its project and stack files), and its problems as lines. */
 export function stacksOf(project: Project, files: readonly SourceFile[]): StacksResult {
   const unread = new Map<string, string[]>();
+  const withheld = new Map<string, { account: string; problems: string[] }>();
   const problems: string[] = [];
   for (const problem of project.problems) {
-    if (problemReach(problem, project.stackPrefix).kind === "unread")
+    const reach = problemReach(problem, project.stackPrefix);
+    if (reach.kind === "unread")
       unread.set(problem.file, [...(unread.get(problem.file) ?? []), formatDiagnostic(problem)]);
     else problems.push(formatDiagnostic(problem));
+    if (reach.kind === "stack")
+      withheld.set(problem.file, {
+        account: reach.account,
+        problems: [...(withheld.get(problem.file)?.problems ?? []), formatDiagnostic(problem)],
+      });
   }
   const text = new Map(files.map((file) => [file.path, file.text]));
   return {
@@ -72,6 +84,9 @@ export function stacksOf(project: Project, files: readonly SourceFile[]): Stacks
     incidentsDir: project.incidentsDir,
     problems,
     unread: [...unread].map(([file, lines]) => ({ file, text: text.get(file) ?? "", problems: lines })),
+    withheld: [...withheld]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([file, held]) => ({ file, text: text.get(file) ?? "", ...held })),
   };
 }
 

@@ -312,8 +312,14 @@ function credentialsFate(user: NewUser): string {
 }
 
 /** What `new` prints once the file is written: what it holds, and the steps to containment. */
-export function nextSteps(incident: NewIncident, shown: string, lookedUp: RolesLookedUp): string {
-  return [...summaryLines(incident, shown, lookedUp), ...stepLines(incident, shown)].join("\n");
+export function nextSteps(
+  incident: NewIncident,
+  shown: string,
+  lookedUp: RolesLookedUp,
+  /** The account's own stack file, when it withholds the account (plan/project.ts, problemReach). */
+  withheldBy?: string,
+): string {
+  return [...summaryLines(incident, shown, lookedUp), ...stepLines(incident, shown, withheldBy)].join("\n");
 }
 
 /** What the file holds: its account and mode, each principal, and what the roles lookup read. */
@@ -347,7 +353,12 @@ function lookupLine(result: RolesLookup): string {
 }
 
 /** The steps from the file to containment, and what reviewers check. */
-function stepLines(incident: NewIncident, shown: string): string[] {
+function stepLines(incident: NewIncident, shown: string, withheldBy: string | undefined): string[] {
+  // A withheld account's stack is not deployed: merging applies nothing there, so no promise.
+  const merge =
+    withheldBy === undefined
+      ? `  4. merge: pulumi up disables the keys${incident.cutoff === AT_CONTAINMENT ? " and records the containment instant as the cutoff" : ""}`
+      : `  4. merge, and fix ${withheldBy}: until then nothing is applied in account ${incident.account}, and no key is disabled by pulumi up`;
   return [
     "",
     "next:",
@@ -359,7 +370,7 @@ function stepLines(incident: NewIncident, shown: string): string[] {
     `     - the mode: ${incident.mode}${incident.mode === "deny-all" ? " (every request of these principals is denied)" : " (or deny-all, to stop these principals entirely)"}`,
     `     - the account: ${incident.account}`,
     "     - the preview: each key Active -> Inactive, a deny policy on each principal",
-    `  4. merge: pulumi up disables the keys${incident.cutoff === AT_CONTAINMENT ? " and records the containment instant as the cutoff" : ""}`,
+    merge,
     "  5. later: cordon status says when the file can be removed",
     "",
   ];

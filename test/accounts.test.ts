@@ -78,6 +78,7 @@ describe("cordon accounts", () => {
       ],
       problems: [],
       withheld: [],
+      withheldStacks: [],
       folders: ["incidents"],
     });
   });
@@ -196,6 +197,8 @@ describe("cordon accounts", () => {
       "prod-999999999999",
     ]);
     expect(listed.withheld).toEqual(["123456789012", "777777777777", "888888888888"]);
+    // Their stacks, whose outputs the pull-request workflow still reads for guard.
+    expect(listed.withheldStacks).toEqual(["prod-123456789012", "prod-777777777777", "prod-888888888888"]);
     expect(listed.problems).toEqual(
       stderr
         .split("\n")
@@ -380,12 +383,14 @@ describe('a refused stack file stops only the stack that would read it (docs/lif
               accounts: { stack: string }[];
               problems: string[];
               withheld: string[];
+              withheldStacks: string[];
             };
             // Every account whose own file reads, and none whose own file does not; an orphan's
             // account has neither incident nor file of its own: nothing to list.
             const readable = own.filter((account) => !broken.has(account));
             expect(listed.accounts.map((a) => a.stack)).toEqual(readable.map((a) => `prod-${a}`).sort());
             expect(listed.withheld).toEqual([...broken].sort());
+            expect(listed.withheldStacks).toEqual([...broken].sort().map((a) => `prod-${a}`));
             for (const account of orphans) expect(listed.accounts.map((a) => a.stack)).not.toContain(`prod-${account}`);
             for (const [file, fix] of expected) {
               const lines = listed.problems.filter((p) => p.startsWith(`${file}:`));

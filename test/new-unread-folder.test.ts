@@ -69,6 +69,49 @@ describe("the reviewer's commands, as npx cordon runs them", () => {
     expect(written(dir)).toEqual(["incidents/2026-11-28-typo.yaml"]);
   });
 
+  it("an account withheld by its own stack file: written, with a warning naming the file's problem, and no promise that merging disables the keys", () => {
+    const settings = fc.sample(fc.stringMatching(/^[a-z][a-zA-Z]{2,12}$/), { numRuns: 5 });
+    for (const setting of settings) {
+      for (const withheld of [true, false]) {
+        const dir = project();
+        const own = `Pulumi.prod-${ACCOUNT}.yaml`;
+        const other = "Pulumi.prod-999999999999.yaml";
+        // The other account's file is always broken: only the account's own file withholds it.
+        writeFileSync(join(dir, other), `config:\n  cordon:account: "999999999999"\n  cordon:x${setting}: 1\n`);
+        writeFileSync(
+          join(dir, own),
+          `config:\n  cordon:account: "${ACCOUNT}"\n${withheld ? `  cordon:${setting}x: 1\n` : ""}`,
+        );
+        mkdirSync(join(dir, "sub"));
+        const result = cordon(join(dir, "sub"), ...NEW);
+        expect(result.code).toBe(0);
+        expect(written(dir).filter((file) => file.startsWith("incidents/"))).toEqual([
+          "incidents/2026-11-28-typo.yaml",
+        ]);
+        const warnings = result.stderr.split("\n").filter((line) => line.includes("withheld") || line.includes(own));
+        if (withheld) {
+          expect(warnings).toEqual([
+            expect.stringMatching(
+              new RegExp(
+                `^cordon new: warning: \\.\\./${own.replace(/\./g, "\\.")}:3:3 E_SETTING_UNKNOWN cordon:${setting}x: `,
+              ),
+            ),
+            `cordon new: warning: account ${ACCOUNT} is withheld: its stack file ../${own} cannot be read, so nothing is applied for that account until it is fixed (and its stack may then read another folder than ../incidents/)`,
+          ]);
+          expect(result.stdout).toContain(
+            `  4. merge, and fix ../${own}: until then nothing is applied in account ${ACCOUNT}, and no key is disabled by pulumi up\n`,
+          );
+          expect(result.stdout).not.toContain("pulumi up disables");
+        } else {
+          expect(warnings).toEqual([]);
+          expect(result.stdout).toContain(
+            "  4. merge: pulumi up disables the keys and records the containment instant as the cutoff\n",
+          );
+        }
+      }
+    }
+  });
+
   it("outside any project, --dir is written as given (no stack to read it, as before)", () => {
     const dir = project(false);
     const result = cordon(dir, ...NEW, "--dir", "incidnets");

@@ -564,7 +564,7 @@ describe("the pull request workflow", () => {
     );
     expect(outputs).toBeLessThan(stepIndex(judge, (s) => s.name === "guard"));
     expect(judge.steps[outputs].run).toContain(
-      `done < <(node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack')`,
+      `done < <(node cli/cordon.js accounts --json 2> /dev/null | jq -r '.accounts[]?.stack, .withheldStacks[]?')`,
     );
     expect(judge.steps[outputs].run).toContain('pulumi stack output --json --stack "$PULUMI_PROJECT/$stack"');
     expect(guard.run).toContain('for file in "${given[@]}"; do args+=(--stack-outputs "$file"); done');
@@ -2502,7 +2502,24 @@ describe("the contain workflow", () => {
         "prod-444444444444",
         "prod-777777777777",
       ]);
+      expect(committed.stdout).not.toContain("::warning");
       expect(up.if).toBe("needs.contain.outputs.first != '[]'");
+      // An account whose own stack file cannot be read is withheld: not listed, and said in one line.
+      writeFileSync(
+        join(project, "Pulumi.prod-777777777777.yaml"),
+        'config:\n  cordon:account: "777777777777"\n  cordon:bogus: 1\n',
+      );
+      for (const files of ["[]", JSON.stringify([file])]) {
+        const held = runStep(accountsStep, project, { CORDON_REAL_CLI: "1", FILES: files });
+        expect(held.status).toBe(0);
+        expect(JSON.parse(held.outputs.accounts).map((a: { stack: string }) => a.stack)).toEqual([
+          "prod-111111111111",
+          "prod-444444444444",
+        ]);
+        expect(held.stdout.split("\n").filter((line) => line.startsWith("::warning"))).toEqual([
+          "::warning title=cordon contain::account 777777777777 withheld: its stack file cannot be read (cordon accounts says why), so nothing is applied there until it is fixed",
+        ]);
+      }
     });
 
     describe("the account of the key (issue 18)", () => {
