@@ -1384,7 +1384,7 @@ describe("the contain workflow", () => {
 
   it("reports with plan and verify (after pulumi up, with the read-only verify role), as an issue or a comment on the pull request", () => {
     const run = step(report, (s) => s.name === "plan, verify and the report").run ?? "";
-    expect(run).toContain('npx cordon plan "${files[@]}" "${outputs[@]}"');
+    expect(run).toContain('npx cordon plan "${outputs[@]}" -- "${files[@]}"');
     expect(run).toContain('npx cordon verify --all-shares "${scope[@]}" "${outputs[@]}"');
     expect(run).toContain('gh pr comment "$PULL_REQUEST"');
     expect(run).toContain("gh issue create");
@@ -3091,7 +3091,7 @@ describe("the contain workflow", () => {
         });
         expect(run.status).toBe(0);
         expect(run.calls).toEqual([
-          `npx cordon plan ${file} --stack-outputs /tmp/outputs.json`,
+          `npx cordon plan --stack-outputs /tmp/outputs.json -- ${file}`,
           `npx cordon verify --all-shares --incident ${ID} --stack-outputs /tmp/outputs.json`,
           `gh issue create --repo example-org/cordon-incidents --title cordon contain: ${KEY} --body-file ${join(run.temp, "report.md")}`,
         ]);
@@ -3100,7 +3100,7 @@ describe("the contain workflow", () => {
           `## cordon contain: ${KEY}\n\nDispatched by @dana (workflow_dispatch). [The run](https://github.com/example-org/cordon-incidents/actions/runs/1).`,
         );
         expect(text).toContain("Committed to main: 0123abc.\npulumi up: **applied**.");
-        expect(text).toContain(`(output of npx cordon plan ${file} --stack-outputs /tmp/outputs.json)`);
+        expect(text).toContain(`(output of npx cordon plan --stack-outputs /tmp/outputs.json -- ${file})`);
         expect(text).toContain(
           `(output of npx cordon verify --all-shares --incident ${ID} --stack-outputs /tmp/outputs.json)`,
         );
@@ -3155,7 +3155,7 @@ describe("the contain workflow", () => {
           CORDON_STACK_OUTPUTS: "/tmp/a.json:/tmp/b.json",
         });
         expect(run.calls.slice(0, 2)).toEqual([
-          `npx cordon plan ${file} --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json`,
+          `npx cordon plan --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json -- ${file}`,
           `npx cordon verify --all-shares --incident ${ID} --stack-outputs /tmp/a.json --stack-outputs /tmp/b.json`,
         ]);
       });
@@ -3628,7 +3628,7 @@ describe("the contain workflow", () => {
           const { cwd, file } = project("444444444444");
           const run = await reportOf(cwd, file);
           expect(run.calls.slice(0, 2)).toEqual([
-            `npx cordon plan ${file}`,
+            `npx cordon plan -- ${file}`,
             `npx cordon verify --all-shares --incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()}`,
           ]);
           const text = written(run);
