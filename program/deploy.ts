@@ -29,7 +29,13 @@ import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
 import { type CredentialPlan, credentialsToDisable, keyHoldersOf } from "../plan/credentials.ts";
 import { autoContainNote, instantsToRecord, replacementRolesAfter } from "../plan/declarations.ts";
-import { rootUserPlans, type OrganizationConfig, type RootUserPlan } from "../plan/organization.ts";
+import {
+  guardrailDeclarations,
+  rootUserPlans,
+  type GuardrailKind,
+  type OrganizationConfig,
+  type RootUserPlan,
+} from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
 import { stackName, stackSettingsFromEngine } from "../plan/project.ts";
@@ -79,7 +85,7 @@ import {
   type RootCredentials,
 } from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
-import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
+import { readGuardrails, type DeployOrganizations } from "./organization.ts";
 
 /** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
 const PROJECT_DIR = join(import.meta.dirname, "..");
@@ -114,6 +120,8 @@ interface Facts {
   impostors: DenyImpostor[];
   warnings: string[];
   withheld: Withheld;
+  /** The organization stack: cordon's guardrails attached now, by kind (`GuardrailsRead.attached`). */
+  attachedGuardrails: Partial<Record<GuardrailKind, string[]>>;
 }
 
 /**
@@ -152,6 +160,7 @@ interface World {
   credentials: CredentialPlan;
   roots: RootUserPlan[];
   withheld: Withheld;
+  attachedGuardrails: Facts["attachedGuardrails"];
 }
 
 /**
@@ -198,7 +207,7 @@ export async function deploy(
       ? buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] })
       : world.plan;
 
-  const instants = declarePlan(plan, account, credentials, world.withheld);
+  const instants = declarePlan(plan, account, credentials, world.withheld, world.attachedGuardrails);
   if (settings.autoContain !== undefined) {
     new AutoContain(`${account}-auto-contain`, { plan: settings.autoContain });
     pulumi.log.info(autoContainNote(settings.autoContain));
@@ -328,6 +337,7 @@ async function readWorld(
     credentials,
     roots,
     withheld: facts.withheld,
+    attachedGuardrails: facts.attachedGuardrails,
   };
 }
 
@@ -341,6 +351,7 @@ function declarePlan(
   account: string,
   credentials: CredentialPlan,
   withheld: Withheld,
+  attachedGuardrails: Facts["attachedGuardrails"],
 ): Record<string, ContainmentInstant> {
   const instants: Record<string, ContainmentInstant> = {};
   for (const { name, incident, accessKeyIds, otherAccessKeyIds } of instantsToRecord(plan, account, credentials))
@@ -367,8 +378,21 @@ function declarePlan(
     new ReplacementRole(role.resourceName, { role, after });
   }
   // The guardrails: the SCP's statements take the same cutoffs.
-  for (const policy of plan.organizationPolicies)
-    new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
+  const guardrails = new Map<string, OrganizationGuardrail>();
+  for (const { policy, after, formerName, keepAsIs } of guardrailDeclarations(
+    plan.organizationPolicies,
+    attachedGuardrails,
+  ))
+    guardrails.set(
+      policy.resourceName,
+      new OrganizationGuardrail(policy.resourceName, {
+        policy,
+        containment: cutoffsOf(policy.pendingContainment),
+        after: after.flatMap((name) => guardrails.get(name) ?? []),
+        formerName,
+        keepAsIs,
+      }),
+    );
   return instants;
 }
 
@@ -432,12 +456,15 @@ async function readFacts(
       managedPolicy: (arn) => iam.managedPolicy(arn),
       statePolicies,
     });
+    let attachedGuardrails: Facts["attachedGuardrails"] = {};
     if (organization !== undefined) {
       if (organizations === undefined)
         refuse(
           "cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations",
         );
-      refuse(await guardrailsProblem(declared, organization, organizations!));
+      const guardrails = await readGuardrails(declared, organization, organizations!);
+      refuse(guardrails.problem);
+      attachedGuardrails = guardrails.attached;
     }
     return {
       goneAccessKeys: keys.gone,
@@ -447,6 +474,7 @@ async function readFacts(
       notes: room.notes,
       impostors: room.impostors,
       warnings: room.warnings,
+      attachedGuardrails,
       withheld: {
         denies: room.undeclared,
         keptDenies: room.kept,
