@@ -228,6 +228,8 @@ export const NOT_READ_ONLY: readonly string[] = [
   "lakeformation:GetDataAccess",
   "lightsail:GetInstanceAccessDetails",
   "lightsail:GetRelationalDatabaseMasterUserPassword",
+  // Read by name to IAM, which ignores the case of actions: an HTTP verb, not a read.
+  "managedblockchain:GET",
   "monitron:ListProjectAdminUsers",
   "quicksight:DescribeKnowledgeBasePermissions",
   "quicksight:DescribeSpacePermissions",

