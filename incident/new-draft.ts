@@ -283,7 +283,7 @@ function lateDelivery(since: string, until: string, keys: readonly string[]): st
   );
   return [
     `CloudTrail delivers an event minutes after the call (about 5 on average, not guaranteed): calls of the ${CLOUDTRAIL_DELIVERY_MINUTES} minutes before ${until}, and the roles they assumed, may not be in it yet.`,
-    `After ${later}, run ${reviews.join(", then ")}, and add here by pull request what its "add to the incident" lists.`,
+    `After ${later}, run ${reviews.join(", then ")}, and add here by pull request what the review lists under "add to the incident".`,
   ];
 }
 
