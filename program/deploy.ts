@@ -80,6 +80,7 @@ import {
 } from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
 import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
+import { type StateResource, stateSpellings, unreadSpellingsProblem } from "./spellings.ts";
 
 /** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
 const PROJECT_DIR = join(import.meta.dirname, "..");
@@ -152,6 +153,11 @@ interface World {
   credentials: CredentialPlan;
   roots: RootUserPlan[];
   withheld: Withheld;
+  /**
+   * Why the spelling of some principal's resources is not settled (program/spellings.ts): said as
+   * errors before declaring, and the run fails at its end, so that the engine deletes nothing.
+   */
+  unsettled: string[];
 }
 
 /**
@@ -215,7 +221,7 @@ export async function deploy(
   );
   // Everything is declared, and the outputs are returned to be registered: only now does a failed
   // act, or what could not be declared as planned, fail the run.
-  failRunIfActsFailed(failed, world.withheld);
+  failRunIfActsFailed(failed, world.withheld, world.unsettled);
   // Which run failed them: outputs outlive a run (docs/program.md, "A failed act").
   return failed.length > 0
     ? { ...outputs, failedActs: { run: process.env.GITHUB_RUN_ID ?? null, acts: failed } }
@@ -238,13 +244,18 @@ export const PROGRAM_SAID_WHY = 32;
  * finalizes the outputs and deletes nothing the program no longer declares (docs/program.md, "A
  * failed act").
  */
-function failRunIfActsFailed(failed: readonly string[], withheld: Withheld): void {
+function failRunIfActsFailed(failed: readonly string[], withheld: Withheld, unsettled: readonly string[]): void {
   const left = withheld.denies.length + withheld.keptDenies.length + withheld.foreign.length;
-  if (failed.length === 0 && left === 0 && withheld.roles.length === 0) return;
+  if (failed.length === 0 && left === 0 && withheld.roles.length === 0 && unsettled.length === 0) return;
   if (failed.length > 0) pulumi.log.error(actsFailedMessage(failed.length));
   if (left > 0 || withheld.roles.length > 0) pulumi.log.error(withheldMessage(left, withheld.roles.length));
+  if (unsettled.length > 0) pulumi.log.error(UNSETTLED_SPELLINGS_MESSAGE);
   process.exitCode = PROGRAM_SAID_WHY;
 }
+
+/** The run's last word when the spelling of some principal's resources is not settled, after the errors that said why. */
+export const UNSETTLED_SPELLINGS_MESSAGE =
+  "cordon declared everything, but could not settle under which spelling some principals' denies are declared (said above, before declaring): this update fails so that the engine deletes nothing; what was declared stays";
 
 /**
  * The run's last word when IAM's state kept deny policies or replacement roles from being declared
@@ -290,7 +301,13 @@ async function readWorld(
 
   // Everything that could fail at `up` but not at `preview` is asked of IAM now, before declaring.
   refuse(await credentialsProblem(account, async () => (await aws.getCallerIdentity()).accountId));
-  const facts = await readFacts(incidents, settings, iam, organizations);
+  // The spelling each principal's resources already have in this stack's state, before any plan.
+  const own = await readOwnState();
+  const spelled =
+    "unreadable" in own
+      ? { principals: [], problems: [unreadSpellingsProblem(own.unreadable)] }
+      : stateSpellings(account, own.resources);
+  const facts = await readFacts(incidents, settings, iam, organizations, own, spelled.principals);
   const base = {
     account,
     organization,
@@ -298,6 +315,7 @@ async function readWorld(
     managedDenyRoles: facts.managedDenyRoles,
     inlineDenyUsers: facts.inlineDenyUsers,
     gonePrincipals: facts.gonePrincipals,
+    spellings: spelled.principals,
   };
 
   // Each at-containment incident's instant is recorded by one stack, and read by every other.
@@ -307,14 +325,16 @@ async function readWorld(
   const plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
   refuse(oversizedDeniesProblem(plan));
   // Every credential IAM lists for each compromised user, and its fate (plan/credentials.ts).
-  const credentials = await beforeDeclaring("IAM", () => readCredentialPlan(incidents, account, iam, containment));
+  const credentials = await beforeDeclaring("IAM", () =>
+    readCredentialPlan(incidents, account, iam, containment, spelled.principals),
+  );
   const roots = organization === undefined ? [] : rootUserPlans(incidents, organization);
   refuse(rootAccessProblem(roots, root !== undefined));
   for (const note of facts.notes) pulumi.log.info(note);
   for (const warning of facts.warnings) pulumi.log.warn(warning);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
-  for (const error of facts.withheld.errors) pulumi.log.error(error);
+  for (const error of [...facts.withheld.errors, ...spelled.problems]) pulumi.log.error(error);
   return {
     settings,
     incidents,
@@ -328,6 +348,7 @@ async function readWorld(
     credentials,
     roots,
     withheld: facts.withheld,
+    unsettled: spelled.problems,
   };
 }
 
@@ -405,9 +426,11 @@ async function readFacts(
   settings: Settings,
   iam: DeployIam,
   organizations: DeployOrganizations | undefined,
+  own: OwnState,
+  spellings: readonly Principal[],
 ): Promise<Facts> {
   const { account, organization } = settings;
-  const declared = buildPlan(incidents, { account, organization });
+  const declared = buildPlan(incidents, { account, organization, spellings });
   try {
     refuse(sdkAccountProblem(account, await iam.account()));
     const keys = await keyOwnership(
@@ -430,7 +453,7 @@ async function readFacts(
       userInlinePolicies: (name) => iam.userInlinePolicies(name),
       quotas: () => iam.quotas(),
       managedPolicy: (arn) => iam.managedPolicy(arn),
-      statePolicies,
+      statePolicies: async () => statePolicies(own),
     });
     if (organization !== undefined) {
       if (organizations === undefined)
@@ -468,37 +491,47 @@ async function readFacts(
 }
 
 /**
- * The managed policies this stack created, as its last checkpoint records them (ARN → PolicyId),
- * read through the engine: the only record of which policy at a deny's name is cordon's that whoever
- * writes IAM cannot forge. A stack without outputs has recorded nothing of cordon's yet, and is not
- * asked further: the engine's GetStackResourceOutputs reads the checkpoint's snapshot without
- * checking that there is one (pkg/backend/backend.go), which a stack never updated has not.
- * With them, the ids its outputs list as impostors (`denyImpostors`): a refresh reads whatever IAM
- * has at a policy's ARN into the state, so the state alone would vouch for an impostor once an
- * update with `--refresh` has run (a failed one included: the program registers its outputs before
- * it fails, at its end).
+ * This stack's last checkpoint as the engine reads it (every resource's type and outputs, by URN),
+ * and the ids its outputs list as impostors (`denyImpostors`); or why it cannot be read. Read once,
+ * before anything is planned: which managed policies this stack created (`statePolicies`), and under
+ * which spelling each principal's resources are named (program/spellings.ts). The checkpoint is the
+ * only record of which policy at a deny's name is cordon's that whoever writes IAM cannot forge. A
+ * stack without outputs has recorded nothing of cordon's yet, and is not asked further: the engine's
+ * GetStackResourceOutputs reads the checkpoint's snapshot without checking that there is one
+ * (pkg/backend/backend.go), which a stack never updated has not. With them, the ids its outputs list
+ * as impostors: a refresh reads whatever IAM has at a policy's ARN into the state, so the state
+ * alone would vouch for an impostor once an update with `--refresh` has run (a failed one included:
+ * the program registers its outputs before it fails, at its end).
  */
-async function statePolicies(): Promise<StatePolicies> {
+type OwnState = { resources: Record<string, StateResource>; impostors: Set<string> } | { unreadable: string };
+
+async function readOwnState(): Promise<OwnState> {
   const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
   try {
     const own = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name })) as { outputs?: unknown } | undefined;
     const outputs = own?.outputs;
     if (typeof outputs !== "object" || outputs === null || Object.keys(outputs).length === 0)
-      return { policies: new Map(), impostors: new Set() };
+      return { resources: {}, impostors: new Set() };
     const impostors = listedImpostors(outputs);
     const read = (await pulumi.runtime.invoke(READ_STACK_RESOURCE_OUTPUTS, { stackName: name })) as
-      | { outputs?: Record<string, { type?: unknown; outputs?: { arn?: unknown; policyId?: unknown } }> }
+      | { outputs?: Record<string, StateResource> }
       | undefined;
-    const policies = new Map<string, string>();
-    for (const resource of Object.values(read?.outputs ?? {})) {
-      const { arn, policyId } = resource?.outputs ?? {};
-      if (resource?.type === "aws:iam/policy:Policy" && typeof arn === "string" && typeof policyId === "string")
-        policies.set(arn.toLowerCase(), policyId);
-    }
-    return { policies, impostors };
+    return { resources: read?.outputs ?? {}, impostors };
   } catch (error) {
     return { unreadable: ((error as { details?: string }).details ?? (error as Error).message).split("\n")[0] };
   }
+}
+
+/** The managed policies this stack created, as its last checkpoint records them (ARN → PolicyId). */
+function statePolicies(own: OwnState): StatePolicies {
+  if ("unreadable" in own) return own;
+  const policies = new Map<string, string>();
+  for (const resource of Object.values(own.resources)) {
+    const { arn, policyId } = (resource?.outputs ?? {}) as { arn?: unknown; policyId?: unknown };
+    if (resource?.type === "aws:iam/policy:Policy" && typeof arn === "string" && typeof policyId === "string")
+      policies.set(arn.toLowerCase(), policyId);
+  }
+  return { policies, impostors: own.impostors };
 }
 
 /**

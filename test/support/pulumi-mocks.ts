@@ -246,6 +246,9 @@ export class FakeCloud {
         // The engine's own reader of another stack's outputs (builtins.go): `org/project/stack`.
         const name = String(inputs.name);
         const stack = name.split("/").pop()!;
+        // The stack being updated exists (backend.go, GetStackOutputs): never updated, it has no outputs.
+        if (!Object.hasOwn(this.otherStacks, stack) && stack === pulumi.getStack())
+          return { name, outputs: {}, secretOutputNames: [] };
         if (!Object.hasOwn(this.otherStacks, stack)) throw new Error(`unknown stack "${name}"`);
         return { name, outputs: this.otherStacks[stack], secretOutputNames: [] };
       }
