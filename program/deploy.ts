@@ -70,6 +70,8 @@ import {
   stillActive,
   type Recorded,
   type UserKeysAfterRun,
+  usersVanishedNote,
+  vanishedUsers,
 } from "./containment.ts";
 import {
   applyIrreversible,
@@ -668,7 +670,12 @@ async function keysStillUsable(
     let after: UserKeysAfterRun[];
     try {
       after = await Promise.all(
-        keyHoldersOf(credentials, id).map(async ({ user, keep }) => ({ user, keep, listed: await listOf(user) })),
+        keyHoldersOf(credentials, id).map(async ({ user, keep, existed }) => ({
+          user,
+          keep,
+          existed,
+          listed: await listOf(user),
+        })),
       );
     } catch (error) {
       ids.push(id);
@@ -676,10 +683,10 @@ async function keysStillUsable(
       continue;
     }
     const active = stillActive(after);
-    if (active.length > 0) {
-      ids.push(id);
-      notes.push(keysStillActiveNote(id, active));
-    }
+    const vanished = vanishedUsers(after);
+    if (active.length > 0 || vanished.length > 0) ids.push(id);
+    if (active.length > 0) notes.push(keysStillActiveNote(id, active));
+    if (vanished.length > 0) notes.push(usersVanishedNote(id, vanished));
   }
   return { ids, notes };
 }
