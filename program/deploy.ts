@@ -147,7 +147,10 @@ interface Withheld {
    * its end, so that the engine deletes nothing of what an earlier run declared for them.
    */
   incidents: string[];
-  /** Their keys of another owner: not declared, since Pulumi would replace a key whose user changed. */
+  /**
+   * Their keys of another owner, and every key listed under a renamed user: not declared, since
+   * Pulumi would replace a key whose user changed, and an update would name a user IAM no longer has.
+   */
   keys: string[];
   /** The denies of their renamed users that IAM has no user of that name for: not declared. */
   renamedDenies: string[];
@@ -528,8 +531,13 @@ async function readFacts(
         roles: taken.taken,
         foreign: room.foreign,
         incidents: withheldIncidents,
+        // A renamed user's keys too, whoever IAM names as their owner: an update would name the old user.
         keys: declared.accessKeys
-          .filter((key) => keys.foreign.some((f) => f.accessKeyId === key.accessKeyId))
+          .filter(
+            (key) =>
+              keys.foreign.some((f) => f.accessKeyId === key.accessKeyId) ||
+              renamed.some((r) => iamNameKey(r.user) === iamNameKey(key.user)),
+          )
           .map((key) => key.resourceName),
         renamedDenies: declared.denyPolicies
           .filter((deny) => isRenamed({ ...deny.principal, account: deny.account }))

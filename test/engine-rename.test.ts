@@ -166,6 +166,8 @@ describe("a compromised user renamed is not contained", () => {
     expect(run.infos.filter((line) => line.includes("already contained"))).toEqual([]);
     // Nothing an earlier run declared is deleted: mallory still carries the deny attached to alice.
     expect(stepLines(run, (s) => s.op === "delete")).toEqual([]);
+    // Nor is alice's key declared again under a name IAM no longer has (an update would name it).
+    expect(stepLines(run, (s) => s.name.includes(alice.accessKeys[0]))).toEqual([]);
     expect(await attached("mallory")).toEqual(deny);
     expect(await credentials("bob")).toEqual(["access-key Inactive"]);
     const after = await outputs();
