@@ -99,7 +99,7 @@ async function withKeyOwner(key: string, owner: string): Promise<Moto> {
     const forwarded = await fetch(`${moto.endpoint}${request.url ?? "/"}`, {
       method: request.method,
       headers,
-      ...(body.length > 0 ? { body } : {}),
+      ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
     });
     let text = await forwarded.text();
     const params = new URLSearchParams(body.toString());
