@@ -516,11 +516,14 @@ export function keepsToRepeat(incidents: readonly Incident[]): Map<string, KeptA
 
 /**
  * The users of `incident` whose access keys are read back after the run's key steps, each with the
- * keys the files keep: every other key IAM lists then must be Inactive, one created since the
- * listing too.
+ * keys the files keep and whether IAM had it when the run listed it: every other key IAM lists then
+ * must be Inactive, one created since the listing too.
  */
-export function keyHoldersOf(credentials: CredentialPlan, incident: string): { user: string; keep: string[] }[] {
+export function keyHoldersOf(
+  credentials: CredentialPlan,
+  incident: string,
+): { user: string; keep: string[]; existed: boolean }[] {
   return credentials.users
     .filter((u) => u.incidents.includes(incident))
-    .map((u) => ({ user: u.user, keep: u.keep.accessKeys }));
+    .map((u) => ({ user: u.user, keep: u.keep.accessKeys, existed: u.exists === true }));
 }

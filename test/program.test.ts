@@ -369,6 +369,8 @@ describe("the examples", () => {
       replacementRoles: ["backup-instance", "ci-deployer-oidc", "dana-from-builder"],
       rolesWithManagedDeny: [],
       usersWithInlineDeny: [],
+      // IAM's id of each user (the fake cloud's, made of the name): how the next run finds one renamed.
+      userIds: { "ci-deployer": "AIDACIDEPLOYER", dana: "AIDADANA", "svc-backup": "AIDASVCBACKUP" },
       credentials: [
         userCredentials("ci-deployer", "AKIAIOSFODNN7EXAMPLE", [
           "2026-11-28-ci-deploy-key",

@@ -176,6 +176,10 @@ export class FakeCloud {
           : null;
       },
       keyOwner: async (id) => Object.entries(this.accessKeys).find(([, keys]) => keys.includes(id))?.[0] ?? null,
+      // A user of the table has an id made of its name; none was ever renamed.
+      userId: async (user) =>
+        Object.hasOwn(this.accessKeys, user) ? `AIDA${user.toUpperCase().replace(/[^A-Z0-9]/g, "")}` : null,
+      userNamed: async () => null,
       role: async (name) =>
         Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
