@@ -147,7 +147,7 @@ export function assess(facts: UserFacts): Assessment {
     mayAssumeRoles: roles.mayAssume,
     assumableRolesInOtherAccounts: roles.otherAccounts,
     risk,
-    containmentOrder: containmentOrder(risk, roles),
+    containmentOrder: containmentOrder(risk, roles, facts.accessKeys),
     credentials:
       facts.listing === undefined
         ? null

@@ -11,12 +11,14 @@ import {
   GetPolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListRolePoliciesCommand,
   ListUserPoliciesCommand,
+  ListUsersCommand,
 } from "@aws-sdk/client-iam";
 import type { DeployIam, IamQuotas, RoleState } from "../program/iam.ts";
 import { allPages, send, type Clients } from "./clients.ts";
@@ -31,12 +33,14 @@ export const programReadPermissions: readonly string[] = [
   "iam:GetPolicy",
   "iam:GetRole",
   "iam:GetRolePolicy",
+  "iam:GetUser",
   "iam:GetUserPolicy",
   "iam:ListAccessKeys",
   "iam:ListAttachedRolePolicies",
   "iam:ListAttachedUserPolicies",
   "iam:ListRolePolicies",
   "iam:ListUserPolicies",
+  "iam:ListUsers",
   "sts:GetCallerIdentity",
 ];
 
@@ -50,6 +54,8 @@ const DEFAULT_QUOTAS: IamQuotas = {
 
 export function deployIam(clients: Clients): DeployIam {
   const { iam } = clients;
+  // Every user by id, read once a run, and only when a recorded id is not where it was.
+  let users: Promise<Map<string, string>> | undefined;
   return {
     ...credentialIam(clients),
     account: () => callerAccount(clients),
@@ -73,6 +79,20 @@ export function deployIam(clients: Clients): DeployIam {
       // one, or a live key could be left enabled.
       if (!used.UserName) throw new Error(`iam:GetAccessKeyLastUsed answered for ${accessKeyId} without a user name`);
       return used.UserName;
+    },
+    async userId(name) {
+      const found = await orIfMissing(send(iam, new GetUserCommand({ UserName: name })), () => null);
+      if (found === null) return null;
+      // An answer without an id is taken neither for this user nor for another.
+      if (!found.User?.UserId) throw new Error(`iam:GetUser answered for ${name} without a user id`);
+      return found.User.UserId;
+    },
+    async userNamed(userId) {
+      users ??= allPages(
+        (Marker) => send(iam, new ListUsersCommand({ Marker })),
+        (page) => page.Users,
+      ).then((all) => new Map(all.map((user) => [user.UserId ?? "", user.UserName ?? ""])));
+      return (await users).get(userId) ?? null;
     },
     async role(name): Promise<RoleState | null> {
       const found = await orIfMissing(send(iam, new GetRoleCommand({ RoleName: name })), () => null);

@@ -2,7 +2,7 @@ import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { ACCESS_KEY_ID, exposedKeyFlagProblem, iamNameFlagCheck, pastedKeyId } from "../incident/fields.ts";
 import { assess, type Assessment } from "../assess/assessment.ts";
 import type { RoleChain } from "../assess/assumable.ts";
-import { ASSUMES_ROLES_REASON } from "../assess/risk.ts";
+import { REASONS_THE_CAPABILITIES_SAY } from "../assess/risk.ts";
 import { KIND_NOUN, type UserCredentialPlan } from "../plan/credentials.ts";
 import { awsClients } from "../aws/clients.ts";
 import { failureOf } from "../aws/errors.ts";
@@ -21,7 +21,8 @@ console password and MFA, every other credential (service-specific credentials, 
 signing certificates) and what a new incident would make of each, whether AWS quarantined the key
 (AWSCompromisedKeyQuarantine*), the roles it can assume, directly or through other roles (name
 them in the incident too), what it can do: administrator-equivalent, IAM write, data read and
-write, and so what to do first. And the room left on the user for cordon's deny policy.
+write, compute, role passing, destruction, any action not known to be read-only, and so what to
+do first. And the room left on the user for cordon's deny policy.
 
 options:
   --access-key ID  the exposed key (AKIA...); its user is looked up
@@ -29,7 +30,8 @@ options:
   --json           {"user", "groups", "attachedPolicies", "inlinePolicies", "accessKeys":
                    [{"accessKeyId", "status", "lastUsed"}], "quarantined", "assumableRoles",
                    "assumableRoleChains", "mayAssumeRoles",
-                   "risk": {"admin", "iamWrite", "dataRead", "dataWrite", ...}, "containmentOrder",
+                   "risk": {"admin", "iamWrite", "dataRead", "dataWrite", "compute",
+                   "passRole", "destroy", "beyondReadOnly", ...}, "containmentOrder",
                    "room", ...} (docs/assess-verify.md)
   -h, --help       this text
 
@@ -94,14 +96,15 @@ export function renderAssessment(a: Assessment): string {
   );
   lines.push(`policies: ${policies.length > 0 ? policies.join(", ") : "none"}`);
 
-  // For contain-first the capabilities are the reason, except for the roles it can assume (listed
-  // below, not among the capabilities); replace-first needs its condition said.
+  // For contain-first the capabilities often are the reason; when they are not (the roles it can
+  // assume, listed below; the actions that made it so), the reason is said. Replace-first needs
+  // its condition said.
   const order =
     a.containmentOrder.order === "replace-first"
       ? `replace first, then contain: ${a.containmentOrder.reason}`
-      : a.containmentOrder.reason === ASSUMES_ROLES_REASON
-        ? `contain first, restore later: ${ASSUMES_ROLES_REASON}`
-        : "contain first, restore later";
+      : REASONS_THE_CAPABILITIES_SAY.includes(a.containmentOrder.reason)
+        ? "contain first, restore later"
+        : `contain first, restore later: ${a.containmentOrder.reason}`;
   lines.push(`can: ${capabilities(a)} → ${order}`);
 
   const chains = new Map(a.assumableRoleChains.map((c) => [c.role, c.via]));
@@ -181,7 +184,13 @@ function capabilities(a: Assessment): string {
   if (a.risk.secretsRead) parts.push(`read secrets${via(a.risk.via.secretsRead)}`);
   if (a.risk.actions.dataRead.some((action) => !a.risk.actions.secretsRead.includes(action)))
     parts.push(`read data${via(a.risk.via.dataRead)}`);
-  return parts.length > 0 ? parts.join(" · ") : "no IAM write and no data access found";
+  if (a.risk.compute) parts.push(`run code or launch compute${via(a.risk.via.compute)}`);
+  if (a.risk.passRole) parts.push(`pass roles${via(a.risk.via.passRole)}`);
+  if (a.risk.destroy) parts.push(`destroy resources${via(a.risk.via.destroy)}`);
+  if (parts.length > 0) return parts.join(" · ");
+  return a.risk.beyondReadOnly.length > 0
+    ? "actions beyond reading (none that assess samples)"
+    : "read-only actions only";
 }
 
 function plural(n: number, noun: string): string {

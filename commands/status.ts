@@ -1,6 +1,7 @@
 import { displaySafe, displayValue, jsonSafe } from "../incident/display.ts";
 import { currentInstants } from "../plan/outputs.ts";
-import { formatDuration, formatInstant } from "../incident/time.ts";
+import { formatDuration, formatInstant, HOUR_MS } from "../incident/time.ts";
+import { CONSOLE_SESSION_MS } from "../incident/expiry.ts";
 import { incidentStatuses, type IncidentStatus } from "../plan/lifecycle.ts";
 import { booleanFlags, listFlags, parseFlags, stringFlags, type Command } from "../cli/command.ts";
 import { readProject, unreadSharesProblems } from "../cli/project.ts";
@@ -18,7 +19,9 @@ from any of its subfolders; a share outside the folder its account's stack reads
 warning: it is never applied): the cutoff, when it expires (cutoff + 36 h when it names a user, + 12 h for roles
 only, or holdUntil when later), the time left, and whether its file can now be removed. An
 at-containment incident whose instant is not known is never removable: pass the stack outputs to
-know it.
+know it. The expiry does not cover a console session opened (GetSigninToken) from a session minted
+before the cutoff, which lives up to 12 h after it is opened: for each removable incident, status
+gives the review that finds one (consoleSessions.reviews in --json), to run before the file goes.
 
 options:
   --now ISO             the instant to judge at (default: now)
@@ -27,7 +30,8 @@ options:
                         listed keys IAM no longer had (deleted: contained), and what the last run
                         made of every credential of each user (AWS's quarantine policy included)
   --json                {"incidents": [{"id", "file", "cutoff", "expiresAt", "removable",
-                        "accounts", "organization", ...}], "credentials": [{"account", "user",
+                        "accounts", "organization", "consoleSessions": {"latestEnd", "reviews"},
+                        ...}], "credentials": [{"account", "user",
                         "credentials": [{"kind", "id", "status", "fate"}], "consolePassword",
                         "mfaDevices", "quarantinePolicies"}]}
   -h, --help            this text
@@ -125,6 +129,7 @@ export function renderStatus(statuses: IncidentStatus[], now: Date, where: strin
   if (removable.length > 0) {
     out.push(
       `${removable.length} of ${statuses.length} can be removed now: delete ${removable.map((s) => s.file).join(", ")} in a pull request (guard lets expired incidents go)`,
+      ...consoleSessionLines(removable.filter((s) => s.consoleSessions !== null)),
     );
   } else {
     out.push(`none can be removed at ${formatInstant(now)}`);
@@ -145,6 +150,27 @@ export function renderStatus(statuses: IncidentStatus[], now: Date, where: strin
     out.push(`${s.id}: ${s.goneAccessKeys.join(", ")} deleted in IAM: contained, nothing to disable`);
   }
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * What the expiry does not cover, said where removal is decided: a console session opened from a
+ * session minted before the cutoff (plan/lifecycle.ts, ConsoleSessionCheck), and per incident the
+ * review that finds one, or where to look when the file lists no key to review by.
+ */
+export function consoleSessionLines(removable: readonly IncidentStatus[]): string[] {
+  if (removable.length === 0) return [];
+  const hours = CONSOLE_SESSION_MS / HOUR_MS;
+  return [
+    `console sessions are not covered past the expiry: a session minted before the cutoff can open one (GetSigninToken), which lives up to ${hours} h after it is opened. Before deleting a file, run the review below; if it lists a console session ending after the expiry, set holdUntil to that session's until instead:`,
+    ...removable.map((s) => {
+      const reviews = s.consoleSessions?.reviews ?? [];
+      const how =
+        reviews.length > 0
+          ? reviews.join(", then ")
+          : `it lists no access key to review by: look in CloudTrail for GetSigninToken by sessions of its principals from ${s.cutoff} to ${s.expiresAt}`;
+      return `  ${s.id} (expired ${s.expiresAt}): ${how}`;
+    }),
+  ];
 }
 
 function verdict(s: IncidentStatus): string {

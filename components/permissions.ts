@@ -22,6 +22,10 @@ export const programPermissions: Record<string, string[]> = {
   "pulumi:providers:aws": providerCalls("pulumi:providers:aws", ["configure"]),
   // The stack's account is checked against the deploying credentials.
   "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
+  // The engine's own reads of the stacks' checkpoints (builtins.go): no call to AWS. This stack's
+  // own says which managed policies it created and how it spells each principal's resources.
+  "pulumi:pulumi:readStackOutputs": [],
+  "pulumi:pulumi:readStackResourceOutputs": [],
 };
 
 /**

@@ -277,9 +277,11 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
       ? `lifts the deny on every request of ${subject}`
       : `re-enables the sessions of ${subject} minted before the cutoff`;
 
-  // IAM names are case-insensitive, but cordon's resource names are not: respelling "Deploy" as
-  // "deploy" makes Pulumi write the policy under the new name and then delete the old one, which
-  // for a role's inline policy is the very policy just written. A principal is its account, type
+  // IAM names are case-insensitive, but cordon's resource names are not: the program keeps the
+  // spelling its stack's state has (program/spellings.ts), so that a respelling never makes Pulumi
+  // write the policy under a new name and then delete the old one (the very policy just written);
+  // a run that cannot read the state fails instead, deleting nothing, and leaves the deny under
+  // two names to sort out by hand: a respelling is still refused. A principal is its account, type
   // and name: the same name in another account is another principal, and moving it lifts the deny
   // in the account it leaves (that account's stack removes its share).
   const key = (p: { account: string; name: string }) => `${p.account}/${iamNameKey(p.name)}`;
@@ -307,7 +309,7 @@ function compareIncidents(before: BaseIncident, after: Incident, containment: Co
     } else if (spelled !== name) {
       out.push({
         kind: "principal-respelled",
-        what: `respelling ${subject} as "${spelled}" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same ${type}`,
+        what: `respelling ${subject} as "${spelled}": IAM takes both to be the same ${type}, whose deny keeps the spelling its stack's state has; a pulumi up that cannot read that state declares the deny as the files spell it, and then fails, deleting nothing, until the state's second name for it is forgotten by hand`,
       });
     }
   }

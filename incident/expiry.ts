@@ -19,6 +19,16 @@ export const USER_CREDENTIAL_LIFETIME_MS = 129_600_000;
  */
 export const ROLE_CREDENTIAL_LIFETIME_MS = 43_200_000;
 
+/**
+ * The longest a console session made by the federation endpoint lasts: its `SessionDuration`, at most
+ * 12 hours, which for a role session is separate from the credentials' own expiry. A session minted
+ * before the cutoff can open one until the incident expires, and it may then live 12 h past the
+ * expiry: the expiry does not cover it (`status` says so; the review finds such sessions).
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (DurationSeconds: "separate from the duration of a console session")
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html
+ */
+export const CONSOLE_SESSION_MS = 43_200_000;
+
 /** 36 h when the incident names a user (its keys can mint session tokens), 12 h for roles only. */
 export function credentialLifetimeMs(namesUser: boolean): number {
   return namesUser ? USER_CREDENTIAL_LIFETIME_MS : ROLE_CREDENTIAL_LIFETIME_MS;

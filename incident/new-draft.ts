@@ -10,8 +10,9 @@ import { KEPT_CREDENTIAL_FIELDS, KEPT_NOUN, principalKey, rootUserSteps, sameIam
 import { loadIncidents } from "./load.ts";
 import type { KeptCredentials, SourceFile } from "./types.ts";
 import type { NewRequest, RolesFrom } from "./new-request.ts";
-import { ROLE_LOOKUP_HOURS } from "./new-request.ts";
+import { CLOUDTRAIL_DELIVERY_MINUTES, ROLE_LOOKUP_HOURS } from "./new-request.ts";
 import { compareText } from "./order.ts";
+import { formatInstant, parseInstant } from "./time.ts";
 import { rolesFromArns, type NewIncident, type NewUser } from "./template.ts";
 import { AT_CONTAINMENT } from "./types.ts";
 
@@ -253,8 +254,11 @@ export function roleNotes(lookedUp: RolesLookedUp, skipped: readonly string[], k
         ]
       : [
           // The chain is read from before `since` too: a role assumed earlier counts while its session lives.
-          `Found by cordon new: the roles the key and the sessions it minted assumed from ${lookedUp.since} to ${lookedUp.until},`,
-          `or earlier with a session still alive at ${lookedUp.since} (${result.source}; a role session lives at most ${ROLE_LOOKUP_HOURS} h)${result.roleArns.length === 0 ? ": none." : "."}`,
+          `Found by cordon new: the roles the key and the sessions it minted assumed from ${lookedUp.since},`,
+          `or earlier with a session still alive then, in CloudTrail as it was at ${lookedUp.until} (${result.source}; a role session lives at most ${ROLE_LOOKUP_HOURS} h)${result.roleArns.length === 0 ? ": none." : "."}`,
+          ...(lookedUp.since !== undefined && lookedUp.until !== undefined
+            ? lateDelivery(lookedUp.since, lookedUp.until, keys)
+            : []),
         ];
   if (result.failed.length > 0)
     notes.push(
@@ -266,6 +270,21 @@ export function roleNotes(lookedUp: RolesLookedUp, skipped: readonly string[], k
     );
   for (const what of skipped) notes.push(`Left out: ${what}.`);
   return notes;
+}
+
+/**
+ * CloudTrail delivers an event minutes after the call: a lookup up to `until` cannot say that no
+ * role was assumed in the last of them. The note says so, and the review to run once they are in.
+ */
+function lateDelivery(since: string, until: string, keys: readonly string[]): string[] {
+  const later = formatInstant(new Date((parseInstant(until) as Date).getTime() + CLOUDTRAIL_DELIVERY_MINUTES * 60_000));
+  const reviews = (keys.length === 0 ? ["KEY"] : keys).map(
+    (key) => `npx cordon review --access-key ${key} --since ${since}`,
+  );
+  return [
+    `CloudTrail delivers an event minutes after the call (about 5 on average, not guaranteed): calls of the ${CLOUDTRAIL_DELIVERY_MINUTES} minutes before ${until}, and the roles they assumed, may not be in it yet.`,
+    `After ${later}, run ${reviews.join(", then ")}, and add here by pull request what the review lists under "add to the incident".`,
+  ];
 }
 
 /** The file would not pass the loader: nothing is written; the code and the message say which flag to change (no line to point at). */

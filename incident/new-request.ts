@@ -31,6 +31,15 @@ import { AT_CONTAINMENT, type Mode } from "./types.ts";
 
 /** How far back `new` looks for roles the key assumed: a role session lives at most 12 h. */
 export const ROLE_LOOKUP_HOURS = ROLE_CREDENTIAL_LIFETIME_MS / HOUR_MS;
+/**
+ * How long after a call `new` counts on CloudTrail to have delivered its event: a lookup at `now`
+ * may miss the calls of the minutes before it, so the file says so and when to look again. AWS
+ * says CloudTrail "typically delivers logs within an average of about 5 minutes of an API call.
+ * This time is not guaranteed"; 15 minutes is the delay it used to quote.
+ * @default 15
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html
+ */
+export const CLOUDTRAIL_DELIVERY_MINUTES = 15;
 /** How long the CloudTrail lookup of `new` may take by default: the contain workflow waits for it. */
 export const DEFAULT_LOOKUP_SECONDS = 20;
 

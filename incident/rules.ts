@@ -629,9 +629,9 @@ export const RULES = {
   E_PRINCIPAL_SPELLING: {
     rule: "a principal is spelled the same way in every incident of its account",
     files(files, report) {
-      // The plan names a principal's resources after its first spelling (by incident id): a second
-      // spelling, added later, would rename them, and Pulumi would write the new policy and then
-      // delete the old one, which IAM, ignoring case, takes to be the same.
+      // The plan names a principal's resources after its first spelling (by incident id), or the
+      // one its stack's state has (program/spellings.ts): a second spelling changes no name, and
+      // says nothing IAM would not take for the first; one spelling keeps the files readable.
       const spellings = new Map<string, { name: string; file: string }>();
       const spelling = (f: ShapedFile, type: "user" | "role", path: FieldPath, name: string, account: string) => {
         const key = principalKey(account, type, name);

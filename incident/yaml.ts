@@ -53,6 +53,26 @@ export function capYamlErrors<T extends { line: number; col: number }>(
   return [...errors.slice(0, MAX_YAML_ERRORS), more(rest.length, rest[0])];
 }
 
+/**
+ * How cordon parses every YAML file an attacker may write (incident files, Pulumi.yaml and the
+ * stack files): YAML 1.2's core schema, whatever the file's `%YAML` directive says. Left to the
+ * directive, `%YAML 1.1` switches the library to YAML 1.1's types: `2026-11-28T10:00:00Z` becomes a
+ * date (reported as "found a mapping"), `on` a boolean, `1:20` the number 80, `<<` a merge key. The
+ * same text would then mean one thing to cordon and another to a reader that ignores the directive, and
+ * a rule that looks for the text `<<` would not see the merge key. Under the core schema a plain
+ * timestamp is a string, as every incident field that holds an instant expects.
+ * @see https://yaml.org/spec/1.2.2/#1022-tag-resolution
+ */
+export const HOSTILE_YAML_OPTIONS = {
+  schema: "core",
+  resolveKnownTags: true,
+  merge: false,
+  uniqueKeys: true,
+  prettyErrors: true,
+  // The library never prints a warning of its own, which would quote the file unescaped.
+  logLevel: "error",
+} as const;
+
 export interface ParsedYaml {
   value: unknown;
   locate: Locator;
@@ -85,8 +105,7 @@ export function parseYaml(file: SourceFile): { parsed?: ParsedYaml; errors: Diag
   }
 
   const lineCounter = new LineCounter();
-  // logLevel "error": the library never prints a warning of its own, which would quote the file unescaped.
-  const doc = parseDocument(file.text, { lineCounter, uniqueKeys: true, prettyErrors: true, logLevel: "error" });
+  const doc = parseDocument(file.text, { ...HOSTILE_YAML_OPTIONS, lineCounter });
   // A tag is reported as a tag, even where it made the YAML fail (`!!timestamp` on a non-date).
   const tagged = explicitTags(doc, lineCounter, file.text).map((t) =>
     diagnostic(t.line, t.col, "E_YAML_TAG", t.message),

@@ -134,7 +134,7 @@ const SCOPES: readonly Scope[] = [
   },
   {
     sid: "NoResourceScope",
-    match: /^(sts:GetCallerIdentity|iam:GetAccountSummary)$/,
+    match: /^(sts:GetCallerIdentity|iam:GetAccountSummary|iam:ListUsers)$/,
     resource: "*",
     why: "these actions take no resource",
   },

@@ -16,7 +16,7 @@ import { KEPT_CREDENTIAL_FIELDS, type KeptCredentialField, principalKey } from "
 import { byKey, compareText } from "../incident/order.ts";
 import { AT_CONTAINMENT, keptBy, type Incident, type KeptCredentials } from "../incident/types.ts";
 import { recordedFor } from "./policies.ts";
-import type { AccessKeyPlan, ContainmentInstants, Plan } from "./plan.ts";
+import { type AccessKeyPlan, type ContainmentInstants, type Plan, type Principal, spelledAs } from "./plan.ts";
 
 /** The kinds of credential IAM lists for a user, besides its password. */
 export const CREDENTIAL_KINDS = [
@@ -157,6 +157,12 @@ export interface CredentialPlanOptions {
   listings?: readonly UserListing[];
   /** Recorded containment instants, for the cutoff that MFA devices are compared with. */
   containment?: ContainmentInstants;
+  /**
+   * Users as this stack's state spells them: their credentials' resource names keep that spelling,
+   * as their deny's do (`PlanOptions.spellings`).
+   * @default []
+   */
+  spellings?: readonly Principal[];
 }
 
 const userKey = (account: string, user: string) => `${account}\u0000${user.toLowerCase()}`;
@@ -167,6 +173,7 @@ export function credentialPlan(incidents: readonly Incident[], options: Credenti
   const listings = new Map(
     (options.listings ?? []).map((listing) => [userKey(listing.account, listing.user), listing]),
   );
+  const spell = spelledAs(options.spellings);
   const users = new Map<
     string,
     {
@@ -183,7 +190,7 @@ export function credentialPlan(incidents: readonly Incident[], options: Credenti
       const key = userKey(user.account, user.name);
       const entry = users.get(key) ?? {
         account: user.account,
-        user: user.name,
+        user: spell(user.account, "user", user.name),
         incidents: [],
         kept: [],
         exposed: new Set<string>(),
@@ -509,11 +516,14 @@ export function keepsToRepeat(incidents: readonly Incident[]): Map<string, KeptA
 
 /**
  * The users of `incident` whose access keys are read back after the run's key steps, each with the
- * keys the files keep: every other key IAM lists then must be Inactive, one created since the
- * listing too.
+ * keys the files keep and whether IAM had it when the run listed it: every other key IAM lists then
+ * must be Inactive, one created since the listing too.
  */
-export function keyHoldersOf(credentials: CredentialPlan, incident: string): { user: string; keep: string[] }[] {
+export function keyHoldersOf(
+  credentials: CredentialPlan,
+  incident: string,
+): { user: string; keep: string[]; existed: boolean }[] {
   return credentials.users
     .filter((u) => u.incidents.includes(incident))
-    .map((u) => ({ user: u.user, keep: u.keep.accessKeys }));
+    .map((u) => ({ user: u.user, keep: u.keep.accessKeys, existed: u.exists === true }));
 }

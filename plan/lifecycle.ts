@@ -3,7 +3,8 @@
  * whether it is still active at `now`, and whether its file can now be removed. Pure: the plan
  * and `now` in. `status`, `guard` and `verify` ask these, so "still active" is said once.
  */
-import { credentialLifetimeMs, expiryAfter } from "../incident/expiry.ts";
+import { CONSOLE_SESSION_MS, credentialLifetimeMs, expiryAfter } from "../incident/expiry.ts";
+import { formatInstant } from "../incident/time.ts";
 import type { Incident, Mode } from "../incident/types.ts";
 import { buildPlan, type ContainmentInstants, type PlannedIncident } from "./plan.ts";
 
@@ -36,6 +37,44 @@ export function timeLeftMs(incident: Pick<PlannedIncident, "expiresAt">, now: Da
   return incident.expiresAt === null ? null : Date.parse(incident.expiresAt) - now.getTime();
 }
 
+/**
+ * What an incident's expiry does not cover: a session minted before the cutoff can open a console
+ * session through the federation endpoint (GetSigninToken) until the expiry, and that console
+ * session lives up to {@link CONSOLE_SESSION_MS} (12 h) after it is opened, whatever the session's
+ * own lifetime. The review finds such sessions (docs/review.md, "Console sessions the review did
+ * not follow"); when one ends after the expiry, `holdUntil` keeps the incident until its end.
+ */
+export interface ConsoleSessionCheck {
+  /** The latest such a console session can end: the cutoff plus the credentials' lifetime (36 h or 12 h) plus 12 h. */
+  latestEnd: string;
+  /**
+   * The review to run before removing the file, one per access key it lists: from the cutoff to
+   * `latestEnd`, so that the end it prints for a console session (`until`) is never cut short by
+   * the review's own end. Empty when the file lists no access key.
+   */
+  reviews: string[];
+}
+
+/**
+ * The console sessions an incident's expiry does not cover. Null while the expiry is unknown, and
+ * when it already outlasts every one of them (a `holdUntil` 12 h past the credentials' lifetime).
+ */
+export function consoleSessionCheck(
+  incident: Pick<PlannedIncident, "cutoff" | "expiresAt" | "cutoffPending" | "accessKeys" | "principals">,
+): ConsoleSessionCheck | null {
+  if (incident.expiresAt === null || incident.cutoffPending) return null;
+  // The last session minted before the cutoff ends at cutoff + its lifetime, whatever holdUntil says.
+  const latest = Date.parse(incident.cutoff) + lifetimeMs(incident) + CONSOLE_SESSION_MS;
+  if (Date.parse(incident.expiresAt) >= latest) return null;
+  const latestEnd = formatInstant(new Date(latest));
+  return {
+    latestEnd,
+    reviews: incident.accessKeys.map(
+      (key) => `npx cordon review --access-key ${key} --since ${incident.cutoff} --until ${latestEnd}`,
+    ),
+  };
+}
+
 /** One incident's status; the `--json` contract is id, file, cutoff, expiresAt, removable. */
 export interface IncidentStatus {
   id: string;
@@ -62,6 +101,11 @@ export interface IncidentStatus {
   accounts: string[];
   /** The organization guardrails it asks for (the organization stack declares them). */
   organization: { scp: boolean; rcp: boolean };
+  /**
+   * The console sessions its expiry does not cover, and the review that finds them; null while the
+   * expiry is unknown, or once holdUntil outlasts them all.
+   */
+  consoleSessions: ConsoleSessionCheck | null;
 }
 
 export function incidentStatuses(
@@ -86,6 +130,7 @@ export function incidentStatuses(
       goneAccessKeys: planned.goneAccessKeys,
       accounts: planned.accounts,
       organization: planned.organization,
+      consoleSessions: consoleSessionCheck(planned),
     };
   });
 }

@@ -61,6 +61,12 @@ export interface IncidentOutput {
 
 export interface StackOutputs {
   account: string;
+  /**
+   * IAM's id of each user the incidents name (name, lower-cased → UserId), kept from run to run:
+   * how the program tells a user renamed since (same id, another name) from one deleted. Outputs of
+   * older programs, and stacks of no user, lack it.
+   */
+  userIds?: Record<string, string>;
   incidents: Record<string, IncidentOutput>;
   /** Replacement roles cordon manages; removing an incident retains them. */
   replacementRoles: string[];

@@ -218,6 +218,17 @@ export interface PlanOptions {
    * @default []
    */
   inlineDenyUsers?: readonly string[];
+  /**
+   * Principals as this stack's state already spells them (program/spellings.ts reads them): each
+   * keeps that spelling, whatever the files' (IAM ignores case; Pulumi's resource names do not).
+   * The deny's resource and policy names, and the user's credentials' resource names, are made
+   * from the spelling: respelled by the files (an incident spelling `Deploy` removed, one spelling
+   * `deploy` added), a principal would otherwise get a resource of a new name, which the engine
+   * creates (the same IAM policy, written again) before deleting the old one (that very policy).
+   * A principal the state does not have keeps the files' spelling.
+   * @default []
+   */
+  spellings?: readonly Principal[];
 }
 
 export const USER_POLICY_PREFIX = "cordon-revoke-sessions-";
@@ -250,6 +261,17 @@ export const INCIDENT_TAG = "cordon:incident";
 export function denyPolicyName(type: PrincipalType, name: string, attachment: "managed" | "inline"): string {
   if (attachment === "inline") return ROLE_POLICY_NAME;
   return type === "user" ? `${USER_POLICY_PREFIX}${name}` : `${ROLE_MANAGED_POLICY_PREFIX}${name}`;
+}
+
+/**
+ * How the plan spells each principal: as `spellings` (the stack's state) has it, whatever the
+ * case of `name`; otherwise `name`. The one place that chooses a principal's spelling.
+ */
+export function spelledAs(
+  spellings: readonly Principal[] = [],
+): (account: string, type: PrincipalType, name: string) => string {
+  const known = new Map(spellings.map((p) => [principalKey(p.account, p.type, p.name), p.name]));
+  return (account, type, name) => known.get(principalKey(account, type, name)) ?? name;
 }
 
 /** A deny policy IAM would refuse for its size, and the line that says so. */
@@ -308,6 +330,7 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
   const gonePrincipals = new Set((options.gonePrincipals ?? []).map(keyOf));
   const managedRoles = new Set((options.managedDenyRoles ?? []).map(iamNameKey));
   const inlineUsers = new Set((options.inlineDenyUsers ?? []).map(iamNameKey));
+  const spell = spelledAs(options.spellings);
 
   const principals = new Map<string, { account: string; type: PrincipalType; name: string; incidents: Incident[] }>();
   const keys = new Map<string, AccessKeyPlan>();
@@ -315,21 +338,22 @@ export function buildPlan(all: Incident[], options: PlanOptions = {}): Plan {
     const add = (type: PrincipalType, name: string, account: string) => {
       // IAM names are case-insensitive: one principal, one policy, whatever the spelling.
       const key = principalKey(account, type, name);
-      const entry = principals.get(key) ?? { account, type, name, incidents: [] };
+      const entry = principals.get(key) ?? { account, type, name: spell(account, type, name), incidents: [] };
       entry.incidents.push(incident);
       principals.set(key, entry);
     };
     for (const user of incident.users.filter((u) => inAccount(u.account))) {
       add("user", user.name, user.account);
+      const name = spell(user.account, "user", user.name);
       for (const accessKeyId of user.accessKeys) {
         const key = `${user.account}\u0000${accessKeyId}`;
         const entry = keys.get(key) ?? {
           account: user.account,
-          user: user.name,
+          user: name,
           accessKeyId,
           status: "Inactive" as const,
           incidents: [],
-          resourceName: `${user.account}-${user.name}-${accessKeyId}`,
+          resourceName: `${user.account}-${name}-${accessKeyId}`,
         };
         entry.incidents.push(incident.id);
         keys.set(key, entry);

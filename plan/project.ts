@@ -16,7 +16,13 @@ import { ACCOUNT_ID, describeFound, IAM_NAME, iamNameKey, IDENTITY_STORE_USER_ID
 import { compareText } from "../incident/order.ts";
 import { closestName } from "../incident/spelling.ts";
 import { AT_CONTAINMENT, type Incident, type SourceFile } from "../incident/types.ts";
-import { capYamlErrors, MAX_ALIAS_COUNT, MAX_FILE_BYTES, yamlErrorSummary } from "../incident/yaml.ts";
+import {
+  capYamlErrors,
+  HOSTILE_YAML_OPTIONS,
+  MAX_ALIAS_COUNT,
+  MAX_FILE_BYTES,
+  yamlErrorSummary,
+} from "../incident/yaml.ts";
 import { GITHUB_REPOSITORY } from "./auto-contain.ts";
 import { containmentOwner } from "./containment.ts";
 import { parseOrganizationConfig, type OrganizationConfig } from "./organization.ts";
@@ -331,12 +337,9 @@ function readFile(file: SourceFile, problem: Reporter): ReadFile | undefined {
     return undefined;
   }
   const lines = new LineCounter();
-  const doc: Document = parseDocument(file.text, {
-    lineCounter: lines,
-    uniqueKeys: true,
-    prettyErrors: true,
-    logLevel: "error",
-  });
+  // The core schema whatever a `%YAML 1.1` directive says: under 1.1, `<<` would be a merge key
+  // the check below does not see, and `on` the boolean true.
+  const doc: Document = parseDocument(file.text, { ...HOSTILE_YAML_OPTIONS, lineCounter: lines });
   if (doc.errors.length > 0) {
     const errors = doc.errors.map((error) => ({
       ...(error.linePos?.[0] ?? top),

@@ -16,6 +16,7 @@ import type { Incident } from "../incident/types.ts";
 import type { OrganizationConfig } from "../plan/organization.ts";
 import { stackName } from "../plan/project.ts";
 import { accountsOf } from "../plan/accounts.ts";
+import { iamNameKey } from "../incident/fields.ts";
 import {
   cordonPolicyArn,
   denyPolicyName,
@@ -96,11 +97,26 @@ export async function credentialsProblem(
   return `cordon declared nothing: the deploying credentials belong to account ${accountId}, but this stack deploys account ${account} (config cordon:account); use credentials of account ${account}, or the stack of account ${accountId}`;
 }
 
-/** What the key check found: the reason to stop, or the listed keys IAM no longer has. */
+/** What the key check found: the reason to stop, the listed keys IAM no longer has, and those of another user. */
 export interface KeyOwnership {
+  /** A read that failed: the run stops, declaring nothing. */
   problem?: string;
   /** Ids of listed keys that IAM no longer has: contained already (sorted). */
   gone: string[];
+  /** Listed keys IAM names another user as the owner of (sorted by user, then key id). */
+  foreign: ForeignKey[];
+}
+
+/** A listed key whose owner, as IAM names it, is not the user the file lists it under. */
+export interface ForeignKey {
+  accessKeyId: string;
+  /** The user the file lists it under. */
+  user: string;
+  /** The user IAM names as its owner (GetAccessKeyLastUsed). */
+  owner: string;
+  incidents: string[];
+  /** The keys IAM lists for the declared user; null when IAM has no user of that name. */
+  listed: string[] | null;
 }
 
 /**
@@ -109,9 +125,10 @@ export interface KeyOwnership {
  * so a wrong user must be caught here, with IAM's own answers: the keys IAM lists for each user
  * (`accessKeysOf`, asked once per user; null when IAM has no such user), and, for a key not listed
  * there, the owner IAM names for it (`keyOwner`: GetAccessKeyLastUsed). A key whose owner is
- * another user is an error. A key IAM does not have at all was deleted, as AWS advises once the
- * workload has moved, or went with its user: it is contained already, and importing it would
- * fail, so it is reported as gone instead of declared.
+ * another user is `foreign`: never declared (program/deploy.ts withholds its incidents). A key IAM
+ * does not have at all was deleted, as AWS advises once the workload has moved, or went with its
+ * user: it is contained already, and importing it would fail, so it is reported as gone instead
+ * of declared. Only a read that fails stops the run.
  */
 export async function keyOwnership(
   keys: AccessKeyPlan[],
@@ -119,22 +136,23 @@ export async function keyOwnership(
   keyOwner: (accessKeyId: string) => Promise<string | null>,
 ): Promise<KeyOwnership> {
   const users = [...new Set(keys.map((key) => key.user))].sort();
-  const listed = new Map<string, string[]>();
+  const listed = new Map<string, string[] | null>();
   for (const user of users) {
     try {
-      // A user deleted by hand has no keys left: each is then asked of IAM on its own, below.
-      listed.set(user, ((await accessKeysOf(user)) ?? []).sort());
+      // A user IAM does not find by its name has no keys listed: each is then asked of IAM on its own, below.
+      listed.set(user, (await accessKeysOf(user))?.sort() ?? null);
     } catch (error) {
       const incidents = [...new Set(keys.filter((key) => key.user === user).flatMap((key) => key.incidents))];
       return {
         problem: `cordon declared nothing: cannot list the access keys of user ${user} (incident ${incidents.join(", ")}): ${(error as Error).message}`,
         gone: [],
+        foreign: [],
       };
     }
   }
   const gone: string[] = [];
-  const problems: string[] = [];
-  for (const key of keys.filter((k) => !listed.get(k.user)!.includes(k.accessKeyId))) {
+  const foreign: ForeignKey[] = [];
+  for (const key of keys.filter((k) => !(listed.get(k.user) ?? []).includes(k.accessKeyId))) {
     let owner: string | null;
     try {
       owner = await keyOwner(key.accessKeyId);
@@ -142,28 +160,135 @@ export async function keyOwnership(
       return {
         problem: `cordon declared nothing: cannot ask IAM who owns access key ${key.accessKeyId} (incident ${key.incidents.join(", ")}), which it does not list under user ${key.user}: ${(error as Error).message}`,
         gone: [],
+        foreign: [],
       };
     }
     // IAM names are case-insensitive: the declared user, spelt otherwise, owns it after all.
-    if (owner !== null && owner.toLowerCase() === key.user.toLowerCase()) continue;
-    if (owner === null) {
-      gone.push(key.accessKeyId);
+    if (owner !== null && iamNameKey(owner) === iamNameKey(key.user)) continue;
+    if (owner === null) gone.push(key.accessKeyId);
+    else
+      foreign.push({
+        accessKeyId: key.accessKeyId,
+        user: key.user,
+        owner,
+        incidents: key.incidents,
+        listed: listed.get(key.user) ?? null,
+      });
+  }
+  return { gone: gone.sort(), foreign };
+}
+
+/**
+ * A user the files name that IAM has under another name now (`iam:UpdateUser` renames a user and
+ * keeps its id, its credentials and its policies): nothing of it is contained, and a deny to the
+ * old name cannot be attached.
+ */
+export interface RenamedUser {
+  account: string;
+  /** The name the files give it. */
+  user: string;
+  /** The name IAM has it under now. */
+  name: string;
+  /** How the run knows: the id an earlier run recorded for the name, or the owner IAM names for a listed key. */
+  evidence: { userId: string } | { accessKeyId: string };
+  /** The id IAM gives the user now named `user`, when it has one (another user, made since). */
+  nameNowHeldBy: string | null;
+  incidents: string[];
+}
+
+/** What the run learned of the users the files name: the renamed ones, and the ids to record. */
+export interface UserIdentities {
+  renamed: RenamedUser[];
+  /** Name (as iamNameKey spells it) → IAM's UserId (AIDA…), for the stack outputs: read by the next run (sorted). */
+  userIds: Record<string, string>;
+}
+
+/**
+ * Whether each user the files name is still the user they meant. A user IAM does not find by name
+ * was deleted, or renamed (`iam:UpdateUser`, which whoever holds a leaked key with IAM rights can
+ * call): it is taken for gone only when nothing shows a rename. Two things do: the UserId an
+ * earlier run recorded for the name (`recorded`, from the stack outputs; IAM never gives that id to
+ * another user) found under another name (`userNamed`: ListUsers), and the owner IAM names for one
+ * of the user's listed keys (`foreign`, from keyOwnership). The same id check catches a user renamed
+ * and another one made under the old name. `userId` is GetUser's UserId, null when IAM has no user
+ * of that name. The ids returned for the outputs keep the recorded one while IAM has that user, and
+ * take IAM's current one otherwise: a name is tied to the first user it was seen as while it lives.
+ */
+export async function userIdentities(
+  users: readonly { account: string; name: string; incidents: string[] }[],
+  recorded: Readonly<Record<string, string>>,
+  foreign: readonly ForeignKey[],
+  iam: { userId(name: string): Promise<string | null>; userNamed(userId: string): Promise<string | null> },
+): Promise<UserIdentities> {
+  const renamed: RenamedUser[] = [];
+  const userIds: Record<string, string> = {};
+  for (const user of [...users].sort((a, b) => compareNames(a.name, b.name))) {
+    const key = iamNameKey(user.name);
+    const current = await iam.userId(user.name);
+    const before = Object.hasOwn(recorded, key) ? recorded[key] : undefined;
+    const elsewhere = before !== undefined && before !== current ? await iam.userNamed(before) : null;
+    const byKey = foreign.find((f) => iamNameKey(f.user) === key && f.listed === null);
+    if (elsewhere !== null && iamNameKey(elsewhere) !== key) {
+      renamed.push({
+        ...user,
+        user: user.name,
+        name: elsewhere,
+        evidence: { userId: before! },
+        nameNowHeldBy: current,
+      });
+      userIds[key] = before!;
       continue;
     }
-    const owned = listed.get(key.user)!;
-    problems.push(
-      `incident ${key.incidents.join(", ")}: access key ${key.accessKeyId} is not a key of user ${key.user}: IAM names user ${owner} as its owner (IAM lists for ${key.user}: ${owned.length > 0 ? owned.join(", ") : "no access keys"})`,
-    );
+    if (current === null && byKey !== undefined)
+      renamed.push({
+        ...user,
+        user: user.name,
+        name: byKey.owner,
+        evidence: { accessKeyId: byKey.accessKeyId },
+        nameNowHeldBy: null,
+      });
+    if (current !== null) userIds[key] = current;
   }
-  if (problems.length === 0) return { gone: gone.sort() };
-  const count = problems.length === 1 ? "1 access key belongs" : `${problems.length} access keys belong`;
-  return {
-    problem: [
-      `cordon declared nothing: ${count} to another user than the declared one; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):`,
-      ...problems,
-    ].join("\n"),
-    gone: [],
-  };
+  return { renamed, userIds: Object.fromEntries(Object.entries(userIds).sort(([a], [b]) => compareNames(a, b))) };
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The run's error, before declaring, about the incidents it does not contain as planned: users
+ * renamed, and keys IAM names another owner of. Neither can be declared (no user has the old
+ * name; Pulumi would replace a key whose user changed, creating a new one), and whoever holds a
+ * leaked key can cause either, so neither stops the other incidents.
+ */
+export function uncontainedUsersError(
+  plan: Plan,
+  renamed: readonly RenamedUser[],
+  foreign: readonly ForeignKey[],
+): string | undefined {
+  const explained = (f: ForeignKey) =>
+    renamed.some((r) => iamNameKey(r.user) === iamNameKey(f.user) && iamNameKey(r.name) === iamNameKey(f.owner));
+  const keys = foreign.filter((f) => !explained(f));
+  const ids = [...new Set([...renamed.flatMap((r) => r.incidents), ...keys.flatMap((k) => k.incidents)])].sort();
+  if (ids.length === 0) return undefined;
+  const lines = [
+    ...renamed.map((r) => {
+      const how =
+        "userId" in r.evidence
+          ? `same id ${r.evidence.userId}${r.nameNowHeldBy === null ? "" : `; the user now named ${r.user} is another one, id ${r.nameNowHeldBy}`}`
+          : `IAM names user ${r.name} as the owner of its listed access key ${r.evidence.accessKeyId}, and has no user ${r.user}`;
+      return `${r.incidents.map((id) => fileOf(plan, id)).join(", ")}: user ${r.user} (incident ${r.incidents.join(", ")}) was renamed to ${r.name} (${how}): its credentials, console password and policies went with it, so nothing of it is contained and no deny can be attached to the old name; add user ${r.name} to the incident (with its access keys), then run again`;
+    }),
+    ...keys.map(
+      (k) =>
+        `incident ${k.incidents.join(", ")}: access key ${k.accessKeyId} is not a key of user ${k.user}: IAM names user ${k.owner} as its owner (IAM lists for ${k.user}: ${k.listed === null ? "no such user" : k.listed.length > 0 ? k.listed.join(", ") : "no access keys"}); name the user that owns it (Pulumi would replace a key whose user changed, and a replacement creates a new key)`,
+    ),
+  ];
+  return [
+    `cordon does not take ${ids.length === 1 ? "incident" : "incidents"} ${ids.join(", ")} for contained: no containment instant is recorded for ${ids.length === 1 ? "it" : "them"} (an at-containment incident's principals are denied everything until one is), everything else is declared, and this update fails at its end:`,
+    ...lines,
+  ].join("\n");
 }
 
 /** The log line of a run that found principals IAM no longer has. */

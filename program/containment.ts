@@ -136,12 +136,14 @@ export function instantsKept(
 
 /**
  * One user of an incident, the access keys the files keep, and what IAM listed for it after the
- * run's key steps (null: no such user).
+ * run's key steps (null: no user of that name).
  */
 export interface UserKeysAfterRun {
   user: string;
   keep: readonly string[];
   listed: ListedKey[] | null;
+  /** Whether IAM had the user when the run listed it, before the key steps. */
+  existed: boolean;
 }
 
 /** An access key IAM still lists as usable. */
@@ -154,7 +156,8 @@ export interface UsableKey {
  * The access keys still usable after the run's key steps: every key IAM lists for the incident's
  * users that the files do not keep and that is not Inactive, the exposed keys and every other one,
  * a key created since the run's listing too (it could mint sessions after the instant). A key IAM
- * no longer lists (deleted, or gone with its user) is contained.
+ * no longer lists under a user it lists is contained (deleted); a user IAM no longer has by name
+ * is not taken for contained here (`vanishedUsers`).
  */
 export function stillActive(users: readonly UserKeysAfterRun[]): UsableKey[] {
   return users.flatMap(({ user, keep, listed }) =>
@@ -162,6 +165,21 @@ export function stillActive(users: readonly UserKeysAfterRun[]): UsableKey[] {
       .filter((key) => key.status !== "Inactive" && !keep.includes(key.accessKeyId))
       .map((key) => ({ accessKeyId: key.accessKeyId, user })),
   );
+}
+
+/**
+ * The users IAM had when the run listed them and no longer finds by name after its key steps:
+ * deleted, or renamed (`iam:UpdateUser` keeps the user's keys, under the new name), which the run
+ * cannot tell apart from here; the next run, which asks IAM before declaring, can.
+ */
+export function vanishedUsers(users: readonly UserKeysAfterRun[]): string[] {
+  return users.filter(({ listed, existed }) => listed === null && existed).map(({ user }) => user);
+}
+
+/** The run's line about an incident one of whose users IAM no longer finds by name after the key steps. */
+export function usersVanishedNote(id: string, users: readonly string[]): string {
+  const which = users.length === 1 ? `user ${users[0]}` : `users ${users.join(", ")}`;
+  return `incident ${id}: IAM no longer has ${which} by that name after this run's key steps, though it had when this run listed the incident's credentials (deleted, or renamed with its keys), so no containment instant is recorded: the incident's principals are denied everything until a run finds every access key of its users that the files do not keep Inactive`;
 }
 
 /** The run's line about an incident whose owner has not recorded the instant yet, or whose outputs cannot be read. */

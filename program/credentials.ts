@@ -7,7 +7,7 @@
  */
 import { credentialPlan, irreversibleActions, type CredentialPlan, type UserListing } from "../plan/credentials.ts";
 import type { RootUserPlan } from "../plan/organization.ts";
-import type { ContainmentInstants } from "../plan/plan.ts";
+import type { ContainmentInstants, Principal } from "../plan/plan.ts";
 import type { Incident } from "../incident/types.ts";
 
 export interface CredentialIam {
@@ -29,10 +29,11 @@ export async function readCredentialPlan(
   account: string,
   iam: Pick<CredentialIam, "listUser">,
   containment: ContainmentInstants = {},
+  spellings: readonly Principal[] = [],
 ): Promise<CredentialPlan> {
-  const offline = credentialPlan(incidents, { account, containment });
+  const offline = credentialPlan(incidents, { account, containment, spellings });
   const listings = await Promise.all(offline.users.map((u) => iam.listUser(u.account, u.user)));
-  return credentialPlan(incidents, { account, containment, listings });
+  return credentialPlan(incidents, { account, containment, listings, spellings });
 }
 
 /**

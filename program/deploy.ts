@@ -23,6 +23,7 @@ import { disabledCredential } from "../components/disabled-credentials.ts";
 import { OrganizationGuardrail } from "../components/OrganizationGuardrail.ts";
 import { ReplacementRole } from "../components/ReplacementRole.ts";
 import { SessionRevocation } from "../components/SessionRevocation.ts";
+import { iamNameKey } from "../incident/fields.ts";
 import { ownRepositories } from "../incident/own-roles.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { Incident } from "../incident/types.ts";
@@ -58,6 +59,8 @@ import {
   stackSettingsProblem,
   takenRoleNames,
   takenRoleNamesError,
+  uncontainedUsersError,
+  userIdentities,
 } from "./checks.ts";
 import { MINIMUM_PULUMI_CLI } from "./cli-version.ts";
 import {
@@ -73,6 +76,8 @@ import {
   stillActive,
   type Recorded,
   type UserKeysAfterRun,
+  usersVanishedNote,
+  vanishedUsers,
 } from "./containment.ts";
 import {
   applyIrreversible,
@@ -86,6 +91,7 @@ import {
 } from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
 import { readGuardrails, type DeployOrganizations } from "./organization.ts";
+import { type StateResource, stateSpellings, unreadSpellingsProblem } from "./spellings.ts";
 
 /** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
 const PROJECT_DIR = join(import.meta.dirname, "..");
@@ -120,6 +126,8 @@ interface Facts {
   impostors: DenyImpostor[];
   warnings: string[];
   withheld: Withheld;
+  /** Each user's UserId, for the stack outputs (program/checks.ts, userIdentities). */
+  userIds: Record<string, string>;
   /** The organization stack: cordon's guardrails attached now, by kind (`GuardrailsRead.attached`). */
   attachedGuardrails: Partial<Record<GuardrailKind, string[]>>;
 }
@@ -141,6 +149,19 @@ interface Withheld {
    * declared inline, and the run fails at its end so that the engine deletes nothing.
    */
   foreign: string[];
+  /**
+   * Incidents with a user renamed, or a key IAM names another owner of (program/checks.ts): never
+   * recorded as contained (denied everything meanwhile, when at-containment), and the run fails at
+   * its end, so that the engine deletes nothing of what an earlier run declared for them.
+   */
+  incidents: string[];
+  /**
+   * Their keys of another owner, and every key listed under a renamed user: not declared, since
+   * Pulumi would replace a key whose user changed, and an update would name a user IAM no longer has.
+   */
+  keys: string[];
+  /** The denies of their renamed users that IAM has no user of that name for: not declared. */
+  renamedDenies: string[];
   /** The errors that say why. */
   errors: string[];
 }
@@ -156,10 +177,18 @@ interface World {
   owners: { recorded: Record<string, Recorded>; notes: string[] };
   containment: Record<string, string>;
   awaiting: string[];
+  /** The incidents this run does not record as contained: awaiting their owner's instant, or withheld. */
+  uncontained: string[];
   plan: Plan;
   credentials: CredentialPlan;
   roots: RootUserPlan[];
   withheld: Withheld;
+  /**
+   * Why the spelling of some principal's resources is not settled (program/spellings.ts): said as
+   * errors before declaring, and the run fails at its end, so that the engine deletes nothing.
+   */
+  unsettled: string[];
+  userIds: Record<string, string>;
   attachedGuardrails: Facts["attachedGuardrails"];
 }
 
@@ -175,7 +204,7 @@ export async function deploy(
 ): Promise<PendingStackOutputs<pulumi.Output<IncidentOutput>>> {
   await pulumi.requirePulumiVersion(MINIMUM_PULUMI_CLI);
   const world = await readWorld(iam, organizations, root);
-  const { settings, incidents, base, duties, owners, containment, awaiting, credentials, roots } = world;
+  const { settings, incidents, base, duties, owners, containment, uncontained, credentials, roots } = world;
   const { account, organization, prefix } = settings;
 
   // Every credential that must not work first: the incidents' keys, every other access key of
@@ -186,7 +215,9 @@ export async function deploy(
   // recorded (keysStillUsable): the sessions an attacker's second key minted before it was disabled
   // fall before the cutoff too, one found on a later run included (the instant moves after it).
   const disabled = credentialsToDisable(world.plan, credentials);
-  const keys = disabled.accessKeys.map((key) => new DisabledAccessKey(key.resourceName, { accessKey: key }));
+  const keys = disabled.accessKeys
+    .filter((key) => !world.withheld.keys.includes(key.resourceName))
+    .map((key) => new DisabledAccessKey(key.resourceName, { accessKey: key }));
   for (const credential of disabled.others) disabledCredential(credential);
   await Promise.all(keys.map((key) => key.settled));
   // What no resource can do: at `up`, the console passwords and MFA devices; a preview says so.
@@ -204,7 +235,7 @@ export async function deploy(
   for (const note of unconfirmed.notes) pulumi.log.warn(note);
   const plan =
     unconfirmed.ids.length > 0
-      ? buildPlan(incidents, { ...base, containment, uncontained: [...awaiting, ...unconfirmed.ids] })
+      ? buildPlan(incidents, { ...base, containment, uncontained: [...uncontained, ...unconfirmed.ids] })
       : world.plan;
 
   const instants = declarePlan(plan, account, credentials, world.withheld, world.attachedGuardrails);
@@ -224,11 +255,11 @@ export async function deploy(
   );
   // Everything is declared, and the outputs are returned to be registered: only now does a failed
   // act, or what could not be declared as planned, fail the run.
-  failRunIfActsFailed(failed, world.withheld);
+  failRunIfActsFailed(failed, world.withheld, world.unsettled);
+  // The users' ids, kept from run to run: how the next run tells a renamed user from a deleted one.
+  const kept = { ...outputs, ...(Object.keys(world.userIds).length > 0 ? { userIds: world.userIds } : {}) };
   // Which run failed them: outputs outlive a run (docs/program.md, "A failed act").
-  return failed.length > 0
-    ? { ...outputs, failedActs: { run: process.env.GITHUB_RUN_ID ?? null, acts: failed } }
-    : outputs;
+  return failed.length > 0 ? { ...kept, failedActs: { run: process.env.GITHUB_RUN_ID ?? null, acts: failed } } : kept;
 }
 
 /**
@@ -247,13 +278,21 @@ export const PROGRAM_SAID_WHY = 32;
  * finalizes the outputs and deletes nothing the program no longer declares (docs/program.md, "A
  * failed act").
  */
-function failRunIfActsFailed(failed: readonly string[], withheld: Withheld): void {
+function failRunIfActsFailed(failed: readonly string[], withheld: Withheld, unsettled: readonly string[]): void {
   const left = withheld.denies.length + withheld.keptDenies.length + withheld.foreign.length;
-  if (failed.length === 0 && left === 0 && withheld.roles.length === 0) return;
+  const uncontained = withheld.incidents.length;
+  const quiet = left === 0 && withheld.roles.length === 0 && unsettled.length === 0 && uncontained === 0;
+  if (failed.length === 0 && quiet) return;
   if (failed.length > 0) pulumi.log.error(actsFailedMessage(failed.length));
   if (left > 0 || withheld.roles.length > 0) pulumi.log.error(withheldMessage(left, withheld.roles.length));
+  if (unsettled.length > 0) pulumi.log.error(UNSETTLED_SPELLINGS_MESSAGE);
+  if (uncontained > 0) pulumi.log.error(uncontainedMessage(withheld.incidents));
   process.exitCode = PROGRAM_SAID_WHY;
 }
+
+/** The run's last word when the spelling of some principal's resources is not settled, after the errors that said why. */
+export const UNSETTLED_SPELLINGS_MESSAGE =
+  "cordon declared everything, but could not settle under which spelling some principals' denies are declared (said above, before declaring): this update fails so that the engine deletes nothing; what was declared stays";
 
 /**
  * The run's last word when IAM's state kept deny policies or replacement roles from being declared
@@ -265,6 +304,11 @@ export function withheldMessage(denies: number, roles: number): string {
     ...(roles > 0 ? [roles === 1 ? "1 replacement role" : `${roles} replacement roles`] : []),
   ].join(" and ");
   return `cordon declared everything else, but not ${what} as planned (said above, before declaring): this update fails so that it is seen and run again; what was declared stays, and nothing the files no longer declare is deleted until a run succeeds`;
+}
+
+/** The run's last word when incidents could not be contained as the files say, after the error that said why. */
+export function uncontainedMessage(incidents: readonly string[]): string {
+  return `cordon declared everything else, but does not take ${incidents.length === 1 ? "incident" : "incidents"} ${incidents.join(", ")} for contained (said above, before declaring): this update fails so that it is seen; correct the files and run again; what was declared stays, and nothing the files no longer declare is deleted until a run succeeds`;
 }
 
 /** The run's last word when an act failed, after each failure's own error. */
@@ -299,7 +343,13 @@ async function readWorld(
 
   // Everything that could fail at `up` but not at `preview` is asked of IAM now, before declaring.
   refuse(await credentialsProblem(account, async () => (await aws.getCallerIdentity()).accountId));
-  const facts = await readFacts(incidents, settings, iam, organizations);
+  // The spelling each principal's resources already have in this stack's state, before any plan.
+  const own = await readOwnState();
+  const spelled =
+    "unreadable" in own
+      ? { principals: [], problems: [unreadSpellingsProblem(own.unreadable)] }
+      : stateSpellings(account, own.resources);
+  const facts = await readFacts(incidents, settings, iam, organizations, own, spelled.principals);
   const base = {
     account,
     organization,
@@ -307,23 +357,27 @@ async function readWorld(
     managedDenyRoles: facts.managedDenyRoles,
     inlineDenyUsers: facts.inlineDenyUsers,
     gonePrincipals: facts.gonePrincipals,
+    spellings: spelled.principals,
   };
 
   // Each at-containment incident's instant is recorded by one stack, and read by every other.
   const duties = stackDuties(incidents, base, prefix);
   const owners = await readOwners(duties.reads, incidents);
   const { containment, awaiting } = cutoffsRead(duties.reads, owners.recorded);
-  const plan = buildPlan(incidents, { ...base, containment, uncontained: awaiting });
+  const uncontained = [...awaiting, ...facts.withheld.incidents];
+  const plan = buildPlan(incidents, { ...base, containment, uncontained });
   refuse(oversizedDeniesProblem(plan));
   // Every credential IAM lists for each compromised user, and its fate (plan/credentials.ts).
-  const credentials = await beforeDeclaring("IAM", () => readCredentialPlan(incidents, account, iam, containment));
+  const credentials = await beforeDeclaring("IAM", () =>
+    readCredentialPlan(incidents, account, iam, containment, spelled.principals),
+  );
   const roots = organization === undefined ? [] : rootUserPlans(incidents, organization);
   refuse(rootAccessProblem(roots, root !== undefined));
   for (const note of facts.notes) pulumi.log.info(note);
   for (const warning of facts.warnings) pulumi.log.warn(warning);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
-  for (const error of facts.withheld.errors) pulumi.log.error(error);
+  for (const error of [...facts.withheld.errors, ...spelled.problems]) pulumi.log.error(error);
   return {
     settings,
     incidents,
@@ -333,10 +387,13 @@ async function readWorld(
     owners,
     containment,
     awaiting,
+    uncontained,
     plan,
     credentials,
     roots,
     withheld: facts.withheld,
+    unsettled: spelled.problems,
+    userIds: facts.userIds,
     attachedGuardrails: facts.attachedGuardrails,
   };
 }
@@ -359,7 +416,10 @@ function declarePlan(
   const cutoffsOf = (pending: string[]) => Object.fromEntries(pending.map((id) => [id, instants[id].cutoff]));
   const revocations = new Map(
     plan.denyPolicies
-      .filter((policy) => !withheld.denies.includes(policy.resourceName))
+      .filter(
+        (policy) =>
+          !withheld.denies.includes(policy.resourceName) && !withheld.renamedDenies.includes(policy.resourceName),
+      )
       .map((policy) => [
         policy.resourceName,
         new SessionRevocation(policy.resourceName, {
@@ -429,9 +489,11 @@ async function readFacts(
   settings: Settings,
   iam: DeployIam,
   organizations: DeployOrganizations | undefined,
+  own: OwnState,
+  spellings: readonly Principal[],
 ): Promise<Facts> {
   const { account, organization } = settings;
-  const declared = buildPlan(incidents, { account, organization });
+  const declared = buildPlan(incidents, { account, organization, spellings });
   try {
     refuse(sdkAccountProblem(account, await iam.account()));
     const keys = await keyOwnership(
@@ -440,6 +502,22 @@ async function readFacts(
       (id) => iam.keyOwner(id),
     );
     refuse(keys.problem);
+    // A user IAM does not find by name is gone only when nothing shows it was renamed.
+    const users = declared.denyPolicies
+      .filter((deny) => deny.principal.type === "user")
+      .map((deny) => ({ account: deny.account, name: deny.principal.name, incidents: deny.incidents }));
+    // What cannot be read records no id: a renamed user is then found only through its listed keys.
+    const recordedIds = "unreadable" in own ? {} : own.userIds;
+    const identities = await userIdentities(users, recordedIds, keys.foreign, {
+      userId: (name) => iam.userId(name),
+      userNamed: (id) => iam.userNamed(id),
+    });
+    const renamed = identities.renamed;
+    const isRenamed = (p: Principal) =>
+      p.type === "user" && renamed.some((r) => iamNameKey(r.user) === iamNameKey(p.name) && r.nameNowHeldBy === null);
+    const withheldIncidents = [
+      ...new Set([...renamed.flatMap((r) => r.incidents), ...keys.foreign.flatMap((k) => k.incidents)]),
+    ].sort();
     // One read per role, whatever the spelling: a role can be revoked and be a replacement role too.
     const roles = new Map<string, Promise<RoleState | null>>();
     const role = (name: string) => {
@@ -454,7 +532,7 @@ async function readFacts(
       userInlinePolicies: (name) => iam.userInlinePolicies(name),
       quotas: () => iam.quotas(),
       managedPolicy: (arn) => iam.managedPolicy(arn),
-      statePolicies,
+      statePolicies: async () => statePolicies(own),
     });
     let attachedGuardrails: Facts["attachedGuardrails"] = {};
     if (organization !== undefined) {
@@ -470,7 +548,7 @@ async function readFacts(
       goneAccessKeys: keys.gone,
       managedDenyRoles: room.managedDenyRoles,
       inlineDenyUsers: room.inlineDenyUsers,
-      gonePrincipals: room.gone,
+      gonePrincipals: room.gone.filter((p) => !isRenamed(p)),
       notes: room.notes,
       impostors: room.impostors,
       warnings: room.warnings,
@@ -480,12 +558,26 @@ async function readFacts(
         keptDenies: room.kept,
         roles: taken.taken,
         foreign: room.foreign,
+        incidents: withheldIncidents,
+        // A renamed user's keys too, whoever IAM names as their owner: an update would name the old user.
+        keys: declared.accessKeys
+          .filter(
+            (key) =>
+              keys.foreign.some((f) => f.accessKeyId === key.accessKeyId) ||
+              renamed.some((r) => iamNameKey(r.user) === iamNameKey(key.user)),
+          )
+          .map((key) => key.resourceName),
+        renamedDenies: declared.denyPolicies
+          .filter((deny) => isRenamed({ ...deny.principal, account: deny.account }))
+          .map((deny) => deny.resourceName),
         errors: [
+          uncontainedUsersError(declared, renamed, keys.foreign),
           takenRoleNamesError(taken.problems),
           denyRoomError(room.problems),
           foreignDeniesError(room.foreignProblems),
         ].filter((e) => e !== undefined),
       },
+      userIds: identities.userIds,
     };
   } catch (error) {
     if (error instanceof pulumi.RunError) throw error;
@@ -496,37 +588,64 @@ async function readFacts(
 }
 
 /**
- * The managed policies this stack created, as its last checkpoint records them (ARN → PolicyId),
- * read through the engine: the only record of which policy at a deny's name is cordon's that whoever
- * writes IAM cannot forge. A stack without outputs has recorded nothing of cordon's yet, and is not
- * asked further: the engine's GetStackResourceOutputs reads the checkpoint's snapshot without
- * checking that there is one (pkg/backend/backend.go), which a stack never updated has not.
- * With them, the ids its outputs list as impostors (`denyImpostors`): a refresh reads whatever IAM
- * has at a policy's ARN into the state, so the state alone would vouch for an impostor once an
- * update with `--refresh` has run (a failed one included: the program registers its outputs before
- * it fails, at its end).
+ * This stack's last checkpoint as the engine reads it (every resource's type and outputs, by URN),
+ * the ids its outputs list as impostors (`denyImpostors`) and the users' ids they recorded
+ * (`userIds`); or why it cannot be read. Read once, before anything is planned: which managed
+ * policies this stack created (`statePolicies`), under which spelling each principal's resources
+ * are named (program/spellings.ts), and which user each name was (program/checks.ts, userIdentities). The checkpoint is the
+ * only record of which policy at a deny's name is cordon's that whoever writes IAM cannot forge. A
+ * stack without outputs has recorded nothing of cordon's yet, and is not asked further: the engine's
+ * GetStackResourceOutputs reads the checkpoint's snapshot without checking that there is one
+ * (pkg/backend/backend.go), which a stack never updated has not. With them, the ids its outputs list
+ * as impostors: a refresh reads whatever IAM has at a policy's ARN into the state, so the state
+ * alone would vouch for an impostor once an update with `--refresh` has run (a failed one included:
+ * the program registers its outputs before it fails, at its end).
  */
-async function statePolicies(): Promise<StatePolicies> {
+type OwnState =
+  | { resources: Record<string, StateResource>; impostors: Set<string>; userIds: Record<string, string> }
+  | { unreadable: string };
+
+async function readOwnState(): Promise<OwnState> {
   const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
   try {
     const own = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name })) as { outputs?: unknown } | undefined;
     const outputs = own?.outputs;
     if (typeof outputs !== "object" || outputs === null || Object.keys(outputs).length === 0)
-      return { policies: new Map(), impostors: new Set() };
+      return { resources: {}, impostors: new Set(), userIds: {} };
     const impostors = listedImpostors(outputs);
+    const userIds = recordedUserIds(outputs);
     const read = (await pulumi.runtime.invoke(READ_STACK_RESOURCE_OUTPUTS, { stackName: name })) as
-      | { outputs?: Record<string, { type?: unknown; outputs?: { arn?: unknown; policyId?: unknown } }> }
+      | { outputs?: Record<string, StateResource> }
       | undefined;
-    const policies = new Map<string, string>();
-    for (const resource of Object.values(read?.outputs ?? {})) {
-      const { arn, policyId } = resource?.outputs ?? {};
-      if (resource?.type === "aws:iam/policy:Policy" && typeof arn === "string" && typeof policyId === "string")
-        policies.set(arn.toLowerCase(), policyId);
-    }
-    return { policies, impostors };
+    return { resources: read?.outputs ?? {}, impostors, userIds };
   } catch (error) {
     return { unreadable: ((error as { details?: string }).details ?? (error as Error).message).split("\n")[0] };
   }
+}
+
+/** The managed policies this stack created, as its last checkpoint records them (ARN → PolicyId). */
+function statePolicies(own: OwnState): StatePolicies {
+  if ("unreadable" in own) return own;
+  const policies = new Map<string, string>();
+  for (const resource of Object.values(own.resources)) {
+    const { arn, policyId } = (resource?.outputs ?? {}) as { arn?: unknown; policyId?: unknown };
+    if (resource?.type === "aws:iam/policy:Policy" && typeof arn === "string" && typeof policyId === "string")
+      policies.set(arn.toLowerCase(), policyId);
+  }
+  return { policies, impostors: own.impostors };
+}
+
+/**
+ * The UserIds this stack's last run recorded (its `userIds` output). Anything that is not a name →
+ * id table records nothing: a renamed user is then found only through the owner IAM names for its
+ * listed keys, and this run records the ids afresh.
+ */
+function recordedUserIds(outputs: object): Record<string, string> {
+  const ids = (outputs as { userIds?: unknown }).userIds;
+  if (typeof ids !== "object" || ids === null || Array.isArray(ids)) return {};
+  return Object.fromEntries(
+    Object.entries(ids).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }
 
 /**
@@ -587,7 +706,12 @@ async function keysStillUsable(
     let after: UserKeysAfterRun[];
     try {
       after = await Promise.all(
-        keyHoldersOf(credentials, id).map(async ({ user, keep }) => ({ user, keep, listed: await listOf(user) })),
+        keyHoldersOf(credentials, id).map(async ({ user, keep, existed }) => ({
+          user,
+          keep,
+          existed,
+          listed: await listOf(user),
+        })),
       );
     } catch (error) {
       ids.push(id);
@@ -595,10 +719,10 @@ async function keysStillUsable(
       continue;
     }
     const active = stillActive(after);
-    if (active.length > 0) {
-      ids.push(id);
-      notes.push(keysStillActiveNote(id, active));
-    }
+    const vanished = vanishedUsers(after);
+    if (active.length > 0 || vanished.length > 0) ids.push(id);
+    if (active.length > 0) notes.push(keysStillActiveNote(id, active));
+    if (vanished.length > 0) notes.push(usersVanishedNote(id, vanished));
   }
   return { ids, notes };
 }

@@ -52,7 +52,7 @@ export interface DeployIam extends CredentialIam {
   account(): Promise<string>;
   /**
    * The access keys IAM lists under a user (`ListAccessKeys`), or null when IAM has no user of that
-   * name (deleted by hand: nothing of it can be used any more).
+   * name (deleted by hand, or renamed: program/checks.ts, userIdentities, tells which).
    */
   accessKeys(user: string): Promise<ListedKey[] | null>;
   /**
@@ -60,6 +60,13 @@ export interface DeployIam extends CredentialIam {
    * answers that there is no such key (NoSuchEntity). Any other failure is thrown.
    */
   keyOwner(accessKeyId: string): Promise<string | null>;
+  /**
+   * IAM's id of the user of that name (`GetUser`'s UserId, AIDA…), or null when IAM has no user of
+   * that name. IAM keeps the id when the user is renamed, and never gives it to another user.
+   */
+  userId(name: string): Promise<string | null>;
+  /** The name of the user IAM has with that UserId (`ListUsers`, read once), or null when it has none. */
+  userNamed(userId: string): Promise<string | null>;
   /** The role, or null when IAM has no role of that name. */
   role(name: string): Promise<RoleState | null>;
   /** ARNs of the managed policies attached to the user, or null when IAM has no user of that name. */

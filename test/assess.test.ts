@@ -200,13 +200,26 @@ describe("assess against moto", () => {
         ]),
       }),
     );
+    const key = (
+      await seed<{ AccessKey: { AccessKeyId: string } }>(new CreateAccessKeyCommand({ UserName: "reports" }))
+    ).AccessKey.AccessKeyId;
     const { code, stdout } = await assess("--user", "reports");
     expect(code).toBe(0);
     expect(stdout).toContain(
       "can: read data through inline read-site → replace first, then contain: it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first\n",
     );
     expect(stdout).toContain("can assume: no role of this account\n");
-    expect(stdout).toContain("0 access keys\n");
+    expect(stdout).toContain(`1 access key: ${key} Active, never used\n`);
+
+    // After the first strike the key is Inactive already: there is no key left to disable.
+    await seed(new UpdateAccessKeyCommand({ UserName: "reports", AccessKeyId: key, Status: "Inactive" }));
+    const after = await assess("--user", "reports", "--json");
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout).containmentOrder).toEqual({
+      order: "replace-first",
+      reason:
+        "it can only read data, and its access key is already Inactive: move the workload to a role, and keep it Inactive",
+    });
   });
 
   it("a permissions boundary caps what the policies grant", async () => {
@@ -366,6 +379,44 @@ describe("assess through the cordon bin, as users call it", () => {
         order: "contain-first",
         reason: "it can assume roles whose permissions assess does not read",
       },
+    });
+  });
+
+  // The report: a key that can mine on the account's bill, pass roles and destroy was told to move
+  // the workload first and leave the key Active.
+  it("a key that can run code, pass roles and destroy: contained first, naming what it found", async () => {
+    await seed(new CreateUserCommand({ UserName: "miner-bot" }));
+    await seed(
+      new PutUserPolicyCommand({
+        UserName: "miner-bot",
+        PolicyName: "miner",
+        PolicyDocument: policy([
+          {
+            Effect: "Allow",
+            Action: ["ec2:*", "lambda:*", "iam:PassRole", "cloudformation:*", "ssm:SendCommand"],
+            Resource: "*",
+          },
+        ]),
+      }),
+    );
+    const { code, stdout, stderr } = await cordon("assess", "--user", "miner-bot");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      "can: run code or launch compute through inline miner · pass roles through inline miner · destroy resources through inline miner → contain first, restore later: it can run code or launch compute: ec2:RunInstances, lambda:CreateFunction, lambda:UpdateFunctionCode and 6 more (risk.actions.compute); it can pass roles to services (iam:PassRole); it can destroy resources: ec2:TerminateInstances, ec2:DeleteVolume, ec2:DeleteSnapshot and 3 more (risk.actions.destroy)\n",
+    );
+    const json = JSON.parse((await cordon("assess", "--user", "miner-bot", "--json")).stdout);
+    expect(json.containmentOrder.order).toBe("contain-first");
+    expect(json.risk).toMatchObject({
+      admin: false,
+      iamWrite: false,
+      dataRead: false,
+      secretsRead: false,
+      dataWrite: false,
+      compute: true,
+      passRole: true,
+      destroy: true,
+      beyondReadOnly: ["cloudformation:*", "ec2:*", "iam:PassRole", "lambda:*", "ssm:SendCommand"],
     });
   });
 });

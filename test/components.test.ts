@@ -171,6 +171,9 @@ describe("deployPermissions", () => {
       ],
       "aws:iam/userPolicy:UserPolicy": ["iam:DeleteUserPolicy", "iam:GetUserPolicy", "iam:PutUserPolicy"],
       "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
+      // The engine's own reads of the stacks' checkpoints: nothing of AWS.
+      "pulumi:pulumi:readStackOutputs": [],
+      "pulumi:pulumi:readStackResourceOutputs": [],
       "aws:sqs/queue:Queue": [
         "sqs:CreateQueue",
         "sqs:DeleteQueue",

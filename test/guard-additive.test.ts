@@ -255,7 +255,7 @@ describe("anything else is refused, with its reason", () => {
       "a principal respelled",
       byPath(ciKey()),
       byPath(edit(ciKey(), (i) => (i.roles = [{ name: "Deploy" }]))),
-      `${FILE}: incident 2026-11-28-ci-key: respelling role "deploy" as "Deploy" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same role`,
+      `${FILE}: incident 2026-11-28-ci-key: respelling role "deploy" as "Deploy": IAM takes both to be the same role, whose deny keeps the spelling its stack's state has; a pulumi up that cannot read that state declares the deny as the files spell it, and then fails, deleting nothing, until the state's second name for it is forgotten by hand`,
     ),
     refused(
       "a principal of another account removed",

@@ -734,7 +734,7 @@ describe("a base that does not validate (item 3)", () => {
       ["--stack-outputs", "outputs.json"],
     );
     expect(respelled.code).toBe(1);
-    expect(respelled.stderr).toContain('respelling role "Builder" as "builder" renames its deny policy');
+    expect(respelled.stderr).toContain('respelling role "Builder" as "builder": IAM takes both to be the same role');
   });
 
   it("a key the outputs record is kept: removing it is refused, keeping it under any user is not", async () => {

@@ -405,14 +405,14 @@ describe("an incident id that names a property of every object", () => {
 });
 
 describe("a principal respelled", () => {
-  it("fails while the incident is active: IAM ignores case, cordon's resource names do not", async () => {
+  it("fails while the incident is active: IAM ignores case, and a run that cannot read the state names the deny as the files spell it", async () => {
     const result = await guardChange(
       [ciKey()],
       [edit(ciKey(), (i) => (i.roles = [{ name: "Deploy" }, { name: "analytics" }]))],
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `error ${CI}: respelling role "deploy" as "Deploy" renames its deny policy: pulumi up deletes the policy under the old spelling, which IAM takes to be the same role\n${refusal(1)}`,
+      `error ${CI}: respelling role "deploy" as "Deploy": IAM takes both to be the same role, whose deny keeps the spelling its stack's state has; a pulumi up that cannot read that state declares the deny as the files spell it, and then fails, deleting nothing, until the state's second name for it is forgotten by hand\n${refusal(1)}`,
     );
   });
 });

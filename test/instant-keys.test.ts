@@ -10,7 +10,7 @@ import type { Incident, KeptCredentials } from "../incident/types.ts";
 import { credentialPlan, keyHoldersOf, type UserListing } from "../plan/credentials.ts";
 import { instantsToRecord } from "../plan/declarations.ts";
 import { buildPlan } from "../plan/plan.ts";
-import { stillActive } from "../program/containment.ts";
+import { stillActive, usersVanishedNote, vanishedUsers } from "../program/containment.ts";
 
 const ACCOUNT = "123456789012";
 const ID = "2026-11-28-ci-key";
@@ -141,9 +141,10 @@ describe("the keys that keep the instant from being recorded after the run's key
         // The run listed only what it had seen; IAM lists every key after its key steps.
         const listedByRun = keys.filter((k) => k.seenBefore);
         const credentials = credentialPlan([incident], { account: ACCOUNT, listings: listings(listedByRun) });
-        const after = keyHoldersOf(credentials, ID).map(({ user, keep }) => ({
+        const after = keyHoldersOf(credentials, ID).map(({ user, keep, existed }) => ({
           user,
           keep,
+          existed,
           listed: keys.filter((k) => k.user === user).map((k) => ({ accessKeyId: k.id, status: k.status })),
         }));
         const usable = stillActive(after);
@@ -155,7 +156,18 @@ describe("the keys that keep the instant from being recorded after the run's key
     );
   });
 
-  it("a user IAM no longer has holds nothing back", () => {
-    expect(stillActive([{ user: "dana", keep: [], listed: null }])).toEqual([]);
+  it("a user IAM never had holds no key back; one it had when the run listed it and no longer finds by name is not taken for contained", () => {
+    expect(stillActive([{ user: "dana", keep: [], listed: null, existed: false }])).toEqual([]);
+    expect(vanishedUsers([{ user: "dana", keep: [], listed: null, existed: false }])).toEqual([]);
+    // Renamed during the run (iam:UpdateUser keeps its keys under the new name), or deleted: the run cannot tell.
+    const after = [
+      { user: "dana", keep: [], listed: null, existed: true },
+      { user: "erin", keep: [], listed: [], existed: true },
+    ];
+    expect(stillActive(after)).toEqual([]);
+    expect(vanishedUsers(after)).toEqual(["dana"]);
+    expect(usersVanishedNote("2026-11-28-a", vanishedUsers(after))).toBe(
+      "incident 2026-11-28-a: IAM no longer has user dana by that name after this run's key steps, though it had when this run listed the incident's credentials (deleted, or renamed with its keys), so no containment instant is recorded: the incident's principals are denied everything until a run finds every access key of its users that the files do not keep Inactive",
+    );
   });
 });

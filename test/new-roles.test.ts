@@ -157,8 +157,10 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     expect(rolesSection(result.text)).toBe(
       [
         "# Roles the exposed credentials could assume: their older sessions are revoked too.",
-        "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z,",
-        "# or earlier with a session still alive at 2026-11-27T14:16:00Z (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
+        "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z,",
+        "# or earlier with a session still alive then, in CloudTrail as it was at 2026-11-28T02:16:00Z (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
+        "# CloudTrail delivers an event minutes after the call (about 5 on average, not guaranteed): calls of the 15 minutes before 2026-11-28T02:16:00Z, and the roles they assumed, may not be in it yet.",
+        `# After 2026-11-28T02:31:00Z, run npx cordon review --access-key ${key} --since 2026-11-27T14:16:00Z, and add here by pull request what the review lists under "add to the incident".`,
         `# Left out: arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef (AWS manages it: it cannot carry a deny).`,
         "roles:",
         "  - name: deploy",
@@ -226,8 +228,10 @@ describe("the roles the key and its sessions assumed, from CloudTrail", () => {
     expect(rolesSection(result.text)).toBe(
       [
         "# Roles the exposed credentials could assume: their older sessions are revoked too.",
-        "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z to 2026-11-28T02:16:00Z,",
-        "# or earlier with a session still alive at 2026-11-27T14:16:00Z (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
+        "# Found by cordon new: the roles the key and the sessions it minted assumed from 2026-11-27T14:16:00Z,",
+        "# or earlier with a session still alive then, in CloudTrail as it was at 2026-11-28T02:16:00Z (CloudTrail LookupEvents in 36 regions; a role session lives at most 12 h).",
+        "# CloudTrail delivers an event minutes after the call (about 5 on average, not guaranteed): calls of the 15 minutes before 2026-11-28T02:16:00Z, and the roles they assumed, may not be in it yet.",
+        `# After 2026-11-28T02:31:00Z, run npx cordon review --access-key ${key} --since 2026-11-27T14:16:00Z, and add here by pull request what the review lists under "add to the incident".`,
         "roles:",
         "  - name: early",
         "",

@@ -9,7 +9,13 @@ import { appliedState, containmentFromStackOutputs, stackOutputs } from "../plan
 import { sidPart } from "../plan/policies.ts";
 import { recordedIn } from "../program/containment.ts";
 import { buildPlan, type AccessKeyPlan } from "../plan/plan.ts";
-import { credentialsProblem, invalidFilesProblem, keyOwnership } from "../program/checks.ts";
+import {
+  credentialsProblem,
+  invalidFilesProblem,
+  keyOwnership,
+  uncontainedUsersError,
+  userIdentities,
+} from "../program/checks.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 const key = (user: string, accessKeyId: string, incident = "2026-11-28-a"): AccessKeyPlan => ({
@@ -29,7 +35,7 @@ describe("checks before anything is declared", () => {
     );
   });
 
-  it("asks IAM once per user, then who owns each key it does not list there: another user is an error, nobody means deleted", async () => {
+  it("asks IAM once per user, then who owns each key it does not list there: another user is foreign, nobody means deleted", async () => {
     const asked: string[] = [];
     const listed: Record<string, string[]> = { dana: ["AKIAJ7Q2EXAMPLEKEY77"], "ci-deployer": [] };
     const owners: Record<string, string> = {
@@ -46,25 +52,35 @@ describe("checks before anything is declared", () => {
       return owners[id] ?? null;
     };
     const keys = [key("dana", "AKIAJ7Q2EXAMPLEKEY77"), key("dana", "AKIAJ7Q2EXAMPLEKEY77", "2026-11-28-b")];
-    expect(await keyOwnership(keys, accessKeysOf, keyOwner)).toEqual({ gone: [] });
+    expect(await keyOwnership(keys, accessKeysOf, keyOwner)).toEqual({ gone: [], foreign: [] });
     expect(asked).toEqual(["dana"]);
 
     asked.length = 0;
     const deleted = key("ci-deployer", "AKIAIOSFODNN7EXAMPLE");
-    expect(await keyOwnership([...keys, deleted], accessKeysOf, keyOwner)).toEqual({ gone: ["AKIAIOSFODNN7EXAMPLE"] });
+    expect(await keyOwnership([...keys, deleted], accessKeysOf, keyOwner)).toEqual({
+      gone: ["AKIAIOSFODNN7EXAMPLE"],
+      foreign: [],
+    });
     expect(asked).toEqual(["ci-deployer", "dana", "AKIAIOSFODNN7EXAMPLE"]);
 
     // IAM names are case-insensitive: the declared user spelt otherwise still owns the key.
     expect(await keyOwnership([key("ci-deployer", "AKIASPELTOTHERWISE01")], accessKeysOf, keyOwner)).toEqual({
       gone: [],
+      foreign: [],
     });
 
+    // Not a reason to stop the run: the key is not declared, and only its incidents are withheld.
     expect(await keyOwnership([deleted, key("ci-deployer", "AKIAOWNEDBYSOMEONE01")], accessKeysOf, keyOwner)).toEqual({
-      problem: [
-        "cordon declared nothing: 1 access key belongs to another user than the declared one; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):",
-        "incident 2026-11-28-a: access key AKIAOWNEDBYSOMEONE01 is not a key of user ci-deployer: IAM names user svc-backup as its owner (IAM lists for ci-deployer: no access keys)",
-      ].join("\n"),
-      gone: [],
+      gone: ["AKIAIOSFODNN7EXAMPLE"],
+      foreign: [
+        {
+          accessKeyId: "AKIAOWNEDBYSOMEONE01",
+          user: "ci-deployer",
+          owner: "svc-backup",
+          incidents: ["2026-11-28-a"],
+          listed: [],
+        },
+      ],
     });
   });
 
@@ -76,6 +92,7 @@ describe("checks before anything is declared", () => {
       problem:
         "cordon declared nothing: cannot list the access keys of user gone (incident 2026-11-28-a): NoSuchEntity",
       gone: [],
+      foreign: [],
     });
     expect(
       await keyOwnership(
@@ -87,6 +104,123 @@ describe("checks before anything is declared", () => {
       problem:
         "cordon declared nothing: cannot ask IAM who owns access key AKIAIOSFODNN7EXAMPLE (incident 2026-11-28-a), which it does not list under user dana: access denied: the credentials may not call iam:GetAccessKeyLastUsed",
       gone: [],
+      foreign: [],
+    });
+  });
+
+  describe("a user IAM does not find by name is gone only when nothing shows it was renamed", () => {
+    // As real IAM answers once alice is renamed mallory: no user alice, and GetAccessKeyLastUsed
+    // names the key's current owner (moto still answers the old name).
+    const incidents = loadIncidents(
+      [
+        {
+          path: "incidents/2026-11-28-a.yaml",
+          text: 'id: 2026-11-28-a\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nusers:\n  - name: alice\n    accessKeys: [AKIAALICE00000000001]\n',
+        },
+        {
+          path: "incidents/2026-11-28-b.yaml",
+          text: 'id: 2026-11-28-b\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nusers:\n  - name: bob\n    accessKeys: [AKIABOB0000000000001]\n',
+        },
+      ],
+      { now: NOW },
+    ).incidents;
+    const plan = buildPlan(incidents, { account: "123456789012" });
+    const users = plan.denyPolicies.map((d) => ({
+      account: d.account,
+      name: d.principal.name,
+      incidents: d.incidents,
+    }));
+    const iam = (ids: Record<string, string>) => ({
+      userId: async (name: string) => (Object.hasOwn(ids, name) ? ids[name] : null),
+      userNamed: async (id: string) => Object.entries(ids).find(([, v]) => v === id)?.[0] ?? null,
+    });
+
+    it("a listed key whose owner IAM names under another name: renamed, never deleted, and only its incident is withheld", async () => {
+      const keys = await keyOwnership(
+        plan.accessKeys,
+        async (user) => (user === "bob" ? ["AKIABOB0000000000001"] : null),
+        async () => "mallory",
+      );
+      expect(keys).toEqual({
+        gone: [],
+        foreign: [
+          {
+            accessKeyId: "AKIAALICE00000000001",
+            user: "alice",
+            owner: "mallory",
+            incidents: ["2026-11-28-a"],
+            listed: null,
+          },
+        ],
+      });
+      const found = await userIdentities(users, {}, keys.foreign, iam({ bob: "AIDABOB", mallory: "AIDAALICE" }));
+      expect(found).toEqual({
+        renamed: [
+          {
+            account: "123456789012",
+            user: "alice",
+            name: "mallory",
+            evidence: { accessKeyId: "AKIAALICE00000000001" },
+            nameNowHeldBy: null,
+            incidents: ["2026-11-28-a"],
+          },
+        ],
+        userIds: { bob: "AIDABOB" },
+      });
+      expect(uncontainedUsersError(plan, found.renamed, keys.foreign)).toBe(
+        [
+          "cordon does not take incident 2026-11-28-a for contained: no containment instant is recorded for it (an at-containment incident's principals are denied everything until one is), everything else is declared, and this update fails at its end:",
+          "incidents/2026-11-28-a.yaml: user alice (incident 2026-11-28-a) was renamed to mallory (IAM names user mallory as the owner of its listed access key AKIAALICE00000000001, and has no user alice): its credentials, console password and policies went with it, so nothing of it is contained and no deny can be attached to the old name; add user mallory to the incident (with its access keys), then run again",
+        ].join("\n"),
+      );
+    });
+
+    it("a UserId an earlier run recorded, found under another name: renamed; a second user made under the old name too", async () => {
+      const recorded = { alice: "AIDAALICE", bob: "AIDABOB" };
+      const renamed = await userIdentities(users, recorded, [], iam({ bob: "AIDABOB", mallory: "AIDAALICE" }));
+      expect(renamed.renamed).toEqual([
+        {
+          account: "123456789012",
+          user: "alice",
+          name: "mallory",
+          evidence: { userId: "AIDAALICE" },
+          nameNowHeldBy: null,
+          incidents: ["2026-11-28-a"],
+        },
+      ]);
+      // The recorded id is kept while IAM has that user, under whatever name.
+      expect(renamed.userIds).toEqual({ alice: "AIDAALICE", bob: "AIDABOB" });
+      expect(uncontainedUsersError(plan, renamed.renamed, [])?.split("\n")[1]).toBe(
+        "incidents/2026-11-28-a.yaml: user alice (incident 2026-11-28-a) was renamed to mallory (same id AIDAALICE): its credentials, console password and policies went with it, so nothing of it is contained and no deny can be attached to the old name; add user mallory to the incident (with its access keys), then run again",
+      );
+      const again = await userIdentities(
+        users,
+        recorded,
+        [],
+        iam({ alice: "AIDANEWALICE", bob: "AIDABOB", mallory: "AIDAALICE" }),
+      );
+      expect(again.renamed.map((r) => [r.name, r.nameNowHeldBy])).toEqual([["mallory", "AIDANEWALICE"]]);
+    });
+
+    it("no record and no listed key of another owner: deleted, as before; a record IAM no longer has is replaced", async () => {
+      const deleted = await userIdentities(users, { alice: "AIDAALICE" }, [], iam({ bob: "AIDABOB" }));
+      expect(deleted).toEqual({ renamed: [], userIds: { bob: "AIDABOB" } });
+      const recreated = await userIdentities(
+        users,
+        { alice: "AIDAALICE" },
+        [],
+        iam({ alice: "AIDANEW", bob: "AIDABOB" }),
+      );
+      expect(recreated).toEqual({ renamed: [], userIds: { alice: "AIDANEW", bob: "AIDABOB" } });
+      // Another spelling of the same name is the same user: never a rename.
+      const spelt = await userIdentities(
+        users,
+        { alice: "AIDAALICE" },
+        [],
+        iam({ Alice: "AIDAALICE", bob: "AIDABOB" }),
+      );
+      expect(spelt.renamed).toEqual([]);
+      expect(uncontainedUsersError(plan, [], [])).toBeUndefined();
     });
   });
 

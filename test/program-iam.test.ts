@@ -16,11 +16,13 @@ import {
   DeleteAccessKeyCommand,
   DetachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
+  GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   type Tag,
+  UpdateUserCommand,
 } from "@aws-sdk/client-iam";
 import { readLiveKeys } from "../aws/iam.ts";
 import { keyChecks } from "../verify/checks.ts";
@@ -33,7 +35,7 @@ import { deployIam, programReadPermissions } from "../aws/deploy.ts";
 import { deployDeclarations } from "../commands/permissions.ts";
 import { deployPermissions } from "../components/permissions.ts";
 import program from "../index.ts";
-import { PROGRAM_SAID_WHY, withheldMessage } from "../program/deploy.ts";
+import { PROGRAM_SAID_WHY, uncontainedMessage, withheldMessage } from "../program/deploy.ts";
 import { deployPolicy, notGranted } from "../permissions/policies.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { policySize } from "../plan/policies.ts";
@@ -197,23 +199,47 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
     expect(outputsOf(second).incidents["2026-11-28-ci-key"]).toMatchObject({ cutoff: CUTOFF, goneAccessKeys: [key] });
   });
 
-  it("stops, declaring nothing, when IAM names another user as the key's owner", async () => {
+  it("withholds only the incident of a key IAM names another owner of: the key not declared, the other incidents contained, the run failing at its end", async () => {
     await user("ci-deployer");
     await user("svc-backup");
+    await user("dana");
     const own = await accessKey("ci-deployer");
     const foreign = await accessKey("svc-backup");
+    const danas = await accessKey("dana");
     incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${foreign}]`]);
+    incidentFile("2026-11-29-dana", ["users:", "  - name: dana", `    accessKeys: [${danas}]`]);
     const run = await up();
-    expect(run.error?.message).toBe(
+    expect(run.error).toBeUndefined();
+    expect(run.errors).toEqual([
       [
-        "cordon declared nothing: 1 access key belongs to another user than the declared one; name the user that owns each key (Pulumi would replace a key whose user changed, and a replacement creates a new key):",
-        `incident 2026-11-28-ci-key: access key ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner (IAM lists for ci-deployer: ${own})`,
+        "cordon does not take incident 2026-11-28-ci-key for contained: no containment instant is recorded for it (an at-containment incident's principals are denied everything until one is), everything else is declared, and this update fails at its end:",
+        `incident 2026-11-28-ci-key: access key ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner (IAM lists for ci-deployer: ${own}); name the user that owns it (Pulumi would replace a key whose user changed, and a replacement creates a new key)`,
       ].join("\n"),
+      uncontainedMessage(["2026-11-28-ci-key"]),
+    ]);
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    // The foreign key is never declared: its user would differ, and Pulumi would replace it.
+    expect(declared(run).filter((r) => r.includes(foreign))).toEqual([]);
+    // The incident's user is still denied, everything; its other keys disabled; no instant recorded.
+    expect(declared(run)).toEqual(
+      expect.arrayContaining([
+        `aws:iam/accessKey:AccessKey ${ACCOUNT}-ci-deployer-${own}`,
+        `aws:iam/userPolicyAttachment:UserPolicyAttachment ${ACCOUNT}-user-ci-deployer`,
+        `aws:iam/accessKey:AccessKey ${ACCOUNT}-dana-${danas}`,
+        `cordon:iam:ContainmentInstant ${ACCOUNT}-2026-11-29-dana`,
+      ]),
     );
-    expect(declared(run)).toEqual([]);
+    expect(declared(run)).not.toContain(`cordon:iam:ContainmentInstant ${ACCOUNT}-2026-11-28-ci-key`);
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"]).toMatchObject({
+      cutoff: "at-containment",
+      deniedUntilContained: true,
+      expiresAt: null,
+    });
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"].containedAt).toBeUndefined();
+    expect(outputsOf(run).incidents["2026-11-29-dana"]).toMatchObject({ cutoff: CUTOFF, containedAt: CONTAINED_AT });
   });
 
-  it("tells a deleted key and a foreign one apart in the same run: the foreign one stops it", async () => {
+  it("tells a deleted key and a foreign one apart in the same run: the foreign one withholds the incident", async () => {
     await user("ci-deployer");
     await user("svc-backup");
     const deleted = await accessKey("ci-deployer");
@@ -221,11 +247,64 @@ describe("point 2: a key deleted by hand is contained, a key of another user is 
     const foreign = await accessKey("svc-backup");
     incidentFile("2026-11-28-ci-key", ["users:", "  - name: ci-deployer", `    accessKeys: [${deleted}, ${foreign}]`]);
     const run = await up();
-    expect(run.error?.message.split("\n")[1]).toBe(
-      `incident 2026-11-28-ci-key: access key ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner (IAM lists for ci-deployer: no access keys)`,
+    expect(run.errors[0].split("\n")[1]).toBe(
+      `incident 2026-11-28-ci-key: access key ${foreign} is not a key of user ci-deployer: IAM names user svc-backup as its owner (IAM lists for ci-deployer: no access keys); name the user that owns it (Pulumi would replace a key whose user changed, and a replacement creates a new key)`,
     );
-    expect(run.error?.message).not.toContain(deleted);
-    expect(declared(run)).toEqual([]);
+    expect(run.errors[0]).not.toContain(deleted);
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    expect(declared(run).filter((r) => r.startsWith("aws:iam/accessKey:"))).toEqual([]);
+    expect(outputsOf(run).incidents["2026-11-28-ci-key"].goneAccessKeys).toEqual([deleted]);
+  });
+
+  it("tells a user renamed since an earlier run (its recorded UserId under another name) from one deleted: not contained, said by name, the other incidents contained", async () => {
+    await user("alice");
+    const key = await accessKey("alice");
+    incidentFile("2026-11-28-alice", ["users:", "  - name: alice"]);
+    const cloud = new MotoCloud(moto.env, { now: new Date(CONTAINED_AT) });
+    const id = (await iam.send(new GetUserCommand({ UserName: "alice" }))).User!.UserId!;
+    const first = await up(cloud);
+    expect(first.exitCode).toBeUndefined();
+    expect(outputsOf(first).userIds).toEqual({ alice: id });
+    // Whoever holds alice's key renames her (iam:UpdateUser); a second incident comes in.
+    await iam.send(new UpdateUserCommand({ UserName: "alice", NewUserName: "mallory" }));
+    await user("bob");
+    const bobs = await accessKey("bob");
+    incidentFile("2026-11-29-bob", ["users:", "  - name: bob", `    accessKeys: [${bobs}]`]);
+    const next = new MotoCloud(moto.env, { now: new Date("2026-11-28T15:00:00Z") });
+    next.otherStacks[`prod-${ACCOUNT}`] = first.outputs;
+    next.stackResources[`prod-${ACCOUNT}`] = {};
+    const run = await up(next);
+    expect(run.error).toBeUndefined();
+    expect(run.errors).toEqual([
+      [
+        "cordon does not take incident 2026-11-28-alice for contained: no containment instant is recorded for it (an at-containment incident's principals are denied everything until one is), everything else is declared, and this update fails at its end:",
+        `${relative(PROJECT_DIR, join(dir, "2026-11-28-alice.yaml"))}: user alice (incident 2026-11-28-alice) was renamed to mallory (same id ${id}): its credentials, console password and policies went with it, so nothing of it is contained and no deny can be attached to the old name; add user mallory to the incident (with its access keys), then run again`,
+      ].join("\n"),
+      uncontainedMessage(["2026-11-28-alice"]),
+    ]);
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+    // Not "already contained", and not recorded as gone.
+    expect(run.infos.filter((line) => line.startsWith("already contained"))).toEqual([]);
+    expect(outputsOf(run).incidents["2026-11-28-alice"]).toMatchObject({
+      cutoff: "at-containment",
+      deniedUntilContained: true,
+      gonePrincipals: [],
+    });
+    expect(outputsOf(run).incidents["2026-11-28-alice"].containedAt).toBeUndefined();
+    // No deny to the old name is declared (nothing has it); the record of the id is kept.
+    expect(declared(run).filter((r) => r.includes("alice"))).toEqual([]);
+    const bobId = (await iam.send(new GetUserCommand({ UserName: "bob" }))).User!.UserId!;
+    expect(outputsOf(run).userIds).toEqual({ alice: id, bob: bobId });
+    // The other incident is declared and contained as usual.
+    expect(declared(run)).toEqual(
+      expect.arrayContaining([
+        `aws:iam/accessKey:AccessKey ${ACCOUNT}-bob-${bobs}`,
+        `cordon:iam:ContainmentInstant ${ACCOUNT}-2026-11-29-bob`,
+      ]),
+    );
+    expect(outputsOf(run).incidents["2026-11-29-bob"].containedAt).toBe("2026-11-28T15:00:00Z");
+    // Nothing is declared for mallory's key under the old name: the responder adds mallory to the incident.
+    expect(declared(run).filter((r) => r.includes(key))).toEqual([]);
   });
 
   it("takes a user IAM does not have for contained: its keys are gone, nothing is attached, and the other incidents are declared", async () => {
@@ -747,10 +826,14 @@ describe("the program's own IAM reads are declared for the deployer", () => {
     ]);
     const iamMock = mockClient(IAMClient);
     const stsMock = mockClient(STSClient);
+    // An earlier run recorded another id for ci-deployer: the program looks for it under other names.
+    const cloud = new MotoCloud(moto.env, { now: new Date(CONTAINED_AT) });
+    cloud.otherStacks[`prod-${ACCOUNT}`] = { userIds: { "ci-deployer": "AIDAEARLIERCIDEPLOYER" } };
+    cloud.stackResources[`prod-${ACCOUNT}`] = {};
     try {
       iamMock.send.callThrough();
       stsMock.send.callThrough();
-      const run = await up();
+      const run = await up(cloud);
       expect(run.error).toBeUndefined();
       const sent = new Set([
         ...iamMock.calls().map((c) => actionOf("IAM", c.args[0])),
@@ -775,6 +858,7 @@ describe("the program's own IAM reads are declared for the deployer", () => {
         "iam:ListServiceSpecificCredentials",
         "iam:ListSigningCertificates",
         "iam:ListUserPolicies",
+        "iam:ListUsers",
         "sts:GetCallerIdentity",
       ]);
       const invokes = [...deployPermissions["aws:index/getCallerIdentity:getCallerIdentity"]];

@@ -161,7 +161,11 @@ describe("the examples", () => {
       "accessKeys dana",
     ]);
     const run = await up(examplesAtContainment(), "examples/incidents");
-    expect(run.calls).toEqual([{ token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} }]);
+    // And the engine for this stack's own outputs (never updated: none, so its checkpoint is not asked).
+    expect(run.calls).toEqual([
+      { token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} },
+      { token: "pulumi:pulumi:readStackOutputs", inputs: { name: `organization/cordon/prod-${ACCOUNT}` } },
+    ]);
   });
 
   it.each([
@@ -365,6 +369,8 @@ describe("the examples", () => {
       replacementRoles: ["backup-instance", "ci-deployer-oidc", "dana-from-builder"],
       rolesWithManagedDeny: [],
       usersWithInlineDeny: [],
+      // IAM's id of each user (the fake cloud's, made of the name): how the next run finds one renamed.
+      userIds: { "ci-deployer": "AIDACIDEPLOYER", dana: "AIDADANA", "svc-backup": "AIDASVCBACKUP" },
       credentials: [
         userCredentials("ci-deployer", "AKIAIOSFODNN7EXAMPLE", [
           "2026-11-28-ci-deploy-key",

@@ -2,6 +2,7 @@
  * status at, before and after each boundary: cutoff + 36 h when a user is named, + 12 h for roles
  * only, holdUntil when later, and the recorded instant of an at-containment incident.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +87,12 @@ describe.each([
     expiresAt: "2026-11-29T22:00:00Z",
     cutoff: "2026-11-28T10:00:00Z",
     holdUntil: null,
+    consoleSessions: {
+      latestEnd: "2026-11-30T10:00:00Z",
+      reviews: [
+        "npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z",
+      ],
+    },
     extra: [],
   },
   {
@@ -94,6 +101,7 @@ describe.each([
     expiresAt: "2026-11-28T22:00:00Z",
     cutoff: "2026-11-28T10:00:00Z",
     holdUntil: null,
+    consoleSessions: { latestEnd: "2026-11-29T10:00:00Z", reviews: [] },
     extra: [],
   },
   {
@@ -102,6 +110,8 @@ describe.each([
     expiresAt: "2026-12-01T00:00:00Z",
     cutoff: "2026-11-28T10:00:00Z",
     holdUntil: "2026-12-01T00:00:00Z",
+    // held past cutoff + 36 h + 12 h: no console session opened before the expiry outlives it
+    consoleSessions: null,
     extra: [],
   },
   {
@@ -110,9 +120,10 @@ describe.each([
     expiresAt: "2026-11-30T00:26:00Z",
     cutoff: "2026-11-28T12:26:00Z",
     holdUntil: null,
+    consoleSessions: { latestEnd: "2026-11-30T12:26:00Z", reviews: [] },
     extra: ["--stack-outputs", "outputs.json"],
   },
-])("$incident expires at $boundary", ({ incident, expiresAt, cutoff, holdUntil, extra }) => {
+])("$incident expires at $boundary", ({ incident, expiresAt, cutoff, holdUntil, consoleSessions, extra }) => {
   const at = Date.parse(expiresAt);
   const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
   it.each([
@@ -134,6 +145,8 @@ describe.each([
       goneAccessKeys: [],
       accounts: ["123456789012"],
       organization: { scp: false, rcp: false },
+      // A console session opened from a session minted before the cutoff lives 12 h past the expiry.
+      consoleSessions,
     });
   });
 });
@@ -162,6 +175,7 @@ it.each(["2026-11-28T12:00:00Z", "2026-12-31T00:00:00Z", "2030-01-01T00:00:00Z"]
       goneAccessKeys: [],
       accounts: ["123456789012"],
       organization: { scp: false, rcp: false },
+      consoleSessions: null,
     });
   },
 );
@@ -179,6 +193,9 @@ it("prints a readable table, says what can go and how to learn the pending expir
       "2026-11-28-user-key        2026-11-28T10:00:00Z  2026-11-29T22:00:00Z  0     removable: delete incidents/2026-11-28-user-key.yaml",
       "",
       "2 of 4 can be removed now: delete incidents/2026-11-28-roles-only.yaml, incidents/2026-11-28-user-key.yaml in a pull request (guard lets expired incidents go)",
+      "console sessions are not covered past the expiry: a session minted before the cutoff can open one (GetSigninToken), which lives up to 12 h after it is opened. Before deleting a file, run the review below; if it lists a console session ending after the expiry, set holdUntil to that session's until instead:",
+      "  2026-11-28-roles-only (expired 2026-11-28T22:00:00Z): it lists no access key to review by: look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T10:00:00Z to 2026-11-28T22:00:00Z",
+      "  2026-11-28-user-key (expired 2026-11-29T22:00:00Z): npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z",
       "1 pending containment: their instant is recorded by pulumi up; pass --stack-outputs FILE (pulumi stack output --json) to know their expiry",
       "",
     ].join("\n"),
@@ -337,5 +354,55 @@ describe("an incident over several accounts (issue 11)", () => {
     expect(text.stdout.split("\n").at(-2)).toBe(
       "2026-11-28-cross: shares in accounts 111111111111, 444444444444, and the organization SCP and RCP",
     );
+  });
+});
+
+describe("console sessions the expiry does not cover, as the CLI prints them (node cli/cordon.js status)", () => {
+  const CLI = join(import.meta.dirname, "..", "cli", "cordon.js");
+  let project: string;
+  const id = "2026-11-28-console";
+  const write = (extra: object = {}) =>
+    writeFileSync(
+      join(project, "incidents", `${id}.yaml`),
+      stringify({
+        id,
+        title: "A key whose session opened the console",
+        account: "123456789012",
+        cutoff: "2026-11-28T10:00:00Z",
+        users: [{ name: "ci-deployer", accessKeys: ["AKIAIOSFODNN7EXAMPLE"] }],
+        ...extra,
+      }),
+    );
+  const cordon = (args: string[]) =>
+    spawnSync(process.execPath, [CLI, "status", ...args], { cwd: project, encoding: "utf8" });
+  beforeAll(() => {
+    project = mkdtempSync(join(tmpdir(), "cordon-status-console-"));
+    writeFileSync(join(project, "Pulumi.yaml"), "name: cordon\nruntime: nodejs\n");
+    mkdirSync(join(project, "incidents"));
+  });
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  it("a removable incident: the review to run first, up to its expiry + 12 h; held by holdUntil to a console session's end, it stays", () => {
+    write();
+    const removable = cordon(["--now", "2026-11-29T23:00:00Z"]);
+    expect([removable.status, removable.stderr]).toEqual([0, ""]);
+    expect(removable.stdout.split("\n").slice(-3)).toEqual([
+      "console sessions are not covered past the expiry: a session minted before the cutoff can open one (GetSigninToken), which lives up to 12 h after it is opened. Before deleting a file, run the review below; if it lists a console session ending after the expiry, set holdUntil to that session's until instead:",
+      `  ${id} (expired 2026-11-29T22:00:00Z): npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z`,
+      "",
+    ]);
+    const json = cordon(["--now", "2026-11-29T23:00:00Z", "--json"]);
+    expect(JSON.parse(json.stdout).incidents[0].consoleSessions).toEqual({
+      latestEnd: "2026-11-30T10:00:00Z",
+      reviews: [
+        "npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z",
+      ],
+    });
+    // The review listed a console session opened at 21:30, until 2026-11-30T09:30:00Z: held to its end.
+    write({ holdUntil: "2026-11-30T09:30:00Z" });
+    const held = cordon(["--now", "2026-11-29T23:00:00Z"]);
+    expect([held.status, held.stderr]).toEqual([0, ""]);
+    expect(held.stdout).toContain(`${id}  2026-11-28T10:00:00Z  2026-11-30T09:30:00Z  10 h 30 min  active (holdUntil)`);
+    expect(held.stdout).not.toContain("console sessions");
   });
 });

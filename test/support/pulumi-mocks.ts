@@ -178,6 +178,10 @@ export class FakeCloud {
           : null;
       },
       keyOwner: async (id) => Object.entries(this.accessKeys).find(([, keys]) => keys.includes(id))?.[0] ?? null,
+      // A user of the table has an id made of its name; none was ever renamed.
+      userId: async (user) =>
+        Object.hasOwn(this.accessKeys, user) ? `AIDA${user.toUpperCase().replace(/[^A-Z0-9]/g, "")}` : null,
+      userNamed: async () => null,
       role: async (name) =>
         Object.values(this.roles).find((role) => role.name.toLowerCase() === name.toLowerCase()) ?? null,
       userAttachedPolicies: async (name) => this.userPolicies[name] ?? [],
@@ -248,6 +252,9 @@ export class FakeCloud {
         // The engine's own reader of another stack's outputs (builtins.go): `org/project/stack`.
         const name = String(inputs.name);
         const stack = name.split("/").pop()!;
+        // The stack being updated exists (backend.go, GetStackOutputs): never updated, it has no outputs.
+        if (!Object.hasOwn(this.otherStacks, stack) && stack === pulumi.getStack())
+          return { name, outputs: {}, secretOutputNames: [] };
         if (!Object.hasOwn(this.otherStacks, stack)) throw new Error(`unknown stack "${name}"`);
         return { name, outputs: this.otherStacks[stack], secretOutputNames: [] };
       }
