@@ -30,7 +30,13 @@ import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
 import { type CredentialPlan, credentialsToDisable, keyHoldersOf } from "../plan/credentials.ts";
 import { autoContainNote, instantsToRecord, replacementRolesAfter } from "../plan/declarations.ts";
-import { rootUserPlans, type OrganizationConfig, type RootUserPlan } from "../plan/organization.ts";
+import {
+  guardrailDeclarations,
+  rootUserPlans,
+  type GuardrailKind,
+  type OrganizationConfig,
+  type RootUserPlan,
+} from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
 import { stackName, stackSettingsFromEngine } from "../plan/project.ts";
@@ -84,7 +90,7 @@ import {
   type RootCredentials,
 } from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
-import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
+import { readGuardrails, type DeployOrganizations } from "./organization.ts";
 import { type StateResource, stateSpellings, unreadSpellingsProblem } from "./spellings.ts";
 
 /** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
@@ -122,6 +128,8 @@ interface Facts {
   withheld: Withheld;
   /** Each user's UserId, for the stack outputs (program/checks.ts, userIdentities). */
   userIds: Record<string, string>;
+  /** The organization stack: cordon's guardrails attached now, by kind (`GuardrailsRead.attached`). */
+  attachedGuardrails: Partial<Record<GuardrailKind, string[]>>;
 }
 
 /**
@@ -181,6 +189,7 @@ interface World {
    */
   unsettled: string[];
   userIds: Record<string, string>;
+  attachedGuardrails: Facts["attachedGuardrails"];
 }
 
 /**
@@ -229,7 +238,7 @@ export async function deploy(
       ? buildPlan(incidents, { ...base, containment, uncontained: [...uncontained, ...unconfirmed.ids] })
       : world.plan;
 
-  const instants = declarePlan(plan, account, credentials, world.withheld);
+  const instants = declarePlan(plan, account, credentials, world.withheld, world.attachedGuardrails);
   if (settings.autoContain !== undefined) {
     new AutoContain(`${account}-auto-contain`, { plan: settings.autoContain });
     pulumi.log.info(autoContainNote(settings.autoContain));
@@ -385,6 +394,7 @@ async function readWorld(
     withheld: facts.withheld,
     unsettled: spelled.problems,
     userIds: facts.userIds,
+    attachedGuardrails: facts.attachedGuardrails,
   };
 }
 
@@ -398,6 +408,7 @@ function declarePlan(
   account: string,
   credentials: CredentialPlan,
   withheld: Withheld,
+  attachedGuardrails: Facts["attachedGuardrails"],
 ): Record<string, ContainmentInstant> {
   const instants: Record<string, ContainmentInstant> = {};
   for (const { name, incident, accessKeyIds, otherAccessKeyIds } of instantsToRecord(plan, account, credentials))
@@ -427,8 +438,21 @@ function declarePlan(
     new ReplacementRole(role.resourceName, { role, after });
   }
   // The guardrails: the SCP's statements take the same cutoffs.
-  for (const policy of plan.organizationPolicies)
-    new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
+  const guardrails = new Map<string, OrganizationGuardrail>();
+  for (const { policy, after, formerName, keepAsIs } of guardrailDeclarations(
+    plan.organizationPolicies,
+    attachedGuardrails,
+  ))
+    guardrails.set(
+      policy.resourceName,
+      new OrganizationGuardrail(policy.resourceName, {
+        policy,
+        containment: cutoffsOf(policy.pendingContainment),
+        after: after.flatMap((name) => guardrails.get(name) ?? []),
+        formerName,
+        keepAsIs,
+      }),
+    );
   return instants;
 }
 
@@ -510,12 +534,15 @@ async function readFacts(
       managedPolicy: (arn) => iam.managedPolicy(arn),
       statePolicies: async () => statePolicies(own),
     });
+    let attachedGuardrails: Facts["attachedGuardrails"] = {};
     if (organization !== undefined) {
       if (organizations === undefined)
         refuse(
           "cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations",
         );
-      refuse(await guardrailsProblem(declared, organization, organizations!));
+      const guardrails = await readGuardrails(declared, organization, organizations!);
+      refuse(guardrails.problem);
+      attachedGuardrails = guardrails.attached;
     }
     return {
       goneAccessKeys: keys.gone,
@@ -525,6 +552,7 @@ async function readFacts(
       notes: room.notes,
       impostors: room.impostors,
       warnings: room.warnings,
+      attachedGuardrails,
       withheld: {
         denies: room.undeclared,
         keptDenies: room.kept,
