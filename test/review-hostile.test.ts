@@ -31,7 +31,10 @@ import { MAX_PROBLEMS_PER_FILE } from "../review/logs/log-file.ts";
 import { renderJson } from "../review/render/json.ts";
 import { renderMarkdown } from "../review/render/markdown.ts";
 import { renderText } from "../review/render/text.ts";
+import { UNKNOWN_ACCOUNT_LINE } from "../review/render/parts.ts";
+import { ACCOUNT_ID } from "../incident/fields.ts";
 import { INVICTUS, KEY, keyRecord, logFolder, ONE_LOG_FILE } from "./support/review-logs.ts";
+import { forgedText } from "./support/generators.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const OTHER = "AKIAEXAMPLEOTHER0001";
@@ -703,5 +706,55 @@ describe("an eventTime without an offset (issue 10, item 9)", () => {
       ),
       { numRuns: 10 },
     );
+  });
+});
+
+describe("a forged record's account id, in the incident entry the review suggests", () => {
+  const CHILD = "AKIAEXAMPLECHILD0001";
+  /** Two calls of the key in its own account, and a CreateAccessKey whose record says `account`. */
+  const logs = (account: string) =>
+    logFolder({
+      "trail.json": JSON.stringify({
+        Records: [
+          keyRecord("own1"),
+          keyRecord("own2"),
+          keyRecord("mint", {
+            accountId: account,
+            eventName: "CreateAccessKey",
+            eventSource: "iam.amazonaws.com",
+            eventTime: "2026-11-28T02:03:00Z",
+            requestParameters: { userName: "other" },
+            responseElements: { accessKey: { accessKeyId: CHILD, userName: "other" } },
+          }),
+        ],
+      }),
+    });
+
+  it("is 12 digits as written, or said unknown: no text of the record's, and no workflow command, in text or markdown", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(forgedText, fc.stringMatching(/^\d{12}$/)), async (account) => {
+        const dir = logs(account);
+        for (const flags of [[], ["--markdown"]]) {
+          const { code, stdout } = await review(dir, ...flags);
+          expect(code).toBe(0);
+          const lines = stdout.split("\n");
+          // GitHub's runner reads `::` at a line's start (after spaces) and `##[` anywhere as a command.
+          expect(lines.filter((line) => /^ *::/.test(line) || line.includes("##["))).toEqual([]);
+          expect(lines.filter((line) => line.trim().startsWith("account:")).map((line) => line.trim())).toEqual(
+            // None written (CloudTrail's empty string) is none: the entry is in the incident's account.
+            account === "111122223333" || account === ""
+              ? []
+              : [ACCOUNT_ID.test(account) ? `account: "${account}"` : UNKNOWN_ACCOUNT_LINE.trim()],
+          );
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("the reviewer's record: `x##[add-mask]CreateAccessKey` is never printed", async () => {
+    const { stdout } = await review(logs("x##[add-mask]CreateAccessKey"));
+    expect(stdout).toContain(`  users:\n    - name: other\n  ${UNKNOWN_ACCOUNT_LINE}\n      accessKeys: [${CHILD}]\n`);
+    expect(stdout).not.toContain("add-mask");
   });
 });

@@ -2,7 +2,7 @@
  * What the text, the markdown and the HTML page show alike, made once: the headline, the window and the problems
  * at the top, the key tree, the findings' lines, and the YAML of the principals to add.
  */
-import { yamlListItem, yamlName, yamlQuoted } from "../../incident/yaml-scalar.ts";
+import { yamlListItem, yamlName } from "../../incident/yaml-scalar.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import type { AccountReached, Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
@@ -192,9 +192,15 @@ export function findingLine(finding: Finding): string {
  */
 function accountLine(review: Review, account: string | null): string[] {
   if (account === null || account === review.keyAccount) return [];
-  // An account as a forged record writes it can be any text: quoted and escaped, never raw.
-  return [`    account: ${ACCOUNT_ID.test(account) ? `"${account}"` : yamlQuoted(account)}`];
+  // An account as a forged record writes it can be any text (`x##[add-mask]…`, which the text
+  // output does not escape: it reads the events raw). An entry's account is 12 digits, so any
+  // other text is said unknown, never shown: `validate` refuses the pasted entry until it is set.
+  return [ACCOUNT_ID.test(account) ? `    account: "${account}"` : UNKNOWN_ACCOUNT_LINE];
 }
+
+/** The `account:` line of an entry whose account the logs give as something other than 12 digits. */
+export const UNKNOWN_ACCOUNT_LINE =
+  "    account: unknown  # not an account id in the logs: write the principal's 12 digits";
 
 export function userSuggestion(review: Review): string[] {
   const created = new Map<string, { keys: string[]; account: string | null }>();
