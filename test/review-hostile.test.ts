@@ -758,3 +758,56 @@ describe("a forged record's account id, in the incident entry the review suggest
     expect(stdout).not.toContain("add-mask");
   });
 });
+
+describe("the text output of a forged log, in a CI log", () => {
+  it("holds no line GitHub's runner reads as a workflow command, whatever field a record fills", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          agent: forgedText,
+          // The reader refuses a file with a record without a name.
+          name: forgedText.filter((name) => name.trim() !== ""),
+          user: forgedText,
+          role: forgedText,
+          error: forgedText,
+          address: forgedText,
+          target: forgedText,
+          account: forgedText,
+        }),
+        async (v) => {
+          const records = [
+            keyRecord("ua", { userAgent: v.agent, eventName: v.name, sourceIPAddress: v.address }),
+            keyRecord("cu", {
+              eventName: "CreateUser",
+              eventSource: "iam.amazonaws.com",
+              requestParameters: { userName: v.user },
+            }),
+            keyRecord("ar", {
+              eventName: "AssumeRole",
+              eventSource: "sts.amazonaws.com",
+              requestParameters: { roleArn: `arn:aws:iam::444455556666:role/${v.role}`, roleSessionName: "s" },
+              responseElements: { credentials: { accessKeyId: "ASIAEXAMPLESESS00001" } },
+            }),
+            keyRecord("dn", { eventName: v.name, errorCode: v.error }),
+            keyRecord("ck", {
+              accountId: v.account,
+              eventName: "CreateAccessKey",
+              eventSource: "iam.amazonaws.com",
+              requestParameters: { userName: "other" },
+              responseElements: { accessKey: { accessKeyId: "AKIAEXAMPLECHILD0001", userName: "other" } },
+            }),
+            keyRecord("pb", {
+              eventName: "PutBucketPolicy",
+              eventSource: "s3.amazonaws.com",
+              requestParameters: { bucketName: v.target },
+            }),
+          ];
+          const { stdout } = await review(logFolder({ "trail.json": JSON.stringify({ Records: records }) }));
+          expect(stdout).toContain(`review of ${KEY}`);
+          expect(stdout.split("\n").filter((line) => /^ *::/.test(line) || line.includes("##["))).toEqual([]);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
