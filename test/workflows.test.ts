@@ -3421,7 +3421,7 @@ describe("the contain workflow", () => {
           "**The key is Inactive** (it already was when the disable job looked). The incident was declared, and what failed is 1 act(s) of cordon's own (below): verify says whether the sessions the key minted are denied.\n",
         );
         expect(inactive).toContain(
-          "Committed to main: 0123abc.\npulumi up: **failed**: everything was declared, and 1 act(s) of cordon's own failed, as the program said:\n- could not delete the root access keys of account 444444444444 through centralized root access: 'iam:DeleteAccessKey' denied\nFix what each says and run apply.yml again (its hourly run retries them too); verify below says whether what was declared is in place.\n",
+          "Committed to main: 0123abc.\npulumi up: **failed**: everything was declared, and 1 act(s) of cordon's own failed, as the program said:\n```\n- could not delete the root access keys of account 444444444444 through centralized root access: 'iam:DeleteAccessKey' denied\n```\nFix what each says and run apply.yml again (its hourly run retries them too); verify below says whether what was declared is in place.\n",
         );
         expect(inactive).not.toContain("not denied until the incident is applied from main");
         expect(inactive).not.toContain("what did not fail was applied");
@@ -3436,6 +3436,30 @@ describe("the contain workflow", () => {
         expect(written(failedOn("was-inactive"))).toContain(before);
         writeFileSync(outputs, JSON.stringify({ account: "123456789012", incidents: {} }));
         expect(written(failedOn("was-inactive"))).toContain(before);
+      });
+
+      it("an act that names what an incident file named (an IAM user @alice, backticks, markup): shown as text, in a code block none can end", () => {
+        const outputs = join(mkdtempSync(join(root, "outputs-")), "stack-outputs-prod-123456789012.json");
+        const act =
+          "could not deactivate the MFA device of user @alice: ``` </details> [x](https://e.example) #1 `denied`";
+        writeFileSync(
+          outputs,
+          JSON.stringify({ account: "123456789012", incidents: {}, failedActs: { run: "1", acts: [act] } }),
+        );
+        const text = written(
+          runStep(report, root, {
+            ...committed,
+            GITHUB_RUN_ID: "1",
+            ACCOUNT: "123456789012",
+            PUSH: "pushed",
+            APPLIED: "failure",
+            KEY: "was-inactive",
+            CORDON_STACK_OUTPUTS: outputs,
+          }),
+        );
+        expect(text).toContain(
+          "as the program said:\n```\n- could not deactivate the MFA device of user @alice: ''' </details> [x](https://e.example) #1 'denied'\n```\nFix what each says",
+        );
       });
     });
 
@@ -3633,7 +3657,7 @@ describe("the contain workflow", () => {
           ]);
           const text = written(run);
           expect(text).toContain(
-            `\n\n**Partly verified: NOT CHECKED**:\n- incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
+            `\n\n**Partly verified: NOT CHECKED**:\n\`\`\`\n- incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n\`\`\`\n`,
           );
           expect(text).toContain(
             `cordon verify: 1 share of 2026-11-28-exposed-access-key-${KEY.toLowerCase()} not checked (--all-shares): nothing was checked in account 123456789012 either (no active incident's principal there): the containment is proven nowhere`,
