@@ -1,9 +1,11 @@
 /**
  * The review's output on the recordings in test/fixtures/cloudtrail, pinned byte for byte: the
- * outputs of the whole-file reader (41dd335), with three changes since, each an addition: the
- * top-level `conflicts` list of the JSON (issue 10.7), the markdown's cells escaped as text
- * (issue 10.10, on main), and the accounts reached (issue 11.4: `accounts` in the JSON, a section
- * in the text and the markdown). A reader that reads differently must not review differently.
+ * outputs of the whole-file reader (41dd335), with four changes since: the top-level `conflicts`
+ * list of the JSON (issue 10.7), the markdown's cells escaped as text (issue 10.10, on main), the
+ * accounts reached (issue 11.4: `accounts` in the JSON, a section in the text and the markdown),
+ * and the markdown's tables cut to their first rows and cells to their first bytes (the tables of
+ * other findings, writes and user agents count the rest). A reader that reads differently must
+ * not review differently.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";

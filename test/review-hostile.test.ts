@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
+import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.ts";
 import { memoryIo } from "../cli/io.ts";
@@ -29,9 +30,12 @@ import { analyze } from "../review/core/findings.ts";
 import { logSource } from "../review/logs/two-passes.ts";
 import { MAX_PROBLEMS_PER_FILE } from "../review/logs/log-file.ts";
 import { renderJson } from "../review/render/json.ts";
-import { renderMarkdown } from "../review/render/markdown.ts";
+import { CELL_BYTES, GLANCE_END, MARKDOWN_ROWS, renderMarkdown } from "../review/render/markdown.ts";
 import { renderText } from "../review/render/text.ts";
+import { UNKNOWN_ACCOUNT_LINE } from "../review/render/parts.ts";
+import { ACCOUNT_ID } from "../incident/fields.ts";
 import { INVICTUS, KEY, keyRecord, logFolder, ONE_LOG_FILE } from "./support/review-logs.ts";
+import { forgedText } from "./support/generators.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const OTHER = "AKIAEXAMPLEOTHER0001";
@@ -154,7 +158,7 @@ describe("no input crashes the review or exhausts its memory (issue 10, item 6)"
     );
   });
 
-  it("very many distinct user agents and source addresses: every format renders them all", async () => {
+  it("very many distinct user agents and source addresses: every format renders them, the markdown its first rows", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 100_000, max: 200_000 }), fc.boolean(), async (count, byAgent) => {
         const events: ReviewEvent[] = [];
@@ -171,7 +175,11 @@ describe("no input crashes the review or exhausts its memory (issue 10, item 6)"
         const result = analyze(await followChain(KEY, { start: null, end: null }, logSource(events)));
         const markdown = renderMarkdown(result, ONE_LOG_FILE);
         const rows = markdown.split("\n").filter((line) => line.startsWith(byAgent ? "| agent/" : "| 10.")).length;
-        expect(rows).toBe(count);
+        // The markdown shows the first rows of a table, and counts the rest: the JSON has them all.
+        expect(rows).toBe(MARKDOWN_ROWS);
+        expect(markdown).toContain(
+          `\n\n… and ${(count - MARKDOWN_ROWS).toLocaleString("en-US")} more: \`cordon review --json\` lists them all.\n`,
+        );
         expect(renderText(result, ONE_LOG_FILE)).toContain(
           byAgent
             ? `user agents (${count.toLocaleString("en-US")})`
@@ -703,5 +711,204 @@ describe("an eventTime without an offset (issue 10, item 9)", () => {
       ),
       { numRuns: 10 },
     );
+  });
+});
+
+describe("a forged record's account id, in the incident entry the review suggests", () => {
+  const CHILD = "AKIAEXAMPLECHILD0001";
+  /** Two calls of the key in its own account, and a CreateAccessKey whose record says `account`. */
+  const logs = (account: string) =>
+    logFolder({
+      "trail.json": JSON.stringify({
+        Records: [
+          keyRecord("own1"),
+          keyRecord("own2"),
+          keyRecord("mint", {
+            accountId: account,
+            eventName: "CreateAccessKey",
+            eventSource: "iam.amazonaws.com",
+            eventTime: "2026-11-28T02:03:00Z",
+            requestParameters: { userName: "other" },
+            responseElements: { accessKey: { accessKeyId: CHILD, userName: "other" } },
+          }),
+        ],
+      }),
+    });
+
+  it("is 12 digits as written, or said unknown: no text of the record's, and no workflow command, in text or markdown", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(forgedText, fc.stringMatching(/^\d{12}$/)), async (account) => {
+        const dir = logs(account);
+        for (const flags of [[], ["--markdown"]]) {
+          const { code, stdout } = await review(dir, ...flags);
+          expect(code).toBe(0);
+          const lines = stdout.split("\n");
+          // GitHub's runner reads `::` at a line's start (after spaces) and `##[` anywhere as a command.
+          expect(lines.filter((line) => /^ *::/.test(line) || line.includes("##["))).toEqual([]);
+          expect(lines.filter((line) => line.trim().startsWith("account:")).map((line) => line.trim())).toEqual(
+            // None written (CloudTrail's empty string) is none: the entry is in the incident's account.
+            account === "111122223333" || account === ""
+              ? []
+              : [ACCOUNT_ID.test(account) ? `account: "${account}"` : UNKNOWN_ACCOUNT_LINE.trim()],
+          );
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("the reviewer's record: `x##[add-mask]CreateAccessKey` is never printed", async () => {
+    const { stdout } = await review(logs("x##[add-mask]CreateAccessKey"));
+    expect(stdout).toContain(`  users:\n    - name: other\n  ${UNKNOWN_ACCOUNT_LINE}\n      accessKeys: [${CHILD}]\n`);
+    expect(stdout).not.toContain("add-mask");
+  });
+});
+
+describe("the text output of a forged log, in a CI log", () => {
+  it("holds no line GitHub's runner reads as a workflow command, whatever field a record fills", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          agent: forgedText,
+          // The reader refuses a file with a record without a name.
+          name: forgedText.filter((name) => name.trim() !== ""),
+          user: forgedText,
+          role: forgedText,
+          error: forgedText,
+          address: forgedText,
+          target: forgedText,
+          account: forgedText,
+        }),
+        async (v) => {
+          const records = [
+            keyRecord("ua", { userAgent: v.agent, eventName: v.name, sourceIPAddress: v.address }),
+            keyRecord("cu", {
+              eventName: "CreateUser",
+              eventSource: "iam.amazonaws.com",
+              requestParameters: { userName: v.user },
+            }),
+            keyRecord("ar", {
+              eventName: "AssumeRole",
+              eventSource: "sts.amazonaws.com",
+              requestParameters: { roleArn: `arn:aws:iam::444455556666:role/${v.role}`, roleSessionName: "s" },
+              responseElements: { credentials: { accessKeyId: "ASIAEXAMPLESESS00001" } },
+            }),
+            keyRecord("dn", { eventName: v.name, errorCode: v.error }),
+            keyRecord("ck", {
+              accountId: v.account,
+              eventName: "CreateAccessKey",
+              eventSource: "iam.amazonaws.com",
+              requestParameters: { userName: "other" },
+              responseElements: { accessKey: { accessKeyId: "AKIAEXAMPLECHILD0001", userName: "other" } },
+            }),
+            keyRecord("pb", {
+              eventName: "PutBucketPolicy",
+              eventSource: "s3.amazonaws.com",
+              requestParameters: { bucketName: v.target },
+            }),
+          ];
+          const { stdout } = await review(logFolder({ "trail.json": JSON.stringify({ Records: records }) }));
+          expect(stdout).toContain(`review of ${KEY}`);
+          expect(stdout.split("\n").filter((line) => /^ *::/.test(line) || line.includes("##["))).toEqual([]);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe("the markdown of a forged log fits where GitHub shows it (a comment, a run's summary)", () => {
+  /** `count` calls of the key, each with a user agent of its own made of `@` (eight bytes each, escaped), and a CreateUser. */
+  const bulky = (count: number, agentLength: number) =>
+    logFolder({
+      "trail.json": JSON.stringify({
+        Records: [
+          ...Array.from({ length: count }, (_, i) =>
+            keyRecord(`e${i}`, {
+              eventName: "GetCallerIdentity",
+              eventSource: "sts.amazonaws.com",
+              eventTime: `2026-11-28T02:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}Z`,
+              userAgent: `${String(i).padStart(5, "0")}${"@".repeat(agentLength)}`,
+            }),
+          ),
+          keyRecord("cu", {
+            eventName: "CreateUser",
+            eventSource: "iam.amazonaws.com",
+            eventTime: "2026-11-28T03:00:00Z",
+            requestParameters: { userName: "backdoor" },
+          }),
+        ],
+      }),
+    });
+
+  it("a table shows its first rows and counts the rest, a cell its first bytes: the backdoor stays, the whole stays small", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: MARKDOWN_ROWS, max: 600 }),
+        fc.integer({ min: 1, max: 400 }),
+        async (count, length) => {
+          const { code, stdout } = await review(bulky(count, length), "--markdown");
+          expect(code).toBe(0);
+          const lines = stdout.split("\n");
+          const agents = lines.filter((line) => /^\| \d{5}@/.test(line));
+          const distinct = count + 1; // the CreateUser's own agent
+          expect(agents).toHaveLength(Math.min(MARKDOWN_ROWS, distinct));
+          if (distinct > MARKDOWN_ROWS)
+            expect(lines).toContain(`… and ${distinct - MARKDOWN_ROWS} more: \`cordon review --json\` lists them all.`);
+          for (const row of agents) {
+            const agent = row.split(" | ")[0].slice(2);
+            const cut = /… \*\((\d+) more characters\)\*$/.exec(agent);
+            expect(Buffer.byteLength(agent.replace(/… \*\(\d+ more characters\)\*$/, ""))).toBeLessThanOrEqual(
+              CELL_BYTES,
+            );
+            // Cut only when the whole would not fit, and the characters cut are counted.
+            expect(cut !== null).toBe(5 + length * "@&#8203;".length > CELL_BYTES);
+            if (cut !== null) expect(Number(cut[1]) + (agent.split("@").length - 1) + 5).toBe(5 + length);
+          }
+          expect(
+            lines.filter((line) => /^\| [^|]+ \| persistence \| CreateUser \| userName=backdoor \|/.test(line)),
+          ).toHaveLength(1);
+          expect(stdout).toContain("```yaml\nusers:\n  - name: backdoor\n```");
+          // The reviewer's 530 agents of 250 `@` made 1,070,553 bytes: over the summary's 1 MiB.
+          expect(Buffer.byteLength(stdout)).toBeLessThan(60_000);
+        },
+      ),
+      { numRuns: 4 },
+    );
+  }, 120_000);
+
+  it("two hundred console sessions: the headline and the first lines of each problem at a glance, the rest counted", async () => {
+    const records = Array.from({ length: 200 }, (_, i) =>
+      keyRecord(`s${i}`, {
+        eventName: "GetSigninToken",
+        eventSource: "signin.amazonaws.com",
+        eventTime: `2026-11-28T${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:00Z`,
+        responseElements: { GetSigninToken: "Success" },
+      }),
+    );
+    const { stdout } = await review(logFolder({ "trail.json": JSON.stringify({ Records: records }) }), "--markdown");
+    const glance = stdout.slice(0, stdout.indexOf(GLANCE_END));
+    const lines = glance.split("\n");
+    expect(lines.filter((line) => line.startsWith("> console session of"))).toHaveLength(MARKDOWN_ROWS);
+    expect(lines).toContain(`> … and ${200 - MARKDOWN_ROWS} more (--json lists them all)`);
+    expect(glance).toContain("**200 events · 1 key · 200 persistence and escalation · 0 denied calls**");
+    // The reviewer's 200 sessions made a part at a glance of 73 KB, more than a comment keeps of it.
+    expect(Buffer.byteLength(glance)).toBeLessThan(40_000);
+  }, 60_000);
+
+  it("the entries to add: the first of each list, the rest counted in a comment, still YAML", async () => {
+    const users = 70;
+    const records = Array.from({ length: users }, (_, i) =>
+      keyRecord(`u${i}`, {
+        eventName: "CreateUser",
+        eventSource: "iam.amazonaws.com",
+        requestParameters: { userName: `backdoor-${String(i).padStart(3, "0")}` },
+      }),
+    );
+    const { stdout } = await review(logFolder({ "trail.json": JSON.stringify({ Records: records }) }), "--markdown");
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(stdout)?.[1] as string;
+    expect(yaml.split("\n").filter((line) => line.startsWith("  - name: "))).toHaveLength(MARKDOWN_ROWS);
+    expect(yaml).toContain(`\n  # … and ${users - MARKDOWN_ROWS} more: \`cordon review --json\` lists them all\n`);
+    expect(parseYaml(yaml).users).toHaveLength(MARKDOWN_ROWS);
   });
 });

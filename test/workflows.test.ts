@@ -3423,7 +3423,7 @@ describe("the contain workflow", () => {
           "**The key is Inactive** (it already was when the disable job looked). The incident was declared, and what failed is 1 act(s) of cordon's own (below): verify says whether the sessions the key minted are denied.\n",
         );
         expect(inactive).toContain(
-          "Committed to main: 0123abc.\npulumi up: **failed**: everything was declared, and 1 act(s) of cordon's own failed, as the program said:\n- could not delete the root access keys of account 444444444444 through centralized root access: 'iam:DeleteAccessKey' denied\nFix what each says and run apply.yml again (its hourly run retries them too); verify below says whether what was declared is in place.\n",
+          "Committed to main: 0123abc.\npulumi up: **failed**: everything was declared, and 1 act(s) of cordon's own failed, as the program said:\n```\n- could not delete the root access keys of account 444444444444 through centralized root access: 'iam:DeleteAccessKey' denied\n```\nFix what each says and run apply.yml again (its hourly run retries them too); verify below says whether what was declared is in place.\n",
         );
         expect(inactive).not.toContain("not denied until the incident is applied from main");
         expect(inactive).not.toContain("what did not fail was applied");
@@ -3438,6 +3438,30 @@ describe("the contain workflow", () => {
         expect(written(failedOn("was-inactive"))).toContain(before);
         writeFileSync(outputs, JSON.stringify({ account: "123456789012", incidents: {} }));
         expect(written(failedOn("was-inactive"))).toContain(before);
+      });
+
+      it("an act that names what an incident file named (an IAM user @alice, backticks, markup): shown as text, in a code block none can end", () => {
+        const outputs = join(mkdtempSync(join(root, "outputs-")), "stack-outputs-prod-123456789012.json");
+        const act =
+          "could not deactivate the MFA device of user @alice: ``` </details> [x](https://e.example) #1 `denied`";
+        writeFileSync(
+          outputs,
+          JSON.stringify({ account: "123456789012", incidents: {}, failedActs: { run: "1", acts: [act] } }),
+        );
+        const text = written(
+          runStep(report, root, {
+            ...committed,
+            GITHUB_RUN_ID: "1",
+            ACCOUNT: "123456789012",
+            PUSH: "pushed",
+            APPLIED: "failure",
+            KEY: "was-inactive",
+            CORDON_STACK_OUTPUTS: outputs,
+          }),
+        );
+        expect(text).toContain(
+          "as the program said:\n```\n- could not deactivate the MFA device of user @alice: ''' </details> [x](https://e.example) #1 'denied'\n```\nFix what each says",
+        );
       });
     });
 
@@ -3635,7 +3659,7 @@ describe("the contain workflow", () => {
           ]);
           const text = written(run);
           expect(text).toContain(
-            `\n\n**Partly verified: NOT CHECKED**:\n- incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n`,
+            `\n\n**Partly verified: NOT CHECKED**:\n\`\`\`\n- incident 2026-11-28-exposed-access-key-${KEY.toLowerCase()} has a share in account 444444444444; the credentials in use are for 123456789012: run verify with credentials for it\n\`\`\`\n`,
           );
           expect(text).toContain(
             `cordon verify: 1 share of 2026-11-28-exposed-access-key-${KEY.toLowerCase()} not checked (--all-shares): nothing was checked in account 123456789012 either (no active incident's principal there): the containment is proven nowhere`,
@@ -3685,6 +3709,8 @@ describe("the contain workflow", () => {
         RUN_URL: "https://github.com/example-org/cordon-incidents/actions/runs/1",
         GH_TOKEN: "t",
         REVIEW_SECONDS: review.env?.REVIEW_SECONDS ?? "",
+        COMMENT_BYTES: review.env?.COMMENT_BYTES ?? "",
+        SUMMARY_BYTES: review.env?.SUMMARY_BYTES ?? "",
       };
       /** The runner's temp after the report step: the issue it opened. */
       const afterReport = (url = ISSUE) => {
@@ -3807,21 +3833,149 @@ describe("the contain workflow", () => {
         );
       }, 60_000);
 
-      it("a review longer than a comment holds: the part read at a glance, and where the rest is", () => {
+      /** The review step with an npx that prints `markdown` as the review (written to the runner's temp first). */
+      function reviewOf(markdown: string) {
         const temp = afterReport();
-        // An npx whose review is 70,000 characters long, the glance marker after the pictures.
-        const long = `### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n${"x".repeat(70_000)}\n`;
-        writeFileSync(join(temp, "long.md"), long);
+        writeFileSync(join(temp, "given.md"), markdown);
         mkdirSync(join(temp, "fake"), { recursive: true });
-        writeFileSync(join(temp, "fake", "npx"), `#!/bin/bash\ncat "${join(temp, "long.md")}"\n`, { mode: 0o755 });
+        writeFileSync(join(temp, "fake", "npx"), `#!/bin/bash\ncat "${join(temp, "given.md")}"\n`, { mode: 0o755 });
         writeFileSync(join(temp, "fake", "gh"), "#!/bin/bash\n", { mode: 0o755 });
-        const again = runStep(review, root, { ...base, PATH: `${join(temp, "fake")}:${process.env.PATH}` }, temp);
-        expect(again.status).toBe(0);
-        const comment = readFileSync(join(temp, "review-comment.md"), "utf8");
-        expect(comment).toBe(
-          `## cordon review: ${KEY}, the last 24 hours\n\n### cordon review\n\n#### Timeline\n\n<!-- cordon:review:details -->\n\nThe whole review is in [the run's summary](${base.RUN_URL}).\n`,
+        const run = runStep(review, root, { ...base, PATH: `${join(temp, "fake")}:${process.env.PATH}` }, temp);
+        return {
+          status: run.status,
+          comment: readFileSync(join(temp, "review-comment.md"), "utf8"),
+          summary: readFileSync(join(temp, "summary"), "utf8"),
+        };
+      }
+      /** Whether every code block and every fold that `markdown` opens, it closes. */
+      const closed = (markdown: string) => {
+        const lines = markdown.split("\n");
+        return (
+          lines.filter((line) => line.startsWith("```")).length % 2 === 0 &&
+          lines.filter((line) => line === "<details>").length === lines.filter((line) => line === "</details>").length
         );
-        expect(readFileSync(join(temp, "summary"), "utf8")).toContain(long);
+      };
+      const COMMENT_LIMIT = 65_536; // characters GitHub takes in a comment's body
+
+      it("a forged log's bulk longer than a comment holds: the headline, the persistence findings and the entries to add still in it, and where the whole is", () => {
+        // The reviewer's attack, grown past what the markdown's caps leave under a comment's size:
+        // hundreds of calls, each from a user agent and an address of its own, long, of `@` (eight
+        // bytes each, escaped), each call a row of its own, and one CreateUser: a backdoor.
+        const records = Array.from({ length: 400 }, (_, i) =>
+          trailRecord({
+            eventId: `e${i}`,
+            eventName: `PutBucket${"@".repeat(60)}${i}`,
+            eventSource: "s3.amazonaws.com",
+            eventTime: `2026-11-28T02:${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}Z`,
+            region: "us-east-1",
+            accessKeyId: KEY,
+            userAgent: `${String(i).padStart(5, "0")}${"@".repeat(250)}`,
+            sourceIPAddress: `${String(i).padStart(5, "0")}${"@".repeat(250)}`,
+            requestParameters: { bucketName: `b${i}` },
+          }),
+        );
+        records.push(
+          trailRecord({
+            eventId: "cu",
+            eventName: "CreateUser",
+            eventSource: "iam.amazonaws.com",
+            eventTime: "2026-11-28T03:00:00Z",
+            region: "us-east-1",
+            accessKeyId: KEY,
+            requestParameters: { userName: "backdoor" },
+          }),
+        );
+        const logs = mkdtempSync(join(root, "logs-"));
+        writeFileSync(join(logs, "trail.json"), JSON.stringify({ Records: records }));
+        const markdown = execFileSync(
+          process.execPath,
+          // This repository's CLI, as users call it.
+          [
+            resolve(import.meta.dirname, "..", "cli", "cordon.js"),
+            "review",
+            "--access-key",
+            KEY,
+            "--from-logs",
+            logs,
+            "--markdown",
+          ],
+          { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+        );
+        expect(Buffer.byteLength(markdown)).toBeGreaterThan(Number(review.env?.COMMENT_BYTES));
+        const { status, comment, summary } = reviewOf(markdown);
+        expect(status).toBe(0);
+        expect(comment.length).toBeLessThan(COMMENT_LIMIT);
+        expect(closed(comment)).toBe(true);
+        const backdoor = markdown.split("\n").find((line) => line.includes("| persistence | CreateUser |")) as string;
+        expect(backdoor).toContain("userName=backdoor");
+        expect(comment).toContain(`\n${backdoor}\n`);
+        expect(comment).toContain("\n#### Add to the incident\n");
+        expect(comment).toContain("```yaml\nusers:\n  - name: backdoor\n```");
+        expect(comment).toContain(`**401 events · 1 key · 1 user · 1 persistence and escalation · 0 denied calls**`);
+        expect(comment).toContain(
+          `**Part of the review** (${Buffer.byteLength(markdown)} bytes, more than a comment holds): the headline, persistence and escalation, the entries to add, what is not whole, the pictures and the other findings, as far as they fit. The whole markdown is in [the run's summary](${base.RUN_URL}) and in its artifact \`cordon-review\`; every row of its tables: \`npx cordon review --access-key ${KEY} --since `,
+        );
+        expect(summary).toBe(markdown);
+      }, 60_000);
+
+      it("a review longer than a summary holds: the summary its first part, closed, and said so; the comment names the artifact", () => {
+        // A timeline as long as a forged log could make it, were the renderer's caps gone: a cut
+        // lands inside its mermaid block, which is closed.
+        const long = [
+          "### cordon review of `K`",
+          "",
+          "**3 events · 1 key · 1 persistence and escalation · 0 denied calls**",
+          "",
+          "#### Timeline",
+          "",
+          "```mermaid",
+          ...Array.from({ length: 40_000 }, (_, i) => `    ${i} :2023-07-10 11:54:00, 2023-07-10 11:55:00`),
+          "```",
+          "",
+          "<!-- cordon:review:details -->",
+          "",
+          "#### Persistence and privilege escalation (1)",
+          "",
+          "| time | category | call | target | by | region |",
+          "|---|---|---|---|---|---|",
+          "| 2026-11-28T03:00:00Z | persistence | CreateUser | userName=backdoor | K | us-east-1 |",
+          "",
+          "#### Add to the incident",
+          "",
+          "```yaml",
+          "users:",
+          "  - name: backdoor",
+          "```",
+          "",
+        ].join("\n");
+        expect(long.length).toBeGreaterThan(Number(review.env?.SUMMARY_BYTES));
+        const { status, comment, summary } = reviewOf(long);
+        expect(status).toBe(0);
+        expect(Buffer.byteLength(summary)).toBeLessThan(1024 * 1024);
+        expect(closed(summary)).toBe(true);
+        expect(summary.startsWith(long.slice(0, 1000))).toBe(true);
+        expect(summary).toMatch(
+          /\n```\n\n\*\*Cut here\*\*: GitHub drops a step's summary over 1 MiB\. The whole markdown is this run's artifact `cordon-review`\.\n$/,
+        );
+        expect(comment.length).toBeLessThan(COMMENT_LIMIT);
+        expect(closed(comment)).toBe(true);
+        // The findings and the entries first, then the timeline as far as it fits, closed.
+        expect(comment).toContain(
+          "**3 events · 1 key · 1 persistence and escalation · 0 denied calls**\n\n#### Persistence and privilege escalation (1)\n\n| time | category | call | target | by | region |\n|---|---|---|---|---|---|\n| 2026-11-28T03:00:00Z | persistence | CreateUser | userName=backdoor | K | us-east-1 |\n\n#### Add to the incident\n\n```yaml\nusers:\n  - name: backdoor\n```\n\n#### Timeline\n\n```mermaid\n    0 :2023",
+        );
+        expect(comment).toContain(
+          `The whole markdown is the artifact \`cordon-review\` of [the run](${base.RUN_URL}), whose summary shows its first part; every row`,
+        );
+      });
+
+      it("the whole review is the run's artifact, uploaded whatever the step before did", () => {
+        const steps = workflow.jobs.report.steps;
+        expect(steps[steps.indexOf(review) + 1]).toEqual({
+          name: "the whole review, as the run's artifact",
+          if: review.if,
+          uses: expect.stringMatching(/^actions\/upload-artifact@[0-9a-f]{40}$/),
+          with: { name: "cordon-review", path: "${{ runner.temp }}/review.md", "if-no-files-found": "ignore" },
+        });
       });
 
       it("a review that does not finish in time is stopped, and the comment says so", () => {

@@ -6,7 +6,7 @@
  */
 import type { ActionGroup, Review } from "../core/findings.ts";
 import { PERSISTENCE_CATEGORIES } from "../core/findings.ts";
-import { markdownSafe } from "../../incident/display.ts";
+import { displayValue, markdownSafe } from "../../incident/display.ts";
 import type { ReviewContext } from "./context.ts";
 import { reachMermaid, timelineMermaid } from "./mermaid.ts";
 import * as parts from "./parts.ts";
@@ -17,16 +17,58 @@ import * as parts from "./parts.ts";
  */
 export const GLANCE_END = "<!-- cordon:review:details -->";
 
-/** A value in a markdown table cell or list item: text, never markup (incident/display.ts). */
-function cell(value: string): string {
-  return markdownSafe(value);
+/**
+ * The rows a table shows, the entries a list of the YAML to add: the rest are counted, and the JSON
+ * has them all. A forged log can make any table as long as it likes (a distinct user agent a
+ * call); uncapped, the markdown outgrows what GitHub keeps of a comment and of a run's summary, and
+ * what it drops is what comes last.
+ */
+export const MARKDOWN_ROWS = 50;
+
+/**
+ * What a cell or a value in a line shows at most, in bytes as printed (escaped: a forged `@` is
+ * eight), and what a line at the top saying the review is not whole shows (cordon's own words
+ * about a part, around the part's name).
+ */
+export const CELL_BYTES = 512;
+const PROBLEM_BYTES = 1024;
+
+/** The line that counts what a capped table or list does not show. */
+function moreLine(hidden: number): string {
+  return `… and ${parts.count(hidden)} more: \`cordon review --json\` lists them all.`;
 }
 
-function table(headers: readonly string[], rows: string[][]): string[] {
+/** The bytes `markdown` takes once printed: escaped as the whole markdown is (formats.ts). */
+const printedBytes = (markdown: string) => Buffer.byteLength(displayValue(markdown));
+
+/**
+ * A value in a markdown table cell or list item: text, never markup (incident/display.ts), and at
+ * most `max` bytes as printed: a longer one shows its head and how many characters it lost, in
+ * emphasis that no escaped value can write (each `*` of a value is escaped).
+ */
+function cell(value: string, max = CELL_BYTES): string {
+  const whole = markdownSafe(value);
+  if (printedBytes(whole) <= max) return whole;
+  const chars = Array.from(value);
+  // The longest head that fits: what a head shows only grows with it, so a binary search finds it.
+  let fits = 0;
+  let over = chars.length;
+  while (over - fits > 1) {
+    const mid = (fits + over) >> 1;
+    if (printedBytes(markdownSafe(chars.slice(0, mid).join(""))) <= max) fits = mid;
+    else over = mid;
+  }
+  return `${markdownSafe(chars.slice(0, fits).join(""))}… *(${parts.count(chars.length - fits)} more characters)*`;
+}
+
+/** A table of its first {@link MARKDOWN_ROWS} rows, every cell escaped and cut, and the count of the rest. */
+function table(headers: readonly string[], rows: readonly string[][]): string[] {
   return [
     `| ${headers.join(" | ")} |`,
     `|${headers.map(() => "---").join("|")}|`,
-    ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
+    ...rows.slice(0, MARKDOWN_ROWS).map((row) => `| ${row.map((value) => cell(value)).join(" | ")} |`),
+    // A blank line first: a line of text right under a table would be read as one more row.
+    ...(rows.length > MARKDOWN_ROWS ? ["", moreLine(rows.length - MARKDOWN_ROWS)] : []),
   ];
 }
 
@@ -55,7 +97,7 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
     `${cell(context.sourceSummary)} · ${parts.windowText(review)}`,
     "",
   );
-  const issues = parts.problems(review, context, cell);
+  const issues = parts.problems(review, context, (value) => cell(value, PROBLEM_BYTES), MARKDOWN_ROWS);
   if (issues.length > 0) parts.append(out, [...issues.map((line) => `> ${line.trim()}`), ""]);
   out.push(`**${parts.headline(review)}**`, "");
 
@@ -74,7 +116,12 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
     );
   } else {
     const names = (arns: string[]) =>
-      arns.length === 0 ? "none" : arns.map((arn) => cell(parts.roleName(arn))).join(", ");
+      arns.length === 0
+        ? "none"
+        : [
+            ...arns.slice(0, MARKDOWN_ROWS).map((arn) => cell(parts.roleName(arn))),
+            ...(arns.length > MARKDOWN_ROWS ? [`and ${parts.count(arns.length - MARKDOWN_ROWS)} more`] : []),
+          ].join(", ");
     out.push(
       `Assumed, though \`assess\` does not list them: ${names(reach.assumedBeyondAssessment)}. Assumable, not assumed: ${names(reach.assumableNotAssumed)}.`,
       "",
@@ -83,10 +130,12 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   out.push(GLANCE_END, "");
 
   out.push("#### Keys", "");
-  for (const { key, depth } of parts.keyTree(review.keys))
+  const tree = parts.keyTree(review.keys);
+  for (const { key, depth } of tree.slice(0, MARKDOWN_ROWS))
     out.push(
       `${"  ".repeat(depth)}- \`${key.accessKeyId}\` ${cell(parts.keyLine(key, review).slice(key.accessKeyId.length).trim())}`,
     );
+  if (tree.length > MARKDOWN_ROWS) out.push("", moreLine(tree.length - MARKDOWN_ROWS));
   out.push("");
   if (review.earlier.length > 0) {
     const title = parts.earlierTitle(review);
@@ -179,7 +228,7 @@ export function renderMarkdown(review: Review, context: ReviewContext): string {
   );
   out.push("");
 
-  const suggestion = parts.incidentSuggestion(review);
+  const suggestion = parts.incidentSuggestion(review, MARKDOWN_ROWS);
   if (suggestion.length > 0) {
     out.push(
       "#### Add to the incident",

@@ -2,7 +2,7 @@
  * What the text, the markdown and the HTML page show alike, made once: the headline, the window and the problems
  * at the top, the key tree, the findings' lines, and the YAML of the principals to add.
  */
-import { yamlListItem, yamlName, yamlQuoted } from "../../incident/yaml-scalar.ts";
+import { yamlListItem, yamlName } from "../../incident/yaml-scalar.ts";
 import { ACCOUNT_ID } from "../../incident/fields.ts";
 import type { AccountReached, Category, Finding, KeyNode, Review } from "../core/findings.ts";
 import { accountOfRoleArn, PERSISTENCE_CATEGORIES } from "../core/findings.ts";
@@ -192,11 +192,17 @@ export function findingLine(finding: Finding): string {
  */
 function accountLine(review: Review, account: string | null): string[] {
   if (account === null || account === review.keyAccount) return [];
-  // An account as a forged record writes it can be any text: quoted and escaped, never raw.
-  return [`    account: ${ACCOUNT_ID.test(account) ? `"${account}"` : yamlQuoted(account)}`];
+  // An account as a forged record writes it can be any text (`x##[add-mask]…`, which the text
+  // output does not escape: it reads the events raw). An entry's account is 12 digits, so any
+  // other text is said unknown, never shown: `validate` refuses the pasted entry until it is set.
+  return [ACCOUNT_ID.test(account) ? `    account: "${account}"` : UNKNOWN_ACCOUNT_LINE];
 }
 
-export function userSuggestion(review: Review): string[] {
+/** The `account:` line of an entry whose account the logs give as something other than 12 digits. */
+export const UNKNOWN_ACCOUNT_LINE =
+  "    account: unknown  # not an account id in the logs: write the principal's 12 digits";
+
+export function userSuggestion(review: Review, limit = Number.POSITIVE_INFINITY): string[] {
   const created = new Map<string, { keys: string[]; account: string | null }>();
   for (const user of review.users) created.set(user.userName, { keys: [], account: user.accountId });
   // A key created for a user lives in the account of the call that created it.
@@ -212,48 +218,61 @@ export function userSuggestion(review: Review): string[] {
       created.set(key.userName, { keys: [key.accessKeyId], account: minting.get(key.mintedEventId ?? "") ?? null });
     else user.keys.push(key.accessKeyId);
   }
-  const lines: string[] = [];
-  for (const [name, { keys, account }] of [...created.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(
+  const entries = [...created.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, { keys, account }]) => [
       `  - name: ${yamlName(name)}`,
       ...accountLine(review, account),
       ...(keys.length > 0 ? [`    accessKeys: [${keys.map(yamlListItem).join(", ")}]`] : []),
-    );
-  }
-  return lines.length === 0 ? [] : ["users:", ...lines];
+    ]);
+  return yamlList("users", entries, limit);
 }
 
-export function roleSuggestion(review: Review): string[] {
-  if (review.rolesAssumed.length === 0) return [];
-  const lines: string[] = [];
-  for (const arn of review.rolesAssumed)
-    lines.push(
-      `  - name: ${yamlName(roleName(arn))}  # ${yamlName(arn)}`,
-      ...accountLine(review, accountOfRoleArn(arn)),
-    );
-  return ["roles:", ...lines];
+export function roleSuggestion(review: Review, limit = Number.POSITIVE_INFINITY): string[] {
+  const entries = review.rolesAssumed.map((arn) => [
+    `  - name: ${yamlName(roleName(arn))}  # ${yamlName(arn)}`,
+    ...accountLine(review, accountOfRoleArn(arn)),
+  ]);
+  return yamlList("roles", entries, limit);
+}
+
+/**
+ * A list of the incident's YAML, `field:` then its entries (each of one or more lines): the first
+ * `limit`, then a comment that counts the rest, so that a list as long as a forged log makes it
+ * stays a list a comment holds. None: no list.
+ */
+function yamlList(field: string, entries: readonly string[][], limit: number): string[] {
+  if (entries.length === 0) return [];
+  const lines = [`${field}:`];
+  for (const entry of entries.slice(0, limit)) append(lines, entry);
+  if (entries.length > limit)
+    lines.push(`  # … and ${count(entries.length - limit)} more: \`cordon review --json\` lists them all`);
+  return lines;
 }
 
 /**
  * The root users of the accounts where the chain took a root session (AssumeRoot): only the
  * organization's SCP restrains a member account's root user, so each entry says so.
  */
-export function rootUserSuggestion(review: Review): string[] {
-  const lines: string[] = [];
+export function rootUserSuggestion(review: Review, limit = Number.POSITIVE_INFINITY): string[] {
+  const entries: string[][] = [];
   for (const account of review.accounts) {
     if (account.rootSessions === undefined) continue;
     // A task policy's name, as a forged record writes it, can be any text: each escaped as a name.
     const tasks = account.rootSessions.map((task) => yamlName(rootTaskName(task))).join(", ");
-    lines.push(
+    entries.push([
       `  - account: "${account.account}"  # root session (AssumeRoot: ${tasks}); needs organization: { scp: true }`,
-    );
+    ]);
   }
-  return lines.length === 0 ? [] : ["rootUsers:", ...lines];
+  return yamlList("rootUsers", entries, limit);
 }
 
-/** Everything to add to the incident, in the incident file's own YAML: users, roles, root users. */
-export function incidentSuggestion(review: Review): string[] {
-  return [...userSuggestion(review), ...roleSuggestion(review), ...rootUserSuggestion(review)];
+/**
+ * Everything to add to the incident, in the incident file's own YAML: users, roles, root users;
+ * each list its first `limit` entries, the rest counted.
+ */
+export function incidentSuggestion(review: Review, limit = Number.POSITIVE_INFINITY): string[] {
+  return [...userSuggestion(review, limit), ...roleSuggestion(review, limit), ...rootUserSuggestion(review, limit)];
 }
 
 /**
@@ -299,48 +318,55 @@ export function notFoundText(
 /**
  * The lines at the top of a review that say it is not whole or not clean: what could not be read,
  * what is not enabled, conflicting copies, a key found nowhere. Values go through `show`, the
- * escaping of the output they are written to.
+ * escaping of the output they are written to. Each kind lists its first `limit` items and counts
+ * the rest, so that a forged log (two hundred console sessions, conflicting copies by the
+ * thousand) cannot push the headline out of what a comment holds.
  */
 export function problems(
   review: Review,
   context: ReviewContext,
   show: (value: string) => string = (value) => value,
+  limit = Number.POSITIVE_INFINITY,
 ): string[] {
   const lines: string[] = [];
+  const listed = <T>(items: readonly T[], line: (item: T) => string) => {
+    for (const item of items.slice(0, limit)) lines.push(line(item));
+    if (items.length > limit) lines.push(`  … and ${count(items.length - limit)} more (--json lists them all)`);
+  };
   const unreadable = context.unreadable ?? [];
   if (context.failed.length > 0) {
     lines.push(
       `INCOMPLETE: ${plural(context.failed.length, "region")} could not be read; their events are missing from this review:`,
     );
-    for (const failure of context.failed) lines.push(`  ${show(failure.region)}: ${show(failure.reason)}`);
+    listed(context.failed, (failure) => `  ${show(failure.region)}: ${show(failure.reason)}`);
   }
   if (unreadable.length > 0) {
     lines.push(
       `INCOMPLETE: ${plural(unreadable.length, "part")} of the source could not be read; their events are missing from this review:`,
     );
-    for (const part of unreadable) lines.push(`  ${show(part.part)}: ${show(part.reason)}`);
+    listed(unreadable, (part) => `  ${show(part.part)}: ${show(part.reason)}`);
   }
   const accounts = unreadAccountReasons(review, context);
   if (accounts.length > 0) {
     lines.push(
       `INCOMPLETE: ${plural(accounts.length, "account")} the key reached ${accounts.length === 1 ? "was" : "were"} not read; what was done there is missing from this review:`,
     );
-    for (const { account, reason } of accounts) lines.push(`  ${show(account)}: ${show(reason)}`);
+    listed(accounts, ({ account, reason }) => `  ${show(account)}: ${show(reason)}`);
   }
   const sessions = consoleSessionReasons(review);
   if (sessions.length > 0) {
     lines.push(
       `INCOMPLETE: ${plural(sessions.length, "console session")} ${sessions.length === 1 ? "was" : "were"} opened from the chain's keys and not followed; what was done in ${sessions.length === 1 ? "it" : "them"} is missing from this review:`,
     );
-    for (const { part, reason } of sessions) lines.push(`  ${show(part)}: ${show(reason)}`);
+    listed(sessions, ({ part, reason }) => `  ${show(part)}: ${show(reason)}`);
   }
   if (context.notEnabled.length > 0)
     lines.push(`not enabled in this account, so nothing to read: ${context.notEnabled.map(show).join(", ")}`);
-  for (const conflict of context.conflicts ?? []) {
-    lines.push(
+  listed(
+    context.conflicts ?? [],
+    (conflict) =>
       `CONFLICT: event ${show(conflict.eventId)} differs between ${conflict.files.map(show).join(" and ")}; every copy is in this review, marked as conflicting`,
-    );
-  }
+  );
   if (keyNotFound(review)) lines.push(notFoundText(review, context, show));
   return lines;
 }

@@ -100,3 +100,36 @@ export const oddFolder = fc
   )
   .map((segments) => segments.join("/"))
   .filter((folder) => !/^[A-Za-z]:/.test(folder) && folder.split("/")[0] !== "incidents");
+
+/**
+ * Text a forged CloudTrail record can carry where a value goes (an account id, a user agent, a
+ * name), made of what GitHub reads as something of its own: workflow commands (`::` at a line's
+ * start, `##[` anywhere), mentions and references, markup, code fences, the review's own marker,
+ * line breaks; mixed with any characters.
+ */
+export const forgedText = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(
+        "##[",
+        "##[add-mask]",
+        "::",
+        "::error::x",
+        "#",
+        "@",
+        "@alice",
+        "`",
+        "```",
+        "|",
+        "*",
+        "<!-- cordon:review:details -->",
+        "\n",
+        "\r",
+        " ",
+        "1",
+      ),
+      fc.string({ unit: "binary", maxLength: 3 }),
+    ),
+    { minLength: 1, maxLength: 10 },
+  )
+  .map((pieces) => pieces.join(""));
