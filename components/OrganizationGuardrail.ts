@@ -13,40 +13,16 @@ export interface OrganizationGuardrailArgs {
    * @default {}
    */
   containment?: Record<string, pulumi.Input<string>>;
-  /**
-   * The guardrails declared before this one (`GuardrailDeclaration.after`): its state depends on
-   * them, so that a later run deletes none of them unless this one's step succeeded.
-   * @default []
-   */
-  after?: pulumi.Resource[];
-  /**
-   * The resource name the document had in a stack deployed before slots
-   * (`GuardrailDeclaration.formerName`): the component, its policy and its attachments take it as
-   * an alias, so that the engine updates them in place.
-   */
-  formerName?: string;
-  /**
-   * Keep the policy's name and content as Organizations has them (`GuardrailDeclaration.keepAsIs`):
-   * a slot the plan dropped, whose statements the lower slots do not hold live yet. Created (were it
-   * not there) with `policy`'s document.
-   * @default false
-   */
-  keepAsIs?: boolean;
 }
 
 /**
  * One SCP or RCP document of the organization guardrails, attached to each target, declared by
  * the stack configured with `cordon:organization` only.
  *
- * Its resource name is its slot's (`cordon-scp-slot-0`), stable; the policy's `name` is the plan's,
- * derived from the ids of its statements. A document whose statements change is the same policy
- * updated in place, one UpdatePolicy of its name and content, its attachments untouched, so that no
- * moment goes without the guardrail, whichever step fails. (Read in terraform-provider-aws,
- * internal/service/organizations/policy.go, which @pulumi/aws bridges: of `aws_organizations_policy`
- * only `type` is ForceNew; `name`, `description` and `content` are updated by UpdatePolicy; and
- * policy_attachment.go: `policy_id` and `target_id` are ForceNew. pulumi-aws's resources.go maps the
- * type with no delete-before-replace and no auto-naming. Not run against AWS: the engine stand-in's
- * rows model the same, emulators/engine/rows.ts.) Nothing is retained: an incident removed (once
+ * The policy's name is the plan's, derived from the ids of its statements: a document whose
+ * statements change becomes a new policy, and Pulumi creates and attaches it before it detaches and
+ * deletes the one it replaces, so that no moment goes without the guardrail (the program checks
+ * that each target has room for both meanwhile). Nothing is retained: an incident removed (once
  * guard allows) takes its statements with it. The content is the plan's document, its containment
  * filled in (`filledDocument`).
  * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies.html
@@ -58,12 +34,9 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
   readonly content: pulumi.Output<string>;
 
   constructor(name: string, args: OrganizationGuardrailArgs, opts?: pulumi.ComponentResourceOptions) {
-    const former = args.formerName;
-    const alias = (suffix = "") => (former === undefined ? {} : { aliases: [{ name: `${former}${suffix}` }] });
-    const after = args.after ?? [];
-    super(OrganizationGuardrail.type, name, {}, { ...opts, ...alias(), dependsOn: after });
+    super(OrganizationGuardrail.type, name, {}, opts);
     const { policy } = args;
-    this.content = filledDocument(policy.name, "guardrail", policy, args.containment);
+    this.content = filledDocument(name, "guardrail", policy, args.containment);
     const declared = new aws.organizations.Policy(
       name,
       {
@@ -74,23 +47,14 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
           "cordon: denies the principals of active incidents (see each statement's id); managed by Pulumi, do not edit",
         content: this.content,
       },
-      {
-        parent: this,
-        dependsOn: after,
-        ...alias(),
-        ...(args.keepAsIs ? { ignoreChanges: ["name", "content", "description"] } : {}),
-      },
+      { parent: this },
     );
     for (const target of policy.targets) {
       new aws.organizations.PolicyAttachment(
         `${name}-${target}`,
         { policyId: declared.id, targetId: target },
-        { parent: this, ...alias(`-${target}`) },
+        { parent: this },
       );
-    }
-    if (args.keepAsIs) {
-      this.registerOutputs({ kind: policy.kind, keptAsIs: true, targets: policy.targets });
-      return;
     }
     this.registerOutputs({
       kind: policy.kind,

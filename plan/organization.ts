@@ -67,11 +67,6 @@ export const POLICIES_PER_TARGET: Readonly<Record<GuardrailKind, number>> = { sc
 /** Every guardrail cordon declares is named `cordon-scp-…` or `cordon-rcp-…`: how a later run and the quota check tell cordon's own from the others. */
 export const GUARDRAIL_PREFIX: Readonly<Record<GuardrailKind, string>> = { scp: "cordon-scp-", rcp: "cordon-rcp-" };
 
-/** The Pulumi resource name of the `slot`-th guardrail document of `kind` (see `OrganizationPolicyPlan.resourceName`). */
-export function guardrailResourceName(kind: GuardrailKind, slot: number): string {
-  return `${GUARDRAIL_PREFIX[kind]}slot-${slot}`;
-}
-
 /**
  * What the RCP denies the compromised principals on resources of member accounts: assuming roles
  * (the way into other accounts) and reaching data and secrets. An RCP may not deny `*`: each
@@ -93,19 +88,8 @@ export const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d
 /** One guardrail document. */
 export interface OrganizationPolicyPlan {
   kind: GuardrailKind;
-  /**
-   * `cordon-scp-<hash of its statement ids, and its slot but the first>`: the policy's name in
-   * Organizations (what verify, assess and the quota check read), which changes whenever its
-   * statements do.
-   */
+  /** `cordon-scp-<hash of its statement ids>`: the policy's name, and its Pulumi resource name. */
   name: string;
-  /**
-   * `cordon-scp-slot-<n>`: its Pulumi resource name, the n-th document of its kind (0 first). Stable
-   * while the statements change, so that a re-pack updates the policy in place (UpdatePolicy, its
-   * attachments untouched) instead of creating a new policy and deleting the old one: with
-   * `--continue-on-error`, a failed step of the new one never stopped the old one's delete.
-   */
-  resourceName: string;
   targets: string[];
   /** The incidents its statements answer (sorted). */
   incidents: string[];
@@ -298,8 +282,8 @@ interface Candidate {
 /**
  * The guardrails of every incident that asks for them. One statement per incident and kind (and
  * one for its Identity Center users), split when one statement alone would not fit; then the
- * statements packed into as few documents as fit (first fit, largest first), each a slot of its
- * kind (`resourceName`) named after the ids of its statements and, but the first, its slot.
+ * statements packed into as few documents as fit (first fit, largest first), each named after the
+ * ids of its statements.
  */
 export function organizationPlan(
   incidents: Incident[],
@@ -313,9 +297,7 @@ export function organizationPlan(
     const candidates = sorted
       .filter((incident) => incident.organization[kind])
       .flatMap((incident) => statementsOf(kind, incident, config, containment, uncontained));
-    policies.push(
-      ...pack(candidates).map((statements, slot) => documentOf(kind, slot, statements, config.targets, containment)),
-    );
+    policies.push(...pack(candidates).map((statements) => documentOf(kind, statements, config.targets, containment)));
   }
 
   const exclusions = new Map<string, OrganizationExclusion>();
@@ -546,7 +528,6 @@ function pack(candidates: Candidate[]): Candidate[][] {
 
 function documentOf(
   kind: GuardrailKind,
-  slot: number,
   statements: Candidate[],
   targets: string[],
   containment: Record<string, string>,
@@ -554,12 +535,7 @@ function documentOf(
   const document: PolicyDocument = { Version: "2012-10-17", Statement: statements.map((c) => c.statement) };
   return {
     kind,
-    // Organizations refuses two policies of one name (DuplicatePolicyException), and statements
-    // that move to another slot would otherwise take a name the slot they leave still has until
-    // its own update: each slot but the first hashes its number in. Slot 0 keeps the name a
-    // stack deployed before slots gave the same statements.
-    name: `${GUARDRAIL_PREFIX[kind]}${fnv1a([...(slot === 0 ? [] : [`slot ${slot}`]), ...statements.map((c) => c.statement.Sid)].join("\n"))}`,
-    resourceName: guardrailResourceName(kind, slot),
+    name: `${GUARDRAIL_PREFIX[kind]}${fnv1a(statements.map((c) => c.statement.Sid).join("\n"))}`,
     targets: [...targets],
     incidents: [...new Set(statements.map((c) => c.incident))].sort(compareText),
     document,
@@ -567,85 +543,6 @@ function documentOf(
       (id, i, all) => all.indexOf(id) === i && recordedFor(containment, id) === undefined,
     ),
   };
-}
-
-/** One guardrail document as the program declares it: after what, and under which earlier names. */
-export interface GuardrailDeclaration {
-  /** The plan's document; for a slot kept as is, a copy of the last planned one of its kind under the slot's resource name. */
-  policy: OrganizationPolicyPlan;
-  /**
-   * The resource names of the documents it is declared after: the next slot of its kind. Each slot
-   * is updated (or created and attached) only after every higher one succeeded, and with
-   * `--continue-on-error` is skipped when one failed: a statement that a re-pack moves up into a
-   * new slot (a larger incident added takes slot 0, the one that was there moves to slot 1) is
-   * attached there before slot 0 lets it go.
-   */
-  after: string[];
-  /**
-   * The name the document had as a resource of a stack deployed before slots, named after its
-   * content (`cordon-scp-<hash>`, as today attached to the targets): declared as an alias, the
-   * engine updates that resource in place under its slot's name instead of creating a new policy
-   * and deleting the old one. Absent when there is none left for this slot.
-   */
-  formerName?: string;
-  /**
-   * A slot the plan no longer has, kept as Organizations has it (its name and content not updated)
-   * because a planned document is not live yet: its statements moved into the lower slots, and it
-   * goes only in a run that finds each of them attached under its planned name, so that a failed
-   * update of theirs never leaves the statements nowhere.
-   */
-  keepAsIs?: true;
-}
-
-/**
- * The guardrails in the order the program declares them (highest slot of each kind first), given
- * the names of cordon's guardrails `attached` to the targets now, by kind, as Organizations names
- * them. Each slot is after the next higher one of its kind. When more are attached than planned
- * and a planned name is not among them, the slots above the plan's are declared too, kept as is
- * (`keepAsIs`). Each slot gets one attached name as its former name: the one of its own planned
- * name if attached (the same statements: nothing to update), else the first left, in name order;
- * names of slots deployed already are never a resource's former name (the engine finds no
- * resource under them), so giving one is harmless.
- */
-export function guardrailDeclarations(
-  policies: readonly OrganizationPolicyPlan[],
-  attached: Readonly<Partial<Record<GuardrailKind, readonly string[]>>>,
-): GuardrailDeclaration[] {
-  const out: GuardrailDeclaration[] = [];
-  for (const kind of ["scp", "rcp"] as const) {
-    const planned = policies.filter((p) => p.kind === kind);
-    const live = [...new Set(attached[kind] ?? [])].sort(compareText);
-    const pending = planned.some((p) => !live.includes(p.name));
-    const kept =
-      pending && planned.length > 0
-        ? Array.from({ length: Math.max(0, live.length - planned.length) }, (_, i) => ({
-            ...planned[planned.length - 1],
-            resourceName: guardrailResourceName(kind, planned.length + i),
-          }))
-        : [];
-    const slots = [...planned, ...kept];
-    const left = [...live];
-    const former = new Map<OrganizationPolicyPlan, string>();
-    for (const policy of planned) {
-      if (!left.includes(policy.name)) continue;
-      former.set(policy, policy.name);
-      left.splice(left.indexOf(policy.name), 1);
-    }
-    for (const policy of slots) {
-      if (former.has(policy) || left.length === 0) continue;
-      former.set(policy, left.shift() as string);
-    }
-    slots.forEach((policy, i) => {
-      const name = former.get(policy);
-      out.push({
-        policy,
-        after: i + 1 < slots.length ? [slots[i + 1].resourceName] : [],
-        ...(name !== undefined ? { formerName: name } : {}),
-        ...(i >= planned.length ? { keepAsIs: true as const } : {}),
-      });
-    });
-  }
-  return out.reverse();
 }
 
 /** A root user an incident names, as the organization stack treats it. */

@@ -30,13 +30,7 @@ import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
 import { type CredentialPlan, credentialsToDisable, keyHoldersOf } from "../plan/credentials.ts";
 import { autoContainNote, instantsToRecord, replacementRolesAfter } from "../plan/declarations.ts";
-import {
-  guardrailDeclarations,
-  rootUserPlans,
-  type GuardrailKind,
-  type OrganizationConfig,
-  type RootUserPlan,
-} from "../plan/organization.ts";
+import { rootUserPlans, type OrganizationConfig, type RootUserPlan } from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
 import { stackName, stackSettingsFromEngine } from "../plan/project.ts";
@@ -90,7 +84,7 @@ import {
   type RootCredentials,
 } from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
-import { readGuardrails, type DeployOrganizations } from "./organization.ts";
+import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
 import { type StateResource, stateSpellings, unreadSpellingsProblem } from "./spellings.ts";
 
 /** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
@@ -128,8 +122,6 @@ interface Facts {
   withheld: Withheld;
   /** Each user's UserId, for the stack outputs (program/checks.ts, userIdentities). */
   userIds: Record<string, string>;
-  /** The organization stack: cordon's guardrails attached now, by kind (`GuardrailsRead.attached`). */
-  attachedGuardrails: Partial<Record<GuardrailKind, string[]>>;
 }
 
 /**
@@ -189,7 +181,6 @@ interface World {
    */
   unsettled: string[];
   userIds: Record<string, string>;
-  attachedGuardrails: Facts["attachedGuardrails"];
 }
 
 /**
@@ -238,7 +229,7 @@ export async function deploy(
       ? buildPlan(incidents, { ...base, containment, uncontained: [...uncontained, ...unconfirmed.ids] })
       : world.plan;
 
-  const instants = declarePlan(plan, account, credentials, world.withheld, world.attachedGuardrails);
+  const instants = declarePlan(plan, account, credentials, world.withheld);
   if (settings.autoContain !== undefined) {
     new AutoContain(`${account}-auto-contain`, { plan: settings.autoContain });
     pulumi.log.info(autoContainNote(settings.autoContain));
@@ -394,7 +385,6 @@ async function readWorld(
     withheld: facts.withheld,
     unsettled: spelled.problems,
     userIds: facts.userIds,
-    attachedGuardrails: facts.attachedGuardrails,
   };
 }
 
@@ -408,7 +398,6 @@ function declarePlan(
   account: string,
   credentials: CredentialPlan,
   withheld: Withheld,
-  attachedGuardrails: Facts["attachedGuardrails"],
 ): Record<string, ContainmentInstant> {
   const instants: Record<string, ContainmentInstant> = {};
   for (const { name, incident, accessKeyIds, otherAccessKeyIds } of instantsToRecord(plan, account, credentials))
@@ -438,21 +427,8 @@ function declarePlan(
     new ReplacementRole(role.resourceName, { role, after });
   }
   // The guardrails: the SCP's statements take the same cutoffs.
-  const guardrails = new Map<string, OrganizationGuardrail>();
-  for (const { policy, after, formerName, keepAsIs } of guardrailDeclarations(
-    plan.organizationPolicies,
-    attachedGuardrails,
-  ))
-    guardrails.set(
-      policy.resourceName,
-      new OrganizationGuardrail(policy.resourceName, {
-        policy,
-        containment: cutoffsOf(policy.pendingContainment),
-        after: after.flatMap((name) => guardrails.get(name) ?? []),
-        formerName,
-        keepAsIs,
-      }),
-    );
+  for (const policy of plan.organizationPolicies)
+    new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
   return instants;
 }
 
@@ -534,15 +510,12 @@ async function readFacts(
       managedPolicy: (arn) => iam.managedPolicy(arn),
       statePolicies: async () => statePolicies(own),
     });
-    let attachedGuardrails: Facts["attachedGuardrails"] = {};
     if (organization !== undefined) {
       if (organizations === undefined)
         refuse(
           "cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations",
         );
-      const guardrails = await readGuardrails(declared, organization, organizations!);
-      refuse(guardrails.problem);
-      attachedGuardrails = guardrails.attached;
+      refuse(await guardrailsProblem(declared, organization, organizations!));
     }
     return {
       goneAccessKeys: keys.gone,
@@ -552,7 +525,6 @@ async function readFacts(
       notes: room.notes,
       impostors: room.impostors,
       warnings: room.warnings,
-      attachedGuardrails,
       withheld: {
         denies: room.undeclared,
         keptDenies: room.kept,

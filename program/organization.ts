@@ -42,25 +42,13 @@ const KIND_NAME: Readonly<Record<GuardrailKind, string>> = {
   rcp: "resource control policies",
 };
 
-/** What the organization stack read of the guardrails before declaring them. */
-export interface GuardrailsRead {
-  /** Everything that would make `pulumi up` fail on the guardrails; undefined when they can be declared. */
-  problem: string | undefined;
-  /**
-   * The names of cordon's guardrails (`cordon-scp-…`, `cordon-rcp-…`) attached to any target, by
-   * kind: where a stack deployed before slots has its documents (`guardrailDeclarations`).
-   */
-  attached: Partial<Record<GuardrailKind, string[]>>;
-}
-
-/** Whether the guardrails can be declared as planned, and which of cordon's are attached now. */
-export async function readGuardrails(
+/** Everything that would make `pulumi up` fail on the guardrails; undefined when they can be declared. */
+export async function guardrailsProblem(
   plan: Plan,
   config: OrganizationConfig,
   organizations: DeployOrganizations,
-): Promise<GuardrailsRead> {
+): Promise<string | undefined> {
   const problems: string[] = [];
-  const attachedNames: Partial<Record<GuardrailKind, string[]>> = {};
   const files = (ids: string[]) =>
     [...new Set(ids.map((id) => plan.incidents.find((i) => i.id === id)?.file ?? id))].join(", ");
 
@@ -97,10 +85,10 @@ export async function readGuardrails(
       }
       const others = attached.filter((p) => !p.name.startsWith(GUARDRAIL_PREFIX[kind]));
       const current = attached.filter((p) => p.name.startsWith(GUARDRAIL_PREFIX[kind])).map((p) => p.name);
-      attachedNames[kind] = [...new Set([...(attachedNames[kind] ?? []), ...current])].sort();
       const limit = POLICIES_PER_TARGET[kind];
-      // A changed document is the same policy updated in place, and a dropped one is detached only
-      // after the others' steps: cordon's never need more room than the larger of now and after.
+      // A changed document is a new policy: Pulumi attaches it before it detaches the one it
+      // replaces, so that no moment goes without the guardrail; both count meanwhile.
+      const during = new Set([...current, ...planned.map((p) => p.name)]).size;
       const needed = planned.length;
       const names = others.map((p) => p.name).join(", ");
       const where = `${files(planned.flatMap((p) => p.incidents))}: target ${target} has ${others.length} ${KIND_NAME[kind]} attached besides cordon's (${names || "none"}), of ${limit} per target`;
@@ -108,15 +96,16 @@ export async function readGuardrails(
         problems.push(
           `${where}, and cordon's need ${needed} (${planned.map((p) => p.name).join(", ")}): detach one of the others from ${target}, or attach the guardrails to the OUs below it (cordon:organization.targets), then run again`,
         );
+      } else if (others.length + during > limit) {
+        problems.push(
+          `${where}; cordon's need ${needed}, but during the update the ${current.length} now attached (${current.join(", ")}) stay until their replacements are attached, ${others.length + during} in all: free ${others.length + during - limit} more, then run again`,
+        );
       }
     }
   }
-  if (problems.length === 0) return { problem: undefined, attached: attachedNames };
-  return {
-    problem: [
-      `cordon declared nothing: the organization guardrails cannot be attached as planned (${problems.length === 1 ? "1 problem" : `${problems.length} problems`}):`,
-      ...problems,
-    ].join("\n"),
-    attached: attachedNames,
-  };
+  if (problems.length === 0) return undefined;
+  return [
+    `cordon declared nothing: the organization guardrails cannot be attached as planned (${problems.length === 1 ? "1 problem" : `${problems.length} problems`}):`,
+    ...problems,
+  ].join("\n");
 }

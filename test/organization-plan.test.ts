@@ -11,13 +11,11 @@ import { loadIncidents } from "../incident/load.ts";
 import type { Incident } from "../incident/types.ts";
 import {
   GUARDRAIL_MAX_CHARACTERS,
-  guardrailDeclarations,
   guardrailSize,
   organizationPlan,
   parseOrganizationConfig,
   RCP_ACTIONS,
   type OrganizationConfig,
-  type OrganizationPolicyPlan,
 } from "../plan/organization.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { sidPart } from "../plan/policies.ts";
@@ -83,7 +81,6 @@ describe("the documents", () => {
       {
         kind: "scp",
         name: expect.stringMatching(/^cordon-scp-[0-9a-f]{8}$/),
-        resourceName: "cordon-scp-slot-0",
         targets: ["r-abcd"],
         incidents: ["cross"],
         document: { Version: "2012-10-17", Statement: statements({ Effect: "Deny", Action: "*", Resource: "*" }) },
@@ -92,7 +89,6 @@ describe("the documents", () => {
       {
         kind: "rcp",
         name: expect.stringMatching(/^cordon-rcp-[0-9a-f]{8}$/),
-        resourceName: "cordon-rcp-slot-0",
         targets: ["r-abcd"],
         incidents: ["cross"],
         document: {
@@ -489,56 +485,5 @@ describe("cordon:organization", () => {
     ],
   ])("%j: %j", (value, problems) => {
     expect(parseOrganizationConfig(value).problems).toEqual(problems);
-  });
-});
-
-describe("guardrailDeclarations: the slots in the order declared, their former names and those kept as is", () => {
-  const slot = (kind: "scp" | "rcp", n: number, name: string): OrganizationPolicyPlan => ({
-    kind,
-    name,
-    resourceName: `cordon-${kind}-slot-${n}`,
-    targets: ["r-abcd"],
-    incidents: [],
-    document: { Version: "2012-10-17", Statement: [] },
-    pendingContainment: [],
-  });
-  const shape = (declarations: ReturnType<typeof guardrailDeclarations>) =>
-    declarations.map((d) =>
-      [d.policy.resourceName, d.after.join(","), d.formerName ?? "-", d.keepAsIs ? "kept" : ""].join(" ").trimEnd(),
-    );
-
-  it.each<[string, OrganizationPolicyPlan[], Record<string, string[]>, string[]]>([
-    ["one slot, nothing attached", [slot("scp", 0, "cordon-scp-aaaaaaaa")], {}, ["cordon-scp-slot-0  -"]],
-    [
-      "higher slots first, each after the next; the kinds apart",
-      [slot("scp", 0, "cordon-scp-a"), slot("scp", 1, "cordon-scp-b"), slot("rcp", 0, "cordon-rcp-a")],
-      { scp: ["cordon-scp-a", "cordon-scp-b"], rcp: ["cordon-rcp-a"] },
-      [
-        "cordon-rcp-slot-0  cordon-rcp-a",
-        "cordon-scp-slot-1  cordon-scp-b",
-        "cordon-scp-slot-0 cordon-scp-slot-1 cordon-scp-a",
-      ],
-    ],
-    [
-      "a slot's own planned name first, the others in name order",
-      [slot("scp", 0, "cordon-scp-c"), slot("scp", 1, "cordon-scp-z")],
-      { scp: ["cordon-scp-x", "cordon-scp-c"] },
-      ["cordon-scp-slot-1  cordon-scp-x", "cordon-scp-slot-0 cordon-scp-slot-1 cordon-scp-c"],
-    ],
-    [
-      "fewer planned, one not live yet: the slot above is kept as is",
-      [slot("scp", 0, "cordon-scp-new")],
-      { scp: ["cordon-scp-a", "cordon-scp-b"] },
-      ["cordon-scp-slot-1  cordon-scp-b kept", "cordon-scp-slot-0 cordon-scp-slot-1 cordon-scp-a"],
-    ],
-    [
-      "fewer planned, all live: the slot above goes",
-      [slot("scp", 0, "cordon-scp-b")],
-      { scp: ["cordon-scp-a", "cordon-scp-b"] },
-      ["cordon-scp-slot-0  cordon-scp-b"],
-    ],
-    ["none planned: every slot goes", [], { scp: ["cordon-scp-a"] }, []],
-  ])("%s", (_, policies, attached, expected) => {
-    expect(shape(guardrailDeclarations(policies, attached))).toEqual(expected);
   });
 });

@@ -1165,42 +1165,6 @@ describe("verify at organization scale (issue 11)", () => {
       expect(code).toBe(1);
     });
 
-    it("fails on a cordon guardrail live that the plan does not have: one the next pulumi up removes, or someone else's", async () => {
-      await containedCrossIncident();
-      const root = await organizationRoot();
-      await applyGuardrails(root);
-      const extra = await organizations.send(
-        new CreateOrganizationsPolicyCommand({
-          Name: "cordon-scp-00000000",
-          Description: "cordon",
-          Type: "SERVICE_CONTROL_POLICY",
-          Content: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }],
-          }),
-        }),
-      );
-      const id = extra.Policy!.PolicySummary!.Id!;
-      await organizations.send(new AttachOrganizationsPolicyCommand({ PolicyId: id, TargetId: root }));
-      const { code, stdout } = await verifyIn(project, "--json");
-      const report = JSON.parse(stdout);
-      expect(report.guardrails.find((g: { name: string }) => g.name === "cordon-scp-00000000")).toEqual({
-        kind: "scp",
-        name: "cordon-scp-00000000",
-        incidents: [],
-        ok: false,
-        checks: [
-          {
-            check: "guardrail-planned",
-            ok: false,
-            message: `scp cordon-scp-00000000 (${id}) is live, attached to ${root}, but the plan does not have it: a pulumi up has not run since the incidents changed (a document whose statements moved into the others goes in the run after they are attached), or someone else created it`,
-            fix: "run `pulumi up` on the organization stack (it replaces or removes cordon's own); a policy it does not know, delete it by hand",
-          },
-        ],
-      });
-      expect(code).toBe(1);
-    });
-
     it("fails when no guardrail was declared at all", async () => {
       await containedCrossIncident();
       await organizationRoot();

@@ -139,7 +139,7 @@ export function guardrailChecks(
         {
           check: "guardrail-planned",
           ok: false,
-          message: `${found.kind} ${found.name} (${found.id}) is live${found.targets.length > 0 ? `, attached to ${found.targets.join(", ")}` : ""}, but the plan does not have it: a pulumi up has not run since the incidents changed (a document whose statements moved into the others goes in the run after they are attached), or someone else created it`,
+          message: `${found.kind} ${found.name} (${found.id}) is live${found.targets.length > 0 ? `, attached to ${found.targets.join(", ")}` : ""}, but the plan does not have it: a pulumi up has not run since the incidents changed, or someone else created it`,
           fix: "run `pulumi up` on the organization stack (it replaces or removes cordon's own); a policy it does not know, delete it by hand",
         },
       ],

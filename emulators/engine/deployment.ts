@@ -38,17 +38,7 @@ export interface Goal {
   importId: string;
   retainOnDelete: boolean;
   ignoreChanges: string[];
-  /** The `aliases` option, as the SDK sends it (an alias spec, or a URN). @default [] */
-  aliases?: GoalAlias[];
 }
-
-/**
- * One alias of a registration (pulumi/pulumi proto/alias.proto): a URN, or a spec whose empty
- * fields are the resource's own (its name, type, stack, project and parent).
- */
-export type GoalAlias =
-  | { urn: string }
-  | { name: string; type: string; stack: string; project: string; parentUrn: string; noParent: boolean };
 
 export type Op =
   | "same"
@@ -130,8 +120,6 @@ export class Deployment {
   private readonly done = new Set<StateResource>();
   /** URNs whose old resource a delete-before-replace deleted in this run (the engine's `deletes`). */
   private readonly deletedFirst = new Set<string>();
-  /** Old resources a registration took by one of its aliases: they live on under its URN. */
-  private readonly aliased = new Set<StateResource>();
   /** The old state of each failed step: `--continue-on-error` deletes nothing they depend on. */
   private readonly erroredOlds: StateResource[] = [];
   private stackOutputs: Properties | undefined;
@@ -191,45 +179,6 @@ export class Deployment {
     const parentType = parent ? parent.split("::")[2] : "";
     const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
     return `urn:pulumi:${this.options.stack}::${this.options.project}::${qualified}::${name}`;
-  }
-
-  /**
-   * The URNs of a registration's aliases (step_generator.go, generateAliases and
-   * collapseAliasToUrn): a spec's empty fields are the resource's own; the parent is the spec's,
-   * none with noParent, else the resource's. The URNs the engine adds for its parent's aliases are
-   * not: a child's URN names only its parent's type, which no alias here changes.
-   */
-  private aliasUrns(goal: Goal): string[] {
-    return (goal.aliases ?? []).map((alias) => {
-      if ("urn" in alias) return alias.urn;
-      const parent = alias.noParent ? "" : alias.parentUrn || goal.parent;
-      const parentType = parent ? parent.split("::")[2] : "";
-      const type = alias.type || goal.type;
-      const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
-      return `urn:pulumi:${alias.stack || this.options.stack}::${alias.project || this.options.project}::${qualified}::${alias.name || goal.name}`;
-    });
-  }
-
-  /**
-   * The old resource of a registration: the one at its URN, else the first of its aliases' that no
-   * registration has taken (step_generator.go: `olds[urn]`, then each alias). Taken by an alias, it
-   * goes on under the new URN and is not deleted.
-   */
-  private oldOf(urn: string, goal: Goal): StateResource | undefined {
-    const own = this.olds.get(urn);
-    if (own) return own;
-    for (const alias of this.aliasUrns(goal)) {
-      const found = this.olds.get(alias);
-      if (!found || this.aliased.has(found) || this.seen.has(alias)) continue;
-      this.aliased.add(found);
-      return found;
-    }
-    return undefined;
-  }
-
-  /** `old` as the state keeps it for a registration whose step did not apply: under the registration's URN and parent. */
-  private keptAs(old: StateResource, urn: string, parent: string): StateResource {
-    return old.urn === urn ? old : { ...old, urn, parent };
   }
 
   /** Resolves once no registration, read or invoke is in flight (SignalAndWaitForShutdown). */
@@ -337,7 +286,7 @@ export class Deployment {
     this.seen.add(urn);
     if (this.cancelled) throw new Cancelled("the deployment was cancelled after a failed step");
     this.goals.set(urn, goal);
-    const old = this.oldOf(urn, goal);
+    const old = this.olds.get(urn);
     const line = { type: goal.type, name: goal.name };
 
     // --continue-on-error: a step whose resource depends on a failed or skipped one (its parent, a
@@ -347,7 +296,7 @@ export class Deployment {
     );
     if (dependencies.some((d) => this.unsettled.has(d))) {
       this.unsettled.add(urn);
-      if (old) this.next.set(urn, this.keptAs(old, urn, goal.parent));
+      if (old) this.next.set(urn, old);
       this.options.emit({ op: this.plannedOp(goal, old), ...line, result: "skipped" });
       return { urn, id: old?.id ?? "", outputs: {}, result: "skip" };
     }
@@ -446,7 +395,7 @@ export class Deployment {
         if (old) this.erroredOlds.push(old);
       }
       // The resource keeps what it had: its old state, or what the import found.
-      const kept = imported ?? (old && this.keptAs(old, urn, goal.parent));
+      const kept = imported ?? old;
       if (kept) this.next.set(urn, kept);
       if (!this.options.continueOnError) {
         this.cancelled = true;
@@ -799,7 +748,7 @@ export class Deployment {
     for (const resource of list) {
       if (this.done.has(resource)) continue;
       if (resource.delete) condemned.set(resource, "delete-replaced");
-      else if (this.operatedOn(resource.urn) || this.aliased.has(resource)) continue;
+      else if (this.operatedOn(resource.urn)) continue;
       else if (resource.pendingReplacement) {
         // Deleted by a delete-before-replace whose create never came, and no longer declared.
         this.done.add(resource);
@@ -851,7 +800,6 @@ export class Deployment {
       (resource) =>
         !registered.includes(resource) &&
         !this.done.has(resource) &&
-        (resource.delete === true || !this.aliased.has(resource)) &&
         (resource.delete === true || resource.pendingReplacement === true || !this.next.has(resource.urn)),
     );
     return [...registered, ...kept];

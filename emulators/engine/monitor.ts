@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import * as grpc from "@grpc/grpc-js";
-import { Cancelled, type Deployment, type Goal, type GoalAlias } from "./deployment.ts";
+import { Cancelled, type Deployment, type Goal } from "./deployment.ts";
 import { decodeProperties, type Properties } from "./properties.ts";
 
 const require = createRequire(import.meta.url);
@@ -133,21 +133,6 @@ export async function serve(options: MonitorOptions): Promise<Servers> {
           importId: request.getImportid(),
           retainOnDelete: request.getRetainondelete(),
           ignoreChanges: [...request.getIgnorechangesList()],
-          aliases: [
-            ...request.getAliasesList().map((alias: any): GoalAlias => {
-              const spec = alias.getSpec();
-              if (!spec) return { urn: alias.getUrn() };
-              return {
-                name: spec.getName(),
-                type: spec.getType(),
-                stack: spec.getStack(),
-                project: spec.getProject(),
-                parentUrn: spec.getParenturn(),
-                noParent: spec.getNoparent(),
-              };
-            }),
-            ...request.getAliasurnsList().map((urn: string): GoalAlias => ({ urn })),
-          ],
         };
         const registered = await deployment.register(goal);
         if (goal.type === "pulumi:pulumi:Stack" && !goal.parent) root = registered.urn;

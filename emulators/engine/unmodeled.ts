@@ -8,7 +8,7 @@ export const UNMODELED: readonly string[] = [
   "--target, --exclude, --diff, plans, and --parallel (steps run as the program sends them; a round of deletes 16 at a time)",
   "the provider's own Diff and Check (inputs are compared as JSON but where a row names the provider's equivalences; equivalent policy documents are not recognised; inputs are not validated)",
   "explicit providers' configuration (every call uses the environment's credentials and region)",
-  "aliases of a parent carried to its children (a resource's own aliases are modelled), protect, the deleteBeforeReplace option (the provider's own delete-first is modelled), replaceOnChanges, deletedWith, replaceWith, customTimeouts, hideDiffs, additionalSecretOutputs",
+  "aliases, protect, the deleteBeforeReplace option (the provider's own delete-first is modelled), replaceOnChanges, deletedWith, replaceWith, customTimeouts, hideDiffs, additionalSecretOutputs",
   "the refusal to replace a resource that still has `import`",
   "secrets (kept in clear in the state file) and secret config",
   "transforms, resource hooks, error hooks, components from other languages (Call, Construct)",

@@ -47,8 +47,6 @@ export interface RecordedResource {
   importId?: string;
   retainOnDelete: boolean;
   ignoreChanges: string[];
-  /** The `aliases` option: each alias spec's fields that are set (its parent left out: the SDK sends the resource's), or a URN. */
-  aliases: ({ name?: string; type?: string; stack?: string; project?: string; noParent?: true } | string)[];
   /** URNs of the resources it waits for (`dependsOn` and inputs). */
   dependencies: string[];
   /** The explicit provider it was given (`<provider URN>::<id>`), "" for the default one. */
@@ -424,18 +422,6 @@ interface RegisterRequest {
   getImportid(): string;
   getRetainondelete(): boolean;
   getIgnorechangesList(): string[];
-  getAliasesList(): {
-    getUrn(): string;
-    getSpec():
-      | {
-          getName(): string;
-          getType(): string;
-          getStack(): string;
-          getProject(): string;
-          getNoparent(): boolean;
-        }
-      | undefined;
-  }[];
   getDependenciesList(): string[];
   getProvider(): string;
   getVersion(): string;
@@ -511,17 +497,6 @@ export async function runProgram(
       importId: req.getImportid() || undefined,
       retainOnDelete: req.getRetainondelete(),
       ignoreChanges: req.getIgnorechangesList(),
-      aliases: req.getAliasesList().map((alias) => {
-        const spec = alias.getSpec();
-        if (!spec) return alias.getUrn();
-        return {
-          ...(spec.getName() ? { name: spec.getName() } : {}),
-          ...(spec.getType() ? { type: spec.getType() } : {}),
-          ...(spec.getStack() ? { stack: spec.getStack() } : {}),
-          ...(spec.getProject() ? { project: spec.getProject() } : {}),
-          ...(spec.getNoparent() ? { noParent: true as const } : {}),
-        };
-      }),
       dependencies: req.getDependenciesList(),
       provider: req.getProvider(),
       version: req.getVersion() || undefined,
