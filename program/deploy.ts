@@ -30,7 +30,12 @@ import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
 import { type CredentialPlan, credentialsToDisable, keyHoldersOf } from "../plan/credentials.ts";
 import { autoContainNote, instantsToRecord, replacementRolesAfter } from "../plan/declarations.ts";
-import { rootUserPlans, type OrganizationConfig, type RootUserPlan } from "../plan/organization.ts";
+import {
+  rootUserPlans,
+  type OrganizationConfig,
+  type RootUserPlan,
+  type StateGuardrail,
+} from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
 import { stackName, stackSettingsFromEngine } from "../plan/project.ts";
@@ -84,7 +89,14 @@ import {
   type RootCredentials,
 } from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
-import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
+import {
+  attachedGuardrails,
+  guardrailsProblem,
+  stateGuardrails,
+  supersededToKeep,
+  unreadGuardrailsProblem,
+  type DeployOrganizations,
+} from "./organization.ts";
 import { type StateResource, stateSpellings, unreadSpellingsProblem } from "./spellings.ts";
 
 /** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
@@ -122,6 +134,8 @@ interface Facts {
   withheld: Withheld;
   /** Each user's UserId, for the stack outputs (program/checks.ts, userIdentities). */
   userIds: Record<string, string>;
+  /** Which of this stack's own guardrails Organizations lists on each target (program/organization.ts, attachedKey). */
+  attachedGuardrails: Set<string>;
 }
 
 /**
@@ -181,6 +195,8 @@ interface World {
    */
   unsettled: string[];
   userIds: Record<string, string>;
+  /** The guardrails this stack's state holds, and which of them Organizations lists on each target. */
+  guardrails: { own: StateGuardrail[]; attached: Set<string> };
 }
 
 /**
@@ -229,7 +245,10 @@ export async function deploy(
       ? buildPlan(incidents, { ...base, containment, uncontained: [...uncontained, ...unconfirmed.ids] })
       : world.plan;
 
-  const instants = declarePlan(plan, account, credentials, world.withheld);
+  // The superseded guardrails stay declared, as they are, until every new one is attached.
+  const superseded = supersededToKeep(plan.organizationPolicies, world.guardrails.own, world.guardrails.attached);
+  for (const note of supersededNotes(plan, world.guardrails.own, superseded)) pulumi.log.info(note);
+  const instants = declarePlan(plan, account, credentials, world.withheld, superseded);
   if (settings.autoContain !== undefined) {
     new AutoContain(`${account}-auto-contain`, { plan: settings.autoContain });
     pulumi.log.info(autoContainNote(settings.autoContain));
@@ -340,7 +359,11 @@ async function readWorld(
     "unreadable" in own
       ? { principals: [], problems: [unreadSpellingsProblem(own.unreadable)] }
       : stateSpellings(account, own.resources);
-  const facts = await readFacts(incidents, settings, iam, organizations, own, spelled.principals);
+  // The guardrails this stack declared before, by its own state only (never by what Organizations lists).
+  const ownGuardrails =
+    organization === undefined || "unreadable" in own ? [] : stateGuardrails(own.resources, OrganizationGuardrail.type);
+  if (organization !== undefined && "unreadable" in own) spelled.problems.push(unreadGuardrailsProblem(own.unreadable));
+  const facts = await readFacts(incidents, settings, iam, organizations, own, spelled.principals, ownGuardrails);
   const base = {
     account,
     organization,
@@ -385,6 +408,7 @@ async function readWorld(
     withheld: facts.withheld,
     unsettled: spelled.problems,
     userIds: facts.userIds,
+    guardrails: { own: ownGuardrails, attached: facts.attachedGuardrails },
   };
 }
 
@@ -398,6 +422,7 @@ function declarePlan(
   account: string,
   credentials: CredentialPlan,
   withheld: Withheld,
+  superseded: readonly StateGuardrail[],
 ): Record<string, ContainmentInstant> {
   const instants: Record<string, ContainmentInstant> = {};
   for (const { name, incident, accessKeyIds, otherAccessKeyIds } of instantsToRecord(plan, account, credentials))
@@ -429,7 +454,21 @@ function declarePlan(
   // The guardrails: the SCP's statements take the same cutoffs.
   for (const policy of plan.organizationPolicies)
     new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
+  for (const policy of superseded) new OrganizationGuardrail(policy.name, { policy });
   return instants;
+}
+
+/** What the run does with the superseded guardrails: kept until their replacements are attached, or let go. */
+function supersededNotes(plan: Plan, own: readonly StateGuardrail[], kept: readonly StateGuardrail[]): string[] {
+  const planned = new Set(plan.organizationPolicies.map((p) => p.name));
+  const superseded = own.filter((g) => !planned.has(g.name)).map((g) => g.name);
+  if (superseded.length === 0) return [];
+  const names = superseded.join(", ");
+  return [
+    kept.length > 0
+      ? `organization guardrails ${names}: superseded, kept attached as they are until a run finds every new document attached to every target (one more run after this one, when it succeeds)`
+      : `organization guardrails ${names}: superseded, and every new document is attached to every target: no longer declared, this update detaches and deletes them`,
+  ];
 }
 
 /**
@@ -467,6 +506,7 @@ async function readFacts(
   organizations: DeployOrganizations | undefined,
   own: OwnState,
   spellings: readonly Principal[],
+  ownGuardrails: readonly StateGuardrail[],
 ): Promise<Facts> {
   const { account, organization } = settings;
   const declared = buildPlan(incidents, { account, organization, spellings });
@@ -515,8 +555,14 @@ async function readFacts(
         refuse(
           "cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations",
         );
-      refuse(await guardrailsProblem(declared, organization, organizations!));
+      refuse(
+        await guardrailsProblem(declared, organization, organizations!, "unreadable" in own ? null : ownGuardrails),
+      );
     }
+    const attached =
+      organization === undefined || ownGuardrails.length === 0
+        ? new Set<string>()
+        : await attachedGuardrails(organization, ownGuardrails, organizations!);
     return {
       goneAccessKeys: keys.gone,
       managedDenyRoles: room.managedDenyRoles,
@@ -550,6 +596,7 @@ async function readFacts(
         ].filter((e) => e !== undefined),
       },
       userIds: identities.userIds,
+      attachedGuardrails: attached,
     };
   } catch (error) {
     if (error instanceof pulumi.RunError) throw error;
