@@ -74,6 +74,33 @@ function up(cloud: FakeCloud, config: Record<string, string> = {}, incidentsDir 
   });
 }
 
+/**
+ * A cloud whose organization stack's state holds a guardrail policy (what an earlier `pulumi up`
+ * that created and attached it to r-abcd leaves), read back through the engine's builtin invokes.
+ */
+function ownGuardrail(cloud: FakeCloud, policy: { name: string; id: string; type: string }): void {
+  const stack = `prod-${MANAGEMENT}`;
+  const parent = "cordon:organizations:OrganizationGuardrail";
+  cloud.otherStacks[stack] = { account: MANAGEMENT };
+  cloud.stackResources[stack] = {
+    ...cloud.stackResources[stack],
+    [`urn:pulumi:${stack}::cordon::${parent}$aws:organizations/policy:Policy::${policy.name}`]: {
+      type: "aws:organizations/policy:Policy",
+      outputs: {
+        id: policy.id,
+        name: policy.name,
+        type: policy.type,
+        content: '{"Version":"2012-10-17","Statement":[]}',
+      },
+    },
+    [`urn:pulumi:${stack}::cordon::${parent}$aws:organizations/policyAttachment:PolicyAttachment::${policy.name}-r-abcd`]:
+      {
+        type: "aws:organizations/policyAttachment:PolicyAttachment",
+        outputs: { policyId: policy.id, targetId: "r-abcd" },
+      },
+  };
+}
+
 const guardrailTypes = [
   "cordon:organizations:OrganizationGuardrail",
   "aws:organizations/policy:Policy",
@@ -341,12 +368,33 @@ describe("declares nothing when", () => {
     expect(declared(run)).toEqual([]);
   });
 
-  it("a changed document would need a second slot while the one it replaces is still attached", async () => {
+  it("a changed document would need a second slot while the one it supersedes is still attached", async () => {
     const cloud = cloudOf(MANAGEMENT);
-    // RCPFullAWSAccess, three others, and cordon's previous document: 5 of 5.
+    // RCPFullAWSAccess, three others, and this stack's previous document: 5 of 5.
     cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push(
       ...["data-perimeter", "kms-guard", "s3-guard"].map((name) => ({ id: `p-${name}`, name, awsManaged: false })),
       { id: "p-old", name: "cordon-rcp-00000000", awsManaged: false },
+    );
+    ownGuardrail(cloud, { name: "cordon-rcp-00000000", id: "p-old", type: "RESOURCE_CONTROL_POLICY" });
+    const run = await up(cloud, { "cordon:organization": ORGANIZATION });
+    const [, rcp] = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, {
+      organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT },
+    }).organizationPolicies;
+    expect(run.error?.message).toBe(
+      [
+        "cordon declared nothing: the organization guardrails cannot be attached as planned (1 problem):",
+        `examples/incidents/${CROSS}.yaml: target r-abcd has 4 resource control policies attached besides cordon's (RCPFullAWSAccess, data-perimeter, kms-guard, s3-guard), of 5 per target; cordon's need 1, but the 1 they supersede (cordon-rcp-00000000) stay attached until every new one is attached, 6 in all: free 1 more, then run again (cordon never detaches a guardrail before its replacement is attached)`,
+      ].join("\n"),
+    );
+    expect(rcp.name).not.toBe("cordon-rcp-00000000");
+    expect(declared(run)).toEqual([]);
+  });
+
+  it("a policy named like cordon's that this stack's state does not hold is someone else's: it takes a slot", async () => {
+    const cloud = cloudOf(MANAGEMENT);
+    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push(
+      ...["data-perimeter", "kms-guard", "s3-guard"].map((name) => ({ id: `p-${name}`, name, awsManaged: false })),
+      { id: "p-foreign", name: "cordon-rcp-ffffffff", awsManaged: false },
     );
     const run = await up(cloud, { "cordon:organization": ORGANIZATION });
     const [, rcp] = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, {
@@ -355,18 +403,17 @@ describe("declares nothing when", () => {
     expect(run.error?.message).toBe(
       [
         "cordon declared nothing: the organization guardrails cannot be attached as planned (1 problem):",
-        `examples/incidents/${CROSS}.yaml: target r-abcd has 4 resource control policies attached besides cordon's (RCPFullAWSAccess, data-perimeter, kms-guard, s3-guard), of 5 per target; cordon's need 1, but during the update the 1 now attached (cordon-rcp-00000000) stay until their replacements are attached, 6 in all: free 1 more, then run again`,
+        `examples/incidents/${CROSS}.yaml: target r-abcd has 5 resource control policies attached besides cordon's (RCPFullAWSAccess, data-perimeter, kms-guard, s3-guard, cordon-rcp-ffffffff), of 5 per target, and cordon's need 1 (${rcp.name}): detach one of the others from r-abcd, or attach the guardrails to the OUs below it (cordon:organization.targets), then run again`,
       ].join("\n"),
     );
-    expect(rcp.name).not.toBe("cordon-rcp-00000000");
-    // The same document already attached needs no second slot.
-    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.pop();
-    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push({
-      id: "p-same",
-      name: rcp.name,
-      awsManaged: false,
-    });
-    expect((await up(cloud, { "cordon:organization": ORGANIZATION })).error).toBeUndefined();
+    // The same document already attached, by the id this stack's state holds, needs no second slot.
+    const cloud2 = cloudOf(MANAGEMENT);
+    cloud2.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push(
+      ...["data-perimeter", "kms-guard", "s3-guard"].map((name) => ({ id: `p-${name}`, name, awsManaged: false })),
+      { id: "p-same", name: rcp.name, awsManaged: false },
+    );
+    ownGuardrail(cloud2, { name: rcp.name, id: "p-same", type: "RESOURCE_CONTROL_POLICY" });
+    expect((await up(cloud2, { "cordon:organization": ORGANIZATION })).error).toBeUndefined();
   });
 
   it("a target does not exist", async () => {
