@@ -196,7 +196,7 @@ interface World {
   unsettled: string[];
   userIds: Record<string, string>;
   /** The guardrails this stack's state holds, and which of them Organizations lists on each target. */
-  guardrails: { own: StateGuardrail[]; attached: Set<string> };
+  guardrails: { own: StateGuardrail[]; attached: Set<string>; problems: string[] };
 }
 
 /**
@@ -265,7 +265,7 @@ export async function deploy(
   );
   // Everything is declared, and the outputs are returned to be registered: only now does a failed
   // act, or what could not be declared as planned, fail the run.
-  failRunIfActsFailed(failed, world.withheld, world.unsettled);
+  failRunIfActsFailed(failed, world.withheld, world.unsettled, world.guardrails.problems);
   // The users' ids, kept from run to run: how the next run tells a renamed user from a deleted one.
   const kept = { ...outputs, ...(Object.keys(world.userIds).length > 0 ? { userIds: world.userIds } : {}) };
   // Which run failed them: outputs outlive a run (docs/program.md, "A failed act").
@@ -288,14 +288,21 @@ export const PROGRAM_SAID_WHY = 32;
  * finalizes the outputs and deletes nothing the program no longer declares (docs/program.md, "A
  * failed act").
  */
-function failRunIfActsFailed(failed: readonly string[], withheld: Withheld, unsettled: readonly string[]): void {
+function failRunIfActsFailed(
+  failed: readonly string[],
+  withheld: Withheld,
+  unsettled: readonly string[],
+  guardrails: readonly string[],
+): void {
   const left = withheld.denies.length + withheld.keptDenies.length + withheld.foreign.length;
   const uncontained = withheld.incidents.length;
-  const quiet = left === 0 && withheld.roles.length === 0 && unsettled.length === 0 && uncontained === 0;
+  const quiet =
+    left === 0 && withheld.roles.length === 0 && unsettled.length === 0 && uncontained === 0 && guardrails.length === 0;
   if (failed.length === 0 && quiet) return;
   if (failed.length > 0) pulumi.log.error(actsFailedMessage(failed.length));
   if (left > 0 || withheld.roles.length > 0) pulumi.log.error(withheldMessage(left, withheld.roles.length));
   if (unsettled.length > 0) pulumi.log.error(UNSETTLED_SPELLINGS_MESSAGE);
+  if (guardrails.length > 0) pulumi.log.error(UNREAD_GUARDRAILS_MESSAGE);
   if (uncontained > 0) pulumi.log.error(uncontainedMessage(withheld.incidents));
   process.exitCode = PROGRAM_SAID_WHY;
 }
@@ -303,6 +310,10 @@ function failRunIfActsFailed(failed: readonly string[], withheld: Withheld, unse
 /** The run's last word when the spelling of some principal's resources is not settled, after the errors that said why. */
 export const UNSETTLED_SPELLINGS_MESSAGE =
   "cordon declared everything, but could not settle under which spelling some principals' denies are declared (said above, before declaring): this update fails so that the engine deletes nothing; what was declared stays";
+
+/** The run's last word when this stack's state could not say which guardrails it declared before. */
+export const UNREAD_GUARDRAILS_MESSAGE =
+  "cordon declared the organization guardrails the files plan, but could not read which ones this stack declared before (said above, before declaring): this update fails so that the engine deletes nothing, and no superseded guardrail is detached before its replacement is attached";
 
 /**
  * The run's last word when IAM's state kept deny policies or replacement roles from being declared
@@ -362,7 +373,8 @@ async function readWorld(
   // The guardrails this stack declared before, by its own state only (never by what Organizations lists).
   const ownGuardrails =
     organization === undefined || "unreadable" in own ? [] : stateGuardrails(own.resources, OrganizationGuardrail.type);
-  if (organization !== undefined && "unreadable" in own) spelled.problems.push(unreadGuardrailsProblem(own.unreadable));
+  const unreadGuardrails =
+    organization !== undefined && "unreadable" in own ? [unreadGuardrailsProblem(own.unreadable)] : [];
   const facts = await readFacts(incidents, settings, iam, organizations, own, spelled.principals, ownGuardrails);
   const base = {
     account,
@@ -391,7 +403,7 @@ async function readWorld(
   for (const warning of facts.warnings) pulumi.log.warn(warning);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
-  for (const error of [...facts.withheld.errors, ...spelled.problems]) pulumi.log.error(error);
+  for (const error of [...facts.withheld.errors, ...spelled.problems, ...unreadGuardrails]) pulumi.log.error(error);
   return {
     settings,
     incidents,
@@ -408,7 +420,7 @@ async function readWorld(
     withheld: facts.withheld,
     unsettled: spelled.problems,
     userIds: facts.userIds,
-    guardrails: { own: ownGuardrails, attached: facts.attachedGuardrails },
+    guardrails: { own: ownGuardrails, attached: facts.attachedGuardrails, problems: unreadGuardrails },
   };
 }
 
