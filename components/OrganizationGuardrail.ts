@@ -1,12 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { POLICY_TYPE, type OrganizationPolicyPlan } from "../plan/organization.ts";
+import { POLICY_TYPE, type OrganizationPolicyPlan, type StateGuardrail } from "../plan/organization.ts";
+
 import { filledDocument } from "./filled-document.ts";
 import { declaration } from "./provider-calls.ts";
 
 export interface OrganizationGuardrailArgs {
-  /** One entry of `plan.organizationPolicies`. */
-  policy: OrganizationPolicyPlan;
+  /**
+   * One entry of `plan.organizationPolicies`; or a superseded guardrail of this stack's state,
+   * declared again as the state holds it (its content never updated) until its replacements are
+   * attached (program/organization.ts, supersededToKeep).
+   */
+  policy: OrganizationPolicyPlan | StateGuardrail;
   /**
    * The instant the organization stack recorded for each incident in `policy.pendingContainment`
    * (`ContainmentInstant.instant`).
@@ -20,11 +25,12 @@ export interface OrganizationGuardrailArgs {
  * the stack configured with `cordon:organization` only.
  *
  * The policy's name is the plan's, derived from the ids of its statements: a document whose
- * statements change becomes a new policy, and Pulumi creates and attaches it before it detaches and
- * deletes the one it replaces, so that no moment goes without the guardrail (the program checks
- * that each target has room for both meanwhile). Nothing is retained: an incident removed (once
- * guard allows) takes its statements with it. The content is the plan's document, its containment
- * filled in (`filledDocument`).
+ * statements change becomes a new policy. The program keeps declaring the one it replaces, as it
+ * is, until a run finds the new one attached to every target; only the run after that deletes it,
+ * so that no failed step leaves a target without the guardrail (the program checks that each
+ * target has room for both meanwhile). Nothing is retained: an incident removed (once guard allows)
+ * takes its statements with it, one run after its replacement is attached. The content is the
+ * plan's document, its containment filled in (`filledDocument`).
  * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies.html
  */
 export class OrganizationGuardrail extends pulumi.ComponentResource {
@@ -36,7 +42,8 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
   constructor(name: string, args: OrganizationGuardrailArgs, opts?: pulumi.ComponentResourceOptions) {
     super(OrganizationGuardrail.type, name, {}, opts);
     const { policy } = args;
-    this.content = filledDocument(name, "guardrail", policy, args.containment);
+    const kept = "content" in policy;
+    this.content = kept ? pulumi.output(policy.content) : filledDocument(name, "guardrail", policy, args.containment);
     const declared = new aws.organizations.Policy(
       name,
       {
@@ -47,7 +54,8 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
           "cordon: denies the principals of active incidents (see each statement's id); managed by Pulumi, do not edit",
         content: this.content,
       },
-      { parent: this },
+      // A superseded document is kept as it is: never rewritten, only deleted once replaced.
+      { parent: this, ...(kept ? { ignoreChanges: ["content"] } : {}) },
     );
     for (const target of policy.targets) {
       new aws.organizations.PolicyAttachment(
@@ -59,7 +67,7 @@ export class OrganizationGuardrail extends pulumi.ComponentResource {
     this.registerOutputs({
       kind: policy.kind,
       name: policy.name,
-      incidents: policy.incidents,
+      incidents: "incidents" in policy ? policy.incidents : [],
       targets: policy.targets,
       content: this.content,
     });

@@ -102,6 +102,22 @@ export interface OrganizationPolicyPlan {
   pendingContainment: string[];
 }
 
+/**
+ * A guardrail this stack's last checkpoint holds, as the engine read it back: its policy's name,
+ * kind, id and content, and the targets its attachments name. What a superseded guardrail is
+ * declared again with, unchanged, until its replacements are attached.
+ */
+export interface StateGuardrail {
+  kind: GuardrailKind;
+  name: string;
+  /** The policy's id (`p-…`), as the state holds it. */
+  id: string;
+  /** The document as the state holds it (Organizations' own, after a refresh). */
+  content: string;
+  /** The targets the state holds an attachment of it to (sorted). */
+  targets: string[];
+}
+
 /** A principal of an incident that asks for the SCP, which the SCP cannot reach. */
 export interface OrganizationExclusion {
   account: string;

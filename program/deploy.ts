@@ -30,7 +30,12 @@ import type { Incident } from "../incident/types.ts";
 import { autoContainPlan, type AutoContainPlan } from "../plan/auto-contain.ts";
 import { type CredentialPlan, credentialsToDisable, keyHoldersOf } from "../plan/credentials.ts";
 import { autoContainNote, instantsToRecord, replacementRolesAfter } from "../plan/declarations.ts";
-import { rootUserPlans, type OrganizationConfig, type RootUserPlan } from "../plan/organization.ts";
+import {
+  rootUserPlans,
+  type OrganizationConfig,
+  type RootUserPlan,
+  type StateGuardrail,
+} from "../plan/organization.ts";
 import { stackOutputs, type IncidentOutput, type PendingStackOutputs } from "../plan/outputs.ts";
 import { buildPlan, type Plan, type PlanOptions, type Principal } from "../plan/plan.ts";
 import { stackName, stackSettingsFromEngine } from "../plan/project.ts";
@@ -84,7 +89,14 @@ import {
   type RootCredentials,
 } from "./credentials.ts";
 import type { DeployIam, ListedKey, RoleState } from "./iam.ts";
-import { guardrailsProblem, type DeployOrganizations } from "./organization.ts";
+import {
+  attachedGuardrails,
+  guardrailsProblem,
+  stateGuardrails,
+  supersededToKeep,
+  unreadGuardrailsProblem,
+  type DeployOrganizations,
+} from "./organization.ts";
 import { type StateResource, stateSpellings, unreadSpellingsProblem } from "./spellings.ts";
 
 /** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
@@ -122,6 +134,8 @@ interface Facts {
   withheld: Withheld;
   /** Each user's UserId, for the stack outputs (program/checks.ts, userIdentities). */
   userIds: Record<string, string>;
+  /** Which of this stack's own guardrails Organizations lists on each target (program/organization.ts, attachedKey). */
+  attachedGuardrails: Set<string>;
 }
 
 /**
@@ -181,6 +195,8 @@ interface World {
    */
   unsettled: string[];
   userIds: Record<string, string>;
+  /** The guardrails this stack's state holds, and which of them Organizations lists on each target. */
+  guardrails: { own: StateGuardrail[]; attached: Set<string>; problems: string[] };
 }
 
 /**
@@ -229,7 +245,10 @@ export async function deploy(
       ? buildPlan(incidents, { ...base, containment, uncontained: [...uncontained, ...unconfirmed.ids] })
       : world.plan;
 
-  const instants = declarePlan(plan, account, credentials, world.withheld);
+  // The superseded guardrails stay declared, as they are, until every new one is attached.
+  const superseded = supersededToKeep(plan.organizationPolicies, world.guardrails.own, world.guardrails.attached);
+  for (const note of supersededNotes(plan, world.guardrails.own, superseded)) pulumi.log.info(note);
+  const instants = declarePlan(plan, account, credentials, world.withheld, superseded);
   if (settings.autoContain !== undefined) {
     new AutoContain(`${account}-auto-contain`, { plan: settings.autoContain });
     pulumi.log.info(autoContainNote(settings.autoContain));
@@ -246,7 +265,7 @@ export async function deploy(
   );
   // Everything is declared, and the outputs are returned to be registered: only now does a failed
   // act, or what could not be declared as planned, fail the run.
-  failRunIfActsFailed(failed, world.withheld, world.unsettled);
+  failRunIfActsFailed(failed, world.withheld, world.unsettled, world.guardrails.problems);
   // The users' ids, kept from run to run: how the next run tells a renamed user from a deleted one.
   const kept = { ...outputs, ...(Object.keys(world.userIds).length > 0 ? { userIds: world.userIds } : {}) };
   // Which run failed them: outputs outlive a run (docs/program.md, "A failed act").
@@ -269,14 +288,21 @@ export const PROGRAM_SAID_WHY = 32;
  * finalizes the outputs and deletes nothing the program no longer declares (docs/program.md, "A
  * failed act").
  */
-function failRunIfActsFailed(failed: readonly string[], withheld: Withheld, unsettled: readonly string[]): void {
+function failRunIfActsFailed(
+  failed: readonly string[],
+  withheld: Withheld,
+  unsettled: readonly string[],
+  guardrails: readonly string[],
+): void {
   const left = withheld.denies.length + withheld.keptDenies.length + withheld.foreign.length;
   const uncontained = withheld.incidents.length;
-  const quiet = left === 0 && withheld.roles.length === 0 && unsettled.length === 0 && uncontained === 0;
+  const quiet =
+    left === 0 && withheld.roles.length === 0 && unsettled.length === 0 && uncontained === 0 && guardrails.length === 0;
   if (failed.length === 0 && quiet) return;
   if (failed.length > 0) pulumi.log.error(actsFailedMessage(failed.length));
   if (left > 0 || withheld.roles.length > 0) pulumi.log.error(withheldMessage(left, withheld.roles.length));
   if (unsettled.length > 0) pulumi.log.error(UNSETTLED_SPELLINGS_MESSAGE);
+  if (guardrails.length > 0) pulumi.log.error(UNREAD_GUARDRAILS_MESSAGE);
   if (uncontained > 0) pulumi.log.error(uncontainedMessage(withheld.incidents));
   process.exitCode = PROGRAM_SAID_WHY;
 }
@@ -284,6 +310,10 @@ function failRunIfActsFailed(failed: readonly string[], withheld: Withheld, unse
 /** The run's last word when the spelling of some principal's resources is not settled, after the errors that said why. */
 export const UNSETTLED_SPELLINGS_MESSAGE =
   "cordon declared everything, but could not settle under which spelling some principals' denies are declared (said above, before declaring): this update fails so that the engine deletes nothing; what was declared stays";
+
+/** The run's last word when this stack's state could not say which guardrails it declared before. */
+export const UNREAD_GUARDRAILS_MESSAGE =
+  "cordon declared the organization guardrails the files plan, but could not read which ones this stack declared before (said above, before declaring): this update fails so that the engine deletes nothing, and no superseded guardrail is detached before its replacement is attached";
 
 /**
  * The run's last word when IAM's state kept deny policies or replacement roles from being declared
@@ -340,7 +370,12 @@ async function readWorld(
     "unreadable" in own
       ? { principals: [], problems: [unreadSpellingsProblem(own.unreadable)] }
       : stateSpellings(account, own.resources);
-  const facts = await readFacts(incidents, settings, iam, organizations, own, spelled.principals);
+  // The guardrails this stack declared before, by its own state only (never by what Organizations lists).
+  const ownGuardrails =
+    organization === undefined || "unreadable" in own ? [] : stateGuardrails(own.resources, OrganizationGuardrail.type);
+  const unreadGuardrails =
+    organization !== undefined && "unreadable" in own ? [unreadGuardrailsProblem(own.unreadable)] : [];
+  const facts = await readFacts(incidents, settings, iam, organizations, own, spelled.principals, ownGuardrails);
   const base = {
     account,
     organization,
@@ -368,7 +403,7 @@ async function readWorld(
   for (const warning of facts.warnings) pulumi.log.warn(warning);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
-  for (const error of [...facts.withheld.errors, ...spelled.problems]) pulumi.log.error(error);
+  for (const error of [...facts.withheld.errors, ...spelled.problems, ...unreadGuardrails]) pulumi.log.error(error);
   return {
     settings,
     incidents,
@@ -385,6 +420,7 @@ async function readWorld(
     withheld: facts.withheld,
     unsettled: spelled.problems,
     userIds: facts.userIds,
+    guardrails: { own: ownGuardrails, attached: facts.attachedGuardrails, problems: unreadGuardrails },
   };
 }
 
@@ -398,6 +434,7 @@ function declarePlan(
   account: string,
   credentials: CredentialPlan,
   withheld: Withheld,
+  superseded: readonly StateGuardrail[],
 ): Record<string, ContainmentInstant> {
   const instants: Record<string, ContainmentInstant> = {};
   for (const { name, incident, accessKeyIds, otherAccessKeyIds } of instantsToRecord(plan, account, credentials))
@@ -429,7 +466,21 @@ function declarePlan(
   // The guardrails: the SCP's statements take the same cutoffs.
   for (const policy of plan.organizationPolicies)
     new OrganizationGuardrail(policy.name, { policy, containment: cutoffsOf(policy.pendingContainment) });
+  for (const policy of superseded) new OrganizationGuardrail(policy.name, { policy });
   return instants;
+}
+
+/** What the run does with the superseded guardrails: kept until their replacements are attached, or let go. */
+function supersededNotes(plan: Plan, own: readonly StateGuardrail[], kept: readonly StateGuardrail[]): string[] {
+  const planned = new Set(plan.organizationPolicies.map((p) => p.name));
+  const superseded = own.filter((g) => !planned.has(g.name)).map((g) => g.name);
+  if (superseded.length === 0) return [];
+  const names = superseded.join(", ");
+  return [
+    kept.length > 0
+      ? `organization guardrails ${names}: superseded, kept attached as they are until a run finds every new document attached to every target (one more run after this one, when it succeeds)`
+      : `organization guardrails ${names}: superseded, and every new document is attached to every target: no longer declared, this update detaches and deletes them`,
+  ];
 }
 
 /**
@@ -467,6 +518,7 @@ async function readFacts(
   organizations: DeployOrganizations | undefined,
   own: OwnState,
   spellings: readonly Principal[],
+  ownGuardrails: readonly StateGuardrail[],
 ): Promise<Facts> {
   const { account, organization } = settings;
   const declared = buildPlan(incidents, { account, organization, spellings });
@@ -515,8 +567,14 @@ async function readFacts(
         refuse(
           "cordon declared nothing: cordon:organization is set, but the program was given no way to read Organizations",
         );
-      refuse(await guardrailsProblem(declared, organization, organizations!));
+      refuse(
+        await guardrailsProblem(declared, organization, organizations!, "unreadable" in own ? null : ownGuardrails),
+      );
     }
+    const attached =
+      organization === undefined || ownGuardrails.length === 0
+        ? new Set<string>()
+        : await attachedGuardrails(organization, ownGuardrails, organizations!);
     return {
       goneAccessKeys: keys.gone,
       managedDenyRoles: room.managedDenyRoles,
@@ -550,6 +608,7 @@ async function readFacts(
         ].filter((e) => e !== undefined),
       },
       userIds: identities.userIds,
+      attachedGuardrails: attached,
     };
   } catch (error) {
     if (error instanceof pulumi.RunError) throw error;

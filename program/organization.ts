@@ -14,8 +14,12 @@ import {
   POLICY_TYPE,
   type GuardrailKind,
   type OrganizationConfig,
+  type OrganizationPolicyPlan,
+  type StateGuardrail,
 } from "../plan/organization.ts";
+import { compareText } from "../incident/order.ts";
 import type { Plan } from "../plan/plan.ts";
+import type { StateResource } from "./spellings.ts";
 
 /** A policy attached directly to a target, as `ListPoliciesForTarget` names it. */
 export interface AttachedPolicy {
@@ -42,11 +46,16 @@ const KIND_NAME: Readonly<Record<GuardrailKind, string>> = {
   rcp: "resource control policies",
 };
 
-/** Everything that would make `pulumi up` fail on the guardrails; undefined when they can be declared. */
+/**
+ * Everything that would make `pulumi up` fail on the guardrails; undefined when they can be
+ * declared. `own`: the guardrails this stack's state holds (`stateGuardrails`), null when the state
+ * cannot be read.
+ */
 export async function guardrailsProblem(
   plan: Plan,
   config: OrganizationConfig,
   organizations: DeployOrganizations,
+  own: readonly StateGuardrail[] | null,
 ): Promise<string | undefined> {
   const problems: string[] = [];
   const files = (ids: string[]) =>
@@ -83,13 +92,21 @@ export async function guardrailsProblem(
         );
         break;
       }
-      const others = attached.filter((p) => !p.name.startsWith(GUARDRAIL_PREFIX[kind]));
-      const current = attached.filter((p) => p.name.startsWith(GUARDRAIL_PREFIX[kind])).map((p) => p.name);
-      const limit = POLICIES_PER_TARGET[kind];
-      // A changed document is a new policy: Pulumi attaches it before it detaches the one it
-      // replaces, so that no moment goes without the guardrail; both count meanwhile.
-      const during = new Set([...current, ...planned.map((p) => p.name)]).size;
+      // This stack's own guardrails are the policies its state holds, by id: a policy merely named
+      // like cordon's is someone else's, and takes a slot like any other. Without a readable state
+      // (the run then fails at its end, deleting nothing), cordon's name is all there is to go by.
+      const isOwn = (p: AttachedPolicy) =>
+        own === null ? p.name.startsWith(GUARDRAIL_PREFIX[kind]) : own.some((g) => g.id === p.id);
+      const others = attached.filter((p) => !isOwn(p));
+      // A re-packed document is a new policy: the superseded ones this stack declared stay attached
+      // until a run finds every new one attached (supersededToKeep), and count meanwhile.
+      const plannedNames = new Set(planned.map((p) => p.name));
+      const kept = (own ?? [])
+        .filter((g) => g.kind === kind && !plannedNames.has(g.name) && g.targets.includes(target))
+        .map((g) => g.name);
+      const during = plannedNames.size + kept.length;
       const needed = planned.length;
+      const limit = POLICIES_PER_TARGET[kind];
       const names = others.map((p) => p.name).join(", ");
       const where = `${files(planned.flatMap((p) => p.incidents))}: target ${target} has ${others.length} ${KIND_NAME[kind]} attached besides cordon's (${names || "none"}), of ${limit} per target`;
       if (others.length + needed > limit) {
@@ -98,7 +115,7 @@ export async function guardrailsProblem(
         );
       } else if (others.length + during > limit) {
         problems.push(
-          `${where}; cordon's need ${needed}, but during the update the ${current.length} now attached (${current.join(", ")}) stay until their replacements are attached, ${others.length + during} in all: free ${others.length + during - limit} more, then run again`,
+          `${where}; cordon's need ${needed}, but the ${kept.length} they supersede (${kept.join(", ")}) stay attached until every new one is attached, ${others.length + during} in all: free ${others.length + during - limit} more, then run again (cordon never detaches a guardrail before its replacement is attached)`,
         );
       }
     }
@@ -108,4 +125,106 @@ export async function guardrailsProblem(
     `cordon declared nothing: the organization guardrails cannot be attached as planned (${problems.length === 1 ? "1 problem" : `${problems.length} problems`}):`,
     ...problems,
   ].join("\n");
+}
+
+/** The Pulumi type of the policy each guardrail declares, and of its attachments. */
+const POLICY_RESOURCE = "aws:organizations/policy:Policy";
+const ATTACHMENT_RESOURCE = "aws:organizations/policyAttachment:PolicyAttachment";
+
+/**
+ * The guardrails of this stack's own state: each `aws:organizations/policy:Policy` a guardrail
+ * component declared (its URN says so), named as cordon names them, with its id. Nothing Organizations
+ * merely lists is one: a policy someone else attached, whatever its name, is never taken for cordon's.
+ * Pure: the program passes what the engine read (program/deploy.ts, readOwnState).
+ */
+export function stateGuardrails(
+  resources: Readonly<Record<string, StateResource>>,
+  component: string,
+): StateGuardrail[] {
+  const found: StateGuardrail[] = [];
+  const attachments = Object.values(resources)
+    .filter((r) => r?.type === ATTACHMENT_RESOURCE)
+    .map((r) => (r.outputs ?? {}) as { policyId?: unknown; targetId?: unknown });
+  for (const [urn, resource] of Object.entries(resources).sort(([a], [b]) => compareText(a, b))) {
+    if (resource?.type !== POLICY_RESOURCE || !urn.includes(`::${component}$${POLICY_RESOURCE}::`)) continue;
+    const outputs = (resource.outputs ?? {}) as {
+      id?: unknown;
+      arn?: unknown;
+      name?: unknown;
+      type?: unknown;
+      content?: unknown;
+    };
+    const kind = (Object.keys(POLICY_TYPE) as GuardrailKind[]).find((k) => POLICY_TYPE[k] === outputs.type);
+    const id =
+      typeof outputs.id === "string"
+        ? outputs.id
+        : typeof outputs.arn === "string"
+          ? outputs.arn.split("/").pop()
+          : undefined;
+    const { name, content } = outputs;
+    if (kind === undefined || typeof name !== "string" || !name.startsWith(GUARDRAIL_PREFIX[kind])) continue;
+    if (typeof id !== "string" || !/^p-[0-9a-z_]+$/.test(id) || typeof content !== "string") continue;
+    const targets = attachments
+      .filter((a) => a.policyId === id && typeof a.targetId === "string")
+      .map((a) => a.targetId as string);
+    found.push({ kind, name, id, content, targets: [...new Set(targets)].sort(compareText) });
+  }
+  return found;
+}
+
+/**
+ * The superseded guardrails (in this stack's state, no longer planned) to declare again as they
+ * are. All of them, until every planned document is attached to every one of its targets, by the id
+ * this stack's state holds for it, as Organizations lists (`attached`: `target kind id` keys); none
+ * once it is, and the engine then deletes them. A re-packed document is a new policy: under
+ * `--continue-on-error` a failed attach of the new one would otherwise still see the old one
+ * detached and deleted, leaving the target without an active incident's statements.
+ */
+export function supersededToKeep(
+  planned: readonly OrganizationPolicyPlan[],
+  own: readonly StateGuardrail[],
+  attached: ReadonlySet<string>,
+): StateGuardrail[] {
+  const names = new Set(planned.map((p) => p.name));
+  const superseded = own.filter((g) => !names.has(g.name));
+  if (superseded.length === 0) return [];
+  const everyAttached = planned.every((p) => {
+    const id = own.find((g) => g.name === p.name && g.kind === p.kind)?.id;
+    return id !== undefined && p.targets.every((target) => attached.has(attachedKey(target, p.kind, id)));
+  });
+  return everyAttached ? [] : superseded;
+}
+
+/** How `attachedGuardrails` names one policy attached to one target. */
+export function attachedKey(target: string, kind: GuardrailKind, id: string): string {
+  return `${target} ${kind} ${id}`;
+}
+
+/**
+ * Which of this stack's guardrails Organizations lists as attached to each configured target
+ * (`attachedKey`): what `supersededToKeep` asks. A target Organizations does not have lists none.
+ */
+export async function attachedGuardrails(
+  config: OrganizationConfig,
+  own: readonly StateGuardrail[],
+  organizations: DeployOrganizations,
+): Promise<Set<string>> {
+  const ids = new Set(own.map((g) => g.id));
+  const keys = new Set<string>();
+  for (const target of config.targets) {
+    for (const kind of ["scp", "rcp"] as const) {
+      if (!own.some((g) => g.kind === kind)) continue;
+      for (const policy of (await organizations.policiesForTarget(target, POLICY_TYPE[kind])) ?? [])
+        if (ids.has(policy.id)) keys.add(attachedKey(target, kind, policy.id));
+    }
+  }
+  return keys;
+}
+
+/**
+ * The state cannot be read: which guardrails this stack declared before is not known, so none is
+ * kept, and a superseded one would be deleted before its replacement is attached.
+ */
+export function unreadGuardrailsProblem(why: string): string {
+  return `this stack's state, which says which organization guardrails it declared before, cannot be read (${why}): cordon declares the guardrails the files plan, and this update fails so that the engine deletes nothing (a superseded guardrail stays attached until a run that can read the state finds its replacements attached); run again once the state can be read`;
 }

@@ -150,6 +150,15 @@ describe("an at-containment incident across accounts", () => {
       containmentStack: `prod-${KEYS}`,
     });
     expect((await up(MANAGEMENT, organization)).status).toBe(0);
+    // The document with the cutoff is a new policy (its statement ids changed): the one that denies
+    // everything stays attached beside it until a run finds it attached, then goes.
+    expect(
+      (await management.cordonScps(root))
+        .map(sidOf)
+        .map((sids) => sids.every((sid) => sid.startsWith("CordonDenyUntilContained")))
+        .sort(),
+    ).toEqual([false, true]);
+    expect((await up(MANAGEMENT, organization)).status).toBe(0);
     const settled = (await guardrail()).Statement;
     expect(settled.map((s) => s.Condition?.DateLessThan)).toEqual(
       settled.map(() => ({ "aws:TokenIssueTime": recorded.cutoff })),

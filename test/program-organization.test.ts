@@ -21,7 +21,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { actionOfCommand as actionOf, awsClients } from "../aws/clients.ts";
 import { deployIam } from "../aws/deploy.ts";
 import { deployOrganizations, programOrganizationsPermissions } from "../aws/organizations.ts";
-import { deploy } from "../program/deploy.ts";
+import { deploy, PROGRAM_SAID_WHY, UNREAD_GUARDRAILS_MESSAGE } from "../program/deploy.ts";
 import { loadIncidentPaths } from "../incident/read.ts";
 import type { StackOutputs } from "../plan/outputs.ts";
 import { buildPlan } from "../plan/plan.ts";
@@ -72,6 +72,33 @@ function up(cloud: FakeCloud, config: Record<string, string> = {}, incidentsDir 
     cloud,
     config: { "cordon:account": cloud.account, "cordon:incidentsDir": incidentsDir, ...config },
   });
+}
+
+/**
+ * A cloud whose organization stack's state holds a guardrail policy (what an earlier `pulumi up`
+ * that created and attached it to r-abcd leaves), read back through the engine's builtin invokes.
+ */
+function ownGuardrail(cloud: FakeCloud, policy: { name: string; id: string; type: string; content?: string }): void {
+  const stack = `prod-${MANAGEMENT}`;
+  const parent = "cordon:organizations:OrganizationGuardrail";
+  cloud.otherStacks[stack] = { account: MANAGEMENT };
+  cloud.stackResources[stack] = {
+    ...cloud.stackResources[stack],
+    [`urn:pulumi:${stack}::cordon::${parent}$aws:organizations/policy:Policy::${policy.name}`]: {
+      type: "aws:organizations/policy:Policy",
+      outputs: {
+        id: policy.id,
+        name: policy.name,
+        type: policy.type,
+        content: policy.content ?? '{"Version":"2012-10-17","Statement":[]}',
+      },
+    },
+    [`urn:pulumi:${stack}::cordon::${parent}$aws:organizations/policyAttachment:PolicyAttachment::${policy.name}-r-abcd`]:
+      {
+        type: "aws:organizations/policyAttachment:PolicyAttachment",
+        outputs: { policyId: policy.id, targetId: "r-abcd" },
+      },
+  };
 }
 
 const guardrailTypes = [
@@ -292,6 +319,97 @@ describe("the organization stack", () => {
   });
 });
 
+describe("a superseded guardrail (this stack's state holds it, the plan no longer does)", () => {
+  const OLD = {
+    name: "cordon-scp-00000001",
+    id: "p-old0scp",
+    type: "SERVICE_CONTROL_POLICY",
+    content:
+      '{"Version":"2012-10-17","Statement":[{"Sid":"CordonRevokeOld","Effect":"Deny","Action":"*","Resource":"*"}]}',
+  };
+  const planned = () =>
+    buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, {
+      account: MANAGEMENT,
+      organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT },
+    }).organizationPolicies;
+  const guardrails = (run: ProgramRun) =>
+    declared(run)
+      .filter((line) => line.startsWith("cordon:organizations:OrganizationGuardrail "))
+      .sort();
+
+  it("stays declared as the state holds it, its content never updated, while a new document is not attached", async () => {
+    const cloud = cloudOf(MANAGEMENT);
+    cloud.organization.attached["r-abcd"].SERVICE_CONTROL_POLICY.push({
+      id: OLD.id,
+      name: OLD.name,
+      awsManaged: false,
+    });
+    ownGuardrail(cloud, OLD);
+    const run = await up(cloud, { "cordon:organization": ORGANIZATION });
+    expect([run.error, run.errors, run.exitCode]).toEqual([undefined, [], undefined]);
+    const [scp, rcp] = planned();
+    expect(guardrails(run)).toEqual(
+      [OLD.name, scp.name, rcp.name].map((n) => `cordon:organizations:OrganizationGuardrail ${n}`).sort(),
+    );
+    const kept = resource(run, "aws:organizations/policy:Policy", OLD.name);
+    expect(kept.inputs.content).toBe(OLD.content);
+    expect(kept.ignoreChanges).toEqual(["content"]);
+    expect(resource(run, "aws:organizations/policy:Policy", scp.name).ignoreChanges).toEqual([]);
+    expect(resource(run, "aws:organizations/policyAttachment:PolicyAttachment", `${OLD.name}-r-abcd`).inputs).toEqual({
+      policyId: `p-${OLD.name.replace(/^cordon-/, "")}`,
+      targetId: "r-abcd",
+    });
+    expect(run.infos).toContain(
+      `organization guardrails ${OLD.name}: superseded, kept attached as they are until a run finds every new document attached to every target (one more run after this one, when it succeeds)`,
+    );
+  });
+
+  it("is no longer declared once every new document is attached, by the id the state holds, to every target", async () => {
+    const [scp, rcp] = planned();
+    const setUp = (rcpId: string) => {
+      const cloud = cloudOf(MANAGEMENT);
+      const attached = cloud.organization.attached["r-abcd"];
+      attached.SERVICE_CONTROL_POLICY.push(
+        { id: OLD.id, name: OLD.name, awsManaged: false },
+        { id: "p-new0scp", name: scp.name, awsManaged: false },
+      );
+      attached.RESOURCE_CONTROL_POLICY.push({ id: rcpId, name: rcp.name, awsManaged: false });
+      ownGuardrail(cloud, OLD);
+      ownGuardrail(cloud, { name: scp.name, id: "p-new0scp", type: "SERVICE_CONTROL_POLICY" });
+      ownGuardrail(cloud, { name: rcp.name, id: "p-new0rcp", type: "RESOURCE_CONTROL_POLICY" });
+      return cloud;
+    };
+    // The RCP attached is another policy under the same name (someone else's): not this stack's, not attached.
+    const waiting = await up(setUp("p-impostor"), { "cordon:organization": ORGANIZATION });
+    expect(guardrails(waiting)).toContain(`cordon:organizations:OrganizationGuardrail ${OLD.name}`);
+    const done = await up(setUp("p-new0rcp"), { "cordon:organization": ORGANIZATION });
+    expect([done.error, done.errors, done.exitCode]).toEqual([undefined, [], undefined]);
+    expect(guardrails(done)).toEqual(
+      [scp.name, rcp.name].map((n) => `cordon:organizations:OrganizationGuardrail ${n}`).sort(),
+    );
+    expect(done.infos).toContain(
+      `organization guardrails ${OLD.name}: superseded, and every new document is attached to every target: no longer declared, this update detaches and deletes them`,
+    );
+  });
+
+  it("a state that cannot be read: the planned guardrails are declared, and the run fails at its end so that nothing is deleted", async () => {
+    const cloud = cloudOf(MANAGEMENT);
+    // Outputs, but no checkpoint to read the resources from: readStackResourceOutputs fails.
+    cloud.otherStacks[`prod-${MANAGEMENT}`] = { account: MANAGEMENT };
+    const run = await up(cloud, { "cordon:organization": ORGANIZATION });
+    expect(run.error).toBeUndefined();
+    const [scp, rcp] = planned();
+    expect(guardrails(run)).toEqual(
+      [scp.name, rcp.name].map((n) => `cordon:organizations:OrganizationGuardrail ${n}`).sort(),
+    );
+    expect(run.errors).toContain(
+      `this stack's state, which says which organization guardrails it declared before, cannot be read (unknown stack "organization/cordon/prod-${MANAGEMENT}"): cordon declares the guardrails the files plan, and this update fails so that the engine deletes nothing (a superseded guardrail stays attached until a run that can read the state finds its replacements attached); run again once the state can be read`,
+    );
+    expect(run.errors.at(-1)).toBe(UNREAD_GUARDRAILS_MESSAGE);
+    expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
+  });
+});
+
 describe("declares nothing when", () => {
   it("the stack is not named after its account", async () => {
     const cloud = cloudOf("444444444444");
@@ -341,12 +459,33 @@ describe("declares nothing when", () => {
     expect(declared(run)).toEqual([]);
   });
 
-  it("a changed document would need a second slot while the one it replaces is still attached", async () => {
+  it("a changed document would need a second slot while the one it supersedes is still attached", async () => {
     const cloud = cloudOf(MANAGEMENT);
-    // RCPFullAWSAccess, three others, and cordon's previous document: 5 of 5.
+    // RCPFullAWSAccess, three others, and this stack's previous document: 5 of 5.
     cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push(
       ...["data-perimeter", "kms-guard", "s3-guard"].map((name) => ({ id: `p-${name}`, name, awsManaged: false })),
       { id: "p-old", name: "cordon-rcp-00000000", awsManaged: false },
+    );
+    ownGuardrail(cloud, { name: "cordon-rcp-00000000", id: "p-old", type: "RESOURCE_CONTROL_POLICY" });
+    const run = await up(cloud, { "cordon:organization": ORGANIZATION });
+    const [, rcp] = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, {
+      organization: { targets: ["r-abcd"], managementAccount: MANAGEMENT },
+    }).organizationPolicies;
+    expect(run.error?.message).toBe(
+      [
+        "cordon declared nothing: the organization guardrails cannot be attached as planned (1 problem):",
+        `examples/incidents/${CROSS}.yaml: target r-abcd has 4 resource control policies attached besides cordon's (RCPFullAWSAccess, data-perimeter, kms-guard, s3-guard), of 5 per target; cordon's need 1, but the 1 they supersede (cordon-rcp-00000000) stay attached until every new one is attached, 6 in all: free 1 more, then run again (cordon never detaches a guardrail before its replacement is attached)`,
+      ].join("\n"),
+    );
+    expect(rcp.name).not.toBe("cordon-rcp-00000000");
+    expect(declared(run)).toEqual([]);
+  });
+
+  it("a policy named like cordon's that this stack's state does not hold is someone else's: it takes a slot", async () => {
+    const cloud = cloudOf(MANAGEMENT);
+    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push(
+      ...["data-perimeter", "kms-guard", "s3-guard"].map((name) => ({ id: `p-${name}`, name, awsManaged: false })),
+      { id: "p-foreign", name: "cordon-rcp-ffffffff", awsManaged: false },
     );
     const run = await up(cloud, { "cordon:organization": ORGANIZATION });
     const [, rcp] = buildPlan(loadIncidentPaths([EXAMPLES], process.cwd(), NOW).incidents, {
@@ -355,18 +494,17 @@ describe("declares nothing when", () => {
     expect(run.error?.message).toBe(
       [
         "cordon declared nothing: the organization guardrails cannot be attached as planned (1 problem):",
-        `examples/incidents/${CROSS}.yaml: target r-abcd has 4 resource control policies attached besides cordon's (RCPFullAWSAccess, data-perimeter, kms-guard, s3-guard), of 5 per target; cordon's need 1, but during the update the 1 now attached (cordon-rcp-00000000) stay until their replacements are attached, 6 in all: free 1 more, then run again`,
+        `examples/incidents/${CROSS}.yaml: target r-abcd has 5 resource control policies attached besides cordon's (RCPFullAWSAccess, data-perimeter, kms-guard, s3-guard, cordon-rcp-ffffffff), of 5 per target, and cordon's need 1 (${rcp.name}): detach one of the others from r-abcd, or attach the guardrails to the OUs below it (cordon:organization.targets), then run again`,
       ].join("\n"),
     );
-    expect(rcp.name).not.toBe("cordon-rcp-00000000");
-    // The same document already attached needs no second slot.
-    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.pop();
-    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push({
-      id: "p-same",
-      name: rcp.name,
-      awsManaged: false,
-    });
-    expect((await up(cloud, { "cordon:organization": ORGANIZATION })).error).toBeUndefined();
+    // The same document already attached, by the id this stack's state holds, needs no second slot.
+    const cloud2 = cloudOf(MANAGEMENT);
+    cloud2.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push(
+      ...["data-perimeter", "kms-guard", "s3-guard"].map((name) => ({ id: `p-${name}`, name, awsManaged: false })),
+      { id: "p-same", name: rcp.name, awsManaged: false },
+    );
+    ownGuardrail(cloud2, { name: rcp.name, id: "p-same", type: "RESOURCE_CONTROL_POLICY" });
+    expect((await up(cloud2, { "cordon:organization": ORGANIZATION })).error).toBeUndefined();
   });
 
   it("a target does not exist", async () => {
