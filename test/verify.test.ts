@@ -1150,6 +1150,46 @@ describe("verify at organization scale (issue 11)", () => {
       expect(text.stdout).toContain("; 2 organization guardrails live and attached\n");
     });
 
+    it("passes a cordon guardrail more than the plan's while every planned one is in place (a replaced document, kept one run), and fails it while one is not", async () => {
+      await containedCrossIncident();
+      const root = await organizationRoot();
+      // What the organization stack keeps of a document it replaced, until the new one is attached.
+      const old = await organizations.send(
+        new CreateOrganizationsPolicyCommand({
+          Name: "cordon-scp-00000000",
+          Description: "cordon",
+          Type: "SERVICE_CONTROL_POLICY",
+          Content: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Sid: "Old", Effect: "Deny", Action: "*", Resource: "*" }],
+          }),
+        }),
+      );
+      const oldId = old.Policy!.PolicySummary!.Id!;
+      await organizations.send(new AttachOrganizationsPolicyCommand({ PolicyId: oldId, TargetId: root }));
+      const before = await verifyIn(project, "--json");
+      const notYet = JSON.parse(before.stdout).guardrails.find(
+        (g: { name: string }) => g.name === "cordon-scp-00000000",
+      );
+      expect(notYet.ok).toBe(false);
+      expect(notYet.checks[0].message).toContain("a pulumi up has not run since the incidents changed");
+      expect(before.code).toBe(1);
+      await applyGuardrails(root);
+      const { code, stdout } = await verifyIn(project, "--json");
+      const report = JSON.parse(stdout);
+      const kept = report.guardrails.find((g: { name: string }) => g.name === "cordon-scp-00000000");
+      expect(kept.ok).toBe(true);
+      expect(kept.checks).toEqual([
+        {
+          check: "guardrail-planned",
+          ok: true,
+          message: `scp cordon-scp-00000000 (${oldId}) is live, attached to ${root}, but the plan does not have it: every planned guardrail is in place, so it only restricts more: a document cordon replaced, which the next pulumi up of the organization stack removes, or one someone else made (delete that by hand)`,
+        },
+      ]);
+      expect(report.ok).toBe(true);
+      expect(code).toBe(0);
+    });
+
     it("fails when a guardrail was changed by hand, or is missing", async () => {
       await containedCrossIncident();
       const root = await organizationRoot();
