@@ -139,9 +139,9 @@ export async function verifyContainment(
       if (holdsPlanned(other, found, known) || (read.policy.state === "missing" && found.policy.state !== "missing")) {
         checked[i] = other;
         live.push(found);
-        const managed = deny.attachment === "managed" ? deny : other;
-        const at = deny.attachment === "managed" ? read : found;
-        if (at.policy.state !== "missing") notes.set(i, notCordonsNote(managed));
+        // Only a policy at the managed name passed over for the inline deny is said not to be cordon's:
+        // a role's managed deny found in place of the inline one is its deny.
+        if (deny.attachment === "managed" && read.policy.state !== "missing") notes.set(i, notCordonsNote(deny));
         continue;
       }
     }
