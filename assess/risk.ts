@@ -58,27 +58,59 @@ export const CAPABILITY_ACTIONS: Readonly<Record<Capability, readonly string[]>>
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateLoginProfile",
   ],
+  // What the reads return: objects and their versions, items, query results, log events, stream
+  // records, source files, container images, command output; and every secret read below.
   dataRead: [
+    "apigateway:GET",
     "athena:GetQueryResults",
+    "codebuild:BatchGetProjects",
+    "codecommit:GetBlob",
+    "cognito-idp:DescribeUserPoolClient",
     "dynamodb:BatchGetItem",
     "dynamodb:GetItem",
     "dynamodb:Query",
     "dynamodb:Scan",
+    "ec2:DescribeInstanceAttribute",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:GetLaunchTemplateData",
+    "ecr:BatchGetImage",
+    "ecs:DescribeTaskDefinition",
+    "glue:GetConnection",
+    "kinesis:GetRecords",
     "kms:Decrypt",
+    "lambda:GetFunction",
+    "lambda:GetFunctionConfiguration",
+    "logs:GetLogEvents",
     "rds-data:ExecuteStatement",
     "rds:DownloadDBLogFilePortion",
     "s3:GetObject",
+    "s3:GetObjectVersion",
     "secretsmanager:BatchGetSecretValue",
     "secretsmanager:GetSecretValue",
+    "ssm:GetCommandInvocation",
     "ssm:GetParameter",
     "ssm:GetParameterHistory",
     "ssm:GetParameters",
     "ssm:GetParametersByPath",
   ],
-  // Read-only by name (BatchGet*, Get*), so {@link READ_ONLY_VERBS} lets them through: they are
-  // judged here instead, and make the key contained first.
+  // Read-only by name (BatchGet*, Describe*, Get*), so {@link READ_ONLY_VERBS} lets them through:
+  // they are judged here instead, and make the key contained first. Beside the secret stores, the
+  // reads whose answer holds what people put secrets in: API Gateway's API keys (`GET`), Cognito
+  // app client secrets, Glue connection passwords, the environment variables of Lambda functions,
+  // CodeBuild projects and ECS task definitions, and EC2 user data (an instance's attribute, a
+  // launch template's data).
   secretsRead: [
+    "apigateway:GET",
+    "codebuild:BatchGetProjects",
+    "cognito-idp:DescribeUserPoolClient",
+    "ec2:DescribeInstanceAttribute",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:GetLaunchTemplateData",
+    "ecs:DescribeTaskDefinition",
+    "glue:GetConnection",
     "kms:Decrypt",
+    "lambda:GetFunction",
+    "lambda:GetFunctionConfiguration",
     "secretsmanager:BatchGetSecretValue",
     "secretsmanager:GetSecretValue",
     "ssm:GetParameter",
@@ -301,6 +333,13 @@ export interface Risk {
    * explicit denies and the permissions boundary; sorted. Empty: the key can only read.
    */
   beyondReadOnly: string[];
+  /**
+   * The Allow patterns through which the user can call `Get*` or `BatchGet*` reads (`logs:Get*`,
+   * `sqs:GetQueueAttributes`), left after explicit denies and the permissions boundary; sorted. Such
+   * a read returns what it reads, and the samples cannot cover them all: with any, the key is not
+   * said to reach none of the data.
+   */
+  getReads: string[];
   /** Per capability, the policies that grant it ({@link policyLabel}), sorted. */
   via: Record<"admin" | Capability, string[]>;
   /** Per capability, the sample actions the user can call, sorted. */
@@ -349,6 +388,7 @@ export function classifyRisk(policies: SourcedPolicy[], boundary?: PolicyDocumen
     passRole: actions.passRole.length > 0,
     destroy: actions.destroy.length > 0,
     beyondReadOnly: beyondReadOnly(policies, denies, boundary),
+    getReads: getReads(policies, denies, boundary),
     via,
     actions,
   };
@@ -392,6 +432,39 @@ function beyondReadOnly(policies: SourcedPolicy[], denies: PolicyStatement[], bo
     for (const pattern of list(s.Action)) {
       if (readOnlyPattern(pattern) || neutralized(pattern) || !boundaryMayAllow(pattern)) continue;
       // `ec2:*` on S3 ARNs grants no EC2 call; a pattern whose service has a wildcard may reach any.
+      if (!hasWildcard(service(pattern)) && !reachesService(s, pattern)) continue;
+      found.add(pattern);
+    }
+  }
+  return [...found].sort();
+}
+
+/** The verbs of the reads that return what they read (`s3:GetObject`, `ecr:BatchGetImage`). */
+const GET_VERBS: readonly string[] = ["BatchGet", "Get"];
+
+/**
+ * {@link Risk.getReads}: each read-only Allow pattern whose literal part starts with a Get verb
+ * (`s3:G*` is not read-only: {@link Risk.beyondReadOnly} lists it), unless an unconditional Deny
+ * surely covers it or the boundary surely allows nothing of its service.
+ */
+function getReads(policies: SourcedPolicy[], denies: PolicyStatement[], boundary?: PolicyDocument): string[] {
+  const denyPatterns = denies.flatMap((s) => (s.NotAction === undefined ? list(s.Action) : []));
+  const boundaryMayAllow = (pattern: string) =>
+    boundary === undefined ||
+    boundary.Statement.some(
+      (s) =>
+        s.Effect === "Allow" &&
+        (s.NotAction !== undefined || list(s.Action).some((a) => !servicesDisjoint(a, pattern))),
+    );
+  const found = new Set<string>();
+  for (const s of policies.flatMap((p) => p.document.Statement)) {
+    if (s.Effect !== "Allow" || s.NotAction !== undefined) continue;
+    for (const pattern of list(s.Action)) {
+      const colon = pattern.indexOf(":");
+      const name = literalPrefix(pattern.slice(colon + 1)).toLowerCase();
+      if (colon < 0 || !readOnlyPattern(pattern) || !GET_VERBS.some((verb) => name.startsWith(verb.toLowerCase())))
+        continue;
+      if (denyPatterns.some((d) => patternCovers(d, pattern)) || !boundaryMayAllow(pattern)) continue;
       if (!hasWildcard(service(pattern)) && !reachesService(s, pattern)) continue;
       found.add(pattern);
     }
@@ -520,7 +593,9 @@ export function containmentOrder(
       : keys.every((k) => k.status !== "Active")
         ? `${keys.length === 1 ? "its access key is" : "its access keys are"} already Inactive: move the workload to a role, and keep ${keys.length === 1 ? "it" : "them"} Inactive`
         : undefined;
-  if (risk.dataRead) {
+  // A Get* no sample covers still returns what it reads (a log event, a queue's attributes): only
+  // a key without any can be said to reach none of the data.
+  if (risk.dataRead || risk.getReads.length > 0) {
     return {
       order: "replace-first",
       reason:

@@ -28,6 +28,7 @@ import type { AccessKeyFacts, UserFacts } from "../assess/assessment.ts";
 import type { SourcedPolicy } from "../assess/risk.ts";
 import type { Decision, LiveKey, LivePrincipal } from "../verify/checks.ts";
 import type { LiveIam } from "../verify/verify.ts";
+import { iamNameKey } from "../incident/fields.ts";
 import { formatInstant } from "../incident/time.ts";
 import { TOKEN_ISSUE_TIME, type PolicyDocument, type PolicyStatement } from "../plan/policies.ts";
 import { allPages, send, type Clients } from "./clients.ts";
@@ -327,7 +328,11 @@ export async function readLiveUser(
 
 /**
  * A principal's cordon managed policy, from the policies attached to it (`listAttached`): missing,
- * detached from the principal, or attached with its document.
+ * detached from the principal, or attached with its document and the ARN IAM lists it under.
+ * IAM does not tell names apart by case, and the stack keeps the spelling it first created a deny
+ * under (`cordon-revoke-sessions-Alice`, when the files now spell `alice`): the attached policy
+ * is matched by name ignoring case, and read at the ARN IAM returns.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names
  */
 async function readManagedPolicy(
   clients: Clients,
@@ -335,11 +340,20 @@ async function readManagedPolicy(
   policyArn: string,
   listAttached: () => Promise<{ PolicyArn?: string }[]>,
 ): Promise<LivePrincipal> {
-  const attached = await listAttached();
-  const text = await readManagedDocumentText(clients, policyArn);
+  const attached = (await listAttached()).find(
+    (p) => p.PolicyArn !== undefined && samePolicyName(p.PolicyArn, policyArn),
+  )?.PolicyArn;
+  const text = await readManagedDocumentText(clients, attached ?? policyArn);
   if (text === null) return { arn, policy: { state: "missing" } };
-  if (!attached.some((p) => p.PolicyArn === policyArn)) return { arn, policy: { state: "detached" } };
-  return { arn, policy: { state: "attached", document: parsePolicyText(text) } };
+  if (attached === undefined) return { arn, policy: { state: "detached" } };
+  return { arn, policy: { state: "attached", document: parsePolicyText(text), policyArn: attached } };
+}
+
+/** Two managed policy ARNs of the same account and path whose names IAM takes for one (`iamNameKey`). */
+function samePolicyName(a: string, b: string): boolean {
+  const split = (arn: string) => [arn.slice(0, arn.lastIndexOf("/") + 1), arn.slice(arn.lastIndexOf("/") + 1)];
+  const [[pathA, nameA], [pathB, nameB]] = [split(a), split(b)];
+  return pathA === pathB && iamNameKey(nameA) === iamNameKey(nameB);
 }
 
 /**

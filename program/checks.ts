@@ -260,12 +260,14 @@ function compareNames(a: string, b: string): number {
  * The run's error, before declaring, about the incidents it does not contain as planned: users
  * renamed, and keys IAM names another owner of. Neither can be declared (no user has the old
  * name; Pulumi would replace a key whose user changed, creating a new one), and whoever holds a
- * leaked key can cause either, so neither stops the other incidents.
+ * leaked key can cause either, so neither stops the other incidents. `contained`: those of the
+ * incidents whose containment instant an earlier run recorded, which keeps it.
  */
 export function uncontainedUsersError(
   plan: Plan,
   renamed: readonly RenamedUser[],
   foreign: readonly ForeignKey[],
+  contained: readonly string[] = [],
 ): string | undefined {
   const explained = (f: ForeignKey) =>
     renamed.some((r) => iamNameKey(r.user) === iamNameKey(f.user) && iamNameKey(r.name) === iamNameKey(f.owner));
@@ -285,8 +287,29 @@ export function uncontainedUsersError(
         `incident ${k.incidents.join(", ")}: access key ${k.accessKeyId} is not a key of user ${k.user}: IAM names user ${k.owner} as its owner (IAM lists for ${k.user}: ${k.listed === null ? "no such user" : k.listed.length > 0 ? k.listed.join(", ") : "no access keys"}); name the user that owns it (Pulumi would replace a key whose user changed, and a replacement creates a new key)`,
     ),
   ];
+  const kept = ids.filter((id) => contained.includes(id));
+  const never = ids.filter((id) => !contained.includes(id));
+  const whole = (some: string[]) => some.length === ids.length;
+  const them = (some: string[]) =>
+    whole(some)
+      ? some.length === 1
+        ? "it"
+        : "them"
+      : `${some.length === 1 ? "incident" : "incidents"} ${some.join(", ")}`;
+  const why = [
+    ...(never.length > 0
+      ? [
+          `no containment instant is recorded for ${them(never)} (an at-containment incident's principals are denied everything until one is)`,
+        ]
+      : []),
+    ...(kept.length > 0
+      ? [
+          `the containment instant an earlier run recorded for ${them(kept)} stays, and so does its cutoff (nothing cordon applied changed)`,
+        ]
+      : []),
+  ].join("; ");
   return [
-    `cordon does not take ${ids.length === 1 ? "incident" : "incidents"} ${ids.join(", ")} for contained: no containment instant is recorded for ${ids.length === 1 ? "it" : "them"} (an at-containment incident's principals are denied everything until one is), everything else is declared, and this update fails at its end:`,
+    `cordon does not take ${ids.length === 1 ? "incident" : "incidents"} ${ids.join(", ")} for contained: ${why}, everything else is declared, and this update fails at its end:`,
     ...lines,
   ].join("\n");
 }

@@ -5,6 +5,7 @@
  * program reads the outputs and IAM, these functions decide and word what the run says.
  * @see ../docs/program.md
  */
+import { ContainmentInstant } from "../components/ContainmentInstant.ts";
 import { formatInstant, parseInstant } from "../incident/time.ts";
 import { AT_CONTAINMENT, type Incident } from "../incident/types.ts";
 import { containmentOwner } from "../plan/containment.ts";
@@ -200,4 +201,31 @@ export function keysStillActiveNote(id: string, active: readonly UsableKey[]): s
 /** The run's line about an incident whose keys could not be read back after the key steps. */
 export function keysUnreadNote(id: string, problem: string): string {
   return `incident ${id}: cannot read the incident's keys back from IAM after this run's key steps (${problem}), so no containment instant is recorded: the incident's principals are denied everything until a run finds every access key of its users that the files do not keep Inactive`;
+}
+
+/** The type of the resource that holds a containment instant (components/ContainmentInstant.ts), as the checkpoint names it. */
+const RECORDED_INSTANT = "time:index/static:Static";
+
+/**
+ * The incidents among `ids` whose containment instant this stack's last checkpoint holds: the
+ * `time.Static` a ContainmentInstant named `<account>-<id>` created, with its instant. Such an
+ * incident was contained by an earlier run: whatever a later run withholds (a user renamed, a key
+ * of another owner listed) keeps the instant and its cutoff declared, since dropping it would deny
+ * every principal of the incident everything, here and in every stack that reads the cutoff,
+ * though nothing cordon applied changed. Pure: the program passes what the engine read.
+ */
+export function instantsHeld(
+  account: string,
+  ids: readonly string[],
+  resources: Readonly<Record<string, { type?: unknown; outputs?: unknown }>>,
+): string[] {
+  const held = new Set<string>();
+  for (const [urn, resource] of Object.entries(resources)) {
+    const { rfc3339 } = (resource?.outputs ?? {}) as { rfc3339?: unknown };
+    if (resource?.type !== RECORDED_INSTANT || typeof rfc3339 !== "string" || parseInstant(rfc3339) === undefined)
+      continue;
+    for (const id of ids)
+      if (urn.endsWith(`::${ContainmentInstant.type}$${RECORDED_INSTANT}::${account}-${id}`)) held.add(id);
+  }
+  return ids.filter((id) => held.has(id));
 }

@@ -66,6 +66,7 @@ import {
   awaitingOwnerNote,
   type ContainmentDuties,
   cutoffsRead,
+  instantsHeld,
   instantsKept,
   recordedHere,
   stackDuties,
@@ -156,11 +157,18 @@ interface Withheld {
    */
   foreign: string[];
   /**
-   * Incidents with a user renamed, or a key IAM names another owner of (program/checks.ts): never
-   * recorded as contained (denied everything meanwhile, when at-containment), and the run fails at
-   * its end, so that the engine deletes nothing of what an earlier run declared for them.
+   * Incidents with a user renamed, or a key IAM names another owner of (program/checks.ts): not
+   * recorded as contained in this run (denied everything meanwhile, when at-containment and never
+   * contained: `contained`), and the run fails at its end, so that the engine deletes nothing of
+   * what an earlier run declared for them.
    */
   incidents: string[];
+  /**
+   * Those of them whose containment instant this stack's state already holds (contained by an
+   * earlier run): the instant and its cutoff stay declared, and only the others are denied
+   * everything; the run fails at its end all the same.
+   */
+  contained: string[];
   /**
    * Their keys of another owner, and every key listed under a renamed user: not declared, since
    * Pulumi would replace a key whose user changed, and an update would name a user IAM no longer has.
@@ -390,7 +398,8 @@ async function readWorld(
   const duties = stackDuties(incidents, base, prefix);
   const owners = await readOwners(duties.reads, incidents);
   const { containment, awaiting } = cutoffsRead(duties.reads, owners.recorded);
-  const uncontained = [...awaiting, ...facts.withheld.incidents];
+  // A withheld incident an earlier run contained keeps its instant: only one never contained is denied everything.
+  const uncontained = [...awaiting, ...facts.withheld.incidents.filter((id) => !facts.withheld.contained.includes(id))];
   const plan = buildPlan(incidents, { ...base, containment, uncontained });
   refuse(oversizedDeniesProblem(plan));
   // Every credential IAM lists for each compromised user, and its fate (plan/credentials.ts).
@@ -546,6 +555,7 @@ async function readFacts(
     const withheldIncidents = [
       ...new Set([...renamed.flatMap((r) => r.incidents), ...keys.foreign.flatMap((k) => k.incidents)]),
     ].sort();
+    const contained = "unreadable" in own ? [] : instantsHeld(account, withheldIncidents, own.resources);
     // One read per role, whatever the spelling: a role can be revoked and be a replacement role too.
     const roles = new Map<string, Promise<RoleState | null>>();
     const role = (name: string) => {
@@ -589,6 +599,7 @@ async function readFacts(
         roles: taken.taken,
         foreign: room.foreign,
         incidents: withheldIncidents,
+        contained,
         // A renamed user's keys too, whoever IAM names as their owner: an update would name the old user.
         keys: declared.accessKeys
           .filter(
@@ -601,7 +612,7 @@ async function readFacts(
           .filter((deny) => isRenamed({ ...deny.principal, account: deny.account }))
           .map((deny) => deny.resourceName),
         errors: [
-          uncontainedUsersError(declared, renamed, keys.foreign),
+          uncontainedUsersError(declared, renamed, keys.foreign, contained),
           takenRoleNamesError(taken.problems),
           denyRoomError(room.problems),
           foreignDeniesError(room.foreignProblems),

@@ -111,7 +111,9 @@ describe("classifyRisk", () => {
       doc({ Effect: "Allow", NotAction: ["iam:*", "organizations:*", "account:*"], Resource: "*" }),
       { dataRead: true, secretsRead: true, dataWrite: true },
     ],
-    ["ec2 only", doc(allow(["ec2:Describe*", "ec2:RunInstances"])), {}],
+    // ec2:DescribeInstanceAttribute returns an instance's user data, where secrets are put.
+    ["ec2 only", doc(allow(["ec2:Describe*", "ec2:RunInstances"])), { dataRead: true, secretsRead: true }],
+    ["ec2's reads of no attribute", doc(allow(["ec2:DescribeInstances", "ec2:RunInstances"])), {}],
     ["Allow * then an unconditional Deny * on *", doc(allow("*"), deny("*")), {}],
     ["Allow s3:* minus a Deny of the writes", doc(allow("s3:*"), deny(["s3:Put*", "s3:Delete*"])), { dataRead: true }],
   ])("%s", (_name, document, expected) => {
@@ -164,8 +166,11 @@ describe("classifyRisk", () => {
     const risk = classifyRisk([
       inline("miner", doc(allow(["ec2:*", "lambda:*", "iam:PassRole", "cloudformation:*", "ssm:SendCommand"]))),
     ]);
+    // Lambda's environment variables and EC2's user data are where secrets are put.
     expect({ ...flags(risk), compute: risk.compute, passRole: risk.passRole, destroy: risk.destroy }).toEqual({
       ...NONE,
+      dataRead: true,
+      secretsRead: true,
       compute: true,
       passRole: true,
       destroy: true,
@@ -290,9 +295,87 @@ describe("classifyRisk", () => {
   });
 });
 
+describe("reads that return secrets or data", () => {
+  const ACTIVE = [{ status: "Active" }];
+  const orderOf = (document: Document, boundary?: Document) =>
+    containmentOrder(classifyRisk([inline("p", document)], boundary), { roles: [], otherAccounts: [] }, ACTIVE);
+  const DATA_WORDING =
+    "it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first";
+  const NO_DATA_WORDING =
+    "it can only read, and reaches none of the data assess checks: move the workload to a role first, then disable the key";
+
+  // Each is named like a read, and AWS classes it Read: only the sample makes it a secret read.
+  it.each([
+    ["lambda:GetFunctionConfiguration"],
+    ["lambda:GetFunction"],
+    ["lambda:Get*"],
+    ["glue:GetConnection"],
+    ["cognito-idp:DescribeUserPoolClient"],
+    ["apigateway:GET"],
+    ["ec2:DescribeInstanceAttribute"],
+    ["ec2:GetLaunchTemplateData"],
+    ["ec2:DescribeLaunchTemplateVersions"],
+    ["codebuild:BatchGetProjects"],
+    ["ecs:DescribeTaskDefinition"],
+  ])("%s returns secrets: contain first", (action) => {
+    expect(orderOf(doc(allow(action)))).toEqual({ order: "contain-first", reason: "it can read secrets" });
+  });
+
+  it.each([
+    ["logs:GetLogEvents"],
+    ["kinesis:GetRecords"],
+    ["s3:GetObjectVersion"],
+    ["codecommit:GetBlob"],
+    ["ecr:BatchGetImage"],
+    ["ssm:GetCommandInvocation"],
+  ])("%s returns data: replace first only if that data is public", (action) => {
+    const risk = classifyRisk([inline("p", doc(allow(action)))]);
+    expect([risk.dataRead, risk.secretsRead, risk.actions.dataRead]).toEqual([true, false, [action]]);
+    expect(orderOf(doc(allow(action)))).toEqual({ order: "replace-first", reason: DATA_WORDING });
+  });
+
+  // No sample covers them, but each returns what it reads.
+  it.each<[string, Document, Document | undefined, string[]]>([
+    ["a Get of no sample", doc(allow(["sqs:GetQueueAttributes", "iam:List*"])), undefined, ["sqs:GetQueueAttributes"]],
+    [
+      "a BatchGet of no sample",
+      doc(allow("athena:BatchGetQueryExecution")),
+      undefined,
+      ["athena:BatchGetQueryExecution"],
+    ],
+    ["Get* of a service, any case", doc(allow("SQS:get*")), undefined, ["SQS:get*"]],
+    ["denied on every resource", doc(allow("sqs:Get*"), deny("sqs:*")), undefined, []],
+    ["the boundary allows none of its service", doc(allow("sqs:Get*")), doc(allow("iam:List*")), []],
+    ["the boundary allows its service", doc(allow("sqs:Get*")), doc(allow("sqs:*")), ["sqs:Get*"]],
+    ["only on another service's resources", doc(allow("sqs:Get*", "arn:aws:s3:::site/*")), undefined, []],
+  ])("%s", (_name, document, boundary, expected) => {
+    expect(classifyRisk([inline("p", document)], boundary).getReads).toEqual(expected);
+    expect(orderOf(document, boundary)).toEqual({
+      order: "replace-first",
+      reason: expected.length > 0 ? DATA_WORDING : NO_DATA_WORDING,
+    });
+  });
+
+  it("only Describe and List of no sample: reaches none of the data", () => {
+    const document = doc(allow(["ec2:DescribeInstances", "iam:List*", "sqs:ListQueues"]));
+    expect(classifyRisk([inline("p", document)]).getReads).toEqual([]);
+    expect(orderOf(document)).toEqual({ order: "replace-first", reason: NO_DATA_WORDING });
+  });
+});
+
 describe("containmentOrder", () => {
-  const risk = (r: Partial<typeof NONE & Pick<Risk, "compute" | "passRole" | "destroy" | "beyondReadOnly">>) =>
-    classifyRiskLike({ ...NONE, compute: false, passRole: false, destroy: false, beyondReadOnly: [], ...r });
+  const risk = (
+    r: Partial<typeof NONE & Pick<Risk, "compute" | "passRole" | "destroy" | "beyondReadOnly" | "getReads">>,
+  ) =>
+    classifyRiskLike({
+      ...NONE,
+      compute: false,
+      passRole: false,
+      destroy: false,
+      beyondReadOnly: [],
+      getReads: [],
+      ...r,
+    });
   function classifyRiskLike(f: Omit<Risk, "via" | "actions">): Risk {
     return {
       ...f,
@@ -363,6 +446,11 @@ describe("containmentOrder", () => {
       "it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first",
     ],
     [
+      { getReads: ["sqs:GetQueueAttributes"] },
+      "replace-first",
+      "it can only read data: if that data is public, move the workload to a role first, then disable the key; if not, contain first",
+    ],
+    [
       {},
       "replace-first",
       "it can only read, and reaches none of the data assess checks: move the workload to a role first, then disable the key",
@@ -386,7 +474,7 @@ describe("containmentOrder", () => {
   });
 
   // A key already Inactive (after the first strike) is not disabled again: the reason says what remains.
-  it.each<[string, { status: string }[], Partial<typeof NONE>, string]>([
+  it.each<[string, { status: string }[], Partial<typeof NONE & Pick<Risk, "getReads">>, string]>([
     [
       "one Inactive key, no data",
       [{ status: "Inactive" }],
@@ -398,6 +486,12 @@ describe("containmentOrder", () => {
       [{ status: "Inactive" }, { status: "Inactive" }],
       { dataRead: true },
       "it can only read data, and its access keys are already Inactive: move the workload to a role, and keep them Inactive",
+    ],
+    [
+      "one Inactive key, a Get of no sample",
+      [{ status: "Inactive" }],
+      { getReads: ["sqs:GetQueueAttributes"] },
+      "it can only read data, and its access key is already Inactive: move the workload to a role, and keep it Inactive",
     ],
     [
       "no key at all",
@@ -552,8 +646,8 @@ describe("read-only, held to AWS's catalogue and to an evaluator cordon did not 
     boundary: fc.option(fc.array(statement, { minLength: 1, maxLength: 2 }), { nil: undefined }),
   });
 
-  it("a policy that lets any action through that is not read-only (by AWS's access level or by assess's list) is contained first", async () => {
-    const seen = { beyond: 0, replaceFirst: 0 };
+  it("a policy that lets any action through that is not read-only (by AWS's access level or by assess's list) is contained first, and one that lets a Get* through never reaches none of the data", async () => {
+    const seen = { beyond: 0, replaceFirst: 0, onlyGets: 0 };
     await fc.assert(
       fc.asyncProperty(policyAndBoundary, async ({ policy, boundary }) => {
         const identity = doc(...policy.map((s) => s.statement));
@@ -562,22 +656,32 @@ describe("read-only, held to AWS's catalogue and to an evaluator cordon did not 
           ...new Set([...SEEDS, ...policy.flatMap((s) => s.seeds), ...(boundary ?? []).flatMap((s) => s.seeds)]),
         ];
         const beyond: string[] = [];
+        const gets: string[] = [];
         for (const action of asked) {
           const outside = !readOnlyPattern(action) || !READS.has(catalogue.get(action) ?? "");
-          if (!outside) continue;
+          // sts:GetCallerIdentity is allowed whatever the policies say, and returns only who calls.
+          const get = /^(Batch)?Get/.test(action.split(":")[1]) && action !== "sts:GetCallerIdentity";
+          if (!outside && !get) continue;
           const decision = await decide(
             [identity],
             { principal: USER.arn, action, resource: "*", account: ACCOUNT },
             undefined,
             bounds,
           );
-          if (decision === "Allowed") beyond.push(action);
+          if (decision === "Allowed" && outside) beyond.push(action);
+          if (decision === "Allowed" && get) gets.push(action);
         }
         const risk = classifyRisk([inline("p", identity)], bounds);
         const order = containmentOrder(risk, { roles: [], otherAccounts: [] }, [{ status: "Active" }]);
         if (beyond.length > 0) expect({ beyond, order: order.order }).toEqual({ beyond, order: "contain-first" });
         // And beyondReadOnly is never empty while such an action gets through.
         if (beyond.length > 0) expect(risk.beyondReadOnly).not.toEqual([]);
+        // A Get that gets through returns what it reads: never "reaches none of the data".
+        if (gets.length > 0) {
+          const reachesNone = order.reason.includes("reaches none of the data");
+          expect({ gets, reachesNone }).toEqual({ gets, reachesNone: false });
+        }
+        if (gets.length > 0 && beyond.length === 0) seen.onlyGets++;
         if (beyond.length > 0) seen.beyond++;
         if (order.order === "replace-first") seen.replaceFirst++;
       }),
@@ -586,6 +690,7 @@ describe("read-only, held to AWS's catalogue and to an evaluator cordon did not 
     // Both sides were met: policies that let writes through, and policies that only read.
     expect(seen.beyond).toBeGreaterThan(30);
     expect(seen.replaceFirst).toBeGreaterThan(10);
+    expect(seen.onlyGets).toBeGreaterThan(5);
   });
 });
 

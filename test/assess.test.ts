@@ -403,15 +403,17 @@ describe("assess through the cordon bin, as users call it", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain(
-      "can: run code or launch compute through inline miner · pass roles through inline miner · destroy resources through inline miner → contain first, restore later: it can run code or launch compute: ec2:RunInstances, lambda:CreateFunction, lambda:UpdateFunctionCode and 6 more (risk.actions.compute); it can pass roles to services (iam:PassRole); it can destroy resources: ec2:TerminateInstances, ec2:DeleteVolume, ec2:DeleteSnapshot and 3 more (risk.actions.destroy)\n",
+      // ec2:* and lambda:* read user data and environment variables, where secrets are put: the
+      // line says so first, and needs no reason of its own.
+      "can: read secrets through inline miner · run code or launch compute through inline miner · pass roles through inline miner · destroy resources through inline miner → contain first, restore later\n",
     );
     const json = JSON.parse((await cordon("assess", "--user", "miner-bot", "--json")).stdout);
-    expect(json.containmentOrder.order).toBe("contain-first");
+    expect(json.containmentOrder).toEqual({ order: "contain-first", reason: "it can read secrets" });
     expect(json.risk).toMatchObject({
       admin: false,
       iamWrite: false,
-      dataRead: false,
-      secretsRead: false,
+      dataRead: true,
+      secretsRead: true,
       dataWrite: false,
       compute: true,
       passRole: true,

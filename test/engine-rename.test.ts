@@ -1,20 +1,27 @@
 /**
  * A compromised user renamed (iam:UpdateUser, which whoever holds a leaked key with IAM rights can
  * call) is not a user deleted: through the engine stand-in against moto, the run says so by name,
- * records no containment instant for its incident and fails at its end, while every other incident
- * of the stack is contained. Moto's GetAccessKeyLastUsed still names a renamed key's old user;
+ * records no containment instant for its incident (keeps the one an earlier run recorded) and
+ * fails at its end, while every other incident of the stack is contained. Moto's GetAccessKeyLastUsed still names a renamed key's old user;
  * real IAM names its current one, which a small proxy in front of moto answers here.
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { GetUserCommand, ListAttachedUserPoliciesCommand, UpdateUserCommand } from "@aws-sdk/client-iam";
+import {
+  CreateRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  ListAttachedUserPoliciesCommand,
+  UpdateUserCommand,
+} from "@aws-sdk/client-iam";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { awsClients } from "../aws/clients.ts";
 import { listUserCredentials } from "../aws/credentials.ts";
 import type { Account } from "./support/aws-accounts.ts";
 import { seedUser } from "./support/credentials.ts";
+import { DENY_UNTIL_CONTAINED_SID, type PolicyDocument, sidPart, TOKEN_ISSUE_TIME } from "../plan/policies.ts";
 import { uncontainedMessage } from "../program/deploy.ts";
 import { ROOT, engineSuite, runEngine, stackOutputs, stepLines, type EngineRun } from "./support/engine.ts";
 import type { Moto } from "./support/moto.ts";
@@ -35,7 +42,7 @@ afterEach(async () => {
   closeProxy = undefined;
 });
 
-function write(id: string, user: string, key: string): void {
+function write(id: string, user: string, key: string, roles: string[] = []): void {
   writeFileSync(
     join(dir, "incidents", `${id}.yaml`),
     [
@@ -46,9 +53,29 @@ function write(id: string, user: string, key: string): void {
       "users:",
       `  - name: ${user}`,
       `    accessKeys: [${key}]`,
+      ...(roles.length > 0 ? ["roles:", ...roles.map((role) => `  - name: ${role}`)] : []),
       "",
     ].join("\n"),
   );
+}
+async function createRole(name: string): Promise<void> {
+  await account.iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }],
+      }),
+    }),
+  );
+}
+/** The statement ids and conditions of a role's deny, as IAM has it. */
+async function roleDeny(role: string): Promise<{ Sid?: string; Condition?: unknown }[]> {
+  const found = await account.iam.send(
+    new GetRolePolicyCommand({ RoleName: role, PolicyName: "cordon-revoke-sessions" }),
+  );
+  const document = JSON.parse(decodeURIComponent(found.PolicyDocument!)) as PolicyDocument;
+  return document.Statement.map(({ Sid, Condition }) => ({ Sid, Condition }));
 }
 const state = () => join(dir, "state", `${STACK}.json`);
 function up(through: Moto = moto): Promise<EngineRun> {
@@ -78,6 +105,8 @@ const renamedLine = (how: string) =>
   `${file()}: user alice (incident 2026-11-28-alice) was renamed to mallory (${how}): its credentials, console password and policies went with it, so nothing of it is contained and no deny can be attached to the old name; add user mallory to the incident (with its access keys), then run again`;
 const HEADLINE =
   "cordon does not take incident 2026-11-28-alice for contained: no containment instant is recorded for it (an at-containment incident's principals are denied everything until one is), everything else is declared, and this update fails at its end:";
+const KEPT_HEADLINE =
+  "cordon does not take incident 2026-11-28-alice for contained: the containment instant an earlier run recorded for it stays, and so does its cutoff (nothing cordon applied changed), everything else is declared, and this update fails at its end:";
 
 /**
  * Moto behind a proxy that answers GetAccessKeyLastUsed for `key` with `owner`, as real IAM names
@@ -118,7 +147,8 @@ describe("a compromised user renamed is not contained", () => {
   it("renamed before cordon's first run, its listed key's owner names the new user: said by name, the other incident contained, the run failing", async () => {
     const alice = await seedUser(account.iam, "alice", { accessKeys: 1, consolePassword: true });
     const bob = await seedUser(account.iam, "bob", { accessKeys: 1 });
-    write("2026-11-28-alice", "alice", alice.accessKeys[0]);
+    await createRole("deploy");
+    write("2026-11-28-alice", "alice", alice.accessKeys[0], ["deploy"]);
     write("2026-11-28-bob", "bob", bob.accessKeys[0]);
     await account.iam.send(new UpdateUserCommand({ UserName: "alice", NewUserName: "mallory" }));
 
@@ -142,15 +172,27 @@ describe("a compromised user renamed is not contained", () => {
     expect(after.incidents["2026-11-28-alice"]).toMatchObject({ cutoff: "at-containment", gonePrincipals: [] });
     expect(after.incidents["2026-11-28-alice"].containedAt).toBeUndefined();
     expect(await credentials("mallory")).toEqual(["access-key Active", "console password"]);
+    // Never contained, its role is denied everything until an instant is recorded.
+    expect(await roleDeny("deploy")).toEqual([{ Sid: `${DENY_UNTIL_CONTAINED_SID}${sidPart("2026-11-28-alice")}` }]);
   });
 
-  it("renamed after an earlier run recorded its id: not taken for deleted, nothing of its containment undone, the other incident contained", async () => {
+  it("renamed after an earlier run recorded its id: not taken for deleted, nothing of its containment undone, its instant kept, the other incident contained", async () => {
     const alice = await seedUser(account.iam, "alice", { accessKeys: 1, consolePassword: true });
-    write("2026-11-28-alice", "alice", alice.accessKeys[0]);
+    await createRole("deploy");
+    write("2026-11-28-alice", "alice", alice.accessKeys[0], ["deploy"]);
     expect((await up()).status).toBe(0);
     const id = (await account.iam.send(new GetUserCommand({ UserName: "alice" }))).User!.UserId!;
     const deny = await attached("alice");
     expect(deny).toHaveLength(1);
+    const contained = (await outputs()).incidents["2026-11-28-alice"];
+    expect(contained.containedAt).toEqual(expect.any(String));
+    const roleDenied = await roleDeny("deploy");
+    expect(roleDenied).toEqual([
+      {
+        Sid: `CordonRevokeSessionsBeforeContainment${sidPart("2026-11-28-alice")}`,
+        Condition: { DateLessThan: { [TOKEN_ISSUE_TIME]: contained.cutoff } },
+      },
+    ]);
 
     // Whoever holds the rights renames alice; a new incident arrives meanwhile.
     await account.iam.send(new UpdateUserCommand({ UserName: "alice", NewUserName: "mallory" }));
@@ -160,7 +202,7 @@ describe("a compromised user renamed is not contained", () => {
     const run = await up();
     expect(run.status).not.toBe(0);
     expect(run.errors).toEqual([
-      [HEADLINE, renamedLine(`same id ${id}`)].join("\n"),
+      [KEPT_HEADLINE, renamedLine(`same id ${id}`)].join("\n"),
       uncontainedMessage(["2026-11-28-alice"]),
     ]);
     expect(run.infos.filter((line) => line.includes("already contained"))).toEqual([]);
@@ -172,7 +214,9 @@ describe("a compromised user renamed is not contained", () => {
     expect(await credentials("bob")).toEqual(["access-key Inactive"]);
     const after = await outputs();
     expect(after.incidents["2026-11-28-bob"].containedAt).toEqual(expect.any(String));
-    expect(after.incidents["2026-11-28-alice"]).toMatchObject({ cutoff: "at-containment", gonePrincipals: [] });
-    expect(after.incidents["2026-11-28-alice"].containedAt).toBeUndefined();
+    // Nothing cordon applied changed: alice's incident keeps its instant and cutoff, here and for
+    // every stack that reads them, and its role keeps revoking only the sessions older than it.
+    expect(after.incidents["2026-11-28-alice"]).toMatchObject({ ...contained, gonePrincipals: [] });
+    expect(await roleDeny("deploy")).toEqual(roleDenied);
   });
 });

@@ -7,7 +7,7 @@ import { loadIncidents } from "../incident/load.ts";
 import type { Incident } from "../incident/types.ts";
 import { appliedState, containmentFromStackOutputs, stackOutputs } from "../plan/outputs.ts";
 import { sidPart } from "../plan/policies.ts";
-import { recordedIn } from "../program/containment.ts";
+import { instantsHeld, recordedIn } from "../program/containment.ts";
 import { buildPlan, type AccessKeyPlan } from "../plan/plan.ts";
 import {
   credentialsProblem,
@@ -222,6 +222,64 @@ describe("checks before anything is declared", () => {
       expect(spelt.renamed).toEqual([]);
       expect(uncontainedUsersError(plan, [], [])).toBeUndefined();
     });
+  });
+
+  it("a withheld incident an earlier run contained keeps its instant: said apart from one never contained", () => {
+    const incidents = loadIncidents(
+      ["a", "b"].map((x) => ({
+        path: `incidents/2026-11-28-${x}.yaml`,
+        text: `id: 2026-11-28-${x}\ntitle: t\naccount: "123456789012"\ncutoff: at-containment\nusers:\n  - name: user-${x}\n    accessKeys: [AKIA${x.toUpperCase()}0000000000000001]\n`,
+      })),
+      { now: NOW },
+    ).incidents;
+    const plan = buildPlan(incidents, { account: "123456789012" });
+    const renamed = ["a", "b"].map((x) => ({
+      account: "123456789012",
+      user: `user-${x}`,
+      name: `mallory-${x}`,
+      evidence: { userId: `AIDA${x.toUpperCase()}` },
+      nameNowHeldBy: null,
+      incidents: [`2026-11-28-${x}`],
+    }));
+    const headline = (contained: string[]) => uncontainedUsersError(plan, renamed, [], contained)?.split("\n")[0];
+    expect(headline(["2026-11-28-b"])).toBe(
+      "cordon does not take incidents 2026-11-28-a, 2026-11-28-b for contained: no containment instant is recorded for incident 2026-11-28-a (an at-containment incident's principals are denied everything until one is); the containment instant an earlier run recorded for incident 2026-11-28-b stays, and so does its cutoff (nothing cordon applied changed), everything else is declared, and this update fails at its end:",
+    );
+    expect(headline(["2026-11-28-a", "2026-11-28-b"])).toBe(
+      "cordon does not take incidents 2026-11-28-a, 2026-11-28-b for contained: the containment instant an earlier run recorded for them stays, and so does its cutoff (nothing cordon applied changed), everything else is declared, and this update fails at its end:",
+    );
+    expect(headline([])).toBe(
+      "cordon does not take incidents 2026-11-28-a, 2026-11-28-b for contained: no containment instant is recorded for them (an at-containment incident's principals are denied everything until one is), everything else is declared, and this update fails at its end:",
+    );
+  });
+
+  it("finds the instants this stack's checkpoint holds: the time.Static of each ContainmentInstant, by account and incident", () => {
+    const urn = (type: string, name: string) => `urn:pulumi:prod-123456789012::cordon::${type}::${name}`;
+    const instant = (name: string, rfc3339: unknown = "2026-11-28T10:26:13Z") => ({
+      [urn("cordon:iam:ContainmentInstant$time:index/static:Static", name)]: {
+        type: "time:index/static:Static",
+        outputs: { rfc3339 },
+      },
+    });
+    const ids = ["2026-11-28-a", "2026-11-28-b", "2026-11-28-c", "2026-11-28-d", "2026-11-28-e"];
+    const resources = {
+      ...instant("123456789012-2026-11-28-a"),
+      // Another account's instant, one with no instant yet, and a resource of another type.
+      ...instant("210987654321-2026-11-28-b"),
+      ...instant("123456789012-2026-11-28-c", null),
+      [urn("cordon:iam:ContainmentInstant", "123456789012-2026-11-28-d")]: {
+        type: "cordon:iam:ContainmentInstant",
+        outputs: { incident: "2026-11-28-d", instant: "2026-11-28T10:26:13Z" },
+      },
+      // The same name under no ContainmentInstant.
+      [urn("time:index/static:Static", "123456789012-2026-11-28-e")]: {
+        type: "time:index/static:Static",
+        outputs: { rfc3339: "2026-11-28T10:26:13Z" },
+      },
+    };
+    expect(instantsHeld("123456789012", ids, resources)).toEqual(["2026-11-28-a"]);
+    expect(instantsHeld("123456789012", ["2026-11-28"], resources)).toEqual([]);
+    expect(instantsHeld("123456789012", ids, {})).toEqual([]);
   });
 
   it("refuses invalid files with every diagnostic, and passes none", () => {

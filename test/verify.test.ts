@@ -321,6 +321,8 @@ async function applyPlan(
     skip?: (deny: DenyPolicy) => boolean;
     managedRoles?: boolean;
     inlineUsers?: boolean;
+    /** Managed denies under the principal's name in capitals, as a stack keeps a spelling the files changed. */
+    respelled?: boolean;
   } = {},
 ): Promise<void> {
   for (const deny of plannedPolicies(options.managedRoles === true, options.inlineUsers === true)) {
@@ -328,7 +330,13 @@ async function applyPlan(
     const document = JSON.stringify(fillContainment(deny.document, options.containment ?? {}));
     if (deny.attachment === "managed") {
       const created = await seed<{ Policy: { Arn: string } }>(
-        new CreatePolicyCommand({ PolicyName: deny.policyName, Path: "/cordon/", PolicyDocument: document }),
+        new CreatePolicyCommand({
+          PolicyName: options.respelled
+            ? deny.policyName.replace(deny.principal.name, deny.principal.name.toUpperCase())
+            : deny.policyName,
+          Path: "/cordon/",
+          PolicyDocument: document,
+        }),
       );
       if (deny.principal.type === "user")
         await seed(new AttachUserPolicyCommand({ UserName: deny.principal.name, PolicyArn: created.Policy.Arn }));
@@ -598,7 +606,43 @@ describe("verify against moto", () => {
       policyName: "cordon-revoke-role-sessions-deploy",
       policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-deploy`,
       ok: true,
+      // It is the role's deny: never said not to be cordon's.
+      warnings: [],
     });
+  });
+
+  // After fix-respell the stack keeps the spelling it created a deny under, whatever the files say now.
+  it("finds the managed denies a stack created under another spelling of the principals' names: IAM names ignore case", async () => {
+    const key = await seedAccount();
+    ciIncident(key);
+    await applyPlan({ managedRoles: true, respelled: true });
+    await disable(key);
+    const { code, stdout, stderr } = await verify();
+    expect(stderr).toBe("");
+    expect(stdout).toContain(
+      "role deploy       deny attached ✓  token before cutoff: explicit deny ✓  after: allowed ✓\n",
+    );
+    expect(stdout).toMatch(
+      /^user ci-deployer {2}deny attached ✓ .* token before cutoff: explicit deny ✓ .*after: allowed ✓$/m,
+    );
+    expect(code).toBe(0);
+    const json = JSON.parse((await verify("--json")).stdout);
+    const found = (name: string) => json.principals.find((p: { name: string }) => p.name === name);
+    // The report names the policies as IAM has them.
+    expect([found("deploy"), found("ci-deployer")]).toMatchObject([
+      {
+        policyName: "cordon-revoke-role-sessions-DEPLOY",
+        policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-role-sessions-DEPLOY`,
+        ok: true,
+        warnings: [],
+      },
+      {
+        policyName: "cordon-revoke-sessions-CI-DEPLOYER",
+        policyArn: `arn:aws:iam::${ACCOUNT}:policy/cordon/cordon-revoke-sessions-CI-DEPLOYER`,
+        ok: true,
+        warnings: [],
+      },
+    ]);
   });
 
   it("finds a user's inline deny, which the program gives a user without a free managed-policy attachment", async () => {

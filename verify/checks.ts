@@ -26,7 +26,19 @@ export interface LivePrincipal {
    * `attached` with the live document; `detached`: the managed policy exists but is not attached
    * to the user; `missing`: no such policy.
    */
-  policy: { state: "attached"; document: PolicyDocument } | { state: "detached" } | { state: "missing" };
+  policy:
+    | {
+        state: "attached";
+        document: PolicyDocument;
+        /**
+         * A managed deny: the ARN IAM lists it attached under, which may spell the principal's name
+         * otherwise than the files do (the stack keeps the spelling it created it under; IAM
+         * names ignore case).
+         */
+        policyArn?: string;
+      }
+    | { state: "detached" }
+    | { state: "missing" };
 }
 
 export interface LiveKey {

@@ -139,9 +139,9 @@ export async function verifyContainment(
       if (holdsPlanned(other, found, known) || (read.policy.state === "missing" && found.policy.state !== "missing")) {
         checked[i] = other;
         live.push(found);
-        const managed = deny.attachment === "managed" ? deny : other;
-        const at = deny.attachment === "managed" ? read : found;
-        if (at.policy.state !== "missing") notes.set(i, notCordonsNote(managed));
+        // Only a policy at the managed name passed over for the inline deny is said not to be cordon's:
+        // a role's managed deny found in place of the inline one is its deny.
+        if (deny.attachment === "managed" && read.policy.state !== "missing") notes.set(i, notCordonsNote(deny));
         continue;
       }
     }
@@ -219,6 +219,7 @@ async function verifyPrincipal(
   incidents: readonly Incident[] | undefined,
 ): Promise<PrincipalReport> {
   const { type, name } = deny.principal;
+  const attachedArn = live.policy.state === "attached" ? live.policy.policyArn : undefined;
   // The recorded instants come from the stack outputs only: a live instant other than the one
   // recorded is a change to the policy, and without the record there is nothing to compare with.
   const comparison =
@@ -311,8 +312,9 @@ async function verifyPrincipal(
     arn: live.arn,
     incidents: deny.incidents,
     mode: deny.mode,
-    policyName: deny.policyName,
-    policyArn: policyArnOf(deny),
+    // As IAM has it attached: its name may spell the principal otherwise than the files.
+    policyName: attachedArn === undefined ? deny.policyName : attachedArn.slice(attachedArn.lastIndexOf("/") + 1),
+    policyArn: attachedArn ?? policyArnOf(deny),
     cutoff,
     cutoffSource,
     ok: checks.every((c) => c.ok),
