@@ -100,11 +100,12 @@ export async function guardrailsProblem(
       const others = attached.filter((p) => !isOwn(p));
       // A re-packed document is a new policy: the superseded ones this stack declared stay attached
       // until a run finds every new one attached (supersededToKeep), and count meanwhile.
+      // Counted from what holds the target's slots now, as Organizations lists them: without a
+      // readable state too, where every cordon-named policy attached is taken for one kept.
       const plannedNames = new Set(planned.map((p) => p.name));
-      const kept = (own ?? [])
-        .filter((g) => g.kind === kind && !plannedNames.has(g.name) && g.targets.includes(target))
-        .map((g) => g.name);
-      const during = plannedNames.size + kept.length;
+      const here = attached.filter(isOwn).map((p) => p.name);
+      const kept = [...new Set(here.filter((name) => !plannedNames.has(name)))];
+      const during = new Set([...here, ...plannedNames]).size;
       const needed = planned.length;
       const limit = POLICIES_PER_TARGET[kind];
       const names = others.map((p) => p.name).join(", ");
@@ -161,8 +162,13 @@ export function stateGuardrails(
         : typeof outputs.arn === "string"
           ? outputs.arn.split("/").pop()
           : undefined;
-    const { name, content } = outputs;
-    if (kind === undefined || typeof name !== "string" || !name.startsWith(GUARDRAIL_PREFIX[kind])) continue;
+    // The resource's name, which the URN holds and nothing in IAM's or Organizations' hands can
+    // change: a refresh reads a policy renamed by hand into its outputs, and declared under that name
+    // it would be a new resource, its own left undeclared and deleted before anything replaced it.
+    // Declared under the URN's name, the policy's `name` input renames it back.
+    const name = urn.slice(urn.lastIndexOf("::") + 2);
+    const { content } = outputs;
+    if (kind === undefined || !name.startsWith(GUARDRAIL_PREFIX[kind])) continue;
     if (typeof id !== "string" || !/^p-[0-9a-z_]+$/.test(id) || typeof content !== "string") continue;
     const targets = attachments
       .filter((a) => a.policyId === id && typeof a.targetId === "string")

@@ -86,6 +86,22 @@ describe("stateGuardrails", () => {
       },
     ]);
   });
+
+  it("names a guardrail as its resource is named (the URN), never as a refresh read the policy back: one renamed by hand is declared where it is, and renamed back", () => {
+    const resources = {
+      [policyUrn("cordon-scp-0000000a")]: {
+        type: "aws:organizations/policy:Policy",
+        outputs: { id: "p-aaaa", name: "renamed-by-hand", type: "SERVICE_CONTROL_POLICY", content: CONTENT },
+      },
+      [policyUrn("not-cordons")]: {
+        type: "aws:organizations/policy:Policy",
+        outputs: { id: "p-bbbb", name: "cordon-scp-0000000b", type: "SERVICE_CONTROL_POLICY", content: CONTENT },
+      },
+    };
+    expect(stateGuardrails(resources, COMPONENT)).toEqual([
+      { kind: "scp", name: "cordon-scp-0000000a", id: "p-aaaa", content: CONTENT, targets: [] },
+    ]);
+  });
 });
 
 describe("supersededToKeep", () => {

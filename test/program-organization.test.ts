@@ -481,6 +481,24 @@ describe("declares nothing when", () => {
     expect(declared(run)).toEqual([]);
   });
 
+  it("a changed document would need a second slot, with a state that cannot be read: every cordon-named policy attached counts as one kept", async () => {
+    const cloud = cloudOf(MANAGEMENT);
+    cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push(
+      ...["data-perimeter", "kms-guard", "s3-guard"].map((name) => ({ id: `p-${name}`, name, awsManaged: false })),
+      { id: "p-old", name: "cordon-rcp-00000000", awsManaged: false },
+    );
+    // Outputs, but no checkpoint to read the resources from: readStackResourceOutputs fails.
+    cloud.otherStacks[`prod-${MANAGEMENT}`] = { account: MANAGEMENT };
+    const run = await up(cloud, { "cordon:organization": ORGANIZATION });
+    expect(run.error?.message).toBe(
+      [
+        "cordon declared nothing: the organization guardrails cannot be attached as planned (1 problem):",
+        `examples/incidents/${CROSS}.yaml: target r-abcd has 4 resource control policies attached besides cordon's (RCPFullAWSAccess, data-perimeter, kms-guard, s3-guard), of 5 per target; cordon's need 1, but the 1 they supersede (cordon-rcp-00000000) stay attached until every new one is attached, 6 in all: free 1 more, then run again (cordon never detaches a guardrail before its replacement is attached)`,
+      ].join("\n"),
+    );
+    expect(declared(run)).toEqual([]);
+  });
+
   it("a policy named like cordon's that this stack's state does not hold is someone else's: it takes a slot", async () => {
     const cloud = cloudOf(MANAGEMENT);
     cloud.organization.attached["r-abcd"].RESOURCE_CONTROL_POLICY.push(
