@@ -18,6 +18,8 @@ import {
 } from "../verify/checks.ts";
 import type { Decision } from "../verify/checks.ts";
 import type { DenyPolicy } from "../plan/plan.ts";
+import type { OrganizationPolicyPlan } from "../plan/organization.ts";
+import { guardrailChecks, type LiveGuardrail } from "../verify/organization.ts";
 import type { VerifyReport } from "../verify/verify.ts";
 import type { PolicyDocument, PolicyDocument as Document, PolicyStatement as Statement } from "../plan/policies.ts";
 
@@ -391,5 +393,47 @@ describe("verify's line for a principal", () => {
       expect(renderVerify(report(name, kept))).toContain("console password kept ✓");
       expect(renderVerify(report(name, present))).toContain("console password present ✗");
     }
+  });
+});
+
+describe("guardrailChecks: a cordon guardrail the plan does not have", () => {
+  const deny = { Version: "2012-10-17", Statement: [{ Sid: "A", Effect: "Deny", Action: "*", Resource: "*" }] };
+  const plannedOne: OrganizationPolicyPlan = {
+    kind: "scp",
+    name: "cordon-scp-0000000a",
+    targets: ["r-abcd"],
+    incidents: ["2026-11-28-a"],
+    document: deny as OrganizationPolicyPlan["document"],
+    pendingContainment: [],
+  };
+  const live = (name: string, document: unknown): LiveGuardrail => ({
+    kind: "scp",
+    name,
+    id: `p-${name.slice(-4)}`,
+    document: document as LiveGuardrail["document"],
+    targets: ["r-abcd"],
+  });
+  const extra = (planned: OrganizationPolicyPlan[], document: unknown) =>
+    guardrailChecks(planned, [live("cordon-scp-0000000a", deny), live("cordon-scp-0000000b", document)], {}).find(
+      (r) => r.name === "cordon-scp-0000000b",
+    );
+
+  it("passes, said, when every planned one is in place and it only denies: a replaced document kept one run", () => {
+    expect(extra([plannedOne], deny)).toMatchObject({ ok: true, checks: [{ check: "guardrail-planned", ok: true }] });
+  });
+
+  it("fails when it allows anything or is not a policy document: cordon's only deny", () => {
+    const allow = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+    for (const document of [allow, null, { Version: "2012-10-17", Statement: [] }]) {
+      const report = extra([plannedOne], document);
+      expect(report?.ok).toBe(false);
+      expect(report?.checks[0].message).toContain("it is not a document of denies only");
+    }
+  });
+
+  it("fails when no guardrail is planned at all: the run that removes the last incident deletes every one", () => {
+    const reports = guardrailChecks([], [live("cordon-scp-0000000b", deny)], {});
+    expect(reports).toMatchObject([{ ok: false, checks: [{ check: "guardrail-planned", ok: false }] }]);
+    expect(reports[0].checks[0].message).toContain("a pulumi up has not run since the incidents changed");
   });
 });

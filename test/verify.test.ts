@@ -1227,7 +1227,7 @@ describe("verify at organization scale (issue 11)", () => {
         {
           check: "guardrail-planned",
           ok: true,
-          message: `scp cordon-scp-00000000 (${oldId}) is live, attached to ${root}, but the plan does not have it: every planned guardrail is in place, so it only restricts more: a document cordon replaced, which the next pulumi up of the organization stack removes, or one someone else made (delete that by hand)`,
+          message: `scp cordon-scp-00000000 (${oldId}) is live, attached to ${root}, but the plan does not have it: every planned guardrail is in place, and it only denies, so it only restricts more: a document cordon replaced, which the next pulumi up of the organization stack removes, or one someone else made (delete that by hand)`,
         },
       ]);
       expect(report.ok).toBe(true);

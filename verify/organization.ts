@@ -127,35 +127,42 @@ export function guardrailChecks(
       checks,
     });
   }
-  // A cordon-named policy the plan does not have restricts more, never less. While every planned
-  // one is in place it is what the program keeps of a replaced document until its replacement is
-  // attached (docs/organization.md, "A document is replaced one run late"), gone at the next pulumi up, or someone
-  // else's: said, not a failure. Otherwise a pulumi up has not run since the incidents changed.
-  const inPlace = reports.every((r) => r.ok);
+  // A cordon-named policy the plan does not have, while every planned one is in place: what the
+  // program keeps of a replaced document until its replacement is attached (docs/organization.md,
+  // "A document is replaced one run late"), gone at the next pulumi up, or someone else's. A document
+  // of denies only restricts more: said, not a failure. One that allows anything, or is not a policy
+  // document, is not cordon's (its guardrails only deny) and may loosen an allow-list: a failure, as
+  // is any of them while a planned one is missing, or when no guardrail is planned at all (the run
+  // that removes the last incident deletes every one of cordon's in the same update).
+  const inPlace = planned.length > 0 && reports.every((r) => r.ok);
+  const denyOnly = (found: LiveGuardrail) =>
+    found.document !== null &&
+    found.document.Statement.length > 0 &&
+    found.document.Statement.every((statement) => statement.Effect === "Deny");
   for (const found of live
     .filter((l) => !planned.some((p) => p.kind === l.kind && p.name === l.name))
     .sort((a, b) => compareText(a.name, b.name))) {
     const where = `${found.kind} ${found.name} (${found.id}) is live${found.targets.length > 0 ? `, attached to ${found.targets.join(", ")}` : ""}, but the plan does not have it`;
-    reports.push({
-      kind: found.kind,
-      name: found.name,
-      incidents: [],
-      ok: inPlace,
-      checks: [
-        inPlace
-          ? {
-              check: "guardrail-planned",
-              ok: true,
-              message: `${where}: every planned guardrail is in place, so it only restricts more: a document cordon replaced, which the next pulumi up of the organization stack removes, or one someone else made (delete that by hand)`,
-            }
-          : {
-              check: "guardrail-planned",
-              ok: false,
-              message: `${where}: a pulumi up has not run since the incidents changed, or someone else created it`,
-              fix: "run `pulumi up` on the organization stack (it replaces or removes cordon's own); a policy it does not know, delete it by hand",
-            },
-      ],
-    });
+    const check: GuardrailCheck = !inPlace
+      ? {
+          check: "guardrail-planned",
+          ok: false,
+          message: `${where}: a pulumi up has not run since the incidents changed, or someone else created it`,
+          fix: "run `pulumi up` on the organization stack (it replaces or removes cordon's own); a policy it does not know, delete it by hand",
+        }
+      : !denyOnly(found)
+        ? {
+            check: "guardrail-planned",
+            ok: false,
+            message: `${where}, and it is not a document of denies only, as cordon's are: someone else made or changed it, and it may loosen what the planned ones hold`,
+            fix: "find who made or changed it (CloudTrail: CreatePolicy, UpdatePolicy) and delete it by hand",
+          }
+        : {
+            check: "guardrail-planned",
+            ok: true,
+            message: `${where}: every planned guardrail is in place, and it only denies, so it only restricts more: a document cordon replaced, which the next pulumi up of the organization stack removes, or one someone else made (delete that by hand)`,
+          };
+    reports.push({ kind: found.kind, name: found.name, incidents: [], ok: check.ok, checks: [check] });
   }
   return reports;
 }
