@@ -456,15 +456,33 @@ function getReads(policies: SourcedPolicy[], denies: PolicyStatement[], boundary
         s.Effect === "Allow" &&
         (s.NotAction !== undefined || list(s.Action).some((a) => !servicesDisjoint(a, pattern))),
     );
+  const isGet = (pattern: string) => {
+    const colon = pattern.indexOf(":");
+    const name = literalPrefix(pattern.slice(colon + 1)).toLowerCase();
+    return colon >= 0 && readOnlyPattern(pattern) && GET_VERBS.some((verb) => name.startsWith(verb.toLowerCase()));
+  };
+  const denied = (pattern: string) => denyPatterns.some((d) => patternCovers(d, pattern));
   const found = new Set<string>();
   for (const s of policies.flatMap((p) => p.document.Statement)) {
-    if (s.Effect !== "Allow" || s.NotAction !== undefined) continue;
+    if (s.Effect !== "Allow") continue;
+    if (s.NotAction !== undefined) {
+      // Every action but those: the Gets are what the boundary lets through of it (with no boundary,
+      // beyondReadOnly already lists the statement). A boundary with NotAction may let any through.
+      if (boundary === undefined || denied("*")) continue;
+      const excepted = list(s.NotAction);
+      for (const b of boundary.Statement.filter((b) => b.Effect === "Allow")) {
+        if (b.NotAction !== undefined) {
+          found.add(`NotAction ${[...excepted].sort().join(", ")}`);
+          continue;
+        }
+        for (const pattern of list(b.Action))
+          if (isGet(pattern) && !denied(pattern) && !excepted.some((e) => patternCovers(e, pattern)))
+            found.add(pattern);
+      }
+      continue;
+    }
     for (const pattern of list(s.Action)) {
-      const colon = pattern.indexOf(":");
-      const name = literalPrefix(pattern.slice(colon + 1)).toLowerCase();
-      if (colon < 0 || !readOnlyPattern(pattern) || !GET_VERBS.some((verb) => name.startsWith(verb.toLowerCase())))
-        continue;
-      if (denyPatterns.some((d) => patternCovers(d, pattern)) || !boundaryMayAllow(pattern)) continue;
+      if (!isGet(pattern) || denied(pattern) || !boundaryMayAllow(pattern)) continue;
       if (!hasWildcard(service(pattern)) && !reachesService(s, pattern)) continue;
       found.add(pattern);
     }

@@ -685,7 +685,28 @@ describe("read-only, held to AWS's catalogue and to an evaluator cordon did not 
         if (beyond.length > 0) seen.beyond++;
         if (order.order === "replace-first") seen.replaceFirst++;
       }),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        // Found by this property: an Allow with NotAction whose Gets only the boundary names.
+        examples: [
+          [
+            {
+              policy: [
+                {
+                  seeds: ["a2c:GetContainerizationJobDetails"],
+                  statement: { Effect: "Allow", NotAction: ["a2c:GetContainerizationJobDetails"], Resource: "*" },
+                },
+              ],
+              boundary: [
+                {
+                  seeds: ["iam:GetUser", "ec2:DescribeInstances"],
+                  statement: { Effect: "Allow", Action: ["iam:GetUser", "ec2:DescribeInstances"], Resource: "*" },
+                },
+              ],
+            },
+          ],
+        ],
+      },
     );
     // Both sides were met: policies that let writes through, and policies that only read.
     expect(seen.beyond).toBeGreaterThan(30);
