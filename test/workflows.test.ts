@@ -3913,10 +3913,59 @@ describe("the contain workflow", () => {
         expect(comment).toContain("```yaml\nusers:\n  - name: backdoor\n```");
         expect(comment).toContain(`**401 events · 1 key · 1 user · 1 persistence and escalation · 0 denied calls**`);
         expect(comment).toContain(
-          `**Part of the review** (${Buffer.byteLength(markdown)} bytes, more than a comment holds): the headline, persistence and escalation, the entries to add, what is not whole, the pictures and the other findings, as far as they fit. The whole markdown is in [the run's summary](${base.RUN_URL}) and in its artifact \`cordon-review\`; every row of its tables: \`npx cordon review --access-key ${KEY} --since `,
+          `**Part of the review** (${Buffer.byteLength(markdown)} bytes, more than a comment holds): the headline, what is not whole, persistence and escalation, the entries to add, the pictures and the other findings, as far as they fit. The whole markdown is in [the run's summary](${base.RUN_URL}) and in its artifact \`cordon-review\`; every row of its tables: \`npx cordon review --access-key ${KEY} --since `,
         );
         expect(summary).toBe(markdown);
       }, 60_000);
+
+      it("findings whose cells are as long as the caps allow: what is not whole still in the comment, and a cut inside the entries to add is said where it fell", () => {
+        // Fifty persistence rows of two 512-byte cells (a user made with a long path, a policy ARN
+        // with one): about 56 KB before the entries to add, which the cut then falls inside.
+        const long = [
+          "### cordon review of `K`",
+          "",
+          "> **INCOMPLETE**: a part of CloudTrail was not read: us-west-2 (AccessDenied)",
+          "",
+          "**150 events · 1 key · 50 persistence and escalation · 0 denied calls**",
+          "",
+          "#### Persistence and privilege escalation (50)",
+          "",
+          "| time | category | call | target | by | region |",
+          "|---|---|---|---|---|---|",
+          ...Array.from(
+            { length: 50 },
+            (_, i) =>
+              `| 2026-11-28T03:00:${String(i).padStart(2, "0")}Z | persistence | AttachUserPolicy | ${"t".repeat(512)} | ${"b".repeat(512)} | us-east-1 |`,
+          ),
+          "",
+          "#### Add to the incident",
+          "",
+          "```yaml",
+          "users:",
+          ...Array.from({ length: 50 }, (_, i) => `  - name: user${String(i).padStart(2, "0")}${"u".repeat(60)}`),
+          "roles:",
+          ...Array.from({ length: 50 }, (_, i) => `  - name: role${String(i).padStart(2, "0")}${"r".repeat(60)}`),
+          "```",
+          "",
+        ].join("\n");
+        expect(Buffer.byteLength(long)).toBeGreaterThan(Number(review.env?.COMMENT_BYTES));
+        const { status, comment } = reviewOf(long);
+        expect(status).toBe(0);
+        expect(comment.length).toBeLessThan(COMMENT_LIMIT);
+        expect(closed(comment)).toBe(true);
+        // The headline, then what is not whole, then the findings, whatever their bulk.
+        const at = (text: string) => comment.indexOf(text);
+        expect(at("**150 events · 1 key · 50 persistence and escalation · 0 denied calls**\n")).toBeGreaterThan(0);
+        expect(at("\n> **INCOMPLETE**: a part of CloudTrail was not read: us-west-2 (AccessDenied)\n")).toBeGreaterThan(
+          at("**150 events"),
+        );
+        expect(at("\n#### Persistence and privilege escalation (50)\n")).toBeGreaterThan(at("> **INCOMPLETE**"));
+        expect(comment).toContain("| 2026-11-28T03:00:49Z | persistence |");
+        expect(comment).toMatch(
+          /\n {2}- name: role\d\dr+\n```\n\n\*\*Cut here\*\* \(a table or block just above is not whole\): the rest is in the run's artifact `cordon-review`\.\n/,
+        );
+        expect(comment).not.toContain("role49");
+      });
 
       it("a review longer than a summary holds: the summary its first part, closed, and said so; the comment names the artifact", () => {
         // A timeline as long as a forged log could make it, were the renderer's caps gone: a cut
