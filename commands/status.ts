@@ -163,12 +163,12 @@ export function consoleSessionLines(removable: readonly IncidentStatus[]): strin
   return [
     `console sessions are not covered past the expiry: a session minted before the cutoff can open one (GetSigninToken), which lives up to ${hours} h after it is opened. Before deleting a file, run the review below; if it lists a console session ending after the expiry, set holdUntil to that session's until instead:`,
     ...removable.map((s) => {
-      const reviews = s.consoleSessions?.reviews ?? [];
+      const check = s.consoleSessions as NonNullable<IncidentStatus["consoleSessions"]>;
       const how =
-        reviews.length > 0
-          ? reviews.join(", then ")
-          : `it lists no access key to review by: look in CloudTrail for GetSigninToken by sessions of its principals from ${s.cutoff} to ${s.expiresAt}`;
-      return `  ${s.id} (expired ${s.expiresAt}): ${how}`;
+        check.reviews.length > 0
+          ? `${check.reviews.join(", then ")}; for the sessions of keys it does not list and of its roles, ${check.cloudTrail}`
+          : `it lists no access key to review by: ${check.cloudTrail}`;
+      return `  ${s.id} (expired ${s.expiresAt}; after ${check.reviewAfter}, once CloudTrail has delivered its last calls): ${how}`;
     }),
   ];
 }

@@ -4,6 +4,7 @@
  * and `now` in. `status`, `guard` and `verify` ask these, so "still active" is said once.
  */
 import { CONSOLE_SESSION_MS, credentialLifetimeMs, expiryAfter } from "../incident/expiry.ts";
+import { CLOUDTRAIL_DELIVERY_MINUTES } from "../incident/new-request.ts";
 import { formatInstant } from "../incident/time.ts";
 import type { Incident, Mode } from "../incident/types.ts";
 import { buildPlan, type ContainmentInstants, type PlannedIncident } from "./plan.ts";
@@ -53,6 +54,16 @@ export interface ConsoleSessionCheck {
    * the review's own end. Empty when the file lists no access key.
    */
   reviews: string[];
+  /**
+   * When to run them: the expiry plus CloudTrail's delivery delay ({@link CLOUDTRAIL_DELIVERY_MINUTES}
+   * minutes), so that a GetSigninToken made just before the expiry is in what they read.
+   */
+  reviewAfter: string;
+  /**
+   * Where else to look, whatever the reviews say: a review follows the listed keys' sessions only,
+   * not those of the incident's other users' keys or of its roles.
+   */
+  cloudTrail: string;
 }
 
 /**
@@ -72,6 +83,8 @@ export function consoleSessionCheck(
     reviews: incident.accessKeys.map(
       (key) => `npx cordon review --access-key ${key} --since ${incident.cutoff} --until ${latestEnd}`,
     ),
+    reviewAfter: formatInstant(new Date(Date.parse(incident.expiresAt) + CLOUDTRAIL_DELIVERY_MINUTES * 60_000)),
+    cloudTrail: `look in CloudTrail for GetSigninToken by sessions of its principals from ${incident.cutoff} to ${incident.expiresAt}`,
   };
 }
 

@@ -92,6 +92,9 @@ describe.each([
       reviews: [
         "npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z",
       ],
+      reviewAfter: "2026-11-29T22:15:00Z",
+      cloudTrail:
+        "look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T10:00:00Z to 2026-11-29T22:00:00Z",
     },
     extra: [],
   },
@@ -101,7 +104,13 @@ describe.each([
     expiresAt: "2026-11-28T22:00:00Z",
     cutoff: "2026-11-28T10:00:00Z",
     holdUntil: null,
-    consoleSessions: { latestEnd: "2026-11-29T10:00:00Z", reviews: [] },
+    consoleSessions: {
+      latestEnd: "2026-11-29T10:00:00Z",
+      reviews: [],
+      reviewAfter: "2026-11-28T22:15:00Z",
+      cloudTrail:
+        "look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T10:00:00Z to 2026-11-28T22:00:00Z",
+    },
     extra: [],
   },
   {
@@ -120,7 +129,13 @@ describe.each([
     expiresAt: "2026-11-30T00:26:00Z",
     cutoff: "2026-11-28T12:26:00Z",
     holdUntil: null,
-    consoleSessions: { latestEnd: "2026-11-30T12:26:00Z", reviews: [] },
+    consoleSessions: {
+      latestEnd: "2026-11-30T12:26:00Z",
+      reviews: [],
+      reviewAfter: "2026-11-30T00:41:00Z",
+      cloudTrail:
+        "look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T12:26:00Z to 2026-11-30T00:26:00Z",
+    },
     extra: ["--stack-outputs", "outputs.json"],
   },
 ])("$incident expires at $boundary", ({ incident, expiresAt, cutoff, holdUntil, consoleSessions, extra }) => {
@@ -194,8 +209,8 @@ it("prints a readable table, says what can go and how to learn the pending expir
       "",
       "2 of 4 can be removed now: delete incidents/2026-11-28-roles-only.yaml, incidents/2026-11-28-user-key.yaml in a pull request (guard lets expired incidents go)",
       "console sessions are not covered past the expiry: a session minted before the cutoff can open one (GetSigninToken), which lives up to 12 h after it is opened. Before deleting a file, run the review below; if it lists a console session ending after the expiry, set holdUntil to that session's until instead:",
-      "  2026-11-28-roles-only (expired 2026-11-28T22:00:00Z): it lists no access key to review by: look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T10:00:00Z to 2026-11-28T22:00:00Z",
-      "  2026-11-28-user-key (expired 2026-11-29T22:00:00Z): npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z",
+      "  2026-11-28-roles-only (expired 2026-11-28T22:00:00Z; after 2026-11-28T22:15:00Z, once CloudTrail has delivered its last calls): it lists no access key to review by: look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T10:00:00Z to 2026-11-28T22:00:00Z",
+      "  2026-11-28-user-key (expired 2026-11-29T22:00:00Z; after 2026-11-29T22:15:00Z, once CloudTrail has delivered its last calls): npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z; for the sessions of keys it does not list and of its roles, look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T10:00:00Z to 2026-11-29T22:00:00Z",
       "1 pending containment: their instant is recorded by pulumi up; pass --stack-outputs FILE (pulumi stack output --json) to know their expiry",
       "",
     ].join("\n"),
@@ -388,7 +403,7 @@ describe("console sessions the expiry does not cover, as the CLI prints them (no
     expect([removable.status, removable.stderr]).toEqual([0, ""]);
     expect(removable.stdout.split("\n").slice(-3)).toEqual([
       "console sessions are not covered past the expiry: a session minted before the cutoff can open one (GetSigninToken), which lives up to 12 h after it is opened. Before deleting a file, run the review below; if it lists a console session ending after the expiry, set holdUntil to that session's until instead:",
-      `  ${id} (expired 2026-11-29T22:00:00Z): npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z`,
+      `  ${id} (expired 2026-11-29T22:00:00Z; after 2026-11-29T22:15:00Z, once CloudTrail has delivered its last calls): npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z; for the sessions of keys it does not list and of its roles, look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T10:00:00Z to 2026-11-29T22:00:00Z`,
       "",
     ]);
     const json = cordon(["--now", "2026-11-29T23:00:00Z", "--json"]);
@@ -397,6 +412,9 @@ describe("console sessions the expiry does not cover, as the CLI prints them (no
       reviews: [
         "npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-28T10:00:00Z --until 2026-11-30T10:00:00Z",
       ],
+      reviewAfter: "2026-11-29T22:15:00Z",
+      cloudTrail:
+        "look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-28T10:00:00Z to 2026-11-29T22:00:00Z",
     });
     // The review listed a console session opened at 21:30, until 2026-11-30T09:30:00Z: held to its end.
     write({ holdUntil: "2026-11-30T09:30:00Z" });

@@ -4569,7 +4569,8 @@ describe("the apply workflow", () => {
           "- 2026-11-01-old (`ops/incidents/2026-11-01-old.yaml`): expired at 2026-11-02T22:00:00Z",
           ...console,
           // From the cutoff to the expiry + 12 h: the review never cuts a console session's end short.
-          "- 2026-11-01-old: `npx cordon review --access-key AKIAI44QH8DHBEXAMPLE --since 2026-11-01T10:00:00Z --until 2026-11-03T10:00:00Z`, then `npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-01T10:00:00Z --until 2026-11-03T10:00:00Z`",
+          // After the expiry + CloudTrail's delivery delay; and where to look for what no listed key minted.
+          "- 2026-11-01-old: after 2026-11-02T22:15:00Z, once CloudTrail has delivered its last calls: `npx cordon review --access-key AKIAI44QH8DHBEXAMPLE --since 2026-11-01T10:00:00Z --until 2026-11-03T10:00:00Z`, then `npx cordon review --access-key AKIAIOSFODNN7EXAMPLE --since 2026-11-01T10:00:00Z --until 2026-11-03T10:00:00Z`; for the sessions of keys it does not list and of its roles, look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-01T10:00:00Z to 2026-11-02T22:00:00Z",
           "",
         ].join("\n"),
       );
@@ -4578,7 +4579,7 @@ describe("the apply workflow", () => {
       expect(rolesOnly.body.split("\n").slice(3)).toEqual([
         "- 2026-11-01-old (`ops/incidents/2026-11-01-old.yaml`): expired at 2026-11-01T22:00:00Z",
         ...console,
-        "- 2026-11-01-old: it lists no access key to review by: look in CloudTrail for `GetSigninToken` by sessions of its principals from 2026-11-01T10:00:00Z to 2026-11-01T22:00:00Z",
+        "- 2026-11-01-old: after 2026-11-01T22:15:00Z, once CloudTrail has delivered its last calls: it lists no access key to review by: look in CloudTrail for GetSigninToken by sessions of its principals from 2026-11-01T10:00:00Z to 2026-11-01T22:00:00Z",
         "",
       ]);
       // Held 12 h past the last session's end: no console session opened from one outlives it.
