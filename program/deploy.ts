@@ -95,10 +95,9 @@ import {
   guardrailsProblem,
   stateGuardrails,
   supersededToKeep,
-  unreadGuardrailsProblem,
   type DeployOrganizations,
 } from "./organization.ts";
-import { type StateResource, stateSpellings, unreadSpellingsProblem } from "./spellings.ts";
+import { type StateResource, stateSpellings } from "./spellings.ts";
 
 /** The project folder (Pulumi.yaml, index.ts): `cordon:incidentsDir` is relative to it. */
 const PROJECT_DIR = join(import.meta.dirname, "..");
@@ -202,9 +201,11 @@ interface World {
    * errors before declaring, and the run fails at its end, so that the engine deletes nothing.
    */
   unsettled: string[];
+  /** Why this stack's state cannot be read (unreadStateProblem): said before declaring; the run fails at its end. */
+  unread: string[];
   userIds: Record<string, string>;
   /** The guardrails this stack's state holds, and which of them Organizations lists on each target. */
-  guardrails: { own: StateGuardrail[]; attached: Set<string>; problems: string[] };
+  guardrails: { own: StateGuardrail[]; attached: Set<string> };
 }
 
 /**
@@ -273,7 +274,7 @@ export async function deploy(
   );
   // Everything is declared, and the outputs are returned to be registered: only now does a failed
   // act, or what could not be declared as planned, fail the run.
-  failRunIfActsFailed(failed, world.withheld, world.unsettled, world.guardrails.problems);
+  failRunIfActsFailed(failed, world.withheld, world.unsettled, world.unread);
   // The users' ids, kept from run to run: how the next run tells a renamed user from a deleted one.
   const kept = { ...outputs, ...(Object.keys(world.userIds).length > 0 ? { userIds: world.userIds } : {}) };
   // Which run failed them: outputs outlive a run (docs/program.md, "A failed act").
@@ -300,17 +301,17 @@ function failRunIfActsFailed(
   failed: readonly string[],
   withheld: Withheld,
   unsettled: readonly string[],
-  guardrails: readonly string[],
+  unread: readonly string[],
 ): void {
   const left = withheld.denies.length + withheld.keptDenies.length + withheld.foreign.length;
   const uncontained = withheld.incidents.length;
   const quiet =
-    left === 0 && withheld.roles.length === 0 && unsettled.length === 0 && uncontained === 0 && guardrails.length === 0;
+    left === 0 && withheld.roles.length === 0 && unsettled.length === 0 && uncontained === 0 && unread.length === 0;
   if (failed.length === 0 && quiet) return;
   if (failed.length > 0) pulumi.log.error(actsFailedMessage(failed.length));
   if (left > 0 || withheld.roles.length > 0) pulumi.log.error(withheldMessage(left, withheld.roles.length));
+  if (unread.length > 0) pulumi.log.error(UNREAD_STATE_MESSAGE);
   if (unsettled.length > 0) pulumi.log.error(UNSETTLED_SPELLINGS_MESSAGE);
-  if (guardrails.length > 0) pulumi.log.error(UNREAD_GUARDRAILS_MESSAGE);
   if (uncontained > 0) pulumi.log.error(uncontainedMessage(withheld.incidents));
   process.exitCode = PROGRAM_SAID_WHY;
 }
@@ -319,9 +320,26 @@ function failRunIfActsFailed(
 export const UNSETTLED_SPELLINGS_MESSAGE =
   "cordon declared everything, but could not settle under which spelling some principals' denies are declared (said above, before declaring): this update fails so that the engine deletes nothing; what was declared stays";
 
-/** The run's last word when this stack's state could not say which guardrails it declared before. */
-export const UNREAD_GUARDRAILS_MESSAGE =
-  "cordon declared the organization guardrails the files plan, but could not read which ones this stack declared before (said above, before declaring): this update fails so that the engine deletes nothing, and no superseded guardrail is detached before its replacement is attached";
+/** The run's last word when this stack's state could not be read, after the error that said so. */
+export const UNREAD_STATE_MESSAGE =
+  "cordon declared everything, but could not read this stack's state (said above, before declaring): this update fails so that the engine deletes nothing; what was declared stays";
+
+/**
+ * This stack's state cannot be read: under which spelling each principal's deny was declared is
+ * not known (a deny declared under another one would be deleted after it is written), nor, on the
+ * organization stack, which guardrails it declared before (a superseded one must stay attached
+ * until its replacement is). One message for both: they are one cause.
+ */
+export function unreadStateProblem(why: string, organization: boolean): string {
+  const guardrails = organization ? " and which organization guardrails it declared before" : "";
+  const declares = organization
+    ? "every deny as the files spell it and the guardrails the files plan"
+    : "every deny as the files spell it";
+  const keeps = organization
+    ? "; a superseded guardrail stays attached until a run that can read the state finds its replacements attached"
+    : "";
+  return `this stack's state, which says under which spelling each principal's deny was declared${guardrails}, cannot be read (${why}): cordon declares ${declares}, and this update fails so that the engine deletes nothing (a deny the state spells otherwise is the same IAM policy, and its delete would delete it${keeps}); run again once the state can be read`;
+}
 
 /**
  * The run's last word when IAM's state kept deny policies or replacement roles from being declared
@@ -374,15 +392,11 @@ async function readWorld(
   refuse(await credentialsProblem(account, async () => (await aws.getCallerIdentity()).accountId));
   // The spelling each principal's resources already have in this stack's state, before any plan.
   const own = await readOwnState();
-  const spelled =
-    "unreadable" in own
-      ? { principals: [], problems: [unreadSpellingsProblem(own.unreadable)] }
-      : stateSpellings(account, own.resources);
+  const unread = "unreadable" in own ? [unreadStateProblem(own.unreadable, organization !== undefined)] : [];
+  const spelled = "unreadable" in own ? { principals: [], problems: [] } : stateSpellings(account, own.resources);
   // The guardrails this stack declared before, by its own state only (never by what Organizations lists).
   const ownGuardrails =
     organization === undefined || "unreadable" in own ? [] : stateGuardrails(own.resources, OrganizationGuardrail.type);
-  const unreadGuardrails =
-    organization !== undefined && "unreadable" in own ? [unreadGuardrailsProblem(own.unreadable)] : [];
   const facts = await readFacts(incidents, settings, iam, organizations, own, spelled.principals, ownGuardrails);
   const base = {
     account,
@@ -412,7 +426,7 @@ async function readWorld(
   for (const warning of facts.warnings) pulumi.log.warn(warning);
   for (const note of [goneKeysNote(plan), gonePrincipalsNote(plan)]) if (note !== undefined) pulumi.log.info(note);
   for (const note of owners.notes) pulumi.log.warn(note);
-  for (const error of [...facts.withheld.errors, ...spelled.problems, ...unreadGuardrails]) pulumi.log.error(error);
+  for (const error of [...facts.withheld.errors, ...unread, ...spelled.problems]) pulumi.log.error(error);
   return {
     settings,
     incidents,
@@ -428,8 +442,9 @@ async function readWorld(
     roots,
     withheld: facts.withheld,
     unsettled: spelled.problems,
+    unread,
     userIds: facts.userIds,
-    guardrails: { own: ownGuardrails, attached: facts.attachedGuardrails, problems: unreadGuardrails },
+    guardrails: { own: ownGuardrails, attached: facts.attachedGuardrails },
   };
 }
 

@@ -226,11 +226,3 @@ export async function attachedGuardrails(
   }
   return keys;
 }
-
-/**
- * The state cannot be read: which guardrails this stack declared before is not known, so none is
- * kept, and a superseded one would be deleted before its replacement is attached.
- */
-export function unreadGuardrailsProblem(why: string): string {
-  return `this stack's state, which says which organization guardrails it declared before, cannot be read (${why}): cordon declares the guardrails the files plan, and this update fails so that the engine deletes nothing (a superseded guardrail stays attached until a run that can read the state finds its replacements attached); run again once the state can be read`;
-}

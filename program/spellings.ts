@@ -80,11 +80,3 @@ export function respelledDenyProblem(principal: Principal, urns: string[]): stri
   const [kept, ...others] = urns;
   return `this stack's state holds the deny policy of ${principal.type} ${principal.name} (account ${principal.account}) under ${urns.length} spellings, one IAM policy in ${urns.length} resources: cordon declares it as ${kept}, and this update fails so that the engine deletes none of them (deleting one would delete the policy); forget ${others.length === 1 ? "the other" : "the others"} without deleting ${others.length === 1 ? "it" : "them"} (${others.map((urn) => `pulumi state delete --target-dependents '${urn}'`).join("; ")}), then run again`;
 }
-
-/**
- * The state cannot be read: which spelling each principal's resources have is not known, and a
- * deny declared under another one would be deleted after it is written.
- */
-export function unreadSpellingsProblem(why: string): string {
-  return `this stack's state, which says under which spelling each principal's deny was declared, cannot be read (${why}): cordon declares every deny as the files spell it, and this update fails so that the engine deletes nothing (a deny the state spells otherwise is the same IAM policy, and its delete would delete it); run again once the state can be read`;
-}

@@ -13,7 +13,7 @@ import { principalKey } from "../incident/fields.ts";
 import type { Incident } from "../incident/types.ts";
 import { credentialPlan, credentialsToDisable, type UserListing } from "../plan/credentials.ts";
 import { buildPlan, type Principal } from "../plan/plan.ts";
-import { deploy, PROGRAM_SAID_WHY, UNSETTLED_SPELLINGS_MESSAGE } from "../program/deploy.ts";
+import { deploy, PROGRAM_SAID_WHY, UNREAD_STATE_MESSAGE, UNSETTLED_SPELLINGS_MESSAGE } from "../program/deploy.ts";
 import { stateSpellings } from "../program/spellings.ts";
 import { FakeCloud, projectTempDir, resource, runProgram, type ProgramRun } from "./support/pulumi-mocks.ts";
 
@@ -211,9 +211,9 @@ describe("the program", () => {
     expect(denies(run)).toEqual([[`${ACCOUNT}-role-deploy`, "deploy"]]);
     expect(run.errors).toEqual([
       `this stack's state, which says under which spelling each principal's deny was declared, cannot be read (unknown stack "organization/cordon/${STACK}"): cordon declares every deny as the files spell it, and this update fails so that the engine deletes nothing (a deny the state spells otherwise is the same IAM policy, and its delete would delete it); run again once the state can be read`,
-      "cordon declared everything, but could not settle under which spelling some principals' denies are declared (said above, before declaring): this update fails so that the engine deletes nothing; what was declared stays",
+      "cordon declared everything, but could not read this stack's state (said above, before declaring): this update fails so that the engine deletes nothing; what was declared stays",
     ]);
-    expect(run.errors[1]).toBe(UNSETTLED_SPELLINGS_MESSAGE);
+    expect(run.errors[1]).toBe(UNREAD_STATE_MESSAGE);
     expect(run.exitCode).toBe(PROGRAM_SAID_WHY);
   });
 
