@@ -462,27 +462,35 @@ function getReads(policies: SourcedPolicy[], denies: PolicyStatement[], boundary
     return colon >= 0 && readOnlyPattern(pattern) && GET_VERBS.some((verb) => name.startsWith(verb.toLowerCase()));
   };
   const denied = (pattern: string) => denyPatterns.some((d) => patternCovers(d, pattern));
+  // The Gets the boundary lets through of what `allows` matches: the boundary's own Get patterns
+  // (with no boundary, a pattern beyond the Gets is in beyondReadOnly already). A boundary statement
+  // with NotAction may let any through: `unknown` stands for them.
+  const boundaryGets = (allows: (pattern: string) => boolean, unknown: string): string[] =>
+    boundary === undefined
+      ? []
+      : boundary.Statement.filter((b) => b.Effect === "Allow").flatMap((b) =>
+          b.NotAction !== undefined
+            ? [unknown]
+            : list(b.Action).filter((pattern) => isGet(pattern) && !denied(pattern) && allows(pattern)),
+        );
   const found = new Set<string>();
   for (const s of policies.flatMap((p) => p.document.Statement)) {
     if (s.Effect !== "Allow") continue;
     if (s.NotAction !== undefined) {
-      // Every action but those: the Gets are what the boundary lets through of it (with no boundary,
-      // beyondReadOnly already lists the statement). A boundary with NotAction may let any through.
-      if (boundary === undefined || denied("*")) continue;
+      // Every action but those: the Gets are what the boundary lets through of it.
+      if (denied("*")) continue;
       const excepted = list(s.NotAction);
-      for (const b of boundary.Statement.filter((b) => b.Effect === "Allow")) {
-        if (b.NotAction !== undefined) {
-          found.add(`NotAction ${[...excepted].sort().join(", ")}`);
-          continue;
-        }
-        for (const pattern of list(b.Action))
-          if (isGet(pattern) && !denied(pattern) && !excepted.some((e) => patternCovers(e, pattern)))
-            found.add(pattern);
-      }
+      const unknown = `NotAction ${[...excepted].sort().join(", ")}`;
+      for (const get of boundaryGets((p) => !excepted.some((e) => patternCovers(e, p)), unknown)) found.add(get);
       continue;
     }
     for (const pattern of list(s.Action)) {
-      if (!isGet(pattern) || denied(pattern) || !boundaryMayAllow(pattern)) continue;
+      if (!isGet(pattern)) {
+        // Wider than the Gets (`*`, `s3:*`): the Gets it reaches are those the boundary names.
+        for (const get of boundaryGets((p) => patternCovers(pattern, p), pattern)) found.add(get);
+        continue;
+      }
+      if (denied(pattern) || !boundaryMayAllow(pattern)) continue;
       if (!hasWildcard(service(pattern)) && !reachesService(s, pattern)) continue;
       found.add(pattern);
     }

@@ -687,8 +687,24 @@ describe("read-only, held to AWS's catalogue and to an evaluator cordon did not 
       }),
       {
         numRuns: 300,
-        // Found by this property: an Allow with NotAction whose Gets only the boundary names.
+        // Found by this property: an Allow with NotAction, then one of `*`, whose Gets only the boundary names.
         examples: [
+          [
+            {
+              policy: [
+                {
+                  seeds: ["cloudformation:CreateStack"],
+                  statement: { Effect: "Allow", Action: ["*", "cloudformation:CreateStack"], Resource: "*" },
+                },
+              ],
+              boundary: [
+                {
+                  seeds: ["a2c:GetContainerizationJobDetails"],
+                  statement: { Effect: "Allow", Action: ["a2c:GetContainerizationJobDetails"], Resource: "*" },
+                },
+              ],
+            },
+          ],
           [
             {
               policy: [
